@@ -1,0 +1,1 @@
+//! Command line (clap): global options, then a subcommand (`serve` when none is given).

@@ -1,0 +1,419 @@
+//! Configuration: embedded defaults, then a TOML file (`--config`), then `WIDGET_HOST_*`
+//! environment variables, then command-line flags. Each layer overrides the one before.
+//! Every error names the key it is about, so an administrator can fix it at once.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The whole configuration of one host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to serve on. Loopback by default: the demo portal mints tokens for anyone.
+    pub listen: SocketAddr,
+    /// Folder of the redb file (`widget-host.redb`).
+    pub data_dir: PathBuf,
+    /// Folder of widget descriptor folders, watched for changes. When it does not
+    /// exist the built-in copies of the shipped descriptors serve.
+    pub descriptors_dir: PathBuf,
+    /// Optional folder of templates that override the built-in ones by name.
+    pub templates_dir: Option<PathBuf>,
+    /// Serve the demo portal at `/` and seed demo people into an empty database.
+    pub demo: bool,
+    /// `text` (readable) or `json` logs.
+    pub log_format: LogFormat,
+    pub limits: Limits,
+    /// One entry per consumer portal.
+    pub consumers: Vec<ConsumerConfig>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            descriptors_dir: PathBuf::from("widget-descriptors"),
+            templates_dir: None,
+            demo: true,
+            log_format: LogFormat::Text,
+            limits: Limits::default(),
+            consumers: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Resource limits of the HTTP server. The defaults suit a widget host behind a portal:
+/// bodies are small forms and SOAP envelopes, never uploads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest request body accepted; larger ones get 413 before being read whole.
+    pub max_body_bytes: usize,
+    /// Largest request head (request line and headers).
+    pub max_header_bytes: usize,
+    /// Connections served at once; further ones are closed at accept.
+    pub max_connections: usize,
+    /// Time allowed for one request, head and body and answer; also the header read timeout.
+    pub request_timeout_secs: u64,
+    /// How long a shutdown waits for requests in flight.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1024 * 1024,
+            max_header_bytes: 16 * 1024,
+            max_connections: 1024,
+            request_timeout_secs: 30,
+            shutdown_grace_secs: 10,
+        }
+    }
+}
+
+/// A portal that may call the host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumerConfig {
+    /// The consumer's id: the JWT `iss` and the WSRP `consumerName`.
+    pub id: String,
+    /// Shared secret for HS256 tokens, at least 32 bytes.
+    #[serde(default)]
+    pub hs256_secret: Option<String>,
+    /// JWKS document with RS256/ES256 public keys (Liferay's OAuth2 JWKS works as it is).
+    #[serde(default)]
+    pub jwks_file: Option<PathBuf>,
+    /// Origins (`scheme://host[:port]`) that redirects may go to and CORS allows.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    /// Secret the consumer proves with a `wsrp_secret` registration property.
+    #[serde(default)]
+    pub wsrp_secret: Option<String>,
+}
+
+/// Shortest HS256 secret accepted: RFC 7518 section 3.2 wants a key at least as long
+/// as the hash output (256 bits).
+pub const MIN_HS256_SECRET_BYTES: usize = 32;
+
+/// A configuration that cannot be used; the message names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("configuration file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("configuration key {key}: {message}")]
+    Invalid { key: String, message: String },
+}
+
+/// Overrides given on the command line; `None` leaves the lower layers alone.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub descriptors_dir: Option<PathBuf>,
+    pub demo: Option<bool>,
+    pub log_format: Option<LogFormat>,
+}
+
+impl Config {
+    /// Builds the configuration from all layers. `env` is passed in (not read from the
+    /// process) so tests can exercise it without touching global state.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        config.apply_env(env)?;
+        config.apply_overrides(overrides);
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        })
+    }
+
+    /// Parses TOML text; the error message names the key and position.
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())
+    }
+
+    fn apply_env(
+        &mut self,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), ConfigError> {
+        for (var, value) in env {
+            let Some(key) = var.strip_prefix("WIDGET_HOST_") else {
+                continue;
+            };
+            let bad = |message: String| ConfigError::Env {
+                var: var.clone(),
+                message,
+            };
+            match key {
+                "LISTEN" => self.listen = value.parse().map_err(|e| bad(format!("{e}: expected an address such as 127.0.0.1:8080")))?,
+                "DATA_DIR" => self.data_dir = PathBuf::from(value),
+                "DESCRIPTORS_DIR" => self.descriptors_dir = PathBuf::from(value),
+                "TEMPLATES_DIR" => self.templates_dir = Some(PathBuf::from(value)),
+                "DEMO" => self.demo = parse_bool(&value).ok_or_else(|| bad(format!("{value:?} is not a boolean: use true or false")))?,
+                "LOG_FORMAT" => {
+                    self.log_format = match value.as_str() {
+                        "text" => LogFormat::Text,
+                        "json" => LogFormat::Json,
+                        _ => return Err(bad(format!("{value:?} is not a log format: use text or json"))),
+                    }
+                }
+                "MAX_BODY_BYTES" => self.limits.max_body_bytes = value.parse().map_err(|e| bad(format!("{e}")))?,
+                "MAX_CONNECTIONS" => self.limits.max_connections = value.parse().map_err(|e| bad(format!("{e}")))?,
+                // Unknown WIDGET_HOST_ variables are most likely typos: say so.
+                _ => return Err(bad("unknown setting; known: LISTEN, DATA_DIR, DESCRIPTORS_DIR, TEMPLATES_DIR, DEMO, LOG_FORMAT, MAX_BODY_BYTES, MAX_CONNECTIONS".into())),
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_overrides(&mut self, o: &Overrides) {
+        if let Some(listen) = o.listen {
+            self.listen = listen;
+        }
+        if let Some(dir) = &o.data_dir {
+            self.data_dir = dir.clone();
+        }
+        if let Some(dir) = &o.descriptors_dir {
+            self.descriptors_dir = dir.clone();
+        }
+        if let Some(demo) = o.demo {
+            self.demo = demo;
+        }
+        if let Some(format) = o.log_format {
+            self.log_format = format;
+        }
+    }
+
+    /// Checks what serde cannot: secrets, origins, limits, duplicate consumers.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key: String, message: &str| {
+            Err(ConfigError::Invalid {
+                key,
+                message: message.to_owned(),
+            })
+        };
+        if self.limits.max_body_bytes == 0 {
+            return invalid("limits.max_body_bytes".into(), "must be at least 1");
+        }
+        if self.limits.max_header_bytes < 1024 {
+            return invalid("limits.max_header_bytes".into(), "must be at least 1024");
+        }
+        if self.limits.max_connections == 0 {
+            return invalid("limits.max_connections".into(), "must be at least 1");
+        }
+        if self.limits.request_timeout_secs == 0 {
+            return invalid("limits.request_timeout_secs".into(), "must be at least 1");
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, c) in self.consumers.iter().enumerate() {
+            let key = |field: &str| format!("consumers[{i}].{field}");
+            if c.id.is_empty()
+                || c.id.len() > 64
+                || !c
+                    .id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+            {
+                return invalid(
+                    key("id"),
+                    "must be 1-64 characters of letters, digits, '.', '_' or '-'",
+                );
+            }
+            if !seen.insert(c.id.as_str()) {
+                return invalid(key("id"), "is used by another consumer");
+            }
+            match (&c.hs256_secret, &c.jwks_file) {
+                (None, None) => {
+                    return invalid(
+                        key("hs256_secret"),
+                        "a consumer needs hs256_secret or jwks_file",
+                    );
+                }
+                (Some(s), _) if s.len() < MIN_HS256_SECRET_BYTES => {
+                    return invalid(
+                        key("hs256_secret"),
+                        "must be at least 32 bytes (RFC 7518 section 3.2)",
+                    );
+                }
+                _ => {}
+            }
+            for (j, origin) in c.allowed_origins.iter().enumerate() {
+                if !is_origin(origin) {
+                    return invalid(
+                        key(&format!("allowed_origins[{j}]")),
+                        "must be an origin such as https://portal.example.com (scheme, host, optional port; no path)",
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The consumer with this id.
+    pub fn consumer(&self, id: &str) -> Option<&ConsumerConfig> {
+        self.consumers.iter().find(|c| c.id == id)
+    }
+
+    /// Path of the redb database file.
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("widget-host.redb")
+    }
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// Whether `s` is exactly an origin: `http(s)://host[:port]`, nothing after.
+pub fn is_origin(s: &str) -> bool {
+    match url::Url::parse(s) {
+        Ok(u) => {
+            matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some()
+                && u.origin().ascii_serialization() == s.trim_end_matches('/')
+        }
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_need_no_file() {
+        let c = Config::load(None, Vec::new(), &Overrides::default()).expect("defaults are valid");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.data_dir, PathBuf::from("data"));
+        assert!(c.demo);
+    }
+
+    #[test]
+    fn layers_override_in_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\ndata_dir = \"/from-file\"\ndemo = false\n",
+        )
+        .expect("write");
+        let c = Config::load(
+            Some(&file),
+            env(&[
+                ("WIDGET_HOST_DATA_DIR", "/from-env"),
+                ("WIDGET_HOST_DEMO", "true"),
+                ("PATH", "/bin"),
+            ]),
+            &Overrides {
+                demo: Some(false),
+                ..Default::default()
+            },
+        )
+        .expect("valid");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:9000", "file beats default");
+        assert_eq!(c.data_dir, PathBuf::from("/from-env"), "env beats file");
+        assert!(!c.demo, "flag beats env");
+    }
+
+    #[test]
+    fn unknown_file_key_is_named() {
+        let err = Config::from_toml("listne = \"x\"").expect_err("typo must fail");
+        assert!(err.contains("listne"), "{err}");
+        let err = Config::from_toml("[limits]\nmax_body_bytes = \"big\"").expect_err("type error");
+        assert!(err.contains("max_body_bytes"), "{err}");
+    }
+
+    #[test]
+    fn bad_env_names_the_variable() {
+        let err = Config::load(
+            None,
+            env(&[("WIDGET_HOST_LISTEN", "nowhere")]),
+            &Overrides::default(),
+        )
+        .expect_err("bad address");
+        assert!(err.to_string().contains("WIDGET_HOST_LISTEN"), "{err}");
+        let err = Config::load(
+            None,
+            env(&[("WIDGET_HOST_DEMMO", "1")]),
+            &Overrides::default(),
+        )
+        .expect_err("typo");
+        assert!(err.to_string().contains("WIDGET_HOST_DEMMO"), "{err}");
+    }
+
+    #[test]
+    fn consumers_are_checked() {
+        let short = "[[consumers]]\nid = \"portal\"\nhs256_secret = \"short\"\n";
+        let err = Config::from_toml(short)
+            .expect("parses")
+            .validate()
+            .expect_err("short secret");
+        assert!(
+            err.to_string().contains("consumers[0].hs256_secret"),
+            "{err}"
+        );
+        let origin = "[[consumers]]\nid = \"portal\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\nallowed_origins = [\"https://p.example/path\"]\n";
+        let err = Config::from_toml(origin)
+            .expect("parses")
+            .validate()
+            .expect_err("path in origin");
+        assert!(
+            err.to_string().contains("consumers[0].allowed_origins[0]"),
+            "{err}"
+        );
+        let none = "[[consumers]]\nid = \"portal\"\n";
+        assert!(Config::from_toml(none).expect("parses").validate().is_err());
+    }
+
+    #[test]
+    fn origins() {
+        assert!(is_origin("https://portal.example.com"));
+        assert!(is_origin("http://127.0.0.1:8080"));
+        assert!(!is_origin("https://portal.example.com/x"));
+        assert!(!is_origin("javascript:alert(1)"));
+        assert!(!is_origin("portal.example.com"));
+    }
+}

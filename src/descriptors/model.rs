@@ -1,0 +1,68 @@
+//! What the host keeps of a deployed widget's descriptors.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// One deployed widget, merged from its three descriptor files.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WidgetDescriptor {
+    /// `portlet-name`: the portlet id without instance.
+    pub portlet_name: String,
+    /// `display-name` (falls back to the title).
+    pub display_name: String,
+    /// `portlet-info/title`.
+    pub title: String,
+    pub short_title: Option<String>,
+    pub keywords: Vec<String>,
+    /// `<portlet-class>`: the built-in kind, e.g. `widget-host:contacts-center`.
+    pub kind: String,
+    /// liferay-display.xml category, e.g. `category.social`.
+    pub category: String,
+    pub instanceable: bool,
+    /// Portlet modes from `<supports>` for text/html, always including `view`.
+    pub modes: Vec<String>,
+    /// Window states from `<supports>`; `normal`, `maximized`, `minimized` when none are listed.
+    pub window_states: Vec<String>,
+    /// Preference defaults from `<portlet-preferences>`.
+    pub preferences: BTreeMap<String, Vec<String>>,
+    /// `<expiration-cache>` seconds, if given.
+    pub expiration_cache: Option<i64>,
+    pub supported_locales: Vec<String>,
+    pub icon: Option<String>,
+    pub css_class_wrapper: Option<String>,
+    pub friendly_url_mapping: Option<String>,
+    pub requires_namespaced_parameters: bool,
+    /// The folder it was deployed from.
+    #[serde(skip)]
+    pub source_dir: PathBuf,
+}
+
+/// Something wrong with a descriptor: where, what, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    pub file: PathBuf,
+    pub line: u32,
+    pub column: u32,
+    /// The element concerned, without brackets; empty when the file as a whole is wrong.
+    pub element: String,
+    pub message: String,
+    pub fix: String,
+}
+
+/// An immutable snapshot of every deployed widget. A new snapshot replaces the old one
+/// atomically; requests in flight keep the snapshot they started with.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    pub widgets: BTreeMap<String, Arc<WidgetDescriptor>>,
+    /// Problems of the last load; widgets with problems keep their last good version.
+    pub problems: Vec<Problem>,
+}
+
+impl Catalog {
+    pub fn get(&self, portlet_name: &str) -> Option<&Arc<WidgetDescriptor>> {
+        self.widgets.get(portlet_name)
+    }
+}

@@ -1,0 +1,4 @@
+//! The native HTTP transport (hyper 1): routing, limits, and the mapping of portal
+//! requests and widget answers to HTTP.
+
+pub mod server;

@@ -1,0 +1,1 @@
+//! Liferay-format Language.properties bundles and locale negotiation.

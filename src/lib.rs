@@ -1,0 +1,21 @@
+//! widget-host: hosts portal widgets (portlets) outside the portal's JVM.
+//!
+//! The layers, top to bottom (imports only point down):
+//! transports ([`http`], [`wsrp`]) build a [`portal::Request`] and hand it to a
+//! [`widgets::Widget`]; widgets use [`social`] for the rules and [`templates`]-rendered
+//! markup; [`social`] keeps its state in [`store`] (redb).
+
+pub mod cli;
+pub mod config;
+pub mod descriptors;
+pub mod error;
+pub mod http;
+pub mod i18n;
+pub mod portal;
+pub mod social;
+pub mod store;
+pub mod vcard;
+pub mod widgets;
+pub mod wsrp;
+
+pub use http::server::launch;

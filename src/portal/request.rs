@@ -1,0 +1,309 @@
+//! The one request shape every transport produces (native HTTP, WSRP, the demo portal).
+//! Widgets see only this: never HTTP headers, never SOAP.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use super::urls::PortletUrls;
+use crate::descriptors::WidgetDescriptor;
+
+/// The portlet lifecycle phase, as Liferay's `p_p_lifecycle` numbers them (0, 1, 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// Read only: produce markup.
+    Render,
+    /// Changes state; answered with a redirect or JSON outcome.
+    Action,
+    /// Downloads and JSON: vCards, contact pages.
+    Resource,
+}
+
+/// `p_p_mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PortletMode {
+    View,
+    Edit,
+    Help,
+}
+
+impl PortletMode {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "view" => Some(Self::View),
+            "edit" => Some(Self::Edit),
+            "help" => Some(Self::Help),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::View => "view",
+            Self::Edit => "edit",
+            Self::Help => "help",
+        }
+    }
+}
+
+/// `p_p_state`. `Exclusive` asks for the bare fragment (no decoration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WindowState {
+    Normal,
+    Maximized,
+    Minimized,
+    Exclusive,
+}
+
+impl WindowState {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "normal" => Some(Self::Normal),
+            "maximized" => Some(Self::Maximized),
+            "minimized" => Some(Self::Minimized),
+            "exclusive" => Some(Self::Exclusive),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Normal => "normal",
+            Self::Maximized => "maximized",
+            Self::Minimized => "minimized",
+            Self::Exclusive => "exclusive",
+        }
+    }
+}
+
+/// A portlet id as the portal addresses it: the descriptor's `portlet-name`, plus
+/// `_INSTANCE_<id>` for each placement of an instanceable widget.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PortletId {
+    full: String,
+    name_len: usize,
+}
+
+/// Separator Liferay puts between a portlet name and its instance id.
+const INSTANCE_SEPARATOR: &str = "_INSTANCE_";
+
+impl PortletId {
+    /// Parses `name` or `name_INSTANCE_id`. Names are `[A-Za-z0-9_]{1,64}` so that the
+    /// namespace built from them is a valid HTML id and JS identifier; instance ids are
+    /// `[A-Za-z0-9]{1,32}` (Liferay's rule).
+    pub fn parse(s: &str) -> Option<Self> {
+        let (name, instance) = match s.find(INSTANCE_SEPARATOR) {
+            Some(at) => (&s[..at], Some(&s[at + INSTANCE_SEPARATOR.len()..])),
+            None => (s, None),
+        };
+        if !is_portlet_name(name) {
+            return None;
+        }
+        if let Some(instance) = instance {
+            let ok = (1..=32).contains(&instance.len())
+                && instance.bytes().all(|b| b.is_ascii_alphanumeric());
+            if !ok {
+                return None;
+            }
+        }
+        Some(Self {
+            full: s.to_owned(),
+            name_len: name.len(),
+        })
+    }
+
+    /// The descriptor's `portlet-name`.
+    pub fn name(&self) -> &str {
+        &self.full[..self.name_len]
+    }
+
+    /// The placement's instance id, for instanceable widgets.
+    pub fn instance(&self) -> Option<&str> {
+        self.full
+            .get(self.name_len + INSTANCE_SEPARATOR.len()..)
+            .filter(|_| self.full.len() > self.name_len)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.full
+    }
+
+    /// Liferay's namespace: `_` + portlet id + `_`. Every parameter, form field, DOM id
+    /// and JS name of the widget carries it, so two placements never collide.
+    pub fn namespace(&self) -> String {
+        format!("_{}_", self.full)
+    }
+}
+
+impl fmt::Display for PortletId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.full)
+    }
+}
+
+/// Whether `name` may be a hostable portlet name (see [`PortletId::parse`]).
+pub fn is_portlet_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !name.contains(INSTANCE_SEPARATOR)
+}
+
+/// Widget parameters with the namespace already removed. Un-namespaced parameters
+/// never get here: the transport drops them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Params(BTreeMap<String, Vec<String>>);
+
+impl Params {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.0.entry(name.into()).or_default().push(value.into());
+    }
+
+    /// The first value of `name`, if any.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(|v| v.first()).map(String::as_str)
+    }
+
+    /// Every value of `name`, in order.
+    pub fn all(&self, name: &str) -> &[String] {
+        self.0.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0
+            .iter()
+            .flat_map(|(k, vs)| vs.iter().map(move |v| (k.as_str(), v.as_str())))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Profile claims a portal sends about its user; they create or refresh the
+/// directory entry. Every field is optional: a portal sends what it has.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub given_name: Option<String>,
+    pub middle_name: Option<String>,
+    pub family_name: Option<String>,
+    pub email: Option<String>,
+    pub screen_name: Option<String>,
+    pub locale: Option<String>,
+    pub picture: Option<String>,
+    pub job_title: Option<String>,
+}
+
+/// A signed-in user of a consumer portal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalUser {
+    /// The consumer (portal) id from the configuration; the JWT `iss`.
+    pub consumer: String,
+    /// The portal's own user id (JWT `sub`, WSRP `userContextKey`).
+    pub user_id: String,
+    /// Portal roles; `Administrator`, `Site Administrator` and `Site Owner` may edit preferences.
+    pub roles: Vec<String>,
+    pub profile: Profile,
+}
+
+/// Roles that may use edit mode and `save-preferences`.
+pub const ADMIN_ROLES: [&str; 3] = ["Administrator", "Site Administrator", "Site Owner"];
+
+impl PortalUser {
+    pub fn is_widget_admin(&self) -> bool {
+        self.roles.iter().any(|r| ADMIN_ROLES.contains(&r.as_str()))
+    }
+
+    pub fn is_portal_admin(&self) -> bool {
+        self.roles.iter().any(|r| r == "Administrator")
+    }
+}
+
+/// Who is looking at the widget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Viewer {
+    Guest,
+    User(PortalUser),
+}
+
+impl Viewer {
+    pub fn user(&self) -> Option<&PortalUser> {
+        match self {
+            Self::Guest => None,
+            Self::User(u) => Some(u),
+        }
+    }
+}
+
+/// One call into a widget, whatever transport it came over.
+#[derive(Clone)]
+pub struct Request {
+    pub phase: Phase,
+    pub portlet: PortletId,
+    /// The deployed descriptor this call addresses (preferences defaults, wrapper class, …).
+    pub descriptor: Arc<WidgetDescriptor>,
+    pub mode: PortletMode,
+    pub window_state: WindowState,
+    /// Liferay language id such as `en_US`, already negotiated.
+    pub locale: String,
+    pub viewer: Viewer,
+    /// The action or resource name; `None` for render.
+    pub name: Option<String>,
+    /// Widget parameters, namespace removed.
+    pub params: Params,
+    /// `p_l_url`: the portal page the fragment sits on.
+    pub page_url: Option<String>,
+    /// `p_page_owner`: the portal user whose page this is, when it is not the viewer's.
+    pub page_owner: Option<String>,
+    /// How this transport wants links and forms written.
+    pub urls: Arc<dyn PortletUrls>,
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("phase", &self.phase)
+            .field("portlet", &self.portlet)
+            .field("mode", &self.mode)
+            .field("window_state", &self.window_state)
+            .field("locale", &self.locale)
+            .field("viewer", &self.viewer)
+            .field("name", &self.name)
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn portlet_id_splits_name_and_instance() {
+        let id = PortletId::parse("contacts_center_INSTANCE_abc123").expect("valid id");
+        assert_eq!(id.name(), "contacts_center");
+        assert_eq!(id.instance(), Some("abc123"));
+        assert_eq!(id.namespace(), "_contacts_center_INSTANCE_abc123_");
+        let plain = PortletId::parse("notifications").expect("valid id");
+        assert_eq!(plain.instance(), None);
+        assert_eq!(plain.namespace(), "_notifications_");
+    }
+
+    #[test]
+    fn portlet_id_rejects_unsafe_names() {
+        for bad in [
+            "",
+            "a-b",
+            "a b",
+            "x_INSTANCE_",
+            "x_INSTANCE_a-b",
+            "<script>",
+            "x_INSTANCE_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        ] {
+            assert!(PortletId::parse(bad).is_none(), "{bad:?} must be refused");
+        }
+    }
+}

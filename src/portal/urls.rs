@@ -1,0 +1,26 @@
+//! How a widget writes links and forms. Each transport supplies its own: the native
+//! protocol writes real URLs (to the portal page or the host), WSRP writes
+//! consumer-rewritten `wsrp_rewrite?…/wsrp_rewrite` URLs. Widgets never build URLs by hand.
+
+/// Where an action form posts, and the hidden fields it must carry (`p_auth`,
+/// `p_l_url`, the redirect …). Field names are complete (already namespaced).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionTarget {
+    pub url: String,
+    pub hidden: Vec<(String, String)>,
+}
+
+pub trait PortletUrls: Send + Sync {
+    /// Prefix of every widget parameter, form field and DOM id: `_{portletId}_` natively,
+    /// `wsrp_rewrite_` (or the consumer's prefix) over WSRP.
+    fn namespace(&self) -> &str;
+
+    /// A link that renders the widget again with these (un-namespaced) render parameters.
+    fn render_url(&self, params: &[(&str, &str)]) -> String;
+
+    /// Where the form of `action` posts. Its own fields must be namespaced with [`Self::namespace`].
+    fn action_target(&self, action: &str) -> ActionTarget;
+
+    /// A link that fetches `resource` with these (un-namespaced) parameters.
+    fn resource_url(&self, resource: &str, params: &[(&str, &str)]) -> String;
+}

@@ -1,0 +1,78 @@
+//! Widget kinds built into the host. A descriptor's `<portlet-class>` picks one.
+//! Widgets know the portal's vocabulary ([`crate::portal`]) and the social rules
+//! ([`crate::social`]); they know nothing of HTTP or SOAP.
+
+pub mod contacts_center;
+pub mod notifications;
+
+use crate::portal::Request;
+
+/// `<portlet-class>` values this host provides.
+pub const KINDS: [&str; 2] = [contacts_center::KIND, notifications::KIND];
+
+/// A rendered fragment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Markup {
+    /// Localized title, for portals that decorate the fragment.
+    pub title: String,
+    pub html: String,
+}
+
+/// What an action did, in a shape every transport can answer with: JSON for fetch and
+/// portals, a redirect with render parameters for browsers, a navigational state for WSRP.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionOutcome {
+    pub ok: bool,
+    /// HTTP status for JSON answers: 200 on success, 4xx on a refusal.
+    pub status: u16,
+    /// Language key of the outcome message, e.g. `you-are-now-following-this-user`.
+    pub message: String,
+    /// The message in the request's locale.
+    pub text: String,
+    /// The relationship with the person acted on, when the action was about one person.
+    pub relationship: Option<serde_json::Value>,
+    /// Render parameters (un-namespaced) for the next render; `message` is among them.
+    pub render_params: Vec<(String, String)>,
+}
+
+/// A downloadable resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    pub content_type: String,
+    /// Suggested file name, for `Content-Disposition: attachment`.
+    pub filename: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// Why a widget could not answer at all. Rule refusals are not errors: they are an
+/// [`ActionOutcome`] with `ok: false`.
+#[derive(Debug, thiserror::Error)]
+pub enum WidgetError {
+    #[error("unknown action {0:?}")]
+    UnknownAction(String),
+    #[error("unknown resource {0:?}")]
+    UnknownResource(String),
+    #[error("portlet mode {0} is not supported by this widget")]
+    UnsupportedMode(&'static str),
+    #[error("sign in to use this widget")]
+    SignInRequired,
+    /// The viewer is signed in but may not do this (edit mode without an admin role …).
+    #[error("forbidden: {key}")]
+    Forbidden { key: String, text: String },
+    /// Malformed parameters; `text` is localized.
+    #[error("bad request: {key}")]
+    BadRequest { key: String, text: String },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// One built-in widget kind.
+pub trait Widget: Send + Sync {
+    /// Render phase: read only.
+    fn render(&self, req: &Request) -> Result<Markup, WidgetError>;
+    /// Action phase. Blocking: it waits for the durable commit, so transports call it
+    /// off the async runtime.
+    fn action(&self, req: &Request) -> Result<ActionOutcome, WidgetError>;
+    /// Resource phase: downloads and JSON.
+    fn resource(&self, req: &Request) -> Result<Resource, WidgetError>;
+}
