@@ -3,4 +3,4 @@
 
 pub mod model;
 
-pub use model::{Catalog, Problem, WidgetDescriptor};
+pub use model::{Catalog, CatalogHandle, Problem, WidgetDescriptor};

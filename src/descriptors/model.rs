@@ -66,3 +66,32 @@ impl Catalog {
         self.widgets.get(portlet_name)
     }
 }
+
+/// The live catalog, shared by every transport. Readers take the current snapshot
+/// (an `Arc` clone, no lock held while serving); the watcher swaps in a new one.
+#[derive(Debug, Clone, Default)]
+pub struct CatalogHandle(Arc<std::sync::RwLock<Arc<Catalog>>>);
+
+impl CatalogHandle {
+    pub fn new(catalog: Catalog) -> Self {
+        Self(Arc::new(std::sync::RwLock::new(Arc::new(catalog))))
+    }
+
+    /// The snapshot in force now.
+    pub fn current(&self) -> Arc<Catalog> {
+        // A poisoned lock still holds a complete snapshot: the swap is a single assignment.
+        match self.0.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Replaces the snapshot atomically.
+    pub fn replace(&self, catalog: Catalog) {
+        let next = Arc::new(catalog);
+        match self.0.write() {
+            Ok(mut guard) => *guard = next,
+            Err(poisoned) => *poisoned.into_inner() = next,
+        }
+    }
+}

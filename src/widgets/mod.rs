@@ -76,3 +76,6 @@ pub trait Widget: Send + Sync {
     /// Resource phase: downloads and JSON.
     fn resource(&self, req: &Request) -> Result<Resource, WidgetError>;
 }
+
+/// The widget implementations by kind (`<portlet-class>`), shared by every transport.
+pub type WidgetSet = std::collections::BTreeMap<&'static str, std::sync::Arc<dyn Widget>>;
