@@ -1,4 +1,8 @@
 //! The native HTTP transport (hyper 1): routing, limits, and the mapping of portal
 //! requests and widget answers to HTTP.
 
+pub mod metrics;
+pub mod response;
+pub mod router;
 pub mod server;
+pub mod state;

@@ -1,0 +1,157 @@
+//! Prometheus text metrics: requests by route and status, and a latency histogram per
+//! route. Routes are the matched patterns (`/widgets/{portletId}/render`), never raw
+//! paths, so the number of series stays bounded whatever clients send.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+#[derive(Default)]
+struct Histogram {
+    buckets: [u64; BUCKETS.len()],
+    count: u64,
+    sum_seconds: f64,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(&'static str, u16), u64>>,
+    latency: Mutex<BTreeMap<&'static str, Histogram>>,
+    refused_connections: AtomicU64,
+    open_connections: AtomicU64,
+}
+
+impl Metrics {
+    pub fn observe(&self, route: &'static str, status: u16, elapsed: Duration) {
+        if let Ok(mut requests) = self.requests.lock() {
+            *requests.entry((route, status)).or_default() += 1;
+        }
+        if let Ok(mut latency) = self.latency.lock() {
+            let h = latency.entry(route).or_default();
+            let secs = elapsed.as_secs_f64();
+            for (i, upper) in BUCKETS.iter().enumerate() {
+                if secs <= *upper {
+                    h.buckets[i] += 1;
+                }
+            }
+            h.count += 1;
+            h.sum_seconds += secs;
+        }
+    }
+
+    pub fn connection_refused(&self) {
+        self.refused_connections.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn connection_opened(&self) {
+        self.open_connections.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn connection_closed(&self) {
+        self.open_connections.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// The Prometheus text exposition format, version 0.0.4.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP widget_host_requests_total HTTP requests by route and status.\n");
+        out.push_str("# TYPE widget_host_requests_total counter\n");
+        if let Ok(requests) = self.requests.lock() {
+            for ((route, status), n) in requests.iter() {
+                let _ = writeln!(
+                    out,
+                    "widget_host_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
+                );
+            }
+        }
+        out.push_str(
+            "# HELP widget_host_request_duration_seconds Time to answer a request, by route.\n",
+        );
+        out.push_str("# TYPE widget_host_request_duration_seconds histogram\n");
+        if let Ok(latency) = self.latency.lock() {
+            for (route, h) in latency.iter() {
+                for (upper, n) in BUCKETS.iter().zip(h.buckets.iter()) {
+                    let _ = writeln!(
+                        out,
+                        "widget_host_request_duration_seconds_bucket{{route=\"{route}\",le=\"{upper}\"}} {n}"
+                    );
+                }
+                let _ = writeln!(
+                    out,
+                    "widget_host_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                    h.count
+                );
+                let _ = writeln!(
+                    out,
+                    "widget_host_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                    h.sum_seconds
+                );
+                let _ = writeln!(
+                    out,
+                    "widget_host_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                    h.count
+                );
+            }
+        }
+        out.push_str("# HELP widget_host_connections_refused_total Connections closed at accept because the limit was reached.\n");
+        out.push_str("# TYPE widget_host_connections_refused_total counter\n");
+        let _ = writeln!(
+            out,
+            "widget_host_connections_refused_total {}",
+            self.refused_connections.load(Ordering::Relaxed)
+        );
+        out.push_str("# HELP widget_host_open_connections Connections being served now.\n");
+        out.push_str("# TYPE widget_host_open_connections gauge\n");
+        let _ = writeln!(
+            out,
+            "widget_host_open_connections {}",
+            self.open_connections.load(Ordering::Relaxed)
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_buckets() {
+        let m = Metrics::default();
+        m.observe("/healthz", 200, Duration::from_micros(300));
+        m.observe("/healthz", 200, Duration::from_millis(30));
+        m.observe("/healthz", 404, Duration::from_millis(3));
+        let text = m.render();
+        assert!(
+            text.contains("widget_host_requests_total{route=\"/healthz\",status=\"200\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("widget_host_requests_total{route=\"/healthz\",status=\"404\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "widget_host_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.0005\"} 1"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "widget_host_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.005\"} 2"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("widget_host_request_duration_seconds_count{route=\"/healthz\"} 3"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,82 @@
+//! Building responses, and the one place where errors become HTTP answers.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::{Response, StatusCode};
+
+pub type Body = Full<Bytes>;
+
+/// Why the HTTP layer refused a request before (or instead of) a widget answering.
+/// Messages are safe to show: they never echo internals.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("no such resource")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("request body larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("could not read the request body")]
+    BadBody,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("the request took too long")]
+    Timeout,
+    #[error("internal error")]
+    Internal,
+}
+
+impl HttpError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BadBody | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The answer: JSON `{"ok": false, "message", "text"}`, the shape action answers use.
+    pub fn into_response(self) -> Response<Body> {
+        let key = match &self {
+            Self::NotFound => "not-found",
+            Self::MethodNotAllowed => "method-not-allowed",
+            Self::PayloadTooLarge { .. } => "payload-too-large",
+            Self::BadBody | Self::BadRequest(_) => "bad-request",
+            Self::Timeout => "timeout",
+            Self::Internal => "internal-error",
+        };
+        json(
+            self.status(),
+            &serde_json::json!({"ok": false, "message": key, "text": self.to_string()}),
+        )
+    }
+}
+
+pub fn bytes(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response<Body> {
+    let mut response = Response::new(Full::new(body.into()));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+pub fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
+    bytes(status, "text/plain; charset=utf-8", body)
+}
+
+pub fn html(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
+    bytes(status, "text/html; charset=utf-8", body)
+}
+
+pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
+    bytes(status, "application/json", value.to_string())
+}

@@ -1,0 +1,112 @@
+//! Every route of the host in one place. Each arm names its route pattern, which is
+//! also the metrics label.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::header::CONTENT_LENGTH;
+use hyper::{Method, Request, Response, StatusCode};
+
+use super::response::{self, Body, HttpError};
+use super::state::AppState;
+
+/// Entry point of every request: routes it under the request timeout and records metrics.
+pub async fn handle(
+    state: Arc<AppState>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Result<Response<Body>, Infallible> {
+    let started = Instant::now();
+    let timeout = Duration::from_secs(state.config.limits.request_timeout_secs);
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let (route, response) = match tokio::time::timeout(timeout, dispatch(&state, req)).await {
+        Ok((route, Ok(response))) => (route, response),
+        Ok((route, Err(error))) => (route, error.into_response()),
+        Err(_) => ("timeout", HttpError::Timeout.into_response()),
+    };
+    let elapsed = started.elapsed();
+    state
+        .metrics
+        .observe(route, response.status().as_u16(), elapsed);
+    tracing::debug!(%peer, %method, %path, status = response.status().as_u16(), elapsed_us = elapsed.as_micros() as u64, "request");
+    Ok(response)
+}
+
+type Routed = (&'static str, Result<Response<Body>, HttpError>);
+
+async fn dispatch(state: &Arc<AppState>, req: Request<Incoming>) -> Routed {
+    let path = req.uri().path().to_owned();
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let method = req.method().clone();
+    match (&method, segments.as_slice()) {
+        (&Method::GET, ["healthz"]) => ("/healthz", Ok(response::text(StatusCode::OK, "ok\n"))),
+        (&Method::GET, ["readyz"]) => ("/readyz", Ok(readyz(state))),
+        (&Method::GET, ["metrics"]) => (
+            "/metrics",
+            Ok(response::bytes(
+                StatusCode::OK,
+                "text/plain; version=0.0.4",
+                state.metrics.render(),
+            )),
+        ),
+        (&Method::GET, ["widgets"]) => ("/widgets", Ok(widgets_catalog(state))),
+        (&Method::POST, ["widgets", _, "actions", _]) => {
+            let route = "/widgets/{portletId}/actions/{action}";
+            match read_body(req, state.config.limits.max_body_bytes).await {
+                Ok(_body) => (route, Err(HttpError::NotFound)),
+                Err(e) => (route, Err(e)),
+            }
+        }
+        (_, ["healthz" | "readyz" | "metrics" | "widgets"]) => {
+            ("method-not-allowed", Err(HttpError::MethodNotAllowed))
+        }
+        _ => ("not-found", Err(HttpError::NotFound)),
+    }
+}
+
+/// Reads the whole body, refusing more than `limit` bytes without buffering them:
+/// a declared length over the limit is refused before any byte is read.
+pub async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, HttpError> {
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(HttpError::PayloadTooLarge { limit });
+    }
+    match Limited::new(req.into_body(), limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
+            Err(HttpError::PayloadTooLarge { limit })
+        }
+        Err(_) => Err(HttpError::BadBody),
+    }
+}
+
+fn readyz(state: &AppState) -> Response<Body> {
+    let catalog = state.catalog.current();
+    let body = serde_json::json!({
+        "status": "ready",
+        "widgets": catalog.widgets.len(),
+        "descriptorProblems": catalog.problems,
+        "uptimeSeconds": state.started.elapsed().as_secs(),
+    });
+    response::json(StatusCode::OK, &body)
+}
+
+fn widgets_catalog(state: &AppState) -> Response<Body> {
+    let catalog = state.catalog.current();
+    let items: Vec<_> = catalog
+        .widgets
+        .values()
+        .map(|w| serde_json::to_value(w.as_ref()).unwrap_or_default())
+        .collect();
+    response::json(StatusCode::OK, &serde_json::Value::Array(items))
+}

@@ -1,0 +1,246 @@
+//! The HTTP server's own duties: health, metrics, limits and graceful shutdown.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[tokio::test]
+async fn health_metrics_and_unknown_routes() {
+    let server = common::start(|_, _| {}).await;
+    let client = reqwest::Client::new();
+    let health = client
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(health.status(), 200);
+    let missing = client
+        .get(server.url("/nowhere"))
+        .send()
+        .await
+        .expect("404");
+    assert_eq!(missing.status(), 404);
+    let body: serde_json::Value = missing.json().await.expect("json error body");
+    assert_eq!(body["ok"], false);
+    assert_eq!(body["message"], "not-found");
+    let ready = client
+        .get(server.url("/readyz"))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status(), 200);
+    let metrics = client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("widget_host_requests_total{route=\"/readyz\",status=\"200\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("widget_host_requests_total{route=\"not-found\",status=\"404\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("widget_host_request_duration_seconds_count{route=\"/healthz\"}"),
+        "{metrics}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413() {
+    let server = common::start(|c, _| c.limits.max_body_bytes = 1024).await;
+    let client = reqwest::Client::new();
+    let url = server.url("/widgets/contacts_center/actions/connect");
+    // Declared too large: refused before reading.
+    let declared = client
+        .post(&url)
+        .body(vec![b'a'; 4096])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(declared.status(), 413);
+    // Chunked (no length): refused once the limit is crossed.
+    let addr = server.addr;
+    let chunked = tokio::task::spawn_blocking(move || {
+        let mut s = TcpStream::connect(addr).expect("connect");
+        let chunk = "a".repeat(600);
+        let request = format!(
+            "POST /widgets/contacts_center/actions/connect HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n258\r\n{chunk}\r\n258\r\n{chunk}\r\n0\r\n\r\n"
+        );
+        s.write_all(request.as_bytes()).expect("write");
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        answer
+    })
+    .await
+    .expect("client");
+    assert!(chunked.starts_with("HTTP/1.1 413"), "{chunked}");
+    // Within the limit: read, then routed (no such widget here).
+    let small = client
+        .post(&url)
+        .body(vec![b'a'; 100])
+        .send()
+        .await
+        .expect("post small");
+    assert_eq!(small.status(), 404);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn headers_over_the_limit_are_refused() {
+    let server = common::start(|c, _| c.limits.max_header_bytes = 8192).await;
+    let client = reqwest::Client::new();
+    let huge = "x".repeat(64 * 1024);
+    let response = client
+        .get(server.url("/healthz"))
+        .header("x-big", huge)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), 431);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn connections_beyond_the_limit_are_refused_cleanly() {
+    let server = common::start(|c, _| c.limits.max_connections = 2).await;
+    let addr = server.addr;
+    let held = tokio::task::spawn_blocking(move || {
+        // Two connections hold the two permits (a request each, kept alive).
+        let mut held = Vec::new();
+        for _ in 0..2 {
+            let mut s = TcpStream::connect(addr).expect("connect");
+            s.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+                .expect("write");
+            let mut buf = [0u8; 512];
+            let n = s.read(&mut buf).expect("read");
+            assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+            held.push(s);
+        }
+        // The third gets a 503 and is closed.
+        let mut third = TcpStream::connect(addr).expect("connect third");
+        third
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        let mut answer = String::new();
+        third.read_to_string(&mut answer).expect("read until close");
+        assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+        assert!(answer.contains("retry-after"), "{answer}");
+        // Freeing one lets a new connection in.
+        drop(held.pop());
+        std::thread::sleep(Duration::from_millis(200));
+        let mut fourth = TcpStream::connect(addr).expect("connect fourth");
+        fourth
+            .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .expect("write");
+        let mut answer = String::new();
+        fourth.read_to_string(&mut answer).expect("read");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        held
+    })
+    .await
+    .expect("client thread");
+    drop(held);
+    let metrics = reqwest::get(server.url("/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("widget_host_connections_refused_total 1"),
+        "{metrics}"
+    );
+    server.stop().await;
+}
+
+/// SIGTERM stops accepting but finishes the request in flight, then exits 0.
+#[test]
+fn sigterm_drains_requests_in_flight() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_widget-host"))
+        .args([
+            "serve",
+            "--no-demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--descriptors-dir")
+        .arg(dir.path().join("none"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn server");
+    let addr = format!("127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut in_flight = loop {
+        match TcpStream::connect(&addr) {
+            Ok(s) => break s,
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => panic!("server did not start: {e}"),
+        }
+    };
+    // Start a request and send only half its body.
+    in_flight
+        .write_all(b"POST /widgets/contacts_center/actions/connect HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nhello")
+        .expect("write head");
+    std::thread::sleep(Duration::from_millis(200));
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    std::thread::sleep(Duration::from_millis(300));
+    // New connections are no longer accepted.
+    assert!(
+        TcpStream::connect(&addr).is_err(),
+        "listener must be closed after SIGTERM"
+    );
+    // The request in flight still gets its answer.
+    in_flight.write_all(b"world").expect("write rest");
+    in_flight
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let mut answer = String::new();
+    let _ = in_flight.read_to_string(&mut answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 404"),
+        "request in flight must complete: {answer:?}"
+    );
+    let exit = wait_with_timeout(&mut child, Duration::from_secs(10));
+    assert_eq!(exit, Some(0), "server must exit cleanly after draining");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn wait_with_timeout(child: &mut std::process::Child, limit: Duration) -> Option<i32> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
