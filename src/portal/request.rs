@@ -223,6 +223,8 @@ impl PortalUser {
 }
 
 /// Who is looking at the widget.
+// One per request and never stored in bulk, so the size gap between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Viewer {
     Guest,
