@@ -2,6 +2,7 @@
 //! requests and widget answers to HTTP.
 
 pub mod metrics;
+pub mod native;
 pub mod response;
 pub mod router;
 pub mod server;
