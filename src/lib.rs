@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod portal;
 pub mod social;
 pub mod store;
+pub mod templates;
 pub mod vcard;
 pub mod widgets;
 pub mod wsrp;

@@ -1,0 +1,134 @@
+//! Markup templates (minijinja). The built-in templates are compiled into the binary so
+//! the host runs from anywhere; `templates_dir` may override any of them by name, for
+//! administrators who want their own markup. Every `.html` template autoescapes.
+
+use std::path::{Component, Path, PathBuf};
+
+use minijinja::{Environment, UndefinedBehavior};
+
+/// Templates shipped with the host, by name (the path under `templates/`).
+const BUILTIN: &[(&str, &str)] = &[(
+    "layout/alert.html",
+    include_str!("../templates/layout/alert.html"),
+)];
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("template {name}: {message}")]
+    Render { name: String, message: String },
+}
+
+/// The template environment. Cheap to share: render takes `&self`.
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// Built-in templates, overridden by same-named files in `override_dir`.
+    pub fn new(override_dir: Option<&Path>) -> Self {
+        let mut env = Environment::new();
+        // Printing an undefined value is a template bug: fail loudly in tests, while
+        // `{% if x %}` on an absent value still reads as false.
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") || name.ends_with(".xml") {
+                minijinja::AutoEscape::Html
+            } else {
+                minijinja::AutoEscape::None
+            }
+        });
+        let dir = override_dir.map(Path::to_path_buf);
+        env.set_loader(move |name| {
+            if let Some(path) = dir
+                .as_deref()
+                .and_then(|d| safe_join(d, name))
+                .filter(|p| p.is_file())
+            {
+                return std::fs::read_to_string(&path).map(Some).map_err(|e| {
+                    minijinja::Error::new(
+                        minijinja::ErrorKind::TemplateNotFound,
+                        format!("cannot read {}: {e}", path.display()),
+                    )
+                });
+            }
+            Ok(BUILTIN
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, source)| (*source).to_owned()))
+        });
+        Self { env }
+    }
+
+    /// Renders template `name` with `context`.
+    pub fn render(
+        &self,
+        name: &str,
+        context: impl serde::Serialize,
+    ) -> Result<String, TemplateError> {
+        let fail = |e: minijinja::Error| TemplateError::Render {
+            name: name.to_owned(),
+            message: format!("{e:#}"),
+        };
+        self.env
+            .get_template(name)
+            .map_err(fail)?
+            .render(context)
+            .map_err(fail)
+    }
+
+    /// Names of the built-in templates (for checks that every language key they use exists).
+    pub fn builtin() -> impl Iterator<Item = (&'static str, &'static str)> {
+        BUILTIN.iter().copied()
+    }
+}
+
+/// `dir/name` when `name` is a plain relative path (no `..`, no root), so an override
+/// folder can never be escaped.
+fn safe_join(dir: &Path, name: &str) -> Option<PathBuf> {
+    let relative = Path::new(name);
+    relative
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)))
+        .then(|| dir.join(relative))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_autoescapes() {
+        let t = Templates::new(None);
+        let html = t
+            .render(
+                "layout/alert.html",
+                serde_json::json!({"kind": "success", "text": "<script>alert(1)</script>"}),
+            )
+            .expect("renders");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(!html.contains("<script>"), "{html}");
+    }
+
+    #[test]
+    fn override_folder_wins_and_cannot_be_escaped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("layout")).expect("mkdir");
+        std::fs::write(dir.path().join("layout/alert.html"), "custom {{ text }}").expect("write");
+        let t = Templates::new(Some(dir.path()));
+        assert_eq!(
+            t.render(
+                "layout/alert.html",
+                serde_json::json!({"kind": "x", "text": "<b>"})
+            )
+            .expect("renders"),
+            "custom &lt;b&gt;"
+        );
+        assert!(safe_join(dir.path(), "../etc/passwd").is_none());
+        assert!(safe_join(dir.path(), "/etc/passwd").is_none());
+    }
+
+    #[test]
+    fn unknown_template_is_an_error() {
+        assert!(Templates::new(None).render("nope.html", ()).is_err());
+    }
+}
