@@ -52,6 +52,8 @@ pub struct PortletDef {
     /// Where `<portlet-class>` sits (the portlet's position when absent).
     pub class_pos: Pos,
     pub name_pos: Pos,
+    /// Where each mode and window state is first listed.
+    pub positions: BTreeMap<String, Pos>,
 }
 
 /// A whole `portlet.xml`.
@@ -259,6 +261,7 @@ pub fn read(file: &Path, root: &Node) -> (PortletApp, Vec<Problem>) {
         if let Some(n) = node.text_of("portlet-name") {
             names.push(n);
         }
+        problems.extend(undeclared_modes(file, root, &def));
         app.portlets.push(def);
     }
     (app, problems)
@@ -302,10 +305,18 @@ fn read_portlet(
             continue;
         }
         for mode in supports.all("portlet-mode") {
-            push_unique(&mut def.modes, mode.value().to_ascii_lowercase());
+            let value = mode.value().to_ascii_lowercase();
+            def.positions
+                .entry(format!("mode:{value}"))
+                .or_insert(mode.pos);
+            push_unique(&mut def.modes, value);
         }
         for state in supports.all("window-state") {
-            push_unique(&mut def.window_states, state.value().to_ascii_lowercase());
+            let value = state.value().to_ascii_lowercase();
+            def.positions
+                .entry(format!("state:{value}"))
+                .or_insert(state.pos);
+            push_unique(&mut def.window_states, value);
         }
     }
     for locale in node.all("supported-locale") {
@@ -345,6 +356,68 @@ fn read_portlet(
         }
     }
     def
+}
+
+/// Standard modes and states of the portlet specification; anything else must be
+/// declared in `<custom-portlet-mode>` / `<custom-window-state>` (JSR-286 PLT.8.5, 9.5).
+const STANDARD_MODES: [&str; 3] = ["view", "edit", "help"];
+const STANDARD_STATES: [&str; 3] = ["normal", "maximized", "minimized"];
+
+fn undeclared_modes(file: &Path, root: &Node, def: &PortletDef) -> Vec<Problem> {
+    let declared = |wrapper: &str, inner: &str| -> Vec<String> {
+        root.all(wrapper)
+            .filter_map(|c| c.text_of(inner))
+            .map(str::to_ascii_lowercase)
+            .collect()
+    };
+    let custom_modes = declared("custom-portlet-mode", "portlet-mode");
+    let custom_states = declared("custom-window-state", "window-state");
+    let mut problems = Vec::new();
+    let mut check = |values: &[String],
+                     standard: &[&str],
+                     custom: &[String],
+                     key: &str,
+                     element: &str,
+                     wrapper: &str| {
+        for value in values {
+            if standard.contains(&value.as_str()) || custom.contains(value) {
+                continue;
+            }
+            let pos = def
+                .positions
+                .get(&format!("{key}:{value}"))
+                .copied()
+                .unwrap_or(def.pos);
+            problems.push(problem(
+                file,
+                pos,
+                element,
+                format!(
+                    "{element} {value} of portlet {} is neither standard ({}) nor declared in <{wrapper}>",
+                    def.name,
+                    standard.join(", ")
+                ),
+                format!("fix the spelling, or declare it in a <{wrapper}> of <portlet-app>"),
+            ));
+        }
+    };
+    check(
+        &def.modes,
+        &STANDARD_MODES,
+        &custom_modes,
+        "mode",
+        "portlet-mode",
+        "custom-portlet-mode",
+    );
+    check(
+        &def.window_states,
+        &STANDARD_STATES,
+        &custom_states,
+        "state",
+        "window-state",
+        "custom-window-state",
+    );
+    problems
 }
 
 fn push_unique(list: &mut Vec<String>, value: String) {
@@ -398,7 +471,10 @@ pub fn hostability(file: &Path, def: &PortletDef) -> Vec<Problem> {
         if PortletMode::parse(mode).is_none() {
             problems.push(problem(
                 file,
-                def.pos,
+                def.positions
+                    .get(&format!("mode:{mode}"))
+                    .copied()
+                    .unwrap_or(def.pos),
                 "portlet-mode",
                 format!(
                     "portlet {} supports portlet mode {mode}, which this host does not provide",
@@ -412,7 +488,10 @@ pub fn hostability(file: &Path, def: &PortletDef) -> Vec<Problem> {
         if WindowState::parse(state).is_none() {
             problems.push(problem(
                 file,
-                def.pos,
+                def.positions
+                    .get(&format!("state:{state}"))
+                    .copied()
+                    .unwrap_or(def.pos),
                 "window-state",
                 format!(
                     "portlet {} supports window state {state}, which this host does not provide",
