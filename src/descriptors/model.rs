@@ -95,3 +95,14 @@ impl CatalogHandle {
         }
     }
 }
+
+impl std::fmt::Display for Problem {
+    /// `file:line:column: <element> message (fix: …)`, the shape editors and CI link to.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.column)?;
+        if !self.element.is_empty() {
+            write!(f, "<{}> ", self.element)?;
+        }
+        write!(f, "{} (fix: {})", self.message, self.fix)
+    }
+}

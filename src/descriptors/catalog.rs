@@ -1,0 +1,388 @@
+//! The catalog of deployed widgets: one folder per widget with Liferay's three files,
+//! merged into [`WidgetDescriptor`]s. A folder with problems never replaces a good
+//! version already serving, and never stops the other folders from serving.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::liferay::{self, LiferayPortlet};
+use super::model::{Catalog, Problem, WidgetDescriptor};
+use super::portlet_xml::{self, PortletDef};
+use super::xml::{self, MAX_DESCRIPTOR_BYTES, Pos, problem};
+
+/// The three files of a widget folder, in the order they are read.
+pub const PORTLET_XML: &str = "portlet.xml";
+pub const LIFERAY_PORTLET_XML: &str = "liferay-portlet.xml";
+pub const LIFERAY_DISPLAY_XML: &str = "liferay-display.xml";
+
+/// Category Liferay gives portlets that no `liferay-display.xml` lists.
+pub const UNDEFINED_CATEGORY: &str = "category.undefined";
+
+/// One descriptor file's name and content (read from disk or built in).
+pub struct Source {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads a file, refusing to read more than [`MAX_DESCRIPTOR_BYTES`] (+1, so that an
+/// oversized file is recognised by the parser without reading all of it).
+pub fn read_source(path: &Path) -> Result<Source, Problem> {
+    let file = std::fs::File::open(path).map_err(|e| {
+        problem(
+            path,
+            Pos { line: 1, column: 1 },
+            "",
+            format!("cannot read {}: {e}", path.display()),
+            "check that the file exists and is readable".into(),
+        )
+    })?;
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(MAX_DESCRIPTOR_BYTES).unwrap_or(u64::MAX) + 1;
+    file.take(limit).read_to_end(&mut bytes).map_err(|e| {
+        problem(
+            path,
+            Pos { line: 1, column: 1 },
+            "",
+            format!("cannot read {}: {e}", path.display()),
+            "check that the file is readable".into(),
+        )
+    })?;
+    Ok(Source {
+        path: path.to_path_buf(),
+        bytes,
+    })
+}
+
+/// What one widget folder yields: its widgets when it has no problems.
+pub struct FolderLoad {
+    pub dir: PathBuf,
+    pub widgets: Vec<WidgetDescriptor>,
+    pub problems: Vec<Problem>,
+}
+
+/// Merges a folder's three files into widgets, collecting every problem.
+pub fn load_sources(
+    dir: &Path,
+    portlet: Option<Source>,
+    liferay_portlet: Option<Source>,
+    display: Option<Source>,
+) -> FolderLoad {
+    let mut problems = Vec::new();
+    let mut parsed = |source: Option<Source>, name: &str| -> Option<(PathBuf, xml::Node)> {
+        let Some(source) = source else {
+            problems.push(problem(
+                &dir.join(name),
+                Pos { line: 1, column: 1 },
+                "",
+                format!("widget folder {} has no {name}", dir.display()),
+                format!(
+                    "add {name}; a widget folder holds {PORTLET_XML}, {LIFERAY_PORTLET_XML} and {LIFERAY_DISPLAY_XML} (a folder still being copied is retried when it changes)"
+                ),
+            ));
+            return None;
+        };
+        match xml::parse(&source.path, &source.bytes) {
+            Ok(root) => Some((source.path, root)),
+            Err(p) => {
+                problems.push(p);
+                None
+            }
+        }
+    };
+    let portlet = parsed(portlet, PORTLET_XML);
+    let liferay_portlet = parsed(liferay_portlet, LIFERAY_PORTLET_XML);
+    let display = parsed(display, LIFERAY_DISPLAY_XML);
+
+    let mut defs = Vec::new();
+    if let Some((file, root)) = &portlet {
+        let (app, found) = portlet_xml::read(file, root);
+        problems.extend(found);
+        for def in &app.portlets {
+            problems.extend(portlet_xml::hostability(file, def));
+        }
+        defs = app.portlets;
+        if defs.is_empty() && app.version.is_some() {
+            problems.push(problem(
+                file,
+                root.pos,
+                "portlet-app",
+                "portlet.xml declares no <portlet>".into(),
+                "declare the widget in a <portlet> element".into(),
+            ));
+        }
+    }
+    let mut liferay_portlets: Vec<LiferayPortlet> = Vec::new();
+    if let Some((file, root)) = &liferay_portlet {
+        let (found_portlets, found) = liferay::read_portlet_app(file, root);
+        problems.extend(found);
+        for lp in &found_portlets {
+            if !defs.is_empty() && !defs.iter().any(|d| d.name == lp.name) {
+                problems.push(problem(
+                    file,
+                    lp.pos,
+                    "portlet-name",
+                    format!(
+                        "liferay-portlet.xml describes {:?}, which portlet.xml does not declare",
+                        lp.name
+                    ),
+                    "use the same portlet-name in both files".into(),
+                ));
+            }
+        }
+        liferay_portlets = found_portlets;
+    }
+    let mut categories = BTreeMap::new();
+    if let Some((file, root)) = &display {
+        let (found_categories, found) = liferay::read_display(file, root);
+        problems.extend(found);
+        categories = found_categories;
+    }
+    let widgets = if problems.is_empty() {
+        defs.iter()
+            .map(|def| merge(dir, def, &liferay_portlets, &categories))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    FolderLoad {
+        dir: dir.to_path_buf(),
+        widgets,
+        problems,
+    }
+}
+
+fn merge(
+    dir: &Path,
+    def: &PortletDef,
+    liferay_portlets: &[LiferayPortlet],
+    categories: &BTreeMap<String, String>,
+) -> WidgetDescriptor {
+    let lp = liferay_portlets
+        .iter()
+        .find(|lp| lp.name == def.name)
+        .cloned()
+        .unwrap_or(LiferayPortlet {
+            requires_namespaced_parameters: true,
+            ..LiferayPortlet::default()
+        });
+    let title = def
+        .title
+        .clone()
+        .or_else(|| def.display_name.clone())
+        .unwrap_or_else(|| def.name.clone());
+    let mut modes = def.modes.clone();
+    if !modes.iter().any(|m| m == "view") {
+        modes.insert(0, "view".into());
+    }
+    let window_states = if def.window_states.is_empty() {
+        vec!["normal".into(), "maximized".into(), "minimized".into()]
+    } else {
+        def.window_states.clone()
+    };
+    WidgetDescriptor {
+        portlet_name: def.name.clone(),
+        display_name: def.display_name.clone().unwrap_or_else(|| title.clone()),
+        title,
+        short_title: def.short_title.clone(),
+        keywords: def.keywords.clone(),
+        kind: def.class.clone().unwrap_or_default(),
+        category: categories
+            .get(&def.name)
+            .cloned()
+            .unwrap_or_else(|| UNDEFINED_CATEGORY.into()),
+        instanceable: lp.instanceable,
+        modes,
+        window_states,
+        preferences: def.preferences.clone(),
+        expiration_cache: def.expiration_cache,
+        supported_locales: def.supported_locales.clone(),
+        icon: lp.icon,
+        css_class_wrapper: lp.css_class_wrapper,
+        friendly_url_mapping: lp.friendly_url_mapping,
+        requires_namespaced_parameters: lp.requires_namespaced_parameters,
+        source_dir: dir.to_path_buf(),
+    }
+}
+
+/// Loads one widget folder from disk.
+pub fn load_folder(dir: &Path) -> FolderLoad {
+    let read = |name: &str| -> Result<Option<Source>, Problem> {
+        let path = dir.join(name);
+        if path.is_file() {
+            read_source(&path).map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let mut read_problems = Vec::new();
+    let mut take = |r: Result<Option<Source>, Problem>| match r {
+        Ok(s) => s,
+        Err(p) => {
+            read_problems.push(p);
+            None
+        }
+    };
+    let portlet = take(read(PORTLET_XML));
+    let liferay_portlet = take(read(LIFERAY_PORTLET_XML));
+    let display = take(read(LIFERAY_DISPLAY_XML));
+    if !read_problems.is_empty() {
+        return FolderLoad {
+            dir: dir.to_path_buf(),
+            widgets: Vec::new(),
+            problems: read_problems,
+        };
+    }
+    load_sources(dir, portlet, liferay_portlet, display)
+}
+
+/// The widget folders of a descriptors directory, sorted so loads are deterministic.
+/// Hidden folders (`.git`, editors' temporaries) are skipped.
+pub fn widget_folders(dir: &Path) -> Result<Vec<PathBuf>, std::io::Error> {
+    let mut folders = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if !hidden && entry.file_type()?.is_dir() {
+            folders.push(entry.path());
+        }
+    }
+    folders.sort();
+    Ok(folders)
+}
+
+/// Builds a catalog from a descriptors directory (one subfolder per widget).
+pub fn load_dir(dir: &Path) -> Catalog {
+    reload(&Catalog::default(), dir)
+}
+
+/// Reloads `dir`: folders without problems serve their new version; a folder with
+/// problems keeps serving whatever `previous` had from it, and its problems are listed.
+/// Folders that disappeared are dropped.
+pub fn reload(previous: &Catalog, dir: &Path) -> Catalog {
+    let folders = match widget_folders(dir) {
+        Ok(folders) => folders,
+        Err(e) => {
+            let mut kept = previous.clone();
+            kept.problems = vec![problem(
+                dir,
+                Pos { line: 1, column: 1 },
+                "",
+                format!("cannot list descriptors directory {}: {e}", dir.display()),
+                "create the directory or point descriptors_dir at it; the last good widgets keep serving".into(),
+            )];
+            return kept;
+        }
+    };
+    assemble(previous, folders.iter().map(|f| load_folder(f)).collect())
+}
+
+/// Combines folder loads, keeping `previous`'s widgets for folders with problems and
+/// refusing a portlet-name that an earlier folder already serves.
+pub fn assemble(previous: &Catalog, loads: Vec<FolderLoad>) -> Catalog {
+    let mut catalog = Catalog::default();
+    for load in loads {
+        let mut problems = load.problems;
+        let mut widgets = load.widgets;
+        for widget in &widgets {
+            if let Some(other) = catalog.widgets.get(&widget.portlet_name) {
+                problems.push(problem(
+                    &load.dir.join(PORTLET_XML),
+                    Pos { line: 1, column: 1 },
+                    "portlet-name",
+                    format!(
+                        "portlet-name {} is already served from {}",
+                        widget.portlet_name,
+                        other.source_dir.display()
+                    ),
+                    "give each widget folder its own portlet-name".into(),
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            widgets.clear();
+            for (name, kept) in &previous.widgets {
+                if kept.source_dir == load.dir && !catalog.widgets.contains_key(name) {
+                    catalog.widgets.insert(name.clone(), Arc::clone(kept));
+                }
+            }
+        }
+        for widget in widgets {
+            catalog
+                .widgets
+                .insert(widget.portlet_name.clone(), Arc::new(widget));
+        }
+        catalog.problems.extend(problems);
+    }
+    catalog
+}
+
+/// Built-in copies of the shipped descriptors, used when `descriptors_dir` does not exist.
+const BUILTIN: [(&str, &str, &str, &str); 2] = [
+    (
+        "widget-descriptors/contacts-center",
+        include_str!("../../widget-descriptors/contacts-center/portlet.xml"),
+        include_str!("../../widget-descriptors/contacts-center/liferay-portlet.xml"),
+        include_str!("../../widget-descriptors/contacts-center/liferay-display.xml"),
+    ),
+    (
+        "widget-descriptors/notifications",
+        include_str!("../../widget-descriptors/notifications/portlet.xml"),
+        include_str!("../../widget-descriptors/notifications/liferay-portlet.xml"),
+        include_str!("../../widget-descriptors/notifications/liferay-display.xml"),
+    ),
+];
+
+/// The catalog of the descriptors compiled into the binary.
+pub fn builtin() -> Catalog {
+    let loads = BUILTIN
+        .iter()
+        .map(|(dir, portlet, liferay_portlet, display)| {
+            let dir = Path::new(dir);
+            let source = |name: &str, text: &str| {
+                Some(Source {
+                    path: dir.join(name),
+                    bytes: text.as_bytes().to_vec(),
+                })
+            };
+            load_sources(
+                dir,
+                source(PORTLET_XML, portlet),
+                source(LIFERAY_PORTLET_XML, liferay_portlet),
+                source(LIFERAY_DISPLAY_XML, display),
+            )
+        })
+        .collect();
+    assemble(&Catalog::default(), loads)
+}
+
+/// `GET /widgets`: every deployed widget, ordered by portlet id.
+pub fn catalog_json(catalog: &Catalog) -> serde_json::Value {
+    let widgets = catalog
+        .widgets
+        .values()
+        .map(|w| {
+            serde_json::json!({
+                "portletId": w.portlet_name,
+                "displayName": w.display_name,
+                "title": w.title,
+                "shortTitle": w.short_title,
+                "keywords": w.keywords,
+                "category": w.category,
+                "kind": w.kind,
+                "instanceable": w.instanceable,
+                "modes": w.modes,
+                "windowStates": w.window_states,
+                "preferences": w.preferences,
+                "supportedLocales": w.supported_locales,
+                "expirationCache": w.expiration_cache,
+                "icon": w.icon,
+                "cssClassWrapper": w.css_class_wrapper,
+                "friendlyUrlMapping": w.friendly_url_mapping,
+                "requiresNamespacedParameters": w.requires_namespaced_parameters,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(widgets)
+}

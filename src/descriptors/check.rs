@@ -1,0 +1,198 @@
+//! `descriptors check [PATH]...`: validates descriptors without serving them, for
+//! administrators and CI. A path is a descriptors directory (folders of widgets), one
+//! widget folder, or a single descriptor file recognised by its root element.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::catalog::{self, PORTLET_XML};
+use super::liferay;
+use super::model::Problem;
+use super::portlet_xml;
+use super::xml::{self, Pos, problem};
+
+/// What was checked at one place.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub path: PathBuf,
+    /// `widget folder`, `portlet.xml`, `liferay-portlet.xml` or `liferay-display.xml`.
+    pub what: &'static str,
+    /// Portlet names found (hostable or not).
+    pub portlets: Vec<String>,
+    pub problems: Vec<Problem>,
+}
+
+/// The outcome of a check run.
+#[derive(Debug, Clone, Default)]
+pub struct CheckReport {
+    pub checked: Vec<Checked>,
+}
+
+impl CheckReport {
+    /// Whether every descriptor is valid and hostable.
+    pub fn passed(&self) -> bool {
+        !self.checked.is_empty() && self.checked.iter().all(|c| c.problems.is_empty())
+    }
+
+    /// Every problem, in the order found.
+    pub fn problems(&self) -> impl Iterator<Item = &Problem> {
+        self.checked.iter().flat_map(|c| &c.problems)
+    }
+}
+
+impl fmt::Display for CheckReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in &self.checked {
+            let status = if c.problems.is_empty() {
+                "ok"
+            } else {
+                "FAILED"
+            };
+            writeln!(
+                f,
+                "{} ({}): {status}{}",
+                c.path.display(),
+                c.what,
+                if c.portlets.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", c.portlets.join(", "))
+                }
+            )?;
+            for p in &c.problems {
+                writeln!(f, "  {p}")?;
+            }
+        }
+        let problems = self.problems().count();
+        if self.checked.is_empty() {
+            writeln!(f, "nothing to check")
+        } else if problems == 0 {
+            writeln!(f, "{} checked, all valid", self.checked.len())
+        } else {
+            writeln!(f, "{} checked, {problems} problem(s)", self.checked.len())
+        }
+    }
+}
+
+/// Checks every path; never panics on any file content.
+pub fn check(paths: &[PathBuf]) -> CheckReport {
+    let mut report = CheckReport::default();
+    for path in paths {
+        if path.is_dir() {
+            if path.join(PORTLET_XML).is_file() {
+                report.checked.push(check_folder(path));
+            } else {
+                match catalog::widget_folders(path) {
+                    Ok(folders) if !folders.is_empty() => {
+                        report
+                            .checked
+                            .extend(folders.iter().map(|f| check_folder(f)));
+                    }
+                    Ok(_) => report.checked.push(unreadable(
+                        path,
+                        "directory",
+                        "holds neither portlet.xml nor widget folders".into(),
+                    )),
+                    Err(e) => report
+                        .checked
+                        .push(unreadable(path, "directory", e.to_string())),
+                }
+            }
+        } else {
+            report.checked.push(check_file(path));
+        }
+    }
+    report
+}
+
+fn unreadable(path: &Path, what: &'static str, why: String) -> Checked {
+    Checked {
+        path: path.to_path_buf(),
+        what,
+        portlets: Vec::new(),
+        problems: vec![problem(
+            path,
+            Pos { line: 1, column: 1 },
+            "",
+            format!("cannot check {}: {why}", path.display()),
+            "pass a descriptors directory, a widget folder or a descriptor file".into(),
+        )],
+    }
+}
+
+fn check_folder(dir: &Path) -> Checked {
+    let load = catalog::load_folder(dir);
+    Checked {
+        path: dir.to_path_buf(),
+        what: "widget folder",
+        portlets: load
+            .widgets
+            .iter()
+            .map(|w| w.portlet_name.clone())
+            .collect(),
+        problems: load.problems,
+    }
+}
+
+/// Checks one file on its own, recognising it by its root element.
+pub fn check_file(path: &Path) -> Checked {
+    let source = match catalog::read_source(path) {
+        Ok(source) => source,
+        Err(p) => {
+            return Checked {
+                path: path.to_path_buf(),
+                what: "file",
+                portlets: Vec::new(),
+                problems: vec![p],
+            };
+        }
+    };
+    let root = match xml::parse(path, &source.bytes) {
+        Ok(root) => root,
+        Err(p) => {
+            return Checked {
+                path: path.to_path_buf(),
+                what: "file",
+                portlets: Vec::new(),
+                problems: vec![p],
+            };
+        }
+    };
+    let mut checked = Checked {
+        path: path.to_path_buf(),
+        what: "file",
+        portlets: Vec::new(),
+        problems: Vec::new(),
+    };
+    match root.name.as_str() {
+        "portlet-app" => {
+            checked.what = "portlet.xml";
+            let (app, problems) = portlet_xml::read(path, &root);
+            checked.problems = problems;
+            for def in &app.portlets {
+                checked.problems.extend(portlet_xml::hostability(path, def));
+                checked.portlets.push(def.name.clone());
+            }
+        }
+        "liferay-portlet-app" => {
+            checked.what = "liferay-portlet.xml";
+            let (portlets, problems) = liferay::read_portlet_app(path, &root);
+            checked.problems = problems;
+            checked.portlets = portlets.into_iter().map(|p| p.name).collect();
+        }
+        "display" => {
+            checked.what = "liferay-display.xml";
+            let (categories, problems) = liferay::read_display(path, &root);
+            checked.problems = problems;
+            checked.portlets = categories.into_keys().collect();
+        }
+        other => checked.problems.push(problem(
+            path,
+            root.pos,
+            other,
+            format!("<{other}> is not the root of a Liferay descriptor"),
+            "descriptors start with <portlet-app>, <liferay-portlet-app> or <display>".into(),
+        )),
+    }
+    checked
+}

@@ -1,0 +1,247 @@
+//! Liferay's own descriptors: `liferay-portlet.xml` (DTD 7.4.0, whose `<portlet>` has a
+//! strict element order) and `liferay-display.xml` (DTD 7.3.0, the widget categories).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::model::Problem;
+use super::order::{Occurs, Sequence};
+use super::xml::{Node, Pos, problem};
+
+use Occurs::{Many, One, OneOrMore, Optional};
+
+const PORTLET_SCHEMA: &str = "Liferay DTD 7.4.0";
+const DISPLAY_SCHEMA: &str = "Liferay display DTD 7.3.0";
+
+/// `<!ELEMENT liferay-portlet-app (portlet*, role-mapper*, custom-user-attribute*)>`
+const APP: &[(&str, Occurs)] = &[
+    ("portlet", Many),
+    ("role-mapper", Many),
+    ("custom-user-attribute", Many),
+];
+
+/// `<!ELEMENT portlet (...)>` of liferay-portlet-app_7_4_0.dtd, in the DTD's order.
+pub(crate) const PORTLET: &[(&str, Occurs)] = &[
+    ("portlet-name", One),
+    ("icon", Optional),
+    ("virtual-path", Optional),
+    ("struts-path", Optional),
+    ("parent-struts-path", Optional),
+    ("configuration-path", Optional),
+    ("configuration-action-class", Optional),
+    ("indexer-class", Many),
+    ("open-search-class", Optional),
+    ("scheduler-entry", Many),
+    ("portlet-url-class", Optional),
+    ("friendly-url-mapper-class", Optional),
+    ("friendly-url-mapping", Optional),
+    ("friendly-url-routes", Optional),
+    ("url-encoder-class", Optional),
+    ("portlet-data-handler-class", Optional),
+    ("staged-model-data-handler-class", Many),
+    ("template-handler", Optional),
+    ("portlet-layout-listener-class", Optional),
+    ("poller-processor-class", Optional),
+    ("pop-message-listener-class", Optional),
+    ("social-activity-interpreter-class", Many),
+    ("social-request-interpreter-class", Optional),
+    ("user-notification-definitions", Optional),
+    ("user-notification-handler-class", Many),
+    ("webdav-storage-token", Optional),
+    ("webdav-storage-class", Optional),
+    ("xml-rpc-method-class", Optional),
+    ("application-type", Many),
+    ("control-panel-entry-category", Optional),
+    ("control-panel-entry-weight", Optional),
+    ("control-panel-entry-class", Optional),
+    ("asset-renderer-factory", Many),
+    ("atom-collection-adapter", Many),
+    ("custom-attributes-display", Many),
+    ("permission-propagator", Optional),
+    ("trash-handler", Many),
+    ("workflow-handler", Many),
+    ("preferences-company-wide", Optional),
+    ("preferences-unique-per-layout", Optional),
+    ("preferences-owned-by-group", Optional),
+    ("use-default-template", Optional),
+    ("show-portlet-access-denied", Optional),
+    ("show-portlet-inactive", Optional),
+    ("action-url-redirect", Optional),
+    ("restore-current-view", Optional),
+    ("maximize-edit", Optional),
+    ("maximize-help", Optional),
+    ("pop-up-print", Optional),
+    ("layout-cacheable", Optional),
+    ("instanceable", Optional),
+    ("scopeable", Optional),
+    ("single-page-application", Optional),
+    ("user-principal-strategy", Optional),
+    ("private-request-attributes", Optional),
+    ("private-session-attributes", Optional),
+    ("autopropagated-parameters", Optional),
+    ("requires-namespaced-parameters", Optional),
+    ("action-timeout", Optional),
+    ("render-timeout", Optional),
+    ("render-weight", Optional),
+    ("ajaxable", Optional),
+    ("header-portal-css", Many),
+    ("header-portlet-css", Many),
+    ("header-portal-javascript", Many),
+    ("header-portlet-javascript", Many),
+    ("header-request-attribute-prefix", Many),
+    ("header-timeout", Optional),
+    ("footer-portal-css", Many),
+    ("footer-portlet-css", Many),
+    ("footer-portal-javascript", Many),
+    ("footer-portlet-javascript", Many),
+    ("partial-action-serve-resource", Optional),
+    ("portlet-dependency-css-enabled", Optional),
+    ("portlet-dependency-javascript-enabled", Optional),
+    ("css-class-wrapper", Optional),
+    ("facebook-integration", Optional),
+    ("add-default-resource", Optional),
+    ("system", Optional),
+    ("active", Optional),
+    ("include", Optional),
+];
+
+const ROLE_MAPPER: &[(&str, Occurs)] = &[("role-name", One), ("role-link", One)];
+
+const CUSTOM_USER_ATTRIBUTE: &[(&str, Occurs)] = &[("name", OneOrMore), ("custom-class", One)];
+
+/// What the host keeps of one `<portlet>` of `liferay-portlet.xml`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LiferayPortlet {
+    pub name: String,
+    pub icon: Option<String>,
+    pub instanceable: bool,
+    pub css_class_wrapper: Option<String>,
+    pub friendly_url_mapping: Option<String>,
+    /// Liferay's default is `true`.
+    pub requires_namespaced_parameters: bool,
+    pub pos: Pos,
+}
+
+fn seq(items: &'static [(&'static str, Occurs)], schema: &'static str) -> Sequence {
+    Sequence { items, schema }
+}
+
+/// Reads and checks a parsed `liferay-portlet.xml` (root `<liferay-portlet-app>`).
+pub fn read_portlet_app(file: &Path, root: &Node) -> (Vec<LiferayPortlet>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut portlets = Vec::new();
+    if root.name != "liferay-portlet-app" {
+        problems.push(problem(
+            file,
+            root.pos,
+            &root.name,
+            format!(
+                "root element is <{}>, expected <liferay-portlet-app>",
+                root.name
+            ),
+            "liferay-portlet.xml starts with <liferay-portlet-app> after the DTD 7.4.0 DOCTYPE"
+                .into(),
+        ));
+        return (portlets, problems);
+    }
+    problems.extend(seq(APP, PORTLET_SCHEMA).check(file, root));
+    for node in root.all("role-mapper") {
+        problems.extend(seq(ROLE_MAPPER, PORTLET_SCHEMA).check(file, node));
+    }
+    for node in root.all("custom-user-attribute") {
+        problems.extend(seq(CUSTOM_USER_ATTRIBUTE, PORTLET_SCHEMA).check(file, node));
+    }
+    for node in root.all("portlet") {
+        problems.extend(seq(PORTLET, PORTLET_SCHEMA).check(file, node));
+        let mut flag = |name: &str, default: bool| match node.first(name) {
+            None => default,
+            Some(n) => match n.value() {
+                "true" => true,
+                "false" => false,
+                other => {
+                    problems.push(problem(
+                        file,
+                        n.pos,
+                        name,
+                        format!("<{name}> is {other:?}, not a boolean"),
+                        format!("write <{name}>true</{name}> or <{name}>false</{name}>"),
+                    ));
+                    default
+                }
+            },
+        };
+        let instanceable = flag("instanceable", false);
+        let requires_namespaced_parameters = flag("requires-namespaced-parameters", true);
+        let text = |name: &str| {
+            node.text_of(name)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        portlets.push(LiferayPortlet {
+            name: text("portlet-name").unwrap_or_default(),
+            icon: text("icon"),
+            instanceable,
+            css_class_wrapper: text("css-class-wrapper"),
+            friendly_url_mapping: text("friendly-url-mapping"),
+            requires_namespaced_parameters,
+            pos: node.pos,
+        });
+    }
+    (portlets, problems)
+}
+
+/// Reads and checks a parsed `liferay-display.xml`: portlet id → the name of the
+/// category that lists it (one of them when several do).
+pub fn read_display(file: &Path, root: &Node) -> (BTreeMap<String, String>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut categories = BTreeMap::new();
+    if root.name != "display" {
+        problems.push(problem(
+            file,
+            root.pos,
+            &root.name,
+            format!("root element is <{}>, expected <display>", root.name),
+            "liferay-display.xml starts with <display> after the DTD 7.3.0 DOCTYPE".into(),
+        ));
+        return (categories, problems);
+    }
+    problems.extend(seq(&[("category", Many)], DISPLAY_SCHEMA).check(file, root));
+    let mut stack: Vec<&Node> = root.all("category").collect();
+    while let Some(category) = stack.pop() {
+        problems.extend(
+            seq(&[("category", Many), ("portlet", Many)], DISPLAY_SCHEMA).check(file, category),
+        );
+        let Some(name) = category.attr("name").filter(|n| !n.trim().is_empty()) else {
+            problems.push(problem(
+                file,
+                category.pos,
+                "category",
+                "<category> lacks the required name attribute".into(),
+                "write <category name=\"category.social\">".into(),
+            ));
+            continue;
+        };
+        for portlet in category.all("portlet") {
+            match portlet
+                .attr("id")
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+            {
+                Some(id) => {
+                    categories
+                        .entry(id.to_owned())
+                        .or_insert_with(|| name.trim().to_owned());
+                }
+                None => problems.push(problem(
+                    file,
+                    portlet.pos,
+                    "portlet",
+                    "<portlet> lacks the required id attribute".into(),
+                    "write <portlet id=\"...\"/> with the portlet-name from portlet.xml".into(),
+                )),
+            }
+        }
+        stack.extend(category.all("category"));
+    }
+    (categories, problems)
+}

@@ -1,0 +1,186 @@
+//! Checks children against a schema's sequence: the XSDs (`xs:sequence`) and Liferay's
+//! DTDs both fix the order of a parent's child elements, and portals refuse descriptors
+//! that break it, so the host reports it the same way before a portal ever sees them.
+
+use std::path::Path;
+
+use super::model::Problem;
+use super::xml::{Node, problem};
+
+/// How often an element may occur: `?`, `*`, `+` or exactly once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occurs {
+    /// Exactly once.
+    One,
+    /// `?`
+    Optional,
+    /// `*`
+    Many,
+    /// `+`
+    OneOrMore,
+}
+
+impl Occurs {
+    fn required(self) -> bool {
+        matches!(self, Self::One | Self::OneOrMore)
+    }
+
+    fn repeats(self) -> bool {
+        matches!(self, Self::Many | Self::OneOrMore)
+    }
+}
+
+/// A content model: an ordered list of child elements with their occurrences.
+pub struct Sequence {
+    pub items: &'static [(&'static str, Occurs)],
+    /// Names the schema in messages, e.g. `Liferay DTD 7.4.0`.
+    pub schema: &'static str,
+}
+
+impl Sequence {
+    fn index(&self, name: &str) -> Option<usize> {
+        self.items.iter().position(|(n, _)| *n == name)
+    }
+
+    /// Every ordering, multiplicity and unknown-element problem of `parent`'s children.
+    pub fn check(&self, file: &Path, parent: &Node) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut counts = vec![0usize; self.items.len()];
+        // Indexes (into `items`) of the children seen so far, in document order.
+        let mut seen: Vec<(usize, &Node)> = Vec::new();
+        let mut reported: Vec<(usize, usize)> = Vec::new();
+        for child in &parent.children {
+            let Some(index) = self.index(&child.name) else {
+                problems.push(problem(
+                    file,
+                    child.pos,
+                    &child.name,
+                    format!(
+                        "unknown element <{}> in <{}> ({})",
+                        child.name, parent.name, self.schema
+                    ),
+                    format!(
+                        "remove it or fix its spelling; <{}> may contain: {}",
+                        parent.name,
+                        self.names()
+                    ),
+                ));
+                continue;
+            };
+            counts[index] += 1;
+            if counts[index] == 2 && !self.items[index].1.repeats() {
+                problems.push(problem(
+                    file,
+                    child.pos,
+                    &child.name,
+                    format!(
+                        "element <{}> appears more than once in <{}> ({} allows one)",
+                        child.name, parent.name, self.schema
+                    ),
+                    format!("keep a single <{}>", child.name),
+                ));
+            }
+            // The first earlier sibling that the schema puts after this child is the
+            // one out of place: it "must come after" this child.
+            if let Some((later, node)) = seen.iter().find(|(i, _)| *i > index)
+                && !reported.contains(&(*later, index))
+            {
+                reported.push((*later, index));
+                problems.push(problem(
+                    file,
+                    node.pos,
+                    &node.name,
+                    format!(
+                        "element <{}> must come after <{}> ({} order)",
+                        node.name, child.name, self.schema
+                    ),
+                    format!(
+                        "move <{}> below <{}>; the order in <{}> is: {}",
+                        node.name,
+                        child.name,
+                        parent.name,
+                        self.names()
+                    ),
+                ));
+            }
+            seen.push((index, child));
+        }
+        for ((name, occurs), count) in self.items.iter().zip(&counts) {
+            if occurs.required() && *count == 0 {
+                problems.push(problem(
+                    file,
+                    parent.pos,
+                    &parent.name,
+                    format!(
+                        "<{}> lacks the required element <{name}> ({})",
+                        parent.name, self.schema
+                    ),
+                    format!("add <{name}> inside <{}>", parent.name),
+                ));
+            }
+        }
+        problems
+    }
+
+    fn names(&self) -> String {
+        self.items
+            .iter()
+            .map(|(n, o)| {
+                let mark = match o {
+                    Occurs::One => "",
+                    Occurs::Optional => "?",
+                    Occurs::Many => "*",
+                    Occurs::OneOrMore => "+",
+                };
+                format!("{n}{mark}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::descriptors::xml::parse;
+
+    const SEQ: Sequence = Sequence {
+        items: &[
+            ("a", Occurs::One),
+            ("b", Occurs::Optional),
+            ("c", Occurs::Many),
+        ],
+        schema: "test",
+    };
+
+    fn check(xml: &str) -> Vec<String> {
+        let root = parse(Path::new("t.xml"), xml.as_bytes()).expect("well-formed");
+        SEQ.check(Path::new("t.xml"), &root)
+            .into_iter()
+            .map(|p| format!("{}:{} {}", p.line, p.column, p.message))
+            .collect()
+    }
+
+    #[test]
+    fn valid_sequences_pass() {
+        assert!(check("<r><a/><b/><c/><c/></r>").is_empty());
+        assert!(check("<r><a/></r>").is_empty());
+    }
+
+    #[test]
+    fn out_of_order_names_the_misplaced_element() {
+        assert_eq!(
+            check("<r><a/><c/><b/></r>"),
+            ["1:8 element <c> must come after <b> (test order)"]
+        );
+    }
+
+    #[test]
+    fn missing_duplicate_and_unknown_elements_are_reported() {
+        let got = check("<r><b/><b/><zz/></r>");
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[0].contains("<b> appears more than once"));
+        assert!(got[1].contains("unknown element <zz>"));
+        assert!(got[2].contains("lacks the required element <a>"));
+    }
+}

@@ -1,0 +1,505 @@
+//! `portlet.xml`: the JSR-286 (`portlet-app_2_0.xsd`) and JSR-362 (portlet 3.0)
+//! deployment descriptor. The host reads what it needs to describe a widget and checks
+//! the element order the XSDs' sequences require.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::model::Problem;
+use super::order::{Occurs, Sequence};
+use super::xml::{Node, Pos, problem};
+use crate::portal::request::{PortletMode, WindowState, is_portlet_name};
+
+/// JSR-286 namespace (portlet 2.0).
+pub const NS_2_0: &str = "http://java.sun.com/xml/ns/portlet/portlet-app_2_0.xsd";
+/// JSR-362 namespace (portlet 3.0).
+pub const NS_3_0: &str = "http://xmlns.jcp.org/xml/ns/portlet";
+/// JSR-168 namespace (portlet 1.0), recognised only to explain that it is too old.
+const NS_1_0: &str = "http://java.sun.com/xml/ns/portlet/portlet-app_1_0.xsd";
+
+/// Which portlet specification a `portlet.xml` follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    V2,
+    V3,
+}
+
+impl Version {
+    fn schema(self) -> &'static str {
+        match self {
+            Self::V2 => "portlet-app_2_0.xsd",
+            Self::V3 => "portlet-app_3_0.xsd",
+        }
+    }
+}
+
+/// One `<portlet>` as read from `portlet.xml`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PortletDef {
+    pub name: String,
+    pub display_name: Option<String>,
+    pub class: Option<String>,
+    pub expiration_cache: Option<i64>,
+    pub modes: Vec<String>,
+    pub window_states: Vec<String>,
+    pub supported_locales: Vec<String>,
+    pub title: Option<String>,
+    pub short_title: Option<String>,
+    pub keywords: Vec<String>,
+    pub preferences: BTreeMap<String, Vec<String>>,
+    /// Where `<portlet>` starts, for problems about the portlet as a whole.
+    pub pos: Pos,
+    /// Where `<portlet-class>` sits (the portlet's position when absent).
+    pub class_pos: Pos,
+    pub name_pos: Pos,
+    /// Where each mode and window state is first listed.
+    pub positions: BTreeMap<String, Pos>,
+}
+
+/// A whole `portlet.xml`.
+#[derive(Debug, Clone, Default)]
+pub struct PortletApp {
+    pub version: Option<Version>,
+    pub portlets: Vec<PortletDef>,
+}
+
+use Occurs::{Many, One, OneOrMore, Optional};
+
+const APP_2_0: &[(&str, Occurs)] = &[
+    ("portlet", Many),
+    ("custom-portlet-mode", Many),
+    ("custom-window-state", Many),
+    ("user-attribute", Many),
+    ("security-constraint", Many),
+    ("resource-bundle", Optional),
+    ("filter", Many),
+    ("filter-mapping", Many),
+    ("default-namespace", Optional),
+    ("event-definition", Many),
+    ("public-render-parameter", Many),
+    ("listener", Many),
+    ("container-runtime-option", Many),
+];
+
+/// Portlet 3.0 dropped `security-constraint` from the application.
+const APP_3_0: &[(&str, Occurs)] = &[
+    ("portlet", Many),
+    ("custom-portlet-mode", Many),
+    ("custom-window-state", Many),
+    ("user-attribute", Many),
+    ("resource-bundle", Optional),
+    ("filter", Many),
+    ("filter-mapping", Many),
+    ("default-namespace", Optional),
+    ("event-definition", Many),
+    ("public-render-parameter", Many),
+    ("listener", Many),
+    ("container-runtime-option", Many),
+];
+
+const PORTLET_2_0: &[(&str, Occurs)] = &[
+    ("description", Many),
+    ("portlet-name", One),
+    ("display-name", Many),
+    ("portlet-class", One),
+    ("init-param", Many),
+    ("expiration-cache", Optional),
+    ("cache-scope", Optional),
+    ("supports", OneOrMore),
+    ("supported-locale", Many),
+    ("resource-bundle", Optional),
+    ("portlet-info", Optional),
+    ("portlet-preferences", Optional),
+    ("security-role-ref", Many),
+    ("supported-processing-event", Many),
+    ("supported-publishing-event", Many),
+    ("supported-public-render-parameter", Many),
+    ("container-runtime-option", Many),
+];
+
+const PORTLET_3_0: &[(&str, Occurs)] = &[
+    ("description", Many),
+    ("portlet-name", One),
+    ("display-name", Many),
+    ("portlet-class", Optional),
+    ("init-param", Many),
+    ("expiration-cache", Optional),
+    ("cache-scope", Optional),
+    ("supports", OneOrMore),
+    ("supported-locale", Many),
+    ("resource-bundle", Optional),
+    ("portlet-info", Optional),
+    ("portlet-preferences", Optional),
+    ("security-role-ref", Many),
+    ("supported-processing-event", Many),
+    ("supported-publishing-event", Many),
+    ("supported-public-render-parameter", Many),
+    ("container-runtime-option", Many),
+    ("dependency", Many),
+    ("async-supported", Optional),
+    ("multipart-config", Optional),
+];
+
+const SUPPORTS: &[(&str, Occurs)] = &[
+    ("mime-type", One),
+    ("portlet-mode", Many),
+    ("window-state", Many),
+];
+
+const INFO_2_0: &[(&str, Occurs)] = &[
+    ("title", Optional),
+    ("short-title", Optional),
+    ("keywords", Optional),
+];
+
+const INFO_3_0: &[(&str, Occurs)] = &[("title", Many), ("short-title", Many), ("keywords", Many)];
+
+const PREFERENCES: &[(&str, Occurs)] = &[("preference", Many), ("preferences-validator", Optional)];
+
+const PREFERENCE: &[(&str, Occurs)] = &[("name", One), ("value", Many), ("read-only", Optional)];
+
+/// The namespace the root element is in: its prefix's `xmlns:p`, or the default `xmlns`.
+fn namespace(root: &Node) -> Option<&str> {
+    match &root.prefix {
+        Some(p) => root.attr(&format!("xmlns:{p}")),
+        None => root.attr("xmlns"),
+    }
+}
+
+/// Reads and checks a parsed `portlet.xml` (root `<portlet-app>`).
+pub fn read(file: &Path, root: &Node) -> (PortletApp, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut app = PortletApp::default();
+    if root.name != "portlet-app" {
+        problems.push(problem(
+            file,
+            root.pos,
+            &root.name,
+            format!("root element is <{}>, expected <portlet-app>", root.name),
+            "portlet.xml starts with <portlet-app xmlns=\"http://xmlns.jcp.org/xml/ns/portlet\" version=\"3.0\">".into(),
+        ));
+        return (app, problems);
+    }
+    let version = match namespace(root) {
+        Some(NS_2_0) => Version::V2,
+        Some(NS_3_0) => Version::V3,
+        Some(NS_1_0) => {
+            problems.push(problem(
+                file,
+                root.pos,
+                "portlet-app",
+                "portlet 1.0 (JSR-168) descriptors are not supported".into(),
+                format!("declare xmlns=\"{NS_2_0}\" version=\"2.0\" or xmlns=\"{NS_3_0}\" version=\"3.0\""),
+            ));
+            return (app, problems);
+        }
+        other => {
+            problems.push(problem(
+                file,
+                root.pos,
+                "portlet-app",
+                match other {
+                    Some(ns) => format!("unknown portlet-app namespace {ns}"),
+                    None => "<portlet-app> declares no namespace".into(),
+                },
+                format!("declare xmlns=\"{NS_2_0}\" version=\"2.0\" or xmlns=\"{NS_3_0}\" version=\"3.0\""),
+            ));
+            return (app, problems);
+        }
+    };
+    app.version = Some(version);
+    let expected_version = match version {
+        Version::V2 => "2.0",
+        Version::V3 => "3.0",
+    };
+    match root.attr("version") {
+        Some(v) if v == expected_version => {}
+        found => problems.push(problem(
+            file,
+            root.pos,
+            "portlet-app",
+            match found {
+                Some(v) => format!(
+                    "version=\"{v}\" does not match the {} namespace",
+                    version.schema()
+                ),
+                None => "<portlet-app> lacks the required version attribute".into(),
+            },
+            format!("write version=\"{expected_version}\" on <portlet-app>"),
+        )),
+    }
+    let schema = version.schema();
+    let seq = |items| Sequence { items, schema };
+    problems.extend(
+        seq(match version {
+            Version::V2 => APP_2_0,
+            Version::V3 => APP_3_0,
+        })
+        .check(file, root),
+    );
+    let portlet_seq = match version {
+        Version::V2 => PORTLET_2_0,
+        Version::V3 => PORTLET_3_0,
+    };
+    let info_seq = match version {
+        Version::V2 => INFO_2_0,
+        Version::V3 => INFO_3_0,
+    };
+    let mut names: Vec<&str> = Vec::new();
+    for node in root.all("portlet") {
+        problems.extend(seq(portlet_seq).check(file, node));
+        let def = read_portlet(file, node, &mut problems, |items| seq(items), info_seq);
+        if names.contains(&def.name.as_str()) {
+            problems.push(problem(
+                file,
+                def.name_pos,
+                "portlet-name",
+                format!("portlet-name {} is declared twice", def.name),
+                "portlet-name must be unique within portlet.xml: rename one".into(),
+            ));
+        }
+        if let Some(n) = node.text_of("portlet-name") {
+            names.push(n);
+        }
+        problems.extend(undeclared_modes(file, root, &def));
+        app.portlets.push(def);
+    }
+    (app, problems)
+}
+
+fn read_portlet(
+    file: &Path,
+    node: &Node,
+    problems: &mut Vec<Problem>,
+    seq: impl Fn(&'static [(&'static str, Occurs)]) -> Sequence,
+    info_seq: &'static [(&'static str, Occurs)],
+) -> PortletDef {
+    let mut def = PortletDef {
+        name: node.text_of("portlet-name").unwrap_or_default().to_owned(),
+        display_name: node.text_of("display-name").map(str::to_owned),
+        class: node.text_of("portlet-class").map(str::to_owned),
+        pos: node.pos,
+        class_pos: node.first("portlet-class").map_or(node.pos, |n| n.pos),
+        name_pos: node.first("portlet-name").map_or(node.pos, |n| n.pos),
+        ..PortletDef::default()
+    };
+    if let Some(cache) = node.first("expiration-cache") {
+        match cache.value().parse::<i64>() {
+            Ok(v) if v >= -1 => def.expiration_cache = Some(v),
+            _ => problems.push(problem(
+                file,
+                cache.pos,
+                "expiration-cache",
+                format!(
+                    "expiration-cache {:?} is not a number of seconds",
+                    cache.value()
+                ),
+                "write a whole number of seconds: 0 disables caching, -1 never expires".into(),
+            )),
+        }
+    }
+    for supports in node.all("supports") {
+        problems.extend(seq(SUPPORTS).check(file, supports));
+        let mime = supports.text_of("mime-type").unwrap_or_default();
+        if !mime.eq_ignore_ascii_case("text/html") {
+            continue;
+        }
+        for mode in supports.all("portlet-mode") {
+            let value = mode.value().to_ascii_lowercase();
+            def.positions
+                .entry(format!("mode:{value}"))
+                .or_insert(mode.pos);
+            push_unique(&mut def.modes, value);
+        }
+        for state in supports.all("window-state") {
+            let value = state.value().to_ascii_lowercase();
+            def.positions
+                .entry(format!("state:{value}"))
+                .or_insert(state.pos);
+            push_unique(&mut def.window_states, value);
+        }
+    }
+    for locale in node.all("supported-locale") {
+        push_unique(&mut def.supported_locales, locale.value().to_owned());
+    }
+    if let Some(info) = node.first("portlet-info") {
+        problems.extend(seq(info_seq).check(file, info));
+        def.title = info.text_of("title").map(str::to_owned);
+        def.short_title = info.text_of("short-title").map(str::to_owned);
+        def.keywords = info
+            .text_of("keywords")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_owned)
+            .collect();
+    }
+    if let Some(prefs) = node.first("portlet-preferences") {
+        problems.extend(seq(PREFERENCES).check(file, prefs));
+        for pref in prefs.all("preference") {
+            problems.extend(seq(PREFERENCE).check(file, pref));
+            let name = pref.text_of("name").unwrap_or_default();
+            if name.is_empty() {
+                continue;
+            }
+            let values = pref.all("value").map(|v| v.value().to_owned()).collect();
+            if def.preferences.insert(name.to_owned(), values).is_some() {
+                problems.push(problem(
+                    file,
+                    pref.pos,
+                    "preference",
+                    format!("preference {name} is declared twice"),
+                    "keep one <preference> per name; list several <value>s inside it".into(),
+                ));
+            }
+        }
+    }
+    def
+}
+
+/// Standard modes and states of the portlet specification; anything else must be
+/// declared in `<custom-portlet-mode>` / `<custom-window-state>` (JSR-286 PLT.8.5, 9.5).
+const STANDARD_MODES: [&str; 3] = ["view", "edit", "help"];
+const STANDARD_STATES: [&str; 3] = ["normal", "maximized", "minimized"];
+
+fn undeclared_modes(file: &Path, root: &Node, def: &PortletDef) -> Vec<Problem> {
+    let declared = |wrapper: &str, inner: &str| -> Vec<String> {
+        root.all(wrapper)
+            .filter_map(|c| c.text_of(inner))
+            .map(str::to_ascii_lowercase)
+            .collect()
+    };
+    let custom_modes = declared("custom-portlet-mode", "portlet-mode");
+    let custom_states = declared("custom-window-state", "window-state");
+    let mut problems = Vec::new();
+    let mut check = |values: &[String],
+                     standard: &[&str],
+                     custom: &[String],
+                     key: &str,
+                     element: &str,
+                     wrapper: &str| {
+        for value in values {
+            if standard.contains(&value.as_str()) || custom.contains(value) {
+                continue;
+            }
+            let pos = def
+                .positions
+                .get(&format!("{key}:{value}"))
+                .copied()
+                .unwrap_or(def.pos);
+            problems.push(problem(
+                file,
+                pos,
+                element,
+                format!(
+                    "{element} {value} of portlet {} is neither standard ({}) nor declared in <{wrapper}>",
+                    def.name,
+                    standard.join(", ")
+                ),
+                format!("fix the spelling, or declare it in a <{wrapper}> of <portlet-app>"),
+            ));
+        }
+    };
+    check(
+        &def.modes,
+        &STANDARD_MODES,
+        &custom_modes,
+        "mode",
+        "portlet-mode",
+        "custom-portlet-mode",
+    );
+    check(
+        &def.window_states,
+        &STANDARD_STATES,
+        &custom_states,
+        "state",
+        "window-state",
+        "custom-window-state",
+    );
+    problems
+}
+
+fn push_unique(list: &mut Vec<String>, value: String) {
+    if !value.is_empty() && !list.contains(&value) {
+        list.push(value);
+    }
+}
+
+/// Why a portlet cannot be served by this host: a Java class, an unknown kind, a name
+/// that cannot become a namespace, or modes and window states the host lacks.
+pub fn hostability(file: &Path, def: &PortletDef) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let kinds = crate::widgets::KINDS.join(", ");
+    match def.class.as_deref() {
+        Some(class) if crate::widgets::KINDS.contains(&class) => {}
+        Some(class) if class.starts_with("widget-host:") => problems.push(problem(
+            file,
+            def.class_pos,
+            "portlet-class",
+            format!("portlet {} is not hostable: unknown widget kind {class}; this host provides {kinds}", def.name),
+            format!("set <portlet-class> to one of: {kinds}"),
+        )),
+        Some(class) => problems.push(problem(
+            file,
+            def.class_pos,
+            "portlet-class",
+            format!(
+                "portlet {} is not hostable: portlet-class {class} is a Java class; this host provides {kinds}",
+                def.name
+            ),
+            format!("Java portlets stay deployed in the portal; to host a built-in widget set <portlet-class> to one of: {kinds}"),
+        )),
+        None => problems.push(problem(
+            file,
+            def.pos,
+            "portlet",
+            format!("portlet {} is not hostable: it has no <portlet-class> (an annotated Java portlet); this host provides {kinds}", def.name),
+            format!("add <portlet-class> after <display-name> with one of: {kinds}"),
+        )),
+    }
+    if !is_portlet_name(&def.name) {
+        problems.push(problem(
+            file,
+            def.name_pos,
+            "portlet-name",
+            format!("portlet-name {:?} cannot be hosted", def.name),
+            "use 1 to 64 letters, digits or underscores without \"_INSTANCE_\": the name becomes part of the namespace _<portlet-name>_ that prefixes every parameter, HTML id and JavaScript name".into(),
+        ));
+    }
+    for mode in &def.modes {
+        if PortletMode::parse(mode).is_none() {
+            problems.push(problem(
+                file,
+                def.positions
+                    .get(&format!("mode:{mode}"))
+                    .copied()
+                    .unwrap_or(def.pos),
+                "portlet-mode",
+                format!(
+                    "portlet {} supports portlet mode {mode}, which this host does not provide",
+                    def.name
+                ),
+                "remove it; the host provides view, edit and help".into(),
+            ));
+        }
+    }
+    for state in &def.window_states {
+        if WindowState::parse(state).is_none() {
+            problems.push(problem(
+                file,
+                def.positions
+                    .get(&format!("state:{state}"))
+                    .copied()
+                    .unwrap_or(def.pos),
+                "window-state",
+                format!(
+                    "portlet {} supports window state {state}, which this host does not provide",
+                    def.name
+                ),
+                "remove it; the host provides normal, maximized, minimized and exclusive".into(),
+            ));
+        }
+    }
+    problems
+}

@@ -1,0 +1,98 @@
+//! Watches the descriptors directory and swaps in a new catalog after each burst of
+//! changes. Copying a folder produces many events (one file at a time), so changes are
+//! debounced; a folder caught half-copied is just a folder with problems, which keeps
+//! its last good version until the copy completes and the next event reloads it.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
+
+use super::DescriptorError;
+use super::catalog;
+use super::model::CatalogHandle;
+
+/// Quiet time after the last change before reloading.
+pub const DEBOUNCE: Duration = Duration::from_millis(150);
+
+/// Keeps the directory watched; dropping it stops the watching thread.
+pub struct Watcher {
+    // Dropped first: it owns the event sender, so dropping it ends the thread's loop.
+    notify: Option<RecommendedWatcher>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.notify.take();
+        if let Some(thread) = self.thread.take() {
+            // The thread only ever waits on the channel, now closed: this returns quickly.
+            let _ = thread.join();
+        }
+    }
+}
+
+impl std::fmt::Debug for Watcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Watcher").finish_non_exhaustive()
+    }
+}
+
+/// Starts watching `dir`; each settled change reloads it into `handle`.
+pub fn spawn_watcher(dir: PathBuf, handle: CatalogHandle) -> Result<Watcher, DescriptorError> {
+    let (tx, rx) = mpsc::channel::<()>();
+    let mut notify =
+        notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
+            Ok(event) if event.kind.is_access() => {}
+            Ok(_) => {
+                let _ = tx.send(());
+            }
+            Err(e) => tracing::warn!(error = %e, "descriptor watcher error"),
+        })
+        .map_err(|e| DescriptorError::Watch {
+            dir: dir.clone(),
+            reason: e.to_string(),
+        })?;
+    notify
+        .watch(&dir, RecursiveMode::Recursive)
+        .map_err(|e| DescriptorError::Watch {
+            dir: dir.clone(),
+            reason: e.to_string(),
+        })?;
+    let thread = std::thread::Builder::new()
+        .name("descriptor-watcher".into())
+        .spawn(move || watch_loop(&dir, &handle, &rx))
+        .map_err(|e| DescriptorError::Watch {
+            dir: PathBuf::new(),
+            reason: format!("cannot start the watcher thread: {e}"),
+        })?;
+    Ok(Watcher {
+        notify: Some(notify),
+        thread: Some(thread),
+    })
+}
+
+fn watch_loop(dir: &std::path::Path, handle: &CatalogHandle, rx: &mpsc::Receiver<()>) {
+    // Each iteration waits for a first change, then for DEBOUNCE of quiet.
+    while rx.recv().is_ok() {
+        loop {
+            match rx.recv_timeout(DEBOUNCE) {
+                Ok(()) => continue,
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+        let next = catalog::reload(&handle.current(), dir);
+        for problem in &next.problems {
+            tracing::warn!(%problem, "descriptor problem; the last good version keeps serving");
+        }
+        tracing::info!(
+            widgets = next.widgets.len(),
+            problems = next.problems.len(),
+            "descriptors reloaded"
+        );
+        handle.replace(next);
+    }
+}

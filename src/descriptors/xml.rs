@@ -1,0 +1,443 @@
+//! A small, defensive XML reader for descriptors: it turns a file into a tree of
+//! [`Node`]s with 1-based line:column positions, and refuses what a descriptor never
+//! needs and an attacker might use (oversized files, entity declarations, deep nesting).
+//!
+//! Entities are never expanded: only the five predefined ones and character references
+//! are resolved, so an "entity bomb" is a [`Problem`], not a memory blow-up.
+
+use std::path::Path;
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+use super::model::Problem;
+
+/// Largest descriptor the host reads. Real descriptors are a few KiB; the TCK's biggest
+/// `portlet.xml` is under 100 KiB.
+pub const MAX_DESCRIPTOR_BYTES: usize = 1024 * 1024;
+
+/// Deepest element nesting accepted; descriptors nest four or five levels.
+const MAX_DEPTH: usize = 64;
+
+/// Most elements accepted in one file, so a flat flood cannot exhaust memory either.
+const MAX_ELEMENTS: usize = 100_000;
+
+/// Where something sits in a file, 1-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// One element: its local name (prefix dropped), attributes, direct text and children.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub name: String,
+    /// Qualified attribute names (`xmlns`, `xsi:schemaLocation`, `version`) and values.
+    pub attrs: Vec<(String, String)>,
+    /// The element's own text, untrimmed (child elements' text excluded).
+    pub text: String,
+    pub children: Vec<Node>,
+    pub pos: Pos,
+    /// The namespace prefix of the element name, if any (`p` in `<p:portlet>`).
+    pub prefix: Option<String>,
+}
+
+impl Node {
+    fn new(start: &BytesStart<'_>, pos: Pos) -> Self {
+        let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+        let prefix = start
+            .name()
+            .prefix()
+            .map(|p| String::from_utf8_lossy(p.as_ref()).into_owned());
+        Self {
+            name,
+            attrs: Vec::new(),
+            text: String::new(),
+            children: Vec::new(),
+            pos,
+            prefix,
+        }
+    }
+
+    /// An attribute's value by qualified name.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The trimmed text.
+    pub fn value(&self) -> &str {
+        self.text.trim()
+    }
+
+    /// Children named `name`.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    /// The first child named `name`.
+    pub fn first(&self, name: &str) -> Option<&Node> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// The trimmed text of the first child named `name`.
+    pub fn text_of(&self, name: &str) -> Option<&str> {
+        self.first(name).map(Node::value)
+    }
+}
+
+/// Maps byte offsets to line:column (columns count characters, not bytes).
+struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Self { text, starts }
+    }
+
+    fn pos(&self, offset: u64) -> Pos {
+        let offset = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        let line = match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let start = self.starts.get(line).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        Pos {
+            line: u32::try_from(line + 1).unwrap_or(u32::MAX),
+            column: u32::try_from(column + 1).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// Builds a problem about `file`.
+pub fn problem(file: &Path, pos: Pos, element: &str, message: String, fix: String) -> Problem {
+    Problem {
+        file: file.to_path_buf(),
+        line: pos.line,
+        column: pos.column,
+        element: element.to_owned(),
+        message,
+        fix,
+    }
+}
+
+/// Parses a descriptor into its root element, or the first reason it cannot be read.
+pub fn parse(file: &Path, bytes: &[u8]) -> Result<Node, Problem> {
+    let whole = |message: String, fix: &str| {
+        problem(
+            file,
+            Pos { line: 1, column: 1 },
+            "",
+            message,
+            fix.to_owned(),
+        )
+    };
+    if bytes.len() > MAX_DESCRIPTOR_BYTES {
+        return Err(whole(
+            format!(
+                "file is {} bytes; descriptors may be at most {MAX_DESCRIPTOR_BYTES} bytes",
+                bytes.len()
+            ),
+            "descriptors are small XML files: remove generated or pasted content",
+        ));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        whole(
+            format!(
+                "file is not UTF-8 (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
+            "save the descriptor as UTF-8",
+        )
+    })?;
+    TreeBuilder::new(file, text).run()
+}
+
+struct TreeBuilder<'a> {
+    file: &'a Path,
+    lines: Lines<'a>,
+    reader: Reader<&'a [u8]>,
+    stack: Vec<Node>,
+    root: Option<Node>,
+    elements: usize,
+}
+
+impl<'a> TreeBuilder<'a> {
+    fn new(file: &'a Path, text: &'a str) -> Self {
+        let mut reader = Reader::from_str(text);
+        let config = reader.config_mut();
+        config.trim_text(false);
+        config.check_end_names = true;
+        config.expand_empty_elements = false;
+        Self {
+            file,
+            lines: Lines::new(text),
+            reader,
+            stack: Vec::new(),
+            root: None,
+            elements: 0,
+        }
+    }
+
+    fn fail(&self, offset: u64, element: &str, message: String, fix: &str) -> Problem {
+        problem(
+            self.file,
+            self.lines.pos(offset),
+            element,
+            message,
+            fix.to_owned(),
+        )
+    }
+
+    fn current_name(&self) -> String {
+        self.stack
+            .last()
+            .map(|n| n.name.clone())
+            .unwrap_or_default()
+    }
+
+    fn run(mut self) -> Result<Node, Problem> {
+        loop {
+            let before = self.reader.buffer_position();
+            let event = match self.reader.read_event() {
+                Ok(event) => event,
+                Err(e) => {
+                    let at = self.reader.error_position();
+                    let element = self.current_name();
+                    return Err(self.fail(
+                        at,
+                        &element,
+                        format!("malformed XML: {e}"),
+                        "fix the XML syntax at this position (an XML editor or `xmllint --noout` shows it)",
+                    ));
+                }
+            };
+            match event {
+                Event::Start(start) => {
+                    let node = self.open(&start, before)?;
+                    if self.stack.len() >= MAX_DEPTH {
+                        return Err(self.fail(
+                            before,
+                            &node.name,
+                            format!("elements nest deeper than {MAX_DEPTH} levels"),
+                            "descriptors nest a few levels only: remove the extra nesting",
+                        ));
+                    }
+                    self.stack.push(node);
+                }
+                Event::Empty(start) => {
+                    let node = self.open(&start, before)?;
+                    self.close(node, before)?;
+                }
+                Event::End(_) => match self.stack.pop() {
+                    Some(node) => self.close(node, before)?,
+                    None => {
+                        return Err(self.fail(
+                            before,
+                            "",
+                            "closing tag without an opening tag".into(),
+                            "remove the stray closing tag",
+                        ));
+                    }
+                },
+                Event::Text(t) => {
+                    let raw = t.decode().map_err(|e| {
+                        self.fail(
+                            before,
+                            "",
+                            format!("undecodable text: {e}"),
+                            "save the descriptor as UTF-8",
+                        )
+                    })?;
+                    self.text(&raw, before)?;
+                }
+                Event::CData(t) => {
+                    let raw = t.decode().map_err(|e| {
+                        self.fail(
+                            before,
+                            "",
+                            format!("undecodable CDATA: {e}"),
+                            "save the descriptor as UTF-8",
+                        )
+                    })?;
+                    self.text(&raw, before)?;
+                }
+                Event::GeneralRef(r) => {
+                    let resolved = self.entity(&r, before)?;
+                    self.text(&resolved, before)?;
+                }
+                Event::DocType(d) => {
+                    let content = String::from_utf8_lossy(d.as_ref()).into_owned();
+                    if content.contains("<!ENTITY") || content.contains('[') {
+                        return Err(self.fail(
+                            before,
+                            "",
+                            "DOCTYPE declares an internal subset (entities); descriptors may not declare entities and none are expanded".into(),
+                            "keep only the public DOCTYPE line, e.g. <!DOCTYPE liferay-portlet-app PUBLIC \"-//Liferay//DTD Portlet Application 7.4.0//EN\" \"http://www.liferay.com/dtd/liferay-portlet-app_7_4_0.dtd\">",
+                        ));
+                    }
+                }
+                Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+                Event::Eof => break,
+            }
+        }
+        if let Some(open) = self.stack.last() {
+            let name = open.name.clone();
+            let end = self.lines.text.len() as u64;
+            return Err(self.fail(
+                end,
+                &name,
+                format!("file ends inside <{name}> (truncated or still being copied?)"),
+                "complete the file: every element must be closed",
+            ));
+        }
+        match self.root.take() {
+            Some(root) => Ok(root),
+            None => Err(self.fail(
+                0,
+                "",
+                "no root element".into(),
+                "a descriptor is an XML document with one root element",
+            )),
+        }
+    }
+
+    fn open(&mut self, start: &BytesStart<'_>, at: u64) -> Result<Node, Problem> {
+        self.elements += 1;
+        let mut node = Node::new(start, self.lines.pos(at));
+        if self.elements > MAX_ELEMENTS {
+            return Err(self.fail(
+                at,
+                &node.name,
+                format!("more than {MAX_ELEMENTS} elements"),
+                "descriptors hold a handful of portlets: split or trim the file",
+            ));
+        }
+        if self.stack.is_empty() && self.root.is_some() {
+            return Err(self.fail(
+                at,
+                &node.name,
+                format!("second root element <{}>", node.name),
+                "an XML document has exactly one root element: remove or merge the extra one",
+            ));
+        }
+        for attr in start.attributes() {
+            let attr = attr.map_err(|e| {
+                self.fail(
+                    at,
+                    &node.name,
+                    format!("malformed attribute: {e}"),
+                    "write attributes as name=\"value\", each name once",
+                )
+            })?;
+            let key = String::from_utf8_lossy(attr.key.as_ref()).into_owned();
+            let value = attr.unescape_value().map_err(|e| {
+                self.fail(
+                    at,
+                    &node.name,
+                    format!("attribute {key}: {e}"),
+                    "only &lt; &gt; &amp; &apos; &quot; and character references (&#38;) may appear in values",
+                )
+            })?;
+            node.attrs.push((key, value.into_owned()));
+        }
+        Ok(node)
+    }
+
+    fn close(&mut self, node: Node, at: u64) -> Result<(), Problem> {
+        match self.stack.last_mut() {
+            Some(parent) => parent.children.push(node),
+            None => {
+                if self.root.is_some() {
+                    return Err(self.fail(
+                        at,
+                        &node.name,
+                        "second root element".into(),
+                        "an XML document has exactly one root element",
+                    ));
+                }
+                self.root = Some(node);
+            }
+        }
+        Ok(())
+    }
+
+    fn text(&mut self, text: &str, at: u64) -> Result<(), Problem> {
+        match self.stack.last_mut() {
+            Some(node) => node.text.push_str(text),
+            None if text.trim().is_empty() => {}
+            None => {
+                return Err(self.fail(
+                    at,
+                    "",
+                    "text outside the root element".into(),
+                    "remove the stray text; everything belongs inside the root element",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn entity(&self, r: &quick_xml::events::BytesRef<'_>, at: u64) -> Result<String, Problem> {
+        let name = String::from_utf8_lossy(r.as_ref()).into_owned();
+        if let Some(predefined) = quick_xml::escape::resolve_predefined_entity(&name) {
+            return Ok(predefined.to_owned());
+        }
+        match r.resolve_char_ref() {
+            Ok(Some(c)) => Ok(c.to_string()),
+            Ok(None) => Err(self.fail(
+                at,
+                &self.current_name(),
+                format!("entity &{name}; is not expanded: descriptors may use only &lt; &gt; &amp; &apos; &quot; and character references"),
+                "write the text itself instead of an entity",
+            )),
+            Err(e) => Err(self.fail(
+                at,
+                &self.current_name(),
+                format!("bad character reference &{name};: {e}"),
+                "use a valid character reference such as &#38;",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_lines_and_character_columns() {
+        let text = "<a>\n  <b/>\n\t<é/><c/></a>";
+        let root = parse(Path::new("x.xml"), text.as_bytes()).expect("well-formed");
+        assert_eq!(root.pos, Pos { line: 1, column: 1 });
+        assert_eq!(root.children[0].pos, Pos { line: 2, column: 3 });
+        assert_eq!(root.children[1].pos, Pos { line: 3, column: 2 });
+        assert_eq!(root.children[2].pos, Pos { line: 3, column: 6 });
+    }
+
+    #[test]
+    fn predefined_and_character_references_resolve() {
+        let root = parse(Path::new("x.xml"), b"<a>x &amp; &#65;&#x42;</a>").expect("ok");
+        assert_eq!(root.value(), "x & AB");
+    }
+
+    #[test]
+    fn truncated_file_is_a_problem() {
+        let err = parse(Path::new("x.xml"), b"<a>\n<b>text").expect_err("truncated");
+        assert!(err.message.contains("file ends inside <b>"), "{err:?}");
+    }
+}
