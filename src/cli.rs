@@ -100,9 +100,18 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Descriptors {
             command: DescriptorsCommand::Check { paths },
         } => {
-            let _ = paths;
-            eprintln!("descriptors check: not available yet");
-            ExitCode::FAILURE
+            let paths = if paths.is_empty() {
+                vec![config.descriptors_dir.clone()]
+            } else {
+                paths
+            };
+            let report = crate::descriptors::check(&paths);
+            print!("{report}");
+            if report.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

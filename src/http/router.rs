@@ -102,11 +102,8 @@ fn readyz(state: &AppState) -> Response<Body> {
 }
 
 fn widgets_catalog(state: &AppState) -> Response<Body> {
-    let catalog = state.catalog.current();
-    let items: Vec<_> = catalog
-        .widgets
-        .values()
-        .map(|w| serde_json::to_value(w.as_ref()).unwrap_or_default())
-        .collect();
-    response::json(StatusCode::OK, &serde_json::Value::Array(items))
+    response::json(
+        StatusCode::OK,
+        &crate::descriptors::catalog_json(&state.catalog.current()),
+    )
 }

@@ -1,0 +1,172 @@
+//! Deployment: the host watches descriptors_dir and swaps widgets in without a restart;
+//! a broken change is reported while the last good version keeps serving.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn copy_widget(from: &Path, to: &Path, old_name: &str, new_name: &str) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    // Write into a staging folder first, then rename, as an administrator's deploy script would.
+    for file in ["portlet.xml", "liferay-portlet.xml", "liferay-display.xml"] {
+        let text = std::fs::read_to_string(from.join(file)).expect("read shipped descriptor");
+        std::fs::write(to.join(file), text.replace(old_name, new_name)).expect("write");
+    }
+}
+
+async fn widget_ids(server: &common::TestServer) -> Vec<String> {
+    let catalog: serde_json::Value = reqwest::get(server.url("/widgets"))
+        .await
+        .expect("catalog")
+        .json()
+        .await
+        .expect("json");
+    catalog
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|w| w["portletId"].as_str().map(str::to_owned))
+        .collect()
+}
+
+async fn wait_for(
+    server: &common::TestServer,
+    limit: Duration,
+    pred: impl Fn(&[String]) -> bool,
+) -> Option<Duration> {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if pred(&widget_ids(server).await) {
+            return Some(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
+#[tokio::test]
+async fn a_new_widget_folder_serves_within_two_seconds_and_a_broken_change_keeps_the_last_good() {
+    let shipped = common::repo_root().join("widget-descriptors");
+    let server = common::start(|config, dir| {
+        let deployed = dir.join("widget-descriptors");
+        copy_widget(
+            &shipped.join("notifications"),
+            &deployed.join("notifications"),
+            "notifications",
+            "notifications",
+        );
+        config.descriptors_dir = deployed;
+    })
+    .await;
+    assert_eq!(widget_ids(&server).await, ["notifications"]);
+
+    let deployed = server.dir.path().join("widget-descriptors");
+    let staging = server.dir.path().join("staging-team");
+    copy_widget(
+        &shipped.join("contacts-center"),
+        &staging,
+        "contacts_center",
+        "team_contacts",
+    );
+    std::fs::rename(&staging, deployed.join("team-contacts")).expect("move into place");
+    let took = wait_for(&server, Duration::from_secs(2), |ids| {
+        ids.iter().any(|id| id == "team_contacts")
+    })
+    .await;
+    assert!(took.is_some(), "new widget must be served within 2 s");
+
+    // Break it: an element out of the DTD's order.
+    let broken = deployed.join("team-contacts/liferay-portlet.xml");
+    let text = std::fs::read_to_string(&broken).expect("read");
+    let text = text.replace("<icon>/icon.png</icon>", "").replace(
+        "</css-class-wrapper>",
+        "</css-class-wrapper>\n\t\t<icon>/icon.png</icon>",
+    );
+    std::fs::write(&broken, text).expect("write broken");
+    let mut reported = None;
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(3) {
+        let ready: serde_json::Value = reqwest::get(server.url("/readyz"))
+            .await
+            .expect("readyz")
+            .json()
+            .await
+            .expect("json");
+        if let Some(problem) = ready["descriptorProblems"]
+            .as_array()
+            .and_then(|p| p.first())
+            .cloned()
+        {
+            reported = Some(problem);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let problem = reported.expect("the broken change must be reported in /readyz");
+    assert!(
+        problem["file"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("liferay-portlet.xml"),
+        "{problem}"
+    );
+    assert!(problem["line"].as_u64().unwrap_or(0) > 0, "{problem}");
+    assert!(
+        problem["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("icon"),
+        "{problem}"
+    );
+    assert!(
+        widget_ids(&server)
+            .await
+            .contains(&"team_contacts".to_owned()),
+        "the last good version keeps serving"
+    );
+    server.stop().await;
+}
+
+/// `descriptors check` over the shipped folder passes; over a broken one it names file:line:column.
+#[test]
+fn descriptors_check_command() {
+    let bin = env!("CARGO_BIN_EXE_widget-host");
+    let ok = std::process::Command::new(bin)
+        .args(["descriptors", "check"])
+        .arg(common::repo_root().join("widget-descriptors"))
+        .output()
+        .expect("run");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let widget = dir.path().join("broken");
+    copy_widget(
+        &common::repo_root().join("widget-descriptors/contacts-center"),
+        &widget,
+        "x",
+        "x",
+    );
+    let path = widget.join("liferay-portlet.xml");
+    let text = std::fs::read_to_string(&path).expect("read").replace(
+        "<instanceable>true</instanceable>",
+        "<instanceable>maybe</instanceable>",
+    );
+    std::fs::write(&path, text).expect("write");
+    let bad = std::process::Command::new(bin)
+        .args(["descriptors", "check"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let out = String::from_utf8_lossy(&bad.stdout);
+    assert!(!bad.status.success(), "{out}");
+    assert!(
+        out.contains("liferay-portlet.xml:"),
+        "names the file with line and column: {out}"
+    );
+    assert!(out.contains("instanceable"), "{out}");
+}
