@@ -1,1 +1,399 @@
-//! vCard 3.0 and 4.0 writing.
+//! vCard writing: 3.0 (RFC 2426, what most address books import) and 4.0 (RFC 6350).
+//!
+//! [`Card`] knows nothing of storage: the Contacts Center fills it from a directory
+//! entry, and this module only turns it into text. Everything a person can type goes
+//! through one escaping function and one folding function, so a name holding a line
+//! break or `<script>` stays inside its own property and cannot add others.
+
+use std::fmt::Write as _;
+
+use time::OffsetDateTime;
+
+/// Media type of a vCard download.
+pub const CONTENT_TYPE: &str = "text/vcard; charset=utf-8";
+
+/// Longest physical line, in octets, CRLF excluded (RFC 6350 section 3.2).
+pub const MAX_LINE_OCTETS: usize = 75;
+
+/// Identifies the writer in every card.
+const PRODID: &str = "-//widget-host//Contacts Center//EN";
+
+/// Which vCard version to write. 3.0 is the default: it is what Outlook, older
+/// Android and Liferay's own export produce.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Version {
+    #[default]
+    V3,
+    V4,
+}
+
+impl Version {
+    /// Parses the `version` resource parameter (`3.0` or `4.0`).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "3.0" | "3" => Some(Self::V3),
+            "4.0" | "4" => Some(Self::V4),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V3 => "3.0",
+            Self::V4 => "4.0",
+        }
+    }
+}
+
+/// Where an address, e-mail or web site belongs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Kind {
+    Work,
+    Home,
+    #[default]
+    Other,
+}
+
+/// What a telephone number reaches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PhoneKind {
+    Work,
+    Home,
+    Mobile,
+    Fax,
+    Pager,
+    #[default]
+    Other,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Email {
+    pub address: String,
+    pub kind: Kind,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Phone {
+    pub number: String,
+    pub kind: PhoneKind,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Address {
+    /// Street lines, first to last.
+    pub street: Vec<String>,
+    pub locality: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country: String,
+    pub kind: Kind,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WebSite {
+    pub url: String,
+    pub kind: Kind,
+}
+
+/// One person as a vCard sees them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Card {
+    /// Stable id of the person, so that a re-import updates instead of duplicating.
+    pub uid: String,
+    /// When the entry last changed.
+    pub rev: Option<OffsetDateTime>,
+    pub given_name: String,
+    pub middle_name: String,
+    pub family_name: String,
+    /// The display name; built from the name parts when empty.
+    pub full_name: String,
+    pub job_title: Option<String>,
+    pub emails: Vec<Email>,
+    pub phones: Vec<Phone>,
+    pub addresses: Vec<Address>,
+    pub urls: Vec<WebSite>,
+    pub note: Option<String>,
+}
+
+impl Card {
+    /// FN is mandatory in both versions, and an empty one makes address books show
+    /// nothing; fall back to the name parts, then the e-mail, then the uid.
+    fn display_name(&self) -> String {
+        let full = self.full_name.trim();
+        if !full.is_empty() {
+            return full.to_owned();
+        }
+        let parts: Vec<&str> = [&self.given_name, &self.middle_name, &self.family_name]
+            .into_iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if !parts.is_empty() {
+            return parts.join(" ");
+        }
+        self.emails
+            .iter()
+            .map(|e| e.address.trim())
+            .find(|a| !a.is_empty())
+            .unwrap_or(&self.uid)
+            .to_owned()
+    }
+}
+
+/// All `cards`, one after another, in `version`. Lines end with CRLF.
+pub fn write(cards: &[Card], version: Version) -> String {
+    let mut out = String::new();
+    for card in cards {
+        write_card(&mut out, card, version);
+    }
+    out
+}
+
+fn write_card(out: &mut String, card: &Card, version: Version) {
+    let v4 = version == Version::V4;
+    line(out, "BEGIN:VCARD");
+    line(out, &format!("VERSION:{}", version.as_str()));
+    line(out, &format!("PRODID:{PRODID}"));
+    if v4 {
+        // UID is a URI in 4.0 unless reset to text; portal ids are plain text.
+        line(out, &format!("UID;VALUE=text:{}", text(&card.uid)));
+    } else {
+        line(out, &format!("UID:{}", text(&card.uid)));
+    }
+    line(out, &format!("FN:{}", text(&card.display_name())));
+    line(
+        out,
+        &format!(
+            "N:{};{};{};;",
+            text(&card.family_name),
+            text(&card.given_name),
+            text(&card.middle_name)
+        ),
+    );
+    if let Some(title) = card.job_title.as_deref().filter(|t| !t.trim().is_empty()) {
+        line(out, &format!("TITLE:{}", text(title)));
+    }
+    for email in card.emails.iter().filter(|e| !e.address.trim().is_empty()) {
+        let params = match (version, email.kind) {
+            (Version::V3, Kind::Other) => ";TYPE=INTERNET".to_owned(),
+            (Version::V3, kind) => format!(";TYPE=INTERNET,{}", kind_v3(kind)),
+            (Version::V4, Kind::Other) => String::new(),
+            (Version::V4, kind) => format!(";TYPE={}", kind_v4(kind)),
+        };
+        line(
+            out,
+            &format!("EMAIL{params}:{}", text(email.address.trim())),
+        );
+    }
+    for phone in card.phones.iter().filter(|p| !p.number.trim().is_empty()) {
+        line(out, &tel(phone, version));
+    }
+    for address in &card.addresses {
+        let street: Vec<String> = address.street.iter().map(|s| text(s)).collect();
+        let params = match (version, address.kind) {
+            (_, Kind::Other) => String::new(),
+            (Version::V3, kind) => format!(";TYPE={}", kind_v3(kind)),
+            (Version::V4, kind) => format!(";TYPE={}", kind_v4(kind)),
+        };
+        // PO box and extended address are not kept; their slots stay empty.
+        line(
+            out,
+            &format!(
+                "ADR{params}:;;{};{};{};{};{}",
+                street.join(","),
+                text(&address.locality),
+                text(&address.region),
+                text(&address.postal_code),
+                text(&address.country)
+            ),
+        );
+    }
+    for site in &card.urls {
+        let Some(url) = uri(&site.url) else { continue };
+        let params = match (version, site.kind) {
+            (_, Kind::Other) => String::new(),
+            (Version::V3, kind) => format!(";TYPE={}", kind_v3(kind)),
+            (Version::V4, kind) => format!(";TYPE={}", kind_v4(kind)),
+        };
+        line(out, &format!("URL{params}:{url}"));
+    }
+    if let Some(note) = card.note.as_deref().filter(|n| !n.trim().is_empty()) {
+        line(out, &format!("NOTE:{}", text(note)));
+    }
+    if let Some(rev) = card.rev {
+        line(out, &format!("REV:{}", timestamp(rev)));
+    }
+    line(out, "END:VCARD");
+}
+
+fn kind_v3(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Work => "WORK",
+        Kind::Home => "HOME",
+        Kind::Other => "OTHER",
+    }
+}
+
+fn kind_v4(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Work => "work",
+        Kind::Home => "home",
+        Kind::Other => "other",
+    }
+}
+
+/// A TEL line. 4.0 prefers a `tel:` URI (RFC 3966), which needs a global number;
+/// anything else stays free text, which both versions allow.
+fn tel(phone: &Phone, version: Version) -> String {
+    let number = phone.number.trim();
+    match version {
+        Version::V3 => {
+            let kind = match phone.kind {
+                PhoneKind::Work => "WORK,VOICE",
+                PhoneKind::Home => "HOME,VOICE",
+                PhoneKind::Mobile => "CELL,VOICE",
+                PhoneKind::Fax => "FAX",
+                PhoneKind::Pager => "PAGER",
+                PhoneKind::Other => "VOICE",
+            };
+            format!("TEL;TYPE={kind}:{}", text(number))
+        }
+        Version::V4 => {
+            let kind = match phone.kind {
+                PhoneKind::Work => "work,voice",
+                PhoneKind::Home => "home,voice",
+                PhoneKind::Mobile => "cell,voice",
+                PhoneKind::Fax => "fax",
+                PhoneKind::Pager => "pager",
+                PhoneKind::Other => "voice",
+            };
+            match tel_uri(number) {
+                Some(uri) => format!("TEL;VALUE=uri;TYPE=\"{kind}\":{uri}"),
+                None => format!("TEL;TYPE=\"{kind}\":{}", text(number)),
+            }
+        }
+    }
+}
+
+/// `tel:+1-555-0100` for a global number written with digits and the usual
+/// separators; `None` for anything else (local numbers, extensions in words).
+fn tel_uri(number: &str) -> Option<String> {
+    let rest = number.strip_prefix('+')?;
+    let mut uri = String::from("tel:+");
+    let mut digits = 0;
+    for c in rest.chars() {
+        match c {
+            '0'..='9' => {
+                digits += 1;
+                uri.push(c);
+            }
+            // RFC 3966 visual separators; a space becomes a hyphen.
+            '-' | '.' | ' ' => {
+                if !uri.ends_with('-') && !uri.ends_with('+') {
+                    uri.push('-');
+                }
+            }
+            '(' | ')' => {}
+            _ => return None,
+        }
+    }
+    let uri = uri.trim_end_matches('-').to_owned();
+    (digits >= 3).then_some(uri)
+}
+
+/// A URL value: URIs are not backslash-escaped, so anything that could end the line
+/// (or hide in it) makes the URL unusable and it is left out.
+fn uri(url: &str) -> Option<&str> {
+    let url = url.trim();
+    let clean = !url.is_empty() && !url.chars().any(|c| c.is_control() || c.is_whitespace());
+    clean.then_some(url)
+}
+
+/// REV in the basic ISO 8601 form both versions accept: `19951031T222710Z`.
+fn timestamp(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let mut s = String::with_capacity(16);
+    // invariant: writing to a String cannot fail.
+    let _ = write!(
+        s,
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    s
+}
+
+/// Escapes a text value (RFC 6350 section 3.4): backslash, comma, semicolon and
+/// newline are escaped; CR and other control characters are dropped, because no
+/// legitimate name or note needs them and they could end the line.
+pub fn text(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ',' => out.push_str("\\,"),
+            ';' => out.push_str("\\;"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Appends one logical line, folded: physical lines of at most 75 octets, never
+/// splitting a UTF-8 character, each continuation starting with one space.
+fn line(out: &mut String, logical: &str) {
+    let mut budget = MAX_LINE_OCTETS;
+    let mut used = 0;
+    for c in logical.chars() {
+        let width = c.len_utf8();
+        if used + width > budget {
+            out.push_str("\r\n ");
+            // The leading space counts toward the 75 octets.
+            budget = MAX_LINE_OCTETS - 1;
+            used = 0;
+        }
+        out.push(c);
+        used += width;
+    }
+    out.push_str("\r\n");
+}
+
+/// Undoes folding: every CRLF followed by one space or tab disappears.
+pub fn unfold(folded: &str) -> String {
+    folded.replace("\r\n ", "").replace("\r\n\t", "")
+}
+
+/// Longest file name stem, so that a long name cannot produce an unwieldy header.
+const MAX_FILENAME_STEM: usize = 64;
+
+/// A safe download name for `name`'s card: ASCII-folded, only `[A-Za-z0-9._-]`,
+/// never empty or hidden, ending in `.vcf`. Safe to put in Content-Disposition
+/// without quoting rules.
+pub fn filename_for(name: &str) -> String {
+    let ascii = deunicode::deunicode(name);
+    let mut stem = String::new();
+    for c in ascii.chars() {
+        let keep = c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+        let c = if keep { c } else { '_' };
+        // Collapse runs of separators so "Jane  Doe" is "Jane_Doe", not "Jane__Doe".
+        if c == '_' && stem.ends_with('_') {
+            continue;
+        }
+        stem.push(c);
+    }
+    let stem = stem.trim_matches(|c| matches!(c, '.' | '_' | '-'));
+    let stem: String = stem.chars().take(MAX_FILENAME_STEM).collect();
+    let stem = stem.trim_end_matches(['.', '_', '-']);
+    if stem.is_empty() {
+        "contact.vcf".to_owned()
+    } else {
+        format!("{stem}.vcf")
+    }
+}

@@ -1,0 +1,93 @@
+//! The JWT claims the host reads and writes, as they travel.
+
+use serde::{Deserialize, Serialize};
+
+use crate::portal::Profile;
+
+/// `roles` as portals send it: an array of names, or one name as a plain string.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub(super) enum Roles {
+    Many(Vec<String>),
+    One(String),
+}
+
+impl Roles {
+    pub(super) fn into_vec(self) -> Vec<String> {
+        match self {
+            Self::Many(roles) => roles,
+            Self::One(role) => vec![role],
+        }
+    }
+}
+
+/// The claims of a consumer token. `exp`, `nbf` and `iss` are checked by
+/// `jsonwebtoken` before these are looked at; they are kept here for minting.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(super) struct Claims {
+    pub iss: String,
+    pub sub: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Roles>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub middle_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<String>,
+}
+
+/// An empty claim says nothing; it must not blank a directory entry's field.
+fn present(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty())
+}
+
+impl Claims {
+    /// The profile part of the claims.
+    pub(super) fn take_profile(&mut self) -> Profile {
+        Profile {
+            given_name: present(self.given_name.take()),
+            middle_name: present(self.middle_name.take()),
+            family_name: present(self.family_name.take()),
+            email: present(self.email.take()),
+            screen_name: present(self.preferred_username.take()),
+            locale: present(self.locale.take()),
+            picture: present(self.picture.take()),
+            job_title: present(self.job_title.take()),
+        }
+    }
+
+    /// Claims carrying `profile`, for minting.
+    pub(super) fn with_profile(mut self, profile: &Profile) -> Self {
+        self.given_name = profile.given_name.clone();
+        self.middle_name = profile.middle_name.clone();
+        self.family_name = profile.family_name.clone();
+        self.email = profile.email.clone();
+        self.preferred_username = profile.screen_name.clone();
+        self.locale = profile.locale.clone();
+        self.picture = profile.picture.clone();
+        self.job_title = profile.job_title.clone();
+        self
+    }
+}
+
+/// What is read before the signature is checked: only enough to pick the consumer.
+#[derive(Debug, Deserialize)]
+pub(super) struct UnverifiedIssuer {
+    #[serde(default)]
+    pub iss: Option<String>,
+}

@@ -1,0 +1,57 @@
+//! Minting HS256 consumer tokens: for the `token` CLI, the demo portal and tests.
+//! A real portal mints its own; the host only needs this to stand in for one.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+
+use super::claims::{Claims, Roles};
+use super::{AuthError, is_user_id};
+use crate::config::MIN_HS256_SECRET_BYTES;
+use crate::portal::Profile;
+
+/// Lifetime of a minted token when the caller has no better idea: one hour, like
+/// a typical portal session token.
+pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(60 * 60);
+
+/// An HS256 token saying that `consumer_id`'s user `user_id`, with these roles and
+/// profile, is calling; it expires after `ttl`.
+pub fn mint(
+    consumer_id: &str,
+    hs256_secret: &str,
+    user_id: &str,
+    roles: &[String],
+    profile: &Profile,
+    ttl: Duration,
+) -> Result<String, AuthError> {
+    let refuse = |message: &str| AuthError::Config {
+        consumer: consumer_id.to_owned(),
+        message: message.to_owned(),
+    };
+    if hs256_secret.len() < MIN_HS256_SECRET_BYTES {
+        return Err(refuse("hs256_secret must be at least 32 bytes"));
+    }
+    if !is_user_id(user_id) {
+        return Err(AuthError::Malformed(
+            "user id must be 1-64 of letters, digits, '.', '_', '@', '-'".into(),
+        ));
+    }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let claims = Claims {
+        iss: consumer_id.to_owned(),
+        sub: user_id.to_owned(),
+        iat: Some(now),
+        exp: Some(now.saturating_add(ttl.as_secs())),
+        roles: (!roles.is_empty()).then(|| Roles::Many(roles.to_vec())),
+        ..Claims::default()
+    }
+    .with_profile(profile);
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(hs256_secret.as_bytes()),
+    )
+    .map_err(|e| refuse(&format!("cannot sign: {e}")))
+}

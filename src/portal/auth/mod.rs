@@ -1,0 +1,73 @@
+//! Who the user is: consumer JWTs and host-signed `p_auth` tokens.
+//!
+//! A portal proves its user with a Bearer JWT ([`Verifier`]); the host proves that an
+//! action form or resource link came from one of its own fragments with `p_auth`
+//! ([`PAuth`]). Both end in the same error type, which the HTTP layer maps to 401/403.
+
+mod claims;
+mod mint;
+mod p_auth;
+mod verifier;
+
+pub use mint::{DEFAULT_TOKEN_TTL, mint};
+pub use p_auth::{DEFAULT_P_AUTH_TTL, PAuth, PAuthBinding, PAuthTarget};
+pub use verifier::{LEEWAY_SECS, MAX_TOKEN_BYTES, Verifier};
+
+/// Why a token was refused, or why the keys could not be loaded.
+///
+/// The HTTP layer maps the token variants to 401 (Bearer) or 403 (`p_auth`) and
+/// [`AuthError::Config`] to a start-up failure. Messages never echo token contents.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// `exp` (or the `p_auth` expiry) has passed.
+    #[error("the token has expired")]
+    Expired,
+    /// `nbf` lies in the future.
+    #[error("the token is not valid yet")]
+    NotYetValid,
+    /// The signature or MAC does not match, or no configured key fits the token.
+    #[error("the token signature is invalid")]
+    InvalidSignature,
+    /// `iss` names no configured consumer.
+    #[error("the token issuer is not a configured consumer")]
+    UnknownIssuer,
+    /// The token's `alg` is not one its consumer's keys use (`none`, or HS256 against
+    /// public keys: algorithm confusion).
+    #[error("the token algorithm is not accepted for this consumer")]
+    AlgorithmNotAllowed,
+    /// The token is not shaped as required; the reason is safe to log.
+    #[error("malformed token: {0}")]
+    Malformed(String),
+    /// A consumer's keys could not be loaded.
+    #[error("consumer {consumer}: {message}")]
+    Config { consumer: String, message: String },
+}
+
+/// Longest accepted user id (`sub`).
+pub const MAX_USER_ID_LEN: usize = 64;
+
+/// Whether `id` is a portal user id the host accepts: 1–64 of `[A-Za-z0-9._@-]`.
+/// The limit keeps ids safe in keys, URLs and logs without escaping.
+pub fn is_user_id(id: &str) -> bool {
+    (1..=MAX_USER_ID_LEN).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._@-".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_ids() {
+        assert!(is_user_id("20123"));
+        assert!(is_user_id("jane.doe@example.com"));
+        assert!(is_user_id(&"a".repeat(64)));
+        assert!(!is_user_id(""));
+        assert!(!is_user_id(&"a".repeat(65)));
+        assert!(!is_user_id("a b"));
+        assert!(!is_user_id("a/b"));
+        assert!(!is_user_id("jöhn"));
+    }
+}

@@ -1,0 +1,162 @@
+//! `p_auth`: the host's own token on every action form and resource link it renders.
+//!
+//! Liferay puts an authentication token on action URLs so that a page from elsewhere
+//! cannot make the browser act for its user (CSRF). The host does the same, but the
+//! token is also bound to *what* it may do: consumer, user, portlet instance and the
+//! one action or resource it was rendered for. A token lifted from one form is
+//! useless on any other form, for any other user, in any other placement.
+//!
+//! Format: URL-safe base64 (no padding) of `expiry (u64 BE seconds) || tag`, where
+//! `tag` is the first 16 bytes of HMAC-SHA256 over a length-prefixed encoding of the
+//! expiry and every bound field. 128 bits of tag is far beyond what an online forger
+//! can guess, and keeps the token at 32 characters.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use super::AuthError;
+
+/// How long a rendered form stays usable: long enough for a tab left open through a
+/// working day, short enough that a leaked token soon dies.
+pub const DEFAULT_P_AUTH_TTL: Duration = Duration::from_secs(12 * 60 * 60);
+
+/// Bytes of HMAC kept in the token.
+const TAG_LEN: usize = 16;
+/// Bytes of the whole decoded token.
+const TOKEN_LEN: usize = 8 + TAG_LEN;
+/// Separates this use of the host key from any other the host may make of it.
+const DOMAIN: &[u8] = b"widget-host p_auth v1";
+
+/// What a `p_auth` token may be used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PAuthTarget<'a> {
+    /// `POST .../actions/{name}`.
+    Action(&'a str),
+    /// `GET .../resources/{name}`.
+    Resource(&'a str),
+}
+
+impl fmt::Display for PAuthTarget<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Action(name) => write!(f, "action:{name}"),
+            Self::Resource(name) => write!(f, "resource:{name}"),
+        }
+    }
+}
+
+/// Everything a `p_auth` token is bound to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PAuthBinding<'a> {
+    /// The consumer id ([`crate::portal::PortalUser::consumer`]).
+    pub consumer: &'a str,
+    /// The portal's user id.
+    pub user_id: &'a str,
+    /// The full portlet id, instance included (`contacts_center_INSTANCE_abc`).
+    pub portlet_id: &'a str,
+    pub target: PAuthTarget<'a>,
+}
+
+/// Issues and checks `p_auth` tokens with the host's secret key.
+#[derive(Clone)]
+pub struct PAuth {
+    host_key: [u8; 32],
+}
+
+impl fmt::Debug for PAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PAuth { host_key: <secret> }")
+    }
+}
+
+impl PAuth {
+    /// Uses `host_key`; keep it stable across restarts so open pages keep working.
+    pub fn new(host_key: [u8; 32]) -> Self {
+        Self { host_key }
+    }
+
+    /// A fresh random key: tokens die with the process. Fine for tests and demos.
+    pub fn random() -> Self {
+        Self::new(rand::random())
+    }
+
+    /// A token for `binding`, valid for `ttl` from now.
+    pub fn issue(&self, binding: &PAuthBinding<'_>, ttl: Duration) -> String {
+        self.issue_at(binding, SystemTime::now(), ttl)
+    }
+
+    /// A token for `binding`, valid for `ttl` from `now`.
+    pub fn issue_at(&self, binding: &PAuthBinding<'_>, now: SystemTime, ttl: Duration) -> String {
+        let expires = unix_secs(now).saturating_add(ttl.as_secs());
+        let mut raw = [0u8; TOKEN_LEN];
+        raw[..8].copy_from_slice(&expires.to_be_bytes());
+        let tag = self.mac(binding, expires).finalize().into_bytes();
+        raw[8..].copy_from_slice(&tag[..TAG_LEN]);
+        URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    /// Checks `token` against `binding` now.
+    pub fn verify(&self, token: &str, binding: &PAuthBinding<'_>) -> Result<(), AuthError> {
+        self.verify_at(token, binding, SystemTime::now())
+    }
+
+    /// Checks `token` against `binding` at `now`. The MAC is checked before the
+    /// expiry so that an expiry is only reported for a token the host really issued.
+    pub fn verify_at(
+        &self,
+        token: &str,
+        binding: &PAuthBinding<'_>,
+        now: SystemTime,
+    ) -> Result<(), AuthError> {
+        // The encoded length is fixed; refuse anything else before decoding.
+        if token.len() != URL_SAFE_NO_PAD_LEN {
+            return Err(AuthError::Malformed("p_auth has the wrong length".into()));
+        }
+        let raw = URL_SAFE_NO_PAD
+            .decode(token)
+            .map_err(|_| AuthError::Malformed("p_auth is not base64url".into()))?;
+        let (expiry, tag) = raw.split_at(8);
+        let mut expiry_bytes = [0u8; 8];
+        expiry_bytes.copy_from_slice(expiry);
+        let expires = u64::from_be_bytes(expiry_bytes);
+        self.mac(binding, expires)
+            .verify_truncated_left(tag)
+            .map_err(|_| AuthError::InvalidSignature)?;
+        if unix_secs(now) >= expires {
+            return Err(AuthError::Expired);
+        }
+        Ok(())
+    }
+
+    fn mac(&self, binding: &PAuthBinding<'_>, expires: u64) -> Hmac<Sha256> {
+        // invariant: HMAC accepts keys of any length.
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.host_key).expect("any key length");
+        let target = binding.target.to_string();
+        // Length prefixes make the encoding unambiguous: ("ab", "c") never equals ("a", "bc").
+        for field in [
+            DOMAIN,
+            binding.consumer.as_bytes(),
+            binding.user_id.as_bytes(),
+            binding.portlet_id.as_bytes(),
+            target.as_bytes(),
+        ] {
+            mac.update(&(field.len() as u64).to_be_bytes());
+            mac.update(field);
+        }
+        mac.update(&expires.to_be_bytes());
+        mac
+    }
+}
+
+/// Characters of an encoded token: 24 bytes are exactly 32 base64 characters.
+const URL_SAFE_NO_PAD_LEN: usize = TOKEN_LEN / 3 * 4;
+
+fn unix_secs(t: SystemTime) -> u64 {
+    // A clock before 1970 is treated as 1970: tokens then expire early, never late.
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}

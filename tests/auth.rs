@@ -1,0 +1,567 @@
+//! Consumer JWTs (HS256, RS256, ES256 via JWKS) and host `p_auth` tokens.
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use serde_json::{Value, json};
+use widget_host::config::{Config, ConsumerConfig};
+use widget_host::portal::Profile;
+use widget_host::portal::auth::{
+    AuthError, DEFAULT_P_AUTH_TTL, PAuth, PAuthBinding, PAuthTarget, Verifier, mint,
+};
+
+const SECRET: &str = "0123456789abcdef0123456789abcdef-portal";
+const OTHER_SECRET: &str = "fedcba9876543210fedcba9876543210-other";
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/keys")
+        .join(name)
+}
+
+fn consumer(id: &str) -> ConsumerConfig {
+    ConsumerConfig {
+        id: id.into(),
+        hs256_secret: None,
+        jwks_file: None,
+        allowed_origins: Vec::new(),
+        wsrp_secret: None,
+    }
+}
+
+fn config() -> Config {
+    Config {
+        consumers: vec![
+            ConsumerConfig {
+                hs256_secret: Some(SECRET.into()),
+                ..consumer("portal")
+            },
+            ConsumerConfig {
+                hs256_secret: Some(OTHER_SECRET.into()),
+                ..consumer("other")
+            },
+            ConsumerConfig {
+                jwks_file: Some(fixture("jwks.json")),
+                ..consumer("liferay")
+            },
+        ],
+        ..Config::default()
+    }
+}
+
+fn verifier() -> Verifier {
+    Verifier::from_config(&config()).expect("keys load")
+}
+
+fn now() -> u64 {
+    jsonwebtoken::get_current_timestamp()
+}
+
+fn sign(alg: Algorithm, kid: Option<&str>, key: &EncodingKey, claims: &Value) -> String {
+    let mut header = Header::new(alg);
+    header.kid = kid.map(str::to_owned);
+    encode(&header, claims, key).expect("sign")
+}
+
+fn hs(claims: &Value, secret: &str) -> String {
+    sign(
+        Algorithm::HS256,
+        None,
+        &EncodingKey::from_secret(secret.as_bytes()),
+        claims,
+    )
+}
+
+fn rsa_key(name: &str) -> EncodingKey {
+    EncodingKey::from_rsa_pem(&std::fs::read(fixture(name)).expect("read key")).expect("rsa pem")
+}
+
+fn ec_key() -> EncodingKey {
+    EncodingKey::from_ec_pem(&std::fs::read(fixture("ec-1.pem")).expect("read key"))
+        .expect("ec pem")
+}
+
+fn claims(iss: &str, sub: &str) -> Value {
+    json!({"iss": iss, "sub": sub, "exp": now() + 300})
+}
+
+#[test]
+fn hs256_good_token_maps_profile_and_roles() {
+    let token = hs(
+        &json!({
+            "iss": "portal", "sub": "20123", "exp": now() + 300, "nbf": now() - 10,
+            "given_name": "Jane", "middle_name": "Q", "family_name": "Doe",
+            "email": "jane@example.com", "preferred_username": "jdoe", "locale": "es_ES",
+            "picture": "https://p.example/jane.png", "job_title": "Engineer",
+            "roles": ["Administrator", "User"],
+        }),
+        SECRET,
+    );
+    let user = verifier().verify_bearer(&token).expect("valid token");
+    assert_eq!(user.consumer, "portal");
+    assert_eq!(user.user_id, "20123");
+    assert_eq!(user.roles, ["Administrator", "User"]);
+    assert!(user.is_portal_admin());
+    assert_eq!(
+        user.profile,
+        Profile {
+            given_name: Some("Jane".into()),
+            middle_name: Some("Q".into()),
+            family_name: Some("Doe".into()),
+            email: Some("jane@example.com".into()),
+            screen_name: Some("jdoe".into()),
+            locale: Some("es_ES".into()),
+            picture: Some("https://p.example/jane.png".into()),
+            job_title: Some("Engineer".into()),
+        }
+    );
+}
+
+#[test]
+fn roles_may_be_a_single_string_or_absent() {
+    let mut c = claims("portal", "u1");
+    c["roles"] = json!("Site Owner");
+    let user = verifier().verify_bearer(&hs(&c, SECRET)).expect("valid");
+    assert_eq!(user.roles, ["Site Owner"]);
+    assert!(user.is_widget_admin());
+    let user = verifier()
+        .verify_bearer(&hs(&claims("portal", "u1"), SECRET))
+        .expect("valid");
+    assert!(user.roles.is_empty());
+    assert_eq!(user.profile, Profile::default());
+}
+
+#[test]
+fn hs256_expired_is_refused_beyond_leeway_only() {
+    let mut c = claims("portal", "u1");
+    c["exp"] = json!(now() - 120);
+    assert_eq!(
+        verifier().verify_bearer(&hs(&c, SECRET)),
+        Err(AuthError::Expired)
+    );
+    // Within the 30 s leeway a just-expired token still passes (clock skew).
+    c["exp"] = json!(now() - 5);
+    assert!(verifier().verify_bearer(&hs(&c, SECRET)).is_ok());
+}
+
+#[test]
+fn nbf_in_the_future_is_refused() {
+    let mut c = claims("portal", "u1");
+    c["nbf"] = json!(now() + 600);
+    assert_eq!(
+        verifier().verify_bearer(&hs(&c, SECRET)),
+        Err(AuthError::NotYetValid)
+    );
+}
+
+#[test]
+fn hs256_wrong_secret_is_refused() {
+    // Signed with the other consumer's secret but claiming to be "portal".
+    let token = hs(&claims("portal", "u1"), OTHER_SECRET);
+    assert_eq!(
+        verifier().verify_bearer(&token),
+        Err(AuthError::InvalidSignature)
+    );
+}
+
+#[test]
+fn unknown_or_missing_issuer_is_refused() {
+    let token = hs(&claims("stranger", "u1"), SECRET);
+    assert_eq!(
+        verifier().verify_bearer(&token),
+        Err(AuthError::UnknownIssuer)
+    );
+    let token = hs(&json!({"sub": "u1", "exp": now() + 60}), SECRET);
+    assert!(matches!(
+        verifier().verify_bearer(&token),
+        Err(AuthError::Malformed(_))
+    ));
+}
+
+#[test]
+fn missing_exp_is_refused() {
+    let token = hs(&json!({"iss": "portal", "sub": "u1"}), SECRET);
+    match verifier().verify_bearer(&token) {
+        Err(AuthError::Malformed(reason)) => assert!(reason.contains("exp"), "{reason}"),
+        other => panic!("expected Malformed(exp), got {other:?}"),
+    }
+}
+
+#[test]
+fn bad_sub_is_refused() {
+    for sub in ["", "a b", "x/../y", "<script>", &"a".repeat(65)] {
+        let token = hs(&claims("portal", sub), SECRET);
+        assert!(
+            matches!(
+                verifier().verify_bearer(&token),
+                Err(AuthError::Malformed(_))
+            ),
+            "{sub:?} must be refused"
+        );
+    }
+    let token = hs(&json!({"iss": "portal", "exp": now() + 60}), SECRET);
+    assert!(verifier().verify_bearer(&token).is_err(), "missing sub");
+}
+
+fn b64(value: &Value) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
+}
+
+#[test]
+fn alg_none_is_refused() {
+    for alg in ["none", "None", "NONE"] {
+        let token = format!(
+            "{}.{}.",
+            b64(&json!({"alg": alg, "typ": "JWT"})),
+            b64(&claims("portal", "u1"))
+        );
+        assert!(verifier().verify_bearer(&token).is_err(), "alg {alg}");
+    }
+}
+
+#[test]
+fn garbage_and_oversized_tokens_are_malformed() {
+    for token in ["", "abc", "a.b.c", "...."] {
+        assert!(
+            matches!(
+                verifier().verify_bearer(token),
+                Err(AuthError::Malformed(_))
+            ),
+            "{token:?}"
+        );
+    }
+    let mut c = claims("portal", "u1");
+    c["given_name"] = json!("x".repeat(9000));
+    assert!(matches!(
+        verifier().verify_bearer(&hs(&c, SECRET)),
+        Err(AuthError::Malformed(_))
+    ));
+}
+
+#[test]
+fn rs256_from_jwks() {
+    let token = sign(
+        Algorithm::RS256,
+        Some("rsa-1"),
+        &rsa_key("rsa-1.pem"),
+        &claims("liferay", "20123"),
+    );
+    let user = verifier().verify_bearer(&token).expect("valid RS256");
+    assert_eq!(
+        (user.consumer.as_str(), user.user_id.as_str()),
+        ("liferay", "20123")
+    );
+    // Without a kid the consumer's keys of that algorithm are tried.
+    let token = sign(
+        Algorithm::RS256,
+        None,
+        &rsa_key("rsa-1.pem"),
+        &claims("liferay", "20123"),
+    );
+    assert!(verifier().verify_bearer(&token).is_ok());
+}
+
+#[test]
+fn rs256_with_a_key_not_in_the_jwks_is_refused() {
+    let token = sign(
+        Algorithm::RS256,
+        Some("rsa-1"),
+        &rsa_key("rsa-2.pem"),
+        &claims("liferay", "u1"),
+    );
+    assert_eq!(
+        verifier().verify_bearer(&token),
+        Err(AuthError::InvalidSignature)
+    );
+    let token = sign(
+        Algorithm::RS256,
+        Some("rsa-9"),
+        &rsa_key("rsa-1.pem"),
+        &claims("liferay", "u1"),
+    );
+    assert_eq!(
+        verifier().verify_bearer(&token),
+        Err(AuthError::InvalidSignature),
+        "unknown kid"
+    );
+}
+
+#[test]
+fn es256_from_jwks() {
+    let token = sign(
+        Algorithm::ES256,
+        Some("ec-1"),
+        &ec_key(),
+        &claims("liferay", "u-7"),
+    );
+    assert_eq!(
+        verifier()
+            .verify_bearer(&token)
+            .expect("valid ES256")
+            .user_id,
+        "u-7"
+    );
+    // The EC key must not answer for the RSA key's kid.
+    let token = sign(
+        Algorithm::ES256,
+        Some("rsa-1"),
+        &ec_key(),
+        &claims("liferay", "u-7"),
+    );
+    assert_eq!(
+        verifier().verify_bearer(&token),
+        Err(AuthError::InvalidSignature)
+    );
+    let mut c = claims("liferay", "u-7");
+    c["exp"] = json!(now() - 3600);
+    let token = sign(Algorithm::ES256, Some("ec-1"), &ec_key(), &c);
+    assert_eq!(verifier().verify_bearer(&token), Err(AuthError::Expired));
+}
+
+#[test]
+fn algorithm_confusion_is_refused() {
+    // HS256 signed with the RSA public key's bytes: the classic confusion attack.
+    let jwks = std::fs::read(fixture("jwks.json")).expect("jwks");
+    let token = sign(
+        Algorithm::HS256,
+        Some("rsa-1"),
+        &EncodingKey::from_secret(&jwks),
+        &claims("liferay", "u1"),
+    );
+    assert_eq!(
+        verifier().verify_bearer(&token),
+        Err(AuthError::AlgorithmNotAllowed)
+    );
+    // And an RS256 token for an HS256-only consumer.
+    let token = sign(
+        Algorithm::RS256,
+        None,
+        &rsa_key("rsa-1.pem"),
+        &claims("portal", "u1"),
+    );
+    assert_eq!(
+        verifier().verify_bearer(&token),
+        Err(AuthError::AlgorithmNotAllowed)
+    );
+    // RS384 with the right key is still not the RS256 the key is bound to.
+    let token = sign(
+        Algorithm::RS384,
+        Some("rsa-1"),
+        &rsa_key("rsa-1.pem"),
+        &claims("liferay", "u1"),
+    );
+    assert_eq!(
+        verifier().verify_bearer(&token),
+        Err(AuthError::AlgorithmNotAllowed)
+    );
+}
+
+#[test]
+fn one_consumer_cannot_speak_for_another() {
+    // A valid "other" token re-labelled as "portal" is refused by portal's secret.
+    let token = hs(&claims("portal", "u1"), OTHER_SECRET);
+    assert!(verifier().verify_bearer(&token).is_err());
+    let token = hs(&claims("other", "u1"), OTHER_SECRET);
+    assert_eq!(
+        verifier().verify_bearer(&token).expect("valid").consumer,
+        "other"
+    );
+}
+
+#[test]
+fn bad_jwks_file_names_the_consumer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("jwks.json");
+    for (text, why) in [
+        ("not json", "not a JWKS"),
+        (r#"{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}"#, "no RS256"),
+    ] {
+        std::fs::write(&path, text).expect("write");
+        let mut c = config();
+        c.consumers[2].jwks_file = Some(path.clone());
+        match Verifier::from_config(&c) {
+            Err(AuthError::Config { consumer, message }) => {
+                assert_eq!(consumer, "liferay");
+                assert!(message.contains(why), "{message}");
+            }
+            other => panic!("expected a config error, got {other:?}"),
+        }
+    }
+    let mut c = config();
+    c.consumers[2].jwks_file = Some(dir.path().join("missing.json"));
+    assert!(matches!(
+        Verifier::from_config(&c),
+        Err(AuthError::Config { .. })
+    ));
+}
+
+#[test]
+fn minted_tokens_verify() {
+    let profile = Profile {
+        given_name: Some("Ana".into()),
+        locale: Some("pt_BR".into()),
+        ..Profile::default()
+    };
+    let roles = vec!["Administrator".to_owned()];
+    let token = mint(
+        "portal",
+        SECRET,
+        "ana",
+        &roles,
+        &profile,
+        Duration::from_secs(60),
+    )
+    .expect("mint");
+    let user = verifier().verify_bearer(&token).expect("verify");
+    assert_eq!(user.user_id, "ana");
+    assert_eq!(user.roles, roles);
+    assert_eq!(user.profile, profile);
+    assert!(
+        mint(
+            "portal",
+            "short",
+            "ana",
+            &[],
+            &profile,
+            Duration::from_secs(60)
+        )
+        .is_err()
+    );
+    assert!(
+        mint(
+            "portal",
+            SECRET,
+            "a b",
+            &[],
+            &profile,
+            Duration::from_secs(60)
+        )
+        .is_err()
+    );
+}
+
+// ---- p_auth ----
+
+fn binding<'a>() -> PAuthBinding<'a> {
+    PAuthBinding {
+        consumer: "portal",
+        user_id: "alice",
+        portlet_id: "contacts_center_INSTANCE_abc",
+        target: PAuthTarget::Action("connect"),
+    }
+}
+
+#[test]
+fn p_auth_round_trip_is_compact_and_url_safe() {
+    let p = PAuth::new([7; 32]);
+    let token = p.issue(&binding(), DEFAULT_P_AUTH_TTL);
+    assert_eq!(token.len(), 32);
+    assert!(
+        token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    );
+    assert_eq!(p.verify(&token, &binding()), Ok(()));
+}
+
+#[test]
+fn p_auth_is_bound_to_every_field() {
+    let p = PAuth::new([7; 32]);
+    let token = p.issue(&binding(), DEFAULT_P_AUTH_TTL);
+    let others = [
+        PAuthBinding {
+            consumer: "other",
+            ..binding()
+        },
+        PAuthBinding {
+            user_id: "bob",
+            ..binding()
+        },
+        PAuthBinding {
+            portlet_id: "contacts_center_INSTANCE_xyz",
+            ..binding()
+        },
+        PAuthBinding {
+            portlet_id: "contacts_center",
+            ..binding()
+        },
+        PAuthBinding {
+            target: PAuthTarget::Action("block"),
+            ..binding()
+        },
+        PAuthBinding {
+            target: PAuthTarget::Resource("connect"),
+            ..binding()
+        },
+    ];
+    for other in others {
+        assert_eq!(
+            p.verify(&token, &other),
+            Err(AuthError::InvalidSignature),
+            "{other:?}"
+        );
+    }
+    // Another host key never verifies.
+    assert_eq!(
+        PAuth::new([8; 32]).verify(&token, &binding()),
+        Err(AuthError::InvalidSignature)
+    );
+}
+
+#[test]
+fn p_auth_fields_cannot_be_shifted() {
+    let p = PAuth::new([1; 32]);
+    let a = PAuthBinding {
+        consumer: "ab",
+        user_id: "c",
+        ..binding()
+    };
+    let b = PAuthBinding {
+        consumer: "a",
+        user_id: "bc",
+        ..binding()
+    };
+    let token = p.issue(&a, DEFAULT_P_AUTH_TTL);
+    assert!(p.verify(&token, &b).is_err());
+}
+
+#[test]
+fn p_auth_expires() {
+    let p = PAuth::new([7; 32]);
+    let issued = SystemTime::now() - Duration::from_secs(3600);
+    let token = p.issue_at(&binding(), issued, Duration::from_secs(60));
+    assert_eq!(p.verify(&token, &binding()), Err(AuthError::Expired));
+    let later = issued + Duration::from_secs(59);
+    assert_eq!(p.verify_at(&token, &binding(), later), Ok(()));
+    assert_eq!(
+        p.verify_at(&token, &binding(), issued + Duration::from_secs(60)),
+        Err(AuthError::Expired)
+    );
+}
+
+#[test]
+fn p_auth_tampering_is_refused() {
+    let p = PAuth::new([7; 32]);
+    let token = p.issue(&binding(), DEFAULT_P_AUTH_TTL);
+    // Flip each character in turn: the expiry and the tag are both covered.
+    for i in 0..token.len() {
+        let mut bytes = token.clone().into_bytes();
+        bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+        let forged = String::from_utf8(bytes).expect("ascii");
+        assert!(p.verify(&forged, &binding()).is_err(), "position {i}");
+    }
+    for bad in [
+        "",
+        "short",
+        &format!("{token}A"),
+        &"=".repeat(32),
+        "ü".repeat(16).as_str(),
+    ] {
+        assert!(
+            matches!(p.verify(bad, &binding()), Err(AuthError::Malformed(_))),
+            "{bad:?}"
+        );
+    }
+}

@@ -1,0 +1,348 @@
+//! vCard 3.0 / 4.0 writing: structure, escaping, folding, injection, file names.
+
+use proptest::prelude::*;
+use time::macros::datetime;
+use widget_host::vcard::{
+    Address, Card, Email, Kind, MAX_LINE_OCTETS, Phone, PhoneKind, Version, WebSite, filename_for,
+    text, unfold, write,
+};
+
+fn jane() -> Card {
+    Card {
+        uid: "portal:20123".into(),
+        rev: Some(datetime!(2024-03-05 14:07:09 +01:00)),
+        given_name: "Jane".into(),
+        middle_name: "Q".into(),
+        family_name: "Doe".into(),
+        full_name: "Jane Q. Doe".into(),
+        job_title: Some("Engineer, R&D".into()),
+        emails: vec![
+            Email {
+                address: "jane@example.com".into(),
+                kind: Kind::Work,
+            },
+            Email {
+                address: "jane@home.example".into(),
+                kind: Kind::Other,
+            },
+        ],
+        phones: vec![
+            Phone {
+                number: "+1 (555) 010-0199".into(),
+                kind: PhoneKind::Mobile,
+            },
+            Phone {
+                number: "0800 123 ext. 4".into(),
+                kind: PhoneKind::Work,
+            },
+        ],
+        addresses: vec![Address {
+            street: vec!["1 Main St".into(), "Suite 2; rear".into()],
+            locality: "Springfield".into(),
+            region: "IL".into(),
+            postal_code: "62701".into(),
+            country: "USA".into(),
+            kind: Kind::Work,
+        }],
+        urls: vec![WebSite {
+            url: "https://jane.example/blog?a=1,2".into(),
+            kind: Kind::Home,
+        }],
+        note: Some("Met at the conference.\nLikes tea.".into()),
+    }
+}
+
+/// Logical lines (unfolded), without the CRLFs.
+fn logical_lines(vcf: &str) -> Vec<String> {
+    unfold(vcf)
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The property name (before params) of a logical line.
+fn name_of(line: &str) -> &str {
+    line.split([';', ':']).next().unwrap_or("")
+}
+
+fn unescape(value: &str) -> String {
+    let mut out = String::new();
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') | Some('N') => out.push('\n'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The unescaped value of the first property `name`.
+fn value_of(vcf: &str, name: &str) -> Option<String> {
+    logical_lines(vcf)
+        .into_iter()
+        .find(|l| name_of(l) == name)
+        .and_then(|l| l.split_once(':').map(|(_, v)| unescape(v)))
+}
+
+#[test]
+fn version_3_has_the_required_properties_in_order() {
+    let vcf = write(&[jane()], Version::V3);
+    assert!(vcf.ends_with("\r\n"));
+    assert!(!vcf.replace("\r\n", "").contains('\n'), "bare LF");
+    let lines = logical_lines(&vcf);
+    assert_eq!(lines.first().map(String::as_str), Some("BEGIN:VCARD"));
+    assert_eq!(lines.get(1).map(String::as_str), Some("VERSION:3.0"));
+    assert_eq!(lines.last().map(String::as_str), Some("END:VCARD"));
+    for expected in [
+        "UID:portal:20123",
+        "FN:Jane Q. Doe",
+        "N:Doe;Jane;Q;;",
+        "TITLE:Engineer\\, R&D",
+        "EMAIL;TYPE=INTERNET,WORK:jane@example.com",
+        "EMAIL;TYPE=INTERNET:jane@home.example",
+        "TEL;TYPE=CELL,VOICE:+1 (555) 010-0199",
+        "TEL;TYPE=WORK,VOICE:0800 123 ext. 4",
+        "ADR;TYPE=WORK:;;1 Main St,Suite 2\\; rear;Springfield;IL;62701;USA",
+        "URL;TYPE=HOME:https://jane.example/blog?a=1,2",
+        "NOTE:Met at the conference.\\nLikes tea.",
+        "REV:20240305T130709Z",
+    ] {
+        assert!(
+            lines.iter().any(|l| l == expected),
+            "missing {expected:?} in\n{vcf}"
+        );
+    }
+}
+
+#[test]
+fn version_4_uses_its_own_parameters() {
+    let vcf = write(&[jane()], Version::V4);
+    let lines = logical_lines(&vcf);
+    assert_eq!(lines.get(1).map(String::as_str), Some("VERSION:4.0"));
+    for expected in [
+        "UID;VALUE=text:portal:20123",
+        "FN:Jane Q. Doe",
+        "EMAIL;TYPE=work:jane@example.com",
+        "EMAIL:jane@home.example",
+        "TEL;VALUE=uri;TYPE=\"cell,voice\":tel:+1-555-010-0199",
+        "TEL;TYPE=\"work,voice\":0800 123 ext. 4",
+        "ADR;TYPE=work:;;1 Main St,Suite 2\\; rear;Springfield;IL;62701;USA",
+        "URL;TYPE=home:https://jane.example/blog?a=1,2",
+    ] {
+        assert!(
+            lines.iter().any(|l| l == expected),
+            "missing {expected:?} in\n{vcf}"
+        );
+    }
+    assert!(!vcf.contains("INTERNET"), "3.0-only type in 4.0");
+}
+
+#[test]
+fn fn_is_never_empty() {
+    let mut card = Card {
+        uid: "u1".into(),
+        given_name: "Ana".into(),
+        family_name: "Lima".into(),
+        ..Card::default()
+    };
+    assert_eq!(
+        value_of(&write(&[card.clone()], Version::V3), "FN").as_deref(),
+        Some("Ana Lima")
+    );
+    card.given_name.clear();
+    card.family_name.clear();
+    card.emails.push(Email {
+        address: "ana@example.com".into(),
+        kind: Kind::Other,
+    });
+    assert_eq!(
+        value_of(&write(&[card.clone()], Version::V4), "FN").as_deref(),
+        Some("ana@example.com")
+    );
+    card.emails.clear();
+    assert_eq!(
+        value_of(&write(&[card], Version::V3), "FN").as_deref(),
+        Some("u1")
+    );
+}
+
+#[test]
+fn escaping_round_trips() {
+    assert_eq!(text(r"a\b,c;d"), r"a\\b\,c\;d");
+    assert_eq!(text("line1\r\nline2"), "line1\\nline2");
+    assert_eq!(text("tab\there\u{0}\u{7}"), "tab here");
+    let card = Card {
+        uid: "u".into(),
+        full_name: "O'Brien, Seán; \\ \"Jr\"\nsecond".into(),
+        ..Card::default()
+    };
+    let vcf = write(&[card], Version::V4);
+    assert_eq!(
+        value_of(&vcf, "FN").as_deref(),
+        Some("O'Brien, Seán; \\ \"Jr\"\nsecond")
+    );
+}
+
+#[test]
+fn injection_attempts_stay_inside_their_property() {
+    let evil = "Mallory\r\nEMAIL:attacker@evil.example\r\nEND:VCARD\r\nBEGIN:VCARD\nFN:<script>alert(1)</script>";
+    let card = Card {
+        uid: "u\r\nUID:x".into(),
+        given_name: evil.into(),
+        family_name: "X;Y".into(),
+        full_name: evil.into(),
+        job_title: Some(evil.into()),
+        note: Some(evil.into()),
+        emails: vec![Email {
+            address: "a@b.example\nTEL:1".into(),
+            kind: Kind::Work,
+        }],
+        urls: vec![WebSite {
+            url: "https://x.example/\r\nEMAIL:z@evil.example".into(),
+            kind: Kind::Other,
+        }],
+        ..Card::default()
+    };
+    for version in [Version::V3, Version::V4] {
+        let vcf = write(std::slice::from_ref(&card), version);
+        let names: Vec<String> = logical_lines(&vcf)
+            .iter()
+            .map(|l| name_of(l).to_owned())
+            .collect();
+        let count = |n: &str| names.iter().filter(|x| *x == n).count();
+        assert_eq!(count("BEGIN"), 1, "{vcf}");
+        assert_eq!(count("END"), 1, "{vcf}");
+        assert_eq!(count("EMAIL"), 1, "{vcf}");
+        assert_eq!(count("UID"), 1, "{vcf}");
+        assert_eq!(count("FN"), 1, "{vcf}");
+        assert_eq!(count("TEL"), 0, "{vcf}");
+        assert_eq!(
+            count("URL"),
+            0,
+            "an URL with a line break is dropped: {vcf}"
+        );
+        // The script text survives only as an escaped value of FN, not as markup of its own line.
+        assert_eq!(
+            value_of(&vcf, "FN").as_deref(),
+            Some(evil.replace('\r', "").as_str())
+        );
+        // The N components keep their positions: the ';' in the family name is escaped.
+        let n = logical_lines(&vcf)
+            .into_iter()
+            .find(|l| name_of(l) == "N")
+            .unwrap_or_default();
+        assert!(n.starts_with("N:X\\;Y;"), "{n}");
+    }
+}
+
+#[test]
+fn folding_respects_75_octets_and_utf8() {
+    // 3-byte and 4-byte characters placed so that the boundary falls inside them.
+    for prefix in 0..4 {
+        let name = format!("{}{}", "a".repeat(prefix), "日本語😀".repeat(30));
+        let card = Card {
+            uid: "u".into(),
+            full_name: name.clone(),
+            ..Card::default()
+        };
+        for version in [Version::V3, Version::V4] {
+            let vcf = write(std::slice::from_ref(&card), version);
+            for physical in vcf.split("\r\n") {
+                assert!(
+                    physical.len() <= MAX_LINE_OCTETS,
+                    "{} octets: {physical:?}",
+                    physical.len()
+                );
+            }
+            let folded_fn: Vec<&str> = vcf
+                .split("\r\n")
+                .skip_while(|l| !l.starts_with("FN:"))
+                .take_while(|l| l.starts_with("FN:") || l.starts_with(' '))
+                .collect();
+            assert!(folded_fn.len() > 3, "a long FN folds over several lines");
+            assert!(
+                folded_fn[1..]
+                    .iter()
+                    .all(|l| l.starts_with(' ') && !l.starts_with("  "))
+            );
+            assert_eq!(value_of(&vcf, "FN").as_deref(), Some(name.as_str()));
+        }
+    }
+}
+
+#[test]
+fn multiple_cards_follow_each_other() {
+    let mut bob = jane();
+    bob.uid = "portal:2".into();
+    bob.full_name = "Bob".into();
+    let vcf = write(&[jane(), bob], Version::V3);
+    let lines = logical_lines(&vcf);
+    assert_eq!(lines.iter().filter(|l| *l == "BEGIN:VCARD").count(), 2);
+    assert_eq!(lines.iter().filter(|l| *l == "END:VCARD").count(), 2);
+    let fns: Vec<&String> = lines.iter().filter(|l| l.starts_with("FN:")).collect();
+    assert_eq!(fns, ["FN:Jane Q. Doe", "FN:Bob"]);
+    assert_eq!(write(&[], Version::V3), "");
+}
+
+#[test]
+fn versions_parse() {
+    assert_eq!(Version::parse("3.0"), Some(Version::V3));
+    assert_eq!(Version::parse("4.0"), Some(Version::V4));
+    assert_eq!(Version::parse("2.1"), None);
+    assert_eq!(Version::default(), Version::V3);
+}
+
+#[test]
+fn file_names_are_safe() {
+    assert_eq!(filename_for("Jane Doe"), "Jane_Doe.vcf");
+    assert_eq!(
+        filename_for("José Müller-Lüdenscheidt"),
+        "Jose_Muller-Ludenscheidt.vcf"
+    );
+    assert_eq!(filename_for("../../etc/passwd"), "etc_passwd.vcf");
+    assert_eq!(
+        filename_for("\"; filename=evil.exe"),
+        "filename_evil.exe.vcf"
+    );
+    assert_eq!(filename_for(""), "contact.vcf");
+    assert_eq!(filename_for("...."), "contact.vcf");
+    assert_eq!(filename_for("東京"), "Dong_Jing.vcf");
+    let long = filename_for(&"x".repeat(500));
+    assert!(long.len() <= 64 + 4, "{long}");
+}
+
+proptest! {
+    #[test]
+    fn any_text_folds_and_round_trips(name in "\\PC{0,200}", note in any::<String>()) {
+        let card = Card { uid: "u".into(), full_name: name.clone(), note: Some(note.clone()), ..Card::default() };
+        for version in [Version::V3, Version::V4] {
+            let vcf = write(std::slice::from_ref(&card), version);
+            for physical in vcf.split("\r\n") {
+                prop_assert!(physical.len() <= MAX_LINE_OCTETS);
+            }
+            let lines = logical_lines(&vcf);
+            prop_assert_eq!(lines.iter().filter(|l| name_of(l) == "BEGIN").count(), 1);
+            prop_assert_eq!(lines.iter().filter(|l| name_of(l) == "END").count(), 1);
+            if !name.trim().is_empty() {
+                let expected: String = name.trim().chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+                    .map(|c| if c == '\t' { ' ' } else { c }).collect();
+                prop_assert_eq!(value_of(&vcf, "FN"), Some(expected));
+            }
+        }
+    }
+
+    #[test]
+    fn file_names_only_use_safe_characters(name in any::<String>()) {
+        let f = filename_for(&name);
+        prop_assert!(f.ends_with(".vcf") && f.len() > 4);
+        prop_assert!(f.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)));
+        prop_assert!(!f.starts_with('.'));
+    }
+}
