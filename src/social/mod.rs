@@ -1,1 +1,203 @@
-//! (in progress)
+//! The Contacts Center's social rules and the handle widgets use.
+//!
+//! [`Social`] is what the widget layer holds: `read()` gives one consistent snapshot
+//! per render, `act()` applies an action durably (blocking until the grouped commit).
+//! The rules themselves live in [`rules`], pure over [`crate::store::Graph`].
+
+mod outcome;
+pub mod rules;
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub use outcome::{Done, Outcome, Refusal, TargetOutcome};
+
+use crate::store::{
+    EntryId, Person, Preferences, Reader, RequestId, Store, StoreError, StoreOptions, Violation,
+    is_portal_user_id,
+};
+
+/// The social layer's one error enum: only storage can fail here; rule refusals are
+/// [`Refusal`]s inside an [`Outcome`].
+#[derive(Debug, thiserror::Error)]
+pub enum SocialError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An action on other people (`userId` or `userIds`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonVerb {
+    Connect,
+    Disconnect,
+    Follow,
+    Unfollow,
+    Block,
+    Unblock,
+    RemoveFollower,
+}
+
+/// An answer to a connection request (`requestId`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestVerb {
+    Accept,
+    Ignore,
+    Withdraw,
+}
+
+/// A personal contact to create (`entry_id: None`) or update.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EntryDraft {
+    pub entry_id: Option<EntryId>,
+    pub full_name: String,
+    pub email_address: String,
+    pub comments: String,
+}
+
+/// Everything a user can do in the Contacts Center.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// One outcome per user id, all in one transaction.
+    People {
+        verb: PersonVerb,
+        user_ids: Vec<String>,
+    },
+    Request {
+        verb: RequestVerb,
+        request_id: RequestId,
+    },
+    SaveEntry(EntryDraft),
+    DeleteEntry {
+        entry_id: EntryId,
+    },
+}
+
+impl Action {
+    /// Shorthand for a person action on one user.
+    pub fn on(verb: PersonVerb, user_id: impl Into<String>) -> Self {
+        Action::People {
+            verb,
+            user_ids: vec![user_id.into()],
+        }
+    }
+}
+
+/// People per transaction in bulk imports: large enough that fsyncs don't dominate,
+/// small enough that one batch doesn't hold the writer for long.
+const IMPORT_BATCH: usize = 5_000;
+
+/// The handle widgets hold. Cheap to clone; every method blocks (call it off the
+/// async runtime).
+#[derive(Clone, Debug)]
+pub struct Social {
+    store: Store,
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn validate(person: &Person) -> Result<(), StoreError> {
+    if is_portal_user_id(&person.id) {
+        Ok(())
+    } else {
+        Err(StoreError::InvalidPerson(format!(
+            "malformed user id {:?}",
+            person.id
+        )))
+    }
+}
+
+impl Social {
+    /// Opens (or creates) the database file with grouped commits.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, SocialError> {
+        Self::open_with(path, StoreOptions::default())
+    }
+
+    pub fn open_with(path: impl AsRef<Path>, options: StoreOptions) -> Result<Self, SocialError> {
+        Ok(Self {
+            store: Store::open(path, options)?,
+        })
+    }
+
+    /// A database in memory, for tests.
+    pub fn in_memory() -> Result<Self, SocialError> {
+        Ok(Self {
+            store: Store::in_memory()?,
+        })
+    }
+
+    /// The host's 32-byte secret for signing `p_auth` tokens.
+    pub fn host_key(&self) -> [u8; 32] {
+        self.store.host_key()
+    }
+
+    /// One snapshot for one render.
+    pub fn read(&self) -> Result<Reader, SocialError> {
+        Ok(self.store.read()?)
+    }
+
+    /// Applies `action` for `actor` (a portal user id); returns once durable.
+    pub fn act(&self, actor: &str, action: Action) -> Result<Outcome, SocialError> {
+        let actor = actor.to_owned();
+        let at = now();
+        Ok(self
+            .store
+            .write(move |tables| rules::apply(tables, &actor, &action, at))?)
+    }
+
+    /// Creates or refreshes a person of the directory.
+    pub fn upsert_person(&self, person: Person) -> Result<(), SocialError> {
+        validate(&person)?;
+        self.store
+            .write(move |tables| tables.upsert_person(&person).map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Bulk import: many people per transaction. Validates every record before
+    /// writing any. Returns how many were stored.
+    pub fn upsert_people(&self, people: Vec<Person>) -> Result<usize, SocialError> {
+        for p in &people {
+            validate(p)?;
+        }
+        let total = people.len();
+        let mut people = people.into_iter().peekable();
+        while people.peek().is_some() {
+            let batch: Vec<Person> = people.by_ref().take(IMPORT_BATCH).collect();
+            self.store.write(move |tables| {
+                for p in &batch {
+                    tables.upsert_person(p)?;
+                }
+                Ok(())
+            })?;
+        }
+        Ok(total)
+    }
+
+    /// Removes a person with all their edges, requests and entries. False when the
+    /// person was unknown.
+    pub fn delete_person(&self, portal_id: &str) -> Result<bool, SocialError> {
+        let id = portal_id.to_owned();
+        Ok(self.store.write(move |tables| tables.delete_person(&id))?)
+    }
+
+    /// Replaces the preferences of one portlet placement (portlet id with instance).
+    pub fn save_preferences(
+        &self,
+        portlet_id: &str,
+        preferences: Preferences,
+    ) -> Result<(), SocialError> {
+        let id = portlet_id.to_owned();
+        Ok(self
+            .store
+            .write(move |tables| tables.save_preferences(&id, &preferences))?)
+    }
+
+    /// Every broken invariant of the database (empty when consistent).
+    pub fn check_invariants(&self) -> Result<Vec<Violation>, SocialError> {
+        Ok(crate::store::check_invariants(&self.read()?)?)
+    }
+}

@@ -1,1 +1,33 @@
-//! (in progress)
+//! The social graph's storage: one redb file, a single writer thread that groups
+//! concurrent actions into one durable commit, and MVCC readers that never wait.
+//!
+//! `store` knows nothing of the social rules: it offers a small [`Graph`] interface
+//! (people, directed edges, requests, personal entries) whose every write keeps both
+//! directions of an edge, the counts and the sorted list indexes in step. The rules in
+//! [`crate::social`] run over that interface, inside the writer's transaction.
+
+mod error;
+mod graph;
+mod invariants;
+pub mod memory;
+mod normalize;
+mod person;
+mod reader;
+mod tables;
+mod writer;
+
+pub use error::StoreError;
+pub use graph::{Edge, Entry, Graph, RequestStatus, SocialRequest};
+pub use invariants::{Violation, check_invariants};
+pub use normalize::{fold, is_portal_user_id};
+pub use person::{ContactInformation, EmailAddress, Person, Phone, PostalAddress, WebUrl};
+pub use reader::{Counts, Filter, Listed, Page, Preferences, Reader, Relationship, RequestView};
+pub use tables::Tables;
+pub use writer::{Store, StoreOptions};
+
+/// Internal integer id of a person; portal user ids map to one of these once.
+pub type UserId = u64;
+/// Id of a connection request (shown to the widget layer as `requestId`).
+pub type RequestId = u64;
+/// Id of a personal contact entry (`entryId`).
+pub type EntryId = u64;

@@ -1,0 +1,120 @@
+//! What an action did, or why it was refused. Both are enums so the widget layer maps
+//! each to a language key in one `match`, and tests can name them exactly.
+
+use serde::Serialize;
+
+use crate::store::{EntryId, RequestId};
+
+/// A successful outcome — including "nothing to do", which changes nothing and says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "done", rename_all = "kebab-case")]
+pub enum Done {
+    RequestSent {
+        request_id: RequestId,
+    },
+    /// Connected: by accepting, or by connecting to someone who had already asked.
+    Connected,
+    AlreadyConnected,
+    AlreadyRequested,
+    Disconnected,
+    NotConnected,
+    NowFollowing,
+    AlreadyFollowing,
+    Unfollowed,
+    NotFollowing,
+    FollowerRemoved,
+    NotFollower,
+    Blocked,
+    AlreadyBlocked,
+    Unblocked,
+    NotBlocked,
+    RequestIgnored,
+    RequestWithdrawn,
+    EntryCreated {
+        entry_id: EntryId,
+    },
+    EntryUpdated {
+        entry_id: EntryId,
+    },
+    EntryDeleted,
+}
+
+/// Why an action was refused. A refused action changes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "kebab-case")]
+pub enum Refusal {
+    #[error("a user id is malformed")]
+    MalformedId,
+    #[error("no such user")]
+    UnknownPerson,
+    /// The acting user is not in the directory.
+    #[error("the acting user is not in the directory")]
+    UnknownViewer,
+    #[error("you cannot do this to yourself")]
+    SelfAction,
+    /// The actor blocks the other person.
+    #[error("you have blocked this user")]
+    Blocking,
+    /// The other person blocks the actor.
+    #[error("this user has blocked you")]
+    BlockedBy,
+    #[error("no such request")]
+    UnknownRequest,
+    #[error("only the receiver can answer a request")]
+    NotReceiver,
+    #[error("only the requester can withdraw a request")]
+    NotRequester,
+    #[error("the request is no longer pending")]
+    NotPending,
+    #[error("no such contact")]
+    UnknownEntry,
+    #[error("a full name is required")]
+    NameRequired,
+    #[error("the email address is not valid")]
+    InvalidEmail,
+    #[error("another contact already has this email address")]
+    DuplicateEmail,
+    #[error("a field is too long")]
+    TooLong,
+    #[error("no user was named")]
+    NoTarget,
+}
+
+/// The outcome for one target of an action (a user id, a request id or an entry id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TargetOutcome {
+    /// The portal user id acted on (the other party, for request actions), or the
+    /// entry id as text.
+    pub target: String,
+    pub result: Result<Done, Refusal>,
+}
+
+/// Per-target outcomes, in the order of the targets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    pub results: Vec<TargetOutcome>,
+}
+
+impl Outcome {
+    pub(crate) fn one(target: impl Into<String>, result: Result<Done, Refusal>) -> Self {
+        Self {
+            results: vec![TargetOutcome {
+                target: target.into(),
+                result,
+            }],
+        }
+    }
+
+    /// The single result of a one-target action (or the first of a bulk one).
+    pub fn first(&self) -> Result<Done, Refusal> {
+        self.results
+            .first()
+            .map(|t| t.result)
+            .unwrap_or(Err(Refusal::NoTarget))
+    }
+
+    /// True when every target succeeded.
+    pub fn all_ok(&self) -> bool {
+        !self.results.is_empty() && self.results.iter().all(|t| t.result.is_ok())
+    }
+}

@@ -1,0 +1,271 @@
+//! The social rules, as pure functions over [`Graph`]: they run unchanged against the
+//! redb write transaction and against the in-memory graph in unit tests.
+//!
+//! Every rule checks first and writes after, so a refusal leaves the (shared, grouped)
+//! transaction untouched.
+
+use crate::store::{Edge, Entry, Graph, RequestStatus, StoreError, UserId, is_portal_user_id};
+
+use super::outcome::{Done, Outcome, Refusal, TargetOutcome};
+use super::{Action, EntryDraft, PersonVerb, RequestVerb};
+
+type Rule = Result<Result<Done, Refusal>, StoreError>;
+
+/// Applies one action for `actor` at `now` (unix seconds).
+pub fn apply<G: Graph>(
+    g: &mut G,
+    actor: &str,
+    action: &Action,
+    now: u64,
+) -> Result<Outcome, StoreError> {
+    let me = match resolve_actor(g, actor)? {
+        Ok(me) => me,
+        Err(refusal) => return Ok(Outcome::one(actor, Err(refusal))),
+    };
+    match action {
+        Action::People { verb, user_ids } => {
+            if user_ids.is_empty() {
+                return Ok(Outcome::one("", Err(Refusal::NoTarget)));
+            }
+            let mut results = Vec::with_capacity(user_ids.len());
+            for target in user_ids {
+                let result = on_person(g, me, target, *verb, now)?;
+                results.push(TargetOutcome {
+                    target: target.clone(),
+                    result,
+                });
+            }
+            Ok(Outcome { results })
+        }
+        Action::Request { verb, request_id } => on_request(g, me, *request_id, *verb),
+        Action::SaveEntry(draft) => {
+            let result = save_entry(g, me, draft)?;
+            let target = match result {
+                Ok(Done::EntryCreated { entry_id } | Done::EntryUpdated { entry_id }) => {
+                    entry_id.to_string()
+                }
+                _ => draft.entry_id.map(|e| e.to_string()).unwrap_or_default(),
+            };
+            Ok(Outcome::one(target, result))
+        }
+        Action::DeleteEntry { entry_id } => {
+            let result = match g.entry(*entry_id)? {
+                Some(e) if e.owner == me => {
+                    g.delete_entry(*entry_id)?;
+                    Ok(Done::EntryDeleted)
+                }
+                _ => Err(Refusal::UnknownEntry),
+            };
+            Ok(Outcome::one(entry_id.to_string(), result))
+        }
+    }
+}
+
+fn resolve_actor<G: Graph>(g: &G, actor: &str) -> Result<Result<UserId, Refusal>, StoreError> {
+    if !is_portal_user_id(actor) {
+        return Ok(Err(Refusal::MalformedId));
+    }
+    Ok(g.user_id(actor)?.ok_or(Refusal::UnknownViewer))
+}
+
+/// The block check that guards connect, request and follow, in both directions.
+fn block_between<G: Graph>(
+    g: &G,
+    me: UserId,
+    other: UserId,
+) -> Result<Option<Refusal>, StoreError> {
+    if g.has(Edge::Block, me, other)? {
+        return Ok(Some(Refusal::Blocking));
+    }
+    if g.has(Edge::Block, other, me)? {
+        return Ok(Some(Refusal::BlockedBy));
+    }
+    Ok(None)
+}
+
+fn on_person<G: Graph>(g: &mut G, me: UserId, target: &str, verb: PersonVerb, now: u64) -> Rule {
+    if !is_portal_user_id(target) {
+        return Ok(Err(Refusal::MalformedId));
+    }
+    let Some(other) = g.user_id(target)? else {
+        return Ok(Err(Refusal::UnknownPerson));
+    };
+    if other == me {
+        return Ok(Err(Refusal::SelfAction));
+    }
+    Ok(Ok(match verb {
+        PersonVerb::Connect => {
+            if let Some(refusal) = block_between(g, me, other)? {
+                return Ok(Err(refusal));
+            }
+            if g.has(Edge::Connection, me, other)? {
+                Done::AlreadyConnected
+            } else if g.pending_request(me, other)?.is_some() {
+                Done::AlreadyRequested
+            } else if let Some(theirs) = g.pending_request(other, me)? {
+                g.close_request(theirs, RequestStatus::Accepted)?;
+                g.link(Edge::Connection, me, other)?;
+                Done::Connected
+            } else {
+                Done::RequestSent {
+                    request_id: g.open_request(me, other, now)?,
+                }
+            }
+        }
+        PersonVerb::Disconnect => {
+            if !g.has(Edge::Connection, me, other)? {
+                Done::NotConnected
+            } else {
+                g.unlink(Edge::Connection, me, other)?;
+                Done::Disconnected
+            }
+        }
+        PersonVerb::Follow => {
+            if let Some(refusal) = block_between(g, me, other)? {
+                return Ok(Err(refusal));
+            }
+            if g.has(Edge::Follow, me, other)? {
+                Done::AlreadyFollowing
+            } else {
+                g.link(Edge::Follow, me, other)?;
+                Done::NowFollowing
+            }
+        }
+        PersonVerb::Unfollow => {
+            if !g.has(Edge::Follow, me, other)? {
+                Done::NotFollowing
+            } else {
+                g.unlink(Edge::Follow, me, other)?;
+                Done::Unfollowed
+            }
+        }
+        PersonVerb::RemoveFollower => {
+            if !g.has(Edge::Follow, other, me)? {
+                Done::NotFollower
+            } else {
+                g.unlink(Edge::Follow, other, me)?;
+                Done::FollowerRemoved
+            }
+        }
+        PersonVerb::Block => {
+            if g.has(Edge::Block, me, other)? {
+                Done::AlreadyBlocked
+            } else {
+                g.unlink(Edge::Connection, me, other)?;
+                g.unlink(Edge::Follow, me, other)?;
+                g.unlink(Edge::Follow, other, me)?;
+                for (from, to) in [(me, other), (other, me)] {
+                    if let Some(id) = g.pending_request(from, to)? {
+                        g.close_request(id, RequestStatus::Cancelled)?;
+                    }
+                }
+                g.link(Edge::Block, me, other)?;
+                Done::Blocked
+            }
+        }
+        PersonVerb::Unblock => {
+            if !g.has(Edge::Block, me, other)? {
+                Done::NotBlocked
+            } else {
+                g.unlink(Edge::Block, me, other)?;
+                Done::Unblocked
+            }
+        }
+    }))
+}
+
+fn on_request<G: Graph>(
+    g: &mut G,
+    me: UserId,
+    request_id: u64,
+    verb: RequestVerb,
+) -> Result<Outcome, StoreError> {
+    let Some(request) = g.request(request_id)? else {
+        return Ok(Outcome::one("", Err(Refusal::UnknownRequest)));
+    };
+    let other = if request.requester == me {
+        request.receiver
+    } else {
+        request.requester
+    };
+    let target = g.portal_id(other)?.unwrap_or_default();
+    let result = match verb {
+        RequestVerb::Accept | RequestVerb::Ignore if request.receiver != me => {
+            Err(Refusal::NotReceiver)
+        }
+        RequestVerb::Withdraw if request.requester != me => Err(Refusal::NotRequester),
+        _ if request.status != RequestStatus::Pending => Err(Refusal::NotPending),
+        RequestVerb::Accept => {
+            // A block always cancels pending requests; this guards a stale record.
+            if let Some(refusal) = block_between(g, me, other)? {
+                Err(refusal)
+            } else {
+                g.close_request(request_id, RequestStatus::Accepted)?;
+                g.link(Edge::Connection, me, other)?;
+                Ok(Done::Connected)
+            }
+        }
+        RequestVerb::Ignore => {
+            g.close_request(request_id, RequestStatus::Ignored)?;
+            Ok(Done::RequestIgnored)
+        }
+        RequestVerb::Withdraw => {
+            g.close_request(request_id, RequestStatus::Withdrawn)?;
+            Ok(Done::RequestWithdrawn)
+        }
+    };
+    Ok(Outcome::one(target, result))
+}
+
+/// A pragmatic check: one `@`, a non-empty local part, a dotted domain, no spaces.
+pub fn is_valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    email.len() <= 254
+        && !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+const MAX_NAME: usize = 255;
+const MAX_COMMENTS: usize = 4000;
+
+fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
+    let full_name = draft.full_name.trim();
+    let email = draft.email_address.trim();
+    if full_name.is_empty() {
+        return Ok(Err(Refusal::NameRequired));
+    }
+    if full_name.len() > MAX_NAME || draft.comments.len() > MAX_COMMENTS {
+        return Ok(Err(Refusal::TooLong));
+    }
+    if !is_valid_email(email) {
+        return Ok(Err(Refusal::InvalidEmail));
+    }
+    if let Some(id) = draft.entry_id {
+        match g.entry(id)? {
+            Some(e) if e.owner == me => {}
+            _ => return Ok(Err(Refusal::UnknownEntry)),
+        }
+    }
+    if let Some(existing) = g.entry_by_email(me, email)?
+        && Some(existing) != draft.entry_id
+    {
+        return Ok(Err(Refusal::DuplicateEmail));
+    }
+    let entry_id = g.put_entry(Entry {
+        entry_id: draft.entry_id.unwrap_or(0),
+        owner: me,
+        full_name: full_name.to_owned(),
+        email_address: email.to_owned(),
+        comments: draft.comments.clone(),
+    })?;
+    Ok(Ok(match draft.entry_id {
+        Some(_) => Done::EntryUpdated { entry_id },
+        None => Done::EntryCreated { entry_id },
+    }))
+}

@@ -1,0 +1,54 @@
+//! The storage layer's one error enum.
+
+/// Why the store could not do what was asked. Rule refusals are not errors: they live
+/// in [`crate::social`].
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] redb::Error),
+    /// A stored value did not decode: the file was written by something else.
+    #[error("corrupt record in {table}: {why}")]
+    Corrupt { table: &'static str, why: String },
+    #[error("database schema version {found} is newer than this host supports ({supported})")]
+    SchemaTooNew { found: u64, supported: u64 },
+    /// A person record the directory refused (bad id, ...).
+    #[error("invalid person: {0}")]
+    InvalidPerson(String),
+    /// A list cursor that this host did not hand out.
+    #[error("invalid cursor")]
+    BadCursor,
+    /// Another job's storage error aborted the shared write batch.
+    #[error("write batch failed: {0}")]
+    BatchFailed(String),
+    /// The writer thread is gone (it panicked or the store is shutting down).
+    #[error("the store's writer has stopped")]
+    WriterGone,
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::Db(e.into())
+            }
+        }
+    )*};
+}
+
+from_redb!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::SetDurabilityError
+);
+
+impl StoreError {
+    pub(crate) fn corrupt(table: &'static str, why: impl ToString) -> Self {
+        StoreError::Corrupt {
+            table,
+            why: why.to_string(),
+        }
+    }
+}

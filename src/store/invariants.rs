@@ -1,0 +1,298 @@
+//! Whole-database consistency check, for tests and the `check-db` command: every
+//! derived row (reverse edges, counts, indexes) must agree with the rows it derives from.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use redb::ReadableTable;
+
+use super::graph::RequestStatus;
+use super::reader::Reader;
+use super::tables::{self, count, list};
+use super::{Person, StoreError};
+
+/// One broken rule, described for a person to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation(pub String);
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn pair_set(
+    reader: &Reader,
+    def: redb::TableDefinition<(u64, u64), ()>,
+) -> Result<BTreeSet<(u64, u64)>, StoreError> {
+    let mut out = BTreeSet::new();
+    for row in reader.table(def)?.iter()? {
+        out.insert(row?.0.value());
+    }
+    Ok(out)
+}
+
+/// Every violation found; empty when the database is consistent.
+pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
+    let mut v = Vec::new();
+    let mut bad = |s: String| v.push(Violation(s));
+
+    // People and their directory rows.
+    let mut people: BTreeMap<u64, Person> = BTreeMap::new();
+    for row in reader.table(tables::USERID_PERSON)?.iter()? {
+        let (k, val) = row?;
+        people.insert(k.value(), tables::decode("userid_person", val.value())?);
+    }
+    let mut portal = BTreeMap::new();
+    for row in reader.table(tables::PORTALID_USERID)?.iter()? {
+        let (k, val) = row?;
+        portal.insert(k.value().to_owned(), val.value());
+    }
+    for (pid, uid) in &portal {
+        match people.get(uid) {
+            Some(p) if &p.id == pid => {}
+            _ => bad(format!(
+                "portal id {pid} maps to {uid}, which is not that person"
+            )),
+        }
+    }
+    if portal.len() != people.len() {
+        bad(format!(
+            "{} portal ids for {} people",
+            portal.len(),
+            people.len()
+        ));
+    }
+    let known = |id: u64| people.contains_key(&id);
+
+    // Sort and search indexes.
+    let mut sortkeys = BTreeMap::new();
+    for row in reader.table(tables::USERID_SORTKEY)?.iter()? {
+        let (k, val) = row?;
+        sortkeys.insert(k.value(), val.value().to_owned());
+    }
+    let mut by_sortkey = BTreeSet::new();
+    for row in reader.table(tables::SORTKEY_USERID)?.iter()? {
+        let guard = row?;
+        let (key, id) = guard.0.value();
+        by_sortkey.insert((key.to_owned(), id));
+    }
+    let mut expected_sort = BTreeSet::new();
+    let mut expected_prefix = BTreeSet::new();
+    for (id, p) in &people {
+        let key = p.sort_key();
+        if sortkeys.get(id) != Some(&key) {
+            bad(format!("user {id} has a stale sort key"));
+        }
+        for prefix in p.search_prefixes() {
+            expected_prefix.insert((prefix, key.clone(), *id));
+        }
+        expected_sort.insert((key, *id));
+    }
+    if by_sortkey != expected_sort || sortkeys.len() != people.len() {
+        bad("sortkey_userid does not agree with the people".into());
+    }
+    let mut prefix_rows = BTreeSet::new();
+    for row in reader.table(tables::PREFIX_SORTKEY_USERID)?.iter()? {
+        let guard = row?;
+        let (p, k, id) = guard.0.value();
+        prefix_rows.insert((p.to_owned(), k.to_owned(), id));
+    }
+    if prefix_rows != expected_prefix {
+        bad("prefix_sortkey_userid does not agree with the people".into());
+    }
+
+    // Edges.
+    let connected = pair_set(reader, tables::USERID_CONNECTEDID)?;
+    let following = pair_set(reader, tables::USERID_FOLLOWINGID)?;
+    let followers = pair_set(reader, tables::USERID_FOLLOWERID)?;
+    let blocked = pair_set(reader, tables::USERID_BLOCKEDID)?;
+    let blockers = pair_set(reader, tables::USERID_BLOCKERID)?;
+    let is_blocked = |a: u64, b: u64| blocked.contains(&(a, b)) || blocked.contains(&(b, a));
+    for &(a, b) in &connected {
+        if !connected.contains(&(b, a)) {
+            bad(format!("connection {a}-{b} is one-sided"));
+        }
+        if is_blocked(a, b) {
+            bad(format!("connection {a}-{b} across a block"));
+        }
+    }
+    for &(a, b) in &following {
+        if !followers.contains(&(b, a)) {
+            bad(format!("follow {a}->{b} has no follower row"));
+        }
+        if is_blocked(a, b) {
+            bad(format!("follow {a}->{b} across a block"));
+        }
+    }
+    for &(b, a) in &followers {
+        if !following.contains(&(a, b)) {
+            bad(format!("follower row {b}<-{a} has no follow"));
+        }
+    }
+    for &(a, b) in &blocked {
+        if !blockers.contains(&(b, a)) {
+            bad(format!("block {a}->{b} has no blocker row"));
+        }
+    }
+    for &(b, a) in &blockers {
+        if !blocked.contains(&(a, b)) {
+            bad(format!("blocker row {b}<-{a} has no block"));
+        }
+    }
+    for set in [&connected, &following, &followers, &blocked, &blockers] {
+        for &(a, b) in set {
+            if !known(a) || !known(b) || a == b {
+                bad(format!(
+                    "edge {a}-{b} names an unknown person or a self-edge"
+                ));
+            }
+        }
+    }
+
+    // Requests.
+    let mut by_receiver = BTreeMap::new();
+    for row in reader.table(tables::RECEIVERID_REQUESTERID)?.iter()? {
+        let (k, val) = row?;
+        by_receiver.insert(k.value(), val.value());
+    }
+    let mut by_requester = BTreeMap::new();
+    for row in reader.table(tables::REQUESTERID_RECEIVERID)?.iter()? {
+        let (k, val) = row?;
+        let (from, to) = k.value();
+        by_requester.insert((to, from), val.value());
+    }
+    if by_receiver != by_requester {
+        bad("pending request indexes disagree".into());
+    }
+    let participation = pair_set(reader, tables::USERID_REQUESTID)?;
+    let mut pending_received: BTreeMap<u64, u64> = BTreeMap::new();
+    for row in reader.table(tables::REQUESTID_REQUEST)?.iter()? {
+        let (k, val) = row?;
+        let id = k.value();
+        let r: super::SocialRequest = tables::decode("requestid_request", val.value())?;
+        if !known(r.requester) || !known(r.receiver) {
+            bad(format!("request {id} names an unknown person"));
+        }
+        if !participation.contains(&(r.requester, id)) || !participation.contains(&(r.receiver, id))
+        {
+            bad(format!("request {id} is missing from userid_requestid"));
+        }
+        let indexed = by_receiver.get(&(r.receiver, r.requester)) == Some(&id);
+        let pending = r.status == RequestStatus::Pending;
+        if pending != indexed {
+            bad(format!(
+                "request {id} is {:?} but indexed={indexed}",
+                r.status
+            ));
+        }
+        if pending {
+            *pending_received.entry(r.receiver).or_default() += 1;
+            if is_blocked(r.requester, r.receiver) {
+                bad(format!("request {id} pending across a block"));
+            }
+            if connected.contains(&(r.requester, r.receiver)) {
+                bad(format!("request {id} pending between connected people"));
+            }
+        }
+    }
+    for &(receiver, requester) in by_receiver.keys() {
+        if by_receiver.contains_key(&(requester, receiver)) {
+            bad(format!(
+                "requests pending both ways between {receiver} and {requester}"
+            ));
+        }
+    }
+
+    // Entries.
+    let mut entries_of: BTreeMap<u64, u64> = BTreeMap::new();
+    let owned = pair_set(reader, tables::USERID_ENTRYID)?;
+    let mut emails = BTreeSet::new();
+    for row in reader.table(tables::USERID_ENTRYEMAIL)?.iter()? {
+        let (k, val) = row?;
+        let (owner, email) = k.value();
+        emails.insert((owner, email.to_owned(), val.value()));
+    }
+    let mut expected_emails = BTreeSet::new();
+    let mut entry_sort = BTreeSet::new();
+    for row in reader.table(tables::USERID_ENTRYSORTKEY_ENTRYID)?.iter()? {
+        let guard = row?;
+        let (o, k, id) = guard.0.value();
+        entry_sort.insert((o, k.to_owned(), id));
+    }
+    let mut expected_entry_sort = BTreeSet::new();
+    let mut entry_count = 0usize;
+    for row in reader.table(tables::ENTRYID_ENTRY)?.iter()? {
+        let (k, val) = row?;
+        let e: super::Entry = tables::decode("entryid_entry", val.value())?;
+        entry_count += 1;
+        if e.entry_id != k.value() || !known(e.owner) || !owned.contains(&(e.owner, e.entry_id)) {
+            bad(format!("entry {} is orphaned or misfiled", k.value()));
+        }
+        *entries_of.entry(e.owner).or_default() += 1;
+        expected_emails.insert((
+            e.owner,
+            tables::entry_email_key_of(&e.email_address),
+            e.entry_id,
+        ));
+        expected_entry_sort.insert((e.owner, tables::entry_sort_key_of(&e), e.entry_id));
+    }
+    if owned.len() != entry_count || emails != expected_emails || entry_sort != expected_entry_sort
+    {
+        bad("entry indexes do not agree with the entries".into());
+    }
+
+    // Counts.
+    let degree =
+        |set: &BTreeSet<(u64, u64)>, id: u64| set.range((id, 0)..=(id, u64::MAX)).count() as u64;
+    let mut counted = 0usize;
+    for row in reader.table(tables::USERID_COUNTS)?.iter()? {
+        let (k, val) = row?;
+        let (id, c) = (k.value(), val.value());
+        counted += 1;
+        let expected = [
+            degree(&connected, id),
+            degree(&following, id),
+            degree(&followers, id),
+            pending_received.get(&id).copied().unwrap_or(0),
+            entries_of.get(&id).copied().unwrap_or(0),
+        ];
+        if c != expected {
+            bad(format!("counts of {id} are {c:?}, edges say {expected:?}"));
+        }
+        if !known(id) {
+            bad(format!("counts for unknown user {id}"));
+        }
+    }
+    if counted != people.len() {
+        bad("a person has no counts row".into());
+    }
+    let _ = count::CONTACTS;
+
+    // Sorted list index equals the edges it mirrors.
+    let mut lists = BTreeSet::new();
+    for row in reader.table(tables::USERID_LIST_SORTKEY_OTHERID)?.iter()? {
+        let guard = row?;
+        let (o, kind, key, other) = guard.0.value();
+        lists.insert((o, kind, key.to_owned(), other));
+    }
+    let mut expected_lists = BTreeSet::new();
+    let sk = |id: u64| sortkeys.get(&id).cloned().unwrap_or_default();
+    for &(a, b) in &connected {
+        expected_lists.insert((a, list::CONNECTIONS, sk(b), b));
+    }
+    for &(a, b) in &following {
+        expected_lists.insert((a, list::FOLLOWING, sk(b), b));
+        expected_lists.insert((b, list::FOLLOWERS, sk(a), a));
+    }
+    for &(a, b) in &blocked {
+        expected_lists.insert((a, list::BLOCKED, sk(b), b));
+    }
+    for &(receiver, requester) in by_receiver.keys() {
+        expected_lists.insert((receiver, list::RECEIVED, sk(requester), requester));
+        expected_lists.insert((requester, list::SENT, sk(receiver), receiver));
+    }
+    if lists != expected_lists {
+        bad("userid_list_sortkey_otherid does not agree with the edges".into());
+    }
+    Ok(v)
+}

@@ -1,0 +1,528 @@
+//! The read side: one MVCC read transaction per render, so a page sees one consistent
+//! snapshot and never waits for the writer.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use redb::{ReadOnlyTable, ReadTransaction, TableDefinition};
+use serde::Serialize;
+
+use super::graph::{Entry, RequestStatus, SocialRequest};
+use super::normalize::{MAX_PREFIX, fold};
+use super::tables::{self, count, decode, list};
+use super::{EntryId, Person, RequestId, StoreError, UserId};
+
+/// A portlet's preferences: name → values (portlet-id-with-instance keyed).
+pub type Preferences = BTreeMap<String, Vec<String>>;
+
+/// How the viewer and another person stand.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Relationship {
+    pub connected: bool,
+    /// The viewer asked the other to connect; pending.
+    pub connection_requested: bool,
+    /// The other asked the viewer; pending.
+    pub connection_request_received: bool,
+    pub following: bool,
+    pub followed_by: bool,
+    pub blocking: bool,
+    pub blocked_by: bool,
+    pub mutual_connections: u64,
+}
+
+/// A user's counters, read in O(1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    pub connections: u64,
+    pub following: u64,
+    pub followers: u64,
+    /// Pending connection requests received.
+    pub requests: u64,
+    /// Personal contacts ("My Contacts").
+    pub contacts: u64,
+}
+
+/// Which people a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Filter {
+    All,
+    Connections,
+    Following,
+    Followers,
+    /// Personal entries.
+    Contacts,
+    /// Pending requests received.
+    Requests,
+    /// Pending requests sent.
+    RequestsSent,
+    Blocked,
+}
+
+impl Filter {
+    /// The render parameter value (`filter=`).
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "all" => Self::All,
+            "connections" => Self::Connections,
+            "following" => Self::Following,
+            "followers" => Self::Followers,
+            "contacts" => Self::Contacts,
+            "requests" => Self::Requests,
+            "requests-sent" => Self::RequestsSent,
+            "blocked" => Self::Blocked,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Connections => "connections",
+            Self::Following => "following",
+            Self::Followers => "followers",
+            Self::Contacts => "contacts",
+            Self::Requests => "requests",
+            Self::RequestsSent => "requests-sent",
+            Self::Blocked => "blocked",
+        }
+    }
+
+    fn list_kind(self) -> Option<u8> {
+        Some(match self {
+            Self::Connections => list::CONNECTIONS,
+            Self::Following => list::FOLLOWING,
+            Self::Followers => list::FOLLOWERS,
+            Self::Requests => list::RECEIVED,
+            Self::RequestsSent => list::SENT,
+            Self::Blocked => list::BLOCKED,
+            Self::All | Self::Contacts => return None,
+        })
+    }
+}
+
+/// One row of a list: a person of the directory, or a personal entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Listed {
+    Person(Person),
+    Entry(Entry),
+}
+
+/// A page of a list, with the opaque cursor of the next page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// A pending request as the widget shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestView {
+    pub request_id: RequestId,
+    /// The other person (requester for received, receiver for sent).
+    pub person: Person,
+    pub created_at: u64,
+}
+
+/// One consistent snapshot of the store.
+pub struct Reader {
+    txn: ReadTransaction,
+}
+
+fn cursor_encode(key: &str, id: u64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{key}\u{0}{id}"))
+}
+
+fn cursor_decode(cursor: &str) -> Result<(String, u64), StoreError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| StoreError::BadCursor)?;
+    let text = String::from_utf8(bytes).map_err(|_| StoreError::BadCursor)?;
+    let (key, id) = text.split_once('\u{0}').ok_or(StoreError::BadCursor)?;
+    let id = id.parse().map_err(|_| StoreError::BadCursor)?;
+    Ok((key.to_owned(), id))
+}
+
+impl Reader {
+    pub(crate) fn new(txn: ReadTransaction) -> Self {
+        Self { txn }
+    }
+
+    pub(crate) fn table<K: redb::Key + 'static, V: redb::Value + 'static>(
+        &self,
+        def: TableDefinition<K, V>,
+    ) -> Result<ReadOnlyTable<K, V>, StoreError> {
+        Ok(self.txn.open_table(def)?)
+    }
+
+    /// Internal id of a portal user id.
+    pub fn user_id(&self, portal_id: &str) -> Result<Option<UserId>, StoreError> {
+        Ok(self
+            .table(tables::PORTALID_USERID)?
+            .get(portal_id)?
+            .map(|v| v.value()))
+    }
+
+    pub(crate) fn person_by_user(&self, user: UserId) -> Result<Option<Person>, StoreError> {
+        match self.table(tables::USERID_PERSON)?.get(user)? {
+            None => Ok(None),
+            Some(v) => decode("userid_person", v.value()).map(Some),
+        }
+    }
+
+    fn person_required(&self, user: UserId) -> Result<Person, StoreError> {
+        self.person_by_user(user)?
+            .ok_or_else(|| StoreError::corrupt("userid_person", format!("dangling id {user}")))
+    }
+
+    /// A person of the directory.
+    pub fn person(&self, portal_id: &str) -> Result<Option<Person>, StoreError> {
+        match self.user_id(portal_id)? {
+            None => Ok(None),
+            Some(u) => self.person_by_user(u),
+        }
+    }
+
+    fn has_pair(
+        &self,
+        def: TableDefinition<(u64, u64), ()>,
+        a: u64,
+        b: u64,
+    ) -> Result<bool, StoreError> {
+        Ok(self.table(def)?.get((a, b))?.is_some())
+    }
+
+    /// How `viewer` and `other` stand. Unknown people stand in no relation.
+    pub fn relationship(&self, viewer: &str, other: &str) -> Result<Relationship, StoreError> {
+        let (Some(a), Some(b)) = (self.user_id(viewer)?, self.user_id(other)?) else {
+            return Ok(Relationship::default());
+        };
+        let pending = self.table(tables::REQUESTERID_RECEIVERID)?;
+        Ok(Relationship {
+            connected: self.has_pair(tables::USERID_CONNECTEDID, a, b)?,
+            connection_requested: pending.get((a, b))?.is_some(),
+            connection_request_received: pending.get((b, a))?.is_some(),
+            following: self.has_pair(tables::USERID_FOLLOWINGID, a, b)?,
+            followed_by: self.has_pair(tables::USERID_FOLLOWINGID, b, a)?,
+            blocking: self.has_pair(tables::USERID_BLOCKEDID, a, b)?,
+            blocked_by: self.has_pair(tables::USERID_BLOCKEDID, b, a)?,
+            mutual_connections: if a == b {
+                0
+            } else {
+                self.mutual_ids(a, b, usize::MAX)?.len() as u64
+            },
+        })
+    }
+
+    /// A user's counters; zeros for an unknown user.
+    pub fn counts(&self, portal_id: &str) -> Result<Counts, StoreError> {
+        match self.user_id(portal_id)? {
+            None => Ok(Counts::default()),
+            Some(u) => self.counts_of(u),
+        }
+    }
+
+    pub(crate) fn counts_of(&self, user: UserId) -> Result<Counts, StoreError> {
+        let c = self
+            .table(tables::USERID_COUNTS)?
+            .get(user)?
+            .map(|v| v.value())
+            .unwrap_or([0; 5]);
+        Ok(Counts {
+            connections: c[count::CONNECTIONS],
+            following: c[count::FOLLOWING],
+            followers: c[count::FOLLOWERS],
+            requests: c[count::REQUESTS],
+            contacts: c[count::CONTACTS],
+        })
+    }
+
+    fn mutual_ids(&self, a: UserId, b: UserId, limit: usize) -> Result<Vec<UserId>, StoreError> {
+        let table = self.table(tables::USERID_CONNECTEDID)?;
+        let mut out = Vec::new();
+        for row in table.range((a, 0)..=(a, u64::MAX))? {
+            if out.len() >= limit {
+                break;
+            }
+            let other = row?.0.value().1;
+            if other != b && table.get((b, other))?.is_some() {
+                out.push(other);
+            }
+        }
+        Ok(out)
+    }
+
+    /// People connected to both `a` and `b` (up to `limit`).
+    pub fn mutual_connections(
+        &self,
+        a: &str,
+        b: &str,
+        limit: usize,
+    ) -> Result<Vec<Person>, StoreError> {
+        let (Some(a), Some(b)) = (self.user_id(a)?, self.user_id(b)?) else {
+            return Ok(Vec::new());
+        };
+        self.mutual_ids(a, b, limit)?
+            .into_iter()
+            .map(|u| self.person_required(u))
+            .collect()
+    }
+
+    /// A page of `filter` for `viewer`, sorted by family then given name. Costs
+    /// O(limit): each filter is a range scan of a sorted index from the cursor.
+    pub fn list(
+        &self,
+        viewer: &str,
+        filter: Filter,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Listed>, StoreError> {
+        self.scan(viewer, filter, cursor, limit, None)
+    }
+
+    /// Case- and accent-insensitive prefix search on names, screen name and email.
+    /// With `Filter::All` a page comes straight from the prefix index in sort order
+    /// (O(limit)); other filters scan the viewer's list and keep matches.
+    pub fn search(
+        &self,
+        viewer: &str,
+        keywords: &str,
+        filter: Filter,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Listed>, StoreError> {
+        let query = fold(keywords);
+        if query.is_empty() {
+            return self.list(viewer, filter, cursor, limit);
+        }
+        self.scan(viewer, filter, cursor, limit, Some(&query))
+    }
+
+    fn scan(
+        &self,
+        viewer: &str,
+        filter: Filter,
+        cursor: Option<&str>,
+        limit: usize,
+        query: Option<&str>,
+    ) -> Result<Page<Listed>, StoreError> {
+        let after = cursor.map(cursor_decode).transpose()?;
+        let mut items = Vec::new();
+        let mut last: Option<(String, u64)> = None;
+        let mut more = false;
+        let limit = limit.max(1);
+        // Pushes a row; returns false once the page is full and one more row exists.
+        let mut take = |key: &str, id: u64, item: Listed| -> bool {
+            if items.len() == limit {
+                more = true;
+                return false;
+            }
+            items.push(item);
+            last = Some((key.to_owned(), id));
+            true
+        };
+        let (start_key, start_id) = after.clone().unwrap_or_default();
+        let after_start =
+            |key: &str, id: u64| after.is_none() || (key, id) > (&start_key[..], start_id);
+        match filter {
+            Filter::All => match query {
+                None => {
+                    let table = self.table(tables::SORTKEY_USERID)?;
+                    for row in table.range((start_key.as_str(), start_id)..)? {
+                        let guard = row?;
+                        let (key, id) = guard.0.value();
+                        if !after_start(key, id) {
+                            continue;
+                        }
+                        let person = self.person_required(id)?;
+                        if !take(key, id, Listed::Person(person)) {
+                            break;
+                        }
+                    }
+                }
+                Some(query) => {
+                    let prefix = &query[..query.len().min(MAX_PREFIX)];
+                    let table = self.table(tables::PREFIX_SORTKEY_USERID)?;
+                    let upper = (prefix, "\u{10FFFF}", u64::MAX);
+                    for row in table.range((prefix, start_key.as_str(), start_id)..=upper)? {
+                        let guard = row?;
+                        let (_, key, id) = guard.0.value();
+                        if !after_start(key, id) {
+                            continue;
+                        }
+                        let person = self.person_required(id)?;
+                        if query.len() > MAX_PREFIX && !person.matches(query) {
+                            continue;
+                        }
+                        if !take(key, id, Listed::Person(person)) {
+                            break;
+                        }
+                    }
+                }
+            },
+            Filter::Contacts => {
+                let Some(owner) = self.user_id(viewer)? else {
+                    return Ok(Page {
+                        items,
+                        next_cursor: None,
+                    });
+                };
+                let table = self.table(tables::USERID_ENTRYSORTKEY_ENTRYID)?;
+                let upper = (owner, "\u{10FFFF}", u64::MAX);
+                for row in table.range((owner, start_key.as_str(), start_id)..=upper)? {
+                    let guard = row?;
+                    let (_, key, id) = guard.0.value();
+                    if !after_start(key, id) {
+                        continue;
+                    }
+                    let Some(entry) = self.entry_by_id(id)? else {
+                        return Err(StoreError::corrupt("entryid_entry", id));
+                    };
+                    if let Some(q) = query {
+                        let hit = [&entry.full_name, &entry.email_address].iter().any(|s| {
+                            let f = fold(s);
+                            f.starts_with(q) || f.split(' ').any(|t| t.starts_with(q))
+                        });
+                        if !hit {
+                            continue;
+                        }
+                    }
+                    if !take(key, id, Listed::Entry(entry)) {
+                        break;
+                    }
+                }
+            }
+            _ => {
+                let Some(kind) = filter.list_kind() else {
+                    return Ok(Page {
+                        items,
+                        next_cursor: None,
+                    });
+                };
+                let Some(owner) = self.user_id(viewer)? else {
+                    return Ok(Page {
+                        items,
+                        next_cursor: None,
+                    });
+                };
+                let table = self.table(tables::USERID_LIST_SORTKEY_OTHERID)?;
+                let upper = (owner, kind, "\u{10FFFF}", u64::MAX);
+                for row in table.range((owner, kind, start_key.as_str(), start_id)..=upper)? {
+                    let guard = row?;
+                    let (_, _, key, id) = guard.0.value();
+                    if !after_start(key, id) {
+                        continue;
+                    }
+                    let person = self.person_required(id)?;
+                    if let Some(q) = query
+                        && !person.matches(q)
+                    {
+                        continue;
+                    }
+                    if !take(key, id, Listed::Person(person)) {
+                        break;
+                    }
+                }
+            }
+        }
+        let next_cursor = if more {
+            last.map(|(k, id)| cursor_encode(&k, id))
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    fn entry_by_id(&self, id: EntryId) -> Result<Option<Entry>, StoreError> {
+        match self.table(tables::ENTRYID_ENTRY)?.get(id)? {
+            None => Ok(None),
+            Some(v) => decode("entryid_entry", v.value()).map(Some),
+        }
+    }
+
+    /// One of `owner`'s personal entries.
+    pub fn entry(&self, owner: &str, entry_id: EntryId) -> Result<Option<Entry>, StoreError> {
+        let Some(owner) = self.user_id(owner)? else {
+            return Ok(None);
+        };
+        Ok(self.entry_by_id(entry_id)?.filter(|e| e.owner == owner))
+    }
+
+    /// All of a user's personal entries, sorted by full name.
+    pub fn entries(&self, owner: &str) -> Result<Vec<Entry>, StoreError> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self.list(owner, Filter::Contacts, cursor.as_deref(), 500)?;
+            out.extend(page.items.into_iter().filter_map(|i| match i {
+                Listed::Entry(e) => Some(e),
+                Listed::Person(_) => None,
+            }));
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    pub(crate) fn request_by_id(&self, id: RequestId) -> Result<Option<SocialRequest>, StoreError> {
+        match self.table(tables::REQUESTID_REQUEST)?.get(id)? {
+            None => Ok(None),
+            Some(v) => decode("requestid_request", v.value()).map(Some),
+        }
+    }
+
+    fn pending(
+        &self,
+        def: TableDefinition<(u64, u64), u64>,
+        user: &str,
+    ) -> Result<Vec<RequestView>, StoreError> {
+        let Some(user) = self.user_id(user)? else {
+            return Ok(Vec::new());
+        };
+        let table = self.table(def)?;
+        let mut out = Vec::new();
+        for row in table.range((user, 0)..=(user, u64::MAX))? {
+            let (key, id) = row?;
+            let (other, id) = (key.value().1, id.value());
+            let request = self
+                .request_by_id(id)?
+                .filter(|r| r.status == RequestStatus::Pending)
+                .ok_or_else(|| StoreError::corrupt("requestid_request", id))?;
+            out.push(RequestView {
+                request_id: id,
+                person: self.person_required(other)?,
+                created_at: request.created_at,
+            });
+        }
+        out.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.request_id)));
+        Ok(out)
+    }
+
+    /// Pending requests `user` received, newest first.
+    pub fn requests_received(&self, user: &str) -> Result<Vec<RequestView>, StoreError> {
+        self.pending(tables::RECEIVERID_REQUESTERID, user)
+    }
+
+    /// Pending requests `user` sent, newest first.
+    pub fn requests_sent(&self, user: &str) -> Result<Vec<RequestView>, StoreError> {
+        self.pending(tables::REQUESTERID_RECEIVERID, user)
+    }
+
+    /// A pending or answered request by id.
+    pub fn request(&self, id: RequestId) -> Result<Option<SocialRequest>, StoreError> {
+        self.request_by_id(id)
+    }
+
+    /// A portlet's saved preferences (empty when none were saved).
+    pub fn preferences(&self, portlet_id: &str) -> Result<Preferences, StoreError> {
+        match self.table(tables::PORTLETID_PREFERENCES)?.get(portlet_id)? {
+            None => Ok(Preferences::new()),
+            Some(v) => decode("portletid_preferences", v.value()),
+        }
+    }
+}

@@ -1,0 +1,630 @@
+//! Table definitions, schema version and migrate-on-open, and the write side: the
+//! [`Graph`] implementation over one redb write transaction plus directory writes.
+//!
+//! Names spell their keys (`userid_followingid` is keyed by (user, followed)). Edges are
+//! fixed-width integer tuples with a reverse table per direction; the sorted list index
+//! `userid_list_sortkey_otherid` lets every list page come out of one range scan.
+
+use redb::{Database, ReadableTable, Table, TableDefinition, WriteTransaction};
+
+use super::graph::{Edge, Entry, Graph, RequestStatus, SocialRequest};
+use super::normalize::is_portal_user_id;
+use super::{EntryId, Person, RequestId, StoreError, UserId};
+
+pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+pub(crate) const PORTALID_USERID: TableDefinition<&str, u64> =
+    TableDefinition::new("portalid_userid");
+pub(crate) const USERID_PERSON: TableDefinition<u64, &[u8]> = TableDefinition::new("userid_person");
+pub(crate) const USERID_SORTKEY: TableDefinition<u64, &str> =
+    TableDefinition::new("userid_sortkey");
+pub(crate) const SORTKEY_USERID: TableDefinition<(&str, u64), ()> =
+    TableDefinition::new("sortkey_userid");
+pub(crate) const PREFIX_SORTKEY_USERID: TableDefinition<(&str, &str, u64), ()> =
+    TableDefinition::new("prefix_sortkey_userid");
+pub(crate) const USERID_CONNECTEDID: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("userid_connectedid");
+pub(crate) const USERID_FOLLOWINGID: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("userid_followingid");
+pub(crate) const USERID_FOLLOWERID: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("userid_followerid");
+pub(crate) const USERID_BLOCKEDID: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("userid_blockedid");
+pub(crate) const USERID_BLOCKERID: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("userid_blockerid");
+pub(crate) const REQUESTID_REQUEST: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("requestid_request");
+/// Pending requests only, by (receiver, requester).
+pub(crate) const RECEIVERID_REQUESTERID: TableDefinition<(u64, u64), u64> =
+    TableDefinition::new("receiverid_requesterid");
+/// Pending requests only, by (requester, receiver).
+pub(crate) const REQUESTERID_RECEIVERID: TableDefinition<(u64, u64), u64> =
+    TableDefinition::new("requesterid_receiverid");
+/// Every request record a person takes part in, so deleting them finds all.
+pub(crate) const USERID_REQUESTID: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("userid_requestid");
+pub(crate) const USERID_COUNTS: TableDefinition<u64, [u64; 5]> =
+    TableDefinition::new("userid_counts");
+pub(crate) const USERID_LIST_SORTKEY_OTHERID: TableDefinition<(u64, u8, &str, u64), ()> =
+    TableDefinition::new("userid_list_sortkey_otherid");
+pub(crate) const ENTRYID_ENTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("entryid_entry");
+pub(crate) const USERID_ENTRYID: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("userid_entryid");
+pub(crate) const USERID_ENTRYEMAIL: TableDefinition<(u64, &str), u64> =
+    TableDefinition::new("userid_entryemail");
+pub(crate) const USERID_ENTRYSORTKEY_ENTRYID: TableDefinition<(u64, &str, u64), ()> =
+    TableDefinition::new("userid_entrysortkey_entryid");
+pub(crate) const PORTLETID_PREFERENCES: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("portletid_preferences");
+
+/// Index into a `userid_counts` row.
+pub(crate) mod count {
+    pub const CONNECTIONS: usize = 0;
+    pub const FOLLOWING: usize = 1;
+    pub const FOLLOWERS: usize = 2;
+    pub const REQUESTS: usize = 3;
+    pub const CONTACTS: usize = 4;
+}
+
+/// The `list` component of `userid_list_sortkey_otherid`.
+pub(crate) mod list {
+    pub const CONNECTIONS: u8 = 1;
+    pub const FOLLOWING: u8 = 2;
+    pub const FOLLOWERS: u8 = 3;
+    pub const BLOCKED: u8 = 4;
+    pub const RECEIVED: u8 = 5;
+    pub const SENT: u8 = 6;
+}
+
+pub(crate) const SCHEMA_VERSION: u64 = 1;
+const META_SCHEMA: &str = "schema_version";
+const META_HOST_KEY: &str = "host_key";
+const META_NEXT_USER: &str = "next_user_id";
+const META_NEXT_REQUEST: &str = "next_request_id";
+const META_NEXT_ENTRY: &str = "next_entry_id";
+
+/// Creates every table, migrates older schemas and makes the host key on first open.
+pub(crate) fn prepare(db: &Database) -> Result<[u8; 32], StoreError> {
+    let txn = db.begin_write()?;
+    let key = {
+        let mut tables = Tables::open(&txn)?;
+        let found = tables.meta_u64(META_SCHEMA)?;
+        match found {
+            None => tables.set_meta_u64(META_SCHEMA, SCHEMA_VERSION)?,
+            Some(v) if v > SCHEMA_VERSION => {
+                return Err(StoreError::SchemaTooNew {
+                    found: v,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+            // Version 1 is the first schema: nothing to migrate yet. Each future
+            // version adds a step here, run in this same transaction.
+            Some(_) => tables.set_meta_u64(META_SCHEMA, SCHEMA_VERSION)?,
+        }
+        let existing = tables
+            .meta
+            .get(META_HOST_KEY)?
+            .map(|v| <[u8; 32]>::try_from(v.value()));
+        match existing {
+            Some(Ok(key)) => key,
+            Some(Err(_)) => return Err(StoreError::corrupt("meta", "host key is not 32 bytes")),
+            None => {
+                let key: [u8; 32] = rand::random();
+                tables.meta.insert(META_HOST_KEY, key.as_slice())?;
+                key
+            }
+        }
+    };
+    txn.commit()?;
+    Ok(key)
+}
+
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    table: &'static str,
+    bytes: &[u8],
+) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::corrupt(table, e))
+}
+
+pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| StoreError::corrupt("encode", e))
+}
+
+/// Every table, opened once for a whole write batch.
+pub struct Tables<'t> {
+    meta: Table<'t, &'static str, &'static [u8]>,
+    portalid_userid: Table<'t, &'static str, u64>,
+    userid_person: Table<'t, u64, &'static [u8]>,
+    userid_sortkey: Table<'t, u64, &'static str>,
+    sortkey_userid: Table<'t, (&'static str, u64), ()>,
+    prefix_sortkey_userid: Table<'t, (&'static str, &'static str, u64), ()>,
+    userid_connectedid: Table<'t, (u64, u64), ()>,
+    userid_followingid: Table<'t, (u64, u64), ()>,
+    userid_followerid: Table<'t, (u64, u64), ()>,
+    userid_blockedid: Table<'t, (u64, u64), ()>,
+    userid_blockerid: Table<'t, (u64, u64), ()>,
+    requestid_request: Table<'t, u64, &'static [u8]>,
+    receiverid_requesterid: Table<'t, (u64, u64), u64>,
+    requesterid_receiverid: Table<'t, (u64, u64), u64>,
+    userid_requestid: Table<'t, (u64, u64), ()>,
+    userid_counts: Table<'t, u64, [u64; 5]>,
+    userid_list_sortkey_otherid: Table<'t, (u64, u8, &'static str, u64), ()>,
+    entryid_entry: Table<'t, u64, &'static [u8]>,
+    userid_entryid: Table<'t, (u64, u64), ()>,
+    userid_entryemail: Table<'t, (u64, &'static str), u64>,
+    userid_entrysortkey_entryid: Table<'t, (u64, &'static str, u64), ()>,
+    portletid_preferences: Table<'t, &'static str, &'static [u8]>,
+}
+
+/// Keys `(a, 0..=MAX)`: everything a user has in a pair table.
+fn pairs<V: redb::Value + 'static>(
+    table: &Table<'_, (u64, u64), V>,
+    a: u64,
+) -> Result<Vec<u64>, StoreError> {
+    let mut out = Vec::new();
+    for row in table.range((a, 0)..=(a, u64::MAX))? {
+        out.push(row?.0.value().1);
+    }
+    Ok(out)
+}
+
+impl<'t> Tables<'t> {
+    pub(crate) fn open(txn: &'t WriteTransaction) -> Result<Self, StoreError> {
+        Ok(Self {
+            meta: txn.open_table(META)?,
+            portalid_userid: txn.open_table(PORTALID_USERID)?,
+            userid_person: txn.open_table(USERID_PERSON)?,
+            userid_sortkey: txn.open_table(USERID_SORTKEY)?,
+            sortkey_userid: txn.open_table(SORTKEY_USERID)?,
+            prefix_sortkey_userid: txn.open_table(PREFIX_SORTKEY_USERID)?,
+            userid_connectedid: txn.open_table(USERID_CONNECTEDID)?,
+            userid_followingid: txn.open_table(USERID_FOLLOWINGID)?,
+            userid_followerid: txn.open_table(USERID_FOLLOWERID)?,
+            userid_blockedid: txn.open_table(USERID_BLOCKEDID)?,
+            userid_blockerid: txn.open_table(USERID_BLOCKERID)?,
+            requestid_request: txn.open_table(REQUESTID_REQUEST)?,
+            receiverid_requesterid: txn.open_table(RECEIVERID_REQUESTERID)?,
+            requesterid_receiverid: txn.open_table(REQUESTERID_RECEIVERID)?,
+            userid_requestid: txn.open_table(USERID_REQUESTID)?,
+            userid_counts: txn.open_table(USERID_COUNTS)?,
+            userid_list_sortkey_otherid: txn.open_table(USERID_LIST_SORTKEY_OTHERID)?,
+            entryid_entry: txn.open_table(ENTRYID_ENTRY)?,
+            userid_entryid: txn.open_table(USERID_ENTRYID)?,
+            userid_entryemail: txn.open_table(USERID_ENTRYEMAIL)?,
+            userid_entrysortkey_entryid: txn.open_table(USERID_ENTRYSORTKEY_ENTRYID)?,
+            portletid_preferences: txn.open_table(PORTLETID_PREFERENCES)?,
+        })
+    }
+
+    fn meta_u64(&self, key: &str) -> Result<Option<u64>, StoreError> {
+        match self.meta.get(key)? {
+            None => Ok(None),
+            Some(v) => <[u8; 8]>::try_from(v.value())
+                .map(|b| Some(u64::from_le_bytes(b)))
+                .map_err(|_| StoreError::corrupt("meta", key)),
+        }
+    }
+
+    fn set_meta_u64(&mut self, key: &str, value: u64) -> Result<(), StoreError> {
+        self.meta.insert(key, value.to_le_bytes().as_slice())?;
+        Ok(())
+    }
+
+    /// Ids start at 1 so that 0 can mean "not stored yet".
+    fn next_id(&mut self, key: &str) -> Result<u64, StoreError> {
+        let id = self.meta_u64(key)?.unwrap_or(1);
+        self.set_meta_u64(key, id + 1)?;
+        Ok(id)
+    }
+
+    fn bump(&mut self, user: UserId, which: usize, up: bool) -> Result<(), StoreError> {
+        let mut counts = self
+            .userid_counts
+            .get(user)?
+            .map(|v| v.value())
+            .unwrap_or([0; 5]);
+        counts[which] = if up {
+            counts[which].saturating_add(1)
+        } else {
+            counts[which].saturating_sub(1)
+        };
+        self.userid_counts.insert(user, counts)?;
+        Ok(())
+    }
+
+    fn sort_key(&self, user: UserId) -> Result<String, StoreError> {
+        Ok(self
+            .userid_sortkey
+            .get(user)?
+            .map(|v| v.value().to_owned())
+            .unwrap_or_default())
+    }
+
+    fn list_add(&mut self, owner: UserId, kind: u8, other: UserId) -> Result<(), StoreError> {
+        let key = self.sort_key(other)?;
+        self.userid_list_sortkey_otherid
+            .insert((owner, kind, key.as_str(), other), ())?;
+        Ok(())
+    }
+
+    fn list_remove(&mut self, owner: UserId, kind: u8, other: UserId) -> Result<(), StoreError> {
+        let key = self.sort_key(other)?;
+        self.userid_list_sortkey_otherid
+            .remove((owner, kind, key.as_str(), other))?;
+        Ok(())
+    }
+
+    /// Creates or refreshes a person; keeps the sort and search indexes in step on
+    /// rename. Returns the internal id.
+    pub fn upsert_person(&mut self, person: &Person) -> Result<UserId, StoreError> {
+        if !is_portal_user_id(&person.id) {
+            return Err(StoreError::InvalidPerson(format!(
+                "malformed user id {:?}",
+                person.id
+            )));
+        }
+        let new_key = person.sort_key();
+        let new_prefixes = person.search_prefixes();
+        let existing = self
+            .portalid_userid
+            .get(person.id.as_str())?
+            .map(|v| v.value());
+        let user = match existing {
+            Some(user) => {
+                let old: Person = match self.userid_person.get(user)? {
+                    Some(v) => decode("userid_person", v.value())?,
+                    None => return Err(StoreError::corrupt("userid_person", user)),
+                };
+                let old_key = old.sort_key();
+                for p in old.search_prefixes() {
+                    self.prefix_sortkey_userid
+                        .remove((p.as_str(), old_key.as_str(), user))?;
+                }
+                if old_key != new_key {
+                    self.resort(user, &old_key, &new_key)?;
+                }
+                user
+            }
+            None => {
+                let user = self.next_id(META_NEXT_USER)?;
+                self.portalid_userid.insert(person.id.as_str(), user)?;
+                self.userid_counts.insert(user, [0; 5])?;
+                self.userid_sortkey.insert(user, new_key.as_str())?;
+                self.sortkey_userid.insert((new_key.as_str(), user), ())?;
+                user
+            }
+        };
+        for p in &new_prefixes {
+            self.prefix_sortkey_userid
+                .insert((p.as_str(), new_key.as_str(), user), ())?;
+        }
+        self.userid_person
+            .insert(user, encode(person)?.as_slice())?;
+        Ok(user)
+    }
+
+    /// Moves a renamed person's rows in everyone's sorted lists.
+    fn resort(&mut self, user: UserId, old: &str, new: &str) -> Result<(), StoreError> {
+        let mut moves: Vec<(u64, u8)> = Vec::new();
+        for o in pairs(&self.userid_connectedid, user)? {
+            moves.push((o, list::CONNECTIONS));
+        }
+        for o in pairs(&self.userid_followingid, user)? {
+            moves.push((o, list::FOLLOWERS));
+        }
+        for o in pairs(&self.userid_followerid, user)? {
+            moves.push((o, list::FOLLOWING));
+        }
+        for o in pairs(&self.userid_blockerid, user)? {
+            moves.push((o, list::BLOCKED));
+        }
+        for o in pairs(&self.requesterid_receiverid, user)? {
+            moves.push((o, list::RECEIVED));
+        }
+        for o in pairs(&self.receiverid_requesterid, user)? {
+            moves.push((o, list::SENT));
+        }
+        for (owner, kind) in moves {
+            self.userid_list_sortkey_otherid
+                .remove((owner, kind, old, user))?;
+            self.userid_list_sortkey_otherid
+                .insert((owner, kind, new, user), ())?;
+        }
+        self.sortkey_userid.remove((old, user))?;
+        self.sortkey_userid.insert((new, user), ())?;
+        self.userid_sortkey.insert(user, new)?;
+        Ok(())
+    }
+
+    /// Removes a person with every edge, request and entry, fixing everyone's counts.
+    /// Returns false when the person was not in the directory.
+    pub fn delete_person(&mut self, portal_id: &str) -> Result<bool, StoreError> {
+        let Some(user) = self.portalid_userid.get(portal_id)?.map(|v| v.value()) else {
+            return Ok(false);
+        };
+        for o in pairs(&self.userid_connectedid, user)? {
+            self.unlink(Edge::Connection, user, o)?;
+        }
+        for o in pairs(&self.userid_followingid, user)? {
+            self.unlink(Edge::Follow, user, o)?;
+        }
+        for o in pairs(&self.userid_followerid, user)? {
+            self.unlink(Edge::Follow, o, user)?;
+        }
+        for o in pairs(&self.userid_blockedid, user)? {
+            self.unlink(Edge::Block, user, o)?;
+        }
+        for o in pairs(&self.userid_blockerid, user)? {
+            self.unlink(Edge::Block, o, user)?;
+        }
+        for id in pairs(&self.userid_requestid, user)? {
+            let Some(request) = self.request(id)? else {
+                continue;
+            };
+            if request.status == RequestStatus::Pending {
+                self.close_request(id, RequestStatus::Cancelled)?;
+            }
+            self.requestid_request.remove(id)?;
+            self.userid_requestid.remove((request.requester, id))?;
+            self.userid_requestid.remove((request.receiver, id))?;
+        }
+        for id in pairs(&self.userid_entryid, user)? {
+            self.delete_entry(id)?;
+        }
+        let key = self.sort_key(user)?;
+        if let Some(person) = self.userid_person.remove(user)? {
+            let person: Person = decode("userid_person", person.value())?;
+            for p in person.search_prefixes() {
+                self.prefix_sortkey_userid
+                    .remove((p.as_str(), key.as_str(), user))?;
+            }
+        }
+        self.sortkey_userid.remove((key.as_str(), user))?;
+        self.userid_sortkey.remove(user)?;
+        self.userid_counts.remove(user)?;
+        self.portalid_userid.remove(portal_id)?;
+        Ok(true)
+    }
+
+    /// Replaces a portlet's preferences (name → values).
+    pub fn save_preferences(
+        &mut self,
+        portlet_id: &str,
+        preferences: &super::Preferences,
+    ) -> Result<(), StoreError> {
+        self.portletid_preferences
+            .insert(portlet_id, encode(preferences)?.as_slice())?;
+        Ok(())
+    }
+
+    fn edge_tables(
+        &mut self,
+        edge: Edge,
+    ) -> (
+        &mut Table<'t, (u64, u64), ()>,
+        Option<&mut Table<'t, (u64, u64), ()>>,
+    ) {
+        match edge {
+            Edge::Connection => (&mut self.userid_connectedid, None),
+            Edge::Follow => (
+                &mut self.userid_followingid,
+                Some(&mut self.userid_followerid),
+            ),
+            Edge::Block => (&mut self.userid_blockedid, Some(&mut self.userid_blockerid)),
+        }
+    }
+}
+
+fn entry_email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn entry_sort_key(entry: &Entry) -> String {
+    let mut key = super::fold(&entry.full_name);
+    key.truncate(128);
+    key
+}
+
+impl Graph for Tables<'_> {
+    fn user_id(&self, portal_id: &str) -> Result<Option<UserId>, StoreError> {
+        Ok(self.portalid_userid.get(portal_id)?.map(|v| v.value()))
+    }
+
+    fn portal_id(&self, user: UserId) -> Result<Option<String>, StoreError> {
+        match self.userid_person.get(user)? {
+            None => Ok(None),
+            Some(v) => Ok(Some(decode::<Person>("userid_person", v.value())?.id)),
+        }
+    }
+
+    fn has(&self, edge: Edge, a: UserId, b: UserId) -> Result<bool, StoreError> {
+        let table = match edge {
+            Edge::Connection => &self.userid_connectedid,
+            Edge::Follow => &self.userid_followingid,
+            Edge::Block => &self.userid_blockedid,
+        };
+        Ok(table.get((a, b))?.is_some())
+    }
+
+    fn link(&mut self, edge: Edge, a: UserId, b: UserId) -> Result<(), StoreError> {
+        if self.has(edge, a, b)? {
+            return Ok(());
+        }
+        let (forward, reverse) = self.edge_tables(edge);
+        forward.insert((a, b), ())?;
+        match reverse {
+            Some(reverse) => reverse.insert((b, a), ())?,
+            None => forward.insert((b, a), ())?,
+        };
+        match edge {
+            Edge::Connection => {
+                self.bump(a, count::CONNECTIONS, true)?;
+                self.bump(b, count::CONNECTIONS, true)?;
+                self.list_add(a, list::CONNECTIONS, b)?;
+                self.list_add(b, list::CONNECTIONS, a)?;
+            }
+            Edge::Follow => {
+                self.bump(a, count::FOLLOWING, true)?;
+                self.bump(b, count::FOLLOWERS, true)?;
+                self.list_add(a, list::FOLLOWING, b)?;
+                self.list_add(b, list::FOLLOWERS, a)?;
+            }
+            Edge::Block => self.list_add(a, list::BLOCKED, b)?,
+        }
+        Ok(())
+    }
+
+    fn unlink(&mut self, edge: Edge, a: UserId, b: UserId) -> Result<(), StoreError> {
+        if !self.has(edge, a, b)? {
+            return Ok(());
+        }
+        let (forward, reverse) = self.edge_tables(edge);
+        forward.remove((a, b))?;
+        match reverse {
+            Some(reverse) => reverse.remove((b, a))?,
+            None => forward.remove((b, a))?,
+        };
+        match edge {
+            Edge::Connection => {
+                self.bump(a, count::CONNECTIONS, false)?;
+                self.bump(b, count::CONNECTIONS, false)?;
+                self.list_remove(a, list::CONNECTIONS, b)?;
+                self.list_remove(b, list::CONNECTIONS, a)?;
+            }
+            Edge::Follow => {
+                self.bump(a, count::FOLLOWING, false)?;
+                self.bump(b, count::FOLLOWERS, false)?;
+                self.list_remove(a, list::FOLLOWING, b)?;
+                self.list_remove(b, list::FOLLOWERS, a)?;
+            }
+            Edge::Block => self.list_remove(a, list::BLOCKED, b)?,
+        }
+        Ok(())
+    }
+
+    fn pending_request(
+        &self,
+        requester: UserId,
+        receiver: UserId,
+    ) -> Result<Option<RequestId>, StoreError> {
+        Ok(self
+            .requesterid_receiverid
+            .get((requester, receiver))?
+            .map(|v| v.value()))
+    }
+
+    fn request(&self, id: RequestId) -> Result<Option<SocialRequest>, StoreError> {
+        match self.requestid_request.get(id)? {
+            None => Ok(None),
+            Some(v) => decode("requestid_request", v.value()).map(Some),
+        }
+    }
+
+    fn open_request(
+        &mut self,
+        requester: UserId,
+        receiver: UserId,
+        created_at: u64,
+    ) -> Result<RequestId, StoreError> {
+        let id = self.next_id(META_NEXT_REQUEST)?;
+        let request = SocialRequest {
+            id,
+            requester,
+            receiver,
+            created_at,
+            status: RequestStatus::Pending,
+        };
+        self.requestid_request
+            .insert(id, encode(&request)?.as_slice())?;
+        self.receiverid_requesterid
+            .insert((receiver, requester), id)?;
+        self.requesterid_receiverid
+            .insert((requester, receiver), id)?;
+        self.userid_requestid.insert((requester, id), ())?;
+        self.userid_requestid.insert((receiver, id), ())?;
+        self.bump(receiver, count::REQUESTS, true)?;
+        self.list_add(receiver, list::RECEIVED, requester)?;
+        self.list_add(requester, list::SENT, receiver)?;
+        Ok(id)
+    }
+
+    fn close_request(&mut self, id: RequestId, status: RequestStatus) -> Result<(), StoreError> {
+        let Some(mut request) = self.request(id)? else {
+            return Ok(());
+        };
+        if request.status != RequestStatus::Pending {
+            return Ok(());
+        }
+        let (from, to) = (request.requester, request.receiver);
+        self.receiverid_requesterid.remove((to, from))?;
+        self.requesterid_receiverid.remove((from, to))?;
+        self.bump(to, count::REQUESTS, false)?;
+        self.list_remove(to, list::RECEIVED, from)?;
+        self.list_remove(from, list::SENT, to)?;
+        request.status = status;
+        self.requestid_request
+            .insert(id, encode(&request)?.as_slice())?;
+        Ok(())
+    }
+
+    fn entry(&self, id: EntryId) -> Result<Option<Entry>, StoreError> {
+        match self.entryid_entry.get(id)? {
+            None => Ok(None),
+            Some(v) => decode("entryid_entry", v.value()).map(Some),
+        }
+    }
+
+    fn entry_by_email(&self, owner: UserId, email: &str) -> Result<Option<EntryId>, StoreError> {
+        let key = entry_email_key(email);
+        Ok(self
+            .userid_entryemail
+            .get((owner, key.as_str()))?
+            .map(|v| v.value()))
+    }
+
+    fn put_entry(&mut self, mut entry: Entry) -> Result<EntryId, StoreError> {
+        if entry.entry_id == 0 {
+            entry.entry_id = self.next_id(META_NEXT_ENTRY)?;
+            self.userid_entryid
+                .insert((entry.owner, entry.entry_id), ())?;
+            self.bump(entry.owner, count::CONTACTS, true)?;
+        } else if let Some(old) = self.entry(entry.entry_id)? {
+            let email = entry_email_key(&old.email_address);
+            self.userid_entryemail.remove((old.owner, email.as_str()))?;
+            let key = entry_sort_key(&old);
+            self.userid_entrysortkey_entryid
+                .remove((old.owner, key.as_str(), old.entry_id))?;
+        }
+        let id = entry.entry_id;
+        let email = entry_email_key(&entry.email_address);
+        self.userid_entryemail
+            .insert((entry.owner, email.as_str()), id)?;
+        let key = entry_sort_key(&entry);
+        self.userid_entrysortkey_entryid
+            .insert((entry.owner, key.as_str(), id), ())?;
+        self.entryid_entry.insert(id, encode(&entry)?.as_slice())?;
+        Ok(id)
+    }
+
+    fn delete_entry(&mut self, id: EntryId) -> Result<(), StoreError> {
+        let Some(old) = self.entry(id)? else {
+            return Ok(());
+        };
+        let email = entry_email_key(&old.email_address);
+        self.userid_entryemail.remove((old.owner, email.as_str()))?;
+        let key = entry_sort_key(&old);
+        self.userid_entrysortkey_entryid
+            .remove((old.owner, key.as_str(), id))?;
+        self.userid_entryid.remove((old.owner, id))?;
+        self.entryid_entry.remove(id)?;
+        self.bump(old.owner, count::CONTACTS, false)?;
+        Ok(())
+    }
+}
+
+pub(crate) fn entry_sort_key_of(entry: &Entry) -> String {
+    entry_sort_key(entry)
+}
+
+pub(crate) fn entry_email_key_of(email: &str) -> String {
+    entry_email_key(email)
+}

@@ -1,0 +1,498 @@
+//! Every rule of DESIGN.md section 4, against the real redb store (in memory), with
+//! `check_invariants` after each scenario.
+
+use widget_host::social::{
+    Action, Done, EntryDraft, PersonVerb as P, Refusal, RequestVerb as R, Social,
+};
+use widget_host::store::{Filter, Person};
+
+fn person(id: &str, given: &str, family: &str) -> Person {
+    Person {
+        id: id.into(),
+        given_name: given.into(),
+        family_name: family.into(),
+        email_address: format!("{id}@example.com"),
+        ..Person::default()
+    }
+}
+
+fn social() -> Social {
+    let s = Social::in_memory().unwrap();
+    for (id, g, f) in [
+        ("ana", "Ana", "Zubiri"),
+        ("bo", "Bo", "Young"),
+        ("cy", "Cy", "Xu"),
+    ] {
+        s.upsert_person(person(id, g, f)).unwrap();
+    }
+    s
+}
+
+fn one(s: &Social, actor: &str, verb: P, target: &str) -> Result<Done, Refusal> {
+    s.act(actor, Action::on(verb, target)).unwrap().first()
+}
+
+fn clean(s: &Social) {
+    assert_eq!(s.check_invariants().unwrap(), vec![]);
+}
+
+fn received_id(s: &Social, user: &str) -> u64 {
+    s.read().unwrap().requests_received(user).unwrap()[0].request_id
+}
+
+#[test]
+fn connect_sends_a_request_then_accept_connects() {
+    let s = social();
+    assert!(matches!(
+        one(&s, "ana", P::Connect, "bo"),
+        Ok(Done::RequestSent { .. })
+    ));
+    let r = s.read().unwrap();
+    let rel = r.relationship("ana", "bo").unwrap();
+    assert!(rel.connection_requested && !rel.connected);
+    assert!(
+        r.relationship("bo", "ana")
+            .unwrap()
+            .connection_request_received
+    );
+    assert_eq!(r.counts("bo").unwrap().requests, 1);
+    let sent = r.requests_sent("ana").unwrap();
+    assert_eq!(sent[0].person.id, "bo");
+    drop(r);
+    let id = received_id(&s, "bo");
+    let out = s
+        .act(
+            "bo",
+            Action::Request {
+                verb: R::Accept,
+                request_id: id,
+            },
+        )
+        .unwrap();
+    assert_eq!(out.first(), Ok(Done::Connected));
+    assert_eq!(out.results[0].target, "ana");
+    let r = s.read().unwrap();
+    assert!(r.relationship("bo", "ana").unwrap().connected);
+    assert_eq!(r.counts("ana").unwrap().connections, 1);
+    assert_eq!(r.counts("bo").unwrap().requests, 0);
+    clean(&s);
+}
+
+#[test]
+fn duplicate_request_and_already_connected_change_nothing() {
+    let s = social();
+    one(&s, "ana", P::Connect, "bo").unwrap();
+    assert_eq!(one(&s, "ana", P::Connect, "bo"), Ok(Done::AlreadyRequested));
+    assert_eq!(s.read().unwrap().requests_received("bo").unwrap().len(), 1);
+    // The other side connecting confirms the pending request.
+    assert_eq!(one(&s, "bo", P::Connect, "ana"), Ok(Done::Connected));
+    assert_eq!(one(&s, "ana", P::Connect, "bo"), Ok(Done::AlreadyConnected));
+    assert_eq!(s.read().unwrap().counts("bo").unwrap().connections, 1);
+    clean(&s);
+}
+
+#[test]
+fn only_the_receiver_answers_and_only_a_pending_request() {
+    let s = social();
+    one(&s, "ana", P::Connect, "bo").unwrap();
+    let id = received_id(&s, "bo");
+    for actor in ["ana", "cy"] {
+        for verb in [R::Accept, R::Ignore] {
+            let out = s
+                .act(
+                    actor,
+                    Action::Request {
+                        verb,
+                        request_id: id,
+                    },
+                )
+                .unwrap();
+            assert_eq!(out.first(), Err(Refusal::NotReceiver));
+        }
+    }
+    let ignore = Action::Request {
+        verb: R::Ignore,
+        request_id: id,
+    };
+    assert_eq!(
+        s.act("bo", ignore.clone()).unwrap().first(),
+        Ok(Done::RequestIgnored)
+    );
+    assert_eq!(
+        s.act("bo", ignore).unwrap().first(),
+        Err(Refusal::NotPending)
+    );
+    let accept = Action::Request {
+        verb: R::Accept,
+        request_id: id,
+    };
+    assert_eq!(
+        s.act("bo", accept).unwrap().first(),
+        Err(Refusal::NotPending)
+    );
+    let unknown = Action::Request {
+        verb: R::Accept,
+        request_id: 999,
+    };
+    assert_eq!(
+        s.act("bo", unknown).unwrap().first(),
+        Err(Refusal::UnknownRequest)
+    );
+    assert!(
+        !s.read()
+            .unwrap()
+            .relationship("ana", "bo")
+            .unwrap()
+            .connected
+    );
+    clean(&s);
+}
+
+#[test]
+fn only_the_requester_withdraws() {
+    let s = social();
+    one(&s, "ana", P::Connect, "bo").unwrap();
+    let id = received_id(&s, "bo");
+    let withdraw = Action::Request {
+        verb: R::Withdraw,
+        request_id: id,
+    };
+    assert_eq!(
+        s.act("bo", withdraw.clone()).unwrap().first(),
+        Err(Refusal::NotRequester)
+    );
+    assert_eq!(
+        s.act("cy", withdraw.clone()).unwrap().first(),
+        Err(Refusal::NotRequester)
+    );
+    assert_eq!(
+        s.act("ana", withdraw.clone()).unwrap().first(),
+        Ok(Done::RequestWithdrawn)
+    );
+    assert_eq!(
+        s.act("ana", withdraw).unwrap().first(),
+        Err(Refusal::NotPending)
+    );
+    assert_eq!(s.read().unwrap().counts("bo").unwrap().requests, 0);
+    clean(&s);
+}
+
+#[test]
+fn disconnect_removes_both_sides() {
+    let s = social();
+    one(&s, "ana", P::Connect, "bo").unwrap();
+    one(&s, "bo", P::Connect, "ana").unwrap();
+    assert_eq!(one(&s, "bo", P::Disconnect, "ana"), Ok(Done::Disconnected));
+    let r = s.read().unwrap();
+    assert!(!r.relationship("ana", "bo").unwrap().connected);
+    assert_eq!(r.counts("ana").unwrap().connections, 0);
+    drop(r);
+    assert_eq!(one(&s, "bo", P::Disconnect, "ana"), Ok(Done::NotConnected));
+    clean(&s);
+}
+
+#[test]
+fn follow_is_one_way_and_followers_can_be_removed() {
+    let s = social();
+    assert_eq!(one(&s, "ana", P::Follow, "bo"), Ok(Done::NowFollowing));
+    assert_eq!(one(&s, "ana", P::Follow, "bo"), Ok(Done::AlreadyFollowing));
+    let r = s.read().unwrap();
+    let rel = r.relationship("ana", "bo").unwrap();
+    assert!(rel.following && !rel.followed_by);
+    assert_eq!(r.counts("bo").unwrap().followers, 1);
+    assert_eq!(r.counts("ana").unwrap().following, 1);
+    drop(r);
+    assert_eq!(
+        one(&s, "bo", P::RemoveFollower, "ana"),
+        Ok(Done::FollowerRemoved)
+    );
+    assert_eq!(
+        one(&s, "bo", P::RemoveFollower, "ana"),
+        Ok(Done::NotFollower)
+    );
+    assert_eq!(one(&s, "ana", P::Unfollow, "bo"), Ok(Done::NotFollowing));
+    one(&s, "ana", P::Follow, "bo").unwrap();
+    assert_eq!(one(&s, "ana", P::Unfollow, "bo"), Ok(Done::Unfollowed));
+    assert_eq!(s.read().unwrap().counts("bo").unwrap().followers, 0);
+    clean(&s);
+}
+
+#[test]
+fn block_removes_everything_and_refuses_both_directions() {
+    let s = social();
+    one(&s, "ana", P::Connect, "bo").unwrap();
+    one(&s, "bo", P::Connect, "ana").unwrap();
+    one(&s, "ana", P::Follow, "bo").unwrap();
+    one(&s, "bo", P::Follow, "ana").unwrap();
+    one(&s, "cy", P::Connect, "ana").unwrap();
+    one(&s, "ana", P::Connect, "cy").unwrap(); // connects (confirms cy's request)
+    one(&s, "bo", P::Disconnect, "ana").unwrap();
+    one(&s, "bo", P::Connect, "ana").unwrap(); // pending bo -> ana
+    assert_eq!(one(&s, "ana", P::Block, "bo"), Ok(Done::Blocked));
+    assert_eq!(one(&s, "ana", P::Block, "bo"), Ok(Done::AlreadyBlocked));
+    let r = s.read().unwrap();
+    let rel = r.relationship("ana", "bo").unwrap();
+    assert!(rel.blocking && !rel.connected && !rel.following && !rel.followed_by);
+    assert!(!rel.connection_request_received && !rel.connection_requested);
+    assert!(r.relationship("bo", "ana").unwrap().blocked_by);
+    assert_eq!(r.counts("ana").unwrap().requests, 0);
+    // The blocked user still sees the blocker in lists.
+    let all = r.list("bo", Filter::All, None, 10).unwrap();
+    assert_eq!(all.items.len(), 3);
+    drop(r);
+    for verb in [P::Connect, P::Follow] {
+        assert_eq!(one(&s, "ana", verb, "bo"), Err(Refusal::Blocking));
+        assert_eq!(one(&s, "bo", verb, "ana"), Err(Refusal::BlockedBy));
+    }
+    // Unblock restores nothing.
+    assert_eq!(one(&s, "ana", P::Unblock, "bo"), Ok(Done::Unblocked));
+    assert_eq!(one(&s, "ana", P::Unblock, "bo"), Ok(Done::NotBlocked));
+    let rel = s.read().unwrap().relationship("ana", "bo").unwrap();
+    assert!(!rel.blocking && !rel.connected && !rel.following);
+    assert!(
+        s.read()
+            .unwrap()
+            .relationship("ana", "cy")
+            .unwrap()
+            .connected
+    );
+    clean(&s);
+}
+
+#[test]
+fn self_unknown_and_malformed_are_refused() {
+    let s = social();
+    for verb in [
+        P::Connect,
+        P::Follow,
+        P::Block,
+        P::Disconnect,
+        P::Unfollow,
+        P::Unblock,
+        P::RemoveFollower,
+    ] {
+        assert_eq!(one(&s, "ana", verb, "ana"), Err(Refusal::SelfAction));
+        assert_eq!(one(&s, "ana", verb, "nobody"), Err(Refusal::UnknownPerson));
+        assert_eq!(one(&s, "ana", verb, "bad id!"), Err(Refusal::MalformedId));
+        assert_eq!(one(&s, "ana", verb, ""), Err(Refusal::MalformedId));
+    }
+    assert_eq!(
+        one(&s, "ghost", P::Connect, "ana"),
+        Err(Refusal::UnknownViewer)
+    );
+    assert_eq!(
+        one(&s, "no way", P::Connect, "ana"),
+        Err(Refusal::MalformedId)
+    );
+    let none = Action::People {
+        verb: P::Connect,
+        user_ids: vec![],
+    };
+    assert_eq!(s.act("ana", none).unwrap().first(), Err(Refusal::NoTarget));
+    assert_eq!(s.read().unwrap().counts("ana").unwrap().requests, 0);
+    clean(&s);
+}
+
+#[test]
+fn bulk_actions_report_per_target() {
+    let s = social();
+    one(&s, "ana", P::Block, "cy").unwrap();
+    let out = s
+        .act(
+            "ana",
+            Action::People {
+                verb: P::Follow,
+                user_ids: vec!["bo".into(), "cy".into(), "ana".into(), "zz".into()],
+            },
+        )
+        .unwrap();
+    let got: Vec<_> = out
+        .results
+        .iter()
+        .map(|t| (t.target.as_str(), t.result))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("bo", Ok(Done::NowFollowing)),
+            ("cy", Err(Refusal::Blocking)),
+            ("ana", Err(Refusal::SelfAction)),
+            ("zz", Err(Refusal::UnknownPerson)),
+        ]
+    );
+    assert!(!out.all_ok());
+    assert_eq!(s.read().unwrap().counts("ana").unwrap().following, 1);
+    clean(&s);
+}
+
+#[test]
+fn personal_contacts_validate_and_stay_unique() {
+    let s = social();
+    let draft = |id: Option<u64>, name: &str, email: &str| {
+        Action::SaveEntry(EntryDraft {
+            entry_id: id,
+            full_name: name.into(),
+            email_address: email.into(),
+            comments: "met at a conference".into(),
+        })
+    };
+    let Ok(Done::EntryCreated { entry_id }) = s
+        .act("ana", draft(None, "Zed Roe", "zed@x.org"))
+        .unwrap()
+        .first()
+    else {
+        panic!("entry not created");
+    };
+    assert_eq!(
+        s.act("ana", draft(None, "Other", "ZED@x.org"))
+            .unwrap()
+            .first(),
+        Err(Refusal::DuplicateEmail)
+    );
+    assert_eq!(
+        s.act("ana", draft(None, "Other", "not-an-email"))
+            .unwrap()
+            .first(),
+        Err(Refusal::InvalidEmail)
+    );
+    assert_eq!(
+        s.act("ana", draft(None, "  ", "a@b.co")).unwrap().first(),
+        Err(Refusal::NameRequired)
+    );
+    // Another owner may reuse the email; nobody else may edit ana's entry.
+    assert!(
+        s.act("bo", draft(None, "Zed", "zed@x.org"))
+            .unwrap()
+            .all_ok()
+    );
+    assert_eq!(
+        s.act("bo", draft(Some(entry_id), "Hijack", "h@x.org"))
+            .unwrap()
+            .first(),
+        Err(Refusal::UnknownEntry)
+    );
+    assert_eq!(
+        s.act("ana", draft(Some(entry_id), "Zed Roe Jr", "zed@x.org"))
+            .unwrap()
+            .first(),
+        Ok(Done::EntryUpdated { entry_id })
+    );
+    let r = s.read().unwrap();
+    let entries = r.entries("ana").unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].full_name, "Zed Roe Jr");
+    assert_eq!(r.counts("ana").unwrap().contacts, 1);
+    drop(r);
+    assert_eq!(
+        s.act("bo", Action::DeleteEntry { entry_id })
+            .unwrap()
+            .first(),
+        Err(Refusal::UnknownEntry)
+    );
+    assert_eq!(
+        s.act("ana", Action::DeleteEntry { entry_id })
+            .unwrap()
+            .first(),
+        Ok(Done::EntryDeleted)
+    );
+    assert_eq!(s.read().unwrap().counts("ana").unwrap().contacts, 0);
+    clean(&s);
+}
+
+#[test]
+fn deleting_a_person_removes_their_edges_and_fixes_counts() {
+    let s = social();
+    one(&s, "ana", P::Connect, "bo").unwrap();
+    one(&s, "bo", P::Connect, "ana").unwrap();
+    one(&s, "bo", P::Follow, "cy").unwrap();
+    one(&s, "cy", P::Follow, "bo").unwrap();
+    one(&s, "bo", P::Connect, "cy").unwrap();
+    one(&s, "cy", P::Block, "ana").unwrap();
+    s.act(
+        "bo",
+        Action::SaveEntry(EntryDraft {
+            entry_id: None,
+            full_name: "X".into(),
+            email_address: "x@y.z".into(),
+            comments: String::new(),
+        }),
+    )
+    .unwrap();
+    assert!(s.delete_person("bo").unwrap());
+    assert!(!s.delete_person("bo").unwrap());
+    let r = s.read().unwrap();
+    assert!(r.person("bo").unwrap().is_none());
+    assert_eq!(r.counts("ana").unwrap().connections, 0);
+    assert_eq!(r.counts("cy").unwrap().followers, 0);
+    assert_eq!(r.counts("cy").unwrap().requests, 0);
+    assert_eq!(r.list("ana", Filter::All, None, 10).unwrap().items.len(), 2);
+    drop(r);
+    clean(&s);
+}
+
+#[test]
+fn rename_keeps_lists_sorted_and_mutual_connections_count() {
+    let s = social();
+    for (a, b) in [("ana", "bo"), ("ana", "cy"), ("bo", "cy")] {
+        one(&s, a, P::Connect, b).unwrap();
+        one(&s, b, P::Connect, a).unwrap();
+    }
+    let names = |s: &Social| -> Vec<String> {
+        let page = s
+            .read()
+            .unwrap()
+            .list("ana", Filter::Connections, None, 10)
+            .unwrap();
+        page.items
+            .iter()
+            .map(|i| match i {
+                widget_host::store::Listed::Person(p) => p.id.clone(),
+                widget_host::store::Listed::Entry(e) => e.full_name.clone(),
+            })
+            .collect()
+    };
+    assert_eq!(names(&s), vec!["cy", "bo"]); // Xu before Young
+    s.upsert_person(person("bo", "Bo", "Adams")).unwrap();
+    assert_eq!(names(&s), vec!["bo", "cy"]);
+    let r = s.read().unwrap();
+    assert_eq!(r.relationship("ana", "bo").unwrap().mutual_connections, 1);
+    assert_eq!(r.mutual_connections("ana", "bo", 5).unwrap()[0].id, "cy");
+    drop(r);
+    clean(&s);
+}
+
+#[test]
+fn preferences_round_trip_and_host_key_is_stable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("social.redb");
+    let key = {
+        let s = Social::open(&path).unwrap();
+        let mut prefs = widget_host::store::Preferences::new();
+        prefs.insert("pageSize".into(), vec!["20".into()]);
+        s.save_preferences("contacts_INSTANCE_ab1", prefs.clone())
+            .unwrap();
+        assert_eq!(
+            s.read()
+                .unwrap()
+                .preferences("contacts_INSTANCE_ab1")
+                .unwrap(),
+            prefs
+        );
+        assert!(s.read().unwrap().preferences("other").unwrap().is_empty());
+        s.host_key()
+    };
+    // The writer thread holds the database until its handle drops; wait for release.
+    let mut reopened = None;
+    for _ in 0..100 {
+        match Social::open(&path) {
+            Ok(s) => {
+                reopened = Some(s);
+                break;
+            }
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+    let s = reopened.expect("reopen");
+    assert_eq!(s.host_key(), key);
+    assert_ne!(key, [0; 32]);
+}

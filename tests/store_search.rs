@@ -1,0 +1,156 @@
+//! Search: case- and accent-insensitive prefix match; pagination yields every match
+//! exactly once, in sort order.
+
+use widget_host::social::{Action, PersonVerb, Social};
+use widget_host::store::{Filter, Listed, Person};
+
+fn person(id: &str, given: &str, family: &str, email: &str) -> Person {
+    Person {
+        id: id.into(),
+        given_name: given.into(),
+        family_name: family.into(),
+        alternate_name: format!("{id}_screen"),
+        email_address: email.into(),
+        ..Person::default()
+    }
+}
+
+fn ids(page: &[Listed]) -> Vec<String> {
+    page.iter()
+        .map(|i| match i {
+            Listed::Person(p) => p.id.clone(),
+            Listed::Entry(e) => e.entry_id.to_string(),
+        })
+        .collect()
+}
+
+fn found(s: &Social, q: &str) -> Vec<String> {
+    ids(&s
+        .read()
+        .unwrap()
+        .search("viewer", q, Filter::All, None, 50)
+        .unwrap()
+        .items)
+}
+
+#[test]
+fn finds_jose_alvarez_by_prefixes_but_not_infix() {
+    let s = Social::in_memory().unwrap();
+    s.upsert_person(person("viewer", "Vi", "Ewer", "v@example.com"))
+        .unwrap();
+    s.upsert_person(person("ja", "José", "Álvarez", "jalvarez@acme.test"))
+        .unwrap();
+    s.upsert_person(person("other", "Joan", "Smith", "joan@acme.test"))
+        .unwrap();
+    for q in [
+        "jose",
+        "JOSÉ",
+        "alv",
+        "alvarez",
+        "josé a",
+        "José Álv",
+        "jalv",
+        "jalvarez@acme",
+        "ja_scr",
+    ] {
+        assert!(found(&s, q).contains(&"ja".to_owned()), "query {q:?}");
+    }
+    assert!(!found(&s, "jose").contains(&"other".to_owned()));
+    assert_eq!(found(&s, "jo"), vec!["ja", "other"]); // Álvarez sorts before Smith
+    for q in ["varez", "ose", "lvarez", "jose b"] {
+        assert!(!found(&s, q).contains(&"ja".to_owned()), "query {q:?}");
+    }
+    // Long queries (past the indexed prefix length) still match exactly.
+    assert_eq!(found(&s, "jalvarez@acme.test"), vec!["ja"]);
+    assert_eq!(found(&s, "jalvarez@acme.tesx"), Vec::<String>::new());
+    // Renaming keeps the index in sync.
+    s.upsert_person(person("ja", "Pepe", "Ruiz", "pr@acme.test"))
+        .unwrap();
+    assert!(found(&s, "jose").is_empty());
+    assert_eq!(found(&s, "ruiz"), vec!["ja"]);
+    assert!(s.check_invariants().unwrap().is_empty());
+}
+
+fn walk(s: &Social, q: Option<&str>, filter: Filter, limit: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let r = s.read().unwrap();
+        let page = match q {
+            Some(q) => r.search("viewer", q, filter, cursor.as_deref(), limit),
+            None => r.list("viewer", filter, cursor.as_deref(), limit),
+        }
+        .unwrap();
+        assert!(page.items.len() <= limit);
+        out.extend(ids(&page.items));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+#[test]
+fn pages_return_every_match_once_in_sort_order() {
+    let s = Social::in_memory().unwrap();
+    s.upsert_person(person("viewer", "Vi", "Zzz", "v@example.com"))
+        .unwrap();
+    let families = [
+        "Moreno", "Álvarez", "Smith", "alvarado", "Núñez", "Álvarez", "Brown",
+    ];
+    let mut people = Vec::new();
+    for i in 0..70 {
+        let family = families[i % families.len()];
+        people.push(person(
+            &format!("u{i}"),
+            &format!("Given{:02}", 70 - i),
+            family,
+            &format!("u{i}@m.org"),
+        ));
+    }
+    s.upsert_people(people.clone()).unwrap();
+    for i in (0..70).step_by(3) {
+        s.act("viewer", Action::on(PersonVerb::Follow, format!("u{i}")))
+            .unwrap();
+    }
+    let key = |p: &Person| {
+        (
+            widget_host::store::fold(&p.family_name),
+            widget_host::store::fold(&p.given_name),
+        )
+    };
+    let mut expected: Vec<&Person> = people.iter().collect();
+    expected.sort_by_key(|p| key(p));
+    for limit in [1, 4, 7, 100] {
+        let got = walk(&s, Some("g"), Filter::All, limit);
+        let want: Vec<String> = expected.iter().map(|p| p.id.clone()).collect();
+        assert_eq!(got, want, "limit {limit}");
+        let alv = walk(&s, Some("alv"), Filter::All, limit);
+        let want: Vec<String> = expected
+            .iter()
+            .filter(|p| key(p).0.starts_with("alv"))
+            .map(|p| p.id.clone())
+            .collect();
+        assert_eq!(alv, want);
+        let following = walk(&s, None, Filter::Following, limit);
+        let want: Vec<String> = expected
+            .iter()
+            .filter(|p| p.id[1..].parse::<usize>().unwrap() % 3 == 0)
+            .map(|p| p.id.clone())
+            .collect();
+        assert_eq!(following, want);
+        let following_alv = walk(&s, Some("alv"), Filter::Following, limit);
+        assert!(
+            following_alv
+                .iter()
+                .all(|id| want.contains(id) && alv.contains(id))
+        );
+        assert_eq!(walk(&s, None, Filter::All, limit).len(), 71);
+    }
+    assert!(
+        s.read()
+            .unwrap()
+            .list("viewer", Filter::All, Some("garbage!"), 5)
+            .is_err()
+    );
+}
