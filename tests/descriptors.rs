@@ -581,3 +581,27 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn check_accepts_descriptors_dir_widget_folder_and_single_files() {
+    let report = check(&[PathBuf::from(SHIPPED)]);
+    assert!(report.passed(), "{report}");
+    assert_eq!(report.checked.len(), 2);
+    assert!(report.to_string().ends_with("2 checked, all valid\n"));
+
+    let folder = Path::new(SHIPPED).join("notifications");
+    let report = check(&[
+        folder.clone(),
+        folder.join("portlet.xml"),
+        folder.join("liferay-display.xml"),
+    ]);
+    assert!(report.passed(), "{report}");
+    let whats: Vec<&str> = report.checked.iter().map(|c| c.what).collect();
+    assert_eq!(
+        whats,
+        ["widget folder", "portlet.xml", "liferay-display.xml"]
+    );
+
+    let report = check(&[PathBuf::from("no/such/path.xml")]);
+    assert!(!report.passed());
+}
