@@ -21,7 +21,7 @@ const APP: &[(&str, Occurs)] = &[
 ];
 
 /// `<!ELEMENT portlet (...)>` of liferay-portlet-app_7_4_0.dtd, in the DTD's order.
-pub(crate) const PORTLET: &[(&str, Occurs)] = &[
+pub const PORTLET: &[(&str, Occurs)] = &[
     ("portlet-name", One),
     ("icon", Optional),
     ("virtual-path", Optional),

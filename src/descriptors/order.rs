@@ -48,7 +48,7 @@ impl Sequence {
         let mut counts = vec![0usize; self.items.len()];
         // Indexes (into `items`) of the children seen so far, in document order.
         let mut seen: Vec<(usize, &Node)> = Vec::new();
-        let mut reported: Vec<(usize, usize)> = Vec::new();
+        let mut reported: Vec<usize> = Vec::new();
         for child in &parent.children {
             let Some(index) = self.index(&child.name) else {
                 problems.push(problem(
@@ -80,12 +80,13 @@ impl Sequence {
                     format!("keep a single <{}>", child.name),
                 ));
             }
-            // The first earlier sibling that the schema puts after this child is the
-            // one out of place: it "must come after" this child.
-            if let Some((later, node)) = seen.iter().find(|(i, _)| *i > index)
-                && !reported.contains(&(*later, index))
-            {
-                reported.push((*later, index));
+            // Earlier siblings that the schema puts after this child are out of place:
+            // each "must come after" it. Each is reported once, at its own position.
+            for (position, (later, node)) in seen.iter().enumerate() {
+                if *later <= index || reported.contains(&position) {
+                    continue;
+                }
+                reported.push(position);
                 problems.push(problem(
                     file,
                     node.pos,

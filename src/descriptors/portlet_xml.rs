@@ -248,7 +248,7 @@ pub fn read(file: &Path, root: &Node) -> (PortletApp, Vec<Problem>) {
     let mut names: Vec<&str> = Vec::new();
     for node in root.all("portlet") {
         problems.extend(seq(portlet_seq).check(file, node));
-        let def = read_portlet(file, node, &mut problems, |items| seq(items), info_seq);
+        let def = read_portlet(file, node, &mut problems, seq, info_seq);
         if names.contains(&def.name.as_str()) {
             problems.push(problem(
                 file,

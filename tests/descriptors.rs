@@ -1,0 +1,607 @@
+//! Descriptor parsing, validation, catalog and `descriptors check` (DESIGN.md section 6).
+
+use std::path::{Path, PathBuf};
+
+use widget_host::descriptors::catalog::{self, Source};
+use widget_host::descriptors::{self, Catalog, Problem, check};
+
+const SHIPPED: &str = "widget-descriptors";
+const PLUTO: &str = "../shared/specs/fixtures/pluto-descriptors";
+
+fn messages(problems: &[Problem]) -> Vec<String> {
+    problems.iter().map(ToString::to_string).collect()
+}
+
+#[test]
+fn shipped_folders_load_without_problems_and_with_expected_values() {
+    let catalog = descriptors::load_dir(Path::new(SHIPPED));
+    assert!(
+        catalog.problems.is_empty(),
+        "{:#?}",
+        messages(&catalog.problems)
+    );
+    assert_eq!(
+        catalog.widgets.keys().collect::<Vec<_>>(),
+        ["contacts_center", "notifications"]
+    );
+
+    let cc = catalog
+        .get("contacts_center")
+        .expect("contacts_center deployed");
+    assert_eq!(cc.display_name, "Contacts Center");
+    assert_eq!(cc.title, "Contacts Center");
+    assert_eq!(cc.kind, "widget-host:contacts-center");
+    assert_eq!(cc.category, "category.social");
+    assert!(cc.instanceable);
+    assert_eq!(
+        cc.css_class_wrapper.as_deref(),
+        Some("contacts-center-portlet")
+    );
+    assert_eq!(cc.friendly_url_mapping.as_deref(), Some("contacts_center"));
+    assert!(cc.requires_namespaced_parameters);
+    assert_eq!(cc.modes, ["view", "edit"]);
+    assert_eq!(cc.window_states, ["normal", "maximized", "minimized"]);
+    assert_eq!(
+        cc.supported_locales,
+        [
+            "en_US", "es_ES", "de_DE", "fr_FR", "pt_BR", "ja_JP", "zh_CN"
+        ]
+    );
+    assert_eq!(cc.expiration_cache, Some(0));
+    assert!(cc.keywords.contains(&"vcard".to_owned()));
+    let pref = |name: &str| cc.preferences.get(name).map(|v| v.join(","));
+    assert_eq!(pref("pageSize").as_deref(), Some("20"));
+    assert_eq!(pref("displayStyle").as_deref(), Some("3"));
+    assert_eq!(pref("showCompleteYourProfile").as_deref(), Some("false"));
+    assert_eq!(pref("showRecentActivity").as_deref(), Some("false"));
+    assert_eq!(pref("showTags").as_deref(), Some("false"));
+    assert_eq!(pref("showSites").as_deref(), Some("false"));
+    for on in [
+        "showAdditionalEmailAddresses",
+        "showAddresses",
+        "showComments",
+        "showIcon",
+        "showInstantMessenger",
+        "showPhones",
+        "showSMS",
+        "showUsersInformation",
+        "showWebsites",
+    ] {
+        assert_eq!(pref(on).as_deref(), Some("true"), "{on}");
+    }
+
+    let n = catalog
+        .get("notifications")
+        .expect("notifications deployed");
+    assert_eq!(n.kind, "widget-host:notifications");
+    assert_eq!(n.category, "category.social");
+    assert!(!n.instanceable);
+    assert_eq!(n.modes, ["view"]);
+    assert!(n.preferences.is_empty());
+}
+
+#[test]
+fn builtin_catalog_matches_the_shipped_folders() {
+    let on_disk = descriptors::load_dir(Path::new(SHIPPED));
+    let built_in = descriptors::builtin();
+    assert!(
+        built_in.problems.is_empty(),
+        "{:#?}",
+        messages(&built_in.problems)
+    );
+    assert_eq!(on_disk.widgets.len(), built_in.widgets.len());
+    for (name, w) in &on_disk.widgets {
+        let b = built_in.get(name).expect("same widgets");
+        let mut w = (**w).clone();
+        w.source_dir = b.source_dir.clone();
+        assert_eq!(&w, &**b);
+    }
+}
+
+#[test]
+fn catalog_json_lists_widgets_in_camel_case() {
+    let json = descriptors::catalog_json(&descriptors::builtin());
+    let list = json.as_array().expect("array");
+    assert_eq!(list.len(), 2);
+    let cc = &list[0];
+    assert_eq!(cc["portletId"], "contacts_center");
+    assert_eq!(cc["displayName"], "Contacts Center");
+    assert_eq!(cc["category"], "category.social");
+    assert_eq!(cc["kind"], "widget-host:contacts-center");
+    assert_eq!(cc["instanceable"], true);
+    assert_eq!(cc["modes"], serde_json::json!(["view", "edit"]));
+    assert_eq!(
+        cc["windowStates"],
+        serde_json::json!(["normal", "maximized", "minimized"])
+    );
+    assert_eq!(cc["preferences"]["pageSize"], serde_json::json!(["20"]));
+    assert_eq!(cc["cssClassWrapper"], "contacts-center-portlet");
+    assert_eq!(list[1]["portletId"], "notifications");
+    assert_eq!(list[1]["instanceable"], false);
+}
+
+fn pluto_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(PLUTO)
+        .expect("pluto fixtures beside the crate")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 90, "fixtures missing: {}", files.len());
+    files
+}
+
+#[test]
+fn every_pluto_descriptor_is_checked_and_java_portlets_are_not_hostable() {
+    let files = pluto_files();
+    let report = check(&files);
+    assert_eq!(report.checked.len(), files.len());
+    assert!(!report.passed());
+    for checked in &report.checked {
+        let name = checked
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        let name = name.unwrap_or_default();
+        if name.ends_with("_portlet.xml") && !name.ends_with("liferay-portlet.xml") {
+            assert_eq!(checked.what, "portlet.xml", "{name}");
+            // Every portlet of a Java portlet application is reported as not hostable.
+            for portlet in &checked.portlets {
+                assert!(
+                    checked.problems.iter().any(|p| p
+                        .message
+                        .contains(&format!("portlet {portlet} is not hostable"))),
+                    "{name}: {portlet} not reported"
+                );
+            }
+        }
+        if name.ends_with("liferay-portlet.xml") {
+            assert_eq!(checked.what, "liferay-portlet.xml", "{name}");
+        }
+        if name.ends_with("liferay-display.xml") {
+            assert_eq!(checked.what, "liferay-display.xml", "{name}");
+        }
+    }
+    let about = report
+        .problems()
+        .find(|p| p.message.contains("portlet AboutPortlet is not hostable"))
+        .expect("pluto's AboutPortlet");
+    assert!(
+        about.message.contains("portlet-class org.apache.pluto.driver.portlets.AboutPortlet is a Java class; this host provides widget-host:contacts-center, widget-host:notifications"),
+        "{about}"
+    );
+    assert!(
+        about
+            .file
+            .ends_with("pluto-portal_src_main_webapp_WEB-INF_portlet.xml")
+    );
+}
+
+/// Real mistakes in the TCK's descriptors, found by the checker, with their positions.
+#[test]
+fn real_content_errors_in_pluto_descriptors_have_line_and_column() {
+    let report = check(&pluto_files());
+    let find = |file: &str, needle: &str| -> String {
+        report
+            .problems()
+            .find(|p| p.file.to_string_lossy().ends_with(file) && p.message.contains(needle))
+            .map(|p| format!("{}:{} <{}> {}", p.line, p.column, p.element, p.message))
+            .unwrap_or_else(|| panic!("{file}: no problem containing {needle:?}"))
+    };
+    // A typo: `veiw` is neither a standard mode nor a declared custom one.
+    assert_eq!(
+        find(
+            "V3RenderStateTests_src_main_webapp_WEB-INF_portlet.xml",
+            "veiw"
+        ),
+        "32:10 <portlet-mode> portlet-mode veiw of portlet RenderStateTests_SPEC2_12_MutableRenderState is neither standard (view, edit, help) nor declared in <custom-portlet-mode>"
+    );
+    // A name with `$` cannot become a namespace.
+    assert_eq!(
+        find(
+            "V2SigTestsRender_src_main_webapp_WEB-INF_portlet.xml",
+            "cannot be hosted"
+        ),
+        "39:7 <portlet-name> portlet-name \"SigTestsRender_PortletRequest$P3PUserInfos_SIGRender\" cannot be hosted"
+    );
+    // Longer than 64 characters.
+    assert_eq!(
+        find(
+            "V2DispatcherReqRespTests2_src_main_webapp_WEB-INF_portlet.xml",
+            "cannot be hosted"
+        ),
+        "68:7 <portlet-name> portlet-name \"DispatcherReqRespTests2_SPEC2_19_ForwardServletEventRequest_event\" cannot be hosted"
+    );
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write fixture");
+    path
+}
+
+const LIFERAY_PORTLET_OUT_OF_ORDER: &str = r#"<?xml version="1.0"?>
+<!DOCTYPE liferay-portlet-app PUBLIC "-//Liferay//DTD Portlet Application 7.4.0//EN" "http://www.liferay.com/dtd/liferay-portlet-app_7_4_0.dtd">
+<liferay-portlet-app>
+	<portlet>
+		<portlet-name>contacts_center</portlet-name>
+		<instanceable>true</instanceable>
+		<icon>/icon.png</icon>
+		<css-class-wrapper>x</css-class-wrapper>
+		<requires-namespaced-parameters>true</requires-namespaced-parameters>
+		<colour>blue</colour>
+	</portlet>
+</liferay-portlet-app>
+"#;
+
+#[test]
+fn liferay_portlet_order_errors_have_exact_message_and_position() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write(
+        dir.path(),
+        "liferay-portlet.xml",
+        LIFERAY_PORTLET_OUT_OF_ORDER,
+    );
+    let report = check(&[file]);
+    let found: Vec<String> = report
+        .problems()
+        .map(|p| format!("{}:{} {}", p.line, p.column, p.message))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "6:3 element <instanceable> must come after <icon> (Liferay DTD 7.4.0 order)",
+            "8:3 element <css-class-wrapper> must come after <requires-namespaced-parameters> (Liferay DTD 7.4.0 order)",
+            "10:3 unknown element <colour> in <portlet> (Liferay DTD 7.4.0)",
+        ]
+    );
+    let first = report.problems().next().expect("a problem");
+    assert_eq!(first.element, "instanceable");
+    assert!(
+        first.fix.contains("move <instanceable> below <icon>"),
+        "{}",
+        first.fix
+    );
+    assert!(report.to_string().contains(
+        "liferay-portlet.xml:6:3: <instanceable> element <instanceable> must come after <icon>"
+    ));
+}
+
+#[test]
+fn portlet_xml_order_errors_are_reported_against_the_xsd() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string("widget-descriptors/notifications/portlet.xml")
+        .expect("shipped file")
+        .replace(
+            "\t\t<portlet-class>widget-host:notifications</portlet-class>\n",
+            "",
+        )
+        .replace(
+            "<description>",
+            "<portlet-class>widget-host:notifications</portlet-class>\n\t\t<description>",
+        );
+    let file = write(dir.path(), "portlet.xml", &text);
+    let report = check(&[file]);
+    let found: Vec<String> = report
+        .problems()
+        .map(|p| format!("{}:{} {}", p.line, p.column, p.message))
+        .collect();
+    assert_eq!(
+        found,
+        ["10:3 element <portlet-class> must come after <description> (portlet-app_3_0.xsd order)"]
+    );
+}
+
+#[test]
+fn entity_bomb_is_refused_without_expansion() {
+    let mut bomb =
+        String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE display [\n<!ENTITY a \"aaaaaaaaaa\">\n");
+    for i in 1..10 {
+        let prev = (b'a' + i - 1) as char;
+        let cur = (b'a' + i) as char;
+        bomb.push_str(&format!("<!ENTITY {cur} \"&{prev};&{prev};&{prev};&{prev};&{prev};&{prev};&{prev};&{prev};&{prev};&{prev};\">\n"));
+    }
+    bomb.push_str("]>\n<display><category name=\"&j;\"/></display>\n");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write(dir.path(), "liferay-display.xml", &bomb);
+    let report = check(&[file]);
+    let problems: Vec<&Problem> = report.problems().collect();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(
+        problems[0]
+            .message
+            .contains("descriptors may not declare entities"),
+        "{}",
+        problems[0]
+    );
+    assert_eq!((problems[0].line, problems[0].column), (2, 1));
+
+    // An undeclared entity reference is not expanded either.
+    let file = write(
+        dir.path(),
+        "liferay-display.xml",
+        "<display><category name=\"x\"><portlet id=\"a\">&lol;</portlet></category></display>",
+    );
+    let report = check(&[file]);
+    assert!(
+        report
+            .problems()
+            .any(|p| p.message.contains("entity &lol; is not expanded"))
+    );
+}
+
+#[test]
+fn oversize_descriptor_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::from("<display>");
+    while text.len() <= descriptors::MAX_DESCRIPTOR_BYTES {
+        text.push_str("<!-- padding padding padding padding padding padding padding -->\n");
+    }
+    text.push_str("</display>");
+    let file = write(dir.path(), "liferay-display.xml", &text);
+    let report = check(&[file]);
+    let problems: Vec<&Problem> = report.problems().collect();
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0]
+            .message
+            .contains("descriptors may be at most 1048576 bytes"),
+        "{}",
+        problems[0]
+    );
+}
+
+fn copy_widget(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for name in [
+        catalog::PORTLET_XML,
+        catalog::LIFERAY_PORTLET_XML,
+        catalog::LIFERAY_DISPLAY_XML,
+    ] {
+        std::fs::copy(from.join(name), to.join(name)).expect("copy");
+    }
+}
+
+#[test]
+fn a_broken_change_keeps_the_last_good_version() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cc = dir.path().join("contacts-center");
+    let n = dir.path().join("notifications");
+    copy_widget(Path::new("widget-descriptors/contacts-center"), &cc);
+    copy_widget(Path::new("widget-descriptors/notifications"), &n);
+    let good = descriptors::load_dir(dir.path());
+    assert!(good.problems.is_empty(), "{:#?}", messages(&good.problems));
+
+    // Break contacts-center (order) and change notifications (valid).
+    let lp = std::fs::read_to_string(cc.join("liferay-portlet.xml")).expect("read");
+    let broken = lp.replace("\t\t<icon>/icon.png</icon>\n", "").replace(
+        "<instanceable>true</instanceable>",
+        "<instanceable>false</instanceable>\n\t\t<icon>/icon.png</icon>",
+    );
+    std::fs::write(cc.join("liferay-portlet.xml"), broken).expect("write");
+    let np = std::fs::read_to_string(n.join("portlet.xml")).expect("read");
+    std::fs::write(
+        n.join("portlet.xml"),
+        np.replace(
+            "<display-name>Notifications</display-name>",
+            "<display-name>Requests</display-name>",
+        ),
+    )
+    .expect("write");
+
+    let next = descriptors::reload(&good, dir.path());
+    let found: Vec<String> = next
+        .problems
+        .iter()
+        .map(|p| format!("{}:{} {}", p.line, p.column, p.message))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "7:3 element <friendly-url-mapping> must come after <icon> (Liferay DTD 7.4.0 order)",
+            "8:3 element <instanceable> must come after <icon> (Liferay DTD 7.4.0 order)",
+        ]
+    );
+    // The last good contacts_center keeps serving (instanceable, not the broken false).
+    let cc_served = next.get("contacts_center").expect("still served");
+    assert!(cc_served.instanceable);
+    assert!(std::sync::Arc::ptr_eq(
+        cc_served,
+        good.get("contacts_center").expect("was served")
+    ));
+    // The valid change elsewhere is picked up.
+    assert_eq!(
+        next.get("notifications").expect("served").display_name,
+        "Requests"
+    );
+
+    // Without a previous version, the broken folder serves nothing.
+    let fresh = descriptors::load_dir(dir.path());
+    assert!(fresh.get("contacts_center").is_none());
+    assert!(fresh.get("notifications").is_some());
+
+    // A folder that disappears is dropped.
+    std::fs::remove_dir_all(&n).expect("rm");
+    let after = descriptors::reload(&next, dir.path());
+    assert!(after.get("notifications").is_none());
+}
+
+#[test]
+fn a_partially_copied_folder_is_a_problem() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let half = dir.path().join("half");
+    std::fs::create_dir_all(&half).expect("mkdir");
+    std::fs::copy(
+        "widget-descriptors/notifications/portlet.xml",
+        half.join("portlet.xml"),
+    )
+    .expect("copy");
+    let text = std::fs::read_to_string("widget-descriptors/notifications/liferay-portlet.xml")
+        .expect("read");
+    std::fs::write(half.join("liferay-portlet.xml"), &text[..text.len() / 2]).expect("write");
+    let catalog = descriptors::load_dir(dir.path());
+    assert!(catalog.widgets.is_empty());
+    let found = messages(&catalog.problems);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("has no liferay-display.xml")),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|m| m.contains("liferay-portlet.xml:")
+            && (m.contains("file ends inside") || m.contains("malformed XML"))),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn java_portlet_folder_is_not_hostable_and_duplicates_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    copy_widget(Path::new("widget-descriptors/notifications"), &a);
+    copy_widget(Path::new("widget-descriptors/notifications"), &b);
+    let catalog = descriptors::load_dir(dir.path());
+    assert_eq!(catalog.widgets.len(), 1);
+    assert!(
+        catalog
+            .get("notifications")
+            .expect("first wins")
+            .source_dir
+            .ends_with("a")
+    );
+    assert!(
+        catalog.problems[0]
+            .message
+            .contains("portlet-name notifications is already served from")
+    );
+
+    let p = std::fs::read_to_string(b.join("portlet.xml")).expect("read");
+    std::fs::write(
+        b.join("portlet.xml"),
+        p.replace("widget-host:notifications", "com.example.FooPortlet"),
+    )
+    .expect("write");
+    let catalog = descriptors::load_dir(dir.path());
+    let found = messages(&catalog.problems);
+    assert!(found.iter().any(|m| m.contains("portlet-class com.example.FooPortlet is a Java class; this host provides widget-host:contacts-center, widget-host:notifications")), "{found:#?}");
+}
+
+/// The `<portlet>` order table in the code is the DTD's, element for element.
+#[test]
+fn liferay_portlet_order_table_matches_the_official_dtd() {
+    let dtd = std::fs::read_to_string("../shared/specs/liferay/liferay-portlet-app_7_4_0.dtd")
+        .expect("DTD beside the crate");
+    let start =
+        dtd.find("<!ELEMENT portlet (").expect("portlet element") + "<!ELEMENT portlet (".len();
+    let end = start + dtd[start..].find(")>").expect("end of model");
+    let from_dtd: Vec<String> = dtd[start..end]
+        .split(',')
+        .map(|s| s.split_whitespace().collect::<String>())
+        .collect();
+    let from_code: Vec<String> = descriptors::liferay::PORTLET
+        .iter()
+        .map(|(name, occurs)| {
+            use descriptors::order::Occurs;
+            let mark = match occurs {
+                Occurs::One => "",
+                Occurs::Optional => "?",
+                Occurs::Many => "*",
+                Occurs::OneOrMore => "+",
+            };
+            format!("{name}{mark}")
+        })
+        .collect();
+    assert_eq!(from_code, from_dtd);
+}
+
+#[test]
+fn empty_catalog_default_has_no_widgets() {
+    let c = Catalog::default();
+    assert!(
+        descriptors::catalog_json(&c)
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn shipped(name: &str) -> Vec<u8> {
+        std::fs::read(Path::new("widget-descriptors/contacts-center").join(name)).expect("shipped")
+    }
+
+    fn load(portlet: Vec<u8>, lp: Vec<u8>, display: Vec<u8>) -> usize {
+        let dir = Path::new("fuzz");
+        let src = |name: &str, bytes| {
+            Some(Source {
+                path: dir.join(name),
+                bytes,
+            })
+        };
+        let load = catalog::load_sources(
+            dir,
+            src("portlet.xml", portlet),
+            src("liferay-portlet.xml", lp),
+            src("liferay-display.xml", display),
+        );
+        // A folder either serves or says why, never both and never neither.
+        assert_ne!(load.widgets.is_empty(), load.problems.is_empty());
+        load.widgets.len()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            load(bytes.clone(), bytes.clone(), bytes);
+        }
+
+        #[test]
+        fn truncations_never_panic(cut in 0usize..4000, which in 0usize..3) {
+            let mut files = [shipped("portlet.xml"), shipped("liferay-portlet.xml"), shipped("liferay-display.xml")];
+            let len = files[which].len();
+            files[which].truncate(cut.min(len));
+            let [p, l, d] = files;
+            let served = load(p, l, d);
+            prop_assert!(cut < len || served == 1);
+        }
+
+        #[test]
+        fn byte_flips_never_panic(at in 0usize..4000, byte in any::<u8>()) {
+            let mut portlet = shipped("portlet.xml");
+            let len = portlet.len();
+            portlet[at % len] = byte;
+            load(portlet, shipped("liferay-portlet.xml"), shipped("liferay-display.xml"));
+        }
+    }
+}
+
+#[test]
+fn check_accepts_descriptors_dir_widget_folder_and_single_files() {
+    let report = check(&[PathBuf::from(SHIPPED)]);
+    assert!(report.passed(), "{report}");
+    assert_eq!(report.checked.len(), 2);
+    assert!(report.to_string().ends_with("2 checked, all valid\n"));
+
+    let folder = Path::new(SHIPPED).join("notifications");
+    let report = check(&[
+        folder.clone(),
+        folder.join("portlet.xml"),
+        folder.join("liferay-display.xml"),
+    ]);
+    assert!(report.passed(), "{report}");
+    let whats: Vec<&str> = report.checked.iter().map(|c| c.what).collect();
+    assert_eq!(
+        whats,
+        ["widget folder", "portlet.xml", "liferay-display.xml"]
+    );
+
+    let report = check(&[PathBuf::from("no/such/path.xml")]);
+    assert!(!report.passed());
+}

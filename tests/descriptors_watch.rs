@@ -1,0 +1,89 @@
+//! The descriptors directory is watched: new folders appear, broken changes keep the
+//! last good version serving and list their problems.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use widget_host::descriptors::{self, Catalog, CatalogHandle};
+
+fn copy_widget(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for name in ["portlet.xml", "liferay-portlet.xml", "liferay-display.xml"] {
+        std::fs::copy(from.join(name), to.join(name)).expect("copy");
+    }
+}
+
+fn wait_for(handle: &CatalogHandle, what: &str, ok: impl Fn(&Catalog) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < deadline {
+        if ok(&handle.current()) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("within 2 s: {what}; catalog now: {:?}", handle.current());
+}
+
+#[test]
+fn watcher_picks_up_new_folders_and_keeps_last_good_version() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let handle = CatalogHandle::new(descriptors::load_dir(dir.path()));
+    assert!(handle.current().widgets.is_empty());
+    let watcher =
+        descriptors::spawn_watcher(dir.path().to_path_buf(), handle.clone()).expect("watch");
+
+    let folder = dir.path().join("notifications");
+    copy_widget(Path::new("widget-descriptors/notifications"), &folder);
+    wait_for(&handle, "the new widget serves", |c| {
+        c.get("notifications").is_some() && c.problems.is_empty()
+    });
+    let good = handle
+        .current()
+        .get("notifications")
+        .cloned()
+        .expect("served");
+
+    let path = folder.join("liferay-portlet.xml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(
+        &path,
+        text.replace(
+            "<instanceable>false</instanceable>",
+            "<instanceable>maybe</instanceable>",
+        ),
+    )
+    .expect("write");
+    wait_for(&handle, "the problem is listed", |c| {
+        c.problems.iter().any(|p| {
+            p.message
+                .contains("<instanceable> is \"maybe\", not a boolean")
+        })
+    });
+    let served = handle
+        .current()
+        .get("notifications")
+        .cloned()
+        .expect("still served");
+    assert!(
+        std::sync::Arc::ptr_eq(&served, &good),
+        "the last good version keeps serving"
+    );
+
+    // After the guard is dropped, changes are no longer picked up.
+    drop(watcher);
+    std::fs::remove_dir_all(&folder).expect("rm");
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(handle.current().get("notifications").is_some());
+}
+
+#[test]
+fn watching_a_missing_directory_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("nope");
+    let err =
+        descriptors::spawn_watcher(missing, CatalogHandle::default()).expect_err("missing dir");
+    assert!(
+        err.to_string()
+            .contains("cannot watch descriptors directory")
+    );
+}
