@@ -1,1 +1,387 @@
-//! Liferay-format Language.properties bundles and locale negotiation.
+//! Liferay-format `Language.properties` bundles and locale negotiation.
+//!
+//! Bundles live in `content/` exactly as a Liferay module keeps them:
+//! `Language.properties` is English and the last resort, `Language_es.properties`,
+//! `Language_pt_BR.properties` … hold the translations. Keeping Liferay's file names
+//! and keys (`you-have-x-connections`, `you-are-now-following-this-user`) means
+//! translators can work on them with Liferay's own tools.
+//!
+//! Lookup falls back `pt_BR` → `pt` → English → the key itself, so a missing
+//! translation shows English and a missing key shows the key (easy to spot), never
+//! an empty string.
+//!
+//! **Plurals.** Like Liferay, a counted text has two keys: the plural ("other") key,
+//! which callers name, and its singular ("one") key, which is the same key with the
+//! counted word singular: the word right after the last `x` in the key loses its
+//! final `s` (`you-have-x-connections` → `you-have-x-connection`,
+//! `you-have-x-connections-in-this-site` → `you-have-x-connection-in-this-site`), and
+//! `people` becomes `person`. Which form a number takes follows the language (CLDR
+//! cardinal rules): English, Spanish and German use "one" for 1 only; French and
+//! Brazilian Portuguese for 0 and 1; Japanese and Chinese never distinguish.
+//!
+//! Placeholders are `{0}`, `{1}` …; unlike Java's `MessageFormat`, `'` is not special,
+//! as in Liferay's language files.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// The language every negotiation ends in when nothing else matches.
+pub const DEFAULT_LANGUAGE_ID: &str = "en_US";
+
+/// Liferay language ids the host has texts for, the default first.
+pub const SUPPORTED_LANGUAGE_IDS: [&str; 7] = [
+    "en_US", "es_ES", "de_DE", "fr_FR", "pt_BR", "ja_JP", "zh_CN",
+];
+
+/// The embedded bundles: (bundle id as in the file name, text). `""` is English.
+const BUILTIN_BUNDLES: [(&str, &str); 7] = [
+    ("", include_str!("../content/Language.properties")),
+    ("es", include_str!("../content/Language_es.properties")),
+    ("de", include_str!("../content/Language_de.properties")),
+    ("fr", include_str!("../content/Language_fr.properties")),
+    (
+        "pt_BR",
+        include_str!("../content/Language_pt_BR.properties"),
+    ),
+    ("ja", include_str!("../content/Language_ja.properties")),
+    (
+        "zh_CN",
+        include_str!("../content/Language_zh_CN.properties"),
+    ),
+];
+
+/// One parsed `.properties` file: key to text.
+pub type Bundle = HashMap<String, String>;
+
+/// All bundles, by bundle id (`""`, `es`, `pt_BR` …).
+#[derive(Debug, Clone, Default)]
+pub struct Languages {
+    bundles: HashMap<String, Bundle>,
+}
+
+impl Languages {
+    /// The bundles compiled into the host.
+    pub fn builtin() -> Self {
+        let bundles = BUILTIN_BUNDLES
+            .iter()
+            .map(|(id, text)| ((*id).to_owned(), parse(text)))
+            .collect();
+        Self { bundles }
+    }
+
+    /// One process-wide copy of [`Languages::builtin`], parsed on first use.
+    pub fn shared() -> &'static Self {
+        static SHARED: OnceLock<Languages> = OnceLock::new();
+        SHARED.get_or_init(Self::builtin)
+    }
+
+    /// Bundles from texts, for tests and for bundles read from disk.
+    pub fn from_bundles<'a>(bundles: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let bundles = bundles
+            .into_iter()
+            .map(|(id, text)| (id.to_owned(), parse(text)))
+            .collect();
+        Self { bundles }
+    }
+
+    /// The English bundle, whose keys every other bundle must have.
+    pub fn english(&self) -> Option<&Bundle> {
+        self.bundles.get("")
+    }
+
+    /// A bundle by its id (`""`, `es`, `pt_BR` …).
+    pub fn bundle(&self, id: &str) -> Option<&Bundle> {
+        self.bundles.get(id)
+    }
+
+    /// The text of `key` in `locale`, falling back to the language, then English,
+    /// then the key itself.
+    pub fn get<'a>(&'a self, locale: &str, key: &'a str) -> &'a str {
+        self.lookup(locale, key).unwrap_or(key)
+    }
+
+    fn lookup(&self, locale: &str, key: &str) -> Option<&str> {
+        let locale = locale.replace('-', "_");
+        let language = locale.split('_').next().unwrap_or("");
+        [locale.as_str(), language, ""]
+            .into_iter()
+            .filter_map(|id| self.bundles.get(id))
+            .find_map(|bundle| bundle.get(key))
+            .map(String::as_str)
+    }
+
+    /// The text of `key` with `{0}`, `{1}` … replaced by `args`.
+    pub fn format(&self, locale: &str, key: &str, args: &[&str]) -> String {
+        fill(self.get(locale, key), args)
+    }
+
+    /// The key that fits `n` in `locale`: `key` itself (the plural key) or its
+    /// singular key, when the language calls `n` "one" and the singular exists.
+    pub fn plural_key<'a>(&self, locale: &str, key: &'a str, n: u64) -> std::borrow::Cow<'a, str> {
+        if plural_category(locale, n) == PluralCategory::One
+            && let Some(one) = singular_key(key)
+            && self.lookup(locale, &one).is_some()
+        {
+            return one.into();
+        }
+        key.into()
+    }
+
+    /// The counted text for `n`, with `{0}` = `n`.
+    pub fn plural(&self, locale: &str, key: &str, n: u64) -> String {
+        let chosen = self.plural_key(locale, key, n);
+        fill(self.get(locale, &chosen), &[&n.to_string()])
+    }
+}
+
+/// CLDR cardinal categories the supported languages use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PluralCategory {
+    One,
+    Other,
+}
+
+/// The plural category of `n` in `locale`'s language.
+pub fn plural_category(locale: &str, n: u64) -> PluralCategory {
+    let language = locale.split(['_', '-']).next().unwrap_or("");
+    let one = match language {
+        "ja" | "zh" => false,
+        "fr" | "pt" => n <= 1,
+        _ => n == 1,
+    };
+    if one {
+        PluralCategory::One
+    } else {
+        PluralCategory::Other
+    }
+}
+
+/// The singular key of a plural key (see the module doc), if it has one.
+pub fn singular_key(key: &str) -> Option<String> {
+    let words: Vec<&str> = key.split('-').collect();
+    let at = words.iter().rposition(|w| *w == "x")? + 1;
+    let counted = *words.get(at)?;
+    let singular = match counted {
+        "people" => "person",
+        w => w.strip_suffix('s').filter(|s| !s.is_empty())?,
+    };
+    let mut out: Vec<&str> = words.clone();
+    out[at] = singular;
+    Some(out.join("-"))
+}
+
+/// Replaces `{0}`, `{1}` … with `args`. Placeholders without an argument stay as
+/// written, so a missing argument is visible rather than silently empty.
+fn fill(pattern: &str, args: &[&str]) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let arg = after.find('}').and_then(|close| {
+            let index: usize = after[..close].parse().ok()?;
+            Some((args.get(index)?, close))
+        });
+        match arg {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Parses Java `.properties` text. Never fails: a malformed `\u` escape is kept as
+/// written, so a typo in one line shows up as odd text, not as a host that will not start.
+///
+/// Rules (those of `java.util.Properties.load`): lines starting with `#` or `!` are
+/// comments; a line ending in an odd number of backslashes continues on the next,
+/// whose leading whitespace is dropped; the key ends at the first unescaped `=`, `:`
+/// or whitespace; escapes `\t \n \r \f \uXXXX`, and `\` before any other character
+/// stands for that character. A repeated key keeps its last value.
+pub fn parse(text: &str) -> Bundle {
+    let mut bundle = Bundle::new();
+    let mut lines = text.lines();
+    while let Some(first) = lines.next() {
+        let first = first.trim_start_matches([' ', '\t', '\u{c}']);
+        if first.is_empty() || first.starts_with('#') || first.starts_with('!') {
+            continue;
+        }
+        let mut logical = String::from(first);
+        while ends_with_odd_backslashes(&logical) {
+            logical.pop();
+            match lines.next() {
+                Some(next) => logical.push_str(next.trim_start_matches([' ', '\t', '\u{c}'])),
+                None => break,
+            }
+        }
+        let (key, value) = split_key_value(&logical);
+        bundle.insert(unescape(key), unescape(value));
+    }
+    bundle
+}
+
+fn ends_with_odd_backslashes(line: &str) -> bool {
+    line.bytes().rev().take_while(|b| *b == b'\\').count() % 2 == 1
+}
+
+/// Splits a logical line into its raw (still escaped) key and value.
+fn split_key_value(line: &str) -> (&str, &str) {
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'=' | b':' | b' ' | b'\t' | b'\x0c' => break,
+            _ => i += 1,
+        }
+    }
+    let key_end = i.min(bytes.len());
+    let key = &line[..key_end];
+    let mut rest = line[key_end..].trim_start_matches([' ', '\t', '\u{c}']);
+    if let Some(r) = rest.strip_prefix(['=', ':']) {
+        rest = r.trim_start_matches([' ', '\t', '\u{c}']);
+    }
+    (key, rest)
+}
+
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('f') => out.push('\u{c}'),
+            Some('u') => {
+                let hex: String = chars.clone().take(4).collect();
+                match u32::from_str_radix(&hex, 16)
+                    .ok()
+                    .filter(|_| hex.len() == 4)
+                {
+                    Some(code) => {
+                        for _ in 0..4 {
+                            chars.next();
+                        }
+                        push_utf16_unit(&mut out, &mut chars, code);
+                    }
+                    None => out.push_str("\\u"),
+                }
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+/// Pushes one `\uXXXX` code unit, joining a surrogate pair written as two escapes
+/// (`\uD83D\uDE00`). A lone surrogate becomes U+FFFD.
+fn push_utf16_unit(out: &mut String, chars: &mut std::str::Chars<'_>, code: u32) {
+    if (0xD800..0xDC00).contains(&code) {
+        let ahead: String = chars.clone().take(6).collect();
+        let low = ahead
+            .strip_prefix("\\u")
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .filter(|l| ahead.len() == 6 && (0xDC00..0xE000).contains(l));
+        if let Some(low) = low {
+            for _ in 0..6 {
+                chars.next();
+            }
+            let joined = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+            out.push(char::from_u32(joined).unwrap_or('\u{FFFD}'));
+            return;
+        }
+    }
+    out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
+}
+
+/// The Liferay language id for a language tag (`pt-BR`, `pt_br`, `es`, `zh-Hans-CN`),
+/// if the host supports its language. A region the host has no texts for falls back
+/// to the language's supported id (`en-GB` → `en_US`, `pt-PT` → `pt_BR`).
+pub fn normalize(tag: &str) -> Option<&'static str> {
+    let tag = tag.trim();
+    if tag.is_empty() || tag.len() > 35 {
+        return None;
+    }
+    let mut parts = tag.split(['-', '_']);
+    let language = parts.next()?.to_ascii_lowercase();
+    let region = parts
+        .find(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic()))
+        .map(str::to_ascii_uppercase);
+    if let Some(region) = region {
+        let exact = format!("{language}_{region}");
+        if let Some(id) = SUPPORTED_LANGUAGE_IDS.iter().find(|id| **id == exact) {
+            return Some(id);
+        }
+    }
+    SUPPORTED_LANGUAGE_IDS
+        .iter()
+        .find(|id| id.split('_').next() == Some(language.as_str()))
+        .copied()
+}
+
+/// Most `Accept-Language` entries looked at; the header is caller-controlled.
+const MAX_ACCEPT_LANGUAGE_ENTRIES: usize = 32;
+
+/// The request's language: `languageId`, then the token's `locale`, then the best
+/// supported `Accept-Language` entry by q-value, else [`DEFAULT_LANGUAGE_ID`].
+/// Always a supported Liferay language id.
+pub fn negotiate(
+    language_id: Option<&str>,
+    token_locale: Option<&str>,
+    accept_language: Option<&str>,
+) -> String {
+    language_id
+        .and_then(normalize)
+        .or_else(|| token_locale.and_then(normalize))
+        .or_else(|| accept_language.and_then(best_accepted))
+        .unwrap_or(DEFAULT_LANGUAGE_ID)
+        .to_owned()
+}
+
+fn best_accepted(header: &str) -> Option<&'static str> {
+    let mut ranked: Vec<(u16, usize, &'static str)> = Vec::new();
+    for (position, entry) in header
+        .split(',')
+        .take(MAX_ACCEPT_LANGUAGE_ENTRIES)
+        .enumerate()
+    {
+        let mut fields = entry.split(';');
+        let tag = fields.next().unwrap_or("").trim();
+        let mut quality = 1000;
+        for param in fields {
+            if let Some(q) = param.trim().strip_prefix("q=") {
+                quality = parse_quality(q.trim()).unwrap_or(0);
+            }
+        }
+        if quality == 0 || tag == "*" {
+            continue;
+        }
+        if let Some(id) = normalize(tag) {
+            ranked.push((quality, position, id));
+        }
+    }
+    // Highest q first; among equals, the order the browser gave.
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranked.first().map(|(_, _, id)| *id)
+}
+
+/// A q-value in thousandths (RFC 9110: `0`–`1` with up to three decimals).
+fn parse_quality(q: &str) -> Option<u16> {
+    let value: f32 = q.parse().ok()?;
+    (0.0..=1.0)
+        .contains(&value)
+        .then(|| (value * 1000.0).round() as u16)
+}

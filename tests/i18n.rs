@@ -1,0 +1,296 @@
+//! Language bundles: parsing, fallback, plurals, negotiation, completeness.
+
+use widget_host::i18n::{
+    Languages, PluralCategory, SUPPORTED_LANGUAGE_IDS, negotiate, normalize, parse,
+    plural_category, singular_key,
+};
+
+#[test]
+fn properties_syntax() {
+    let b = parse(
+        "# comment\n! also a comment\n  \n\
+         plain=Plain text\n\
+         spaced   =   value with spaces  \n\
+         colon: after colon\n\
+         ws-sep value after whitespace\n\
+         empty=\n\
+         cont=first \\\n      second \\\n  third\n\
+         esc=tab\\there\\nnew\\\\back\n\
+         uni=caf\\u00e9 \\u65e5\\u672c\n\
+         pair=\\uD83D\\uDE00\n\
+         bad=\\u12G4 stays\n\
+         key\\=with\\:sep=v\n\
+         quote=It''s {0}'s\n\
+         dup=first\n\
+         dup=second\n\
+         trailing=odd\\\\\n\
+         next=after even backslashes\n",
+    );
+    assert_eq!(b["plain"], "Plain text");
+    assert_eq!(b["spaced"], "value with spaces  ");
+    assert_eq!(b["colon"], "after colon");
+    assert_eq!(b["ws-sep"], "value after whitespace");
+    assert_eq!(b["empty"], "");
+    assert_eq!(b["cont"], "first second third");
+    assert_eq!(b["esc"], "tab\there\nnew\\back");
+    assert_eq!(b["uni"], "café 日本");
+    assert_eq!(b["pair"], "😀");
+    assert_eq!(b["bad"], "\\u12G4 stays");
+    assert_eq!(b["key=with:sep"], "v");
+    assert_eq!(b["quote"], "It''s {0}'s", "quotes are plain text");
+    assert_eq!(b["dup"], "second");
+    assert_eq!(b["trailing"], "odd\\");
+    assert_eq!(b["next"], "after even backslashes");
+    assert!(!b.contains_key("#"));
+    assert_eq!(b.len(), 15);
+}
+
+#[test]
+fn continuation_at_end_of_file_and_crlf() {
+    let b = parse("a=one\r\nb=two \\\r\n   three\r\nc=last\\");
+    assert_eq!(b["a"], "one");
+    assert_eq!(b["b"], "two three");
+    assert_eq!(b["c"], "last");
+}
+
+fn sample() -> Languages {
+    Languages::from_bundles([
+        (
+            "",
+            "hello=Hello\nonly-en=English only\nyou-have-x-connection=You have {0} connection.\nyou-have-x-connections=You have {0} connections.\nx-likes-y={0} likes {1}.",
+        ),
+        ("pt", "hello=Olá (pt)\n"),
+        ("pt_BR", "hello=Olá (pt_BR)\n"),
+        (
+            "fr",
+            "you-have-x-connection=Vous avez {0} relation.\nyou-have-x-connections=Vous avez {0} relations.\n",
+        ),
+        (
+            "ja",
+            "you-have-x-connection=A{0}\nyou-have-x-connections=B{0}\n",
+        ),
+    ])
+}
+
+#[test]
+fn fallback_chain() {
+    let l = sample();
+    assert_eq!(l.get("pt_BR", "hello"), "Olá (pt_BR)");
+    assert_eq!(l.get("pt-BR", "hello"), "Olá (pt_BR)");
+    assert_eq!(l.get("pt_PT", "hello"), "Olá (pt)");
+    assert_eq!(l.get("pt_BR", "only-en"), "English only");
+    assert_eq!(l.get("xx_YY", "hello"), "Hello");
+    assert_eq!(l.get("pt_BR", "no-such-key"), "no-such-key");
+}
+
+#[test]
+fn format_fills_placeholders() {
+    let l = sample();
+    assert_eq!(
+        l.format("en_US", "x-likes-y", &["Ana", "Bo"]),
+        "Ana likes Bo."
+    );
+    assert_eq!(
+        l.format("en_US", "x-likes-y", &["Ana"]),
+        "Ana likes {1}.",
+        "missing arg stays visible"
+    );
+    assert_eq!(
+        l.format("en_US", "x-likes-y", &["{1}", "Bo"]),
+        "{1} likes Bo.",
+        "arguments are not re-expanded"
+    );
+    assert_eq!(l.format("en_US", "{", &[]), "{");
+}
+
+#[test]
+fn plural_selection() {
+    let l = sample();
+    assert_eq!(
+        l.plural("en_US", "you-have-x-connections", 1),
+        "You have 1 connection."
+    );
+    assert_eq!(
+        l.plural("en_US", "you-have-x-connections", 0),
+        "You have 0 connections."
+    );
+    assert_eq!(
+        l.plural("en_US", "you-have-x-connections", 2),
+        "You have 2 connections."
+    );
+    // French counts 0 as singular.
+    assert_eq!(
+        l.plural("fr_FR", "you-have-x-connections", 0),
+        "Vous avez 0 relation."
+    );
+    assert_eq!(
+        l.plural("fr_FR", "you-have-x-connections", 2),
+        "Vous avez 2 relations."
+    );
+    // Japanese never uses the singular key.
+    assert_eq!(l.plural("ja_JP", "you-have-x-connections", 1), "B1");
+    // Without a singular key the plural key serves.
+    assert_eq!(l.plural_key("en_US", "hello", 1), "hello");
+}
+
+#[test]
+fn singular_keys() {
+    assert_eq!(
+        singular_key("you-have-x-connections").as_deref(),
+        Some("you-have-x-connection")
+    );
+    assert_eq!(
+        singular_key("you-have-x-connections-in-this-site").as_deref(),
+        Some("you-have-x-connection-in-this-site")
+    );
+    assert_eq!(
+        singular_key("x-has-x-connections").as_deref(),
+        Some("x-has-x-connection")
+    );
+    assert_eq!(
+        singular_key("you-are-following-x-people").as_deref(),
+        Some("you-are-following-x-person")
+    );
+    assert_eq!(singular_key("connections"), None);
+    assert_eq!(singular_key("x"), None);
+}
+
+#[test]
+fn plural_categories() {
+    use PluralCategory::{One, Other};
+    assert_eq!(plural_category("en_US", 1), One);
+    assert_eq!(plural_category("de_DE", 0), Other);
+    assert_eq!(plural_category("pt_BR", 0), One);
+    assert_eq!(plural_category("zh_CN", 1), Other);
+}
+
+#[test]
+fn negotiation_order_and_normalisation() {
+    assert_eq!(negotiate(Some("es_ES"), Some("de_DE"), Some("fr")), "es_ES");
+    assert_eq!(
+        negotiate(Some("xx_XX"), Some("de_DE"), Some("fr")),
+        "de_DE",
+        "unsupported languageId skipped"
+    );
+    assert_eq!(negotiate(None, Some("pt-br"), None), "pt_BR");
+    assert_eq!(
+        negotiate(None, None, Some("fr-CA,fr;q=0.9,en;q=0.8")),
+        "fr_FR"
+    );
+    assert_eq!(
+        negotiate(None, None, Some("en;q=0.5, ja-JP;q=0.9, de;q=0.7")),
+        "ja_JP"
+    );
+    assert_eq!(negotiate(None, None, Some("xx, zh-Hans-CN;q=0.3")), "zh_CN");
+    assert_eq!(
+        negotiate(None, None, Some("de;q=0, *;q=1")),
+        "en_US",
+        "q=0 means not acceptable"
+    );
+    assert_eq!(
+        negotiate(None, None, Some("es;q=0.5,pt;q=0.5")),
+        "es_ES",
+        "ties keep header order"
+    );
+    assert_eq!(negotiate(None, None, Some("garbage;;q=x,,")), "en_US");
+    assert_eq!(negotiate(None, None, None), "en_US");
+    assert_eq!(normalize("en-GB"), Some("en_US"));
+    assert_eq!(normalize("pt_PT"), Some("pt_BR"));
+    assert_eq!(normalize("ES"), Some("es_ES"));
+    assert_eq!(normalize("ko_KR"), None);
+    assert_eq!(normalize(""), None);
+}
+
+#[test]
+fn every_bundle_has_every_english_key() {
+    let languages = Languages::builtin();
+    let english = languages.english().expect("English bundle");
+    assert!(
+        english.len() > 50,
+        "English bundle parsed: {}",
+        english.len()
+    );
+    for id in ["es", "de", "fr", "pt_BR", "ja", "zh_CN"] {
+        let bundle = languages
+            .bundle(id)
+            .unwrap_or_else(|| panic!("bundle {id}"));
+        let mut missing: Vec<&String> = english
+            .keys()
+            .filter(|k| !bundle.contains_key(*k))
+            .collect();
+        missing.sort();
+        assert!(
+            missing.is_empty(),
+            "Language_{id}.properties lacks {missing:?}"
+        );
+        let mut extra: Vec<&String> = bundle
+            .keys()
+            .filter(|k| !english.contains_key(*k))
+            .collect();
+        extra.sort();
+        assert!(
+            extra.is_empty(),
+            "Language_{id}.properties has keys English lacks: {extra:?}"
+        );
+        for (key, text) in bundle {
+            assert!(!text.trim().is_empty(), "{id}: {key} is empty");
+            // A translation keeps the placeholders of the English text.
+            for n in 0..4 {
+                let p = format!("{{{n}}}");
+                assert_eq!(
+                    english[key].contains(&p),
+                    text.contains(&p),
+                    "{id}: {key} placeholder {p}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_supported_language_resolves_to_its_own_texts() {
+    let l = Languages::shared();
+    for id in SUPPORTED_LANGUAGE_IDS {
+        assert_eq!(normalize(id), Some(id));
+        let text = l.get(id, "you-are-now-following-this-user");
+        if id != "en_US" {
+            assert_ne!(
+                text, "You are now following this user.",
+                "{id} falls back to English"
+            );
+        }
+        assert_ne!(text, "you-are-now-following-this-user");
+    }
+    assert_eq!(
+        l.plural("es_ES", "you-have-x-connections", 1),
+        "Tienes 1 conexión."
+    );
+    assert_eq!(
+        l.plural("de_DE", "you-are-following-x-people", 1),
+        "Sie folgen 1 Person."
+    );
+    assert_eq!(
+        l.plural("en_US", "you-are-following-x-people", 3),
+        "You are following 3 people."
+    );
+}
+
+#[test]
+fn every_counted_key_of_the_bundle_has_its_singular() {
+    let l = Languages::builtin();
+    let english = l.english().expect("English");
+    let counted = ["you-have-x-", "you-are-following-x-", "x-has-x-"];
+    let mut checked = 0;
+    for key in english
+        .keys()
+        .filter(|k| counted.iter().any(|p| k.starts_with(p)))
+    {
+        // Singular keys themselves have no further singular.
+        let Some(one) = singular_key(key) else {
+            continue;
+        };
+        assert!(english.contains_key(&one), "{key} lacks its singular {one}");
+        checked += 1;
+    }
+    assert!(checked >= 5, "checked {checked}");
+}
