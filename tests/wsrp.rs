@@ -21,10 +21,13 @@ use widget_host::wsrp::{
 const KIND: &str = "test:echo";
 const SECRET: &str = "correct horse battery staple";
 
+/// An action the fake widget saw: its name and its (un-namespaced) parameters.
+type SeenAction = (String, Vec<(String, String)>);
+
 /// Echoes what it was asked, so tests can see what the producer passed on.
 #[derive(Default)]
 struct EchoWidget {
-    actions: Mutex<Vec<(String, Vec<(String, String)>)>>,
+    actions: Mutex<Vec<SeenAction>>,
 }
 
 impl Widget for EchoWidget {
