@@ -1,0 +1,219 @@
+//! Reading the WSRP call context into the portal's vocabulary: who the user is
+//! (`userContext`), which mode, window state and locale (`markupParams`).
+
+use super::fault::WsrpFault;
+use super::xml::Element;
+use crate::portal::{PortalUser, PortletMode, Profile, Viewer, WindowState};
+
+/// `wsrp:view` ↔ [`PortletMode::View`] …
+pub fn mode_from_wsrp(s: &str) -> Option<PortletMode> {
+    PortletMode::parse(s.trim().strip_prefix("wsrp:")?)
+}
+
+pub fn mode_to_wsrp(mode: PortletMode) -> String {
+    format!("wsrp:{}", mode.as_str())
+}
+
+/// WSRP's `wsrp:solo` is the portal's bare-fragment state, Liferay's `exclusive`.
+pub fn window_state_from_wsrp(s: &str) -> Option<WindowState> {
+    match s.trim().strip_prefix("wsrp:")? {
+        "solo" => Some(WindowState::Exclusive),
+        "exclusive" => None,
+        other => WindowState::parse(other),
+    }
+}
+
+pub fn window_state_to_wsrp(state: WindowState) -> &'static str {
+    match state {
+        WindowState::Normal => "wsrp:normal",
+        WindowState::Maximized => "wsrp:maximized",
+        WindowState::Minimized => "wsrp:minimized",
+        WindowState::Exclusive => "wsrp:solo",
+    }
+}
+
+/// A descriptor's mode or window state name (`view`, `exclusive`) in WSRP form.
+pub fn descriptor_name_to_wsrp(name: &str) -> String {
+    match name {
+        "exclusive" => "wsrp:solo".to_owned(),
+        other => format!("wsrp:{other}"),
+    }
+}
+
+/// `en-us`, `en_US`, `EN` → `en_US`, `en_US`, `en`: Liferay's language ids.
+/// `None` for anything that is not a plain language[-country] tag.
+pub fn liferay_locale(tag: &str) -> Option<String> {
+    let mut parts = tag.trim().split(['-', '_']);
+    let lang = parts.next()?;
+    if !(2..=3).contains(&lang.len()) || !lang.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let mut id = lang.to_ascii_lowercase();
+    if let Some(country) = parts
+        .next()
+        .filter(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()))
+    {
+        id.push('_');
+        id.push_str(&country.to_ascii_uppercase());
+    }
+    Some(id)
+}
+
+/// `en_US` → `en-US`, the `xml:lang` form WSRP uses for locales.
+pub fn xml_lang(liferay_id: &str) -> String {
+    liferay_id.replace('_', "-")
+}
+
+/// Longest user id or category accepted; portal user ids are short.
+const MAX_USER_FIELD: usize = 256;
+
+/// The viewer from a `userContext` element (absent or nil: a guest).
+pub fn viewer(user_context: Option<&Element>, consumer: &str) -> Result<Viewer, WsrpFault> {
+    let Some(uc) = user_context.filter(|e| !e.is_nil()) else {
+        return Ok(Viewer::Guest);
+    };
+    let key = uc.child_text("userContextKey").unwrap_or("");
+    if key.is_empty() || key == "wsrp:minimal" {
+        return Ok(Viewer::Guest);
+    }
+    if key.len() > MAX_USER_FIELD {
+        return Err(WsrpFault::InconsistentParameters(
+            "userContextKey is too long".into(),
+        ));
+    }
+    let mut roles = Vec::new();
+    for category in uc.children_named("userCategories") {
+        let c = category.text.trim();
+        if c.is_empty() || c.len() > MAX_USER_FIELD {
+            return Err(WsrpFault::InvalidUserCategory(
+                "user categories must be 1-256 characters".into(),
+            ));
+        }
+        roles.push(c.to_owned());
+    }
+    Ok(Viewer::User(PortalUser {
+        consumer: consumer.to_owned(),
+        user_id: key.to_owned(),
+        roles,
+        profile: uc.present("profile").map(profile).unwrap_or_default(),
+    }))
+}
+
+/// `UserProfile` → [`Profile`]: the name parts and the business (else home) e-mail.
+fn profile(p: &Element) -> Profile {
+    let text = |e: Option<&Element>, name: &str| {
+        e.and_then(|e| e.child_text(name))
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let name = p.present("name");
+    let email = ["businessInfo", "homeInfo"]
+        .iter()
+        .find_map(|info| text(p.present(info).and_then(|c| c.present("online")), "email"));
+    let job_title = text(p.present("employerInfo"), "jobtitle");
+    Profile {
+        given_name: text(name, "given"),
+        middle_name: text(name, "middle"),
+        family_name: text(name, "family"),
+        screen_name: text(name, "nickname"),
+        email,
+        job_title,
+        ..Profile::default()
+    }
+}
+
+/// Mode, window state and locale from `markupParams` (or `resourceParams`).
+pub struct Presentation {
+    pub mode: PortletMode,
+    pub window_state: WindowState,
+    pub locale: String,
+    /// `navigationalContext/@opaqueValue`: the widget's render parameters.
+    pub navigational_state: Option<String>,
+}
+
+/// Reads [`Presentation`]; `default_locale` applies when no offered locale parses.
+pub fn presentation(params: &Element, default_locale: &str) -> Result<Presentation, WsrpFault> {
+    let mode_text = params
+        .child_text("mode")
+        .ok_or_else(|| WsrpFault::MissingParameters("mode".into()))?;
+    let mode =
+        mode_from_wsrp(mode_text).ok_or_else(|| WsrpFault::UnsupportedMode(truncate(mode_text)))?;
+    let state_text = params
+        .child_text("windowState")
+        .ok_or_else(|| WsrpFault::MissingParameters("windowState".into()))?;
+    let window_state = window_state_from_wsrp(state_text)
+        .ok_or_else(|| WsrpFault::UnsupportedWindowState(truncate(state_text)))?;
+    let locale = params
+        .children_named("locales")
+        .find_map(|l| liferay_locale(&l.text))
+        .unwrap_or_else(|| default_locale.to_owned());
+    let navigational_state = params
+        .present("navigationalContext")
+        .and_then(|n| n.attr("opaqueValue"))
+        .map(str::to_owned);
+    Ok(Presentation {
+        mode,
+        window_state,
+        locale,
+        navigational_state,
+    })
+}
+
+/// Keeps fault texts short: they echo consumer input.
+pub fn truncate(s: &str) -> String {
+    s.chars().take(64).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wsrp::xml::{Limits, parse};
+
+    #[test]
+    fn locales_become_liferay_ids() {
+        assert_eq!(liferay_locale("en-us").as_deref(), Some("en_US"));
+        assert_eq!(liferay_locale("pt_BR").as_deref(), Some("pt_BR"));
+        assert_eq!(liferay_locale("ES").as_deref(), Some("es"));
+        assert_eq!(liferay_locale("*"), None);
+        assert_eq!(liferay_locale("x1-US"), None);
+    }
+
+    #[test]
+    fn modes_and_states_map_both_ways() {
+        for m in [PortletMode::View, PortletMode::Edit, PortletMode::Help] {
+            assert_eq!(mode_from_wsrp(&mode_to_wsrp(m)), Some(m));
+        }
+        for s in [
+            WindowState::Normal,
+            WindowState::Maximized,
+            WindowState::Minimized,
+            WindowState::Exclusive,
+        ] {
+            assert_eq!(window_state_from_wsrp(window_state_to_wsrp(s)), Some(s));
+        }
+        assert_eq!(mode_from_wsrp("view"), None);
+        assert_eq!(mode_from_wsrp("wsrp:preview"), None);
+    }
+
+    #[test]
+    fn user_context_becomes_a_portal_user() {
+        let doc = br#"<userContext xmlns="urn:oasis:names:tc:wsrp:v2:types"><userContextKey>42</userContextKey><userCategories>Administrator</userCategories><profile><name><given>Ada</given><family>Lovelace</family></name><businessInfo><online><email>ada@example.com</email></online></businessInfo></profile></userContext>"#;
+        let uc = parse(doc, Limits::default()).expect("xml");
+        let Viewer::User(user) = viewer(Some(&uc), "portal").expect("viewer") else {
+            panic!("expected a user");
+        };
+        assert_eq!(user.user_id, "42");
+        assert_eq!(user.consumer, "portal");
+        assert_eq!(user.roles, vec!["Administrator".to_owned()]);
+        assert_eq!(user.profile.given_name.as_deref(), Some("Ada"));
+        assert_eq!(user.profile.family_name.as_deref(), Some("Lovelace"));
+        assert_eq!(user.profile.email.as_deref(), Some("ada@example.com"));
+        let anon = parse(
+            b"<userContext><userContextKey>wsrp:minimal</userContextKey></userContext>",
+            Limits::default(),
+        )
+        .expect("xml");
+        assert_eq!(viewer(Some(&anon), "portal"), Ok(Viewer::Guest));
+        assert_eq!(viewer(None, "portal"), Ok(Viewer::Guest));
+    }
+}

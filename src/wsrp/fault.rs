@@ -1,0 +1,87 @@
+//! WSRP faults: what went wrong, as the types schema names it, and its SOAP 1.1 form.
+
+use super::xml::Writer;
+use super::{SOAP_ENV_NS, TYPES_NS};
+
+/// A WSRP fault. The variant is the fault element in `detail`; the text goes to
+/// `faultstring` and never carries internals (those are logged instead).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WsrpFault {
+    #[error("access denied: {0}")]
+    AccessDenied(String),
+    #[error("inconsistent parameters: {0}")]
+    InconsistentParameters(String),
+    #[error("invalid handle: {0}")]
+    InvalidHandle(String),
+    #[error("invalid registration: {0}")]
+    InvalidRegistration(String),
+    #[error("invalid user category: {0}")]
+    InvalidUserCategory(String),
+    #[error("missing parameters: {0}")]
+    MissingParameters(String),
+    #[error("operation failed: {0}")]
+    OperationFailed(String),
+    /// `register`/`modifyRegistration` with an unknown consumer or a wrong secret. The
+    /// registration port declares no better fault, so `OperationFailed` goes in
+    /// `detail`, but as a client fault.
+    #[error("registration refused: {0}")]
+    RegistrationRefused(String),
+    #[error("operation not supported: {0}")]
+    OperationNotSupported(String),
+    #[error("unsupported mode: {0}")]
+    UnsupportedMode(String),
+    #[error("unsupported window state: {0}")]
+    UnsupportedWindowState(String),
+    /// The body is not a SOAP envelope we will read (malformed, too big, a DTD …).
+    /// Answered as a client fault with `OperationFailed` in `detail`.
+    #[error("malformed request: {0}")]
+    Malformed(String),
+}
+
+impl WsrpFault {
+    /// The fault element's local name in `urn:oasis:names:tc:wsrp:v2:types`.
+    pub fn element(&self) -> &'static str {
+        match self {
+            Self::AccessDenied(_) => "AccessDenied",
+            Self::InconsistentParameters(_) => "InconsistentParameters",
+            Self::InvalidHandle(_) => "InvalidHandle",
+            Self::InvalidRegistration(_) => "InvalidRegistration",
+            Self::InvalidUserCategory(_) => "InvalidUserCategory",
+            Self::MissingParameters(_) => "MissingParameters",
+            Self::OperationFailed(_) | Self::Malformed(_) | Self::RegistrationRefused(_) => {
+                "OperationFailed"
+            }
+            Self::OperationNotSupported(_) => "OperationNotSupported",
+            Self::UnsupportedMode(_) => "UnsupportedMode",
+            Self::UnsupportedWindowState(_) => "UnsupportedWindowState",
+        }
+    }
+
+    /// SOAP 1.1 `faultcode`: `Server` only when the producer itself failed.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::OperationFailed(_) => "soapenv:Server",
+            _ => "soapenv:Client",
+        }
+    }
+
+    /// The whole SOAP 1.1 envelope carrying this fault.
+    pub fn envelope(&self) -> String {
+        let mut w = Writer::new();
+        w.open("soapenv:Envelope", &[("xmlns:soapenv", SOAP_ENV_NS)])
+            .open("soapenv:Body", &[])
+            .open("soapenv:Fault", &[])
+            .leaf("faultcode", self.code())
+            .leaf("faultstring", &self.to_string())
+            .open("detail", &[])
+            .empty(
+                &format!("types:{}", self.element()),
+                &[("xmlns:types", TYPES_NS)],
+            )
+            .close("detail")
+            .close("soapenv:Fault")
+            .close("soapenv:Body")
+            .close("soapenv:Envelope");
+        w.finish()
+    }
+}

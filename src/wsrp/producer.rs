@@ -1,0 +1,636 @@
+//! The producer: one SOAP request in, one SOAP answer out.
+//!
+//! Dispatch is on the body element, checked against the port it arrived on. Every
+//! operation but `getServiceDescription` and `register` needs a registration, and
+//! every portlet operation maps to exactly one [`Widget`] call.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+
+use super::context::{self, mode_to_wsrp, truncate, window_state_to_wsrp, xml_lang};
+use super::describe::portlet_description;
+use super::fault::WsrpFault;
+use super::registration::{Registration, RegistrationStore, secret_matches};
+use super::urls::{
+    ACTION_KEY, REWRITE_END, REWRITE_NAMESPACE, WsrpUrls, decode_state, encode_state,
+};
+use super::xml::{self, Element, Writer};
+use super::{SECRET_PROPERTY, SOAP_ENV_NS, TYPES_NS, wsdl};
+use crate::config::ConsumerConfig;
+use crate::descriptors::{CatalogHandle, WidgetDescriptor};
+use crate::portal::{Params, Phase, PortalUser, PortletId, Request, Viewer};
+use crate::widgets::{Widget, WidgetError, WidgetSet};
+
+/// Things the producer asks of the rest of the host.
+pub trait ProducerHooks: Send + Sync {
+    /// A consumer sent this user's profile: create or refresh their directory entry.
+    fn refresh_profile(&self, user: &PortalUser);
+}
+
+/// Hooks that do nothing, for tests and for hosts without a directory.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoHooks;
+
+impl ProducerHooks for NoHooks {
+    fn refresh_profile(&self, _user: &PortalUser) {}
+}
+
+/// A SOAP answer, ready for the HTTP layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SoapReply {
+    /// 200, or 500 for a fault (SOAP 1.1 over HTTP), or 404 for an unknown port.
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+}
+
+/// SOAP 1.1 media type.
+pub const SOAP_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
+
+/// Which of the four services a request came in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Port {
+    ServiceDescription,
+    Markup,
+    Registration,
+    PortletManagement,
+}
+
+impl Port {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "service-description" => Some(Self::ServiceDescription),
+            "markup" => Some(Self::Markup),
+            "registration" => Some(Self::Registration),
+            "portlet-management" => Some(Self::PortletManagement),
+            _ => None,
+        }
+    }
+}
+
+/// The WSRP 2.0 producer. Cheap to share: everything inside is shared state.
+pub struct Producer {
+    catalog: CatalogHandle,
+    widgets: WidgetSet,
+    consumers: Vec<ConsumerConfig>,
+    registrations: Arc<dyn RegistrationStore>,
+    hooks: Arc<dyn ProducerHooks>,
+    limits: xml::Limits,
+}
+
+/// A registration that a request proved it holds.
+struct Registered {
+    consumer: String,
+}
+
+/// The portlet a request addresses, resolved against the catalog.
+struct Target {
+    id: PortletId,
+    descriptor: Arc<WidgetDescriptor>,
+    widget: Arc<dyn Widget>,
+}
+
+impl Producer {
+    pub fn new(
+        catalog: CatalogHandle,
+        widgets: WidgetSet,
+        consumers: Vec<ConsumerConfig>,
+        registrations: Arc<dyn RegistrationStore>,
+        hooks: Arc<dyn ProducerHooks>,
+    ) -> Self {
+        Self {
+            catalog,
+            widgets,
+            consumers,
+            registrations,
+            hooks,
+            limits: xml::Limits::default(),
+        }
+    }
+
+    /// Replaces the request size, depth and element bounds.
+    pub fn with_limits(mut self, limits: xml::Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The services WSDL, its addresses under `host_base_url`.
+    pub fn wsdl(&self, host_base_url: &str) -> String {
+        wsdl::services_wsdl(host_base_url)
+    }
+
+    /// Answers one SOAP request that arrived at `/wsrp/v2/{port}`. Blocking: widget
+    /// actions wait for durable commits, so call it off the async runtime.
+    /// `host_base_url` is where this host is reachable, for answers that name it.
+    pub fn handle(&self, port: &str, body: &[u8], _host_base_url: &str) -> SoapReply {
+        let Some(port) = Port::parse(port) else {
+            return fault_reply(
+                404,
+                &WsrpFault::OperationNotSupported(format!("no WSRP port {:?}", truncate(port))),
+            );
+        };
+        match self.dispatch(port, body) {
+            Ok(element) => SoapReply {
+                status: 200,
+                content_type: SOAP_CONTENT_TYPE,
+                body: envelope(&element),
+            },
+            Err(fault) => {
+                tracing::debug!(%fault, "WSRP fault");
+                fault_reply(500, &fault)
+            }
+        }
+    }
+
+    fn dispatch(&self, port: Port, body: &[u8]) -> Result<String, WsrpFault> {
+        let root =
+            xml::parse(body, self.limits).map_err(|e| WsrpFault::Malformed(e.to_string()))?;
+        if root.name != "Envelope" || root.ns.as_deref() != Some(SOAP_ENV_NS) {
+            return Err(WsrpFault::Malformed("not a SOAP 1.1 envelope".into()));
+        }
+        let op = root
+            .child("Body")
+            .filter(|b| b.ns.as_deref() == Some(SOAP_ENV_NS))
+            .and_then(|b| b.children.first())
+            .ok_or_else(|| WsrpFault::Malformed("empty SOAP body".into()))?;
+        if op.ns.as_deref() != Some(TYPES_NS) {
+            return Err(WsrpFault::OperationNotSupported(format!(
+                "{} is not a WSRP 2.0 operation",
+                truncate(&op.name)
+            )));
+        }
+        match (port, op.name.as_str()) {
+            (Port::ServiceDescription, "getServiceDescription") => self.get_service_description(op),
+            (Port::Registration, "register") => self.register(op),
+            (Port::Registration, "deregister") => self.deregister(op),
+            (Port::Registration, "modifyRegistration") => self.modify_registration(op),
+            (Port::PortletManagement, "getPortletDescription") => self.get_portlet_description(op),
+            (Port::Markup, "getMarkup") => self.get_markup(op),
+            (Port::Markup, "performBlockingInteraction") => self.perform_blocking_interaction(op),
+            (Port::Markup, "getResource") => self.get_resource(op),
+            (Port::Markup, "initCookie" | "releaseSessions" | "handleEvents") => {
+                self.registered(op)?;
+                let answer = format!("{}Response", op.name);
+                Ok(empty_response(&answer))
+            }
+            (_, name) => Err(WsrpFault::OperationNotSupported(format!(
+                "{} is not offered on this port",
+                truncate(name)
+            ))),
+        }
+    }
+
+    // ---- registration -------------------------------------------------------------
+
+    /// The registration a request's `registrationContext` names.
+    fn registered(&self, op: &Element) -> Result<Registered, WsrpFault> {
+        let handle = op
+            .present("registrationContext")
+            .and_then(|c| c.child_text("registrationHandle"))
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| WsrpFault::InvalidRegistration("registration is required".into()))?;
+        let registration = self
+            .registrations
+            .get(handle)
+            .map_err(|e| store_failed(&e))?
+            .ok_or_else(|| WsrpFault::InvalidRegistration("unknown registration handle".into()))?;
+        // A consumer removed from the configuration loses its registrations.
+        if self.consumer(&registration.consumer).is_none() {
+            return Err(WsrpFault::InvalidRegistration(
+                "the consumer is no longer configured".into(),
+            ));
+        }
+        Ok(Registered {
+            consumer: registration.consumer,
+        })
+    }
+
+    fn consumer(&self, id: &str) -> Option<&ConsumerConfig> {
+        self.consumers.iter().find(|c| c.id == id)
+    }
+
+    /// Checks `registrationData` against the configuration: a configured consumer that
+    /// proves its `wsrp_secret`.
+    fn admit(&self, data: &Element) -> Result<Registration, WsrpFault> {
+        let name = data
+            .child_text("consumerName")
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| WsrpFault::MissingParameters("consumerName".into()))?;
+        let mut secret = None;
+        let mut properties = Vec::new();
+        for p in data.children_named("registrationProperties") {
+            let Some(pname) = p.attr("name") else {
+                continue;
+            };
+            // A QName: the local part is what counts.
+            let local = pname.rsplit(':').next().unwrap_or(pname);
+            let value = p
+                .child("stringValue")
+                .map(|v| v.text.clone())
+                .unwrap_or_default();
+            if local == SECRET_PROPERTY {
+                secret = Some(value);
+            } else {
+                properties.push((local.to_owned(), value));
+            }
+        }
+        let secret = secret.ok_or_else(|| WsrpFault::MissingParameters(SECRET_PROPERTY.into()))?;
+        // Same answer for an unknown consumer and a wrong secret: no probing for ids.
+        let refused = || WsrpFault::RegistrationRefused("unknown consumer or wrong secret".into());
+        let consumer = self.consumer(name).ok_or_else(refused)?;
+        let configured = consumer.wsrp_secret.as_deref().ok_or_else(refused)?;
+        if !secret_matches(&secret, configured) {
+            return Err(refused());
+        }
+        Ok(Registration {
+            consumer: consumer.id.clone(),
+            agent: data
+                .child_text("consumerAgent")
+                .map(truncate)
+                .unwrap_or_default(),
+            properties,
+        })
+    }
+
+    fn register(&self, op: &Element) -> Result<String, WsrpFault> {
+        let data = op
+            .present("registrationData")
+            .ok_or_else(|| WsrpFault::MissingParameters("registrationData".into()))?;
+        let registration = self.admit(data)?;
+        let handle = format!("{:032x}", rand::random::<u128>());
+        let consumer = registration.consumer.clone();
+        self.registrations
+            .create(&handle, registration)
+            .map_err(|e| store_failed(&e))?;
+        tracing::info!(%consumer, "WSRP consumer registered");
+        let mut w = Writer::new();
+        w.open("registerResponse", &[("xmlns", TYPES_NS)])
+            .leaf("registrationHandle", &handle)
+            .close("registerResponse");
+        Ok(w.finish())
+    }
+
+    fn deregister(&self, op: &Element) -> Result<String, WsrpFault> {
+        let registered = self.registered(op)?;
+        let handle = op
+            .present("registrationContext")
+            .and_then(|c| c.child_text("registrationHandle"))
+            .unwrap_or_default();
+        if !self
+            .registrations
+            .delete(handle)
+            .map_err(|e| store_failed(&e))?
+        {
+            return Err(WsrpFault::InvalidRegistration(
+                "unknown registration handle".into(),
+            ));
+        }
+        tracing::info!(consumer = %registered.consumer, "WSRP consumer deregistered");
+        Ok(empty_response("deregisterResponse"))
+    }
+
+    fn modify_registration(&self, op: &Element) -> Result<String, WsrpFault> {
+        let registered = self.registered(op)?;
+        let data = op
+            .present("registrationData")
+            .ok_or_else(|| WsrpFault::MissingParameters("registrationData".into()))?;
+        let registration = self.admit(data)?;
+        if registration.consumer != registered.consumer {
+            return Err(WsrpFault::RegistrationRefused(
+                "a registration cannot change consumer".into(),
+            ));
+        }
+        let handle = op
+            .present("registrationContext")
+            .and_then(|c| c.child_text("registrationHandle"))
+            .unwrap_or_default();
+        if !self
+            .registrations
+            .modify(handle, registration)
+            .map_err(|e| store_failed(&e))?
+        {
+            return Err(WsrpFault::InvalidRegistration(
+                "unknown registration handle".into(),
+            ));
+        }
+        Ok(empty_response("modifyRegistrationResponse"))
+    }
+
+    // ---- descriptions -------------------------------------------------------------
+
+    fn get_service_description(&self, op: &Element) -> Result<String, WsrpFault> {
+        // Unregistered consumers may ask (they learn that registration is required);
+        // a registration that is named must be valid.
+        if op.present("registrationContext").is_some() {
+            self.registered(op)?;
+        }
+        let wanted: Vec<&str> = op
+            .children_named("portletHandles")
+            .map(|h| h.text.trim())
+            .collect();
+        let catalog = self.catalog.current();
+        let mut w = Writer::new();
+        w.open(
+            "getServiceDescriptionResponse",
+            &[
+                ("xmlns", TYPES_NS),
+                ("xmlns:xsd", "http://www.w3.org/2001/XMLSchema"),
+            ],
+        );
+        w.leaf("requiresRegistration", "true");
+        let mut locales = std::collections::BTreeSet::new();
+        for d in catalog.widgets.values() {
+            if !self.widgets.contains_key(d.kind.as_str()) {
+                continue;
+            }
+            if !wanted.is_empty() && !wanted.contains(&d.portlet_name.as_str()) {
+                continue;
+            }
+            portlet_description(&mut w, "offeredPortlets", d);
+            locales.extend(d.supported_locales.iter().map(|l| xml_lang(l)));
+        }
+        w.leaf("requiresInitCookie", "none");
+        w.open("registrationPropertyDescription", &[])
+            .open(
+                "propertyDescriptions",
+                &[("name", SECRET_PROPERTY), ("type", "xsd:string")],
+            )
+            .localized(
+                "description",
+                "en",
+                "The secret configured for this consumer (consumers[].wsrp_secret).",
+            )
+            .close("propertyDescriptions")
+            .close("registrationPropertyDescription");
+        for l in &locales {
+            w.leaf("locales", l);
+        }
+        w.close("getServiceDescriptionResponse");
+        Ok(w.finish())
+    }
+
+    fn get_portlet_description(&self, op: &Element) -> Result<String, WsrpFault> {
+        self.registered(op)?;
+        let target = self.target(op)?;
+        let mut w = Writer::new();
+        w.open("getPortletDescriptionResponse", &[("xmlns", TYPES_NS)]);
+        portlet_description(&mut w, "portletDescription", &target.descriptor);
+        w.close("getPortletDescriptionResponse");
+        Ok(w.finish())
+    }
+
+    // ---- markup -------------------------------------------------------------------
+
+    /// The portlet named by `portletContext/portletHandle`.
+    fn target(&self, op: &Element) -> Result<Target, WsrpFault> {
+        let handle = op
+            .present("portletContext")
+            .and_then(|c| c.child_text("portletHandle"))
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| WsrpFault::MissingParameters("portletContext/portletHandle".into()))?;
+        let unknown = || WsrpFault::InvalidHandle(format!("no portlet {:?}", truncate(handle)));
+        let id = PortletId::parse(handle).ok_or_else(unknown)?;
+        let catalog = self.catalog.current();
+        let descriptor = Arc::clone(catalog.get(id.name()).ok_or_else(unknown)?);
+        if id.instance().is_some() && !descriptor.instanceable {
+            return Err(unknown());
+        }
+        let widget = self
+            .widgets
+            .get(descriptor.kind.as_str())
+            .cloned()
+            .ok_or_else(|| {
+                tracing::warn!(kind = %descriptor.kind, "descriptor names an unknown widget kind");
+                WsrpFault::OperationFailed("this portlet is not available".into())
+            })?;
+        Ok(Target {
+            id,
+            descriptor,
+            widget,
+        })
+    }
+
+    /// Builds the portal request for `phase` from the operation's contexts and the
+    /// element holding mode, window state and locales (`markupParams`/`resourceParams`).
+    fn request(
+        &self,
+        op: &Element,
+        phase: Phase,
+        mime_request: &Element,
+    ) -> Result<(Request, Target, String), WsrpFault> {
+        let registered = self.registered(op)?;
+        let target = self.target(op)?;
+        let d = &target.descriptor;
+        let default_locale = d
+            .supported_locales
+            .first()
+            .map(String::as_str)
+            .unwrap_or("en_US");
+        let p = context::presentation(mime_request, default_locale)?;
+        let mode_ok = p.mode == crate::portal::PortletMode::View
+            || d.modes.iter().any(|m| m == p.mode.as_str());
+        if !mode_ok {
+            return Err(WsrpFault::UnsupportedMode(mode_to_wsrp(p.mode)));
+        }
+        let viewer = context::viewer(op.child("userContext"), &registered.consumer)?;
+        if let Viewer::User(user) = &viewer {
+            self.hooks.refresh_profile(user);
+        }
+        let prefix = op
+            .present("runtimeContext")
+            .and_then(|r| r.child_text("namespacePrefix"));
+        let urls = WsrpUrls::new(prefix);
+        let namespace = crate::portal::PortletUrls::namespace(&urls).to_owned();
+        let params = match phase {
+            Phase::Render => p
+                .navigational_state
+                .as_deref()
+                .map(decode_state)
+                .unwrap_or_default(),
+            Phase::Action | Phase::Resource => Params::new(),
+        };
+        let request = Request {
+            phase,
+            portlet: target.id.clone(),
+            descriptor: Arc::clone(d),
+            mode: p.mode,
+            window_state: p.window_state,
+            locale: p.locale,
+            viewer,
+            name: None,
+            params,
+            page_url: None,
+            page_owner: None,
+            urls: Arc::new(urls),
+        };
+        Ok((request, target, namespace))
+    }
+
+    fn get_markup(&self, op: &Element) -> Result<String, WsrpFault> {
+        let params = op
+            .present("markupParams")
+            .ok_or_else(|| WsrpFault::MissingParameters("markupParams".into()))?;
+        let (req, target, _) = self.request(op, Phase::Render, params)?;
+        let markup = target.widget.render(&req).map_err(widget_fault)?;
+        let mut w = Writer::new();
+        w.open("getMarkupResponse", &[("xmlns", TYPES_NS)])
+            .open("markupContext", &[])
+            .leaf("mimeType", "text/html")
+            .leaf("itemString", &restore_rewrite_tokens(&markup.html))
+            .leaf("locale", &xml_lang(&req.locale))
+            .leaf("requiresRewriting", "true")
+            .leaf("preferredTitle", &markup.title)
+            .close("markupContext")
+            .close("getMarkupResponse");
+        Ok(w.finish())
+    }
+
+    fn perform_blocking_interaction(&self, op: &Element) -> Result<String, WsrpFault> {
+        let params = op
+            .present("markupParams")
+            .ok_or_else(|| WsrpFault::MissingParameters("markupParams".into()))?;
+        let interaction = op
+            .present("interactionParams")
+            .ok_or_else(|| WsrpFault::MissingParameters("interactionParams".into()))?;
+        let (mut req, target, namespace) = self.request(op, Phase::Action, params)?;
+        let state = decode_state(interaction.child_text("interactionState").unwrap_or(""));
+        let action = state
+            .get(ACTION_KEY)
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| WsrpFault::MissingParameters("interactionState action".into()))?;
+        req.name = Some(action.to_owned());
+        req.params = form_parameters(interaction, &namespace);
+        let outcome = target.widget.action(&req).map_err(widget_fault)?;
+        let nav = encode_state(
+            outcome
+                .render_params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        let mut w = Writer::new();
+        w.open("performBlockingInteractionResponse", &[("xmlns", TYPES_NS)])
+            .open("updateResponse", &[])
+            .empty("navigationalContext", &[("opaqueValue", &nav)])
+            .leaf("newWindowState", window_state_to_wsrp(req.window_state))
+            .leaf("newMode", &mode_to_wsrp(req.mode))
+            .close("updateResponse")
+            .close("performBlockingInteractionResponse");
+        Ok(w.finish())
+    }
+
+    fn get_resource(&self, op: &Element) -> Result<String, WsrpFault> {
+        let params = op
+            .present("resourceParams")
+            .ok_or_else(|| WsrpFault::MissingParameters("resourceParams".into()))?;
+        let id = params
+            .attr("resourceID")
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| WsrpFault::MissingParameters("resourceParams/@resourceID".into()))?;
+        let (mut req, target, namespace) = self.request(op, Phase::Resource, params)?;
+        req.name = Some(id.to_owned());
+        let mut all = decode_state(params.attr("resourceState").unwrap_or(""));
+        for (k, v) in form_parameters(params, &namespace).iter() {
+            all.add(k, v);
+        }
+        req.params = all;
+        let resource = target.widget.resource(&req).map_err(widget_fault)?;
+        let mut w = Writer::new();
+        w.open("getResourceResponse", &[("xmlns", TYPES_NS)])
+            .open("resourceContext", &[])
+            .leaf("mimeType", &resource.content_type);
+        // Text survives as a string only if it has no CR (XML turns CRLF into LF, and
+        // vCards need CRLF); everything else goes as base64.
+        match std::str::from_utf8(&resource.body) {
+            Ok(text) if !text.contains('\r') => {
+                w.leaf("itemString", text);
+            }
+            _ => {
+                let b64 = base64::engine::general_purpose::STANDARD.encode(&resource.body);
+                w.leaf("itemBinary", &b64);
+            }
+        }
+        w.leaf("requiresRewriting", "false");
+        if let Some(name) = &resource.filename {
+            let safe: String = name
+                .chars()
+                .filter(|c| !c.is_control() && *c != '"' && *c != '\\')
+                .collect();
+            w.open("clientAttributes", &[("name", "Content-Disposition")])
+                .leaf("value", &format!("attachment; filename=\"{safe}\""))
+                .close("clientAttributes");
+        }
+        w.close("resourceContext").close("getResourceResponse");
+        Ok(w.finish())
+    }
+}
+
+/// `formParameters` with the namespace removed; un-namespaced ones are dropped, as
+/// on every transport.
+fn form_parameters(parent: &Element, namespace: &str) -> Params {
+    let mut params = Params::new();
+    for p in parent.children_named("formParameters") {
+        let Some(name) = p.attr("name") else { continue };
+        let stripped = name
+            .strip_prefix(namespace)
+            .or_else(|| name.strip_prefix(REWRITE_NAMESPACE));
+        if let Some(key) = stripped.filter(|k| !k.is_empty()) {
+            let value = p.child("value").map(|v| v.text.as_str()).unwrap_or("");
+            params.add(key, value);
+        }
+    }
+    params
+}
+
+/// Templates that escape `/` write the end token as `&#x2f;wsrp_rewrite`; the
+/// consumer looks for the literal token, so put it back.
+fn restore_rewrite_tokens(html: &str) -> String {
+    html.replace("&#x2f;wsrp_rewrite", REWRITE_END)
+        .replace("&#x2F;wsrp_rewrite", REWRITE_END)
+        .replace("&#47;wsrp_rewrite", REWRITE_END)
+}
+
+fn widget_fault(e: WidgetError) -> WsrpFault {
+    match e {
+        WidgetError::UnknownAction(a) => {
+            WsrpFault::InconsistentParameters(format!("unknown action {:?}", truncate(&a)))
+        }
+        WidgetError::UnknownResource(r) => {
+            WsrpFault::InconsistentParameters(format!("unknown resource {:?}", truncate(&r)))
+        }
+        WidgetError::UnsupportedMode(m) => WsrpFault::UnsupportedMode(format!("wsrp:{m}")),
+        WidgetError::SignInRequired => WsrpFault::AccessDenied("sign in to use this widget".into()),
+        WidgetError::Forbidden { text, .. } => WsrpFault::AccessDenied(text),
+        WidgetError::BadRequest { text, .. } => WsrpFault::InconsistentParameters(text),
+        WidgetError::Internal(detail) => {
+            tracing::error!(%detail, "widget failed");
+            WsrpFault::OperationFailed("the widget failed; see the host log".into())
+        }
+    }
+}
+
+fn store_failed(e: &super::registration::RegistrationStoreError) -> WsrpFault {
+    tracing::error!(error = %e, "registration store failed");
+    WsrpFault::OperationFailed("registration store unavailable".into())
+}
+
+fn empty_response(name: &str) -> String {
+    let mut w = Writer::new();
+    w.empty(name, &[("xmlns", TYPES_NS)]);
+    w.finish()
+}
+
+fn envelope(body_element: &str) -> String {
+    format!(
+        "<soapenv:Envelope xmlns:soapenv=\"{SOAP_ENV_NS}\"><soapenv:Body>{body_element}</soapenv:Body></soapenv:Envelope>"
+    )
+}
+
+fn fault_reply(status: u16, fault: &WsrpFault) -> SoapReply {
+    SoapReply {
+        status,
+        content_type: SOAP_CONTENT_TYPE,
+        body: fault.envelope(),
+    }
+}

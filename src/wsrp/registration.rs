@@ -1,0 +1,152 @@
+//! Consumer registrations: which registration handle belongs to which consumer.
+//!
+//! The producer only needs four operations, so storage hides behind a small trait:
+//! tests use [`MemoryRegistrations`], the server backs it with redb.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+/// What the producer remembers of one `register` call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    /// The configured consumer id (`consumerName`).
+    pub consumer: String,
+    /// `consumerAgent`, for the logs.
+    pub agent: String,
+    /// Registration properties other than the secret, by name.
+    pub properties: Vec<(String, String)>,
+}
+
+/// A storage failure; the producer answers it with `OperationFailed`.
+#[derive(Debug, thiserror::Error)]
+#[error("registration store: {0}")]
+pub struct RegistrationStoreError(pub String);
+
+/// Where registrations live.
+pub trait RegistrationStore: Send + Sync {
+    /// Stores a new registration under `handle` (chosen by the producer, random).
+    fn create(
+        &self,
+        handle: &str,
+        registration: Registration,
+    ) -> Result<(), RegistrationStoreError>;
+    fn get(&self, handle: &str) -> Result<Option<Registration>, RegistrationStoreError>;
+    /// Replaces a registration; `false` when the handle is unknown.
+    fn modify(
+        &self,
+        handle: &str,
+        registration: Registration,
+    ) -> Result<bool, RegistrationStoreError>;
+    /// Removes a registration; `false` when the handle is unknown.
+    fn delete(&self, handle: &str) -> Result<bool, RegistrationStoreError>;
+}
+
+/// Registrations in memory, lost on restart.
+#[derive(Debug, Default)]
+pub struct MemoryRegistrations(RwLock<HashMap<String, Registration>>);
+
+impl MemoryRegistrations {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many registrations exist (for tests and metrics).
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Registration>> {
+        // A poisoned map is still consistent: every write is a single insert or remove.
+        self.0.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Registration>> {
+        self.0.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl RegistrationStore for MemoryRegistrations {
+    fn create(
+        &self,
+        handle: &str,
+        registration: Registration,
+    ) -> Result<(), RegistrationStoreError> {
+        self.write().insert(handle.to_owned(), registration);
+        Ok(())
+    }
+
+    fn get(&self, handle: &str) -> Result<Option<Registration>, RegistrationStoreError> {
+        Ok(self.read().get(handle).cloned())
+    }
+
+    fn modify(
+        &self,
+        handle: &str,
+        registration: Registration,
+    ) -> Result<bool, RegistrationStoreError> {
+        Ok(match self.write().get_mut(handle) {
+            Some(r) => {
+                *r = registration;
+                true
+            }
+            None => false,
+        })
+    }
+
+    fn delete(&self, handle: &str) -> Result<bool, RegistrationStoreError> {
+        Ok(self.write().remove(handle).is_some())
+    }
+}
+
+/// Compares a presented secret with the configured one without an early exit, so the
+/// time taken says nothing about how much of it matched. Both sides are hashed first,
+/// which also hides the length.
+pub fn secret_matches(presented: &str, configured: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    let a = Sha256::digest(presented.as_bytes());
+    let b = Sha256::digest(configured.as_bytes());
+    let diff = a
+        .iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    diff == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_exactly() {
+        assert!(secret_matches("s3cret", "s3cret"));
+        assert!(!secret_matches("s3creT", "s3cret"));
+        assert!(!secret_matches("", "s3cret"));
+        assert!(!secret_matches("s3cret-longer", "s3cret"));
+    }
+
+    #[test]
+    fn memory_store_round_trip() {
+        let store = MemoryRegistrations::new();
+        let reg = Registration {
+            consumer: "portal".into(),
+            agent: "test".into(),
+            properties: vec![],
+        };
+        store.create("h1", reg.clone()).expect("create");
+        assert_eq!(store.get("h1").expect("get"), Some(reg.clone()));
+        let changed = Registration {
+            agent: "other".into(),
+            ..reg
+        };
+        assert!(store.modify("h1", changed.clone()).expect("modify"));
+        assert!(!store.modify("h2", changed.clone()).expect("modify"));
+        assert_eq!(store.get("h1").expect("get"), Some(changed));
+        assert!(store.delete("h1").expect("delete"));
+        assert!(!store.delete("h1").expect("delete"));
+        assert!(store.is_empty());
+    }
+}

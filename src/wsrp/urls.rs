@@ -1,0 +1,169 @@
+//! Consumer URL rewriting (WSRP 2.0, section 10.2.1).
+//!
+//! The producer cannot know the consumer's page URLs, so it writes placeholders that
+//! the consumer replaces before the page reaches the browser:
+//! `wsrp_rewrite?wsrp-urlType=render&wsrp-navigationalState=…/wsrp_rewrite`.
+//! Values are URL-encoded, so a value can never contain the `/wsrp_rewrite` end
+//! token. The URLs use a plain `&`: widget templates autoescape, so markup carries
+//! `&amp;`, which the spec asks consumers to accept.
+//!
+//! The widget's render parameters travel as the navigational state, and the action's
+//! name as the interaction state, each encoded as `application/x-www-form-urlencoded`
+//! pairs: opaque to the consumer, readable again by [`decode_state`].
+
+use crate::portal::{ActionTarget, Params, PortletUrls};
+
+/// Start and end tokens of a rewritten URL.
+pub const REWRITE_START: &str = "wsrp_rewrite?";
+pub const REWRITE_END: &str = "/wsrp_rewrite";
+/// Namespace token the consumer replaces with its own prefix.
+pub const REWRITE_NAMESPACE: &str = "wsrp_rewrite_";
+/// Key of the action name inside `wsrp-interactionState`.
+pub const ACTION_KEY: &str = "action";
+
+/// [`PortletUrls`] for one WSRP call.
+#[derive(Debug, Clone)]
+pub struct WsrpUrls {
+    namespace: String,
+}
+
+impl WsrpUrls {
+    /// `namespace_prefix` is the consumer's `runtimeContext/namespacePrefix`; when it is
+    /// empty the `wsrp_rewrite_` token is written and the consumer rewrites it.
+    pub fn new(namespace_prefix: Option<&str>) -> Self {
+        let namespace = match namespace_prefix.map(str::trim) {
+            Some(p) if !p.is_empty() => p.to_owned(),
+            _ => REWRITE_NAMESPACE.to_owned(),
+        };
+        Self { namespace }
+    }
+}
+
+/// Encodes pairs as `a=1&b=2` (URL-encoded).
+pub fn encode_state<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+/// Reads a state written by [`encode_state`]. Foreign or garbled states yield
+/// whatever pairs they contain; never an error, since the consumer owns the value.
+pub fn decode_state(state: &str) -> Params {
+    let mut params = Params::new();
+    for (k, v) in form_urlencoded::parse(state.as_bytes()) {
+        if !k.is_empty() {
+            params.add(k.into_owned(), v.into_owned());
+        }
+    }
+    params
+}
+
+/// `wsrp_rewrite?k=v&k=v/wsrp_rewrite` with URL-encoded values.
+fn rewrite_url(pairs: &[(&str, &str)]) -> String {
+    let mut url = String::from(REWRITE_START);
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            url.push('&');
+        }
+        url.push_str(k);
+        url.push('=');
+        url.extend(form_urlencoded::byte_serialize(v.as_bytes()));
+    }
+    url.push_str(REWRITE_END);
+    url
+}
+
+impl PortletUrls for WsrpUrls {
+    fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    fn render_url(&self, params: &[(&str, &str)]) -> String {
+        let state = encode_state(params.iter().copied());
+        rewrite_url(&[
+            ("wsrp-urlType", "render"),
+            ("wsrp-navigationalState", &state),
+        ])
+    }
+
+    fn action_target(&self, action: &str) -> ActionTarget {
+        let state = encode_state([(ACTION_KEY, action)]);
+        ActionTarget {
+            url: rewrite_url(&[
+                ("wsrp-urlType", "blockingAction"),
+                ("wsrp-interactionState", &state),
+            ]),
+            hidden: Vec::new(),
+        }
+    }
+
+    fn resource_url(&self, resource: &str, params: &[(&str, &str)]) -> String {
+        let state = encode_state(params.iter().copied());
+        rewrite_url(&[
+            ("wsrp-urlType", "resource"),
+            ("wsrp-resourceID", resource),
+            ("wsrp-resourceState", &state),
+            ("wsrp-preferOperation", "true"),
+            ("wsrp-requiresRewrite", "false"),
+        ])
+    }
+}
+
+/// Splits a rewritten URL into its parameters, as a consumer would. Used by tests and
+/// by anyone checking markup; `None` when `url` is not a rewrite URL.
+pub fn parse_rewrite_url(url: &str) -> Option<Vec<(String, String)>> {
+    let inner = url.strip_prefix(REWRITE_START)?.strip_suffix(REWRITE_END)?;
+    let inner = inner.replace("&amp;", "&");
+    Some(
+        form_urlencoded::parse(inner.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn render_url_carries_navigational_state() {
+        let urls = WsrpUrls::new(None);
+        assert_eq!(urls.namespace(), "wsrp_rewrite_");
+        let url = urls.render_url(&[("filter", "a&b/wsrp_rewrite"), ("page", "2")]);
+        assert!(
+            url.starts_with("wsrp_rewrite?wsrp-urlType=render&"),
+            "{url}"
+        );
+        assert_eq!(url.matches(REWRITE_END).count(), 1, "{url}");
+        let pairs = parse_rewrite_url(&url).expect("rewrite url");
+        let state = decode_state(get(&pairs, "wsrp-navigationalState").expect("state"));
+        assert_eq!(state.get("filter"), Some("a&b/wsrp_rewrite"));
+        assert_eq!(state.get("page"), Some("2"));
+    }
+
+    #[test]
+    fn action_and_resource_urls() {
+        let urls = WsrpUrls::new(Some("ns1_"));
+        assert_eq!(urls.namespace(), "ns1_");
+        let target = urls.action_target("follow");
+        let pairs = parse_rewrite_url(&target.url).expect("rewrite url");
+        assert_eq!(get(&pairs, "wsrp-urlType"), Some("blockingAction"));
+        let state = decode_state(get(&pairs, "wsrp-interactionState").expect("state"));
+        assert_eq!(state.get(ACTION_KEY), Some("follow"));
+        let url = urls.resource_url("vcard", &[("userId", "7")]);
+        let pairs = parse_rewrite_url(&url).expect("rewrite url");
+        assert_eq!(get(&pairs, "wsrp-urlType"), Some("resource"));
+        assert_eq!(get(&pairs, "wsrp-resourceID"), Some("vcard"));
+        let state = decode_state(get(&pairs, "wsrp-resourceState").expect("state"));
+        assert_eq!(state.get("userId"), Some("7"));
+    }
+}

@@ -1,0 +1,386 @@
+//! A small, bounded XML tree for SOAP requests, and a writer for SOAP answers.
+//!
+//! SOAP bodies here are a few kilobytes of nested elements, so a tree is the simplest
+//! way to read them. The parser is deliberately strict about what can hurt the host:
+//! DTDs are refused outright (so no entity can ever be declared, let alone expanded),
+//! only the five predefined entities and character references are understood, and
+//! size, depth and element count are capped before any allocation grows with them.
+
+use quick_xml::NsReader;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+
+/// `xsi:` namespace, for `xsi:nil`.
+pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+/// Bounds on what a request may contain.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_bytes: usize,
+    pub max_depth: usize,
+    pub max_elements: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // A SOAP request from a portal is a few KiB and about ten levels deep.
+        Self {
+            max_bytes: 512 * 1024,
+            max_depth: 32,
+            max_elements: 10_000,
+        }
+    }
+}
+
+/// Why a request body is not acceptable XML.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum XmlError {
+    #[error("request body is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("elements are nested deeper than {0} levels")]
+    TooDeep(usize),
+    #[error("more than {0} elements")]
+    TooManyElements(usize),
+    #[error("document type declarations are not accepted")]
+    DocType,
+    #[error("entity &{0}; is not declared")]
+    UnknownEntity(String),
+    #[error("request body is not UTF-8")]
+    NotUtf8,
+    #[error("prefix {0:?} is not bound to a namespace")]
+    UnboundPrefix(String),
+    #[error("malformed XML: {0}")]
+    Malformed(String),
+    #[error("no root element")]
+    Empty,
+}
+
+/// One attribute, its name resolved against the namespaces in scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attr {
+    pub ns: Option<String>,
+    pub name: String,
+    pub value: String,
+}
+
+/// One element with its namespace resolved, its attributes, children and text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Element {
+    pub ns: Option<String>,
+    pub name: String,
+    pub attrs: Vec<Attr>,
+    pub children: Vec<Element>,
+    /// The element's own character data, concatenated.
+    pub text: String,
+}
+
+impl Element {
+    /// The first child with this local name. WSRP element names are unique within
+    /// their parent's type, so the local name is enough; consumers disagree on prefixes.
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// The child with this local name unless absent or `xsi:nil`.
+    pub fn present(&self, name: &str) -> Option<&Element> {
+        self.child(name).filter(|c| !c.is_nil())
+    }
+
+    /// Every child with this local name, in order.
+    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    /// Trimmed text of a present child.
+    pub fn child_text(&self, name: &str) -> Option<&str> {
+        self.present(name).map(|c| c.text.trim())
+    }
+
+    /// An attribute by local name, whatever its namespace.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|a| a.name == name && a.ns.as_deref() != Some(XSI_NS))
+            .map(|a| a.value.as_str())
+    }
+
+    /// Whether the element carries `xsi:nil="true"`.
+    pub fn is_nil(&self) -> bool {
+        self.attrs.iter().any(|a| {
+            a.ns.as_deref() == Some(XSI_NS)
+                && a.name == "nil"
+                && matches!(a.value.trim(), "true" | "1")
+        })
+    }
+}
+
+/// Parses `body` into a tree, within `limits`.
+pub fn parse(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
+    if body.len() > limits.max_bytes {
+        return Err(XmlError::TooLarge(limits.max_bytes));
+    }
+    let text = std::str::from_utf8(body).map_err(|_| XmlError::NotUtf8)?;
+    let mut reader = NsReader::from_str(text);
+    let mut stack: Vec<Element> = Vec::new();
+    let mut root: Option<Element> = None;
+    let mut count = 0usize;
+    loop {
+        let (ns, event) = reader
+            .read_resolved_event()
+            .map_err(|e| XmlError::Malformed(e.to_string()))?;
+        let ns = namespace(ns)?;
+        match event {
+            Event::DocType(_) => return Err(XmlError::DocType),
+            Event::Start(_) | Event::Empty(_) if root.is_some() => {
+                return Err(XmlError::Malformed("content after the root element".into()));
+            }
+            Event::Start(start) => {
+                count += 1;
+                if count > limits.max_elements {
+                    return Err(XmlError::TooManyElements(limits.max_elements));
+                }
+                if stack.len() >= limits.max_depth {
+                    return Err(XmlError::TooDeep(limits.max_depth));
+                }
+                stack.push(element(&reader, ns, &start)?);
+            }
+            Event::Empty(start) => {
+                count += 1;
+                if count > limits.max_elements {
+                    return Err(XmlError::TooManyElements(limits.max_elements));
+                }
+                if stack.len() >= limits.max_depth {
+                    return Err(XmlError::TooDeep(limits.max_depth));
+                }
+                let done = element(&reader, ns, &start)?;
+                attach(&mut stack, &mut root, done);
+            }
+            Event::End(_) => {
+                // Matching end names are checked by the reader.
+                let done = stack
+                    .pop()
+                    .ok_or_else(|| XmlError::Malformed("unexpected end tag".into()))?;
+                attach(&mut stack, &mut root, done);
+            }
+            Event::Text(t) => {
+                let s = t.decode().map_err(|e| XmlError::Malformed(e.to_string()))?;
+                push_text(&mut stack, &s)?;
+            }
+            Event::CData(c) => {
+                let s = c.decode().map_err(|e| XmlError::Malformed(e.to_string()))?;
+                push_text(&mut stack, &s)?;
+            }
+            Event::GeneralRef(r) => {
+                let s = resolve_ref(&r)?;
+                push_text(&mut stack, &s)?;
+            }
+            Event::Eof => break,
+            Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
+        }
+    }
+    if !stack.is_empty() {
+        return Err(XmlError::Malformed("unclosed element".into()));
+    }
+    root.ok_or(XmlError::Empty)
+}
+
+fn attach(stack: &mut [Element], root: &mut Option<Element>, done: Element) {
+    match stack.last_mut() {
+        Some(parent) => parent.children.push(done),
+        None => *root = Some(done),
+    }
+}
+
+fn push_text(stack: &mut [Element], s: &str) -> Result<(), XmlError> {
+    match stack.last_mut() {
+        Some(e) => {
+            e.text.push_str(s);
+            Ok(())
+        }
+        None if s.trim().is_empty() => Ok(()),
+        None => Err(XmlError::Malformed("text outside the root element".into())),
+    }
+}
+
+/// `&lt;` and friends and character references; everything else would need a DTD.
+fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Result<String, XmlError> {
+    if r.is_char_ref() {
+        return match r.resolve_char_ref() {
+            Ok(Some(c)) => Ok(c.to_string()),
+            _ => Err(XmlError::Malformed("invalid character reference".into())),
+        };
+    }
+    let name = r.decode().map_err(|e| XmlError::Malformed(e.to_string()))?;
+    let c = match name.as_ref() {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "apos" => '\'',
+        "quot" => '"',
+        other => return Err(XmlError::UnknownEntity(other.chars().take(64).collect())),
+    };
+    Ok(c.to_string())
+}
+
+fn namespace(ns: ResolveResult<'_>) -> Result<Option<String>, XmlError> {
+    match ns {
+        ResolveResult::Bound(n) => Ok(Some(String::from_utf8_lossy(n.as_ref()).into_owned())),
+        ResolveResult::Unbound => Ok(None),
+        ResolveResult::Unknown(p) => Err(XmlError::UnboundPrefix(
+            String::from_utf8_lossy(&p).into_owned(),
+        )),
+    }
+}
+
+fn element(
+    reader: &NsReader<&[u8]>,
+    ns: Option<String>,
+    start: &BytesStart<'_>,
+) -> Result<Element, XmlError> {
+    let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+    let mut attrs = Vec::new();
+    for attr in start.attributes() {
+        let attr = attr.map_err(|e| XmlError::Malformed(e.to_string()))?;
+        let key = attr.key;
+        if key.as_ref() == b"xmlns" || key.as_ref().starts_with(b"xmlns:") {
+            continue;
+        }
+        let (attr_ns, local) = reader.resolve_attribute(key);
+        let value = attr.unescape_value().map_err(|e| match e {
+            quick_xml::Error::Escape(quick_xml::escape::EscapeError::UnrecognizedEntity(
+                _,
+                name,
+            )) => XmlError::UnknownEntity(name.chars().take(64).collect()),
+            other => XmlError::Malformed(other.to_string()),
+        })?;
+        attrs.push(Attr {
+            ns: namespace(attr_ns)?,
+            name: String::from_utf8_lossy(local.as_ref()).into_owned(),
+            value: value.into_owned(),
+        });
+    }
+    Ok(Element {
+        ns,
+        name,
+        attrs,
+        children: Vec::new(),
+        text: String::new(),
+    })
+}
+
+/// Builds an answer element by element. Every text and attribute value goes through
+/// [`quick_xml::escape::escape`], so widget text can never break the envelope.
+#[derive(Debug, Default)]
+pub struct Writer {
+    out: String,
+}
+
+impl Writer {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `<name a="v" …>`.
+    pub fn open(&mut self, name: &str, attrs: &[(&str, &str)]) -> &mut Self {
+        self.out.push('<');
+        self.out.push_str(name);
+        self.attrs(attrs);
+        self.out.push('>');
+        self
+    }
+
+    /// `<name a="v" …/>`.
+    pub fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) -> &mut Self {
+        self.out.push('<');
+        self.out.push_str(name);
+        self.attrs(attrs);
+        self.out.push_str("/>");
+        self
+    }
+
+    pub fn close(&mut self, name: &str) -> &mut Self {
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push('>');
+        self
+    }
+
+    /// `<name>text</name>`.
+    pub fn leaf(&mut self, name: &str, text: &str) -> &mut Self {
+        self.open(name, &[]);
+        self.out.push_str(&quick_xml::escape::escape(text));
+        self.close(name)
+    }
+
+    /// A `LocalizedString`: `<name xml:lang="…"><value>text</value></name>`.
+    pub fn localized(&mut self, name: &str, lang: &str, text: &str) -> &mut Self {
+        self.open(name, &[("xml:lang", lang)]);
+        self.leaf("value", text);
+        self.close(name)
+    }
+
+    fn attrs(&mut self, attrs: &[(&str, &str)]) {
+        for (k, v) in attrs {
+            self.out.push(' ');
+            self.out.push_str(k);
+            self.out.push_str("=\"");
+            self.out.push_str(&quick_xml::escape::escape(*v));
+            self.out.push('"');
+        }
+    }
+
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_namespaces_text_and_nil() {
+        let doc = br#"<?xml version="1.0"?><a:x xmlns:a="urn:a" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><a:y>1 &lt; 2 &#65;</a:y><z xsi:nil="true"/></a:x>"#;
+        let root = parse(doc, Limits::default()).expect("valid");
+        assert_eq!(root.ns.as_deref(), Some("urn:a"));
+        assert_eq!(root.child_text("y"), Some("1 < 2 A"));
+        assert!(root.child("z").is_some_and(Element::is_nil));
+        assert!(root.present("z").is_none());
+    }
+
+    #[test]
+    fn refuses_doctype_unknown_entities_and_excess() {
+        let bomb = br#"<?xml version="1.0"?><!DOCTYPE a [<!ENTITY a "aaaa">]><a>&a;</a>"#;
+        assert_eq!(parse(bomb, Limits::default()), Err(XmlError::DocType));
+        assert!(matches!(
+            parse(b"<a>&foo;</a>", Limits::default()),
+            Err(XmlError::UnknownEntity(_))
+        ));
+        let deep = "<a>".repeat(40) + &"</a>".repeat(40);
+        assert_eq!(
+            parse(deep.as_bytes(), Limits::default()),
+            Err(XmlError::TooDeep(32))
+        );
+        let limits = Limits {
+            max_bytes: 10,
+            ..Limits::default()
+        };
+        assert_eq!(
+            parse(b"<a>0123456789</a>", limits),
+            Err(XmlError::TooLarge(10))
+        );
+        assert!(parse(b"<a><b></a>", Limits::default()).is_err());
+        assert!(parse(b"<p:a/>", Limits::default()).is_err());
+    }
+
+    #[test]
+    fn writer_escapes() {
+        let mut w = Writer::new();
+        w.open("a", &[("k", "\"<&")]).leaf("b", "<x>&").close("a");
+        let out = w.finish();
+        assert_eq!(out, "<a k=\"&quot;&lt;&amp;\"><b>&lt;x&gt;&amp;</b></a>");
+        let back = parse(out.as_bytes(), Limits::default()).expect("round trip");
+        assert_eq!(back.attr("k"), Some("\"<&"));
+        assert_eq!(back.child_text("b"), Some("<x>&"));
+    }
+}

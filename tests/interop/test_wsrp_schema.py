@@ -1,0 +1,148 @@
+"""Validates the WSRP producer's answers against the official WSRP 2.0 schema, and
+loads its WSDL with zeep (strict) to decode each answer as a real consumer would.
+
+The samples come from `cargo test --test wsrp`, which writes every kind of answer to
+`target/wsrp-samples/`. Run from the repository root:
+
+    cargo test --test wsrp && pytest tests/interop/test_wsrp_schema.py
+
+No network: the schema's import of xml.xsd from w3.org is mapped to the local copy.
+"""
+
+import shutil
+from pathlib import Path
+
+import pytest
+import xmlschema
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parents[2]
+SPECS = ROOT / ".." / "shared" / "specs" / "wsrp2"
+SAMPLES = ROOT / "target" / "wsrp-samples"
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+TYPES = "urn:oasis:names:tc:wsrp:v2:types"
+XML_XSD_URL = "http://www.w3.org/2001/xml.xsd"
+
+ANSWERS = sorted(p for p in SAMPLES.glob("*Response.xml"))
+FAULTS = sorted(p for p in SAMPLES.glob("fault-*.xml"))
+
+
+def local_uri(url):
+    """Maps the w3.org xml.xsd address to the copy beside the WSRP schemas."""
+    if url == XML_XSD_URL:
+        return str(SPECS / "xml.xsd")
+    return url
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return xmlschema.XMLSchema(
+        str(SPECS / "wsrp-2.0-types.xsd"), uri_mapper=local_uri, allow="local"
+    )
+
+
+def body_element(path):
+    envelope = etree.parse(str(path)).getroot()
+    assert envelope.tag == f"{{{SOAP_ENV}}}Envelope"
+    body = envelope.find(f"{{{SOAP_ENV}}}Body")
+    assert body is not None and len(body) == 1
+    return envelope, body[0]
+
+
+def test_samples_exist():
+    assert len(ANSWERS) >= 10, "run `cargo test --test wsrp` first"
+    assert len(FAULTS) >= 5, "run `cargo test --test wsrp` first"
+
+
+@pytest.mark.parametrize("path", ANSWERS, ids=lambda p: p.stem)
+def test_answer_is_schema_valid(schema, path):
+    _, element = body_element(path)
+    assert element.tag == f"{{{TYPES}}}{path.stem}"
+    schema.validate(etree.tostring(element).decode())
+
+
+@pytest.mark.parametrize("path", FAULTS, ids=lambda p: p.stem)
+def test_fault_detail_is_schema_valid(schema, path):
+    _, fault = body_element(path)
+    assert fault.tag == f"{{{SOAP_ENV}}}Fault"
+    code = fault.findtext("faultcode")
+    assert code in ("soapenv:Client", "soapenv:Server")
+    assert fault.findtext("faultstring")
+    detail = fault.find("detail")
+    assert detail is not None and len(detail) == 1
+    element = detail[0]
+    assert element.tag.startswith(f"{{{TYPES}}}")
+    schema.validate(etree.tostring(element).decode())
+    # The file name says which fault the test meant to provoke.
+    expected = path.stem.removeprefix("fault-")
+    if expected != "Malformed":
+        assert element.tag == f"{{{TYPES}}}{expected}"
+
+
+# --- zeep: the WSDL loads and each answer decodes as its operation's output --------
+
+OPERATIONS = {
+    "getServiceDescriptionResponse": ("WSRP_v2_ServiceDescription_Binding_SOAP", "getServiceDescription"),
+    "registerResponse": ("WSRP_v2_Registration_Binding_SOAP", "register"),
+    "deregisterResponse": ("WSRP_v2_Registration_Binding_SOAP", "deregister"),
+    "modifyRegistrationResponse": ("WSRP_v2_Registration_Binding_SOAP", "modifyRegistration"),
+    "getPortletDescriptionResponse": ("WSRP_v2_PortletManagement_Binding_SOAP", "getPortletDescription"),
+    "getMarkupResponse": ("WSRP_v2_Markup_Binding_SOAP", "getMarkup"),
+    "performBlockingInteractionResponse": ("WSRP_v2_Markup_Binding_SOAP", "performBlockingInteraction"),
+    "getResourceResponse": ("WSRP_v2_Markup_Binding_SOAP", "getResource"),
+    "initCookieResponse": ("WSRP_v2_Markup_Binding_SOAP", "initCookie"),
+    "releaseSessionsResponse": ("WSRP_v2_Markup_Binding_SOAP", "releaseSessions"),
+    "handleEventsResponse": ("WSRP_v2_Markup_Binding_SOAP", "handleEvents"),
+}
+
+
+@pytest.fixture(scope="module")
+def zeep_client(tmp_path_factory):
+    zeep = pytest.importorskip("zeep")
+    from zeep.transports import Transport
+
+    class LocalTransport(Transport):
+        """Serves xml.xsd from disk; refuses every other network address."""
+
+        def load(self, url):
+            if url == XML_XSD_URL:
+                return (SPECS / "xml.xsd").read_bytes()
+            assert not url.startswith("http"), f"network access to {url}"
+            return super().load(url)
+
+    # Lay the files out as the host serves them: /wsrp/v2/wsdl beside the official files.
+    base = tmp_path_factory.mktemp("host")
+    served = base / "wsrp" / "v2"
+    served.mkdir(parents=True)
+    for name in ["wsrp-2.0-bindings.wsdl", "wsrp-2.0-interfaces.wsdl", "wsrp-2.0-types.xsd", "xml.xsd"]:
+        shutil.copy(SPECS / name, served / name)
+    template = (SAMPLES / "services.wsdl.template").read_text()
+    wsdl = served / "wsdl"
+    wsdl.write_text(template.replace("BASE_URL", base.as_uri()))
+    return zeep.Client(
+        str(wsdl), transport=LocalTransport(), settings=zeep.Settings(strict=True)
+    )
+
+
+def test_wsdl_loads_with_four_ports(zeep_client):
+    service = zeep_client.wsdl.services["WSRPService"]
+    ports = {name: port.binding_options["address"] for name, port in service.ports.items()}
+    assert len(ports) == 4
+    assert all(a.split("/wsrp/v2/")[1] in {"markup", "service-description", "registration", "portlet-management"} for a in ports.values())
+
+
+@pytest.mark.parametrize("path", ANSWERS, ids=lambda p: p.stem)
+def test_zeep_decodes_answer(zeep_client, path):
+    binding_name, op_name = OPERATIONS[path.stem]
+    ports = zeep_client.wsdl.services["WSRPService"].ports.values()
+    binding = next(p.binding for p in ports if p.binding.name.localname == binding_name)
+    operation = binding.get(op_name)
+    envelope, _ = body_element(path)
+    result = operation.output.deserialize(envelope)
+    if path.stem == "getMarkupResponse":
+        assert result.markupContext.mimeType == "text/html"
+    if path.stem == "registerResponse":
+        assert result.registrationHandle
+    if path.stem == "getServiceDescriptionResponse":
+        assert result.requiresRegistration is True
+        assert result.offeredPortlets[0].portletHandle

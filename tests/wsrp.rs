@@ -1,0 +1,870 @@
+//! WSRP producer round trips against a fake widget: every operation, every fault,
+//! URL rewriting, and the hostile inputs (entity bombs, huge and deep bodies).
+//! Each answer body is also saved under `target/wsrp-samples/` for the schema check
+//! in `tests/interop/test_wsrp_schema.py`.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use widget_host::config::ConsumerConfig;
+use widget_host::descriptors::{Catalog, CatalogHandle, WidgetDescriptor};
+use widget_host::portal::{PortalUser, Request, Viewer};
+use widget_host::widgets::{ActionOutcome, Markup, Resource, Widget, WidgetError, WidgetSet};
+use widget_host::wsrp::urls::{ACTION_KEY, decode_state, parse_rewrite_url};
+use widget_host::wsrp::xml::{Element, Limits, parse};
+use widget_host::wsrp::{
+    MemoryRegistrations, Producer, ProducerHooks, RegistrationStore, SoapReply, TYPES_NS,
+};
+
+const KIND: &str = "test:echo";
+const SECRET: &str = "correct horse battery staple";
+
+/// An action the fake widget saw: its name and its (un-namespaced) parameters.
+type SeenAction = (String, Vec<(String, String)>);
+
+/// Echoes what it was asked, so tests can see what the producer passed on.
+#[derive(Default)]
+struct EchoWidget {
+    actions: Mutex<Vec<SeenAction>>,
+}
+
+impl Widget for EchoWidget {
+    fn render(&self, req: &Request) -> Result<Markup, WidgetError> {
+        let who = match &req.viewer {
+            Viewer::Guest => "guest".to_owned(),
+            Viewer::User(u) => format!("user {} of {}", u.user_id, u.consumer),
+        };
+        let params: Vec<String> = req.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let action = req.urls.action_target("say");
+        let html = format!(
+            "<div id=\"{ns}root\" data-who=\"{who}\" data-locale=\"{locale}\" data-mode=\"{mode}\">\
+             <p class=\"params\">{params}</p>\
+             <a href=\"{render}\">next</a>\
+             <form action=\"{action}\"><input name=\"{ns}text\"></form>\
+             <a href=\"{vcard}\">vcard</a></div>",
+            ns = req.urls.namespace(),
+            locale = req.locale,
+            mode = req.mode.as_str(),
+            params = params.join(";"),
+            render = req.urls.render_url(&[("page", "2")]).replace('&', "&amp;"),
+            action = action.url.replace('&', "&amp;"),
+            vcard = req
+                .urls
+                .resource_url("vcard", &[("userId", "7")])
+                .replace('&', "&amp;"),
+        );
+        Ok(Markup {
+            title: "Echo".into(),
+            html,
+        })
+    }
+
+    fn action(&self, req: &Request) -> Result<ActionOutcome, WidgetError> {
+        let name = req.name.clone().unwrap_or_default();
+        let params = req
+            .params
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        self.actions
+            .lock()
+            .expect("test lock")
+            .push((name.clone(), params));
+        match name.as_str() {
+            "say" => {
+                let text = req.params.get("text").unwrap_or("").to_owned();
+                Ok(ActionOutcome {
+                    ok: true,
+                    status: 200,
+                    message: "said".into(),
+                    text: text.clone(),
+                    relationship: None,
+                    render_params: vec![("message".into(), format!("said {text}"))],
+                })
+            }
+            "forbidden" => Err(WidgetError::Forbidden {
+                key: "no".into(),
+                text: "not for you".into(),
+            }),
+            other => Err(WidgetError::UnknownAction(other.into())),
+        }
+    }
+
+    fn resource(&self, req: &Request) -> Result<Resource, WidgetError> {
+        match req.name.as_deref() {
+            Some("vcard") => Ok(Resource {
+                content_type: "text/vcard".into(),
+                filename: Some("person.vcf".into()),
+                body: format!(
+                    "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:{}\r\nEND:VCARD\r\n",
+                    req.params.get("userId").unwrap_or("?")
+                )
+                .into_bytes(),
+            }),
+            Some("json") => Ok(Resource {
+                content_type: "application/json".into(),
+                filename: None,
+                body: b"{\"ok\":true}".to_vec(),
+            }),
+            other => Err(WidgetError::UnknownResource(
+                other.unwrap_or_default().into(),
+            )),
+        }
+    }
+}
+
+#[derive(Default)]
+struct CountingHooks(Mutex<Vec<PortalUser>>);
+
+impl ProducerHooks for CountingHooks {
+    fn refresh_profile(&self, user: &PortalUser) {
+        self.0.lock().expect("test lock").push(user.clone());
+    }
+}
+
+struct Fixture {
+    producer: Producer,
+    widget: Arc<EchoWidget>,
+    registrations: Arc<MemoryRegistrations>,
+    hooks: Arc<CountingHooks>,
+}
+
+fn descriptor() -> WidgetDescriptor {
+    WidgetDescriptor {
+        portlet_name: "echo".into(),
+        display_name: "Echo & friends".into(),
+        title: "Echo".into(),
+        short_title: Some("Echo".into()),
+        keywords: vec!["test".into(), "echo".into()],
+        kind: KIND.into(),
+        category: "category.social".into(),
+        instanceable: true,
+        modes: vec!["view".into(), "help".into()],
+        window_states: vec![],
+        preferences: BTreeMap::new(),
+        expiration_cache: None,
+        supported_locales: vec!["en_US".into(), "es_ES".into()],
+        icon: None,
+        css_class_wrapper: None,
+        friendly_url_mapping: None,
+        requires_namespaced_parameters: true,
+        source_dir: "echo".into(),
+    }
+}
+
+fn fixture() -> Fixture {
+    let mut catalog = Catalog::default();
+    catalog
+        .widgets
+        .insert("echo".into(), Arc::new(descriptor()));
+    let mut orphan = descriptor();
+    orphan.portlet_name = "orphan".into();
+    orphan.kind = "test:missing".into();
+    catalog.widgets.insert("orphan".into(), Arc::new(orphan));
+    let widget = Arc::new(EchoWidget::default());
+    let mut widgets: WidgetSet = BTreeMap::new();
+    widgets.insert(KIND, widget.clone() as Arc<dyn Widget>);
+    let consumers = vec![
+        ConsumerConfig {
+            id: "portal".into(),
+            hs256_secret: None,
+            jwks_file: None,
+            allowed_origins: vec![],
+            wsrp_secret: Some(SECRET.into()),
+        },
+        ConsumerConfig {
+            id: "nosecret".into(),
+            hs256_secret: None,
+            jwks_file: None,
+            allowed_origins: vec![],
+            wsrp_secret: None,
+        },
+    ];
+    let registrations = Arc::new(MemoryRegistrations::new());
+    let hooks = Arc::new(CountingHooks::default());
+    let producer = Producer::new(
+        CatalogHandle::new(catalog),
+        widgets,
+        consumers,
+        registrations.clone(),
+        hooks.clone(),
+    );
+    Fixture {
+        producer,
+        widget,
+        registrations,
+        hooks,
+    }
+}
+
+fn envelope(op: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+         xmlns:t=\"{TYPES_NS}\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\
+         <soapenv:Header/><soapenv:Body>{op}</soapenv:Body></soapenv:Envelope>"
+    )
+}
+
+/// The answer's body element, after checking that the reply is not a fault.
+fn ok_body(reply: &SoapReply) -> Element {
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.content_type.starts_with("text/xml"));
+    let root = parse(reply.body.as_bytes(), Limits::default()).expect("answer parses");
+    let body = root.child("Body").expect("Body");
+    let el = body.children.first().expect("answer element").clone();
+    assert_eq!(el.ns.as_deref(), Some(TYPES_NS), "{}", reply.body);
+    el
+}
+
+/// The WSRP fault element name in `detail`.
+fn fault_name(reply: &SoapReply) -> String {
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    let root = parse(reply.body.as_bytes(), Limits::default()).expect("fault parses");
+    let fault = root
+        .child("Body")
+        .and_then(|b| b.child("Fault"))
+        .expect("Fault");
+    assert!(fault.child_text("faultstring").is_some());
+    let detail = fault.child("detail").expect("detail");
+    let el = detail.children.first().expect("fault element");
+    assert_eq!(el.ns.as_deref(), Some(TYPES_NS));
+    el.name.clone()
+}
+
+fn save_sample(name: &str, reply: &SoapReply) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/wsrp-samples");
+    std::fs::create_dir_all(&dir).expect("sample dir");
+    std::fs::write(dir.join(format!("{name}.xml")), &reply.body).expect("write sample");
+}
+
+fn register_body(consumer: &str, secret: &str) -> String {
+    envelope(&format!(
+        "<t:register><t:registrationData><t:consumerName>{consumer}</t:consumerName>\
+         <t:consumerAgent>test.agent 1.0</t:consumerAgent><t:methodGetSupported>false</t:methodGetSupported>\
+         <t:registrationProperties name=\"wsrp_secret\"><t:stringValue>{secret}</t:stringValue></t:registrationProperties>\
+         </t:registrationData><t:lifetime xsi:nil=\"true\"/><t:userContext xsi:nil=\"true\"/></t:register>"
+    ))
+}
+
+fn register(f: &Fixture) -> String {
+    let reply = f.producer.handle(
+        "registration",
+        register_body("portal", SECRET).as_bytes(),
+        "http://h",
+    );
+    save_sample("registerResponse", &reply);
+    let el = ok_body(&reply);
+    assert_eq!(el.name, "registerResponse");
+    el.child_text("registrationHandle")
+        .expect("handle")
+        .to_owned()
+}
+
+fn reg_context(handle: &str) -> String {
+    format!(
+        "<t:registrationContext><t:registrationHandle>{handle}</t:registrationHandle></t:registrationContext>"
+    )
+}
+
+const RUNTIME: &str = "<t:runtimeContext><t:userAuthentication>wsrp:none</t:userAuthentication>\
+    <t:portletInstanceKey>k1</t:portletInstanceKey><t:namespacePrefix></t:namespacePrefix></t:runtimeContext>";
+
+fn user_context(key: &str) -> String {
+    format!(
+        "<t:userContext><t:userContextKey>{key}</t:userContextKey>\
+         <t:profile><t:name><t:given>Ada</t:given><t:family>Lovelace</t:family></t:name>\
+         <t:businessInfo><t:online><t:email>ada@example.com</t:email></t:online></t:businessInfo></t:profile></t:userContext>"
+    )
+}
+
+fn markup_params(mode: &str, nav: Option<&str>) -> String {
+    let nav = nav
+        .map(|n| format!("<t:navigationalContext opaqueValue=\"{n}\"/>"))
+        .unwrap_or_default();
+    format!(
+        "<t:markupParams><t:secureClientCommunication>false</t:secureClientCommunication>\
+         <t:locales>es-es</t:locales><t:locales>en</t:locales><t:mimeTypes>text/html</t:mimeTypes>\
+         <t:mode>{mode}</t:mode><t:windowState>wsrp:normal</t:windowState>{nav}</t:markupParams>"
+    )
+}
+
+fn get_markup(
+    f: &Fixture,
+    handle: &str,
+    portlet: &str,
+    user: &str,
+    nav: Option<&str>,
+) -> SoapReply {
+    let body = envelope(&format!(
+        "<t:getMarkup>{}<t:portletContext><t:portletHandle>{portlet}</t:portletHandle></t:portletContext>{RUNTIME}{user}{}</t:getMarkup>",
+        reg_context(handle),
+        markup_params("wsrp:view", nav)
+    ));
+    f.producer.handle("markup", body.as_bytes(), "http://h")
+}
+
+/// The HTML of a getMarkup answer.
+fn markup_html(reply: &SoapReply) -> String {
+    let el = ok_body(reply);
+    el.child("markupContext")
+        .and_then(|m| m.child_text("itemString"))
+        .expect("itemString")
+        .to_owned()
+}
+
+/// The first rewrite URL of this type in `html`, as (name, value) pairs.
+fn find_url(html: &str, url_type: &str) -> Vec<(String, String)> {
+    let mut rest = html;
+    while let Some(at) = rest.find("wsrp_rewrite?") {
+        let tail = &rest[at..];
+        let end = tail.find("/wsrp_rewrite").expect("end token") + "/wsrp_rewrite".len();
+        let pairs = parse_rewrite_url(&tail[..end]).expect("rewrite url");
+        if pairs
+            .iter()
+            .any(|(k, v)| k == "wsrp-urlType" && v == url_type)
+        {
+            return pairs;
+        }
+        rest = &tail[end..];
+    }
+    panic!("no {url_type} URL in {html}");
+}
+
+fn value<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("{key} missing"))
+}
+
+fn xml_attr(s: &str) -> String {
+    quick_xml::escape::escape(s).into_owned()
+}
+
+#[test]
+fn service_description_lists_the_portlets() {
+    let f = fixture();
+    let body = envelope(
+        "<t:getServiceDescription><t:registrationContext xsi:nil=\"true\"/><t:desiredLocales>en</t:desiredLocales><t:userContext xsi:nil=\"true\"/></t:getServiceDescription>",
+    );
+    let reply = f
+        .producer
+        .handle("service-description", body.as_bytes(), "http://h");
+    save_sample("getServiceDescriptionResponse", &reply);
+    let el = ok_body(&reply);
+    assert_eq!(el.child_text("requiresRegistration"), Some("true"));
+    let offered: Vec<&Element> = el.children_named("offeredPortlets").collect();
+    assert_eq!(offered.len(), 1, "the orphan kind is not offered");
+    let p = offered[0];
+    assert_eq!(p.child_text("portletHandle"), Some("echo"));
+    assert_eq!(p.child_text("groupID"), Some("category.social"));
+    let mt = p.child("markupTypes").expect("markupTypes");
+    assert_eq!(mt.child_text("mimeType"), Some("text/html"));
+    let modes: Vec<&str> = mt
+        .children_named("modes")
+        .map(|m| m.text.as_str())
+        .collect();
+    assert_eq!(modes, ["wsrp:view", "wsrp:help"]);
+    let states: Vec<&str> = mt
+        .children_named("windowStates")
+        .map(|m| m.text.as_str())
+        .collect();
+    assert_eq!(states, ["wsrp:normal", "wsrp:maximized", "wsrp:minimized"]);
+    assert_eq!(
+        p.child("displayName").and_then(|d| d.child_text("value")),
+        Some("Echo & friends")
+    );
+    assert_eq!(p.children_named("keywords").count(), 2);
+    let locales: Vec<&str> = el
+        .children_named("locales")
+        .map(|l| l.text.as_str())
+        .collect();
+    assert_eq!(locales, ["en-US", "es-ES"]);
+}
+
+#[test]
+fn registration_lifecycle() {
+    let f = fixture();
+    let handle = register(&f);
+    assert_eq!(f.registrations.len(), 1);
+    let stored = f.registrations.get(&handle).expect("get").expect("stored");
+    assert_eq!(stored.consumer, "portal");
+    assert_eq!(stored.agent, "test.agent 1.0");
+
+    // A registered consumer may name its registration in the service description.
+    let body = envelope(&format!(
+        "<t:getServiceDescription>{}<t:userContext xsi:nil=\"true\"/></t:getServiceDescription>",
+        reg_context(&handle)
+    ));
+    ok_body(
+        &f.producer
+            .handle("service-description", body.as_bytes(), "http://h"),
+    );
+
+    let modify = envelope(&format!(
+        "<t:modifyRegistration>{}<t:registrationData><t:consumerName>portal</t:consumerName>\
+         <t:consumerAgent>test.agent 2.0</t:consumerAgent><t:methodGetSupported>false</t:methodGetSupported>\
+         <t:registrationProperties name=\"wsrp_secret\"><t:stringValue>{SECRET}</t:stringValue></t:registrationProperties>\
+         </t:registrationData></t:modifyRegistration>",
+        reg_context(&handle)
+    ));
+    let reply = f
+        .producer
+        .handle("registration", modify.as_bytes(), "http://h");
+    save_sample("modifyRegistrationResponse", &reply);
+    assert_eq!(ok_body(&reply).name, "modifyRegistrationResponse");
+    let stored = f.registrations.get(&handle).expect("get").expect("stored");
+    assert_eq!(stored.agent, "test.agent 2.0");
+
+    let dereg = envelope(&format!(
+        "<t:deregister>{}</t:deregister>",
+        reg_context(&handle)
+    ));
+    let reply = f
+        .producer
+        .handle("registration", dereg.as_bytes(), "http://h");
+    save_sample("deregisterResponse", &reply);
+    assert_eq!(ok_body(&reply).name, "deregisterResponse");
+    assert!(f.registrations.is_empty());
+
+    // The handle is gone: markup and a second deregister are refused.
+    let reply = get_markup(&f, &handle, "echo", "", None);
+    assert_eq!(fault_name(&reply), "InvalidRegistration");
+    let reply = f
+        .producer
+        .handle("registration", dereg.as_bytes(), "http://h");
+    assert_eq!(fault_name(&reply), "InvalidRegistration");
+}
+
+/// Asserts a refusal is quick and leaves the registrations as they were.
+fn refused_quickly(f: &Fixture, port: &str, body: &[u8], expect: &str) -> SoapReply {
+    let before = f.registrations.len();
+    let started = Instant::now();
+    let reply = f.producer.handle(port, body, "http://h");
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(100), "{expect} took {took:?}");
+    assert_eq!(fault_name(&reply), expect, "{}", reply.body);
+    assert_eq!(
+        f.registrations.len(),
+        before,
+        "a refusal changed registrations"
+    );
+    reply
+}
+
+#[test]
+fn registration_refusals() {
+    let f = fixture();
+    let reply = refused_quickly(
+        &f,
+        "registration",
+        register_body("portal", "wrong").as_bytes(),
+        "OperationFailed",
+    );
+    assert!(reply.body.contains("soapenv:Client"), "{}", reply.body);
+    save_sample("fault-OperationFailed", &reply);
+    refused_quickly(
+        &f,
+        "registration",
+        register_body("stranger", SECRET).as_bytes(),
+        "OperationFailed",
+    );
+    refused_quickly(
+        &f,
+        "registration",
+        register_body("nosecret", "").as_bytes(),
+        "OperationFailed",
+    );
+    let no_secret = envelope(
+        "<t:register><t:registrationData><t:consumerName>portal</t:consumerName><t:consumerAgent>a</t:consumerAgent>\
+         <t:methodGetSupported>false</t:methodGetSupported></t:registrationData><t:lifetime xsi:nil=\"true\"/></t:register>",
+    );
+    let reply = refused_quickly(
+        &f,
+        "registration",
+        no_secret.as_bytes(),
+        "MissingParameters",
+    );
+    save_sample("fault-MissingParameters", &reply);
+
+    // Someone else's handle cannot be modified into another consumer's.
+    let handle = register(&f);
+    let hijack = envelope(&format!(
+        "<t:modifyRegistration>{}<t:registrationData><t:consumerName>portal</t:consumerName><t:consumerAgent>x</t:consumerAgent>\
+         <t:methodGetSupported>false</t:methodGetSupported><t:registrationProperties name=\"wsrp_secret\"><t:stringValue>bad</t:stringValue></t:registrationProperties>\
+         </t:registrationData></t:modifyRegistration>",
+        reg_context(&handle)
+    ));
+    refused_quickly(&f, "registration", hijack.as_bytes(), "OperationFailed");
+    let stored = f.registrations.get(&handle).expect("get").expect("stored");
+    assert_eq!(
+        stored.agent, "test.agent 1.0",
+        "refused modify changed nothing"
+    );
+}
+
+#[test]
+fn markup_needs_a_valid_registration_and_handle() {
+    let f = fixture();
+    let no_reg = envelope(&format!(
+        "<t:getMarkup><t:registrationContext xsi:nil=\"true\"/><t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>{RUNTIME}<t:userContext xsi:nil=\"true\"/>{}</t:getMarkup>",
+        markup_params("wsrp:view", None)
+    ));
+    let reply = refused_quickly(&f, "markup", no_reg.as_bytes(), "InvalidRegistration");
+    save_sample("fault-InvalidRegistration", &reply);
+    let reply = get_markup(&f, "not-a-handle", "echo", "", None);
+    assert_eq!(fault_name(&reply), "InvalidRegistration");
+
+    let handle = register(&f);
+    for bad in ["nothing", "a-b", "echo_INSTANCE_a-b"] {
+        let reply = get_markup(&f, &handle, bad, "", None);
+        assert_eq!(fault_name(&reply), "InvalidHandle", "{bad}");
+        if bad == "nothing" {
+            save_sample("fault-InvalidHandle", &reply);
+        }
+    }
+    let reply = get_markup(&f, &handle, "orphan", "", None);
+    assert_eq!(fault_name(&reply), "OperationFailed");
+    assert!(reply.body.contains("soapenv:Server"));
+
+    let edit = envelope(&format!(
+        "<t:getMarkup>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>{RUNTIME}<t:userContext xsi:nil=\"true\"/>{}</t:getMarkup>",
+        reg_context(&handle),
+        markup_params("wsrp:edit", None)
+    ));
+    let reply = f.producer.handle("markup", edit.as_bytes(), "http://h");
+    assert_eq!(fault_name(&reply), "UnsupportedMode");
+    save_sample("fault-UnsupportedMode", &reply);
+
+    let bad_category = envelope(&format!(
+        "<t:getMarkup>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>{RUNTIME}\
+         <t:userContext><t:userContextKey>1</t:userContextKey><t:userCategories></t:userCategories></t:userContext>{}</t:getMarkup>",
+        reg_context(&handle),
+        markup_params("wsrp:view", None)
+    ));
+    let reply = f
+        .producer
+        .handle("markup", bad_category.as_bytes(), "http://h");
+    assert_eq!(fault_name(&reply), "InvalidUserCategory");
+    save_sample("fault-InvalidUserCategory", &reply);
+}
+
+#[test]
+fn get_markup_maps_user_locale_and_navigational_state() {
+    let f = fixture();
+    let handle = register(&f);
+    let reply = get_markup(
+        &f,
+        &handle,
+        "echo_INSTANCE_abc",
+        &user_context("42"),
+        Some("filter=connections&amp;page=3"),
+    );
+    save_sample("getMarkupResponse", &reply);
+    let el = ok_body(&reply);
+    let ctx = el.child("markupContext").expect("markupContext");
+    assert_eq!(ctx.child_text("mimeType"), Some("text/html"));
+    assert_eq!(ctx.child_text("requiresRewriting"), Some("true"));
+    assert_eq!(ctx.child_text("preferredTitle"), Some("Echo"));
+    assert_eq!(ctx.child_text("locale"), Some("es-ES"));
+    let html = markup_html(&reply);
+    assert!(html.contains("data-who=\"user 42 of portal\""), "{html}");
+    assert!(html.contains("data-locale=\"es_ES\""), "{html}");
+    assert!(html.contains("filter=connections;page=3"), "{html}");
+    assert!(html.contains("id=\"wsrp_rewrite_root\""), "{html}");
+    let refreshed = f.hooks.0.lock().expect("lock");
+    assert_eq!(refreshed.len(), 1);
+    assert_eq!(refreshed[0].profile.given_name.as_deref(), Some("Ada"));
+    assert_eq!(
+        refreshed[0].profile.email.as_deref(),
+        Some("ada@example.com")
+    );
+    drop(refreshed);
+
+    // A nil user context is a guest, and refreshes nobody.
+    let reply = get_markup(
+        &f,
+        &handle,
+        "echo",
+        "<t:userContext xsi:nil=\"true\"/>",
+        None,
+    );
+    assert!(markup_html(&reply).contains("data-who=\"guest\""));
+    assert_eq!(f.hooks.0.lock().expect("lock").len(), 1);
+}
+
+#[test]
+fn blocking_action_url_round_trip() {
+    let f = fixture();
+    let handle = register(&f);
+    let html = markup_html(&get_markup(&f, &handle, "echo", &user_context("42"), None));
+    let action = find_url(&html, "blockingAction");
+    let interaction = value(&action, "wsrp-interactionState").to_owned();
+    assert_eq!(decode_state(&interaction).get(ACTION_KEY), Some("say"));
+
+    // The consumer sends the form's fields, names rewritten with its prefix.
+    let body = envelope(&format!(
+        "<t:performBlockingInteraction>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>\
+         <t:runtimeContext><t:userAuthentication>wsrp:none</t:userAuthentication><t:portletInstanceKey>k1</t:portletInstanceKey>\
+         <t:namespacePrefix>p1_</t:namespacePrefix></t:runtimeContext>{}{}\
+         <t:interactionParams><t:portletStateChange>readOnly</t:portletStateChange><t:interactionState>{}</t:interactionState>\
+         <t:formParameters name=\"p1_text\"><t:value>hello &amp; bye</t:value></t:formParameters>\
+         <t:formParameters name=\"stray\"><t:value>ignored</t:value></t:formParameters>\
+         </t:interactionParams></t:performBlockingInteraction>",
+        reg_context(&handle),
+        user_context("42"),
+        markup_params("wsrp:view", None),
+        xml_attr(&interaction)
+    ));
+    let reply = f.producer.handle("markup", body.as_bytes(), "http://h");
+    save_sample("performBlockingInteractionResponse", &reply);
+    let el = ok_body(&reply);
+    let update = el.child("updateResponse").expect("updateResponse");
+    assert_eq!(update.child_text("newMode"), Some("wsrp:view"));
+    assert_eq!(update.child_text("newWindowState"), Some("wsrp:normal"));
+    let nav = update
+        .child("navigationalContext")
+        .and_then(|n| n.attr("opaqueValue"))
+        .expect("opaqueValue")
+        .to_owned();
+    let actions = f.widget.actions.lock().expect("lock").clone();
+    assert_eq!(
+        actions,
+        vec![(
+            "say".to_owned(),
+            vec![("text".to_owned(), "hello & bye".to_owned())]
+        )]
+    );
+
+    // The next render gets the outcome's render parameters.
+    let html = markup_html(&get_markup(
+        &f,
+        &handle,
+        "echo",
+        &user_context("42"),
+        Some(&xml_attr(&nav)),
+    ));
+    assert!(html.contains("message=said hello & bye"), "{html}");
+
+    // A render URL's state comes back the same way.
+    let render = find_url(&html, "render");
+    let state = value(&render, "wsrp-navigationalState");
+    let html = markup_html(&get_markup(&f, &handle, "echo", "", Some(&xml_attr(state))));
+    assert!(html.contains("page=2"), "{html}");
+
+    // An interaction without an action, or with a refused one, is a fault.
+    let missing = body.replace(&xml_attr(&interaction), "");
+    let reply = f.producer.handle("markup", missing.as_bytes(), "http://h");
+    assert_eq!(fault_name(&reply), "MissingParameters");
+    let forbidden = body.replace(&xml_attr(&interaction), "action=forbidden");
+    let reply = f
+        .producer
+        .handle("markup", forbidden.as_bytes(), "http://h");
+    assert_eq!(fault_name(&reply), "AccessDenied");
+    save_sample("fault-AccessDenied", &reply);
+    let unknown = body.replace(&xml_attr(&interaction), "action=nope");
+    let reply = f.producer.handle("markup", unknown.as_bytes(), "http://h");
+    assert_eq!(fault_name(&reply), "InconsistentParameters");
+    save_sample("fault-InconsistentParameters", &reply);
+}
+
+fn get_resource(f: &Fixture, handle: &str, id: &str, state: &str) -> SoapReply {
+    let body = envelope(&format!(
+        "<t:getResource>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>{RUNTIME}<t:userContext xsi:nil=\"true\"/>\
+         <t:resourceParams resourceID=\"{id}\" portletStateChange=\"readOnly\" resourceState=\"{}\">\
+         <t:secureClientCommunication>false</t:secureClientCommunication><t:locales>en</t:locales><t:mimeTypes>*/*</t:mimeTypes>\
+         <t:mode>wsrp:view</t:mode><t:windowState>wsrp:normal</t:windowState></t:resourceParams></t:getResource>",
+        reg_context(handle),
+        xml_attr(state)
+    ));
+    f.producer.handle("markup", body.as_bytes(), "http://h")
+}
+
+#[test]
+fn get_resource_returns_the_bytes() {
+    let f = fixture();
+    let handle = register(&f);
+    let html = markup_html(&get_markup(&f, &handle, "echo", "", None));
+    let url = find_url(&html, "resource");
+    assert_eq!(value(&url, "wsrp-resourceID"), "vcard");
+    let reply = get_resource(&f, &handle, "vcard", value(&url, "wsrp-resourceState"));
+    save_sample("getResourceResponse", &reply);
+    let el = ok_body(&reply);
+    let ctx = el.child("resourceContext").expect("resourceContext");
+    assert_eq!(ctx.child_text("mimeType"), Some("text/vcard"));
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(ctx.child_text("itemBinary").expect("itemBinary"))
+        .expect("base64");
+    assert_eq!(
+        bytes,
+        b"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:7\r\nEND:VCARD\r\n".to_vec()
+    );
+    let disposition = ctx.child("clientAttributes").expect("clientAttributes");
+    assert_eq!(disposition.attr("name"), Some("Content-Disposition"));
+    assert!(
+        disposition
+            .child_text("value")
+            .is_some_and(|v| v.contains("person.vcf"))
+    );
+
+    let reply = get_resource(&f, &handle, "json", "");
+    let el = ok_body(&reply);
+    assert_eq!(
+        el.child("resourceContext")
+            .and_then(|c| c.child_text("itemString")),
+        Some("{\"ok\":true}")
+    );
+    let reply = get_resource(&f, &handle, "nothing", "");
+    assert_eq!(fault_name(&reply), "InconsistentParameters");
+}
+
+#[test]
+fn portlet_description_and_empty_operations() {
+    let f = fixture();
+    let handle = register(&f);
+    let body = envelope(&format!(
+        "<t:getPortletDescription>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>\
+         <t:userContext xsi:nil=\"true\"/></t:getPortletDescription>",
+        reg_context(&handle)
+    ));
+    let reply = f
+        .producer
+        .handle("portlet-management", body.as_bytes(), "http://h");
+    save_sample("getPortletDescriptionResponse", &reply);
+    let el = ok_body(&reply);
+    assert_eq!(
+        el.child("portletDescription")
+            .and_then(|p| p.child_text("portletHandle")),
+        Some("echo")
+    );
+    // The same operation on the wrong port is not offered there.
+    let reply = f.producer.handle("markup", body.as_bytes(), "http://h");
+    assert_eq!(fault_name(&reply), "OperationNotSupported");
+    save_sample("fault-OperationNotSupported", &reply);
+
+    let ops = [
+        ("initCookie", "<t:userContext xsi:nil=\"true\"/>".to_owned()),
+        (
+            "releaseSessions",
+            "<t:sessionIDs>s1</t:sessionIDs><t:userContext xsi:nil=\"true\"/>".to_owned(),
+        ),
+        (
+            "handleEvents",
+            format!(
+                "<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>{RUNTIME}<t:userContext xsi:nil=\"true\"/>{}\
+                 <t:eventParams portletStateChange=\"readOnly\"><t:events name=\"t:e\"/></t:eventParams>",
+                markup_params("wsrp:view", None)
+            ),
+        ),
+    ];
+    for (op, rest) in ops {
+        let body = envelope(&format!("<t:{op}>{}{rest}</t:{op}>", reg_context(&handle)));
+        let reply = f.producer.handle("markup", body.as_bytes(), "http://h");
+        save_sample(&format!("{op}Response"), &reply);
+        assert_eq!(ok_body(&reply).name, format!("{op}Response"));
+        // Without a registration they are refused.
+        let body = envelope(&format!("<t:{op}>{}{rest}</t:{op}>", reg_context("x")));
+        let reply = f.producer.handle("markup", body.as_bytes(), "http://h");
+        assert_eq!(fault_name(&reply), "InvalidRegistration");
+    }
+}
+
+#[test]
+fn hostile_input_is_refused_fast() {
+    let f = fixture();
+    register(&f);
+    let bomb = r#"<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol9 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+]>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>
+<t:register xmlns:t="urn:oasis:names:tc:wsrp:v2:types"><t:registrationData><t:consumerName>&lol9;</t:consumerName></t:registrationData></t:register>
+</soapenv:Body></soapenv:Envelope>"#;
+    let reply = refused_quickly(&f, "registration", bomb.as_bytes(), "OperationFailed");
+    assert!(reply.body.contains("soapenv:Client"), "{}", reply.body);
+    assert!(reply.body.contains("document type"), "{}", reply.body);
+    save_sample("fault-Malformed", &reply);
+
+    // An undeclared entity without a DTD.
+    let undeclared = register_body("&ent;", SECRET);
+    refused_quickly(&f, "registration", undeclared.as_bytes(), "OperationFailed");
+
+    // Malformed, not SOAP, not WSRP, empty.
+    for body in [
+        "<soapenv:Envelope".to_owned(),
+        "<a/>".to_owned(),
+        String::new(),
+        envelope("<x:register xmlns:x=\"urn:other\"/>"),
+        envelope(""),
+        "\u{feff}garbage".to_owned(),
+    ] {
+        let reply = f
+            .producer
+            .handle("registration", body.as_bytes(), "http://h");
+        assert_eq!(reply.status, 500, "{body}");
+        parse(reply.body.as_bytes(), Limits::default()).expect("fault is XML");
+    }
+
+    // Oversized: well-formed but larger than the limit.
+    let filler = "x".repeat(600 * 1024);
+    let big = register_body(&filler, SECRET);
+    let reply = refused_quickly(&f, "registration", big.as_bytes(), "OperationFailed");
+    assert!(reply.body.contains("larger than"), "{}", reply.body);
+
+    // Deep: ten thousand nested elements.
+    let deep = envelope(&format!(
+        "<t:register>{}{}</t:register>",
+        "<t:a>".repeat(10_000),
+        "</t:a>".repeat(10_000)
+    ));
+    let reply = refused_quickly(&f, "registration", deep.as_bytes(), "OperationFailed");
+    assert!(reply.body.contains("nested deeper"), "{}", reply.body);
+
+    // Many siblings.
+    let wide = envelope(&format!(
+        "<t:register>{}</t:register>",
+        "<t:a/>".repeat(20_000)
+    ));
+    refused_quickly(&f, "registration", wide.as_bytes(), "OperationFailed");
+
+    // An unknown port.
+    let reply = f.producer.handle(
+        "nowhere",
+        register_body("portal", SECRET).as_bytes(),
+        "http://h",
+    );
+    assert_eq!(reply.status, 404);
+    assert_eq!(f.registrations.len(), 1);
+}
+
+#[test]
+fn wsdl_names_this_host() {
+    let f = fixture();
+    let wsdl = f.producer.wsdl("https://widgets.example:8443");
+    for port in [
+        "markup",
+        "service-description",
+        "registration",
+        "portlet-management",
+    ] {
+        assert!(
+            wsdl.contains(&format!("https://widgets.example:8443/wsrp/v2/{port}\"")),
+            "{port}"
+        );
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/wsrp-samples");
+    std::fs::create_dir_all(&dir).expect("sample dir");
+    std::fs::write(
+        dir.join("services.wsdl.template"),
+        f.producer.wsdl("BASE_URL"),
+    )
+    .expect("write");
+}
