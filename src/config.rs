@@ -20,6 +20,9 @@ pub struct Config {
     pub descriptors_dir: PathBuf,
     /// Optional folder of templates that override the built-in ones by name.
     pub templates_dir: Option<PathBuf>,
+    /// Origin at which browsers reach the host (forms post and links point here), e.g.
+    /// `https://widgets.example.com`. Unset: the Host header of each request.
+    pub public_url: Option<String>,
     /// Serve the demo portal at `/` and seed demo people into an empty database.
     pub demo: bool,
     /// `text` (readable) or `json` logs.
@@ -36,6 +39,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             descriptors_dir: PathBuf::from("widget-descriptors"),
             templates_dir: None,
+            public_url: None,
             demo: true,
             log_format: LogFormat::Text,
             limits: Limits::default(),
@@ -181,6 +185,7 @@ impl Config {
                 "DATA_DIR" => self.data_dir = PathBuf::from(value),
                 "DESCRIPTORS_DIR" => self.descriptors_dir = PathBuf::from(value),
                 "TEMPLATES_DIR" => self.templates_dir = Some(PathBuf::from(value)),
+                "PUBLIC_URL" => self.public_url = Some(value),
                 "DEMO" => self.demo = parse_bool(&value).ok_or_else(|| bad(format!("{value:?} is not a boolean: use true or false")))?,
                 "LOG_FORMAT" => {
                     self.log_format = match value.as_str() {
@@ -192,7 +197,7 @@ impl Config {
                 "MAX_BODY_BYTES" => self.limits.max_body_bytes = value.parse().map_err(|e| bad(format!("{e}")))?,
                 "MAX_CONNECTIONS" => self.limits.max_connections = value.parse().map_err(|e| bad(format!("{e}")))?,
                 // Unknown WIDGET_HOST_ variables are most likely typos: say so.
-                _ => return Err(bad("unknown setting; known: LISTEN, DATA_DIR, DESCRIPTORS_DIR, TEMPLATES_DIR, DEMO, LOG_FORMAT, MAX_BODY_BYTES, MAX_CONNECTIONS".into())),
+                _ => return Err(bad("unknown setting; known: LISTEN, DATA_DIR, DESCRIPTORS_DIR, TEMPLATES_DIR, PUBLIC_URL, DEMO, LOG_FORMAT, MAX_BODY_BYTES, MAX_CONNECTIONS".into())),
             }
         }
         Ok(())
@@ -235,6 +240,14 @@ impl Config {
         }
         if self.limits.request_timeout_secs == 0 {
             return invalid("limits.request_timeout_secs".into(), "must be at least 1");
+        }
+        if let Some(url) = &self.public_url
+            && !is_origin(url)
+        {
+            return invalid(
+                "public_url".into(),
+                "must be an origin such as https://widgets.example.com (scheme, host, optional port; no path)",
+            );
         }
         let mut seen = std::collections::BTreeSet::new();
         for (i, c) in self.consumers.iter().enumerate() {

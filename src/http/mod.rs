@@ -1,9 +1,12 @@
 //! The native HTTP transport (hyper 1): routing, limits, and the mapping of portal
 //! requests and widget answers to HTTP.
 
+pub mod cors;
 pub mod metrics;
 pub mod native;
 pub mod response;
 pub mod router;
 pub mod server;
 pub mod state;
+pub mod widget_routes;
+pub mod wsrp_routes;

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::portal::auth::PAuthTarget;
 use crate::portal::{ActionTarget, Params, PortletId, PortletUrls};
 
 /// Portal-level parameters (un-namespaced, Liferay's names) and the widget's own
@@ -43,9 +44,9 @@ pub fn split_params<'a>(
     out
 }
 
-/// Mints the `p_auth` token of one action or resource (`action:connect`,
-/// `resource:vcard`) for the viewer of this render; `None` for guests.
-pub type TokenMinter = Arc<dyn Fn(&str) -> String + Send + Sync>;
+/// Mints the `p_auth` token of one action or resource for the viewer of this render;
+/// guests have none. An empty token means the viewer may not use that target.
+pub type TokenMinter = Arc<dyn Fn(PAuthTarget<'_>) -> String + Send + Sync>;
 
 /// URLs for the native protocol. Render links go to the portal page (`p_l_url`) when
 /// the portal gave one, so the portal re-renders its page with the widget's parameters;
@@ -118,7 +119,7 @@ impl PortletUrls for NativeUrls {
         );
         let mut hidden = Vec::new();
         if let Some(mint) = &self.minter {
-            hidden.push(("p_auth".to_owned(), mint(&format!("action:{action}"))));
+            hidden.push(("p_auth".to_owned(), mint(PAuthTarget::Action(action))));
         }
         if let Some(page) = &self.page_url {
             hidden.push(("p_l_url".to_owned(), page.clone()));
@@ -130,7 +131,7 @@ impl PortletUrls for NativeUrls {
     fn resource_url(&self, resource: &str, params: &[(&str, &str)]) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
         if let Some(mint) = &self.minter {
-            query.append_pair("p_auth", &mint(&format!("resource:{resource}")));
+            query.append_pair("p_auth", &mint(PAuthTarget::Resource(resource)));
         }
         for (name, value) in &self.sticky {
             query.append_pair(name, value);
@@ -146,6 +147,30 @@ impl PortletUrls for NativeUrls {
             &query.finish(),
         )
     }
+}
+
+/// Where browsers reach the host: `public_url` when configured, else the Host the
+/// request came to (the portal's own view of the host).
+pub fn host_base(config: &crate::config::Config, headers: &hyper::HeaderMap) -> String {
+    if let Some(url) = &config.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let host = headers
+        .get(hyper::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| is_host_header(h));
+    match host {
+        Some(host) => format!("http://{host}"),
+        None => format!("http://{}", config.listen),
+    }
+}
+
+/// A Host header we are willing to echo into URLs: host[:port], nothing else.
+fn is_host_header(h: &str) -> bool {
+    !h.is_empty()
+        && h.len() <= 255
+        && h.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
 }
 
 /// Appends an encoded query to a URL that may already have one (and keeps a fragment last).
@@ -269,7 +294,7 @@ mod tests {
 
     #[test]
     fn forms_and_resources_carry_p_auth_for_their_own_target() {
-        let minter: TokenMinter = Arc::new(|target: &str| format!("token-for-{target}"));
+        let minter: TokenMinter = Arc::new(|target: PAuthTarget<'_>| format!("token-for-{target}"));
         let urls = NativeUrls::new(id(), "http://host", None, vec![], Some(minter));
         let form = urls.action_target("follow");
         assert_eq!(

@@ -25,6 +25,13 @@ pub enum HttpError {
     Timeout,
     #[error("internal error")]
     Internal,
+    /// A refusal with a language key and its text in the request's locale.
+    #[error("{text}")]
+    Localized {
+        status: StatusCode,
+        key: &'static str,
+        text: String,
+    },
 }
 
 impl HttpError {
@@ -36,6 +43,7 @@ impl HttpError {
             Self::BadBody | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Localized { status, .. } => *status,
         }
     }
 
@@ -48,6 +56,7 @@ impl HttpError {
             Self::BadBody | Self::BadRequest(_) => "bad-request",
             Self::Timeout => "timeout",
             Self::Internal => "internal-error",
+            Self::Localized { key, .. } => key,
         };
         json(
             self.status(),

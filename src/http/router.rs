@@ -14,6 +14,7 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use super::response::{self, Body, HttpError};
 use super::state::AppState;
+use super::{cors, widget_routes, wsrp_routes};
 
 /// Entry point of every request: routes it under the request timeout and records metrics.
 pub async fn handle(
@@ -25,11 +26,17 @@ pub async fn handle(
     let timeout = Duration::from_secs(state.config.limits.request_timeout_secs);
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let (route, response) = match tokio::time::timeout(timeout, dispatch(&state, req)).await {
+    let origin = req.headers().get(hyper::header::ORIGIN).cloned();
+    let (route, mut response) = match tokio::time::timeout(timeout, dispatch(&state, req)).await {
         Ok((route, Ok(response))) => (route, response),
         Ok((route, Err(error))) => (route, error.into_response()),
         Err(_) => ("timeout", HttpError::Timeout.into_response()),
     };
+    cors::allow_origin(&state, origin.as_ref(), &mut response);
+    response.headers_mut().insert(
+        hyper::header::X_CONTENT_TYPE_OPTIONS,
+        hyper::header::HeaderValue::from_static("nosniff"),
+    );
     let elapsed = started.elapsed();
     state
         .metrics
@@ -56,16 +63,36 @@ async fn dispatch(state: &Arc<AppState>, req: Request<Incoming>) -> Routed {
             )),
         ),
         (&Method::GET, ["widgets"]) => ("/widgets", Ok(widgets_catalog(state))),
-        (&Method::POST, ["widgets", _, "actions", _]) => {
-            let route = "/widgets/{portletId}/actions/{action}";
-            match read_body(req, state.config.limits.max_body_bytes).await {
-                Ok(_body) => (route, Err(HttpError::NotFound)),
-                Err(e) => (route, Err(e)),
-            }
+        (&Method::GET, ["widgets", id, "render"]) => (
+            "/widgets/{portletId}/render",
+            widget_routes::render(state, req, id).await,
+        ),
+        (&Method::POST, ["widgets", id, "actions", name]) => (
+            "/widgets/{portletId}/actions/{action}",
+            widget_routes::action(state, req, id, name).await,
+        ),
+        (&Method::GET, ["widgets", id, "resources", name]) => (
+            "/widgets/{portletId}/resources/{resource}",
+            widget_routes::resource(state, req, id, name).await,
+        ),
+        (&Method::GET, ["wsrp", "v2", "wsdl"]) => {
+            ("/wsrp/v2/wsdl", Ok(wsrp_routes::wsdl(state, &req)))
+        }
+        (&Method::POST, ["wsrp", "v2", port]) => {
+            ("/wsrp/v2/{port}", wsrp_routes::soap(state, req, port).await)
+        }
+        (&Method::OPTIONS, ["widgets", ..] | ["api", ..]) => {
+            ("preflight", Ok(cors::preflight(state, &req)))
         }
         (_, ["healthz" | "readyz" | "metrics" | "widgets"]) => {
             ("method-not-allowed", Err(HttpError::MethodNotAllowed))
         }
+        (
+            _,
+            ["widgets", _, "render"]
+            | ["widgets", _, "actions", _]
+            | ["widgets", _, "resources", _],
+        ) => ("method-not-allowed", Err(HttpError::MethodNotAllowed)),
         _ => ("not-found", Err(HttpError::NotFound)),
     }
 }

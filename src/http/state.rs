@@ -1,17 +1,35 @@
 //! Everything a request handler needs, assembled once at start: the composition root.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::metrics::Metrics;
-use crate::config::Config;
+use crate::config::{Config, ConsumerConfig};
 use crate::descriptors::{self, CatalogHandle, Watcher};
 use crate::error::HostError;
+use crate::i18n::Languages;
+use crate::portal::PortalUser;
+use crate::portal::auth::{PAuth, Verifier};
+use crate::social::Social;
+use crate::widgets::WidgetSet;
+use crate::wsrp::{MemoryRegistrations, Producer, ProducerHooks};
+
+/// Id of the consumer the demo portal signs its users' tokens as.
+pub const DEMO_CONSUMER: &str = "demo";
 
 pub struct AppState {
     pub config: Config,
     pub metrics: Metrics,
     /// The live widget catalog; the descriptor watcher swaps it.
     pub catalog: CatalogHandle,
+    pub social: Social,
+    pub verifier: Verifier,
+    pub p_auth: PAuth,
+    pub languages: &'static Languages,
+    pub widgets: WidgetSet,
+    pub wsrp: Producer,
+    /// The demo consumer's HS256 secret, when demo mode is on.
+    pub demo_secret: Option<String>,
     pub started: Instant,
     /// Keeps descriptors_dir watched for as long as the host runs.
     _watcher: Option<Watcher>,
@@ -20,15 +38,88 @@ pub struct AppState {
 impl AppState {
     /// Opens storage, loads descriptors and starts the watcher. Blocking work runs off
     /// the async runtime.
-    pub async fn start(config: Config) -> Result<Self, HostError> {
+    pub async fn start(mut config: Config) -> Result<Self, HostError> {
+        let path = config.database_path();
+        let social = tokio::task::spawn_blocking(move || -> Result<Social, HostError> {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    HostError::Startup(format!("cannot create data folder {}: {e}", dir.display()))
+                })?;
+            }
+            Social::open(&path).map_err(|e| {
+                HostError::Startup(format!("cannot open database {}: {e}", path.display()))
+            })
+        })
+        .await
+        .map_err(|e| HostError::Startup(format!("database open failed: {e}")))??;
+
+        let demo_secret = config.demo.then(|| demo_secret(&social.host_key()));
+        if let Some(secret) = &demo_secret
+            && config.consumer(DEMO_CONSUMER).is_none()
+        {
+            config.consumers.push(ConsumerConfig {
+                id: DEMO_CONSUMER.to_owned(),
+                hs256_secret: Some(secret.clone()),
+                jwks_file: None,
+                allowed_origins: vec![format!("http://{}", config.listen)],
+                wsrp_secret: None,
+            });
+        }
+        let verifier =
+            Verifier::from_config(&config).map_err(|e| HostError::Startup(e.to_string()))?;
+        let p_auth = PAuth::new(social.host_key());
+        let languages = Languages::shared();
+        let templates = Arc::new(crate::templates::Templates::new(
+            config.templates_dir.as_deref(),
+        ));
+        let widgets = crate::widgets::builtin_widgets(social.clone(), templates, languages);
         let (catalog, watcher) = load_catalog(config.descriptors_dir.clone()).await?;
+        let wsrp = Producer::new(
+            catalog.clone(),
+            widgets.clone(),
+            config.consumers.clone(),
+            Arc::new(MemoryRegistrations::new()),
+            Arc::new(DirectoryHooks(social.clone())),
+        );
         Ok(Self {
             config,
             metrics: Metrics::default(),
             catalog,
+            social,
+            verifier,
+            p_auth,
+            languages,
+            widgets,
+            wsrp,
+            demo_secret,
             started: Instant::now(),
             _watcher: watcher,
         })
+    }
+}
+
+/// The demo consumer's secret, derived from the host key so demo tokens survive a
+/// restart and are never the same on two hosts.
+fn demo_secret(host_key: &[u8; 32]) -> String {
+    use hmac::Mac;
+    // invariant: HMAC accepts keys of any length.
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(host_key).expect("any key length");
+    mac.update(b"widget-host demo consumer secret v1");
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// WSRP user profiles refresh the directory, as JWT claims do natively.
+struct DirectoryHooks(Social);
+
+impl ProducerHooks for DirectoryHooks {
+    fn refresh_profile(&self, user: &PortalUser) {
+        if let Err(error) = self.0.refresh_profile(&user.user_id, &user.profile) {
+            tracing::warn!(%error, user = %user.user_id, "directory refresh from WSRP profile failed");
+        }
     }
 }
 

@@ -5,12 +5,14 @@
 //! The rules themselves live in [`rules`], pure over [`crate::store::Graph`].
 
 mod outcome;
+mod profile;
 pub mod rules;
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use outcome::{Done, Outcome, Refusal, TargetOutcome};
+pub use profile::apply_profile;
 
 use crate::store::{
     EntryId, Person, Preferences, Reader, RequestId, Store, StoreError, StoreOptions, Violation,

@@ -79,3 +79,13 @@ pub trait Widget: Send + Sync {
 
 /// The widget implementations by kind (`<portlet-class>`), shared by every transport.
 pub type WidgetSet = std::collections::BTreeMap<&'static str, std::sync::Arc<dyn Widget>>;
+
+/// Every built-in widget kind, sharing one social handle, template set and language set.
+pub fn builtin_widgets(
+    social: crate::social::Social,
+    templates: std::sync::Arc<crate::templates::Templates>,
+    languages: &'static crate::i18n::Languages,
+) -> WidgetSet {
+    let _ = (social, templates, languages);
+    WidgetSet::new()
+}

@@ -1,0 +1,47 @@
+//! CORS for consumer portals: a page of an allowed origin may call the widget and API
+//! endpoints from the browser (the progressive-enhancement script does). Tokens travel
+//! in headers or parameters, never cookies, so credentials are not allowed.
+
+use hyper::header::{
+    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
+    ACCESS_CONTROL_MAX_AGE, HeaderValue, VARY,
+};
+use hyper::{Request, Response, StatusCode};
+
+use super::response::{self, Body};
+use super::state::AppState;
+
+/// Whether `origin` is one of any consumer's allowed origins.
+pub fn is_allowed(state: &AppState, origin: &str) -> bool {
+    state
+        .config
+        .consumers
+        .iter()
+        .flat_map(|c| c.allowed_origins.iter())
+        .any(|o| o.trim_end_matches('/') == origin)
+}
+
+/// Adds `Access-Control-Allow-Origin` for an allowed origin.
+pub fn allow_origin(state: &AppState, origin: Option<&HeaderValue>, response: &mut Response<Body>) {
+    let headers = response.headers_mut();
+    headers.insert(VARY, HeaderValue::from_static("Origin"));
+    if let Some(origin) = origin.filter(|o| o.to_str().is_ok_and(|o| is_allowed(state, o))) {
+        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+    }
+}
+
+/// Answers a preflight; the origin itself is checked by [`allow_origin`] on the way out.
+pub fn preflight<B>(_state: &AppState, _req: &Request<B>) -> Response<Body> {
+    let mut response = response::text(StatusCode::NO_CONTENT, "");
+    let headers = response.headers_mut();
+    headers.insert(
+        ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"),
+    );
+    headers.insert(
+        ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("Authorization, Content-Type, Accept, Accept-Language"),
+    );
+    headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    response
+}

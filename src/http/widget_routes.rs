@@ -1,0 +1,582 @@
+//! The native protocol's three phases over HTTP: who is calling, which widget, which
+//! parameters; then the widget runs off the async runtime and its answer becomes HTTP.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper::header::{
+    ACCEPT, ACCEPT_LANGUAGE, AUTHORIZATION, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LANGUAGE,
+    CONTENT_TYPE, HeaderValue, LOCATION,
+};
+use hyper::http::request::Parts;
+use hyper::{Request, Response, StatusCode};
+
+use super::native::{self, NativeUrls, TokenMinter};
+use super::response::{self, Body, HttpError};
+use super::router::read_body;
+use super::state::AppState;
+use crate::portal::auth::{AuthError, DEFAULT_P_AUTH_TTL, PAuthBinding, PAuthTarget};
+use crate::portal::{self, Phase, PortalUser, PortletId, PortletMode, Viewer, WindowState};
+use crate::widgets::{ActionOutcome, Widget, WidgetError};
+
+/// Separates consumer, user and MAC in the `p_auth` value the browser carries. Neither
+/// consumer ids nor user ids may contain it, so the split is unambiguous.
+const P_AUTH_SEPARATOR: char = '~';
+
+/// Role a `save-preferences` `p_auth` carries: such tokens are only minted for viewers
+/// who had an administrator role when the edit form was rendered.
+const PREFERENCES_ROLE: &str = "Site Administrator";
+
+/// Who is calling, and how they proved it.
+enum Caller {
+    Guest,
+    /// A portal acting server-to-server with the user's JWT.
+    Bearer(PortalUser),
+    /// A browser posting a form (or following a link) the host rendered.
+    PAuth(PortalUser),
+}
+
+impl Caller {
+    fn user(&self) -> Option<&PortalUser> {
+        match self {
+            Self::Guest => None,
+            Self::Bearer(u) | Self::PAuth(u) => Some(u),
+        }
+    }
+}
+
+/// What the three phases share once the request is understood.
+struct Prepared {
+    request: portal::Request,
+    widget: Arc<dyn Widget>,
+    caller_consumer: Option<String>,
+    host_base: String,
+    wants_json: bool,
+    /// The widget's namespaced `redirect` parameter, if any.
+    redirect: Option<String>,
+}
+
+pub async fn render(
+    state: &Arc<AppState>,
+    req: Request<Incoming>,
+    portlet: &str,
+) -> Result<Response<Body>, HttpError> {
+    let (parts, _) = req.into_parts();
+    let prepared = prepare(state, &parts, None, Phase::Render, portlet, None).await?;
+    let locale = prepared.request.locale.clone();
+    if prepared.request.window_state == WindowState::Minimized {
+        // A minimized portlet shows only its title, which the portal draws.
+        return Ok(fragment(String::new(), &locale));
+    }
+    let markup = run_widget(state, prepared, |w, r| w.render(r)).await?;
+    Ok(fragment(markup.html, &locale))
+}
+
+pub async fn action(
+    state: &Arc<AppState>,
+    req: Request<Incoming>,
+    portlet: &str,
+    action: &str,
+) -> Result<Response<Body>, HttpError> {
+    let form_ok = is_form(req.headers().get(CONTENT_TYPE));
+    let (parts, body) = req.into_parts();
+    let body = read_body(
+        Request::from_parts(parts.clone(), body),
+        state.config.limits.max_body_bytes,
+    )
+    .await?;
+    if !body.is_empty() && !form_ok {
+        return Err(localized(
+            state,
+            &parts,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the-request-is-invalid",
+        ));
+    }
+    let prepared = prepare(
+        state,
+        &parts,
+        Some(body),
+        Phase::Action,
+        portlet,
+        Some(action),
+    )
+    .await?;
+    let wants_json = prepared.wants_json;
+    let namespace = prepared.request.portlet.namespace();
+    let requested = prepared
+        .redirect
+        .clone()
+        .or_else(|| prepared.request.page_url.clone());
+    let fallback = own_render_url(&prepared);
+    let allowed = prepared
+        .caller_consumer
+        .as_deref()
+        .and_then(|c| state.config.consumer(c))
+        .map(|c| c.allowed_origins.clone())
+        .unwrap_or_default();
+    let outcome = run_widget(state, prepared, |w, r| w.action(r)).await?;
+    if wants_json {
+        return Ok(outcome_json(&outcome));
+    }
+    let location = native::redirect_location(
+        requested.as_deref(),
+        &allowed,
+        &fallback,
+        &namespace,
+        &outcome.render_params,
+    );
+    let mut response = response::text(StatusCode::SEE_OTHER, "");
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+    Ok(response)
+}
+
+pub async fn resource(
+    state: &Arc<AppState>,
+    req: Request<Incoming>,
+    portlet: &str,
+    resource: &str,
+) -> Result<Response<Body>, HttpError> {
+    let (parts, _) = req.into_parts();
+    let prepared = prepare(
+        state,
+        &parts,
+        None,
+        Phase::Resource,
+        portlet,
+        Some(resource),
+    )
+    .await?;
+    let served = run_widget(state, prepared, |w, r| w.resource(r)).await?;
+    let mut response = Response::new(http_body_util::Full::new(Bytes::from(served.body)));
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&served.content_type) {
+        headers.insert(CONTENT_TYPE, value);
+    }
+    if let Some(name) = served.filename {
+        // The widget gives an ASCII-safe name; quote it anyway.
+        let disposition = format!(
+            "attachment; filename=\"{}\"",
+            name.replace(['"', '\\'], "_")
+        );
+        if let Ok(value) = HeaderValue::from_str(&disposition) {
+            headers.insert(CONTENT_DISPOSITION, value);
+        }
+    }
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(response)
+}
+
+/// Understands the request: widget, caller, parameters, locale; refreshes the caller's
+/// directory entry from their claims.
+async fn prepare(
+    state: &Arc<AppState>,
+    parts: &Parts,
+    body: Option<Bytes>,
+    phase: Phase,
+    portlet: &str,
+    name: Option<&str>,
+) -> Result<Prepared, HttpError> {
+    let not_found = || {
+        localized(
+            state,
+            parts,
+            StatusCode::NOT_FOUND,
+            "the-requested-resource-could-not-be-found",
+        )
+    };
+    let portlet = PortletId::parse(portlet).ok_or_else(not_found)?;
+    let descriptor = state
+        .catalog
+        .current()
+        .get(portlet.name())
+        .cloned()
+        .ok_or_else(not_found)?;
+    if portlet.instance().is_some() && !descriptor.instanceable {
+        return Err(not_found());
+    }
+    let widget = state
+        .widgets
+        .get(descriptor.kind.as_str())
+        .cloned()
+        .ok_or_else(not_found)?;
+
+    let namespace = portlet.namespace();
+    let mut pairs: Vec<(String, String)> =
+        form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    if let Some(body) = &body {
+        pairs.extend(form_urlencoded::parse(body).into_owned());
+    }
+    let params = native::split_params(
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        &namespace,
+    );
+
+    let caller = authenticate(state, parts, &params, &portlet, phase, name)?;
+    let locale = crate::i18n::negotiate(
+        params.language_id.as_deref(),
+        caller.user().and_then(|u| u.profile.locale.as_deref()),
+        parts
+            .headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let bad = |_| {
+        localized_in(
+            state,
+            &locale,
+            StatusCode::BAD_REQUEST,
+            "the-request-is-invalid",
+        )
+    };
+    let mode = parse_or(
+        params.mode.as_deref(),
+        PortletMode::View,
+        PortletMode::parse,
+    )
+    .map_err(bad)?;
+    let window_state = parse_or(
+        params.window_state.as_deref(),
+        WindowState::Normal,
+        WindowState::parse,
+    )
+    .map_err(bad)?;
+    if !descriptor.modes.iter().any(|m| m == mode.as_str()) {
+        return Err(localized_in(
+            state,
+            &locale,
+            StatusCode::BAD_REQUEST,
+            "the-request-is-invalid",
+        ));
+    }
+
+    if let Caller::Bearer(user) = &caller {
+        refresh_directory(state, user).await?;
+    }
+
+    let consumer = caller.user().map(|u| u.consumer.clone());
+    let allowed = consumer
+        .as_deref()
+        .and_then(|c| state.config.consumer(c))
+        .map(|c| c.allowed_origins.as_slice())
+        .unwrap_or(&[]);
+    // A page URL outside the consumer's origins is dropped: links in the fragment must
+    // never send people somewhere the portal did not vouch for.
+    let page_url = params
+        .page_url
+        .clone()
+        .filter(|u| native::is_allowed_target(u, allowed));
+    let host_base = native::host_base(&state.config, &parts.headers);
+    let sticky: Vec<(String, String)> = params
+        .language_id
+        .iter()
+        .map(|l| ("languageId".to_owned(), l.clone()))
+        .collect();
+    let minter = caller.user().map(|user| minter_for(state, user, &portlet));
+    let urls = Arc::new(NativeUrls::new(
+        portlet.clone(),
+        &host_base,
+        page_url.clone(),
+        sticky,
+        minter,
+    ));
+    let redirect = params.widget.get("redirect").map(str::to_owned);
+    let wants_json = parts
+        .headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"));
+
+    let viewer = match caller {
+        Caller::Guest => Viewer::Guest,
+        Caller::Bearer(user) | Caller::PAuth(user) => Viewer::User(user),
+    };
+    let request = portal::Request {
+        phase,
+        portlet,
+        descriptor,
+        mode,
+        window_state,
+        locale,
+        viewer,
+        name: name.map(str::to_owned),
+        params: params.widget,
+        page_url,
+        page_owner: params.page_owner,
+        urls,
+    };
+    Ok(Prepared {
+        request,
+        widget,
+        caller_consumer: consumer,
+        host_base,
+        wants_json,
+        redirect,
+    })
+}
+
+/// Bearer JWT first (a portal server-to-server); for actions and resources a bound
+/// `p_auth` also proves the caller (a browser posting a rendered form).
+fn authenticate(
+    state: &AppState,
+    parts: &Parts,
+    params: &native::PortalParams,
+    portlet: &PortletId,
+    phase: Phase,
+    name: Option<&str>,
+) -> Result<Caller, HttpError> {
+    if let Some(header) = parts.headers.get(AUTHORIZATION) {
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim);
+        let user = token
+            .ok_or(AuthError::Malformed("not a Bearer token".into()))
+            .and_then(|t| state.verifier.verify_bearer(t));
+        return match user {
+            Ok(user) => Ok(Caller::Bearer(user)),
+            Err(error) => {
+                tracing::debug!(%error, "bearer token refused");
+                Err(localized(
+                    state,
+                    parts,
+                    StatusCode::UNAUTHORIZED,
+                    "please-sign-in-again",
+                ))
+            }
+        };
+    }
+    let target = match (phase, name) {
+        (Phase::Render, _) | (_, None) => return Ok(Caller::Guest),
+        (Phase::Action, Some(n)) => PAuthTarget::Action(n),
+        (Phase::Resource, Some(n)) => PAuthTarget::Resource(n),
+    };
+    let forbidden = || {
+        localized(
+            state,
+            parts,
+            StatusCode::FORBIDDEN,
+            "this-form-has-expired-please-reload-the-page",
+        )
+    };
+    let token = params.p_auth.as_deref().ok_or_else(forbidden)?;
+    let mut fields = token.split(P_AUTH_SEPARATOR);
+    let (Some(consumer), Some(user_id), Some(mac), None) =
+        (fields.next(), fields.next(), fields.next(), fields.next())
+    else {
+        return Err(forbidden());
+    };
+    if !state.verifier.knows(consumer) || !crate::portal::auth::is_user_id(user_id) {
+        return Err(forbidden());
+    }
+    let binding = PAuthBinding {
+        consumer,
+        user_id,
+        portlet_id: portlet.as_str(),
+        target,
+    };
+    state
+        .p_auth
+        .verify(mac, &binding)
+        .map_err(|_| forbidden())?;
+    let roles = if target == PAuthTarget::Action("save-preferences") {
+        vec![PREFERENCES_ROLE.to_owned()]
+    } else {
+        Vec::new()
+    };
+    Ok(Caller::PAuth(PortalUser {
+        consumer: consumer.to_owned(),
+        user_id: user_id.to_owned(),
+        roles,
+        profile: portal::Profile::default(),
+    }))
+}
+
+/// Mints the `p_auth` of each form and link for this viewer and placement. Tokens for
+/// `save-preferences` are only minted for administrators (see [`PREFERENCES_ROLE`]).
+fn minter_for(state: &AppState, user: &PortalUser, portlet: &PortletId) -> TokenMinter {
+    let p_auth = state.p_auth.clone();
+    let (consumer, user_id, portlet_id, admin) = (
+        user.consumer.clone(),
+        user.user_id.clone(),
+        portlet.as_str().to_owned(),
+        user.is_widget_admin(),
+    );
+    Arc::new(move |target: PAuthTarget<'_>| {
+        if target == PAuthTarget::Action("save-preferences") && !admin {
+            return String::new();
+        }
+        let binding = PAuthBinding {
+            consumer: &consumer,
+            user_id: &user_id,
+            portlet_id: &portlet_id,
+            target,
+        };
+        let mac = p_auth.issue(&binding, DEFAULT_P_AUTH_TTL);
+        format!("{consumer}{P_AUTH_SEPARATOR}{user_id}{P_AUTH_SEPARATOR}{mac}")
+    })
+}
+
+async fn refresh_directory(state: &Arc<AppState>, user: &PortalUser) -> Result<(), HttpError> {
+    let social = state.social.clone();
+    let (id, profile) = (user.user_id.clone(), user.profile.clone());
+    match tokio::task::spawn_blocking(move || social.refresh_profile(&id, &profile)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => {
+            tracing::error!(%error, "directory refresh failed");
+            Err(HttpError::Internal)
+        }
+        Err(_) => Err(HttpError::Internal),
+    }
+}
+
+/// Runs a widget phase on the blocking pool (widgets read redb and wait for commits).
+async fn run_widget<T: Send + 'static>(
+    state: &Arc<AppState>,
+    prepared: Prepared,
+    phase: impl FnOnce(&dyn Widget, &portal::Request) -> Result<T, WidgetError> + Send + 'static,
+) -> Result<T, HttpError> {
+    let locale = prepared.request.locale.clone();
+    let (widget, request) = (prepared.widget, prepared.request);
+    let result = tokio::task::spawn_blocking(move || phase(widget.as_ref(), &request))
+        .await
+        .map_err(|_| HttpError::Internal)?;
+    result.map_err(|error| widget_error(state, &locale, error))
+}
+
+/// The one place widget errors become HTTP statuses.
+fn widget_error(state: &AppState, locale: &str, error: WidgetError) -> HttpError {
+    let text = |key: &str| state.languages.get(locale, key).to_owned();
+    match error {
+        WidgetError::UnknownAction(_) | WidgetError::UnknownResource(_) => localized_in(
+            state,
+            locale,
+            StatusCode::NOT_FOUND,
+            "the-requested-resource-could-not-be-found",
+        ),
+        WidgetError::UnsupportedMode(_) => localized_in(
+            state,
+            locale,
+            StatusCode::BAD_REQUEST,
+            "the-request-is-invalid",
+        ),
+        WidgetError::SignInRequired => localized_in(
+            state,
+            locale,
+            StatusCode::FORBIDDEN,
+            "sign-in-to-see-your-contacts-and-connect-with-people",
+        ),
+        WidgetError::Forbidden { text: t, .. } => HttpError::Localized {
+            status: StatusCode::FORBIDDEN,
+            key: "you-do-not-have-the-required-permissions",
+            text: if t.is_empty() {
+                text("you-do-not-have-the-required-permissions")
+            } else {
+                t
+            },
+        },
+        WidgetError::BadRequest { text: t, .. } => HttpError::Localized {
+            status: StatusCode::BAD_REQUEST,
+            key: "the-request-is-invalid",
+            text: if t.is_empty() {
+                text("the-request-is-invalid")
+            } else {
+                t
+            },
+        },
+        WidgetError::Internal(message) => {
+            tracing::error!(%message, "widget failed");
+            localized_in(
+                state,
+                locale,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "an-unexpected-error-occurred",
+            )
+        }
+    }
+}
+
+fn outcome_json(outcome: &ActionOutcome) -> Response<Body> {
+    let mut body =
+        serde_json::json!({"ok": outcome.ok, "message": outcome.message, "text": outcome.text});
+    if let Some(relationship) = &outcome.relationship {
+        body["relationship"] = relationship.clone();
+    }
+    let status = StatusCode::from_u16(outcome.status).unwrap_or(if outcome.ok {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    });
+    response::json(status, &body)
+}
+
+fn fragment(html: String, locale: &str) -> Response<Body> {
+    let mut response = response::html(StatusCode::OK, html);
+    let headers = response.headers_mut();
+    // Per-user markup: never cached by anything between the host and the portal.
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    if let Ok(value) = HeaderValue::from_str(&locale.replace('_', "-")) {
+        headers.insert(CONTENT_LANGUAGE, value);
+    }
+    response
+}
+
+fn own_render_url(prepared: &Prepared) -> String {
+    format!(
+        "{}/widgets/{}/render",
+        prepared.host_base, prepared.request.portlet
+    )
+}
+
+fn is_form(content_type: Option<&HeaderValue>) -> bool {
+    content_type
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+fn parse_or<T: Copy>(
+    value: Option<&str>,
+    default: T,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, ()> {
+    match value {
+        None | Some("") => Ok(default),
+        Some(v) => parse(v).ok_or(()),
+    }
+}
+
+fn localized(state: &AppState, parts: &Parts, status: StatusCode, key: &'static str) -> HttpError {
+    let language_id = parts.uri.query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "languageId")
+            .map(|(_, v)| v.into_owned())
+    });
+    let locale = crate::i18n::negotiate(
+        language_id.as_deref(),
+        None,
+        parts
+            .headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    localized_in(state, &locale, status, key)
+}
+
+fn localized_in(
+    state: &AppState,
+    locale: &str,
+    status: StatusCode,
+    key: &'static str,
+) -> HttpError {
+    HttpError::Localized {
+        status,
+        key,
+        text: state.languages.get(locale, key).to_owned(),
+    }
+}

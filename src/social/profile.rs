@@ -1,0 +1,121 @@
+//! Directory entries created or refreshed from what a portal says about its user
+//! (JWT profile claims, WSRP user profiles). Portals own the directory; the host keeps
+//! the latest copy so lists, search and vCards can show people who only ever signed in.
+
+use super::{Person, Social, SocialError};
+use crate::portal::Profile;
+
+impl Social {
+    /// Creates the person if unknown and applies the claims the portal sent; writes only
+    /// when something changed, so a render does not cost a commit. Returns whether it wrote.
+    pub fn refresh_profile(&self, user_id: &str, profile: &Profile) -> Result<bool, SocialError> {
+        let current = self.read()?.person(user_id)?;
+        let base = current.clone().unwrap_or_else(|| Person {
+            id: user_id.to_owned(),
+            ..Person::default()
+        });
+        let updated = apply_profile(base, profile);
+        if current.as_ref() == Some(&updated) {
+            return Ok(false);
+        }
+        self.upsert_person(updated)?;
+        Ok(true)
+    }
+}
+
+/// The person with every claim the portal sent; absent claims keep what is stored.
+pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
+    let set = |field: &mut String, claim: &Option<String>| {
+        if let Some(value) = claim.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            // Bounded: a claim is not a place for a novel.
+            *field = value.chars().take(256).collect();
+        }
+    };
+    set(&mut person.given_name, &profile.given_name);
+    set(&mut person.additional_name, &profile.middle_name);
+    set(&mut person.family_name, &profile.family_name);
+    set(&mut person.email_address, &profile.email);
+    set(&mut person.alternate_name, &profile.screen_name);
+    set(&mut person.job_title, &profile.job_title);
+    if let Some(picture) = profile
+        .picture
+        .as_deref()
+        .filter(|p| p.starts_with("https://") || p.starts_with("http://"))
+    {
+        person.image = Some(picture.chars().take(2048).collect());
+    }
+    if person.alternate_name.is_empty() {
+        person.alternate_name = person.id.clone();
+    }
+    person
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_then_refreshes_only_on_change() {
+        let social = Social::in_memory().expect("store");
+        let profile = Profile {
+            given_name: Some("José".into()),
+            family_name: Some("Álvarez".into()),
+            ..Profile::default()
+        };
+        assert!(
+            social
+                .refresh_profile("jalvarez", &profile)
+                .expect("create")
+        );
+        assert!(
+            !social.refresh_profile("jalvarez", &profile).expect("same"),
+            "no write when nothing changed"
+        );
+        let person = social
+            .read()
+            .expect("read")
+            .person("jalvarez")
+            .expect("read")
+            .expect("exists");
+        assert_eq!(person.full_name(), "José Álvarez");
+        assert_eq!(
+            person.alternate_name, "jalvarez",
+            "screen name defaults to the id"
+        );
+        let changed = Profile {
+            job_title: Some("Engineer".into()),
+            ..Profile::default()
+        };
+        assert!(
+            social
+                .refresh_profile("jalvarez", &changed)
+                .expect("update")
+        );
+        let person = social
+            .read()
+            .expect("read")
+            .person("jalvarez")
+            .expect("read")
+            .expect("exists");
+        assert_eq!(
+            (person.given_name.as_str(), person.job_title.as_str()),
+            ("José", "Engineer"),
+            "absent claims keep stored values"
+        );
+    }
+
+    #[test]
+    fn unsafe_picture_urls_are_ignored() {
+        let person = apply_profile(
+            Person {
+                id: "u".into(),
+                ..Person::default()
+            },
+            &Profile {
+                picture: Some("javascript:alert(1)".into()),
+                ..Profile::default()
+            },
+        );
+        assert_eq!(person.image, None);
+    }
+}
