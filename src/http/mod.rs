@@ -1,6 +1,7 @@
 //! The native HTTP transport (hyper 1): routing, limits, and the mapping of portal
 //! requests and widget answers to HTTP.
 
+pub mod api;
 pub mod cors;
 pub mod metrics;
 pub mod native;

@@ -14,7 +14,7 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use super::response::{self, Body, HttpError};
 use super::state::AppState;
-use super::{cors, widget_routes, wsrp_routes};
+use super::{api, cors, widget_routes, wsrp_routes};
 
 /// Entry point of every request: routes it under the request timeout and records metrics.
 pub async fn handle(
@@ -80,6 +80,17 @@ async fn dispatch(state: &Arc<AppState>, req: Request<Incoming>) -> Routed {
         }
         (&Method::POST, ["wsrp", "v2", port]) => {
             ("/wsrp/v2/{port}", wsrp_routes::soap(state, req, port).await)
+        }
+        (&Method::GET, ["api", "openapi.json"]) => ("/api/openapi.json", Ok(api::openapi())),
+        (&Method::GET, ["api", "users", id, "notifications"]) => (
+            "/api/users/{id}/notifications",
+            api::notifications(state, req, id).await,
+        ),
+        (&Method::PUT, ["api", "users", id]) => {
+            ("/api/users/{id}", api::put_user(state, req, id).await)
+        }
+        (&Method::DELETE, ["api", "users", id]) => {
+            ("/api/users/{id}", api::delete_user(state, req, id).await)
         }
         (&Method::OPTIONS, ["widgets", ..] | ["api", ..]) => {
             ("preflight", Ok(cors::preflight(state, &req)))

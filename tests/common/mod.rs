@@ -79,3 +79,38 @@ pub async fn start(adjust: impl FnOnce(&mut Config, &std::path::Path)) -> TestSe
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// The consumer every test server trusts.
+pub const CONSUMER: &str = "test-portal";
+pub const SECRET: &str = "test-portal-hs256-secret-0123456789abcdef";
+pub const PORTAL_ORIGIN: &str = "https://portal.test";
+
+/// Adds the test consumer to a configuration.
+pub fn with_consumer(config: &mut Config) {
+    config.consumers.push(widget_host::config::ConsumerConfig {
+        id: CONSUMER.into(),
+        hs256_secret: Some(SECRET.into()),
+        jwks_file: None,
+        allowed_origins: vec![PORTAL_ORIGIN.into()],
+        wsrp_secret: Some("test-wsrp-secret".into()),
+    });
+}
+
+/// A JWT of the test consumer for `user` with `roles`.
+pub fn token(user: &str, roles: &[&str]) -> String {
+    let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+    let profile = widget_host::portal::Profile {
+        given_name: Some(format!("Given{user}")),
+        family_name: Some(format!("Family{user}")),
+        ..Default::default()
+    };
+    widget_host::portal::auth::mint(
+        CONSUMER,
+        SECRET,
+        user,
+        &roles,
+        &profile,
+        std::time::Duration::from_secs(600),
+    )
+    .expect("mint")
+}

@@ -1,0 +1,151 @@
+//! The JSON integration API for portals (`/api/...`): the pending-request count for a
+//! portal's own notification menu, and directory upkeep with Liferay's `UserAccount`.
+//! Every call needs a Bearer token; directory writes need the `Administrator` role.
+
+use std::sync::Arc;
+
+use hyper::body::Incoming;
+use hyper::header::AUTHORIZATION;
+use hyper::{Request, Response, StatusCode};
+
+use super::response::{self, Body, HttpError};
+use super::router::read_body;
+use super::state::AppState;
+use crate::portal::PortalUser;
+use crate::store::Person;
+
+/// `GET /api/users/{id}/notifications`: the person's pending connection requests.
+pub async fn notifications(
+    state: &Arc<AppState>,
+    req: Request<Incoming>,
+    id: &str,
+) -> Result<Response<Body>, HttpError> {
+    let caller = bearer(state, &req)?;
+    if caller.user_id != id && !caller.is_portal_admin() {
+        return Err(forbidden());
+    }
+    let (social, id) = (state.social.clone(), id.to_owned());
+    let requests =
+        blocking(move || social.read().and_then(|r| Ok(r.requests_received(&id)?))).await?;
+    let items: Vec<_> = requests
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "requestId": r.request_id,
+                "fromUserId": r.person.id,
+                "fromName": r.person.full_name(),
+                "createdAt": rfc3339(r.created_at),
+            })
+        })
+        .collect();
+    Ok(response::json(
+        StatusCode::OK,
+        &serde_json::json!({"count": items.len(), "items": items}),
+    ))
+}
+
+/// `PUT /api/users/{id}`: create or replace a person from Liferay's `UserAccount` JSON.
+pub async fn put_user(
+    state: &Arc<AppState>,
+    req: Request<Incoming>,
+    id: &str,
+) -> Result<Response<Body>, HttpError> {
+    let caller = bearer(state, &req)?;
+    if !caller.is_portal_admin() {
+        return Err(forbidden());
+    }
+    let body = read_body(req, state.config.limits.max_body_bytes).await?;
+    let mut person: Person = serde_json::from_slice(&body)
+        .map_err(|e| HttpError::BadRequest(format!("not a UserAccount: {e}")))?;
+    if !person.id.is_empty() && person.id != id {
+        return Err(HttpError::BadRequest(
+            "the body's id differs from the id in the path".into(),
+        ));
+    }
+    person.id = id.to_owned();
+    let social = state.social.clone();
+    let stored = person.clone();
+    blocking(move || social.upsert_person(stored)).await?;
+    Ok(response::json(
+        StatusCode::OK,
+        &serde_json::to_value(&person).unwrap_or_default(),
+    ))
+}
+
+/// `DELETE /api/users/{id}`: remove a person with all their edges, requests and entries.
+pub async fn delete_user(
+    state: &Arc<AppState>,
+    req: Request<Incoming>,
+    id: &str,
+) -> Result<Response<Body>, HttpError> {
+    let caller = bearer(state, &req)?;
+    if !caller.is_portal_admin() {
+        return Err(forbidden());
+    }
+    let (social, id) = (state.social.clone(), id.to_owned());
+    if blocking(move || social.delete_person(&id)).await? {
+        Ok(response::text(StatusCode::NO_CONTENT, ""))
+    } else {
+        Err(HttpError::NotFound)
+    }
+}
+
+/// `GET /api/openapi.json`.
+pub fn openapi() -> Response<Body> {
+    response::bytes(
+        StatusCode::OK,
+        "application/json",
+        include_str!("openapi.json"),
+    )
+}
+
+fn bearer<B>(state: &AppState, req: &Request<B>) -> Result<PortalUser, HttpError> {
+    let token = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim);
+    let unauthorized = || HttpError::Localized {
+        status: StatusCode::UNAUTHORIZED,
+        key: "please-sign-in-again",
+        text: "Your sign-in is not valid or has expired. Please sign in again.".into(),
+    };
+    let token = token.ok_or_else(unauthorized)?;
+    state
+        .verifier
+        .verify_bearer(token)
+        .map_err(|_| unauthorized())
+}
+
+fn forbidden() -> HttpError {
+    HttpError::Localized {
+        status: StatusCode::FORBIDDEN,
+        key: "you-do-not-have-the-required-permissions",
+        text: "You do not have the required permissions.".into(),
+    }
+}
+
+/// Runs storage work on the blocking pool; a refused person record is the caller's fault.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, crate::social::SocialError> + Send + 'static,
+) -> Result<T, HttpError> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(crate::social::SocialError::Store(crate::store::StoreError::InvalidPerson(
+            why,
+        )))) => Err(HttpError::BadRequest(why)),
+        Ok(Err(error)) => {
+            tracing::error!(%error, "API storage call failed");
+            Err(HttpError::Internal)
+        }
+        Err(_) => Err(HttpError::Internal),
+    }
+}
+
+fn rfc3339(secs: u64) -> String {
+    let at = time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).unwrap_or(0))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

@@ -1,0 +1,210 @@
+//! The integration API: tokens, roles, and directory upkeep.
+
+mod common;
+
+use common::{start, token, with_consumer};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn notifications_need_the_persons_own_token_or_an_administrator() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let client = reqwest::Client::new();
+    let url = server.url("/api/users/alice/notifications");
+    assert_eq!(
+        client.get(&url).send().await.expect("send").status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let forged = format!("{}x", token("alice", &[]));
+    assert_eq!(
+        client
+            .get(&url)
+            .bearer_auth(forged)
+            .send()
+            .await
+            .expect("send")
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let own = client
+        .get(&url)
+        .bearer_auth(token("alice", &[]))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(own.status(), StatusCode::OK);
+    let body: serde_json::Value = own.json().await.expect("json");
+    assert_eq!(body, serde_json::json!({"count": 0, "items": []}));
+    let other = client
+        .get(&url)
+        .bearer_auth(token("bob", &[]))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(other.status(), StatusCode::FORBIDDEN);
+    let problem: serde_json::Value = other.json().await.expect("json");
+    assert_eq!(problem["ok"], false);
+    assert_eq!(
+        problem["message"],
+        "you-do-not-have-the-required-permissions"
+    );
+    let admin = client
+        .get(&url)
+        .bearer_auth(token("root", &["Administrator"]))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(admin.status(), StatusCode::OK);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn directory_upkeep_is_for_administrators_and_validates_input() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let client = reqwest::Client::new();
+    let url = server.url("/api/users/jdoe");
+    let account = serde_json::json!({
+        "givenName": "Jane", "familyName": "Doe", "alternateName": "jdoe", "emailAddress": "jane@example.com", "jobTitle": "Engineer",
+        "userAccountContactInformation": {"telephones": [{"phoneNumber": "+1 555 0100", "phoneType": "business", "primary": true}]}
+    });
+    let refused = client
+        .put(&url)
+        .bearer_auth(token("jdoe", &[]))
+        .json(&account)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let admin = token("root", &["Administrator"]);
+    let stored = client
+        .put(&url)
+        .bearer_auth(&admin)
+        .json(&account)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(stored.status(), StatusCode::OK);
+    let echoed: serde_json::Value = stored.json().await.expect("json");
+    assert_eq!(echoed["id"], "jdoe");
+    assert_eq!(
+        echoed["userAccountContactInformation"]["telephones"][0]["phoneNumber"],
+        "+1 555 0100"
+    );
+
+    let not_json = client
+        .put(&url)
+        .bearer_auth(&admin)
+        .body("{not json")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(not_json.status(), StatusCode::BAD_REQUEST);
+    let other_id = client
+        .put(&url)
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"id": "someone-else"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(other_id.status(), StatusCode::BAD_REQUEST);
+    let bad_id = client
+        .put(server.url("/api/users/bad%20id"))
+        .bearer_auth(&admin)
+        .json(&account)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(bad_id.status(), StatusCode::BAD_REQUEST);
+
+    assert_eq!(
+        client
+            .delete(&url)
+            .bearer_auth(token("jdoe", &[]))
+            .send()
+            .await
+            .expect("send")
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        client
+            .delete(&url)
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("send")
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        client
+            .delete(&url)
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("send")
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn openapi_document_describes_the_api() {
+    let server = start(|_, _| {}).await;
+    let doc: serde_json::Value = reqwest::get(server.url("/api/openapi.json"))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(doc["openapi"], "3.0.3");
+    for path in ["/api/users/{id}/notifications", "/api/users/{id}"] {
+        assert!(doc["paths"][path].is_object(), "{path} is documented");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn cors_allows_only_consumer_origins() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let client = reqwest::Client::new();
+    let allowed = client
+        .get(server.url("/widgets"))
+        .header("origin", common::PORTAL_ORIGIN)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        allowed
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some(common::PORTAL_ORIGIN)
+    );
+    let foreign = client
+        .get(server.url("/widgets"))
+        .header("origin", "https://evil.test")
+        .send()
+        .await
+        .expect("send");
+    assert!(
+        foreign
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    let preflight = client
+        .request(reqwest::Method::OPTIONS, server.url("/api/users/a"))
+        .header("origin", common::PORTAL_ORIGIN)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
+    assert!(
+        preflight
+            .headers()
+            .get("access-control-allow-methods")
+            .is_some()
+    );
+    server.stop().await;
+}
