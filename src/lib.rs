@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod descriptors;
 pub mod error;
 pub mod http;

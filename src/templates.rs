@@ -7,10 +7,16 @@ use std::path::{Component, Path, PathBuf};
 use minijinja::{Environment, UndefinedBehavior};
 
 /// Templates shipped with the host, by name (the path under `templates/`).
-const BUILTIN: &[(&str, &str)] = &[(
-    "layout/alert.html",
-    include_str!("../templates/layout/alert.html"),
-)];
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "layout/alert.html",
+        include_str!("../templates/layout/alert.html"),
+    ),
+    (
+        "demo/page.html",
+        include_str!("../templates/demo/page.html"),
+    ),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {

@@ -15,6 +15,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use super::response::{self, Body, HttpError};
 use super::state::AppState;
 use super::{api, cors, widget_routes, wsrp_routes};
+use crate::demo;
 
 /// Entry point of every request: routes it under the request timeout and records metrics.
 pub async fn handle(
@@ -80,6 +81,18 @@ async fn dispatch(state: &Arc<AppState>, req: Request<Incoming>) -> Routed {
         }
         (&Method::POST, ["wsrp", "v2", port]) => {
             ("/wsrp/v2/{port}", wsrp_routes::soap(state, req, port).await)
+        }
+        (&Method::GET, [""]) if state.config.demo => {
+            ("/", demo::page(state, req, "dashboard").await)
+        }
+        (&Method::GET, ["content"]) if state.config.demo => {
+            ("/content", demo::page(state, req, "content").await)
+        }
+        (&Method::GET, ["demo", "switch"]) if state.config.demo => {
+            ("/demo/switch", Ok(demo::switch(&req)))
+        }
+        (&Method::GET, ["demo", "demo.css"]) if state.config.demo => {
+            ("/demo/demo.css", Ok(demo::stylesheet()))
         }
         (&Method::GET, ["api", "openapi.json"]) => ("/api/openapi.json", Ok(api::openapi())),
         (&Method::GET, ["api", "users", id, "notifications"]) => (

@@ -11,6 +11,7 @@ use crate::i18n::Languages;
 use crate::portal::PortalUser;
 use crate::portal::auth::{PAuth, Verifier};
 use crate::social::Social;
+use crate::templates::Templates;
 use crate::widgets::WidgetSet;
 use crate::wsrp::{MemoryRegistrations, Producer, ProducerHooks};
 
@@ -27,6 +28,7 @@ pub struct AppState {
     pub p_auth: PAuth,
     pub languages: &'static Languages,
     pub widgets: WidgetSet,
+    pub templates: Arc<Templates>,
     pub wsrp: Producer,
     /// The demo consumer's HS256 secret, when demo mode is on.
     pub demo_secret: Option<String>,
@@ -54,6 +56,19 @@ impl AppState {
         .map_err(|e| HostError::Startup(format!("database open failed: {e}")))??;
 
         let demo_secret = config.demo.then(|| demo_secret(&social.host_key()));
+        if config.demo {
+            if !config.listen.ip().is_loopback() {
+                tracing::warn!(
+                    listen = %config.listen,
+                    "DEMO MODE IS ON AND NOT ON LOOPBACK: anyone who can reach this address can act as any demo person. Use --no-demo for a real deployment."
+                );
+            }
+            let demo_social = social.clone();
+            tokio::task::spawn_blocking(move || crate::demo::prepare(&demo_social))
+                .await
+                .map_err(|e| HostError::Startup(format!("demo set-up failed: {e}")))?
+                .map_err(|e| HostError::Startup(format!("demo set-up failed: {e}")))?;
+        }
         if let Some(secret) = &demo_secret
             && config.consumer(DEMO_CONSUMER).is_none()
         {
@@ -61,7 +76,7 @@ impl AppState {
                 id: DEMO_CONSUMER.to_owned(),
                 hs256_secret: Some(secret.clone()),
                 jwks_file: None,
-                allowed_origins: vec![format!("http://{}", config.listen)],
+                allowed_origins: demo_origins(&config),
                 wsrp_secret: None,
             });
         }
@@ -69,10 +84,9 @@ impl AppState {
             Verifier::from_config(&config).map_err(|e| HostError::Startup(e.to_string()))?;
         let p_auth = PAuth::new(social.host_key());
         let languages = Languages::shared();
-        let templates = Arc::new(crate::templates::Templates::new(
-            config.templates_dir.as_deref(),
-        ));
-        let widgets = crate::widgets::builtin_widgets(social.clone(), templates, languages);
+        let templates = Arc::new(Templates::new(config.templates_dir.as_deref()));
+        let widgets =
+            crate::widgets::builtin_widgets(social.clone(), Arc::clone(&templates), languages);
         let (catalog, watcher) = load_catalog(config.descriptors_dir.clone()).await?;
         let wsrp = Producer::new(
             catalog.clone(),
@@ -90,12 +104,28 @@ impl AppState {
             p_auth,
             languages,
             widgets,
+            templates,
             wsrp,
             demo_secret,
             started: Instant::now(),
             _watcher: watcher,
         })
     }
+}
+
+/// Where browsers reach the demo portal: the listen address, and `localhost` for a
+/// loopback one, so redirects back to the demo page are allowed either way.
+fn demo_origins(config: &Config) -> Vec<String> {
+    let mut origins = vec![format!("http://{}", config.listen)];
+    if config.listen.ip().is_loopback() {
+        origins.push(format!("http://localhost:{}", config.listen.port()));
+        origins.push(format!("http://127.0.0.1:{}", config.listen.port()));
+    }
+    if let Some(url) = &config.public_url {
+        origins.push(url.trim_end_matches('/').to_owned());
+    }
+    origins.dedup();
+    origins
 }
 
 /// The demo consumer's secret, derived from the host key so demo tokens survive a

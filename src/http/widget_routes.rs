@@ -57,9 +57,11 @@ struct Prepared {
     redirect: Option<String>,
 }
 
-pub async fn render(
+/// Render phase. Generic over the body (render reads none) so the demo portal can call
+/// it in-process with the same headers a remote portal would send.
+pub async fn render<B>(
     state: &Arc<AppState>,
-    req: Request<Incoming>,
+    req: Request<B>,
     portlet: &str,
 ) -> Result<Response<Body>, HttpError> {
     let (parts, _) = req.into_parts();

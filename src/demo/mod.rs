@@ -1,0 +1,314 @@
+//! The demo portal: a small portal-like site at `/` so a newcomer can try every feature
+//! as several people at once. It is a *consumer*: it signs its users' JWTs as the
+//! built-in `demo` consumer and asks for fragments through the native render path,
+//! exactly as a remote portal would; forms in the fragments post to the host with their
+//! own `p_auth` and come back here by redirect.
+
+pub mod people;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::header::{
+    ACCEPT_LANGUAGE, AUTHORIZATION, COOKIE, HOST, HeaderValue, LOCATION, SET_COOKIE,
+};
+use hyper::{Request, Response, StatusCode};
+
+use crate::http::native::host_base;
+use crate::http::response::{self, Body, HttpError};
+use crate::http::state::{AppState, DEMO_CONSUMER};
+use crate::http::widget_routes;
+use crate::portal::{PortletId, Profile};
+
+/// Cookie holding who the visitor is playing.
+const PERSON_COOKIE: &str = "widget_host_demo_person";
+
+/// A widget placed on a demo page.
+struct Placement {
+    portlet_id: &'static str,
+    /// Page column (0 = wide main column, 1 = side column).
+    column: usize,
+}
+
+/// The dashboard: Contacts Center and Notifications side by side.
+const DASHBOARD: [Placement; 2] = [
+    Placement {
+        portlet_id: "contacts_center_INSTANCE_dashboard",
+        column: 0,
+    },
+    Placement {
+        portlet_id: "notifications",
+        column: 1,
+    },
+];
+
+/// The content page: two Contacts Centers with different preferences.
+const CONTENT: [Placement; 2] = [
+    Placement {
+        portlet_id: "contacts_center_INSTANCE_team",
+        column: 0,
+    },
+    Placement {
+        portlet_id: "contacts_center_INSTANCE_directory",
+        column: 1,
+    },
+];
+
+/// Preferences of the content page's second instance: a compact directory.
+pub const COMPACT_PREFERENCES: [(&str, &str); 5] = [
+    ("pageSize", "5"),
+    ("showPhones", "false"),
+    ("showAddresses", "false"),
+    ("showWebsites", "false"),
+    ("showIcon", "false"),
+];
+
+/// Seeds demo people and the compact instance's preferences into an empty database.
+pub fn prepare(social: &crate::social::Social) -> Result<(), crate::social::SocialError> {
+    if people::seed_if_empty(social)? {
+        let preferences = COMPACT_PREFERENCES
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), vec![(*v).to_owned()]))
+            .collect();
+        social.save_preferences(CONTENT[1].portlet_id, preferences)?;
+        tracing::info!("demo people seeded");
+    }
+    Ok(())
+}
+
+/// `GET /` (dashboard) and `GET /content`.
+pub async fn page<B>(
+    state: &Arc<AppState>,
+    req: Request<B>,
+    page: &'static str,
+) -> Result<Response<Body>, HttpError> {
+    // Only the head is needed; holding the body across awaits would tie the future to it.
+    let (head, _) = req.into_parts();
+    let req = Request::from_parts(head, ());
+    let person = current_person(&req);
+    let placements: &[Placement] = if page == "content" {
+        &CONTENT
+    } else {
+        &DASHBOARD
+    };
+    let base = host_base(&state.config, req.headers());
+    let query: Vec<(String, String)> =
+        form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let language = query
+        .iter()
+        .find(|(k, _)| k == "languageId")
+        .map(|(_, v)| v.clone());
+    let path = if page == "content" { "/content" } else { "/" };
+    let page_url = match &language {
+        Some(l) => format!(
+            "{base}{path}?languageId={}",
+            form_urlencoded::byte_serialize(l.as_bytes()).collect::<String>()
+        ),
+        None => format!("{base}{path}"),
+    };
+    let token = demo_token(state, &person)?;
+    let selected = query
+        .iter()
+        .find(|(k, _)| k == "p_p_id")
+        .map(|(_, v)| v.as_str());
+
+    let mut columns: [Vec<serde_json::Value>; 2] = [Vec::new(), Vec::new()];
+    for placement in placements {
+        let html = fragment(
+            state,
+            &req,
+            placement.portlet_id,
+            &query,
+            selected,
+            &page_url,
+            &token,
+        )
+        .await;
+        let title = PortletId::parse(placement.portlet_id)
+            .and_then(|id| {
+                state
+                    .catalog
+                    .current()
+                    .get(id.name())
+                    .map(|d| d.title.clone())
+            })
+            .unwrap_or_default();
+        columns[placement.column]
+            .push(serde_json::json!({"id": placement.portlet_id, "title": title, "html": html}));
+    }
+
+    let pending = {
+        let (social, person) = (state.social.clone(), person.clone());
+        tokio::task::spawn_blocking(move || {
+            social
+                .read()
+                .and_then(|r| Ok(r.counts(&person)?))
+                .map(|c| c.requests)
+                .unwrap_or(0)
+        })
+        .await
+        .unwrap_or(0)
+    };
+    let roster: Vec<_> = people::roster()
+        .map(|(id, name)| serde_json::json!({"id": id, "name": name, "selected": id == person}))
+        .collect();
+    let languages: Vec<_> = crate::i18n::SUPPORTED_LANGUAGE_IDS
+        .iter()
+        .map(|l| serde_json::json!({"id": l, "selected": language.as_deref() == Some(*l)}))
+        .collect();
+    let html = state
+        .templates
+        .render(
+            "demo/page.html",
+            serde_json::json!({
+                "page": page, "path": path, "columns": columns, "roster": roster, "languages": languages,
+                "pending": pending, "language": language, "administrator": person == people::ADMINISTRATOR,
+            }),
+        )
+        .map_err(|e| {
+            tracing::error!(error = %e, "demo page failed");
+            HttpError::Internal
+        })?;
+    Ok(response::html(StatusCode::OK, html))
+}
+
+/// `GET /demo/switch?as=ID&back=/path`: play another person.
+pub fn switch<B>(req: &Request<B>) -> Response<Body> {
+    let query: Vec<(String, String)> =
+        form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let wanted = query
+        .iter()
+        .find(|(k, _)| k == "as")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    // Only a local path: the switcher never redirects anywhere else.
+    let back = query
+        .iter()
+        .find(|(k, _)| k == "back")
+        .map(|(_, v)| v.as_str())
+        .filter(|b| *b == "/" || *b == "/content")
+        .unwrap_or("/");
+    let mut response = response::text(StatusCode::SEE_OTHER, "");
+    response.headers_mut().insert(
+        LOCATION,
+        HeaderValue::from_static(if back == "/content" { "/content" } else { "/" }),
+    );
+    if people::roster().any(|(id, _)| id == wanted)
+        && let Ok(cookie) = HeaderValue::from_str(&format!(
+            "{PERSON_COOKIE}={wanted}; Path=/; SameSite=Lax; HttpOnly"
+        ))
+    {
+        response.headers_mut().insert(SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// `GET /demo/demo.css`: the demo page's stylesheet, written for Clay's class names.
+pub fn stylesheet() -> Response<Body> {
+    let mut response = response::bytes(
+        StatusCode::OK,
+        "text/css; charset=utf-8",
+        include_str!("demo.css"),
+    );
+    response.headers_mut().insert(
+        hyper::header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}
+
+/// The person from the cookie, if it names a demo person; else the default one.
+fn current_person<B>(req: &Request<B>) -> String {
+    req.headers()
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == PERSON_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|id| people::roster().any(|(known, _)| known == id))
+        .unwrap_or_else(|| people::DEFAULT_PERSON.to_owned())
+}
+
+fn demo_token(state: &AppState, person: &str) -> Result<String, HttpError> {
+    let secret = state.demo_secret.as_deref().ok_or(HttpError::NotFound)?;
+    let roles = if person == people::ADMINISTRATOR {
+        vec!["Administrator".to_owned()]
+    } else {
+        Vec::new()
+    };
+    crate::portal::auth::mint(
+        DEMO_CONSUMER,
+        secret,
+        person,
+        &roles,
+        &Profile::default(),
+        Duration::from_secs(600),
+    )
+    .map_err(|_| HttpError::Internal)
+}
+
+/// One placement's fragment, asked for through the native render path with the demo
+/// user's JWT. The page's parameters for this placement (its namespace) pass through;
+/// mode and window state only when `p_p_id` selects it, as in Liferay.
+async fn fragment(
+    state: &Arc<AppState>,
+    page: &Request<()>,
+    portlet_id: &str,
+    query: &[(String, String)],
+    selected: Option<&str>,
+    page_url: &str,
+    token: &str,
+) -> String {
+    let namespace = format!("_{portlet_id}_");
+    // Built in its own scope: the serializer is not Send and must not live across an await.
+    let forwarded = {
+        let mut forward = form_urlencoded::Serializer::new(String::new());
+        forward.append_pair("p_l_url", page_url);
+        for (name, value) in query {
+            let portal_param =
+                matches!(name.as_str(), "p_p_mode" | "p_p_state") && selected == Some(portlet_id);
+            if name.starts_with(&namespace) || name == "languageId" || portal_param {
+                forward.append_pair(name, value);
+            }
+        }
+        forward.finish()
+    };
+    let uri = format!("/widgets/{portlet_id}/render?{forwarded}");
+    let mut builder = Request::builder()
+        .uri(uri)
+        .header(AUTHORIZATION, format!("Bearer {token}"));
+    for name in [HOST, ACCEPT_LANGUAGE] {
+        if let Some(value) = page.headers().get(&name) {
+            builder = builder.header(name, value.clone());
+        }
+    }
+    let Ok(request) = builder.body(()) else {
+        return String::new();
+    };
+    match widget_routes::render(state, request, portlet_id).await {
+        Ok(response) => {
+            use http_body_util::BodyExt;
+            match response.into_body().collect().await {
+                Ok(body) => String::from_utf8_lossy(&body.to_bytes()).into_owned(),
+                Err(_) => String::new(),
+            }
+        }
+        Err(error) => format!(
+            "<div class=\"alert alert-danger\">{}</div>",
+            quick_escape(&error.to_string())
+        ),
+    }
+}
+
+fn quick_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

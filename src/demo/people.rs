@@ -1,0 +1,196 @@
+//! The demo directory: about fifty people with varied names (accents, other scripts),
+//! job titles, phones and addresses, and a few relationships so a newcomer sees every
+//! list filled at once. Seeded only into an empty database.
+
+use crate::social::{Action, PersonVerb, Social, SocialError};
+use crate::store::{ContactInformation, EmailAddress, Person, Phone, PostalAddress, WebUrl};
+
+/// (id, given, family, job title). The first person is who the demo signs in as by default.
+const PEOPLE: [(&str, &str, &str, &str); 50] = [
+    ("ana.lima", "Ana", "Lima", "Product Manager"),
+    ("jose.alvarez", "José", "Álvarez", "Backend Engineer"),
+    ("richard.roe", "Richard", "Roe", "Sales Director"),
+    ("jane.doe", "Jane", "Doe", "UX Designer"),
+    ("zoe.muller", "Zoë", "Müller", "Data Scientist"),
+    (
+        "lukasz.nowak",
+        "Łukasz",
+        "Nowak",
+        "Site Reliability Engineer",
+    ),
+    ("taro.yamada", "太郎", "山田", "Solutions Architect"),
+    ("minh.nguyen", "Minh", "Nguyễn", "Frontend Engineer"),
+    ("francois.lefevre", "François", "Lefèvre", "Legal Counsel"),
+    ("sofia.rossi", "Sofia", "Rossi", "Marketing Lead"),
+    ("bjorn.andersson", "Björn", "Andersson", "Support Engineer"),
+    ("aisha.okafor", "Aisha", "Okafor", "Finance Manager"),
+    ("chen.wei", "伟", "陈", "QA Engineer"),
+    ("ines.garcia", "Inés", "García", "HR Partner"),
+    ("oliver.smith", "Oliver", "Smith", "Account Executive"),
+    ("priya.sharma", "Priya", "Sharma", "Engineering Manager"),
+    ("mateo.fernandez", "Mateo", "Fernández", "Mobile Developer"),
+    ("hannah.schmidt", "Hannah", "Schmidt", "Technical Writer"),
+    ("lucas.martin", "Lucas", "Martin", "Security Analyst"),
+    ("olga.ivanova", "Ольга", "Иванова", "Translator"),
+    ("kwame.mensah", "Kwame", "Mensah", "Community Manager"),
+    ("emma.johansson", "Emma", "Johansson", "Office Manager"),
+    ("joao.silva", "João", "Silva", "Consultant"),
+    ("camille.dubois", "Camille", "Dubois", "Designer"),
+    ("yuki.sato", "Yuki", "Sato", "Researcher"),
+    ("noah.williams", "Noah", "Williams", "DevOps Engineer"),
+    ("fatima.haddad", "Fatima", "Haddad", "Project Coordinator"),
+    ("sven.nielsen", "Sven", "Nielsen", "Database Administrator"),
+    ("maria.kowalska", "Maria", "Kowalska", "Recruiter"),
+    ("diego.torres", "Diego", "Torres", "Customer Success"),
+    ("elif.yilmaz", "Elif", "Yılmaz", "Business Analyst"),
+    ("liam.obrien", "Liam", "O'Brien", "Partner Manager"),
+    ("anna.novak", "Anna", "Novák", "Controller"),
+    ("hiro.tanaka", "Hiroshi", "Tanaka", "Architect"),
+    ("laura.bianchi", "Laura", "Bianchi", "Content Strategist"),
+    ("ravi.patel", "Ravi", "Patel", "Data Engineer"),
+    ("sara.cohen", "Sara", "Cohen", "Product Designer"),
+    ("tomas.horvat", "Tomáš", "Horvát", "Embedded Engineer"),
+    ("nora.berg", "Nora", "Berg", "Scrum Master"),
+    ("ahmed.hassan", "Ahmed", "Hassan", "Network Engineer"),
+    ("chloe.martin", "Chloé", "Martin", "Event Manager"),
+    ("pedro.santos", "Pedro", "Santos", "Sales Engineer"),
+    ("ingrid.larsen", "Ingrid", "Larsen", "Procurement"),
+    ("kenji.mori", "Kenji", "Mori", "Game Developer"),
+    ("lea.weber", "Lea", "Weber", "Legal Assistant"),
+    ("omar.farouk", "Omar", "Farouk", "IT Administrator"),
+    ("valentina.cruz", "Valentina", "Cruz", "Analyst"),
+    ("david.kim", "David", "Kim", "CTO"),
+    ("eva.horakova", "Eva", "Horáková", "Illustrator"),
+    ("morgan.admin", "Morgan", "Admin", "Portal Administrator"),
+];
+
+/// (street, city, region, postal code, country).
+const PLACES: [(&str, &str, &str, &str, &str); 6] = [
+    (
+        "1400 Montefino Ave",
+        "Diamond Bar",
+        "CA",
+        "91765",
+        "United States",
+    ),
+    ("Calle de Alcalá 52", "Madrid", "Madrid", "28014", "Spain"),
+    ("Rua Augusta 1200", "São Paulo", "SP", "01304-001", "Brazil"),
+    ("Friedrichstraße 68", "Berlin", "Berlin", "10117", "Germany"),
+    ("1-2-3 Shibuya", "東京", "東京都", "150-0002", "Japan"),
+    (
+        "12 Rue de Rivoli",
+        "Paris",
+        "Île-de-France",
+        "75004",
+        "France",
+    ),
+];
+
+/// Who the demo signs in as first.
+pub const DEFAULT_PERSON: &str = PEOPLE[0].0;
+/// The demo person with the Administrator role (edit mode, preferences).
+pub const ADMINISTRATOR: &str = "morgan.admin";
+
+/// Every demo person as (id, full name), for the person switcher.
+pub fn roster() -> impl Iterator<Item = (&'static str, String)> {
+    PEOPLE
+        .iter()
+        .map(|(id, given, family, _)| (*id, format!("{given} {family}")))
+}
+
+/// Seeds the demo directory when the database has none of it. Returns whether it seeded.
+pub fn seed_if_empty(social: &Social) -> Result<bool, SocialError> {
+    if social.read()?.person(DEFAULT_PERSON)?.is_some() {
+        return Ok(false);
+    }
+    let people: Vec<Person> = PEOPLE
+        .iter()
+        .enumerate()
+        .map(|(i, p)| person(i, *p))
+        .collect();
+    social.upsert_people(people)?;
+    // A lived-in start: connections, a pending request each way, follows both ways.
+    let me = DEFAULT_PERSON;
+    for other in ["jose.alvarez", "jane.doe", "zoe.muller"] {
+        social.act(me, Action::on(PersonVerb::Connect, other))?;
+        social.act(other, Action::on(PersonVerb::Connect, me))?;
+    }
+    social.act("richard.roe", Action::on(PersonVerb::Connect, me))?;
+    social.act(me, Action::on(PersonVerb::Connect, "taro.yamada"))?;
+    for followed in ["minh.nguyen", "sofia.rossi"] {
+        social.act(me, Action::on(PersonVerb::Follow, followed))?;
+    }
+    for follower in ["lukasz.nowak", "aisha.okafor"] {
+        social.act(follower, Action::on(PersonVerb::Follow, me))?;
+    }
+    social.act("jose.alvarez", Action::on(PersonVerb::Connect, "jane.doe"))?;
+    social.act("jane.doe", Action::on(PersonVerb::Connect, "jose.alvarez"))?;
+    Ok(true)
+}
+
+fn person(i: usize, (id, given, family, title): (&str, &str, &str, &str)) -> Person {
+    let (street, city, region, postal, country) = PLACES[i % PLACES.len()];
+    let email = format!("{id}@example.com");
+    Person {
+        id: id.to_owned(),
+        given_name: given.to_owned(),
+        family_name: family.to_owned(),
+        alternate_name: id.to_owned(),
+        email_address: email.clone(),
+        job_title: title.to_owned(),
+        user_account_contact_information: ContactInformation {
+            email_addresses: vec![EmailAddress {
+                email_address: email,
+                kind: "email-address".into(),
+                primary: true,
+            }],
+            telephones: vec![Phone {
+                phone_number: format!("+1 555 01{i:02}"),
+                extension: String::new(),
+                phone_type: "business".into(),
+                primary: true,
+            }],
+            postal_addresses: vec![PostalAddress {
+                street_address_line1: street.to_owned(),
+                address_locality: city.to_owned(),
+                address_region: region.to_owned(),
+                postal_code: postal.to_owned(),
+                address_country: country.to_owned(),
+                address_type: "business".into(),
+                primary: true,
+                ..PostalAddress::default()
+            }],
+            web_urls: vec![WebUrl {
+                url: format!("https://example.com/people/{id}"),
+                url_type: "personal".into(),
+                primary: true,
+            }],
+        },
+        ..Person::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_once_with_a_lived_in_start() {
+        let social = Social::in_memory().expect("store");
+        assert!(seed_if_empty(&social).expect("seed"));
+        assert!(
+            !seed_if_empty(&social).expect("second start"),
+            "a database with people is left alone"
+        );
+        let reader = social.read().expect("read");
+        let counts = reader.counts(DEFAULT_PERSON).expect("counts");
+        assert_eq!(counts.connections, 3);
+        assert_eq!(counts.following, 2);
+        assert_eq!(counts.followers, 2);
+        assert_eq!(counts.requests, 1, "Richard's request waits");
+        assert!(social.check_invariants().expect("check").is_empty());
+        let ids: std::collections::BTreeSet<_> = PEOPLE.iter().map(|p| p.0).collect();
+        assert_eq!(ids.len(), PEOPLE.len(), "ids are unique");
+        assert!(PEOPLE.iter().all(|p| crate::store::is_portal_user_id(p.0)));
+    }
+}
