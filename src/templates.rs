@@ -193,6 +193,20 @@ mod tests {
     }
 
     #[test]
+    fn slashes_stay_so_wsrp_rewrite_tokens_survive() {
+        let html = Templates::new(None)
+            .render(
+                "layout/alert.html",
+                serde_json::json!({"kind": "x", "text": "wsrp_rewrite?a=1&b='2'/wsrp_rewrite"}),
+            )
+            .expect("renders");
+        assert!(
+            html.contains("wsrp_rewrite?a=1&amp;b=&#x27;2&#x27;/wsrp_rewrite"),
+            "{html}"
+        );
+    }
+
+    #[test]
     fn unknown_template_is_an_error() {
         assert!(Templates::new(None).render("nope.html", ()).is_err());
     }

@@ -817,3 +817,29 @@ fn bulk(ui: &Ui<'_>) -> Bulk {
         buttons,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_and_message_key_is_in_the_english_bundle() {
+        let languages = crate::i18n::Languages::builtin();
+        let english = languages.english().expect("English bundle");
+        let keys = TEXTS.iter().copied().chain(messages::all_keys()).chain([
+            "contacts-center-introduction",
+            "connection",
+            "follower",
+            "request-sent",
+            "request-received",
+            "notifications",
+            "you-have-x-pending-request",
+        ]);
+        for key in keys {
+            assert!(
+                english.contains_key(key),
+                "{key} missing from Language.properties"
+            );
+        }
+    }
+}
