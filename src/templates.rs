@@ -16,6 +16,38 @@ const BUILTIN: &[(&str, &str)] = &[
         "demo/page.html",
         include_str!("../templates/demo/page.html"),
     ),
+    (
+        "widgets/macros.html",
+        include_str!("../templates/widgets/macros.html"),
+    ),
+    (
+        "contacts_center/guest.html",
+        include_str!("../templates/contacts_center/guest.html"),
+    ),
+    (
+        "contacts_center/home.html",
+        include_str!("../templates/contacts_center/home.html"),
+    ),
+    (
+        "contacts_center/entry_form.html",
+        include_str!("../templates/contacts_center/entry_form.html"),
+    ),
+    (
+        "contacts_center/detail.html",
+        include_str!("../templates/contacts_center/detail.html"),
+    ),
+    (
+        "contacts_center/owner.html",
+        include_str!("../templates/contacts_center/owner.html"),
+    ),
+    (
+        "contacts_center/edit.html",
+        include_str!("../templates/contacts_center/edit.html"),
+    ),
+    (
+        "notifications/view.html",
+        include_str!("../templates/notifications/view.html"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +74,21 @@ impl Templates {
             } else {
                 minijinja::AutoEscape::None
             }
+        });
+        // minijinja's HTML escaping also escapes `/`, which breaks the WSRP
+        // `wsrp_rewrite?…/wsrp_rewrite` end token a consumer must find in the markup.
+        // `&`, `<`, `>`, `"` and `'` are what HTML needs escaped in text and in quoted
+        // attributes, so the formatter escapes those and leaves `/` alone.
+        env.set_formatter(|out, state, value| {
+            if state.auto_escape() == minijinja::AutoEscape::Html
+                && !value.is_safe()
+                && let Some(text) = value.as_str()
+            {
+                return out
+                    .write_str(&escape_html(text))
+                    .map_err(minijinja::Error::from);
+            }
+            minijinja::escape_formatter(out, state, value)
         });
         let dir = override_dir.map(Path::to_path_buf);
         env.set_loader(move |name| {
@@ -88,6 +135,22 @@ impl Templates {
     }
 }
 
+/// Escapes the five characters that matter in HTML text and quoted attributes.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// `dir/name` when `name` is a plain relative path (no `..`, no root), so an override
 /// folder can never be escaped.
 fn safe_join(dir: &Path, name: &str) -> Option<PathBuf> {
@@ -131,6 +194,20 @@ mod tests {
         );
         assert!(safe_join(dir.path(), "../etc/passwd").is_none());
         assert!(safe_join(dir.path(), "/etc/passwd").is_none());
+    }
+
+    #[test]
+    fn slashes_stay_so_wsrp_rewrite_tokens_survive() {
+        let html = Templates::new(None)
+            .render(
+                "layout/alert.html",
+                serde_json::json!({"kind": "x", "text": "wsrp_rewrite?a=1&b='2'/wsrp_rewrite"}),
+            )
+            .expect("renders");
+        assert!(
+            html.contains("wsrp_rewrite?a=1&amp;b=&#x27;2&#x27;/wsrp_rewrite"),
+            "{html}"
+        );
     }
 
     #[test]

@@ -4,8 +4,14 @@
 
 pub mod contacts_center;
 pub mod notifications;
+pub(crate) mod ui;
 
+use std::sync::Arc;
+
+use crate::i18n::Languages;
 use crate::portal::Request;
+use crate::social::Social;
+use crate::templates::Templates;
 
 /// `<portlet-class>` values this host provides.
 pub const KINDS: [&str; 2] = [contacts_center::KIND, notifications::KIND];
@@ -80,12 +86,27 @@ pub trait Widget: Send + Sync {
 /// The widget implementations by kind (`<portlet-class>`), shared by every transport.
 pub type WidgetSet = std::collections::BTreeMap<&'static str, std::sync::Arc<dyn Widget>>;
 
-/// Every built-in widget kind, sharing one social handle, template set and language set.
+/// The built-in widgets over one social graph, one template set and one set of
+/// language bundles, keyed by their `<portlet-class>`.
 pub fn builtin_widgets(
-    social: crate::social::Social,
-    templates: std::sync::Arc<crate::templates::Templates>,
-    languages: &'static crate::i18n::Languages,
+    social: Social,
+    templates: Arc<Templates>,
+    languages: &'static Languages,
 ) -> WidgetSet {
-    let _ = (social, templates, languages);
-    WidgetSet::new()
+    let mut set = WidgetSet::new();
+    set.insert(
+        contacts_center::KIND,
+        Arc::new(contacts_center::ContactsCenter::new(
+            social.clone(),
+            templates.clone(),
+            languages,
+        )) as Arc<dyn Widget>,
+    );
+    set.insert(
+        notifications::KIND,
+        Arc::new(notifications::Notifications::new(
+            social, templates, languages,
+        )),
+    );
+    set
 }

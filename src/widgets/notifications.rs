@@ -1,4 +1,148 @@
 //! The Notifications widget: the viewer's pending connection requests, to confirm or ignore.
+//!
+//! Its forms post `accept-request` and `ignore-request` to this widget; they run the
+//! Contacts Center's own request answering, so both widgets mean the same thing.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::contacts_center::actions::ActionCall;
+use super::contacts_center::cards::display_name;
+use super::contacts_center::messages;
+use super::ui::{Form, Ui, social_error, store_error, template_error, when};
+use super::{ActionOutcome, Markup, Resource, Widget, WidgetError};
+use crate::i18n::Languages;
+use crate::portal::{PortletMode, Request};
+use crate::social::{RequestVerb, Social};
+use crate::templates::Templates;
 
 /// The `<portlet-class>` that selects this widget.
 pub const KIND: &str = "widget-host:notifications";
+
+/// Most requests one render lists; the count above shows how many there are.
+const MAX_SHOWN: usize = 50;
+
+pub struct Notifications {
+    social: Social,
+    templates: Arc<Templates>,
+    languages: &'static Languages,
+}
+
+impl Notifications {
+    pub fn new(social: Social, templates: Arc<Templates>, languages: &'static Languages) -> Self {
+        Self {
+            social,
+            templates,
+            languages,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Item {
+    text: String,
+    when: String,
+    forms: Vec<Form>,
+}
+
+#[derive(Serialize)]
+struct Context {
+    ns: String,
+    wrapper: String,
+    title: String,
+    guest: Option<String>,
+    alert: Option<(&'static str, String)>,
+    count: String,
+    empty: Option<String>,
+    items: Vec<Item>,
+}
+
+impl Widget for Notifications {
+    fn render(&self, req: &Request) -> Result<Markup, WidgetError> {
+        if req.mode != PortletMode::View {
+            return Err(WidgetError::UnsupportedMode(req.mode.as_str()));
+        }
+        let ui = Ui::new(req, self.languages);
+        let mut ctx = Context {
+            ns: ui.ns().to_owned(),
+            wrapper: ui.wrapper_class(),
+            title: ui.t("notifications"),
+            guest: None,
+            alert: req
+                .params
+                .get("message")
+                .and_then(|k| messages::alert_kind(k).map(|kind| (kind, ui.t(k)))),
+            count: String::new(),
+            empty: None,
+            items: Vec::new(),
+        };
+        match req.viewer.user() {
+            None => ctx.guest = Some(ui.t("sign-in-to-see-your-contacts-and-connect-with-people")),
+            Some(user) => {
+                let reader = self.social.read().map_err(|e| social_error(&ui, e))?;
+                let pending = reader
+                    .requests_received(&user.user_id)
+                    .map_err(|e| store_error(&ui, e))?;
+                ctx.count = ui.counted(
+                    "you-have-x-pending-request",
+                    "you-have-x-pending-requests",
+                    pending.len() as u64,
+                );
+                if pending.is_empty() {
+                    ctx.empty = Some(ui.t("you-have-no-pending-requests"));
+                }
+                ctx.items = pending
+                    .iter()
+                    .take(MAX_SHOWN)
+                    .map(|r| {
+                        let id = r.request_id.to_string();
+                        let fields = [("requestId", id.as_str())];
+                        Item {
+                            text: ui
+                                .format("x-wants-to-connect-with-you", &[&display_name(&r.person)]),
+                            when: when(r.created_at),
+                            forms: vec![
+                                ui.form(
+                                    "accept-request",
+                                    "accept",
+                                    "btn btn-primary btn-sm",
+                                    &fields,
+                                ),
+                                ui.form(
+                                    "ignore-request",
+                                    "ignore",
+                                    "btn btn-secondary btn-sm",
+                                    &fields,
+                                ),
+                            ],
+                        }
+                    })
+                    .collect();
+            }
+        }
+        let html = self
+            .templates
+            .render("notifications/view.html", &ctx)
+            .map_err(template_error)?;
+        Ok(Markup {
+            title: ctx.title,
+            html,
+        })
+    }
+
+    fn action(&self, req: &Request) -> Result<ActionOutcome, WidgetError> {
+        let call = ActionCall::new(&self.social, Ui::new(req, self.languages), req)?;
+        match req.name.as_deref().unwrap_or("") {
+            "accept-request" => call.answer_request(RequestVerb::Accept),
+            "ignore-request" => call.answer_request(RequestVerb::Ignore),
+            other => Err(WidgetError::UnknownAction(other.to_owned())),
+        }
+    }
+
+    fn resource(&self, req: &Request) -> Result<Resource, WidgetError> {
+        Err(WidgetError::UnknownResource(
+            req.name.clone().unwrap_or_default(),
+        ))
+    }
+}

@@ -1,5 +1,59 @@
 //! The Contacts Center widget: connections, follows, blocks, filtered lists, search,
 //! personal contacts and vCard export.
+//!
+//! Each phase lives in its own module: [`views`] renders, [`actions`] changes state,
+//! [`resources`] serves vCards and JSON; [`cards`] shapes a person for all three and
+//! [`messages`] owns the outcome keys.
+
+pub(crate) mod actions;
+pub(crate) mod cards;
+pub mod messages;
+pub(crate) mod params;
+pub(crate) mod preferences;
+pub(crate) mod resources;
+pub(crate) mod views;
+
+use std::sync::Arc;
+
+use crate::i18n::Languages;
+use crate::portal::Request;
+use crate::social::Social;
+use crate::templates::Templates;
+
+use super::ui::Ui;
+use super::{ActionOutcome, Markup, Resource, Widget, WidgetError};
 
 /// The `<portlet-class>` that selects this widget.
 pub const KIND: &str = "widget-host:contacts-center";
+
+/// The Contacts Center. Cheap to share: it holds handles only.
+pub struct ContactsCenter {
+    social: Social,
+    templates: Arc<Templates>,
+    languages: &'static Languages,
+}
+
+impl ContactsCenter {
+    pub fn new(social: Social, templates: Arc<Templates>, languages: &'static Languages) -> Self {
+        Self {
+            social,
+            templates,
+            languages,
+        }
+    }
+}
+
+impl Widget for ContactsCenter {
+    fn render(&self, req: &Request) -> Result<Markup, WidgetError> {
+        views::render(&Ui::new(req, self.languages), &self.social, &self.templates)
+    }
+
+    fn action(&self, req: &Request) -> Result<ActionOutcome, WidgetError> {
+        let call = actions::ActionCall::new(&self.social, Ui::new(req, self.languages), req)?;
+        actions::dispatch(&call, req.name.as_deref().unwrap_or(""))
+    }
+
+    fn resource(&self, req: &Request) -> Result<Resource, WidgetError> {
+        resources::serve(&Ui::new(req, self.languages), &self.social)
+    }
+}

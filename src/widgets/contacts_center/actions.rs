@@ -1,0 +1,235 @@
+//! The action phase: parameters checked, one `Social::act` per action, and the rule's
+//! outcome turned into an [`ActionOutcome`] (message key, localized text, status,
+//! relationship, next render parameters).
+//!
+//! [`answer_request`] is shared with the Notifications widget, so confirming a request
+//! means the same thing wherever it is clicked.
+
+use crate::portal::{PortalUser, Request};
+use crate::social::{Action, Done, EntryDraft, Outcome, PersonVerb, Refusal, RequestVerb, Social};
+use crate::widgets::ui::{Ui, social_error, store_error};
+use crate::widgets::{ActionOutcome, WidgetError};
+
+use super::cards::relationship_json;
+use super::messages::{self, COMPLETED, SETUP_UPDATED};
+use super::params;
+use super::preferences;
+
+/// Everything one action call needs.
+pub(crate) struct ActionCall<'a> {
+    pub social: &'a Social,
+    pub ui: Ui<'a>,
+    pub user: &'a PortalUser,
+}
+
+impl<'a> ActionCall<'a> {
+    /// Guests are refused before anything else.
+    pub fn new(social: &'a Social, ui: Ui<'a>, req: &'a Request) -> Result<Self, WidgetError> {
+        let user = req.viewer.user().ok_or(WidgetError::SignInRequired)?;
+        Ok(Self { social, ui, user })
+    }
+
+    fn req(&self) -> &Request {
+        self.ui.req
+    }
+
+    fn act(&self, action: Action) -> Result<Outcome, WidgetError> {
+        self.social
+            .act(&self.user.user_id, action)
+            .map_err(|e| social_error(&self.ui, e))
+    }
+
+    fn relationship(&self, other: &str) -> Result<Option<serde_json::Value>, WidgetError> {
+        let reader = self.social.read().map_err(|e| social_error(&self.ui, e))?;
+        if reader
+            .person(other)
+            .map_err(|e| store_error(&self.ui, e))?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let r = reader
+            .relationship(&self.user.user_id, other)
+            .map_err(|e| store_error(&self.ui, e))?;
+        Ok(Some(relationship_json(&r)))
+    }
+
+    /// The outcome of one result, with render parameters for the next page.
+    fn outcome(
+        &self,
+        result: Result<Done, Refusal>,
+        relationship: Option<serde_json::Value>,
+        mut render_params: Vec<(String, String)>,
+    ) -> ActionOutcome {
+        let (ok, status, key) = match result {
+            Ok(done) => (true, 200, messages::done_key(done)),
+            Err(refusal) => {
+                let (key, status) = messages::refusal(refusal);
+                (false, status, key)
+            }
+        };
+        render_params.insert(0, ("message".to_owned(), key.to_owned()));
+        ActionOutcome {
+            ok,
+            status,
+            message: key.to_owned(),
+            text: self.ui.t(key),
+            relationship,
+            render_params,
+        }
+    }
+
+    /// A list filter the form asked to return to, when valid.
+    fn keep_filter(&self) -> Vec<(String, String)> {
+        self.req()
+            .params
+            .get("filter")
+            .and_then(crate::store::Filter::parse)
+            .map(|f| vec![("filter".to_owned(), f.as_str().to_owned())])
+            .unwrap_or_default()
+    }
+
+    /// connect, disconnect, follow, unfollow, block, unblock, remove-follower.
+    pub fn people(&self, verb: PersonVerb) -> Result<ActionOutcome, WidgetError> {
+        let ids = params::user_ids(&self.req().params)
+            .map_err(|_| self.ui.bad_request("the-request-is-invalid"))?;
+        if verb == PersonVerb::RemoveFollower && ids.len() > 1 {
+            return Err(self.ui.bad_request("the-request-is-invalid"));
+        }
+        let outcome = self.act(Action::People {
+            verb,
+            user_ids: ids.clone(),
+        })?;
+        if let [only] = ids.as_slice() {
+            let relationship = self.relationship(only)?;
+            let mut render = vec![("userId".to_owned(), only.clone())];
+            render.extend(self.keep_filter());
+            return Ok(self.outcome(outcome.first(), relationship, render));
+        }
+        // Bulk: the first refusal speaks for the batch; otherwise the shared success
+        // text when every target ended the same way, or a generic one.
+        let first_refusal = outcome.results.iter().find_map(|t| t.result.err());
+        let result = match first_refusal {
+            Some(r) => Err(r),
+            None => outcome.first(),
+        };
+        let mut answer = self.outcome(result, None, self.keep_filter());
+        let same = outcome
+            .results
+            .windows(2)
+            .all(|w| w[0].result.map(messages::done_key) == w[1].result.map(messages::done_key));
+        if answer.ok && !same {
+            answer.message = COMPLETED.to_owned();
+            answer.text = self.ui.t(COMPLETED);
+            answer.render_params[0].1 = COMPLETED.to_owned();
+        }
+        Ok(answer)
+    }
+
+    /// accept-request, ignore-request, withdraw-request.
+    pub fn answer_request(&self, verb: RequestVerb) -> Result<ActionOutcome, WidgetError> {
+        let request_id = params::number(&self.req().params, "requestId")
+            .map_err(|_| self.ui.bad_request("the-request-is-invalid"))?;
+        let outcome = self.act(Action::Request { verb, request_id })?;
+        let other = outcome
+            .results
+            .first()
+            .map(|t| t.target.clone())
+            .unwrap_or_default();
+        let relationship = if other.is_empty() {
+            None
+        } else {
+            self.relationship(&other)?
+        };
+        let mut render = self.keep_filter();
+        if render.is_empty() && relationship.is_some() {
+            render.push(("userId".to_owned(), other));
+        }
+        Ok(self.outcome(outcome.first(), relationship, render))
+    }
+
+    /// save-contact: creates (no `entryId`) or updates a personal entry.
+    pub fn save_contact(&self) -> Result<ActionOutcome, WidgetError> {
+        let p = &self.req().params;
+        let entry_id = params::optional_number(p, "entryId")
+            .map_err(|_| self.ui.bad_request("the-request-is-invalid"))?;
+        let field = |name: &str| p.get(name).map(str::trim).unwrap_or("").to_owned();
+        let draft = EntryDraft {
+            entry_id,
+            full_name: field("fullName"),
+            email_address: field("emailAddress"),
+            comments: p.get("comments").unwrap_or("").to_owned(),
+        };
+        let outcome = self.act(Action::SaveEntry(draft))?;
+        let render = vec![("filter".to_owned(), "contacts".to_owned())];
+        Ok(self.outcome(outcome.first(), None, render))
+    }
+
+    /// delete-contact.
+    pub fn delete_contact(&self) -> Result<ActionOutcome, WidgetError> {
+        let entry_id = params::number(&self.req().params, "entryId")
+            .map_err(|_| self.ui.bad_request("the-request-is-invalid"))?;
+        let outcome = self.act(Action::DeleteEntry { entry_id })?;
+        let render = vec![("filter".to_owned(), "contacts".to_owned())];
+        Ok(self.outcome(outcome.first(), None, render))
+    }
+
+    /// save-preferences: widget administrators only; stored under the full portlet id.
+    pub fn save_preferences(&self) -> Result<ActionOutcome, WidgetError> {
+        if !self.user.is_widget_admin() {
+            return Err(self.ui.forbidden());
+        }
+        let prefs = preferences::from_form(self.req(), &self.req().params)
+            .map_err(|_| self.ui.bad_request("the-request-is-invalid"))?;
+        self.social
+            .save_preferences(self.req().portlet.as_str(), prefs)
+            .map_err(|e| social_error(&self.ui, e))?;
+        Ok(ActionOutcome {
+            ok: true,
+            status: 200,
+            message: SETUP_UPDATED.to_owned(),
+            text: self.ui.t(SETUP_UPDATED),
+            relationship: None,
+            render_params: vec![("message".to_owned(), SETUP_UPDATED.to_owned())],
+        })
+    }
+
+    /// search: for transports whose render URLs a GET form cannot target (WSRP), the
+    /// search box posts here and the keywords come back as render parameters.
+    pub fn search(&self) -> Result<ActionOutcome, WidgetError> {
+        let keywords = params::keywords(&self.req().params);
+        let mut render = self.keep_filter();
+        if !keywords.is_empty() {
+            render.push(("keywords".to_owned(), keywords));
+        }
+        Ok(ActionOutcome {
+            ok: true,
+            status: 200,
+            message: String::new(),
+            text: String::new(),
+            relationship: None,
+            render_params: render,
+        })
+    }
+}
+
+/// Dispatches a Contacts Center action by name.
+pub(crate) fn dispatch(call: &ActionCall<'_>, name: &str) -> Result<ActionOutcome, WidgetError> {
+    match name {
+        "connect" => call.people(PersonVerb::Connect),
+        "disconnect" => call.people(PersonVerb::Disconnect),
+        "follow" => call.people(PersonVerb::Follow),
+        "unfollow" => call.people(PersonVerb::Unfollow),
+        "block" => call.people(PersonVerb::Block),
+        "unblock" => call.people(PersonVerb::Unblock),
+        "remove-follower" => call.people(PersonVerb::RemoveFollower),
+        "accept-request" => call.answer_request(RequestVerb::Accept),
+        "ignore-request" => call.answer_request(RequestVerb::Ignore),
+        "withdraw-request" => call.answer_request(RequestVerb::Withdraw),
+        "save-contact" => call.save_contact(),
+        "delete-contact" => call.delete_contact(),
+        "save-preferences" => call.save_preferences(),
+        "search" => call.search(),
+        other => Err(WidgetError::UnknownAction(other.to_owned())),
+    }
+}

@@ -1,0 +1,302 @@
+//! A person seen three ways: as a row or card of the markup, as camelCase JSON for the
+//! `contacts`/`contact` resources, and as a vCard. Which fields show follows the
+//! placement's preferences in all three.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::preferences::Settings;
+use crate::store::{Person, Relationship};
+use crate::vcard;
+use crate::widgets::ui::Ui;
+
+/// The relationship JSON of the contract: exactly the seven booleans.
+pub(crate) fn relationship_json(r: &Relationship) -> Value {
+    json!({
+        "connected": r.connected,
+        "connectionRequested": r.connection_requested,
+        "connectionRequestReceived": r.connection_request_received,
+        "following": r.following,
+        "followedBy": r.followed_by,
+        "blocking": r.blocking,
+        "blockedBy": r.blocked_by,
+    })
+}
+
+/// A badge on a person's row.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Badge {
+    pub label: String,
+    /// Clay badge colour.
+    pub css: &'static str,
+}
+
+/// The badges a relationship earns, in a fixed order.
+pub(crate) fn badges(ui: &Ui<'_>, r: &Relationship) -> Vec<Badge> {
+    let mut out = Vec::new();
+    let mut add = |on: bool, key: &str, css: &'static str| {
+        if on {
+            out.push(Badge {
+                label: ui.t(key),
+                css,
+            });
+        }
+    };
+    add(r.connected, "connection", "badge-success");
+    add(r.following, "following", "badge-info");
+    add(r.followed_by, "follower", "badge-info");
+    add(r.connection_requested, "request-sent", "badge-secondary");
+    add(
+        r.connection_request_received,
+        "request-received",
+        "badge-warning",
+    );
+    add(r.blocking, "blocked", "badge-danger");
+    out
+}
+
+/// One person in the markup.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct PersonView {
+    pub user_id: String,
+    pub name: String,
+    pub initials: String,
+    pub image: Option<String>,
+    pub job_title: String,
+    pub email: Option<String>,
+    pub detail_url: String,
+    pub badges: Vec<Badge>,
+}
+
+/// Up to two letters for the sticker when there is no portrait.
+fn initials(person: &Person) -> String {
+    let first = |s: &str| s.trim().chars().next();
+    let letters: String = [first(&person.given_name), first(&person.family_name)]
+        .into_iter()
+        .flatten()
+        .flat_map(char::to_uppercase)
+        .collect();
+    if letters.is_empty() {
+        first(&person.id).map(|c| c.to_string()).unwrap_or_default()
+    } else {
+        letters
+    }
+}
+
+/// A name to show even for a directory entry without one.
+pub(crate) fn display_name(person: &Person) -> String {
+    let name = person.full_name();
+    if name.is_empty() {
+        person.id.clone()
+    } else {
+        name
+    }
+}
+
+/// Only http(s) portraits are linked: a `javascript:` or `data:` URL from the directory
+/// must never reach an `src` attribute.
+fn safe_url(url: &str) -> Option<String> {
+    let lower = url.trim().to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")).then(|| url.trim().to_owned())
+}
+
+pub(crate) fn person_view(
+    ui: &Ui<'_>,
+    settings: &Settings,
+    person: &Person,
+    relationship: Option<&Relationship>,
+) -> PersonView {
+    PersonView {
+        user_id: person.id.clone(),
+        name: display_name(person),
+        initials: initials(person),
+        image: if settings.flag("showIcon", true) {
+            person.image.as_deref().and_then(safe_url)
+        } else {
+            None
+        },
+        job_title: person.job_title.clone(),
+        email: (settings.show_email() && !person.email_address.is_empty())
+            .then(|| person.email_address.clone()),
+        detail_url: ui.req.urls.render_url(&[("userId", &person.id)]),
+        badges: relationship.map(|r| badges(ui, r)).unwrap_or_default(),
+    }
+}
+
+/// The extra fields of the detail view, as the preferences allow.
+#[derive(Debug, Clone, Default, Serialize)]
+pub(crate) struct Details {
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub addresses: Vec<String>,
+    pub websites: Vec<String>,
+}
+
+pub(crate) fn details(settings: &Settings, person: &Person) -> Details {
+    let info = &person.user_account_contact_information;
+    let mut d = Details::default();
+    if settings.flag("showAdditionalEmailAddresses", true) {
+        d.emails = info
+            .email_addresses
+            .iter()
+            .map(|e| e.email_address.clone())
+            .filter(|e| !e.is_empty() && *e != person.email_address)
+            .collect();
+    }
+    if settings.flag("showPhones", true) {
+        d.phones = info
+            .telephones
+            .iter()
+            .filter(|p| !p.phone_number.is_empty())
+            .map(|p| match p.extension.trim() {
+                "" => p.phone_number.clone(),
+                ext => format!("{} ({ext})", p.phone_number),
+            })
+            .collect();
+    }
+    if settings.flag("showAddresses", true) {
+        d.addresses = info
+            .postal_addresses
+            .iter()
+            .map(|a| {
+                [
+                    &a.street_address_line1,
+                    &a.street_address_line2,
+                    &a.street_address_line3,
+                    &a.address_locality,
+                    &a.address_region,
+                    &a.postal_code,
+                    &a.address_country,
+                ]
+                .iter()
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ")
+            })
+            .filter(|a| !a.is_empty())
+            .collect();
+    }
+    if settings.flag("showWebsites", true) {
+        d.websites = info
+            .web_urls
+            .iter()
+            .filter_map(|w| safe_url(&w.url))
+            .collect();
+    }
+    d
+}
+
+/// The camelCase JSON of a person for the resources.
+pub(crate) fn person_json(settings: &Settings, person: &Person) -> Value {
+    let mut v = json!({
+        "userId": person.id,
+        "name": display_name(person),
+        "givenName": person.given_name,
+        "familyName": person.family_name,
+        "jobTitle": person.job_title,
+        "image": person.image.as_deref().and_then(safe_url),
+    });
+    if settings.show_email() && !person.email_address.is_empty() {
+        v["emailAddress"] = json!(person.email_address);
+    }
+    v
+}
+
+fn kind_of(label: &str) -> vcard::Kind {
+    let l = label.to_ascii_lowercase();
+    if l.contains("business") || l.contains("work") {
+        vcard::Kind::Work
+    } else if l.contains("personal") || l.contains("home") {
+        vcard::Kind::Home
+    } else {
+        vcard::Kind::Other
+    }
+}
+
+fn phone_kind(label: &str) -> vcard::PhoneKind {
+    let l = label.to_ascii_lowercase();
+    if l.contains("mobile") || l.contains("cell") {
+        vcard::PhoneKind::Mobile
+    } else if l.contains("fax") {
+        vcard::PhoneKind::Fax
+    } else if l.contains("pager") {
+        vcard::PhoneKind::Pager
+    } else if l.contains("business") || l.contains("work") {
+        vcard::PhoneKind::Work
+    } else if l.contains("personal") || l.contains("home") {
+        vcard::PhoneKind::Home
+    } else {
+        vcard::PhoneKind::Other
+    }
+}
+
+/// A person's vCard: the directory's contact information (N, FN, UID, REV, TITLE,
+/// EMAIL, TEL, ADR, URL). The writer escapes and folds every value.
+pub(crate) fn card(person: &Person) -> vcard::Card {
+    let info = &person.user_account_contact_information;
+    let mut emails = Vec::new();
+    if !person.email_address.is_empty() {
+        emails.push(vcard::Email {
+            address: person.email_address.clone(),
+            kind: vcard::Kind::Other,
+        });
+    }
+    for e in &info.email_addresses {
+        if !e.email_address.is_empty() && e.email_address != person.email_address {
+            emails.push(vcard::Email {
+                address: e.email_address.clone(),
+                kind: kind_of(&e.kind),
+            });
+        }
+    }
+    vcard::Card {
+        uid: format!("urn:widget-host:user:{}", person.id),
+        rev: Some(time::OffsetDateTime::now_utc()),
+        given_name: person.given_name.clone(),
+        middle_name: person.additional_name.clone(),
+        family_name: person.family_name.clone(),
+        full_name: display_name(person),
+        job_title: Some(person.job_title.clone()).filter(|t| !t.trim().is_empty()),
+        emails,
+        phones: info
+            .telephones
+            .iter()
+            .filter(|p| !p.phone_number.is_empty())
+            .map(|p| vcard::Phone {
+                number: p.phone_number.clone(),
+                kind: phone_kind(&p.phone_type),
+            })
+            .collect(),
+        addresses: info
+            .postal_addresses
+            .iter()
+            .map(|a| vcard::Address {
+                street: [
+                    &a.street_address_line1,
+                    &a.street_address_line2,
+                    &a.street_address_line3,
+                ]
+                .iter()
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| (*s).clone())
+                .collect(),
+                locality: a.address_locality.clone(),
+                region: a.address_region.clone(),
+                postal_code: a.postal_code.clone(),
+                country: a.address_country.clone(),
+                kind: kind_of(&a.address_type),
+            })
+            .collect(),
+        urls: info
+            .web_urls
+            .iter()
+            .filter(|w| !w.url.trim().is_empty())
+            .map(|w| vcard::WebSite {
+                url: w.url.clone(),
+                kind: kind_of(&w.url_type),
+            })
+            .collect(),
+        note: None,
+    }
+}

@@ -1,0 +1,151 @@
+//! Outcome messages: each rule outcome maps to one language key (and a refusal to an
+//! HTTP status) in one place, and only these keys may come back as the `message`
+//! render parameter — the widget never echoes text it did not write.
+
+use crate::social::{Done, Refusal};
+
+/// The key announcing a successful outcome (including "nothing to do").
+pub(crate) fn done_key(done: Done) -> &'static str {
+    match done {
+        Done::RequestSent { .. } => "this-user-has-received-a-connection-request-from-you",
+        Done::Connected => "you-are-now-connected-to-this-user",
+        Done::AlreadyConnected => "you-are-already-connected-to-this-user",
+        Done::AlreadyRequested => "a-connection-request-is-already-pending",
+        Done::Disconnected => "you-are-not-connected-to-this-user-anymore",
+        Done::NotConnected => "you-are-not-connected-to-this-user",
+        Done::NowFollowing => "you-are-now-following-this-user",
+        Done::AlreadyFollowing => "you-are-already-following-this-user",
+        Done::Unfollowed => "you-are-not-following-this-user-anymore",
+        Done::NotFollowing => "you-are-not-following-this-user",
+        Done::FollowerRemoved => "this-user-no-longer-follows-you",
+        Done::NotFollower => "this-user-does-not-follow-you",
+        Done::Blocked => "you-have-blocked-this-user",
+        Done::AlreadyBlocked => "you-have-already-blocked-this-user",
+        Done::Unblocked => "you-have-unblocked-this-user",
+        Done::NotBlocked => "you-have-not-blocked-this-user",
+        Done::RequestIgnored => "you-have-ignored-the-connection-request",
+        Done::RequestWithdrawn => "you-have-withdrawn-the-connection-request",
+        Done::EntryCreated { .. } => "you-have-successfully-added-a-new-contact",
+        Done::EntryUpdated { .. } => "you-have-successfully-updated-the-contact",
+        Done::EntryDeleted => "the-contact-was-deleted",
+    }
+}
+
+/// The key and HTTP status of a refusal: 400 for what the request got wrong, 403 for
+/// what the viewer may not do, 404 for what does not exist, 409 for what the current
+/// state (a block, a request already answered, a taken email) forbids.
+pub(crate) fn refusal(refusal: Refusal) -> (&'static str, u16) {
+    match refusal {
+        Refusal::MalformedId | Refusal::NoTarget | Refusal::TooLong => {
+            ("the-request-is-invalid", 400)
+        }
+        Refusal::SelfAction => ("you-cannot-do-this-to-yourself", 400),
+        Refusal::NameRequired => ("full-name-cannot-be-empty", 400),
+        Refusal::InvalidEmail => ("please-enter-a-valid-email-address", 400),
+        Refusal::UnknownPerson => ("the-user-could-not-be-found", 404),
+        Refusal::UnknownRequest => ("the-request-could-not-be-found", 404),
+        Refusal::UnknownEntry => ("the-contact-could-not-be-found", 404),
+        Refusal::UnknownViewer | Refusal::NotReceiver | Refusal::NotRequester => {
+            ("you-do-not-have-the-required-permissions", 403)
+        }
+        Refusal::Blocking => ("you-must-unblock-this-user-first", 409),
+        Refusal::BlockedBy => ("this-action-is-not-available-for-this-user", 409),
+        Refusal::NotPending => ("the-request-is-no-longer-pending", 409),
+        Refusal::DuplicateEmail => ("there-is-already-a-contact-with-this-email-address", 409),
+    }
+}
+
+/// Bulk successes and saved preferences.
+pub(crate) const COMPLETED: &str = "your-request-completed-successfully";
+pub(crate) const SETUP_UPDATED: &str = "you-have-successfully-updated-the-setup";
+
+const SUCCESS_KEYS: &[&str] = &[
+    "this-user-has-received-a-connection-request-from-you",
+    "you-are-now-connected-to-this-user",
+    "you-are-already-connected-to-this-user",
+    "a-connection-request-is-already-pending",
+    "you-are-not-connected-to-this-user-anymore",
+    "you-are-not-connected-to-this-user",
+    "you-are-now-following-this-user",
+    "you-are-already-following-this-user",
+    "you-are-not-following-this-user-anymore",
+    "you-are-not-following-this-user",
+    "this-user-no-longer-follows-you",
+    "this-user-does-not-follow-you",
+    "you-have-blocked-this-user",
+    "you-have-already-blocked-this-user",
+    "you-have-unblocked-this-user",
+    "you-have-not-blocked-this-user",
+    "you-have-ignored-the-connection-request",
+    "you-have-withdrawn-the-connection-request",
+    "you-have-successfully-added-a-new-contact",
+    "you-have-successfully-updated-the-contact",
+    "the-contact-was-deleted",
+    COMPLETED,
+    SETUP_UPDATED,
+];
+
+const DANGER_KEYS: &[&str] = &[
+    "the-request-is-invalid",
+    "you-cannot-do-this-to-yourself",
+    "full-name-cannot-be-empty",
+    "please-enter-a-valid-email-address",
+    "the-user-could-not-be-found",
+    "the-request-could-not-be-found",
+    "the-contact-could-not-be-found",
+    "you-do-not-have-the-required-permissions",
+    "you-must-unblock-this-user-first",
+    "this-action-is-not-available-for-this-user",
+    "the-request-is-no-longer-pending",
+    "there-is-already-a-contact-with-this-email-address",
+];
+
+/// The Clay alert kind of a known message key; `None` for anything else, which the
+/// render then ignores.
+pub(crate) fn alert_kind(key: &str) -> Option<&'static str> {
+    if SUCCESS_KEYS.contains(&key) {
+        Some("success")
+    } else if DANGER_KEYS.contains(&key) {
+        Some("danger")
+    } else {
+        None
+    }
+}
+
+/// Every key this module can produce, for the bundle completeness test.
+pub fn all_keys() -> impl Iterator<Item = &'static str> {
+    SUCCESS_KEYS.iter().chain(DANGER_KEYS).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_key_is_a_known_danger_message() {
+        use Refusal::*;
+        for r in [
+            MalformedId,
+            UnknownPerson,
+            UnknownViewer,
+            SelfAction,
+            Blocking,
+            BlockedBy,
+            UnknownRequest,
+            NotReceiver,
+            NotRequester,
+            NotPending,
+            UnknownEntry,
+            NameRequired,
+            InvalidEmail,
+            DuplicateEmail,
+            TooLong,
+            NoTarget,
+        ] {
+            let (key, status) = refusal(r);
+            assert_eq!(alert_kind(key), Some("danger"), "{r:?}");
+            assert!((400..500).contains(&status));
+        }
+        assert_eq!(alert_kind("<script>"), None);
+    }
+}

@@ -1,0 +1,109 @@
+//! Reading widget parameters. Actions refuse malformed input with a localized
+//! `BadRequest` before anything reaches the rules; renders fall back to defaults,
+//! since a stale link should still show a page.
+
+use crate::portal::Params;
+use crate::store::{Filter, is_portal_user_id};
+
+/// Most people one bulk action may name: one transaction stays short.
+pub(crate) const MAX_BULK: usize = 200;
+
+/// Why parameters were refused; the caller localizes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Malformed;
+
+/// `userId` and `userIds` (a comma list, or repeated as checkboxes send it), in order,
+/// without duplicates. Empty, malformed or too many ids are refused.
+pub(crate) fn user_ids(params: &Params) -> Result<Vec<String>, Malformed> {
+    let mut ids: Vec<String> = Vec::new();
+    let values = params.all("userId").iter().chain(params.all("userIds"));
+    for value in values {
+        for id in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            if !is_portal_user_id(id) {
+                return Err(Malformed);
+            }
+            if !ids.iter().any(|known| known == id) {
+                ids.push(id.to_owned());
+            }
+        }
+    }
+    if ids.is_empty() || ids.len() > MAX_BULK {
+        return Err(Malformed);
+    }
+    Ok(ids)
+}
+
+/// A required numeric id (`requestId`, `entryId`).
+pub(crate) fn number(params: &Params, name: &str) -> Result<u64, Malformed> {
+    params
+        .get(name)
+        .map(str::trim)
+        .and_then(|s| s.parse().ok())
+        .ok_or(Malformed)
+}
+
+/// An optional numeric id: absent or empty is `None`, garbage is refused.
+pub(crate) fn optional_number(params: &Params, name: &str) -> Result<Option<u64>, Malformed> {
+    match params.get(name).map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|_| Malformed),
+    }
+}
+
+/// The `filter` render parameter; `all` when absent or unknown.
+pub(crate) fn filter(params: &Params) -> Filter {
+    params
+        .get("filter")
+        .and_then(Filter::parse)
+        .unwrap_or(Filter::All)
+}
+
+/// Search keywords, trimmed and bounded.
+pub(crate) fn keywords(params: &Params) -> String {
+    params
+        .get("keywords")
+        .map(|k| k.trim().chars().take(100).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Params {
+        let mut p = Params::new();
+        for (k, v) in pairs {
+            p.add(*k, *v);
+        }
+        p
+    }
+
+    #[test]
+    fn user_ids_merge_single_list_and_repeats() {
+        let p = params(&[("userId", "a"), ("userIds", "b, c,a"), ("userIds", "d")]);
+        assert_eq!(
+            user_ids(&p),
+            Ok(vec!["a".into(), "b".into(), "c".into(), "d".into()])
+        );
+        assert_eq!(user_ids(&params(&[])), Err(Malformed));
+        assert_eq!(user_ids(&params(&[("userId", "a b")])), Err(Malformed));
+        assert_eq!(user_ids(&params(&[("userIds", " , ")])), Err(Malformed));
+    }
+
+    #[test]
+    fn numbers_are_checked() {
+        assert_eq!(number(&params(&[("requestId", "12")]), "requestId"), Ok(12));
+        assert_eq!(
+            number(&params(&[("requestId", "x")]), "requestId"),
+            Err(Malformed)
+        );
+        assert_eq!(
+            optional_number(&params(&[("entryId", "")]), "entryId"),
+            Ok(None)
+        );
+        assert_eq!(
+            optional_number(&params(&[("entryId", "-1")]), "entryId"),
+            Err(Malformed)
+        );
+    }
+}

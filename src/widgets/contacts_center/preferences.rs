@@ -1,0 +1,96 @@
+//! Per-placement preferences: the descriptor's values are the defaults, and what an
+//! administrator saved for this portlet id (instance included) overrides them. Keyed
+//! by the full portlet id, so two placements never share settings.
+
+use crate::portal::{Params, Request};
+use crate::store::{Preferences, Reader, StoreError};
+
+/// Page size bounds, whatever a preference says.
+const MAX_PAGE_SIZE: usize = 100;
+const DEFAULT_PAGE_SIZE: usize = 20;
+
+/// The effective preferences of one placement.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    values: Preferences,
+}
+
+impl Settings {
+    pub fn load(reader: &Reader, req: &Request) -> Result<Self, StoreError> {
+        let mut values = req.descriptor.preferences.clone();
+        for (name, saved) in reader.preferences(req.portlet.as_str())? {
+            values.insert(name, saved);
+        }
+        Ok(Self { values })
+    }
+
+    pub fn first(&self, name: &str) -> Option<&str> {
+        self.values
+            .get(name)
+            .and_then(|v| v.first())
+            .map(String::as_str)
+    }
+
+    /// A boolean preference; absent reads as `default`.
+    pub fn flag(&self, name: &str, default: bool) -> bool {
+        match self.first(name) {
+            Some(v) => v.trim().eq_ignore_ascii_case("true"),
+            None => default,
+        }
+    }
+
+    pub fn page_size(&self) -> usize {
+        self.first("pageSize")
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(DEFAULT_PAGE_SIZE)
+            .min(MAX_PAGE_SIZE)
+    }
+
+    /// Whether the primary email address may be shown (Liferay's "show users
+    /// information" section holds it).
+    pub fn show_email(&self) -> bool {
+        self.flag("showUsersInformation", true)
+    }
+}
+
+/// Whether a descriptor default looks boolean, so edit mode shows a checkbox (and an
+/// unchecked box, which browsers do not send, reads as `false`).
+pub(crate) fn is_flag(default: &[String]) -> bool {
+    matches!(
+        default.first().map(String::as_str),
+        Some("true") | Some("false")
+    )
+}
+
+/// The preferences a `save-preferences` form submits: only the descriptor's names,
+/// flags as `true`/`false`, `pageSize` within bounds, other values bounded in length.
+pub(crate) fn from_form(req: &Request, params: &Params) -> Result<Preferences, ()> {
+    let mut out = Preferences::new();
+    for (name, default) in &req.descriptor.preferences {
+        let value = params.get(name).map(str::trim);
+        let value = if is_flag(default) {
+            match value {
+                None | Some("false") => "false".to_owned(),
+                Some("true") => "true".to_owned(),
+                Some(_) => return Err(()),
+            }
+        } else if name == "pageSize" {
+            match value {
+                None => continue,
+                Some(v) => match v.parse::<usize>() {
+                    Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n.to_string(),
+                    _ => return Err(()),
+                },
+            }
+        } else {
+            match value {
+                None => continue,
+                Some(v) if v.chars().count() <= 200 => v.to_owned(),
+                Some(_) => return Err(()),
+            }
+        };
+        out.insert(name.clone(), vec![value]);
+    }
+    Ok(out)
+}

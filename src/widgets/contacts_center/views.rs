@@ -1,0 +1,845 @@
+//! The render phase: one `Social::read()` snapshot per render and O(page size) reads
+//! from it, turned into a template context. Which view shows follows the portal's
+//! state: a guest gets a sign-in hint, a page owner's page lists the owner's
+//! connections, `userId` opens a person's card, anything else is the home list.
+
+use serde::Serialize;
+
+use super::cards::{self, Details, PersonView};
+use super::messages;
+use super::params;
+use super::preferences::{self, Settings};
+use crate::portal::{PortalUser, PortletMode};
+use crate::store::{Filter, Listed, Reader, RequestView};
+use crate::templates::Templates;
+use crate::widgets::ui::{Field, Form, Ui, social_error, store_error, template_error, when};
+use crate::widgets::{Markup, WidgetError};
+
+/// Texts every Contacts Center template may print.
+const TEXTS: &[&str] = &[
+    "contacts-center",
+    "search",
+    "keywords",
+    "view-more",
+    "back",
+    "save",
+    "preferences",
+    "people",
+    "requests",
+    "sent-requests",
+    "select-people",
+    "select-x",
+    "full-name",
+    "email-address",
+    "comments",
+    "add-contact",
+    "update-contact",
+    "job-title",
+    "phones",
+    "addresses",
+    "websites",
+    "email-addresses",
+    "mutual-connections",
+    "vcard",
+    "my-contacts",
+    "sign-in-to-see-your-contacts-and-connect-with-people",
+    "filters",
+];
+
+/// A link in the counts or the filter bar.
+#[derive(Debug, Serialize)]
+struct Link {
+    label: String,
+    url: String,
+    active: bool,
+}
+
+/// The search box: a GET form where the render URL is a real URL, otherwise a POST to
+/// the `search` action (WSRP's rewritten URLs cannot be a GET form's target).
+#[derive(Debug, Serialize)]
+struct SearchBox {
+    method: &'static str,
+    url: String,
+    hidden: Vec<Field>,
+    field: String,
+    value: String,
+}
+
+/// One row of a list.
+#[derive(Debug, Serialize)]
+struct Row {
+    person: PersonView,
+    /// Offered for bulk selection.
+    selectable: bool,
+    forms: Vec<Form>,
+    when: Option<String>,
+}
+
+/// A personal entry with its edit and delete forms.
+#[derive(Debug, Serialize)]
+struct EntryRow {
+    entry_id: u64,
+    full_name: String,
+    email_address: String,
+    comments: String,
+    edit: EntryForm,
+    delete: Form,
+}
+
+/// The add/edit form of a personal entry.
+#[derive(Debug, Serialize)]
+struct EntryForm {
+    id: String,
+    url: String,
+    hidden: Vec<Field>,
+    full_name: String,
+    email_address: String,
+    comments: String,
+    label: String,
+}
+
+/// A bulk button: it submits the shared selection form to its own action.
+#[derive(Debug, Serialize)]
+struct BulkButton {
+    url: String,
+    /// The one hidden field that differs per action (a `p_auth` bound to it), sent as
+    /// the button's own name and value.
+    field: Option<Field>,
+    label: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Bulk {
+    form_id: String,
+    url: String,
+    hidden: Vec<Field>,
+    buttons: Vec<BulkButton>,
+}
+
+#[derive(Debug, Serialize)]
+struct Home {
+    counts: Vec<Link>,
+    intro: Option<String>,
+    search: SearchBox,
+    nav: Vec<Link>,
+    filter: &'static str,
+    rows: Vec<Row>,
+    sent: Vec<Row>,
+    entries: Vec<EntryRow>,
+    add_entry: Option<EntryForm>,
+    bulk: Option<Bulk>,
+    empty: Option<String>,
+    view_more: Option<String>,
+    export: Option<Link>,
+}
+
+#[derive(Debug, Serialize)]
+struct Detail {
+    person: PersonView,
+    details: Details,
+    forms: Vec<Form>,
+    vcard_url: String,
+    mutual: Vec<PersonView>,
+    back_url: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Owner {
+    title: String,
+    rows: Vec<Row>,
+    view_more: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct PreferenceField {
+    name: String,
+    id: String,
+    label: String,
+    flag: bool,
+    value: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Edit {
+    url: String,
+    hidden: Vec<Field>,
+    fields: Vec<PreferenceField>,
+}
+
+#[derive(Debug, Serialize)]
+struct Alert {
+    kind: &'static str,
+    text: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Page<T: Serialize> {
+    ns: String,
+    wrapper: String,
+    t: std::collections::BTreeMap<&'static str, String>,
+    alert: Option<Alert>,
+    view: T,
+}
+
+fn page<T: Serialize>(ui: &Ui<'_>, view: T) -> Page<T> {
+    let alert = ui.req.params.get("message").and_then(|key| {
+        messages::alert_kind(key).map(|kind| Alert {
+            kind,
+            text: ui.t(key),
+        })
+    });
+    Page {
+        ns: ui.ns().to_owned(),
+        wrapper: ui.wrapper_class(),
+        t: ui.texts(TEXTS),
+        alert,
+        view,
+    }
+}
+
+/// Renders the widget for `req`.
+pub(crate) fn render(
+    ui: &Ui<'_>,
+    social: &crate::social::Social,
+    templates: &Templates,
+) -> Result<Markup, WidgetError> {
+    let req = ui.req;
+    let title = ui.t("contacts-center");
+    let html = match req.mode {
+        PortletMode::Help => return Err(WidgetError::UnsupportedMode("help")),
+        PortletMode::Edit => {
+            let user = req.viewer.user().ok_or(WidgetError::SignInRequired)?;
+            if !user.is_widget_admin() {
+                return Err(ui.forbidden());
+            }
+            let reader = social.read().map_err(|e| social_error(ui, e))?;
+            let settings = Settings::load(&reader, req).map_err(|e| store_error(ui, e))?;
+            let view = edit(ui, &settings);
+            templates.render("contacts_center/edit.html", page(ui, view))
+        }
+        PortletMode::View => match req.viewer.user() {
+            None => templates.render("contacts_center/guest.html", page(ui, ())),
+            Some(user) => {
+                let reader = social.read().map_err(|e| social_error(ui, e))?;
+                let settings = Settings::load(&reader, req).map_err(|e| store_error(ui, e))?;
+                let viewer = View {
+                    ui,
+                    reader: &reader,
+                    settings: &settings,
+                    user,
+                };
+                match (&req.page_owner, req.params.get("userId")) {
+                    (Some(owner), _) if *owner != user.user_id => {
+                        let view = viewer.owner(owner)?;
+                        templates.render("contacts_center/owner.html", page(ui, view))
+                    }
+                    (_, Some(user_id)) => match viewer.detail(user_id)? {
+                        Some(view) => {
+                            templates.render("contacts_center/detail.html", page(ui, view))
+                        }
+                        None => {
+                            let mut p = page(ui, viewer.home()?);
+                            p.alert = Some(Alert {
+                                kind: "danger",
+                                text: ui.t("the-user-could-not-be-found"),
+                            });
+                            templates.render("contacts_center/home.html", p)
+                        }
+                    },
+                    _ => templates.render("contacts_center/home.html", page(ui, viewer.home()?)),
+                }
+            }
+        },
+    }
+    .map_err(template_error)?;
+    Ok(Markup { title, html })
+}
+
+fn edit(ui: &Ui<'_>, settings: &Settings) -> Edit {
+    let target = ui.req.urls.action_target("save-preferences");
+    let fields = ui
+        .req
+        .descriptor
+        .preferences
+        .iter()
+        .map(|(name, default)| PreferenceField {
+            name: ui.name(name),
+            id: ui.name(&format!("pref-{name}")),
+            label: name.clone(),
+            flag: preferences::is_flag(default),
+            value: settings.first(name).unwrap_or("").to_owned(),
+        })
+        .collect();
+    Edit {
+        url: target.url,
+        hidden: target
+            .hidden
+            .into_iter()
+            .map(|(name, value)| Field { name, value })
+            .collect(),
+        fields,
+    }
+}
+
+/// A signed-in viewer's render over one snapshot.
+struct View<'a> {
+    ui: &'a Ui<'a>,
+    reader: &'a Reader,
+    settings: &'a Settings,
+    user: &'a PortalUser,
+}
+
+impl View<'_> {
+    fn me(&self) -> &str {
+        &self.user.user_id
+    }
+
+    fn err(&self, e: crate::store::StoreError) -> WidgetError {
+        store_error(self.ui, e)
+    }
+
+    fn person_row(
+        &self,
+        person: &crate::store::Person,
+        selectable: bool,
+    ) -> Result<Row, WidgetError> {
+        // The relationship of every row is a handful of point lookups.
+        let r = self
+            .reader
+            .relationship(self.me(), &person.id)
+            .map_err(|e| self.err(e))?;
+        Ok(Row {
+            person: cards::person_view(self.ui, self.settings, person, Some(&r)),
+            selectable: selectable && person.id != self.me(),
+            forms: Vec::new(),
+            when: None,
+        })
+    }
+
+    fn request_row(&self, request: &RequestView, received: bool) -> Row {
+        let id = request.request_id.to_string();
+        let fields = [("requestId", id.as_str()), ("filter", "requests")];
+        let forms = if received {
+            vec![
+                self.ui.form(
+                    "accept-request",
+                    "accept",
+                    "btn btn-primary btn-sm",
+                    &fields,
+                ),
+                self.ui.form(
+                    "ignore-request",
+                    "ignore",
+                    "btn btn-secondary btn-sm",
+                    &fields,
+                ),
+            ]
+        } else {
+            vec![self.ui.form(
+                "withdraw-request",
+                "withdraw",
+                "btn btn-secondary btn-sm",
+                &fields,
+            )]
+        };
+        Row {
+            person: cards::person_view(self.ui, self.settings, &request.person, None),
+            selectable: false,
+            forms,
+            when: Some(when(request.created_at)),
+        }
+    }
+
+    fn home(&self) -> Result<Home, WidgetError> {
+        let ui = self.ui;
+        let params = &ui.req.params;
+        let filter = params::filter(params);
+        let keywords = params::keywords(params);
+        let cursor = params.get("cursor");
+        let size = self.settings.page_size();
+        let counts = self.reader.counts(self.me()).map_err(|e| self.err(e))?;
+        let link = |label: String, f: Filter| Link {
+            label,
+            url: ui.req.urls.render_url(&[("filter", f.as_str())]),
+            active: f == filter,
+        };
+        let count_links = vec![
+            link(
+                ui.plural("you-have-x-connections", counts.connections),
+                Filter::Connections,
+            ),
+            link(
+                ui.plural("you-are-following-x-people", counts.following),
+                Filter::Following,
+            ),
+            link(
+                ui.plural("you-have-x-followers", counts.followers),
+                Filter::Followers,
+            ),
+            link(
+                ui.counted(
+                    "you-have-x-pending-request",
+                    "you-have-x-pending-requests",
+                    counts.requests,
+                ),
+                Filter::Requests,
+            ),
+            link(
+                ui.plural("you-have-x-contacts", counts.contacts),
+                Filter::Contacts,
+            ),
+            link(ui.t("find-people"), Filter::All),
+        ];
+        let nav = [
+            (Filter::All, "all"),
+            (Filter::Connections, "connections"),
+            (Filter::Following, "following"),
+            (Filter::Followers, "followers"),
+            (Filter::Contacts, "my-contacts"),
+            (Filter::Requests, "requests"),
+            (Filter::Blocked, "blocked"),
+        ]
+        .into_iter()
+        .map(|(f, key)| link(ui.t(key), f))
+        .collect();
+        let mut home = Home {
+            counts: count_links,
+            intro: (counts.connections == 0 && counts.following == 0)
+                .then(|| ui.t("contacts-center-introduction")),
+            search: search_box(ui, filter, &keywords),
+            nav,
+            filter: filter.as_str(),
+            rows: Vec::new(),
+            sent: Vec::new(),
+            entries: Vec::new(),
+            add_entry: None,
+            bulk: None,
+            empty: None,
+            view_more: None,
+            export: None,
+        };
+        let more = |next: Option<String>| {
+            next.map(|c| {
+                let mut p = vec![("filter", filter.as_str()), ("cursor", c.as_str())];
+                if !keywords.is_empty() {
+                    p.push(("keywords", keywords.as_str()));
+                }
+                ui.req.urls.render_url(&p)
+            })
+        };
+        match filter {
+            Filter::Requests | Filter::RequestsSent => {
+                // Pending requests are few by nature (each is answered or withdrawn),
+                // and the store lists them with their ids, which the forms need.
+                let received = self
+                    .reader
+                    .requests_received(self.me())
+                    .map_err(|e| self.err(e))?;
+                let sent = self
+                    .reader
+                    .requests_sent(self.me())
+                    .map_err(|e| self.err(e))?;
+                home.rows = received
+                    .iter()
+                    .take(size)
+                    .map(|r| self.request_row(r, true))
+                    .collect();
+                home.sent = sent
+                    .iter()
+                    .take(size)
+                    .map(|r| self.request_row(r, false))
+                    .collect();
+                if home.rows.is_empty() && home.sent.is_empty() {
+                    home.empty = Some(ui.t("you-have-no-pending-requests"));
+                }
+            }
+            Filter::Contacts => {
+                let page = self
+                    .reader
+                    .search(self.me(), &keywords, filter, cursor, size)
+                    .map_err(|e| self.err(e))?;
+                for item in page.items {
+                    if let Listed::Entry(e) = item {
+                        let id = e.entry_id.to_string();
+                        home.entries.push(EntryRow {
+                            entry_id: e.entry_id,
+                            edit: self.entry_form(
+                                Some(e.entry_id),
+                                &e.full_name,
+                                &e.email_address,
+                                &e.comments,
+                            ),
+                            delete: ui.form(
+                                "delete-contact",
+                                "delete",
+                                "btn btn-secondary btn-sm",
+                                &[("entryId", &id)],
+                            ),
+                            full_name: e.full_name,
+                            email_address: e.email_address,
+                            comments: if self.settings.flag("showComments", true) {
+                                e.comments
+                            } else {
+                                String::new()
+                            },
+                        });
+                    }
+                }
+                home.add_entry = Some(self.entry_form(None, "", "", ""));
+                if home.entries.is_empty() {
+                    home.empty = Some(ui.t("you-have-no-contacts"));
+                }
+                home.view_more = more(page.next_cursor);
+            }
+            _ => {
+                let page = self
+                    .reader
+                    .search(self.me(), &keywords, filter, cursor, size)
+                    .map_err(|e| self.err(e))?;
+                for item in &page.items {
+                    if let Listed::Person(p) = item {
+                        home.rows.push(self.person_row(p, true)?);
+                    }
+                }
+                if home.rows.iter().any(|r| r.selectable) {
+                    home.bulk = Some(bulk(ui));
+                }
+                if home.rows.is_empty() {
+                    home.empty = Some(ui.t(match filter {
+                        Filter::Connections => "you-have-no-connections",
+                        Filter::Following => "you-are-not-following-anyone",
+                        Filter::Followers => "you-have-no-followers",
+                        Filter::Blocked => "you-have-not-blocked-anyone",
+                        _ => "no-people-were-found",
+                    }));
+                }
+                if filter == Filter::Connections && counts.connections > 0 {
+                    home.export = Some(Link {
+                        label: ui.format("export-my-x-as-vcards", &[&ui.t("connections")]),
+                        url: ui
+                            .req
+                            .urls
+                            .resource_url("vcard", &[("filter", "connections")]),
+                        active: false,
+                    });
+                }
+                home.view_more = more(page.next_cursor);
+            }
+        }
+        Ok(home)
+    }
+
+    fn entry_form(
+        &self,
+        entry_id: Option<u64>,
+        full_name: &str,
+        email: &str,
+        comments: &str,
+    ) -> EntryForm {
+        let id = entry_id.map(|i| i.to_string()).unwrap_or_default();
+        let target = self.ui.req.urls.action_target("save-contact");
+        let mut hidden: Vec<Field> = target
+            .hidden
+            .into_iter()
+            .map(|(name, value)| Field { name, value })
+            .collect();
+        hidden.push(Field {
+            name: self.ui.name("entryId"),
+            value: id.clone(),
+        });
+        EntryForm {
+            id: self.ui.name(&format!(
+                "entry-{}",
+                if id.is_empty() { "new" } else { &id }
+            )),
+            url: target.url,
+            hidden,
+            full_name: full_name.to_owned(),
+            email_address: email.to_owned(),
+            comments: comments.to_owned(),
+            label: self.ui.t(if entry_id.is_some() {
+                "update-contact"
+            } else {
+                "add-contact"
+            }),
+        }
+    }
+
+    /// A person's card, or `None` when the id names nobody.
+    fn detail(&self, user_id: &str) -> Result<Option<Detail>, WidgetError> {
+        let ui = self.ui;
+        let Some(person) = self.reader.person(user_id).map_err(|e| self.err(e))? else {
+            return Ok(None);
+        };
+        let r = self
+            .reader
+            .relationship(self.me(), &person.id)
+            .map_err(|e| self.err(e))?;
+        let mut forms = Vec::new();
+        let id = person.id.as_str();
+        let on = [("userId", id)];
+        if id != self.me() {
+            let primary = "btn btn-primary btn-sm";
+            let secondary = "btn btn-secondary btn-sm";
+            if r.blocking {
+                forms.push(ui.form("unblock", "unblock", secondary, &on));
+            } else {
+                if r.connected {
+                    forms.push(ui.form("disconnect", "disconnect", secondary, &on));
+                } else if r.connection_request_received {
+                    let pending = self
+                        .reader
+                        .requests_received(self.me())
+                        .map_err(|e| self.err(e))?;
+                    if let Some(req) = pending.iter().find(|q| q.person.id == id) {
+                        let rid = req.request_id.to_string();
+                        forms.push(ui.form(
+                            "accept-request",
+                            "accept",
+                            primary,
+                            &[("requestId", &rid)],
+                        ));
+                        forms.push(ui.form(
+                            "ignore-request",
+                            "ignore",
+                            secondary,
+                            &[("requestId", &rid)],
+                        ));
+                    }
+                } else if r.connection_requested {
+                    let pending = self
+                        .reader
+                        .requests_sent(self.me())
+                        .map_err(|e| self.err(e))?;
+                    if let Some(req) = pending.iter().find(|q| q.person.id == id) {
+                        let rid = req.request_id.to_string();
+                        forms.push(ui.form(
+                            "withdraw-request",
+                            "withdraw",
+                            secondary,
+                            &[("requestId", &rid)],
+                        ));
+                    }
+                } else if !r.blocked_by {
+                    forms.push(ui.form("connect", "connect", primary, &on));
+                }
+                if r.following {
+                    forms.push(ui.form("unfollow", "unfollow", secondary, &on));
+                } else if !r.blocked_by {
+                    forms.push(ui.form("follow", "follow", primary, &on));
+                }
+                if r.followed_by {
+                    forms.push(ui.form("remove-follower", "remove-follower", secondary, &on));
+                }
+                forms.push(ui.form("block", "block", "btn btn-outline-danger btn-sm", &on));
+            }
+        }
+        let mutual = if id == self.me() {
+            Vec::new()
+        } else {
+            self.reader
+                .mutual_connections(self.me(), id, 12)
+                .map_err(|e| self.err(e))?
+                .iter()
+                .map(|p| cards::person_view(ui, self.settings, p, None))
+                .collect()
+        };
+        Ok(Some(Detail {
+            person: cards::person_view(ui, self.settings, &person, Some(&r)),
+            details: cards::details(self.settings, &person),
+            forms,
+            vcard_url: ui.req.urls.resource_url("vcard", &[("userId", id)]),
+            mutual,
+            back_url: ui.req.urls.render_url(&[]),
+        }))
+    }
+
+    /// The page owner's connections, read only.
+    fn owner(&self, owner_id: &str) -> Result<Owner, WidgetError> {
+        let ui = self.ui;
+        let name = self
+            .reader
+            .person(owner_id)
+            .map_err(|e| self.err(e))?
+            .map(|p| cards::display_name(&p))
+            .unwrap_or_else(|| owner_id.to_owned());
+        let count = self
+            .reader
+            .counts(owner_id)
+            .map_err(|e| self.err(e))?
+            .connections;
+        let title = if count == 0 {
+            ui.format("x-has-no-connections", &[&name])
+        } else {
+            let key = ui
+                .languages
+                .plural_key(&ui.req.locale, "x-has-x-connections", count);
+            ui.format(&key, &[&name, &count.to_string()])
+        };
+        let page = self
+            .reader
+            .list(
+                owner_id,
+                Filter::Connections,
+                ui.req.params.get("cursor"),
+                self.settings.page_size(),
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = page
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Listed::Person(p) => Some(Row {
+                    person: cards::person_view(ui, self.settings, p, None),
+                    selectable: false,
+                    forms: Vec::new(),
+                    when: None,
+                }),
+                Listed::Entry(_) => None,
+            })
+            .collect();
+        let view_more = page
+            .next_cursor
+            .map(|c| ui.req.urls.render_url(&[("cursor", &c)]));
+        Ok(Owner {
+            title,
+            rows,
+            view_more,
+        })
+    }
+}
+
+fn search_box(ui: &Ui<'_>, filter: Filter, keywords: &str) -> SearchBox {
+    let filter = match filter {
+        Filter::Contacts
+        | Filter::Connections
+        | Filter::Following
+        | Filter::Followers
+        | Filter::Blocked => filter,
+        _ => Filter::All,
+    };
+    let url = ui.req.urls.render_url(&[("filter", filter.as_str())]);
+    let field = ui.name("keywords");
+    let plain = url.starts_with("http://") || url.starts_with("https://") || url.starts_with('/');
+    if plain {
+        // A GET form replaces the action's query, so the render URL's own parameters
+        // travel as hidden inputs.
+        let without_fragment = url.split('#').next().unwrap_or("");
+        let (base, query) = without_fragment
+            .split_once('?')
+            .unwrap_or((without_fragment, ""));
+        let hidden = form_urlencoded::parse(query.as_bytes())
+            .filter(|(name, _)| *name != field)
+            .map(|(name, value)| Field {
+                name: name.into_owned(),
+                value: value.into_owned(),
+            })
+            .collect();
+        SearchBox {
+            method: "get",
+            url: base.to_owned(),
+            hidden,
+            field,
+            value: keywords.to_owned(),
+        }
+    } else {
+        let form = ui.form("search", "search", "", &[("filter", filter.as_str())]);
+        SearchBox {
+            method: "post",
+            url: form.url,
+            hidden: form.hidden,
+            field,
+            value: keywords.to_owned(),
+        }
+    }
+}
+
+/// The bulk toolbar: one selection form, one button per action. Each button posts to
+/// its own action (`formaction`); the one hidden field that is bound to the action (a
+/// `p_auth`) rides on the button itself, so no JavaScript is needed.
+fn bulk(ui: &Ui<'_>) -> Bulk {
+    let actions = [
+        ("connect", "connect"),
+        ("follow", "follow"),
+        ("unfollow", "unfollow"),
+        ("block", "block"),
+        ("unblock", "unblock"),
+    ];
+    let targets: Vec<_> = actions
+        .iter()
+        .map(|(a, label)| (ui.req.urls.action_target(a), *label))
+        .collect();
+    // Fields every target shares go in the form once.
+    let common: Vec<(String, String)> = targets
+        .first()
+        .map(|(t, _)| {
+            t.hidden
+                .iter()
+                .filter(|f| targets.iter().all(|(o, _)| o.hidden.contains(f)))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let buttons = targets
+        .iter()
+        .filter_map(|(t, label)| {
+            let own: Vec<&(String, String)> =
+                t.hidden.iter().filter(|f| !common.contains(f)).collect();
+            let field = match own.as_slice() {
+                [] => None,
+                [(name, value)] => Some(Field {
+                    name: name.clone(),
+                    value: value.clone(),
+                }),
+                // A transport binding more than one field to an action cannot share
+                // the form; leave that action to the person's card.
+                _ => return None,
+            };
+            Some(BulkButton {
+                url: t.url.clone(),
+                field,
+                label: ui.t(label),
+            })
+        })
+        .collect::<Vec<_>>();
+    let mut hidden: Vec<Field> = common
+        .into_iter()
+        .map(|(name, value)| Field { name, value })
+        .collect();
+    hidden.push(Field {
+        name: ui.name("filter"),
+        value: params::filter(&ui.req.params).as_str().to_owned(),
+    });
+    Bulk {
+        form_id: ui.name("bulk"),
+        url: buttons.first().map(|b| b.url.clone()).unwrap_or_default(),
+        hidden,
+        buttons,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_and_message_key_is_in_the_english_bundle() {
+        let languages = crate::i18n::Languages::builtin();
+        let english = languages.english().expect("English bundle");
+        let keys = TEXTS.iter().copied().chain(messages::all_keys()).chain([
+            "contacts-center-introduction",
+            "connection",
+            "follower",
+            "request-sent",
+            "request-received",
+            "notifications",
+            "you-have-x-pending-request",
+        ]);
+        for key in keys {
+            assert!(
+                english.contains_key(key),
+                "{key} missing from Language.properties"
+            );
+        }
+    }
+}

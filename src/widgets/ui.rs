@@ -1,0 +1,164 @@
+//! What every built-in widget's markup needs: texts in the request's locale, action
+//! forms that carry the transport's hidden fields, the descriptor's wrapper class, and
+//! one mapping of lower-layer errors to [`WidgetError`].
+//!
+//! Field names are namespaced here, in Rust, so a template can never forget to.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::WidgetError;
+use crate::i18n::Languages;
+use crate::portal::Request;
+use crate::social::SocialError;
+use crate::store::StoreError;
+use crate::templates::TemplateError;
+
+/// One `name=value` pair of a form; `name` is complete (namespaced where it must be).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Field {
+    pub name: String,
+    pub value: String,
+}
+
+/// A small POST form with one submit button: how every action is offered, so that the
+/// widget works without JavaScript.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Form {
+    pub url: String,
+    pub hidden: Vec<Field>,
+    pub label: String,
+    /// Clay button classes.
+    pub css: &'static str,
+}
+
+/// The request as the markup sees it.
+pub(crate) struct Ui<'a> {
+    pub req: &'a Request,
+    pub languages: &'static Languages,
+}
+
+impl<'a> Ui<'a> {
+    pub fn new(req: &'a Request, languages: &'static Languages) -> Self {
+        Self { req, languages }
+    }
+
+    pub fn ns(&self) -> &str {
+        self.req.urls.namespace()
+    }
+
+    /// `name` with the namespace, for ids and form fields.
+    pub fn name(&self, name: &str) -> String {
+        format!("{}{}", self.ns(), name)
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        self.languages.get(&self.req.locale, key).to_owned()
+    }
+
+    pub fn format(&self, key: &str, args: &[&str]) -> String {
+        self.languages.format(&self.req.locale, key, args)
+    }
+
+    /// The counted text of `key` for `n` (`{0}` = n).
+    pub fn plural(&self, key: &str, n: u64) -> String {
+        self.languages.plural(&self.req.locale, key, n)
+    }
+
+    /// A counted text whose singular key the i18n convention cannot derive (the word
+    /// after `x` is not the counted noun, as in `you-have-x-pending-requests`).
+    pub fn counted(&self, one: &str, other: &str, n: u64) -> String {
+        let key = match crate::i18n::plural_category(&self.req.locale, n) {
+            crate::i18n::PluralCategory::One => one,
+            crate::i18n::PluralCategory::Other => other,
+        };
+        self.format(key, &[&n.to_string()])
+    }
+
+    /// The texts a template uses, by key: templates print `t["connect"]`, and an
+    /// unlisted key is a template error caught by the tests (strict undefined).
+    pub fn texts(&self, keys: &[&'static str]) -> BTreeMap<&'static str, String> {
+        keys.iter().map(|k| (*k, self.t(k))).collect()
+    }
+
+    /// The descriptor's `css-class-wrapper`, or one derived from the portlet name.
+    pub fn wrapper_class(&self) -> String {
+        self.req
+            .descriptor
+            .css_class_wrapper
+            .clone()
+            .unwrap_or_else(|| format!("{}-portlet", self.req.portlet.name().replace('_', "-")))
+    }
+
+    /// The form of `action`: the transport's hidden fields, then `fields` (un-namespaced
+    /// names, namespaced here).
+    pub fn form(
+        &self,
+        action: &str,
+        label_key: &str,
+        css: &'static str,
+        fields: &[(&str, &str)],
+    ) -> Form {
+        let target = self.req.urls.action_target(action);
+        let mut hidden: Vec<Field> = target
+            .hidden
+            .into_iter()
+            .map(|(name, value)| Field { name, value })
+            .collect();
+        hidden.extend(fields.iter().map(|(n, v)| Field {
+            name: self.name(n),
+            value: (*v).to_owned(),
+        }));
+        Form {
+            url: target.url,
+            hidden,
+            label: self.t(label_key),
+            css,
+        }
+    }
+
+    pub fn bad_request(&self, key: &str) -> WidgetError {
+        WidgetError::BadRequest {
+            key: key.to_owned(),
+            text: self.t(key),
+        }
+    }
+
+    pub fn forbidden(&self) -> WidgetError {
+        let key = "you-do-not-have-the-required-permissions";
+        WidgetError::Forbidden {
+            key: key.to_owned(),
+            text: self.t(key),
+        }
+    }
+}
+
+/// Storage failures are internal, except a cursor the client garbled.
+pub(crate) fn store_error(ui: &Ui<'_>, e: StoreError) -> WidgetError {
+    match e {
+        StoreError::BadCursor => ui.bad_request("the-request-is-invalid"),
+        other => WidgetError::Internal(other.to_string()),
+    }
+}
+
+pub(crate) fn social_error(ui: &Ui<'_>, e: SocialError) -> WidgetError {
+    match e {
+        SocialError::Store(s) => store_error(ui, s),
+    }
+}
+
+pub(crate) fn template_error(e: TemplateError) -> WidgetError {
+    WidgetError::Internal(e.to_string())
+}
+
+/// `created_at` (Unix seconds) as `2024-05-01 14:03 UTC`, the same in every locale so
+/// no locale needs its own date pattern.
+pub(crate) fn when(unix_seconds: u64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    i64::try_from(unix_seconds)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_default()
+}

@@ -1,0 +1,927 @@
+//! The Contacts Center widget through the `Widget` trait: stories, every action's
+//! outcome, escaping, namespacing, preferences, vCards and plural texts.
+
+mod widget_support;
+
+use serde_json::Value;
+use widget_host::portal::PortletMode;
+use widget_host::widgets::WidgetError;
+use widget_support::*;
+
+fn rel(o: &widget_host::widgets::ActionOutcome, field: &str) -> bool {
+    o.relationship
+        .as_ref()
+        .and_then(|r| r.get(field))
+        .and_then(Value::as_bool)
+        .unwrap_or_else(|| panic!("relationship lacks {field}: {o:?}"))
+}
+
+fn request_id(w: &World, receiver: &str) -> String {
+    let reader = w.social.read().expect("read");
+    reader.requests_received(receiver).expect("requests")[0]
+        .request_id
+        .to_string()
+}
+
+fn abc() -> World {
+    let w = world();
+    w.add("a", "Ann", "Archer");
+    w.add("b", "Bob", "Baker");
+    w.add("c", "Cid", "Cole");
+    w
+}
+
+#[test]
+fn connect_request_accept_story() {
+    let w = abc();
+    let sent = cc(Some("a")).named("connect").p("userId", "b").ok(&w);
+    assert!(sent.ok);
+    assert_eq!(sent.status, 200);
+    assert_eq!(
+        sent.message,
+        "this-user-has-received-a-connection-request-from-you"
+    );
+    assert_eq!(
+        sent.text,
+        "This user has received a connection request from you."
+    );
+    assert!(rel(&sent, "connectionRequested"));
+    assert!(!rel(&sent, "connected"));
+    assert!(sent.render_params.contains(&("userId".into(), "b".into())));
+    assert!(
+        sent.render_params
+            .contains(&("message".into(), sent.message.clone()))
+    );
+
+    // B sees the request in the requests list, with Accept and Ignore forms.
+    let requests = cc(Some("b")).p("filter", "requests").html(&w);
+    assert!(requests.contains("Ann Archer"), "{requests}");
+    assert!(requests.contains("https://host.test/actions/accept-request"));
+    assert!(requests.contains("https://host.test/actions/ignore-request"));
+    assert!(
+        cc(Some("b"))
+            .html(&w)
+            .contains("You have 1 pending request.")
+    );
+    // A sees it as sent, with Withdraw.
+    let sent_list = cc(Some("a")).p("filter", "requests").html(&w);
+    assert!(sent_list.contains("Bob Baker") && sent_list.contains("actions/withdraw-request"));
+
+    let id = request_id(&w, "b");
+    let accepted = cc(Some("b"))
+        .named("accept-request")
+        .p("requestId", &id)
+        .ok(&w);
+    assert!(accepted.ok, "{accepted:?}");
+    assert_eq!(accepted.message, "you-are-now-connected-to-this-user");
+    assert!(rel(&accepted, "connected"));
+    let again = cc(Some("b"))
+        .named("accept-request")
+        .p("requestId", &id)
+        .ok(&w);
+    assert!(!again.ok);
+    assert_eq!(
+        (again.status, again.message.as_str()),
+        (409, "the-request-is-no-longer-pending")
+    );
+
+    for (viewer, other) in [("a", "Bob Baker"), ("b", "Ann Archer")] {
+        let html = cc(Some(viewer)).p("filter", "connections").html(&w);
+        assert!(html.contains(other), "{viewer}: {html}");
+        assert!(html.contains("You have 1 connection."), "{html}");
+        assert!(!html.contains("Cid Cole"));
+    }
+    assert!(cc(Some("c")).html(&w).contains("You have 0 connections."));
+}
+
+#[test]
+fn detail_view_offers_what_the_relationship_allows() {
+    let w = abc();
+    let html = cc(Some("a")).p("userId", "b").html(&w);
+    for action in ["connect", "follow", "block"] {
+        assert!(
+            html.contains(&format!("actions/{action}\"")),
+            "{action}: {html}"
+        );
+    }
+    assert!(!html.contains("actions/disconnect\""));
+    assert!(html.contains("resources/vcard?"));
+    cc(Some("a")).named("follow").p("userId", "b").ok(&w);
+    cc(Some("b")).named("follow").p("userId", "a").ok(&w);
+    let html = cc(Some("a")).p("userId", "b").html(&w);
+    assert!(html.contains("actions/unfollow\"") && html.contains("actions/remove-follower\""));
+    assert!(
+        html.contains(">Following<") && html.contains(">Follower<"),
+        "{html}"
+    );
+    // The form posts namespaced userId and the action's p_auth.
+    assert!(html.contains("name=\"_contacts_center_userId\" value=\"b\""));
+    assert!(html.contains("name=\"p_auth\" value=\"tok-unfollow\""));
+    // An unknown person is a clear message, not an error page.
+    let missing = cc(Some("a")).p("userId", "nobody").html(&w);
+    assert!(missing.contains("The user could not be found."));
+}
+
+#[test]
+fn follow_unfollow_and_remove_follower() {
+    let w = abc();
+    let f = cc(Some("a")).named("follow").p("userId", "b").ok(&w);
+    assert_eq!(
+        (f.ok, f.message.as_str()),
+        (true, "you-are-now-following-this-user")
+    );
+    assert_eq!(f.text, "You are now following this user.");
+    assert!(rel(&f, "following"));
+    let again = cc(Some("a")).named("follow").p("userId", "b").ok(&w);
+    assert_eq!(again.message, "you-are-already-following-this-user");
+    assert!(
+        cc(Some("a"))
+            .html(&w)
+            .contains("You are following 1 person.")
+    );
+    assert!(cc(Some("b")).html(&w).contains("You have 1 follower."));
+    let removed = cc(Some("b"))
+        .named("remove-follower")
+        .p("userId", "a")
+        .ok(&w);
+    assert_eq!(removed.message, "this-user-no-longer-follows-you");
+    assert!(!rel(&removed, "followedBy"));
+    let none = cc(Some("b"))
+        .named("remove-follower")
+        .p("userId", "a")
+        .ok(&w);
+    assert_eq!(none.message, "this-user-does-not-follow-you");
+    cc(Some("a")).named("follow").p("userId", "b").ok(&w);
+    let u = cc(Some("a")).named("unfollow").p("userId", "b").ok(&w);
+    assert_eq!(u.message, "you-are-not-following-this-user-anymore");
+    assert!(!rel(&u, "following"));
+    let u2 = cc(Some("a")).named("unfollow").p("userId", "b").ok(&w);
+    assert_eq!(u2.message, "you-are-not-following-this-user");
+}
+
+#[test]
+fn block_removes_everything_and_refuses_both_sides_until_unblocked() {
+    let w = abc();
+    cc(Some("a")).named("connect").p("userId", "b").ok(&w);
+    let id = request_id(&w, "b");
+    cc(Some("b"))
+        .named("accept-request")
+        .p("requestId", &id)
+        .ok(&w);
+    cc(Some("a")).named("follow").p("userId", "b").ok(&w);
+    cc(Some("b")).named("follow").p("userId", "a").ok(&w);
+
+    let b = cc(Some("a")).named("block").p("userId", "b").ok(&w);
+    assert_eq!(
+        (b.ok, b.message.as_str()),
+        (true, "you-have-blocked-this-user")
+    );
+    for field in [
+        "connected",
+        "following",
+        "followedBy",
+        "connectionRequested",
+    ] {
+        assert!(!rel(&b, field), "{field}");
+    }
+    assert!(rel(&b, "blocking"));
+    assert!(cc(Some("a")).html(&w).contains("You have 0 connections."));
+
+    for (actor, other, name, key) in [
+        (
+            "b",
+            "a",
+            "connect",
+            "this-action-is-not-available-for-this-user",
+        ),
+        (
+            "b",
+            "a",
+            "follow",
+            "this-action-is-not-available-for-this-user",
+        ),
+        ("a", "b", "connect", "you-must-unblock-this-user-first"),
+        ("a", "b", "follow", "you-must-unblock-this-user-first"),
+    ] {
+        let o = cc(Some(actor)).named(name).p("userId", other).ok(&w);
+        assert!(!o.ok, "{actor} {name}");
+        assert_eq!((o.status, o.message.as_str()), (409, key), "{actor} {name}");
+        assert!(o.render_params.contains(&("message".into(), key.into())));
+    }
+    // The blocked user still sees the blocker's card, without connect or follow.
+    let card = cc(Some("b")).p("userId", "a").html(&w);
+    assert!(card.contains("Ann Archer"));
+    assert!(!card.contains("actions/connect\"") && !card.contains("actions/follow\""));
+    assert!(
+        cc(Some("b"))
+            .named("vcard")
+            .p("userId", "a")
+            .resource(&w)
+            .is_ok()
+    );
+    // The blocker sees a Blocked badge and Unblock.
+    assert!(
+        cc(Some("a"))
+            .p("filter", "blocked")
+            .html(&w)
+            .contains("Bob Baker")
+    );
+    assert!(
+        cc(Some("a"))
+            .p("userId", "b")
+            .html(&w)
+            .contains("actions/unblock\"")
+    );
+
+    let u = cc(Some("a")).named("unblock").p("userId", "b").ok(&w);
+    assert_eq!(u.message, "you-have-unblocked-this-user");
+    for field in ["connected", "following", "followedBy", "blocking"] {
+        assert!(!rel(&u, field), "unblock restored {field}");
+    }
+    let u2 = cc(Some("a")).named("unblock").p("userId", "b").ok(&w);
+    assert_eq!(u2.message, "you-have-not-blocked-this-user");
+    let again = cc(Some("a")).named("block").p("userId", "b").ok(&w);
+    assert!(again.ok);
+    let twice = cc(Some("a")).named("block").p("userId", "b").ok(&w);
+    assert_eq!(twice.message, "you-have-already-blocked-this-user");
+}
+
+#[test]
+fn request_answers_withdraw_ignore_and_who_may_answer() {
+    let w = abc();
+    cc(Some("a")).named("connect").p("userId", "b").ok(&w);
+    let again = cc(Some("a")).named("connect").p("userId", "b").ok(&w);
+    assert_eq!(
+        (again.ok, again.message.as_str()),
+        (true, "a-connection-request-is-already-pending")
+    );
+    let id = request_id(&w, "b");
+    let not_mine = cc(Some("c"))
+        .named("accept-request")
+        .p("requestId", &id)
+        .ok(&w);
+    assert_eq!((not_mine.ok, not_mine.status), (false, 403));
+    let requester_accepts = cc(Some("a"))
+        .named("accept-request")
+        .p("requestId", &id)
+        .ok(&w);
+    assert!(!requester_accepts.ok);
+    let ignored = cc(Some("b"))
+        .named("ignore-request")
+        .p("requestId", &id)
+        .ok(&w);
+    assert_eq!(
+        (ignored.ok, ignored.message.as_str()),
+        (true, "you-have-ignored-the-connection-request")
+    );
+    assert!(!rel(&ignored, "connectionRequestReceived"));
+
+    cc(Some("a")).named("connect").p("userId", "c").ok(&w);
+    let id = request_id(&w, "c");
+    let by_receiver = cc(Some("c"))
+        .named("withdraw-request")
+        .p("requestId", &id)
+        .ok(&w);
+    assert_eq!((by_receiver.ok, by_receiver.status), (false, 403));
+    let w_ok = cc(Some("a"))
+        .named("withdraw-request")
+        .p("requestId", &id)
+        .p("filter", "requests")
+        .ok(&w);
+    assert_eq!(w_ok.message, "you-have-withdrawn-the-connection-request");
+    assert!(
+        w_ok.render_params
+            .contains(&("filter".into(), "requests".into()))
+    );
+    let unknown = cc(Some("a"))
+        .named("withdraw-request")
+        .p("requestId", "999999")
+        .ok(&w);
+    assert_eq!(
+        (unknown.ok, unknown.status, unknown.message.as_str()),
+        (false, 404, "the-request-could-not-be-found")
+    );
+
+    let d = cc(Some("a")).named("disconnect").p("userId", "b").ok(&w);
+    assert_eq!(
+        (d.ok, d.message.as_str()),
+        (true, "you-are-not-connected-to-this-user")
+    );
+}
+
+#[test]
+fn refusals_and_errors() {
+    let w = abc();
+    let me = cc(Some("a")).named("follow").p("userId", "a").ok(&w);
+    assert_eq!(
+        (me.ok, me.status, me.message.as_str()),
+        (false, 400, "you-cannot-do-this-to-yourself")
+    );
+    let ghost = cc(Some("a")).named("connect").p("userId", "ghost").ok(&w);
+    assert_eq!(
+        (ghost.status, ghost.message.as_str()),
+        (404, "the-user-could-not-be-found")
+    );
+    assert!(matches!(
+        cc(None).named("follow").p("userId", "b").act(&w),
+        Err(WidgetError::SignInRequired)
+    ));
+    assert!(matches!(
+        cc(Some("a")).named("launch-rockets").act(&w),
+        Err(WidgetError::UnknownAction(n)) if n == "launch-rockets"
+    ));
+    for (name, key, value) in [
+        ("follow", "userId", "not an id"),
+        ("follow", "userId", ""),
+        ("accept-request", "requestId", "x"),
+        ("delete-contact", "entryId", "-3"),
+        ("save-contact", "entryId", "abc"),
+    ] {
+        match cc(Some("a")).named(name).p(key, value).act(&w) {
+            Err(WidgetError::BadRequest { key, text }) => {
+                assert_eq!(key, "the-request-is-invalid");
+                assert_eq!(text, "The request is invalid.");
+            }
+            other => panic!("{name} {value:?}: {other:?}"),
+        }
+    }
+    // Localized: the same refusal in Spanish.
+    match cc(Some("a")).named("follow").locale("es_ES").act(&w) {
+        Err(WidgetError::BadRequest { text, .. }) => assert_ne!(text, "The request is invalid."),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn bulk_actions_on_user_ids() {
+    let w = abc();
+    let o = cc(Some("a")).named("follow").p("userIds", "b,c").ok(&w);
+    assert!(o.ok, "{o:?}");
+    assert_eq!(o.message, "you-are-now-following-this-user");
+    assert!(o.relationship.is_none());
+    assert!(
+        cc(Some("a"))
+            .html(&w)
+            .contains("You are following 2 people.")
+    );
+    // Checkboxes send the name repeated; one refusal makes the batch answer a refusal.
+    let mixed = cc(Some("a"))
+        .named("unfollow")
+        .p("userIds", "b")
+        .p("userIds", "a")
+        .ok(&w);
+    assert!(!mixed.ok);
+    assert_eq!(mixed.message, "you-cannot-do-this-to-yourself");
+    // The list offers the selection form: checkboxes and one button per action.
+    let html = cc(Some("a")).html(&w);
+    assert!(
+        html.contains("name=\"_contacts_center_userIds\" value=\"b\""),
+        "{html}"
+    );
+    assert!(html.contains("form=\"_contacts_center_bulk\""));
+    assert!(
+        html.contains(
+            "formaction=\"https://host.test/actions/connect\" name=\"p_auth\" value=\"tok-connect\""
+        ),
+        "{html}"
+    );
+    assert!(
+        !html.contains("value=\"a\" id="),
+        "the viewer is not selectable"
+    );
+}
+
+#[test]
+fn personal_contacts_add_edit_delete() {
+    let w = abc();
+    let add = cc(Some("a"))
+        .named("save-contact")
+        .p("fullName", "Dora Diaz")
+        .p("emailAddress", "dora@example.com")
+        .p("comments", "met at <conf>")
+        .ok(&w);
+    assert_eq!(
+        (add.ok, add.message.as_str()),
+        (true, "you-have-successfully-added-a-new-contact")
+    );
+    let html = cc(Some("a")).p("filter", "contacts").html(&w);
+    assert!(
+        html.contains("Dora Diaz") && html.contains("met at &lt;conf&gt;"),
+        "{html}"
+    );
+    assert!(html.contains("You have 1 contact."));
+    let entry = w.social.read().expect("r").entries("a").expect("entries")[0]
+        .entry_id
+        .to_string();
+    let dup = cc(Some("a"))
+        .named("save-contact")
+        .p("fullName", "Other")
+        .p("emailAddress", "dora@example.com")
+        .ok(&w);
+    assert_eq!((dup.ok, dup.status), (false, 409));
+    let bad = cc(Some("a"))
+        .named("save-contact")
+        .p("fullName", "X")
+        .p("emailAddress", "nope")
+        .ok(&w);
+    assert_eq!(
+        (bad.status, bad.message.as_str()),
+        (400, "please-enter-a-valid-email-address")
+    );
+    let nameless = cc(Some("a"))
+        .named("save-contact")
+        .p("emailAddress", "z@example.com")
+        .ok(&w);
+    assert_eq!(nameless.message, "full-name-cannot-be-empty");
+    let edit = cc(Some("a"))
+        .named("save-contact")
+        .p("entryId", &entry)
+        .p("fullName", "Dora D. Diaz")
+        .p("emailAddress", "dora@example.com")
+        .ok(&w);
+    assert_eq!(edit.message, "you-have-successfully-updated-the-contact");
+    assert!(
+        cc(Some("a"))
+            .p("filter", "contacts")
+            .html(&w)
+            .contains("Dora D. Diaz")
+    );
+    let other_owner = cc(Some("b"))
+        .named("delete-contact")
+        .p("entryId", &entry)
+        .ok(&w);
+    assert_eq!((other_owner.ok, other_owner.status), (false, 404));
+    let del = cc(Some("a"))
+        .named("delete-contact")
+        .p("entryId", &entry)
+        .ok(&w);
+    assert_eq!(del.message, "the-contact-was-deleted");
+    assert!(
+        cc(Some("a"))
+            .p("filter", "contacts")
+            .html(&w)
+            .contains("You have no contacts.")
+    );
+}
+
+#[test]
+fn hostile_names_are_escaped_in_html_and_vcard() {
+    let w = world();
+    w.add("a", "Ann", "Archer");
+    let mut evil = person("evil", "<script>alert(1)</script>", "Eve");
+    evil.job_title = "Boss\r\nX-INJECTED:1\r\nEND:VCARD".to_owned();
+    evil.image = Some("javascript:alert(1)".to_owned());
+    w.social.upsert_person(evil).expect("upsert");
+    for html in [
+        cc(Some("a")).html(&w),
+        cc(Some("a")).p("userId", "evil").html(&w),
+    ] {
+        assert!(!html.contains("<script>alert"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(!html.contains("javascript:"), "{html}");
+    }
+    let card = cc(Some("a"))
+        .named("vcard")
+        .p("userId", "evil")
+        .resource(&w)
+        .expect("vcard");
+    let text = String::from_utf8(card.body).expect("utf-8");
+    let unfolded = widget_host::vcard::unfold(&text);
+    assert!(
+        !unfolded.lines().any(|l| l.starts_with("X-INJECTED")),
+        "{text}"
+    );
+    assert_eq!(
+        unfolded.lines().filter(|l| *l == "END:VCARD").count(),
+        1,
+        "{text}"
+    );
+    assert!(unfolded.contains("<script>alert(1)</script>"));
+}
+
+#[test]
+fn message_param_shows_only_known_keys() {
+    let w = abc();
+    let known = cc(Some("a"))
+        .p("message", "you-are-now-following-this-user")
+        .html(&w);
+    assert!(known.contains("class=\"alert alert-success\""));
+    assert!(known.contains("You are now following this user."));
+    let refusal = cc(Some("a"))
+        .p("message", "you-must-unblock-this-user-first")
+        .html(&w);
+    assert!(refusal.contains("alert-danger"));
+    for junk in ["<b>pwned</b>", "contacts-center", "Arbitrary text"] {
+        let html = cc(Some("a")).p("message", junk).html(&w);
+        assert!(!html.contains("class=\"alert"), "{junk}");
+        assert!(
+            !html.contains("pwned") && !html.contains("Arbitrary"),
+            "{junk}"
+        );
+    }
+}
+
+#[test]
+fn every_scoped_attribute_carries_the_instance_namespace() {
+    let w = abc();
+    cc(Some("a")).named("connect").p("userId", "b").ok(&w);
+    cc(Some("c")).named("connect").p("userId", "a").ok(&w);
+    cc(Some("a"))
+        .named("save-contact")
+        .p("fullName", "Dora")
+        .p("emailAddress", "d@example.com")
+        .ok(&w);
+    // Portal-level fields are un-namespaced by contract (section 3).
+    let portal_level = ["p_auth", "p_p_id", "p_p_lifecycle"];
+    for instance in [
+        "contacts_center_INSTANCE_one",
+        "contacts_center_INSTANCE_two",
+    ] {
+        let ns = format!("_{instance}_");
+        let base = cc(Some("a")).instance(instance);
+        let pages = [
+            base.clone().html(&w),
+            base.clone().p("filter", "requests").html(&w),
+            base.clone().p("filter", "contacts").html(&w),
+            base.clone().p("userId", "b").html(&w),
+            base.clone().admin().mode(PortletMode::Edit).html(&w),
+        ];
+        for html in pages {
+            let attrs = scoped_attributes(&html);
+            assert!(attrs.len() > 3, "{html}");
+            for value in attrs {
+                assert!(
+                    value.starts_with(&ns) || portal_level.contains(&value.as_str()),
+                    "{value:?} lacks {ns}"
+                );
+            }
+            assert!(html.contains("class=\"contacts-center-portlet\""));
+        }
+    }
+}
+
+#[test]
+fn search_box_works_as_get_and_over_rewritten_urls() {
+    let w = abc();
+    let html = cc(Some("a")).html(&w);
+    assert!(
+        html.contains("method=\"get\" action=\"https://portal.test/web/page\""),
+        "{html}"
+    );
+    assert!(html.contains("<input type=\"hidden\" name=\"p_p_id\" value=\"cc\">"));
+    assert!(
+        html.contains("<input type=\"hidden\" name=\"_contacts_center_filter\" value=\"all\">")
+    );
+    let found = cc(Some("a")).p("keywords", "cid").html(&w);
+    assert!(
+        found.contains("Cid Cole") && !found.contains("Bob Baker"),
+        "{found}"
+    );
+
+    let mut wsrp = cc(Some("a"));
+    wsrp.rewritten = true;
+    let html = wsrp.html(&w);
+    assert!(
+        html.contains("method=\"post\" action=\"https://host.test/actions/search\""),
+        "{html}"
+    );
+    let o = cc(Some("a"))
+        .named("search")
+        .p("keywords", " cid ")
+        .p("filter", "following")
+        .ok(&w);
+    assert!(o.render_params.contains(&("keywords".into(), "cid".into())));
+    assert!(
+        o.render_params
+            .contains(&("filter".into(), "following".into()))
+    );
+}
+
+#[test]
+fn pagination_view_more_carries_the_cursor() {
+    let w = abc();
+    w.add("d", "Dan", "Dunn");
+    w.social
+        .save_preferences(
+            "contacts_center",
+            [("pageSize".to_owned(), vec!["2".to_owned()])].into(),
+        )
+        .expect("prefs");
+    let first = cc(Some("a")).html(&w);
+    assert!(
+        first.contains("Ann Archer") && first.contains("Bob Baker") && !first.contains("Cid Cole")
+    );
+    let start = first
+        .find("_contacts_center_cursor=")
+        .expect("view more link")
+        + "_contacts_center_cursor=".len();
+    let cursor: String = first[start..]
+        .chars()
+        .take_while(|c| *c != '&' && *c != '"')
+        .collect();
+    let second = cc(Some("a")).p("cursor", &cursor).html(&w);
+    assert!(
+        second.contains("Cid Cole") && second.contains("Dan Dunn") && !second.contains("Bob Baker")
+    );
+    // JSON page resource, same cursor.
+    let page: Value = serde_json::from_slice(
+        &cc(Some("a"))
+            .named("contacts")
+            .resource(&w)
+            .expect("contacts")
+            .body,
+    )
+    .expect("json");
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(page["items"][0]["userId"], "a");
+    assert_eq!(page["items"][1]["relationship"]["following"], false);
+    let next = page["nextCursor"].as_str().expect("cursor").to_owned();
+    let rest: Value = serde_json::from_slice(
+        &cc(Some("a"))
+            .named("contacts")
+            .p("cursor", &next)
+            .resource(&w)
+            .expect("page 2")
+            .body,
+    )
+    .expect("json");
+    assert_eq!(rest["items"][0]["userId"], "c");
+    assert!(rest["nextCursor"].is_null());
+    assert!(matches!(
+        cc(Some("a"))
+            .named("contacts")
+            .p("cursor", "%%garbage")
+            .resource(&w),
+        Err(WidgetError::BadRequest { .. })
+    ));
+}
+
+#[test]
+fn contact_resource_has_relationship_json() {
+    let w = abc();
+    cc(Some("a")).named("follow").p("userId", "b").ok(&w);
+    let v: Value = serde_json::from_slice(
+        &cc(Some("a"))
+            .named("contact")
+            .p("userId", "b")
+            .resource(&w)
+            .expect("contact")
+            .body,
+    )
+    .expect("json");
+    assert_eq!(v["name"], "Bob Baker");
+    assert_eq!(v["relationship"]["following"], true);
+    assert_eq!(v["relationship"]["followedBy"], false);
+    assert!(matches!(
+        cc(None).named("contact").p("userId", "b").resource(&w),
+        Err(WidgetError::SignInRequired)
+    ));
+    assert!(matches!(
+        cc(Some("a")).named("nope").resource(&w),
+        Err(WidgetError::UnknownResource(_))
+    ));
+}
+
+#[test]
+fn vcards_of_one_several_and_all_connections() {
+    let w = abc();
+    let one = cc(Some("a"))
+        .named("vcard")
+        .p("userId", "b")
+        .resource(&w)
+        .expect("one");
+    assert_eq!(one.content_type, "text/vcard; charset=utf-8");
+    assert_eq!(one.filename.as_deref(), Some("Bob_Baker.vcf"));
+    let text = String::from_utf8(one.body).expect("utf8");
+    assert!(
+        text.contains("VERSION:3.0")
+            && text.contains("FN:Bob Baker")
+            && text.contains("N:Baker;Bob")
+    );
+    assert!(
+        text.contains("UID:") && text.contains("TITLE:Engineer") && text.contains("b@example.com")
+    );
+
+    let many = cc(Some("a"))
+        .named("vcard")
+        .p("userIds", "b,c")
+        .p("version", "4.0")
+        .resource(&w)
+        .expect("many");
+    let text = String::from_utf8(many.body).expect("utf8");
+    assert_eq!(text.matches("BEGIN:VCARD").count(), 2);
+    assert!(text.contains("VERSION:4.0"));
+    assert_eq!(many.filename.as_deref(), Some("contacts.vcf"));
+
+    cc(Some("a")).named("connect").p("userId", "c").ok(&w);
+    let id = request_id(&w, "c");
+    cc(Some("c"))
+        .named("accept-request")
+        .p("requestId", &id)
+        .ok(&w);
+    let all = cc(Some("a"))
+        .named("vcard")
+        .p("filter", "connections")
+        .resource(&w)
+        .expect("all");
+    let text = String::from_utf8(all.body).expect("utf8");
+    assert_eq!(all.filename.as_deref(), Some("connections.vcf"));
+    assert_eq!(text.matches("BEGIN:VCARD").count(), 1);
+    assert!(text.contains("Cid Cole") && !text.contains("Bob Baker"));
+    assert!(
+        cc(Some("a"))
+            .p("filter", "connections")
+            .html(&w)
+            .contains("resources/vcard?_contacts_center_filter=connections")
+    );
+
+    assert!(matches!(
+        cc(Some("a"))
+            .named("vcard")
+            .p("userId", "b")
+            .p("version", "9")
+            .resource(&w),
+        Err(WidgetError::BadRequest { .. })
+    ));
+    assert!(matches!(
+        cc(Some("a"))
+            .named("vcard")
+            .p("userId", "ghost")
+            .resource(&w),
+        Err(WidgetError::BadRequest { .. })
+    ));
+    assert!(matches!(
+        cc(None).named("vcard").p("userId", "b").resource(&w),
+        Err(WidgetError::SignInRequired)
+    ));
+}
+
+#[test]
+fn edit_mode_and_preferences_per_instance() {
+    let w = abc();
+    let one = "contacts_center_INSTANCE_one";
+    let two = "contacts_center_INSTANCE_two";
+    assert!(matches!(
+        cc(Some("a"))
+            .instance(one)
+            .mode(PortletMode::Edit)
+            .render(&w),
+        Err(WidgetError::Forbidden { .. })
+    ));
+    assert!(matches!(
+        cc(Some("a"))
+            .instance(one)
+            .named("save-preferences")
+            .act(&w),
+        Err(WidgetError::Forbidden { .. })
+    ));
+    let form = cc(Some("a"))
+        .instance(one)
+        .admin()
+        .mode(PortletMode::Edit)
+        .html(&w);
+    assert!(form.contains("actions/save-preferences") && form.contains("showUsersInformation"));
+    assert!(
+        cc(Some("a"))
+            .instance(one)
+            .html(&w)
+            .contains("b@example.com")
+    );
+
+    // Unchecked boxes are absent from the form: showUsersInformation becomes false.
+    let saved = cc(Some("a"))
+        .instance(one)
+        .admin()
+        .named("save-preferences")
+        .p("pageSize", "10")
+        .p("showIcon", "true")
+        .ok(&w);
+    assert_eq!(
+        (saved.ok, saved.message.as_str()),
+        (true, "you-have-successfully-updated-the-setup")
+    );
+    assert!(
+        !cc(Some("a"))
+            .instance(one)
+            .html(&w)
+            .contains("b@example.com")
+    );
+    assert!(
+        cc(Some("a"))
+            .instance(two)
+            .html(&w)
+            .contains("b@example.com")
+    );
+    let edit_again = cc(Some("a"))
+        .instance(one)
+        .admin()
+        .mode(PortletMode::Edit)
+        .html(&w);
+    assert!(edit_again.contains("value=\"10\""));
+
+    for (k, v) in [("pageSize", "0"), ("pageSize", "x"), ("showIcon", "maybe")] {
+        assert!(matches!(
+            cc(Some("a"))
+                .instance(one)
+                .admin()
+                .named("save-preferences")
+                .p(k, v)
+                .act(&w),
+            Err(WidgetError::BadRequest { .. })
+        ));
+    }
+}
+
+#[test]
+fn guests_get_a_sign_in_hint_only() {
+    let w = abc();
+    let html = cc(None).html(&w);
+    assert!(html.contains("Sign in to see your contacts"));
+    assert!(!html.contains("<form") && !html.contains("Bob Baker"));
+    assert!(matches!(
+        cc(None).mode(PortletMode::Edit).render(&w),
+        Err(WidgetError::SignInRequired)
+    ));
+}
+
+#[test]
+fn introduction_and_page_owner_view() {
+    let w = abc();
+    assert!(
+        cc(Some("a"))
+            .html(&w)
+            .contains("id=\"_contacts_center_intro\"")
+    );
+    let owner = cc(Some("a")).owner("b").html(&w);
+    assert!(owner.contains("Bob Baker has no connections."), "{owner}");
+    assert!(!owner.contains("<form"));
+    cc(Some("b")).named("connect").p("userId", "c").ok(&w);
+    let id = request_id(&w, "c");
+    cc(Some("c"))
+        .named("accept-request")
+        .p("requestId", &id)
+        .ok(&w);
+    let owner = cc(Some("a")).owner("b").html(&w);
+    assert!(
+        owner.contains("Bob Baker has 1 connection.") && owner.contains("Cid Cole"),
+        "{owner}"
+    );
+    assert!(!cc(Some("b")).html(&w).contains("_contacts_center_intro"));
+}
+
+/// Connects `viewer` with `n` fresh people.
+fn with_connections(n: usize) -> World {
+    let w = world();
+    w.add("v", "Val", "Viewer");
+    for i in 0..n {
+        let id = format!("p{i}");
+        w.add(&id, "Pat", &format!("Person{i}"));
+        cc(Some("v")).named("connect").p("userId", &id).ok(&w);
+        let rid = request_id(&w, &id);
+        cc(Some(&id))
+            .named("accept-request")
+            .p("requestId", &rid)
+            .ok(&w);
+    }
+    w
+}
+
+#[test]
+fn plural_texts_follow_the_locale() {
+    let expected = [
+        (
+            "en_US",
+            [
+                "You have 0 connections.",
+                "You have 1 connection.",
+                "You have 2 connections.",
+            ],
+        ),
+        (
+            "es_ES",
+            [
+                "Tienes 0 conexiones.",
+                "Tienes 1 conexión.",
+                "Tienes 2 conexiones.",
+            ],
+        ),
+        (
+            "fr_FR",
+            [
+                "Vous avez 0 relation.",
+                "Vous avez 1 relation.",
+                "Vous avez 2 relations.",
+            ],
+        ),
+    ];
+    for n in 0..3 {
+        let w = with_connections(n);
+        for (locale, texts) in &expected {
+            let html = cc(Some("v")).locale(locale).html(&w);
+            assert!(html.contains(texts[n]), "{locale} {n}: {html}");
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The Notifications widget: pending requests with Confirm and Ignore, shared answers
+//! with the Contacts Center, empty state, guests, namespacing.
+
+mod widget_support;
+
+use widget_host::widgets::WidgetError;
+use widget_support::*;
+
+fn two() -> World {
+    let w = world();
+    w.add("a", "Ann", "Archer");
+    w.add("b", "Bob", "Baker");
+    w
+}
+
+fn request_id(w: &World, receiver: &str) -> String {
+    w.social
+        .read()
+        .expect("read")
+        .requests_received(receiver)
+        .expect("requests")[0]
+        .request_id
+        .to_string()
+}
+
+#[test]
+fn shows_pending_requests_and_confirms_them() {
+    let w = two();
+    let empty = notes(Some("b")).html(&w);
+    assert!(empty.contains("You have no pending requests."), "{empty}");
+    assert!(!empty.contains("<form"));
+
+    cc(Some("a")).named("connect").p("userId", "b").ok(&w);
+    let html = notes(Some("b")).html(&w);
+    assert!(
+        html.contains("Ann Archer wants to connect with you."),
+        "{html}"
+    );
+    assert!(html.contains("You have 1 pending request."));
+    assert!(html.contains("UTC"), "shows when: {html}");
+    let id = request_id(&w, "b");
+    assert!(html.contains(&format!("name=\"_notifications_requestId\" value=\"{id}\"")));
+    assert!(html.contains("https://host.test/actions/accept-request"));
+    assert!(html.contains("https://host.test/actions/ignore-request"));
+    // The requester has nothing to answer.
+    assert!(
+        notes(Some("a"))
+            .html(&w)
+            .contains("You have no pending requests.")
+    );
+
+    let o = notes(Some("b"))
+        .named("accept-request")
+        .p("requestId", &id)
+        .ok(&w);
+    assert!(o.ok);
+    assert_eq!(o.message, "you-are-now-connected-to-this-user");
+    assert_eq!(
+        o.relationship
+            .as_ref()
+            .and_then(|r| r["connected"].as_bool()),
+        Some(true)
+    );
+    assert!(cc(Some("a")).html(&w).contains("You have 1 connection."));
+    assert!(
+        notes(Some("b"))
+            .html(&w)
+            .contains("You have no pending requests.")
+    );
+    let shown = notes(Some("b")).p("message", &o.message).html(&w);
+    assert!(
+        shown.contains("alert-success") && shown.contains("You are now connected to this user.")
+    );
+}
+
+#[test]
+fn ignore_and_refusals() {
+    let w = two();
+    cc(Some("a")).named("connect").p("userId", "b").ok(&w);
+    let id = request_id(&w, "b");
+    let not_receiver = notes(Some("a"))
+        .named("ignore-request")
+        .p("requestId", &id)
+        .ok(&w);
+    assert_eq!((not_receiver.ok, not_receiver.status), (false, 403));
+    let o = notes(Some("b"))
+        .named("ignore-request")
+        .p("requestId", &id)
+        .ok(&w);
+    assert_eq!(
+        (o.ok, o.message.as_str()),
+        (true, "you-have-ignored-the-connection-request")
+    );
+    assert!(matches!(
+        notes(Some("b")).named("follow").act(&w),
+        Err(WidgetError::UnknownAction(_))
+    ));
+    assert!(matches!(
+        notes(None)
+            .named("accept-request")
+            .p("requestId", &id)
+            .act(&w),
+        Err(WidgetError::SignInRequired)
+    ));
+    assert!(matches!(
+        notes(Some("b"))
+            .named("accept-request")
+            .p("requestId", "one")
+            .act(&w),
+        Err(WidgetError::BadRequest { .. })
+    ));
+    assert!(notes(None).html(&w).contains("Sign in"));
+}
+
+#[test]
+fn notifications_markup_is_namespaced_and_localized() {
+    let w = two();
+    cc(Some("a")).named("connect").p("userId", "b").ok(&w);
+    let html = notes(Some("b")).locale("es_ES").html(&w);
+    assert!(html.contains("Tienes 1 solicitud pendiente."), "{html}");
+    assert!(
+        html.contains("quiere conectar contigo") || html.contains("Ann Archer"),
+        "{html}"
+    );
+    for value in scoped_attributes(&html) {
+        assert!(
+            value.starts_with("_notifications_") || value == "p_auth",
+            "{value}"
+        );
+    }
+    assert!(html.contains("class=\"notifications-portlet\""));
+}

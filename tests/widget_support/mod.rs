@@ -1,0 +1,250 @@
+//! Shared helpers for the widget tests: an in-memory social graph, fake portal URLs
+//! that are easy to recognise, and request builders.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use widget_host::descriptors;
+use widget_host::i18n::Languages;
+use widget_host::portal::{
+    ActionTarget, Params, Phase, PortalUser, PortletId, PortletMode, PortletUrls, Profile, Request,
+    Viewer, WindowState,
+};
+use widget_host::social::Social;
+use widget_host::store::Person;
+use widget_host::templates::Templates;
+use widget_host::widgets::{WidgetSet, builtin_widgets, contacts_center, notifications};
+
+/// URLs a test can read back: render links go to a portal page, actions and resources
+/// to the host, and every action form carries a `p_auth` naming its action.
+pub struct FakeUrls {
+    pub ns: String,
+    /// Write WSRP-style rewritten render URLs (not usable as a GET form target).
+    pub rewritten: bool,
+}
+
+impl FakeUrls {
+    fn query(&self, params: &[(&str, &str)]) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in params {
+            q.append_pair(&format!("{}{}", self.ns, k), v);
+        }
+        q.finish()
+    }
+}
+
+impl PortletUrls for FakeUrls {
+    fn namespace(&self) -> &str {
+        &self.ns
+    }
+
+    fn render_url(&self, params: &[(&str, &str)]) -> String {
+        if self.rewritten {
+            return format!(
+                "wsrp_rewrite?wsrp-urlType=render&state={}/wsrp_rewrite",
+                self.query(params)
+            );
+        }
+        let q = self.query(params);
+        format!("https://portal.test/web/page?p_p_id=cc&p_p_lifecycle=0&{q}")
+    }
+
+    fn action_target(&self, action: &str) -> ActionTarget {
+        ActionTarget {
+            url: format!("https://host.test/actions/{action}"),
+            hidden: vec![("p_auth".to_owned(), format!("tok-{action}"))],
+        }
+    }
+
+    fn resource_url(&self, resource: &str, params: &[(&str, &str)]) -> String {
+        format!(
+            "https://host.test/resources/{resource}?{}",
+            self.query(params)
+        )
+    }
+}
+
+pub struct World {
+    pub social: Social,
+    pub widgets: WidgetSet,
+}
+
+pub fn world() -> World {
+    let social = Social::in_memory().expect("in-memory social");
+    let widgets = builtin_widgets(
+        social.clone(),
+        Arc::new(Templates::new(None)),
+        Languages::shared(),
+    );
+    World { social, widgets }
+}
+
+pub fn person(id: &str, given: &str, family: &str) -> Person {
+    Person {
+        id: id.to_owned(),
+        given_name: given.to_owned(),
+        family_name: family.to_owned(),
+        email_address: format!("{id}@example.com"),
+        job_title: "Engineer".to_owned(),
+        ..Person::default()
+    }
+}
+
+impl World {
+    pub fn add(&self, id: &str, given: &str, family: &str) {
+        self.social
+            .upsert_person(person(id, given, family))
+            .expect("upsert");
+    }
+}
+
+/// What a test call looks like before it becomes a [`Request`].
+#[derive(Clone)]
+pub struct Call {
+    pub kind: &'static str,
+    pub portlet: String,
+    pub viewer: Option<String>,
+    pub roles: Vec<String>,
+    pub mode: PortletMode,
+    pub locale: String,
+    pub name: Option<String>,
+    pub params: Vec<(String, String)>,
+    pub page_owner: Option<String>,
+    pub rewritten: bool,
+}
+
+pub fn cc(viewer: Option<&str>) -> Call {
+    Call {
+        kind: contacts_center::KIND,
+        portlet: "contacts_center".to_owned(),
+        viewer: viewer.map(str::to_owned),
+        roles: Vec::new(),
+        mode: PortletMode::View,
+        locale: "en_US".to_owned(),
+        name: None,
+        params: Vec::new(),
+        page_owner: None,
+        rewritten: false,
+    }
+}
+
+pub fn notes(viewer: Option<&str>) -> Call {
+    Call {
+        kind: notifications::KIND,
+        portlet: "notifications".to_owned(),
+        ..cc(viewer)
+    }
+}
+
+impl Call {
+    pub fn p(mut self, k: &str, v: &str) -> Self {
+        self.params.push((k.to_owned(), v.to_owned()));
+        self
+    }
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = Some(name.to_owned());
+        self
+    }
+    pub fn instance(mut self, portlet: &str) -> Self {
+        self.portlet = portlet.to_owned();
+        self
+    }
+    pub fn locale(mut self, l: &str) -> Self {
+        self.locale = l.to_owned();
+        self
+    }
+    pub fn admin(mut self) -> Self {
+        self.roles = vec!["Site Administrator".to_owned()];
+        self
+    }
+    pub fn mode(mut self, m: PortletMode) -> Self {
+        self.mode = m;
+        self
+    }
+    pub fn owner(mut self, o: &str) -> Self {
+        self.page_owner = Some(o.to_owned());
+        self
+    }
+
+    fn request(&self, phase: Phase) -> Request {
+        let portlet = PortletId::parse(&self.portlet).expect("portlet id");
+        let catalog = descriptors::builtin();
+        let descriptor = catalog
+            .get(portlet.name())
+            .cloned()
+            .expect("built-in descriptor");
+        let mut params = Params::new();
+        for (k, v) in &self.params {
+            params.add(k.clone(), v.clone());
+        }
+        let viewer = match &self.viewer {
+            None => Viewer::Guest,
+            Some(id) => Viewer::User(PortalUser {
+                consumer: "test".to_owned(),
+                user_id: id.clone(),
+                roles: self.roles.clone(),
+                profile: Profile::default(),
+            }),
+        };
+        Request {
+            phase,
+            urls: Arc::new(FakeUrls {
+                ns: portlet.namespace(),
+                rewritten: self.rewritten,
+            }),
+            portlet,
+            descriptor,
+            mode: self.mode,
+            window_state: WindowState::Normal,
+            locale: self.locale.clone(),
+            viewer,
+            name: self.name.clone(),
+            params,
+            page_url: None,
+            page_owner: self.page_owner.clone(),
+        }
+    }
+
+    pub fn render(&self, w: &World) -> Result<String, widget_host::widgets::WidgetError> {
+        w.widgets[self.kind]
+            .render(&self.request(Phase::Render))
+            .map(|m| m.html)
+    }
+
+    pub fn html(&self, w: &World) -> String {
+        self.render(w).expect("render")
+    }
+
+    pub fn act(
+        &self,
+        w: &World,
+    ) -> Result<widget_host::widgets::ActionOutcome, widget_host::widgets::WidgetError> {
+        w.widgets[self.kind].action(&self.request(Phase::Action))
+    }
+
+    pub fn ok(&self, w: &World) -> widget_host::widgets::ActionOutcome {
+        self.act(w).expect("action answers")
+    }
+
+    pub fn resource(
+        &self,
+        w: &World,
+    ) -> Result<widget_host::widgets::Resource, widget_host::widgets::WidgetError> {
+        w.widgets[self.kind].resource(&self.request(Phase::Resource))
+    }
+}
+
+/// Every value of the `id`, `name`, `for` and `form` attributes in `html`.
+pub fn scoped_attributes(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in [" id=\"", " name=\"", " for=\"", " form=\""] {
+        let mut rest = html;
+        while let Some(at) = rest.find(attr) {
+            let after = &rest[at + attr.len()..];
+            let end = after.find('"').expect("closed attribute");
+            out.push(after[..end].to_owned());
+            rest = &after[end..];
+        }
+    }
+    out
+}
