@@ -8,6 +8,7 @@
 //!
 //! This module is a child of `tables` so that it can reach the open tables directly.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 
 use redb::ReadableTable;
@@ -94,9 +95,8 @@ impl Tables<'_> {
 
         let mut sort_keys: HashMap<UserId, String> = HashMap::new();
         for &(_, _, other) in &lists {
-            if !sort_keys.contains_key(&other) {
-                let key = self.sort_key(other)?;
-                sort_keys.insert(other, key);
+            if let Entry::Vacant(slot) = sort_keys.entry(other) {
+                slot.insert(self.sort_key(other)?);
             }
         }
         let mut rows: Vec<(u64, u8, &str, u64)> = lists
