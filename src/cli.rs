@@ -1,13 +1,21 @@
 //! Command line (clap): global options, then a subcommand (`serve` when none is given).
 //! Global options are accepted before or after the subcommand.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::{Config, LogFormat, Overrides};
+use crate::directory::{IdSource, ImportOptions, SeedOptions};
+use crate::portal::Profile;
+use crate::portal::auth::{DEFAULT_TOKEN_TTL, mint};
+use crate::social::{Social, SocialError};
+use crate::store::StoreError;
 
 #[derive(Debug, Parser)]
 #[command(name = "widget-host", version, about = "Hosts portal widgets (portlets) outside the portal", long_about = None)]
@@ -52,6 +60,65 @@ pub enum Command {
         #[command(subcommand)]
         command: DescriptorsCommand,
     },
+    /// Import Liferay headless-admin-user UserAccount JSON (a page object with items,
+    /// an array, or one object per line). Exit 0: all imported; 1: some records were
+    /// rejected (the rest imported); 2: the import could not run.
+    ImportUsers {
+        /// The JSON file.
+        file: PathBuf,
+        /// Which field becomes the portal user id (the JWT `sub`): auto takes
+        /// externalReferenceCode, else id, else alternateName.
+        #[arg(long, value_enum, default_value = "auto")]
+        id_field: IdFieldArg,
+    },
+    /// Fill an empty database with a synthetic directory and social graph.
+    Seed {
+        /// How many people.
+        #[arg(long)]
+        users: usize,
+        /// Average connections plus follows per person.
+        #[arg(long, default_value_t = 10.0)]
+        degree: f64,
+        /// Seed of the random generator: the same value gives the same graph.
+        #[arg(long, default_value_t = 1)]
+        seed_value: u64,
+    },
+    /// Verify every invariant of the database (server stopped). Exit 1 on a violation.
+    CheckDb,
+    /// Copy the database (server stopped) into FILE as one consistent snapshot.
+    Backup {
+        /// Where the backup goes (replaced atomically).
+        file: PathBuf,
+    },
+    /// Replace the database (server stopped) with a checked backup.
+    Restore {
+        /// A file written by `backup` or `POST /api/backup`.
+        file: PathBuf,
+    },
+    /// Mint a JWT for trying things out, signed with a consumer's hs256_secret.
+    Token {
+        /// The consumer id (the JWT `iss`).
+        #[arg(long)]
+        consumer: String,
+        /// The portal user id (the JWT `sub`).
+        #[arg(long)]
+        user: String,
+        /// Roles to claim.
+        #[arg(long, num_args = 1..)]
+        roles: Vec<String>,
+        /// Lifetime in seconds (default one hour).
+        #[arg(long, value_name = "SECS")]
+        ttl: Option<u64>,
+    },
+}
+
+/// `import-users --id-field`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum IdFieldArg {
+    Auto,
+    ExternalReferenceCode,
+    Id,
+    ScreenName,
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,6 +180,228 @@ pub fn run(cli: Cli) -> ExitCode {
                 ExitCode::FAILURE
             }
         }
+        Command::ImportUsers { file, id_field } => import_users(&config, &file, id_field),
+        Command::Seed {
+            users,
+            degree,
+            seed_value,
+        } => seed(&config, users, degree, seed_value),
+        Command::CheckDb => check_db(&config),
+        Command::Backup { file } => backup(&config, &file),
+        Command::Restore { file } => restore(&config, &file),
+        Command::Token {
+            consumer,
+            user,
+            roles,
+            ttl,
+        } => token(&config, &consumer, &user, &roles, ttl),
+    }
+}
+
+/// Exit code of an operations command that could not run at all.
+const CANNOT_RUN: u8 = 2;
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("widget-host: {message}");
+    ExitCode::from(CANNOT_RUN)
+}
+
+/// Explains a database locked by another process: the running server.
+fn store_message(error: &StoreError, what: &str) -> String {
+    match error {
+        StoreError::Locked(path) => {
+            format!(
+                "{} is locked: the server is running. {what}",
+                path.display()
+            )
+        }
+        StoreError::Db(redb::Error::DatabaseAlreadyOpen) => {
+            format!("the database is locked: the server is running. {what}")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Opens (creating if needed) the configured database for an offline command.
+fn open_social(config: &Config) -> Result<Social, String> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+    Social::open(config.database_path()).map_err(|e| match e {
+        SocialError::Store(s) => store_message(&s, "Stop it first."),
+    })
+}
+
+/// A progress bar on stderr, or nothing when stderr is not a terminal.
+fn progress_bar(unit: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    let template = format!("{{spinner}} {{msg}} {{pos}}/{{len}} {unit} ({{per_sec}}, {{elapsed}})");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
+fn import_users(config: &Config, file: &Path, id_field: IdFieldArg) -> ExitCode {
+    let social = match open_social(config) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let options = ImportOptions {
+        id_source: match id_field {
+            IdFieldArg::Auto => IdSource::Auto,
+            IdFieldArg::ExternalReferenceCode => IdSource::ExternalReferenceCode,
+            IdFieldArg::Id => IdSource::Id,
+            IdFieldArg::ScreenName => IdSource::ScreenName,
+        },
+        ..ImportOptions::default()
+    };
+    let bar = progress_bar("records");
+    bar.set_message("importing");
+    let report = match crate::directory::import_file(&social, file, options, &bar) {
+        Ok(report) => report,
+        Err(e) => {
+            bar.finish_and_clear();
+            return fail(format!("{}: {e}", file.display()));
+        }
+    };
+    for rejected in &report.rejected {
+        eprintln!("{}: {rejected}", file.display());
+    }
+    println!("{report}");
+    if report.complete() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn seed(config: &Config, users: usize, degree: f64, seed_value: u64) -> ExitCode {
+    if !(0.0..=10_000.0).contains(&degree) {
+        return fail("--degree must be between 0 and 10000");
+    }
+    let social = match open_social(config) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let bar = progress_bar("");
+    let options = SeedOptions {
+        users,
+        degree,
+        seed_value,
+    };
+    match crate::directory::seed(&social, options, &bar) {
+        Ok(r) => {
+            println!(
+                "seeded {} people: {} connections, {} follows, {} blocks, {} pending requests",
+                r.people, r.connections, r.follows, r.blocks, r.requests
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            bar.finish_and_clear();
+            fail(e)
+        }
+    }
+}
+
+fn check_db(config: &Config) -> ExitCode {
+    let path = config.database_path();
+    let summary = match crate::store::inspect_file(&path) {
+        Ok(s) => s,
+        Err(e) => return fail(store_message(&e, "Use GET /readyz, or stop it to check.")),
+    };
+    for violation in &summary.violations {
+        println!("violation: {violation}");
+    }
+    println!(
+        "{}: schema {}, {} people, {} connections, {} follows, {} blocks, {} requests ({} pending), {} personal contacts",
+        path.display(),
+        summary.schema_version,
+        summary.people,
+        summary.connections,
+        summary.follows,
+        summary.blocks,
+        summary.requests,
+        summary.pending_requests,
+        summary.entries
+    );
+    if summary.violations.is_empty() {
+        println!("all invariants hold");
+        ExitCode::SUCCESS
+    } else {
+        println!("{} violation(s)", summary.violations.len());
+        ExitCode::FAILURE
+    }
+}
+
+fn backup(config: &Config, file: &Path) -> ExitCode {
+    match crate::store::backup_file(&config.database_path(), file) {
+        Ok(()) => {
+            println!(
+                "backed up {} to {}",
+                config.database_path().display(),
+                file.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(store_message(&e, "Use POST /api/backup instead.")),
+    }
+}
+
+fn restore(config: &Config, file: &Path) -> ExitCode {
+    if let Err(e) = std::fs::create_dir_all(&config.data_dir) {
+        return fail(format!("cannot create {}: {e}", config.data_dir.display()));
+    }
+    match crate::store::restore_file(file, &config.database_path()) {
+        Ok(s) => {
+            println!(
+                "restored {} into {}: {} people, {} connections, {} follows",
+                file.display(),
+                config.database_path().display(),
+                s.people,
+                s.connections,
+                s.follows
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(store_message(&e, "Stop it before restoring.")),
+    }
+}
+
+fn token(
+    config: &Config,
+    consumer: &str,
+    user: &str,
+    roles: &[String],
+    ttl: Option<u64>,
+) -> ExitCode {
+    let Some(found) = config.consumer(consumer) else {
+        let known: Vec<&str> = config.consumers.iter().map(|c| c.id.as_str()).collect();
+        return fail(format!(
+            "unknown consumer {consumer:?} (configured: {})",
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        ));
+    };
+    let Some(secret) = found.hs256_secret.as_deref() else {
+        return fail(format!(
+            "consumer {consumer:?} has no hs256_secret (it uses a JWKS file): its tokens are minted by the portal's own key"
+        ));
+    };
+    let ttl = ttl.map_or(DEFAULT_TOKEN_TTL, Duration::from_secs);
+    match mint(consumer, secret, user, roles, &Profile::default(), ttl) {
+        Ok(token) => {
+            println!("{token}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
     }
 }
 

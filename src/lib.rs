@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod descriptors;
+pub mod directory;
 pub mod error;
 pub mod http;
 pub mod i18n;

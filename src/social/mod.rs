@@ -15,8 +15,8 @@ pub use outcome::{Done, Outcome, Refusal, TargetOutcome};
 pub use profile::apply_profile;
 
 use crate::store::{
-    EntryId, Person, Preferences, Reader, RequestId, Store, StoreError, StoreOptions, Violation,
-    is_portal_user_id,
+    Edge, EntryId, Graph, Person, Preferences, Reader, RequestId, Store, StoreError, StoreOptions,
+    UserId, Violation, is_portal_user_id,
 };
 
 /// The social layer's one error enum: only storage can fail here; rule refusals are
@@ -82,6 +82,19 @@ impl Action {
             user_ids: vec![user_id.into()],
         }
     }
+}
+
+/// One relation for [`Social::link_many`], between two portal user ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkEdge {
+    /// Stored both ways.
+    Connection(String, String),
+    /// The first follows the second.
+    Follow(String, String),
+    /// The first blocks the second.
+    Block(String, String),
+    /// A pending connection request from the first to the second.
+    Request(String, String),
 }
 
 /// People per transaction in bulk imports: large enough that fsyncs don't dominate,
@@ -201,5 +214,61 @@ impl Social {
     /// Every broken invariant of the database (empty when consistent).
     pub fn check_invariants(&self) -> Result<Vec<Violation>, SocialError> {
         Ok(crate::store::check_invariants(&self.read()?)?)
+    }
+
+    /// Writes many relations in one transaction (generators such as `seed`). Counts
+    /// and indexes stay exact; self-edges, unknown people and relations already present
+    /// are skipped, and a request is skipped when the pair is connected or a request
+    /// is already pending either way. The caller keeps the block rule (nothing across
+    /// a block); `check_invariants` verifies. Returns how many relations were added.
+    pub fn link_many(&self, edges: Vec<BulkEdge>) -> Result<usize, SocialError> {
+        let at = now();
+        Ok(self.store.write(move |tables| {
+            let mut ids: std::collections::HashMap<String, Option<UserId>> = Default::default();
+            let mut resolve = |tables: &crate::store::Tables<'_>, id: String| {
+                if let Some(&known) = ids.get(&id) {
+                    return Ok(known);
+                }
+                let known = tables.user_id(&id)?;
+                ids.insert(id, known);
+                Ok::<_, StoreError>(known)
+            };
+            let mut links = Vec::with_capacity(edges.len());
+            let mut requests = Vec::new();
+            for edge in edges {
+                let (kind, a, b) = match edge {
+                    BulkEdge::Connection(a, b) => (Some(Edge::Connection), a, b),
+                    BulkEdge::Follow(a, b) => (Some(Edge::Follow), a, b),
+                    BulkEdge::Block(a, b) => (Some(Edge::Block), a, b),
+                    BulkEdge::Request(a, b) => (None, a, b),
+                };
+                let (Some(a), Some(b)) = (resolve(tables, a)?, resolve(tables, b)?) else {
+                    continue;
+                };
+                match kind {
+                    Some(kind) => links.push((kind, a, b)),
+                    None => requests.push((a, b)),
+                }
+            }
+            let mut added = tables.link_many(&links)?;
+            for (a, b) in requests {
+                let open = a == b
+                    || tables.has(Edge::Connection, a, b)?
+                    || tables.pending_request(a, b)?.is_some()
+                    || tables.pending_request(b, a)?.is_some();
+                if !open {
+                    tables.open_request(a, b, at)?;
+                    added += 1;
+                }
+            }
+            Ok(added)
+        })?)
+    }
+
+    /// Writes a consistent snapshot of the whole database to `dest` (a fresh redb
+    /// file, fsynced and renamed into place). Safe while actions are being applied:
+    /// the copy reads one MVCC snapshot and never blocks the writer.
+    pub fn backup_to(&self, dest: impl AsRef<Path>) -> Result<(), SocialError> {
+        Ok(crate::store::backup_to(&self.read()?, dest.as_ref())?)
     }
 }

@@ -20,6 +20,21 @@ pub enum StoreError {
     /// Another job's storage error aborted the shared write batch.
     #[error("write batch failed: {0}")]
     BatchFailed(String),
+    /// Another process (normally the running server) holds the database file.
+    #[error("the database {} is in use by another process", .0.display())]
+    Locked(std::path::PathBuf),
+    /// A file operation of backup, restore or check failed.
+    #[error("{}: {source}", path.display())]
+    File {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    /// A file offered for restore is not a consistent database of this host.
+    #[error("{} is not a usable backup: {why}", path.display())]
+    BadBackup {
+        path: std::path::PathBuf,
+        why: String,
+    },
     /// The writer thread is gone (it panicked or the store is shutting down).
     #[error("the store's writer has stopped")]
     WriterGone,

@@ -6,6 +6,7 @@
 //! directions of an edge, the counts and the sorted list indexes in step. The rules in
 //! [`crate::social`] run over that interface, inside the writer's transaction.
 
+mod backup;
 mod error;
 mod graph;
 mod invariants;
@@ -16,6 +17,7 @@ mod reader;
 mod tables;
 mod writer;
 
+pub use backup::{DbSummary, backup_file, backup_to, inspect_file, restore_file};
 pub use error::StoreError;
 pub use graph::{Edge, Entry, Graph, RequestStatus, SocialRequest};
 pub use invariants::{Violation, check_invariants};

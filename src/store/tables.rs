@@ -7,6 +7,10 @@
 
 use redb::{Database, ReadableTable, Table, TableDefinition, WriteTransaction};
 
+// A child of this module so that bulk writes reach the open tables directly.
+#[path = "bulk.rs"]
+mod bulk;
+
 use super::graph::{Edge, Entry, Graph, RequestStatus, SocialRequest};
 use super::normalize::is_portal_user_id;
 use super::{EntryId, Person, RequestId, StoreError, UserId};
@@ -76,7 +80,7 @@ pub(crate) mod list {
 }
 
 pub(crate) const SCHEMA_VERSION: u64 = 1;
-const META_SCHEMA: &str = "schema_version";
+pub(crate) const META_SCHEMA: &str = "schema_version";
 const META_HOST_KEY: &str = "host_key";
 const META_NEXT_USER: &str = "next_user_id";
 const META_NEXT_REQUEST: &str = "next_request_id";

@@ -1,0 +1,278 @@
+//! Liferay's `UserAccount` (headless-admin-user) as it arrives in exports and pages,
+//! and its mapping into a [`Person`] with validation.
+//!
+//! Only the fields the Contacts Center shows are read; everything else (roles,
+//! organizations, custom fields, ...) is ignored, so a full Liferay export imports
+//! as it is.
+
+use serde::Deserialize;
+
+use crate::social::rules::is_valid_email;
+use crate::store::{ContactInformation, Person, is_portal_user_id};
+
+/// Longest name, screen name or job title kept, in characters. Liferay itself stops
+/// at 75 for names; the margin admits other directories without letting a record
+/// bloat every index row.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest URL (portrait, web sites).
+pub const MAX_URL_CHARS: usize = 2048;
+/// Longest phone number, extension or address line.
+pub const MAX_FIELD_CHARS: usize = 200;
+/// Most entries in each contact list (emails, phones, addresses, URLs).
+pub const MAX_CONTACT_ITEMS: usize = 32;
+
+/// Which `UserAccount` field becomes the portal user id (see the module doc of
+/// [`crate::directory`] for why `Auto` picks what it picks).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum IdSource {
+    /// `externalReferenceCode`, else `id`, else `alternateName`.
+    #[default]
+    Auto,
+    ExternalReferenceCode,
+    Id,
+    /// `alternateName`.
+    ScreenName,
+}
+
+/// Liferay sends `id` as a number; hand-made files sometimes quote it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum AccountId {
+    Number(u64),
+    Text(String),
+}
+
+/// The fields of a `UserAccount` that the directory keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct UserAccount {
+    pub id: Option<AccountId>,
+    pub external_reference_code: Option<String>,
+    /// Screen name.
+    pub alternate_name: Option<String>,
+    pub given_name: Option<String>,
+    pub additional_name: Option<String>,
+    pub family_name: Option<String>,
+    pub email_address: Option<String>,
+    pub job_title: Option<String>,
+    pub image: Option<String>,
+    pub user_account_contact_information: Option<ContactInformation>,
+}
+
+fn present(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn text(field: &str, value: &Option<String>, max: usize) -> Result<String, String> {
+    let Some(v) = present(value) else {
+        return Ok(String::new());
+    };
+    if v.chars().count() > max {
+        return Err(format!("{field} is longer than {max} characters"));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(format!("{field} contains a control character"));
+    }
+    Ok(v.to_owned())
+}
+
+fn email(field: &str, value: &str) -> Result<String, String> {
+    let v = value.trim();
+    if is_valid_email(v) {
+        Ok(v.to_owned())
+    } else {
+        Err(format!("{field} {v:?} is not a valid email address"))
+    }
+}
+
+impl UserAccount {
+    /// The portal user id this account will be known by, before validation.
+    pub fn portal_id(&self, source: IdSource) -> Option<String> {
+        let erc = || present(&self.external_reference_code).map(str::to_owned);
+        let id = || match &self.id {
+            Some(AccountId::Number(n)) => Some(n.to_string()),
+            Some(AccountId::Text(t)) => present(&Some(t.clone())).map(str::to_owned),
+            None => None,
+        };
+        let screen = || present(&self.alternate_name).map(str::to_owned);
+        match source {
+            IdSource::Auto => erc().or_else(id).or_else(screen),
+            IdSource::ExternalReferenceCode => erc(),
+            IdSource::Id => id(),
+            IdSource::ScreenName => screen(),
+        }
+    }
+
+    /// The person this account describes, or why it cannot be one (a sentence for
+    /// the import report).
+    pub fn to_person(&self, source: IdSource) -> Result<Person, String> {
+        let id = self.portal_id(source).ok_or_else(|| match source {
+            IdSource::Auto => {
+                "no user id: needs externalReferenceCode, id or alternateName".to_owned()
+            }
+            IdSource::ExternalReferenceCode => "no externalReferenceCode".to_owned(),
+            IdSource::Id => "no id".to_owned(),
+            IdSource::ScreenName => "no alternateName (screen name)".to_owned(),
+        })?;
+        if !is_portal_user_id(&id) {
+            let shown: String = id.chars().take(80).collect();
+            return Err(format!(
+                "user id {shown:?} must be 1-64 of letters, digits, '.', '_', '@', '-'"
+            ));
+        }
+        let email_address = match present(&self.email_address) {
+            Some(e) => email("emailAddress", e)?,
+            None => String::new(),
+        };
+        let image = match present(&self.image) {
+            Some(_) => Some(text("image", &self.image, MAX_URL_CHARS)?),
+            None => None,
+        };
+        let contact = match &self.user_account_contact_information {
+            Some(c) => contact_information(c)?,
+            None => ContactInformation::default(),
+        };
+        Ok(Person {
+            id,
+            given_name: text("givenName", &self.given_name, MAX_NAME_CHARS)?,
+            additional_name: text("additionalName", &self.additional_name, MAX_NAME_CHARS)?,
+            family_name: text("familyName", &self.family_name, MAX_NAME_CHARS)?,
+            alternate_name: text("alternateName", &self.alternate_name, MAX_NAME_CHARS)?,
+            email_address,
+            job_title: text("jobTitle", &self.job_title, MAX_NAME_CHARS)?,
+            image,
+            user_account_contact_information: contact,
+        })
+    }
+}
+
+fn field(name: &str, value: &str, max: usize) -> Result<String, String> {
+    text(name, &Some(value.to_owned()), max)
+}
+
+fn contact_information(c: &ContactInformation) -> Result<ContactInformation, String> {
+    let lists = [
+        ("emailAddresses", c.email_addresses.len()),
+        ("telephones", c.telephones.len()),
+        ("postalAddresses", c.postal_addresses.len()),
+        ("webUrls", c.web_urls.len()),
+    ];
+    for (name, len) in lists {
+        if len > MAX_CONTACT_ITEMS {
+            return Err(format!(
+                "userAccountContactInformation.{name} has {len} entries (at most {MAX_CONTACT_ITEMS})"
+            ));
+        }
+    }
+    let mut out = c.clone();
+    for e in &mut out.email_addresses {
+        e.email_address = email("userAccountContactInformation email", &e.email_address)?;
+        e.kind = field("email type", &e.kind, MAX_FIELD_CHARS)?;
+    }
+    for p in &mut out.telephones {
+        p.phone_number = field("phoneNumber", &p.phone_number, MAX_FIELD_CHARS)?;
+        p.extension = field("extension", &p.extension, MAX_FIELD_CHARS)?;
+        p.phone_type = field("phoneType", &p.phone_type, MAX_FIELD_CHARS)?;
+    }
+    for a in &mut out.postal_addresses {
+        for (name, value) in [
+            ("streetAddressLine1", &mut a.street_address_line1),
+            ("streetAddressLine2", &mut a.street_address_line2),
+            ("streetAddressLine3", &mut a.street_address_line3),
+            ("addressLocality", &mut a.address_locality),
+            ("addressRegion", &mut a.address_region),
+            ("postalCode", &mut a.postal_code),
+            ("addressCountry", &mut a.address_country),
+            ("addressType", &mut a.address_type),
+        ] {
+            *value = field(name, value, MAX_FIELD_CHARS)?;
+        }
+    }
+    for u in &mut out.web_urls {
+        u.url = field("url", &u.url, MAX_URL_CHARS)?;
+        u.url_type = field("urlType", &u.url_type, MAX_FIELD_CHARS)?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(json: &str) -> UserAccount {
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"))
+    }
+
+    #[test]
+    fn id_prefers_erc_then_numeric_id_then_screen_name() {
+        let full =
+            account(r#"{"id": 42, "externalReferenceCode": "erc-1", "alternateName": "jose"}"#);
+        assert_eq!(full.portal_id(IdSource::Auto).as_deref(), Some("erc-1"));
+        assert_eq!(full.portal_id(IdSource::Id).as_deref(), Some("42"));
+        assert_eq!(
+            full.portal_id(IdSource::ScreenName).as_deref(),
+            Some("jose")
+        );
+        let no_erc =
+            account(r#"{"id": 42, "externalReferenceCode": " ", "alternateName": "jose"}"#);
+        assert_eq!(no_erc.portal_id(IdSource::Auto).as_deref(), Some("42"));
+        let only_screen = account(r#"{"alternateName": "jose"}"#);
+        assert_eq!(
+            only_screen.portal_id(IdSource::Auto).as_deref(),
+            Some("jose")
+        );
+        assert_eq!(only_screen.portal_id(IdSource::Id), None);
+    }
+
+    #[test]
+    fn maps_names_contacts_and_trims() {
+        let p = account(
+            r#"{"id": "7", "givenName": " José ", "familyName": "Álvarez", "jobTitle": "Dev",
+                "emailAddress": "jose@example.com", "image": "/image/7",
+                "roles": [1, 2], "customFields": [{"x": 1}],
+                "userAccountContactInformation": {"telephones": [{"phoneNumber": "+34 1", "phoneType": "business", "primary": true, "id": 9}]}}"#,
+        )
+        .to_person(IdSource::Auto)
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.id, "7");
+        assert_eq!(p.given_name, "José");
+        assert_eq!(p.full_name(), "José Álvarez");
+        assert_eq!(p.image.as_deref(), Some("/image/7"));
+        assert_eq!(
+            p.user_account_contact_information.telephones[0].phone_number,
+            "+34 1"
+        );
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        let cases = [
+            (r#"{"givenName": "x"}"#, "no user id"),
+            (r#"{"alternateName": "a b"}"#, "must be 1-64"),
+            (r#"{"id": 1, "emailAddress": "nope"}"#, "not a valid email"),
+            (r#"{"id": 1, "givenName": "a\u0007"}"#, "control character"),
+            (
+                r#"{"id": 1, "userAccountContactInformation": {"emailAddresses": [{"emailAddress": "x@"}]}}"#,
+                "not a valid email",
+            ),
+        ];
+        for (json, why) in cases {
+            let err = account(json)
+                .to_person(IdSource::Auto)
+                .err()
+                .unwrap_or_default();
+            assert!(err.contains(why), "{json}: {err:?}");
+        }
+        let long = format!(
+            r#"{{"id": 1, "familyName": "{}"}}"#,
+            "x".repeat(MAX_NAME_CHARS + 1)
+        );
+        let err = account(&long)
+            .to_person(IdSource::Auto)
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("familyName is longer"), "{err}");
+        let long_id = format!(r#"{{"alternateName": "{}"}}"#, "x".repeat(65));
+        assert!(account(&long_id).to_person(IdSource::Auto).is_err());
+    }
+}

@@ -1,0 +1,231 @@
+//! Offline and online copies of the database: backup, restore and inspection.
+//!
+//! A backup copies every table inside ONE read transaction, so it is a consistent
+//! snapshot even while the writer keeps committing (MVCC: the reader never waits and
+//! never sees half a batch). The copy is written to a temporary file beside the
+//! destination, fsynced, then renamed into place, so a crash never leaves a torn
+//! backup under the final name.
+//!
+//! redb locks its file: while the server runs, no other process may open the
+//! database. The server therefore takes backups through [`backup_to`] on its own
+//! handle; the offline helpers here ([`backup_file`], [`restore_file`],
+//! [`inspect_file`]) report [`StoreError::Locked`] instead.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use redb::{
+    Database, DatabaseError, Key, ReadableDatabase, ReadableTableMetadata, TableDefinition, Value,
+    WriteTransaction,
+};
+
+use super::StoreError;
+use super::invariants::{Violation, check_invariants};
+use super::reader::Reader;
+use super::tables::{self, SCHEMA_VERSION};
+
+/// What `check-db` and `restore` report about a database file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DbSummary {
+    pub schema_version: u64,
+    pub people: u64,
+    /// Connections, each counted once.
+    pub connections: u64,
+    pub follows: u64,
+    pub blocks: u64,
+    /// Every request on record, whatever its status.
+    pub requests: u64,
+    pub pending_requests: u64,
+    pub entries: u64,
+    /// Broken invariants; empty when the database is consistent.
+    pub violations: Vec<Violation>,
+}
+
+fn file_error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::File {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Opens an existing database file without creating it; a lock held by another
+/// process reads as [`StoreError::Locked`].
+fn open_existing(path: &Path) -> Result<Database, StoreError> {
+    if !path.is_file() {
+        return Err(StoreError::File {
+            path: path.to_owned(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no database file here"),
+        });
+    }
+    match Database::open(path) {
+        Ok(db) => Ok(db),
+        Err(DatabaseError::DatabaseAlreadyOpen) => Err(StoreError::Locked(path.to_owned())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `dir/.name.tmp-PID`: the temporary sibling a file is written to before the rename.
+fn temp_beside(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "database".into());
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// Flushes a finished file and its directory entry, then renames it over `dest`.
+fn commit_file(temp: &Path, dest: &Path) -> Result<(), StoreError> {
+    File::open(temp)
+        .and_then(|f| f.sync_all())
+        .map_err(file_error(temp))?;
+    fs::rename(temp, dest).map_err(file_error(dest))?;
+    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // Make the rename itself durable; some platforms cannot open a directory,
+        // and the data is already safe, so a failure here is not an error.
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
+fn copy_table<K: Key + 'static, V: Value + 'static>(
+    from: &Reader,
+    to: &WriteTransaction,
+    def: TableDefinition<K, V>,
+) -> Result<(), StoreError> {
+    let source = from.table(def)?;
+    let mut target = to.open_table(def)?;
+    for row in redb::ReadableTable::iter(&source)? {
+        let (k, v) = row?;
+        target.insert(k.value(), v.value())?;
+    }
+    Ok(())
+}
+
+/// Copies every table of the snapshot `reader` into a fresh database at `dest`
+/// (replaced atomically if it exists). This is what `POST /api/backup` runs.
+pub fn backup_to(reader: &Reader, dest: &Path) -> Result<(), StoreError> {
+    let temp = temp_beside(dest);
+    let _ = fs::remove_file(&temp);
+    let result = write_copy(reader, &temp).and_then(|()| commit_file(&temp, dest));
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
+fn write_copy(reader: &Reader, temp: &Path) -> Result<(), StoreError> {
+    let db = Database::create(temp)?;
+    let txn = db.begin_write()?;
+    copy_table(reader, &txn, tables::META)?;
+    copy_table(reader, &txn, tables::PORTALID_USERID)?;
+    copy_table(reader, &txn, tables::USERID_PERSON)?;
+    copy_table(reader, &txn, tables::USERID_SORTKEY)?;
+    copy_table(reader, &txn, tables::SORTKEY_USERID)?;
+    copy_table(reader, &txn, tables::PREFIX_SORTKEY_USERID)?;
+    copy_table(reader, &txn, tables::USERID_CONNECTEDID)?;
+    copy_table(reader, &txn, tables::USERID_FOLLOWINGID)?;
+    copy_table(reader, &txn, tables::USERID_FOLLOWERID)?;
+    copy_table(reader, &txn, tables::USERID_BLOCKEDID)?;
+    copy_table(reader, &txn, tables::USERID_BLOCKERID)?;
+    copy_table(reader, &txn, tables::REQUESTID_REQUEST)?;
+    copy_table(reader, &txn, tables::RECEIVERID_REQUESTERID)?;
+    copy_table(reader, &txn, tables::REQUESTERID_RECEIVERID)?;
+    copy_table(reader, &txn, tables::USERID_REQUESTID)?;
+    copy_table(reader, &txn, tables::USERID_COUNTS)?;
+    copy_table(reader, &txn, tables::USERID_LIST_SORTKEY_OTHERID)?;
+    copy_table(reader, &txn, tables::ENTRYID_ENTRY)?;
+    copy_table(reader, &txn, tables::USERID_ENTRYID)?;
+    copy_table(reader, &txn, tables::USERID_ENTRYEMAIL)?;
+    copy_table(reader, &txn, tables::USERID_ENTRYSORTKEY_ENTRYID)?;
+    copy_table(reader, &txn, tables::PORTLETID_PREFERENCES)?;
+    txn.commit()?;
+    drop(db);
+    Ok(())
+}
+
+/// Backs up the database at `db_path` (server stopped) into `dest`.
+pub fn backup_file(db_path: &Path, dest: &Path) -> Result<(), StoreError> {
+    let db = open_existing(db_path)?;
+    let reader = Reader::new(db.begin_read()?);
+    backup_to(&reader, dest)
+}
+
+/// Opens a database file (server stopped), checks its schema version and every
+/// invariant, and counts what it holds.
+pub fn inspect_file(path: &Path) -> Result<DbSummary, StoreError> {
+    let db = open_existing(path)?;
+    let reader = Reader::new(db.begin_read()?);
+    summarize(&reader)
+}
+
+fn summarize(reader: &Reader) -> Result<DbSummary, StoreError> {
+    let schema_version = match reader.table(tables::META)?.get(tables::META_SCHEMA)? {
+        Some(v) => <[u8; 8]>::try_from(v.value())
+            .map(u64::from_le_bytes)
+            .map_err(|_| StoreError::corrupt("meta", "schema version is not 8 bytes"))?,
+        None => return Err(StoreError::corrupt("meta", "no schema version")),
+    };
+    if schema_version > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found: schema_version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(DbSummary {
+        schema_version,
+        people: reader.table(tables::USERID_PERSON)?.len()?,
+        connections: reader.table(tables::USERID_CONNECTEDID)?.len()? / 2,
+        follows: reader.table(tables::USERID_FOLLOWINGID)?.len()?,
+        blocks: reader.table(tables::USERID_BLOCKEDID)?.len()?,
+        requests: reader.table(tables::REQUESTID_REQUEST)?.len()?,
+        pending_requests: reader.table(tables::RECEIVERID_REQUESTERID)?.len()?,
+        entries: reader.table(tables::ENTRYID_ENTRY)?.len()?,
+        violations: check_invariants(reader)?,
+    })
+}
+
+/// Replaces the database at `db_path` (server stopped) with the backup `backup`,
+/// after checking that the backup opens, has a schema this host reads and breaks no
+/// invariant. The swap is a rename, so the old database stays whole until the new
+/// one is fully in place. Returns what the restored database holds.
+pub fn restore_file(backup: &Path, db_path: &Path) -> Result<DbSummary, StoreError> {
+    if db_path.exists() {
+        // Refuse while the server holds the live database; the probe closes at once.
+        drop(open_existing(db_path)?);
+    }
+    let temp = temp_beside(db_path);
+    let _ = fs::remove_file(&temp);
+    let result = (|| {
+        if !backup.is_file() {
+            return Err(StoreError::File {
+                path: backup.to_owned(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+            });
+        }
+        fs::copy(backup, &temp).map_err(file_error(backup))?;
+        let summary = inspect_file(&temp).map_err(|e| match e {
+            StoreError::File { .. } | StoreError::Locked(_) => e,
+            other => StoreError::BadBackup {
+                path: backup.to_owned(),
+                why: other.to_string(),
+            },
+        })?;
+        if let Some(first) = summary.violations.first() {
+            return Err(StoreError::BadBackup {
+                path: backup.to_owned(),
+                why: format!(
+                    "{} broken invariant(s), first: {first}",
+                    summary.violations.len()
+                ),
+            });
+        }
+        commit_file(&temp, db_path)?;
+        Ok(summary)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}

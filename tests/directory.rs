@@ -1,0 +1,230 @@
+//! `import-users`: the three file shapes, bad records reported by position while the
+//! good ones import, idempotent re-import, and deletion after connections.
+
+use indicatif::ProgressBar;
+use widget_host::directory::{IdSource, ImportOptions, ImportReport, import_slice};
+use widget_host::social::{Action, PersonVerb as P, RequestVerb as R, Social};
+
+fn account(n: usize) -> String {
+    format!(
+        r#"{{"id": {n}, "alternateName": "screen{n}", "givenName": "Given{n}", "familyName": "Álvarez", "emailAddress": "u{n}@example.com", "jobTitle": "Dev", "roleBriefs": [{{"id": 1, "name": "User"}}], "userAccountContactInformation": {{"telephones": [{{"phoneNumber": "555-{n}", "phoneType": "business", "primary": true}}]}}}}"#
+    )
+}
+
+fn import(social: &Social, text: &str) -> ImportReport {
+    import_slice(
+        social,
+        text.as_bytes(),
+        ImportOptions {
+            batch: 3,
+            ..ImportOptions::default()
+        },
+        &ProgressBar::hidden(),
+    )
+    .unwrap_or_else(|e| panic!("import failed: {e}"))
+}
+
+fn clean(s: &Social) {
+    assert_eq!(s.check_invariants().unwrap(), vec![]);
+}
+
+#[test]
+fn page_object_pretty_printed() {
+    let s = Social::in_memory().unwrap();
+    let items: Vec<String> = (1..=7).map(account).collect();
+    let page = format!(
+        "{{\n  \"actions\": {{}},\n  \"facets\": [],\n  \"items\": [\n{}\n  ],\n  \"lastPage\": 1,\n  \"page\": 1,\n  \"pageSize\": 20,\n  \"totalCount\": 7\n}}\n",
+        items.join(",\n")
+    );
+    let report = import(&s, &page);
+    assert_eq!((report.records, report.imported), (7, 7), "{report:?}");
+    assert!(report.complete());
+    let r = s.read().unwrap();
+    let p = r
+        .person("5")
+        .unwrap()
+        .expect("numeric id becomes the user id");
+    assert_eq!(p.alternate_name, "screen5");
+    assert_eq!(p.full_name(), "Given5 Álvarez");
+    assert_eq!(
+        p.user_account_contact_information.telephones[0].phone_number,
+        "555-5"
+    );
+    clean(&s);
+}
+
+#[test]
+fn single_line_page_object_and_missing_items() {
+    let s = Social::in_memory().unwrap();
+    let page = format!(
+        r#"{{"items": [{}, {}], "page": 1}}"#,
+        account(1),
+        account(2)
+    );
+    assert_eq!(import(&s, &page).imported, 2);
+    let err = import_slice(
+        &s,
+        br#"{"page": 1,
+             "totalCount": 0}"#,
+        ImportOptions::default(),
+        &ProgressBar::hidden(),
+    )
+    .expect_err("a page without items is refused");
+    assert!(err.to_string().contains("no items"), "{err}");
+}
+
+#[test]
+fn array_with_bad_records_reports_positions_and_imports_the_rest() {
+    let s = Social::in_memory().unwrap();
+    let text = format!(
+        "[{}, {{\"givenName\": \"nobody\"}}, {}, {{\"id\": 9, \"emailAddress\": \"not-an-email\"}}, {{\"id\": [1]}}, {}]",
+        account(1),
+        account(2),
+        account(3)
+    );
+    let report = import(&s, &text);
+    assert_eq!(report.records, 6);
+    assert_eq!(report.imported, 3);
+    let at: Vec<(usize, Option<usize>)> =
+        report.rejected.iter().map(|r| (r.record, r.line)).collect();
+    assert_eq!(at, vec![(2, None), (4, None), (5, None)]);
+    assert!(report.rejected[0].reason.contains("no user id"));
+    assert!(report.rejected[1].reason.contains("not a valid email"));
+    assert!(!report.complete());
+    let r = s.read().unwrap();
+    assert!(r.person("3").unwrap().is_some() && r.person("9").unwrap().is_none());
+    clean(&s);
+}
+
+#[test]
+fn ndjson_reports_lines_and_skips_blank_ones() {
+    let s = Social::in_memory().unwrap();
+    let text = format!(
+        "{}\n\n{}\n{{\"id\": 3, \"givenName\": \n{{\"alternateName\": \"bad id!\"}}\n{}\n",
+        account(1),
+        account(2),
+        account(4)
+    );
+    let report = import(&s, &text);
+    assert_eq!((report.records, report.imported), (5, 3), "{report:?}");
+    let at: Vec<(usize, Option<usize>)> =
+        report.rejected.iter().map(|r| (r.record, r.line)).collect();
+    assert_eq!(at, vec![(3, Some(4)), (4, Some(5))]);
+    assert!(report.rejected[1].reason.contains("must be 1-64"));
+    assert_eq!(
+        report.rejected[0].to_string().split(':').next(),
+        Some("record 3 (line 4)")
+    );
+    clean(&s);
+}
+
+#[test]
+fn reimport_updates_without_duplicates() {
+    let s = Social::in_memory().unwrap();
+    let first = format!("[{}, {}]", account(1), account(2));
+    assert_eq!(import(&s, &first).imported, 2);
+    s.act("1", Action::on(P::Follow, "2")).unwrap();
+    let renamed = account(2).replace("Given2", "Renamed");
+    let report = import(&s, &format!("[{}, {renamed}]", account(1)));
+    assert_eq!(report.imported, 2);
+    let r = s.read().unwrap();
+    assert_eq!(r.person("2").unwrap().unwrap().given_name, "Renamed");
+    assert_eq!(
+        r.counts("1").unwrap().following,
+        1,
+        "edges survive a re-import"
+    );
+    let found = r
+        .search("1", "renamed", widget_host::store::Filter::All, None, 10)
+        .map(|p| p.items.len())
+        .unwrap_or(0);
+    assert_eq!(found, 1, "search follows the rename");
+    clean(&s);
+}
+
+#[test]
+fn id_field_choice_and_external_reference_code() {
+    let s = Social::in_memory().unwrap();
+    let text = r#"[{"id": 1, "externalReferenceCode": "ERC-1", "alternateName": "jose"}]"#;
+    import(&s, text);
+    assert!(s.read().unwrap().person("ERC-1").unwrap().is_some());
+    let report = import_slice(
+        &s,
+        text.as_bytes(),
+        ImportOptions {
+            id_source: IdSource::ScreenName,
+            ..ImportOptions::default()
+        },
+        &ProgressBar::hidden(),
+    )
+    .unwrap();
+    assert_eq!(report.imported, 1);
+    assert!(s.read().unwrap().person("jose").unwrap().is_some());
+}
+
+#[test]
+fn broken_json_and_wrong_shapes_are_clear_errors() {
+    let s = Social::in_memory().unwrap();
+    for (text, why) in [
+        ("", "empty"),
+        ("   \n ", "empty"),
+        ("42", "expected a page object"),
+        ("[{\"id\": 1}, {\"id\": 2", "after 1 record"),
+    ] {
+        let err = import_slice(
+            &s,
+            text.as_bytes(),
+            ImportOptions::default(),
+            &ProgressBar::hidden(),
+        )
+        .expect_err(text);
+        assert!(err.to_string().contains(why), "{text:?}: {err}");
+    }
+    // The record before the break was imported.
+    assert!(s.read().unwrap().person("1").unwrap().is_some());
+}
+
+#[test]
+fn deleting_a_connected_person_removes_everything_and_fixes_counts() {
+    let s = Social::in_memory().unwrap();
+    let text: Vec<String> = (1..=4).map(account).collect();
+    import(&s, &text.join("\n"));
+    let act = |actor: &str, action: Action| assert!(s.act(actor, action).unwrap().all_ok());
+    act("1", Action::on(P::Connect, "2"));
+    let req = s.read().unwrap().requests_received("2").unwrap()[0].request_id;
+    act(
+        "2",
+        Action::Request {
+            verb: R::Accept,
+            request_id: req,
+        },
+    );
+    act("3", Action::on(P::Follow, "2"));
+    act("2", Action::on(P::Follow, "4"));
+    act("2", Action::on(P::Connect, "3"));
+    act("4", Action::on(P::Connect, "2"));
+    act("2", Action::on(P::Block, "1"));
+    act(
+        "2",
+        Action::SaveEntry(widget_host::social::EntryDraft {
+            full_name: "Friend".into(),
+            email_address: "friend@example.com".into(),
+            ..Default::default()
+        }),
+    );
+    assert!(s.delete_person("2").unwrap());
+    assert!(!s.delete_person("2").unwrap(), "second delete finds nobody");
+    let r = s.read().unwrap();
+    assert!(r.person("2").unwrap().is_none());
+    for other in ["1", "3", "4"] {
+        let c = r.counts(other).unwrap();
+        assert_eq!(
+            (c.connections, c.following, c.followers, c.requests),
+            (0, 0, 0, 0),
+            "{other}"
+        );
+        assert!(r.requests_sent(other).unwrap().is_empty());
+        assert!(r.requests_received(other).unwrap().is_empty());
+    }
+    clean(&s);
+}

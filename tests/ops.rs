@@ -1,0 +1,463 @@
+//! Operations: `seed`, `check-db`, `backup`/`restore` and `token`, through the
+//! library and through the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use indicatif::ProgressBar;
+use redb::{Database, ReadableDatabase, TableDefinition, TableHandle};
+use widget_host::directory::{SeedOptions, seed, seeded_id};
+use widget_host::social::{Action, PersonVerb as P, Social};
+use widget_host::store::{StoreError, backup_file, inspect_file, restore_file};
+
+fn seeded(users: usize, degree: f64, seed_value: u64) -> Social {
+    let s = Social::in_memory().unwrap();
+    let options = SeedOptions {
+        users,
+        degree,
+        seed_value,
+    };
+    seed(&s, options, &ProgressBar::hidden()).unwrap();
+    s
+}
+
+fn degrees(s: &Social, users: usize) -> Vec<u64> {
+    let r = s.read().unwrap();
+    let mut d: Vec<u64> = (0..users)
+        .map(|i| {
+            let c = r.counts(&seeded_id(i)).unwrap();
+            c.connections + c.following + c.followers
+        })
+        .collect();
+    d.sort_unstable();
+    d
+}
+
+#[test]
+fn seed_keeps_every_invariant_with_skewed_degrees_and_varied_names() {
+    let users = 3_000;
+    let s = seeded(users, 12.0, 7);
+    assert_eq!(s.check_invariants().unwrap(), vec![]);
+    let d = degrees(&s, users);
+    let (median, max) = (d[users / 2], d[users - 1]);
+    let mean = d.iter().sum::<u64>() as f64 / users as f64;
+    assert!((9.0..=13.0).contains(&mean), "mean degree {mean}");
+    assert!(max >= 10 * median.max(1), "max {max} vs median {median}");
+    let r = s.read().unwrap();
+    let people: Vec<_> = (0..users)
+        .map(|i| r.person(&seeded_id(i)).unwrap().unwrap())
+        .collect();
+    let non_ascii = people.iter().filter(|p| !p.full_name().is_ascii()).count();
+    assert!(
+        non_ascii > users / 10 && non_ascii < users,
+        "{non_ascii} non-ASCII names"
+    );
+    let blocked: u64 = people
+        .iter()
+        .map(|p| {
+            r.list(&p.id, widget_host::store::Filter::Blocked, None, 1000)
+                .unwrap()
+                .items
+                .len() as u64
+        })
+        .sum();
+    let pending: u64 = people
+        .iter()
+        .map(|p| r.counts(&p.id).unwrap().requests)
+        .sum();
+    assert!(
+        blocked > 0 && pending > 0,
+        "blocks {blocked}, pending {pending}"
+    );
+}
+
+#[test]
+fn seed_is_deterministic_and_refuses_to_seed_twice() {
+    let a = degrees(&seeded(400, 6.0, 3), 400);
+    let b = degrees(&seeded(400, 6.0, 3), 400);
+    let c = degrees(&seeded(400, 6.0, 4), 400);
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    let s = seeded(50, 4.0, 1);
+    let again = seed(
+        &s,
+        SeedOptions {
+            users: 50,
+            degree: 4.0,
+            seed_value: 2,
+        },
+        &ProgressBar::hidden(),
+    );
+    assert!(again.is_err());
+}
+
+#[test]
+fn tiny_directories_do_not_loop_forever() {
+    let s = seeded(3, 50.0, 1);
+    assert_eq!(s.check_invariants().unwrap(), vec![]);
+    let s = seeded(0, 5.0, 1);
+    assert_eq!(s.check_invariants().unwrap(), vec![]);
+}
+
+/// Waits until the store's writer thread has let go of the file after `drop`.
+fn reopen(path: &Path) -> Database {
+    let start = Instant::now();
+    loop {
+        match Database::open(path) {
+            Ok(db) => return db,
+            Err(e) if start.elapsed() > Duration::from_secs(10) => panic!("{e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
+
+#[test]
+fn backup_while_writing_is_consistent_and_restores() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("live.redb");
+    let copy = dir.path().join("backup.redb");
+    let social = Social::open(&live).unwrap();
+    let users = 200;
+    seed(
+        &social,
+        SeedOptions {
+            users,
+            degree: 6.0,
+            seed_value: 11,
+        },
+        &ProgressBar::hidden(),
+    )
+    .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let applied = Arc::new(AtomicUsize::new(0));
+    let writer = {
+        let (social, stop, applied) = (social.clone(), stop.clone(), applied.clone());
+        std::thread::spawn(move || {
+            let mut i = 0usize;
+            while !stop.load(Ordering::Relaxed) {
+                let verb = [P::Follow, P::Connect, P::Block, P::Unfollow, P::Unblock][i % 5];
+                let (a, b) = (seeded_id(i % users), seeded_id((i * 7 + 3) % users));
+                social.act(&a, Action::on(verb, b)).unwrap();
+                applied.fetch_add(1, Ordering::Relaxed);
+                i += 1;
+            }
+        })
+    };
+    while applied.load(Ordering::Relaxed) < 20 {
+        std::thread::yield_now();
+    }
+    social.backup_to(&copy).unwrap();
+    let during = applied.load(Ordering::Relaxed);
+    while applied.load(Ordering::Relaxed) < during + 20 {
+        std::thread::yield_now();
+    }
+    stop.store(true, Ordering::Relaxed);
+    writer.join().unwrap();
+
+    let summary = inspect_file(&copy).unwrap();
+    assert_eq!(summary.violations, vec![]);
+    assert_eq!(summary.people, users as u64);
+    assert!(summary.connections > 0 && summary.follows > 0);
+
+    // The live database is held by the running store: restore must refuse.
+    let target = dir.path().join("live.redb");
+    match restore_file(&copy, &target) {
+        Err(StoreError::Locked(p)) => assert_eq!(p, target),
+        other => panic!("restore over a locked database: {other:?}"),
+    }
+    let person = social
+        .read()
+        .unwrap()
+        .person(&seeded_id(5))
+        .unwrap()
+        .unwrap();
+    drop(social);
+    drop(reopen(&live));
+
+    let restored = dir.path().join("restored").join("db.redb");
+    std::fs::create_dir_all(restored.parent().unwrap()).unwrap();
+    let summary = restore_file(&copy, &restored).unwrap();
+    assert_eq!(summary.people, users as u64);
+    let back = Social::open(&restored).unwrap();
+    assert_eq!(
+        back.read().unwrap().person(&seeded_id(5)).unwrap(),
+        Some(person)
+    );
+    assert_eq!(back.check_invariants().unwrap(), vec![]);
+    drop(back);
+
+    // Every table of the live file is in the backup.
+    let tables = |path: &Path| -> Vec<String> {
+        let db = reopen(path);
+        let txn = db.begin_read().unwrap();
+        let mut names: Vec<String> = txn
+            .list_tables()
+            .unwrap()
+            .map(|t| t.name().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(tables(&live), tables(&copy));
+    assert!(tables(&copy).len() > 20);
+}
+
+const CONNECTED: TableDefinition<(u64, u64), ()> = TableDefinition::new("userid_connectedid");
+
+/// Deletes one direction of one connection, behind the store's back.
+fn corrupt(path: &Path) {
+    let db = reopen(path);
+    let txn = db.begin_write().unwrap();
+    {
+        let mut t = txn.open_table(CONNECTED).unwrap();
+        let first = redb::ReadableTable::first(&t)
+            .unwrap()
+            .map(|(k, _)| k.value())
+            .unwrap();
+        t.remove(first).unwrap();
+    }
+    txn.commit().unwrap();
+}
+
+#[test]
+fn restore_refuses_a_corrupt_or_foreign_file_and_keeps_the_old_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.redb");
+    let s = Social::open(&db).unwrap();
+    seed(
+        &s,
+        SeedOptions {
+            users: 60,
+            degree: 4.0,
+            seed_value: 1,
+        },
+        &ProgressBar::hidden(),
+    )
+    .unwrap();
+    drop(s);
+    drop(reopen(&db));
+    let good = dir.path().join("good.redb");
+    backup_file(&db, &good).unwrap();
+    let bad = dir.path().join("bad.redb");
+    std::fs::copy(&good, &bad).unwrap();
+    corrupt(&bad);
+    let err = restore_file(&bad, &db).unwrap_err();
+    assert!(matches!(err, StoreError::BadBackup { .. }), "{err}");
+    assert!(err.to_string().contains("one-sided"), "{err}");
+    let junk = dir.path().join("junk.redb");
+    std::fs::write(&junk, b"not a database at all").unwrap();
+    assert!(matches!(
+        restore_file(&junk, &db),
+        Err(StoreError::BadBackup { .. })
+    ));
+    assert!(restore_file(&dir.path().join("missing"), &db).is_err());
+    assert_eq!(inspect_file(&db).unwrap().violations, vec![]);
+    let leftovers: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+fn host(data: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_widget-host"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("WIDGET_HOST_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.arg("--data-dir").arg(data).args(args);
+    cmd.output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn cli_seed_check_db_corrupt_backup_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let o = host(&data, &["check-db"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let o = host(
+        &data,
+        &[
+            "seed",
+            "--users",
+            "300",
+            "--degree",
+            "8",
+            "--seed-value",
+            "5",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("seeded 300 people"), "{}", text(&o));
+    let o = host(&data, &["check-db"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("300 people"), "{}", text(&o));
+
+    let backup = dir.path().join("b.redb");
+    let o = host(&data, &["backup", backup.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    corrupt(&data.join("widget-host.redb"));
+    let o = host(&data, &["check-db"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("violation: connection"), "{}", text(&o));
+
+    let o = host(&data, &["restore", backup.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = host(&data, &["check-db"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+
+    // While something holds the database, backup and restore say what to do.
+    let held = Database::open(data.join("widget-host.redb")).unwrap();
+    let o = host(&data, &["backup", backup.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("POST /api/backup"), "{}", text(&o));
+    let o = host(&data, &["restore", backup.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("server is running"), "{}", text(&o));
+    drop(held);
+}
+
+#[test]
+fn cli_import_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let good = dir.path().join("good.json");
+    std::fs::write(
+        &good,
+        r#"{"items": [{"id": 1, "givenName": "Zoë"}, {"id": 2}]}"#,
+    )
+    .unwrap();
+    let o = host(&data, &["import-users", good.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("2 imported, 0 rejected"), "{}", text(&o));
+    let mixed = dir.path().join("mixed.ndjson");
+    std::fs::write(&mixed, "{\"id\": 3}\n{\"givenName\": \"x\"}\n").unwrap();
+    let o = host(&data, &["import-users", mixed.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("record 2 (line 2): no user id"),
+        "{}",
+        text(&o)
+    );
+    let o = host(
+        &data,
+        &[
+            "import-users",
+            dir.path().join("nope.json").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("cannot read"), "{}", text(&o));
+    let o = host(&data, &["check-db"]);
+    assert!(text(&o).contains("3 people"), "{}", text(&o));
+}
+
+#[test]
+fn cli_token_mints_for_hs256_consumers_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("host.toml");
+    let jwks = dir.path().join("jwks.json");
+    std::fs::write(&jwks, r#"{"keys": []}"#).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "[[consumers]]\nid = \"portal-a\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\n\n[[consumers]]\nid = \"portal-b\"\njwks_file = {:?}\n",
+            jwks.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let cfg = config.to_str().unwrap();
+    let data = dir.path().join("data");
+    let o = host(
+        &data,
+        &[
+            "--config",
+            cfg,
+            "token",
+            "--consumer",
+            "portal-a",
+            "--user",
+            "jose",
+            "--roles",
+            "admin",
+            "user",
+            "--ttl",
+            "60",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let token = String::from_utf8_lossy(&o.stdout).trim().to_owned();
+    let claims = token.split('.').nth(1).unwrap();
+    use base64::Engine;
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(claims)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["sub"], "jose");
+    assert_eq!(claims["iss"], "portal-a");
+    assert_eq!(
+        claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
+        60
+    );
+    let o = host(
+        &data,
+        &[
+            "--config",
+            cfg,
+            "token",
+            "--consumer",
+            "nobody",
+            "--user",
+            "jose",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("unknown consumer \"nobody\" (configured: portal-a, portal-b)"),
+        "{}",
+        text(&o)
+    );
+    let o = host(
+        &data,
+        &[
+            "--config",
+            cfg,
+            "token",
+            "--consumer",
+            "portal-b",
+            "--user",
+            "jose",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("JWKS"), "{}", text(&o));
+    let o = host(
+        &data,
+        &[
+            "--config",
+            cfg,
+            "token",
+            "--consumer",
+            "portal-a",
+            "--user",
+            "bad id",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
