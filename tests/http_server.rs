@@ -59,7 +59,7 @@ async fn health_metrics_and_unknown_routes() {
 async fn oversized_bodies_get_413() {
     let server = common::start(|c, _| c.limits.max_body_bytes = 1024).await;
     let client = reqwest::Client::new();
-    let url = server.url("/widgets/contacts_center/actions/connect");
+    let url = server.url("/widgets/no_such_widget/actions/connect");
     // Declared too large: refused before reading.
     let declared = client
         .post(&url)
@@ -74,7 +74,7 @@ async fn oversized_bodies_get_413() {
         let mut s = TcpStream::connect(addr).expect("connect");
         let chunk = "a".repeat(600);
         let request = format!(
-            "POST /widgets/contacts_center/actions/connect HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n258\r\n{chunk}\r\n258\r\n{chunk}\r\n0\r\n\r\n"
+            "POST /widgets/no_such_widget/actions/connect HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n258\r\n{chunk}\r\n258\r\n{chunk}\r\n0\r\n\r\n"
         );
         s.write_all(request.as_bytes()).expect("write");
         let mut answer = String::new();
@@ -194,7 +194,7 @@ fn sigterm_drains_requests_in_flight() {
     };
     // Start a request and send only half its body.
     in_flight
-        .write_all(b"POST /widgets/contacts_center/actions/connect HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nhello")
+        .write_all(b"POST /widgets/no_such_widget/actions/connect HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nhello")
         .expect("write head");
     std::thread::sleep(Duration::from_millis(200));
     let status = Command::new("kill")

@@ -400,13 +400,8 @@ impl<'t> Tables<'t> {
         Ok(())
     }
 
-    fn edge_tables(
-        &mut self,
-        edge: Edge,
-    ) -> (
-        &mut Table<'t, (u64, u64), ()>,
-        Option<&mut Table<'t, (u64, u64), ()>>,
-    ) {
+    /// The forward table of `edge` and, for one-way edges, its reverse table.
+    fn edge_tables(&mut self, edge: Edge) -> (&mut EdgeTable<'t>, Option<&mut EdgeTable<'t>>) {
         match edge {
             Edge::Connection => (&mut self.userid_connectedid, None),
             Edge::Follow => (
@@ -417,6 +412,9 @@ impl<'t> Tables<'t> {
         }
     }
 }
+
+/// A table of `(user, other)` edges with no value: the key is the fact.
+type EdgeTable<'t> = Table<'t, (u64, u64), ()>;
 
 fn entry_email_key(email: &str) -> String {
     email.trim().to_lowercase()
