@@ -1,0 +1,547 @@
+//! The Contacts Center end to end over real HTTP: the seeds' stories, and the security
+//! rules of the native protocol (tokens, p_auth binding, redirects, escaping).
+
+mod common;
+
+use common::{PORTAL_ORIGIN, TestServer, start, token, with_consumer};
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+use serde_json::Value;
+use widget_host::i18n::Languages;
+
+const WIDGET: &str = "contacts_center";
+const NS: &str = "_contacts_center_";
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Posts an action as a portal would (Bearer, JSON answer).
+async fn act(
+    server: &TestServer,
+    user: &str,
+    action: &str,
+    params: &[(&str, &str)],
+) -> (StatusCode, Value) {
+    let form: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (format!("{NS}{k}"), (*v).to_owned()))
+        .collect();
+    let response = client()
+        .post(server.url(&format!("/widgets/{WIDGET}/actions/{action}")))
+        .bearer_auth(token(user, &[]))
+        .header("accept", "application/json")
+        .form(&form)
+        .send()
+        .await
+        .expect("post action");
+    let status = response.status();
+    (status, response.json().await.expect("json outcome"))
+}
+
+async fn render(server: &TestServer, user: &str, params: &[(&str, &str)]) -> String {
+    let query: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (format!("{NS}{k}"), (*v).to_owned()))
+        .collect();
+    let response = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/render")))
+        .bearer_auth(token(user, &[]))
+        .query(&query)
+        .send()
+        .await
+        .expect("render");
+    assert_eq!(response.status(), StatusCode::OK);
+    response.text().await.expect("html")
+}
+
+async fn contacts(server: &TestServer, user: &str, filter: &str) -> Vec<String> {
+    let response = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/resources/contacts")))
+        .bearer_auth(token(user, &[]))
+        .query(&[(format!("{NS}filter"), filter)])
+        .send()
+        .await
+        .expect("contacts");
+    assert_eq!(response.status(), StatusCode::OK);
+    let page: Value = response.json().await.expect("json");
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["userId"].as_str().map(str::to_owned))
+        .collect()
+}
+
+async fn notifications(server: &TestServer, user: &str) -> Value {
+    client()
+        .get(server.url(&format!("/api/users/{user}/notifications")))
+        .bearer_auth(token(user, &[]))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json")
+}
+
+fn text(key: &str, n: u64) -> String {
+    Languages::shared().plural("en_US", key, n)
+}
+
+#[tokio::test]
+async fn connect_confirm_follow_block_and_vcards() {
+    let server = start(|c, _| with_consumer(c)).await;
+    // First contact with the host creates each person from their token's claims.
+    for user in ["alice", "bob", "carol"] {
+        render(&server, user, &[]).await;
+    }
+
+    // A connects to B: a request, not yet a connection.
+    let (status, outcome) = act(&server, "alice", "connect", &[("userId", "bob")]).await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    assert_eq!(outcome["ok"], true);
+    assert_eq!(outcome["relationship"]["connectionRequested"], true);
+    assert_eq!(outcome["relationship"]["connected"], false);
+
+    // B sees it: the notifications API and the widget's requests list.
+    let pending = notifications(&server, "bob").await;
+    assert_eq!(pending["count"], 1, "{pending}");
+    assert_eq!(pending["items"][0]["fromUserId"], "alice");
+    assert_eq!(pending["items"][0]["fromName"], "Givenalice Familyalice");
+    let request_id = pending["items"][0]["requestId"]
+        .as_u64()
+        .expect("request id")
+        .to_string();
+    let requests_view = render(&server, "bob", &[("filter", "requests")]).await;
+    assert!(
+        requests_view.contains("Givenalice"),
+        "B's requests list shows A"
+    );
+
+    // B confirms; both are connected and the counts say so.
+    let (status, outcome) = act(
+        &server,
+        "bob",
+        "accept-request",
+        &[("requestId", &request_id)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    assert_eq!(outcome["relationship"]["connected"], true);
+    assert_eq!(contacts(&server, "alice", "connections").await, ["bob"]);
+    assert_eq!(contacts(&server, "bob", "connections").await, ["alice"]);
+    assert!(
+        render(&server, "alice", &[])
+            .await
+            .contains(&text("you-have-x-connections", 1))
+    );
+    assert_eq!(notifications(&server, "bob").await["count"], 0);
+
+    // A request to someone already connected changes nothing and says so (an idempotent
+    // no-op, not an error: the person's wish already holds).
+    let (_, outcome) = act(&server, "alice", "connect", &[("userId", "bob")]).await;
+    assert_eq!(
+        outcome["message"], "you-are-already-connected-to-this-user",
+        "{outcome}"
+    );
+    assert_eq!(contacts(&server, "alice", "connections").await, ["bob"]);
+    assert_eq!(
+        notifications(&server, "bob").await["count"],
+        0,
+        "no new request"
+    );
+
+    // Follow and unfollow.
+    let (_, outcome) = act(&server, "alice", "follow", &[("userId", "carol")]).await;
+    assert_eq!(outcome["relationship"]["following"], true, "{outcome}");
+    assert_eq!(contacts(&server, "alice", "following").await, ["carol"]);
+    assert_eq!(contacts(&server, "carol", "followers").await, ["alice"]);
+    let (_, outcome) = act(&server, "alice", "unfollow", &[("userId", "carol")]).await;
+    assert_eq!(outcome["relationship"]["following"], false, "{outcome}");
+    assert!(contacts(&server, "alice", "following").await.is_empty());
+
+    // vCards: one person, several, all connections.
+    act(&server, "alice", "connect", &[("userId", "carol")]).await;
+    let carol_requests = notifications(&server, "carol").await;
+    let carol_request = carol_requests["items"][0]["requestId"]
+        .as_u64()
+        .expect("id")
+        .to_string();
+    act(
+        &server,
+        "carol",
+        "accept-request",
+        &[("requestId", &carol_request)],
+    )
+    .await;
+    let vcard = |query: Vec<(String, String)>| {
+        let server = &server;
+        async move {
+            let response = client()
+                .get(server.url(&format!("/widgets/{WIDGET}/resources/vcard")))
+                .bearer_auth(token("alice", &[]))
+                .query(&query)
+                .send()
+                .await
+                .expect("vcard");
+            assert_eq!(response.status(), StatusCode::OK);
+            let disposition = response
+                .headers()
+                .get("content-disposition")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            (disposition, response.text().await.expect("text"))
+        }
+    };
+    let (disposition, one) = vcard(vec![(format!("{NS}userId"), "bob".into())]).await;
+    assert_eq!(one.matches("BEGIN:VCARD").count(), 1);
+    assert!(one.contains("FN:Givenbob Familybob\r\n"), "{one}");
+    assert!(disposition.contains(".vcf"), "{disposition}");
+    let (_, several) = vcard(vec![(format!("{NS}userIds"), "bob,carol".into())]).await;
+    assert_eq!(several.matches("BEGIN:VCARD").count(), 2);
+    let (disposition, all) = vcard(vec![(format!("{NS}filter"), "connections".into())]).await;
+    assert_eq!(all.matches("BEGIN:VCARD").count(), 2);
+    assert!(disposition.contains("connections.vcf"), "{disposition}");
+    let (_, v4) = vcard(vec![
+        (format!("{NS}userId"), "bob".into()),
+        (format!("{NS}version"), "4.0".into()),
+    ])
+    .await;
+    assert!(v4.contains("VERSION:4.0\r\n"), "{v4}");
+
+    // Block removes the connection and the follows, both ways, and refuses new ones.
+    act(&server, "bob", "follow", &[("userId", "alice")]).await;
+    let (status, outcome) = act(&server, "alice", "block", &[("userId", "bob")]).await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    let r = &outcome["relationship"];
+    assert_eq!(
+        (
+            r["blocking"].as_bool(),
+            r["connected"].as_bool(),
+            r["followedBy"].as_bool()
+        ),
+        (Some(true), Some(false), Some(false)),
+        "{outcome}"
+    );
+    assert_eq!(contacts(&server, "alice", "connections").await, ["carol"]);
+    for (actor, other, action) in [
+        ("alice", "bob", "follow"),
+        ("bob", "alice", "follow"),
+        ("alice", "bob", "connect"),
+        ("bob", "alice", "connect"),
+    ] {
+        let (status, outcome) = act(&server, actor, action, &[("userId", other)]).await;
+        assert!(
+            status.is_client_error(),
+            "{actor} {action} {other} must be refused: {outcome}"
+        );
+        assert_eq!(outcome["ok"], false);
+    }
+    // Unblock restores nothing.
+    let (_, outcome) = act(&server, "alice", "unblock", &[("userId", "bob")]).await;
+    assert_eq!(outcome["relationship"]["blocking"], false, "{outcome}");
+    assert_eq!(outcome["relationship"]["connected"], false);
+    assert_eq!(outcome["relationship"]["followedBy"], false);
+    server.stop().await;
+}
+
+/// Pulls the form that posts `action` out of rendered HTML: its URL and fields.
+fn form_for(html: &str, action: &str) -> (String, Vec<(String, String)>) {
+    let marker = format!("/actions/{action}\"");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {action} form in {html}"));
+    let start = html[..at].rfind("<form").expect("form start");
+    let end = at + html[at..].find("</form>").expect("form end");
+    let form = &html[start..end];
+    let url =
+        attribute(&form[..form.find('>').expect("tag end")], "action").expect("action attribute");
+    let mut fields = Vec::new();
+    for input in form.split("<input").skip(1) {
+        let tag = &input[..input.find('>').unwrap_or(input.len())];
+        if let (Some(name), Some(value)) = (attribute(tag, "name"), attribute(tag, "value")) {
+            fields.push((name, value));
+        }
+    }
+    (
+        unescape(&url),
+        fields
+            .into_iter()
+            .map(|(n, v)| (unescape(&n), unescape(&v)))
+            .collect(),
+    )
+}
+
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let key = format!(" {name}=\"");
+    let at = tag.find(&key)? + key.len();
+    Some(tag[at..at + tag[at..].find('"')?].to_owned())
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+}
+
+#[tokio::test]
+async fn browser_forms_carry_bound_p_auth_and_redirect_safely() {
+    let server = start(|c, _| with_consumer(c)).await;
+    for user in ["alice", "bob"] {
+        render(&server, user, &[]).await;
+    }
+    let detail = render(&server, "alice", &[("userId", "bob")]).await;
+    let (url, fields) = form_for(&detail, "follow");
+    assert!(fields.iter().any(|(n, _)| n == "p_auth"), "{fields:?}");
+
+    // The browser posts the form as rendered, without any Bearer token: 303 with the message.
+    let posted = client()
+        .post(&url)
+        .form(&fields)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+    let location = posted
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("location")
+        .to_owned();
+    assert!(location.contains(&format!("{NS}message=")), "{location}");
+    assert_eq!(
+        contacts(&server, "alice", "following").await,
+        ["bob"],
+        "the form acted for alice"
+    );
+
+    // The same p_auth replayed: for another user, another action, another instance.
+    let p_auth = fields
+        .iter()
+        .find(|(n, _)| n == "p_auth")
+        .map(|(_, v)| v.clone())
+        .expect("p_auth");
+    let as_bob = p_auth.replacen("~alice~", "~bob~", 1);
+    let with = |p_auth: &str| {
+        fields
+            .iter()
+            .map(|(n, v)| {
+                if n == "p_auth" {
+                    (n.clone(), p_auth.to_owned())
+                } else {
+                    (n.clone(), v.clone())
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let replayed = client()
+        .post(&url)
+        .form(&with(&as_bob))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(
+        replayed.status(),
+        StatusCode::FORBIDDEN,
+        "a token of A never acts as B"
+    );
+    let other_action = client()
+        .post(url.replace("/actions/follow", "/actions/block"))
+        .form(&fields)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(
+        other_action.status(),
+        StatusCode::FORBIDDEN,
+        "a follow token does not block"
+    );
+    let other_instance = client()
+        .post(url.replace(WIDGET, "contacts_center_INSTANCE_other"))
+        .form(&fields)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(
+        other_instance.status(),
+        StatusCode::FORBIDDEN,
+        "nor act on another placement"
+    );
+    let none = client()
+        .post(&url)
+        .form(&[(format!("{NS}userId"), "bob")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(none.status(), StatusCode::FORBIDDEN, "no token at all");
+    let body: Value = none.json().await.expect("json");
+    assert_eq!(body["ok"], false);
+    assert!(
+        !body["text"].as_str().unwrap_or_default().is_empty(),
+        "a clear message"
+    );
+    assert_eq!(
+        contacts(&server, "alice", "blocked").await,
+        Vec::<String>::new(),
+        "nothing changed"
+    );
+
+    // A redirect to a foreign origin falls back to the widget's own render URL; an
+    // allowed one is followed.
+    let (url, fields) = form_for(
+        &render(&server, "alice", &[("userId", "bob")]).await,
+        "unfollow",
+    );
+    let mut evil = fields.clone();
+    evil.push((format!("{NS}redirect"), "https://evil.example/steal".into()));
+    let answer = client().post(&url).form(&evil).send().await.expect("post");
+    let location = answer
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        location.starts_with(&server.url(&format!("/widgets/{WIDGET}/render"))),
+        "{location}"
+    );
+    let (url, fields) = form_for(
+        &render(&server, "alice", &[("userId", "bob")]).await,
+        "follow",
+    );
+    let mut good = fields.clone();
+    good.push((
+        format!("{NS}redirect"),
+        format!("{PORTAL_ORIGIN}/web/guest/home"),
+    ));
+    let answer = client().post(&url).form(&good).send().await.expect("post");
+    let location = answer
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        location.starts_with(&format!("{PORTAL_ORIGIN}/web/guest/home?")),
+        "{location}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn guests_bad_tokens_and_hostile_names() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let guest = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/render")))
+        .send()
+        .await
+        .expect("render");
+    assert_eq!(guest.status(), StatusCode::OK);
+    let html = guest.text().await.expect("html");
+    assert!(
+        html.contains(Languages::shared().get(
+            "en_US",
+            "sign-in-to-see-your-contacts-and-connect-with-people"
+        )),
+        "{html}"
+    );
+    assert!(!html.contains("/actions/"), "guests get no action forms");
+
+    let expired = {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs();
+        let claims =
+            serde_json::json!({"iss": common::CONSUMER, "sub": "alice", "exp": now - 3600});
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(common::SECRET.as_bytes()),
+        )
+        .expect("encode")
+    };
+    let wrong_issuer = widget_host::portal::auth::mint(
+        "someone-else",
+        common::SECRET,
+        "alice",
+        &[],
+        &Default::default(),
+        std::time::Duration::from_secs(60),
+    )
+    .expect("mint");
+    let wrong_signature = widget_host::portal::auth::mint(
+        common::CONSUMER,
+        "another-secret-that-is-long-enough-0123456789",
+        "alice",
+        &[],
+        &Default::default(),
+        std::time::Duration::from_secs(60),
+    )
+    .expect("mint");
+    for bad in [expired, wrong_issuer, wrong_signature] {
+        let render = client()
+            .get(server.url(&format!("/widgets/{WIDGET}/render")))
+            .bearer_auth(&bad)
+            .send()
+            .await
+            .expect("render");
+        assert_eq!(render.status(), StatusCode::UNAUTHORIZED);
+        let action = client()
+            .post(server.url(&format!("/widgets/{WIDGET}/actions/follow")))
+            .bearer_auth(&bad)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(action.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    // A person whose name holds markup and whose title holds CR/LF.
+    let admin = token("root", &["Administrator"]);
+    let hostile = serde_json::json!({"givenName": "<script>alert(1)</script>", "familyName": "Evil\"'", "jobTitle": "Boss\r\nEMAIL:pwned@evil.example"});
+    let put = client()
+        .put(server.url("/api/users/mallory"))
+        .bearer_auth(&admin)
+        .json(&hostile)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(put.status(), StatusCode::OK);
+    render(&server, "alice", &[]).await;
+    let html = render(&server, "alice", &[("userId", "mallory")]).await;
+    assert!(
+        !html.contains("<script>alert(1)</script>"),
+        "markup is escaped"
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+    let vcard = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/resources/vcard")))
+        .bearer_auth(token("alice", &[]))
+        .query(&[(format!("{NS}userId"), "mallory")])
+        .send()
+        .await
+        .expect("vcard")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        !vcard.lines().any(|l| l.starts_with("EMAIL:pwned")),
+        "no injected property: {vcard}"
+    );
+    assert!(
+        vcard.contains("TITLE:Boss\\nEMAIL:pwned@evil.example"),
+        "CR dropped, LF escaped: {vcard}"
+    );
+    server.stop().await;
+}
