@@ -208,3 +208,52 @@ async fn cors_allows_only_consumer_origins() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn administrators_take_consistent_backups_while_serving() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let client = reqwest::Client::new();
+    let admin = token("root", &["Administrator"]);
+    let account = serde_json::json!({"givenName": "Jane", "familyName": "Doe"});
+    let put = client
+        .put(server.url("/api/users/jdoe"))
+        .bearer_auth(&admin)
+        .json(&account)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(put.status(), StatusCode::OK);
+    let refused = client
+        .post(server.url("/api/backup"))
+        .bearer_auth(token("jdoe", &[]))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let taken = client
+        .post(server.url("/api/backup"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(taken.status(), StatusCode::OK);
+    let body: serde_json::Value = taken.json().await.expect("json");
+    let relative = body["file"].as_str().expect("file");
+    assert!(
+        relative.starts_with("backups/widget-host-") && relative.ends_with(".redb"),
+        "{body}"
+    );
+    assert!(body["bytes"].as_u64().unwrap_or(0) > 0);
+    // The snapshot opens on its own, keeps every invariant, and holds the person.
+    let path = server.dir.path().join("data").join(relative);
+    let copy = widget_host::social::Social::open(&path).expect("open backup");
+    assert!(copy.check_invariants().expect("check").is_empty());
+    assert!(
+        copy.read()
+            .expect("read")
+            .person("jdoe")
+            .expect("read")
+            .is_some()
+    );
+    server.stop().await;
+}

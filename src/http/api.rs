@@ -90,6 +90,45 @@ pub async fn delete_user(
     }
 }
 
+/// `POST /api/backup`: a consistent snapshot of the live database, taken while serving,
+/// written under `data_dir/backups/` with a name the host chooses (a caller never names
+/// a path on the server). Administrators only.
+pub async fn backup(
+    state: &Arc<AppState>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, HttpError> {
+    let caller = bearer(state, &req)?;
+    if !caller.is_portal_admin() {
+        return Err(forbidden());
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let name = format!(
+        "widget-host-{:04}{:02}{:02}T{:02}{:02}{:02}Z.redb",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    let dir = state.config.data_dir.join("backups");
+    let file = dir.join(&name);
+    let (social, target) = (state.social.clone(), file.clone());
+    let bytes = blocking(move || {
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            crate::social::SocialError::Store(crate::store::StoreError::Db(redb::Error::Io(e)))
+        })?;
+        social.backup_to(&target)?;
+        Ok(std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0))
+    })
+    .await?;
+    tracing::info!(file = %file.display(), bytes, by = %caller.user_id, "backup written");
+    Ok(response::json(
+        StatusCode::OK,
+        &serde_json::json!({"file": format!("backups/{name}"), "bytes": bytes}),
+    ))
+}
+
 /// `GET /api/openapi.json`.
 pub fn openapi() -> Response<Body> {
     response::bytes(

@@ -102,6 +102,7 @@ async fn dispatch(state: &Arc<AppState>, req: Request<Incoming>) -> Routed {
         (&Method::PUT, ["api", "users", id]) => {
             ("/api/users/{id}", api::put_user(state, req, id).await)
         }
+        (&Method::POST, ["api", "backup"]) => ("/api/backup", api::backup(state, req).await),
         (&Method::DELETE, ["api", "users", id]) => {
             ("/api/users/{id}", api::delete_user(state, req, id).await)
         }
