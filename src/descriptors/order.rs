@@ -25,6 +25,16 @@ impl Occurs {
         matches!(self, Self::One | Self::OneOrMore)
     }
 
+    /// The DTD's occurrence mark.
+    fn mark(self) -> &'static str {
+        match self {
+            Self::One => "",
+            Self::Optional => "?",
+            Self::Many => "*",
+            Self::OneOrMore => "+",
+        }
+    }
+
     fn repeats(self) -> bool {
         matches!(self, Self::Many | Self::OneOrMore)
     }
@@ -96,11 +106,11 @@ impl Sequence {
                         node.name, child.name, self.schema
                     ),
                     format!(
-                        "move <{}> below <{}>; the order in <{}> is: {}",
+                        "move <{}> below <{}>; <{}> expects them in this order: {}",
                         node.name,
                         child.name,
                         parent.name,
-                        self.names()
+                        self.names_between(index, *later)
                     ),
                 ));
             }
@@ -123,18 +133,27 @@ impl Sequence {
         problems
     }
 
+    /// The expected order from item `first` to item `last`, shortened in the middle:
+    /// enough to see where an element goes without reading the whole DTD.
+    fn names_between(&self, first: usize, last: usize) -> String {
+        let marked: Vec<String> = self.items[first..=last.min(self.items.len() - 1)]
+            .iter()
+            .map(|(n, o)| format!("{n}{}", o.mark()))
+            .collect();
+        if marked.len() <= 7 {
+            return marked.join(", ");
+        }
+        format!(
+            "{}, …, {}",
+            marked[..3].join(", "),
+            marked[marked.len() - 3..].join(", ")
+        )
+    }
+
     fn names(&self) -> String {
         self.items
             .iter()
-            .map(|(n, o)| {
-                let mark = match o {
-                    Occurs::One => "",
-                    Occurs::Optional => "?",
-                    Occurs::Many => "*",
-                    Occurs::OneOrMore => "+",
-                };
-                format!("{n}{mark}")
-            })
+            .map(|(n, o)| format!("{n}{}", o.mark()))
             .collect::<Vec<_>>()
             .join(", ")
     }
