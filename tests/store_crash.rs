@@ -41,7 +41,7 @@ fn crash_child() {
                     // one must still show after the crash.
                     let a = rand::random_range(0..PEOPLE);
                     let b = rand::random_range(0..PEOPLE);
-                    let verb = if (n + t as u64) % 2 == 0 {
+                    let verb = if (n + t as u64).is_multiple_of(2) {
                         PersonVerb::Follow
                     } else {
                         PersonVerb::Connect

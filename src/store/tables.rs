@@ -129,6 +129,10 @@ pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreErr
     serde_json::to_vec(value).map_err(|e| StoreError::corrupt("encode", e))
 }
 
+type PairTable<'t> = Table<'t, (u64, u64), ()>;
+/// An edge's forward table and, for one-way edges, its reverse table.
+type EdgeTables<'a, 't> = (&'a mut PairTable<'t>, Option<&'a mut PairTable<'t>>);
+
 /// Every table, opened once for a whole write batch.
 pub struct Tables<'t> {
     meta: Table<'t, &'static str, &'static [u8]>,
@@ -396,13 +400,7 @@ impl<'t> Tables<'t> {
         Ok(())
     }
 
-    fn edge_tables(
-        &mut self,
-        edge: Edge,
-    ) -> (
-        &mut Table<'t, (u64, u64), ()>,
-        Option<&mut Table<'t, (u64, u64), ()>>,
-    ) {
+    fn edge_tables(&mut self, edge: Edge) -> EdgeTables<'_, 't> {
         match edge {
             Edge::Connection => (&mut self.userid_connectedid, None),
             Edge::Follow => (
