@@ -269,3 +269,74 @@ fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
         None => Done::EntryCreated { entry_id },
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::memory::MemGraph;
+
+    fn graph() -> (MemGraph, UserId, UserId) {
+        let mut g = MemGraph::default();
+        let a = g.add_person("a");
+        let b = g.add_person("b");
+        (g, a, b)
+    }
+
+    fn act(g: &mut MemGraph, actor: &str, verb: PersonVerb, target: &str) -> Result<Done, Refusal> {
+        let action = Action::on(verb, target);
+        apply(g, actor, &action, 7).unwrap().first()
+    }
+
+    #[test]
+    fn crossing_requests_connect_without_a_second_request() {
+        let (mut g, a, b) = graph();
+        assert!(matches!(
+            act(&mut g, "a", PersonVerb::Connect, "b"),
+            Ok(Done::RequestSent { .. })
+        ));
+        assert_eq!(
+            act(&mut g, "b", PersonVerb::Connect, "a"),
+            Ok(Done::Connected)
+        );
+        assert!(g.has(Edge::Connection, a, b).unwrap() && g.has(Edge::Connection, b, a).unwrap());
+        assert!(g.pending().is_empty());
+    }
+
+    #[test]
+    fn a_refusal_writes_nothing() {
+        let (mut g, _, _) = graph();
+        act(&mut g, "b", PersonVerb::Block, "a").unwrap();
+        let before = (g.edges(), g.pending());
+        assert_eq!(
+            act(&mut g, "a", PersonVerb::Connect, "b"),
+            Err(Refusal::BlockedBy)
+        );
+        assert_eq!(
+            act(&mut g, "a", PersonVerb::Follow, "b"),
+            Err(Refusal::BlockedBy)
+        );
+        assert_eq!((g.edges(), g.pending()), before);
+    }
+
+    #[test]
+    fn block_cancels_requests_both_ways() {
+        let (mut g, a, b) = graph();
+        act(&mut g, "a", PersonVerb::Connect, "b").unwrap();
+        act(&mut g, "b", PersonVerb::Follow, "a").unwrap();
+        assert_eq!(act(&mut g, "a", PersonVerb::Block, "b"), Ok(Done::Blocked));
+        assert!(g.pending().is_empty());
+        assert_eq!(g.edges(), vec![(Edge::Block, a, b)]);
+    }
+
+    #[test]
+    fn emails_are_checked() {
+        for ok in ["a@b.co", "first.last+tag@sub.example.org"] {
+            assert!(is_valid_email(ok), "{ok}");
+        }
+        for bad in [
+            "", "a", "a@b", "@b.co", "a@@b.co", "a b@c.co", "a@.co", "a@b.co.",
+        ] {
+            assert!(!is_valid_email(bad), "{bad}");
+        }
+    }
+}

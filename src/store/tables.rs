@@ -133,6 +133,10 @@ pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreErr
     serde_json::to_vec(value).map_err(|e| StoreError::corrupt("encode", e))
 }
 
+type PairTable<'t> = Table<'t, (u64, u64), ()>;
+/// An edge's forward table and, for one-way edges, its reverse table.
+type EdgeTables<'a, 't> = (&'a mut PairTable<'t>, Option<&'a mut PairTable<'t>>);
+
 /// Every table, opened once for a whole write batch.
 pub struct Tables<'t> {
     meta: Table<'t, &'static str, &'static [u8]>,
@@ -401,7 +405,7 @@ impl<'t> Tables<'t> {
     }
 
     /// The forward table of `edge` and, for one-way edges, its reverse table.
-    fn edge_tables(&mut self, edge: Edge) -> (&mut EdgeTable<'t>, Option<&mut EdgeTable<'t>>) {
+    fn edge_tables(&mut self, edge: Edge) -> EdgeTables<'_, 't> {
         match edge {
             Edge::Connection => (&mut self.userid_connectedid, None),
             Edge::Follow => (
@@ -412,9 +416,6 @@ impl<'t> Tables<'t> {
         }
     }
 }
-
-/// A table of `(user, other)` edges with no value: the key is the fact.
-type EdgeTable<'t> = Table<'t, (u64, u64), ()>;
 
 fn entry_email_key(email: &str) -> String {
     email.trim().to_lowercase()
