@@ -101,11 +101,26 @@ async fn directory_upkeep_is_for_administrators_and_validates_input() {
     let other_id = client
         .put(&url)
         .bearer_auth(&admin)
-        .json(&serde_json::json!({"id": "someone-else"}))
+        .json(&serde_json::json!({"externalReferenceCode": "someone-else"}))
         .send()
         .await
         .expect("send");
     assert_eq!(other_id.status(), StatusCode::BAD_REQUEST);
+    let invalid_bodies = [
+        serde_json::json!({"emailAddress": "not-an-email"}),
+        serde_json::json!({"givenName": "a\u{7}b"}),
+        serde_json::json!({"familyName": "x".repeat(201)}),
+    ];
+    for invalid in invalid_bodies {
+        let refused = client
+            .put(&url)
+            .bearer_auth(&admin)
+            .json(&invalid)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{invalid}");
+    }
     let bad_id = client
         .put(server.url("/api/users/bad%20id"))
         .bearer_auth(&admin)

@@ -11,8 +11,8 @@ use hyper::{Request, Response, StatusCode};
 use super::response::{self, Body, HttpError};
 use super::router::read_body;
 use super::state::AppState;
+use crate::directory::account::{IdSource, UserAccount};
 use crate::portal::PortalUser;
-use crate::store::Person;
 
 /// `GET /api/users/{id}/notifications`: the person's pending connection requests.
 pub async fn notifications(
@@ -50,19 +50,25 @@ pub async fn put_user(
     req: Request<Incoming>,
     id: &str,
 ) -> Result<Response<Body>, HttpError> {
-    let caller = bearer(state, &req)?;
-    if !caller.is_portal_admin() {
-        return Err(forbidden());
-    }
+    administrator(state, &req)?;
     let body = read_body(req, state.config.limits.max_body_bytes).await?;
-    let mut person: Person = serde_json::from_slice(&body)
+    let mut account: UserAccount = serde_json::from_slice(&body)
         .map_err(|e| HttpError::BadRequest(format!("not a UserAccount: {e}")))?;
-    if !person.id.is_empty() && person.id != id {
+    // The path names the person; a body that names someone else is a mistake.
+    if account
+        .external_reference_code
+        .as_deref()
+        .is_some_and(|erc| !erc.is_empty() && erc != id)
+    {
         return Err(HttpError::BadRequest(
-            "the body's id differs from the id in the path".into(),
+            "the body's externalReferenceCode differs from the id in the path".into(),
         ));
     }
-    person.id = id.to_owned();
+    account.external_reference_code = Some(id.to_owned());
+    // The same validation as `import-users`: lengths, control characters, emails, URLs.
+    let person = account
+        .to_person(IdSource::ExternalReferenceCode)
+        .map_err(HttpError::BadRequest)?;
     let social = state.social.clone();
     let stored = person.clone();
     blocking(move || social.upsert_person(stored)).await?;
@@ -78,10 +84,7 @@ pub async fn delete_user(
     req: Request<Incoming>,
     id: &str,
 ) -> Result<Response<Body>, HttpError> {
-    let caller = bearer(state, &req)?;
-    if !caller.is_portal_admin() {
-        return Err(forbidden());
-    }
+    administrator(state, &req)?;
     let (social, id) = (state.social.clone(), id.to_owned());
     if blocking(move || social.delete_person(&id)).await? {
         Ok(response::text(StatusCode::NO_CONTENT, ""))
@@ -97,10 +100,7 @@ pub async fn backup(
     state: &Arc<AppState>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, HttpError> {
-    let caller = bearer(state, &req)?;
-    if !caller.is_portal_admin() {
-        return Err(forbidden());
-    }
+    let caller = administrator(state, &req)?;
     let now = time::OffsetDateTime::now_utc();
     let name = format!(
         "widget-host-{:04}{:02}{:02}T{:02}{:02}{:02}Z.redb",
@@ -155,6 +155,16 @@ fn bearer<B>(state: &AppState, req: &Request<B>) -> Result<PortalUser, HttpError
         .verifier
         .verify_bearer(token)
         .map_err(|_| unauthorized())
+}
+
+/// The caller, who must hold the portal's `Administrator` role.
+fn administrator<B>(state: &AppState, req: &Request<B>) -> Result<PortalUser, HttpError> {
+    let caller = bearer(state, req)?;
+    if caller.is_portal_admin() {
+        Ok(caller)
+    } else {
+        Err(forbidden())
+    }
 }
 
 fn forbidden() -> HttpError {
