@@ -21,6 +21,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../templates/widgets/macros.html"),
     ),
     (
+        "widgets/enhance.js",
+        include_str!("../templates/widgets/enhance.js"),
+    ),
+    (
         "contacts_center/guest.html",
         include_str!("../templates/contacts_center/guest.html"),
     ),

@@ -63,6 +63,33 @@ pub(crate) fn is_flag(default: &[String]) -> bool {
     )
 }
 
+/// The language key of a preference's edit-mode label, in Liferay's wording:
+/// `showSMS` → `show-sms`, `showUsersInformation` → `show-users-information`;
+/// `pageSize` is Liferay's `items-per-page`.
+pub(crate) fn label_key(name: &str) -> String {
+    if name == "pageSize" {
+        return "items-per-page".to_owned();
+    }
+    let mut key = String::with_capacity(name.len() + 4);
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && previous_lower {
+            key.push('-');
+        }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        key.push(c.to_ascii_lowercase());
+    }
+    key
+}
+
+/// A preference's label in the request's language; a descriptor preference without
+/// a language key shows its own name rather than a key.
+pub(crate) fn label(ui: &crate::widgets::ui::Ui<'_>, name: &str) -> String {
+    let key = label_key(name);
+    let text = ui.t(&key);
+    if text == key { name.to_owned() } else { text }
+}
+
 /// The preferences a `save-preferences` form submits: only the descriptor's names,
 /// flags as `true`/`false`, `pageSize` within bounds, other values bounded in length.
 pub(crate) fn from_form(req: &Request, params: &Params) -> Result<Preferences, ()> {
@@ -93,4 +120,18 @@ pub(crate) fn from_form(req: &Request, params: &Params) -> Result<Preferences, (
         out.insert(name.clone(), vec![value]);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label_key;
+
+    #[test]
+    fn label_keys_follow_liferay_wording() {
+        assert_eq!(label_key("showSMS"), "show-sms");
+        assert_eq!(label_key("showUsersInformation"), "show-users-information");
+        assert_eq!(label_key("displayStyle"), "display-style");
+        assert_eq!(label_key("pageSize"), "items-per-page");
+        assert_eq!(label_key("plain"), "plain");
+    }
 }

@@ -44,6 +44,7 @@ const TEXTS: &[&str] = &[
     "my-contacts",
     "sign-in-to-see-your-contacts-and-connect-with-people",
     "filters",
+    "summary",
 ];
 
 /// A link in the counts or the filter bar.
@@ -265,7 +266,7 @@ fn edit(ui: &Ui<'_>, settings: &Settings) -> Edit {
         .map(|(name, default)| PreferenceField {
             name: ui.name(name),
             id: ui.name(&format!("pref-{name}")),
-            label: name.clone(),
+            label: preferences::label(ui, name),
             flag: preferences::is_flag(default),
             value: settings.first(name).unwrap_or("").to_owned(),
         })

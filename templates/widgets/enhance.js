@@ -1,0 +1,192 @@
+(function (rootId) {
+  // Progressive enhancement for one widget placement. Everything below is keyed by
+  // rootId, the wrapper's namespaced id, so two placements on a page never touch each
+  // other and nothing is left in the page's global scope. Without this script every
+  // action is a plain POST form and "View more" a plain link; with it, both update the
+  // placement in place.
+  //
+  // How: an action form is POSTed with fetch and the host's 303 is followed to the
+  // portal page (p_l_url), exactly where the browser would have gone. The placement's
+  // new markup is taken out of that page by its wrapper id and swapped in. Only
+  // same-origin targets are enhanced: a cross-origin redirect cannot be read back, and
+  // the plain form is always right. Any failure falls back to ordinary navigation.
+  "use strict";
+  if (!window.fetch || !window.DOMParser || !document.addEventListener) {
+    return;
+  }
+
+  function root() {
+    return document.getElementById(rootId);
+  }
+
+  function sameOrigin(url) {
+    try {
+      return new URL(url, document.baseURI).origin === location.origin;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function fresh(html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    return doc.getElementById(rootId);
+  }
+
+  function busy(on) {
+    var el = root();
+    if (el) {
+      if (on) {
+        el.setAttribute("aria-busy", "true");
+      } else {
+        el.removeAttribute("aria-busy");
+      }
+    }
+  }
+
+  // Moves focus to what changed, so keyboard and screen-reader users follow along:
+  // the outcome message when there is one, else the wrapper itself.
+  function focusIn(el, selector) {
+    var target = (selector && el.querySelector(selector)) || el.querySelector("[role=status],[role=alert]") || el;
+    if (!target.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) {
+      target.setAttribute("tabindex", "-1");
+    }
+    target.focus();
+  }
+
+  function swap(next) {
+    var current = root();
+    if (!current || !next) {
+      return false;
+    }
+    var imported = document.importNode(next, true);
+    current.parentNode.replaceChild(imported, current);
+    focusIn(imported);
+    return true;
+  }
+
+  function submitted(event) {
+    var form = event.target;
+    var el = root();
+    if (event.defaultPrevented || !el || !form || form.tagName !== "FORM" || !el.contains(form)) {
+      return;
+    }
+    var submitter = event.submitter || null;
+    var method = ((submitter && submitter.getAttribute("formmethod")) || form.getAttribute("method") || "get").toLowerCase();
+    // getAttribute: a control named "action" would shadow form.action.
+    var action = new URL((submitter && submitter.getAttribute("formaction")) || form.getAttribute("action") || location.href, document.baseURI).href;
+    if (method !== "post" || !sameOrigin(action)) {
+      return;
+    }
+    event.preventDefault();
+    var data = new FormData(form);
+    if (submitter && submitter.name) {
+      data.append(submitter.name, submitter.value);
+    }
+    var body = new URLSearchParams();
+    data.forEach(function (value, name) {
+      if (typeof value === "string") {
+        body.append(name, value);
+      }
+    });
+    if (submitter) {
+      submitter.disabled = true;
+    }
+    busy(true);
+    function native() {
+      busy(false);
+      if (submitter) {
+        submitter.disabled = false;
+      }
+      // A plain submission, which this listener lets through.
+      var input = null;
+      if (submitter && submitter.name) {
+        input = document.createElement("input");
+        input.type = "hidden";
+        input.name = submitter.name;
+        input.value = submitter.value;
+        form.appendChild(input);
+      }
+      if (submitter && submitter.hasAttribute("formaction")) {
+        form.setAttribute("action", action);
+      }
+      HTMLFormElement.prototype.submit.call(form);
+    }
+    fetch(action, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      redirect: "follow",
+      headers: { Accept: "text/html" }
+    }).then(function (response) {
+      if (!response.redirected) {
+        // The host refused before acting (expired form, bad input): let the browser
+        // show its answer the ordinary way.
+        native();
+        return null;
+      }
+      if (!response.ok || !sameOrigin(response.url)) {
+        location.assign(response.url);
+        return null;
+      }
+      return response.text().then(function (html) {
+        busy(false);
+        if (!swap(fresh(html))) {
+          location.assign(response.url);
+        }
+      });
+    }, native);
+  }
+
+  // "View more": the next page's rows are appended to the list in place, and the link
+  // is replaced by the next page's own link (or removed on the last page).
+  function clicked(event) {
+    var link = event.target && event.target.closest ? event.target.closest("a[data-view-more]") : null;
+    var el = root();
+    if (event.defaultPrevented || !link || !el || !el.contains(link) || event.button !== 0 ||
+        event.metaKey || event.ctrlKey || event.shiftKey || event.altKey || !sameOrigin(link.href)) {
+      return;
+    }
+    event.preventDefault();
+    var list = el.querySelector("[data-list]");
+    busy(true);
+    fetch(link.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error(String(response.status));
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        busy(false);
+        var next = fresh(html);
+        var nextList = next && list ? next.querySelector("[data-list=\"" + list.getAttribute("data-list") + "\"]") : null;
+        if (!nextList) {
+          if (!swap(next)) {
+            location.assign(link.href);
+          }
+          return;
+        }
+        var first = null;
+        Array.prototype.slice.call(nextList.children).forEach(function (item) {
+          var added = document.importNode(item, true);
+          list.appendChild(added);
+          first = first || added;
+        });
+        var nextLink = next.querySelector("a[data-view-more]");
+        if (nextLink) {
+          link.parentNode.replaceChild(document.importNode(nextLink, true), link);
+        } else {
+          link.parentNode.removeChild(link);
+        }
+        if (first) {
+          focusIn(first, "a[href]");
+        }
+      })
+      .catch(function () {
+        location.assign(link.href);
+      });
+  }
+
+  document.addEventListener("submit", submitted);
+  document.addEventListener("click", clicked);
+})

@@ -1,0 +1,614 @@
+//! The widgets' markup as a portal page receives it: every control labelled, every id
+//! namespaced, no global CSS or JS, and one self-contained enhancement script per
+//! fragment that only ever touches its own wrapper.
+
+mod widget_support;
+
+use widget_host::portal::PortletMode;
+use widget_support::*;
+
+/// One start tag of a fragment: its name and attributes, entities decoded, plus the
+/// byte range of the tag in the HTML.
+#[derive(Debug)]
+struct Tag {
+    name: String,
+    attrs: Vec<(String, String)>,
+    end: usize,
+}
+
+impl Tag {
+    fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn decode(value: &str) -> String {
+    value
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// A small HTML tokenizer, enough for the host's own markup: start tags with quoted or
+/// bare attributes, end tags (named `/x`), comments skipped, `<script>` as raw text.
+fn tags(html: &str) -> Vec<Tag> {
+    let bytes = html.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(offset) = html[i..].find('<') {
+        let start = i + offset;
+        if html[start..].starts_with("<!--") {
+            i = start + html[start..].find("-->").expect("closed comment") + 3;
+            continue;
+        }
+        let mut j = start + 1;
+        let closing = bytes.get(j) == Some(&b'/');
+        if closing {
+            j += 1;
+        }
+        let name_start = j;
+        while j < bytes.len() && bytes[j].is_ascii_alphanumeric() {
+            j += 1;
+        }
+        if j == name_start {
+            i = start + 1;
+            continue;
+        }
+        let name = html[name_start..j].to_ascii_lowercase();
+        let mut attrs = Vec::new();
+        loop {
+            while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            match bytes.get(j) {
+                None => panic!("unclosed tag at {start}"),
+                Some(b'>') => break,
+                Some(b'/') => {
+                    j += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            let attr_start = j;
+            while j < bytes.len() && !b" \t\n=>/".contains(&bytes[j]) {
+                j += 1;
+            }
+            let attr = html[attr_start..j].to_ascii_lowercase();
+            let mut value = String::new();
+            if bytes.get(j) == Some(&b'=') {
+                j += 1;
+                match bytes.get(j) {
+                    Some(q @ (b'"' | b'\'')) => {
+                        let close = html[j + 1..].find(*q as char).expect("closed value");
+                        value = decode(&html[j + 1..j + 1 + close]);
+                        j += close + 2;
+                    }
+                    _ => {
+                        let v_start = j;
+                        while j < bytes.len() && !bytes[j].is_ascii_whitespace() && bytes[j] != b'>'
+                        {
+                            j += 1;
+                        }
+                        value = decode(&html[v_start..j]);
+                    }
+                }
+            }
+            attrs.push((attr, value));
+        }
+        let end = j + 1;
+        i = end;
+        if name == "script" && !closing {
+            i += html[end..].find("</script>").expect("closed script");
+        }
+        out.push(Tag {
+            name: if closing { format!("/{name}") } else { name },
+            attrs,
+            end,
+        });
+    }
+    out
+}
+
+/// The text of an element from the end of its start tag to its end tag, tags removed.
+fn inner_text(html: &str, all: &[Tag], index: usize) -> String {
+    let name = &all[index].name;
+    let close = all[index + 1..]
+        .iter()
+        .position(|t| t.name == format!("/{name}"))
+        .map(|p| index + 1 + p)
+        .expect("closed element");
+    let mut text = String::new();
+    let mut from = all[index].end;
+    for t in &all[index + 1..=close] {
+        let tag_start = html[..t.end].rfind('<').expect("tag start");
+        text.push_str(&html[from..tag_start]);
+        from = t.end;
+    }
+    text.trim().to_owned()
+}
+
+/// The JavaScript of every `<script>` in `html`.
+fn scripts(html: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find("<script") {
+        let body = &rest[at..];
+        let open = body.find('>').expect("script tag") + 1;
+        let close = body.find("</script>").expect("closed script");
+        out.push(&body[open..close]);
+        rest = &body[close..];
+    }
+    out
+}
+
+/// What every fragment must satisfy. `ns` is the placement's namespace.
+fn check_fragment(label: &str, html: &str, ns: &str) {
+    let all = tags(html);
+    assert!(!all.is_empty(), "{label}: no markup");
+    let ids: Vec<&str> = all.iter().filter_map(|t| t.attr("id")).collect();
+
+    for t in &all {
+        // No global CSS: no style sheets, no inline styles.
+        assert_ne!(t.name, "style", "{label}: <style> in fragment");
+        assert!(
+            !(t.name == "link" && t.attr("rel").is_some_and(|r| r.contains("stylesheet"))),
+            "{label}: <link rel=stylesheet> in fragment"
+        );
+        assert!(t.attr("style").is_none(), "{label}: style= on <{}>", t.name);
+        // Every id, and every reference to one, carries the namespace.
+        for name in ["id", "for", "form", "aria-labelledby", "aria-describedby"] {
+            if let Some(value) = t.attr(name) {
+                for id in value.split_whitespace() {
+                    assert!(id.starts_with(ns), "{label}: {name}={id:?} lacks {ns}");
+                    if name != "id" {
+                        assert!(ids.contains(&id), "{label}: {name}={id:?} names no element");
+                    }
+                }
+            }
+        }
+    }
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "{label}: duplicate ids {ids:?}");
+
+    for (index, t) in all.iter().enumerate() {
+        let control = match t.name.as_str() {
+            "input" => !matches!(
+                t.attr("type").unwrap_or("text"),
+                "hidden" | "submit" | "button" | "reset"
+            ),
+            "select" | "textarea" => true,
+            _ => false,
+        };
+        if control {
+            let labelled_for = t.attr("id").is_some_and(|id| {
+                all.iter()
+                    .any(|l| l.name == "label" && l.attr("for") == Some(id))
+            });
+            let aria = t.attr("aria-label").is_some_and(|v| !v.trim().is_empty())
+                || t.attr("aria-labelledby").is_some();
+            assert!(
+                labelled_for || aria,
+                "{label}: unlabelled <{} name={:?}>",
+                t.name,
+                t.attr("name")
+            );
+        }
+        if t.name == "label" {
+            let text = inner_text(html, &all, index);
+            assert!(
+                !text.is_empty(),
+                "{label}: empty <label for={:?}>",
+                t.attr("for")
+            );
+        }
+        if t.name == "button" {
+            let text = inner_text(html, &all, index);
+            let aria = t.attr("aria-label").is_some_and(|v| !v.trim().is_empty());
+            assert!(!text.is_empty() || aria, "{label}: button without a name");
+            assert!(
+                t.attr("type").is_some(),
+                "{label}: button without an explicit type"
+            );
+        }
+        // Buttons are buttons: no clickable links without a target.
+        if t.name == "a" {
+            let href = t.attr("href").unwrap_or("");
+            assert!(
+                !href.is_empty() && href != "#" && !href.starts_with("javascript:"),
+                "{label}: <a> that is not a link: {href:?}"
+            );
+            assert!(
+                !inner_text(html, &all, index).is_empty() || t.attr("aria-label").is_some(),
+                "{label}: link without a name: {href}"
+            );
+        }
+    }
+
+    // Status messages are announced.
+    for t in all.iter().filter(|t| {
+        t.attr("class")
+            .is_some_and(|c| c.split_whitespace().any(|c| c == "alert"))
+    }) {
+        assert!(
+            matches!(t.attr("role"), Some("status") | Some("alert")),
+            "{label}: alert without a live role"
+        );
+    }
+
+    // At most one enhancement script, bound to the fragment's own wrapper.
+    let found = scripts(html);
+    assert!(found.len() <= 1, "{label}: {} scripts", found.len());
+    let has_forms = all.iter().any(|t| t.name == "form");
+    if has_forms {
+        assert_eq!(found.len(), 1, "{label}: forms but no enhancement script");
+    }
+    if let Some(script) = found.first() {
+        let wrapper = all
+            .iter()
+            .find(|t| t.name == "div" && t.attr("id").is_some())
+            .and_then(|t| t.attr("id"))
+            .expect("wrapper id");
+        assert!(wrapper.starts_with(ns));
+        check_script(label, script, wrapper);
+    }
+}
+
+/// The script is one immediately invoked function: nothing at the top level but the
+/// function and its call with the wrapper's id, so it declares no globals; strict mode
+/// turns any accidental assignment to an undeclared name into an error instead of a
+/// global; every element lookup goes through the wrapper id.
+fn check_script(label: &str, script: &str, wrapper: &str) {
+    let script = script.trim();
+    assert!(
+        script.starts_with("(function (rootId) {"),
+        "{label}: script is not an IIFE"
+    );
+    let call = format!(")({});", serde_json::to_string(wrapper).expect("json"));
+    assert!(
+        script.ends_with(&call),
+        "{label}: script is not called with its wrapper id {wrapper:?}"
+    );
+    // Walk braces outside strings and comments: the body closes exactly where the
+    // call begins, so no statement sits at the top level.
+    let body_start = script.find('{').expect("function body");
+    let mut depth = 0usize;
+    let mut body_end = None;
+    let mut chars = script[body_start..].char_indices().peekable();
+    let mut quote: Option<char> = None;
+    while let Some((i, c)) = chars.next() {
+        if let Some(q) = quote {
+            if c == '\\' {
+                chars.next();
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '/' if chars.peek().map(|(_, n)| *n) == Some('/') => {
+                for (_, n) in chars.by_ref() {
+                    if n == '\n' {
+                        break;
+                    }
+                }
+            }
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    body_end = Some(body_start + i);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let body_end = body_end.expect("function body closes");
+    assert_eq!(
+        script[body_end + 1..].trim(),
+        call,
+        "{label}: code after the IIFE"
+    );
+    let body = &script[body_start..body_end];
+    assert!(
+        body.trim_start_matches('{')
+            .trim_start()
+            .lines()
+            .any(|l| l.trim() == "\"use strict\";"),
+        "{label}: not strict"
+    );
+    for global in [
+        "window.",
+        "globalThis",
+        "self.",
+        "top.",
+        "parent.",
+        "document.write",
+        "document.querySelector",
+        "localStorage",
+        "sessionStorage",
+        "eval(",
+        "new Function",
+    ] {
+        let allowed = ["window.fetch", "window.DOMParser"];
+        // Whole words only: `itself.` is not `self.`.
+        let word = |needle: &str| {
+            body.match_indices(needle)
+                .filter(|(at, _)| {
+                    !body[..*at]
+                        .chars()
+                        .next_back()
+                        .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == '.')
+                })
+                .count()
+        };
+        let hits = word(global);
+        let allowed_hits: usize = allowed
+            .iter()
+            .filter(|a| a.starts_with(global))
+            .map(|a| word(a))
+            .sum();
+        assert_eq!(
+            hits, allowed_hits,
+            "{label}: script uses {global} (only feature tests of window are allowed)"
+        );
+    }
+    for (at, _) in body.match_indices("getElementById(") {
+        assert!(
+            body[at..].starts_with("getElementById(rootId)"),
+            "{label}: script looks up an element other than its wrapper"
+        );
+    }
+    assert!(!body.contains("</"), "{label}: markup inside the script");
+    assert!(
+        script.len() < 8 * 1024,
+        "{label}: script is {} bytes",
+        script.len()
+    );
+}
+
+/// A graph with requests both ways, connections, follows and a personal contact, so
+/// every view has rows, forms and badges.
+fn busy_world() -> World {
+    let w = world();
+    for (id, given, family) in [
+        ("a", "Ann", "Archer"),
+        ("b", "Bob", "Baker"),
+        ("c", "Cid", "Cole"),
+        ("d", "Dee", "Dunn"),
+    ] {
+        w.add(id, given, family);
+    }
+    assert!(cc(Some("b")).named("connect").p("userId", "a").ok(&w).ok);
+    assert!(cc(Some("a")).named("connect").p("userId", "c").ok(&w).ok);
+    assert!(cc(Some("a")).named("connect").p("userId", "d").ok(&w).ok);
+    let reader = w.social.read().expect("read");
+    let request = reader.requests_received("d").expect("requests")[0].request_id;
+    drop(reader);
+    assert!(
+        cc(Some("d"))
+            .named("accept-request")
+            .p("requestId", &request.to_string())
+            .ok(&w)
+            .ok
+    );
+    assert!(cc(Some("a")).named("follow").p("userId", "b").ok(&w).ok);
+    assert!(
+        cc(Some("a"))
+            .named("save-contact")
+            .p("fullName", "Eve Eden")
+            .p("emailAddress", "eve@example.com")
+            .p("comments", "met at a conference")
+            .ok(&w)
+            .ok
+    );
+    w
+}
+
+#[test]
+fn every_view_is_labelled_namespaced_and_free_of_global_css() {
+    let w = busy_world();
+    let ns = "_contacts_center_";
+    let views = [
+        ("home", cc(Some("a"))),
+        (
+            "home with message",
+            cc(Some("a")).p("message", "you-are-now-following-this-user"),
+        ),
+        ("connections", cc(Some("a")).p("filter", "connections")),
+        ("requests", cc(Some("a")).p("filter", "requests")),
+        ("requests sent", cc(Some("a")).p("filter", "requests-sent")),
+        ("contacts", cc(Some("a")).p("filter", "contacts")),
+        ("search", cc(Some("a")).p("keywords", "bob")),
+        ("detail", cc(Some("a")).p("userId", "b")),
+        ("detail of a connection", cc(Some("a")).p("userId", "d")),
+        ("owner", cc(Some("a")).owner("d")),
+        ("guest", cc(None)),
+        ("edit", cc(Some("a")).admin().mode(PortletMode::Edit)),
+        (
+            "edit in German",
+            cc(Some("a"))
+                .admin()
+                .mode(PortletMode::Edit)
+                .locale("de_DE"),
+        ),
+        ("home in Japanese", cc(Some("a")).locale("ja_JP")),
+    ];
+    for (label, call) in views {
+        let html = call.html(&w);
+        check_fragment(label, &html, ns);
+    }
+    for (label, call) in [
+        ("notifications", notes(Some("a"))),
+        ("notifications empty", notes(Some("c"))),
+        ("notifications guest", notes(None)),
+    ] {
+        check_fragment(label, &call.html(&w), "_notifications_");
+    }
+}
+
+#[test]
+fn the_checker_catches_what_it_looks_for() {
+    // The checks above must be able to fail: feed them broken markup.
+    let ns = "_x_";
+    let bad = [
+        "<div id=\"_x_w\"><input type=\"text\" name=\"_x_q\"></div>",
+        "<div id=\"_x_w\"><label for=\"_x_q\">Q</label><input id=\"q\" name=\"_x_q\"></div>",
+        "<div id=\"_x_w\"><button type=\"submit\"></button></div>",
+        "<div id=\"_x_w\" style=\"color:red\"></div>",
+        "<div id=\"_x_w\"><style>p{}</style></div>",
+        "<div id=\"_x_w\"><div class=\"alert alert-success\">Done</div></div>",
+        "<div id=\"_x_w\"><form method=\"post\" action=\"/a\"><button type=\"submit\">Go</button></form></div>",
+        "<div id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\nwindow.x = 1;\n})(\"_x_w\");</script></div>",
+        "<div id=\"_x_w\"><script>var leaked = 1;(function (rootId) {\n\"use strict\";\n})(\"_x_w\");</script></div>",
+        "<div id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\n})(\"_x_other\");</script></div>",
+        "<div id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\n})(\"_x_w\"); var after = 1;</script></div>",
+        "<div id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\ndocument.getElementById(\"other\");\n})(\"_x_w\");</script></div>",
+    ];
+    for html in bad {
+        let caught = std::panic::catch_unwind(|| check_fragment("bad", html, ns)).is_err();
+        assert!(caught, "not caught: {html}");
+    }
+    let good = "<div id=\"_x_w\"><label for=\"_x_q\">Q</label><input id=\"_x_q\" name=\"_x_q\"><button type=\"submit\">Go</button><script>(function (rootId) {\n\"use strict\";\ndocument.getElementById(rootId);\n})(\"_x_w\");</script></div>";
+    check_fragment("good", good, ns);
+}
+
+#[test]
+fn two_placements_on_one_page_each_enhance_only_their_own_wrapper() {
+    let w = busy_world();
+    let one = cc(Some("a"))
+        .instance("contacts_center_INSTANCE_one")
+        .html(&w);
+    let two = cc(Some("a"))
+        .instance("contacts_center_INSTANCE_two")
+        .html(&w);
+    check_fragment("one", &one, "_contacts_center_INSTANCE_one_");
+    check_fragment("two", &two, "_contacts_center_INSTANCE_two_");
+    let page = format!("{one}{two}");
+    let found = scripts(&page);
+    assert_eq!(found.len(), 2, "one script per fragment");
+    assert!(found[0].contains("(\"_contacts_center_INSTANCE_one_contacts-center\");"));
+    assert!(found[1].contains("(\"_contacts_center_INSTANCE_two_contacts-center\");"));
+    // The same code in both: only the bound id differs.
+    assert_eq!(
+        found[0].replace("INSTANCE_one", "INSTANCE_two"),
+        found[1],
+        "the script differs by more than its wrapper id"
+    );
+    // No id is shared between the two placements.
+    let ids = |html: &str| -> Vec<String> {
+        tags(html)
+            .iter()
+            .filter_map(|t| t.attr("id").map(str::to_owned))
+            .collect()
+    };
+    let (first, second) = (ids(&one), ids(&two));
+    assert!(!first.is_empty());
+    assert!(first.iter().all(|id| !second.contains(id)), "{first:?}");
+}
+
+#[test]
+fn counts_and_filters_mark_the_current_one_and_enhancement_hooks_are_present() {
+    let w = busy_world();
+    let html = cc(Some("a")).p("filter", "connections").html(&w);
+    let all = tags(&html);
+    let counts = all
+        .iter()
+        .position(|t| t.attr("id") == Some("_contacts_center_counts"))
+        .expect("counts list");
+    let counts_end = all[counts..]
+        .iter()
+        .position(|t| t.name == "/ul")
+        .map(|p| counts + p)
+        .expect("counts close");
+    let current: Vec<&Tag> = all[counts..counts_end]
+        .iter()
+        .filter(|t| t.attr("aria-current") == Some("page"))
+        .collect();
+    assert_eq!(current.len(), 1, "one current count: {html}");
+    assert!(
+        current[0]
+            .attr("href")
+            .is_some_and(|h| h.contains("filter=connections"))
+    );
+    let filters = all
+        .iter()
+        .filter(|t| t.name == "a" && t.attr("class").is_some_and(|c| c.contains("nav-link")))
+        .filter(|t| t.attr("aria-current") == Some("page"))
+        .count();
+    assert_eq!(filters, 1, "one current filter");
+    // The list the script appends to carries its hook.
+    assert!(
+        all.iter()
+            .any(|t| t.attr("id") == Some("_contacts_center_people")
+                && t.attr("data-list") == Some("people"))
+    );
+}
+
+#[test]
+fn view_more_is_a_plain_link_the_script_can_take_over() {
+    let w = world();
+    w.add("a", "Ann", "Archer");
+    for i in 0..25 {
+        w.add(&format!("p{i:02}"), "Person", &format!("N{i:02}"));
+    }
+    let html = cc(Some("a")).html(&w);
+    let all = tags(&html);
+    let more = all
+        .iter()
+        .find(|t| t.attr("id") == Some("_contacts_center_view-more"))
+        .expect("view more link");
+    assert_eq!(more.name, "a");
+    assert!(more.attr("data-view-more").is_some());
+    assert!(
+        more.attr("href")
+            .is_some_and(|h| h.starts_with("https://portal.test/"))
+    );
+}
+
+#[test]
+fn edit_mode_labels_are_words_not_preference_names() {
+    let w = busy_world();
+    let edit = |locale: &str| {
+        cc(Some("a"))
+            .admin()
+            .mode(PortletMode::Edit)
+            .locale(locale)
+            .html(&w)
+    };
+    let label_texts = |html: &str| -> Vec<String> {
+        let all = tags(html);
+        all.iter()
+            .enumerate()
+            .filter(|(_, t)| t.name == "label")
+            .map(|(i, _)| inner_text(html, &all, i))
+            .collect()
+    };
+    let english = label_texts(&edit("en_US"));
+    assert!(english.contains(&"Show SMS".to_owned()), "{english:?}");
+    assert!(
+        english.contains(&"Items per Page".to_owned()),
+        "{english:?}"
+    );
+    assert!(
+        english.contains(&"Show Users Information".to_owned()),
+        "{english:?}"
+    );
+    for text in &english {
+        assert!(
+            !text.starts_with("show") && text != "pageSize" && text != "displayStyle",
+            "raw preference name as a label: {text}"
+        );
+    }
+    let german = label_texts(&edit("de_DE"));
+    assert!(german.contains(&"SMS anzeigen".to_owned()), "{german:?}");
+    assert_ne!(english, german);
+}
