@@ -12,8 +12,10 @@
 //!
 //! **Plurals.** Like Liferay, a counted text has two keys: the plural ("other") key,
 //! which callers name, and its singular ("one") key, which is the same key with the
-//! counted word singular: the word right after the last `x` in the key loses its
-//! final `s` (`you-have-x-connections` → `you-have-x-connection`,
+//! counted word singular: the first word after the last `x` in the key that is not a
+//! modifier (`pending`, `new`, `mutual` …) loses its final `s`
+//! (`you-have-x-connections` → `you-have-x-connection`,
+//! `you-have-x-pending-requests` → `you-have-x-pending-request`,
 //! `you-have-x-connections-in-this-site` → `you-have-x-connection-in-this-site`), and
 //! `people` becomes `person`. Which form a number takes follows the language (CLDR
 //! cardinal rules): English, Spanish and German use "one" for 1 only; French and
@@ -156,12 +158,19 @@ pub fn plural_category(locale: &str, n: u64) -> PluralCategory {
     }
 }
 
+/// Words between `x` and the counted noun that describe it and never take a plural:
+/// `you-have-x-new-messages`, `you-have-x-mutual-connections`. Participles in `-ing`
+/// (`pending`, `remaining`) are recognised by their ending.
+const MODIFIERS: &[&str] = &["new", "unread", "mutual", "other", "more", "open"];
+
 /// The singular key of a plural key (see the module doc), if it has one.
 pub fn singular_key(key: &str) -> Option<String> {
     let words: Vec<&str> = key.split('-').collect();
-    let at = words.iter().rposition(|w| *w == "x")? + 1;
-    let counted = *words.get(at)?;
-    let singular = match counted {
+    let after_x = words.iter().rposition(|w| *w == "x")? + 1;
+    // The counted noun is the first word after `x` that is not a modifier.
+    let at = (after_x..words.len())
+        .find(|&i| !(MODIFIERS.contains(&words[i]) || words[i].ends_with("ing")))?;
+    let singular = match words[at] {
         "people" => "person",
         w => w.strip_suffix('s').filter(|s| !s.is_empty())?,
     };

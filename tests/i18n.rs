@@ -118,6 +118,15 @@ fn plural_selection() {
         l.plural("en_US", "you-have-x-connections", 2),
         "You have 2 connections."
     );
+    let builtin = Languages::builtin();
+    assert_eq!(
+        builtin.plural("en_US", "you-have-x-pending-requests", 1),
+        "You have 1 pending request."
+    );
+    assert_eq!(
+        builtin.plural("fr_FR", "you-have-x-pending-requests", 2),
+        "Vous avez 2 demandes en attente."
+    );
     // French counts 0 as singular.
     assert_eq!(
         l.plural("fr_FR", "you-have-x-connections", 0),
@@ -151,6 +160,16 @@ fn singular_keys() {
         singular_key("you-are-following-x-people").as_deref(),
         Some("you-are-following-x-person")
     );
+    // A modifier between `x` and the noun stays; the noun is singularised.
+    assert_eq!(
+        singular_key("you-have-x-pending-requests").as_deref(),
+        Some("you-have-x-pending-request")
+    );
+    assert_eq!(
+        singular_key("you-have-x-mutual-connections").as_deref(),
+        Some("you-have-x-mutual-connection")
+    );
+    assert_eq!(singular_key("you-have-x-pending-request"), None);
     assert_eq!(singular_key("connections"), None);
     assert_eq!(singular_key("x"), None);
 }

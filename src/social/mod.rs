@@ -155,6 +155,11 @@ impl Social {
         Ok(self.store.read()?)
     }
 
+    /// How many snapshots [`Self::read`] has begun: a render should add exactly one.
+    pub fn snapshots_taken(&self) -> u64 {
+        self.store.snapshots_taken()
+    }
+
     /// Applies `action` for `actor` (a portal user id); returns once durable.
     pub fn act(&self, actor: &str, action: Action) -> Result<Outcome, SocialError> {
         let actor = actor.to_owned();

@@ -23,7 +23,10 @@ pub use graph::{Edge, Entry, Graph, RequestStatus, SocialRequest};
 pub use invariants::{Violation, check_invariants};
 pub use normalize::{fold, is_portal_user_id};
 pub use person::{ContactInformation, EmailAddress, Person, Phone, PostalAddress, WebUrl};
-pub use reader::{Counts, Filter, Listed, Page, Preferences, Reader, Relationship, RequestView};
+pub use reader::{
+    Counts, Filter, Listed, MUTUAL_SCAN_LIMIT, Page, Preferences, Reader, Relationship,
+    RequestSide, RequestView,
+};
 pub use tables::Tables;
 pub use writer::{Store, StoreOptions};
 

@@ -128,6 +128,19 @@ pub struct RequestView {
     pub created_at: u64,
 }
 
+/// Most rows of a connection list one mutual-connection count walks: bounds a card's
+/// cost (a few milliseconds) for people with huge degrees.
+pub const MUTUAL_SCAN_LIMIT: usize = 5_000;
+
+/// Which side of pending connection requests a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestSide {
+    /// Requests the user received (the Notifications widget, "Requests").
+    Received,
+    /// Requests the user sent.
+    Sent,
+}
+
 /// One consistent snapshot of the store.
 pub struct Reader {
     txn: ReadTransaction,
@@ -196,11 +209,18 @@ impl Reader {
         Ok(self.table(def)?.get((a, b))?.is_some())
     }
 
-    /// How `viewer` and `other` stand. Unknown people stand in no relation.
-    pub fn relationship(&self, viewer: &str, other: &str) -> Result<Relationship, StoreError> {
+    /// How `viewer` and `other` stand: the seven booleans only, seven point lookups
+    /// and no scan, so a list page costs O(page) whatever the viewer's degree.
+    /// `mutual_connections` is left at 0; the person's card uses [`Self::relationship`].
+    /// Unknown people stand in no relation.
+    pub fn standing(&self, viewer: &str, other: &str) -> Result<Relationship, StoreError> {
         let (Some(a), Some(b)) = (self.user_id(viewer)?, self.user_id(other)?) else {
             return Ok(Relationship::default());
         };
+        self.standing_of(a, b)
+    }
+
+    fn standing_of(&self, a: UserId, b: UserId) -> Result<Relationship, StoreError> {
         let pending = self.table(tables::REQUESTERID_RECEIVERID)?;
         Ok(Relationship {
             connected: self.has_pair(tables::USERID_CONNECTEDID, a, b)?,
@@ -210,12 +230,38 @@ impl Reader {
             followed_by: self.has_pair(tables::USERID_FOLLOWINGID, b, a)?,
             blocking: self.has_pair(tables::USERID_BLOCKEDID, a, b)?,
             blocked_by: self.has_pair(tables::USERID_BLOCKEDID, b, a)?,
-            mutual_connections: if a == b {
-                0
-            } else {
-                self.mutual_ids(a, b, usize::MAX)?.len() as u64
-            },
+            mutual_connections: 0,
         })
+    }
+
+    /// How `viewer` and `other` stand, with the number of their mutual connections,
+    /// for a person's card. The count walks the smaller of the two connection lists
+    /// and probes the other, and stops after [`MUTUAL_SCAN_LIMIT`] rows: it is exact
+    /// when either person has at most that many connections, a lower bound otherwise.
+    pub fn relationship(&self, viewer: &str, other: &str) -> Result<Relationship, StoreError> {
+        let (Some(a), Some(b)) = (self.user_id(viewer)?, self.user_id(other)?) else {
+            return Ok(Relationship::default());
+        };
+        let mut r = self.standing_of(a, b)?;
+        if a != b {
+            r.mutual_connections = self.mutual_ids(a, b, usize::MAX)?.len() as u64;
+        }
+        Ok(r)
+    }
+
+    /// The pending request from `requester` to `receiver`, if any: one point lookup.
+    pub fn pending_request_id(
+        &self,
+        requester: &str,
+        receiver: &str,
+    ) -> Result<Option<RequestId>, StoreError> {
+        let (Some(a), Some(b)) = (self.user_id(requester)?, self.user_id(receiver)?) else {
+            return Ok(None);
+        };
+        Ok(self
+            .table(tables::REQUESTERID_RECEIVERID)?
+            .get((a, b))?
+            .map(|v| v.value()))
     }
 
     /// A user's counters; zeros for an unknown user.
@@ -241,15 +287,23 @@ impl Reader {
         })
     }
 
+    /// Up to `limit` people connected to both, found by walking the smaller
+    /// connection list (at most [`MUTUAL_SCAN_LIMIT`] rows) and probing the other.
     fn mutual_ids(&self, a: UserId, b: UserId, limit: usize) -> Result<Vec<UserId>, StoreError> {
+        let (walk, probe) = if self.counts_of(a)?.connections <= self.counts_of(b)?.connections {
+            (a, b)
+        } else {
+            (b, a)
+        };
         let table = self.table(tables::USERID_CONNECTEDID)?;
         let mut out = Vec::new();
-        for row in table.range((a, 0)..=(a, u64::MAX))? {
+        let rows = table.range((walk, 0)..=(walk, u64::MAX))?;
+        for row in rows.take(MUTUAL_SCAN_LIMIT) {
             if out.len() >= limit {
                 break;
             }
             let other = row?.0.value().1;
-            if other != b && table.get((b, other))?.is_some() {
+            if other != probe && table.get((probe, other))?.is_some() {
                 out.push(other);
             }
         }
@@ -501,6 +555,69 @@ impl Reader {
         }
         out.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.request_id)));
         Ok(out)
+    }
+
+    /// A page of `user`'s pending requests on `side`, sorted like every list (family
+    /// then given name of the other person), with their ids. O(limit): a range scan
+    /// of the sorted list index and two point lookups per row.
+    pub fn pending_requests(
+        &self,
+        user: &str,
+        side: RequestSide,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<RequestView>, StoreError> {
+        let after = cursor.map(cursor_decode).transpose()?;
+        let empty = Page {
+            items: Vec::new(),
+            next_cursor: None,
+        };
+        let Some(owner) = self.user_id(user)? else {
+            return Ok(empty);
+        };
+        let (kind, ids) = match side {
+            RequestSide::Received => (list::RECEIVED, tables::RECEIVERID_REQUESTERID),
+            RequestSide::Sent => (list::SENT, tables::REQUESTERID_RECEIVERID),
+        };
+        let ids = self.table(ids)?;
+        let index = self.table(tables::USERID_LIST_SORTKEY_OTHERID)?;
+        let (start_key, start_id) = after.clone().unwrap_or_default();
+        let limit = limit.max(1);
+        let mut items = Vec::new();
+        let mut last: Option<(String, u64)> = None;
+        let mut more = false;
+        let upper = (owner, kind, "\u{10FFFF}", u64::MAX);
+        for row in index.range((owner, kind, start_key.as_str(), start_id)..=upper)? {
+            let guard = row?;
+            let (_, _, key, other) = guard.0.value();
+            if after.is_some() && (key, other) <= (start_key.as_str(), start_id) {
+                continue;
+            }
+            if items.len() == limit {
+                more = true;
+                break;
+            }
+            let id = ids
+                .get((owner, other))?
+                .map(|v| v.value())
+                .ok_or_else(|| StoreError::corrupt("userid_list_sortkey_otherid", other))?;
+            let request = self
+                .request_by_id(id)?
+                .filter(|r| r.status == RequestStatus::Pending)
+                .ok_or_else(|| StoreError::corrupt("requestid_request", id))?;
+            items.push(RequestView {
+                request_id: id,
+                person: self.person_required(other)?,
+                created_at: request.created_at,
+            });
+            last = Some((key.to_owned(), other));
+        }
+        let next_cursor = if more {
+            last.map(|(k, id)| cursor_encode(&k, id))
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
     }
 
     /// Pending requests `user` received, newest first.

@@ -9,6 +9,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::thread;
 
@@ -43,6 +44,9 @@ pub struct Store {
     db: Arc<Database>,
     jobs: Sender<Job>,
     host_key: [u8; 32],
+    /// Read transactions begun, for tests and metrics that check a render takes one
+    /// snapshot. A relaxed increment: nothing orders on it.
+    snapshots: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -72,7 +76,12 @@ impl Store {
             .name("store-writer".into())
             .spawn(move || run_writer(&writer_db, &queue, options))
             .map_err(|e| StoreError::Db(redb::Error::Io(e)))?;
-        Ok(Self { db, jobs, host_key })
+        Ok(Self {
+            db,
+            jobs,
+            host_key,
+            snapshots: Arc::new(AtomicU64::new(0)),
+        })
     }
 
     /// The random 32-byte key made on first open; signs `p_auth` tokens.
@@ -82,7 +91,13 @@ impl Store {
 
     /// A consistent snapshot for one render. Never waits for writers.
     pub fn read(&self) -> Result<Reader, StoreError> {
+        self.snapshots.fetch_add(1, Ordering::Relaxed);
         Ok(Reader::new(self.db.begin_read()?))
+    }
+
+    /// How many snapshots [`Self::read`] has begun since the store was opened.
+    pub fn snapshots_taken(&self) -> u64 {
+        self.snapshots.load(Ordering::Relaxed)
     }
 
     /// Runs `job` on the writer thread and waits until its effects are durable.

@@ -15,13 +15,15 @@ use super::{ActionOutcome, Markup, Resource, Widget, WidgetError};
 use crate::i18n::Languages;
 use crate::portal::{PortletMode, Request};
 use crate::social::{RequestVerb, Social};
+use crate::store::RequestSide;
 use crate::templates::Templates;
 
 /// The `<portlet-class>` that selects this widget.
 pub const KIND: &str = "widget-host:notifications";
 
-/// Most requests one render lists; the count above shows how many there are.
-const MAX_SHOWN: usize = 50;
+/// Requests one page lists; the count above says how many there are and "View more"
+/// pages on.
+const PAGE_SIZE: usize = 20;
 
 pub struct Notifications {
     social: Social,
@@ -56,6 +58,9 @@ struct Context {
     count: String,
     empty: Option<String>,
     items: Vec<Item>,
+    /// The next page's render URL, when there is one.
+    view_more: Option<String>,
+    view_more_label: String,
 }
 
 impl Widget for Notifications {
@@ -76,25 +81,34 @@ impl Widget for Notifications {
             count: String::new(),
             empty: None,
             items: Vec::new(),
+            view_more: None,
+            view_more_label: ui.t("view-more"),
         };
         match req.viewer.user() {
             None => ctx.guest = Some(ui.t("sign-in-to-see-your-contacts-and-connect-with-people")),
             Some(user) => {
                 let reader = self.social.read().map_err(|e| social_error(&ui, e))?;
-                let pending = reader
-                    .requests_received(&user.user_id)
+                let counts = reader
+                    .counts(&user.user_id)
                     .map_err(|e| store_error(&ui, e))?;
-                ctx.count = ui.counted(
-                    "you-have-x-pending-request",
-                    "you-have-x-pending-requests",
-                    pending.len() as u64,
-                );
-                if pending.is_empty() {
+                let page = reader
+                    .pending_requests(
+                        &user.user_id,
+                        RequestSide::Received,
+                        req.params.get("cursor"),
+                        PAGE_SIZE,
+                    )
+                    .map_err(|e| store_error(&ui, e))?;
+                ctx.count = ui.plural("you-have-x-pending-requests", counts.requests);
+                if page.items.is_empty() {
                     ctx.empty = Some(ui.t("you-have-no-pending-requests"));
                 }
-                ctx.items = pending
+                ctx.view_more = page
+                    .next_cursor
+                    .map(|c| req.urls.render_url(&[("cursor", &c)]));
+                ctx.items = page
+                    .items
                     .iter()
-                    .take(MAX_SHOWN)
                     .map(|r| {
                         let id = r.request_id.to_string();
                         let fields = [("requestId", id.as_str())];

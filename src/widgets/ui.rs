@@ -66,16 +66,6 @@ impl<'a> Ui<'a> {
         self.languages.plural(&self.req.locale, key, n)
     }
 
-    /// A counted text whose singular key the i18n convention cannot derive (the word
-    /// after `x` is not the counted noun, as in `you-have-x-pending-requests`).
-    pub fn counted(&self, one: &str, other: &str, n: u64) -> String {
-        let key = match crate::i18n::plural_category(&self.req.locale, n) {
-            crate::i18n::PluralCategory::One => one,
-            crate::i18n::PluralCategory::Other => other,
-        };
-        self.format(key, &[&n.to_string()])
-    }
-
     /// The texts a template uses, by key: templates print `t["connect"]`, and an
     /// unlisted key is a template error caught by the tests (strict undefined).
     pub fn texts(&self, keys: &[&'static str]) -> BTreeMap<&'static str, String> {

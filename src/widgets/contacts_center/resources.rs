@@ -114,9 +114,7 @@ fn contacts(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, WidgetEr
     for item in &page.items {
         items.push(match item {
             Listed::Person(p) => {
-                let r = reader
-                    .relationship(me, &p.id)
-                    .map_err(|e| store_error(ui, e))?;
+                let r = reader.standing(me, &p.id).map_err(|e| store_error(ui, e))?;
                 let mut v = cards::person_json(&settings, p);
                 v["relationship"] = relationship_json(&r);
                 v

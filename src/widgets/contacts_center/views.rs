@@ -10,7 +10,7 @@ use super::messages;
 use super::params;
 use super::preferences::{self, Settings};
 use crate::portal::{PortalUser, PortletMode};
-use crate::store::{Filter, Listed, Reader, RequestView};
+use crate::store::{Filter, Listed, Reader, RequestSide, RequestView};
 use crate::templates::Templates;
 use crate::widgets::ui::{Field, Form, Ui, social_error, store_error, template_error, when};
 use crate::widgets::{Markup, WidgetError};
@@ -304,10 +304,10 @@ impl View<'_> {
         person: &crate::store::Person,
         selectable: bool,
     ) -> Result<Row, WidgetError> {
-        // The relationship of every row is a handful of point lookups.
+        // The standing of every row is seven point lookups; no mutual count on rows.
         let r = self
             .reader
-            .relationship(self.me(), &person.id)
+            .standing(self.me(), &person.id)
             .map_err(|e| self.err(e))?;
         Ok(Row {
             person: cards::person_view(self.ui, self.settings, person, Some(&r)),
@@ -378,11 +378,7 @@ impl View<'_> {
                 Filter::Followers,
             ),
             link(
-                ui.counted(
-                    "you-have-x-pending-request",
-                    "you-have-x-pending-requests",
-                    counts.requests,
-                ),
+                ui.plural("you-have-x-pending-requests", counts.requests),
                 Filter::Requests,
             ),
             link(
@@ -430,29 +426,38 @@ impl View<'_> {
         };
         match filter {
             Filter::Requests | Filter::RequestsSent => {
-                // Pending requests are few by nature (each is answered or withdrawn),
-                // and the store lists them with their ids, which the forms need.
+                // One page of each side, with the request ids the forms need. The
+                // cursor pages the side the filter names; the other side shows its
+                // first page.
+                let (received_cursor, sent_cursor) = match filter {
+                    Filter::Requests => (cursor, None),
+                    _ => (None, cursor),
+                };
                 let received = self
                     .reader
-                    .requests_received(self.me())
+                    .pending_requests(self.me(), RequestSide::Received, received_cursor, size)
                     .map_err(|e| self.err(e))?;
                 let sent = self
                     .reader
-                    .requests_sent(self.me())
+                    .pending_requests(self.me(), RequestSide::Sent, sent_cursor, size)
                     .map_err(|e| self.err(e))?;
                 home.rows = received
+                    .items
                     .iter()
-                    .take(size)
                     .map(|r| self.request_row(r, true))
                     .collect();
                 home.sent = sent
+                    .items
                     .iter()
-                    .take(size)
                     .map(|r| self.request_row(r, false))
                     .collect();
                 if home.rows.is_empty() && home.sent.is_empty() {
                     home.empty = Some(ui.t("you-have-no-pending-requests"));
                 }
+                home.view_more = more(match filter {
+                    Filter::Requests => received.next_cursor,
+                    _ => sent.next_cursor,
+                });
             }
             Filter::Contacts => {
                 let page = self
@@ -590,10 +595,9 @@ impl View<'_> {
                 } else if r.connection_request_received {
                     let pending = self
                         .reader
-                        .requests_received(self.me())
+                        .pending_request_id(id, self.me())
                         .map_err(|e| self.err(e))?;
-                    if let Some(req) = pending.iter().find(|q| q.person.id == id) {
-                        let rid = req.request_id.to_string();
+                    if let Some(rid) = pending.map(|r| r.to_string()) {
                         forms.push(ui.form(
                             "accept-request",
                             "accept",
@@ -610,10 +614,9 @@ impl View<'_> {
                 } else if r.connection_requested {
                     let pending = self
                         .reader
-                        .requests_sent(self.me())
+                        .pending_request_id(self.me(), id)
                         .map_err(|e| self.err(e))?;
-                    if let Some(req) = pending.iter().find(|q| q.person.id == id) {
-                        let rid = req.request_id.to_string();
+                    if let Some(rid) = pending.map(|r| r.to_string()) {
                         forms.push(ui.form(
                             "withdraw-request",
                             "withdraw",

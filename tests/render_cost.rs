@@ -1,0 +1,197 @@
+//! What a render costs: one snapshot per render, O(page) reads whatever the viewer's
+//! degree, paged pending requests with their ids, bounded mutual-connection counts.
+
+mod widget_support;
+
+use std::time::{Duration, Instant};
+
+use widget_host::social::{Action, BulkEdge, PersonVerb};
+use widget_host::store::{MUTUAL_SCAN_LIMIT, Relationship, RequestSide};
+use widget_support::*;
+
+fn people(w: &World, n: usize) {
+    let batch = (0..n)
+        .map(|i| {
+            person(
+                &format!("p{i}"),
+                &format!("Given{i}"),
+                &format!("Family{i:05}"),
+            )
+        })
+        .collect();
+    w.social.upsert_people(batch).expect("people");
+}
+
+#[test]
+fn a_home_render_takes_one_snapshot() {
+    let w = world();
+    people(&w, 30);
+    let edges = (1..30)
+        .map(|i| BulkEdge::Connection("p0".into(), format!("p{i}")))
+        .collect();
+    w.social.link_many(edges).expect("edges");
+    for filter in ["all", "connections", "requests", "requests-sent", "blocked"] {
+        let before = w.social.snapshots_taken();
+        let html = cc(Some("p0")).p("filter", filter).html(&w);
+        assert!(html.contains("contacts-center"), "{html}");
+        assert_eq!(w.social.snapshots_taken() - before, 1, "filter {filter}");
+    }
+    for (k, v) in [("keywords", "given1"), ("userId", "p1")] {
+        let before = w.social.snapshots_taken();
+        cc(Some("p0")).p(k, v).html(&w);
+        assert_eq!(w.social.snapshots_taken() - before, 1, "{k}={v}");
+    }
+    let before = w.social.snapshots_taken();
+    notes(Some("p0")).html(&w);
+    assert_eq!(w.social.snapshots_taken() - before, 1, "notifications");
+}
+
+/// Median time of `runs` renders of the connections list of `viewer`.
+fn median_render(w: &World, viewer: &str, runs: usize) -> Duration {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            let html = cc(Some(viewer)).p("filter", "connections").html(w);
+            let took = start.elapsed();
+            assert!(html.contains("view-more"), "a full page: {html}");
+            took
+        })
+        .collect();
+    times.sort();
+    times[runs / 2]
+}
+
+#[test]
+fn page_cost_does_not_grow_with_the_number_of_connections() {
+    // `hub` has 6,000 connections and `small` 40, and every one of `small`'s is also
+    // connected to the hub, so a per-row mutual count would walk thousands of rows.
+    let w = world();
+    people(&w, 6_002);
+    let mut edges: Vec<BulkEdge> = (0..6_000)
+        .map(|i| BulkEdge::Connection("p6000".into(), format!("p{i}")))
+        .collect();
+    edges.extend((0..40).map(|i| BulkEdge::Connection("p6001".into(), format!("p{i}"))));
+    w.social.link_many(edges).expect("edges");
+    let small = median_render(&w, "p6001", 15);
+    let hub = median_render(&w, "p6000", 15);
+    // Same page size, same work: allow noise, not a factor of the degree (150x).
+    assert!(
+        hub < small * 4 + Duration::from_millis(2),
+        "hub {hub:?} vs small {small:?}"
+    );
+}
+
+#[test]
+fn pending_requests_come_in_pages_with_their_ids() {
+    let w = world();
+    people(&w, 25);
+    for i in 1..25 {
+        let out = w
+            .social
+            .act(&format!("p{i}"), Action::on(PersonVerb::Connect, "p0"))
+            .expect("connect");
+        assert!(out.first().is_ok(), "{out:?}");
+    }
+    let r = w.social.read().expect("read");
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = r
+            .pending_requests("p0", RequestSide::Received, cursor.as_deref(), 10)
+            .expect("page");
+        assert!(page.items.len() <= 10);
+        for item in &page.items {
+            let request = r.request(item.request_id).expect("read").expect("known");
+            assert_eq!(
+                r.user_id(&item.person.id).expect("id"),
+                Some(request.requester)
+            );
+            seen.push(item.person.family_name.clone());
+        }
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let mut sorted = seen.clone();
+    sorted.sort();
+    assert_eq!(seen, sorted, "sorted by name");
+    assert_eq!(seen.len(), 24, "every request once");
+    let sent = r
+        .pending_requests("p3", RequestSide::Sent, None, 10)
+        .expect("sent");
+    assert_eq!(sent.items.len(), 1);
+    assert_eq!(sent.items[0].person.id, "p0");
+    assert_eq!(
+        r.pending_request_id("p3", "p0").expect("id"),
+        Some(sent.items[0].request_id)
+    );
+    assert_eq!(r.pending_request_id("p0", "p3").expect("id"), None);
+    assert!(
+        r.pending_requests("p0", RequestSide::Received, Some("%%%"), 10)
+            .is_err()
+    );
+}
+
+#[test]
+fn the_requests_view_pages_on_with_view_more() {
+    let w = world();
+    people(&w, 30);
+    for i in 1..30 {
+        w.social
+            .act(&format!("p{i}"), Action::on(PersonVerb::Connect, "p0"))
+            .expect("connect");
+    }
+    let first = cc(Some("p0")).p("filter", "requests").html(&w);
+    assert!(first.contains("view-more"), "{first}");
+    assert!(first.contains("Family00001"), "{first}");
+    let cursor = w
+        .social
+        .read()
+        .expect("read")
+        .pending_requests("p0", RequestSide::Received, None, 20)
+        .expect("page")
+        .next_cursor
+        .expect("a second page");
+    let second = cc(Some("p0"))
+        .p("filter", "requests")
+        .p("cursor", &cursor)
+        .html(&w);
+    assert!(second.contains("Family00029"), "{second}");
+    assert!(!second.contains("Family00001"), "{second}");
+    assert!(second.contains("accept-request"), "{second}");
+}
+
+#[test]
+fn standing_skips_the_count_and_the_card_count_is_bounded() {
+    let w = world();
+    let n = MUTUAL_SCAN_LIMIT + 100;
+    people(&w, n + 2);
+    let (a, b) = (format!("p{n}"), format!("p{}", n + 1));
+    let mut edges: Vec<BulkEdge> = (0..n)
+        .flat_map(|i| {
+            [
+                BulkEdge::Connection(a.clone(), format!("p{i}")),
+                BulkEdge::Connection(b.clone(), format!("p{i}")),
+            ]
+        })
+        .collect();
+    edges.push(BulkEdge::Follow(a.clone(), b.clone()));
+    w.social.link_many(edges).expect("edges");
+    let r = w.social.read().expect("read");
+    let standing = r.standing(&a, &b).expect("standing");
+    assert!(standing.following && !standing.followed_by && !standing.connected);
+    assert_eq!(standing.mutual_connections, 0);
+    let full = r.relationship(&a, &b).expect("relationship");
+    assert_eq!(full.mutual_connections, MUTUAL_SCAN_LIMIT as u64);
+    assert_eq!(
+        Relationship {
+            mutual_connections: 0,
+            ..full
+        },
+        standing
+    );
+    // Below the bound the count is exact: p0 and p1 are both connected to a and b.
+    let small = r.relationship("p0", "p1").expect("relationship");
+    assert_eq!(small.mutual_connections, 2);
+}
