@@ -11,8 +11,8 @@ use hyper::{Request, Response, StatusCode};
 use super::response::{self, Body, HttpError};
 use super::router::read_body;
 use super::state::AppState;
+use crate::directory::{IdSource, UserAccount};
 use crate::portal::PortalUser;
-use crate::store::Person;
 
 /// `GET /api/users/{id}/notifications`: the person's pending connection requests.
 pub async fn notifications(
@@ -55,14 +55,23 @@ pub async fn put_user(
         return Err(forbidden());
     }
     let body = read_body(req, state.config.limits.max_body_bytes).await?;
-    let mut person: Person = serde_json::from_slice(&body)
+    // Liferay's UserAccount as its headless API writes it: `id` is a number there, so
+    // the body is read as the directory's `UserAccount`, not as the stored `Person`.
+    let mut account: UserAccount = serde_json::from_slice(&body)
         .map_err(|e| HttpError::BadRequest(format!("not a UserAccount: {e}")))?;
-    if !person.id.is_empty() && person.id != id {
+    let body_id = account
+        .portal_id(IdSource::ExternalReferenceCode)
+        .or_else(|| account.portal_id(IdSource::Id));
+    if body_id.is_some_and(|b| b != id) {
         return Err(HttpError::BadRequest(
             "the body's id differs from the id in the path".into(),
         ));
     }
-    person.id = id.to_owned();
+    // The path names the person; the account's own ids only had to agree with it.
+    account.external_reference_code = Some(id.to_owned());
+    let person = account
+        .to_person(IdSource::ExternalReferenceCode)
+        .map_err(HttpError::BadRequest)?;
     let social = state.social.clone();
     let stored = person.clone();
     blocking(move || social.upsert_person(stored)).await?;

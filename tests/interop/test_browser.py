@@ -138,6 +138,7 @@ def test_connect_confirm_follow_block_and_vcard(demo, browser, shots, js):
         page.goto(f"{demo}/")
         assert me.pending_badge() == 0
         assert EN.count_text("you-have-x-connections", 1) in me.counts()
+        shoot(page, shots, "connected", js)
 
         # A is connected too, follows B, then blocks B.
         me.become(a_id)
@@ -154,7 +155,6 @@ def test_connect_confirm_follow_block_and_vcard(demo, browser, shots, js):
         counts = me.counts()
         assert EN.count_text("you-have-x-connections", 0) in counts
         assert EN.count_text("you-are-following-x-people", 0) in counts
-        shoot(page, shots, "after-block", js)
 
         # The blocked person's public card still downloads as a vCard.
         me.open_person(b_name)

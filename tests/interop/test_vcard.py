@@ -189,3 +189,21 @@ def test_guest_gets_no_vcard(host, person):
     r = requests.get(host.url(VCARD), params={NS + "userId": pid}, timeout=10)
     assert r.status_code in (401, 403)
     assert b"BEGIN:VCARD" not in r.content
+
+
+def test_liferay_user_account_as_its_api_writes_it_is_accepted(host):
+    """Liferay's headless-admin-user answers carry a numeric `id` and fields the host
+    does not keep; PUT takes such a document as it is."""
+    tag = uuid.uuid4().hex[:8]
+    pid = f"lr-{tag}"
+    body = dict(account(tag, "Liferay", "User"), id=38213, externalReferenceCode=pid,
+                dateCreated="2024-01-02T03:04:05Z", roleBriefs=[{"id": 20101, "name": "User"}], status="Active")
+    r = requests.put(host.url(f"/api/users/{pid}"), json=body, headers=host.admin(), timeout=10)
+    assert r.status_code == 200, r.text
+    viewer, = host.people("viewer")
+    [card] = cards(download(host, viewer, userId=pid))
+    assert_card_matches(card, pid, body, "3.0")
+    # An account that names someone else is refused.
+    r = requests.put(host.url(f"/api/users/{pid}"), json=dict(body, externalReferenceCode="someone-else"),
+                     headers=host.admin(), timeout=10)
+    assert r.status_code == 400
