@@ -212,7 +212,10 @@ def test_story_register_render_connect_confirm_vcard(consumer):
 
 # --- faults ----------------------------------------------------------------------
 
-def fault_of(consumer, call):
+def fault_of(consumer, call, port="markup"):
+    """Runs a zeep call that must fault; validates the fault's detail, then posts the
+    very envelope zeep sent once more with plain `requests` to time the host alone
+    (zeep's own parsing is not the host's latency). Returns the fault's local name."""
     from zeep.exceptions import Fault
 
     with pytest.raises(Fault) as caught:
@@ -220,7 +223,12 @@ def fault_of(consumer, call):
     consumer.validated(None)
     detail = caught.value.detail
     assert detail is not None and len(detail) == 1
-    return etree.QName(detail[0]).localname
+    name = etree.QName(detail[0]).localname
+    sent = etree.tostring(consumer.history.last_sent["envelope"])
+    r, took = raw_post(consumer.host, sent, port)
+    assert r.status_code == 500 and f"{name}".encode() in r.content, r.text[:300]
+    assert took < FAST, f"{name} took {took * 1000:.0f} ms"
+    return name
 
 
 @pytest.fixture(scope="module")
@@ -237,9 +245,7 @@ def still_works(consumer):
 
 def test_unknown_handle_is_invalid_handle(registered):
     c = registered
-    started = time.perf_counter()
     assert fault_of(c, lambda: c.get_markup(c.user("wu", "U", "U"), handle="no_such_portlet")) == "InvalidHandle"
-    assert time.perf_counter() - started < FAST + 0.2  # zeep's own work included
     still_works(c)
 
 
@@ -260,7 +266,7 @@ def test_register_with_wrong_secret_or_unknown_consumer_is_refused(registered):
         call = lambda: c.reg.register(registrationData={
             "consumerName": name, "consumerAgent": "x.1", "methodGetSupported": False,
             "registrationProperties": [{"name": "wsrp_secret", "stringValue": secret}]}, lifetime=None, userContext=None)
-        assert fault_of(c, call) in ("InvalidRegistration", "OperationFailed", "AccessDenied", "MissingParameters")
+        assert fault_of(c, call, port="registration") == "OperationFailed"
     still_works(c)
 
 
