@@ -11,7 +11,7 @@ use hyper::{Request, Response, StatusCode};
 use super::response::{self, Body, HttpError};
 use super::router::read_body;
 use super::state::AppState;
-use crate::directory::account::{IdSource, UserAccount};
+use crate::directory::{IdSource, UserAccount};
 use crate::portal::PortalUser;
 
 /// `GET /api/users/{id}/notifications`: the person's pending connection requests.
@@ -52,20 +52,20 @@ pub async fn put_user(
 ) -> Result<Response<Body>, HttpError> {
     administrator(state, &req)?;
     let body = read_body(req, state.config.limits.max_body_bytes).await?;
+    // Liferay's UserAccount as its headless API writes it: `id` is a number there, so
+    // the body is read as the directory's `UserAccount`, not as the stored `Person`.
     let mut account: UserAccount = serde_json::from_slice(&body)
         .map_err(|e| HttpError::BadRequest(format!("not a UserAccount: {e}")))?;
-    // The path names the person; a body that names someone else is a mistake.
-    if account
-        .external_reference_code
-        .as_deref()
-        .is_some_and(|erc| !erc.is_empty() && erc != id)
-    {
+    let body_id = account
+        .portal_id(IdSource::ExternalReferenceCode)
+        .or_else(|| account.portal_id(IdSource::Id));
+    if body_id.is_some_and(|b| b != id) {
         return Err(HttpError::BadRequest(
-            "the body's externalReferenceCode differs from the id in the path".into(),
+            "the body's id differs from the id in the path".into(),
         ));
     }
+    // The path names the person; the account's own ids only had to agree with it.
     account.external_reference_code = Some(id.to_owned());
-    // The same validation as `import-users`: lengths, control characters, emails, URLs.
     let person = account
         .to_person(IdSource::ExternalReferenceCode)
         .map_err(HttpError::BadRequest)?;

@@ -1,22 +1,17 @@
 //! The WSDL a consumer loads to find the producer.
 //!
 //! It has the structure of the official `wsrp-2.0-services.wsdl`: one `WSRPService`
-//! with the four ports, bound to the official bindings, which it imports. The host
-//! serves the official files by name beside it (`/wsrp/v2/wsrp-2.0-bindings.wsdl`
-//! and the files those import, [`SPEC_FILES`]), so the bindings, port types and
-//! schema stay byte-for-byte the OASIS ones; only the addresses are ours.
+//! with the four ports, bound to the official bindings. The bindings (and through
+//! them the port types and the types schema) are imported from their official OASIS
+//! location, [`BINDINGS_LOCATION`], so they stay byte-for-byte the OASIS ones and the
+//! host never serves (or ships) the specification files; only the addresses are ours.
+//! A consumer without network access maps `http://docs.oasis-open.org/wsrp/v2/` to a
+//! local copy of the specification.
 
 use quick_xml::escape::escape;
 
-/// Official files the WSDL imports, directly or through each other; the host serves
-/// them under `/wsrp/v2/{name}`. (`xml.xsd` is imported by the types schema from
-/// its w3.org address; tools that cannot reach it may map it to the local copy.)
-pub const SPEC_FILES: [&str; 4] = [
-    "wsrp-2.0-bindings.wsdl",
-    "wsrp-2.0-interfaces.wsdl",
-    "wsrp-2.0-types.xsd",
-    "xml.xsd",
-];
+/// Where OASIS publishes the WSRP 2.0 bindings; the WSDL imports them from here.
+pub const BINDINGS_LOCATION: &str = "http://docs.oasis-open.org/wsrp/v2/wsrp-2.0-bindings.wsdl";
 
 /// The SOAP ports: (WSDL port name, binding, path segment under `/wsrp/v2/`).
 pub const PORTS: [(&str, &str, &str); 4] = [
@@ -50,8 +45,7 @@ pub fn services_wsdl(host_base_url: &str) -> String {
         "    xmlns:soap=\"http://schemas.xmlsoap.org/wsdl/soap/\">\n",
     ));
     out.push_str(&format!(
-        "  <import namespace=\"urn:oasis:names:tc:wsrp:v2:bind\" location=\"{}\"/>\n",
-        escape(format!("{base}/wsrp/v2/wsrp-2.0-bindings.wsdl"))
+        "  <import namespace=\"urn:oasis:names:tc:wsrp:v2:bind\" location=\"{BINDINGS_LOCATION}\"/>\n"
     ));
     out.push_str("  <wsdl:service name=\"WSRPService\">\n");
     for (name, binding, path) in PORTS {
@@ -75,7 +69,11 @@ mod tests {
             let want = format!("location=\"https://host.example/wsrp/v2/{path}\"");
             assert!(wsdl.contains(&want), "{want} missing");
         }
-        assert!(wsdl.contains("https://host.example/wsrp/v2/wsrp-2.0-bindings.wsdl"));
+        assert!(wsdl.contains(&format!("location=\"{BINDINGS_LOCATION}\"")));
+        assert!(
+            !wsdl.contains("host.example/wsrp/v2/wsrp-2.0"),
+            "spec files are not ours to serve"
+        );
         let parsed = crate::wsrp::xml::parse(wsdl.as_bytes(), Default::default());
         assert!(parsed.is_ok(), "{parsed:?}");
     }

@@ -6,10 +6,10 @@ The samples come from `cargo test --test wsrp`, which writes every kind of answe
 
     cargo test --test wsrp && pytest tests/interop/test_wsrp_schema.py
 
-No network: the schema's import of xml.xsd from w3.org is mapped to the local copy.
+No network: the WSDL's import of the OASIS bindings, and the schema's import of
+xml.xsd from w3.org, are mapped to the local copy of the specification.
 """
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ SAMPLES = ROOT / "target" / "wsrp-samples"
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 TYPES = "urn:oasis:names:tc:wsrp:v2:types"
 XML_XSD_URL = "http://www.w3.org/2001/xml.xsd"
+OASIS = "http://docs.oasis-open.org/wsrp/v2/"
 
 ANSWERS = sorted(p for p in SAMPLES.glob("*Response.xml"))
 FAULTS = sorted(p for p in SAMPLES.glob("fault-*.xml"))
@@ -102,23 +103,24 @@ def zeep_client(tmp_path_factory):
     from zeep.transports import Transport
 
     class LocalTransport(Transport):
-        """Serves xml.xsd from disk; refuses every other network address."""
+        """Serves the OASIS files the WSDL imports, and xml.xsd, from the local copy of
+        the specification; refuses every other network address."""
 
         def load(self, url):
+            if url.startswith(OASIS):
+                return (SPECS / url[len(OASIS):]).read_bytes()
             if url == XML_XSD_URL:
                 return (SPECS / "xml.xsd").read_bytes()
             assert not url.startswith("http"), f"network access to {url}"
             return super().load(url)
 
-    # Lay the files out as the host serves them: /wsrp/v2/wsdl beside the official files.
-    base = tmp_path_factory.mktemp("host")
-    served = base / "wsrp" / "v2"
-    served.mkdir(parents=True)
-    for name in ["wsrp-2.0-bindings.wsdl", "wsrp-2.0-interfaces.wsdl", "wsrp-2.0-types.xsd", "xml.xsd"]:
-        shutil.copy(SPECS / name, served / name)
+    # The host's WSDL as it serves it (addresses at a file: base); its import of the
+    # bindings names their official OASIS location.
+    served = tmp_path_factory.mktemp("host")
     template = (SAMPLES / "services.wsdl.template").read_text()
+    assert OASIS + "wsrp-2.0-bindings.wsdl" in template
     wsdl = served / "wsdl"
-    wsdl.write_text(template.replace("BASE_URL", base.as_uri()))
+    wsdl.write_text(template.replace("BASE_URL", served.as_uri()))
     return zeep.Client(
         str(wsdl), transport=LocalTransport(), settings=zeep.Settings(strict=True)
     )

@@ -1,0 +1,168 @@
+"""The demo portal in headless Chromium (Debian's build, driven by Python playwright):
+two people connect (A asks from the Contacts Center's detail view, B confirms from the
+Notifications widget), A follows and then blocks B, and a vCard downloads. Assertions
+are on what a person sees (alerts, badges, counts), read from the language bundle, so
+the story passes with JavaScript on (progressive enhancement) and off (plain forms).
+
+The suite starts its own server as the README says: `serve` with the demo on, the
+default descriptors, its own data folder, loopback. Screenshots at 1280 px and 360 px
+go to $SCREENSHOT_DIR (default: a temporary folder)."""
+
+import os
+import pathlib
+import shutil
+import tempfile
+
+import pytest
+import vobject
+
+from conftest import ROOT, Texts, free_port, start_server, stop_server
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CC = "#p_p_id_contacts_center_INSTANCE_dashboard_"
+NOTIFICATIONS = "#p_p_id_notifications_"
+EN = Texts("en_US")
+
+# Each run of the story uses its own pair of seeded demo people without relationships.
+PAIRS = {True: ("oliver.smith", "Oliver Smith", "priya.sharma", "Priya Sharma"),
+         False: ("mateo.fernandez", "Mateo Fernández", "hannah.schmidt", "Hannah Schmidt")}
+
+
+def chromium_or_fail():
+    if not pathlib.Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        message = f"chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI must never pass without the browser story
+        pytest.skip(message)
+    return CHROMIUM if pathlib.Path(CHROMIUM).exists() else shutil.which("chromium")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    work = tmp_path_factory.mktemp("demo-host")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_server(["serve", "--demo", "--listen", f"127.0.0.1:{port}", "--data-dir", str(work / "data"),
+                         "--descriptors-dir", str(ROOT / "widget-descriptors")], work, base)
+    yield base
+    stop_server(proc)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = chromium_or_fail()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots():
+    folder = pathlib.Path(os.environ.get("SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="widget-host-shots-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class Person:
+    """One browser context playing demo people through the switcher."""
+
+    def __init__(self, page, base):
+        self.page, self.base = page, base
+
+    def become(self, user_id):
+        self.page.goto(f"{self.base}/demo/switch?as={user_id}&back=/")
+        assert self.page.locator("#demo-as").input_value() == user_id
+
+    def alert(self, scope):
+        alert = self.page.locator(f"{scope} .alert").first
+        alert.wait_for(state="visible")
+        return alert.inner_text().strip()
+
+    def pending_badge(self):
+        return int(self.page.locator("#demo-notifications .badge").inner_text().strip())
+
+    def counts(self):
+        return self.page.locator(f"{CC} [id$='counts']").inner_text()
+
+    def open_person(self, name):
+        """Finds a person with the Contacts Center's search and opens their detail view."""
+        search = self.page.locator(f"{CC} form[role=search]")
+        search.locator("input[type=search]").fill(name.split()[0])
+        search.locator("button[type=submit]").click()
+        self.page.locator(f"{CC} a.list-group-title", has_text=name).first.click()
+        self.page.locator(f"{CC} .card-title", has_text=name).wait_for()
+
+    def press(self, scope, label):
+        self.page.locator(f"{scope} button", has_text=label).first.click()
+
+
+def shoot(page, shots, name, js):
+    if not js:
+        return  # one set of pictures is enough; the JS-less run asserts the same story
+    for width in (1280, 360):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.screenshot(path=str(shots / f"{name}-{width}.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
+def test_connect_confirm_follow_block_and_vcard(demo, browser, shots, js):
+    a_id, a_name, b_id, b_name = PAIRS[js]
+    context = browser.new_context(java_script_enabled=js, accept_downloads=True,
+                                  viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    me = Person(page, demo)
+    try:
+        # A asks B to connect from B's detail view.
+        me.become(a_id)
+        assert EN.count_text("you-have-x-connections", 0) in me.counts()
+        shoot(page, shots, "dashboard", js)
+        me.open_person(b_name)
+        shoot(page, shots, "detail", js)
+        me.press(CC, EN["connect"])
+        assert me.alert(CC) == EN["this-user-has-received-a-connection-request-from-you"]
+
+        # B sees the request: the bell's badge and the Notifications widget.
+        me.become(b_id)
+        assert me.pending_badge() == 1
+        request_text = EN.fmt("x-wants-to-connect-with-you", a_name)
+        assert request_text in page.locator(NOTIFICATIONS).inner_text()
+        shoot(page, shots, "notifications", js)
+        me.press(NOTIFICATIONS, EN["accept"])
+        assert me.alert(NOTIFICATIONS) == EN["you-are-now-connected-to-this-user"]
+        page.goto(f"{demo}/")
+        assert me.pending_badge() == 0
+        assert EN.count_text("you-have-x-connections", 1) in me.counts()
+        shoot(page, shots, "connected", js)
+
+        # A is connected too, follows B, then blocks B.
+        me.become(a_id)
+        assert EN.count_text("you-have-x-connections", 1) in me.counts()
+        me.open_person(b_name)
+        me.press(CC, EN["follow"])
+        assert me.alert(CC) == EN["you-are-now-following-this-user"]
+        page.goto(f"{demo}/")
+        assert EN.count_text("you-are-following-x-people", 1) in me.counts()
+        me.open_person(b_name)
+        me.press(CC, EN["block"])
+        assert me.alert(CC) == EN["you-have-blocked-this-user"]
+        page.goto(f"{demo}/")
+        counts = me.counts()
+        assert EN.count_text("you-have-x-connections", 0) in counts
+        assert EN.count_text("you-are-following-x-people", 0) in counts
+
+        # The blocked person's public card still downloads as a vCard.
+        me.open_person(b_name)
+        with page.expect_download() as info:
+            page.locator(f"{CC} a", has_text=EN["vcard"]).first.click()
+        download = info.value
+        card = vobject.readOne(pathlib.Path(download.path()).read_text(encoding="utf-8"))
+        assert card.fn.value == b_name
+        assert card.email.value == f"{b_id}@example.com"
+    finally:
+        context.close()
