@@ -503,17 +503,32 @@ async fn guests_bad_tokens_and_hostile_names() {
         assert_eq!(action.status(), StatusCode::UNAUTHORIZED);
     }
 
-    // A person whose name holds markup and whose title holds CR/LF.
-    let admin = token("root", &["Administrator"]);
-    let hostile = serde_json::json!({"givenName": "<script>alert(1)</script>", "familyName": "Evil\"'", "jobTitle": "Boss\r\nEMAIL:pwned@evil.example"});
-    let put = client()
-        .put(server.url("/api/users/mallory"))
-        .bearer_auth(&admin)
-        .json(&hostile)
+    // A person whose name holds markup and whose title holds CR/LF, arriving by the
+    // token's profile claims (the user API refuses control characters outright).
+    let hostile = {
+        let profile = widget_host::portal::Profile {
+            given_name: Some("<script>alert(1)</script>".into()),
+            family_name: Some("Evil\"'".into()),
+            job_title: Some("Boss\r\nEMAIL:pwned@evil.example".into()),
+            ..Default::default()
+        };
+        widget_host::portal::auth::mint(
+            common::CONSUMER,
+            common::SECRET,
+            "mallory",
+            &[],
+            &profile,
+            std::time::Duration::from_secs(60),
+        )
+        .expect("mint")
+    };
+    let first = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/render")))
+        .bearer_auth(&hostile)
         .send()
         .await
-        .expect("put");
-    assert_eq!(put.status(), StatusCode::OK);
+        .expect("render");
+    assert_eq!(first.status(), StatusCode::OK);
     render(&server, "alice", &[]).await;
     let html = render(&server, "alice", &[("userId", "mallory")]).await;
     assert!(
@@ -540,8 +555,12 @@ async fn guests_bad_tokens_and_hostile_names() {
         "no injected property: {vcard}"
     );
     assert!(
-        vcard.contains("TITLE:Boss\\nEMAIL:pwned@evil.example"),
-        "CR dropped, LF escaped: {vcard}"
+        vcard.contains("TITLE:Boss  EMAIL:pwned@evil.example\r\n"),
+        "the line break became spaces: {vcard}"
+    );
+    assert!(
+        vcard.contains("FN:<script>alert(1)</script> Evil\"'\r\n"),
+        "vCard text is not HTML-escaped: {vcard}"
     );
     server.stop().await;
 }

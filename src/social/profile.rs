@@ -27,8 +27,14 @@ impl Social {
 pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
     let set = |field: &mut String, claim: &Option<String>| {
         if let Some(value) = claim.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            // Bounded: a claim is not a place for a novel.
-            *field = value.chars().take(256).collect();
+            // Bounded, and on one line: the directory refuses control characters from
+            // imports, and claims get the same treatment (a CR/LF would otherwise reach
+            // every list and vCard). A claim is not a place for a novel either.
+            *field = value
+                .chars()
+                .take(256)
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
         }
     };
     set(&mut person.given_name, &profile.given_name);
@@ -102,6 +108,22 @@ mod tests {
             ("José", "Engineer"),
             "absent claims keep stored values"
         );
+    }
+
+    #[test]
+    fn control_characters_in_claims_become_spaces() {
+        let profile = Profile {
+            job_title: Some("Boss\r\nEMAIL:x@evil.example".into()),
+            ..Profile::default()
+        };
+        let person = apply_profile(
+            Person {
+                id: "u".into(),
+                ..Person::default()
+            },
+            &profile,
+        );
+        assert_eq!(person.job_title, "Boss  EMAIL:x@evil.example");
     }
 
     #[test]
