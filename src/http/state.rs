@@ -13,7 +13,9 @@ use crate::portal::auth::{PAuth, Verifier};
 use crate::social::Social;
 use crate::templates::Templates;
 use crate::widgets::WidgetSet;
-use crate::wsrp::{MemoryRegistrations, Producer, ProducerHooks};
+use crate::wsrp::{
+    Producer, ProducerHooks, Registration, RegistrationStore, registration::RegistrationStoreError,
+};
 
 /// Id of the consumer the demo portal signs its users' tokens as.
 pub const DEMO_CONSUMER: &str = "demo";
@@ -92,7 +94,7 @@ impl AppState {
             catalog.clone(),
             widgets.clone(),
             config.consumers.clone(),
-            Arc::new(MemoryRegistrations::new()),
+            Arc::new(StoredRegistrations(social.clone())),
             Arc::new(DirectoryHooks(social.clone())),
         );
         Ok(Self {
@@ -140,6 +142,57 @@ fn demo_secret(host_key: &[u8; 32]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// WSRP registrations kept in the database, so a registered portal survives restarts.
+struct StoredRegistrations(Social);
+
+impl StoredRegistrations {
+    fn encode(registration: &Registration) -> Result<Vec<u8>, RegistrationStoreError> {
+        serde_json::to_vec(registration).map_err(|e| RegistrationStoreError(e.to_string()))
+    }
+}
+
+fn store_error(e: impl std::fmt::Display) -> RegistrationStoreError {
+    RegistrationStoreError(e.to_string())
+}
+
+impl RegistrationStore for StoredRegistrations {
+    fn create(
+        &self,
+        handle: &str,
+        registration: Registration,
+    ) -> Result<(), RegistrationStoreError> {
+        self.0
+            .put_registration(handle, Self::encode(&registration)?)
+            .map_err(store_error)
+    }
+
+    fn get(&self, handle: &str) -> Result<Option<Registration>, RegistrationStoreError> {
+        match self.0.registration(handle).map_err(store_error)? {
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(store_error),
+            None => Ok(None),
+        }
+    }
+
+    fn modify(
+        &self,
+        handle: &str,
+        registration: Registration,
+    ) -> Result<bool, RegistrationStoreError> {
+        // Check and write are two steps; a concurrent deregister in between would be
+        // undone, which is harmless: the consumer holds the handle and may use it.
+        if self.get(handle)?.is_none() {
+            return Ok(false);
+        }
+        self.create(handle, registration).map(|()| true)
+    }
+
+    fn delete(&self, handle: &str) -> Result<bool, RegistrationStoreError> {
+        self.0.delete_registration(handle).map_err(store_error)
+    }
 }
 
 /// WSRP user profiles refresh the directory, as JWT claims do natively.

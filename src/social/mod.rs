@@ -6,6 +6,7 @@
 
 mod outcome;
 mod profile;
+mod registrations;
 pub mod rules;
 
 use std::path::Path;

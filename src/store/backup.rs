@@ -140,6 +140,7 @@ fn write_copy(reader: &Reader, temp: &Path) -> Result<(), StoreError> {
     copy_table(reader, &txn, tables::USERID_ENTRYEMAIL)?;
     copy_table(reader, &txn, tables::USERID_ENTRYSORTKEY_ENTRYID)?;
     copy_table(reader, &txn, tables::PORTLETID_PREFERENCES)?;
+    copy_table(reader, &txn, tables::REGISTRATIONHANDLE_REGISTRATION)?;
     txn.commit()?;
     drop(db);
     Ok(())

@@ -634,6 +634,11 @@ impl Reader {
     pub fn request(&self, id: RequestId) -> Result<Option<SocialRequest>, StoreError> {
         self.request_by_id(id)
     }
+    /// The stored record of a WSRP registration handle.
+    pub fn registration(&self, handle: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let table = self.table(tables::REGISTRATIONHANDLE_REGISTRATION)?;
+        Ok(table.get(handle)?.map(|v| v.value().to_vec()))
+    }
 
     /// A portlet's saved preferences (empty when none were saved).
     pub fn preferences(&self, portlet_id: &str) -> Result<Preferences, StoreError> {

@@ -59,6 +59,9 @@ pub(crate) const USERID_ENTRYSORTKEY_ENTRYID: TableDefinition<(u64, &str, u64), 
     TableDefinition::new("userid_entrysortkey_entryid");
 pub(crate) const PORTLETID_PREFERENCES: TableDefinition<&str, &[u8]> =
     TableDefinition::new("portletid_preferences");
+/// WSRP consumer registrations by handle; the value is the producer's own record.
+pub(crate) const REGISTRATIONHANDLE_REGISTRATION: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("registrationhandle_registration");
 
 /// Index into a `userid_counts` row.
 pub(crate) mod count {
@@ -161,6 +164,7 @@ pub struct Tables<'t> {
     userid_entryemail: Table<'t, (u64, &'static str), u64>,
     userid_entrysortkey_entryid: Table<'t, (u64, &'static str, u64), ()>,
     portletid_preferences: Table<'t, &'static str, &'static [u8]>,
+    registrationhandle_registration: Table<'t, &'static str, &'static [u8]>,
 }
 
 /// Keys `(a, 0..=MAX)`: everything a user has in a pair table.
@@ -200,6 +204,7 @@ impl<'t> Tables<'t> {
             userid_entryemail: txn.open_table(USERID_ENTRYEMAIL)?,
             userid_entrysortkey_entryid: txn.open_table(USERID_ENTRYSORTKEY_ENTRYID)?,
             portletid_preferences: txn.open_table(PORTLETID_PREFERENCES)?,
+            registrationhandle_registration: txn.open_table(REGISTRATIONHANDLE_REGISTRATION)?,
         })
     }
 
@@ -402,6 +407,25 @@ impl<'t> Tables<'t> {
         self.portletid_preferences
             .insert(portlet_id, encode(preferences)?.as_slice())?;
         Ok(())
+    }
+
+    /// Stores (or replaces) the record of a WSRP registration handle.
+    pub(crate) fn put_registration(
+        &mut self,
+        handle: &str,
+        record: &[u8],
+    ) -> Result<(), StoreError> {
+        self.registrationhandle_registration
+            .insert(handle, record)?;
+        Ok(())
+    }
+
+    /// Forgets a WSRP registration handle; `false` when it was unknown.
+    pub(crate) fn delete_registration(&mut self, handle: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .registrationhandle_registration
+            .remove(handle)?
+            .is_some())
     }
 
     /// The forward table of `edge` and, for one-way edges, its reverse table.

@@ -24,6 +24,34 @@ type Reply = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 /// error, and how to answer its caller.
 type Job = Box<dyn for<'a, 'b> FnOnce(&'a mut Tables<'b>) -> (bool, Reply) + Send>;
 
+/// The writer thread and its queue. When the last [`Store`] clone goes, dropping this
+/// closes the queue and waits for the thread: queued jobs finish, and the database file
+/// is released before the drop returns (so the same process can open it again at once).
+struct Writer {
+    jobs: Option<Sender<Job>>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Writer {
+    fn send(&self, job: Job) -> Result<(), StoreError> {
+        self.jobs
+            .as_ref()
+            .ok_or(StoreError::WriterGone)?
+            .send(job)
+            .map_err(|_| StoreError::WriterGone)
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.jobs.take();
+        if let Some(thread) = self.thread.take() {
+            // The thread ends when its queue closes; a panic there was already reported.
+            let _ = thread.join();
+        }
+    }
+}
+
 /// How the writer commits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreOptions {
@@ -42,7 +70,7 @@ impl Default for StoreOptions {
 #[derive(Clone)]
 pub struct Store {
     db: Arc<Database>,
-    jobs: Sender<Job>,
+    writer: Arc<Writer>,
     host_key: [u8; 32],
     /// Read transactions begun, for tests and metrics that check a render takes one
     /// snapshot. A relaxed increment: nothing orders on it.
@@ -72,13 +100,16 @@ impl Store {
         let db = Arc::new(db);
         let (jobs, queue) = channel::<Job>();
         let writer_db = Arc::clone(&db);
-        thread::Builder::new()
+        let thread = thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || run_writer(&writer_db, &queue, options))
             .map_err(|e| StoreError::Db(redb::Error::Io(e)))?;
         Ok(Self {
             db,
-            jobs,
+            writer: Arc::new(Writer {
+                jobs: Some(jobs),
+                thread: Some(thread),
+            }),
             host_key,
             snapshots: Arc::new(AtomicU64::new(0)),
         })
@@ -122,7 +153,7 @@ impl Store {
             });
             (failed, reply)
         });
-        self.jobs.send(job).map_err(|_| StoreError::WriterGone)?;
+        self.writer.send(job)?;
         wait.recv().map_err(|_| StoreError::WriterGone)?
     }
 }

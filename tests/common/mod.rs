@@ -20,13 +20,19 @@ impl TestServer {
     }
 
     /// Asks the server to stop and waits for it to drain.
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
+        self.stop_keeping_data().await;
+    }
+
+    /// Stops the server and hands back its folder, for a restart on the same data.
+    pub async fn stop_keeping_data(mut self) -> tempfile::TempDir {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
             task.await.expect("server task").expect("server result");
         }
+        self.dir
     }
 }
 
@@ -43,7 +49,15 @@ pub fn test_config(dir: &std::path::Path) -> Config {
 }
 
 pub async fn start(adjust: impl FnOnce(&mut Config, &std::path::Path)) -> TestServer {
-    let dir = tempfile::tempdir().expect("tempdir");
+    start_in(tempfile::tempdir().expect("tempdir"), adjust).await
+}
+
+/// Starts a host whose data lives in `dir` (so a test can stop it and start another
+/// on the same data).
+pub async fn start_in(
+    dir: tempfile::TempDir,
+    adjust: impl FnOnce(&mut Config, &std::path::Path),
+) -> TestServer {
     let mut config = test_config(dir.path());
     adjust(&mut config, dir.path());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

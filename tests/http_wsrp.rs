@@ -1,0 +1,114 @@
+//! WSRP over the real HTTP server: what only the running host can show.
+
+mod common;
+
+use common::{start, start_in, with_consumer};
+
+const TYPES_NS: &str = "urn:oasis:names:tc:wsrp:v2:types";
+
+fn envelope(body: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:t=\"{TYPES_NS}\">\
+         <soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>"
+    )
+}
+
+async fn soap(server: &common::TestServer, port: &str, body: &str) -> (u16, String) {
+    let response = reqwest::Client::new()
+        .post(server.url(&format!("/wsrp/v2/{port}")))
+        .header("content-type", "text/xml; charset=utf-8")
+        .body(envelope(body))
+        .send()
+        .await
+        .expect("post");
+    (
+        response.status().as_u16(),
+        response.text().await.expect("text"),
+    )
+}
+
+/// The text of the first element whose local name is `name` (prefixed or not).
+fn element_text(xml: &str, name: &str) -> Option<String> {
+    let tag = [format!("<{name}>"), format!(":{name}>")]
+        .into_iter()
+        .find_map(|t| xml.find(&t).map(|at| at + t.len()))?;
+    let open = tag;
+    let close = xml[open..].find("</")? + open;
+    Some(xml[open..close].to_owned())
+}
+
+fn service_description(handle: &str) -> String {
+    format!(
+        "<t:getServiceDescription><t:registrationContext><t:registrationHandle>{handle}</t:registrationHandle></t:registrationContext>\
+         <t:desiredLocales>en-US</t:desiredLocales></t:getServiceDescription>"
+    )
+}
+
+#[tokio::test]
+async fn a_registered_portal_survives_a_restart_and_deregistration_is_final() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let register = "<t:register><t:registrationData><t:consumerName>test-portal</t:consumerName>\
+        <t:consumerAgent>test.agent 1.0</t:consumerAgent><t:methodGetSupported>false</t:methodGetSupported>\
+        <t:registrationProperties name=\"wsrp_secret\"><t:stringValue>test-wsrp-secret</t:stringValue></t:registrationProperties>\
+        </t:registrationData></t:register>";
+    let (status, answer) = soap(&server, "registration", register).await;
+    assert_eq!(status, 200, "{answer}");
+    let handle = element_text(&answer, "registrationHandle")
+        .unwrap_or_else(|| panic!("a registration handle in {answer}"));
+
+    let dir = server.stop_keeping_data().await;
+    let server = start_in(dir, |c, _| with_consumer(c)).await;
+    let (status, answer) = soap(
+        &server,
+        "service-description",
+        &service_description(&handle),
+    )
+    .await;
+    assert_eq!(
+        status, 200,
+        "the handle still works after a restart: {answer}"
+    );
+    assert!(answer.contains("contacts_center"), "{answer}");
+
+    let deregister = format!(
+        "<t:deregister><t:registrationContext><t:registrationHandle>{handle}</t:registrationHandle></t:registrationContext></t:deregister>"
+    );
+    let (status, answer) = soap(&server, "registration", &deregister).await;
+    assert_eq!(status, 200, "{answer}");
+    let (status, answer) = soap(
+        &server,
+        "service-description",
+        &service_description(&handle),
+    )
+    .await;
+    assert_eq!(status, 500, "{answer}");
+    assert!(answer.contains("InvalidRegistration"), "{answer}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_wsdl_points_at_this_host() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let wsdl = reqwest::get(server.url("/wsrp/v2/wsdl"))
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    for port in [
+        "service-description",
+        "markup",
+        "registration",
+        "portlet-management",
+    ] {
+        assert!(
+            wsdl.contains(&format!(
+                "location=\"http://{}/wsrp/v2/{port}\"",
+                server.addr
+            )),
+            "{port}: {wsdl}"
+        );
+    }
+    server.stop().await;
+}
