@@ -317,6 +317,9 @@ the load generator holds keep-alive connections at fixed concurrency and sends e
     m
 }
 
+/// A chart panel: its title, the value it plots, its left edge.
+type Panel = (&'static str, fn(&Stats) -> f64, f64);
+
 /// A two-panel chart: req/s and p99 of the home view and the hyper baseline.
 pub fn svg(f: &Figures) -> String {
     let series = |w: &str| -> Vec<(usize, Stats)> {
@@ -336,7 +339,7 @@ pub fn svg(f: &Figures) -> String {
         w * 2.0 + 20.0,
         h + 40.0
     );
-    let panels: [(&str, fn(&Stats) -> f64, f64); 2] = [
+    let panels: [Panel; 2] = [
         ("req/s", |s| s.per_sec, 0.0),
         ("p99 ms", |s| s.p99_ms, w + 20.0),
     ];
@@ -405,9 +408,9 @@ pub fn svg(f: &Figures) -> String {
             }
         }
     }
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<text x=\"{}\" y=\"{}\">connections (keep-alive, closed loop), {} mode</text></svg>\n",
+        "<text x=\"{}\" y=\"{}\">connections (keep-alive, closed loop), {} mode</text></svg>",
         pad,
         h + 30.0,
         f.mode.name
