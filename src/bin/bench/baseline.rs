@@ -1,0 +1,147 @@
+//! The machine's own ceilings, measured in the same run: a minimal hyper server that
+//! answers a fixed 2 KB HTML body (what HTTP alone costs on these cores), and the
+//! disk's fdatasync latency (what one durable commit cannot beat).
+
+use std::convert::Infallible;
+use std::io::{Seek, SeekFrom, Write};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::load::{Stats, stats_of};
+
+/// Starts the baseline server on 127.0.0.1:0; it runs until the process ends.
+pub async fn hyper_baseline() -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let mut html = String::from("<div class=\"contacts-center-portlet\"><ul class=\"list-group\">");
+    while html.len() < 2048 - 12 {
+        html.push_str("<li>Ana Silva</li>");
+    }
+    html.truncate(2048 - 11);
+    html.push_str("</ul></div>");
+    let body = Bytes::from(html);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let _ = stream.set_nodelay(true);
+            let body = body.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |_req: Request<hyper::body::Incoming>| {
+                    let body = body.clone();
+                    async move {
+                        let mut response = Response::new(Full::new(body));
+                        response.headers_mut().insert(
+                            hyper::header::CONTENT_TYPE,
+                            hyper::header::HeaderValue::from_static("text/html; charset=utf-8"),
+                        );
+                        Ok::<_, Infallible>(response)
+                    }
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok(addr)
+}
+
+/// fdatasync latency: `rounds` times, write 4 KiB at the start of a file in `dir` and
+/// `sync_data` it.
+pub fn fsync_floor(dir: &Path, rounds: usize) -> std::io::Result<Stats> {
+    let path = dir.join("fsync-probe.bin");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .read(true)
+        .write(true)
+        .open(&path)?;
+    let block = [0x5au8; 4096];
+    file.write_all(&block)?;
+    file.sync_all()?;
+    let mut latencies = Vec::with_capacity(rounds);
+    let start = Instant::now();
+    for _ in 0..rounds {
+        let t = Instant::now();
+        file.seek(SeekFrom::Start(0))?;
+        file.write_all(&block)?;
+        file.sync_data()?;
+        latencies.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+    }
+    let elapsed = start.elapsed();
+    drop(file);
+    let _ = std::fs::remove_file(&path);
+    Ok(stats_of(&mut latencies, elapsed))
+}
+
+/// Durable actions per second with `writers` threads each toggling follows, on a fresh
+/// database in `dir`: grouped commits (the host's mode) or one commit per action.
+pub fn writers(
+    dir: &Path,
+    grouped: bool,
+    writers: usize,
+    duration: Duration,
+) -> Result<Stats, Box<dyn std::error::Error>> {
+    use widget_host::social::{Action, PersonVerb, Social};
+    use widget_host::store::{Person, StoreOptions};
+
+    let path = dir.join(if grouped {
+        "writers-grouped.redb"
+    } else {
+        "writers-single.redb"
+    });
+    let _ = std::fs::remove_file(&path);
+    let social = Social::open_with(&path, StoreOptions { grouped })?;
+    let people: Vec<Person> = (0..writers * 2)
+        .map(|i| Person {
+            id: format!("w{i}"),
+            given_name: format!("Writer{i}"),
+            family_name: "Bench".into(),
+            ..Person::default()
+        })
+        .collect();
+    social.upsert_people(people)?;
+    let social = Arc::new(social);
+    let start = Instant::now();
+    let deadline = start + duration;
+    let threads: Vec<_> = (0..writers)
+        .map(|w| {
+            let social = Arc::clone(&social);
+            std::thread::spawn(move || {
+                let me = format!("w{w}");
+                let other = format!("w{}", w + writers);
+                let mut latencies = Vec::new();
+                let mut follow = true;
+                while Instant::now() < deadline {
+                    let verb = if follow {
+                        PersonVerb::Follow
+                    } else {
+                        PersonVerb::Unfollow
+                    };
+                    follow = !follow;
+                    let t = Instant::now();
+                    if social.act(&me, Action::on(verb, other.clone())).is_ok() {
+                        latencies.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                    }
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in threads {
+        all.extend(t.join().unwrap_or_default());
+    }
+    let elapsed = start.elapsed();
+    drop(social);
+    Ok(stats_of(&mut all, elapsed))
+}

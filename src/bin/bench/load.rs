@@ -1,0 +1,278 @@
+//! The load generator: a fixed number of keep-alive HTTP/1.1 connections, each sending
+//! its next request as soon as the previous answer is read (a closed loop), for a fixed
+//! time. Raw tokio TCP keeps the client's own cost small and the same for every
+//! server it drives, which is what makes the ratio to the baseline meaningful.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// What one request asks for; latencies are kept per kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Home,
+    Filter,
+    Search,
+    Detail,
+    Action,
+    Baseline,
+}
+
+impl Kind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Home => "home",
+            Kind::Filter => "filter",
+            Kind::Search => "search",
+            Kind::Detail => "detail",
+            Kind::Action => "action",
+            Kind::Baseline => "hyper 2 KB",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Builds the bytes of the next request of a connection.
+pub trait Requests: Send + Sync + 'static {
+    fn next(&self, rng: &mut StdRng) -> (Kind, Vec<u8>);
+}
+
+/// Latencies of one run, per kind, in microseconds.
+#[derive(Debug, Default, Clone)]
+pub struct Samples {
+    pub by_kind: [Vec<u32>; 6],
+    pub errors: u64,
+    pub elapsed: Duration,
+}
+
+/// Throughput and latency of one kind in one run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stats {
+    pub per_sec: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+impl Samples {
+    fn merge(&mut self, other: Samples) {
+        for (mine, theirs) in self.by_kind.iter_mut().zip(other.by_kind) {
+            mine.extend(theirs);
+        }
+        self.errors += other.errors;
+    }
+
+    pub fn stats(&self, kind: Kind) -> Stats {
+        let mut v = self.by_kind[kind.index()].clone();
+        stats_of(&mut v, self.elapsed)
+    }
+
+    /// All kinds together.
+    pub fn total(&self) -> Stats {
+        let mut v: Vec<u32> = self.by_kind.iter().flatten().copied().collect();
+        stats_of(&mut v, self.elapsed)
+    }
+}
+
+/// Percentiles of latencies in microseconds over a run of `elapsed`.
+pub fn stats_of(v: &mut [u32], elapsed: Duration) -> Stats {
+    if v.is_empty() {
+        return Stats::default();
+    }
+    v.sort_unstable();
+    let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize] as f64 / 1000.0;
+    Stats {
+        per_sec: v.len() as f64 / elapsed.as_secs_f64().max(1e-9),
+        p50_ms: at(0.50),
+        p99_ms: at(0.99),
+    }
+}
+
+/// One keep-alive connection that reads whole answers (content-length or chunked).
+pub struct Conn {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn bad(msg: &str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, msg.to_owned())
+}
+
+impl Conn {
+    pub async fn open(addr: SocketAddr) -> std::io::Result<Self> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(Self {
+            stream,
+            buf: Vec::with_capacity(64 * 1024),
+        })
+    }
+
+    async fn fill(&mut self) -> std::io::Result<()> {
+        let mut chunk = [0u8; 16 * 1024];
+        let n = self.stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(bad("connection closed"));
+        }
+        self.buf.extend_from_slice(&chunk[..n]);
+        Ok(())
+    }
+
+    async fn need(&mut self, n: usize) -> std::io::Result<()> {
+        while self.buf.len() < n {
+            self.fill().await?;
+        }
+        Ok(())
+    }
+
+    /// Sends `request` and reads the whole answer: (status, body bytes).
+    pub async fn send(&mut self, request: &[u8]) -> std::io::Result<(u16, usize)> {
+        self.stream.write_all(request).await?;
+        let head_end = loop {
+            if let Some(at) = find(&self.buf, b"\r\n\r\n") {
+                break at;
+            }
+            self.fill().await?;
+        };
+        let head = std::str::from_utf8(&self.buf[..head_end]).map_err(|_| bad("head"))?;
+        let status: u16 = head
+            .get(9..12)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| bad("status line"))?;
+        let mut length = None;
+        let mut chunked = false;
+        for line in head.split("\r\n").skip(1) {
+            let Some((name, value)) = line.split_once(':') else {
+                continue;
+            };
+            let value = value.trim();
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.parse::<usize>().ok();
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                chunked = value.eq_ignore_ascii_case("chunked");
+            }
+        }
+        self.buf.drain(..head_end + 4);
+        let body = if chunked {
+            let mut total = 0;
+            loop {
+                let line_end = loop {
+                    if let Some(at) = find(&self.buf, b"\r\n") {
+                        break at;
+                    }
+                    self.fill().await?;
+                };
+                let size_text =
+                    std::str::from_utf8(&self.buf[..line_end]).map_err(|_| bad("chunk"))?;
+                let size =
+                    usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+                        .map_err(|_| bad("chunk size"))?;
+                self.need(line_end + 2 + size + 2).await?;
+                self.buf.drain(..line_end + 2 + size + 2);
+                total += size;
+                if size == 0 {
+                    break total;
+                }
+            }
+        } else {
+            let n = length.unwrap_or(0);
+            self.need(n).await?;
+            self.buf.drain(..n);
+            n
+        };
+        Ok((status, body))
+    }
+}
+
+/// Runs `concurrency` connections against `addr` for `duration`.
+pub async fn run(
+    addr: SocketAddr,
+    requests: Arc<dyn Requests>,
+    concurrency: usize,
+    duration: Duration,
+    seed: u64,
+) -> Samples {
+    let start = Instant::now();
+    let deadline = start + duration;
+    let mut tasks = Vec::with_capacity(concurrency);
+    for worker in 0..concurrency {
+        let requests = Arc::clone(&requests);
+        tasks.push(tokio::spawn(async move {
+            let mut rng = StdRng::seed_from_u64(seed ^ (worker as u64).wrapping_mul(0x9E37_79B9));
+            let mut samples = Samples::default();
+            let mut conn = match Conn::open(addr).await {
+                Ok(c) => c,
+                Err(_) => {
+                    samples.errors += 1;
+                    return samples;
+                }
+            };
+            while Instant::now() < deadline {
+                let (kind, bytes) = requests.next(&mut rng);
+                let sent = Instant::now();
+                match conn.send(&bytes).await {
+                    Ok((status, _)) if status < 400 => {
+                        let us = sent.elapsed().as_micros().min(u32::MAX as u128) as u32;
+                        samples.by_kind[kind.index()].push(us);
+                    }
+                    Ok(_) => samples.errors += 1,
+                    Err(_) => {
+                        samples.errors += 1;
+                        match Conn::open(addr).await {
+                            Ok(c) => conn = c,
+                            Err(_) => return samples,
+                        }
+                    }
+                }
+            }
+            samples
+        }));
+    }
+    let mut all = Samples::default();
+    for task in tasks {
+        if let Ok(s) = task.await {
+            all.merge(s);
+        }
+    }
+    all.elapsed = start.elapsed();
+    all
+}
+
+/// Picks an index with probability proportional to its weight (cumulative table).
+pub struct Weighted {
+    cumulative: Vec<u64>,
+}
+
+impl Weighted {
+    pub fn new(weights: impl IntoIterator<Item = u64>) -> Self {
+        let mut sum = 0u64;
+        let cumulative = weights
+            .into_iter()
+            .map(|w| {
+                sum += w;
+                sum
+            })
+            .collect();
+        Self { cumulative }
+    }
+
+    pub fn pick(&self, rng: &mut StdRng) -> usize {
+        let total = self.cumulative.last().copied().unwrap_or(0);
+        if total == 0 {
+            return 0;
+        }
+        let x = rng.random_range(0..total);
+        self.cumulative.partition_point(|&c| c <= x)
+    }
+}

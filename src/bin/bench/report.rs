@@ -1,0 +1,419 @@
+//! Turns the figures into the printed table, `BENCHMARKS.md` and an SVG chart, and
+//! checks them against the issue's targets.
+
+use std::fmt::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use widget_host::directory::SeedReport;
+
+use crate::Mode;
+use crate::load::{Kind, Samples, Stats};
+
+/// One load point: a workload at a concurrency.
+pub struct Point {
+    pub concurrency: usize,
+    pub workload: &'static str,
+    pub samples: Samples,
+}
+
+impl Point {
+    pub fn new(concurrency: usize, workload: &'static str, samples: Samples) -> Self {
+        Self {
+            concurrency,
+            workload,
+            samples,
+        }
+    }
+}
+
+/// Everything one run measured.
+pub struct Figures {
+    pub mode: Mode,
+    pub machine: Vec<(String, String)>,
+    pub fsync: Stats,
+    pub writers_grouped: Stats,
+    pub writers_single: Stats,
+    pub seed: Option<(SeedReport, Duration)>,
+    pub file_bytes: u64,
+    pub file_bytes_after: u64,
+    pub first_render: Duration,
+    pub home_1000: (u64, Duration),
+    pub vcard: (u64, Duration, usize),
+    pub points: Vec<Point>,
+    pub rss_kb: u64,
+    pub hwm_kb: u64,
+}
+
+impl Figures {
+    pub fn new(mode: Mode) -> Self {
+        Self {
+            mode,
+            machine: Vec::new(),
+            fsync: Stats::default(),
+            writers_grouped: Stats::default(),
+            writers_single: Stats::default(),
+            seed: None,
+            file_bytes: 0,
+            file_bytes_after: 0,
+            first_render: Duration::ZERO,
+            home_1000: (0, Duration::ZERO),
+            vcard: (0, Duration::ZERO, 0),
+            points: Vec::new(),
+            rss_kb: 0,
+            hwm_kb: 0,
+        }
+    }
+
+    fn point(&self, c: usize, workload: &str) -> Option<&Point> {
+        self.points
+            .iter()
+            .find(|p| p.concurrency == c && p.workload == workload)
+    }
+
+    fn baseline(&self, c: usize) -> f64 {
+        self.point(c, "baseline")
+            .map(|p| p.samples.total().per_sec)
+            .unwrap_or(0.0)
+    }
+
+    /// (target, measured, met) lines.
+    fn targets(&self) -> Vec<(String, String, bool)> {
+        let mut out = Vec::new();
+        let ratio = |w: &str| {
+            let s = self
+                .point(64, w)
+                .map(|p| p.samples.total())
+                .unwrap_or_default();
+            (s, s.per_sec / self.baseline(64).max(1e-9))
+        };
+        let (home, r) = ratio("home");
+        out.push((
+            "home at 64: ≥ 25% of hyper, p99 < 10 ms".into(),
+            format!("{:.0}%, p99 {:.1} ms", r * 100.0, home.p99_ms),
+            r >= 0.25 && home.p99_ms < 10.0,
+        ));
+        for w in ["search", "filter"] {
+            let (_, r) = ratio(w);
+            out.push((
+                format!("{w} at 64: ≥ 15% of hyper"),
+                format!("{:.0}%", r * 100.0),
+                r >= 0.15,
+            ));
+        }
+        let g = self.writers_grouped;
+        let s = self.writers_single;
+        let factor = g.per_sec / s.per_sec.max(1e-9);
+        let bound = 4.0 * self.fsync.p50_ms + 1.0;
+        out.push((
+            "grouped actions at 64: ≥ 10x one commit per action, p99 < 4 × fsync + 1 ms".into(),
+            format!("{factor:.1}x, p99 {:.1} ms (bound {bound:.1} ms)", g.p99_ms),
+            factor >= 10.0 && g.p99_ms < bound,
+        ));
+        let rss_mb = self.hwm_kb.max(self.rss_kb) as f64 / 1024.0;
+        out.push((
+            "RSS under load < 300 MB".into(),
+            format!("{rss_mb:.0} MB (VmHWM, whole process)"),
+            rss_mb < 300.0,
+        ));
+        let first = self.first_render.as_secs_f64() * 1000.0;
+        out.push((
+            "first render within 200 ms of start".into(),
+            format!("{first:.0} ms"),
+            first <= 200.0,
+        ));
+        out
+    }
+}
+
+/// `nproc`, memory, CPU model and the data dir's file system.
+pub fn machine(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    out.push(("CPUs (nproc)".into(), cpus.to_string()));
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, m)| m.trim().to_owned())
+        .unwrap_or_else(|| "unknown".into());
+    out.push(("CPU model".into(), model));
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let total = meminfo
+        .lines()
+        .find(|l| l.starts_with("MemTotal:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|k| k.parse::<u64>().ok())
+        .unwrap_or(0);
+    out.push((
+        "Memory".into(),
+        format!("{:.1} GiB", total as f64 / 1024.0 / 1024.0),
+    ));
+    // The mount holding the data dir: the longest mount point that prefixes it.
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    let dir = dir.to_string_lossy();
+    let disk = mounts
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() >= 3 && dir.starts_with(f[1]))
+                .then(|| (f[1].len(), format!("{} ({})", f[0], f[2])))
+        })
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, d)| d)
+        .unwrap_or_else(|| "unknown".into());
+    out.push(("Disk of the data dir".into(), disk));
+    out
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// The load table: every workload at every concurrency.
+pub fn table(f: &Figures) -> String {
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "| view | conc. | req/s | p50 ms | p99 ms | vs hyper | errors |\n|---|---:|---:|---:|---:|---:|---:|"
+    );
+    let order = [
+        "baseline", "home", "filter", "search", "detail", "mix", "actions",
+    ];
+    for w in order {
+        for p in f.points.iter().filter(|p| p.workload == w) {
+            let s = p.samples.total();
+            let base = f.baseline(p.concurrency);
+            let _ = writeln!(
+                t,
+                "| {} | {} | {:.0} | {:.2} | {:.2} | {:.0}% | {} |",
+                if w == "baseline" {
+                    Kind::Baseline.label()
+                } else {
+                    w
+                },
+                p.concurrency,
+                s.per_sec,
+                s.p50_ms,
+                s.p99_ms,
+                100.0 * s.per_sec / base.max(1e-9),
+                p.samples.errors
+            );
+        }
+    }
+    let _ = writeln!(
+        t,
+        "\nMix by kind at 64 connections (list pages 70%, cards 20%, actions 10%):\n\n| kind | req/s | p50 ms | p99 ms |\n|---|---:|---:|---:|"
+    );
+    if let Some(p) = f.point(64, "mix") {
+        for k in [
+            Kind::Home,
+            Kind::Filter,
+            Kind::Search,
+            Kind::Detail,
+            Kind::Action,
+        ] {
+            let s = p.samples.stats(k);
+            let _ = writeln!(
+                t,
+                "| {} | {:.0} | {:.2} | {:.2} |",
+                k.label(),
+                s.per_sec,
+                s.p50_ms,
+                s.p99_ms
+            );
+        }
+    }
+    let _ = writeln!(
+        t,
+        "\n| durability | actions/s | p50 ms | p99 ms |\n|---|---:|---:|---:|"
+    );
+    for (name, s) in [
+        ("fdatasync of 4 KiB (the floor, one at a time)", f.fsync),
+        ("grouped commits, 64 writers", f.writers_grouped),
+        ("one commit per action, 64 writers", f.writers_single),
+    ] {
+        let _ = writeln!(
+            t,
+            "| {name} | {:.0} | {:.2} | {:.2} |",
+            s.per_sec, s.p50_ms, s.p99_ms
+        );
+    }
+    let _ = writeln!(t, "\n| figure | value |\n|---|---|");
+    if let Some((r, took)) = &f.seed {
+        let _ = writeln!(
+            t,
+            "| graph ({} mode) | {} people, {} connections, {} follows, {} blocks, {} pending requests ({} relations) |",
+            f.mode.name,
+            r.people,
+            r.connections,
+            r.follows,
+            r.blocks,
+            r.requests,
+            r.connections + r.follows + r.blocks + r.requests
+        );
+        let _ = writeln!(t, "| seed time | {:.1} s |", took.as_secs_f64());
+    }
+    let _ = writeln!(
+        t,
+        "| file size after seed / after the run | {:.0} MB / {:.0} MB |",
+        f.file_bytes as f64 / 1e6,
+        f.file_bytes_after as f64 / 1e6
+    );
+    let _ = writeln!(t, "| start to first render | {} |", ms(f.first_render));
+    let _ = writeln!(
+        t,
+        "| home (connections list) median, viewer with {} connections | {} |",
+        f.home_1000.0,
+        ms(f.home_1000.1)
+    );
+    let _ = writeln!(
+        t,
+        "| vCard export of {} connections | {}, {} bytes |",
+        f.vcard.0,
+        ms(f.vcard.1),
+        f.vcard.2
+    );
+    let _ = writeln!(
+        t,
+        "| resident memory under load (VmRSS max / VmHWM) | {:.0} MB / {:.0} MB |",
+        f.rss_kb as f64 / 1024.0,
+        f.hwm_kb as f64 / 1024.0
+    );
+    let _ = writeln!(t, "\n| target | measured | met |\n|---|---|---|");
+    for (target, measured, met) in f.targets() {
+        let _ = writeln!(
+            t,
+            "| {target} | {measured} | {} |",
+            if met { "yes" } else { "**no**" }
+        );
+    }
+    t
+}
+
+/// The whole `BENCHMARKS.md`.
+pub fn markdown(f: &Figures) -> String {
+    let mut m = String::new();
+    let _ = writeln!(
+        m,
+        "# Benchmarks\n\nMade by `cargo run --release --bin bench -- --{}` (the harness in `src/bin/bench/`; \
+`--quick` uses a 20,000-person graph and 2 s points, `--full` 100,000 people and 5 s points). \
+The host runs in-process on 127.0.0.1 with its real router, JWT checks, widgets, templates and redb file; \
+the load generator holds keep-alive connections at fixed concurrency and sends each request when the previous answer is read.\n",
+        f.mode.name
+    );
+    let _ = writeln!(m, "## Machine\n\n| | |\n|---|---|");
+    for (k, v) in &f.machine {
+        let _ = writeln!(m, "| {k} | {v} |");
+    }
+    let _ = writeln!(
+        m,
+        "\n## Results\n\n![req/s and p99 against concurrency](benchmarks.svg)\n"
+    );
+    m.push_str(&table(f));
+    m
+}
+
+/// A chart panel: its title, the value it plots, its left edge.
+type Panel = (&'static str, fn(&Stats) -> f64, f64);
+
+/// A two-panel chart: req/s and p99 of the home view and the hyper baseline.
+pub fn svg(f: &Figures) -> String {
+    let series = |w: &str| -> Vec<(usize, Stats)> {
+        f.points
+            .iter()
+            .filter(|p| p.workload == w)
+            .map(|p| (p.concurrency, p.samples.total()))
+            .collect()
+    };
+    let home = series("home");
+    let base = series("baseline");
+    let (w, h, pad) = (360.0, 240.0, 48.0);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" font-size=\"11\">",
+        w * 2.0 + 20.0,
+        h + 40.0
+    );
+    let panels: [Panel; 2] = [
+        ("req/s", |s| s.per_sec, 0.0),
+        ("p99 ms", |s| s.p99_ms, w + 20.0),
+    ];
+    for (title, value, x0) in panels {
+        let max = home
+            .iter()
+            .chain(&base)
+            .map(|(_, st)| value(st))
+            .fold(0.0f64, f64::max)
+            .max(1e-9)
+            * 1.1;
+        let n = f.mode.concurrency.len().max(2) as f64 - 1.0;
+        let x = |i: usize| x0 + pad + (w - pad - 10.0) * i as f64 / n;
+        let y = |v: f64| 10.0 + (h - pad) * (1.0 - v / max);
+        let _ = write!(
+            s,
+            "<text x=\"{}\" y=\"12\" font-weight=\"bold\">{title} against concurrency</text>",
+            x0 + pad
+        );
+        let _ = write!(
+            s,
+            "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#888\"/><line x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\" stroke=\"#888\"/>",
+            x0 + pad,
+            10.0,
+            y(0.0),
+            x0 + w - 10.0
+        );
+        for frac in [0.0, 0.5, 1.0] {
+            let v = max / 1.1 * frac;
+            let _ = write!(
+                s,
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{:.0}</text>",
+                x0 + pad - 4.0,
+                y(v) + 4.0,
+                v
+            );
+        }
+        for (i, c) in f.mode.concurrency.iter().enumerate() {
+            let _ = write!(
+                s,
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{c}</text>",
+                x(i),
+                y(0.0) + 14.0
+            );
+        }
+        for (data, colour, label) in [(&base, "#888888", "hyper 2 KB"), (&home, "#0b5fff", "home")]
+        {
+            let pts: Vec<String> = data
+                .iter()
+                .filter_map(|(c, st)| {
+                    let i = f.mode.concurrency.iter().position(|k| k == c)?;
+                    Some(format!("{:.1},{:.1}", x(i), y(value(st))))
+                })
+                .collect();
+            let _ = write!(
+                s,
+                "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>",
+                pts.join(" ")
+            );
+            if let Some(last) = pts.last() {
+                let (lx, ly) = last.split_once(',').unwrap_or(("0", "0"));
+                let _ = write!(
+                    s,
+                    "<text x=\"{lx}\" y=\"{ly}\" dy=\"-4\" text-anchor=\"end\" fill=\"{colour}\">{label}</text>"
+                );
+            }
+        }
+    }
+    let _ = writeln!(
+        s,
+        "<text x=\"{}\" y=\"{}\">connections (keep-alive, closed loop), {} mode</text></svg>",
+        pad,
+        h + 30.0,
+        f.mode.name
+    );
+    s
+}

@@ -1,0 +1,250 @@
+//! What the load generator asks the host: LinkBench-like proportions (list pages 70%,
+//! counts and cards 20%, actions 10%), viewers drawn with the graph's own skew (a
+//! person is picked in proportion to their connections + 1, so hubs browse more, as
+//! active users do), each with a real JWT of the bench consumer.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use widget_host::portal::Profile;
+use widget_host::portal::auth::mint;
+use widget_host::social::Social;
+
+use crate::load::{Conn, Kind, Requests, Weighted};
+use crate::{CONSUMER, Error, SECRET, id};
+
+const NS: &str = "_contacts_center_";
+const RENDER: &str = "/widgets/contacts_center/render";
+/// Viewers with a minted token; drawn with the skew once, then uniformly.
+const VIEWERS: usize = 4_000;
+
+/// People and names picked from the seeded graph.
+pub struct Picked {
+    users: usize,
+    /// Connections of every person (index = seeded number).
+    connections: Vec<u64>,
+    /// Search prefixes taken from real names.
+    prefixes: Vec<String>,
+}
+
+/// Reads the counts of every seeded person and some names for searches.
+pub fn pick(social: &Social, users: usize) -> Result<Picked, Error> {
+    let reader = social.read()?;
+    let mut connections = Vec::with_capacity(users);
+    let mut prefixes = Vec::new();
+    for i in 0..users {
+        connections.push(reader.counts(&id(i))?.connections);
+        if i % 97 == 0
+            && let Some(p) = reader.person(&id(i))?
+        {
+            for name in [&p.given_name, &p.family_name] {
+                let prefix: String = name.chars().take(3).collect();
+                if !prefix.is_empty() {
+                    prefixes.push(prefix);
+                }
+            }
+        }
+    }
+    Ok(Picked {
+        users,
+        connections,
+        prefixes,
+    })
+}
+
+fn token(user: &str) -> Result<String, Error> {
+    Ok(mint(
+        CONSUMER,
+        SECRET,
+        user,
+        &[],
+        &Profile::default(),
+        Duration::from_secs(24 * 3600),
+    )?)
+}
+
+fn encode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn get(path: &str, token: &str) -> Vec<u8> {
+    format!(
+        "GET {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer {token}\r\naccept: text/html\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+fn post(path: &str, token: &str, body: &str) -> Vec<u8> {
+    format!(
+        "POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer {token}\r\naccept: application/json\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// The request builder shared by every workload.
+pub struct Mix {
+    users: usize,
+    /// (portal id, token) of the viewers.
+    viewers: Vec<(String, String)>,
+    prefixes: Vec<String>,
+    /// The person with the most connections: (id, token, connections).
+    hub: (String, String, u64),
+    /// The person whose connection count is nearest 1,000.
+    near_1000: (String, String, u64),
+}
+
+impl Mix {
+    pub fn new(picked: Picked) -> Result<Self, Error> {
+        let weights = Weighted::new(picked.connections.iter().map(|c| c + 1));
+        let mut rng = StdRng::seed_from_u64(11);
+        let mut viewers = Vec::with_capacity(VIEWERS);
+        for _ in 0..VIEWERS {
+            let who = id(weights.pick(&mut rng));
+            let t = token(&who)?;
+            viewers.push((who, t));
+        }
+        let (hub_i, hub_c) = picked
+            .connections
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, c)| **c)
+            .map(|(i, c)| (i, *c))
+            .unwrap_or((0, 0));
+        let (near_i, near_c) = picked
+            .connections
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, c)| c.abs_diff(1_000))
+            .map(|(i, c)| (i, *c))
+            .unwrap_or((0, 0));
+        Ok(Self {
+            users: picked.users.max(1),
+            viewers,
+            prefixes: picked.prefixes,
+            hub: (id(hub_i), token(&id(hub_i))?, hub_c),
+            near_1000: (id(near_i), token(&id(near_i))?, near_c),
+        })
+    }
+
+    /// One request of `kind` from a random viewer.
+    pub fn request(&self, kind: Kind, rng: &mut StdRng) -> Vec<u8> {
+        let (_, tok) = &self.viewers[rng.random_range(0..self.viewers.len())];
+        let other = id(rng.random_range(0..self.users));
+        match kind {
+            Kind::Home | Kind::Baseline => get(RENDER, tok),
+            Kind::Filter => {
+                let f = ["connections", "following", "followers"][rng.random_range(0..3)];
+                get(&format!("{RENDER}?{NS}filter={f}"), tok)
+            }
+            Kind::Search => {
+                let p = self
+                    .prefixes
+                    .get(rng.random_range(0..self.prefixes.len().max(1)))
+                    .map(String::as_str)
+                    .unwrap_or("an");
+                get(&format!("{RENDER}?{NS}keywords={}", encode(p)), tok)
+            }
+            Kind::Detail => get(&format!("{RENDER}?{NS}userId={other}"), tok),
+            Kind::Action => {
+                let verb = if rng.random_bool(0.5) {
+                    "follow"
+                } else {
+                    "unfollow"
+                };
+                post(
+                    &format!("/widgets/contacts_center/actions/{verb}"),
+                    tok,
+                    &format!("{NS}userId={other}"),
+                )
+            }
+        }
+    }
+}
+
+/// A stream of requests for [`crate::load::run`].
+pub enum Workload {
+    Baseline,
+    Only(Arc<Mix>, Kind),
+    Mixed(Arc<Mix>),
+}
+
+impl Workload {
+    pub fn baseline() -> Arc<dyn Requests> {
+        Arc::new(Workload::Baseline)
+    }
+
+    pub fn only(mix: &Arc<Mix>, kind: Kind) -> Arc<dyn Requests> {
+        Arc::new(Workload::Only(Arc::clone(mix), kind))
+    }
+
+    pub fn mixed(mix: &Arc<Mix>) -> Arc<dyn Requests> {
+        Arc::new(Workload::Mixed(Arc::clone(mix)))
+    }
+}
+
+impl Requests for Workload {
+    fn next(&self, rng: &mut StdRng) -> (Kind, Vec<u8>) {
+        match self {
+            Workload::Baseline => (
+                Kind::Baseline,
+                b"GET / HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n".to_vec(),
+            ),
+            Workload::Only(mix, kind) => (*kind, mix.request(*kind, rng)),
+            Workload::Mixed(mix) => {
+                // List pages 70% (home 25, filters 30, search 15), cards 20%, actions 10%.
+                let kind = match rng.random_range(0..100) {
+                    0..25 => Kind::Home,
+                    25..55 => Kind::Filter,
+                    55..70 => Kind::Search,
+                    70..90 => Kind::Detail,
+                    _ => Kind::Action,
+                };
+                (kind, mix.request(kind, rng))
+            }
+        }
+    }
+}
+
+/// Median of `runs` sequential home renders (the connections list) of the viewer with
+/// about 1,000 connections: (their connections, median).
+pub async fn median_home(
+    addr: SocketAddr,
+    mix: &Mix,
+    runs: usize,
+) -> Result<(u64, Duration), Error> {
+    let (who, tok, n) = &mix.near_1000;
+    let _ = who;
+    let request = get(&format!("{RENDER}?{NS}filter=connections"), tok);
+    let mut conn = Conn::open(addr).await?;
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let (status, _) = conn.send(&request).await?;
+        if status != 200 {
+            return Err(format!("home render answered {status}").into());
+        }
+        times.push(t.elapsed());
+    }
+    times.sort();
+    Ok((*n, times[runs / 2]))
+}
+
+/// The vCard export of the hub's connections: (connections, time, bytes).
+pub async fn vcard_export(addr: SocketAddr, mix: &Mix) -> Result<(u64, Duration, usize), Error> {
+    let (_, tok, n) = &mix.hub;
+    let request = get(
+        &format!("/widgets/contacts_center/resources/vcard?{NS}filter=connections"),
+        tok,
+    );
+    let mut conn = Conn::open(addr).await?;
+    let t = Instant::now();
+    let (status, bytes) = conn.send(&request).await?;
+    if status != 200 {
+        return Err(format!("vCard export answered {status}").into());
+    }
+    Ok((*n, t.elapsed(), bytes))
+}
