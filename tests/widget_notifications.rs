@@ -130,3 +130,45 @@ fn notifications_markup_is_namespaced_and_localized() {
     }
     assert!(html.contains("class=\"notifications-portlet\""));
 }
+
+#[test]
+fn many_requests_page_with_view_more() {
+    let w = world();
+    w.add("me", "Mia", "Me");
+    for i in 0..25 {
+        let id = format!("p{i:02}");
+        w.add(&id, "Pat", &format!("Person{i:02}"));
+        cc(Some(&id)).named("connect").p("userId", "me").ok(&w);
+    }
+    let first = notes(Some("me")).html(&w);
+    assert!(first.contains("You have 25 pending requests."), "{first}");
+    assert_eq!(
+        first.matches("wants to connect with you.").count(),
+        20,
+        "one page of 20"
+    );
+    let link = first
+        .split("id=\"_notifications_view-more\"")
+        .next()
+        .and_then(|head| head.rsplit("href=\"").next())
+        .expect("a View more link");
+    let cursor = link
+        .split("cursor=")
+        .nth(1)
+        .and_then(|c| c.split(['&', '"']).next())
+        .expect("the link carries a cursor");
+    let cursor = cursor
+        .replace("%3D", "=")
+        .replace("%2B", "+")
+        .replace("%2F", "/");
+    let second = notes(Some("me")).p("cursor", &cursor).html(&w);
+    assert_eq!(
+        second.matches("wants to connect with you.").count(),
+        5,
+        "the rest: {second}"
+    );
+    assert!(
+        !second.contains("_notifications_view-more"),
+        "no link after the last page"
+    );
+}
