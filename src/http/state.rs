@@ -134,8 +134,7 @@ fn demo_origins(config: &Config) -> Vec<String> {
 /// restart and are never the same on two hosts.
 fn demo_secret(host_key: &[u8; 32]) -> String {
     use hmac::Mac;
-    // invariant: HMAC accepts keys of any length.
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(host_key).expect("any key length");
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(host_key).expect("any key length"); // invariant: HMAC takes keys of any length
     mac.update(b"widget-host demo consumer secret v1");
     mac.finalize()
         .into_bytes()

@@ -134,8 +134,7 @@ impl PAuth {
     }
 
     fn mac(&self, binding: &PAuthBinding<'_>, expires: u64) -> Hmac<Sha256> {
-        // invariant: HMAC accepts keys of any length.
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.host_key).expect("any key length");
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.host_key).expect("any key length"); // invariant: HMAC takes keys of any length
         let target = binding.target.to_string();
         // Length prefixes make the encoding unambiguous: ("ab", "c") never equals ("a", "bc").
         for field in [
