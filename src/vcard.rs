@@ -75,6 +75,8 @@ pub struct Email {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Phone {
     pub number: String,
+    /// Extension, if any: `;ext=` of a `tel:` URI, else ` x123` after the number.
+    pub extension: String,
     pub kind: PhoneKind,
 }
 
@@ -245,7 +247,12 @@ fn kind_v4(kind: Kind) -> &'static str {
 /// A TEL line. 4.0 prefers a `tel:` URI (RFC 3966), which needs a global number;
 /// anything else stays free text, which both versions allow.
 fn tel(phone: &Phone, version: Version) -> String {
-    let number = phone.number.trim();
+    let extension = phone.extension.trim();
+    let spoken = match extension {
+        "" => phone.number.trim().to_owned(),
+        ext => format!("{} x{ext}", phone.number.trim()),
+    };
+    let number = spoken.as_str();
     match version {
         Version::V3 => {
             let kind = match phone.kind {
@@ -267,7 +274,13 @@ fn tel(phone: &Phone, version: Version) -> String {
                 PhoneKind::Pager => "pager",
                 PhoneKind::Other => "voice",
             };
-            match tel_uri(number) {
+            let uri = tel_uri(phone.number.trim()).and_then(|uri| match extension {
+                "" => Some(uri),
+                ext if ext.chars().all(|c| c.is_ascii_digit()) => Some(format!("{uri};ext={ext}")),
+                // An extension in words cannot go in a URI: keep the free text.
+                _ => None,
+            });
+            match uri {
                 Some(uri) => format!("TEL;VALUE=uri;TYPE=\"{kind}\":{uri}"),
                 None => format!("TEL;TYPE=\"{kind}\":{}", text(number)),
             }

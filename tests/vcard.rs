@@ -29,10 +29,12 @@ fn jane() -> Card {
         phones: vec![
             Phone {
                 number: "+1 (555) 010-0199".into(),
+                extension: String::new(),
                 kind: PhoneKind::Mobile,
             },
             Phone {
                 number: "0800 123 ext. 4".into(),
+                extension: String::new(),
                 kind: PhoneKind::Work,
             },
         ],
@@ -345,4 +347,37 @@ proptest! {
         prop_assert!(f.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)));
         prop_assert!(!f.starts_with('.'));
     }
+}
+
+#[test]
+fn phone_extensions_survive_in_both_versions() {
+    let card = Card {
+        uid: "u1".into(),
+        full_name: "Ext Ension".into(),
+        phones: vec![
+            Phone {
+                number: "+1 555 0100".into(),
+                extension: "12".into(),
+                kind: PhoneKind::Work,
+            },
+            Phone {
+                number: "0800 123".into(),
+                extension: "7".into(),
+                kind: PhoneKind::Home,
+            },
+        ],
+        ..Card::default()
+    };
+    let v3 = write(std::slice::from_ref(&card), Version::V3);
+    assert!(
+        v3.contains("TEL;TYPE=WORK,VOICE:+1 555 0100 x12\r\n"),
+        "{v3}"
+    );
+    assert!(v3.contains("TEL;TYPE=HOME,VOICE:0800 123 x7\r\n"), "{v3}");
+    let v4 = write(&[card], Version::V4);
+    assert!(v4.contains(":tel:+1-555-0100;ext=12\r\n"), "{v4}");
+    assert!(
+        v4.contains("TEL;TYPE=\"home,voice\":0800 123 x7\r\n"),
+        "{v4}"
+    );
 }

@@ -265,6 +265,7 @@ pub(crate) fn card(person: &Person) -> vcard::Card {
             .filter(|p| !p.phone_number.is_empty())
             .map(|p| vcard::Phone {
                 number: p.phone_number.clone(),
+                extension: p.extension.clone(),
                 kind: phone_kind(&p.phone_type),
             })
             .collect(),
