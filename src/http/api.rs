@@ -114,10 +114,11 @@ pub async fn backup(
     let dir = state.config.data_dir.join("backups");
     let file = dir.join(&name);
     let (social, target) = (state.social.clone(), file.clone());
+    tokio::fs::create_dir_all(&dir).await.map_err(|error| {
+        tracing::error!(%error, dir = %dir.display(), "cannot create the backup folder");
+        HttpError::Internal
+    })?;
     let bytes = blocking(move || {
-        std::fs::create_dir_all(&dir).map_err(|e| {
-            crate::social::SocialError::Store(crate::store::StoreError::Db(redb::Error::Io(e)))
-        })?;
         social.backup_to(&target)?;
         Ok(std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0))
     })
