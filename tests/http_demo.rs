@@ -1,0 +1,145 @@
+//! The demo portal: pages composed from real fragments, the person switcher, and
+//! two differently configured instances on the content page.
+
+mod common;
+
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
+}
+
+#[tokio::test]
+async fn dashboard_content_page_and_switching_people() {
+    let server = common::start(|c, _| c.demo = true).await;
+    let dashboard = client().get(server.url("/")).send().await.expect("get");
+    assert_eq!(dashboard.status(), StatusCode::OK);
+    let html = dashboard.text().await.expect("html");
+    // Both widgets, rendered through the native path for the default person (Ana Lima,
+    // who has three connections and Richard Roe's pending request).
+    assert!(
+        html.contains("id=\"p_p_id_contacts_center_INSTANCE_dashboard_\""),
+        "{html}"
+    );
+    assert!(html.contains("id=\"p_p_id_notifications_\""));
+    assert!(html.contains("You have 3 connections."), "{html}");
+    assert!(
+        html.contains("Richard Roe wants to connect with you."),
+        "{html}"
+    );
+    assert!(
+        html.contains("data-pending=\"1\""),
+        "the bell counts one request"
+    );
+    // Forms post straight to the host with their own p_auth, back to this page.
+    assert!(
+        html.contains("/widgets/contacts_center_INSTANCE_dashboard/actions/"),
+        "{html}"
+    );
+    assert!(
+        html.contains("name=\"p_auth\" value=\"demo~ana.lima~"),
+        "{html}"
+    );
+
+    // Switch to Richard: a cookie, and a redirect back to a local page only.
+    let switched = client()
+        .get(server.url("/demo/switch?as=richard.roe&back=/content"))
+        .send()
+        .await
+        .expect("switch");
+    assert_eq!(switched.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        switched
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some("/content")
+    );
+    let cookie = switched
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    let foreign = client()
+        .get(server.url("/demo/switch?as=richard.roe&back=https://evil.example/"))
+        .send()
+        .await
+        .expect("switch");
+    assert_eq!(
+        foreign
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some("/"),
+        "no open redirect"
+    );
+    let unknown = client()
+        .get(server.url("/demo/switch?as=nobody"))
+        .send()
+        .await
+        .expect("switch");
+    assert!(
+        unknown.headers().get("set-cookie").is_none(),
+        "only demo people can be played"
+    );
+
+    let content = client()
+        .get(server.url("/content"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(content.contains("id=\"p_p_id_contacts_center_INSTANCE_team_\""));
+    assert!(content.contains("id=\"p_p_id_contacts_center_INSTANCE_directory_\""));
+    assert!(
+        content.contains("name=\"p_auth\" value=\"demo~richard.roe~"),
+        "played as Richard"
+    );
+    // The compact instance pages five people at a time; the other shows twenty.
+    let section = |id: &str| {
+        let start = content
+            .find(&format!("id=\"p_p_id_contacts_center_INSTANCE_{id}_\""))
+            .expect("placement");
+        let rest = &content[start..];
+        rest[..rest.find("</section>").unwrap_or(rest.len())].to_owned()
+    };
+    let rows = |html: &str| html.matches("type=\"checkbox\"").count();
+    assert_eq!(rows(&section("directory")), 5, "compact instance");
+    assert_eq!(rows(&section("team")), 20, "default instance");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_demo_is_off_unless_asked_for() {
+    let server = common::start(|c, _| c.demo = false).await;
+    assert_eq!(
+        client()
+            .get(server.url("/"))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        client()
+            .get(server.url("/demo/switch?as=ana.lima"))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    server.stop().await;
+}
