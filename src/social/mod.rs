@@ -182,12 +182,8 @@ impl Social {
         let mut people = people.into_iter().peekable();
         while people.peek().is_some() {
             let batch: Vec<Person> = people.by_ref().take(IMPORT_BATCH).collect();
-            self.store.write(move |tables| {
-                for p in &batch {
-                    tables.upsert_person(p)?;
-                }
-                Ok(())
-            })?;
+            self.store
+                .write(move |tables| tables.upsert_people(&batch).map(|_| ()))?;
         }
         Ok(total)
     }
