@@ -99,7 +99,7 @@ pub enum BulkEdge {
 
 /// People per transaction in bulk imports: large enough that fsyncs don't dominate,
 /// small enough that one batch doesn't hold the writer for long.
-const IMPORT_BATCH: usize = 5_000;
+const IMPORT_BATCH: usize = 10_000;
 
 /// The handle widgets hold. Cheap to clone; every method blocks (call it off the
 /// async runtime).

@@ -10,7 +10,7 @@
 //! This module is a child of `tables` so that it can reach the open tables directly.
 
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use redb::ReadableTable;
 
@@ -29,7 +29,7 @@ impl Tables<'_> {
     /// Returns how many edges were added.
     pub fn link_many(&mut self, edges: &[(Edge, UserId, UserId)]) -> Result<usize, StoreError> {
         let mut known: HashMap<UserId, bool> = HashMap::new();
-        let mut fresh: BTreeSet<(Edge, UserId, UserId)> = BTreeSet::new();
+        let mut candidates: Vec<(Edge, UserId, UserId)> = Vec::with_capacity(edges.len());
         for &(edge, a, b) in edges {
             if a == b {
                 continue;
@@ -38,13 +38,18 @@ impl Tables<'_> {
                 Edge::Connection => (a.min(b), a.max(b)),
                 _ => (a, b),
             };
-            if !self.is_known(&mut known, a)? || !self.is_known(&mut known, b)? {
-                continue;
+            if self.is_known(&mut known, a)? && self.is_known(&mut known, b)? {
+                candidates.push((edge, a, b));
             }
-            if fresh.contains(&(edge, a, b)) || self.has(edge, a, b)? {
-                continue;
+        }
+        // Probing in key order keeps the B-tree pages of one probe hot for the next.
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut fresh: Vec<(Edge, UserId, UserId)> = Vec::with_capacity(candidates.len());
+        for (edge, a, b) in candidates {
+            if !self.has(edge, a, b)? {
+                fresh.push((edge, a, b));
             }
-            fresh.insert((edge, a, b));
         }
 
         let mut connected: Vec<(u64, u64)> = Vec::new();
