@@ -9,14 +9,13 @@
 //!
 //! This module is a child of `tables` so that it can reach the open tables directly.
 
-use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use redb::ReadableTable;
 
 use super::{META_NEXT_USER, Tables, count, decode, encode, list};
 use crate::store::graph::{Edge, Graph};
-use crate::store::normalize::is_portal_user_id;
+use crate::store::normalize::{is_portal_user_id, prefix_slices};
 use crate::store::{Person, StoreError, UserId};
 
 impl Tables<'_> {
@@ -100,22 +99,30 @@ impl Tables<'_> {
             }
         }
 
-        let mut sort_keys: HashMap<UserId, String> = HashMap::new();
-        for &(_, _, other) in &lists {
-            if let Entry::Vacant(slot) = sort_keys.entry(other) {
-                slot.insert(self.sort_key(other)?);
-            }
+        // Rank everyone named in a list by (sort key, id): sorting rows by (owner, list,
+        // rank) gives key order without comparing the long shared sort keys.
+        let mut others: Vec<UserId> = lists.iter().map(|&(_, _, other)| other).collect();
+        others.sort_unstable();
+        others.dedup();
+        let mut ranked: Vec<(String, UserId)> = Vec::with_capacity(others.len());
+        for other in others {
+            ranked.push((self.sort_key(other)?, other));
         }
-        let mut rows: Vec<(u64, u8, &str, u64)> = lists
+        ranked.sort_unstable();
+        let rank: HashMap<UserId, usize> = ranked
             .iter()
-            .map(|&(owner, kind, other)| {
-                let key = sort_keys.get(&other).map_or("", String::as_str);
-                (owner, kind, key, other)
-            })
+            .enumerate()
+            .map(|(r, &(_, other))| (other, r))
+            .collect();
+        let mut rows: Vec<(u64, u8, usize)> = lists
+            .iter()
+            .filter_map(|&(owner, kind, other)| Some((owner, kind, *rank.get(&other)?)))
             .collect();
         rows.sort_unstable();
-        for row in rows {
-            self.userid_list_sortkey_otherid.insert(row, ())?;
+        for (owner, kind, r) in rows {
+            let (key, other) = &ranked[r];
+            self.userid_list_sortkey_otherid
+                .insert((owner, kind, key.as_str(), *other), ())?;
         }
 
         let mut users: Vec<(UserId, [u64; 5])> = deltas.into_iter().collect();
@@ -194,43 +201,57 @@ impl Tables<'_> {
         }
         let first = self.meta_u64(META_NEXT_USER)?.unwrap_or(1);
         self.set_meta_u64(META_NEXT_USER, first + fresh.len() as u64)?;
-        let keys: Vec<String> = fresh.iter().map(|p| p.sort_key()).collect();
+        let built: Vec<Indexed> = fresh
+            .iter()
+            .enumerate()
+            .map(|(n, p)| (first + n as u64, p.sort_key(), p.search_tokens()))
+            .collect();
         // Ids are handed out in order, so these tables are appended to as they are.
-        for (n, (p, key)) in fresh.iter().zip(&keys).enumerate() {
-            let user = first + n as u64;
-            self.userid_person.insert(user, encode(p)?.as_slice())?;
-            self.userid_counts.insert(user, [0; 5])?;
-            self.userid_sortkey.insert(user, key.as_str())?;
+        for (p, (user, key, _)) in fresh.iter().zip(&built) {
+            self.userid_person.insert(*user, encode(p)?.as_slice())?;
+            self.userid_counts.insert(*user, [0; 5])?;
+            self.userid_sortkey.insert(*user, key.as_str())?;
         }
         let mut portal: Vec<(&str, u64)> = fresh
             .iter()
-            .enumerate()
-            .map(|(n, p)| (p.id.as_str(), first + n as u64))
+            .zip(&built)
+            .map(|(p, (user, _, _))| (p.id.as_str(), *user))
             .collect();
         portal.sort_unstable();
         for (id, user) in portal {
             self.portalid_userid.insert(id, user)?;
         }
-        let mut sorted: Vec<(&str, u64)> = keys
-            .iter()
-            .enumerate()
-            .map(|(n, k)| (k.as_str(), first + n as u64))
-            .collect();
-        sorted.sort_unstable();
-        for row in sorted {
-            self.sortkey_userid.insert(row, ())?;
+        let order = sorted_order(&built);
+        for &n in &order {
+            let (user, key, _) = &built[n];
+            self.sortkey_userid.insert((key.as_str(), *user), ())?;
         }
-        let prefixes: Vec<Vec<String>> = fresh.iter().map(|p| p.search_prefixes()).collect();
-        let mut rows: Vec<(&str, &str, u64)> = Vec::new();
-        for (n, (ps, key)) in prefixes.iter().zip(&keys).enumerate() {
-            rows.extend(
-                ps.iter()
-                    .map(|p| (p.as_str(), key.as_str(), first + n as u64)),
-            );
+        self.insert_search_rows(&built, &order)
+    }
+
+    /// Inserts the `prefix_sortkey_userid` rows of `people` in key order. `order` is
+    /// [`sorted_order`] of `people`: sorting rows by (prefix, rank in that order)
+    /// gives key order while comparing short prefixes and integers only, not the
+    /// long shared sort keys.
+    fn insert_search_rows(
+        &mut self,
+        people: &[Indexed],
+        order: &[usize],
+    ) -> Result<(), StoreError> {
+        let mut rank = vec![0usize; people.len()];
+        for (r, &n) in order.iter().enumerate() {
+            rank[n] = r;
+        }
+        let mut rows: Vec<(&str, usize)> = Vec::new();
+        for ((_, _, tokens), &r) in people.iter().zip(&rank) {
+            let prefixes = prefix_slices(tokens.iter().map(String::as_str));
+            rows.extend(prefixes.into_iter().map(|p| (p, r)));
         }
         rows.sort_unstable();
-        for row in rows {
-            self.prefix_sortkey_userid.insert(row, ())?;
+        for (prefix, r) in rows {
+            let (user, key, _) = &people[order[r]];
+            self.prefix_sortkey_userid
+                .insert((prefix, key.as_str(), *user), ())?;
         }
         Ok(())
     }
@@ -240,33 +261,37 @@ impl Tables<'_> {
     pub(super) fn rebuild_search_index(&mut self) -> Result<(), StoreError> {
         let mut after: Option<UserId> = None;
         loop {
-            let mut chunk: Vec<(UserId, Person)> = Vec::with_capacity(REBUILD_CHUNK);
+            let mut chunk: Vec<Indexed> = Vec::with_capacity(REBUILD_CHUNK);
             let range = match after {
                 None => self.userid_person.range::<u64>(..)?,
                 Some(a) => self.userid_person.range((a + 1)..)?,
             };
             for row in range.take(REBUILD_CHUNK) {
                 let (user, bytes) = row?;
-                chunk.push((user.value(), decode("userid_person", bytes.value())?));
+                let p: Person = decode("userid_person", bytes.value())?;
+                chunk.push((user.value(), p.sort_key(), p.search_tokens()));
             }
-            let Some(&(last, _)) = chunk.last() else {
+            let Some(&(last, _, _)) = chunk.last() else {
                 return Ok(());
             };
             after = Some(last);
-            let built: Vec<(UserId, String, Vec<String>)> = chunk
-                .iter()
-                .map(|(user, p)| (*user, p.sort_key(), p.search_prefixes()))
-                .collect();
-            let mut rows: Vec<(&str, &str, u64)> = Vec::new();
-            for (user, key, ps) in &built {
-                rows.extend(ps.iter().map(|p| (p.as_str(), key.as_str(), *user)));
-            }
-            rows.sort_unstable();
-            for row in rows {
-                self.prefix_sortkey_userid.insert(row, ())?;
-            }
+            let order = sorted_order(&chunk);
+            self.insert_search_rows(&chunk, &order)?;
         }
     }
+}
+
+/// A person as the indexes see them: internal id, sort key, search tokens.
+type Indexed = (UserId, String, Vec<String>);
+
+/// Positions of `people` in list order: by sort key, then id.
+fn sorted_order(people: &[Indexed]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..people.len()).collect();
+    order.sort_unstable_by(|&x, &y| {
+        let (a, b) = (&people[x], &people[y]);
+        (a.1.as_str(), a.0).cmp(&(b.1.as_str(), b.0))
+    });
+    order
 }
 
 #[cfg(test)]

@@ -48,13 +48,19 @@ fn head(token: &str) -> &str {
 /// Every prefix (up to [`MAX_PREFIX`]) of every token's head, deduplicated: one index
 /// row per prefix lets a search page come straight out of a range scan in sort order.
 pub(crate) fn prefixes<'a>(tokens: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+    prefix_slices(tokens)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// [`prefixes`] borrowed from the tokens, for bulk writes that build many at once.
+pub(crate) fn prefix_slices<'a>(tokens: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
     for token in tokens {
         let h = head(token);
         let t = &h[..h.len().min(MAX_PREFIX)];
-        for end in 1..=t.len() {
-            out.push(t[..end].to_owned());
-        }
+        out.extend((1..=t.len()).map(|end| &t[..end]));
     }
     out.sort_unstable();
     out.dedup();
