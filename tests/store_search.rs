@@ -154,3 +154,48 @@ fn pages_return_every_match_once_in_sort_order() {
             .is_err()
     );
 }
+
+#[test]
+fn queries_past_one_word_page_exactly_through_the_filtered_scan() {
+    let s = Social::in_memory().unwrap();
+    let families = ["Álvarez", "alvarado", "Smith", "Alba", "Núñez", "Al Masri"];
+    let people: Vec<Person> = (0..40)
+        .map(|i| {
+            let family = families[i % families.len()];
+            person(&format!("p{i}"), "Ana", family, &format!("ana.{i}@x.org"))
+        })
+        .collect();
+    s.upsert_people(people.clone()).unwrap();
+    let key = |p: &Person| {
+        (
+            widget_host::store::fold(&p.family_name),
+            widget_host::store::fold(&p.given_name),
+            // Equal names list in the order they were stored (internal id).
+            p.id[1..].parse::<usize>().unwrap(),
+        )
+    };
+    let mut sorted: Vec<&Person> = people.iter().collect();
+    sorted.sort_by_key(|p| key(p));
+    // Multi-word and email queries are scanned by their first word and filtered;
+    // every page must still hold exactly the matches, in list order.
+    for (q, want_family) in [("ana al", "al"), ("Ana Álv", "alv"), ("ana al m", "al m")] {
+        let want: Vec<String> = sorted
+            .iter()
+            .filter(|p| key(p).0.starts_with(want_family))
+            .map(|p| p.id.clone())
+            .collect();
+        assert!(!want.is_empty());
+        for limit in [1, 3, 100] {
+            assert_eq!(
+                walk(&s, Some(q), Filter::All, limit),
+                want,
+                "{q:?} limit {limit}"
+            );
+        }
+    }
+    assert_eq!(walk(&s, Some("ana.17@x.org"), Filter::All, 2), vec!["p17"]);
+    assert_eq!(
+        walk(&s, Some("ana.17@x.orx"), Filter::All, 2),
+        Vec::<String>::new()
+    );
+}

@@ -9,18 +9,20 @@
 //! Records stream one at a time into batches of people: no tree of the whole file
 //! is built, only one record's JSON value at a time (so that a record with a wrong
 //! field type is rejected on its own, with its position, while the rest import).
-//! Each batch is one durable transaction through [`Social::upsert_people`].
+//! Each batch is one durable transaction through [`Social::upsert_people`], written
+//! on a helper thread while the next batch is parsed.
 
 use std::fmt;
 use std::path::Path;
+use std::thread::JoinHandle;
 
 use indicatif::ProgressBar;
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::{DirectoryError, IdSource, UserAccount};
-use crate::social::Social;
-use crate::store::Person;
+use crate::social::{Social, SocialError};
+use crate::store::{Person, StoreError};
 
 /// People written per transaction: large enough that the fsync per commit is noise.
 pub const DEFAULT_BATCH: usize = 10_000;
@@ -119,6 +121,7 @@ pub fn import_slice(
         report: ImportReport::default(),
         progress,
         failure: None,
+        writing: None,
     };
     let start = bytes
         .iter()
@@ -147,6 +150,7 @@ pub fn import_slice(
         }
     };
     sink.flush();
+    sink.settle();
     if let Some(e) = sink.failure {
         return Err(e);
     }
@@ -203,6 +207,10 @@ struct Sink<'a> {
     progress: &'a ProgressBar,
     /// A storage failure: stops the import.
     failure: Option<DirectoryError>,
+    /// The batch being written while the next one is parsed: parsing and storing
+    /// then share the two cores instead of taking turns. At most one is in flight,
+    /// so batches are stored in file order.
+    writing: Option<JoinHandle<Result<usize, SocialError>>>,
 }
 
 impl Sink<'_> {
@@ -224,14 +232,26 @@ impl Sink<'_> {
         }
     }
 
+    /// Hands the full batch to a writer thread once the previous one is stored.
     fn flush(&mut self) {
+        self.settle();
         if self.batch.is_empty() || self.failure.is_some() {
             return;
         }
         let batch = std::mem::take(&mut self.batch);
-        match self.social.upsert_people(batch) {
-            Ok(n) => self.report.imported += n,
-            Err(e) => self.failure = Some(e.into()),
+        let social = self.social.clone();
+        self.writing = Some(std::thread::spawn(move || social.upsert_people(batch)));
+    }
+
+    /// Waits for the batch in flight, if any, and records how it went.
+    fn settle(&mut self) {
+        let Some(writing) = self.writing.take() else {
+            return;
+        };
+        match writing.join() {
+            Ok(Ok(n)) => self.report.imported += n,
+            Ok(Err(e)) => self.failure = Some(e.into()),
+            Err(_) => self.failure = Some(SocialError::Store(StoreError::WriterGone).into()),
         }
     }
 

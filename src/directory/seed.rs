@@ -22,8 +22,9 @@ use super::DirectoryError;
 use crate::social::{BulkEdge, Social, SocialError};
 use crate::store::{ContactInformation, EmailAddress, Person, Phone, PostalAddress, WebUrl, fold};
 
-/// Relations written per transaction.
-const EDGE_BATCH: usize = 250_000;
+/// Relations written per transaction: each transaction rewrites most pages of the
+/// edge and list tables, so fewer, larger ones write far less.
+const EDGE_BATCH: usize = 1_000_000;
 /// People written per transaction.
 const PEOPLE_BATCH: usize = 10_000;
 /// Exponent of the Zipf law: near 1 gives a heavy head without one person taking all.

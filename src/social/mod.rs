@@ -100,7 +100,7 @@ pub enum BulkEdge {
 
 /// People per transaction in bulk imports: large enough that fsyncs don't dominate,
 /// small enough that one batch doesn't hold the writer for long.
-const IMPORT_BATCH: usize = 5_000;
+const IMPORT_BATCH: usize = 10_000;
 
 /// The handle widgets hold. Cheap to clone; every method blocks (call it off the
 /// async runtime).
@@ -188,12 +188,8 @@ impl Social {
         let mut people = people.into_iter().peekable();
         while people.peek().is_some() {
             let batch: Vec<Person> = people.by_ref().take(IMPORT_BATCH).collect();
-            self.store.write(move |tables| {
-                for p in &batch {
-                    tables.upsert_person(p)?;
-                }
-                Ok(())
-            })?;
+            self.store
+                .write(move |tables| tables.upsert_people(&batch).map(|_| ()))?;
         }
         Ok(total)
     }

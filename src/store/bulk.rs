@@ -1,5 +1,6 @@
-//! Bulk edge writes for generators and migrations (`seed`): many edges in one
-//! transaction, with the same bookkeeping as [`Graph::link`] but done in sorted order.
+//! Bulk writes for imports, generators and migrations (`import-users`, `seed`): many
+//! people or edges in one transaction, with the same bookkeeping as
+//! [`Tables::upsert_person`] and [`Graph::link`] but done in sorted order.
 //!
 //! Linking one edge at a time costs several random B-tree probes per edge (the edge,
 //! its reverse row, two count rows, two list rows). Here every row of a batch is
@@ -8,14 +9,14 @@
 //!
 //! This module is a child of `tables` so that it can reach the open tables directly.
 
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 
 use redb::ReadableTable;
 
-use super::{Tables, count, list};
+use super::{META_NEXT_USER, Tables, count, decode, encode, list};
 use crate::store::graph::{Edge, Graph};
-use crate::store::{StoreError, UserId};
+use crate::store::normalize::{is_portal_user_id, prefix_slices};
+use crate::store::{Person, StoreError, UserId};
 
 impl Tables<'_> {
     /// Adds every edge of `edges` in this transaction, keeping reverse rows, counts and
@@ -27,7 +28,7 @@ impl Tables<'_> {
     /// Returns how many edges were added.
     pub fn link_many(&mut self, edges: &[(Edge, UserId, UserId)]) -> Result<usize, StoreError> {
         let mut known: HashMap<UserId, bool> = HashMap::new();
-        let mut fresh: BTreeSet<(Edge, UserId, UserId)> = BTreeSet::new();
+        let mut candidates: Vec<(Edge, UserId, UserId)> = Vec::with_capacity(edges.len());
         for &(edge, a, b) in edges {
             if a == b {
                 continue;
@@ -36,13 +37,18 @@ impl Tables<'_> {
                 Edge::Connection => (a.min(b), a.max(b)),
                 _ => (a, b),
             };
-            if !self.is_known(&mut known, a)? || !self.is_known(&mut known, b)? {
-                continue;
+            if self.is_known(&mut known, a)? && self.is_known(&mut known, b)? {
+                candidates.push((edge, a, b));
             }
-            if fresh.contains(&(edge, a, b)) || self.has(edge, a, b)? {
-                continue;
+        }
+        // Probing in key order keeps the B-tree pages of one probe hot for the next.
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut fresh: Vec<(Edge, UserId, UserId)> = Vec::with_capacity(candidates.len());
+        for (edge, a, b) in candidates {
+            if !self.has(edge, a, b)? {
+                fresh.push((edge, a, b));
             }
-            fresh.insert((edge, a, b));
         }
 
         let mut connected: Vec<(u64, u64)> = Vec::new();
@@ -93,22 +99,30 @@ impl Tables<'_> {
             }
         }
 
-        let mut sort_keys: HashMap<UserId, String> = HashMap::new();
-        for &(_, _, other) in &lists {
-            if let Entry::Vacant(slot) = sort_keys.entry(other) {
-                slot.insert(self.sort_key(other)?);
-            }
+        // Rank everyone named in a list by (sort key, id): sorting rows by (owner, list,
+        // rank) gives key order without comparing the long shared sort keys.
+        let mut others: Vec<UserId> = lists.iter().map(|&(_, _, other)| other).collect();
+        others.sort_unstable();
+        others.dedup();
+        let mut ranked: Vec<(String, UserId)> = Vec::with_capacity(others.len());
+        for other in others {
+            ranked.push((self.sort_key(other)?, other));
         }
-        let mut rows: Vec<(u64, u8, &str, u64)> = lists
+        ranked.sort_unstable();
+        let rank: HashMap<UserId, usize> = ranked
             .iter()
-            .map(|&(owner, kind, other)| {
-                let key = sort_keys.get(&other).map_or("", String::as_str);
-                (owner, kind, key, other)
-            })
+            .enumerate()
+            .map(|(r, &(_, other))| (other, r))
+            .collect();
+        let mut rows: Vec<(u64, u8, usize)> = lists
+            .iter()
+            .filter_map(|&(owner, kind, other)| Some((owner, kind, *rank.get(&other)?)))
             .collect();
         rows.sort_unstable();
-        for row in rows {
-            self.userid_list_sortkey_otherid.insert(row, ())?;
+        for (owner, kind, r) in rows {
+            let (key, other) = &ranked[r];
+            self.userid_list_sortkey_otherid
+                .insert((owner, kind, key.as_str(), *other), ())?;
         }
 
         let mut users: Vec<(UserId, [u64; 5])> = deltas.into_iter().collect();
@@ -139,5 +153,234 @@ impl Tables<'_> {
         let k = self.userid_person.get(user)?.is_some();
         cache.insert(user, k);
         Ok(k)
+    }
+}
+
+/// People per sorted run when the search index is rebuilt: bounds the rows held in
+/// memory at once (about 40 per person).
+const REBUILD_CHUNK: usize = 20_000;
+
+impl Tables<'_> {
+    /// Creates or refreshes every person of `people` in this transaction, with the same
+    /// effect as [`Tables::upsert_person`] on each in turn.
+    ///
+    /// People not stored yet (the whole of a first import or a seed) go in as sorted
+    /// runs: their rows are built first, sorted per table and inserted in key order,
+    /// so each B-tree page is visited once per run instead of once per row. People
+    /// already stored, and repeats within `people`, then go through `upsert_person`
+    /// in their original order. Nothing is written when an id is malformed.
+    pub fn upsert_people(&mut self, people: &[Person]) -> Result<usize, StoreError> {
+        if let Some(bad) = people.iter().find(|p| !is_portal_user_id(&p.id)) {
+            return Err(StoreError::InvalidPerson(format!(
+                "malformed user id {:?}",
+                bad.id
+            )));
+        }
+        let mut seen: HashSet<&str> = HashSet::with_capacity(people.len());
+        let mut fresh: Vec<&Person> = Vec::new();
+        let mut known: Vec<&Person> = Vec::new();
+        for p in people {
+            let stored = self.portalid_userid.get(p.id.as_str())?.is_some();
+            if seen.insert(p.id.as_str()) && !stored {
+                fresh.push(p);
+            } else {
+                known.push(p);
+            }
+        }
+        self.insert_fresh(&fresh)?;
+        for p in known {
+            self.upsert_person(p)?;
+        }
+        Ok(people.len())
+    }
+
+    /// Inserts people known to be absent, each table's rows in key order.
+    fn insert_fresh(&mut self, fresh: &[&Person]) -> Result<(), StoreError> {
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        let first = self.meta_u64(META_NEXT_USER)?.unwrap_or(1);
+        self.set_meta_u64(META_NEXT_USER, first + fresh.len() as u64)?;
+        let built: Vec<Indexed> = fresh
+            .iter()
+            .enumerate()
+            .map(|(n, p)| (first + n as u64, p.sort_key(), p.search_tokens()))
+            .collect();
+        // Ids are handed out in order, so these tables are appended to as they are.
+        for (p, (user, key, _)) in fresh.iter().zip(&built) {
+            self.userid_person.insert(*user, encode(p)?.as_slice())?;
+            self.userid_counts.insert(*user, [0; 5])?;
+            self.userid_sortkey.insert(*user, key.as_str())?;
+        }
+        let mut portal: Vec<(&str, u64)> = fresh
+            .iter()
+            .zip(&built)
+            .map(|(p, (user, _, _))| (p.id.as_str(), *user))
+            .collect();
+        portal.sort_unstable();
+        for (id, user) in portal {
+            self.portalid_userid.insert(id, user)?;
+        }
+        let order = sorted_order(&built);
+        for &n in &order {
+            let (user, key, _) = &built[n];
+            self.sortkey_userid.insert((key.as_str(), *user), ())?;
+        }
+        self.insert_search_rows(&built, &order)
+    }
+
+    /// Inserts the `prefix_sortkey_userid` rows of `people` in key order. `order` is
+    /// [`sorted_order`] of `people`: sorting rows by (prefix, rank in that order)
+    /// gives key order while comparing short prefixes and integers only, not the
+    /// long shared sort keys.
+    fn insert_search_rows(
+        &mut self,
+        people: &[Indexed],
+        order: &[usize],
+    ) -> Result<(), StoreError> {
+        let mut rank = vec![0usize; people.len()];
+        for (r, &n) in order.iter().enumerate() {
+            rank[n] = r;
+        }
+        let mut rows: Vec<(&str, usize)> = Vec::new();
+        for ((_, _, tokens), &r) in people.iter().zip(&rank) {
+            let prefixes = prefix_slices(tokens.iter().map(String::as_str));
+            rows.extend(prefixes.into_iter().map(|p| (p, r)));
+        }
+        rows.sort_unstable();
+        for (prefix, r) in rows {
+            let (user, key, _) = &people[order[r]];
+            self.prefix_sortkey_userid
+                .insert((prefix, key.as_str(), *user), ())?;
+        }
+        Ok(())
+    }
+
+    /// Refills `prefix_sortkey_userid` from `userid_person` (the table must be empty):
+    /// the schema migration that changed which prefixes are indexed.
+    pub(super) fn rebuild_search_index(&mut self) -> Result<(), StoreError> {
+        let mut after: Option<UserId> = None;
+        loop {
+            let mut chunk: Vec<Indexed> = Vec::with_capacity(REBUILD_CHUNK);
+            let range = match after {
+                None => self.userid_person.range::<u64>(..)?,
+                Some(a) => self.userid_person.range((a + 1)..)?,
+            };
+            for row in range.take(REBUILD_CHUNK) {
+                let (user, bytes) = row?;
+                let p: Person = decode("userid_person", bytes.value())?;
+                chunk.push((user.value(), p.sort_key(), p.search_tokens()));
+            }
+            let Some(&(last, _, _)) = chunk.last() else {
+                return Ok(());
+            };
+            after = Some(last);
+            let order = sorted_order(&chunk);
+            self.insert_search_rows(&chunk, &order)?;
+        }
+    }
+}
+
+/// A person as the indexes see them: internal id, sort key, search tokens.
+type Indexed = (UserId, String, Vec<String>);
+
+/// Positions of `people` in list order: by sort key, then id.
+fn sorted_order(people: &[Indexed]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..people.len()).collect();
+    order.sort_unstable_by(|&x, &y| {
+        let (a, b) = (&people[x], &people[y]);
+        (a.1.as_str(), a.0).cmp(&(b.1.as_str(), b.0))
+    });
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use redb::{Database, ReadableDatabase};
+
+    use super::*;
+    use crate::store::{Filter, Reader, check_invariants};
+
+    fn person(id: &str, given: &str, family: &str) -> Person {
+        Person {
+            id: id.into(),
+            given_name: given.into(),
+            family_name: family.into(),
+            email_address: format!("{id}@acme.test"),
+            ..Person::default()
+        }
+    }
+
+    /// Runs `write` on a fresh in-memory store and returns it with its snapshot.
+    fn with_store(write: impl FnOnce(&mut Tables<'_>)) -> (Database, Reader) {
+        let db = Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .expect("in-memory database");
+        super::super::prepare(&db).expect("prepare");
+        let txn = db.begin_write().expect("write");
+        {
+            let mut tables = Tables::open(&txn).expect("tables");
+            write(&mut tables);
+        }
+        txn.commit().expect("commit");
+        let reader = Reader::new(db.begin_read().expect("read"));
+        (db, reader)
+    }
+
+    fn listing(r: &Reader) -> Vec<(String, String)> {
+        let page = r.list("x", Filter::All, None, 100).expect("list");
+        page.items
+            .into_iter()
+            .map(|i| match i {
+                crate::store::Listed::Person(p) => (p.id, p.family_name),
+                crate::store::Listed::Entry(e) => (e.entry_id.to_string(), e.full_name),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bulk_upsert_matches_one_by_one() {
+        let earlier = person("b", "Ana", "Old");
+        let batch = vec![
+            person("c", "Zoë", "Núñez"),
+            person("a", "José", "Álvarez"),
+            person("b", "Ana", "Brown"),
+            person("c", "Zoë", "Ng"),
+            person("d", "Wei", "Chen"),
+        ];
+        let (_db, bulk) = with_store(|t| {
+            t.upsert_person(&earlier).expect("earlier");
+            assert_eq!(t.upsert_people(&batch).expect("bulk"), 5);
+        });
+        let (_db2, single) = with_store(|t| {
+            t.upsert_person(&earlier).expect("earlier");
+            for p in &batch {
+                t.upsert_person(p).expect("one");
+            }
+        });
+        assert_eq!(check_invariants(&bulk).expect("check"), Vec::new());
+        assert_eq!(listing(&bulk), listing(&single));
+        for id in ["a", "b", "c", "d"] {
+            assert_eq!(
+                bulk.user_id(id).expect("id"),
+                single.user_id(id).expect("id")
+            );
+        }
+        assert_eq!(
+            bulk.person("c").expect("c").map(|p| p.family_name),
+            Some("Ng".to_owned())
+        );
+    }
+
+    #[test]
+    fn bulk_upsert_writes_nothing_on_a_malformed_id() {
+        let (_db, r) = with_store(|t| {
+            let batch = [person("ok", "A", "B"), person("not ok", "C", "D")];
+            assert!(matches!(
+                t.upsert_people(&batch),
+                Err(StoreError::InvalidPerson(_))
+            ));
+        });
+        assert_eq!(r.user_id("ok").expect("id"), None);
     }
 }

@@ -34,19 +34,48 @@ pub fn is_portal_user_id(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'@' | b'-'))
 }
 
-/// Every prefix (up to [`MAX_PREFIX`]) of every token, deduplicated: one index row per
-/// prefix lets a search page come straight out of a range scan in sort order.
+/// The part of a folded token the search index covers: up to its first space or `@`.
+///
+/// Later words of a full name start with an earlier word that is a token of its own
+/// (the given name's first word), and an email's domain only follows its local part,
+/// so indexing heads alone loses no match: a query is scanned by its own head
+/// ([`scan_prefix`]) and the rows found are filtered by the whole query. This keeps the
+/// index at a few rows per word rather than one per character of every full name.
+fn head(token: &str) -> &str {
+    token.split([' ', '@']).next().unwrap_or(token)
+}
+
+/// Every prefix (up to [`MAX_PREFIX`]) of every token's head, deduplicated: one index
+/// row per prefix lets a search page come straight out of a range scan in sort order.
 pub(crate) fn prefixes<'a>(tokens: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+    prefix_slices(tokens)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// [`prefixes`] borrowed from the tokens, for bulk writes that build many at once.
+pub(crate) fn prefix_slices<'a>(tokens: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
     for token in tokens {
-        let t = &token[..token.len().min(MAX_PREFIX)];
-        for end in 1..=t.len() {
-            out.push(t[..end].to_owned());
-        }
+        let h = head(token);
+        let t = &h[..h.len().min(MAX_PREFIX)];
+        out.extend((1..=t.len()).map(|end| &t[..end]));
     }
-    out.sort();
+    out.sort_unstable();
     out.dedup();
     out
+}
+
+/// The index prefix a folded query is scanned by, and whether the rows found must
+/// still be checked against the whole query (it is longer or has more than one word).
+///
+/// Any token that starts with the query has a head that starts with the query's head,
+/// so every match lies in this prefix's range.
+pub(crate) fn scan_prefix(folded_query: &str) -> (&str, bool) {
+    let h = head(folded_query);
+    let p = &h[..h.len().min(MAX_PREFIX)];
+    (p, p.len() != folded_query.len())
 }
 
 #[cfg(test)]
@@ -73,5 +102,27 @@ mod tests {
         assert!(p.contains(&"j".to_owned()) && p.contains(&"jose".to_owned()));
         assert_eq!(p.iter().filter(|x| x.as_str() == "jo").count(), 1);
         assert!(p.iter().all(|x| x.len() <= MAX_PREFIX));
+    }
+
+    #[test]
+    fn prefixes_cover_heads_only() {
+        let p = prefixes(["jose alvarez", "jalvarez@acme.test"]);
+        assert!(p.contains(&"jose".to_owned()) && p.contains(&"jalvarez".to_owned()));
+        assert!(p.iter().all(|x| !x.contains([' ', '@'])), "{p:?}");
+        // "j" is shared: 4 + 8 - 1.
+        assert_eq!(p.len(), 11);
+    }
+
+    #[test]
+    fn scan_prefix_is_the_query_head() {
+        assert_eq!(scan_prefix("jo"), ("jo", false));
+        assert_eq!(scan_prefix("jose a"), ("jose", true));
+        assert_eq!(scan_prefix("jalvarez@acme"), ("jalvarez", true));
+        assert_eq!(scan_prefix("abcdefghijklmnop"), ("abcdefghijkl", true));
+        // Whatever a token starts with the query, its head starts with the scan prefix.
+        for (token, query) in [("jose maria alvarez", "jose m"), ("a@b.c", "a@b")] {
+            assert!(token.starts_with(query));
+            assert!(head(token).starts_with(scan_prefix(query).0));
+        }
     }
 }

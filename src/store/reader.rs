@@ -9,7 +9,7 @@ use redb::{ReadOnlyTable, ReadTransaction, TableDefinition};
 use serde::Serialize;
 
 use super::graph::{Entry, RequestStatus, SocialRequest};
-use super::normalize::{MAX_PREFIX, fold};
+use super::normalize::{fold, scan_prefix};
 use super::tables::{self, count, decode, list};
 use super::{EntryId, Person, RequestId, StoreError, UserId};
 
@@ -399,7 +399,7 @@ impl Reader {
                     }
                 }
                 Some(query) => {
-                    let prefix = &query[..query.len().min(MAX_PREFIX)];
+                    let (prefix, filtered) = scan_prefix(query);
                     let table = self.table(tables::PREFIX_SORTKEY_USERID)?;
                     let upper = (prefix, "\u{10FFFF}", u64::MAX);
                     for row in table.range((prefix, start_key.as_str(), start_id)..=upper)? {
@@ -409,7 +409,7 @@ impl Reader {
                             continue;
                         }
                         let person = self.person_required(id)?;
-                        if query.len() > MAX_PREFIX && !person.matches(query) {
+                        if filtered && !person.matches(query) {
                             continue;
                         }
                         if !take(key, id, Listed::Person(person)) {

@@ -82,7 +82,8 @@ pub(crate) mod list {
     pub const SENT: u8 = 6;
 }
 
-pub(crate) const SCHEMA_VERSION: u64 = 1;
+/// 2: search prefixes index token heads only.
+pub(crate) const SCHEMA_VERSION: u64 = 2;
 pub(crate) const META_SCHEMA: &str = "schema_version";
 const META_HOST_KEY: &str = "host_key";
 const META_NEXT_USER: &str = "next_user_id";
@@ -90,23 +91,42 @@ const META_NEXT_REQUEST: &str = "next_request_id";
 const META_NEXT_ENTRY: &str = "next_entry_id";
 
 /// Creates every table, migrates older schemas and makes the host key on first open.
+///
+/// Migrations run in the opening transaction, so a file is either wholly on the old
+/// schema or wholly on the new one:
+/// - 1 → 2: search prefixes now cover each token's head only (see
+///   `normalize::prefixes`); `prefix_sortkey_userid` is dropped and rebuilt from
+///   `userid_person`.
 pub(crate) fn prepare(db: &Database) -> Result<[u8; 32], StoreError> {
     let txn = db.begin_write()?;
+    let found = {
+        let meta = txn.open_table(META)?;
+        let value = meta.get(META_SCHEMA)?;
+        match value {
+            None => None,
+            Some(v) => Some(
+                <[u8; 8]>::try_from(v.value())
+                    .map(u64::from_le_bytes)
+                    .map_err(|_| StoreError::corrupt("meta", META_SCHEMA))?,
+            ),
+        }
+    };
+    if let Some(v) = found.filter(|&v| v > SCHEMA_VERSION) {
+        return Err(StoreError::SchemaTooNew {
+            found: v,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    let old_prefixes = found.is_some_and(|v| v < 2);
+    if old_prefixes {
+        txn.delete_table(PREFIX_SORTKEY_USERID)?;
+    }
     let key = {
         let mut tables = Tables::open(&txn)?;
-        let found = tables.meta_u64(META_SCHEMA)?;
-        match found {
-            None => tables.set_meta_u64(META_SCHEMA, SCHEMA_VERSION)?,
-            Some(v) if v > SCHEMA_VERSION => {
-                return Err(StoreError::SchemaTooNew {
-                    found: v,
-                    supported: SCHEMA_VERSION,
-                });
-            }
-            // Version 1 is the first schema: nothing to migrate yet. Each future
-            // version adds a step here, run in this same transaction.
-            Some(_) => tables.set_meta_u64(META_SCHEMA, SCHEMA_VERSION)?,
+        if old_prefixes {
+            tables.rebuild_search_index()?;
         }
+        tables.set_meta_u64(META_SCHEMA, SCHEMA_VERSION)?;
         let existing = tables
             .meta
             .get(META_HOST_KEY)?
@@ -654,4 +674,125 @@ pub(crate) fn entry_sort_key_of(entry: &Entry) -> String {
 
 pub(crate) fn entry_email_key_of(email: &str) -> String {
     entry_email_key(email)
+}
+
+#[cfg(test)]
+mod tests {
+    use redb::ReadableDatabase;
+
+    use super::*;
+    use crate::store::{Filter, Listed, Reader, check_invariants};
+
+    fn memory_db() -> Database {
+        Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .expect("in-memory database")
+    }
+
+    fn person(id: &str, given: &str, family: &str, email: &str) -> Person {
+        Person {
+            id: id.into(),
+            given_name: given.into(),
+            family_name: family.into(),
+            alternate_name: format!("{id}_screen"),
+            email_address: email.into(),
+            ..Person::default()
+        }
+    }
+
+    /// The rows schema 1 kept: every prefix (up to 12) of every whole token.
+    fn v1_prefixes(p: &Person) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for token in p.search_tokens() {
+            let t = &token[..token.len().min(12)];
+            out.extend((1..=t.len()).map(|end| t[..end].to_owned()));
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn found(db: &Database, q: &str) -> Vec<String> {
+        let reader = Reader::new(db.begin_read().expect("read"));
+        let page = reader
+            .search("x", q, Filter::All, None, 50)
+            .expect("search");
+        page.items
+            .into_iter()
+            .filter_map(|i| match i {
+                Listed::Person(p) => Some(p.id),
+                Listed::Entry(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn schema_1_files_get_their_search_index_rebuilt_on_open() {
+        let db = memory_db();
+        prepare(&db).expect("create");
+        let people = [
+            person("ja", "José", "Álvarez", "jalvarez@acme.test"),
+            person("js", "Joan", "Smith", "joan@acme.test"),
+        ];
+        // Write the people, then turn the file back into what schema 1 left on disk.
+        let txn = db.begin_write().expect("write");
+        {
+            let mut tables = Tables::open(&txn).expect("tables");
+            tables.upsert_people(&people).expect("people");
+            tables.set_meta_u64(META_SCHEMA, 1).expect("meta");
+            for p in &people {
+                let user = tables.user_id(&p.id).expect("id").expect("stored");
+                let key = p.sort_key();
+                for prefix in v1_prefixes(p) {
+                    tables
+                        .prefix_sortkey_userid
+                        .insert((prefix.as_str(), key.as_str(), user), ())
+                        .expect("row");
+                }
+            }
+        }
+        txn.commit().expect("commit");
+        let stale = check_invariants(&Reader::new(db.begin_read().expect("read"))).expect("check");
+        assert!(
+            !stale.is_empty(),
+            "schema 1 rows must differ from schema 2 rows"
+        );
+
+        prepare(&db).expect("migrate");
+        let reader = Reader::new(db.begin_read().expect("read"));
+        assert_eq!(check_invariants(&reader).expect("check"), Vec::new());
+        let version = reader
+            .table(META)
+            .expect("meta")
+            .get(META_SCHEMA)
+            .expect("get")
+            .map(|v| v.value().to_vec());
+        assert_eq!(version, Some(SCHEMA_VERSION.to_le_bytes().to_vec()));
+        assert_eq!(found(&db, "José Álv"), vec!["ja"]);
+        assert_eq!(found(&db, "jo"), vec!["ja", "js"]);
+        assert_eq!(found(&db, "jalvarez@acme"), vec!["ja"]);
+        assert!(found(&db, "varez").is_empty());
+        // A second open finds nothing to migrate and changes nothing.
+        prepare(&db).expect("reopen");
+        let reader = Reader::new(db.begin_read().expect("read"));
+        assert_eq!(check_invariants(&reader).expect("check"), Vec::new());
+    }
+
+    #[test]
+    fn newer_schemas_are_refused() {
+        let db = memory_db();
+        prepare(&db).expect("create");
+        let txn = db.begin_write().expect("write");
+        {
+            let mut tables = Tables::open(&txn).expect("tables");
+            tables
+                .set_meta_u64(META_SCHEMA, SCHEMA_VERSION + 1)
+                .expect("meta");
+        }
+        txn.commit().expect("commit");
+        assert!(matches!(
+            prepare(&db),
+            Err(StoreError::SchemaTooNew { found, .. }) if found == SCHEMA_VERSION + 1
+        ));
+    }
 }
