@@ -342,7 +342,12 @@ const LIMITS: &str = "
 - **Per request outside the render**: one HS256 JWT check and one blocking-pool hop,
   in which the caller's directory entry is refreshed from the claims (a read; a write
   only when a claim changed) and then the widget runs. Each `p_auth` target is minted
-  once per render, however many rows carry it.
+  once per render, however many rows carry it. The in-process render bench puts a home
+  render near 0.4 ms while the HTTP median above is about three times that: most of a
+  request's time is now outside the widget (JWT, the hop, the refresh's snapshot,
+  hyper, the load generator on the same cores) and is the next thing to profile.
+- **The ratio to hyper** moves with the machine's load as much as with the host: the
+  baseline is a 2 KB constant answer and gains most when the machine is idle.
 - **Durable actions** are bounded by fdatasync: one commit per action gives about the
   fsync rate; grouping concurrent writers into one commit multiplies it.
 - **Memory**: VmHWM is the whole process's peak and includes seeding the graph in the
