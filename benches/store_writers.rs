@@ -15,8 +15,14 @@ const PEOPLE: usize = 256;
 
 fn measure(grouped: bool, seconds: u64) -> f64 {
     let dir = tempfile::tempdir().expect("temp dir");
-    let social = Social::open_with(dir.path().join("bench.redb"), StoreOptions { grouped })
-        .expect("open store");
+    let social = Social::open_with(
+        dir.path().join("bench.redb"),
+        StoreOptions {
+            grouped,
+            ..StoreOptions::default()
+        },
+    )
+    .expect("open store");
     let people = (0..PEOPLE)
         .map(|i| Person {
             id: format!("u{i}"),

@@ -88,9 +88,7 @@ impl Templates {
                 && !value.is_safe()
                 && let Some(text) = value.as_str()
             {
-                return out
-                    .write_str(&escape_html(text))
-                    .map_err(minijinja::Error::from);
+                return write_escaped(out, text).map_err(minijinja::Error::from);
             }
             minijinja::escape_formatter(out, state, value)
         });
@@ -139,20 +137,26 @@ impl Templates {
     }
 }
 
-/// Escapes the five characters that matter in HTML text and quoted attributes.
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
+/// Writes `text` with the five characters that matter in HTML text and quoted
+/// attributes escaped. Runs of safe bytes go out in one write, so the common case (no
+/// special character) copies the value once and allocates nothing.
+fn write_escaped(out: &mut minijinja::Output<'_>, text: &str) -> std::fmt::Result {
+    let mut start = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#x27;",
+            _ => continue,
+        };
+        // The five are ASCII, so `at` is always a char boundary.
+        out.write_str(&text[start..at])?;
+        out.write_str(entity)?;
+        start = at + 1;
     }
-    out
+    out.write_str(&text[start..])
 }
 
 /// `dir/name` when `name` is a plain relative path (no `..`, no root), so an override

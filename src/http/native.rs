@@ -2,7 +2,7 @@
 //! [`portal::Request`](crate::portal::Request) and how a widget's answer goes back.
 //! This file holds the pure parts (parameters, URLs, redirects); `widget_routes` runs them.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::portal::auth::PAuthTarget;
 use crate::portal::{ActionTarget, Params, PortletId, PortletUrls};
@@ -61,6 +61,10 @@ pub struct NativeUrls {
     /// Portal parameters every link keeps (`languageId`, `p_p_mode`…), un-namespaced.
     sticky: Vec<(String, String)>,
     minter: Option<TokenMinter>,
+    /// Tokens minted so far in this render, by target. A token is bound to the action
+    /// or resource, not to the row it sits on, so a list of twenty rows with accept and
+    /// ignore forms mints two MACs, not forty.
+    minted: Mutex<Vec<(String, String)>>,
 }
 
 impl NativeUrls {
@@ -79,13 +83,45 @@ impl NativeUrls {
             page_url,
             sticky,
             minter,
+            minted: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The `p_auth` of `target` for this render, minted once.
+    fn token(&self, target: PAuthTarget<'_>) -> Option<String> {
+        let mint = self.minter.as_ref()?;
+        let key = target.to_string();
+        // A poisoned lock only means another use of this render panicked; the cache
+        // holds finished tokens only, so it is still sound to read.
+        let mut minted = self.minted.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, token)) = minted.iter().find(|(k, _)| *k == key) {
+            return Some(token.clone());
+        }
+        let token = mint(target);
+        minted.push((key, token.clone()));
+        Some(token)
     }
 
     fn render_base(&self) -> String {
         match &self.page_url {
             Some(page) => page.clone(),
             None => format!("{}/widgets/{}/render", self.host_base, self.portlet),
+        }
+    }
+
+    /// Appends the widget's own parameters, namespaced, to `query`. One scratch buffer
+    /// for the names: a list page builds dozens of these URLs.
+    fn append_own(
+        &self,
+        query: &mut form_urlencoded::Serializer<'_, String>,
+        params: &[(&str, &str)],
+    ) {
+        let mut name = String::with_capacity(self.namespace.len() + 16);
+        for (own, value) in params {
+            name.clear();
+            name.push_str(&self.namespace);
+            name.push_str(own);
+            query.append_pair(&name, value);
         }
     }
 }
@@ -106,9 +142,7 @@ impl PortletUrls for NativeUrls {
         for (name, value) in &self.sticky {
             query.append_pair(name, value);
         }
-        for (name, value) in params {
-            query.append_pair(&format!("{}{}", self.namespace, name), value);
-        }
+        self.append_own(&mut query, params);
         append_query(&self.render_base(), &query.finish())
     }
 
@@ -118,8 +152,8 @@ impl PortletUrls for NativeUrls {
             self.host_base, self.portlet, action
         );
         let mut hidden = Vec::new();
-        if let Some(mint) = &self.minter {
-            hidden.push(("p_auth".to_owned(), mint(PAuthTarget::Action(action))));
+        if let Some(token) = self.token(PAuthTarget::Action(action)) {
+            hidden.push(("p_auth".to_owned(), token));
         }
         if let Some(page) = &self.page_url {
             hidden.push(("p_l_url".to_owned(), page.clone()));
@@ -130,15 +164,13 @@ impl PortletUrls for NativeUrls {
 
     fn resource_url(&self, resource: &str, params: &[(&str, &str)]) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
-        if let Some(mint) = &self.minter {
-            query.append_pair("p_auth", &mint(PAuthTarget::Resource(resource)));
+        if let Some(token) = self.token(PAuthTarget::Resource(resource)) {
+            query.append_pair("p_auth", &token);
         }
         for (name, value) in &self.sticky {
             query.append_pair(name, value);
         }
-        for (name, value) in params {
-            query.append_pair(&format!("{}{}", self.namespace, name), value);
-        }
+        self.append_own(&mut query, params);
         append_query(
             &format!(
                 "{}/widgets/{}/resources/{}",
@@ -314,6 +346,32 @@ mod tests {
             vcard.contains("_contacts_center_INSTANCE_a1_userId=u1"),
             "{vcard}"
         );
+    }
+
+    #[test]
+    fn each_target_is_minted_once_per_render() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&calls);
+        let minter: TokenMinter = Arc::new(move |target: PAuthTarget<'_>| {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            format!("{target}#{n}")
+        });
+        let urls = NativeUrls::new(id(), "http://host", None, vec![], Some(minter));
+        let tokens: Vec<String> = ["accept-request", "ignore-request"]
+            .iter()
+            .cycle()
+            .take(40)
+            .map(|a| urls.action_target(a).hidden[0].1.clone())
+            .collect();
+        assert_eq!(tokens[0], "action:accept-request#0");
+        assert_eq!(tokens[1], "action:ignore-request#1");
+        assert!(tokens.iter().step_by(2).all(|t| *t == tokens[0]));
+        assert!(tokens.iter().skip(1).step_by(2).all(|t| *t == tokens[1]));
+        // A resource of the same name is another target with its own token.
+        let vcard = urls.resource_url("accept-request", &[]);
+        assert!(vcard.contains("resource%3Aaccept-request%232"), "{vcard}");
+        assert_eq!(calls.load(Ordering::Relaxed), 3);
     }
 
     #[test]

@@ -55,6 +55,9 @@ struct Prepared {
     wants_json: bool,
     /// The widget's namespaced `redirect` parameter, if any.
     redirect: Option<String>,
+    /// A portal vouched for the caller with a JWT: bring their directory entry up to
+    /// date from its claims before the widget runs.
+    refresh_directory: bool,
 }
 
 /// Render phase. Generic over the body (render reads none) so the demo portal can call
@@ -68,7 +71,9 @@ pub async fn render<B>(
     let prepared = prepare(state, &parts, None, Phase::Render, portlet, None).await?;
     let locale = prepared.request.locale.clone();
     if prepared.request.window_state == WindowState::Minimized {
-        // A minimized portlet shows only its title, which the portal draws.
+        // A minimized portlet shows only its title, which the portal draws; the
+        // caller's directory entry is still refreshed, as for any signed-in render.
+        run_widget(state, prepared, |_, _| Ok(())).await?;
         return Ok(fragment(String::new(), &locale));
     }
     let markup = run_widget(state, prepared, |w, r| w.render(r)).await?;
@@ -257,10 +262,7 @@ async fn prepare(
         ));
     }
 
-    if let Caller::Bearer(user) = &caller {
-        refresh_directory(state, user).await?;
-    }
-
+    let refresh_directory = matches!(caller, Caller::Bearer(_));
     let consumer = caller.user().map(|u| u.consumer.clone());
     let allowed = consumer
         .as_deref()
@@ -319,6 +321,7 @@ async fn prepare(
         host_base,
         wants_json,
         redirect,
+        refresh_directory,
     })
 }
 
@@ -425,31 +428,40 @@ fn minter_for(state: &AppState, user: &PortalUser, portlet: &PortletId) -> Token
     })
 }
 
-async fn refresh_directory(state: &Arc<AppState>, user: &PortalUser) -> Result<(), HttpError> {
-    let social = state.social.clone();
-    let (id, profile) = (user.user_id.clone(), user.profile.clone());
-    match tokio::task::spawn_blocking(move || social.refresh_profile(&id, &profile)).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(error)) => {
-            tracing::error!(%error, "directory refresh failed");
-            Err(HttpError::Internal)
-        }
-        Err(_) => Err(HttpError::Internal),
-    }
-}
-
 /// Runs a widget phase on the blocking pool (widgets read redb and wait for commits).
+/// The caller's directory refresh runs in the same blocking task, just before the
+/// phase: one hop off the runtime per request, not two.
 async fn run_widget<T: Send + 'static>(
     state: &Arc<AppState>,
     prepared: Prepared,
     phase: impl FnOnce(&dyn Widget, &portal::Request) -> Result<T, WidgetError> + Send + 'static,
 ) -> Result<T, HttpError> {
     let locale = prepared.request.locale.clone();
+    let social = prepared.refresh_directory.then(|| state.social.clone());
     let (widget, request) = (prepared.widget, prepared.request);
-    let result = tokio::task::spawn_blocking(move || phase(widget.as_ref(), &request))
-        .await
-        .map_err(|_| HttpError::Internal)?;
-    result.map_err(|error| widget_error(state, &locale, error))
+    let result = tokio::task::spawn_blocking(move || {
+        if let (Some(social), Some(user)) = (social, request.viewer.user()) {
+            social
+                .refresh_profile(&user.user_id, &user.profile)
+                .map_err(Refused::Directory)?;
+        }
+        phase(widget.as_ref(), &request).map_err(Refused::Widget)
+    })
+    .await
+    .map_err(|_| HttpError::Internal)?;
+    result.map_err(|refused| match refused {
+        Refused::Directory(error) => {
+            tracing::error!(%error, "directory refresh failed");
+            HttpError::Internal
+        }
+        Refused::Widget(error) => widget_error(state, &locale, error),
+    })
+}
+
+/// Why the blocking part of a request failed.
+enum Refused {
+    Directory(crate::social::SocialError),
+    Widget(WidgetError),
 }
 
 /// The one place widget errors become HTTP statuses.

@@ -100,7 +100,13 @@ pub fn writers(
         "writers-single.redb"
     });
     let _ = std::fs::remove_file(&path);
-    let social = Social::open_with(&path, StoreOptions { grouped })?;
+    let social = Social::open_with(
+        &path,
+        StoreOptions {
+            grouped,
+            ..StoreOptions::default()
+        },
+    )?;
     let people: Vec<Person> = (0..writers * 2)
         .map(|i| Person {
             id: format!("w{i}"),

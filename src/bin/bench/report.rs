@@ -314,8 +314,47 @@ the load generator holds keep-alive connections at fixed concurrency and sends e
         "\n## Results\n\n![req/s and p99 against concurrency](benchmarks.svg)\n"
     );
     m.push_str(&table(f));
+    m.push_str(LIMITS);
     m
 }
+
+/// What bounds each figure. Static text, so that it survives every rerun of the
+/// harness; it names causes (measured with `benches/render.rs` under callgrind), not
+/// numbers, which the tables above give.
+const LIMITS: &str = "
+## What limits each figure
+
+- **Two cores for everything.** The host, the load generator (same process, same tokio
+  runtime) and the hyper baseline share the machine's CPUs, often with other builds
+  running; p99s at 16+ connections are mostly queueing behind CPU. Host and baseline pay
+  the same client cost, so the ratio is fair and the absolute numbers are low.
+- **Renders are CPU-bound.** `cargo bench --bench render` renders the widget without
+  HTTP (5,000 people, a viewer with 1,000 connections). Under callgrind a home render is
+  about half storage reads and a third template. Of the reads, most is redb *opening
+  tables*: `Reader::standing` resolves both ids and opens a table for each of its seven
+  point lookups, for every row (redb builds the table's type-name strings on every
+  open). Opening each table once per snapshot is the next step and belongs to the store.
+  The rest of a read is decoding each row's `Person` JSON.
+- **Templates**: rows are written without macro calls (a minijinja macro call per row
+  cost more than the row's markup), per-row ids and labels are made in Rust, and HTML
+  escaping writes straight into the output. What remains is mostly building and
+  dropping minijinja values for the context.
+- **Per request outside the render**: one HS256 JWT check and one blocking-pool hop,
+  in which the caller's directory entry is refreshed from the claims (a read; a write
+  only when a claim changed) and then the widget runs. Each `p_auth` target is minted
+  once per render, however many rows carry it. The in-process render bench puts a home
+  render near 0.4 ms while the HTTP median above is about three times that: most of a
+  request's time is now outside the widget (JWT, the hop, the refresh's snapshot,
+  hyper, the load generator on the same cores) and is the next thing to profile.
+- **The ratio to hyper** moves with the machine's load as much as with the host: the
+  baseline is a 2 KB constant answer and gains most when the machine is idle.
+- **Durable actions** are bounded by fdatasync: one commit per action gives about the
+  fsync rate; grouping concurrent writers into one commit multiplies it.
+- **Memory**: VmHWM is the whole process's peak and includes seeding the graph in the
+  same process; VmRSS under load also counts the load generator and its minted tokens.
+  redb's page cache is capped (`StoreOptions::cache_bytes`, 96 MiB by default; redb's
+  own default is 1 GiB).
+";
 
 /// A chart panel: its title, the value it plots, its left edge.
 type Panel = (&'static str, fn(&Stats) -> f64, f64);

@@ -70,10 +70,18 @@ struct SearchBox {
 #[derive(Debug, Serialize)]
 struct Row {
     person: PersonView,
-    /// Offered for bulk selection.
-    selectable: bool,
+    /// The bulk-selection checkbox, when the row offers one.
+    select: Option<Select>,
     forms: Vec<Form>,
     when: Option<String>,
+}
+
+/// A row's bulk-selection checkbox. Its id and label are made here rather than with
+/// template filters: rows are the hot loop of every list render.
+#[derive(Debug, Serialize)]
+struct Select {
+    id: String,
+    label: String,
 }
 
 /// A personal entry with its edit and delete forms.
@@ -309,9 +317,16 @@ impl View<'_> {
             .reader
             .standing(self.me(), &person.id)
             .map_err(|e| self.err(e))?;
+        let view = cards::person_view(self.ui, self.settings, person, Some(&r));
+        let select = (selectable && person.id != self.me()).then(|| Select {
+            id: self
+                .ui
+                .name(&format!("select-{}", person.id.replace(' ', "-"))),
+            label: self.ui.t("select-x").replace("{0}", &view.name),
+        });
         Ok(Row {
-            person: cards::person_view(self.ui, self.settings, person, Some(&r)),
-            selectable: selectable && person.id != self.me(),
+            person: view,
+            select,
             forms: Vec::new(),
             when: None,
         })
@@ -345,7 +360,7 @@ impl View<'_> {
         };
         Row {
             person: cards::person_view(self.ui, self.settings, &request.person, None),
-            selectable: false,
+            select: None,
             forms,
             when: Some(when(request.created_at)),
         }
@@ -507,7 +522,7 @@ impl View<'_> {
                         home.rows.push(self.person_row(p, true)?);
                     }
                 }
-                if home.rows.iter().any(|r| r.selectable) {
+                if home.rows.iter().any(|r| r.select.is_some()) {
                     home.bulk = Some(bulk(ui));
                 }
                 if home.rows.is_empty() {
@@ -695,7 +710,7 @@ impl View<'_> {
             .filter_map(|i| match i {
                 Listed::Person(p) => Some(Row {
                     person: cards::person_view(ui, self.settings, p, None),
-                    selectable: false,
+                    select: None,
                     forms: Vec::new(),
                     when: None,
                 }),
