@@ -564,3 +564,36 @@ async fn guests_bad_tokens_and_hostile_names() {
     );
     server.stop().await;
 }
+
+async fn snapshots(server: &TestServer) -> u64 {
+    let text = client()
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    text.lines()
+        .find_map(|l| l.strip_prefix("widget_host_read_snapshots_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("snapshot counter in /metrics")
+}
+
+/// Over HTTP, a render in the steady state (claims already applied) opens exactly one
+/// read transaction: the widget's.
+#[tokio::test]
+async fn a_steady_render_takes_one_read_snapshot() {
+    let server = start(|c, _| with_consumer(c)).await;
+    render(&server, "alice", &[]).await;
+    for params in [
+        vec![],
+        vec![("filter", "connections")],
+        vec![("keywords", "giv")],
+    ] {
+        let before = snapshots(&server).await;
+        render(&server, "alice", &params).await;
+        assert_eq!(snapshots(&server).await - before, 1, "{params:?}");
+    }
+    server.stop().await;
+}

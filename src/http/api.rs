@@ -72,6 +72,7 @@ pub async fn put_user(
     let social = state.social.clone();
     let stored = person.clone();
     blocking(move || social.upsert_person(stored)).await?;
+    state.claims.forget(id);
     Ok(response::json(
         StatusCode::OK,
         &serde_json::to_value(&person).unwrap_or_default(),
@@ -86,7 +87,10 @@ pub async fn delete_user(
 ) -> Result<Response<Body>, HttpError> {
     administrator(state, &req)?;
     let (social, id) = (state.social.clone(), id.to_owned());
-    if blocking(move || social.delete_person(&id)).await? {
+    let forgotten = id.clone();
+    let deleted = blocking(move || social.delete_person(&id)).await?;
+    state.claims.forget(&forgotten);
+    if deleted {
         Ok(response::text(StatusCode::NO_CONTENT, ""))
     } else {
         Err(HttpError::NotFound)

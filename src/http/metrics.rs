@@ -58,9 +58,15 @@ impl Metrics {
         self.open_connections.fetch_sub(1, Ordering::Relaxed);
     }
 
-    /// The Prometheus text exposition format, version 0.0.4.
-    pub fn render(&self) -> String {
+    /// The Prometheus text exposition format, version 0.0.4. `snapshots` is the
+    /// store's count of read transactions begun (one per render, in the steady state).
+    pub fn render(&self, snapshots: u64) -> String {
         let mut out = String::new();
+        out.push_str(
+            "# HELP widget_host_read_snapshots_total Read transactions begun on the database.\n",
+        );
+        out.push_str("# TYPE widget_host_read_snapshots_total counter\n");
+        let _ = writeln!(out, "widget_host_read_snapshots_total {snapshots}");
         out.push_str("# HELP widget_host_requests_total HTTP requests by route and status.\n");
         out.push_str("# TYPE widget_host_requests_total counter\n");
         if let Ok(requests) = self.requests.lock() {
@@ -128,7 +134,11 @@ mod tests {
         m.observe("/healthz", 200, Duration::from_micros(300));
         m.observe("/healthz", 200, Duration::from_millis(30));
         m.observe("/healthz", 404, Duration::from_millis(3));
-        let text = m.render();
+        let text = m.render(7);
+        assert!(
+            text.contains("widget_host_read_snapshots_total 7"),
+            "{text}"
+        );
         assert!(
             text.contains("widget_host_requests_total{route=\"/healthz\",status=\"200\"} 2"),
             "{text}"

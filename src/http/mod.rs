@@ -2,6 +2,7 @@
 //! requests and widget answers to HTTP.
 
 pub mod api;
+pub mod claims;
 pub mod cors;
 pub mod metrics;
 pub mod native;

@@ -60,7 +60,7 @@ async fn dispatch(state: &Arc<AppState>, req: Request<Incoming>) -> Routed {
             Ok(response::bytes(
                 StatusCode::OK,
                 "text/plain; version=0.0.4",
-                state.metrics.render(),
+                state.metrics.render(state.social.snapshots_taken()),
             )),
         ),
         (&Method::GET, ["widgets"]) => ("/widgets", Ok(widgets_catalog(state))),

@@ -23,6 +23,8 @@ pub const DEMO_CONSUMER: &str = "demo";
 pub struct AppState {
     pub config: Config,
     pub metrics: Metrics,
+    /// Profile claims already applied to the directory, per user.
+    pub claims: super::claims::ClaimsMemo,
     /// The live widget catalog; the descriptor watcher swaps it.
     pub catalog: CatalogHandle,
     pub social: Social,
@@ -100,6 +102,7 @@ impl AppState {
         Ok(Self {
             config,
             metrics: Metrics::default(),
+            claims: Default::default(),
             catalog,
             social,
             verifier,

@@ -437,13 +437,22 @@ async fn run_widget<T: Send + 'static>(
     phase: impl FnOnce(&dyn Widget, &portal::Request) -> Result<T, WidgetError> + Send + 'static,
 ) -> Result<T, HttpError> {
     let locale = prepared.request.locale.clone();
-    let social = prepared.refresh_directory.then(|| state.social.clone());
+    // Claims already applied need no directory check: a steady render is one snapshot.
+    let refresh = prepared.refresh_directory
+        && prepared
+            .request
+            .viewer
+            .user()
+            .is_some_and(|u| !state.claims.is_current(u));
+    let task_state = Arc::clone(state);
     let (widget, request) = (prepared.widget, prepared.request);
     let result = tokio::task::spawn_blocking(move || {
-        if let (Some(social), Some(user)) = (social, request.viewer.user()) {
-            social
+        if let (true, Some(user)) = (refresh, request.viewer.user()) {
+            task_state
+                .social
                 .refresh_profile(&user.user_id, &user.profile)
                 .map_err(Refused::Directory)?;
+            task_state.claims.applied(user);
         }
         phase(widget.as_ref(), &request).map_err(Refused::Widget)
     })

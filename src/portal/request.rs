@@ -185,7 +185,7 @@ impl Params {
 
 /// Profile claims a portal sends about its user; they create or refresh the
 /// directory entry. Every field is optional: a portal sends what it has.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Profile {
     pub given_name: Option<String>,
     pub middle_name: Option<String>,
