@@ -4,7 +4,7 @@
 //! snapshot, the widget's.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+use std::hash::{BuildHasher, RandomState};
 use std::sync::Mutex;
 
 use crate::portal::PortalUser;
@@ -21,9 +21,7 @@ pub struct ClaimsMemo {
 
 impl ClaimsMemo {
     fn fingerprint(&self, user: &PortalUser) -> u64 {
-        let mut h = self.hasher.build_hasher();
-        user.profile.hash(&mut h);
-        h.finish()
+        self.hasher.hash_one(&user.profile)
     }
 
     /// Whether these exact claims were already applied for this user.
