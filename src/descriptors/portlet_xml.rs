@@ -467,37 +467,40 @@ pub fn hostability(file: &Path, def: &PortletDef) -> Vec<Problem> {
             "use 1 to 64 letters, digits or underscores without \"_INSTANCE_\": the name becomes part of the namespace _<portlet-name>_ that prefixes every parameter, HTML id and JavaScript name".into(),
         ));
     }
-    for mode in &def.modes {
-        if PortletMode::parse(mode).is_none() {
+    let unknown_modes = def.modes.iter().filter(|m| PortletMode::parse(m).is_none());
+    let unknown_states = def
+        .window_states
+        .iter()
+        .filter(|s| WindowState::parse(s).is_none());
+    for (values, key, element, what, provided) in [
+        (
+            unknown_modes.collect::<Vec<_>>(),
+            "mode",
+            "portlet-mode",
+            "portlet mode",
+            "view, edit and help",
+        ),
+        (
+            unknown_states.collect::<Vec<_>>(),
+            "state",
+            "window-state",
+            "window state",
+            "normal, maximized, minimized and exclusive",
+        ),
+    ] {
+        for value in values {
             problems.push(problem(
                 file,
                 def.positions
-                    .get(&format!("mode:{mode}"))
+                    .get(&format!("{key}:{value}"))
                     .copied()
                     .unwrap_or(def.pos),
-                "portlet-mode",
+                element,
                 format!(
-                    "portlet {} supports portlet mode {mode}, which this host does not provide",
+                    "portlet {} supports {what} {value}, which this host does not provide",
                     def.name
                 ),
-                "remove it; the host provides view, edit and help".into(),
-            ));
-        }
-    }
-    for state in &def.window_states {
-        if WindowState::parse(state).is_none() {
-            problems.push(problem(
-                file,
-                def.positions
-                    .get(&format!("state:{state}"))
-                    .copied()
-                    .unwrap_or(def.pos),
-                "window-state",
-                format!(
-                    "portlet {} supports window state {state}, which this host does not provide",
-                    def.name
-                ),
-                "remove it; the host provides normal, maximized, minimized and exclusive".into(),
+                format!("remove it; the host provides {provided}"),
             ));
         }
     }
