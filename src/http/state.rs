@@ -25,6 +25,10 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Profile claims already applied to the directory, per user.
     pub claims: super::claims::ClaimsMemo,
+    /// Read-only phases (render, resource) running at once. They are pure CPU work, so
+    /// a few per core keep the cores busy; letting every connection start one would
+    /// only add threads that preempt each other (see [`render_slots`]).
+    pub render_slots: tokio::sync::Semaphore,
     /// The live widget catalog; the descriptor watcher swaps it.
     pub catalog: CatalogHandle,
     pub social: Social,
@@ -103,6 +107,7 @@ impl AppState {
             config,
             metrics: Metrics::default(),
             claims: Default::default(),
+            render_slots: tokio::sync::Semaphore::new(render_slots()),
             catalog,
             social,
             verifier,
@@ -232,4 +237,13 @@ async fn load_catalog(
     })
     .await
     .map_err(|e| HostError::Startup(format!("descriptor loading failed: {e}")))?
+}
+
+/// How many renders and resources may run at once: two per core. One per core would
+/// be enough for pure CPU work; the second covers a render that waits on a page the
+/// database cache has to read from the file. Actions are not limited here: they spend
+/// their time waiting for a grouped commit, and the more of them wait together, the
+/// more one fsync serves.
+pub fn render_slots() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
 }

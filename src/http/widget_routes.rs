@@ -444,33 +444,39 @@ async fn run_widget<T: Send + 'static>(
             .viewer
             .user()
             .is_some_and(|u| !state.claims.is_current(u));
-    let task_state = Arc::clone(state);
     let (widget, request) = (prepared.widget, prepared.request);
-    let result = tokio::task::spawn_blocking(move || {
-        if let (true, Some(user)) = (refresh, request.viewer.user()) {
+    if let (true, Some(user)) = (refresh, request.viewer.user()) {
+        // Its own hop: it waits for a durable commit, and must not hold a render slot
+        // while it does.
+        let (task_state, user) = (Arc::clone(state), user.clone());
+        tokio::task::spawn_blocking(move || {
             task_state
                 .social
-                .refresh_profile(&user.user_id, &user.profile)
-                .map_err(Refused::Directory)?;
-            task_state.claims.applied(user);
-        }
-        phase(widget.as_ref(), &request).map_err(Refused::Widget)
-    })
-    .await
-    .map_err(|_| HttpError::Internal)?;
-    result.map_err(|refused| match refused {
-        Refused::Directory(error) => {
+                .refresh_profile(&user.user_id, &user.profile)?;
+            task_state.claims.applied(&user);
+            Ok::<_, crate::social::SocialError>(())
+        })
+        .await
+        .map_err(|_| HttpError::Internal)?
+        .map_err(|error| {
             tracing::error!(%error, "directory refresh failed");
             HttpError::Internal
-        }
-        Refused::Widget(error) => widget_error(state, &locale, error),
-    })
-}
-
-/// Why the blocking part of a request failed.
-enum Refused {
-    Directory(crate::social::SocialError),
-    Widget(WidgetError),
+        })?;
+    }
+    let _slot = match request.phase {
+        Phase::Render | Phase::Resource => Some(
+            state
+                .render_slots
+                .acquire()
+                .await
+                .map_err(|_| HttpError::Internal)?,
+        ),
+        Phase::Action => None,
+    };
+    tokio::task::spawn_blocking(move || phase(widget.as_ref(), &request))
+        .await
+        .map_err(|_| HttpError::Internal)?
+        .map_err(|error| widget_error(state, &locale, error))
 }
 
 /// The one place widget errors become HTTP statuses.

@@ -25,6 +25,49 @@ pub struct Person {
     pub user_account_contact_information: ContactInformation,
 }
 
+/// A person as a list row reads it: the same JSON record, with phones, postal
+/// addresses and websites skipped rather than parsed (serde ignores unknown fields),
+/// which is most of the decoding cost of a seeded or imported directory entry.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct PersonRow {
+    id: String,
+    given_name: String,
+    additional_name: String,
+    family_name: String,
+    alternate_name: String,
+    email_address: String,
+    job_title: String,
+    image: Option<String>,
+    user_account_contact_information: RowContactInformation,
+}
+
+/// The part of `UserAccountContactInformation` search matches: email addresses.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct RowContactInformation {
+    email_addresses: Vec<EmailAddress>,
+}
+
+impl From<PersonRow> for Person {
+    fn from(row: PersonRow) -> Self {
+        Person {
+            id: row.id,
+            given_name: row.given_name,
+            additional_name: row.additional_name,
+            family_name: row.family_name,
+            alternate_name: row.alternate_name,
+            email_address: row.email_address,
+            job_title: row.job_title,
+            image: row.image,
+            user_account_contact_information: ContactInformation {
+                email_addresses: row.user_account_contact_information.email_addresses,
+                ..ContactInformation::default()
+            },
+        }
+    }
+}
+
 /// `UserAccountContactInformation`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -123,10 +166,132 @@ impl Person {
         prefixes(tokens.iter().map(String::as_str))
     }
 
-    /// Does a folded query match this person (prefix of any token)?
+    /// Does a folded query match this person (prefix of any of [`Self::search_tokens`])?
+    /// Checks the tokens as it folds them, without collecting, sorting or deduplicating:
+    /// filtered searches call this for every row they scan.
     pub(crate) fn matches(&self, folded_query: &str) -> bool {
-        self.search_tokens()
+        let q = folded_query;
+        let starts = |s: &str| {
+            let f = fold(s);
+            !f.is_empty() && f.starts_with(q)
+        };
+        [&self.given_name, &self.additional_name, &self.family_name]
             .iter()
-            .any(|t| t.starts_with(folded_query))
+            .any(|name| {
+                fold(name)
+                    .split(' ')
+                    .any(|t| !t.is_empty() && t.starts_with(q))
+            })
+            || starts(&self.full_name())
+            || starts(&format!("{} {}", self.given_name, self.family_name))
+            || starts(&self.alternate_name)
+            || starts(&self.email_address)
+            || self
+                .user_account_contact_information
+                .email_addresses
+                .iter()
+                .any(|e| starts(&e.email_address))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn someone() -> Person {
+        Person {
+            id: "jalvarez".into(),
+            given_name: "José Luis".into(),
+            additional_name: "María".into(),
+            family_name: "Álvarez-Núñez".into(),
+            alternate_name: "jose.alvarez".into(),
+            email_address: "jose@example.com".into(),
+            job_title: "Ingeniero".into(),
+            image: Some("https://example.com/j.png".into()),
+            user_account_contact_information: ContactInformation {
+                email_addresses: vec![EmailAddress {
+                    email_address: "jla@work.example".into(),
+                    kind: "business".into(),
+                    primary: false,
+                }],
+                telephones: vec![Phone {
+                    phone_number: "+34 600".into(),
+                    ..Phone::default()
+                }],
+                postal_addresses: vec![PostalAddress {
+                    address_locality: "Madrid".into(),
+                    ..PostalAddress::default()
+                }],
+                web_urls: vec![WebUrl {
+                    url: "https://jla.example".into(),
+                    ..WebUrl::default()
+                }],
+            },
+        }
+    }
+
+    #[test]
+    fn matches_agrees_with_the_tokens_it_stands_for() {
+        let p = someone();
+        let tokens = p.search_tokens();
+        let mut queries: Vec<String> = Vec::new();
+        for t in &tokens {
+            for end in 1..=t.len() {
+                if t.is_char_boundary(end) {
+                    queries.push(t[..end].to_owned());
+                }
+            }
+        }
+        queries.extend(
+            [
+                "x",
+                "zz",
+                "jose luis maria alvarez nunez z",
+                "madrid",
+                "+34",
+            ]
+            .map(String::from),
+        );
+        for q in &queries {
+            let expected = tokens.iter().any(|t| t.starts_with(q.as_str()));
+            assert_eq!(p.matches(q), expected, "query {q:?}");
+        }
+        assert!(p.matches("jla@work"), "secondary emails are searched");
+        assert!(!p.matches("madrid"), "addresses are not");
+    }
+
+    #[test]
+    fn a_row_keeps_what_rows_show_and_search_reads() {
+        let p = someone();
+        let bytes = serde_json::to_vec(&p).expect("encode");
+        let row: Person = serde_json::from_slice::<PersonRow>(&bytes)
+            .expect("decode")
+            .into();
+        let info = &row.user_account_contact_information;
+        assert_eq!(
+            (
+                &row.id,
+                &row.given_name,
+                &row.additional_name,
+                &row.family_name
+            ),
+            (&p.id, &p.given_name, &p.additional_name, &p.family_name)
+        );
+        assert_eq!(
+            (
+                &row.alternate_name,
+                &row.email_address,
+                &row.job_title,
+                &row.image
+            ),
+            (&p.alternate_name, &p.email_address, &p.job_title, &p.image)
+        );
+        assert_eq!(
+            info.email_addresses,
+            p.user_account_contact_information.email_addresses
+        );
+        assert!(info.telephones.is_empty() && info.postal_addresses.is_empty());
+        assert!(info.web_urls.is_empty());
+        assert_eq!(row.search_tokens(), p.search_tokens());
     }
 }

@@ -1,7 +1,8 @@
 //! The read side: one MVCC read transaction per render, so a page sees one consistent
 //! snapshot and never waits for the writer.
 
-use std::collections::BTreeMap;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, HashMap};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -10,6 +11,7 @@ use serde::Serialize;
 
 use super::graph::{Entry, RequestStatus, SocialRequest};
 use super::normalize::{fold, scan_prefix};
+use super::person::PersonRow;
 use super::tables::{self, count, decode, list};
 use super::{EntryId, Person, RequestId, StoreError, UserId};
 
@@ -141,9 +143,53 @@ pub enum RequestSide {
     Sent,
 }
 
-/// One consistent snapshot of the store.
+/// How much of each person a page decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decode {
+    /// What a row shows and search matches (names, title, emails, portrait); phones,
+    /// postal addresses and websites are skipped, not parsed into values.
+    Row,
+    /// Everything, for vCards.
+    Full,
+}
+
+type PairTable = ReadOnlyTable<(u64, u64), ()>;
+
+/// The tables a render reads row after row, each opened on first use and then kept for
+/// the snapshot's life: opening a table walks redb's table tree, which the profile
+/// showed costing more than the point lookups made in it.
+#[derive(Default)]
+struct OpenTables {
+    portalid_userid: OnceCell<ReadOnlyTable<&'static str, u64>>,
+    userid_person: OnceCell<ReadOnlyTable<u64, &'static [u8]>>,
+    userid_counts: OnceCell<ReadOnlyTable<u64, [u64; 5]>>,
+    userid_connectedid: OnceCell<PairTable>,
+    userid_followingid: OnceCell<PairTable>,
+    userid_blockedid: OnceCell<PairTable>,
+    requesterid_receiverid: OnceCell<ReadOnlyTable<(u64, u64), u64>>,
+}
+
+/// One consistent snapshot of the store. A reader belongs to one render on one thread.
 pub struct Reader {
     txn: ReadTransaction,
+    open: OpenTables,
+    /// Portal ids already resolved in this snapshot (the viewer, and every person a
+    /// page listed), so a row's standing needs no id lookups. The snapshot never
+    /// changes, so neither can these.
+    ids: RefCell<HashMap<String, UserId>>,
+}
+
+/// `cell`'s table, opening it from `txn` the first time.
+fn opened<'c, K: redb::Key + 'static, V: redb::Value + 'static>(
+    txn: &ReadTransaction,
+    cell: &'c OnceCell<ReadOnlyTable<K, V>>,
+    def: TableDefinition<K, V>,
+) -> Result<&'c ReadOnlyTable<K, V>, StoreError> {
+    if let Some(table) = cell.get() {
+        return Ok(table);
+    }
+    let table = txn.open_table(def)?;
+    Ok(cell.get_or_init(|| table))
 }
 
 fn cursor_encode(key: &str, id: u64) -> String {
@@ -162,7 +208,11 @@ fn cursor_decode(cursor: &str) -> Result<(String, u64), StoreError> {
 
 impl Reader {
     pub(crate) fn new(txn: ReadTransaction) -> Self {
-        Self { txn }
+        Self {
+            txn,
+            open: OpenTables::default(),
+            ids: RefCell::new(HashMap::new()),
+        }
     }
 
     pub(crate) fn table<K: redb::Key + 'static, V: redb::Value + 'static>(
@@ -174,21 +224,45 @@ impl Reader {
 
     /// Internal id of a portal user id.
     pub fn user_id(&self, portal_id: &str) -> Result<Option<UserId>, StoreError> {
-        Ok(self
-            .table(tables::PORTALID_USERID)?
-            .get(portal_id)?
-            .map(|v| v.value()))
+        if let Some(&id) = self.ids.borrow().get(portal_id) {
+            return Ok(Some(id));
+        }
+        let table = opened(
+            &self.txn,
+            &self.open.portalid_userid,
+            tables::PORTALID_USERID,
+        )?;
+        let id = table.get(portal_id)?.map(|v| v.value());
+        if let Some(id) = id {
+            self.remember(portal_id, id);
+        }
+        Ok(id)
+    }
+
+    fn remember(&self, portal_id: &str, user: UserId) {
+        self.ids.borrow_mut().insert(portal_id.to_owned(), user);
     }
 
     pub(crate) fn person_by_user(&self, user: UserId) -> Result<Option<Person>, StoreError> {
-        match self.table(tables::USERID_PERSON)?.get(user)? {
-            None => Ok(None),
-            Some(v) => decode("userid_person", v.value()).map(Some),
-        }
+        self.person_decoded(user, Decode::Full)
     }
 
-    fn person_required(&self, user: UserId) -> Result<Person, StoreError> {
-        self.person_by_user(user)?
+    fn person_decoded(&self, user: UserId, how: Decode) -> Result<Option<Person>, StoreError> {
+        let table = opened(&self.txn, &self.open.userid_person, tables::USERID_PERSON)?;
+        let Some(bytes) = table.get(user)? else {
+            return Ok(None);
+        };
+        let person: Person = match how {
+            Decode::Full => decode("userid_person", bytes.value())?,
+            Decode::Row => decode::<PersonRow>("userid_person", bytes.value())?.into(),
+        };
+        self.remember(&person.id, user);
+        Ok(Some(person))
+    }
+
+    /// A listed person: the row's fields only, unless the page is for vCards.
+    fn listed_person(&self, user: UserId, how: Decode) -> Result<Person, StoreError> {
+        self.person_decoded(user, how)?
             .ok_or_else(|| StoreError::corrupt("userid_person", format!("dangling id {user}")))
     }
 
@@ -198,15 +272,6 @@ impl Reader {
             None => Ok(None),
             Some(u) => self.person_by_user(u),
         }
-    }
-
-    fn has_pair(
-        &self,
-        def: TableDefinition<(u64, u64), ()>,
-        a: u64,
-        b: u64,
-    ) -> Result<bool, StoreError> {
-        Ok(self.table(def)?.get((a, b))?.is_some())
     }
 
     /// How `viewer` and `other` stand: the seven booleans only, seven point lookups
@@ -221,15 +286,20 @@ impl Reader {
     }
 
     fn standing_of(&self, a: UserId, b: UserId) -> Result<Relationship, StoreError> {
-        let pending = self.table(tables::REQUESTERID_RECEIVERID)?;
+        let o = &self.open;
+        let t = &self.txn;
+        let pending = opened(t, &o.requesterid_receiverid, tables::REQUESTERID_RECEIVERID)?;
+        let connected = opened(t, &o.userid_connectedid, tables::USERID_CONNECTEDID)?;
+        let following = opened(t, &o.userid_followingid, tables::USERID_FOLLOWINGID)?;
+        let blocked = opened(t, &o.userid_blockedid, tables::USERID_BLOCKEDID)?;
         Ok(Relationship {
-            connected: self.has_pair(tables::USERID_CONNECTEDID, a, b)?,
+            connected: connected.get((a, b))?.is_some(),
             connection_requested: pending.get((a, b))?.is_some(),
             connection_request_received: pending.get((b, a))?.is_some(),
-            following: self.has_pair(tables::USERID_FOLLOWINGID, a, b)?,
-            followed_by: self.has_pair(tables::USERID_FOLLOWINGID, b, a)?,
-            blocking: self.has_pair(tables::USERID_BLOCKEDID, a, b)?,
-            blocked_by: self.has_pair(tables::USERID_BLOCKEDID, b, a)?,
+            following: following.get((a, b))?.is_some(),
+            followed_by: following.get((b, a))?.is_some(),
+            blocking: blocked.get((a, b))?.is_some(),
+            blocked_by: blocked.get((b, a))?.is_some(),
             mutual_connections: 0,
         })
     }
@@ -258,10 +328,12 @@ impl Reader {
         let (Some(a), Some(b)) = (self.user_id(requester)?, self.user_id(receiver)?) else {
             return Ok(None);
         };
-        Ok(self
-            .table(tables::REQUESTERID_RECEIVERID)?
-            .get((a, b))?
-            .map(|v| v.value()))
+        let pending = opened(
+            &self.txn,
+            &self.open.requesterid_receiverid,
+            tables::REQUESTERID_RECEIVERID,
+        )?;
+        Ok(pending.get((a, b))?.map(|v| v.value()))
     }
 
     /// A user's counters; zeros for an unknown user.
@@ -273,8 +345,7 @@ impl Reader {
     }
 
     pub(crate) fn counts_of(&self, user: UserId) -> Result<Counts, StoreError> {
-        let c = self
-            .table(tables::USERID_COUNTS)?
+        let c = opened(&self.txn, &self.open.userid_counts, tables::USERID_COUNTS)?
             .get(user)?
             .map(|v| v.value())
             .unwrap_or([0; 5]);
@@ -295,7 +366,11 @@ impl Reader {
         } else {
             (b, a)
         };
-        let table = self.table(tables::USERID_CONNECTEDID)?;
+        let table = opened(
+            &self.txn,
+            &self.open.userid_connectedid,
+            tables::USERID_CONNECTEDID,
+        )?;
         let mut out = Vec::new();
         let rows = table.range((walk, 0)..=(walk, u64::MAX))?;
         for row in rows.take(MUTUAL_SCAN_LIMIT) {
@@ -322,7 +397,7 @@ impl Reader {
         };
         self.mutual_ids(a, b, limit)?
             .into_iter()
-            .map(|u| self.person_required(u))
+            .map(|u| self.listed_person(u, Decode::Row))
             .collect()
     }
 
@@ -335,12 +410,14 @@ impl Reader {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Listed>, StoreError> {
-        self.scan(viewer, filter, cursor, limit, None)
+        self.scan(viewer, filter, cursor, limit, None, Decode::Full)
     }
 
     /// Case- and accent-insensitive prefix search on names, screen name and email.
     /// With `Filter::All` a page comes straight from the prefix index in sort order
-    /// (O(limit)); other filters scan the viewer's list and keep matches.
+    /// (O(limit)); other filters scan the viewer's list and keep matches. Empty
+    /// keywords list the filter. People come as rows: their contact information holds
+    /// the email addresses only (see [`Self::list`] for whole records).
     pub fn search(
         &self,
         viewer: &str,
@@ -350,10 +427,8 @@ impl Reader {
         limit: usize,
     ) -> Result<Page<Listed>, StoreError> {
         let query = fold(keywords);
-        if query.is_empty() {
-            return self.list(viewer, filter, cursor, limit);
-        }
-        self.scan(viewer, filter, cursor, limit, Some(&query))
+        let query = (!query.is_empty()).then_some(query.as_str());
+        self.scan(viewer, filter, cursor, limit, query, Decode::Row)
     }
 
     fn scan(
@@ -363,6 +438,7 @@ impl Reader {
         cursor: Option<&str>,
         limit: usize,
         query: Option<&str>,
+        how: Decode,
     ) -> Result<Page<Listed>, StoreError> {
         let after = cursor.map(cursor_decode).transpose()?;
         let mut items = Vec::new();
@@ -392,7 +468,7 @@ impl Reader {
                         if !after_start(key, id) {
                             continue;
                         }
-                        let person = self.person_required(id)?;
+                        let person = self.listed_person(id, how)?;
                         if !take(key, id, Listed::Person(person)) {
                             break;
                         }
@@ -408,7 +484,7 @@ impl Reader {
                         if !after_start(key, id) {
                             continue;
                         }
-                        let person = self.person_required(id)?;
+                        let person = self.listed_person(id, how)?;
                         if filtered && !person.matches(query) {
                             continue;
                         }
@@ -471,7 +547,7 @@ impl Reader {
                     if !after_start(key, id) {
                         continue;
                     }
-                    let person = self.person_required(id)?;
+                    let person = self.listed_person(id, how)?;
                     if let Some(q) = query
                         && !person.matches(q)
                     {
@@ -549,7 +625,7 @@ impl Reader {
                 .ok_or_else(|| StoreError::corrupt("requestid_request", id))?;
             out.push(RequestView {
                 request_id: id,
-                person: self.person_required(other)?,
+                person: self.listed_person(other, Decode::Row)?,
                 created_at: request.created_at,
             });
         }
@@ -607,7 +683,7 @@ impl Reader {
                 .ok_or_else(|| StoreError::corrupt("requestid_request", id))?;
             items.push(RequestView {
                 request_id: id,
-                person: self.person_required(other)?,
+                person: self.listed_person(other, Decode::Row)?,
                 created_at: request.created_at,
             });
             last = Some((key.to_owned(), other));

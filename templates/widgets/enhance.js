@@ -1,15 +1,16 @@
+{#- Comments here are template comments, so they are not sent with every fragment. -#}
 (function (rootId) {
-  // Progressive enhancement for one widget placement. Everything below is keyed by
-  // rootId, the wrapper's namespaced id, so two placements on a page never touch each
-  // other and nothing is left in the page's global scope. Without this script every
-  // action is a plain POST form and "View more" a plain link; with it, both update the
-  // placement in place.
-  //
-  // How: an action form is POSTed with fetch and the host's 303 is followed to the
-  // portal page (p_l_url), exactly where the browser would have gone. The placement's
-  // new markup is taken out of that page by its wrapper id and swapped in. Only
-  // same-origin targets are enhanced: a cross-origin redirect cannot be read back, and
-  // the plain form is always right. Any failure falls back to ordinary navigation.
+  {#- Progressive enhancement for one widget placement. Everything below is keyed by
+      rootId, the wrapper's namespaced id, so two placements on a page never touch each
+      other and nothing is left in the page's global scope. Without this script every
+      action is a plain POST form and "View more" a plain link; with it, both update the
+      placement in place.
+
+      How: an action form is POSTed with fetch and the host's 303 is followed to the
+      portal page (p_l_url), exactly where the browser would have gone. The placement's
+      new markup is taken out of that page by its wrapper id and swapped in. Only
+      same-origin targets are enhanced: a cross-origin redirect cannot be read back, and
+      the plain form is always right. Any failure falls back to ordinary navigation. #}
   "use strict";
   if (!window.fetch || !window.DOMParser || !document.addEventListener) {
     return;
@@ -43,8 +44,8 @@
     }
   }
 
-  // Moves focus to what changed, so keyboard and screen-reader users follow along:
-  // the outcome message when there is one, else the wrapper itself.
+  {#- Moves focus to what changed, so keyboard and screen-reader users follow along:
+      the outcome message when there is one, else the wrapper itself. #}
   function focusIn(el, selector) {
     var target = (selector && el.querySelector(selector)) || el.querySelector("[role=status],[role=alert]") || el;
     if (!target.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) {
@@ -72,7 +73,7 @@
     }
     var submitter = event.submitter || null;
     var method = ((submitter && submitter.getAttribute("formmethod")) || form.getAttribute("method") || "get").toLowerCase();
-    // getAttribute: a control named "action" would shadow form.action.
+    {#- getAttribute: a control named "action" would shadow form.action. #}
     var action = new URL((submitter && submitter.getAttribute("formaction")) || form.getAttribute("action") || location.href, document.baseURI).href;
     if (method !== "post" || !sameOrigin(action)) {
       return;
@@ -97,7 +98,7 @@
       if (submitter) {
         submitter.disabled = false;
       }
-      // A plain submission, which this listener lets through.
+      {#- A plain submission, which this listener lets through. #}
       var input = null;
       if (submitter && submitter.name) {
         input = document.createElement("input");
@@ -119,8 +120,8 @@
       headers: { Accept: "text/html" }
     }).then(function (response) {
       if (!response.redirected) {
-        // The host refused before acting (expired form, bad input): let the browser
-        // show its answer the ordinary way.
+        {#- The host refused before acting (expired form, bad input): let the browser
+            show its answer the ordinary way. #}
         native();
         return null;
       }
@@ -137,8 +138,8 @@
     }, native);
   }
 
-  // "View more": the next page's rows are appended to the list in place, and the link
-  // is replaced by the next page's own link (or removed on the last page).
+  {#- "View more": the next page's rows are appended to the list in place, and the link
+      is replaced by the next page's own link (or removed on the last page). #}
   function clicked(event) {
     var link = event.target && event.target.closest ? event.target.closest("a[data-view-more]") : null;
     var el = root();

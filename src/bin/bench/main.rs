@@ -58,6 +58,11 @@ const FULL: Mode = Mode {
 
 type Error = Box<dyn std::error::Error>;
 
+/// The allocator `widget-host` itself runs with (src/main.rs), so the host measured
+/// here allocates as the real one does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mode = if args.iter().any(|a| a == "--full") {
