@@ -1,10 +1,10 @@
 //! The machine's own ceilings, measured in the same run: a minimal hyper server that
-//! answers a fixed 2 KB HTML body (what HTTP alone costs on these cores), and the
-//! disk's fdatasync latency (what one durable commit cannot beat).
+//! answers a fixed 2 KB HTML body (what HTTP alone costs on these cores; it runs in its
+//! own process, like the host), and the disk's fdatasync latency (what one durable
+//! commit cannot beat).
 
 use std::convert::Infallible;
 use std::io::{Seek, SeekFrom, Write};
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,10 +19,9 @@ use tokio::net::TcpListener;
 
 use crate::load::{Stats, stats_of};
 
-/// Starts the baseline server on 127.0.0.1:0; it runs until the process ends.
-pub async fn hyper_baseline() -> std::io::Result<SocketAddr> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
+/// Serves a fixed 2 KB HTML answer on every connection `listener` accepts, until the
+/// process ends (it runs in its own process: `bench --serve-baseline`).
+pub async fn serve(listener: TcpListener) {
     let mut html = String::from("<div class=\"contacts-center-portlet\"><ul class=\"list-group\">");
     while html.len() < 2048 - 12 {
         html.push_str("<li>Ana Silva</li>");
@@ -30,29 +29,26 @@ pub async fn hyper_baseline() -> std::io::Result<SocketAddr> {
     html.truncate(2048 - 11);
     html.push_str("</ul></div>");
     let body = Bytes::from(html);
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let _ = stream.set_nodelay(true);
-            let body = body.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |_req: Request<hyper::body::Incoming>| {
-                    let body = body.clone();
-                    async move {
-                        let mut response = Response::new(Full::new(body));
-                        response.headers_mut().insert(
-                            hyper::header::CONTENT_TYPE,
-                            hyper::header::HeaderValue::from_static("text/html; charset=utf-8"),
-                        );
-                        Ok::<_, Infallible>(response)
-                    }
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
+    while let Ok((stream, _)) = listener.accept().await {
+        let _ = stream.set_nodelay(true);
+        let body = body.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |_req: Request<hyper::body::Incoming>| {
+                let body = body.clone();
+                async move {
+                    let mut response = Response::new(Full::new(body));
+                    response.headers_mut().insert(
+                        hyper::header::CONTENT_TYPE,
+                        hyper::header::HeaderValue::from_static("text/html; charset=utf-8"),
+                    );
+                    Ok::<_, Infallible>(response)
+                }
             });
-        }
-    });
-    Ok(addr)
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
 }
 
 /// fdatasync latency: `rounds` times, write 4 KiB at the start of a file in `dir` and

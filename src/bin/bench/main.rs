@@ -2,16 +2,19 @@
 //!
 //! `cargo run --release --bin bench -- --quick` (a 20,000-person graph, short points)
 //! or `--full` (100,000 people, 2,000,000 relations). It seeds a graph with the
-//! project's `seed`, starts the real host in-process on 127.0.0.1:0, drives it over
+//! project's `seed`, starts the real host as its own process on 127.0.0.1:0 (this
+//! binary re-executed as `bench --serve-host DIR`, see `serve.rs`), drives it over
 //! keep-alive connections with real JWTs through the native protocol, measures a
-//! minimal hyper server and the disk's fdatasync the same way, and writes
-//! `BENCHMARKS.md` and `benchmarks.svg` (see `--out`).
+//! minimal hyper server (also its own process) and the disk's fdatasync the same way,
+//! and writes `BENCHMARKS.md` and `benchmarks.svg` (see `--out`).
 
 mod baseline;
 mod load;
 mod report;
+mod serve;
 mod workload;
 
+use std::ffi::OsStr;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,6 +26,7 @@ use widget_host::social::Social;
 
 use load::{Conn, Kind, Samples};
 use report::{Figures, Point};
+use serve::{RssWatch, SERVE_BASELINE, SERVE_HOST, Server};
 use workload::{Mix, Workload};
 
 /// The consumer the harness plays.
@@ -63,8 +67,21 @@ type Error = Box<dyn std::error::Error>;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn main() -> Result<(), Error> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("bench: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(served) = serve::child_mode(&args) {
+        return served;
+    }
     let mode = if args.iter().any(|a| a == "--full") {
         FULL
     } else if args.iter().any(|a| a == "--quick") {
@@ -118,14 +135,6 @@ impl Drop for Scratch {
     }
 }
 
-fn proc_status(field: &str) -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/self/status").ok()?;
-    text.lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse().ok())
-}
-
 fn step(what: &str) {
     eprintln!("bench: {what}");
 }
@@ -173,6 +182,10 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
             .map_err(|e| e.to_string())?;
             let took = started.elapsed();
             let picked = workload::pick(&social, mode.users).map_err(|e| e.to_string())?;
+            // The last handle: dropping it closes the writer's queue and joins its
+            // thread, which releases the database file (and redb's lock on it) before
+            // this returns, so the host process can open the file at once.
+            drop(social);
             Ok((report, took, picked))
         })
         .await??
@@ -180,22 +193,16 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
     let (report, seed_time, picked) = seeded;
     f.seed = Some((report, seed_time));
     f.file_bytes = std::fs::metadata(&db_path).map(|m| m.len()).unwrap_or(0);
-    // The seeding handle's writer thread lets go of the file when it sees its queue
-    // close; give it a moment before the host opens the same file.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-
-    step("start the host and wait for the first render");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let started = Instant::now();
-    let host = tokio::spawn(widget_host::launch(
-        config,
-        listener,
-        std::future::pending(),
-    ));
     let mix = Arc::new(Mix::new(picked)?);
     let first = mix.request(Kind::Home, &mut rand::SeedableRng::seed_from_u64(0));
-    f.first_render = first_render(addr, &first, started).await?;
+    serve::write_host_config(&scratch.0, &config)?;
+
+    step("start the host process and wait for the first render");
+    let started = Instant::now();
+    let mut host = Server::spawn("host", &[OsStr::new(SERVE_HOST), scratch.0.as_os_str()]).await?;
+    let addr = host.addr;
+    f.first_render = first_render(&mut host, &first, started).await?;
+    let rss = RssWatch::start(host.pid());
 
     step("home render median of a viewer with about 1,000 connections");
     f.home_1000 = workload::median_home(addr, &mix, 200).await?;
@@ -203,26 +210,38 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
     step("vCard export");
     f.vcard = workload::vcard_export(addr, &mix).await?;
 
-    let baseline_addr = baseline::hyper_baseline().await?;
+    step("start the hyper baseline process");
+    let baseline = Server::spawn("baseline", &[OsStr::new(SERVE_BASELINE)]).await?;
     for &c in &mode.concurrency {
         step(&format!("concurrency {c}"));
-        let base = load::run(baseline_addr, Workload::baseline(), c, mode.point, 1).await;
+        let base = load::run(baseline.addr, Workload::baseline(), c, mode.point, 1).await;
         f.points.push(Point::new(c, "baseline", base));
         for kind in [Kind::Home, Kind::Filter, Kind::Search, Kind::Detail] {
             let s = load::run(addr, Workload::only(&mix, kind), c, mode.point, 2).await;
+            rss.sample();
             f.points.push(Point::new(c, kind.label(), s));
         }
         let s = load::run(addr, Workload::mixed(&mix), c, mode.point, 3).await;
-        f.rss_kb = f.rss_kb.max(proc_status("VmRSS:").unwrap_or(0));
+        rss.sample();
         f.points.push(Point::new(c, "mix", s));
     }
     step("actions only, 64 connections");
     let s: Samples = load::run(addr, Workload::only(&mix, Kind::Action), 64, mode.point, 4).await;
+    rss.sample();
     f.points.push(Point::new(64, "actions", s));
-    f.hwm_kb = proc_status("VmHWM:").unwrap_or(0);
-    f.rss_kb = f.rss_kb.max(proc_status("VmRSS:").unwrap_or(0));
+    if let Some(status) = host.exited()? {
+        return Err(format!("the host process ended during the run ({status})").into());
+    }
+    rss.sample();
+    f.rss_kb = rss.max_kb();
+    f.hwm_kb = host
+        .status_kb("VmHWM:")
+        .ok_or("cannot read VmHWM of the host process")?;
     f.file_bytes_after = std::fs::metadata(&db_path).map(|m| m.len()).unwrap_or(0);
-    host.abort();
+    drop(rss);
+    // Kill and reap both servers before the scratch folder goes.
+    drop(baseline);
+    drop(host);
     f.machine = report::machine(&data);
     Ok(f)
 }
@@ -248,9 +267,10 @@ fn host_config(root: &Path) -> Config {
     config
 }
 
-/// Time from `started` until the host answers a render with 200.
+/// Time from `started` (just before the host process was spawned) until the host
+/// answers a render with 200.
 async fn first_render(
-    addr: SocketAddr,
+    host: &mut Server,
     request: &[u8],
     started: Instant,
 ) -> Result<Duration, Error> {
@@ -258,7 +278,12 @@ async fn first_render(
         if started.elapsed() > Duration::from_secs(120) {
             return Err("the host did not answer a render within 120 s".into());
         }
-        if let Ok(mut conn) = Conn::open(addr).await
+        if let Some(status) = host.exited()? {
+            return Err(
+                format!("the host process exited before its first render ({status})").into(),
+            );
+        }
+        if let Ok(mut conn) = Conn::open(host.addr).await
             && let Ok((200, _)) = conn.send(request).await
         {
             return Ok(started.elapsed());

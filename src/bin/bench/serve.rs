@@ -1,0 +1,242 @@
+//! The servers under measurement run as child processes: the bench binary re-executes
+//! itself in a hidden mode (`--serve-host DIR` or `--serve-baseline`), binds
+//! 127.0.0.1:0, prints the bound address as one line on stdout and serves until it is
+//! killed. The parent reads the address, drives the server from its own process and
+//! samples the child's memory from `/proc/<pid>/status`.
+//!
+//! A child never outlives the bench: [`Server`] kills and reaps it when dropped (at
+//! the end, on an error or while a panic unwinds), and the child itself exits as soon
+//! as its stdin closes, which the kernel does when the parent dies in any way.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use widget_host::config::{Config, Overrides};
+
+use crate::Error;
+
+/// The hidden flag that runs the widget host (followed by the scratch folder).
+pub const SERVE_HOST: &str = "--serve-host";
+/// The hidden flag that runs the hyper baseline.
+pub const SERVE_BASELINE: &str = "--serve-baseline";
+/// The host's configuration inside the scratch folder, written by the parent.
+const HOST_CONFIG: &str = "host.toml";
+
+/// Writes the host's configuration where `--serve-host dir` reads it.
+pub fn write_host_config(dir: &Path, config: &Config) -> Result<(), Error> {
+    let text = toml::to_string(config)?;
+    std::fs::write(dir.join(HOST_CONFIG), text)?;
+    Ok(())
+}
+
+/// Runs a hidden serve mode if `args` asks for one: `Some(result)` when it did (the
+/// process should then exit), `None` for a normal bench run.
+pub fn child_mode(args: &[String]) -> Option<Result<(), Error>> {
+    let (flag, result) = match args.first().map(String::as_str) {
+        Some(SERVE_HOST) => (
+            SERVE_HOST,
+            match args.get(1) {
+                Some(dir) => serve_host(&PathBuf::from(dir)),
+                None => Err("needs the scratch folder".into()),
+            },
+        ),
+        Some(SERVE_BASELINE) => (SERVE_BASELINE, serve_baseline()),
+        _ => return None,
+    };
+    Some(result.map_err(|e| format!("{flag}: {e}").into()))
+}
+
+/// Ends this process when stdin reaches end of file: the parent holds the other end
+/// and never writes, so that happens exactly when the parent closes it or dies.
+fn exit_with_parent() -> Result<(), Error> {
+    std::thread::Builder::new()
+        .name("parent-watch".into())
+        .spawn(|| {
+            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            std::process::exit(0);
+        })?;
+    Ok(())
+}
+
+/// Tells the parent where this child listens: one line on stdout.
+fn announce(addr: SocketAddr) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{addr}")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The runtime `widget-host serve` builds (see `cli::serve`).
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// `bench --serve-host DIR`: the widget host as `widget-host serve` runs it (same
+/// runtime, same logging, `widget_host::launch`), with the configuration the parent
+/// wrote into `DIR`, on the address in it (127.0.0.1:0).
+fn serve_host(dir: &Path) -> Result<(), Error> {
+    exit_with_parent()?;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+    // No environment layer: a stray WIDGET_HOST_* variable must not change what is
+    // measured.
+    let config = Config::load(
+        Some(&dir.join(HOST_CONFIG)),
+        std::iter::empty(),
+        &Overrides::default(),
+    )?;
+    runtime()?.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        announce(listener.local_addr()?)?;
+        // The parent ends this process; nothing else stops it.
+        widget_host::launch(config, listener, std::future::pending()).await?;
+        Ok(())
+    })
+}
+
+/// `bench --serve-baseline`: the minimal hyper server on the same kind of runtime.
+fn serve_baseline() -> Result<(), Error> {
+    exit_with_parent()?;
+    runtime()?.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        announce(listener.local_addr()?)?;
+        crate::baseline::serve(listener).await;
+        Ok(())
+    })
+}
+
+/// A server running as a child process of the bench. Dropping it kills and reaps the
+/// child.
+pub struct Server {
+    what: &'static str,
+    child: Child,
+    /// Kept open so that a late write of the child never meets a closed pipe.
+    _stdout: Option<BufReader<ChildStdout>>,
+    pub addr: SocketAddr,
+}
+
+impl Server {
+    /// Starts `bench <args>` and waits for the address it announces.
+    pub async fn spawn(what: &'static str, args: &[&std::ffi::OsStr]) -> Result<Self, Error> {
+        let mut child = Command::new(std::env::current_exe()?)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let stdout = child.stdout.take();
+        // From here on, an early return drops `server`, which kills the child.
+        let mut server = Server {
+            what,
+            child,
+            _stdout: None,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        };
+        let stdout = stdout.ok_or_else(|| format!("the {what} process has no stdout"))?;
+        let read = tokio::task::spawn_blocking(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut line = String::new();
+            reader.read_line(&mut line).map(|_| (line, reader))
+        });
+        let (line, reader) = tokio::time::timeout(Duration::from_secs(60), read)
+            .await
+            .map_err(|_| format!("the {what} process did not announce its address in 60 s"))???;
+        server._stdout = Some(reader);
+        server.addr = match line.trim().parse() {
+            Ok(addr) => addr,
+            Err(_) => {
+                let status = server.child.wait()?;
+                return Err(format!(
+                    "the {what} process did not announce an address ({line:?}); it exited with {status}"
+                )
+                .into());
+            }
+        };
+        Ok(server)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the child has ended (without waiting), and how.
+    pub fn exited(&mut self) -> Result<Option<ExitStatus>, Error> {
+        Ok(self.child.try_wait()?)
+    }
+
+    /// A `/proc/<pid>/status` field of the child in kB (VmRSS:, VmHWM:).
+    pub fn status_kb(&self, field: &str) -> Option<u64> {
+        proc_status_kb(self.pid(), field)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // SIGKILL, then reap, so no child and no zombie is left behind.
+        if let Err(error) = self.child.kill() {
+            eprintln!("bench: cannot kill the {} process: {error}", self.what);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// A field of `/proc/<pid>/status` in kB.
+pub fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    text.lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse().ok())
+}
+
+/// The largest VmRSS seen in one process: a task samples it every 100 ms, and
+/// [`Self::sample`] adds a reading on demand (after each load point).
+pub struct RssWatch {
+    pid: u32,
+    max_kb: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RssWatch {
+    pub fn start(pid: u32) -> Self {
+        let max_kb = Arc::new(AtomicU64::new(0));
+        let seen = Arc::clone(&max_kb);
+        let task = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
+            loop {
+                tick.tick().await;
+                if let Some(kb) = proc_status_kb(pid, "VmRSS:") {
+                    seen.fetch_max(kb, Ordering::Relaxed);
+                }
+            }
+        });
+        Self { pid, max_kb, task }
+    }
+
+    pub fn sample(&self) {
+        if let Some(kb) = proc_status_kb(self.pid, "VmRSS:") {
+            self.max_kb.fetch_max(kb, Ordering::Relaxed);
+        }
+    }
+
+    pub fn max_kb(&self) -> u64 {
+        self.max_kb.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for RssWatch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
