@@ -597,3 +597,51 @@ async fn a_steady_render_takes_one_read_snapshot() {
     }
     server.stop().await;
 }
+
+/// Renders run at most two per core at once (`render_slots`); actions are not held back
+/// by them. Many renders and actions in flight together all finish, and every action
+/// is there afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renders_and_actions_in_flight_together_all_finish() {
+    let server = std::sync::Arc::new(start(|c, _| with_consumer(c)).await);
+    let people: Vec<String> = (0..16).map(|i| format!("crowd{i}")).collect();
+    // First renders bring each person into the directory from their claims.
+    for p in &people {
+        render(&server, p, &[]).await;
+    }
+    let renders = widget_host::http::state::render_slots() * 4;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..renders {
+        let (server, who) = (server.clone(), people[i % people.len()].clone());
+        tasks.spawn(async move {
+            let html = render(&server, &who, &[("filter", "all")]).await;
+            assert!(html.contains("contacts-center"), "{html}");
+        });
+    }
+    for (i, who) in people.iter().enumerate() {
+        let (server, who) = (server.clone(), who.clone());
+        let next = people[(i + 1) % people.len()].clone();
+        tasks.spawn(async move {
+            let (status, outcome) = act(&server, &who, "follow", &[("userId", &next)]).await;
+            assert_eq!(status, StatusCode::OK, "{outcome}");
+        });
+    }
+    let deadline = std::time::Duration::from_secs(60);
+    tokio::time::timeout(deadline, async {
+        while let Some(done) = tasks.join_next().await {
+            done.expect("request task");
+        }
+    })
+    .await
+    .expect("every request finished");
+    for (i, who) in people.iter().enumerate() {
+        let next = &people[(i + 1) % people.len()];
+        assert_eq!(
+            contacts(&server, who, "following").await,
+            vec![next.clone()]
+        );
+    }
+    if let Ok(server) = std::sync::Arc::try_unwrap(server) {
+        server.stop().await;
+    }
+}

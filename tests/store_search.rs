@@ -199,3 +199,112 @@ fn queries_past_one_word_page_exactly_through_the_filtered_scan() {
         Vec::<String>::new()
     );
 }
+
+/// Lists and search hand out rows: what a row shows and search matches, and no more.
+/// A filtered search still finds people by a secondary email; `list` (used for
+/// vCards) keeps the whole record.
+#[test]
+fn rows_keep_names_and_emails_and_lists_keep_whole_records() {
+    use widget_host::store::{ContactInformation, EmailAddress, Phone, PostalAddress};
+    let s = Social::in_memory().unwrap();
+    s.upsert_person(person("viewer", "Vi", "Ewer", "v@example.com"))
+        .unwrap();
+    let mut ana = person("ana", "Ana", "Lou", "ana@example.com");
+    ana.job_title = "Engineer".into();
+    ana.user_account_contact_information = ContactInformation {
+        email_addresses: vec![EmailAddress {
+            email_address: "zeta@work.example".into(),
+            kind: "business".into(),
+            primary: false,
+        }],
+        telephones: vec![Phone {
+            phone_number: "+1 555".into(),
+            ..Phone::default()
+        }],
+        postal_addresses: vec![PostalAddress {
+            address_locality: "Lisboa".into(),
+            ..PostalAddress::default()
+        }],
+        ..ContactInformation::default()
+    };
+    s.upsert_person(ana.clone()).unwrap();
+    s.act("ana", Action::on(PersonVerb::Follow, "viewer"))
+        .unwrap();
+    let r = s.read().unwrap();
+    let only = |page: widget_host::store::Page<Listed>| match page.items.as_slice() {
+        [Listed::Person(p)] => p.clone(),
+        other => panic!("one person expected, got {other:?}"),
+    };
+    let row = only(r.search("viewer", "zeta", Filter::All, None, 10).unwrap());
+    assert_eq!((&row.id, &row.job_title), (&ana.id, &ana.job_title));
+    assert_eq!(
+        row.user_account_contact_information.email_addresses,
+        ana.user_account_contact_information.email_addresses
+    );
+    assert!(row.user_account_contact_information.telephones.is_empty());
+    assert!(
+        row.user_account_contact_information
+            .postal_addresses
+            .is_empty()
+    );
+    // A filtered search scans the list and matches each row against the secondary email.
+    let row = only(
+        r.search("viewer", "zeta", Filter::Followers, None, 10)
+            .unwrap(),
+    );
+    assert_eq!(row.id, "ana");
+    let whole = only(r.list("viewer", Filter::Followers, None, 10).unwrap());
+    assert_eq!(whole, ana);
+}
+
+/// A multi-word query is looked up by its first word and checked against the rest. When
+/// the first word is common, a page stops after `SEARCH_SCAN_LIMIT` rejected rows and
+/// hands back a cursor; following the cursors still finds every match, once, in order.
+#[test]
+fn a_search_page_reads_a_bounded_number_of_rows_and_its_cursor_goes_on() {
+    use widget_host::store::SEARCH_SCAN_LIMIT;
+    let s = Social::in_memory().unwrap();
+    let mut people = vec![person("viewer", "Vi", "Ewer", "v@example.com")];
+    let crowd = SEARCH_SCAN_LIMIT * 2 + 10;
+    // Everyone's given name is "Wang"; three family names start with "Xiu", and they
+    // sort after all the others.
+    let chosen = |i: usize| i % (SEARCH_SCAN_LIMIT - 1) == 5;
+    for i in 0..crowd {
+        let family = if chosen(i) { "Xiu" } else { "Li" };
+        people.push(person(
+            &format!("w{i:05}"),
+            "Wang",
+            &format!("{family}{i:05}"),
+            &format!("w{i}@example.com"),
+        ));
+    }
+    s.upsert_people(people).unwrap();
+    let r = s.read().unwrap();
+    let expected: Vec<String> = (0..crowd)
+        .filter(|i| chosen(*i))
+        .map(|i| format!("w{i:05}"))
+        .collect();
+    assert_eq!(expected.len(), 3);
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        // The index finds everyone by "wang"; "wang xiu" starts only the chosen
+        // three's "given family" token.
+        let page = r
+            .search("viewer", "wang xiu", Filter::All, cursor.as_deref(), 20)
+            .unwrap();
+        pages += 1;
+        assert!(pages < 10, "the cursor does not advance");
+        seen.extend(ids(&page.items));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen, expected);
+    assert!(
+        pages >= 3,
+        "a page read past the scan limit ({pages} pages)"
+    );
+}

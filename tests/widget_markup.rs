@@ -266,6 +266,19 @@ fn check_fragment(label: &str, html: &str, ns: &str) {
 /// global; every element lookup goes through the wrapper id.
 fn check_script(label: &str, script: &str, wrapper: &str) {
     let script = script.trim();
+    // Its explanation lives in template comments, not in every fragment sent.
+    for line in script.lines() {
+        let line = line.trim_start();
+        assert!(
+            !line.starts_with("//") && !line.starts_with("{#"),
+            "{label}: the script ships a comment: {line}"
+        );
+    }
+    assert!(
+        script.len() < 6 * 1024,
+        "{label}: the script is {} bytes",
+        script.len()
+    );
     assert!(
         script.starts_with("(function (rootId) {"),
         "{label}: script is not an IIFE"

@@ -134,6 +134,69 @@ pub struct RequestView {
 /// cost (a few milliseconds) for people with huge degrees.
 pub const MUTUAL_SCAN_LIMIT: usize = 5_000;
 
+/// Most rows one page of a search reads and rejects before it stops. A query whose
+/// indexed first word is common (a multi-word name, a filter over a hub's 20,000
+/// connections) would otherwise read every candidate to fill one page: the page
+/// returns what it found with a cursor after the last row read, and "View more" goes
+/// on from there.
+pub const SEARCH_SCAN_LIMIT: usize = 1_000;
+
+/// A page being filled: the rows taken, where the scan stopped, whether more follow.
+struct Filling {
+    items: Vec<Listed>,
+    limit: usize,
+    last: Option<(String, u64)>,
+    more: bool,
+    skipped: usize,
+}
+
+impl Filling {
+    fn new(limit: usize) -> Self {
+        Self {
+            items: Vec::new(),
+            limit: limit.max(1),
+            last: None,
+            more: false,
+            skipped: 0,
+        }
+    }
+
+    /// Keeps a row; false once the page is full and this row is left for the next.
+    fn take(&mut self, key: &str, id: u64, item: Listed) -> bool {
+        if self.items.len() == self.limit {
+            self.more = true;
+            return false;
+        }
+        self.items.push(item);
+        self.last = Some((key.to_owned(), id));
+        true
+    }
+
+    /// Counts a row the query rejected; false once [`SEARCH_SCAN_LIMIT`] rows were
+    /// rejected, and the next page starts after this one.
+    fn skip(&mut self, key: &str, id: u64) -> bool {
+        self.skipped += 1;
+        if self.skipped < SEARCH_SCAN_LIMIT {
+            return true;
+        }
+        self.more = true;
+        self.last = Some((key.to_owned(), id));
+        false
+    }
+
+    fn done(self) -> Page<Listed> {
+        let next_cursor = if self.more {
+            self.last.map(|(k, id)| cursor_encode(&k, id))
+        } else {
+            None
+        };
+        Page {
+            items: self.items,
+            next_cursor,
+        }
+    }
+}
+
 /// Which side of pending connection requests a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestSide {
@@ -441,20 +504,7 @@ impl Reader {
         how: Decode,
     ) -> Result<Page<Listed>, StoreError> {
         let after = cursor.map(cursor_decode).transpose()?;
-        let mut items = Vec::new();
-        let mut last: Option<(String, u64)> = None;
-        let mut more = false;
-        let limit = limit.max(1);
-        // Pushes a row; returns false once the page is full and one more row exists.
-        let mut take = |key: &str, id: u64, item: Listed| -> bool {
-            if items.len() == limit {
-                more = true;
-                return false;
-            }
-            items.push(item);
-            last = Some((key.to_owned(), id));
-            true
-        };
+        let mut page = Filling::new(limit);
         let (start_key, start_id) = after.clone().unwrap_or_default();
         let after_start =
             |key: &str, id: u64| after.is_none() || (key, id) > (&start_key[..], start_id);
@@ -469,7 +519,7 @@ impl Reader {
                             continue;
                         }
                         let person = self.listed_person(id, how)?;
-                        if !take(key, id, Listed::Person(person)) {
+                        if !page.take(key, id, Listed::Person(person)) {
                             break;
                         }
                     }
@@ -486,9 +536,12 @@ impl Reader {
                         }
                         let person = self.listed_person(id, how)?;
                         if filtered && !person.matches(query) {
-                            continue;
+                            if page.skip(key, id) {
+                                continue;
+                            }
+                            break;
                         }
-                        if !take(key, id, Listed::Person(person)) {
+                        if !page.take(key, id, Listed::Person(person)) {
                             break;
                         }
                     }
@@ -496,10 +549,7 @@ impl Reader {
             },
             Filter::Contacts => {
                 let Some(owner) = self.user_id(viewer)? else {
-                    return Ok(Page {
-                        items,
-                        next_cursor: None,
-                    });
+                    return Ok(page.done());
                 };
                 let table = self.table(tables::USERID_ENTRYSORTKEY_ENTRYID)?;
                 let upper = (owner, "\u{10FFFF}", u64::MAX);
@@ -518,26 +568,23 @@ impl Reader {
                             f.starts_with(q) || f.split(' ').any(|t| t.starts_with(q))
                         });
                         if !hit {
-                            continue;
+                            if page.skip(key, id) {
+                                continue;
+                            }
+                            break;
                         }
                     }
-                    if !take(key, id, Listed::Entry(entry)) {
+                    if !page.take(key, id, Listed::Entry(entry)) {
                         break;
                     }
                 }
             }
             _ => {
                 let Some(kind) = filter.list_kind() else {
-                    return Ok(Page {
-                        items,
-                        next_cursor: None,
-                    });
+                    return Ok(page.done());
                 };
                 let Some(owner) = self.user_id(viewer)? else {
-                    return Ok(Page {
-                        items,
-                        next_cursor: None,
-                    });
+                    return Ok(page.done());
                 };
                 let table = self.table(tables::USERID_LIST_SORTKEY_OTHERID)?;
                 let upper = (owner, kind, "\u{10FFFF}", u64::MAX);
@@ -551,20 +598,18 @@ impl Reader {
                     if let Some(q) = query
                         && !person.matches(q)
                     {
-                        continue;
+                        if page.skip(key, id) {
+                            continue;
+                        }
+                        break;
                     }
-                    if !take(key, id, Listed::Person(person)) {
+                    if !page.take(key, id, Listed::Person(person)) {
                         break;
                     }
                 }
             }
         }
-        let next_cursor = if more {
-            last.map(|(k, id)| cursor_encode(&k, id))
-        } else {
-            None
-        };
-        Ok(Page { items, next_cursor })
+        Ok(page.done())
     }
 
     fn entry_by_id(&self, id: EntryId) -> Result<Option<Entry>, StoreError> {

@@ -363,23 +363,31 @@ const LIMITS: &str = "
   Host and baseline are driven the same way by the same out-of-process client and pay
   the same client cost, so the ratio is fair and the absolute numbers are low.
 - **Renders are CPU-bound.** `cargo bench --bench render` renders the widget without
-  HTTP (5,000 people, a viewer with 1,000 connections). Under callgrind a home render is
-  about half storage reads and a third template. Of the reads, most is redb *opening
-  tables*: `Reader::standing` resolves both ids and opens a table for each of its seven
-  point lookups, for every row (redb builds the table's type-name strings on every
-  open). Opening each table once per snapshot is the next step and belongs to the store.
-  The rest of a read is decoding each row's `Person` JSON.
-- **Templates**: rows are written without macro calls (a minijinja macro call per row
-  cost more than the row's markup), per-row ids and labels are made in Rust, and HTML
-  escaping writes straight into the output. What remains is mostly building and
-  dropping minijinja values for the context.
-- **Per request outside the render**: one HS256 JWT check and one blocking-pool hop,
-  in which the caller's directory entry is refreshed from the claims (a read; a write
-  only when a claim changed) and then the widget runs. Each `p_auth` target is minted
-  once per render, however many rows carry it. The in-process render bench puts a home
-  render near 0.4 ms while the HTTP median above is about three times that: most of a
-  request's time is now outside the widget (JWT, the hop, the refresh's snapshot,
-  hyper, the load generator on the same cores) and is the next thing to profile.
+  HTTP (5,000 people, a viewer with 1,000 connections). Under callgrind a home render
+  of 20 rows is about 1.84 million instructions (2.58 million before the fixes below,
+  3.16 million before the earlier ones): just under half is minijinja (running the
+  template about a third, turning the context into template values and dropping them
+  the rest) and just under half is the page's data.
+- **The page's data.** Per row: a range step of the sorted list index, one point
+  lookup and a JSON decode of the person, and seven point lookups for how the viewer
+  and the person stand. A snapshot now opens each table once and remembers the ids it
+  resolved; before, every row re-opened five tables and re-resolved two ids, which was
+  28% of a render. Rows decode names, title, emails and portrait and skip phones,
+  addresses and websites unparsed. What remains is redb's B-tree descents and the JSON;
+  a denormalized standing table (one lookup instead of seven) and a binary person
+  record are the next steps, and both need a schema migration.
+- **Templates**: rows are written without macro calls, per-row ids and labels are made
+  in Rust, and HTML escaping writes straight into the output. What remains is
+  minijinja itself: about 30,000 instructions per row to look up attributes and emit
+  some twenty values, and building a template value for each field of the context.
+  Writing rows in Rust would be several times cheaper, but it would take the row
+  markup out of the templates administrators can override (`templates_dir`).
+- **Per request outside the render**: one HS256 JWT check, the request's parameters
+  and URLs, one blocking-pool hop, hyper, and a fragment of about 25 KB through the
+  kernel's TCP stack and into the load generator. Renders run at most two per core at
+  once; before, 64 connections meant 64 blocking threads preempting each other, and p99
+  at 64 connections was twice what it is now. glibc's malloc and free were about a
+  fifth of the CPU under load; the host now uses mimalloc.
 - **The ratio to hyper** moves with the machine's load as much as with the host: the
   baseline is a 2 KB constant answer and gains most when the machine is idle.
 - **Durable actions** are bounded by fdatasync: one commit per action gives about the

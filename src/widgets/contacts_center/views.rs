@@ -525,7 +525,9 @@ impl View<'_> {
                 if home.rows.iter().any(|r| r.select.is_some()) {
                     home.bulk = Some(bulk(ui));
                 }
-                if home.rows.is_empty() {
+                // A search that stopped at its scan limit has found nobody *yet*: the
+                // "View more" link goes on, and "nobody" would not be true.
+                if home.rows.is_empty() && page.next_cursor.is_none() {
                     home.empty = Some(ui.t(match filter {
                         Filter::Connections => "you-have-no-connections",
                         Filter::Following => "you-are-not-following-anyone",
