@@ -50,6 +50,9 @@ pub trait Requests: Send + Sync + 'static {
 pub struct Samples {
     pub by_kind: [Vec<u32>; 6],
     pub errors: u64,
+    /// Errors by HTTP status (0: the connection failed), so a refusal the rules meant
+    /// (a 409 across a block, a 400 for following oneself) reads apart from a failure.
+    pub error_statuses: std::collections::BTreeMap<u16, u64>,
     pub elapsed: Duration,
 }
 
@@ -67,6 +70,30 @@ impl Samples {
             mine.extend(theirs);
         }
         self.errors += other.errors;
+        for (status, n) in other.error_statuses {
+            *self.error_statuses.entry(status).or_default() += n;
+        }
+    }
+
+    fn failed(&mut self, status: u16) {
+        self.errors += 1;
+        *self.error_statuses.entry(status).or_default() += 1;
+    }
+
+    /// The error count with its statuses, e.g. `2 (409: 2)`.
+    pub fn errors_label(&self) -> String {
+        if self.errors == 0 {
+            return "0".to_owned();
+        }
+        let by: Vec<String> = self
+            .error_statuses
+            .iter()
+            .map(|(status, n)| match status {
+                0 => format!("connection: {n}"),
+                s => format!("{s}: {n}"),
+            })
+            .collect();
+        format!("{} ({})", self.errors, by.join(", "))
     }
 
     pub fn stats(&self, kind: Kind) -> Stats {
@@ -214,7 +241,7 @@ pub async fn run(
             let mut conn = match Conn::open(addr).await {
                 Ok(c) => c,
                 Err(_) => {
-                    samples.errors += 1;
+                    samples.failed(0);
                     return samples;
                 }
             };
@@ -226,9 +253,9 @@ pub async fn run(
                         let us = sent.elapsed().as_micros().min(u32::MAX as u128) as u32;
                         samples.by_kind[kind.index()].push(us);
                     }
-                    Ok(_) => samples.errors += 1,
+                    Ok((status, _)) => samples.failed(status),
                     Err(_) => {
-                        samples.errors += 1;
+                        samples.failed(0);
                         match Conn::open(addr).await {
                             Ok(c) => conn = c,
                             Err(_) => return samples,
