@@ -142,7 +142,7 @@ fn main() {
             "{name:>7}: {:8.1} µs/render ({} bytes, {} rows)",
             took.as_secs_f64() * 1e6 / iters as f64,
             bytes / iters,
-            html.matches("list-group-item").count(),
+            html.matches("<li class=\"list-group-item").count(),
         );
     }
 }
