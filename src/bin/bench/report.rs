@@ -415,6 +415,10 @@ const LIMITS: &str = "
   latency is then the writer's CPU: 64 writers wait for one group, and each action
   costs the single writer thread about 25 µs (the rule's point reads, both directions
   of the edge, two counts, two list-index rows, and 64 thread wake-ups on two cores).
+  `perf` on the writer thread in `cargo bench --bench store_writers` splits it into
+  applying the rules (about a third), waking each caller after the commit (about a
+  quarter: one futex wake per caller) and the commit itself (about a fifth, fdatasync
+  under a tenth).
   A group of 64 takes about 1.5 ms, so p99 is 3–4 ms: within 4 × fsync + 1 ms on a
   disk whose fsync takes 1 ms or more, outside it when fsync takes 0.13 ms.
 - **Memory** is the host process's own: VmRSS is the largest reading of
