@@ -303,3 +303,52 @@ impl Weighted {
         self.cumulative.partition_point(|&c| c <= x)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_read_off_the_sorted_latencies() {
+        // 1..=100 ms, unsorted, over half a second.
+        let mut v: Vec<u32> = (1..=100).rev().map(|ms| ms * 1000).collect();
+        let s = stats_of(&mut v, Duration::from_millis(500));
+        assert_eq!(s.per_sec, 200.0);
+        assert_eq!(s.p50_ms, 51.0);
+        assert_eq!(s.p99_ms, 99.0);
+        let none = stats_of(&mut [], Duration::from_secs(1));
+        assert_eq!((none.per_sec, none.p99_ms), (0.0, 0.0));
+    }
+
+    #[test]
+    fn errors_read_by_status_and_add_up_across_connections() {
+        let mut all = Samples::default();
+        assert_eq!(all.errors_label(), "0");
+        all.failed(409);
+        all.by_kind[Kind::Home.index()].push(800);
+        let mut other = Samples::default();
+        other.failed(409);
+        other.failed(0);
+        other.by_kind[Kind::Home.index()].push(900);
+        all.merge(other);
+        assert_eq!(all.errors, 3);
+        assert_eq!(all.errors_label(), "3 (connection: 1, 409: 2)");
+        assert_eq!(all.by_kind[Kind::Home.index()], [800, 900]);
+    }
+
+    #[test]
+    fn weighted_picks_follow_the_weights() {
+        let weights = Weighted::new([70, 0, 20, 10]);
+        let mut rng = StdRng::seed_from_u64(7);
+        let mut counts = [0usize; 4];
+        for _ in 0..100_000 {
+            counts[weights.pick(&mut rng)] += 1;
+        }
+        assert_eq!(counts[1], 0, "a zero weight is never picked");
+        for (i, share) in [(0, 0.70), (2, 0.20), (3, 0.10)] {
+            let got = counts[i] as f64 / 100_000.0;
+            assert!((got - share).abs() < 0.01, "index {i}: {got}");
+        }
+        assert_eq!(Weighted::new([]).pick(&mut rng), 0);
+    }
+}

@@ -531,3 +531,131 @@ pub fn svg(f: &Figures) -> String {
     );
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `n` answers of `kind` over one second, each taking `ms`.
+    fn samples(kind: Kind, n: usize, ms: u32) -> Samples {
+        let mut s = Samples {
+            elapsed: Duration::from_secs(1),
+            ..Samples::default()
+        };
+        s.by_kind[kind as usize] = vec![ms * 1000; n];
+        s
+    }
+
+    /// A baseline of 1,000 req/s at 64 connections and the three list views.
+    fn figures(home: usize, home_ms: u32, filter: usize, search: usize) -> Figures {
+        let mut f = Figures::new(crate::QUICK);
+        f.points = vec![
+            Point::new(64, "baseline", samples(Kind::Baseline, 1_000, 1)),
+            Point::new(64, "home", samples(Kind::Home, home, home_ms)),
+            Point::new(64, "filter", samples(Kind::Filter, filter, 1)),
+            Point::new(64, "search", samples(Kind::Search, search, 1)),
+        ];
+        f
+    }
+
+    fn met(f: &Figures, target: &str) -> bool {
+        f.targets()
+            .into_iter()
+            .find(|(t, _, _)| t.starts_with(target))
+            .map(|(_, _, met)| met)
+            .expect("the target is listed")
+    }
+
+    #[test]
+    fn render_targets_are_ratios_to_the_baseline_at_64() {
+        let f = figures(250, 9, 150, 150);
+        assert!(met(&f, "home") && met(&f, "filter") && met(&f, "search"));
+        let f = figures(249, 9, 149, 150);
+        assert!(!met(&f, "home"));
+        assert!(!met(&f, "filter"));
+        assert!(met(&f, "search"));
+        // Enough renders, but a p99 of 10 ms is not under 10 ms.
+        assert!(!met(&figures(400, 10, 150, 150), "home"));
+    }
+
+    #[test]
+    fn grouped_actions_need_the_factor_and_the_fsync_bound() {
+        let stats = |per_sec, p99_ms| Stats {
+            per_sec,
+            p50_ms: p99_ms / 2.0,
+            p99_ms,
+        };
+        let mut f = Figures::new(crate::QUICK);
+        // Bound: 4 × 0.25 + 1 = 2 ms.
+        f.fsync = stats(4_000.0, 0.5);
+        f.fsync.p50_ms = 0.25;
+        f.writers_grouped = stats(20_000.0, 1.9);
+        f.writers_single = stats(1_000.0, 60.0);
+        assert!(met(&f, "grouped"));
+        f.writers_single = stats(2_100.0, 60.0);
+        assert!(!met(&f, "grouped"), "9.5x is under 10x");
+        f.writers_single = stats(1_000.0, 60.0);
+        f.writers_grouped = stats(20_000.0, 2.0);
+        assert!(!met(&f, "grouped"), "a p99 at the bound is not under it");
+    }
+
+    #[test]
+    fn memory_is_the_host_peak_and_first_render_counts_from_spawn() {
+        let mut f = Figures::new(crate::QUICK);
+        f.rss_kb = 200 * 1024;
+        f.hwm_kb = 299 * 1024;
+        f.first_render = Duration::from_millis(200);
+        assert!(met(&f, "RSS") && met(&f, "first render"));
+        f.hwm_kb = 300 * 1024;
+        f.first_render = Duration::from_millis(201);
+        assert!(!met(&f, "RSS"));
+        assert!(!met(&f, "first render"));
+    }
+
+    #[test]
+    fn the_table_shows_each_point_against_the_baseline_with_its_errors() {
+        let mut f = figures(250, 9, 150, 150);
+        let home = &mut f.points[1].samples;
+        home.errors = 2;
+        home.error_statuses.insert(409, 2);
+        let t = table(&f);
+        assert!(
+            t.contains("| hyper 2 KB | 64 | 1000 | 1.00 | 1.00 | 100% | 0 |"),
+            "{t}"
+        );
+        assert!(
+            t.contains("| home | 64 | 250 | 9.00 | 9.00 | 25% | 2 (409: 2) |"),
+            "{t}"
+        );
+        assert!(t.contains("| home at 64: ≥ 25% of hyper, p99 < 10 ms | 25%, p99 9.0 ms | yes |"));
+        assert!(t.contains("| filter at 64: ≥ 15% of hyper | 15% | yes |"));
+    }
+
+    #[test]
+    fn the_chart_is_well_formed_svg_with_both_series_in_both_panels() {
+        let mut f = figures(250, 9, 150, 150);
+        f.points
+            .push(Point::new(16, "home", samples(Kind::Home, 300, 4)));
+        let svg = svg(&f);
+        let mut reader = quick_xml::Reader::from_str(&svg);
+        let mut polylines = Vec::new();
+        loop {
+            match reader.read_event().expect("well-formed XML") {
+                quick_xml::events::Event::Eof => break,
+                quick_xml::events::Event::Empty(e) if e.name().as_ref() == b"polyline" => {
+                    let points = e
+                        .try_get_attribute("points")
+                        .expect("attribute")
+                        .expect("points")
+                        .unescape_value()
+                        .expect("text")
+                        .into_owned();
+                    polylines.push(points.split(' ').filter(|p| !p.is_empty()).count());
+                }
+                _ => {}
+            }
+        }
+        // Two panels (req/s, p99), each with the baseline (1 point) and home (2 points).
+        assert_eq!(polylines, [1, 2, 1, 2]);
+    }
+}

@@ -248,3 +248,64 @@ pub async fn vcard_export(addr: SocketAddr, mix: &Mix) -> Result<(u64, Duration,
     }
     Ok((*n, t.elapsed(), bytes))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 50 people: person 0 has 1,000 connections, the rest none.
+    fn mix() -> Arc<Mix> {
+        let mut connections = vec![0; 50];
+        connections[0] = 1_000;
+        let picked = Picked {
+            users: 50,
+            connections,
+            prefixes: vec!["Ann".into()],
+        };
+        Arc::new(Mix::new(picked).expect("tokens"))
+    }
+
+    #[test]
+    fn viewers_are_drawn_with_the_graph_skew() {
+        let mix = mix();
+        let hub = mix.viewers.iter().filter(|(who, _)| *who == id(0)).count();
+        // Weight 1,001 of 1,050: about 95% of the viewers.
+        assert!(hub > 3_600 && hub < VIEWERS, "{hub}");
+        assert_eq!(mix.near_1000.2, 1_000);
+    }
+
+    #[test]
+    fn the_mix_is_list_pages_cards_and_actions_70_20_10() {
+        let mix = mix();
+        let workload = Workload::mixed(&mix);
+        let mut rng = StdRng::seed_from_u64(3);
+        let (mut lists, mut cards, mut actions) = (0, 0, 0);
+        let draws = 20_000;
+        for _ in 0..draws {
+            let (kind, bytes) = workload.next(&mut rng);
+            let text = String::from_utf8(bytes).expect("ASCII request");
+            assert!(text.contains("authorization: Bearer "), "{text}");
+            match kind {
+                Kind::Home | Kind::Filter | Kind::Search => {
+                    assert!(text.starts_with(&format!("GET {RENDER}")), "{text}");
+                    lists += 1;
+                }
+                Kind::Detail => {
+                    assert!(text.contains(&format!("{NS}userId=")), "{text}");
+                    cards += 1;
+                }
+                Kind::Action => {
+                    let (head, body) = text.split_once("\r\n\r\n").expect("head and body");
+                    assert!(head.starts_with("POST /widgets/contacts_center/actions/"));
+                    assert!(head.contains(&format!("content-length: {}", body.len())));
+                    actions += 1;
+                }
+                Kind::Baseline => panic!("the mix never asks the baseline"),
+            }
+        }
+        for (got, share) in [(lists, 0.70), (cards, 0.20), (actions, 0.10)] {
+            let got = got as f64 / draws as f64;
+            assert!((got - share).abs() < 0.015, "{got} against {share}");
+        }
+    }
+}
