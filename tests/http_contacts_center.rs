@@ -645,3 +645,55 @@ async fn renders_and_actions_in_flight_together_all_finish() {
         server.stop().await;
     }
 }
+
+/// The relationship an action answers with is the contract's seven booleans, read from
+/// the acting user's side, and is left out when the person acted on does not exist.
+#[tokio::test]
+async fn action_answers_carry_the_seven_booleans_from_the_actors_side() {
+    let server = start(|c, _| with_consumer(c)).await;
+    for user in ["dana", "eli"] {
+        render(&server, user, &[]).await;
+    }
+    act(&server, "eli", "follow", &[("userId", "dana")]).await;
+    act(&server, "eli", "connect", &[("userId", "dana")]).await;
+    let (status, outcome) = act(&server, "dana", "follow", &[("userId", "eli")]).await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    let r = outcome["relationship"].as_object().expect("relationship");
+    let mut keys: Vec<&str> = r.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "blockedBy",
+            "blocking",
+            "connected",
+            "connectionRequestReceived",
+            "connectionRequested",
+            "followedBy",
+            "following"
+        ]
+    );
+    let flags = |names: &[&str]| names.iter().map(|n| r[*n].as_bool()).collect::<Vec<_>>();
+    assert_eq!(
+        flags(&["following", "followedBy", "connectionRequestReceived"]),
+        [Some(true); 3],
+        "{outcome}"
+    );
+    assert_eq!(
+        flags(&["connected", "connectionRequested", "blocking", "blockedBy"]),
+        [Some(false); 4],
+        "{outcome}"
+    );
+
+    let (_, outcome) = act(&server, "eli", "block", &[("userId", "dana")]).await;
+    let (_, outcome_of_dana) = act(&server, "dana", "unfollow", &[("userId", "eli")]).await;
+    assert_eq!(outcome["relationship"]["blocking"], true, "{outcome}");
+    assert_eq!(
+        outcome_of_dana["relationship"]["blockedBy"], true,
+        "{outcome_of_dana}"
+    );
+
+    let (status, outcome) = act(&server, "dana", "follow", &[("userId", "nobody")]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{outcome}");
+    assert!(outcome.get("relationship").is_none(), "{outcome}");
+}

@@ -419,6 +419,14 @@ const LIMITS: &str = "
   applying the rules (about a third), waking each caller after the commit (about a
   quarter: one futex wake per caller) and the commit itself (about a fifth, fdatasync
   under a tenth).
+- **Actions over HTTP** (the `actions` row) run at about a tenth of that store-level
+  rate, and the host is not CPU-bound there (about one of its two cores busy). Each
+  follow on the seeded graph dirties pages all over the file (both directions of the
+  edge, two counts, two list-index rows): `/proc/<host pid>/io` counted about 22 KB
+  written per action during the quick run's action point, so a group of 64 commits
+  some 1.4 MB and waits for its fdatasync, where the store-level bench's 128 people
+  fit in a few pages. An action's answer reads the seven booleans only; it used to
+  count mutual connections as well, which the answer does not show.
   A group of 64 takes about 1.5 ms, so p99 is 3–4 ms: within 4 × fsync + 1 ms on a
   disk whose fsync takes 1 ms or more, outside it when fsync takes 0.13 ms.
 - **Memory** is the host process's own: VmRSS is the largest reading of
