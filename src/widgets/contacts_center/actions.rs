@@ -41,8 +41,8 @@ impl<'a> ActionCall<'a> {
 
     /// The answer's relationship: the seven booleans of the contract, so the standing
     /// lookups only. Neither the person's record nor the mutual count (a walk of up to
-    /// `MUTUAL_SCAN_LIMIT` rows) is read: the answer shows neither, and under load the
-    /// count was about a sixth of the host's CPU in the benchmark's action point.
+    /// `MUTUAL_SCAN_LIMIT` rows) is read: the answer shows neither, and reading them
+    /// was about a sixth of the host's CPU in the benchmark's action point.
     fn relationship(&self, other: &str) -> Result<Option<serde_json::Value>, WidgetError> {
         let reader = self.social.read().map_err(|e| social_error(&self.ui, e))?;
         let failed = |e| store_error(&self.ui, e);
