@@ -46,6 +46,7 @@ impl<'a> ActionCall<'a> {
     fn relationship(&self, other: &str) -> Result<Option<serde_json::Value>, WidgetError> {
         let reader = self.social.read().map_err(|e| social_error(&self.ui, e))?;
         let failed = |e| store_error(&self.ui, e);
+        // Every id in the id map names a person (an invariant `check-db` verifies).
         if reader.user_id(other).map_err(failed)?.is_none() {
             return Ok(None);
         }
