@@ -6,7 +6,7 @@ mod widget_support;
 use std::time::{Duration, Instant};
 
 use widget_host::social::{Action, BulkEdge, PersonVerb};
-use widget_host::store::{MUTUAL_SCAN_LIMIT, Relationship, RequestSide};
+use widget_host::store::{Filter, Listed, MUTUAL_SCAN_LIMIT, Relationship, RequestSide};
 use widget_support::*;
 
 fn people(w: &World, n: usize) {
@@ -194,4 +194,111 @@ fn standing_skips_the_count_and_the_card_count_is_bounded() {
     // Below the bound the count is exact: p0 and p1 are both connected to a and b.
     let small = r.relationship("p0", "p1").expect("relationship");
     assert_eq!(small.mutual_connections, 2);
+}
+
+#[test]
+fn a_row_of_the_connections_list_costs_two_standing_lookups() {
+    // p0 is connected to everyone, follows the even ones and is followed by every
+    // third: the rows differ in the follows, which are the only lookups left.
+    let w = world();
+    people(&w, 25);
+    let mut edges: Vec<BulkEdge> = (1..25)
+        .map(|i| BulkEdge::Connection("p0".into(), format!("p{i}")))
+        .collect();
+    edges.extend(
+        (2..25)
+            .step_by(2)
+            .map(|i| BulkEdge::Follow("p0".into(), format!("p{i}"))),
+    );
+    edges.extend(
+        (3..25)
+            .step_by(3)
+            .map(|i| BulkEdge::Follow(format!("p{i}"), "p0".into())),
+    );
+    w.social.link_many(edges).expect("edges");
+
+    let r = w.social.read().expect("read");
+    let page = r.list("p0", Filter::Connections, None, 20).expect("page");
+    assert_eq!(page.items.len(), 20);
+    let before = r.standing_lookups();
+    for item in &page.items {
+        let Listed::Person(p) = item else {
+            panic!("a person row: {item:?}")
+        };
+        let i: usize = p.id[1..].parse().expect("seeded id");
+        let s = r.standing("p0", &p.id).expect("standing");
+        let want = Relationship {
+            connected: true,
+            following: i.is_multiple_of(2),
+            followed_by: i.is_multiple_of(3),
+            ..Relationship::default()
+        };
+        assert_eq!(s, want, "{}", p.id);
+    }
+    assert_eq!(r.standing_lookups() - before, 2 * 20);
+
+    // The same people from the directory list: p0 blocks nobody, is blocked by
+    // nobody and has no request pending, which four one-row reads tell once; each row
+    // then looks up the connection and the follows (a connection rules out a request).
+    let r = w.social.read().expect("read");
+    let page = r.list("p0", Filter::All, None, 30).expect("page");
+    let others: Vec<&str> = page
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Listed::Person(p) if p.id != "p0" => Some(p.id.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(others.len(), 24);
+    let before = r.standing_lookups();
+    for id in &others {
+        assert!(r.standing("p0", id).expect("standing").connected, "{id}");
+    }
+    assert_eq!(r.standing_lookups() - before, 4 + 3 * 24);
+
+    // Once p0 blocks someone and has sent a request, p0's rows look up p0's own
+    // blocks and sent requests as well, but still not the sides p0 has none of
+    // (blocked by someone, a request received).
+    people_from(&w, 25, 3);
+    w.social
+        .act("p0", Action::on(PersonVerb::Block, "p25"))
+        .expect("block");
+    let out = w
+        .social
+        .act("p0", Action::on(PersonVerb::Connect, "p26"))
+        .expect("connect");
+    assert!(out.first().is_ok(), "{out:?}");
+    let r = w.social.read().expect("read");
+    let before = r.standing_lookups();
+    let blocked = r.standing("p0", "p25").expect("standing");
+    assert_eq!(
+        blocked,
+        Relationship {
+            blocking: true,
+            ..Relationship::default()
+        }
+    );
+    let asked = r.standing("p0", "p26").expect("standing");
+    assert!(asked.connection_requested && !asked.connection_request_received && !asked.connected);
+    let stranger = r.standing("p0", "p27").expect("standing");
+    assert_eq!(stranger, Relationship::default());
+    // The four sides once; p25: the block, then nothing more stands; p26: the
+    // block, the connection, the request sent (none can come back), the follows;
+    // p27: the same five.
+    assert_eq!(r.standing_lookups() - before, 4 + 1 + 5 + 5);
+}
+
+/// `n` more people, numbered on from `first`.
+fn people_from(w: &World, first: usize, n: usize) {
+    let batch = (first..first + n)
+        .map(|i| {
+            person(
+                &format!("p{i}"),
+                &format!("Given{i}"),
+                &format!("Family{i:05}"),
+            )
+        })
+        .collect();
+    w.social.upsert_people(batch).expect("people");
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use widget_host::social::{Action, Done, PersonVerb as P, Refusal, RequestVerb as R, Social};
-use widget_host::store::{Person, Relationship};
+use widget_host::store::{Filter, Person, Relationship};
 
 const PEOPLE: usize = 5;
 
@@ -296,6 +296,28 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                 c.requests,
                 m.requests.values().filter(|r| r.1 == a && r.2).count() as u64
             );
+        }
+        // A row's standing after the page read the viewer's lists: what the rows
+        // already say replaces lookups, and must agree with the model.
+        for a in 0..PEOPLE {
+            let r = s.read().unwrap();
+            for filter in [
+                Filter::Connections,
+                Filter::Following,
+                Filter::Followers,
+                Filter::Blocked,
+                Filter::Requests,
+                Filter::RequestsSent,
+            ] {
+                r.list(&pid(a), filter, None, 100).unwrap();
+            }
+            for b in 0..PEOPLE {
+                let want = Relationship {
+                    mutual_connections: 0,
+                    ..m.relationship(a, b)
+                };
+                prop_assert_eq!(r.standing(&pid(a), &pid(b)).unwrap(), want, "{} {}", a, b);
+            }
         }
         let violations = widget_host::store::check_invariants(&r).unwrap();
         prop_assert!(violations.is_empty(), "{:?}", violations);
