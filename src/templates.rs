@@ -131,6 +131,18 @@ impl Templates {
             .map_err(fail)
     }
 
+    /// Whether template `name` renders the built-in source: no file in `templates_dir`
+    /// replaced it (or the file holds the same source). A widget that writes part of
+    /// a built-in template's markup in Rust does so only then.
+    pub fn is_builtin(&self, name: &str) -> bool {
+        let Some((_, source)) = BUILTIN.iter().find(|(n, _)| *n == name) else {
+            return false;
+        };
+        self.env
+            .get_template(name)
+            .is_ok_and(|t| t.source() == *source)
+    }
+
     /// Names of the built-in templates (for checks that every language key they use exists).
     pub fn builtin() -> impl Iterator<Item = (&'static str, &'static str)> {
         BUILTIN.iter().copied()
@@ -140,7 +152,7 @@ impl Templates {
 /// Writes `text` with the five characters that matter in HTML text and quoted
 /// attributes escaped. Runs of safe bytes go out in one write, so the common case (no
 /// special character) copies the value once and allocates nothing.
-fn write_escaped(out: &mut minijinja::Output<'_>, text: &str) -> std::fmt::Result {
+pub(crate) fn write_escaped(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
     let mut start = 0;
     for (at, byte) in text.bytes().enumerate() {
         let entity = match byte {

@@ -625,3 +625,106 @@ fn edit_mode_labels_are_words_not_preference_names() {
     assert!(german.contains(&"SMS anzeigen".to_owned()), "{german:?}");
     assert_ne!(english, german);
 }
+
+/// The rows the host writes itself (`rows.rs`) are byte for byte what `home.html`
+/// makes of the same fields. An administrator's copy of `home.html` (the built-in
+/// source behind a comment, which prints nothing) gets the fields instead, so the same
+/// world rendered through both must give the same fragment, list after list.
+#[test]
+fn written_rows_are_the_templates_own_markup_byte_for_byte() {
+    use std::sync::Arc;
+    use widget_host::i18n::Languages;
+    use widget_host::social::{Action, PersonVerb};
+    use widget_host::store::Person;
+    use widget_host::templates::Templates;
+    use widget_host::widgets::builtin_widgets;
+
+    let name = "contacts_center/home.html";
+    let source = Templates::builtin()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| s)
+        .expect("built-in home");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("contacts_center")).expect("mkdir");
+    std::fs::write(
+        dir.path().join(name),
+        format!("{{# an administrator's copy #}}{source}"),
+    )
+    .expect("write");
+    let builtin = Templates::new(None);
+    let copied = Templates::new(Some(dir.path()));
+    assert!(builtin.is_builtin(name));
+    assert!(!copied.is_builtin(name));
+
+    let written = world();
+    let social = written.social.clone();
+    let fields = World {
+        social: social.clone(),
+        widgets: builtin_widgets(social.clone(), Arc::new(copied), Languages::shared()),
+    };
+    // Values that need every kind of escaping, a portrait and initials, no title.
+    let odd = |id: &str, given: &str, family: &str| Person {
+        id: id.to_owned(),
+        given_name: given.to_owned(),
+        family_name: family.to_owned(),
+        email_address: format!("{id}&co@example.com"),
+        job_title: "R&D <lead> \"north\" 'west'".to_owned(),
+        image: Some(format!("https://img.example/{id}?a=1&b=\"2\"")),
+        ..Person::default()
+    };
+    social
+        .upsert_people(vec![
+            odd("me", "Mé", "Viewer"),
+            odd("a", "O'Brien & \"Sons\"", "<b>Able</b>"),
+            Person {
+                image: None,
+                job_title: String::new(),
+                ..odd("b", "Béa", "Baker")
+            },
+            odd("c", "Cat", "Cole"),
+            odd("d", "Dee", "<script>alert(1)</script>"),
+            odd("e", "", ""),
+        ])
+        .expect("people");
+    for (actor, verb, other) in [
+        ("me", PersonVerb::Connect, "a"),
+        ("a", PersonVerb::Connect, "me"),
+        ("me", PersonVerb::Follow, "a"),
+        ("b", PersonVerb::Follow, "me"),
+        ("me", PersonVerb::Connect, "c"),
+        ("d", PersonVerb::Connect, "me"),
+        ("me", PersonVerb::Block, "e"),
+    ] {
+        social
+            .act(actor, Action::on(verb, other))
+            .expect("act")
+            .first()
+            .expect("allowed");
+    }
+    let lists: [&[(&str, &str)]; 8] = [
+        &[],
+        &[("filter", "connections")],
+        &[("filter", "following")],
+        &[("filter", "followers")],
+        &[("filter", "blocked")],
+        &[("keywords", "o'brien")],
+        &[("filter", "requests")],
+        &[("userId", "nobody")],
+    ];
+    for params in lists {
+        let call = params
+            .iter()
+            .fold(cc(Some("me")), |call, (k, v)| call.p(k, v));
+        let a = call.html(&written);
+        let b = call.html(&fields);
+        assert_eq!(a, b, "{params:?}");
+        assert!(a.contains("list-group-item"), "{params:?}: a list: {a}");
+    }
+    let all = cc(Some("me")).html(&written);
+    assert!(all.contains("O&#x27;Brien &amp; &quot;Sons&quot;"), "{all}");
+    assert!(
+        all.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{all}"
+    );
+    assert!(!all.contains("<script>alert"), "{all}");
+}

@@ -2,8 +2,8 @@
 //! personal contacts and vCard export.
 //!
 //! Each phase lives in its own module: [`views`] renders, [`actions`] changes state,
-//! [`resources`] serves vCards and JSON; [`cards`] shapes a person for all three and
-//! [`messages`] owns the outcome keys.
+//! [`resources`] serves vCards and JSON; [`cards`] shapes a person for all three,
+//! [`rows`] writes the people list's rows and [`messages`] owns the outcome keys.
 
 pub(crate) mod actions;
 pub(crate) mod cards;
@@ -11,6 +11,7 @@ pub mod messages;
 pub(crate) mod params;
 pub(crate) mod preferences;
 pub(crate) mod resources;
+pub(crate) mod rows;
 pub(crate) mod views;
 
 use std::sync::Arc;

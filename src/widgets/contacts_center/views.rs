@@ -9,6 +9,7 @@ use super::cards::{self, Details, PersonView};
 use super::messages;
 use super::params;
 use super::preferences::{self, Settings};
+use super::rows::{ListRow, Row, Select};
 use crate::portal::{PortalUser, PortletMode};
 use crate::store::{Filter, Listed, Reader, RequestSide, RequestView};
 use crate::templates::Templates;
@@ -66,24 +67,6 @@ struct SearchBox {
     value: String,
 }
 
-/// One row of a list.
-#[derive(Debug, Serialize)]
-struct Row {
-    person: PersonView,
-    /// The bulk-selection checkbox, when the row offers one.
-    select: Option<Select>,
-    forms: Vec<Form>,
-    when: Option<String>,
-}
-
-/// A row's bulk-selection checkbox. Its id and label are made here rather than with
-/// template filters: rows are the hot loop of every list render.
-#[derive(Debug, Serialize)]
-struct Select {
-    id: String,
-    label: String,
-}
-
 /// A personal entry with its edit and delete forms.
 #[derive(Debug, Serialize)]
 struct EntryRow {
@@ -132,7 +115,7 @@ struct Home {
     search: SearchBox,
     nav: Vec<Link>,
     filter: &'static str,
-    rows: Vec<Row>,
+    rows: Vec<ListRow>,
     sent: Vec<Row>,
     entries: Vec<EntryRow>,
     add_entry: Option<EntryForm>,
@@ -236,6 +219,7 @@ pub(crate) fn render(
                     reader: &reader,
                     settings: &settings,
                     user,
+                    write_rows: templates.is_builtin("contacts_center/home.html"),
                 };
                 match (&req.page_owner, req.params.get("userId")) {
                     (Some(owner), _) if *owner != user.user_id => {
@@ -296,6 +280,9 @@ struct View<'a> {
     reader: &'a Reader,
     settings: &'a Settings,
     user: &'a PortalUser,
+    /// `home.html` is the built-in template, so person rows are written in Rust
+    /// (see `rows.rs`).
+    write_rows: bool,
 }
 
 impl View<'_> {
@@ -459,7 +446,7 @@ impl View<'_> {
                 home.rows = received
                     .items
                     .iter()
-                    .map(|r| self.request_row(r, true))
+                    .map(|r| ListRow::Fields(Box::new(self.request_row(r, true))))
                     .collect();
                 home.sent = sent
                     .items
@@ -517,14 +504,20 @@ impl View<'_> {
                     .reader
                     .search(self.me(), &keywords, filter, cursor, size)
                     .map_err(|e| self.err(e))?;
+                let mut rows = Vec::with_capacity(page.items.len());
                 for item in &page.items {
                     if let Listed::Person(p) = item {
-                        home.rows.push(self.person_row(p, true)?);
+                        rows.push(self.person_row(p, true)?);
                     }
                 }
-                if home.rows.iter().any(|r| r.select.is_some()) {
+                if rows.iter().any(|r| r.select.is_some()) {
                     home.bulk = Some(bulk(ui));
                 }
+                let form = home.bulk.as_ref().map(|b| b.form_id.as_str());
+                home.rows = rows
+                    .into_iter()
+                    .map(|r| ListRow::new(r, self.write_rows, ui.ns(), form))
+                    .collect();
                 // A search that stopped at its scan limit has found nobody *yet*: the
                 // "View more" link goes on, and "nobody" would not be true.
                 if home.rows.is_empty() && page.next_cursor.is_none() {
