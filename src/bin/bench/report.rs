@@ -364,28 +364,35 @@ const LIMITS: &str = "
   the same client cost, so the ratio is fair and the absolute numbers are low.
 - **Renders are CPU-bound.** `cargo bench --bench render` renders the widget without
   HTTP (5,000 people, a viewer with 1,000 connections). Under callgrind a home render
-  of 20 rows is about 1.84 million instructions (2.58 million before the fixes below,
-  3.16 million before the earlier ones): just under half is minijinja (running the
-  template about a third, turning the context into template values and dropping them
-  the rest) and just under half is the page's data.
+  of 20 rows is about 1.48 million instructions (1.89 million before the person rows
+  were written in Rust, 2.58 million before the fixes below, 3.16 million before the
+  earlier ones); the connections filter 1.47 million (1.94) and a search 1.53
+  million (1.93). About two thirds is now the page's data and a third the template.
 - **The page's data.** Per row: a range step of the sorted list index, one point
-  lookup and a JSON decode of the person, and seven point lookups for how the viewer
-  and the person stand. A snapshot now opens each table once and remembers the ids it
+  lookup and a JSON decode of the person, and the point lookups for how the viewer
+  and the person stand. A snapshot opens each table once and remembers the ids it
   resolved; before, every row re-opened five tables and re-resolved two ids, which was
   28% of a render. Rows decode names, title, emails and portrait and skip phones,
-  addresses and websites unparsed. What remains is redb's B-tree descents and the JSON;
-  a denormalized standing table (one lookup instead of seven) and a binary person
-  record are the next steps, and both need a schema migration.
+  addresses and websites unparsed. A row's standing looks up only what the snapshot
+  does not already say: a row of the viewer's own list is a fact of the snapshot,
+  the rules guarantee that nothing stands across a block, that no request is pending
+  between connected people and that a request is pending one way at most, and one
+  read per snapshot tells whether the viewer has any block or pending request at
+  all. A connections row costs two lookups (the follows) instead of seven, a
+  directory or search row three. What remains is redb's B-tree descents and the
+  JSON; a binary person record is the next step, and it needs a schema migration.
 - **Search** is found by the query's first word through the prefix index. Before, a
   multi-word query whose first word is common read every candidate to fill one page
   (p99 near 100 ms at one connection on the 100,000-person graph); a page now stops
   after 1,000 rejected rows and its cursor goes on from there.
-- **Templates**: rows are written without macro calls, per-row ids and labels are made
-  in Rust, and HTML escaping writes straight into the output. What remains is
-  minijinja itself: about 30,000 instructions per row to look up attributes and emit
-  some twenty values, and building a template value for each field of the context.
-  Writing rows in Rust would be several times cheaper, but it would take the row
-  markup out of the templates administrators can override (`templates_dir`).
+- **Templates**: minijinja spent about 30,000 instructions per row, looking up
+  attributes, escaping some twenty values and building a template value for each
+  field of the context. While `home.html` is the built-in template, the widget now
+  writes each person row itself with the same escaping (`contacts_center/rows.rs`), and
+  a test holds those bytes equal to what the template makes of the same fields. An
+  administrator's own `home.html` (`templates_dir`) still gets the fields. What remains
+  in minijinja is the page around the rows: counts, filters, the search box, the
+  selection form and the enhancement script.
 - **Per request outside the render**: one HS256 JWT check, the request's parameters
   and URLs, one blocking-pool hop, hyper, and a fragment of about 25 KB through the
   kernel's TCP stack and into the load generator. Renders run at most two per core at
@@ -394,17 +401,24 @@ const LIMITS: &str = "
   renders/s and its p99 from 55 to 30 ms in the quick run. glibc's malloc and free were
   about a fifth of the CPU under load; the host now uses mimalloc.
 - **Under HTTP load** (`perf record --call-graph dwarf` on the host process during the
-  quick run's 64-connection points): the widget's render is about 79% of the host's
-  CPU. Within it the page's data is 44% (the list scan with each row's JSON decode 19%,
-  the JSON alone 10%; the seven standing lookups 10%) and the template 25%. hyper's
-  writes and the kernel's TCP stack are about 12%. Allocation is spread over all of
-  them (mimalloc's fast path alone is 13%): every row's fields are copied out of the
-  page, into the row's view and into template values, and redb allocates a buffer
-  for each tuple key it looks up. JWT checks, parameters and URLs are a few percent.
+  quick run's 64-connection points, before the standing and row changes above): the
+  widget's render was about 79% of the host's CPU. Within it the page's data was 44%
+  (the list scan with each row's JSON decode 19%, the JSON alone 10%; the seven
+  standing lookups 10%) and the template 25%. hyper's writes and the kernel's TCP
+  stack are about 12%. Allocation is spread over all of them (mimalloc's fast path
+  alone is 13%): every row's fields are copied out of the page and into the row's
+  view, and redb allocates a buffer for each tuple key it looks up. JWT checks,
+  parameters and URLs are a few percent. During the home point the host keeps both
+  cores busy (about 175% in `/proc/<host pid>/stat`; the load generator about 13%).
+  With the standing and row changes, home at 64 connections went from 1,850–1,890 to
+  2,680–2,980 renders/s in two quick runs each, and filter from 2,100–2,410 to
+  2,700–3,410; the full graph gains less (1,900–2,500 before, 2,577 in this run), as
+  its 1.1 GB file is read through a 96 MiB page cache and misses cost more than
+  instructions there.
   A home view at 25% of the baseline is about 14,000 renders/s on this machine: some
   140 µs of the two cores per request, the load generator's share, hyper and the
-  kernel included. A home page of 20 rows takes about 400 µs to render alone today
-  (`cargo bench --bench render`).
+  kernel included. A home page of 20 rows takes about 230–360 µs to render alone
+  (`cargo bench --bench render`; it was 420–450 µs).
 - **Errors** count answers of 400 and above and failed connections, by status. The
   action workload follows and unfollows random people, so a rare pair the rules refuse
   (following oneself is 400, acting across a block 409) counts as one.
