@@ -10,16 +10,7 @@ use widget_host::store::{Filter, Listed, MUTUAL_SCAN_LIMIT, Relationship, Reques
 use widget_support::*;
 
 fn people(w: &World, n: usize) {
-    let batch = (0..n)
-        .map(|i| {
-            person(
-                &format!("p{i}"),
-                &format!("Given{i}"),
-                &format!("Family{i:05}"),
-            )
-        })
-        .collect();
-    w.social.upsert_people(batch).expect("people");
+    people_from(w, 0, n);
 }
 
 #[test]

@@ -361,8 +361,9 @@ impl Reader {
         }
     }
 
-    /// How `viewer` and `other` stand: the seven booleans only, seven point lookups
-    /// and no scan, so a list page costs O(page) whatever the viewer's degree.
+    /// How `viewer` and `other` stand: the seven booleans only, at most seven point
+    /// lookups (fewer after a list read, see `standing_of`) and no scan, so a list
+    /// page costs O(page) whatever the viewer's degree.
     /// `mutual_connections` is left at 0; the person's card uses [`Self::relationship`].
     /// Unknown people stand in no relation.
     pub fn standing(&self, viewer: &str, other: &str) -> Result<Relationship, StoreError> {

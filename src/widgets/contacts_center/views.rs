@@ -299,7 +299,8 @@ impl View<'_> {
         person: &crate::store::Person,
         selectable: bool,
     ) -> Result<Row, WidgetError> {
-        // The standing of every row is seven point lookups; no mutual count on rows.
+        // A row's standing is a few point lookups (the page's own list rows answer
+        // some); no mutual count on rows.
         let r = self
             .reader
             .standing(self.me(), &person.id)
