@@ -414,7 +414,10 @@ const LIMITS: &str = "
   2,680–2,980 renders/s in two quick runs each, and filter from 2,100–2,410 to
   2,700–3,410; the full graph gains less (1,900–2,500 before, 2,577 in this run), as
   its 1.1 GB file is read through a 96 MiB page cache and misses cost more than
-  instructions there.
+  instructions there. The same profile after the changes: the template is 20% of the
+  host's samples (29% before), the page's data 53% (the list scan with its JSON
+  decode 21%, serde_json alone 14%; the standing lookups still 10%, fewer of them but
+  each a likely cache miss), hyper 15%.
   A home view at 25% of the baseline is about 14,000 renders/s on this machine: some
   140 µs of the two cores per request, the load generator's share, hyper and the
   kernel included. A home page of 20 rows takes about 230–360 µs to render alone
