@@ -422,7 +422,8 @@ impl Reader {
         table: &ReadOnlyTable<(u64, u64), V>,
         key: (u64, u64),
     ) -> Result<bool, StoreError> {
-        self.standing_lookups.set(self.standing_lookups.get() + 1);
+        self.standing_lookups
+            .set(self.standing_lookups.get().saturating_add(1));
         Ok(table.get(key)?.is_some())
     }
 
@@ -432,7 +433,8 @@ impl Reader {
         table: &ReadOnlyTable<(u64, u64), V>,
         a: UserId,
     ) -> Result<bool, StoreError> {
-        self.standing_lookups.set(self.standing_lookups.get() + 1);
+        self.standing_lookups
+            .set(self.standing_lookups.get().saturating_add(1));
         Ok(table.range((a, 0)..=(a, u64::MAX))?.next().is_some())
     }
 
