@@ -263,6 +263,90 @@ fn restore_refuses_a_corrupt_or_foreign_file_and_keeps_the_old_database() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// A person as schema 3 stores it (see `src/store/record.rs`).
+type Record = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static [u8],
+    &'static [u8],
+);
+const RECORDS: TableDefinition<u64, Record> = TableDefinition::new("userid_person_record");
+const JSON_PEOPLE: TableDefinition<u64, &[u8]> = TableDefinition::new("userid_person");
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// Rewrites a closed file the way a schema 2 host left it: each person one JSON
+/// document, no records.
+fn make_schema_2(path: &Path, people: &[widget_host::store::Person]) {
+    let db = reopen(path);
+    let txn = db.begin_write().unwrap();
+    {
+        let records = txn.open_table(RECORDS).unwrap();
+        let mut json = txn.open_table(JSON_PEOPLE).unwrap();
+        for row in redb::ReadableTable::iter(&records).unwrap() {
+            let (user, stored) = row.unwrap();
+            let id = stored.value().0;
+            let person = people.iter().find(|p| p.id == id).unwrap();
+            json.insert(user.value(), serde_json::to_vec(person).unwrap().as_slice())
+                .unwrap();
+        }
+        let mut meta = txn.open_table(META).unwrap();
+        meta.insert("schema_version", 2u64.to_le_bytes().as_slice())
+            .unwrap();
+    }
+    txn.delete_table(RECORDS).unwrap();
+    txn.commit().unwrap();
+}
+
+#[test]
+fn a_backup_from_a_schema_2_host_is_migrated_by_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("live.redb");
+    let users = 40;
+    let s = Social::open(&live).unwrap();
+    let options = SeedOptions {
+        users,
+        degree: 4.0,
+        seed_value: 3,
+    };
+    seed(&s, options, &ProgressBar::hidden()).unwrap();
+    let people: Vec<_> = {
+        let r = s.read().unwrap();
+        (0..users)
+            .map(|i| r.person(&seeded_id(i)).unwrap().unwrap())
+            .collect()
+    };
+    assert!(
+        people
+            .iter()
+            .any(|p| !p.user_account_contact_information.telephones.is_empty()),
+        "the seed gives some people phones, so the whole record is exercised"
+    );
+    let old = dir.path().join("old-backup.redb");
+    s.backup_to(&old).unwrap();
+    drop(s);
+    make_schema_2(&old, &people);
+
+    match inspect_file(&old) {
+        Err(StoreError::SchemaOlder { found: 2, current }) => assert!(current > 2),
+        other => panic!("check-db of a schema 2 file: {other:?}"),
+    }
+    let restored = dir.path().join("restored.redb");
+    let summary = restore_file(&old, &restored).unwrap();
+    assert_eq!(summary.people, users as u64);
+    assert_eq!(summary.violations, vec![]);
+    let back = Social::open(&restored).unwrap();
+    let r = back.read().unwrap();
+    for p in &people {
+        assert_eq!(r.person(&p.id).unwrap().as_ref(), Some(p));
+    }
+}
+
 fn host(data: &Path, args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_widget-host"));
     for (k, _) in std::env::vars() {

@@ -174,6 +174,12 @@ fn summarize(reader: &Reader) -> Result<DbSummary, StoreError> {
             supported: SCHEMA_VERSION,
         });
     }
+    if schema_version < SCHEMA_VERSION {
+        return Err(StoreError::SchemaOlder {
+            found: schema_version,
+            current: SCHEMA_VERSION,
+        });
+    }
     Ok(DbSummary {
         schema_version,
         people: reader.table(tables::USERID_PERSON)?.len()?,
@@ -185,6 +191,24 @@ fn summarize(reader: &Reader) -> Result<DbSummary, StoreError> {
         entries: reader.table(tables::ENTRYID_ENTRY)?.len()?,
         violations: check_invariants(reader)?,
     })
+}
+
+/// Brings a closed database file of an older schema to this host's. A file with no
+/// schema version is left as it is, for the inspection to refuse.
+fn migrate(path: &Path) -> Result<(), StoreError> {
+    let db = open_existing(path)?;
+    let versioned = {
+        let txn = db.begin_read()?;
+        match txn.open_table(tables::META) {
+            Ok(meta) => meta.get(tables::META_SCHEMA)?.is_some(),
+            Err(redb::TableError::TableDoesNotExist(_)) => false,
+            Err(e) => return Err(e.into()),
+        }
+    };
+    if versioned {
+        tables::prepare(&db)?;
+    }
+    Ok(())
 }
 
 /// Replaces the database at `db_path` (server stopped) with the backup `backup`,
@@ -206,13 +230,16 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<DbSummary, StoreErr
             });
         }
         fs::copy(backup, &temp).map_err(file_error(backup))?;
-        let summary = inspect_file(&temp).map_err(|e| match e {
-            StoreError::File { .. } | StoreError::Locked(_) => e,
-            other => StoreError::BadBackup {
-                path: backup.to_owned(),
-                why: other.to_string(),
-            },
-        })?;
+        // A backup from an older host is migrated in the copy, as serving it would.
+        let summary = migrate(&temp)
+            .and_then(|()| inspect_file(&temp))
+            .map_err(|e| match e {
+                StoreError::File { .. } | StoreError::Locked(_) => e,
+                other => StoreError::BadBackup {
+                    path: backup.to_owned(),
+                    why: other.to_string(),
+                },
+            })?;
         if let Some(first) = summary.violations.first() {
             return Err(StoreError::BadBackup {
                 path: backup.to_owned(),

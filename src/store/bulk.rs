@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use redb::ReadableTable;
 
-use super::{META_NEXT_USER, Tables, count, decode, encode, list};
+use super::{Decode, META_NEXT_USER, Tables, count, list, record};
 use crate::store::graph::{Edge, Graph};
 use crate::store::normalize::{is_portal_user_id, prefix_slices};
 use crate::store::{Person, StoreError, UserId};
@@ -208,7 +208,7 @@ impl Tables<'_> {
             .collect();
         // Ids are handed out in order, so these tables are appended to as they are.
         for (p, (user, key, _)) in fresh.iter().zip(&built) {
-            self.userid_person.insert(*user, encode(p)?.as_slice())?;
+            record::put(&mut self.userid_person, *user, p)?;
             self.userid_counts.insert(*user, [0; 5])?;
             self.userid_sortkey.insert(*user, key.as_str())?;
         }
@@ -267,8 +267,8 @@ impl Tables<'_> {
                 Some(a) => self.userid_person.range((a + 1)..)?,
             };
             for row in range.take(REBUILD_CHUNK) {
-                let (user, bytes) = row?;
-                let p: Person = decode("userid_person", bytes.value())?;
+                let (user, stored) = row?;
+                let p = record::person(stored.value(), Decode::Row)?;
                 chunk.push((user.value(), p.sort_key(), p.search_tokens()));
             }
             let Some(&(last, _, _)) = chunk.last() else {

@@ -11,6 +11,12 @@ pub enum StoreError {
     Corrupt { table: &'static str, why: String },
     #[error("database schema version {found} is newer than this host supports ({supported})")]
     SchemaTooNew { found: u64, supported: u64 },
+    /// `check-db` reads a file as it is; an older schema is migrated only by opening
+    /// it to serve (or by `restore`, which migrates its copy first).
+    #[error(
+        "database schema version {found} is older than this host's ({current}); starting the host or restoring the file migrates it"
+    )]
+    SchemaOlder { found: u64, current: u64 },
     /// A person record the directory refused (bad id, ...).
     #[error("invalid person: {0}")]
     InvalidPerson(String),

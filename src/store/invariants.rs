@@ -7,6 +7,7 @@ use redb::ReadableTable;
 
 use super::graph::RequestStatus;
 use super::reader::Reader;
+use super::record::{self, Decode};
 use super::tables::{self, count, list};
 use super::{Person, StoreError};
 
@@ -40,7 +41,7 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
     let mut people: BTreeMap<u64, Person> = BTreeMap::new();
     for row in reader.table(tables::USERID_PERSON)?.iter()? {
         let (k, val) = row?;
-        people.insert(k.value(), tables::decode("userid_person", val.value())?);
+        people.insert(k.value(), record::person(val.value(), Decode::Full)?);
     }
     let mut portal = BTreeMap::new();
     for row in reader.table(tables::PORTALID_USERID)?.iter()? {

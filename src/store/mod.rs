@@ -14,6 +14,7 @@ pub mod memory;
 mod normalize;
 mod person;
 mod reader;
+mod record;
 mod tables;
 mod writer;
 

@@ -25,49 +25,6 @@ pub struct Person {
     pub user_account_contact_information: ContactInformation,
 }
 
-/// A person as a list row reads it: the same JSON record, with phones, postal
-/// addresses and websites skipped rather than parsed (serde ignores unknown fields),
-/// which is most of the decoding cost of a seeded or imported directory entry.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub(crate) struct PersonRow {
-    id: String,
-    given_name: String,
-    additional_name: String,
-    family_name: String,
-    alternate_name: String,
-    email_address: String,
-    job_title: String,
-    image: Option<String>,
-    user_account_contact_information: RowContactInformation,
-}
-
-/// The part of `UserAccountContactInformation` search matches: email addresses.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct RowContactInformation {
-    email_addresses: Vec<EmailAddress>,
-}
-
-impl From<PersonRow> for Person {
-    fn from(row: PersonRow) -> Self {
-        Person {
-            id: row.id,
-            given_name: row.given_name,
-            additional_name: row.additional_name,
-            family_name: row.family_name,
-            alternate_name: row.alternate_name,
-            email_address: row.email_address,
-            job_title: row.job_title,
-            image: row.image,
-            user_account_contact_information: ContactInformation {
-                email_addresses: row.user_account_contact_information.email_addresses,
-                ..ContactInformation::default()
-            },
-        }
-    }
-}
-
 /// `UserAccountContactInformation`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -258,40 +215,5 @@ mod tests {
         }
         assert!(p.matches("jla@work"), "secondary emails are searched");
         assert!(!p.matches("madrid"), "addresses are not");
-    }
-
-    #[test]
-    fn a_row_keeps_what_rows_show_and_search_reads() {
-        let p = someone();
-        let bytes = serde_json::to_vec(&p).expect("encode");
-        let row: Person = serde_json::from_slice::<PersonRow>(&bytes)
-            .expect("decode")
-            .into();
-        let info = &row.user_account_contact_information;
-        assert_eq!(
-            (
-                &row.id,
-                &row.given_name,
-                &row.additional_name,
-                &row.family_name
-            ),
-            (&p.id, &p.given_name, &p.additional_name, &p.family_name)
-        );
-        assert_eq!(
-            (
-                &row.alternate_name,
-                &row.email_address,
-                &row.job_title,
-                &row.image
-            ),
-            (&p.alternate_name, &p.email_address, &p.job_title, &p.image)
-        );
-        assert_eq!(
-            info.email_addresses,
-            p.user_account_contact_information.email_addresses
-        );
-        assert!(info.telephones.is_empty() && info.postal_addresses.is_empty());
-        assert!(info.web_urls.is_empty());
-        assert_eq!(row.search_tokens(), p.search_tokens());
     }
 }

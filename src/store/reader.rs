@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::graph::{Entry, RequestStatus, SocialRequest};
 use super::normalize::{fold, scan_prefix};
-use super::person::PersonRow;
+use super::record::{self, Decode, PersonRecord};
 use super::tables::{self, count, decode, list};
 use super::{EntryId, Person, RequestId, StoreError, UserId};
 
@@ -206,16 +206,6 @@ pub enum RequestSide {
     Sent,
 }
 
-/// How much of each person a page decodes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Decode {
-    /// What a row shows and search matches (names, title, emails, portrait); phones,
-    /// postal addresses and websites are skipped, not parsed into values.
-    Row,
-    /// Everything, for vCards.
-    Full,
-}
-
 type PairTable = ReadOnlyTable<(u64, u64), ()>;
 
 /// The tables a render reads row after row, each opened on first use and then kept for
@@ -224,7 +214,7 @@ type PairTable = ReadOnlyTable<(u64, u64), ()>;
 #[derive(Default)]
 struct OpenTables {
     portalid_userid: OnceCell<ReadOnlyTable<&'static str, u64>>,
-    userid_person: OnceCell<ReadOnlyTable<u64, &'static [u8]>>,
+    userid_person: OnceCell<ReadOnlyTable<u64, PersonRecord>>,
     userid_counts: OnceCell<ReadOnlyTable<u64, [u64; 5]>>,
     userid_connectedid: OnceCell<PairTable>,
     userid_followingid: OnceCell<PairTable>,
@@ -336,21 +326,19 @@ impl Reader {
 
     fn person_decoded(&self, user: UserId, how: Decode) -> Result<Option<Person>, StoreError> {
         let table = opened(&self.txn, &self.open.userid_person, tables::USERID_PERSON)?;
-        let Some(bytes) = table.get(user)? else {
+        let Some(stored) = table.get(user)? else {
             return Ok(None);
         };
-        let person: Person = match how {
-            Decode::Full => decode("userid_person", bytes.value())?,
-            Decode::Row => decode::<PersonRow>("userid_person", bytes.value())?.into(),
-        };
+        let person = record::person(stored.value(), how)?;
         self.remember(&person.id, user);
         Ok(Some(person))
     }
 
     /// A listed person: the row's fields only, unless the page is for vCards.
     fn listed_person(&self, user: UserId, how: Decode) -> Result<Person, StoreError> {
-        self.person_decoded(user, how)?
-            .ok_or_else(|| StoreError::corrupt("userid_person", format!("dangling id {user}")))
+        self.person_decoded(user, how)?.ok_or_else(|| {
+            StoreError::corrupt("userid_person_record", format!("dangling id {user}"))
+        })
     }
 
     /// A person of the directory.

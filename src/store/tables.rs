@@ -18,7 +18,8 @@ use super::{EntryId, Person, RequestId, StoreError, UserId};
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 pub(crate) const PORTALID_USERID: TableDefinition<&str, u64> =
     TableDefinition::new("portalid_userid");
-pub(crate) const USERID_PERSON: TableDefinition<u64, &[u8]> = TableDefinition::new("userid_person");
+pub(crate) use super::record::USERID_PERSON;
+use super::record::{self, Decode, PersonRecord, USERID_PERSON_JSON};
 pub(crate) const USERID_SORTKEY: TableDefinition<u64, &str> =
     TableDefinition::new("userid_sortkey");
 pub(crate) const SORTKEY_USERID: TableDefinition<(&str, u64), ()> =
@@ -82,8 +83,9 @@ pub(crate) mod list {
     pub const SENT: u8 = 6;
 }
 
-/// 2: search prefixes index token heads only.
-pub(crate) const SCHEMA_VERSION: u64 = 2;
+/// 2: search prefixes index token heads only. 3: people are stored as records, not
+/// JSON documents (see `record.rs`).
+pub(crate) const SCHEMA_VERSION: u64 = 3;
 pub(crate) const META_SCHEMA: &str = "schema_version";
 const META_HOST_KEY: &str = "host_key";
 const META_NEXT_USER: &str = "next_user_id";
@@ -96,7 +98,9 @@ const META_NEXT_ENTRY: &str = "next_entry_id";
 /// schema or wholly on the new one:
 /// - 1 → 2: search prefixes now cover each token's head only (see
 ///   `normalize::prefixes`); `prefix_sortkey_userid` is dropped and rebuilt from
-///   `userid_person`.
+///   the people table.
+/// - 2 → 3: each person moves from a JSON document in `userid_person` to a record in
+///   `userid_person_record`, and the old table is dropped.
 pub(crate) fn prepare(db: &Database) -> Result<[u8; 32], StoreError> {
     let txn = db.begin_write()?;
     let found = {
@@ -116,6 +120,9 @@ pub(crate) fn prepare(db: &Database) -> Result<[u8; 32], StoreError> {
             found: v,
             supported: SCHEMA_VERSION,
         });
+    }
+    if found.is_some_and(|v| v < 3) {
+        migrate_person_records(&txn)?;
     }
     let old_prefixes = found.is_some_and(|v| v < 2);
     if old_prefixes {
@@ -145,6 +152,21 @@ pub(crate) fn prepare(db: &Database) -> Result<[u8; 32], StoreError> {
     Ok(key)
 }
 
+/// Schema 2 → 3: every JSON person becomes a record; the JSON table goes.
+fn migrate_person_records(txn: &WriteTransaction) -> Result<(), StoreError> {
+    {
+        let old = txn.open_table(USERID_PERSON_JSON)?;
+        let mut new = txn.open_table(USERID_PERSON)?;
+        for row in old.iter()? {
+            let (user, bytes) = row?;
+            let person: Person = decode("userid_person", bytes.value())?;
+            record::put(&mut new, user.value(), &person)?;
+        }
+    }
+    txn.delete_table(USERID_PERSON_JSON)?;
+    Ok(())
+}
+
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     table: &'static str,
     bytes: &[u8],
@@ -164,7 +186,7 @@ type EdgeTables<'a, 't> = (&'a mut PairTable<'t>, Option<&'a mut PairTable<'t>>)
 pub struct Tables<'t> {
     meta: Table<'t, &'static str, &'static [u8]>,
     portalid_userid: Table<'t, &'static str, u64>,
-    userid_person: Table<'t, u64, &'static [u8]>,
+    userid_person: Table<'t, u64, PersonRecord>,
     userid_sortkey: Table<'t, u64, &'static str>,
     sortkey_userid: Table<'t, (&'static str, u64), ()>,
     prefix_sortkey_userid: Table<'t, (&'static str, &'static str, u64), ()>,
@@ -303,9 +325,10 @@ impl<'t> Tables<'t> {
             .map(|v| v.value());
         let user = match existing {
             Some(user) => {
-                let old: Person = match self.userid_person.get(user)? {
-                    Some(v) => decode("userid_person", v.value())?,
-                    None => return Err(StoreError::corrupt("userid_person", user)),
+                let old = match self.userid_person.get(user)? {
+                    // Sort key and search prefixes need only what a row reads.
+                    Some(v) => record::person(v.value(), Decode::Row)?,
+                    None => return Err(StoreError::corrupt("userid_person_record", user)),
                 };
                 let old_key = old.sort_key();
                 for p in old.search_prefixes() {
@@ -330,8 +353,7 @@ impl<'t> Tables<'t> {
             self.prefix_sortkey_userid
                 .insert((p.as_str(), new_key.as_str(), user), ())?;
         }
-        self.userid_person
-            .insert(user, encode(person)?.as_slice())?;
+        record::put(&mut self.userid_person, user, person)?;
         Ok(user)
     }
 
@@ -405,7 +427,7 @@ impl<'t> Tables<'t> {
         }
         let key = self.sort_key(user)?;
         if let Some(person) = self.userid_person.remove(user)? {
-            let person: Person = decode("userid_person", person.value())?;
+            let person = record::person(person.value(), Decode::Row)?;
             for p in person.search_prefixes() {
                 self.prefix_sortkey_userid
                     .remove((p.as_str(), key.as_str(), user))?;
@@ -479,7 +501,7 @@ impl Graph for Tables<'_> {
     fn portal_id(&self, user: UserId) -> Result<Option<String>, StoreError> {
         match self.userid_person.get(user)? {
             None => Ok(None),
-            Some(v) => Ok(Some(decode::<Person>("userid_person", v.value())?.id)),
+            Some(v) => Ok(Some(v.value().0.to_owned())),
         }
     }
 
@@ -700,6 +722,97 @@ mod tests {
         }
     }
 
+    /// Turns the people table back into what schema 2 and earlier kept: one JSON
+    /// document per person in `userid_person`.
+    fn back_to_json_people(db: &Database) {
+        let txn = db.begin_write().expect("write");
+        {
+            let records = txn.open_table(USERID_PERSON).expect("records");
+            let mut json = txn.open_table(USERID_PERSON_JSON).expect("json");
+            for row in records.iter().expect("iter") {
+                let (user, stored) = row.expect("row");
+                let p = record::person(stored.value(), Decode::Full).expect("decode");
+                let bytes = encode(&p).expect("encode");
+                json.insert(user.value(), bytes.as_slice()).expect("insert");
+            }
+        }
+        txn.delete_table(USERID_PERSON).expect("drop records");
+        txn.commit().expect("commit");
+    }
+
+    fn schema_version(reader: &Reader) -> Option<Vec<u8>> {
+        reader
+            .table(META)
+            .expect("meta")
+            .get(META_SCHEMA)
+            .expect("get")
+            .map(|v| v.value().to_vec())
+    }
+
+    #[test]
+    fn schema_2_files_get_their_people_moved_to_records_on_open() {
+        use crate::store::{EmailAddress, Phone, PostalAddress, WebUrl};
+        let db = memory_db();
+        prepare(&db).expect("create");
+        let mut ja = person("ja", "José", "Álvarez", "jalvarez@acme.test");
+        ja.image = Some("https://portal.test/ja.png".into());
+        ja.job_title = "Ingeniera <jefa>".into();
+        let info = &mut ja.user_account_contact_information;
+        info.email_addresses.push(EmailAddress {
+            email_address: "ja@home.test".into(),
+            kind: "personal".into(),
+            primary: false,
+        });
+        info.telephones.push(Phone {
+            phone_number: "+34 600 000".into(),
+            ..Phone::default()
+        });
+        info.postal_addresses.push(PostalAddress {
+            address_locality: "Madrid".into(),
+            ..PostalAddress::default()
+        });
+        info.web_urls.push(WebUrl {
+            url: "https://ja.test".into(),
+            ..WebUrl::default()
+        });
+        let people = [ja, person("js", "Joan", "Smith", "joan@acme.test")];
+        let txn = db.begin_write().expect("write");
+        {
+            let mut tables = Tables::open(&txn).expect("tables");
+            tables.upsert_people(&people).expect("people");
+            tables.set_meta_u64(META_SCHEMA, 2).expect("meta");
+        }
+        txn.commit().expect("commit");
+        back_to_json_people(&db);
+        let before = Reader::new(db.begin_read().expect("read"));
+        assert!(
+            before.person("ja").is_err(),
+            "a schema 2 file has no records yet"
+        );
+        drop(before);
+
+        prepare(&db).expect("migrate");
+        let reader = Reader::new(db.begin_read().expect("read"));
+        assert_eq!(schema_version(&reader), Some(3u64.to_le_bytes().to_vec()));
+        assert_eq!(check_invariants(&reader).expect("check"), Vec::new());
+        for p in &people {
+            assert_eq!(reader.person(&p.id).expect("read").as_ref(), Some(p));
+        }
+        assert!(
+            reader.table(USERID_PERSON_JSON).is_err(),
+            "the JSON table is dropped"
+        );
+        assert_eq!(found(&db, "ja@home"), vec!["ja"]);
+        assert_eq!(found(&db, "jo"), vec!["ja", "js"]);
+        drop(reader);
+        // A second open finds nothing to migrate and changes nothing.
+        prepare(&db).expect("reopen");
+        let reader = Reader::new(db.begin_read().expect("read"));
+        for p in &people {
+            assert_eq!(reader.person(&p.id).expect("read").as_ref(), Some(p));
+        }
+    }
+
     /// The rows schema 1 kept: every prefix (up to 12) of every whole token.
     fn v1_prefixes(p: &Person) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
@@ -757,17 +870,15 @@ mod tests {
             !stale.is_empty(),
             "schema 1 rows must differ from schema 2 rows"
         );
+        back_to_json_people(&db);
 
         prepare(&db).expect("migrate");
         let reader = Reader::new(db.begin_read().expect("read"));
         assert_eq!(check_invariants(&reader).expect("check"), Vec::new());
-        let version = reader
-            .table(META)
-            .expect("meta")
-            .get(META_SCHEMA)
-            .expect("get")
-            .map(|v| v.value().to_vec());
-        assert_eq!(version, Some(SCHEMA_VERSION.to_le_bytes().to_vec()));
+        assert_eq!(
+            schema_version(&reader),
+            Some(SCHEMA_VERSION.to_le_bytes().to_vec())
+        );
         assert_eq!(found(&db, "José Álv"), vec!["ja"]);
         assert_eq!(found(&db, "jo"), vec!["ja", "js"]);
         assert_eq!(found(&db, "jalvarez@acme"), vec!["ja"]);
