@@ -697,3 +697,50 @@ async fn action_answers_carry_the_seven_booleans_from_the_actors_side() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{outcome}");
     assert!(outcome.get("relationship").is_none(), "{outcome}");
 }
+
+#[tokio::test]
+async fn a_request_with_too_many_parameters_is_refused_and_changes_nothing() {
+    let server = start(|c, _| with_consumer(c)).await;
+    for user in ["alice", "bob"] {
+        render(&server, user, &[]).await;
+    }
+    let max = widget_host::http::widget_routes::MAX_PARAMS;
+    // `max` pairs in all: the action and `max - 1` fillers go through.
+    let mut form: Vec<(String, String)> = vec![(format!("{NS}userId"), "bob".into())];
+    form.extend((1..max).map(|i| (format!("filler{i}"), String::new())));
+    let response = client()
+        .post(server.url(&format!("/widgets/{WIDGET}/actions/follow")))
+        .bearer_auth(token("alice", &[]))
+        .header("accept", "application/json")
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(contacts(&server, "alice", "following").await, ["bob"]);
+    let (_, outcome) = act(&server, "alice", "unfollow", &[("userId", "bob")]).await;
+    assert_eq!(outcome["ok"], true, "{outcome}");
+
+    // One pair more, here in the query, and the request is refused before it runs.
+    let response = client()
+        .post(server.url(&format!("/widgets/{WIDGET}/actions/follow?one=more")))
+        .bearer_auth(token("alice", &[]))
+        .header("accept", "application/json")
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let following = contacts(&server, "alice", "following").await;
+    assert!(following.is_empty(), "{following:?}");
+    // A guest's flood of empty pairs gets the same answer.
+    let flood = "a=&".repeat(100_000);
+    let response = client()
+        .post(server.url(&format!("/widgets/{WIDGET}/actions/follow")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(flood)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}

@@ -231,18 +231,22 @@ pub fn append_query(base: &str, query: &str) -> String {
     out
 }
 
-/// Whether `target` is an absolute http(s) URL whose origin is one of `allowed`.
-/// Everything else (relative tricks such as `//evil.example`, `javascript:`, other
-/// origins) is refused, so a redirect can never leave the consumer's portal.
-pub fn is_allowed_target(target: &str, allowed: &[String]) -> bool {
-    let Ok(url) = url::Url::parse(target) else {
-        return false;
-    };
+/// `target` as the URL parser writes it, when it is an absolute http(s) URL whose
+/// origin is one of `allowed`. Everything else (relative tricks such as
+/// `//evil.example`, `javascript:`, other origins) is refused, so a redirect can never
+/// leave the consumer's portal. The parser's form is what goes out: the check and the
+/// `Location` header must agree, and the parser drops tabs and newlines that a
+/// header value cannot carry.
+pub fn allowed_target(target: &str, allowed: &[String]) -> Option<String> {
+    let url = url::Url::parse(target).ok()?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return false;
+        return None;
     }
     let origin = url.origin().ascii_serialization();
-    allowed.iter().any(|a| a.trim_end_matches('/') == origin)
+    allowed
+        .iter()
+        .any(|a| a.trim_end_matches('/') == origin)
+        .then(|| url.into())
 }
 
 /// The redirect after an action: the requested target when its origin is allowed,
@@ -254,9 +258,8 @@ pub fn redirect_location(
     namespace: &str,
     render_params: &[(String, String)],
 ) -> String {
-    let base = requested
-        .filter(|t| is_allowed_target(t, allowed))
-        .unwrap_or(fallback);
+    let checked = requested.and_then(|t| allowed_target(t, allowed));
+    let base = checked.as_deref().unwrap_or(fallback);
     let mut query = form_urlencoded::Serializer::new(String::new());
     for (name, value) in render_params {
         query.append_pair(&format!("{namespace}{name}"), value);
@@ -377,10 +380,10 @@ mod tests {
     #[test]
     fn redirects_never_leave_the_allowed_origins() {
         let allowed = vec!["https://portal.example".to_owned()];
-        assert!(is_allowed_target(
-            "https://portal.example/web/guest",
-            &allowed
-        ));
+        assert_eq!(
+            allowed_target("https://portal.example/web/guest", &allowed).as_deref(),
+            Some("https://portal.example/web/guest")
+        );
         for bad in [
             "https://evil.example/",
             "//evil.example/x",
@@ -390,7 +393,7 @@ mod tests {
             "http://portal.example/",
             "https://portal.example@evil.example/",
         ] {
-            assert!(!is_allowed_target(bad, &allowed), "{bad} must be refused");
+            assert_eq!(allowed_target(bad, &allowed), None, "{bad} must be refused");
         }
         let params = vec![("message".to_owned(), "request-sent".to_owned())];
         let fallback = "http://host/widgets/cc/render";
@@ -414,5 +417,19 @@ mod tests {
             ),
             "https://portal.example/p?_cc_message=request-sent#top"
         );
+        // A newline passes the parser's check only because the parser drops it, so
+        // the location is the parser's form: a value a header can carry.
+        let location = redirect_location(
+            Some("https://portal.example/\nx"),
+            &allowed,
+            fallback,
+            "_cc_",
+            &params,
+        );
+        assert_eq!(
+            location,
+            "https://portal.example/x?_cc_message=request-sent"
+        );
+        assert!(hyper::header::HeaderValue::from_str(&location).is_ok());
     }
 }

@@ -177,6 +177,10 @@ pub async fn resource(
     Ok(response)
 }
 
+/// Most parameters (query and form together) one widget request may carry. A bulk
+/// form of 200 people with its hidden fields stays well under it.
+pub const MAX_PARAMS: usize = 1_000;
+
 /// Understands the request: widget, caller, parameters, locale; refreshes the caller's
 /// directory entry from their claims.
 async fn prepare(
@@ -212,12 +216,25 @@ async fn prepare(
         .ok_or_else(not_found)?;
 
     let namespace = portlet.namespace();
-    let mut pairs: Vec<(String, String)> =
-        form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
-    if let Some(body) = &body {
-        pairs.extend(form_urlencoded::parse(body).into_owned());
+    let query = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes());
+    let form = body
+        .as_deref()
+        .map(form_urlencoded::parse)
+        .into_iter()
+        .flatten();
+    // Counted before anything is owned: a 1 MiB body of `a=&a=&...` is 350,000 pairs.
+    let pairs: Vec<(String, String)> = query
+        .chain(form)
+        .take(MAX_PARAMS + 1)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if pairs.len() > MAX_PARAMS {
+        return Err(localized(
+            state,
+            parts,
+            StatusCode::BAD_REQUEST,
+            "the-request-is-invalid",
+        ));
     }
     let params = native::split_params(
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
@@ -273,8 +290,8 @@ async fn prepare(
     // never send people somewhere the portal did not vouch for.
     let page_url = params
         .page_url
-        .clone()
-        .filter(|u| native::is_allowed_target(u, allowed));
+        .as_deref()
+        .and_then(|u| native::allowed_target(u, allowed));
     let host_base = native::host_base(&state.config, &parts.headers);
     let sticky: Vec<(String, String)> = params
         .language_id

@@ -19,6 +19,8 @@ pub struct Limits {
     pub max_bytes: usize,
     pub max_depth: usize,
     pub max_elements: usize,
+    /// Attributes of one element, namespace declarations included.
+    pub max_attributes: usize,
 }
 
 impl Default for Limits {
@@ -28,6 +30,9 @@ impl Default for Limits {
             max_bytes: 512 * 1024,
             max_depth: 32,
             max_elements: 10_000,
+            // WSRP elements carry a handful; the bound keeps quick-xml's duplicate
+            // check, which compares each attribute with every earlier one, cheap.
+            max_attributes: 64,
         }
     }
 }
@@ -41,6 +46,8 @@ pub enum XmlError {
     TooDeep(usize),
     #[error("more than {0} elements")]
     TooManyElements(usize),
+    #[error("an element has more than {0} attributes")]
+    TooManyAttributes(usize),
     #[error("document type declarations are not accepted")]
     DocType,
     #[error("entity &{0}; is not declared")]
@@ -142,7 +149,7 @@ pub fn parse(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 if stack.len() >= limits.max_depth {
                     return Err(XmlError::TooDeep(limits.max_depth));
                 }
-                stack.push(element(&reader, ns, &start)?);
+                stack.push(element(&reader, ns, &start, limits.max_attributes)?);
             }
             Event::Empty(start) => {
                 count += 1;
@@ -152,7 +159,7 @@ pub fn parse(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 if stack.len() >= limits.max_depth {
                     return Err(XmlError::TooDeep(limits.max_depth));
                 }
-                let done = element(&reader, ns, &start)?;
+                let done = element(&reader, ns, &start, limits.max_attributes)?;
                 attach(&mut stack, &mut root, done);
             }
             Event::End(_) => {
@@ -236,7 +243,13 @@ fn element(
     reader: &NsReader<&[u8]>,
     ns: Option<String>,
     start: &BytesStart<'_>,
+    max_attributes: usize,
 ) -> Result<Element, XmlError> {
+    // Counted without checks first: the checked walk below is quadratic in the count.
+    let mut unchecked = start.attributes();
+    if unchecked.with_checks(false).nth(max_attributes).is_some() {
+        return Err(XmlError::TooManyAttributes(max_attributes));
+    }
     let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
     let mut attrs = Vec::new();
     for attr in start.attributes() {
@@ -308,7 +321,8 @@ impl Writer {
     /// `<name>text</name>`.
     pub fn leaf(&mut self, name: &str, text: &str) -> &mut Self {
         self.open(name, &[]);
-        self.out.push_str(&quick_xml::escape::escape(text));
+        self.out
+            .push_str(&quick_xml::escape::escape(xml_chars(text)));
         self.close(name)
     }
 
@@ -324,7 +338,7 @@ impl Writer {
             self.out.push(' ');
             self.out.push_str(k);
             self.out.push_str("=\"");
-            self.out.push_str(&quick_xml::escape::escape(*v));
+            self.out.push_str(&quick_xml::escape::escape(xml_chars(v)));
             self.out.push('"');
         }
     }
@@ -332,6 +346,24 @@ impl Writer {
     pub fn finish(self) -> String {
         self.out
     }
+}
+
+/// Whether XML 1.0 allows `c` in a document at all, escaped or not: no C0 control
+/// other than tab, newline and carriage return, and not U+FFFE or U+FFFF.
+fn xml_allows(c: char) -> bool {
+    !matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// `text` with every character XML cannot carry replaced by U+FFFD: a personal
+/// contact's comment may hold a control character, and the answer must still parse.
+fn xml_chars(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().all(xml_allows) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| if xml_allows(c) { c } else { '\u{fffd}' })
+        .collect::<String>()
+        .into()
 }
 
 #[cfg(test)]
@@ -371,6 +403,55 @@ mod tests {
         );
         assert!(parse(b"<a><b></a>", Limits::default()).is_err());
         assert!(parse(b"<p:a/>", Limits::default()).is_err());
+    }
+
+    fn with_attributes(n: usize, attribute: &str) -> String {
+        let attrs: String = (0..n).map(|i| format!(" {attribute}{i}=\"u\"")).collect();
+        format!("<a{attrs}/>")
+    }
+
+    #[test]
+    fn refuses_elements_with_too_many_attributes() {
+        let max = Limits::default().max_attributes;
+        let at_limit = with_attributes(max, "k");
+        assert_eq!(
+            parse(at_limit.as_bytes(), Limits::default()).map(|e| e.attrs.len()),
+            Ok(max)
+        );
+        for attribute in ["k", "xmlns:p"] {
+            let over = with_attributes(max + 1, attribute);
+            assert_eq!(
+                parse(over.as_bytes(), Limits::default()),
+                Err(XmlError::TooManyAttributes(max)),
+                "{attribute}"
+            );
+        }
+        // A body of 40,000 attributes is refused by the count, before the checked
+        // walk that would compare every pair of them.
+        let flood = with_attributes(40_000, "k");
+        assert!(flood.len() < Limits::default().max_bytes);
+        assert_eq!(
+            parse(flood.as_bytes(), Limits::default()),
+            Err(XmlError::TooManyAttributes(max))
+        );
+    }
+
+    #[test]
+    fn the_writer_replaces_what_xml_cannot_carry() {
+        let mut w = Writer::new();
+        w.open("a", &[("k", "x\u{1}y")])
+            .leaf("b", "tab\tline\nbell\u{7}\u{ffff}")
+            .close("a");
+        let out = w.finish();
+        assert_eq!(
+            out,
+            "<a k=\"x\u{fffd}y\"><b>tab\tline\nbell\u{fffd}\u{fffd}</b></a>"
+        );
+        let back = parse(out.as_bytes(), Limits::default()).expect("parses");
+        assert_eq!(
+            back.child("b").map(|b| b.text.as_str()),
+            Some("tab\tline\nbell\u{fffd}\u{fffd}")
+        );
     }
 
     #[test]

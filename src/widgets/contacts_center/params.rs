@@ -2,6 +2,8 @@
 //! `BadRequest` before anything reaches the rules; renders fall back to defaults,
 //! since a stale link should still show a page.
 
+use std::collections::HashSet;
+
 use crate::portal::Params;
 use crate::store::{Filter, is_portal_user_id};
 
@@ -16,18 +18,24 @@ pub(crate) struct Malformed;
 /// without duplicates. Empty, malformed or too many ids are refused.
 pub(crate) fn user_ids(params: &Params) -> Result<Vec<String>, Malformed> {
     let mut ids: Vec<String> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     let values = params.all("userId").iter().chain(params.all("userIds"));
     for value in values {
         for id in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             if !is_portal_user_id(id) {
                 return Err(Malformed);
             }
-            if !ids.iter().any(|known| known == id) {
+            if seen.insert(id) {
                 ids.push(id.to_owned());
+                // Refused as soon as the list is too long, not after reading a body
+                // of a million ids.
+                if ids.len() > MAX_BULK {
+                    return Err(Malformed);
+                }
             }
         }
     }
-    if ids.is_empty() || ids.len() > MAX_BULK {
+    if ids.is_empty() {
         return Err(Malformed);
     }
     Ok(ids)
@@ -88,6 +96,31 @@ mod tests {
         assert_eq!(user_ids(&params(&[])), Err(Malformed));
         assert_eq!(user_ids(&params(&[("userId", "a b")])), Err(Malformed));
         assert_eq!(user_ids(&params(&[("userIds", " , ")])), Err(Malformed));
+    }
+
+    #[test]
+    fn user_ids_stop_at_the_bulk_limit_counting_each_person_once() {
+        let list = |n: usize| {
+            (0..n)
+                .map(|i| format!("u{i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let at_limit = user_ids(&params(&[("userIds", &list(MAX_BULK))])).map(|v| v.len());
+        assert_eq!(at_limit, Ok(MAX_BULK));
+        assert_eq!(
+            user_ids(&params(&[("userIds", &list(MAX_BULK + 1))])),
+            Err(Malformed)
+        );
+        // Repeats are not people: a long list of the same ids is within the limit.
+        let repeated = [list(MAX_BULK), list(MAX_BULK), list(MAX_BULK)].join(",");
+        let ids = user_ids(&params(&[("userIds", &repeated)])).map(|v| v.len());
+        assert_eq!(ids, Ok(MAX_BULK));
+        // A body-sized list is refused, however long.
+        assert_eq!(
+            user_ids(&params(&[("userIds", &list(200_000))])),
+            Err(Malformed)
+        );
     }
 
     #[test]
