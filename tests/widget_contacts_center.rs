@@ -925,3 +925,84 @@ fn plural_texts_follow_the_locale() {
         }
     }
 }
+
+#[test]
+fn exports_and_json_hide_what_the_placement_hides() {
+    use widget_host::store::{EmailAddress, Phone, PostalAddress, WebUrl};
+    let w = abc();
+    let mut bob = widget_support::person("b", "Bob", "Baker");
+    bob.image = Some("https://portal.test/b.png".into());
+    let info = &mut bob.user_account_contact_information;
+    info.email_addresses.push(EmailAddress {
+        email_address: "bob@home.test".into(),
+        kind: "personal".into(),
+        primary: false,
+    });
+    info.telephones.push(Phone {
+        phone_number: "+1 555 0100".into(),
+        ..Phone::default()
+    });
+    info.postal_addresses.push(PostalAddress {
+        address_locality: "Springfield".into(),
+        ..PostalAddress::default()
+    });
+    info.web_urls.push(WebUrl {
+        url: "https://bob.test".into(),
+        ..WebUrl::default()
+    });
+    w.social.upsert_person(bob).expect("bob");
+    let one = "contacts_center_INSTANCE_one";
+    let vcard = |instance: &str| {
+        let card = cc(Some("a"))
+            .instance(instance)
+            .named("vcard")
+            .p("userId", "b")
+            .resource(&w)
+            .expect("vcard");
+        widget_host::vcard::unfold(&String::from_utf8(card.body).expect("utf8"))
+    };
+    let json = |instance: &str| {
+        let r = cc(Some("a"))
+            .instance(instance)
+            .named("contact")
+            .p("userId", "b")
+            .resource(&w)
+            .expect("contact");
+        serde_json::from_slice::<serde_json::Value>(&r.body).expect("json")
+    };
+    let shown = vcard(one);
+    for field in [
+        "b@example.com",
+        "bob@home.test",
+        "TEL",
+        "Springfield",
+        "https://bob.test",
+    ] {
+        assert!(shown.contains(field), "{field} in {shown}");
+    }
+    assert_eq!(json(one)["image"], "https://portal.test/b.png");
+
+    // An administrator hides everything but names (unchecked boxes are absent).
+    let saved = cc(Some("a"))
+        .instance(one)
+        .admin()
+        .named("save-preferences")
+        .p("pageSize", "10")
+        .ok(&w);
+    assert!(saved.ok);
+    let hidden = vcard(one);
+    for field in [
+        "b@example.com",
+        "bob@home.test",
+        "TEL",
+        "Springfield",
+        "https://bob.test",
+    ] {
+        assert!(!hidden.contains(field), "{field} in {hidden}");
+    }
+    assert!(hidden.contains("FN:Bob Baker") && hidden.contains("TITLE:Engineer"));
+    let contact = json(one);
+    assert!(contact["image"].is_null() && contact.get("emailAddress").is_none());
+    // Another placement keeps its own preferences.
+    assert!(vcard("contacts_center_INSTANCE_two").contains("TEL"));
+}

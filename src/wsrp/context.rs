@@ -76,9 +76,11 @@ pub fn viewer(user_context: Option<&Element>, consumer: &str) -> Result<Viewer, 
     if key.is_empty() || key == "wsrp:minimal" {
         return Ok(Viewer::Guest);
     }
-    if key.len() > MAX_USER_FIELD {
+    // The same rule as a JWT's `sub`: a key the directory would refuse must not
+    // become a viewer whose every read then misses.
+    if !crate::portal::auth::is_user_id(key) {
         return Err(WsrpFault::InconsistentParameters(
-            "userContextKey is too long".into(),
+            "userContextKey must be 1-64 characters of letters, digits and . _ @ -".into(),
         ));
     }
     let mut roles = Vec::new();
@@ -215,5 +217,25 @@ mod tests {
         .expect("xml");
         assert_eq!(viewer(Some(&anon), "portal"), Ok(Viewer::Guest));
         assert_eq!(viewer(None, "portal"), Ok(Viewer::Guest));
+    }
+
+    #[test]
+    fn user_context_keys_follow_the_user_id_rule() {
+        let long = "u".repeat(65);
+        for key in ["a b", "x/y", "tab\there", long.as_str()] {
+            let doc = format!("<userContext><userContextKey>{key}</userContextKey></userContext>");
+            let uc = parse(doc.as_bytes(), Limits::default()).expect("xml");
+            assert!(
+                matches!(
+                    viewer(Some(&uc), "portal"),
+                    Err(WsrpFault::InconsistentParameters(_))
+                ),
+                "{key:?} must be refused"
+            );
+        }
+        let doc =
+            b"<userContext><userContextKey>jane.doe@example.com</userContextKey></userContext>";
+        let uc = parse(doc, Limits::default()).expect("xml");
+        assert!(matches!(viewer(Some(&uc), "portal"), Ok(Viewer::User(_))));
     }
 }

@@ -195,7 +195,11 @@ pub(crate) fn person_json(settings: &Settings, person: &Person) -> Value {
         "givenName": person.given_name,
         "familyName": person.family_name,
         "jobTitle": person.job_title,
-        "image": person.image.as_deref().and_then(safe_url),
+        "image": if settings.flag("showIcon", true) {
+            person.image.as_deref().and_then(safe_url)
+        } else {
+            None
+        },
     });
     if settings.show_email() && !person.email_address.is_empty() {
         v["emailAddress"] = json!(person.email_address);
@@ -232,17 +236,20 @@ fn phone_kind(label: &str) -> vcard::PhoneKind {
 }
 
 /// A person's vCard: the directory's contact information (N, FN, UID, REV, TITLE,
-/// EMAIL, TEL, ADR, URL). The writer escapes and folds every value.
-pub(crate) fn card(person: &Person) -> vcard::Card {
+/// EMAIL, TEL, ADR, URL). The writer escapes and folds every value. A download is one
+/// more way to see a person, so the placement's preferences hide the same fields
+/// here as on the card: an administrator who hides phones hides them from exports too.
+pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
     let info = &person.user_account_contact_information;
     let mut emails = Vec::new();
-    if !person.email_address.is_empty() {
+    if settings.show_email() && !person.email_address.is_empty() {
         emails.push(vcard::Email {
             address: person.email_address.clone(),
             kind: vcard::Kind::Other,
         });
     }
-    for e in &info.email_addresses {
+    let additional = settings.flag("showAdditionalEmailAddresses", true);
+    for e in info.email_addresses.iter().filter(|_| additional) {
         if !e.email_address.is_empty() && e.email_address != person.email_address {
             emails.push(vcard::Email {
                 address: e.email_address.clone(),
@@ -262,6 +269,7 @@ pub(crate) fn card(person: &Person) -> vcard::Card {
         phones: info
             .telephones
             .iter()
+            .filter(|_| settings.flag("showPhones", true))
             .filter(|p| !p.phone_number.is_empty())
             .map(|p| vcard::Phone {
                 number: p.phone_number.clone(),
@@ -272,6 +280,7 @@ pub(crate) fn card(person: &Person) -> vcard::Card {
         addresses: info
             .postal_addresses
             .iter()
+            .filter(|_| settings.flag("showAddresses", true))
             .map(|a| vcard::Address {
                 street: [
                     &a.street_address_line1,
@@ -292,6 +301,7 @@ pub(crate) fn card(person: &Person) -> vcard::Card {
         urls: info
             .web_urls
             .iter()
+            .filter(|_| settings.flag("showWebsites", true))
             .filter(|w| !w.url.trim().is_empty())
             .map(|w| vcard::WebSite {
                 url: w.url.clone(),

@@ -84,7 +84,8 @@ fn vcard_resource(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, Wi
             };
             (people, filename)
         };
-    let cards: Vec<vcard::Card> = people.iter().map(cards::card).collect();
+    let settings = Settings::load(reader, req).map_err(|e| store_error(ui, e))?;
+    let cards: Vec<vcard::Card> = people.iter().map(|p| cards::card(&settings, p)).collect();
     Ok(Resource {
         content_type: "text/vcard; charset=utf-8".to_owned(),
         filename: Some(filename),
