@@ -364,23 +364,26 @@ const LIMITS: &str = "
   the same client cost, so the ratio is fair and the absolute numbers are low.
 - **Renders are CPU-bound.** `cargo bench --bench render` renders the widget without
   HTTP (5,000 people, a viewer with 1,000 connections). Under callgrind a home render
-  of 20 rows is about 1.48 million instructions (1.89 million before the person rows
-  were written in Rust, 2.58 million before the fixes below, 3.16 million before the
-  earlier ones); the connections filter 1.47 million (1.94) and a search 1.53
-  million (1.93). About two thirds is now the page's data and a third the template.
+  of 20 rows is about 1.35 million instructions (1.48 million before people were
+  stored as records, 1.89 million before the person rows were written in Rust, 2.58
+  million before the fixes below, 3.16 million before the earlier ones); the
+  connections filter 1.33 million (1.47, 1.94) and a search 1.39 million (1.53,
+  1.93). About two thirds is the page's data and a third the template.
 - **The page's data.** Per row: a range step of the sorted list index, one point
-  lookup and a JSON decode of the person, and the point lookups for how the viewer
-  and the person stand. A snapshot opens each table once and remembers the ids it
+  lookup of the person's record, and the point lookups for how the viewer and the
+  person stand. A snapshot opens each table once and remembers the ids it
   resolved; before, every row re-opened five tables and re-resolved two ids, which was
-  28% of a render. Rows decode names, title, emails and portrait and skip phones,
-  addresses and websites unparsed. A row's standing looks up only what the snapshot
+  28% of a render. Since schema 3 a person is stored as a record, not a JSON
+  document: a row reads names, title, email and portrait as strings in place and
+  parses only the short array of other emails; phones, addresses and websites are
+  parsed for cards and vCards alone. A row's standing looks up only what the snapshot
   does not already say: a row of the viewer's own list is a fact of the snapshot,
   the rules guarantee that nothing stands across a block, that no request is pending
   between connected people and that a request is pending one way at most, and one
   read per snapshot tells whether the viewer has any block or pending request at
   all. A connections row costs two lookups (the follows) instead of seven, a
-  directory or search row three. What remains is redb's B-tree descents and the
-  JSON; a binary person record is the next step, and it needs a schema migration.
+  directory or search row three. What remains is redb's B-tree descents and copying
+  each row's fields into its view.
 - **Search** is found by the query's first word through the prefix index. Before, a
   multi-word query whose first word is common read every candidate to fill one page
   (p99 near 100 ms at one connection on the 100,000-person graph); a page now stops
@@ -417,7 +420,14 @@ const LIMITS: &str = "
   instructions there. The same profile after the changes: the template is 20% of the
   host's samples (29% before), the page's data 53% (the list scan with its JSON
   decode 21%, serde_json alone 14%; the standing lookups still 10%, fewer of them but
-  each a likely cache miss), hyper 15%.
+  each a likely cache miss), hyper 15%. Storing people as records (schema 3) took
+  the JSON out of the rows: in quick runs alternating the binaries before and after,
+  home at 64 connections went from 2,121 and 2,576 to 2,178 and 2,686 renders/s,
+  filter from 2,100 and 2,883 to 2,389 and 2,713, search from 1,582 and 1,992 to
+  1,938 and 2,038: a few percent, inside the machine's noise for one point. The
+  single-viewer home median on the full graph went from 0.53 to 0.42 ms. This full
+  run's home figure (2,107) is below the previous full run's (2,577, before the
+  change): full runs on this machine vary by a quarter with its neighbours.
   A home view at 25% of the baseline is about 14,000 renders/s on this machine: some
   140 µs of the two cores per request, the load generator's share, hyper and the
   kernel included. A home page of 20 rows takes about 230–360 µs to render alone
