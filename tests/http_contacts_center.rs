@@ -708,28 +708,23 @@ async fn a_request_with_too_many_parameters_is_refused_and_changes_nothing() {
     // `max` pairs in all: the action and `max - 1` fillers go through.
     let mut form: Vec<(String, String)> = vec![(format!("{NS}userId"), "bob".into())];
     form.extend((1..max).map(|i| (format!("filler{i}"), String::new())));
-    let response = client()
-        .post(server.url(&format!("/widgets/{WIDGET}/actions/follow")))
-        .bearer_auth(token("alice", &[]))
-        .header("accept", "application/json")
-        .form(&form)
-        .send()
-        .await
-        .expect("post");
+    // Alice follows with `form`; the path may add a query.
+    let follow = |path: &'static str| {
+        client()
+            .post(server.url(&format!("/widgets/{WIDGET}/actions/{path}")))
+            .bearer_auth(token("alice", &[]))
+            .header("accept", "application/json")
+            .form(&form)
+            .send()
+    };
+    let response = follow("follow").await.expect("post");
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(contacts(&server, "alice", "following").await, ["bob"]);
     let (_, outcome) = act(&server, "alice", "unfollow", &[("userId", "bob")]).await;
     assert_eq!(outcome["ok"], true, "{outcome}");
 
     // One pair more, here in the query, and the request is refused before it runs.
-    let response = client()
-        .post(server.url(&format!("/widgets/{WIDGET}/actions/follow?one=more")))
-        .bearer_auth(token("alice", &[]))
-        .header("accept", "application/json")
-        .form(&form)
-        .send()
-        .await
-        .expect("post");
+    let response = follow("follow?one=more").await.expect("post");
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let following = contacts(&server, "alice", "following").await;
     assert!(following.is_empty(), "{following:?}");

@@ -152,10 +152,11 @@ impl Person {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn someone() -> Person {
+    /// A person with every kind of field filled, accents and all.
+    pub(crate) fn someone() -> Person {
         Person {
             id: "jalvarez".into(),
             given_name: "José Luis".into(),

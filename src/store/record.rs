@@ -145,40 +145,8 @@ pub(crate) fn person(record: RecordRef<'_>, how: Decode) -> Result<Person, Store
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::person::tests::someone;
     use redb::{Database, ReadableTable, backends::InMemoryBackend};
-
-    fn someone() -> Person {
-        Person {
-            id: "jalvarez".into(),
-            given_name: "José Luis".into(),
-            additional_name: "María".into(),
-            family_name: "Álvarez-Núñez".into(),
-            alternate_name: "jose.alvarez".into(),
-            email_address: "jose@example.com".into(),
-            job_title: "Ingeniero".into(),
-            image: Some("https://example.com/j.png".into()),
-            user_account_contact_information: ContactInformation {
-                email_addresses: vec![EmailAddress {
-                    email_address: "jla@work.example".into(),
-                    kind: "business".into(),
-                    primary: false,
-                }],
-                telephones: vec![Phone {
-                    phone_number: "+34 600".into(),
-                    extension: "12".into(),
-                    ..Phone::default()
-                }],
-                postal_addresses: vec![PostalAddress {
-                    address_locality: "Madrid".into(),
-                    ..PostalAddress::default()
-                }],
-                web_urls: vec![WebUrl {
-                    url: "https://jla.example".into(),
-                    ..WebUrl::default()
-                }],
-            },
-        }
-    }
 
     /// Stores `people` and reads each back with `how`.
     fn round_trip(people: &[Person], how: Decode) -> Vec<Person> {
