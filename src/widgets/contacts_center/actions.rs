@@ -11,7 +11,7 @@ use crate::widgets::ui::{Ui, social_error, store_error};
 use crate::widgets::{ActionOutcome, WidgetError};
 
 use super::cards::relationship_json;
-use super::messages::{self, COMPLETED, SETUP_UPDATED};
+use super::messages::{self, COMPLETED, PARTIAL, SETUP_UPDATED};
 use super::params;
 use super::preferences;
 
@@ -106,22 +106,32 @@ impl<'a> ActionCall<'a> {
             render.extend(self.keep_filter());
             return Ok(self.outcome(outcome.first(), relationship, render));
         }
-        // Bulk: the first refusal speaks for the batch; otherwise the shared success
-        // text when every target ended the same way, or a generic one.
+        // Bulk: each target's outcome is applied on its own. When every target was
+        // refused nothing changed, and the first refusal speaks for the batch. When
+        // some went through, the answer is a success (something changed) that says
+        // some people were left out; otherwise the shared success text when every
+        // target ended the same way, or a generic one.
+        let first_done = outcome.results.iter().find_map(|t| t.result.ok());
         let first_refusal = outcome.results.iter().find_map(|t| t.result.err());
-        let result = match first_refusal {
-            Some(r) => Err(r),
-            None => outcome.first(),
+        let result = match (first_done, first_refusal) {
+            (Some(done), _) => Ok(done),
+            (None, Some(refusal)) => Err(refusal),
+            (None, None) => outcome.first(),
         };
         let mut answer = self.outcome(result, None, self.keep_filter());
         let same = outcome
             .results
             .windows(2)
             .all(|w| w[0].result.map(messages::done_key) == w[1].result.map(messages::done_key));
-        if answer.ok && !same {
-            answer.message = COMPLETED.to_owned();
-            answer.text = self.ui.t(COMPLETED);
-            answer.render_params[0].1 = COMPLETED.to_owned();
+        let summary = match (first_done, first_refusal) {
+            (Some(_), Some(_)) => Some(PARTIAL),
+            (Some(_), None) if !same => Some(COMPLETED),
+            _ => None,
+        };
+        if let Some(key) = summary {
+            answer.message = key.to_owned();
+            answer.text = self.ui.t(key);
+            answer.render_params[0].1 = key.to_owned();
         }
         Ok(answer)
     }

@@ -57,6 +57,8 @@ pub(crate) fn refusal(refusal: Refusal) -> (&'static str, u16) {
 
 /// Bulk successes and saved preferences.
 pub(crate) const COMPLETED: &str = "your-request-completed-successfully";
+/// A bulk action that went through for some of its people and was refused for others.
+pub(crate) const PARTIAL: &str = "your-request-completed-for-some-of-the-selected-people-only";
 pub(crate) const SETUP_UPDATED: &str = "you-have-successfully-updated-the-setup";
 
 const SUCCESS_KEYS: &[&str] = &[
@@ -103,7 +105,9 @@ const DANGER_KEYS: &[&str] = &[
 /// The Clay alert kind of a known message key; `None` for anything else, which the
 /// render then ignores.
 pub(crate) fn alert_kind(key: &str) -> Option<&'static str> {
-    if SUCCESS_KEYS.contains(&key) {
+    if key == PARTIAL {
+        Some("warning")
+    } else if SUCCESS_KEYS.contains(&key) {
         Some("success")
     } else if DANGER_KEYS.contains(&key) {
         Some("danger")
@@ -114,7 +118,11 @@ pub(crate) fn alert_kind(key: &str) -> Option<&'static str> {
 
 /// Every key this module can produce, for the bundle completeness test.
 pub fn all_keys() -> impl Iterator<Item = &'static str> {
-    SUCCESS_KEYS.iter().chain(DANGER_KEYS).copied()
+    SUCCESS_KEYS
+        .iter()
+        .chain(DANGER_KEYS)
+        .copied()
+        .chain([PARTIAL])
 }
 
 #[cfg(test)]
