@@ -272,3 +272,45 @@ async fn administrators_take_consistent_backups_while_serving() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn user_ids_in_the_path_are_percent_decoded() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let client = reqwest::Client::new();
+    let admin = token("root", &["Administrator"]);
+    // What `encodeURIComponent("jane@example.com")` puts in a path.
+    let url = server.url("/api/users/jane%40example.com");
+    let account = serde_json::json!({"givenName": "Jane", "familyName": "Doe"});
+    let stored = client
+        .put(&url)
+        .bearer_auth(&admin)
+        .json(&account)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(stored.status(), StatusCode::OK);
+    let echoed: serde_json::Value = stored.json().await.expect("json");
+    assert_eq!(echoed["id"], "jane@example.com");
+    let own = client
+        .get(format!("{url}/notifications"))
+        .bearer_auth(token("jane@example.com", &[]))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(own.status(), StatusCode::OK, "her own token reads her list");
+    let deleted = client
+        .delete(&url)
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let not_utf8 = client
+        .delete(server.url("/api/users/%FF"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(not_utf8.status(), StatusCode::BAD_REQUEST);
+    server.stop().await;
+}

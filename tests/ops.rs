@@ -336,15 +336,52 @@ fn a_backup_from_a_schema_2_host_is_migrated_by_restore() {
         Err(StoreError::SchemaOlder { found: 2, current }) => assert!(current > 2),
         other => panic!("check-db of a schema 2 file: {other:?}"),
     }
-    let restored = dir.path().join("restored.redb");
-    let summary = restore_file(&old, &restored).unwrap();
-    assert_eq!(summary.people, users as u64);
-    assert_eq!(summary.violations, vec![]);
-    let back = Social::open(&restored).unwrap();
-    let r = back.read().unwrap();
-    for p in &people {
-        assert_eq!(r.person(&p.id).unwrap().as_ref(), Some(p));
+    // The offline `backup` of a file an older host left copies it as it is.
+    let copy = dir.path().join("copy-of-old.redb");
+    backup_file(&old, &copy).unwrap();
+    for (n, from) in [old, copy].iter().enumerate() {
+        let restored = dir.path().join(format!("restored-{n}.redb"));
+        let summary = restore_file(from, &restored).unwrap();
+        assert_eq!(summary.people, users as u64);
+        assert_eq!(summary.violations, vec![]);
+        let back = Social::open(&restored).unwrap();
+        let r = back.read().unwrap();
+        for p in &people {
+            assert_eq!(r.person(&p.id).unwrap().as_ref(), Some(p));
+        }
     }
+}
+
+#[test]
+fn backups_to_one_name_at_once_each_finish_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Social::open(dir.path().join("live.redb")).unwrap();
+    let options = SeedOptions {
+        users: 200,
+        degree: 6.0,
+        seed_value: 5,
+    };
+    seed(&s, options, &ProgressBar::hidden()).unwrap();
+    let dest = dir.path().join("same-second.redb");
+    for _ in 0..5 {
+        let results: Vec<_> = std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..3).map(|_| scope.spawn(|| s.backup_to(&dest))).collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        for result in results {
+            result.unwrap();
+        }
+        let summary = inspect_file(&dest).unwrap();
+        assert_eq!((summary.people, summary.violations), (200, vec![]));
+    }
+    let leftovers = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().contains(".tmp-")
+        })
+        .count();
+    assert_eq!(leftovers, 0);
 }
 
 fn host(data: &Path, args: &[&str]) -> Output {

@@ -108,6 +108,9 @@ fn only_the_receiver_answers_and_only_a_pending_request() {
                 )
                 .unwrap();
             assert_eq!(out.first(), Err(Refusal::NotReceiver));
+            // The requester learns the receiver; a third person learns nobody.
+            let named = if actor == "ana" { "bo" } else { "" };
+            assert_eq!(out.results[0].target, named);
         }
     }
     let ignore = Action::Request {
@@ -495,4 +498,45 @@ fn preferences_round_trip_and_host_key_is_stable() {
     let s = reopened.expect("reopen");
     assert_eq!(s.host_key(), key);
     assert_ne!(key, [0; 32]);
+}
+
+#[test]
+fn notifications_list_the_newest_pending_requests_received_and_count_them_all() {
+    let s = social();
+    let senders: Vec<String> = (0..60).map(|i| format!("p{i:02}")).collect();
+    for id in &senders {
+        s.upsert_person(person(id, "P", id)).unwrap();
+        assert!(matches!(
+            one(&s, id, P::Connect, "bo"),
+            Ok(Done::RequestSent { .. })
+        ));
+    }
+    // Newer than every pending one: a request bo answered and one bo sent.
+    let newest = s.read().unwrap().newest_requests_received("bo", 1).unwrap()[0].request_id;
+    let outcome = s
+        .act(
+            "bo",
+            Action::Request {
+                verb: R::Ignore,
+                request_id: newest,
+            },
+        )
+        .unwrap()
+        .first();
+    assert!(outcome.is_ok(), "{outcome:?}");
+    assert!(matches!(
+        one(&s, "bo", P::Connect, "cy"),
+        Ok(Done::RequestSent { .. })
+    ));
+
+    let r = s.read().unwrap();
+    assert_eq!(r.counts("bo").unwrap().requests, 59);
+    let page = r.newest_requests_received("bo", 50).unwrap();
+    let from: Vec<&str> = page.iter().map(|v| v.person.id.as_str()).collect();
+    let expected: Vec<&str> = senders[9..59].iter().rev().map(String::as_str).collect();
+    assert_eq!(from, expected, "newest first, without the answered one");
+    assert!(page.windows(2).all(|w| w[0].request_id > w[1].request_id));
+    assert!(r.newest_requests_received("cy", 50).unwrap()[0].person.id == "bo");
+    assert!(r.newest_requests_received("nobody", 50).unwrap().is_empty());
+    clean(&s);
 }

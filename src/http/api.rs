@@ -14,19 +14,41 @@ use super::state::AppState;
 use crate::directory::{IdSource, UserAccount};
 use crate::portal::PortalUser;
 
-/// `GET /api/users/{id}/notifications`: the person's pending connection requests.
+/// A user id from the path, percent-decoded: a client that encodes `jane@example.com`
+/// as a path segment sends `jane%40example.com`.
+fn path_id(segment: &str) -> Result<String, HttpError> {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8()
+        .map(|id| id.into_owned())
+        .map_err(|_| HttpError::BadRequest("the user id in the path is not UTF-8".into()))
+}
+
+/// Most requests one notifications answer lists; `count` still counts them all.
+pub const NOTIFICATION_ITEMS: usize = 50;
+
+/// `GET /api/users/{id}/notifications`: how many connection requests the person has
+/// pending, and the newest of them (at most [`NOTIFICATION_ITEMS`]).
 pub async fn notifications(
     state: &Arc<AppState>,
     req: Request<Incoming>,
     id: &str,
 ) -> Result<Response<Body>, HttpError> {
+    let id = &path_id(id)?;
     let caller = bearer(state, &req)?;
-    if caller.user_id != id && !caller.is_portal_admin() {
+    if caller.user_id != *id && !caller.is_portal_admin() {
         return Err(forbidden());
     }
     let (social, id) = (state.social.clone(), id.to_owned());
-    let requests =
-        blocking(move || social.read().and_then(|r| Ok(r.requests_received(&id)?))).await?;
+    // One snapshot: the count is the O(1) counter, the items the newest page.
+    let (count, requests) = blocking(move || {
+        let reader = social.read()?;
+        let count = reader.counts(&id)?.requests;
+        Ok((
+            count,
+            reader.newest_requests_received(&id, NOTIFICATION_ITEMS)?,
+        ))
+    })
+    .await?;
     let items: Vec<_> = requests
         .iter()
         .map(|r| {
@@ -40,7 +62,7 @@ pub async fn notifications(
         .collect();
     Ok(response::json(
         StatusCode::OK,
-        &serde_json::json!({"count": items.len(), "items": items}),
+        &serde_json::json!({"count": count, "items": items}),
     ))
 }
 
@@ -50,6 +72,7 @@ pub async fn put_user(
     req: Request<Incoming>,
     id: &str,
 ) -> Result<Response<Body>, HttpError> {
+    let id = &path_id(id)?;
     administrator(state, &req)?;
     let body = read_body(req, state.config.limits.max_body_bytes).await?;
     // Liferay's UserAccount as its headless API writes it: `id` is a number there, so
@@ -59,7 +82,7 @@ pub async fn put_user(
     let body_id = account
         .portal_id(IdSource::ExternalReferenceCode)
         .or_else(|| account.portal_id(IdSource::Id));
-    if body_id.is_some_and(|b| b != id) {
+    if body_id.is_some_and(|b| b != *id) {
         return Err(HttpError::BadRequest(
             "the body's id differs from the id in the path".into(),
         ));
@@ -85,8 +108,9 @@ pub async fn delete_user(
     req: Request<Incoming>,
     id: &str,
 ) -> Result<Response<Body>, HttpError> {
+    let id = path_id(id)?;
     administrator(state, &req)?;
-    let (social, id) = (state.social.clone(), id.to_owned());
+    let social = state.social.clone();
     let forgotten = id.clone();
     let deleted = blocking(move || social.delete_person(&id)).await?;
     state.claims.forget(&forgotten);

@@ -18,8 +18,23 @@ impl Social {
         if current.as_ref() == Some(&updated) {
             return Ok(false);
         }
-        self.upsert_person(updated)?;
-        Ok(true)
+        super::validate(&updated)?;
+        // Merged again inside the write: an administrator's PUT or DELETE committed
+        // since the snapshot above must not be overwritten with that older copy.
+        let (id, profile) = (user_id.to_owned(), profile.clone());
+        Ok(self.store.write(move |tables| {
+            let current = tables.person(&id)?;
+            let base = current.clone().unwrap_or_else(|| Person {
+                id: id.clone(),
+                ..Person::default()
+            });
+            let updated = apply_profile(base, &profile);
+            if current.as_ref() == Some(&updated) {
+                return Ok(false);
+            }
+            tables.upsert_person(&updated)?;
+            Ok(true)
+        })?)
     }
 }
 
@@ -108,6 +123,53 @@ mod tests {
             ("José", "Engineer"),
             "absent claims keep stored values"
         );
+    }
+
+    #[test]
+    fn a_refresh_never_writes_back_what_an_administrator_replaced() {
+        use crate::store::{ContactInformation, Phone};
+        let social = Social::in_memory().expect("store");
+        let with_phone = |n: usize| Person {
+            id: "jdoe".into(),
+            given_name: "Jane".into(),
+            user_account_contact_information: ContactInformation {
+                telephones: vec![Phone {
+                    phone_number: format!("+1 555 {n:04}"),
+                    ..Phone::default()
+                }],
+                ..ContactInformation::default()
+            },
+            ..Person::default()
+        };
+        social.upsert_person(with_phone(0)).expect("first");
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let last = 200;
+        std::thread::scope(|scope| {
+            // Claims that always differ from what is stored, so every refresh writes.
+            scope.spawn(|| {
+                let mut n = 0u64;
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    let profile = Profile {
+                        job_title: Some(format!("title {n}")),
+                        ..Profile::default()
+                    };
+                    social.refresh_profile("jdoe", &profile).expect("refresh");
+                    n += 1;
+                }
+            });
+            for n in 1..=last {
+                social.upsert_person(with_phone(n)).expect("put");
+            }
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+        let stored = social
+            .read()
+            .expect("read")
+            .person("jdoe")
+            .expect("read")
+            .expect("exists");
+        let phones = &stored.user_account_contact_information.telephones;
+        assert_eq!(phones[0].phone_number, format!("+1 555 {last:04}"));
     }
 
     #[test]

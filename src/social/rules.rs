@@ -188,7 +188,13 @@ fn on_request<G: Graph>(
     } else {
         request.requester
     };
-    let target = g.portal_id(other)?.unwrap_or_default();
+    // The outcome names the other party only to a party: a third person trying
+    // request ids must not learn who asked whom.
+    let party = me == request.requester || me == request.receiver;
+    let target = match party {
+        true => g.portal_id(other)?.unwrap_or_default(),
+        false => String::new(),
+    };
     let result = match verb {
         RequestVerb::Accept | RequestVerb::Ignore if request.receiver != me => {
             Err(Refusal::NotReceiver)

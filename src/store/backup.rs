@@ -64,13 +64,17 @@ fn open_existing(path: &Path) -> Result<Database, StoreError> {
     }
 }
 
-/// `dir/.name.tmp-PID`: the temporary sibling a file is written to before the rename.
+/// `dir/.name.tmp-PID-RANDOM`: the temporary sibling a file is written to before the
+/// rename. Random, not just the process id: two backups to the same name at once (two
+/// `POST /api/backup` in one second) must not write into, or delete, each other's
+/// temporary file.
 fn temp_beside(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "database".into());
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+    let unique: u64 = rand::random();
+    path.with_file_name(format!(".{name}.tmp-{}-{unique:016x}", std::process::id()))
 }
 
 /// Flushes a finished file and its directory entry, then renames it over `dest`.
@@ -95,8 +99,30 @@ fn copy_table<K: Key + 'static, V: Value + 'static>(
     def: TableDefinition<K, V>,
 ) -> Result<(), StoreError> {
     let source = from.table(def)?;
+    copy_rows(&source, to, def)
+}
+
+/// Copies `def` when the snapshot has it. The people table changed with schema 3: an
+/// offline backup of a file an older host left holds the older one, and a restore
+/// migrates it.
+fn copy_table_if_present<K: Key + 'static, V: Value + 'static>(
+    from: &Reader,
+    to: &WriteTransaction,
+    def: TableDefinition<K, V>,
+) -> Result<(), StoreError> {
+    match from.table_if_present(def)? {
+        Some(source) => copy_rows(&source, to, def),
+        None => Ok(()),
+    }
+}
+
+fn copy_rows<K: Key + 'static, V: Value + 'static>(
+    source: &redb::ReadOnlyTable<K, V>,
+    to: &WriteTransaction,
+    def: TableDefinition<K, V>,
+) -> Result<(), StoreError> {
     let mut target = to.open_table(def)?;
-    for row in redb::ReadableTable::iter(&source)? {
+    for row in redb::ReadableTable::iter(source)? {
         let (k, v) = row?;
         target.insert(k.value(), v.value())?;
     }
@@ -107,7 +133,6 @@ fn copy_table<K: Key + 'static, V: Value + 'static>(
 /// (replaced atomically if it exists). This is what `POST /api/backup` runs.
 pub fn backup_to(reader: &Reader, dest: &Path) -> Result<(), StoreError> {
     let temp = temp_beside(dest);
-    let _ = fs::remove_file(&temp);
     let result = write_copy(reader, &temp).and_then(|()| commit_file(&temp, dest));
     if result.is_err() {
         let _ = fs::remove_file(&temp);
@@ -120,7 +145,8 @@ fn write_copy(reader: &Reader, temp: &Path) -> Result<(), StoreError> {
     let txn = db.begin_write()?;
     copy_table(reader, &txn, tables::META)?;
     copy_table(reader, &txn, tables::PORTALID_USERID)?;
-    copy_table(reader, &txn, tables::USERID_PERSON)?;
+    copy_table_if_present(reader, &txn, tables::USERID_PERSON)?;
+    copy_table_if_present(reader, &txn, super::record::USERID_PERSON_JSON)?;
     copy_table(reader, &txn, tables::USERID_SORTKEY)?;
     copy_table(reader, &txn, tables::SORTKEY_USERID)?;
     copy_table(reader, &txn, tables::PREFIX_SORTKEY_USERID)?;
@@ -221,7 +247,6 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<DbSummary, StoreErr
         drop(open_existing(db_path)?);
     }
     let temp = temp_beside(db_path);
-    let _ = fs::remove_file(&temp);
     let result = (|| {
         if !backup.is_file() {
             return Err(StoreError::File {

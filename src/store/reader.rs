@@ -299,6 +299,18 @@ impl Reader {
         Ok(self.txn.open_table(def)?)
     }
 
+    /// `def`'s table, or `None` when this file has no such table (an older schema).
+    pub(crate) fn table_if_present<K: redb::Key + 'static, V: redb::Value + 'static>(
+        &self,
+        def: TableDefinition<K, V>,
+    ) -> Result<Option<ReadOnlyTable<K, V>>, StoreError> {
+        match self.txn.open_table(def) {
+            Ok(table) => Ok(Some(table)),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Internal id of a portal user id.
     pub fn user_id(&self, portal_id: &str) -> Result<Option<UserId>, StoreError> {
         if let Some(&id) = self.ids.borrow().get(portal_id) {
@@ -838,6 +850,44 @@ impl Reader {
     /// Pending requests `user` sent, newest first.
     pub fn requests_sent(&self, user: &str) -> Result<Vec<RequestView>, StoreError> {
         self.pending(tables::REQUESTERID_RECEIVERID, user)
+    }
+
+    /// The newest pending requests `user` received, at most `limit`, newest first, in
+    /// O(limit + `SEARCH_SCAN_LIMIT`): request ids grow with time, so a reverse scan of
+    /// the requests the person took part in finds the newest first. The scan passes
+    /// over at most [`SEARCH_SCAN_LIMIT`] answered or sent requests, so for someone
+    /// with a long history the list may stop short; the pending count (O(1)) is in
+    /// [`Self::counts`].
+    pub fn newest_requests_received(
+        &self,
+        user: &str,
+        limit: usize,
+    ) -> Result<Vec<RequestView>, StoreError> {
+        let Some(me) = self.user_id(user)? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        let mut passed = 0usize;
+        let table = self.table(tables::USERID_REQUESTID)?;
+        for row in table.range((me, 0)..=(me, u64::MAX))?.rev() {
+            if out.len() >= limit || passed >= SEARCH_SCAN_LIMIT {
+                break;
+            }
+            let id = row?.0.value().1;
+            let request = self
+                .request_by_id(id)?
+                .ok_or_else(|| StoreError::corrupt("requestid_request", id))?;
+            if request.receiver != me || request.status != RequestStatus::Pending {
+                passed += 1;
+                continue;
+            }
+            out.push(RequestView {
+                request_id: id,
+                person: self.listed_person(request.requester, Decode::Row)?,
+                created_at: request.created_at,
+            });
+        }
+        Ok(out)
     }
 
     /// A pending or answered request by id.

@@ -390,6 +390,17 @@ impl<'t> Tables<'t> {
         Ok(())
     }
 
+    /// The person with this portal id as this transaction sees it.
+    pub fn person(&self, portal_id: &str) -> Result<Option<Person>, StoreError> {
+        let Some(user) = self.portalid_userid.get(portal_id)?.map(|v| v.value()) else {
+            return Ok(None);
+        };
+        match self.userid_person.get(user)? {
+            Some(v) => Ok(Some(record::person(v.value(), Decode::Full)?)),
+            None => Err(StoreError::corrupt("userid_person_record", user)),
+        }
+    }
+
     /// Removes a person with every edge, request and entry, fixing everyone's counts.
     /// Returns false when the person was not in the directory.
     pub fn delete_person(&mut self, portal_id: &str) -> Result<bool, StoreError> {
