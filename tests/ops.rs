@@ -223,6 +223,35 @@ fn corrupt(path: &Path) {
 }
 
 #[test]
+fn check_db_finds_a_request_row_that_names_no_request() {
+    const PARTICIPATION: TableDefinition<(u64, u64), ()> = TableDefinition::new("userid_requestid");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.redb");
+    let s = Social::open(&path).unwrap();
+    let options = SeedOptions {
+        users: 30,
+        degree: 4.0,
+        seed_value: 2,
+    };
+    seed(&s, options, &ProgressBar::hidden()).unwrap();
+    drop(s);
+    let db = reopen(&path);
+    drop(db);
+    assert_eq!(inspect_file(&path).unwrap().violations, vec![]);
+    let db = reopen(&path);
+    let txn = db.begin_write().unwrap();
+    txn.open_table(PARTICIPATION)
+        .unwrap()
+        .insert((1, 999_999), ())
+        .unwrap();
+    txn.commit().unwrap();
+    drop(db);
+    let found = inspect_file(&path).unwrap().violations;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].to_string().contains("(1, 999999)"), "{found:?}");
+}
+
+#[test]
 fn restore_refuses_a_corrupt_or_foreign_file_and_keeps_the_old_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.redb");

@@ -166,6 +166,7 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
         bad("pending request indexes disagree".into());
     }
     let participation = pair_set(reader, tables::USERID_REQUESTID)?;
+    let mut parties: BTreeSet<(u64, u64)> = BTreeSet::new();
     let mut pending_received: BTreeMap<u64, u64> = BTreeMap::new();
     for row in reader.table(tables::REQUESTID_REQUEST)?.iter()? {
         let (k, val) = row?;
@@ -178,6 +179,7 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
         {
             bad(format!("request {id} is missing from userid_requestid"));
         }
+        parties.extend([(r.requester, id), (r.receiver, id)]);
         let indexed = by_receiver.get(&(r.receiver, r.requester)) == Some(&id);
         let pending = r.status == RequestStatus::Pending;
         if pending != indexed {
@@ -195,6 +197,13 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
                 bad(format!("request {id} pending between connected people"));
             }
         }
+    }
+    // The newest-first notifications scan reads these rows and trusts each to name a
+    // request of that person.
+    for (user, id) in participation.difference(&parties) {
+        bad(format!(
+            "userid_requestid row ({user}, {id}) names no request of that person"
+        ));
     }
     for &(receiver, requester) in by_receiver.keys() {
         if by_receiver.contains_key(&(requester, receiver)) {
