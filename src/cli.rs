@@ -148,8 +148,34 @@ impl Cli {
                 LogFormatArg::Json => LogFormat::Json,
             }),
         };
-        Config::load(self.config.as_deref(), std::env::vars(), &overrides)
+        Config::load(
+            self.config.as_deref(),
+            host_env(std::env::vars_os())?,
+            &overrides,
+        )
     }
+}
+
+/// The `WIDGET_HOST_*` variables of `vars`. Others are not ours to read: one that is
+/// not UTF-8 must not stop the host (`std::env::vars` panics on it). One of ours that
+/// is not UTF-8 is named in a clear error.
+fn host_env(
+    vars: impl Iterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+) -> Result<Vec<(String, String)>, crate::config::ConfigError> {
+    let mut ours = Vec::new();
+    for (name, value) in vars {
+        let Some(name) = name.to_str().filter(|n| n.starts_with("WIDGET_HOST_")) else {
+            continue;
+        };
+        let value = value
+            .into_string()
+            .map_err(|_| crate::config::ConfigError::Env {
+                var: name.to_owned(),
+                message: "the value is not UTF-8".into(),
+            })?;
+        ours.push((name.to_owned(), value));
+    }
+    Ok(ours)
 }
 
 /// Runs the parsed command line; the process exits with the returned code.
@@ -471,4 +497,32 @@ async fn shutdown_signal() {
         let _ = interrupt.await;
     }
     tracing::info!("shutdown signal received");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+
+    use super::*;
+
+    fn var(name: &str, value: Vec<u8>) -> (OsString, OsString) {
+        (OsString::from(name), OsString::from_vec(value))
+    }
+
+    #[test]
+    fn only_our_variables_are_read_and_others_may_be_any_bytes() {
+        let vars = vec![
+            var("JUNK", vec![0xff, 0xfe]),
+            var("WIDGET_HOST_DEMO", b"false".to_vec()),
+            (OsString::from_vec(vec![0xff]), OsString::from("x")),
+        ];
+        assert_eq!(
+            host_env(vars.into_iter()).expect("ours are UTF-8"),
+            vec![("WIDGET_HOST_DEMO".to_owned(), "false".to_owned())]
+        );
+        let ours = vec![var("WIDGET_HOST_DATA_DIR", vec![b'd', 0xff])];
+        let err = host_env(ours.into_iter()).expect_err("not UTF-8");
+        assert!(err.to_string().contains("WIDGET_HOST_DATA_DIR"), "{err}");
+    }
 }

@@ -223,6 +223,8 @@ impl Config {
 
     /// Checks what serde cannot: secrets, origins, limits, duplicate consumers.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        /// Far beyond what file descriptors allow, and within tokio's semaphore.
+        const MAX_CONNECTIONS: usize = 1_000_000;
         let invalid = |key: String, message: &str| {
             Err(ConfigError::Invalid {
                 key,
@@ -232,14 +234,23 @@ impl Config {
         if self.limits.max_body_bytes == 0 {
             return invalid("limits.max_body_bytes".into(), "must be at least 1");
         }
-        if self.limits.max_header_bytes < 1024 {
-            return invalid("limits.max_header_bytes".into(), "must be at least 1024");
+        // hyper's smallest read buffer is 8 KiB: a lower setting would not be the
+        // limit the administrator believes it is.
+        if self.limits.max_header_bytes < 8192 {
+            return invalid("limits.max_header_bytes".into(), "must be at least 8192");
         }
-        if self.limits.max_connections == 0 {
-            return invalid("limits.max_connections".into(), "must be at least 1");
+        if self.limits.max_connections == 0 || self.limits.max_connections > MAX_CONNECTIONS {
+            return invalid(
+                "limits.max_connections".into(),
+                "must be between 1 and 1000000",
+            );
         }
-        if self.limits.request_timeout_secs == 0 {
-            return invalid("limits.request_timeout_secs".into(), "must be at least 1");
+        // A day is far past any render; beyond it hyper's timer arithmetic overflows.
+        if !(1..=86_400).contains(&self.limits.request_timeout_secs) {
+            return invalid(
+                "limits.request_timeout_secs".into(),
+                "must be between 1 and 86400",
+            );
         }
         if let Some(url) = &self.public_url
             && !is_origin(url)
@@ -419,6 +430,39 @@ mod tests {
         );
         let none = "[[consumers]]\nid = \"portal\"\n";
         assert!(Config::from_toml(none).expect("parses").validate().is_err());
+    }
+
+    #[test]
+    fn limits_are_bounded_where_the_server_would_misbehave() {
+        let limit = |toml: &str| {
+            Config::from_toml(&format!("[limits]\n{toml}\n"))
+                .expect("parses")
+                .validate()
+                .map_err(|e| e.to_string())
+        };
+        for (toml, key) in [
+            ("max_connections = 0", "limits.max_connections"),
+            (
+                "max_connections = 18446744073709551615",
+                "limits.max_connections",
+            ),
+            ("request_timeout_secs = 0", "limits.request_timeout_secs"),
+            (
+                "request_timeout_secs = 9223372036854775807",
+                "limits.request_timeout_secs",
+            ),
+            ("max_header_bytes = 1024", "limits.max_header_bytes"),
+        ] {
+            let err = limit(toml).expect_err(toml);
+            assert!(err.contains(key), "{toml}: {err}");
+        }
+        for toml in [
+            "max_connections = 1000000",
+            "request_timeout_secs = 86400",
+            "max_header_bytes = 8192",
+        ] {
+            assert_eq!(limit(toml), Ok(()), "{toml}");
+        }
     }
 
     #[test]

@@ -427,6 +427,42 @@ fn a_broken_change_keeps_the_last_good_version() {
 }
 
 #[test]
+fn a_folder_lists_at_most_a_hundred_problems_and_counts_the_rest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let widget = dir.path().join("noisy");
+    copy_widget(Path::new("widget-descriptors/notifications"), &widget);
+    let portlets = "<portlet><portlet-name>p</portlet-name><colour/></portlet>".repeat(300);
+    let text =
+        format!("<?xml version=\"1.0\"?>\n<liferay-portlet-app>{portlets}</liferay-portlet-app>");
+    write(&widget, "liferay-portlet.xml", &text);
+    let catalog = descriptors::load_dir(dir.path());
+    let found = messages(&catalog.problems);
+    assert_eq!(found.len(), 101, "{found:#?}");
+    assert!(
+        found[0].contains("unknown element <colour>"),
+        "{}",
+        found[0]
+    );
+    assert!(
+        found[100].contains("more problems in this folder are not listed"),
+        "{}",
+        found[100]
+    );
+}
+
+#[test]
+fn a_widget_folder_linked_in_from_elsewhere_is_served() {
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let real = elsewhere.path().join("notifications");
+    copy_widget(Path::new("widget-descriptors/notifications"), &real);
+    std::os::unix::fs::symlink(&real, dir.path().join("notifications")).expect("symlink");
+    let catalog = descriptors::load_dir(dir.path());
+    assert!(catalog.problems.is_empty(), "{:#?}", catalog.problems);
+    assert!(catalog.get("notifications").is_some());
+}
+
+#[test]
 fn a_partially_copied_folder_is_a_problem() {
     let dir = tempfile::tempdir().expect("tempdir");
     let half = dir.path().join("half");

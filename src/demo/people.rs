@@ -98,9 +98,11 @@ pub fn roster() -> impl Iterator<Item = (&'static str, String)> {
         .map(|(id, given, family, _)| (*id, format!("{given} {family}")))
 }
 
-/// Seeds the demo directory when the database has none of it. Returns whether it seeded.
+/// Seeds the demo directory into an empty database, and only there: fifty made-up
+/// people must never join a real directory that was imported before the first start
+/// with the demo on. Returns whether it seeded.
 pub fn seed_if_empty(social: &Social) -> Result<bool, SocialError> {
-    if social.read()?.person(DEFAULT_PERSON)?.is_some() {
+    if social.read()?.directory_size()? > 0 {
         return Ok(false);
     }
     let people: Vec<Person> = PEOPLE
@@ -192,5 +194,21 @@ mod tests {
         let ids: std::collections::BTreeSet<_> = PEOPLE.iter().map(|p| p.0).collect();
         assert_eq!(ids.len(), PEOPLE.len(), "ids are unique");
         assert!(PEOPLE.iter().all(|p| crate::store::is_portal_user_id(p.0)));
+    }
+
+    #[test]
+    fn a_real_directory_gets_no_demo_people() {
+        let social = Social::in_memory().expect("store");
+        social
+            .upsert_person(Person {
+                id: "20123".into(),
+                given_name: "Real".into(),
+                ..Person::default()
+            })
+            .expect("import");
+        assert!(!seed_if_empty(&social).expect("start"));
+        let reader = social.read().expect("read");
+        assert_eq!(reader.directory_size().expect("size"), 1);
+        assert!(reader.person(DEFAULT_PERSON).expect("read").is_none());
     }
 }

@@ -139,6 +139,17 @@ pub fn load_sources(
         problems.extend(found);
         categories = found_categories;
     }
+    if problems.len() > super::order::MAX_PROBLEMS {
+        let more = problems.len() - super::order::MAX_PROBLEMS;
+        problems.truncate(super::order::MAX_PROBLEMS);
+        problems.push(problem(
+            dir,
+            Pos { line: 1, column: 1 },
+            "",
+            format!("{more} more problems in this folder are not listed"),
+            "fix the ones above and check again".into(),
+        ));
+    }
     let widgets = if problems.is_empty() {
         defs.iter()
             .map(|def| merge(dir, def, &liferay_portlets, &categories))
@@ -244,7 +255,9 @@ pub fn widget_folders(dir: &Path) -> Result<Vec<PathBuf>, std::io::Error> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        if !hidden && entry.file_type()?.is_dir() {
+        // `is_dir` follows a symbolic link: a folder linked in from elsewhere is a
+        // widget folder like any other.
+        if !hidden && entry.path().is_dir() {
             folders.push(entry.path());
         }
     }

@@ -40,6 +40,44 @@ impl Occurs {
     }
 }
 
+/// Most problems one check lists; a file of 100,000 stray elements otherwise keeps
+/// (and logs, on every reload) 100,000 fix texts.
+pub const MAX_PROBLEMS: usize = 100;
+
+/// Problems up to [`MAX_PROBLEMS`]; past it only counted, never built.
+#[derive(Default)]
+struct Capped {
+    problems: Vec<Problem>,
+    more: usize,
+}
+
+impl Capped {
+    fn push(&mut self, make: impl FnOnce() -> Problem) {
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(make());
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// The problems, and one that says how many more there were.
+    fn finish(mut self, file: &Path, at: &Node) -> Vec<Problem> {
+        if self.more > 0 {
+            self.problems.push(problem(
+                file,
+                at.pos,
+                &at.name,
+                format!(
+                    "{} more problems in <{}> are not listed",
+                    self.more, at.name
+                ),
+                "fix the ones above and check again".into(),
+            ));
+        }
+        self.problems
+    }
+}
+
 /// A content model: an ordered list of child elements with their occurrences.
 pub struct Sequence {
     pub items: &'static [(&'static str, Occurs)],
@@ -52,85 +90,99 @@ impl Sequence {
         self.items.iter().position(|(n, _)| *n == name)
     }
 
-    /// Every ordering, multiplicity and unknown-element problem of `parent`'s children.
+    /// Every ordering, multiplicity and unknown-element problem of `parent`'s children,
+    /// the first [`MAX_PROBLEMS`] of them and one that counts the rest.
     pub fn check(&self, file: &Path, parent: &Node) -> Vec<Problem> {
-        let mut problems = Vec::new();
+        let mut problems = Capped::default();
         let mut counts = vec![0usize; self.items.len()];
-        // Indexes (into `items`) of the children seen so far, in document order.
-        let mut seen: Vec<(usize, &Node)> = Vec::new();
-        let mut reported: Vec<usize> = Vec::new();
-        for child in &parent.children {
+        // Children seen so far and not yet reported out of place, by their index in
+        // `items`, each with its position among the children. A child reports every
+        // waiting sibling the schema puts after it, once: each sibling leaves its
+        // bucket when reported, so a file of many children costs a pass per child
+        // over the schema's few items, not over every earlier sibling.
+        let mut waiting: Vec<Vec<(usize, &Node)>> = vec![Vec::new(); self.items.len()];
+        for (position, child) in parent.children.iter().enumerate() {
             let Some(index) = self.index(&child.name) else {
-                problems.push(problem(
-                    file,
-                    child.pos,
-                    &child.name,
-                    format!(
-                        "unknown element <{}> in <{}> ({})",
-                        child.name, parent.name, self.schema
-                    ),
-                    format!(
-                        "remove it or fix its spelling; <{}> may contain: {}",
-                        parent.name,
-                        self.names()
-                    ),
-                ));
+                problems.push(|| {
+                    problem(
+                        file,
+                        child.pos,
+                        &child.name,
+                        format!(
+                            "unknown element <{}> in <{}> ({})",
+                            child.name, parent.name, self.schema
+                        ),
+                        format!(
+                            "remove it or fix its spelling; <{}> may contain: {}",
+                            parent.name,
+                            self.names()
+                        ),
+                    )
+                });
                 continue;
             };
             counts[index] += 1;
             if counts[index] == 2 && !self.items[index].1.repeats() {
-                problems.push(problem(
-                    file,
-                    child.pos,
-                    &child.name,
-                    format!(
-                        "element <{}> appears more than once in <{}> ({} allows one)",
-                        child.name, parent.name, self.schema
-                    ),
-                    format!("keep a single <{}>", child.name),
-                ));
+                problems.push(|| {
+                    problem(
+                        file,
+                        child.pos,
+                        &child.name,
+                        format!(
+                            "element <{}> appears more than once in <{}> ({} allows one)",
+                            child.name, parent.name, self.schema
+                        ),
+                        format!("keep a single <{}>", child.name),
+                    )
+                });
             }
             // Earlier siblings that the schema puts after this child are out of place:
-            // each "must come after" it. Each is reported once, at its own position.
-            for (position, (later, node)) in seen.iter().enumerate() {
-                if *later <= index || reported.contains(&position) {
-                    continue;
-                }
-                reported.push(position);
-                problems.push(problem(
-                    file,
-                    node.pos,
-                    &node.name,
-                    format!(
-                        "element <{}> must come after <{}> ({} order)",
-                        node.name, child.name, self.schema
-                    ),
-                    format!(
-                        "move <{}> below <{}>; <{}> expects them in this order: {}",
-                        node.name,
-                        child.name,
-                        parent.name,
-                        self.names_between(index, *later)
-                    ),
-                ));
+            // each "must come after" it. Each is reported once, at its own position,
+            // in document order.
+            let mut out_of_place: Vec<(usize, usize, &Node)> = Vec::new();
+            for (later, bucket) in waiting.iter_mut().enumerate().skip(index + 1) {
+                out_of_place.extend(bucket.drain(..).map(|(at, node)| (at, later, node)));
             }
-            seen.push((index, child));
+            out_of_place.sort_unstable_by_key(|(at, _, _)| *at);
+            for (_, later, node) in out_of_place {
+                problems.push(|| {
+                    problem(
+                        file,
+                        node.pos,
+                        &node.name,
+                        format!(
+                            "element <{}> must come after <{}> ({} order)",
+                            node.name, child.name, self.schema
+                        ),
+                        format!(
+                            "move <{}> below <{}>; <{}> expects them in this order: {}",
+                            node.name,
+                            child.name,
+                            parent.name,
+                            self.names_between(index, later)
+                        ),
+                    )
+                });
+            }
+            waiting[index].push((position, child));
         }
         for ((name, occurs), count) in self.items.iter().zip(&counts) {
             if occurs.required() && *count == 0 {
-                problems.push(problem(
-                    file,
-                    parent.pos,
-                    &parent.name,
-                    format!(
-                        "<{}> lacks the required element <{name}> ({})",
-                        parent.name, self.schema
-                    ),
-                    format!("add <{name}> inside <{}>", parent.name),
-                ));
+                problems.push(|| {
+                    problem(
+                        file,
+                        parent.pos,
+                        &parent.name,
+                        format!(
+                            "<{}> lacks the required element <{name}> ({})",
+                            parent.name, self.schema
+                        ),
+                        format!("add <{name}> inside <{}>", parent.name),
+                    )
+                });
             }
         }
-        problems
+        problems.finish(file, parent)
     }
 
     /// The expected order from item `first` to item `last`, shortened in the middle:
@@ -192,6 +244,46 @@ mod tests {
         assert_eq!(
             check("<r><a/><c/><b/></r>"),
             ["1:8 element <c> must come after <b> (test order)"]
+        );
+    }
+
+    #[test]
+    fn each_misplaced_sibling_is_reported_once_in_document_order() {
+        // c, c, b, c, a: both leading c's and the b must come after something later.
+        assert_eq!(
+            check("<r><c/><c/><b/><c/><a/></r>"),
+            [
+                "1:4 element <c> must come after <b> (test order)",
+                "1:8 element <c> must come after <b> (test order)",
+                "1:12 element <b> must come after <a> (test order)",
+                "1:16 element <c> must come after <a> (test order)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_flood_of_problems_is_listed_up_to_the_cap_and_counted() {
+        // 20,000 misplaced siblings, then 20,000 unknown elements: every earlier
+        // sibling is out of place once the <a> comes. Checked sibling by sibling
+        // against every earlier one, this file took hours.
+        let xml = format!(
+            "<r>{}<a/>{}</r>",
+            "<c/>".repeat(20_000),
+            "<zz/>".repeat(20_000)
+        );
+        let got = check(&xml);
+        assert_eq!(got.len(), MAX_PROBLEMS + 1);
+        assert_eq!(got[0], "1:4 element <c> must come after <a> (test order)");
+        assert!(
+            got[MAX_PROBLEMS - 1].starts_with("1:400 element <c>"),
+            "{got:?}"
+        );
+        assert_eq!(
+            got[MAX_PROBLEMS],
+            format!(
+                "1:1 {} more problems in <r> are not listed",
+                40_000 - MAX_PROBLEMS
+            )
         );
     }
 

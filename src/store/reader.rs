@@ -311,6 +311,13 @@ impl Reader {
         }
     }
 
+    /// How many people the directory holds.
+    pub fn directory_size(&self) -> Result<u64, StoreError> {
+        Ok(redb::ReadableTableMetadata::len(
+            &self.table(tables::USERID_PERSON)?,
+        )?)
+    }
+
     /// Internal id of a portal user id.
     pub fn user_id(&self, portal_id: &str) -> Result<Option<UserId>, StoreError> {
         if let Some(&id) = self.ids.borrow().get(portal_id) {
