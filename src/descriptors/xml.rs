@@ -156,12 +156,17 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Result<Node, Problem> {
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        whole(
+        // The bad byte's line and column, counted over the valid text before it.
+        let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
+        problem(
+            file,
+            Lines::new(valid).pos(valid.len() as u64),
+            "",
             format!(
                 "file is not UTF-8 (invalid byte at offset {})",
                 e.valid_up_to()
             ),
-            "save the descriptor as UTF-8",
+            "save the descriptor as UTF-8".to_owned(),
         )
     })?;
     TreeBuilder::new(file, text).run()
@@ -418,6 +423,13 @@ impl<'a> TreeBuilder<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_that_is_not_utf8_is_placed_at_its_line_and_column() {
+        let bad = parse(Path::new("d.xml"), b"<a>\n  \xc3\xa9\xff</a>").expect_err("not UTF-8");
+        assert_eq!((bad.line, bad.column), (2, 4), "{}", bad.message);
+        assert!(bad.message.contains("offset 8"), "{}", bad.message);
+    }
 
     #[test]
     fn positions_are_one_based_lines_and_character_columns() {
