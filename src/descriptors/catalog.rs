@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use super::liferay::{self, LiferayPortlet};
 use super::model::{Catalog, Problem, WidgetDescriptor};
+use super::order::{MAX_PROBLEMS, not_listed};
 use super::portlet_xml::{self, PortletDef};
 use super::xml::{self, MAX_DESCRIPTOR_BYTES, Pos, problem};
 
@@ -139,16 +140,11 @@ pub fn load_sources(
         problems.extend(found);
         categories = found_categories;
     }
-    if problems.len() > super::order::MAX_PROBLEMS {
-        let more = problems.len() - super::order::MAX_PROBLEMS;
-        problems.truncate(super::order::MAX_PROBLEMS);
-        problems.push(problem(
-            dir,
-            Pos { line: 1, column: 1 },
-            "",
-            format!("{more} more problems in this folder are not listed"),
-            "fix the ones above and check again".into(),
-        ));
+    if problems.len() > MAX_PROBLEMS {
+        let more = problems.len() - MAX_PROBLEMS;
+        problems.truncate(MAX_PROBLEMS);
+        let start = Pos { line: 1, column: 1 };
+        problems.push(not_listed(dir, start, "", more, "this folder"));
     }
     let widgets = if problems.is_empty() {
         defs.iter()

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::model::Problem;
-use super::xml::{Node, problem};
+use super::xml::{Node, Pos, problem};
 
 /// How often an element may occur: `?`, `*`, `+` or exactly once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,19 +63,23 @@ impl Capped {
     /// The problems, and one that says how many more there were.
     fn finish(mut self, file: &Path, at: &Node) -> Vec<Problem> {
         if self.more > 0 {
-            self.problems.push(problem(
-                file,
-                at.pos,
-                &at.name,
-                format!(
-                    "{} more problems in <{}> are not listed",
-                    self.more, at.name
-                ),
-                "fix the ones above and check again".into(),
-            ));
+            let place = format!("<{}>", at.name);
+            self.problems
+                .push(not_listed(file, at.pos, &at.name, self.more, &place));
         }
         self.problems
     }
+}
+
+/// The problem that stands for `more` problems past [`MAX_PROBLEMS`] in `place`.
+pub fn not_listed(file: &Path, pos: Pos, element: &str, more: usize, place: &str) -> Problem {
+    problem(
+        file,
+        pos,
+        element,
+        format!("{more} more problems in {place} are not listed"),
+        "fix the ones above and check again".into(),
+    )
 }
 
 /// A content model: an ordered list of child elements with their occurrences.

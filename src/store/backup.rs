@@ -208,7 +208,7 @@ fn summarize(reader: &Reader) -> Result<DbSummary, StoreError> {
     }
     Ok(DbSummary {
         schema_version,
-        people: reader.table(tables::USERID_PERSON)?.len()?,
+        people: reader.directory_size()?,
         connections: reader.table(tables::USERID_CONNECTEDID)?.len()? / 2,
         follows: reader.table(tables::USERID_FOLLOWINGID)?.len()?,
         blocks: reader.table(tables::USERID_BLOCKEDID)?.len()?,

@@ -30,18 +30,7 @@ pub(crate) type PersonRecord = (
 );
 
 /// A stored record as read from a page, borrowing its strings from redb's buffer.
-pub(crate) type RecordRef<'a> = (
-    &'a str,
-    &'a str,
-    &'a str,
-    &'a str,
-    &'a str,
-    &'a str,
-    &'a str,
-    Option<&'a str>,
-    &'a [u8],
-    &'a [u8],
-);
+pub(crate) type RecordRef<'a> = <PersonRecord as redb::Value>::SelfType<'a>;
 
 /// People by internal id (schema 3 on).
 pub(crate) const USERID_PERSON: TableDefinition<u64, PersonRecord> =
