@@ -492,6 +492,15 @@ fn a_partially_copied_folder_is_a_problem() {
     );
 }
 
+/// 1-based line and column (in characters) of the first `needle` in `text`.
+fn position_of(text: &str, needle: &str) -> (u32, u32) {
+    let at = text.find(needle).expect("needle");
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line as u32, column as u32)
+}
+
 #[test]
 fn java_portlet_folder_is_not_hostable_and_duplicates_are_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -508,10 +517,20 @@ fn java_portlet_folder_is_not_hostable_and_duplicates_are_refused() {
             .source_dir
             .ends_with("a")
     );
+    let duplicate = &catalog.problems[0];
     assert!(
-        catalog.problems[0]
+        duplicate
             .message
             .contains("portlet-name notifications is already served from")
+    );
+    // Pointed at the name in the second folder's portlet.xml, not at its first byte.
+    let text = std::fs::read_to_string(b.join("portlet.xml")).expect("read");
+    let (line, column) = position_of(&text, "<portlet-name>notifications");
+    assert!(duplicate.file.starts_with(&b), "{duplicate:?}");
+    assert_eq!(
+        (duplicate.line, duplicate.column),
+        (line, column),
+        "{duplicate:?}"
     );
 
     let p = std::fs::read_to_string(b.join("portlet.xml")).expect("read");

@@ -77,6 +77,48 @@ fn watcher_picks_up_new_folders_and_keeps_last_good_version() {
 }
 
 #[test]
+fn a_change_made_before_the_watch_started_is_picked_up() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let handle = CatalogHandle::new(descriptors::load_dir(dir.path()));
+    // Deployed after the first load, before the watch is registered: no event will
+    // ever report it.
+    copy_widget(
+        Path::new("widget-descriptors/notifications"),
+        &dir.path().join("notifications"),
+    );
+    let _watcher =
+        descriptors::spawn_watcher(dir.path().to_path_buf(), handle.clone()).expect("watch");
+    wait_for(
+        &handle,
+        "the widget deployed before the watch serves",
+        |c| c.get("notifications").is_some() && c.problems.is_empty(),
+    );
+}
+
+#[test]
+fn a_reload_that_finds_nothing_new_keeps_the_versions_serving() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("notifications");
+    copy_widget(Path::new("widget-descriptors/notifications"), &folder);
+    let handle = CatalogHandle::new(descriptors::load_dir(dir.path()));
+    let before = handle.current();
+    let _watcher =
+        descriptors::spawn_watcher(dir.path().to_path_buf(), handle.clone()).expect("watch");
+    // The catch-up reload at start and a rewrite with the same bytes both find the
+    // same catalog.
+    let path = folder.join("portlet.xml");
+    std::fs::write(&path, std::fs::read(&path).expect("read")).expect("rewrite");
+    std::thread::sleep(DEBOUNCE_AND_SOME);
+    assert!(
+        std::sync::Arc::ptr_eq(&handle.current(), &before),
+        "an unchanged folder is not swapped for a copy of itself"
+    );
+}
+
+/// Long enough for the watcher to have reloaded after the last event.
+const DEBOUNCE_AND_SOME: Duration = Duration::from_millis(600);
+
+#[test]
 fn watching_a_missing_directory_is_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let missing = dir.path().join("nope");

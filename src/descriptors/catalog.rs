@@ -61,6 +61,9 @@ pub struct FolderLoad {
     pub dir: PathBuf,
     pub widgets: Vec<WidgetDescriptor>,
     pub problems: Vec<Problem>,
+    /// Where each widget's `<portlet-name>` sits in portlet.xml, so that a name another
+    /// folder already serves is pointed at where it is written.
+    pub name_positions: BTreeMap<String, Pos>,
 }
 
 /// Merges a folder's three files into widgets, collecting every problem.
@@ -157,6 +160,7 @@ pub fn load_sources(
         dir: dir.to_path_buf(),
         widgets,
         problems,
+        name_positions: defs.iter().map(|d| (d.name.clone(), d.name_pos)).collect(),
     }
 }
 
@@ -239,6 +243,7 @@ pub fn load_folder(dir: &Path) -> FolderLoad {
             dir: dir.to_path_buf(),
             widgets: Vec::new(),
             problems: read_problems,
+            name_positions: BTreeMap::new(),
         };
     }
     load_sources(dir, portlet, liferay_portlet, display)
@@ -296,9 +301,10 @@ pub fn assemble(previous: &Catalog, loads: Vec<FolderLoad>) -> Catalog {
         let mut widgets = load.widgets;
         for widget in &widgets {
             if let Some(other) = catalog.widgets.get(&widget.portlet_name) {
+                let at = load.name_positions.get(&widget.portlet_name).copied();
                 problems.push(problem(
                     &load.dir.join(PORTLET_XML),
-                    Pos { line: 1, column: 1 },
+                    at.unwrap_or(Pos { line: 1, column: 1 }),
                     "portlet-name",
                     format!(
                         "portlet-name {} is already served from {}",

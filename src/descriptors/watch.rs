@@ -12,7 +12,7 @@ use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use super::DescriptorError;
 use super::catalog;
-use super::model::CatalogHandle;
+use super::model::{Catalog, CatalogHandle};
 
 /// Quiet time after the last change before reloading.
 pub const DEBOUNCE: Duration = Duration::from_millis(150);
@@ -41,8 +41,13 @@ impl std::fmt::Debug for Watcher {
 }
 
 /// Starts watching `dir`; each settled change reloads it into `handle`.
+///
+/// The caller loaded `handle` before calling this, and a change made between that load
+/// and the watch's registration produces no event. So the thread reloads once as soon
+/// as the watch is in place; when nothing changed, that reload replaces nothing.
 pub fn spawn_watcher(dir: PathBuf, handle: CatalogHandle) -> Result<Watcher, DescriptorError> {
     let (tx, rx) = mpsc::channel::<()>();
+    let catch_up = tx.clone();
     let mut notify =
         notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
             Ok(event) if event.kind.is_access() => {}
@@ -61,6 +66,9 @@ pub fn spawn_watcher(dir: PathBuf, handle: CatalogHandle) -> Result<Watcher, Des
             dir: dir.clone(),
             reason: e.to_string(),
         })?;
+    // Dropped at once: only the watch's own sender may keep the thread's loop alive.
+    let _ = catch_up.send(());
+    drop(catch_up);
     let thread = std::thread::Builder::new()
         .name("descriptor-watcher".into())
         .spawn(move || watch_loop(&dir, &handle, &rx))
@@ -84,7 +92,14 @@ fn watch_loop(dir: &std::path::Path, handle: &CatalogHandle, rx: &mpsc::Receiver
                 Err(RecvTimeoutError::Disconnected) => return,
             }
         }
-        let next = catalog::reload(&handle.current(), dir);
+        let current = handle.current();
+        let next = catalog::reload(&current, dir);
+        if unchanged(&current, &next) {
+            // A touched file, or the catch-up reload at start: the versions serving
+            // stay (and stay the same `Arc`s), and the log does not repeat itself.
+            tracing::debug!("descriptors unchanged");
+            continue;
+        }
         for problem in &next.problems {
             tracing::warn!(%problem, "descriptor problem; the last good version keeps serving");
         }
@@ -95,4 +110,8 @@ fn watch_loop(dir: &std::path::Path, handle: &CatalogHandle, rx: &mpsc::Receiver
         );
         handle.replace(next);
     }
+}
+
+fn unchanged(current: &Catalog, next: &Catalog) -> bool {
+    current.problems == next.problems && current.widgets == next.widgets
 }

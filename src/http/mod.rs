@@ -9,6 +9,7 @@ pub mod native;
 pub mod response;
 pub mod router;
 pub mod server;
+pub mod stall;
 pub mod state;
 pub mod widget_routes;
 pub mod wsrp_routes;

@@ -4,22 +4,55 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
+use hyper::service::HttpService;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use super::router;
+use super::stall::WriteStall;
 use super::state::AppState;
-use crate::config::Config;
+use crate::config::{Config, Limits};
 use crate::error::HostError;
 
 /// Answer written to a connection beyond the limit, before closing it: a client sees a
 /// clear 503 instead of a reset, and knows to retry.
 const OVER_CAPACITY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 36\r\n\r\nToo many connections; retry shortly\n";
+
+fn request_timeout(limits: &Limits) -> Duration {
+    Duration::from_secs(limits.request_timeout_secs)
+}
+
+/// One HTTP/1.1 connection over `io` with the configured limits. Reading a request is
+/// bounded here (its head) and by the router (its body); writing the answer by
+/// [`WriteStall`], which gives a client that stops reading the time a slow request gets.
+fn http_connection<I, S>(
+    io: I,
+    service: S,
+    limits: &Limits,
+) -> http1::Connection<TokioIo<WriteStall<I>>, S>
+where
+    I: AsyncRead + AsyncWrite + Unpin,
+    S: HttpService<Incoming>,
+    S::ResBody: 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    <S::ResBody as hyper::body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(request_timeout(limits))
+        .max_buf_size(limits.max_header_bytes.max(8192))
+        .max_headers(100)
+        .serve_connection(
+            TokioIo::new(WriteStall::new(io, request_timeout(limits))),
+            service,
+        )
+}
 
 /// Serves on `listener` until `shutdown` completes, then stops accepting and lets
 /// requests in flight finish (up to `limits.shutdown_grace_secs`).
@@ -70,12 +103,7 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let service_state = Arc::clone(&state);
         let service = service_fn(move |req| router::handle(Arc::clone(&service_state), req, peer));
-        let connection = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(Duration::from_secs(limits.request_timeout_secs))
-            .max_buf_size(limits.max_header_bytes.max(8192))
-            .max_headers(100)
-            .serve_connection(TokioIo::new(stream), service);
+        let connection = http_connection(stream, service, &limits);
         let connection = graceful.watch(connection);
         let connection_state = Arc::clone(&state);
         connection_state.metrics.connection_opened();
@@ -97,4 +125,48 @@ pub async fn serve(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use http_body_util::Full;
+    use tokio::io::AsyncReadExt;
+
+    /// The settings and the wrapper `serve` gives every connection, over an in-memory
+    /// stream whose far end asks for a large answer and then stops reading.
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_stops_reading_the_answer_loses_its_connection() {
+        let limits = Limits {
+            request_timeout_secs: 30,
+            ..Limits::default()
+        };
+        let (server_side, mut client) = tokio::io::duplex(4096);
+        let service = service_fn(|_req| async {
+            Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(Bytes::from(
+                vec![b'x'; 1 << 20],
+            ))))
+        });
+        let connection = http_connection(server_side, service, &limits);
+        client
+            .write_all(b"GET / HTTP/1.1\r\nhost: example\r\n\r\n")
+            .await
+            .expect("request");
+        let started = tokio::time::Instant::now();
+        let ended = tokio::time::timeout(Duration::from_secs(600), connection)
+            .await
+            .expect("the connection must end instead of waiting for the reader forever");
+        assert!(ended.is_err(), "a cut-off answer ends in an error");
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_secs(30) && waited < Duration::from_secs(31),
+            "{waited:?}"
+        );
+        // What the client had room for arrived; then the stream ends.
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).await.expect("read");
+        assert!(got.starts_with(b"HTTP/1.1 200 OK"));
+        assert!(got.len() < 1 << 20);
+    }
 }
