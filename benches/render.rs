@@ -21,6 +21,11 @@ use widget_host::store::Person;
 use widget_host::templates::Templates;
 use widget_host::widgets::{Widget, builtin_widgets, contacts_center};
 
+/// The allocator the host runs with (src/main.rs), so instruction counts and times
+/// are the host's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const PEOPLE: usize = 5_000;
 const VIEWER_DEGREE: usize = 1_000;
 

@@ -103,9 +103,14 @@ impl Languages {
     }
 
     fn lookup(&self, locale: &str, key: &str) -> Option<&str> {
-        let locale = locale.replace('-', "_");
+        // Requests carry `en_US` already; only a `en-US` needs a copy.
+        let locale: std::borrow::Cow<'_, str> = if locale.contains('-') {
+            locale.replace('-', "_").into()
+        } else {
+            locale.into()
+        };
         let language = locale.split('_').next().unwrap_or("");
-        [locale.as_str(), language, ""]
+        [locale.as_ref(), language, ""]
             .into_iter()
             .filter_map(|id| self.bundles.get(id))
             .find_map(|bundle| bundle.get(key))

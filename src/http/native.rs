@@ -61,6 +61,8 @@ pub struct NativeUrls {
     /// Portal parameters every link keeps (`languageId`, `p_p_mode`…), un-namespaced.
     sticky: Vec<(String, String)>,
     minter: Option<TokenMinter>,
+    /// What every render URL of this request starts with (see [`RenderLinks`]).
+    render: RenderLinks,
     /// Tokens minted so far in this render, by target. A token is bound to the action
     /// or resource, not to the row it sits on, so a list of twenty rows with accept and
     /// ignore forms mints two MACs, not forty.
@@ -76,13 +78,16 @@ impl NativeUrls {
         minter: Option<TokenMinter>,
     ) -> Self {
         let namespace = portlet.namespace();
+        let host_base = host_base.trim_end_matches('/').to_owned();
+        let render = RenderLinks::new(&portlet, &host_base, page_url.as_deref(), &sticky);
         Self {
             portlet,
             namespace,
-            host_base: host_base.trim_end_matches('/').to_owned(),
+            host_base,
             page_url,
             sticky,
             minter,
+            render,
             minted: Mutex::new(Vec::new()),
         }
     }
@@ -100,13 +105,6 @@ impl NativeUrls {
         let token = mint(target);
         minted.push((key, token.clone()));
         Some(token)
-    }
-
-    fn render_base(&self) -> String {
-        match &self.page_url {
-            Some(page) => page.clone(),
-            None => format!("{}/widgets/{}/render", self.host_base, self.portlet),
-        }
     }
 
     /// Appends the widget's own parameters, namespaced, to `query`. One scratch buffer
@@ -132,18 +130,20 @@ impl PortletUrls for NativeUrls {
     }
 
     fn render_url(&self, params: &[(&str, &str)]) -> String {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        if self.page_url.is_some() {
-            // What Liferay's own render URLs carry, so the portal routes the
-            // parameters to this placement.
-            query.append_pair("p_p_id", self.portlet.as_str());
-            query.append_pair("p_p_lifecycle", "0");
+        let links = &self.render;
+        if links.query.is_empty() && params.is_empty() {
+            return format!("{}{}", links.base, links.fragment);
         }
-        for (name, value) in &self.sticky {
-            query.append_pair(name, value);
-        }
+        let mut url = String::with_capacity(links.base.len() + links.query.len() + 96);
+        url.push_str(&links.base);
+        url.push_str(links.joiner);
+        let query_start = url.len();
+        url.push_str(&links.query);
+        let mut query = form_urlencoded::Serializer::for_suffix(url, query_start);
         self.append_own(&mut query, params);
-        append_query(&self.render_base(), &query.finish())
+        let mut url = query.finish();
+        url.push_str(&links.fragment);
+        url
     }
 
     fn action_target(&self, action: &str) -> ActionTarget {
@@ -181,6 +181,66 @@ impl PortletUrls for NativeUrls {
     }
 }
 
+/// The fixed part of a request's render URLs, worked out once: a list page writes
+/// dozens of links that differ only in the widget's own parameters.
+struct RenderLinks {
+    /// The page or host render URL, without its fragment.
+    base: String,
+    /// What goes between `base` and a query: `?`, `&`, or nothing.
+    joiner: &'static str,
+    /// The encoded parameters every link carries: the portal's routing ones on a
+    /// portal page, then the sticky ones.
+    query: String,
+    /// `#…` of the page URL, kept last; empty when it has none.
+    fragment: String,
+}
+
+impl RenderLinks {
+    fn new(
+        portlet: &PortletId,
+        host_base: &str,
+        page_url: Option<&str>,
+        sticky: &[(String, String)],
+    ) -> Self {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        if page_url.is_some() {
+            // What Liferay's own render URLs carry, so the portal routes the
+            // parameters to this placement.
+            query.append_pair("p_p_id", portlet.as_str());
+            query.append_pair("p_p_lifecycle", "0");
+        }
+        for (name, value) in sticky {
+            query.append_pair(name, value);
+        }
+        let whole = match page_url {
+            Some(page) => page.to_owned(),
+            None => format!("{host_base}/widgets/{portlet}/render"),
+        };
+        let (base, fragment) = match whole.split_once('#') {
+            Some((base, fragment)) => (base.to_owned(), format!("#{fragment}")),
+            None => (whole, String::new()),
+        };
+        Self {
+            joiner: query_joiner(&base),
+            base,
+            query: query.finish(),
+            fragment,
+        }
+    }
+}
+
+/// What joins a query to `base`: `?` when it has none, `&` after one, nothing when it
+/// already ends with either.
+fn query_joiner(base: &str) -> &'static str {
+    if !base.contains('?') {
+        "?"
+    } else if base.ends_with('?') || base.ends_with('&') {
+        ""
+    } else {
+        "&"
+    }
+}
+
 /// Where browsers reach the host: `public_url` when configured, else the Host the
 /// request came to (the portal's own view of the host).
 pub fn host_base(config: &crate::config::Config, headers: &hyper::HeaderMap) -> String {
@@ -214,15 +274,7 @@ pub fn append_query(base: &str, query: &str) -> String {
         Some((b, f)) => (b, Some(f)),
         None => (base, None),
     };
-    let joiner = if without_fragment.contains('?') {
-        if without_fragment.ends_with('?') || without_fragment.ends_with('&') {
-            ""
-        } else {
-            "&"
-        }
-    } else {
-        "?"
-    };
+    let joiner = query_joiner(without_fragment);
     let mut out = format!("{without_fragment}{joiner}{query}");
     if let Some(fragment) = fragment {
         out.push('#');
@@ -324,6 +376,32 @@ mod tests {
         assert_eq!(
             own.render_url(&[("userId", "a b")]),
             "http://host:8080/widgets/contacts_center_INSTANCE_a1/render?languageId=de_DE&_contacts_center_INSTANCE_a1_userId=a+b"
+        );
+        // The fixed part is worked out once per request; each link still gets its
+        // own parameters in front of the page's fragment, and no stray `?`.
+        let anchored = NativeUrls::new(
+            id(),
+            "http://host:8080/",
+            Some("https://portal.example/web/guest/home?#top".into()),
+            vec![],
+            None,
+        );
+        assert_eq!(
+            anchored.render_url(&[("filter", "all")]),
+            "https://portal.example/web/guest/home?p_p_id=contacts_center_INSTANCE_a1&p_p_lifecycle=0&_contacts_center_INSTANCE_a1_filter=all#top"
+        );
+        assert_eq!(
+            anchored.render_url(&[("filter", "requests")]),
+            "https://portal.example/web/guest/home?p_p_id=contacts_center_INSTANCE_a1&p_p_lifecycle=0&_contacts_center_INSTANCE_a1_filter=requests#top"
+        );
+        let bare = NativeUrls::new(id(), "http://host:8080", None, vec![], None);
+        assert_eq!(
+            bare.render_url(&[]),
+            "http://host:8080/widgets/contacts_center_INSTANCE_a1/render"
+        );
+        assert_eq!(
+            bare.render_url(&[("q", "x&y")]),
+            "http://host:8080/widgets/contacts_center_INSTANCE_a1/render?_contacts_center_INSTANCE_a1_q=x%26y"
         );
     }
 

@@ -4,7 +4,8 @@
 //!
 //! Field names are namespaced here, in Rust, so a template can never forget to.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, OnceLock};
 
 use serde::Serialize;
 
@@ -31,6 +32,55 @@ pub(crate) struct Form {
     pub label: String,
     /// Clay button classes.
     pub css: &'static str,
+}
+
+/// The text tables [`Ui::texts`] has built, by bundle set and key list, then locale.
+#[derive(Default)]
+struct TextTables(Mutex<HashMap<(usize, usize), Vec<(String, minijinja::Value)>>>);
+
+impl TextTables {
+    /// Tables kept at most: locales come from requests, so a flood of made-up ones
+    /// gets its tables built per render instead of growing this without bound.
+    const MAX: usize = 256;
+
+    fn shared() -> &'static Self {
+        static SHARED: OnceLock<TextTables> = OnceLock::new();
+        SHARED.get_or_init(TextTables::default)
+    }
+
+    fn get(
+        &self,
+        languages: &'static Languages,
+        keys: &'static [&'static str],
+        locale: &str,
+    ) -> minijinja::Value {
+        let build = || {
+            let table: BTreeMap<&str, &str> = keys
+                .iter()
+                .map(|k| (*k, languages.get(locale, k)))
+                .collect();
+            minijinja::Value::from_serialize(table)
+        };
+        // By address: both are `'static`, so an address names one bundle set and one
+        // key list for as long as the host runs.
+        let id = (
+            std::ptr::from_ref(languages) as usize,
+            keys.as_ptr() as usize,
+        );
+        let Ok(mut tables) = self.0.lock() else {
+            return build();
+        };
+        let kept: usize = tables.values().map(Vec::len).sum();
+        let locales = tables.entry(id).or_default();
+        if let Some((_, table)) = locales.iter().find(|(l, _)| l == locale) {
+            return table.clone();
+        }
+        let table = build();
+        if kept < Self::MAX {
+            locales.push((locale.to_owned(), table.clone()));
+        }
+        table
+    }
 }
 
 /// The request as the markup sees it.
@@ -68,8 +118,12 @@ impl<'a> Ui<'a> {
 
     /// The texts a template uses, by key: templates print `t["connect"]`, and an
     /// unlisted key is a template error caught by the tests (strict undefined).
-    pub fn texts(&self, keys: &[&'static str]) -> BTreeMap<&'static str, String> {
-        keys.iter().map(|k| (*k, self.t(k))).collect()
+    ///
+    /// One table per bundle set, key list and locale, built at its first use and then
+    /// shared: a locale's texts do not change while a `Languages` lives, and every
+    /// render would otherwise look up, copy and convert each of them again.
+    pub fn texts(&self, keys: &'static [&'static str]) -> minijinja::Value {
+        TextTables::shared().get(self.languages, keys, &self.req.locale)
     }
 
     /// The descriptor's `css-class-wrapper`, or one derived from the portlet name.
@@ -151,4 +205,58 @@ pub(crate) fn when(unix_seconds: u64) -> String {
         .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
         .and_then(|t| t.format(format).ok())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static KEYS: &[&str] = &["search", "back"];
+
+    fn text(table: &minijinja::Value, key: &str) -> String {
+        table
+            .get_attr(key)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    fn kept(tables: &TextTables) -> usize {
+        tables
+            .0
+            .lock()
+            .map_or(0, |t| t.values().map(Vec::len).sum())
+    }
+
+    #[test]
+    fn text_tables_are_built_once_per_locale_and_never_mixed() {
+        let languages = Languages::shared();
+        let tables = TextTables::default();
+        let en = tables.get(languages, KEYS, "en_US");
+        let es = tables.get(languages, KEYS, "es_ES");
+        assert_eq!(
+            (text(&en, "search"), text(&en, "back")),
+            ("Search".into(), "Back".into())
+        );
+        assert_eq!(
+            (text(&es, "search"), text(&es, "back")),
+            ("Buscar".into(), "Volver".into())
+        );
+        assert_eq!(kept(&tables), 2);
+        let again = tables.get(languages, KEYS, "en_US");
+        assert_eq!(text(&again, "search"), "Search");
+        assert_eq!(kept(&tables), 2, "the English table is reused");
+    }
+
+    #[test]
+    fn made_up_locales_cannot_grow_the_tables_without_bound() {
+        let languages = Languages::shared();
+        let tables = TextTables::default();
+        for i in 0..TextTables::MAX + 50 {
+            let table = tables.get(languages, KEYS, &format!("xx_{i}"));
+            // Unknown locales fall back to the root bundle, kept or not.
+            assert_eq!(text(&table, "search"), "Search");
+        }
+        assert_eq!(kept(&tables), TextTables::MAX);
+    }
 }

@@ -17,7 +17,7 @@ use crate::widgets::ui::{Field, Form, Ui, social_error, store_error, template_er
 use crate::widgets::{Markup, WidgetError};
 
 /// Texts every Contacts Center template may print.
-const TEXTS: &[&str] = &[
+static TEXTS: &[&str] = &[
     "contacts-center",
     "search",
     "keywords",
@@ -168,7 +168,8 @@ struct Alert {
 struct Page<T: Serialize> {
     ns: String,
     wrapper: String,
-    t: std::collections::BTreeMap<&'static str, String>,
+    /// [`Ui::texts`] of [`TEXTS`].
+    t: minijinja::Value,
     alert: Option<Alert>,
     view: T,
 }
