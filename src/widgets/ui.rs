@@ -36,7 +36,10 @@ pub(crate) struct Form {
 
 /// The text tables [`Ui::texts`] has built, by bundle set and key list, then locale.
 #[derive(Default)]
-struct TextTables(Mutex<HashMap<(usize, usize), Vec<(String, minijinja::Value)>>>);
+struct TextTables(Mutex<HashMap<(usize, usize), ByLocale>>);
+
+/// One bundle set's tables of one key list: a few locales, searched in order.
+type ByLocale = Vec<(String, minijinja::Value)>;
 
 impl TextTables {
     /// Tables kept at most: locales come from requests, so a flood of made-up ones
