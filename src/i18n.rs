@@ -98,36 +98,79 @@ impl Languages {
 
     /// The text of `key` in `locale`, falling back to the language, then English,
     /// then the key itself.
-    pub fn get<'a>(&'a self, locale: &str, key: &'a str) -> &'a str {
-        self.lookup(locale, key).unwrap_or(key)
+    pub fn get<'a>(&'a self, locale: &'a str, key: &'a str) -> &'a str {
+        self.chain(locale).get(key)
     }
 
-    fn lookup(&self, locale: &str, key: &str) -> Option<&str> {
+    /// The bundles `locale` reads, found once: a render that prints dozens of texts
+    /// looks each up in these instead of finding the bundles again every time.
+    pub fn chain<'a>(&'a self, locale: &'a str) -> Chain<'a> {
         // Requests carry `en_US` already; only a `en-US` needs a copy.
-        let locale: std::borrow::Cow<'_, str> = if locale.contains('-') {
+        let id: std::borrow::Cow<'_, str> = if locale.contains('-') {
             locale.replace('-', "_").into()
         } else {
             locale.into()
         };
-        let language = locale.split('_').next().unwrap_or("");
-        [locale.as_ref(), language, ""]
-            .into_iter()
-            .filter_map(|id| self.bundles.get(id))
-            .find_map(|bundle| bundle.get(key))
-            .map(String::as_str)
+        let language = id.split('_').next().unwrap_or("");
+        let mut bundles = [None; 3];
+        for (slot, id) in bundles.iter_mut().zip([id.as_ref(), language, ""]) {
+            *slot = self.bundles.get(id);
+        }
+        Chain { locale, bundles }
     }
 
     /// The text of `key` with `{0}`, `{1}` … replaced by `args`.
     pub fn format(&self, locale: &str, key: &str, args: &[&str]) -> String {
-        fill(self.get(locale, key), args)
+        self.chain(locale).format(key, args)
     }
 
     /// The key that fits `n` in `locale`: `key` itself (the plural key) or its
     /// singular key, when the language calls `n` "one" and the singular exists.
     pub fn plural_key<'a>(&self, locale: &str, key: &'a str, n: u64) -> std::borrow::Cow<'a, str> {
-        if plural_category(locale, n) == PluralCategory::One
+        self.chain(locale).plural_key(key, n)
+    }
+
+    /// The counted text for `n`, with `{0}` = `n`.
+    pub fn plural(&self, locale: &str, key: &str, n: u64) -> String {
+        self.chain(locale).plural(key, n)
+    }
+}
+
+/// The bundles one locale reads, most specific first (`pt_BR`, `pt`, English); each
+/// may be missing.
+#[derive(Debug, Clone, Copy)]
+pub struct Chain<'a> {
+    locale: &'a str,
+    bundles: [Option<&'a Bundle>; 3],
+}
+
+impl<'a> Chain<'a> {
+    fn lookup(&self, key: &str) -> Option<&'a str> {
+        self.bundles
+            .iter()
+            .flatten()
+            .find_map(|bundle| bundle.get(key))
+            .map(String::as_str)
+    }
+
+    /// The text of `key`, or the key itself when no bundle has it.
+    pub fn get<'k>(&self, key: &'k str) -> &'k str
+    where
+        'a: 'k,
+    {
+        self.lookup(key).unwrap_or(key)
+    }
+
+    /// The text of `key` with `{0}`, `{1}` … replaced by `args`.
+    pub fn format(&self, key: &str, args: &[&str]) -> String {
+        fill(self.get(key), args)
+    }
+
+    /// See [`Languages::plural_key`].
+    pub fn plural_key<'k>(&self, key: &'k str, n: u64) -> std::borrow::Cow<'k, str> {
+        if plural_category(self.locale, n) == PluralCategory::One
             && let Some(one) = singular_key(key)
-            && self.lookup(locale, &one).is_some()
+            && self.lookup(&one).is_some()
         {
             return one.into();
         }
@@ -135,9 +178,9 @@ impl Languages {
     }
 
     /// The counted text for `n`, with `{0}` = `n`.
-    pub fn plural(&self, locale: &str, key: &str, n: u64) -> String {
-        let chosen = self.plural_key(locale, key, n);
-        fill(self.get(locale, &chosen), &[&n.to_string()])
+    pub fn plural(&self, key: &str, n: u64) -> String {
+        let chosen = self.plural_key(key, n);
+        fill(self.get(&chosen), &[&n.to_string()])
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::{Mutex, OnceLock};
 use serde::Serialize;
 
 use super::WidgetError;
-use crate::i18n::Languages;
+use crate::i18n::{Chain, Languages};
 use crate::portal::Request;
 use crate::social::SocialError;
 use crate::store::StoreError;
@@ -90,11 +90,17 @@ impl TextTables {
 pub(crate) struct Ui<'a> {
     pub req: &'a Request,
     pub languages: &'static Languages,
+    /// The request locale's bundles, found once for every text of the render.
+    texts: Chain<'a>,
 }
 
 impl<'a> Ui<'a> {
     pub fn new(req: &'a Request, languages: &'static Languages) -> Self {
-        Self { req, languages }
+        Self {
+            req,
+            languages,
+            texts: languages.chain(&req.locale),
+        }
     }
 
     pub fn ns(&self) -> &str {
@@ -107,16 +113,16 @@ impl<'a> Ui<'a> {
     }
 
     pub fn t(&self, key: &str) -> String {
-        self.languages.get(&self.req.locale, key).to_owned()
+        self.texts.get(key).to_owned()
     }
 
     pub fn format(&self, key: &str, args: &[&str]) -> String {
-        self.languages.format(&self.req.locale, key, args)
+        self.texts.format(key, args)
     }
 
     /// The counted text of `key` for `n` (`{0}` = n).
     pub fn plural(&self, key: &str, n: u64) -> String {
-        self.languages.plural(&self.req.locale, key, n)
+        self.texts.plural(key, n)
     }
 
     /// The texts a template uses, by key: templates print `t["connect"]`, and an
