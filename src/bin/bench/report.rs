@@ -368,7 +368,14 @@ const LIMITS: &str = "
   stored as records, 1.89 million before the person rows were written in Rust, 2.58
   million before the fixes below, 3.16 million before the earlier ones); the
   connections filter 1.33 million (1.47, 1.94) and a search 1.39 million (1.53,
-  1.93). About two thirds is the page's data and a third the template.
+  1.93). About two thirds is the page's data and a third the template. Those counts
+  were taken with glibc's allocator; the bench now runs on the host's (mimalloc), and
+  on it a home render went from 1.05 to 0.85 million instructions with the three
+  changes under **Texts and links** below, the connections filter from 1.03 to 0.83,
+  a search from 1.08 to 0.88 and a person's card from 0.74 to 0.64 (the inclusive
+  cost of `views::render` under `valgrind --tool=callgrind
+  --toggle-collect='*contacts_center::views::render*'`, divided by the 51 renders of
+  `RENDER_ITERS=50`).
 - **The page's data.** Per row: a range step of the sorted list index, one point
   lookup of the person's record, and the point lookups for how the viewer and the
   person stand. A snapshot opens each table once and remembers the ids it
@@ -396,6 +403,25 @@ const LIMITS: &str = "
   administrator's own `home.html` (`templates_dir`) still gets the fields. What remains
   in minijinja is the page around the rows: counts, filters, the search box, the
   selection form and the enhancement script.
+- **Texts and links.** A fresh profile of the host under the full run's home point at
+  64 connections (`perf record --call-graph dwarf -p <host pid>`) put the render at
+  75% of the host's samples: the page's data 51% (the list scan 13%, the standing
+  lookups 12%, the person's view 7%), the template 20%, and spread through all of it
+  text lookups and URL building. Callgrind counted 266 hash computations per home
+  render in the text lookups alone: every text looked for the locale's bundle, then
+  the language's, then English, each by a SipHash of its id, and copied the locale
+  string first. Three changes: a render finds its locale's bundles once
+  (`i18n::Chain`), and each text is one lookup in them; the 28 texts a page's
+  template prints are built once per locale into a template value that every render
+  shares (`Ui::texts`), instead of 28 lookups, a map and its conversion per render;
+  and the fixed part of the render URLs (the page or host URL, the routing and
+  sticky parameters) is worked out once per request, so each of a page's 35 links is
+  one allocation. Together about −19% instructions per render (above). In the full
+  run, home at 64 connections went from 2,672 renders/s (a full run this morning with
+  the code before) to 3,266, and at one connection from 1,517 to 1,754; full runs vary
+  by a quarter, so the instruction counts are the firm figure. A word-at-a-time HTML
+  escape was tried as well and dropped: 0.7% fewer instructions did not pay for
+  the code.
 - **Per request outside the render**: one HS256 JWT check, the request's parameters
   and URLs, one blocking-pool hop, hyper, and a fragment of about 25 KB through the
   kernel's TCP stack and into the load generator. Renders run at most two per core at
@@ -425,9 +451,9 @@ const LIMITS: &str = "
   home at 64 connections went from 2,121 and 2,576 to 2,178 and 2,686 renders/s,
   filter from 2,100 and 2,883 to 2,389 and 2,713, search from 1,582 and 1,992 to
   1,938 and 2,038: a few percent, inside the machine's noise for one point. The
-  single-viewer home median on the full graph went from 0.53 to 0.42 ms. This full
-  run's home figure (2,107) is below the previous full run's (2,577, before the
-  change): full runs on this machine vary by a quarter with its neighbours.
+  single-viewer home median on the full graph went from 0.53 to 0.42 ms. The full run
+  after that change gave home 2,107, below the one before it (2,577): full runs on
+  this machine vary by a quarter with its neighbours.
   A home view at 25% of the baseline is about 14,000 renders/s on this machine: some
   140 µs of the two cores per request, the load generator's share, hyper and the
   kernel included. A home page of 20 rows takes about 230–360 µs to render alone
