@@ -145,6 +145,13 @@ pub struct Chain<'a> {
 }
 
 impl<'a> Chain<'a> {
+    /// Which bundles this is, by address: two chains with the same identity give every
+    /// key the same text (the plural rule aside, which also reads the locale).
+    pub fn identity(&self) -> [usize; 3] {
+        self.bundles
+            .map(|b| b.map_or(0, |b| std::ptr::from_ref(b) as usize))
+    }
+
     fn lookup(&self, key: &str) -> Option<&'a str> {
         self.bundles
             .iter()

@@ -102,21 +102,27 @@ fn a_reload_that_finds_nothing_new_keeps_the_versions_serving() {
     copy_widget(Path::new("widget-descriptors/notifications"), &folder);
     let handle = CatalogHandle::new(descriptors::load_dir(dir.path()));
     let before = handle.current();
-    let _watcher =
+    let watcher =
         descriptors::spawn_watcher(dir.path().to_path_buf(), handle.clone()).expect("watch");
-    // The catch-up reload at start and a rewrite with the same bytes both find the
-    // same catalog.
+    let reloaded = |n: u64| {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while watcher.reloads() < n {
+            assert!(Instant::now() < deadline, "within 2 s: reload {n}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    // The catch-up reload at start, then a rewrite with the same bytes: both find
+    // the same catalog.
+    reloaded(1);
+    assert!(std::sync::Arc::ptr_eq(&handle.current(), &before));
     let path = folder.join("portlet.xml");
     std::fs::write(&path, std::fs::read(&path).expect("read")).expect("rewrite");
-    std::thread::sleep(DEBOUNCE_AND_SOME);
+    reloaded(2);
     assert!(
         std::sync::Arc::ptr_eq(&handle.current(), &before),
         "an unchanged folder is not swapped for a copy of itself"
     );
 }
-
-/// Long enough for the watcher to have reloaded after the last event.
-const DEBOUNCE_AND_SOME: Duration = Duration::from_millis(600);
 
 #[test]
 fn watching_a_missing_directory_is_an_error() {

@@ -4,6 +4,8 @@
 //! its last good version until the copy completes and the next event reloads it.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -22,6 +24,15 @@ pub struct Watcher {
     // Dropped first: it owns the event sender, so dropping it ends the thread's loop.
     notify: Option<RecommendedWatcher>,
     thread: Option<JoinHandle<()>>,
+    reloads: Arc<AtomicU64>,
+}
+
+impl Watcher {
+    /// Reloads done so far, those that found nothing new included (the catch-up at
+    /// start is the first): lets a caller wait for the watcher instead of guessing.
+    pub fn reloads(&self) -> u64 {
+        self.reloads.load(Ordering::Acquire)
+    }
 }
 
 impl Drop for Watcher {
@@ -69,9 +80,11 @@ pub fn spawn_watcher(dir: PathBuf, handle: CatalogHandle) -> Result<Watcher, Des
     // Dropped at once: only the watch's own sender may keep the thread's loop alive.
     let _ = catch_up.send(());
     drop(catch_up);
+    let reloads = Arc::new(AtomicU64::new(0));
+    let counted = Arc::clone(&reloads);
     let thread = std::thread::Builder::new()
         .name("descriptor-watcher".into())
-        .spawn(move || watch_loop(&dir, &handle, &rx))
+        .spawn(move || watch_loop(&dir, &handle, &rx, &counted))
         .map_err(|e| DescriptorError::Watch {
             dir: PathBuf::new(),
             reason: format!("cannot start the watcher thread: {e}"),
@@ -79,10 +92,16 @@ pub fn spawn_watcher(dir: PathBuf, handle: CatalogHandle) -> Result<Watcher, Des
     Ok(Watcher {
         notify: Some(notify),
         thread: Some(thread),
+        reloads,
     })
 }
 
-fn watch_loop(dir: &std::path::Path, handle: &CatalogHandle, rx: &mpsc::Receiver<()>) {
+fn watch_loop(
+    dir: &std::path::Path,
+    handle: &CatalogHandle,
+    rx: &mpsc::Receiver<()>,
+    reloads: &AtomicU64,
+) {
     // Each iteration waits for a first change, then for DEBOUNCE of quiet.
     while rx.recv().is_ok() {
         loop {
@@ -98,6 +117,7 @@ fn watch_loop(dir: &std::path::Path, handle: &CatalogHandle, rx: &mpsc::Receiver
             // A touched file, or the catch-up reload at start: the versions serving
             // stay (and stay the same `Arc`s), and the log does not repeat itself.
             tracing::debug!("descriptors unchanged");
+            reloads.fetch_add(1, Ordering::Release);
             continue;
         }
         for problem in &next.problems {
@@ -109,6 +129,7 @@ fn watch_loop(dir: &std::path::Path, handle: &CatalogHandle, rx: &mpsc::Receiver
             "descriptors reloaded"
         );
         handle.replace(next);
+        reloads.fetch_add(1, Ordering::Release);
     }
 }
 

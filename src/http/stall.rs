@@ -4,7 +4,8 @@
 //! reading: the kernel's socket buffer fills, the write waits forever, and the
 //! connection holds one of `max_connections` slots and the rest of the answer in
 //! memory. A few such clients would fill the server. This wrapper fails a write that
-//! has made no progress for the limit, which ends the connection.
+//! has made no progress for the limit, which ends the connection. A client that takes
+//! a little in every period is not stopped (no minimum rate; see the design notes).
 
 use std::future::Future;
 use std::io;

@@ -34,53 +34,33 @@ pub(crate) struct Form {
     pub css: &'static str,
 }
 
-/// The text tables [`Ui::texts`] has built, by bundle set and key list, then locale.
+/// The text tables [`Ui::texts`] has built, by key list and the bundles the locale
+/// reads ([`Chain::identity`]). A table depends on nothing else, so a made-up locale
+/// shares English's table and the map stays as small as the set of bundles.
 #[derive(Default)]
-struct TextTables(Mutex<HashMap<(usize, usize), ByLocale>>);
+struct TextTables(Mutex<HashMap<TableId, minijinja::Value>>);
 
-/// One bundle set's tables of one key list: a few locales, searched in order.
-type ByLocale = Vec<(String, minijinja::Value)>;
+/// A key list (address and length) and the bundles a locale reads.
+type TableId = ((usize, usize), [usize; 3]);
 
 impl TextTables {
-    /// Tables kept at most: locales come from requests, so a flood of made-up ones
-    /// gets its tables built per render instead of growing this without bound.
-    const MAX: usize = 256;
-
     fn shared() -> &'static Self {
         static SHARED: OnceLock<TextTables> = OnceLock::new();
         SHARED.get_or_init(TextTables::default)
     }
 
-    fn get(
-        &self,
-        languages: &'static Languages,
-        keys: &'static [&'static str],
-        locale: &str,
-    ) -> minijinja::Value {
-        let build = || {
-            let table: BTreeMap<&str, &str> = keys
-                .iter()
-                .map(|k| (*k, languages.get(locale, k)))
-                .collect();
-            minijinja::Value::from_serialize(table)
-        };
-        // By address: both are `'static`, so an address names one bundle set and one
-        // key list for as long as the host runs.
-        let id = (
-            std::ptr::from_ref(languages) as usize,
-            keys.as_ptr() as usize,
-        );
-        let Ok(mut tables) = self.0.lock() else {
-            return build();
-        };
-        let kept: usize = tables.values().map(Vec::len).sum();
-        let locales = tables.entry(id).or_default();
-        if let Some((_, table)) = locales.iter().find(|(l, _)| l == locale) {
-            return table.clone();
+    fn get(&self, texts: &Chain<'_>, keys: &'static [&'static str]) -> minijinja::Value {
+        // The list by address and length: it is `'static`, so the pair names one list
+        // for as long as the host runs.
+        let id = ((keys.as_ptr() as usize, keys.len()), texts.identity());
+        if let Some(table) = self.0.lock().ok().and_then(|t| t.get(&id).cloned()) {
+            return table;
         }
-        let table = build();
-        if kept < Self::MAX {
-            locales.push((locale.to_owned(), table.clone()));
+        // Built outside the lock: the other renders only ever wait for a map lookup.
+        let table: BTreeMap<&str, &str> = keys.iter().map(|k| (*k, texts.get(k))).collect();
+        let table = minijinja::Value::from_serialize(table);
+        if let Ok(mut tables) = self.0.lock() {
+            tables.entry(id).or_insert_with(|| table.clone());
         }
         table
     }
@@ -128,11 +108,11 @@ impl<'a> Ui<'a> {
     /// The texts a template uses, by key: templates print `t["connect"]`, and an
     /// unlisted key is a template error caught by the tests (strict undefined).
     ///
-    /// One table per bundle set, key list and locale, built at its first use and then
-    /// shared: a locale's texts do not change while a `Languages` lives, and every
-    /// render would otherwise look up, copy and convert each of them again.
+    /// One table per key list and set of bundles, built at its first use and then
+    /// shared: the bundles do not change while they live, and every render would
+    /// otherwise look up, copy and convert each of the texts again.
     pub fn texts(&self, keys: &'static [&'static str]) -> minijinja::Value {
-        TextTables::shared().get(self.languages, keys, &self.req.locale)
+        TextTables::shared().get(&self.texts, keys)
     }
 
     /// The descriptor's `css-class-wrapper`, or one derived from the portlet name.
@@ -231,18 +211,15 @@ mod tests {
     }
 
     fn kept(tables: &TextTables) -> usize {
-        tables
-            .0
-            .lock()
-            .map_or(0, |t| t.values().map(Vec::len).sum())
+        tables.0.lock().map_or(0, |t| t.len())
     }
 
     #[test]
-    fn text_tables_are_built_once_per_locale_and_never_mixed() {
+    fn text_tables_are_built_once_per_set_of_bundles_and_never_mixed() {
         let languages = Languages::shared();
         let tables = TextTables::default();
-        let en = tables.get(languages, KEYS, "en_US");
-        let es = tables.get(languages, KEYS, "es_ES");
+        let en = tables.get(&languages.chain("en_US"), KEYS);
+        let es = tables.get(&languages.chain("es_ES"), KEYS);
         assert_eq!(
             (text(&en, "search"), text(&en, "back")),
             ("Search".into(), "Back".into())
@@ -252,20 +229,25 @@ mod tests {
             ("Buscar".into(), "Volver".into())
         );
         assert_eq!(kept(&tables), 2);
-        let again = tables.get(languages, KEYS, "en_US");
+        let again = tables.get(&languages.chain("en_US"), KEYS);
         assert_eq!(text(&again, "search"), "Search");
         assert_eq!(kept(&tables), 2, "the English table is reused");
+        // A shorter list at the same address is another list.
+        let first = tables.get(&languages.chain("en_US"), &KEYS[..1]);
+        assert_eq!(text(&first, "search"), "Search");
+        assert!(first.get_attr("back").is_ok_and(|v| v.is_undefined()));
+        assert_eq!(kept(&tables), 3);
     }
 
     #[test]
-    fn made_up_locales_cannot_grow_the_tables_without_bound() {
+    fn made_up_locales_share_the_table_of_the_bundles_they_fall_back_to() {
         let languages = Languages::shared();
         let tables = TextTables::default();
-        for i in 0..TextTables::MAX + 50 {
-            let table = tables.get(languages, KEYS, &format!("xx_{i}"));
-            // Unknown locales fall back to the root bundle, kept or not.
+        tables.get(&languages.chain("en_US"), KEYS);
+        for i in 0..500 {
+            let table = tables.get(&languages.chain(&format!("xx_{i}")), KEYS);
             assert_eq!(text(&table, "search"), "Search");
         }
-        assert_eq!(kept(&tables), TextTables::MAX);
+        assert_eq!(kept(&tables), 1, "English's table serves them all");
     }
 }
