@@ -23,8 +23,9 @@ pub struct Config {
     /// Origin at which browsers reach the host (forms post and links point here), e.g.
     /// `https://widgets.example.com`. Unset: the Host header of each request.
     pub public_url: Option<String>,
-    /// Serve the demo portal at `/` and seed demo people into an empty database.
-    pub demo: bool,
+    /// Serve the demo portal at `/` and seed demo people into an empty database. Unset,
+    /// it is on only while no consumer is configured (see [`Config::demo_on`]).
+    pub demo: Option<bool>,
     /// `text` (readable) or `json` logs.
     pub log_format: LogFormat,
     pub limits: Limits,
@@ -40,7 +41,7 @@ impl Default for Config {
             descriptors_dir: PathBuf::from("widget-descriptors"),
             templates_dir: None,
             public_url: None,
-            demo: true,
+            demo: None,
             log_format: LogFormat::Text,
             limits: Limits::default(),
             consumers: Vec::new(),
@@ -186,7 +187,7 @@ impl Config {
                 "DESCRIPTORS_DIR" => self.descriptors_dir = PathBuf::from(value),
                 "TEMPLATES_DIR" => self.templates_dir = Some(PathBuf::from(value)),
                 "PUBLIC_URL" => self.public_url = Some(value),
-                "DEMO" => self.demo = parse_bool(&value).ok_or_else(|| bad(format!("{value:?} is not a boolean: use true or false")))?,
+                "DEMO" => self.demo = Some(parse_bool(&value).ok_or_else(|| bad(format!("{value:?} is not a boolean: use true or false")))?),
                 "LOG_FORMAT" => {
                     self.log_format = match value.as_str() {
                         "text" => LogFormat::Text,
@@ -214,7 +215,7 @@ impl Config {
             self.descriptors_dir = dir.clone();
         }
         if let Some(demo) = o.demo {
-            self.demo = demo;
+            self.demo = Some(demo);
         }
         if let Some(format) = o.log_format {
             self.log_format = format;
@@ -222,6 +223,15 @@ impl Config {
     }
 
     /// Checks what serde cannot: secrets, origins, limits, duplicate consumers.
+    /// Whether the demo portal is served. Set, `demo` decides. Unset, the demo is on
+    /// for a first run with no portal configured, and off as soon as a `[[consumers]]`
+    /// entry is: the demo's persona switcher lets anyone act as any person of the one
+    /// shared directory, and a production configuration that forgot `demo = false`
+    /// must not offer that at `/`.
+    pub fn demo_on(&self) -> bool {
+        self.demo.unwrap_or(self.consumers.is_empty())
+    }
+
     pub fn validate(&self) -> Result<(), ConfigError> {
         /// Far beyond what file descriptors allow, and within tokio's semaphore.
         const MAX_CONNECTIONS: usize = 1_000_000;
@@ -352,7 +362,19 @@ mod tests {
         let c = Config::load(None, Vec::new(), &Overrides::default()).expect("defaults are valid");
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.data_dir, PathBuf::from("data"));
-        assert!(c.demo);
+        assert!(c.demo_on());
+    }
+
+    #[test]
+    fn the_demo_is_off_by_default_once_a_portal_is_configured() {
+        let portal = "[[consumers]]\nid = \"liferay\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\n";
+        let c = Config::from_toml(portal).expect("valid");
+        assert!(!c.demo_on(), "a consumer and no `demo` key: off");
+        let c = Config::from_toml(&format!("demo = true\n{portal}")).expect("valid");
+        assert!(c.demo_on(), "asked for explicitly: on");
+        let c = Config::from_toml("demo = false\n").expect("valid");
+        assert!(!c.demo_on());
+        assert!(Config::default().demo_on(), "the first run's defaults: on");
     }
 
     #[test]
@@ -379,7 +401,7 @@ mod tests {
         .expect("valid");
         assert_eq!(c.listen.to_string(), "127.0.0.1:9000", "file beats default");
         assert_eq!(c.data_dir, PathBuf::from("/from-env"), "env beats file");
-        assert!(!c.demo, "flag beats env");
+        assert!(!c.demo_on(), "flag beats env");
     }
 
     #[test]

@@ -15,7 +15,7 @@ fn client() -> reqwest::Client {
 
 #[tokio::test]
 async fn dashboard_content_page_and_switching_people() {
-    let server = common::start(|c, _| c.demo = true).await;
+    let server = common::start(|c, _| c.demo = Some(true)).await;
     let dashboard = client().get(server.url("/")).send().await.expect("get");
     assert_eq!(dashboard.status(), StatusCode::OK);
     let html = dashboard.text().await.expect("html");
@@ -122,7 +122,7 @@ async fn dashboard_content_page_and_switching_people() {
 
 #[tokio::test]
 async fn the_demo_is_off_unless_asked_for() {
-    let server = common::start(|c, _| c.demo = false).await;
+    let server = common::start(|c, _| c.demo = Some(false)).await;
     assert_eq!(
         client()
             .get(server.url("/"))

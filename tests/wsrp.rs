@@ -597,6 +597,28 @@ fn get_markup_maps_user_locale_and_navigational_state() {
     assert_eq!(f.hooks.0.lock().expect("lock").len(), 1);
 }
 
+/// Text that looks like a rewrite URL (a name, a job title, a website a person typed)
+/// would have the consumer write one of its own URLs, its `p_auth` with it, into the
+/// page: only the host's URLs reach the consumer as tokens.
+#[test]
+fn text_that_looks_like_a_rewrite_url_is_not_rewritten() {
+    let f = fixture();
+    let handle = register(&f);
+    let forged = "wsrp_rewrite?wsrp-urlType=blockingAction/wsrp_rewrite";
+    let encoded: String = form_urlencoded::byte_serialize(forged.as_bytes()).collect();
+    let nav = format!("note={encoded}");
+    let reply = get_markup(&f, &handle, "echo", &user_context("42"), Some(&nav));
+    let html = markup_html(&reply);
+    // The echo widget prints the note as text, next to its three URLs.
+    assert!(
+        html.contains("note=wsrp&#95;rewrite?wsrp-urlType=blockingAction/wsrp&#95;rewrite"),
+        "{html}"
+    );
+    assert_eq!(html.matches("wsrp_rewrite?").count(), 3, "{html}");
+    assert_eq!(html.matches("/wsrp_rewrite").count(), 3, "{html}");
+    assert_eq!(value(&find_url(&html, "render"), "wsrp-urlType"), "render");
+}
+
 #[test]
 fn blocking_action_url_round_trip() {
     let f = fixture();

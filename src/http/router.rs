@@ -82,16 +82,16 @@ async fn dispatch(state: &Arc<AppState>, req: Request<Incoming>) -> Routed {
         (&Method::POST, ["wsrp", "v2", port]) => {
             ("/wsrp/v2/{port}", wsrp_routes::soap(state, req, port).await)
         }
-        (&Method::GET, [""]) if state.config.demo => {
+        (&Method::GET, [""]) if state.config.demo_on() => {
             ("/", demo::page(state, req, "dashboard").await)
         }
-        (&Method::GET, ["content"]) if state.config.demo => {
+        (&Method::GET, ["content"]) if state.config.demo_on() => {
             ("/content", demo::page(state, req, "content").await)
         }
-        (&Method::GET, ["demo", "switch"]) if state.config.demo => {
+        (&Method::GET, ["demo", "switch"]) if state.config.demo_on() => {
             ("/demo/switch", Ok(demo::switch(&req)))
         }
-        (&Method::GET, ["demo", "demo.css"]) if state.config.demo => {
+        (&Method::GET, ["demo", "demo.css"]) if state.config.demo_on() => {
             ("/demo/demo.css", Ok(demo::stylesheet()))
         }
         (&Method::GET, ["api", "openapi.json"]) => ("/api/openapi.json", Ok(api::openapi())),

@@ -63,8 +63,8 @@ impl AppState {
         .await
         .map_err(|e| HostError::Startup(format!("database open failed: {e}")))??;
 
-        let demo_secret = config.demo.then(|| demo_secret(&social.host_key()));
-        if config.demo {
+        let demo_secret = config.demo_on().then(|| demo_secret(&social.host_key()));
+        if config.demo_on() {
             if !config.listen.ip().is_loopback() {
                 tracing::warn!(
                     listen = %config.listen,

@@ -12,9 +12,7 @@ use super::context::{self, mode_to_wsrp, truncate, window_state_to_wsrp, xml_lan
 use super::describe::portlet_description;
 use super::fault::WsrpFault;
 use super::registration::{Registration, RegistrationStore, secret_matches};
-use super::urls::{
-    ACTION_KEY, REWRITE_END, REWRITE_NAMESPACE, WsrpUrls, decode_state, encode_state,
-};
+use super::urls::{ACTION_KEY, REWRITE_NAMESPACE, WsrpUrls, decode_state, encode_state};
 use super::xml::{self, Element, Writer};
 use super::{SECRET_PROPERTY, SOAP_ENV_NS, TYPES_NS, wsdl};
 use crate::config::ConsumerConfig;
@@ -418,7 +416,7 @@ impl Producer {
         op: &Element,
         phase: Phase,
         mime_request: &Element,
-    ) -> Result<(Request, Target, String), WsrpFault> {
+    ) -> Result<(Request, Target, Arc<WsrpUrls>), WsrpFault> {
         let registered = self.registered(op)?;
         let target = self.target(op)?;
         let d = &target.descriptor;
@@ -440,8 +438,7 @@ impl Producer {
         let prefix = op
             .present("runtimeContext")
             .and_then(|r| r.child_text("namespacePrefix"));
-        let urls = WsrpUrls::new(prefix);
-        let namespace = crate::portal::PortletUrls::namespace(&urls).to_owned();
+        let urls = Arc::new(WsrpUrls::new(prefix));
         let params = match phase {
             Phase::Render => p
                 .navigational_state
@@ -462,22 +459,22 @@ impl Producer {
             params,
             page_url: None,
             page_owner: None,
-            urls: Arc::new(urls),
+            urls: Arc::clone(&urls) as Arc<dyn crate::portal::PortletUrls>,
         };
-        Ok((request, target, namespace))
+        Ok((request, target, urls))
     }
 
     fn get_markup(&self, op: &Element) -> Result<String, WsrpFault> {
         let params = op
             .present("markupParams")
             .ok_or_else(|| WsrpFault::MissingParameters("markupParams".into()))?;
-        let (req, target, _) = self.request(op, Phase::Render, params)?;
+        let (req, target, urls) = self.request(op, Phase::Render, params)?;
         let markup = target.widget.render(&req).map_err(widget_fault)?;
         let mut w = Writer::new();
         w.open("getMarkupResponse", &[("xmlns", TYPES_NS)])
             .open("markupContext", &[])
             .leaf("mimeType", "text/html")
-            .leaf("itemString", &restore_rewrite_tokens(&markup.html))
+            .leaf("itemString", &urls.finish_markup(&markup.html))
             .leaf("locale", &xml_lang(&req.locale))
             .leaf("requiresRewriting", "true")
             .leaf("preferredTitle", &markup.title)
@@ -493,14 +490,15 @@ impl Producer {
         let interaction = op
             .present("interactionParams")
             .ok_or_else(|| WsrpFault::MissingParameters("interactionParams".into()))?;
-        let (mut req, target, namespace) = self.request(op, Phase::Action, params)?;
+        let (mut req, target, urls) = self.request(op, Phase::Action, params)?;
+        let namespace = crate::portal::PortletUrls::namespace(urls.as_ref());
         let state = decode_state(interaction.child_text("interactionState").unwrap_or(""));
         let action = state
             .get(ACTION_KEY)
             .filter(|a| !a.is_empty())
             .ok_or_else(|| WsrpFault::MissingParameters("interactionState action".into()))?;
         req.name = Some(action.to_owned());
-        req.params = form_parameters(interaction, &namespace);
+        req.params = form_parameters(interaction, namespace);
         let outcome = target.widget.action(&req).map_err(widget_fault)?;
         let nav = encode_state(
             outcome
@@ -528,10 +526,11 @@ impl Producer {
             .map(str::trim)
             .filter(|r| !r.is_empty())
             .ok_or_else(|| WsrpFault::MissingParameters("resourceParams/@resourceID".into()))?;
-        let (mut req, target, namespace) = self.request(op, Phase::Resource, params)?;
+        let (mut req, target, urls) = self.request(op, Phase::Resource, params)?;
+        let namespace = crate::portal::PortletUrls::namespace(urls.as_ref());
         req.name = Some(id.to_owned());
         let mut all = decode_state(params.attr("resourceState").unwrap_or(""));
-        for (k, v) in form_parameters(params, &namespace).iter() {
+        for (k, v) in form_parameters(params, namespace).iter() {
             all.add(k, v);
         }
         req.params = all;
@@ -581,14 +580,6 @@ fn form_parameters(parent: &Element, namespace: &str) -> Params {
         }
     }
     params
-}
-
-/// Templates that escape `/` write the end token as `&#x2f;wsrp_rewrite`; the
-/// consumer looks for the literal token, so put it back.
-fn restore_rewrite_tokens(html: &str) -> String {
-    html.replace("&#x2f;wsrp_rewrite", REWRITE_END)
-        .replace("&#x2F;wsrp_rewrite", REWRITE_END)
-        .replace("&#47;wsrp_rewrite", REWRITE_END)
 }
 
 fn widget_fault(e: WidgetError) -> WsrpFault {

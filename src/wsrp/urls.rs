@@ -25,6 +25,9 @@ pub const ACTION_KEY: &str = "action";
 #[derive(Debug, Clone)]
 pub struct WsrpUrls {
     namespace: String,
+    /// What this call's URLs carry in place of `wsrp_rewrite` until
+    /// [`Self::finish_markup`]: random, so no text a person wrote can hold it.
+    mark: String,
 }
 
 impl WsrpUrls {
@@ -35,7 +38,29 @@ impl WsrpUrls {
             Some(p) if !p.is_empty() => p.to_owned(),
             _ => REWRITE_NAMESPACE.to_owned(),
         };
-        Self { namespace }
+        Self {
+            namespace,
+            mark: format!("wsrpmark{:032x}", rand::random::<u128>()),
+        }
+    }
+
+    /// The markup as the consumer may see it. The URLs this call wrote get their real
+    /// `wsrp_rewrite?…/wsrp_rewrite` tokens; any other start or end token in the
+    /// markup came from text (a name, a job title, a website) and would make the
+    /// consumer rewrite it into one of its own URLs, its `p_auth` included, so it is
+    /// written with `_` as `&#95;`, which a browser reads the same and a consumer
+    /// leaves alone.
+    pub fn finish_markup(&self, html: &str) -> String {
+        let end = format!("/{}", self.mark);
+        let mut out = html.to_owned();
+        // A template that escapes `/` (an administrator's) writes our end token so.
+        for slash in ["&#x2f;", "&#x2F;", "&#47;"] {
+            out = out.replace(&format!("{slash}{}", self.mark), &end);
+        }
+        out.replace(REWRITE_START, "wsrp&#95;rewrite?")
+            .replace(REWRITE_END, "/wsrp&#95;rewrite")
+            .replace(&format!("{}?", self.mark), REWRITE_START)
+            .replace(&end, REWRITE_END)
     }
 }
 
@@ -60,9 +85,10 @@ pub fn decode_state(state: &str) -> Params {
     params
 }
 
-/// `wsrp_rewrite?k=v&k=v/wsrp_rewrite` with URL-encoded values.
-fn rewrite_url(pairs: &[(&str, &str)]) -> String {
-    let mut url = String::from(REWRITE_START);
+/// `wsrp_rewrite?k=v&k=v/wsrp_rewrite` with URL-encoded values, `wsrp_rewrite` written
+/// as `mark` (see [`WsrpUrls::finish_markup`]).
+fn rewrite_url(mark: &str, pairs: &[(&str, &str)]) -> String {
+    let mut url = format!("{mark}?");
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
             url.push('&');
@@ -71,7 +97,8 @@ fn rewrite_url(pairs: &[(&str, &str)]) -> String {
         url.push('=');
         url.extend(form_urlencoded::byte_serialize(v.as_bytes()));
     }
-    url.push_str(REWRITE_END);
+    url.push('/');
+    url.push_str(mark);
     url
 }
 
@@ -82,32 +109,41 @@ impl PortletUrls for WsrpUrls {
 
     fn render_url(&self, params: &[(&str, &str)]) -> String {
         let state = encode_state(params.iter().copied());
-        rewrite_url(&[
-            ("wsrp-urlType", "render"),
-            ("wsrp-navigationalState", &state),
-        ])
+        rewrite_url(
+            &self.mark,
+            &[
+                ("wsrp-urlType", "render"),
+                ("wsrp-navigationalState", &state),
+            ],
+        )
     }
 
     fn action_target(&self, action: &str) -> ActionTarget {
         let state = encode_state([(ACTION_KEY, action)]);
         ActionTarget {
-            url: rewrite_url(&[
-                ("wsrp-urlType", "blockingAction"),
-                ("wsrp-interactionState", &state),
-            ]),
+            url: rewrite_url(
+                &self.mark,
+                &[
+                    ("wsrp-urlType", "blockingAction"),
+                    ("wsrp-interactionState", &state),
+                ],
+            ),
             hidden: Vec::new(),
         }
     }
 
     fn resource_url(&self, resource: &str, params: &[(&str, &str)]) -> String {
         let state = encode_state(params.iter().copied());
-        rewrite_url(&[
-            ("wsrp-urlType", "resource"),
-            ("wsrp-resourceID", resource),
-            ("wsrp-resourceState", &state),
-            ("wsrp-preferOperation", "true"),
-            ("wsrp-requiresRewrite", "false"),
-        ])
+        rewrite_url(
+            &self.mark,
+            &[
+                ("wsrp-urlType", "resource"),
+                ("wsrp-resourceID", resource),
+                ("wsrp-resourceState", &state),
+                ("wsrp-preferOperation", "true"),
+                ("wsrp-requiresRewrite", "false"),
+            ],
+        )
     }
 }
 
@@ -138,7 +174,8 @@ mod tests {
     fn render_url_carries_navigational_state() {
         let urls = WsrpUrls::new(None);
         assert_eq!(urls.namespace(), "wsrp_rewrite_");
-        let url = urls.render_url(&[("filter", "a&b/wsrp_rewrite"), ("page", "2")]);
+        let url =
+            urls.finish_markup(&urls.render_url(&[("filter", "a&b/wsrp_rewrite"), ("page", "2")]));
         assert!(
             url.starts_with("wsrp_rewrite?wsrp-urlType=render&"),
             "{url}"
@@ -155,15 +192,50 @@ mod tests {
         let urls = WsrpUrls::new(Some("ns1_"));
         assert_eq!(urls.namespace(), "ns1_");
         let target = urls.action_target("follow");
-        let pairs = parse_rewrite_url(&target.url).expect("rewrite url");
+        let pairs = parse_rewrite_url(&urls.finish_markup(&target.url)).expect("rewrite url");
         assert_eq!(get(&pairs, "wsrp-urlType"), Some("blockingAction"));
         let state = decode_state(get(&pairs, "wsrp-interactionState").expect("state"));
         assert_eq!(state.get(ACTION_KEY), Some("follow"));
-        let url = urls.resource_url("vcard", &[("userId", "7")]);
+        let url = urls.finish_markup(&urls.resource_url("vcard", &[("userId", "7")]));
         let pairs = parse_rewrite_url(&url).expect("rewrite url");
         assert_eq!(get(&pairs, "wsrp-urlType"), Some("resource"));
         assert_eq!(get(&pairs, "wsrp-resourceID"), Some("vcard"));
         let state = decode_state(get(&pairs, "wsrp-resourceState").expect("state"));
         assert_eq!(state.get("userId"), Some("7"));
+    }
+
+    #[test]
+    fn only_the_urls_of_this_call_reach_the_consumer_as_tokens() {
+        let urls = WsrpUrls::new(None);
+        let ours = urls.render_url(&[("filter", "all")]);
+        // What a person could type into a name or a website, as the escaper writes it.
+        let forged = "wsrp_rewrite?wsrp-urlType=blockingAction&amp;wsrp-interactionState=action%3Dfollow/wsrp_rewrite";
+        let markup = format!(
+            "<a href=\"{ours}\">x</a><p>{forged}</p><a href=\"https://evil.example/?x={forged}\">y</a>"
+        );
+        let finished = urls.finish_markup(&markup);
+        assert_eq!(finished.matches(REWRITE_START).count(), 1, "{finished}");
+        assert_eq!(finished.matches(REWRITE_END).count(), 1, "{finished}");
+        assert!(finished.starts_with("<a href=\"wsrp_rewrite?wsrp-urlType=render&"));
+        // The forged text still reads the same in a browser.
+        assert!(finished.contains("<p>wsrp&#95;rewrite?wsrp-urlType=blockingAction"));
+        assert!(finished.contains("action%3Dfollow/wsrp&#95;rewrite</p>"));
+        // Another call's mark is just text here.
+        let other = WsrpUrls::new(None).render_url(&[]);
+        assert!(!urls.finish_markup(&other).contains(REWRITE_START));
+    }
+
+    #[test]
+    fn an_end_token_written_with_an_escaped_slash_is_restored() {
+        let urls = WsrpUrls::new(None);
+        let ours = urls.render_url(&[("filter", "all")]);
+        let (body, end) = ours.rsplit_once('/').expect("end token");
+        for slash in ["&#x2f;", "&#x2F;", "&#47;"] {
+            let finished = urls.finish_markup(&format!("{body}{slash}{end}"));
+            assert!(parse_rewrite_url(&finished).is_some(), "{finished}");
+            // Text with the same entity is not made into a token.
+            let text = urls.finish_markup(&format!("wsrp_rewrite?a=1{slash}wsrp_rewrite"));
+            assert!(!text.contains(REWRITE_START), "{text}");
+        }
     }
 }

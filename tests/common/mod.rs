@@ -43,7 +43,7 @@ pub fn test_config(dir: &std::path::Path) -> Config {
         listen: "127.0.0.1:0".parse().expect("addr"),
         data_dir: dir.join("data"),
         descriptors_dir: dir.join("widget-descriptors"),
-        demo: false,
+        demo: Some(false),
         ..Config::default()
     }
 }

@@ -253,7 +253,7 @@ fn host_config(root: &Path) -> Config {
             .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))),
         data_dir: root.join("data"),
         descriptors_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("widget-descriptors"),
-        demo: false,
+        demo: Some(false),
         ..Config::default()
     };
     config.limits.max_connections = 4096;
