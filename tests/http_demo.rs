@@ -45,6 +45,31 @@ async fn dashboard_content_page_and_switching_people() {
         "{html}"
     );
 
+    // The language carries over to the page's links, and only a language the
+    // switcher offers: anything else cannot add parameters to them.
+    let spanish = client()
+        .get(server.url("/?languageId=es_ES"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        spanish.contains("href=\"/content?languageId=es_ES\""),
+        "{spanish}"
+    );
+    let smuggled = client()
+        .get(server.url("/?languageId=es_ES%26p_p_mode%3Dedit"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(!smuggled.contains("?languageId=es_ES&amp;p_p_mode"), "{smuggled}");
+    assert!(smuggled.contains("href=\"/content\""), "{smuggled}");
+
     // Switch to Richard: a cookie, and a redirect back to a local page only.
     let switched = client()
         .get(server.url("/demo/switch?as=richard.roe&back=/content"))

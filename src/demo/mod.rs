@@ -96,10 +96,12 @@ pub async fn page<B>(
         form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
             .into_owned()
             .collect();
+    // Only a language the switcher offers: the value goes into the page's links as it is.
     let language = query
         .iter()
         .find(|(k, _)| k == "languageId")
-        .map(|(_, v)| v.clone());
+        .map(|(_, v)| v.clone())
+        .filter(|v| crate::i18n::SUPPORTED_LANGUAGE_IDS.contains(&v.as_str()));
     let path = if page == "content" { "/content" } else { "/" };
     let page_url = match &language {
         Some(l) => format!(
