@@ -67,7 +67,10 @@ async fn dashboard_content_page_and_switching_people() {
         .text()
         .await
         .expect("html");
-    assert!(!smuggled.contains("?languageId=es_ES&amp;p_p_mode"), "{smuggled}");
+    assert!(
+        !smuggled.contains("?languageId=es_ES&amp;p_p_mode"),
+        "{smuggled}"
+    );
     assert!(smuggled.contains("href=\"/content\""), "{smuggled}");
 
     // Switch to Richard: a cookie, and a redirect back to a local page only.
