@@ -134,6 +134,10 @@
         if (!swap(fresh(html))) {
           location.assign(response.url);
         }
+      })["catch"](function () {
+        {#- The answer came but could not be read or shown. The action went through, so
+            it is not sent again: the page it led to is loaded the ordinary way. #}
+        location.assign(response.url);
       });
     }, native);
   }

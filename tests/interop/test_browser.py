@@ -166,3 +166,26 @@ def test_connect_confirm_follow_block_and_vcard(demo, browser, shots, js):
         assert card.email.value == f"{b_id}@example.com"
     finally:
         context.close()
+
+
+def test_an_answer_the_script_cannot_show_still_reaches_the_person(demo, browser):
+    """With the page's parser broken, an enhanced action's answer cannot be swapped in:
+    the script loads the page the host sent it to, and does not post the action again."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    me = Person(page, demo)
+    try:
+        me.become("ines.garcia")
+        me.open_person("Lucas Martin")
+        page.evaluate("() => { DOMParser.prototype.parseFromString = () => { throw new Error('broken'); }; }")
+        with page.expect_navigation():
+            me.press(CC, EN["follow"])
+        assert me.alert(CC) == EN["you-are-now-following-this-user"]
+        assert page.locator(f"{CC} button", has_text=EN["unfollow"]).count() == 1
+        # The outcome of the one post (a repeat would say "already following"), and it
+        # is stored.
+        me.become("ines.garcia")
+        assert EN.count_text("you-are-following-x-people", 1) in me.counts()
+    finally:
+        context.close()
+
