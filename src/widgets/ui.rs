@@ -69,7 +69,6 @@ impl TextTables {
 /// The request as the markup sees it.
 pub(crate) struct Ui<'a> {
     pub req: &'a Request,
-    pub languages: &'static Languages,
     /// The request locale's bundles, found once for every text of the render.
     texts: Chain<'a>,
 }
@@ -78,7 +77,6 @@ impl<'a> Ui<'a> {
     pub fn new(req: &'a Request, languages: &'static Languages) -> Self {
         Self {
             req,
-            languages,
             texts: languages.chain(&req.locale),
         }
     }
@@ -103,6 +101,11 @@ impl<'a> Ui<'a> {
     /// The counted text of `key` for `n` (`{0}` = n).
     pub fn plural(&self, key: &str, n: u64) -> String {
         self.texts.plural(key, n)
+    }
+
+    /// The key that fits `n`: `key` or its singular (see [`Chain::plural_key`]).
+    pub fn plural_key<'k>(&self, key: &'k str, n: u64) -> std::borrow::Cow<'k, str> {
+        self.texts.plural_key(key, n)
     }
 
     /// The texts a template uses, by key: templates print `t["connect"]`, and an

@@ -687,9 +687,7 @@ impl View<'_> {
         let title = if count == 0 {
             ui.format("x-has-no-connections", &[&name])
         } else {
-            let key = ui
-                .languages
-                .plural_key(&ui.req.locale, "x-has-x-connections", count);
+            let key = ui.plural_key("x-has-x-connections", count);
             ui.format(&key, &[&name, &count.to_string()])
         };
         let page = self
