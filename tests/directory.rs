@@ -119,6 +119,29 @@ fn ndjson_reports_lines_and_skips_blank_ones() {
 }
 
 #[test]
+fn ndjson_with_a_broken_first_line_rejects_that_line_only() {
+    let s = Social::in_memory().unwrap();
+    let text = format!(
+        "{{\"id\": 1, \"givenName\": \"A\",}}\n{}\n{}\n",
+        account(2),
+        account(3)
+    );
+    let report = import(&s, &text);
+    assert_eq!((report.records, report.imported), (3, 2), "{report:?}");
+    assert_eq!(report.rejected[0].line, Some(1));
+    // A pretty-printed page object still reads as one.
+    let page = format!(
+        "{{\n  \"items\": [\n{},\n{}\n]\n}}\n",
+        account(4),
+        account(5)
+    );
+    assert_eq!(import(&s, &page).imported, 2);
+    let one_item = format!("{{\"items\": [\n{}\n]}}\n", account(6));
+    assert_eq!(import(&s, &one_item).imported, 1);
+    clean(&s);
+}
+
+#[test]
 fn reimport_updates_without_duplicates() {
     let s = Social::in_memory().unwrap();
     let first = format!("[{}, {}]", account(1), account(2));

@@ -106,6 +106,29 @@ async fn directory_upkeep_is_for_administrators_and_validates_input() {
         .await
         .expect("send");
     assert_eq!(other_id.status(), StatusCode::BAD_REQUEST);
+    let other_ids = client
+        .put(&url)
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"id": 7, "externalReferenceCode": "someone-else"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(other_ids.status(), StatusCode::BAD_REQUEST);
+    // An account as Liferay's headless API returns it, put under its numeric id: the
+    // body's other ids do not make it someone else.
+    let numeric = client
+        .put(server.url("/api/users/20123"))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({
+            "id": 20123, "externalReferenceCode": "b1e5c0de", "alternateName": "ana",
+            "givenName": "Ana", "familyName": "Silva"
+        }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(numeric.status(), StatusCode::OK);
+    let echoed: serde_json::Value = numeric.json().await.expect("json");
+    assert_eq!(echoed["id"], "20123");
     let invalid_bodies = [
         serde_json::json!({"emailAddress": "not-an-email"}),
         serde_json::json!({"givenName": "a\u{7}b"}),

@@ -292,6 +292,34 @@ fn restore_refuses_a_corrupt_or_foreign_file_and_keeps_the_old_database() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+#[test]
+fn restore_replaces_a_live_file_that_no_longer_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.redb");
+    let s = Social::open(&db).unwrap();
+    seed(
+        &s,
+        SeedOptions {
+            users: 30,
+            degree: 3.0,
+            seed_value: 2,
+        },
+        &ProgressBar::hidden(),
+    )
+    .unwrap();
+    drop(s);
+    let good = dir.path().join("good.redb");
+    backup_file(&db, &good).unwrap();
+    // What a full disk or a cut copy leaves: the live file is cut short.
+    let whole = std::fs::read(&db).unwrap();
+    std::fs::write(&db, &whole[..100]).unwrap();
+    assert!(inspect_file(&db).is_err(), "the cut file must not open");
+    let summary = restore_file(&good, &db).unwrap();
+    assert_eq!(summary.violations, vec![]);
+    let back = Social::open(&db).unwrap();
+    assert_eq!(back.read().unwrap().directory_size().unwrap(), 30);
+}
+
 /// A person as schema 3 stores it (see `src/store/record.rs`).
 type Record = (
     &'static str,

@@ -164,18 +164,33 @@ pub fn import_slice(
     Ok(sink.report)
 }
 
-/// A first line that is a whole object without `items` means one object per line;
-/// anything else starting with `{` is a page object (often pretty-printed).
+/// One object per line when the first line is a whole object without `items`;
+/// anything else starting with `{` is a page object (often pretty-printed). A first
+/// line that does not parse but closes its object is a broken record when the next
+/// non-blank line is a whole record: a page's first line (`{`, `{"items": [`) never
+/// closes its object. So a broken first record is rejected alone, like one anywhere
+/// else, instead of turning the whole file into a bad page.
 fn is_ndjson(body: &[u8]) -> bool {
-    let first = body.split(|&b| b == b'\n').next().unwrap_or(body);
     #[derive(Deserialize)]
     struct Probe {
         items: Option<IgnoredAny>,
     }
-    matches!(
-        serde_json::from_slice::<Probe>(first),
-        Ok(Probe { items: None })
-    )
+    let record = |line: &[u8]| {
+        matches!(
+            serde_json::from_slice::<Probe>(line),
+            Ok(Probe { items: None })
+        )
+    };
+    let mut lines = body
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace));
+    let first = lines.next().unwrap_or(body);
+    match serde_json::from_slice::<Probe>(first) {
+        Ok(Probe { items }) => items.is_none(),
+        // A broken record still closes its object on its line; a page's first line
+        // (`{`, `{"items": [`) never does.
+        Err(_) => first.trim_ascii_end().ends_with(b"}") && lines.next().is_some_and(record),
+    }
 }
 
 fn read_ndjson(sink: &mut Sink<'_>, bytes: &[u8]) {

@@ -79,12 +79,25 @@ pub async fn put_user(
     // the body is read as the directory's `UserAccount`, not as the stored `Person`.
     let mut account: UserAccount = serde_json::from_slice(&body)
         .map_err(|e| HttpError::BadRequest(format!("not a UserAccount: {e}")))?;
-    let body_id = account
-        .portal_id(IdSource::ExternalReferenceCode)
-        .or_else(|| account.portal_id(IdSource::Id));
-    if body_id.is_some_and(|b| b != *id) {
+    // The path's id is whichever field the portal keys people by (see
+    // `crate::directory`): a Liferay account read back whole carries its numeric `id`
+    // and its `externalReferenceCode` both, and the path may name it by either, or by
+    // its screen name. A body whose ids name someone, but never as the path does, is
+    // another person. A screen name alone decides nothing: people change theirs.
+    let named = |source| account.portal_id(source).filter(|b| b == id).is_some();
+    let has_ids = account.portal_id(IdSource::ExternalReferenceCode).is_some()
+        || account.portal_id(IdSource::Id).is_some();
+    if has_ids
+        && ![
+            IdSource::ExternalReferenceCode,
+            IdSource::Id,
+            IdSource::ScreenName,
+        ]
+        .into_iter()
+        .any(named)
+    {
         return Err(HttpError::BadRequest(
-            "the body's id differs from the id in the path".into(),
+            "none of the body's ids is the id in the path".into(),
         ));
     }
     // The path names the person; the account's own ids only had to agree with it.

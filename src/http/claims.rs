@@ -15,9 +15,20 @@ const CAPACITY: usize = 65_536;
 
 #[derive(Default)]
 pub struct ClaimsMemo {
-    seen: Mutex<HashMap<String, u64>>,
+    seen: Mutex<Seen>,
     hasher: RandomState,
 }
+
+#[derive(Default)]
+struct Seen {
+    users: HashMap<String, u64>,
+    /// How many times the user API has changed an entry; see [`ClaimsMemo::ticket`].
+    forgets: u64,
+}
+
+/// Taken before a directory refresh and handed to [`ClaimsMemo::applied`] after it.
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket(u64);
 
 impl ClaimsMemo {
     fn fingerprint(&self, user: &PortalUser) -> u64 {
@@ -29,18 +40,30 @@ impl ClaimsMemo {
         let print = self.fingerprint(user);
         self.seen
             .lock()
-            .map(|seen| seen.get(&user.user_id) == Some(&print))
+            .map(|seen| seen.users.get(&user.user_id) == Some(&print))
             .unwrap_or(false)
     }
 
-    /// Records that the directory now holds these claims.
-    pub fn applied(&self, user: &PortalUser) {
+    /// Taken just before a refresh starts writing. An entry the user API changes while
+    /// the refresh runs may land after the refresh's write and be forgotten before the
+    /// refresh is recorded; the ticket tells [`Self::applied`] that happened.
+    pub fn ticket(&self) -> Ticket {
+        Ticket(self.seen.lock().map(|seen| seen.forgets).unwrap_or(0))
+    }
+
+    /// Records that the directory now holds these claims, unless the user API changed
+    /// an entry since `ticket` was taken: the entry may then hold the API's values,
+    /// and the next request checks again (one read more, never a stale entry).
+    pub fn applied(&self, user: &PortalUser, ticket: Ticket) {
         let print = self.fingerprint(user);
         if let Ok(mut seen) = self.seen.lock() {
-            if seen.len() >= CAPACITY {
-                seen.clear();
+            if seen.forgets != ticket.0 {
+                return;
             }
-            seen.insert(user.user_id.clone(), print);
+            if seen.users.len() >= CAPACITY {
+                seen.users.clear();
+            }
+            seen.users.insert(user.user_id.clone(), print);
         }
     }
 
@@ -48,7 +71,8 @@ impl ClaimsMemo {
     /// request checks the directory again.
     pub fn forget(&self, user_id: &str) {
         if let Ok(mut seen) = self.seen.lock() {
-            seen.remove(user_id);
+            seen.users.remove(user_id);
+            seen.forgets = seen.forgets.wrapping_add(1);
         }
     }
 }
@@ -74,7 +98,7 @@ mod tests {
     fn remembers_claims_until_they_change_or_are_forgotten() {
         let memo = ClaimsMemo::default();
         assert!(!memo.is_current(&user("Ann")));
-        memo.applied(&user("Ann"));
+        memo.applied(&user("Ann"), memo.ticket());
         assert!(memo.is_current(&user("Ann")));
         assert!(
             !memo.is_current(&user("Anna")),
@@ -82,5 +106,20 @@ mod tests {
         );
         memo.forget("u");
         assert!(!memo.is_current(&user("Ann")));
+    }
+
+    #[test]
+    fn a_refresh_overtaken_by_the_user_api_is_not_remembered() {
+        let memo = ClaimsMemo::default();
+        // A render's refresh starts; the user API deletes the entry meanwhile.
+        let ticket = memo.ticket();
+        memo.forget("u");
+        memo.applied(&user("Ann"), ticket);
+        assert!(
+            !memo.is_current(&user("Ann")),
+            "the next request must check the directory again"
+        );
+        memo.applied(&user("Ann"), memo.ticket());
+        assert!(memo.is_current(&user("Ann")));
     }
 }

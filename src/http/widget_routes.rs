@@ -467,10 +467,11 @@ async fn run_widget<T: Send + 'static>(
         // while it does.
         let (task_state, user) = (Arc::clone(state), user.clone());
         tokio::task::spawn_blocking(move || {
+            let ticket = task_state.claims.ticket();
             task_state
                 .social
                 .refresh_profile(&user.user_id, &user.profile)?;
-            task_state.claims.applied(&user);
+            task_state.claims.applied(&user, ticket);
             Ok::<_, crate::social::SocialError>(())
         })
         .await

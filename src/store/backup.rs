@@ -244,7 +244,15 @@ fn migrate(path: &Path) -> Result<(), StoreError> {
 pub fn restore_file(backup: &Path, db_path: &Path) -> Result<DbSummary, StoreError> {
     if db_path.exists() {
         // Refuse while the server holds the live database; the probe closes at once.
-        drop(open_existing(db_path)?);
+        // A live file that does not open at all (truncated, zeroed by a full disk) is
+        // just what a restore is for: it is replaced like a whole one.
+        match open_existing(db_path) {
+            Ok(db) => drop(db),
+            Err(locked @ StoreError::Locked(_)) => return Err(locked),
+            Err(damaged) => {
+                tracing::warn!(error = %damaged, "the database being replaced does not open");
+            }
+        }
     }
     let temp = temp_beside(db_path);
     let result = (|| {
