@@ -1,7 +1,9 @@
 //! The machine's own ceilings, measured in the same run: a minimal hyper server that
-//! answers a fixed 2 KB HTML body (what HTTP alone costs on these cores; it runs in its
-//! own process, like the host), and the disk's fdatasync latency (what one durable
-//! commit cannot beat).
+//! answers a fixed HTML body (what HTTP alone costs on these cores; it runs in its own
+//! process, like the host), and the disk's fdatasync latency (what one durable commit
+//! cannot beat). The ratios are to a 2 KB body; a second baseline answers a
+//! body the size of a home page, which tells the cost of the page's bytes from the cost
+//! of rendering it.
 
 use std::convert::Infallible;
 use std::io::{Seek, SeekFrom, Write};
@@ -19,16 +21,30 @@ use tokio::net::TcpListener;
 
 use crate::load::{Stats, stats_of};
 
-/// Serves a fixed 2 KB HTML answer on every connection `listener` accepts, until the
-/// process ends (it runs in its own process: `bench --serve-baseline`).
-pub async fn serve(listener: TcpListener) {
-    let mut html = String::from("<div class=\"contacts-center-portlet\"><ul class=\"list-group\">");
-    while html.len() < 2048 - 12 {
-        html.push_str("<li>Ana Silva</li>");
+/// The baseline body.
+pub const BASELINE_BYTES: usize = 2048;
+
+/// A well-formed, list-shaped HTML body of exactly `bytes` bytes (or just the markup
+/// around the list, when that is longer).
+pub fn body_of(bytes: usize) -> String {
+    const OPEN: &str = "<div class=\"contacts-center-portlet\"><ul class=\"list-group\">";
+    const ITEM: &str = "<li>Ana Silva</li>";
+    const CLOSE: &str = "</ul></div>";
+    let mut html = String::from(OPEN);
+    while html.len() + ITEM.len() + CLOSE.len() <= bytes {
+        html.push_str(ITEM);
     }
-    html.truncate(2048 - 11);
-    html.push_str("</ul></div>");
-    let body = Bytes::from(html);
+    while html.len() + CLOSE.len() < bytes {
+        html.push(' ');
+    }
+    html.push_str(CLOSE);
+    html
+}
+
+/// Serves a fixed HTML answer of `bytes` bytes on every connection `listener` accepts,
+/// until the process ends (it runs in its own process: `bench --serve-baseline`).
+pub async fn serve(listener: TcpListener, bytes: usize) {
+    let body = Bytes::from(body_of(bytes));
     while let Ok((stream, _)) = listener.accept().await {
         let _ = stream.set_nodelay(true);
         let body = body.clone();
@@ -146,4 +162,22 @@ pub fn writers(
     let elapsed = start.elapsed();
     drop(social);
     Ok(stats_of(&mut all, elapsed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_baseline_body_has_the_size_asked_for_and_closes_its_list() {
+        for bytes in [2048, 25_000, 25_001] {
+            let body = body_of(bytes);
+            assert_eq!(body.len(), bytes);
+            assert!(body.ends_with("</li></ul></div>") || body.ends_with(" </ul></div>"));
+        }
+        assert!(
+            body_of(3).ends_with("</ul></div>"),
+            "too small: the markup alone"
+        );
+    }
 }

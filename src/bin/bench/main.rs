@@ -201,7 +201,7 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
     let started = Instant::now();
     let mut host = Server::spawn("host", &[OsStr::new(SERVE_HOST), scratch.0.as_os_str()]).await?;
     let addr = host.addr;
-    f.first_render = first_render(&mut host, &first, started).await?;
+    (f.first_render, f.page_bytes) = first_render(&mut host, &first, started).await?;
     let rss = RssWatch::start(host.pid());
 
     step("home render median of a viewer with about 1,000 connections");
@@ -210,12 +210,20 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
     step("vCard export");
     f.vcard = workload::vcard_export(addr, &mix).await?;
 
-    step("start the hyper baseline process");
+    step("start the hyper baseline processes (2 KB, and a home page's size)");
     let baseline = Server::spawn("baseline", &[OsStr::new(SERVE_BASELINE)]).await?;
+    let page_size = f.page_bytes.to_string();
+    let page_baseline = Server::spawn(
+        "page baseline",
+        &[OsStr::new(SERVE_BASELINE), OsStr::new(&page_size)],
+    )
+    .await?;
     for &c in &mode.concurrency {
         step(&format!("concurrency {c}"));
         let base = load::run(baseline.addr, Workload::baseline(), c, mode.point, 1).await;
         f.points.push(Point::new(c, "baseline", base));
+        let base = load::run(page_baseline.addr, Workload::baseline(), c, mode.point, 1).await;
+        f.points.push(Point::new(c, "baseline-page", base));
         for kind in [Kind::Home, Kind::Filter, Kind::Search, Kind::Detail] {
             let s = load::run(addr, Workload::only(&mix, kind), c, mode.point, 2).await;
             rss.sample();
@@ -241,6 +249,7 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
     drop(rss);
     // Kill and reap both servers before the scratch folder goes.
     drop(baseline);
+    drop(page_baseline);
     drop(host);
     f.machine = report::machine(&data);
     Ok(f)
@@ -268,12 +277,12 @@ fn host_config(root: &Path) -> Config {
 }
 
 /// Time from `started` (just before the host process was spawned) until the host
-/// answers a render with 200.
+/// answers a render with 200, and the size of that answer's body.
 async fn first_render(
     host: &mut Server,
     request: &[u8],
     started: Instant,
-) -> Result<Duration, Error> {
+) -> Result<(Duration, usize), Error> {
     loop {
         if started.elapsed() > Duration::from_secs(120) {
             return Err("the host did not answer a render within 120 s".into());
@@ -284,9 +293,9 @@ async fn first_render(
             );
         }
         if let Ok(mut conn) = Conn::open(host.addr).await
-            && let Ok((200, _)) = conn.send(request).await
+            && let Ok((200, bytes)) = conn.send(request).await
         {
-            return Ok(started.elapsed());
+            return Ok((started.elapsed(), bytes));
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
     }

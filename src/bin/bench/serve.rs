@@ -45,7 +45,14 @@ pub fn child_mode(args: &[String]) -> Option<Result<(), Error>> {
                 None => Err("needs the scratch folder".into()),
             },
         ),
-        Some(SERVE_BASELINE) => (SERVE_BASELINE, serve_baseline()),
+        Some(SERVE_BASELINE) => (
+            SERVE_BASELINE,
+            match args.get(1).map(|n| n.parse::<usize>()) {
+                None => serve_baseline(crate::baseline::BASELINE_BYTES),
+                Some(Ok(bytes)) => serve_baseline(bytes),
+                Some(Err(_)) => Err("the body size is a number of bytes".into()),
+            },
+        ),
         _ => return None,
     };
     Some(result.map_err(|e| format!("{flag}: {e}").into()))
@@ -105,13 +112,14 @@ fn serve_host(dir: &Path) -> Result<(), Error> {
     })
 }
 
-/// `bench --serve-baseline`: the minimal hyper server on the same kind of runtime.
-fn serve_baseline() -> Result<(), Error> {
+/// `bench --serve-baseline [BYTES]`: the minimal hyper server on the same kind of
+/// runtime, answering a body of `BYTES` (2 KB unless told).
+fn serve_baseline(bytes: usize) -> Result<(), Error> {
     exit_with_parent()?;
     runtime()?.block_on(async move {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         announce(listener.local_addr()?)?;
-        crate::baseline::serve(listener).await;
+        crate::baseline::serve(listener, bytes).await;
         Ok(())
     })
 }
