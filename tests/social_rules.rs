@@ -362,6 +362,19 @@ fn personal_contacts_validate_and_stay_unique() {
         s.act("ana", draft(None, "  ", "a@b.co")).unwrap().first(),
         Err(Refusal::NameRequired)
     );
+    // Names are limited in characters, as the entry form's maxlength counts them.
+    let longest = "漢".repeat(200);
+    assert!(
+        s.act("cy", draft(None, &longest, "kanji@x.org"))
+            .unwrap()
+            .all_ok()
+    );
+    assert_eq!(
+        s.act("cy", draft(None, &format!("{longest}字"), "kanji2@x.org"))
+            .unwrap()
+            .first(),
+        Err(Refusal::TooLong)
+    );
     // Another owner may reuse the email; nobody else may edit ana's entry.
     assert!(
         s.act("bo", draft(None, "Zed", "zed@x.org"))

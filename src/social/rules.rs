@@ -237,8 +237,11 @@ pub fn is_valid_email(email: &str) -> bool {
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-const MAX_NAME: usize = 255;
-const MAX_COMMENTS: usize = 4000;
+/// A personal contact's longest name, in characters: the entry form's `maxlength`,
+/// which counts characters too, so a name the form lets through is never refused as
+/// too long (200 CJK characters are 600 bytes).
+const MAX_NAME_CHARS: usize = 200;
+const MAX_COMMENTS_CHARS: usize = 4000;
 
 fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
     let full_name = draft.full_name.trim();
@@ -246,7 +249,9 @@ fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
     if full_name.is_empty() {
         return Ok(Err(Refusal::NameRequired));
     }
-    if full_name.len() > MAX_NAME || draft.comments.len() > MAX_COMMENTS {
+    if full_name.chars().count() > MAX_NAME_CHARS
+        || draft.comments.chars().count() > MAX_COMMENTS_CHARS
+    {
         return Ok(Err(Refusal::TooLong));
     }
     if !is_valid_email(email) {

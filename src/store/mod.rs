@@ -26,7 +26,7 @@ pub use normalize::{fold, is_portal_user_id};
 pub use person::{ContactInformation, EmailAddress, Person, Phone, PostalAddress, WebUrl};
 pub use reader::{
     Counts, Filter, Listed, MUTUAL_SCAN_LIMIT, Page, Preferences, Reader, Relationship,
-    RequestSide, RequestView, SEARCH_SCAN_LIMIT,
+    RequestSide, RequestView, SEARCH_SCAN_LIMIT, is_cursor,
 };
 pub use tables::Tables;
 pub use writer::{Store, StoreOptions};

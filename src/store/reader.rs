@@ -270,6 +270,12 @@ fn cursor_encode(key: &str, id: u64) -> String {
     URL_SAFE_NO_PAD.encode(format!("{key}\u{0}{id}"))
 }
 
+/// Whether `cursor` is one this host writes. Renders drop one that is not and show the
+/// first page (a mangled link still shows a page); the JSON resources refuse it.
+pub fn is_cursor(cursor: &str) -> bool {
+    cursor_decode(cursor).is_ok()
+}
+
 fn cursor_decode(cursor: &str) -> Result<(String, u64), StoreError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(cursor)

@@ -15,7 +15,7 @@ use super::{ActionOutcome, Markup, Resource, Widget, WidgetError};
 use crate::i18n::Languages;
 use crate::portal::{PortletMode, Request};
 use crate::social::{RequestVerb, Social};
-use crate::store::RequestSide;
+use crate::store::{RequestSide, is_cursor};
 use crate::templates::Templates;
 
 /// The `<portlet-class>` that selects this widget.
@@ -95,7 +95,8 @@ impl Widget for Notifications {
                     .pending_requests(
                         &user.user_id,
                         RequestSide::Received,
-                        req.params.get("cursor"),
+                        // A mangled link still shows a page: the first one.
+                        req.params.get("cursor").filter(|c| is_cursor(c)),
                         PAGE_SIZE,
                     )
                     .map_err(|e| store_error(&ui, e))?;

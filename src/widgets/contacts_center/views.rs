@@ -11,7 +11,7 @@ use super::params;
 use super::preferences::{self, Settings};
 use super::rows::{ListRow, Row, Select};
 use crate::portal::{PortalUser, PortletMode};
-use crate::store::{Filter, Listed, Reader, RequestSide, RequestView};
+use crate::store::{Filter, Listed, Reader, RequestSide, RequestView, is_cursor};
 use crate::templates::Templates;
 use crate::widgets::ui::{Field, Form, Ui, social_error, store_error, template_error, when};
 use crate::widgets::{Markup, WidgetError};
@@ -122,6 +122,9 @@ struct Home {
     bulk: Option<Bulk>,
     empty: Option<String>,
     view_more: Option<String>,
+    /// The next page of the sent requests, which the requests page lists under the
+    /// received ones. A plain link: the script's "View more" appends to the first list.
+    sent_more: Option<String>,
     export: Option<Link>,
 }
 
@@ -222,25 +225,35 @@ pub(crate) fn render(
                     user,
                     write_rows: templates.is_builtin("contacts_center/home.html"),
                 };
-                match (&req.page_owner, req.params.get("userId")) {
-                    (Some(owner), _) if *owner != user.user_id => {
-                        let view = viewer.owner(owner)?;
-                        templates.render("contacts_center/owner.html", page(ui, view))
+                // A person's card opens wherever its link was followed, on the
+                // viewer's own page or on another person's, whose portal sends
+                // `p_page_owner` with every render of that page.
+                let card = match req.params.get("userId") {
+                    Some(user_id) => Some(viewer.detail(user_id)?),
+                    None => None,
+                };
+                let not_found = || Alert {
+                    kind: "danger",
+                    text: ui.t("the-user-could-not-be-found"),
+                };
+                match (card, &req.page_owner) {
+                    (Some(Some(view)), _) => {
+                        templates.render("contacts_center/detail.html", page(ui, view))
                     }
-                    (_, Some(user_id)) => match viewer.detail(user_id)? {
-                        Some(view) => {
-                            templates.render("contacts_center/detail.html", page(ui, view))
+                    (card, Some(owner)) if *owner != user.user_id => {
+                        let mut p = page(ui, viewer.owner(owner)?);
+                        if card.is_some() {
+                            p.alert = Some(not_found());
                         }
-                        None => {
-                            let mut p = page(ui, viewer.home()?);
-                            p.alert = Some(Alert {
-                                kind: "danger",
-                                text: ui.t("the-user-could-not-be-found"),
-                            });
-                            templates.render("contacts_center/home.html", p)
+                        templates.render("contacts_center/owner.html", p)
+                    }
+                    (card, _) => {
+                        let mut p = page(ui, viewer.home()?);
+                        if card.is_some() {
+                            p.alert = Some(not_found());
                         }
-                    },
-                    _ => templates.render("contacts_center/home.html", page(ui, viewer.home()?)),
+                        templates.render("contacts_center/home.html", p)
+                    }
                 }
             }
         },
@@ -360,7 +373,7 @@ impl View<'_> {
         let params = &ui.req.params;
         let filter = params::filter(params);
         let keywords = params::keywords(params);
-        let cursor = params.get("cursor");
+        let cursor = params.get("cursor").filter(|c| is_cursor(c));
         let size = self.settings.page_size();
         let counts = self.reader.counts(self.me()).map_err(|e| self.err(e))?;
         let link = |label: String, f: Filter| Link {
@@ -417,9 +430,10 @@ impl View<'_> {
             bulk: None,
             empty: None,
             view_more: None,
+            sent_more: None,
             export: None,
         };
-        let more = |next: Option<String>| {
+        let more_in = |filter: Filter, next: Option<String>| {
             next.map(|c| {
                 let mut p = vec![("filter", filter.as_str()), ("cursor", c.as_str())];
                 if !keywords.is_empty() {
@@ -428,6 +442,7 @@ impl View<'_> {
                 ui.req.urls.render_url(&p)
             })
         };
+        let more = |next: Option<String>| more_in(filter, next);
         match filter {
             Filter::Requests | Filter::RequestsSent => {
                 // One page of each side, with the request ids the forms need. The
@@ -458,10 +473,10 @@ impl View<'_> {
                 if home.rows.is_empty() && home.sent.is_empty() {
                     home.empty = Some(ui.t("you-have-no-pending-requests"));
                 }
-                home.view_more = more(match filter {
-                    Filter::Requests => received.next_cursor,
-                    _ => sent.next_cursor,
-                });
+                // Each side pages on: received requests under "View more" (the
+                // script appends them in place), sent ones through `requests-sent`.
+                home.view_more = more_in(Filter::Requests, received.next_cursor);
+                home.sent_more = more_in(Filter::RequestsSent, sent.next_cursor);
             }
             Filter::Contacts => {
                 let page = self
@@ -496,8 +511,15 @@ impl View<'_> {
                     }
                 }
                 home.add_entry = Some(self.entry_form(None, "", "", ""));
-                if home.entries.is_empty() {
-                    home.empty = Some(ui.t("you-have-no-contacts"));
+                // As below: a search that stopped at its scan limit has found nobody
+                // yet, and a search that found nobody says so, not that the list is
+                // empty.
+                if home.entries.is_empty() && page.next_cursor.is_none() {
+                    home.empty = Some(ui.t(if keywords.is_empty() {
+                        "you-have-no-contacts"
+                    } else {
+                        "no-people-were-found"
+                    }));
                 }
                 home.view_more = more(page.next_cursor);
             }
@@ -524,6 +546,7 @@ impl View<'_> {
                 // "View more" link goes on, and "nobody" would not be true.
                 if home.rows.is_empty() && page.next_cursor.is_none() {
                     home.empty = Some(ui.t(match filter {
+                        _ if !keywords.is_empty() => "no-people-were-found",
                         Filter::Connections => "you-have-no-connections",
                         Filter::Following => "you-are-not-following-anyone",
                         Filter::Followers => "you-have-no-followers",
@@ -695,7 +718,7 @@ impl View<'_> {
             .list(
                 owner_id,
                 Filter::Connections,
-                ui.req.params.get("cursor"),
+                ui.req.params.get("cursor").filter(|c| is_cursor(c)),
                 self.settings.page_size(),
             )
             .map_err(|e| self.err(e))?;
