@@ -2,8 +2,9 @@
 //! template is the built-in one, the host writes the row's markup itself, the same
 //! bytes the template would produce. minijinja spent about 30,000 instructions a row
 //! (turning the fields into template values, then looking each one up and escaping
-//! it); writing the row here is a few thousand. An administrator's own `home.html`
-//! (`templates_dir`) gets the fields, as before.
+//! it); writing the row here is a few thousand. The list's rows go to the template as
+//! one string. An administrator's own `home.html` (`templates_dir`) gets the fields, as
+//! before.
 
 use minijinja::Value;
 use serde::Serialize;
@@ -30,33 +31,18 @@ pub(super) struct Select {
     pub label: String,
 }
 
-/// A row as the template receives it: its markup, or its fields.
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-pub(super) enum ListRow {
-    /// Markup already written and escaped (`home.html` prints `r.html` as it is).
-    Written {
-        html: Value,
-    },
-    Fields(Box<Row>),
-}
-
-impl ListRow {
-    /// `row`, written when `write` says the built-in markup is in use and the row is
-    /// a plain person row (request rows, with their forms and dates, stay fields).
-    /// `ns` is the placement's namespace, `bulk_form` the id of the selection form.
-    pub(super) fn new(row: Row, write: bool, ns: &str, bulk_form: Option<&str>) -> Self {
-        if write && row.forms.is_empty() && row.when.is_none() {
-            let mut html = String::with_capacity(1024);
-            // Writing into a String cannot fail.
-            let _ = write_person_row(&mut html, &row, ns, bulk_form);
-            ListRow::Written {
-                html: Value::from_safe_string(html),
-            }
-        } else {
-            ListRow::Fields(Box::new(row))
-        }
+/// Writes `rows` as `home.html`'s person rows, all of them into one safe string the
+/// template prints as it is: one value for the whole list, where a value per row cost a
+/// template value, a map and a loop turn each. `ns` is the placement's namespace,
+/// `bulk_form` the id of the selection form. The caller writes only plain person rows
+/// (request rows, with their forms and dates, stay fields).
+pub(super) fn written(rows: &[Row], ns: &str, bulk_form: Option<&str>) -> Value {
+    let mut html = String::with_capacity(1024 * rows.len());
+    for row in rows {
+        // Writing into a String cannot fail.
+        let _ = write_person_row(&mut html, row, ns, bulk_form);
     }
+    Value::from_safe_string(html)
 }
 
 /// `home.html`'s person row, value for value: the checkbox when the row has one and

@@ -9,7 +9,7 @@ use super::cards::{self, Details, PersonView};
 use super::messages;
 use super::params;
 use super::preferences::{self, Settings};
-use super::rows::{ListRow, Row, Select};
+use super::rows::{self, Row, Select};
 use crate::portal::{PortalUser, PortletMode};
 use crate::store::{Filter, Listed, Reader, RequestSide, RequestView, is_cursor};
 use crate::templates::Templates;
@@ -115,7 +115,12 @@ struct Home {
     search: SearchBox,
     nav: Vec<Link>,
     filter: &'static str,
-    rows: Vec<ListRow>,
+    /// The list's rows as fields, for request rows and for an administrator's own
+    /// `home.html`.
+    rows: Vec<Row>,
+    /// The list's rows as markup the host wrote (`rows::written`), when `home.html` is
+    /// the built-in one; `rows` is empty then.
+    rows_html: Option<minijinja::Value>,
     sent: Vec<Row>,
     entries: Vec<EntryRow>,
     add_entry: Option<EntryForm>,
@@ -424,6 +429,7 @@ impl View<'_> {
             nav,
             filter: filter.as_str(),
             rows: Vec::new(),
+            rows_html: None,
             sent: Vec::new(),
             entries: Vec::new(),
             add_entry: None,
@@ -463,7 +469,7 @@ impl View<'_> {
                 home.rows = received
                     .items
                     .iter()
-                    .map(|r| ListRow::Fields(Box::new(self.request_row(r, true))))
+                    .map(|r| self.request_row(r, true))
                     .collect();
                 home.sent = sent
                     .items
@@ -538,13 +544,15 @@ impl View<'_> {
                     home.bulk = Some(bulk(ui));
                 }
                 let form = home.bulk.as_ref().map(|b| b.form_id.as_str());
-                home.rows = rows
-                    .into_iter()
-                    .map(|r| ListRow::new(r, self.write_rows, ui.ns(), form))
-                    .collect();
+                let found = !rows.is_empty();
+                if self.write_rows && found {
+                    home.rows_html = Some(rows::written(&rows, ui.ns(), form));
+                } else {
+                    home.rows = rows;
+                }
                 // A search that stopped at its scan limit has found nobody *yet*: the
                 // "View more" link goes on, and "nobody" would not be true.
-                if home.rows.is_empty() && page.next_cursor.is_none() {
+                if !found && page.next_cursor.is_none() {
                     home.empty = Some(ui.t(match filter {
                         _ if !keywords.is_empty() => "no-people-were-found",
                         Filter::Connections => "you-have-no-connections",
