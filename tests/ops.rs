@@ -24,6 +24,17 @@ fn seeded(users: usize, degree: f64, seed_value: u64) -> Social {
     s
 }
 
+/// Seeds a database file at `path` and closes it.
+fn seed_file(path: &Path, users: usize, degree: f64, seed_value: u64) {
+    let s = Social::open(path).unwrap();
+    let options = SeedOptions {
+        users,
+        degree,
+        seed_value,
+    };
+    seed(&s, options, &ProgressBar::hidden()).unwrap();
+}
+
 fn degrees(s: &Social, users: usize) -> Vec<u64> {
     let r = s.read().unwrap();
     let mut d: Vec<u64> = (0..users)
@@ -255,18 +266,7 @@ fn check_db_finds_a_request_row_that_names_no_request() {
 fn restore_refuses_a_corrupt_or_foreign_file_and_keeps_the_old_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.redb");
-    let s = Social::open(&db).unwrap();
-    seed(
-        &s,
-        SeedOptions {
-            users: 60,
-            degree: 4.0,
-            seed_value: 1,
-        },
-        &ProgressBar::hidden(),
-    )
-    .unwrap();
-    drop(s);
+    seed_file(&db, 60, 4.0, 1);
     drop(reopen(&db));
     let good = dir.path().join("good.redb");
     backup_file(&db, &good).unwrap();
@@ -296,18 +296,7 @@ fn restore_refuses_a_corrupt_or_foreign_file_and_keeps_the_old_database() {
 fn restore_replaces_a_live_file_that_no_longer_opens() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.redb");
-    let s = Social::open(&db).unwrap();
-    seed(
-        &s,
-        SeedOptions {
-            users: 30,
-            degree: 3.0,
-            seed_value: 2,
-        },
-        &ProgressBar::hidden(),
-    )
-    .unwrap();
-    drop(s);
+    seed_file(&db, 30, 3.0, 2);
     let good = dir.path().join("good.redb");
     backup_file(&db, &good).unwrap();
     // What a full disk or a cut copy leaves: the live file is cut short.
