@@ -108,6 +108,10 @@ pub struct ConsumerConfig {
 /// Shortest HS256 secret accepted: RFC 7518 section 3.2 wants a key at least as long
 /// as the hash output (256 bits).
 pub const MIN_HS256_SECRET_BYTES: usize = 32;
+/// Shortest `wsrp_secret`: a registration that proves it acts, through
+/// `userContextKey`, as any user of its portal, so an empty or guessable one would let
+/// anyone who knows the consumer id do the same.
+pub const MIN_WSRP_SECRET_BYTES: usize = 16;
 
 /// A configuration that cannot be used; the message names the key.
 #[derive(Debug, thiserror::Error)]
@@ -164,9 +168,9 @@ impl Config {
         })
     }
 
-    /// Parses TOML text; the error message names the key and position.
+    /// Parses TOML text; the error message names the line, column and key.
     pub fn from_toml(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())
+        toml::from_str(text).map_err(|e| parse_error(text, &e))
     }
 
     fn apply_env(
@@ -303,6 +307,15 @@ impl Config {
                 }
                 _ => {}
             }
+            if c.wsrp_secret
+                .as_ref()
+                .is_some_and(|s| s.trim().len() < MIN_WSRP_SECRET_BYTES)
+            {
+                return invalid(
+                    key("wsrp_secret"),
+                    "must be at least 16 bytes: it lets a WSRP registration act as any user of the portal",
+                );
+            }
             for (j, origin) in c.allowed_origins.iter().enumerate() {
                 if !is_origin(origin) {
                     return invalid(
@@ -343,6 +356,29 @@ pub fn is_origin(s: &str) -> bool {
                 && u.origin().ascii_serialization() == s.trim_end_matches('/')
         }
         Err(_) => false,
+    }
+}
+
+/// A parse error without the line it was found on: toml's own message quotes that
+/// line, and a mistyped or unquoted secret would then reach the service's logs. The
+/// key, taken from before the line's `=`, says where to look instead.
+fn parse_error(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim_end();
+    let Some(before) = error.span().and_then(|span| text.get(..span.start)) else {
+        return message.to_owned();
+    };
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.matches('\n').count() + 1;
+    let column = before[line_start..].chars().count() + 1;
+    let key = text[line_start..]
+        .lines()
+        .next()
+        .and_then(|l| l.split_once('='))
+        .map(|(key, _)| key.trim())
+        .filter(|key| !key.is_empty());
+    match key {
+        Some(key) => format!("line {line}, column {column}, key {key}: {message}"),
+        None => format!("line {line}, column {column}: {message}"),
     }
 }
 
@@ -410,6 +446,21 @@ mod tests {
         assert!(err.contains("listne"), "{err}");
         let err = Config::from_toml("[limits]\nmax_body_bytes = \"big\"").expect_err("type error");
         assert!(err.contains("max_body_bytes"), "{err}");
+        assert!(err.starts_with("line 2,"), "{err}");
+    }
+
+    #[test]
+    fn a_parse_error_never_quotes_a_secret() {
+        let secret = "0123456789abcdef0123456789abcdef-do-not-log";
+        for toml in [
+            format!("[[consumers]]\nid = \"p\"\nhs256_secrt = \"{secret}\"\n"),
+            format!("[[consumers]]\nid = \"p\"\nhs256_secret = \"{secret}\n"),
+            format!("[[consumers]]\nid = \"p\"\nhs256_secret = {secret}\n"),
+        ] {
+            let err = Config::from_toml(&toml).expect_err("broken");
+            assert!(!err.contains("do-not-log"), "{err}");
+            assert!(err.starts_with("line 3,"), "{err}");
+        }
     }
 
     #[test]
@@ -452,6 +503,23 @@ mod tests {
         );
         let none = "[[consumers]]\nid = \"portal\"\n";
         assert!(Config::from_toml(none).expect("parses").validate().is_err());
+        let secret = "hs256_secret = \"0123456789abcdef0123456789abcdef\"";
+        for wsrp in ["", "   ", "short"] {
+            let toml =
+                format!("[[consumers]]\nid = \"portal\"\n{secret}\nwsrp_secret = \"{wsrp}\"\n");
+            let err = Config::from_toml(&toml)
+                .expect("parses")
+                .validate()
+                .expect_err("short wsrp secret");
+            assert!(
+                err.to_string().contains("consumers[0].wsrp_secret"),
+                "{err}"
+            );
+        }
+        let long = format!(
+            "[[consumers]]\nid = \"portal\"\n{secret}\nwsrp_secret = \"sixteen-bytes-ok\"\n"
+        );
+        assert!(Config::from_toml(&long).expect("parses").validate().is_ok());
     }
 
     #[test]

@@ -131,6 +131,22 @@ impl Templates {
             .map_err(fail)
     }
 
+    /// Compiles every template the widgets use, an administrator's own files included,
+    /// so that a `templates_dir` with a broken or unreadable file stops the host at
+    /// start with the file's name and the error, not with a 500 on the first render of
+    /// that view. Compiled templates are kept: renders do not compile them again.
+    pub fn check(&self) -> Result<(), TemplateError> {
+        for (name, _) in BUILTIN.iter() {
+            self.env
+                .get_template(name)
+                .map_err(|e| TemplateError::Render {
+                    name: (*name).to_owned(),
+                    message: format!("{e:#}"),
+                })?;
+        }
+        Ok(())
+    }
+
     /// Whether template `name` renders the built-in source: no file in `templates_dir`
     /// replaced it (or the file holds the same source). A widget that writes part of
     /// a built-in template's markup in Rust does so only then.
@@ -184,6 +200,25 @@ fn safe_join(dir: &Path, name: &str) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_broken_override_is_found_before_any_render() {
+        assert!(Templates::new(None).check().is_ok());
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("contacts_center")).expect("mkdir");
+        std::fs::write(
+            dir.path().join("contacts_center/home.html"),
+            "<div>{% if %}</div>",
+        )
+        .expect("write");
+        let err = Templates::new(Some(dir.path()))
+            .check()
+            .expect_err("syntax error");
+        assert!(
+            err.to_string().contains("contacts_center/home.html"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn html_autoescapes() {

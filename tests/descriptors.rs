@@ -544,6 +544,88 @@ fn java_portlet_folder_is_not_hostable_and_duplicates_are_refused() {
     assert!(found.iter().any(|m| m.contains("portlet-class com.example.FooPortlet is a Java class; this host provides widget-host:contacts-center, widget-host:notifications")), "{found:#?}");
 }
 
+#[test]
+fn a_folder_added_beside_a_serving_one_with_its_name_does_not_take_it_over() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let serving = dir.path().join("notifications");
+    copy_widget(Path::new("widget-descriptors/notifications"), &serving);
+    let first = descriptors::load_dir(dir.path());
+    assert!(first.problems.is_empty(), "{:?}", messages(&first.problems));
+    // Sorted before the serving folder, so first-by-name alone would let it win.
+    let added = dir.path().join("a-test");
+    copy_widget(Path::new("widget-descriptors/notifications"), &added);
+    let p = std::fs::read_to_string(added.join("portlet.xml")).expect("read");
+    std::fs::write(
+        added.join("portlet.xml"),
+        p.replace("<display-name>", "<display-name>Copy of "),
+    )
+    .expect("write");
+    let next = catalog::reload(&first, dir.path());
+    let widget = next.get("notifications").expect("still served");
+    assert!(widget.source_dir.ends_with("notifications"), "{widget:?}");
+    let found = messages(&next.problems);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].contains("is already served from"), "{found:#?}");
+    assert!(next.problems[0].file.starts_with(&added));
+    // Once the first folder goes, the added one serves the name.
+    std::fs::remove_dir_all(&serving).expect("remove");
+    let last = catalog::reload(&next, dir.path());
+    assert!(last.problems.is_empty(), "{:?}", messages(&last.problems));
+    assert!(
+        last.get("notifications")
+            .expect("served")
+            .source_dir
+            .ends_with("a-test")
+    );
+}
+
+#[test]
+fn booleans_read_as_liferay_reads_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("notifications");
+    copy_widget(Path::new("widget-descriptors/notifications"), &folder);
+    let original = std::fs::read_to_string(folder.join("liferay-portlet.xml")).expect("read");
+    for (written, instanceable) in [
+        (" TRUE ", true),
+        ("on", true),
+        ("1", true),
+        ("False", false),
+    ] {
+        std::fs::write(
+            folder.join("liferay-portlet.xml"),
+            original.replace(
+                "<instanceable>false</instanceable>",
+                &format!("<instanceable>{written}</instanceable>"),
+            ),
+        )
+        .expect("write");
+        let catalog = descriptors::load_dir(dir.path());
+        assert!(
+            catalog.problems.is_empty(),
+            "{written}: {:?}",
+            messages(&catalog.problems)
+        );
+        assert_eq!(
+            catalog.get("notifications").expect("served").instanceable,
+            instanceable,
+            "{written}"
+        );
+    }
+    std::fs::write(
+        folder.join("liferay-portlet.xml"),
+        original.replace(
+            "<instanceable>false</instanceable>",
+            "<instanceable>maybe</instanceable>",
+        ),
+    )
+    .expect("write");
+    let found = messages(&descriptors::load_dir(dir.path()).problems);
+    assert!(
+        found.iter().any(|m| m.contains("not a boolean")),
+        "{found:#?}"
+    );
+}
+
 /// The `<portlet>` order table in the code is the DTD's, element for element.
 #[test]
 fn liferay_portlet_order_table_matches_the_official_dtd() {
@@ -659,4 +741,30 @@ fn check_accepts_descriptors_dir_widget_folder_and_single_files() {
 
     let report = check(&[PathBuf::from("no/such/path.xml")]);
     assert!(!report.passed());
+}
+
+#[test]
+fn check_refuses_a_directory_whose_folders_share_a_portlet_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_widget(
+        Path::new("widget-descriptors/notifications"),
+        &dir.path().join("a"),
+    );
+    copy_widget(
+        Path::new("widget-descriptors/notifications"),
+        &dir.path().join("b"),
+    );
+    let report = check(&[dir.path().to_path_buf()]);
+    assert!(!report.passed(), "{report}");
+    let failed: Vec<&Path> = report
+        .checked
+        .iter()
+        .filter(|c| !c.problems.is_empty())
+        .map(|c| c.path.as_path())
+        .collect();
+    assert_eq!(failed, [dir.path().join("b").as_path()], "{report}");
+    assert!(
+        report.to_string().contains("is already served from"),
+        "{report}"
+    );
 }

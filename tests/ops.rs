@@ -441,6 +441,46 @@ fn host(data: &Path, args: &[&str]) -> Output {
     cmd.output().unwrap()
 }
 
+#[test]
+fn serve_refuses_to_start_with_a_broken_or_missing_templates_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    std::fs::create_dir_all(templates.join("contacts_center")).unwrap();
+    std::fs::write(templates.join("contacts_center/detail.html"), "{% for %}").unwrap();
+    for (folder, expect) in [
+        (templates.clone(), "contacts_center/detail.html"),
+        (dir.path().join("no-such-folder"), "is not a folder"),
+    ] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_widget-host"));
+        for (k, _) in std::env::vars() {
+            if k.starts_with("WIDGET_HOST_") {
+                cmd.env_remove(k);
+            }
+        }
+        let mut child = cmd
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .args(["--listen", "127.0.0.1:0", "--no-demo"])
+            .env("WIDGET_HOST_TEMPLATES_DIR", &folder)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A host that started would serve until killed: give it a while, then fail.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("the host started with templates_dir {}", folder.display());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let o = child.wait_with_output().unwrap();
+        assert!(!o.status.success(), "{}", text(&o));
+        assert!(text(&o).contains(expect), "{}", text(&o));
+    }
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",

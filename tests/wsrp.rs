@@ -181,6 +181,14 @@ fn fixture() -> Fixture {
             allowed_origins: vec![],
             wsrp_secret: None,
         },
+        // What the configuration file refuses, built in code: an empty secret.
+        ConsumerConfig {
+            id: "emptysecret".into(),
+            hs256_secret: None,
+            jwks_file: None,
+            allowed_origins: vec![],
+            wsrp_secret: Some(String::new()),
+        },
     ];
     let registrations = Arc::new(MemoryRegistrations::new());
     let hooks = Arc::new(CountingHooks::default());
@@ -477,6 +485,13 @@ fn registration_refusals() {
         &f,
         "registration",
         register_body("nosecret", "").as_bytes(),
+        "OperationFailed",
+    );
+    // An empty secret matches an empty secret, and proves nothing.
+    refused_quickly(
+        &f,
+        "registration",
+        register_body("emptysecret", "").as_bytes(),
         "OperationFailed",
     );
     let no_secret = envelope(

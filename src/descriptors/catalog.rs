@@ -293,14 +293,40 @@ pub fn reload(previous: &Catalog, dir: &Path) -> Catalog {
 }
 
 /// Combines folder loads, keeping `previous`'s widgets for folders with problems and
-/// refusing a portlet-name that an earlier folder already serves.
+/// refusing a portlet-name that another folder already serves: the one that served it
+/// before this load while it still declares it (or keeps its last good version),
+/// otherwise the first folder by name. So a folder added beside a serving one with the
+/// same name is refused, and does not take the widget over.
 pub fn assemble(previous: &Catalog, loads: Vec<FolderLoad>) -> Catalog {
+    let still_claims = |dir: &Path, name: &str| {
+        loads.iter().any(|l| {
+            l.dir == dir
+                && (!l.problems.is_empty()
+                    || l.name_positions.contains_key(name)
+                    || l.widgets.iter().any(|w| w.portlet_name == name))
+        })
+    };
+    let owners: BTreeMap<String, PathBuf> = previous
+        .widgets
+        .iter()
+        .filter(|(name, w)| still_claims(&w.source_dir, name))
+        .map(|(name, w)| (name.clone(), w.source_dir.clone()))
+        .collect();
     let mut catalog = Catalog::default();
     for load in loads {
         let mut problems = load.problems;
         let mut widgets = load.widgets;
         for widget in &widgets {
-            if let Some(other) = catalog.widgets.get(&widget.portlet_name) {
+            let owner = owners
+                .get(&widget.portlet_name)
+                .filter(|dir| **dir != load.dir)
+                .or_else(|| {
+                    catalog
+                        .widgets
+                        .get(&widget.portlet_name)
+                        .map(|other| &other.source_dir)
+                });
+            if let Some(owner) = owner {
                 let at = load.name_positions.get(&widget.portlet_name).copied();
                 problems.push(problem(
                     &load.dir.join(PORTLET_XML),
@@ -309,7 +335,7 @@ pub fn assemble(previous: &Catalog, loads: Vec<FolderLoad>) -> Catalog {
                     format!(
                         "portlet-name {} is already served from {}",
                         widget.portlet_name,
-                        other.source_dir.display()
+                        owner.display()
                     ),
                     "give each widget folder its own portlet-name".into(),
                 ));

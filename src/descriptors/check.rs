@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::catalog::{self, PORTLET_XML};
 use super::liferay;
-use super::model::Problem;
+use super::model::{Catalog, Problem};
 use super::portlet_xml;
 use super::xml::{self, Pos, problem};
 
@@ -84,9 +84,7 @@ pub fn check(paths: &[PathBuf]) -> CheckReport {
             } else {
                 match catalog::widget_folders(path) {
                     Ok(folders) if !folders.is_empty() => {
-                        report
-                            .checked
-                            .extend(folders.iter().map(|f| check_folder(f)));
+                        report.checked.extend(check_set(&folders));
                     }
                     Ok(_) => report.checked.push(unreadable(
                         path,
@@ -118,6 +116,35 @@ fn unreadable(path: &Path, what: &'static str, why: String) -> Checked {
             "pass a descriptors directory, a widget folder or a descriptor file".into(),
         )],
     }
+}
+
+/// The folders of one descriptors directory, checked as the server loads them: each
+/// on its own, then together, so that a portlet-name two folders declare is reported
+/// here as `serve` would refuse it.
+fn check_set(folders: &[PathBuf]) -> Vec<Checked> {
+    let loads: Vec<catalog::FolderLoad> = folders.iter().map(|f| catalog::load_folder(f)).collect();
+    let found: Vec<(PathBuf, Vec<String>)> = loads
+        .iter()
+        .map(|l| {
+            let names = l.widgets.iter().map(|w| w.portlet_name.clone()).collect();
+            (l.dir.clone(), names)
+        })
+        .collect();
+    let set = catalog::assemble(&Catalog::default(), loads);
+    found
+        .into_iter()
+        .map(|(dir, portlets)| Checked {
+            problems: set
+                .problems
+                .iter()
+                .filter(|p| p.file.starts_with(&dir))
+                .cloned()
+                .collect(),
+            path: dir,
+            what: "widget folder",
+            portlets,
+        })
+        .collect()
 }
 
 fn check_folder(dir: &Path) -> Checked {

@@ -155,10 +155,10 @@ pub fn read_portlet_app(file: &Path, root: &Node) -> (Vec<LiferayPortlet>, Vec<P
         problems.extend(seq(PORTLET, PORTLET_SCHEMA).check(file, node));
         let mut flag = |name: &str, default: bool| match node.first(name) {
             None => default,
-            Some(n) => match n.value() {
-                "true" => true,
-                "false" => false,
-                other => {
+            Some(n) => match liferay_boolean(n.value()) {
+                Some(value) => value,
+                None => {
+                    let other = n.value();
                     problems.push(problem(
                         file,
                         n.pos,
@@ -244,4 +244,16 @@ pub fn read_display(file: &Path, root: &Node) -> (BTreeMap<String, String>, Vec<
         stack.extend(category.all("category"));
     }
     (categories, problems)
+}
+
+/// A boolean element as Liferay reads it (`GetterUtil.getBoolean`): trimmed, in any
+/// case, `true`, `t`, `y`, `on` or `1`, and `false`, `f`, `n`, `off` or `0`. The DTD
+/// only says `#PCDATA`, and descriptors written for Liferay use these forms. Anything
+/// else is reported rather than read as the default, as Liferay would.
+fn liferay_boolean(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "t" | "y" | "on" | "1" => Some(true),
+        "false" | "f" | "n" | "off" | "0" => Some(false),
+        _ => None,
+    }
 }

@@ -92,7 +92,18 @@ impl AppState {
             Verifier::from_config(&config).map_err(|e| HostError::Startup(e.to_string()))?;
         let p_auth = PAuth::new(social.host_key());
         let languages = Languages::shared();
+        if let Some(dir) = config.templates_dir.as_deref()
+            && !dir.is_dir()
+        {
+            return Err(HostError::Startup(format!(
+                "templates_dir {} is not a folder",
+                dir.display()
+            )));
+        }
         let templates = Arc::new(Templates::new(config.templates_dir.as_deref()));
+        templates
+            .check()
+            .map_err(|e| HostError::Startup(format!("templates_dir: {e}")))?;
         let widgets =
             crate::widgets::builtin_widgets(social.clone(), Arc::clone(&templates), languages);
         let (catalog, watcher) = load_catalog(config.descriptors_dir.clone()).await?;
