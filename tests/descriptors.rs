@@ -427,6 +427,33 @@ fn a_broken_change_keeps_the_last_good_version() {
 }
 
 #[test]
+fn a_file_of_many_portlets_is_refused_with_one_problem() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let widget = dir.path().join("many");
+    copy_widget(Path::new("widget-descriptors/notifications"), &widget);
+    let text = std::fs::read_to_string(widget.join("portlet.xml")).expect("read");
+    let close = text.rfind("</portlet-app>").expect("root end");
+    // Short empty portlets, one line, as near the size cap as a generated file gets.
+    let many = format!(
+        "{}{}{}",
+        &text[..close],
+        "<portlet/>".repeat(90_000),
+        &text[close..]
+    );
+    write(&widget, "portlet.xml", &many);
+    let catalog = descriptors::load_dir(dir.path());
+    let found = messages(&catalog.problems);
+    assert!(catalog.get("notifications").is_none());
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("more than 1000 <portlet> elements")),
+        "{found:#?}"
+    );
+    assert!(found.len() <= 101, "{}", found.len());
+}
+
+#[test]
 fn a_folder_lists_at_most_a_hundred_problems_and_counts_the_rest() {
     let dir = tempfile::tempdir().expect("tempdir");
     let widget = dir.path().join("noisy");

@@ -151,6 +151,19 @@ pub fn read_portlet_app(file: &Path, root: &Node) -> (Vec<LiferayPortlet>, Vec<P
     for node in root.all("custom-user-attribute") {
         problems.extend(seq(CUSTOM_USER_ATTRIBUTE, PORTLET_SCHEMA).check(file, node));
     }
+    if let Some(extra) = root.all("portlet").nth(super::portlet_xml::MAX_PORTLETS) {
+        problems.push(problem(
+            file,
+            extra.pos,
+            "portlet",
+            format!(
+                "more than {} <portlet> elements",
+                super::portlet_xml::MAX_PORTLETS
+            ),
+            "a widget folder describes a handful of portlets: split or trim the file".into(),
+        ));
+        return (portlets, problems);
+    }
     for node in root.all("portlet") {
         problems.extend(seq(PORTLET, PORTLET_SCHEMA).check(file, node));
         let mut flag = |name: &str, default: bool| match node.first(name) {

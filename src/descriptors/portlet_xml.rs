@@ -245,11 +245,22 @@ pub fn read(file: &Path, root: &Node) -> (PortletApp, Vec<Problem>) {
         Version::V2 => INFO_2_0,
         Version::V3 => INFO_3_0,
     };
-    let mut names: Vec<&str> = Vec::new();
+    if let Some(extra) = root.all("portlet").nth(MAX_PORTLETS) {
+        problems.push(problem(
+            file,
+            extra.pos,
+            "portlet",
+            format!("more than {MAX_PORTLETS} <portlet> elements"),
+            "a widget folder declares a handful of portlets: split or trim the file".into(),
+        ));
+        return (app, problems);
+    }
+    let custom = Custom::of(root);
+    let mut names: std::collections::HashSet<&str> = Default::default();
     for node in root.all("portlet") {
         problems.extend(seq(portlet_seq).check(file, node));
         let def = read_portlet(file, node, &mut problems, seq, info_seq);
-        if names.contains(&def.name.as_str()) {
+        if names.contains(def.name.as_str()) {
             problems.push(problem(
                 file,
                 def.name_pos,
@@ -259,9 +270,9 @@ pub fn read(file: &Path, root: &Node) -> (PortletApp, Vec<Problem>) {
             ));
         }
         if let Some(n) = node.text_of("portlet-name") {
-            names.push(n);
+            names.insert(n);
         }
-        problems.extend(undeclared_modes(file, root, &def));
+        problems.extend(undeclared_modes(file, &custom, &def));
         app.portlets.push(def);
     }
     (app, problems)
@@ -363,15 +374,34 @@ fn read_portlet(
 const STANDARD_MODES: [&str; 3] = ["view", "edit", "help"];
 const STANDARD_STATES: [&str; 3] = ["normal", "maximized", "minimized"];
 
-fn undeclared_modes(file: &Path, root: &Node, def: &PortletDef) -> Vec<Problem> {
-    let declared = |wrapper: &str, inner: &str| -> Vec<String> {
-        root.all(wrapper)
-            .filter_map(|c| c.text_of(inner))
-            .map(str::to_ascii_lowercase)
-            .collect()
-    };
-    let custom_modes = declared("custom-portlet-mode", "portlet-mode");
-    let custom_states = declared("custom-window-state", "window-state");
+/// Most `<portlet>` elements one portlet.xml may hold. Real applications declare a
+/// few; the cap keeps the problems of a generated or hostile file, and the time to
+/// list them, small.
+pub const MAX_PORTLETS: usize = 1_000;
+
+/// The application's own modes and states, read once for all its portlets.
+struct Custom {
+    modes: Vec<String>,
+    states: Vec<String>,
+}
+
+impl Custom {
+    fn of(root: &Node) -> Self {
+        let declared = |wrapper: &str, inner: &str| -> Vec<String> {
+            root.all(wrapper)
+                .filter_map(|c| c.text_of(inner))
+                .map(str::to_ascii_lowercase)
+                .collect()
+        };
+        Self {
+            modes: declared("custom-portlet-mode", "portlet-mode"),
+            states: declared("custom-window-state", "window-state"),
+        }
+    }
+}
+
+fn undeclared_modes(file: &Path, custom: &Custom, def: &PortletDef) -> Vec<Problem> {
+    let (custom_modes, custom_states) = (&custom.modes, &custom.states);
     let mut problems = Vec::new();
     let mut check = |values: &[String],
                      standard: &[&str],
@@ -404,7 +434,7 @@ fn undeclared_modes(file: &Path, root: &Node, def: &PortletDef) -> Vec<Problem> 
     check(
         &def.modes,
         &STANDARD_MODES,
-        &custom_modes,
+        custom_modes,
         "mode",
         "portlet-mode",
         "custom-portlet-mode",
@@ -412,7 +442,7 @@ fn undeclared_modes(file: &Path, root: &Node, def: &PortletDef) -> Vec<Problem> 
     check(
         &def.window_states,
         &STANDARD_STATES,
-        &custom_states,
+        custom_states,
         "state",
         "window-state",
         "custom-window-state",

@@ -21,6 +21,10 @@ const MAX_DEPTH: usize = 64;
 
 /// Most elements accepted in one file, so a flat flood cannot exhaust memory either.
 const MAX_ELEMENTS: usize = 100_000;
+/// Most attributes on one element. Descriptors use a handful; quick-xml's duplicate
+/// check is quadratic in the count, so a tag with a hundred thousand would take
+/// seconds.
+const MAX_ATTRIBUTES: usize = 64;
 
 /// Where something sits in a file, 1-based.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -93,13 +97,22 @@ impl Node {
 struct Lines<'a> {
     text: &'a str,
     starts: Vec<usize>,
+    /// The last position asked for (byte offset, its column's character count): the
+    /// parser asks in increasing order, so counting goes on from there instead of from
+    /// the start of the line. A file on one long line would otherwise be counted again
+    /// for each of its elements.
+    last: std::cell::Cell<(usize, usize)>,
 }
 
 impl<'a> Lines<'a> {
     fn new(text: &'a str) -> Self {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Self { text, starts }
+        Self {
+            text,
+            starts,
+            last: std::cell::Cell::new((0, 0)),
+        }
     }
 
     fn pos(&self, offset: u64) -> Pos {
@@ -111,10 +124,18 @@ impl<'a> Lines<'a> {
             Err(i) => i.saturating_sub(1),
         };
         let start = self.starts.get(line).copied().unwrap_or(0);
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
+        let (last_offset, last_column) = self.last.get();
+        let (from, counted) = if last_offset >= start && last_offset <= offset {
+            (last_offset, last_column)
+        } else {
+            (start, 0)
+        };
+        let column = counted
+            + self
+                .text
+                .get(from..offset)
+                .map_or(offset - from, |s| s.chars().count());
+        self.last.set((offset, column));
         Pos {
             line: u32::try_from(line + 1).unwrap_or(u32::MAX),
             column: u32::try_from(column + 1).unwrap_or(u32::MAX),
@@ -340,6 +361,16 @@ impl<'a> TreeBuilder<'a> {
                 "an XML document has exactly one root element: remove or merge the extra one",
             ));
         }
+        // Counted without checks first: the checked walk below is quadratic in the count.
+        let mut unchecked = start.attributes();
+        if unchecked.with_checks(false).nth(MAX_ATTRIBUTES).is_some() {
+            return Err(self.fail(
+                at,
+                &node.name,
+                format!("more than {MAX_ATTRIBUTES} attributes on one element"),
+                "descriptor elements carry a few attributes at most: remove the extra ones",
+            ));
+        }
         for attr in start.attributes() {
             let attr = attr.map_err(|e| {
                 self.fail(
@@ -439,6 +470,30 @@ mod tests {
         assert_eq!(root.children[0].pos, Pos { line: 2, column: 3 });
         assert_eq!(root.children[1].pos, Pos { line: 3, column: 2 });
         assert_eq!(root.children[2].pos, Pos { line: 3, column: 6 });
+    }
+
+    #[test]
+    fn columns_counted_on_from_the_last_position_match_a_fresh_count() {
+        let text = "<a>é<b/>\n\tü<c/><d/>ß<e/>\n<f/>";
+        let offsets: Vec<u64> = text.char_indices().map(|(i, _)| i as u64).collect();
+        let shared = Lines::new(text);
+        // In order, as the parser asks, then backwards and at random.
+        let mut asked = offsets.clone();
+        asked.extend(offsets.iter().rev());
+        asked.extend([9, 2, 14, 0, 20, 3]);
+        for offset in asked {
+            assert_eq!(shared.pos(offset), Lines::new(text).pos(offset), "{offset}");
+        }
+    }
+
+    #[test]
+    fn an_element_with_too_many_attributes_is_refused() {
+        let attrs: String = (0..65).map(|i| format!(" a{i}=\"\"")).collect();
+        let err = parse(Path::new("x.xml"), format!("<a{attrs}/>").as_bytes())
+            .expect_err("65 attributes");
+        assert!(err.message.contains("more than 64 attributes"), "{err:?}");
+        let attrs: String = (0..64).map(|i| format!(" a{i}=\"\"")).collect();
+        assert!(parse(Path::new("x.xml"), format!("<a{attrs}/>").as_bytes()).is_ok());
     }
 
     #[test]
