@@ -375,7 +375,14 @@ fn parse_error(text: &str, error: &toml::de::Error) -> String {
         .next()
         .and_then(|l| l.split_once('='))
         .map(|(key, _)| key.trim())
-        .filter(|key| !key.is_empty());
+        // Only a plain dotted key: when the line's own `=` is missing, the first one may
+        // sit inside the value (base64 padding), and the "key" would be the secret.
+        .filter(|key| {
+            !key.is_empty()
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+        });
     match key {
         Some(key) => format!("line {line}, column {column}, key {key}: {message}"),
         None => format!("line {line}, column {column}: {message}"),
@@ -456,6 +463,7 @@ mod tests {
             format!("[[consumers]]\nid = \"p\"\nhs256_secrt = \"{secret}\"\n"),
             format!("[[consumers]]\nid = \"p\"\nhs256_secret = \"{secret}\n"),
             format!("[[consumers]]\nid = \"p\"\nhs256_secret = {secret}\n"),
+            format!("[[consumers]]\nid = \"p\"\nhs256_secret \"{secret}=\"\n"),
         ] {
             let err = Config::from_toml(&toml).expect_err("broken");
             assert!(!err.contains("do-not-log"), "{err}");
