@@ -114,6 +114,15 @@ async fn directory_upkeep_is_for_administrators_and_validates_input() {
         .await
         .expect("send");
     assert_eq!(other_ids.status(), StatusCode::BAD_REQUEST);
+    // A screen name the path matches does not outweigh ids that name someone else.
+    let reused_screen_name = client
+        .put(&url)
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"id": 7, "externalReferenceCode": "bob-erc", "alternateName": "jdoe"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(reused_screen_name.status(), StatusCode::BAD_REQUEST);
     // An account as Liferay's headless API returns it, put under its numeric id: the
     // body's other ids do not make it someone else.
     let numeric = client

@@ -259,10 +259,10 @@ pub fn read_display(file: &Path, root: &Node) -> (BTreeMap<String, String>, Vec<
     (categories, problems)
 }
 
-/// A boolean element as Liferay reads it (`GetterUtil.getBoolean`): trimmed, in any
+/// A boolean element in Liferay's spellings (`GetterUtil.getBoolean`): trimmed, in any
 /// case, `true`, `t`, `y`, `on` or `1`, and `false`, `f`, `n`, `off` or `0`. The DTD
-/// only says `#PCDATA`, and descriptors written for Liferay use these forms. Anything
-/// else is reported rather than read as the default, as Liferay would.
+/// only says `#PCDATA`. Liferay reads any other value as false; it is reported here
+/// instead, since a typo should not silently switch a flag.
 fn liferay_boolean(value: &str) -> Option<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" | "t" | "y" | "on" | "1" => Some(true),

@@ -82,20 +82,13 @@ pub async fn put_user(
     // The path's id is whichever field the portal keys people by (see
     // `crate::directory`): a Liferay account read back whole carries its numeric `id`
     // and its `externalReferenceCode` both, and the path may name it by either, or by
-    // its screen name. A body whose ids name someone, but never as the path does, is
-    // another person. A screen name alone decides nothing: people change theirs.
+    // its screen name when it carries no other id. A body whose ids name someone, but
+    // never as the path does, is another person; a screen name does not outweigh them,
+    // since people change theirs and a freed one is taken again.
     let named = |source| account.portal_id(source).filter(|b| b == id).is_some();
     let has_ids = account.portal_id(IdSource::ExternalReferenceCode).is_some()
         || account.portal_id(IdSource::Id).is_some();
-    if has_ids
-        && ![
-            IdSource::ExternalReferenceCode,
-            IdSource::Id,
-            IdSource::ScreenName,
-        ]
-        .into_iter()
-        .any(named)
-    {
+    if has_ids && !named(IdSource::ExternalReferenceCode) && !named(IdSource::Id) {
         return Err(HttpError::BadRequest(
             "none of the body's ids is the id in the path".into(),
         ));
