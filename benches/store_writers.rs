@@ -1,10 +1,11 @@
 //! 64 concurrent writer threads: grouped commits (one durable commit per drained batch)
 //! against one durable commit per action, side by side, printing actions/s for both.
 //!
-//! Run: `cargo bench --bench store_writers` (optionally `-- <seconds-per-mode>`).
+//! Run: `cargo bench --bench store_writers` (optionally `-- <seconds-per-mode>`, and
+//! `grouped` to measure only the host's mode).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use widget_host::social::{Action, PersonVerb, Social};
@@ -13,7 +14,14 @@ use widget_host::store::{Person, StoreOptions};
 const THREADS: usize = 64;
 const PEOPLE: usize = 256;
 
-fn measure(grouped: bool, seconds: u64) -> f64 {
+/// Actions per second and the p50 / p99 latency of one action, in milliseconds.
+struct Measured {
+    rate: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+fn measure(grouped: bool, seconds: u64) -> Measured {
     let dir = tempfile::tempdir().expect("temp dir");
     let social = Social::open_with(
         dir.path().join("bench.redb"),
@@ -33,13 +41,13 @@ fn measure(grouped: bool, seconds: u64) -> f64 {
         .collect();
     social.upsert_people(people).expect("seed people");
     let stop = Arc::new(AtomicBool::new(false));
-    let done = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let threads: Vec<_> = (0..THREADS)
         .map(|t| {
-            let (social, stop, done) = (social.clone(), Arc::clone(&stop), Arc::clone(&done));
+            let (social, stop) = (social.clone(), Arc::clone(&stop));
             std::thread::spawn(move || {
                 let (mut k, mut follow) = (1, true);
+                let mut micros: Vec<u32> = Vec::new();
                 while !stop.load(Ordering::Relaxed) {
                     // Follow then unfollow each other person in turn: every action writes.
                     let other = format!("u{}", (t + k) % PEOPLE);
@@ -48,27 +56,36 @@ fn measure(grouped: bool, seconds: u64) -> f64 {
                     } else {
                         PersonVerb::Unfollow
                     };
+                    let sent = Instant::now();
                     let out = social
                         .act(&format!("u{t}"), Action::on(verb, other))
                         .expect("act");
+                    micros.push(sent.elapsed().as_micros().min(u32::MAX as u128) as u32);
                     assert!(out.all_ok());
                     if !follow {
                         k = if k + 1 >= PEOPLE { 1 } else { k + 1 };
                     }
                     follow = !follow;
-                    done.fetch_add(1, Ordering::Relaxed);
                 }
+                micros
             })
         })
         .collect();
     std::thread::sleep(Duration::from_secs(seconds));
     stop.store(true, Ordering::Relaxed);
+    let mut micros: Vec<u32> = Vec::new();
     for t in threads {
-        t.join().expect("writer thread");
+        micros.extend(t.join().expect("writer thread"));
     }
     let elapsed = started.elapsed().as_secs_f64();
     assert!(social.check_invariants().expect("check").is_empty());
-    done.load(Ordering::Relaxed) as f64 / elapsed
+    micros.sort_unstable();
+    let at = |q: f64| micros[((micros.len() - 1) as f64 * q) as usize] as f64 / 1000.0;
+    Measured {
+        rate: micros.len() as f64 / elapsed,
+        p50_ms: at(0.50),
+        p99_ms: at(0.99),
+    }
 }
 
 /// Bulk import of 100,000 directory records (the `import-users` budget is 20 s).
@@ -93,15 +110,27 @@ fn import(count: usize) -> f64 {
 }
 
 fn main() {
-    let seconds = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(5);
-    let ungrouped = measure(false, seconds);
-    let grouped = measure(true, seconds);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let seconds = args.iter().find_map(|a| a.parse().ok()).unwrap_or(5);
+    // `grouped` alone measures the host's mode only, for quick comparisons.
+    let grouped_only = args.iter().any(|a| a == "grouped");
     println!("{THREADS} writer threads, {seconds} s per mode, Durability::Immediate");
-    println!("one commit per action: {ungrouped:>10.0} actions/s");
-    println!("grouped commits:       {grouped:>10.0} actions/s");
-    println!("speed-up:              {:>10.1}x", grouped / ungrouped);
+    let show = |name: &str, m: &Measured| {
+        println!(
+            "{name:<22} {:>10.0} actions/s, p50 {:.2} ms, p99 {:.2} ms",
+            m.rate, m.p50_ms, m.p99_ms
+        );
+    };
+    let grouped = measure(true, seconds);
+    show("grouped commits:", &grouped);
+    if grouped_only {
+        return;
+    }
+    let ungrouped = measure(false, seconds);
+    show("one commit per action:", &ungrouped);
+    println!(
+        "speed-up:              {:>10.1}x",
+        grouped.rate / ungrouped.rate
+    );
     println!("import of 100000 people: {:.1} s", import(100_000));
 }
