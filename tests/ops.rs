@@ -299,14 +299,16 @@ fn restore_replaces_a_live_file_that_no_longer_opens() {
     seed_file(&db, 30, 3.0, 2);
     let good = dir.path().join("good.redb");
     backup_file(&db, &good).unwrap();
-    // What a full disk or a cut copy leaves: the live file is cut short.
     let whole = std::fs::read(&db).unwrap();
-    std::fs::write(&db, &whole[..100]).unwrap();
-    assert!(inspect_file(&db).is_err(), "the cut file must not open");
-    let summary = restore_file(&good, &db).unwrap();
-    assert_eq!(summary.violations, vec![]);
-    let back = Social::open(&db).unwrap();
-    assert_eq!(back.read().unwrap().directory_size().unwrap(), 30);
+    // What a full disk or a cut copy leaves: the live file cut short, or zeroed.
+    for damaged in [whole[..100].to_vec(), vec![0u8; whole.len()]] {
+        std::fs::write(&db, &damaged).unwrap();
+        assert!(inspect_file(&db).is_err(), "the damaged file must not open");
+        let summary = restore_file(&good, &db).unwrap();
+        assert_eq!(summary.violations, vec![]);
+        let back = Social::open(&db).unwrap();
+        assert_eq!(back.read().unwrap().directory_size().unwrap(), 30);
+    }
 }
 
 /// A person as schema 3 stores it (see `src/store/record.rs`).

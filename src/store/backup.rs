@@ -237,6 +237,20 @@ fn migrate(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Whether an open failed on the file's content (cut short, zeroed, not a database, a
+/// format too old to read) rather than on locks or permissions.
+fn reads_as_damage(error: &DatabaseError) -> bool {
+    match error {
+        DatabaseError::UpgradeRequired(_) => true,
+        DatabaseError::Storage(redb::StorageError::Corrupted(_)) => true,
+        DatabaseError::Storage(redb::StorageError::Io(io)) => matches!(
+            io.kind(),
+            std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+        ),
+        _ => false,
+    }
+}
+
 /// Replaces the database at `db_path` (server stopped) with the backup `backup`,
 /// after checking that the backup opens, has a schema this host reads and breaks no
 /// invariant. The swap is a rename, so the old database stays whole until the new
@@ -246,12 +260,17 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<DbSummary, StoreErr
         // Refuse while the server holds the live database; the probe closes at once.
         // A live file that does not open at all (truncated, zeroed by a full disk) is
         // just what a restore is for: it is replaced like a whole one.
-        match open_existing(db_path) {
+        // Anything else that stops the probe (another redb version's lock, a file we
+        // may not read) says nothing about whether the file is in use: refuse then.
+        match Database::open(db_path) {
             Ok(db) => drop(db),
-            Err(locked @ StoreError::Locked(_)) => return Err(locked),
-            Err(damaged) => {
+            Err(DatabaseError::DatabaseAlreadyOpen) => {
+                return Err(StoreError::Locked(db_path.to_owned()));
+            }
+            Err(damaged) if reads_as_damage(&damaged) => {
                 tracing::warn!(error = %damaged, "the database being replaced does not open");
             }
+            Err(other) => return Err(other.into()),
         }
     }
     let temp = temp_beside(db_path);
@@ -289,4 +308,26 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<DbSummary, StoreErr
         let _ = fs::remove_file(&temp);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_damaged_file_reads_as_damage() {
+        let io =
+            |kind: std::io::ErrorKind| DatabaseError::Storage(redb::StorageError::Io(kind.into()));
+        assert!(reads_as_damage(&io(std::io::ErrorKind::InvalidData)));
+        assert!(reads_as_damage(&io(std::io::ErrorKind::UnexpectedEof)));
+        assert!(reads_as_damage(&DatabaseError::Storage(
+            redb::StorageError::Corrupted("bad checksum".into())
+        )));
+        assert!(reads_as_damage(&DatabaseError::UpgradeRequired(1)));
+        // A lock of another redb version, or a file we may not read, may be in use.
+        assert!(!reads_as_damage(&DatabaseError::LockProtocolMismatch));
+        assert!(!reads_as_damage(&DatabaseError::DatabaseAlreadyOpen));
+        assert!(!reads_as_damage(&io(std::io::ErrorKind::PermissionDenied)));
+        assert!(!reads_as_damage(&io(std::io::ErrorKind::WouldBlock)));
+    }
 }
