@@ -139,6 +139,16 @@ impl Social {
         })
     }
 
+    /// Opens the graph on a storage backend of the caller's (see [`Store::open_on`]).
+    pub fn open_on(
+        backend: impl redb::StorageBackend,
+        options: StoreOptions,
+    ) -> Result<Self, SocialError> {
+        Ok(Self {
+            store: Store::open_on(backend, options)?,
+        })
+    }
+
     /// A database in memory, for tests.
     pub fn in_memory() -> Result<Self, SocialError> {
         Ok(Self {

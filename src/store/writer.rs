@@ -102,6 +102,18 @@ impl Store {
         Self::start(db, options)
     }
 
+    /// Opens (or creates) the database on a storage backend of the caller's: the
+    /// benchmark wraps the file to time the commits' own fdatasync.
+    pub fn open_on(
+        backend: impl redb::StorageBackend,
+        options: StoreOptions,
+    ) -> Result<Self, StoreError> {
+        let db = Database::builder()
+            .set_cache_size(options.cache_bytes)
+            .create_with_backend(backend)?;
+        Self::start(db, options)
+    }
+
     /// A database that lives in memory only, for tests.
     pub fn in_memory() -> Result<Self, StoreError> {
         let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;

@@ -20,6 +20,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 use crate::load::{Stats, stats_of};
+use crate::synced::{Syncs, TimedFile};
 
 /// The baseline body.
 pub const BASELINE_BYTES: usize = 2048;
@@ -96,13 +97,14 @@ pub fn fsync_floor(dir: &Path, rounds: usize) -> std::io::Result<Stats> {
 }
 
 /// Durable actions per second with `writers` threads each toggling follows, on a fresh
-/// database in `dir`: grouped commits (the host's mode) or one commit per action.
+/// database in `dir`: grouped commits (the host's mode) or one commit per action. Also
+/// what the commits' own fdatasync took, and how much each commit wrote.
 pub fn writers(
     dir: &Path,
     grouped: bool,
     writers: usize,
     duration: Duration,
-) -> Result<Stats, Box<dyn std::error::Error>> {
+) -> Result<(Stats, Syncs), Box<dyn std::error::Error>> {
     use widget_host::social::{Action, PersonVerb, Social};
     use widget_host::store::{Person, StoreOptions};
 
@@ -112,8 +114,9 @@ pub fn writers(
         "writers-single.redb"
     });
     let _ = std::fs::remove_file(&path);
-    let social = Social::open_with(
-        &path,
+    let (file, log) = TimedFile::open(&path)?;
+    let social = Social::open_on(
+        file,
         StoreOptions {
             grouped,
             ..StoreOptions::default()
@@ -128,6 +131,7 @@ pub fn writers(
         })
         .collect();
     social.upsert_people(people)?;
+    log.reset();
     let social = Arc::new(social);
     let start = Instant::now();
     let deadline = start + duration;
@@ -161,7 +165,7 @@ pub fn writers(
     }
     let elapsed = start.elapsed();
     drop(social);
-    Ok(stats_of(&mut all, elapsed))
+    Ok((stats_of(&mut all, elapsed), log.syncs(elapsed)))
 }
 
 #[cfg(test)]

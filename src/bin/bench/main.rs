@@ -12,6 +12,7 @@ mod baseline;
 mod load;
 mod report;
 mod serve;
+mod synced;
 mod workload;
 
 use std::ffi::OsStr;
@@ -156,8 +157,8 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
         Ok((g, s))
     })
     .await??;
-    f.writers_grouped = grouped;
-    f.writers_single = single;
+    (f.writers_grouped, f.commit_syncs) = grouped;
+    f.writers_single = single.0;
 
     step(&format!(
         "seed {} people, degree {} (this takes a while)",

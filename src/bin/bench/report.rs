@@ -9,6 +9,7 @@ use widget_host::directory::SeedReport;
 
 use crate::Mode;
 use crate::load::{Kind, Samples, Stats};
+use crate::synced::Syncs;
 
 /// One load point: a workload at a concurrency.
 pub struct Point {
@@ -34,6 +35,8 @@ pub struct Figures {
     pub fsync: Stats,
     pub writers_grouped: Stats,
     pub writers_single: Stats,
+    /// The grouped commits' own fdatasync, and what each commit wrote.
+    pub commit_syncs: Syncs,
     pub seed: Option<(SeedReport, Duration)>,
     pub file_bytes: u64,
     pub file_bytes_after: u64,
@@ -55,6 +58,7 @@ impl Figures {
             fsync: Stats::default(),
             writers_grouped: Stats::default(),
             writers_single: Stats::default(),
+            commit_syncs: Syncs::default(),
             seed: None,
             file_bytes: 0,
             file_bytes_after: 0,
@@ -108,9 +112,15 @@ impl Figures {
         let s = self.writers_single;
         let factor = g.per_sec / s.per_sec.max(1e-9);
         let bound = 4.0 * self.fsync.p50_ms + 1.0;
+        // The verdict keeps the issue's floor (a 4 KiB fdatasync); the bound on the
+        // commits' own fdatasync, which writes every table's touched pages, is shown.
+        let own = 4.0 * self.commit_syncs.stats.p50_ms + 1.0;
         out.push((
             "grouped actions at 64: ≥ 10x one commit per action, p99 < 4 × fsync + 1 ms".into(),
-            format!("{factor:.1}x, p99 {:.1} ms (bound {bound:.1} ms)", g.p99_ms),
+            format!(
+                "{factor:.1}x, p99 {:.1} ms (bound {bound:.1} ms; on the commits' own fdatasync {own:.1} ms)",
+                g.p99_ms
+            ),
             factor >= 10.0 && g.p99_ms < bound,
         ));
         let rss_mb = self.hwm_kb.max(self.rss_kb) as f64 / 1024.0;
@@ -245,12 +255,20 @@ pub fn table(f: &Figures) -> String {
     }
     let _ = writeln!(
         t,
-        "\n| durability | actions/s | p50 ms | p99 ms |\n|---|---:|---:|---:|"
+        "\n| durability | per second | p50 ms | p99 ms |\n|---|---:|---:|---:|"
+    );
+    let commit_sync = format!(
+        "fdatasync of each grouped commit ({:.0} KiB written per commit)",
+        f.commit_syncs.bytes_per_commit / 1024.0
     );
     for (name, s) in [
         ("fdatasync of 4 KiB (the floor, one at a time)", f.fsync),
-        ("grouped commits, 64 writers", f.writers_grouped),
-        ("one commit per action, 64 writers", f.writers_single),
+        ("grouped commits, 64 writers (actions)", f.writers_grouped),
+        (commit_sync.as_str(), f.commit_syncs.stats),
+        (
+            "one commit per action, 64 writers (actions)",
+            f.writers_single,
+        ),
     ] {
         let _ = writeln!(
             t,
@@ -497,14 +515,26 @@ const LIMITS: &str = "
 - **The ratio to hyper** moves with the machine's load as much as with the host: the
   baseline is a 2 KB constant answer and gains most when the machine is idle.
 - **Durable actions** are bounded by fdatasync: one commit per action gives about the
-  fsync rate; grouping concurrent writers into one commit multiplies it. Grouped
-  latency is then the writer's CPU: 64 writers wait for one group, and each action
-  costs the single writer thread about 25 µs (the rule's point reads, both directions
-  of the edge, two counts, two list-index rows, and 64 thread wake-ups on two cores).
-  `perf` on the writer thread in `cargo bench --bench store_writers` splits it into
-  applying the rules (about a third), waking each caller after the commit (about a
-  quarter: one futex wake per caller) and the commit itself (about a fifth, fdatasync
-  under a tenth).
+  fsync rate; grouping concurrent writers into one commit multiplies it. A grouped
+  commit waits for more than the 4 KiB probe, though: it writes a page or more of
+  every table the group touched (both directions of the edge, the counts, the list
+  index) and redb's own table and free-page trees, about 40 KiB in ten writes, and
+  redb's file is timed in this run to show what that sync takes (the row **fdatasync of
+  each grouped commit**, measured by a storage backend that wraps redb's file,
+  `src/bin/bench/synced.rs`). On this disk it is 0.5–0.6 ms at p50 against 0.13–0.18
+  ms for 4 KiB. A caller waits for the group before its own and then its own, each
+  that fdatasync plus the writer's CPU, so p99 is several of them: under 4 × the
+  commits' own fdatasync + 1 ms in some runs, never under the bound on the 4 KiB
+  probe, which the verdict keeps because the issue names it. Meeting that would
+  need a commit that writes one page: a write-ahead log in front of the B-trees, which
+  is not the design (DESIGN.md: one `Durability::Immediate` commit per batch).
+  The writer's CPU, with `perf` on its thread in `cargo bench --bench store_writers`:
+  applying the rules about two fifths (unlinking and linking the edge's rows), waking
+  each caller after the commit about a quarter to a third (one futex wake per
+  caller), the commit about a fifth. Waking the callers from a second thread, so the
+  writer starts the next group at once, was tried and measured no better (25,000–
+  29,000 actions/s against 26,000–28,000, p99 3.4–5.1 ms against 4.3–4.9 ms): the next
+  group then starts with few callers back and pays a whole fdatasync for them.
 - **Actions over HTTP** (the `actions` row) run at about a tenth of that store-level
   rate, and the host is not CPU-bound there (about one of its two cores busy). Each
   follow on the seeded graph dirties pages all over the file (both directions of the
@@ -513,9 +543,6 @@ const LIMITS: &str = "
   some 1.4 MB and waits for its fdatasync, where the store-level bench's 128 people
   fit in a few pages. An action's answer reads the seven booleans only; it used to
   count mutual connections as well, which the answer does not show.
-  A group of 64 takes about 1.5 ms, so p99 is 2.5–5 ms in full runs (2.5 ms in the
-  one above, 4.8 ms in the one before it): within 4 × fsync + 1 ms on a disk whose
-  fsync takes 1 ms or more, outside it when fsync takes 0.14 ms.
 - **Memory** is the host process's own: VmRSS is the largest reading of
   `/proc/<host pid>/status` (every 100 ms and after each load point), VmHWM the host's
   peak over its life, opening the database included. Seeding the graph and the load
@@ -701,6 +728,27 @@ mod tests {
         f.writers_single = stats(1_000.0, 60.0);
         f.writers_grouped = stats(20_000.0, 2.0);
         assert!(!met(&f, "grouped"), "a p99 at the bound is not under it");
+        // The commits' own fdatasync is shown beside the verdict, not used for it.
+        f.commit_syncs = Syncs {
+            stats: stats(300.0, 1.2),
+            bytes_per_commit: 45_056.0,
+        };
+        assert!(!met(&f, "grouped"), "the verdict stays on the 4 KiB floor");
+        let measured = f
+            .targets()
+            .into_iter()
+            .find(|(t, _, _)| t.starts_with("grouped"))
+            .map(|(_, m, _)| m)
+            .unwrap();
+        assert!(
+            measured.ends_with("(bound 2.0 ms; on the commits' own fdatasync 3.4 ms)"),
+            "{measured}"
+        );
+        assert!(
+            table(&f).contains("| fdatasync of each grouped commit (44 KiB written per commit) | 300 | 0.60 | 1.20 |"),
+            "{}",
+            table(&f)
+        );
     }
 
     #[test]
