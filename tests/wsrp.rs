@@ -155,6 +155,11 @@ fn descriptor() -> WidgetDescriptor {
 }
 
 fn fixture() -> Fixture {
+    fixture_with(SECRET, Arc::new(MemoryRegistrations::new()))
+}
+
+/// A producer whose consumer `portal` has `secret`, over `registrations`.
+fn fixture_with(secret: &str, registrations: Arc<MemoryRegistrations>) -> Fixture {
     let mut catalog = Catalog::default();
     catalog
         .widgets
@@ -172,7 +177,7 @@ fn fixture() -> Fixture {
             hs256_secret: None,
             jwks_file: None,
             allowed_origins: vec![],
-            wsrp_secret: Some(SECRET.into()),
+            wsrp_secret: Some(secret.into()),
         },
         ConsumerConfig {
             id: "nosecret".into(),
@@ -190,7 +195,6 @@ fn fixture() -> Fixture {
             wsrp_secret: Some(String::new()),
         },
     ];
-    let registrations = Arc::new(MemoryRegistrations::new());
     let hooks = Arc::new(CountingHooks::default());
     let producer = Producer::new(
         CatalogHandle::new(catalog),
@@ -445,6 +449,40 @@ fn registration_lifecycle() {
     let reply = f
         .producer
         .handle("registration", dereg.as_bytes(), "http://h");
+    assert_eq!(fault_name(&reply), "InvalidRegistration");
+}
+
+#[test]
+fn a_changed_secret_voids_the_handles_made_with_the_old_one() {
+    let f = fixture();
+    let handle = register(&f);
+    assert!(markup_html(&get_markup(&f, &handle, "echo", "", None)).contains("data-who=\"guest\""));
+    // The operator rotates a leaked secret and restarts: the stored handle no longer
+    // serves, whoever holds it.
+    const ROTATED: &str = "rotated-secret-0123456789";
+    let rotated = fixture_with(ROTATED, Arc::clone(&f.registrations));
+    let reply = get_markup(&rotated, &handle, "echo", "", None);
+    assert_eq!(fault_name(&reply), "InvalidRegistration");
+    assert!(reply.body.contains("register again"), "{}", reply.body);
+    // Registering with the new secret gives a handle that serves.
+    let body = register_body("portal", ROTATED);
+    let fresh = ok_body(
+        &rotated
+            .producer
+            .handle("registration", body.as_bytes(), "http://h"),
+    )
+    .child_text("registrationHandle")
+    .expect("a handle")
+    .to_owned();
+    assert!(
+        markup_html(&get_markup(&rotated, &fresh, "echo", "", None)).contains("data-who=\"guest\"")
+    );
+    // A record that holds no digest (written before handles were bound) must register
+    // again too.
+    let mut old = rotated.registrations.get(&fresh).unwrap().unwrap();
+    old.secret_digest.clear();
+    rotated.registrations.create("old-handle", old).unwrap();
+    let reply = get_markup(&rotated, "old-handle", "echo", "", None);
     assert_eq!(fault_name(&reply), "InvalidRegistration");
 }
 

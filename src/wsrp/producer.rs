@@ -11,7 +11,7 @@ use base64::Engine as _;
 use super::context::{self, mode_to_wsrp, truncate, window_state_to_wsrp, xml_lang};
 use super::describe::portlet_description;
 use super::fault::WsrpFault;
-use super::registration::{Registration, RegistrationStore, secret_matches};
+use super::registration::{Registration, RegistrationStore, secret_digest, secret_matches};
 use super::urls::{ACTION_KEY, REWRITE_NAMESPACE, WsrpUrls, decode_state, encode_state};
 use super::xml::{self, Element, Writer};
 use super::{SECRET_PROPERTY, SOAP_ENV_NS, TYPES_NS, wsdl};
@@ -193,10 +193,19 @@ impl Producer {
             .get(handle)
             .map_err(|e| store_failed(&e))?
             .ok_or_else(|| WsrpFault::InvalidRegistration("unknown registration handle".into()))?;
-        // A consumer removed from the configuration loses its registrations.
-        if self.consumer(&registration.consumer).is_none() {
+        // A consumer removed from the configuration loses its registrations, and one
+        // whose secret was changed must register again with the new one.
+        let Some(consumer) = self.consumer(&registration.consumer) else {
             return Err(WsrpFault::InvalidRegistration(
                 "the consumer is no longer configured".into(),
+            ));
+        };
+        let configured = consumer.wsrp_secret.as_deref().unwrap_or_default();
+        if configured.is_empty()
+            || !secret_matches(&registration.secret_digest, &secret_digest(configured))
+        {
+            return Err(WsrpFault::InvalidRegistration(
+                "the consumer's secret changed since it registered; register again".into(),
             ));
         }
         Ok(Registered {
@@ -250,6 +259,7 @@ impl Producer {
                 .map(truncate)
                 .unwrap_or_default(),
             properties,
+            secret_digest: secret_digest(configured),
         })
     }
 

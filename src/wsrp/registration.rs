@@ -15,6 +15,21 @@ pub struct Registration {
     pub agent: String,
     /// Registration properties other than the secret, by name.
     pub properties: Vec<(String, String)>,
+    /// SHA-256 (hex) of the `wsrp_secret` the consumer proved when it registered. A
+    /// handle serves only while the configured secret is still that one, so rotating a
+    /// leaked secret also voids the handles made with it. Records written before this
+    /// field read as empty and so must register again.
+    #[serde(default)]
+    pub secret_digest: String,
+}
+
+/// The digest [`Registration::secret_digest`] holds for `secret`.
+pub fn secret_digest(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A storage failure; the producer answers it with `OperationFailed`.
@@ -129,12 +144,22 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_digest_is_sha256_in_hex() {
+        // The SHA-256 of "abc" (FIPS 180-2, appendix B.1).
+        assert_eq!(
+            secret_digest("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
     fn memory_store_round_trip() {
         let store = MemoryRegistrations::new();
         let reg = Registration {
             consumer: "portal".into(),
             agent: "test".into(),
             properties: vec![],
+            secret_digest: secret_digest("s3cret"),
         };
         store.create("h1", reg.clone()).expect("create");
         assert_eq!(store.get("h1").expect("get"), Some(reg.clone()));
