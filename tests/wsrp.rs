@@ -108,6 +108,11 @@ impl Widget for EchoWidget {
                 filename: None,
                 body: b"{\"ok\":true}".to_vec(),
             }),
+            Some("odd-json") => Ok(Resource {
+                content_type: "application/json".into(),
+                filename: None,
+                body: ODD_JSON.as_bytes().to_vec(),
+            }),
             other => Err(WidgetError::UnknownResource(
                 other.unwrap_or_default().into(),
             )),
@@ -793,9 +798,21 @@ fn get_resource_returns_the_bytes() {
             .and_then(|c| c.child_text("itemString")),
         Some("{\"ok\":true}")
     );
+    // Characters XML cannot carry go as base64 rather than replaced.
+    let reply = get_resource(&f, &handle, "odd-json", "");
+    let el = ok_body(&reply);
+    let ctx = el.child("resourceContext").expect("resourceContext");
+    assert_eq!(ctx.child_text("itemString"), None);
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(ctx.child_text("itemBinary").expect("itemBinary"))
+        .expect("base64");
+    assert_eq!(bytes, ODD_JSON.as_bytes());
     let reply = get_resource(&f, &handle, "nothing", "");
     assert_eq!(fault_name(&reply), "InconsistentParameters");
 }
+
+/// JSON text with characters XML 1.0 cannot carry (JSON escapes them, a widget may not).
+const ODD_JSON: &str = "{\"comment\":\"a\u{ffff}b\u{1}c\"}";
 
 #[test]
 fn portlet_description_and_empty_operations() {
@@ -851,7 +868,7 @@ fn portlet_description_and_empty_operations() {
 #[test]
 fn hostile_input_is_refused_fast() {
     let f = fixture();
-    register(&f);
+    let handle = register(&f);
     let bomb = r#"<?xml version="1.0"?>
 <!DOCTYPE lolz [
  <!ENTITY lol "lol">
@@ -867,6 +884,25 @@ fn hostile_input_is_refused_fast() {
     assert!(reply.body.contains("soapenv:Client"), "{}", reply.body);
     assert!(reply.body.contains("document type"), "{}", reply.body);
     save_sample("fault-Malformed", &reply);
+
+    // A namespace prefix the markup would repeat in every id and field name.
+    for (prefix, refused) in [("p".repeat(128), false), ("p".repeat(129), true)] {
+        let body = envelope(&format!(
+            "<t:getMarkup>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>\
+             <t:runtimeContext><t:userAuthentication>wsrp:none</t:userAuthentication>\
+             <t:namespacePrefix>{prefix}</t:namespacePrefix></t:runtimeContext>\
+             <t:userContext xsi:nil=\"true\"/>{}</t:getMarkup>",
+            reg_context(&handle),
+            markup_params("wsrp:view", None)
+        ));
+        let reply = f.producer.handle("markup", body.as_bytes(), "http://h");
+        if refused {
+            assert_eq!(fault_name(&reply), "OperationFailed");
+            assert!(reply.body.contains("namespacePrefix"), "{}", reply.body);
+        } else {
+            assert!(markup_html(&reply).contains(&format!("id=\"{prefix}root\"")));
+        }
+    }
 
     // An undeclared entity without a DTD.
     let undeclared = register_body("&ent;", SECRET);

@@ -40,25 +40,6 @@ pub fn descriptor_name_to_wsrp(name: &str) -> String {
     }
 }
 
-/// `en-us`, `en_US`, `EN` → `en_US`, `en_US`, `en`: Liferay's language ids.
-/// `None` for anything that is not a plain language[-country] tag.
-pub fn liferay_locale(tag: &str) -> Option<String> {
-    let mut parts = tag.trim().split(['-', '_']);
-    let lang = parts.next()?;
-    if !(2..=3).contains(&lang.len()) || !lang.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return None;
-    }
-    let mut id = lang.to_ascii_lowercase();
-    if let Some(country) = parts
-        .next()
-        .filter(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()))
-    {
-        id.push('_');
-        id.push_str(&country.to_ascii_uppercase());
-    }
-    Some(id)
-}
-
 /// `en_US` → `en-US`, the `xml:lang` form WSRP uses for locales.
 pub fn xml_lang(liferay_id: &str) -> String {
     liferay_id.replace('_', "-")
@@ -145,10 +126,13 @@ pub fn presentation(params: &Element, default_locale: &str) -> Result<Presentati
         .ok_or_else(|| WsrpFault::MissingParameters("windowState".into()))?;
     let window_state = window_state_from_wsrp(state_text)
         .ok_or_else(|| WsrpFault::UnsupportedWindowState(truncate(state_text)))?;
+    // The consumer lists the user's locales in order of preference: the first one the
+    // host has a language for wins, as `Accept-Language` does on the native path.
     let locale = params
         .children_named("locales")
-        .find_map(|l| liferay_locale(&l.text))
-        .unwrap_or_else(|| default_locale.to_owned());
+        .find_map(|l| crate::i18n::normalize(&l.text))
+        .unwrap_or(default_locale)
+        .to_owned();
     let navigational_state = params
         .present("navigationalContext")
         .and_then(|n| n.attr("opaqueValue"))
@@ -172,12 +156,23 @@ mod tests {
     use crate::wsrp::xml::{Limits, parse};
 
     #[test]
-    fn locales_become_liferay_ids() {
-        assert_eq!(liferay_locale("en-us").as_deref(), Some("en_US"));
-        assert_eq!(liferay_locale("pt_BR").as_deref(), Some("pt_BR"));
-        assert_eq!(liferay_locale("ES").as_deref(), Some("es"));
-        assert_eq!(liferay_locale("*"), None);
-        assert_eq!(liferay_locale("x1-US"), None);
+    fn the_first_offered_locale_the_host_speaks_wins() {
+        let params = |locales: &[&str]| {
+            let tags: String = locales
+                .iter()
+                .map(|l| format!("<locales>{l}</locales>"))
+                .collect();
+            let xml = format!(
+                "<markupParams><mode>wsrp:view</mode><windowState>wsrp:normal</windowState>{tags}</markupParams>"
+            );
+            parse(xml.as_bytes(), Limits::default()).expect("parses")
+        };
+        let locale = |locales: &[&str]| presentation(&params(locales), "en_US").unwrap().locale;
+        // Italian has no bundle here; Spanish, the consumer's second choice, does.
+        assert_eq!(locale(&["it-IT", "es-ES"]), "es_ES");
+        assert_eq!(locale(&["EN"]), "en_US");
+        assert_eq!(locale(&["*", "x1-US"]), "en_US", "the descriptor's default");
+        assert_eq!(locale(&[]), "en_US");
     }
 
     #[test]

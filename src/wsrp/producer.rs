@@ -78,6 +78,10 @@ pub struct Producer {
 }
 
 /// A registration that a request proved it holds.
+/// Longest `runtimeContext/namespacePrefix` accepted. Consumers use short ones (Liferay's
+/// are the portlet id with a few characters around it).
+const MAX_NAMESPACE_PREFIX: usize = 128;
+
 struct Registered {
     consumer: String,
 }
@@ -450,6 +454,13 @@ impl Producer {
         let prefix = op
             .present("runtimeContext")
             .and_then(|r| r.child_text("namespacePrefix"));
+        // Every id and field name of the markup repeats the prefix: a long one would
+        // multiply into megabytes of output.
+        if prefix.is_some_and(|p| p.chars().count() > MAX_NAMESPACE_PREFIX) {
+            return Err(WsrpFault::Malformed(format!(
+                "namespacePrefix is longer than {MAX_NAMESPACE_PREFIX} characters"
+            )));
+        }
         let urls = Arc::new(WsrpUrls::new(prefix));
         let params = match phase {
             Phase::Render => p
@@ -552,9 +563,10 @@ impl Producer {
             .open("resourceContext", &[])
             .leaf("mimeType", &resource.content_type);
         // Text survives as a string only if it has no CR (XML turns CRLF into LF, and
-        // vCards need CRLF); everything else goes as base64.
+        // vCards need CRLF) and no character XML cannot carry (a control character in
+        // a contact's comment); everything else goes as base64, byte for byte.
         match std::str::from_utf8(&resource.body) {
-            Ok(text) if !text.contains('\r') => {
+            Ok(text) if !text.contains('\r') && xml::carries(text) => {
                 w.leaf("itemString", text);
             }
             _ => {

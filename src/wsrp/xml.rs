@@ -350,6 +350,11 @@ impl Writer {
 
 /// Whether XML 1.0 allows `c` in a document at all, escaped or not: no C0 control
 /// other than tab, newline and carriage return, and not U+FFFE or U+FFFF.
+/// Whether every character of `text` is one XML 1.0 can carry (as is, or escaped).
+pub fn carries(text: &str) -> bool {
+    text.chars().all(xml_allows)
+}
+
 fn xml_allows(c: char) -> bool {
     !matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
 }
@@ -357,7 +362,7 @@ fn xml_allows(c: char) -> bool {
 /// `text` with every character XML cannot carry replaced by U+FFFD: a personal
 /// contact's comment may hold a control character, and the answer must still parse.
 fn xml_chars(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.chars().all(xml_allows) {
+    if carries(text) {
         return text.into();
     }
     text.chars()
