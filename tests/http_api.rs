@@ -34,6 +34,20 @@ async fn notifications_need_the_persons_own_token_or_an_administrator() {
     assert_eq!(own.status(), StatusCode::OK);
     let body: serde_json::Value = own.json().await.expect("json");
     assert_eq!(body, serde_json::json!({"count": 0, "items": []}));
+    // The scheme is read in any case (RFC 9110); another scheme is no sign-in.
+    for (scheme, status) in [
+        ("bearer", StatusCode::OK),
+        ("BEARER", StatusCode::OK),
+        ("Basic", StatusCode::UNAUTHORIZED),
+    ] {
+        let answer = client
+            .get(&url)
+            .header("authorization", format!("{scheme} {}", token("alice", &[])))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(answer.status(), status, "{scheme}");
+    }
     let other = client
         .get(&url)
         .bearer_auth(token("bob", &[]))

@@ -178,8 +178,7 @@ fn bearer<B>(state: &AppState, req: &Request<B>) -> Result<PortalUser, HttpError
         .headers()
         .get(AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(crate::portal::auth::bearer_token);
     let unauthorized = || HttpError::Localized {
         status: StatusCode::UNAUTHORIZED,
         key: "please-sign-in-again",

@@ -356,8 +356,7 @@ fn authenticate(
         let token = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim);
+            .and_then(crate::portal::auth::bearer_token);
         let user = token
             .ok_or(AuthError::Malformed("not a Bearer token".into()))
             .and_then(|t| state.verifier.verify_bearer(t));
