@@ -135,3 +135,55 @@ fn watching_a_missing_directory_is_an_error() {
             .contains("cannot watch descriptors directory")
     );
 }
+
+#[test]
+fn a_directory_replaced_while_watched_stays_watched() {
+    let parent = tempfile::tempdir().expect("tempdir");
+    let root = parent.path().join("widget-descriptors");
+    copy_widget(
+        Path::new("widget-descriptors/notifications"),
+        &root.join("notifications"),
+    );
+    let handle = CatalogHandle::new(descriptors::load_dir(&root));
+    let _watcher = descriptors::spawn_watcher(root.clone(), handle.clone()).expect("watch");
+
+    // Deleted and made again, as `rm -rf` and a copy do.
+    std::fs::remove_dir_all(&root).expect("rm");
+    copy_widget(
+        Path::new("widget-descriptors/notifications"),
+        &root.join("notifications"),
+    );
+    std::thread::sleep(Duration::from_millis(400));
+    copy_widget(
+        Path::new("widget-descriptors/contacts-center"),
+        &root.join("contacts-center"),
+    );
+    wait_for(&handle, "a widget added to the new folder serves", |c| {
+        c.get("contacts_center").is_some()
+            && c.get("notifications").is_some()
+            && c.problems.is_empty()
+    });
+
+    // Swapped by renames: the folder serving is moved aside and another takes its name.
+    let staged = parent.path().join("staged");
+    copy_widget(
+        Path::new("widget-descriptors/notifications"),
+        &staged.join("notifications"),
+    );
+    std::fs::rename(&root, parent.path().join("old")).expect("move aside");
+    std::fs::rename(&staged, &root).expect("move in");
+    wait_for(&handle, "the swapped-in folder serves", |c| {
+        c.get("contacts_center").is_none() && c.get("notifications").is_some()
+    });
+    copy_widget(
+        Path::new("widget-descriptors/contacts-center"),
+        &root.join("contacts-center"),
+    );
+    wait_for(&handle, "a widget added after the swap serves", |c| {
+        c.get("contacts_center").is_some()
+    });
+    // The folder moved aside is no longer watched: changing it changes nothing.
+    std::fs::remove_dir_all(parent.path().join("old")).expect("rm old");
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(handle.current().get("contacts_center").is_some());
+}

@@ -21,8 +21,7 @@ pub const DEBOUNCE: Duration = Duration::from_millis(150);
 
 /// Keeps the directory watched; dropping it stops the watching thread.
 pub struct Watcher {
-    // Dropped first: it owns the event sender, so dropping it ends the thread's loop.
-    notify: Option<RecommendedWatcher>,
+    stop: mpsc::Sender<Signal>,
     thread: Option<JoinHandle<()>>,
     reloads: Arc<AtomicU64>,
 }
@@ -37,9 +36,9 @@ impl Watcher {
 
 impl Drop for Watcher {
     fn drop(&mut self) {
-        self.notify.take();
+        let _ = self.stop.send(Signal::Stop);
         if let Some(thread) = self.thread.take() {
-            // The thread only ever waits on the channel, now closed: this returns quickly.
+            // The thread only ever waits on the channel: this returns quickly.
             let _ = thread.join();
         }
     }
@@ -51,65 +50,97 @@ impl std::fmt::Debug for Watcher {
     }
 }
 
+/// What the watching thread hears.
+enum Signal {
+    /// Something under the directory changed; `root` when the directory itself was
+    /// made, removed or renamed.
+    Changed {
+        root: bool,
+    },
+    Stop,
+}
+
 /// Starts watching `dir`; each settled change reloads it into `handle`.
 ///
 /// The caller loaded `handle` before calling this, and a change made between that load
 /// and the watch's registration produces no event. So the thread reloads once as soon
 /// as the watch is in place; when nothing changed, that reload replaces nothing.
+///
+/// A watch follows the directory it was placed on, not its name: once that directory
+/// is deleted (`rm -rf` and a fresh copy) or moved aside (a swap by renames or a
+/// symlink), it reports nothing more. So the parent is watched too, for the name
+/// alone, and the directory is watched again whenever its name changes hands.
 pub fn spawn_watcher(dir: PathBuf, handle: CatalogHandle) -> Result<Watcher, DescriptorError> {
-    let (tx, rx) = mpsc::channel::<()>();
-    let catch_up = tx.clone();
+    let failed = |reason: String| DescriptorError::Watch {
+        dir: dir.clone(),
+        reason,
+    };
+    // Events name paths as the watch was given them: an absolute `dir` (symlinks left
+    // as they are) makes them comparable with it.
+    let dir = std::path::absolute(&dir).map_err(|e| failed(e.to_string()))?;
+    let (tx, rx) = mpsc::channel::<Signal>();
+    let stop = tx.clone();
+    let watched = dir.clone();
     let mut notify =
         notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
             Ok(event) if event.kind.is_access() => {}
-            Ok(_) => {
-                let _ = tx.send(());
+            Ok(event) => {
+                // The parent's watch reports every sibling; only our name counts.
+                if event.paths.iter().any(|p| p.starts_with(&watched)) {
+                    let root = event.paths.iter().any(|p| p == &watched);
+                    let _ = tx.send(Signal::Changed { root });
+                }
             }
             Err(e) => tracing::warn!(error = %e, "descriptor watcher error"),
         })
-        .map_err(|e| DescriptorError::Watch {
-            dir: dir.clone(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| failed(e.to_string()))?;
     notify
         .watch(&dir, RecursiveMode::Recursive)
-        .map_err(|e| DescriptorError::Watch {
-            dir: dir.clone(),
-            reason: e.to_string(),
-        })?;
-    // Dropped at once: only the watch's own sender may keep the thread's loop alive.
-    let _ = catch_up.send(());
-    drop(catch_up);
+        .map_err(|e| failed(e.to_string()))?;
+    if let Some(parent) = dir.parent() {
+        // Without it, changes inside the directory still reload; only a replaced
+        // directory would go unnoticed, so a failure here is a warning.
+        if let Err(error) = notify.watch(parent, RecursiveMode::NonRecursive) {
+            tracing::warn!(%error, parent = %parent.display(), "cannot watch the descriptors directory's parent; a replaced directory will not be noticed");
+        }
+    }
+    let _ = stop.send(Signal::Changed { root: false });
     let reloads = Arc::new(AtomicU64::new(0));
     let counted = Arc::clone(&reloads);
     let thread = std::thread::Builder::new()
         .name("descriptor-watcher".into())
-        .spawn(move || watch_loop(&dir, &handle, &rx, &counted))
+        .spawn(move || watch_loop(notify, &dir, &handle, &rx, &counted))
         .map_err(|e| DescriptorError::Watch {
             dir: PathBuf::new(),
             reason: format!("cannot start the watcher thread: {e}"),
         })?;
     Ok(Watcher {
-        notify: Some(notify),
+        stop,
         thread: Some(thread),
         reloads,
     })
 }
 
 fn watch_loop(
+    mut notify: RecommendedWatcher,
     dir: &std::path::Path,
     handle: &CatalogHandle,
-    rx: &mpsc::Receiver<()>,
+    rx: &mpsc::Receiver<Signal>,
     reloads: &AtomicU64,
 ) {
     // Each iteration waits for a first change, then for DEBOUNCE of quiet.
-    while rx.recv().is_ok() {
+    while let Ok(Signal::Changed { mut root }) = rx.recv() {
         loop {
             match rx.recv_timeout(DEBOUNCE) {
-                Ok(()) => continue,
+                Ok(Signal::Changed { root: r }) => root |= r,
+                Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => return,
                 Err(RecvTimeoutError::Timeout) => break,
-                Err(RecvTimeoutError::Disconnected) => return,
             }
+        }
+        if root {
+            // Before the reload, so whatever the new directory holds by then is read,
+            // and what changes in it afterwards is reported.
+            rewatch(&mut notify, dir);
         }
         let current = handle.current();
         let next = catalog::reload(&current, dir);
@@ -130,6 +161,25 @@ fn watch_loop(
         );
         handle.replace(next);
         reloads.fetch_add(1, Ordering::Release);
+    }
+}
+
+/// Moves the watch to whatever directory now has `dir`'s name. The old watch may be
+/// gone already (its directory deleted); when the name is free for now, the parent's
+/// watch reports its return.
+fn rewatch(notify: &mut RecommendedWatcher, dir: &std::path::Path) {
+    let _ = notify.unwatch(dir);
+    if dir.is_dir() {
+        match notify.watch(dir, RecursiveMode::Recursive) {
+            Ok(()) => {
+                tracing::info!(dir = %dir.display(), "descriptors directory replaced; watching the new one")
+            }
+            Err(error) => {
+                tracing::warn!(%error, dir = %dir.display(), "cannot watch the replaced descriptors directory")
+            }
+        }
+    } else {
+        tracing::warn!(dir = %dir.display(), "descriptors directory gone; the widgets loaded keep serving until it is back");
     }
 }
 
