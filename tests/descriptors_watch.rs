@@ -187,3 +187,33 @@ fn a_directory_replaced_while_watched_stays_watched() {
     std::thread::sleep(Duration::from_millis(400));
     assert!(handle.current().get("contacts_center").is_some());
 }
+
+#[cfg(unix)]
+#[test]
+fn a_repointed_symbolic_link_is_followed_to_its_new_folder() {
+    let parent = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (parent.path().join("a"), parent.path().join("b"));
+    copy_widget(
+        Path::new("widget-descriptors/notifications"),
+        &a.join("notifications"),
+    );
+    std::fs::create_dir_all(&b).expect("mkdir b");
+    let root = parent.path().join("widget-descriptors");
+    std::os::unix::fs::symlink(&a, &root).expect("link");
+    let handle = CatalogHandle::new(descriptors::load_dir(&root));
+    let _watcher = descriptors::spawn_watcher(root.clone(), handle.clone()).expect("watch");
+    // What `ln -sfn b widget-descriptors` does: a new link renamed over the old one.
+    let fresh = parent.path().join("link.tmp");
+    std::os::unix::fs::symlink(&b, &fresh).expect("new link");
+    std::fs::rename(&fresh, &root).expect("repoint");
+    wait_for(&handle, "the empty folder now named serves nothing", |c| {
+        c.widgets.is_empty()
+    });
+    copy_widget(
+        Path::new("widget-descriptors/contacts-center"),
+        &b.join("contacts-center"),
+    );
+    wait_for(&handle, "a widget added to the new target serves", |c| {
+        c.get("contacts_center").is_some()
+    });
+}
