@@ -93,6 +93,21 @@ async fn oversized_bodies_get_413() {
         .expect("post small");
     assert_eq!(small.status(), 404);
     server.stop().await;
+
+    // Actions take 64 KiB at most, whatever the general limit: anyone may send one.
+    let server = common::start(|_, _| {}).await;
+    let url = server.url("/widgets/no_such_widget/actions/connect");
+    for (bytes, status) in [(64 * 1024, 404), (64 * 1024 + 1, 413)] {
+        let answer = client
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(vec![b'a'; bytes])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(answer.status(), status, "{bytes} bytes");
+    }
+    server.stop().await;
 }
 
 #[tokio::test]
