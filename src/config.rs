@@ -67,10 +67,19 @@ pub struct Limits {
     pub max_header_bytes: usize,
     /// Connections served at once; further ones are closed at accept.
     pub max_connections: usize,
-    /// Time allowed for one request, head and body and answer; also the header read timeout.
+    /// Time allowed for one request, head and body and answer; also the header read
+    /// timeout. A request that writes (an action, the user API, a backup) gets it for
+    /// its head and body, then waits for its commit: its answer says what happened.
     pub request_timeout_secs: u64,
     /// How long a shutdown waits for requests in flight.
     pub shutdown_grace_secs: u64,
+}
+
+impl Limits {
+    /// [`Self::request_timeout_secs`] as a duration.
+    pub fn request_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.request_timeout_secs)
+    }
 }
 
 impl Default for Limits {

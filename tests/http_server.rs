@@ -259,3 +259,29 @@ fn wait_with_timeout(child: &mut std::process::Child, limit: Duration) -> Option
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_gets_408() {
+    let server = common::start(|c, _| c.limits.request_timeout_secs = 1).await;
+    let addr = server.addr;
+    let started = std::time::Instant::now();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut s = TcpStream::connect(addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        // An action's form, announced at 100 bytes, of which 10 ever come.
+        let head = "POST /widgets/contacts_center/actions/follow HTTP/1.1\r\nhost: x\r\n\
+                    content-type: application/x-www-form-urlencoded\r\ncontent-length: 100\r\n\r\n";
+        s.write_all(head.as_bytes()).expect("write head");
+        s.write_all(b"userId=abc").expect("write part");
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        answer
+    })
+    .await
+    .expect("client");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request-timeout"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    server.stop().await;
+}

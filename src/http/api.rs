@@ -74,7 +74,12 @@ pub async fn put_user(
 ) -> Result<Response<Body>, HttpError> {
     let id = &path_id(id)?;
     administrator(state, &req)?;
-    let body = read_body(req, state.config.limits.max_body_bytes).await?;
+    let body = read_body(
+        req,
+        state.config.limits.max_body_bytes,
+        state.config.limits.request_timeout(),
+    )
+    .await?;
     // Liferay's UserAccount as its headless API writes it: `id` is a number there, so
     // the body is read as the directory's `UserAccount`, not as the stored `Person`.
     let mut account: UserAccount = serde_json::from_slice(&body)

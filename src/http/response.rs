@@ -23,6 +23,9 @@ pub enum HttpError {
     BadRequest(String),
     #[error("the request took too long")]
     Timeout,
+    /// The body did not arrive within the request timeout.
+    #[error("the request body took too long to arrive")]
+    BodyTimeout,
     #[error("internal error")]
     Internal,
     /// A refusal with a language key and its text in the request's locale.
@@ -42,6 +45,7 @@ impl HttpError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadBody | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Localized { status, .. } => *status,
         }
@@ -55,6 +59,7 @@ impl HttpError {
             Self::PayloadTooLarge { .. } => "payload-too-large",
             Self::BadBody | Self::BadRequest(_) => "bad-request",
             Self::Timeout => "timeout",
+            Self::BodyTimeout => "request-timeout",
             Self::Internal => "internal-error",
             Self::Localized { key, .. } => key,
         };

@@ -28,7 +28,14 @@ pub async fn handle(
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let origin = req.headers().get(hyper::header::ORIGIN).cloned();
-    let (route, mut response) = match tokio::time::timeout(timeout, dispatch(&state, req)).await {
+    let routed = if answers_after_its_writes(&method, &path) {
+        // Its body is read under the timeout (see `read_body`); then it waits for its
+        // commit. Cut off there, it would answer 503 for a change that still happens.
+        Ok(dispatch(&state, req).await)
+    } else {
+        tokio::time::timeout(timeout, dispatch(&state, req)).await
+    };
+    let (route, mut response) = match routed {
         Ok((route, Ok(response))) => (route, response),
         Ok((route, Err(error))) => (route, error.into_response()),
         Err(_) => ("timeout", HttpError::Timeout.into_response()),
@@ -47,6 +54,21 @@ pub async fn handle(
 }
 
 type Routed = (&'static str, Result<Response<Body>, HttpError>);
+
+/// Routes that change state on the writer: a user's action (native or WSRP), the user
+/// API's upkeep and a backup. Their answer says what happened, so it waits for the
+/// commit rather than for the request timeout. (A render's directory refresh also
+/// writes, but repeats harmlessly on the next render.)
+fn answers_after_its_writes(method: &Method, path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    matches!(
+        (method, segments.as_slice()),
+        (&Method::POST, ["widgets", _, "actions", _])
+            | (&Method::POST, ["wsrp", "v2", _])
+            | (&Method::PUT | &Method::DELETE, ["api", "users", _])
+            | (&Method::POST, ["api", "backup"])
+    )
+}
 
 async fn dispatch(state: &Arc<AppState>, req: Request<Incoming>) -> Routed {
     let path = req.uri().path().to_owned();
@@ -123,8 +145,13 @@ async fn dispatch(state: &Arc<AppState>, req: Request<Incoming>) -> Routed {
 }
 
 /// Reads the whole body, refusing more than `limit` bytes without buffering them:
-/// a declared length over the limit is refused before any byte is read.
-pub async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, HttpError> {
+/// a declared length over the limit is refused before any byte is read, and a body
+/// that has not all arrived within `deadline` gets 408.
+pub async fn read_body(
+    req: Request<Incoming>,
+    limit: usize,
+    deadline: Duration,
+) -> Result<Bytes, HttpError> {
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)
@@ -133,7 +160,10 @@ pub async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, Ht
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(HttpError::PayloadTooLarge { limit });
     }
-    match Limited::new(req.into_body(), limit).collect().await {
+    let collected = tokio::time::timeout(deadline, Limited::new(req.into_body(), limit).collect())
+        .await
+        .map_err(|_| HttpError::BodyTimeout)?;
+    match collected {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(error) if error.is::<http_body_util::LengthLimitError>() => {
             Err(HttpError::PayloadTooLarge { limit })
@@ -158,4 +188,35 @@ fn widgets_catalog(state: &AppState) -> Response<Body> {
         StatusCode::OK,
         &crate::descriptors::catalog_json(&state.catalog.current()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_routes_that_write_wait_past_the_request_timeout() {
+        for (method, path) in [
+            (Method::POST, "/widgets/contacts_center/actions/follow"),
+            (Method::POST, "/wsrp/v2/markup"),
+            (Method::PUT, "/api/users/alice"),
+            (Method::DELETE, "/api/users/alice"),
+            (Method::POST, "/api/backup"),
+        ] {
+            assert!(answers_after_its_writes(&method, path), "{method} {path}");
+        }
+        for (method, path) in [
+            (Method::GET, "/widgets/contacts_center/render"),
+            (Method::GET, "/widgets/contacts_center/resources/vcard"),
+            (Method::GET, "/api/users/alice/notifications"),
+            (Method::GET, "/wsrp/v2/wsdl"),
+            (Method::GET, "/api/backup"),
+            (
+                Method::POST,
+                "/widgets/contacts_center/actions/follow/extra",
+            ),
+        ] {
+            assert!(!answers_after_its_writes(&method, path), "{method} {path}");
+        }
+    }
 }

@@ -101,6 +101,7 @@ pub async fn action(
             .limits
             .max_body_bytes
             .min(MAX_ACTION_BODY_BYTES),
+        state.config.limits.request_timeout(),
     )
     .await?;
     if !body.is_empty() && !form_ok {

@@ -27,7 +27,12 @@ pub async fn soap(
     port: &str,
 ) -> Result<Response<Body>, HttpError> {
     let base = host_base(&state.config, req.headers());
-    let body = read_body(req, state.config.limits.max_body_bytes).await?;
+    let body = read_body(
+        req,
+        state.config.limits.max_body_bytes,
+        state.config.limits.request_timeout(),
+    )
+    .await?;
     let (state, port) = (Arc::clone(state), port.to_owned());
     let reply = tokio::task::spawn_blocking(move || state.wsrp.handle(&port, &body, &base))
         .await
