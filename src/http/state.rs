@@ -28,7 +28,7 @@ pub struct AppState {
     /// Read-only phases (render, resource) running at once. They are pure CPU work, so
     /// a few per core keep the cores busy; letting every connection start one would
     /// only add threads that preempt each other (see [`render_slots`]).
-    pub render_slots: tokio::sync::Semaphore,
+    pub render_slots: Arc<tokio::sync::Semaphore>,
     /// The live widget catalog; the descriptor watcher swaps it.
     pub catalog: CatalogHandle,
     pub social: Social,
@@ -118,7 +118,7 @@ impl AppState {
             config,
             metrics: Metrics::default(),
             claims: Default::default(),
-            render_slots: tokio::sync::Semaphore::new(render_slots()),
+            render_slots: Arc::new(tokio::sync::Semaphore::new(render_slots())),
             catalog,
             social,
             verifier,

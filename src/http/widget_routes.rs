@@ -491,20 +491,24 @@ async fn run_widget<T: Send + 'static>(
             HttpError::Internal
         })?;
     }
-    let _slot = match request.phase {
+    let slot = match request.phase {
         Phase::Render | Phase::Resource => Some(
-            state
-                .render_slots
-                .acquire()
+            Arc::clone(&state.render_slots)
+                .acquire_owned()
                 .await
                 .map_err(|_| HttpError::Internal)?,
         ),
         Phase::Action => None,
     };
-    tokio::task::spawn_blocking(move || phase(widget.as_ref(), &request))
-        .await
-        .map_err(|_| HttpError::Internal)?
-        .map_err(|error| widget_error(state, &locale, error))
+    // The slot goes with the work: a request given up at its timeout leaves its
+    // render running, and the slot must stay taken until that render ends.
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        phase(widget.as_ref(), &request)
+    })
+    .await
+    .map_err(|_| HttpError::Internal)?
+    .map_err(|error| widget_error(state, &locale, error))
 }
 
 /// The one place widget errors become HTTP statuses.
