@@ -305,6 +305,20 @@ async fn administrators_take_consistent_backups_while_serving() {
         "{body}"
     );
     assert!(body["bytes"].as_u64().unwrap_or(0) > 0);
+    // A second backup at once gets a name of its own; the first stays.
+    let again: serde_json::Value = client
+        .post(server.url("/api/backup"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
+    let second = again["file"].as_str().expect("file");
+    assert_ne!(second, relative);
+    let backups = server.dir.path().join("data").join("backups");
+    assert_eq!(std::fs::read_dir(&backups).expect("list").count(), 2);
     // The snapshot opens on its own, keeps every invariant, and holds the person.
     let path = server.dir.path().join("data").join(relative);
     let copy = widget_host::social::Social::open(&path).expect("open backup");

@@ -141,14 +141,17 @@ pub async fn backup(
 ) -> Result<Response<Body>, HttpError> {
     let caller = administrator(state, &req)?;
     let now = time::OffsetDateTime::now_utc();
+    // The time names it for people; the random tail keeps two backups of one second
+    // from landing on one name, where the second would replace the first.
     let name = format!(
-        "widget-host-{:04}{:02}{:02}T{:02}{:02}{:02}Z.redb",
+        "widget-host-{:04}{:02}{:02}T{:02}{:02}{:02}Z-{:08x}.redb",
         now.year(),
         u8::from(now.month()),
         now.day(),
         now.hour(),
         now.minute(),
-        now.second()
+        now.second(),
+        rand::random::<u32>()
     );
     let dir = state.config.data_dir.join("backups");
     let file = dir.join(&name);
