@@ -26,6 +26,38 @@ async fn health_metrics_and_unknown_routes() {
     let body: serde_json::Value = missing.json().await.expect("json error body");
     assert_eq!(body["ok"], false);
     assert_eq!(body["message"], "not-found");
+    // A known path with a method it does not take: 405, naming the ones it does.
+    for (method, path, allow) in [
+        (reqwest::Method::POST, "/healthz", "GET"),
+        (
+            reqwest::Method::DELETE,
+            "/widgets/contacts_center/render",
+            "GET, OPTIONS",
+        ),
+        (
+            reqwest::Method::GET,
+            "/widgets/contacts_center/actions/follow",
+            "POST, OPTIONS",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/users/alice",
+            "PUT, DELETE, OPTIONS",
+        ),
+        (reqwest::Method::GET, "/api/backup", "POST, OPTIONS"),
+    ] {
+        let answer = client
+            .request(method.clone(), server.url(path))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(answer.status(), 405, "{method} {path}");
+        assert_eq!(
+            answer.headers().get("allow").and_then(|v| v.to_str().ok()),
+            Some(allow),
+            "{method} {path}"
+        );
+    }
     let ready = client
         .get(server.url("/readyz"))
         .send()

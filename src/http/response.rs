@@ -13,8 +13,9 @@ pub type Body = Full<Bytes>;
 pub enum HttpError {
     #[error("no such resource")]
     NotFound,
+    /// With the methods the route does take, for the `Allow` header.
     #[error("method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed { allow: &'static str },
     #[error("request body larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("could not read the request body")]
@@ -41,7 +42,7 @@ impl HttpError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadBody | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
@@ -55,7 +56,7 @@ impl HttpError {
     pub fn into_response(self) -> Response<Body> {
         let key = match &self {
             Self::NotFound => "not-found",
-            Self::MethodNotAllowed => "method-not-allowed",
+            Self::MethodNotAllowed { .. } => "method-not-allowed",
             Self::PayloadTooLarge { .. } => "payload-too-large",
             Self::BadBody | Self::BadRequest(_) => "bad-request",
             Self::Timeout => "timeout",
@@ -63,10 +64,22 @@ impl HttpError {
             Self::Internal => "internal-error",
             Self::Localized { key, .. } => key,
         };
-        json(
+        let allow = match &self {
+            Self::MethodNotAllowed { allow } => Some(*allow),
+            _ => None,
+        };
+        let mut response = json(
             self.status(),
             &serde_json::json!({"ok": false, "message": key, "text": self.to_string()}),
-        )
+        );
+        if let Some(allow) = allow {
+            // RFC 9110, section 15.5.6: a 405 names the methods the resource takes.
+            response.headers_mut().insert(
+                hyper::header::ALLOW,
+                hyper::header::HeaderValue::from_static(allow),
+            );
+        }
+        response
     }
 }
 

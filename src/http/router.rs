@@ -131,17 +131,22 @@ async fn dispatch(state: &Arc<AppState>, req: Request<Incoming>) -> Routed {
         (&Method::OPTIONS, ["widgets", ..] | ["api", ..]) => {
             ("preflight", Ok(cors::preflight(state, &req)))
         }
-        (_, ["healthz" | "readyz" | "metrics" | "widgets"]) => {
-            ("method-not-allowed", Err(HttpError::MethodNotAllowed))
-        }
-        (
-            _,
-            ["widgets", _, "render"]
-            | ["widgets", _, "actions", _]
-            | ["widgets", _, "resources", _],
-        ) => ("method-not-allowed", Err(HttpError::MethodNotAllowed)),
+        (_, ["healthz" | "readyz" | "metrics"]) => not_allowed("GET"),
+        (_, ["widgets"] | ["widgets", _, "render"]) => not_allowed("GET, OPTIONS"),
+        (_, ["widgets", _, "actions", _]) => not_allowed("POST, OPTIONS"),
+        (_, ["widgets", _, "resources", _]) => not_allowed("GET, OPTIONS"),
+        (_, ["api", "users", _]) => not_allowed("PUT, DELETE, OPTIONS"),
+        (_, ["api", "users", _, "notifications"]) => not_allowed("GET, OPTIONS"),
+        (_, ["api", "backup"]) => not_allowed("POST, OPTIONS"),
         _ => ("not-found", Err(HttpError::NotFound)),
     }
+}
+
+fn not_allowed(allow: &'static str) -> Routed {
+    (
+        "method-not-allowed",
+        Err(HttpError::MethodNotAllowed { allow }),
+    )
 }
 
 /// Reads the whole body, refusing more than `limit` bytes without buffering them:
