@@ -10,7 +10,8 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
+use notify::event::ModifyKind;
+use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use super::DescriptorError;
 use super::catalog;
@@ -87,7 +88,14 @@ pub fn spawn_watcher(dir: PathBuf, handle: CatalogHandle) -> Result<Watcher, Des
             Ok(event) => {
                 // The parent's watch reports every sibling; only our name counts.
                 if event.paths.iter().any(|p| p.starts_with(&watched)) {
-                    let root = event.paths.iter().any(|p| p == &watched);
+                    // Made, removed or renamed under our name; not a touch or a chmod.
+                    let renamed = matches!(
+                        event.kind,
+                        EventKind::Create(_)
+                            | EventKind::Remove(_)
+                            | EventKind::Modify(ModifyKind::Name(_))
+                    );
+                    let root = renamed && event.paths.iter().any(|p| p == &watched);
                     let _ = tx.send(Signal::Changed { root });
                 }
             }
