@@ -79,6 +79,7 @@ fn measure(grouped: bool, seconds: u64) -> Measured {
     }
     let elapsed = started.elapsed().as_secs_f64();
     assert!(social.check_invariants().expect("check").is_empty());
+    assert!(!micros.is_empty(), "no action completed in {seconds} s");
     micros.sort_unstable();
     let at = |q: f64| micros[((micros.len() - 1) as f64 * q) as usize] as f64 / 1000.0;
     Measured {

@@ -489,6 +489,16 @@ fn a_changed_secret_voids_the_handles_made_with_the_old_one() {
     rotated.registrations.create("old-handle", old).unwrap();
     let reply = get_markup(&rotated, "old-handle", "echo", "", None);
     assert_eq!(fault_name(&reply), "InvalidRegistration");
+    // A voided handle can still be given up by whoever holds it.
+    let dereg = envelope(&format!(
+        "<t:deregister>{}</t:deregister>",
+        reg_context(&handle)
+    ));
+    let reply = rotated
+        .producer
+        .handle("registration", dereg.as_bytes(), "http://h");
+    assert_eq!(ok_body(&reply).name, "deregisterResponse");
+    assert_eq!(rotated.registrations.get(&handle).unwrap(), None);
 }
 
 /// Asserts a refusal is quick and leaves the registrations as they were.

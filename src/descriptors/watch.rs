@@ -84,19 +84,9 @@ pub fn spawn_watcher(dir: PathBuf, handle: CatalogHandle) -> Result<Watcher, Des
     let watched = dir.clone();
     let mut notify =
         notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
-            Ok(event) if event.kind.is_access() => {}
             Ok(event) => {
-                // The parent's watch reports every sibling; only our name counts.
-                if event.paths.iter().any(|p| p.starts_with(&watched)) {
-                    // Made, removed or renamed under our name; not a touch or a chmod.
-                    let renamed = matches!(
-                        event.kind,
-                        EventKind::Create(_)
-                            | EventKind::Remove(_)
-                            | EventKind::Modify(ModifyKind::Name(_))
-                    );
-                    let root = renamed && event.paths.iter().any(|p| p == &watched);
-                    let _ = tx.send(Signal::Changed { root });
+                if let Some(signal) = signal_for(&event, &watched) {
+                    let _ = tx.send(signal);
                 }
             }
             Err(e) => tracing::warn!(error = %e, "descriptor watcher error"),
@@ -172,6 +162,29 @@ fn watch_loop(
     }
 }
 
+/// What an event from either watch means for the directory `watched`, if anything.
+fn signal_for(event: &notify::Event, watched: &std::path::Path) -> Option<Signal> {
+    if event.need_rescan() || event.paths.is_empty() {
+        // The kernel's queue overflowed: events were lost, the name's included
+        // perhaps, so look again at everything.
+        return Some(Signal::Changed { root: true });
+    }
+    if event.kind.is_access() {
+        return None;
+    }
+    // The parent's watch reports every sibling; only our name counts.
+    if !event.paths.iter().any(|p| p.starts_with(watched)) {
+        return None;
+    }
+    // Made, removed or renamed under our name; not a touch or a chmod.
+    let renamed = matches!(
+        event.kind,
+        EventKind::Create(_) | EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_))
+    );
+    let root = renamed && event.paths.iter().any(|p| p == watched);
+    Some(Signal::Changed { root })
+}
+
 /// Moves the watch to whatever directory now has `dir`'s name. The old watch may be
 /// gone already (its directory deleted); when the name is free for now, the parent's
 /// watch reports its return.
@@ -193,4 +206,61 @@ fn rewatch(notify: &mut RecommendedWatcher, dir: &std::path::Path) {
 
 fn unchanged(current: &Catalog, next: &Catalog) -> bool {
     current.problems == next.problems && current.widgets == next.widgets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{CreateKind, Flag, MetadataKind, RemoveKind};
+    use std::path::Path;
+
+    fn root_flag(kind: EventKind, paths: &[&str]) -> Option<bool> {
+        let mut event = notify::Event::new(kind);
+        for p in paths {
+            event = event.add_path(PathBuf::from(p));
+        }
+        match signal_for(&event, Path::new("/srv/widget-descriptors")) {
+            Some(Signal::Changed { root }) => Some(root),
+            Some(Signal::Stop) | None => None,
+        }
+    }
+
+    #[test]
+    fn events_are_read_for_the_directory_and_its_name() {
+        let inside = "/srv/widget-descriptors/contacts-center/portlet.xml";
+        let any = EventKind::Any;
+        assert_eq!(root_flag(any, &[inside]), Some(false), "a change inside");
+        assert_eq!(
+            root_flag(EventKind::Access(notify::event::AccessKind::Any), &[inside]),
+            None,
+            "a read changes nothing"
+        );
+        assert_eq!(root_flag(any, &["/srv/data"]), None, "a sibling");
+        assert_eq!(
+            root_flag(any, &["/srv/widget-descriptors-old"]),
+            None,
+            "a sibling whose name starts alike"
+        );
+        let root = "/srv/widget-descriptors";
+        for kind in [
+            EventKind::Create(CreateKind::Folder),
+            EventKind::Remove(RemoveKind::Folder),
+            EventKind::Modify(ModifyKind::Name(notify::event::RenameMode::To)),
+        ] {
+            assert_eq!(root_flag(kind, &[root]), Some(true), "{kind:?}");
+        }
+        assert_eq!(
+            root_flag(
+                EventKind::Modify(ModifyKind::Metadata(MetadataKind::Any)),
+                &[root]
+            ),
+            Some(false),
+            "a touch of the directory itself"
+        );
+        let overflow = notify::Event::new(EventKind::Other).set_flag(Flag::Rescan);
+        assert!(matches!(
+            signal_for(&overflow, Path::new(root)),
+            Some(Signal::Changed { root: true })
+        ));
+    }
 }

@@ -77,11 +77,11 @@ pub struct Producer {
     limits: xml::Limits,
 }
 
-/// A registration that a request proved it holds.
 /// Longest `runtimeContext/namespacePrefix` accepted. Consumers use short ones (Liferay's
 /// are the portlet id with a few characters around it).
 const MAX_NAMESPACE_PREFIX: usize = 128;
 
+/// A registration that a request proved it holds.
 struct Registered {
     consumer: String,
 }
@@ -285,12 +285,19 @@ impl Producer {
         Ok(w.finish())
     }
 
+    /// Giving a handle up only needs the handle: one voided by a changed secret, or
+    /// whose consumer left the configuration, can still be removed by its holder.
     fn deregister(&self, op: &Element) -> Result<String, WsrpFault> {
-        let registered = self.registered(op)?;
         let handle = op
             .present("registrationContext")
             .and_then(|c| c.child_text("registrationHandle"))
-            .unwrap_or_default();
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| WsrpFault::InvalidRegistration("registration is required".into()))?;
+        let registered = self
+            .registrations
+            .get(handle)
+            .map_err(|e| store_failed(&e))?
+            .ok_or_else(|| WsrpFault::InvalidRegistration("unknown registration handle".into()))?;
         if !self
             .registrations
             .delete(handle)

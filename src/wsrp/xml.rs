@@ -348,13 +348,13 @@ impl Writer {
     }
 }
 
-/// Whether XML 1.0 allows `c` in a document at all, escaped or not: no C0 control
-/// other than tab, newline and carriage return, and not U+FFFE or U+FFFF.
 /// Whether every character of `text` is one XML 1.0 can carry (as is, or escaped).
 pub fn carries(text: &str) -> bool {
     text.chars().all(xml_allows)
 }
 
+/// Whether XML 1.0 allows `c` in a document at all, escaped or not: no C0 control
+/// other than tab, newline and carriage return, and not U+FFFE or U+FFFF.
 fn xml_allows(c: char) -> bool {
     !matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
 }

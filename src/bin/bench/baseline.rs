@@ -164,8 +164,10 @@ pub fn writers(
         all.extend(t.join().unwrap_or_default());
     }
     let elapsed = start.elapsed();
+    // Read before the store closes: closing syncs once more, and that is no commit.
+    let syncs = log.syncs(elapsed);
     drop(social);
-    Ok((stats_of(&mut all, elapsed), log.syncs(elapsed)))
+    Ok((stats_of(&mut all, elapsed), syncs))
 }
 
 #[cfg(test)]
