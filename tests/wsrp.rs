@@ -989,3 +989,65 @@ fn wsdl_names_this_host() {
     )
     .expect("write");
 }
+
+#[test]
+fn a_header_that_must_be_understood_stops_the_message() {
+    let f = fixture();
+    let with_header = |header: &str| {
+        envelope(
+            "<t:getServiceDescription><t:userContext xsi:nil=\"true\"/></t:getServiceDescription>",
+        )
+        .replace(
+            "<soapenv:Header/>",
+            &format!("<soapenv:Header>{header}</soapenv:Header>"),
+        )
+    };
+    const WSSE: &str =
+        "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+    // Meant for this producer and marked: SOAP 1.1 says fault, with no detail.
+    for marked in ["1", "true"] {
+        let body = with_header(&format!(
+            "<wsse:Security xmlns:wsse=\"{WSSE}\" soapenv:mustUnderstand=\"{marked}\"/>"
+        ));
+        let reply = f
+            .producer
+            .handle("service-description", body.as_bytes(), "http://h");
+        assert_eq!(reply.status, 500);
+        let root = parse(reply.body.as_bytes(), Limits::default()).expect("fault parses");
+        let fault = root
+            .child("Body")
+            .and_then(|b| b.child("Fault"))
+            .expect("Fault");
+        assert_eq!(
+            fault.child_text("faultcode"),
+            Some("soapenv:MustUnderstand")
+        );
+        assert!(
+            fault
+                .child_text("faultstring")
+                .is_some_and(|t| t.contains("Security")),
+            "{}",
+            reply.body
+        );
+        assert!(fault.child("detail").is_none(), "{}", reply.body);
+    }
+    // Not marked, marked "0", or meant for another actor: the message is processed.
+    for header in [
+        format!("<wsse:Security xmlns:wsse=\"{WSSE}\"/>"),
+        format!("<wsse:Security xmlns:wsse=\"{WSSE}\" soapenv:mustUnderstand=\"0\"/>"),
+        format!(
+            "<wsse:Security xmlns:wsse=\"{WSSE}\" soapenv:mustUnderstand=\"1\" soapenv:actor=\"http://example.com/gateway\"/>"
+        ),
+    ] {
+        let reply = f.producer.handle(
+            "service-description",
+            with_header(&header).as_bytes(),
+            "http://h",
+        );
+        assert_eq!(
+            ok_body(&reply).name,
+            "getServiceDescriptionResponse",
+            "{header}"
+        );
+    }
+}

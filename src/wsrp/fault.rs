@@ -36,6 +36,11 @@ pub enum WsrpFault {
     /// Answered as a client fault with `OperationFailed` in `detail`.
     #[error("malformed request: {0}")]
     Malformed(String),
+    /// A SOAP header entry for this producer marked `mustUnderstand="1"`: the host
+    /// understands no header, and SOAP 1.1 (section 4.2.3) forbids processing the
+    /// message then. Its fault has no `detail` (section 4.4).
+    #[error("header not understood: {0}")]
+    MustUnderstand(String),
 }
 
 impl WsrpFault {
@@ -48,9 +53,11 @@ impl WsrpFault {
             Self::InvalidRegistration(_) => "InvalidRegistration",
             Self::InvalidUserCategory(_) => "InvalidUserCategory",
             Self::MissingParameters(_) => "MissingParameters",
-            Self::OperationFailed(_) | Self::Malformed(_) | Self::RegistrationRefused(_) => {
-                "OperationFailed"
-            }
+            // Never written: a header fault carries no `detail`.
+            Self::OperationFailed(_)
+            | Self::Malformed(_)
+            | Self::RegistrationRefused(_)
+            | Self::MustUnderstand(_) => "OperationFailed",
             Self::OperationNotSupported(_) => "OperationNotSupported",
             Self::UnsupportedMode(_) => "UnsupportedMode",
             Self::UnsupportedWindowState(_) => "UnsupportedWindowState",
@@ -61,6 +68,7 @@ impl WsrpFault {
     pub fn code(&self) -> &'static str {
         match self {
             Self::OperationFailed(_) => "soapenv:Server",
+            Self::MustUnderstand(_) => "soapenv:MustUnderstand",
             _ => "soapenv:Client",
         }
     }
@@ -72,14 +80,16 @@ impl WsrpFault {
             .open("soapenv:Body", &[])
             .open("soapenv:Fault", &[])
             .leaf("faultcode", self.code())
-            .leaf("faultstring", &self.to_string())
-            .open("detail", &[])
-            .empty(
-                &format!("types:{}", self.element()),
-                &[("xmlns:types", TYPES_NS)],
-            )
-            .close("detail")
-            .close("soapenv:Fault")
+            .leaf("faultstring", &self.to_string());
+        if !matches!(self, Self::MustUnderstand(_)) {
+            w.open("detail", &[])
+                .empty(
+                    &format!("types:{}", self.element()),
+                    &[("xmlns:types", TYPES_NS)],
+                )
+                .close("detail");
+        }
+        w.close("soapenv:Fault")
             .close("soapenv:Body")
             .close("soapenv:Envelope");
         w.finish()

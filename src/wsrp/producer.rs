@@ -77,6 +77,25 @@ pub struct Producer {
     limits: xml::Limits,
 }
 
+/// Whether a SOAP 1.1 header entry must be understood by this producer: marked
+/// `mustUnderstand="1"` and meant for the ultimate recipient (no `actor`, or the
+/// `next` actor, which every recipient is).
+fn must_understand(entry: &Element) -> bool {
+    let soap_attr = |name: &str| {
+        entry
+            .attrs
+            .iter()
+            .find(|a| a.name == name && a.ns.as_deref() == Some(SOAP_ENV_NS))
+            .map(|a| a.value.trim())
+    };
+    let marked = matches!(soap_attr("mustUnderstand"), Some("1" | "true"));
+    let for_us = matches!(
+        soap_attr("actor"),
+        None | Some("http://schemas.xmlsoap.org/soap/actor/next")
+    );
+    marked && for_us
+}
+
 /// Longest `runtimeContext/namespacePrefix` accepted. Consumers use short ones (Liferay's
 /// are the portlet id with a few characters around it).
 const MAX_NAMESPACE_PREFIX: usize = 128;
@@ -150,6 +169,17 @@ impl Producer {
             xml::parse(body, self.limits).map_err(|e| WsrpFault::Malformed(e.to_string()))?;
         if root.name != "Envelope" || root.ns.as_deref() != Some(SOAP_ENV_NS) {
             return Err(WsrpFault::Malformed("not a SOAP 1.1 envelope".into()));
+        }
+        if let Some(entry) = root
+            .child("Header")
+            .filter(|h| h.ns.as_deref() == Some(SOAP_ENV_NS))
+            .and_then(|h| h.children.iter().find(|e| must_understand(e)))
+        {
+            return Err(WsrpFault::MustUnderstand(format!(
+                "{{{}}}{}",
+                truncate(entry.ns.as_deref().unwrap_or_default()),
+                truncate(&entry.name)
+            )));
         }
         let op = root
             .child("Body")
