@@ -214,31 +214,21 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
 #[test]
 fn sigterm_drains_requests_in_flight() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let port = free_port();
+    // The server picks its own port and says which: a port found free here and handed
+    // over could be taken by another test's server in between.
     let mut child = Command::new(env!("CARGO_BIN_EXE_widget-host"))
-        .args([
-            "serve",
-            "--no-demo",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
+        .args(["serve", "--no-demo", "--listen", "127.0.0.1:0"])
         .arg("--data-dir")
         .arg(dir.path().join("data"))
         .arg("--descriptors-dir")
         .arg(dir.path().join("none"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("spawn server");
-    let addr = format!("127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut in_flight = loop {
-        match TcpStream::connect(&addr) {
-            Ok(s) => break s,
-            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => panic!("server did not start: {e}"),
-        }
-    };
+    let addr = serving_address(&mut child);
+    let mut in_flight = TcpStream::connect(&addr).expect("connect");
     // Start a request and send only half its body.
     in_flight
         .write_all(b"POST /widgets/no_such_widget/actions/connect HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nhello")
@@ -270,12 +260,51 @@ fn sigterm_drains_requests_in_flight() {
     assert_eq!(exit, Some(0), "server must exit cleanly after draining");
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
+/// The address from the child's "serving" log line. Both output streams are drained
+/// from then on, so the child never blocks on a full pipe.
+fn serving_address(child: &mut std::process::Child) -> String {
+    use std::io::BufRead;
+    let (lines, found) = std::sync::mpsc::channel::<String>();
+    for stream in [
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let lines = lines.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stream)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = lines.send(line);
+            }
+        });
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        let line = found
+            .recv_timeout(wait)
+            .expect("the server never said where it serves");
+        if !line.contains("serving") {
+            continue;
+        }
+        if let Some(at) = line.find("127.0.0.1:") {
+            let port: String = line[at + "127.0.0.1:".len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            return format!("127.0.0.1:{port}");
+        }
+    }
 }
 
 fn wait_with_timeout(child: &mut std::process::Child, limit: Duration) -> Option<i32> {
