@@ -1051,3 +1051,34 @@ fn a_header_that_must_be_understood_stops_the_message() {
         );
     }
 }
+
+#[test]
+fn markup_is_refused_to_a_consumer_that_takes_no_html() {
+    let f = fixture();
+    let handle = register(&f);
+    let markup_taking = |types: &[&str]| {
+        let listed: String = types
+            .iter()
+            .map(|t| format!("<t:mimeTypes>{t}</t:mimeTypes>"))
+            .collect();
+        let body = envelope(&format!(
+            "<t:getMarkup>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>{RUNTIME}<t:userContext xsi:nil=\"true\"/>{}</t:getMarkup>",
+            reg_context(&handle),
+            markup_params("wsrp:view", None)
+                .replace("<t:mimeTypes>text/html</t:mimeTypes>", &listed)
+        ));
+        f.producer.handle("markup", body.as_bytes(), "http://h")
+    };
+    let reply = markup_taking(&["application/pdf", "image/png"]);
+    assert_eq!(fault_name(&reply), "UnsupportedMimeType");
+    assert!(reply.body.contains("application/pdf"), "{}", reply.body);
+    for types in [
+        &["application/pdf", "text/*"][..],
+        &["TEXT/HTML; charset=UTF-8"],
+        &["*/*"],
+        &[],
+    ] {
+        let reply = markup_taking(types);
+        assert!(markup_html(&reply).contains("data-who"), "{types:?}");
+    }
+}

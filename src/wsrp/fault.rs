@@ -32,6 +32,9 @@ pub enum WsrpFault {
     UnsupportedMode(String),
     #[error("unsupported window state: {0}")]
     UnsupportedWindowState(String),
+    /// None of the consumer's `mimeTypes` takes HTML, the only markup the host writes.
+    #[error("unsupported mime type: {0}")]
+    UnsupportedMimeType(String),
     /// The body is not a SOAP envelope we will read (malformed, too big, a DTD …).
     /// Answered as a client fault with `OperationFailed` in `detail`.
     #[error("malformed request: {0}")]
@@ -61,6 +64,7 @@ impl WsrpFault {
             Self::OperationNotSupported(_) => "OperationNotSupported",
             Self::UnsupportedMode(_) => "UnsupportedMode",
             Self::UnsupportedWindowState(_) => "UnsupportedWindowState",
+            Self::UnsupportedMimeType(_) => "UnsupportedMimeType",
         }
     }
 
