@@ -68,8 +68,9 @@ pub struct Limits {
     /// Connections served at once; further ones are closed at accept.
     pub max_connections: usize,
     /// Time allowed for one request, head and body and answer; also the header read
-    /// timeout. A request that writes (an action, the user API, a backup) gets it for
-    /// its head and body, then waits for its commit: its answer says what happened.
+    /// timeout. A request that may write (a widget action, a WSRP call, the user API, a
+    /// backup) gets it for its head and body, then waits for its commit: its answer
+    /// says what happened.
     pub request_timeout_secs: u64,
     /// How long a shutdown waits for requests in flight.
     pub shutdown_grace_secs: u64,

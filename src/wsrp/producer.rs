@@ -224,8 +224,8 @@ impl Producer {
 
     // ---- registration -------------------------------------------------------------
 
-    /// The registration a request's `registrationContext` names.
-    fn registered(&self, op: &Element) -> Result<Registered, WsrpFault> {
+    /// The handle a request's `registrationContext` names, with its stored record.
+    fn stored<'a>(&self, op: &'a Element) -> Result<(&'a str, Registration), WsrpFault> {
         let handle = op
             .present("registrationContext")
             .and_then(|c| c.child_text("registrationHandle"))
@@ -236,6 +236,12 @@ impl Producer {
             .get(handle)
             .map_err(|e| store_failed(&e))?
             .ok_or_else(|| WsrpFault::InvalidRegistration("unknown registration handle".into()))?;
+        Ok((handle, registration))
+    }
+
+    /// The registration a request's `registrationContext` names, if it still serves.
+    fn registered(&self, op: &Element) -> Result<Registered, WsrpFault> {
+        let (_, registration) = self.stored(op)?;
         // A consumer removed from the configuration loses its registrations, and one
         // whose secret was changed must register again with the new one.
         let Some(consumer) = self.consumer(&registration.consumer) else {
@@ -327,16 +333,7 @@ impl Producer {
     /// Giving a handle up only needs the handle: one voided by a changed secret, or
     /// whose consumer left the configuration, can still be removed by its holder.
     fn deregister(&self, op: &Element) -> Result<String, WsrpFault> {
-        let handle = op
-            .present("registrationContext")
-            .and_then(|c| c.child_text("registrationHandle"))
-            .filter(|h| !h.is_empty())
-            .ok_or_else(|| WsrpFault::InvalidRegistration("registration is required".into()))?;
-        let registered = self
-            .registrations
-            .get(handle)
-            .map_err(|e| store_failed(&e))?
-            .ok_or_else(|| WsrpFault::InvalidRegistration("unknown registration handle".into()))?;
+        let (handle, registered) = self.stored(op)?;
         if !self
             .registrations
             .delete(handle)
