@@ -653,6 +653,44 @@ fn booleans_read_as_liferay_reads_them() {
     );
 }
 
+/// A `<window-state>` adds a state; the standard three stay served and described
+/// whatever the descriptor lists (the portlet TCK's descriptors list only their custom
+/// states).
+#[test]
+fn declared_window_states_add_to_the_standard_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("notifications");
+    copy_widget(Path::new("widget-descriptors/notifications"), &folder);
+    let original = std::fs::read_to_string(folder.join("portlet.xml")).expect("read");
+    let standard = "\t\t\t<window-state>normal</window-state>\n\t\t\t<window-state>maximized</window-state>\n\t\t\t<window-state>minimized</window-state>\n";
+    assert!(original.contains(standard), "the shipped file changed");
+    for (supports, expected) in [
+        (
+            "\t\t\t<window-state>EXCLUSIVE</window-state>\n",
+            vec!["normal", "maximized", "minimized", "exclusive"],
+        ),
+        (
+            "\t\t\t<window-state>minimized</window-state>\n",
+            vec!["normal", "maximized", "minimized"],
+        ),
+        ("", vec!["normal", "maximized", "minimized"]),
+    ] {
+        let text = original.replace(standard, supports).replace(
+            "\t</portlet>\n</portlet-app>",
+            "\t</portlet>\n\t<custom-window-state>\n\t\t<window-state>exclusive</window-state>\n\t</custom-window-state>\n</portlet-app>",
+        );
+        std::fs::write(folder.join("portlet.xml"), text).expect("write");
+        let catalog = descriptors::load_dir(dir.path());
+        assert!(
+            catalog.problems.is_empty(),
+            "{supports:?}: {:?}",
+            messages(&catalog.problems)
+        );
+        let served = catalog.get("notifications").expect("served");
+        assert_eq!(served.window_states, expected, "{supports:?}");
+    }
+}
+
 /// The `<portlet>` order table in the code is the DTD's, element for element.
 #[test]
 fn liferay_portlet_order_table_matches_the_official_dtd() {

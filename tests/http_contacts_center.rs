@@ -435,6 +435,53 @@ async fn browser_forms_carry_bound_p_auth_and_redirect_safely() {
     server.stop().await;
 }
 
+/// `p_p_state` and `p_p_mode` as Liferay names them: the standard states and the bare
+/// fragment are served, a minimized widget is an empty fragment (the portal draws its
+/// title), and a state the host does not know or a mode the descriptor does not list
+/// is a 400.
+#[tokio::test]
+async fn window_states_and_modes_are_read_from_the_portal_parameters() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let get = |query: &'static [(&'static str, &'static str)]| {
+        let request = client()
+            .get(server.url(&format!("/widgets/{WIDGET}/render")))
+            .bearer_auth(token("alice", &[]))
+            .query(query);
+        async move {
+            let response = request.send().await.expect("render");
+            let status = response.status();
+            (status, response.text().await.expect("body"))
+        }
+    };
+    let (status, normal) = get(&[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(normal.contains(NS), "{normal}");
+    // Names are not case sensitive, as in the portlet API.
+    for served in [
+        &[("p_p_state", "normal")][..],
+        &[("p_p_state", "maximized")][..],
+        &[("p_p_state", "MAXIMIZED")][..],
+        &[("p_p_state", "exclusive")][..],
+        &[("p_p_mode", "View")][..],
+    ] {
+        let (status, html) = get(served).await;
+        assert_eq!(status, StatusCode::OK, "{served:?}");
+        assert!(html.contains(NS), "{served:?}: {html}");
+    }
+    let (status, minimized) = get(&[("p_p_state", "Minimized")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(minimized.is_empty(), "{minimized}");
+    for bad in [
+        &[("p_p_state", "half-page")][..],
+        &[("p_p_state", "solo")][..],
+        &[("p_p_mode", "help")][..],
+        &[("p_p_mode", "print")][..],
+    ] {
+        let (status, _) = get(bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}");
+    }
+}
+
 #[tokio::test]
 async fn guests_bad_tokens_and_hostile_names() {
     let server = start(|c, _| with_consumer(c)).await;

@@ -147,7 +147,9 @@ fn descriptor() -> WidgetDescriptor {
         category: "category.social".into(),
         instanceable: true,
         modes: vec!["view".into(), "help".into()],
-        window_states: vec![],
+        // Declares only the portal's bare-fragment state: the standard three are
+        // described all the same.
+        window_states: vec!["exclusive".into()],
         preferences: BTreeMap::new(),
         expiration_cache: None,
         supported_locales: vec!["en_US".into(), "es_ES".into()],
@@ -390,7 +392,15 @@ fn service_description_lists_the_portlets() {
         .children_named("windowStates")
         .map(|m| m.text.as_str())
         .collect();
-    assert_eq!(states, ["wsrp:normal", "wsrp:maximized", "wsrp:minimized"]);
+    assert_eq!(
+        states,
+        [
+            "wsrp:normal",
+            "wsrp:maximized",
+            "wsrp:minimized",
+            "wsrp:solo"
+        ]
+    );
     assert_eq!(
         p.child("displayName").and_then(|d| d.child_text("value")),
         Some("Echo & friends")
@@ -607,6 +617,33 @@ fn markup_needs_a_valid_registration_and_handle() {
     let reply = f.producer.handle("markup", edit.as_bytes(), "http://h");
     assert_eq!(fault_name(&reply), "UnsupportedMode");
     save_sample("fault-UnsupportedMode", &reply);
+
+    // The standard states and wsrp:solo are served though `echo` declares only
+    // `exclusive`; a state the host does not know is refused.
+    for (state, served) in [
+        ("wsrp:maximized", true),
+        ("wsrp:minimized", true),
+        ("wsrp:solo", true),
+        ("wsrp:Solo", true),
+        ("wsrp:exclusive", false),
+        ("wsrp:EXCLUSIVE", false),
+        ("wsrp:half-page", false),
+    ] {
+        let call = envelope(&format!(
+            "<t:getMarkup>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>{RUNTIME}<t:userContext xsi:nil=\"true\"/>{}</t:getMarkup>",
+            reg_context(&handle),
+            markup_params("wsrp:view", None).replace(
+                "<t:windowState>wsrp:normal<",
+                &format!("<t:windowState>{state}<")
+            )
+        ));
+        let reply = f.producer.handle("markup", call.as_bytes(), "http://h");
+        if served {
+            assert_eq!(reply.status, 200, "{state}: {}", reply.body);
+        } else {
+            assert_eq!(fault_name(&reply), "UnsupportedWindowState", "{state}");
+        }
+    }
 
     let bad_category = envelope(&format!(
         "<t:getMarkup>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>{RUNTIME}\

@@ -188,11 +188,7 @@ fn merge(
     if !modes.iter().any(|m| m == "view") {
         modes.insert(0, "view".into());
     }
-    let window_states = if def.window_states.is_empty() {
-        vec!["normal".into(), "maximized".into(), "minimized".into()]
-    } else {
-        def.window_states.clone()
-    };
+    let window_states = super::model::with_standard_states(&def.window_states);
     WidgetDescriptor {
         portlet_name: def.name.clone(),
         display_name: def.display_name.clone().unwrap_or_else(|| title.clone()),

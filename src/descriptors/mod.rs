@@ -20,7 +20,9 @@ use std::path::PathBuf;
 
 pub use catalog::{builtin, catalog_json, load_dir, reload};
 pub use check::{CheckReport, check};
-pub use model::{Catalog, CatalogHandle, Problem, WidgetDescriptor};
+pub use model::{
+    Catalog, CatalogHandle, Problem, STANDARD_WINDOW_STATES, WidgetDescriptor, with_standard_states,
+};
 pub use watch::{Watcher, spawn_watcher};
 pub use xml::MAX_DESCRIPTOR_BYTES;
 

@@ -4,6 +4,24 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// The portlet specification's window states. Every portlet supports them whether its
+/// descriptor lists them or not: a `<window-state>` in `<supports>` adds a state (the
+/// portlet TCK's own descriptors list only their custom ones), it never takes the
+/// standard ones away.
+pub const STANDARD_WINDOW_STATES: [&str; 3] = ["normal", "maximized", "minimized"];
+
+/// The window states a widget is described in: the standard three, then those of
+/// `declared` that are not among them, in the descriptor's order.
+pub fn with_standard_states(declared: &[String]) -> Vec<String> {
+    let mut states: Vec<String> = STANDARD_WINDOW_STATES.map(str::to_owned).into();
+    for state in declared {
+        if !states.contains(state) {
+            states.push(state.clone());
+        }
+    }
+    states
+}
+
 /// One deployed widget, merged from its three descriptor files.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -23,7 +41,8 @@ pub struct WidgetDescriptor {
     pub instanceable: bool,
     /// Portlet modes from `<supports>` for text/html, always including `view`.
     pub modes: Vec<String>,
-    /// Window states from `<supports>`; `normal`, `maximized`, `minimized` when none are listed.
+    /// Window states the widget is described in: [`STANDARD_WINDOW_STATES`], then the
+    /// ones its `<supports>` adds (see [`with_standard_states`]).
     pub window_states: Vec<String>,
     /// Preference defaults from `<portlet-preferences>`.
     pub preferences: BTreeMap<String, Vec<String>>,

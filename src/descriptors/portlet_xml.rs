@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::model::Problem;
+use super::model::{Problem, STANDARD_WINDOW_STATES};
 use super::order::{Occurs, Sequence};
 use super::xml::{Node, Pos, problem};
 use crate::portal::request::{PortletMode, WindowState, is_portlet_name};
@@ -369,10 +369,10 @@ fn read_portlet(
     def
 }
 
-/// Standard modes and states of the portlet specification; anything else must be
-/// declared in `<custom-portlet-mode>` / `<custom-window-state>` (JSR-286 PLT.8.5, 9.5).
+/// Standard modes of the portlet specification; any other mode, and any window state
+/// but [`STANDARD_WINDOW_STATES`], must be declared in `<custom-portlet-mode>` /
+/// `<custom-window-state>` (JSR-286 PLT.8.5, 9.5).
 const STANDARD_MODES: [&str; 3] = ["view", "edit", "help"];
-const STANDARD_STATES: [&str; 3] = ["normal", "maximized", "minimized"];
 
 /// Most `<portlet>` elements one portlet.xml may hold. Real applications declare a
 /// few; the cap keeps the problems of a generated or hostile file, and the time to
@@ -441,7 +441,7 @@ fn undeclared_modes(file: &Path, custom: &Custom, def: &PortletDef) -> Vec<Probl
     );
     check(
         &def.window_states,
-        &STANDARD_STATES,
+        &STANDARD_WINDOW_STATES,
         custom_states,
         "state",
         "window-state",

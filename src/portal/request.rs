@@ -28,13 +28,12 @@ pub enum PortletMode {
 }
 
 impl PortletMode {
+    /// Mode names are not case sensitive (portlet.xml's schema; `javax.portlet.PortletMode`
+    /// lowercases them), so `p_p_mode=EDIT` is `edit`.
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "view" => Some(Self::View),
-            "edit" => Some(Self::Edit),
-            "help" => Some(Self::Help),
-            _ => None,
-        }
+        [Self::View, Self::Edit, Self::Help]
+            .into_iter()
+            .find(|mode| mode.as_str().eq_ignore_ascii_case(s))
     }
 
     pub fn as_str(self) -> &'static str {
@@ -56,14 +55,16 @@ pub enum WindowState {
 }
 
 impl WindowState {
+    /// Window state names are not case sensitive, as mode names are not.
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "normal" => Some(Self::Normal),
-            "maximized" => Some(Self::Maximized),
-            "minimized" => Some(Self::Minimized),
-            "exclusive" => Some(Self::Exclusive),
-            _ => None,
-        }
+        [
+            Self::Normal,
+            Self::Maximized,
+            Self::Minimized,
+            Self::Exclusive,
+        ]
+        .into_iter()
+        .find(|state| state.as_str().eq_ignore_ascii_case(s))
     }
 
     pub fn as_str(self) -> &'static str {

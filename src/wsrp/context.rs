@@ -17,8 +17,9 @@ pub fn mode_to_wsrp(mode: PortletMode) -> String {
 /// WSRP's `wsrp:solo` is the portal's bare-fragment state, Liferay's `exclusive`.
 pub fn window_state_from_wsrp(s: &str) -> Option<WindowState> {
     match s.trim().strip_prefix("wsrp:")? {
-        "solo" => Some(WindowState::Exclusive),
-        "exclusive" => None,
+        solo if solo.eq_ignore_ascii_case("solo") => Some(WindowState::Exclusive),
+        // Liferay's name for it is not a WSRP state.
+        liferay if liferay.eq_ignore_ascii_case("exclusive") => None,
         other => WindowState::parse(other),
     }
 }

@@ -2,7 +2,7 @@
 
 use super::context::{descriptor_name_to_wsrp, xml_lang};
 use super::xml::Writer;
-use crate::descriptors::WidgetDescriptor;
+use crate::descriptors::{WidgetDescriptor, with_standard_states};
 
 /// Language of descriptor texts: descriptors carry one untranslated title.
 pub const DESCRIPTOR_LANG: &str = "en";
@@ -19,12 +19,7 @@ pub fn portlet_description(w: &mut Writer, element: &str, d: &WidgetDescriptor) 
     for m in modes {
         w.leaf("modes", &descriptor_name_to_wsrp(m));
     }
-    let states: Vec<&str> = if d.window_states.is_empty() {
-        vec!["normal", "maximized", "minimized"]
-    } else {
-        d.window_states.iter().map(String::as_str).collect()
-    };
-    for s in states {
+    for s in &with_standard_states(&d.window_states) {
         w.leaf("windowStates", &descriptor_name_to_wsrp(s));
     }
     for l in &d.supported_locales {
