@@ -125,15 +125,55 @@ fn a_reload_that_finds_nothing_new_keeps_the_versions_serving() {
 }
 
 #[test]
-fn watching_a_missing_directory_is_an_error() {
+fn watching_a_directory_whose_parent_is_missing_too_is_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let missing = dir.path().join("nope");
+    let missing = dir.path().join("nope").join("widget-descriptors");
     let err =
         descriptors::spawn_watcher(missing, CatalogHandle::default()).expect_err("missing dir");
     assert!(
         err.to_string()
-            .contains("cannot watch descriptors directory")
+            .contains("cannot watch descriptors directory"),
+        "{err}"
     );
+}
+
+/// The host serves its built-in widgets while `descriptors_dir` is missing, and the
+/// folder's own widgets once it is made, without a restart.
+#[test]
+fn a_directory_missing_at_start_is_loaded_when_it_is_made() {
+    let parent = tempfile::tempdir().expect("tempdir");
+    let root = parent.path().join("widget-descriptors");
+    let handle = CatalogHandle::new(descriptors::builtin());
+    let watcher = descriptors::spawn_watcher(root.clone(), handle.clone()).expect("watch");
+    // No catch-up reload of a folder that is not there: the built-in widgets serve, and
+    // no problem is listed.
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(watcher.reloads(), 0);
+    assert!(handle.current().get("contacts_center").is_some());
+    assert!(handle.current().problems.is_empty());
+    // A sibling changes nothing.
+    std::fs::create_dir(parent.path().join("other")).expect("sibling");
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(watcher.reloads(), 0, "a sibling reloaded the catalog");
+
+    // Copied in under another name, then renamed into place.
+    let staged = parent.path().join("staged");
+    copy_widget(
+        Path::new("widget-descriptors/notifications"),
+        &staged.join("notifications"),
+    );
+    std::fs::rename(&staged, &root).expect("move in");
+    wait_for(&handle, "the new folder's widgets serve", |c| {
+        c.get("contacts_center").is_none() && c.get("notifications").is_some()
+    });
+    // And the new folder is itself watched.
+    copy_widget(
+        Path::new("widget-descriptors/contacts-center"),
+        &root.join("contacts-center"),
+    );
+    wait_for(&handle, "a widget added to it serves", |c| {
+        c.get("contacts_center").is_some() && c.problems.is_empty()
+    });
 }
 
 #[test]

@@ -128,6 +128,41 @@ async fn a_new_widget_folder_serves_within_two_seconds_and_a_broken_change_keeps
     server.stop().await;
 }
 
+/// A host started before its `descriptors_dir` exists serves the built-in widgets, then
+/// the folder's own once an administrator puts it in place.
+#[tokio::test]
+async fn a_descriptors_dir_made_after_start_is_served_without_a_restart() {
+    let shipped = common::repo_root().join("widget-descriptors");
+    let server = common::start(|config, dir| {
+        config.descriptors_dir = dir.join("widget-descriptors");
+    })
+    .await;
+    assert_eq!(
+        widget_ids(&server).await,
+        ["contacts_center", "notifications"],
+        "the built-in widgets serve"
+    );
+    let staging = server.dir.path().join("staging");
+    copy_widget(
+        &shipped.join("contacts-center"),
+        &staging.join("team-contacts"),
+        "contacts_center",
+        "team_contacts",
+    );
+    std::fs::rename(&staging, server.dir.path().join("widget-descriptors"))
+        .expect("move into place");
+    let took = wait_for(&server, Duration::from_secs(2), |ids| {
+        ids == ["team_contacts"]
+    })
+    .await;
+    assert!(
+        took.is_some(),
+        "the folder's widgets must replace the built-in ones: {:?}",
+        widget_ids(&server).await
+    );
+    server.stop().await;
+}
+
 /// `descriptors check` over the shipped folder passes; over a broken one it names file:line:column.
 #[test]
 fn descriptors_check_command() {

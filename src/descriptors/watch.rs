@@ -67,6 +67,10 @@ enum Signal {
 /// and the watch's registration produces no event. So the thread reloads once as soon
 /// as the watch is in place; when nothing changed, that reload replaces nothing.
 ///
+/// A `dir` that does not exist yet is waited for: `handle` (the built-in widgets, at
+/// start) serves until a directory takes the name, and is then replaced by what it
+/// holds. Only a `dir` whose parent cannot be watched either is an error.
+///
 /// A watch follows the directory it was placed on, not its name: once that directory
 /// is deleted (`rm -rf` and a fresh copy) or moved aside (a swap by renames or a
 /// symlink), it reports nothing more. So the parent is watched too, for the name
@@ -92,17 +96,35 @@ pub fn spawn_watcher(dir: PathBuf, handle: CatalogHandle) -> Result<Watcher, Des
             Err(e) => tracing::warn!(error = %e, "descriptor watcher error"),
         })
         .map_err(|e| failed(e.to_string()))?;
-    notify
-        .watch(&dir, RecursiveMode::Recursive)
-        .map_err(|e| failed(e.to_string()))?;
-    if let Some(parent) = dir.parent() {
+    let present = dir.is_dir();
+    if present {
+        notify
+            .watch(&dir, RecursiveMode::Recursive)
+            .map_err(|e| failed(e.to_string()))?;
+    }
+    let parent_watched = match dir.parent() {
+        Some(parent) => notify
+            .watch(parent, RecursiveMode::NonRecursive)
+            .map_err(|e| e.to_string()),
+        None => Err("it has no parent".to_owned()),
+    };
+    match parent_watched {
+        Ok(()) => {}
+        // A directory missing at start can only be noticed through its parent.
+        Err(reason) if !present => {
+            return Err(failed(format!(
+                "it does not exist, and its parent cannot be watched for it: {reason}"
+            )));
+        }
         // Without it, changes inside the directory still reload; only a replaced
         // directory would go unnoticed, so a failure here is a warning.
-        if let Err(error) = notify.watch(parent, RecursiveMode::NonRecursive) {
-            tracing::warn!(%error, parent = %parent.display(), "cannot watch the descriptors directory's parent; a replaced directory will not be noticed");
+        Err(error) => {
+            tracing::warn!(%error, dir = %dir.display(), "cannot watch the descriptors directory's parent; a replaced directory will not be noticed")
         }
     }
-    let _ = stop.send(Signal::Changed { root: false });
+    if present {
+        let _ = stop.send(Signal::Changed { root: false });
+    }
     let reloads = Arc::new(AtomicU64::new(0));
     let counted = Arc::clone(&reloads);
     let thread = std::thread::Builder::new()

@@ -224,15 +224,24 @@ impl ProducerHooks for DirectoryHooks {
     }
 }
 
-/// The catalog from descriptors_dir, watched; or the built-in descriptors when that
-/// folder does not exist (so `cargo run` works from anywhere).
+/// The catalog from descriptors_dir, watched; or the built-in descriptors while that
+/// folder does not exist (so `cargo run` works from anywhere), watched for its arrival.
 async fn load_catalog(
     dir: std::path::PathBuf,
 ) -> Result<(CatalogHandle, Option<Watcher>), HostError> {
     tokio::task::spawn_blocking(move || {
         if !dir.is_dir() {
-            tracing::info!(dir = %dir.display(), "descriptors folder not found; serving the built-in widgets");
-            return Ok((CatalogHandle::new(descriptors::builtin()), None));
+            let handle = CatalogHandle::new(descriptors::builtin());
+            return Ok(match descriptors::spawn_watcher(dir.clone(), handle.clone()) {
+                Ok(watcher) => {
+                    tracing::info!(dir = %dir.display(), "descriptors folder not found; serving the built-in widgets until it is made");
+                    (handle, Some(watcher))
+                }
+                Err(error) => {
+                    tracing::info!(dir = %dir.display(), %error, "descriptors folder not found; serving the built-in widgets");
+                    (handle, None)
+                }
+            });
         }
         let catalog = descriptors::load_dir(&dir);
         for problem in &catalog.problems {
