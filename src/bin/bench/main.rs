@@ -208,8 +208,8 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
     step("home render median of a viewer with about 1,000 connections");
     f.home_1000 = workload::median_home(addr, &mix, 200).await?;
 
-    step("vCard export");
-    f.vcard = workload::vcard_export(addr, &mix).await?;
+    step("vCard exports");
+    f.vcards = workload::vcard_exports(addr, &mix).await?;
 
     step("start the hyper baseline processes (2 KB, and a home page's size)");
     let baseline = Server::spawn("baseline", &[OsStr::new(SERVE_BASELINE)]).await?;

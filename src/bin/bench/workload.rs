@@ -95,6 +95,8 @@ pub struct Mix {
     hub: (String, String, u64),
     /// The person whose connection count is nearest 1,000.
     near_1000: (String, String, u64),
+    /// The person whose connection count is nearest 5,000, the vCard export.
+    near_5000: (String, String, u64),
 }
 
 impl Mix {
@@ -114,19 +116,23 @@ impl Mix {
             .max_by_key(|(_, c)| **c)
             .map(|(i, c)| (i, *c))
             .unwrap_or((0, 0));
-        let (near_i, near_c) = picked
-            .connections
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, c)| c.abs_diff(1_000))
-            .map(|(i, c)| (i, *c))
-            .unwrap_or((0, 0));
+        let nearest = |target: u64| -> Result<(String, String, u64), Error> {
+            let (i, c) = picked
+                .connections
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, c)| c.abs_diff(target))
+                .map(|(i, c)| (i, *c))
+                .unwrap_or((0, 0));
+            Ok((id(i), token(&id(i))?, c))
+        };
         Ok(Self {
             users: picked.users.max(1),
             viewers,
-            prefixes: picked.prefixes,
             hub: (id(hub_i), token(&id(hub_i))?, hub_c),
-            near_1000: (id(near_i), token(&id(near_i))?, near_c),
+            near_1000: nearest(1_000)?,
+            near_5000: nearest(5_000)?,
+            prefixes: picked.prefixes,
         })
     }
 
@@ -233,20 +239,32 @@ pub async fn median_home(
     Ok((*n, times[runs / 2]))
 }
 
-/// The vCard export of the hub's connections: (connections, time, bytes).
-pub async fn vcard_export(addr: SocketAddr, mix: &Mix) -> Result<(u64, Duration, usize), Error> {
-    let (_, tok, n) = &mix.hub;
-    let request = get(
-        &format!("/widgets/contacts_center/resources/vcard?{NS}filter=connections"),
-        tok,
-    );
-    let mut conn = Conn::open(addr).await?;
-    let t = Instant::now();
-    let (status, bytes) = conn.send(&request).await?;
-    if status != 200 {
-        return Err(format!("vCard export answered {status}").into());
+/// vCard exports of all of a person's connections, (connections, time, bytes) each:
+/// the person nearest 5,000 connections (the figure), then the hub, the
+/// largest export the graph has, when that is someone else.
+pub async fn vcard_exports(
+    addr: SocketAddr,
+    mix: &Mix,
+) -> Result<Vec<(u64, Duration, usize)>, Error> {
+    let mut people = vec![&mix.near_5000];
+    if mix.hub.0 != mix.near_5000.0 {
+        people.push(&mix.hub);
     }
-    Ok((*n, t.elapsed(), bytes))
+    let mut conn = Conn::open(addr).await?;
+    let mut exports = Vec::new();
+    for (_, tok, n) in people {
+        let request = get(
+            &format!("/widgets/contacts_center/resources/vcard?{NS}filter=connections"),
+            tok,
+        );
+        let t = Instant::now();
+        let (status, bytes) = conn.send(&request).await?;
+        if status != 200 {
+            return Err(format!("vCard export answered {status}").into());
+        }
+        exports.push((*n, t.elapsed(), bytes));
+    }
+    Ok(exports)
 }
 
 #[cfg(test)]
@@ -272,6 +290,8 @@ mod tests {
         // Weight 1,001 of 1,050: about 95% of the viewers.
         assert!(hub > 3_600 && hub < VIEWERS, "{hub}");
         assert_eq!(mix.near_1000.2, 1_000);
+        // No one has 5,000: the nearest is the hub itself.
+        assert_eq!(mix.near_5000, mix.hub);
     }
 
     #[test]
