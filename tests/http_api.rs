@@ -175,6 +175,22 @@ async fn directory_upkeep_is_for_administrators_and_validates_input() {
         .await
         .expect("send");
     assert_eq!(bad_id.status(), StatusCode::BAD_REQUEST);
+    // A padded id is not jdoe's: it would store jdoe (ids are trimmed as they are
+    // read) while forgetting and deleting someone else.
+    let mut anonymous = account.clone();
+    for field in ["id", "externalReferenceCode", "alternateName"] {
+        anonymous.as_object_mut().expect("object").remove(field);
+    }
+    for request in [
+        client
+            .put(server.url("/api/users/%20jdoe"))
+            .json(&anonymous),
+        client.delete(server.url("/api/users/%20jdoe")),
+        client.get(server.url("/api/users/jdoe%20/notifications")),
+    ] {
+        let refused = request.bearer_auth(&admin).send().await.expect("send");
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    }
 
     assert_eq!(
         client
@@ -221,6 +237,117 @@ async fn openapi_document_describes_the_api() {
     assert_eq!(doc["openapi"], "3.0.3");
     for path in ["/api/users/{id}/notifications", "/api/users/{id}"] {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
+    }
+    server.stop().await;
+
+    // What the handlers answer is what the document says: each status is documented
+    // for its operation, and an error's body has the Problem schema's fields.
+    let server = start(|c, _| with_consumer(c)).await;
+    let client = reqwest::Client::new();
+    let admin = token("root", &["Administrator"]);
+    let calls = [
+        (
+            "/api/users/{id}/notifications",
+            "get",
+            client.get(server.url("/api/users/jdoe/notifications")),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "/api/users/{id}/notifications",
+            "get",
+            client
+                .get(server.url("/api/users/a%20b/notifications"))
+                .bearer_auth(&admin),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/users/{id}",
+            "put",
+            client
+                .put(server.url("/api/users/jdoe"))
+                .bearer_auth(token("jdoe", &[]))
+                .json(&serde_json::json!({"givenName": "Jane"})),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/api/users/{id}",
+            "put",
+            client
+                .put(server.url("/api/users/jdoe"))
+                .json(&serde_json::json!({})),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "/api/users/{id}",
+            "put",
+            client
+                .put(server.url("/api/users/jdoe"))
+                .bearer_auth(&admin)
+                .json(&serde_json::json!({"id": 7, "externalReferenceCode": "someone"})),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/users/{id}",
+            "delete",
+            client
+                .delete(server.url("/api/users/nobody"))
+                .bearer_auth(&admin),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/api/users/{id}",
+            "delete",
+            client
+                .delete(server.url("/api/users/nobody"))
+                .bearer_auth(token("jdoe", &[])),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/api/backup",
+            "post",
+            client.post(server.url("/api/backup")),
+            StatusCode::UNAUTHORIZED,
+        ),
+    ];
+    let required = doc["components"]["schemas"]["Problem"]["required"]
+        .as_array()
+        .expect("Problem's required fields")
+        .clone();
+    for (path, method, request, status) in calls {
+        let answer = request.send().await.expect("send");
+        assert_eq!(answer.status(), status, "{method} {path}");
+        let documented = &doc["paths"][path][method]["responses"][status.as_str()];
+        assert_eq!(
+            documented["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Problem",
+            "{method} {path} {status} is documented with its body"
+        );
+        let body: serde_json::Value = answer.json().await.expect("json");
+        for field in &required {
+            let field = field.as_str().expect("name");
+            assert!(
+                body.get(field).is_some(),
+                "{method} {path}: {field} in {body}"
+            );
+        }
+    }
+    // Liferay's UserAccount, numeric id and all, is read, and every field the answer
+    // echoes is in the schema.
+    let stored = client
+        .put(server.url("/api/users/7"))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"id": 7, "externalReferenceCode": "7", "givenName": "Jane"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(stored.status(), StatusCode::OK);
+    let schema = &doc["components"]["schemas"]["UserAccount"]["properties"];
+    for field in ["id", "externalReferenceCode"] {
+        assert!(schema.get(field).is_some(), "{field} is documented");
+    }
+    let echoed: serde_json::Value = stored.json().await.expect("json");
+    for field in echoed.as_object().expect("object").keys() {
+        assert!(schema.get(field).is_some(), "{field} is documented");
     }
     server.stop().await;
 }

@@ -141,6 +141,34 @@ async fn dashboard_content_page_and_switching_people() {
     server.stop().await;
 }
 
+/// The demo portal's consumer id cannot be configured while the demo runs: its tokens
+/// would be checked against the configured key and fail.
+#[tokio::test]
+async fn a_configured_consumer_named_demo_stops_a_demo_host_at_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = common::test_config(dir.path());
+    config.demo = Some(true);
+    config.consumers.push(widget_host::config::ConsumerConfig {
+        id: "demo".into(),
+        hs256_secret: Some("s".repeat(32)),
+        jwks_file: None,
+        allowed_origins: Vec::new(),
+        wsrp_secret: None,
+    });
+    let refused = widget_host::http::state::AppState::start(config.clone())
+        .await
+        .err()
+        .expect("a demo host with a consumer named demo must not start");
+    assert!(refused.to_string().contains("--no-demo"), "{refused}");
+    config.demo = Some(false);
+    assert!(
+        widget_host::http::state::AppState::start(config)
+            .await
+            .is_ok(),
+        "without the demo the id is free"
+    );
+}
+
 #[tokio::test]
 async fn the_demo_is_off_unless_asked_for() {
     let server = common::start(|c, _| c.demo = Some(false)).await;

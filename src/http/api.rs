@@ -17,10 +17,18 @@ use crate::portal::PortalUser;
 /// A user id from the path, percent-decoded: a client that encodes `jane@example.com`
 /// as a path segment sends `jane%40example.com`.
 fn path_id(segment: &str) -> Result<String, HttpError> {
-    percent_encoding::percent_decode_str(segment)
+    let id = percent_encoding::percent_decode_str(segment)
         .decode_utf8()
-        .map(|id| id.into_owned())
-        .map_err(|_| HttpError::BadRequest("the user id in the path is not UTF-8".into()))
+        .map_err(|_| HttpError::BadRequest("the user id in the path is not UTF-8".into()))?;
+    // Checked as it stands, not trimmed: the account reader trims the ids it reads,
+    // so ` jdoe` would store jdoe while the claims forgotten and the person deleted
+    // were ` jdoe`'s. No stored person has an id outside this form.
+    if !crate::portal::auth::is_user_id(&id) {
+        return Err(HttpError::BadRequest(
+            "the user id in the path must be 1-64 of letters, digits, '.', '_', '@', '-'".into(),
+        ));
+    }
+    Ok(id.into_owned())
 }
 
 /// Most requests one notifications answer lists; `count` still counts them all.

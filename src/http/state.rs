@@ -49,6 +49,14 @@ impl AppState {
     /// Opens storage, loads descriptors and starts the watcher. Blocking work runs off
     /// the async runtime.
     pub async fn start(mut config: Config) -> Result<Self, HostError> {
+        // The demo portal signs its tokens with a secret of its own: a configured
+        // consumer of that id would verify them with another key, and every fragment
+        // of the demo page would show the sign-in error.
+        if config.demo_on() && config.consumer(DEMO_CONSUMER).is_some() {
+            return Err(HostError::Startup(format!(
+                "consumer id {DEMO_CONSUMER:?} belongs to the demo portal while demo mode is on: rename that consumer, or start with --no-demo"
+            )));
+        }
         let path = config.database_path();
         let social = tokio::task::spawn_blocking(move || -> Result<Social, HostError> {
             if let Some(dir) = path.parent() {
@@ -77,9 +85,7 @@ impl AppState {
                 .map_err(|e| HostError::Startup(format!("demo set-up failed: {e}")))?
                 .map_err(|e| HostError::Startup(format!("demo set-up failed: {e}")))?;
         }
-        if let Some(secret) = &demo_secret
-            && config.consumer(DEMO_CONSUMER).is_none()
-        {
+        if let Some(secret) = &demo_secret {
             config.consumers.push(ConsumerConfig {
                 id: DEMO_CONSUMER.to_owned(),
                 hs256_secret: Some(secret.clone()),
