@@ -103,6 +103,28 @@ fn seed_is_deterministic_and_refuses_to_seed_twice() {
         &ProgressBar::hidden(),
     );
     assert!(again.is_err());
+
+    // Nor into a directory of real people, whose ids it does not use; nor beyond its
+    // size limit (which would otherwise panic sizing its buffers).
+    let dir = tempfile::tempdir().unwrap();
+    let real = Social::open(dir.path().join("real.redb")).unwrap();
+    let jane = widget_host::store::Person {
+        id: "jane".into(),
+        given_name: "Jane".into(),
+        ..Default::default()
+    };
+    real.upsert_people(vec![jane]).unwrap();
+    let options = |users| SeedOptions {
+        users,
+        degree: 4.0,
+        seed_value: 1,
+    };
+    let refused = seed(&real, options(50), &ProgressBar::hidden()).unwrap_err();
+    assert!(refused.to_string().contains("1 people"), "{refused}");
+    let empty = Social::open(dir.path().join("empty.redb")).unwrap();
+    let refused = seed(&empty, options(usize::MAX), &ProgressBar::hidden()).unwrap_err();
+    assert!(refused.to_string().contains("at most"), "{refused}");
+    assert_eq!(empty.read().unwrap().directory_size().unwrap(), 0);
 }
 
 #[test]
@@ -327,9 +349,12 @@ type Record = (
 const RECORDS: TableDefinition<u64, Record> = TableDefinition::new("userid_person_record");
 const JSON_PEOPLE: TableDefinition<u64, &[u8]> = TableDefinition::new("userid_person");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const REGISTRATIONS: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("registrationhandle_registration");
 
-/// Rewrites a closed file the way a schema 2 host left it: each person one JSON
-/// document, no records.
+/// Rewrites a closed file the way an early schema 2 host left it: each person one JSON
+/// document, no records, and no WSRP registrations table (it came later without a
+/// schema change).
 fn make_schema_2(path: &Path, people: &[widget_host::store::Person]) {
     let db = reopen(path);
     let txn = db.begin_write().unwrap();
@@ -348,6 +373,10 @@ fn make_schema_2(path: &Path, people: &[widget_host::store::Person]) {
             .unwrap();
     }
     txn.delete_table(RECORDS).unwrap();
+    assert!(
+        txn.delete_table(REGISTRATIONS).unwrap(),
+        "the table was there"
+    );
     txn.commit().unwrap();
 }
 

@@ -777,6 +777,46 @@ fn a_search_that_finds_nobody_says_so_and_a_mangled_cursor_shows_the_first_page(
     assert!(mangled.contains("Bob Baker"), "{mangled}");
     let notes = notes(Some("a")).p("cursor", "%%garbage").render(&w);
     assert!(notes.is_ok(), "{notes:?}");
+
+    // A readable cursor past the list's end (a stale "View more" whose people have
+    // all left the list, or a hand-made one) shows the first page too, marked so the
+    // script does not append it, and never says the list is empty.
+    let past_end = "enp6egAw"; // "zzzz", id 0: after everyone
+    for (filter, list, shown, nobody) in [
+        (
+            "connections",
+            "people",
+            "Bob Baker",
+            "You have no connections.",
+        ),
+        ("contacts", "entries", "Eve Eden", "You have no contacts."),
+    ] {
+        let html = cc(Some("a"))
+            .p("filter", filter)
+            .p("cursor", past_end)
+            .html(&w);
+        assert!(html.contains(shown), "{filter}: {html}");
+        assert!(!html.contains(nobody), "{filter}: {html}");
+        let restarted = format!("data-list=\"{list}\" data-restarted>");
+        assert!(html.contains(&restarted), "{filter}: {html}");
+        let first = cc(Some("a")).p("filter", filter).html(&w);
+        assert!(
+            first.contains(&format!("data-list=\"{list}\">")),
+            "{filter}: {first}"
+        );
+    }
+    // The JSON resource does not restart: a client paging through it reaches the end.
+    let page: Value = serde_json::from_slice(
+        &cc(Some("a"))
+            .named("contacts")
+            .p("filter", "connections")
+            .p("cursor", past_end)
+            .resource(&w)
+            .expect("contacts")
+            .body,
+    )
+    .expect("json");
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(0), "{page}");
 }
 
 #[test]
@@ -1082,6 +1122,18 @@ fn exports_and_json_hide_what_the_placement_hides() {
         url: "https://bob.test".into(),
         ..WebUrl::default()
     });
+    // Never shown on the card, so never exported either.
+    info.web_urls.push(WebUrl {
+        url: "javascript:alert(1)".into(),
+        ..WebUrl::default()
+    });
+    // The primary address again, in another case: when the primary is hidden it must
+    // not come back as an additional one.
+    info.email_addresses.push(EmailAddress {
+        email_address: "B@Example.com".into(),
+        kind: "work".into(),
+        primary: true,
+    });
     w.social.upsert_person(bob).expect("bob");
     let one = "contacts_center_INSTANCE_one";
     let vcard = |instance: &str| {
@@ -1137,4 +1189,25 @@ fn exports_and_json_hide_what_the_placement_hides() {
     assert!(contact["image"].is_null() && contact.get("emailAddress").is_none());
     // Another placement keeps its own preferences.
     assert!(vcard("contacts_center_INSTANCE_two").contains("TEL"));
+    assert!(
+        !shown.to_ascii_lowercase().contains("javascript"),
+        "{shown}"
+    );
+
+    // Additional addresses shown, the primary hidden: it stays hidden though the
+    // directory lists it again among the others.
+    let saved = cc(Some("a"))
+        .instance(one)
+        .admin()
+        .named("save-preferences")
+        .p("pageSize", "10")
+        .p("showAdditionalEmailAddresses", "true")
+        .ok(&w);
+    assert!(saved.ok);
+    let card = vcard(one);
+    assert!(card.contains("bob@home.test"), "{card}");
+    assert!(
+        !card.to_ascii_lowercase().contains("b@example.com"),
+        "{card}"
+    );
 }

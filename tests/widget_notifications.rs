@@ -171,4 +171,34 @@ fn many_requests_page_with_view_more() {
         !second.contains("_notifications_view-more"),
         "no link after the last page"
     );
+    assert!(second.contains("data-list=\"requests\">"), "{second}");
+
+    // Those five accepted, the old link points past the end: the first page shows
+    // again, marked as restarted, and the count is not replaced by "no requests".
+    let received = w
+        .social
+        .read()
+        .expect("read")
+        .requests_received("me")
+        .expect("requests");
+    for i in 20..25 {
+        let from = format!("p{i:02}");
+        let id = received
+            .iter()
+            .find(|r| r.person.id == from)
+            .expect("a request from the second page")
+            .request_id
+            .to_string();
+        notes(Some("me"))
+            .named("accept-request")
+            .p("requestId", &id)
+            .ok(&w);
+    }
+    let stale = notes(Some("me")).p("cursor", &cursor).html(&w);
+    assert!(stale.contains("You have 20 pending requests."), "{stale}");
+    assert_eq!(stale.matches("wants to connect with you.").count(), 20);
+    assert!(
+        stale.contains("data-list=\"requests\" data-restarted>"),
+        "{stale}"
+    );
 }

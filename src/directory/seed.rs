@@ -301,23 +301,30 @@ fn draw(want: usize, draw: &Draw, pairs: &mut Pairs, rng: &mut StdRng) -> Vec<(u
     out
 }
 
-/// Writes the synthetic directory and graph. Refuses a database that already holds
-/// seeded people: relations drawn with another seed could break the rules against
-/// the ones there.
+/// Most people one seed writes: ten times the benchmark's graph, and far below what
+/// would overflow the allocations sized by it.
+pub const MAX_SEED_USERS: usize = 1_000_000;
+
+/// Writes the synthetic directory and graph into an empty directory. A directory that
+/// holds anyone is refused: seeded ids would replace real people of the same id, fake
+/// people would join a real directory, and relations drawn without looking at the
+/// ones there could break the rules against them (a follow across a block).
 pub fn seed(
     social: &Social,
     options: SeedOptions,
     progress: &ProgressBar,
 ) -> Result<SeedReport, DirectoryError> {
     let users = options.users;
-    let existing = social
-        .read()?
-        .user_id(&seeded_id(0))
-        .map_err(SocialError::from)?;
-    if users > 0 && existing.is_some() {
-        return Err(DirectoryError::Format(
-            "the database already holds seeded people; seed an empty data dir".into(),
-        ));
+    if users > MAX_SEED_USERS {
+        return Err(DirectoryError::Format(format!(
+            "--users must be at most {MAX_SEED_USERS}"
+        )));
+    }
+    let existing = social.read()?.directory_size().map_err(SocialError::from)?;
+    if users > 0 && existing > 0 {
+        return Err(DirectoryError::Format(format!(
+            "the database already holds {existing} people; seed an empty data dir"
+        )));
     }
     let mut rng = StdRng::seed_from_u64(options.seed_value);
     let people: Vec<Person> = (0..users).map(|i| person(i, &mut rng)).collect();

@@ -140,8 +140,15 @@ pub fn backup_to(reader: &Reader, dest: &Path) -> Result<(), StoreError> {
     result
 }
 
+/// Cache of the copy's own database: the copy streams through it once, so it needs
+/// little, and inside a serving host redb's default (1 GiB) would let a backup of a
+/// large file grow the process far past the store's own cache.
+const COPY_CACHE_BYTES: usize = 16 * 1024 * 1024;
+
 fn write_copy(reader: &Reader, temp: &Path) -> Result<(), StoreError> {
-    let db = Database::create(temp)?;
+    let db = Database::builder()
+        .set_cache_size(COPY_CACHE_BYTES)
+        .create(temp)?;
     let txn = db.begin_write()?;
     copy_table(reader, &txn, tables::META)?;
     copy_table(reader, &txn, tables::PORTALID_USERID)?;
@@ -166,7 +173,8 @@ fn write_copy(reader: &Reader, temp: &Path) -> Result<(), StoreError> {
     copy_table(reader, &txn, tables::USERID_ENTRYEMAIL)?;
     copy_table(reader, &txn, tables::USERID_ENTRYSORTKEY_ENTRYID)?;
     copy_table(reader, &txn, tables::PORTLETID_PREFERENCES)?;
-    copy_table(reader, &txn, tables::REGISTRATIONHANDLE_REGISTRATION)?;
+    // Added within schema 1, so a file from before it may lack the table.
+    copy_table_if_present(reader, &txn, tables::REGISTRATIONHANDLE_REGISTRATION)?;
     txn.commit()?;
     drop(db);
     Ok(())

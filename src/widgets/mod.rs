@@ -4,6 +4,7 @@
 
 pub mod contacts_center;
 pub mod notifications;
+pub(crate) mod paging;
 pub(crate) mod ui;
 
 use std::sync::Arc;

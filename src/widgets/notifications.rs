@@ -10,12 +10,13 @@ use serde::Serialize;
 use super::contacts_center::actions::ActionCall;
 use super::contacts_center::cards::display_name;
 use super::contacts_center::messages;
+use super::paging;
 use super::ui::{Form, Ui, social_error, store_error, template_error, when};
 use super::{ActionOutcome, Markup, Resource, Widget, WidgetError};
 use crate::i18n::Languages;
 use crate::portal::{PortletMode, Request};
 use crate::social::{RequestVerb, Social};
-use crate::store::{RequestSide, is_cursor};
+use crate::store::RequestSide;
 use crate::templates::Templates;
 
 /// The `<portlet-class>` that selects this widget.
@@ -61,6 +62,9 @@ struct Context {
     /// The next page's render URL, when there is one.
     view_more: Option<String>,
     view_more_label: String,
+    /// The list shows its first page, not the one the cursor asked for (see
+    /// `paging`): the script swaps the widget instead of appending the rows.
+    restarted: bool,
 }
 
 impl Widget for Notifications {
@@ -83,6 +87,7 @@ impl Widget for Notifications {
             items: Vec::new(),
             view_more: None,
             view_more_label: ui.t("view-more"),
+            restarted: false,
         };
         match req.viewer.user() {
             None => ctx.guest = Some(ui.t("sign-in-to-see-your-contacts-and-connect-with-people")),
@@ -91,15 +96,11 @@ impl Widget for Notifications {
                 let counts = reader
                     .counts(&user.user_id)
                     .map_err(|e| store_error(&ui, e))?;
-                let page = reader
-                    .pending_requests(
-                        &user.user_id,
-                        RequestSide::Received,
-                        // A mangled link still shows a page: the first one.
-                        req.params.get("cursor").filter(|c| is_cursor(c)),
-                        PAGE_SIZE,
-                    )
-                    .map_err(|e| store_error(&ui, e))?;
+                let (page, restarted) = paging::from_cursor(req.params.get("cursor"), |c| {
+                    reader.pending_requests(&user.user_id, RequestSide::Received, c, PAGE_SIZE)
+                })
+                .map_err(|e| store_error(&ui, e))?;
+                ctx.restarted = restarted;
                 ctx.count = ui.plural("you-have-x-pending-requests", counts.requests);
                 if page.items.is_empty() {
                     ctx.empty = Some(ui.t("you-have-no-pending-requests"));

@@ -143,7 +143,9 @@
   }
 
   {#- "View more": the next page's rows are appended to the list in place, and the link
-      is replaced by the next page's own link (or removed on the last page). #}
+      is replaced by the next page's own link (or removed on the last page). A page that
+      restarted at the first one (its list marked data-restarted: the list changed under
+      the link) replaces the whole widget instead, so no row shows twice. #}
   function clicked(event) {
     var link = event.target && event.target.closest ? event.target.closest("a[data-view-more]") : null;
     var el = root();
@@ -165,7 +167,7 @@
         busy(false);
         var next = fresh(html);
         var nextList = next && list ? next.querySelector("[data-list=\"" + list.getAttribute("data-list") + "\"]") : null;
-        if (!nextList) {
+        if (!nextList || nextList.hasAttribute("data-restarted")) {
           if (!swap(next)) {
             location.assign(link.href);
           }

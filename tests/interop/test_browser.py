@@ -189,3 +189,44 @@ def test_an_answer_the_script_cannot_show_still_reaches_the_person(demo, browser
     finally:
         context.close()
 
+
+
+def test_view_more_appends_in_place_and_a_restarted_page_replaces_the_list(demo, browser):
+    """"View more" adds the next page's rows under the first page's, without leaving the
+    page. A link whose cursor lies past the list's end (the list shrank under it) gets
+    the first page back, marked as restarted, and the script swaps the widget for it
+    instead of appending rows that are already shown."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    directory = "#p_p_id_contacts_center_INSTANCE_directory_"
+    rows = f"{directory} [data-list=people] > li"
+    try:
+        Person(page, demo).become("ines.garcia")
+        page.goto(f"{demo}/content")
+        page.locator(f"{directory} [id$='counts'] a").last.click()  # Find People
+        page.locator(rows).first.wait_for()
+        assert page.locator(rows).count() == 5, "the compact directory's page size"
+        first_names = page.locator(f"{rows} .list-group-title").all_inner_texts()
+        url = page.url
+        page.locator(f"{directory} a[data-view-more]").click()
+        page.wait_for_function(f"document.querySelectorAll({rows!r}).length > 5")
+        assert page.url == url, "appended in place, no navigation"
+        names = page.locator(f"{rows} .list-group-title").all_inner_texts()
+        assert names[:5] == first_names and len(set(names)) == len(names)
+
+        # "zzzz", id 0: a cursor after everyone.
+        page.evaluate(
+            """(sel) => { const a = document.querySelector(sel + ' a[data-view-more]');
+                          const u = new URL(a.href, location.href);
+                          for (const k of [...u.searchParams.keys()]) {
+                            if (k.endsWith('_cursor')) u.searchParams.set(k, 'enp6egAw');
+                          }
+                          a.href = u.toString(); }""",
+            directory,
+        )
+        page.locator(f"{directory} a[data-view-more]").click()
+        page.wait_for_function(f"document.querySelectorAll({rows!r}).length === 5")
+        assert page.locator(f"{rows} .list-group-title").all_inner_texts() == first_names
+        assert page.locator(f"{directory} [data-list=people][data-restarted]").count() == 1
+    finally:
+        context.close()

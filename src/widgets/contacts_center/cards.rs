@@ -132,6 +132,14 @@ pub(crate) struct Details {
     pub websites: Vec<String>,
 }
 
+/// Whether two addresses name one mailbox, as far as the card can tell: the portal
+/// keeps the primary address apart from the others, but a directory may list it
+/// among them again in another case, and a hidden primary must not come back as an
+/// "additional" one.
+fn same_mailbox(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
 pub(crate) fn details(settings: &Settings, person: &Person) -> Details {
     let info = &person.user_account_contact_information;
     let mut d = Details::default();
@@ -140,7 +148,7 @@ pub(crate) fn details(settings: &Settings, person: &Person) -> Details {
             .email_addresses
             .iter()
             .map(|e| e.email_address.clone())
-            .filter(|e| !e.is_empty() && *e != person.email_address)
+            .filter(|e| !e.is_empty() && !same_mailbox(e, &person.email_address))
             .collect();
     }
     if settings.flag("showPhones", true) {
@@ -250,7 +258,7 @@ pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
     }
     let additional = settings.flag("showAdditionalEmailAddresses", true);
     for e in info.email_addresses.iter().filter(|_| additional) {
-        if !e.email_address.is_empty() && e.email_address != person.email_address {
+        if !e.email_address.is_empty() && !same_mailbox(&e.email_address, &person.email_address) {
             emails.push(vcard::Email {
                 address: e.email_address.clone(),
                 kind: kind_of(&e.kind),
@@ -302,10 +310,13 @@ pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
             .web_urls
             .iter()
             .filter(|_| settings.flag("showWebsites", true))
-            .filter(|w| !w.url.trim().is_empty())
-            .map(|w| vcard::WebSite {
-                url: w.url.clone(),
-                kind: kind_of(&w.url_type),
+            // The card's rule: a `javascript:` or `data:` link the card leaves out
+            // would be clickable in an address book.
+            .filter_map(|w| {
+                safe_url(&w.url).map(|url| vcard::WebSite {
+                    url,
+                    kind: kind_of(&w.url_type),
+                })
             })
             .collect(),
         note: None,

@@ -11,8 +11,9 @@ use super::params;
 use super::preferences::{self, Settings};
 use super::rows::{self, Row, Select};
 use crate::portal::{PortalUser, PortletMode};
-use crate::store::{Filter, Listed, Reader, RequestSide, RequestView, is_cursor};
+use crate::store::{Filter, Listed, Page as ListPage, Reader, RequestSide, RequestView};
 use crate::templates::Templates;
+use crate::widgets::paging;
 use crate::widgets::ui::{Field, Form, Ui, social_error, store_error, template_error, when};
 use crate::widgets::{Markup, WidgetError};
 
@@ -127,6 +128,9 @@ struct Home {
     bulk: Option<Bulk>,
     empty: Option<String>,
     view_more: Option<String>,
+    /// The list shows its first page, not the one the cursor asked for: the script
+    /// swaps the widget instead of appending the rows.
+    restarted: bool,
     /// The next page of the sent requests, which the requests page lists under the
     /// received ones. A plain link: the script's "View more" appends to the first list.
     sent_more: Option<String>,
@@ -148,6 +152,8 @@ struct Owner {
     title: String,
     rows: Vec<Row>,
     view_more: Option<String>,
+    /// As [`Home::restarted`].
+    restarted: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -373,12 +379,30 @@ impl View<'_> {
         }
     }
 
+    /// The page of `filter` (searched for `keywords`) a render shows from `cursor`;
+    /// `restarted` is set when that is the first page instead (see `paging`).
+    fn page(
+        &self,
+        keywords: &str,
+        filter: Filter,
+        cursor: Option<&str>,
+        restarted: &mut bool,
+    ) -> Result<ListPage<Listed>, WidgetError> {
+        let size = self.settings.page_size();
+        let (page, again) = paging::from_cursor(cursor, |c| {
+            self.reader.search(self.me(), keywords, filter, c, size)
+        })
+        .map_err(|e| self.err(e))?;
+        *restarted = again;
+        Ok(page)
+    }
+
     fn home(&self) -> Result<Home, WidgetError> {
         let ui = self.ui;
         let params = &ui.req.params;
         let filter = params::filter(params);
         let keywords = params::keywords(params);
-        let cursor = params.get("cursor").filter(|c| is_cursor(c));
+        let cursor = params.get("cursor");
         let size = self.settings.page_size();
         let counts = self.reader.counts(self.me()).map_err(|e| self.err(e))?;
         let link = |label: String, f: Filter| Link {
@@ -436,6 +460,7 @@ impl View<'_> {
             bulk: None,
             empty: None,
             view_more: None,
+            restarted: false,
             sent_more: None,
             export: None,
         };
@@ -458,14 +483,15 @@ impl View<'_> {
                     Filter::Requests => (cursor, None),
                     _ => (None, cursor),
                 };
-                let received = self
-                    .reader
-                    .pending_requests(self.me(), RequestSide::Received, received_cursor, size)
-                    .map_err(|e| self.err(e))?;
-                let sent = self
-                    .reader
-                    .pending_requests(self.me(), RequestSide::Sent, sent_cursor, size)
-                    .map_err(|e| self.err(e))?;
+                let side = |side, cursor| {
+                    paging::from_cursor(cursor, |c| {
+                        self.reader.pending_requests(self.me(), side, c, size)
+                    })
+                    .map_err(|e| self.err(e))
+                };
+                let (received, received_restarted) = side(RequestSide::Received, received_cursor)?;
+                let (sent, sent_restarted) = side(RequestSide::Sent, sent_cursor)?;
+                home.restarted = received_restarted || sent_restarted;
                 home.rows = received
                     .items
                     .iter()
@@ -485,10 +511,7 @@ impl View<'_> {
                 home.sent_more = more_in(Filter::RequestsSent, sent.next_cursor);
             }
             Filter::Contacts => {
-                let page = self
-                    .reader
-                    .search(self.me(), &keywords, filter, cursor, size)
-                    .map_err(|e| self.err(e))?;
+                let page = self.page(&keywords, filter, cursor, &mut home.restarted)?;
                 for item in page.items {
                     if let Listed::Entry(e) = item {
                         let id = e.entry_id.to_string();
@@ -530,10 +553,7 @@ impl View<'_> {
                 home.view_more = more(page.next_cursor);
             }
             _ => {
-                let page = self
-                    .reader
-                    .search(self.me(), &keywords, filter, cursor, size)
-                    .map_err(|e| self.err(e))?;
+                let page = self.page(&keywords, filter, cursor, &mut home.restarted)?;
                 let mut rows = Vec::with_capacity(page.items.len());
                 for item in &page.items {
                     if let Listed::Person(p) = item {
@@ -721,15 +741,11 @@ impl View<'_> {
             let key = ui.plural_key("x-has-x-connections", count);
             ui.format(&key, &[&name, &count.to_string()])
         };
-        let page = self
-            .reader
-            .list(
-                owner_id,
-                Filter::Connections,
-                ui.req.params.get("cursor").filter(|c| is_cursor(c)),
-                self.settings.page_size(),
-            )
-            .map_err(|e| self.err(e))?;
+        let (page, restarted) = paging::from_cursor(ui.req.params.get("cursor"), |c| {
+            self.reader
+                .list(owner_id, Filter::Connections, c, self.settings.page_size())
+        })
+        .map_err(|e| self.err(e))?;
         let rows = page
             .items
             .iter()
@@ -750,6 +766,7 @@ impl View<'_> {
             title,
             rows,
             view_more,
+            restarted,
         })
     }
 }
