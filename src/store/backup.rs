@@ -259,28 +259,73 @@ fn reads_as_damage(error: &DatabaseError) -> bool {
     }
 }
 
+/// The live database's lock, held by `restore` from its check that no server runs
+/// until its rename.
+enum LiveFileGuard {
+    /// The live database, open.
+    Open { _held: Database },
+    /// A live file that does not open as a database: an exclusive lock on the file,
+    /// which a redb open honours as well.
+    Damaged { _held: File },
+    /// There was no live file: an empty database made to hold the name, removed again
+    /// if the restore fails.
+    Made(Database, PathBuf),
+}
+
+impl LiveFileGuard {
+    fn take(db_path: &Path) -> Result<Self, StoreError> {
+        if !db_path.exists() {
+            let made = Database::create(db_path).map_err(|e| match e {
+                DatabaseError::DatabaseAlreadyOpen => StoreError::Locked(db_path.to_owned()),
+                other => other.into(),
+            })?;
+            return Ok(Self::Made(made, db_path.to_owned()));
+        }
+        // A live file that does not open at all (truncated, zeroed by a full disk) is
+        // just what a restore is for: it is replaced like a whole one. Anything else
+        // that stops the open (another redb version's lock, a file we may not read)
+        // says nothing about whether the file is in use: refuse then.
+        match Database::open(db_path) {
+            Ok(db) => Ok(Self::Open { _held: db }),
+            Err(DatabaseError::DatabaseAlreadyOpen) => Err(StoreError::Locked(db_path.to_owned())),
+            Err(damaged) if reads_as_damage(&damaged) => {
+                tracing::warn!(error = %damaged, "the database being replaced does not open");
+                let file = File::open(db_path).map_err(file_error(db_path))?;
+                match file.try_lock() {
+                    Ok(()) => Ok(Self::Damaged { _held: file }),
+                    Err(std::fs::TryLockError::WouldBlock) => {
+                        Err(StoreError::Locked(db_path.to_owned()))
+                    }
+                    Err(std::fs::TryLockError::Error(e)) => Err(file_error(db_path)(e)),
+                }
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Lets go of the name once the restore has put the new file in place.
+    fn release(self) {
+        drop(self);
+    }
+
+    /// A failed restore leaves no file where there was none.
+    fn abandon(self) {
+        if let Self::Made(db, path) = self {
+            drop(db);
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
 /// Replaces the database at `db_path` (server stopped) with the backup `backup`,
 /// after checking that the backup opens, has a schema this host reads and breaks no
 /// invariant. The swap is a rename, so the old database stays whole until the new
 /// one is fully in place. Returns what the restored database holds.
 pub fn restore_file(backup: &Path, db_path: &Path) -> Result<DbSummary, StoreError> {
-    if db_path.exists() {
-        // Refuse while the server holds the live database; the probe closes at once.
-        // A live file that does not open at all (truncated, zeroed by a full disk) is
-        // just what a restore is for: it is replaced like a whole one.
-        // Anything else that stops the probe (another redb version's lock, a file we
-        // may not read) says nothing about whether the file is in use: refuse then.
-        match Database::open(db_path) {
-            Ok(db) => drop(db),
-            Err(DatabaseError::DatabaseAlreadyOpen) => {
-                return Err(StoreError::Locked(db_path.to_owned()));
-            }
-            Err(damaged) if reads_as_damage(&damaged) => {
-                tracing::warn!(error = %damaged, "the database being replaced does not open");
-            }
-            Err(other) => return Err(other.into()),
-        }
-    }
+    // Held until the new file has taken the name: a server started meanwhile finds
+    // the database locked and stops, where it would otherwise open the old file (or
+    // create a new one) and go on committing to a file the rename is about to unlink.
+    let guard = LiveFileGuard::take(db_path)?;
     let temp = temp_beside(db_path);
     let result = (|| {
         if !backup.is_file() {
@@ -312,8 +357,12 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<DbSummary, StoreErr
         commit_file(&temp, db_path)?;
         Ok(summary)
     })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
+    match &result {
+        Ok(_) => guard.release(),
+        Err(_) => {
+            let _ = fs::remove_file(&temp);
+            guard.abandon();
+        }
     }
     result
 }
@@ -337,5 +386,43 @@ mod tests {
         assert!(!reads_as_damage(&DatabaseError::DatabaseAlreadyOpen));
         assert!(!reads_as_damage(&io(std::io::ErrorKind::PermissionDenied)));
         assert!(!reads_as_damage(&io(std::io::ErrorKind::WouldBlock)));
+    }
+
+    /// While `restore` holds the live file, a server cannot open it, whether the file
+    /// was whole, damaged or not there; afterwards it can, and a failed restore leaves
+    /// no file where there was none.
+    #[test]
+    fn a_server_cannot_open_the_live_file_while_restore_holds_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let held = |path: &Path| {
+            matches!(
+                Database::open(path),
+                Err(DatabaseError::DatabaseAlreadyOpen)
+            )
+        };
+        let whole = dir.path().join("whole.redb");
+        drop(Database::create(&whole).expect("create"));
+        let damaged = dir.path().join("damaged.redb");
+        fs::write(&damaged, vec![0u8; 8192]).expect("write");
+        let missing = dir.path().join("missing.redb");
+        for path in [&whole, &damaged, &missing] {
+            let guard = LiveFileGuard::take(path).expect("take");
+            assert!(held(path), "{}", path.display());
+            // A second restore is refused too.
+            assert!(matches!(
+                LiveFileGuard::take(path),
+                Err(StoreError::Locked(_))
+            ));
+            if path == &missing {
+                guard.abandon();
+                assert!(!missing.exists(), "a failed restore made a file");
+            } else {
+                guard.release();
+            }
+        }
+        assert!(Database::open(&whole).is_ok());
+        // The damaged file is free again: redb opens it far enough to say it is not a
+        // database, not that it is in use.
+        assert!(!held(&damaged));
     }
 }
