@@ -74,7 +74,7 @@ fn answers_after_its_writes(method: &Method, segments: &[&str]) -> bool {
 async fn dispatch(state: &Arc<AppState>, req: Request<Incoming>, segments: &[&str]) -> Routed {
     let method = req.method().clone();
     match (&method, segments) {
-        (&Method::GET, ["healthz"]) => ("/healthz", Ok(response::text(StatusCode::OK, "ok\n"))),
+        (&Method::GET, ["healthz"]) => ("/healthz", Ok(healthz(state.social.storage_failure()))),
         (&Method::GET, ["readyz"]) => ("/readyz", Ok(readyz(state))),
         (&Method::GET, ["metrics"]) => (
             "/metrics",
@@ -176,15 +176,43 @@ pub async fn read_body(
     }
 }
 
+/// Alive unless the database file has failed: redb takes no more writes on it until
+/// it is opened again, so a supervisor watching this should restart the host.
+fn healthz(storage_failure: Option<&str>) -> Response<Body> {
+    match storage_failure {
+        None => response::text(StatusCode::OK, "ok\n"),
+        Some(failure) => response::text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the database file failed ({failure}); restart the host\n"),
+        ),
+    }
+}
+
 fn readyz(state: &AppState) -> Response<Body> {
-    let catalog = state.catalog.current();
+    readiness(
+        &state.catalog.current(),
+        state.social.storage_failure(),
+        state.started.elapsed(),
+    )
+}
+
+fn readiness(
+    catalog: &crate::descriptors::Catalog,
+    storage_failure: Option<&str>,
+    uptime: std::time::Duration,
+) -> Response<Body> {
+    let (status, code) = match storage_failure {
+        None => ("ready", StatusCode::OK),
+        Some(_) => ("storage-failed", StatusCode::SERVICE_UNAVAILABLE),
+    };
     let body = serde_json::json!({
-        "status": "ready",
+        "status": status,
+        "storageFailure": storage_failure,
         "widgets": catalog.widgets.len(),
         "descriptorProblems": catalog.problems,
-        "uptimeSeconds": state.started.elapsed().as_secs(),
+        "uptimeSeconds": uptime.as_secs(),
     });
-    response::json(StatusCode::OK, &body)
+    response::json(code, &body)
 }
 
 fn widgets_catalog(state: &AppState) -> Response<Body> {
@@ -200,6 +228,32 @@ mod tests {
 
     fn split(path: &str) -> Vec<&str> {
         path.trim_start_matches('/').split('/').collect()
+    }
+
+    #[test]
+    fn a_failed_database_file_makes_the_host_unhealthy_and_unready() {
+        let catalog = crate::descriptors::builtin();
+        let uptime = std::time::Duration::from_secs(5);
+        assert_eq!(healthz(None).status(), StatusCode::OK);
+        assert_eq!(readiness(&catalog, None, uptime).status(), StatusCode::OK);
+        let failure = Some("no space left on device");
+        assert_eq!(healthz(failure).status(), StatusCode::SERVICE_UNAVAILABLE);
+        let ready = readiness(&catalog, failure, uptime);
+        assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = json_of(ready);
+        assert_eq!(body["status"], "storage-failed");
+        assert_eq!(body["storageFailure"], "no space left on device");
+    }
+
+    fn json_of(response: Response<Body>) -> serde_json::Value {
+        use http_body_util::BodyExt;
+        let bytes = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(response.into_body().collect())
+            .expect("body")
+            .to_bytes();
+        serde_json::from_slice(&bytes).expect("json")
     }
 
     #[test]

@@ -166,6 +166,12 @@ impl Social {
         Ok(self.store.read()?)
     }
 
+    /// The database file's first I/O failure, after which nothing more is written
+    /// until the host restarts (see [`Store::storage_failure`]).
+    pub fn storage_failure(&self) -> Option<&str> {
+        self.store.storage_failure()
+    }
+
     /// How many snapshots [`Self::read`] has begun: a render should add exactly one.
     pub fn snapshots_taken(&self) -> u64 {
         self.store.snapshots_taken()

@@ -66,6 +66,16 @@ from_redb!(
 );
 
 impl StoreError {
+    /// An I/O failure of the database file (a write, sync or read the system refused,
+    /// a full disk among them). redb refuses every later use of the file after one
+    /// (`PreviousIo`) until it is opened again, so the host cannot serve on.
+    pub fn is_storage_failure(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Db(redb::Error::Io(_) | redb::Error::PreviousIo)
+        )
+    }
+
     pub(crate) fn corrupt(table: &'static str, why: impl ToString) -> Self {
         StoreError::Corrupt {
             table,

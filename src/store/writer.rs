@@ -8,9 +8,9 @@
 //! error aborts the whole batch and every caller in it gets the error.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+use std::sync::{Arc, OnceLock};
 use std::thread;
 
 use redb::{Database, Durability, ReadableDatabase};
@@ -85,6 +85,9 @@ pub struct Store {
     /// Read transactions begun, for tests and metrics that check a render takes one
     /// snapshot. A relaxed increment: nothing orders on it.
     snapshots: Arc<AtomicU64>,
+    /// The first I/O failure of the database file, once one happened: see
+    /// [`Self::storage_failure`].
+    failure: Arc<OnceLock<String>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -125,9 +128,11 @@ impl Store {
         let db = Arc::new(db);
         let (jobs, queue) = channel::<Job>();
         let writer_db = Arc::clone(&db);
+        let failure = Arc::new(OnceLock::new());
+        let noted = Arc::clone(&failure);
         let thread = thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || run_writer(&writer_db, &queue, options))
+            .spawn(move || run_writer(&writer_db, &queue, options, &noted))
             .map_err(|e| StoreError::Db(redb::Error::Io(e)))?;
         Ok(Self {
             db,
@@ -137,7 +142,17 @@ impl Store {
             }),
             host_key,
             snapshots: Arc::new(AtomicU64::new(0)),
+            failure,
         })
+    }
+
+    /// The first I/O failure of the database file, if one happened. redb serves the
+    /// file no more after one (every later write fails), and only opening it again,
+    /// that is restarting the host, recovers: `/healthz` and `/readyz` report it so
+    /// that a supervisor restarts the host and a balancer stops sending it requests.
+    /// What was acknowledged before is durable, so the restart loses nothing.
+    pub fn storage_failure(&self) -> Option<&str> {
+        self.failure.get().map(String::as_str)
     }
 
     /// The random 32-byte key made on first open; signs `p_auth` tokens.
@@ -183,7 +198,12 @@ impl Store {
     }
 }
 
-fn run_writer(db: &Database, queue: &Receiver<Job>, options: StoreOptions) {
+fn run_writer(
+    db: &Database,
+    queue: &Receiver<Job>,
+    options: StoreOptions,
+    failure: &OnceLock<String>,
+) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         if options.grouped {
@@ -198,6 +218,12 @@ fn run_writer(db: &Database, queue: &Receiver<Job>, options: StoreOptions) {
                 (replies, Err(e))
             }
         };
+        if let Err(e) = &commit
+            && e.is_storage_failure()
+            && failure.set(e.to_string()).is_ok()
+        {
+            tracing::error!(error = %e, "the database file failed an I/O operation; the store takes no more writes until the host restarts (/healthz now answers 503)");
+        }
         // Only one caller can own the original error; the rest get a copy of its text.
         let mut commit = Some(commit);
         for reply in replies {
@@ -261,4 +287,105 @@ fn run_batch(db: &Database, batch: Vec<Job>) -> BatchResult {
     }
     let commit = txn.commit().map_err(StoreError::from);
     Ok((replies, commit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redb::backends::InMemoryBackend;
+    use redb::{BackendError, StorageBackend};
+    use std::ops::Bound;
+    use std::sync::atomic::AtomicBool;
+
+    /// redb's in-memory backend, whose syncs fail while `failing` is set: a disk that
+    /// filled up for a moment.
+    #[derive(Debug)]
+    struct FlakyDisk {
+        inner: InMemoryBackend,
+        failing: Arc<AtomicBool>,
+    }
+
+    impl StorageBackend for FlakyDisk {
+        fn len(&self) -> Result<u64, std::io::Error> {
+            self.inner.len()
+        }
+        fn read(&self, offset: u64, out: &mut [u8]) -> Result<(), std::io::Error> {
+            self.inner.read(offset, out)
+        }
+        fn set_len(&self, len: u64) -> Result<(), std::io::Error> {
+            self.inner.set_len(len)
+        }
+        fn sync_data(&self) -> Result<(), std::io::Error> {
+            if self.failing.load(Ordering::SeqCst) {
+                return Err(std::io::Error::other("no space left on device"));
+            }
+            self.inner.sync_data()
+        }
+        fn write(&self, offset: u64, data: &[u8]) -> Result<(), std::io::Error> {
+            self.inner.write(offset, data)
+        }
+        fn close(&self) -> Result<(), std::io::Error> {
+            self.inner.close()
+        }
+        fn try_lock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<bool, BackendError> {
+            self.inner.try_lock_range(start, end)
+        }
+        fn try_lock_shared_range(
+            &self,
+            start: Bound<u64>,
+            end: Bound<u64>,
+        ) -> Result<bool, BackendError> {
+            self.inner.try_lock_shared_range(start, end)
+        }
+        fn lock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<(), BackendError> {
+            self.inner.lock_range(start, end)
+        }
+        fn lock_shared_range(
+            &self,
+            start: Bound<u64>,
+            end: Bound<u64>,
+        ) -> Result<(), BackendError> {
+            self.inner.lock_shared_range(start, end)
+        }
+        fn unlock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<(), BackendError> {
+            self.inner.unlock_range(start, end)
+        }
+        fn query_lock_range(
+            &self,
+            start: Bound<u64>,
+            end: Bound<u64>,
+        ) -> Result<bool, BackendError> {
+            self.inner.query_lock_range(start, end)
+        }
+    }
+
+    #[test]
+    fn a_failed_sync_is_reported_and_stays_reported() {
+        let failing = Arc::new(AtomicBool::new(false));
+        let disk = FlakyDisk {
+            inner: InMemoryBackend::new(),
+            failing: Arc::clone(&failing),
+        };
+        let store = Store::open_on(disk, StoreOptions::default()).expect("open");
+        let write = || {
+            store.write(|tables| {
+                tables.put_registration("probe", b"1")?;
+                Ok(())
+            })
+        };
+        write().expect("a healthy write");
+        assert_eq!(store.storage_failure(), None);
+
+        failing.store(true, Ordering::SeqCst);
+        let failed = write().expect_err("the sync fails");
+        assert!(failed.is_storage_failure(), "{failed}");
+        let reported = store.storage_failure().expect("reported").to_owned();
+        assert!(reported.contains("no space left"), "{reported}");
+
+        // Space is back, but redb takes no more writes on this open file: the report
+        // stays, with its first cause.
+        failing.store(false, Ordering::SeqCst);
+        assert!(write().is_err());
+        assert_eq!(store.storage_failure(), Some(reported.as_str()));
+    }
 }
