@@ -284,6 +284,53 @@ fn check_db_finds_a_request_row_that_names_no_request() {
     assert!(found[0].to_string().contains("(1, 999999)"), "{found:?}");
 }
 
+/// A pending-request index row whose request record is gone is reported by name.
+#[test]
+fn check_db_finds_an_index_row_whose_request_is_gone() {
+    const REQUESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("requestid_request");
+    const BY_RECEIVER: TableDefinition<(u64, u64), u64> =
+        TableDefinition::new("receiverid_requesterid");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.redb");
+    let s = Social::open(&path).unwrap();
+    let options = SeedOptions {
+        users: 200,
+        degree: 4.0,
+        seed_value: 2,
+    };
+    seed(&s, options, &ProgressBar::hidden()).unwrap();
+    drop(s);
+    assert_eq!(inspect_file(&path).unwrap().violations, vec![]);
+    let db = reopen(&path);
+    let txn = db.begin_write().unwrap();
+    let ((receiver, requester), id) = {
+        let index = txn.open_table(BY_RECEIVER).unwrap();
+        let (k, v) = redb::ReadableTable::first(&index)
+            .unwrap()
+            .expect("the seed makes pending requests");
+        (k.value(), v.value())
+    };
+    assert!(
+        txn.open_table(REQUESTS)
+            .unwrap()
+            .remove(id)
+            .unwrap()
+            .is_some()
+    );
+    txn.commit().unwrap();
+    drop(db);
+    let found: Vec<String> = inspect_file(&path)
+        .unwrap()
+        .violations
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let expected = format!(
+        "pending request index row {receiver}<-{requester} names request {id}, which is not pending between them"
+    );
+    assert!(found.iter().any(|v| v.contains(&expected)), "{found:#?}");
+}
+
 #[test]
 fn restore_refuses_a_corrupt_or_foreign_file_and_keeps_the_old_database() {
     let dir = tempfile::tempdir().unwrap();

@@ -168,6 +168,8 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
     let participation = pair_set(reader, tables::USERID_REQUESTID)?;
     let mut parties: BTreeSet<(u64, u64)> = BTreeSet::new();
     let mut pending_received: BTreeMap<u64, u64> = BTreeMap::new();
+    // (receiver, requester) → id of every pending record, to hold the index to.
+    let mut pending_pairs: BTreeMap<(u64, u64), u64> = BTreeMap::new();
     for row in reader.table(tables::REQUESTID_REQUEST)?.iter()? {
         let (k, val) = row?;
         let id = k.value();
@@ -189,6 +191,7 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
             ));
         }
         if pending {
+            pending_pairs.insert((r.receiver, r.requester), id);
             *pending_received.entry(r.receiver).or_default() += 1;
             if is_blocked(r.requester, r.receiver) {
                 bad(format!("request {id} pending across a block"));
@@ -204,6 +207,16 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
         bad(format!(
             "userid_requestid row ({user}, {id}) names no request of that person"
         ));
+    }
+    // The other way round: every index row names a pending request of those two. A
+    // row left behind would answer "already requested" forever, and its request
+    // could be neither accepted nor closed by a block.
+    for (&(receiver, requester), &id) in &by_receiver {
+        if pending_pairs.get(&(receiver, requester)) != Some(&id) {
+            bad(format!(
+                "pending request index row {receiver}<-{requester} names request {id}, which is not pending between them"
+            ));
+        }
     }
     for &(receiver, requester) in by_receiver.keys() {
         if by_receiver.contains_key(&(requester, receiver)) {
@@ -296,6 +309,16 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
     }
     for &(a, b) in &blocked {
         expected_lists.insert((a, list::BLOCKED, sk(b), b));
+    }
+    // The other way round: every index row names a pending request of those two. A
+    // row left behind would answer "already requested" forever, and its request
+    // could be neither accepted nor closed by a block.
+    for (&(receiver, requester), &id) in &by_receiver {
+        if pending_pairs.get(&(receiver, requester)) != Some(&id) {
+            bad(format!(
+                "pending request index row {receiver}<-{requester} names request {id}, which is not pending between them"
+            ));
+        }
     }
     for &(receiver, requester) in by_receiver.keys() {
         expected_lists.insert((receiver, list::RECEIVED, sk(requester), requester));
