@@ -1187,6 +1187,24 @@ fn exports_and_json_hide_what_the_placement_hides() {
     assert!(hidden.contains("FN:Bob Baker") && hidden.contains("TITLE:Engineer"));
     let contact = json(one);
     assert!(contact["image"].is_null() && contact.get("emailAddress").is_none());
+    // Nor can a search find Bob by an address the placement hides: trying prefixes
+    // would spell it out. By name he is found.
+    let search = |instance: &str, keywords: &str| {
+        cc(Some("a"))
+            .instance(instance)
+            .p("filter", "all")
+            .p("keywords", keywords)
+            .html(&w)
+    };
+    for keywords in ["bob@home", "b@example"] {
+        let found = search(one, keywords);
+        assert!(!found.contains("Bob Baker"), "{keywords}: {found}");
+        assert!(
+            search("contacts_center_INSTANCE_two", keywords).contains("Bob Baker"),
+            "{keywords} on a placement that shows it"
+        );
+    }
+    assert!(search(one, "bak").contains("Bob Baker"));
     // Another placement keeps its own preferences.
     assert!(vcard("contacts_center_INSTANCE_two").contains("TEL"));
     assert!(

@@ -23,7 +23,9 @@ pub use error::StoreError;
 pub use graph::{Edge, Entry, Graph, RequestStatus, SocialRequest};
 pub use invariants::{Violation, check_invariants};
 pub use normalize::{fold, is_portal_user_id};
-pub use person::{ContactInformation, EmailAddress, Person, Phone, PostalAddress, WebUrl};
+pub use person::{
+    ContactInformation, EmailAddress, Person, Phone, PostalAddress, Searchable, WebUrl,
+};
 pub use reader::{
     Counts, Filter, Listed, MUTUAL_SCAN_LIMIT, Page, Preferences, Reader, Relationship,
     RequestSide, RequestView, SEARCH_SCAN_LIMIT, is_cursor,

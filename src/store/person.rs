@@ -123,10 +123,11 @@ impl Person {
         prefixes(tokens.iter().map(String::as_str))
     }
 
-    /// Does a folded query match this person (prefix of any of [`Self::search_tokens`])?
-    /// Checks the tokens as it folds them, without collecting, sorting or deduplicating:
+    /// Does a folded query match this person: is it a prefix of one of
+    /// [`Self::search_tokens`] that `fields` lets a search see (names always)? Checks
+    /// the tokens as it folds them, without collecting, sorting or deduplicating:
     /// filtered searches call this for every row they scan.
-    pub(crate) fn matches(&self, folded_query: &str) -> bool {
+    pub(crate) fn matches_in(&self, folded_query: &str, fields: Searchable) -> bool {
         let q = folded_query;
         let starts = |s: &str| {
             let f = fold(s);
@@ -142,13 +143,32 @@ impl Person {
             || starts(&self.full_name())
             || starts(&format!("{} {}", self.given_name, self.family_name))
             || starts(&self.alternate_name)
-            || starts(&self.email_address)
-            || self
-                .user_account_contact_information
-                .email_addresses
-                .iter()
-                .any(|e| starts(&e.email_address))
+            || (fields.email && starts(&self.email_address))
+            || (fields.other_emails
+                && self
+                    .user_account_contact_information
+                    .email_addresses
+                    .iter()
+                    .any(|e| starts(&e.email_address)))
     }
+}
+
+/// Which fields beside the names a search may match. A placement that hides email
+/// addresses must not let a search find people by them either: trying prefixes
+/// would spell a hidden address out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Searchable {
+    /// The primary email address.
+    pub email: bool,
+    /// The other email addresses of the contact information.
+    pub other_emails: bool,
+}
+
+impl Searchable {
+    pub const ALL: Self = Self {
+        email: true,
+        other_emails: true,
+    };
 }
 
 #[cfg(test)]
@@ -210,11 +230,42 @@ pub(crate) mod tests {
             ]
             .map(String::from),
         );
+        let all = Searchable::ALL;
         for q in &queries {
             let expected = tokens.iter().any(|t| t.starts_with(q.as_str()));
-            assert_eq!(p.matches(q), expected, "query {q:?}");
+            assert_eq!(p.matches_in(q, all), expected, "query {q:?}");
         }
-        assert!(p.matches("jla@work"), "secondary emails are searched");
-        assert!(!p.matches("madrid"), "addresses are not");
+        assert!(
+            p.matches_in("jla@work", all),
+            "secondary emails are searched"
+        );
+        assert!(!p.matches_in("madrid", all), "addresses are not");
+    }
+
+    #[test]
+    fn a_search_sees_only_the_email_addresses_it_may() {
+        let p = someone();
+        let primary = fold(&p.email_address);
+        let other = "jla@work";
+        let names_only = Searchable {
+            email: false,
+            other_emails: false,
+        };
+        for (fields, finds_primary, finds_other) in [
+            (Searchable::ALL, true, true),
+            (names_only, false, false),
+            (
+                Searchable {
+                    email: true,
+                    other_emails: false,
+                },
+                true,
+                false,
+            ),
+        ] {
+            assert_eq!(p.matches_in(&primary, fields), finds_primary, "{fields:?}");
+            assert_eq!(p.matches_in(other, fields), finds_other, "{fields:?}");
+            assert!(p.matches_in(&fold(&p.family_name), fields), "names always");
+        }
     }
 }

@@ -13,7 +13,7 @@ use super::graph::{Entry, RequestStatus, SocialRequest};
 use super::normalize::{fold, scan_prefix};
 use super::record::{self, Decode, PersonRecord};
 use super::tables::{self, count, decode, list};
-use super::{EntryId, Person, RequestId, StoreError, UserId};
+use super::{EntryId, Person, RequestId, Searchable, StoreError, UserId};
 
 /// A portlet's preferences: name → values (portlet-id-with-instance keyed).
 pub type Preferences = BTreeMap<String, Vec<String>>;
@@ -602,9 +602,30 @@ impl Reader {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Listed>, StoreError> {
+        self.search_in(viewer, keywords, filter, cursor, limit, Searchable::ALL)
+    }
+
+    /// [`Self::search`] on the fields `fields` lets it see: a person whom the query
+    /// matches only by a field left out is not found.
+    pub fn search_in(
+        &self,
+        viewer: &str,
+        keywords: &str,
+        filter: Filter,
+        cursor: Option<&str>,
+        limit: usize,
+        fields: Searchable,
+    ) -> Result<Page<Listed>, StoreError> {
         let query = fold(keywords);
         let query = (!query.is_empty()).then_some(query.as_str());
-        self.scan(viewer, filter, cursor, limit, query, Decode::Row)
+        self.scan(
+            viewer,
+            filter,
+            cursor,
+            limit,
+            query.map(|q| (q, fields)),
+            Decode::Row,
+        )
     }
 
     fn scan(
@@ -613,7 +634,7 @@ impl Reader {
         filter: Filter,
         cursor: Option<&str>,
         limit: usize,
-        query: Option<&str>,
+        query: Option<(&str, Searchable)>,
         how: Decode,
     ) -> Result<Page<Listed>, StoreError> {
         let after = cursor.map(cursor_decode).transpose()?;
@@ -637,8 +658,11 @@ impl Reader {
                         }
                     }
                 }
-                Some(query) => {
+                Some((query, fields)) => {
+                    // The prefix index holds every token, emails included: when a
+                    // field is left out, each hit is checked against the others.
                     let (prefix, filtered) = scan_prefix(query);
+                    let filtered = filtered || fields != Searchable::ALL;
                     let table = self.table(tables::PREFIX_SORTKEY_USERID)?;
                     let upper = (prefix, "\u{10FFFF}", u64::MAX);
                     for row in table.range((prefix, start_key.as_str(), start_id)..=upper)? {
@@ -648,7 +672,7 @@ impl Reader {
                             continue;
                         }
                         let person = self.listed_person(id, how)?;
-                        if filtered && !person.matches(query) {
+                        if filtered && !person.matches_in(query, fields) {
                             if page.skip(key, id) {
                                 continue;
                             }
@@ -675,7 +699,8 @@ impl Reader {
                     let Some(entry) = self.entry_by_id(id)? else {
                         return Err(StoreError::corrupt("entryid_entry", id));
                     };
-                    if let Some(q) = query {
+                    // The viewer's own entries: every field is theirs to search.
+                    if let Some((q, _)) = query {
                         let hit = [&entry.full_name, &entry.email_address].iter().any(|s| {
                             let f = fold(s);
                             f.starts_with(q) || f.split(' ').any(|t| t.starts_with(q))
@@ -709,8 +734,8 @@ impl Reader {
                     }
                     *self.listed.borrow_mut().entry((owner, id)).or_default() |= 1 << kind;
                     let person = self.listed_person(id, how)?;
-                    if let Some(q) = query
-                        && !person.matches(q)
+                    if let Some((q, fields)) = query
+                        && !person.matches_in(q, fields)
                     {
                         if page.skip(key, id) {
                             continue;

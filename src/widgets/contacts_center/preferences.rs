@@ -52,6 +52,15 @@ impl Settings {
     pub fn show_email(&self) -> bool {
         self.flag("showUsersInformation", true)
     }
+
+    /// What a search on this placement may match beside names: the email addresses
+    /// its cards show, and no others.
+    pub fn searchable(&self) -> crate::store::Searchable {
+        crate::store::Searchable {
+            email: self.show_email(),
+            other_emails: self.flag("showAdditionalEmailAddresses", true),
+        }
+    }
 }
 
 /// Whether a descriptor default looks boolean, so edit mode shows a checkbox (and an

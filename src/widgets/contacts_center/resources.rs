@@ -103,12 +103,13 @@ fn contacts(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, WidgetEr
     };
     let keywords = params::keywords(&req.params);
     let page = reader
-        .search(
+        .search_in(
             me,
             &keywords,
             filter,
             req.params.get("cursor"),
             settings.page_size(),
+            settings.searchable(),
         )
         .map_err(|e| store_error(ui, e))?;
     let mut items = Vec::with_capacity(page.items.len());

@@ -390,7 +390,14 @@ impl View<'_> {
     ) -> Result<ListPage<Listed>, WidgetError> {
         let size = self.settings.page_size();
         let (page, again) = paging::from_cursor(cursor, |c| {
-            self.reader.search(self.me(), keywords, filter, c, size)
+            self.reader.search_in(
+                self.me(),
+                keywords,
+                filter,
+                c,
+                size,
+                self.settings.searchable(),
+            )
         })
         .map_err(|e| self.err(e))?;
         *restarted = again;
