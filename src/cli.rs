@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::config::{Config, LogFormat, Overrides};
 use crate::directory::{IdSource, ImportOptions, SeedOptions};
 use crate::portal::Profile;
-use crate::portal::auth::{DEFAULT_TOKEN_TTL, mint};
+use crate::portal::auth::{DEFAULT_TOKEN_TTL, mint_for_audience};
 use crate::social::{Social, SocialError};
 use crate::store::StoreError;
 
@@ -422,7 +422,16 @@ fn token(
         ));
     };
     let ttl = ttl.map_or(DEFAULT_TOKEN_TTL, Duration::from_secs);
-    match mint(consumer, secret, user, roles, &Profile::default(), ttl) {
+    let audience = found.audience.as_deref();
+    match mint_for_audience(
+        consumer,
+        secret,
+        audience,
+        user,
+        roles,
+        &Profile::default(),
+        ttl,
+    ) {
         Ok(token) => {
             println!("{token}");
             ExitCode::SUCCESS

@@ -113,6 +113,12 @@ pub struct ConsumerConfig {
     /// Secret the consumer proves with a `wsrp_secret` registration property.
     #[serde(default)]
     pub wsrp_secret: Option<String>,
+    /// When set, a token must name it in `aud`. An authorization server signs tokens
+    /// for every client application with the same keys (Liferay's OAuth2 JWKS does): a
+    /// token it made for another application has the right issuer and signature, and
+    /// only the audience tells it apart.
+    #[serde(default)]
+    pub audience: Option<String>,
 }
 
 /// Shortest HS256 secret accepted: RFC 7518 section 3.2 wants a key at least as long
@@ -324,6 +330,12 @@ impl Config {
                 return invalid(
                     key("wsrp_secret"),
                     "must be at least 16 bytes: it lets a WSRP registration act as any user of the portal",
+                );
+            }
+            if c.audience.as_ref().is_some_and(|a| a.trim().is_empty()) {
+                return invalid(
+                    key("audience"),
+                    "must name the host as the consumer's tokens do in aud, or be left out",
                 );
             }
             for (j, origin) in c.allowed_origins.iter().enumerate() {

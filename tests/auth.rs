@@ -27,6 +27,7 @@ fn consumer(id: &str) -> ConsumerConfig {
         jwks_file: None,
         allowed_origins: Vec::new(),
         wsrp_secret: None,
+        audience: None,
     }
 }
 
@@ -261,6 +262,78 @@ fn rs256_from_jwks() {
         &claims("liferay", "20123"),
     );
     assert!(verifier().verify_bearer(&token).is_ok());
+}
+
+/// A consumer with an `audience` takes only tokens that name it: its authorization
+/// server signs tokens for other applications with the same keys.
+#[test]
+fn a_configured_audience_must_be_named_in_aud() {
+    let mut config = config();
+    config.consumers[2].audience = Some("widget-host".into());
+    let strict = Verifier::from_config(&config).expect("keys load");
+    let rs = |claims: &Value| {
+        sign(
+            Algorithm::RS256,
+            Some("rsa-1"),
+            &rsa_key("rsa-1.pem"),
+            claims,
+        )
+    };
+    let with = |aud: Value| {
+        let mut c = claims("liferay", "20123");
+        c["aud"] = aud;
+        c
+    };
+    assert!(
+        strict
+            .verify_bearer(&rs(&with(json!("widget-host"))))
+            .is_ok()
+    );
+    assert!(
+        strict
+            .verify_bearer(&rs(&with(json!(["reports", "widget-host"]))))
+            .is_ok(),
+        "one of several audiences"
+    );
+    assert!(matches!(
+        strict.verify_bearer(&rs(&with(json!("reports")))),
+        Err(AuthError::WrongAudience)
+    ));
+    assert!(matches!(
+        strict.verify_bearer(&rs(&claims("liferay", "20123"))),
+        Err(AuthError::Malformed(m)) if m.contains("aud")
+    ));
+    // A consumer without one still takes tokens whatever their aud says.
+    assert!(
+        verifier()
+            .verify_bearer(&rs(&with(json!("reports"))))
+            .is_ok()
+    );
+
+    // The `token` command's minting names the audience, so its tokens pass.
+    config.consumers[0].audience = Some("widget-host".into());
+    let strict = Verifier::from_config(&config).expect("keys load");
+    let minted = widget_host::portal::auth::mint_for_audience(
+        "portal",
+        SECRET,
+        Some("widget-host"),
+        "20123",
+        &[],
+        &Profile::default(),
+        Duration::from_secs(60),
+    )
+    .expect("mint");
+    assert!(strict.verify_bearer(&minted).is_ok());
+    let plain = mint(
+        "portal",
+        SECRET,
+        "20123",
+        &[],
+        &Profile::default(),
+        Duration::from_secs(60),
+    )
+    .expect("mint");
+    assert!(strict.verify_bearer(&plain).is_err());
 }
 
 #[test]

@@ -154,6 +154,7 @@ async fn a_configured_consumer_named_demo_stops_a_demo_host_at_start() {
         jwks_file: None,
         allowed_origins: Vec::new(),
         wsrp_secret: None,
+        audience: None,
     });
     let refused = widget_host::http::state::AppState::start(config.clone())
         .await

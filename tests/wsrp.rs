@@ -185,6 +185,7 @@ fn fixture_with(secret: &str, registrations: Arc<MemoryRegistrations>) -> Fixtur
             jwks_file: None,
             allowed_origins: vec![],
             wsrp_secret: Some(secret.into()),
+            audience: None,
         },
         ConsumerConfig {
             id: "nosecret".into(),
@@ -192,6 +193,7 @@ fn fixture_with(secret: &str, registrations: Arc<MemoryRegistrations>) -> Fixtur
             jwks_file: None,
             allowed_origins: vec![],
             wsrp_secret: None,
+            audience: None,
         },
         // What the configuration file refuses, built in code: an empty secret.
         ConsumerConfig {
@@ -200,6 +202,7 @@ fn fixture_with(secret: &str, registrations: Arc<MemoryRegistrations>) -> Fixtur
             jwks_file: None,
             allowed_origins: vec![],
             wsrp_secret: Some(String::new()),
+            audience: None,
         },
     ];
     let hooks = Arc::new(CountingHooks::default());

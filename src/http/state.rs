@@ -92,6 +92,7 @@ impl AppState {
                 jwks_file: None,
                 allowed_origins: demo_origins(&config),
                 wsrp_secret: None,
+                audience: None,
             });
         }
         let verifier =

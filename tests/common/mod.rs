@@ -107,6 +107,7 @@ pub fn with_consumer(config: &mut Config) {
         jwks_file: None,
         allowed_origins: vec![PORTAL_ORIGIN.into()],
         wsrp_secret: Some("test-wsrp-secret".into()),
+        audience: None,
     });
 }
 

@@ -273,6 +273,7 @@ fn host_config(root: &Path) -> Config {
         jwks_file: None,
         allowed_origins: vec!["https://portal.bench".into()],
         wsrp_secret: None,
+        audience: None,
     });
     config
 }

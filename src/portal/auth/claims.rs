@@ -27,6 +27,10 @@ impl Roles {
 pub(super) struct Claims {
     pub iss: String,
     pub sub: String,
+    /// Minted only for a consumer that has an `audience`. Not read back: `jsonwebtoken`
+    /// checks it on the raw claims, where it may also be an array.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exp: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -24,6 +24,27 @@ pub fn mint(
     profile: &Profile,
     ttl: Duration,
 ) -> Result<String, AuthError> {
+    mint_for_audience(
+        consumer_id,
+        hs256_secret,
+        None,
+        user_id,
+        roles,
+        profile,
+        ttl,
+    )
+}
+
+/// [`mint`], naming `audience` in `aud` when the consumer has one configured.
+pub fn mint_for_audience(
+    consumer_id: &str,
+    hs256_secret: &str,
+    audience: Option<&str>,
+    user_id: &str,
+    roles: &[String],
+    profile: &Profile,
+    ttl: Duration,
+) -> Result<String, AuthError> {
     let refuse = |message: &str| AuthError::Config {
         consumer: consumer_id.to_owned(),
         message: message.to_owned(),
@@ -42,6 +63,7 @@ pub fn mint(
     let claims = Claims {
         iss: consumer_id.to_owned(),
         sub: user_id.to_owned(),
+        aud: audience.map(str::to_owned),
         iat: Some(now),
         exp: Some(now.saturating_add(ttl.as_secs())),
         roles: (!roles.is_empty()).then(|| Roles::Many(roles.to_vec())),

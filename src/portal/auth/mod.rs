@@ -9,7 +9,7 @@ mod mint;
 mod p_auth;
 mod verifier;
 
-pub use mint::{DEFAULT_TOKEN_TTL, mint};
+pub use mint::{DEFAULT_TOKEN_TTL, mint, mint_for_audience};
 pub use p_auth::{DEFAULT_P_AUTH_TTL, PAuth, PAuthBinding, PAuthTarget};
 pub use verifier::{LEEWAY_SECS, MAX_TOKEN_BYTES, Verifier};
 
@@ -31,6 +31,10 @@ pub enum AuthError {
     /// `iss` names no configured consumer.
     #[error("the token issuer is not a configured consumer")]
     UnknownIssuer,
+    /// The consumer has an `audience` and the token's `aud` does not name it: a token
+    /// its authorization server made for another application.
+    #[error("the token is not meant for this host (aud)")]
+    WrongAudience,
     /// The token's `alg` is not one its consumer's keys use (`none`, or HS256 against
     /// public keys: algorithm confusion).
     #[error("the token algorithm is not accepted for this consumer")]

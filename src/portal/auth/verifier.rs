@@ -33,9 +33,15 @@ struct ConsumerKey {
     key: DecodingKey,
 }
 
+/// One consumer's keys, and the audience its tokens must name, if any.
+struct Consumer {
+    keys: Vec<ConsumerKey>,
+    audience: Option<String>,
+}
+
 /// The configured consumers' verification keys, loaded once at start.
 pub struct Verifier {
-    consumers: BTreeMap<String, Vec<ConsumerKey>>,
+    consumers: BTreeMap<String, Consumer>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -53,7 +59,9 @@ impl Verifier {
     pub fn from_config(config: &Config) -> Result<Self, AuthError> {
         let mut consumers = BTreeMap::new();
         for consumer in &config.consumers {
-            consumers.insert(consumer.id.clone(), load_keys(consumer)?);
+            let keys = load_keys(consumer)?;
+            let audience = consumer.audience.clone();
+            consumers.insert(consumer.id.clone(), Consumer { keys, audience });
         }
         Ok(Self { consumers })
     }
@@ -79,13 +87,16 @@ impl Verifier {
             .claims
             .iss
             .ok_or_else(|| AuthError::Malformed("missing iss".into()))?;
-        let keys = self
+        let consumer = self
             .consumers
             .get(&issuer)
             .ok_or(AuthError::UnknownIssuer)?;
 
-        let same_alg: Vec<&ConsumerKey> =
-            keys.iter().filter(|k| k.algorithm == header.alg).collect();
+        let same_alg: Vec<&ConsumerKey> = consumer
+            .keys
+            .iter()
+            .filter(|k| k.algorithm == header.alg)
+            .collect();
         if same_alg.is_empty() {
             return Err(AuthError::AlgorithmNotAllowed);
         }
@@ -100,8 +111,8 @@ impl Verifier {
 
         let mut outcome = Err(AuthError::InvalidSignature);
         for candidate in candidates {
-            outcome = decode::<Claims>(token, &candidate.key, &validation(candidate, &issuer))
-                .map_err(map_jwt_error);
+            let rules = validation(candidate, &issuer, consumer.audience.as_deref());
+            outcome = decode::<Claims>(token, &candidate.key, &rules).map_err(map_jwt_error);
             // Only a signature mismatch is worth trying the next key for.
             if !matches!(outcome, Err(AuthError::InvalidSignature)) {
                 break;
@@ -124,15 +135,23 @@ impl Verifier {
     }
 }
 
-fn validation(key: &ConsumerKey, issuer: &str) -> Validation {
+fn validation(key: &ConsumerKey, issuer: &str, audience: Option<&str>) -> Validation {
     let mut v = Validation::new(key.algorithm);
     v.leeway = LEEWAY_SECS;
     v.validate_exp = true;
     v.validate_nbf = true;
-    v.set_required_spec_claims(&["exp", "iss", "sub"]);
     v.set_issuer(&[issuer]);
-    // No audience is configured per consumer; the issuer's own key is the binding.
-    v.validate_aud = false;
+    match audience {
+        Some(audience) => {
+            v.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
+            v.set_audience(&[audience]);
+        }
+        None => {
+            // Without a configured audience the issuer's own key is the binding.
+            v.set_required_spec_claims(&["exp", "iss", "sub"]);
+            v.validate_aud = false;
+        }
+    }
     v
 }
 
@@ -143,6 +162,7 @@ fn map_jwt_error(e: jsonwebtoken::errors::Error) -> AuthError {
         ErrorKind::ImmatureSignature => AuthError::NotYetValid,
         ErrorKind::InvalidSignature => AuthError::InvalidSignature,
         ErrorKind::InvalidIssuer => AuthError::UnknownIssuer,
+        ErrorKind::InvalidAudience => AuthError::WrongAudience,
         ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm => AuthError::AlgorithmNotAllowed,
         ErrorKind::MissingRequiredClaim(claim) => AuthError::Malformed(format!("missing {claim}")),
         ErrorKind::InvalidClaimFormat(claim) => {
