@@ -432,6 +432,37 @@ fn personal_contacts_add_edit_delete() {
         "{html}"
     );
     assert!(html.contains("You have 1 contact."));
+    // A placement that hides comments hides them in its JSON as in its list.
+    let entries = |instance: &str| -> Value {
+        serde_json::from_slice(
+            &cc(Some("a"))
+                .instance(instance)
+                .named("contacts")
+                .p("filter", "contacts")
+                .resource(&w)
+                .expect("contacts")
+                .body,
+        )
+        .expect("json")
+    };
+    let quiet = "contacts_center_INSTANCE_quiet";
+    assert_eq!(entries(quiet)["items"][0]["comments"], "met at <conf>");
+    let saved = cc(Some("a"))
+        .instance(quiet)
+        .admin()
+        .named("save-preferences")
+        .p("pageSize", "10")
+        .ok(&w);
+    assert!(saved.ok);
+    assert!(entries(quiet)["items"][0].get("comments").is_none());
+    let list = cc(Some("a"))
+        .instance(quiet)
+        .p("filter", "contacts")
+        .html(&w);
+    assert!(
+        !list.contains("<p class=\"list-group-text\">met at"),
+        "{list}"
+    );
     let entry = w.social.read().expect("r").entries("a").expect("entries")[0]
         .entry_id
         .to_string();

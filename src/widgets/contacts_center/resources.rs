@@ -121,12 +121,19 @@ fn contacts(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, WidgetEr
                 v["relationship"] = relationship_json(&r);
                 v
             }
-            Listed::Entry(e) => json!({
-                "entryId": e.entry_id,
-                "fullName": e.full_name,
-                "emailAddress": e.email_address,
-                "comments": e.comments,
-            }),
+            Listed::Entry(e) => {
+                let mut v = json!({
+                    "entryId": e.entry_id,
+                    "fullName": e.full_name,
+                    "emailAddress": e.email_address,
+                });
+                // As the list shows them: a placement that hides comments hides them
+                // here too. The edit form keeps them, or saving it would erase them.
+                if settings.flag("showComments", true) {
+                    v["comments"] = json!(e.comments);
+                }
+                v
+            }
         });
     }
     json_resource(&json!({ "items": items, "nextCursor": page.next_cursor }))
