@@ -482,6 +482,28 @@ async fn window_states_and_modes_are_read_from_the_portal_parameters() {
     }
 }
 
+/// A resource about someone the directory does not hold answers 404, as an action
+/// about them does, with the widget's own message.
+#[tokio::test]
+async fn resources_about_an_unknown_person_are_not_found() {
+    let server = start(|c, _| with_consumer(c)).await;
+    for resource in ["contact", "vcard"] {
+        let response = client()
+            .get(server.url(&format!("/widgets/{WIDGET}/resources/{resource}")))
+            .bearer_auth(token("alice", &[]))
+            .query(&[(format!("{NS}userId"), "ghost")])
+            .send()
+            .await
+            .expect("resource");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{resource}");
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["message"], "the-user-could-not-be-found", "{resource}");
+    }
+    let (status, outcome) = act(&server, "alice", "follow", &[("userId", "ghost")]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(outcome["message"], "the-user-could-not-be-found");
+}
+
 #[tokio::test]
 async fn guests_bad_tokens_and_hostile_names() {
     let server = start(|c, _| with_consumer(c)).await;

@@ -937,13 +937,19 @@ fn vcards_of_one_several_and_all_connections() {
             .resource(&w),
         Err(WidgetError::BadRequest { .. })
     ));
-    assert!(matches!(
-        cc(Some("a"))
-            .named("vcard")
-            .p("userId", "ghost")
-            .resource(&w),
-        Err(WidgetError::BadRequest { .. })
-    ));
+    // An unknown person is not found, here as in an action about them (404).
+    for resource in ["vcard", "contact"] {
+        assert!(matches!(
+            cc(Some("a"))
+                .named(resource)
+                .p("userId", "ghost")
+                .resource(&w),
+            Err(WidgetError::NotFound {
+                key: "the-user-could-not-be-found",
+                ..
+            })
+        ));
+    }
     assert!(matches!(
         cc(None).named("vcard").p("userId", "b").resource(&w),
         Err(WidgetError::SignInRequired)

@@ -551,6 +551,11 @@ fn widget_error(state: &AppState, locale: &str, error: WidgetError) -> HttpError
                 t
             },
         },
+        WidgetError::NotFound { key, text } => HttpError::Localized {
+            status: StatusCode::NOT_FOUND,
+            key,
+            text,
+        },
         WidgetError::Internal(message) => {
             tracing::error!(%message, "widget failed");
             localized_in(

@@ -69,6 +69,10 @@ pub enum WidgetError {
     /// Malformed parameters; `text` is localized.
     #[error("bad request: {key}")]
     BadRequest { key: String, text: String },
+    /// Well-formed parameters naming something that does not exist (a person, as an
+    /// action about an unknown person answers 404 too); `text` is localized.
+    #[error("not found: {key}")]
+    NotFound { key: &'static str, text: String },
     #[error("internal error: {0}")]
     Internal(String),
 }

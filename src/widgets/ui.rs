@@ -161,6 +161,13 @@ impl<'a> Ui<'a> {
         }
     }
 
+    pub fn not_found(&self, key: &'static str) -> WidgetError {
+        WidgetError::NotFound {
+            key,
+            text: self.t(key),
+        }
+    }
+
     pub fn forbidden(&self) -> WidgetError {
         let key = "you-do-not-have-the-required-permissions";
         WidgetError::Forbidden {

@@ -670,7 +670,9 @@ fn widget_fault(e: WidgetError) -> WsrpFault {
         WidgetError::UnsupportedMode(m) => WsrpFault::UnsupportedMode(format!("wsrp:{m}")),
         WidgetError::SignInRequired => WsrpFault::AccessDenied("sign in to use this widget".into()),
         WidgetError::Forbidden { text, .. } => WsrpFault::AccessDenied(text),
-        WidgetError::BadRequest { text, .. } => WsrpFault::InconsistentParameters(text),
+        WidgetError::BadRequest { text, .. } | WidgetError::NotFound { text, .. } => {
+            WsrpFault::InconsistentParameters(text)
+        }
         WidgetError::Internal(detail) => {
             tracing::error!(%detail, "widget failed");
             WsrpFault::OperationFailed("the widget failed; see the host log".into())

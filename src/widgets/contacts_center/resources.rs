@@ -75,7 +75,7 @@ fn vcard_resource(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, Wi
                 let person = reader
                     .person(id)
                     .map_err(|e| store_error(ui, e))?
-                    .ok_or_else(|| ui.bad_request("the-user-could-not-be-found"))?;
+                    .ok_or_else(|| ui.not_found("the-user-could-not-be-found"))?;
                 people.push(person);
             }
             let filename = match people.as_slice() {
@@ -151,7 +151,7 @@ fn contact(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, WidgetErr
     let person = reader
         .person(id)
         .map_err(|e| store_error(ui, e))?
-        .ok_or_else(|| ui.bad_request("the-user-could-not-be-found"))?;
+        .ok_or_else(|| ui.not_found("the-user-could-not-be-found"))?;
     let r = reader
         .relationship(me, id)
         .map_err(|e| store_error(ui, e))?;
