@@ -170,6 +170,19 @@ async fn a_configured_consumer_named_demo_stops_a_demo_host_at_start() {
     );
 }
 
+/// The README's first command: no configuration at all serves the demo portal.
+#[tokio::test]
+async fn with_no_consumers_configured_the_demo_is_on() {
+    let server = common::start(|c, _| c.demo = None).await;
+    for page in ["/", "/content"] {
+        let answer = client().get(server.url(page)).send().await.expect("get");
+        assert_eq!(answer.status(), StatusCode::OK, "{page}");
+        let html = answer.text().await.expect("html");
+        assert!(html.contains("contacts_center"), "{page}: {html}");
+    }
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn the_demo_is_off_unless_asked_for() {
     let server = common::start(|c, _| c.demo = Some(false)).await;

@@ -57,6 +57,10 @@ impl AppState {
                 "consumer id {DEMO_CONSUMER:?} belongs to the demo portal while demo mode is on: rename that consumer, or start with --no-demo"
             )));
         }
+        // Decided once: unset, demo mode follows "no consumers configured", and the
+        // demo's own consumer is added below; asked again afterwards, the question
+        // would find that consumer and turn the demo off.
+        config.demo = Some(config.demo_on());
         let path = config.database_path();
         let social = tokio::task::spawn_blocking(move || -> Result<Social, HostError> {
             if let Some(dir) = path.parent() {
