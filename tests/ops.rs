@@ -328,7 +328,11 @@ fn check_db_finds_an_index_row_whose_request_is_gone() {
     let expected = format!(
         "pending request index row {receiver}<-{requester} names request {id}, which is not pending between them"
     );
-    assert!(found.iter().any(|v| v.contains(&expected)), "{found:#?}");
+    assert_eq!(
+        found.iter().filter(|v| v.contains(&expected)).count(),
+        1,
+        "reported once: {found:#?}"
+    );
 }
 
 #[test]

@@ -124,6 +124,9 @@ pub fn spawn_watcher(dir: PathBuf, handle: CatalogHandle) -> Result<Watcher, Des
     }
     if present {
         let _ = stop.send(Signal::Changed { root: false });
+    } else if dir.is_dir() {
+        // Made between the first look and the parent's watch: no event will tell.
+        let _ = stop.send(Signal::Changed { root: true });
     }
     let reloads = Arc::new(AtomicU64::new(0));
     let counted = Arc::clone(&reloads);

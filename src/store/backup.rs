@@ -308,11 +308,13 @@ impl LiveFileGuard {
         drop(self);
     }
 
-    /// A failed restore leaves no file where there was none.
+    /// A failed restore leaves no file where there was none. The name goes while the
+    /// lock is still held: released first, a server starting in between could open
+    /// the empty file and go on writing to it after it is unlinked.
     fn abandon(self) {
         if let Self::Made(db, path) = self {
-            drop(db);
             let _ = fs::remove_file(path);
+            drop(db);
         }
     }
 }

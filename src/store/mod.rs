@@ -25,6 +25,7 @@ pub use invariants::{Violation, check_invariants};
 pub use normalize::{fold, is_portal_user_id};
 pub use person::{
     ContactInformation, EmailAddress, Person, Phone, PostalAddress, Searchable, WebUrl,
+    same_mailbox,
 };
 pub use reader::{
     Counts, Filter, Listed, MUTUAL_SCAN_LIMIT, Page, Preferences, Reader, Relationship,

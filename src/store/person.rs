@@ -149,8 +149,19 @@ impl Person {
                     .user_account_contact_information
                     .email_addresses
                     .iter()
+                    // A directory may list the primary address among the others
+                    // again: hidden as primary, it stays hidden there.
+                    .filter(|e| {
+                        fields.email || !same_mailbox(&e.email_address, &self.email_address)
+                    })
                     .any(|e| starts(&e.email_address)))
     }
+}
+
+/// Whether two addresses name one mailbox, as far as the host can tell: the same
+/// address but for case and surrounding spaces.
+pub fn same_mailbox(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
 }
 
 /// Which fields beside the names a search may match. A placement that hides email
@@ -267,5 +278,21 @@ pub(crate) mod tests {
             assert_eq!(p.matches_in(other, fields), finds_other, "{fields:?}");
             assert!(p.matches_in(&fold(&p.family_name), fields), "names always");
         }
+        // The primary listed again among the others, in another case, stays hidden.
+        let mut again = p.clone();
+        again
+            .user_account_contact_information
+            .email_addresses
+            .push(EmailAddress {
+                email_address: p.email_address.to_uppercase(),
+                kind: "work".into(),
+                primary: false,
+            });
+        let others_only = Searchable {
+            email: false,
+            other_emails: true,
+        };
+        assert!(!again.matches_in(&primary, others_only));
+        assert!(again.matches_in(other, others_only));
     }
 }

@@ -163,7 +163,12 @@ impl Store {
     /// A consistent snapshot for one render. Never waits for writers.
     pub fn read(&self) -> Result<Reader, StoreError> {
         self.snapshots.fetch_add(1, Ordering::Relaxed);
-        Ok(Reader::new(self.db.begin_read()?))
+        let txn = self.db.begin_read().map_err(|e| {
+            let e = StoreError::from(e);
+            note_failure(&self.failure, &e);
+            e
+        })?;
+        Ok(Reader::new(txn))
     }
 
     /// How many snapshots [`Self::read`] has begun since the store was opened.
@@ -180,8 +185,14 @@ impl Store {
         F: for<'a, 'b> FnOnce(&'a mut Tables<'b>) -> Result<R, StoreError> + Send + 'static,
     {
         let (answer, wait): (SyncSender<Result<R, StoreError>>, _) = sync_channel(1);
+        let failure = Arc::clone(&self.failure);
         let job: Job = Box::new(move |tables| {
             let result = job(tables);
+            // A read or write the system refused inside the job: the batch then fails
+            // as "aborted", which hides the cause, so it is kept here.
+            if let Err(e) = &result {
+                note_failure(&failure, e);
+            }
             let failed = result.is_err();
             let reply: Reply = Box::new(move |commit| {
                 let outcome = match commit {
@@ -209,7 +220,7 @@ fn run_writer(
         if options.grouped {
             batch.extend(queue.try_iter());
         }
-        let replies = run_batch(db, batch);
+        let replies = run_batch(db, batch, failure);
         let (replies, commit) = match replies {
             Ok((replies, commit)) => (replies, commit),
             Err((replies, e)) => {
@@ -218,11 +229,8 @@ fn run_writer(
                 (replies, Err(e))
             }
         };
-        if let Err(e) = &commit
-            && e.is_storage_failure()
-            && failure.set(e.to_string()).is_ok()
-        {
-            tracing::error!(error = %e, "the database file failed an I/O operation; the store takes no more writes until the host restarts (/healthz now answers 503)");
+        if let Err(e) = &commit {
+            note_failure(failure, e);
         }
         // Only one caller can own the original error; the rest get a copy of its text.
         let mut commit = Some(commit);
@@ -244,24 +252,39 @@ fn run_writer(
     }
 }
 
+/// Keeps `e` as the store's failure if it is the first I/O failure of the file.
+fn note_failure(failure: &OnceLock<String>, e: &StoreError) {
+    if e.is_storage_failure() && failure.set(e.to_string()).is_ok() {
+        tracing::error!(error = %e, "the database file failed an I/O operation; the store takes no more writes until the host restarts (/healthz now answers 503)");
+    }
+}
+
 type BatchResult = Result<(Vec<Reply>, Result<(), StoreError>), (Vec<Reply>, StoreError)>;
 
-fn run_batch(db: &Database, batch: Vec<Job>) -> BatchResult {
+/// Runs `batch` in one write transaction. Where it stops before its jobs ran, the
+/// failure is noted before the jobs are dropped: dropping them answers their
+/// callers, who must find the store's failure already reported.
+fn run_batch(db: &Database, batch: Vec<Job>, failure: &OnceLock<String>) -> BatchResult {
     let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
     let mut jobs = batch.into_iter();
     let txn = match db.begin_write() {
         Ok(t) => t,
         Err(e) => {
+            let e = StoreError::from(e);
+            note_failure(failure, &e);
             // The jobs never ran; dropping them tells their callers the writer failed.
             drop(jobs);
-            return Err((replies, e.into()));
+            return Err((replies, e));
         }
     };
     let mut failed = false;
     {
         let mut tables = match Tables::open(&txn) {
             Ok(t) => t,
-            Err(e) => return Err((replies, e)),
+            Err(e) => {
+                note_failure(failure, &e);
+                return Err((replies, e));
+            }
         };
         for job in jobs.by_ref() {
             let (job_failed, reply) = job(&mut tables);
@@ -297,12 +320,13 @@ mod tests {
     use std::ops::Bound;
     use std::sync::atomic::AtomicBool;
 
-    /// redb's in-memory backend, whose syncs fail while `failing` is set: a disk that
-    /// filled up for a moment.
+    /// redb's in-memory backend, whose syncs fail while `failing` is set (a disk that
+    /// filled up for a moment), and whose reads fail while `unreadable` is.
     #[derive(Debug)]
     struct FlakyDisk {
         inner: InMemoryBackend,
         failing: Arc<AtomicBool>,
+        unreadable: Arc<AtomicBool>,
     }
 
     impl StorageBackend for FlakyDisk {
@@ -310,6 +334,9 @@ mod tests {
             self.inner.len()
         }
         fn read(&self, offset: u64, out: &mut [u8]) -> Result<(), std::io::Error> {
+            if self.unreadable.load(Ordering::SeqCst) {
+                return Err(std::io::Error::other("input/output error"));
+            }
             self.inner.read(offset, out)
         }
         fn set_len(&self, len: u64) -> Result<(), std::io::Error> {
@@ -365,6 +392,7 @@ mod tests {
         let disk = FlakyDisk {
             inner: InMemoryBackend::new(),
             failing: Arc::clone(&failing),
+            unreadable: Arc::new(AtomicBool::new(false)),
         };
         let store = Store::open_on(disk, StoreOptions::default()).expect("open");
         let write = || {
@@ -387,5 +415,34 @@ mod tests {
         failing.store(false, Ordering::SeqCst);
         assert!(write().is_err());
         assert_eq!(store.storage_failure(), Some(reported.as_str()));
+    }
+
+    /// A read the system refuses while a batch opens its tables is kept as the
+    /// failure itself, and is reported by the time the callers hear of it.
+    #[test]
+    fn a_failed_read_in_a_batch_is_reported_with_its_cause() {
+        let unreadable = Arc::new(AtomicBool::new(false));
+        let disk = FlakyDisk {
+            inner: InMemoryBackend::new(),
+            failing: Arc::new(AtomicBool::new(false)),
+            unreadable: Arc::clone(&unreadable),
+        };
+        // No page cache: every page a job reads comes from the disk.
+        let options = StoreOptions {
+            grouped: true,
+            cache_bytes: 0,
+        };
+        let store = Store::open_on(disk, options).expect("open");
+        let write = |handle: &'static str| {
+            store.write(move |tables| {
+                tables.put_registration(handle, b"1")?;
+                Ok(())
+            })
+        };
+        write("first").expect("a healthy write");
+        unreadable.store(true, Ordering::SeqCst);
+        assert!(write("second").is_err());
+        let reported = store.storage_failure().expect("reported");
+        assert!(reported.contains("input/output error"), "{reported}");
     }
 }

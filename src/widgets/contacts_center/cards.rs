@@ -132,14 +132,6 @@ pub(crate) struct Details {
     pub websites: Vec<String>,
 }
 
-/// Whether two addresses name one mailbox, as far as the card can tell: the portal
-/// keeps the primary address apart from the others, but a directory may list it
-/// among them again in another case, and a hidden primary must not come back as an
-/// "additional" one.
-fn same_mailbox(a: &str, b: &str) -> bool {
-    a.trim().eq_ignore_ascii_case(b.trim())
-}
-
 pub(crate) fn details(settings: &Settings, person: &Person) -> Details {
     let info = &person.user_account_contact_information;
     let mut d = Details::default();
@@ -148,7 +140,9 @@ pub(crate) fn details(settings: &Settings, person: &Person) -> Details {
             .email_addresses
             .iter()
             .map(|e| e.email_address.clone())
-            .filter(|e| !e.is_empty() && !same_mailbox(e, &person.email_address))
+            // Not the primary again (a directory may list it among the others in
+            // another case): a hidden primary must not come back as an additional one.
+            .filter(|e| !e.is_empty() && !crate::store::same_mailbox(e, &person.email_address))
             .collect();
     }
     if settings.flag("showPhones", true) {
@@ -258,7 +252,9 @@ pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
     }
     let additional = settings.flag("showAdditionalEmailAddresses", true);
     for e in info.email_addresses.iter().filter(|_| additional) {
-        if !e.email_address.is_empty() && !same_mailbox(&e.email_address, &person.email_address) {
+        if !e.email_address.is_empty()
+            && !crate::store::same_mailbox(&e.email_address, &person.email_address)
+        {
             emails.push(vcard::Email {
                 address: e.email_address.clone(),
                 kind: kind_of(&e.kind),
