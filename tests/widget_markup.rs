@@ -274,8 +274,11 @@ fn check_script(label: &str, script: &str, wrapper: &str) {
             "{label}: the script ships a comment: {line}"
         );
     }
+    // Every fragment carries it: a budget keeps it from growing unnoticed. 7 KiB since
+    // it stopped posting an action twice after a failed answer and guarded "View
+    // more" against a second click (about 6.3 KB, a fifth of a home page).
     assert!(
-        script.len() < 6 * 1024,
+        script.len() < 7 * 1024,
         "{label}: the script is {} bytes",
         script.len()
     );
@@ -351,7 +354,14 @@ fn check_script(label: &str, script: &str, wrapper: &str) {
         "eval(",
         "new Function",
     ] {
-        let allowed = ["window.fetch", "window.DOMParser"];
+        // Feature tests, and the one event only `window` receives: `pageshow`, when a
+        // page comes back from the back/forward cache.
+        let allowed = [
+            "window.fetch",
+            "window.DOMParser",
+            "window.SubmitEvent",
+            "window.addEventListener(\"pageshow\"",
+        ];
         // Whole words only: `itself.` is not `self.`.
         let word = |needle: &str| {
             body.match_indices(needle)
@@ -371,7 +381,7 @@ fn check_script(label: &str, script: &str, wrapper: &str) {
             .sum();
         assert_eq!(
             hits, allowed_hits,
-            "{label}: script uses {global} (only feature tests of window are allowed)"
+            "{label}: script uses {global} (only feature tests of window and pageshow are allowed)"
         );
     }
     for (at, _) in body.match_indices("getElementById(") {

@@ -12,7 +12,10 @@
       same-origin targets are enhanced: a cross-origin redirect cannot be read back, and
       the plain form is always right. Any failure falls back to ordinary navigation. #}
   "use strict";
-  if (!window.fetch || !window.DOMParser || !document.addEventListener) {
+  {#- SubmitEvent.submitter carries which button was pressed, and with it the bulk
+      buttons' action and p_auth: a browser without it keeps the plain forms. #}
+  if (!window.fetch || !window.DOMParser || !document.addEventListener ||
+      !window.SubmitEvent || !("submitter" in window.SubmitEvent.prototype)) {
     return;
   }
 
@@ -91,12 +94,14 @@
     });
     if (submitter) {
       submitter.disabled = true;
+      submitter.setAttribute("data-enhance-disabled", "");
     }
     busy(true);
     function native() {
       busy(false);
       if (submitter) {
         submitter.disabled = false;
+        submitter.removeAttribute("data-enhance-disabled");
       }
       {#- A plain submission, which this listener lets through. #}
       var input = null;
@@ -119,10 +124,18 @@
       redirect: "follow",
       headers: { Accept: "text/html" }
     }).then(function (response) {
-      if (!response.redirected) {
-        {#- The host refused before acting (expired form, bad input): let the browser
-            show its answer the ordinary way. #}
+      if (!response.redirected && response.status < 500) {
+        {#- The host refused before acting (expired form, bad input): it answers every
+            action it ran with a redirect. Posting again lets the browser show the
+            refusal the ordinary way, and is refused again. #}
         native();
+        return null;
+      }
+      if (!response.redirected) {
+        {#- A 5xx, perhaps from a proxy that gave up while the host committed: the
+            action may have gone through, so it is not sent again. The page shows what
+            holds now. #}
+        location.reload();
         return null;
       }
       if (!response.ok || !sameOrigin(response.url)) {
@@ -139,7 +152,12 @@
             it is not sent again: the page it led to is loaded the ordinary way. #}
         location.assign(response.url);
       });
-    }, native);
+    }, function () {
+      {#- No answer came back: the connection failed, or the redirect led somewhere
+          fetch may not read. The action may have gone through, so it is not sent
+          again; the page is loaded afresh instead. #}
+      location.reload();
+    });
   }
 
   {#- "View more": the next page's rows are appended to the list in place, and the link
@@ -154,11 +172,18 @@
       return;
     }
     event.preventDefault();
+    {#- One page at a time: a second click while the first loads would append the
+        same rows twice. #}
+    if (link.hasAttribute("data-enhance-disabled")) {
+      return;
+    }
+    link.setAttribute("data-enhance-disabled", "");
+    link.setAttribute("aria-disabled", "true");
     var list = el.querySelector("[data-list]");
     busy(true);
     fetch(link.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (response) {
-        if (!response.ok) {
+        if (!response.ok || !sameOrigin(response.url)) {
           throw new Error(String(response.status));
         }
         return response.text();
@@ -180,9 +205,9 @@
           first = first || added;
         });
         var nextLink = next.querySelector("a[data-view-more]");
-        if (nextLink) {
+        if (link.parentNode && nextLink) {
           link.parentNode.replaceChild(document.importNode(nextLink, true), link);
-        } else {
+        } else if (link.parentNode) {
           link.parentNode.removeChild(link);
         }
         if (first) {
@@ -194,6 +219,22 @@
       });
   }
 
+  {#- A page restored from the back/forward cache comes back as it was left, busy
+      and with its pressed button disabled: undo both. #}
+  function restored(event) {
+    var el = root();
+    if (!event.persisted || !el) {
+      return;
+    }
+    busy(false);
+    Array.prototype.slice.call(el.querySelectorAll("[data-enhance-disabled]")).forEach(function (x) {
+      x.disabled = false;
+      x.removeAttribute("data-enhance-disabled");
+      x.removeAttribute("aria-disabled");
+    });
+  }
+
   document.addEventListener("submit", submitted);
   document.addEventListener("click", clicked);
+  window.addEventListener("pageshow", restored);
 })

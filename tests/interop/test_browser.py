@@ -230,3 +230,50 @@ def test_view_more_appends_in_place_and_a_restarted_page_replaces_the_list(demo,
         assert page.locator(f"{directory} [data-list=people][data-restarted]").count() == 1
     finally:
         context.close()
+
+
+def test_an_action_whose_answer_fails_is_not_posted_again(demo, browser):
+    """A 502 from a proxy, or a connection that drops, may come after the host has
+    committed the action: the script then loads the page afresh instead of posting the
+    form a second time."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    me = Person(page, demo)
+    posts = []
+    try:
+        me.become("kwame.mensah")
+        me.open_person("Emma Johansson")
+
+        def gateway_gives_up(route):
+            posts.append(route.request.url)
+            route.fetch()  # the host acts and commits
+            route.fulfill(status=502, body="bad gateway")
+
+        page.route("**/actions/follow*", gateway_gives_up)
+        with page.expect_navigation():
+            me.press(CC, EN["follow"])
+        page.wait_for_load_state()
+        assert len(posts) == 1, posts
+        me.become("kwame.mensah")
+        assert EN.count_text("you-are-following-x-people", 1) in me.counts()
+    finally:
+        context.close()
+
+
+def test_view_more_clicked_twice_appends_one_page(demo, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    directory = "#p_p_id_contacts_center_INSTANCE_directory_"
+    rows = f"{directory} [data-list=people] > li"
+    try:
+        Person(page, demo).become("ines.garcia")
+        page.goto(f"{demo}/content")
+        page.locator(f"{directory} [id$='counts'] a").last.click()  # Find People
+        page.locator(rows).first.wait_for()
+        page.locator(f"{directory} a[data-view-more]").dblclick()
+        page.wait_for_function(f"document.querySelectorAll({rows!r}).length > 5")
+        page.wait_for_timeout(500)  # a second append would land by now
+        names = page.locator(f"{rows} .list-group-title").all_inner_texts()
+        assert len(names) == 10 and len(set(names)) == 10, names
+    finally:
+        context.close()
