@@ -190,6 +190,17 @@ def test_an_answer_the_script_cannot_show_still_reaches_the_person(demo, browser
         context.close()
 
 
+DIRECTORY = "#p_p_id_contacts_center_INSTANCE_directory_"
+DIRECTORY_ROWS = f"{DIRECTORY} [data-list=people] > li"
+
+
+def find_people_in_the_compact_directory(page, base):
+    """The /content page's second Contacts Center (5 people a page), on Find People."""
+    Person(page, base).become("ines.garcia")
+    page.goto(f"{base}/content")
+    page.locator(f"{DIRECTORY} [id$='counts'] a").last.click()  # Find People
+    page.locator(DIRECTORY_ROWS).first.wait_for()
+
 
 def test_view_more_appends_in_place_and_a_restarted_page_replaces_the_list(demo, browser):
     """"View more" adds the next page's rows under the first page's, without leaving the
@@ -198,13 +209,9 @@ def test_view_more_appends_in_place_and_a_restarted_page_replaces_the_list(demo,
     instead of appending rows that are already shown."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = context.new_page()
-    directory = "#p_p_id_contacts_center_INSTANCE_directory_"
-    rows = f"{directory} [data-list=people] > li"
+    directory, rows = DIRECTORY, DIRECTORY_ROWS
     try:
-        Person(page, demo).become("ines.garcia")
-        page.goto(f"{demo}/content")
-        page.locator(f"{directory} [id$='counts'] a").last.click()  # Find People
-        page.locator(rows).first.wait_for()
+        find_people_in_the_compact_directory(page, demo)
         assert page.locator(rows).count() == 5, "the compact directory's page size"
         first_names = page.locator(f"{rows} .list-group-title").all_inner_texts()
         url = page.url
@@ -263,13 +270,9 @@ def test_an_action_whose_answer_fails_is_not_posted_again(demo, browser):
 def test_view_more_clicked_twice_appends_one_page(demo, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = context.new_page()
-    directory = "#p_p_id_contacts_center_INSTANCE_directory_"
-    rows = f"{directory} [data-list=people] > li"
+    directory, rows = DIRECTORY, DIRECTORY_ROWS
     try:
-        Person(page, demo).become("ines.garcia")
-        page.goto(f"{demo}/content")
-        page.locator(f"{directory} [id$='counts'] a").last.click()  # Find People
-        page.locator(rows).first.wait_for()
+        find_people_in_the_compact_directory(page, demo)
         page.locator(f"{directory} a[data-view-more]").dblclick()
         page.wait_for_function(f"document.querySelectorAll({rows!r}).length > 5")
         page.wait_for_timeout(500)  # a second append would land by now
