@@ -691,6 +691,43 @@ fn declared_window_states_add_to_the_standard_ones() {
     }
 }
 
+/// A `<supports>` block for `*/*` or `text/*` declares modes for HTML too.
+#[test]
+fn wildcard_mime_types_speak_for_html() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("notifications");
+    copy_widget(Path::new("widget-descriptors/notifications"), &folder);
+    let original = std::fs::read_to_string(folder.join("portlet.xml")).expect("read");
+    let html = "<mime-type>text/html</mime-type>\n\t\t\t<portlet-mode>view</portlet-mode>";
+    assert!(original.contains(html), "the shipped file changed");
+    for mime in ["*/*", "text/*", "TEXT/HTML; charset=UTF-8"] {
+        let text = original.replace(
+            html,
+            &format!("<mime-type>{mime}</mime-type>\n\t\t\t<portlet-mode>view</portlet-mode>\n\t\t\t<portlet-mode>help</portlet-mode>"),
+        );
+        std::fs::write(folder.join("portlet.xml"), text).expect("write");
+        let catalog = descriptors::load_dir(dir.path());
+        assert!(
+            catalog.problems.is_empty(),
+            "{mime}: {:?}",
+            messages(&catalog.problems)
+        );
+        let served = catalog.get("notifications").expect("served");
+        assert_eq!(served.modes, ["view", "help"], "{mime}");
+    }
+    // Another markup's block says nothing about HTML.
+    let text = original.replace(
+        html,
+        "<mime-type>application/pdf</mime-type>\n\t\t\t<portlet-mode>view</portlet-mode>\n\t\t\t<portlet-mode>help</portlet-mode>",
+    );
+    std::fs::write(folder.join("portlet.xml"), text).expect("write");
+    let catalog = descriptors::load_dir(dir.path());
+    assert_eq!(
+        catalog.get("notifications").expect("served").modes,
+        ["view"]
+    );
+}
+
 /// The `<portlet>` order table in the code is the DTD's, element for element.
 #[test]
 fn liferay_portlet_order_table_matches_the_official_dtd() {

@@ -205,6 +205,36 @@ fn broken_json_and_wrong_shapes_are_clear_errors() {
     }
     // The record before the break was imported.
     assert!(s.read().unwrap().person("1").unwrap().is_some());
+
+    // A cut NDJSON download: its last line breaks off with no newline after it. That
+    // is a cut file like the others (exit 2), not one more bad record.
+    let cut = format!("{}\n{}\n{{\"id\": 9, \"giv", account(7), account(8));
+    let err = import_slice(
+        &s,
+        cut.as_bytes(),
+        ImportOptions::default(),
+        &ProgressBar::hidden(),
+    )
+    .expect_err("a cut NDJSON file");
+    assert!(
+        err.to_string().contains("after 2 record(s), 2 imported"),
+        "{err}"
+    );
+    assert!(s.read().unwrap().person("8").unwrap().is_some());
+}
+
+/// Windows tools write UTF-8 with a byte-order mark; it is not part of the JSON.
+#[test]
+fn a_byte_order_mark_is_skipped() {
+    let s = Social::in_memory().unwrap();
+    for text in [
+        format!("\u{feff}[{}]", account(1)),
+        format!("\u{feff}{}\n{}\n", account(2), account(3)),
+    ] {
+        let report = import(&s, &text);
+        assert_eq!(report.rejected.len(), 0, "{report:?}");
+    }
+    assert_eq!(s.read().unwrap().directory_size().unwrap(), 3);
 }
 
 #[test]

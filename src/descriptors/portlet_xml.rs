@@ -311,8 +311,10 @@ fn read_portlet(
     }
     for supports in node.all("supports") {
         problems.extend(seq(SUPPORTS).check(file, supports));
+        // `text/*` and `*/*` blocks speak for HTML too (the portlet TCK's descriptors
+        // declare their modes under `*/*`).
         let mime = supports.text_of("mime-type").unwrap_or_default();
-        if !mime.eq_ignore_ascii_case("text/html") {
+        if !crate::portal::covers_html(mime) {
             continue;
         }
         for mode in supports.all("portlet-mode") {

@@ -123,6 +123,8 @@ pub fn import_slice(
         failure: None,
         writing: None,
     };
+    // Windows tools (PowerShell's `-Encoding UTF8`) start UTF-8 with a byte-order mark.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let start = bytes
         .iter()
         .position(|b| !b.is_ascii_whitespace())
@@ -134,10 +136,7 @@ pub fn import_slice(
             let r = serde::Deserializer::deserialize_seq(&mut de, &mut sink);
             r.and_then(|()| de.end())
         }
-        b'{' if is_ndjson(body) => {
-            read_ndjson(&mut sink, bytes);
-            Ok(())
-        }
+        b'{' if is_ndjson(body) => read_ndjson(&mut sink, bytes),
         b'{' => {
             let mut de = serde_json::Deserializer::from_slice(body);
             let r = serde::Deserializer::deserialize_map(&mut de, Page { sink: &mut sink });
@@ -193,15 +192,22 @@ fn is_ndjson(body: &[u8]) -> bool {
     }
 }
 
-fn read_ndjson(sink: &mut Sink<'_>, bytes: &[u8]) {
-    for (n, line) in bytes.split(|&b| b == b'\n').enumerate() {
+/// Reads one account a line. A bad line is a rejected record; a last line that breaks
+/// off (no newline after it, its JSON unfinished) is a cut file, as in the other shapes.
+fn read_ndjson(sink: &mut Sink<'_>, bytes: &[u8]) -> Result<(), serde_json::Error> {
+    let mut lines = bytes.split(|&b| b == b'\n').enumerate().peekable();
+    while let Some((n, line)) = lines.next() {
         if sink.failure.is_some() {
-            return;
+            return Ok(());
         }
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let account = serde_json::from_slice::<UserAccount>(line).map_err(|e| {
+        let parsed = match serde_json::from_slice::<UserAccount>(line) {
+            Err(e) if e.is_eof() && lines.peek().is_none() => return Err(e),
+            parsed => parsed,
+        };
+        let account = parsed.map_err(|e| {
             let mut why = e.to_string();
             // serde's "at line 1 column N" is within this line only.
             if let Some(at) = why.find(" at line 1 column") {
@@ -211,6 +217,7 @@ fn read_ndjson(sink: &mut Sink<'_>, bytes: &[u8]) {
         });
         sink.record(Some(n + 1), account);
     }
+    Ok(())
 }
 
 /// Collects valid people into batches and the rest into the report.

@@ -7,5 +7,6 @@ pub mod urls;
 
 pub use request::{
     Params, Phase, PortalUser, PortletId, PortletMode, Profile, Request, Viewer, WindowState,
+    covers_html,
 };
 pub use urls::{ActionTarget, PortletUrls};

@@ -45,6 +45,16 @@ impl PortletMode {
     }
 }
 
+/// Whether a MIME type names HTML markup, the only kind the host's widgets write:
+/// `text/html` itself, with or without parameters, or a wildcard over it. Used for a
+/// descriptor's `<supports><mime-type>` and a WSRP consumer's `mimeTypes` alike.
+pub fn covers_html(mime_type: &str) -> bool {
+    let essence = mime_type.split(';').next().unwrap_or_default().trim();
+    ["text/html", "text/*", "*/*", "*"]
+        .iter()
+        .any(|t| essence.eq_ignore_ascii_case(t))
+}
+
 /// `p_p_state`. `Exclusive` asks for the bare fragment (no decoration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WindowState {

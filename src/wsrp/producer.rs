@@ -96,15 +96,6 @@ fn must_understand(entry: &Element) -> bool {
     marked && for_us
 }
 
-/// Whether a consumer's `mimeTypes` entry accepts `text/html`: that type itself, with
-/// or without parameters, or a wildcard over it.
-fn takes_html(mime_type: &str) -> bool {
-    let essence = mime_type.split(';').next().unwrap_or_default().trim();
-    ["text/html", "text/*", "*/*", "*"]
-        .iter()
-        .any(|t| essence.eq_ignore_ascii_case(t))
-}
-
 /// Longest `runtimeContext/namespacePrefix` accepted. Consumers use short ones (Liferay's
 /// are the portlet id with a few characters around it).
 const MAX_NAMESPACE_PREFIX: usize = 128;
@@ -539,7 +530,7 @@ impl Producer {
             .map(|m| m.text.as_str())
             .collect();
         // No list at all reads as no preference; a list must take HTML somewhere.
-        if !offered.is_empty() && !offered.iter().any(|m| takes_html(m)) {
+        if !offered.is_empty() && !offered.iter().any(|m| crate::portal::covers_html(m)) {
             return Err(WsrpFault::UnsupportedMimeType(truncate(
                 &offered.join(", "),
             )));
