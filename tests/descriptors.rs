@@ -728,6 +728,37 @@ fn wildcard_mime_types_speak_for_html() {
     );
 }
 
+/// `<read-only>true</read-only>` marks a preference the portlet may not change.
+#[test]
+fn read_only_preferences_are_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("contacts-center");
+    copy_widget(Path::new("widget-descriptors/contacts-center"), &folder);
+    let original = std::fs::read_to_string(folder.join("portlet.xml")).expect("read");
+    let phones = "<name>showPhones</name>\n\t\t\t\t<value>true</value>";
+    assert!(original.contains(phones), "the shipped file changed");
+    for (read_only, expected) in [(" TRUE ", true), ("false", false)] {
+        let text = original.replace(
+            phones,
+            &format!("{phones}\n\t\t\t\t<read-only>{read_only}</read-only>"),
+        );
+        std::fs::write(folder.join("portlet.xml"), text).expect("write");
+        let catalog = descriptors::load_dir(dir.path());
+        assert!(
+            catalog.problems.is_empty(),
+            "{:?}",
+            messages(&catalog.problems)
+        );
+        let served = catalog.get("contacts_center").expect("served");
+        assert_eq!(
+            served.read_only_preferences.contains("showPhones"),
+            expected,
+            "{read_only:?}"
+        );
+        assert_eq!(served.read_only_preferences.len(), usize::from(expected));
+    }
+}
+
 /// The `<portlet>` order table in the code is the DTD's, element for element.
 #[test]
 fn liferay_portlet_order_table_matches_the_official_dtd() {

@@ -1135,6 +1135,67 @@ fn plural_texts_follow_the_locale() {
     }
 }
 
+/// A preference the descriptor marks `<read-only>` keeps the descriptor's value: edit
+/// mode does not offer it, saving does not store it, and a value saved before it
+/// became read-only no longer counts.
+#[test]
+fn read_only_preferences_keep_the_descriptors_values() {
+    use widget_host::store::Phone;
+    let w = abc();
+    let mut bob = widget_support::person("b", "Bob", "Baker");
+    bob.user_account_contact_information.telephones.push(Phone {
+        phone_number: "+1 555 0100".into(),
+        ..Phone::default()
+    });
+    w.social.upsert_person(bob).expect("bob");
+    let one = "contacts_center_INSTANCE_one";
+    let vcard = |read_only: bool| {
+        let call = cc(Some("a")).instance(one).named("vcard").p("userId", "b");
+        let call = if read_only {
+            call.read_only("showPhones")
+        } else {
+            call
+        };
+        let card = call.resource(&w).expect("vcard");
+        String::from_utf8(card.body).expect("utf8")
+    };
+    // Saved while editable: phones off.
+    let saved = cc(Some("a"))
+        .instance(one)
+        .admin()
+        .named("save-preferences")
+        .p("pageSize", "10")
+        .ok(&w);
+    assert!(saved.ok);
+    assert!(!vcard(false).contains("TEL"));
+    // Read-only in the descriptor (default on): the saved value no longer counts.
+    assert!(vcard(true).contains("TEL"));
+    let form = cc(Some("a"))
+        .instance(one)
+        .admin()
+        .read_only("showPhones")
+        .mode(widget_host::portal::PortletMode::Edit)
+        .html(&w);
+    assert!(!form.contains("showPhones"), "{form}");
+    assert!(form.contains("showAddresses"), "{form}");
+    let saved = cc(Some("a"))
+        .instance(one)
+        .admin()
+        .read_only("showPhones")
+        .named("save-preferences")
+        .p("pageSize", "10")
+        .p("showPhones", "false")
+        .ok(&w);
+    assert!(saved.ok);
+    let stored = w
+        .social
+        .read()
+        .expect("read")
+        .preferences(one)
+        .expect("prefs");
+    assert!(!stored.contains_key("showPhones"), "{stored:?}");
+}
+
 #[test]
 fn exports_and_json_hide_what_the_placement_hides() {
     use widget_host::store::{EmailAddress, Phone, PostalAddress, WebUrl};

@@ -151,6 +151,7 @@ fn descriptor() -> WidgetDescriptor {
         // described all the same.
         window_states: vec!["exclusive".into()],
         preferences: BTreeMap::new(),
+        read_only_preferences: Default::default(),
         expiration_cache: None,
         supported_locales: vec!["en_US".into(), "es_ES".into()],
         icon: None,

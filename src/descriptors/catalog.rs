@@ -204,6 +204,7 @@ fn merge(
         modes,
         window_states,
         preferences: def.preferences.clone(),
+        read_only_preferences: def.read_only_preferences.clone(),
         expiration_cache: def.expiration_cache,
         supported_locales: def.supported_locales.clone(),
         icon: lp.icon,

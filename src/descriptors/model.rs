@@ -46,6 +46,10 @@ pub struct WidgetDescriptor {
     pub window_states: Vec<String>,
     /// Preference defaults from `<portlet-preferences>`.
     pub preferences: BTreeMap<String, Vec<String>>,
+    /// Preferences the descriptor marks `<read-only>`: they keep the descriptor's
+    /// values, and edit mode neither shows nor saves them (JSR-286: a read-only
+    /// preference cannot be modified by the portlet).
+    pub read_only_preferences: std::collections::BTreeSet<String>,
     /// `<expiration-cache>` seconds, if given.
     pub expiration_cache: Option<i64>,
     pub supported_locales: Vec<String>,

@@ -47,6 +47,8 @@ pub struct PortletDef {
     pub short_title: Option<String>,
     pub keywords: Vec<String>,
     pub preferences: BTreeMap<String, Vec<String>>,
+    /// Preferences marked `<read-only>true</read-only>`: the portlet may not change them.
+    pub read_only_preferences: std::collections::BTreeSet<String>,
     /// Where `<portlet>` starts, for problems about the portlet as a whole.
     pub pos: Pos,
     /// Where `<portlet-class>` sits (the portlet's position when absent).
@@ -357,6 +359,13 @@ fn read_portlet(
                 continue;
             }
             let values = pref.all("value").map(|v| v.value().to_owned()).collect();
+            // The schema's read-only type is `true` or `false`.
+            if pref
+                .text_of("read-only")
+                .is_some_and(|r| r.trim().eq_ignore_ascii_case("true"))
+            {
+                def.read_only_preferences.insert(name.to_owned());
+            }
             if def.preferences.insert(name.to_owned(), values).is_some() {
                 problems.push(problem(
                     file,

@@ -111,6 +111,8 @@ pub struct Call {
     pub params: Vec<(String, String)>,
     pub page_owner: Option<String>,
     pub rewritten: bool,
+    /// Preferences the descriptor marks `<read-only>` for this call.
+    pub read_only: Vec<String>,
 }
 
 pub fn cc(viewer: Option<&str>) -> Call {
@@ -125,6 +127,7 @@ pub fn cc(viewer: Option<&str>) -> Call {
         params: Vec::new(),
         page_owner: None,
         rewritten: false,
+        read_only: Vec::new(),
     }
 }
 
@@ -165,14 +168,23 @@ impl Call {
         self.page_owner = Some(o.to_owned());
         self
     }
+    pub fn read_only(mut self, preference: &str) -> Self {
+        self.read_only.push(preference.to_owned());
+        self
+    }
 
     fn request(&self, phase: Phase) -> Request {
         let portlet = PortletId::parse(&self.portlet).expect("portlet id");
         let catalog = descriptors::builtin();
-        let descriptor = catalog
+        let mut descriptor = catalog
             .get(portlet.name())
             .cloned()
             .expect("built-in descriptor");
+        if !self.read_only.is_empty() {
+            let mut changed = (*descriptor).clone();
+            changed.read_only_preferences = self.read_only.iter().cloned().collect();
+            descriptor = Arc::new(changed);
+        }
         let mut params = Params::new();
         for (k, v) in &self.params {
             params.add(k.clone(), v.clone());

@@ -19,7 +19,11 @@ impl Settings {
     pub fn load(reader: &Reader, req: &Request) -> Result<Self, StoreError> {
         let mut values = req.descriptor.preferences.clone();
         for (name, saved) in reader.preferences(req.portlet.as_str())? {
-            values.insert(name, saved);
+            // A value saved before the descriptor made the preference read-only does
+            // not outlive that decision.
+            if !req.descriptor.read_only_preferences.contains(&name) {
+                values.insert(name, saved);
+            }
         }
         Ok(Self { values })
     }
@@ -99,11 +103,21 @@ pub(crate) fn label(ui: &crate::widgets::ui::Ui<'_>, name: &str) -> String {
     if text == key { name.to_owned() } else { text }
 }
 
-/// The preferences a `save-preferences` form submits: only the descriptor's names,
-/// flags as `true`/`false`, `pageSize` within bounds, other values bounded in length.
+/// The preferences edit mode offers: the descriptor's, but those it marks read-only.
+pub(crate) fn editable(req: &Request) -> impl Iterator<Item = (&String, &Vec<String>)> {
+    let read_only = &req.descriptor.read_only_preferences;
+    req.descriptor
+        .preferences
+        .iter()
+        .filter(move |(name, _)| !read_only.contains(*name))
+}
+
+/// The preferences a `save-preferences` form submits: only the descriptor's editable
+/// names, flags as `true`/`false`, `pageSize` within bounds, other values bounded in
+/// length.
 pub(crate) fn from_form(req: &Request, params: &Params) -> Result<Preferences, ()> {
     let mut out = Preferences::new();
-    for (name, default) in &req.descriptor.preferences {
+    for (name, default) in editable(req) {
         let value = params.get(name).map(str::trim);
         let value = if is_flag(default) {
             match value {

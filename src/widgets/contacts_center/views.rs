@@ -275,11 +275,7 @@ pub(crate) fn render(
 
 fn edit(ui: &Ui<'_>, settings: &Settings) -> Edit {
     let target = ui.req.urls.action_target("save-preferences");
-    let fields = ui
-        .req
-        .descriptor
-        .preferences
-        .iter()
+    let fields = preferences::editable(ui.req)
         .map(|(name, default)| PreferenceField {
             name: ui.name(name),
             id: ui.name(&format!("pref-{name}")),
