@@ -759,6 +759,27 @@ fn read_only_preferences_are_kept() {
     }
 }
 
+/// One portlet described twice in liferay-portlet.xml is a problem at the second entry.
+#[test]
+fn a_portlet_described_twice_in_liferay_portlet_xml_is_a_problem() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("notifications");
+    copy_widget(Path::new("widget-descriptors/notifications"), &folder);
+    let original = std::fs::read_to_string(folder.join("liferay-portlet.xml")).expect("read");
+    let start = original.find("<portlet>").expect("a portlet");
+    let end = original.find("</portlet>").expect("its end") + "</portlet>".len();
+    let entry = &original[start..end];
+    let twice = original.replacen(entry, &format!("{entry}\n\t{entry}"), 1);
+    std::fs::write(folder.join("liferay-portlet.xml"), &twice).expect("write");
+    let found = messages(&descriptors::load_dir(dir.path()).problems);
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("portlet notifications is described twice")),
+        "{found:#?}"
+    );
+}
+
 /// The `<portlet>` order table in the code is the DTD's, element for element.
 #[test]
 fn liferay_portlet_order_table_matches_the_official_dtd() {

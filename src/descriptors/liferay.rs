@@ -190,8 +190,19 @@ pub fn read_portlet_app(file: &Path, root: &Node) -> (Vec<LiferayPortlet>, Vec<P
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned)
         };
+        let name = text("portlet-name").unwrap_or_default();
+        // Two entries for one portlet would leave which flags apply to chance.
+        if !name.is_empty() && portlets.iter().any(|p| p.name == name) {
+            problems.push(problem(
+                file,
+                node.pos,
+                "portlet",
+                format!("portlet {name} is described twice"),
+                "keep one <portlet> per portlet-name and merge the two".into(),
+            ));
+        }
         portlets.push(LiferayPortlet {
-            name: text("portlet-name").unwrap_or_default(),
+            name,
             icon: text("icon"),
             instanceable,
             css_class_wrapper: text("css-class-wrapper"),
