@@ -177,11 +177,14 @@ def test_all_connections(host, person):
         assert_card_matches(c, pid, dict(friends)[pid], "3.0")
 
 
-def test_unknown_person_and_bad_version_are_400(host):
+def test_unknown_person_is_404_and_bad_version_is_400(host):
+    """An unknown person is not found, as in an action about them; a version the host
+    does not write is a bad request."""
     viewer, = host.people("viewer")
-    for params in ({NS + "userId": "nobody-" + uuid.uuid4().hex[:6]}, {NS + "userId": viewer, NS + "version": "2.1"}):
+    for params, status in (({NS + "userId": "nobody-" + uuid.uuid4().hex[:6]}, 404),
+                           ({NS + "userId": viewer, NS + "version": "2.1"}, 400)):
         r = requests.get(host.url(VCARD), params=params, headers=host.auth(viewer), timeout=10)
-        assert r.status_code == 400, r.text
+        assert r.status_code == status, r.text
 
 
 def test_guest_gets_no_vcard(host, person):
