@@ -780,6 +780,42 @@ fn a_portlet_described_twice_in_liferay_portlet_xml_is_a_problem() {
     );
 }
 
+/// With a title per language, the English one describes the widget, whatever the
+/// order (the host describes widgets in English).
+#[test]
+fn the_english_title_is_taken_whatever_the_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("notifications");
+    copy_widget(Path::new("widget-descriptors/notifications"), &folder);
+    let original = std::fs::read_to_string(folder.join("portlet.xml")).expect("read");
+    for (shipped, localized) in [
+        (
+            "<display-name>Notifications</display-name>",
+            "<display-name xml:lang=\"de\">Benachrichtigungen</display-name>\n\t\t<display-name xml:lang=\"en-US\">Notifications</display-name>",
+        ),
+        (
+            "<title>Notifications</title>",
+            "<title xml:lang=\"fr\">Notifications en attente</title>\n\t\t\t<title>Notifications</title>",
+        ),
+    ] {
+        assert!(original.contains(shipped), "the shipped file changed");
+        let text = original.replace(shipped, localized);
+        std::fs::write(folder.join("portlet.xml"), text).expect("write");
+        let catalog = descriptors::load_dir(dir.path());
+        assert!(
+            catalog.problems.is_empty(),
+            "{:?}",
+            messages(&catalog.problems)
+        );
+        let served = catalog.get("notifications").expect("served");
+        assert_eq!(
+            (served.display_name.as_str(), served.title.as_str()),
+            ("Notifications", "Notifications"),
+            "{localized}"
+        );
+    }
+}
+
 /// The `<portlet>` order table in the code is the DTD's, element for element.
 #[test]
 fn liferay_portlet_order_table_matches_the_official_dtd() {

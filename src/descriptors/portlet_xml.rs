@@ -289,7 +289,7 @@ fn read_portlet(
 ) -> PortletDef {
     let mut def = PortletDef {
         name: node.text_of("portlet-name").unwrap_or_default().to_owned(),
-        display_name: node.text_of("display-name").map(str::to_owned),
+        display_name: node.english_text_of("display-name").map(str::to_owned),
         class: node.text_of("portlet-class").map(str::to_owned),
         pos: node.pos,
         class_pos: node.first("portlet-class").map_or(node.pos, |n| n.pos),
@@ -339,8 +339,8 @@ fn read_portlet(
     }
     if let Some(info) = node.first("portlet-info") {
         problems.extend(seq(info_seq).check(file, info));
-        def.title = info.text_of("title").map(str::to_owned);
-        def.short_title = info.text_of("short-title").map(str::to_owned);
+        def.title = info.english_text_of("title").map(str::to_owned);
+        def.short_title = info.english_text_of("short-title").map(str::to_owned);
         def.keywords = info
             .text_of("keywords")
             .unwrap_or_default()

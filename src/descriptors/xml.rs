@@ -91,6 +91,26 @@ impl Node {
     pub fn text_of(&self, name: &str) -> Option<&str> {
         self.first(name).map(Node::value)
     }
+
+    /// The trimmed text of the child named `name` in English, the one language the
+    /// host describes a widget in: the first such child without `xml:lang` or with an
+    /// English one (`en`, `en-US`), else the first of them. Portlet 3.0 descriptors
+    /// may give a title per language, in any order.
+    pub fn english_text_of<'a>(&'a self, name: &'a str) -> Option<&'a str> {
+        let english = |n: &&Node| {
+            n.attr("xml:lang").is_none_or(|lang| {
+                let lang = lang.trim();
+                lang.eq_ignore_ascii_case("en")
+                    || lang.get(..3).is_some_and(|p| {
+                        p.eq_ignore_ascii_case("en-") || p.eq_ignore_ascii_case("en_")
+                    })
+            })
+        };
+        self.all(name)
+            .find(english)
+            .or_else(|| self.first(name))
+            .map(Node::value)
+    }
 }
 
 /// Maps byte offsets to line:column (columns count characters, not bytes).
