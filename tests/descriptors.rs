@@ -653,15 +653,38 @@ fn booleans_read_as_liferay_reads_them() {
     );
 }
 
+/// The text of `file` in the shipped folder of `widget`.
+fn shipped_text(widget: &str, file: &str) -> String {
+    std::fs::read_to_string(Path::new(SHIPPED).join(widget).join(file)).expect("read")
+}
+
+/// The catalog of a descriptors folder holding a copy of the shipped `widget` folder
+/// whose `file` reads `text`.
+fn load_edited(widget: &str, file: &str, text: &str) -> Catalog {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join(widget);
+    copy_widget(&Path::new(SHIPPED).join(widget), &folder);
+    std::fs::write(folder.join(file), text).expect("write");
+    descriptors::load_dir(dir.path())
+}
+
+/// [`load_edited`], which must load without problems; `label` names the case.
+fn load_clean(widget: &str, file: &str, text: &str, label: &str) -> Catalog {
+    let catalog = load_edited(widget, file, text);
+    assert!(
+        catalog.problems.is_empty(),
+        "{label}: {:?}",
+        messages(&catalog.problems)
+    );
+    catalog
+}
+
 /// A `<window-state>` adds a state; the standard three stay served and described
 /// whatever the descriptor lists (the portlet TCK's descriptors list only their custom
 /// states).
 #[test]
 fn declared_window_states_add_to_the_standard_ones() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let folder = dir.path().join("notifications");
-    copy_widget(Path::new("widget-descriptors/notifications"), &folder);
-    let original = std::fs::read_to_string(folder.join("portlet.xml")).expect("read");
+    let original = shipped_text("notifications", "portlet.xml");
     let standard = "\t\t\t<window-state>normal</window-state>\n\t\t\t<window-state>maximized</window-state>\n\t\t\t<window-state>minimized</window-state>\n";
     assert!(original.contains(standard), "the shipped file changed");
     for (supports, expected) in [
@@ -679,13 +702,7 @@ fn declared_window_states_add_to_the_standard_ones() {
             "\t</portlet>\n</portlet-app>",
             "\t</portlet>\n\t<custom-window-state>\n\t\t<window-state>exclusive</window-state>\n\t</custom-window-state>\n</portlet-app>",
         );
-        std::fs::write(folder.join("portlet.xml"), text).expect("write");
-        let catalog = descriptors::load_dir(dir.path());
-        assert!(
-            catalog.problems.is_empty(),
-            "{supports:?}: {:?}",
-            messages(&catalog.problems)
-        );
+        let catalog = load_clean("notifications", "portlet.xml", &text, supports);
         let served = catalog.get("notifications").expect("served");
         assert_eq!(served.window_states, expected, "{supports:?}");
     }
@@ -694,34 +711,26 @@ fn declared_window_states_add_to_the_standard_ones() {
 /// A `<supports>` block for `*/*` or `text/*` declares modes for HTML too.
 #[test]
 fn wildcard_mime_types_speak_for_html() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let folder = dir.path().join("notifications");
-    copy_widget(Path::new("widget-descriptors/notifications"), &folder);
-    let original = std::fs::read_to_string(folder.join("portlet.xml")).expect("read");
+    let original = shipped_text("notifications", "portlet.xml");
     let html = "<mime-type>text/html</mime-type>\n\t\t\t<portlet-mode>view</portlet-mode>";
     assert!(original.contains(html), "the shipped file changed");
-    for mime in ["*/*", "text/*", "TEXT/HTML; charset=UTF-8"] {
-        let text = original.replace(
+    let with_help = |mime: &str| {
+        original.replace(
             html,
             &format!("<mime-type>{mime}</mime-type>\n\t\t\t<portlet-mode>view</portlet-mode>\n\t\t\t<portlet-mode>help</portlet-mode>"),
-        );
-        std::fs::write(folder.join("portlet.xml"), text).expect("write");
-        let catalog = descriptors::load_dir(dir.path());
-        assert!(
-            catalog.problems.is_empty(),
-            "{mime}: {:?}",
-            messages(&catalog.problems)
-        );
+        )
+    };
+    for mime in ["*/*", "text/*", "TEXT/HTML; charset=UTF-8"] {
+        let catalog = load_clean("notifications", "portlet.xml", &with_help(mime), mime);
         let served = catalog.get("notifications").expect("served");
         assert_eq!(served.modes, ["view", "help"], "{mime}");
     }
     // Another markup's block says nothing about HTML.
-    let text = original.replace(
-        html,
-        "<mime-type>application/pdf</mime-type>\n\t\t\t<portlet-mode>view</portlet-mode>\n\t\t\t<portlet-mode>help</portlet-mode>",
+    let catalog = load_edited(
+        "notifications",
+        "portlet.xml",
+        &with_help("application/pdf"),
     );
-    std::fs::write(folder.join("portlet.xml"), text).expect("write");
-    let catalog = descriptors::load_dir(dir.path());
     assert_eq!(
         catalog.get("notifications").expect("served").modes,
         ["view"]
@@ -731,10 +740,7 @@ fn wildcard_mime_types_speak_for_html() {
 /// `<read-only>true</read-only>` marks a preference the portlet may not change.
 #[test]
 fn read_only_preferences_are_kept() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let folder = dir.path().join("contacts-center");
-    copy_widget(Path::new("widget-descriptors/contacts-center"), &folder);
-    let original = std::fs::read_to_string(folder.join("portlet.xml")).expect("read");
+    let original = shipped_text("contacts-center", "portlet.xml");
     let phones = "<name>showPhones</name>\n\t\t\t\t<value>true</value>";
     assert!(original.contains(phones), "the shipped file changed");
     for (read_only, expected) in [(" TRUE ", true), ("false", false)] {
@@ -742,13 +748,7 @@ fn read_only_preferences_are_kept() {
             phones,
             &format!("{phones}\n\t\t\t\t<read-only>{read_only}</read-only>"),
         );
-        std::fs::write(folder.join("portlet.xml"), text).expect("write");
-        let catalog = descriptors::load_dir(dir.path());
-        assert!(
-            catalog.problems.is_empty(),
-            "{:?}",
-            messages(&catalog.problems)
-        );
+        let catalog = load_clean("contacts-center", "portlet.xml", &text, read_only);
         let served = catalog.get("contacts_center").expect("served");
         assert_eq!(
             served.read_only_preferences.contains("showPhones"),
@@ -762,16 +762,12 @@ fn read_only_preferences_are_kept() {
 /// One portlet described twice in liferay-portlet.xml is a problem at the second entry.
 #[test]
 fn a_portlet_described_twice_in_liferay_portlet_xml_is_a_problem() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let folder = dir.path().join("notifications");
-    copy_widget(Path::new("widget-descriptors/notifications"), &folder);
-    let original = std::fs::read_to_string(folder.join("liferay-portlet.xml")).expect("read");
+    let original = shipped_text("notifications", "liferay-portlet.xml");
     let start = original.find("<portlet>").expect("a portlet");
     let end = original.find("</portlet>").expect("its end") + "</portlet>".len();
     let entry = &original[start..end];
     let twice = original.replacen(entry, &format!("{entry}\n\t{entry}"), 1);
-    std::fs::write(folder.join("liferay-portlet.xml"), &twice).expect("write");
-    let found = messages(&descriptors::load_dir(dir.path()).problems);
+    let found = messages(&load_edited("notifications", "liferay-portlet.xml", &twice).problems);
     assert!(
         found
             .iter()
@@ -784,10 +780,7 @@ fn a_portlet_described_twice_in_liferay_portlet_xml_is_a_problem() {
 /// order (the host describes widgets in English).
 #[test]
 fn the_english_title_is_taken_whatever_the_order() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let folder = dir.path().join("notifications");
-    copy_widget(Path::new("widget-descriptors/notifications"), &folder);
-    let original = std::fs::read_to_string(folder.join("portlet.xml")).expect("read");
+    let original = shipped_text("notifications", "portlet.xml");
     for (shipped, localized) in [
         (
             "<display-name>Notifications</display-name>",
@@ -800,13 +793,7 @@ fn the_english_title_is_taken_whatever_the_order() {
     ] {
         assert!(original.contains(shipped), "the shipped file changed");
         let text = original.replace(shipped, localized);
-        std::fs::write(folder.join("portlet.xml"), text).expect("write");
-        let catalog = descriptors::load_dir(dir.path());
-        assert!(
-            catalog.problems.is_empty(),
-            "{:?}",
-            messages(&catalog.problems)
-        );
+        let catalog = load_clean("notifications", "portlet.xml", &text, localized);
         let served = catalog.get("notifications").expect("served");
         assert_eq!(
             (served.display_name.as_str(), served.title.as_str()),

@@ -303,11 +303,6 @@ impl LiveFileGuard {
         }
     }
 
-    /// Lets go of the name once the restore has put the new file in place.
-    fn release(self) {
-        drop(self);
-    }
-
     /// A failed restore leaves no file where there was none. The name goes while the
     /// lock is still held: released first, a server starting in between could open
     /// the empty file and go on writing to it after it is unlinked.
@@ -360,7 +355,8 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<DbSummary, StoreErr
         Ok(summary)
     })();
     match &result {
-        Ok(_) => guard.release(),
+        // The new file has the name: the lock can go.
+        Ok(_) => drop(guard),
         Err(_) => {
             let _ = fs::remove_file(&temp);
             guard.abandon();
@@ -419,7 +415,7 @@ mod tests {
                 guard.abandon();
                 assert!(!missing.exists(), "a failed restore made a file");
             } else {
-                guard.release();
+                drop(guard);
             }
         }
         assert!(Database::open(&whole).is_ok());
