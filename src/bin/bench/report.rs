@@ -532,10 +532,13 @@ const LIMITS: &str = "
   The writer's CPU, with `perf` on its thread in `cargo bench --bench store_writers`:
   applying the rules about two fifths (unlinking and linking the edge's rows), waking
   each caller after the commit about a quarter to a third (one futex wake per
-  caller), the commit about a fifth. Waking the callers from a second thread, so the
-  writer starts the next group at once, was tried and measured no better (25,000–
-  29,000 actions/s against 26,000–28,000, p99 3.4–5.1 ms against 4.3–4.9 ms): the next
-  group then starts with few callers back and pays a whole fdatasync for them.
+  caller), the commit about a fifth. A second thread now wakes the callers, so the
+  writer starts the next group at once. A first try, on a busier machine, measured no
+  better (25,000–29,000 actions/s against 26,000–28,000). Measured again on an idle
+  machine, in 16 alternating 3 s runs of `cargo bench --bench store_writers -- 3
+  grouped`, it lowers the median p99 by a seventh to a quarter (1.76 to 1.52 ms, and
+  2.03 to 1.46 ms), and the median rate is the same or a fifth higher (60,626 against
+  60,593 actions/s, 53,872 against 63,961).
 - **Actions over HTTP** (the `actions` row) run at about a tenth of that store-level
   rate, and the host is not CPU-bound there (about one of its two cores busy). Each
   follow on the seeded graph dirties pages all over the file (both directions of the
