@@ -2,7 +2,9 @@
 //! good ones import, idempotent re-import, and deletion after connections.
 
 use indicatif::ProgressBar;
-use widget_host::directory::{IdSource, ImportOptions, ImportReport, import_slice};
+use std::io::BufReader;
+
+use widget_host::directory::{IdSource, ImportOptions, ImportReport, import_reader, import_slice};
 use widget_host::social::{Action, PersonVerb as P, RequestVerb as R, Social};
 
 fn account(n: usize) -> String {
@@ -12,16 +14,27 @@ fn account(n: usize) -> String {
 }
 
 fn import(social: &Social, text: &str) -> ImportReport {
-    import_slice(
-        social,
-        text.as_bytes(),
-        ImportOptions {
-            batch: 3,
-            ..ImportOptions::default()
-        },
-        &ProgressBar::hidden(),
-    )
-    .unwrap_or_else(|e| panic!("import failed: {e}"))
+    let options = ImportOptions {
+        batch: 3,
+        ..ImportOptions::default()
+    };
+    import_both(social, text.as_bytes(), options).unwrap_or_else(|e| panic!("import failed: {e}"))
+}
+
+/// Imports `text` into `social`, and imports it again read five bytes at a time,
+/// as a file is read in pieces, into a fresh directory: both must tell the same.
+fn import_both(
+    social: &Social,
+    text: &[u8],
+    options: ImportOptions,
+) -> Result<ImportReport, String> {
+    let hidden = ProgressBar::hidden();
+    let whole = import_slice(social, text, options, &hidden).map_err(|e| e.to_string());
+    let fresh = Social::in_memory().unwrap();
+    let pieces = BufReader::with_capacity(5, text);
+    let trickled = import_reader(&fresh, pieces, options, &hidden).map_err(|e| e.to_string());
+    assert_eq!(whole, trickled, "read at once and read in pieces");
+    whole
 }
 
 fn clean(s: &Social) {
@@ -62,12 +75,11 @@ fn single_line_page_object_and_missing_items() {
         account(2)
     );
     assert_eq!(import(&s, &page).imported, 2);
-    let err = import_slice(
+    let err = import_both(
         &s,
         br#"{"page": 1,
              "totalCount": 0}"#,
         ImportOptions::default(),
-        &ProgressBar::hidden(),
     )
     .expect_err("a page without items is refused");
     assert!(err.to_string().contains("no items"), "{err}");
@@ -171,14 +183,13 @@ fn id_field_choice_and_external_reference_code() {
     let text = r#"[{"id": 1, "externalReferenceCode": "ERC-1", "alternateName": "jose"}]"#;
     import(&s, text);
     assert!(s.read().unwrap().person("ERC-1").unwrap().is_some());
-    let report = import_slice(
+    let report = import_both(
         &s,
         text.as_bytes(),
         ImportOptions {
             id_source: IdSource::ScreenName,
             ..ImportOptions::default()
         },
-        &ProgressBar::hidden(),
     )
     .unwrap();
     assert_eq!(report.imported, 1);
@@ -194,13 +205,7 @@ fn broken_json_and_wrong_shapes_are_clear_errors() {
         ("42", "expected a page object"),
         ("[{\"id\": 1}, {\"id\": 2", "after 1 record"),
     ] {
-        let err = import_slice(
-            &s,
-            text.as_bytes(),
-            ImportOptions::default(),
-            &ProgressBar::hidden(),
-        )
-        .expect_err(text);
+        let err = import_both(&s, text.as_bytes(), ImportOptions::default()).expect_err(text);
         assert!(err.to_string().contains(why), "{text:?}: {err}");
     }
     // The record before the break was imported.
@@ -209,13 +214,8 @@ fn broken_json_and_wrong_shapes_are_clear_errors() {
     // A cut NDJSON download: its last line breaks off with no newline after it. That
     // is a cut file like the others (exit 2), not one more bad record.
     let cut = format!("{}\n{}\n{{\"id\": 9, \"giv", account(7), account(8));
-    let err = import_slice(
-        &s,
-        cut.as_bytes(),
-        ImportOptions::default(),
-        &ProgressBar::hidden(),
-    )
-    .expect_err("a cut NDJSON file");
+    let err =
+        import_both(&s, cut.as_bytes(), ImportOptions::default()).expect_err("a cut NDJSON file");
     assert!(
         err.to_string().contains("after 2 record(s), 2 imported"),
         "{err}"
@@ -280,4 +280,54 @@ fn deleting_a_connected_person_removes_everything_and_fixes_counts() {
         assert!(r.requests_received(other).unwrap().is_empty());
     }
     clean(&s);
+}
+
+/// The file is read as it is imported, so its shape is told from its first lines,
+/// read up to 1 MiB. A page object written on one longer line is still a page; a
+/// longer line of a file of one account per line is a rejected record, read past
+/// without being held; and a long run of blanks before the first record is skipped.
+#[test]
+fn shapes_are_told_from_the_first_mebibyte_and_long_lines_are_bounded() {
+    const MIB: usize = 1024 * 1024;
+    let options = ImportOptions::default();
+    let s = Social::in_memory().unwrap();
+    let items: Vec<String> = (1..=4000).map(account).collect();
+    let page = format!(r#"{{"items": [{}], "page": 1}}"#, items.join(","));
+    assert!(page.len() > MIB, "one line longer than the head");
+    let report = import_both(&s, page.as_bytes(), options).unwrap();
+    assert_eq!((report.records, report.imported), (4000, 4000));
+
+    let s = Social::in_memory().unwrap();
+    let huge = format!(r#"{{"id": 9001, "givenName": "{}"}}"#, "x".repeat(MIB + 10));
+    let text = format!("{}\n{huge}\n{}\n", account(1), account(2));
+    let report = import_both(&s, text.as_bytes(), options).unwrap();
+    assert_eq!((report.records, report.imported), (3, 2), "{report:?}");
+    assert_eq!(report.rejected[0].line, Some(2));
+    assert!(
+        report.rejected[0].reason.contains("longer than"),
+        "{report:?}"
+    );
+    assert!(s.read().unwrap().person("9001").unwrap().is_none());
+
+    let s = Social::in_memory().unwrap();
+    let text = format!("{}\n{}\n{}\n", " ".repeat(MIB + 10), account(3), account(4));
+    let report = import_both(&s, text.as_bytes(), options).unwrap();
+    assert_eq!(
+        (report.imported, report.rejected.len()),
+        (2, 0),
+        "{report:?}"
+    );
+    // The same run of blanks further down a file of one account per line.
+    let text = format!("{}\n{}\n{}\n", account(5), " ".repeat(MIB + 10), account(6));
+    let report = import_both(&s, text.as_bytes(), options).unwrap();
+    assert_eq!(
+        (report.imported, report.rejected.len()),
+        (2, 0),
+        "{report:?}"
+    );
+    let text = format!("{}[{}]", " ".repeat(MIB + 10), account(7));
+    assert_eq!(
+        import_both(&s, text.as_bytes(), options).unwrap().imported,
+        1
+    );
 }

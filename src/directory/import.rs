@@ -6,14 +6,16 @@
 //! - a JSON array of accounts;
 //! - one account object per line (NDJSON).
 //!
-//! Records stream one at a time into batches of people: no tree of the whole file
-//! is built, only one record's JSON value at a time (so that a record with a wrong
-//! field type is rejected on its own, with its position, while the rest import).
+//! The file is read as it is parsed, and records stream one at a time into batches
+//! of people: neither the file nor a tree of it is held, only one record's JSON value
+//! at a time (so that a record with a wrong field type is rejected on its own, with
+//! its position, while the rest import).
 //! Each batch is one durable transaction through [`Social::upsert_people`], written
 //! on a helper thread while the next batch is parsed.
 
 use std::fmt;
-use std::path::Path;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
 use indicatif::ProgressBar;
@@ -91,26 +93,42 @@ impl fmt::Display for ImportReport {
     }
 }
 
-/// Reads `path` and imports it; see [`import_slice`].
+/// Reads `path` as it imports it; see [`import_reader`].
 pub fn import_file(
     social: &Social,
     path: &Path,
     options: ImportOptions,
     progress: &ProgressBar,
 ) -> Result<ImportReport, DirectoryError> {
-    let bytes = std::fs::read(path).map_err(|source| DirectoryError::Read {
+    let cannot_read = |source| DirectoryError::Read {
         path: path.to_owned(),
         source,
-    })?;
-    import_slice(social, &bytes, options, progress)
+    };
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    let reader = BufReader::with_capacity(READ_BUFFER, file);
+    import_reader(social, reader, options, progress).map_err(|e| match e {
+        DirectoryError::Read { source, .. } => cannot_read(source),
+        e => e,
+    })
 }
 
-/// Imports the accounts in `bytes` (any of the three shapes). Bad records are
-/// reported and skipped; an error is returned only when the file as a whole cannot
-/// be read (then the records before the break are already imported) or storage fails.
+/// Imports the accounts in `bytes`; see [`import_reader`].
 pub fn import_slice(
     social: &Social,
     bytes: &[u8],
+    options: ImportOptions,
+    progress: &ProgressBar,
+) -> Result<ImportReport, DirectoryError> {
+    import_reader(social, bytes, options, progress)
+}
+
+/// Imports the accounts `reader` gives (any of the three shapes), reading the file
+/// as it goes: a million records take no more memory than a thousand. Bad records are
+/// reported and skipped; an error is returned only when the file as a whole cannot be
+/// read (then the records before the break are already imported) or storage fails.
+pub fn import_reader(
+    social: &Social,
+    mut reader: impl BufRead,
     options: ImportOptions,
     progress: &ProgressBar,
 ) -> Result<ImportReport, DirectoryError> {
@@ -123,22 +141,26 @@ pub fn import_slice(
         failure: None,
         writing: None,
     };
-    // Windows tools (PowerShell's `-Encoding UTF8`) start UTF-8 with a byte-order mark.
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .ok_or_else(|| DirectoryError::Format("the file is empty".into()))?;
-    let body = &bytes[start..];
-    let parsed = match body[0] {
+    let cannot_read = |source| DirectoryError::Read {
+        path: PathBuf::new(),
+        source,
+    };
+    let lead = without_byte_order_mark(&mut reader).map_err(cannot_read)?;
+    let mut reader = lead.as_slice().chain(reader);
+    let head = Head::read(&mut reader).map_err(cannot_read)?;
+    let Some(first) = head.first_byte() else {
+        return Err(DirectoryError::Format("the file is empty".into()));
+    };
+    let rest = head.bytes.as_slice().chain(reader);
+    let parsed = match first {
         b'[' => {
-            let mut de = serde_json::Deserializer::from_slice(body);
+            let mut de = serde_json::Deserializer::from_reader(rest);
             let r = serde::Deserializer::deserialize_seq(&mut de, &mut sink);
             r.and_then(|()| de.end())
         }
-        b'{' if is_ndjson(body) => read_ndjson(&mut sink, bytes),
+        b'{' if head.is_ndjson() => read_ndjson(&mut sink, rest),
         b'{' => {
-            let mut de = serde_json::Deserializer::from_slice(body);
+            let mut de = serde_json::Deserializer::from_reader(rest);
             let r = serde::Deserializer::deserialize_map(&mut de, Page { sink: &mut sink });
             r.and_then(|()| de.end())
         }
@@ -154,6 +176,9 @@ pub fn import_slice(
         return Err(e);
     }
     parsed.map_err(|e| {
+        if e.is_io() {
+            return cannot_read(e.into());
+        }
         DirectoryError::Format(format!(
             "{e} (after {} record(s), {} imported)",
             sink.report.records, sink.report.imported
@@ -163,48 +188,153 @@ pub fn import_slice(
     Ok(sink.report)
 }
 
-/// One object per line when the first line is a whole object without `items`;
-/// anything else starting with `{` is a page object (often pretty-printed). A first
-/// line that does not parse but closes its object is a broken record when the next
-/// non-blank line is a whole record: a page's first line (`{`, `{"items": [`) never
-/// closes its object. So a broken first record is rejected alone, like one anywhere
-/// else, instead of turning the whole file into a bad page.
-fn is_ndjson(body: &[u8]) -> bool {
-    #[derive(Deserialize)]
-    struct Probe {
-        items: Option<IgnoredAny>,
+/// How much of the file is read at a time.
+const READ_BUFFER: usize = 256 * 1024;
+
+/// The most of the file read to tell its shape: the first two non-blank lines, or
+/// this much of them. No record comes near it; a longer first line is a page object
+/// written on one line (or an array, whose first byte says so), and a longer line of
+/// a file of one account per line is rejected.
+const HEAD_LIMIT: u64 = 1024 * 1024;
+
+/// The start of the file, read to tell its shape and then parsed like the rest.
+struct Head {
+    /// Everything read so far (after a byte-order mark), blank lines included.
+    bytes: Vec<u8>,
+    /// The first two non-blank lines, as ranges of `bytes`; a line cut at
+    /// [`HEAD_LIMIT`] is not among them.
+    lines: Vec<std::ops::Range<usize>>,
+}
+
+impl Head {
+    fn read(reader: &mut impl BufRead) -> std::io::Result<Self> {
+        let mut head = Self {
+            bytes: Vec::new(),
+            lines: Vec::new(),
+        };
+        let mut from = 0;
+        loop {
+            let limit = HEAD_LIMIT.saturating_sub((head.bytes.len() - from) as u64);
+            let read = reader
+                .by_ref()
+                .take(limit)
+                .read_until(b'\n', &mut head.bytes)?;
+            let line = &head.bytes[from..];
+            let ended = line.ends_with(b"\n");
+            if !ended && read > 0 && line.iter().all(u8::is_ascii_whitespace) {
+                // A long run of blanks inside a line: JSON skips them, and they hold
+                // no line break, so they need not be kept.
+                head.bytes.truncate(from);
+                continue;
+            }
+            if !line.iter().all(u8::is_ascii_whitespace) {
+                if !ended && read > 0 && line.len() as u64 >= HEAD_LIMIT {
+                    return Ok(head);
+                }
+                head.lines.push(from..head.bytes.len());
+                if head.lines.len() == 2 {
+                    return Ok(head);
+                }
+            }
+            if !ended {
+                return Ok(head);
+            }
+            from = head.bytes.len();
+        }
     }
-    let record = |line: &[u8]| {
-        matches!(
-            serde_json::from_slice::<Probe>(line),
-            Ok(Probe { items: None })
-        )
-    };
-    let mut lines = body
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.iter().all(u8::is_ascii_whitespace));
-    let first = lines.next().unwrap_or(body);
-    match serde_json::from_slice::<Probe>(first) {
-        Ok(Probe { items }) => items.is_none(),
-        // A broken record still closes its object on its line; a page's first line
-        // (`{`, `{"items": [`) never does.
-        Err(_) => first.trim_ascii_end().ends_with(b"}") && lines.next().is_some_and(record),
+
+    fn first_byte(&self) -> Option<u8> {
+        self.bytes
+            .iter()
+            .copied()
+            .find(|b| !b.is_ascii_whitespace())
     }
+
+    /// One object per line when the first line is a whole object without `items`;
+    /// anything else starting with `{` is a page object (often pretty-printed). A first
+    /// line that does not parse but closes its object is a broken record when the next
+    /// non-blank line is a whole record: a page's first line (`{`, `{"items": [`) never
+    /// closes its object. So a broken first record is rejected alone, like one anywhere
+    /// else, instead of turning the whole file into a bad page.
+    fn is_ndjson(&self) -> bool {
+        #[derive(Deserialize)]
+        struct Probe {
+            items: Option<IgnoredAny>,
+        }
+        let record = |line: &[u8]| {
+            matches!(
+                serde_json::from_slice::<Probe>(line),
+                Ok(Probe { items: None })
+            )
+        };
+        let mut lines = self.lines.iter().map(|r| &self.bytes[r.clone()]);
+        // None: the first line is longer than any record.
+        let Some(first) = lines.next() else {
+            return false;
+        };
+        match serde_json::from_slice::<Probe>(first) {
+            Ok(Probe { items }) => items.is_none(),
+            // A broken record still closes its object on its line; a page's first line
+            // (`{`, `{"items": [`) never does.
+            Err(_) => first.trim_ascii_end().ends_with(b"}") && lines.next().is_some_and(record),
+        }
+    }
+}
+
+/// The first three bytes of the file, or none if they are a UTF-8 byte-order mark:
+/// Windows tools (PowerShell's `-Encoding UTF8`) start UTF-8 with one.
+fn without_byte_order_mark(reader: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
+    let mut lead = Vec::with_capacity(3);
+    while lead.len() < 3 {
+        let buffer = reader.fill_buf()?;
+        if buffer.is_empty() {
+            break;
+        }
+        let take = buffer.len().min(3 - lead.len());
+        lead.extend_from_slice(&buffer[..take]);
+        reader.consume(take);
+    }
+    if lead == b"\xEF\xBB\xBF" {
+        lead.clear();
+    }
+    Ok(lead)
 }
 
 /// Reads one account a line. A bad line is a rejected record; a last line that breaks
 /// off (no newline after it, its JSON unfinished) is a cut file, as in the other shapes.
-fn read_ndjson(sink: &mut Sink<'_>, bytes: &[u8]) -> Result<(), serde_json::Error> {
-    let mut lines = bytes.split(|&b| b == b'\n').enumerate().peekable();
-    while let Some((n, line)) = lines.next() {
+fn read_ndjson(sink: &mut Sink<'_>, mut reader: impl BufRead) -> Result<(), serde_json::Error> {
+    let mut line = Vec::new();
+    let mut n = 0;
+    loop {
         if sink.failure.is_some() {
             return Ok(());
+        }
+        line.clear();
+        let read = reader
+            .by_ref()
+            .take(HEAD_LIMIT)
+            .read_until(b'\n', &mut line)
+            .map_err(serde_json::Error::io)?;
+        if read == 0 {
+            return Ok(());
+        }
+        n += 1;
+        if !line.ends_with(b"\n") && line.len() as u64 >= HEAD_LIMIT {
+            // No account is that long; reading on would hold the whole line in memory.
+            let blank = line.iter().all(u8::is_ascii_whitespace);
+            if !skip_line(&mut reader).map_err(serde_json::Error::io)? && blank {
+                continue;
+            }
+            let why = format!("the line is longer than {HEAD_LIMIT} bytes");
+            sink.record(Some(n), Err(why));
+            continue;
         }
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let parsed = match serde_json::from_slice::<UserAccount>(line) {
-            Err(e) if e.is_eof() && lines.peek().is_none() => return Err(e),
+        let last = !line.ends_with(b"\n");
+        let parsed = match serde_json::from_slice::<UserAccount>(&line) {
+            Err(e) if e.is_eof() && last => return Err(e),
             parsed => parsed,
         };
         let account = parsed.map_err(|e| {
@@ -215,9 +345,27 @@ fn read_ndjson(sink: &mut Sink<'_>, bytes: &[u8]) -> Result<(), serde_json::Erro
             }
             why
         });
-        sink.record(Some(n + 1), account);
+        sink.record(Some(n), account);
     }
-    Ok(())
+}
+
+/// Reads past the next line break; true if what it read held more than blanks.
+fn skip_line(reader: &mut impl BufRead) -> std::io::Result<bool> {
+    let mut filled = false;
+    loop {
+        let buffer = reader.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(filled);
+        }
+        let end = buffer.iter().position(|&b| b == b'\n');
+        let piece = &buffer[..end.unwrap_or(buffer.len())];
+        filled |= !piece.iter().all(u8::is_ascii_whitespace);
+        let used = end.map_or(buffer.len(), |at| at + 1);
+        reader.consume(used);
+        if end.is_some() {
+            return Ok(filled);
+        }
+    }
 }
 
 /// Collects valid people into batches and the rest into the report.
