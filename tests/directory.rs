@@ -21,7 +21,7 @@ fn import(social: &Social, text: &str) -> ImportReport {
     import_both(social, text.as_bytes(), options).unwrap_or_else(|e| panic!("import failed: {e}"))
 }
 
-/// Imports `text` into `social`, and imports it again read five bytes at a time,
+/// Imports `text` into `social`, and imports it again read two bytes at a time,
 /// as a file is read in pieces, into a fresh directory: both must tell the same.
 fn import_both(
     social: &Social,
@@ -31,7 +31,7 @@ fn import_both(
     let hidden = ProgressBar::hidden();
     let whole = import_slice(social, text, options, &hidden).map_err(|e| e.to_string());
     let fresh = Social::in_memory().unwrap();
-    let pieces = BufReader::with_capacity(5, text);
+    let pieces = BufReader::with_capacity(2, text);
     let trickled = import_reader(&fresh, pieces, options, &hidden).map_err(|e| e.to_string());
     assert_eq!(whole, trickled, "read at once and read in pieces");
     whole
