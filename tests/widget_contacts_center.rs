@@ -3,6 +3,9 @@
 
 mod widget_support;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use serde_json::Value;
 use widget_host::portal::PortletMode;
 use widget_host::widgets::WidgetError;
@@ -1326,4 +1329,77 @@ fn exports_and_json_hide_what_the_placement_hides() {
         !card.to_ascii_lowercase().contains("b@example.com"),
         "{card}"
     );
+}
+
+/// redb's in-memory storage that counts the reads it serves, and refuses every read
+/// once `reads_left` (when not negative) is spent: a disk failing in mid-render.
+#[derive(Debug)]
+struct FailingReads {
+    inner: redb::backends::InMemoryBackend,
+    reads: Arc<AtomicI64>,
+    reads_left: Arc<AtomicI64>,
+}
+
+impl redb::StorageBackend for FailingReads {
+    fn len(&self) -> std::io::Result<u64> {
+        self.inner.len()
+    }
+    fn read(&self, offset: u64, out: &mut [u8]) -> std::io::Result<()> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        if self.reads_left.fetch_sub(1, Ordering::SeqCst) == 0 {
+            self.reads_left.store(0, Ordering::SeqCst);
+            return Err(std::io::Error::other("input/output error"));
+        }
+        self.inner.read(offset, out)
+    }
+    fn set_len(&self, len: u64) -> std::io::Result<()> {
+        self.inner.set_len(len)
+    }
+    fn sync_data(&self) -> std::io::Result<()> {
+        self.inner.sync_data()
+    }
+    fn write(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
+        self.inner.write(offset, data)
+    }
+    fn close(&self) -> std::io::Result<()> {
+        self.inner.close()
+    }
+}
+
+/// A read the system refuses during a render (a failing disk) is the host's storage
+/// failure at once, as a failed write is: the render fails, and `/healthz` (which
+/// reads `storage_failure`) turns to 503 without waiting for a write to meet it.
+#[test]
+fn a_read_that_fails_during_a_render_is_the_hosts_storage_failure() {
+    let (reads, reads_left) = (Arc::new(AtomicI64::new(0)), Arc::new(AtomicI64::new(-1)));
+    let disk = FailingReads {
+        inner: redb::backends::InMemoryBackend::new(),
+        reads: Arc::clone(&reads),
+        reads_left: Arc::clone(&reads_left),
+    };
+    // No page cache: every page a render reads comes from the disk.
+    let options = widget_host::store::StoreOptions {
+        grouped: true,
+        cache_bytes: 0,
+    };
+    let w = world_on(widget_host::social::Social::open_on(disk, options).expect("open"));
+    w.add("a", "Ann", "Archer");
+    w.add("b", "Bob", "Baker");
+    assert!(cc(Some("a")).html(&w).contains("Bob Baker"));
+    assert_eq!(w.social.storage_failure(), None);
+
+    // The reads a snapshot takes to begin succeed; the render's next read fails.
+    let before = reads.load(Ordering::SeqCst);
+    drop(w.social.read().expect("a snapshot"));
+    let to_begin = reads.load(Ordering::SeqCst) - before;
+    reads_left.store(to_begin, Ordering::SeqCst);
+    match cc(Some("a")).render(&w) {
+        Err(WidgetError::Storage(e)) => assert!(e.is_storage_failure(), "{e}"),
+        other => panic!("a storage failure, not {other:?}"),
+    }
+    let failure = w
+        .social
+        .storage_failure()
+        .expect("kept as the host's failure");
+    assert!(failure.contains("input/output error"), "{failure}");
 }

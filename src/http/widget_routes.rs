@@ -556,8 +556,8 @@ fn widget_error(state: &AppState, locale: &str, error: WidgetError) -> HttpError
             key,
             text,
         },
-        WidgetError::Internal(message) => {
-            tracing::error!(%message, "widget failed");
+        error @ (WidgetError::Internal(_) | WidgetError::Storage(_)) => {
+            tracing::error!(%error, "widget failed");
             localized_in(
                 state,
                 locale,

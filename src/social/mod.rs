@@ -172,6 +172,12 @@ impl Social {
         self.store.storage_failure()
     }
 
+    /// Keeps `e` as the file's failure if it is the first I/O failure of the file: for
+    /// failures met outside a write, such as a read during a render.
+    pub fn note_storage_failure(&self, e: &StoreError) {
+        self.store.note_failure(e);
+    }
+
     /// How many snapshots [`Self::read`] has begun: a render should add exactly one.
     pub fn snapshots_taken(&self) -> u64 {
         self.store.snapshots_taken()

@@ -172,6 +172,11 @@ impl Store {
         self.failure.get().map(String::as_str)
     }
 
+    /// Keeps `e` as the store's failure if it is the first I/O failure of the file.
+    pub fn note_failure(&self, e: &StoreError) {
+        note_failure(&self.failure, e);
+    }
+
     /// The random 32-byte key made on first open; signs `p_auth` tokens.
     pub fn host_key(&self) -> [u8; 32] {
         self.host_key

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::i18n::Languages;
 use crate::portal::Request;
 use crate::social::Social;
+use crate::store::StoreError;
 use crate::templates::Templates;
 
 /// `<portlet-class>` values this host provides.
@@ -75,6 +76,24 @@ pub enum WidgetError {
     NotFound { key: &'static str, text: String },
     #[error("internal error: {0}")]
     Internal(String),
+    /// The database file failed (a read or write the system refused). The phase's
+    /// widget has kept it as the host's failure; see [`noticed`].
+    #[error("storage failed: {0}")]
+    Storage(StoreError),
+}
+
+/// Passes a phase's result on, first keeping a failure of the database file as the
+/// host's (see [`Social::storage_failure`]): a read that fails during a render then
+/// turns `/healthz` to 503 at once, as a failed write does, instead of at the next
+/// write.
+pub(crate) fn noticed<T>(
+    social: &Social,
+    result: Result<T, WidgetError>,
+) -> Result<T, WidgetError> {
+    if let Err(WidgetError::Storage(e)) = &result {
+        social.note_storage_failure(e);
+    }
+    result
 }
 
 /// One built-in widget kind.

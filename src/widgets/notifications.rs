@@ -12,7 +12,7 @@ use super::contacts_center::cards::display_name;
 use super::contacts_center::messages;
 use super::paging;
 use super::ui::{Form, Ui, social_error, store_error, template_error, when};
-use super::{ActionOutcome, Markup, Resource, Widget, WidgetError};
+use super::{ActionOutcome, Markup, Resource, Widget, WidgetError, noticed};
 use crate::i18n::Languages;
 use crate::portal::{PortletMode, Request};
 use crate::social::{RequestVerb, Social};
@@ -69,6 +69,22 @@ struct Context {
 
 impl Widget for Notifications {
     fn render(&self, req: &Request) -> Result<Markup, WidgetError> {
+        noticed(&self.social, self.view(req))
+    }
+
+    fn action(&self, req: &Request) -> Result<ActionOutcome, WidgetError> {
+        noticed(&self.social, self.act(req))
+    }
+
+    fn resource(&self, req: &Request) -> Result<Resource, WidgetError> {
+        Err(WidgetError::UnknownResource(
+            req.name.clone().unwrap_or_default(),
+        ))
+    }
+}
+
+impl Notifications {
+    fn view(&self, req: &Request) -> Result<Markup, WidgetError> {
         if req.mode != PortletMode::View {
             return Err(WidgetError::UnsupportedMode(req.mode.as_str()));
         }
@@ -147,18 +163,12 @@ impl Widget for Notifications {
         })
     }
 
-    fn action(&self, req: &Request) -> Result<ActionOutcome, WidgetError> {
+    fn act(&self, req: &Request) -> Result<ActionOutcome, WidgetError> {
         let call = ActionCall::new(&self.social, Ui::new(req, self.languages), req)?;
         match req.name.as_deref().unwrap_or("") {
             "accept-request" => call.answer_request(RequestVerb::Accept),
             "ignore-request" => call.answer_request(RequestVerb::Ignore),
             other => Err(WidgetError::UnknownAction(other.to_owned())),
         }
-    }
-
-    fn resource(&self, req: &Request) -> Result<Resource, WidgetError> {
-        Err(WidgetError::UnknownResource(
-            req.name.clone().unwrap_or_default(),
-        ))
     }
 }

@@ -181,6 +181,7 @@ impl<'a> Ui<'a> {
 pub(crate) fn store_error(ui: &Ui<'_>, e: StoreError) -> WidgetError {
     match e {
         StoreError::BadCursor => ui.bad_request("the-request-is-invalid"),
+        e if e.is_storage_failure() => WidgetError::Storage(e),
         other => WidgetError::Internal(other.to_string()),
     }
 }

@@ -664,8 +664,8 @@ fn widget_fault(e: WidgetError) -> WsrpFault {
         WidgetError::BadRequest { text, .. } | WidgetError::NotFound { text, .. } => {
             WsrpFault::InconsistentParameters(text)
         }
-        WidgetError::Internal(detail) => {
-            tracing::error!(%detail, "widget failed");
+        error @ (WidgetError::Internal(_) | WidgetError::Storage(_)) => {
+            tracing::error!(%error, "widget failed");
             WsrpFault::OperationFailed("the widget failed; see the host log".into())
         }
     }

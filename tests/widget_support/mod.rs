@@ -70,7 +70,11 @@ pub struct World {
 }
 
 pub fn world() -> World {
-    let social = Social::in_memory().expect("in-memory social");
+    world_on(Social::in_memory().expect("in-memory social"))
+}
+
+/// The built-in widgets over `social`.
+pub fn world_on(social: Social) -> World {
     let widgets = builtin_widgets(
         social.clone(),
         Arc::new(Templates::new(None)),

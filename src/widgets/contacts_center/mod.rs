@@ -22,7 +22,7 @@ use crate::social::Social;
 use crate::templates::Templates;
 
 use super::ui::Ui;
-use super::{ActionOutcome, Markup, Resource, Widget, WidgetError};
+use super::{ActionOutcome, Markup, Resource, Widget, WidgetError, noticed};
 
 /// The `<portlet-class>` that selects this widget.
 pub const KIND: &str = "widget-host:contacts-center";
@@ -46,15 +46,23 @@ impl ContactsCenter {
 
 impl Widget for ContactsCenter {
     fn render(&self, req: &Request) -> Result<Markup, WidgetError> {
-        views::render(&Ui::new(req, self.languages), &self.social, &self.templates)
+        let ui = Ui::new(req, self.languages);
+        noticed(
+            &self.social,
+            views::render(&ui, &self.social, &self.templates),
+        )
     }
 
     fn action(&self, req: &Request) -> Result<ActionOutcome, WidgetError> {
-        let call = actions::ActionCall::new(&self.social, Ui::new(req, self.languages), req)?;
-        actions::dispatch(&call, req.name.as_deref().unwrap_or(""))
+        let act = || {
+            let call = actions::ActionCall::new(&self.social, Ui::new(req, self.languages), req)?;
+            actions::dispatch(&call, req.name.as_deref().unwrap_or(""))
+        };
+        noticed(&self.social, act())
     }
 
     fn resource(&self, req: &Request) -> Result<Resource, WidgetError> {
-        resources::serve(&Ui::new(req, self.languages), &self.social)
+        let ui = Ui::new(req, self.languages);
+        noticed(&self.social, resources::serve(&ui, &self.social))
     }
 }
