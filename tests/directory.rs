@@ -317,17 +317,67 @@ fn shapes_are_told_from_the_first_mebibyte_and_long_lines_are_bounded() {
         (2, 0),
         "{report:?}"
     );
-    // The same run of blanks further down a file of one account per line.
-    let text = format!("{}\n{}\n{}\n", account(5), " ".repeat(MIB + 10), account(6));
+    // The same run of blanks further down a file of one account per line, past the
+    // two lines that tell its shape.
+    let blanks = " ".repeat(MIB + 10);
+    let text = format!("{}\n{}\n{blanks}\n{}\n", account(5), account(6), account(8));
     let report = import_both(&s, text.as_bytes(), options).unwrap();
     assert_eq!(
         (report.imported, report.rejected.len()),
-        (2, 0),
+        (3, 0),
         "{report:?}"
+    );
+
+    // More blank lines before the first record than the head holds: they are counted,
+    // so a bad record's line number is still its line in the file.
+    let s = Social::in_memory().unwrap();
+    let newlines = "\n".repeat(MIB + 5);
+    let text = format!(
+        "{newlines}{}\n{{\"id\": [1]}}\n{}\n",
+        account(9),
+        account(10)
+    );
+    let report = import_both(&s, text.as_bytes(), options).unwrap();
+    assert_eq!(report.imported, 2, "{report:?}");
+    assert_eq!(report.rejected[0].line, Some(MIB + 5 + 2), "{report:?}");
+    let text = format!("{newlines}[{}]", account(11));
+    assert_eq!(
+        import_both(&s, text.as_bytes(), options).unwrap().imported,
+        1
     );
     let text = format!("{}[{}]", " ".repeat(MIB + 10), account(7));
     assert_eq!(
         import_both(&s, text.as_bytes(), options).unwrap().imported,
         1
     );
+}
+
+/// A file that cannot be read to its end (a disk error, a network share gone) stops
+/// the import with a read error that says how far it got; what came before stays.
+#[test]
+fn a_read_error_partway_says_how_far_the_import_got() {
+    struct Broken;
+    impl std::io::Read for Broken {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("input/output error"))
+        }
+    }
+    let s = Social::in_memory().unwrap();
+    let options = ImportOptions {
+        batch: 1,
+        ..ImportOptions::default()
+    };
+    for text in [
+        format!("{}\n{}\n{}", account(1), account(2), account(3)),
+        format!("[\n{},\n{},\n{}\n]", account(1), account(2), account(3)),
+    ] {
+        let cut = text.rfind(&account(3)).expect("third record");
+        let reader = BufReader::new(std::io::Read::chain(&text.as_bytes()[..cut], Broken));
+        let err = import_reader(&s, reader, options, &ProgressBar::hidden())
+            .expect_err("the read fails")
+            .to_string();
+        assert!(err.contains("input/output error"), "{err}");
+        assert!(err.contains("after 2 record(s), 2 imported"), "{err}");
+    }
+    assert!(s.read().unwrap().person("2").unwrap().is_some());
 }

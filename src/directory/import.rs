@@ -141,13 +141,10 @@ pub fn import_reader(
         failure: None,
         writing: None,
     };
-    let cannot_read = |source| DirectoryError::Read {
-        path: PathBuf::new(),
-        source,
-    };
-    let lead = without_byte_order_mark(&mut reader).map_err(cannot_read)?;
+    let nothing_yet = ImportReport::default();
+    let lead = without_byte_order_mark(&mut reader).map_err(|e| cut_off(e, &nothing_yet))?;
     let mut reader = lead.as_slice().chain(reader);
-    let head = Head::read(&mut reader).map_err(cannot_read)?;
+    let head = Head::read(&mut reader).map_err(|e| cut_off(e, &nothing_yet))?;
     let Some(first) = head.first_byte() else {
         return Err(DirectoryError::Format("the file is empty".into()));
     };
@@ -158,7 +155,7 @@ pub fn import_reader(
             let r = serde::Deserializer::deserialize_seq(&mut de, &mut sink);
             r.and_then(|()| de.end())
         }
-        b'{' if head.is_ndjson() => read_ndjson(&mut sink, rest),
+        b'{' if head.is_ndjson() => read_ndjson(&mut sink, rest, head.dropped_lines),
         b'{' => {
             let mut de = serde_json::Deserializer::from_reader(rest);
             let r = serde::Deserializer::deserialize_map(&mut de, Page { sink: &mut sink });
@@ -177,7 +174,7 @@ pub fn import_reader(
     }
     parsed.map_err(|e| {
         if e.is_io() {
-            return cannot_read(e.into());
+            return cut_off(e.into(), &sink.report);
         }
         DirectoryError::Format(format!(
             "{e} (after {} record(s), {} imported)",
@@ -186,6 +183,19 @@ pub fn import_reader(
     })?;
     progress.finish_and_clear();
     Ok(sink.report)
+}
+
+/// The file could not be read to its end: says how far the import got, as a cut
+/// file's error does. The caller that knows the file's path puts it in.
+fn cut_off(source: std::io::Error, so_far: &ImportReport) -> DirectoryError {
+    let why = format!(
+        "{source} (after {} record(s), {} imported)",
+        so_far.records, so_far.imported
+    );
+    DirectoryError::Read {
+        path: PathBuf::new(),
+        source: std::io::Error::new(source.kind(), why),
+    }
 }
 
 /// How much of the file is read at a time.
@@ -204,6 +214,9 @@ struct Head {
     /// The first two non-blank lines, as ranges of `bytes`; a line cut at
     /// [`HEAD_LIMIT`] is not among them.
     lines: Vec<std::ops::Range<usize>>,
+    /// Blank lines before the first record that were counted, not kept, once
+    /// [`HEAD_LIMIT`] was reached: line numbers start after them.
+    dropped_lines: usize,
 }
 
 impl Head {
@@ -211,6 +224,7 @@ impl Head {
         let mut head = Self {
             bytes: Vec::new(),
             lines: Vec::new(),
+            dropped_lines: 0,
         };
         let mut from = 0;
         loop {
@@ -225,6 +239,17 @@ impl Head {
                 // A long run of blanks inside a line: JSON skips them, and they hold
                 // no line break, so they need not be kept.
                 head.bytes.truncate(from);
+                continue;
+            }
+            let full = head.bytes.len() as u64 > HEAD_LIMIT;
+            if ended && full && line.iter().all(u8::is_ascii_whitespace) {
+                if !head.lines.is_empty() {
+                    // No second record within the limit: the first alone decides.
+                    return Ok(head);
+                }
+                // Blank lines without end before the first record: count them only.
+                head.bytes.truncate(from);
+                head.dropped_lines += 1;
                 continue;
             }
             if !line.iter().all(u8::is_ascii_whitespace) {
@@ -286,7 +311,10 @@ impl Head {
 fn without_byte_order_mark(reader: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
     let mut lead = Vec::with_capacity(3);
     while lead.len() < 3 {
-        let buffer = reader.fill_buf()?;
+        let buffer = match reader.fill_buf() {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => other?,
+        };
         if buffer.is_empty() {
             break;
         }
@@ -302,9 +330,14 @@ fn without_byte_order_mark(reader: &mut impl BufRead) -> std::io::Result<Vec<u8>
 
 /// Reads one account a line. A bad line is a rejected record; a last line that breaks
 /// off (no newline after it, its JSON unfinished) is a cut file, as in the other shapes.
-fn read_ndjson(sink: &mut Sink<'_>, mut reader: impl BufRead) -> Result<(), serde_json::Error> {
+/// `skipped` lines came before what `reader` gives.
+fn read_ndjson(
+    sink: &mut Sink<'_>,
+    mut reader: impl BufRead,
+    skipped: usize,
+) -> Result<(), serde_json::Error> {
     let mut line = Vec::new();
-    let mut n = 0;
+    let mut n = skipped;
     loop {
         if sink.failure.is_some() {
             return Ok(());

@@ -47,6 +47,7 @@ pub async fn handle(
         hyper::header::X_CONTENT_TYPE_OPTIONS,
         hyper::header::HeaderValue::from_static("nosniff"),
     );
+    recheck_after(&state.social, response.status());
     let elapsed = started.elapsed();
     state
         .metrics
@@ -56,6 +57,16 @@ pub async fn handle(
 }
 
 type Routed = (&'static str, Result<Response<Body>, HttpError>);
+
+/// After an answer of 500, asks whether the database file failed: a read that fails
+/// outside a widget's phase (a WSRP registration, a token's directory refresh, the
+/// user API) is then seen by `/healthz` too. Off the runtime: it may wait on the disk.
+fn recheck_after(social: &crate::social::Social, status: StatusCode) {
+    if status == StatusCode::INTERNAL_SERVER_ERROR && social.storage_failure().is_none() {
+        let social = social.clone();
+        tokio::task::spawn_blocking(move || social.recheck_storage());
+    }
+}
 
 /// Routes that change state on the writer: a user's action (native or WSRP), the user
 /// API's upkeep and a backup. Their answer says what happened, so it waits for the
@@ -243,6 +254,55 @@ mod tests {
         let body = json_of(ready);
         assert_eq!(body["status"], "storage-failed");
         assert_eq!(body["storageFailure"], "no space left on device");
+    }
+
+    /// A read failure nobody noted (redb keeps it) is found after an answer of 500,
+    /// and only then.
+    #[tokio::test]
+    async fn an_answer_of_500_rechecks_the_database_file() {
+        use crate::store::flaky_disk::FlakyDisk;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let unreadable = Arc::new(AtomicBool::new(false));
+        let disk = FlakyDisk {
+            inner: redb::backends::InMemoryBackend::new(),
+            failing: Arc::new(AtomicBool::new(false)),
+            unreadable: Arc::clone(&unreadable),
+        };
+        let options = crate::store::StoreOptions {
+            grouped: true,
+            cache_bytes: 0,
+        };
+        let social = crate::social::Social::open_on(disk, options).expect("open");
+        let person = crate::store::Person {
+            id: "ann".into(),
+            given_name: "Ann".into(),
+            ..Default::default()
+        };
+        social.upsert_person(person).expect("a healthy write");
+        let reader = social.read().expect("a snapshot");
+        unreadable.store(true, Ordering::SeqCst);
+        assert!(reader.person("ann").is_err(), "the read fails");
+        unreadable.store(false, Ordering::SeqCst);
+
+        let waited = || async {
+            for _ in 0..100 {
+                if social.storage_failure().is_some() {
+                    return true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            false
+        };
+        for status in [
+            StatusCode::OK,
+            StatusCode::NOT_FOUND,
+            StatusCode::SERVICE_UNAVAILABLE,
+        ] {
+            recheck_after(&social, status);
+        }
+        assert!(!waited().await, "only a 500 asks");
+        recheck_after(&social, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(waited().await, "a 500 finds the failure");
     }
 
     fn json_of(response: Response<Body>) -> serde_json::Value {

@@ -178,6 +178,12 @@ impl Social {
         self.store.note_failure(e);
     }
 
+    /// Asks the database whether its file has failed (see [`Store::recheck`]): after
+    /// an answer of 500, whose cause may have been a read nobody noted.
+    pub fn recheck_storage(&self) {
+        self.store.recheck();
+    }
+
     /// How many snapshots [`Self::read`] has begun: a render should add exactly one.
     pub fn snapshots_taken(&self) -> u64 {
         self.store.snapshots_taken()

@@ -8,6 +8,8 @@
 
 mod backup;
 mod error;
+#[cfg(test)]
+pub(crate) mod flaky_disk;
 mod graph;
 mod invariants;
 pub mod memory;

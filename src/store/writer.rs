@@ -177,6 +177,26 @@ impl Store {
         note_failure(&self.failure, e);
     }
 
+    /// Asks redb whether the file has failed since the store last looked: redb keeps
+    /// the first I/O failure of any read or write, and refuses every later use. For a
+    /// failure met by a read that passed it on as an error without noting it here.
+    /// Takes the write lock only if it is free, and never commits: if the writer holds
+    /// it, its own commit will meet any failure.
+    pub fn recheck(&self) {
+        if self.failure.get().is_some() {
+            return;
+        }
+        match self.db.try_begin_write() {
+            Ok(txn) => {
+                if let Err(e) = txn.abort() {
+                    note_failure(&self.failure, &e.into());
+                }
+            }
+            Err(redb::TransactionError::Storage(e)) => note_failure(&self.failure, &e.into()),
+            Err(_) => {}
+        }
+    }
+
     /// The random 32-byte key made on first open; signs `p_auth` tokens.
     pub fn host_key(&self) -> [u8; 32] {
         self.host_key
@@ -346,76 +366,9 @@ fn run_batch(db: &Database, batch: Vec<Job>, failure: &OnceLock<String>) -> Batc
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::flaky_disk::FlakyDisk;
     use redb::backends::InMemoryBackend;
-    use redb::{BackendError, StorageBackend};
-    use std::ops::Bound;
     use std::sync::atomic::AtomicBool;
-
-    /// redb's in-memory backend, whose syncs fail while `failing` is set (a disk that
-    /// filled up for a moment), and whose reads fail while `unreadable` is.
-    #[derive(Debug)]
-    struct FlakyDisk {
-        inner: InMemoryBackend,
-        failing: Arc<AtomicBool>,
-        unreadable: Arc<AtomicBool>,
-    }
-
-    impl StorageBackend for FlakyDisk {
-        fn len(&self) -> Result<u64, std::io::Error> {
-            self.inner.len()
-        }
-        fn read(&self, offset: u64, out: &mut [u8]) -> Result<(), std::io::Error> {
-            if self.unreadable.load(Ordering::SeqCst) {
-                return Err(std::io::Error::other("input/output error"));
-            }
-            self.inner.read(offset, out)
-        }
-        fn set_len(&self, len: u64) -> Result<(), std::io::Error> {
-            self.inner.set_len(len)
-        }
-        fn sync_data(&self) -> Result<(), std::io::Error> {
-            if self.failing.load(Ordering::SeqCst) {
-                return Err(std::io::Error::other("no space left on device"));
-            }
-            self.inner.sync_data()
-        }
-        fn write(&self, offset: u64, data: &[u8]) -> Result<(), std::io::Error> {
-            self.inner.write(offset, data)
-        }
-        fn close(&self) -> Result<(), std::io::Error> {
-            self.inner.close()
-        }
-        fn try_lock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<bool, BackendError> {
-            self.inner.try_lock_range(start, end)
-        }
-        fn try_lock_shared_range(
-            &self,
-            start: Bound<u64>,
-            end: Bound<u64>,
-        ) -> Result<bool, BackendError> {
-            self.inner.try_lock_shared_range(start, end)
-        }
-        fn lock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<(), BackendError> {
-            self.inner.lock_range(start, end)
-        }
-        fn lock_shared_range(
-            &self,
-            start: Bound<u64>,
-            end: Bound<u64>,
-        ) -> Result<(), BackendError> {
-            self.inner.lock_shared_range(start, end)
-        }
-        fn unlock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<(), BackendError> {
-            self.inner.unlock_range(start, end)
-        }
-        fn query_lock_range(
-            &self,
-            start: Bound<u64>,
-            end: Bound<u64>,
-        ) -> Result<bool, BackendError> {
-            self.inner.query_lock_range(start, end)
-        }
-    }
 
     /// A job whose caller is told, through `told`, how the commit went and which
     /// thread told it.
@@ -452,6 +405,37 @@ mod tests {
             assert_eq!(commit, Ok(()));
             assert_eq!(by.as_deref(), Some("store-answers"));
         }
+    }
+
+    /// A read that fails in a snapshot returns its error to whoever read; redb keeps
+    /// the failure, and a recheck finds it there.
+    #[test]
+    fn a_recheck_finds_a_failure_a_reader_did_not_note() {
+        let unreadable = Arc::new(AtomicBool::new(false));
+        let disk = FlakyDisk {
+            inner: InMemoryBackend::new(),
+            failing: Arc::new(AtomicBool::new(false)),
+            unreadable: Arc::clone(&unreadable),
+        };
+        let options = StoreOptions {
+            grouped: true,
+            cache_bytes: 0,
+        };
+        let store = Store::open_on(disk, options).expect("open");
+        store
+            .write(|tables| tables.put_registration("probe", b"1"))
+            .expect("a healthy write");
+        store.recheck();
+        assert_eq!(store.storage_failure(), None, "a healthy file");
+
+        let reader = store.read().expect("a snapshot");
+        unreadable.store(true, Ordering::SeqCst);
+        let failed = reader.registration("probe").expect_err("the read fails");
+        assert!(failed.is_storage_failure(), "{failed}");
+        assert_eq!(store.storage_failure(), None, "nobody noted it");
+        unreadable.store(false, Ordering::SeqCst);
+        store.recheck();
+        assert!(store.storage_failure().is_some());
     }
 
     #[test]
