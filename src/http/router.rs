@@ -261,18 +261,10 @@ mod tests {
     #[tokio::test]
     async fn an_answer_of_500_rechecks_the_database_file() {
         use crate::store::flaky_disk::FlakyDisk;
-        use std::sync::atomic::{AtomicBool, Ordering};
-        let unreadable = Arc::new(AtomicBool::new(false));
-        let disk = FlakyDisk {
-            inner: redb::backends::InMemoryBackend::new(),
-            failing: Arc::new(AtomicBool::new(false)),
-            unreadable: Arc::clone(&unreadable),
-        };
-        let options = crate::store::StoreOptions {
-            grouped: true,
-            cache_bytes: 0,
-        };
-        let social = crate::social::Social::open_on(disk, options).expect("open");
+        use std::sync::atomic::Ordering;
+        let disk = FlakyDisk::new();
+        let unreadable = Arc::clone(&disk.unreadable);
+        let social = crate::social::Social::open_on(disk, FlakyDisk::uncached()).expect("open");
         let person = crate::store::Person {
             id: "ann".into(),
             given_name: "Ann".into(),

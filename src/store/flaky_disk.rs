@@ -16,6 +16,25 @@ pub(crate) struct FlakyDisk {
     pub unreadable: Arc<AtomicBool>,
 }
 
+impl FlakyDisk {
+    /// A healthy disk; clone `failing` or `unreadable` before handing it to redb.
+    pub fn new() -> Self {
+        Self {
+            inner: InMemoryBackend::new(),
+            failing: Arc::new(AtomicBool::new(false)),
+            unreadable: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Grouped commits with no page cache: every page read comes from this disk.
+    pub fn uncached() -> crate::store::StoreOptions {
+        crate::store::StoreOptions {
+            grouped: true,
+            cache_bytes: 0,
+        }
+    }
+}
+
 impl StorageBackend for FlakyDisk {
     fn len(&self) -> Result<u64, std::io::Error> {
         self.inner.len()

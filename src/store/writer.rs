@@ -367,8 +367,6 @@ fn run_batch(db: &Database, batch: Vec<Job>, failure: &OnceLock<String>) -> Batc
 mod tests {
     use super::*;
     use crate::store::flaky_disk::FlakyDisk;
-    use redb::backends::InMemoryBackend;
-    use std::sync::atomic::AtomicBool;
 
     /// A job whose caller is told, through `told`, how the commit went and which
     /// thread told it.
@@ -411,17 +409,9 @@ mod tests {
     /// the failure, and a recheck finds it there.
     #[test]
     fn a_recheck_finds_a_failure_a_reader_did_not_note() {
-        let unreadable = Arc::new(AtomicBool::new(false));
-        let disk = FlakyDisk {
-            inner: InMemoryBackend::new(),
-            failing: Arc::new(AtomicBool::new(false)),
-            unreadable: Arc::clone(&unreadable),
-        };
-        let options = StoreOptions {
-            grouped: true,
-            cache_bytes: 0,
-        };
-        let store = Store::open_on(disk, options).expect("open");
+        let disk = FlakyDisk::new();
+        let unreadable = Arc::clone(&disk.unreadable);
+        let store = Store::open_on(disk, FlakyDisk::uncached()).expect("open");
         store
             .write(|tables| tables.put_registration("probe", b"1"))
             .expect("a healthy write");
@@ -440,12 +430,8 @@ mod tests {
 
     #[test]
     fn a_failed_sync_is_reported_and_stays_reported() {
-        let failing = Arc::new(AtomicBool::new(false));
-        let disk = FlakyDisk {
-            inner: InMemoryBackend::new(),
-            failing: Arc::clone(&failing),
-            unreadable: Arc::new(AtomicBool::new(false)),
-        };
+        let disk = FlakyDisk::new();
+        let failing = Arc::clone(&disk.failing);
         let store = Store::open_on(disk, StoreOptions::default()).expect("open");
         let write = || {
             store.write(|tables| {
@@ -473,18 +459,9 @@ mod tests {
     /// failure itself, and is reported by the time the callers hear of it.
     #[test]
     fn a_failed_read_in_a_batch_is_reported_with_its_cause() {
-        let unreadable = Arc::new(AtomicBool::new(false));
-        let disk = FlakyDisk {
-            inner: InMemoryBackend::new(),
-            failing: Arc::new(AtomicBool::new(false)),
-            unreadable: Arc::clone(&unreadable),
-        };
-        // No page cache: every page a job reads comes from the disk.
-        let options = StoreOptions {
-            grouped: true,
-            cache_bytes: 0,
-        };
-        let store = Store::open_on(disk, options).expect("open");
+        let disk = FlakyDisk::new();
+        let unreadable = Arc::clone(&disk.unreadable);
+        let store = Store::open_on(disk, FlakyDisk::uncached()).expect("open");
         let write = |handle: &'static str| {
             store.write(move |tables| {
                 tables.put_registration(handle, b"1")?;
