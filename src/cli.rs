@@ -338,6 +338,12 @@ fn check_db(config: &Config) -> ExitCode {
     let path = config.database_path();
     let summary = match crate::store::inspect_file(&path) {
         Ok(s) => s,
+        // The data is what is wrong, as with a broken invariant: exit 1, not "could
+        // not run", so that a script checking for 1 sees it.
+        Err(e) if e.is_damage() => {
+            println!("violation: the database file is damaged: {e}");
+            return ExitCode::FAILURE;
+        }
         Err(e) => return fail(store_message(&e, "Use GET /readyz, or stop it to check.")),
     };
     for violation in &summary.violations {

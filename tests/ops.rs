@@ -609,6 +609,24 @@ fn cli_seed_check_db_corrupt_backup_restore() {
     let o = host(&data, &["check-db"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 
+    // A file that is no longer a whole database (a cut copy, a zeroed disk block) is
+    // a violation too (exit 1), not a check that could not run.
+    let live = data.join("widget-host.redb");
+    let whole = std::fs::read(&live).unwrap();
+    for (what, damaged) in [
+        ("cut", whole[..whole.len() / 2].to_vec()),
+        ("zeroed", vec![0u8; whole.len()]),
+    ] {
+        std::fs::write(&live, &damaged).unwrap();
+        let o = host(&data, &["check-db"]);
+        assert_eq!(o.status.code(), Some(1), "{what}: {}", text(&o));
+        assert!(
+            text(&o).contains("violation: the database file is damaged"),
+            "{what}"
+        );
+    }
+    std::fs::write(&live, &whole).unwrap();
+
     // While something holds the database, backup and restore say what to do.
     let held = Database::open(data.join("widget-host.redb")).unwrap();
     let o = host(&data, &["backup", backup.to_str().unwrap()]);

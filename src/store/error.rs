@@ -76,6 +76,17 @@ impl StoreError {
         )
     }
 
+    /// The file is there but its content is not a database this host wrote whole: no
+    /// redb file at all (a zeroed block: redb says so as invalid data), a checksum or
+    /// structure redb rejects, or a table that does not decode.
+    pub fn is_damage(&self) -> bool {
+        match self {
+            StoreError::Corrupt { .. } | StoreError::Db(redb::Error::Corrupted(_)) => true,
+            StoreError::Db(redb::Error::Io(e)) => e.kind() == std::io::ErrorKind::InvalidData,
+            _ => false,
+        }
+    }
+
     pub(crate) fn corrupt(table: &'static str, why: impl ToString) -> Self {
         StoreError::Corrupt {
             table,
