@@ -112,3 +112,35 @@ async fn the_wsdl_points_at_this_host() {
     }
     server.stop().await;
 }
+
+/// What the transport refuses before the producer reads it (here a body over
+/// `max_body_bytes`) keeps its status but answers with a SOAP fault, not JSON: that
+/// is what a SOAP client reads.
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_with_a_soap_fault() {
+    let server = start(|c, _| {
+        with_consumer(c);
+        c.limits.max_body_bytes = 1024;
+    })
+    .await;
+    let response = reqwest::Client::new()
+        .post(server.url("/wsrp/v2/markup"))
+        .header("content-type", "text/xml; charset=utf-8")
+        .body(envelope(&format!("<!-- {} -->", "x".repeat(4096))))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status().as_u16(), 413);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(content_type.starts_with("text/xml"), "{content_type}");
+    let body = response.text().await.expect("text");
+    assert!(body.contains("soapenv:Fault"), "{body}");
+    assert_eq!(
+        element_text(&body, "faultcode").as_deref(),
+        Some("soapenv:Client")
+    );
+    server.stop().await;
+}

@@ -936,6 +936,15 @@ fn hostile_input_is_refused_fast() {
     assert!(reply.body.contains("document type"), "{}", reply.body);
     save_sample("fault-Malformed", &reply);
 
+    // The parser's message names what it met; a long made-up prefix is not echoed
+    // back whole.
+    let long = format!(
+        "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body><{}:x/></soapenv:Body></soapenv:Envelope>",
+        "q".repeat(100_000)
+    );
+    let reply = refused_quickly(&f, "markup", long.as_bytes(), "OperationFailed");
+    assert!(reply.body.len() < 2_000, "{} bytes", reply.body.len());
+
     // A namespace prefix the markup would repeat in every id and field name.
     for (prefix, refused) in [("p".repeat(128), false), ("p".repeat(129), true)] {
         let body = envelope(&format!(

@@ -11,6 +11,8 @@ use super::native::host_base;
 use super::response::{self, Body, HttpError};
 use super::router::read_body;
 use super::state::AppState;
+use crate::wsrp::WsrpFault;
+use crate::wsrp::producer::transport_fault;
 
 pub fn wsdl<B>(state: &AppState, req: &Request<B>) -> Response<Body> {
     let base = host_base(&state.config, req.headers());
@@ -27,16 +29,29 @@ pub async fn soap(
     port: &str,
 ) -> Result<Response<Body>, HttpError> {
     let base = host_base(&state.config, req.headers());
-    let body = read_body(
+    let read = read_body(
         req,
         state.config.limits.max_body_bytes,
         state.config.limits.request_timeout(),
     )
-    .await?;
-    let (state, port) = (Arc::clone(state), port.to_owned());
-    let reply = tokio::task::spawn_blocking(move || state.wsrp.handle(&port, &body, &base))
-        .await
-        .map_err(|_| HttpError::Internal)?;
+    .await;
+    let reply = match read {
+        Ok(body) => {
+            let (state, port) = (Arc::clone(state), port.to_owned());
+            tokio::task::spawn_blocking(move || state.wsrp.handle(&port, &body, &base))
+                .await
+                .unwrap_or_else(|_| {
+                    let failed = WsrpFault::OperationFailed("the producer failed".into());
+                    transport_fault(500, &failed)
+                })
+        }
+        // Refused before the producer saw it: the transport's status, with a SOAP
+        // fault for a body, which is what a SOAP client reads.
+        Err(refused) => {
+            let status = refused.status().as_u16();
+            transport_fault(status, &WsrpFault::Malformed(refused.to_string()))
+        }
+    };
     let mut response = response::text(
         StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         reply.body,

@@ -3,6 +3,33 @@
 use super::context::{descriptor_name_to_wsrp, xml_lang};
 use super::xml::Writer;
 use crate::descriptors::{WidgetDescriptor, with_standard_states};
+use crate::portal::request::ADMIN_ROLES;
+
+/// The `UserProfile` items the host reads (`context::profile`), named as WSRP names
+/// them: the path of the element under `profile`.
+pub const PROFILE_ITEMS: [&str; 7] = [
+    "name/given",
+    "name/middle",
+    "name/family",
+    "name/nickname",
+    "businessInfo/online/email",
+    "homeInfo/online/email",
+    "employerInfo/jobtitle",
+];
+
+/// The user categories a consumer may send, with what each lets a user do: the
+/// portal's administrator roles, which may edit a widget's preferences.
+pub fn user_category_descriptions(w: &mut Writer) {
+    for category in ADMIN_ROLES {
+        w.open("userCategoryDescriptions", &[("itemName", category)])
+            .localized(
+                "description",
+                DESCRIPTOR_LANG,
+                "May open edit mode and save a widget's preferences.",
+            )
+            .close("userCategoryDescriptions");
+    }
+}
 
 /// Language of descriptor texts: descriptors carry one untranslated title.
 pub const DESCRIPTOR_LANG: &str = "en";
@@ -37,7 +64,68 @@ pub fn portlet_description(w: &mut Writer, element: &str, d: &WidgetDescriptor) 
     for k in &d.keywords {
         w.localized("keywords", DESCRIPTOR_LANG, k);
     }
+    // A consumer sends only the categories and profile items a portlet names: edit
+    // mode needs an administrator's category, and the directory is kept from the
+    // profile (names, e-mail, job title).
+    if d.modes.iter().any(|m| m == "edit") {
+        for category in ADMIN_ROLES {
+            w.leaf("userCategories", category);
+        }
+    }
+    for item in PROFILE_ITEMS {
+        w.leaf("userProfileItems", item);
+    }
     // The widgets render per user, and the markup carries rewrite tokens.
     w.leaf("hasUserSpecificState", "true");
     w.close(element);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wsrp::xml::{Limits, parse};
+
+    fn described(modes: &[&str]) -> crate::wsrp::xml::Element {
+        let catalog = crate::descriptors::builtin();
+        let mut d = WidgetDescriptor::clone(catalog.widgets.values().next().expect("a widget"));
+        d.modes = modes.iter().map(|m| m.to_string()).collect();
+        let mut w = Writer::new();
+        portlet_description(&mut w, "portletDescription", &d);
+        parse(w.finish().as_bytes(), Limits::default()).expect("well-formed")
+    }
+
+    fn texts<'a>(e: &'a crate::wsrp::xml::Element, name: &'a str) -> Vec<&'a str> {
+        e.children_named(name).map(|c| c.text.as_str()).collect()
+    }
+
+    /// A consumer sends only the user categories and profile items a portlet names:
+    /// without them edit mode could never be reached, nor the directory kept.
+    #[test]
+    fn a_portlet_names_its_user_categories_and_profile_items() {
+        let editable = described(&["view", "edit"]);
+        assert_eq!(texts(&editable, "userCategories"), ADMIN_ROLES);
+        assert_eq!(texts(&editable, "userProfileItems"), PROFILE_ITEMS);
+        // The schema's order: categories and profile items after the keywords,
+        // before hasUserSpecificState.
+        let order: Vec<&str> = editable.children.iter().map(|c| c.name.as_str()).collect();
+        let at = |name: &str| order.iter().position(|n| *n == name).expect(name);
+        assert!(at("displayName") < at("userCategories"));
+        assert!(at("userCategories") < at("userProfileItems"));
+        assert!(at("userProfileItems") < at("hasUserSpecificState"));
+
+        let view_only = described(&["view"]);
+        assert!(texts(&view_only, "userCategories").is_empty());
+        assert_eq!(texts(&view_only, "userProfileItems"), PROFILE_ITEMS);
+
+        let mut w = Writer::new();
+        w.open("serviceDescription", &[]);
+        user_category_descriptions(&mut w);
+        w.close("serviceDescription");
+        let root = parse(w.finish().as_bytes(), Limits::default()).expect("well-formed");
+        let named: Vec<&str> = root
+            .children_named("userCategoryDescriptions")
+            .filter_map(|c| c.attr("itemName"))
+            .collect();
+        assert_eq!(named, ADMIN_ROLES);
+    }
 }

@@ -165,8 +165,9 @@ impl Producer {
     }
 
     fn dispatch(&self, port: Port, body: &[u8]) -> Result<String, WsrpFault> {
-        let root =
-            xml::parse(body, self.limits).map_err(|e| WsrpFault::Malformed(e.to_string()))?;
+        // The parser's message quotes the request (names, prefixes): keep it short.
+        let root = xml::parse(body, self.limits)
+            .map_err(|e| WsrpFault::Malformed(e.to_string().chars().take(200).collect()))?;
         if root.name != "Envelope" || root.ns.as_deref() != Some(SOAP_ENV_NS) {
             return Err(WsrpFault::Malformed("not a SOAP 1.1 envelope".into()));
         }
@@ -398,6 +399,7 @@ impl Producer {
             portlet_description(&mut w, "offeredPortlets", d);
             locales.extend(d.supported_locales.iter().map(|l| xml_lang(l)));
         }
+        super::describe::user_category_descriptions(&mut w);
         w.leaf("requiresInitCookie", "none");
         w.open("registrationPropertyDescription", &[])
             .open(
@@ -686,6 +688,13 @@ fn envelope(body_element: &str) -> String {
     format!(
         "<soapenv:Envelope xmlns:soapenv=\"{SOAP_ENV_NS}\"><soapenv:Body>{body_element}</soapenv:Body></soapenv:Envelope>"
     )
+}
+
+/// A fault for a request the transport refused before the producer saw it (too large,
+/// too slow, unreadable: `status` says which) or that failed on the way (500): a SOAP
+/// envelope, which SOAP clients read where a JSON body would leave them guessing.
+pub fn transport_fault(status: u16, fault: &WsrpFault) -> SoapReply {
+    fault_reply(status, fault)
 }
 
 fn fault_reply(status: u16, fault: &WsrpFault) -> SoapReply {
