@@ -964,6 +964,53 @@ fn hostile_input_is_refused_fast() {
         }
     }
 
+    // A refused request changes nothing: a user's profile is not taken into the
+    // directory from a request refused for its prefix or its mime types, nor from
+    // one whose registration is unknown.
+    let refreshed = || f.hooks.0.lock().expect("test lock").len();
+    let before = refreshed();
+    let params = |mime: &str| {
+        markup_params("wsrp:view", None).replace(
+            "<t:mimeTypes>text/html</t:mimeTypes>",
+            &format!("<t:mimeTypes>{mime}</t:mimeTypes>"),
+        )
+    };
+    for (registration, prefix, mime, fault) in [
+        (
+            reg_context(&handle),
+            "p".repeat(129),
+            "text/html",
+            "OperationFailed",
+        ),
+        (
+            reg_context(&handle),
+            "p".into(),
+            "image/png",
+            "UnsupportedMimeType",
+        ),
+        (
+            reg_context("unknown"),
+            "p".into(),
+            "image/png",
+            "InvalidRegistration",
+        ),
+    ] {
+        let body = envelope(&format!(
+            "<t:getMarkup>{registration}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>\
+             <t:runtimeContext><t:userAuthentication>wsrp:none</t:userAuthentication>\
+             <t:namespacePrefix>{prefix}</t:namespacePrefix></t:runtimeContext>{}{}</t:getMarkup>",
+            user_context("ada"),
+            params(mime)
+        ));
+        let reply = f.producer.handle("markup", body.as_bytes(), "http://h");
+        assert_eq!(fault_name(&reply), fault, "{}", reply.body);
+    }
+    assert_eq!(
+        refreshed(),
+        before,
+        "no profile was taken from a refused request"
+    );
+
     // An undeclared entity without a DTD.
     let undeclared = register_body("&ent;", SECRET);
     refused_quickly(&f, "registration", undeclared.as_bytes(), "OperationFailed");

@@ -471,6 +471,18 @@ impl Producer {
     ) -> Result<(Request, Target, Arc<WsrpUrls>), WsrpFault> {
         let registered = self.registered(op)?;
         let target = self.target(op)?;
+        if phase == Phase::Render {
+            let offered: Vec<&str> = mime_request
+                .children_named("mimeTypes")
+                .map(|m| m.text.as_str())
+                .collect();
+            // No list at all reads as no preference; a list must take HTML somewhere.
+            if !offered.is_empty() && !offered.iter().any(|m| crate::portal::covers_html(m)) {
+                return Err(WsrpFault::UnsupportedMimeType(truncate(
+                    &offered.join(", "),
+                )));
+            }
+        }
         let d = &target.descriptor;
         let default_locale = d
             .supported_locales
@@ -483,10 +495,6 @@ impl Producer {
         if !mode_ok {
             return Err(WsrpFault::UnsupportedMode(mode_to_wsrp(p.mode)));
         }
-        let viewer = context::viewer(op.child("userContext"), &registered.consumer)?;
-        if let Viewer::User(user) = &viewer {
-            self.hooks.refresh_profile(user);
-        }
         let prefix = op
             .present("runtimeContext")
             .and_then(|r| r.child_text("namespacePrefix"));
@@ -496,6 +504,11 @@ impl Producer {
             return Err(WsrpFault::Malformed(format!(
                 "namespacePrefix is longer than {MAX_NAMESPACE_PREFIX} characters"
             )));
+        }
+        let viewer = context::viewer(op.child("userContext"), &registered.consumer)?;
+        // Last, once the request is known good: a refused request changes nothing.
+        if let Viewer::User(user) = &viewer {
+            self.hooks.refresh_profile(user);
         }
         let urls = Arc::new(WsrpUrls::new(prefix));
         let params = match phase {
@@ -527,16 +540,6 @@ impl Producer {
         let params = op
             .present("markupParams")
             .ok_or_else(|| WsrpFault::MissingParameters("markupParams".into()))?;
-        let offered: Vec<&str> = params
-            .children_named("mimeTypes")
-            .map(|m| m.text.as_str())
-            .collect();
-        // No list at all reads as no preference; a list must take HTML somewhere.
-        if !offered.is_empty() && !offered.iter().any(|m| crate::portal::covers_html(m)) {
-            return Err(WsrpFault::UnsupportedMimeType(truncate(
-                &offered.join(", "),
-            )));
-        }
         let (req, target, urls) = self.request(op, Phase::Render, params)?;
         let markup = target.widget.render(&req).map_err(widget_fault)?;
         let mut w = Writer::new();
