@@ -1179,3 +1179,25 @@ fn markup_is_refused_to_a_consumer_that_takes_no_html() {
         assert!(markup_html(&reply).contains("data-who"), "{types:?}");
     }
 }
+
+/// SOAP 1.1, section 4.4.1: an envelope in another namespace (SOAP 1.2's) gets the
+/// `VersionMismatch` fault code, with no WSRP detail, and nothing runs.
+#[test]
+fn a_soap_1_2_envelope_gets_a_version_mismatch() {
+    let f = fixture();
+    let body = "<env:Envelope xmlns:env=\"http://www.w3.org/2003/05/soap-envelope\"><env:Body>\
+                <t:getServiceDescription xmlns:t=\"urn:oasis:names:tc:wsrp:v2:types\"/>\
+                </env:Body></env:Envelope>";
+    let reply = f
+        .producer
+        .handle("service-description", body.as_bytes(), "http://h");
+    assert_eq!(reply.status, 500);
+    assert!(
+        reply
+            .body
+            .contains("<faultcode>soapenv:VersionMismatch</faultcode>"),
+        "{}",
+        reply.body
+    );
+    assert!(!reply.body.contains("<detail>"), "{}", reply.body);
+}

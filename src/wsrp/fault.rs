@@ -44,6 +44,9 @@ pub enum WsrpFault {
     /// message then. Its fault has no `detail` (section 4.4).
     #[error("header not understood: {0}")]
     MustUnderstand(String),
+    /// An `Envelope` in another namespace than SOAP 1.1's (SOAP 1.2, say).
+    #[error("version mismatch: {0}")]
+    VersionMismatch(String),
 }
 
 impl WsrpFault {
@@ -60,7 +63,8 @@ impl WsrpFault {
             Self::OperationFailed(_)
             | Self::Malformed(_)
             | Self::RegistrationRefused(_)
-            | Self::MustUnderstand(_) => "OperationFailed",
+            | Self::MustUnderstand(_)
+            | Self::VersionMismatch(_) => "OperationFailed",
             Self::OperationNotSupported(_) => "OperationNotSupported",
             Self::UnsupportedMode(_) => "UnsupportedMode",
             Self::UnsupportedWindowState(_) => "UnsupportedWindowState",
@@ -73,6 +77,8 @@ impl WsrpFault {
         match self {
             Self::OperationFailed(_) => "soapenv:Server",
             Self::MustUnderstand(_) => "soapenv:MustUnderstand",
+            // SOAP 1.1, section 4.4.1: an envelope in another namespace.
+            Self::VersionMismatch(_) => "soapenv:VersionMismatch",
             _ => "soapenv:Client",
         }
     }
@@ -85,7 +91,8 @@ impl WsrpFault {
             .open("soapenv:Fault", &[])
             .leaf("faultcode", self.code())
             .leaf("faultstring", &self.to_string());
-        if !matches!(self, Self::MustUnderstand(_)) {
+        // SOAP's own faults carry no WSRP detail.
+        if !matches!(self, Self::MustUnderstand(_) | Self::VersionMismatch(_)) {
             w.open("detail", &[])
                 .empty(
                     &format!("types:{}", self.element()),

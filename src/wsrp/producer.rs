@@ -168,8 +168,13 @@ impl Producer {
         // The parser's message quotes the request (names, prefixes): keep it short.
         let root = xml::parse(body, self.limits)
             .map_err(|e| WsrpFault::Malformed(e.to_string().chars().take(200).collect()))?;
-        if root.name != "Envelope" || root.ns.as_deref() != Some(SOAP_ENV_NS) {
+        if root.name != "Envelope" {
             return Err(WsrpFault::Malformed("not a SOAP 1.1 envelope".into()));
+        }
+        if root.ns.as_deref() != Some(SOAP_ENV_NS) {
+            return Err(WsrpFault::VersionMismatch(
+                "this producer speaks SOAP 1.1 only".into(),
+            ));
         }
         if let Some(entry) = root
             .child("Header")
