@@ -303,16 +303,27 @@ pub fn allowed_target(target: &str, allowed: &[String]) -> Option<String> {
 
 /// The redirect after an action: the requested target when its origin is allowed,
 /// else the widget's own render URL; the action's render parameters appended, namespaced.
+/// A portal page also gets `p_p_id` and `p_p_lifecycle`, as the fragment's render
+/// links do (unless it names a portlet already): Liferay hands namespaced parameters
+/// only to the portlet its URL names.
 pub fn redirect_location(
     requested: Option<&str>,
     allowed: &[String],
     fallback: &str,
-    namespace: &str,
+    portlet: &PortletId,
     render_params: &[(String, String)],
 ) -> String {
     let checked = requested.and_then(|t| allowed_target(t, allowed));
     let base = checked.as_deref().unwrap_or(fallback);
     let mut query = form_urlencoded::Serializer::new(String::new());
+    let names_a_portlet = url::Url::parse(base)
+        .map(|u| u.query_pairs().any(|(name, _)| name == "p_p_id"))
+        .unwrap_or(false);
+    if checked.is_some() && !names_a_portlet {
+        query.append_pair("p_p_id", portlet.as_str());
+        query.append_pair("p_p_lifecycle", "0");
+    }
+    let namespace = portlet.namespace();
     for (name, value) in render_params {
         query.append_pair(&format!("{namespace}{name}"), value);
     }
@@ -474,13 +485,14 @@ mod tests {
             assert_eq!(allowed_target(bad, &allowed), None, "{bad} must be refused");
         }
         let params = vec![("message".to_owned(), "request-sent".to_owned())];
+        let cc = PortletId::parse("cc").expect("id");
         let fallback = "http://host/widgets/cc/render";
         assert_eq!(
             redirect_location(
                 Some("https://evil.example/"),
                 &allowed,
                 fallback,
-                "_cc_",
+                &cc,
                 &params
             ),
             "http://host/widgets/cc/render?_cc_message=request-sent"
@@ -490,10 +502,21 @@ mod tests {
                 Some("https://portal.example/p#top"),
                 &allowed,
                 fallback,
-                "_cc_",
+                &cc,
                 &params
             ),
-            "https://portal.example/p?_cc_message=request-sent#top"
+            "https://portal.example/p?p_p_id=cc&p_p_lifecycle=0&_cc_message=request-sent#top"
+        );
+        // A page that names its portlet already keeps it, and names no second one.
+        assert_eq!(
+            redirect_location(
+                Some("https://portal.example/p?p_p_id=other&x=1"),
+                &allowed,
+                fallback,
+                &cc,
+                &params
+            ),
+            "https://portal.example/p?p_p_id=other&x=1&_cc_message=request-sent"
         );
         // A newline passes the parser's check only because the parser drops it, so
         // the location is the parser's form: a value a header can carry.
@@ -501,12 +524,12 @@ mod tests {
             Some("https://portal.example/\nx"),
             &allowed,
             fallback,
-            "_cc_",
+            &cc,
             &params,
         );
         assert_eq!(
             location,
-            "https://portal.example/x?_cc_message=request-sent"
+            "https://portal.example/x?p_p_id=cc&p_p_lifecycle=0&_cc_message=request-sent"
         );
         assert!(hyper::header::HeaderValue::from_str(&location).is_ok());
     }

@@ -122,7 +122,7 @@ pub async fn action(
     )
     .await?;
     let wants_json = prepared.wants_json;
-    let namespace = prepared.request.portlet.namespace();
+    let placement = prepared.request.portlet.clone();
     let requested = prepared
         .redirect
         .clone()
@@ -142,7 +142,7 @@ pub async fn action(
         requested.as_deref(),
         &allowed,
         &fallback,
-        &namespace,
+        &placement,
         &outcome.render_params,
     );
     let mut response = response::text(StatusCode::SEE_OTHER, "");
