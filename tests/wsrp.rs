@@ -787,10 +787,14 @@ fn blocking_action_url_round_trip() {
     let html = markup_html(&get_markup(&f, &handle, "echo", "", Some(&xml_attr(state))));
     assert!(html.contains("page=2"), "{html}");
 
-    // An interaction without an action, or with a refused one, is a fault.
+    // An interaction without an action, or with a refused one, is a fault; one
+    // without an action takes nothing from the user's profile either.
+    let refreshed = || f.hooks.0.lock().expect("test lock").len();
+    let before = refreshed();
     let missing = body.replace(&xml_attr(&interaction), "");
     let reply = f.producer.handle("markup", missing.as_bytes(), "http://h");
     assert_eq!(fault_name(&reply), "MissingParameters");
+    assert_eq!(refreshed(), before, "a refused interaction changes nothing");
     let forbidden = body.replace(&xml_attr(&interaction), "action=forbidden");
     let reply = f
         .producer

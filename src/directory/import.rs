@@ -386,7 +386,10 @@ fn read_ndjson(
 fn skip_line(reader: &mut impl BufRead) -> std::io::Result<bool> {
     let mut filled = false;
     loop {
-        let buffer = reader.fill_buf()?;
+        let buffer = match reader.fill_buf() {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => other?,
+        };
         if buffer.is_empty() {
             return Ok(filled);
         }

@@ -316,12 +316,16 @@ pub fn redirect_location(
     let checked = requested.and_then(|t| allowed_target(t, allowed));
     let base = checked.as_deref().unwrap_or(fallback);
     let mut query = form_urlencoded::Serializer::new(String::new());
-    let names_a_portlet = url::Url::parse(base)
-        .map(|u| u.query_pairs().any(|(name, _)| name == "p_p_id"))
-        .unwrap_or(false);
-    if checked.is_some() && !names_a_portlet {
+    let names = |wanted: &str| {
+        url::Url::parse(base)
+            .map(|u| u.query_pairs().any(|(name, _)| name == wanted))
+            .unwrap_or(false)
+    };
+    if checked.is_some() && !names("p_p_id") {
         query.append_pair("p_p_id", portlet.as_str());
-        query.append_pair("p_p_lifecycle", "0");
+        if !names("p_p_lifecycle") {
+            query.append_pair("p_p_lifecycle", "0");
+        }
     }
     let namespace = portlet.namespace();
     for (name, value) in render_params {
@@ -517,6 +521,17 @@ mod tests {
                 &params
             ),
             "https://portal.example/p?p_p_id=other&x=1&_cc_message=request-sent"
+        );
+        // Nor a second lifecycle: Liferay reads the first.
+        assert_eq!(
+            redirect_location(
+                Some("https://portal.example/p?p_p_lifecycle=0"),
+                &allowed,
+                fallback,
+                &cc,
+                &params
+            ),
+            "https://portal.example/p?p_p_lifecycle=0&p_p_id=cc&_cc_message=request-sent"
         );
         // A newline passes the parser's check only because the parser drops it, so
         // the location is the parser's form: a value a header can carry.

@@ -276,12 +276,13 @@ mod tests {
         assert!(reader.person("ann").is_err(), "the read fails");
         unreadable.store(false, Ordering::SeqCst);
 
-        let waited = || async {
-            for _ in 0..100 {
-                if social.storage_failure().is_some() {
+        let social_ref = &social;
+        let waited = |tries: u32| async move {
+            for _ in 0..tries {
+                if social_ref.storage_failure().is_some() {
                     return true;
                 }
-                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             }
             false
         };
@@ -292,9 +293,9 @@ mod tests {
         ] {
             recheck_after(&social, status);
         }
-        assert!(!waited().await, "only a 500 asks");
+        assert!(!waited(30).await, "only a 500 asks");
         recheck_after(&social, StatusCode::INTERNAL_SERVER_ERROR);
-        assert!(waited().await, "a 500 finds the failure");
+        assert!(waited(1000).await, "a 500 finds the failure");
     }
 
     fn json_of(response: Response<Body>) -> serde_json::Value {

@@ -178,10 +178,12 @@ impl Social {
         self.store.note_failure(e);
     }
 
-    /// Asks the database whether its file has failed (see [`Store::recheck`]): after
-    /// an answer of 500, whose cause may have been a read nobody noted.
+    /// Asks the database whether its file has failed (see [`Store::recheck`]), at
+    /// most once a second: after an answer of 500, whose cause may have been a read
+    /// nobody noted.
     pub fn recheck_storage(&self) {
-        self.store.recheck();
+        self.store
+            .recheck_at_most_every(std::time::Duration::from_secs(1));
     }
 
     /// How many snapshots [`Self::read`] has begun: a render should add exactly one.

@@ -93,6 +93,10 @@ pub struct Store {
     /// The first I/O failure of the database file, once one happened: see
     /// [`Self::storage_failure`].
     failure: Arc<OnceLock<String>>,
+    /// When the store was opened, and when [`Self::recheck`] last ran (milliseconds
+    /// after that, plus one; 0 for never).
+    opened: std::time::Instant,
+    rechecked_at: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -160,6 +164,8 @@ impl Store {
             host_key,
             snapshots: Arc::new(AtomicU64::new(0)),
             failure,
+            opened: std::time::Instant::now(),
+            rechecked_at: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -186,6 +192,10 @@ impl Store {
         if self.failure.get().is_some() {
             return;
         }
+        self.rechecked_at.store(
+            self.opened.elapsed().as_millis() as u64 + 1,
+            Ordering::Relaxed,
+        );
         match self.db.try_begin_write() {
             Ok(txn) => {
                 if let Err(e) = txn.abort() {
@@ -194,6 +204,17 @@ impl Store {
             }
             Err(redb::TransactionError::Storage(e)) => note_failure(&self.failure, &e.into()),
             Err(_) => {}
+        }
+    }
+
+    /// [`Self::recheck`], unless one ran in the last `interval`: for rechecks a client
+    /// can provoke (every WSRP fault is a 500), which must not keep the write lock
+    /// busy. A failure a skipped recheck would have found is found by the next one.
+    pub fn recheck_at_most_every(&self, interval: std::time::Duration) {
+        let last = self.rechecked_at.load(Ordering::Relaxed);
+        let now = self.opened.elapsed().as_millis() as u64 + 1;
+        if last == 0 || now.saturating_sub(last) >= interval.as_millis() as u64 {
+            self.recheck();
         }
     }
 
@@ -426,6 +447,30 @@ mod tests {
         unreadable.store(false, Ordering::SeqCst);
         store.recheck();
         assert!(store.storage_failure().is_some());
+    }
+
+    /// Rechecks a client can provoke run at most once an interval.
+    #[test]
+    fn rechecks_are_rate_limited() {
+        let disk = FlakyDisk::new();
+        let unreadable = Arc::clone(&disk.unreadable);
+        let store = Store::open_on(disk, FlakyDisk::uncached()).expect("open");
+        store
+            .write(|tables| tables.put_registration("probe", b"1"))
+            .expect("a healthy write");
+        let hour = std::time::Duration::from_secs(3600);
+        store.recheck_at_most_every(hour);
+        let reader = store.read().expect("a snapshot");
+        unreadable.store(true, Ordering::SeqCst);
+        assert!(reader.registration("probe").is_err(), "the read fails");
+        unreadable.store(false, Ordering::SeqCst);
+        store.recheck_at_most_every(hour);
+        assert_eq!(store.storage_failure(), None, "within the hour: not asked");
+        store.recheck_at_most_every(std::time::Duration::ZERO);
+        assert!(
+            store.storage_failure().is_some(),
+            "past the interval: asked"
+        );
     }
 
     #[test]

@@ -511,10 +511,6 @@ impl Producer {
             )));
         }
         let viewer = context::viewer(op.child("userContext"), &registered.consumer)?;
-        // Last, once the request is known good: a refused request changes nothing.
-        if let Viewer::User(user) = &viewer {
-            self.hooks.refresh_profile(user);
-        }
         let urls = Arc::new(WsrpUrls::new(prefix));
         let params = match phase {
             Phase::Render => p
@@ -541,11 +537,20 @@ impl Producer {
         Ok((request, target, urls))
     }
 
+    /// The user's profile into the directory: last, once the operation is known good,
+    /// so that a refused request changes nothing.
+    fn take_profile(&self, req: &Request) {
+        if let Viewer::User(user) = &req.viewer {
+            self.hooks.refresh_profile(user);
+        }
+    }
+
     fn get_markup(&self, op: &Element) -> Result<String, WsrpFault> {
         let params = op
             .present("markupParams")
             .ok_or_else(|| WsrpFault::MissingParameters("markupParams".into()))?;
         let (req, target, urls) = self.request(op, Phase::Render, params)?;
+        self.take_profile(&req);
         let markup = target.widget.render(&req).map_err(widget_fault)?;
         let mut w = Writer::new();
         w.open("getMarkupResponse", &[("xmlns", TYPES_NS)])
@@ -576,6 +581,7 @@ impl Producer {
             .ok_or_else(|| WsrpFault::MissingParameters("interactionState action".into()))?;
         req.name = Some(action.to_owned());
         req.params = form_parameters(interaction, namespace);
+        self.take_profile(&req);
         let outcome = target.widget.action(&req).map_err(widget_fault)?;
         let nav = encode_state(
             outcome
@@ -611,6 +617,7 @@ impl Producer {
             all.add(k, v);
         }
         req.params = all;
+        self.take_profile(&req);
         let resource = target.widget.resource(&req).map_err(widget_fault)?;
         let mut w = Writer::new();
         w.open("getResourceResponse", &[("xmlns", TYPES_NS)])
