@@ -523,3 +523,36 @@ impl<'de> Visitor<'de> for Page<'_, '_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The head holds at most about a mebibyte, whatever comes before the first
+    /// record: blank lines past it are counted, a blank run within a line dropped.
+    #[test]
+    fn the_head_is_bounded_whatever_precedes_the_first_record() {
+        let record = "{\"id\": 1}\n{\"id\": 2}\n";
+        let lines = 3 * HEAD_LIMIT as usize;
+        for (lead, dropped) in [
+            ("\n".repeat(lines), true),
+            (" ".repeat(lines) + "\n", false),
+            ("\r\n".repeat(lines / 2), true),
+        ] {
+            let text = format!("{lead}{record}");
+            let mut reader = text.as_bytes();
+            let head = Head::read(&mut reader).expect("read");
+            assert!(
+                head.bytes.len() as u64 <= HEAD_LIMIT + 64,
+                "{} bytes held",
+                head.bytes.len()
+            );
+            assert_eq!(head.lines.len(), 2, "both records seen");
+            assert!(head.is_ndjson());
+            assert_eq!(head.dropped_lines > 0, dropped);
+            let kept = head.bytes.iter().filter(|&&b| b == b'\n').count();
+            let all = lead.matches('\n').count() + 2;
+            assert_eq!(kept + head.dropped_lines, all, "every line counted once");
+        }
+    }
+}
