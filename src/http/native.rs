@@ -316,11 +316,10 @@ pub fn redirect_location(
     let checked = requested.and_then(|t| allowed_target(t, allowed));
     let base = checked.as_deref().unwrap_or(fallback);
     let mut query = form_urlencoded::Serializer::new(String::new());
-    let names = |wanted: &str| {
-        url::Url::parse(base)
-            .map(|u| u.query_pairs().any(|(name, _)| name == wanted))
-            .unwrap_or(false)
-    };
+    let named: Vec<String> = url::Url::parse(base)
+        .map(|u| u.query_pairs().map(|(name, _)| name.into_owned()).collect())
+        .unwrap_or_default();
+    let names = |wanted: &str| named.iter().any(|n| n == wanted);
     if checked.is_some() && !names("p_p_id") {
         query.append_pair("p_p_id", portlet.as_str());
         if !names("p_p_lifecycle") {

@@ -60,9 +60,13 @@ type Routed = (&'static str, Result<Response<Body>, HttpError>);
 
 /// After an answer of 500, asks whether the database file failed: a read that fails
 /// outside a widget's phase (a WSRP registration, a token's directory refresh, the
-/// user API) is then seen by `/healthz` too. Off the runtime: it may wait on the disk.
+/// user API) is then seen by `/healthz` too. At most one a second, decided here so a
+/// flood of 500s spawns nothing; the recheck itself runs off the runtime.
 fn recheck_after(social: &crate::social::Social, status: StatusCode) {
-    if status == StatusCode::INTERNAL_SERVER_ERROR && social.storage_failure().is_none() {
+    if status == StatusCode::INTERNAL_SERVER_ERROR
+        && social.storage_failure().is_none()
+        && social.storage_recheck_due()
+    {
         let social = social.clone();
         tokio::task::spawn_blocking(move || social.recheck_storage());
     }

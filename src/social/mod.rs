@@ -178,12 +178,16 @@ impl Social {
         self.store.note_failure(e);
     }
 
-    /// Asks the database whether its file has failed (see [`Store::recheck`]), at
-    /// most once a second: after an answer of 500, whose cause may have been a read
-    /// nobody noted.
+    /// Whether a storage recheck is due (at most one a second), claiming it if so:
+    /// see [`Store::claim_recheck`].
+    pub fn storage_recheck_due(&self) -> bool {
+        self.store.claim_recheck(std::time::Duration::from_secs(1))
+    }
+
+    /// Asks the database whether its file has failed (see [`Store::recheck`]): after
+    /// an answer of 500, whose cause may have been a read nobody noted. Blocking.
     pub fn recheck_storage(&self) {
-        self.store
-            .recheck_at_most_every(std::time::Duration::from_secs(1));
+        self.store.recheck();
     }
 
     /// How many snapshots [`Self::read`] has begun: a render should add exactly one.

@@ -93,8 +93,8 @@ pub struct Store {
     /// The first I/O failure of the database file, once one happened: see
     /// [`Self::storage_failure`].
     failure: Arc<OnceLock<String>>,
-    /// When the store was opened, and when [`Self::recheck`] last ran (milliseconds
-    /// after that, plus one; 0 for never).
+    /// When the store was opened, and when [`Self::claim_recheck`] last claimed a
+    /// recheck (milliseconds after that, plus one; 0 for never).
     opened: std::time::Instant,
     rechecked_at: Arc<AtomicU64>,
 }
@@ -192,10 +192,6 @@ impl Store {
         if self.failure.get().is_some() {
             return;
         }
-        self.rechecked_at.store(
-            self.opened.elapsed().as_millis() as u64 + 1,
-            Ordering::Relaxed,
-        );
         match self.db.try_begin_write() {
             Ok(txn) => {
                 if let Err(e) = txn.abort() {
@@ -207,15 +203,19 @@ impl Store {
         }
     }
 
-    /// [`Self::recheck`], unless one ran in the last `interval`: for rechecks a client
-    /// can provoke (every WSRP fault is a 500), which must not keep the write lock
-    /// busy. A failure a skipped recheck would have found is found by the next one.
-    pub fn recheck_at_most_every(&self, interval: std::time::Duration) {
+    /// Whether a [`Self::recheck`] is due: none was claimed in the last `interval`.
+    /// Claims it when it is, so that of callers racing one gets it. For rechecks a
+    /// client can provoke (every WSRP fault is a 500), which must not keep the write
+    /// lock busy; a failure a skipped recheck would have found, the next one finds.
+    /// Cheap and never blocking: callers ask before they hand the recheck off.
+    pub fn claim_recheck(&self, interval: std::time::Duration) -> bool {
         let last = self.rechecked_at.load(Ordering::Relaxed);
         let now = self.opened.elapsed().as_millis() as u64 + 1;
-        if last == 0 || now.saturating_sub(last) >= interval.as_millis() as u64 {
-            self.recheck();
-        }
+        let due = last == 0 || now.saturating_sub(last) >= interval.as_millis() as u64;
+        due && self
+            .rechecked_at
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
     }
 
     /// The random 32-byte key made on first open; signs `p_auth` tokens.
@@ -438,7 +438,8 @@ mod tests {
             .write(|tables| tables.put_registration("probe", b"1"))
             .expect("a healthy write");
         let hour = std::time::Duration::from_secs(3600);
-        store.recheck_at_most_every(hour);
+        assert!(store.claim_recheck(hour), "the first is due");
+        store.recheck();
         assert_eq!(store.storage_failure(), None, "a healthy file");
 
         let reader = store.read().expect("a snapshot");
@@ -447,7 +448,7 @@ mod tests {
         assert!(failed.is_storage_failure(), "{failed}");
         assert_eq!(store.storage_failure(), None, "nobody noted it");
         unreadable.store(false, Ordering::SeqCst);
-        store.recheck_at_most_every(hour);
+        assert!(!store.claim_recheck(hour), "within the hour: not due");
         assert_eq!(store.storage_failure(), None, "within the hour: not asked");
         store.recheck();
         assert!(store.storage_failure().is_some());
