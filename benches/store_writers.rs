@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 use widget_host::social::{Action, PersonVerb, Social};
 use widget_host::store::{Person, StoreOptions};
 
+// The host's allocator, so that the writer's profile is the host's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const THREADS: usize = 64;
 const PEOPLE: usize = 256;
 

@@ -2,18 +2,20 @@
 
 use std::ops::Bound;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use redb::backends::InMemoryBackend;
 use redb::{BackendError, StorageBackend};
 
 /// redb's in-memory backend, whose syncs fail while `failing` is set (a disk that
-/// filled up for a moment), and whose reads fail while `unreadable` is.
+/// filled up for a moment), and whose reads fail while `unreadable` is. `syncs` counts
+/// the syncs that succeeded: one or more per durable commit.
 #[derive(Debug)]
 pub(crate) struct FlakyDisk {
     pub inner: InMemoryBackend,
     pub failing: Arc<AtomicBool>,
     pub unreadable: Arc<AtomicBool>,
+    pub syncs: Arc<AtomicU64>,
 }
 
 impl FlakyDisk {
@@ -23,6 +25,7 @@ impl FlakyDisk {
             inner: InMemoryBackend::new(),
             failing: Arc::new(AtomicBool::new(false)),
             unreadable: Arc::new(AtomicBool::new(false)),
+            syncs: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -52,7 +55,9 @@ impl StorageBackend for FlakyDisk {
         if self.failing.load(Ordering::SeqCst) {
             return Err(std::io::Error::other("no space left on device"));
         }
-        self.inner.sync_data()
+        self.inner.sync_data()?;
+        self.syncs.fetch_add(1, Ordering::SeqCst);
+        Ok(())
     }
     fn write(&self, offset: u64, data: &[u8]) -> Result<(), std::io::Error> {
         self.inner.write(offset, data)

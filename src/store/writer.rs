@@ -1,5 +1,6 @@
 //! The single writer. Callers on any thread submit a job and block; the writer drains
-//! everything queued, runs the jobs in order inside one write transaction, commits once
+//! everything queued, runs the jobs in order inside one write transaction (taking in
+//! those that arrive meanwhile, up to `MAX_BATCH` jobs), commits once
 //! with `Durability::Immediate`, and only then answers each caller (through a second
 //! thread, so that waking fifty callers does not hold up the next batch). One fsync serves
 //! the whole batch, which is what makes 64 concurrent writers fast.
@@ -284,7 +285,11 @@ fn run_writer(
         if options.grouped {
             batch.extend(queue.try_iter());
         }
-        let (replies, commit) = match run_batch(db, batch, failure) {
+        // Jobs that arrive while the batch runs join it until its commit begins: they
+        // then wait for this commit, not for the whole of the next batch too.
+        let mut late = (batch.len()..MAX_BATCH)
+            .map_while(|_| options.grouped.then(|| queue.try_recv().ok()).flatten());
+        let (replies, commit) = match run_batch(db, batch, &mut late, failure) {
             Ok((replies, commit)) => (replies, commit),
             Err((replies, e)) => {
                 let text = e.to_string();
@@ -331,14 +336,23 @@ fn note_failure(failure: &OnceLock<String>, e: &StoreError) {
     }
 }
 
+/// At most this many jobs share a commit. Jobs that arrive while a batch runs join it
+/// only up to here, so that a steady stream cannot hold a commit back for long.
+const MAX_BATCH: usize = 256;
+
 type BatchResult = Result<(Vec<Reply>, Result<(), StoreError>), (Vec<Reply>, StoreError)>;
 
 /// Runs `batch` in one write transaction. Where it stops before its jobs ran, the
 /// failure is noted before the jobs are dropped: dropping them answers their
 /// callers, who must find the store's failure already reported.
-fn run_batch(db: &Database, batch: Vec<Job>, failure: &OnceLock<String>) -> BatchResult {
+fn run_batch(
+    db: &Database,
+    batch: Vec<Job>,
+    late: &mut dyn Iterator<Item = Job>,
+    failure: &OnceLock<String>,
+) -> BatchResult {
     let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
-    let mut jobs = batch.into_iter();
+    let mut jobs = batch.into_iter().chain(std::iter::from_fn(|| late.next()));
     let txn = match db.begin_write() {
         Ok(t) => t,
         Err(e) => {
@@ -424,6 +438,53 @@ mod tests {
             assert_eq!(commit, Ok(()));
             assert_eq!(by.as_deref(), Some("store-answers"));
         }
+    }
+
+    /// How many syncs a grouped or one-per-job store makes while a first job runs and
+    /// a second is queued behind it, after both have been answered.
+    fn syncs_for_a_job_queued_while_another_runs(grouped: bool) -> u64 {
+        let disk = FlakyDisk::new();
+        let syncs = Arc::clone(&disk.syncs);
+        let store = Store::open_on(
+            disk,
+            StoreOptions {
+                grouped,
+                ..StoreOptions::default()
+            },
+        )
+        .expect("open");
+        let (told, heard) = channel();
+        let (started, running) = channel();
+        let (release, hold) = channel::<()>();
+        let first = probe(&told, "first".into());
+        store
+            .writer
+            .send(Box::new(move |tables| {
+                let _ = started.send(());
+                let _ = hold.recv();
+                first(tables)
+            }))
+            .expect("queued");
+        running.recv().expect("the first job runs");
+        let before = syncs.load(Ordering::SeqCst);
+        store
+            .writer
+            .send(probe(&told, "second".into()))
+            .expect("queued");
+        release.send(()).expect("the first job waits");
+        for _ in 0..2 {
+            let (commit, _) = heard.recv().expect("answered");
+            assert_eq!(commit, Ok(()));
+        }
+        syncs.load(Ordering::SeqCst) - before
+    }
+
+    #[test]
+    fn a_job_queued_while_a_batch_runs_shares_its_commit() {
+        let one_per_job = syncs_for_a_job_queued_while_another_runs(false);
+        assert!(one_per_job >= 2, "two commits sync at least twice");
+        let grouped = syncs_for_a_job_queued_while_another_runs(true);
+        assert_eq!(grouped * 2, one_per_job, "one commit for both jobs");
     }
 
     /// A read that fails in a snapshot returns its error to whoever read; redb keeps
