@@ -218,6 +218,7 @@ struct OpenTables {
     userid_counts: OnceCell<ReadOnlyTable<u64, [u64; 5]>>,
     userid_connectedid: OnceCell<PairTable>,
     userid_followingid: OnceCell<PairTable>,
+    userid_followerid: OnceCell<PairTable>,
     userid_blockedid: OnceCell<PairTable>,
     userid_blockerid: OnceCell<PairTable>,
     requesterid_receiverid: OnceCell<ReadOnlyTable<(u64, u64), u64>>,
@@ -395,6 +396,11 @@ impl Reader {
     /// page itself read from the viewer's lists, and with the viewer's [`Sides`], a row
     /// of the viewer's connections costs two lookups (the follows) instead of seven,
     /// and a row of the directory three for a viewer without blocks or requests.
+    ///
+    /// Every lookup is keyed by the viewer first, in the reverse tables where the fact
+    /// is the other's (followed by, blocked by, a request received): a page's lookups
+    /// then fall in the few pages that hold the viewer's rows, which stay in the page
+    /// cache from row to row, instead of one page each somewhere in the file.
     fn standing_of(&self, a: UserId, b: UserId) -> Result<Relationship, StoreError> {
         let o = &self.open;
         let t = &self.txn;
@@ -407,37 +413,42 @@ impl Reader {
         if known & !(1 << list::BLOCKED) == 0 {
             let sides = self.sides(a)?;
             let blocked = opened(t, &o.userid_blockedid, tables::USERID_BLOCKEDID)?;
-            r.blocking = on(list::BLOCKED) || (sides.blocks && self.has(blocked, (a, b))?);
-            r.blocked_by = sides.blocked_by && self.has(blocked, (b, a))?;
+            let blocker = opened(t, &o.userid_blockerid, tables::USERID_BLOCKERID)?;
+            r.blocking = on(list::BLOCKED) || (sides.blocks && self.has(blocked, a, b)?);
+            r.blocked_by = sides.blocked_by && self.has(blocker, a, b)?;
             if r.blocking || r.blocked_by {
                 return Ok(r);
             }
         }
         let connected = opened(t, &o.userid_connectedid, tables::USERID_CONNECTEDID)?;
-        r.connected = on(list::CONNECTIONS) || self.has(connected, (a, b))?;
+        r.connected = on(list::CONNECTIONS) || self.has(connected, a, b)?;
         if !r.connected {
             let sides = self.sides(a)?;
-            let pending = opened(t, &o.requesterid_receiverid, tables::REQUESTERID_RECEIVERID)?;
-            r.connection_requested = on(list::SENT)
-                || (!on(list::RECEIVED) && sides.sent && self.has(pending, (a, b))?);
+            let sent = opened(t, &o.requesterid_receiverid, tables::REQUESTERID_RECEIVERID)?;
+            let received = opened(t, &o.receiverid_requesterid, tables::RECEIVERID_REQUESTERID)?;
+            r.connection_requested =
+                on(list::SENT) || (!on(list::RECEIVED) && sides.sent && self.has(sent, a, b)?);
             r.connection_request_received = !r.connection_requested
-                && (on(list::RECEIVED) || (sides.received && self.has(pending, (b, a))?));
+                && (on(list::RECEIVED) || (sides.received && self.has(received, a, b)?));
         }
         let following = opened(t, &o.userid_followingid, tables::USERID_FOLLOWINGID)?;
-        r.following = on(list::FOLLOWING) || self.has(following, (a, b))?;
-        r.followed_by = on(list::FOLLOWERS) || self.has(following, (b, a))?;
+        let followers = opened(t, &o.userid_followerid, tables::USERID_FOLLOWERID)?;
+        r.following = on(list::FOLLOWING) || self.has(following, a, b)?;
+        r.followed_by = on(list::FOLLOWERS) || self.has(followers, a, b)?;
         Ok(r)
     }
 
-    /// One counted point lookup of a standing.
+    /// One counted point lookup of a standing: the row `(viewer, other)` of `table`.
+    /// Always the viewer first, so that a page's lookups share the viewer's pages.
     fn has<V: redb::Value + 'static>(
         &self,
         table: &ReadOnlyTable<(u64, u64), V>,
-        key: (u64, u64),
+        viewer: UserId,
+        other: UserId,
     ) -> Result<bool, StoreError> {
         self.standing_lookups
             .set(self.standing_lookups.get().saturating_add(1));
-        Ok(table.get(key)?.is_some())
+        Ok(table.get((viewer, other))?.is_some())
     }
 
     /// Whether `table` has any row keyed by `a` first; counted with the lookups.
