@@ -83,7 +83,8 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed_value: u64,
     },
-    /// Verify every invariant of the database (server stopped). Exit 1 on a violation.
+    /// Verify every invariant of the database (server stopped). Exit 1 on a violation
+    /// or a damaged file, 2 when it cannot check.
     CheckDb,
     /// Copy the database (server stopped) into FILE as one consistent snapshot.
     Backup {
@@ -164,8 +165,15 @@ fn host_env(
 ) -> Result<Vec<(String, String)>, crate::config::ConfigError> {
     let mut ours = Vec::new();
     for (name, value) in vars {
-        let Some(name) = name.to_str().filter(|n| n.starts_with("WIDGET_HOST_")) else {
+        if !name.as_encoded_bytes().starts_with(b"WIDGET_HOST_") {
             continue;
+        }
+        // Ours by its prefix, so an unknown setting, whatever bytes follow.
+        let Some(name) = name.to_str() else {
+            return Err(crate::config::ConfigError::Env {
+                var: name.to_string_lossy().into_owned(),
+                message: "unknown setting (its name is not UTF-8)".into(),
+            });
         };
         let value = value
             .into_string()
@@ -380,7 +388,11 @@ fn backup(config: &Config, file: &Path) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(e) => fail(store_message(&e, "Use POST /api/backup instead.")),
+        Err(e) => fail(format!(
+            "cannot back up to {}: {}",
+            file.display(),
+            store_message(&e, "Use POST /api/backup instead.")
+        )),
     }
 }
 
@@ -400,7 +412,11 @@ fn restore(config: &Config, file: &Path) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(e) => fail(store_message(&e, "Stop it before restoring.")),
+        Err(e) => fail(format!(
+            "cannot restore {}: {}",
+            file.display(),
+            store_message(&e, "Stop it before restoring.")
+        )),
     }
 }
 
@@ -465,10 +481,7 @@ fn serve(config: Config) -> ExitCode {
         .build()
     {
         Ok(rt) => rt,
-        Err(error) => {
-            eprintln!("widget-host: cannot start the runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+        Err(error) => return fail(format!("cannot start the runtime: {error}")),
     };
     let result = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.listen)
@@ -480,10 +493,8 @@ fn serve(config: Config) -> ExitCode {
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("widget-host: {error}");
-            ExitCode::FAILURE
-        }
+        // Like every command that could not do its job: 1 is for finding problems.
+        Err(error) => fail(error),
     }
 }
 
@@ -539,5 +550,11 @@ mod tests {
         let ours = vec![var("WIDGET_HOST_DATA_DIR", vec![b'd', 0xff])];
         let err = host_env(ours.into_iter()).expect_err("not UTF-8");
         assert!(err.to_string().contains("WIDGET_HOST_DATA_DIR"), "{err}");
+        // A name of ours that is not UTF-8 is an unknown setting, not someone else's.
+        let mut name = b"WIDGET_HOST_X".to_vec();
+        name.push(0xff);
+        let ours = vec![(OsString::from_vec(name), OsString::from("1"))];
+        let err = host_env(ours.into_iter()).expect_err("an unknown setting");
+        assert!(err.to_string().contains("WIDGET_HOST_X"), "{err}");
     }
 }

@@ -262,7 +262,11 @@ impl Config {
             })
         };
         if self.limits.max_body_bytes == 0 {
-            return invalid("limits.max_body_bytes".into(), "must be at least 1");
+            // Either layer may have set it: the message names both spellings.
+            return invalid(
+                "limits.max_body_bytes (WIDGET_HOST_MAX_BODY_BYTES)".into(),
+                "must be at least 1",
+            );
         }
         // hyper's smallest read buffer is 8 KiB: a lower setting would not be the
         // limit the administrator believes it is.
@@ -271,7 +275,7 @@ impl Config {
         }
         if self.limits.max_connections == 0 || self.limits.max_connections > MAX_CONNECTIONS {
             return invalid(
-                "limits.max_connections".into(),
+                "limits.max_connections (WIDGET_HOST_MAX_CONNECTIONS)".into(),
                 "must be between 1 and 1000000",
             );
         }
@@ -509,6 +513,16 @@ mod tests {
         )
         .expect_err("typo");
         assert!(err.to_string().contains("WIDGET_HOST_DEMMO"), "{err}");
+        // A value that parses but is out of range is found after every layer is in:
+        // the message names the variable as well as the key.
+        for (var, value) in [
+            ("WIDGET_HOST_MAX_CONNECTIONS", "0"),
+            ("WIDGET_HOST_MAX_BODY_BYTES", "0"),
+        ] {
+            let err = Config::load(None, env(&[(var, value)]), &Overrides::default())
+                .expect_err("out of range");
+            assert!(err.to_string().contains(var), "{err}");
+        }
     }
 
     #[test]

@@ -206,3 +206,42 @@ async fn the_demo_is_off_unless_asked_for() {
     );
     server.stop().await;
 }
+
+/// Every demo person can be played on both pages. The administrator also gets the
+/// Configuration link of each widget that has an edit mode (the Notifications widget
+/// has none), and the link opens that placement's preferences.
+#[tokio::test]
+async fn every_demo_person_can_be_played_and_the_administrator_configures() {
+    use widget_host::demo::people::{ADMINISTRATOR, roster};
+    let server = common::start(|c, _| c.demo = Some(true)).await;
+    let get = |path: String, person: &str| {
+        let request = client()
+            .get(server.url(&path))
+            .header("cookie", format!("widget_host_demo_person={person}"));
+        async move {
+            let answer = request.send().await.expect("get");
+            let status = answer.status();
+            (status, answer.text().await.expect("html"))
+        }
+    };
+    for (person, _) in roster() {
+        for (path, editable) in [("/", 1), ("/content", 2)] {
+            let (status, html) = get(path.to_owned(), person).await;
+            assert_eq!(status, StatusCode::OK, "{person} on {path}: {html}");
+            let links = html.matches("class=\"portlet-options\"").count();
+            let expected = if person == ADMINISTRATOR { editable } else { 0 };
+            assert_eq!(links, expected, "{person} on {path}");
+        }
+    }
+    let (status, html) = get(
+        "/?p_p_id=contacts_center_INSTANCE_dashboard&p_p_mode=edit".to_owned(),
+        ADMINISTRATOR,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("id=\"_contacts_center_INSTANCE_dashboard_preferences\""),
+        "{html}"
+    );
+    server.stop().await;
+}

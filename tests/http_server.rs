@@ -182,6 +182,14 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         third.read_to_string(&mut answer).expect("read until close");
         assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
         assert!(answer.contains("retry-after"), "{answer}");
+        // The key and text every refusal has, in a body as long as it says.
+        let (head, body) = answer.split_once("\r\n\r\n").expect("head and body");
+        assert!(
+            head.contains(&format!("content-length: {}", body.len())),
+            "{answer}"
+        );
+        let refusal: serde_json::Value = serde_json::from_str(body).expect("JSON");
+        assert_eq!(refusal["message"], "too-many-connections", "{answer}");
         // Freeing one lets a new connection in.
         drop(held.pop());
         std::thread::sleep(Duration::from_millis(200));

@@ -121,9 +121,17 @@ fn seed_is_deterministic_and_refuses_to_seed_twice() {
     };
     let refused = seed(&real, options(50), &ProgressBar::hidden()).unwrap_err();
     assert!(refused.to_string().contains("1 people"), "{refused}");
+    assert!(
+        !refused.to_string().contains("JSON"),
+        "not an import: {refused}"
+    );
     let empty = Social::open(dir.path().join("empty.redb")).unwrap();
     let refused = seed(&empty, options(usize::MAX), &ProgressBar::hidden()).unwrap_err();
     assert!(refused.to_string().contains("at most"), "{refused}");
+    assert!(
+        !refused.to_string().contains("JSON"),
+        "not an import: {refused}"
+    );
     assert_eq!(empty.read().unwrap().directory_size().unwrap(), 0);
 }
 
@@ -558,7 +566,7 @@ fn serve_refuses_to_start_with_a_broken_or_missing_templates_dir() {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         let o = child.wait_with_output().unwrap();
-        assert!(!o.status.success(), "{}", text(&o));
+        assert_eq!(o.status.code(), Some(2), "could not start: {}", text(&o));
         assert!(text(&o).contains(expect), "{}", text(&o));
     }
 }
@@ -636,6 +644,16 @@ fn cli_seed_check_db_corrupt_backup_restore() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("server is running"), "{}", text(&o));
     drop(held);
+
+    // A backup into a folder that is not there names where it was to go.
+    let nowhere = dir.path().join("missing").join("b.redb");
+    let o = host(&data, &["backup", nowhere.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains(&format!("cannot back up to {}", nowhere.display())),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]

@@ -1126,8 +1126,8 @@ fn a_header_that_must_be_understood_stops_the_message() {
         assert!(
             fault
                 .child_text("faultstring")
-                .is_some_and(|t| t.contains("Security")),
-            "{}",
+                .is_some_and(|t| t.contains(&format!("{{{WSSE}}}Security"))),
+            "the header's whole name: {}",
             reply.body
         );
         assert!(fault.child("detail").is_none(), "{}", reply.body);

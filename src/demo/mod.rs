@@ -128,17 +128,14 @@ pub async fn page<B>(
             &token,
         )
         .await;
-        let title = PortletId::parse(placement.portlet_id)
-            .and_then(|id| {
-                state
-                    .catalog
-                    .current()
-                    .get(id.name())
-                    .map(|d| d.title.clone())
-            })
-            .unwrap_or_default();
-        columns[placement.column]
-            .push(serde_json::json!({"id": placement.portlet_id, "title": title, "html": html}));
+        let catalog = state.catalog.current();
+        let widget = PortletId::parse(placement.portlet_id).and_then(|id| catalog.get(id.name()));
+        let title = widget.map(|d| d.title.clone()).unwrap_or_default();
+        // The administrator's Configuration link, for widgets that have an edit mode.
+        let editable = widget.is_some_and(|d| d.modes.iter().any(|m| m == "edit"));
+        columns[placement.column].push(serde_json::json!({
+            "id": placement.portlet_id, "title": title, "html": html, "editable": editable,
+        }));
     }
 
     let pending = {

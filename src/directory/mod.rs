@@ -39,6 +39,10 @@ pub enum DirectoryError {
     /// The file is not one of the accepted shapes, or its JSON breaks off.
     #[error("not UserAccount JSON: {0}")]
     Format(String),
+    /// `seed` was asked for something it does not do (too many people, a database
+    /// that already has a directory).
+    #[error("{0}")]
+    Seed(String),
     #[error(transparent)]
     Social(#[from] SocialError),
 }

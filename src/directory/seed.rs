@@ -316,13 +316,13 @@ pub fn seed(
 ) -> Result<SeedReport, DirectoryError> {
     let users = options.users;
     if users > MAX_SEED_USERS {
-        return Err(DirectoryError::Format(format!(
+        return Err(DirectoryError::Seed(format!(
             "--users must be at most {MAX_SEED_USERS}"
         )));
     }
     let existing = social.read()?.directory_size().map_err(SocialError::from)?;
     if users > 0 && existing > 0 {
-        return Err(DirectoryError::Format(format!(
+        return Err(DirectoryError::Seed(format!(
             "the database already holds {existing} people; seed an empty data dir"
         )));
     }

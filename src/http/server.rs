@@ -21,8 +21,15 @@ use crate::config::{Config, Limits};
 use crate::error::HostError;
 
 /// Answer written to a connection beyond the limit, before closing it: a client sees a
-/// clear 503 instead of a reset, and knows to retry.
-const OVER_CAPACITY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 36\r\n\r\nToo many connections; retry shortly\n";
+/// clear 503 instead of a reset, and knows to retry. The body has the key and text
+/// every other refusal has (`HttpError::into_response`).
+fn over_capacity() -> String {
+    const BODY: &str = r#"{"ok":false,"message":"too-many-connections","text":"too many connections; retry shortly"}"#;
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{BODY}",
+        BODY.len()
+    )
+}
 
 fn request_timeout(limits: &Limits) -> Duration {
     Duration::from_secs(limits.request_timeout_secs)
@@ -95,7 +102,7 @@ pub async fn serve(
         let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
             state.metrics.connection_refused();
             tokio::spawn(async move {
-                let _ = stream.write_all(OVER_CAPACITY).await;
+                let _ = stream.write_all(over_capacity().as_bytes()).await;
                 let _ = stream.shutdown().await;
             });
             continue;

@@ -241,6 +241,10 @@ async fn load_catalog(
     dir: std::path::PathBuf,
 ) -> Result<(CatalogHandle, Option<Watcher>), HostError> {
     tokio::task::spawn_blocking(move || {
+        // The watcher reloads from the absolute path; loading from the same one keeps
+        // its catch-up reload from finding every folder's path changed (and logging a
+        // reload) when the folder was given relative, as the default is.
+        let dir = std::path::absolute(&dir).unwrap_or(dir);
         if !dir.is_dir() {
             let handle = CatalogHandle::new(descriptors::builtin());
             return Ok(match descriptors::spawn_watcher(dir.clone(), handle.clone()) {
@@ -277,4 +281,31 @@ async fn load_catalog(
 /// more one fsync serves.
 pub fn render_slots() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The default folder is relative (tests run from the project's root, where the
+    /// repository's own `widget-descriptors` folder is). The watcher's first reload,
+    /// which catches up on changes made while it started, must find nothing new.
+    #[tokio::test]
+    async fn the_catch_up_reload_of_a_relative_folder_replaces_nothing() {
+        let relative = std::path::PathBuf::from("widget-descriptors");
+        assert!(relative.is_dir(), "run from the project's root");
+        let (handle, watcher) = load_catalog(relative).await.expect("loaded");
+        let watcher = watcher.expect("watched");
+        let loaded = handle.current();
+        assert!(!loaded.widgets.is_empty());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while watcher.reloads() == 0 {
+            assert!(std::time::Instant::now() < deadline, "no catch-up reload");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(
+            Arc::ptr_eq(&loaded, &handle.current()),
+            "the catch-up reload replaced the catalog"
+        );
+    }
 }

@@ -375,9 +375,10 @@ fn authenticate(
             Ok(user) => Ok(Caller::Bearer(user)),
             Err(error) => {
                 tracing::debug!(%error, "bearer token refused");
-                Err(localized(
+                Err(localized_for(
                     state,
                     parts,
+                    params.language_id.as_deref(),
                     StatusCode::UNAUTHORIZED,
                     "please-sign-in-again",
                 ))
@@ -389,10 +390,12 @@ fn authenticate(
         (Phase::Action, Some(n)) => PAuthTarget::Action(n),
         (Phase::Resource, Some(n)) => PAuthTarget::Resource(n),
     };
+    // The form's own `languageId` counts: a browser's form carries it in the body.
     let forbidden = || {
-        localized(
+        localized_for(
             state,
             parts,
+            params.language_id.as_deref(),
             StatusCode::FORBIDDEN,
             "this-form-has-expired-please-reload-the-page",
         )
@@ -617,14 +620,28 @@ fn parse_or<T: Copy>(
     }
 }
 
+/// A refusal in the language the query's `languageId` or `Accept-Language` asks for:
+/// for refusals made before the body's parameters are read.
 fn localized(state: &AppState, parts: &Parts, status: StatusCode, key: &'static str) -> HttpError {
     let language_id = parts.uri.query().and_then(|q| {
         form_urlencoded::parse(q.as_bytes())
             .find(|(k, _)| k == "languageId")
             .map(|(_, v)| v.into_owned())
     });
+    localized_for(state, parts, language_id.as_deref(), status, key)
+}
+
+/// A refusal in the language `language_id` (a parameter of the query or the form) or
+/// `Accept-Language` asks for.
+fn localized_for(
+    state: &AppState,
+    parts: &Parts,
+    language_id: Option<&str>,
+    status: StatusCode,
+    key: &'static str,
+) -> HttpError {
     let locale = crate::i18n::negotiate(
-        language_id.as_deref(),
+        language_id,
         None,
         parts
             .headers

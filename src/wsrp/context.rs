@@ -148,7 +148,12 @@ pub fn presentation(params: &Element, default_locale: &str) -> Result<Presentati
 
 /// Keeps fault texts short: they echo consumer input.
 pub fn truncate(s: &str) -> String {
-    s.chars().take(64).collect()
+    truncate_to(s, 64)
+}
+
+/// At most `max` characters of `s`, for a value longer than a name: a namespace URI.
+pub fn truncate_to(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 
-use super::context::{self, mode_to_wsrp, truncate, window_state_to_wsrp, xml_lang};
+use super::context::{self, mode_to_wsrp, truncate, truncate_to, window_state_to_wsrp, xml_lang};
 use super::describe::portlet_description;
 use super::fault::WsrpFault;
 use super::registration::{Registration, RegistrationStore, secret_digest, secret_matches};
@@ -183,7 +183,8 @@ impl Producer {
         {
             return Err(WsrpFault::MustUnderstand(format!(
                 "{{{}}}{}",
-                truncate(entry.ns.as_deref().unwrap_or_default()),
+                // Namespaces are URIs, often longer than a name: WS-Security's is 81.
+                truncate_to(entry.ns.as_deref().unwrap_or_default(), 200),
                 truncate(&entry.name)
             )));
         }

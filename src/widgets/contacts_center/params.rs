@@ -123,6 +123,19 @@ mod tests {
         );
     }
 
+    /// A render keeps showing a page for a link from another version or a typo: an
+    /// unknown filter is the whole list (the JSON resource answers 400 instead).
+    #[test]
+    fn an_unknown_filter_shows_everyone() {
+        assert_eq!(filter(&params(&[("filter", "bogus")])), Filter::All);
+        assert_eq!(filter(&params(&[])), Filter::All);
+        assert_eq!(
+            filter(&params(&[("filter", "following")])),
+            Filter::parse("following").expect("a filter")
+        );
+        assert_ne!(Filter::parse("following"), Some(Filter::All));
+    }
+
     #[test]
     fn numbers_are_checked() {
         assert_eq!(number(&params(&[("requestId", "12")]), "requestId"), Ok(12));
