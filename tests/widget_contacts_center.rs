@@ -713,6 +713,13 @@ fn pagination_view_more_carries_the_cursor() {
             .resource(&w),
         Err(WidgetError::BadRequest { .. })
     ));
+    assert!(matches!(
+        cc(Some("a"))
+            .named("contacts")
+            .p("filter", "bogus")
+            .resource(&w),
+        Err(WidgetError::BadRequest { .. })
+    ));
 }
 
 /// The query value of `name` in the href of the link whose id is `id`.

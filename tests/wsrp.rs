@@ -644,6 +644,13 @@ fn markup_needs_a_valid_registration_and_handle() {
         let reply = f.producer.handle("markup", call.as_bytes(), "http://h");
         if served {
             assert_eq!(reply.status, 200, "{state}: {}", reply.body);
+            // A minimized portlet shows only the title the consumer draws.
+            let html = markup_html(&reply);
+            assert_eq!(
+                html.is_empty(),
+                state == "wsrp:minimized",
+                "{state}: {html}"
+            );
         } else {
             assert_eq!(fault_name(&reply), "UnsupportedWindowState", "{state}");
         }

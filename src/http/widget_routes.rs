@@ -459,8 +459,8 @@ fn minter_for(state: &AppState, user: &PortalUser, portlet: &PortletId) -> Token
 }
 
 /// Runs a widget phase on the blocking pool (widgets read redb and wait for commits).
-/// The caller's directory refresh runs in the same blocking task, just before the
-/// phase: one hop off the runtime per request, not two.
+/// A caller's directory refresh, when their claims changed, runs first in a hop of its
+/// own, outside the render slots.
 async fn run_widget<T: Send + 'static>(
     state: &Arc<AppState>,
     prepared: Prepared,

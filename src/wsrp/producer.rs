@@ -17,7 +17,7 @@ use super::xml::{self, Element, Writer};
 use super::{SECRET_PROPERTY, SOAP_ENV_NS, TYPES_NS, wsdl};
 use crate::config::ConsumerConfig;
 use crate::descriptors::{CatalogHandle, WidgetDescriptor};
-use crate::portal::{Params, Phase, PortalUser, PortletId, Request, Viewer};
+use crate::portal::{Params, Phase, PortalUser, PortletId, Request, Viewer, WindowState};
 use crate::widgets::{Widget, WidgetError, WidgetSet};
 
 /// Things the producer asks of the rest of the host.
@@ -552,17 +552,24 @@ impl Producer {
             .ok_or_else(|| WsrpFault::MissingParameters("markupParams".into()))?;
         let (req, target, urls) = self.request(op, Phase::Render, params)?;
         self.take_profile(&req);
-        let markup = target.widget.render(&req).map_err(widget_fault)?;
         let mut w = Writer::new();
         w.open("getMarkupResponse", &[("xmlns", TYPES_NS)])
             .open("markupContext", &[])
-            .leaf("mimeType", "text/html")
-            .leaf("itemString", &urls.finish_markup(&markup.html))
-            .leaf("locale", &xml_lang(&req.locale))
-            .leaf("requiresRewriting", "true")
-            .leaf("preferredTitle", &markup.title)
-            .close("markupContext")
-            .close("getMarkupResponse");
+            .leaf("mimeType", "text/html");
+        if req.window_state == WindowState::Minimized {
+            // As over the native protocol: a minimized portlet shows only its title,
+            // which the consumer draws, so there is nothing to render.
+            w.leaf("itemString", "")
+                .leaf("locale", &xml_lang(&req.locale))
+                .leaf("requiresRewriting", "false");
+        } else {
+            let markup = target.widget.render(&req).map_err(widget_fault)?;
+            w.leaf("itemString", &urls.finish_markup(&markup.html))
+                .leaf("locale", &xml_lang(&req.locale))
+                .leaf("requiresRewriting", "true")
+                .leaf("preferredTitle", &markup.title);
+        }
+        w.close("markupContext").close("getMarkupResponse");
         Ok(w.finish())
     }
 
