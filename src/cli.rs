@@ -389,7 +389,8 @@ fn backup(config: &Config, file: &Path) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => fail(format!(
-            "cannot back up to {}: {}",
+            "cannot back up {} to {}: {}",
+            config.database_path().display(),
             file.display(),
             store_message(&e, "Use POST /api/backup instead.")
         )),

@@ -387,30 +387,36 @@ async fn browser_forms_carry_bound_p_auth_and_redirect_safely() {
         !body["text"].as_str().unwrap_or_default().is_empty(),
         "a clear message"
     );
-    // In the language the form names, in its body as in the query.
-    let refused_text = |request: reqwest::RequestBuilder| async move {
+    // In the language the form names, in its body as in the query: a refused form
+    // and a form posted to a widget that is not there.
+    let refused_text = |request: reqwest::RequestBuilder, status| async move {
         let answer = request.send().await.expect("post");
-        assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+        assert_eq!(answer.status(), status);
         let body: Value = answer.json().await.expect("json");
         body["text"].as_str().unwrap_or_default().to_owned()
     };
-    let in_query = refused_text(
-        client()
-            .post(format!("{url}?languageId=es_ES"))
-            .form(&[(format!("{NS}userId"), "bob")]),
-    )
-    .await;
-    let in_body = refused_text(client().post(&url).form(&[
-        ("languageId".to_owned(), "es_ES"),
-        (format!("{NS}userId"), "bob"),
-    ]))
-    .await;
-    assert_ne!(
-        in_query,
-        body["text"].as_str().unwrap_or_default(),
-        "Spanish"
-    );
-    assert_eq!(in_body, in_query);
+    for (url, status) in [
+        (url.clone(), StatusCode::FORBIDDEN),
+        (url.replace(WIDGET, "no_such_widget"), StatusCode::NOT_FOUND),
+    ] {
+        let form = [(format!("{NS}userId"), "bob")];
+        let in_english = refused_text(client().post(&url).form(&form), status).await;
+        let in_query = refused_text(
+            client().post(format!("{url}?languageId=es_ES")).form(&form),
+            status,
+        )
+        .await;
+        let in_body = refused_text(
+            client().post(&url).form(&[
+                ("languageId".to_owned(), "es_ES"),
+                (format!("{NS}userId"), "bob"),
+            ]),
+            status,
+        )
+        .await;
+        assert_ne!(in_query, in_english, "Spanish: {url}");
+        assert_eq!(in_body, in_query, "{url}");
+    }
     assert_eq!(
         contacts(&server, "alice", "blocked").await,
         Vec::<String>::new(),

@@ -1386,8 +1386,8 @@ fn a_read_that_fails_during_a_render_is_the_hosts_storage_failure() {
     };
     // No page cache: every page a render reads comes from the disk.
     let options = widget_host::store::StoreOptions {
-        grouped: true,
         cache_bytes: 0,
+        ..widget_host::store::StoreOptions::default()
     };
     let w = world_on(widget_host::social::Social::open_on(disk, options).expect("open"));
     w.add("a", "Ann", "Archer");

@@ -202,10 +202,24 @@ async fn prepare(
     portlet: &str,
     name: Option<&str>,
 ) -> Result<Prepared, HttpError> {
+    // Refusals here answer in the language the request names, in its form as in its
+    // query; looked for only when there is a refusal to word.
+    let refused = |status: StatusCode, key: &'static str| {
+        let language_id = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .chain(
+                body.as_deref()
+                    .map(form_urlencoded::parse)
+                    .into_iter()
+                    .flatten(),
+            )
+            .take(MAX_PARAMS + 1)
+            .filter(|(k, _)| k == "languageId")
+            .last()
+            .map(|(_, v)| v.into_owned());
+        localized_for(state, parts, language_id.as_deref(), status, key)
+    };
     let not_found = || {
-        localized(
-            state,
-            parts,
+        refused(
             StatusCode::NOT_FOUND,
             "the-requested-resource-could-not-be-found",
         )
@@ -240,12 +254,7 @@ async fn prepare(
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     if pairs.len() > MAX_PARAMS {
-        return Err(localized(
-            state,
-            parts,
-            StatusCode::BAD_REQUEST,
-            "the-request-is-invalid",
-        ));
+        return Err(refused(StatusCode::BAD_REQUEST, "the-request-is-invalid"));
     }
     let params = native::split_params(
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),

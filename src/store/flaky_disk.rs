@@ -32,8 +32,8 @@ impl FlakyDisk {
     /// Grouped commits with no page cache: every page read comes from this disk.
     pub fn uncached() -> crate::store::StoreOptions {
         crate::store::StoreOptions {
-            grouped: true,
             cache_bytes: 0,
+            ..crate::store::StoreOptions::default()
         }
     }
 }

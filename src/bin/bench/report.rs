@@ -479,7 +479,7 @@ const LIMITS: &str = "
   above (a 29.2 KB page) it made 70,450 req/s at 64 connections, 71% of the 2 KB
   baseline, while home made 4,734: hyper, the kernel and the load generator could
   carry the page's bytes fifteen times faster than the host renders them (twelve
-  times in an earlier full run, 47,684 against 3,914). What holds home near 6% is the render's CPU, and a
+  times in an earlier full run, 47,684 against 3,914). What holds home near 5% is the render's CPU, and a
   profile of the quick run's 64-connection render points (`perf record -F 1999 -g` on
   the host process) spreads it thin: mimalloc's allocation
   fast path 15% (the page's strings, each row's fields and URLs, template values),
@@ -535,7 +535,7 @@ const LIMITS: &str = "
   each grouped commit**, measured by a storage backend that wraps redb's file,
   `src/bin/bench/synced.rs`). On this disk it was 0.5–0.6 ms at p50 against 0.13–0.18
   ms for 4 KiB in earlier runs, and 0.24 against 0.10 ms in the run above. Jobs that
-  arrive while a group runs join it until its commit begins (up to 256), so a caller
+  arrive in a group's first 2 ms join it (up to 256 jobs), so a caller
   waits for one commit, not for the end of the group before its own as well: in 8
   alternating 3 s runs of `cargo bench --bench store_writers -- 3 grouped`, the median
   rate went from 50,569 to 65,110 actions/s and the median p99 from 2.40 to 1.86 ms.
