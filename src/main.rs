@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 /// Renders allocate many small strings; mimalloc serves them with far fewer
-/// instructions than glibc's malloc (see BENCHMARKS.md, "What the profile showed").
+/// instructions than glibc's malloc (see BENCHMARKS.md, "What limits each figure").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -476,10 +476,10 @@ const LIMITS: &str = "
   about a fifth of the CPU under load; the host now uses mimalloc.
 - **The page's bytes are not the limit.** The second baseline answers a body as large
   as a home page through the same kind of server to the same client. In the full run
-  above (a 29.2 KB page) it made 70,450 req/s at 64 connections, 71% of the 2 KB
-  baseline, while home made 4,734: hyper, the kernel and the load generator could
-  carry the page's bytes fifteen times faster than the host renders them (twelve
-  times in an earlier full run, 47,684 against 3,914). What holds home near 5% is the render's CPU, and a
+  above (a 29.2 KB page) it made 54,840 req/s at 64 connections, 61% of the 2 KB
+  baseline, while home made 4,764: hyper, the kernel and the load generator could
+  carry the page's bytes twelve times faster than the host renders them (fifteen and
+  twelve times in two earlier full runs: 70,450 against 4,734, 47,684 against 3,914). What holds home near 5% is the render's CPU, and a
   profile of the quick run's 64-connection render points (`perf record -F 1999 -g` on
   the host process) spreads it thin: mimalloc's allocation
   fast path 15% (the page's strings, each row's fields and URLs, template values),
@@ -515,8 +515,8 @@ const LIMITS: &str = "
   of the viewer's rows: on a seeded 20,000-person file read through an 8 MiB page
   cache, a cold connections page's standings read 2.2 pages from the file instead of
   4.2 (the list and its people read 14); throughput moved within the noise.
-  A home view at 25% of the baseline is 25,000–32,000 renders/s with the 2 KB
-  baseline at 99,000–127,000 req/s, as in the recent runs: some 63–80 µs of the two
+  A home view at 25% of the baseline is 23,000–32,000 renders/s with the 2 KB
+  baseline at 90,000–127,000 req/s, as in the recent runs: some 63–88 µs of the two
   cores per request, the load generator's share, hyper and the kernel included. A
   home page of 20 rows takes 77–120 µs to render alone on the same days (`cargo bench
   --bench render`, six runs; 230–360 µs on busier days, 420–450 µs before the changes
@@ -534,14 +534,14 @@ const LIMITS: &str = "
   redb's file is timed in this run to show what that sync takes (the row **fdatasync of
   each grouped commit**, measured by a storage backend that wraps redb's file,
   `src/bin/bench/synced.rs`). On this disk it was 0.5–0.6 ms at p50 against 0.13–0.18
-  ms for 4 KiB in earlier runs, and 0.24 against 0.10 ms in the run above. Jobs that
+  ms for 4 KiB in earlier runs, and 0.24 against 0.08 ms in the run above. Jobs that
   arrive in a group's first 2 ms join it (up to 256 jobs), so a caller
   waits for one commit, not for the end of the group before its own as well: in 8
   alternating 3 s runs of `cargo bench --bench store_writers -- 3 grouped`, the median
   rate went from 50,569 to 65,110 actions/s and the median p99 from 2.40 to 1.86 ms.
   With 64 writers that each wait for their answer, the mean wait is 64 over the rate
-  (about 1 ms at 65,000 actions/s), so the p99 bound (1.4 ms) asks for a tail no
-  more than two fifths above the mean. On two cores the tail is scheduling: when a group is answered, some
+  (about 1 ms at 65,000 actions/s), so the p99 bound (1.3–1.5 ms in these runs) asks
+  for a tail no more than a third to a half above the mean. On two cores the tail is scheduling: when a group is answered, some
   fifty callers become runnable at once and take turns on the CPUs with the writer; a
   caller then resumed about 0.22 ms after its wake-up on average, and 18% of them
   after more than 0.3 ms. Waking them with one `notify_all` instead of fifty wakes cut
