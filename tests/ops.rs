@@ -654,6 +654,16 @@ fn cli_seed_check_db_corrupt_backup_restore() {
         "{}",
         text(&o)
     );
+    // And a restore from a file that is not there names it.
+    let o = host(&data, &["restore", nowhere.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains(&format!("cannot restore {}", nowhere.display())),
+        "{}",
+        text(&o)
+    );
+    let o = host(&data, &["check-db"]);
+    assert_eq!(o.status.code(), Some(0), "the live file is untouched");
 }
 
 #[test]
