@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use indicatif::ProgressBar;
 use redb::{Database, ReadableDatabase, TableDefinition, TableHandle};
 use widget_host::directory::{SeedOptions, seed, seeded_id};
-use widget_host::social::{Action, PersonVerb as P, Social};
+use widget_host::social::{Action, EntryDraft, PersonVerb as P, Social};
 use widget_host::store::{StoreError, backup_file, inspect_file, restore_file};
 
 fn seeded(users: usize, degree: f64, seed_value: u64) -> Social {
@@ -341,6 +341,63 @@ fn check_db_finds_an_index_row_whose_request_is_gone() {
         1,
         "reported once: {found:#?}"
     );
+}
+
+/// A counter of `meta` at or below an id in use would hand that id out again: the
+/// check reports it (each counter, lowered or missing), and restore refuses the file.
+#[test]
+fn check_db_finds_an_id_counter_behind_the_ids_in_use_and_restore_refuses_it() {
+    const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("db.redb");
+    seed_file(&live, 60, 4.0, 1);
+    {
+        let s = Social::open(&live).unwrap();
+        let draft = EntryDraft {
+            entry_id: None,
+            full_name: "Pat Doe".into(),
+            email_address: "pat@example.com".into(),
+            comments: String::new(),
+        };
+        s.act(&seeded_id(1), Action::SaveEntry(draft)).unwrap();
+    }
+    drop(reopen(&live));
+    assert_eq!(inspect_file(&live).unwrap().violations, vec![]);
+    let cases: [(&str, Option<u64>); 4] = [
+        ("next_user_id", Some(1)),
+        ("next_user_id", None),
+        ("next_request_id", Some(1)),
+        ("next_entry_id", None),
+    ];
+    for (counter, value) in cases {
+        let copy = dir.path().join(format!("{counter}-{value:?}.redb"));
+        backup_file(&live, &copy).unwrap();
+        let db = reopen(&copy);
+        let txn = db.begin_write().unwrap();
+        {
+            let mut meta = txn.open_table(META).unwrap();
+            match value {
+                Some(v) => meta.insert(counter, v.to_le_bytes().as_slice()).unwrap(),
+                None => meta.remove(counter).unwrap(),
+            };
+        }
+        txn.commit().unwrap();
+        drop(db);
+        let found: Vec<String> = inspect_file(&copy)
+            .unwrap()
+            .violations
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(found.len(), 1, "{counter} {value:?}: {found:?}");
+        assert!(
+            found[0].starts_with(&format!("meta {counter} is 1, but id ")),
+            "{found:?}"
+        );
+        let err = restore_file(&copy, &live).unwrap_err();
+        assert!(err.to_string().contains(counter), "{err}");
+    }
+    assert_eq!(inspect_file(&live).unwrap().violations, vec![]);
 }
 
 #[test]

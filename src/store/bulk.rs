@@ -199,8 +199,7 @@ impl Tables<'_> {
         if fresh.is_empty() {
             return Ok(());
         }
-        let first = self.meta_u64(META_NEXT_USER)?.unwrap_or(1);
-        self.set_meta_u64(META_NEXT_USER, first + fresh.len() as u64)?;
+        let first = self.take_ids(META_NEXT_USER, fresh.len() as u64)?;
         let built: Vec<Indexed> = fresh
             .iter()
             .enumerate()

@@ -317,5 +317,44 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
     if lists != expected_lists {
         bad("userid_list_sortkey_otherid does not agree with the edges".into());
     }
+
+    // Ids are handed out from counters in `meta`, from 1 when a counter is missing.
+    // A counter at or below an id in use would hand that id out again, and the next
+    // person, request or entry would overwrite a live one's rows.
+    let meta = reader.table(tables::META)?;
+    let newest = [
+        (tables::META_NEXT_USER, people.keys().next_back().copied()),
+        (
+            tables::META_NEXT_REQUEST,
+            last_key(reader, tables::REQUESTID_REQUEST)?,
+        ),
+        (
+            tables::META_NEXT_ENTRY,
+            last_key(reader, tables::ENTRYID_ENTRY)?,
+        ),
+    ];
+    for (counter, newest) in newest {
+        let next = match meta.get(counter)? {
+            None => Some(1),
+            Some(value) => <[u8; 8]>::try_from(value.value())
+                .ok()
+                .map(u64::from_le_bytes),
+        };
+        match (next, newest) {
+            (None, _) => bad(format!("meta {counter} is not an 8-byte number")),
+            (Some(next), Some(newest)) if next <= newest => bad(format!(
+                "meta {counter} is {next}, but id {newest} is already in use"
+            )),
+            _ => {}
+        }
+    }
     Ok(v)
+}
+
+/// The highest key of a table keyed by id, if it has a row.
+fn last_key(
+    reader: &Reader,
+    def: redb::TableDefinition<u64, &[u8]>,
+) -> Result<Option<u64>, StoreError> {
+    Ok(reader.table(def)?.last()?.map(|(k, _)| k.value()))
 }

@@ -88,9 +88,9 @@ pub(crate) mod list {
 pub(crate) const SCHEMA_VERSION: u64 = 3;
 pub(crate) const META_SCHEMA: &str = "schema_version";
 const META_HOST_KEY: &str = "host_key";
-const META_NEXT_USER: &str = "next_user_id";
-const META_NEXT_REQUEST: &str = "next_request_id";
-const META_NEXT_ENTRY: &str = "next_entry_id";
+pub(crate) const META_NEXT_USER: &str = "next_user_id";
+pub(crate) const META_NEXT_REQUEST: &str = "next_request_id";
+pub(crate) const META_NEXT_ENTRY: &str = "next_entry_id";
 
 /// Creates every table, migrates older schemas and makes the host key on first open.
 ///
@@ -266,9 +266,19 @@ impl<'t> Tables<'t> {
 
     /// Ids start at 1 so that 0 can mean "not stored yet".
     fn next_id(&mut self, key: &str) -> Result<u64, StoreError> {
-        let id = self.meta_u64(key)?.unwrap_or(1);
-        self.set_meta_u64(key, id + 1)?;
-        Ok(id)
+        self.take_ids(key, 1)
+    }
+
+    /// The first of `n` fresh ids from counter `key`, moving the counter past them. A
+    /// counter that would wrap (only a file written by something else holds one that
+    /// high) is refused rather than handing out ids in use.
+    pub(crate) fn take_ids(&mut self, key: &str, n: u64) -> Result<u64, StoreError> {
+        let first = self.meta_u64(key)?.unwrap_or(1);
+        let next = first
+            .checked_add(n)
+            .ok_or_else(|| StoreError::corrupt("meta", format!("{key} is exhausted")))?;
+        self.set_meta_u64(key, next)?;
+        Ok(first)
     }
 
     fn bump(&mut self, user: UserId, which: usize, up: bool) -> Result<(), StoreError> {
@@ -848,6 +858,37 @@ mod tests {
                 Listed::Entry(_) => None,
             })
             .collect()
+    }
+
+    /// A counter at the top of its range (only a foreign file holds one) is refused,
+    /// one person or many, instead of wrapping round to ids in use.
+    #[test]
+    fn an_exhausted_id_counter_is_refused_not_wrapped() {
+        let db = memory_db();
+        prepare(&db).expect("create");
+        let txn = db.begin_write().expect("write");
+        let mut tables = Tables::open(&txn).expect("tables");
+        tables
+            .upsert_people(&[person("a", "Ann", "A", "a@x.test")])
+            .expect("first");
+        tables.set_meta_u64(META_NEXT_USER, u64::MAX).expect("meta");
+        let one = tables.upsert_person(&person("b", "Bob", "B", "b@x.test"));
+        assert!(
+            matches!(&one, Err(StoreError::Corrupt { table: "meta", .. })),
+            "{one:?}"
+        );
+        let many = tables.upsert_people(&[person("c", "Cy", "C", "c@x.test")]);
+        assert!(
+            matches!(&many, Err(StoreError::Corrupt { table: "meta", .. })),
+            "{many:?}"
+        );
+        tables
+            .set_meta_u64(META_NEXT_USER, u64::MAX - 1)
+            .expect("meta");
+        tables
+            .upsert_person(&person("d", "Di", "D", "d@x.test"))
+            .expect("the last id");
+        assert_eq!(tables.user_id("d").expect("read"), Some(u64::MAX - 1));
     }
 
     #[test]
