@@ -477,6 +477,81 @@ fn a_folder_lists_at_most_a_hundred_problems_and_counts_the_rest() {
     );
 }
 
+/// A long portlet-name repeated in a problem per mode of thousands: each message
+/// quotes the name cut short, and the file lists a hundred problems and counts the
+/// rest, whether the folder is loaded or the file checked on its own. Unbounded, this
+/// file of 250 KB made 1 GB of messages.
+#[test]
+fn a_long_name_with_thousands_of_modes_costs_a_hundred_short_messages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let widget = dir.path().join("modes");
+    copy_widget(Path::new("widget-descriptors/notifications"), &widget);
+    let text = std::fs::read_to_string(widget.join("portlet.xml")).expect("read");
+    let name = "n".repeat(100_000);
+    let modes: String = (0..5_000)
+        .map(|i| format!("<portlet-mode>m{i}</portlet-mode>"))
+        .collect();
+    let text = text
+        .replace(
+            "<portlet-name>notifications</portlet-name>",
+            &format!("<portlet-name>{name}</portlet-name>"),
+        )
+        .replace(
+            "<portlet-mode>view</portlet-mode>",
+            &format!("<portlet-mode>view</portlet-mode>{modes}"),
+        );
+    let path = write(&widget, "portlet.xml", &text);
+    // Each mode is undeclared and not provided: two problems each, and the name's.
+    let loaded = messages(&descriptors::load_dir(dir.path()).problems);
+    let checked = messages(&check::check_file(&path).problems);
+    for (found, place) in [(&loaded, "this folder"), (&checked, "portlet.xml")] {
+        assert_eq!(found.len(), 101, "{place}");
+        let longest = found.iter().map(String::len).max().unwrap_or(0);
+        assert!(longest < 2_000, "{place}: a message of {longest} bytes");
+        assert!(
+            found[0].contains(&format!("portlet {}…", &name[..80])),
+            "{}",
+            found[0]
+        );
+        let last = &found[100];
+        let more: usize = last
+            .split_whitespace()
+            .find_map(|w| w.parse().ok())
+            .unwrap_or(0);
+        assert!(
+            last.contains(&format!("more problems in {place} are not listed")),
+            "{last}"
+        );
+        assert!(more >= 2 * 5_000 - 100, "{last}");
+    }
+}
+
+/// A liferay-portlet.xml of 900 portlets, each with ninety-nine unknown elements: a
+/// hundred problems listed, and an exact count of the other 89,000.
+#[test]
+fn a_liferay_file_of_many_problems_counts_what_it_does_not_list() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let portlets: String = (0..900)
+        .map(|i| {
+            format!(
+                "<portlet><portlet-name>p{i}</portlet-name>{}</portlet>",
+                "<x/>".repeat(99)
+            )
+        })
+        .collect();
+    let text =
+        format!("<?xml version=\"1.0\"?>\n<liferay-portlet-app>{portlets}</liferay-portlet-app>");
+    let path = write(dir.path(), "liferay-portlet.xml", &text);
+    let found = messages(&check::check_file(&path).problems);
+    assert_eq!(found.len(), 101, "{:#?}", found.first());
+    assert!(found[0].contains("unknown element <x>"), "{}", found[0]);
+    assert!(
+        found[100].contains("89000 more problems in liferay-portlet.xml are not listed"),
+        "{}",
+        found[100]
+    );
+}
+
 #[test]
 fn a_widget_folder_linked_in_from_elsewhere_is_served() {
     let elsewhere = tempfile::tempdir().expect("tempdir");

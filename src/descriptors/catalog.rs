@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::liferay::{self, LiferayPortlet};
 use super::model::{Catalog, Problem, WidgetDescriptor};
-use super::order::{MAX_PROBLEMS, not_listed};
+use super::order::FileProblems;
 use super::portlet_xml::{self, PortletDef};
 use super::xml::{self, MAX_DESCRIPTOR_BYTES, Pos, problem};
 
@@ -73,7 +73,7 @@ pub fn load_sources(
     liferay_portlet: Option<Source>,
     display: Option<Source>,
 ) -> FolderLoad {
-    let mut problems = Vec::new();
+    let mut problems = FileProblems::default();
     let mut parsed = |source: Option<Source>, name: &str| -> Option<(PathBuf, xml::Node)> {
         let Some(source) = source else {
             problems.push(problem(
@@ -102,7 +102,7 @@ pub fn load_sources(
     let mut defs = Vec::new();
     if let Some((file, root)) = &portlet {
         let (app, found) = portlet_xml::read(file, root);
-        problems.extend(found);
+        problems.absorb(found);
         for def in &app.portlets {
             problems.extend(portlet_xml::hostability(file, def));
         }
@@ -121,7 +121,7 @@ pub fn load_sources(
     let mut liferay_portlets: Vec<LiferayPortlet> = Vec::new();
     if let Some((file, root)) = &liferay_portlet {
         let (found_portlets, found) = liferay::read_portlet_app(file, root);
-        problems.extend(found);
+        problems.absorb(found);
         for lp in &found_portlets {
             if !defs.is_empty() && !defs.iter().any(|d| d.name == lp.name) {
                 problems.push(problem(
@@ -141,15 +141,11 @@ pub fn load_sources(
     let mut categories = BTreeMap::new();
     if let Some((file, root)) = &display {
         let (found_categories, found) = liferay::read_display(file, root);
-        problems.extend(found);
+        problems.absorb(found);
         categories = found_categories;
     }
-    if problems.len() > MAX_PROBLEMS {
-        let more = problems.len() - MAX_PROBLEMS;
-        problems.truncate(MAX_PROBLEMS);
-        let start = Pos { line: 1, column: 1 };
-        problems.push(not_listed(dir, start, "", more, "this folder"));
-    }
+    let start = Pos { line: 1, column: 1 };
+    let problems = problems.into_vec(dir, start, "", "this folder");
     let widgets = if problems.is_empty() {
         defs.iter()
             .map(|def| merge(dir, def, &liferay_portlets, &categories))

@@ -194,23 +194,23 @@ pub fn check_file(path: &Path) -> Checked {
     match root.name.as_str() {
         "portlet-app" => {
             checked.what = "portlet.xml";
-            let (app, problems) = portlet_xml::read(path, &root);
-            checked.problems = problems;
+            let (app, mut problems) = portlet_xml::read(path, &root);
             for def in &app.portlets {
-                checked.problems.extend(portlet_xml::hostability(path, def));
+                problems.extend(portlet_xml::hostability(path, def));
                 checked.portlets.push(def.name.clone());
             }
+            checked.problems = problems.into_vec(path, root.pos, &root.name, checked.what);
         }
         "liferay-portlet-app" => {
             checked.what = "liferay-portlet.xml";
             let (portlets, problems) = liferay::read_portlet_app(path, &root);
-            checked.problems = problems;
+            checked.problems = problems.into_vec(path, root.pos, &root.name, checked.what);
             checked.portlets = portlets.into_iter().map(|p| p.name).collect();
         }
         "display" => {
             checked.what = "liferay-display.xml";
             let (categories, problems) = liferay::read_display(path, &root);
-            checked.problems = problems;
+            checked.problems = problems.into_vec(path, root.pos, &root.name, checked.what);
             checked.portlets = categories.into_keys().collect();
         }
         other => checked.problems.push(problem(

@@ -4,8 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::model::Problem;
-use super::order::{Occurs, Sequence};
+use super::order::{FileProblems, Occurs, Sequence};
 use super::xml::{Node, Pos, problem};
 
 use Occurs::{Many, One, OneOrMore, Optional};
@@ -127,8 +126,8 @@ fn seq(items: &'static [(&'static str, Occurs)], schema: &'static str) -> Sequen
 }
 
 /// Reads and checks a parsed `liferay-portlet.xml` (root `<liferay-portlet-app>`).
-pub fn read_portlet_app(file: &Path, root: &Node) -> (Vec<LiferayPortlet>, Vec<Problem>) {
-    let mut problems = Vec::new();
+pub fn read_portlet_app(file: &Path, root: &Node) -> (Vec<LiferayPortlet>, FileProblems) {
+    let mut problems = FileProblems::default();
     let mut portlets = Vec::new();
     if root.name != "liferay-portlet-app" {
         problems.push(problem(
@@ -216,8 +215,8 @@ pub fn read_portlet_app(file: &Path, root: &Node) -> (Vec<LiferayPortlet>, Vec<P
 
 /// Reads and checks a parsed `liferay-display.xml`: portlet id → the name of the
 /// category that lists it (one of them when several do).
-pub fn read_display(file: &Path, root: &Node) -> (BTreeMap<String, String>, Vec<Problem>) {
-    let mut problems = Vec::new();
+pub fn read_display(file: &Path, root: &Node) -> (BTreeMap<String, String>, FileProblems) {
+    let mut problems = FileProblems::default();
     let mut categories = BTreeMap::new();
     if root.name != "display" {
         problems.push(problem(

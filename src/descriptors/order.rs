@@ -44,30 +44,53 @@ impl Occurs {
 /// (and logs, on every reload) 100,000 fix texts.
 pub const MAX_PROBLEMS: usize = 100;
 
-/// Problems up to [`MAX_PROBLEMS`]; past it only counted, never built.
-#[derive(Default)]
-struct Capped {
-    problems: Vec<Problem>,
+/// The problems of one file (or folder): the first [`MAX_PROBLEMS`] kept, the rest only
+/// counted. A file that breaks one rule thousands of times, each message naming the
+/// same long portlet-name, would otherwise hold gigabytes of messages.
+#[derive(Debug, Default)]
+pub struct FileProblems {
+    kept: Vec<Problem>,
     more: usize,
 }
 
-impl Capped {
-    fn push(&mut self, make: impl FnOnce() -> Problem) {
-        if self.problems.len() < MAX_PROBLEMS {
-            self.problems.push(make());
+impl FileProblems {
+    pub fn push(&mut self, problem: Problem) {
+        self.push_with(|| problem);
+    }
+
+    /// Builds the problem only if it is kept: past the cap it is only counted.
+    pub fn push_with(&mut self, make: impl FnOnce() -> Problem) {
+        if self.kept.len() < MAX_PROBLEMS {
+            self.kept.push(make());
         } else {
             self.more += 1;
         }
     }
 
-    /// The problems, and one that says how many more there were.
-    fn finish(mut self, file: &Path, at: &Node) -> Vec<Problem> {
-        if self.more > 0 {
-            let place = format!("<{}>", at.name);
-            self.problems
-                .push(not_listed(file, at.pos, &at.name, self.more, &place));
+    pub fn extend(&mut self, problems: impl IntoIterator<Item = Problem>) {
+        for problem in problems {
+            self.push(problem);
         }
-        self.problems
+    }
+
+    /// Takes in another file's problems, its count of the unlisted ones included.
+    pub fn absorb(&mut self, other: FileProblems) {
+        self.extend(other.kept);
+        self.more += other.more;
+    }
+
+    /// Whether there is any problem at all, kept or counted.
+    pub fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+
+    /// The kept problems, and one at `pos` that counts the rest in `place`.
+    pub fn into_vec(mut self, file: &Path, pos: Pos, element: &str, place: &str) -> Vec<Problem> {
+        if self.more > 0 {
+            self.kept
+                .push(not_listed(file, pos, element, self.more, place));
+        }
+        self.kept
     }
 }
 
@@ -97,7 +120,7 @@ impl Sequence {
     /// Every ordering, multiplicity and unknown-element problem of `parent`'s children,
     /// the first [`MAX_PROBLEMS`] of them and one that counts the rest.
     pub fn check(&self, file: &Path, parent: &Node) -> Vec<Problem> {
-        let mut problems = Capped::default();
+        let mut problems = FileProblems::default();
         let mut counts = vec![0usize; self.items.len()];
         // Children seen so far and not yet reported out of place, by their index in
         // `items`, each with its position among the children. A child reports every
@@ -107,7 +130,7 @@ impl Sequence {
         let mut waiting: Vec<Vec<(usize, &Node)>> = vec![Vec::new(); self.items.len()];
         for (position, child) in parent.children.iter().enumerate() {
             let Some(index) = self.index(&child.name) else {
-                problems.push(|| {
+                problems.push_with(|| {
                     problem(
                         file,
                         child.pos,
@@ -127,7 +150,7 @@ impl Sequence {
             };
             counts[index] += 1;
             if counts[index] == 2 && !self.items[index].1.repeats() {
-                problems.push(|| {
+                problems.push_with(|| {
                     problem(
                         file,
                         child.pos,
@@ -149,7 +172,7 @@ impl Sequence {
             }
             out_of_place.sort_unstable_by_key(|(at, _, _)| *at);
             for (_, later, node) in out_of_place {
-                problems.push(|| {
+                problems.push_with(|| {
                     problem(
                         file,
                         node.pos,
@@ -172,7 +195,7 @@ impl Sequence {
         }
         for ((name, occurs), count) in self.items.iter().zip(&counts) {
             if occurs.required() && *count == 0 {
-                problems.push(|| {
+                problems.push_with(|| {
                     problem(
                         file,
                         parent.pos,
@@ -186,7 +209,8 @@ impl Sequence {
                 });
             }
         }
-        problems.finish(file, parent)
+        let place = format!("<{}>", parent.name);
+        problems.into_vec(file, parent.pos, &parent.name, &place)
     }
 
     /// The expected order from item `first` to item `last`, shortened in the middle:

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::model::{Problem, STANDARD_WINDOW_STATES};
-use super::order::{Occurs, Sequence};
-use super::xml::{Node, Pos, problem};
+use super::order::{FileProblems, Occurs, Sequence};
+use super::xml::{Node, Pos, problem, shown};
 use crate::portal::request::{PortletMode, WindowState, is_portlet_name};
 
 /// JSR-286 namespace (portlet 2.0).
@@ -169,8 +169,8 @@ fn namespace(root: &Node) -> Option<&str> {
 }
 
 /// Reads and checks a parsed `portlet.xml` (root `<portlet-app>`).
-pub fn read(file: &Path, root: &Node) -> (PortletApp, Vec<Problem>) {
-    let mut problems = Vec::new();
+pub fn read(file: &Path, root: &Node) -> (PortletApp, FileProblems) {
+    let mut problems = FileProblems::default();
     let mut app = PortletApp::default();
     if root.name != "portlet-app" {
         problems.push(problem(
@@ -267,7 +267,7 @@ pub fn read(file: &Path, root: &Node) -> (PortletApp, Vec<Problem>) {
                 file,
                 def.name_pos,
                 "portlet-name",
-                format!("portlet-name {} is declared twice", def.name),
+                format!("portlet-name {} is declared twice", shown(&def.name)),
                 "portlet-name must be unique within portlet.xml: rename one".into(),
             ));
         }
@@ -283,7 +283,7 @@ pub fn read(file: &Path, root: &Node) -> (PortletApp, Vec<Problem>) {
 fn read_portlet(
     file: &Path,
     node: &Node,
-    problems: &mut Vec<Problem>,
+    problems: &mut FileProblems,
     seq: impl Fn(&'static [(&'static str, Occurs)]) -> Sequence,
     info_seq: &'static [(&'static str, Occurs)],
 ) -> PortletDef {
@@ -319,23 +319,27 @@ fn read_portlet(
         if !crate::portal::covers_html(mime) {
             continue;
         }
+        // The first position of each value, which also tells a repeat at once: a
+        // list search per value would be quadratic in a file of thousands.
         for mode in supports.all("portlet-mode") {
             let value = mode.value().to_ascii_lowercase();
-            def.positions
-                .entry(format!("mode:{value}"))
-                .or_insert(mode.pos);
-            push_unique(&mut def.modes, value);
+            if first_seen(&mut def.positions, format!("mode:{value}"), mode.pos) {
+                def.modes.push(value);
+            }
         }
         for state in supports.all("window-state") {
             let value = state.value().to_ascii_lowercase();
-            def.positions
-                .entry(format!("state:{value}"))
-                .or_insert(state.pos);
-            push_unique(&mut def.window_states, value);
+            if first_seen(&mut def.positions, format!("state:{value}"), state.pos) {
+                def.window_states.push(value);
+            }
         }
     }
+    let mut locales = std::collections::HashSet::new();
     for locale in node.all("supported-locale") {
-        push_unique(&mut def.supported_locales, locale.value().to_owned());
+        let value = locale.value();
+        if !value.is_empty() && locales.insert(value) {
+            def.supported_locales.push(value.to_owned());
+        }
     }
     if let Some(info) = node.first("portlet-info") {
         problems.extend(seq(info_seq).check(file, info));
@@ -434,8 +438,9 @@ fn undeclared_modes(file: &Path, custom: &Custom, def: &PortletDef) -> Vec<Probl
                 pos,
                 element,
                 format!(
-                    "{element} {value} of portlet {} is neither standard ({}) nor declared in <{wrapper}>",
-                    def.name,
+                    "{element} {} of portlet {} is neither standard ({}) nor declared in <{wrapper}>",
+                    shown(value),
+                    shown(&def.name),
                     standard.join(", ")
                 ),
                 format!("fix the spelling, or declare it in a <{wrapper}> of <portlet-app>"),
@@ -461,9 +466,18 @@ fn undeclared_modes(file: &Path, custom: &Custom, def: &PortletDef) -> Vec<Probl
     problems
 }
 
-fn push_unique(list: &mut Vec<String>, value: String) {
-    if !value.is_empty() && !list.contains(&value) {
-        list.push(value);
+/// Records where `key` is first written; whether this is that first time. Empty
+/// values are never listed.
+fn first_seen(positions: &mut BTreeMap<String, Pos>, key: String, pos: Pos) -> bool {
+    if key.ends_with(':') {
+        return false;
+    }
+    match positions.entry(key) {
+        std::collections::btree_map::Entry::Occupied(_) => false,
+        std::collections::btree_map::Entry::Vacant(slot) => {
+            slot.insert(pos);
+            true
+        }
     }
 }
 
@@ -478,7 +492,7 @@ pub fn hostability(file: &Path, def: &PortletDef) -> Vec<Problem> {
             file,
             def.class_pos,
             "portlet-class",
-            format!("portlet {} is not hostable: unknown widget kind {class}; this host provides {kinds}", def.name),
+            format!("portlet {} is not hostable: unknown widget kind {class}; this host provides {kinds}", shown(&def.name)),
             format!("set <portlet-class> to one of: {kinds}"),
         )),
         Some(class) => problems.push(problem(
@@ -487,7 +501,7 @@ pub fn hostability(file: &Path, def: &PortletDef) -> Vec<Problem> {
             "portlet-class",
             format!(
                 "portlet {} is not hostable: portlet-class {class} is a Java class; this host provides {kinds}",
-                def.name
+                shown(&def.name)
             ),
             format!("Java portlets stay deployed in the portal; to host a built-in widget set <portlet-class> to one of: {kinds}"),
         )),
@@ -495,7 +509,7 @@ pub fn hostability(file: &Path, def: &PortletDef) -> Vec<Problem> {
             file,
             def.pos,
             "portlet",
-            format!("portlet {} is not hostable: it has no <portlet-class> (an annotated Java portlet); this host provides {kinds}", def.name),
+            format!("portlet {} is not hostable: it has no <portlet-class> (an annotated Java portlet); this host provides {kinds}", shown(&def.name)),
             format!("add <portlet-class> after <display-name> with one of: {kinds}"),
         )),
     }
@@ -504,7 +518,7 @@ pub fn hostability(file: &Path, def: &PortletDef) -> Vec<Problem> {
             file,
             def.name_pos,
             "portlet-name",
-            format!("portlet-name {:?} cannot be hosted", def.name),
+            format!("portlet-name {:?} cannot be hosted", shown(&def.name)),
             "use 1 to 64 letters, digits or underscores without \"_INSTANCE_\": the name becomes part of the namespace _<portlet-name>_ that prefixes every parameter, HTML id and JavaScript name".into(),
         ));
     }
@@ -538,8 +552,9 @@ pub fn hostability(file: &Path, def: &PortletDef) -> Vec<Problem> {
                     .unwrap_or(def.pos),
                 element,
                 format!(
-                    "portlet {} supports {what} {value}, which this host does not provide",
-                    def.name
+                    "portlet {} supports {what} {}, which this host does not provide",
+                    shown(&def.name),
+                    shown(value)
                 ),
                 format!("remove it; the host provides {provided}"),
             ));

@@ -163,6 +163,15 @@ impl<'a> Lines<'a> {
     }
 }
 
+/// `value` as a message quotes it: cut after 80 characters. A value repeated in many
+/// messages (a portlet's name in each of its problems) then costs little each time.
+pub fn shown(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.char_indices().nth(80) {
+        None => value.into(),
+        Some((cut, _)) => format!("{}…", &value[..cut]).into(),
+    }
+}
+
 /// Builds a problem about `file`.
 pub fn problem(file: &Path, pos: Pos, element: &str, message: String, fix: String) -> Problem {
     Problem {
