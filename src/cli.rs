@@ -305,6 +305,13 @@ fn import_users(config: &Config, file: &Path, id_field: IdFieldArg) -> ExitCode 
     for rejected in &report.rejected {
         eprintln!("{}: {rejected}", file.display());
     }
+    if report.rejected_unlisted > 0 {
+        eprintln!(
+            "{}: {} more rejected record(s) not listed",
+            file.display(),
+            report.rejected_unlisted
+        );
+    }
     println!("{report}");
     if report.complete() {
         ExitCode::SUCCESS

@@ -4,7 +4,9 @@
 use indicatif::ProgressBar;
 use std::io::BufReader;
 
-use widget_host::directory::{IdSource, ImportOptions, ImportReport, import_reader, import_slice};
+use widget_host::directory::{
+    IdSource, ImportOptions, ImportReport, MAX_LISTED_REJECTIONS, import_reader, import_slice,
+};
 use widget_host::social::{Action, PersonVerb as P, RequestVerb as R, Social};
 
 fn account(n: usize) -> String {
@@ -380,4 +382,41 @@ fn a_read_error_partway_says_how_far_the_import_got() {
         assert!(err.contains("after 2 record(s), 2 imported"), "{err}");
     }
     assert!(s.read().unwrap().person("2").unwrap().is_some());
+}
+
+/// A file whose records are nearly all refused lists the first thousand, counts the
+/// rest, and quotes a long bad value cut short: the report does not grow with the
+/// file. The good record among them imports.
+#[test]
+fn rejections_past_a_thousand_are_counted_not_listed() {
+    let s = Social::in_memory().unwrap();
+    let long = "x".repeat(100_000);
+    let mut text = format!("{{\"id\": 7, \"emailAddress\": \"{long}\"}}\n");
+    text.push_str(&account(1));
+    text.push('\n');
+    text.push_str(&"{}\n".repeat(2_500));
+    let report = import(&s, &text);
+    assert_eq!(report.records, 2_502);
+    assert_eq!(report.imported, 1);
+    assert_eq!(report.rejected.len(), MAX_LISTED_REJECTIONS);
+    assert_eq!(report.rejected_unlisted, 2_501 - MAX_LISTED_REJECTIONS);
+    assert_eq!(report.rejected_count(), 2_501);
+    assert!(!report.complete());
+    assert!(
+        report.to_string().ends_with("1 imported, 2501 rejected"),
+        "{report}"
+    );
+    let first = &report.rejected[0].reason;
+    assert!(first.contains("not a valid email"), "{first}");
+    assert!(
+        first.len() < 1_000 && first.contains('…'),
+        "{} bytes",
+        first.len()
+    );
+    assert_eq!(
+        report.rejected[1].record, 3,
+        "the good record is not listed"
+    );
+    assert_eq!(report.rejected[999].line, Some(1_001));
+    assert!(s.read().unwrap().person("1").unwrap().is_some());
 }

@@ -132,6 +132,18 @@ fn seed_is_deterministic_and_refuses_to_seed_twice() {
         !refused.to_string().contains("JSON"),
         "not an import: {refused}"
     );
+    let huge = SeedOptions {
+        users: 1_000_000,
+        degree: 10_000.0,
+        seed_value: 1,
+    };
+    let refused = seed(&empty, huge, &ProgressBar::hidden()).unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("a seed draws at most 20000000"),
+        "{refused}"
+    );
     assert_eq!(empty.read().unwrap().directory_size().unwrap(), 0);
 }
 
@@ -744,6 +756,21 @@ fn cli_import_exit_codes() {
         text(&o).contains("record 2 (line 2): no user id"),
         "{}",
         text(&o)
+    );
+    // Past the first thousand, refused records are counted in one line.
+    let refused = dir.path().join("refused.ndjson");
+    std::fs::write(&refused, "{}\n".repeat(1_003)).unwrap();
+    let o = host(&data, &["import-users", refused.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert_eq!(out.matches(": no user id").count(), 1_000);
+    assert!(
+        out.contains("3 more rejected record(s) not listed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1003 record(s): 0 imported, 1003 rejected"),
+        "{out}"
     );
     let o = host(
         &data,

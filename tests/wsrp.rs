@@ -812,6 +812,9 @@ fn blocking_action_url_round_trip() {
     let reply = f.producer.handle("markup", unknown.as_bytes(), "http://h");
     assert_eq!(fault_name(&reply), "InconsistentParameters");
     save_sample("fault-InconsistentParameters", &reply);
+    // Those two reached the widget: the caller's profile was applied before it ran
+    // (it describes the caller, not the request; README, "Profile claims").
+    assert_eq!(refreshed(), before + 2);
 }
 
 fn get_resource(f: &Fixture, handle: &str, id: &str, state: &str) -> SoapReply {

@@ -66,18 +66,61 @@ impl fmt::Display for Rejected {
     }
 }
 
-/// What an import did. `imported + rejected.len() == records`.
+/// What an import did. `imported + rejected_count() == records`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportReport {
     pub records: usize,
     pub imported: usize,
+    /// The first [`MAX_LISTED_REJECTIONS`] rejected records, in file order.
     pub rejected: Vec<Rejected>,
+    /// Rejected records past those, only counted.
+    pub rejected_unlisted: usize,
+}
+
+/// Rejected records a report lists. A file whose every record is refused (exported
+/// with the wrong id field, say) has millions: listing them all would cost memory in
+/// step with the file, and nobody reads past the first few.
+pub const MAX_LISTED_REJECTIONS: usize = 1_000;
+
+/// A reason keeps at most this many characters: a serde or email error quotes the
+/// whole bad value, which can be most of a megabyte.
+const MAX_REASON_CHARS: usize = 300;
+
+/// `reason` with its middle left out when it is too long: the start names the field
+/// and the end says what was wrong ("… is not a valid email address").
+fn shortened(reason: String) -> String {
+    let chars = reason.chars().count();
+    if chars <= MAX_REASON_CHARS {
+        return reason;
+    }
+    let tail = MAX_REASON_CHARS / 3;
+    let head: String = reason.chars().take(MAX_REASON_CHARS - tail).collect();
+    let end: String = reason.chars().skip(chars - tail).collect();
+    format!("{head}…{end}")
 }
 
 impl ImportReport {
     /// Every record made it in.
     pub fn complete(&self) -> bool {
-        self.rejected.is_empty()
+        self.rejected_count() == 0
+    }
+
+    /// How many records were rejected, listed or not.
+    pub fn rejected_count(&self) -> usize {
+        self.rejected.len() + self.rejected_unlisted
+    }
+
+    fn reject(&mut self, line: Option<usize>, reason: String) {
+        if self.rejected.len() >= MAX_LISTED_REJECTIONS {
+            self.rejected_unlisted += 1;
+            return;
+        }
+        let reason = shortened(reason);
+        self.rejected.push(Rejected {
+            record: self.records,
+            line,
+            reason,
+        });
     }
 }
 
@@ -88,7 +131,7 @@ impl fmt::Display for ImportReport {
             "{} record(s): {} imported, {} rejected",
             self.records,
             self.imported,
-            self.rejected.len()
+            self.rejected_count()
         )
     }
 }
@@ -430,11 +473,7 @@ impl Sink<'_> {
                     self.flush();
                 }
             }
-            Err(reason) => self.report.rejected.push(Rejected {
-                record: self.report.records,
-                line,
-                reason,
-            }),
+            Err(reason) => self.report.reject(line, reason),
         }
     }
 

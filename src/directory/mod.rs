@@ -20,7 +20,10 @@ pub mod import;
 pub mod seed;
 
 pub use account::{IdSource, UserAccount};
-pub use import::{ImportOptions, ImportReport, Rejected, import_file, import_reader, import_slice};
+pub use import::{
+    ImportOptions, ImportReport, MAX_LISTED_REJECTIONS, Rejected, import_file, import_reader,
+    import_slice,
+};
 pub use seed::{SeedOptions, SeedReport, seed, seeded_id};
 
 use std::path::PathBuf;

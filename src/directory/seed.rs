@@ -305,6 +305,11 @@ fn draw(want: usize, draw: &Draw, pairs: &mut Pairs, rng: &mut StdRng) -> Vec<(u
 /// would overflow the allocations sized by it.
 pub const MAX_SEED_USERS: usize = 1_000_000;
 
+/// Most relations one seed draws: ten times the benchmark's graph. The set that keeps
+/// pairs distinct is sized by it, so `--users 1000000 --degree 10000` would ask for
+/// tens of gigabytes at once.
+pub const MAX_SEED_RELATIONS: usize = 20_000_000;
+
 /// Writes the synthetic directory and graph into an empty directory. A directory that
 /// holds anyone is refused: seeded ids would replace real people of the same id, fake
 /// people would join a real directory, and relations drawn without looking at the
@@ -320,6 +325,14 @@ pub fn seed(
             "--users must be at most {MAX_SEED_USERS}"
         )));
     }
+    let relations = (users as f64 * options.degree.max(0.0) / 2.0).round();
+    if relations > MAX_SEED_RELATIONS as f64 {
+        return Err(DirectoryError::Seed(format!(
+            "--users {users} with --degree {} make {relations} relations; a seed draws at most {MAX_SEED_RELATIONS}",
+            options.degree
+        )));
+    }
+    let relations = relations as usize;
     let existing = social.read()?.directory_size().map_err(SocialError::from)?;
     if users > 0 && existing > 0 {
         return Err(DirectoryError::Seed(format!(
@@ -336,7 +349,6 @@ pub fn seed(
     }
     drop(people);
 
-    let relations = (users as f64 * options.degree.max(0.0) / 2.0).round() as usize;
     let sampler = Draw::new(users, &mut rng);
     let mut pairs = Pairs(HashSet::with_capacity(relations + users / 20));
     let blocks = draw(users / 200, &sampler, &mut pairs, &mut rng);

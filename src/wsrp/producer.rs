@@ -538,8 +538,11 @@ impl Producer {
         Ok((request, target, urls))
     }
 
-    /// The user's profile into the directory: last, once the operation is known good,
-    /// so that a refused request changes nothing.
+    /// The user's profile into the directory, once the registration, handle and
+    /// parameters are known good (a request refused for those changes nothing), and
+    /// before the widget runs, which reads the viewer from the directory. A refusal by
+    /// the widget itself (an unknown action, a rule) leaves the profile applied: it
+    /// describes the caller, not the request, as over the native protocol.
     fn take_profile(&self, req: &Request) {
         if let Viewer::User(user) = &req.viewer {
             self.hooks.refresh_profile(user);
