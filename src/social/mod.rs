@@ -255,8 +255,10 @@ impl Social {
     /// Writes many relations in one transaction (generators such as `seed`). Counts
     /// and indexes stay exact; self-edges, unknown people and relations already present
     /// are skipped, and a request is skipped when the pair is connected or a request
-    /// is already pending either way. The caller keeps the block rule (nothing across
-    /// a block); `check_invariants` verifies. Returns how many relations were added.
+    /// is already pending either way. The caller keeps two rules: nothing across a
+    /// block, and no connection for a pair with a request pending (a connection is
+    /// written even then, and the request stays open beside it). `seed` keeps both;
+    /// `check_invariants` verifies. Returns how many relations were added.
     pub fn link_many(&self, edges: Vec<BulkEdge>) -> Result<usize, SocialError> {
         let at = now();
         Ok(self.store.write(move |tables| {
