@@ -420,3 +420,47 @@ fn rejections_past_a_thousand_are_counted_not_listed() {
     assert_eq!(report.rejected[999].line, Some(1_001));
     assert!(s.read().unwrap().person("1").unwrap().is_some());
 }
+
+/// A record of an array or page object is held whole while it is parsed: one longer
+/// than 1 MiB stops the import there (where it ends is known only by parsing it),
+/// saying how far it got, with the records before it imported. Records just under
+/// the bound, one after another, import: the bound is per record, not per file.
+#[test]
+fn a_record_longer_than_a_mebibyte_stops_an_array_or_page_import() {
+    const MIB: usize = 1024 * 1024;
+    let options = ImportOptions {
+        batch: 1,
+        ..ImportOptions::default()
+    };
+    let big =
+        |n: usize, len: usize| format!(r#"{{"id": {n}, "dashboardURL": "{}"}}"#, "x".repeat(len));
+    // The bound counts what the parser's 8 KiB buffer has read: 1 MiB give or take that.
+    let too_long = format!("{}, {}, {}", account(1), big(2, MIB + 20_000), account(3));
+    for text in [
+        format!("[{too_long}]"),
+        format!(r#"{{"page": 1, "items": [{too_long}]}}"#),
+    ] {
+        let s = Social::in_memory().unwrap();
+        let err = import_both(&s, text.as_bytes(), options).expect_err("too long");
+        assert!(
+            err.contains("a record is longer than 1048576 bytes"),
+            "{err}"
+        );
+        assert!(err.contains("after 1 record(s), 1 imported"), "{err}");
+        let r = s.read().unwrap();
+        assert!(r.person("1").unwrap().is_some() && r.person("3").unwrap().is_none());
+    }
+    let under: Vec<String> = (1..=3).map(|n| big(n, MIB - 100)).collect();
+    assert!(under.iter().all(|u| u.len() < MIB));
+    for text in [
+        format!("[{}]", under.join(",")),
+        format!(
+            r#"{{"page": 1, "items": [{}], "totalCount": 3}}"#,
+            under.join(",")
+        ),
+    ] {
+        let s = Social::in_memory().unwrap();
+        let report = import_both(&s, text.as_bytes(), options).expect("imports");
+        assert_eq!((report.records, report.imported), (3, 3), "{report}");
+    }
+}

@@ -8,14 +8,16 @@
 //!
 //! The file is read as it is parsed, and records stream one at a time into batches
 //! of people: neither the file nor a tree of it is held, only one record's JSON value
-//! at a time (so that a record with a wrong field type is rejected on its own, with
-//! its position, while the rest import).
+//! at a time, of at most 1 MiB (so that a record with a wrong field type is rejected
+//! on its own, with its position, while the rest import).
 //! Each batch is one durable transaction through [`Social::upsert_people`], written
 //! on a helper thread while the next batch is parsed.
 
+use std::cell::Cell;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::thread::JoinHandle;
 
 use indicatif::ProgressBar;
@@ -183,6 +185,7 @@ pub fn import_reader(
         progress,
         failure: None,
         writing: None,
+        record_bytes: Rc::new(Cell::new(0)),
     };
     let nothing_yet = ImportReport::default();
     let lead = without_byte_order_mark(&mut reader).map_err(|e| cut_off(e, &nothing_yet))?;
@@ -192,15 +195,21 @@ pub fn import_reader(
         return Err(DirectoryError::Format("the file is empty".into()));
     };
     let rest = head.bytes.as_slice().chain(reader);
+    // A JSON record is parsed into one value before it is checked: bounded like a line.
+    let bounded = RecordBound {
+        inner: rest,
+        taken: Rc::clone(&sink.record_bytes),
+    };
+
     let parsed = match first {
         b'[' => {
-            let mut de = serde_json::Deserializer::from_reader(rest);
+            let mut de = serde_json::Deserializer::from_reader(bounded.buffered());
             let r = serde::Deserializer::deserialize_seq(&mut de, &mut sink);
             r.and_then(|()| de.end())
         }
-        b'{' if head.is_ndjson() => read_ndjson(&mut sink, rest, head.dropped_lines),
+        b'{' if head.is_ndjson() => read_ndjson(&mut sink, bounded.inner, head.dropped_lines),
         b'{' => {
-            let mut de = serde_json::Deserializer::from_reader(rest);
+            let mut de = serde_json::Deserializer::from_reader(bounded.buffered());
             let r = serde::Deserializer::deserialize_map(&mut de, Page { sink: &mut sink });
             r.and_then(|()| de.end())
         }
@@ -460,6 +469,46 @@ struct Sink<'a> {
     /// then share the two cores instead of taking turns. At most one is in flight,
     /// so batches are stored in file order.
     writing: Option<JoinHandle<Result<usize, SocialError>>>,
+    /// Bytes of an array's or page's JSON read since the last record ended: see
+    /// [`RecordBound`].
+    record_bytes: Rc<Cell<u64>>,
+}
+
+/// The reader under the JSON parser of an array or page object. The parser holds one
+/// record's whole value before the record is checked, so a single record of hundreds
+/// of megabytes would be held whole; past [`HEAD_LIMIT`] bytes since the last record
+/// ended, the read fails and the import stops there, saying how far it got. A record
+/// cannot be skipped as an over-long line is: where it ends is known only by parsing.
+struct RecordBound<R> {
+    inner: R,
+    taken: Rc<Cell<u64>>,
+}
+
+/// What the parser's buffer reads ahead of it. The bound counts what was read, so a
+/// record is refused past 1 MiB plus at most this; and the count restarts when a
+/// record ends, so up to this much of the next record may go uncounted.
+const RECORD_READ_AHEAD: u64 = 8 * 1024;
+
+impl<R: Read> RecordBound<R> {
+    /// The parser takes a byte at a time: through a buffer, not a read call per byte.
+    fn buffered(self) -> BufReader<Self> {
+        BufReader::with_capacity(RECORD_READ_AHEAD as usize, self)
+    }
+}
+
+impl<R: Read> Read for RecordBound<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let taken = self.taken.get() + n as u64;
+        self.taken.set(taken);
+        if taken > HEAD_LIMIT + RECORD_READ_AHEAD {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("a record is longer than {HEAD_LIMIT} bytes"),
+            ));
+        }
+        Ok(n)
+    }
 }
 
 impl Sink<'_> {
@@ -516,6 +565,7 @@ impl<'de> Visitor<'de> for &mut Sink<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(value) = seq.next_element::<serde_json::Value>()? {
+            self.record_bytes.set(0);
             self.take_value(value);
             if self.failure.is_some() {
                 return Err(serde::de::Error::custom("storage failed"));
@@ -550,6 +600,8 @@ impl<'de> Visitor<'de> for Page<'_, '_> {
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             if key == "items" && !found {
                 found = true;
+                // What came before the items (the page's other keys) is no record's.
+                self.sink.record_bytes.set(0);
                 map.next_value_seed(&mut *self.sink)?;
             } else {
                 map.next_value::<IgnoredAny>()?;
