@@ -552,6 +552,63 @@ fn a_liferay_file_of_many_problems_counts_what_it_does_not_list() {
     );
 }
 
+/// A line that counts an element's problems past its own cap counts all of them when
+/// the file's cap is reached too: 2 portlets of 150 unknown elements are 300
+/// problems, 100 listed and 200 counted, and the summary says 300.
+#[test]
+fn capped_counts_add_up_when_an_element_and_its_file_are_both_past_the_cap() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let portlets: String = (0..2)
+        .map(|i| {
+            format!(
+                "<portlet><portlet-name>p{i}</portlet-name>{}</portlet>",
+                "<x/>".repeat(150)
+            )
+        })
+        .collect();
+    let text =
+        format!("<?xml version=\"1.0\"?>\n<liferay-portlet-app>{portlets}</liferay-portlet-app>");
+    let path = write(dir.path(), "liferay-portlet.xml", &text);
+    let report = check::check(std::slice::from_ref(&path));
+    let found = messages(&report.checked[0].problems);
+    assert_eq!(found.len(), 101, "{:#?}", found.last());
+    assert!(
+        found[100].contains("200 more problems in liferay-portlet.xml are not listed"),
+        "{}",
+        found[100]
+    );
+    assert!(
+        report.to_string().ends_with("1 checked, 300 problem(s)\n"),
+        "{report}"
+    );
+}
+
+/// A mode or window state is reported whatever it ends with (a value ending in `:`
+/// once read as an empty one), and only an empty one is left out.
+#[test]
+fn odd_mode_values_are_reported_and_empty_ones_left_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string("widget-descriptors/notifications/portlet.xml")
+        .expect("read")
+        .replace(
+            "<portlet-mode>view</portlet-mode>",
+            "<portlet-mode>view</portlet-mode><portlet-mode>view:</portlet-mode><portlet-mode></portlet-mode><window-state>big:</window-state>",
+        );
+    let path = write(dir.path(), "portlet.xml", &text);
+    let found = messages(&check::check_file(&path).problems);
+    assert_eq!(
+        found.iter().filter(|m| m.contains(" view:")).count(),
+        2,
+        "{found:#?}"
+    );
+    assert_eq!(
+        found.iter().filter(|m| m.contains(" big:")).count(),
+        2,
+        "{found:#?}"
+    );
+    assert_eq!(found.len(), 4, "{found:#?}");
+}
+
 #[test]
 fn a_widget_folder_linked_in_from_elsewhere_is_served() {
     let elsewhere = tempfile::tempdir().expect("tempdir");

@@ -63,7 +63,7 @@ impl fmt::Display for CheckReport {
                 writeln!(f, "  {p}")?;
             }
         }
-        let problems = self.problems().count();
+        let problems: usize = self.problems().map(Problem::count).sum();
         if self.checked.is_empty() {
             writeln!(f, "nothing to check")
         } else if problems == 0 {

@@ -73,6 +73,17 @@ pub struct Problem {
     pub element: String,
     pub message: String,
     pub fix: String,
+    /// How many problems this line stands for when it only counts those past a cap
+    /// ("N more problems ... are not listed"); 0 for a problem of its own.
+    #[serde(skip)]
+    pub unlisted: usize,
+}
+
+impl Problem {
+    /// How many problems this line accounts for.
+    pub fn count(&self) -> usize {
+        if self.unlisted > 0 { self.unlisted } else { 1 }
+    }
 }
 
 /// An immutable snapshot of every deployed widget. A new snapshot replaces the old one

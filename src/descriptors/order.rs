@@ -54,8 +54,14 @@ pub struct FileProblems {
 }
 
 impl FileProblems {
+    /// Keeps `problem`, or counts it past the cap; a line that counts problems of a
+    /// part (an element's own cap) counts them all.
     pub fn push(&mut self, problem: Problem) {
-        self.push_with(|| problem);
+        if self.kept.len() < MAX_PROBLEMS {
+            self.kept.push(problem);
+        } else {
+            self.more += problem.count();
+        }
     }
 
     /// Builds the problem only if it is kept: past the cap it is only counted.
@@ -96,13 +102,16 @@ impl FileProblems {
 
 /// The problem that stands for `more` problems past [`MAX_PROBLEMS`] in `place`.
 pub fn not_listed(file: &Path, pos: Pos, element: &str, more: usize, place: &str) -> Problem {
-    problem(
-        file,
-        pos,
-        element,
-        format!("{more} more problems in {place} are not listed"),
-        "fix the ones above and check again".into(),
-    )
+    Problem {
+        unlisted: more,
+        ..problem(
+            file,
+            pos,
+            element,
+            format!("{more} more problems in {place} are not listed"),
+            "fix the ones above and check again".into(),
+        )
+    }
 }
 
 /// A content model: an ordered list of child elements with their occurrences.

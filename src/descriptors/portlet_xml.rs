@@ -323,13 +323,13 @@ fn read_portlet(
         // list search per value would be quadratic in a file of thousands.
         for mode in supports.all("portlet-mode") {
             let value = mode.value().to_ascii_lowercase();
-            if first_seen(&mut def.positions, format!("mode:{value}"), mode.pos) {
+            if first_seen(&mut def.positions, "mode", &value, mode.pos) {
                 def.modes.push(value);
             }
         }
         for state in supports.all("window-state") {
             let value = state.value().to_ascii_lowercase();
-            if first_seen(&mut def.positions, format!("state:{value}"), state.pos) {
+            if first_seen(&mut def.positions, "state", &value, state.pos) {
                 def.window_states.push(value);
             }
         }
@@ -466,13 +466,13 @@ fn undeclared_modes(file: &Path, custom: &Custom, def: &PortletDef) -> Vec<Probl
     problems
 }
 
-/// Records where `key` is first written; whether this is that first time. Empty
-/// values are never listed.
-fn first_seen(positions: &mut BTreeMap<String, Pos>, key: String, pos: Pos) -> bool {
-    if key.ends_with(':') {
+/// Records where `value` of `kind` is first written; whether this is that first
+/// time. Empty values are never listed.
+fn first_seen(positions: &mut BTreeMap<String, Pos>, kind: &str, value: &str, pos: Pos) -> bool {
+    if value.is_empty() {
         return false;
     }
-    match positions.entry(key) {
+    match positions.entry(format!("{kind}:{value}")) {
         std::collections::btree_map::Entry::Occupied(_) => false,
         std::collections::btree_map::Entry::Vacant(slot) => {
             slot.insert(pos);

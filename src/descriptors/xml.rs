@@ -181,6 +181,7 @@ pub fn problem(file: &Path, pos: Pos, element: &str, message: String, fix: Strin
         element: element.to_owned(),
         message,
         fix,
+        unlisted: 0,
     }
 }
 

@@ -96,7 +96,8 @@ fn shortened(reason: String) -> String {
         return reason;
     }
     let tail = MAX_REASON_CHARS / 3;
-    let head: String = reason.chars().take(MAX_REASON_CHARS - tail).collect();
+    // The head, the ellipsis and the tail make MAX_REASON_CHARS.
+    let head: String = reason.chars().take(MAX_REASON_CHARS - tail - 1).collect();
     let end: String = reason.chars().skip(chars - tail).collect();
     format!("{head}…{end}")
 }
@@ -185,7 +186,7 @@ pub fn import_reader(
         progress,
         failure: None,
         writing: None,
-        record_bytes: Rc::new(Cell::new(0)),
+        record_bytes: Rc::new(Cell::new(None)),
     };
     let nothing_yet = ImportReport::default();
     let lead = without_byte_order_mark(&mut reader).map_err(|e| cut_off(e, &nothing_yet))?;
@@ -469,24 +470,26 @@ struct Sink<'a> {
     /// then share the two cores instead of taking turns. At most one is in flight,
     /// so batches are stored in file order.
     writing: Option<JoinHandle<Result<usize, SocialError>>>,
-    /// Bytes of an array's or page's JSON read since the last record ended: see
-    /// [`RecordBound`].
-    record_bytes: Rc<Cell<u64>>,
+    /// Bytes of an array's or page's JSON read for the record being parsed, counted
+    /// only while one is: see [`RecordBound`].
+    record_bytes: Rc<Cell<Option<u64>>>,
 }
 
 /// The reader under the JSON parser of an array or page object. The parser holds one
 /// record's whole value before the record is checked, so a single record of hundreds
-/// of megabytes would be held whole; past [`HEAD_LIMIT`] bytes since the last record
-/// ended, the read fails and the import stops there, saying how far it got. A record
-/// cannot be skipped as an over-long line is: where it ends is known only by parsing.
+/// of megabytes would be held whole; past [`HEAD_LIMIT`] bytes read for one record,
+/// the read fails and the import stops there, saying how far it got. A record cannot
+/// be skipped as an over-long line is: where it ends is known only by parsing it.
+/// Only records are counted: a page's other keys are skipped, not held.
 struct RecordBound<R> {
     inner: R,
-    taken: Rc<Cell<u64>>,
+    taken: Rc<Cell<Option<u64>>>,
 }
 
-/// What the parser's buffer reads ahead of it. The bound counts what was read, so a
-/// record is refused past 1 MiB plus at most this; and the count restarts when a
-/// record ends, so up to this much of the next record may go uncounted.
+/// What the parser's buffer reads ahead of it. The bound counts what was read, not
+/// what the parser took: what was read ahead for the next record is counted with the
+/// one before, or not at all when the count starts afresh, so a record is refused
+/// somewhere between 1 MiB and 1 MiB plus twice this.
 const RECORD_READ_AHEAD: u64 = 8 * 1024;
 
 impl<R: Read> RecordBound<R> {
@@ -499,8 +502,11 @@ impl<R: Read> RecordBound<R> {
 impl<R: Read> Read for RecordBound<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let taken = self.taken.get() + n as u64;
-        self.taken.set(taken);
+        let Some(taken) = self.taken.get() else {
+            return Ok(n);
+        };
+        let taken = taken + n as u64;
+        self.taken.set(Some(taken));
         if taken > HEAD_LIMIT + RECORD_READ_AHEAD {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
@@ -564,8 +570,13 @@ impl<'de> Visitor<'de> for &mut Sink<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(value) = seq.next_element::<serde_json::Value>()? {
-            self.record_bytes.set(0);
+        loop {
+            self.record_bytes.set(Some(0));
+            let next = seq.next_element::<serde_json::Value>();
+            self.record_bytes.set(None);
+            let Some(value) = next? else {
+                break;
+            };
             self.take_value(value);
             if self.failure.is_some() {
                 return Err(serde::de::Error::custom("storage failed"));
@@ -600,8 +611,6 @@ impl<'de> Visitor<'de> for Page<'_, '_> {
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             if key == "items" && !found {
                 found = true;
-                // What came before the items (the page's other keys) is no record's.
-                self.sink.record_bytes.set(0);
                 map.next_value_seed(&mut *self.sink)?;
             } else {
                 map.next_value::<IgnoredAny>()?;
