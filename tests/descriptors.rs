@@ -480,7 +480,7 @@ fn a_folder_lists_at_most_a_hundred_problems_and_counts_the_rest() {
 /// A long portlet-name repeated in a problem per mode of thousands: each message
 /// quotes the name cut short, and the file lists a hundred problems and counts the
 /// rest, whether the folder is loaded or the file checked on its own. Unbounded, this
-/// file of 250 KB made 1 GB of messages.
+/// file of 260 KB made 1 GB of messages.
 #[test]
 fn a_long_name_with_thousands_of_modes_costs_a_hundred_short_messages() {
     let dir = tempfile::tempdir().expect("tempdir");
