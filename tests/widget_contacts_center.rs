@@ -335,7 +335,7 @@ fn refusals_and_errors() {
     ));
     for (name, key, value) in [
         ("follow", "userId", "not an id"),
-        ("follow", "userId", ""),
+        ("follow", "userIds", "b,not an id"),
         ("accept-request", "requestId", "x"),
         ("delete-contact", "entryId", "-3"),
         ("save-contact", "entryId", "abc"),
@@ -349,10 +349,35 @@ fn refusals_and_errors() {
         }
     }
     // Localized: the same refusal in Spanish.
-    match cc(Some("a")).named("follow").locale("es_ES").act(&w) {
+    match cc(Some("a"))
+        .named("follow")
+        .p("userId", "?")
+        .locale("es_ES")
+        .act(&w)
+    {
         Err(WidgetError::BadRequest { text, .. }) => assert_ne!(text, "The request is invalid."),
         other => panic!("{other:?}"),
     }
+    // Naming nobody (the bulk toolbar with no box ticked) is a refusal like the
+    // rules': 400, with its own message, and the list it came from kept, so that a
+    // browser's form comes back to that page saying so.
+    for (key, value) in [("userIds", ""), ("userId", " , "), ("filter", "following")] {
+        let o = cc(Some("a"))
+            .named("follow")
+            .p(key, value)
+            .p("filter", "following")
+            .act(&w)
+            .unwrap_or_else(|e| panic!("{key}={value:?}: {e:?}"));
+        assert!(!o.ok && o.status == 400, "{o:?}");
+        assert_eq!(o.message, "please-select-at-least-one-person");
+        assert_eq!(o.text, "Please select at least one person.");
+        assert!(
+            o.render_params
+                .contains(&("filter".into(), "following".into())),
+            "{o:?}"
+        );
+    }
+    assert_eq!(w.social.read().unwrap().counts("a").unwrap().following, 0);
 }
 
 #[test]
@@ -765,6 +790,11 @@ fn sent_and_received_requests_each_page_on() {
         link_param(&first, "sent-more", "filter").as_deref(),
         Some("requests-sent")
     );
+    // Each list's "View More" sits right below that list.
+    let at = |needle: &str| first.find(needle).unwrap_or_else(|| panic!("{needle}"));
+    assert!(at("Fay Zed") < at("id=\"_contacts_center_view-more\""));
+    assert!(at("id=\"_contacts_center_view-more\"") < at("id=\"_contacts_center_sent\""));
+    assert!(at("Cid Cole") < at("id=\"_contacts_center_sent-more\""));
     let sent_cursor = link_param(&first, "sent-more", "cursor").expect("sent cursor");
     let sent_page = cc(Some("a"))
         .p("filter", "requests-sent")
@@ -1142,6 +1172,25 @@ fn plural_texts_follow_the_locale() {
             let html = cc(Some("v")).locale(locale).html(&w);
             assert!(html.contains(texts[n]), "{locale} {n}: {html}");
         }
+    }
+}
+
+/// The export link on Connections is one sentence per language, not a tab name set
+/// into another (which kept its capital, and in Portuguese the wrong gender).
+#[test]
+fn the_export_link_reads_as_a_sentence_in_each_language() {
+    let w = with_connections(1);
+    for (locale, label) in [
+        ("en_US", "Export My Connections as vCards"),
+        ("pt_BR", "Exportar minhas conexões como vCards"),
+        ("es_ES", "Exportar mis conexiones como vCards"),
+        ("fr_FR", "Exporter mes relations en vCards"),
+    ] {
+        let html = cc(Some("v"))
+            .locale(locale)
+            .p("filter", "connections")
+            .html(&w);
+        assert!(html.contains(&format!(">{label}</a>")), "{locale}: {html}");
     }
 }
 

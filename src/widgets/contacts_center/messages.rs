@@ -36,9 +36,8 @@ pub(crate) fn done_key(done: Done) -> &'static str {
 /// state (a block, a request already answered, a taken email) forbids.
 pub(crate) fn refusal(refusal: Refusal) -> (&'static str, u16) {
     match refusal {
-        Refusal::MalformedId | Refusal::NoTarget | Refusal::TooLong => {
-            ("the-request-is-invalid", 400)
-        }
+        Refusal::MalformedId | Refusal::TooLong => ("the-request-is-invalid", 400),
+        Refusal::NoTarget => ("please-select-at-least-one-person", 400),
         Refusal::SelfAction => ("you-cannot-do-this-to-yourself", 400),
         Refusal::NameRequired => ("full-name-cannot-be-empty", 400),
         Refusal::InvalidEmail => ("please-enter-a-valid-email-address", 400),
@@ -92,6 +91,7 @@ const DANGER_KEYS: &[&str] = &[
     "you-cannot-do-this-to-yourself",
     "full-name-cannot-be-empty",
     "please-enter-a-valid-email-address",
+    "please-select-at-least-one-person",
     "the-user-could-not-be-found",
     "the-request-could-not-be-found",
     "the-contact-could-not-be-found",

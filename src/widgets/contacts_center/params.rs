@@ -41,6 +41,16 @@ pub(crate) fn user_ids(params: &Params) -> Result<Vec<String>, Malformed> {
     Ok(ids)
 }
 
+/// Whether `userId` and `userIds` name nobody at all (absent, or only empty values):
+/// a bulk form sent with no box ticked.
+pub(crate) fn names_nobody(params: &Params) -> bool {
+    params
+        .all("userId")
+        .iter()
+        .chain(params.all("userIds"))
+        .all(|value| value.split(',').all(|id| id.trim().is_empty()))
+}
+
 /// A required numeric id (`requestId`, `entryId`).
 pub(crate) fn number(params: &Params, name: &str) -> Result<u64, Malformed> {
     params

@@ -587,7 +587,9 @@ impl View<'_> {
                 }
                 if filter == Filter::Connections && counts.connections > 0 {
                     home.export = Some(Link {
-                        label: ui.format("export-my-x-as-vcards", &[&ui.t("connections")]),
+                        // A whole sentence per language: a tab name set into one
+                        // kept its capital and, in Portuguese, the wrong gender.
+                        label: ui.t("export-my-connections-as-vcards"),
                         url: ui
                             .req
                             .urls
