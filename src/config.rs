@@ -261,17 +261,31 @@ impl Config {
                 message: message.to_owned(),
             })
         };
-        if self.limits.max_body_bytes == 0 {
+        // A body is held whole while it is read, before anyone is authenticated on
+        // the SOAP port: a gigabyte is far past any real one (200 people's form is
+        // 14 KB, a bulk PUT of 10,000 people a few MB).
+        if !(1..=1 << 30).contains(&self.limits.max_body_bytes) {
             // Either layer may have set it: the message names both spellings.
             return invalid(
                 "limits.max_body_bytes (WIDGET_HOST_MAX_BODY_BYTES)".into(),
-                "must be at least 1",
+                "must be between 1 and 1073741824",
             );
         }
         // hyper's smallest read buffer is 8 KiB: a lower setting would not be the
-        // limit the administrator believes it is.
-        if self.limits.max_header_bytes < 8192 {
-            return invalid("limits.max_header_bytes".into(), "must be at least 8192");
+        // limit the administrator believes it is. Each connection may fill a buffer
+        // this large before its head is refused: a MiB is far past any real head.
+        if !(8192..=1 << 20).contains(&self.limits.max_header_bytes) {
+            return invalid(
+                "limits.max_header_bytes".into(),
+                "must be between 8192 and 1048576",
+            );
+        }
+        // SIGTERM lets requests in flight finish for this long: 0 would drop them.
+        if !(1..=3600).contains(&self.limits.shutdown_grace_secs) {
+            return invalid(
+                "limits.shutdown_grace_secs".into(),
+                "must be between 1 and 3600",
+            );
         }
         if self.limits.max_connections == 0 || self.limits.max_connections > MAX_CONNECTIONS {
             return invalid(
@@ -586,6 +600,10 @@ mod tests {
                 "limits.request_timeout_secs",
             ),
             ("max_header_bytes = 1024", "limits.max_header_bytes"),
+            ("max_header_bytes = 1048577", "limits.max_header_bytes"),
+            ("max_body_bytes = 1073741825", "limits.max_body_bytes"),
+            ("shutdown_grace_secs = 0", "limits.shutdown_grace_secs"),
+            ("shutdown_grace_secs = 3601", "limits.shutdown_grace_secs"),
         ] {
             let err = limit(toml).expect_err(toml);
             assert!(err.contains(key), "{toml}: {err}");
@@ -594,6 +612,10 @@ mod tests {
             "max_connections = 1000000",
             "request_timeout_secs = 86400",
             "max_header_bytes = 8192",
+            "max_header_bytes = 1048576",
+            "max_body_bytes = 1073741824",
+            "shutdown_grace_secs = 1",
+            "shutdown_grace_secs = 3600",
         ] {
             assert_eq!(limit(toml), Ok(()), "{toml}");
         }

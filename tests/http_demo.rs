@@ -221,6 +221,19 @@ async fn every_demo_person_can_be_played_and_the_administrator_configures() {
         async move {
             let answer = request.send().await.expect("get");
             let status = answer.status();
+            // A person's page, with their forms' tokens: kept by no shared cache.
+            let header = |name: &str| answer.headers().get(name).cloned();
+            assert_eq!(
+                header("cache-control").as_ref().map(|v| v.as_bytes()),
+                Some(&b"private, no-store"[..])
+            );
+            let vary: Vec<&[u8]> = answer
+                .headers()
+                .get_all("vary")
+                .iter()
+                .map(|v| v.as_bytes())
+                .collect();
+            assert!(vary.contains(&&b"Cookie"[..]), "{vary:?}");
             (status, answer.text().await.expect("html"))
         }
     };

@@ -28,11 +28,14 @@ async fn health_metrics_and_unknown_routes() {
     assert_eq!(body["message"], "not-found");
     // A known path with a method it does not take: 405, naming the ones it does.
     for (method, path, allow) in [
-        (reqwest::Method::POST, "/healthz", "GET"),
+        (reqwest::Method::POST, "/healthz", "GET, HEAD"),
+        (reqwest::Method::POST, "/api/openapi.json", "GET, HEAD"),
+        (reqwest::Method::POST, "/wsrp/v2/wsdl", "GET, HEAD"),
+        (reqwest::Method::GET, "/wsrp/v2/markup", "POST"),
         (
             reqwest::Method::DELETE,
             "/widgets/contacts_center/render",
-            "GET, OPTIONS",
+            "GET, HEAD, OPTIONS",
         ),
         (
             reqwest::Method::GET,
@@ -57,6 +60,20 @@ async fn health_metrics_and_unknown_routes() {
             Some(allow),
             "{method} {path}"
         );
+    }
+    // HEAD is answered as GET, without the body (RFC 9110, section 9.3.2).
+    for path in ["/healthz", "/wsrp/v2/wsdl", "/api/openapi.json"] {
+        let got = client.get(server.url(path)).send().await.expect("get");
+        let head = client.head(server.url(path)).send().await.expect("head");
+        assert_eq!(head.status(), 200, "HEAD {path}");
+        let length = |r: &reqwest::Response| r.headers().get("content-length").cloned();
+        assert_eq!(length(&head), length(&got), "HEAD {path}");
+        assert_eq!(
+            head.headers().get("content-type"),
+            got.headers().get("content-type"),
+            "HEAD {path}"
+        );
+        assert!(head.bytes().await.expect("body").is_empty(), "HEAD {path}");
     }
     let ready = client
         .get(server.url("/readyz"))

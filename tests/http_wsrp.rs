@@ -143,4 +143,20 @@ async fn a_body_over_the_limit_is_refused_with_a_soap_fault() {
         Some("soapenv:Client")
     );
     server.stop().await;
+
+    // Under the default 1 MiB, an envelope over the 512 KiB the SOAP parser takes is
+    // refused the same way, before it is read, not read and then found malformed.
+    let server = start(|c, _| with_consumer(c)).await;
+    assert!(widget_host::config::Config::default().limits.max_body_bytes > 600 * 1024);
+    let response = reqwest::Client::new()
+        .post(server.url("/wsrp/v2/markup"))
+        .header("content-type", "text/xml; charset=utf-8")
+        .body(envelope(&format!("<!-- {} -->", "x".repeat(600 * 1024))))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status().as_u16(), 413);
+    let body = response.text().await.expect("text");
+    assert!(body.contains("soapenv:Fault"), "{body}");
+    server.stop().await;
 }

@@ -170,7 +170,19 @@ pub async fn page<B>(
             tracing::error!(error = %e, "demo page failed");
             HttpError::Internal
         })?;
-    Ok(response::html(StatusCode::OK, html))
+    let mut page = response::html(StatusCode::OK, html);
+    // The page is the person the cookie names, with their forms' p_auth tokens: no
+    // shared cache may keep it, nor give it to another cookie.
+    let headers = page.headers_mut();
+    headers.insert(
+        hyper::header::CACHE_CONTROL,
+        hyper::header::HeaderValue::from_static("private, no-store"),
+    );
+    headers.insert(
+        hyper::header::VARY,
+        hyper::header::HeaderValue::from_static("Cookie"),
+    );
+    Ok(page)
 }
 
 /// `GET /demo/switch?as=ID&back=/path`: play another person.

@@ -24,7 +24,8 @@ pub fn is_allowed(state: &AppState, origin: &str) -> bool {
 /// Adds `Access-Control-Allow-Origin` for an allowed origin.
 pub fn allow_origin(state: &AppState, origin: Option<&HeaderValue>, response: &mut Response<Body>) {
     let headers = response.headers_mut();
-    headers.insert(VARY, HeaderValue::from_static("Origin"));
+    // Appended: a page may vary on more than the origin (the demo's on its cookie).
+    headers.append(VARY, HeaderValue::from_static("Origin"));
     if let Some(origin) = origin.filter(|o| o.to_str().is_ok_and(|o| is_allowed(state, o))) {
         headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
     }

@@ -87,7 +87,14 @@ fn answers_after_its_writes(method: &Method, segments: &[&str]) -> bool {
 }
 
 async fn dispatch(state: &Arc<AppState>, req: Request<Incoming>, segments: &[&str]) -> Routed {
-    let method = req.method().clone();
+    // HEAD is answered as GET is (RFC 9110, section 9.3.2), and hyper leaves the body
+    // out of the answer to a HEAD request.
+    let method = match req.method() {
+        &Method::HEAD => Method::GET,
+        other => other.clone(),
+    };
+    let demo = state.config.demo_on();
+    let wsrp_port = |port: &str| crate::wsrp::wsdl::PORTS.iter().any(|(_, _, p)| *p == port);
     match (&method, segments) {
         (&Method::GET, ["healthz"]) => ("/healthz", Ok(healthz(state.social.storage_failure()))),
         (&Method::GET, ["readyz"]) => ("/readyz", Ok(readyz(state))),
@@ -115,7 +122,7 @@ async fn dispatch(state: &Arc<AppState>, req: Request<Incoming>, segments: &[&st
         (&Method::GET, ["wsrp", "v2", "wsdl"]) => {
             ("/wsrp/v2/wsdl", Ok(wsrp_routes::wsdl(state, &req)))
         }
-        (&Method::POST, ["wsrp", "v2", port]) => {
+        (&Method::POST, ["wsrp", "v2", port]) if *port != "wsdl" => {
             ("/wsrp/v2/{port}", wsrp_routes::soap(state, req, port).await)
         }
         (&Method::GET, [""]) if state.config.demo_on() => {
@@ -145,12 +152,19 @@ async fn dispatch(state: &Arc<AppState>, req: Request<Incoming>, segments: &[&st
         (&Method::OPTIONS, ["widgets", ..] | ["api", ..]) => {
             ("preflight", Ok(cors::preflight(state, &req)))
         }
-        (_, ["healthz" | "readyz" | "metrics"]) => not_allowed("GET"),
-        (_, ["widgets"] | ["widgets", _, "render"]) => not_allowed("GET, OPTIONS"),
+        (_, ["healthz" | "readyz" | "metrics"] | ["api", "openapi.json"]) => {
+            not_allowed("GET, HEAD")
+        }
+        (_, ["wsrp", "v2", "wsdl"]) => not_allowed("GET, HEAD"),
+        (_, ["wsrp", "v2", port]) if wsrp_port(port) => not_allowed("POST"),
+        (_, [""] | ["content"] | ["demo", "switch" | "demo.css"]) if demo => {
+            not_allowed("GET, HEAD")
+        }
+        (_, ["widgets"] | ["widgets", _, "render"]) => not_allowed("GET, HEAD, OPTIONS"),
         (_, ["widgets", _, "actions", _]) => not_allowed("POST, OPTIONS"),
-        (_, ["widgets", _, "resources", _]) => not_allowed("GET, OPTIONS"),
+        (_, ["widgets", _, "resources", _]) => not_allowed("GET, HEAD, OPTIONS"),
         (_, ["api", "users", _]) => not_allowed("PUT, DELETE, OPTIONS"),
-        (_, ["api", "users", _, "notifications"]) => not_allowed("GET, OPTIONS"),
+        (_, ["api", "users", _, "notifications"]) => not_allowed("GET, HEAD, OPTIONS"),
         (_, ["api", "backup"]) => not_allowed("POST, OPTIONS"),
         _ => ("not-found", Err(HttpError::NotFound)),
     }

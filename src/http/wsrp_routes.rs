@@ -29,12 +29,14 @@ pub async fn soap(
     port: &str,
 ) -> Result<Response<Body>, HttpError> {
     let base = host_base(&state.config, req.headers());
-    let read = read_body(
-        req,
-        state.config.limits.max_body_bytes,
-        state.config.limits.request_timeout(),
-    )
-    .await;
+    // No more than the parser takes (512 KiB): a larger envelope is refused with 413
+    // before it is read, rather than read whole and refused as malformed after.
+    let limit = state
+        .config
+        .limits
+        .max_body_bytes
+        .min(state.wsrp.max_envelope_bytes());
+    let read = read_body(req, limit, state.config.limits.request_timeout()).await;
     let reply = match read {
         Ok(body) => {
             let (state, port) = (Arc::clone(state), port.to_owned());

@@ -131,6 +131,11 @@ impl Producer {
     }
 
     /// Replaces the request size, depth and element bounds.
+    /// The largest envelope the parser takes: the transport reads no more than this.
+    pub fn max_envelope_bytes(&self) -> usize {
+        self.limits.max_bytes
+    }
+
     pub fn with_limits(mut self, limits: xml::Limits) -> Self {
         self.limits = limits;
         self
