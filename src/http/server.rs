@@ -74,6 +74,26 @@ pub async fn launch(
     serve(state, listener, shutdown).await
 }
 
+/// Files the host holds open besides its connections: the listener, the database
+/// file, the runtime's epoll and wakers, the descriptor watcher, the logs, and what a
+/// backup or a descriptor reload opens for a moment.
+const OTHER_OPEN_FILES: u64 = 64;
+
+/// Raises the process's soft limit on open files (`ulimit -n`, often 1024) so that
+/// `max_connections` connections fit, as far as the hard limit allows. Past the
+/// limit `accept` fails, and further clients wait unanswered in the kernel's queue
+/// instead of getting the 503 that `max_connections` promises. The limit now, or
+/// `Err` with it when it is still short.
+pub fn make_room_for(max_connections: usize) -> Result<u64, u64> {
+    let wanted = (max_connections as u64).saturating_add(OTHER_OPEN_FILES);
+    match rlimit::increase_nofile_limit(wanted) {
+        Ok(limit) if limit >= wanted => Ok(limit),
+        Ok(limit) => Err(limit),
+        // The limit cannot be read: nothing is known to be short.
+        Err(_) => Ok(wanted),
+    }
+}
+
 /// The accept loop over an already started [`AppState`].
 pub async fn serve(
     state: Arc<AppState>,
@@ -81,6 +101,14 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), HostError> {
     let limits = state.config.limits.clone();
+    if let Err(limit) = make_room_for(limits.max_connections) {
+        tracing::warn!(
+            max_connections = limits.max_connections,
+            open_files = limit,
+            "the process may open only {limit} files: connections past about {} wait unanswered instead of getting 503; raise the hard limit (ulimit -Hn, LimitNOFILE= in systemd) or lower limits.max_connections",
+            limit.saturating_sub(OTHER_OPEN_FILES)
+        );
+    }
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -140,6 +168,29 @@ mod tests {
     use bytes::Bytes;
     use http_body_util::Full;
     use tokio::io::AsyncReadExt;
+
+    /// The soft limit on open files is raised to fit the connections as far as the hard
+    /// limit allows, and a shortfall is reported with the limit there is.
+    #[test]
+    fn the_open_files_limit_is_raised_to_fit_the_connections() {
+        const NOFILE: rlimit::Resource = rlimit::Resource::NOFILE;
+        let Ok((before, hard)) = rlimit::getrlimit(NOFILE) else {
+            return; // No limit to raise on this system.
+        };
+        if !(8192..rlimit::INFINITY).contains(&hard) {
+            return; // Too low to lower safely, or nothing can be short.
+        }
+        // Lowered, but far above what the tests running beside this one open.
+        rlimit::setrlimit(NOFILE, 4096, hard).expect("lower");
+        assert_eq!(make_room_for(5_000), Ok(5_000 + OTHER_OPEN_FILES));
+        assert_eq!(rlimit::getrlimit(NOFILE).expect("limit").0, 5_064);
+        // More connections than the hard limit lets in: raised as far as it goes,
+        // and short by what it says.
+        let beyond = usize::try_from(hard).expect("fits");
+        assert_eq!(make_room_for(beyond), Err(hard));
+        assert_eq!(rlimit::getrlimit(NOFILE).expect("limit").0, hard);
+        rlimit::setrlimit(NOFILE, before, hard).expect("restore");
+    }
 
     /// The settings and the wrapper `serve` gives every connection, over an in-memory
     /// stream whose far end asks for a large answer and then stops reading.
