@@ -69,6 +69,20 @@ fn shipped_folders_load_without_problems_and_with_expected_values() {
     ] {
         assert_eq!(pref(on).as_deref(), Some("true"), "{on}");
     }
+    // Liferay's settings for what this host does not have: kept, not offered.
+    assert_eq!(
+        cc.read_only_preferences.iter().collect::<Vec<_>>(),
+        [
+            "displayStyle",
+            "showCompleteYourProfile",
+            "showInstantMessenger",
+            "showRecentActivity",
+            "showSMS",
+            "showSites",
+            "showSocialNetwork",
+            "showTags"
+        ]
+    );
 
     let n = catalog
         .get("notifications")
@@ -887,7 +901,11 @@ fn read_only_preferences_are_kept() {
             expected,
             "{read_only:?}"
         );
-        assert_eq!(served.read_only_preferences.len(), usize::from(expected));
+        // The shipped file's own eight, and this one when it says so.
+        assert_eq!(
+            served.read_only_preferences.len(),
+            8 + usize::from(expected)
+        );
     }
 }
 
