@@ -385,7 +385,9 @@ fn bulk_actions_on_user_ids() {
     let w = abc();
     let o = cc(Some("a")).named("follow").p("userIds", "b,c").ok(&w);
     assert!(o.ok, "{o:?}");
-    assert_eq!(o.message, "you-are-now-following-this-user");
+    // Not "You are now following this user." for two people.
+    assert_eq!(o.message, "your-request-completed-successfully");
+    assert_eq!(o.text, "Your request completed successfully.");
     assert!(o.relationship.is_none());
     assert!(
         cc(Some("a"))
@@ -803,6 +805,11 @@ fn sent_and_received_requests_each_page_on() {
     assert!(
         sent_page.contains("Dan Zed"),
         "the third sent request is reachable"
+    );
+    // Still the Requests tab: its second list, paged on its own.
+    assert!(
+        sent_page.contains("filter=requests\" aria-current=\"page\">"),
+        "{sent_page}"
     );
     assert!(!sent_page.contains("Bob Baker") && !sent_page.contains("Cid Cole"));
     assert!(

@@ -109,7 +109,12 @@ fn ignore_and_refusals() {
             .act(&w),
         Err(WidgetError::BadRequest { .. })
     ));
-    assert!(notes(None).html(&w).contains("Sign in"));
+    // A guest is told what this widget would show, not the Contacts Center's text.
+    let guest = notes(None).html(&w);
+    assert!(
+        guest.contains("Sign in to see your connection requests."),
+        "{guest}"
+    );
 }
 
 #[test]

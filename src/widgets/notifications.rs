@@ -106,7 +106,7 @@ impl Notifications {
             restarted: false,
         };
         match req.viewer.user() {
-            None => ctx.guest = Some(ui.t("sign-in-to-see-your-contacts-and-connect-with-people")),
+            None => ctx.guest = Some(ui.t("sign-in-to-see-your-connection-requests")),
             Some(user) => {
                 let reader = self.social.read().map_err(|e| social_error(&ui, e))?;
                 let counts = reader

@@ -117,8 +117,8 @@ impl<'a> ActionCall<'a> {
         // Bulk: each target's outcome is applied on its own. When every target was
         // refused nothing changed, and the first refusal speaks for the batch. When
         // some went through, the answer is a success (something changed) that says
-        // some people were left out; otherwise the shared success text when every
-        // target ended the same way, or a generic one.
+        // some people were left out; otherwise the generic success, since each
+        // outcome's own text speaks of one person ("this user").
         let first_done = outcome.results.iter().find_map(|t| t.result.ok());
         let first_refusal = outcome.results.iter().find_map(|t| t.result.err());
         let result = match (first_done, first_refusal) {
@@ -127,13 +127,9 @@ impl<'a> ActionCall<'a> {
             (None, None) => outcome.first(),
         };
         let mut answer = self.outcome(result, None, self.keep_filter());
-        let same = outcome
-            .results
-            .windows(2)
-            .all(|w| w[0].result.map(messages::done_key) == w[1].result.map(messages::done_key));
         let summary = match (first_done, first_refusal) {
             (Some(_), Some(_)) => Some(PARTIAL),
-            (Some(_), None) if !same => Some(COMPLETED),
+            (Some(_), None) => Some(COMPLETED),
             _ => None,
         };
         if let Some(key) = summary {

@@ -411,7 +411,8 @@ impl View<'_> {
         let link = |label: String, f: Filter| Link {
             label,
             url: ui.req.urls.render_url(&[("filter", f.as_str())]),
-            active: f == filter,
+            // Sent requests are the Requests tab's second list, paged on their own.
+            active: f == filter || (f == Filter::Requests && filter == Filter::RequestsSent),
         };
         let count_links = vec![
             link(
