@@ -760,6 +760,40 @@ fn link_param(html: &str, id: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// A person opened from a list comes back to that list: their link carries the
+/// list's filter, and so does their card's Back link. From All, neither does.
+#[test]
+fn a_card_opened_from_a_list_goes_back_to_that_list() {
+    let w = abc();
+    cc(Some("a")).named("follow").p("userId", "b").ok(&w);
+    let following = cc(Some("a")).p("filter", "following").html(&w);
+    let link = following
+        .split("href=\"")
+        .map(|h| {
+            h.split('"')
+                .next()
+                .unwrap_or_default()
+                .replace("&amp;", "&")
+        })
+        .find(|h| h.contains("_contacts_center_userId=b"))
+        .expect("Bob's link");
+    assert!(link.contains("_contacts_center_filter=following"), "{link}");
+    let card = cc(Some("a"))
+        .p("userId", "b")
+        .p("filter", "following")
+        .html(&w);
+    assert_eq!(
+        link_param(&card, "back", "filter").as_deref(),
+        Some("following")
+    );
+    let all = cc(Some("a")).html(&w);
+    assert!(!all.contains("_contacts_center_filter=all&amp;"), "{all}");
+    let card = cc(Some("a")).p("userId", "b").html(&w);
+    let back = card.find("id=\"_contacts_center_back\"").expect("back");
+    let href = &card[card[..back].rfind("href=\"").expect("href")..back];
+    assert!(!href.contains("filter"), "{href}");
+}
+
 #[test]
 fn sent_and_received_requests_each_page_on() {
     let w = abc();

@@ -100,6 +100,13 @@ fn safe_url(url: &str) -> Option<String> {
     (lower.starts_with("https://") || lower.starts_with("http://")).then(|| url.trim().to_owned())
 }
 
+/// The list a page shows, when not All: a person's link carries it, so that their
+/// card's Back link returns to that list.
+pub(crate) fn list_filter(ui: &Ui<'_>) -> Option<&'static str> {
+    let filter = super::params::filter(&ui.req.params);
+    (filter != crate::store::Filter::All).then(|| filter.as_str())
+}
+
 pub(crate) fn person_view(
     ui: &Ui<'_>,
     settings: &Settings,
@@ -118,7 +125,13 @@ pub(crate) fn person_view(
         job_title: person.job_title.clone(),
         email: (settings.show_email() && !person.email_address.is_empty())
             .then(|| person.email_address.clone()),
-        detail_url: ui.req.urls.render_url(&[("userId", &person.id)]),
+        detail_url: match list_filter(ui) {
+            Some(filter) => ui
+                .req
+                .urls
+                .render_url(&[("userId", &person.id), ("filter", filter)]),
+            None => ui.req.urls.render_url(&[("userId", &person.id)]),
+        },
         badges: relationship.map(|r| badges(ui, r)).unwrap_or_default(),
     }
 }

@@ -723,7 +723,10 @@ impl View<'_> {
             forms,
             vcard_url: ui.req.urls.resource_url("vcard", &[("userId", id)]),
             mutual,
-            back_url: ui.req.urls.render_url(&[]),
+            back_url: match cards::list_filter(ui) {
+                Some(filter) => ui.req.urls.render_url(&[("filter", filter)]),
+                None => ui.req.urls.render_url(&[]),
+            },
         }))
     }
 
