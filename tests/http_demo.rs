@@ -27,6 +27,41 @@ async fn dashboard_content_page_and_switching_people() {
     );
     assert!(html.contains("id=\"p_p_id_notifications_\""));
     assert!(html.contains("You have 3 connections."), "{html}");
+    assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en-US\">"));
+    // The page's language is its widgets': from Accept-Language too, not only from
+    // languageId (screen readers pronounce the page by it).
+    let spanish = client()
+        .get(server.url("/"))
+        .header("accept-language", "es-ES,es;q=0.9")
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        spanish.starts_with("<!DOCTYPE html>\n<html lang=\"es-ES\">"),
+        "{}",
+        &spanish[..80]
+    );
+    assert!(
+        spanish.contains("Tienes 3 conexiones."),
+        "the widgets are Spanish too"
+    );
+    let german = client()
+        .get(server.url("/?languageId=de_DE"))
+        .header("accept-language", "es-ES")
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        german.starts_with("<!DOCTYPE html>\n<html lang=\"de-DE\">"),
+        "{}",
+        &german[..80]
+    );
     assert!(
         html.contains("Richard Roe wants to connect with you."),
         "{html}"

@@ -103,6 +103,13 @@ pub async fn page<B>(
         .map(|(_, v)| v.clone())
         .filter(|v| crate::i18n::SUPPORTED_LANGUAGE_IDS.contains(&v.as_str()));
     let path = if page == "content" { "/content" } else { "/" };
+    // The widgets' language, as they negotiate it from what the page forwards: the
+    // page's `lang` must say what its widgets are written in (screen readers read by it).
+    let accepted = req
+        .headers()
+        .get(hyper::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let page_lang = crate::i18n::negotiate(language.as_deref(), None, accepted).replace('_', "-");
     let page_url = match &language {
         Some(l) => format!(
             "{base}{path}?languageId={}",
@@ -163,6 +170,7 @@ pub async fn page<B>(
             "demo/page.html",
             serde_json::json!({
                 "page": page, "path": path, "columns": columns, "roster": roster, "languages": languages,
+                "lang": page_lang,
                 "pending": pending, "language": language, "administrator": person == people::ADMINISTRATOR,
             }),
         )
