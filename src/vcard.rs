@@ -290,11 +290,15 @@ fn tel(phone: &Phone, version: Version) -> String {
 
 /// `tel:+1-555-0100` for a global number written with digits and the usual
 /// separators; `None` for anything else (local numbers, extensions in words).
+/// A bracketed `(0)` is the trunk prefix dialled only from inside the country
+/// (`+44 (0)20 7946 0958`): the global number leaves it out. Other brackets
+/// (`+1 (555) 0100`) only group digits.
 fn tel_uri(number: &str) -> Option<String> {
     let rest = number.strip_prefix('+')?;
     let mut uri = String::from("tel:+");
     let mut digits = 0;
-    for c in rest.chars() {
+    let mut chars = rest.chars();
+    while let Some(c) = chars.next() {
         match c {
             '0'..='9' => {
                 digits += 1;
@@ -306,7 +310,23 @@ fn tel_uri(number: &str) -> Option<String> {
                     uri.push('-');
                 }
             }
-            '(' | ')' => {}
+            '(' => {
+                let mut group = String::new();
+                loop {
+                    match chars.next()? {
+                        ')' => break,
+                        c => group.push(c),
+                    }
+                }
+                let group = group.trim();
+                if group.is_empty() || !group.chars().all(|c| c.is_ascii_digit()) {
+                    return None;
+                }
+                if group != "0" {
+                    digits += group.len();
+                    uri.push_str(group);
+                }
+            }
             _ => return None,
         }
     }

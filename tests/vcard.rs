@@ -381,3 +381,38 @@ fn phone_extensions_survive_in_both_versions() {
         "{v4}"
     );
 }
+
+/// In 4.0 a global number becomes a `tel:` URI, which dials exactly what it says: the
+/// trunk prefix written `(0)` (dialled only from inside the country) is left out, a
+/// bracketed area code is kept, and a bracket that is not closed leaves the number
+/// as text. 3.0 keeps the text as written.
+#[test]
+fn a_bracketed_trunk_prefix_is_not_dialled_from_a_tel_uri() {
+    let phone = |number: &str| Phone {
+        number: number.into(),
+        extension: String::new(),
+        kind: PhoneKind::Work,
+    };
+    let card = Card {
+        uid: "u1".into(),
+        full_name: "Tel Uri".into(),
+        phones: vec![
+            phone("+44 (0)20 7946 0958"),
+            phone("+1 (555) 010-0199"),
+            phone("+49 (30 1234"),
+        ],
+        ..Card::default()
+    };
+    let v4 = write(std::slice::from_ref(&card), Version::V4);
+    assert!(v4.contains(":tel:+44-20-7946-0958\r\n"), "{v4}");
+    assert!(v4.contains(":tel:+1-555-010-0199\r\n"), "{v4}");
+    assert!(
+        v4.contains("TEL;TYPE=\"work,voice\":+49 (30 1234\r\n"),
+        "{v4}"
+    );
+    let v3 = write(&[card], Version::V3);
+    assert!(
+        v3.contains("TEL;TYPE=WORK,VOICE:+44 (0)20 7946 0958\r\n"),
+        "{v3}"
+    );
+}
