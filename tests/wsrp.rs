@@ -815,6 +815,33 @@ fn blocking_action_url_round_trip() {
     // Those two reached the widget: the caller's profile was applied before it ran
     // (it describes the caller, not the request; README, "Profile claims").
     assert_eq!(refreshed(), before + 2);
+
+    // Saving preferences writes the portlet's own state, shared by every placement
+    // of the handle: only with portletStateChange readWrite. readOnly asks for the
+    // fault the WSDL declares; a clone to write to is not something this producer
+    // makes. Neither reaches the widget, nor applies the profile.
+    let save = body.replace(&xml_attr(&interaction), "action=save-preferences");
+    let reply = f.producer.handle("markup", save.as_bytes(), "http://h");
+    assert_eq!(fault_name(&reply), "PortletStateChangeRequired");
+    save_sample("fault-PortletStateChangeRequired", &reply);
+    let clone = save.replace(">readOnly<", ">cloneBeforeWrite<");
+    let reply = f.producer.handle("markup", clone.as_bytes(), "http://h");
+    assert_eq!(fault_name(&reply), "OperationNotSupported");
+    assert_eq!(refreshed(), before + 2);
+    let ran = |name: &str| {
+        f.widget
+            .actions
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|(a, _)| a == name)
+    };
+    assert!(!ran("save-preferences"), "refused before the widget");
+    let write = save.replace(">readOnly<", ">readWrite<");
+    let reply = f.producer.handle("markup", write.as_bytes(), "http://h");
+    // The test widget has no such action: it got as far as the widget.
+    assert_eq!(fault_name(&reply), "InconsistentParameters");
+    assert_eq!(refreshed(), before + 3);
 }
 
 fn get_resource(f: &Fixture, handle: &str, id: &str, state: &str) -> SoapReply {

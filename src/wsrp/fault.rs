@@ -28,6 +28,10 @@ pub enum WsrpFault {
     RegistrationRefused(String),
     #[error("operation not supported: {0}")]
     OperationNotSupported(String),
+    /// The interaction would change the portlet's persistent state (its preferences)
+    /// and the consumer's `portletStateChange` is `readOnly`.
+    #[error("portlet state change required: {0}")]
+    PortletStateChangeRequired(String),
     #[error("unsupported mode: {0}")]
     UnsupportedMode(String),
     #[error("unsupported window state: {0}")]
@@ -66,6 +70,7 @@ impl WsrpFault {
             | Self::MustUnderstand(_)
             | Self::VersionMismatch(_) => "OperationFailed",
             Self::OperationNotSupported(_) => "OperationNotSupported",
+            Self::PortletStateChangeRequired(_) => "PortletStateChangeRequired",
             Self::UnsupportedMode(_) => "UnsupportedMode",
             Self::UnsupportedWindowState(_) => "UnsupportedWindowState",
             Self::UnsupportedMimeType(_) => "UnsupportedMimeType",

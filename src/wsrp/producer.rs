@@ -100,6 +100,9 @@ fn must_understand(entry: &Element) -> bool {
 /// are the portlet id with a few characters around it).
 const MAX_NAMESPACE_PREFIX: usize = 128;
 
+/// The one action that changes a portlet's own state: its preferences (edit mode).
+const SAVE_PREFERENCES: &str = "save-preferences";
+
 /// A registration that a request proved it holds.
 struct Registered {
     consumer: String,
@@ -595,6 +598,25 @@ impl Producer {
             .get(ACTION_KEY)
             .filter(|a| !a.is_empty())
             .ok_or_else(|| WsrpFault::MissingParameters("interactionState action".into()))?;
+        // Saving preferences writes the portlet's own persistent state, which every
+        // placement of this handle shares. WSRP 2.0 lets the consumer forbid that
+        // (`readOnly`) or ask for a clone to write instead (`cloneBeforeWrite`, which
+        // this producer cannot make): only `readWrite` lets it through.
+        if action == SAVE_PREFERENCES {
+            match interaction.child_text("portletStateChange").map(str::trim) {
+                Some("readWrite") => {}
+                Some("cloneBeforeWrite") => {
+                    return Err(WsrpFault::OperationNotSupported(
+                        "this producer does not clone portlets; send portletStateChange readWrite to change the preferences every placement of this portlet shares".into(),
+                    ));
+                }
+                _ => {
+                    return Err(WsrpFault::PortletStateChangeRequired(
+                        "saving preferences changes the portlet's state: portletStateChange must be readWrite".into(),
+                    ));
+                }
+            }
+        }
         req.name = Some(action.to_owned());
         req.params = form_parameters(interaction, namespace);
         self.take_profile(&req);
