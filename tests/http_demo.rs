@@ -30,37 +30,36 @@ async fn dashboard_content_page_and_switching_people() {
     assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en-US\">"));
     // The page's language is its widgets': from Accept-Language too, not only from
     // languageId (screen readers pronounce the page by it).
-    let spanish = client()
-        .get(server.url("/"))
-        .header("accept-language", "es-ES,es;q=0.9")
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let page_in = |path: &str, accepted: &str| {
+        let request = client()
+            .get(server.url(path))
+            .header("accept-language", accepted);
+        async move {
+            request
+                .send()
+                .await
+                .expect("get")
+                .text()
+                .await
+                .expect("html")
+        }
+    };
+    let spanish = page_in("/", "es-ES,es;q=0.9").await;
+    let head = |html: &str| html.chars().take(80).collect::<String>();
     assert!(
         spanish.starts_with("<!DOCTYPE html>\n<html lang=\"es-ES\">"),
         "{}",
-        &spanish[..80]
+        head(&spanish)
     );
     assert!(
         spanish.contains("Tienes 3 conexiones."),
         "the widgets are Spanish too"
     );
-    let german = client()
-        .get(server.url("/?languageId=de_DE"))
-        .header("accept-language", "es-ES")
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let german = page_in("/?languageId=de_DE", "es-ES").await;
     assert!(
         german.starts_with("<!DOCTYPE html>\n<html lang=\"de-DE\">"),
         "{}",
-        &german[..80]
+        head(&german)
     );
     assert!(
         html.contains("Richard Roe wants to connect with you."),
