@@ -988,6 +988,15 @@ fn vcards_of_one_several_and_all_connections() {
     assert!(text.contains("VERSION:4.0"));
     assert_eq!(many.filename.as_deref(), Some("contacts.vcf"));
 
+    // No connections, no file: a vCard file holds at least one card.
+    match cc(Some("a"))
+        .named("vcard")
+        .p("filter", "connections")
+        .resource(&w)
+    {
+        Err(WidgetError::NotFound { key, .. }) => assert_eq!(key, "you-have-no-connections"),
+        other => panic!("{other:?}"),
+    }
     cc(Some("a")).named("connect").p("userId", "c").ok(&w);
     let id = request_id(&w, "c");
     cc(Some("c"))

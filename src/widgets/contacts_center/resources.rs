@@ -66,6 +66,11 @@ fn vcard_resource(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, Wi
                     _ => break,
                 }
             }
+            // A vCard file holds at least one card (RFC 6350's grammar); the page shows
+            // the export link only when there are connections.
+            if people.is_empty() {
+                return Err(ui.not_found("you-have-no-connections"));
+            }
             (people, "connections.vcf".to_owned())
         } else {
             let ids = params::user_ids(&req.params)
