@@ -988,6 +988,13 @@ fn vcards_of_one_several_and_all_connections() {
     assert!(text.contains("VERSION:4.0"));
     assert_eq!(many.filename.as_deref(), Some("contacts.vcf"));
 
+    // Naming nobody is a bad request, with or without an empty list.
+    for ids in ["", " , "] {
+        assert!(matches!(
+            cc(Some("a")).named("vcard").p("userIds", ids).resource(&w),
+            Err(WidgetError::BadRequest { .. })
+        ));
+    }
     // No connections, no file: a vCard file holds at least one card.
     match cc(Some("a"))
         .named("vcard")

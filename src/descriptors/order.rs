@@ -85,11 +85,6 @@ impl FileProblems {
         self.more += other.more;
     }
 
-    /// Whether there is any problem at all, kept or counted.
-    pub fn is_empty(&self) -> bool {
-        self.kept.is_empty()
-    }
-
     /// The kept problems, and one at `pos` that counts the rest in `place`.
     pub fn into_vec(mut self, file: &Path, pos: Pos, element: &str, place: &str) -> Vec<Problem> {
         if self.more > 0 {

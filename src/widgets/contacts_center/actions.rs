@@ -91,16 +91,14 @@ impl<'a> ActionCall<'a> {
 
     /// connect, disconnect, follow, unfollow, block, unblock, remove-follower.
     pub fn people(&self, verb: PersonVerb) -> Result<ActionOutcome, WidgetError> {
-        let ids = match params::user_ids(&self.req().params) {
-            Ok(ids) => ids,
+        let ids = params::user_ids(&self.req().params)
+            .map_err(|_| self.ui.bad_request("the-request-is-invalid"))?;
+        if ids.is_empty() {
             // The bulk toolbar pressed with nobody ticked: a refusal like the rules'
             // (400, and a browser's form comes back to the page saying so), not an
             // error document in place of the page.
-            Err(_) if params::names_nobody(&self.req().params) => {
-                return Ok(self.outcome(Err(Refusal::NoTarget), None, self.keep_filter()));
-            }
-            Err(_) => return Err(self.ui.bad_request("the-request-is-invalid")),
-        };
+            return Ok(self.outcome(Err(Refusal::NoTarget), None, self.keep_filter()));
+        }
         if verb == PersonVerb::RemoveFollower && ids.len() > 1 {
             return Err(self.ui.bad_request("the-request-is-invalid"));
         }

@@ -15,7 +15,8 @@ pub(crate) const MAX_BULK: usize = 200;
 pub(crate) struct Malformed;
 
 /// `userId` and `userIds` (a comma list, or repeated as checkboxes send it), in order,
-/// without duplicates. Empty, malformed or too many ids are refused.
+/// without duplicates. Malformed or too many ids are refused; none at all (a bulk form
+/// sent with no box ticked) is an empty list, for the caller to answer.
 pub(crate) fn user_ids(params: &Params) -> Result<Vec<String>, Malformed> {
     let mut ids: Vec<String> = Vec::new();
     let mut seen: HashSet<&str> = HashSet::new();
@@ -35,20 +36,7 @@ pub(crate) fn user_ids(params: &Params) -> Result<Vec<String>, Malformed> {
             }
         }
     }
-    if ids.is_empty() {
-        return Err(Malformed);
-    }
     Ok(ids)
-}
-
-/// Whether `userId` and `userIds` name nobody at all (absent, or only empty values):
-/// a bulk form sent with no box ticked.
-pub(crate) fn names_nobody(params: &Params) -> bool {
-    params
-        .all("userId")
-        .iter()
-        .chain(params.all("userIds"))
-        .all(|value| value.split(',').all(|id| id.trim().is_empty()))
 }
 
 /// A required numeric id (`requestId`, `entryId`).
@@ -103,9 +91,9 @@ mod tests {
             user_ids(&p),
             Ok(vec!["a".into(), "b".into(), "c".into(), "d".into()])
         );
-        assert_eq!(user_ids(&params(&[])), Err(Malformed));
+        assert_eq!(user_ids(&params(&[])), Ok(Vec::new()));
         assert_eq!(user_ids(&params(&[("userId", "a b")])), Err(Malformed));
-        assert_eq!(user_ids(&params(&[("userIds", " , ")])), Err(Malformed));
+        assert_eq!(user_ids(&params(&[("userIds", " , ")])), Ok(Vec::new()));
     }
 
     #[test]

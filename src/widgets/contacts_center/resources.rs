@@ -74,7 +74,9 @@ fn vcard_resource(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, Wi
             (people, "connections.vcf".to_owned())
         } else {
             let ids = params::user_ids(&req.params)
-                .map_err(|_| ui.bad_request("the-request-is-invalid"))?;
+                .ok()
+                .filter(|ids| !ids.is_empty())
+                .ok_or_else(|| ui.bad_request("the-request-is-invalid"))?;
             let mut people = Vec::with_capacity(ids.len());
             for id in &ids {
                 let person = reader
