@@ -844,3 +844,37 @@ async fn a_request_with_too_many_parameters_is_refused_and_changes_nothing() {
         assert_eq!(response.status(), status, "{pairs} pairs");
     }
 }
+
+/// The language the host chose travels twice, the same: as `Content-Language` for a
+/// portal that reads headers, and as the fragment root's `lang` for one that
+/// aggregates fragments into a page of its own language.
+#[tokio::test]
+async fn the_fragment_and_its_header_name_the_same_language() {
+    let server = start(|c, _| with_consumer(c)).await;
+    for (query, accepted, expected) in [
+        ("", "pt-BR,pt;q=0.9,en;q=0.5", "pt-BR"),
+        ("?languageId=de_DE", "pt-BR", "de-DE"),
+        ("?languageId=xx_YY", "", "en-US"),
+    ] {
+        let mut call = client()
+            .get(server.url(&format!("/widgets/{WIDGET}/render{query}")))
+            .bearer_auth(token("alice", &[]));
+        if !accepted.is_empty() {
+            call = call.header("accept-language", accepted);
+        }
+        let response = call.send().await.expect("render");
+        assert_eq!(response.status(), StatusCode::OK);
+        let header = response
+            .headers()
+            .get("content-language")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        assert_eq!(header.as_deref(), Some(expected), "{query} {accepted}");
+        let html = response.text().await.expect("html");
+        let root = html.trim_start().split('>').next().unwrap_or_default();
+        assert!(
+            root.starts_with("<div ") && root.contains(&format!(" lang=\"{expected}\"")),
+            "{query} {accepted}: {root}"
+        );
+    }
+}

@@ -150,6 +150,13 @@ fn scripts(html: &str) -> Vec<&str> {
 fn check_fragment(label: &str, html: &str, ns: &str) {
     let all = tags(html);
     assert!(!all.is_empty(), "{label}: no markup");
+    // The root says the fragment's language (WCAG 3.1.2): the portal's page may be in
+    // another, and an aggregating portal drops `Content-Language`.
+    assert!(
+        all[0].attr("lang").is_some_and(|l| !l.is_empty()),
+        "{label}: root <{}> has no lang",
+        all[0].name
+    );
     let ids: Vec<&str> = all.iter().filter_map(|t| t.attr("id")).collect();
 
     for t in &all {
@@ -478,29 +485,63 @@ fn every_view_is_labelled_namespaced_and_free_of_global_css() {
     }
 }
 
+/// The root's `lang` is the language the texts are in: the request's when the host
+/// has it (a region it lacks reads the language's own), English otherwise.
+#[test]
+fn every_fragment_names_the_language_its_texts_are_in() {
+    let w = busy_world();
+    for (locale, lang, search) in [
+        ("en_US", "en-US", "Search"),
+        ("de_DE", "de-DE", "Suchen"),
+        ("pt_BR", "pt-BR", "Pesquisar"),
+        ("es_MX", "es-ES", "Buscar"),
+        ("xx_YY", "en-US", "Search"),
+    ] {
+        for (label, call) in [
+            ("home", cc(Some("a"))),
+            ("detail", cc(Some("a")).p("userId", "c")),
+            ("guest", cc(None)),
+            ("edit", cc(Some("a")).admin().mode(PortletMode::Edit)),
+            ("notifications", notes(Some("a"))),
+        ] {
+            let html = call.locale(locale).html(&w);
+            let root = tags(&html).into_iter().next().expect("a root");
+            assert_eq!(root.attr("lang"), Some(lang), "{label} in {locale}");
+            if label == "home" {
+                // The texts are in that language indeed.
+                assert!(
+                    html.contains(&format!(">{search}</button>")),
+                    "{locale}: {html}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn the_checker_catches_what_it_looks_for() {
     // The checks above must be able to fail: feed them broken markup.
     let ns = "_x_";
     let bad = [
-        "<div id=\"_x_w\"><input type=\"text\" name=\"_x_q\"></div>",
-        "<div id=\"_x_w\"><label for=\"_x_q\">Q</label><input id=\"q\" name=\"_x_q\"></div>",
-        "<div id=\"_x_w\"><button type=\"submit\"></button></div>",
-        "<div id=\"_x_w\" style=\"color:red\"></div>",
-        "<div id=\"_x_w\"><style>p{}</style></div>",
-        "<div id=\"_x_w\"><div class=\"alert alert-success\">Done</div></div>",
-        "<div id=\"_x_w\"><form method=\"post\" action=\"/a\"><button type=\"submit\">Go</button></form></div>",
-        "<div id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\nwindow.x = 1;\n})(\"_x_w\");</script></div>",
-        "<div id=\"_x_w\"><script>var leaked = 1;(function (rootId) {\n\"use strict\";\n})(\"_x_w\");</script></div>",
-        "<div id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\n})(\"_x_other\");</script></div>",
-        "<div id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\n})(\"_x_w\"); var after = 1;</script></div>",
-        "<div id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\ndocument.getElementById(\"other\");\n})(\"_x_w\");</script></div>",
+        "<div id=\"_x_w\"></div>",
+        "<div lang=\"en\" id=\"_x_w\"><input type=\"text\" name=\"_x_q\"></div>",
+        "<div lang=\"en\" id=\"_x_w\"><label for=\"_x_q\">Q</label><input id=\"q\" name=\"_x_q\"></div>",
+        "<div lang=\"en\" id=\"_x_w\"><button type=\"submit\"></button></div>",
+        "<div lang=\"en\" id=\"_x_w\" style=\"color:red\"></div>",
+        "<div lang=\"en\" id=\"_x_w\"><style>p{}</style></div>",
+        "<div lang=\"en\" id=\"_x_w\"><div class=\"alert alert-success\">Done</div></div>",
+        "<div lang=\"en\" id=\"_x_w\"><form method=\"post\" action=\"/a\"><button type=\"submit\">Go</button></form></div>",
+        "<div lang=\"en\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\nwindow.x = 1;\n})(\"_x_w\");</script></div>",
+        "<div lang=\"en\" id=\"_x_w\"><script>var leaked = 1;(function (rootId) {\n\"use strict\";\n})(\"_x_w\");</script></div>",
+        "<div lang=\"en\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\n})(\"_x_other\");</script></div>",
+        "<div lang=\"en\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\n})(\"_x_w\"); var after = 1;</script></div>",
+        "<div lang=\"en\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\ndocument.getElementById(\"other\");\n})(\"_x_w\");</script></div>",
     ];
     for html in bad {
         let caught = std::panic::catch_unwind(|| check_fragment("bad", html, ns)).is_err();
         assert!(caught, "not caught: {html}");
     }
-    let good = "<div id=\"_x_w\"><label for=\"_x_q\">Q</label><input id=\"_x_q\" name=\"_x_q\"><button type=\"submit\">Go</button><script>(function (rootId) {\n\"use strict\";\ndocument.getElementById(rootId);\n})(\"_x_w\");</script></div>";
+    let good = "<div lang=\"en\" id=\"_x_w\"><label for=\"_x_q\">Q</label><input id=\"_x_q\" name=\"_x_q\"><button type=\"submit\">Go</button><script>(function (rootId) {\n\"use strict\";\ndocument.getElementById(rootId);\n})(\"_x_w\");</script></div>";
     check_fragment("good", good, ns);
 }
 

@@ -53,6 +53,8 @@ struct Item {
 struct Context {
     ns: String,
     wrapper: String,
+    /// [`Ui::lang`].
+    lang: String,
     title: String,
     guest: Option<String>,
     alert: Option<(&'static str, String)>,
@@ -92,6 +94,7 @@ impl Notifications {
         let mut ctx = Context {
             ns: ui.ns().to_owned(),
             wrapper: ui.wrapper_class(),
+            lang: ui.lang(),
             title: ui.t("notifications"),
             guest: None,
             alert: req

@@ -182,6 +182,8 @@ struct Alert {
 struct Page<T: Serialize> {
     ns: String,
     wrapper: String,
+    /// [`Ui::lang`].
+    lang: String,
     /// [`Ui::texts`] of [`TEXTS`].
     t: minijinja::Value,
     alert: Option<Alert>,
@@ -198,6 +200,7 @@ fn page<T: Serialize>(ui: &Ui<'_>, view: T) -> Page<T> {
     Page {
         ns: ui.ns().to_owned(),
         wrapper: ui.wrapper_class(),
+        lang: ui.lang(),
         t: ui.texts(TEXTS),
         alert,
         view,
