@@ -142,6 +142,7 @@ pub fn writers(
                 let me = format!("w{w}");
                 let other = format!("w{}", w + writers);
                 let mut latencies = Vec::new();
+                let mut failures = 0u64;
                 let mut follow = true;
                 while Instant::now() < deadline {
                     let verb = if follow {
@@ -151,19 +152,34 @@ pub fn writers(
                     };
                     follow = !follow;
                     let t = Instant::now();
-                    if social.act(&me, Action::on(verb, other.clone())).is_ok() {
-                        latencies.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                    match social.act(&me, Action::on(verb, other.clone())) {
+                        Ok(_) => {
+                            latencies.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32)
+                        }
+                        Err(_) => failures += 1,
                     }
                 }
-                latencies
+                (latencies, failures)
             })
         })
         .collect();
     let mut all = Vec::new();
+    let mut failures = 0u64;
     for t in threads {
-        all.extend(t.join().unwrap_or_default());
+        match t.join() {
+            Ok((latencies, failed)) => {
+                all.extend(latencies);
+                failures += failed;
+            }
+            Err(_) => failures += 1,
+        }
     }
     let elapsed = start.elapsed();
+    // Each pair follows and unfollows by turns, which the rules always allow: a failure
+    // is the store's, and a rate without it would not be this mode's.
+    if failures > 0 {
+        return Err(format!("{failures} writer actions failed").into());
+    }
     // Read before the store closes: closing syncs once more, and that is no commit.
     let syncs = log.syncs(elapsed);
     drop(social);

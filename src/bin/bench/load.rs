@@ -75,7 +75,7 @@ impl Samples {
         }
     }
 
-    fn failed(&mut self, status: u16) {
+    pub fn failed(&mut self, status: u16) {
         self.errors += 1;
         *self.error_statuses.entry(status).or_default() += 1;
     }
@@ -205,15 +205,26 @@ impl Conn {
                 let size =
                     usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
                         .map_err(|_| bad("chunk size"))?;
-                self.need(line_end + 2 + size + 2).await?;
-                self.buf.drain(..line_end + 2 + size + 2);
+                // A size near usize::MAX from a broken answer is an error, not a wrap.
+                let end = size
+                    .checked_add(line_end + 4)
+                    .ok_or_else(|| bad("chunk size"))?;
+                self.need(end).await?;
+                self.buf.drain(..end);
                 total += size;
                 if size == 0 {
                     break total;
                 }
             }
         } else {
-            let n = length.unwrap_or(0);
+            // Without a length or chunks the body runs to the connection's close, which
+            // a keep-alive client cannot tell from the next answer: only answers that
+            // have no body may leave both out.
+            let n = match length {
+                Some(n) => n,
+                None if status == 204 || status == 304 || status < 200 => 0,
+                None => return Err(bad("an answer with neither a length nor chunks")),
+            };
             self.need(n).await?;
             self.buf.drain(..n);
             n
@@ -222,7 +233,18 @@ impl Conn {
     }
 }
 
-/// Runs `concurrency` connections against `addr` for `duration`.
+/// How long one answer may take before it counts as failed (status 0) and its
+/// connection is replaced: a hung answer must not hang the run, nor stretch its window.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whether an answer counts as served. Only 2xx: a 303 or a 304 is not the page or the
+/// outcome the workload asked for.
+pub fn served(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
+/// Runs `concurrency` connections against `addr` for `duration`. The connections are
+/// open before the clock starts, so connecting is not part of the measured window.
 pub async fn run(
     addr: SocketAddr,
     requests: Arc<dyn Requests>,
@@ -230,31 +252,44 @@ pub async fn run(
     duration: Duration,
     seed: u64,
 ) -> Samples {
+    run_with_timeout(addr, requests, concurrency, duration, seed, ANSWER_TIMEOUT).await
+}
+
+async fn run_with_timeout(
+    addr: SocketAddr,
+    requests: Arc<dyn Requests>,
+    concurrency: usize,
+    duration: Duration,
+    seed: u64,
+    answer_timeout: Duration,
+) -> Samples {
+    let mut all = Samples::default();
+    let mut conns = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        match Conn::open(addr).await {
+            Ok(c) => conns.push(c),
+            Err(_) => all.failed(0),
+        }
+    }
     let start = Instant::now();
     let deadline = start + duration;
     let mut tasks = Vec::with_capacity(concurrency);
-    for worker in 0..concurrency {
+    for (worker, mut conn) in conns.into_iter().enumerate() {
         let requests = Arc::clone(&requests);
         tasks.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(seed ^ (worker as u64).wrapping_mul(0x9E37_79B9));
             let mut samples = Samples::default();
-            let mut conn = match Conn::open(addr).await {
-                Ok(c) => c,
-                Err(_) => {
-                    samples.failed(0);
-                    return samples;
-                }
-            };
             while Instant::now() < deadline {
                 let (kind, bytes) = requests.next(&mut rng);
                 let sent = Instant::now();
-                match conn.send(&bytes).await {
-                    Ok((status, _)) if status < 400 => {
+                match tokio::time::timeout(answer_timeout, conn.send(&bytes)).await {
+                    Ok(Ok((status, _))) if served(status) => {
                         let us = sent.elapsed().as_micros().min(u32::MAX as u128) as u32;
                         samples.by_kind[kind.index()].push(us);
                     }
-                    Ok((status, _)) => samples.failed(status),
-                    Err(_) => {
+                    Ok(Ok((status, _))) => samples.failed(status),
+                    // A broken or timed-out answer leaves the stream mid-answer.
+                    Ok(Err(_)) | Err(_) => {
                         samples.failed(0);
                         match Conn::open(addr).await {
                             Ok(c) => conn = c,
@@ -266,10 +301,11 @@ pub async fn run(
             samples
         }));
     }
-    let mut all = Samples::default();
     for task in tasks {
-        if let Ok(s) = task.await {
-            all.merge(s);
+        match task.await {
+            Ok(s) => all.merge(s),
+            // A worker that panicked lost its samples: at least it is not a success.
+            Err(_) => all.failed(0),
         }
     }
     all.elapsed = start.elapsed();
@@ -334,6 +370,85 @@ mod tests {
         assert_eq!(all.errors, 3);
         assert_eq!(all.errors_label(), "3 (connection: 1, 409: 2)");
         assert_eq!(all.by_kind[Kind::Home.index()], [800, 900]);
+    }
+
+    /// Answers each connection's requests with `answers`, one per request read.
+    async fn canned(answers: Vec<&'static [u8]>) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            // One connection only: a client that reconnects is refused.
+            drop(listener);
+            let mut buf = [0u8; 1024];
+            for answer in answers {
+                if stream.read(&mut buf).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                if stream.write_all(answer).await.is_err() {
+                    return;
+                }
+            }
+            // Hold the connection open, answering nothing more.
+            let _ = stream.read(&mut buf).await;
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn answers_are_read_whole_and_broken_ones_are_errors() {
+        let addr = canned(vec![
+            b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello",
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+            b"HTTP/1.1 204 No Content\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\n\r\nto the close",
+        ])
+        .await;
+        let mut conn = Conn::open(addr).await.expect("open");
+        let get = b"GET / HTTP/1.1\r\n\r\n";
+        assert_eq!(conn.send(get).await.expect("length"), (200, 5));
+        assert_eq!(conn.send(get).await.expect("chunked"), (200, 5));
+        assert_eq!(conn.send(get).await.expect("no body"), (204, 0));
+        let no_length = conn.send(get).await.expect_err("neither length nor chunks");
+        assert!(no_length.to_string().contains("neither"), "{no_length}");
+
+        let addr = canned(vec![
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nffffffffffffffff\r\n",
+        ])
+        .await;
+        let mut conn = Conn::open(addr).await.expect("open");
+        let huge = conn.send(get).await.expect_err("a chunk size that wraps");
+        assert!(huge.to_string().contains("chunk size"), "{huge}");
+    }
+
+    /// Only 2xx is served; a redirect or a refusal is counted, by status, as an error,
+    /// and so is an answer that never comes.
+    #[tokio::test]
+    async fn a_run_counts_only_2xx_and_gives_up_on_a_hung_answer() {
+        assert!(served(200) && served(204));
+        assert!(!served(303) && !served(304) && !served(409) && !served(500));
+
+        struct Get;
+        impl Requests for Get {
+            fn next(&self, _: &mut StdRng) -> (Kind, Vec<u8>) {
+                (Kind::Home, b"GET / HTTP/1.1\r\n\r\n".to_vec())
+            }
+        }
+        let addr = canned(vec![
+            b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n",
+            b"HTTP/1.1 303 See Other\r\ncontent-length: 0\r\n\r\n",
+        ])
+        .await;
+        // One connection: 200, then 303, then no answer at all. The run lasts past
+        // the timeout, and the reconnection finds no listener left.
+        let timeout = Duration::from_millis(200);
+        let s = run_with_timeout(addr, Arc::new(Get), 1, timeout * 2, 0, timeout).await;
+        assert_eq!(s.by_kind[Kind::Home.index()].len(), 1);
+        assert_eq!(s.errors_label(), "2 (connection: 1, 303: 1)");
     }
 
     #[test]
