@@ -106,6 +106,8 @@ fn builtin_catalog_matches_the_shipped_folders() {
     assert_eq!(on_disk.widgets.len(), built_in.widgets.len());
     for (name, w) in &on_disk.widgets {
         let b = built_in.get(name).expect("same widgets");
+        // Each built-in copy names the shipped folder it was taken from.
+        assert_eq!(w.source_dir.file_name(), b.source_dir.file_name(), "{name}");
         let mut w = (**w).clone();
         w.source_dir = b.source_dir.clone();
         assert_eq!(&w, &**b);
@@ -981,16 +983,6 @@ fn liferay_portlet_order_table_matches_the_official_dtd() {
     assert_eq!(from_code, from_dtd);
 }
 
-#[test]
-fn empty_catalog_default_has_no_widgets() {
-    let c = Catalog::default();
-    assert!(
-        descriptors::catalog_json(&c)
-            .as_array()
-            .is_some_and(Vec::is_empty)
-    );
-}
-
 mod fuzz {
     use super::*;
     use proptest::prelude::*;
@@ -1094,4 +1086,60 @@ fn check_refuses_a_directory_whose_folders_share_a_portlet_name() {
         report.to_string().contains("is already served from"),
         "{report}"
     );
+}
+
+/// A copy of a folder of 150 portlets clashes 150 times with the folder it copies: a
+/// hundred clashes listed, the other fifty counted, as a folder's own problems are.
+#[test]
+fn clashing_names_are_capped_like_a_folders_own_problems() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shipped = Path::new("widget-descriptors/notifications");
+    let many = |file: &str| {
+        let text = std::fs::read_to_string(shipped.join(file)).expect("read");
+        let start = text.find("<portlet>").expect("a portlet");
+        let end = text.rfind("</portlet>").expect("its end") + "</portlet>".len();
+        let block = &text[start..end];
+        let blocks: String = (0..150)
+            .map(|i| {
+                block.replace(
+                    "<portlet-name>notifications</portlet-name>",
+                    &format!("<portlet-name>n{i}</portlet-name>"),
+                )
+            })
+            .collect();
+        format!("{}{blocks}{}", &text[..start], &text[end..])
+    };
+    for folder in ["a", "b"] {
+        let to = dir.path().join(folder);
+        std::fs::create_dir_all(&to).expect("mkdir");
+        for file in ["portlet.xml", "liferay-portlet.xml"] {
+            std::fs::write(to.join(file), many(file)).expect("write");
+        }
+        std::fs::copy(
+            shipped.join("liferay-display.xml"),
+            to.join("liferay-display.xml"),
+        )
+        .expect("copy");
+    }
+    let catalog = descriptors::load_dir(dir.path());
+    assert_eq!(
+        catalog.widgets.len(),
+        150,
+        "{:#?}",
+        catalog.problems.first()
+    );
+    let found = messages(&catalog.problems);
+    assert_eq!(found.len(), 101, "{:#?}", found.last());
+    assert!(
+        found[0].contains("portlet-name n0 is already served from"),
+        "{}",
+        found[0]
+    );
+    assert!(
+        found[100].contains("50 more problems in this folder are not listed"),
+        "{}",
+        found[100]
+    );
+    let counted: usize = catalog.problems.iter().map(|p| p.count()).sum();
+    assert_eq!(counted, 150);
 }

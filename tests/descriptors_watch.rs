@@ -263,3 +263,57 @@ fn a_repointed_symbolic_link_is_followed_to_its_new_folder() {
         c.get("contacts_center").is_some()
     });
 }
+
+/// A widget folder that is a link, added while the host runs, is watched at its
+/// target; repointed, it is watched at the new one, and the old one no longer counts.
+#[cfg(unix)]
+#[test]
+fn a_linked_widget_folder_is_watched_where_it_points() {
+    let parent = tempfile::tempdir().expect("tempdir");
+    let root = parent.path().join("widget-descriptors");
+    std::fs::create_dir_all(&root).expect("mkdir");
+    let handle = CatalogHandle::new(descriptors::load_dir(&root));
+    let watcher = descriptors::spawn_watcher(root.clone(), handle.clone()).expect("watch");
+    let (v1, v2) = (parent.path().join("v1"), parent.path().join("v2"));
+    copy_widget(Path::new("widget-descriptors/notifications"), &v1);
+    copy_widget(Path::new("widget-descriptors/notifications"), &v2);
+    let link = root.join("notifications");
+    std::os::unix::fs::symlink(&v1, &link).expect("link");
+    wait_for(&handle, "the linked folder serves", |c| {
+        c.get("notifications").is_some()
+    });
+    let title = |c: &Catalog, t: &str| c.get("notifications").is_some_and(|w| w.display_name == t);
+    let retitle = |folder: &Path, to: &str| {
+        let path = folder.join("portlet.xml");
+        let text = std::fs::read_to_string(&path).expect("read");
+        let at = text.find("<display-name>").expect("a display-name") + "<display-name>".len();
+        let end = at + text[at..].find('<').expect("its end");
+        let text = format!("{}{to}{}", &text[..at], &text[end..]);
+        std::fs::write(&path, text).expect("write");
+    };
+    // An edit inside the link's target: only a watch on the target sees it.
+    retitle(&v1, "Edited In Place");
+    wait_for(&handle, "an edit in the target reloads", |c| {
+        title(c, "Edited In Place")
+    });
+
+    // `ln -sfn v2 notifications`: a new link renamed over the old one.
+    let fresh = root.join(".notifications.tmp");
+    std::os::unix::fs::symlink(&v2, &fresh).expect("new link");
+    std::fs::rename(&fresh, &link).expect("repoint");
+    wait_for(&handle, "the new target serves", |c| {
+        c.get("notifications")
+            .is_some_and(|w| w.display_name != "Edited In Place")
+    });
+    retitle(&v2, "Second Version");
+    wait_for(&handle, "an edit in the new target reloads", |c| {
+        title(c, "Second Version")
+    });
+    // The old target is watched no more.
+    std::thread::sleep(Duration::from_millis(400));
+    let settled = watcher.reloads();
+    retitle(&v1, "Old Target");
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(watcher.reloads(), settled, "the old target still reports");
+    assert!(title(&handle.current(), "Second Version"));
+}

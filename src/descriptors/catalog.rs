@@ -308,7 +308,10 @@ pub fn assemble(previous: &Catalog, loads: Vec<FolderLoad>) -> Catalog {
         .collect();
     let mut catalog = Catalog::default();
     for load in loads {
-        let mut problems = load.problems;
+        // Capped like the folder's own: a copy of a folder of a thousand portlets
+        // would otherwise list a thousand clashes.
+        let mut problems = FileProblems::default();
+        problems.extend(load.problems);
         let mut widgets = load.widgets;
         for widget in &widgets {
             let owner = owners
@@ -322,19 +325,22 @@ pub fn assemble(previous: &Catalog, loads: Vec<FolderLoad>) -> Catalog {
                 });
             if let Some(owner) = owner {
                 let at = load.name_positions.get(&widget.portlet_name).copied();
-                problems.push(problem(
-                    &load.dir.join(PORTLET_XML),
-                    at.unwrap_or(Pos { line: 1, column: 1 }),
-                    "portlet-name",
-                    format!(
-                        "portlet-name {} is already served from {}",
-                        widget.portlet_name,
-                        owner.display()
-                    ),
-                    "give each widget folder its own portlet-name".into(),
-                ));
+                problems.push_with(|| {
+                    problem(
+                        &load.dir.join(PORTLET_XML),
+                        at.unwrap_or(Pos { line: 1, column: 1 }),
+                        "portlet-name",
+                        format!(
+                            "portlet-name {} is already served from {}",
+                            widget.portlet_name,
+                            owner.display()
+                        ),
+                        "give each widget folder its own portlet-name".into(),
+                    )
+                });
             }
         }
+        let problems = problems.into_vec(&load.dir, Pos { line: 1, column: 1 }, "", "this folder");
         if !problems.is_empty() {
             widgets.clear();
             for (name, kept) in &previous.widgets {

@@ -66,6 +66,9 @@ pub struct WidgetDescriptor {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Problem {
+    /// Written lossily: a folder's name need not be UTF-8, and serde refuses such a
+    /// path, which would fail `/readyz` and the JSON of `descriptors check`.
+    #[serde(serialize_with = "lossy_path")]
     pub file: PathBuf,
     pub line: u32,
     pub column: u32,
@@ -77,6 +80,10 @@ pub struct Problem {
     /// ("N more problems ... are not listed"); 0 for a problem of its own.
     #[serde(skip)]
     pub unlisted: usize,
+}
+
+fn lossy_path<S: serde::Serializer>(path: &std::path::Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&path.to_string_lossy())
 }
 
 impl Problem {
@@ -138,5 +145,31 @@ impl std::fmt::Display for Problem {
             write!(f, "<{}> ", self.element)?;
         }
         write!(f, "{} (fix: {})", self.message, self.fix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_problem_in_a_folder_whose_name_is_not_utf8_still_serializes() {
+        use std::os::unix::ffi::OsStrExt;
+        let folder = std::ffi::OsStr::from_bytes(b"caf\xe9-widget");
+        let problem = Problem {
+            file: PathBuf::from("/srv/widgets")
+                .join(folder)
+                .join("portlet.xml"),
+            line: 0,
+            column: 0,
+            element: String::new(),
+            message: "the folder has no portlet.xml".into(),
+            fix: "add one".into(),
+            unlisted: 0,
+        };
+        let json = serde_json::to_value(&problem).expect("a path that is not UTF-8");
+        assert_eq!(json["file"], "/srv/widgets/caf\u{FFFD}-widget/portlet.xml");
+        assert_eq!(json["message"], "the folder has no portlet.xml");
     }
 }

@@ -2,13 +2,19 @@
 //! changes. Copying a folder produces many events (one file at a time), so changes are
 //! debounced; a folder caught half-copied is just a folder with problems, which keeps
 //! its last good version until the copy completes and the next event reloads it.
+//!
+//! The directory itself is watched for its folders' names, and each widget folder has
+//! a watch of its own, placed where its name leads now: a folder linked in from
+//! elsewhere, or a link repointed, is watched at its target, and one folder that
+//! cannot be watched (a `lost+found` the host may not read) costs only its own watch.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use notify::event::ModifyKind;
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
@@ -19,6 +25,11 @@ use super::model::{Catalog, CatalogHandle};
 
 /// Quiet time after the last change before reloading.
 pub const DEBOUNCE: Duration = Duration::from_millis(150);
+
+/// The longest a burst of changes holds a reload back: something that writes under
+/// the directory without pause (a sync tool, an editor's swap file) must not keep the
+/// widgets from ever reloading.
+pub const LONGEST_SETTLE: Duration = Duration::from_secs(2);
 
 /// Keeps the directory watched; dropping it stops the watching thread.
 pub struct Watcher {
@@ -98,8 +109,10 @@ pub fn spawn_watcher(dir: PathBuf, handle: CatalogHandle) -> Result<Watcher, Des
         .map_err(|e| failed(e.to_string()))?;
     let present = dir.is_dir();
     if present {
+        // The widget folders get their watches from the thread, before its first
+        // reload (`FolderWatches::sync`).
         notify
-            .watch(&dir, RecursiveMode::Recursive)
+            .watch(&dir, RecursiveMode::NonRecursive)
             .map_err(|e| failed(e.to_string()))?;
     }
     let parent_watched = match dir.parent() {
@@ -146,25 +159,26 @@ pub fn spawn_watcher(dir: PathBuf, handle: CatalogHandle) -> Result<Watcher, Des
 
 fn watch_loop(
     mut notify: RecommendedWatcher,
-    dir: &std::path::Path,
+    dir: &Path,
     handle: &CatalogHandle,
     rx: &mpsc::Receiver<Signal>,
     reloads: &AtomicU64,
 ) {
+    let mut folders = FolderWatches::default();
     // Each iteration waits for a first change, then for DEBOUNCE of quiet.
-    while let Ok(Signal::Changed { mut root }) = rx.recv() {
-        loop {
-            match rx.recv_timeout(DEBOUNCE) {
-                Ok(Signal::Changed { root: r }) => root |= r,
-                Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => return,
-                Err(RecvTimeoutError::Timeout) => break,
-            }
-        }
+    while let Ok(Signal::Changed { root }) = rx.recv() {
+        let Some(root) = settle(rx, root, DEBOUNCE, LONGEST_SETTLE) else {
+            return;
+        };
         if root {
             // Before the reload, so whatever the new directory holds by then is read,
             // and what changes in it afterwards is reported.
+            folders.clear(&mut notify);
             rewatch(&mut notify, dir);
         }
+        // Likewise before the reload: a folder made or repointed since the last one is
+        // watched before it is read.
+        folders.sync(&mut notify, dir);
         let current = handle.current();
         let next = catalog::reload(&current, dir);
         if unchanged(&current, &next) {
@@ -184,6 +198,79 @@ fn watch_loop(
         );
         handle.replace(next);
         reloads.fetch_add(1, Ordering::Release);
+    }
+}
+
+/// Waits until changes stop for `quiet`, or `longest` after the first, whichever is
+/// sooner: whether the directory's name changed hands meanwhile, or `None` when the
+/// watcher is stopping.
+fn settle(
+    rx: &mpsc::Receiver<Signal>,
+    mut root: bool,
+    quiet: Duration,
+    longest: Duration,
+) -> Option<bool> {
+    let until = Instant::now() + longest;
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Some(root);
+        }
+        match rx.recv_timeout(quiet.min(left)) {
+            Ok(Signal::Changed { root: r }) => root |= r,
+            Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => return None,
+            Err(RecvTimeoutError::Timeout) => return Some(root),
+        }
+    }
+}
+
+/// The widget folders with a watch, each with the directory its name led to when the
+/// watch was placed.
+#[derive(Default)]
+struct FolderWatches(BTreeMap<PathBuf, PathBuf>);
+
+impl FolderWatches {
+    /// Watches each widget folder of `dir` that has no watch yet or whose name now
+    /// leads elsewhere (a repointed link), and drops the watches of folders gone. A
+    /// folder that cannot be watched is tried again at the next reload.
+    fn sync(&mut self, notify: &mut RecommendedWatcher, dir: &Path) {
+        let now: BTreeMap<PathBuf, PathBuf> = catalog::widget_folders(dir)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|folder| {
+                let target = std::fs::canonicalize(&folder).ok()?;
+                Some((folder, target))
+            })
+            .collect();
+        self.0.retain(|folder, target| {
+            let same = now.get(folder) == Some(target);
+            if !same {
+                // Gone already, perhaps, with its watch: nothing to undo then.
+                let _ = notify.unwatch(folder);
+            }
+            same
+        });
+        for (folder, target) in now {
+            if self.0.contains_key(&folder) {
+                continue;
+            }
+            match notify.watch(&folder, RecursiveMode::Recursive) {
+                Ok(()) => {
+                    self.0.insert(folder, target);
+                }
+                Err(error) => tracing::warn!(
+                    %error, folder = %folder.display(),
+                    "cannot watch a widget folder; it is read again at the next reload"
+                ),
+            }
+        }
+    }
+
+    /// Drops every folder's watch: the directory that held them was replaced.
+    fn clear(&mut self, notify: &mut RecommendedWatcher) {
+        for folder in std::mem::take(&mut self.0).into_keys() {
+            let _ = notify.unwatch(&folder);
+        }
     }
 }
 
@@ -213,10 +300,10 @@ fn signal_for(event: &notify::Event, watched: &std::path::Path) -> Option<Signal
 /// Moves the watch to whatever directory now has `dir`'s name. The old watch may be
 /// gone already (its directory deleted); when the name is free for now, the parent's
 /// watch reports its return.
-fn rewatch(notify: &mut RecommendedWatcher, dir: &std::path::Path) {
+fn rewatch(notify: &mut RecommendedWatcher, dir: &Path) {
     let _ = notify.unwatch(dir);
     if dir.is_dir() {
-        match notify.watch(dir, RecursiveMode::Recursive) {
+        match notify.watch(dir, RecursiveMode::NonRecursive) {
             Ok(()) => {
                 tracing::info!(dir = %dir.display(), "descriptors directory replaced; watching the new one")
             }
@@ -237,7 +324,37 @@ fn unchanged(current: &Catalog, next: &Catalog) -> bool {
 mod tests {
     use super::*;
     use notify::event::{CreateKind, Flag, MetadataKind, RemoveKind};
-    use std::path::Path;
+
+    /// A burst settles after its quiet time, and a burst without pause is cut at the
+    /// longest wait; a name change anywhere in it is kept, and a stop ends it.
+    #[test]
+    fn a_burst_settles_when_quiet_or_at_the_longest_wait() {
+        let quiet = Duration::from_millis(50);
+        let longest = Duration::from_millis(400);
+        let (tx, rx) = mpsc::channel();
+        for root in [false, true, false] {
+            tx.send(Signal::Changed { root }).expect("send");
+        }
+        assert_eq!(settle(&rx, false, quiet, longest), Some(true));
+
+        // A writer that never pauses for `quiet`.
+        let (tx, rx) = mpsc::channel();
+        let writer = std::thread::spawn(move || {
+            while tx.send(Signal::Changed { root: false }).is_ok() {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        let started = Instant::now();
+        assert_eq!(settle(&rx, false, quiet, longest), Some(false));
+        let waited = started.elapsed();
+        assert!(waited >= longest, "{waited:?}");
+        drop(rx);
+        writer.join().expect("writer");
+
+        let (tx, rx) = mpsc::channel();
+        tx.send(Signal::Stop).expect("send");
+        assert_eq!(settle(&rx, false, quiet, longest), None);
+    }
 
     fn root_flag(kind: EventKind, paths: &[&str]) -> Option<bool> {
         let mut event = notify::Event::new(kind);
