@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
@@ -20,6 +21,10 @@ const NS: &str = "_contacts_center_";
 const RENDER: &str = "/widgets/contacts_center/render";
 /// Viewers with a minted token; drawn with the skew once, then uniformly.
 const VIEWERS: usize = 4_000;
+/// The (viewer, person) pairs actions are taken on, each followed and unfollowed by
+/// turns, so nearly every action changes the graph: a random unfollow of a random
+/// person would almost always find nothing to undo, and commit nothing.
+const ACTION_PAIRS: usize = 4_096;
 
 /// People and names picked from the seeded graph.
 pub struct Picked {
@@ -97,6 +102,8 @@ pub struct Mix {
     near_1000: (String, String, u64),
     /// The person whose connection count is nearest 5,000, the vCard export.
     near_5000: (String, String, u64),
+    /// Per action pair: whether its next action is an unfollow.
+    followed: Vec<AtomicBool>,
 }
 
 impl Mix {
@@ -133,6 +140,7 @@ impl Mix {
             near_1000: nearest(1_000)?,
             near_5000: nearest(5_000)?,
             prefixes: picked.prefixes,
+            followed: (0..ACTION_PAIRS).map(|_| AtomicBool::new(false)).collect(),
         })
     }
 
@@ -156,11 +164,7 @@ impl Mix {
             }
             Kind::Detail => get(&format!("{RENDER}?{NS}userId={other}"), tok),
             Kind::Action => {
-                let verb = if rng.random_bool(0.5) {
-                    "follow"
-                } else {
-                    "unfollow"
-                };
+                let (tok, other, verb) = self.action(rng.random_range(0..ACTION_PAIRS));
                 post(
                     &format!("/widgets/contacts_center/actions/{verb}"),
                     tok,
@@ -168,6 +172,17 @@ impl Mix {
                 )
             }
         }
+    }
+}
+
+impl Mix {
+    /// Pair `k`'s next action: its viewer's token, the person, and the verb, which
+    /// alternates. The person is spread over the graph by a multiplicative hash.
+    fn action(&self, k: usize) -> (&str, String, &'static str) {
+        let (_, tok) = &self.viewers[k % self.viewers.len()];
+        let other = id((k.wrapping_mul(2_654_435_761) >> 7) % self.users);
+        let unfollow = self.followed[k].fetch_xor(true, Ordering::Relaxed);
+        (tok, other, if unfollow { "unfollow" } else { "follow" })
     }
 }
 
@@ -281,6 +296,25 @@ mod tests {
             prefixes: vec!["Ann".into()],
         };
         Arc::new(Mix::new(picked).expect("tokens"))
+    }
+
+    #[test]
+    fn each_action_pair_follows_and_unfollows_by_turns() {
+        let mix = mix();
+        for k in [0, 1, ACTION_PAIRS - 1] {
+            let first = mix.action(k);
+            let second = mix.action(k);
+            let third = mix.action(k);
+            assert_eq!(
+                (first.2, second.2, third.2),
+                ("follow", "unfollow", "follow")
+            );
+            assert_eq!((first.0, &first.1), (second.0, &second.1), "the same pair");
+        }
+        // The pairs reach across the graph, not one person.
+        let people: std::collections::BTreeSet<String> =
+            (0..ACTION_PAIRS).map(|k| mix.action(k).1).collect();
+        assert!(people.len() > 40, "{}", people.len());
     }
 
     #[test]
