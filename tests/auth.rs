@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use widget_host::config::{Config, ConsumerConfig};
 use widget_host::portal::Profile;
 use widget_host::portal::auth::{
-    AuthError, DEFAULT_P_AUTH_TTL, PAuth, PAuthBinding, PAuthTarget, Verifier, mint,
+    AuthError, DEFAULT_P_AUTH_TTL, LEEWAY_SECS, PAuth, PAuthBinding, PAuthTarget, Verifier, mint,
 };
 
 const SECRET: &str = "0123456789abcdef0123456789abcdef-portal";
@@ -136,13 +136,14 @@ fn roles_may_be_a_single_string_or_absent() {
 #[test]
 fn hs256_expired_is_refused_beyond_leeway_only() {
     let mut c = claims("portal", "u1");
-    c["exp"] = json!(now() - 120);
+    assert_eq!(LEEWAY_SECS, 30);
+    c["exp"] = json!(now() - 35);
     assert_eq!(
         verifier().verify_bearer(&hs(&c, SECRET)),
         Err(AuthError::Expired)
     );
     // Within the 30 s leeway a just-expired token still passes (clock skew).
-    c["exp"] = json!(now() - 5);
+    c["exp"] = json!(now() - 25);
     assert!(verifier().verify_bearer(&hs(&c, SECRET)).is_ok());
 }
 

@@ -834,6 +834,28 @@ fn cli_token_mints_for_hs256_consumers_only() {
         claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
         60
     );
+    // Signed with portal-a's secret, as the server checks it, roles included.
+    let mut parsed =
+        widget_host::config::Config::from_toml(&std::fs::read_to_string(&config).unwrap())
+            .expect("config");
+    // portal-b's key set is empty on purpose (it cannot mint); the verifier needs keys.
+    parsed.consumers.retain(|c| c.id == "portal-a");
+    let verifier = widget_host::portal::auth::Verifier::from_config(&parsed).expect("keys");
+    let user = verifier
+        .verify_bearer(&token)
+        .expect("the host accepts its own token");
+    assert_eq!(
+        (user.consumer.as_str(), user.user_id.as_str()),
+        ("portal-a", "jose")
+    );
+    assert_eq!(user.roles, ["admin", "user"]);
+    let mut forged = token.clone();
+    forged.pop();
+    forged.push(if token.ends_with('A') { 'B' } else { 'A' });
+    assert!(
+        verifier.verify_bearer(&forged).is_err(),
+        "a changed signature"
+    );
     let o = host(
         &data,
         &[

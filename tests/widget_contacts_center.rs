@@ -887,8 +887,13 @@ fn a_search_that_finds_nobody_says_so_and_a_mangled_cursor_shows_the_first_page(
         .p("cursor", "%%garbage")
         .html(&w);
     assert!(mangled.contains("Bob Baker"), "{mangled}");
-    let notes = notes(Some("a")).p("cursor", "%%garbage").render(&w);
-    assert!(notes.is_ok(), "{notes:?}");
+    cc(Some("c")).named("connect").p("userId", "a").ok(&w);
+    let notes = notes(Some("a")).p("cursor", "%%garbage").html(&w);
+    assert!(notes.contains("You have 1 pending request."), "{notes}");
+    assert!(
+        notes.contains("Cid Cole"),
+        "the first page's request: {notes}"
+    );
 
     // A readable cursor past the list's end (a stale "View more" whose people have
     // all left the list, or a hand-made one) shows the first page too, marked so the

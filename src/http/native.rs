@@ -545,6 +545,5 @@ mod tests {
             location,
             "https://portal.example/x?p_p_id=cc&p_p_lifecycle=0&_cc_message=request-sent"
         );
-        assert!(hyper::header::HeaderValue::from_str(&location).is_ok());
     }
 }

@@ -142,25 +142,39 @@ mod tests {
             ..Person::default()
         };
         social.upsert_person(with_phone(0)).expect("first");
-        let done = std::sync::atomic::AtomicBool::new(false);
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        let done = AtomicBool::new(false);
+        let refreshes = AtomicU64::new(0);
         let last = 200;
+        // Waits until the refresher has finished `more` refreshes after now.
+        let refreshed = |more: u64| {
+            let until = refreshes.load(Ordering::Acquire) + more;
+            while refreshes.load(Ordering::Acquire) < until {
+                std::thread::yield_now();
+            }
+        };
         std::thread::scope(|scope| {
             // Claims that always differ from what is stored, so every refresh writes.
             scope.spawn(|| {
                 let mut n = 0u64;
-                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                while !done.load(Ordering::Relaxed) {
                     let profile = Profile {
                         job_title: Some(format!("title {n}")),
                         ..Profile::default()
                     };
                     social.refresh_profile("jdoe", &profile).expect("refresh");
                     n += 1;
+                    refreshes.store(n, Ordering::Release);
                 }
             });
+            // The refresher runs from before the first upsert until after the last,
+            // so the upserts meet refreshes in flight.
+            refreshed(1);
             for n in 1..=last {
                 social.upsert_person(with_phone(n)).expect("put");
             }
-            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            refreshed(2);
+            done.store(true, Ordering::Relaxed);
         });
         let stored = social
             .read()
@@ -170,6 +184,12 @@ mod tests {
             .expect("exists");
         let phones = &stored.user_account_contact_information.telephones;
         assert_eq!(phones[0].phone_number, format!("+1 555 {last:04}"));
+        // The refreshes landed: the claims they carried are stored.
+        assert!(
+            stored.job_title.starts_with("title "),
+            "{}",
+            stored.job_title
+        );
     }
 
     #[test]
