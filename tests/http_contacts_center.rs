@@ -878,3 +878,51 @@ async fn the_fragment_and_its_header_name_the_same_language() {
         );
     }
 }
+
+/// An action or resource the widget does not have is not found, with or without
+/// credentials (DESIGN: unknown action → 404); one it has still wants them.
+#[tokio::test]
+async fn unknown_actions_and_resources_are_not_found_whoever_asks() {
+    let server = start(|c, _| with_consumer(c)).await;
+    for (widget, path) in [
+        (WIDGET, "actions/launch-rockets"),
+        (WIDGET, "resources/secrets"),
+        ("notifications", "actions/follow"),
+        ("notifications", "resources/vcard"),
+    ] {
+        let url = server.url(&format!("/widgets/{widget}/{path}"));
+        for bearer in [None, Some(token("alice", &[]))] {
+            let call = if path.starts_with("actions/") {
+                client()
+                    .post(&url)
+                    .header("accept", "application/json")
+                    .form(&[("x", "y")])
+            } else {
+                client().get(&url)
+            };
+            let call = match &bearer {
+                Some(t) => call.bearer_auth(t),
+                None => call,
+            };
+            let response = call.send().await.expect("send");
+            assert_eq!(
+                response.status(),
+                StatusCode::NOT_FOUND,
+                "{widget} {path} with credentials: {}",
+                bearer.is_some()
+            );
+            let body: Value = response.json().await.expect("json");
+            assert_eq!(body["message"], "the-requested-resource-could-not-be-found");
+        }
+    }
+    for path in ["actions/follow", "resources/vcard"] {
+        let url = server.url(&format!("/widgets/{WIDGET}/{path}"));
+        let call = if path.starts_with("actions/") {
+            client().post(&url).form(&[("x", "y")])
+        } else {
+            client().get(&url)
+        };
+        let response = call.send().await.expect("send");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+}

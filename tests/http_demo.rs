@@ -55,6 +55,14 @@ async fn dashboard_content_page_and_switching_people() {
         spanish.contains("Tienes 3 conexiones."),
         "the widgets are Spanish too"
     );
+    // The demo's own English says so.
+    for chrome in [
+        "<header class=\"demo-header\" lang=\"en\">",
+        "<footer class=\"demo-footer\" lang=\"en\">",
+        "<a class=\"demo-skip\" href=\"#demo-main\" lang=\"en\">Skip to content</a>",
+    ] {
+        assert!(spanish.contains(chrome), "{chrome}");
+    }
     let german = page_in("/?languageId=de_DE", "es-ES").await;
     assert!(
         german.starts_with("<!DOCTYPE html>\n<html lang=\"de-DE\">"),

@@ -333,6 +333,33 @@ fn refusals_and_errors() {
         cc(Some("a")).named("launch-rockets").act(&w),
         Err(WidgetError::UnknownAction(n)) if n == "launch-rockets"
     ));
+    // The names the transports let through before checking the caller are exactly
+    // the ones the widget answers: every listed one is dispatched.
+    for kind in widget_host::widgets::KINDS {
+        let widget = &w.widgets[kind];
+        let call = |name: &str| {
+            if kind == widget_host::widgets::KINDS[0] {
+                cc(Some("a")).named(name)
+            } else {
+                notes(Some("a")).named(name)
+            }
+        };
+        assert!(!widget.actions().is_empty(), "{kind}");
+        for name in widget.actions() {
+            let answered = call(name).act(&w);
+            assert!(
+                !matches!(answered, Err(WidgetError::UnknownAction(_))),
+                "{kind} lists {name} but does not answer it"
+            );
+        }
+        for name in widget.resources() {
+            let answered = call(name).resource(&w);
+            assert!(
+                !matches!(answered, Err(WidgetError::UnknownResource(_))),
+                "{kind} lists {name} but does not answer it"
+            );
+        }
+    }
     for (name, key, value) in [
         ("follow", "userId", "not an id"),
         ("follow", "userIds", "b,not an id"),
@@ -424,11 +451,28 @@ fn bulk_actions_on_user_ids() {
             .html(&w)
             .contains("You are following 1 person.")
     );
-    // The list offers the selection form: checkboxes and one button per action.
+    // The list offers the selection form: checkboxes and one button per action, in
+    // the card's order.
     let html = cc(Some("a")).html(&w);
     assert!(
         html.contains("name=\"_contacts_center_userIds\" value=\"b\""),
         "{html}"
+    );
+    let toolbar: Vec<&str> = html
+        .split("formaction=\"https://host.test/actions/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert_eq!(
+        toolbar,
+        [
+            "connect",
+            "disconnect",
+            "follow",
+            "unfollow",
+            "block",
+            "unblock"
+        ]
     );
     assert!(html.contains("form=\"_contacts_center_bulk\""));
     assert!(
@@ -1520,4 +1564,60 @@ fn a_read_that_fails_during_a_render_is_the_hosts_storage_failure() {
         .storage_failure()
         .expect("kept as the host's failure");
     assert!(failure.contains("input/output error"), "{failure}");
+}
+
+/// The entry form stops at the lengths the rules accept, so what it lets through is
+/// never refused (a refused save would come back without what was typed).
+#[test]
+fn the_entry_forms_limits_are_the_rules_limits() {
+    let w = abc();
+    let html = cc(Some("a")).p("filter", "contacts").html(&w);
+    let limit = |field: &str| -> usize {
+        let at = html
+            .find(&format!("name=\"_contacts_center_{field}\""))
+            .unwrap_or_else(|| panic!("{field}: {html}"));
+        let tag = &html[html[..at].rfind('<').expect("its tag")..at];
+        let value = tag
+            .split("maxlength=\"")
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .unwrap_or_else(|| panic!("{field} has no maxlength: {tag}"));
+        value.parse().expect("a number")
+    };
+    let (name, email, comments) = (limit("fullName"), limit("emailAddress"), limit("comments"));
+    let save = |n: &str, e: &str, c: &str| {
+        cc(Some("a"))
+            .named("save-contact")
+            .p("fullName", n)
+            .p("emailAddress", e)
+            .p("comments", c)
+            .ok(&w)
+    };
+    let local = "e".repeat(email - "@example.com".len());
+    let longest = save(
+        &"n".repeat(name),
+        &format!("{local}@example.com"),
+        &"c".repeat(comments),
+    );
+    assert!(longest.ok, "{longest:?}");
+    for (n, e, c) in [
+        (
+            "n".repeat(name + 1),
+            "one@example.com".to_owned(),
+            String::new(),
+        ),
+        (
+            "Ok".to_owned(),
+            "two@example.com".to_owned(),
+            "c".repeat(comments + 1),
+        ),
+        (
+            "Ok".to_owned(),
+            format!("e{local}@example.com"),
+            String::new(),
+        ),
+    ] {
+        let refused = save(&n, &e, &c);
+        assert!(!refused.ok, "one past the form's limit: {refused:?}");
+    }
 }

@@ -118,6 +118,14 @@ impl Widget for EchoWidget {
             )),
         }
     }
+
+    fn actions(&self) -> &'static [&'static str] {
+        &["say", "forbidden"]
+    }
+
+    fn resources(&self) -> &'static [&'static str] {
+        &["vcard", "json", "odd-json"]
+    }
 }
 
 #[derive(Default)]

@@ -239,6 +239,15 @@ async fn prepare(
         .get(descriptor.kind.as_str())
         .cloned()
         .ok_or_else(not_found)?;
+    // Not found whoever asks (see `Widget::actions`).
+    let known = match phase {
+        Phase::Render => true,
+        Phase::Action => name.is_some_and(|n| widget.actions().contains(&n)),
+        Phase::Resource => name.is_some_and(|n| widget.resources().contains(&n)),
+    };
+    if !known {
+        return Err(not_found());
+    }
 
     let namespace = portlet.namespace();
     let query = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes());

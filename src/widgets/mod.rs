@@ -105,6 +105,12 @@ pub trait Widget: Send + Sync {
     fn action(&self, req: &Request) -> Result<ActionOutcome, WidgetError>;
     /// Resource phase: downloads and JSON.
     fn resource(&self, req: &Request) -> Result<Resource, WidgetError>;
+    /// The names [`Widget::action`] answers. Transports refuse any other as not found
+    /// before they check the caller: the names are public, and a 403 to a caller
+    /// without credentials would say the action exists.
+    fn actions(&self) -> &'static [&'static str];
+    /// The names [`Widget::resource`] answers, likewise.
+    fn resources(&self) -> &'static [&'static str];
 }
 
 /// The widget implementations by kind (`<portlet-class>`), shared by every transport.

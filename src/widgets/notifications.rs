@@ -83,6 +83,14 @@ impl Widget for Notifications {
             req.name.clone().unwrap_or_default(),
         ))
     }
+
+    fn actions(&self) -> &'static [&'static str] {
+        &["accept-request", "ignore-request"]
+    }
+
+    fn resources(&self) -> &'static [&'static str] {
+        &[]
+    }
 }
 
 impl Notifications {

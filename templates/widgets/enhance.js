@@ -36,7 +36,13 @@
     return doc.getElementById(rootId);
   }
 
+  {#- One request at a time per placement: each answer replaces the whole widget, so
+      a second one in flight would land in whatever order and leave the older state
+      showing (a request answered twice, rows appended to a list no longer there). #}
+  var pending = false;
+
   function busy(on) {
+    pending = on;
     var el = root();
     if (el) {
       if (on) {
@@ -82,6 +88,9 @@
       return;
     }
     event.preventDefault();
+    if (pending) {
+      return;
+    }
     var data = new FormData(form);
     if (submitter && submitter.name) {
       data.append(submitter.name, submitter.value);
@@ -174,7 +183,7 @@
     event.preventDefault();
     {#- One page at a time: a second click while the first loads would append the
         same rows twice. #}
-    if (link.hasAttribute("data-enhance-disabled")) {
+    if (pending || link.hasAttribute("data-enhance-disabled")) {
       return;
     }
     link.setAttribute("data-enhance-disabled", "");

@@ -280,3 +280,37 @@ def test_view_more_clicked_twice_appends_one_page(demo, browser):
         assert len(names) == 10 and len(set(names)) == 10, names
     finally:
         context.close()
+
+
+def test_two_actions_pressed_at_once_post_one(demo, browser):
+    """Each answer replaces the whole widget: a second action sent while the first is
+    in flight could land first and leave the older state showing. The script sends one
+    at a time per placement and ignores presses meanwhile."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    me = Person(page, demo)
+    posts = []
+    try:
+        me.become("aisha.okafor")
+        me.open_person("Sofia Rossi")
+
+        def counted(route):
+            posts.append(route.request.url)
+            route.continue_()
+
+        page.route("**/actions/**", counted)
+        pressed = page.evaluate(
+            """(sel) => {
+                 const forms = [...document.querySelectorAll(sel + ' form[method=post]')]
+                   .filter((f) => f.querySelector('button[type=submit]'));
+                 forms.slice(0, 2).forEach((f) => f.requestSubmit(f.querySelector('button[type=submit]')));
+                 return Math.min(forms.length, 2);
+               }""",
+            CC,
+        )
+        assert pressed == 2, "the card offers two actions at least"
+        page.locator(f"{CC} .alert").first.wait_for(state="visible")
+        page.wait_for_timeout(500)  # a second post would be sent by now
+        assert len(posts) == 1, posts
+    finally:
+        context.close()

@@ -225,6 +225,24 @@ impl<'a> ActionCall<'a> {
     }
 }
 
+/// The actions [`dispatch`] knows.
+pub(crate) const NAMES: &[&str] = &[
+    "connect",
+    "disconnect",
+    "follow",
+    "unfollow",
+    "block",
+    "unblock",
+    "remove-follower",
+    "accept-request",
+    "ignore-request",
+    "withdraw-request",
+    "save-contact",
+    "delete-contact",
+    "save-preferences",
+    "search",
+];
+
 /// Dispatches a Contacts Center action by name.
 pub(crate) fn dispatch(call: &ActionCall<'_>, name: &str) -> Result<ActionOutcome, WidgetError> {
     match name {

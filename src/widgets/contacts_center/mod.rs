@@ -65,4 +65,12 @@ impl Widget for ContactsCenter {
         let ui = Ui::new(req, self.languages);
         noticed(&self.social, resources::serve(&ui, &self.social))
     }
+
+    fn actions(&self) -> &'static [&'static str] {
+        actions::NAMES
+    }
+
+    fn resources(&self) -> &'static [&'static str] {
+        resources::NAMES
+    }
 }

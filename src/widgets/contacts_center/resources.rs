@@ -20,6 +20,9 @@ use crate::widgets::{Resource, WidgetError};
 /// Most cards one `connections` export may hold, so one download stays bounded.
 const MAX_EXPORT: usize = 10_000;
 
+/// The resources [`serve`] knows.
+pub(crate) const NAMES: &[&str] = &["vcard", "contacts", "contact"];
+
 pub(crate) fn serve(ui: &Ui<'_>, social: &Social) -> Result<Resource, WidgetError> {
     let req = ui.req;
     let user = req.viewer.user().ok_or(WidgetError::SignInRequired)?;

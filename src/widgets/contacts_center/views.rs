@@ -831,9 +831,14 @@ fn search_box(ui: &Ui<'_>, filter: Filter, keywords: &str) -> SearchBox {
 /// The bulk toolbar: one selection form, one button per action. Each button posts to
 /// its own action (`formaction`); the one hidden field that is bound to the action (a
 /// `p_auth`) rides on the button itself, so no JavaScript is needed.
+/// The selection toolbar: the person card's actions across the top of the list, as
+/// the product documentation lists them, for every person ticked. A selection's
+/// vCards are left to each card and to the export of all connections: a download
+/// cannot share a form whose other buttons post.
 fn bulk(ui: &Ui<'_>) -> Bulk {
     let actions = [
         ("connect", "connect"),
+        ("disconnect", "disconnect"),
         ("follow", "follow"),
         ("unfollow", "unfollow"),
         ("block", "block"),
