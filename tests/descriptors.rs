@@ -1143,3 +1143,36 @@ fn clashing_names_are_capped_like_a_folders_own_problems() {
     let counted: usize = catalog.problems.iter().map(|p| p.count()).sum();
     assert_eq!(counted, 150);
 }
+
+/// A widget folder linked in whose target goes away keeps its last good version and
+/// says why, as a folder with a broken file does; it is not dropped without a word.
+#[cfg(unix)]
+#[test]
+fn a_linked_folder_whose_target_is_gone_keeps_serving_with_a_problem() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("widgets");
+    std::fs::create_dir_all(&root).expect("mkdir");
+    let target = dir.path().join("release-1");
+    copy_widget(Path::new("widget-descriptors/notifications"), &target);
+    std::os::unix::fs::symlink(&target, root.join("notifications")).expect("link");
+    // A link to a file is no widget folder.
+    std::fs::write(dir.path().join("notes.txt"), "x").expect("file");
+    std::os::unix::fs::symlink(dir.path().join("notes.txt"), root.join("notes")).expect("link");
+    let first = descriptors::load_dir(&root);
+    assert!(first.problems.is_empty(), "{:?}", messages(&first.problems));
+    assert!(first.get("notifications").is_some());
+
+    std::fs::remove_dir_all(&target).expect("remove the target");
+    let next = catalog::reload(&first, &root);
+    assert!(
+        next.get("notifications").is_some(),
+        "the last good version serves"
+    );
+    assert!(
+        next.problems
+            .iter()
+            .any(|p| p.file.starts_with(root.join("notifications"))),
+        "{:?}",
+        messages(&next.problems)
+    );
+}

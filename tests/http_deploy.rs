@@ -205,3 +205,41 @@ fn descriptors_check_command() {
     );
     assert!(out.contains("instanceable"), "{out}");
 }
+
+/// A descriptors_dir that is missing with its parent too (a typo in the path) cannot
+/// be waited for: the built-in widgets serve, and /readyz says why and what to do.
+#[tokio::test]
+async fn a_descriptors_dir_that_cannot_be_waited_for_is_listed_as_a_problem() {
+    let server = common::start(|config, dir| {
+        config.descriptors_dir = dir.join("no-such-parent/widget-descriptors");
+    })
+    .await;
+    assert_eq!(
+        widget_ids(&server).await,
+        ["contacts_center", "notifications"],
+        "the built-in widgets serve"
+    );
+    let ready: serde_json::Value = reqwest::get(server.url("/readyz"))
+        .await
+        .expect("readyz")
+        .json()
+        .await
+        .expect("json");
+    let problems = ready["descriptorProblems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 1, "{ready}");
+    assert!(
+        problems[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("descriptors_dir does not exist, and neither does a folder above it"),
+        "{ready}"
+    );
+    assert!(
+        problems[0]["file"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("no-such-parent/widget-descriptors"),
+        "{ready}"
+    );
+    server.stop().await;
+}

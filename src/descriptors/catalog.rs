@@ -250,10 +250,14 @@ pub fn widget_folders(dir: &Path) -> Result<Vec<PathBuf>, std::io::Error> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        let path = entry.path();
         // `is_dir` follows a symbolic link: a folder linked in from elsewhere is a
-        // widget folder like any other.
-        if !hidden && entry.path().is_dir() {
-            folders.push(entry.path());
+        // widget folder like any other. A link whose target is gone or unreadable is
+        // one too: its load fails with a problem and its last good widgets keep
+        // serving, where skipping it would drop them without a word.
+        let broken_link = entry.file_type().is_ok_and(|t| t.is_symlink()) && !path.exists();
+        if !hidden && (path.is_dir() || broken_link) {
+            folders.push(path);
         }
     }
     folders.sort();

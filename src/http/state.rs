@@ -253,8 +253,18 @@ async fn load_catalog(
                     (handle, Some(watcher))
                 }
                 Err(error) => {
-                    tracing::info!(dir = %dir.display(), %error, "descriptors folder not found; serving the built-in widgets");
-                    (handle, None)
+                    // Nothing will notice the folder if it is made later (a typo in
+                    // the path, perhaps): say so where an administrator looks.
+                    tracing::warn!(dir = %dir.display(), %error, "descriptors folder not found and cannot be waited for; serving the built-in widgets until a restart");
+                    let mut catalog = descriptors::builtin();
+                    catalog.problems.push(descriptors::xml::problem(
+                        &dir,
+                        descriptors::xml::Pos { line: 1, column: 1 },
+                        "",
+                        format!("descriptors_dir does not exist, and neither does a folder above it to watch for it: {error}"),
+                        "create the folder (or fix descriptors_dir) and restart; the built-in widgets serve meanwhile".into(),
+                    ));
+                    (CatalogHandle::new(catalog), None)
                 }
             });
         }
