@@ -784,6 +784,19 @@ fn written_rows_are_the_templates_own_markup_byte_for_byte() {
     }
     let all = cc(Some("me")).html(&written);
     assert!(all.contains("O&#x27;Brien &amp; &quot;Sons&quot;"), "{all}");
+    // A portrait's address comes from a profile and may be anyone's server: it is
+    // not told which page, or which person's list, showed it.
+    let card = cc(Some("me")).p("userId", "a").html(&written);
+    for html in [&all, &card] {
+        let images = html.matches("<img ").count();
+        assert!(images > 0, "{html}");
+        assert_eq!(
+            html.matches("\" alt=\"\" referrerpolicy=\"no-referrer\">")
+                .count(),
+            images,
+            "{html}"
+        );
+    }
     assert!(
         all.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
         "{all}"

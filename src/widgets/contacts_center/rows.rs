@@ -76,7 +76,7 @@ fn write_person_row(
         Some(image) => {
             out.push_str("<span class=\"sticker-overlay\"><img class=\"sticker-img\" src=\"");
             write_escaped(out, image)?;
-            out.push_str("\" alt=\"\"></span>");
+            out.push_str("\" alt=\"\" referrerpolicy=\"no-referrer\"></span>");
         }
         None => {
             out.push_str("<span class=\"sticker-overlay\">");
