@@ -74,6 +74,30 @@
     return true;
   }
 
+  {#- A refusal (an alert, where an outcome is a status) comes back with the form as
+      the host drew it: empty, for a new contact. What the person typed is put back,
+      so a duplicate email costs them one field and not the whole form. #}
+  function keepTyped(form, data) {
+    var el = root();
+    var again = el && form.id ? Array.prototype.filter.call(el.getElementsByTagName("form"), function (f) {
+      return f.id === form.id;
+    })[0] : null;
+    if (!again || !el.querySelector("[role=alert]")) {
+      return;
+    }
+    Array.prototype.slice.call(again.elements).forEach(function (field) {
+      var typed = field.name ? data.get(field.name) : null;
+      if (typeof typed === "string" && (field.tagName === "TEXTAREA" ||
+          (field.tagName === "INPUT" && /^(text|email|search|tel|url)$/.test(field.type)))) {
+        field.value = typed;
+      }
+    });
+    var details = again.closest ? again.closest("details") : null;
+    if (details) {
+      details.open = true;
+    }
+  }
+
   function submitted(event) {
     var form = event.target;
     var el = root();
@@ -155,7 +179,9 @@
         busy(false);
         if (!swap(fresh(html))) {
           location.assign(response.url);
+          return;
         }
+        keepTyped(form, data);
       })["catch"](function () {
         {#- The answer came but could not be read or shown. The action went through, so
             it is not sent again: the page it led to is loaded the ordinary way. #}

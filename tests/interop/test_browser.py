@@ -314,3 +314,33 @@ def test_two_actions_pressed_at_once_post_one(demo, browser):
         assert len(posts) == 1, posts
     finally:
         context.close()
+
+
+def test_a_refused_contact_keeps_what_was_typed(demo, browser):
+    """A personal contact refused (here: its email is already another contact's) comes
+    back with the form as typed, not emptied, so only the email needs changing."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    me = Person(page, demo)
+    try:
+        me.become("minh.nguyen")
+        page.locator(f"{CC} a[href*='filter=contacts']").first.click()
+        form = f"{CC} form[id$='entry-new']"
+        page.locator(form).wait_for()
+
+        def add(name, email, comments):
+            page.locator(f"{form} input[name$='fullName']").fill(name)
+            page.locator(f"{form} input[name$='emailAddress']").fill(email)
+            page.locator(f"{form} textarea[name$='comments']").fill(comments)
+            page.locator(f"{form} button[type=submit]").click()
+
+        add("Rita Reyes", "rita@example.com", "first")
+        assert me.alert(CC) == EN["you-have-successfully-added-a-new-contact"]
+        add("Sam Soto", "rita@example.com", "met at the fair")
+        # The first outcome's message shows until the second answer replaces it.
+        page.locator(f"{CC} .alert", has_text=EN["there-is-already-a-contact-with-this-email-address"]).wait_for()
+        assert page.locator(f"{form} input[name$='fullName']").input_value() == "Sam Soto"
+        assert page.locator(f"{form} input[name$='emailAddress']").input_value() == "rita@example.com"
+        assert page.locator(f"{form} textarea[name$='comments']").input_value() == "met at the fair"
+    finally:
+        context.close()
