@@ -128,12 +128,24 @@ impl Widget for EchoWidget {
     }
 }
 
+/// Records each profile refresh, and each render slot taken.
 #[derive(Default)]
-struct CountingHooks(Mutex<Vec<PortalUser>>);
+struct CountingHooks(Mutex<Vec<PortalUser>>, std::sync::atomic::AtomicUsize);
 
 impl ProducerHooks for CountingHooks {
     fn refresh_profile(&self, user: &PortalUser) {
         self.0.lock().expect("test lock").push(user.clone());
+    }
+
+    fn render_slot(&self) -> widget_host::wsrp::RenderSlot {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        widget_host::wsrp::RenderSlot::free()
+    }
+}
+
+impl CountingHooks {
+    fn slots(&self) -> usize {
+        self.1.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
@@ -748,6 +760,8 @@ fn blocking_action_url_round_trip() {
     let f = fixture();
     let handle = register(&f);
     let html = markup_html(&get_markup(&f, &handle, "echo", &user_context("42"), None));
+    // A render takes one of the host's render slots, as a native render does.
+    assert_eq!(f.hooks.slots(), 1);
     let action = find_url(&html, "blockingAction");
     let interaction = value(&action, "wsrp-interactionState").to_owned();
     assert_eq!(decode_state(&interaction).get(ACTION_KEY), Some("say"));
@@ -768,6 +782,11 @@ fn blocking_action_url_round_trip() {
     ));
     let reply = f.producer.handle("markup", body.as_bytes(), "http://h");
     save_sample("performBlockingInteractionResponse", &reply);
+    assert_eq!(
+        f.hooks.slots(),
+        1,
+        "an action waits for a commit, not for a slot"
+    );
     let el = ok_body(&reply);
     let update = el.child("updateResponse").expect("updateResponse");
     assert_eq!(update.child_text("newMode"), Some("wsrp:view"));
@@ -871,8 +890,10 @@ fn get_resource_returns_the_bytes() {
     let html = markup_html(&get_markup(&f, &handle, "echo", "", None));
     let url = find_url(&html, "resource");
     assert_eq!(value(&url, "wsrp-resourceID"), "vcard");
+    let slots = f.hooks.slots();
     let reply = get_resource(&f, &handle, "vcard", value(&url, "wsrp-resourceState"));
     save_sample("getResourceResponse", &reply);
+    assert_eq!(f.hooks.slots(), slots + 1, "a resource takes a render slot");
     let el = ok_body(&reply);
     let ctx = el.child("resourceContext").expect("resourceContext");
     assert_eq!(ctx.child_text("mimeType"), Some("text/vcard"));

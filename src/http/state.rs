@@ -14,7 +14,8 @@ use crate::social::Social;
 use crate::templates::Templates;
 use crate::widgets::WidgetSet;
 use crate::wsrp::{
-    Producer, ProducerHooks, Registration, RegistrationStore, registration::RegistrationStoreError,
+    Producer, ProducerHooks, Registration, RegistrationStore, RenderSlot,
+    registration::RegistrationStoreError,
 };
 
 /// Id of the consumer the demo portal signs its users' tokens as.
@@ -23,8 +24,9 @@ pub const DEMO_CONSUMER: &str = "demo";
 pub struct AppState {
     pub config: Config,
     pub metrics: Metrics,
-    /// Profile claims already applied to the directory, per user.
-    pub claims: super::claims::ClaimsMemo,
+    /// Profile claims already applied to the directory, per user (the WSRP producer
+    /// reads it too).
+    pub claims: Arc<super::claims::ClaimsMemo>,
     /// Read-only phases (render, resource) running at once. They are pure CPU work, so
     /// a few per core keep the cores busy; letting every connection start one would
     /// only add threads that preempt each other (see [`render_slots`]).
@@ -118,18 +120,24 @@ impl AppState {
         let widgets =
             crate::widgets::builtin_widgets(social.clone(), Arc::clone(&templates), languages);
         let (catalog, watcher) = load_catalog(config.descriptors_dir.clone()).await?;
+        let claims = Arc::new(super::claims::ClaimsMemo::default());
+        let slots = Arc::new(tokio::sync::Semaphore::new(render_slots()));
         let wsrp = Producer::new(
             catalog.clone(),
             widgets.clone(),
             config.consumers.clone(),
             Arc::new(StoredRegistrations(social.clone())),
-            Arc::new(DirectoryHooks(social.clone())),
+            Arc::new(DirectoryHooks {
+                social: social.clone(),
+                claims: Arc::clone(&claims),
+                render_slots: Arc::clone(&slots),
+            }),
         );
         Ok(Self {
             config,
             metrics: Metrics::default(),
-            claims: Default::default(),
-            render_slots: Arc::new(tokio::sync::Semaphore::new(render_slots())),
+            claims,
+            render_slots: slots,
             catalog,
             social,
             verifier,
@@ -224,13 +232,39 @@ impl RegistrationStore for StoredRegistrations {
     }
 }
 
-/// WSRP user profiles refresh the directory, as JWT claims do natively.
-struct DirectoryHooks(Social);
+/// WSRP user profiles refresh the directory, as JWT claims do natively, and WSRP
+/// renders take the native renders' slots.
+struct DirectoryHooks {
+    social: Social,
+    /// Shared with the native path: claims applied by either need no second look.
+    claims: Arc<super::claims::ClaimsMemo>,
+    render_slots: Arc<tokio::sync::Semaphore>,
+}
 
 impl ProducerHooks for DirectoryHooks {
     fn refresh_profile(&self, user: &PortalUser) {
-        if let Err(error) = self.0.refresh_profile(&user.user_id, &user.profile) {
-            tracing::warn!(%error, user = %user.user_id, "directory refresh from WSRP profile failed");
+        // A steady consumer sends the same profile with every call: one map lookup,
+        // not a snapshot (and perhaps a commit) before each render.
+        if self.claims.is_current(user) {
+            return;
+        }
+        let ticket = self.claims.ticket();
+        match self.social.refresh_profile(&user.user_id, &user.profile) {
+            Ok(_) => self.claims.applied(user, ticket),
+            Err(error) => {
+                tracing::warn!(%error, user = %user.user_id, "directory refresh from WSRP profile failed")
+            }
+        }
+    }
+
+    fn render_slot(&self) -> RenderSlot {
+        // The producer runs on the blocking pool, where waiting for a permit is
+        // allowed; outside a runtime (no such caller today) nothing is bounded.
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => runtime
+                .block_on(Arc::clone(&self.render_slots).acquire_owned())
+                .map_or_else(|_| RenderSlot::free(), RenderSlot::held),
+            Err(_) => RenderSlot::free(),
         }
     }
 }
@@ -317,5 +351,69 @@ mod tests {
             Arc::ptr_eq(&loaded, &handle.current()),
             "the catch-up reload replaced the catalog"
         );
+    }
+
+    /// WSRP renders wait for the native renders' slots, and a profile a consumer
+    /// sends again unchanged costs no snapshot.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn wsrp_hooks_share_the_render_slots_and_the_claims_memo() {
+        let social = Social::in_memory().expect("store");
+        let slots = Arc::new(tokio::sync::Semaphore::new(1));
+        let hooks = Arc::new(DirectoryHooks {
+            social: social.clone(),
+            claims: Arc::default(),
+            render_slots: Arc::clone(&slots),
+        });
+        let on_pool = |work: Box<dyn FnOnce(&DirectoryHooks) + Send>| {
+            let hooks = Arc::clone(&hooks);
+            tokio::task::spawn_blocking(move || work(&hooks))
+        };
+        let (held_tx, held_rx) = std::sync::mpsc::channel();
+        on_pool(Box::new(move |h| {
+            let slot = h.render_slot();
+            held_tx.send(slot).expect("send");
+        }))
+        .await
+        .expect("first slot");
+        let held = held_rx.recv().expect("held");
+        assert_eq!(slots.available_permits(), 0);
+        // A second render waits until the first gives its slot back.
+        let second = on_pool(Box::new(|h| drop(h.render_slot())));
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(
+            !second.is_finished(),
+            "a second render went past a full set of slots"
+        );
+        drop(held);
+        second.await.expect("second slot");
+        assert_eq!(slots.available_permits(), 1);
+
+        let user = PortalUser {
+            consumer: "portal".into(),
+            user_id: "u1".into(),
+            roles: Vec::new(),
+            profile: crate::portal::Profile {
+                given_name: Some("Ann".into()),
+                ..Default::default()
+            },
+        };
+        let refresh = |user: &PortalUser| {
+            let user = user.clone();
+            on_pool(Box::new(move |h| h.refresh_profile(&user)))
+        };
+        refresh(&user).await.expect("first refresh");
+        let person = social.read().expect("read").person("u1").expect("read");
+        assert_eq!(person.map(|p| p.given_name), Some("Ann".to_owned()));
+        let taken = social.snapshots_taken();
+        refresh(&user).await.expect("same claims");
+        assert_eq!(
+            social.snapshots_taken(),
+            taken,
+            "unchanged claims are not looked at"
+        );
+        let mut renamed = user.clone();
+        renamed.profile.given_name = Some("Anna".into());
+        refresh(&renamed).await.expect("changed claims");
+        assert!(social.snapshots_taken() > taken);
     }
 }

@@ -16,7 +16,7 @@ pub mod wsdl;
 pub mod xml;
 
 pub use fault::WsrpFault;
-pub use producer::{NoHooks, Producer, ProducerHooks, SoapReply};
+pub use producer::{NoHooks, Producer, ProducerHooks, RenderSlot, SoapReply};
 pub use registration::{MemoryRegistrations, Registration, RegistrationStore};
 pub use urls::WsrpUrls;
 

@@ -24,6 +24,33 @@ use crate::widgets::{Widget, WidgetError, WidgetSet};
 pub trait ProducerHooks: Send + Sync {
     /// A consumer sent this user's profile: create or refresh their directory entry.
     fn refresh_profile(&self, user: &PortalUser);
+
+    /// Taken for as long as a widget renders or serves a resource (not for an action,
+    /// which waits for a commit): the host bounds how many run at once, whichever
+    /// protocol asked. Free by default.
+    fn render_slot(&self) -> RenderSlot {
+        RenderSlot::free()
+    }
+}
+
+/// What [`ProducerHooks::render_slot`] hands out: held until dropped.
+pub struct RenderSlot {
+    /// Kept only to be dropped with the slot.
+    _guard: Option<Box<dyn Send>>,
+}
+
+impl RenderSlot {
+    /// No bound.
+    pub fn free() -> Self {
+        Self { _guard: None }
+    }
+
+    /// Holds `guard` (a semaphore permit, say) until the slot is dropped.
+    pub fn held(guard: impl Send + 'static) -> Self {
+        Self {
+            _guard: Some(Box::new(guard)),
+        }
+    }
 }
 
 /// Hooks that do nothing, for tests and for hosts without a directory.
@@ -574,7 +601,10 @@ impl Producer {
                 .leaf("locale", &xml_lang(&req.locale))
                 .leaf("requiresRewriting", "false");
         } else {
-            let markup = target.widget.render(&req).map_err(widget_fault)?;
+            let markup = {
+                let _slot = self.hooks.render_slot();
+                target.widget.render(&req).map_err(widget_fault)?
+            };
             w.leaf("itemString", &urls.finish_markup(&markup.html))
                 .leaf("locale", &xml_lang(&req.locale))
                 .leaf("requiresRewriting", "true")
@@ -656,7 +686,10 @@ impl Producer {
         }
         req.params = all;
         self.take_profile(&req);
-        let resource = target.widget.resource(&req).map_err(widget_fault)?;
+        let resource = {
+            let _slot = self.hooks.render_slot();
+            target.widget.resource(&req).map_err(widget_fault)?
+        };
         let mut w = Writer::new();
         w.open("getResourceResponse", &[("xmlns", TYPES_NS)])
             .open("resourceContext", &[])
