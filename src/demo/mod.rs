@@ -145,18 +145,6 @@ pub async fn page<B>(
         }));
     }
 
-    let pending = {
-        let (social, person) = (state.social.clone(), person.clone());
-        tokio::task::spawn_blocking(move || {
-            social
-                .read()
-                .and_then(|r| Ok(r.counts(&person)?))
-                .map(|c| c.requests)
-                .unwrap_or(0)
-        })
-        .await
-        .unwrap_or(0)
-    };
     let roster: Vec<_> = people::roster()
         .map(|(id, name)| serde_json::json!({"id": id, "name": name, "selected": id == person}))
         .collect();
@@ -164,9 +152,18 @@ pub async fn page<B>(
         .iter()
         .map(|l| serde_json::json!({"id": l, "selected": language.as_deref() == Some(*l)}))
         .collect();
-    let html = state
-        .templates
-        .render(
+    // The bell's count and the page around the fragments, off the async runtime: a
+    // snapshot, and a template with both fragments in it. The count is read after the
+    // fragments, each with its own snapshot, as a portal's parts are: a request that
+    // lands in between shows in the bell first.
+    let (social, templates) = (state.social.clone(), Arc::clone(&state.templates));
+    let html = tokio::task::spawn_blocking(move || {
+        let pending = social
+            .read()
+            .and_then(|r| Ok(r.counts(&person)?))
+            .map(|c| c.requests)
+            .unwrap_or(0);
+        templates.render(
             "demo/page.html",
             serde_json::json!({
                 "page": page, "path": path, "columns": columns, "roster": roster, "languages": languages,
@@ -174,10 +171,13 @@ pub async fn page<B>(
                 "pending": pending, "language": language, "administrator": person == people::ADMINISTRATOR,
             }),
         )
-        .map_err(|e| {
-            tracing::error!(error = %e, "demo page failed");
-            HttpError::Internal
-        })?;
+    })
+    .await
+    .map_err(|_| HttpError::Internal)?
+    .map_err(|e| {
+        tracing::error!(error = %e, "demo page failed");
+        HttpError::Internal
+    })?;
     let mut page = response::html(StatusCode::OK, html);
     // The page is the person the cookie names, with their forms' p_auth tokens: no
     // shared cache may keep it, nor give it to another cookie.

@@ -73,11 +73,16 @@ pub fn encode_state<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> 
     s.finish()
 }
 
+/// Most pairs a state yields, as many as a native request may carry: a state is the
+/// consumer's to send, and 512 KiB of `a=&a=&…` would be a hundred thousand pairs.
+pub const MAX_STATE_PAIRS: usize = 1_000;
+
 /// Reads a state written by [`encode_state`]. Foreign or garbled states yield
-/// whatever pairs they contain; never an error, since the consumer owns the value.
+/// whatever pairs they contain, up to [`MAX_STATE_PAIRS`]; never an error, since the
+/// consumer owns the value.
 pub fn decode_state(state: &str) -> Params {
     let mut params = Params::new();
-    for (k, v) in form_urlencoded::parse(state.as_bytes()) {
+    for (k, v) in form_urlencoded::parse(state.as_bytes()).take(MAX_STATE_PAIRS) {
         if !k.is_empty() {
             params.add(k.into_owned(), v.into_owned());
         }
@@ -185,6 +190,19 @@ mod tests {
         let state = decode_state(get(&pairs, "wsrp-navigationalState").expect("state"));
         assert_eq!(state.get("filter"), Some("a&b/wsrp_rewrite"));
         assert_eq!(state.get("page"), Some("2"));
+    }
+
+    #[test]
+    fn a_state_yields_at_most_a_requests_worth_of_pairs() {
+        let state = "a=1&".repeat(100_000);
+        let params = decode_state(&state);
+        assert_eq!(params.iter().count(), MAX_STATE_PAIRS);
+        let state = format!("{}b=2", "a=1&".repeat(10));
+        assert_eq!(
+            decode_state(&state).get("b"),
+            Some("2"),
+            "a short one is whole"
+        );
     }
 
     #[test]
