@@ -117,6 +117,23 @@ fn detail_view_offers_what_the_relationship_allows() {
         html.contains(">Following<") && html.contains(">Follower<"),
         "{html}"
     );
+    // A badge names one person, where the list of the same name is plural.
+    let spanish = cc(Some("a")).p("userId", "b").locale("es_ES").html(&w);
+    assert!(
+        spanish.contains("badge-info\">Siguiendo<") && spanish.contains(">Seguidor<"),
+        "{spanish}"
+    );
+    cc(Some("a")).named("block").p("userId", "c").ok(&w);
+    let blocked = cc(Some("a")).p("userId", "c").locale("es_ES").html(&w);
+    assert!(blocked.contains("badge-danger\">Bloqueado<"), "{blocked}");
+    assert!(
+        cc(Some("a"))
+            .p("filter", "blocked")
+            .locale("es_ES")
+            .html(&w)
+            .contains(">Bloqueados<"),
+        "the list keeps its plural name"
+    );
     // The form posts namespaced userId and the action's p_auth.
     assert!(html.contains("name=\"_contacts_center_userId\" value=\"b\""));
     assert!(html.contains("name=\"p_auth\" value=\"tok-unfollow\""));

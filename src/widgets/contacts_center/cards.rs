@@ -43,7 +43,9 @@ pub(crate) fn badges(ui: &Ui<'_>, r: &Relationship) -> Vec<Badge> {
         }
     };
     add(r.connected, "connection", "badge-success");
-    add(r.following, "following", "badge-info");
+    // Badges name one person: the lists' own names ("following", "blocked") are
+    // plural in some languages ("Bloqueados").
+    add(r.following, "badge-following", "badge-info");
     add(r.followed_by, "follower", "badge-info");
     add(r.connection_requested, "request-sent", "badge-secondary");
     add(
@@ -51,7 +53,7 @@ pub(crate) fn badges(ui: &Ui<'_>, r: &Relationship) -> Vec<Badge> {
         "request-received",
         "badge-warning",
     );
-    add(r.blocking, "blocked", "badge-danger");
+    add(r.blocking, "badge-blocked", "badge-danger");
     out
 }
 
