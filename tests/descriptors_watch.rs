@@ -317,3 +317,61 @@ fn a_linked_widget_folder_is_watched_where_it_points() {
     assert_eq!(watcher.reloads(), settled, "the old target still reports");
     assert!(title(&handle.current(), "Second Version"));
 }
+
+/// A folder deleted and made again under its name, within one burst of changes, is
+/// watched again: an edit in it afterwards reloads.
+#[test]
+fn a_folder_made_again_under_its_name_is_watched_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("notifications");
+    copy_widget(Path::new("widget-descriptors/notifications"), &folder);
+    let handle = CatalogHandle::new(descriptors::load_dir(dir.path()));
+    let watcher =
+        descriptors::spawn_watcher(dir.path().to_path_buf(), handle.clone()).expect("watch");
+    wait_for(&handle, "served", |c| c.get("notifications").is_some());
+    let settled = watcher.reloads();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while watcher.reloads() == settled && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Deleted and copied again at once.
+    std::fs::remove_dir_all(&folder).expect("remove");
+    copy_widget(Path::new("widget-descriptors/notifications"), &folder);
+    std::thread::sleep(Duration::from_millis(600));
+    let path = folder.join("portlet.xml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(
+        &path,
+        text.replace("<display-name>Notifications<", "<display-name>Made Again<"),
+    )
+    .expect("write");
+    wait_for(&handle, "an edit in the folder made again reloads", |c| {
+        c.get("notifications")
+            .is_some_and(|w| w.display_name == "Made Again")
+    });
+}
+
+/// A linked folder whose target is gone has no watch, and no event says when the
+/// target is back: it is looked at again every few seconds.
+#[cfg(unix)]
+#[test]
+fn a_linked_folder_whose_target_comes_back_is_served_again() {
+    let parent = tempfile::tempdir().expect("tempdir");
+    let root = parent.path().join("widget-descriptors");
+    std::fs::create_dir_all(&root).expect("mkdir");
+    let target = parent.path().join("release");
+    std::os::unix::fs::symlink(&target, root.join("notifications")).expect("link");
+    let handle = CatalogHandle::new(descriptors::load_dir(&root));
+    assert!(handle.current().get("notifications").is_none());
+    let _watcher = descriptors::spawn_watcher(root.clone(), handle.clone()).expect("watch");
+    std::thread::sleep(Duration::from_millis(300));
+    // The target appears, outside the watched directory.
+    let staging = parent.path().join("staging");
+    copy_widget(Path::new("widget-descriptors/notifications"), &staging);
+    std::fs::rename(&staging, &target).expect("into place");
+    let deadline = Instant::now() + descriptors::watch::UNWATCHED_RETRY * 3;
+    while handle.current().get("notifications").is_none() {
+        assert!(Instant::now() < deadline, "{:?}", handle.current());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -231,7 +231,7 @@ async fn a_descriptors_dir_that_cannot_be_waited_for_is_listed_as_a_problem() {
         problems[0]["message"]
             .as_str()
             .unwrap_or_default()
-            .starts_with("descriptors_dir does not exist, and neither does a folder above it"),
+            .starts_with("descriptors_dir does not exist, and its arrival cannot be watched for"),
         "{ready}"
     );
     assert!(

@@ -377,6 +377,42 @@ fn refusals_and_errors() {
             );
         }
     }
+    // And the other way: every action and resource a view links to is listed, or the
+    // transports would refuse its form as not found.
+    cc(Some("b")).named("connect").p("userId", "c").ok(&w);
+    cc(Some("c")).named("connect").p("userId", "a").ok(&w);
+    let views = [
+        cc(Some("a")),
+        cc(Some("a")).p("userId", "c"),
+        cc(Some("a")).p("userId", "b"),
+        cc(Some("a")).p("filter", "requests"),
+        cc(Some("b")).p("filter", "requests-sent"),
+        cc(Some("a")).p("filter", "contacts"),
+        cc(Some("a")).admin().mode(PortletMode::Edit),
+    ];
+    let listed = &w.widgets[widget_host::widgets::KINDS[0]];
+    let mut seen = std::collections::BTreeSet::new();
+    for view in views {
+        let html = view.html(&w);
+        for (prefix, names) in [
+            ("https://host.test/actions/", listed.actions()),
+            ("https://host.test/resources/", listed.resources()),
+        ] {
+            for rest in html.split(prefix).skip(1) {
+                let name = rest
+                    .split(['"', '?', '&'])
+                    .next()
+                    .expect("a name")
+                    .to_owned();
+                assert!(
+                    names.contains(&name.as_str()),
+                    "{name} is linked, not listed"
+                );
+                seen.insert(name);
+            }
+        }
+    }
+    assert!(seen.len() >= 10, "the views link to most of them: {seen:?}");
     for (name, key, value) in [
         ("follow", "userId", "not an id"),
         ("follow", "userIds", "b,not an id"),

@@ -368,6 +368,7 @@ fn check_script(label: &str, script: &str, wrapper: &str) {
             "window.fetch",
             "window.DOMParser",
             "window.SubmitEvent",
+            "window.AbortController",
             "window.addEventListener(\"pageshow\"",
         ];
         // Whole words only: `itself.` is not `self.`.

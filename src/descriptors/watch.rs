@@ -64,13 +64,41 @@ impl std::fmt::Debug for Watcher {
 
 /// What the watching thread hears.
 enum Signal {
-    /// Something under the directory changed; `root` when the directory itself was
-    /// made, removed or renamed.
-    Changed {
-        root: bool,
-    },
+    Changed(Change),
     Stop,
 }
+
+/// What changed under the directory, besides file contents.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Change {
+    /// The directory itself was made, removed or renamed.
+    root: bool,
+    /// A name in it was made, removed or renamed: a widget folder came or went, or
+    /// was replaced by another under the same name.
+    folders: bool,
+}
+
+impl std::ops::BitOrAssign for Change {
+    fn bitor_assign(&mut self, other: Self) {
+        self.root |= other.root;
+        self.folders |= other.folders;
+    }
+}
+
+impl Change {
+    const CONTENTS: Self = Self {
+        root: false,
+        folders: false,
+    };
+    const EVERYTHING: Self = Self {
+        root: true,
+        folders: true,
+    };
+}
+
+/// How often a folder that could not be watched (a link whose target is gone, a folder
+/// the host may not read) is looked at again: no event will say it is back.
+pub const UNWATCHED_RETRY: Duration = Duration::from_secs(2);
 
 /// Starts watching `dir`; each settled change reloads it into `handle`.
 ///
@@ -136,10 +164,10 @@ pub fn spawn_watcher(dir: PathBuf, handle: CatalogHandle) -> Result<Watcher, Des
         }
     }
     if present {
-        let _ = stop.send(Signal::Changed { root: false });
+        let _ = stop.send(Signal::Changed(Change::CONTENTS));
     } else if dir.is_dir() {
         // Made between the first look and the parent's watch: no event will tell.
-        let _ = stop.send(Signal::Changed { root: true });
+        let _ = stop.send(Signal::Changed(Change::EVERYTHING));
     }
     let reloads = Arc::new(AtomicU64::new(0));
     let counted = Arc::clone(&reloads);
@@ -165,16 +193,33 @@ fn watch_loop(
     reloads: &AtomicU64,
 ) {
     let mut folders = FolderWatches::default();
-    // Each iteration waits for a first change, then for DEBOUNCE of quiet.
-    while let Ok(Signal::Changed { root }) = rx.recv() {
-        let Some(root) = settle(rx, root, DEBOUNCE, LONGEST_SETTLE) else {
+    // Each iteration waits for a first change, then for DEBOUNCE of quiet. While a
+    // folder has no watch, nothing would tell of its return: it is looked at again
+    // every UNWATCHED_RETRY.
+    loop {
+        let first = if folders.all_watched {
+            rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        } else {
+            rx.recv_timeout(UNWATCHED_RETRY)
+        };
+        let change = match first {
+            Ok(Signal::Changed(change)) => change,
+            Err(RecvTimeoutError::Timeout) => Change::folders(),
+            Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+        };
+        let Some(change) = settle(rx, change, DEBOUNCE, LONGEST_SETTLE) else {
             return;
         };
-        if root {
+        if change.root {
             // Before the reload, so whatever the new directory holds by then is read,
             // and what changes in it afterwards is reported.
             folders.clear(&mut notify);
             rewatch(&mut notify, dir);
+        } else if change.folders {
+            // A folder deleted and made again under its name keeps its path, and its
+            // old watch follows the deleted directory: every folder is watched anew
+            // (a handful of watches, at a deploy).
+            folders.clear(&mut notify);
         }
         // Likewise before the reload: a folder made or repointed since the last one is
         // watched before it is read.
@@ -202,47 +247,66 @@ fn watch_loop(
 }
 
 /// Waits until changes stop for `quiet`, or `longest` after the first, whichever is
-/// sooner: whether the directory's name changed hands meanwhile, or `None` when the
-/// watcher is stopping.
+/// sooner: everything that changed meanwhile, or `None` when the watcher is stopping.
 fn settle(
     rx: &mpsc::Receiver<Signal>,
-    mut root: bool,
+    mut change: Change,
     quiet: Duration,
     longest: Duration,
-) -> Option<bool> {
+) -> Option<Change> {
     let until = Instant::now() + longest;
     loop {
         let left = until.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Some(root);
+            return Some(change);
         }
         match rx.recv_timeout(quiet.min(left)) {
-            Ok(Signal::Changed { root: r }) => root |= r,
+            Ok(Signal::Changed(more)) => change |= more,
             Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => return None,
-            Err(RecvTimeoutError::Timeout) => return Some(root),
+            Err(RecvTimeoutError::Timeout) => return Some(change),
+        }
+    }
+}
+
+impl Change {
+    fn folders() -> Self {
+        Self {
+            root: false,
+            folders: true,
         }
     }
 }
 
 /// The widget folders with a watch, each with the directory its name led to when the
-/// watch was placed.
+/// watch was placed; and whether every widget folder has one.
 #[derive(Default)]
-struct FolderWatches(BTreeMap<PathBuf, PathBuf>);
+struct FolderWatches {
+    watched: BTreeMap<PathBuf, PathBuf>,
+    all_watched: bool,
+    /// Folders whose watch failed and was logged: tried again quietly.
+    reported: std::collections::BTreeSet<PathBuf>,
+}
 
 impl FolderWatches {
     /// Watches each widget folder of `dir` that has no watch yet or whose name now
     /// leads elsewhere (a repointed link), and drops the watches of folders gone. A
-    /// folder that cannot be watched is tried again at the next reload.
+    /// folder that cannot be watched (a link whose target is gone, a folder the host
+    /// may not read) is tried again at the next reload, which comes within
+    /// [`UNWATCHED_RETRY`].
     fn sync(&mut self, notify: &mut RecommendedWatcher, dir: &Path) {
-        let now: BTreeMap<PathBuf, PathBuf> = catalog::widget_folders(dir)
-            .unwrap_or_default()
+        let folders = catalog::widget_folders(dir).unwrap_or_default();
+        let mut all_watched = true;
+        let now: BTreeMap<PathBuf, PathBuf> = folders
             .into_iter()
-            .filter_map(|folder| {
-                let target = std::fs::canonicalize(&folder).ok()?;
-                Some((folder, target))
+            .filter_map(|folder| match std::fs::canonicalize(&folder) {
+                Ok(target) => Some((folder, target)),
+                Err(_) => {
+                    all_watched = false;
+                    None
+                }
             })
             .collect();
-        self.0.retain(|folder, target| {
+        self.watched.retain(|folder, target| {
             let same = now.get(folder) == Some(target);
             if !same {
                 // Gone already, perhaps, with its watch: nothing to undo then.
@@ -251,24 +315,31 @@ impl FolderWatches {
             same
         });
         for (folder, target) in now {
-            if self.0.contains_key(&folder) {
+            if self.watched.contains_key(&folder) {
                 continue;
             }
             match notify.watch(&folder, RecursiveMode::Recursive) {
                 Ok(()) => {
-                    self.0.insert(folder, target);
+                    self.reported.remove(&folder);
+                    self.watched.insert(folder, target);
                 }
-                Err(error) => tracing::warn!(
-                    %error, folder = %folder.display(),
-                    "cannot watch a widget folder; it is read again at the next reload"
-                ),
+                Err(error) => {
+                    all_watched = false;
+                    if self.reported.insert(folder.clone()) {
+                        tracing::warn!(
+                            %error, folder = %folder.display(),
+                            "cannot watch a widget folder; it is read again every few seconds"
+                        );
+                    }
+                }
             }
         }
+        self.all_watched = all_watched;
     }
 
-    /// Drops every folder's watch: the directory that held them was replaced.
+    /// Drops every folder's watch, to place them afresh.
     fn clear(&mut self, notify: &mut RecommendedWatcher) {
-        for folder in std::mem::take(&mut self.0).into_keys() {
+        for folder in std::mem::take(&mut self.watched).into_keys() {
             let _ = notify.unwatch(&folder);
         }
     }
@@ -279,7 +350,7 @@ fn signal_for(event: &notify::Event, watched: &std::path::Path) -> Option<Signal
     if event.need_rescan() || event.paths.is_empty() {
         // The kernel's queue overflowed: events were lost, the name's included
         // perhaps, so look again at everything.
-        return Some(Signal::Changed { root: true });
+        return Some(Signal::Changed(Change::EVERYTHING));
     }
     if event.kind.is_access() {
         return None;
@@ -294,7 +365,8 @@ fn signal_for(event: &notify::Event, watched: &std::path::Path) -> Option<Signal
         EventKind::Create(_) | EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_))
     );
     let root = renamed && event.paths.iter().any(|p| p == watched);
-    Some(Signal::Changed { root })
+    let folders = renamed && event.paths.iter().any(|p| p.parent() == Some(watched));
+    Some(Signal::Changed(Change { root, folders }))
 }
 
 /// Moves the watch to whatever directory now has `dir`'s name. The old watch may be
@@ -323,29 +395,40 @@ fn unchanged(current: &Catalog, next: &Catalog) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use notify::event::{CreateKind, Flag, MetadataKind, RemoveKind};
+    use notify::event::{CreateKind, Flag, MetadataKind, RemoveKind, RenameMode};
+
+    const ROOT: Change = Change {
+        root: true,
+        folders: false,
+    };
 
     /// A burst settles after its quiet time, and a burst without pause is cut at the
-    /// longest wait; a name change anywhere in it is kept, and a stop ends it.
+    /// longest wait; every kind of change in it is kept, and a stop ends it.
     #[test]
     fn a_burst_settles_when_quiet_or_at_the_longest_wait() {
-        let quiet = Duration::from_millis(50);
-        let longest = Duration::from_millis(400);
+        let quiet = Duration::from_millis(200);
+        let longest = Duration::from_millis(600);
         let (tx, rx) = mpsc::channel();
-        for root in [false, true, false] {
-            tx.send(Signal::Changed { root }).expect("send");
+        for change in [Change::CONTENTS, ROOT, Change::folders()] {
+            tx.send(Signal::Changed(change)).expect("send");
         }
-        assert_eq!(settle(&rx, false, quiet, longest), Some(true));
+        assert_eq!(
+            settle(&rx, Change::CONTENTS, quiet, longest),
+            Some(Change::EVERYTHING)
+        );
 
-        // A writer that never pauses for `quiet`.
+        // A writer that never pauses for anything near `quiet`.
         let (tx, rx) = mpsc::channel();
         let writer = std::thread::spawn(move || {
-            while tx.send(Signal::Changed { root: false }).is_ok() {
-                std::thread::sleep(Duration::from_millis(5));
+            while tx.send(Signal::Changed(Change::CONTENTS)).is_ok() {
+                std::thread::sleep(Duration::from_millis(2));
             }
         });
         let started = Instant::now();
-        assert_eq!(settle(&rx, false, quiet, longest), Some(false));
+        assert_eq!(
+            settle(&rx, Change::CONTENTS, quiet, longest),
+            Some(Change::CONTENTS)
+        );
         let waited = started.elapsed();
         assert!(waited >= longest, "{waited:?}");
         drop(rx);
@@ -353,56 +436,71 @@ mod tests {
 
         let (tx, rx) = mpsc::channel();
         tx.send(Signal::Stop).expect("send");
-        assert_eq!(settle(&rx, false, quiet, longest), None);
+        assert_eq!(settle(&rx, Change::CONTENTS, quiet, longest), None);
     }
 
-    fn root_flag(kind: EventKind, paths: &[&str]) -> Option<bool> {
+    fn change(kind: EventKind, paths: &[&str]) -> Option<Change> {
         let mut event = notify::Event::new(kind);
         for p in paths {
             event = event.add_path(PathBuf::from(p));
         }
         match signal_for(&event, Path::new("/srv/widget-descriptors")) {
-            Some(Signal::Changed { root }) => Some(root),
+            Some(Signal::Changed(change)) => Some(change),
             Some(Signal::Stop) | None => None,
         }
     }
 
     #[test]
-    fn events_are_read_for_the_directory_and_its_name() {
+    fn events_are_read_for_the_directory_its_folders_and_its_name() {
         let inside = "/srv/widget-descriptors/contacts-center/portlet.xml";
         let any = EventKind::Any;
-        assert_eq!(root_flag(any, &[inside]), Some(false), "a change inside");
         assert_eq!(
-            root_flag(EventKind::Access(notify::event::AccessKind::Any), &[inside]),
+            change(any, &[inside]),
+            Some(Change::CONTENTS),
+            "a change inside"
+        );
+        assert_eq!(
+            change(EventKind::Create(CreateKind::File), &[inside]),
+            Some(Change::CONTENTS),
+            "a file made in a folder"
+        );
+        assert_eq!(
+            change(EventKind::Access(notify::event::AccessKind::Any), &[inside]),
             None,
             "a read changes nothing"
         );
-        assert_eq!(root_flag(any, &["/srv/data"]), None, "a sibling");
+        assert_eq!(change(any, &["/srv/data"]), None, "a sibling");
         assert_eq!(
-            root_flag(any, &["/srv/widget-descriptors-old"]),
+            change(any, &["/srv/widget-descriptors-old"]),
             None,
             "a sibling whose name starts alike"
         );
         let root = "/srv/widget-descriptors";
+        let folder = "/srv/widget-descriptors/notifications";
         for kind in [
             EventKind::Create(CreateKind::Folder),
             EventKind::Remove(RemoveKind::Folder),
-            EventKind::Modify(ModifyKind::Name(notify::event::RenameMode::To)),
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)),
         ] {
-            assert_eq!(root_flag(kind, &[root]), Some(true), "{kind:?}");
+            assert_eq!(change(kind, &[root]), Some(ROOT), "{kind:?}");
+            assert_eq!(
+                change(kind, &[folder]),
+                Some(Change::folders()),
+                "a folder: {kind:?}"
+            );
         }
         assert_eq!(
-            root_flag(
+            change(
                 EventKind::Modify(ModifyKind::Metadata(MetadataKind::Any)),
                 &[root]
             ),
-            Some(false),
+            Some(Change::CONTENTS),
             "a touch of the directory itself"
         );
         let overflow = notify::Event::new(EventKind::Other).set_flag(Flag::Rescan);
         assert!(matches!(
             signal_for(&overflow, Path::new(root)),
-            Some(Signal::Changed { root: true })
+            Some(Signal::Changed(Change::EVERYTHING))
         ));
     }
 }

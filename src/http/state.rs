@@ -121,7 +121,6 @@ impl AppState {
             crate::widgets::builtin_widgets(social.clone(), Arc::clone(&templates), languages);
         let (catalog, watcher) = load_catalog(config.descriptors_dir.clone()).await?;
         let claims = Arc::new(super::claims::ClaimsMemo::default());
-        let slots = Arc::new(tokio::sync::Semaphore::new(render_slots()));
         let wsrp = Producer::new(
             catalog.clone(),
             widgets.clone(),
@@ -130,14 +129,14 @@ impl AppState {
             Arc::new(DirectoryHooks {
                 social: social.clone(),
                 claims: Arc::clone(&claims),
-                render_slots: Arc::clone(&slots),
+                render_slots: Arc::new(BlockingSlots::new(render_slots())),
             }),
         );
         Ok(Self {
             config,
             metrics: Metrics::default(),
             claims,
-            render_slots: slots,
+            render_slots: Arc::new(tokio::sync::Semaphore::new(render_slots())),
             catalog,
             social,
             verifier,
@@ -233,12 +232,53 @@ impl RegistrationStore for StoredRegistrations {
 }
 
 /// WSRP user profiles refresh the directory, as JWT claims do natively, and WSRP
-/// renders take the native renders' slots.
+/// renders and resources are bounded as native ones are.
 struct DirectoryHooks {
     social: Social,
     /// Shared with the native path: claims applied by either need no second look.
     claims: Arc<super::claims::ClaimsMemo>,
-    render_slots: Arc<tokio::sync::Semaphore>,
+    render_slots: Arc<BlockingSlots>,
+}
+
+/// Slots waited for on a blocking thread, for the producer, which learns that a call
+/// is a render only once it is running on the blocking pool. Not the native renders'
+/// semaphore: a native render holds its permit while it waits for a blocking thread,
+/// and a WSRP render would hold a thread while it waits for a permit, so with every
+/// thread taken by the second kind and every permit by the first, neither would move.
+/// Here a slot's holder is always running, and gives it back.
+struct BlockingSlots {
+    free: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+/// One of [`BlockingSlots`], given back when dropped.
+struct BlockingSlot(Arc<BlockingSlots>);
+
+impl BlockingSlots {
+    fn new(slots: usize) -> Self {
+        Self {
+            free: std::sync::Mutex::new(slots),
+            freed: std::sync::Condvar::new(),
+        }
+    }
+
+    fn take(self: &Arc<Self>) -> BlockingSlot {
+        // A poisoned lock still counts right: the count is changed in one statement.
+        let mut free = self.free.lock().unwrap_or_else(|p| p.into_inner());
+        while *free == 0 {
+            free = self.freed.wait(free).unwrap_or_else(|p| p.into_inner());
+        }
+        *free -= 1;
+        BlockingSlot(Arc::clone(self))
+    }
+}
+
+impl Drop for BlockingSlot {
+    fn drop(&mut self) {
+        let mut free = self.0.free.lock().unwrap_or_else(|p| p.into_inner());
+        *free += 1;
+        self.0.freed.notify_one();
+    }
 }
 
 impl ProducerHooks for DirectoryHooks {
@@ -258,14 +298,8 @@ impl ProducerHooks for DirectoryHooks {
     }
 
     fn render_slot(&self) -> RenderSlot {
-        // The producer runs on the blocking pool, where waiting for a permit is
-        // allowed; outside a runtime (no such caller today) nothing is bounded.
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => runtime
-                .block_on(Arc::clone(&self.render_slots).acquire_owned())
-                .map_or_else(|_| RenderSlot::free(), RenderSlot::held),
-            Err(_) => RenderSlot::free(),
-        }
+        // The producer runs on the blocking pool, where a thread may wait.
+        RenderSlot::held(self.render_slots.take())
     }
 }
 
@@ -295,8 +329,8 @@ async fn load_catalog(
                         &dir,
                         descriptors::xml::Pos { line: 1, column: 1 },
                         "",
-                        format!("descriptors_dir does not exist, and neither does a folder above it to watch for it: {error}"),
-                        "create the folder (or fix descriptors_dir) and restart; the built-in widgets serve meanwhile".into(),
+                        format!("descriptors_dir does not exist, and its arrival cannot be watched for: {error}"),
+                        "create the folder (or fix descriptors_dir, or the permissions of the folder above it) and restart; the built-in widgets serve meanwhile".into(),
                     ));
                     (CatalogHandle::new(catalog), None)
                 }
@@ -353,17 +387,18 @@ mod tests {
         );
     }
 
-    /// WSRP renders wait for the native renders' slots, and a profile a consumer
-    /// sends again unchanged costs no snapshot.
+    /// WSRP renders wait for a slot on their blocking thread, and a profile a
+    /// consumer sends again unchanged costs no snapshot.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn wsrp_hooks_share_the_render_slots_and_the_claims_memo() {
         let social = Social::in_memory().expect("store");
-        let slots = Arc::new(tokio::sync::Semaphore::new(1));
+        let slots = Arc::new(BlockingSlots::new(1));
         let hooks = Arc::new(DirectoryHooks {
             social: social.clone(),
             claims: Arc::default(),
             render_slots: Arc::clone(&slots),
         });
+        let free = |slots: &BlockingSlots| *slots.free.lock().expect("count");
         let on_pool = |work: Box<dyn FnOnce(&DirectoryHooks) + Send>| {
             let hooks = Arc::clone(&hooks);
             tokio::task::spawn_blocking(move || work(&hooks))
@@ -376,7 +411,7 @@ mod tests {
         .await
         .expect("first slot");
         let held = held_rx.recv().expect("held");
-        assert_eq!(slots.available_permits(), 0);
+        assert_eq!(free(&slots), 0);
         // A second render waits until the first gives its slot back.
         let second = on_pool(Box::new(|h| drop(h.render_slot())));
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -386,7 +421,7 @@ mod tests {
         );
         drop(held);
         second.await.expect("second slot");
-        assert_eq!(slots.available_permits(), 1);
+        assert_eq!(free(&slots), 1);
 
         let user = PortalUser {
             consumer: "portal".into(),

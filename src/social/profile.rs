@@ -146,10 +146,16 @@ mod tests {
         let done = AtomicBool::new(false);
         let refreshes = AtomicU64::new(0);
         let last = 200;
-        // Waits until the refresher has finished `more` refreshes after now.
+        // Waits until the refresher has finished `more` refreshes after now (a
+        // refresher that failed would never get there: the wait is bounded).
         let refreshed = |more: u64| {
             let until = refreshes.load(Ordering::Acquire) + more;
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
             while refreshes.load(Ordering::Acquire) < until {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the refresher stopped"
+                );
                 std::thread::yield_now();
             }
         };

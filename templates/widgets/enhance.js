@@ -41,6 +41,19 @@
       showing (a request answered twice, rows appended to a list no longer there). #}
   var pending = false;
 
+  {#- An answer that never comes must not leave the placement waiting for ever: after
+      30 s the request is given up, as a failed connection is. #}
+  function timed(url, options) {
+    if (window.AbortController) {
+      var controller = new AbortController();
+      setTimeout(function () {
+        controller.abort();
+      }, 30000);
+      options.signal = controller.signal;
+    }
+    return fetch(url, options);
+  }
+
   function busy(on) {
     pending = on;
     var el = root();
@@ -150,7 +163,7 @@
       }
       HTMLFormElement.prototype.submit.call(form);
     }
-    fetch(action, {
+    timed(action, {
       method: "POST",
       body: body,
       credentials: "same-origin",
@@ -216,7 +229,7 @@
     link.setAttribute("aria-disabled", "true");
     var list = el.querySelector("[data-list]");
     busy(true);
-    fetch(link.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+    timed(link.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (response) {
         if (!response.ok || !sameOrigin(response.url)) {
           throw new Error(String(response.status));

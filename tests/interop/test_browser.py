@@ -344,3 +344,34 @@ def test_a_refused_contact_keeps_what_was_typed(demo, browser):
         assert page.locator(f"{form} textarea[name$='comments']").input_value() == "met at the fair"
     finally:
         context.close()
+
+
+def test_an_answer_that_never_comes_is_given_up(demo, browser):
+    """While an action runs, the placement takes no other: an answer that never comes
+    is given up after 30 s and the page loaded afresh, so the placement is not stuck."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.clock.install()
+    me = Person(page, demo)
+    held = []
+    try:
+        me.become("bjorn.andersson")
+        me.open_person("Pedro Santos")
+
+        def never_answer(route):
+            held.append(route)  # neither continued nor fulfilled
+
+        page.route("**/actions/follow*", never_answer)
+        me.press(CC, EN["follow"])
+        page.wait_for_function("() => document.querySelector('[aria-busy=true]') !== null")
+        with page.expect_navigation():
+            page.clock.fast_forward("00:31")
+        page.wait_for_load_state()
+        assert len(held) == 1, "the action was sent once"
+        # Afresh: the placement answers presses again.
+        assert page.locator("[aria-busy=true]").count() == 0
+        page.unroute("**/actions/follow*")
+        me.press(CC, EN["follow"])
+        page.locator(f"{CC} .alert", has_text=EN["you-are-now-following-this-user"]).wait_for()
+    finally:
+        context.close()

@@ -393,8 +393,8 @@ mod tests {
                     return;
                 }
             }
-            // Hold the connection open, answering nothing more.
-            let _ = stream.read(&mut buf).await;
+            // Hold the connection open, reading on and answering nothing more.
+            while stream.read(&mut buf).await.unwrap_or(0) > 0 {}
         });
         addr
     }
@@ -446,9 +446,17 @@ mod tests {
         // One connection: 200, then 303, then no answer at all. The run lasts past
         // the timeout, and the reconnection finds no listener left.
         let timeout = Duration::from_millis(200);
-        let s = run_with_timeout(addr, Arc::new(Get), 1, timeout * 2, 0, timeout).await;
+        let started = std::time::Instant::now();
+        let run = run_with_timeout(addr, Arc::new(Get), 1, timeout * 2, 0, timeout);
+        let s = tokio::time::timeout(Duration::from_secs(10), run)
+            .await
+            .expect("the run gives up on a hung answer");
         assert_eq!(s.by_kind[Kind::Home.index()].len(), 1);
         assert_eq!(s.errors_label(), "2 (connection: 1, 303: 1)");
+        // The third answer never came: the run gave up on it at the timeout, not later
+        // and not at a closed connection.
+        let took = started.elapsed();
+        assert!(took >= timeout && took < timeout * 10, "{took:?}");
     }
 
     #[test]

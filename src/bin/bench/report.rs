@@ -600,9 +600,10 @@ const LIMITS: &str = "
   above).
 - **Errors** count every answer that is not 2xx (a redirect is not the page asked
   for), answers that took more than 10 s, and failed connections, by status (0 for
-  the last two). The action workload follows and unfollows random people, so a rare
-  pair the rules refuse (following oneself is 400, acting across a block 409) counts
-  as one. A point with errors meets no target, and neither does a figure with no
+  the last two). The action workload follows and unfollows by turns on 4,096 fixed
+  (viewer, person) pairs, so nearly every action changes the graph; a pair the rules
+  refuse (a viewer drawn as their own person is 400, a pair across a block 409) is
+  refused each time it is drawn, and counts. A point with errors meets no target, and neither does a figure with no
   baseline to compare it with.
 - **Latency is closed-loop.** Each connection sends its next request when the answer
   to the previous one is read, and connections are open before a point's clock
