@@ -30,6 +30,15 @@ async fn widget_ids(server: &common::TestServer) -> Vec<String> {
         .collect()
 }
 
+async fn readyz(server: &common::TestServer) -> serde_json::Value {
+    reqwest::get(server.url("/readyz"))
+        .await
+        .expect("readyz")
+        .json()
+        .await
+        .expect("json")
+}
+
 async fn wait_for(
     server: &common::TestServer,
     limit: Duration,
@@ -87,12 +96,7 @@ async fn a_new_widget_folder_serves_within_two_seconds_and_a_broken_change_keeps
     let mut reported = None;
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(3) {
-        let ready: serde_json::Value = reqwest::get(server.url("/readyz"))
-            .await
-            .expect("readyz")
-            .json()
-            .await
-            .expect("json");
+        let ready = readyz(&server).await;
         if let Some(problem) = ready["descriptorProblems"]
             .as_array()
             .and_then(|p| p.first())
@@ -219,12 +223,7 @@ async fn a_descriptors_dir_that_cannot_be_waited_for_is_listed_as_a_problem() {
         ["contacts_center", "notifications"],
         "the built-in widgets serve"
     );
-    let ready: serde_json::Value = reqwest::get(server.url("/readyz"))
-        .await
-        .expect("readyz")
-        .json()
-        .await
-        .expect("json");
+    let ready = readyz(&server).await;
     let problems = ready["descriptorProblems"].as_array().expect("problems");
     assert_eq!(problems.len(), 1, "{ready}");
     assert!(

@@ -812,6 +812,15 @@ mod tests {
         f
     }
 
+    /// A durability row: its rate and p99, the p50 half of it.
+    fn stats(per_sec: f64, p99_ms: f64) -> Stats {
+        Stats {
+            per_sec,
+            p50_ms: p99_ms / 2.0,
+            p99_ms,
+        }
+    }
+
     fn met(f: &Figures, target: &str) -> bool {
         f.targets()
             .into_iter()
@@ -834,11 +843,6 @@ mod tests {
 
     #[test]
     fn grouped_actions_need_the_factor_and_the_fsync_bound() {
-        let stats = |per_sec, p99_ms| Stats {
-            per_sec,
-            p50_ms: p99_ms / 2.0,
-            p99_ms,
-        };
         let mut f = Figures::new(crate::QUICK);
         // Bound: 4 × 0.25 + 1 = 2 ms.
         f.fsync = stats(4_000.0, 0.5);
@@ -918,11 +922,6 @@ mod tests {
         let measured = &f.targets()[2].1;
         assert_eq!(measured, "90%, 1 (500: 1) errors");
 
-        let stats = |per_sec, p99_ms| Stats {
-            per_sec,
-            p50_ms: p99_ms / 2.0,
-            p99_ms,
-        };
         let mut f = Figures::new(crate::QUICK);
         f.fsync = stats(4_000.0, 0.5);
         f.writers_grouped = stats(20_000.0, 0.9);
