@@ -53,12 +53,12 @@ def body_element(path):
 # What `cargo test --test wsrp` writes: every operation's answer and every fault it
 # provokes. Named in full, so a sample that stops being written fails here instead of
 # dropping out of the validation (CI starts from a clean target folder).
-OPERATIONS = {
+SAMPLED_OPERATIONS = {
     "deregister", "getMarkup", "getPortletDescription", "getResource",
     "getServiceDescription", "handleEvents", "initCookie", "modifyRegistration",
     "performBlockingInteraction", "register", "releaseSessions",
 }
-FAULT_NAMES = {
+SAMPLED_FAULTS = {
     "AccessDenied", "InconsistentParameters", "InvalidHandle", "InvalidRegistration",
     "InvalidUserCategory", "Malformed", "MissingParameters", "OperationFailed",
     "OperationNotSupported", "PortletStateChangeRequired", "UnsupportedMode",
@@ -68,8 +68,8 @@ FAULT_NAMES = {
 def test_samples_exist():
     answers = {p.stem.removesuffix("Response") for p in ANSWERS}
     faults = {p.stem.removeprefix("fault-") for p in FAULTS}
-    assert answers >= OPERATIONS, f"missing {OPERATIONS - answers}: run `cargo test --test wsrp` first"
-    assert faults >= FAULT_NAMES, f"missing {FAULT_NAMES - faults}: run `cargo test --test wsrp` first"
+    assert answers >= SAMPLED_OPERATIONS, f"missing {SAMPLED_OPERATIONS - answers}: run `cargo test --test wsrp` first"
+    assert faults >= SAMPLED_FAULTS, f"missing {SAMPLED_FAULTS - faults}: run `cargo test --test wsrp` first"
 
 
 @pytest.mark.parametrize("path", ANSWERS, ids=lambda p: p.stem)
