@@ -145,9 +145,9 @@ fn a_directory_missing_at_start_is_loaded_when_it_is_made() {
     let root = parent.path().join("widget-descriptors");
     let handle = CatalogHandle::new(descriptors::builtin());
     let watcher = descriptors::spawn_watcher(root.clone(), handle.clone()).expect("watch");
-    // No catch-up reload of a folder that is not there: the built-in widgets serve, and
-    // no problem is listed.
-    std::thread::sleep(Duration::from_millis(400));
+    // No catch-up reload of a folder that is not there, nor a retry: the built-in
+    // widgets serve, and no problem is listed.
+    std::thread::sleep(descriptors::watch::UNWATCHED_RETRY + Duration::from_millis(500));
     assert_eq!(watcher.reloads(), 0);
     assert!(handle.current().get("contacts_center").is_some());
     assert!(handle.current().problems.is_empty());

@@ -192,7 +192,13 @@ fn watch_loop(
     rx: &mpsc::Receiver<Signal>,
     reloads: &AtomicU64,
 ) {
-    let mut folders = FolderWatches::default();
+    // Nothing is known unwatched before the first reload: a directory missing at start
+    // is not retried (its parent's watch tells when it comes), so no problem is listed
+    // for a host serving its built-in widgets as intended.
+    let mut folders = FolderWatches {
+        all_watched: true,
+        ..FolderWatches::default()
+    };
     // Each iteration waits for a first change, then for DEBOUNCE of quiet. While a
     // folder has no watch, nothing would tell of its return: it is looked at again
     // every UNWATCHED_RETRY.
