@@ -375,3 +375,46 @@ fn a_linked_folder_whose_target_comes_back_is_served_again() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// `descriptors_dir` under a link that a deploy repoints (`current` → the new
+/// release): neither watch hears of it, both on the old release's folders. The new
+/// release's widgets serve within a few seconds all the same.
+#[cfg(unix)]
+#[test]
+fn a_link_above_the_directory_repointed_to_a_new_release_is_followed() {
+    let parent = tempfile::tempdir().expect("tempdir");
+    let (r1, r2) = (parent.path().join("r1"), parent.path().join("r2"));
+    copy_widget(
+        Path::new("widget-descriptors/notifications"),
+        &r1.join("widget-descriptors/notifications"),
+    );
+    copy_widget(
+        Path::new("widget-descriptors/contacts-center"),
+        &r2.join("widget-descriptors/contacts-center"),
+    );
+    let current = parent.path().join("current");
+    std::os::unix::fs::symlink(&r1, &current).expect("link");
+    let dir = current.join("widget-descriptors");
+    let handle = CatalogHandle::new(descriptors::load_dir(&dir));
+    assert!(handle.current().get("notifications").is_some());
+    let _watcher = descriptors::spawn_watcher(dir.clone(), handle.clone()).expect("watch");
+    std::thread::sleep(Duration::from_millis(300));
+    // What `ln -sfn r2 current` does.
+    let fresh = parent.path().join("current.tmp");
+    std::os::unix::fs::symlink(&r2, &fresh).expect("new link");
+    std::fs::rename(&fresh, &current).expect("repoint");
+    let deadline = Instant::now() + descriptors::watch::UNWATCHED_RETRY * 3;
+    while handle.current().get("contacts_center").is_none() {
+        assert!(Instant::now() < deadline, "{:?}", handle.current());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(handle.current().get("notifications").is_none());
+    // And the new release is watched.
+    copy_widget(
+        Path::new("widget-descriptors/notifications"),
+        &r2.join("widget-descriptors/notifications"),
+    );
+    wait_for(&handle, "a widget added to the new release serves", |c| {
+        c.get("notifications").is_some()
+    });
+}

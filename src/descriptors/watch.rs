@@ -97,7 +97,8 @@ impl Change {
 }
 
 /// How often a folder that could not be watched (a link whose target is gone, a folder
-/// the host may not read) is looked at again: no event will say it is back.
+/// the host may not read), and the directory's own path, are looked at again: no event
+/// will say a folder is back, or that a link above the directory now leads elsewhere.
 pub const UNWATCHED_RETRY: Duration = Duration::from_secs(2);
 
 /// Starts watching `dir`; each settled change reloads it into `handle`.
@@ -199,18 +200,25 @@ fn watch_loop(
         all_watched: true,
         ..FolderWatches::default()
     };
+    // Where the directory's path led when its watch was placed. A link above it
+    // repointed (`current` switched to a new release) sends no event to either watch,
+    // both still on the old directories: the path is looked at every UNWATCHED_RETRY.
+    let mut placed = std::fs::canonicalize(dir).ok();
     // Each iteration waits for a first change, then for DEBOUNCE of quiet. While a
     // folder has no watch, nothing would tell of its return: it is looked at again
-    // every UNWATCHED_RETRY.
+    // every UNWATCHED_RETRY too.
     loop {
-        let first = if folders.all_watched {
-            rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
-        } else {
-            rx.recv_timeout(UNWATCHED_RETRY)
-        };
-        let change = match first {
+        let change = match rx.recv_timeout(UNWATCHED_RETRY) {
             Ok(Signal::Changed(change)) => change,
-            Err(RecvTimeoutError::Timeout) => Change::folders(),
+            Err(RecvTimeoutError::Timeout) => {
+                if std::fs::canonicalize(dir).ok() != placed {
+                    Change::EVERYTHING
+                } else if !folders.all_watched {
+                    Change::folders()
+                } else {
+                    continue;
+                }
+            }
             Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => return,
         };
         let Some(change) = settle(rx, change, DEBOUNCE, LONGEST_SETTLE) else {
@@ -221,6 +229,7 @@ fn watch_loop(
             // and what changes in it afterwards is reported.
             folders.clear(&mut notify);
             rewatch(&mut notify, dir);
+            placed = std::fs::canonicalize(dir).ok();
         } else if change.folders {
             // A folder deleted and made again under its name keeps its path, and its
             // old watch follows the deleted directory: every folder is watched anew
@@ -379,6 +388,13 @@ fn signal_for(event: &notify::Event, watched: &std::path::Path) -> Option<Signal
 /// gone already (its directory deleted); when the name is free for now, the parent's
 /// watch reports its return.
 fn rewatch(notify: &mut RecommendedWatcher, dir: &Path) {
+    // The parent's path may lead elsewhere now too (a link above it repointed).
+    if let Some(parent) = dir.parent() {
+        let _ = notify.unwatch(parent);
+        if let Err(error) = notify.watch(parent, RecursiveMode::NonRecursive) {
+            tracing::warn!(%error, parent = %parent.display(), "cannot watch the descriptors directory's parent; a replaced directory will not be noticed");
+        }
+    }
     let _ = notify.unwatch(dir);
     if dir.is_dir() {
         match notify.watch(dir, RecursiveMode::NonRecursive) {
