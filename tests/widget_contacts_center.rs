@@ -559,6 +559,10 @@ fn personal_contacts_add_edit_delete() {
         "{html}"
     );
     assert!(html.contains("You have 1 contact."));
+    assert!(
+        html.contains(">Delete<span class=\"sr-only\"> Dora Diaz</span></button>"),
+        "the delete button names its contact to screen readers: {html}"
+    );
     // A placement that hides comments hides them in its JSON as in its list.
     let entries = |instance: &str| -> Value {
         serde_json::from_slice(
@@ -915,6 +919,19 @@ fn sent_and_received_requests_each_page_on() {
     assert!(!first.contains("Dan Zed"), "two sent requests a page");
     assert!(first.contains("Eve Zed") && first.contains("Fay Zed"));
     assert!(!first.contains("Gil Zed"), "two received requests a page");
+    // Rows repeat their buttons: each names, to screen readers, whom it acts on.
+    for (button, who) in [
+        ("Accept", "Eve Zed"),
+        ("Ignore", "Fay Zed"),
+        ("Withdraw", "Bob Baker"),
+    ] {
+        assert!(
+            first.contains(&format!(
+                ">{button}<span class=\"sr-only\"> {who}</span></button>"
+            )),
+            "{button} {who}: {first}"
+        );
+    }
     assert_eq!(
         link_param(&first, "view-more", "filter").as_deref(),
         Some("requests")

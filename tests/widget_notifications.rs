@@ -124,6 +124,16 @@ fn notifications_markup_is_namespaced_and_localized() {
     let html = notes(Some("b")).locale("es_ES").html(&w);
     assert!(html.contains("Tienes 1 solicitud pendiente."), "{html}");
     assert!(html.contains(" quiere conectar contigo."), "{html}");
+    // Each row's buttons say whom they answer, to screen readers: the label first, as
+    // shown, so voice control's "click Aceptar" still finds it.
+    for button in ["Aceptar", "Ignorar"] {
+        assert!(
+            html.contains(&format!(
+                "\">{button}<span class=\"sr-only\"> Ann Archer</span></button>"
+            )),
+            "{button}: {html}"
+        );
+    }
     assert!(!html.contains("wants to connect"), "{html}");
     assert!(html.contains("Ann Archer"), "{html}");
     for value in scoped_attributes(&html) {

@@ -141,9 +141,9 @@ impl Notifications {
                     .map(|r| {
                         let id = r.request_id.to_string();
                         let fields = [("requestId", id.as_str())];
+                        let who = display_name(&r.person);
                         Item {
-                            text: ui
-                                .format("x-wants-to-connect-with-you", &[&display_name(&r.person)]),
+                            text: ui.format("x-wants-to-connect-with-you", &[&who]),
                             when: when(r.created_at),
                             forms: vec![
                                 ui.form(
@@ -151,13 +151,15 @@ impl Notifications {
                                     "accept",
                                     "btn btn-primary btn-sm",
                                     &fields,
-                                ),
+                                )
+                                .about(&who),
                                 ui.form(
                                     "ignore-request",
                                     "ignore",
                                     "btn btn-secondary btn-sm",
                                     &fields,
-                                ),
+                                )
+                                .about(&who),
                             ],
                         }
                     })

@@ -32,6 +32,18 @@ pub(crate) struct Form {
     pub label: String,
     /// Clay button classes.
     pub css: &'static str,
+    /// Whom the button acts on, where a list repeats it row after row: read after
+    /// the label by screen readers only ("Accept Ann Archer"), since "Accept, Accept,
+    /// Accept" says nothing to someone tabbing from button to button.
+    pub context: Option<String>,
+}
+
+impl Form {
+    /// The form, its button naming `who` for screen readers (see [`Form::context`]).
+    pub fn about(mut self, who: &str) -> Self {
+        self.context = Some(who.to_owned());
+        self
+    }
 }
 
 /// The text tables [`Ui::texts`] has built, by key list and the bundles the locale
@@ -162,6 +174,7 @@ impl<'a> Ui<'a> {
             hidden,
             label: self.t(label_key),
             css,
+            context: None,
         }
     }
 

@@ -347,28 +347,37 @@ impl View<'_> {
     fn request_row(&self, request: &RequestView, received: bool) -> Row {
         let id = request.request_id.to_string();
         let fields = [("requestId", id.as_str()), ("filter", "requests")];
+        let who = cards::display_name(&request.person);
         let forms = if received {
             vec![
-                self.ui.form(
-                    "accept-request",
-                    "accept",
-                    "btn btn-primary btn-sm",
-                    &fields,
-                ),
-                self.ui.form(
-                    "ignore-request",
-                    "ignore",
-                    "btn btn-secondary btn-sm",
-                    &fields,
-                ),
+                self.ui
+                    .form(
+                        "accept-request",
+                        "accept",
+                        "btn btn-primary btn-sm",
+                        &fields,
+                    )
+                    .about(&who),
+                self.ui
+                    .form(
+                        "ignore-request",
+                        "ignore",
+                        "btn btn-secondary btn-sm",
+                        &fields,
+                    )
+                    .about(&who),
             ]
         } else {
-            vec![self.ui.form(
-                "withdraw-request",
-                "withdraw",
-                "btn btn-secondary btn-sm",
-                &fields,
-            )]
+            vec![
+                self.ui
+                    .form(
+                        "withdraw-request",
+                        "withdraw",
+                        "btn btn-secondary btn-sm",
+                        &fields,
+                    )
+                    .about(&who),
+            ]
         };
         Row {
             person: cards::person_view(self.ui, self.settings, &request.person, None),
@@ -530,12 +539,14 @@ impl View<'_> {
                                 &e.email_address,
                                 &e.comments,
                             ),
-                            delete: ui.form(
-                                "delete-contact",
-                                "delete",
-                                "btn btn-secondary btn-sm",
-                                &[("entryId", &id)],
-                            ),
+                            delete: ui
+                                .form(
+                                    "delete-contact",
+                                    "delete",
+                                    "btn btn-secondary btn-sm",
+                                    &[("entryId", &id)],
+                                )
+                                .about(&e.full_name),
                             full_name: e.full_name,
                             email_address: e.email_address,
                             comments: if self.settings.flag("showComments", true) {
