@@ -396,6 +396,15 @@ pub fn normalize(tag: &str) -> Option<&'static str> {
         .copied()
 }
 
+/// The BCP 47 tag (`pt-BR`) of the language `locale`'s texts are in: its supported
+/// Liferay id, or English for a locale the host has no texts for. What a fragment
+/// says it is written in, as `Content-Language` and as its root's `lang`.
+pub fn language_tag(locale: &str) -> String {
+    normalize(locale)
+        .unwrap_or(DEFAULT_LANGUAGE_ID)
+        .replace('_', "-")
+}
+
 /// Most `Accept-Language` entries looked at; the header is caller-controlled.
 const MAX_ACCEPT_LANGUAGE_ENTRIES: usize = 32;
 

@@ -313,3 +313,18 @@ fn every_counted_key_of_the_bundle_has_its_singular() {
     }
     assert!(checked >= 5, "checked {checked}");
 }
+
+/// The tag a fragment says it is in: the language its texts are in.
+#[test]
+fn language_tags_name_the_texts_language() {
+    for (locale, tag) in [
+        ("en_US", "en-US"),
+        ("pt_BR", "pt-BR"),
+        ("de-DE", "de-DE"),
+        ("es_MX", "es-ES"),
+        ("it_IT", "en-US"),
+        ("", "en-US"),
+    ] {
+        assert_eq!(widget_host::i18n::language_tag(locale), tag, "{locale:?}");
+    }
+}

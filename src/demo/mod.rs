@@ -109,7 +109,8 @@ pub async fn page<B>(
         .headers()
         .get(hyper::header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
-    let page_lang = crate::i18n::negotiate(language.as_deref(), None, accepted).replace('_', "-");
+    let page_lang =
+        crate::i18n::language_tag(&crate::i18n::negotiate(language.as_deref(), None, accepted));
     let page_url = match &language {
         Some(l) => format!(
             "{base}{path}?languageId={}",

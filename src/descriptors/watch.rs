@@ -90,6 +90,10 @@ impl Change {
         root: false,
         folders: false,
     };
+    const FOLDERS: Self = Self {
+        root: false,
+        folders: true,
+    };
     const EVERYTHING: Self = Self {
         root: true,
         folders: true,
@@ -214,7 +218,7 @@ fn watch_loop(
                 if std::fs::canonicalize(dir).ok() != placed {
                     Change::EVERYTHING
                 } else if !folders.all_watched {
-                    Change::folders()
+                    Change::FOLDERS
                 } else {
                     continue;
                 }
@@ -279,15 +283,6 @@ fn settle(
             Ok(Signal::Changed(more)) => change |= more,
             Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => return None,
             Err(RecvTimeoutError::Timeout) => return Some(change),
-        }
-    }
-}
-
-impl Change {
-    fn folders() -> Self {
-        Self {
-            root: false,
-            folders: true,
         }
     }
 }
@@ -431,7 +426,7 @@ mod tests {
         let quiet = Duration::from_millis(200);
         let longest = Duration::from_millis(600);
         let (tx, rx) = mpsc::channel();
-        for change in [Change::CONTENTS, ROOT, Change::folders()] {
+        for change in [Change::CONTENTS, ROOT, Change::FOLDERS] {
             tx.send(Signal::Changed(change)).expect("send");
         }
         assert_eq!(
@@ -507,7 +502,7 @@ mod tests {
             assert_eq!(change(kind, &[root]), Some(ROOT), "{kind:?}");
             assert_eq!(
                 change(kind, &[folder]),
-                Some(Change::folders()),
+                Some(Change::FOLDERS),
                 "a folder: {kind:?}"
             );
         }

@@ -608,7 +608,7 @@ fn fragment(html: String, locale: &str) -> Response<Body> {
     let headers = response.headers_mut();
     // Per-user markup: never cached by anything between the host and the portal.
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    if let Ok(value) = HeaderValue::from_str(&locale.replace('_', "-")) {
+    if let Ok(value) = HeaderValue::from_str(&crate::i18n::language_tag(locale)) {
         headers.insert(CONTENT_LANGUAGE, value);
     }
     response

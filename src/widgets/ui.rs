@@ -130,15 +130,12 @@ impl<'a> Ui<'a> {
         TextTables::shared().get(&self.texts, keys)
     }
 
-    /// The language of the fragment's texts as a BCP 47 tag (`pt-BR`), for the root's
-    /// `lang`: a portal that aggregates fragments loses the `Content-Language` header,
-    /// and a page in another language would have screen readers pronounce the widget
-    /// wrongly (WCAG 3.1.2, language of parts). A locale the host has no texts for
-    /// reads English, so it says `en-US`.
+    /// [`crate::i18n::language_tag`] of the request, for the root's `lang`: a portal
+    /// that aggregates fragments loses the `Content-Language` header, and a page in
+    /// another language would have screen readers pronounce the widget wrongly
+    /// (WCAG 3.1.2, language of parts).
     pub fn lang(&self) -> String {
-        crate::i18n::normalize(&self.req.locale)
-            .unwrap_or(crate::i18n::DEFAULT_LANGUAGE_ID)
-            .replace('_', "-")
+        crate::i18n::language_tag(&self.req.locale)
     }
 
     /// The descriptor's `css-class-wrapper`, or one derived from the portlet name.

@@ -101,6 +101,12 @@ class Person:
         self.page.locator(f"{scope} button", has_text=label).first.click()
 
 
+def english_page(browser):
+    """A fresh browser context at desktop width in English, and its page."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    return context, context.new_page()
+
+
 def shoot(page, shots, name, js):
     if not js:
         return  # one set of pictures is enough; the JS-less run asserts the same story
@@ -171,8 +177,7 @@ def test_connect_confirm_follow_block_and_vcard(demo, browser, shots, js):
 def test_an_answer_the_script_cannot_show_still_reaches_the_person(demo, browser):
     """With the page's parser broken, an enhanced action's answer cannot be swapped in:
     the script loads the page the host sent it to, and does not post the action again."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    page = context.new_page()
+    context, page = english_page(browser)
     me = Person(page, demo)
     try:
         me.become("ines.garcia")
@@ -207,8 +212,7 @@ def test_view_more_appends_in_place_and_a_restarted_page_replaces_the_list(demo,
     page. A link whose cursor lies past the list's end (the list shrank under it) gets
     the first page back, marked as restarted, and the script swaps the widget for it
     instead of appending rows that are already shown."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    page = context.new_page()
+    context, page = english_page(browser)
     directory, rows = DIRECTORY, DIRECTORY_ROWS
     try:
         find_people_in_the_compact_directory(page, demo)
@@ -243,8 +247,7 @@ def test_an_action_whose_answer_fails_is_not_posted_again(demo, browser):
     """A 502 from a proxy, or a connection that drops, may come after the host has
     committed the action: the script then loads the page afresh instead of posting the
     form a second time."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    page = context.new_page()
+    context, page = english_page(browser)
     me = Person(page, demo)
     posts = []
     try:
@@ -268,8 +271,7 @@ def test_an_action_whose_answer_fails_is_not_posted_again(demo, browser):
 
 
 def test_view_more_clicked_twice_appends_one_page(demo, browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    page = context.new_page()
+    context, page = english_page(browser)
     directory, rows = DIRECTORY, DIRECTORY_ROWS
     try:
         find_people_in_the_compact_directory(page, demo)
@@ -286,8 +288,7 @@ def test_two_actions_pressed_at_once_post_one(demo, browser):
     """Each answer replaces the whole widget: a second action sent while the first is
     in flight could land first and leave the older state showing. The script sends one
     at a time per placement and ignores presses meanwhile."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    page = context.new_page()
+    context, page = english_page(browser)
     me = Person(page, demo)
     posts = []
     try:
@@ -319,8 +320,7 @@ def test_two_actions_pressed_at_once_post_one(demo, browser):
 def test_a_refused_contact_keeps_what_was_typed(demo, browser):
     """A personal contact refused (here: its email is already another contact's) comes
     back with the form as typed, not emptied, so only the email needs changing."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    page = context.new_page()
+    context, page = english_page(browser)
     me = Person(page, demo)
     try:
         me.become("minh.nguyen")
@@ -349,8 +349,7 @@ def test_a_refused_contact_keeps_what_was_typed(demo, browser):
 def test_an_answer_that_never_comes_is_given_up(demo, browser):
     """While an action runs, the placement takes no other: an answer that never comes
     is given up after 30 s and the page loaded afresh, so the placement is not stuck."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    page = context.new_page()
+    context, page = english_page(browser)
     page.clock.install()
     me = Person(page, demo)
     held = []
