@@ -175,6 +175,8 @@ fn write_copy(reader: &Reader, temp: &Path) -> Result<(), StoreError> {
     copy_table(reader, &txn, tables::PORTLETID_PREFERENCES)?;
     // Added within schema 1, so a file from before it may lack the table.
     copy_table_if_present(reader, &txn, tables::REGISTRATIONHANDLE_REGISTRATION)?;
+    // Added with schema 4: an offline backup of an older file lacks it.
+    copy_table_if_present(reader, &txn, tables::USERID_RESORT)?;
     txn.commit()?;
     drop(db);
     Ok(())

@@ -307,6 +307,15 @@ impl Reader {
     }
 
     /// `def`'s table, or `None` when this file has no such table (an older schema).
+    /// How many renamed people still have rows to move to their new place in
+    /// everyone's lists (see `resort.rs`); 0 once every list is in order.
+    pub fn resorts_pending(&self) -> Result<u64, StoreError> {
+        match self.table_if_present(tables::USERID_RESORT)? {
+            Some(table) => Ok(redb::ReadableTableMetadata::len(&table)?),
+            None => Ok(0),
+        }
+    }
+
     pub(crate) fn table_if_present<K: redb::Key + 'static, V: redb::Value + 'static>(
         &self,
         def: TableDefinition<K, V>,

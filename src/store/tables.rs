@@ -10,6 +10,11 @@ use redb::{Database, ReadableTable, Table, TableDefinition, WriteTransaction};
 // A child of this module so that bulk writes reach the open tables directly.
 #[path = "bulk.rs"]
 mod bulk;
+#[path = "resort.rs"]
+mod resort;
+#[cfg(test)]
+pub(crate) use resort::RESORT_INLINE;
+pub(crate) use resort::{RESORT_STEP, USERID_RESORT, resort_record};
 
 use super::graph::{Edge, Entry, Graph, RequestStatus, SocialRequest};
 use super::normalize::is_portal_user_id;
@@ -84,8 +89,10 @@ pub(crate) mod list {
 }
 
 /// 2: search prefixes index token heads only. 3: people are stored as records, not
-/// JSON documents (see `record.rs`).
-pub(crate) const SCHEMA_VERSION: u64 = 3;
+/// JSON documents (see `record.rs`). 4: a renamed person's list rows may still sit
+/// under an older sort key that `userid_resort` names (see `resort.rs`); a host of
+/// schema 3 would not find them.
+pub(crate) const SCHEMA_VERSION: u64 = 4;
 pub(crate) const META_SCHEMA: &str = "schema_version";
 const META_HOST_KEY: &str = "host_key";
 pub(crate) const META_NEXT_USER: &str = "next_user_id";
@@ -101,6 +108,7 @@ pub(crate) const META_NEXT_ENTRY: &str = "next_entry_id";
 ///   the people table.
 /// - 2 → 3: each person moves from a JSON document in `userid_person` to a record in
 ///   `userid_person_record`, and the old table is dropped.
+/// - 3 → 4: nothing to move; `userid_resort` is created empty.
 pub(crate) fn prepare(db: &Database) -> Result<[u8; 32], StoreError> {
     let txn = db.begin_write()?;
     let found = {
@@ -207,6 +215,12 @@ pub struct Tables<'t> {
     userid_entrysortkey_entryid: Table<'t, (u64, &'static str, u64), ()>,
     portletid_preferences: Table<'t, &'static str, &'static [u8]>,
     registrationhandle_registration: Table<'t, &'static str, &'static [u8]>,
+    userid_resort: Table<'t, u64, &'static [u8]>,
+    /// Whether a write in this transaction left a move of list rows for the writer's
+    /// steps (see `resort.rs`).
+    resorts_started: bool,
+    /// Rows a rename moves in its own write ([`resort::RESORT_INLINE`]; tests lower it).
+    resort_inline: usize,
 }
 
 /// Keys `(a, 0..=MAX)`: everything a user has in a pair table.
@@ -247,7 +261,21 @@ impl<'t> Tables<'t> {
             userid_entrysortkey_entryid: txn.open_table(USERID_ENTRYSORTKEY_ENTRYID)?,
             portletid_preferences: txn.open_table(PORTLETID_PREFERENCES)?,
             registrationhandle_registration: txn.open_table(REGISTRATIONHANDLE_REGISTRATION)?,
+            userid_resort: txn.open_table(USERID_RESORT)?,
+            resorts_started: false,
+            resort_inline: resort::RESORT_INLINE,
         })
+    }
+
+    /// Whether a write in this transaction left rows to move in later steps.
+    pub(crate) fn resorts_started(&self) -> bool {
+        self.resorts_started
+    }
+
+    /// Lets a test leave most of a rename's rows to the writer's steps.
+    #[cfg(test)]
+    pub(crate) fn set_resort_inline(&mut self, rows: usize) {
+        self.resort_inline = rows;
     }
 
     fn meta_u64(&self, key: &str) -> Result<Option<u64>, StoreError> {
@@ -313,8 +341,14 @@ impl<'t> Tables<'t> {
 
     fn list_remove(&mut self, owner: UserId, kind: u8, other: UserId) -> Result<(), StoreError> {
         let key = self.sort_key(other)?;
-        self.userid_list_sortkey_otherid
-            .remove((owner, kind, key.as_str(), other))?;
+        let removed = self
+            .userid_list_sortkey_otherid
+            .remove((owner, kind, key.as_str(), other))?
+            .is_some();
+        if !removed {
+            // `other` was renamed and this row has not moved yet.
+            self.remove_unmoved_row(owner, kind, other)?;
+        }
         Ok(())
     }
 
@@ -346,7 +380,7 @@ impl<'t> Tables<'t> {
                         .remove((p.as_str(), old_key.as_str(), user))?;
                 }
                 if old_key != new_key {
-                    self.resort(user, &old_key, &new_key)?;
+                    self.rekey(user, &old_key, &new_key)?;
                 }
                 user
             }
@@ -367,37 +401,13 @@ impl<'t> Tables<'t> {
         Ok(user)
     }
 
-    /// Moves a renamed person's rows in everyone's sorted lists.
-    fn resort(&mut self, user: UserId, old: &str, new: &str) -> Result<(), StoreError> {
-        let mut moves: Vec<(u64, u8)> = Vec::new();
-        for o in pairs(&self.userid_connectedid, user)? {
-            moves.push((o, list::CONNECTIONS));
-        }
-        for o in pairs(&self.userid_followingid, user)? {
-            moves.push((o, list::FOLLOWERS));
-        }
-        for o in pairs(&self.userid_followerid, user)? {
-            moves.push((o, list::FOLLOWING));
-        }
-        for o in pairs(&self.userid_blockerid, user)? {
-            moves.push((o, list::BLOCKED));
-        }
-        for o in pairs(&self.requesterid_receiverid, user)? {
-            moves.push((o, list::RECEIVED));
-        }
-        for o in pairs(&self.receiverid_requesterid, user)? {
-            moves.push((o, list::SENT));
-        }
-        for (owner, kind) in moves {
-            self.userid_list_sortkey_otherid
-                .remove((owner, kind, old, user))?;
-            self.userid_list_sortkey_otherid
-                .insert((owner, kind, new, user), ())?;
-        }
+    /// Gives a renamed person their new sort key: the directory's rows now, the rows
+    /// in everyone's lists now or in the writer's later steps (see `resort.rs`).
+    fn rekey(&mut self, user: UserId, old: &str, new: &str) -> Result<(), StoreError> {
         self.sortkey_userid.remove((old, user))?;
         self.sortkey_userid.insert((new, user), ())?;
         self.userid_sortkey.insert(user, new)?;
-        Ok(())
+        self.resort(user, old, new)
     }
 
     /// The person with this portal id as this transaction sees it.
@@ -456,6 +466,8 @@ impl<'t> Tables<'t> {
         }
         self.sortkey_userid.remove((key.as_str(), user))?;
         self.userid_sortkey.remove(user)?;
+        // Every row a move was left for went with the relations above.
+        self.userid_resort.remove(user)?;
         self.userid_counts.remove(user)?;
         self.portalid_userid.remove(portal_id)?;
         Ok(true)
@@ -814,7 +826,10 @@ mod tests {
 
         prepare(&db).expect("migrate");
         let reader = Reader::new(db.begin_read().expect("read"));
-        assert_eq!(schema_version(&reader), Some(3u64.to_le_bytes().to_vec()));
+        assert_eq!(
+            schema_version(&reader),
+            Some(SCHEMA_VERSION.to_le_bytes().to_vec())
+        );
         assert_eq!(check_invariants(&reader).expect("check"), Vec::new());
         for p in &people {
             assert_eq!(reader.person(&p.id).expect("read").as_ref(), Some(p));

@@ -11,14 +11,14 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, TryRecvError, channel, sync_channel};
 use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use redb::{Database, Durability, ReadableDatabase};
 
-use super::tables::{Tables, prepare};
+use super::tables::{RESORT_STEP, Tables, USERID_RESORT, prepare};
 use super::{Reader, StoreError};
 
 /// Answers a caller once the batch's commit is known.
@@ -291,7 +291,25 @@ fn run_writer(
     options: StoreOptions,
     failure: &OnceLock<String>,
 ) {
-    while let Ok(first) = queue.recv() {
+    // A rename's rows left to move (see `resort.rs`) move in steps of their own,
+    // one after each batch while actions keep coming, back to back when none do.
+    let mut resorting = resorts_pending(db);
+    loop {
+        let first = if resorting {
+            match queue.try_recv() {
+                Ok(job) => job,
+                Err(TryRecvError::Empty) => {
+                    resorting = resort_step(db, failure);
+                    continue;
+                }
+                Err(TryRecvError::Disconnected) => break,
+            }
+        } else {
+            match queue.recv() {
+                Ok(job) => job,
+                Err(_) => break,
+            }
+        };
         let mut batch = vec![first];
         if options.grouped {
             batch.extend(queue.try_iter());
@@ -303,7 +321,10 @@ fn run_writer(
         let mut late = (batch.len()..MAX_BATCH)
             .map_while(|_| joins().then(|| queue.try_recv().ok()).flatten());
         let (replies, commit) = match run_batch(db, batch, &mut late, failure) {
-            Ok((replies, commit)) => (replies, commit),
+            Ok((replies, commit, started)) => {
+                resorting |= started && commit.is_ok();
+                (replies, commit)
+            }
             Err((replies, e)) => {
                 let text = e.to_string();
                 tracing::error!(error = %text, "write batch failed");
@@ -318,7 +339,42 @@ fn run_writer(
             let (replies, commit) = back.0;
             answer(replies, commit);
         }
+        if resorting {
+            resorting = resort_step(db, failure);
+        }
     }
+}
+
+/// Whether a move of list rows was left when the file was last closed.
+fn resorts_pending(db: &Database) -> bool {
+    let pending = || -> Result<bool, StoreError> {
+        let txn = db.begin_read()?;
+        let table = txn.open_table(USERID_RESORT)?;
+        Ok(!redb::ReadableTableMetadata::is_empty(&table)?)
+    };
+    pending().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "could not tell whether renamed people's rows are left to move");
+        false
+    })
+}
+
+/// Moves one step of renamed people's list rows in a commit of its own. Returns
+/// whether more is left. A failed step changes nothing and is not retried until a
+/// later rename or restart: the lists stay consistent, only that person's place in
+/// them is old.
+fn resort_step(db: &Database, failure: &OnceLock<String>) -> bool {
+    let step = || -> Result<bool, StoreError> {
+        let mut txn = db.begin_write()?;
+        let more = Tables::open(&txn)?.resort_step(RESORT_STEP)?;
+        txn.set_durability(Durability::Immediate)?;
+        txn.commit()?;
+        Ok(more)
+    };
+    step().unwrap_or_else(|e| {
+        note_failure(failure, &e);
+        tracing::error!(error = %e, "moving a renamed person's rows in everyone's lists failed; they stay in their old places until the next rename or restart");
+        false
+    })
 }
 
 /// Tells each caller of a batch how its commit went. Only one caller can own the
@@ -353,7 +409,9 @@ fn note_failure(failure: &OnceLock<String>, e: &StoreError) {
 /// was already queued when it began is taken whole, however many).
 const MAX_BATCH: usize = 256;
 
-type BatchResult = Result<(Vec<Reply>, Result<(), StoreError>), (Vec<Reply>, StoreError)>;
+/// Each caller's answer, the commit, and whether the batch left rows of a rename to
+/// move in later steps; or the answers so far and why the batch stopped.
+type BatchResult = Result<(Vec<Reply>, Result<(), StoreError>, bool), (Vec<Reply>, StoreError)>;
 
 /// Runs `batch` in one write transaction. Where it stops before its jobs ran, the
 /// failure is noted before the jobs are dropped: dropping them answers their
@@ -377,6 +435,7 @@ fn run_batch(
         }
     };
     let mut failed = false;
+    let started;
     {
         let mut tables = match Tables::open(&txn) {
             Ok(t) => t,
@@ -393,6 +452,7 @@ fn run_batch(
                 break;
             }
         }
+        started = tables.resorts_started();
     }
     if failed {
         let _ = txn.abort();
@@ -408,11 +468,12 @@ fn run_batch(
         return Err((replies, e.into()));
     }
     let commit = txn.commit().map_err(StoreError::from);
-    Ok((replies, commit))
+    Ok((replies, commit, started))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::tables::RESORT_INLINE;
     use super::*;
     use crate::store::flaky_disk::FlakyDisk;
 
@@ -430,6 +491,111 @@ mod tests {
             });
             (failed, reply)
         })
+    }
+
+    fn fan(i: usize) -> crate::store::Person {
+        crate::store::Person {
+            id: format!("f{i}"),
+            given_name: "Fan".into(),
+            family_name: format!("Fan{i}"),
+            ..Default::default()
+        }
+    }
+
+    /// Writes `hub` (Aaron Ahn) and Mia Mori, each followed by `fans` people.
+    fn hub_with_fans(tables: &mut Tables<'_>, fans: usize) -> Result<(), StoreError> {
+        use crate::store::{Edge, Graph, Person};
+        let named = |id: &str, given: &str, family: &str| Person {
+            id: id.into(),
+            given_name: given.into(),
+            family_name: family.into(),
+            ..Person::default()
+        };
+        let mut people = vec![named("hub", "Aaron", "Ahn"), named("mia", "Mia", "Mori")];
+        people.extend((0..fans).map(fan));
+        tables.upsert_people(&people)?;
+        let id = |t: &Tables<'_>, id: &str| t.user_id(id).map(Option::unwrap_or_default);
+        let (hub, mia) = (id(tables, "hub")?, id(tables, "mia")?);
+        let mut edges = Vec::new();
+        for i in 0..fans {
+            let f = id(tables, &format!("f{i}"))?;
+            edges.extend([(Edge::Follow, f, hub), (Edge::Follow, f, mia)]);
+        }
+        tables.link_many(&edges)?;
+        Ok(())
+    }
+
+    fn rename_hub(tables: &mut Tables<'_>) -> Result<bool, StoreError> {
+        tables.upsert_person(&crate::store::Person {
+            id: "hub".into(),
+            given_name: "Zoe".into(),
+            family_name: "Zorn".into(),
+            ..Default::default()
+        })?;
+        Ok(tables.resorts_started())
+    }
+
+    /// Waits for the writer's steps to leave no row to move, then returns the family
+    /// names of `viewer`'s Following list in order.
+    fn settled_following(store: &Store, viewer: &str) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while store.read().unwrap().resorts_pending().unwrap() > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "the rename's rows never finished moving"
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+        let reader = store.read().unwrap();
+        assert_eq!(crate::store::check_invariants(&reader).unwrap(), []);
+        let page = reader
+            .list(viewer, crate::store::Filter::Following, None, 10)
+            .unwrap();
+        page.items
+            .into_iter()
+            .map(|item| match item {
+                crate::store::Listed::Person(p) => p.family_name,
+                crate::store::Listed::Entry(e) => panic!("an entry in Following: {e:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_hubs_rename_leaves_rows_that_the_writer_moves_in_steps_of_its_own() {
+        let store = Store::in_memory().expect("store");
+        let fans = RESORT_INLINE + 2 * RESORT_STEP + 10;
+        store.write(move |t| hub_with_fans(t, fans)).expect("hub");
+        let left = store.write(rename_hub).expect("rename");
+        assert!(left, "{fans} rows are more than a rename moves itself");
+        // Writes go on meanwhile.
+        store
+            .write(|t| t.put_registration("during", b"1"))
+            .expect("a write meanwhile");
+        let last = format!("f{}", fans - 1);
+        assert_eq!(settled_following(&store, &last), ["Mori", "Zorn"]);
+    }
+
+    #[test]
+    fn rows_left_to_move_when_the_host_stopped_move_when_it_starts_again() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("moving.redb");
+        {
+            let db = Database::create(&path).expect("create");
+            prepare(&db).expect("prepare");
+            let txn = db.begin_write().expect("write");
+            {
+                let mut tables = Tables::open(&txn).expect("tables");
+                hub_with_fans(&mut tables, 20).expect("hub");
+                tables.set_resort_inline(3);
+                assert!(rename_hub(&mut tables).expect("rename"));
+            }
+            txn.commit().expect("commit");
+            // Closed with 17 rows still to move, as a stop between steps leaves it.
+            let reader = Reader::new(db.begin_read().expect("read"));
+            assert_eq!(reader.resorts_pending().unwrap(), 1);
+        }
+        let store = Store::open(&path, StoreOptions::default()).expect("open");
+        assert_eq!(settled_following(&store, "f19"), ["Mori", "Zorn"]);
     }
 
     #[test]
