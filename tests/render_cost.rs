@@ -188,6 +188,47 @@ fn standing_skips_the_count_and_the_card_count_is_bounded() {
 }
 
 #[test]
+fn a_card_walks_the_mutual_connections_once_for_its_count_and_its_faces() {
+    let w = world();
+    people(&w, 40);
+    // p0 and p1 share p2..p29; p30..p39 are p0's alone.
+    let mut edges: Vec<BulkEdge> = (2..30)
+        .flat_map(|i| {
+            [
+                BulkEdge::Connection("p0".into(), format!("p{i}")),
+                BulkEdge::Connection("p1".into(), format!("p{i}")),
+            ]
+        })
+        .collect();
+    edges.extend((30..40).map(|i| BulkEdge::Connection("p0".into(), format!("p{i}"))));
+    w.social.link_many(edges).expect("edges");
+    let r = w.social.read().expect("read");
+    assert_eq!(
+        r.relationship("p0", "p1").expect("card").mutual_connections,
+        28
+    );
+    let faces = r.mutual_connections("p1", "p0", 12).expect("faces");
+    let ids: Vec<&str> = faces.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids.len(), 12);
+    assert!(
+        ids.iter().all(|id| (2..30).any(|i| *id == format!("p{i}"))),
+        "{ids:?}"
+    );
+    assert_eq!(r.mutual_walks(), 1, "the faces come from the count's walk");
+    // Another pair is walked afresh.
+    assert_eq!(
+        r.relationship("p0", "p2").expect("card").mutual_connections,
+        0
+    );
+    assert_eq!(r.mutual_walks(), 2);
+    assert_eq!(
+        r.mutual_connections("p1", "p0", 50).expect("faces").len(),
+        28
+    );
+    assert_eq!(r.mutual_walks(), 3);
+}
+
+#[test]
 fn a_row_of_the_connections_list_costs_two_standing_lookups() {
     // p0 is connected to everyone, follows the even ones and is followed by every
     // third: the rows differ in the follows, which are the only lookups left.

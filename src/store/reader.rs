@@ -252,7 +252,15 @@ pub struct Reader {
     /// Point lookups the standings of this snapshot made, for the tests that hold a
     /// list row to its budget.
     standing_lookups: Cell<u32>,
+    /// The last pair whose mutual connections this snapshot walked, with what the walk
+    /// found: a card counts them, then shows the first few, from one walk.
+    mutuals: RefCell<Option<Mutuals>>,
+    /// Walks of a connection list for mutual connections this snapshot made.
+    mutual_walks: Cell<u32>,
 }
+
+/// A pair of people, smaller id first, and the people connected to both.
+type Mutuals = ((UserId, UserId), Vec<UserId>);
 
 /// `cell`'s table, opening it from `txn` the first time.
 fn opened<'c, K: redb::Key + 'static, V: redb::Value + 'static>(
@@ -296,6 +304,8 @@ impl Reader {
             listed: RefCell::new(HashMap::new()),
             sides: RefCell::new(HashMap::new()),
             standing_lookups: Cell::new(0),
+            mutuals: RefCell::new(None),
+            mutual_walks: Cell::new(0),
         }
     }
 
@@ -495,6 +505,11 @@ impl Reader {
         Ok(sides)
     }
 
+    /// Walks of a connection list for mutual connections this snapshot has made.
+    pub fn mutual_walks(&self) -> u32 {
+        self.mutual_walks.get()
+    }
+
     /// Point lookups the standings of this snapshot have made so far.
     pub fn standing_lookups(&self) -> u32 {
         self.standing_lookups.get()
@@ -510,7 +525,7 @@ impl Reader {
         };
         let mut r = self.standing_of(a, b)?;
         if a != b {
-            r.mutual_connections = self.mutual_ids(a, b, usize::MAX)?.len() as u64;
+            r.mutual_connections = self.with_mutuals(a, b, |ids| ids.len())? as u64;
         }
         Ok(r)
     }
@@ -554,9 +569,31 @@ impl Reader {
         })
     }
 
-    /// Up to `limit` people connected to both, found by walking the smaller
-    /// connection list (at most [`MUTUAL_SCAN_LIMIT`] rows) and probing the other.
-    fn mutual_ids(&self, a: UserId, b: UserId, limit: usize) -> Result<Vec<UserId>, StoreError> {
+    /// `f` of the people connected to both `a` and `b`, found by walking the smaller
+    /// connection list (at most [`MUTUAL_SCAN_LIMIT`] rows) and probing the other. The
+    /// snapshot keeps the last pair's walk: a card asks for the count, then for the
+    /// first few people.
+    fn with_mutuals<R>(
+        &self,
+        a: UserId,
+        b: UserId,
+        f: impl FnOnce(&[UserId]) -> R,
+    ) -> Result<R, StoreError> {
+        let pair = (a.min(b), a.max(b));
+        if let Some((walked, ids)) = self.mutuals.borrow().as_ref()
+            && *walked == pair
+        {
+            return Ok(f(ids));
+        }
+        let ids = self.walk_mutuals(a, b)?;
+        let out = f(&ids);
+        *self.mutuals.borrow_mut() = Some((pair, ids));
+        Ok(out)
+    }
+
+    fn walk_mutuals(&self, a: UserId, b: UserId) -> Result<Vec<UserId>, StoreError> {
+        self.mutual_walks
+            .set(self.mutual_walks.get().saturating_add(1));
         let (walk, probe) = if self.counts_of(a)?.connections <= self.counts_of(b)?.connections {
             (a, b)
         } else {
@@ -570,9 +607,6 @@ impl Reader {
         let mut out = Vec::new();
         let rows = table.range((walk, 0)..=(walk, u64::MAX))?;
         for row in rows.take(MUTUAL_SCAN_LIMIT) {
-            if out.len() >= limit {
-                break;
-            }
             let other = row?.0.value().1;
             if other != probe && table.get((probe, other))?.is_some() {
                 out.push(other);
@@ -591,8 +625,8 @@ impl Reader {
         let (Some(a), Some(b)) = (self.user_id(a)?, self.user_id(b)?) else {
             return Ok(Vec::new());
         };
-        self.mutual_ids(a, b, limit)?
-            .into_iter()
+        let ids = self.with_mutuals(a, b, |ids| ids[..limit.min(ids.len())].to_vec())?;
+        ids.into_iter()
             .map(|u| self.listed_person(u, Decode::Row))
             .collect()
     }
