@@ -294,20 +294,33 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
     // Sorted list index equals the edges it mirrors: one row per relation, under the
     // listed person's sort key, or under an older one while a rename's rows are still
     // moving (`userid_resort`).
-    let mut older_keys: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+    let mut moving = BTreeMap::new();
     if let Some(table) = reader.table_if_present(tables::USERID_RESORT)? {
         for row in table.iter()? {
             let (k, val) = row?;
-            let (id, resort) = (k.value(), tables::resort_record(val.value())?);
+            let id = k.value();
+            let resort = match tables::resort_record(val.value()) {
+                Ok(resort) => resort,
+                Err(e) => {
+                    bad(format!(
+                        "the move of user {id}'s list rows cannot be read: {e}"
+                    ));
+                    continue;
+                }
+            };
             if !known(id) {
                 bad(format!("rows of unknown user {id} are listed as moving"));
             }
-            if resort.from.is_empty()
-                || resort.from.iter().any(|key| Some(key) == sortkeys.get(&id))
-            {
+            let current = sortkeys.get(&id);
+            if resort.from.is_empty() || resort.from.iter().any(|key| Some(key) == current) {
                 bad(format!("user {id}'s rows are moving from no older key"));
             }
-            older_keys.insert(id, resort.from);
+            if !resort.in_stages() {
+                bad(format!(
+                    "the move of user {id}'s list rows is past its last stage"
+                ));
+            }
+            moving.insert(id, resort);
         }
     }
     let mut lists: BTreeMap<(u64, u8, u64), Vec<String>> = BTreeMap::new();
@@ -334,16 +347,18 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
         expected_lists.insert((receiver, list::RECEIVED, requester));
         expected_lists.insert((requester, list::SENT, receiver));
     }
-    let placed = |other: u64, keys: &[String]| {
+    // Under the current key; or under an older key of a move that has not yet
+    // passed the row (rows it passed are under the current key).
+    let placed = |owner: u64, kind: u8, other: u64, keys: &[String]| {
         let [key] = keys else { return false };
         sortkeys.get(&other) == Some(key)
-            || older_keys
+            || moving
                 .get(&other)
-                .is_some_and(|older| older.contains(key))
+                .is_some_and(|resort| resort.from.contains(key) && !resort.has_passed(kind, owner))
     };
     let rows_agree = lists.len() == expected_lists.len()
         && lists.iter().all(|(&(o, kind, other), keys)| {
-            expected_lists.contains(&(o, kind, other)) && placed(other, keys)
+            expected_lists.contains(&(o, kind, other)) && placed(o, kind, other, keys)
         });
     if !rows_agree {
         bad("userid_list_sortkey_otherid does not agree with the edges".into());

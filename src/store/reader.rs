@@ -316,7 +316,6 @@ impl Reader {
         Ok(self.txn.open_table(def)?)
     }
 
-    /// `def`'s table, or `None` when this file has no such table (an older schema).
     /// How many renamed people still have rows to move to their new place in
     /// everyone's lists (see `resort.rs`); 0 once every list is in order.
     pub fn resorts_pending(&self) -> Result<u64, StoreError> {
@@ -326,6 +325,7 @@ impl Reader {
         }
     }
 
+    /// `def`'s table, or `None` when this file has no such table (an older schema).
     pub(crate) fn table_if_present<K: redb::Key + 'static, V: redb::Value + 'static>(
         &self,
         def: TableDefinition<K, V>,
@@ -631,7 +631,8 @@ impl Reader {
             .collect()
     }
 
-    /// A page of `filter` for `viewer`, sorted by family then given name. Costs
+    /// A page of `filter` for `viewer`, sorted by family then given name (a person
+    /// renamed a moment ago may still be in their old place: see `resort.rs`). Costs
     /// O(limit): each filter is a range scan of a sorted index from the cursor.
     pub fn list(
         &self,

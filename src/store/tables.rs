@@ -374,7 +374,9 @@ impl<'t> Tables<'t> {
                     Some(v) => record::person(v.value(), Decode::Row)?,
                     None => return Err(StoreError::corrupt("userid_person_record", user)),
                 };
-                let old_key = old.sort_key();
+                // The key the rows were written under, as stored: the same as the
+                // record's unless folding changed since.
+                let old_key = self.sort_key(user)?;
                 for p in old.search_prefixes() {
                     self.prefix_sortkey_userid
                         .remove((p.as_str(), old_key.as_str(), user))?;
