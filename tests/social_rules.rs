@@ -2,7 +2,7 @@
 //! `check_invariants` after each scenario.
 
 use widget_host::social::{
-    Action, Done, EntryDraft, PersonVerb as P, Refusal, RequestVerb as R, Social,
+    Action, BulkEdge, Done, EntryDraft, PersonVerb as P, Refusal, RequestVerb as R, Social,
 };
 use widget_host::store::{Filter, Person};
 
@@ -551,5 +551,31 @@ fn notifications_list_the_newest_pending_requests_received_and_count_them_all() 
     assert!(page.windows(2).all(|w| w[0].request_id > w[1].request_id));
     assert!(r.newest_requests_received("cy", 50).unwrap()[0].person.id == "bo");
     assert!(r.newest_requests_received("nobody", 50).unwrap().is_empty());
+    clean(&s);
+}
+
+#[test]
+fn notifications_find_a_pending_request_behind_any_number_of_sent_ones() {
+    let s = social();
+    let n = widget_host::store::SEARCH_SCAN_LIMIT + 500;
+    let people: Vec<Person> = (0..=n)
+        .map(|i| person(&format!("p{i}"), "P", &format!("P{i}")))
+        .chain([person("bo", "Bo", "Bell")])
+        .collect();
+    s.upsert_people(people).unwrap();
+    assert!(matches!(
+        one(&s, "p0", P::Connect, "bo"),
+        Ok(Done::RequestSent { .. })
+    ));
+    // Bo then asks 1,500 people: every one is newer than the request Bo received.
+    let asked: Vec<BulkEdge> = (1..=n)
+        .map(|i| BulkEdge::Request("bo".into(), format!("p{i}")))
+        .collect();
+    assert_eq!(s.link_many(asked).unwrap(), n);
+    let r = s.read().unwrap();
+    assert_eq!(r.counts("bo").unwrap().requests, 1);
+    let page = r.newest_requests_received("bo", 50).unwrap();
+    let from: Vec<&str> = page.iter().map(|v| v.person.id.as_str()).collect();
+    assert_eq!(from, ["p0"]);
     clean(&s);
 }

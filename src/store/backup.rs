@@ -165,6 +165,8 @@ fn write_copy(reader: &Reader, temp: &Path) -> Result<(), StoreError> {
     copy_table(reader, &txn, tables::REQUESTID_REQUEST)?;
     copy_table(reader, &txn, tables::RECEIVERID_REQUESTERID)?;
     copy_table(reader, &txn, tables::REQUESTERID_RECEIVERID)?;
+    // Added with schema 4, like `userid_resort` below.
+    copy_table_if_present(reader, &txn, tables::RECEIVERID_REQUESTID)?;
     copy_table(reader, &txn, tables::USERID_REQUESTID)?;
     copy_table(reader, &txn, tables::USERID_COUNTS)?;
     copy_table(reader, &txn, tables::USERID_LIST_SORTKEY_OTHERID)?;

@@ -218,6 +218,18 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
             ));
         }
     }
+    // The newest-first notifications read pending requests by (receiver, id).
+    let by_id = match reader.table_if_present(tables::RECEIVERID_REQUESTID)? {
+        Some(_) => pair_set(reader, tables::RECEIVERID_REQUESTID)?,
+        None => BTreeSet::new(),
+    };
+    let expected_by_id: BTreeSet<(u64, u64)> = pending_pairs
+        .iter()
+        .map(|(&(receiver, _), &id)| (receiver, id))
+        .collect();
+    if by_id != expected_by_id {
+        bad("receiverid_requestid does not agree with the pending requests".into());
+    }
     for &(receiver, requester) in by_receiver.keys() {
         if by_receiver.contains_key(&(requester, receiver)) {
             bad(format!(

@@ -946,11 +946,9 @@ impl Reader {
     }
 
     /// The newest pending requests `user` received, at most `limit`, newest first, in
-    /// O(limit + `SEARCH_SCAN_LIMIT`): request ids grow with time, so a reverse scan of
-    /// the requests the person took part in finds the newest first. The scan passes
-    /// over at most [`SEARCH_SCAN_LIMIT`] answered or sent requests, so for someone
-    /// with a long history the list may stop short; the pending count (O(1)) is in
-    /// [`Self::counts`].
+    /// O(limit): request ids grow with time, and `receiverid_requestid` holds pending
+    /// requests only, so a reverse scan of the person's range reads no answered or
+    /// sent request.
     pub fn newest_requests_received(
         &self,
         user: &str,
@@ -960,19 +958,14 @@ impl Reader {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
-        let mut passed = 0usize;
-        let table = self.table(tables::USERID_REQUESTID)?;
-        for row in table.range((me, 0)..=(me, u64::MAX))?.rev() {
-            if out.len() >= limit || passed >= SEARCH_SCAN_LIMIT {
-                break;
-            }
+        let table = self.table(tables::RECEIVERID_REQUESTID)?;
+        for row in table.range((me, 0)..=(me, u64::MAX))?.rev().take(limit) {
             let id = row?.0.value().1;
             let request = self
                 .request_by_id(id)?
                 .ok_or_else(|| StoreError::corrupt("requestid_request", id))?;
             if request.receiver != me || request.status != RequestStatus::Pending {
-                passed += 1;
-                continue;
+                return Err(StoreError::corrupt("receiverid_requestid", id));
             }
             out.push(RequestView {
                 request_id: id,

@@ -49,6 +49,10 @@ pub(crate) const RECEIVERID_REQUESTERID: TableDefinition<(u64, u64), u64> =
 /// Pending requests only, by (requester, receiver).
 pub(crate) const REQUESTERID_RECEIVERID: TableDefinition<(u64, u64), u64> =
     TableDefinition::new("requesterid_receiverid");
+/// Pending requests only, by (receiver, request id): a person's newest come first from
+/// the end of their range, however many requests they answered or sent.
+pub(crate) const RECEIVERID_REQUESTID: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("receiverid_requestid");
 /// Every request record a person takes part in, so deleting them finds all.
 pub(crate) const USERID_REQUESTID: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("userid_requestid");
@@ -90,8 +94,8 @@ pub(crate) mod list {
 
 /// 2: search prefixes index token heads only. 3: people are stored as records, not
 /// JSON documents (see `record.rs`). 4: a renamed person's list rows may still sit
-/// under an older sort key that `userid_resort` names (see `resort.rs`); a host of
-/// schema 3 would not find them.
+/// under an older sort key that `userid_resort` names (see `resort.rs`), which a host
+/// of schema 3 would not find; pending requests are indexed by receiver and id.
 pub(crate) const SCHEMA_VERSION: u64 = 4;
 pub(crate) const META_SCHEMA: &str = "schema_version";
 const META_HOST_KEY: &str = "host_key";
@@ -108,7 +112,8 @@ pub(crate) const META_NEXT_ENTRY: &str = "next_entry_id";
 ///   the people table.
 /// - 2 → 3: each person moves from a JSON document in `userid_person` to a record in
 ///   `userid_person_record`, and the old table is dropped.
-/// - 3 → 4: nothing to move; `userid_resort` is created empty.
+/// - 3 → 4: `userid_resort` is created empty, and `receiverid_requestid` is filled
+///   from the pending requests.
 pub(crate) fn prepare(db: &Database) -> Result<[u8; 32], StoreError> {
     let txn = db.begin_write()?;
     let found = {
@@ -140,6 +145,9 @@ pub(crate) fn prepare(db: &Database) -> Result<[u8; 32], StoreError> {
         let mut tables = Tables::open(&txn)?;
         if old_prefixes {
             tables.rebuild_search_index()?;
+        }
+        if found.is_some_and(|v| v < 4) {
+            tables.index_pending_requests_by_id()?;
         }
         tables.set_meta_u64(META_SCHEMA, SCHEMA_VERSION)?;
         let existing = tables
@@ -206,6 +214,7 @@ pub struct Tables<'t> {
     requestid_request: Table<'t, u64, &'static [u8]>,
     receiverid_requesterid: Table<'t, (u64, u64), u64>,
     requesterid_receiverid: Table<'t, (u64, u64), u64>,
+    receiverid_requestid: Table<'t, (u64, u64), ()>,
     userid_requestid: Table<'t, (u64, u64), ()>,
     userid_counts: Table<'t, u64, [u64; 5]>,
     userid_list_sortkey_otherid: Table<'t, (u64, u8, &'static str, u64), ()>,
@@ -252,6 +261,7 @@ impl<'t> Tables<'t> {
             requestid_request: txn.open_table(REQUESTID_REQUEST)?,
             receiverid_requesterid: txn.open_table(RECEIVERID_REQUESTERID)?,
             requesterid_receiverid: txn.open_table(REQUESTERID_RECEIVERID)?,
+            receiverid_requestid: txn.open_table(RECEIVERID_REQUESTID)?,
             userid_requestid: txn.open_table(USERID_REQUESTID)?,
             userid_counts: txn.open_table(USERID_COUNTS)?,
             userid_list_sortkey_otherid: txn.open_table(USERID_LIST_SORTKEY_OTHERID)?,
@@ -265,6 +275,20 @@ impl<'t> Tables<'t> {
             resorts_started: false,
             resort_inline: resort::RESORT_INLINE,
         })
+    }
+
+    /// Schema 3 → 4: `receiverid_requestid` from the pending requests.
+    fn index_pending_requests_by_id(&mut self) -> Result<(), StoreError> {
+        let mut rows = Vec::new();
+        for row in self.receiverid_requesterid.iter()? {
+            let (pair, id) = row?;
+            rows.push((pair.value().0, id.value()));
+        }
+        rows.sort_unstable();
+        for row in rows {
+            self.receiverid_requestid.insert(row, ())?;
+        }
+        Ok(())
     }
 
     /// Whether a write in this transaction left rows to move in later steps.
@@ -643,6 +667,7 @@ impl Graph for Tables<'_> {
             .insert((receiver, requester), id)?;
         self.requesterid_receiverid
             .insert((requester, receiver), id)?;
+        self.receiverid_requestid.insert((receiver, id), ())?;
         self.userid_requestid.insert((requester, id), ())?;
         self.userid_requestid.insert((receiver, id), ())?;
         self.bump(receiver, count::REQUESTS, true)?;
@@ -661,6 +686,7 @@ impl Graph for Tables<'_> {
         let (from, to) = (request.requester, request.receiver);
         self.receiverid_requesterid.remove((to, from))?;
         self.requesterid_receiverid.remove((from, to))?;
+        self.receiverid_requestid.remove((to, id))?;
         self.bump(to, count::REQUESTS, false)?;
         self.list_remove(to, list::RECEIVED, from)?;
         self.list_remove(from, list::SENT, to)?;
@@ -956,6 +982,48 @@ mod tests {
         prepare(&db).expect("reopen");
         let reader = Reader::new(db.begin_read().expect("read"));
         assert_eq!(check_invariants(&reader).expect("check"), Vec::new());
+    }
+
+    #[test]
+    fn schema_3_files_get_their_pending_requests_indexed_by_id_on_open() {
+        let db = memory_db();
+        prepare(&db).expect("create");
+        let txn = db.begin_write().expect("write");
+        let opened = {
+            let mut tables = Tables::open(&txn).expect("tables");
+            let ids: Vec<UserId> = ["a", "b", "c"]
+                .iter()
+                .map(|id| {
+                    let email = format!("{id}@example.com");
+                    tables
+                        .upsert_person(&person(id, "P", id, &email))
+                        .expect("person")
+                })
+                .collect();
+            let first = tables.open_request(ids[0], ids[2], 1).expect("a asks c");
+            let answered = tables.open_request(ids[1], ids[0], 2).expect("b asks a");
+            tables
+                .close_request(answered, RequestStatus::Ignored)
+                .expect("a ignores b");
+            let second = tables.open_request(ids[1], ids[2], 3).expect("b asks c");
+            tables.set_meta_u64(META_SCHEMA, 3).expect("meta");
+            [first, second]
+        };
+        txn.delete_table(RECEIVERID_REQUESTID)
+            .expect("as schema 3 had it");
+        txn.commit().expect("commit");
+
+        prepare(&db).expect("migrate");
+        let reader = Reader::new(db.begin_read().expect("read"));
+        assert_eq!(check_invariants(&reader).expect("check"), Vec::new());
+        let newest: Vec<u64> = reader
+            .newest_requests_received("c", 10)
+            .expect("notifications")
+            .iter()
+            .map(|r| r.request_id)
+            .collect();
+        assert_eq!(newest, [opened[1], opened[0]]);
+        assert!(reader.newest_requests_received("a", 10).unwrap().is_empty());
     }
 
     #[test]
