@@ -55,7 +55,15 @@ pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
     set(&mut person.given_name, &profile.given_name);
     set(&mut person.additional_name, &profile.middle_name);
     set(&mut person.family_name, &profile.family_name);
-    set(&mut person.email_address, &profile.email);
+    // An address the directory's own import would refuse is not stored: the one on
+    // file stays, as for any claim the portal did not send.
+    let email = profile
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| super::rules::is_valid_email(e))
+        .map(str::to_owned);
+    set(&mut person.email_address, &email);
     set(&mut person.alternate_name, &profile.screen_name);
     set(&mut person.job_title, &profile.job_title);
     if let Some(picture) = profile
@@ -212,6 +220,29 @@ mod tests {
             &profile,
         );
         assert_eq!(person.job_title, "Boss  EMAIL:x@evil.example");
+    }
+
+    #[test]
+    fn an_email_claim_that_is_not_an_address_keeps_the_one_on_file() {
+        let on_file = Person {
+            id: "u".into(),
+            email_address: "ann@example.com".into(),
+            ..Person::default()
+        };
+        for bad in ["not-an-email", "x@", "@example.com", "a b@example.com"] {
+            let claims = Profile {
+                email: Some(bad.into()),
+                ..Profile::default()
+            };
+            let person = apply_profile(on_file.clone(), &claims);
+            assert_eq!(person.email_address, "ann@example.com", "{bad:?}");
+        }
+        let claims = Profile {
+            email: Some(" ann.new@example.com ".into()),
+            ..Profile::default()
+        };
+        let person = apply_profile(on_file, &claims);
+        assert_eq!(person.email_address, "ann.new@example.com");
     }
 
     #[test]
