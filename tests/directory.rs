@@ -310,6 +310,13 @@ fn shapes_are_told_from_the_first_mebibyte_and_long_lines_are_bounded() {
         "{report:?}"
     );
     assert!(s.read().unwrap().person("9001").unwrap().is_none());
+    // The same record as the first line: as long as a page on one line, so read as
+    // one, and the file's form is refused whole (as the README says).
+    let s = Social::in_memory().unwrap();
+    let text = format!("{huge}\n{}\n", account(2));
+    let refused = import_both(&s, text.as_bytes(), options);
+    assert!(refused.is_err(), "{refused:?}");
+    assert!(s.read().unwrap().person("2").unwrap().is_none());
 
     let s = Social::in_memory().unwrap();
     let text = format!("{}\n{}\n{}\n", " ".repeat(MIB + 10), account(3), account(4));
