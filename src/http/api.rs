@@ -115,10 +115,20 @@ pub async fn put_user(
     let stored = person.clone();
     blocking(move || social.upsert_person(stored)).await?;
     state.claims.forget(id);
-    Ok(response::json(
-        StatusCode::OK,
-        &serde_json::to_value(&person).unwrap_or_default(),
-    ))
+    Ok(response::json(StatusCode::OK, &stored_account(&person)))
+}
+
+/// What a PUT stored, as a `UserAccount`: the portal user id is its
+/// `externalReferenceCode`. Liferay's numeric `id` is not kept, so it is left out
+/// rather than answered as a string a Liferay client would not read as a number.
+fn stored_account(person: &crate::store::Person) -> serde_json::Value {
+    let mut account = serde_json::to_value(person).unwrap_or_default();
+    if let Some(fields) = account.as_object_mut()
+        && let Some(id) = fields.remove("id")
+    {
+        fields.insert("externalReferenceCode".into(), id);
+    }
+    account
 }
 
 /// `DELETE /api/users/{id}`: remove a person with all their edges, requests and entries.
