@@ -2,7 +2,8 @@
 //! portal's claims. Every list that shows them is sorted by name, so each of those rows
 //! moves. Prints how long the rename's own write takes to be acknowledged, how long an
 //! unrelated action sent a moment later waits, and how long until every list shows the
-//! hub in its new place.
+//! hub in its new place; then the same for deleting the hub, which still ends all its
+//! relations in one write.
 //!
 //! Run: `cargo bench --bench store_rename` (optionally `-- <followers>`; 100,000 by
 //! default, the benchmark graph's people).
@@ -105,4 +106,29 @@ fn main() {
         settled.as_secs_f64() * 1000.0
     );
     assert!(social.check_invariants().expect("check").is_empty());
+
+    // Deleting the hub (`DELETE /api/users/u0`) still ends every relation in one write.
+    let started = Instant::now();
+    let bystander = {
+        let social = social.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(1));
+            let sent = Instant::now();
+            social
+                .act("u1", Action::on(PersonVerb::Follow, "u2"))
+                .expect("act");
+            sent.elapsed()
+        })
+    };
+    assert!(social.delete_person("u0").expect("delete"));
+    let deleted = started.elapsed();
+    let waited = bystander.join().expect("bystander");
+    println!(
+        "delete acknowledged after {:.1} ms",
+        deleted.as_secs_f64() * 1000.0
+    );
+    println!(
+        "an unrelated action sent meanwhile waited {:.1} ms",
+        waited.as_secs_f64() * 1000.0
+    );
 }
