@@ -304,6 +304,120 @@ fn check_db_finds_a_request_row_that_names_no_request() {
     assert!(found[0].to_string().contains("(1, 999999)"), "{found:?}");
 }
 
+/// The list and search indexes, checked row by row: a row missing, one too many, one
+/// naming no relation, and a relation listed twice under two keys are each found.
+#[test]
+fn check_db_finds_every_kind_of_stray_index_row() {
+    type ListRow = (u64, u8, String, u64);
+    const LISTS: TableDefinition<(u64, u8, &str, u64), ()> =
+        TableDefinition::new("userid_list_sortkey_otherid");
+    const PREFIXES: TableDefinition<(&str, &str, u64), ()> =
+        TableDefinition::new("prefix_sortkey_userid");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.redb");
+    let s = Social::open(&path).unwrap();
+    let options = SeedOptions {
+        users: 40,
+        degree: 4.0,
+        seed_value: 3,
+    };
+    seed(&s, options, &ProgressBar::hidden()).unwrap();
+    drop(s);
+    assert_eq!(inspect_file(&path).unwrap().violations, vec![]);
+    let (a, b, prefix_row) = {
+        let db = reopen(&path);
+        let txn = db.begin_read().unwrap();
+        let lists = txn.open_table(LISTS).unwrap();
+        let mut rows = redb::ReadableTable::iter(&lists).unwrap().map(|row| {
+            let guard = row.unwrap().0;
+            let (owner, kind, key, other) = guard.value();
+            (owner, kind, key.to_owned(), other)
+        });
+        let (a, b): (ListRow, ListRow) = (rows.next().unwrap(), rows.next().unwrap());
+        let prefixes = txn.open_table(PREFIXES).unwrap();
+        let (k, _) = redb::ReadableTable::first(&prefixes).unwrap().unwrap();
+        let (prefix, key, id) = k.value();
+        (a, b, (prefix.to_owned(), key.to_owned(), id))
+    };
+    let remove = |t: &redb::WriteTransaction, (o, kind, key, other): &ListRow| {
+        let mut lists = t.open_table(LISTS).unwrap();
+        assert!(
+            lists
+                .remove((*o, *kind, key.as_str(), *other))
+                .unwrap()
+                .is_some()
+        );
+    };
+    let insert = |t: &redb::WriteTransaction, (o, kind, key, other): &ListRow| {
+        let mut lists = t.open_table(LISTS).unwrap();
+        lists.insert((*o, *kind, key.as_str(), *other), ()).unwrap();
+    };
+    let (owner, _, _, _) = a.clone();
+    let (prefix, key, id) = prefix_row;
+    type Tamper<'a> = Box<dyn Fn(&redb::WriteTransaction) + 'a>;
+    let tampers: Vec<(&str, Tamper)> = vec![
+        ("userid_list_sortkey_otherid", Box::new(|t| remove(t, &a))),
+        // As many rows as relations, but one relation listed twice and one not at all.
+        (
+            "userid_list_sortkey_otherid",
+            Box::new(|t| {
+                remove(t, &a);
+                insert(t, &(b.0, b.1, format!("{}~", b.2), b.3));
+            }),
+        ),
+        // No one has a relation with themselves.
+        (
+            "userid_list_sortkey_otherid",
+            Box::new(|t| insert(t, &(owner, 1, "nobody".into(), owner))),
+        ),
+        (
+            "prefix_sortkey_userid",
+            Box::new(|t| {
+                let mut prefixes = t.open_table(PREFIXES).unwrap();
+                assert!(
+                    prefixes
+                        .remove((prefix.as_str(), key.as_str(), id))
+                        .unwrap()
+                        .is_some()
+                );
+            }),
+        ),
+        // As many rows as before, one of them not the person's.
+        (
+            "prefix_sortkey_userid",
+            Box::new(|t| {
+                let mut prefixes = t.open_table(PREFIXES).unwrap();
+                assert!(
+                    prefixes
+                        .remove((prefix.as_str(), key.as_str(), id))
+                        .unwrap()
+                        .is_some()
+                );
+                prefixes.insert(("zzz", key.as_str(), id), ()).unwrap();
+            }),
+        ),
+    ];
+    for (n, (table, tamper)) in tampers.iter().enumerate() {
+        let copy = dir.path().join(format!("copy{n}.redb"));
+        std::fs::copy(&path, &copy).unwrap();
+        let db = reopen(&copy);
+        let txn = db.begin_write().unwrap();
+        tamper(&txn);
+        txn.commit().unwrap();
+        drop(db);
+        let found: Vec<String> = inspect_file(&copy)
+            .unwrap()
+            .violations
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            found.iter().any(|v| v.starts_with(table)),
+            "tamper {n}, {table}: {found:?}"
+        );
+    }
+}
+
 /// A pending-request index row whose request record is gone is reported by name.
 #[test]
 fn check_db_finds_an_index_row_whose_request_is_gone() {

@@ -57,7 +57,12 @@ fn open_existing(path: &Path) -> Result<Database, StoreError> {
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no database file here"),
         });
     }
-    match Database::open(path) {
+    // Read through once: redb's default cache (1 GiB) would hold most of a large file
+    // in memory for nothing.
+    match Database::builder()
+        .set_cache_size(COPY_CACHE_BYTES)
+        .open(path)
+    {
         Ok(db) => Ok(db),
         Err(DatabaseError::DatabaseAlreadyOpen) => Err(StoreError::Locked(path.to_owned())),
         Err(e) => Err(e.into()),
@@ -140,9 +145,10 @@ pub fn backup_to(reader: &Reader, dest: &Path) -> Result<(), StoreError> {
     result
 }
 
-/// Cache of the copy's own database: the copy streams through it once, so it needs
-/// little, and inside a serving host redb's default (1 GiB) would let a backup of a
-/// large file grow the process far past the store's own cache.
+/// Cache of a database read or written through once: a backup's copy, a file
+/// `check-db` or `backup` opens. They need little, and inside a serving host redb's
+/// default (1 GiB) would let a backup of a large file grow the process far past the
+/// store's own cache.
 const COPY_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 fn write_copy(reader: &Reader, temp: &Path) -> Result<(), StoreError> {

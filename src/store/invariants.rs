@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use redb::ReadableTable;
+use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::graph::RequestStatus;
 use super::reader::Reader;
@@ -77,28 +77,29 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
         let (key, id) = guard.0.value();
         by_sortkey.insert((key.to_owned(), id));
     }
+    // The search index is looked up row by row rather than held in memory (18 rows a
+    // person): every row a person should have is there, and there are no others.
     let mut expected_sort = BTreeSet::new();
-    let mut expected_prefix = BTreeSet::new();
+    let prefixes = reader.table(tables::PREFIX_SORTKEY_USERID)?;
+    let (mut prefix_rows, mut prefixes_agree) = (0u64, true);
     for (id, p) in &people {
         let key = p.sort_key();
         if sortkeys.get(id) != Some(&key) {
             bad(format!("user {id} has a stale sort key"));
         }
-        for prefix in p.search_prefixes() {
-            expected_prefix.insert((prefix, key.clone(), *id));
+        let own: BTreeSet<String> = p.search_prefixes().into_iter().collect();
+        for prefix in own {
+            prefix_rows += 1;
+            prefixes_agree &= prefixes
+                .get((prefix.as_str(), key.as_str(), *id))?
+                .is_some();
         }
         expected_sort.insert((key, *id));
     }
     if by_sortkey != expected_sort || sortkeys.len() != people.len() {
         bad("sortkey_userid does not agree with the people".into());
     }
-    let mut prefix_rows = BTreeSet::new();
-    for row in reader.table(tables::PREFIX_SORTKEY_USERID)?.iter()? {
-        let guard = row?;
-        let (p, k, id) = guard.0.value();
-        prefix_rows.insert((p.to_owned(), k.to_owned(), id));
-    }
-    if prefix_rows != expected_prefix {
+    if !prefixes_agree || prefixes.len()? != prefix_rows {
         bad("prefix_sortkey_userid does not agree with the people".into());
     }
 
@@ -335,44 +336,46 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
             moving.insert(id, resort);
         }
     }
-    let mut lists: BTreeMap<(u64, u8, u64), Vec<String>> = BTreeMap::new();
-    for row in reader.table(tables::USERID_LIST_SORTKEY_OTHERID)?.iter()? {
-        let guard = row?;
-        let (o, kind, key, other) = guard.0.value();
-        lists
-            .entry((o, kind, other))
-            .or_default()
-            .push(key.to_owned());
-    }
-    let mut expected_lists = BTreeSet::new();
-    for &(a, b) in &connected {
-        expected_lists.insert((a, list::CONNECTIONS, b));
-    }
-    for &(a, b) in &following {
-        expected_lists.insert((a, list::FOLLOWING, b));
-        expected_lists.insert((b, list::FOLLOWERS, a));
-    }
-    for &(a, b) in &blocked {
-        expected_lists.insert((a, list::BLOCKED, b));
-    }
-    for &(receiver, requester) in by_receiver.keys() {
-        expected_lists.insert((receiver, list::RECEIVED, requester));
-        expected_lists.insert((requester, list::SENT, receiver));
-    }
+    // Row by row, not held in memory (two or more rows a relation): each row names a
+    // relation and sits under a key its person allows, no relation has two rows, and
+    // there are as many rows as relations.
+    let names_a_relation = |owner: u64, kind: u8, other: u64| match kind {
+        list::CONNECTIONS => connected.contains(&(owner, other)),
+        list::FOLLOWING => following.contains(&(owner, other)),
+        list::FOLLOWERS => followers.contains(&(owner, other)),
+        list::BLOCKED => blocked.contains(&(owner, other)),
+        list::RECEIVED => by_receiver.contains_key(&(owner, other)),
+        list::SENT => by_receiver.contains_key(&(other, owner)),
+        _ => false,
+    };
     // Under the current key; or under an older key of a move that has not yet
     // passed the row (rows it passed are under the current key).
-    let placed = |owner: u64, kind: u8, other: u64, keys: &[String]| {
-        let [key] = keys else { return false };
-        sortkeys.get(&other) == Some(key)
-            || moving
-                .get(&other)
-                .is_some_and(|resort| resort.from.contains(key) && !resort.has_passed(kind, owner))
+    let placed = |owner: u64, kind: u8, other: u64, key: &str| {
+        sortkeys.get(&other).is_some_and(|current| current == key)
+            || moving.get(&other).is_some_and(|resort| {
+                resort.from.iter().any(|k| k == key) && !resort.has_passed(kind, owner)
+            })
     };
-    let rows_agree = lists.len() == expected_lists.len()
-        && lists.iter().all(|(&(o, kind, other), keys)| {
-            expected_lists.contains(&(o, kind, other)) && placed(o, kind, other, keys)
-        });
-    if !rows_agree {
+    let relations =
+        connected.len() + following.len() + followers.len() + blocked.len() + 2 * by_receiver.len();
+    let (mut rows, mut rows_agree) = (0usize, true);
+    // The others of the one list being read: a second row of one of them is a
+    // relation listed twice (its rows differ in key, so they need not be adjacent).
+    let mut list_of: Option<(u64, u8)> = None;
+    let mut others = std::collections::HashSet::new();
+    for row in reader.table(tables::USERID_LIST_SORTKEY_OTHERID)?.iter()? {
+        let guard = row?;
+        let (owner, kind, key, other) = guard.0.value();
+        if list_of != Some((owner, kind)) {
+            list_of = Some((owner, kind));
+            others.clear();
+        }
+        rows += 1;
+        rows_agree &= others.insert(other)
+            && names_a_relation(owner, kind, other)
+            && placed(owner, kind, other, key);
+    }
+    if !rows_agree || rows != relations {
         bad("userid_list_sortkey_otherid does not agree with the edges".into());
     }
 

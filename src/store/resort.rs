@@ -533,6 +533,37 @@ mod tests {
     }
 
     #[test]
+    fn the_check_finds_a_relation_listed_under_both_its_keys() {
+        let db = memory_db();
+        let hub = half_moved(&db);
+        // f9's row of the hub is still under the old key; list it under the new one
+        // too, and drop mia's row from f0's list so that the rows still number the
+        // relations. Each row alone sits under a key the move allows.
+        write(&db, 1, |t| {
+            let f9 = t.user_id("f9").unwrap().unwrap();
+            let f0 = t.user_id("f0").unwrap().unwrap();
+            let mia = t.user_id("mia").unwrap().unwrap();
+            let mia_key = t.sort_key(mia).unwrap();
+            let current = t.sort_key(hub).unwrap();
+            let rows = &mut t.userid_list_sortkey_otherid;
+            rows.insert((f9, list::FOLLOWING, current.as_str(), hub), ())
+                .unwrap();
+            assert!(
+                rows.remove((f0, list::FOLLOWING, mia_key.as_str(), mia))
+                    .unwrap()
+                    .is_some()
+            );
+        });
+        let found = violations(&db);
+        assert!(
+            found
+                .iter()
+                .any(|v| v.contains("userid_list_sortkey_otherid")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
     fn a_person_renamed_past_the_most_older_keys_is_moved_whole() {
         let db = memory_db();
         hub_with_followers(&db, 10);
