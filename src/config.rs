@@ -368,6 +368,24 @@ impl Config {
         Ok(())
     }
 
+    /// What a valid configuration leaves open that an administrator should know of,
+    /// for the log at start. A consumer with RS256/ES256 keys and no `audience` takes
+    /// any token its issuer signs: an OAuth2 server signs every client app's tokens
+    /// with the same keys, so a token made for another app would act here too. Not an
+    /// error: portals that put no `aud` in their tokens work this way.
+    pub fn warnings(&self) -> Vec<String> {
+        self.consumers
+            .iter()
+            .filter(|c| c.jwks_file.is_some() && c.audience.is_none())
+            .map(|c| {
+                format!(
+                    "consumer {:?} takes RS256/ES256 tokens without an audience: any token its issuer signed for another app acts here too; set audience to what its tokens carry in aud",
+                    c.id
+                )
+            })
+            .collect()
+    }
+
     /// The consumer with this id.
     pub fn consumer(&self, id: &str) -> Option<&ConsumerConfig> {
         self.consumers.iter().find(|c| c.id == id)
@@ -458,6 +476,23 @@ mod tests {
         let c = Config::from_toml("demo = false\n").expect("valid");
         assert!(!c.demo_on());
         assert!(Config::default().demo_on(), "the first run's defaults: on");
+    }
+
+    #[test]
+    fn a_jwks_consumer_without_an_audience_is_warned_of() {
+        let jwks = "[[consumers]]\nid = \"liferay\"\njwks_file = \"keys.json\"\n";
+        let c = Config::from_toml(jwks).expect("valid");
+        let warnings = c.warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("\"liferay\"") && warnings[0].contains("audience"));
+        let c = Config::from_toml(&format!("{jwks}audience = \"widget-host\"\n")).expect("valid");
+        assert_eq!(c.warnings(), Vec::<String>::new());
+        // A shared secret is the portal's alone: no other app holds it.
+        let hs = "[[consumers]]\nid = \"liferay\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\n";
+        assert_eq!(
+            Config::from_toml(hs).expect("valid").warnings(),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

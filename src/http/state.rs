@@ -63,6 +63,9 @@ impl AppState {
         // demo's own consumer is added below; asked again afterwards, the question
         // would find that consumer and turn the demo off.
         config.demo = Some(config.demo_on());
+        for warning in config.warnings() {
+            tracing::warn!("{warning}");
+        }
         let path = config.database_path();
         let social = tokio::task::spawn_blocking(move || -> Result<Social, HostError> {
             if let Some(dir) = path.parent() {

@@ -82,8 +82,21 @@ fn temp_beside(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp-{}-{unique:016x}", std::process::id()))
 }
 
-/// Flushes a finished file and its directory entry, then renames it over `dest`.
+/// Makes a database file readable and writable by its owner only: it holds the host
+/// key, which signs every action token, and the WSRP registration handles.
+pub(crate) fn owner_only(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(file_error(path))?;
+    }
+    Ok(())
+}
+
+/// Flushes a finished file and its directory entry, then renames it over `dest`
+/// (readable by its owner only, see [`owner_only`]).
 fn commit_file(temp: &Path, dest: &Path) -> Result<(), StoreError> {
+    owner_only(temp)?;
     File::open(temp)
         .and_then(|f| f.sync_all())
         .map_err(file_error(temp))?;

@@ -120,9 +120,15 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens (or creates) the database file, creates tables and migrates.
     pub fn open(path: impl AsRef<Path>, options: StoreOptions) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        let made = !path.exists();
         let db = Database::builder()
             .set_cache_size(options.cache_bytes)
             .create(path)?;
+        if made {
+            // A file made here; one that exists keeps what its administrator gave it.
+            super::backup::owner_only(path)?;
+        }
         Self::start(db, options)
     }
 
@@ -570,6 +576,25 @@ mod tests {
         assert!(left, "{fans} rows are more than a rename moves itself");
         let last = format!("f{}", fans - 1);
         assert_eq!(settled_following(&store, &last), ["Mori", "Zorn"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_database_file_the_store_makes_and_its_backups_are_its_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("new.redb");
+        let store = Store::open(&path, StoreOptions::default()).expect("open");
+        let mode = |p: &Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600, "it holds the host key");
+        let copy = dir.path().join("copy.redb");
+        crate::store::backup_to(&store.read().expect("read"), &copy).expect("backup");
+        assert_eq!(mode(&copy), 0o600);
+        drop(store);
+        // A file that was there keeps what its administrator gave it.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        drop(Store::open(&path, StoreOptions::default()).expect("reopen"));
+        assert_eq!(mode(&path), 0o640);
     }
 
     #[test]
