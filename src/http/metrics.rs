@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Upper bounds of the latency buckets, in seconds.
@@ -26,6 +26,15 @@ pub struct Metrics {
     latency: Mutex<BTreeMap<&'static str, Histogram>>,
     refused_connections: AtomicU64,
     open_connections: AtomicU64,
+}
+
+/// A connection counted in `widget_host_open_connections` while this lives.
+pub struct OpenConnection(Arc<Metrics>);
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.open_connections.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Metrics {
@@ -50,12 +59,11 @@ impl Metrics {
         self.refused_connections.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn connection_opened(&self) {
+    /// Counts a connection as open until the returned guard drops: also when the
+    /// connection's task ends in a panic, which would skip a call at its end.
+    pub fn connection_opened(self: &Arc<Self>) -> OpenConnection {
         self.open_connections.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub fn connection_closed(&self) {
-        self.open_connections.fetch_sub(1, Ordering::Relaxed);
+        OpenConnection(Arc::clone(self))
     }
 
     /// The Prometheus text exposition format, version 0.0.4. `snapshots` is the
@@ -127,6 +135,20 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_connection_whose_task_panics_is_no_longer_counted_open() {
+        let m = Arc::new(Metrics::default());
+        let open = m.connection_opened();
+        assert!(m.render(0).contains("widget_host_open_connections 1"));
+        let task = tokio::spawn(async move {
+            let _held = open;
+            panic!("a handler bug");
+        });
+        assert!(task.await.is_err(), "the task panicked");
+        let text = m.render(0);
+        assert!(text.contains("widget_host_open_connections 0"), "{text}");
+    }
 
     #[test]
     fn counts_and_buckets() {

@@ -140,14 +140,12 @@ pub async fn serve(
         let service = service_fn(move |req| router::handle(Arc::clone(&service_state), req, peer));
         let connection = http_connection(stream, service, &limits);
         let connection = graceful.watch(connection);
-        let connection_state = Arc::clone(&state);
-        connection_state.metrics.connection_opened();
+        let open = state.metrics.connection_opened();
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, %peer, "connection ended with an error");
             }
-            connection_state.metrics.connection_closed();
-            drop(permit);
+            drop((open, permit));
         });
     }
 

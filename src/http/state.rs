@@ -23,7 +23,7 @@ pub const DEMO_CONSUMER: &str = "demo";
 
 pub struct AppState {
     pub config: Config,
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
     /// Profile claims already applied to the directory, per user (the WSRP producer
     /// reads it too).
     pub claims: Arc<super::claims::ClaimsMemo>,
@@ -137,7 +137,7 @@ impl AppState {
         );
         Ok(Self {
             config,
-            metrics: Metrics::default(),
+            metrics: Arc::default(),
             claims,
             render_slots: Arc::new(tokio::sync::Semaphore::new(render_slots())),
             catalog,

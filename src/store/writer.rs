@@ -326,7 +326,20 @@ fn run_writer(
         let joins = move || options.grouped && began.elapsed() < options.late_window;
         let mut late = (batch.len()..MAX_BATCH)
             .map_while(|_| joins().then(|| queue.try_recv().ok()).flatten());
-        let (replies, commit) = match run_batch(db, batch, &mut late, failure) {
+        // A job that panics (a bug) must not end the writer: every later write would
+        // fail while the host looked healthy. Its batch is rolled back as the
+        // transaction drops, and its callers, whose answers went with it, are told
+        // the writer failed them.
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run_batch(db, batch, &mut late, failure)
+        }));
+        let Ok(ran) = ran else {
+            tracing::error!(
+                "a write job panicked; its batch was rolled back and its callers refused"
+            );
+            continue;
+        };
+        let (replies, commit) = match ran {
             Ok((replies, commit, started)) => {
                 resorting |= started && commit.is_ok();
                 (replies, commit)
@@ -576,6 +589,29 @@ mod tests {
         assert!(left, "{fans} rows are more than a rename moves itself");
         let last = format!("f{}", fans - 1);
         assert_eq!(settled_following(&store, &last), ["Mori", "Zorn"]);
+    }
+
+    #[test]
+    fn a_job_that_panics_fails_its_batch_and_the_writer_goes_on() {
+        let store = Store::in_memory().expect("store");
+        let panicked = store.write(|t| -> Result<(), StoreError> {
+            t.put_registration("lost", b"1")?;
+            panic!("a bug in a job");
+        });
+        assert!(
+            matches!(panicked, Err(StoreError::WriterGone)),
+            "{panicked:?}"
+        );
+        store
+            .write(|t| t.put_registration("after", b"1"))
+            .expect("the writer still runs");
+        let reader = store.read().expect("read");
+        assert_eq!(
+            reader.registration("lost").expect("read"),
+            None,
+            "rolled back"
+        );
+        assert!(reader.registration("after").expect("read").is_some());
     }
 
     #[cfg(unix)]
