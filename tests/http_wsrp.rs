@@ -160,3 +160,49 @@ async fn a_body_over_the_limit_is_refused_with_a_soap_fault() {
     assert!(body.contains("soapenv:Fault"), "{body}");
     server.stop().await;
 }
+
+/// Envelopes are read whole before the registration inside them is checked, so only
+/// so many are read or handled at once: past that, a call waits for one to end.
+#[tokio::test]
+async fn only_so_many_envelopes_are_read_at_once() {
+    use tokio::io::AsyncWriteExt;
+    let server = start(|c, _| {
+        with_consumer(c);
+        c.limits.request_timeout_secs = 2;
+    })
+    .await;
+    // Every slot held by a client that announces an envelope and sends one byte of it.
+    let mut stalled = Vec::new();
+    for _ in 0..widget_host::http::state::WSRP_ENVELOPES_AT_ONCE {
+        let mut stream = tokio::net::TcpStream::connect(server.addr)
+            .await
+            .expect("connect");
+        let head = "POST /wsrp/v2/service-description HTTP/1.1\r\nhost: localhost\r\n\
+                    content-type: text/xml\r\ncontent-length: 100000\r\n\r\n<";
+        stream.write_all(head.as_bytes()).await.expect("write");
+        stalled.push(stream);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let sent = std::time::Instant::now();
+    let (status, body) = soap(&server, "service-description", &service_description("none")).await;
+    let waited = sent.elapsed();
+    // It is read once a stalled one gives up at the 2 s timeout, or refused as busy
+    // when its own wait runs out first; either way not before.
+    assert!(
+        waited >= std::time::Duration::from_millis(1500),
+        "answered after {waited:?}: {status} {body}"
+    );
+    assert!(
+        body.contains("soapenv:Fault") || body.contains("ServiceDescription"),
+        "{body}"
+    );
+    drop(stalled);
+    // With the slots free again a call is read at once.
+    let sent = std::time::Instant::now();
+    let (_, body) = soap(&server, "service-description", &service_description("none")).await;
+    assert!(
+        sent.elapsed() < std::time::Duration::from_millis(1500),
+        "{body}"
+    );
+    server.stop().await;
+}

@@ -31,6 +31,8 @@ pub struct AppState {
     /// a few per core keep the cores busy; letting every connection start one would
     /// only add threads that preempt each other (see [`render_slots`]).
     pub render_slots: Arc<tokio::sync::Semaphore>,
+    /// WSRP envelopes being read or handled at once (see [`WSRP_ENVELOPES_AT_ONCE`]).
+    pub wsrp_envelopes: Arc<tokio::sync::Semaphore>,
     /// The live widget catalog; the descriptor watcher swaps it.
     pub catalog: CatalogHandle,
     pub social: Social,
@@ -140,6 +142,7 @@ impl AppState {
             metrics: Arc::default(),
             claims,
             render_slots: Arc::new(tokio::sync::Semaphore::new(render_slots())),
+            wsrp_envelopes: Arc::new(tokio::sync::Semaphore::new(WSRP_ENVELOPES_AT_ONCE)),
             catalog,
             social,
             verifier,
@@ -354,6 +357,12 @@ async fn load_catalog(
     .await
     .map_err(|e| HostError::Startup(format!("descriptor loading failed: {e}")))?
 }
+
+/// WSRP envelopes read or handled at once. An envelope is read whole (up to 512 KiB)
+/// before its registration inside can be checked, so without a bound every connection
+/// could hold one unchecked: 1,024 of them, half a gibibyte. Past this many, a call
+/// waits for one to end, up to the request timeout, then gets 503.
+pub const WSRP_ENVELOPES_AT_ONCE: usize = 64;
 
 /// How many renders and resources may run at once: two per core. One per core would
 /// be enough for pure CPU work; the second covers a render that waits on a page the

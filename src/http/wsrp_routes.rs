@@ -36,22 +36,40 @@ pub async fn soap(
         .limits
         .max_body_bytes
         .min(state.wsrp.max_envelope_bytes());
-    let read = read_body(req, limit, state.config.limits.request_timeout()).await;
+    let deadline = state.config.limits.request_timeout();
+    let envelopes = Arc::clone(&state.wsrp_envelopes);
+    let read = match tokio::time::timeout(deadline, envelopes.acquire_owned()).await {
+        Ok(Ok(permit)) => read_body(req, limit, deadline)
+            .await
+            .map(|body| (permit, body)),
+        Ok(Err(_)) => Err(HttpError::Internal),
+        Err(_) => Err(HttpError::Timeout),
+    };
     let reply = match read {
-        Ok(body) => {
+        Ok((permit, body)) => {
             let (state, port) = (Arc::clone(state), port.to_owned());
-            tokio::task::spawn_blocking(move || state.wsrp.handle(&port, &body, &base))
-                .await
-                .unwrap_or_else(|_| {
-                    let failed = WsrpFault::OperationFailed("the producer failed".into());
-                    transport_fault(500, &failed)
-                })
+            // The permit goes with the work: a call its client gave up on still runs.
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                state.wsrp.handle(&port, &body, &base)
+            })
+            .await
+            .unwrap_or_else(|_| {
+                let failed = WsrpFault::OperationFailed("the producer failed".into());
+                transport_fault(500, &failed)
+            })
         }
         // Refused before the producer saw it: the transport's status, with a SOAP
         // fault for a body, which is what a SOAP client reads.
         Err(refused) => {
             let status = refused.status().as_u16();
-            transport_fault(status, &WsrpFault::Malformed(refused.to_string()))
+            let fault = if status >= 500 {
+                // The host's own state (busy), not the envelope: a server fault.
+                WsrpFault::OperationFailed(refused.to_string())
+            } else {
+                WsrpFault::Malformed(refused.to_string())
+            };
+            transport_fault(status, &fault)
         }
     };
     let mut response = response::text(
