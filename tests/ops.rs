@@ -382,6 +382,14 @@ fn check_db_finds_every_kind_of_stray_index_row() {
                 );
             }),
         ),
+        // One row too many.
+        (
+            "prefix_sortkey_userid",
+            Box::new(|t| {
+                let mut prefixes = t.open_table(PREFIXES).unwrap();
+                prefixes.insert(("zzz", key.as_str(), id), ()).unwrap();
+            }),
+        ),
         // As many rows as before, one of them not the person's.
         (
             "prefix_sortkey_userid",

@@ -82,21 +82,28 @@ fn temp_beside(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp-{}-{unique:016x}", std::process::id()))
 }
 
-/// Makes a database file readable and writable by its owner only: it holds the host
-/// key, which signs every action token, and the WSRP registration handles.
-pub(crate) fn owner_only(path: &Path) -> Result<(), StoreError> {
+/// Creates `path` empty, readable and writable by its owner only, for a database to
+/// be made in: it will hold the host key, which signs every action token, and the WSRP
+/// registration handles. Made so from the start, not changed after its first bytes.
+pub(crate) fn create_owner_only(path: &Path) -> Result<(), StoreError> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop).map_err(file_error(path))
+}
+
+/// Flushes a finished file and its directory entry, then renames it over `dest`. The
+/// file is made its owner's alone first (a restore copies the backup's own mode): a
+/// file system that keeps no modes is only warned of.
+fn commit_file(temp: &Path, dest: &Path) -> Result<(), StoreError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(file_error(path))?;
+        if let Err(error) = fs::set_permissions(temp, fs::Permissions::from_mode(0o600)) {
+            tracing::warn!(%error, path = %temp.display(), "cannot make the database file its owner's alone");
+        }
     }
-    Ok(())
-}
-
-/// Flushes a finished file and its directory entry, then renames it over `dest`
-/// (readable by its owner only, see [`owner_only`]).
-fn commit_file(temp: &Path, dest: &Path) -> Result<(), StoreError> {
-    owner_only(temp)?;
     File::open(temp)
         .and_then(|f| f.sync_all())
         .map_err(file_error(temp))?;
@@ -165,6 +172,7 @@ pub fn backup_to(reader: &Reader, dest: &Path) -> Result<(), StoreError> {
 const COPY_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 fn write_copy(reader: &Reader, temp: &Path) -> Result<(), StoreError> {
+    create_owner_only(temp)?;
     let db = Database::builder()
         .set_cache_size(COPY_CACHE_BYTES)
         .create(temp)?;

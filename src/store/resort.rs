@@ -37,9 +37,9 @@ pub(crate) const RESORT_INLINE: usize = 500;
 /// about as long as behind another batch.
 pub const RESORT_STEP: usize = 250;
 
-/// Older sort keys a person's rows may sit under at once. A person given this many
-/// different names before their rows caught up has the rest moved in the rename's
-/// write, as before, so that a row removal never tries more keys than this.
+/// Older sort keys a person's rows may sit under at once. A person given more
+/// different names than this before their rows caught up has the rest moved in the
+/// rename's write, as before, so that a row removal never tries more keys than this.
 ///
 /// A name that flips between two (two portals that disagree on it, each render setting
 /// its own) never gets there: each flip restarts the move, and for a hub it may never
@@ -159,13 +159,39 @@ impl Tables<'_> {
 
     /// One step of the first recorded move: up to `budget` rows. Returns whether any
     /// move is left to do.
+    #[cfg(test)]
     pub(crate) fn resort_step(&mut self, budget: usize) -> Result<bool, StoreError> {
-        let first = self
-            .userid_resort
-            .first()?
-            .map(|(k, v)| (k.value(), v.value().to_vec()));
-        let Some((user, stored)) = first else {
-            return Ok(false);
+        self.resort_step_after(budget, 0).map(|(more, _)| more)
+    }
+
+    /// One step of the move recorded for the first person after `after` (or the very
+    /// first, past the last): up to `budget` rows. Returns whether any move is left to
+    /// do, and whose rows this step moved. The writer passes the last one moved, so
+    /// that moves take turns: a hub whose name keeps flipping restarts its own move,
+    /// and must not hold back everyone else's.
+    pub(crate) fn resort_step_after(
+        &mut self,
+        budget: usize,
+        after: UserId,
+    ) -> Result<(bool, UserId), StoreError> {
+        let owned = |(k, v): (redb::AccessGuard<'_, u64>, redb::AccessGuard<'_, &[u8]>)| {
+            (k.value(), v.value().to_vec())
+        };
+        let later = match after.checked_add(1) {
+            Some(from) => self
+                .userid_resort
+                .range(from..)?
+                .next()
+                .transpose()?
+                .map(owned),
+            None => None,
+        };
+        let next = match later {
+            Some(row) => Some(row),
+            None => self.userid_resort.first()?.map(owned),
+        };
+        let Some((user, stored)) = next else {
+            return Ok((false, after));
         };
         let mut resort: Resort = decode("userid_resort", &stored)?;
         let current = self.sort_key(user)?;
@@ -175,7 +201,7 @@ impl Tables<'_> {
             self.userid_resort
                 .insert(user, encode(&resort)?.as_slice())?;
         }
-        Ok(!self.userid_resort.is_empty()?)
+        Ok((!self.userid_resort.is_empty()?, user))
     }
 
     /// The move of `user`'s rows still to do, if any.
@@ -561,6 +587,45 @@ mod tests {
                 .any(|v| v.contains("userid_list_sortkey_otherid")),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn steps_take_turns_among_the_renamed() {
+        let db = memory_db();
+        hub_with_followers(&db, 10);
+        let (hub, mia) = write(&db, 1, |t| {
+            t.upsert_person(&person("hub", "Zoe", "Zorn"))
+                .expect("rename hub");
+            t.upsert_person(&person("mia", "Amy", "Abel"))
+                .expect("rename mia");
+            (
+                t.user_id("hub").unwrap().unwrap(),
+                t.user_id("mia").unwrap().unwrap(),
+            )
+        });
+        assert!(hub < mia);
+        let mut last = 0;
+        let mut order = Vec::new();
+        for _ in 0..4 {
+            let (more, moved) = write(&db, 1, |t| t.resort_step_after(2, last).expect("step"));
+            assert!(more);
+            order.push(moved);
+            last = moved;
+        }
+        assert_eq!(order, [hub, mia, hub, mia]);
+        // Still in turn when the hub's name keeps flipping: its move restarts, Mia's
+        // goes on.
+        let before = write(&db, 1, |t| t.resort_of(mia).unwrap().unwrap());
+        write(&db, 1, |t| {
+            t.upsert_person(&person("hub", "Ann", "Ahn")).expect("flip")
+        });
+        let (_, moved) = write(&db, 1, |t| t.resort_step_after(2, hub).expect("step"));
+        assert_eq!(moved, mia);
+        let after = write(&db, 1, |t| t.resort_of(mia).unwrap().unwrap());
+        assert!((after.stage, after.after) > (before.stage, before.after));
+        while write(&db, 1, |t| t.resort_step_after(3, 0).expect("step").0) {}
+        assert_eq!(violations(&db), Vec::<String>::new());
+        assert_eq!(following(&db, "f9"), ["Abel", "Ahn"]);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! fixed-width integer tuples with a reverse table per direction; the sorted list index
 //! `userid_list_sortkey_otherid` lets every list page come out of one range scan.
 
-use redb::{Database, ReadableTable, Table, TableDefinition, WriteTransaction};
+use redb::{Database, ReadableTable, Table, TableDefinition, TableHandle, WriteTransaction};
 
 // A child of this module so that bulk writes reach the open tables directly.
 #[path = "bulk.rs"]
@@ -141,12 +141,17 @@ pub(crate) fn prepare(db: &Database) -> Result<[u8; 32], StoreError> {
     if old_prefixes {
         txn.delete_table(PREFIX_SORTKEY_USERID)?;
     }
+    // By the table, not the version: a file some build of schema 4 made before the
+    // index existed has none either.
+    let indexed_by_id = txn
+        .list_tables()?
+        .any(|t| t.name() == RECEIVERID_REQUESTID.name());
     let key = {
         let mut tables = Tables::open(&txn)?;
         if old_prefixes {
             tables.rebuild_search_index()?;
         }
-        if found.is_some_and(|v| v < 4) {
+        if !indexed_by_id {
             tables.index_pending_requests_by_id()?;
         }
         tables.set_meta_u64(META_SCHEMA, SCHEMA_VERSION)?;
@@ -985,45 +990,47 @@ mod tests {
     }
 
     #[test]
-    fn schema_3_files_get_their_pending_requests_indexed_by_id_on_open() {
-        let db = memory_db();
-        prepare(&db).expect("create");
-        let txn = db.begin_write().expect("write");
-        let opened = {
-            let mut tables = Tables::open(&txn).expect("tables");
-            let ids: Vec<UserId> = ["a", "b", "c"]
-                .iter()
-                .map(|id| {
-                    let email = format!("{id}@example.com");
-                    tables
-                        .upsert_person(&person(id, "P", id, &email))
-                        .expect("person")
-                })
-                .collect();
-            let first = tables.open_request(ids[0], ids[2], 1).expect("a asks c");
-            let answered = tables.open_request(ids[1], ids[0], 2).expect("b asks a");
-            tables
-                .close_request(answered, RequestStatus::Ignored)
-                .expect("a ignores b");
-            let second = tables.open_request(ids[1], ids[2], 3).expect("b asks c");
-            tables.set_meta_u64(META_SCHEMA, 3).expect("meta");
-            [first, second]
-        };
-        txn.delete_table(RECEIVERID_REQUESTID)
-            .expect("as schema 3 had it");
-        txn.commit().expect("commit");
+    fn files_without_the_pending_index_get_it_filled_on_open() {
+        // Schema 3, and a schema 4 file an early build of schema 4 made without it.
+        for version in [3, SCHEMA_VERSION] {
+            let db = memory_db();
+            prepare(&db).expect("create");
+            let txn = db.begin_write().expect("write");
+            let opened = {
+                let mut tables = Tables::open(&txn).expect("tables");
+                let ids: Vec<UserId> = ["a", "b", "c"]
+                    .iter()
+                    .map(|id| {
+                        let email = format!("{id}@example.com");
+                        tables
+                            .upsert_person(&person(id, "P", id, &email))
+                            .expect("person")
+                    })
+                    .collect();
+                let first = tables.open_request(ids[0], ids[2], 1).expect("a asks c");
+                let answered = tables.open_request(ids[1], ids[0], 2).expect("b asks a");
+                tables
+                    .close_request(answered, RequestStatus::Ignored)
+                    .expect("a ignores b");
+                let second = tables.open_request(ids[1], ids[2], 3).expect("b asks c");
+                tables.set_meta_u64(META_SCHEMA, version).expect("meta");
+                [first, second]
+            };
+            txn.delete_table(RECEIVERID_REQUESTID).expect("as it was");
+            txn.commit().expect("commit");
 
-        prepare(&db).expect("migrate");
-        let reader = Reader::new(db.begin_read().expect("read"));
-        assert_eq!(check_invariants(&reader).expect("check"), Vec::new());
-        let newest: Vec<u64> = reader
-            .newest_requests_received("c", 10)
-            .expect("notifications")
-            .iter()
-            .map(|r| r.request_id)
-            .collect();
-        assert_eq!(newest, [opened[1], opened[0]]);
-        assert!(reader.newest_requests_received("a", 10).unwrap().is_empty());
+            prepare(&db).expect("migrate");
+            let reader = Reader::new(db.begin_read().expect("read"));
+            assert_eq!(check_invariants(&reader).expect("check"), Vec::new());
+            let newest: Vec<u64> = reader
+                .newest_requests_received("c", 10)
+                .expect("notifications")
+                .iter()
+                .map(|r| r.request_id)
+                .collect();
+            assert_eq!(newest, [opened[1], opened[0]], "from schema {version}");
+            assert!(reader.newest_requests_received("a", 10).unwrap().is_empty());
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! refused job then leaves the shared transaction exactly as it found it. A storage
 //! error aborts the whole batch and every caller in it gets the error.
 
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, TryRecvError, channel, sync_channel};
@@ -19,7 +20,7 @@ use std::time::{Duration, Instant};
 use redb::{Database, Durability, ReadableDatabase};
 
 use super::tables::{RESORT_STEP, Tables, USERID_RESORT, prepare};
-use super::{Reader, StoreError};
+use super::{Reader, StoreError, UserId};
 
 /// Answers a caller once the batch's commit is known.
 type Reply = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
@@ -121,14 +122,15 @@ impl Store {
     /// Opens (or creates) the database file, creates tables and migrates.
     pub fn open(path: impl AsRef<Path>, options: StoreOptions) -> Result<Self, StoreError> {
         let path = path.as_ref();
-        let made = !path.exists();
+        if !path.exists() {
+            // Made its owner's alone (see `create_owner_only`); a file that exists
+            // keeps what its administrator gave it. Any failure here, redb's own
+            // create meets and reports.
+            let _ = super::backup::create_owner_only(path);
+        }
         let db = Database::builder()
             .set_cache_size(options.cache_bytes)
             .create(path)?;
-        if made {
-            // A file made here; one that exists keeps what its administrator gave it.
-            super::backup::owner_only(path)?;
-        }
         Self::start(db, options)
     }
 
@@ -300,12 +302,14 @@ fn run_writer(
     // A rename's rows left to move (see `resort.rs`) move in steps of their own,
     // one after each batch while actions keep coming, back to back when none do.
     let mut resorting = resorts_pending(db);
+    // Whose rows the last step moved: steps take turns among the renamed.
+    let mut last_resorted: UserId = 0;
     loop {
         let first = if resorting {
             match queue.try_recv() {
                 Ok(job) => job,
                 Err(TryRecvError::Empty) => {
-                    resorting = resort_step(db, failure);
+                    resorting = resort_step(db, failure, &mut last_resorted);
                     continue;
                 }
                 Err(TryRecvError::Disconnected) => break,
@@ -326,17 +330,14 @@ fn run_writer(
         let joins = move || options.grouped && began.elapsed() < options.late_window;
         let mut late = (batch.len()..MAX_BATCH)
             .map_while(|_| joins().then(|| queue.try_recv().ok()).flatten());
-        // A job that panics (a bug) must not end the writer: every later write would
-        // fail while the host looked healthy. Its batch is rolled back as the
-        // transaction drops, and its callers, whose answers went with it, are told
-        // the writer failed them.
-        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // Jobs' panics are caught inside (see `run_batch`); this is for one of redb's
+        // own, which must not end the writer either. The batch's callers, whose
+        // answers went with it, are told the writer failed them.
+        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
             run_batch(db, batch, &mut late, failure)
         }));
         let Ok(ran) = ran else {
-            tracing::error!(
-                "a write job panicked; its batch was rolled back and its callers refused"
-            );
+            tracing::error!("a write batch panicked; its callers are refused");
             continue;
         };
         let (replies, commit) = match ran {
@@ -359,7 +360,7 @@ fn run_writer(
             answer(replies, commit);
         }
         if resorting {
-            resorting = resort_step(db, failure);
+            resorting = resort_step(db, failure, &mut last_resorted);
         }
     }
 }
@@ -382,19 +383,30 @@ fn resorts_pending(db: &Database) -> bool {
 /// with a rename that leaves rows to move, or at the next start: the lists stay
 /// consistent meanwhile, only the renamed people's places in them are old. (A record
 /// the step cannot read fails every step; `check-db` names it.)
-fn resort_step(db: &Database, failure: &OnceLock<String>) -> bool {
+fn resort_step(db: &Database, failure: &OnceLock<String>, last: &mut UserId) -> bool {
     let step = || -> Result<bool, StoreError> {
         let mut txn = db.begin_write()?;
-        let more = Tables::open(&txn)?.resort_step(RESORT_STEP)?;
+        let (more, moved) = Tables::open(&txn)?.resort_step_after(RESORT_STEP, *last)?;
         txn.set_durability(Durability::Immediate)?;
         txn.commit()?;
+        *last = moved;
         Ok(more)
     };
-    step().unwrap_or_else(|e| {
-        note_failure(failure, &e);
-        tracing::error!(error = %e, "moving a renamed person's rows in everyone's lists failed; they stay in their old places until the next rename or restart");
-        false
-    })
+    // Caught like a batch's panic: the writer must go on.
+    match std::panic::catch_unwind(AssertUnwindSafe(step)) {
+        Ok(Ok(more)) => more,
+        Ok(Err(e)) => {
+            note_failure(failure, &e);
+            tracing::error!(error = %e, "moving a renamed person's rows in everyone's lists failed; they stay in their old places until the next rename or restart");
+            false
+        }
+        Err(_) => {
+            tracing::error!(
+                "moving a renamed person's rows panicked; they stay in their old places until the next rename or restart"
+            );
+            false
+        }
+    }
 }
 
 /// Tells each caller of a batch how its commit went. Only one caller can own the
@@ -454,7 +466,7 @@ fn run_batch(
             return Err((replies, e));
         }
     };
-    let mut failed = false;
+    let mut failed = None;
     let started;
     {
         let mut tables = match Tables::open(&txn) {
@@ -465,23 +477,33 @@ fn run_batch(
             }
         };
         for job in jobs.by_ref() {
-            let (job_failed, reply) = job(&mut tables);
-            replies.push(reply);
-            if job_failed {
-                failed = true;
-                break;
+            // A job that panics (a bug) must not end the writer: every later write
+            // would fail while the host looked healthy. It is caught here, inside the
+            // transaction, so that the transaction is aborted as usual below: dropped
+            // while unwinding, redb would leave the file to be repaired at next open.
+            // The job's answer unwound with it: its caller is told the writer failed.
+            match std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut tables))) {
+                Ok((job_failed, reply)) => {
+                    replies.push(reply);
+                    if job_failed {
+                        failed = Some("aborted by a storage error");
+                        break;
+                    }
+                }
+                Err(_) => {
+                    tracing::error!("a write job panicked; its batch is rolled back");
+                    failed = Some("aborted: a job in the batch failed");
+                    break;
+                }
             }
         }
         started = tables.resorts_started();
     }
-    if failed {
+    if let Some(why) = failed {
         let _ = txn.abort();
         // Later jobs never ran; dropping them answers their callers with `WriterGone`.
         drop(jobs);
-        return Err((
-            replies,
-            StoreError::BatchFailed("aborted by a storage error".into()),
-        ));
+        return Err((replies, StoreError::BatchFailed(why.into())));
     }
     let mut txn = txn;
     if let Err(e) = txn.set_durability(Durability::Immediate) {
@@ -593,7 +615,9 @@ mod tests {
 
     #[test]
     fn a_job_that_panics_fails_its_batch_and_the_writer_goes_on() {
-        let store = Store::in_memory().expect("store");
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("panic.redb");
+        let store = Store::open(&path, StoreOptions::default()).expect("open");
         let panicked = store.write(|t| -> Result<(), StoreError> {
             t.put_registration("lost", b"1")?;
             panic!("a bug in a job");
@@ -612,6 +636,16 @@ mod tests {
             "rolled back"
         );
         assert!(reader.registration("after").expect("read").is_some());
+        drop((reader, store));
+        // Rolled back the usual way: the file opens without a repair.
+        let repaired = std::rc::Rc::new(std::cell::Cell::new(false));
+        let seen = std::rc::Rc::clone(&repaired);
+        let db = Database::builder()
+            .set_repair_callback(move |_| seen.set(true))
+            .open(&path)
+            .expect("reopen");
+        drop(db);
+        assert!(!repaired.get(), "the file needed a repair");
     }
 
     #[cfg(unix)]
@@ -631,6 +665,11 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).expect("chmod");
         drop(Store::open(&path, StoreOptions::default()).expect("reopen"));
         assert_eq!(mode(&path), 0o640);
+        // A restore puts the file in place as its owner's alone, whatever the
+        // backup's own mode.
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        crate::store::restore_file(&copy, &path).expect("restore");
+        assert_eq!(mode(&path), 0o600);
     }
 
     #[test]
