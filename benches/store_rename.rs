@@ -17,6 +17,18 @@ use widget_host::store::Person;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// An action of someone unrelated (u1 on u2) sent a millisecond from now: how long
+/// it waits behind whatever the writer is doing.
+fn bystander(social: &Social, verb: PersonVerb) -> std::thread::JoinHandle<Duration> {
+    let social = social.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1));
+        let sent = Instant::now();
+        social.act("u1", Action::on(verb, "u2")).expect("act");
+        sent.elapsed()
+    })
+}
+
 fn main() {
     let followers: usize = std::env::args()
         .skip(1)
@@ -64,20 +76,10 @@ fn main() {
         ..Profile::default()
     };
     let started = Instant::now();
-    let bystander = {
-        let social = social.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(1));
-            let sent = Instant::now();
-            social
-                .act("u1", Action::on(PersonVerb::Unfollow, "u2"))
-                .expect("act");
-            sent.elapsed()
-        })
-    };
+    let meanwhile = bystander(&social, PersonVerb::Unfollow);
     social.refresh_profile("u0", &renamed).expect("rename");
     let acknowledged = started.elapsed();
-    let waited = bystander.join().expect("bystander");
+    let waited = meanwhile.join().expect("bystander");
     let deadline = Instant::now() + Duration::from_secs(600);
     while social
         .read()
@@ -109,20 +111,10 @@ fn main() {
 
     // Deleting the hub (`DELETE /api/users/u0`) still ends every relation in one write.
     let started = Instant::now();
-    let bystander = {
-        let social = social.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(1));
-            let sent = Instant::now();
-            social
-                .act("u1", Action::on(PersonVerb::Follow, "u2"))
-                .expect("act");
-            sent.elapsed()
-        })
-    };
+    let meanwhile = bystander(&social, PersonVerb::Follow);
     assert!(social.delete_person("u0").expect("delete"));
     let deleted = started.elapsed();
-    let waited = bystander.join().expect("bystander");
+    let waited = meanwhile.join().expect("bystander");
     println!(
         "delete acknowledged after {:.1} ms",
         deleted.as_secs_f64() * 1000.0

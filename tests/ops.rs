@@ -156,6 +156,23 @@ fn tiny_directories_do_not_loop_forever() {
 }
 
 /// Waits until the store's writer thread has let go of the file after `drop`.
+/// A closed database file of a seeded graph (`users` people, four relations each)
+/// that breaks no invariant, in a folder of its own.
+fn seeded_file(users: usize, seed_value: u64) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.redb");
+    let s = Social::open(&path).unwrap();
+    let options = SeedOptions {
+        users,
+        degree: 4.0,
+        seed_value,
+    };
+    seed(&s, options, &ProgressBar::hidden()).unwrap();
+    drop(s);
+    assert_eq!(inspect_file(&path).unwrap().violations, vec![]);
+    (dir, path)
+}
+
 fn reopen(path: &Path) -> Database {
     let start = Instant::now();
     loop {
@@ -278,19 +295,7 @@ fn corrupt(path: &Path) {
 #[test]
 fn check_db_finds_a_request_row_that_names_no_request() {
     const PARTICIPATION: TableDefinition<(u64, u64), ()> = TableDefinition::new("userid_requestid");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db.redb");
-    let s = Social::open(&path).unwrap();
-    let options = SeedOptions {
-        users: 30,
-        degree: 4.0,
-        seed_value: 2,
-    };
-    seed(&s, options, &ProgressBar::hidden()).unwrap();
-    drop(s);
-    let db = reopen(&path);
-    drop(db);
-    assert_eq!(inspect_file(&path).unwrap().violations, vec![]);
+    let (_dir, path) = seeded_file(30, 2);
     let db = reopen(&path);
     let txn = db.begin_write().unwrap();
     txn.open_table(PARTICIPATION)
@@ -313,17 +318,7 @@ fn check_db_finds_every_kind_of_stray_index_row() {
         TableDefinition::new("userid_list_sortkey_otherid");
     const PREFIXES: TableDefinition<(&str, &str, u64), ()> =
         TableDefinition::new("prefix_sortkey_userid");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db.redb");
-    let s = Social::open(&path).unwrap();
-    let options = SeedOptions {
-        users: 40,
-        degree: 4.0,
-        seed_value: 3,
-    };
-    seed(&s, options, &ProgressBar::hidden()).unwrap();
-    drop(s);
-    assert_eq!(inspect_file(&path).unwrap().violations, vec![]);
+    let (dir, path) = seeded_file(40, 3);
     let (a, b, prefix_row) = {
         let db = reopen(&path);
         let txn = db.begin_read().unwrap();
@@ -432,17 +427,7 @@ fn check_db_finds_an_index_row_whose_request_is_gone() {
     const REQUESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("requestid_request");
     const BY_RECEIVER: TableDefinition<(u64, u64), u64> =
         TableDefinition::new("receiverid_requesterid");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db.redb");
-    let s = Social::open(&path).unwrap();
-    let options = SeedOptions {
-        users: 200,
-        degree: 4.0,
-        seed_value: 2,
-    };
-    seed(&s, options, &ProgressBar::hidden()).unwrap();
-    drop(s);
-    assert_eq!(inspect_file(&path).unwrap().violations, vec![]);
+    let (_dir, path) = seeded_file(200, 2);
     let db = reopen(&path);
     let txn = db.begin_write().unwrap();
     let ((receiver, requester), id) = {
