@@ -349,6 +349,15 @@ fn check_db_finds_every_kind_of_stray_index_row() {
     };
     let (owner, _, _, _) = a.clone();
     let (prefix, key, id) = prefix_row;
+    let drop_prefix = |t: &redb::WriteTransaction| {
+        let mut prefixes = t.open_table(PREFIXES).unwrap();
+        let row = (prefix.as_str(), key.as_str(), id);
+        assert!(prefixes.remove(row).unwrap().is_some());
+    };
+    let stray_prefix = |t: &redb::WriteTransaction| {
+        let mut prefixes = t.open_table(PREFIXES).unwrap();
+        prefixes.insert(("zzz", key.as_str(), id), ()).unwrap();
+    };
     type Tamper<'a> = Box<dyn Fn(&redb::WriteTransaction) + 'a>;
     let tampers: Vec<(&str, Tamper)> = vec![
         ("userid_list_sortkey_otherid", Box::new(|t| remove(t, &a))),
@@ -365,38 +374,15 @@ fn check_db_finds_every_kind_of_stray_index_row() {
             "userid_list_sortkey_otherid",
             Box::new(|t| insert(t, &(owner, 1, "nobody".into(), owner))),
         ),
-        (
-            "prefix_sortkey_userid",
-            Box::new(|t| {
-                let mut prefixes = t.open_table(PREFIXES).unwrap();
-                assert!(
-                    prefixes
-                        .remove((prefix.as_str(), key.as_str(), id))
-                        .unwrap()
-                        .is_some()
-                );
-            }),
-        ),
+        ("prefix_sortkey_userid", Box::new(|t| drop_prefix(t))),
         // One row too many.
-        (
-            "prefix_sortkey_userid",
-            Box::new(|t| {
-                let mut prefixes = t.open_table(PREFIXES).unwrap();
-                prefixes.insert(("zzz", key.as_str(), id), ()).unwrap();
-            }),
-        ),
+        ("prefix_sortkey_userid", Box::new(|t| stray_prefix(t))),
         // As many rows as before, one of them not the person's.
         (
             "prefix_sortkey_userid",
             Box::new(|t| {
-                let mut prefixes = t.open_table(PREFIXES).unwrap();
-                assert!(
-                    prefixes
-                        .remove((prefix.as_str(), key.as_str(), id))
-                        .unwrap()
-                        .is_some()
-                );
-                prefixes.insert(("zzz", key.as_str(), id), ()).unwrap();
+                drop_prefix(t);
+                stray_prefix(t);
             }),
         ),
     ];
