@@ -113,7 +113,7 @@ pub async fn put_user(
         .map_err(HttpError::BadRequest)?;
     let social = state.social.clone();
     let stored = person.clone();
-    blocking(move || social.upsert_person(stored)).await?;
+    writing(state, move || social.upsert_person(stored)).await?;
     state.claims.forget(id);
     Ok(response::json(StatusCode::OK, &stored_account(&person)))
 }
@@ -141,7 +141,7 @@ pub async fn delete_user(
     administrator(state, &req)?;
     let social = state.social.clone();
     let forgotten = id.clone();
-    let deleted = blocking(move || social.delete_person(&id)).await?;
+    let deleted = writing(state, move || social.delete_person(&id)).await?;
     state.claims.forget(&forgotten);
     if deleted {
         Ok(response::text(StatusCode::NO_CONTENT, ""))
@@ -233,6 +233,23 @@ fn forbidden() -> HttpError {
         key: "you-do-not-have-the-required-permissions",
         text: "You do not have the required permissions.".into(),
     }
+}
+
+/// Runs a write with [`blocking`], in one of the slots of calls that wait for the
+/// writer ([`super::state::WRITES_WAITING_AT_ONCE`]).
+async fn writing<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> Result<T, crate::social::SocialError> + Send + 'static,
+) -> Result<T, HttpError> {
+    let slot = Arc::clone(&state.write_slots)
+        .acquire_owned()
+        .await
+        .map_err(|_| HttpError::Internal)?;
+    blocking(move || {
+        let _slot = slot;
+        work()
+    })
+    .await
 }
 
 /// Runs storage work on the blocking pool; a refused person record is the caller's fault.

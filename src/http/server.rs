@@ -190,6 +190,134 @@ mod tests {
         rlimit::setrlimit(NOFILE, before, hard).expect("restore");
     }
 
+    /// While the writer is held (deleting a hub holds it for seconds), calls waiting for
+    /// it take at most `write_slots` blocking threads, so a render, which needs no
+    /// write, still finds one. The pool here is smaller than the calls that wait.
+    #[test]
+    fn a_render_is_answered_while_writes_wait_for_a_held_writer() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .max_blocking_threads(4)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            const SECRET: &str = "a-test-consumer-secret-0123456789";
+            let dir = tempfile::tempdir().expect("dir");
+            let config = Config {
+                listen: "127.0.0.1:0".parse().expect("addr"),
+                data_dir: dir.path().join("data"),
+                descriptors_dir: dir.path().join("widget-descriptors"),
+                demo: Some(false),
+                consumers: vec![crate::config::ConsumerConfig {
+                    id: "portal".into(),
+                    hs256_secret: Some(SECRET.into()),
+                    jwks_file: None,
+                    allowed_origins: Vec::new(),
+                    wsrp_secret: None,
+                    audience: None,
+                }],
+                ..Config::default()
+            };
+            let mut state = AppState::start(config).await.expect("started");
+            state.write_slots = Arc::new(Semaphore::new(2));
+            let state = Arc::new(state);
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let addr = listener.local_addr().expect("addr");
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let server = tokio::spawn(serve(Arc::clone(&state), listener, async {
+                let _ = stopped.await;
+            }));
+            let token = |user: &str, roles: &[String]| {
+                let profile = crate::portal::Profile {
+                    given_name: Some(format!("Given {user}")),
+                    ..Default::default()
+                };
+                crate::portal::auth::mint(
+                    "portal",
+                    SECRET,
+                    user,
+                    roles,
+                    &profile,
+                    Duration::from_secs(600),
+                )
+                .expect("token")
+            };
+            let widget = format!("http://{addr}/widgets/contacts_center");
+            let render = {
+                let widget = widget.clone();
+                move |user: String| {
+                    let call = reqwest::Client::new()
+                        .get(format!("{widget}/render"))
+                        .bearer_auth(token(&user, &[]))
+                        .timeout(Duration::from_secs(10));
+                    async move { call.send().await.map(|answer| answer.status()) }
+                }
+            };
+            let store_person = {
+                let admin = token("root", &["Administrator".into()]);
+                move |person: String| {
+                    let call = reqwest::Client::new()
+                        .put(format!("http://{addr}/api/users/{person}"))
+                        .bearer_auth(&admin)
+                        .json(&serde_json::json!({"givenName": "Stored"}))
+                        .timeout(Duration::from_secs(10));
+                    async move { call.send().await.map(|answer| answer.status()) }
+                }
+            };
+            let follow = move |person: String| {
+                let call = reqwest::Client::new()
+                    .post(format!("{widget}/actions/follow"))
+                    .bearer_auth(token("alice", &[]))
+                    .header("accept", "application/json")
+                    .form(&[("_contacts_center_userId", person)])
+                    .timeout(Duration::from_secs(10));
+                async move { call.send().await.map(|answer| answer.status()) }
+            };
+            // Alice's claims are applied now: her next render writes nothing.
+            assert_eq!(render("alice".into()).await.expect("render"), 200);
+
+            let (held, is_held) = tokio::sync::oneshot::channel::<()>();
+            let (release, released) = std::sync::mpsc::channel::<()>();
+            let store = state.social.store().clone();
+            let holder = std::thread::spawn(move || {
+                store.write(move |_| {
+                    let _ = held.send(());
+                    let _ = released.recv();
+                    Ok(())
+                })
+            });
+            is_held.await.expect("the writer is held");
+            // New people's first renders each wait for their directory refresh,
+            // Alice's actions and an administrator's records for their commits.
+            let waiting: Vec<_> = (0..8)
+                .flat_map(|i| {
+                    [
+                        tokio::spawn(render(format!("crowd{i}"))),
+                        tokio::spawn(follow(format!("crowd{i}"))),
+                        tokio::spawn(store_person(format!("stored{i}"))),
+                    ]
+                })
+                .collect();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let answered = render("alice".into()).await;
+            assert_eq!(answered.expect("a render while writes wait"), 200);
+            assert!(
+                waiting.iter().all(|task| !task.is_finished()),
+                "the refreshes wait for the writer"
+            );
+            release.send(()).expect("release");
+            holder.join().expect("holder").expect("held write");
+            for task in waiting {
+                let status = task.await.expect("task").expect("answered");
+                // A follow that came before its person's refresh finds nobody.
+                assert!([200, 404].contains(&status.as_u16()), "{status}");
+            }
+            let _ = stop.send(());
+            server.await.expect("server task").expect("served");
+        });
+    }
+
     /// The settings and the wrapper `serve` gives every connection, over an in-memory
     /// stream whose far end asks for a large answer and then stops reading.
     #[tokio::test(start_paused = true)]

@@ -31,6 +31,9 @@ pub struct AppState {
     /// a few per core keep the cores busy; letting every connection start one would
     /// only add threads that preempt each other (see [`render_slots`]).
     pub render_slots: Arc<tokio::sync::Semaphore>,
+    /// Calls on the blocking pool that may wait for the writer: actions, directory
+    /// refreshes and the user API's writes (see [`WRITES_WAITING_AT_ONCE`]).
+    pub write_slots: Arc<tokio::sync::Semaphore>,
     /// WSRP envelopes being read or handled at once (see [`WSRP_ENVELOPES_AT_ONCE`]).
     pub wsrp_envelopes: Arc<tokio::sync::Semaphore>,
     /// The live widget catalog; the descriptor watcher swaps it.
@@ -142,6 +145,7 @@ impl AppState {
             metrics: Arc::default(),
             claims,
             render_slots: Arc::new(tokio::sync::Semaphore::new(render_slots())),
+            write_slots: Arc::new(tokio::sync::Semaphore::new(WRITES_WAITING_AT_ONCE)),
             wsrp_envelopes: Arc::new(tokio::sync::Semaphore::new(WSRP_ENVELOPES_AT_ONCE)),
             catalog,
             social,
@@ -364,11 +368,20 @@ async fn load_catalog(
 /// waits for one to end, up to the request timeout, then gets 503.
 pub const WSRP_ENVELOPES_AT_ONCE: usize = 64;
 
+/// Calls that may wait for the writer on the blocking pool at once. Each holds one of
+/// tokio's 512 blocking threads until its commit is durable, so while a long write
+/// holds the writer (deleting a hub takes seconds), enough actions would take every
+/// thread and renders, which need no write, would queue behind them. This many fill
+/// the writer's largest group; with the renders' slots and the WSRP envelopes, what
+/// the host puts on the pool stays well under 512. Past it, a call waits for a slot
+/// without a thread, up to its request timeout.
+pub const WRITES_WAITING_AT_ONCE: usize = 256;
+
 /// How many renders and resources may run at once: two per core. One per core would
 /// be enough for pure CPU work; the second covers a render that waits on a page the
-/// database cache has to read from the file. Actions are not limited here: they spend
-/// their time waiting for a grouped commit, and the more of them wait together, the
-/// more one fsync serves.
+/// database cache has to read from the file. Actions have slots of their own
+/// ([`WRITES_WAITING_AT_ONCE`]): they spend their time waiting for a grouped commit,
+/// and the more of them wait together, the more one fsync serves.
 pub fn render_slots() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
 }

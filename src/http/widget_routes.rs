@@ -11,6 +11,7 @@ use hyper::header::{
 };
 use hyper::http::request::Parts;
 use hyper::{Request, Response, StatusCode};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::native::{self, NativeUrls, TokenMinter};
 use super::response::{self, Body, HttpError};
@@ -497,7 +498,9 @@ async fn run_widget<T: Send + 'static>(
         // Its own hop: it waits for a durable commit, and must not hold a render slot
         // while it does.
         let (task_state, user) = (Arc::clone(state), user.clone());
+        let slot = take(&state.write_slots).await?;
         tokio::task::spawn_blocking(move || {
+            let _slot = slot;
             let ticket = task_state.claims.ticket();
             task_state
                 .social
@@ -512,15 +515,11 @@ async fn run_widget<T: Send + 'static>(
             HttpError::Internal
         })?;
     }
-    let slot = match request.phase {
-        Phase::Render | Phase::Resource => Some(
-            Arc::clone(&state.render_slots)
-                .acquire_owned()
-                .await
-                .map_err(|_| HttpError::Internal)?,
-        ),
-        Phase::Action => None,
-    };
+    let slot = take(match request.phase {
+        Phase::Render | Phase::Resource => &state.render_slots,
+        Phase::Action => &state.write_slots,
+    })
+    .await?;
     // The slot goes with the work: a request given up at its timeout leaves its
     // render running, and the slot must stay taken until that render ends.
     tokio::task::spawn_blocking(move || {
@@ -530,6 +529,14 @@ async fn run_widget<T: Send + 'static>(
     .await
     .map_err(|_| HttpError::Internal)?
     .map_err(|error| widget_error(state, &locale, error))
+}
+
+/// A slot of `slots`, waited for without a thread; it goes with the blocking work.
+async fn take(slots: &Arc<Semaphore>) -> Result<OwnedSemaphorePermit, HttpError> {
+    Arc::clone(slots)
+        .acquire_owned()
+        .await
+        .map_err(|_| HttpError::Internal)
 }
 
 /// The one place widget errors become HTTP statuses.

@@ -156,6 +156,12 @@ impl Social {
         })
     }
 
+    /// The store underneath, for tests that hold its writer.
+    #[cfg(test)]
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// The host's 32-byte secret for signing `p_auth` tokens.
     pub fn host_key(&self) -> [u8; 32] {
         self.store.host_key()
