@@ -157,6 +157,21 @@ fn nbf_in_the_future_is_refused() {
     );
 }
 
+/// A token issued in the future comes from a wrong clock or was pre-dated; within the
+/// leeway it is clock skew and passes.
+#[test]
+fn iat_in_the_future_is_refused_beyond_leeway_only() {
+    let mut c = claims("portal", "u1");
+    c["iat"] = json!(now() + 600);
+    c["exp"] = json!(now() + 900);
+    assert_eq!(
+        verifier().verify_bearer(&hs(&c, SECRET)),
+        Err(AuthError::NotYetValid)
+    );
+    c["iat"] = json!(now() + 25);
+    assert!(verifier().verify_bearer(&hs(&c, SECRET)).is_ok());
+}
+
 #[test]
 fn hs256_wrong_secret_is_refused() {
     // Signed with the other consumer's secret but claiming to be "portal".

@@ -22,7 +22,8 @@ impl Roles {
 }
 
 /// The claims of a consumer token. `exp`, `nbf` and `iss` are checked by
-/// `jsonwebtoken` before these are looked at; they are kept here for minting.
+/// `jsonwebtoken` before these are looked at, `iat` by the verifier after; they are
+/// kept here for minting.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(super) struct Claims {
     pub iss: String,

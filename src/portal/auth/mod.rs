@@ -22,7 +22,7 @@ pub enum AuthError {
     /// `exp` (or the `p_auth` expiry) has passed.
     #[error("the token has expired")]
     Expired,
-    /// `nbf` lies in the future.
+    /// `nbf` or `iat` lies in the future.
     #[error("the token is not valid yet")]
     NotYetValid,
     /// The signature or MAC does not match, or no configured key fits the token.

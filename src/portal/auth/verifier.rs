@@ -19,7 +19,7 @@ use crate::portal::PortalUser;
 /// work an anonymous caller can cause before any signature is checked.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
-/// Clock skew tolerated on `exp` and `nbf`, in seconds.
+/// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
 pub const LEEWAY_SECS: u64 = 30;
 
 /// Largest JWKS document read from disk.
@@ -119,6 +119,15 @@ impl Verifier {
             }
         }
         let mut claims = outcome?.claims;
+        // jsonwebtoken does not look at `iat`. A token issued later than now (beyond
+        // the skew allowed on `nbf`) comes from a clock that is wrong, or from
+        // someone pre-dating a token to outlive its issuer's own lifetime rules.
+        if claims
+            .iat
+            .is_some_and(|iat| iat > jsonwebtoken::get_current_timestamp() + LEEWAY_SECS)
+        {
+            return Err(AuthError::NotYetValid);
+        }
 
         if !is_user_id(&claims.sub) {
             return Err(AuthError::Malformed(
