@@ -300,3 +300,52 @@ async fn every_demo_person_can_be_played_and_the_administrator_configures() {
     );
     server.stop().await;
 }
+
+/// A demo on a loopback address answers to loopback names only (and to `public_url`'s),
+/// so a web page whose own name is pointed at 127.0.0.1 (DNS rebinding) cannot read its
+/// pages. The host's other routes are not the demo's, and answer on any name.
+#[tokio::test]
+async fn a_demo_on_loopback_answers_only_to_loopback_names() {
+    let server = common::start(|c, _| {
+        c.demo = Some(true);
+        c.public_url = Some("https://demo.example.org/".into());
+    })
+    .await;
+    let port = server.addr.port();
+    let status = |path: &'static str, host: String| {
+        let request = client().get(server.url(path)).header("host", host);
+        async move { request.send().await.expect("get").status() }
+    };
+    for path in ["/", "/content", "/demo/demo.css"] {
+        for host in [
+            format!("127.0.0.1:{port}"),
+            format!("LocalHost:{port}"),
+            format!("[::1]:{port}"),
+            "app.localhost".to_owned(),
+            "demo.example.org".to_owned(),
+        ] {
+            assert_eq!(
+                status(path, host.clone()).await,
+                StatusCode::OK,
+                "{path} {host}"
+            );
+        }
+        for host in [
+            format!("rebound.example:{port}"),
+            "localhost.example".to_owned(),
+            "127.0.0.1.example".to_owned(),
+            "demo.example.org:8443".to_owned(),
+        ] {
+            assert_eq!(
+                status(path, host.clone()).await,
+                StatusCode::MISDIRECTED_REQUEST,
+                "{path} {host}"
+            );
+        }
+    }
+    assert_eq!(
+        status("/healthz", format!("rebound.example:{port}")).await,
+        StatusCode::OK
+    );
+    server.stop().await;
+}

@@ -20,6 +20,47 @@ use crate::http::state::{AppState, DEMO_CONSUMER};
 use crate::http::widget_routes;
 use crate::portal::{PortletId, Profile};
 
+/// Whether the demo's pages may answer a request that names `headers`' `Host`. A demo
+/// on a loopback address answers only to loopback names, and to `public_url`'s: a web
+/// page whose name its owner points at 127.0.0.1 (DNS rebinding) would otherwise read
+/// the demo's pages, and the action tokens in them, as pages of its own origin. A demo
+/// on any other address is open to whoever reaches it anyway, as the start-up warning
+/// says, and a request without `Host` comes from no browser.
+pub fn answers_host(config: &crate::config::Config, headers: &hyper::HeaderMap) -> bool {
+    if !config.listen.ip().is_loopback() {
+        return true;
+    }
+    let Some(host) = headers.get(HOST) else {
+        return true;
+    };
+    let Ok(host) = host.to_str() else {
+        return false;
+    };
+    let public = config
+        .public_url
+        .as_deref()
+        .and_then(|url| url.parse::<hyper::Uri>().ok())
+        .and_then(|url| url.authority().map(|a| a.as_str().to_ascii_lowercase()));
+    if public.is_some_and(|public| public == host.to_ascii_lowercase()) {
+        return true;
+    }
+    let Ok(authority) = host.parse::<hyper::http::uri::Authority>() else {
+        return false;
+    };
+    let name = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    // Names under `localhost` resolve to loopback in browsers, and nobody can point
+    // them elsewhere (RFC 6761).
+    let name = name.to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Cookie holding who the visitor is playing.
 const PERSON_COOKIE: &str = "widget_host_demo_person";
 

@@ -94,6 +94,12 @@ async fn dispatch(state: &Arc<AppState>, req: Request<Incoming>, segments: &[&st
         other => other.clone(),
     };
     let demo = state.config.demo_on();
+    if demo
+        && matches!(segments, [""] | ["content"] | ["demo", ..])
+        && !demo::answers_host(&state.config, req.headers())
+    {
+        return ("demo-host", Err(demo_elsewhere()));
+    }
     let wsrp_port = |port: &str| crate::wsrp::wsdl::PORTS.iter().any(|(_, _, p)| *p == port);
     match (&method, segments) {
         (&Method::GET, ["healthz"]) => ("/healthz", Ok(healthz(state.social.storage_failure()))),
@@ -167,6 +173,14 @@ async fn dispatch(state: &Arc<AppState>, req: Request<Incoming>, segments: &[&st
         (_, ["api", "users", _, "notifications"]) => not_allowed("GET, HEAD, OPTIONS"),
         (_, ["api", "backup"]) => not_allowed("POST, OPTIONS"),
         _ => ("not-found", Err(HttpError::NotFound)),
+    }
+}
+
+fn demo_elsewhere() -> HttpError {
+    HttpError::Localized {
+        status: StatusCode::MISDIRECTED_REQUEST,
+        key: "the-request-is-invalid",
+        text: "The demo answers only at its own address, such as localhost: this request names another host.".into(),
     }
 }
 
