@@ -159,6 +159,33 @@ async fn oversized_bodies_get_413() {
     server.stop().await;
 }
 
+/// A client that sends its whole body before it reads the answer (as Python's
+/// `http.client` does) still reads the 413: the host keeps taking, and dropping, the
+/// rest of the body after answering, instead of closing on it with a reset.
+#[tokio::test]
+async fn a_client_that_sends_its_whole_body_first_reads_the_413() {
+    let server = common::start(|c, _| c.limits.max_body_bytes = 1024).await;
+    let addr = server.addr;
+    let outcome = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+        let body = vec![b'a'; 16 << 20];
+        let mut s = TcpStream::connect(addr)?;
+        write!(
+            s,
+            "POST /widgets/no_such_widget/actions/connect HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        )?;
+        s.write_all(&body)?;
+        let mut answer = String::new();
+        s.read_to_string(&mut answer)?;
+        Ok(answer)
+    })
+    .await
+    .expect("client");
+    let answer = outcome.expect("the whole body was taken and the answer read");
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn headers_over_the_limit_are_refused() {
     let server = common::start(|c, _| c.limits.max_header_bytes = 8192).await;

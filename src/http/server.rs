@@ -4,7 +4,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::body::Incoming;
+use hyper::Request;
+use hyper::body::{Body as _, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::HttpService;
 use hyper::service::service_fn;
@@ -14,6 +15,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+use super::linger::{Linger, LingerFlag};
 use super::router;
 use super::stall::WriteStall;
 use super::state::AppState;
@@ -137,8 +139,18 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let service_state = Arc::clone(&state);
-        let service = service_fn(move |req| router::handle(Arc::clone(&service_state), req, peer));
-        let connection = http_connection(stream, service, &limits);
+        let linger = LingerFlag::default();
+        let answers = linger.clone();
+        let service = service_fn(move |req: Request<Incoming>| {
+            let had_body = !req.body().is_end_stream();
+            let (state, answers) = (Arc::clone(&service_state), answers.clone());
+            async move {
+                let answer = router::handle(state, req, peer).await?;
+                answers.answered(had_body, answer.status());
+                Ok::<_, std::convert::Infallible>(answer)
+            }
+        });
+        let connection = http_connection(Linger::new(stream, linger), service, &limits);
         let connection = graceful.watch(connection);
         let open = state.metrics.connection_opened();
         tokio::spawn(async move {

@@ -1,0 +1,244 @@
+//! Closing a connection whose client is still sending. When the host refuses a request
+//! before reading its body (413 for a body over the limit, 408 for one too slow, or a
+//! refusal before the body was looked at), hyper answers and closes the connection with
+//! the rest of the body unread. Closing a socket with unread data makes the kernel send
+//! a reset, and a client that writes its whole body before reading the answer (Python's
+//! `http.client`, `requests`, many SDKs) then fails on a broken pipe and never sees the
+//! status. This wrapper keeps reading, and dropping, what the client still sends after
+//! the answer's end, for a bounded time: "lingering close", as Apache and nginx do it.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::{Instant, Sleep};
+
+/// How long a lingering close waits for the client's next bytes before closing.
+pub const QUIET: Duration = Duration::from_secs(2);
+/// How long a lingering close reads at most, however steadily the client sends.
+pub const MOST: Duration = Duration::from_secs(10);
+
+/// Whether the connection's latest answer may have left a request body unread. Set by
+/// the service for each answer, read when the connection closes.
+#[derive(Clone, Debug, Default)]
+pub struct LingerFlag(Arc<AtomicBool>);
+
+impl LingerFlag {
+    /// Records the latest answer: an error answer to a request that came with a body
+    /// may have left some of it unread.
+    pub fn answered(&self, had_body: bool, status: hyper::StatusCode) {
+        let linger = had_body && (status.is_client_error() || status.is_server_error());
+        self.0.store(linger, Ordering::Relaxed);
+    }
+
+    fn is_set(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+enum Closing {
+    Open,
+    /// The answer's end is sent; reading what the client still sends until EOF, a quiet
+    /// [`QUIET`], or [`MOST`] in all.
+    Draining {
+        quiet: Pin<Box<Sleep>>,
+        until: Instant,
+    },
+    Closed,
+}
+
+/// A stream that, when shut down after an answer [`LingerFlag`] marks, sends its end
+/// and then reads and drops the client's remaining bytes before reporting it done.
+pub struct Linger<T> {
+    io: T,
+    flag: LingerFlag,
+    closing: Closing,
+}
+
+impl<T> Linger<T> {
+    pub fn new(io: T, flag: LingerFlag) -> Self {
+        Self {
+            io,
+            flag,
+            closing: Closing::Open,
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> Linger<T> {
+    /// Reads and drops until the client is done or the time is up.
+    fn drain(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let Closing::Draining { quiet, until } = &mut self.closing else {
+            return Poll::Ready(());
+        };
+        let mut scratch = [0u8; 8192];
+        loop {
+            let mut buf = ReadBuf::new(&mut scratch);
+            match Pin::new(&mut self.io).poll_read(cx, &mut buf) {
+                // End of stream, or the client reset: nothing is left to protect.
+                Poll::Ready(Ok(())) if buf.filled().is_empty() => return Poll::Ready(()),
+                Poll::Ready(Err(_)) => return Poll::Ready(()),
+                Poll::Ready(Ok(())) => {
+                    if Instant::now() >= *until {
+                        return Poll::Ready(());
+                    }
+                    let next = (Instant::now() + QUIET).min(*until);
+                    quiet.as_mut().reset(next);
+                }
+                Poll::Pending => {
+                    return match quiet.as_mut().poll(cx) {
+                        Poll::Ready(()) => Poll::Ready(()),
+                        Poll::Pending => Poll::Pending,
+                    };
+                }
+            }
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Linger<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Linger<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if let Closing::Open = this.closing {
+            // The answer's end goes out first, so the client can read it while it sends.
+            std::task::ready!(Pin::new(&mut this.io).poll_shutdown(cx))?;
+            this.closing = if this.flag.is_set() {
+                let now = Instant::now();
+                Closing::Draining {
+                    quiet: Box::pin(tokio::time::sleep_until(now + QUIET)),
+                    until: now + MOST,
+                }
+            } else {
+                Closing::Closed
+            };
+        }
+        std::task::ready!(this.drain(cx));
+        this.closing = Closing::Closed;
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    fn flagged(linger: bool) -> LingerFlag {
+        let flag = LingerFlag::default();
+        let status = if linger {
+            hyper::StatusCode::PAYLOAD_TOO_LARGE
+        } else {
+            hyper::StatusCode::OK
+        };
+        flag.answered(true, status);
+        flag
+    }
+
+    #[test]
+    fn only_an_error_answer_to_a_request_with_a_body_lingers() {
+        let flag = LingerFlag::default();
+        for (had_body, status, lingers) in [
+            (true, hyper::StatusCode::PAYLOAD_TOO_LARGE, true),
+            (true, hyper::StatusCode::SERVICE_UNAVAILABLE, true),
+            (true, hyper::StatusCode::SEE_OTHER, false),
+            (false, hyper::StatusCode::NOT_FOUND, false),
+        ] {
+            flag.answered(had_body, status);
+            assert_eq!(flag.is_set(), lingers, "{had_body} {status}");
+        }
+    }
+
+    /// The client's bytes after the answer are read until it closes its side.
+    #[tokio::test(start_paused = true)]
+    async fn a_flagged_close_reads_until_the_client_ends() {
+        let (ours, mut theirs) = tokio::io::duplex(1024);
+        let mut stream = Linger::new(ours, flagged(true));
+        let client = tokio::spawn(async move {
+            // Still sending after the answer; then done.
+            theirs
+                .write_all(&[b'x'; 64 * 1024])
+                .await
+                .expect("all taken");
+            let mut answer = Vec::new();
+            theirs.read_to_end(&mut answer).await.expect("read");
+            drop(theirs);
+            answer
+        });
+        stream.write_all(b"refused").await.expect("answer");
+        stream.shutdown().await.expect("closed");
+        assert_eq!(client.await.expect("client"), b"refused");
+    }
+
+    /// A client that sends nothing more holds the close for [`QUIET`]; one that keeps
+    /// sending, for [`MOST`] at most.
+    #[tokio::test(start_paused = true)]
+    async fn a_flagged_close_gives_up_when_quiet_or_at_the_most() {
+        let (ours, _silent) = tokio::io::duplex(1024);
+        let mut stream = Linger::new(ours, flagged(true));
+        let started = Instant::now();
+        stream.shutdown().await.expect("closed");
+        let waited = started.elapsed();
+        assert!(waited >= QUIET && waited < QUIET + Duration::from_millis(100));
+
+        let (ours, mut theirs) = tokio::io::duplex(1024);
+        let mut stream = Linger::new(ours, flagged(true));
+        let _sender = tokio::spawn(async move {
+            while theirs.write_all(b"more").await.is_ok() {
+                tokio::time::sleep(QUIET / 4).await;
+            }
+        });
+        let started = Instant::now();
+        stream.shutdown().await.expect("closed");
+        let waited = started.elapsed();
+        assert!(waited >= MOST && waited < MOST + QUIET, "{waited:?}");
+    }
+
+    /// Without the flag the close is immediate, as it was.
+    #[tokio::test(start_paused = true)]
+    async fn an_unflagged_close_does_not_wait() {
+        let (ours, _silent) = tokio::io::duplex(1024);
+        let mut stream = Linger::new(ours, flagged(false));
+        let started = Instant::now();
+        stream.shutdown().await.expect("closed");
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+}
