@@ -298,6 +298,33 @@ async fn every_demo_person_can_be_played_and_the_administrator_configures() {
         html.contains("id=\"_contacts_center_INSTANCE_dashboard_preferences\""),
         "{html}"
     );
+    // The preferences form's token stands for the administrator's role, and lasts an
+    // hour; the other forms' tokens last the working day.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let hours_left = |html: &str| -> Vec<u64> {
+        html.split("p_auth\" value=\"")
+            .skip(1)
+            .map(|rest| {
+                let token = &rest[..rest.find('"').expect("value ends")];
+                let mac = token.rsplit('~').next().expect("mac");
+                let raw =
+                    base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, mac)
+                        .expect("base64url");
+                let expires = u64::from_be_bytes(raw[..8].try_into().expect("8 bytes"));
+                (expires - now + 60) / 3600
+            })
+            .collect()
+    };
+    assert_eq!(hours_left(&html), [1], "the edit page's only form");
+    let (_, view) = get("/".to_owned(), ADMINISTRATOR).await;
+    let view_hours = hours_left(&view);
+    assert!(
+        !view_hours.is_empty() && view_hours.iter().all(|h| *h == 12),
+        "{view_hours:?}"
+    );
     server.stop().await;
 }
 

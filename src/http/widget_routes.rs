@@ -17,7 +17,9 @@ use super::native::{self, NativeUrls, TokenMinter};
 use super::response::{self, Body, HttpError};
 use super::router::read_body;
 use super::state::AppState;
-use crate::portal::auth::{AuthError, DEFAULT_P_AUTH_TTL, PAuthBinding, PAuthTarget};
+use crate::portal::auth::{
+    ADMIN_P_AUTH_TTL, AuthError, DEFAULT_P_AUTH_TTL, PAuthBinding, PAuthTarget,
+};
 use crate::portal::{self, Phase, PortalUser, PortletId, PortletMode, Viewer, WindowState};
 use crate::widgets::{ActionOutcome, Widget, WidgetError};
 
@@ -26,7 +28,8 @@ use crate::widgets::{ActionOutcome, Widget, WidgetError};
 const P_AUTH_SEPARATOR: char = '~';
 
 /// Role a `save-preferences` `p_auth` carries: such tokens are only minted for viewers
-/// who had an administrator role when the edit form was rendered.
+/// who had an administrator role when the edit form was rendered, and last
+/// [`ADMIN_P_AUTH_TTL`].
 const PREFERENCES_ROLE: &str = "Site Administrator";
 
 /// Who is calling, and how they proved it.
@@ -472,7 +475,12 @@ fn minter_for(state: &AppState, user: &PortalUser, portlet: &PortletId) -> Token
             portlet_id: &portlet_id,
             target,
         };
-        let mac = p_auth.issue(&binding, DEFAULT_P_AUTH_TTL);
+        let ttl = if target == PAuthTarget::Action("save-preferences") {
+            ADMIN_P_AUTH_TTL
+        } else {
+            DEFAULT_P_AUTH_TTL
+        };
+        let mac = p_auth.issue(&binding, ttl);
         format!("{consumer}{P_AUTH_SEPARATOR}{user_id}{P_AUTH_SEPARATOR}{mac}")
     })
 }

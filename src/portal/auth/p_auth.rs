@@ -25,6 +25,11 @@ use super::AuthError;
 /// working day, short enough that a leaked token soon dies.
 pub const DEFAULT_P_AUTH_TTL: Duration = Duration::from_secs(12 * 60 * 60);
 
+/// How long a `save-preferences` form stays usable. Its token stands for the role its
+/// viewer had when the form was rendered, and a portal takes a role away without the
+/// host hearing of it: the role lasts no longer than a portal session commonly does.
+pub const ADMIN_P_AUTH_TTL: Duration = Duration::from_secs(60 * 60);
+
 /// Bytes of HMAC kept in the token.
 const TAG_LEN: usize = 16;
 /// Bytes of the whole decoded token.
