@@ -328,14 +328,14 @@ async fn every_demo_person_can_be_played_and_the_administrator_configures() {
     server.stop().await;
 }
 
-/// A demo on a loopback address answers to loopback names only (and to `public_url`'s),
-/// so a web page whose own name is pointed at 127.0.0.1 (DNS rebinding) cannot read its
+/// The demo answers at an IP address, at `localhost` and at `public_url`'s host, so a
+/// web page whose own name is pointed at 127.0.0.1 (DNS rebinding) cannot read its
 /// pages. The host's other routes are not the demo's, and answer on any name.
 #[tokio::test]
-async fn a_demo_on_loopback_answers_only_to_loopback_names() {
+async fn the_demo_answers_only_at_addresses_localhost_and_its_public_url() {
     let server = common::start(|c, _| {
         c.demo = Some(true);
-        c.public_url = Some("https://demo.example.org/".into());
+        c.public_url = Some("https://demo.example.org".into());
     })
     .await;
     let port = server.addr.port();
@@ -347,9 +347,12 @@ async fn a_demo_on_loopback_answers_only_to_loopback_names() {
         for host in [
             format!("127.0.0.1:{port}"),
             format!("LocalHost:{port}"),
+            format!("localhost.:{port}"),
             format!("[::1]:{port}"),
-            "app.localhost".to_owned(),
+            format!("[::ffff:7f00:1]:{port}"),
+            format!("192.0.2.7:{port}"),
             "demo.example.org".to_owned(),
+            "Demo.Example.org.:443".to_owned(),
         ] {
             assert_eq!(
                 status(path, host.clone()).await,
@@ -361,7 +364,9 @@ async fn a_demo_on_loopback_answers_only_to_loopback_names() {
             format!("rebound.example:{port}"),
             "localhost.example".to_owned(),
             "127.0.0.1.example".to_owned(),
+            "app.localhost".to_owned(),
             "demo.example.org:8443".to_owned(),
+            "demo.example.org:80".to_owned(),
         ] {
             assert_eq!(
                 status(path, host.clone()).await,

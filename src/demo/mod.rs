@@ -20,45 +20,52 @@ use crate::http::state::{AppState, DEMO_CONSUMER};
 use crate::http::widget_routes;
 use crate::portal::{PortletId, Profile};
 
-/// Whether the demo's pages may answer a request that names `headers`' `Host`. A demo
-/// on a loopback address answers only to loopback names, and to `public_url`'s: a web
-/// page whose name its owner points at 127.0.0.1 (DNS rebinding) would otherwise read
-/// the demo's pages, and the action tokens in them, as pages of its own origin. A demo
-/// on any other address is open to whoever reaches it anyway, as the start-up warning
-/// says, and a request without `Host` comes from no browser.
+/// Whether the demo's pages may answer a request that names `headers`' `Host`: an IP
+/// address, `localhost`, or `public_url`'s host and port. A web page whose name its
+/// owner points at 127.0.0.1, or at the machine's own address (DNS rebinding), would
+/// otherwise read the demo's pages, and the action tokens in them, as pages of its own
+/// origin. Rebinding needs a name, so an address is safe to answer; another name must
+/// be the one `public_url` gives. A request without `Host` comes from no browser.
 pub fn answers_host(config: &crate::config::Config, headers: &hyper::HeaderMap) -> bool {
-    if !config.listen.ip().is_loopback() {
-        return true;
-    }
     let Some(host) = headers.get(HOST) else {
         return true;
     };
-    let Ok(host) = host.to_str() else {
+    let Some((name, port)) = host
+        .to_str()
+        .ok()
+        .and_then(|h| h.parse::<hyper::http::uri::Authority>().ok())
+        .map(|a| (bare_name(a.host()), a.port_u16()))
+    else {
         return false;
     };
+    if name == "localhost" || name.parse::<std::net::IpAddr>().is_ok() {
+        return true;
+    }
+    // The origin browsers are told to use: its name, and its port or the scheme's.
     let public = config
         .public_url
         .as_deref()
         .and_then(|url| url.parse::<hyper::Uri>().ok())
-        .and_then(|url| url.authority().map(|a| a.as_str().to_ascii_lowercase()));
-    if public.is_some_and(|public| public == host.to_ascii_lowercase()) {
-        return true;
-    }
-    let Ok(authority) = host.parse::<hyper::http::uri::Authority>() else {
-        return false;
-    };
-    let name = authority
-        .host()
-        .trim_start_matches('[')
-        .trim_end_matches(']');
-    // Names under `localhost` resolve to loopback in browsers, and nobody can point
-    // them elsewhere (RFC 6761).
-    let name = name.to_ascii_lowercase();
-    name == "localhost"
-        || name.ends_with(".localhost")
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+        .and_then(|url| {
+            let https = url.scheme_str() == Some("https");
+            let default = if https { 443 } else { 80 };
+            let authority = url.authority()?;
+            Some((
+                bare_name(authority.host()),
+                authority.port_u16().unwrap_or(default),
+                default,
+            ))
+        });
+    public.is_some_and(|(public_name, public_port, default)| {
+        public_name == name && public_port == port.unwrap_or(default)
+    })
+}
+
+/// A host name as compared: lower case, without an IPv6 address's brackets or a
+/// fully qualified name's final dot.
+fn bare_name(host: &str) -> String {
+    let name = host.trim_start_matches('[').trim_end_matches(']');
+    name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase()
 }
 
 /// Cookie holding who the visitor is playing.

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use hyper::body::Incoming;
+use super::linger::RequestBody;
 use hyper::header::AUTHORIZATION;
 use hyper::{Request, Response, StatusCode};
 
@@ -38,7 +38,7 @@ pub const NOTIFICATION_ITEMS: usize = 50;
 /// pending, and the newest of them (at most [`NOTIFICATION_ITEMS`]).
 pub async fn notifications(
     state: &Arc<AppState>,
-    req: Request<Incoming>,
+    req: Request<RequestBody>,
     id: &str,
 ) -> Result<Response<Body>, HttpError> {
     let id = &path_id(id)?;
@@ -77,7 +77,7 @@ pub async fn notifications(
 /// `PUT /api/users/{id}`: create or replace a person from Liferay's `UserAccount` JSON.
 pub async fn put_user(
     state: &Arc<AppState>,
-    req: Request<Incoming>,
+    req: Request<RequestBody>,
     id: &str,
 ) -> Result<Response<Body>, HttpError> {
     let id = &path_id(id)?;
@@ -134,7 +134,7 @@ fn stored_account(person: &crate::store::Person) -> serde_json::Value {
 /// `DELETE /api/users/{id}`: remove a person with all their edges, requests and entries.
 pub async fn delete_user(
     state: &Arc<AppState>,
-    req: Request<Incoming>,
+    req: Request<RequestBody>,
     id: &str,
 ) -> Result<Response<Body>, HttpError> {
     let id = path_id(id)?;
@@ -155,7 +155,7 @@ pub async fn delete_user(
 /// a path on the server). Administrators only.
 pub async fn backup(
     state: &Arc<AppState>,
-    req: Request<Incoming>,
+    req: Request<RequestBody>,
 ) -> Result<Response<Body>, HttpError> {
     let caller = administrator(state, &req)?;
     let now = time::OffsetDateTime::now_utc();

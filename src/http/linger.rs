@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use hyper::body::{Body, Frame, Incoming, SizeHint};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
@@ -23,21 +24,56 @@ pub const QUIET: Duration = Duration::from_secs(2);
 /// How long a lingering close reads at most, however steadily the client sends.
 pub const MOST: Duration = Duration::from_secs(10);
 
-/// Whether the connection's latest answer may have left a request body unread. Set by
-/// the service for each answer, read when the connection closes.
+/// Whether the connection's current request has body bytes nobody read. Set when a
+/// request with a body arrives ([`Self::track`]), cleared once its body is read to the
+/// end, and read when the connection closes: hyper keeps a connection open only after
+/// a body read whole, so a close that follows an unread one is the case to linger on.
 #[derive(Clone, Debug, Default)]
 pub struct LingerFlag(Arc<AtomicBool>);
 
 impl LingerFlag {
-    /// Records the latest answer: an error answer to a request that came with a body
-    /// may have left some of it unread.
-    pub fn answered(&self, had_body: bool, status: hyper::StatusCode) {
-        let linger = had_body && (status.is_client_error() || status.is_server_error());
-        self.0.store(linger, Ordering::Relaxed);
+    /// Wraps a new request's body, marking it unread until it has been read whole.
+    pub fn track<B: Body>(&self, body: B) -> RequestBody<B> {
+        self.0.store(!body.is_end_stream(), Ordering::Relaxed);
+        RequestBody {
+            inner: body,
+            unread: self.clone(),
+        }
     }
 
     fn is_set(&self) -> bool {
         self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// A request's body that clears its connection's [`LingerFlag`] when read to its end.
+pub struct RequestBody<B = Incoming> {
+    inner: B,
+    unread: LingerFlag,
+}
+
+impl<B: Body + Unpin> Body for RequestBody<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        if matches!(polled, Poll::Ready(None)) || this.inner.is_end_stream() {
+            this.unread.0.store(false, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }
 
@@ -52,8 +88,9 @@ enum Closing {
     Closed,
 }
 
-/// A stream that, when shut down after an answer [`LingerFlag`] marks, sends its end
-/// and then reads and drops the client's remaining bytes before reporting it done.
+/// A stream that, when shut down while [`LingerFlag`] says a request body is unread,
+/// sends its end and then reads and drops the client's remaining bytes before
+/// reporting it done.
 pub struct Linger<T> {
     io: T,
     flag: LingerFlag,
@@ -162,29 +199,29 @@ mod tests {
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+    use http_body_util::{BodyExt, Empty, Full};
+
     fn flagged(linger: bool) -> LingerFlag {
         let flag = LingerFlag::default();
-        let status = if linger {
-            hyper::StatusCode::PAYLOAD_TOO_LARGE
-        } else {
-            hyper::StatusCode::OK
-        };
-        flag.answered(true, status);
+        flag.0.store(linger, Ordering::Relaxed);
         flag
     }
 
-    #[test]
-    fn only_an_error_answer_to_a_request_with_a_body_lingers() {
+    /// A request with a body marks the connection until the body is read whole; one
+    /// without marks nothing, and a new request forgets the last one's mark.
+    #[tokio::test]
+    async fn a_body_marks_its_connection_until_it_is_read_whole() {
         let flag = LingerFlag::default();
-        for (had_body, status, lingers) in [
-            (true, hyper::StatusCode::PAYLOAD_TOO_LARGE, true),
-            (true, hyper::StatusCode::SERVICE_UNAVAILABLE, true),
-            (true, hyper::StatusCode::SEE_OTHER, false),
-            (false, hyper::StatusCode::NOT_FOUND, false),
-        ] {
-            flag.answered(had_body, status);
-            assert_eq!(flag.is_set(), lingers, "{had_body} {status}");
-        }
+        let body = flag.track(Full::new(bytes::Bytes::from_static(b"name=value")));
+        assert!(flag.is_set(), "nothing read yet");
+        let read = body.collect().await.expect("read").to_bytes();
+        assert_eq!(&read[..], b"name=value");
+        assert!(!flag.is_set(), "read whole");
+
+        let _unread = flag.track(Full::new(bytes::Bytes::from_static(b"left")));
+        assert!(flag.is_set());
+        let _next = flag.track(Empty::<bytes::Bytes>::new());
+        assert!(!flag.is_set(), "a request without a body");
     }
 
     /// The client's bytes after the answer are read until it closes its side.
@@ -204,8 +241,14 @@ mod tests {
             answer
         });
         stream.write_all(b"refused").await.expect("answer");
-        stream.shutdown().await.expect("closed");
-        assert_eq!(client.await.expect("client"), b"refused");
+        // Without the drain the client would block on a full pipe: the paused clock
+        // then jumps to this deadline and the test fails instead of hanging.
+        tokio::time::timeout(MOST, async {
+            stream.shutdown().await.expect("closed");
+            assert_eq!(client.await.expect("client"), b"refused");
+        })
+        .await
+        .expect("the client's bytes were taken and the answer read");
     }
 
     /// A client that sends nothing more holds the close for [`QUIET`]; one that keeps

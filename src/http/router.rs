@@ -6,9 +6,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::linger::RequestBody;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
 use hyper::header::CONTENT_LENGTH;
 use hyper::{Method, Request, Response, StatusCode};
 
@@ -20,7 +20,7 @@ use crate::demo;
 /// Entry point of every request: routes it under the request timeout and records metrics.
 pub async fn handle(
     state: Arc<AppState>,
-    req: Request<Incoming>,
+    req: Request<RequestBody>,
     peer: SocketAddr,
 ) -> Result<Response<Body>, Infallible> {
     let started = Instant::now();
@@ -86,7 +86,7 @@ fn answers_after_its_writes(method: &Method, segments: &[&str]) -> bool {
     )
 }
 
-async fn dispatch(state: &Arc<AppState>, req: Request<Incoming>, segments: &[&str]) -> Routed {
+async fn dispatch(state: &Arc<AppState>, req: Request<RequestBody>, segments: &[&str]) -> Routed {
     // HEAD is answered as GET is (RFC 9110, section 9.3.2), and hyper leaves the body
     // out of the answer to a HEAD request.
     let method = match req.method() {
@@ -180,7 +180,7 @@ fn demo_elsewhere() -> HttpError {
     HttpError::Localized {
         status: StatusCode::MISDIRECTED_REQUEST,
         key: "the-request-is-invalid",
-        text: "The demo answers only at its own address, such as localhost: this request names another host.".into(),
+        text: "The demo answers only at an IP address, at localhost, or at the host public_url names: set public_url to the address you open.".into(),
     }
 }
 
@@ -195,7 +195,7 @@ fn not_allowed(allow: &'static str) -> Routed {
 /// a declared length over the limit is refused before any byte is read, and a body
 /// that has not all arrived within `deadline` gets 408.
 pub async fn read_body(
-    req: Request<Incoming>,
+    req: Request<RequestBody>,
     limit: usize,
     deadline: Duration,
 ) -> Result<Bytes, HttpError> {

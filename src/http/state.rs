@@ -31,8 +31,9 @@ pub struct AppState {
     /// a few per core keep the cores busy; letting every connection start one would
     /// only add threads that preempt each other (see [`render_slots`]).
     pub render_slots: Arc<tokio::sync::Semaphore>,
-    /// Calls on the blocking pool that may wait for the writer: actions, directory
-    /// refreshes and the user API's writes (see [`WRITES_WAITING_AT_ONCE`]).
+    /// Calls on the blocking pool that wait for the writer: actions, directory
+    /// refreshes that found a change and the user API's writes (see
+    /// [`WRITES_WAITING_AT_ONCE`]).
     pub write_slots: Arc<tokio::sync::Semaphore>,
     /// WSRP envelopes being read or handled at once (see [`WSRP_ENVELOPES_AT_ONCE`]).
     pub wsrp_envelopes: Arc<tokio::sync::Semaphore>,
@@ -372,9 +373,10 @@ pub const WSRP_ENVELOPES_AT_ONCE: usize = 64;
 /// tokio's 512 blocking threads until its commit is durable, so while a long write
 /// holds the writer (deleting a hub takes seconds), enough actions would take every
 /// thread and renders, which need no write, would queue behind them. This many fill
-/// the writer's largest group; with the renders' slots and the WSRP envelopes, what
-/// the host puts on the pool stays well under 512. Past it, a call waits for a slot
-/// without a thread, up to its request timeout.
+/// the writer's largest group; with WSRP's envelopes (64) at most 320 threads wait on
+/// the writer, and the rest are left to renders. Past it, a call waits for a slot
+/// without a thread: a render's refresh up to its request timeout, an action or a
+/// user API write as long as it would have waited for its commit.
 pub const WRITES_WAITING_AT_ONCE: usize = 256;
 
 /// How many renders and resources may run at once: two per core. One per core would

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
+use super::linger::RequestBody;
 use bytes::Bytes;
-use hyper::body::Incoming;
 use hyper::header::{
     ACCEPT, ACCEPT_LANGUAGE, AUTHORIZATION, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LANGUAGE,
     CONTENT_TYPE, HeaderValue, LOCATION,
@@ -92,7 +92,7 @@ pub const MAX_ACTION_BODY_BYTES: usize = 64 * 1024;
 
 pub async fn action(
     state: &Arc<AppState>,
-    req: Request<Incoming>,
+    req: Request<RequestBody>,
     portlet: &str,
     action: &str,
 ) -> Result<Response<Body>, HttpError> {
@@ -158,7 +158,7 @@ pub async fn action(
 
 pub async fn resource(
     state: &Arc<AppState>,
-    req: Request<Incoming>,
+    req: Request<RequestBody>,
     portlet: &str,
     resource: &str,
 ) -> Result<Response<Body>, HttpError> {
@@ -503,25 +503,7 @@ async fn run_widget<T: Send + 'static>(
             .is_some_and(|u| !state.claims.is_current(u));
     let (widget, request) = (prepared.widget, prepared.request);
     if let (true, Some(user)) = (refresh, request.viewer.user()) {
-        // Its own hop: it waits for a durable commit, and must not hold a render slot
-        // while it does.
-        let (task_state, user) = (Arc::clone(state), user.clone());
-        let slot = take(&state.write_slots).await?;
-        tokio::task::spawn_blocking(move || {
-            let _slot = slot;
-            let ticket = task_state.claims.ticket();
-            task_state
-                .social
-                .refresh_profile(&user.user_id, &user.profile)?;
-            task_state.claims.applied(&user, ticket);
-            Ok::<_, crate::social::SocialError>(())
-        })
-        .await
-        .map_err(|_| HttpError::Internal)?
-        .map_err(|error| {
-            tracing::error!(%error, "directory refresh failed");
-            HttpError::Internal
-        })?;
+        refresh_directory(state, user).await?;
     }
     let slot = take(match request.phase {
         Phase::Render | Phase::Resource => &state.render_slots,
@@ -537,6 +519,44 @@ async fn run_widget<T: Send + 'static>(
     .await
     .map_err(|_| HttpError::Internal)?
     .map_err(|error| widget_error(state, &locale, error))
+}
+
+/// Applies a caller's new claims to the directory, in hops of their own: a render slot
+/// must not wait on a commit. The look comes first and takes no write slot, since most
+/// refreshes (after a restart, or once the memo of applied claims was cleared) find
+/// nothing to write, and must not queue behind actions waiting for a held writer. Only
+/// a change takes a write slot and waits for its commit.
+async fn refresh_directory(state: &Arc<AppState>, user: &PortalUser) -> Result<(), HttpError> {
+    let failed = |error: crate::social::SocialError| {
+        tracing::error!(%error, "directory refresh failed");
+        HttpError::Internal
+    };
+    let (task_state, task_user) = (Arc::clone(state), user.clone());
+    let (ticket, changes) = tokio::task::spawn_blocking(move || {
+        let ticket = task_state.claims.ticket();
+        let changes = task_state
+            .social
+            .profile_changes(&task_user.user_id, &task_user.profile)?;
+        Ok((ticket, changes))
+    })
+    .await
+    .map_err(|_| HttpError::Internal)?
+    .map_err(failed)?;
+    if changes {
+        let slot = take(&state.write_slots).await?;
+        let (task_state, task_user) = (Arc::clone(state), user.clone());
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            task_state
+                .social
+                .refresh_profile(&task_user.user_id, &task_user.profile)
+        })
+        .await
+        .map_err(|_| HttpError::Internal)?
+        .map_err(failed)?;
+    }
+    state.claims.applied(user, ticket);
+    Ok(())
 }
 
 /// A slot of `slots`, waited for without a thread; it goes with the blocking work.

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use hyper::body::Incoming;
+use super::linger::RequestBody;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 
@@ -25,7 +25,7 @@ pub fn wsdl<B>(state: &AppState, req: &Request<B>) -> Response<Body> {
 
 pub async fn soap(
     state: &Arc<AppState>,
-    req: Request<Incoming>,
+    req: Request<RequestBody>,
     port: &str,
 ) -> Result<Response<Body>, HttpError> {
     let base = host_base(&state.config, req.headers());

@@ -9,16 +9,9 @@ impl Social {
     /// Creates the person if unknown and applies the claims the portal sent; writes only
     /// when something changed, so a render does not cost a commit. Returns whether it wrote.
     pub fn refresh_profile(&self, user_id: &str, profile: &Profile) -> Result<bool, SocialError> {
-        let current = self.read()?.person(user_id)?;
-        let base = current.clone().unwrap_or_else(|| Person {
-            id: user_id.to_owned(),
-            ..Person::default()
-        });
-        let updated = apply_profile(base, profile);
-        if current.as_ref() == Some(&updated) {
+        if !self.profile_changes(user_id, profile)? {
             return Ok(false);
         }
-        super::validate(&updated)?;
         // Merged again inside the write: an administrator's PUT or DELETE committed
         // since the snapshot above must not be overwritten with that older copy.
         let (id, profile) = (user_id.to_owned(), profile.clone());
@@ -35,6 +28,25 @@ impl Social {
             tables.upsert_person(&updated)?;
             Ok(true)
         })?)
+    }
+}
+
+impl Social {
+    /// Whether [`Self::refresh_profile`] would write: the person is unknown, or a claim
+    /// differs from what is stored. One snapshot, no write; an entry the claims would
+    /// make invalid is refused here already.
+    pub fn profile_changes(&self, user_id: &str, profile: &Profile) -> Result<bool, SocialError> {
+        let current = self.read()?.person(user_id)?;
+        let base = current.clone().unwrap_or_else(|| Person {
+            id: user_id.to_owned(),
+            ..Person::default()
+        });
+        let updated = apply_profile(base, profile);
+        if current.as_ref() == Some(&updated) {
+            return Ok(false);
+        }
+        super::validate(&updated)?;
+        Ok(true)
     }
 }
 

@@ -120,8 +120,8 @@ impl Verifier {
         }
         let mut claims = outcome?.claims;
         // jsonwebtoken does not look at `iat`. A token issued later than now (beyond
-        // the skew allowed on `nbf`) comes from a clock that is wrong, or from
-        // someone pre-dating a token to outlive its issuer's own lifetime rules.
+        // the skew allowed on `nbf`) comes from a clock that is wrong, or was dated
+        // ahead to outlive its issuer's own rules on how long a token lasts.
         if claims
             .iat
             .is_some_and(|iat| iat > jsonwebtoken::get_current_timestamp() + LEEWAY_SECS)
