@@ -6,6 +6,9 @@
 //! only the five predefined entities and character references are understood, and
 //! size, depth and element count are capped before any allocation grows with them.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
@@ -21,6 +24,11 @@ pub struct Limits {
     pub max_elements: usize,
     /// Attributes of one element, namespace declarations included.
     pub max_attributes: usize,
+    /// Namespace declarations in scope at once: quick-xml finds a prefix by scanning
+    /// every binding in scope, once per element and prefixed attribute.
+    pub max_namespaces_in_scope: usize,
+    /// Bytes of one namespace name.
+    pub max_namespace_bytes: usize,
 }
 
 impl Default for Limits {
@@ -33,6 +41,10 @@ impl Default for Limits {
             // WSRP elements carry a handful; the bound keeps quick-xml's duplicate
             // check, which compares each attribute with every earlier one, cheap.
             max_attributes: 64,
+            // An envelope declares a handful, some clients again on many elements.
+            max_namespaces_in_scope: 128,
+            // Real ones are URLs and URNs well under 200 bytes.
+            max_namespace_bytes: 1024,
         }
     }
 }
@@ -56,6 +68,10 @@ pub enum XmlError {
     NotUtf8,
     #[error("prefix {0:?} is not bound to a namespace")]
     UnboundPrefix(String),
+    #[error("a namespace name is longer than {0} bytes")]
+    NamespaceTooLong(usize),
+    #[error("more than {0} namespace declarations in scope")]
+    TooManyNamespaces(usize),
     #[error("malformed XML: {0}")]
     Malformed(String),
     #[error("no root element")]
@@ -65,7 +81,7 @@ pub enum XmlError {
 /// One attribute, its name resolved against the namespaces in scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attr {
-    pub ns: Option<String>,
+    pub ns: Option<Arc<str>>,
     pub name: String,
     pub value: String,
 }
@@ -73,7 +89,8 @@ pub struct Attr {
 /// One element with its namespace resolved, its attributes, children and text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Element {
-    pub ns: Option<String>,
+    /// Shared by every element and attribute of the namespace ([`Namespaces`]).
+    pub ns: Option<Arc<str>>,
     pub name: String,
     pub attrs: Vec<Attr>,
     pub children: Vec<Element>,
@@ -131,11 +148,27 @@ pub fn parse(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     let mut count = 0usize;
+    let mut names = Namespaces::default();
+    // Declarations of each open element, and their sum.
+    let mut declared: Vec<usize> = Vec::new();
+    let mut in_scope = 0usize;
     loop {
         let (ns, event) = reader
             .read_resolved_event()
             .map_err(|e| XmlError::Malformed(e.to_string()))?;
-        let ns = namespace(ns)?;
+        // An element's own declarations are checked before any name is resolved
+        // against them: the element's, as here, or its attributes'.
+        let own = match &event {
+            Event::Start(start) | Event::Empty(start) => {
+                let own = declarations(start, limits)?;
+                if in_scope + own > limits.max_namespaces_in_scope {
+                    return Err(XmlError::TooManyNamespaces(limits.max_namespaces_in_scope));
+                }
+                own
+            }
+            _ => 0,
+        };
+        let ns = names.get(ns)?;
         match event {
             Event::DocType(_) => return Err(XmlError::DocType),
             Event::Start(_) | Event::Empty(_) if root.is_some() => {
@@ -149,7 +182,15 @@ pub fn parse(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 if stack.len() >= limits.max_depth {
                     return Err(XmlError::TooDeep(limits.max_depth));
                 }
-                stack.push(element(&reader, ns, &start, limits.max_attributes)?);
+                stack.push(element(
+                    &reader,
+                    &mut names,
+                    ns,
+                    &start,
+                    limits.max_attributes,
+                )?);
+                declared.push(own);
+                in_scope += own;
             }
             Event::Empty(start) => {
                 count += 1;
@@ -159,7 +200,7 @@ pub fn parse(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 if stack.len() >= limits.max_depth {
                     return Err(XmlError::TooDeep(limits.max_depth));
                 }
-                let done = element(&reader, ns, &start, limits.max_attributes)?;
+                let done = element(&reader, &mut names, ns, &start, limits.max_attributes)?;
                 attach(&mut stack, &mut root, done);
             }
             Event::End(_) => {
@@ -167,6 +208,7 @@ pub fn parse(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 let done = stack
                     .pop()
                     .ok_or_else(|| XmlError::Malformed("unexpected end tag".into()))?;
+                in_scope -= declared.pop().unwrap_or(0);
                 attach(&mut stack, &mut root, done);
             }
             Event::Text(t) => {
@@ -229,19 +271,57 @@ fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Result<String, XmlError> 
     Ok(c.to_string())
 }
 
-fn namespace(ns: ResolveResult<'_>) -> Result<Option<String>, XmlError> {
-    match ns {
-        ResolveResult::Bound(n) => Ok(Some(String::from_utf8_lossy(n.as_ref()).into_owned())),
-        ResolveResult::Unbound => Ok(None),
-        ResolveResult::Unknown(p) => Err(XmlError::UnboundPrefix(
-            String::from_utf8_lossy(&p).into_owned(),
-        )),
+/// The namespace names of one document, each kept once: a long name used by every
+/// element and attribute would otherwise be copied into each, and a 512 KiB body
+/// could grow into gigabytes of copies.
+#[derive(Default)]
+struct Namespaces(HashMap<Vec<u8>, Arc<str>>);
+
+impl Namespaces {
+    fn get(&mut self, ns: ResolveResult<'_>) -> Result<Option<Arc<str>>, XmlError> {
+        match ns {
+            ResolveResult::Bound(n) => {
+                let bytes = n.as_ref();
+                if let Some(name) = self.0.get(bytes) {
+                    return Ok(Some(Arc::clone(name)));
+                }
+                let name: Arc<str> = String::from_utf8_lossy(bytes).into();
+                self.0.insert(bytes.to_vec(), Arc::clone(&name));
+                Ok(Some(name))
+            }
+            ResolveResult::Unbound => Ok(None),
+            ResolveResult::Unknown(p) => Err(XmlError::UnboundPrefix(
+                String::from_utf8_lossy(&p).into_owned(),
+            )),
+        }
     }
+}
+
+/// How many namespaces `start` declares, each within the length bound.
+fn declarations(start: &BytesStart<'_>, limits: Limits) -> Result<usize, XmlError> {
+    let mut count = 0;
+    // Unchecked: the attribute count is bounded in `element`, which checks them all.
+    for attr in start
+        .attributes()
+        .with_checks(false)
+        .take(limits.max_attributes + 1)
+    {
+        let Ok(attr) = attr else { continue };
+        let key = attr.key.as_ref();
+        if key == b"xmlns" || key.starts_with(b"xmlns:") {
+            if attr.value.len() > limits.max_namespace_bytes {
+                return Err(XmlError::NamespaceTooLong(limits.max_namespace_bytes));
+            }
+            count += 1;
+        }
+    }
+    Ok(count)
 }
 
 fn element(
     reader: &NsReader<&[u8]>,
-    ns: Option<String>,
+    names: &mut Namespaces,
+    ns: Option<Arc<str>>,
     start: &BytesStart<'_>,
     max_attributes: usize,
 ) -> Result<Element, XmlError> {
@@ -267,7 +347,7 @@ fn element(
             other => XmlError::Malformed(other.to_string()),
         })?;
         attrs.push(Attr {
-            ns: namespace(attr_ns)?,
+            ns: names.get(attr_ns)?,
             name: String::from_utf8_lossy(local.as_ref()).into_owned(),
             value: value.into_owned(),
         });
@@ -383,6 +463,58 @@ mod tests {
         assert_eq!(root.child_text("y"), Some("1 < 2 A"));
         assert!(root.child("z").is_some_and(Element::is_nil));
         assert!(root.present("z").is_none());
+    }
+
+    /// A namespace name is kept once per document, however many elements and
+    /// attributes use it: copied into each, a long one would multiply the body.
+    #[test]
+    fn a_namespace_name_is_shared_by_everything_in_it() {
+        let doc = br#"<p:a xmlns:p="urn:shared"><p:b p:c="1"/><p:b p:c="2"/></p:a>"#;
+        let root = parse(doc, Limits::default()).expect("valid");
+        let name = root.ns.as_ref().expect("bound");
+        for b in root.children_named("b") {
+            assert!(Arc::ptr_eq(name, b.ns.as_ref().expect("bound")));
+            assert!(Arc::ptr_eq(name, b.attrs[0].ns.as_ref().expect("bound")));
+        }
+    }
+
+    /// Namespace names have a length bound, and the declarations in scope a count
+    /// bound, checked before any name is resolved against them.
+    #[test]
+    fn refuses_long_namespace_names_and_too_many_in_scope() {
+        let long = format!(r#"<p:a xmlns:p="urn:{}"><p:b/></p:a>"#, "x".repeat(2000));
+        assert_eq!(
+            parse(long.as_bytes(), Limits::default()),
+            Err(XmlError::NamespaceTooLong(1024))
+        );
+        let declaring = |level: usize| {
+            (0..50)
+                .map(|i| format!(r#" xmlns:n{level}x{i}="urn:{i}""#))
+                .collect::<String>()
+        };
+        // 100 in scope at the second level: taken. 150 at the third: refused, even
+        // on an empty element, whose declarations last only while it is read.
+        let two = format!("<a{}><b{}/></a>", declaring(0), declaring(1));
+        assert!(parse(two.as_bytes(), Limits::default()).is_ok());
+        let three = format!(
+            "<a{}><b{}><c{}/></b></a>",
+            declaring(0),
+            declaring(1),
+            declaring(2)
+        );
+        assert_eq!(
+            parse(three.as_bytes(), Limits::default()),
+            Err(XmlError::TooManyNamespaces(128))
+        );
+        // Siblings' declarations go out of scope with them.
+        let siblings = format!(
+            "<a{}><b{}/><b{}></b><b{}/></a>",
+            declaring(0),
+            declaring(1),
+            declaring(2),
+            declaring(3)
+        );
+        assert!(parse(siblings.as_bytes(), Limits::default()).is_ok());
     }
 
     #[test]

@@ -306,13 +306,22 @@ XXE = b"""<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/pas
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:t="urn:oasis:names:tc:wsrp:v2:types">
 <soapenv:Body><t:getServiceDescription><t:desiredLocales>&xxe;</t:desiredLocales></t:getServiceDescription></soapenv:Body></soapenv:Envelope>"""
 
+# One long namespace name used by thousands of attributes: copied into each, it would
+# grow a 512 KiB body into gigabytes.
+NAMESPACE_FLOOD = (b"<soapenv:Envelope xmlns:soapenv='http://schemas.xmlsoap.org/soap/envelope/' xmlns:p='urn:"
+                   + b"a" * (200 * 1024) + b"'><soapenv:Body>"
+                   + b"<x " + b" ".join(b"p:a%d=''" % i for i in range(60)) + b"/>"
+                   + b"".join(b"<p:y/>" for _ in range(5000))
+                   + b"</soapenv:Body></soapenv:Envelope>")
+
 
 @pytest.mark.parametrize("name,body", [
     ("malformed", b"<soapenv:Envelope xmlns:soapenv='http://schemas.xmlsoap.org/soap/envelope/'><soapenv:Body><t:getMarkup"),
     ("not-xml", b"\x00\xff hello"),
     ("entity-bomb", BOMB),
     ("external-entity", XXE),
-], ids=["malformed", "not-xml", "entity-bomb", "external-entity"])
+    ("namespace-flood", NAMESPACE_FLOOD),
+], ids=["malformed", "not-xml", "entity-bomb", "external-entity", "namespace-flood"])
 def test_hostile_bodies_are_quick_faults(registered, schema, name, body):
     r, took = raw_post(registered.host, body)
     assert_soap_fault(r, schema)
@@ -323,7 +332,8 @@ def test_hostile_bodies_are_quick_faults(registered, schema, name, body):
 
 def test_ten_megabyte_body_is_refused_quickly(registered):
     """A declared 10 MB body is refused from its head alone, before any of it is read;
-    a client that sends it all gets the same refusal (or a closed connection)."""
+    a client that sends it all before reading (as requests does) gets the same
+    refusal: the host drops the rest of the body before it closes."""
     host = registered.host
     address = urlsplit(host.base)
     with socket.create_connection((address.hostname, address.port), timeout=5) as s:
@@ -336,9 +346,6 @@ def test_ten_megabyte_body_is_refused_quickly(registered):
     assert took < FAST, f"{took * 1000:.0f} ms"
 
     body = b"<?xml version='1.0'?><!-- " + b"x" * (10 * 1024 * 1024) + b" -->"
-    try:
-        r = requests.post(host.url("/wsrp/v2/markup"), data=body, timeout=10, headers={"Content-Type": "text/xml"})
-        assert r.status_code == 413, r.status_code
-    except requests.ConnectionError:
-        pass  # the host refused and closed before the client finished sending
+    r = requests.post(host.url("/wsrp/v2/markup"), data=body, timeout=10, headers={"Content-Type": "text/xml"})
+    assert r.status_code == 413, r.status_code
     still_works(registered)
