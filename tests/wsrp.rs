@@ -844,16 +844,26 @@ fn blocking_action_url_round_trip() {
     assert_eq!(refreshed(), before + 2);
 
     // Saving preferences writes the portlet's own state, shared by every placement
-    // of the handle: only with portletStateChange readWrite. readOnly asks for the
-    // fault the WSDL declares; a clone to write to is not something this producer
-    // makes. Neither reaches the widget, nor applies the profile.
+    // of the handle: only with portletStateChange readWrite. readOnly, and
+    // cloneBeforeWrite (a clone to write to is not something this producer makes),
+    // get the fault the WSDL declares for a write the setting prevents; a missing
+    // setting is a missing parameter. None reaches the widget, nor applies the profile.
     let save = body.replace(&xml_attr(&interaction), "action=save-preferences");
     let reply = f.producer.handle("markup", save.as_bytes(), "http://h");
     assert_eq!(fault_name(&reply), "PortletStateChangeRequired");
     save_sample("fault-PortletStateChangeRequired", &reply);
     let clone = save.replace(">readOnly<", ">cloneBeforeWrite<");
     let reply = f.producer.handle("markup", clone.as_bytes(), "http://h");
-    assert_eq!(fault_name(&reply), "OperationNotSupported");
+    assert_eq!(fault_name(&reply), "PortletStateChangeRequired");
+    assert!(
+        reply.body.contains("does not clone portlets"),
+        "{}",
+        reply.body
+    );
+    let unset = save.replace("<t:portletStateChange>readOnly</t:portletStateChange>", "");
+    assert_ne!(unset, save);
+    let reply = f.producer.handle("markup", unset.as_bytes(), "http://h");
+    assert_eq!(fault_name(&reply), "MissingParameters");
     assert_eq!(refreshed(), before + 2);
     let ran = |name: &str| {
         f.widget

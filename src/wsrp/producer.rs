@@ -631,18 +631,26 @@ impl Producer {
         // Saving preferences writes the portlet's own persistent state, which every
         // placement of this handle shares. WSRP 2.0 lets the consumer forbid that
         // (`readOnly`) or ask for a clone to write instead (`cloneBeforeWrite`, which
-        // this producer cannot make): only `readWrite` lets it through.
+        // this producer cannot make): only `readWrite` lets it through. Both refusals
+        // are PortletStateChangeRequired, the fault the WSDL declares for a write the
+        // consumer's setting prevents (OperationNotSupported is not one of this
+        // operation's faults, and a client built from the WSDL cannot read it).
         if action == SAVE_PREFERENCES {
             match interaction.child_text("portletStateChange").map(str::trim) {
                 Some("readWrite") => {}
                 Some("cloneBeforeWrite") => {
-                    return Err(WsrpFault::OperationNotSupported(
+                    return Err(WsrpFault::PortletStateChangeRequired(
                         "this producer does not clone portlets; send portletStateChange readWrite to change the preferences every placement of this portlet shares".into(),
                     ));
                 }
-                _ => {
+                Some(_) => {
                     return Err(WsrpFault::PortletStateChangeRequired(
                         "saving preferences changes the portlet's state: portletStateChange must be readWrite".into(),
+                    ));
+                }
+                None => {
+                    return Err(WsrpFault::MissingParameters(
+                        "interactionParams/portletStateChange".into(),
                     ));
                 }
             }
