@@ -535,6 +535,44 @@ fn restore_refuses_a_corrupt_or_foreign_file_and_keeps_the_old_database() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// Bytes altered inside a data page, as a bad disk or a copy gone wrong leaves them:
+/// redb checks page checksums only when asked, and decoding the altered value would
+/// panic. Restore refuses the file, and check-db names the damage, with no panic.
+#[test]
+fn restore_and_check_db_refuse_a_file_whose_pages_were_altered() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.redb");
+    seed_file(&db, 40, 3.0, 1);
+    {
+        let social = Social::open(&db).unwrap();
+        social
+            .upsert_person(widget_host::store::Person {
+                id: "marked".into(),
+                given_name: "Zqxjmarker".into(),
+                family_name: "Zqxjmarker".into(),
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    let altered = dir.path().join("altered.redb");
+    backup_file(&db, &altered).unwrap();
+    let mut bytes = std::fs::read(&altered).unwrap();
+    let marker = b"zqxjmarker";
+    let mut hits = 0;
+    for at in 0..bytes.len() - marker.len() {
+        if &bytes[at..at + marker.len()] == marker {
+            bytes[at..at + marker.len()].fill(0xff);
+            hits += 1;
+        }
+    }
+    assert!(hits > 0, "the folded name is stored as text");
+    std::fs::write(&altered, bytes).unwrap();
+    let err = restore_file(&altered, &db).unwrap_err();
+    assert!(matches!(err, StoreError::BadBackup { .. }), "{err}");
+    assert!(inspect_file(&altered).is_err());
+    assert_eq!(inspect_file(&db).unwrap().violations, vec![]);
+}
+
 #[test]
 fn restore_replaces_a_live_file_that_no_longer_opens() {
     let dir = tempfile::tempdir().unwrap();

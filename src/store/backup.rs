@@ -58,9 +58,13 @@ fn open_existing(path: &Path) -> Result<Database, StoreError> {
         });
     }
     // Read through once: redb's default cache (1 GiB) would hold most of a large file
-    // in memory for nothing.
+    // in memory for nothing. Every page's checksum is verified first: redb checks them
+    // only when asked, and a value read from an altered page may panic as it is
+    // decoded; these offline commands read every page anyway, and a backup is exactly
+    // where damage from outside redb turns up.
     match Database::builder()
         .set_cache_size(COPY_CACHE_BYTES)
+        .set_check_integrity_on_open(true)
         .open(path)
     {
         Ok(db) => Ok(db),
@@ -94,8 +98,8 @@ pub(crate) fn create_owner_only(path: &Path) -> Result<(), StoreError> {
 }
 
 /// Flushes a finished file and its directory entry, then renames it over `dest`. The
-/// file is made its owner's alone first (a restore copies the backup's own mode): a
-/// file system that keeps no modes is only warned of.
+/// file is made its owner's alone first (should it have been made otherwise): a file
+/// system that keeps no modes is only warned of.
 fn commit_file(temp: &Path, dest: &Path) -> Result<(), StoreError> {
     #[cfg(unix)]
     {
@@ -362,7 +366,16 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<DbSummary, StoreErr
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
             });
         }
-        fs::copy(backup, &temp).map_err(file_error(backup))?;
+        // Made its owner's alone before any byte of it is written: it holds the host
+        // key (`fs::copy` would give it the backup's own mode until the rename).
+        create_owner_only(&temp)?;
+        let mut from = fs::File::open(backup).map_err(file_error(backup))?;
+        let mut to = fs::OpenOptions::new()
+            .write(true)
+            .open(&temp)
+            .map_err(file_error(&temp))?;
+        std::io::copy(&mut from, &mut to).map_err(file_error(backup))?;
+        drop(to);
         // A backup from an older host is migrated in the copy, as serving it would.
         let summary = migrate(&temp)
             .and_then(|()| inspect_file(&temp))

@@ -15,6 +15,8 @@ pub(crate) struct FlakyDisk {
     pub inner: InMemoryBackend,
     pub failing: Arc<AtomicBool>,
     pub unreadable: Arc<AtomicBool>,
+    /// Syncs panic while set: a fault inside the engine's commit, outside any job.
+    pub panicking: Arc<AtomicBool>,
     pub syncs: Arc<AtomicU64>,
 }
 
@@ -25,6 +27,7 @@ impl FlakyDisk {
             inner: InMemoryBackend::new(),
             failing: Arc::new(AtomicBool::new(false)),
             unreadable: Arc::new(AtomicBool::new(false)),
+            panicking: Arc::new(AtomicBool::new(false)),
             syncs: Arc::new(AtomicU64::new(0)),
         }
     }
@@ -52,6 +55,10 @@ impl StorageBackend for FlakyDisk {
         self.inner.set_len(len)
     }
     fn sync_data(&self) -> Result<(), std::io::Error> {
+        assert!(
+            !self.panicking.load(Ordering::SeqCst),
+            "a fault inside the engine"
+        );
         if self.failing.load(Ordering::SeqCst) {
             return Err(std::io::Error::other("no space left on device"));
         }

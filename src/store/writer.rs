@@ -305,6 +305,10 @@ fn run_writer(
     // Whose rows the last step moved: steps take turns among the renamed.
     let mut last_resorted: UserId = 0;
     loop {
+        // After a resort step's panic; a batch's returns at once.
+        if failure.get().is_some_and(|f| f == ENGINE_PANICKED) {
+            return;
+        }
         let first = if resorting {
             match queue.try_recv() {
                 Ok(job) => job,
@@ -331,14 +335,16 @@ fn run_writer(
         let mut late = (batch.len()..MAX_BATCH)
             .map_while(|_| joins().then(|| queue.try_recv().ok()).flatten());
         // Jobs' panics are caught inside (see `run_batch`); this is for one of redb's
-        // own, which must not end the writer either. The batch's callers, whose
-        // answers went with it, are told the writer failed them.
+        // own (beginning, opening the tables, committing), which no request controls.
+        // redb's state after it is unknown, so the store stops writing as after an I/O
+        // failure: the batch's callers, whose answers went with it, and every later
+        // one are told the writer failed them, and `/healthz` asks for a restart.
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
             run_batch(db, batch, &mut late, failure)
         }));
+        // `run_batch` noted the failure as it unwound.
         let Ok(ran) = ran else {
-            tracing::error!("a write batch panicked; its callers are refused");
-            continue;
+            return;
         };
         let (replies, commit) = match ran {
             Ok((replies, commit, started)) => {
@@ -401,12 +407,32 @@ fn resort_step(db: &Database, failure: &OnceLock<String>, last: &mut UserId) -> 
             false
         }
         Err(_) => {
-            tracing::error!(
-                "moving a renamed person's rows panicked; they stay in their old places until the next rename or restart"
-            );
+            engine_panicked(failure);
             false
         }
     }
+}
+
+/// Notes [`ENGINE_PANICKED`] when dropped by a panic.
+struct NotesUnwinding<'a>(&'a OnceLock<String>);
+
+impl Drop for NotesUnwinding<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            engine_panicked(self.0);
+        }
+    }
+}
+
+/// The failure a write that panicked outside any job leaves.
+const ENGINE_PANICKED: &str = "a write panicked inside the database engine";
+
+/// Notes that a write panicked outside any job. The writer stops after it.
+fn engine_panicked(failure: &OnceLock<String>) {
+    let _ = failure.set(ENGINE_PANICKED.into());
+    tracing::error!(
+        "a write panicked outside any job; the store takes no more writes until the host restarts (/healthz now answers 503)"
+    );
 }
 
 /// Tells each caller of a batch how its commit went. Only one caller can own the
@@ -456,6 +482,9 @@ fn run_batch(
 ) -> BatchResult {
     let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
     let mut jobs = batch.into_iter().chain(std::iter::from_fn(|| late.next()));
+    // Declared after the answers and the jobs, so dropped before them: a panic leaving
+    // this function is noted before any caller hears that the writer failed them.
+    let _unwinding = NotesUnwinding(failure);
     let txn = match db.begin_write() {
         Ok(t) => t,
         Err(e) => {
@@ -763,6 +792,29 @@ mod tests {
         // Past the window the late job waits for the next commit.
         let closed = syncs_for_a_job_queued_while_another_runs(options(true, Duration::ZERO));
         assert_eq!(closed, one_per_job, "a commit each");
+    }
+
+    /// A panic inside the engine's commit, outside any job, leaves redb's state
+    /// unknown: the caller is refused, the store reports the failure (so `/healthz`
+    /// asks for a restart), and no later write is tried, the disk being fine or not.
+    #[test]
+    fn a_panic_inside_a_commit_stops_the_writer_and_is_reported() {
+        let disk = FlakyDisk::new();
+        let panicking = Arc::clone(&disk.panicking);
+        let store = Store::open_on(disk, FlakyDisk::uncached()).expect("open");
+        store
+            .write(|tables| tables.put_registration("probe", b"1"))
+            .expect("a healthy write");
+        panicking.store(true, Ordering::SeqCst);
+        let refused = store.write(|tables| tables.put_registration("probe", b"2"));
+        assert!(
+            matches!(refused, Err(StoreError::WriterGone)),
+            "{refused:?}"
+        );
+        assert_eq!(store.storage_failure(), Some(ENGINE_PANICKED));
+        panicking.store(false, Ordering::SeqCst);
+        let later = store.write(|tables| tables.put_registration("probe", b"3"));
+        assert!(matches!(later, Err(StoreError::WriterGone)), "{later:?}");
     }
 
     /// A read that fails in a snapshot returns its error to whoever read; redb keeps
