@@ -124,6 +124,49 @@ fn a_reload_that_finds_nothing_new_keeps_the_versions_serving() {
     );
 }
 
+/// A widget folder's descriptors lie at its top: what changes in folders below it
+/// (a checkout's `.git`, a linked library) reloads nothing.
+#[test]
+fn changes_below_a_widget_folders_top_reload_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("notifications");
+    copy_widget(Path::new("widget-descriptors/notifications"), &folder);
+    let below = folder.join("lib").join("deeper");
+    std::fs::create_dir_all(&below).expect("mkdir");
+    let handle = CatalogHandle::new(descriptors::load_dir(dir.path()));
+    let watcher =
+        descriptors::spawn_watcher(dir.path().to_path_buf(), handle.clone()).expect("watch");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while watcher.reloads() < 1 {
+        assert!(Instant::now() < deadline, "the catch-up reload");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(400));
+    let settled = watcher.reloads();
+    for (i, at) in [folder.join("lib"), below]
+        .iter()
+        .cycle()
+        .take(6)
+        .enumerate()
+    {
+        std::fs::write(at.join(format!("file-{i}")), b"x").expect("write");
+    }
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(
+        watcher.reloads(),
+        settled,
+        "a change below the top reloaded"
+    );
+    // The top still reports.
+    let path = folder.join("portlet.xml");
+    std::fs::write(&path, std::fs::read(&path).expect("read")).expect("rewrite");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while watcher.reloads() == settled {
+        assert!(Instant::now() < deadline, "an edit at the top reloads");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn watching_a_directory_whose_parent_is_missing_too_is_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");

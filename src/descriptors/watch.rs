@@ -328,7 +328,11 @@ impl FolderWatches {
             if self.watched.contains_key(&folder) {
                 continue;
             }
-            match notify.watch(&folder, RecursiveMode::Recursive) {
+            // The folder itself only: its descriptors lie at its top, and a recursive
+            // watch would walk, and follow links through, whatever else it holds (a
+            // `lib -> /usr` would cost a watch per directory there and reload on
+            // every change under it).
+            match notify.watch(&folder, RecursiveMode::NonRecursive) {
                 Ok(()) => {
                     self.reported.remove(&folder);
                     self.watched.insert(folder, target);
