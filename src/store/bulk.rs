@@ -263,6 +263,8 @@ impl Tables<'_> {
             let mut chunk: Vec<Indexed> = Vec::with_capacity(REBUILD_CHUNK);
             let range = match after {
                 None => self.userid_person.range::<u64>(..)?,
+                // The largest id (a foreign file's) has nothing after it.
+                Some(u64::MAX) => return Ok(()),
                 Some(a) => self.userid_person.range((a + 1)..)?,
             };
             for row in range.take(REBUILD_CHUNK) {
