@@ -345,8 +345,9 @@ fn read_portlet(
         problems.extend(seq(info_seq).check(file, info));
         def.title = info.english_text_of("title").map(str::to_owned);
         def.short_title = info.english_text_of("short-title").map(str::to_owned);
+        // Portlet 3.0 repeats keywords per language, as it does titles.
         def.keywords = info
-            .text_of("keywords")
+            .english_text_of("keywords")
             .unwrap_or_default()
             .split(',')
             .map(str::trim)
@@ -363,12 +364,21 @@ fn read_portlet(
                 continue;
             }
             let values = pref.all("value").map(|v| v.value().to_owned()).collect();
-            // The schema's read-only type is `true` or `false`.
-            if pref
-                .text_of("read-only")
-                .is_some_and(|r| r.trim().eq_ignore_ascii_case("true"))
-            {
-                def.read_only_preferences.insert(name.to_owned());
+            // The schema's read-only type is `true` or `false`; anything else is read
+            // as `false`, as a container would, and reported.
+            match pref.text_of("read-only").map(str::trim) {
+                Some(r) if r.eq_ignore_ascii_case("true") => {
+                    def.read_only_preferences.insert(name.to_owned());
+                }
+                None => {}
+                Some(r) if r.eq_ignore_ascii_case("false") => {}
+                Some(other) => problems.push(problem(
+                    file,
+                    pref.pos,
+                    "read-only",
+                    format!("preference {name} has read-only {other:?}, which is neither true nor false; it is read as false"),
+                    "write <read-only>true</read-only> or <read-only>false</read-only>".into(),
+                )),
             }
             if def.preferences.insert(name.to_owned(), values).is_some() {
                 problems.push(problem(
@@ -561,4 +571,44 @@ pub fn hostability(file: &Path, def: &PortletDef) -> Vec<Problem> {
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_text(text: &str) -> (PortletApp, FileProblems) {
+        let file = Path::new("portlet.xml");
+        let root = super::super::xml::parse(file, text.as_bytes()).expect("parses");
+        read(file, &root)
+    }
+
+    /// Keywords are read in English where a 3.0 file gives them per language, text
+    /// keeps XML's line ends (a CRLF file's values read as a LF file's), and a
+    /// read-only that is neither true nor false is reported.
+    #[test]
+    fn keywords_line_ends_and_read_only_values_read_as_the_schema_says() {
+        let text = "<?xml version=\"1.0\"?>\r\n<portlet-app xmlns=\"http://xmlns.jcp.org/xml/ns/portlet\" version=\"3.0\">\r\n\
+            <portlet><portlet-name>p</portlet-name><portlet-class>x.P</portlet-class>\
+            <supports><mime-type>text/html</mime-type></supports>\
+            <portlet-info><title xml:lang=\"de\">Kontakte</title><title xml:lang=\"en\">Contacts</title>\
+            <keywords xml:lang=\"de\">kontakte</keywords><keywords xml:lang=\"en\">contacts, people</keywords></portlet-info>\
+            <portlet-preferences>\
+            <preference><name>note</name><value>line one\r\nline two</value><read-only>yes</read-only></preference>\
+            <preference><name>fixed</name><value>1</value><read-only> TRUE </read-only></preference>\
+            </portlet-preferences></portlet></portlet-app>";
+        let (app, problems) = read_text(text);
+        let portlet = &app.portlets[0];
+        assert_eq!(portlet.keywords, ["contacts", "people"]);
+        assert_eq!(portlet.preferences["note"], ["line one\nline two"]);
+        assert!(portlet.read_only_preferences.contains("fixed"));
+        assert!(!portlet.read_only_preferences.contains("note"));
+        let problems = problems.into_vec(Path::new("portlet.xml"), Pos::default(), "", "");
+        let read_only: Vec<_> = problems
+            .iter()
+            .filter(|p| p.element == "read-only")
+            .collect();
+        assert_eq!(read_only.len(), 1, "{problems:?}");
+        assert!(read_only[0].message.contains("\"yes\""));
+    }
 }

@@ -311,7 +311,9 @@ impl<'a> TreeBuilder<'a> {
                     }
                 },
                 Event::Text(t) => {
-                    let raw = t.decode().map_err(|e| {
+                    // With XML's line ends: a CR LF or a lone CR reads as LF (XML 1.0,
+                    // section 2.11), so a file saved on Windows reads as any other.
+                    let raw = t.xml_content().map_err(|e| {
                         self.fail(
                             before,
                             "",
@@ -322,7 +324,7 @@ impl<'a> TreeBuilder<'a> {
                     self.text(&raw, before)?;
                 }
                 Event::CData(t) => {
-                    let raw = t.decode().map_err(|e| {
+                    let raw = t.xml_content().map_err(|e| {
                         self.fail(
                             before,
                             "",
