@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use redb::{ReadableTable, ReadableTableMetadata};
 
+use super::StoreError;
 use super::graph::RequestStatus;
 use super::reader::Reader;
 use super::record::{self, Decode};
 use super::tables::{self, count, list};
-use super::{Person, StoreError};
 
 /// One broken rule, described for a person to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,11 +37,24 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
     let mut v = Vec::new();
     let mut bad = |s: String| v.push(Violation(s));
 
-    // People and their directory rows.
-    let mut people: BTreeMap<u64, Person> = BTreeMap::new();
+    // People and their directory rows. Each record is decoded whole (a field that
+    // does not decode is a violation of its own), but only its portal id and sort key
+    // are kept: the search index is checked here, person by person.
+    let prefixes = reader.table(tables::PREFIX_SORTKEY_USERID)?;
+    let (mut prefix_rows, mut prefixes_agree) = (0u64, true);
+    let mut people: BTreeMap<u64, (String, String)> = BTreeMap::new();
+    let mut expected_sort = BTreeSet::new();
     for row in reader.table(tables::USERID_PERSON)?.iter()? {
         let (k, val) = row?;
-        people.insert(k.value(), record::person(val.value(), Decode::Full)?);
+        let (id, p) = (k.value(), record::person(val.value(), Decode::Full)?);
+        let key = p.sort_key();
+        let own: BTreeSet<String> = p.search_prefixes().into_iter().collect();
+        for prefix in own {
+            prefix_rows += 1;
+            prefixes_agree &= prefixes.get((prefix.as_str(), key.as_str(), id))?.is_some();
+        }
+        expected_sort.insert((key.clone(), id));
+        people.insert(id, (p.id, key));
     }
     let mut portal = BTreeMap::new();
     for row in reader.table(tables::PORTALID_USERID)?.iter()? {
@@ -50,7 +63,7 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
     }
     for (pid, uid) in &portal {
         match people.get(uid) {
-            Some(p) if &p.id == pid => {}
+            Some((id, _)) if id == pid => {}
             _ => bad(format!(
                 "portal id {pid} maps to {uid}, which is not that person"
             )),
@@ -77,28 +90,16 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
         let (key, id) = guard.0.value();
         by_sortkey.insert((key.to_owned(), id));
     }
-    // The search index is looked up row by row rather than held in memory (18 rows a
-    // person): every row a person should have is there, and there are no others.
-    let mut expected_sort = BTreeSet::new();
-    let prefixes = reader.table(tables::PREFIX_SORTKEY_USERID)?;
-    let (mut prefix_rows, mut prefixes_agree) = (0u64, true);
-    for (id, p) in &people {
-        let key = p.sort_key();
-        if sortkeys.get(id) != Some(&key) {
+    for (id, (_, key)) in &people {
+        if sortkeys.get(id) != Some(key) {
             bad(format!("user {id} has a stale sort key"));
         }
-        let own: BTreeSet<String> = p.search_prefixes().into_iter().collect();
-        for prefix in own {
-            prefix_rows += 1;
-            prefixes_agree &= prefixes
-                .get((prefix.as_str(), key.as_str(), *id))?
-                .is_some();
-        }
-        expected_sort.insert((key, *id));
     }
     if by_sortkey != expected_sort || sortkeys.len() != people.len() {
         bad("sortkey_userid does not agree with the people".into());
     }
+    // The search index was looked up row by row above rather than held in memory (18
+    // rows a person): every row a person should have is there, and there are no others.
     if !prefixes_agree || prefixes.len()? != prefix_rows {
         bad("prefix_sortkey_userid does not agree with the people".into());
     }
