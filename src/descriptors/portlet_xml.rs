@@ -364,8 +364,8 @@ fn read_portlet(
                 continue;
             }
             let values = pref.all("value").map(|v| v.value().to_owned()).collect();
-            // The schema's read-only type is `true` or `false`; anything else is read
-            // as `false`, as a container would, and reported.
+            // The schema's read-only type is `true` or `false`: anything else breaks
+            // the schema, and like any such problem keeps the folder from serving.
             match pref.text_of("read-only").map(str::trim) {
                 Some(r) if r.eq_ignore_ascii_case("true") => {
                     def.read_only_preferences.insert(name.to_owned());
@@ -376,7 +376,9 @@ fn read_portlet(
                     file,
                     pref.pos,
                     "read-only",
-                    format!("preference {name} has read-only {other:?}, which is neither true nor false; it is read as false"),
+                    format!(
+                        "preference {name} has read-only {other:?}, which is neither true nor false"
+                    ),
                     "write <read-only>true</read-only> or <read-only>false</read-only>".into(),
                 )),
             }
@@ -584,7 +586,7 @@ mod tests {
     }
 
     /// Keywords are read in English where a 3.0 file gives them per language, text
-    /// keeps XML's line ends (a CRLF file's values read as a LF file's), and a
+    /// keeps XML 1.0's line ends (a CRLF file's values read as a LF file's), and a
     /// read-only that is neither true nor false is reported.
     #[test]
     fn keywords_line_ends_and_read_only_values_read_as_the_schema_says() {
@@ -594,13 +596,17 @@ mod tests {
             <portlet-info><title xml:lang=\"de\">Kontakte</title><title xml:lang=\"en\">Contacts</title>\
             <keywords xml:lang=\"de\">kontakte</keywords><keywords xml:lang=\"en\">contacts, people</keywords></portlet-info>\
             <portlet-preferences>\
-            <preference><name>note</name><value>line one\r\nline two</value><read-only>yes</read-only></preference>\
+            <preference><name>note</name><value>line one\r\nline two\u{2028}three\u{85}four</value><read-only>yes</read-only></preference>\
             <preference><name>fixed</name><value>1</value><read-only> TRUE </read-only></preference>\
             </portlet-preferences></portlet></portlet-app>";
         let (app, problems) = read_text(text);
         let portlet = &app.portlets[0];
         assert_eq!(portlet.keywords, ["contacts", "people"]);
-        assert_eq!(portlet.preferences["note"], ["line one\nline two"]);
+        // XML 1.0's line ends only: U+2028 and NEL are text there.
+        assert_eq!(
+            portlet.preferences["note"],
+            ["line one\nline two\u{2028}three\u{85}four"]
+        );
         assert!(portlet.read_only_preferences.contains("fixed"));
         assert!(!portlet.read_only_preferences.contains("note"));
         let problems = problems.into_vec(Path::new("portlet.xml"), Pos::default(), "", "");

@@ -311,9 +311,11 @@ impl<'a> TreeBuilder<'a> {
                     }
                 },
                 Event::Text(t) => {
-                    // With XML's line ends: a CR LF or a lone CR reads as LF (XML 1.0,
-                    // section 2.11), so a file saved on Windows reads as any other.
-                    let raw = t.xml_content().map_err(|e| {
+                    // With XML 1.0's line ends: a CR LF or a lone CR reads as LF
+                    // (section 2.11), so a file saved on Windows reads as any other.
+                    // (`xml_content` would apply XML 1.1's, which also fold NEL and
+                    // U+2028 into LF.)
+                    let raw = t.xml10_content().map_err(|e| {
                         self.fail(
                             before,
                             "",
@@ -324,7 +326,7 @@ impl<'a> TreeBuilder<'a> {
                     self.text(&raw, before)?;
                 }
                 Event::CData(t) => {
-                    let raw = t.xml_content().map_err(|e| {
+                    let raw = t.xml10_content().map_err(|e| {
                         self.fail(
                             before,
                             "",

@@ -195,6 +195,9 @@ impl Tables<'_> {
         };
         let mut resort: Resort = decode("userid_resort", &stored)?;
         let current = self.sort_key(user)?;
+        // For the writer's test of a step whose own code panics.
+        #[cfg(test)]
+        assert!(!current.contains("panicinstep"), "a step's own code failed");
         if self.move_rows(user, &mut resort, &current, budget)? {
             self.userid_resort.remove(user)?;
         } else {

@@ -305,15 +305,14 @@ fn run_writer(
     // Whose rows the last step moved: steps take turns among the renamed.
     let mut last_resorted: UserId = 0;
     loop {
-        // After a resort step's panic; a batch's returns at once.
-        if failure.get().is_some_and(|f| f == ENGINE_PANICKED) {
-            return;
-        }
         let first = if resorting {
             match queue.try_recv() {
                 Ok(job) => job,
                 Err(TryRecvError::Empty) => {
-                    resorting = resort_step(db, failure, &mut last_resorted);
+                    match resort_step(db, failure, &mut last_resorted) {
+                        Step::Stop => return,
+                        step => resorting = step == Step::More,
+                    }
                     continue;
                 }
                 Err(TryRecvError::Disconnected) => break,
@@ -366,7 +365,10 @@ fn run_writer(
             answer(replies, commit);
         }
         if resorting {
-            resorting = resort_step(db, failure, &mut last_resorted);
+            match resort_step(db, failure, &mut last_resorted) {
+                Step::Stop => return,
+                step => resorting = step == Step::More,
+            }
         }
     }
 }
@@ -389,28 +391,52 @@ fn resorts_pending(db: &Database) -> bool {
 /// with a rename that leaves rows to move, or at the next start: the lists stay
 /// consistent meanwhile, only the renamed people's places in them are old. (A record
 /// the step cannot read fails every step; `check-db` names it.)
-fn resort_step(db: &Database, failure: &OnceLock<String>, last: &mut UserId) -> bool {
-    let step = || -> Result<bool, StoreError> {
+fn resort_step(db: &Database, failure: &OnceLock<String>, last: &mut UserId) -> Step {
+    let step = || -> Result<Step, StoreError> {
         let mut txn = db.begin_write()?;
-        let (more, moved) = Tables::open(&txn)?.resort_step_after(RESORT_STEP, *last)?;
+        // The step's own code reads records and keys: a panic there (an altered
+        // record, a bug) is caught inside the transaction, which is aborted, as a
+        // job's is. Only the steps stop.
+        let moved = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            Tables::open(&txn)?.resort_step_after(RESORT_STEP, *last)
+        }));
+        let Ok(moved) = moved else {
+            txn.abort()?;
+            tracing::error!(
+                "moving a renamed person's rows panicked; they stay in their old places until the next rename or restart"
+            );
+            return Ok(Step::Done);
+        };
+        let (more, moved) = moved?;
         txn.set_durability(Durability::Immediate)?;
         txn.commit()?;
         *last = moved;
-        Ok(more)
+        Ok(if more { Step::More } else { Step::Done })
     };
-    // Caught like a batch's panic: the writer must go on.
+    // Beginning or committing: the engine's own, as for a batch.
     match std::panic::catch_unwind(AssertUnwindSafe(step)) {
-        Ok(Ok(more)) => more,
+        Ok(Ok(step)) => step,
         Ok(Err(e)) => {
             note_failure(failure, &e);
             tracing::error!(error = %e, "moving a renamed person's rows in everyone's lists failed; they stay in their old places until the next rename or restart");
-            false
+            Step::Done
         }
         Err(_) => {
             engine_panicked(failure);
-            false
+            Step::Stop
         }
     }
+}
+
+/// What a rename step left to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// More rows to move.
+    More,
+    /// Nothing left, or nothing more to try until the next rename or start.
+    Done,
+    /// The engine panicked: the writer stops.
+    Stop,
 }
 
 /// Notes [`ENGINE_PANICKED`] when dropped by a panic.
@@ -722,6 +748,45 @@ mod tests {
         }
         let store = Store::open(&path, StoreOptions::default()).expect("open");
         assert_eq!(settled_following(&store, "f19"), ["Mori", "Zorn"]);
+    }
+
+    /// A panic in a rename step's own code (an altered record, a bug) aborts the step
+    /// and stops the steps, not the writer: writes go on and no failure is reported,
+    /// where a panic of the engine's own would stop them.
+    #[test]
+    fn a_rename_step_whose_code_panics_stops_the_steps_and_not_the_writer() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("moving.redb");
+        {
+            let db = Database::create(&path).expect("create");
+            prepare(&db).expect("prepare");
+            let txn = db.begin_write().expect("write");
+            {
+                let mut tables = Tables::open(&txn).expect("tables");
+                hub_with_fans(&mut tables, 20).expect("hub");
+                tables.set_resort_inline(3);
+                tables
+                    .upsert_person(&crate::store::Person {
+                        id: "hub".into(),
+                        given_name: "Zoe".into(),
+                        family_name: "Panicinstep".into(),
+                        ..Default::default()
+                    })
+                    .expect("rename");
+                assert!(tables.resorts_started());
+            }
+            txn.commit().expect("commit");
+        }
+        let store = Store::open(&path, StoreOptions::default()).expect("open");
+        // A step runs after each batch, and at once when idle: the second write comes
+        // after at least one.
+        for value in [b"1", b"2"] {
+            store
+                .write(move |tables| tables.put_registration("probe", value))
+                .expect("writes go on");
+        }
+        assert_eq!(store.storage_failure(), None);
+        assert_eq!(store.read().unwrap().resorts_pending().unwrap(), 1);
     }
 
     #[test]

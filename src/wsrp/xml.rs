@@ -156,8 +156,9 @@ pub fn parse(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
         let (ns, event) = reader
             .read_resolved_event()
             .map_err(|e| XmlError::Malformed(e.to_string()))?;
-        // An element's own declarations are checked before any name is resolved
-        // against them: the element's, as here, or its attributes'.
+        // An element's own declarations are checked before its names are kept:
+        // quick-xml has bound them and resolved the element's name by now, but
+        // nothing has been copied yet.
         let own = match &event {
             Event::Start(start) | Event::Empty(start) => {
                 let own = declarations(start, limits)?;
