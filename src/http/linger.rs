@@ -127,12 +127,8 @@ impl<T: AsyncRead + Unpin> Linger<T> {
                     let next = (Instant::now() + QUIET).min(*until);
                     quiet.as_mut().reset(next);
                 }
-                Poll::Pending => {
-                    return match quiet.as_mut().poll(cx) {
-                        Poll::Ready(()) => Poll::Ready(()),
-                        Poll::Pending => Poll::Pending,
-                    };
-                }
+                // Done when the quiet runs out; its timer wakes the task if it does.
+                Poll::Pending => return quiet.as_mut().poll(cx),
             }
         }
     }

@@ -622,14 +622,34 @@ mod tests {
         Ok(())
     }
 
-    fn rename_hub(tables: &mut Tables<'_>) -> Result<bool, StoreError> {
+    /// Renames the hub to Zoe `family`; whether rows were left to move in steps.
+    fn rename_hub(tables: &mut Tables<'_>, family: &str) -> Result<bool, StoreError> {
         tables.upsert_person(&crate::store::Person {
             id: "hub".into(),
             given_name: "Zoe".into(),
-            family_name: "Zorn".into(),
+            family_name: family.into(),
             ..Default::default()
         })?;
         Ok(tables.resorts_started())
+    }
+
+    /// A file at `dir/moving.redb` closed with 17 of the rows of a rename of the hub
+    /// to Zoe `family` left to move, as a stop between steps leaves it.
+    fn closed_mid_rename(dir: &std::path::Path, family: &str) -> std::path::PathBuf {
+        let path = dir.join("moving.redb");
+        let db = Database::create(&path).expect("create");
+        prepare(&db).expect("prepare");
+        let txn = db.begin_write().expect("write");
+        {
+            let mut tables = Tables::open(&txn).expect("tables");
+            hub_with_fans(&mut tables, 20).expect("hub");
+            tables.set_resort_inline(3);
+            assert!(rename_hub(&mut tables, family).expect("rename"));
+        }
+        txn.commit().expect("commit");
+        let reader = Reader::new(db.begin_read().expect("read"));
+        assert_eq!(reader.resorts_pending().unwrap(), 1);
+        path
     }
 
     /// Waits for the writer's steps to leave no row to move, then returns the family
@@ -662,7 +682,7 @@ mod tests {
         let store = Store::in_memory().expect("store");
         let fans = RESORT_INLINE + 2 * RESORT_STEP + 10;
         store.write(move |t| hub_with_fans(t, fans)).expect("hub");
-        let left = store.write(rename_hub).expect("rename");
+        let left = store.write(|t| rename_hub(t, "Zorn")).expect("rename");
         assert!(left, "{fans} rows are more than a rename moves itself");
         let last = format!("f{}", fans - 1);
         assert_eq!(settled_following(&store, &last), ["Mori", "Zorn"]);
@@ -730,22 +750,7 @@ mod tests {
     #[test]
     fn rows_left_to_move_when_the_host_stopped_move_when_it_starts_again() {
         let dir = tempfile::tempdir().expect("dir");
-        let path = dir.path().join("moving.redb");
-        {
-            let db = Database::create(&path).expect("create");
-            prepare(&db).expect("prepare");
-            let txn = db.begin_write().expect("write");
-            {
-                let mut tables = Tables::open(&txn).expect("tables");
-                hub_with_fans(&mut tables, 20).expect("hub");
-                tables.set_resort_inline(3);
-                assert!(rename_hub(&mut tables).expect("rename"));
-            }
-            txn.commit().expect("commit");
-            // Closed with 17 rows still to move, as a stop between steps leaves it.
-            let reader = Reader::new(db.begin_read().expect("read"));
-            assert_eq!(reader.resorts_pending().unwrap(), 1);
-        }
+        let path = closed_mid_rename(dir.path(), "Zorn");
         let store = Store::open(&path, StoreOptions::default()).expect("open");
         assert_eq!(settled_following(&store, "f19"), ["Mori", "Zorn"]);
     }
@@ -756,27 +761,7 @@ mod tests {
     #[test]
     fn a_rename_step_whose_code_panics_stops_the_steps_and_not_the_writer() {
         let dir = tempfile::tempdir().expect("dir");
-        let path = dir.path().join("moving.redb");
-        {
-            let db = Database::create(&path).expect("create");
-            prepare(&db).expect("prepare");
-            let txn = db.begin_write().expect("write");
-            {
-                let mut tables = Tables::open(&txn).expect("tables");
-                hub_with_fans(&mut tables, 20).expect("hub");
-                tables.set_resort_inline(3);
-                tables
-                    .upsert_person(&crate::store::Person {
-                        id: "hub".into(),
-                        given_name: "Zoe".into(),
-                        family_name: "Panicinstep".into(),
-                        ..Default::default()
-                    })
-                    .expect("rename");
-                assert!(tables.resorts_started());
-            }
-            txn.commit().expect("commit");
-        }
+        let path = closed_mid_rename(dir.path(), "Panicinstep");
         let store = Store::open(&path, StoreOptions::default()).expect("open");
         // A step runs after each batch, and at once when idle: the second write comes
         // after at least one.
