@@ -161,43 +161,71 @@ async fn a_body_over_the_limit_is_refused_with_a_soap_fault() {
     server.stop().await;
 }
 
-/// Envelopes are read whole before the registration inside them is checked, so only
-/// so many are read or handled at once: past that, a call waits for one to end.
+/// Envelopes are read whole before the registration inside them is checked, so what
+/// they hold while read is bounded in bytes, not in connections: clients that send
+/// slowly hold only what they sent, and keep no one else out.
 #[tokio::test]
-async fn only_so_many_envelopes_are_read_at_once() {
-    use tokio::io::AsyncWriteExt;
+async fn clients_that_send_slowly_hold_only_what_they_sent() {
     let server = start(|c, _| {
         with_consumer(c);
         c.limits.request_timeout_secs = 2;
     })
     .await;
-    // Every slot held by a client that announces an envelope and sends one byte of it.
+    // More clients than envelopes are handled at once, each announcing an envelope and
+    // sending one byte of it.
     let mut stalled = Vec::new();
-    for _ in 0..widget_host::http::state::WSRP_ENVELOPES_AT_ONCE {
-        let mut stream = tokio::net::TcpStream::connect(server.addr)
-            .await
-            .expect("connect");
-        let head = "POST /wsrp/v2/service-description HTTP/1.1\r\nhost: localhost\r\n\
-                    content-type: text/xml\r\ncontent-length: 100000\r\n\r\n<";
-        stream.write_all(head.as_bytes()).await.expect("write");
-        stalled.push(stream);
+    for _ in 0..widget_host::http::state::WSRP_ENVELOPES_AT_ONCE + 36 {
+        stalled.push(stalled_envelope(&server, 100_000, 1).await);
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let sent = std::time::Instant::now();
-    let (status, body) = soap(&server, "service-description", &service_description("none")).await;
-    let waited = sent.elapsed();
-    // It is read once a stalled one gives up at the 2 s timeout, or refused as busy
-    // when its own wait runs out first; either way not before.
+    let (_, body) = soap(&server, "service-description", &service_description("none")).await;
     assert!(
-        waited >= std::time::Duration::from_millis(1500),
-        "answered after {waited:?}: {status} {body}"
+        sent.elapsed() < std::time::Duration::from_millis(1500),
+        "answered after {:?}: {body}",
+        sent.elapsed()
+    );
+    // Answered by the producer (its fault for the unknown registration).
+    assert!(body.contains("InvalidRegistration"), "{body}");
+    drop(stalled);
+    server.stop().await;
+}
+
+/// Envelopes being read hold at most `WSRP_BYTES_IN_FLIGHT` bytes in all: with that
+/// much sent and not finished, the next call waits for room.
+#[tokio::test]
+async fn envelopes_being_read_hold_at_most_so_many_bytes() {
+    use widget_host::http::state::{WSRP_BYTES_IN_FLIGHT, WSRP_ENVELOPES_AT_ONCE};
+    let server = start(|c, _| {
+        with_consumer(c);
+        c.limits.request_timeout_secs = 2;
+    })
+    .await;
+    let largest = 512 * 1024;
+    assert_eq!(WSRP_BYTES_IN_FLIGHT, WSRP_ENVELOPES_AT_ONCE * largest);
+    // All but a byte of the largest envelope, from as many clients as fill the room:
+    // 64 bytes of it are left, less than a call takes.
+    let first = std::time::Instant::now();
+    let mut stalled = Vec::new();
+    for _ in 0..WSRP_ENVELOPES_AT_ONCE {
+        stalled.push(stalled_envelope(&server, largest, largest - 1).await);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let sent = first.elapsed();
+    let (status, body) = soap(&server, "service-description", &service_description("none")).await;
+    let answered = first.elapsed();
+    // It is read once a stalled one gives up at the 2 s timeout, which began after
+    // `first`, or refused as busy when its own wait runs out; either way not before.
+    assert!(
+        answered >= std::time::Duration::from_millis(1900),
+        "sent after {sent:?}, answered after {answered:?}: {status} {body}"
     );
     assert!(
         body.contains("soapenv:Fault") || body.contains("ServiceDescription"),
         "{body}"
     );
     drop(stalled);
-    // With the slots free again a call is read at once.
+    // With the room free again a call is read at once.
     let sent = std::time::Instant::now();
     let (_, body) = soap(&server, "service-description", &service_description("none")).await;
     assert!(
@@ -205,4 +233,23 @@ async fn only_so_many_envelopes_are_read_at_once() {
         "{body}"
     );
     server.stop().await;
+}
+
+/// A connection that announces an envelope of `length` bytes and sends `sent` of them.
+async fn stalled_envelope(
+    server: &common::TestServer,
+    length: usize,
+    sent: usize,
+) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(server.addr)
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST /wsrp/v2/service-description HTTP/1.1\r\nhost: localhost\r\n\
+         content-type: text/xml\r\ncontent-length: {length}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.expect("head");
+    stream.write_all(&vec![b'<'; sent]).await.expect("body");
+    stream
 }

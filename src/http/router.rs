@@ -194,17 +194,20 @@ fn not_allowed(allow: &'static str) -> Routed {
 /// Reads the whole body, refusing more than `limit` bytes without buffering them:
 /// a declared length over the limit is refused before any byte is read, and a body
 /// that has not all arrived within `deadline` gets 408.
+/// The body's length as its `Content-Length` declares it.
+pub fn declared_length<B>(req: &Request<B>) -> Option<u64> {
+    req.headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
 pub async fn read_body(
     req: Request<RequestBody>,
     limit: usize,
     deadline: Duration,
 ) -> Result<Bytes, HttpError> {
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
+    if declared_length(&req).is_some_and(|n| n > limit as u64) {
         return Err(HttpError::PayloadTooLarge { limit });
     }
     let collected = tokio::time::timeout(deadline, Limited::new(req.into_body(), limit).collect())

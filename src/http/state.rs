@@ -35,8 +35,11 @@ pub struct AppState {
     /// refreshes that found a change and the user API's writes (see
     /// [`WRITES_WAITING_AT_ONCE`]).
     pub write_slots: Arc<tokio::sync::Semaphore>,
-    /// WSRP envelopes being read or handled at once (see [`WSRP_ENVELOPES_AT_ONCE`]).
+    /// WSRP envelopes handled at once (see [`WSRP_ENVELOPES_AT_ONCE`]).
     pub wsrp_envelopes: Arc<tokio::sync::Semaphore>,
+    /// Bytes of WSRP envelopes being read at once, one permit a byte (see
+    /// [`WSRP_BYTES_IN_FLIGHT`]).
+    pub wsrp_bytes: Arc<tokio::sync::Semaphore>,
     /// The live widget catalog; the descriptor watcher swaps it.
     pub catalog: CatalogHandle,
     pub social: Social,
@@ -148,6 +151,7 @@ impl AppState {
             render_slots: Arc::new(tokio::sync::Semaphore::new(render_slots())),
             write_slots: Arc::new(tokio::sync::Semaphore::new(WRITES_WAITING_AT_ONCE)),
             wsrp_envelopes: Arc::new(tokio::sync::Semaphore::new(WSRP_ENVELOPES_AT_ONCE)),
+            wsrp_bytes: Arc::new(tokio::sync::Semaphore::new(WSRP_BYTES_IN_FLIGHT)),
             catalog,
             social,
             verifier,
@@ -363,11 +367,18 @@ async fn load_catalog(
     .map_err(|e| HostError::Startup(format!("descriptor loading failed: {e}")))?
 }
 
-/// WSRP envelopes read or handled at once. An envelope is read whole (up to 512 KiB)
-/// before its registration inside can be checked, so without a bound every connection
-/// could hold one unchecked: 1,024 of them, half a gibibyte. Past this many, a call
-/// waits for one to end, up to the request timeout, then gets 503.
+/// WSRP envelopes handled at once, once read: each holds a blocking thread (and may
+/// wait there for the writer), so this bounds what WSRP puts on the pool.
 pub const WSRP_ENVELOPES_AT_ONCE: usize = 64;
+
+/// Bytes of WSRP envelopes being read at once, across all connections: as many as 64
+/// envelopes of the largest size. An envelope is read whole (up to 512 KiB) before its
+/// registration inside can be checked, so without a bound every connection could hold
+/// one unchecked: 1,024 of them, half a gibibyte. Each envelope takes a permit for each
+/// byte as it arrives, so a client that sends slowly holds only what it sent, and
+/// keeping the others out takes sending this much. Past it, a read waits for room, up
+/// to the request timeout, then gets 503.
+pub const WSRP_BYTES_IN_FLIGHT: usize = WSRP_ENVELOPES_AT_ONCE * 512 * 1024;
 
 /// Calls that may wait for the writer on the blocking pool at once. Each holds one of
 /// tokio's 512 blocking threads until its commit is durable, so while a long write

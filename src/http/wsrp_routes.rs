@@ -2,6 +2,11 @@
 //! the protocol; this only moves bytes and keeps it off the async runtime.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use bytes::{Bytes, BytesMut};
+use http_body_util::BodyExt;
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::linger::RequestBody;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
@@ -9,7 +14,7 @@ use hyper::{Request, Response, StatusCode};
 
 use super::native::host_base;
 use super::response::{self, Body, HttpError};
-use super::router::read_body;
+use super::router::declared_length;
 use super::state::AppState;
 use crate::wsrp::WsrpFault;
 use crate::wsrp::producer::transport_fault;
@@ -36,21 +41,24 @@ pub async fn soap(
         .limits
         .max_body_bytes
         .min(state.wsrp.max_envelope_bytes());
-    let deadline = state.config.limits.request_timeout();
-    let envelopes = Arc::clone(&state.wsrp_envelopes);
-    let read = match tokio::time::timeout(deadline, envelopes.acquire_owned()).await {
-        Ok(Ok(permit)) => read_body(req, limit, deadline)
-            .await
-            .map(|body| (permit, body)),
-        Ok(Err(_)) => Err(HttpError::Internal),
-        Err(_) => Err(HttpError::Timeout),
+    let until = tokio::time::Instant::now() + state.config.limits.request_timeout();
+    let read = match read_envelope(state, req, limit, until).await {
+        Ok((body, bytes)) => {
+            let envelopes = Arc::clone(&state.wsrp_envelopes);
+            match tokio::time::timeout_at(until, envelopes.acquire_owned()).await {
+                Ok(Ok(slot)) => Ok((body, bytes, slot)),
+                Ok(Err(_)) => Err(HttpError::Internal),
+                Err(_) => Err(HttpError::Timeout),
+            }
+        }
+        Err(refused) => Err(refused),
     };
     let reply = match read {
-        Ok((permit, body)) => {
+        Ok((body, bytes, slot)) => {
             let (state, port) = (Arc::clone(state), port.to_owned());
-            // The permit goes with the work: a call its client gave up on still runs.
+            // The permits go with the work: a call its client gave up on still runs.
             tokio::task::spawn_blocking(move || {
-                let _permit = permit;
+                let _held = (bytes, slot);
                 state.wsrp.handle(&port, &body, &base)
             })
             .await
@@ -80,4 +88,55 @@ pub async fn soap(
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
     Ok(response)
+}
+
+/// Reads an envelope of at most `limit` bytes, taking a permit of
+/// [`AppState::wsrp_bytes`] for each byte as it arrives: the permits go with the
+/// envelope until it has been handled. 413 past `limit` (declared or sent), 408 when
+/// the body stalls until `until`, 503 when the room it waits for does not come by then.
+async fn read_envelope(
+    state: &AppState,
+    req: Request<RequestBody>,
+    limit: usize,
+    until: tokio::time::Instant,
+) -> Result<(Bytes, OwnedSemaphorePermit), HttpError> {
+    if declared_length(&req).is_some_and(|n| n > limit as u64) {
+        return Err(HttpError::PayloadTooLarge { limit });
+    }
+    let budget = &state.wsrp_bytes;
+    let waiting_for_room = AtomicBool::new(false);
+    let read = async {
+        let mut body = req.into_body();
+        let room = |n: u32| {
+            let budget = Arc::clone(budget);
+            async move {
+                budget
+                    .acquire_many_owned(n)
+                    .await
+                    .map_err(|_| HttpError::Internal)
+            }
+        };
+        let mut held = room(0).await?;
+        let mut bytes = BytesMut::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|_| HttpError::BadBody)?;
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            let n = u32::try_from(data.len())
+                .ok()
+                .filter(|_| bytes.len() + data.len() <= limit)
+                .ok_or(HttpError::PayloadTooLarge { limit })?;
+            waiting_for_room.store(true, Ordering::Relaxed);
+            held.merge(room(n).await?);
+            waiting_for_room.store(false, Ordering::Relaxed);
+            bytes.extend_from_slice(&data);
+        }
+        Ok((bytes.freeze(), held))
+    };
+    match tokio::time::timeout_at(until, read).await {
+        Ok(read) => read,
+        Err(_) if waiting_for_room.load(Ordering::Relaxed) => Err(HttpError::Timeout),
+        Err(_) => Err(HttpError::BodyTimeout),
+    }
 }
