@@ -171,11 +171,11 @@ async fn clients_that_send_slowly_hold_only_what_they_sent() {
         c.limits.request_timeout_secs = 2;
     })
     .await;
-    // More clients than envelopes are handled at once, each announcing an envelope and
-    // sending one byte of it.
+    // More clients than envelopes are handled at once, each announcing the largest
+    // envelope (more than the room, all together) and sending one byte of it.
     let mut stalled = Vec::new();
     for _ in 0..widget_host::http::state::WSRP_ENVELOPES_AT_ONCE + 36 {
-        stalled.push(stalled_envelope(&server, 100_000, 1).await);
+        stalled.push(stalled_envelope(&server, 512 * 1024, 1).await);
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let sent = std::time::Instant::now();
@@ -232,6 +232,52 @@ async fn envelopes_being_read_hold_at_most_so_many_bytes() {
         sent.elapsed() < std::time::Duration::from_millis(1500),
         "{body}"
     );
+    server.stop().await;
+}
+
+/// An envelope that has part of itself and finds no room for the rest does not wait
+/// while holding what it has (envelopes each holding part of themselves would wait on
+/// one another until their timeouts): it is refused at once, as busy.
+#[tokio::test]
+async fn an_envelope_that_finds_no_room_for_its_rest_is_refused_at_once() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use widget_host::http::state::WSRP_ENVELOPES_AT_ONCE;
+    let server = start(|c, _| {
+        with_consumer(c);
+        c.limits.request_timeout_secs = 2;
+    })
+    .await;
+    let largest = 512 * 1024;
+    // The room, all but about 112 KiB of it taken.
+    let mut stalled = Vec::new();
+    for _ in 0..WSRP_ENVELOPES_AT_ONCE - 1 {
+        stalled.push(stalled_envelope(&server, largest, largest - 1).await);
+    }
+    stalled.push(stalled_envelope(&server, largest, 400 * 1024).await);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // A 200 KiB envelope: its first bytes find room, the rest does not.
+    let mut stream = tokio::net::TcpStream::connect(server.addr)
+        .await
+        .expect("connect");
+    let length = 200 * 1024;
+    let head = format!(
+        "POST /wsrp/v2/service-description HTTP/1.1\r\nhost: localhost\r\n\
+         content-type: text/xml\r\ncontent-length: {length}\r\n\r\n"
+    );
+    let sent = std::time::Instant::now();
+    stream.write_all(head.as_bytes()).await.expect("head");
+    stream.write_all(&vec![b'<'; length]).await.expect("body");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("answer");
+    let answered = sent.elapsed();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("soapenv:Server"), "{answer}");
+    assert!(
+        answered < std::time::Duration::from_secs(1),
+        "refused after {answered:?}, as at the request timeout"
+    );
+    drop(stalled);
     server.stop().await;
 }
 

@@ -24,6 +24,9 @@ pub enum HttpError {
     BadRequest(String),
     #[error("the request took too long")]
     Timeout,
+    /// No room to read the request now; retrying later may find some.
+    #[error("the server is busy; retry shortly")]
+    Busy,
     /// The body did not arrive within the request timeout.
     #[error("the request body took too long to arrive")]
     BodyTimeout,
@@ -45,7 +48,7 @@ impl HttpError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadBody | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Timeout | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Localized { status, .. } => *status,
@@ -60,6 +63,7 @@ impl HttpError {
             Self::PayloadTooLarge { .. } => "payload-too-large",
             Self::BadBody | Self::BadRequest(_) => "bad-request",
             Self::Timeout => "timeout",
+            Self::Busy => "busy",
             Self::BodyTimeout => "request-timeout",
             Self::Internal => "internal-error",
             Self::Localized { key, .. } => key,

@@ -191,9 +191,6 @@ fn not_allowed(allow: &'static str) -> Routed {
     )
 }
 
-/// Reads the whole body, refusing more than `limit` bytes without buffering them:
-/// a declared length over the limit is refused before any byte is read, and a body
-/// that has not all arrived within `deadline` gets 408.
 /// The body's length as its `Content-Length` declares it.
 pub fn declared_length<B>(req: &Request<B>) -> Option<u64> {
     req.headers()
@@ -202,6 +199,9 @@ pub fn declared_length<B>(req: &Request<B>) -> Option<u64> {
         .and_then(|v| v.parse::<u64>().ok())
 }
 
+/// Reads the whole body, refusing more than `limit` bytes without buffering them:
+/// a declared length over the limit is refused before any byte is read, and a body
+/// that has not all arrived within `deadline` gets 408.
 pub async fn read_body(
     req: Request<RequestBody>,
     limit: usize,

@@ -375,9 +375,11 @@ pub const WSRP_ENVELOPES_AT_ONCE: usize = 64;
 /// envelopes of the largest size. An envelope is read whole (up to 512 KiB) before its
 /// registration inside can be checked, so without a bound every connection could hold
 /// one unchecked: 1,024 of them, half a gibibyte. Each envelope takes a permit for each
-/// byte as it arrives, so a client that sends slowly holds only what it sent, and
-/// keeping the others out takes sending this much. Past it, a read waits for room, up
-/// to the request timeout, then gets 503.
+/// byte as it arrives, and keeps them until it has been handled: a client that sends
+/// slowly holds only what it sent, and keeping the others out takes sending this much.
+/// (The buffers grow by doubling, so they take at most twice this.) Past it, a read
+/// that holds nothing yet waits for room, up to the request timeout, then gets 503;
+/// one that holds some gets 503 at once (see `wsrp_routes::read_envelope`).
 pub const WSRP_BYTES_IN_FLIGHT: usize = WSRP_ENVELOPES_AT_ONCE * 512 * 1024;
 
 /// Calls that may wait for the writer on the blocking pool at once. Each holds one of

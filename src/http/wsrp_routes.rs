@@ -15,7 +15,7 @@ use hyper::{Request, Response, StatusCode};
 use super::native::host_base;
 use super::response::{self, Body, HttpError};
 use super::router::declared_length;
-use super::state::AppState;
+use super::state::{AppState, WSRP_BYTES_IN_FLIGHT};
 use crate::wsrp::WsrpFault;
 use crate::wsrp::producer::transport_fault;
 
@@ -40,7 +40,8 @@ pub async fn soap(
         .config
         .limits
         .max_body_bytes
-        .min(state.wsrp.max_envelope_bytes());
+        .min(state.wsrp.max_envelope_bytes())
+        .min(WSRP_BYTES_IN_FLIGHT);
     let until = tokio::time::Instant::now() + state.config.limits.request_timeout();
     let read = match read_envelope(state, req, limit, until).await {
         Ok((body, bytes)) => {
@@ -93,30 +94,31 @@ pub async fn soap(
 /// Reads an envelope of at most `limit` bytes, taking a permit of
 /// [`AppState::wsrp_bytes`] for each byte as it arrives: the permits go with the
 /// envelope until it has been handled. 413 past `limit` (declared or sent), 408 when
-/// the body stalls until `until`, 503 when the room it waits for does not come by then.
+/// the body stalls until `until`. Only an envelope that holds nothing yet waits for
+/// room (503 when none comes by `until`): one that holds some and finds no room for
+/// its next bytes gets 503 at once, giving back what it held. Waiting while holding
+/// would let envelopes that have each read part of themselves wait on one another
+/// until their timeouts, once more than the room is being sent at once.
 async fn read_envelope(
     state: &AppState,
     req: Request<RequestBody>,
     limit: usize,
     until: tokio::time::Instant,
 ) -> Result<(Bytes, OwnedSemaphorePermit), HttpError> {
-    if declared_length(&req).is_some_and(|n| n > limit as u64) {
+    let declared = declared_length(&req);
+    if declared.is_some_and(|n| n > limit as u64) {
         return Err(HttpError::PayloadTooLarge { limit });
     }
     let budget = &state.wsrp_bytes;
     let waiting_for_room = AtomicBool::new(false);
     let read = async {
         let mut body = req.into_body();
-        let room = |n: u32| {
-            let budget = Arc::clone(budget);
-            async move {
-                budget
-                    .acquire_many_owned(n)
-                    .await
-                    .map_err(|_| HttpError::Internal)
-            }
-        };
-        let mut held = room(0).await?;
+        let mut held = Arc::clone(budget)
+            .acquire_many_owned(0)
+            .await
+            .map_err(|_| HttpError::Internal)?;
+        // Not sized from the declared length, which would allocate it all before a
+        // byte came: grown as bytes arrive, it takes at most twice the permits held.
         let mut bytes = BytesMut::new();
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|_| HttpError::BadBody)?;
@@ -127,9 +129,17 @@ async fn read_envelope(
                 .ok()
                 .filter(|_| bytes.len() + data.len() <= limit)
                 .ok_or(HttpError::PayloadTooLarge { limit })?;
-            waiting_for_room.store(true, Ordering::Relaxed);
-            held.merge(room(n).await?);
-            waiting_for_room.store(false, Ordering::Relaxed);
+            let room = if held.num_permits() == 0 {
+                waiting_for_room.store(true, Ordering::Relaxed);
+                let room = Arc::clone(budget).acquire_many_owned(n).await;
+                waiting_for_room.store(false, Ordering::Relaxed);
+                room.map_err(|_| HttpError::Internal)?
+            } else {
+                Arc::clone(budget)
+                    .try_acquire_many_owned(n)
+                    .map_err(|_| HttpError::Busy)?
+            };
+            held.merge(room);
             bytes.extend_from_slice(&data);
         }
         Ok((bytes.freeze(), held))
