@@ -1050,6 +1050,51 @@ fn a_search_that_finds_nobody_says_so_and_a_mangled_cursor_shows_the_first_page(
     assert_eq!(page["items"].as_array().map(Vec::len), Some(0), "{page}");
 }
 
+/// A search that stops at its scan limit writes a cursor past which nothing may
+/// match. Its empty last page is where it ends: "View more" there says nobody more was
+/// found, and does not bring back the first page (and the same link, for ever).
+#[test]
+fn a_search_past_its_scan_limit_ends_instead_of_starting_over() {
+    let w = abc();
+    let n = widget_host::store::SEARCH_SCAN_LIMIT + 500;
+    let people: Vec<_> = (0..n)
+        .map(|i| person(&format!("p{i}"), "Pat", &format!("Park{i:04}")))
+        .collect();
+    w.social.upsert_people(people).expect("people");
+    let edges = (0..n)
+        .map(|i| widget_host::social::BulkEdge::Connection("a".into(), format!("p{i}")))
+        .collect();
+    w.social.link_many(edges).expect("connections");
+    let search = |cursor: Option<&str>| {
+        let call = cc(Some("a"))
+            .p("filter", "connections")
+            .p("keywords", "zzz");
+        match cursor {
+            Some(c) => call.p("cursor", c).html(&w),
+            None => call.html(&w),
+        }
+    };
+    let cursor_of = |html: &str| {
+        let at = html.find("_contacts_center_cursor=")? + "_contacts_center_cursor=".len();
+        Some(
+            html[at..]
+                .chars()
+                .take_while(|c| *c != '&' && *c != '"')
+                .collect::<String>(),
+        )
+    };
+    let first = search(None);
+    assert!(!first.contains("No people were found."), "{first}");
+    let cursor = cursor_of(&first).expect("the search goes on");
+    let last = search(Some(&cursor));
+    assert!(
+        !last.contains("data-list=\"people\" data-restarted"),
+        "{last}"
+    );
+    assert!(last.contains("No people were found."), "{last}");
+    assert_eq!(cursor_of(&last), None, "{last}");
+}
+
 #[test]
 fn contact_resource_has_relationship_json() {
     let w = abc();

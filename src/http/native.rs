@@ -212,8 +212,12 @@ impl RenderLinks {
         for (name, value) in sticky {
             query.append_pair(name, value);
         }
+        let namespace = portlet.namespace();
         let whole = match page_url {
-            Some(page) => page.to_owned(),
+            // This placement's own parameters and routing are added to each link.
+            Some(page) => without_params(page, |name| {
+                name.starts_with(&namespace) || name == "p_p_id" || name == "p_p_lifecycle"
+            }),
             None => format!("{host_base}/widgets/{portlet}/render"),
         };
         let (base, fragment) = match whole.split_once('#') {
@@ -265,6 +269,41 @@ fn is_host_header(h: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
 }
 
+/// `url` without the query parameters `drop` names (by their decoded names); the
+/// others keep their own encoding, and `url` is returned as it is when none goes.
+/// A portal page's URL often is the page as the user sees it, this placement's own
+/// parameters included (`_{ns}_userId` of the card on screen, the `_{ns}_message` of
+/// the last action): appended after them, new ones would lose to the old, since the
+/// first value of a name is the one read.
+fn without_params(url: &str, drop: impl Fn(&str) -> bool) -> String {
+    let (rest, fragment) = match url.split_once('#') {
+        Some((rest, fragment)) => (rest, Some(fragment)),
+        None => (url, None),
+    };
+    let Some((base, query)) = rest.split_once('?') else {
+        return url.to_owned();
+    };
+    let dropped = |pair: &str| {
+        form_urlencoded::parse(pair.as_bytes())
+            .next()
+            .is_some_and(|(name, _)| drop(&name))
+    };
+    if !query.split('&').any(dropped) {
+        return url.to_owned();
+    }
+    let kept: Vec<&str> = query.split('&').filter(|p| !dropped(p)).collect();
+    let mut out = base.to_owned();
+    if !kept.is_empty() {
+        out.push('?');
+        out.push_str(&kept.join("&"));
+    }
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
+}
+
 /// Appends an encoded query to a URL that may already have one (and keeps a fragment last).
 pub fn append_query(base: &str, query: &str) -> String {
     if query.is_empty() {
@@ -314,7 +353,11 @@ pub fn redirect_location(
     render_params: &[(String, String)],
 ) -> String {
     let checked = requested.and_then(|t| allowed_target(t, allowed));
-    let base = checked.as_deref().unwrap_or(fallback);
+    let namespace = portlet.namespace();
+    let base = without_params(checked.as_deref().unwrap_or(fallback), |name| {
+        name.starts_with(&namespace)
+    });
+    let base = base.as_str();
     let mut query = form_urlencoded::Serializer::new(String::new());
     let named: Vec<String> = url::Url::parse(base)
         .map(|u| u.query_pairs().map(|(name, _)| name.into_owned()).collect())
@@ -326,7 +369,6 @@ pub fn redirect_location(
             query.append_pair("p_p_lifecycle", "0");
         }
     }
-    let namespace = portlet.namespace();
     for (name, value) in render_params {
         query.append_pair(&format!("{namespace}{name}"), value);
     }
@@ -407,6 +449,20 @@ mod tests {
         assert_eq!(
             anchored.render_url(&[("filter", "requests")]),
             "https://portal.example/web/guest/home?p_p_id=contacts_center_INSTANCE_a1&p_p_lifecycle=0&_contacts_center_INSTANCE_a1_filter=requests#top"
+        );
+        // A page URL as the user sees it, this placement's card and last message in
+        // it: the links carry the new parameters alone, and other placements' and the
+        // portal's stay as they were written.
+        let seen = NativeUrls::new(
+            id(),
+            "http://host:8080/",
+            Some("https://portal.example/home?x=a%20b&p_p_id=contacts_center_INSTANCE_a1&p_p_lifecycle=1&_contacts_center_INSTANCE_a1_userId=bob&_contacts_center_INSTANCE_b2_userId=cy&_contacts_center_INSTANCE_a1_message=old#top".into()),
+            vec![],
+            None,
+        );
+        assert_eq!(
+            seen.render_url(&[("filter", "all")]),
+            "https://portal.example/home?x=a%20b&_contacts_center_INSTANCE_b2_userId=cy&p_p_id=contacts_center_INSTANCE_a1&p_p_lifecycle=0&_contacts_center_INSTANCE_a1_filter=all#top"
         );
         let bare = NativeUrls::new(id(), "http://host:8080", None, vec![], None);
         assert_eq!(
@@ -520,6 +576,20 @@ mod tests {
                 &params
             ),
             "https://portal.example/p?p_p_id=other&x=1&_cc_message=request-sent"
+        );
+        // The page as the user saw it, with this placement's card and last message:
+        // the action's own parameters replace them, since the first value is read.
+        assert_eq!(
+            redirect_location(
+                Some(
+                    "https://portal.example/p?p_p_id=cc&_cc_userId=bob&_cc_message=old&_ccx_userId=kept&x=1"
+                ),
+                &allowed,
+                fallback,
+                &cc,
+                &params
+            ),
+            "https://portal.example/p?p_p_id=cc&_ccx_userId=kept&x=1&_cc_message=request-sent"
         );
         // Nor a second lifecycle: Liferay reads the first.
         assert_eq!(

@@ -123,7 +123,7 @@ impl Notifications {
                 let counts = reader
                     .counts(&user.user_id)
                     .map_err(|e| store_error(&ui, e))?;
-                let (page, restarted) = paging::from_cursor(req.params.get("cursor"), |c| {
+                let (page, restarted) = paging::from_cursor(req.params.get("cursor"), false, |c| {
                     reader.pending_requests(&user.user_id, RequestSide::Received, c, PAGE_SIZE)
                 })
                 .map_err(|e| store_error(&ui, e))?;

@@ -5,14 +5,20 @@ use crate::store::{Page, is_cursor};
 /// Runs `page` from `cursor` and says whether the render restarted at the first page.
 ///
 /// A render restarts when its cursor cannot be read, or when a readable one gives
-/// nothing at all: the host never writes a cursor past a list's end, but a stale
+/// nothing at all: the host writes no list's cursor past its end, but a stale
 /// "View more" can hold one (everyone after it has left the list), and so can a link
 /// made by hand. Showing the first page then means a list says it is empty only when
 /// it is. The script that appends "View more" pages in place swaps the whole widget
 /// for a restarted one instead (`data-restarted`), so no row shows twice. The JSON
 /// resources never restart: a client paging through them must reach the end.
+///
+/// A `search` does not restart on an empty page either. One of its pages stops after
+/// rejecting 1,000 rows with a cursor past which nothing may match, so an empty last
+/// page is where the search ends; restarting there would bring back its first page
+/// and the same "View more", for ever.
 pub(crate) fn from_cursor<T, E>(
     cursor: Option<&str>,
+    search: bool,
     mut page: impl FnMut(Option<&str>) -> Result<Page<T>, E>,
 ) -> Result<(Page<T>, bool), E> {
     let Some(cursor) = cursor else {
@@ -20,7 +26,7 @@ pub(crate) fn from_cursor<T, E>(
     };
     if is_cursor(cursor) {
         let asked = page(Some(cursor))?;
-        if !asked.items.is_empty() || asked.next_cursor.is_some() {
+        if search || !asked.items.is_empty() || asked.next_cursor.is_some() {
             return Ok((asked, false));
         }
     }
@@ -66,7 +72,8 @@ mod tests {
         let run = |len: usize, cursor: Option<&str>| {
             let mut calls = 0;
             let (page, restarted) =
-                from_cursor(cursor, |c| Ok::<_, ()>(list(len, c, &mut calls))).expect("page");
+                from_cursor(cursor, false, |c| Ok::<_, ()>(list(len, c, &mut calls)))
+                    .expect("page");
             (page.items, restarted, calls)
         };
         assert_eq!(run(5, None), (vec![0, 1], false, 1));
@@ -77,5 +84,17 @@ mod tests {
         assert_eq!(run(5, Some("%%not-a-cursor")), (vec![0, 1], true, 1));
         // An empty list asked from a cursor restarts and is still empty.
         assert_eq!(run(0, Some(&second)), (vec![], true, 2));
+    }
+
+    /// A search's empty last page is where it ends: it is shown as it is.
+    #[test]
+    fn a_search_ends_on_an_empty_page_instead_of_restarting() {
+        let mut calls = 0;
+        let second = cursor(2);
+        let (page, restarted) =
+            from_cursor(Some(&second), true, |c| Ok::<_, ()>(list(2, c, &mut calls)))
+                .expect("page");
+        assert_eq!((page.items, restarted, calls), (vec![], false, 1));
+        assert_eq!(page.next_cursor, None);
     }
 }

@@ -397,7 +397,7 @@ impl View<'_> {
         restarted: &mut bool,
     ) -> Result<ListPage<Listed>, WidgetError> {
         let size = self.settings.page_size();
-        let (page, again) = paging::from_cursor(cursor, |c| {
+        let (page, again) = paging::from_cursor(cursor, !keywords.is_empty(), |c| {
             self.reader.search_in(
                 self.me(),
                 keywords,
@@ -500,7 +500,7 @@ impl View<'_> {
                     _ => (None, cursor),
                 };
                 let side = |side, cursor| {
-                    paging::from_cursor(cursor, |c| {
+                    paging::from_cursor(cursor, false, |c| {
                         self.reader.pending_requests(self.me(), side, c, size)
                     })
                     .map_err(|e| self.err(e))
@@ -764,7 +764,7 @@ impl View<'_> {
             let key = ui.plural_key("x-has-x-connections", count);
             ui.format(&key, &[&name, &count.to_string()])
         };
-        let (page, restarted) = paging::from_cursor(ui.req.params.get("cursor"), |c| {
+        let (page, restarted) = paging::from_cursor(ui.req.params.get("cursor"), false, |c| {
             self.reader
                 .list(owner_id, Filter::Connections, c, self.settings.page_size())
         })
