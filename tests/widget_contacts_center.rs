@@ -492,6 +492,22 @@ fn bulk_actions_on_user_ids() {
         after.contains("alert-warning") && after.contains("for some of the selected people only"),
         "{after}"
     );
+    // One box ticked in a list's toolbar comes back to that list, as several do; a
+    // card's own form comes back to the card.
+    let ticked = cc(Some("a"))
+        .named("follow")
+        .p("userIds", "b")
+        .p("filter", "following")
+        .ok(&w);
+    assert_eq!(
+        ticked.render_params,
+        [
+            ("message".to_owned(), ticked.message.clone()),
+            ("filter".to_owned(), "following".to_owned())
+        ]
+    );
+    let card = cc(Some("a")).named("unfollow").p("userId", "b").ok(&w);
+    assert!(card.render_params.contains(&("userId".into(), "b".into())));
     // When every target is refused nothing changed: the first refusal speaks.
     let refused = cc(Some("a"))
         .named("unfollow")
@@ -1093,6 +1109,60 @@ fn a_search_past_its_scan_limit_ends_instead_of_starting_over() {
     );
     assert!(last.contains("No people were found."), "{last}");
     assert_eq!(cursor_of(&last), None, "{last}");
+}
+
+/// A card opened from a list keeps that list in its forms: the card an action comes
+/// back to still goes back to the list.
+#[test]
+fn a_cards_forms_carry_the_list_it_was_opened_from() {
+    let w = abc();
+    cc(Some("a")).named("follow").p("userId", "b").ok(&w);
+    let card = cc(Some("a"))
+        .p("userId", "b")
+        .p("filter", "following")
+        .html(&w);
+    let unfollow = card
+        .split("<form")
+        .find(|form| form.contains("unfollow") && form.contains("userId"))
+        .expect("the card's unfollow form");
+    let unfollow = &unfollow[..unfollow.find("</form>").expect("form end")];
+    assert!(
+        unfollow.contains("_contacts_center_filter\" value=\"following\""),
+        "{unfollow}"
+    );
+    let o = cc(Some("a"))
+        .named("unfollow")
+        .p("userId", "b")
+        .p("filter", "following")
+        .ok(&w);
+    assert!(o.render_params.contains(&("userId".into(), "b".into())));
+    assert!(
+        o.render_params
+            .contains(&("filter".into(), "following".into()))
+    );
+    // Opened from All, the forms name no list.
+    let from_all = cc(Some("a")).p("userId", "c").html(&w);
+    assert!(!from_all.contains("_contacts_center_filter\" value=\"all\""));
+}
+
+/// The Blocked list's toolbar offers Unblock alone: across a block the rules refuse
+/// to connect or follow, and the other actions would change nothing.
+#[test]
+fn the_blocked_lists_toolbar_offers_unblock_alone() {
+    let w = abc();
+    cc(Some("a")).named("block").p("userId", "b").ok(&w);
+    let toolbar = |filter: &str| {
+        let html = cc(Some("a")).p("filter", filter).html(&w);
+        let at = html.find("contacts-bulk").expect("a toolbar");
+        let form = &html[at..];
+        form[..form.find("</form>").expect("end")]
+            .matches("<button")
+            .count()
+    };
+    assert_eq!(toolbar("blocked"), 1);
+    assert_eq!(toolbar("all"), 6);
+    let html = cc(Some("a")).p("filter", "blocked").html(&w);
+    assert!(html.contains(">Unblock</button>"), "{html}");
 }
 
 #[test]

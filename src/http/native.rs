@@ -58,7 +58,8 @@ pub struct NativeUrls {
     host_base: String,
     /// A validated portal page URL, if any.
     page_url: Option<String>,
-    /// Portal parameters every link keeps (`languageId`, `p_p_mode`…), un-namespaced.
+    /// Portal parameters every link keeps, un-namespaced: `languageId` only. A link
+    /// names no mode or window state, so it opens the placement's ordinary view.
     sticky: Vec<(String, String)>,
     minter: Option<TokenMinter>,
     /// What every render URL of this request starts with (see [`RenderLinks`]).

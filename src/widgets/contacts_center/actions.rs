@@ -108,7 +108,12 @@ impl<'a> ActionCall<'a> {
         })?;
         if let [only] = ids.as_slice() {
             let relationship = self.relationship(only)?;
-            let mut render = vec![("userId".to_owned(), only.clone())];
+            // A card's form (`userId`) comes back to the card; the list's toolbar
+            // (`userIds`) to its list, with one box ticked as with several.
+            let mut render = Vec::new();
+            if self.req().params.get("userId").is_some() {
+                render.push(("userId".to_owned(), only.clone()));
+            }
             render.extend(self.keep_filter());
             return Ok(self.outcome(outcome.first(), relationship, render));
         }

@@ -579,7 +579,7 @@ impl View<'_> {
                     }
                 }
                 if rows.iter().any(|r| r.select.is_some()) {
-                    home.bulk = Some(bulk(ui));
+                    home.bulk = Some(bulk(ui, filter));
                 }
                 let form = home.bulk.as_ref().map(|b| b.form_id.as_str());
                 let found = !rows.is_empty();
@@ -666,7 +666,12 @@ impl View<'_> {
             .map_err(|e| self.err(e))?;
         let mut forms = Vec::new();
         let id = person.id.as_str();
-        let on = [("userId", id)];
+        // The list the card was opened from goes with its forms, so that the card an
+        // action comes back to still goes back to that list.
+        let mut on = vec![("userId", id)];
+        if let Some(filter) = cards::list_filter(ui) {
+            on.push(("filter", filter));
+        }
         if id != self.me() {
             let primary = "btn btn-primary btn-sm";
             let secondary = "btn btn-secondary btn-sm";
@@ -846,8 +851,8 @@ fn search_box(ui: &Ui<'_>, filter: Filter, keywords: &str) -> SearchBox {
 /// the product documentation lists them, for every person ticked. A selection's
 /// vCards are left to each card and to the export of all connections: a download
 /// cannot share a form whose other buttons post.
-fn bulk(ui: &Ui<'_>) -> Bulk {
-    let actions = [
+fn bulk(ui: &Ui<'_>, filter: Filter) -> Bulk {
+    let every: &[(&str, &str)] = &[
         ("connect", "connect"),
         ("disconnect", "disconnect"),
         ("follow", "follow"),
@@ -855,6 +860,12 @@ fn bulk(ui: &Ui<'_>) -> Bulk {
         ("block", "block"),
         ("unblock", "unblock"),
     ];
+    // Everyone on the Blocked list is blocked: the rules refuse to connect or follow
+    // across a block, and the rest would change nothing.
+    let actions = match filter {
+        Filter::Blocked => &every[5..],
+        _ => every,
+    };
     let targets: Vec<_> = actions
         .iter()
         .map(|(a, label)| (ui.req.urls.action_target(a), *label))
