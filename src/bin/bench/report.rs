@@ -334,9 +334,16 @@ pub fn table(f: &Figures) -> String {
         ms(f.home_1000.1)
     );
     for (connections, took, bytes) in &f.vcards {
+        // The export stops at its cap: say how many cards the figure is for.
+        let cap = widget_host::widgets::contacts_center::MAX_EXPORT as u64;
+        let cards = if *connections > cap {
+            format!(" (the first {cap} cards: the export's cap)")
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             t,
-            "| vCard export of {connections} connections | {}, {bytes} bytes |",
+            "| vCard export of {connections} connections{cards} | {}, {bytes} bytes |",
             ms(*took),
         );
     }
@@ -972,7 +979,7 @@ mod tests {
         ];
         let t = table(&f);
         assert!(
-            t.contains("| vCard export of 4980 connections | 40.00 ms, 900000 bytes |\n| vCard export of 22113 connections | 180.00 ms, 4000000 bytes |"),
+            t.contains("| vCard export of 4980 connections | 40.00 ms, 900000 bytes |\n| vCard export of 22113 connections (the first 10000 cards: the export's cap) | 180.00 ms, 4000000 bytes |"),
             "{t}"
         );
     }

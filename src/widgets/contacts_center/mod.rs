@@ -11,6 +11,8 @@ pub mod messages;
 pub(crate) mod params;
 pub(crate) mod preferences;
 pub(crate) mod resources;
+
+pub use resources::MAX_EXPORT;
 pub(crate) mod rows;
 pub(crate) mod views;
 

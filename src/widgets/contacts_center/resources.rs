@@ -17,8 +17,9 @@ use crate::vcard;
 use crate::widgets::ui::{Ui, social_error, store_error};
 use crate::widgets::{Resource, WidgetError};
 
-/// Most cards one `connections` export may hold, so one download stays bounded.
-const MAX_EXPORT: usize = 10_000;
+/// Most cards one `connections` export may hold, so one download stays bounded: the
+/// first this many connections, in the list's order.
+pub const MAX_EXPORT: usize = 10_000;
 
 /// The resources [`serve`] knows.
 pub(crate) const NAMES: &[&str] = &["vcard", "contacts", "contact"];
