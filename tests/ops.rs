@@ -156,6 +156,16 @@ fn tiny_directories_do_not_loop_forever() {
 }
 
 /// Waits until the store's writer thread has let go of the file after `drop`.
+/// What `check-db` finds in the file at `path`, as it words it.
+fn violations(path: &Path) -> Vec<String> {
+    inspect_file(path)
+        .unwrap()
+        .violations
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
 /// A closed database file of a seeded graph (`users` people, four relations each)
 /// that breaks no invariant, in a folder of its own.
 fn seeded_file(users: usize, seed_value: u64) -> (tempfile::TempDir, PathBuf) {
@@ -394,12 +404,7 @@ fn check_db_finds_every_kind_of_stray_index_row() {
         tamper(&txn);
         txn.commit().unwrap();
         drop(db);
-        let found: Vec<String> = inspect_file(&copy)
-            .unwrap()
-            .violations
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let found = violations(&copy);
         assert!(
             found.iter().any(|v| v.starts_with(table)),
             "tamper {n}, {table}: {found:?}"
@@ -432,12 +437,7 @@ fn check_db_finds_an_index_row_whose_request_is_gone() {
     );
     txn.commit().unwrap();
     drop(db);
-    let found: Vec<String> = inspect_file(&path)
-        .unwrap()
-        .violations
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let found = violations(&path);
     let expected = format!(
         "pending request index row {receiver}<-{requester} names request {id}, which is not pending between them"
     );
@@ -488,12 +488,7 @@ fn check_db_finds_an_id_counter_behind_the_ids_in_use_and_restore_refuses_it() {
         }
         txn.commit().unwrap();
         drop(db);
-        let found: Vec<String> = inspect_file(&copy)
-            .unwrap()
-            .violations
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let found = violations(&copy);
         assert_eq!(found.len(), 1, "{counter} {value:?}: {found:?}");
         assert!(
             found[0].starts_with(&format!("meta {counter} is 1, but id ")),
