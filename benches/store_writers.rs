@@ -1,4 +1,4 @@
-//! 64 concurrent writer threads: grouped commits (one durable commit per drained batch)
+//! 64 concurrent writers (tasks, as the host's actions are): grouped commits (one durable commit per drained batch)
 //! against one durable commit per action, side by side, printing actions/s for both.
 //!
 //! Run: `cargo bench --bench store_writers` (optionally `-- <seconds-per-mode>`, and
@@ -15,7 +15,7 @@ use widget_host::store::{Person, StoreOptions};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const THREADS: usize = 64;
+const CLIENTS: usize = 64;
 const PEOPLE: usize = 256;
 
 /// Actions per second and the p50 / p99 latency of one action, in milliseconds.
@@ -44,43 +44,55 @@ fn measure(grouped: bool, seconds: u64) -> Measured {
         })
         .collect();
     social.upsert_people(people).expect("seed people");
+    // The clients are tasks that wait for each commit as the host's actions do
+    // (`Social::act_async`), without a thread each.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
-    let threads: Vec<_> = (0..THREADS)
-        .map(|t| {
-            let (social, stop) = (social.clone(), Arc::clone(&stop));
-            std::thread::spawn(move || {
-                let (mut k, mut follow) = (1, true);
-                let mut micros: Vec<u32> = Vec::new();
-                while !stop.load(Ordering::Relaxed) {
-                    // Follow then unfollow each other person in turn: every action writes.
-                    let other = format!("u{}", (t + k) % PEOPLE);
-                    let verb = if follow {
-                        PersonVerb::Follow
-                    } else {
-                        PersonVerb::Unfollow
-                    };
-                    let sent = Instant::now();
-                    let out = social
-                        .act(&format!("u{t}"), Action::on(verb, other))
-                        .expect("act");
-                    micros.push(sent.elapsed().as_micros().min(u32::MAX as u128) as u32);
-                    assert!(out.all_ok());
-                    if !follow {
-                        k = if k + 1 >= PEOPLE { 1 } else { k + 1 };
+    let micros: Vec<u32> = runtime.block_on(async {
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|t| {
+                let (social, stop) = (social.clone(), Arc::clone(&stop));
+                tokio::spawn(async move {
+                    let (mut k, mut follow) = (1, true);
+                    let mut micros: Vec<u32> = Vec::new();
+                    while !stop.load(Ordering::Relaxed) {
+                        // Follow then unfollow each other person in turn: every action
+                        // writes.
+                        let other = format!("u{}", (t + k) % PEOPLE);
+                        let verb = if follow {
+                            PersonVerb::Follow
+                        } else {
+                            PersonVerb::Unfollow
+                        };
+                        let sent = Instant::now();
+                        let out = social
+                            .act_async(&format!("u{t}"), Action::on(verb, other))
+                            .await
+                            .expect("act");
+                        micros.push(sent.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                        assert!(out.all_ok());
+                        if !follow {
+                            k = if k + 1 >= PEOPLE { 1 } else { k + 1 };
+                        }
+                        follow = !follow;
                     }
-                    follow = !follow;
-                }
-                micros
+                    micros
+                })
             })
-        })
-        .collect();
-    std::thread::sleep(Duration::from_secs(seconds));
-    stop.store(true, Ordering::Relaxed);
-    let mut micros: Vec<u32> = Vec::new();
-    for t in threads {
-        micros.extend(t.join().expect("writer thread"));
-    }
+            .collect();
+        tokio::time::sleep(Duration::from_secs(seconds)).await;
+        stop.store(true, Ordering::Relaxed);
+        let mut micros: Vec<u32> = Vec::new();
+        for client in clients {
+            micros.extend(client.await.expect("writer client"));
+        }
+        micros
+    });
+    let mut micros = micros;
     let elapsed = started.elapsed().as_secs_f64();
     assert!(social.check_invariants().expect("check").is_empty());
     assert!(!micros.is_empty(), "no action completed in {seconds} s");
@@ -119,7 +131,7 @@ fn main() {
     let seconds = args.iter().find_map(|a| a.parse().ok()).unwrap_or(5);
     // `grouped` alone measures the host's mode only, for quick comparisons.
     let grouped_only = args.iter().any(|a| a == "grouped");
-    println!("{THREADS} writer threads, {seconds} s per mode, Durability::Immediate");
+    println!("{CLIENTS} writer tasks, {seconds} s per mode, Durability::Immediate");
     let show = |name: &str, m: &Measured| {
         println!(
             "{name:<22} {:>10.0} actions/s, p50 {:.2} ms, p99 {:.2} ms",

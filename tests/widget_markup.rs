@@ -722,10 +722,10 @@ fn written_rows_are_the_templates_own_markup_byte_for_byte() {
 
     let written = world();
     let social = written.social.clone();
-    let fields = World {
-        social: social.clone(),
-        widgets: builtin_widgets(social.clone(), Arc::new(copied), Languages::shared()),
-    };
+    let fields = World::new(
+        social.clone(),
+        builtin_widgets(social.clone(), Arc::new(copied), Languages::shared()),
+    );
     // Values that need every kind of escaping, a portrait and initials, no title.
     let odd = |id: &str, given: &str, family: &str| Person {
         id: id.to_owned(),

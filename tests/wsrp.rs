@@ -11,7 +11,9 @@ use base64::Engine as _;
 use widget_host::config::ConsumerConfig;
 use widget_host::descriptors::{Catalog, CatalogHandle, WidgetDescriptor};
 use widget_host::portal::{PortalUser, Request, Viewer};
-use widget_host::widgets::{ActionOutcome, Markup, Resource, Widget, WidgetError, WidgetSet};
+use widget_host::widgets::{
+    ActionFuture, ActionOutcome, Markup, Resource, Widget, WidgetError, WidgetSet,
+};
 use widget_host::wsrp::urls::{ACTION_KEY, decode_state, parse_rewrite_url};
 use widget_host::wsrp::xml::{Element, Limits, parse};
 use widget_host::wsrp::{
@@ -61,35 +63,8 @@ impl Widget for EchoWidget {
         })
     }
 
-    fn action(&self, req: &Request) -> Result<ActionOutcome, WidgetError> {
-        let name = req.name.clone().unwrap_or_default();
-        let params = req
-            .params
-            .iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-        self.actions
-            .lock()
-            .expect("test lock")
-            .push((name.clone(), params));
-        match name.as_str() {
-            "say" => {
-                let text = req.params.get("text").unwrap_or("").to_owned();
-                Ok(ActionOutcome {
-                    ok: true,
-                    status: 200,
-                    message: "said".into(),
-                    text: text.clone(),
-                    relationship: None,
-                    render_params: vec![("message".into(), format!("said {text}"))],
-                })
-            }
-            "forbidden" => Err(WidgetError::Forbidden {
-                key: "no".into(),
-                text: "not for you".into(),
-            }),
-            other => Err(WidgetError::UnknownAction(other.into())),
-        }
+    fn action<'a>(&'a self, req: &'a Request) -> ActionFuture<'a> {
+        Box::pin(std::future::ready(self.echo_action(req)))
     }
 
     fn resource(&self, req: &Request) -> Result<Resource, WidgetError> {
@@ -128,6 +103,39 @@ impl Widget for EchoWidget {
     }
 }
 
+impl EchoWidget {
+    fn echo_action(&self, req: &Request) -> Result<ActionOutcome, WidgetError> {
+        let name = req.name.clone().unwrap_or_default();
+        let params = req
+            .params
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        self.actions
+            .lock()
+            .expect("test lock")
+            .push((name.clone(), params));
+        match name.as_str() {
+            "say" => {
+                let text = req.params.get("text").unwrap_or("").to_owned();
+                Ok(ActionOutcome {
+                    ok: true,
+                    status: 200,
+                    message: "said".into(),
+                    text: text.clone(),
+                    relationship: None,
+                    render_params: vec![("message".into(), format!("said {text}"))],
+                })
+            }
+            "forbidden" => Err(WidgetError::Forbidden {
+                key: "no".into(),
+                text: "not for you".into(),
+            }),
+            other => Err(WidgetError::UnknownAction(other.into())),
+        }
+    }
+}
+
 /// Records each profile refresh, and each render slot taken.
 #[derive(Default)]
 struct CountingHooks(Mutex<Vec<PortalUser>>, std::sync::atomic::AtomicUsize);
@@ -150,10 +158,28 @@ impl CountingHooks {
 }
 
 struct Fixture {
-    producer: Producer,
+    producer: Producing,
     widget: Arc<EchoWidget>,
     registrations: Arc<MemoryRegistrations>,
     hooks: Arc<CountingHooks>,
+}
+
+/// The producer as the host runs it: on a thread inside a tokio runtime, where an
+/// action's future is driven.
+struct Producing {
+    producer: Producer,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Producing {
+    fn handle(&self, port: &str, body: &[u8], base: &str) -> SoapReply {
+        let _inside = self.runtime.enter();
+        self.producer.handle(port, body, base)
+    }
+
+    fn wsdl(&self, base: &str) -> String {
+        self.producer.wsdl(base)
+    }
 }
 
 fn descriptor() -> WidgetDescriptor {
@@ -235,7 +261,13 @@ fn fixture_with(secret: &str, registrations: Arc<MemoryRegistrations>) -> Fixtur
         hooks.clone(),
     );
     Fixture {
-        producer,
+        producer: Producing {
+            producer,
+            runtime: tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .build()
+                .expect("runtime"),
+        },
         widget,
         registrations,
         hooks,
@@ -879,6 +911,16 @@ fn blocking_action_url_round_trip() {
     // The test widget has no such action: it got as far as the widget.
     assert_eq!(fault_name(&reply), "InconsistentParameters");
     assert_eq!(refreshed(), before + 3);
+
+    // An action's future is driven on the runtime the producer runs in; called
+    // without one, the producer answers a fault instead of panicking.
+    let said = f.widget.actions.lock().expect("lock").len();
+    let outside = f
+        .producer
+        .producer
+        .handle("markup", body.as_bytes(), "http://h");
+    assert_eq!(fault_name(&outside), "OperationFailed");
+    assert_eq!(f.widget.actions.lock().expect("lock").len(), said);
 }
 
 fn get_resource(f: &Fixture, handle: &str, id: &str, state: &str) -> SoapReply {

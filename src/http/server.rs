@@ -201,20 +201,21 @@ mod tests {
         rlimit::setrlimit(NOFILE, before, hard).expect("restore");
     }
 
-    /// While the writer is held (deleting a hub holds it for seconds), calls waiting for
-    /// it take at most `write_slots` blocking threads, so a render, which needs no
-    /// write, still finds one, and so does the look at its claims that finds them
-    /// already applied. The pool here is smaller than the calls that wait.
-    #[test]
-    fn a_render_is_answered_while_writes_wait_for_a_held_writer() {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .max_blocking_threads(4)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async {
-            const SECRET: &str = "a-test-consumer-secret-0123456789";
+    /// A host on a loopback port for the tests of a held writer, with one consumer
+    /// whose tokens it mints.
+    struct HeldWriterHost {
+        state: Arc<AppState>,
+        addr: std::net::SocketAddr,
+        stop: tokio::sync::oneshot::Sender<()>,
+        server: tokio::task::JoinHandle<Result<(), HostError>>,
+        _dir: tempfile::TempDir,
+    }
+
+    impl HeldWriterHost {
+        const SECRET: &str = "a-test-consumer-secret-0123456789";
+
+        /// `write_slots` in place of the host's own number, when given.
+        async fn start(write_slots: Option<usize>) -> Self {
             let dir = tempfile::tempdir().expect("dir");
             let config = Config {
                 listen: "127.0.0.1:0".parse().expect("addr"),
@@ -223,7 +224,7 @@ mod tests {
                 demo: Some(false),
                 consumers: vec![crate::config::ConsumerConfig {
                     id: "portal".into(),
-                    hs256_secret: Some(SECRET.into()),
+                    hs256_secret: Some(Self::SECRET.into()),
                     jwks_file: None,
                     allowed_origins: Vec::new(),
                     wsrp_secret: None,
@@ -232,7 +233,9 @@ mod tests {
                 ..Config::default()
             };
             let mut state = AppState::start(config).await.expect("started");
-            state.write_slots = Arc::new(Semaphore::new(2));
+            if let Some(slots) = write_slots {
+                state.write_slots = Arc::new(Semaphore::new(slots));
+            }
             let state = Arc::new(state);
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let addr = listener.local_addr().expect("addr");
@@ -240,58 +243,85 @@ mod tests {
             let server = tokio::spawn(serve(Arc::clone(&state), listener, async {
                 let _ = stopped.await;
             }));
-            let token = |user: &str, roles: &[String]| {
-                let profile = crate::portal::Profile {
-                    given_name: Some(format!("Given {user}")),
-                    ..Default::default()
-                };
-                crate::portal::auth::mint(
-                    "portal",
-                    SECRET,
-                    user,
-                    roles,
-                    &profile,
-                    Duration::from_secs(600),
-                )
-                .expect("token")
-            };
-            let widget = format!("http://{addr}/widgets/contacts_center");
-            let render = {
-                let widget = widget.clone();
-                move |user: String| {
-                    let call = reqwest::Client::new()
-                        .get(format!("{widget}/render"))
-                        .bearer_auth(token(&user, &[]))
-                        .timeout(Duration::from_secs(10));
-                    async move { call.send().await.map(|answer| answer.status()) }
-                }
-            };
-            let store_person = {
-                let admin = token("root", &["Administrator".into()]);
-                move |person: String| {
-                    let call = reqwest::Client::new()
-                        .put(format!("http://{addr}/api/users/{person}"))
-                        .bearer_auth(&admin)
-                        .json(&serde_json::json!({"givenName": "Stored"}))
-                        .timeout(Duration::from_secs(10));
-                    async move { call.send().await.map(|answer| answer.status()) }
-                }
-            };
-            let follow = move |person: String| {
-                let call = reqwest::Client::new()
-                    .post(format!("{widget}/actions/follow"))
-                    .bearer_auth(token("alice", &[]))
-                    .header("accept", "application/json")
-                    .form(&[("_contacts_center_userId", person)])
-                    .timeout(Duration::from_secs(10));
-                async move { call.send().await.map(|answer| answer.status()) }
-            };
-            // Alice is in the directory now: her next render writes nothing.
-            assert_eq!(render("alice".into()).await.expect("render"), 200);
+            Self {
+                state,
+                addr,
+                stop,
+                server,
+                _dir: dir,
+            }
+        }
 
+        fn token(user: &str, roles: &[String]) -> String {
+            let profile = crate::portal::Profile {
+                given_name: Some(format!("Given {user}")),
+                ..Default::default()
+            };
+            crate::portal::auth::mint(
+                "portal",
+                Self::SECRET,
+                user,
+                roles,
+                &profile,
+                Duration::from_secs(600),
+            )
+            .expect("token")
+        }
+
+        fn widget(&self) -> String {
+            format!("http://{}/widgets/contacts_center", self.addr)
+        }
+
+        /// `user`'s home render, as a future of its status.
+        fn render(
+            &self,
+            user: &str,
+        ) -> impl Future<Output = reqwest::Result<reqwest::StatusCode>> + Send + 'static {
+            let call = reqwest::Client::new()
+                .get(format!("{}/render", self.widget()))
+                .bearer_auth(Self::token(user, &[]))
+                .timeout(Duration::from_secs(10));
+            async move { call.send().await.map(|answer| answer.status()) }
+        }
+
+        /// `user` follows `person`.
+        fn follow(
+            &self,
+            user: &str,
+            person: &str,
+        ) -> impl Future<Output = reqwest::Result<reqwest::StatusCode>> + Send + 'static {
+            let call = reqwest::Client::new()
+                .post(format!("{}/actions/follow", self.widget()))
+                .bearer_auth(Self::token(user, &[]))
+                .header("accept", "application/json")
+                .form(&[("_contacts_center_userId", person)])
+                .timeout(Duration::from_secs(10));
+            async move { call.send().await.map(|answer| answer.status()) }
+        }
+
+        /// An administrator stores `person` through the user API.
+        fn store_person(
+            &self,
+            person: &str,
+        ) -> impl Future<Output = reqwest::Result<reqwest::StatusCode>> + Send + 'static {
+            let call = reqwest::Client::new()
+                .put(format!("http://{}/api/users/{person}", self.addr))
+                .bearer_auth(Self::token("root", &["Administrator".into()]))
+                .json(&serde_json::json!({"givenName": "Stored"}))
+                .timeout(Duration::from_secs(10));
+            async move { call.send().await.map(|answer| answer.status()) }
+        }
+
+        /// Holds the writer until the sender is used: a job that waits in its batch.
+        async fn hold_writer(
+            &self,
+        ) -> (
+            std::sync::mpsc::Sender<()>,
+            std::thread::JoinHandle<Result<(), crate::store::StoreError>>,
+        ) {
             let (held, is_held) = tokio::sync::oneshot::channel::<()>();
             let (release, released) = std::sync::mpsc::channel::<()>();
-            let store = state.social.store().clone();
+            let store = self.state.social.store().clone();
             let holder = std::thread::spawn(move || {
                 store.write(move |_| {
                     let _ = held.send(());
@@ -300,21 +330,53 @@ mod tests {
                 })
             });
             is_held.await.expect("the writer is held");
+            (release, holder)
+        }
+
+        async fn stop(self) {
+            let _ = self.stop.send(());
+            self.server.await.expect("server task").expect("served");
+        }
+    }
+
+    /// A runtime whose blocking pool is smaller than the calls that wait in the tests
+    /// of a held writer.
+    fn small_blocking_pool() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .max_blocking_threads(4)
+            .enable_all()
+            .build()
+            .expect("runtime")
+    }
+
+    /// While the writer is held (deleting a hub holds it for seconds), calls waiting for
+    /// it take at most `write_slots` blocking threads, so a render, which needs no
+    /// write, still finds one, and so does the look at its claims that finds them
+    /// already applied. The pool here is smaller than the calls that wait.
+    #[test]
+    fn a_render_is_answered_while_writes_wait_for_a_held_writer() {
+        small_blocking_pool().block_on(async {
+            let host = HeldWriterHost::start(Some(2)).await;
+            // Alice is in the directory now: her next render writes nothing.
+            assert_eq!(host.render("alice").await.expect("render"), 200);
+
+            let (release, holder) = host.hold_writer().await;
             // New people's first renders each wait for their directory refresh,
             // Alice's actions and an administrator's records for their commits.
             let waiting: Vec<_> = (0..8)
                 .flat_map(|i| {
                     [
-                        tokio::spawn(render(format!("crowd{i}"))),
-                        tokio::spawn(follow(format!("crowd{i}"))),
-                        tokio::spawn(store_person(format!("stored{i}"))),
+                        tokio::spawn(host.render(&format!("crowd{i}"))),
+                        tokio::spawn(host.follow("alice", &format!("crowd{i}"))),
+                        tokio::spawn(host.store_person(&format!("stored{i}"))),
                     ]
                 })
                 .collect();
             tokio::time::sleep(Duration::from_millis(300)).await;
             // As after a restart: her claims are looked at again, and found applied.
-            state.claims.forget("alice");
-            let answered = render("alice".into()).await;
+            host.state.claims.forget("alice");
+            let answered = host.render("alice").await;
             assert_eq!(answered.expect("a render while writes wait"), 200);
             assert!(
                 waiting.iter().all(|task| !task.is_finished()),
@@ -327,8 +389,44 @@ mod tests {
                 // A follow that came before its person's refresh finds nobody.
                 assert!([200, 404].contains(&status.as_u16()), "{status}");
             }
-            let _ = stop.send(());
-            server.await.expect("server task").expect("served");
+            host.stop().await;
+        });
+    }
+
+    /// An action waits for its commit as a future, not on a thread of the blocking
+    /// pool: with the host's own write slots, far more actions than the pool has
+    /// threads wait on a held writer, and renders are still answered meanwhile.
+    #[test]
+    fn actions_waiting_for_a_held_writer_hold_no_blocking_thread() {
+        small_blocking_pool().block_on(async {
+            let host = HeldWriterHost::start(None).await;
+            let people: Vec<String> = (0..32).map(|i| format!("person{i}")).collect();
+            for user in people.iter().map(String::as_str).chain(["alice"]) {
+                assert_eq!(host.render(user).await.expect("render"), 200);
+            }
+            let (release, holder) = host.hold_writer().await;
+            let waiting: Vec<_> = people
+                .iter()
+                .map(|person| tokio::spawn(host.follow("alice", person)))
+                .collect();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            for user in ["alice", "person0"] {
+                let answered = host.render(user).await;
+                assert_eq!(answered.expect("a render while actions wait"), 200);
+            }
+            assert!(
+                waiting.iter().all(|task| !task.is_finished()),
+                "the actions wait for the writer"
+            );
+            release.send(()).expect("release");
+            holder.join().expect("holder").expect("held write");
+            for task in waiting {
+                let status = task.await.expect("task").expect("answered");
+                assert_eq!(status, 200);
+            }
+            let reader = host.state.social.read().expect("read");
+            assert_eq!(reader.counts("alice").expect("counts").following, 32);
+            host.stop().await;
         });
     }
 

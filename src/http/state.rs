@@ -382,14 +382,17 @@ pub const WSRP_ENVELOPES_AT_ONCE: usize = 64;
 /// one that holds some gets 503 at once (see `wsrp_routes::read_envelope`).
 pub const WSRP_BYTES_IN_FLIGHT: usize = WSRP_ENVELOPES_AT_ONCE * 512 * 1024;
 
-/// Calls that may wait for the writer on the blocking pool at once. Each holds one of
-/// tokio's 512 blocking threads until its commit is durable, so while a long write
-/// holds the writer (deleting a hub takes seconds), enough actions would take every
-/// thread and renders, which need no write, would queue behind them. This many fill
-/// the writer's largest group; with WSRP's envelopes (64) at most 320 threads wait on
-/// the writer, and the rest are left to renders. Past it, a call waits for a slot
-/// without a thread: a render's refresh up to its request timeout, an action or a
-/// user API write as long as it would have waited for its commit.
+/// Writes that may wait for the writer at once. Directory refreshes and the user API's
+/// writes wait on the blocking pool, each holding one of tokio's 512 blocking threads
+/// until its commit is durable: while a long write holds the writer (deleting a hub
+/// takes seconds), enough of them would take every thread, and renders, which need no
+/// write, would queue behind them. With WSRP's envelopes (64), at most 320 threads wait
+/// on the writer, and the rest are left to renders. Native actions wait for their
+/// commit as futures without a thread (`Store::write_async`); their slots bound the
+/// jobs queued for the writer. This many fill the writer's largest group. Past it, a
+/// call waits for a slot without a thread: a render's refresh up to its request
+/// timeout, an action or a user API write as long as it would have waited for its
+/// commit.
 pub const WRITES_WAITING_AT_ONCE: usize = 256;
 
 /// How many renders and resources may run at once: two per core. One per core would

@@ -138,7 +138,7 @@ pub async fn action(
         .and_then(|c| state.config.consumer(c))
         .map(|c| c.allowed_origins.clone())
         .unwrap_or_default();
-    let outcome = run_widget(state, prepared, |w, r| w.action(r)).await?;
+    let outcome = run_action(state, prepared).await?;
     if wants_json {
         return Ok(outcome_json(&outcome));
     }
@@ -485,15 +485,50 @@ fn minter_for(state: &AppState, user: &PortalUser, portlet: &PortletId) -> Token
     })
 }
 
-/// Runs a widget phase on the blocking pool (widgets read redb and wait for commits).
-/// A caller's directory refresh, when their claims changed, runs first in a hop of its
-/// own, outside the render slots.
+/// Runs a render or resource phase on the blocking pool (widgets read redb), in one of
+/// the render slots.
 async fn run_widget<T: Send + 'static>(
     state: &Arc<AppState>,
     prepared: Prepared,
     phase: impl FnOnce(&dyn Widget, &portal::Request) -> Result<T, WidgetError> + Send + 'static,
 ) -> Result<T, HttpError> {
-    let locale = prepared.request.locale.clone();
+    let (widget, request) = refreshed(state, prepared).await?;
+    let locale = request.locale.clone();
+    let slot = take(&state.render_slots).await?;
+    // The slot goes with the work: a request given up at its timeout leaves its
+    // render running, and the slot must stay taken until that render ends.
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        phase(widget.as_ref(), &request)
+    })
+    .await
+    .map_err(|_| HttpError::Internal)?
+    .map_err(|error| widget_error(state, &locale, error))
+}
+
+/// Runs an action phase in a write slot. The action is a future that waits for its
+/// commit without a thread (its reads go to the blocking pool on their own), and a
+/// task of its own: a request given up at its timeout leaves it running to its
+/// answer, with its slot, as a render does.
+async fn run_action(state: &Arc<AppState>, prepared: Prepared) -> Result<ActionOutcome, HttpError> {
+    let (widget, request) = refreshed(state, prepared).await?;
+    let locale = request.locale.clone();
+    let slot = take(&state.write_slots).await?;
+    tokio::spawn(async move {
+        let _slot = slot;
+        widget.action(&request).await
+    })
+    .await
+    .map_err(|_| HttpError::Internal)?
+    .map_err(|error| widget_error(state, &locale, error))
+}
+
+/// The prepared widget and request, after the caller's directory refresh when their
+/// claims changed (in hops of its own, outside the render slots).
+async fn refreshed(
+    state: &Arc<AppState>,
+    prepared: Prepared,
+) -> Result<(Arc<dyn Widget>, portal::Request), HttpError> {
     // Claims already applied need no directory check: a steady render is one snapshot.
     let refresh = prepared.refresh_directory
         && prepared
@@ -505,20 +540,7 @@ async fn run_widget<T: Send + 'static>(
     if let (true, Some(user)) = (refresh, request.viewer.user()) {
         refresh_directory(state, user).await?;
     }
-    let slot = take(match request.phase {
-        Phase::Render | Phase::Resource => &state.render_slots,
-        Phase::Action => &state.write_slots,
-    })
-    .await?;
-    // The slot goes with the work: a request given up at its timeout leaves its
-    // render running, and the slot must stay taken until that render ends.
-    tokio::task::spawn_blocking(move || {
-        let _slot = slot;
-        phase(widget.as_ref(), &request)
-    })
-    .await
-    .map_err(|_| HttpError::Internal)?
-    .map_err(|error| widget_error(state, &locale, error))
+    Ok((widget, request))
 }
 
 /// Applies a caller's new claims to the directory, in hops of their own: a render slot

@@ -17,7 +17,7 @@ pub use profile::apply_profile;
 
 use crate::store::{
     Edge, EntryId, Graph, Person, Preferences, Reader, RequestId, Store, StoreError, StoreOptions,
-    UserId, Violation, is_portal_user_id,
+    Tables, UserId, Violation, is_portal_user_id,
 };
 
 /// The social layer's one error enum: only storage can fail here; rule refusals are
@@ -103,7 +103,7 @@ pub enum BulkEdge {
 const IMPORT_BATCH: usize = 10_000;
 
 /// The handle widgets hold. Cheap to clone; every method blocks (call it off the
-/// async runtime).
+/// async runtime) but those named `_async`, which wait for a commit as futures.
 #[derive(Clone, Debug)]
 pub struct Social {
     store: Store,
@@ -114,6 +114,16 @@ fn now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// The writer's job for one action, stamped now.
+fn acting(
+    actor: &str,
+    action: Action,
+) -> impl for<'a, 'b> FnOnce(&'a mut Tables<'b>) -> Result<Outcome, StoreError> + Send + 'static {
+    let actor = actor.to_owned();
+    let at = now();
+    move |tables| rules::apply(tables, &actor, &action, at)
 }
 
 fn validate(person: &Person) -> Result<(), StoreError> {
@@ -203,11 +213,12 @@ impl Social {
 
     /// Applies `action` for `actor` (a portal user id); returns once durable.
     pub fn act(&self, actor: &str, action: Action) -> Result<Outcome, SocialError> {
-        let actor = actor.to_owned();
-        let at = now();
-        Ok(self
-            .store
-            .write(move |tables| rules::apply(tables, &actor, &action, at))?)
+        Ok(self.store.write(acting(actor, action))?)
+    }
+
+    /// [`Self::act`] as a future that waits for the commit without a thread.
+    pub async fn act_async(&self, actor: &str, action: Action) -> Result<Outcome, SocialError> {
+        Ok(self.store.write_async(acting(actor, action)).await?)
     }
 
     /// Creates or refreshes a person of the directory.
@@ -251,6 +262,20 @@ impl Social {
         Ok(self
             .store
             .write(move |tables| tables.save_preferences(&id, &preferences))?)
+    }
+
+    /// [`Self::save_preferences`] as a future that waits for the commit without a
+    /// thread.
+    pub async fn save_preferences_async(
+        &self,
+        portlet_id: &str,
+        preferences: Preferences,
+    ) -> Result<(), SocialError> {
+        let id = portlet_id.to_owned();
+        Ok(self
+            .store
+            .write_async(move |tables| tables.save_preferences(&id, &preferences))
+            .await?)
     }
 
     /// Every broken invariant of the database (empty when consistent).

@@ -96,13 +96,20 @@ pub(crate) fn noticed<T>(
     result
 }
 
+/// An action phase under way. Actions spend most of their time waiting for a grouped
+/// commit; as futures they wait without a thread each (see `Store::write_async`).
+pub type ActionFuture<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<ActionOutcome, WidgetError>> + Send + 'a>,
+>;
+
 /// One built-in widget kind.
 pub trait Widget: Send + Sync {
     /// Render phase: read only.
     fn render(&self, req: &Request) -> Result<Markup, WidgetError>;
-    /// Action phase. Blocking: it waits for the durable commit, so transports call it
-    /// off the async runtime.
-    fn action(&self, req: &Request) -> Result<ActionOutcome, WidgetError>;
+    /// Action phase. The future waits for the durable commit without holding a
+    /// thread, and does its reads of the database on tokio's blocking pool: it needs
+    /// a tokio runtime, and is polled on it (see [`ActionFuture`]).
+    fn action<'a>(&'a self, req: &'a Request) -> ActionFuture<'a>;
     /// Resource phase: downloads and JSON.
     fn resource(&self, req: &Request) -> Result<Resource, WidgetError>;
     /// The names [`Widget::action`] answers. Transports refuse any other as not found

@@ -12,7 +12,7 @@ use super::contacts_center::cards::display_name;
 use super::contacts_center::messages;
 use super::paging;
 use super::ui::{Form, Ui, social_error, store_error, template_error, when};
-use super::{ActionOutcome, Markup, Resource, Widget, WidgetError, noticed};
+use super::{ActionFuture, ActionOutcome, Markup, Resource, Widget, WidgetError, noticed};
 use crate::i18n::Languages;
 use crate::portal::{PortletMode, Request};
 use crate::social::{RequestVerb, Social};
@@ -74,8 +74,8 @@ impl Widget for Notifications {
         noticed(&self.social, self.view(req))
     }
 
-    fn action(&self, req: &Request) -> Result<ActionOutcome, WidgetError> {
-        noticed(&self.social, self.act(req))
+    fn action<'a>(&'a self, req: &'a Request) -> ActionFuture<'a> {
+        Box::pin(async move { noticed(&self.social, self.act(req).await) })
     }
 
     fn resource(&self, req: &Request) -> Result<Resource, WidgetError> {
@@ -176,11 +176,11 @@ impl Notifications {
         })
     }
 
-    fn act(&self, req: &Request) -> Result<ActionOutcome, WidgetError> {
+    async fn act(&self, req: &Request) -> Result<ActionOutcome, WidgetError> {
         let call = ActionCall::new(&self.social, Ui::new(req, self.languages), req)?;
         match req.name.as_deref().unwrap_or("") {
-            "accept-request" => call.answer_request(RequestVerb::Accept),
-            "ignore-request" => call.answer_request(RequestVerb::Ignore),
+            "accept-request" => call.answer_request(RequestVerb::Accept).await,
+            "ignore-request" => call.answer_request(RequestVerb::Ignore).await,
             other => Err(WidgetError::UnknownAction(other.to_owned())),
         }
     }

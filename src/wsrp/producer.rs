@@ -658,7 +658,14 @@ impl Producer {
         req.name = Some(action.to_owned());
         req.params = form_parameters(interaction, namespace);
         self.take_profile(&req);
-        let outcome = target.widget.action(&req).map_err(widget_fault)?;
+        // The producer runs on tokio's blocking pool (see `wsrp_routes`), which this
+        // call is already on: the action's future is driven to its end here.
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            WsrpFault::OperationFailed("the producer runs without the host's runtime".into())
+        })?;
+        let outcome = runtime
+            .block_on(target.widget.action(&req))
+            .map_err(widget_fault)?;
         let nav = encode_state(
             outcome
                 .render_params

@@ -67,6 +67,9 @@ impl PortletUrls for FakeUrls {
 pub struct World {
     pub social: Social,
     pub widgets: WidgetSet,
+    /// Drives actions, which are futures that wait for their commit and read on the
+    /// blocking pool, as the host's runtime does.
+    pub runtime: tokio::runtime::Runtime,
 }
 
 pub fn world() -> World {
@@ -80,7 +83,21 @@ pub fn world_on(social: Social) -> World {
         Arc::new(Templates::new(None)),
         Languages::shared(),
     );
-    World { social, widgets }
+    World::new(social, widgets)
+}
+
+impl World {
+    pub fn new(social: Social, widgets: WidgetSet) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .expect("runtime");
+        Self {
+            social,
+            widgets,
+            runtime,
+        }
+    }
 }
 
 pub fn person(id: &str, given: &str, family: &str) -> Person {
@@ -235,7 +252,8 @@ impl Call {
         &self,
         w: &World,
     ) -> Result<widget_host::widgets::ActionOutcome, widget_host::widgets::WidgetError> {
-        w.widgets[self.kind].action(&self.request(Phase::Action))
+        let request = self.request(Phase::Action);
+        w.runtime.block_on(w.widgets[self.kind].action(&request))
     }
 
     pub fn ok(&self, w: &World) -> widget_host::widgets::ActionOutcome {

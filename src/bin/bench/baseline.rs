@@ -8,7 +8,6 @@
 use std::convert::Infallible;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -96,10 +95,12 @@ pub fn fsync_floor(dir: &Path, rounds: usize) -> std::io::Result<Stats> {
     Ok(stats_of(&mut latencies, elapsed))
 }
 
-/// Durable actions per second with `writers` threads each toggling follows, on a fresh
+/// Durable actions per second with `writers` clients each toggling follows, on a fresh
 /// database in `dir`: grouped commits (the host's mode) or one commit per action. Also
-/// what the commits' own fdatasync took, and how much each commit wrote.
-pub fn writers(
+/// what the commits' own fdatasync took, and how much each commit wrote. The clients
+/// are tasks on the caller's runtime that wait for each commit as the host's actions
+/// do (`Social::act_async`), without a thread each.
+pub async fn writers(
     dir: &Path,
     grouped: bool,
     writers: usize,
@@ -113,32 +114,35 @@ pub fn writers(
     } else {
         "writers-single.redb"
     });
-    let _ = std::fs::remove_file(&path);
-    let (file, log) = TimedFile::open(&path)?;
-    let social = Social::open_on(
-        file,
-        StoreOptions {
+    // Opening and filling the file block: off the runtime, as the host does.
+    let opened = tokio::task::spawn_blocking(move || -> Result<_, String> {
+        let _ = std::fs::remove_file(&path);
+        let (file, log) = TimedFile::open(&path).map_err(|e| e.to_string())?;
+        let options = StoreOptions {
             grouped,
             ..StoreOptions::default()
-        },
-    )?;
-    let people: Vec<Person> = (0..writers * 2)
-        .map(|i| Person {
-            id: format!("w{i}"),
-            given_name: format!("Writer{i}"),
-            family_name: "Bench".into(),
-            ..Person::default()
-        })
-        .collect();
-    social.upsert_people(people)?;
+        };
+        let social = Social::open_on(file, options).map_err(|e| e.to_string())?;
+        let people: Vec<Person> = (0..writers * 2)
+            .map(|i| Person {
+                id: format!("w{i}"),
+                given_name: format!("Writer{i}"),
+                family_name: "Bench".into(),
+                ..Person::default()
+            })
+            .collect();
+        social.upsert_people(people).map_err(|e| e.to_string())?;
+        Ok((social, log))
+    })
+    .await??;
+    let (social, log) = opened;
     log.reset();
-    let social = Arc::new(social);
     let start = Instant::now();
     let deadline = start + duration;
-    let threads: Vec<_> = (0..writers)
+    let clients: Vec<_> = (0..writers)
         .map(|w| {
-            let social = Arc::clone(&social);
-            std::thread::spawn(move || {
+            let social = social.clone();
+            tokio::spawn(async move {
                 let me = format!("w{w}");
                 let other = format!("w{}", w + writers);
                 let mut latencies = Vec::new();
@@ -152,7 +156,7 @@ pub fn writers(
                     };
                     follow = !follow;
                     let t = Instant::now();
-                    match social.act(&me, Action::on(verb, other.clone())) {
+                    match social.act_async(&me, Action::on(verb, other.clone())).await {
                         Ok(_) => {
                             latencies.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32)
                         }
@@ -165,8 +169,8 @@ pub fn writers(
         .collect();
     let mut all = Vec::new();
     let mut failures = 0u64;
-    for t in threads {
-        match t.join() {
+    for client in clients {
+        match client.await {
             Ok((latencies, failed)) => {
                 all.extend(latencies);
                 failures += failed;
@@ -182,7 +186,8 @@ pub fn writers(
     }
     // Read before the store closes: closing syncs once more, and that is no commit.
     let syncs = log.syncs(elapsed);
-    drop(social);
+    // The last handle: dropping it joins the writer, which blocks.
+    tokio::task::spawn_blocking(move || drop(social)).await?;
     Ok((stats_of(&mut all, elapsed), syncs))
 }
 

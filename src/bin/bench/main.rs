@@ -150,14 +150,8 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
     f.fsync = baseline::fsync_floor(&data, 2_000)?;
 
     step("durable actions: grouped vs one commit per action (64 writers)");
-    let dir = data.clone();
-    let point = mode.point;
-    let (grouped, single) = tokio::task::spawn_blocking(move || -> Result<_, String> {
-        let g = baseline::writers(&dir, true, 64, point).map_err(|e| e.to_string())?;
-        let s = baseline::writers(&dir, false, 64, point).map_err(|e| e.to_string())?;
-        Ok((g, s))
-    })
-    .await??;
+    let grouped = baseline::writers(&data, true, 64, mode.point).await?;
+    let single = baseline::writers(&data, false, 64, mode.point).await?;
     (f.writers_grouped, f.commit_syncs) = grouped;
     f.writers_single = single.0;
 

@@ -7,7 +7,7 @@
 
 use crate::portal::{PortalUser, Request};
 use crate::social::{Action, Done, EntryDraft, Outcome, PersonVerb, Refusal, RequestVerb, Social};
-use crate::widgets::ui::{Ui, social_error, store_error};
+use crate::widgets::ui::{Ui, social_error};
 use crate::widgets::{ActionOutcome, WidgetError};
 
 use super::cards::relationship_json;
@@ -33,9 +33,10 @@ impl<'a> ActionCall<'a> {
         self.ui.req
     }
 
-    fn act(&self, action: Action) -> Result<Outcome, WidgetError> {
+    async fn act(&self, action: Action) -> Result<Outcome, WidgetError> {
         self.social
-            .act(&self.user.user_id, action)
+            .act_async(&self.user.user_id, action)
+            .await
             .map_err(|e| social_error(&self.ui, e))
     }
 
@@ -43,15 +44,25 @@ impl<'a> ActionCall<'a> {
     /// lookups only. Neither the person's record nor the mutual count (a walk of up to
     /// `MUTUAL_SCAN_LIMIT` rows) is read: the answer shows neither, and reading them
     /// was about a sixth of the host's CPU in the benchmark's action point.
-    fn relationship(&self, other: &str) -> Result<Option<serde_json::Value>, WidgetError> {
-        let reader = self.social.read().map_err(|e| social_error(&self.ui, e))?;
-        let failed = |e| store_error(&self.ui, e);
-        // Every id in the id map names a person (an invariant `check-db` verifies).
-        if reader.user_id(other).map_err(failed)?.is_none() {
-            return Ok(None);
-        }
-        let r = reader.standing(&self.user.user_id, other).map_err(failed)?;
-        Ok(Some(relationship_json(&r)))
+    /// Read on the blocking pool, as every read of the database is.
+    async fn relationship(&self, other: &str) -> Result<Option<serde_json::Value>, WidgetError> {
+        let (social, me, other) = (
+            self.social.clone(),
+            self.user.user_id.clone(),
+            other.to_owned(),
+        );
+        let standing = tokio::task::spawn_blocking(move || {
+            let reader = social.read()?;
+            // Every id in the id map names a person (an invariant `check-db` verifies).
+            if reader.user_id(&other)?.is_none() {
+                return Ok(None);
+            }
+            Ok(Some(reader.standing(&me, &other)?))
+        })
+        .await
+        .map_err(|e| WidgetError::Internal(e.to_string()))?
+        .map_err(|e| social_error(&self.ui, e))?;
+        Ok(standing.as_ref().map(relationship_json))
     }
 
     /// The outcome of one result, with render parameters for the next page.
@@ -90,7 +101,7 @@ impl<'a> ActionCall<'a> {
     }
 
     /// connect, disconnect, follow, unfollow, block, unblock, remove-follower.
-    pub fn people(&self, verb: PersonVerb) -> Result<ActionOutcome, WidgetError> {
+    pub async fn people(&self, verb: PersonVerb) -> Result<ActionOutcome, WidgetError> {
         let ids = params::user_ids(&self.req().params)
             .map_err(|_| self.ui.bad_request("the-request-is-invalid"))?;
         if ids.is_empty() {
@@ -102,12 +113,14 @@ impl<'a> ActionCall<'a> {
         if verb == PersonVerb::RemoveFollower && ids.len() > 1 {
             return Err(self.ui.bad_request("the-request-is-invalid"));
         }
-        let outcome = self.act(Action::People {
-            verb,
-            user_ids: ids.clone(),
-        })?;
+        let outcome = self
+            .act(Action::People {
+                verb,
+                user_ids: ids.clone(),
+            })
+            .await?;
         if let [only] = ids.as_slice() {
-            let relationship = self.relationship(only)?;
+            let relationship = self.relationship(only).await?;
             // A card's form (`userId`) comes back to the card; the list's toolbar
             // (`userIds`) to its list, with one box ticked as with several.
             let mut render = Vec::new();
@@ -144,10 +157,10 @@ impl<'a> ActionCall<'a> {
     }
 
     /// accept-request, ignore-request, withdraw-request.
-    pub fn answer_request(&self, verb: RequestVerb) -> Result<ActionOutcome, WidgetError> {
+    pub async fn answer_request(&self, verb: RequestVerb) -> Result<ActionOutcome, WidgetError> {
         let request_id = params::number(&self.req().params, "requestId")
             .map_err(|_| self.ui.bad_request("the-request-is-invalid"))?;
-        let outcome = self.act(Action::Request { verb, request_id })?;
+        let outcome = self.act(Action::Request { verb, request_id }).await?;
         let other = outcome
             .results
             .first()
@@ -156,7 +169,7 @@ impl<'a> ActionCall<'a> {
         let relationship = if other.is_empty() {
             None
         } else {
-            self.relationship(&other)?
+            self.relationship(&other).await?
         };
         let mut render = self.keep_filter();
         if render.is_empty() && relationship.is_some() {
@@ -166,7 +179,7 @@ impl<'a> ActionCall<'a> {
     }
 
     /// save-contact: creates (no `entryId`) or updates a personal entry.
-    pub fn save_contact(&self) -> Result<ActionOutcome, WidgetError> {
+    pub async fn save_contact(&self) -> Result<ActionOutcome, WidgetError> {
         let p = &self.req().params;
         let entry_id = params::optional_number(p, "entryId")
             .map_err(|_| self.ui.bad_request("the-request-is-invalid"))?;
@@ -177,29 +190,30 @@ impl<'a> ActionCall<'a> {
             email_address: field("emailAddress"),
             comments: p.get("comments").unwrap_or("").to_owned(),
         };
-        let outcome = self.act(Action::SaveEntry(draft))?;
+        let outcome = self.act(Action::SaveEntry(draft)).await?;
         let render = vec![("filter".to_owned(), "contacts".to_owned())];
         Ok(self.outcome(outcome.first(), None, render))
     }
 
     /// delete-contact.
-    pub fn delete_contact(&self) -> Result<ActionOutcome, WidgetError> {
+    pub async fn delete_contact(&self) -> Result<ActionOutcome, WidgetError> {
         let entry_id = params::number(&self.req().params, "entryId")
             .map_err(|_| self.ui.bad_request("the-request-is-invalid"))?;
-        let outcome = self.act(Action::DeleteEntry { entry_id })?;
+        let outcome = self.act(Action::DeleteEntry { entry_id }).await?;
         let render = vec![("filter".to_owned(), "contacts".to_owned())];
         Ok(self.outcome(outcome.first(), None, render))
     }
 
     /// save-preferences: widget administrators only; stored under the full portlet id.
-    pub fn save_preferences(&self) -> Result<ActionOutcome, WidgetError> {
+    pub async fn save_preferences(&self) -> Result<ActionOutcome, WidgetError> {
         if !self.user.is_widget_admin() {
             return Err(self.ui.forbidden());
         }
         let prefs = preferences::from_form(self.req(), &self.req().params)
             .map_err(|_| self.ui.bad_request("the-request-is-invalid"))?;
         self.social
-            .save_preferences(self.req().portlet.as_str(), prefs)
+            .save_preferences_async(self.req().portlet.as_str(), prefs)
+            .await
             .map_err(|e| social_error(&self.ui, e))?;
         Ok(ActionOutcome {
             ok: true,
@@ -249,21 +263,24 @@ pub(crate) const NAMES: &[&str] = &[
 ];
 
 /// Dispatches a Contacts Center action by name.
-pub(crate) fn dispatch(call: &ActionCall<'_>, name: &str) -> Result<ActionOutcome, WidgetError> {
+pub(crate) async fn dispatch(
+    call: &ActionCall<'_>,
+    name: &str,
+) -> Result<ActionOutcome, WidgetError> {
     match name {
-        "connect" => call.people(PersonVerb::Connect),
-        "disconnect" => call.people(PersonVerb::Disconnect),
-        "follow" => call.people(PersonVerb::Follow),
-        "unfollow" => call.people(PersonVerb::Unfollow),
-        "block" => call.people(PersonVerb::Block),
-        "unblock" => call.people(PersonVerb::Unblock),
-        "remove-follower" => call.people(PersonVerb::RemoveFollower),
-        "accept-request" => call.answer_request(RequestVerb::Accept),
-        "ignore-request" => call.answer_request(RequestVerb::Ignore),
-        "withdraw-request" => call.answer_request(RequestVerb::Withdraw),
-        "save-contact" => call.save_contact(),
-        "delete-contact" => call.delete_contact(),
-        "save-preferences" => call.save_preferences(),
+        "connect" => call.people(PersonVerb::Connect).await,
+        "disconnect" => call.people(PersonVerb::Disconnect).await,
+        "follow" => call.people(PersonVerb::Follow).await,
+        "unfollow" => call.people(PersonVerb::Unfollow).await,
+        "block" => call.people(PersonVerb::Block).await,
+        "unblock" => call.people(PersonVerb::Unblock).await,
+        "remove-follower" => call.people(PersonVerb::RemoveFollower).await,
+        "accept-request" => call.answer_request(RequestVerb::Accept).await,
+        "ignore-request" => call.answer_request(RequestVerb::Ignore).await,
+        "withdraw-request" => call.answer_request(RequestVerb::Withdraw).await,
+        "save-contact" => call.save_contact().await,
+        "delete-contact" => call.delete_contact().await,
+        "save-preferences" => call.save_preferences().await,
         "search" => call.search(),
         other => Err(WidgetError::UnknownAction(other.to_owned())),
     }

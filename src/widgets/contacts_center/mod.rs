@@ -24,7 +24,7 @@ use crate::social::Social;
 use crate::templates::Templates;
 
 use super::ui::Ui;
-use super::{ActionOutcome, Markup, Resource, Widget, WidgetError, noticed};
+use super::{ActionFuture, Markup, Resource, Widget, WidgetError, noticed};
 
 /// The `<portlet-class>` that selects this widget.
 pub const KIND: &str = "widget-host:contacts-center";
@@ -55,12 +55,15 @@ impl Widget for ContactsCenter {
         )
     }
 
-    fn action(&self, req: &Request) -> Result<ActionOutcome, WidgetError> {
-        let act = || {
-            let call = actions::ActionCall::new(&self.social, Ui::new(req, self.languages), req)?;
-            actions::dispatch(&call, req.name.as_deref().unwrap_or(""))
-        };
-        noticed(&self.social, act())
+    fn action<'a>(&'a self, req: &'a Request) -> ActionFuture<'a> {
+        Box::pin(async move {
+            let act = async {
+                let call =
+                    actions::ActionCall::new(&self.social, Ui::new(req, self.languages), req)?;
+                actions::dispatch(&call, req.name.as_deref().unwrap_or("")).await
+            };
+            noticed(&self.social, act.await)
+        })
     }
 
     fn resource(&self, req: &Request) -> Result<Resource, WidgetError> {
