@@ -374,7 +374,7 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<DbSummary, StoreErr
             .write(true)
             .open(&temp)
             .map_err(file_error(&temp))?;
-        std::io::copy(&mut from, &mut to).map_err(file_error(backup))?;
+        copy_naming((&mut from, backup), (&mut to, &temp))?;
         drop(to);
         // A backup from an older host is migrated in the copy, as serving it would.
         let summary = migrate(&temp)
@@ -409,9 +409,61 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<DbSummary, StoreErr
     result
 }
 
+/// Copies one file into another. An error names the file that failed: the backup
+/// when it could not be read, the copy when it could not be written (a full disk).
+fn copy_naming(
+    (from, from_path): (&mut impl std::io::Read, &Path),
+    (to, to_path): (&mut impl std::io::Write, &Path),
+) -> Result<u64, StoreError> {
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut copied = 0u64;
+    loop {
+        let read = match from.read(&mut buffer) {
+            Ok(0) => return Ok(copied),
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(file_error(from_path)(e)),
+        };
+        to.write_all(&buffer[..read]).map_err(file_error(to_path))?;
+        copied += read as u64;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A failed write names the copy, a failed read the backup.
+    #[test]
+    fn a_failed_copy_names_the_file_that_failed() {
+        let named = |result: Result<u64, StoreError>| match result {
+            Err(StoreError::File { path, .. }) => path,
+            other => panic!("not a file error: {other:?}"),
+        };
+        let (backup, copy) = (Path::new("backup.redb"), Path::new("copy.redb"));
+        struct Full;
+        impl std::io::Write for Full {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::from(std::io::ErrorKind::StorageFull))
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        struct Unreadable;
+        impl std::io::Read for Unreadable {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("bad sector"))
+            }
+        }
+        let written = copy_naming((&mut &b"pages"[..], backup), (&mut Full, copy));
+        assert_eq!(named(written), copy);
+        let read = copy_naming((&mut Unreadable, backup), (&mut Vec::new(), copy));
+        assert_eq!(named(read), backup);
+        let mut into = Vec::new();
+        let copied = copy_naming((&mut &b"pages"[..], backup), (&mut into, copy));
+        assert_eq!((copied.expect("copied"), into), (5, b"pages".to_vec()));
+    }
 
     #[test]
     fn only_a_damaged_file_reads_as_damage() {
