@@ -299,3 +299,70 @@ async fn stalled_envelope(
     stream.write_all(&vec![b'<'; sent]).await.expect("body");
     stream
 }
+
+/// A Contacts Center action through `performBlockingInteraction` on the running host:
+/// the producer, on its blocking thread, drives the action's future to its commit and
+/// through the read of the answer's relationship, which takes a blocking thread of
+/// its own. B then sees A's request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_interaction_runs_a_contacts_center_action_to_its_commit() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let register = "<t:register><t:registrationData><t:consumerName>test-portal</t:consumerName>\
+        <t:consumerAgent>test.agent 1.0</t:consumerAgent><t:methodGetSupported>false</t:methodGetSupported>\
+        <t:registrationProperties name=\"wsrp_secret\"><t:stringValue>test-wsrp-secret</t:stringValue></t:registrationProperties>\
+        </t:registrationData></t:register>";
+    let (status, answer) = soap(&server, "registration", register).await;
+    assert_eq!(status, 200, "{answer}");
+    let handle = element_text(&answer, "registrationHandle").expect("a registration handle");
+    let contexts = |key: &str, given: &str, family: &str| {
+        format!(
+            "<t:registrationContext><t:registrationHandle>{handle}</t:registrationHandle></t:registrationContext>\
+             <t:portletContext><t:portletHandle>contacts_center</t:portletHandle></t:portletContext>\
+             <t:runtimeContext><t:userAuthentication>wsrp:none</t:userAuthentication>\
+             <t:portletInstanceKey>k1</t:portletInstanceKey><t:namespacePrefix>ns1_</t:namespacePrefix></t:runtimeContext>\
+             <t:userContext><t:userContextKey>{key}</t:userContextKey>\
+             <t:profile><t:name><t:given>{given}</t:given><t:family>{family}</t:family></t:name></t:profile></t:userContext>\
+             <t:markupParams><t:secureClientCommunication>false</t:secureClientCommunication>\
+             <t:locales>en</t:locales><t:mimeTypes>text/html</t:mimeTypes>\
+             <t:mode>wsrp:view</t:mode><t:windowState>wsrp:normal</t:windowState></t:markupParams>"
+        )
+    };
+    let alice = contexts("wsrp-alice", "Wanda", "Aalto");
+    let bob = contexts("wsrp-bob", "Walter", "Brandt");
+    // Bob is in the directory once the consumer shows him the widget.
+    let (status, answer) = soap(
+        &server,
+        "markup",
+        &format!("<t:getMarkup>{bob}</t:getMarkup>"),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+
+    let connect = format!(
+        "<t:performBlockingInteraction>{alice}<t:interactionParams>\
+         <t:portletStateChange>readOnly</t:portletStateChange><t:interactionState>action=connect</t:interactionState>\
+         <t:formParameters name=\"ns1_userId\"><t:value>wsrp-bob</t:value></t:formParameters>\
+         </t:interactionParams></t:performBlockingInteraction>"
+    );
+    let (status, answer) = soap(&server, "markup", &connect).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("updateResponse"), "{answer}");
+    assert!(
+        answer.contains("message=this-user-has-received-a-connection-request-from-you"),
+        "the rule's outcome in the next render's state: {answer}"
+    );
+
+    let requests = bob.replace(
+        "</t:windowState>",
+        "</t:windowState><t:navigationalContext opaqueValue=\"filter=requests\"/>",
+    );
+    let (status, answer) = soap(
+        &server,
+        "markup",
+        &format!("<t:getMarkup>{requests}</t:getMarkup>"),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("Wanda Aalto"), "{answer}");
+    server.stop().await;
+}

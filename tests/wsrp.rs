@@ -921,6 +921,7 @@ fn blocking_action_url_round_trip() {
         .handle("markup", body.as_bytes(), "http://h");
     assert_eq!(fault_name(&outside), "OperationFailed");
     assert_eq!(f.widget.actions.lock().expect("lock").len(), said);
+    assert_eq!(refreshed(), before + 3, "the refusal applied no profile");
 }
 
 fn get_resource(f: &Fixture, handle: &str, id: &str, state: &str) -> SoapReply {

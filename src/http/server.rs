@@ -86,8 +86,9 @@ pub async fn launch(
 /// 2 MiB of it, once any of it is touched: the host's resident memory then measures
 /// the spread of its allocations, not their size. Under the bench's mix at 256
 /// connections it was 400–470 MB with them and 200–245 MB without, at the same
-/// throughput (docs/design-notes.md). The flag holds for the whole process, pages
-/// already mapped included, and its children.
+/// throughput (docs/design-notes.md). The flag holds for the whole process from then
+/// on (huge pages already in memory keep their size) and for its children. It is
+/// here, in the host's entry, so that `widget-host serve` and the bench's host get it.
 pub fn without_huge_pages() {
     #[cfg(target_os = "linux")]
     if let Err(error) = rustix::thread::disable_transparent_huge_pages(true) {
@@ -194,8 +195,7 @@ mod tests {
     use tokio::io::AsyncReadExt;
 
     /// The host turns transparent huge pages off for its process as it starts (a
-    /// process-wide flag: any other test's host sets it too, and none but `launch`
-    /// does).
+    /// process-wide flag; no other test of this binary calls `launch`).
     #[cfg(target_os = "linux")]
     #[tokio::test]
     async fn the_host_turns_transparent_huge_pages_off() {
@@ -206,6 +206,8 @@ mod tests {
             demo: Some(false),
             ..Config::default()
         };
+        // Off first: the flag is inherited, and the test must see `launch` set it.
+        rustix::thread::disable_transparent_huge_pages(false).expect("prctl");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let host = tokio::spawn(launch(config, listener, async {
@@ -392,10 +394,11 @@ mod tests {
             .expect("runtime")
     }
 
-    /// While the writer is held (deleting a hub holds it for seconds), calls waiting for
-    /// it take at most `write_slots` blocking threads, so a render, which needs no
-    /// write, still finds one, and so does the look at its claims that finds them
-    /// already applied. The pool here is smaller than the calls that wait.
+    /// While the writer is held (deleting a hub holds it for seconds), refreshes and
+    /// user API writes waiting for it take at most `write_slots` blocking threads (and
+    /// actions none), so a render, which needs no write, still finds one, and so does
+    /// the look at its claims that finds them already applied. The pool here is
+    /// smaller than the calls that wait.
     #[test]
     fn a_render_is_answered_while_writes_wait_for_a_held_writer() {
         small_blocking_pool().block_on(async {

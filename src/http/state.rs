@@ -31,9 +31,9 @@ pub struct AppState {
     /// a few per core keep the cores busy; letting every connection start one would
     /// only add threads that preempt each other (see [`render_slots`]).
     pub render_slots: Arc<tokio::sync::Semaphore>,
-    /// Calls on the blocking pool that wait for the writer: actions, directory
-    /// refreshes that found a change and the user API's writes (see
-    /// [`WRITES_WAITING_AT_ONCE`]).
+    /// Calls that wait for the writer: actions (as futures), and directory refreshes
+    /// that found a change and the user API's writes (on the blocking pool); see
+    /// [`WRITES_WAITING_AT_ONCE`].
     pub write_slots: Arc<tokio::sync::Semaphore>,
     /// WSRP envelopes handled at once (see [`WSRP_ENVELOPES_AT_ONCE`]).
     pub wsrp_envelopes: Arc<tokio::sync::Semaphore>,
@@ -368,7 +368,8 @@ async fn load_catalog(
 }
 
 /// WSRP envelopes handled at once, once read: each holds a blocking thread (and may
-/// wait there for the writer), so this bounds what WSRP puts on the pool.
+/// wait there for the writer, while an action's read takes a second one for a
+/// moment), so this bounds what WSRP puts on the pool.
 pub const WSRP_ENVELOPES_AT_ONCE: usize = 64;
 
 /// Bytes of WSRP envelopes being read at once, across all connections: as many as 64

@@ -1,5 +1,6 @@
 //! The native protocol's three phases over HTTP: who is calling, which widget, which
-//! parameters; then the widget runs off the async runtime and its answer becomes HTTP.
+//! parameters; then the widget runs (renders and resources on the blocking pool, an
+//! action as a task that waits for its commit) and its answer becomes HTTP.
 
 use std::sync::Arc;
 

@@ -275,8 +275,8 @@ impl Store {
         wait.recv().map_err(|_| StoreError::WriterGone)?
     }
 
-    /// [`Self::write`] for async callers: the job is queued at once (the queue is
-    /// unbounded, so this never blocks) and the future waits for the commit without
+    /// [`Self::write`] for async callers: the job is queued when the future is first
+    /// polled (the queue is unbounded, so that never blocks) and the future waits for the commit without
     /// holding a thread. An action's request spends most of its time in that wait,
     /// and on a thread of its own each waiting action would be a thread to schedule:
     /// with 64 clients on two cores, waking 64 threads after each commit tripled the

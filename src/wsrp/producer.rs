@@ -176,8 +176,11 @@ impl Producer {
         wsdl::services_wsdl(host_base_url)
     }
 
-    /// Answers one SOAP request that arrived at `/wsrp/v2/{port}`. Blocking: widget
-    /// actions wait for durable commits, so call it off the async runtime.
+    /// Answers one SOAP request that arrived at `/wsrp/v2/{port}`. Blocking: it reads
+    /// the database and drives widget actions to their durable commits on its own
+    /// thread, so call it inside a tokio runtime's context but off its async workers
+    /// (on the blocking pool, as `wsrp_routes` does): an action without a runtime is
+    /// answered `OperationFailed`.
     /// `host_base_url` is where this host is reachable, for answers that name it.
     pub fn handle(&self, port: &str, body: &[u8], _host_base_url: &str) -> SoapReply {
         let Some(port) = Port::parse(port) else {
@@ -655,14 +658,15 @@ impl Producer {
                 }
             }
         }
-        req.name = Some(action.to_owned());
-        req.params = form_parameters(interaction, namespace);
-        self.take_profile(&req);
         // The producer runs on tokio's blocking pool (see `wsrp_routes`), which this
-        // call is already on: the action's future is driven to its end here.
+        // call is already on: the action's future is driven to its end here. Checked
+        // before the caller's profile is applied, so a refusal changes nothing.
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             WsrpFault::OperationFailed("the producer runs without the host's runtime".into())
         })?;
+        req.name = Some(action.to_owned());
+        req.params = form_parameters(interaction, namespace);
+        self.take_profile(&req);
         let outcome = runtime
             .block_on(target.widget.action(&req))
             .map_err(widget_fault)?;

@@ -179,15 +179,15 @@ pub async fn writers(
         }
     }
     let elapsed = start.elapsed();
+    // Read before the store closes: closing syncs once more, and that is no commit.
+    let syncs = log.syncs(elapsed);
+    // The last handle: dropping it joins the writer, which blocks.
+    tokio::task::spawn_blocking(move || drop(social)).await?;
     // Each pair follows and unfollows by turns, which the rules always allow: a failure
     // is the store's, and a rate without it would not be this mode's.
     if failures > 0 {
         return Err(format!("{failures} writer actions failed").into());
     }
-    // Read before the store closes: closing syncs once more, and that is no commit.
-    let syncs = log.syncs(elapsed);
-    // The last handle: dropping it joins the writer, which blocks.
-    tokio::task::spawn_blocking(move || drop(social)).await?;
     Ok((stats_of(&mut all, elapsed), syncs))
 }
 
