@@ -1485,6 +1485,54 @@ fn the_export_link_reads_as_a_sentence_in_each_language() {
     }
 }
 
+/// The export of all connections holds the first `MAX_EXPORT` cards in the list's
+/// order, and past that cap the link says how many the file holds.
+#[test]
+fn an_export_past_its_cap_holds_the_first_cards_and_its_link_says_so() {
+    use widget_host::social::BulkEdge;
+    use widget_host::widgets::contacts_center::MAX_EXPORT;
+    let w = world();
+    w.add("v", "Val", "Viewer");
+    let id = |i: usize| format!("p{i:05}");
+    let people = (0..=MAX_EXPORT)
+        .map(|i| person(&id(i), "Pat", &format!("Person{i:05}")))
+        .collect();
+    w.social.upsert_people(people).expect("people");
+    let edges = (0..=MAX_EXPORT)
+        .map(|i| BulkEdge::Connection("v".into(), id(i)))
+        .collect();
+    w.social.link_many(edges).expect("connections");
+    let label = |w: &World| {
+        let html = cc(Some("v")).p("filter", "connections").html(w);
+        let at = html.find("export\">").expect("an export link") + "export\">".len();
+        html[at..at + html[at..].find('<').expect("closed")].to_owned()
+    };
+    let export = |w: &World| {
+        let file = cc(Some("v"))
+            .named("vcard")
+            .p("filter", "connections")
+            .resource(w)
+            .expect("export");
+        String::from_utf8(file.body).expect("utf8")
+    };
+    assert_eq!(
+        label(&w),
+        format!("Export My First {MAX_EXPORT} Connections as vCards")
+    );
+    let cards = export(&w);
+    assert_eq!(cards.matches("BEGIN:VCARD").count(), MAX_EXPORT);
+    assert!(cards.contains(&format!("Person{:05}", MAX_EXPORT - 1)));
+    assert!(!cards.contains(&format!("Person{MAX_EXPORT:05}")));
+
+    // At the cap the file holds them all, and the link says nothing of a limit.
+    let gone = cc(Some("v")).named("disconnect").p("userId", &id(0)).ok(&w);
+    assert!(gone.ok);
+    assert_eq!(label(&w), "Export My Connections as vCards");
+    let cards = export(&w);
+    assert_eq!(cards.matches("BEGIN:VCARD").count(), MAX_EXPORT);
+    assert!(cards.contains(&format!("Person{MAX_EXPORT:05}")));
+}
+
 /// A preference the descriptor marks `<read-only>` keeps the descriptor's value: edit
 /// mode does not offer it, saving does not store it, and a value saved before it
 /// became read-only no longer counts.

@@ -70,6 +70,7 @@ fn vcard_resource(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, Wi
                     _ => break,
                 }
             }
+            people.truncate(MAX_EXPORT);
             // A vCard file holds at least one card (RFC 6350's grammar); the page shows
             // the export link only when there are connections.
             if people.is_empty() {

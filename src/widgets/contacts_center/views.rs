@@ -9,6 +9,7 @@ use super::cards::{self, Details, PersonView};
 use super::messages;
 use super::params;
 use super::preferences::{self, Settings};
+use super::resources::MAX_EXPORT;
 use super::rows::{self, Row, Select};
 use crate::portal::{PortalUser, PortletMode};
 use crate::store::{Filter, Listed, Page as ListPage, Reader, RequestSide, RequestView};
@@ -601,10 +602,19 @@ impl View<'_> {
                     }));
                 }
                 if filter == Filter::Connections && counts.connections > 0 {
+                    // A whole sentence per language: a tab name set into one kept its
+                    // capital and, in Portuguese, the wrong gender. Past the export's
+                    // cap the link says how many cards the file holds.
+                    let label = if counts.connections > MAX_EXPORT as u64 {
+                        ui.format(
+                            "export-my-first-x-connections-as-vcards",
+                            &[&MAX_EXPORT.to_string()],
+                        )
+                    } else {
+                        ui.t("export-my-connections-as-vcards")
+                    };
                     home.export = Some(Link {
-                        // A whole sentence per language: a tab name set into one
-                        // kept its capital and, in Portuguese, the wrong gender.
-                        label: ui.t("export-my-connections-as-vcards"),
+                        label,
                         url: ui
                             .req
                             .urls
