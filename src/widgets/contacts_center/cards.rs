@@ -278,7 +278,10 @@ pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
     }
     vcard::Card {
         uid: format!("urn:widget-host:user:{}", person.id),
-        rev: Some(time::OffsetDateTime::now_utc()),
+        // No REV: the directory keeps no time of a person's last change, and the
+        // download's time would tell an address book that every export is a new
+        // revision of every card.
+        rev: None,
         given_name: person.given_name.clone(),
         middle_name: person.additional_name.clone(),
         family_name: person.family_name.clone(),
