@@ -111,9 +111,12 @@ pub async fn put_user(
     let person = account
         .to_person(IdSource::ExternalReferenceCode)
         .map_err(HttpError::BadRequest)?;
-    let social = state.social.clone();
-    let stored = person.clone();
-    writing(state, move || social.upsert_person(stored)).await?;
+    let (social, stored) = (state.social.clone(), person.clone());
+    writing(
+        state,
+        async move { social.upsert_person_async(stored).await },
+    )
+    .await?;
     state.claims.forget(id);
     Ok(response::json(StatusCode::OK, &stored_account(&person)))
 }
@@ -139,10 +142,13 @@ pub async fn delete_user(
 ) -> Result<Response<Body>, HttpError> {
     let id = path_id(id)?;
     administrator(state, &req)?;
-    let social = state.social.clone();
-    let forgotten = id.clone();
-    let deleted = writing(state, move || social.delete_person(&id)).await?;
-    state.claims.forget(&forgotten);
+    let (social, deleting) = (state.social.clone(), id.clone());
+    let deleted = writing(
+        state,
+        async move { social.delete_person_async(&deleting).await },
+    )
+    .await?;
+    state.claims.forget(&id);
     if deleted {
         Ok(response::text(StatusCode::NO_CONTENT, ""))
     } else {
@@ -235,37 +241,42 @@ fn forbidden() -> HttpError {
     }
 }
 
-/// Runs a write with [`blocking`], in one of the slots of calls that wait for the
-/// writer ([`super::state::WRITES_WAITING_AT_ONCE`]).
+/// Waits for a write, without a thread, in one of the slots of calls that wait for
+/// the writer ([`super::state::WRITES_WAITING_AT_ONCE`]).
 async fn writing<T: Send + 'static>(
     state: &AppState,
-    work: impl FnOnce() -> Result<T, crate::social::SocialError> + Send + 'static,
+    write: impl std::future::Future<Output = Result<T, crate::social::SocialError>> + Send + 'static,
 ) -> Result<T, HttpError> {
-    let slot = Arc::clone(&state.write_slots)
-        .acquire_owned()
-        .await
-        .map_err(|_| HttpError::Internal)?;
-    blocking(move || {
-        let _slot = slot;
-        work()
-    })
-    .await
+    answered(
+        state
+            .in_write_slot(write)
+            .await
+            .ok_or(HttpError::Internal)?,
+    )
 }
 
-/// Runs storage work on the blocking pool; a refused person record is the caller's fault.
+/// Runs storage work on the blocking pool.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, crate::social::SocialError> + Send + 'static,
 ) -> Result<T, HttpError> {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(crate::social::SocialError::Store(crate::store::StoreError::InvalidPerson(
-            why,
-        )))) => Err(HttpError::BadRequest(why)),
-        Ok(Err(error)) => {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| HttpError::Internal)
+        .and_then(answered)
+}
+
+/// A storage call's result as the API answers it: a refused person record is the
+/// caller's fault.
+fn answered<T>(result: Result<T, crate::social::SocialError>) -> Result<T, HttpError> {
+    match result {
+        Ok(value) => Ok(value),
+        Err(crate::social::SocialError::Store(crate::store::StoreError::InvalidPerson(why))) => {
+            Err(HttpError::BadRequest(why))
+        }
+        Err(error) => {
             tracing::error!(%error, "API storage call failed");
             Err(HttpError::Internal)
         }
-        Err(_) => Err(HttpError::Internal),
     }
 }
 

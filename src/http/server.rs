@@ -394,11 +394,11 @@ mod tests {
             .expect("runtime")
     }
 
-    /// While the writer is held (deleting a hub holds it for seconds), refreshes and
-    /// user API writes waiting for it take at most `write_slots` blocking threads (and
-    /// actions none), so a render, which needs no write, still finds one, and so does
-    /// the look at its claims that finds them already applied. The pool here is
-    /// smaller than the calls that wait.
+    /// While the writer is held (deleting a hub holds it for seconds), refreshes,
+    /// actions and user API writes wait for it without a blocking thread, and past
+    /// `write_slots` without queueing a job, so a render, which needs no write, still
+    /// finds a thread, and so does the look at its claims that finds them already
+    /// applied. The pool here is smaller than the calls that wait.
     #[test]
     fn a_render_is_answered_while_writes_wait_for_a_held_writer() {
         small_blocking_pool().block_on(async {
@@ -438,11 +438,12 @@ mod tests {
         });
     }
 
-    /// An action waits for its commit as a future, not on a thread of the blocking
-    /// pool: with the host's own write slots, far more actions than the pool has
-    /// threads wait on a held writer, and renders are still answered meanwhile.
+    /// Writes wait for their commit as futures, not on threads of the blocking pool:
+    /// with the host's own write slots, far more actions, directory refreshes and
+    /// user API writes than the pool has threads wait on a held writer, and renders
+    /// are still answered meanwhile.
     #[test]
-    fn actions_waiting_for_a_held_writer_hold_no_blocking_thread() {
+    fn writes_waiting_for_a_held_writer_hold_no_blocking_thread() {
         small_blocking_pool().block_on(async {
             let host = HeldWriterHost::start(None).await;
             let people: Vec<String> = (0..32).map(|i| format!("person{i}")).collect();
@@ -450,18 +451,24 @@ mod tests {
                 assert_eq!(host.render(user).await.expect("render"), 200);
             }
             let (release, holder) = host.hold_writer().await;
-            let waiting: Vec<_> = people
+            let mut waiting: Vec<_> = people
                 .iter()
                 .map(|person| tokio::spawn(host.follow("alice", person)))
                 .collect();
+            // New people's first renders wait for their directory refresh, and an
+            // administrator's records for their commits.
+            for i in 0..8 {
+                waiting.push(tokio::spawn(host.render(&format!("newcomer{i}"))));
+                waiting.push(tokio::spawn(host.store_person(&format!("stored{i}"))));
+            }
             tokio::time::sleep(Duration::from_millis(300)).await;
             for user in ["alice", "person0"] {
                 let answered = host.render(user).await;
-                assert_eq!(answered.expect("a render while actions wait"), 200);
+                assert_eq!(answered.expect("a render while writes wait"), 200);
             }
             assert!(
                 waiting.iter().all(|task| !task.is_finished()),
-                "the actions wait for the writer"
+                "the writes wait for the writer"
             );
             release.send(()).expect("release");
             holder.join().expect("holder").expect("held write");

@@ -31,9 +31,8 @@ pub struct AppState {
     /// a few per core keep the cores busy; letting every connection start one would
     /// only add threads that preempt each other (see [`render_slots`]).
     pub render_slots: Arc<tokio::sync::Semaphore>,
-    /// Calls that wait for the writer: actions (as futures), and directory refreshes
-    /// that found a change and the user API's writes (on the blocking pool); see
-    /// [`WRITES_WAITING_AT_ONCE`].
+    /// Calls that wait for the writer, as futures: actions, directory refreshes that
+    /// found a change and the user API's writes; see [`WRITES_WAITING_AT_ONCE`].
     pub write_slots: Arc<tokio::sync::Semaphore>,
     /// WSRP envelopes handled at once (see [`WSRP_ENVELOPES_AT_ONCE`]).
     pub wsrp_envelopes: Arc<tokio::sync::Semaphore>,
@@ -57,6 +56,23 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Runs `write`, which waits for the writer, in one of the write slots and as a
+    /// task of its own: a request given up at its timeout leaves it running to its
+    /// commit, holding its slot, so abandoned requests cannot queue more jobs for the
+    /// writer than there are slots. `None` when the task was lost (a panic).
+    pub async fn in_write_slot<T: Send + 'static>(
+        &self,
+        write: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> Option<T> {
+        let slot = Arc::clone(&self.write_slots).acquire_owned().await.ok()?;
+        tokio::spawn(async move {
+            let _slot = slot;
+            write.await
+        })
+        .await
+        .ok()
+    }
+
     /// Opens storage, loads descriptors and starts the watcher. Blocking work runs off
     /// the async runtime.
     pub async fn start(mut config: Config) -> Result<Self, HostError> {
@@ -383,17 +399,17 @@ pub const WSRP_ENVELOPES_AT_ONCE: usize = 64;
 /// one that holds some gets 503 at once (see `wsrp_routes::read_envelope`).
 pub const WSRP_BYTES_IN_FLIGHT: usize = WSRP_ENVELOPES_AT_ONCE * 512 * 1024;
 
-/// Writes that may wait for the writer at once. Directory refreshes and the user API's
-/// writes wait on the blocking pool, each holding one of tokio's 512 blocking threads
-/// until its commit is durable: while a long write holds the writer (deleting a hub
-/// takes seconds), enough of them would take every thread, and renders, which need no
-/// write, would queue behind them. With WSRP's envelopes (64), at most 320 threads wait
-/// on the writer, and the rest are left to renders. Native actions wait for their
-/// commit as futures without a thread (`Store::write_async`); their slots bound the
-/// jobs queued for the writer. This many fill the writer's largest group. Past it, a
-/// call waits for a slot without a thread: a render's refresh up to its request
+/// Writes that may wait for the writer at once over the native protocol and the user
+/// API: actions, directory refreshes that found a change, the API's PUTs and DELETEs.
+/// They wait for their commit as futures, without a thread (`Store::write_async`), so
+/// a long write holding the writer (deleting a hub takes seconds) leaves the blocking
+/// pool to renders; the slots bound the jobs queued for the writer meanwhile, and
+/// each goes with its write until the commit (`AppState::in_write_slot`), so requests
+/// given up at their timeout cannot queue more. This many fill the writer's largest
+/// group. Past it, a call waits for a slot: a render's refresh up to its request
 /// timeout, an action or a user API write as long as it would have waited for its
-/// commit.
+/// commit. WSRP's writes wait on the producer's blocking thread, bounded by its 64
+/// envelopes.
 pub const WRITES_WAITING_AT_ONCE: usize = 256;
 
 /// How many renders and resources may run at once: two per core. One per core would

@@ -514,14 +514,11 @@ async fn run_widget<T: Send + 'static>(
 async fn run_action(state: &Arc<AppState>, prepared: Prepared) -> Result<ActionOutcome, HttpError> {
     let (widget, request) = refreshed(state, prepared).await?;
     let locale = request.locale.clone();
-    let slot = take(&state.write_slots).await?;
-    tokio::spawn(async move {
-        let _slot = slot;
-        widget.action(&request).await
-    })
-    .await
-    .map_err(|_| HttpError::Internal)?
-    .map_err(|error| widget_error(state, &locale, error))
+    state
+        .in_write_slot(async move { widget.action(&request).await })
+        .await
+        .ok_or(HttpError::Internal)?
+        .map_err(|error| widget_error(state, &locale, error))
 }
 
 /// The prepared widget and request, after the caller's directory refresh when their
@@ -566,17 +563,16 @@ async fn refresh_directory(state: &Arc<AppState>, user: &PortalUser) -> Result<(
     .map_err(|_| HttpError::Internal)?
     .map_err(failed)?;
     if changes {
-        let slot = take(&state.write_slots).await?;
-        let (task_state, task_user) = (Arc::clone(state), user.clone());
-        tokio::task::spawn_blocking(move || {
-            let _slot = slot;
-            task_state
-                .social
-                .refresh_profile(&task_user.user_id, &task_user.profile)
-        })
-        .await
-        .map_err(|_| HttpError::Internal)?
-        .map_err(failed)?;
+        let (social, user) = (state.social.clone(), user.clone());
+        state
+            .in_write_slot(async move {
+                social
+                    .write_profile_async(&user.user_id, &user.profile)
+                    .await
+            })
+            .await
+            .ok_or(HttpError::Internal)?
+            .map_err(failed)?;
     }
     state.claims.applied(user, ticket);
     Ok(())

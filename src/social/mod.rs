@@ -229,6 +229,15 @@ impl Social {
         Ok(())
     }
 
+    /// [`Self::upsert_person`] as a future that waits for the commit without a thread.
+    pub async fn upsert_person_async(&self, person: Person) -> Result<(), SocialError> {
+        validate(&person)?;
+        self.store
+            .write_async(move |tables| tables.upsert_person(&person).map(|_| ()))
+            .await?;
+        Ok(())
+    }
+
     /// Bulk import: many people per transaction. Validates every record before
     /// writing any. Returns how many were stored.
     pub fn upsert_people(&self, people: Vec<Person>) -> Result<usize, SocialError> {
@@ -250,6 +259,15 @@ impl Social {
     pub fn delete_person(&self, portal_id: &str) -> Result<bool, SocialError> {
         let id = portal_id.to_owned();
         Ok(self.store.write(move |tables| tables.delete_person(&id))?)
+    }
+
+    /// [`Self::delete_person`] as a future that waits for the commit without a thread.
+    pub async fn delete_person_async(&self, portal_id: &str) -> Result<bool, SocialError> {
+        let id = portal_id.to_owned();
+        Ok(self
+            .store
+            .write_async(move |tables| tables.delete_person(&id))
+            .await?)
     }
 
     /// Replaces the preferences of one portlet placement (portlet id with instance).

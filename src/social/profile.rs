@@ -4,6 +4,7 @@
 
 use super::{Person, Social, SocialError};
 use crate::portal::Profile;
+use crate::store::{StoreError, Tables};
 
 impl Social {
     /// Creates the person if unknown and applies the claims the portal sent; writes only
@@ -12,22 +13,41 @@ impl Social {
         if !self.profile_changes(user_id, profile)? {
             return Ok(false);
         }
-        // Merged again inside the write: an administrator's PUT or DELETE committed
-        // since the snapshot above must not be overwritten with that older copy.
-        let (id, profile) = (user_id.to_owned(), profile.clone());
-        Ok(self.store.write(move |tables| {
-            let current = tables.person(&id)?;
-            let base = current.clone().unwrap_or_else(|| Person {
-                id: id.clone(),
-                ..Person::default()
-            });
-            let updated = apply_profile(base, &profile);
-            if current.as_ref() == Some(&updated) {
-                return Ok(false);
-            }
-            tables.upsert_person(&updated)?;
-            Ok(true)
-        })?)
+        Ok(self.store.write(merging(user_id, profile))?)
+    }
+
+    /// The write of [`Self::refresh_profile`], for a caller that asked
+    /// [`Self::profile_changes`] first, as a future that waits for the commit without
+    /// a thread. Returns whether it wrote.
+    pub async fn write_profile_async(
+        &self,
+        user_id: &str,
+        profile: &Profile,
+    ) -> Result<bool, SocialError> {
+        Ok(self.store.write_async(merging(user_id, profile)).await?)
+    }
+}
+
+/// The writer's job that applies `profile` to the stored person. Merged inside the
+/// write: an administrator's PUT or DELETE committed since the caller's snapshot must
+/// not be overwritten with that older copy.
+fn merging(
+    user_id: &str,
+    profile: &Profile,
+) -> impl for<'a, 'b> FnOnce(&'a mut Tables<'b>) -> Result<bool, StoreError> + Send + 'static {
+    let (id, profile) = (user_id.to_owned(), profile.clone());
+    move |tables| {
+        let current = tables.person(&id)?;
+        let base = current.clone().unwrap_or_else(|| Person {
+            id: id.clone(),
+            ..Person::default()
+        });
+        let updated = apply_profile(base, &profile);
+        if current.as_ref() == Some(&updated) {
+            return Ok(false);
+        }
+        tables.upsert_person(&updated)?;
+        Ok(true)
     }
 }
 
