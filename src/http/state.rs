@@ -65,12 +65,17 @@ impl AppState {
         write: impl std::future::Future<Output = T> + Send + 'static,
     ) -> Option<T> {
         let slot = Arc::clone(&self.write_slots).acquire_owned().await.ok()?;
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             let _slot = slot;
             write.await
-        })
-        .await
-        .ok()
+        });
+        match task.await {
+            Ok(done) => Some(done),
+            Err(error) => {
+                tracing::error!(%error, "a write's task was lost");
+                None
+            }
+        }
     }
 
     /// Opens storage, loads descriptors and starts the watcher. Blocking work runs off

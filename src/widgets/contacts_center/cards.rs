@@ -252,8 +252,8 @@ fn phone_kind(label: &str) -> vcard::PhoneKind {
     }
 }
 
-/// A person's vCard: the directory's contact information (N, FN, UID, REV, TITLE,
-/// EMAIL, TEL, ADR, URL). The writer escapes and folds every value. A download is one
+/// A person's vCard: the directory's contact information (N, FN, UID, TITLE, EMAIL,
+/// TEL, ADR, URL). The writer escapes and folds every value. A download is one
 /// more way to see a person, so the placement's preferences hide the same fields
 /// here as on the card: an administrator who hides phones hides them from exports too.
 pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
