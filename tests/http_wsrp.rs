@@ -38,6 +38,18 @@ fn element_text(xml: &str, name: &str) -> Option<String> {
     Some(xml[open..close].to_owned())
 }
 
+/// Registers the test portal (its configured WSRP secret); the registration handle.
+async fn register(server: &common::TestServer) -> String {
+    let register = "<t:register><t:registrationData><t:consumerName>test-portal</t:consumerName>\
+        <t:consumerAgent>test.agent 1.0</t:consumerAgent><t:methodGetSupported>false</t:methodGetSupported>\
+        <t:registrationProperties name=\"wsrp_secret\"><t:stringValue>test-wsrp-secret</t:stringValue></t:registrationProperties>\
+        </t:registrationData></t:register>";
+    let (status, answer) = soap(server, "registration", register).await;
+    assert_eq!(status, 200, "{answer}");
+    element_text(&answer, "registrationHandle")
+        .unwrap_or_else(|| panic!("a registration handle in {answer}"))
+}
+
 fn service_description(handle: &str) -> String {
     format!(
         "<t:getServiceDescription><t:registrationContext><t:registrationHandle>{handle}</t:registrationHandle></t:registrationContext>\
@@ -48,14 +60,7 @@ fn service_description(handle: &str) -> String {
 #[tokio::test]
 async fn a_registered_portal_survives_a_restart_and_deregistration_is_final() {
     let server = start(|c, _| with_consumer(c)).await;
-    let register = "<t:register><t:registrationData><t:consumerName>test-portal</t:consumerName>\
-        <t:consumerAgent>test.agent 1.0</t:consumerAgent><t:methodGetSupported>false</t:methodGetSupported>\
-        <t:registrationProperties name=\"wsrp_secret\"><t:stringValue>test-wsrp-secret</t:stringValue></t:registrationProperties>\
-        </t:registrationData></t:register>";
-    let (status, answer) = soap(&server, "registration", register).await;
-    assert_eq!(status, 200, "{answer}");
-    let handle = element_text(&answer, "registrationHandle")
-        .unwrap_or_else(|| panic!("a registration handle in {answer}"));
+    let handle = register(&server).await;
 
     let dir = server.stop_keeping_data().await;
     let server = start_in(dir, |c, _| with_consumer(c)).await;
@@ -307,13 +312,7 @@ async fn stalled_envelope(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blocking_interaction_runs_a_contacts_center_action_to_its_commit() {
     let server = start(|c, _| with_consumer(c)).await;
-    let register = "<t:register><t:registrationData><t:consumerName>test-portal</t:consumerName>\
-        <t:consumerAgent>test.agent 1.0</t:consumerAgent><t:methodGetSupported>false</t:methodGetSupported>\
-        <t:registrationProperties name=\"wsrp_secret\"><t:stringValue>test-wsrp-secret</t:stringValue></t:registrationProperties>\
-        </t:registrationData></t:register>";
-    let (status, answer) = soap(&server, "registration", register).await;
-    assert_eq!(status, 200, "{answer}");
-    let handle = element_text(&answer, "registrationHandle").expect("a registration handle");
+    let handle = register(&server).await;
     let contexts = |key: &str, given: &str, family: &str| {
         format!(
             "<t:registrationContext><t:registrationHandle>{handle}</t:registrationHandle></t:registrationContext>\
