@@ -1143,6 +1143,39 @@ fn a_cards_forms_carry_the_list_it_was_opened_from() {
     // Opened from All, the forms name no list.
     let from_all = cc(Some("a")).p("userId", "c").html(&w);
     assert!(!from_all.contains("_contacts_center_filter\" value=\"all\""));
+
+    // A request's forms on the card too: accepting comes back to the card, and the
+    // card still goes back to the list.
+    cc(Some("c")).named("connect").p("userId", "a").ok(&w);
+    let card = cc(Some("a"))
+        .p("userId", "c")
+        .p("filter", "requests")
+        .html(&w);
+    let accept = card
+        .split("<form")
+        .find(|form| form.contains("accept-request"))
+        .expect("the card's accept form");
+    let accept = &accept[..accept.find("</form>").expect("form end")];
+    let rid = request_id(&w, "a");
+    for field in [
+        format!("_contacts_center_requestId\" value=\"{rid}\""),
+        "_contacts_center_userId\" value=\"c\"".to_owned(),
+        "_contacts_center_filter\" value=\"requests\"".to_owned(),
+    ] {
+        assert!(accept.contains(&field), "{field} in {accept}");
+    }
+    let o = cc(Some("a"))
+        .named("accept-request")
+        .p("requestId", &rid)
+        .p("userId", "c")
+        .p("filter", "requests")
+        .ok(&w);
+    assert!(o.ok);
+    assert!(o.render_params.contains(&("userId".into(), "c".into())));
+    assert!(
+        o.render_params
+            .contains(&("filter".into(), "requests".into()))
+    );
 }
 
 /// The Blocked list's toolbar offers Unblock alone: across a block the rules refuse

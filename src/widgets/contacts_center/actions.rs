@@ -171,10 +171,16 @@ impl<'a> ActionCall<'a> {
         } else {
             self.relationship(&other).await?
         };
-        let mut render = self.keep_filter();
-        if render.is_empty() && relationship.is_some() {
+        // A card's form (it names the card's `userId`) comes back to the card, with the
+        // list it was opened from; the Requests list's form (`filter` alone) to that
+        // list; a form with neither (the Notifications widget's) to the other's card.
+        let list = self.keep_filter();
+        let on_card = self.req().params.get("userId").is_some();
+        let mut render = Vec::new();
+        if relationship.is_some() && (on_card || list.is_empty()) {
             render.push(("userId".to_owned(), other));
         }
+        render.extend(list);
         Ok(self.outcome(outcome.first(), relationship, render))
     }
 

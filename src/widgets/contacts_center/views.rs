@@ -696,18 +696,9 @@ impl View<'_> {
                         .pending_request_id(id, self.me())
                         .map_err(|e| self.err(e))?;
                     if let Some(rid) = pending.map(|r| r.to_string()) {
-                        forms.push(ui.form(
-                            "accept-request",
-                            "accept",
-                            primary,
-                            &[("requestId", &rid)],
-                        ));
-                        forms.push(ui.form(
-                            "ignore-request",
-                            "ignore",
-                            secondary,
-                            &[("requestId", &rid)],
-                        ));
+                        let on = [&[("requestId", rid.as_str())], on.as_slice()].concat();
+                        forms.push(ui.form("accept-request", "accept", primary, &on));
+                        forms.push(ui.form("ignore-request", "ignore", secondary, &on));
                     }
                 } else if r.connection_requested {
                     let pending = self
@@ -715,12 +706,8 @@ impl View<'_> {
                         .pending_request_id(self.me(), id)
                         .map_err(|e| self.err(e))?;
                     if let Some(rid) = pending.map(|r| r.to_string()) {
-                        forms.push(ui.form(
-                            "withdraw-request",
-                            "withdraw",
-                            secondary,
-                            &[("requestId", &rid)],
-                        ));
+                        let on = [&[("requestId", rid.as_str())], on.as_slice()].concat();
+                        forms.push(ui.form("withdraw-request", "withdraw", secondary, &on));
                     }
                 } else if !r.blocked_by {
                     forms.push(ui.form("connect", "connect", primary, &on));
