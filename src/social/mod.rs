@@ -126,6 +126,34 @@ fn acting(
     move |tables| rules::apply(tables, &actor, &action, at)
 }
 
+/// The writer's job that stores one person, once their record is valid.
+fn storing(
+    person: Person,
+) -> Result<
+    impl for<'a, 'b> FnOnce(&'a mut Tables<'b>) -> Result<(), StoreError> + Send + 'static,
+    StoreError,
+> {
+    validate(&person)?;
+    Ok(move |tables: &mut Tables<'_>| tables.upsert_person(&person).map(|_| ()))
+}
+
+/// The writer's job that removes a person; whether they were known.
+fn deleting(
+    portal_id: &str,
+) -> impl for<'a, 'b> FnOnce(&'a mut Tables<'b>) -> Result<bool, StoreError> + Send + 'static {
+    let id = portal_id.to_owned();
+    move |tables| tables.delete_person(&id)
+}
+
+/// The writer's job that replaces one placement's preferences.
+fn saving(
+    portlet_id: &str,
+    preferences: Preferences,
+) -> impl for<'a, 'b> FnOnce(&'a mut Tables<'b>) -> Result<(), StoreError> + Send + 'static {
+    let id = portlet_id.to_owned();
+    move |tables| tables.save_preferences(&id, &preferences)
+}
+
 fn validate(person: &Person) -> Result<(), StoreError> {
     if is_portal_user_id(&person.id) {
         Ok(())
@@ -223,19 +251,12 @@ impl Social {
 
     /// Creates or refreshes a person of the directory.
     pub fn upsert_person(&self, person: Person) -> Result<(), SocialError> {
-        validate(&person)?;
-        self.store
-            .write(move |tables| tables.upsert_person(&person).map(|_| ()))?;
-        Ok(())
+        Ok(self.store.write(storing(person)?)?)
     }
 
     /// [`Self::upsert_person`] as a future that waits for the commit without a thread.
     pub async fn upsert_person_async(&self, person: Person) -> Result<(), SocialError> {
-        validate(&person)?;
-        self.store
-            .write_async(move |tables| tables.upsert_person(&person).map(|_| ()))
-            .await?;
-        Ok(())
+        Ok(self.store.write_async(storing(person)?).await?)
     }
 
     /// Bulk import: many people per transaction. Validates every record before
@@ -257,17 +278,12 @@ impl Social {
     /// Removes a person with all their edges, requests and entries. False when the
     /// person was unknown.
     pub fn delete_person(&self, portal_id: &str) -> Result<bool, SocialError> {
-        let id = portal_id.to_owned();
-        Ok(self.store.write(move |tables| tables.delete_person(&id))?)
+        Ok(self.store.write(deleting(portal_id))?)
     }
 
     /// [`Self::delete_person`] as a future that waits for the commit without a thread.
     pub async fn delete_person_async(&self, portal_id: &str) -> Result<bool, SocialError> {
-        let id = portal_id.to_owned();
-        Ok(self
-            .store
-            .write_async(move |tables| tables.delete_person(&id))
-            .await?)
+        Ok(self.store.write_async(deleting(portal_id)).await?)
     }
 
     /// Replaces the preferences of one portlet placement (portlet id with instance).
@@ -276,10 +292,7 @@ impl Social {
         portlet_id: &str,
         preferences: Preferences,
     ) -> Result<(), SocialError> {
-        let id = portlet_id.to_owned();
-        Ok(self
-            .store
-            .write(move |tables| tables.save_preferences(&id, &preferences))?)
+        Ok(self.store.write(saving(portlet_id, preferences))?)
     }
 
     /// [`Self::save_preferences`] as a future that waits for the commit without a
@@ -289,10 +302,9 @@ impl Social {
         portlet_id: &str,
         preferences: Preferences,
     ) -> Result<(), SocialError> {
-        let id = portlet_id.to_owned();
         Ok(self
             .store
-            .write_async(move |tables| tables.save_preferences(&id, &preferences))
+            .write_async(saving(portlet_id, preferences))
             .await?)
     }
 
