@@ -7,6 +7,7 @@ pub mod cors;
 pub mod linger;
 pub mod metrics;
 pub mod native;
+pub mod render_pool;
 pub mod response;
 pub mod router;
 pub mod server;

@@ -343,6 +343,22 @@ mod tests {
             async move { call.send().await.map(|answer| answer.status()) }
         }
 
+        /// `user`'s notifications from the user API: a read on tokio's blocking pool,
+        /// where renders no longer run (they have threads of their own).
+        fn notifications(
+            &self,
+            user: &str,
+        ) -> impl Future<Output = reqwest::Result<reqwest::StatusCode>> + Send + 'static {
+            let call = reqwest::Client::new()
+                .get(format!(
+                    "http://{}/api/users/{user}/notifications",
+                    self.addr
+                ))
+                .bearer_auth(Self::token(user, &[]))
+                .timeout(Duration::from_secs(10));
+            async move { call.send().await.map(|answer| answer.status()) }
+        }
+
         /// An administrator stores `person` through the user API.
         fn store_person(
             &self,
@@ -441,7 +457,7 @@ mod tests {
     /// Writes wait for their commit as futures, not on threads of the blocking pool:
     /// with the host's own write slots, far more actions, directory refreshes and
     /// user API writes than the pool has threads wait on a held writer, and renders
-    /// are still answered meanwhile.
+    /// and reads on that pool (the user API's) are still answered meanwhile.
     #[test]
     fn writes_waiting_for_a_held_writer_hold_no_blocking_thread() {
         small_blocking_pool().block_on(async {
@@ -465,6 +481,8 @@ mod tests {
             for user in ["alice", "person0"] {
                 let answered = host.render(user).await;
                 assert_eq!(answered.expect("a render while writes wait"), 200);
+                let read = host.notifications(user).await;
+                assert_eq!(read.expect("a blocking read while writes wait"), 200);
             }
             assert!(
                 waiting.iter().all(|task| !task.is_finished()),

@@ -27,10 +27,10 @@ pub struct AppState {
     /// Profile claims already applied to the directory, per user (the WSRP producer
     /// reads it too).
     pub claims: Arc<super::claims::ClaimsMemo>,
-    /// Read-only phases (render, resource) running at once. They are pure CPU work, so
-    /// a few per core keep the cores busy; letting every connection start one would
-    /// only add threads that preempt each other (see [`render_slots`]).
-    pub render_slots: Arc<tokio::sync::Semaphore>,
+    /// The threads read-only phases (render, resource) run on, [`render_slots`] of
+    /// them. They are pure CPU work, so a few per core keep the cores busy; letting
+    /// every connection start one would only add threads that preempt each other.
+    pub render_pool: super::render_pool::RenderPool,
     /// Calls that wait for the writer, as futures: actions, directory refreshes that
     /// found a change and the user API's writes; see [`WRITES_WAITING_AT_ONCE`].
     pub write_slots: Arc<tokio::sync::Semaphore>,
@@ -169,7 +169,8 @@ impl AppState {
             config,
             metrics: Arc::default(),
             claims,
-            render_slots: Arc::new(tokio::sync::Semaphore::new(render_slots())),
+            render_pool: super::render_pool::RenderPool::new(render_slots())
+                .map_err(|e| HostError::Startup(format!("cannot start the render threads: {e}")))?,
             write_slots: Arc::new(tokio::sync::Semaphore::new(WRITES_WAITING_AT_ONCE)),
             wsrp_envelopes: Arc::new(tokio::sync::Semaphore::new(WSRP_ENVELOPES_AT_ONCE)),
             wsrp_bytes: Arc::new(tokio::sync::Semaphore::new(WSRP_BYTES_IN_FLIGHT)),
@@ -277,11 +278,10 @@ struct DirectoryHooks {
 }
 
 /// Slots waited for on a blocking thread, for the producer, which learns that a call
-/// is a render only once it is running on the blocking pool. Not the native renders'
-/// semaphore: a native render holds its permit while it waits for a blocking thread,
-/// and a WSRP render would hold a thread while it waits for a permit, so with every
-/// thread taken by the second kind and every permit by the first, neither would move.
-/// Here a slot's holder is always running, and gives it back.
+/// is a render only once it is running on the blocking pool, and renders there, so
+/// a set of its own: the render pool's places are taken by async callers, as futures,
+/// for work on the pool's own threads. A slot's holder is always running, and gives
+/// it back.
 struct BlockingSlots {
     free: std::sync::Mutex<usize>,
     freed: std::sync::Condvar,
@@ -407,8 +407,7 @@ pub const WSRP_BYTES_IN_FLIGHT: usize = WSRP_ENVELOPES_AT_ONCE * 512 * 1024;
 /// Writes that may wait for the writer at once over the native protocol and the user
 /// API: actions, directory refreshes that found a change, the API's PUTs and DELETEs.
 /// They wait for their commit as futures, without a thread (`Store::write_async`), so
-/// a long write holding the writer (deleting a hub takes seconds) leaves the blocking
-/// pool to renders; the slots bound the jobs queued for the writer meanwhile, and
+/// a long write holding the writer (deleting a hub takes seconds) holds no thread; the slots bound the jobs queued for the writer meanwhile, and
 /// each goes with its write until the commit (`AppState::in_write_slot`), so requests
 /// given up at their timeout cannot queue more. This many fill the writer's largest
 /// group. Past it, a call waits for a slot: a render's refresh up to its request
@@ -417,7 +416,8 @@ pub const WSRP_BYTES_IN_FLIGHT: usize = WSRP_ENVELOPES_AT_ONCE * 512 * 1024;
 /// envelopes.
 pub const WRITES_WAITING_AT_ONCE: usize = 256;
 
-/// How many renders and resources may run at once: two per core. One per core would
+/// How many renders and resources may run at once, and the threads of the render pool:
+/// two per core. One per core would
 /// be enough for pure CPU work; the second covers a render that waits on a page the
 /// database cache has to read from the file. Actions have slots of their own
 /// ([`WRITES_WAITING_AT_ONCE`]): they spend their time waiting for a grouped commit,

@@ -1,5 +1,5 @@
 //! The native protocol's three phases over HTTP: who is calling, which widget, which
-//! parameters; then the widget runs (renders and resources on the blocking pool, an
+//! parameters; then the widget runs (renders and resources on the render pool, an
 //! action as a task that waits for its commit) and its answer becomes HTTP.
 
 use std::sync::Arc;
@@ -12,7 +12,6 @@ use hyper::header::{
 };
 use hyper::http::request::Parts;
 use hyper::{Request, Response, StatusCode};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::native::{self, NativeUrls, TokenMinter};
 use super::response::{self, Body, HttpError};
@@ -486,8 +485,8 @@ fn minter_for(state: &AppState, user: &PortalUser, portlet: &PortletId) -> Token
     })
 }
 
-/// Runs a render or resource phase on the blocking pool (widgets read redb), in one of
-/// the render slots.
+/// Runs a render or resource phase on the render pool (widgets read redb): off the
+/// async workers, on a thread that is likely still warm.
 async fn run_widget<T: Send + 'static>(
     state: &Arc<AppState>,
     prepared: Prepared,
@@ -495,16 +494,13 @@ async fn run_widget<T: Send + 'static>(
 ) -> Result<T, HttpError> {
     let (widget, request) = refreshed(state, prepared).await?;
     let locale = request.locale.clone();
-    let slot = take(&state.render_slots).await?;
-    // The slot goes with the work: a request given up at its timeout leaves its
-    // render running, and the slot must stay taken until that render ends.
-    tokio::task::spawn_blocking(move || {
-        let _slot = slot;
-        phase(widget.as_ref(), &request)
-    })
-    .await
-    .map_err(|_| HttpError::Internal)?
-    .map_err(|error| widget_error(state, &locale, error))
+    // A request given up at its timeout leaves its render running in its place.
+    state
+        .render_pool
+        .run(move || phase(widget.as_ref(), &request))
+        .await
+        .map_err(|_| HttpError::Internal)?
+        .map_err(|error| widget_error(state, &locale, error))
 }
 
 /// Runs an action phase in a write slot. The action is a future that waits for its
@@ -522,7 +518,7 @@ async fn run_action(state: &Arc<AppState>, prepared: Prepared) -> Result<ActionO
 }
 
 /// The prepared widget and request, after the caller's directory refresh when their
-/// claims changed (in hops of its own, outside the render slots).
+/// claims changed (in hops of its own, outside the render pool).
 async fn refreshed(
     state: &Arc<AppState>,
     prepared: Prepared,
@@ -541,8 +537,8 @@ async fn refreshed(
     Ok((widget, request))
 }
 
-/// Applies a caller's new claims to the directory, in hops of their own: a render slot
-/// must not wait on a commit. The look comes first and takes no write slot, since most
+/// Applies a caller's new claims to the directory, in hops of their own: a render's
+/// place in the render pool must not wait on a commit. The look comes first and takes no write slot, since most
 /// refreshes (after a restart, or once the memo of applied claims was cleared) find
 /// nothing to write, and must not queue behind actions waiting for a held writer. Only
 /// a change takes a write slot and waits for its commit.
@@ -576,14 +572,6 @@ async fn refresh_directory(state: &Arc<AppState>, user: &PortalUser) -> Result<(
     }
     state.claims.applied(user, ticket);
     Ok(())
-}
-
-/// A slot of `slots`, waited for without a thread; it goes with the blocking work.
-async fn take(slots: &Arc<Semaphore>) -> Result<OwnedSemaphorePermit, HttpError> {
-    Arc::clone(slots)
-        .acquire_owned()
-        .await
-        .map_err(|_| HttpError::Internal)
 }
 
 /// The one place widget errors become HTTP statuses.

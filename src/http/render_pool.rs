@@ -1,0 +1,309 @@
+//! The threads renders and resources run on: a few of the host's own, the most
+//! recently idle one first.
+//!
+//! A render is CPU work over one snapshot, so it runs off the async workers. Tokio's
+//! blocking pool would do, but it grows a thread whenever none is idle and wakes its
+//! idle threads oldest first: after a burst the host had some forty of them, each
+//! render went to the one that had waited longest, and its stack and its allocator's
+//! free lists had gone cold in the meantime. On the bench's home point (100,000
+//! people, 64 connections) a tenth of the host's time was cache misses in `malloc`,
+//! and capping the blocking pool at four threads raised the rate by a third. Here a
+//! fixed set of threads takes jobs, and the next job goes to the thread that was idle
+//! last, which is the warmest.
+//!
+//! The pool takes as many jobs at once as it has threads: a caller waits for a place
+//! as a future, so a request given up while it waits never runs, and a render given up
+//! after it started keeps its place until it ends.
+
+use std::collections::VecDeque;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
+
+/// What a job does once it has run: hand its place back and answer its caller.
+type Delivery = Box<dyn FnOnce() + Send>;
+type Job = Box<dyn FnOnce() -> Delivery + Send>;
+
+/// A job that did not come back: it panicked, or the pool was closed under it.
+#[derive(Debug, thiserror::Error)]
+#[error("the render thread gave no answer")]
+pub struct NoAnswer;
+
+pub struct RenderPool {
+    shared: Arc<Shared>,
+    places: Arc<Semaphore>,
+    threads: usize,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// One per thread, so that a job wakes the thread it was given to.
+    wake: Vec<Condvar>,
+}
+
+#[derive(Default)]
+struct State {
+    queue: VecDeque<Job>,
+    /// Idle threads, the most recently idle last.
+    idle: Vec<usize>,
+    closed: bool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Nothing runs under the lock that can panic halfway: a poisoned state is whole.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl RenderPool {
+    /// A pool of `threads` threads (at least one), named `render-N`.
+    pub fn new(threads: usize) -> std::io::Result<Self> {
+        let threads = threads.max(1);
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            wake: (0..threads).map(|_| Condvar::new()).collect(),
+        });
+        let pool = Self {
+            shared: Arc::clone(&shared),
+            places: Arc::new(Semaphore::new(threads)),
+            threads,
+        };
+        for me in 0..threads {
+            let shared = Arc::clone(&shared);
+            // On an error `pool` drops here, which closes the threads already started.
+            std::thread::Builder::new()
+                .name(format!("render-{me}"))
+                .spawn(move || work(&shared, me))?;
+        }
+        Ok(pool)
+    }
+
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Runs `job` on one of the pool's threads once a place is free, and answers what
+    /// it returned.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, NoAnswer> {
+        let place = Arc::clone(&self.places)
+            .acquire_owned()
+            .await
+            .map_err(|_| NoAnswer)?;
+        let (answer, answered) = oneshot::channel();
+        self.submit(Box::new(move || {
+            let value = std::panic::catch_unwind(AssertUnwindSafe(job)).ok();
+            deliver(place, answer, value)
+        }));
+        answered.await.ok().flatten().ok_or(NoAnswer)
+    }
+
+    fn submit(&self, job: Job) {
+        let mut state = self.shared.lock();
+        state.queue.push_back(job);
+        if let Some(thread) = state.idle.pop() {
+            self.shared.wake[thread].notify_one();
+        }
+    }
+}
+
+fn deliver<T: Send + 'static>(
+    place: OwnedSemaphorePermit,
+    answer: oneshot::Sender<Option<T>>,
+    value: Option<T>,
+) -> Delivery {
+    Box::new(move || {
+        drop(place);
+        // A caller that gave up has dropped its receiver; the work is done either way.
+        let _ = answer.send(value);
+    })
+}
+
+/// Thread `me`: jobs from the queue until the pool closes and the queue is empty.
+fn work(shared: &Shared, me: usize) {
+    let mut state = shared.lock();
+    loop {
+        if let Some(job) = state.queue.pop_front() {
+            drop(state);
+            let delivery = job();
+            state = shared.lock();
+            // Idle before the caller hears and its place is free: the next job, often
+            // that caller's own, finds this thread first.
+            if state.queue.is_empty() && !state.idle.contains(&me) {
+                state.idle.push(me);
+            }
+            drop(state);
+            delivery();
+            state = shared.lock();
+        } else if state.closed {
+            return;
+        } else if state.idle.contains(&me) {
+            state = shared.wake[me]
+                .wait(state)
+                .unwrap_or_else(|p| p.into_inner());
+        } else {
+            // Woken for a job another thread took first, or back from one.
+            state.idle.push(me);
+        }
+    }
+}
+
+impl Drop for RenderPool {
+    /// The threads finish what was queued and end; nothing waits for them here.
+    fn drop(&mut self) {
+        self.shared.lock().closed = true;
+        for wake in &self.shared.wake {
+            wake.notify_all();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+    use std::time::Duration;
+
+    fn thread_name() -> String {
+        std::thread::current().name().unwrap_or("").to_owned()
+    }
+
+    #[tokio::test]
+    async fn a_job_runs_on_a_render_thread_and_answers() {
+        let pool = RenderPool::new(2).expect("pool");
+        let (sum, name) = pool
+            .run(|| ((1..=10).sum::<u32>(), thread_name()))
+            .await
+            .expect("answer");
+        assert_eq!(sum, 55);
+        assert!(name.starts_with("render-"), "{name}");
+    }
+
+    /// The point of the pool: one caller's jobs in turn all land on the thread that
+    /// ran the one before, however many threads are idle (tokio's pool would hand each
+    /// to the idle thread that had waited longest).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn jobs_in_turn_go_to_the_thread_idle_last() {
+        let pool = Arc::new(RenderPool::new(4).expect("pool"));
+        // Wake all four first, so each has been idle once.
+        let barrier = Arc::new(std::sync::Barrier::new(4));
+        let mut started = tokio::task::JoinSet::new();
+        for _ in 0..4 {
+            let (pool, barrier) = (Arc::clone(&pool), Arc::clone(&barrier));
+            started.spawn(async move {
+                pool.run(move || {
+                    barrier.wait();
+                    thread_name()
+                })
+                .await
+            });
+        }
+        let mut names = HashSet::new();
+        while let Some(name) = started.join_next().await {
+            names.insert(name.expect("task").expect("answer"));
+        }
+        assert_eq!(names.len(), 4, "{names:?}");
+        let mut seen = HashSet::new();
+        for _ in 0..50 {
+            seen.insert(pool.run(thread_name).await.expect("answer"));
+        }
+        assert_eq!(seen.len(), 1, "{seen:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_jobs_run_at_once_than_there_are_threads() {
+        let pool = Arc::new(RenderPool::new(3).expect("pool"));
+        let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let most = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..40 {
+            let (pool, running, most) = (Arc::clone(&pool), running.clone(), most.clone());
+            tasks.spawn(async move {
+                pool.run(move || {
+                    use std::sync::atomic::Ordering::SeqCst;
+                    let now = running.fetch_add(1, SeqCst) + 1;
+                    most.fetch_max(now, SeqCst);
+                    std::thread::sleep(Duration::from_millis(2));
+                    running.fetch_sub(1, SeqCst);
+                    thread_name()
+                })
+                .await
+                .expect("answer")
+            });
+        }
+        let mut names = HashSet::new();
+        while let Some(name) = tasks.join_next().await {
+            names.insert(name.expect("task"));
+        }
+        assert_eq!(most.load(std::sync::atomic::Ordering::SeqCst), 3);
+        assert!(names.len() <= 3, "{names:?}");
+    }
+
+    #[tokio::test]
+    async fn a_job_that_panics_answers_no_and_its_thread_goes_on() {
+        let pool = RenderPool::new(1).expect("pool");
+        let failed = pool.run(|| -> u8 { panic!("a render bug") }).await;
+        assert!(failed.is_err());
+        let after = tokio::time::timeout(Duration::from_secs(10), pool.run(|| 7))
+            .await
+            .expect("the one thread still takes jobs");
+        assert_eq!(after.expect("answer"), 7);
+    }
+
+    /// A caller that gives up while its job runs leaves the job its place until it
+    /// ends; one that gives up while waiting for a place never runs.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_caller_given_up_keeps_a_started_job_in_its_place_and_an_unstarted_one_out() {
+        let pool = Arc::new(RenderPool::new(1).expect("pool"));
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let ran_second = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (started, running) = oneshot::channel();
+        let first = {
+            let pool = Arc::clone(&pool);
+            tokio::spawn(async move {
+                pool.run(move || {
+                    let _ = started.send(());
+                    let _ = held.recv();
+                })
+                .await
+            })
+        };
+        running.await.expect("the first job started");
+        first.abort();
+        // The first job still holds the one place: a second caller waits, then gives up.
+        let ran = Arc::clone(&ran_second);
+        let second = pool.run(move || ran.store(true, std::sync::atomic::Ordering::SeqCst));
+        assert!(
+            tokio::time::timeout(Duration::from_millis(100), second)
+                .await
+                .is_err(),
+            "the place of a started job stays taken after its caller left"
+        );
+        release.send(()).expect("the first job is still running");
+        let third = tokio::time::timeout(Duration::from_secs(10), pool.run(|| 3))
+            .await
+            .expect("the place came back when the first job ended");
+        assert_eq!(third.expect("answer"), 3);
+        assert!(!ran_second.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[test]
+    fn dropping_the_pool_ends_its_threads() {
+        let pool = RenderPool::new(3).expect("pool");
+        let shared = Arc::downgrade(&pool.shared);
+        drop(pool);
+        // Each thread holds the shared state until it returns.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while shared.strong_count() > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "threads still running"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
