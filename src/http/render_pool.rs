@@ -11,9 +11,13 @@
 //! fixed set of threads takes jobs, and the next job goes to the thread that was idle
 //! last, which is the warmest.
 //!
-//! The pool takes as many jobs at once as it has threads: a caller waits for a place
-//! as a future, so a request given up while it waits never runs, and a render given up
-//! after it started keeps its place until it ends.
+//! The pool holds two jobs per thread at most: one running, and the next queued for
+//! when it ends, so that a thread which finishes a job finds the next one instead of
+//! sleeping until it is woken for it. With one place per thread, each render cost a
+//! thread's sleep and wake-up: in alternating runs of the home point, one place per
+//! thread averaged about 6,900 renders a second, two about 7,800. A caller
+//! waits for a place as a future; a job whose caller gave up before it started does
+//! not run, and one given up after it started keeps its place until it ends.
 
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
@@ -29,6 +33,9 @@ type Job = Box<dyn FnOnce() -> Delivery + Send>;
 #[derive(Debug, thiserror::Error)]
 #[error("the render thread gave no answer")]
 pub struct NoAnswer;
+
+/// One job running on each thread and one waiting for it.
+const PLACES_PER_THREAD: usize = 2;
 
 pub struct RenderPool {
     shared: Arc<Shared>,
@@ -58,7 +65,8 @@ impl Shared {
 }
 
 impl RenderPool {
-    /// A pool of `threads` threads (at least one), named `render-N`.
+    /// A pool of `threads` threads (at least one), named `render-N`, and twice as many
+    /// places.
     pub fn new(threads: usize) -> std::io::Result<Self> {
         let threads = threads.max(1);
         let shared = Arc::new(Shared {
@@ -67,7 +75,7 @@ impl RenderPool {
         });
         let pool = Self {
             shared: Arc::clone(&shared),
-            places: Arc::new(Semaphore::new(threads)),
+            places: Arc::new(Semaphore::new(threads * PLACES_PER_THREAD)),
             threads,
         };
         for me in 0..threads {
@@ -96,6 +104,10 @@ impl RenderPool {
             .map_err(|_| NoAnswer)?;
         let (answer, answered) = oneshot::channel();
         self.submit(Box::new(move || {
+            // Nobody waits for it any more: a request given up at its timeout.
+            if answer.is_closed() {
+                return deliver(place, answer, None);
+            }
             let value = std::panic::catch_unwind(AssertUnwindSafe(job)).ok();
             deliver(place, answer, value)
         }));
@@ -255,10 +267,11 @@ mod tests {
     }
 
     /// A caller that gives up while its job runs leaves the job its place until it
-    /// ends; one that gives up while waiting for a place never runs.
+    /// ends; one that gives up while its job waits in the queue never runs it.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_caller_given_up_keeps_a_started_job_in_its_place_and_an_unstarted_one_out() {
         let pool = Arc::new(RenderPool::new(1).expect("pool"));
+        assert_eq!(pool.places.available_permits(), 2);
         let (release, held) = std::sync::mpsc::channel::<()>();
         let ran_second = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (started, running) = oneshot::channel();
@@ -274,14 +287,20 @@ mod tests {
         };
         running.await.expect("the first job started");
         first.abort();
-        // The first job still holds the one place: a second caller waits, then gives up.
+        let _ = first.await;
+        assert_eq!(
+            pool.places.available_permits(),
+            1,
+            "the place of a started job stays taken after its caller left"
+        );
+        // The second job queues behind the first on the one thread; its caller gives up.
         let ran = Arc::clone(&ran_second);
         let second = pool.run(move || ran.store(true, std::sync::atomic::Ordering::SeqCst));
         assert!(
             tokio::time::timeout(Duration::from_millis(100), second)
                 .await
                 .is_err(),
-            "the place of a started job stays taken after its caller left"
+            "the second job waits for the one thread"
         );
         release.send(()).expect("the first job is still running");
         let third = tokio::time::timeout(Duration::from_secs(10), pool.run(|| 3))
@@ -289,6 +308,7 @@ mod tests {
             .expect("the place came back when the first job ended");
         assert_eq!(third.expect("answer"), 3);
         assert!(!ran_second.load(std::sync::atomic::Ordering::SeqCst));
+        assert_eq!(pool.places.available_permits(), 2);
     }
 
     #[test]
