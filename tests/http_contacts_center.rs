@@ -512,6 +512,31 @@ async fn window_states_and_modes_are_read_from_the_portal_parameters() {
     }
 }
 
+/// A minimized render shows nothing, but it still brings its caller into the
+/// directory, as any signed-in render does: others can act on them at once.
+#[tokio::test]
+async fn a_minimized_render_still_brings_its_caller_into_the_directory() {
+    let server = start(|c, _| with_consumer(c)).await;
+    render(&server, "alice", &[]).await;
+    let (status, _) = act(&server, "alice", "follow", &[("userId", "mina")]).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "mina is not in the directory yet"
+    );
+    let response = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/render")))
+        .bearer_auth(token("mina", &[]))
+        .query(&[("p_p_state", "minimized")])
+        .send()
+        .await
+        .expect("render");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.text().await.expect("body").is_empty());
+    let (status, outcome) = act(&server, "alice", "follow", &[("userId", "mina")]).await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+}
+
 /// A resource about someone the directory does not hold answers 404, as an action
 /// about them does, with the widget's own message.
 #[tokio::test]

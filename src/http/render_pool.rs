@@ -103,13 +103,15 @@ impl RenderPool {
             .await
             .map_err(|_| NoAnswer)?;
         let (answer, answered) = oneshot::channel();
+        // A job that panics drops its place and its sender as it unwinds (`work` catches
+        // it): the place comes back, and the caller hears no answer.
         self.submit(Box::new(move || {
             // Nobody waits for it any more: a request given up at its timeout.
             if answer.is_closed() {
                 return deliver(place, answer, None);
             }
-            let value = std::panic::catch_unwind(AssertUnwindSafe(job)).ok();
-            deliver(place, answer, value)
+            let value = job();
+            deliver(place, answer, Some(value))
         }));
         answered.await.ok().flatten().ok_or(NoAnswer)
     }
@@ -140,16 +142,24 @@ fn work(shared: &Shared, me: usize) {
     let mut state = shared.lock();
     loop {
         if let Some(job) = state.queue.pop_front() {
+            // Listed idle (back from a job, or woken for one another thread took), it
+            // must not stay listed while busy: a job given to it would wait.
+            if let Some(at) = state.idle.iter().position(|&t| t == me) {
+                state.idle.remove(at);
+            }
             drop(state);
-            let delivery = job();
+            // A panic in a render, or in dropping what it leaves, must not end the
+            // thread; the caller learns of it from its dropped sender.
+            let delivery =
+                std::panic::catch_unwind(AssertUnwindSafe(job)).unwrap_or_else(|_| Box::new(|| ()));
             state = shared.lock();
             // Idle before the caller hears and its place is free: the next job, often
             // that caller's own, finds this thread first.
-            if state.queue.is_empty() && !state.idle.contains(&me) {
+            if state.queue.is_empty() {
                 state.idle.push(me);
             }
             drop(state);
-            delivery();
+            let _ = std::panic::catch_unwind(AssertUnwindSafe(delivery));
             state = shared.lock();
         } else if state.closed {
             return;
@@ -158,7 +168,8 @@ fn work(shared: &Shared, me: usize) {
                 .wait(state)
                 .unwrap_or_else(|p| p.into_inner());
         } else {
-            // Woken for a job another thread took first, or back from one.
+            // Woken for a job another thread took first, or back from one that found
+            // the queue not yet empty.
             state.idle.push(me);
         }
     }
@@ -219,6 +230,12 @@ mod tests {
             names.insert(name.expect("task").expect("answer"));
         }
         assert_eq!(names.len(), 4, "{names:?}");
+        // Every thread back on the idle stack, none still on its way there.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while pool.shared.lock().idle.len() < 4 {
+            assert!(std::time::Instant::now() < deadline, "threads never idle");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         let mut seen = HashSet::new();
         for _ in 0..50 {
             seen.insert(pool.run(thread_name).await.expect("answer"));
@@ -226,33 +243,72 @@ mod tests {
         assert_eq!(seen.len(), 1, "{seen:?}");
     }
 
+    /// A crowd of callers takes two places per thread (one job running on each, one
+    /// queued), no more, and every place comes back.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn no_more_jobs_run_at_once_than_there_are_threads() {
+    async fn a_crowd_of_callers_holds_two_places_per_thread_and_gives_them_back() {
         let pool = Arc::new(RenderPool::new(3).expect("pool"));
-        let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let most = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..40 {
-            let (pool, running, most) = (Arc::clone(&pool), running.clone(), most.clone());
+            let pool = Arc::clone(&pool);
             tasks.spawn(async move {
-                pool.run(move || {
-                    use std::sync::atomic::Ordering::SeqCst;
-                    let now = running.fetch_add(1, SeqCst) + 1;
-                    most.fetch_max(now, SeqCst);
-                    std::thread::sleep(Duration::from_millis(2));
-                    running.fetch_sub(1, SeqCst);
-                    thread_name()
-                })
-                .await
-                .expect("answer")
+                pool.run(|| std::thread::sleep(Duration::from_millis(2)))
+                    .await
+                    .expect("answer")
             });
         }
-        let mut names = HashSet::new();
-        while let Some(name) = tasks.join_next().await {
-            names.insert(name.expect("task"));
+        // With every caller waiting, the places are all taken, and no more.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while pool.places.available_permits() > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "places never all taken"
+            );
+            tokio::task::yield_now().await;
         }
-        assert_eq!(most.load(std::sync::atomic::Ordering::SeqCst), 3);
-        assert!(names.len() <= 3, "{names:?}");
+        assert!(pool.shared.lock().queue.len() <= 6);
+        while let Some(done) = tasks.join_next().await {
+            done.expect("task");
+        }
+        assert_eq!(pool.places.available_permits(), 6);
+    }
+
+    /// A thread is never listed idle while it runs a job: a job given to a listed
+    /// thread would wait for it while others sleep. Many short jobs from a few callers
+    /// make the thread that was woken for a job and the one that took it differ.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_thread_running_a_job_is_not_listed_idle() {
+        let pool = Arc::new(RenderPool::new(4).expect("pool"));
+        let mut tasks = tokio::task::JoinSet::new();
+        // Fewer callers than threads: threads go idle and are woken all the time.
+        for _ in 0..3 {
+            let pool = Arc::clone(&pool);
+            tasks.spawn(async move {
+                let mut listed = 0;
+                for _ in 0..5000 {
+                    let shared = Arc::clone(&pool.shared);
+                    let me: usize = pool
+                        .run(move || {
+                            let name = thread_name();
+                            let me = name.trim_start_matches("render-").parse().expect("index");
+                            usize::from(shared.lock().idle.contains(&me)) * 1000 + me
+                        })
+                        .await
+                        .expect("answer");
+                    listed += me / 1000;
+                }
+                listed
+            });
+        }
+        let mut listed = 0;
+        while let Some(n) = tasks.join_next().await {
+            listed += n.expect("task");
+        }
+        assert_eq!(listed, 0, "jobs ran on threads listed idle");
+        // And each idle thread is listed once.
+        let idle = pool.shared.lock().idle.clone();
+        let distinct: HashSet<_> = idle.iter().collect();
+        assert_eq!(distinct.len(), idle.len(), "{idle:?}");
     }
 
     #[tokio::test]

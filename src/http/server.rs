@@ -412,9 +412,9 @@ mod tests {
 
     /// While the writer is held (deleting a hub holds it for seconds), refreshes,
     /// actions and user API writes wait for it without a blocking thread, and past
-    /// `write_slots` without queueing a job, so a render, which needs no write, still
-    /// finds a thread, and so does the look at its claims that finds them already
-    /// applied. The pool here is smaller than the calls that wait.
+    /// `write_slots` without queueing a job, so a render, which needs no write, is
+    /// still answered, and the look at its claims (on the blocking pool) that finds
+    /// them already applied. The pool here is smaller than the calls that wait.
     #[test]
     fn a_render_is_answered_while_writes_wait_for_a_held_writer() {
         small_blocking_pool().block_on(async {

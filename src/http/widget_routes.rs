@@ -77,7 +77,7 @@ pub async fn render<B>(
     if prepared.request.window_state == WindowState::Minimized {
         // A minimized portlet shows only its title, which the portal draws; the
         // caller's directory entry is still refreshed, as for any signed-in render.
-        run_widget(state, prepared, |_, _| Ok(())).await?;
+        refreshed(state, prepared).await?;
         return Ok(fragment(String::new(), &locale));
     }
     let markup = run_widget(state, prepared, |w, r| w.render(r)).await?;
@@ -494,7 +494,8 @@ async fn run_widget<T: Send + 'static>(
 ) -> Result<T, HttpError> {
     let (widget, request) = refreshed(state, prepared).await?;
     let locale = request.locale.clone();
-    // A request given up at its timeout leaves its render running in its place.
+    // A request given up at its timeout leaves its render running in its place once
+    // started; one still queued is skipped.
     state
         .render_pool
         .run(move || phase(widget.as_ref(), &request))
