@@ -570,12 +570,25 @@ const LIMITS: &str = "
   escape was tried as well and dropped: 0.7% fewer instructions did not pay for
   the code.
 - **Per request outside the render**: one HS256 JWT check, the request's parameters
-  and URLs, one blocking-pool hop, hyper, and a fragment of about 25 KB through the
-  kernel's TCP stack and into the load generator. Renders run at most two per core at
-  once; before, 64 connections meant 64 blocking threads preempting each other.
+  and URLs, one hop to the render pool, hyper, and a fragment of about 25 KB through
+  the kernel's TCP stack and into the load generator. Renders run at most two per
+  core at once; before, 64 connections meant 64 blocking threads preempting each other.
   With the changes above, home at 64 connections went from about 2,000 to 2,700
   renders/s and its p99 from 55 to 30 ms in the quick run. glibc's malloc and free were
   about a fifth of the CPU under load; the host now uses mimalloc.
+- **Warm threads.** Renders ran on tokio's blocking pool behind a semaphore of two
+  per core. That pool keeps every thread it ever started (about forty by the first
+  points of a run) and hands work to the one idle longest, so each render ran on a
+  thread whose stack and allocator free lists had gone cold. `perf annotate` put
+  nearly all of mimalloc's fast path (11% of the host's samples at home, 64
+  connections) on one load: the next pointer of a free block, a cache miss. Renders
+  now run on a pool of their own (`http/render_pool.rs`): two threads per core, the
+  thread idle last takes the next job, and one job per thread waits queued, so a
+  thread that finishes one does not sleep before the next. The fast path fell to 4%.
+  Home at 64 connections on the full graph in 30 s runs of that point alone: tokio's
+  pool about 5,100 renders/s (three runs), the render pool with one place per thread
+  about 6,900 (seven), with the queued job about 7,800 (ten); runs on this machine vary
+  by ±15%.
 - **The page's bytes are not the limit.** The second baseline answers a body as large
   as a home page through the same kind of server to the same client. In this run (a
   {page_kb} KB page) it made {page_rps} req/s at 64 connections, {page_pct} of the 2 KB
