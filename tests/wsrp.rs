@@ -792,7 +792,8 @@ fn blocking_action_url_round_trip() {
     let f = fixture();
     let handle = register(&f);
     let html = markup_html(&get_markup(&f, &handle, "echo", &user_context("42"), None));
-    // A render takes one of the host's render slots, as a native render does.
+    // A render takes one of the producer's render slots, as a native render takes a
+    // place in the render pool.
     assert_eq!(f.hooks.slots(), 1);
     let action = find_url(&html, "blockingAction");
     let interaction = value(&action, "wsrp-interactionState").to_owned();

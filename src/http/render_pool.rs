@@ -151,8 +151,11 @@ fn work(shared: &Shared, me: usize) {
             drop(state);
             // A panic in a render, or in dropping what it leaves, must not end the
             // thread; the caller learns of it from its dropped sender.
-            let delivery =
-                std::panic::catch_unwind(AssertUnwindSafe(job)).unwrap_or_else(|_| Box::new(|| ()));
+            // A payload whose own drop panicked would end the thread: it is leaked.
+            let delivery = std::panic::catch_unwind(AssertUnwindSafe(job)).unwrap_or_else(|p| {
+                std::mem::forget(p);
+                Box::new(|| ())
+            });
             state = shared.lock();
             // Idle before the caller hears and its place is free: the next job, often
             // that caller's own, finds this thread first.
@@ -160,7 +163,9 @@ fn work(shared: &Shared, me: usize) {
                 state.idle.push(me);
             }
             drop(state);
-            let _ = std::panic::catch_unwind(AssertUnwindSafe(delivery));
+            if let Err(p) = std::panic::catch_unwind(AssertUnwindSafe(delivery)) {
+                std::mem::forget(p);
+            }
             state = shared.lock();
         } else if state.closed {
             return;
@@ -177,6 +182,7 @@ fn work(shared: &Shared, me: usize) {
 }
 
 /// How much nicer than the rest of the host a render thread runs.
+#[cfg(target_os = "linux")]
 const NICER_BY: i32 = 5;
 
 /// Lowers this thread's scheduling priority by [`NICER_BY`] (Linux: a thread's nice
@@ -273,25 +279,38 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_crowd_of_callers_holds_two_places_per_thread_and_gives_them_back() {
         let pool = Arc::new(RenderPool::new(3).expect("pool"));
+        // Every job waits at the gate until the test has looked.
+        let gate = Arc::new((Mutex::new(false), Condvar::new()));
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..40 {
-            let pool = Arc::clone(&pool);
+            let (pool, gate) = (Arc::clone(&pool), Arc::clone(&gate));
             tasks.spawn(async move {
-                pool.run(|| std::thread::sleep(Duration::from_millis(2)))
-                    .await
-                    .expect("answer")
+                pool.run(move || {
+                    let (open, opened) = &*gate;
+                    let mut open = open.lock().expect("gate");
+                    while !*open {
+                        open = opened.wait(open).expect("gate");
+                    }
+                })
+                .await
+                .expect("answer")
             });
         }
-        // With every caller waiting, the places are all taken, and no more.
+        // Three jobs running at the gate and three queued behind them: every place
+        // taken, the other callers waiting for one.
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while pool.places.available_permits() > 0 {
+        while pool.places.available_permits() > 0 || pool.shared.lock().queue.len() < 3 {
             assert!(
                 std::time::Instant::now() < deadline,
                 "places never all taken"
             );
-            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(1)).await;
         }
-        assert!(pool.shared.lock().queue.len() <= 6);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(pool.shared.lock().queue.len(), 3);
+        assert_eq!(pool.places.available_permits(), 0);
+        *gate.0.lock().expect("gate") = true;
+        gate.1.notify_all();
         while let Some(done) = tasks.join_next().await {
             done.expect("task");
         }
@@ -349,6 +368,9 @@ mod tests {
             .expect("answer")
             .expect("render thread's priority");
         assert_eq!(there, (here + NICER_BY).min(19));
+        let after = rustix::process::getpriority_process(Some(rustix::thread::gettid()))
+            .expect("own priority");
+        assert_eq!(after, here, "only the render threads are nicer");
     }
 
     #[tokio::test]
