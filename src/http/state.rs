@@ -407,21 +407,21 @@ pub const WSRP_BYTES_IN_FLIGHT: usize = WSRP_ENVELOPES_AT_ONCE * 512 * 1024;
 /// Writes that may wait for the writer at once over the native protocol and the user
 /// API: actions, directory refreshes that found a change, the API's PUTs and DELETEs.
 /// They wait for their commit as futures, without a thread (`Store::write_async`), so
-/// a long write holding the writer (deleting a hub takes seconds) holds no thread; the slots bound the jobs queued for the writer meanwhile, and
-/// each goes with its write until the commit (`AppState::in_write_slot`), so requests
-/// given up at their timeout cannot queue more. This many fill the writer's largest
-/// group. Past it, a call waits for a slot: a render's refresh up to its request
-/// timeout, an action or a user API write as long as it would have waited for its
-/// commit. WSRP's writes wait on the producer's blocking thread, bounded by its 64
+/// while a long write holds the writer (deleting a hub takes seconds) the calls waiting
+/// behind it hold no thread. The slots bound the jobs queued for the writer meanwhile,
+/// and each goes with its write until the commit (`AppState::in_write_slot`), so
+/// requests given up at their timeout cannot queue more. This many fill the writer's
+/// largest group. Past it, a call waits for a slot: a render's refresh up to its
+/// request timeout, an action or a user API write as long as it would have waited for
+/// its commit. WSRP's writes wait on the producer's blocking thread, bounded by its 64
 /// envelopes.
 pub const WRITES_WAITING_AT_ONCE: usize = 256;
 
 /// How many renders and resources may run at once, and the threads of the render pool:
-/// two per core. One per core would
-/// be enough for pure CPU work; the second covers a render that waits on a page the
-/// database cache has to read from the file. Actions have slots of their own
-/// ([`WRITES_WAITING_AT_ONCE`]): they spend their time waiting for a grouped commit,
-/// and the more of them wait together, the more one fsync serves.
+/// two per core. One per core would be enough for pure CPU work; the second covers a
+/// render that waits on a page the database cache has to read from the file. Actions
+/// have slots of their own ([`WRITES_WAITING_AT_ONCE`]): they spend their time waiting
+/// for a grouped commit, and the more of them wait together, the more one fsync serves.
 pub fn render_slots() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
 }

@@ -539,10 +539,10 @@ async fn refreshed(
 }
 
 /// Applies a caller's new claims to the directory, in hops of their own: a render's
-/// place in the render pool must not wait on a commit. The look comes first and takes no write slot, since most
-/// refreshes (after a restart, or once the memo of applied claims was cleared) find
-/// nothing to write, and must not queue behind actions waiting for a held writer. Only
-/// a change takes a write slot and waits for its commit.
+/// place in the render pool must not wait on a commit. The look comes first and takes
+/// no write slot, since most refreshes (after a restart, or once the memo of applied
+/// claims was cleared) find nothing to write, and must not queue behind actions waiting
+/// for a held writer. Only a change takes a write slot and waits for its commit.
 async fn refresh_directory(state: &Arc<AppState>, user: &PortalUser) -> Result<(), HttpError> {
     let failed = |error: crate::social::SocialError| {
         tracing::error!(%error, "directory refresh failed");

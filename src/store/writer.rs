@@ -276,12 +276,12 @@ impl Store {
     }
 
     /// [`Self::write`] for async callers: the job is queued when the future is first
-    /// polled (the queue is unbounded, so that never blocks) and the future waits for the commit without
-    /// holding a thread. An action's request spends most of its time in that wait,
-    /// and on a thread of its own each waiting action would be a thread to schedule:
-    /// with 64 clients on two cores, waking 64 threads after each commit tripled the
-    /// p99 of a grouped action (BENCHMARKS.md). A future dropped before the commit
-    /// leaves its job queued: it still runs, and its answer goes nowhere.
+    /// polled (the queue is unbounded, so that never blocks), and the future waits for
+    /// the commit without holding a thread. An action's request spends most of its time
+    /// in that wait, and on a thread of its own each waiting action would be a thread
+    /// to schedule: with 64 clients on two cores, waking 64 threads after each commit
+    /// tripled the p99 of a grouped action (BENCHMARKS.md). A future dropped before the
+    /// commit leaves its job queued: it still runs, and its answer goes nowhere.
     pub async fn write_async<R, F>(&self, job: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
