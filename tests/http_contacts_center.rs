@@ -512,6 +512,117 @@ async fn window_states_and_modes_are_read_from_the_portal_parameters() {
     }
 }
 
+/// Alice's Contacts Center on the portal page, in window state `state`: her home, or
+/// a person's card with `userId`.
+async fn in_state(server: &TestServer, state: &str, user_id: Option<&str>) -> String {
+    let mut query = vec![
+        ("p_p_state".to_owned(), state.to_owned()),
+        (
+            "p_l_url".to_owned(),
+            format!("{PORTAL_ORIGIN}/web/guest/home"),
+        ),
+    ];
+    if let Some(id) = user_id {
+        query.push((format!("{NS}userId"), id.to_owned()));
+    }
+    let response = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/render")))
+        .bearer_auth(token("alice", &[]))
+        .query(&query)
+        .send()
+        .await
+        .expect("render");
+    assert_eq!(response.status(), StatusCode::OK);
+    response.text().await.expect("html")
+}
+
+/// The links of a fragment to the portal page, unescaped.
+fn page_links(html: &str) -> Vec<String> {
+    let page = format!("href=\"{PORTAL_ORIGIN}/web/guest/home?");
+    html.match_indices(&page)
+        .map(|(at, _)| {
+            let start = at + "href=\"".len();
+            unescape(&html[start..start + html[start..].find('"').expect("link end")])
+        })
+        .collect()
+}
+
+/// A maximized placement stays maximized as people use it: its links, its forms and
+/// the redirect after an action keep `p_p_state=maximized`, as a portlet URL keeps
+/// the current window state. A normal or bare (`exclusive`) one names no state.
+#[tokio::test]
+async fn a_maximized_placement_stays_maximized_through_its_links_and_actions() {
+    let server = start(|c, _| with_consumer(c)).await;
+    render(&server, "bob", &[]).await;
+    let maximized = in_state(&server, "maximized", None).await;
+    let links = page_links(&maximized);
+    assert!(links.len() >= 5, "{maximized}");
+    for link in &links {
+        assert!(link.contains("&p_p_state=maximized"), "{link}");
+    }
+    let card = in_state(&server, "maximized", Some("bob")).await;
+    let (url, fields) = form_for(&card, "follow");
+    assert!(
+        fields.contains(&("p_p_state".to_owned(), "maximized".to_owned())),
+        "{fields:?}"
+    );
+    let answer = client()
+        .post(&url)
+        .form(&fields)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    let location = answer
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        location.starts_with(&format!("{PORTAL_ORIGIN}/web/guest/home?"))
+            && location.contains("&p_p_state=maximized&"),
+        "{location}"
+    );
+
+    for state in ["normal", "exclusive"] {
+        let html = in_state(&server, state, None).await;
+        let links = page_links(&html);
+        assert!(links.len() >= 5, "{html}");
+        for link in &links {
+            assert!(!link.contains("p_p_state"), "{state}: {link}");
+        }
+        let card = in_state(&server, state, Some("bob")).await;
+        let (url, fields) = form_for(&card, "unfollow");
+        assert!(
+            fields.iter().all(|(name, _)| name != "p_p_state"),
+            "{fields:?}"
+        );
+        let answer = client()
+            .post(&url)
+            .form(&fields)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        let location = answer
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            location.starts_with(&format!("{PORTAL_ORIGIN}/web/guest/home?"))
+                && !location.contains("p_p_state"),
+            "{state}: {location}"
+        );
+        // Follow again, for the next state's unfollow.
+        let (status, _) = act(&server, "alice", "follow", &[("userId", "bob")]).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    server.stop().await;
+}
+
 /// A minimized render shows nothing, but it still brings its caller into the
 /// directory, as any signed-in render does: others can act on them at once.
 #[tokio::test]

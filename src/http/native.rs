@@ -58,8 +58,9 @@ pub struct NativeUrls {
     host_base: String,
     /// A validated portal page URL, if any.
     page_url: Option<String>,
-    /// Portal parameters every link keeps, un-namespaced: `languageId` only. A link
-    /// names no mode or window state, so it opens the placement's ordinary view.
+    /// Portal parameters every link keeps, un-namespaced: `languageId`, and
+    /// `p_p_state=maximized` in a maximized render. A link names no mode, so it opens
+    /// the placement's view.
     sticky: Vec<(String, String)>,
     minter: Option<TokenMinter>,
     /// What every render URL of this request starts with (see [`RenderLinks`]).
@@ -345,12 +346,15 @@ pub fn allowed_target(target: &str, allowed: &[String]) -> Option<String> {
 /// else the widget's own render URL; the action's render parameters appended, namespaced.
 /// A portal page also gets `p_p_id` and `p_p_lifecycle`, as the fragment's render
 /// links do (unless it names a portlet already): Liferay hands namespaced parameters
-/// only to the portlet its URL names.
+/// only to the portlet its URL names. The portal parameters the fragment's links keep
+/// (`kept`: the language, a maximized state) are kept too, unless the target names
+/// them itself.
 pub fn redirect_location(
     requested: Option<&str>,
     allowed: &[String],
     fallback: &str,
     portlet: &PortletId,
+    kept: &[(String, String)],
     render_params: &[(String, String)],
 ) -> String {
     let checked = requested.and_then(|t| allowed_target(t, allowed));
@@ -369,6 +373,9 @@ pub fn redirect_location(
         if !names("p_p_lifecycle") {
             query.append_pair("p_p_lifecycle", "0");
         }
+    }
+    for (name, value) in kept.iter().filter(|(name, _)| !names(name)) {
+        query.append_pair(name, value);
     }
     for (name, value) in render_params {
         query.append_pair(&format!("{namespace}{name}"), value);
@@ -553,6 +560,7 @@ mod tests {
                 &allowed,
                 fallback,
                 &cc,
+                &[],
                 &params
             ),
             "http://host/widgets/cc/render?_cc_message=request-sent"
@@ -563,6 +571,7 @@ mod tests {
                 &allowed,
                 fallback,
                 &cc,
+                &[],
                 &params
             ),
             "https://portal.example/p?p_p_id=cc&p_p_lifecycle=0&_cc_message=request-sent#top"
@@ -574,6 +583,7 @@ mod tests {
                 &allowed,
                 fallback,
                 &cc,
+                &[],
                 &params
             ),
             "https://portal.example/p?p_p_id=other&x=1&_cc_message=request-sent"
@@ -588,6 +598,7 @@ mod tests {
                 &allowed,
                 fallback,
                 &cc,
+                &[],
                 &params
             ),
             "https://portal.example/p?p_p_id=cc&_ccx_userId=kept&x=1&_cc_message=request-sent"
@@ -599,6 +610,7 @@ mod tests {
                 &allowed,
                 fallback,
                 &cc,
+                &[],
                 &params
             ),
             "https://portal.example/p?p_p_lifecycle=0&p_p_id=cc&_cc_message=request-sent"
@@ -610,11 +622,52 @@ mod tests {
             &allowed,
             fallback,
             &cc,
+            &[],
             &params,
         );
         assert_eq!(
             location,
             "https://portal.example/x?p_p_id=cc&p_p_lifecycle=0&_cc_message=request-sent"
+        );
+    }
+
+    #[test]
+    fn a_redirect_keeps_the_portal_parameters_the_links_keep() {
+        let allowed = vec!["https://portal.example".to_owned()];
+        let cc = PortletId::parse("cc").expect("id");
+        let kept = vec![
+            ("languageId".to_owned(), "fr_FR".to_owned()),
+            ("p_p_state".to_owned(), "maximized".to_owned()),
+        ];
+        let params = vec![("message".to_owned(), "done".to_owned())];
+        let fallback = "http://host/widgets/cc/render";
+        assert_eq!(
+            redirect_location(None, &allowed, fallback, &cc, &kept, &params),
+            "http://host/widgets/cc/render?languageId=fr_FR&p_p_state=maximized&_cc_message=done"
+        );
+        assert_eq!(
+            redirect_location(
+                Some("https://portal.example/p"),
+                &allowed,
+                fallback,
+                &cc,
+                &kept,
+                &params
+            ),
+            "https://portal.example/p?p_p_id=cc&p_p_lifecycle=0&languageId=fr_FR&p_p_state=maximized&_cc_message=done"
+        );
+        // A target that names a state or a language keeps its own: Liferay reads the
+        // first value, and a second one would be ignored at best.
+        assert_eq!(
+            redirect_location(
+                Some("https://portal.example/p?p_p_state=normal&languageId=de_DE"),
+                &allowed,
+                fallback,
+                &cc,
+                &kept,
+                &params
+            ),
+            "https://portal.example/p?p_p_state=normal&languageId=de_DE&p_p_id=cc&p_p_lifecycle=0&_cc_message=done"
         );
     }
 }

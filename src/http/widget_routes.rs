@@ -59,6 +59,9 @@ struct Prepared {
     wants_json: bool,
     /// The widget's namespaced `redirect` parameter, if any.
     redirect: Option<String>,
+    /// The portal parameters the widget's links keep (see `prepare`), which the
+    /// redirect after an action keeps too.
+    kept: Vec<(String, String)>,
     /// A portal vouched for the caller with a JWT: bring their directory entry up to
     /// date from its claims before the widget runs.
     refresh_directory: bool,
@@ -132,6 +135,7 @@ pub async fn action(
         .clone()
         .or_else(|| prepared.request.page_url.clone());
     let fallback = own_render_url(&prepared);
+    let kept = prepared.kept.clone();
     let allowed = prepared
         .caller_consumer
         .as_deref()
@@ -147,6 +151,7 @@ pub async fn action(
         &allowed,
         &fallback,
         &placement,
+        &kept,
         &outcome.render_params,
     );
     let mut response = response::text(StatusCode::SEE_OTHER, "");
@@ -326,11 +331,20 @@ async fn prepare(
         .as_deref()
         .and_then(|u| native::allowed_target(u, allowed));
     let host_base = native::host_base(&state.config, &parts.headers);
-    let sticky: Vec<(String, String)> = params
+    let mut sticky: Vec<(String, String)> = params
         .language_id
         .iter()
         .map(|l| ("languageId".to_owned(), l.clone()))
         .collect();
+    // A portlet URL keeps the current window state (JSR-286), so a placement someone
+    // maximized stays maximized as they page, filter and act in it. Only this state: a
+    // minimized render has no links, and `exclusive` asks for the bare fragment, which
+    // a link to the portal page must not turn that page into. The mode is not kept:
+    // edit mode's links lead back to the view.
+    if window_state == WindowState::Maximized {
+        sticky.push(("p_p_state".to_owned(), "maximized".to_owned()));
+    }
+    let kept = sticky.clone();
     let minter = caller.user().map(|user| minter_for(state, user, &portlet));
     let urls = Arc::new(NativeUrls::new(
         portlet.clone(),
@@ -371,6 +385,7 @@ async fn prepare(
         host_base,
         wants_json,
         redirect,
+        kept,
         refresh_directory,
     })
 }
