@@ -201,6 +201,72 @@ async fn headers_over_the_limit_are_refused() {
     server.stop().await;
 }
 
+/// A client that sends a whole head over the limit before it reads (1 MiB of one
+/// header) still reads the 431: the host drains what is left of the head after
+/// answering, instead of closing on unread bytes with a reset.
+#[tokio::test]
+async fn a_client_that_sends_a_huge_head_first_reads_the_431() {
+    let server = common::start(|c, _| c.limits.max_header_bytes = 8192).await;
+    let addr = server.addr;
+    let outcome = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+        let mut s = TcpStream::connect(addr)?;
+        s.set_read_timeout(Some(Duration::from_secs(30)))?;
+        let mut head = b"GET /healthz HTTP/1.1\r\nhost: x\r\nx-big: ".to_vec();
+        head.extend(std::iter::repeat_n(b'x', 16 << 20));
+        head.extend_from_slice(b"\r\n\r\n");
+        s.write_all(&head)?;
+        let mut answer = String::new();
+        s.read_to_string(&mut answer)?;
+        Ok(answer)
+    })
+    .await
+    .expect("client");
+    let answer = outcome.expect("the whole head was taken and the answer read");
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    server.stop().await;
+}
+
+/// A connection over the limit whose client sends a whole request (with a body larger
+/// than the socket buffers) before it reads still reads the 503.
+#[tokio::test]
+async fn a_refused_connection_that_sends_first_reads_the_503() {
+    let server = common::start(|c, _| c.limits.max_connections = 1).await;
+    let addr = server.addr;
+    let outcome = tokio::task::spawn_blocking(move || -> std::io::Result<(String, Vec<String>)> {
+        let mut held = TcpStream::connect(addr)?;
+        held.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")?;
+        let mut buf = [0u8; 512];
+        let n = held.read(&mut buf)?;
+        let first = String::from_utf8_lossy(&buf[..n]).into_owned();
+        let body = vec![b'a'; 4 << 20];
+        let mut answers = Vec::new();
+        // At once, and after a pause in which the host has answered already.
+        for pause in [Duration::ZERO, Duration::from_millis(300)] {
+            let mut s = TcpStream::connect(addr)?;
+            s.set_read_timeout(Some(Duration::from_secs(30)))?;
+            std::thread::sleep(pause);
+            write!(
+                s,
+                "POST /widgets/no_such_widget/actions/connect HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\n\r\n",
+                body.len()
+            )?;
+            s.write_all(&body)?;
+            let mut answer = String::new();
+            s.read_to_string(&mut answer)?;
+            answers.push(answer);
+        }
+        Ok((first, answers))
+    })
+    .await
+    .expect("client");
+    let (first, answers) = outcome.expect("the request was taken and the answer read");
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    for answer in answers {
+        assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    }
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn connections_beyond_the_limit_are_refused_cleanly() {
     let server = common::start(|c, _| c.limits.max_connections = 2).await;

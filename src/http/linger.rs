@@ -6,6 +6,9 @@
 //! `http.client`, `requests`, many SDKs) then fails on a broken pipe and never sees the
 //! status. This wrapper keeps reading, and dropping, what the client still sends after
 //! the answer's end, for a bounded time: "lingering close", as Apache and nginx do it.
+//! It does so too when the client's bytes are already waiting as the connection closes
+//! with no body unread: the rest of a head hyper refused as too large (431), or a whole
+//! request sent to a connection refused at the limit (503).
 
 use std::future::Future;
 use std::io;
@@ -32,6 +35,12 @@ pub const MOST: Duration = Duration::from_secs(10);
 pub struct LingerFlag(Arc<AtomicBool>);
 
 impl LingerFlag {
+    /// A flag set from the start: for a connection refused before any request was
+    /// read, whose client may be sending one.
+    pub fn unread() -> Self {
+        Self(Arc::new(AtomicBool::new(true)))
+    }
+
     /// Wraps a new request's body, marking it unread until it has been read whole.
     pub fn track<B: Body>(&self, body: B) -> RequestBody<B> {
         self.0.store(!body.is_end_stream(), Ordering::Relaxed);
@@ -89,8 +98,8 @@ enum Closing {
 }
 
 /// A stream that, when shut down while [`LingerFlag`] says a request body is unread,
-/// sends its end and then reads and drops the client's remaining bytes before
-/// reporting it done.
+/// or while the client's bytes wait unread, sends its end and then reads and drops the
+/// client's remaining bytes before reporting it done.
 pub struct Linger<T> {
     io: T,
     flag: LingerFlag,
@@ -134,6 +143,19 @@ impl<T: AsyncRead + Unpin> Linger<T> {
     }
 }
 
+impl<T: AsyncRead + Unpin> Linger<T> {
+    /// Whether the client's bytes wait unread now (they are read, and dropped). Only
+    /// what has arrived counts: a client that sends nothing more is not waited for.
+    fn has_waiting_bytes(&mut self, cx: &mut Context<'_>) -> bool {
+        let mut scratch = [0u8; 1024];
+        let mut buf = ReadBuf::new(&mut scratch);
+        matches!(
+            Pin::new(&mut self.io).poll_read(cx, &mut buf),
+            Poll::Ready(Ok(())) if !buf.filled().is_empty()
+        )
+    }
+}
+
 impl<T: AsyncRead + Unpin> AsyncRead for Linger<T> {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -174,7 +196,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Linger<T> {
         if let Closing::Open = this.closing {
             // The answer's end goes out first, so the client can read it while it sends.
             std::task::ready!(Pin::new(&mut this.io).poll_shutdown(cx))?;
-            this.closing = if this.flag.is_set() {
+            this.closing = if this.flag.is_set() || this.has_waiting_bytes(cx) {
                 let now = Instant::now();
                 Closing::Draining {
                     quiet: Box::pin(tokio::time::sleep_until(now + QUIET)),
@@ -271,7 +293,33 @@ mod tests {
         assert!(waited >= MOST && waited < MOST + QUIET, "{waited:?}");
     }
 
-    /// Without the flag the close is immediate, as it was.
+    /// Without the flag, bytes the client sent before the close are still drained:
+    /// the rest of a refused head, or a request sent to a refused connection.
+    #[tokio::test(start_paused = true)]
+    async fn an_unflagged_close_drains_bytes_already_waiting() {
+        let (ours, mut theirs) = tokio::io::duplex(1024);
+        let mut stream = Linger::new(ours, flagged(false));
+        let client = tokio::spawn(async move {
+            theirs
+                .write_all(&[b'x'; 64 * 1024])
+                .await
+                .expect("all taken");
+            let mut answer = Vec::new();
+            theirs.read_to_end(&mut answer).await.expect("read");
+            answer
+        });
+        // The client's first bytes are in before the answer goes.
+        tokio::task::yield_now().await;
+        stream.write_all(b"refused").await.expect("answer");
+        tokio::time::timeout(MOST, async {
+            stream.shutdown().await.expect("closed");
+            assert_eq!(client.await.expect("client"), b"refused");
+        })
+        .await
+        .expect("the client's bytes were taken and the answer read");
+    }
+
+    /// Without the flag and with nothing waiting, the close is immediate, as it was.
     #[tokio::test(start_paused = true)]
     async fn an_unflagged_close_does_not_wait() {
         let (ours, _silent) = tokio::io::duplex(1024);

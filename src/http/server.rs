@@ -101,13 +101,21 @@ pub fn without_huge_pages() {
 /// backup or a descriptor reload opens for a moment.
 const OTHER_OPEN_FILES: u64 = 64;
 
+/// Connections refused at the limit that may linger at once (see `linger.rs`): a client
+/// may send its request before it reads the 503, and closing on unread bytes would send
+/// a reset over the answer. Past this many a refusal closes at once, so a flood of
+/// connections past the limit holds at most this many more sockets, for seconds.
+const LINGERING_REFUSALS: usize = 64;
+
 /// Raises the process's soft limit on open files (`ulimit -n`, often 1024) so that
 /// `max_connections` connections fit, as far as the hard limit allows. Past the
 /// limit `accept` fails, and further clients wait unanswered in the kernel's queue
 /// instead of getting the 503 that `max_connections` promises. The limit now, or
 /// `Err` with it when it is still short.
 pub fn make_room_for(max_connections: usize) -> Result<u64, u64> {
-    let wanted = (max_connections as u64).saturating_add(OTHER_OPEN_FILES);
+    let wanted = (max_connections as u64)
+        .saturating_add(OTHER_OPEN_FILES)
+        .saturating_add(LINGERING_REFUSALS as u64);
     match rlimit::increase_nofile_limit(wanted) {
         Ok(limit) if limit >= wanted => Ok(limit),
         Ok(limit) => Err(limit),
@@ -132,12 +140,13 @@ pub async fn serve(
         );
     }
     let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let lingering_refusals = Arc::new(Semaphore::new(LINGERING_REFUSALS));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     tracing::info!(address = %listener.local_addr()?, "serving");
 
     loop {
-        let (mut stream, peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
                 Err(error) => {
@@ -151,9 +160,19 @@ pub async fn serve(
         };
         let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
             state.metrics.connection_refused();
+            let lingering = Arc::clone(&lingering_refusals).try_acquire_owned().ok();
             tokio::spawn(async move {
+                // Lingers for the request the client may still be sending, while a
+                // place to linger is free; bytes already waiting are drained anyway.
+                let unread = if lingering.is_some() {
+                    LingerFlag::unread()
+                } else {
+                    LingerFlag::default()
+                };
+                let mut stream = Linger::new(stream, unread);
                 let _ = stream.write_all(over_capacity().as_bytes()).await;
                 let _ = stream.shutdown().await;
+                drop(lingering);
             });
             continue;
         };
@@ -235,8 +254,9 @@ mod tests {
         }
         // Lowered, but far above what the tests running beside this one open.
         rlimit::setrlimit(NOFILE, 4096, hard).expect("lower");
-        assert_eq!(make_room_for(5_000), Ok(5_000 + OTHER_OPEN_FILES));
-        assert_eq!(rlimit::getrlimit(NOFILE).expect("limit").0, 5_064);
+        // The connections, the host's own files, and the refusals that may linger.
+        assert_eq!(make_room_for(5_000), Ok(5_000 + 64 + 64));
+        assert_eq!(rlimit::getrlimit(NOFILE).expect("limit").0, 5_128);
         // More connections than the hard limit lets in: raised as far as it goes,
         // and short by what it says.
         let beyond = usize::try_from(hard).expect("fits");
