@@ -201,7 +201,7 @@ async fn headers_over_the_limit_are_refused() {
     server.stop().await;
 }
 
-/// A client that sends a whole head over the limit before it reads (1 MiB of one
+/// A client that sends a whole head over the limit before it reads (16 MiB of one
 /// header) still reads the 431: the host drains what is left of the head after
 /// answering, instead of closing on unread bytes with a reset.
 #[tokio::test]
@@ -232,12 +232,10 @@ async fn a_client_that_sends_a_huge_head_first_reads_the_431() {
 async fn a_refused_connection_that_sends_first_reads_the_503() {
     let server = common::start(|c, _| c.limits.max_connections = 1).await;
     let addr = server.addr;
-    let outcome = tokio::task::spawn_blocking(move || -> std::io::Result<(String, Vec<String>)> {
-        let mut held = TcpStream::connect(addr)?;
-        held.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")?;
-        let mut buf = [0u8; 512];
-        let n = held.read(&mut buf)?;
-        let first = String::from_utf8_lossy(&buf[..n]).into_owned();
+    let outcome = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<String>> {
+        // The one place is held by a request in the middle of its body.
+        let _held = busy_connection(addr);
+        std::thread::sleep(Duration::from_millis(200));
         let body = vec![b'a'; 4 << 20];
         let mut answers = Vec::new();
         // At once, and after a pause in which the host has answered already.
@@ -255,16 +253,36 @@ async fn a_refused_connection_that_sends_first_reads_the_503() {
             s.read_to_string(&mut answer)?;
             answers.push(answer);
         }
-        Ok((first, answers))
+        Ok(answers)
     })
     .await
     .expect("client");
-    let (first, answers) = outcome.expect("the request was taken and the answer read");
-    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    let answers = outcome.expect("the request was taken and the answer read");
     for answer in answers {
         assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     }
     server.stop().await;
+}
+
+/// A connection in the middle of a request: an action whose body is still coming.
+fn busy_connection(addr: std::net::SocketAddr) -> TcpStream {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.write_all(
+        b"POST /widgets/contacts_center/actions/follow HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 100\r\n\r\nabc",
+    )
+    .expect("write");
+    s
+}
+
+/// A kept-alive connection that has been answered once, and is idle.
+fn idle_connection(addr: std::net::SocketAddr) -> TcpStream {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+        .expect("write");
+    let mut buf = [0u8; 512];
+    let n = s.read(&mut buf).expect("read");
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    s
 }
 
 #[tokio::test]
@@ -272,17 +290,9 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
     let server = common::start(|c, _| c.limits.max_connections = 2).await;
     let addr = server.addr;
     let held = tokio::task::spawn_blocking(move || {
-        // Two connections hold the two permits (a request each, kept alive).
-        let mut held = Vec::new();
-        for _ in 0..2 {
-            let mut s = TcpStream::connect(addr).expect("connect");
-            s.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
-                .expect("write");
-            let mut buf = [0u8; 512];
-            let n = s.read(&mut buf).expect("read");
-            assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
-            held.push(s);
-        }
+        // Two connections hold the two places, each in the middle of a request.
+        let mut held = vec![busy_connection(addr), busy_connection(addr)];
+        std::thread::sleep(Duration::from_millis(200));
         // The third gets a 503 and is closed.
         let mut third = TcpStream::connect(addr).expect("connect third");
         third
@@ -325,6 +335,58 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         metrics.contains("widget_host_connections_refused_total 1"),
         "{metrics}"
     );
+    server.stop().await;
+}
+
+/// At the limit, a new connection takes the place of the connection idle longest,
+/// which the host closes; one answering a request keeps its place, and so does one
+/// idle for less time.
+#[tokio::test]
+async fn at_the_limit_a_new_connection_takes_the_place_of_the_idlest() {
+    let server = common::start(|c, _| c.limits.max_connections = 3).await;
+    let addr = server.addr;
+    tokio::task::spawn_blocking(move || {
+        let idlest = idle_connection(addr);
+        std::thread::sleep(Duration::from_millis(50));
+        let mut busy = busy_connection(addr);
+        let mut recent = idle_connection(addr);
+        std::thread::sleep(Duration::from_millis(50));
+
+        let mut new = TcpStream::connect(addr).expect("connect");
+        new.set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        new.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .expect("write");
+        let mut answer = String::new();
+        new.read_to_string(&mut answer).expect("read");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+        // The idlest was closed: it reads its end.
+        let mut idlest = idlest;
+        idlest
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        let mut rest = Vec::new();
+        idlest.read_to_end(&mut rest).expect("closed by the host");
+        assert!(rest.is_empty());
+        // The recent one still serves.
+        recent
+            .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+            .expect("write");
+        let mut buf = [0u8; 512];
+        let n = recent.read(&mut buf).expect("read");
+        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+        // The busy one's request is still open: the rest of its body is awaited.
+        busy.set_read_timeout(Some(Duration::from_millis(300)))
+            .expect("timeout");
+        let waiting = busy.read(&mut buf);
+        assert!(
+            matches!(&waiting, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut),
+            "{waiting:?}"
+        );
+    })
+    .await
+    .expect("client");
     server.stop().await;
 }
 

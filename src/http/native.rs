@@ -216,9 +216,13 @@ impl RenderLinks {
         }
         let namespace = portlet.namespace();
         let whole = match page_url {
-            // This placement's own parameters and routing are added to each link.
+            // This placement's own parameters, routing and kept state are added to each
+            // link: the page's are dropped, along with a state or mode it gave the
+            // portlet it named, which the link's `p_p_id` replaces.
             Some(page) => without_params(page, |name| {
-                name.starts_with(&namespace) || name == "p_p_id" || name == "p_p_lifecycle"
+                name.starts_with(&namespace)
+                    || matches!(name, "p_p_id" | "p_p_lifecycle" | "p_p_state" | "p_p_mode")
+                    || sticky.iter().any(|(kept, _)| kept == name)
             }),
             None => format!("{host_base}/widgets/{portlet}/render"),
         };
@@ -364,17 +368,28 @@ pub fn redirect_location(
     });
     let base = base.as_str();
     let mut query = form_urlencoded::Serializer::new(String::new());
-    let named: Vec<String> = url::Url::parse(base)
-        .map(|u| u.query_pairs().map(|(name, _)| name.into_owned()).collect())
+    let named: Vec<(String, String)> = url::Url::parse(base)
+        .map(|u| {
+            u.query_pairs()
+                .map(|(n, v)| (n.into_owned(), v.into_owned()))
+                .collect()
+        })
         .unwrap_or_default();
-    let names = |wanted: &str| named.iter().any(|n| n == wanted);
+    let names = |wanted: &str| named.iter().any(|(n, _)| n == wanted);
     if checked.is_some() && !names("p_p_id") {
         query.append_pair("p_p_id", portlet.as_str());
         if !names("p_p_lifecycle") {
             query.append_pair("p_p_lifecycle", "0");
         }
     }
-    for (name, value) in kept.iter().filter(|(name, _)| !names(name)) {
+    // A window state is the named portlet's: kept only where that is this one.
+    let routed_elsewhere = named
+        .iter()
+        .any(|(n, v)| n == "p_p_id" && v != portlet.as_str());
+    for (name, value) in kept
+        .iter()
+        .filter(|(name, _)| !(names(name) || routed_elsewhere && name == "p_p_state"))
+    {
         query.append_pair(name, value);
     }
     for (name, value) in render_params {
@@ -471,6 +486,23 @@ mod tests {
         assert_eq!(
             seen.render_url(&[("filter", "all")]),
             "https://portal.example/home?x=a%20b&_contacts_center_INSTANCE_b2_userId=cy&p_p_id=contacts_center_INSTANCE_a1&p_p_lifecycle=0&_contacts_center_INSTANCE_a1_filter=all#top"
+        );
+        // A state or mode the page gave the portlet it named goes with that routing,
+        // and a kept parameter the page has too is written once, with this request's
+        // value.
+        let stated = NativeUrls::new(
+            id(),
+            "http://host:8080/",
+            Some("https://portal.example/home?p_p_id=other&p_p_state=normal&p_p_mode=edit&languageId=en_US&x=1".into()),
+            vec![
+                ("languageId".into(), "fr_FR".into()),
+                ("p_p_state".into(), "maximized".into()),
+            ],
+            None,
+        );
+        assert_eq!(
+            stated.render_url(&[("filter", "all")]),
+            "https://portal.example/home?x=1&p_p_id=contacts_center_INSTANCE_a1&p_p_lifecycle=0&languageId=fr_FR&p_p_state=maximized&_contacts_center_INSTANCE_a1_filter=all"
         );
         let bare = NativeUrls::new(id(), "http://host:8080", None, vec![], None);
         assert_eq!(
@@ -668,6 +700,30 @@ mod tests {
                 &params
             ),
             "https://portal.example/p?p_p_state=normal&languageId=de_DE&p_p_id=cc&p_p_lifecycle=0&_cc_message=done"
+        );
+        // A target routed to another portlet gets no state from this one: it would be
+        // that portlet's. The language is the page's, and is kept.
+        assert_eq!(
+            redirect_location(
+                Some("https://portal.example/p?p_p_id=other"),
+                &allowed,
+                fallback,
+                &cc,
+                &kept,
+                &params
+            ),
+            "https://portal.example/p?p_p_id=other&languageId=fr_FR&_cc_message=done"
+        );
+        assert_eq!(
+            redirect_location(
+                Some("https://portal.example/p?p_p_id=cc"),
+                &allowed,
+                fallback,
+                &cc,
+                &kept,
+                &params
+            ),
+            "https://portal.example/p?p_p_id=cc&languageId=fr_FR&p_p_state=maximized&_cc_message=done"
         );
     }
 }
