@@ -274,17 +274,6 @@ fn busy_connection(addr: std::net::SocketAddr) -> TcpStream {
     s
 }
 
-/// A kept-alive connection that has been answered once, and is idle.
-fn idle_connection(addr: std::net::SocketAddr) -> TcpStream {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
-        .expect("write");
-    let mut buf = [0u8; 512];
-    let n = s.read(&mut buf).expect("read");
-    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
-    s
-}
-
 #[tokio::test]
 async fn connections_beyond_the_limit_are_refused_cleanly() {
     let server = common::start(|c, _| c.limits.max_connections = 2).await;
@@ -335,58 +324,6 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         metrics.contains("widget_host_connections_refused_total 1"),
         "{metrics}"
     );
-    server.stop().await;
-}
-
-/// At the limit, a new connection takes the place of the connection idle longest,
-/// which the host closes; one answering a request keeps its place, and so does one
-/// idle for less time.
-#[tokio::test]
-async fn at_the_limit_a_new_connection_takes_the_place_of_the_idlest() {
-    let server = common::start(|c, _| c.limits.max_connections = 3).await;
-    let addr = server.addr;
-    tokio::task::spawn_blocking(move || {
-        let idlest = idle_connection(addr);
-        std::thread::sleep(Duration::from_millis(50));
-        let mut busy = busy_connection(addr);
-        let mut recent = idle_connection(addr);
-        std::thread::sleep(Duration::from_millis(50));
-
-        let mut new = TcpStream::connect(addr).expect("connect");
-        new.set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
-        new.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
-            .expect("write");
-        let mut answer = String::new();
-        new.read_to_string(&mut answer).expect("read");
-        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-
-        // The idlest was closed: it reads its end.
-        let mut idlest = idlest;
-        idlest
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
-        let mut rest = Vec::new();
-        idlest.read_to_end(&mut rest).expect("closed by the host");
-        assert!(rest.is_empty());
-        // The recent one still serves.
-        recent
-            .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
-            .expect("write");
-        let mut buf = [0u8; 512];
-        let n = recent.read(&mut buf).expect("read");
-        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
-        // The busy one's request is still open: the rest of its body is awaited.
-        busy.set_read_timeout(Some(Duration::from_millis(300)))
-            .expect("timeout");
-        let waiting = busy.read(&mut buf);
-        assert!(
-            matches!(&waiting, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut),
-            "{waiting:?}"
-        );
-    })
-    .await
-    .expect("client");
     server.stop().await;
 }
 

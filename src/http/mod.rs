@@ -3,7 +3,6 @@
 
 pub mod api;
 pub mod claims;
-pub mod connections;
 pub mod cors;
 pub mod linger;
 pub mod metrics;

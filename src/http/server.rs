@@ -1,7 +1,6 @@
 //! Accept loop, connection limit, per-connection HTTP/1.1 settings and graceful shutdown.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,11 +10,11 @@ use hyper::server::conn::http1;
 use hyper::service::HttpService;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
-use super::connections::Connections;
 use super::linger::{Linger, LingerFlag};
 use super::router;
 use super::stall::WriteStall;
@@ -125,79 +124,6 @@ pub fn make_room_for(max_connections: usize) -> Result<u64, u64> {
     }
 }
 
-/// How long a connection that closed an idle one to make room waits for the place.
-const ROOM_WAIT: Duration = Duration::from_secs(1);
-
-/// A connection just accepted.
-struct Arrival {
-    state: Arc<AppState>,
-    connections: Arc<Connections>,
-    stream: TcpStream,
-    peer: SocketAddr,
-}
-
-impl Arrival {
-    /// Serves the connection in the place `permit` holds, until it ends or is asked to
-    /// close (to make room, or as the host shuts down): then hyper finishes the request
-    /// in flight, if any, and closes.
-    async fn serve(self, permit: OwnedSemaphorePermit) {
-        let Arrival {
-            state,
-            connections,
-            stream,
-            peer,
-        } = self;
-        let _ = stream.set_nodelay(true);
-        let tracked = Arc::new(connections.track());
-        let on_connection = Arc::clone(&tracked);
-        let service_state = Arc::clone(&state);
-        let unread = LingerFlag::default();
-        let bodies = unread.clone();
-        let service = service_fn(move |req: Request<Incoming>| {
-            let answering = on_connection.answering();
-            let req = req.map(|body| bodies.track(body));
-            let handled = router::handle(Arc::clone(&service_state), req, peer);
-            async move {
-                let answer = handled.await;
-                drop(answering);
-                answer
-            }
-        });
-        let limits = &state.config.limits;
-        let mut connection = std::pin::pin!(http_connection(stream, service, limits, unread));
-        let open = state.metrics.connection_opened();
-        let ended = tokio::select! {
-            ended = connection.as_mut() => ended,
-            () = tracked.close_asked() => {
-                connection.as_mut().graceful_shutdown();
-                connection.await
-            }
-        };
-        if let Err(error) = ended {
-            tracing::debug!(%error, %peer, "connection ended with an error");
-        }
-        drop((open, permit));
-    }
-
-    /// Answers 503 and closes.
-    async fn refuse(self, lingering_refusals: &Arc<Semaphore>) {
-        self.state.metrics.connection_refused();
-        // Lingers for the request the client may still be sending while a place to
-        // linger is free. Past those the answer goes out and the socket closes at once,
-        // whatever the client sent: a flood past the limit must not hold more sockets.
-        let Ok(lingering) = Arc::clone(lingering_refusals).try_acquire_owned() else {
-            let mut stream = self.stream;
-            let _ = stream.write_all(over_capacity().as_bytes()).await;
-            let _ = stream.shutdown().await;
-            return;
-        };
-        let mut stream = Linger::new(self.stream, LingerFlag::unread());
-        let _ = stream.write_all(over_capacity().as_bytes()).await;
-        let _ = stream.shutdown().await;
-        drop(lingering);
-    }
-}
-
 /// The accept loop over an already started [`AppState`].
 pub async fn serve(
     state: Arc<AppState>,
@@ -215,7 +141,7 @@ pub async fn serve(
     }
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let lingering_refusals = Arc::new(Semaphore::new(LINGERING_REFUSALS));
-    let connections = Arc::new(Connections::default());
+    let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     tracing::info!(address = %listener.local_addr()?, "serving");
 
@@ -232,39 +158,50 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let arrival = Arrival {
-            state: Arc::clone(&state),
-            connections: Arc::clone(&connections),
-            stream,
-            peer,
-        };
-        if let Ok(permit) = Arc::clone(&permits).try_acquire_owned() {
-            tokio::spawn(arrival.serve(permit));
-        } else if connections.close_idlest() {
-            // At the limit with a connection idle: it closes, and its place is this
-            // one's. Another arrival may take it first; then this one waits for the
-            // next, and is refused if none comes in time.
-            let permits = Arc::clone(&permits);
-            let refusals = Arc::clone(&lingering_refusals);
+        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+            state.metrics.connection_refused();
+            let lingering = Arc::clone(&lingering_refusals).try_acquire_owned();
             tokio::spawn(async move {
-                match tokio::time::timeout(ROOM_WAIT, permits.acquire_owned()).await {
-                    Ok(Ok(permit)) => arrival.serve(permit).await,
-                    _ => arrival.refuse(&refusals).await,
-                }
+                // Lingers for the request the client may still be sending while a place
+                // to linger is free. Past those the answer goes out and the socket
+                // closes at once, whatever the client sent: a flood past the limit
+                // must not hold more sockets.
+                let Ok(lingering) = lingering else {
+                    let mut stream = stream;
+                    let _ = stream.write_all(over_capacity().as_bytes()).await;
+                    let _ = stream.shutdown().await;
+                    return;
+                };
+                let mut stream = Linger::new(stream, LingerFlag::unread());
+                let _ = stream.write_all(over_capacity().as_bytes()).await;
+                let _ = stream.shutdown().await;
+                drop(lingering);
             });
-        } else {
-            let refusals = Arc::clone(&lingering_refusals);
-            tokio::spawn(async move { arrival.refuse(&refusals).await });
-        }
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let service_state = Arc::clone(&state);
+        let unread = LingerFlag::default();
+        let bodies = unread.clone();
+        let service = service_fn(move |req: Request<Incoming>| {
+            let req = req.map(|body| bodies.track(body));
+            router::handle(Arc::clone(&service_state), req, peer)
+        });
+        let connection = http_connection(stream, service, &limits, unread);
+        let connection = graceful.watch(connection);
+        let open = state.metrics.connection_opened();
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection ended with an error");
+            }
+            drop((open, permit));
+        });
     }
 
     drop(listener);
     tracing::info!("shutting down: draining requests in flight");
-    connections.close_all();
-    // Every place back means every connection has ended.
-    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
     tokio::select! {
-        _ = permits.acquire_many(all) => tracing::info!("all connections closed"),
+        () = graceful.shutdown() => tracing::info!("all connections closed"),
         () = tokio::time::sleep(Duration::from_secs(limits.shutdown_grace_secs)) => {
             tracing::warn!("grace period over; closing remaining connections");
         }
