@@ -54,6 +54,10 @@ struct State {
     queue: VecDeque<Job>,
     /// Idle threads, the most recently idle last.
     idle: Vec<usize>,
+    /// Threads waiting for a job now. A thread is listed idle a moment before it
+    /// waits (it answers its caller in between): the tests that need every thread
+    /// settled wait for this count.
+    asleep: usize,
     closed: bool,
 }
 
@@ -170,9 +174,11 @@ fn work(shared: &Shared, me: usize) {
         } else if state.closed {
             return;
         } else if state.idle.contains(&me) {
+            state.asleep += 1;
             state = shared.wake[me]
                 .wait(state)
                 .unwrap_or_else(|p| p.into_inner());
+            state.asleep -= 1;
         } else {
             // Woken for a job another thread took first, or back from one that found
             // the queue not yet empty.
@@ -261,9 +267,14 @@ mod tests {
             names.insert(name.expect("task").expect("answer"));
         }
         assert_eq!(names.len(), 4, "{names:?}");
-        // Every thread back on the idle stack, none still on its way there.
+        // Every thread back on the idle stack and waiting: one still answering its
+        // caller could take the next job from the queue before the thread it was given
+        // to wakes.
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while pool.shared.lock().idle.len() < 4 {
+        while {
+            let state = pool.shared.lock();
+            state.idle.len() < 4 || state.asleep < 4
+        } {
             assert!(std::time::Instant::now() < deadline, "threads never idle");
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
