@@ -547,6 +547,19 @@ fn page_links(html: &str) -> Vec<String> {
         .collect()
 }
 
+/// Posts a rendered form as a browser would (its `p_auth`, no token) and answers the
+/// 303's `Location`.
+async fn posted(url: &str, fields: &[(String, String)]) -> String {
+    let answer = client().post(url).form(fields).send().await.expect("post");
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    answer
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// A maximized placement stays maximized as people use it: its links, its forms and
 /// the redirect after an action keep `p_p_state=maximized`, as a portlet URL keeps
 /// the current window state. A normal or bare (`exclusive`) one names no state.
@@ -566,19 +579,7 @@ async fn a_maximized_placement_stays_maximized_through_its_links_and_actions() {
         fields.contains(&("p_p_state".to_owned(), "maximized".to_owned())),
         "{fields:?}"
     );
-    let answer = client()
-        .post(&url)
-        .form(&fields)
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
-    let location = answer
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let location = posted(&url, &fields).await;
     assert!(
         location.starts_with(&format!("{PORTAL_ORIGIN}/web/guest/home?"))
             && location.contains("&p_p_state=maximized&"),
@@ -598,19 +599,7 @@ async fn a_maximized_placement_stays_maximized_through_its_links_and_actions() {
             fields.iter().all(|(name, _)| name != "p_p_state"),
             "{fields:?}"
         );
-        let answer = client()
-            .post(&url)
-            .form(&fields)
-            .send()
-            .await
-            .expect("post");
-        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
-        let location = answer
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let location = posted(&url, &fields).await;
         assert!(
             location.starts_with(&format!("{PORTAL_ORIGIN}/web/guest/home?"))
                 && !location.contains("p_p_state"),

@@ -242,31 +242,42 @@ mod tests {
         assert!(!flag.is_set(), "a request without a body");
     }
 
-    /// The client's bytes after the answer are read until it closes its side.
-    #[tokio::test(start_paused = true)]
-    async fn a_flagged_close_reads_until_the_client_ends() {
+    /// What a client that writes 64 KiB through a 1 KiB pipe, then reads to the end,
+    /// reads back once `stream` has answered and closed. `early`: the client's first
+    /// bytes are in before the answer goes out.
+    async fn read_by_a_client_still_sending(flag: LingerFlag, early: bool) -> Vec<u8> {
         let (ours, mut theirs) = tokio::io::duplex(1024);
-        let mut stream = Linger::new(ours, flagged(true));
+        let mut stream = Linger::new(ours, flag);
         let client = tokio::spawn(async move {
-            // Still sending after the answer; then done.
             theirs
                 .write_all(&[b'x'; 64 * 1024])
                 .await
                 .expect("all taken");
             let mut answer = Vec::new();
             theirs.read_to_end(&mut answer).await.expect("read");
-            drop(theirs);
             answer
         });
+        if early {
+            tokio::task::yield_now().await;
+        }
         stream.write_all(b"refused").await.expect("answer");
         // Without the drain the client would block on a full pipe: the paused clock
         // then jumps to this deadline and the test fails instead of hanging.
         tokio::time::timeout(MOST, async {
             stream.shutdown().await.expect("closed");
-            assert_eq!(client.await.expect("client"), b"refused");
+            client.await.expect("client")
         })
         .await
-        .expect("the client's bytes were taken and the answer read");
+        .expect("the client's bytes were taken and the answer read")
+    }
+
+    /// The client's bytes after the answer are read until it closes its side.
+    #[tokio::test(start_paused = true)]
+    async fn a_flagged_close_reads_until_the_client_ends() {
+        assert_eq!(
+            read_by_a_client_still_sending(flagged(true), false).await,
+            b"refused"
+        );
     }
 
     /// A client that sends nothing more holds the close for [`QUIET`]; one that keeps
@@ -297,26 +308,10 @@ mod tests {
     /// the rest of a refused head, or a request sent to a refused connection.
     #[tokio::test(start_paused = true)]
     async fn an_unflagged_close_drains_bytes_already_waiting() {
-        let (ours, mut theirs) = tokio::io::duplex(1024);
-        let mut stream = Linger::new(ours, flagged(false));
-        let client = tokio::spawn(async move {
-            theirs
-                .write_all(&[b'x'; 64 * 1024])
-                .await
-                .expect("all taken");
-            let mut answer = Vec::new();
-            theirs.read_to_end(&mut answer).await.expect("read");
-            answer
-        });
-        // The client's first bytes are in before the answer goes.
-        tokio::task::yield_now().await;
-        stream.write_all(b"refused").await.expect("answer");
-        tokio::time::timeout(MOST, async {
-            stream.shutdown().await.expect("closed");
-            assert_eq!(client.await.expect("client"), b"refused");
-        })
-        .await
-        .expect("the client's bytes were taken and the answer read");
+        assert_eq!(
+            read_by_a_client_still_sending(flagged(false), true).await,
+            b"refused"
+        );
     }
 
     /// Without the flag and with nothing waiting, the close is immediate, as it was.
