@@ -47,6 +47,11 @@ async fn render(server: &TestServer, user: &str, params: &[(&str, &str)]) -> Str
         .iter()
         .map(|(k, v)| (format!("{NS}{k}"), (*v).to_owned()))
         .collect();
+    render_query(server, user, &query).await
+}
+
+/// A render with `query` as it is: portal parameters and namespaced ones.
+async fn render_query(server: &TestServer, user: &str, query: &[(String, String)]) -> String {
     let response = client()
         .get(server.url(&format!("/widgets/{WIDGET}/render")))
         .bearer_auth(token(user, &[]))
@@ -525,15 +530,7 @@ async fn in_state(server: &TestServer, state: &str, user_id: Option<&str>) -> St
     if let Some(id) = user_id {
         query.push((format!("{NS}userId"), id.to_owned()));
     }
-    let response = client()
-        .get(server.url(&format!("/widgets/{WIDGET}/render")))
-        .bearer_auth(token("alice", &[]))
-        .query(&query)
-        .send()
-        .await
-        .expect("render");
-    assert_eq!(response.status(), StatusCode::OK);
-    response.text().await.expect("html")
+    render_query(server, "alice", &query).await
 }
 
 /// The links of a fragment to the portal page, unescaped.

@@ -146,7 +146,7 @@ pub async fn serve(
     tracing::info!(address = %listener.local_addr()?, "serving");
 
     loop {
-        let (stream, peer) = tokio::select! {
+        let (mut stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
                 Err(error) => {
@@ -162,20 +162,19 @@ pub async fn serve(
             state.metrics.connection_refused();
             let lingering = Arc::clone(&lingering_refusals).try_acquire_owned();
             tokio::spawn(async move {
-                // Lingers for the request the client may still be sending while a place
-                // to linger is free. Past those the answer goes out and the socket
-                // closes at once, whatever the client sent: a flood past the limit
-                // must not hold more sockets.
-                let Ok(lingering) = lingering else {
-                    let mut stream = stream;
-                    let _ = stream.write_all(over_capacity().as_bytes()).await;
-                    let _ = stream.shutdown().await;
-                    return;
-                };
-                let mut stream = Linger::new(stream, LingerFlag::unread());
                 let _ = stream.write_all(over_capacity().as_bytes()).await;
-                let _ = stream.shutdown().await;
-                drop(lingering);
+                // Lingers for the request the client may still be sending while a place
+                // to linger is free. Past those the socket closes at once, whatever the
+                // client sent: a flood past the limit must not hold more sockets.
+                match lingering {
+                    Ok(place) => {
+                        let _ = Linger::new(stream, LingerFlag::unread()).shutdown().await;
+                        drop(place);
+                    }
+                    Err(_) => {
+                        let _ = stream.shutdown().await;
+                    }
+                }
             });
             continue;
         };
