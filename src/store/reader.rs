@@ -2,7 +2,9 @@
 //! snapshot and never waits for the writer.
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -242,13 +244,17 @@ pub struct Reader {
     /// Portal ids already resolved in this snapshot (the viewer, and every person a
     /// page listed), so a row's standing needs no id lookups. The snapshot never
     /// changes, so neither can these.
-    ids: RefCell<HashMap<String, UserId>>,
+    ///
+    /// This map and the two below hash with Fx, not std's SipHash: they live for one
+    /// render and hold the rows it read, not keys a client picks, so SipHash's guard
+    /// against flooding bought nothing, and its hashing was 3% of a list render.
+    ids: RefCell<FxHashMap<String, UserId>>,
     /// For each (owner, other) row a page read from the owner's lists, which lists
     /// (one bit per `tables::list` kind). Those rows are facts of this snapshot, so a
     /// row's standing need not look them up again; see [`Self::standing_of`].
-    listed: RefCell<HashMap<(UserId, UserId), u8>>,
+    listed: RefCell<FxHashMap<(UserId, UserId), u8>>,
     /// [`Sides`] of each viewer whose standing this snapshot computed.
-    sides: RefCell<HashMap<UserId, Sides>>,
+    sides: RefCell<FxHashMap<UserId, Sides>>,
     /// Point lookups the standings of this snapshot made, for the tests that hold a
     /// list row to its budget.
     standing_lookups: Cell<u32>,
@@ -300,9 +306,10 @@ impl Reader {
         Self {
             txn,
             open: OpenTables::default(),
-            ids: RefCell::new(HashMap::new()),
-            listed: RefCell::new(HashMap::new()),
-            sides: RefCell::new(HashMap::new()),
+            // Room for a page's rows, both ways, without growing.
+            ids: RefCell::new(FxHashMap::with_capacity_and_hasher(64, Default::default())),
+            listed: RefCell::new(FxHashMap::with_capacity_and_hasher(64, Default::default())),
+            sides: RefCell::default(),
             standing_lookups: Cell::new(0),
             mutuals: RefCell::new(None),
             mutual_walks: Cell::new(0),

@@ -10,7 +10,7 @@ use minijinja::Value;
 use serde::Serialize;
 
 use super::cards::PersonView;
-use crate::templates::write_escaped;
+use crate::templates::{HostMarkup, write_escaped};
 use crate::widgets::ui::Form;
 
 /// One row of a list.
@@ -31,9 +31,9 @@ pub(super) struct Select {
     pub label: String,
 }
 
-/// Writes `rows` as `home.html`'s person rows, all of them into one safe string the
-/// template prints as it is: one value for the whole list, where a value per row cost a
-/// template value, a map and a loop turn each. `ns` is the placement's namespace,
+/// Writes `rows` as `home.html`'s person rows, all of them into one string the
+/// template prints as it is ([`HostMarkup`]): one value for the whole list, where a
+/// value per row cost a template value, a map and a loop turn each. `ns` is the placement's namespace,
 /// `bulk_form` the id of the selection form. The caller writes only plain person rows
 /// (request rows, with their forms and dates, stay fields).
 pub(super) fn written(rows: &[Row], ns: &str, bulk_form: Option<&str>) -> Value {
@@ -42,7 +42,7 @@ pub(super) fn written(rows: &[Row], ns: &str, bulk_form: Option<&str>) -> Value 
         // Writing into a String cannot fail.
         let _ = write_person_row(&mut html, row, ns, bulk_form);
     }
-    Value::from_safe_string(html)
+    HostMarkup::value(html)
 }
 
 /// `home.html`'s person row, value for value: the checkbox when the row has one and
