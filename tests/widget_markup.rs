@@ -487,6 +487,20 @@ fn every_view_is_labelled_namespaced_and_free_of_global_css() {
     }
 }
 
+/// A row's selection checkbox has a namespaced id with the person's id in it, and its
+/// label points at it.
+#[test]
+fn a_selection_checkbox_id_is_namespaced_and_names_its_person() {
+    let w = busy_world();
+    w.add("e.f-9", "Eff", "Fox");
+    let html = cc(Some("a")).html(&w);
+    for id in ["b", "e.f-9"] {
+        let id = format!("_contacts_center_select-{id}");
+        assert!(html.contains(&format!(r#"<label for="{id}">"#)), "{html}");
+        assert!(html.contains(&format!(r#"id="{id}">"#)), "{html}");
+    }
+}
+
 /// The root's `lang` is the language the texts are in: the request's when the host
 /// has it (a region it lacks reads the language's own), English otherwise.
 #[test]

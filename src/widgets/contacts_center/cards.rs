@@ -98,8 +98,13 @@ pub(crate) fn display_name(person: &Person) -> String {
 /// Only http(s) portraits are linked: a `javascript:` or `data:` URL from the directory
 /// must never reach an `src` attribute.
 fn safe_url(url: &str) -> Option<String> {
-    let lower = url.trim().to_ascii_lowercase();
-    (lower.starts_with("https://") || lower.starts_with("http://")).then(|| url.trim().to_owned())
+    let url = url.trim();
+    let starts = |scheme: &str| {
+        url.as_bytes()
+            .get(..scheme.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(scheme.as_bytes()))
+    };
+    (starts("https://") || starts("http://")).then(|| url.to_owned())
 }
 
 /// The list a page shows, when not All: a person's link carries it, so that their
@@ -334,5 +339,35 @@ pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
             })
             .collect(),
         note: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_url;
+
+    #[test]
+    fn only_http_and_https_portraits_are_linked() {
+        assert_eq!(
+            safe_url(" HTTPS://img.example/a.png ").as_deref(),
+            Some("HTTPS://img.example/a.png")
+        );
+        assert_eq!(
+            safe_url("http://img.example/b").as_deref(),
+            Some("http://img.example/b")
+        );
+        for refused in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "data:image/png;base64,AAAA",
+            "httpx://img.example",
+            "//img.example/a.png",
+            "http:/",
+            "",
+            "éé",
+            "httpé://x",
+        ] {
+            assert_eq!(safe_url(refused), None, "{refused}");
+        }
     }
 }

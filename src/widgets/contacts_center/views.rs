@@ -332,9 +332,7 @@ impl View<'_> {
             .map_err(|e| self.err(e))?;
         let view = cards::person_view(self.ui, self.settings, person, Some(&r));
         let select = (selectable && person.id != self.me()).then(|| Select {
-            id: self
-                .ui
-                .name(&format!("select-{}", person.id.replace(' ', "-"))),
+            id: self.select_id(&person.id),
             label: self.ui.t("select-x").replace("{0}", &view.name),
         });
         Ok(Row {
@@ -343,6 +341,18 @@ impl View<'_> {
             forms: Vec::new(),
             when: None,
         })
+    }
+
+    /// The id of a row's selection checkbox: `select-` and the person's id,
+    /// namespaced. The store refuses ids with spaces; were one there, it would become a
+    /// dash, as an HTML id has none. Built in one string: it is made for every row.
+    fn select_id(&self, person: &str) -> String {
+        let ns = self.ui.ns();
+        let mut id = String::with_capacity(ns.len() + "select-".len() + person.len());
+        id.push_str(ns);
+        id.push_str("select-");
+        id.extend(person.chars().map(|c| if c == ' ' { '-' } else { c }));
+        id
     }
 
     fn request_row(&self, request: &RequestView, received: bool) -> Row {
