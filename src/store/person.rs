@@ -78,12 +78,16 @@ pub struct WebUrl {
 impl Person {
     /// "Given Middle Family", skipping empty parts.
     pub fn full_name(&self) -> String {
-        [&self.given_name, &self.additional_name, &self.family_name]
-            .iter()
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| s.trim())
-            .collect::<Vec<_>>()
-            .join(" ")
+        let parts = [&self.given_name, &self.additional_name, &self.family_name];
+        // One string, sized once: every row of every list makes its person's name.
+        let mut name = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+        for part in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+            if !name.is_empty() {
+                name.push(' ');
+            }
+            name.push_str(part);
+        }
+        name
     }
 
     /// Lists sort by family name, then given name; the unit separator keeps "Li, Zoe"
@@ -251,6 +255,21 @@ pub(crate) mod tests {
             "secondary emails are searched"
         );
         assert!(!p.matches_in("madrid", all), "addresses are not");
+    }
+
+    #[test]
+    fn a_full_name_joins_the_names_it_has_with_one_space() {
+        let named = |given: &str, additional: &str, family: &str| Person {
+            given_name: given.to_owned(),
+            additional_name: additional.to_owned(),
+            family_name: family.to_owned(),
+            ..Person::default()
+        };
+        assert_eq!(named("Ann", "", "Archer").full_name(), "Ann Archer");
+        assert_eq!(named(" Ann ", "B.", " Archer").full_name(), "Ann B. Archer");
+        assert_eq!(named("", "  ", "Álvarez").full_name(), "Álvarez");
+        assert_eq!(named("Ann", " ", "").full_name(), "Ann");
+        assert_eq!(named(" ", "", "\t").full_name(), "");
     }
 
     #[test]

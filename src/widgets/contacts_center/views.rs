@@ -333,7 +333,7 @@ impl View<'_> {
         let view = cards::person_view(self.ui, self.settings, person, Some(&r));
         let select = (selectable && person.id != self.me()).then(|| Select {
             id: self.select_id(&person.id),
-            label: self.ui.t("select-x").replace("{0}", &view.name),
+            label: self.ui.format("select-x", &[&view.name]),
         });
         Ok(Row {
             person: view,
