@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use minijinja::value::{Object, Value};
+use minijinja::value::{Object, ObjectRepr, Value};
 use minijinja::{Environment, UndefinedBehavior};
 
 /// What a render's output starts with room for. A list page is 25–35 KB; starting
@@ -213,6 +213,13 @@ impl HostMarkup {
 }
 
 impl Object for HostMarkup {
+    /// Neither a map nor a list: a template that measures, loops over or looks into
+    /// the rows (an administrator's override of a template they are given to) gets an
+    /// error instead of an empty answer, and `tojson` writes the markup as a string.
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
     /// Present when it holds markup, as a string is (an object is false by default).
     fn is_true(self: &Arc<Self>) -> bool {
         !self.0.is_empty()
@@ -391,6 +398,24 @@ mod tests {
         // `{% if v.rows_html %}` reads it as present.
         assert!(HostMarkup::value("<li>".to_owned()).is_true());
         assert!(!HostMarkup::value(String::new()).is_true());
+    }
+
+    #[test]
+    fn host_markup_is_not_a_map_or_a_list_to_a_template() {
+        let env = Environment::new();
+        let rows = || HostMarkup::value("<li>Ann</li>".to_owned());
+        for measured in ["{{ v|length }}", "{% for x in v %}{{ x }}{% endfor %}"] {
+            assert!(
+                env.render_str(measured, minijinja::context! { v => rows() })
+                    .is_err(),
+                "{measured} should fail loudly, not answer an empty map"
+            );
+        }
+        assert_eq!(
+            env.render_str("{{ v|tojson }}", minijinja::context! { v => rows() })
+                .expect("renders"),
+            r#""\u003cli\u003eAnn\u003c/li\u003e""#
+        );
     }
 
     #[test]

@@ -246,8 +246,10 @@ pub struct Reader {
     /// changes, so neither can these.
     ///
     /// This map and the two below hash with Fx, not std's SipHash: they live for one
-    /// render and hold the rows it read, not keys a client picks, so SipHash's guard
-    /// against flooding bought nothing, and its hashing was 3% of a list render.
+    /// render and hold the rows it read (at most a page, a search's skipped rows or
+    /// an export), keyed by the store's own numbers or by directory ids the portal
+    /// wrote, never by keys a browser picks. SipHash's guard against flooding bought
+    /// nothing there, and its hashing was 3% of a list render.
     ids: RefCell<FxHashMap<String, UserId>>,
     /// For each (owner, other) row a page read from the owner's lists, which lists
     /// (one bit per `tables::list` kind). Those rows are facts of this snapshot, so a
