@@ -480,3 +480,90 @@ fn a_record_longer_than_a_mebibyte_stops_an_array_or_page_import() {
         assert_eq!((report.records, report.imported), (3, 3), "{report}");
     }
 }
+
+/// A file that begins with `lead` and then repeats `fill` without end, counting what
+/// the import read of it.
+struct Endless {
+    lead: Vec<u8>,
+    fill: u8,
+    read: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl std::io::Read for Endless {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = if self.lead.is_empty() {
+            buf.fill(self.fill);
+            buf.len()
+        } else {
+            let n = self.lead.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.lead[..n]);
+            self.lead.drain(..n);
+            n
+        };
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// A page object's keys and the values beside `items` are bounded too: a key that
+/// never ends, or a value of endless `[` (the parser keeps a byte per level), stops
+/// the import with a clear error after a bounded read, where it held the whole file.
+#[test]
+fn a_page_objects_keys_and_skipped_values_are_bounded() {
+    const MIB: u64 = 1024 * 1024;
+    for (lead, fill, said, most) in [
+        (
+            r#"{"items": [], ""#,
+            b'a',
+            "a key of the page object is longer than 1048576 bytes",
+            2 * MIB,
+        ),
+        (
+            r#"{"facets": "#,
+            b'[',
+            "a value of the page object is longer than 67108864 bytes",
+            65 * MIB,
+        ),
+    ] {
+        let read = std::rc::Rc::new(std::cell::Cell::new(0));
+        let file = Endless {
+            lead: lead.as_bytes().to_vec(),
+            fill,
+            read: read.clone(),
+        };
+        let s = Social::in_memory().unwrap();
+        let err = import_reader(
+            &s,
+            BufReader::new(file),
+            ImportOptions::default(),
+            &ProgressBar::hidden(),
+        )
+        .expect_err("an endless value stops the import");
+        assert!(err.to_string().contains(said), "{err}");
+        assert!(read.get() < most, "read {} bytes", read.get());
+    }
+}
+
+/// An element of an array or page is read as a line of a file of one account per
+/// line is: a field the import does not know may nest as deep as it likes in all
+/// three shapes (a tree of values first refused past 128 levels, as a broken file).
+#[test]
+fn the_three_shapes_take_the_same_deeply_nested_record() {
+    let deep = format!(
+        r#"{{"id": 1, "emailAddress": "u1@example.com", "givenName": "Ann", "extra": {}{}}}"#,
+        "[".repeat(300),
+        "]".repeat(300)
+    );
+    let second = account(2);
+    for text in [
+        format!("[{deep}, {second}]"),
+        format!(r#"{{"items": [{deep}, {second}]}}"#),
+        format!("{deep}\n{second}\n"),
+    ] {
+        let s = Social::in_memory().unwrap();
+        let report = import_both(&s, text.as_bytes(), ImportOptions::default())
+            .unwrap_or_else(|e| panic!("{e}: {}", &text[..40]));
+        assert_eq!((report.records, report.imported), (2, 2), "{report}");
+        assert!(s.read().unwrap().person("1").unwrap().is_some());
+    }
+}

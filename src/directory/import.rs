@@ -24,6 +24,8 @@ use indicatif::ProgressBar;
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use serde_json::value::RawValue;
+
 use super::{DirectoryError, IdSource, UserAccount};
 use crate::social::{Social, SocialError};
 use crate::store::{Person, StoreError};
@@ -186,7 +188,7 @@ pub fn import_reader(
         progress,
         failure: None,
         writing: None,
-        record_bytes: Rc::new(Cell::new(None)),
+        reading: Rc::default(),
     };
     let nothing_yet = ImportReport::default();
     let lead = without_byte_order_mark(&mut reader).map_err(|e| cut_off(e, &nothing_yet))?;
@@ -199,7 +201,7 @@ pub fn import_reader(
     // A JSON record is parsed into one value before it is checked: bounded like a line.
     let bounded = RecordBound {
         inner: rest,
-        taken: Rc::clone(&sink.record_bytes),
+        reading: Rc::clone(&sink.reading),
     };
 
     let parsed = match first {
@@ -423,16 +425,19 @@ fn read_ndjson(
             Err(e) if e.is_eof() && last => return Err(e),
             parsed => parsed,
         };
-        let account = parsed.map_err(|e| {
-            let mut why = e.to_string();
-            // serde's "at line 1 column N" is within this line only.
-            if let Some(at) = why.find(" at line 1 column") {
-                why.truncate(at);
-            }
-            why
-        });
+        let account = parsed.map_err(|e| reason(&e));
         sink.record(Some(n), account);
     }
+}
+
+/// Why a record was refused. serde's "at line 1 column N" is within the record only,
+/// which the report already names by its line or position.
+fn reason(e: &serde_json::Error) -> String {
+    let mut why = e.to_string();
+    if let Some(at) = why.find(" at line 1 column") {
+        why.truncate(at);
+    }
+    why
 }
 
 /// Reads past the next line break; true if what it read held more than blanks.
@@ -470,20 +475,46 @@ struct Sink<'a> {
     /// then share the two cores instead of taking turns. At most one is in flight,
     /// so batches are stored in file order.
     writing: Option<JoinHandle<Result<usize, SocialError>>>,
-    /// Bytes of an array's or page's JSON read for the record being parsed, counted
-    /// only while one is: see [`RecordBound`].
-    record_bytes: Rc<Cell<Option<u64>>>,
+    /// What of an array's or page's JSON is being parsed, and the bytes read for it:
+    /// see [`RecordBound`].
+    reading: Rc<Reading>,
 }
+
+/// The value of an array or page object that the parser is in, and how much of the
+/// file has been read for it. Between values nothing is counted.
+#[derive(Default)]
+struct Reading {
+    /// What is read (for the error) and the most it may take.
+    now: Cell<Option<(&'static str, u64)>>,
+    taken: Cell<u64>,
+}
+
+impl Reading {
+    fn start(&self, what: &'static str, limit: u64) {
+        self.now.set(Some((what, limit)));
+        self.taken.set(0);
+    }
+
+    fn stop(&self) {
+        self.now.set(None);
+    }
+}
+
+/// The most of the file a value beside a page's `items` may take. It is read past,
+/// not kept, but the parser keeps a byte for each level of nesting it is in, so a
+/// value of endless `[` would otherwise hold the whole file.
+const SKIPPED_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// The reader under the JSON parser of an array or page object. The parser holds one
 /// record's whole value before the record is checked, so a single record of hundreds
 /// of megabytes would be held whole; past [`HEAD_LIMIT`] bytes read for one record,
 /// the read fails and the import stops there, saying how far it got. A record cannot
 /// be skipped as an over-long line is: where it ends is known only by parsing it.
-/// Only records are counted: a page's other keys are skipped, not held.
+/// A page's keys are held while read, so they are bounded the same way; its other
+/// values are read past, and bounded by [`SKIPPED_LIMIT`].
 struct RecordBound<R> {
     inner: R,
-    taken: Rc<Cell<Option<u64>>>,
+    reading: Rc<Reading>,
 }
 
 /// What the parser's buffer reads ahead of it. The bound counts what was read, not
@@ -502,15 +533,15 @@ impl<R: Read> RecordBound<R> {
 impl<R: Read> Read for RecordBound<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let Some(taken) = self.taken.get() else {
+        let Some((what, limit)) = self.reading.now.get() else {
             return Ok(n);
         };
-        let taken = taken + n as u64;
-        self.taken.set(Some(taken));
-        if taken > HEAD_LIMIT + RECORD_READ_AHEAD {
+        let taken = self.reading.taken.get() + n as u64;
+        self.reading.taken.set(taken);
+        if taken > limit + RECORD_READ_AHEAD {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
-                format!("a record is longer than {HEAD_LIMIT} bytes"),
+                format!("{what} is longer than {limit} bytes"),
             ));
         }
         Ok(n)
@@ -555,8 +586,11 @@ impl Sink<'_> {
         }
     }
 
-    fn take_value(&mut self, value: serde_json::Value) {
-        let account = UserAccount::deserialize(value).map_err(|e| e.to_string());
+    /// One element of an array, as the file has it. Parsed as a line of a file of one
+    /// account per line is, so the three shapes accept and refuse the same records
+    /// (a tree of values first would refuse nesting deeper than 128 as a broken file).
+    fn take_raw(&mut self, raw: &RawValue) {
+        let account = serde_json::from_str::<UserAccount>(raw.get()).map_err(|e| reason(&e));
         self.record(None, account);
     }
 }
@@ -571,13 +605,13 @@ impl<'de> Visitor<'de> for &mut Sink<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         loop {
-            self.record_bytes.set(Some(0));
-            let next = seq.next_element::<serde_json::Value>();
-            self.record_bytes.set(None);
-            let Some(value) = next? else {
+            self.reading.start("a record", HEAD_LIMIT);
+            let next = seq.next_element::<Box<RawValue>>();
+            self.reading.stop();
+            let Some(raw) = next? else {
                 break;
             };
-            self.take_value(value);
+            self.take_raw(&raw);
             if self.failure.is_some() {
                 return Err(serde::de::Error::custom("storage failed"));
             }
@@ -608,12 +642,22 @@ impl<'de> Visitor<'de> for Page<'_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut found = false;
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        let reading = Rc::clone(&self.sink.reading);
+        loop {
+            reading.start("a key of the page object", HEAD_LIMIT);
+            let key = map.next_key::<std::borrow::Cow<'de, str>>();
+            reading.stop();
+            let Some(key) = key? else {
+                break;
+            };
             if key == "items" && !found {
                 found = true;
                 map.next_value_seed(&mut *self.sink)?;
             } else {
-                map.next_value::<IgnoredAny>()?;
+                reading.start("a value of the page object", SKIPPED_LIMIT);
+                let skipped = map.next_value::<IgnoredAny>();
+                reading.stop();
+                skipped?;
             }
         }
         if found {
