@@ -967,6 +967,50 @@ async fn a_request_with_too_many_parameters_is_refused_and_changes_nothing() {
     }
 }
 
+/// Links and the redirect after an action keep the page's language as the host
+/// knows it, in Liferay's form; a value it cannot read is not copied into them.
+#[tokio::test]
+async fn links_keep_the_language_in_liferays_form_or_not_at_all() {
+    let server = start(|c, _| with_consumer(c)).await;
+    render(&server, "bob", &[]).await;
+    let unknown = format!("zz{}", "%".repeat(2_000));
+    for (given, kept) in [
+        ("de-de", Some("languageId=de_DE")),
+        ("pt_BR", Some("languageId=pt_BR")),
+        (unknown.as_str(), None),
+    ] {
+        let query = [("languageId".to_owned(), given.to_owned())];
+        let html = render_query(&server, "alice", &query).await;
+        let location = client()
+            .post(server.url(&format!("/widgets/{WIDGET}/actions/follow")))
+            .query(&query)
+            .bearer_auth(token("alice", &[]))
+            .form(&[(format!("{NS}userId"), "bob")])
+            .send()
+            .await
+            .expect("post")
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .expect("a redirect");
+        let carried = |text: &str| text.matches("languageId=").count();
+        match kept {
+            Some(kept) => {
+                assert!(
+                    html.contains(kept) && location.contains(kept),
+                    "{given}: {location}"
+                );
+                assert_eq!(carried(&html), html.matches(kept).count(), "{given}");
+            }
+            None => {
+                assert_eq!((carried(&html), carried(&location)), (0, 0), "{location}");
+                assert!(location.len() < 500, "{location}");
+            }
+        }
+    }
+}
+
 /// The language the host chose travels twice, the same: as `Content-Language` for a
 /// portal that reads headers, and as the fragment root's `lang` for one that
 /// aggregates fragments into a page of its own language.
@@ -998,6 +1042,72 @@ async fn the_fragment_and_its_header_name_the_same_language() {
             root.starts_with("<div ") && root.contains(&format!(" lang=\"{expected}\"")),
             "{query} {accepted}: {root}"
         );
+    }
+}
+
+/// A body that is not a form is refused after the checks the contract puts first: an
+/// unknown action is 404 and a caller without credentials 403 whatever it sent; a
+/// caller with them gets 415, and nothing changes. The form type is matched in any
+/// case, and a type that only begins like it, or is not text, is not a form.
+#[tokio::test]
+async fn a_body_that_is_not_a_form_is_refused_after_the_contracts_checks() {
+    let server = start(|c, _| with_consumer(c)).await;
+    render(&server, "bob", &[]).await;
+    let post = |path: &str, content_type: &[u8], bearer: bool| {
+        let call = client()
+            .post(server.url(&format!("/widgets/{WIDGET}/actions/{path}")))
+            .header("accept", "application/json")
+            .header(
+                "content-type",
+                reqwest::header::HeaderValue::from_bytes(content_type).expect("header"),
+            )
+            .body(format!("_{WIDGET}_userId=bob"));
+        if bearer {
+            call.bearer_auth(token("alice", &[]))
+        } else {
+            call
+        }
+    };
+    let status =
+        |call: reqwest::RequestBuilder| async move { call.send().await.expect("send").status() };
+    for (path, bearer, expected) in [
+        ("launch-rockets", true, StatusCode::NOT_FOUND),
+        ("launch-rockets", false, StatusCode::NOT_FOUND),
+        ("follow", false, StatusCode::FORBIDDEN),
+        ("follow", true, StatusCode::UNSUPPORTED_MEDIA_TYPE),
+    ] {
+        for content_type in [
+            &b"text/plain"[..],
+            b"application/json",
+            b"application/x-www-form-urlencodedx",
+            b"application/x-www-form-urlencoded\xff",
+        ] {
+            assert_eq!(
+                status(post(path, content_type, bearer)).await,
+                expected,
+                "{path} {} bearer {bearer}",
+                String::from_utf8_lossy(content_type)
+            );
+        }
+    }
+    assert!(contacts(&server, "alice", "following").await.is_empty());
+    for content_type in [
+        &b"Application/X-WWW-Form-URLEncoded"[..],
+        b"application/x-www-form-urlencoded; charset=UTF-8",
+    ] {
+        assert_eq!(
+            status(post("unfollow", content_type, true)).await,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(content_type)
+        );
+        assert_eq!(
+            status(post("follow", content_type, true)).await,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(content_type)
+        );
+        assert_eq!(contacts(&server, "alice", "following").await, ["bob"]);
     }
 }
 

@@ -111,23 +111,28 @@ pub async fn action(
         state.config.limits.request_timeout(),
     )
     .await?;
-    if !body.is_empty() && !form_ok {
-        return Err(localized(
-            state,
-            &parts,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "the-request-is-invalid",
-        ));
-    }
+    // A body that is not a form is refused only after the checks that do not need
+    // it, as the contract orders them: an action the widget does not have is 404 and a
+    // caller with no credentials 403 (a `p_auth` in a body the host cannot read is
+    // none), whatever was sent.
+    let unreadable = !body.is_empty() && !form_ok;
     let prepared = prepare(
         state,
         &parts,
-        Some(body),
+        (!unreadable).then_some(body),
         Phase::Action,
         portlet,
         Some(action),
     )
     .await?;
+    if unreadable {
+        return Err(localized_in(
+            state,
+            &prepared.request.locale,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the-request-is-invalid",
+        ));
+    }
     let wants_json = prepared.wants_json;
     let placement = prepared.request.portlet.clone();
     let requested = prepared
@@ -331,10 +336,14 @@ async fn prepare(
         .as_deref()
         .and_then(|u| native::allowed_target(u, allowed));
     let host_base = native::host_base(&state.config, &parts.headers);
+    // The language as one the host knows, in Liferay's form: a value it cannot read
+    // is not copied into every link and the redirect (it could be some 60 KB).
     let mut sticky: Vec<(String, String)> = params
         .language_id
-        .iter()
-        .map(|l| ("languageId".to_owned(), l.clone()))
+        .as_deref()
+        .and_then(crate::i18n::normalize)
+        .map(|l| ("languageId".to_owned(), l.to_owned()))
+        .into_iter()
         .collect();
     // A portlet URL keeps the current window state (JSR-286), so a placement someone
     // maximized stays maximized as they page, filter and act in it. Only this state: a
@@ -679,10 +688,17 @@ fn own_render_url(prepared: &Prepared) -> String {
     )
 }
 
+/// Whether a body with this `Content-Type` is read as a form: none given, or the
+/// urlencoded type in any case (media types are case-insensitive), with or without
+/// parameters. A value that is not even text is not a form.
 fn is_form(content_type: Option<&HeaderValue>) -> bool {
-    content_type
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| v.starts_with("application/x-www-form-urlencoded"))
+    const FORM: &[u8] = b"application/x-www-form-urlencoded";
+    content_type.is_none_or(|v| {
+        let v = v.as_bytes();
+        v.get(..FORM.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(FORM))
+            && matches!(v.get(FORM.len()), None | Some(b';' | b' ' | b'\t'))
+    })
 }
 
 fn parse_or<T: Copy>(
@@ -694,17 +710,6 @@ fn parse_or<T: Copy>(
         None | Some("") => Ok(default),
         Some(v) => parse(v).ok_or(()),
     }
-}
-
-/// A refusal in the language the query's `languageId` or `Accept-Language` asks for:
-/// for refusals made before the body's parameters are read.
-fn localized(state: &AppState, parts: &Parts, status: StatusCode, key: &'static str) -> HttpError {
-    let language_id = parts.uri.query().and_then(|q| {
-        form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == "languageId")
-            .map(|(_, v)| v.into_owned())
-    });
-    localized_for(state, parts, language_id.as_deref(), status, key)
 }
 
 /// A refusal in the language `language_id` (a parameter of the query or the form) or
