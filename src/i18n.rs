@@ -398,6 +398,23 @@ pub fn normalize(tag: &str) -> Option<&'static str> {
         .copied()
 }
 
+/// A language tag in Liferay's form (`en-gb` as `en_GB`, `zh-Hans-CN` as `zh_CN`),
+/// when its language is one the host has texts for. For links that carry the page's
+/// `languageId` back to the portal: the portal reads it too, so its own region is
+/// kept where [`normalize`] would pick the one the host has texts for (`en_GB`, not
+/// `en_US`), and a value the host cannot read at all is not carried.
+pub fn liferay_id(tag: &str) -> Option<String> {
+    normalize(tag)?;
+    let mut parts = tag.trim().split(['-', '_']);
+    let mut id = parts.next()?.to_ascii_lowercase();
+    if let Some(region) = parts.find(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic()))
+    {
+        id.push('_');
+        id.push_str(&region.to_ascii_uppercase());
+    }
+    Some(id)
+}
+
 /// The BCP 47 tag (`pt-BR`) of the language `locale`'s texts are in: its supported
 /// Liferay id, or English for a locale the host has no texts for. What a fragment
 /// says it is written in, as `Content-Language` and as its root's `lang`.

@@ -524,6 +524,12 @@ fn a_page_objects_keys_and_skipped_values_are_bounded() {
             "a value of the page object is longer than 67108864 bytes",
             65 * MIB,
         ),
+        (
+            r#"{"items": ""#,
+            b'a',
+            "the value of items is longer than 1048576 bytes",
+            2 * MIB,
+        ),
     ] {
         let read = std::rc::Rc::new(std::cell::Cell::new(0));
         let file = Endless {
@@ -565,5 +571,40 @@ fn the_three_shapes_take_the_same_deeply_nested_record() {
             .unwrap_or_else(|e| panic!("{e}: {}", &text[..40]));
         assert_eq!((report.records, report.imported), (2, 2), "{report}");
         assert!(s.read().unwrap().person("1").unwrap().is_some());
+    }
+    // A key given twice refuses its record in each shape alike.
+    let twice = r#"{"id": 1, "emailAddress": "u1@example.com", "id": 3}"#;
+    for text in [
+        format!("[{twice}, {second}]"),
+        format!(r#"{{"items": [{twice}, {second}]}}"#),
+        format!("{twice}\n{second}\n"),
+    ] {
+        let s = Social::in_memory().unwrap();
+        let report = import_both(&s, text.as_bytes(), ImportOptions::default()).expect("imports");
+        assert_eq!((report.records, report.imported), (2, 1), "{report}");
+        assert!(
+            report.rejected[0].reason.contains("duplicate field"),
+            "{report}"
+        );
+    }
+}
+
+/// A record of a pretty-printed array or page spans lines: its refusal gives no
+/// position, since serde's would count lines within the record, not the file's.
+#[test]
+fn a_refused_record_that_spans_lines_names_no_line_of_its_own() {
+    let record = "{\n  \"id\": 7,\n  \"givenName\": \"Ann\",\n  \"emailAddress\": 5\n}";
+    for text in [
+        format!("[\n{},\n{record}\n]", account(1)),
+        format!("{{\"items\": [\n{},\n{record}\n]}}", account(1)),
+    ] {
+        let s = Social::in_memory().unwrap();
+        let report = import_both(&s, text.as_bytes(), ImportOptions::default()).expect("imports");
+        assert_eq!((report.records, report.imported), (2, 1), "{report}");
+        let reason = &report.rejected[0].reason;
+        assert!(
+            reason.starts_with("invalid type: integer `5`") && !reason.contains("line"),
+            "{reason}"
+        );
     }
 }

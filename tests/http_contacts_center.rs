@@ -977,6 +977,7 @@ async fn links_keep_the_language_in_liferays_form_or_not_at_all() {
     for (given, kept) in [
         ("de-de", Some("languageId=de_DE")),
         ("pt_BR", Some("languageId=pt_BR")),
+        ("en-gb", Some("languageId=en_GB")),
         (unknown.as_str(), None),
     ] {
         let query = [("languageId".to_owned(), given.to_owned())];
@@ -1005,6 +1006,12 @@ async fn links_keep_the_language_in_liferays_form_or_not_at_all() {
             }
             None => {
                 assert_eq!((carried(&html), carried(&location)), (0, 0), "{location}");
+                for text in [&html, &location] {
+                    assert!(
+                        !text.contains("zz%%") && !text.contains("zz%25%25"),
+                        "{text}"
+                    );
+                }
                 assert!(location.len() < 500, "{location}");
             }
         }
@@ -1090,10 +1097,34 @@ async fn a_body_that_is_not_a_form_is_refused_after_the_contracts_checks() {
             );
         }
     }
+    // A page's own form, its `p_auth` included, sent as another type: the token is
+    // in a body the host does not read, so the call has no credentials.
+    let (url, fields) = form_for(
+        &render(&server, "alice", &[("userId", "bob")]).await,
+        "follow",
+    );
+    let as_text = client()
+        .post(&url)
+        .header("content-type", "text/plain")
+        .body(
+            form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&fields)
+                .finish(),
+        );
+    assert_eq!(status(as_text).await, StatusCode::FORBIDDEN);
     assert!(contacts(&server, "alice", "following").await.is_empty());
+    // An empty body is no form to refuse, whatever its type says.
+    let empty = client()
+        .post(server.url(&format!("/widgets/{WIDGET}/actions/follow?{NS}userId=bob")))
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .bearer_auth(token("alice", &[]));
+    assert_eq!(status(empty).await, StatusCode::OK);
+    assert_eq!(contacts(&server, "alice", "following").await, ["bob"]);
     for content_type in [
         &b"Application/X-WWW-Form-URLEncoded"[..],
         b"application/x-www-form-urlencoded; charset=UTF-8",
+        b"application/x-www-form-urlencoded\t;charset=UTF-8",
     ] {
         assert_eq!(
             status(post("unfollow", content_type, true)).await,

@@ -1,7 +1,7 @@
 //! Language bundles: parsing, fallback, plurals, negotiation, completeness.
 
 use widget_host::i18n::{
-    Languages, PluralCategory, SUPPORTED_LANGUAGE_IDS, negotiate, normalize, parse,
+    Languages, PluralCategory, SUPPORTED_LANGUAGE_IDS, liferay_id, negotiate, normalize, parse,
     plural_category, singular_key,
 };
 
@@ -218,6 +218,24 @@ fn negotiation_order_and_normalisation() {
     assert_eq!(normalize("ES"), Some("es_ES"));
     assert_eq!(normalize("ko_KR"), None);
     assert_eq!(normalize(""), None);
+}
+
+/// Links carry the portal's own language id back in Liferay's form, its region
+/// included, for any language the host has texts for; nothing for the rest.
+#[test]
+fn a_links_language_id_keeps_the_portals_region() {
+    for (tag, id) in [
+        ("en-gb", Some("en_GB")),
+        ("en_GB", Some("en_GB")),
+        ("pt_PT", Some("pt_PT")),
+        ("zh-Hans-CN", Some("zh_CN")),
+        (" DE ", Some("de")),
+        ("ko_KR", None),
+        ("", None),
+        ("de_DE_with_a_tail_far_too_long_for_a_tag", None),
+    ] {
+        assert_eq!(liferay_id(tag).as_deref(), id, "{tag:?}");
+    }
 }
 
 #[test]

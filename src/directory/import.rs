@@ -430,11 +430,14 @@ fn read_ndjson(
     }
 }
 
-/// Why a record was refused. serde's "at line 1 column N" is within the record only,
-/// which the report already names by its line or position.
+/// Why a record was refused. serde's "at line L column N" counts within the record
+/// only (an array's records may span lines), which the report already names by its
+/// line or position.
 fn reason(e: &serde_json::Error) -> String {
     let mut why = e.to_string();
-    if let Some(at) = why.find(" at line 1 column") {
+    if e.line() > 0
+        && let Some(at) = why.rfind(" at line ")
+    {
         why.truncate(at);
     }
     why
@@ -652,7 +655,12 @@ impl<'de> Visitor<'de> for Page<'_, '_> {
             };
             if key == "items" && !found {
                 found = true;
-                map.next_value_seed(&mut *self.sink)?;
+                // Bounded until its first record starts (each record then is): an
+                // `items` that is not an array is read whole to say what it is.
+                reading.start("the value of items", HEAD_LIMIT);
+                let items = map.next_value_seed(&mut *self.sink);
+                reading.stop();
+                items?;
             } else {
                 reading.start("a value of the page object", SKIPPED_LIMIT);
                 let skipped = map.next_value::<IgnoredAny>();

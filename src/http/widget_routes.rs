@@ -336,13 +336,14 @@ async fn prepare(
         .as_deref()
         .and_then(|u| native::allowed_target(u, allowed));
     let host_base = native::host_base(&state.config, &parts.headers);
-    // The language as one the host knows, in Liferay's form: a value it cannot read
-    // is not copied into every link and the redirect (it could be some 60 KB).
+    // The portal's language in Liferay's form, for a language the host has texts for:
+    // a value it cannot read is not copied into every link and the redirect (it could
+    // be some 60 KB).
     let mut sticky: Vec<(String, String)> = params
         .language_id
         .as_deref()
-        .and_then(crate::i18n::normalize)
-        .map(|l| ("languageId".to_owned(), l.to_owned()))
+        .and_then(crate::i18n::liferay_id)
+        .map(|l| ("languageId".to_owned(), l))
         .into_iter()
         .collect();
     // A portlet URL keeps the current window state (JSR-286), so a placement someone
