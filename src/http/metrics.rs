@@ -71,7 +71,7 @@ impl Metrics {
     pub fn render(&self, snapshots: u64) -> String {
         let mut out = String::new();
         out.push_str(
-            "# HELP widget_host_read_snapshots_total Read transactions begun on the database.\n",
+            "# HELP widget_host_read_snapshots_total Snapshots taken of the database, one a render (readers share a read transaction until the next commit).\n",
         );
         out.push_str("# TYPE widget_host_read_snapshots_total counter\n");
         let _ = writeln!(out, "widget_host_read_snapshots_total {snapshots}");

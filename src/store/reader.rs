@@ -1,8 +1,9 @@
 //! The read side: one MVCC read transaction per render, so a page sees one consistent
 //! snapshot and never waits for the writer.
 
-use std::cell::{Cell, OnceCell, RefCell};
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 use rustc_hash::FxHashMap;
 
@@ -210,21 +211,28 @@ pub enum RequestSide {
 
 type PairTable = ReadOnlyTable<(u64, u64), ()>;
 
+/// A list index: (owner, list kind, sort key, other) rows.
+type ListTable = ReadOnlyTable<(u64, u8, &'static str, u64), ()>;
+
 /// The tables a render reads row after row, each opened on first use and then kept for
 /// the snapshot's life: opening a table walks redb's table tree, which the profile
 /// showed costing more than the point lookups made in it.
 #[derive(Default)]
 struct OpenTables {
-    portalid_userid: OnceCell<ReadOnlyTable<&'static str, u64>>,
-    userid_person: OnceCell<ReadOnlyTable<u64, PersonRecord>>,
-    userid_counts: OnceCell<ReadOnlyTable<u64, [u64; 5]>>,
-    userid_connectedid: OnceCell<PairTable>,
-    userid_followingid: OnceCell<PairTable>,
-    userid_followerid: OnceCell<PairTable>,
-    userid_blockedid: OnceCell<PairTable>,
-    userid_blockerid: OnceCell<PairTable>,
-    requesterid_receiverid: OnceCell<ReadOnlyTable<(u64, u64), u64>>,
-    receiverid_requesterid: OnceCell<ReadOnlyTable<(u64, u64), u64>>,
+    sortkey_userid: OnceLock<ReadOnlyTable<(&'static str, u64), ()>>,
+    prefix_sortkey_userid: OnceLock<ReadOnlyTable<(&'static str, &'static str, u64), ()>>,
+    userid_list_sortkey_otherid: OnceLock<ListTable>,
+    portletid_preferences: OnceLock<ReadOnlyTable<&'static str, &'static [u8]>>,
+    portalid_userid: OnceLock<ReadOnlyTable<&'static str, u64>>,
+    userid_person: OnceLock<ReadOnlyTable<u64, PersonRecord>>,
+    userid_counts: OnceLock<ReadOnlyTable<u64, [u64; 5]>>,
+    userid_connectedid: OnceLock<PairTable>,
+    userid_followingid: OnceLock<PairTable>,
+    userid_followerid: OnceLock<PairTable>,
+    userid_blockedid: OnceLock<PairTable>,
+    userid_blockerid: OnceLock<PairTable>,
+    requesterid_receiverid: OnceLock<ReadOnlyTable<(u64, u64), u64>>,
+    receiverid_requesterid: OnceLock<ReadOnlyTable<(u64, u64), u64>>,
 }
 
 /// Whether a viewer has any block or pending request at all, either way. Most people
@@ -237,10 +245,26 @@ struct Sides {
     received: bool,
 }
 
-/// One consistent snapshot of the store. A reader belongs to one render on one thread.
-pub struct Reader {
+/// One read transaction of the store and the tables opened in it. Readers share one
+/// while no commit has happened since it began (see `Store::read`): a snapshot never
+/// changes, and opening its tables afresh for every render was 5% of a list render.
+pub(crate) struct Snapshot {
     txn: ReadTransaction,
     open: OpenTables,
+}
+
+impl Snapshot {
+    pub(crate) fn new(txn: ReadTransaction) -> Self {
+        Self {
+            txn,
+            open: OpenTables::default(),
+        }
+    }
+}
+
+/// One consistent snapshot of the store. A reader belongs to one render on one thread.
+pub struct Reader {
+    snap: Arc<Snapshot>,
     /// Portal ids already resolved in this snapshot (the viewer, and every person a
     /// page listed), so a row's standing needs no id lookups. The snapshot never
     /// changes, so neither can these.
@@ -273,7 +297,7 @@ type Mutuals = ((UserId, UserId), Vec<UserId>);
 /// `cell`'s table, opening it from `txn` the first time.
 fn opened<'c, K: redb::Key + 'static, V: redb::Value + 'static>(
     txn: &ReadTransaction,
-    cell: &'c OnceCell<ReadOnlyTable<K, V>>,
+    cell: &'c OnceLock<ReadOnlyTable<K, V>>,
     def: TableDefinition<K, V>,
 ) -> Result<&'c ReadOnlyTable<K, V>, StoreError> {
     if let Some(table) = cell.get() {
@@ -304,10 +328,21 @@ fn cursor_decode(cursor: &str) -> Result<(String, u64), StoreError> {
 }
 
 impl Reader {
+    /// A reader of a snapshot of its own.
     pub(crate) fn new(txn: ReadTransaction) -> Self {
+        Self::of(Arc::new(Snapshot::new(txn)))
+    }
+
+    /// Whether `other` reads the same snapshot, shared (see `Store::read`).
+    #[cfg(test)]
+    pub(crate) fn shares_snapshot_with(&self, other: &Reader) -> bool {
+        Arc::ptr_eq(&self.snap, &other.snap)
+    }
+
+    /// A reader of `snap`, which other readers may share.
+    pub(crate) fn of(snap: Arc<Snapshot>) -> Self {
         Self {
-            txn,
-            open: OpenTables::default(),
+            snap,
             // Room for a page's rows, both ways, without growing.
             ids: RefCell::new(FxHashMap::with_capacity_and_hasher(64, Default::default())),
             listed: RefCell::new(FxHashMap::with_capacity_and_hasher(64, Default::default())),
@@ -322,7 +357,7 @@ impl Reader {
         &self,
         def: TableDefinition<K, V>,
     ) -> Result<ReadOnlyTable<K, V>, StoreError> {
-        Ok(self.txn.open_table(def)?)
+        Ok(self.snap.txn.open_table(def)?)
     }
 
     /// How many renamed people still have rows to move to their new place in
@@ -339,7 +374,7 @@ impl Reader {
         &self,
         def: TableDefinition<K, V>,
     ) -> Result<Option<ReadOnlyTable<K, V>>, StoreError> {
-        match self.txn.open_table(def) {
+        match self.snap.txn.open_table(def) {
             Ok(table) => Ok(Some(table)),
             Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
             Err(e) => Err(e.into()),
@@ -359,8 +394,8 @@ impl Reader {
             return Ok(Some(id));
         }
         let table = opened(
-            &self.txn,
-            &self.open.portalid_userid,
+            &self.snap.txn,
+            &self.snap.open.portalid_userid,
             tables::PORTALID_USERID,
         )?;
         let id = table.get(portal_id)?.map(|v| v.value());
@@ -379,7 +414,11 @@ impl Reader {
     }
 
     fn person_decoded(&self, user: UserId, how: Decode) -> Result<Option<Person>, StoreError> {
-        let table = opened(&self.txn, &self.open.userid_person, tables::USERID_PERSON)?;
+        let table = opened(
+            &self.snap.txn,
+            &self.snap.open.userid_person,
+            tables::USERID_PERSON,
+        )?;
         let Some(stored) = table.get(user)? else {
             return Ok(None);
         };
@@ -430,8 +469,8 @@ impl Reader {
     /// then fall in the few pages that hold the viewer's rows, which stay in the page
     /// cache from row to row, instead of one page each somewhere in the file.
     fn standing_of(&self, a: UserId, b: UserId) -> Result<Relationship, StoreError> {
-        let o = &self.open;
-        let t = &self.txn;
+        let o = &self.snap.open;
+        let t = &self.snap.txn;
         let known = self.listed.borrow().get(&(a, b)).copied().unwrap_or(0);
         let on = |kind: u8| known & (1 << kind) != 0;
         let mut r = Relationship::default();
@@ -495,8 +534,8 @@ impl Reader {
         if let Some(&sides) = self.sides.borrow().get(&a) {
             return Ok(sides);
         }
-        let o = &self.open;
-        let t = &self.txn;
+        let o = &self.snap.open;
+        let t = &self.snap.txn;
         let sides = Sides {
             blocks: self.any_row(opened(t, &o.userid_blockedid, tables::USERID_BLOCKEDID)?, a)?,
             blocked_by: self
@@ -549,8 +588,8 @@ impl Reader {
             return Ok(None);
         };
         let pending = opened(
-            &self.txn,
-            &self.open.requesterid_receiverid,
+            &self.snap.txn,
+            &self.snap.open.requesterid_receiverid,
             tables::REQUESTERID_RECEIVERID,
         )?;
         Ok(pending.get((a, b))?.map(|v| v.value()))
@@ -565,10 +604,14 @@ impl Reader {
     }
 
     pub(crate) fn counts_of(&self, user: UserId) -> Result<Counts, StoreError> {
-        let c = opened(&self.txn, &self.open.userid_counts, tables::USERID_COUNTS)?
-            .get(user)?
-            .map(|v| v.value())
-            .unwrap_or([0; 5]);
+        let c = opened(
+            &self.snap.txn,
+            &self.snap.open.userid_counts,
+            tables::USERID_COUNTS,
+        )?
+        .get(user)?
+        .map(|v| v.value())
+        .unwrap_or([0; 5]);
         Ok(Counts {
             connections: c[count::CONNECTIONS],
             following: c[count::FOLLOWING],
@@ -609,8 +652,8 @@ impl Reader {
             (b, a)
         };
         let table = opened(
-            &self.txn,
-            &self.open.userid_connectedid,
+            &self.snap.txn,
+            &self.snap.open.userid_connectedid,
             tables::USERID_CONNECTEDID,
         )?;
         let mut out = Vec::new();
@@ -709,7 +752,11 @@ impl Reader {
         match filter {
             Filter::All => match query {
                 None => {
-                    let table = self.table(tables::SORTKEY_USERID)?;
+                    let table = opened(
+                        &self.snap.txn,
+                        &self.snap.open.sortkey_userid,
+                        tables::SORTKEY_USERID,
+                    )?;
                     for row in table.range((start_key.as_str(), start_id)..)? {
                         let guard = row?;
                         let (key, id) = guard.0.value();
@@ -727,7 +774,11 @@ impl Reader {
                     // field is left out, each hit is checked against the others.
                     let (prefix, filtered) = scan_prefix(query);
                     let filtered = filtered || fields != Searchable::ALL;
-                    let table = self.table(tables::PREFIX_SORTKEY_USERID)?;
+                    let table = opened(
+                        &self.snap.txn,
+                        &self.snap.open.prefix_sortkey_userid,
+                        tables::PREFIX_SORTKEY_USERID,
+                    )?;
                     let upper = (prefix, "\u{10FFFF}", u64::MAX);
                     for row in table.range((prefix, start_key.as_str(), start_id)..=upper)? {
                         let guard = row?;
@@ -788,7 +839,11 @@ impl Reader {
                 let Some(owner) = self.user_id(viewer)? else {
                     return Ok(page.done());
                 };
-                let table = self.table(tables::USERID_LIST_SORTKEY_OTHERID)?;
+                let table = opened(
+                    &self.snap.txn,
+                    &self.snap.open.userid_list_sortkey_otherid,
+                    tables::USERID_LIST_SORTKEY_OTHERID,
+                )?;
                 let upper = (owner, kind, "\u{10FFFF}", u64::MAX);
                 for row in table.range((owner, kind, start_key.as_str(), start_id)..=upper)? {
                     let guard = row?;
@@ -997,7 +1052,12 @@ impl Reader {
 
     /// A portlet's saved preferences (empty when none were saved).
     pub fn preferences(&self, portlet_id: &str) -> Result<Preferences, StoreError> {
-        match self.table(tables::PORTLETID_PREFERENCES)?.get(portlet_id)? {
+        let table = opened(
+            &self.snap.txn,
+            &self.snap.open.portletid_preferences,
+            tables::PORTLETID_PREFERENCES,
+        )?;
+        match table.get(portlet_id)? {
             None => Ok(Preferences::new()),
             Some(v) => decode("portletid_preferences", v.value()),
         }

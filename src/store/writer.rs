@@ -13,12 +13,13 @@ use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, TryRecvError, channel, sync_channel};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use redb::{Database, Durability, ReadableDatabase};
 
+use super::reader::Snapshot;
 use super::tables::{RESORT_STEP, Tables, USERID_RESORT, prepare};
 use super::{Reader, StoreError, UserId};
 
@@ -100,9 +101,11 @@ pub struct Store {
     db: Arc<Database>,
     writer: Arc<Writer>,
     host_key: [u8; 32],
-    /// Read transactions begun, for tests and metrics that check a render takes one
-    /// snapshot. A relaxed increment: nothing orders on it.
+    /// Readers made, for tests and metrics that check a render takes one snapshot. A
+    /// relaxed increment: nothing orders on it.
     snapshots: Arc<AtomicU64>,
+    /// The snapshot readers share until the next commit.
+    shared: Arc<SharedSnapshot>,
     /// The first I/O failure of the database file, once one happened: see
     /// [`Self::storage_failure`].
     failure: Arc<OnceLock<String>>,
@@ -157,6 +160,8 @@ impl Store {
         let db = Arc::new(db);
         let (jobs, queue) = channel::<Job>();
         let writer_db = Arc::clone(&db);
+        let shared = Arc::new(SharedSnapshot::default());
+        let ended = Arc::clone(&shared);
         let failure = Arc::new(OnceLock::new());
         let noted = Arc::clone(&failure);
         // Answering a caller wakes its thread, a system call each: about a quarter of
@@ -173,7 +178,7 @@ impl Store {
             .map_err(|e| StoreError::Db(redb::Error::Io(e)))?;
         let thread = thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || run_writer(&writer_db, &queue, &answers, options, &noted))
+            .spawn(move || run_writer(&writer_db, &queue, &answers, options, &noted, &ended))
             .map_err(|e| StoreError::Db(redb::Error::Io(e)))?;
         Ok(Self {
             db,
@@ -183,6 +188,7 @@ impl Store {
             }),
             host_key,
             snapshots: Arc::new(AtomicU64::new(0)),
+            shared,
             failure,
             opened: std::time::Instant::now(),
             rechecked_at: Arc::new(AtomicU64::new(0)),
@@ -244,17 +250,21 @@ impl Store {
     }
 
     /// A consistent snapshot for one render. Never waits for writers.
+    ///
+    /// Readers share one snapshot until the writer commits again, and the writer
+    /// ends the sharing before it answers anyone (see [`SharedSnapshot`]): a read
+    /// begun after an action was acknowledged sees it, as with a snapshot of its own.
     pub fn read(&self) -> Result<Reader, StoreError> {
         self.snapshots.fetch_add(1, Ordering::Relaxed);
-        let txn = self.db.begin_read().map_err(|e| {
+        let snap = self.shared.get(&self.db).map_err(|e| {
             let e = StoreError::from(e);
             note_failure(&self.failure, &e);
             e
         })?;
-        Ok(Reader::new(txn))
+        Ok(Reader::of(snap))
     }
 
-    /// How many snapshots [`Self::read`] has begun since the store was opened.
+    /// How many readers [`Self::read`] has made since the store was opened.
     pub fn snapshots_taken(&self) -> u64 {
         self.snapshots.load(Ordering::Relaxed)
     }
@@ -327,12 +337,45 @@ impl Store {
     }
 }
 
+/// The read snapshot that readers share while no commit has happened since it began.
+///
+/// A render opened a snapshot of its own and its tables in it, about 5% of a list
+/// render's instructions, for data that changes only when the writer commits. Now the
+/// first reader after a commit begins one and later readers take it too, until the
+/// writer ends it after its next commit and before it answers that commit's callers.
+/// A snapshot is begun under the lock the writer ends it under, so one begun before a
+/// commit can never be kept after the commit's end. The writer ending it also keeps
+/// an old snapshot from holding pages the writer could reuse: only readers still
+/// running hold it then, as they always did.
+#[derive(Default)]
+struct SharedSnapshot(Mutex<Option<Arc<Snapshot>>>);
+
+impl SharedSnapshot {
+    fn get(&self, db: &Database) -> Result<Arc<Snapshot>, redb::TransactionError> {
+        let mut held = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(snap) = held.as_ref() {
+            return Ok(Arc::clone(snap));
+        }
+        let snap = Arc::new(Snapshot::new(db.begin_read()?));
+        *held = Some(Arc::clone(&snap));
+        Ok(snap)
+    }
+
+    /// After a commit: readers from now on begin a snapshot that holds it.
+    fn end(&self) {
+        let ended = self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+        // Closed (when no reader holds it) outside the lock.
+        drop(ended);
+    }
+}
+
 fn run_writer(
     db: &Database,
     queue: &Receiver<Job>,
     answers: &Sender<Answers>,
     options: StoreOptions,
     failure: &OnceLock<String>,
+    shared: &SharedSnapshot,
 ) {
     // A rename's rows left to move (see `resort.rs`) move in steps of their own,
     // one after each batch while actions keep coming, back to back when none do.
@@ -344,7 +387,9 @@ fn run_writer(
             match queue.try_recv() {
                 Ok(job) => job,
                 Err(TryRecvError::Empty) => {
-                    match resort_step(db, failure, &mut last_resorted) {
+                    let step = resort_step(db, failure, &mut last_resorted);
+                    shared.end();
+                    match step {
                         Step::Stop => return,
                         step => resorting = step == Step::More,
                     }
@@ -376,6 +421,9 @@ fn run_writer(
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
             run_batch(db, batch, &mut late, failure)
         }));
+        // Before anyone hears of the commit, or of the writer's end after a panic
+        // (whose commit may have landed): their next read must see what is there.
+        shared.end();
         // `run_batch` noted the failure as it unwound.
         let Ok(ran) = ran else {
             return;
@@ -400,7 +448,9 @@ fn run_writer(
             answer(replies, commit);
         }
         if resorting {
-            match resort_step(db, failure, &mut last_resorted) {
+            let step = resort_step(db, failure, &mut last_resorted);
+            shared.end();
+            match step {
                 Step::Stop => return,
                 step => resorting = step == Step::More,
             }
@@ -900,6 +950,57 @@ mod tests {
         panicking.store(false, Ordering::SeqCst);
         let later = store.write(|tables| tables.put_registration("probe", b"3"));
         assert!(matches!(later, Err(StoreError::WriterGone)), "{later:?}");
+    }
+
+    /// Readers share a snapshot until the next commit, and one made after it sees it.
+    #[test]
+    fn readers_share_a_snapshot_until_the_next_commit() {
+        let store = Store::in_memory().expect("store");
+        let put = |handle: &'static str| store.write(move |t| t.put_registration(handle, b"1"));
+        put("first").expect("write");
+        let (a, b) = (store.read().expect("read"), store.read().expect("read"));
+        assert!(a.shares_snapshot_with(&b));
+        put("second").expect("write");
+        let c = store.read().expect("read");
+        assert!(!c.shares_snapshot_with(&a));
+        assert!(c.registration("second").expect("read").is_some());
+        assert!(
+            a.registration("second").expect("read").is_none(),
+            "a snapshot stays"
+        );
+        assert!(store.read().expect("read").shares_snapshot_with(&c));
+    }
+
+    /// While readers keep a shared snapshot busy on other threads, every read begun
+    /// after a write was acknowledged sees the write.
+    #[test]
+    fn a_read_after_an_acknowledged_write_sees_it_while_others_read() {
+        let store = Store::in_memory().expect("store");
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let readers: Vec<_> = (0..3)
+            .map(|_| {
+                let (store, done) = (store.clone(), Arc::clone(&done));
+                thread::spawn(move || {
+                    while !done.load(Ordering::Relaxed) {
+                        let reader = store.read().expect("read");
+                        let _ = reader.registration("h0").expect("lookup");
+                    }
+                })
+            })
+            .collect();
+        for i in 0..300 {
+            let handle = format!("h{i}");
+            let written = handle.clone();
+            store
+                .write(move |t| t.put_registration(&written, b"1"))
+                .expect("write");
+            let seen = store.read().expect("read").registration(&handle);
+            assert!(seen.expect("lookup").is_some(), "write {i} not seen");
+        }
+        done.store(true, Ordering::Relaxed);
+        for reader in readers {
+            reader.join().expect("reader");
+        }
     }
 
     /// A read that fails in a snapshot returns its error to whoever read; redb keeps
