@@ -419,15 +419,15 @@ fn run_writer(
         // failure: the batch's callers, whose answers went with it, and every later
         // one are told the writer failed them, and `/healthz` asks for a restart.
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            run_batch(db, batch, &mut late, failure)
+            run_batch(db, batch, &mut late, failure, shared)
         }));
-        // Before anyone hears of the commit, or of the writer's end after a panic
-        // (whose commit may have landed): their next read must see what is there.
-        shared.end();
-        // `run_batch` noted the failure as it unwound.
+        // `run_batch` noted the failure as it unwound, and ended the shared snapshot
+        // (the commit may have landed) before its callers heard of it.
         let Ok(ran) = ran else {
             return;
         };
+        // Before anyone hears of the commit: their next read must see it.
+        shared.end();
         let (replies, commit) = match ran {
             Ok((replies, commit, started)) => {
                 resorting |= started && commit.is_ok();
@@ -524,13 +524,15 @@ enum Step {
     Stop,
 }
 
-/// Notes [`ENGINE_PANICKED`] when dropped by a panic.
-struct NotesUnwinding<'a>(&'a OnceLock<String>);
+/// Notes [`ENGINE_PANICKED`] when dropped by a panic, and ends the shared snapshot:
+/// the commit may have landed, and the callers hear of the panic as the batch unwinds.
+struct NotesUnwinding<'a>(&'a OnceLock<String>, &'a SharedSnapshot);
 
 impl Drop for NotesUnwinding<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
             engine_panicked(self.0);
+            self.1.end();
         }
     }
 }
@@ -590,12 +592,13 @@ fn run_batch(
     batch: Vec<Job>,
     late: &mut dyn Iterator<Item = Job>,
     failure: &OnceLock<String>,
+    shared: &SharedSnapshot,
 ) -> BatchResult {
     let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
     let mut jobs = batch.into_iter().chain(std::iter::from_fn(|| late.next()));
     // Declared after the answers and the jobs, so dropped before them: a panic leaving
     // this function is noted before any caller hears that the writer failed them.
-    let _unwinding = NotesUnwinding(failure);
+    let _unwinding = NotesUnwinding(failure, shared);
     let txn = match db.begin_write() {
         Ok(t) => t,
         Err(e) => {
@@ -940,6 +943,7 @@ mod tests {
         store
             .write(|tables| tables.put_registration("probe", b"1"))
             .expect("a healthy write");
+        let before = store.read().expect("a shared snapshot");
         panicking.store(true, Ordering::SeqCst);
         let refused = store.write(|tables| tables.put_registration("probe", b"2"));
         assert!(
@@ -947,6 +951,9 @@ mod tests {
             "{refused:?}"
         );
         assert_eq!(store.storage_failure(), Some(ENGINE_PANICKED));
+        // The commit may have landed: a read after the refusal is a new snapshot.
+        let after = store.read().expect("a read");
+        assert!(!after.shares_snapshot_with(&before));
         panicking.store(false, Ordering::SeqCst);
         let later = store.write(|tables| tables.put_registration("probe", b"3"));
         assert!(matches!(later, Err(StoreError::WriterGone)), "{later:?}");

@@ -586,6 +586,15 @@ const LIMITS: &str = "
   filter 851,490 to 743,574, search 873,757 to 752,108, detail 559,501 to 542,530.
   Home at 64 connections on the full graph, alternating 30 s runs of that point
   alone: 8,838 and 8,075 renders/s before, 9,937 and 8,856 with the first four.
+- **One snapshot until the next commit.** Each render began a read transaction and
+  opened its tables in it (redb builds each table's type name to check it), about 5%
+  of a render's instructions. Readers now share one transaction and its open tables
+  until the writer commits again; the writer ends it after each commit, before it
+  answers anyone, so a read after an acknowledged action still sees it. Instructions
+  per render: home 727,979 to 683,005 (−6%), filter 743,574 to 710,947, search
+  752,108 to 706,506, a card 542,530 to 500,949. In the two full runs of that day,
+  home at 64 connections made 10,760 renders/s before and 11,298 after, filter 9,776
+  and 10,087, search 7,952 and 7,671: within the runs' noise.
 - **The machine sets the ceiling.** The full run before this one, of the same render
   code but for one change worth 0.7%, on another machine of two cores (an AMD EPYC),
   measured the 2 KB baseline at 112,878 req/s and home at 8,350 at 64 connections (7%). Another machine can
