@@ -377,6 +377,34 @@ fn push_utf16_unit(out: &mut String, chars: &mut std::str::Chars<'_>, code: u32)
 /// if the host supports its language. A region the host has no texts for falls back
 /// to the language's supported id (`en-GB` → `en_US`, `pt-PT` → `pt_BR`).
 pub fn normalize(tag: &str) -> Option<&'static str> {
+    let (language, region) = language_and_region(tag)?;
+    if let Some(region) = region {
+        let exact = format!("{language}_{region}");
+        if let Some(id) = SUPPORTED_LANGUAGE_IDS.iter().find(|id| **id == exact) {
+            return Some(id);
+        }
+    }
+    supported_id_of(&language)
+}
+
+/// A language tag in Liferay's form (`en-gb` as `en_GB`, `zh-Hans-CN` as `zh_CN`),
+/// when its language is one the host has texts for. For links that carry the page's
+/// `languageId` back to the portal: the portal reads it too, so its own region is
+/// kept where [`normalize`] would pick the one the host has texts for (`en_GB`, not
+/// `en_US`), and a value the host cannot read at all is not carried.
+pub fn liferay_id(tag: &str) -> Option<String> {
+    let (mut id, region) = language_and_region(tag)?;
+    supported_id_of(&id)?;
+    if let Some(region) = region {
+        id.push('_');
+        id.push_str(&region);
+    }
+    Some(id)
+}
+
+/// A tag's language in lower case and its first two-letter region in upper case, as
+/// Liferay ids and BCP 47 tags both spell them; `None` for an empty or over-long tag.
+fn language_and_region(tag: &str) -> Option<(String, Option<String>)> {
     let tag = tag.trim();
     if tag.is_empty() || tag.len() > 35 {
         return None;
@@ -386,33 +414,15 @@ pub fn normalize(tag: &str) -> Option<&'static str> {
     let region = parts
         .find(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic()))
         .map(str::to_ascii_uppercase);
-    if let Some(region) = region {
-        let exact = format!("{language}_{region}");
-        if let Some(id) = SUPPORTED_LANGUAGE_IDS.iter().find(|id| **id == exact) {
-            return Some(id);
-        }
-    }
-    SUPPORTED_LANGUAGE_IDS
-        .iter()
-        .find(|id| id.split('_').next() == Some(language.as_str()))
-        .copied()
+    Some((language, region))
 }
 
-/// A language tag in Liferay's form (`en-gb` as `en_GB`, `zh-Hans-CN` as `zh_CN`),
-/// when its language is one the host has texts for. For links that carry the page's
-/// `languageId` back to the portal: the portal reads it too, so its own region is
-/// kept where [`normalize`] would pick the one the host has texts for (`en_GB`, not
-/// `en_US`), and a value the host cannot read at all is not carried.
-pub fn liferay_id(tag: &str) -> Option<String> {
-    normalize(tag)?;
-    let mut parts = tag.trim().split(['-', '_']);
-    let mut id = parts.next()?.to_ascii_lowercase();
-    if let Some(region) = parts.find(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic()))
-    {
-        id.push('_');
-        id.push_str(&region.to_ascii_uppercase());
-    }
-    Some(id)
+/// The host's first supported id in `language` (`pt` → `pt_BR`), if it has texts in it.
+fn supported_id_of(language: &str) -> Option<&'static str> {
+    SUPPORTED_LANGUAGE_IDS
+        .iter()
+        .find(|id| id.split('_').next() == Some(language))
+        .copied()
 }
 
 /// The BCP 47 tag (`pt-BR`) of the language `locale`'s texts are in: its supported
