@@ -198,8 +198,10 @@ const NICER_BY: i32 = 5;
 /// commit should not wait behind renders as well. In alternating 30 s runs of the
 /// bench's mix at 64 connections, actions' p50 went from 9–10 ms to 4–5 ms and their
 /// p99 from 31–39 ms to 21–24 ms, with renders no slower; at nice +10 the actions'
-/// p99 rose again and renders lost a sixth. Raising a nice value needs no privilege;
-/// when it fails the thread runs as it is.
+/// p99 rose again and renders lost a sixth. Measured again with `bench --point` (10 s
+/// runs): at nice 0 home alone made about a tenth more renders, but the mix's actions
+/// waited twice as long at p50 (6.3–6.9 ms against 3.3–4.3). Raising a nice value
+/// needs no privilege; when it fails the thread runs as it is.
 fn yield_to_the_rest() {
     #[cfg(target_os = "linux")]
     {

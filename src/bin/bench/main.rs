@@ -10,6 +10,7 @@
 
 mod baseline;
 mod load;
+mod point;
 mod report;
 mod serve;
 mod synced;
@@ -53,7 +54,7 @@ const QUICK: Mode = Mode {
     concurrency: [1, 16, 64, 256],
 };
 
-const FULL: Mode = Mode {
+pub const FULL: Mode = Mode {
     name: "full",
     users: 100_000,
     degree: 40.0,
@@ -83,13 +84,20 @@ fn run() -> Result<(), Error> {
     if let Some(served) = serve::child_mode(&args) {
         return served;
     }
+    if args.first().map(String::as_str) == Some("--point") {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        return runtime.block_on(point::point(&args[1..]));
+    }
     let mode = if args.iter().any(|a| a == "--full") {
         FULL
     } else if args.iter().any(|a| a == "--quick") {
         QUICK
     } else {
         eprintln!(
-            "usage: bench --quick | --full [--out DIR]\n  --quick  20,000 people, 2 s per point (< 5 min)\n  --full   100,000 people, 2,000,000 relations, 5 s per point (< 30 min)"
+            "usage: bench --quick | --full [--out DIR]\n  --quick  20,000 people, 2 s per point (< 5 min)\n  --full   100,000 people, 2,000,000 relations, 5 s per point (< 30 min)\n{}  (one point alone on the full graph, for profiling)",
+            point::USAGE
         );
         std::process::exit(2);
     };
@@ -116,10 +124,10 @@ fn run() -> Result<(), Error> {
 }
 
 /// A fresh scratch folder under the system's temp dir, removed at the end.
-struct Scratch(PathBuf);
+pub struct Scratch(pub PathBuf);
 
 impl Scratch {
-    fn new() -> std::io::Result<Self> {
+    pub fn new() -> std::io::Result<Self> {
         let dir = std::env::temp_dir().join(format!(
             "widget-host-bench-{}-{}",
             std::process::id(),
@@ -214,25 +222,31 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
         &[OsStr::new(SERVE_BASELINE), OsStr::new(&page_size)],
     )
     .await?;
+    let point = mode.point;
     for &c in &mode.concurrency {
         step(&format!("concurrency {c}"));
-        let base = load::run(baseline.addr, Workload::baseline(), c, mode.point, 1).await;
-        f.points.push(Point::new(c, "baseline", base));
-        let base = load::run(page_baseline.addr, Workload::baseline(), c, mode.point, 1).await;
-        f.points.push(Point::new(c, "baseline-page", base));
+        let base = measured(&baseline, Workload::baseline(), c, point, 1).await;
+        f.points
+            .push(Point::new(c, "baseline", base.0).with_server_cpu(base.1));
+        let base = measured(&page_baseline, Workload::baseline(), c, point, 1).await;
+        f.points
+            .push(Point::new(c, "baseline-page", base.0).with_server_cpu(base.1));
         for kind in [Kind::Home, Kind::Filter, Kind::Search, Kind::Detail] {
-            let s = load::run(addr, Workload::only(&mix, kind), c, mode.point, 2).await;
+            let s = measured(&host, Workload::only(&mix, kind), c, point, 2).await;
             rss.sample();
-            f.points.push(Point::new(c, kind.label(), s));
+            f.points
+                .push(Point::new(c, kind.label(), s.0).with_server_cpu(s.1));
         }
-        let s = load::run(addr, Workload::mixed(&mix), c, mode.point, 3).await;
+        let s = measured(&host, Workload::mixed(&mix), c, point, 3).await;
         rss.sample();
-        f.points.push(Point::new(c, "mix", s));
+        f.points
+            .push(Point::new(c, "mix", s.0).with_server_cpu(s.1));
     }
     step("actions only, 64 connections");
-    let s: Samples = load::run(addr, Workload::only(&mix, Kind::Action), 64, mode.point, 4).await;
+    let s = measured(&host, Workload::only(&mix, Kind::Action), 64, point, 4).await;
     rss.sample();
-    f.points.push(Point::new(64, "actions", s));
+    f.points
+        .push(Point::new(64, "actions", s.0).with_server_cpu(s.1));
     // Every ratio divides by a baseline: one that died would make any host look fast.
     for (name, server) in [
         ("host", &mut host),
@@ -258,7 +272,25 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
     Ok(f)
 }
 
-fn host_config(root: &Path) -> Config {
+/// One load point against `server` ([`load::run`]), with the CPU time the server's
+/// process used during it.
+async fn measured(
+    server: &Server,
+    requests: Arc<dyn load::Requests>,
+    concurrency: usize,
+    duration: Duration,
+    seed: u64,
+) -> (Samples, Option<Duration>) {
+    let before = server.cpu_time();
+    let samples = load::run(server.addr, requests, concurrency, duration, seed).await;
+    let used = server
+        .cpu_time()
+        .zip(before)
+        .map(|(a, b)| a.saturating_sub(b));
+    (samples, used)
+}
+
+pub fn host_config(root: &Path) -> Config {
     let mut config = Config {
         listen: "127.0.0.1:0"
             .parse()

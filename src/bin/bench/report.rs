@@ -16,6 +16,8 @@ pub struct Point {
     pub concurrency: usize,
     pub workload: &'static str,
     pub samples: Samples,
+    /// CPU time the server's process used during the point (all its threads).
+    pub server_cpu: Option<Duration>,
 }
 
 impl Point {
@@ -24,7 +26,23 @@ impl Point {
             concurrency,
             workload,
             samples,
+            server_cpu: None,
         }
+    }
+
+    pub fn with_server_cpu(self, cpu: Option<Duration>) -> Self {
+        Self {
+            server_cpu: cpu,
+            ..self
+        }
+    }
+
+    /// The server's CPU time per answer served, in µs: what a request costs the
+    /// server, whatever the other processes on the machine took.
+    pub fn server_cpu_us(&self) -> Option<f64> {
+        let served = self.samples.by_kind.iter().map(Vec::len).sum::<usize>();
+        let cpu = self.server_cpu?;
+        (served > 0).then(|| cpu.as_secs_f64() * 1e6 / served as f64)
     }
 }
 
@@ -226,7 +244,7 @@ pub fn table(f: &Figures) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "| view | conc. | req/s | p50 ms | p99 ms | vs hyper | errors |\n|---|---:|---:|---:|---:|---:|---:|"
+        "| view | conc. | req/s | p50 ms | p99 ms | vs hyper | server CPU µs/req | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|"
     );
     let order = [
         "baseline",
@@ -245,7 +263,7 @@ pub fn table(f: &Figures) -> String {
             let base = f.baseline(p.concurrency);
             let _ = writeln!(
                 t,
-                "| {} | {} | {:.0} | {:.2} | {:.2} | {:.0}% | {} |",
+                "| {} | {} | {:.0} | {:.2} | {:.2} | {:.0}% | {} | {} |",
                 match w {
                     "baseline" => Kind::Baseline.label(),
                     "baseline-page" => &page_label,
@@ -256,6 +274,8 @@ pub fn table(f: &Figures) -> String {
                 s.p50_ms,
                 s.p99_ms,
                 100.0 * s.per_sec / base.max(1e-9),
+                p.server_cpu_us()
+                    .map_or_else(|| "n/a".to_owned(), |us| format!("{us:.1}")),
                 p.samples.errors_label()
             );
         }
@@ -437,6 +457,9 @@ fn limits(f: &Figures) -> String {
     let count = |x: f64| thousands(x.round() as u64);
     let grouped = f.writers_grouped.per_sec;
     let http_actions = rate("actions");
+    let cpu = |w: &str| f.point(64, w).and_then(Point::server_cpu_us);
+    let micros = |us: f64| format!("{us:.0}");
+    let quarter = base.map(|b| b / 4.0);
     [
         ("{page_kb}", format!("{:.1}", f.page_bytes as f64 / 1024.0)),
         ("{page_rps}", page.map_or_else(na, count)),
@@ -450,6 +473,16 @@ fn limits(f: &Figures) -> String {
             "{page_times}",
             page.zip(home.filter(|h| *h > 0.0))
                 .map_or_else(na, |(p, h)| format!("{:.0}", p / h)),
+        ),
+        ("{home_cpu}", cpu("home").map_or_else(na, micros)),
+        ("{base_cpu}", cpu("baseline").map_or_else(na, micros)),
+        ("{page_cpu}", cpu("baseline-page").map_or_else(na, micros)),
+        ("{quarter_rps}", quarter.map_or_else(na, count)),
+        (
+            "{quarter_cores}",
+            quarter
+                .zip(cpu("home"))
+                .map_or_else(na, |(q, us)| format!("{:.1}", q * us / 1e6)),
         ),
         ("{own_sync}", format!("{:.2}", f.commit_syncs.stats.p50_ms)),
         (
@@ -632,6 +665,32 @@ const LIMITS: &str = "
   fast path 15% (the page's strings, each row's fields and URLs, template values),
   redb's page-cache lookups 5%, copies 5%, minijinja's interpreter 4%, key comparisons
   and `mi_free` 2–3% each, and no function of the widget itself above 2%.
+- **Where a request's CPU goes.** The table's server CPU column is the CPU time the
+  server's process used during the point (user and system, all its threads, from
+  `/proc/<pid>/stat`) over the answers it gave. In this run at 64 connections a home
+  render cost the host {home_cpu} µs, an answer of the 2 KB baseline {base_cpu} µs and
+  one of the page-sized baseline {page_cpu} µs. A quarter of the 2 KB baseline's rate
+  is {quarter_rps} renders/s: at {home_cpu} µs each, that is {quarter_cores} cores'
+  worth of the host's CPU alone, before the load generator's. The render itself,
+  without HTTP or other threads, takes about 57 µs (`cargo bench --bench render` on a
+  5,000-person graph, 56.7 µs on 2026-12-02). A profile of the host on that day,
+  under `bench --point home 64 10` (that point alone on the full graph) with `perf
+  record -e cpu-clock -g -p <host pid>`, split its CPU: the render threads 74% (their
+  own code 58%; the kernel 16%, two thirds of it rescheduling interrupts: with four
+  render threads, two async workers and the load generator's two on two cores, a
+  render is preempted whenever a connection's thread wakes), the async workers 26%
+  (writing pages to sockets 6%, waiting in epoll 4.5%, futex wake-ups 3.4%). redb's
+  page-cache lookup alone was 10% of the host's samples: each of a home render's
+  122 page reads takes its cache stripe's read lock, counts the page's `Arc` up and
+  down and marks it recently used, all writes to cache lines both cores touch, so
+  lookups that are 1.6% of a render's instructions under callgrind (one thread) cost
+  six times that with two cores rendering at once. Tried the same day, in 10 s runs
+  of that point: render threads at the host's own priority instead of nice +5 made
+  home about a tenth faster (12,549–12,961 against 10,902–11,940 renders/s, p99
+  7.9–8.5 against 9.6–10.8 ms) and the mix 7% faster, but doubled the actions' p50 in
+  the mix (3.3–4.3 to 6.3–6.9 ms), so they stay nicer; two render threads instead of four made 9,179–9,596 renders/s against
+  10,902–11,592, and six or eight no more than four; one async worker instead of
+  two, and `SCHED_BATCH` for the render threads, moved nothing beyond the noise.
 - **Under HTTP load** (`perf record --call-graph dwarf` on the host process during the
   quick run's 64-connection points, before the standing and row changes above): the
   widget's render was about 79% of the host's CPU. Within it the page's data was 44%
@@ -1008,6 +1067,9 @@ mod tests {
     #[test]
     fn the_table_shows_each_point_against_the_baseline_with_its_errors() {
         let mut f = figures(250, 9, 150, 150);
+        // 10 ms of the baseline's CPU over 1,000 answers, 37.5 ms of the host's over 250.
+        f.points[0].server_cpu = Some(Duration::from_millis(10));
+        f.points[1].server_cpu = Some(Duration::from_micros(37_500));
         let home = &mut f.points[1].samples;
         home.errors = 2;
         home.error_statuses.insert(409, 2);
@@ -1019,18 +1081,18 @@ mod tests {
         ));
         let t = table(&f);
         assert!(
-            t.contains("| hyper 2 KB | 64 | 1000 | 1.00 | 1.00 | 100% | 0 |"),
+            t.contains("| hyper 2 KB | 64 | 1000 | 1.00 | 1.00 | 100% | 10.0 | 0 |"),
             "{t}"
         );
         // The page-sized baseline comes right after the 2 KB one, as a ratio to it.
         assert!(
             t.contains(
-                "| hyper 2 KB | 64 | 1000 | 1.00 | 1.00 | 100% | 0 |\n| hyper 24.4 KB (a home page) | 64 | 400 | 2.00 | 2.00 | 40% | 0 |\n| home |"
+                "| hyper 2 KB | 64 | 1000 | 1.00 | 1.00 | 100% | 10.0 | 0 |\n| hyper 24.4 KB (a home page) | 64 | 400 | 2.00 | 2.00 | 40% | n/a | 0 |\n| home |"
             ),
             "{t}"
         );
         assert!(
-            t.contains("| home | 64 | 250 | 9.00 | 9.00 | 25% | 2 (409: 2) |"),
+            t.contains("| home | 64 | 250 | 9.00 | 9.00 | 25% | 150.0 | 2 (409: 2) |"),
             "{t}"
         );
         assert!(
@@ -1111,6 +1173,56 @@ mod tests {
         assert_eq!(thousands(4_764), "4,764");
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(999), "999");
+    }
+
+    /// A request's CPU is the server's CPU time over the answers it served (failed
+    /// ones are not answers), and the prose divides this run's figures, not others.
+    #[test]
+    fn server_cpu_is_per_answer_served_and_quoted_from_this_run() {
+        let point = |n: usize, cpu_ms: u64| {
+            Point::new(64, "home", samples(Kind::Home, n, 1))
+                .with_server_cpu(Some(Duration::from_millis(cpu_ms)))
+        };
+        assert_eq!(point(200, 30).server_cpu_us(), Some(150.0));
+        let mut failed = point(200, 30);
+        failed.samples.failed(500);
+        assert_eq!(
+            failed.server_cpu_us(),
+            Some(150.0),
+            "a failure is no answer"
+        );
+        assert_eq!(point(0, 30).server_cpu_us(), None, "nothing served");
+        let unread = Point::new(64, "home", samples(Kind::Home, 200, 1));
+        assert_eq!(unread.server_cpu_us(), None, "no CPU time read");
+
+        // 2 KB baseline: 1,000 answers in 12 ms; page baseline: 600 in 15 ms; home:
+        // 250 in 500 ms. A quarter of the baseline is 250 renders/s, which at 2,000 µs
+        // each is half a core.
+        let mut f = figures(250, 9, 150, 150);
+        f.points[0].server_cpu = Some(Duration::from_millis(12));
+        f.points[1].server_cpu = Some(Duration::from_millis(500));
+        f.points.push(
+            Point::new(64, "baseline-page", samples(Kind::Baseline, 600, 2))
+                .with_server_cpu(Some(Duration::from_millis(15))),
+        );
+        let text = limits(&f);
+        assert!(
+            !text.contains("_cpu}") && !text.contains("{quarter"),
+            "{text}"
+        );
+        assert!(
+            text.contains("a home\n  render cost the host 2000 µs, an answer of the 2 KB baseline 12 µs and\n  one of the page-sized baseline 25 µs."),
+            "{text}"
+        );
+        assert!(
+            text.contains("is 250 renders/s: at 2000 µs each, that is 0.5 cores'"),
+            "{text}"
+        );
+        let none = limits(&Figures::new(crate::QUICK));
+        assert!(
+            none.contains("render cost the host n/a µs, an answer of the 2 KB baseline n/a µs"),
+            "{none}"
+        );
     }
 
     #[test]

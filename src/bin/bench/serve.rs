@@ -187,6 +187,32 @@ impl Server {
     pub fn status_kb(&self, field: &str) -> Option<u64> {
         proc_status_kb(self.pid(), field)
     }
+
+    /// The CPU time (user and system, all threads) the child has used so far.
+    pub fn cpu_time(&self) -> Option<Duration> {
+        cpu_time(self.pid())
+    }
+}
+
+/// `USER_HZ`, the unit of the times in `/proc/<pid>/stat`: 100 on every Linux
+/// platform the bench runs on.
+const TICKS_PER_SEC: u64 = 100;
+
+/// The CPU time (user and system, all threads) process `pid` has used so far.
+pub fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat_cpu_ticks(&stat).map(|ticks| Duration::from_millis(ticks * 1000 / TICKS_PER_SEC))
+}
+
+/// utime + stime of a `/proc/<pid>/stat` line, in ticks. They are its 14th and 15th
+/// fields; the 2nd, the command name in parentheses, may itself hold spaces and
+/// parentheses, so fields are counted after its last `)`.
+fn stat_cpu_ticks(stat: &str) -> Option<u64> {
+    let (_, after_name) = stat.rsplit_once(')')?;
+    let mut fields = after_name.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
 }
 
 impl Drop for Server {
@@ -246,5 +272,25 @@ impl RssWatch {
 impl Drop for RssWatch {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_ticks_are_read_after_the_command_names_last_parenthesis() {
+        // A real line's shape: pid, (comm), state, then fields 4.. with utime 14 and
+        // stime 15.
+        let line = "4242 (bench) S 1 4242 4242 0 -1 4194560 2519 0 0 0 731 94 0 0 20 0 9 0 123 0 0";
+        assert_eq!(stat_cpu_ticks(line), Some(731 + 94));
+        // A name with a space and a parenthesis of its own shifts nothing.
+        let odd = "7 (a) b (c) S 1 7 7 0 -1 4194560 0 0 0 0 5 6 0 0 20 0 1 0 9 0 0";
+        assert_eq!(stat_cpu_ticks(odd), Some(11));
+        assert_eq!(stat_cpu_ticks("7 (short) S 1 2"), None);
+        assert_eq!(stat_cpu_ticks("no name at all"), None);
+        // This very process has a stat line the parser reads.
+        assert!(cpu_time(std::process::id()).is_some());
     }
 }

@@ -1,0 +1,192 @@
+//! `bench --point VIEW CONCURRENCY SECONDS [--keep DIR]`: one load point against the
+//! full graph, for profiling rather than for the report. It prints the point's rate
+//! and latency and the CPU time the host and the load generator each spent per
+//! request, read from `/proc/<pid>/stat`: the whole run's answer to "where do a
+//! request's microseconds go" that a render bench cannot give. The host's pid is
+//! printed before the clock starts, so a profiler can attach to it (`perf record -p`).
+//!
+//! `--keep DIR` seeds the graph into DIR once and reuses it on later runs (delete DIR
+//! to seed again, say after an interrupted seed).
+
+use std::ffi::OsStr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use widget_host::directory::{SeedOptions, seed};
+use widget_host::social::Social;
+
+use crate::load::{self, Kind};
+use crate::serve::{self, SERVE_HOST, Server};
+use crate::workload::{self, Mix, Workload};
+use crate::{Error, FULL, Scratch, host_config};
+
+/// How long the point runs unmeasured first, so the host's caches are warm.
+const WARM_UP: Duration = Duration::from_secs(3);
+
+pub const USAGE: &str =
+    "usage: bench --point home|filter|search|detail|mix CONCURRENCY SECONDS [--keep DIR]";
+
+/// What `--point` was asked for.
+#[derive(Debug, PartialEq)]
+struct Asked {
+    view: String,
+    /// `None` for the mix.
+    kind: Option<Kind>,
+    concurrency: usize,
+    seconds: u64,
+    keep: Option<PathBuf>,
+}
+
+fn asked(args: &[String]) -> Result<Asked, Error> {
+    let view = args.first().ok_or(USAGE)?.clone();
+    let number = |i: usize| {
+        args.get(i)
+            .and_then(|a| a.parse::<u64>().ok())
+            .filter(|n| *n > 0)
+    };
+    let concurrency = number(1).ok_or(USAGE)? as usize;
+    let seconds = number(2).ok_or(USAGE)?;
+    let kind = match view.as_str() {
+        "home" => Some(Kind::Home),
+        "filter" => Some(Kind::Filter),
+        "search" => Some(Kind::Search),
+        "detail" => Some(Kind::Detail),
+        "mix" => None,
+        _ => return Err(USAGE.into()),
+    };
+    let keep = match &args[3.min(args.len())..] {
+        [] => None,
+        [flag, dir] if flag == "--keep" => Some(PathBuf::from(dir)),
+        _ => return Err(USAGE.into()),
+    };
+    Ok(Asked {
+        view,
+        kind,
+        concurrency,
+        seconds,
+        keep,
+    })
+}
+
+pub async fn point(args: &[String]) -> Result<(), Error> {
+    let Asked {
+        view,
+        kind,
+        concurrency,
+        seconds,
+        keep,
+    } = asked(args)?;
+    let scratch;
+    let root = match keep {
+        Some(dir) => dir,
+        None => {
+            scratch = Scratch::new()?;
+            scratch.0.clone()
+        }
+    };
+    std::fs::create_dir_all(root.join("data"))?;
+    let config = host_config(&root);
+    let db_path = config.database_path();
+    let fresh = !db_path.exists();
+    let picked = tokio::task::spawn_blocking(move || -> Result<_, String> {
+        let social = Social::open(&db_path).map_err(|e| e.to_string())?;
+        if fresh {
+            eprintln!("bench: seed {} people (once)", FULL.users);
+            let options = SeedOptions {
+                users: FULL.users,
+                degree: FULL.degree,
+                seed_value: 7,
+            };
+            seed(&social, options, &indicatif::ProgressBar::hidden()).map_err(|e| e.to_string())?;
+        }
+        workload::pick(&social, FULL.users).map_err(|e| e.to_string())
+    })
+    .await??;
+    let mix = Arc::new(Mix::new(picked)?);
+    serve::write_host_config(&root, &config)?;
+    let host = Server::spawn("host", &[OsStr::new(SERVE_HOST), root.as_os_str()]).await?;
+    let requests = || match kind {
+        Some(kind) => Workload::only(&mix, kind),
+        None => Workload::mixed(&mix),
+    };
+    load::run(host.addr, requests(), concurrency, WARM_UP, 9).await;
+    eprintln!("bench: host pid {}: measuring {seconds} s", host.pid());
+    let own = || serve::cpu_time(std::process::id()).ok_or("cannot read this process's CPU time");
+    let host_cpu = || host.cpu_time().ok_or("cannot read the host's CPU time");
+    let (host_before, own_before) = (host_cpu()?, own()?);
+    let samples = load::run(
+        host.addr,
+        requests(),
+        concurrency,
+        Duration::from_secs(seconds),
+        2,
+    )
+    .await;
+    let (host_after, own_after) = (host_cpu()?, own()?);
+    let stats = samples.total();
+    let served = samples.by_kind.iter().map(Vec::len).sum::<usize>().max(1) as f64;
+    let per_request = |cpu: Duration| cpu.as_secs_f64() * 1e6 / served;
+    println!(
+        "{view} @ {concurrency}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, errors {}; CPU per request: host {:.1} µs, load generator {:.1} µs",
+        stats.per_sec,
+        stats.p50_ms,
+        stats.p99_ms,
+        samples.errors_label(),
+        per_request(host_after.saturating_sub(host_before)),
+        per_request(own_after.saturating_sub(own_before)),
+    );
+    if kind.is_none() {
+        for k in [
+            Kind::Home,
+            Kind::Filter,
+            Kind::Search,
+            Kind::Detail,
+            Kind::Action,
+        ] {
+            let s = samples.stats(k);
+            println!(
+                "  {}: {:.0}/s, p50 {:.2} ms, p99 {:.2} ms",
+                k.label(),
+                s.per_sec,
+                s.p50_ms,
+                s.p99_ms
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn a_point_is_a_view_a_concurrency_and_seconds_with_an_optional_folder() {
+        let home = asked(&args("home 64 10")).expect("valid");
+        assert_eq!(
+            (home.kind, home.concurrency, home.seconds, home.keep),
+            (Some(Kind::Home), 64, 10, None)
+        );
+        let mix = asked(&args("mix 16 5 --keep /x")).expect("valid");
+        assert_eq!((mix.kind, mix.keep), (None, Some(PathBuf::from("/x"))));
+        for wrong in [
+            "",
+            "home",
+            "home 64",
+            "home 0 10",
+            "home 64 0",
+            "home -1 10",
+            "actions 64 10",
+            "home 64 10 --keep",
+            "home 64 10 --kept /x",
+            "home 64 10 --keep /x extra",
+        ] {
+            assert!(asked(&args(wrong)).is_err(), "{wrong:?}");
+        }
+    }
+}
