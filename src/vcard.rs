@@ -146,12 +146,13 @@ impl Card {
 pub fn write(cards: &[Card], version: Version) -> String {
     let mut out = String::new();
     for card in cards {
-        write_card(&mut out, card, version);
+        append(&mut out, card, version);
     }
     out
 }
 
-fn write_card(out: &mut String, card: &Card, version: Version) {
+/// `card` in `version` after what `out` holds, for a file written card by card.
+pub fn append(out: &mut String, card: &Card, version: Version) {
     let v4 = version == Version::V4;
     line(out, "BEGIN:VCARD");
     line(out, &format!("VERSION:{}", version.as_str()));

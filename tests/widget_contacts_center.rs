@@ -1568,6 +1568,96 @@ fn an_export_past_its_cap_holds_the_first_cards_and_its_link_says_so() {
     assert!(cards.contains(&format!("Person{MAX_EXPORT:05}")));
 }
 
+/// An export of people with the directory's longest contact lists ends after the
+/// card that reaches `MAX_EXPORT_BYTES`, long before `MAX_EXPORT` cards, in the list's
+/// order; a list of ids is bounded the same way and still refuses an unknown id.
+#[test]
+fn an_export_of_the_largest_cards_ends_at_its_byte_cap() {
+    use widget_host::social::BulkEdge;
+    use widget_host::store::{PostalAddress, WebUrl};
+    use widget_host::widgets::contacts_center::MAX_EXPORT_BYTES;
+    let w = world();
+    w.add("v", "Val", "Viewer");
+    let id = |i: usize| format!("p{i:05}");
+    // 32 web addresses of about 2,000 characters and 32 addresses of seven
+    // 200-character fields: the most an imported person holds, about 110 KB a card.
+    let field = |c: char| c.to_string().repeat(200);
+    let large = |i: usize| {
+        let mut p = person(&id(i), "Pat", &format!("Person{i:05}"));
+        let info = &mut p.user_account_contact_information;
+        info.web_urls = (0..32)
+            .map(|k| WebUrl {
+                url: format!("https://example.com/{k}/{}", "a".repeat(2_000)),
+                ..WebUrl::default()
+            })
+            .collect();
+        info.postal_addresses = (0..32)
+            .map(|_| PostalAddress {
+                street_address_line1: field('s'),
+                street_address_line2: field('t'),
+                street_address_line3: field('u'),
+                address_locality: field('l'),
+                address_region: field('r'),
+                postal_code: field('p'),
+                address_country: field('c'),
+                ..PostalAddress::default()
+            })
+            .collect();
+        p
+    };
+    const PEOPLE: usize = 199;
+    w.social
+        .upsert_people((0..PEOPLE).map(large).collect())
+        .expect("people");
+    let edges = (0..PEOPLE)
+        .map(|i| BulkEdge::Connection("v".into(), id(i)))
+        .collect();
+    w.social.link_many(edges).expect("connections");
+
+    let bounded = |body: &[u8]| {
+        let text = String::from_utf8(body.to_vec()).expect("utf8");
+        let cards: Vec<&str> = text.split_inclusive("END:VCARD\r\n").collect();
+        let last = cards.last().expect("a card").len();
+        assert!(text.len() >= MAX_EXPORT_BYTES, "{} bytes", text.len());
+        assert!(
+            text.len() - last < MAX_EXPORT_BYTES,
+            "it ends with the card that reaches the cap"
+        );
+        assert!(cards.len() < PEOPLE, "{} cards", cards.len());
+        (cards.len(), text)
+    };
+    let file = cc(Some("v"))
+        .named("vcard")
+        .p("filter", "connections")
+        .resource(&w)
+        .expect("export");
+    let (n, text) = bounded(&file.body);
+    assert!(text.contains(&format!("Person{:05}", n - 1)));
+    assert!(
+        !text.contains(&format!("Person{n:05}")),
+        "the list's first {n}"
+    );
+
+    let ids: Vec<String> = (0..PEOPLE).map(id).collect();
+    let file = cc(Some("v"))
+        .named("vcard")
+        .p("userIds", &ids.join(","))
+        .resource(&w)
+        .expect("export of ids");
+    assert_eq!(file.filename.as_deref(), Some("contacts.vcf"));
+    bounded(&file.body);
+    let mut with_unknown = ids[..PEOPLE - 1].to_vec();
+    with_unknown.push("nobody".into());
+    let refused = cc(Some("v"))
+        .named("vcard")
+        .p("userIds", &with_unknown.join(","))
+        .resource(&w);
+    assert!(
+        refused.is_err(),
+        "an unknown id past the cap is still refused"
+    );
+}
+
 /// A preference the descriptor marks `<read-only>` keeps the descriptor's value: edit
 /// mode does not offer it, saving does not store it, and a value saved before it
 /// became read-only no longer counts.

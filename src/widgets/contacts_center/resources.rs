@@ -21,6 +21,17 @@ use crate::widgets::{Resource, WidgetError};
 /// first this many connections, in the list's order.
 pub const MAX_EXPORT: usize = 10_000;
 
+/// Most bytes an export holds before it ends: it ends after the card that reaches
+/// this. Ordinary cards (a few hundred bytes) meet [`MAX_EXPORT`] first; this bounds
+/// an export of people imported with the directory's longest contact lists (32
+/// addresses and 32 web addresses of up to 2,048 characters, some 150 KB a card),
+/// which at 10,000 cards would be gigabytes held at once on a render thread.
+pub const MAX_EXPORT_BYTES: usize = 16 * 1024 * 1024;
+
+/// People read per page of a `connections` export: few, so that a page of the
+/// largest cards is a few megabytes.
+const EXPORT_PAGE: usize = 100;
+
 /// The resources [`serve`] knows.
 pub(crate) const NAMES: &[&str] = &["vcard", "contacts", "contact"];
 
@@ -53,56 +64,91 @@ fn vcard_resource(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, Wi
         Some(v) => vcard::Version::parse(v.trim())
             .ok_or_else(|| ui.bad_request("the-request-is-invalid"))?,
     };
-    let (people, filename): (Vec<Person>, String) =
-        if req.params.get("filter") == Some(Filter::Connections.as_str()) {
-            let mut people = Vec::new();
-            let mut cursor: Option<String> = None;
-            loop {
-                let page = reader
-                    .list(me, Filter::Connections, cursor.as_deref(), 500)
-                    .map_err(|e| store_error(ui, e))?;
-                people.extend(page.items.into_iter().filter_map(|i| match i {
-                    Listed::Person(p) => Some(p),
-                    Listed::Entry(_) => None,
-                }));
-                match page.next_cursor {
-                    Some(c) if people.len() < MAX_EXPORT => cursor = Some(c),
-                    _ => break,
+    let settings = Settings::load(reader, req).map_err(|e| store_error(ui, e))?;
+    let mut file = Export {
+        settings: &settings,
+        version,
+        body: String::new(),
+        cards: 0,
+    };
+    let filename = if req.params.get("filter") == Some(Filter::Connections.as_str()) {
+        let mut cursor: Option<String> = None;
+        'pages: loop {
+            let page = reader
+                .list(me, Filter::Connections, cursor.as_deref(), EXPORT_PAGE)
+                .map_err(|e| store_error(ui, e))?;
+            for item in &page.items {
+                if let Listed::Person(p) = item
+                    && !file.add(p)
+                {
+                    break 'pages;
                 }
             }
-            people.truncate(MAX_EXPORT);
-            // A vCard file holds at least one card (RFC 6350's grammar); the page shows
-            // the export link only when there are connections.
-            if people.is_empty() {
-                return Err(ui.not_found("you-have-no-connections"));
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
             }
-            (people, "connections.vcf".to_owned())
-        } else {
-            let ids = params::user_ids(&req.params)
-                .ok()
-                .filter(|ids| !ids.is_empty())
-                .ok_or_else(|| ui.bad_request("the-request-is-invalid"))?;
-            let mut people = Vec::with_capacity(ids.len());
-            for id in &ids {
-                let person = reader
-                    .person(id)
-                    .map_err(|e| store_error(ui, e))?
-                    .ok_or_else(|| ui.not_found("the-user-could-not-be-found"))?;
-                people.push(person);
+        }
+        // A vCard file holds at least one card (RFC 6350's grammar); the page shows
+        // the export link only when there are connections.
+        if file.cards == 0 {
+            return Err(ui.not_found("you-have-no-connections"));
+        }
+        "connections.vcf".to_owned()
+    } else {
+        let ids = params::user_ids(&req.params)
+            .ok()
+            .filter(|ids| !ids.is_empty())
+            .ok_or_else(|| ui.bad_request("the-request-is-invalid"))?;
+        let mut first: Option<String> = None;
+        for id in &ids {
+            let person = reader
+                .person(id)
+                .map_err(|e| store_error(ui, e))?
+                .ok_or_else(|| ui.not_found("the-user-could-not-be-found"))?;
+            first.get_or_insert_with(|| cards::display_name(&person));
+            // Past the byte cap the rest are still looked up: an unknown id is 404
+            // whatever its place in the list.
+            if file.has_room() {
+                file.add(&person);
             }
-            let filename = match people.as_slice() {
-                [one] => vcard::filename_for(&cards::display_name(one)),
-                _ => "contacts.vcf".to_owned(),
-            };
-            (people, filename)
-        };
-    let settings = Settings::load(reader, req).map_err(|e| store_error(ui, e))?;
-    let cards: Vec<vcard::Card> = people.iter().map(|p| cards::card(&settings, p)).collect();
+        }
+        match (ids.len(), first) {
+            (1, Some(name)) => vcard::filename_for(&name),
+            _ => "contacts.vcf".to_owned(),
+        }
+    };
     Ok(Resource {
         content_type: "text/vcard; charset=utf-8".to_owned(),
         filename: Some(filename),
-        body: vcard::write(&cards, version).into_bytes(),
+        body: file.body.into_bytes(),
     })
+}
+
+/// A vCard file written card by card, up to [`MAX_EXPORT`] cards and
+/// [`MAX_EXPORT_BYTES`].
+struct Export<'a> {
+    settings: &'a Settings,
+    version: vcard::Version,
+    body: String,
+    cards: usize,
+}
+
+impl Export<'_> {
+    fn has_room(&self) -> bool {
+        self.cards < MAX_EXPORT && self.body.len() < MAX_EXPORT_BYTES
+    }
+
+    /// Writes `person`'s card; `false` once the file has no room for another.
+    fn add(&mut self, person: &Person) -> bool {
+        vcard::append(
+            &mut self.body,
+            &cards::card(self.settings, person),
+            self.version,
+        );
+        self.cards += 1;
+        self.has_room()
+    }
 }
 
 /// A JSON page of a filter: `{items, nextCursor}`.
