@@ -33,6 +33,12 @@ use crate::store::{Person, StoreError};
 /// People written per transaction: large enough that the fsync per commit is noise.
 pub const DEFAULT_BATCH: usize = 10_000;
 
+/// Most text a batch holds before it is written, whatever its count. Ordinary people
+/// (a few hundred bytes) fill [`DEFAULT_BATCH`] first; people with the longest
+/// contact lists the import accepts (some 110 KB each) would make a batch of 10,000
+/// a gigabyte, held twice while the next batch is parsed beside the one being written.
+pub const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
+
 /// How to import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImportOptions {
@@ -183,7 +189,7 @@ pub fn import_reader(
     let mut sink = Sink {
         social,
         options,
-        batch: Vec::with_capacity(options.batch.clamp(1, DEFAULT_BATCH)),
+        batch: Batch::default(),
         report: ImportReport::default(),
         progress,
         failure: None,
@@ -465,11 +471,34 @@ fn skip_line(reader: &mut impl BufRead) -> std::io::Result<bool> {
     }
 }
 
+/// People waiting to be written, and the text they hold.
+#[derive(Default)]
+struct Batch {
+    people: Vec<Person>,
+    /// The sum of their [`Person::text_bytes`].
+    bytes: usize,
+}
+
+impl Batch {
+    /// Adds `person`: `true` when the batch is full, at `most` people (one at least)
+    /// or [`MAX_BATCH_BYTES`] of text.
+    fn push(&mut self, person: Person, most: usize) -> bool {
+        self.bytes += person.text_bytes();
+        self.people.push(person);
+        self.people.len() >= most.max(1) || self.bytes >= MAX_BATCH_BYTES
+    }
+
+    fn take(&mut self) -> Vec<Person> {
+        self.bytes = 0;
+        std::mem::take(&mut self.people)
+    }
+}
+
 /// Collects valid people into batches and the rest into the report.
 struct Sink<'a> {
     social: &'a Social,
     options: ImportOptions,
-    batch: Vec<Person>,
+    batch: Batch,
     report: ImportReport,
     progress: &'a ProgressBar,
     /// A storage failure: stops the import.
@@ -557,8 +586,7 @@ impl Sink<'_> {
         self.progress.inc(1);
         match account.and_then(|a| a.to_person(self.options.id_source)) {
             Ok(person) => {
-                self.batch.push(person);
-                if self.batch.len() >= self.options.batch.max(1) {
+                if self.batch.push(person, self.options.batch) {
                     self.flush();
                 }
             }
@@ -569,10 +597,10 @@ impl Sink<'_> {
     /// Hands the full batch to a writer thread once the previous one is stored.
     fn flush(&mut self) {
         self.settle();
-        if self.batch.is_empty() || self.failure.is_some() {
+        if self.batch.people.is_empty() || self.failure.is_some() {
             return;
         }
-        let batch = std::mem::take(&mut self.batch);
+        let batch = self.batch.take();
         let social = self.social.clone();
         self.writing = Some(std::thread::spawn(move || social.upsert_people(batch)));
     }
@@ -679,6 +707,39 @@ impl<'de> Visitor<'de> for Page<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A batch is full at its count, or earlier at `MAX_BATCH_BYTES` of text, and
+    /// starts empty again once taken.
+    #[test]
+    fn a_batch_is_full_at_its_count_or_its_bytes() {
+        let named = |i: usize| Person {
+            id: format!("p{i}"),
+            given_name: "Pat".into(),
+            ..Person::default()
+        };
+        let mut batch = Batch::default();
+        assert!(!batch.push(named(1), 3));
+        assert!(!batch.push(named(2), 3));
+        assert!(batch.push(named(3), 3));
+        assert_eq!(batch.take().len(), 3);
+        assert_eq!((batch.people.len(), batch.bytes), (0, 0));
+        assert!(batch.push(named(4), 0), "a batch holds one person at least");
+        batch.take();
+
+        // People of 100 KB each: the bytes fill the batch long before the count.
+        let large = |i: usize| Person {
+            job_title: "j".repeat(100 * 1024 - 2),
+            ..named(i)
+        };
+        let per_person = large(0).text_bytes();
+        let fits = MAX_BATCH_BYTES.div_ceil(per_person);
+        for i in 1..fits {
+            assert!(!batch.push(large(i), DEFAULT_BATCH), "full after {i}");
+        }
+        assert!(batch.push(large(fits), DEFAULT_BATCH));
+        assert!(batch.bytes >= MAX_BATCH_BYTES);
+        assert_eq!(batch.take().len(), fits);
+    }
 
     /// The head holds at most about a mebibyte, whatever comes before the first
     /// record: blank lines past it are counted, a blank run within a line dropped.
