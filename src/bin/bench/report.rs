@@ -679,7 +679,10 @@ const LIMITS: &str = "
   own code 58%; the kernel 16%, two thirds of it rescheduling interrupts: with four
   render threads, two async workers and the load generator's two on two cores, a
   render is preempted whenever a connection's thread wakes), the async workers 26%
-  (writing pages to sockets 6%, waiting in epoll 4.5%, futex wake-ups 3.4%). redb's
+  (writing pages to sockets 6%, waiting in epoll 4.5%, futex wake-ups 3.4%). Counted
+  from `/proc/<host pid>/task/*/status` over 8 s of that point, each request made
+  the async workers sleep and wake about twice (once for its bytes, once for its
+  render) and preempted a render thread 1.3 times. redb's
   page-cache lookup alone was 10% of the host's samples: each of a home render's
   122 page reads takes its cache stripe's read lock, counts the page's `Arc` up and
   down and marks it recently used, all writes to cache lines both cores touch, so
