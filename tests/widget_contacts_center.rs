@@ -1568,9 +1568,10 @@ fn an_export_past_its_cap_holds_the_first_cards_and_its_link_says_so() {
     assert!(cards.contains(&format!("Person{MAX_EXPORT:05}")));
 }
 
-/// An export of people with the directory's longest contact lists ends after the
-/// card that reaches `MAX_EXPORT_BYTES`, long before `MAX_EXPORT` cards, in the list's
-/// order; a list of ids is bounded the same way and still refuses an unknown id.
+/// An export of all connections with large cards ends after the card that reaches
+/// `MAX_EXPORT_BYTES`, long before `MAX_EXPORT` cards, in the list's order. A list of
+/// ids (bounded by its length) holds every card asked for, and still refuses an
+/// unknown id.
 #[test]
 fn an_export_of_the_largest_cards_ends_at_its_byte_cap() {
     use widget_host::social::BulkEdge;
@@ -1580,7 +1581,7 @@ fn an_export_of_the_largest_cards_ends_at_its_byte_cap() {
     w.add("v", "Val", "Viewer");
     let id = |i: usize| format!("p{i:05}");
     // 32 web addresses of about 2,000 characters and 32 addresses of seven
-    // 200-character fields: the most an imported person holds, about 110 KB a card.
+    // 200-character fields, as an import may hold: about 110 KB a card.
     let field = |c: char| c.to_string().repeat(200);
     let large = |i: usize| {
         let mut p = person(&id(i), "Pat", &format!("Person{i:05}"));
@@ -1645,7 +1646,13 @@ fn an_export_of_the_largest_cards_ends_at_its_byte_cap() {
         .resource(&w)
         .expect("export of ids");
     assert_eq!(file.filename.as_deref(), Some("contacts.vcf"));
-    bounded(&file.body);
+    let text = String::from_utf8(file.body).expect("utf8");
+    assert!(text.len() > MAX_EXPORT_BYTES, "{} bytes", text.len());
+    assert_eq!(
+        text.matches("BEGIN:VCARD").count(),
+        PEOPLE,
+        "every card asked for"
+    );
     let mut with_unknown = ids[..PEOPLE - 1].to_vec();
     with_unknown.push("nobody".into());
     let refused = cc(Some("v"))
@@ -1653,8 +1660,14 @@ fn an_export_of_the_largest_cards_ends_at_its_byte_cap() {
         .p("userIds", &with_unknown.join(","))
         .resource(&w);
     assert!(
-        refused.is_err(),
-        "an unknown id past the cap is still refused"
+        matches!(
+            refused,
+            Err(WidgetError::NotFound {
+                key: "the-user-could-not-be-found",
+                ..
+            })
+        ),
+        "an unknown id at the end is not found"
     );
 }
 

@@ -35,8 +35,9 @@ pub const DEFAULT_BATCH: usize = 10_000;
 
 /// Most text a batch holds before it is written, whatever its count. Ordinary people
 /// (a few hundred bytes) fill [`DEFAULT_BATCH`] first; people with the longest
-/// contact lists the import accepts (some 110 KB each) would make a batch of 10,000
-/// a gigabyte, held twice while the next batch is parsed beside the one being written.
+/// contact lists the import accepts (some 160 KB of text each, up to four times that
+/// in bytes in other scripts) would make a batch of 10,000 gigabytes, held twice while
+/// the next batch is parsed beside the one being written.
 pub const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
 
 /// How to import.
@@ -728,17 +729,35 @@ mod tests {
 
         // People of 100 KB each: the bytes fill the batch long before the count.
         let large = |i: usize| Person {
-            job_title: "j".repeat(100 * 1024 - 2),
+            job_title: "j".repeat(100 * 1024),
             ..named(i)
         };
-        let per_person = large(0).text_bytes();
-        let fits = MAX_BATCH_BYTES.div_ceil(per_person);
-        for i in 1..fits {
-            assert!(!batch.push(large(i), DEFAULT_BATCH), "full after {i}");
+        let mut held = 0;
+        let mut pushed = 0;
+        loop {
+            let person = large(pushed);
+            held += person.text_bytes();
+            pushed += 1;
+            let full = batch.push(person, DEFAULT_BATCH);
+            assert_eq!(
+                full,
+                held >= MAX_BATCH_BYTES,
+                "after {pushed}, {held} bytes"
+            );
+            if full {
+                break;
+            }
         }
-        assert!(batch.push(large(fits), DEFAULT_BATCH));
-        assert!(batch.bytes >= MAX_BATCH_BYTES);
-        assert_eq!(batch.take().len(), fits);
+        assert!(pushed < DEFAULT_BATCH / 10, "{pushed}");
+        assert_eq!(batch.take().len(), pushed);
+        // Exactly at the bound is full; a byte short is not.
+        let sized = |bytes: usize| Person {
+            id: "x".repeat(bytes),
+            ..Person::default()
+        };
+        assert!(!batch.push(sized(MAX_BATCH_BYTES - 1), DEFAULT_BATCH));
+        assert!(batch.push(sized(1), DEFAULT_BATCH));
+        assert_eq!(batch.take().len(), 2);
     }
 
     /// The head holds at most about a mebibyte, whatever comes before the first

@@ -458,7 +458,7 @@ fn limits(f: &Figures) -> String {
     let grouped = f.writers_grouped.per_sec;
     let http_actions = rate("actions");
     let cpu = |w: &str| f.point(64, w).and_then(Point::server_cpu_us);
-    let micros = |us: f64| format!("{us:.0}");
+    let micros = |us: f64| format!("{us:.1}");
     let quarter = base.map(|b| b / 4.0);
     [
         ("{page_kb}", format!("{:.1}", f.page_bytes as f64 / 1024.0)),
@@ -692,7 +692,7 @@ const LIMITS: &str = "
   home about a tenth faster (12,549–12,961 against 10,902–11,940 renders/s, p99
   7.9–8.5 against 9.6–10.8 ms) and the mix 7% faster, but doubled the actions' p50 in
   the mix (3.3–4.3 to 6.3–6.9 ms), so they stay nicer; two render threads instead of four made 9,179–9,596 renders/s against
-  10,902–11,592, and six or eight no more than four; one async worker instead of
+  10,902–11,592 in the runs alternating with them, and six or eight no more than four; one async worker instead of
   two, and `SCHED_BATCH` for the render threads, moved nothing beyond the noise.
 - **Under HTTP load** (`perf record --call-graph dwarf` on the host process during the
   quick run's 64-connection points, before the standing and row changes above): the
@@ -1214,11 +1214,11 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("a home\n  render cost the host 2000 µs, an answer of the 2 KB baseline 12 µs and\n  one of the page-sized baseline 25 µs."),
+            text.contains("a home\n  render cost the host 2000.0 µs, an answer of the 2 KB baseline 12.0 µs and\n  one of the page-sized baseline 25.0 µs."),
             "{text}"
         );
         assert!(
-            text.contains("is 250 renders/s: at 2000 µs each, that is 0.5 cores'"),
+            text.contains("is 250 renders/s: at 2000.0 µs each, that is 0.5 cores'"),
             "{text}"
         );
         let none = limits(&Figures::new(crate::QUICK));

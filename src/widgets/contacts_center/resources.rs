@@ -21,11 +21,14 @@ use crate::widgets::{Resource, WidgetError};
 /// first this many connections, in the list's order.
 pub const MAX_EXPORT: usize = 10_000;
 
-/// Most bytes an export holds before it ends: it ends after the card that reaches
-/// this. Ordinary cards (a few hundred bytes) meet [`MAX_EXPORT`] first; this bounds
-/// an export of people imported with the directory's longest contact lists (32
-/// addresses and 32 web addresses of up to 2,048 characters, some 150 KB a card),
-/// which at 10,000 cards would be gigabytes held at once on a render thread.
+/// Most bytes an export of all connections holds before it ends: it ends after the
+/// card that reaches this. Ordinary cards (a few hundred bytes) meet [`MAX_EXPORT`]
+/// first; this bounds an export of people imported with the longest contact lists
+/// the directory takes (32 of each kind, some 160 KB of text a card, up to four
+/// times that in bytes when written in other scripts), which at 10,000 cards would
+/// be gigabytes held at once on a render thread. A list of ids is bounded by its
+/// length instead (`params::MAX_BULK`), and is never cut short: the person asked
+/// for each of those cards.
 pub const MAX_EXPORT_BYTES: usize = 16 * 1024 * 1024;
 
 /// People read per page of a `connections` export: few, so that a page of the
@@ -107,11 +110,7 @@ fn vcard_resource(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, Wi
                 .map_err(|e| store_error(ui, e))?
                 .ok_or_else(|| ui.not_found("the-user-could-not-be-found"))?;
             first.get_or_insert_with(|| cards::display_name(&person));
-            // Past the byte cap the rest are still looked up: an unknown id is 404
-            // whatever its place in the list.
-            if file.has_room() {
-                file.add(&person);
-            }
+            file.append(&person);
         }
         match (ids.len(), first) {
             (1, Some(name)) => vcard::filename_for(&name),
@@ -125,8 +124,8 @@ fn vcard_resource(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, Wi
     })
 }
 
-/// A vCard file written card by card, up to [`MAX_EXPORT`] cards and
-/// [`MAX_EXPORT_BYTES`].
+/// A vCard file written card by card; an export of all connections stops at
+/// [`MAX_EXPORT`] cards or [`MAX_EXPORT_BYTES`].
 struct Export<'a> {
     settings: &'a Settings,
     version: vcard::Version,
@@ -139,14 +138,18 @@ impl Export<'_> {
         self.cards < MAX_EXPORT && self.body.len() < MAX_EXPORT_BYTES
     }
 
-    /// Writes `person`'s card; `false` once the file has no room for another.
-    fn add(&mut self, person: &Person) -> bool {
+    fn append(&mut self, person: &Person) {
         vcard::append(
             &mut self.body,
             &cards::card(self.settings, person),
             self.version,
         );
         self.cards += 1;
+    }
+
+    /// Writes `person`'s card; `false` once the file has no room for another.
+    fn add(&mut self, person: &Person) -> bool {
+        self.append(person);
         self.has_room()
     }
 }
