@@ -67,6 +67,21 @@ pub struct PostalAddress {
     pub primary: bool,
 }
 
+impl PostalAddress {
+    /// The address's text from the street to the country, as it is written out.
+    pub fn parts(&self) -> [&str; 7] {
+        [
+            &self.street_address_line1,
+            &self.street_address_line2,
+            &self.street_address_line3,
+            &self.address_locality,
+            &self.address_region,
+            &self.postal_code,
+            &self.address_country,
+        ]
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct WebUrl {
@@ -118,21 +133,7 @@ impl Person {
             + info
                 .postal_addresses
                 .iter()
-                .map(|a| {
-                    [
-                        &a.street_address_line1,
-                        &a.street_address_line2,
-                        &a.street_address_line3,
-                        &a.address_locality,
-                        &a.address_region,
-                        &a.postal_code,
-                        &a.address_country,
-                        &a.address_type,
-                    ]
-                    .iter()
-                    .map(|s| s.len())
-                    .sum::<usize>()
-                })
+                .map(|a| a.address_type.len() + a.parts().iter().map(|s| s.len()).sum::<usize>())
                 .sum::<usize>()
             + info
                 .web_urls

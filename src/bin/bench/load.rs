@@ -24,6 +24,15 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kinds of the mixed workload, in the order the reports list them.
+    pub const MIXED: [Kind; 5] = [
+        Kind::Home,
+        Kind::Filter,
+        Kind::Search,
+        Kind::Detail,
+        Kind::Action,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             Kind::Home => "home",

@@ -137,13 +137,7 @@ pub async fn point(args: &[String]) -> Result<(), Error> {
         per_request(own_after.saturating_sub(own_before)),
     );
     if kind.is_none() {
-        for k in [
-            Kind::Home,
-            Kind::Filter,
-            Kind::Search,
-            Kind::Detail,
-            Kind::Action,
-        ] {
+        for k in Kind::MIXED {
             let s = samples.stats(k);
             println!(
                 "  {}: {:.0}/s, p50 {:.2} ms, p99 {:.2} ms",

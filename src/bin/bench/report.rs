@@ -285,13 +285,7 @@ pub fn table(f: &Figures) -> String {
         "\nMix by kind at 64 connections (list pages 70%, cards 20%, actions 10%):\n\n| kind | req/s | p50 ms | p99 ms |\n|---|---:|---:|---:|"
     );
     if let Some(p) = f.point(64, "mix") {
-        for k in [
-            Kind::Home,
-            Kind::Filter,
-            Kind::Search,
-            Kind::Detail,
-            Kind::Action,
-        ] {
+        for k in Kind::MIXED {
             let s = p.samples.stats(k);
             let _ = writeln!(
                 t,

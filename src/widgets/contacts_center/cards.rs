@@ -181,20 +181,12 @@ pub(crate) fn details(settings: &Settings, person: &Person) -> Details {
             .postal_addresses
             .iter()
             .map(|a| {
-                [
-                    &a.street_address_line1,
-                    &a.street_address_line2,
-                    &a.street_address_line3,
-                    &a.address_locality,
-                    &a.address_region,
-                    &a.postal_code,
-                    &a.address_country,
-                ]
-                .iter()
-                .map(|s| s.trim())
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join(", ")
+                a.parts()
+                    .iter()
+                    .map(|s| s.trim())
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             })
             .filter(|a| !a.is_empty())
             .collect();
