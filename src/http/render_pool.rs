@@ -200,8 +200,10 @@ const NICER_BY: i32 = 5;
 /// p99 from 31–39 ms to 21–24 ms, with renders no slower; at nice +10 the actions'
 /// p99 rose again and renders lost a sixth. Measured again with `bench --point` (10 s
 /// runs): at nice 0 home alone made about a tenth more renders, but the mix's actions
-/// waited twice as long at p50 (6.3–6.9 ms against 3.3–4.3). Raising a nice value
-/// needs no privilege; when it fails the thread runs as it is.
+/// waited twice as long at p50 (6.3–6.9 ms against 3.3–4.3); at nice 2, 7% more
+/// renders, and the actions' p50 was 5.5–6.1 ms against 3.5–4.2 and their p99 21 ms
+/// against 16–18. Raising a nice value needs no privilege; when it fails the thread
+/// runs as it is.
 fn yield_to_the_rest() {
     #[cfg(target_os = "linux")]
     {

@@ -25,7 +25,7 @@ use crate::{Error, FULL, Scratch, host_config};
 const WARM_UP: Duration = Duration::from_secs(3);
 
 pub const USAGE: &str =
-    "usage: bench --point home|filter|search|detail|mix CONCURRENCY SECONDS [--keep DIR]";
+    "usage: bench --point home|filter|search|detail|actions|mix CONCURRENCY SECONDS [--keep DIR]";
 
 /// What `--point` was asked for.
 #[derive(Debug, PartialEq)]
@@ -52,6 +52,7 @@ fn asked(args: &[String]) -> Result<Asked, Error> {
         "filter" => Some(Kind::Filter),
         "search" => Some(Kind::Search),
         "detail" => Some(Kind::Detail),
+        "actions" => Some(Kind::Action),
         "mix" => None,
         _ => return Err(USAGE.into()),
     };
@@ -166,6 +167,8 @@ mod tests {
             (home.kind, home.concurrency, home.seconds, home.keep),
             (Some(Kind::Home), 64, 10, None)
         );
+        let actions = asked(&args("actions 1 1")).expect("valid");
+        assert_eq!(actions.kind, Some(Kind::Action));
         let mix = asked(&args("mix 16 5 --keep /x")).expect("valid");
         assert_eq!((mix.kind, mix.keep), (None, Some(PathBuf::from("/x"))));
         for wrong in [
@@ -175,7 +178,7 @@ mod tests {
             "home 0 10",
             "home 64 0",
             "home -1 10",
-            "actions 64 10",
+            "action 64 10",
             "home 64 10 --keep",
             "home 64 10 --kept /x",
             "home 64 10 --keep /x extra",
