@@ -523,13 +523,14 @@ struct Reading {
 }
 
 impl Reading {
-    fn start(&self, what: &'static str, limit: u64) {
+    /// Runs `parse` with what it reads bounded at `limit` bytes, named `what` in the
+    /// error past it.
+    fn within<T>(&self, what: &'static str, limit: u64, parse: impl FnOnce() -> T) -> T {
         self.now.set(Some((what, limit)));
         self.taken.set(0);
-    }
-
-    fn stop(&self) {
+        let parsed = parse();
         self.now.set(None);
+        parsed
     }
 }
 
@@ -637,9 +638,9 @@ impl<'de> Visitor<'de> for &mut Sink<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         loop {
-            self.reading.start("a record", HEAD_LIMIT);
-            let next = seq.next_element::<Box<RawValue>>();
-            self.reading.stop();
+            let next = self.reading.within("a record", HEAD_LIMIT, || {
+                seq.next_element::<Box<RawValue>>()
+            });
             let Some(raw) = next? else {
                 break;
             };
@@ -676,9 +677,9 @@ impl<'de> Visitor<'de> for Page<'_, '_> {
         let mut found = false;
         let reading = Rc::clone(&self.sink.reading);
         loop {
-            reading.start("a key of the page object", HEAD_LIMIT);
-            let key = map.next_key::<std::borrow::Cow<'de, str>>();
-            reading.stop();
+            let key = reading.within("a key of the page object", HEAD_LIMIT, || {
+                map.next_key::<std::borrow::Cow<'de, str>>()
+            });
             let Some(key) = key? else {
                 break;
             };
@@ -686,15 +687,13 @@ impl<'de> Visitor<'de> for Page<'_, '_> {
                 found = true;
                 // Bounded until its first record starts (each record then is): an
                 // `items` that is not an array is read whole to say what it is.
-                reading.start("the value of items", HEAD_LIMIT);
-                let items = map.next_value_seed(&mut *self.sink);
-                reading.stop();
-                items?;
+                reading.within("the value of items", HEAD_LIMIT, || {
+                    map.next_value_seed(&mut *self.sink)
+                })?;
             } else {
-                reading.start("a value of the page object", SKIPPED_LIMIT);
-                let skipped = map.next_value::<IgnoredAny>();
-                reading.stop();
-                skipped?;
+                reading.within("a value of the page object", SKIPPED_LIMIT, || {
+                    map.next_value::<IgnoredAny>()
+                })?;
             }
         }
         if found {

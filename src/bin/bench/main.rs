@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use widget_host::config::{Config, ConsumerConfig};
-use widget_host::directory::{SeedOptions, seed, seeded_id};
+use widget_host::directory::{SeedOptions, SeedReport, seed, seeded_id};
 use widget_host::social::Social;
 
 use load::{Conn, Kind, Samples};
@@ -169,33 +169,8 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
     ));
     let config = host_config(&scratch.0);
     let db_path = config.database_path();
-    let seeded = {
-        let db_path = db_path.clone();
-        tokio::task::spawn_blocking(move || -> Result<_, String> {
-            let social = Social::open(&db_path).map_err(|e| e.to_string())?;
-            let started = Instant::now();
-            let report = seed(
-                &social,
-                SeedOptions {
-                    users: mode.users,
-                    degree: mode.degree,
-                    seed_value: 7,
-                },
-                &indicatif::ProgressBar::hidden(),
-            )
-            .map_err(|e| e.to_string())?;
-            let took = started.elapsed();
-            let picked = workload::pick(&social, mode.users).map_err(|e| e.to_string())?;
-            // The last handle: dropping it closes the writer's queue and joins its
-            // thread, which releases the database file (and redb's lock on it) before
-            // this returns, so the host process can open the file at once.
-            drop(social);
-            Ok((report, took, picked))
-        })
-        .await??
-    };
-    let (report, seed_time, picked) = seeded;
-    f.seed = Some((report, seed_time));
+    let (seeded, picked) = seed_and_pick(db_path.clone(), mode, false).await?;
+    f.seed = seeded;
     f.file_bytes = std::fs::metadata(&db_path).map(|m| m.len()).unwrap_or(0);
     let mix = Arc::new(Mix::new(picked)?);
     let first = mix.request(Kind::Home, &mut rand::SeedableRng::seed_from_u64(0));
@@ -270,6 +245,40 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
     drop(host);
     f.machine = report::machine(&data);
     Ok(f)
+}
+
+/// Opens the database at `db_path`, seeds `mode`'s graph into it unless `reuse` says
+/// it holds one already, and picks the workload's people from it. The seed's report
+/// and time come back when it seeded.
+pub async fn seed_and_pick(
+    db_path: PathBuf,
+    mode: Mode,
+    reuse: bool,
+) -> Result<(Option<(SeedReport, Duration)>, workload::Picked), Error> {
+    let done = tokio::task::spawn_blocking(move || -> Result<_, String> {
+        let social = Social::open(&db_path).map_err(|e| e.to_string())?;
+        let seeded = if reuse {
+            None
+        } else {
+            let started = Instant::now();
+            let options = SeedOptions {
+                users: mode.users,
+                degree: mode.degree,
+                seed_value: 7,
+            };
+            let report = seed(&social, options, &indicatif::ProgressBar::hidden())
+                .map_err(|e| e.to_string())?;
+            Some((report, started.elapsed()))
+        };
+        let picked = workload::pick(&social, mode.users).map_err(|e| e.to_string())?;
+        // The last handle: dropping it closes the writer's queue and joins its thread,
+        // which releases the database file (and redb's lock on it) before this
+        // returns, so the host process can open the file at once.
+        drop(social);
+        Ok((seeded, picked))
+    })
+    .await??;
+    Ok(done)
 }
 
 /// One load point against `server` ([`load::run`]), with the CPU time the server's

@@ -13,13 +13,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use widget_host::directory::{SeedOptions, seed};
-use widget_host::social::Social;
-
 use crate::load::{self, Kind};
 use crate::serve::{self, SERVE_HOST, Server};
-use crate::workload::{self, Mix, Workload};
-use crate::{Error, FULL, Scratch, host_config};
+use crate::workload::{Mix, Workload};
+use crate::{Error, FULL, Scratch, host_config, seed_and_pick};
 
 /// How long the point runs unmeasured first, so the host's caches are warm.
 const WARM_UP: Duration = Duration::from_secs(3);
@@ -89,21 +86,11 @@ pub async fn point(args: &[String]) -> Result<(), Error> {
     std::fs::create_dir_all(root.join("data"))?;
     let config = host_config(&root);
     let db_path = config.database_path();
-    let fresh = !db_path.exists();
-    let picked = tokio::task::spawn_blocking(move || -> Result<_, String> {
-        let social = Social::open(&db_path).map_err(|e| e.to_string())?;
-        if fresh {
-            eprintln!("bench: seed {} people (once)", FULL.users);
-            let options = SeedOptions {
-                users: FULL.users,
-                degree: FULL.degree,
-                seed_value: 7,
-            };
-            seed(&social, options, &indicatif::ProgressBar::hidden()).map_err(|e| e.to_string())?;
-        }
-        workload::pick(&social, FULL.users).map_err(|e| e.to_string())
-    })
-    .await??;
+    let reuse = db_path.exists();
+    if !reuse {
+        eprintln!("bench: seed {} people (once)", FULL.users);
+    }
+    let (_, picked) = seed_and_pick(db_path, FULL, reuse).await?;
     let mix = Arc::new(Mix::new(picked)?);
     serve::write_host_config(&root, &config)?;
     let host = Server::spawn("host", &[OsStr::new(SERVE_HOST), root.as_os_str()]).await?;
