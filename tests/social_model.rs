@@ -202,6 +202,14 @@ impl Model {
         self.requests.retain(|_, r| r.0 != who && r.1 != who);
     }
 
+    /// The seven booleans alone, as an action's answer reads them.
+    fn standing(&self, a: usize, b: usize) -> Relationship {
+        Relationship {
+            mutual_connections: 0,
+            ..self.relationship(a, b)
+        }
+    }
+
     fn relationship(&self, a: usize, b: usize) -> Relationship {
         let present = self.present.contains(&a) && self.present.contains(&b);
         if !present {
@@ -247,17 +255,19 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
     for step in steps {
         match step {
             Step::Person { actor, verb, other } => {
-                let got = s
-                    .act(&pid(actor), Action::on(verb, pid(other)))
-                    .unwrap()
-                    .first();
+                let outcome = s.act(&pid(actor), Action::on(verb, pid(other))).unwrap();
+                let got = outcome.first();
                 let want = m.person(actor, verb, other, got);
                 prop_assert_eq!(got, want, "{:?} {:?} {:?}", actor, verb, other);
+                // The answer's standing is the model's after the step, read in the
+                // action's own transaction.
+                let known = m.present.contains(&actor) && m.present.contains(&other);
+                prop_assert_eq!(outcome.standing, known.then(|| m.standing(actor, other)));
             }
             Step::Request { actor, verb, pick } => {
                 let ids: Vec<u64> = m.requests.keys().copied().collect();
                 let id = ids.get(pick).copied().unwrap_or(10_000 + pick as u64);
-                let got = s
+                let outcome = s
                     .act(
                         &pid(actor),
                         Action::Request {
@@ -265,9 +275,13 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                             request_id: id,
                         },
                     )
-                    .unwrap()
-                    .first();
-                prop_assert_eq!(got, m.request(actor, verb, id));
+                    .unwrap();
+                let other = m.requests.get(&id).and_then(|&(from, to, _)| {
+                    let party = m.present.contains(&actor) && (from == actor || to == actor);
+                    party.then_some(if from == actor { to } else { from })
+                });
+                prop_assert_eq!(outcome.first(), m.request(actor, verb, id));
+                prop_assert_eq!(outcome.standing, other.map(|o| m.standing(actor, o)));
             }
             Step::Delete { who } => {
                 let existed = s.delete_person(&pid(who)).unwrap();
@@ -312,10 +326,7 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                 r.list(&pid(a), filter, None, 100).unwrap();
             }
             for b in 0..PEOPLE {
-                let want = Relationship {
-                    mutual_connections: 0,
-                    ..m.relationship(a, b)
-                };
+                let want = m.standing(a, b);
                 prop_assert_eq!(r.standing(&pid(a), &pid(b)).unwrap(), want, "{} {}", a, b);
             }
         }

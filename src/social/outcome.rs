@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::store::{EntryId, RequestId};
+use crate::store::{EntryId, Relationship, RequestId};
 
 /// A successful outcome — including "nothing to do", which changes nothing and says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -93,6 +93,11 @@ pub struct TargetOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Outcome {
     pub results: Vec<TargetOutcome>,
+    /// How the actor and the one other person stand once the action is applied, read
+    /// in the action's own transaction: an action on one known person, or on a request
+    /// the actor is a party to. `None` for several people, an unknown or malformed id,
+    /// and personal contacts. Its `mutual_connections` is not counted (0).
+    pub standing: Option<Relationship>,
 }
 
 impl Outcome {
@@ -102,7 +107,12 @@ impl Outcome {
                 target: target.into(),
                 result,
             }],
+            standing: None,
         }
+    }
+
+    pub(crate) fn with_standing(self, standing: Option<Relationship>) -> Self {
+        Self { standing, ..self }
     }
 
     /// The single result of a one-target action (or the first of a bulk one).

@@ -4,7 +4,9 @@
 //! Every rule checks first and writes after, so a refusal leaves the (shared, grouped)
 //! transaction untouched.
 
-use crate::store::{Edge, Entry, Graph, RequestStatus, StoreError, UserId, is_portal_user_id};
+use crate::store::{
+    Edge, Entry, Graph, Relationship, RequestStatus, StoreError, UserId, is_portal_user_id,
+};
 
 use super::outcome::{Done, Outcome, Refusal, TargetOutcome};
 use super::{Action, EntryDraft, PersonVerb, RequestVerb};
@@ -35,7 +37,14 @@ pub fn apply<G: Graph>(
                     result,
                 });
             }
-            Ok(Outcome { results })
+            let standing = match user_ids.as_slice() {
+                [only] if is_portal_user_id(only) => match g.user_id(only)? {
+                    Some(other) => Some(standing(g, me, other)?),
+                    None => None,
+                },
+                _ => None,
+            };
+            Ok(Outcome { results, standing })
         }
         Action::Request { verb, request_id } => on_request(g, me, *request_id, *verb),
         Action::SaveEntry(draft) => {
@@ -66,6 +75,33 @@ fn resolve_actor<G: Graph>(g: &G, actor: &str) -> Result<Result<UserId, Refusal>
         return Ok(Err(Refusal::MalformedId));
     }
     Ok(g.user_id(actor)?.ok_or(Refusal::UnknownViewer))
+}
+
+/// How `me` and `other` stand, for the action's answer. Read here, in the action's
+/// own transaction, so the answer says what this commit made true, and a storage
+/// failure can no longer strike between the durable commit and the answer.
+///
+/// The rules keep nothing across a block and at most one pending request between two
+/// people, never between connected ones, so a block or a connection settles the rest.
+fn standing<G: Graph>(g: &G, me: UserId, other: UserId) -> Result<Relationship, StoreError> {
+    let mut r = Relationship::default();
+    if me == other {
+        return Ok(r);
+    }
+    r.blocking = g.has(Edge::Block, me, other)?;
+    r.blocked_by = g.has(Edge::Block, other, me)?;
+    if r.blocking || r.blocked_by {
+        return Ok(r);
+    }
+    r.connected = g.has(Edge::Connection, me, other)?;
+    r.following = g.has(Edge::Follow, me, other)?;
+    r.followed_by = g.has(Edge::Follow, other, me)?;
+    if !r.connected {
+        r.connection_requested = g.pending_request(me, other)?.is_some();
+        r.connection_request_received =
+            !r.connection_requested && g.pending_request(other, me)?.is_some();
+    }
+    Ok(r)
 }
 
 /// The block check that guards connect, request and follow, in both directions.
@@ -220,7 +256,11 @@ fn on_request<G: Graph>(
             Ok(Done::RequestWithdrawn)
         }
     };
-    Ok(Outcome::one(target, result))
+    let standing = match party {
+        true => Some(standing(g, me, other)?),
+        false => None,
+    };
+    Ok(Outcome::one(target, result).with_standing(standing))
 }
 
 /// A pragmatic check: one `@`, a non-empty local part, a dotted domain, no spaces.

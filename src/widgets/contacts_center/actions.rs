@@ -40,29 +40,11 @@ impl<'a> ActionCall<'a> {
             .map_err(|e| social_error(&self.ui, e))
     }
 
-    /// The answer's relationship: the seven booleans of the contract, so the standing
-    /// lookups only. Neither the person's record nor the mutual count (a walk of up to
-    /// `MUTUAL_SCAN_LIMIT` rows) is read: the answer shows neither, and reading them
-    /// was about a sixth of the host's CPU in the benchmark's action point.
-    /// Read on the blocking pool, as every read of the database is.
-    async fn relationship(&self, other: &str) -> Result<Option<serde_json::Value>, WidgetError> {
-        let (social, me, other) = (
-            self.social.clone(),
-            self.user.user_id.clone(),
-            other.to_owned(),
-        );
-        let standing = tokio::task::spawn_blocking(move || {
-            let reader = social.read()?;
-            // Every id in the id map names a person (an invariant `check-db` verifies).
-            if reader.user_id(&other)?.is_none() {
-                return Ok(None);
-            }
-            Ok(Some(reader.standing(&me, &other)?))
-        })
-        .await
-        .map_err(|e| WidgetError::Internal(e.to_string()))?
-        .map_err(|e| social_error(&self.ui, e))?;
-        Ok(standing.as_ref().map(relationship_json))
+    /// The answer's relationship: the seven booleans of the contract, as the action's
+    /// own transaction left them (neither the person's record nor the mutual count,
+    /// which the answer does not show).
+    fn relationship(outcome: &Outcome) -> Option<serde_json::Value> {
+        outcome.standing.as_ref().map(relationship_json)
     }
 
     /// The outcome of one result, with render parameters for the next page.
@@ -120,7 +102,7 @@ impl<'a> ActionCall<'a> {
             })
             .await?;
         if let [only] = ids.as_slice() {
-            let relationship = self.relationship(only).await?;
+            let relationship = Self::relationship(&outcome);
             // A card's form (`userId`) comes back to the card; the list's toolbar
             // (`userIds`) to its list, with one box ticked as with several.
             let mut render = Vec::new();
@@ -166,11 +148,7 @@ impl<'a> ActionCall<'a> {
             .first()
             .map(|t| t.target.clone())
             .unwrap_or_default();
-        let relationship = if other.is_empty() {
-            None
-        } else {
-            self.relationship(&other).await?
-        };
+        let relationship = Self::relationship(&outcome);
         // A card's form (it names the card's `userId`) comes back to the card, with the
         // list it was opened from; the Requests list's form (`filter` alone) to that
         // list; a form with neither (the Notifications widget's) to the other's card.
