@@ -71,6 +71,78 @@ fn finds_jose_alvarez_by_prefixes_but_not_infix() {
     assert!(s.check_invariants().unwrap().is_empty());
 }
 
+/// Each word of a query starts a word of the person, in any order: a family name of
+/// two words, a family name before the given one, a Japanese name (two characters
+/// transliterate to two words). The same rule holds for the directory (the prefix
+/// index), for a list (the viewer's connections, scanned) and for personal contacts.
+#[test]
+fn each_word_of_a_query_starts_a_word_of_the_name_in_any_order() {
+    use widget_host::social::{EntryDraft, RequestVerb};
+    let s = Social::in_memory().unwrap();
+    for p in [
+        person("viewer", "Vi", "Ewer", "v@example.com"),
+        person("ggm", "Gabriel", "García Márquez", "gabo@example.com"),
+        person("yamada", "太郎", "山田", "taro@example.jp"),
+        person("js", "John", "Smith", "js@example.com"),
+        person("gm", "Gabriel", "Marquez", "gm@example.com"),
+    ] {
+        s.upsert_person(p).unwrap();
+    }
+    for other in ["ggm", "yamada", "js", "gm"] {
+        s.act("viewer", Action::on(PersonVerb::Connect, other))
+            .unwrap();
+        let request_id = s.read().unwrap().requests_received(other).unwrap()[0].request_id;
+        s.act(
+            other,
+            Action::Request {
+                verb: RequestVerb::Accept,
+                request_id,
+            },
+        )
+        .unwrap();
+    }
+    s.act(
+        "viewer",
+        Action::SaveEntry(EntryDraft {
+            full_name: "Ana María López Ruiz".into(),
+            email_address: "ana@example.org".into(),
+            ..EntryDraft::default()
+        }),
+    )
+    .unwrap();
+    let search = |q: &str, filter: Filter| {
+        ids(&s
+            .read()
+            .unwrap()
+            .search("viewer", q, filter, None, 50)
+            .unwrap()
+            .items)
+    };
+    for (q, want) in [
+        ("garcia marquez", vec!["ggm"]),
+        ("García Márquez", vec!["ggm"]),
+        ("marquez gabriel", vec!["ggm", "gm"]),
+        ("gabriel marq", vec!["ggm", "gm"]),
+        ("山田", vec!["yamada"]),
+        ("山田 太郎", vec!["yamada"]),
+        ("smith john", vec!["js"]),
+        ("smith j", vec!["js"]),
+        ("gabo@ex gabriel", vec!["ggm"]),
+        ("smith gabriel", vec![]),
+        ("marquez x", vec![]),
+    ] {
+        assert_eq!(search(q, Filter::All), want, "directory, {q:?}");
+        assert_eq!(search(q, Filter::Connections), want, "connections, {q:?}");
+    }
+    let entry = |q: &str| search(q, Filter::Contacts).len();
+    for q in ["lopez ruiz", "ruiz ana", "maria", "ana@ex lopez"] {
+        assert_eq!(entry(q), 1, "contacts, {q:?}");
+    }
+    for q in ["lopez gomez", "example"] {
+        assert_eq!(entry(q), 0, "contacts, {q:?}");
+    }
+}
+
 fn walk(s: &Social, q: Option<&str>, filter: Filter, limit: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;

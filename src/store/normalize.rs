@@ -34,6 +34,14 @@ pub fn is_portal_user_id(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'@' | b'-'))
 }
 
+/// Whether each word of a folded query starts one of `words`, in any order; two query
+/// words may start the same one.
+pub(crate) fn every_word_starts(folded_query: &str, words: &[&str]) -> bool {
+    folded_query
+        .split(' ')
+        .all(|q| words.iter().any(|w| w.starts_with(q)))
+}
+
 /// The part of a folded token the search index covers: up to its first space or `@`.
 ///
 /// Later words of a full name start with an earlier word that is a token of its own

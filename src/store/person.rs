@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::normalize::{fold, prefixes};
+use super::normalize::{every_word_starts, fold, prefixes};
 
 /// One directory entry. Stored as a JSON value keyed by the internal id.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,38 +179,45 @@ impl Person {
         prefixes(tokens.iter().map(String::as_str))
     }
 
-    /// Does a folded query match this person: is it a prefix of one of
-    /// [`Self::search_tokens`] that `fields` lets a search see (names always)? Checks
-    /// the tokens as it folds them, without collecting, sorting or deduplicating:
-    /// filtered searches call this for every row they scan.
+    /// Does a folded query match this person: does each of its words start a word
+    /// that `fields` lets a search see, in any order? The words are those of the
+    /// names, the screen name whole and each visible email address whole: the ones
+    /// whose heads the prefix index holds, so that a query's first word, which the
+    /// index is scanned by, can only match rows in that scan. "garcia marquez" finds
+    /// Gabriel García Márquez and "smith j" John Smith; one word is a prefix of a
+    /// token, as [`Self::search_tokens`] lists them. Filtered searches call this for
+    /// every row they scan, so it folds each field once and collects nothing else.
     pub(crate) fn matches_in(&self, folded_query: &str, fields: Searchable) -> bool {
-        let q = folded_query;
-        let starts = |s: &str| {
-            let f = fold(s);
-            !f.is_empty() && f.starts_with(q)
-        };
-        [&self.given_name, &self.additional_name, &self.family_name]
-            .iter()
-            .any(|name| {
-                fold(name)
-                    .split(' ')
-                    .any(|t| !t.is_empty() && t.starts_with(q))
-            })
-            || starts(&self.full_name())
-            || starts(&format!("{} {}", self.given_name, self.family_name))
-            || starts(&self.alternate_name)
-            || (fields.email && starts(&self.email_address))
-            || (fields.other_emails
-                && self
-                    .user_account_contact_information
+        let mut texts: Vec<(String, bool)> = Vec::with_capacity(6);
+        for name in [&self.given_name, &self.additional_name, &self.family_name] {
+            texts.push((fold(name), true));
+        }
+        texts.push((fold(&self.alternate_name), false));
+        if fields.email {
+            texts.push((fold(&self.email_address), false));
+        }
+        if fields.other_emails {
+            // A directory may list the primary address among the others again:
+            // hidden as primary, it stays hidden there.
+            texts.extend(
+                self.user_account_contact_information
                     .email_addresses
                     .iter()
-                    // A directory may list the primary address among the others
-                    // again: hidden as primary, it stays hidden there.
                     .filter(|e| {
                         fields.email || !same_mailbox(&e.email_address, &self.email_address)
                     })
-                    .any(|e| starts(&e.email_address)))
+                    .map(|e| (fold(&e.email_address), false)),
+            );
+        }
+        let mut words: Vec<&str> = Vec::with_capacity(8);
+        for (text, split) in &texts {
+            match split {
+                true => words.extend(text.split(' ')),
+                false => words.push(text),
+            }
+        }
+        words.retain(|w| !w.is_empty());
+        every_word_starts(folded_query, &words)
     }
 }
 
@@ -336,6 +343,36 @@ pub(crate) mod tests {
             "secondary emails are searched"
         );
         assert!(!p.matches_in("madrid", all), "addresses are not");
+    }
+
+    #[test]
+    fn each_word_of_a_query_starts_a_word_it_may_see_in_any_order() {
+        let p = someone();
+        let all = Searchable::ALL;
+        for q in [
+            "alvarez-nunez jose",
+            "maria alv",
+            "luis jose",
+            "alv j",
+            "jose.alv jose@ex",
+            "jla@w luis",
+        ] {
+            assert!(p.matches_in(q, all), "query {q:?}");
+        }
+        // Words inside an address or a screen name are not words of their own, and
+        // the rest of the record is not searched.
+        for q in ["alvarez luis z", "example jose", "work jose", "luis madrid"] {
+            assert!(!p.matches_in(q, all), "query {q:?}");
+        }
+        let names_only = Searchable {
+            email: false,
+            other_emails: false,
+        };
+        assert!(p.matches_in("maria jose", names_only), "names always");
+        assert!(
+            !p.matches_in("jose jla@work", names_only),
+            "a hidden address"
+        );
     }
 
     #[test]

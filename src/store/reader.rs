@@ -13,7 +13,7 @@ use redb::{ReadOnlyTable, ReadTransaction, TableDefinition};
 use serde::Serialize;
 
 use super::graph::{Entry, RequestStatus, SocialRequest};
-use super::normalize::{fold, scan_prefix};
+use super::normalize::{every_word_starts, fold, scan_prefix};
 use super::record::{self, Decode, PersonRecord};
 use super::tables::{self, count, decode, list};
 use super::{EntryId, Person, RequestId, Searchable, StoreError, UserId};
@@ -816,10 +816,10 @@ impl Reader {
                     };
                     // The viewer's own entries: every field is theirs to search.
                     if let Some((q, _)) = query {
-                        let hit = [&entry.full_name, &entry.email_address].iter().any(|s| {
-                            let f = fold(s);
-                            f.starts_with(q) || f.split(' ').any(|t| t.starts_with(q))
-                        });
+                        let (name, email) = (fold(&entry.full_name), fold(&entry.email_address));
+                        let mut words: Vec<&str> = name.split(' ').collect();
+                        words.push(&email);
+                        let hit = every_word_starts(q, &words);
                         if !hit {
                             if page.skip(key, id) {
                                 continue;
