@@ -822,6 +822,48 @@ async fn a_steady_render_takes_one_read_snapshot() {
 /// Renders run at most two per core at once (`render_slots`); actions are not held back
 /// by them. Many renders and actions in flight together all finish, and every action
 /// is there afterwards.
+/// Behind a reverse proxy or an SSO gateway every browser request may carry the
+/// gateway's own `Authorization: Basic`: it is not the host's, and the form's `p_auth`
+/// still proves the browser. A Bearer header that fails is 401 even beside a good
+/// `p_auth`, and changes nothing.
+#[tokio::test]
+async fn a_gateways_basic_header_leaves_the_form_to_its_p_auth() {
+    let server = start(|c, _| with_consumer(c)).await;
+    for user in ["alice", "bob"] {
+        render(&server, user, &[]).await;
+    }
+    let detail = render(&server, "alice", &[("userId", "bob")]).await;
+    let (url, fields) = form_for(&detail, "follow");
+    for bad in ["Bearer not-a-jwt", "Bearer", "bearer   "] {
+        let refused = client()
+            .post(&url)
+            .header("authorization", bad)
+            .form(&fields)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "{bad:?}");
+        assert!(contacts(&server, "alice", "following").await.is_empty());
+    }
+    let basic = client()
+        .post(&url)
+        .header("authorization", "Basic dXNlcjpwdw==")
+        .form(&fields)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(basic.status(), StatusCode::SEE_OTHER);
+    assert_eq!(contacts(&server, "alice", "following").await, ["bob"]);
+    // A render behind the gateway is a guest's, not a refusal.
+    let guest = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/render")))
+        .header("authorization", "Basic dXNlcjpwdw==")
+        .send()
+        .await
+        .expect("render");
+    assert_eq!(guest.status(), StatusCode::OK);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn renders_and_actions_in_flight_together_all_finish() {
     let server = std::sync::Arc::new(start(|c, _| with_consumer(c)).await);

@@ -401,7 +401,10 @@ async fn prepare(
 }
 
 /// Bearer JWT first (a portal server-to-server); for actions and resources a bound
-/// `p_auth` also proves the caller (a browser posting a rendered form).
+/// `p_auth` also proves the caller (a browser posting a rendered form). A header of
+/// another scheme is not the host's (a reverse proxy's or SSO gateway's `Basic` reaches
+/// the host with every browser request): it is passed over, and the browser still
+/// proves itself with `p_auth`. A Bearer header that fails is 401, whatever else comes.
 fn authenticate(
     state: &AppState,
     parts: &Parts,
@@ -410,7 +413,11 @@ fn authenticate(
     phase: Phase,
     name: Option<&str>,
 ) -> Result<Caller, HttpError> {
-    if let Some(header) = parts.headers.get(AUTHORIZATION) {
+    let bearer = parts
+        .headers
+        .get(AUTHORIZATION)
+        .filter(|h| crate::portal::auth::is_bearer_scheme(h.as_bytes()));
+    if let Some(header) = bearer {
         let token = header
             .to_str()
             .ok()

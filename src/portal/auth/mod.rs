@@ -67,9 +67,36 @@ pub fn bearer_token(authorization: &str) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
+/// Whether an `Authorization` header speaks the Bearer scheme at all, token or not.
+/// Another scheme (a proxy's or an SSO gateway's `Basic`) is not addressed to the host.
+pub fn is_bearer_scheme(authorization: &[u8]) -> bool {
+    let value = authorization.trim_ascii_start();
+    let end = value
+        .iter()
+        .position(|b| b.is_ascii_whitespace())
+        .unwrap_or(value.len());
+    value[..end].eq_ignore_ascii_case(b"bearer")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_bearer_scheme_is_the_hosts() {
+        for header in ["Bearer abc", "bearer", " BEARER\tabc", "Bearer "] {
+            assert!(is_bearer_scheme(header.as_bytes()), "{header:?}");
+        }
+        for header in [
+            "Basic dXNlcjpwdw==",
+            "Bearerx abc",
+            "",
+            "Negotiate abc",
+            "Token Bearer",
+        ] {
+            assert!(!is_bearer_scheme(header.as_bytes()), "{header:?}");
+        }
+    }
 
     #[test]
     fn the_bearer_scheme_is_matched_in_any_case() {
