@@ -375,6 +375,36 @@ fn personal_contacts_validate_and_stay_unique() {
             .first(),
         Err(Refusal::TooLong)
     );
+    // Comments count a line break as one character, as the form's maxlength does,
+    // though a browser sends CRLF; they are kept with LF alone.
+    let lines = vec!["x".repeat(99); 40].join("\r\n") + "x";
+    assert_eq!(
+        lines.chars().count(),
+        4000 + 39,
+        "4,000 with each break as one"
+    );
+    let commented = |comments: &str, email: &str| {
+        Action::SaveEntry(EntryDraft {
+            entry_id: None,
+            full_name: "Lines".into(),
+            email_address: email.into(),
+            comments: comments.into(),
+        })
+    };
+    assert!(
+        s.act("cy", commented(&lines, "lines@x.org"))
+            .unwrap()
+            .all_ok()
+    );
+    let kept = s.read().unwrap().entries("cy").unwrap();
+    let kept = kept.iter().find(|e| e.full_name == "Lines").expect("saved");
+    assert_eq!(kept.comments, lines.replace("\r\n", "\n"));
+    assert_eq!(
+        s.act("cy", commented(&format!("{lines}x"), "lines2@x.org"))
+            .unwrap()
+            .first(),
+        Err(Refusal::TooLong)
+    );
     // Another owner may reuse the email; nobody else may edit ana's entry.
     assert!(
         s.act("bo", draft(None, "Zed", "zed@x.org"))

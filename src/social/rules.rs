@@ -283,15 +283,21 @@ pub fn is_valid_email(email: &str) -> bool {
 const MAX_NAME_CHARS: usize = 200;
 const MAX_COMMENTS_CHARS: usize = 4000;
 
+/// Line breaks as one `\n` each. A browser submits a textarea's line break as CRLF,
+/// while its `maxlength` counts it as one character: counted as sent, a comment the form
+/// let through could be refused as too long.
+fn one_line_break_each(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
 fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
     let full_name = draft.full_name.trim();
     let email = draft.email_address.trim();
+    let comments = one_line_break_each(&draft.comments);
     if full_name.is_empty() {
         return Ok(Err(Refusal::NameRequired));
     }
-    if full_name.chars().count() > MAX_NAME_CHARS
-        || draft.comments.chars().count() > MAX_COMMENTS_CHARS
-    {
+    if full_name.chars().count() > MAX_NAME_CHARS || comments.chars().count() > MAX_COMMENTS_CHARS {
         return Ok(Err(Refusal::TooLong));
     }
     if !is_valid_email(email) {
@@ -313,7 +319,7 @@ fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
         owner: me,
         full_name: full_name.to_owned(),
         email_address: email.to_owned(),
-        comments: draft.comments.clone(),
+        comments,
     })?;
     Ok(Ok(match draft.entry_id {
         Some(_) => Done::EntryUpdated { entry_id },
