@@ -212,12 +212,18 @@ pub fn parse(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 in_scope -= declared.pop().unwrap_or(0);
                 attach(&mut stack, &mut root, done);
             }
+            // XML 1.0's line ends (section 2.11): a CR LF or a lone CR reaches the
+            // widget as LF, as from any conforming parser; a `&#13;` stays a CR.
             Event::Text(t) => {
-                let s = t.decode().map_err(|e| XmlError::Malformed(e.to_string()))?;
+                let s = t
+                    .xml10_content()
+                    .map_err(|e| XmlError::Malformed(e.to_string()))?;
                 push_text(&mut stack, &s)?;
             }
             Event::CData(c) => {
-                let s = c.decode().map_err(|e| XmlError::Malformed(e.to_string()))?;
+                let s = c
+                    .xml10_content()
+                    .map_err(|e| XmlError::Malformed(e.to_string()))?;
                 push_text(&mut stack, &s)?;
             }
             Event::GeneralRef(r) => {
@@ -464,6 +470,16 @@ mod tests {
         assert_eq!(root.child_text("y"), Some("1 < 2 A"));
         assert!(root.child("z").is_some_and(Element::is_nil));
         assert!(root.present("z").is_none());
+    }
+
+    /// XML 1.0 section 2.11: a CR LF or a lone CR in text or CDATA reads as LF; a
+    /// character reference to CR stays a CR.
+    #[test]
+    fn line_ends_read_as_xml_1_0_says() {
+        let doc = b"<a><b>one\r\ntwo\rthree&#13;four</b><c><![CDATA[x\r\ny]]></c></a>";
+        let root = parse(doc, Limits::default()).expect("valid");
+        assert_eq!(root.child_text("b"), Some("one\ntwo\nthree\rfour"));
+        assert_eq!(root.child_text("c"), Some("x\ny"));
     }
 
     /// A namespace name is kept once per document, however many elements and
