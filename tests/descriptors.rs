@@ -873,15 +873,34 @@ fn wildcard_mime_types_speak_for_html() {
         let served = catalog.get("notifications").expect("served");
         assert_eq!(served.modes, ["view", "help"], "{mime}");
     }
-    // Another markup's block says nothing about HTML.
+    // Another markup's block says nothing about HTML: beside an HTML block it adds
+    // no mode; alone, it leaves nothing this host can serve, and the folder says so.
+    let pdf_then_html = original.replace(
+        html,
+        &format!(
+            "<mime-type>application/pdf</mime-type>\n\t\t\t<portlet-mode>help</portlet-mode>\n\t\t</supports>\n\t\t<supports>\n\t\t\t{html}"
+        ),
+    );
+    let catalog = load_clean("notifications", "portlet.xml", &pdf_then_html, "pdf, html");
+    assert_eq!(
+        catalog.get("notifications").expect("served").modes,
+        ["view"]
+    );
     let catalog = load_edited(
         "notifications",
         "portlet.xml",
         &with_help("application/pdf"),
     );
-    assert_eq!(
-        catalog.get("notifications").expect("served").modes,
-        ["view"]
+    assert!(
+        catalog.get("notifications").is_none(),
+        "served without HTML"
+    );
+    let problems = messages(&catalog.problems);
+    assert!(
+        problems
+            .iter()
+            .any(|m| m.contains("no <supports> covers text/html")),
+        "{problems:?}"
     );
 }
 

@@ -56,6 +56,10 @@ pub struct PortletDef {
     pub name_pos: Pos,
     /// Where each mode and window state is first listed.
     pub positions: BTreeMap<String, Pos>,
+    /// Where the first `<supports>` sits, if any, and whether some `<supports>` covers
+    /// HTML: a portlet that declares only other markup is not one this host can serve.
+    pub first_supports: Option<Pos>,
+    pub supports_html: bool,
 }
 
 /// A whole `portlet.xml`.
@@ -297,8 +301,9 @@ fn read_portlet(
         ..PortletDef::default()
     };
     if let Some(cache) = node.first("expiration-cache") {
-        match cache.value().parse::<i64>() {
-            Ok(v) if v >= -1 => def.expiration_cache = Some(v),
+        // The schema's type is `int`, as a Java portal reads it.
+        match cache.value().parse::<i32>() {
+            Ok(v) if v >= -1 => def.expiration_cache = Some(i64::from(v)),
             _ => problems.push(problem(
                 file,
                 cache.pos,
@@ -313,12 +318,14 @@ fn read_portlet(
     }
     for supports in node.all("supports") {
         problems.extend(seq(SUPPORTS).check(file, supports));
+        def.first_supports.get_or_insert(supports.pos);
         // `text/*` and `*/*` blocks speak for HTML too (the portlet TCK's descriptors
         // declare their modes under `*/*`).
         let mime = supports.text_of("mime-type").unwrap_or_default();
         if !crate::portal::covers_html(mime) {
             continue;
         }
+        def.supports_html = true;
         // The first position of each value, which also tells a repeat at once: a
         // list search per value would be quadratic in a file of thousands.
         for mode in supports.all("portlet-mode") {
@@ -534,6 +541,19 @@ pub fn hostability(file: &Path, def: &PortletDef) -> Vec<Problem> {
             "use 1 to 64 letters, digits or underscores without \"_INSTANCE_\": the name becomes part of the namespace _<portlet-name>_ that prefixes every parameter, HTML id and JavaScript name".into(),
         ));
     }
+    // With no `<supports>` at all the schema's problem already says so.
+    if let (Some(pos), false) = (def.first_supports, def.supports_html) {
+        problems.push(problem(
+            file,
+            pos,
+            "supports",
+            format!(
+                "portlet {} is not hostable: no <supports> covers text/html, the only markup this host serves",
+                shown(&def.name)
+            ),
+            "add <supports> with <mime-type>text/html</mime-type> and the modes it offers".into(),
+        ));
+    }
     let unknown_modes = def.modes.iter().filter(|m| PortletMode::parse(m).is_none());
     let unknown_states = def
         .window_states
@@ -616,5 +636,40 @@ mod tests {
             .collect();
         assert_eq!(read_only.len(), 1, "{problems:?}");
         assert!(read_only[0].message.contains("\"yes\""));
+    }
+
+    /// A portlet that declares only other markup than HTML is not served as HTML, and
+    /// an expiration cache past the schema's `int` is a problem, as in a Java portal.
+    #[test]
+    fn a_portlet_without_html_or_with_an_expiry_past_int_is_a_problem() {
+        let app = |supports: &str, cache: &str| {
+            format!(
+                "<?xml version=\"1.0\"?><portlet-app xmlns=\"http://xmlns.jcp.org/xml/ns/portlet\" version=\"3.0\">\
+                <portlet><portlet-name>p</portlet-name><portlet-class>widget-host:contacts-center</portlet-class>\
+                <expiration-cache>{cache}</expiration-cache>{supports}</portlet></portlet-app>"
+            )
+        };
+        let json = "<supports><mime-type>application/json</mime-type><portlet-mode>edit</portlet-mode></supports>";
+        let html = "<supports><mime-type>text/html</mime-type></supports>";
+        for (supports, cache, hostable, cache_ok) in [
+            (html, "0", true, true),
+            (format!("{json}{html}").as_str(), "2147483647", true, true),
+            (json, "-1", false, true),
+            (html, "2147483648", true, false),
+            (html, "-2", true, false),
+        ] {
+            let (read, problems) = read_text(&app(supports, cache));
+            let problems = problems.into_vec(Path::new("portlet.xml"), Pos::default(), "", "");
+            let def = &read.portlets[0];
+            let unhostable = hostability(Path::new("portlet.xml"), def);
+            assert_eq!(unhostable.is_empty(), hostable, "{supports} {unhostable:?}");
+            if !hostable {
+                assert_eq!(unhostable[0].element, "supports");
+                assert!(unhostable[0].message.contains("text/html"));
+            }
+            let cache_problem = problems.iter().any(|p| p.element == "expiration-cache");
+            assert_eq!(!cache_problem, cache_ok, "{cache} {problems:?}");
+            assert_eq!(def.expiration_cache.is_some(), cache_ok);
+        }
     }
 }
