@@ -911,6 +911,87 @@ fn a_card_opened_from_a_list_goes_back_to_that_list() {
     assert!(!href.contains("filter"), "{href}");
 }
 
+/// A person found by a search comes back to that search: their link, their card's
+/// Back link and forms, the list's toolbar and the answer to an action all keep the
+/// keywords (and the filter), so that acting on a result does not lose the search.
+#[test]
+fn a_search_is_kept_through_a_card_and_an_action() {
+    let w = abc();
+    cc(Some("a")).named("follow").p("userId", "b").ok(&w);
+    let found = cc(Some("a"))
+        .p("filter", "following")
+        .p("keywords", "bak")
+        .html(&w);
+    let link = found
+        .split("href=\"")
+        .map(|h| {
+            h.split('"')
+                .next()
+                .unwrap_or_default()
+                .replace("&amp;", "&")
+        })
+        .find(|h| h.contains("_contacts_center_userId=b"))
+        .expect("Bob's link");
+    for kept in [
+        "_contacts_center_filter=following",
+        "_contacts_center_keywords=bak",
+    ] {
+        assert!(link.contains(kept), "{kept} in {link}");
+    }
+    let toolbar = found
+        .split("<form")
+        .find(|form| form.contains("id=\"_contacts_center_bulk\""))
+        .expect("the list's toolbar form");
+    let toolbar = &toolbar[..toolbar.find("</form>").expect("form end")];
+    assert!(
+        toolbar.contains("name=\"_contacts_center_keywords\" value=\"bak\""),
+        "the toolbar's form keeps the search: {toolbar}"
+    );
+    let card = cc(Some("a"))
+        .p("userId", "b")
+        .p("filter", "following")
+        .p("keywords", "bak")
+        .html(&w);
+    assert_eq!(
+        link_param(&card, "back", "keywords").as_deref(),
+        Some("bak")
+    );
+    assert_eq!(
+        link_param(&card, "back", "filter").as_deref(),
+        Some("following")
+    );
+    let unfollow = card
+        .split("<form")
+        .find(|form| form.contains("unfollow") && form.contains("userId"))
+        .expect("the card's unfollow form");
+    assert!(
+        unfollow.contains("_contacts_center_keywords\" value=\"bak\""),
+        "{unfollow}"
+    );
+    for (target, ticked) in [("userId", false), ("userIds", true)] {
+        let o = cc(Some("a"))
+            .named("unfollow")
+            .p(target, "b")
+            .p("filter", "following")
+            .p("keywords", "bak")
+            .ok(&w);
+        assert!(o.ok, "{o:?}");
+        assert!(
+            o.render_params.contains(&("keywords".into(), "bak".into())),
+            "{target}: {:?}",
+            o.render_params
+        );
+        assert_eq!(
+            o.render_params.contains(&("userId".into(), "b".into())),
+            !ticked
+        );
+        cc(Some("a")).named("follow").p("userId", "b").ok(&w);
+    }
+    // Without a search, nothing names one.
+    let plain = cc(Some("a")).p("userId", "b").html(&w);
+    assert!(!plain.contains("_contacts_center_keywords"), "{plain}");
+}
+
 #[test]
 fn sent_and_received_requests_each_page_on() {
     let w = abc();

@@ -72,14 +72,20 @@ impl<'a> ActionCall<'a> {
         }
     }
 
-    /// A list filter the form asked to return to, when valid.
-    fn keep_filter(&self) -> Vec<(String, String)> {
-        self.req()
-            .params
+    /// The list the form asked to return to: its filter, when valid, and what it was
+    /// searched for.
+    fn keep_list(&self) -> Vec<(String, String)> {
+        let asked = &self.req().params;
+        let mut list: Vec<(String, String)> = asked
             .get("filter")
             .and_then(crate::store::Filter::parse)
             .map(|f| vec![("filter".to_owned(), f.as_str().to_owned())])
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let keywords = params::keywords(asked);
+        if !keywords.is_empty() {
+            list.push(("keywords".to_owned(), keywords));
+        }
+        list
     }
 
     /// connect, disconnect, follow, unfollow, block, unblock, remove-follower.
@@ -90,7 +96,7 @@ impl<'a> ActionCall<'a> {
             // The bulk toolbar pressed with nobody ticked: a refusal like the rules'
             // (400, and a browser's form comes back to the page saying so), not an
             // error document in place of the page.
-            return Ok(self.outcome(Err(Refusal::NoTarget), None, self.keep_filter()));
+            return Ok(self.outcome(Err(Refusal::NoTarget), None, self.keep_list()));
         }
         if verb == PersonVerb::RemoveFollower && ids.len() > 1 {
             return Err(self.ui.bad_request("the-request-is-invalid"));
@@ -109,7 +115,7 @@ impl<'a> ActionCall<'a> {
             if self.req().params.get("userId").is_some() {
                 render.push(("userId".to_owned(), only.clone()));
             }
-            render.extend(self.keep_filter());
+            render.extend(self.keep_list());
             return Ok(self.outcome(outcome.first(), relationship, render));
         }
         // Bulk: each target's outcome is applied on its own. When every target was
@@ -124,7 +130,7 @@ impl<'a> ActionCall<'a> {
             (None, Some(refusal)) => Err(refusal),
             (None, None) => outcome.first(),
         };
-        let mut answer = self.outcome(result, None, self.keep_filter());
+        let mut answer = self.outcome(result, None, self.keep_list());
         let summary = match (first_done, first_refusal) {
             (Some(_), Some(_)) => Some(PARTIAL),
             (Some(_), None) => Some(COMPLETED),
@@ -152,7 +158,7 @@ impl<'a> ActionCall<'a> {
         // A card's form (it names the card's `userId`) comes back to the card, with the
         // list it was opened from; the Requests list's form (`filter` alone) to that
         // list; a form with neither (the Notifications widget's) to the other's card.
-        let list = self.keep_filter();
+        let list = self.keep_list();
         let on_card = self.req().params.get("userId").is_some();
         let mut render = Vec::new();
         if relationship.is_some() && (on_card || list.is_empty()) {
@@ -213,7 +219,7 @@ impl<'a> ActionCall<'a> {
     /// search box posts here and the keywords come back as render parameters.
     pub fn search(&self) -> Result<ActionOutcome, WidgetError> {
         let keywords = params::keywords(&self.req().params);
-        let mut render = self.keep_filter();
+        let mut render = self.keep_list();
         if !keywords.is_empty() {
             render.push(("keywords".to_owned(), keywords));
         }

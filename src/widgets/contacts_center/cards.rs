@@ -107,11 +107,31 @@ fn safe_url(url: &str) -> Option<String> {
     (starts("https://") || starts("http://")).then(|| url.to_owned())
 }
 
-/// The list a page shows, when not All: a person's link carries it, so that their
-/// card's Back link returns to that list.
-pub(crate) fn list_filter(ui: &Ui<'_>) -> Option<&'static str> {
+/// The list a page shows, as render parameters: its filter when not All, and what it
+/// was searched for. A person's link and their card's forms carry it, so that the
+/// card's Back link and the answer to an action return to the list as it was, not to
+/// everyone.
+pub(crate) fn list_params(ui: &Ui<'_>) -> Vec<(&'static str, String)> {
+    let mut list = Vec::new();
     let filter = super::params::filter(&ui.req.params);
-    (filter != crate::store::Filter::All).then(|| filter.as_str())
+    if filter != crate::store::Filter::All {
+        list.push(("filter", filter.as_str().to_owned()));
+    }
+    let keywords = super::params::keywords(&ui.req.params);
+    if !keywords.is_empty() {
+        list.push(("keywords", keywords));
+    }
+    list
+}
+
+/// `first` and then `list`, as the borrowed pairs a URL or a form takes.
+pub(crate) fn with_list<'a>(
+    first: &[(&'static str, &'a str)],
+    list: &'a [(&'static str, String)],
+) -> Vec<(&'static str, &'a str)> {
+    let mut pairs = first.to_vec();
+    pairs.extend(list.iter().map(|(name, value)| (*name, value.as_str())));
+    pairs
 }
 
 pub(crate) fn person_view(
@@ -132,13 +152,10 @@ pub(crate) fn person_view(
         job_title: person.job_title.clone(),
         email: (settings.show_email() && !person.email_address.is_empty())
             .then(|| person.email_address.clone()),
-        detail_url: match list_filter(ui) {
-            Some(filter) => ui
-                .req
-                .urls
-                .render_url(&[("userId", &person.id), ("filter", filter)]),
-            None => ui.req.urls.render_url(&[("userId", &person.id)]),
-        },
+        detail_url: ui
+            .req
+            .urls
+            .render_url(&with_list(&[("userId", &person.id)], &list_params(ui))),
         badges: relationship.map(|r| badges(ui, r)).unwrap_or_default(),
     }
 }

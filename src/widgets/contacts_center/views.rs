@@ -688,10 +688,8 @@ impl View<'_> {
         let id = person.id.as_str();
         // The list the card was opened from goes with its forms, so that the card an
         // action comes back to still goes back to that list.
-        let mut on = vec![("userId", id)];
-        if let Some(filter) = cards::list_filter(ui) {
-            on.push(("filter", filter));
-        }
+        let list = cards::list_params(ui);
+        let on = cards::with_list(&[("userId", id)], &list);
         if id != self.me() {
             let primary = "btn btn-primary btn-sm";
             let secondary = "btn btn-secondary btn-sm";
@@ -749,10 +747,7 @@ impl View<'_> {
             forms,
             vcard_url: ui.req.urls.resource_url("vcard", &[("userId", id)]),
             mutual,
-            back_url: match cards::list_filter(ui) {
-                Some(filter) => ui.req.urls.render_url(&[("filter", filter)]),
-                None => ui.req.urls.render_url(&[]),
-            },
+            back_url: ui.req.urls.render_url(&cards::with_list(&[], &list)),
         }))
     }
 
@@ -918,6 +913,14 @@ fn bulk(ui: &Ui<'_>, filter: Filter) -> Bulk {
         name: ui.name("filter"),
         value: params::filter(&ui.req.params).as_str().to_owned(),
     });
+    // A search's toolbar comes back to the search.
+    let keywords = params::keywords(&ui.req.params);
+    if !keywords.is_empty() {
+        hidden.push(Field {
+            name: ui.name("keywords"),
+            value: keywords,
+        });
+    }
     Bulk {
         form_id: ui.name("bulk"),
         url: buttons.first().map(|b| b.url.clone()).unwrap_or_default(),
