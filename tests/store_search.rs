@@ -73,7 +73,7 @@ fn finds_jose_alvarez_by_prefixes_but_not_infix() {
 
 /// Each word of a query starts a word of the person, in any order: a family name of
 /// two words, a family name before the given one, a Japanese name (two characters
-/// transliterate to two words). The same rule holds for the directory (the prefix
+/// transliterate to two words), either half of a hyphenated name. The same rule holds for the directory (the prefix
 /// index), for a list (the viewer's connections, scanned) and for personal contacts.
 #[test]
 fn each_word_of_a_query_starts_a_word_of_the_name_in_any_order() {
@@ -85,10 +85,11 @@ fn each_word_of_a_query_starts_a_word_of_the_name_in_any_order() {
         person("yamada", "太郎", "山田", "taro@example.jp"),
         person("js", "John", "Smith", "js@example.com"),
         person("gm", "Gabriel", "Marquez", "gm@example.com"),
+        person("jp", "Jean-Pierre", "Dupont-Moretti", "jp@example.fr"),
     ] {
         s.upsert_person(p).unwrap();
     }
-    for other in ["ggm", "yamada", "js", "gm"] {
+    for other in ["ggm", "yamada", "js", "gm", "jp"] {
         s.act("viewer", Action::on(PersonVerb::Connect, other))
             .unwrap();
         let request_id = s.read().unwrap().requests_received(other).unwrap()[0].request_id;
@@ -104,7 +105,7 @@ fn each_word_of_a_query_starts_a_word_of_the_name_in_any_order() {
     s.act(
         "viewer",
         Action::SaveEntry(EntryDraft {
-            full_name: "Ana María López Ruiz".into(),
+            full_name: "Ana María López-Ruiz".into(),
             email_address: "ana@example.org".into(),
             ..EntryDraft::default()
         }),
@@ -128,6 +129,10 @@ fn each_word_of_a_query_starts_a_word_of_the_name_in_any_order() {
         ("smith john", vec!["js"]),
         ("smith j", vec!["js"]),
         ("gabo@ex gabriel", vec!["ggm"]),
+        ("pierre", vec!["jp"]),
+        ("moretti jean", vec!["jp"]),
+        ("dupont-mor", vec!["jp"]),
+        ("jean-p", vec!["jp"]),
         ("smith gabriel", vec![]),
         ("marquez x", vec![]),
     ] {

@@ -34,6 +34,19 @@ pub fn is_portal_user_id(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'@' | b'-'))
 }
 
+/// The words of a folded name that a search can start: each word, and each part of a
+/// hyphenated one ("alvarez-nunez", "alvarez" and "nunez"), so that either half of a
+/// double-barrelled name (Smith-Jones, Jean-Pierre) finds the person.
+pub(crate) fn name_words(folded: &str) -> impl Iterator<Item = &str> {
+    folded
+        .split(' ')
+        .flat_map(|word| {
+            let parts = word.contains('-').then(|| word.split('-'));
+            std::iter::once(word).chain(parts.into_iter().flatten())
+        })
+        .filter(|word| !word.is_empty())
+}
+
 /// Whether each word of a folded query starts one of `words`, in any order; two query
 /// words may start the same one.
 pub(crate) fn every_word_starts(folded_query: &str, words: &[&str]) -> bool {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::normalize::{every_word_starts, fold, prefixes};
+use super::normalize::{every_word_starts, fold, name_words, prefixes};
 
 /// One directory entry. Stored as a JSON value keyed by the internal id.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,11 +155,12 @@ impl Person {
         key
     }
 
-    /// Whole-word tokens search matches by prefix: names, full names, screen name, emails.
+    /// Whole-word tokens search matches by prefix: names (and the parts of hyphenated
+    /// ones), full names, screen name, emails.
     pub(crate) fn search_tokens(&self) -> Vec<String> {
         let mut tokens: Vec<String> = Vec::new();
         for name in [&self.given_name, &self.additional_name, &self.family_name] {
-            tokens.extend(fold(name).split(' ').map(str::to_owned));
+            tokens.extend(name_words(&fold(name)).map(str::to_owned));
         }
         tokens.push(fold(&self.full_name()));
         tokens.push(fold(&format!("{} {}", self.given_name, self.family_name)));
@@ -212,7 +213,7 @@ impl Person {
         let mut words: Vec<&str> = Vec::with_capacity(8);
         for (text, split) in &texts {
             match split {
-                true => words.extend(text.split(' ')),
+                true => words.extend(name_words(text)),
                 false => words.push(text),
             }
         }

@@ -13,7 +13,7 @@ use redb::{ReadOnlyTable, ReadTransaction, TableDefinition};
 use serde::Serialize;
 
 use super::graph::{Entry, RequestStatus, SocialRequest};
-use super::normalize::{every_word_starts, fold, scan_prefix};
+use super::normalize::{every_word_starts, fold, name_words, scan_prefix};
 use super::record::{self, Decode, PersonRecord};
 use super::tables::{self, count, decode, list};
 use super::{EntryId, Person, RequestId, Searchable, StoreError, UserId};
@@ -817,7 +817,7 @@ impl Reader {
                     // The viewer's own entries: every field is theirs to search.
                     if let Some((q, _)) = query {
                         let (name, email) = (fold(&entry.full_name), fold(&entry.email_address));
-                        let mut words: Vec<&str> = name.split(' ').collect();
+                        let mut words: Vec<&str> = name_words(&name).collect();
                         words.push(&email);
                         let hit = every_word_starts(q, &words);
                         if !hit {
