@@ -491,6 +491,7 @@ fn serve(config: Config) -> ExitCode {
         Ok(rt) => rt,
         Err(error) => return fail(format!("cannot start the runtime: {error}")),
     };
+    let grace = Duration::from_secs(config.limits.shutdown_grace_secs);
     let result = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -499,10 +500,27 @@ fn serve(config: Config) -> ExitCode {
             })?;
         crate::launch(config, listener, shutdown_signal()).await
     });
+    wind_down(runtime, grace);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         // Like every command that could not do its job: 1 is for finding problems.
         Err(error) => fail(error),
+    }
+}
+
+/// Ends the runtime, giving work still on its blocking pool (a live backup, a vCard
+/// export whose client has gone) one more grace period. Dropped, the runtime would wait
+/// for that work however long it takes, and a supervisor's stop timeout would then
+/// kill the host mid-write; past the grace the host exits, and redb, which commits
+/// durably or not at all, has nothing half-written to lose.
+fn wind_down(runtime: tokio::runtime::Runtime, grace: Duration) {
+    let started = std::time::Instant::now();
+    runtime.shutdown_timeout(grace);
+    if started.elapsed() >= grace {
+        tracing::warn!(
+            grace_secs = grace.as_secs(),
+            "work on the blocking pool outlasted a second grace period; exiting without it"
+        );
     }
 }
 
@@ -542,6 +560,28 @@ mod tests {
 
     fn var(name: &str, value: Vec<u8>) -> (OsString, OsString) {
         (OsString::from(name), OsString::from_vec(value))
+    }
+
+    /// Blocking work that outlives the grace period does not hold the host's exit.
+    #[test]
+    fn winding_down_waits_for_blocking_work_one_grace_period_at_most() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        runtime.spawn_blocking(move || {
+            started_tx.send(()).expect("test alive");
+            std::thread::sleep(Duration::from_secs(60));
+        });
+        started_rx.recv().expect("the work started");
+        let before = std::time::Instant::now();
+        wind_down(runtime, Duration::from_millis(200));
+        let took = before.elapsed();
+        assert!(
+            took >= Duration::from_millis(200) && took < Duration::from_secs(30),
+            "{took:?}"
+        );
     }
 
     #[test]
