@@ -77,6 +77,10 @@ async fn dashboard_content_page_and_switching_people() {
         html.contains("data-pending=\"1\""),
         "the bell counts one request"
     );
+    assert!(
+        html.contains("aria-label=\"1 pending connection request\""),
+        "and says so in the singular: {html}"
+    );
     // Forms post straight to the host with their own p_auth, back to this page.
     assert!(
         html.contains("/widgets/contacts_center_INSTANCE_dashboard/actions/"),
@@ -297,6 +301,22 @@ async fn every_demo_person_can_be_played_and_the_administrator_configures() {
     assert!(
         html.contains("id=\"_contacts_center_INSTANCE_dashboard_preferences\""),
         "{html}"
+    );
+    // Anyone else asking for edit mode is refused in the placement, in the demo's
+    // own English, and the refusal is announced.
+    let (someone, _) = roster()
+        .into_iter()
+        .find(|(p, _)| *p != ADMINISTRATOR)
+        .expect("a person who is not the administrator");
+    let (status, refused) = get(
+        "/?p_p_id=contacts_center_INSTANCE_dashboard&p_p_mode=edit".to_owned(),
+        someone,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{refused}");
+    assert!(
+        refused.contains("<div class=\"alert alert-danger\" role=\"alert\" lang=\"en\">"),
+        "{refused}"
     );
     // The preferences form's token stands for the administrator's role, and lasts an
     // hour; the other forms' tokens last the working day.

@@ -1070,6 +1070,54 @@ fn sent_and_received_requests_each_page_on() {
     assert!(!received_page.contains("Eve Zed") && !received_page.contains("Fay Zed"));
 }
 
+/// My Contacts' "View More" sits right below its list, above the form that adds a
+/// contact, and each contact's "Update Contact" names whose contact it updates.
+#[test]
+fn my_contacts_view_more_follows_the_list_and_each_update_names_its_contact() {
+    let w = abc();
+    w.social
+        .save_preferences(
+            "contacts_center",
+            [("pageSize".to_owned(), vec!["2".to_owned()])].into(),
+        )
+        .expect("prefs");
+    for (name, email) in [
+        ("Eve Eden", "eve@example.com"),
+        ("Fay Fox", "fay@example.com"),
+        ("Gil Gray", "gil@example.com"),
+    ] {
+        cc(Some("a"))
+            .named("save-contact")
+            .p("fullName", name)
+            .p("emailAddress", email)
+            .ok(&w);
+    }
+    let html = cc(Some("a")).p("filter", "contacts").html(&w);
+    let at = |needle: &str| {
+        html.find(needle)
+            .unwrap_or_else(|| panic!("{needle} in {html}"))
+    };
+    let list_end = at("id=\"_contacts_center_entries\"")
+        + html[at("id=\"_contacts_center_entries\"")..]
+            .find("</ul>")
+            .expect("list end");
+    let more = at("id=\"_contacts_center_view-more\"");
+    let add = at("id=\"_contacts_center_entry-new\"");
+    assert!(
+        list_end < more && more < add,
+        "list {list_end}, more {more}, add {add}"
+    );
+    assert_eq!(html.matches("id=\"_contacts_center_view-more\"").count(), 1);
+    for name in ["Eve Eden", "Fay Fox"] {
+        assert!(
+            html.contains(&format!(
+                "Update Contact<span class=\"sr-only\"> {name}</span></summary>"
+            )),
+            "{name}: {html}"
+        );
+    }
+}
+
 #[test]
 fn a_search_that_finds_nobody_says_so_and_a_mangled_cursor_shows_the_first_page() {
     let w = abc();

@@ -367,8 +367,10 @@ async fn fragment(
                 Err(_) => String::new(),
             }
         }
+        // The demo's own words, in English as the rest of its chrome; announced, since
+        // it stands where the widget would be.
         Err(error) => format!(
-            "<div class=\"alert alert-danger\">{}</div>",
+            "<div class=\"alert alert-danger\" role=\"alert\" lang=\"en\">{}</div>",
             quick_escape(&error.to_string())
         ),
     }
