@@ -31,9 +31,12 @@
     }
   }
 
+  function parsed(html) {
+    return new DOMParser().parseFromString(html, "text/html");
+  }
+
   function fresh(html) {
-    var doc = new DOMParser().parseFromString(html, "text/html");
-    return doc.getElementById(rootId);
+    return parsed(html).getElementById(rootId);
   }
 
   {#- One request at a time per placement: each answer replaces the whole widget, so
@@ -86,6 +89,27 @@
     focusIn(imported);
     return true;
   }
+
+  {#- The page's other placements show what an action changed too (a request accepted
+      in Notifications changes the Contacts Center's counts and list). The placement
+      that acted hands the page its answer led to to the others with an event, and each
+      replaces only itself, with its own markup from that page, as the plain form's page
+      load would show it; focus stays where the action left it. A placement waiting for
+      its own answer is left to that answer. #}
+  var CHANGED = "widget-host:page-changed";
+
+  function tellOthers(doc) {
+    document.dispatchEvent(new CustomEvent(CHANGED, { detail: { from: rootId, page: doc } }));
+  }
+
+  document.addEventListener(CHANGED, function (event) {
+    var current = root();
+    var detail = event.detail || {};
+    var next = detail.from !== rootId && detail.page ? detail.page.getElementById(rootId) : null;
+    if (current && next && !pending) {
+      current.parentNode.replaceChild(document.importNode(next, true), current);
+    }
+  });
 
   {#- A refusal (an alert, where an outcome is a status) comes back with the form as
       the host drew it: empty, for a new contact. What the person typed is put back,
@@ -190,11 +214,13 @@
       }
       return response.text().then(function (html) {
         busy(false);
-        if (!swap(fresh(html))) {
+        var doc = parsed(html);
+        if (!swap(doc.getElementById(rootId))) {
           location.assign(response.url);
           return;
         }
         keepTyped(form, data);
+        tellOthers(doc);
       })["catch"](function () {
         {#- The answer came but could not be read or shown. The action went through, so
             it is not sent again: the page it led to is loaded the ordinary way. #}
