@@ -86,10 +86,11 @@ fn each_word_of_a_query_starts_a_word_of_the_name_in_any_order() {
         person("js", "John", "Smith", "js@example.com"),
         person("gm", "Gabriel", "Marquez", "gm@example.com"),
         person("jp", "Jean-Pierre", "Dupont-Moretti", "jp@example.fr"),
+        person("pp", "Pat", "Plus", "pat+news@acme.test"),
     ] {
         s.upsert_person(p).unwrap();
     }
-    for other in ["ggm", "yamada", "js", "gm", "jp"] {
+    for other in ["ggm", "yamada", "js", "gm", "jp", "pp"] {
         s.act("viewer", Action::on(PersonVerb::Connect, other))
             .unwrap();
         let request_id = s.read().unwrap().requests_received(other).unwrap()[0].request_id;
@@ -133,14 +134,32 @@ fn each_word_of_a_query_starts_a_word_of_the_name_in_any_order() {
         ("moretti jean", vec!["jp"]),
         ("dupont-mor", vec!["jp"]),
         ("jean-p", vec!["jp"]),
+        // An address typed whole, though folding splits it at the "+".
+        ("pat+news@acme.test", vec!["pp"]),
+        ("pat+news@", vec!["pp"]),
         ("smith gabriel", vec![]),
         ("marquez x", vec![]),
     ] {
         assert_eq!(search(q, Filter::All), want, "directory, {q:?}");
         assert_eq!(search(q, Filter::Connections), want, "connections, {q:?}");
     }
+    s.act(
+        "viewer",
+        Action::SaveEntry(EntryDraft {
+            full_name: "Owen O'Neil".into(),
+            email_address: "o'neil@example.org".into(),
+            ..EntryDraft::default()
+        }),
+    )
+    .unwrap();
     let entry = |q: &str| search(q, Filter::Contacts).len();
-    for q in ["lopez ruiz", "ruiz ana", "maria", "ana@ex lopez"] {
+    for q in [
+        "lopez ruiz",
+        "ruiz ana",
+        "maria",
+        "ana@ex lopez",
+        "o'neil@ex",
+    ] {
         assert_eq!(entry(q), 1, "contacts, {q:?}");
     }
     for q in ["lopez gomez", "example"] {

@@ -793,10 +793,13 @@ fn search_box_works_as_get_and_over_rewritten_urls() {
         .p("keywords", " cid ")
         .p("filter", "following")
         .ok(&w);
-    assert!(o.render_params.contains(&("keywords".into(), "cid".into())));
-    assert!(
-        o.render_params
-            .contains(&("filter".into(), "following".into()))
+    assert_eq!(
+        o.render_params,
+        [
+            ("filter".to_owned(), "following".to_owned()),
+            ("keywords".to_owned(), "cid".to_owned())
+        ],
+        "each once"
     );
 }
 

@@ -181,7 +181,8 @@ impl Person {
     }
 
     /// Does a folded query match this person: does each of its words start a word
-    /// that `fields` lets a search see, in any order? The words are those of the
+    /// that `fields` lets a search see, in any order, or does the whole query start the
+    /// screen name or a visible address? The words are those of the
     /// names, the screen name whole and each visible email address whole: the ones
     /// whose heads the prefix index holds, so that a query's first word, which the
     /// index is scanned by, can only match rows in that scan. "garcia marquez" finds
@@ -218,7 +219,13 @@ impl Person {
             }
         }
         words.retain(|w| !w.is_empty());
-        every_word_starts(folded_query, &words)
+        // A screen name or an address typed whole (or its start) is found too, though
+        // folding made words of it: "john+news@acme.com" folds to "john news@acme.com",
+        // whose second word starts none of the person's.
+        let whole = texts
+            .iter()
+            .any(|(text, split)| !split && !text.is_empty() && text.starts_with(folded_query));
+        whole || every_word_starts(folded_query, &words)
     }
 }
 

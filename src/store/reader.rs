@@ -819,7 +819,7 @@ impl Reader {
                         let (name, email) = (fold(&entry.full_name), fold(&entry.email_address));
                         let mut words: Vec<&str> = name_words(&name).collect();
                         words.push(&email);
-                        let hit = every_word_starts(q, &words);
+                        let hit = email.starts_with(q) || every_word_starts(q, &words);
                         if !hit {
                             if page.skip(key, id) {
                                 continue;

@@ -218,11 +218,8 @@ impl<'a> ActionCall<'a> {
     /// search: for transports whose render URLs a GET form cannot target (WSRP), the
     /// search box posts here and the keywords come back as render parameters.
     pub fn search(&self) -> Result<ActionOutcome, WidgetError> {
-        let keywords = params::keywords(&self.req().params);
-        let mut render = self.keep_list();
-        if !keywords.is_empty() {
-            render.push(("keywords".to_owned(), keywords));
-        }
+        // The list to return to is the search: its filter and keywords.
+        let render = self.keep_list();
         Ok(ActionOutcome {
             ok: true,
             status: 200,
