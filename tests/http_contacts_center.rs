@@ -854,6 +854,18 @@ async fn a_gateways_basic_header_leaves_the_form_to_its_p_auth() {
         .expect("post");
     assert_eq!(basic.status(), StatusCode::SEE_OTHER);
     assert_eq!(contacts(&server, "alice", "following").await, ["bob"]);
+    // A portal's Bearer after the gateway's Basic is still the caller.
+    let both = client()
+        .post(server.url(&format!("/widgets/{WIDGET}/actions/unfollow")))
+        .header("authorization", "Basic dXNlcjpwdw==")
+        .header("authorization", format!("Bearer {}", token("alice", &[])))
+        .header("accept", "application/json")
+        .form(&[(format!("{NS}userId"), "bob")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(both.status(), StatusCode::OK);
+    assert!(contacts(&server, "alice", "following").await.is_empty());
     // A render behind the gateway is a guest's, not a refusal.
     let guest = client()
         .get(server.url(&format!("/widgets/{WIDGET}/render")))

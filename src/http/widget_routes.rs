@@ -413,10 +413,12 @@ fn authenticate(
     phase: Phase,
     name: Option<&str>,
 ) -> Result<Caller, HttpError> {
+    // Any of the headers: a gateway's may come before the portal's.
     let bearer = parts
         .headers
-        .get(AUTHORIZATION)
-        .filter(|h| crate::portal::auth::is_bearer_scheme(h.as_bytes()));
+        .get_all(AUTHORIZATION)
+        .iter()
+        .find(|h| crate::portal::auth::is_bearer_scheme(h.as_bytes()));
     if let Some(header) = bearer {
         let token = header
             .to_str()
