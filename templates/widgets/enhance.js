@@ -94,19 +94,28 @@
       in Notifications changes the Contacts Center's counts and list). The placement
       that acted hands the page its answer led to to the others with an event, and each
       replaces only itself, with its own markup from that page, as the plain form's page
-      load would show it; focus stays where the action left it. A placement waiting for
-      its own answer is left to that answer. #}
+      load would show it; focus stays where the action left it. A refused action changed
+      nothing and tells no one. A placement waiting for its own answer is left to that
+      answer, and one holding typing not yet sent keeps it. #}
   var CHANGED = "widget-host:page-changed";
 
   function tellOthers(doc) {
-    document.dispatchEvent(new CustomEvent(CHANGED, { detail: { from: rootId, page: doc } }));
+    if (!root().querySelector("[role=alert]")) {
+      document.dispatchEvent(new CustomEvent(CHANGED, { detail: { from: rootId, page: doc } }));
+    }
+  }
+
+  function typedIn(el) {
+    return Array.prototype.some.call(el.querySelectorAll("input,textarea"), function (field) {
+      return field.type !== "hidden" && field.type !== "checkbox" && field.value !== field.defaultValue;
+    });
   }
 
   document.addEventListener(CHANGED, function (event) {
     var current = root();
     var detail = event.detail || {};
     var next = detail.from !== rootId && detail.page ? detail.page.getElementById(rootId) : null;
-    if (current && next && !pending) {
+    if (current && next && !pending && !typedIn(current)) {
       current.parentNode.replaceChild(document.importNode(next, true), current);
     }
   });

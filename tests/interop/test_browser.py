@@ -247,6 +247,34 @@ def test_view_more_appends_in_place_and_a_restarted_page_replaces_the_list(demo,
         context.close()
 
 
+TEAM = "#p_p_id_contacts_center_INSTANCE_team_"
+
+
+@pytest.mark.parametrize("typing", [False, True], ids=["untouched", "typing"])
+def test_an_action_refreshes_the_other_placements_but_keeps_what_is_being_typed(demo, browser, typing):
+    """/content holds two Contacts Centers. Following people from the directory's
+    toolbar refreshes the team placement in place too (its markup is replaced), unless
+    someone is typing in it: a search typed and not yet sent is kept."""
+    context, page = english_page(browser)
+    try:
+        find_people_in_the_compact_directory(page, demo)
+        page.evaluate("(sel) => { document.querySelector(sel + ' [id$=contacts-center]').dataset.before = '1'; }", TEAM)
+        search = page.locator(f"{TEAM} form[role=search] input[type=search]")
+        if typing:
+            search.fill("not sent yet")
+        for box in page.locator(f"{DIRECTORY_ROWS} input[type=checkbox]").all():
+            box.check(force=True)
+        page.locator(f"{DIRECTORY} form[id$='_bulk']").get_by_role("button", name=EN["follow"], exact=True).click()
+        page.locator(f"{DIRECTORY} [role=status]").wait_for()
+        page.wait_for_timeout(200)  # the other placement's swap follows in the same task
+        kept = page.locator(f"{TEAM} [data-before]").count()
+        assert kept == (1 if typing else 0), "the team placement was replaced" if typing else "not replaced"
+        if typing:
+            assert search.input_value() == "not sent yet"
+    finally:
+        context.close()
+
+
 def test_an_action_whose_answer_fails_is_not_posted_again(demo, browser):
     """A 502 from a proxy, or a connection that drops, may come after the host has
     committed the action: the script then loads the page afresh instead of posting the
