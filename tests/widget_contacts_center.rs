@@ -880,6 +880,28 @@ fn link_param(html: &str, id: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// The first link of `html` whose address contains `needle`, unescaped.
+fn link_with(html: &str, needle: &str) -> String {
+    html.split("href=\"")
+        .map(|h| {
+            h.split('"')
+                .next()
+                .unwrap_or_default()
+                .replace("&amp;", "&")
+        })
+        .find(|h| h.contains(needle))
+        .unwrap_or_else(|| panic!("a link with {needle} in {html}"))
+}
+
+/// The first form of `html` that `pick` chooses, up to its end.
+fn form_where<'h>(html: &'h str, what: &str, pick: impl Fn(&str) -> bool) -> &'h str {
+    let form = html
+        .split("<form")
+        .find(|form| pick(form))
+        .unwrap_or_else(|| panic!("{what} in {html}"));
+    &form[..form.find("</form>").expect("form end")]
+}
+
 /// A person opened from a list comes back to that list: their link carries the
 /// list's filter, and so does their card's Back link. From All, neither does.
 #[test]
@@ -887,16 +909,7 @@ fn a_card_opened_from_a_list_goes_back_to_that_list() {
     let w = abc();
     cc(Some("a")).named("follow").p("userId", "b").ok(&w);
     let following = cc(Some("a")).p("filter", "following").html(&w);
-    let link = following
-        .split("href=\"")
-        .map(|h| {
-            h.split('"')
-                .next()
-                .unwrap_or_default()
-                .replace("&amp;", "&")
-        })
-        .find(|h| h.contains("_contacts_center_userId=b"))
-        .expect("Bob's link");
+    let link = link_with(&following, "_contacts_center_userId=b");
     assert!(link.contains("_contacts_center_filter=following"), "{link}");
     let card = cc(Some("a"))
         .p("userId", "b")
@@ -925,27 +938,16 @@ fn a_search_is_kept_through_a_card_and_an_action() {
         .p("filter", "following")
         .p("keywords", "bak")
         .html(&w);
-    let link = found
-        .split("href=\"")
-        .map(|h| {
-            h.split('"')
-                .next()
-                .unwrap_or_default()
-                .replace("&amp;", "&")
-        })
-        .find(|h| h.contains("_contacts_center_userId=b"))
-        .expect("Bob's link");
+    let link = link_with(&found, "_contacts_center_userId=b");
     for kept in [
         "_contacts_center_filter=following",
         "_contacts_center_keywords=bak",
     ] {
         assert!(link.contains(kept), "{kept} in {link}");
     }
-    let toolbar = found
-        .split("<form")
-        .find(|form| form.contains("id=\"_contacts_center_bulk\""))
-        .expect("the list's toolbar form");
-    let toolbar = &toolbar[..toolbar.find("</form>").expect("form end")];
+    let toolbar = form_where(&found, "the list's toolbar form", |form| {
+        form.contains("id=\"_contacts_center_bulk\"")
+    });
     assert!(
         toolbar.contains("name=\"_contacts_center_keywords\" value=\"bak\""),
         "the toolbar's form keeps the search: {toolbar}"
@@ -963,10 +965,9 @@ fn a_search_is_kept_through_a_card_and_an_action() {
         link_param(&card, "back", "filter").as_deref(),
         Some("following")
     );
-    let unfollow = card
-        .split("<form")
-        .find(|form| form.contains("unfollow") && form.contains("userId"))
-        .expect("the card's unfollow form");
+    let unfollow = form_where(&card, "the card's unfollow form", |form| {
+        form.contains("unfollow") && form.contains("userId")
+    });
     assert!(
         unfollow.contains("_contacts_center_keywords\" value=\"bak\""),
         "{unfollow}"
@@ -1253,11 +1254,9 @@ fn a_cards_forms_carry_the_list_it_was_opened_from() {
         .p("userId", "b")
         .p("filter", "following")
         .html(&w);
-    let unfollow = card
-        .split("<form")
-        .find(|form| form.contains("unfollow") && form.contains("userId"))
-        .expect("the card's unfollow form");
-    let unfollow = &unfollow[..unfollow.find("</form>").expect("form end")];
+    let unfollow = form_where(&card, "the card's unfollow form", |form| {
+        form.contains("unfollow") && form.contains("userId")
+    });
     assert!(
         unfollow.contains("_contacts_center_filter\" value=\"following\""),
         "{unfollow}"
@@ -1283,11 +1282,9 @@ fn a_cards_forms_carry_the_list_it_was_opened_from() {
         .p("userId", "c")
         .p("filter", "requests")
         .html(&w);
-    let accept = card
-        .split("<form")
-        .find(|form| form.contains("accept-request"))
-        .expect("the card's accept form");
-    let accept = &accept[..accept.find("</form>").expect("form end")];
+    let accept = form_where(&card, "the card's accept form", |form| {
+        form.contains("accept-request")
+    });
     let rid = request_id(&w, "a");
     for field in [
         format!("_contacts_center_requestId\" value=\"{rid}\""),
