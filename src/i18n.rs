@@ -186,11 +186,43 @@ impl<'a> Chain<'a> {
         key.into()
     }
 
-    /// The counted text for `n`, with `{0}` = `n`.
+    /// The counted text for `n`, with `{0}` = `n` written as the language writes it.
     pub fn plural(&self, key: &str, n: u64) -> String {
         let chosen = self.plural_key(key, n);
-        fill(self.get(&chosen), &[&n.to_string()])
+        fill(self.get(&chosen), &[&self.number(n)])
     }
+
+    /// `n` with the language's digit grouping (see [`number`]).
+    pub fn number(&self, n: u64) -> String {
+        number(self.locale, n)
+    }
+}
+
+/// `n` with the thousands separator of `locale`'s language, from CLDR: `12,345` in
+/// English, Japanese and Chinese; `12.345` in German, Portuguese and Spanish; `12 345`
+/// in French, with the narrow no-break space (U+202F) so a count never breaks across
+/// lines. Spanish (Spain) leaves four digits ungrouped (CLDR's minimum grouping
+/// digits of 2): `1234`, but `12.345`.
+pub fn number(locale: &str, n: u64) -> String {
+    let language = locale.split(['_', '-']).next().unwrap_or("");
+    let (separator, minimum_grouping) = match language {
+        "de" | "pt" => ('.', 1),
+        "es" => ('.', 2),
+        "fr" => ('\u{202F}', 1),
+        _ => (',', 1),
+    };
+    let digits = n.to_string();
+    if digits.len() < 3 + minimum_grouping {
+        return digits;
+    }
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(separator);
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// CLDR cardinal categories the supported languages use.

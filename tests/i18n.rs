@@ -1,8 +1,8 @@
 //! Language bundles: parsing, fallback, plurals, negotiation, completeness.
 
 use widget_host::i18n::{
-    Languages, PluralCategory, SUPPORTED_LANGUAGE_IDS, liferay_id, negotiate, normalize, parse,
-    plural_category, singular_key,
+    Languages, PluralCategory, SUPPORTED_LANGUAGE_IDS, liferay_id, negotiate, normalize, number,
+    parse, plural_category, singular_key,
 };
 
 #[test]
@@ -181,6 +181,40 @@ fn plural_categories() {
     assert_eq!(plural_category("de_DE", 0), Other);
     assert_eq!(plural_category("pt_BR", 0), One);
     assert_eq!(plural_category("zh_CN", 1), Other);
+}
+
+#[test]
+fn counts_are_grouped_as_each_language_writes_them() {
+    assert_eq!(number("en_US", 0), "0");
+    assert_eq!(number("en_US", 999), "999");
+    assert_eq!(number("en_US", 1_234), "1,234");
+    assert_eq!(number("en_US", 1_234_567), "1,234,567");
+    assert_eq!(number("ja_JP", 12_345), "12,345");
+    assert_eq!(number("zh_CN", 100_000), "100,000");
+    assert_eq!(number("de_DE", 1_234), "1.234");
+    assert_eq!(number("pt_BR", 1_000_000), "1.000.000");
+    assert_eq!(number("fr_FR", 12_345), "12\u{202F}345");
+    // Spain's minimum grouping digits: four digits stay together.
+    assert_eq!(number("es_ES", 1_234), "1234");
+    assert_eq!(number("es_ES", 12_345), "12.345");
+    assert_eq!(number("es_ES", 123_456_789), "123.456.789");
+    assert_eq!(number("en_US", u64::MAX), "18,446,744,073,709,551,615");
+}
+
+#[test]
+fn counted_texts_group_their_number() {
+    let l = Languages::from_bundles([
+        ("", "you-have-x-connections=You have {0} connections."),
+        ("de", "you-have-x-connections=Sie haben {0} Kontakte."),
+    ]);
+    assert_eq!(
+        l.plural("en_US", "you-have-x-connections", 2_500),
+        "You have 2,500 connections."
+    );
+    assert_eq!(
+        l.plural("de_DE", "you-have-x-connections", 2_500),
+        "Sie haben 2.500 Kontakte."
+    );
 }
 
 #[test]

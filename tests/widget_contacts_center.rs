@@ -1679,10 +1679,17 @@ fn an_export_past_its_cap_holds_the_first_cards_and_its_link_says_so() {
             .expect("export");
         String::from_utf8(file.body).expect("utf8")
     };
-    assert_eq!(
-        label(&w),
-        format!("Export My First {MAX_EXPORT} Connections as vCards")
+    // Numbers are grouped as the language writes them.
+    assert_eq!(MAX_EXPORT, 10_000);
+    assert_eq!(label(&w), "Export My First 10,000 Connections as vCards");
+    w.add("o", "Oli", "Other");
+    let owner = cc(Some("o")).owner("v").html(&w);
+    assert!(
+        owner.contains("Val Viewer has 10,001 connections."),
+        "{owner}"
     );
+    let german = cc(Some("o")).owner("v").locale("de_DE").html(&w);
+    assert!(german.contains("10.001"), "{german}");
     let cards = export(&w);
     assert_eq!(cards.matches("BEGIN:VCARD").count(), MAX_EXPORT);
     assert!(cards.contains(&format!("Person{:05}", MAX_EXPORT - 1)));

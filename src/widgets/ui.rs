@@ -121,6 +121,11 @@ impl<'a> Ui<'a> {
         self.texts.plural(key, n)
     }
 
+    /// `n` with the language's digit grouping (`12,345`, `12.345`).
+    pub fn number(&self, n: u64) -> String {
+        self.texts.number(n)
+    }
+
     /// The key that fits `n`: `key` or its singular (see [`Chain::plural_key`]).
     pub fn plural_key<'k>(&self, key: &'k str, n: u64) -> std::borrow::Cow<'k, str> {
         self.texts.plural_key(key, n)

@@ -508,15 +508,7 @@ fn limits(f: &Figures) -> String {
 
 /// `1234567` as `1,234,567`.
 fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
+    widget_host::i18n::number("en_US", n)
 }
 
 /// What bounds each figure: causes (measured with `benches/render.rs` under callgrind

@@ -618,7 +618,7 @@ impl View<'_> {
                     let label = if counts.connections > MAX_EXPORT as u64 {
                         ui.format(
                             "export-my-first-x-connections-as-vcards",
-                            &[&MAX_EXPORT.to_string()],
+                            &[&ui.number(MAX_EXPORT as u64)],
                         )
                     } else {
                         ui.t("export-my-connections-as-vcards")
@@ -769,7 +769,7 @@ impl View<'_> {
             ui.format("x-has-no-connections", &[&name])
         } else {
             let key = ui.plural_key("x-has-x-connections", count);
-            ui.format(&key, &[&name, &count.to_string()])
+            ui.format(&key, &[&name, &ui.number(count)])
         };
         let (page, restarted) = paging::from_cursor(ui.req.params.get("cursor"), false, |c| {
             self.reader
