@@ -21,4 +21,4 @@ pub mod vcard;
 pub mod widgets;
 pub mod wsrp;
 
-pub use http::server::launch;
+pub use http::server::{launch, launch_with};

@@ -21,6 +21,7 @@ use super::stall::WriteStall;
 use super::state::AppState;
 use crate::config::{Config, Limits};
 use crate::error::HostError;
+use crate::store::StoreOptions;
 
 /// Answer written to a connection beyond the limit, before closing it: a client sees a
 /// clear 503 instead of a reset, and knows to retry. The body has the key and text
@@ -76,8 +77,19 @@ pub async fn launch(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), HostError> {
+    launch_with(config, StoreOptions::default(), listener, shutdown).await
+}
+
+/// [`launch`] with the store's commit options given: the benchmark runs the host with
+/// one commit per action to measure what grouping commits buys over HTTP.
+pub async fn launch_with(
+    config: Config,
+    store: StoreOptions,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), HostError> {
     without_huge_pages();
-    let state = Arc::new(AppState::start(config).await?);
+    let state = Arc::new(AppState::start_with(config, store).await?);
     serve(state, listener, shutdown).await
 }
 

@@ -11,6 +11,7 @@ use crate::i18n::Languages;
 use crate::portal::PortalUser;
 use crate::portal::auth::{PAuth, Verifier};
 use crate::social::Social;
+use crate::store::StoreOptions;
 use crate::templates::Templates;
 use crate::widgets::WidgetSet;
 use crate::wsrp::{
@@ -80,7 +81,12 @@ impl AppState {
 
     /// Opens storage, loads descriptors and starts the watcher. Blocking work runs off
     /// the async runtime.
-    pub async fn start(mut config: Config) -> Result<Self, HostError> {
+    pub async fn start(config: Config) -> Result<Self, HostError> {
+        Self::start_with(config, StoreOptions::default()).await
+    }
+
+    /// [`AppState::start`] with the store's commit options given.
+    pub async fn start_with(mut config: Config, store: StoreOptions) -> Result<Self, HostError> {
         // The demo portal signs its tokens with a secret of its own: a configured
         // consumer of that id would verify them with another key, and every fragment
         // of the demo page would show the sign-in error.
@@ -103,7 +109,7 @@ impl AppState {
                     HostError::Startup(format!("cannot create data folder {}: {e}", dir.display()))
                 })?;
             }
-            Social::open(&path).map_err(|e| {
+            Social::open_with(&path, store).map_err(|e| {
                 HostError::Startup(format!("cannot open database {}: {e}", path.display()))
             })
         })

@@ -28,7 +28,7 @@ use widget_host::social::Social;
 
 use load::{Conn, Kind, Samples};
 use report::{Figures, Point};
-use serve::{RssWatch, SERVE_BASELINE, SERVE_HOST, Server};
+use serve::{ONE_COMMIT_PER_ACTION, RssWatch, SERVE_BASELINE, SERVE_HOST, Server};
 use workload::{Mix, Workload};
 
 /// The consumer the harness plays.
@@ -149,6 +149,7 @@ fn step(what: &str) {
 }
 
 async fn bench(mode: Mode) -> Result<Figures, Error> {
+    let run_started = Instant::now();
     let scratch = Scratch::new()?;
     let data = scratch.0.join("data");
     let mut f = Figures::new(mode);
@@ -171,17 +172,22 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
     let db_path = config.database_path();
     let (seeded, picked) = seed_and_pick(db_path.clone(), mode, false).await?;
     f.seed = seeded;
-    f.file_bytes = std::fs::metadata(&db_path).map(|m| m.len()).unwrap_or(0);
+    f.file_bytes = on_disk(&db_path);
     let mix = Arc::new(Mix::new(picked)?);
     let first = mix.request(Kind::Home, &mut rand::SeedableRng::seed_from_u64(0));
     serve::write_host_config(&scratch.0, &config)?;
 
-    step("start the host process and wait for the first render");
+    step("start the host process on a file out of the page cache, wait for the first render");
+    f.first_render_cold = evict_from_page_cache(&db_path).is_ok();
     let started = Instant::now();
     let mut host = Server::spawn("host", &[OsStr::new(SERVE_HOST), scratch.0.as_os_str()]).await?;
     let addr = host.addr;
     (f.first_render, f.page_bytes) = first_render(&mut host, &first, started).await?;
     let rss = RssWatch::start(host.pid());
+    // The load points run as on a host that has served a while, with the file in the
+    // page cache: the machine has the memory for it.
+    let path = db_path.clone();
+    tokio::task::spawn_blocking(move || read_through(&path)).await??;
 
     step("home render median of a viewer with about 1,000 connections");
     f.home_1000 = workload::median_home(addr, &mix, 200).await?;
@@ -237,14 +243,62 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
     f.hwm_kb = host
         .status_kb("VmHWM:")
         .ok_or("cannot read VmHWM of the host process")?;
-    f.file_bytes_after = std::fs::metadata(&db_path).map(|m| m.len()).unwrap_or(0);
     drop(rss);
-    // Kill and reap both servers before the scratch folder goes.
     drop(baseline);
     drop(page_baseline);
-    drop(host);
+
+    step("restart the host with one commit per action; actions only, 64 connections");
+    // A clean shutdown closes the file, so the second host opens it without a repair.
+    host.stop().await?;
+    let mut single = Server::spawn(
+        "host (one commit per action)",
+        &[
+            OsStr::new(SERVE_HOST),
+            scratch.0.as_os_str(),
+            OsStr::new(ONE_COMMIT_PER_ACTION),
+        ],
+    )
+    .await?;
+    first_render(&mut single, &first, Instant::now()).await?;
+    let s = measured(&single, Workload::only(&mix, Kind::Action), 64, point, 5).await;
+    f.points
+        .push(Point::new(64, "actions-single", s.0).with_server_cpu(s.1));
+    if let Some(status) = single.exited()? {
+        return Err(format!("the one-commit host ended during its point ({status})").into());
+    }
+    single.stop().await?;
+    f.file_bytes_after = on_disk(&db_path);
     f.machine = report::machine(&data);
+    f.elapsed = run_started.elapsed();
     Ok(f)
+}
+
+/// The bytes a file takes on the disk (its allocated blocks, not its length: redb
+/// preallocates and frees regions).
+fn on_disk(path: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).map_or(0, |m| m.blocks() * 512)
+}
+
+/// Writes out and then drops the file's pages from the operating system's cache, so
+/// that the first render reads what it needs from the disk, as after a reboot.
+#[cfg(target_os = "linux")]
+fn evict_from_page_cache(path: &Path) -> std::io::Result<()> {
+    let file = std::fs::File::open(path)?;
+    file.sync_data()?;
+    rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::DontNeed)?;
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn evict_from_page_cache(_path: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+/// Reads the whole file once, which brings it into the operating system's cache.
+fn read_through(path: &Path) -> std::io::Result<()> {
+    std::io::copy(&mut std::fs::File::open(path)?, &mut std::io::sink())?;
+    Ok(())
 }
 
 /// Opens the database at `db_path`, seeds `mode`'s graph into it unless `reuse` says

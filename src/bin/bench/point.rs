@@ -136,7 +136,9 @@ pub async fn point(args: &[String]) -> Result<(), Error> {
             );
         }
     }
-    Ok(())
+    // A clean shutdown closes the file: a `--keep` folder's next run opens it
+    // without a repair.
+    host.stop().await
 }
 
 #[cfg(test)]

@@ -5,8 +5,11 @@
 //! samples the child's memory from `/proc/<pid>/status`.
 //!
 //! A child never outlives the bench: [`Server`] kills and reaps it when dropped (at
-//! the end, on an error or while a panic unwinds), and the child itself exits as soon
-//! as its stdin closes, which the kernel does when the parent dies in any way.
+//! the end, on an error or while a panic unwinds), and the child itself ends as soon
+//! as its stdin closes, which the kernel does when the parent dies in any way. The
+//! host ends by shutting down as `widget-host serve` does on a signal, so its redb
+//! file is closed cleanly and the next host opens it without a repair:
+//! [`Server::stop`] closes its stdin and waits for that.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
@@ -17,11 +20,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use widget_host::config::{Config, Overrides};
+use widget_host::store::StoreOptions;
 
 use crate::Error;
 
 /// The hidden flag that runs the widget host (followed by the scratch folder).
 pub const SERVE_HOST: &str = "--serve-host";
+/// Follows the scratch folder after [`SERVE_HOST`]: the host commits once per
+/// action instead of grouping the actions that wait together into one commit.
+pub const ONE_COMMIT_PER_ACTION: &str = "--one-commit-per-action";
 /// The hidden flag that runs the hyper baseline.
 pub const SERVE_BASELINE: &str = "--serve-baseline";
 /// The host's configuration inside the scratch folder, written by the parent.
@@ -40,9 +47,17 @@ pub fn child_mode(args: &[String]) -> Option<Result<(), Error>> {
     let (flag, result) = match args.first().map(String::as_str) {
         Some(SERVE_HOST) => (
             SERVE_HOST,
-            match args.get(1) {
-                Some(dir) => serve_host(&PathBuf::from(dir)),
-                None => Err("needs the scratch folder".into()),
+            match (args.get(1), args.get(2).map(String::as_str)) {
+                (Some(dir), None) => serve_host(&PathBuf::from(dir), StoreOptions::default()),
+                (Some(dir), Some(ONE_COMMIT_PER_ACTION)) => serve_host(
+                    &PathBuf::from(dir),
+                    StoreOptions {
+                        grouped: false,
+                        ..StoreOptions::default()
+                    },
+                ),
+                (Some(_), Some(other)) => Err(format!("unknown option {other:?}").into()),
+                (None, _) => Err("needs the scratch folder".into()),
             },
         ),
         Some(SERVE_BASELINE) => (
@@ -64,10 +79,15 @@ fn exit_with_parent() -> Result<(), Error> {
     std::thread::Builder::new()
         .name("parent-watch".into())
         .spawn(|| {
-            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            parent_gone();
             std::process::exit(0);
         })?;
     Ok(())
+}
+
+/// Returns when stdin reaches end of file (see [`exit_with_parent`]).
+fn parent_gone() {
+    let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
 }
 
 /// Tells the parent where this child listens: one line on stdout.
@@ -85,11 +105,18 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .build()?)
 }
 
-/// `bench --serve-host DIR`: the widget host as `widget-host serve` runs it (same
-/// runtime, same logging, `widget_host::launch`), with the configuration the parent
-/// wrote into `DIR`, on the address in it (127.0.0.1:0).
-fn serve_host(dir: &Path) -> Result<(), Error> {
-    exit_with_parent()?;
+/// `bench --serve-host DIR [--one-commit-per-action]`: the widget host as
+/// `widget-host serve` runs it (same runtime, same logging, `widget_host::launch`),
+/// with the configuration the parent wrote into `DIR`, on the address in it
+/// (127.0.0.1:0). It shuts down, as on a signal, when its stdin closes.
+fn serve_host(dir: &Path, store: StoreOptions) -> Result<(), Error> {
+    let (closed, stdin_closed) = tokio::sync::oneshot::channel::<()>();
+    std::thread::Builder::new()
+        .name("parent-watch".into())
+        .spawn(move || {
+            parent_gone();
+            let _ = closed.send(());
+        })?;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
@@ -107,7 +134,10 @@ fn serve_host(dir: &Path) -> Result<(), Error> {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         announce(listener.local_addr()?)?;
         // The parent ends this process; nothing else stops it.
-        widget_host::launch(config, listener, std::future::pending()).await?;
+        let shutdown = async move {
+            let _ = stdin_closed.await;
+        };
+        widget_host::launch_with(config, store, listener, shutdown).await?;
         Ok(())
     })
 }
@@ -178,6 +208,25 @@ impl Server {
         self.child.id()
     }
 
+    /// Asks a host child to shut down (by closing its stdin) and waits up to a minute
+    /// for it to exit with success; past that, or on a failure, dropping `self` kills
+    /// it.
+    pub async fn stop(mut self) -> Result<(), Error> {
+        drop(self.child.stdin.take());
+        let asked = std::time::Instant::now();
+        while asked.elapsed() < Duration::from_secs(60) {
+            if let Some(status) = self.child.try_wait()? {
+                return if status.success() {
+                    Ok(())
+                } else {
+                    Err(format!("the {} process ended with {status}", self.what).into())
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Err(format!("the {} process did not shut down within 60 s", self.what).into())
+    }
+
     /// Whether the child has ended (without waiting), and how.
     pub fn exited(&mut self) -> Result<Option<ExitStatus>, Error> {
         Ok(self.child.try_wait()?)
@@ -217,6 +266,10 @@ fn stat_cpu_ticks(stat: &str) -> Option<u64> {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        // One that has ended (say, stopped) has been reaped already.
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         // SIGKILL, then reap, so no child and no zombie is left behind.
         if let Err(error) = self.child.kill() {
             eprintln!("bench: cannot kill the {} process: {error}", self.what);
@@ -278,6 +331,24 @@ impl Drop for RssWatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_host_child_takes_the_scratch_folder_and_one_known_option() {
+        let args = |line: &str| {
+            line.split_whitespace()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        assert!(child_mode(&args("--full")).is_none(), "a normal run");
+        for wrong in [
+            "--serve-host",
+            "--serve-host /x --one-commit",
+            "--serve-baseline 2kb",
+        ] {
+            let refused = child_mode(&args(wrong)).expect("a child mode");
+            assert!(refused.is_err(), "{wrong:?}");
+        }
+    }
 
     #[test]
     fn cpu_ticks_are_read_after_the_command_names_last_parenthesis() {

@@ -1,7 +1,8 @@
 //! What the load generator asks the host: LinkBench-like proportions (list pages 70%,
-//! counts and cards 20%, actions 10%), viewers drawn with the graph's own skew (a
-//! person is picked in proportion to their connections + 1, so hubs browse more, as
-//! active users do), each with a real JWT of the bench consumer.
+//! counts and cards 20%, actions 10%), each request's viewer drawn afresh with the
+//! graph's own skew (a person is picked in proportion to their connections + 1, so
+//! hubs browse more, as active users do, and anyone may come by), each with a real JWT
+//! of the bench consumer.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,8 +20,6 @@ use crate::{CONSUMER, Error, SECRET, id};
 
 const NS: &str = "_contacts_center_";
 const RENDER: &str = "/widgets/contacts_center/render";
-/// Viewers with a minted token; drawn with the skew once, then uniformly.
-const VIEWERS: usize = 4_000;
 /// The (viewer, person) pairs actions are taken on, each followed and unfollowed by
 /// turns, so nearly every action changes the graph: a random unfollow of a random
 /// person would almost always find nothing to undo, and commit nothing.
@@ -93,8 +92,13 @@ fn post(path: &str, token: &str, body: &str) -> Vec<u8> {
 /// The request builder shared by every workload.
 pub struct Mix {
     users: usize,
-    /// (portal id, token) of the viewers.
-    viewers: Vec<(String, String)>,
+    /// Picks a viewer, by seeded number, in proportion to connections + 1.
+    viewers: Weighted,
+    /// Every person's token, by seeded number: minted before the clock starts, so a
+    /// request costs the load generator a draw and a copy.
+    tokens: Vec<String>,
+    /// The viewer of each action pair, by seeded number, drawn with the same skew.
+    actors: Vec<usize>,
     prefixes: Vec<String>,
     /// The person with the most connections: (id, token, connections).
     hub: (String, String, u64),
@@ -108,14 +112,12 @@ pub struct Mix {
 
 impl Mix {
     pub fn new(picked: Picked) -> Result<Self, Error> {
-        let weights = Weighted::new(picked.connections.iter().map(|c| c + 1));
+        let viewers = Weighted::new(picked.connections.iter().map(|c| c + 1));
         let mut rng = StdRng::seed_from_u64(11);
-        let mut viewers = Vec::with_capacity(VIEWERS);
-        for _ in 0..VIEWERS {
-            let who = id(weights.pick(&mut rng));
-            let t = token(&who)?;
-            viewers.push((who, t));
-        }
+        let actors = (0..ACTION_PAIRS).map(|_| viewers.pick(&mut rng)).collect();
+        let tokens = (0..picked.users)
+            .map(|i| token(&id(i)))
+            .collect::<Result<_, _>>()?;
         let (hub_i, hub_c) = picked
             .connections
             .iter()
@@ -136,6 +138,8 @@ impl Mix {
         Ok(Self {
             users: picked.users.max(1),
             viewers,
+            tokens,
+            actors,
             hub: (id(hub_i), token(&id(hub_i))?, hub_c),
             near_1000: nearest(1_000)?,
             near_5000: nearest(5_000)?,
@@ -146,7 +150,7 @@ impl Mix {
 
     /// One request of `kind` from a random viewer.
     pub fn request(&self, kind: Kind, rng: &mut StdRng) -> Vec<u8> {
-        let (_, tok) = &self.viewers[rng.random_range(0..self.viewers.len())];
+        let tok = self.token(self.viewers.pick(rng));
         let other = id(rng.random_range(0..self.users));
         match kind {
             Kind::Home | Kind::Baseline => get(RENDER, tok),
@@ -176,10 +180,19 @@ impl Mix {
 }
 
 impl Mix {
+    /// The token of person `i` (of the first person when there are none, so an empty
+    /// graph's requests are refused rather than the load generator failing).
+    fn token(&self, i: usize) -> &str {
+        self.tokens
+            .get(i)
+            .or(self.tokens.first())
+            .map_or("", String::as_str)
+    }
+
     /// Pair `k`'s next action: its viewer's token, the person, and the verb, which
     /// alternates. The person is spread over the graph by a multiplicative hash.
     fn action(&self, k: usize) -> (&str, String, &'static str) {
-        let (_, tok) = &self.viewers[k % self.viewers.len()];
+        let tok = self.token(self.actors[k]);
         let other = id((k.wrapping_mul(2_654_435_761) >> 7) % self.users);
         let unfollow = self.followed[k].fetch_xor(true, Ordering::Relaxed);
         (tok, other, if unfollow { "unfollow" } else { "follow" })
@@ -318,11 +331,28 @@ mod tests {
     }
 
     #[test]
-    fn viewers_are_drawn_with_the_graph_skew() {
+    fn each_requests_viewer_is_drawn_with_the_graph_skew() {
         let mix = mix();
-        let hub = mix.viewers.iter().filter(|(who, _)| *who == id(0)).count();
-        // Weight 1,001 of 1,050: about 95% of the viewers.
-        assert!(hub > 3_600 && hub < VIEWERS, "{hub}");
+        let mut rng = StdRng::seed_from_u64(5);
+        let draws = 10_000;
+        let mut seen = std::collections::BTreeMap::<String, usize>::new();
+        for _ in 0..draws {
+            let text = String::from_utf8(mix.request(Kind::Home, &mut rng)).expect("ASCII");
+            let token = text
+                .split("authorization: Bearer ")
+                .nth(1)
+                .and_then(|t| t.split("\r\n").next())
+                .expect("a token");
+            *seen.entry(token.to_owned()).or_default() += 1;
+        }
+        // The hub has weight 1,001 of 1,050: about 95% of the requests.
+        let hub = seen.get(mix.token(0)).copied().unwrap_or(0);
+        assert!(hub > 9_300 && hub < 9_750, "{hub}");
+        // The 49 others (weight 1 each) come by too, each about 10 times.
+        assert!(seen.len() > 45, "{} viewers", seen.len());
+        // The action pairs' viewers follow the same skew.
+        let hub_pairs = mix.actors.iter().filter(|&&i| i == 0).count();
+        assert!(hub_pairs > 3_700 && hub_pairs < 4_000, "{hub_pairs}");
         assert_eq!(mix.near_1000.2, 1_000);
         // No one has 5,000: the nearest is the hub itself.
         assert_eq!(mix.near_5000, mix.hub);
