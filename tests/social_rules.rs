@@ -609,3 +609,64 @@ fn notifications_find_a_pending_request_behind_any_number_of_sent_ones() {
     assert_eq!(from, ["p0"]);
     clean(&s);
 }
+
+/// One person keeps at most `MAX_CONTACTS` personal contacts: past it a new one is
+/// refused and nothing is written, while editing and deleting still work, and a
+/// freed place can be taken again. Other people are not held back by it.
+#[test]
+fn personal_contacts_stop_at_the_cap_and_edits_still_work() {
+    use widget_host::social::MAX_CONTACTS;
+    let s = social();
+    let add = |owner: &str, i: u64| {
+        s.act(
+            owner,
+            Action::SaveEntry(EntryDraft {
+                entry_id: None,
+                full_name: format!("Contact {i}"),
+                email_address: format!("c{i}@x.org"),
+                comments: String::new(),
+            }),
+        )
+        .unwrap()
+        .first()
+    };
+    for i in 0..MAX_CONTACTS {
+        assert!(add("ana", i).is_ok(), "contact {i}");
+    }
+    assert_eq!(add("ana", MAX_CONTACTS), Err(Refusal::TooManyContacts));
+    let kept = s.read().unwrap().entries("ana").unwrap();
+    assert_eq!(
+        kept.len() as u64,
+        MAX_CONTACTS,
+        "the refused one is not written"
+    );
+    assert_eq!(
+        s.read().unwrap().counts("ana").unwrap().contacts,
+        MAX_CONTACTS
+    );
+    // At the cap a contact may still be edited, and one deleted frees a place.
+    let first = kept[0].entry_id;
+    let edited = s
+        .act(
+            "ana",
+            Action::SaveEntry(EntryDraft {
+                entry_id: Some(first),
+                full_name: "Renamed".into(),
+                email_address: "renamed@x.org".into(),
+                comments: String::new(),
+            }),
+        )
+        .unwrap()
+        .first();
+    assert_eq!(edited, Ok(Done::EntryUpdated { entry_id: first }));
+    assert!(
+        s.act("ana", Action::DeleteEntry { entry_id: first })
+            .unwrap()
+            .all_ok()
+    );
+    assert!(add("ana", MAX_CONTACTS).is_ok(), "the freed place is taken");
+    assert_eq!(add("ana", MAX_CONTACTS + 1), Err(Refusal::TooManyContacts));
+    // Someone else's contacts are their own count.
+    assert!(add("bo", 0).is_ok());
+    clean(&s);
+}

@@ -14,6 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use outcome::{Done, Outcome, Refusal, TargetOutcome};
 pub use profile::apply_profile;
+pub use rules::MAX_CONTACTS;
 
 use crate::store::{
     Edge, EntryId, Graph, Person, Preferences, Reader, RequestId, Store, StoreError, StoreOptions,

@@ -76,6 +76,9 @@ pub enum Refusal {
     DuplicateEmail,
     #[error("a field is too long")]
     TooLong,
+    /// The owner keeps as many personal contacts as anyone may (`MAX_CONTACTS`).
+    #[error("you keep as many contacts as you may")]
+    TooManyContacts,
     #[error("no user was named")]
     NoTarget,
 }

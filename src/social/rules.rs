@@ -283,6 +283,12 @@ pub fn is_valid_email(email: &str) -> bool {
 const MAX_NAME_CHARS: usize = 200;
 const MAX_COMMENTS_CHARS: usize = 4000;
 
+/// Most personal contacts one person keeps. Each may hold some 17 KB at the longest
+/// fields, so without a cap one signed-in account could grow the file until the disk
+/// is full, and every user's writes would fail with it; at the cap one person holds
+/// at most about 17 MB. Ten times what an address book of colleagues needs.
+pub const MAX_CONTACTS: u64 = 1_000;
+
 /// Line breaks as one `\n` each. A browser submits a textarea's line break as CRLF,
 /// while its `maxlength` counts it as one character: counted as sent, a comment the form
 /// let through could be refused as too long.
@@ -308,6 +314,8 @@ fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
             Some(e) if e.owner == me => {}
             _ => return Ok(Err(Refusal::UnknownEntry)),
         }
+    } else if g.entry_count(me)? >= MAX_CONTACTS {
+        return Ok(Err(Refusal::TooManyContacts));
     }
     if let Some(existing) = g.entry_by_email(me, email)?
         && Some(existing) != draft.entry_id

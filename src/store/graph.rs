@@ -84,6 +84,8 @@ pub trait Graph {
     fn close_request(&mut self, id: RequestId, status: RequestStatus) -> Result<(), StoreError>;
 
     fn entry(&self, id: EntryId) -> Result<Option<Entry>, StoreError>;
+    /// How many personal contacts `owner` keeps (a count kept with the entries).
+    fn entry_count(&self, owner: UserId) -> Result<u64, StoreError>;
     /// The owner's entry with this (case-insensitive) email, if any.
     fn entry_by_email(&self, owner: UserId, email: &str) -> Result<Option<EntryId>, StoreError>;
     /// Creates (`entry_id == 0`) or replaces an entry; returns its id.

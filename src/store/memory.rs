@@ -129,6 +129,10 @@ impl Graph for MemGraph {
         Ok(self.entries.get(&id).cloned())
     }
 
+    fn entry_count(&self, owner: UserId) -> Result<u64, StoreError> {
+        Ok(self.entries.values().filter(|e| e.owner == owner).count() as u64)
+    }
+
     fn entry_by_email(&self, owner: UserId, email: &str) -> Result<Option<EntryId>, StoreError> {
         let email = email.trim().to_lowercase();
         Ok(self

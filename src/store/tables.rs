@@ -722,6 +722,13 @@ impl Graph for Tables<'_> {
         }
     }
 
+    fn entry_count(&self, owner: UserId) -> Result<u64, StoreError> {
+        Ok(self
+            .userid_counts
+            .get(owner)?
+            .map_or(0, |v| v.value()[count::CONTACTS]))
+    }
+
     fn entry_by_email(&self, owner: UserId, email: &str) -> Result<Option<EntryId>, StoreError> {
         let key = entry_email_key(email);
         Ok(self

@@ -51,6 +51,7 @@ pub(crate) fn refusal(refusal: Refusal) -> (&'static str, u16) {
         Refusal::BlockedBy => ("this-action-is-not-available-for-this-user", 409),
         Refusal::NotPending => ("the-request-is-no-longer-pending", 409),
         Refusal::DuplicateEmail => ("there-is-already-a-contact-with-this-email-address", 409),
+        Refusal::TooManyContacts => ("you-cannot-add-more-contacts", 409),
     }
 }
 
@@ -100,6 +101,7 @@ const DANGER_KEYS: &[&str] = &[
     "this-action-is-not-available-for-this-user",
     "the-request-is-no-longer-pending",
     "there-is-already-a-contact-with-this-email-address",
+    "you-cannot-add-more-contacts",
 ];
 
 /// The Clay alert kind of a known message key; `None` for anything else, which the
@@ -148,6 +150,7 @@ mod tests {
             InvalidEmail,
             DuplicateEmail,
             TooLong,
+            TooManyContacts,
             NoTarget,
         ] {
             let (key, status) = refusal(r);
