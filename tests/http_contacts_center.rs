@@ -1243,3 +1243,77 @@ async fn unknown_actions_and_resources_are_not_found_whoever_asks() {
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
     }
 }
+
+/// With `public_url` set, the fragment's forms, resource links and render links (no
+/// `p_l_url`) and the WSDL's addresses name that origin, whatever Host the request
+/// came with: behind a proxy the Host is the proxy's view, not the browser's.
+#[tokio::test]
+async fn public_url_names_the_host_in_forms_links_and_the_wsdl() {
+    const PUBLIC: &str = "https://widgets.example.com";
+    let server = start(|c, _| {
+        with_consumer(c);
+        c.public_url = Some(format!("{PUBLIC}/"));
+    })
+    .await;
+    let page = |user: &'static str| {
+        client()
+            .get(server.url(&format!("/widgets/{WIDGET}/render")))
+            .bearer_auth(token(user, &[]))
+            .header("host", "internal-name:9000")
+            .send()
+    };
+    // Bob's first render brings him into the directory, so Alice's lists him.
+    assert_eq!(page("bob").await.expect("render").status(), StatusCode::OK);
+    let html = page("alice")
+        .await
+        .expect("render")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains(&format!(
+            "formaction=\"{PUBLIC}/widgets/{WIDGET}/actions/follow\""
+        )),
+        "{html}"
+    );
+    // Forms' `action` and buttons' `formaction` alike.
+    let actions: Vec<&str> = html
+        .split("action=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert!(actions.len() > 4, "{html}");
+    for action in actions {
+        assert!(action.starts_with(PUBLIC), "{action}");
+    }
+    let links: Vec<String> = html
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|link| link.contains("/widgets/"))
+        .map(unescape)
+        .collect();
+    assert!(links.len() > 3, "{html}");
+    for link in &links {
+        assert!(
+            link.starts_with(&format!("{PUBLIC}/widgets/{WIDGET}/")),
+            "{link}"
+        );
+    }
+    assert!(!html.contains("internal-name"), "{html}");
+    let wsdl = client()
+        .get(server.url("/wsrp/v2/wsdl"))
+        .header("host", "internal-name:9000")
+        .send()
+        .await
+        .expect("wsdl")
+        .text()
+        .await
+        .expect("wsdl text");
+    assert!(
+        wsdl.contains(&format!("location=\"{PUBLIC}/wsrp/v2/markup\"")),
+        "{wsdl}"
+    );
+    assert!(!wsdl.contains("internal-name"), "{wsdl}");
+    server.stop().await;
+}

@@ -182,7 +182,7 @@ async fn clients_that_send_slowly_hold_only_what_they_sent() {
     for _ in 0..widget_host::http::state::WSRP_ENVELOPES_AT_ONCE + 36 {
         stalled.push(stalled_envelope(&server, 512 * 1024, 1).await);
     }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    served_at_once(&server, stalled.len()).await;
     let sent = std::time::Instant::now();
     let (_, body) = soap(&server, "service-description", &service_description("none")).await;
     assert!(
@@ -215,7 +215,7 @@ async fn envelopes_being_read_hold_at_most_so_many_bytes() {
     for _ in 0..WSRP_ENVELOPES_AT_ONCE {
         stalled.push(stalled_envelope(&server, largest, largest - 1).await);
     }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    served_at_once(&server, stalled.len()).await;
     let sent = first.elapsed();
     let (status, body) = soap(&server, "service-description", &service_description("none")).await;
     let answered = first.elapsed();
@@ -287,6 +287,35 @@ async fn an_envelope_that_finds_no_room_for_its_rest_is_refused_at_once() {
 }
 
 /// A connection that announces an envelope of `length` bytes and sends `sent` of them.
+/// Waits until the host serves at least `n` connections besides the one asking
+/// (`widget_host_open_connections`), then a moment more for their bytes to be read:
+/// a check made before the stalled clients were in would pass without testing them.
+async fn served_at_once(server: &common::TestServer, n: usize) {
+    let started = std::time::Instant::now();
+    loop {
+        let text = reqwest::get(server.url("/metrics"))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        let open = text
+            .lines()
+            .find_map(|l| l.strip_prefix("widget_host_open_connections "))
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .expect("the open connections gauge");
+        if open > n {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{open} connections open, {n} stalled ones expected"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+}
+
 async fn stalled_envelope(
     server: &common::TestServer,
     length: usize,

@@ -1028,3 +1028,60 @@ fn cli_token_mints_for_hs256_consumers_only() {
     );
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// The first line `serve` logs with `args` and `env` (it logs "serving" once it
+/// listens), then the host is killed.
+fn first_log_line(args: &[&str], env: &[(&str, &str)]) -> String {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_widget-host"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("WIDGET_HOST_") || k == "RUST_LOG" {
+            cmd.env_remove(k);
+        }
+    }
+    let mut child = cmd
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .args(["--listen", "127.0.0.1:0", "--no-demo"])
+        .args(args)
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let line = std::io::BufReader::new(stderr).lines().next();
+        let _ = tx.send(line);
+    });
+    let line = rx.recv_timeout(Duration::from_secs(30));
+    let _ = child.kill();
+    let _ = child.wait();
+    line.expect("a log line within 30 s")
+        .expect("stderr open")
+        .expect("a readable line")
+}
+
+/// `--log-format json` and `WIDGET_HOST_LOG_FORMAT=json` write one JSON object per
+/// line, for log collectors; the default is text for people.
+#[test]
+fn serve_logs_json_lines_when_asked() {
+    for (args, env) in [
+        (&["--log-format", "json"][..], &[][..]),
+        (&[][..], &[("WIDGET_HOST_LOG_FORMAT", "json")][..]),
+    ] {
+        let line = first_log_line(args, env);
+        let record: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("{args:?} {env:?}: not JSON ({e}): {line}"));
+        assert!(record.get("level").is_some(), "{line}");
+        assert!(record.get("fields").is_some(), "{line}");
+    }
+    let text = first_log_line(&[], &[]);
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&text).is_err(),
+        "{text}"
+    );
+    assert!(text.contains("INFO"), "{text}");
+}

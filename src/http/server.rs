@@ -286,6 +286,8 @@ mod tests {
         addr: std::net::SocketAddr,
         stop: tokio::sync::oneshot::Sender<()>,
         server: tokio::task::JoinHandle<Result<(), HostError>>,
+        /// How many write slots the host has.
+        slots: usize,
         _dir: tempfile::TempDir,
     }
 
@@ -311,9 +313,8 @@ mod tests {
                 ..Config::default()
             };
             let mut state = AppState::start(config).await.expect("started");
-            if let Some(slots) = write_slots {
-                state.write_slots = Arc::new(Semaphore::new(slots));
-            }
+            let slots = write_slots.unwrap_or(super::super::state::WRITES_WAITING_AT_ONCE);
+            state.write_slots = Arc::new(Semaphore::new(slots));
             let state = Arc::new(state);
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let addr = listener.local_addr().expect("addr");
@@ -326,6 +327,7 @@ mod tests {
                 addr,
                 stop,
                 server,
+                slots,
                 _dir: dir,
             }
         }
@@ -427,6 +429,20 @@ mod tests {
             (release, holder)
         }
 
+        /// Waits until `n` write slots are taken (10 s at most).
+        async fn slots_taken(&self, n: usize) {
+            let (slots, total) = (&self.state.write_slots, self.slots);
+            let started = std::time::Instant::now();
+            while total - slots.available_permits() < n {
+                assert!(
+                    started.elapsed() < Duration::from_secs(10),
+                    "{} of {n} write slots taken",
+                    total - slots.available_permits()
+                );
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+
         async fn stop(self) {
             let _ = self.stop.send(());
             self.server.await.expect("server task").expect("served");
@@ -468,6 +484,8 @@ mod tests {
                     ]
                 })
                 .collect();
+            // Both slots taken: the writes have reached the host, not only been sent.
+            host.slots_taken(2).await;
             tokio::time::sleep(Duration::from_millis(300)).await;
             // As after a restart: her claims are looked at again, and found applied.
             host.state.claims.forget("alice");
@@ -511,7 +529,9 @@ mod tests {
                 waiting.push(tokio::spawn(host.render(&format!("newcomer{i}"))));
                 waiting.push(tokio::spawn(host.store_person(&format!("stored{i}"))));
             }
-            tokio::time::sleep(Duration::from_millis(300)).await;
+            // Every one of them waits in a slot for the writer before anything is
+            // looked at: a check made earlier would pass without testing them.
+            host.slots_taken(waiting.len()).await;
             for user in ["alice", "person0"] {
                 let answered = host.render(user).await;
                 assert_eq!(answered.expect("a render while writes wait"), 200);
