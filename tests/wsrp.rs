@@ -1008,8 +1008,24 @@ fn portlet_description_and_empty_operations() {
             .and_then(|p| p.child_text("portletHandle")),
         Some("echo")
     );
-    // The same operation on the wrong port is not offered there.
-    let reply = f.producer.handle("markup", body.as_bytes(), "http://h");
+    // Dispatch is on the body element alone: the same call on another port is
+    // answered the same.
+    let elsewhere = f.producer.handle("markup", body.as_bytes(), "http://h");
+    assert_eq!(
+        ok_body(&elsewhere)
+            .child("portletDescription")
+            .and_then(|p| p.child_text("portletHandle")),
+        Some("echo")
+    );
+    // A WSRP 2.0 operation the producer does not offer (portlets are not cloned).
+    let clone = envelope(&format!(
+        "<t:clonePortlet>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>\
+         <t:userContext xsi:nil=\"true\"/></t:clonePortlet>",
+        reg_context(&handle)
+    ));
+    let reply = f
+        .producer
+        .handle("portlet-management", clone.as_bytes(), "http://h");
     assert_eq!(fault_name(&reply), "OperationNotSupported");
     save_sample("fault-OperationNotSupported", &reply);
 

@@ -1,6 +1,8 @@
 //! The producer: one SOAP request in, one SOAP answer out.
 //!
-//! Dispatch is on the body element, checked against the port it arrived on. Every
+//! Dispatch is on the body element alone (DESIGN section 7): the WSDL puts each
+//! operation on its port, but a consumer that posts every call to one port is served
+//! too, since nothing about an operation depends on where it arrived. Every
 //! operation but `getServiceDescription` and `register` needs a registration, and
 //! every portlet operation maps to exactly one [`Widget`] call.
 
@@ -183,13 +185,14 @@ impl Producer {
     /// answered `OperationFailed`.
     /// `host_base_url` is where this host is reachable, for answers that name it.
     pub fn handle(&self, port: &str, body: &[u8], _host_base_url: &str) -> SoapReply {
-        let Some(port) = Port::parse(port) else {
+        // Which known port a call came to changes nothing (see the module doc).
+        if Port::parse(port).is_none() {
             return fault_reply(
                 404,
                 &WsrpFault::OperationNotSupported(format!("no WSRP port {:?}", truncate(port))),
             );
-        };
-        match self.dispatch(port, body) {
+        }
+        match self.dispatch(body) {
             Ok(element) => SoapReply {
                 status: 200,
                 content_type: SOAP_CONTENT_TYPE,
@@ -202,7 +205,7 @@ impl Producer {
         }
     }
 
-    fn dispatch(&self, port: Port, body: &[u8]) -> Result<String, WsrpFault> {
+    fn dispatch(&self, body: &[u8]) -> Result<String, WsrpFault> {
         // The parser's message quotes the request (names, prefixes): keep it short.
         let root = xml::parse(body, self.limits)
             .map_err(|e| WsrpFault::Malformed(e.to_string().chars().take(200).collect()))?;
@@ -237,22 +240,22 @@ impl Producer {
                 truncate(&op.name)
             )));
         }
-        match (port, op.name.as_str()) {
-            (Port::ServiceDescription, "getServiceDescription") => self.get_service_description(op),
-            (Port::Registration, "register") => self.register(op),
-            (Port::Registration, "deregister") => self.deregister(op),
-            (Port::Registration, "modifyRegistration") => self.modify_registration(op),
-            (Port::PortletManagement, "getPortletDescription") => self.get_portlet_description(op),
-            (Port::Markup, "getMarkup") => self.get_markup(op),
-            (Port::Markup, "performBlockingInteraction") => self.perform_blocking_interaction(op),
-            (Port::Markup, "getResource") => self.get_resource(op),
-            (Port::Markup, "initCookie" | "releaseSessions" | "handleEvents") => {
+        match op.name.as_str() {
+            "getServiceDescription" => self.get_service_description(op),
+            "register" => self.register(op),
+            "deregister" => self.deregister(op),
+            "modifyRegistration" => self.modify_registration(op),
+            "getPortletDescription" => self.get_portlet_description(op),
+            "getMarkup" => self.get_markup(op),
+            "performBlockingInteraction" => self.perform_blocking_interaction(op),
+            "getResource" => self.get_resource(op),
+            "initCookie" | "releaseSessions" | "handleEvents" => {
                 self.registered(op)?;
                 let answer = format!("{}Response", op.name);
                 Ok(empty_response(&answer))
             }
-            (_, name) => Err(WsrpFault::OperationNotSupported(format!(
-                "{} is not offered on this port",
+            name => Err(WsrpFault::OperationNotSupported(format!(
+                "{} is not offered by this producer",
                 truncate(name)
             ))),
         }
