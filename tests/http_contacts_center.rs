@@ -1317,3 +1317,70 @@ async fn public_url_names_the_host_in_forms_links_and_the_wsdl() {
     assert!(!wsdl.contains("internal-name"), "{wsdl}");
     server.stop().await;
 }
+
+/// A consumer that names no `allowed_origins` vouches, with its token, for the page
+/// URL it sends: the fragment's links point to `p_l_url` (DESIGN section 3). A
+/// consumer that names origins gets links to its page only on them, and a guest's
+/// render, which no portal vouches for, never.
+#[tokio::test]
+async fn a_consumer_without_origins_gets_links_to_the_page_it_sends() {
+    const PAGE: &str = "https://intranet.example.org/web/guest/people";
+    let server = start(|c, _| {
+        with_consumer(c);
+        c.consumers[0].allowed_origins.clear();
+    })
+    .await;
+    let page_links = |html: &str| -> Vec<String> {
+        html.split("href=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|link| link.contains("filter="))
+            .map(unescape)
+            .collect()
+    };
+    let with = |user: Option<&str>| {
+        let request = client()
+            .get(server.url(&format!("/widgets/{WIDGET}/render")))
+            .query(&[("p_l_url", PAGE)]);
+        match user {
+            Some(user) => request.bearer_auth(token(user, &[])),
+            None => request,
+        }
+        .send()
+    };
+    let html = with(Some("alice"))
+        .await
+        .expect("render")
+        .text()
+        .await
+        .expect("html");
+    let links = page_links(&html);
+    assert!(links.len() > 3, "{html}");
+    for link in &links {
+        assert!(link.starts_with(&format!("{PAGE}?")), "{link}");
+    }
+    let guest = with(None)
+        .await
+        .expect("render")
+        .text()
+        .await
+        .expect("html");
+    assert!(!guest.contains("intranet.example.org"), "{guest}");
+    server.stop().await;
+
+    // Origins named: a page elsewhere is not linked to.
+    let server = start(|c, _| with_consumer(c)).await;
+    let html = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/render")))
+        .query(&[("p_l_url", PAGE)])
+        .bearer_auth(token("alice", &[]))
+        .send()
+        .await
+        .expect("render")
+        .text()
+        .await
+        .expect("html");
+    assert!(!html.contains("intranet.example.org"), "{html}");
+    assert!(!page_links(&html).is_empty(), "{html}");
+    server.stop().await;
+}

@@ -335,15 +335,18 @@ pub fn append_query(base: &str, query: &str) -> String {
 /// `Location` header must agree, and the parser drops tabs and newlines that a
 /// header value cannot carry.
 pub fn allowed_target(target: &str, allowed: &[String]) -> Option<String> {
-    let url = url::Url::parse(target).ok()?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return None;
-    }
-    let origin = url.origin().ascii_serialization();
+    let url = web_url(target)?;
+    let origin = url::Url::parse(&url).ok()?.origin().ascii_serialization();
     allowed
         .iter()
         .any(|a| a.trim_end_matches('/') == origin)
-        .then(|| url.into())
+        .then_some(url)
+}
+
+/// `target` as a URL a browser may follow: absolute, `http` or `https`, with a host.
+pub fn web_url(target: &str) -> Option<String> {
+    let url = url::Url::parse(target).ok()?;
+    (matches!(url.scheme(), "http" | "https") && url.host_str().is_some()).then(|| url.into())
 }
 
 /// The redirect after an action: the requested target when its origin is allowed,

@@ -330,11 +330,16 @@ async fn prepare(
         .map(|c| c.allowed_origins.as_slice())
         .unwrap_or(&[]);
     // A page URL outside the consumer's origins is dropped: links in the fragment must
-    // never send people somewhere the portal did not vouch for.
-    let page_url = params
-        .page_url
-        .as_deref()
-        .and_then(|u| native::allowed_target(u, allowed));
+    // never send people somewhere the portal did not vouch for. A portal that names no
+    // origins vouches for the page it sends with its own token (DESIGN section 3: the
+    // links point to `p_l_url`); a guest's render has no portal behind it.
+    let page_url = params.page_url.as_deref().and_then(|u| {
+        if allowed.is_empty() && matches!(caller, Caller::Bearer(_)) {
+            native::web_url(u)
+        } else {
+            native::allowed_target(u, allowed)
+        }
+    });
     let host_base = native::host_base(&state.config, &parts.headers);
     // The portal's language in Liferay's form, for a language the host has texts for:
     // a value it cannot read is not copied into every link and the redirect (it could
