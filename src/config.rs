@@ -101,7 +101,8 @@ impl Default for Limits {
 pub struct ConsumerConfig {
     /// The consumer's id: the JWT `iss` and the WSRP `consumerName`.
     pub id: String,
-    /// Shared secret for HS256 tokens, at least 32 bytes.
+    /// Shared secret for HS256 tokens; not empty, and
+    /// [`ADVISED_HS256_SECRET_BYTES`] long or more unless a warning at start is wanted.
     #[serde(default)]
     pub hs256_secret: Option<String>,
     /// JWKS document with RS256/ES256 public keys (Liferay's OAuth2 JWKS works as it is).
@@ -121,13 +122,15 @@ pub struct ConsumerConfig {
     pub audience: Option<String>,
 }
 
-/// Shortest HS256 secret accepted: RFC 7518 section 3.2 wants a key at least as long
-/// as the hash output (256 bits).
-pub const MIN_HS256_SECRET_BYTES: usize = 32;
-/// Shortest `wsrp_secret`: a registration that proves it acts, through
-/// `userContextKey`, as any user of its portal, so an empty or guessable one would let
-/// anyone who knows the consumer id do the same.
-pub const MIN_WSRP_SECRET_BYTES: usize = 16;
+/// Shortest HS256 secret the host runs with in silence: RFC 7518 section 3.2 wants a
+/// key at least as long as the hash output (256 bits). A shorter one is the portal's
+/// choice (DESIGN sets no minimum, and test setups use short ones), so it is warned of
+/// at start, not refused: anyone holding one token can try guesses at it offline.
+pub const ADVISED_HS256_SECRET_BYTES: usize = 32;
+/// Shortest `wsrp_secret` the host runs with in silence: a registration acts, through
+/// `userContextKey`, as any user of its portal, so a guessable one lets anyone who
+/// knows the consumer id do the same. Shorter ones are warned of, like short HS256 keys.
+pub const ADVISED_WSRP_SECRET_BYTES: usize = 16;
 
 /// A configuration that cannot be used; the message names the key.
 #[derive(Debug, thiserror::Error)]
@@ -333,21 +336,19 @@ impl Config {
                         "a consumer needs hs256_secret or jwks_file",
                     );
                 }
-                (Some(s), _) if s.len() < MIN_HS256_SECRET_BYTES => {
+                // A blank key is no secret at all: anyone could sign as this portal.
+                (Some(s), _) if s.trim().is_empty() => {
                     return invalid(
                         key("hs256_secret"),
-                        "must be at least 32 bytes (RFC 7518 section 3.2)",
+                        "must not be empty: anyone could sign this consumer's tokens",
                     );
                 }
                 _ => {}
             }
-            if c.wsrp_secret
-                .as_ref()
-                .is_some_and(|s| s.trim().len() < MIN_WSRP_SECRET_BYTES)
-            {
+            if c.wsrp_secret.as_ref().is_some_and(|s| s.trim().is_empty()) {
                 return invalid(
                     key("wsrp_secret"),
-                    "must be at least 16 bytes: it lets a WSRP registration act as any user of the portal",
+                    "must not be empty: it lets a WSRP registration act as any user of the portal; leave it out to refuse WSRP registration",
                 );
             }
             if c.audience.as_ref().is_some_and(|a| a.trim().is_empty()) {
@@ -369,21 +370,45 @@ impl Config {
     }
 
     /// What a valid configuration leaves open that an administrator should know of,
-    /// for the log at start. A consumer with RS256/ES256 keys and no `audience` takes
-    /// any token its issuer signs: an OAuth2 server signs every client app's tokens
-    /// with the same keys, so a token made for another app would act here too. Not an
-    /// error: portals that put no `aud` in their tokens work this way.
+    /// for the log at start. None is an error, since portals rightly run this way:
+    ///
+    /// - A consumer with RS256/ES256 keys and no `audience` takes any token its issuer
+    ///   signs: an OAuth2 server signs every client app's tokens with the same keys, so
+    ///   a token made for another app would act here too. Portals that put no `aud` in
+    ///   their tokens work this way.
+    /// - A secret shorter than RFC 7518's advice can be guessed offline from what it
+    ///   protects (one token, one registration). Test and trial setups use short ones.
+    ///
+    /// Messages name the consumer and the key, never the secret.
     pub fn warnings(&self) -> Vec<String> {
-        self.consumers
-            .iter()
-            .filter(|c| c.jwks_file.is_some() && c.audience.is_none())
-            .map(|c| {
-                format!(
+        let mut warnings = Vec::new();
+        for c in &self.consumers {
+            if c.jwks_file.is_some() && c.audience.is_none() {
+                warnings.push(format!(
                     "consumer {:?} takes RS256/ES256 tokens without an audience: any token its issuer signed for another app acts here too; set audience to what its tokens carry in aud",
                     c.id
-                )
-            })
-            .collect()
+                ));
+            }
+            if let Some(secret) = &c.hs256_secret
+                && secret.len() < ADVISED_HS256_SECRET_BYTES
+            {
+                warnings.push(format!(
+                    "consumer {:?}: hs256_secret is {} bytes; RFC 7518 section 3.2 asks for HS256 keys of at least {ADVISED_HS256_SECRET_BYTES} bytes, and a shorter one can be guessed offline from any of its tokens",
+                    c.id,
+                    secret.len()
+                ));
+            }
+            if let Some(secret) = &c.wsrp_secret
+                && secret.len() < ADVISED_WSRP_SECRET_BYTES
+            {
+                warnings.push(format!(
+                    "consumer {:?}: wsrp_secret is {} bytes; use at least {ADVISED_WSRP_SECRET_BYTES} (as RFC 7518 section 3.2 advises for keys, long and random): a WSRP registration made with it acts as any user of the portal",
+                    c.id,
+                    secret.len()
+                ));
+            }
+        }
+        warnings
     }
 
     /// The consumer with this id.
@@ -576,15 +601,17 @@ mod tests {
 
     #[test]
     fn consumers_are_checked() {
-        let short = "[[consumers]]\nid = \"portal\"\nhs256_secret = \"short\"\n";
-        let err = Config::from_toml(short)
-            .expect("parses")
-            .validate()
-            .expect_err("short secret");
-        assert!(
-            err.to_string().contains("consumers[0].hs256_secret"),
-            "{err}"
-        );
+        for blank in ["", "   "] {
+            let toml = format!("[[consumers]]\nid = \"portal\"\nhs256_secret = \"{blank}\"\n");
+            let err = Config::from_toml(&toml)
+                .expect("parses")
+                .validate()
+                .expect_err("blank secret");
+            assert!(
+                err.to_string().contains("consumers[0].hs256_secret"),
+                "{err}"
+            );
+        }
         let origin = "[[consumers]]\nid = \"portal\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\nallowed_origins = [\"https://p.example/path\"]\n";
         let err = Config::from_toml(origin)
             .expect("parses")
@@ -597,13 +624,13 @@ mod tests {
         let none = "[[consumers]]\nid = \"portal\"\n";
         assert!(Config::from_toml(none).expect("parses").validate().is_err());
         let secret = "hs256_secret = \"0123456789abcdef0123456789abcdef\"";
-        for wsrp in ["", "   ", "short"] {
+        for wsrp in ["", "   "] {
             let toml =
                 format!("[[consumers]]\nid = \"portal\"\n{secret}\nwsrp_secret = \"{wsrp}\"\n");
             let err = Config::from_toml(&toml)
                 .expect("parses")
                 .validate()
-                .expect_err("short wsrp secret");
+                .expect_err("blank wsrp secret");
             assert!(
                 err.to_string().contains("consumers[0].wsrp_secret"),
                 "{err}"
@@ -613,6 +640,38 @@ mod tests {
             "[[consumers]]\nid = \"portal\"\n{secret}\nwsrp_secret = \"sixteen-bytes-ok\"\n"
         );
         assert!(Config::from_toml(&long).expect("parses").validate().is_ok());
+    }
+
+    /// DESIGN sets no length for secrets, and trial setups use short ones: they start,
+    /// and the log at start says what RFC 7518 advises, naming consumer and key.
+    #[test]
+    fn short_secrets_are_warned_of_not_refused() {
+        let toml = "[[consumers]]\nid = \"trial\"\nhs256_secret = \"test-secret\"\nwsrp_secret = \"short\"\n";
+        let c = Config::from_toml(toml).expect("parses");
+        c.validate().expect("a short secret is the portal's choice");
+        let warnings = c.warnings();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[0].contains("\"trial\"")
+                && warnings[0].contains("hs256_secret is 11 bytes")
+                && warnings[0].contains("RFC 7518 section 3.2")
+                && warnings[0].contains("at least 32 bytes"),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings[1].contains("\"trial\"")
+                && warnings[1].contains("wsrp_secret is 5 bytes")
+                && warnings[1].contains("at least 16"),
+            "{warnings:?}"
+        );
+        // The warning is about the secret, never a copy of it.
+        assert!(!warnings.iter().any(|w| w.contains("test-secret")));
+        // At the advised lengths nothing is said.
+        let long = "[[consumers]]\nid = \"trial\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\nwsrp_secret = \"sixteen-bytes-ok\"\n";
+        assert_eq!(
+            Config::from_toml(long).expect("parses").warnings(),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

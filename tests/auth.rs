@@ -507,17 +507,22 @@ fn minted_tokens_verify() {
     assert_eq!(user.user_id, "ana");
     assert_eq!(user.roles, roles);
     assert_eq!(user.profile, profile);
-    assert!(
+    // A blank secret would let anyone sign as the portal; a short one is the portal's
+    // choice, warned of at start.
+    let with_secret = |secret: &str| {
         mint(
             "portal",
-            "short",
+            secret,
             "ana",
             &[],
             &profile,
-            Duration::from_secs(60)
+            Duration::from_secs(60),
         )
-        .is_err()
-    );
+    };
+    for blank in ["", "  "] {
+        assert!(with_secret(blank).is_err(), "{blank:?}");
+    }
+    assert!(with_secret("short").is_ok());
     assert!(
         mint(
             "portal",

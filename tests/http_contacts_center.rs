@@ -1384,3 +1384,79 @@ async fn a_consumer_without_origins_gets_links_to_the_page_it_sends() {
     assert!(!page_links(&html).is_empty(), "{html}");
     server.stop().await;
 }
+
+/// A host whose consumers come from `toml`, read and checked as `--config FILE` is.
+async fn start_with_config_file(toml: &str) -> TestServer {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("host.toml");
+    std::fs::write(&file, toml).expect("write the configuration");
+    let loaded = widget_host::config::Config::load(
+        Some(&file),
+        Vec::new(),
+        &widget_host::config::Overrides::default(),
+    )
+    .unwrap_or_else(|e| panic!("the host refused its configuration: {e}"));
+    common::start_in(dir, |c, _| c.consumers = loaded.consumers).await
+}
+
+/// A JWT of `consumer`, signed with `secret`, for `user`.
+fn consumer_token(consumer: &str, secret: &str, user: &str) -> String {
+    let profile = widget_host::portal::Profile {
+        given_name: Some(format!("Given{user}")),
+        ..Default::default()
+    };
+    widget_host::portal::auth::mint(
+        consumer,
+        secret,
+        user,
+        &[],
+        &profile,
+        std::time::Duration::from_secs(600),
+    )
+    .expect("mint")
+}
+
+/// DESIGN sets no length for a consumer's secret, and acceptance setups use short ones:
+/// the host starts with `hs256_secret = "test-secret"` (warning of it in the log) and
+/// its tokens sign people in.
+#[tokio::test]
+async fn a_consumer_with_a_short_secret_starts_and_signs_people_in() {
+    let server = start_with_config_file(
+        "[[consumers]]\nid = \"acceptance\"\nhs256_secret = \"test-secret\"\n",
+    )
+    .await;
+    let as_user = |user: &str| consumer_token("acceptance", "test-secret", user);
+    for user in ["alice", "bob"] {
+        let answer = client()
+            .get(server.url(&format!("/widgets/{WIDGET}/render")))
+            .bearer_auth(as_user(user))
+            .send()
+            .await
+            .expect("render");
+        assert_eq!(answer.status(), StatusCode::OK);
+    }
+    let detail = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/render")))
+        .bearer_auth(as_user("alice"))
+        .query(&[(format!("{NS}userId"), "bob")])
+        .send()
+        .await
+        .expect("render")
+        .text()
+        .await
+        .expect("html");
+    // Only a signed-in viewer gets forms.
+    form_for(&detail, "follow");
+    let followed = client()
+        .post(server.url(&format!("/widgets/{WIDGET}/actions/follow")))
+        .bearer_auth(as_user("alice"))
+        .header("accept", "application/json")
+        .form(&[(format!("{NS}userId"), "bob")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(followed.status(), StatusCode::OK);
+    let outcome: Value = followed.json().await.expect("json");
+    assert_eq!(outcome["relationship"]["following"], true, "{outcome}");
+    server.stop().await;
+}

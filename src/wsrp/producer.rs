@@ -335,7 +335,7 @@ impl Producer {
         let refused = || WsrpFault::RegistrationRefused("unknown consumer or wrong secret".into());
         let consumer = self.consumer(name).ok_or_else(refused)?;
         let configured = consumer.wsrp_secret.as_deref().ok_or_else(refused)?;
-        // The configuration refuses short secrets; an empty one never proves anything,
+        // The configuration refuses blank secrets; an empty one never proves anything,
         // whatever a configuration built in code holds.
         if secret.is_empty() || configured.is_empty() || !secret_matches(&secret, configured) {
             return Err(refused());
