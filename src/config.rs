@@ -99,7 +99,8 @@ impl Default for Limits {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsumerConfig {
-    /// The consumer's id: the JWT `iss` and the WSRP `consumerName`.
+    /// The consumer's id: the JWT `iss` and the WSRP `consumerName`. An OIDC issuer is
+    /// a URL (`https://portal.example.com/o/oauth2`), so see [`is_consumer_id`].
     pub id: String,
     /// Shared secret for HS256 tokens; not empty, and
     /// [`ADVISED_HS256_SECRET_BYTES`] long or more unless a warning at start is wanted.
@@ -131,6 +132,26 @@ pub const ADVISED_HS256_SECRET_BYTES: usize = 32;
 /// `userContextKey`, as any user of its portal, so a guessable one lets anyone who
 /// knows the consumer id do the same. Shorter ones are warned of, like short HS256 keys.
 pub const ADVISED_WSRP_SECRET_BYTES: usize = 16;
+
+/// Longest consumer id: an OIDC issuer URL with a realm path fits with room to spare,
+/// and every `p_auth` the host renders carries the id, so it stays bounded.
+pub const MAX_CONSUMER_ID_LEN: usize = 256;
+
+/// Whether `id` may name a consumer: 1 to [`MAX_CONSUMER_ID_LEN`] bytes of visible
+/// ASCII (`!` to `~`), except `~`.
+///
+/// `iss` is whatever the portal's issuer is, commonly a URL with `:`, `/`, `?`, `#`, `%`,
+/// `&` and `=`. Where the id travels, each of those is safe: a `p_auth` value is
+/// percent-encoded in resource links, sent as a form field, and HTML-escaped in the
+/// fragment; logs, WSRP registrations (a redb value, not a key) and error messages
+/// quote it. What stays out: `~`, which separates the id from the user id in a
+/// `p_auth` value; spaces and control characters, which would make a log line or an
+/// error message read as something else; and non-ASCII, which portals' issuers
+/// never use and which would let two ids look alike.
+pub fn is_consumer_id(id: &str) -> bool {
+    (1..=MAX_CONSUMER_ID_LEN).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_graphic() && b != b'~')
+}
 
 /// A configuration that cannot be used; the message names the key.
 #[derive(Debug, thiserror::Error)]
@@ -314,16 +335,10 @@ impl Config {
         let mut seen = std::collections::BTreeSet::new();
         for (i, c) in self.consumers.iter().enumerate() {
             let key = |field: &str| format!("consumers[{i}].{field}");
-            if c.id.is_empty()
-                || c.id.len() > 64
-                || !c
-                    .id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-            {
+            if !is_consumer_id(&c.id) {
                 return invalid(
                     key("id"),
-                    "must be 1-64 characters of letters, digits, '.', '_' or '-'",
+                    "must be 1-256 visible ASCII characters (no spaces) other than '~', such as liferay or https://portal.example.com/o/oauth2",
                 );
             }
             if !seen.insert(c.id.as_str()) {
@@ -672,6 +687,44 @@ mod tests {
             Config::from_toml(long).expect("parses").warnings(),
             Vec::<String>::new()
         );
+    }
+
+    /// An OIDC issuer is a URL, and `iss` names the consumer: ids take any visible
+    /// ASCII but the `p_auth` separator.
+    #[test]
+    fn consumer_ids_may_be_issuer_urls() {
+        for id in [
+            "liferay",
+            "https://portal.example.com/o/oauth2",
+            "https://p.example:8443/realms/a%20b?x=1&y=2#frag",
+            "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}",
+            &"a".repeat(MAX_CONSUMER_ID_LEN),
+        ] {
+            assert!(is_consumer_id(id), "{id:?}");
+        }
+        for id in [
+            "",
+            "portal~a",
+            "portal a",
+            "portal\tb",
+            "portal\n",
+            "pörtal",
+            "\u{7f}",
+            &"a".repeat(MAX_CONSUMER_ID_LEN + 1),
+        ] {
+            assert!(!is_consumer_id(id), "{id:?}");
+        }
+        let secret = "hs256_secret = \"0123456789abcdef0123456789abcdef\"";
+        let issuer =
+            format!("[[consumers]]\nid = \"https://portal.example.com/o/oauth2\"\n{secret}\n");
+        let c = Config::from_toml(&issuer).expect("parses");
+        c.validate().expect("an issuer URL is a consumer id");
+        let tilde = format!("[[consumers]]\nid = \"a~b\"\n{secret}\n");
+        let err = Config::from_toml(&tilde)
+            .expect("parses")
+            .validate()
+            .expect_err("~ separates p_auth fields");
+        assert!(err.to_string().contains("consumers[0].id"), "{err}");
     }
 
     #[test]

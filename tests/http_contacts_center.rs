@@ -288,12 +288,14 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
     Some(tag[at..at + tag[at..].find('"')?].to_owned())
 }
 
+/// What a browser reads in an attribute. `&amp;` goes last, so that an escaped
+/// entity (`&amp;lt;`) comes out as the characters it stands for.
 fn unescape(s: &str) -> String {
-    s.replace("&amp;", "&")
-        .replace("&quot;", "\"")
+    s.replace("&quot;", "\"")
         .replace("&#x27;", "'")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 #[tokio::test]
@@ -1458,5 +1460,87 @@ async fn a_consumer_with_a_short_secret_starts_and_signs_people_in() {
     assert_eq!(followed.status(), StatusCode::OK);
     let outcome: Value = followed.json().await.expect("json");
     assert_eq!(outcome["relationship"]["following"], true, "{outcome}");
+    server.stop().await;
+}
+
+/// The `href` of the first link in `html` whose address contains `part`, as a browser
+/// reads it.
+fn href_with(html: &str, part: &str) -> String {
+    html.match_indices("href=\"")
+        .map(|(at, marker)| {
+            let start = at + marker.len();
+            unescape(&html[start..start + html[start..].find('"').expect("link end")])
+        })
+        .find(|href| href.contains(part))
+        .unwrap_or_else(|| panic!("no link to {part} in {html}"))
+}
+
+/// An OIDC issuer is a URL, and `iss` names the consumer. Such an id, and one with the
+/// characters that URLs, forms and HTML treat specially, sign people in; the `p_auth`
+/// rendered for them works with no Bearer token, posted in a form and followed in a
+/// resource link, as a browser sends them.
+#[tokio::test]
+async fn a_consumer_named_by_an_issuer_url_round_trips_through_p_auth() {
+    const ISSUER: &str = "https://portal.example.com/o/oauth2";
+    const ODD: &str = "https://p.example:8443/o/a%2Fb?x=1&y=+2#\"<it's>";
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+    let server = start_with_config_file(&format!(
+        "[[consumers]]\nid = {ISSUER:?}\nhs256_secret = {SECRET:?}\n\n\
+         [[consumers]]\nid = {ODD:?}\nhs256_secret = {SECRET:?}\n"
+    ))
+    .await;
+    for (consumer, me, them) in [(ISSUER, "alice", "bob"), (ODD, "carol", "dave")] {
+        let get = |user: &str, query: Vec<(String, String)>| {
+            client()
+                .get(server.url(&format!("/widgets/{WIDGET}/render")))
+                .bearer_auth(consumer_token(consumer, SECRET, user))
+                .query(&query)
+                .send()
+        };
+        for user in [me, them] {
+            let answer = get(user, Vec::new()).await.expect("render");
+            assert_eq!(answer.status(), StatusCode::OK, "{consumer}");
+        }
+        let detail = get(me, vec![(format!("{NS}userId"), them.to_owned())])
+            .await
+            .expect("render")
+            .text()
+            .await
+            .expect("html");
+
+        let (url, fields) = form_for(&detail, "follow");
+        let p_auth = fields
+            .iter()
+            .find(|(name, _)| name == "p_auth")
+            .map(|(_, value)| value.clone())
+            .expect("p_auth");
+        assert!(p_auth.starts_with(&format!("{consumer}~{me}~")), "{p_auth}");
+        let posted = client()
+            .post(&url)
+            .form(&fields)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(posted.status(), StatusCode::SEE_OTHER, "{consumer}");
+        let following = client()
+            .get(server.url(&format!("/widgets/{WIDGET}/resources/contacts")))
+            .bearer_auth(consumer_token(consumer, SECRET, me))
+            .query(&[(format!("{NS}filter"), "following")])
+            .send()
+            .await
+            .expect("contacts")
+            .json::<Value>()
+            .await
+            .expect("json");
+        assert_eq!(following["items"][0]["userId"], them, "{following}");
+
+        // The link carries the id percent-encoded: a raw `#` would end the address
+        // there, and a raw `&` would start another parameter.
+        let vcard = href_with(&detail, "/resources/vcard");
+        assert!(!vcard.contains('#'), "{vcard}");
+        let card = client().get(&vcard).send().await.expect("vcard");
+        assert_eq!(card.status(), StatusCode::OK, "{vcard}");
+        assert!(card.text().await.expect("text").contains("BEGIN:VCARD"));
+    }
     server.stop().await;
 }

@@ -24,7 +24,10 @@ use crate::portal::{self, Phase, PortalUser, PortletId, PortletMode, Viewer, Win
 use crate::widgets::{ActionOutcome, Widget, WidgetError};
 
 /// Separates consumer, user and MAC in the `p_auth` value the browser carries. Neither
-/// consumer ids nor user ids may contain it, so the split is unambiguous.
+/// consumer ids ([`crate::config::is_consumer_id`]) nor user ids may contain it, nor
+/// the MAC's base64url, so the split is unambiguous. A consumer id may hold `&`, `=`,
+/// `%`, `#` and the like (an issuer URL): the value is percent-encoded wherever it goes
+/// into a URL, and a form field either way.
 const P_AUTH_SEPARATOR: char = '~';
 
 /// Role a `save-preferences` `p_auth` carries: such tokens are only minted for viewers
