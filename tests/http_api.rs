@@ -48,6 +48,19 @@ async fn notifications_need_the_persons_own_token_or_an_administrator() {
             .expect("send");
         assert_eq!(answer.status(), status, "{scheme}");
     }
+    // Behind a reverse proxy or an SSO gateway its own `Basic` header may come first:
+    // the portal's Bearer is found among all of them, as on the widget routes.
+    let behind_gateway = client
+        .get(&url)
+        .header("authorization", "Basic dXNlcjpwdw==")
+        .header(
+            "authorization",
+            format!("Bearer {}", token("root", &["Administrator"])),
+        )
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(behind_gateway.status(), StatusCode::OK);
     let other = client
         .get(&url)
         .bearer_auth(token("bob", &[]))

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use super::linger::RequestBody;
-use hyper::header::AUTHORIZATION;
 use hyper::{Request, Response, StatusCode};
 
 use super::response::{self, Body, HttpError};
@@ -206,9 +205,8 @@ pub fn openapi() -> Response<Body> {
 }
 
 fn bearer<B>(state: &AppState, req: &Request<B>) -> Result<PortalUser, HttpError> {
-    let token = req
-        .headers()
-        .get(AUTHORIZATION)
+    // Beside a gateway's own `Basic`, in either order, as the widget routes do.
+    let token = super::native::bearer_authorization(req.headers())
         .and_then(|h| h.to_str().ok())
         .and_then(crate::portal::auth::bearer_token);
     let unauthorized = || HttpError::Localized {

@@ -1,6 +1,7 @@
 //! The native portlet protocol of DESIGN.md section 3: how an HTTP request becomes a
 //! [`portal::Request`](crate::portal::Request) and how a widget's answer goes back.
-//! This file holds the pure parts (parameters, URLs, redirects); `widget_routes` runs them.
+//! This file holds the pure parts (parameters, URLs, redirects, the Bearer header);
+//! `widget_routes` and `api` run them.
 
 use std::sync::{Arc, Mutex};
 
@@ -249,6 +250,18 @@ fn query_joiner(base: &str) -> &'static str {
     } else {
         "&"
     }
+}
+
+/// The `Authorization` header addressed to the host: the first in the Bearer scheme,
+/// whichever of the request's `Authorization` headers it is. A reverse proxy or an SSO
+/// gateway in front of the host adds its own (`Basic`), before or after the portal's;
+/// it is not the host's to read, and reading only the first header would take the
+/// gateway's for the portal's. Every route that takes a portal's token finds it here.
+pub fn bearer_authorization(headers: &hyper::HeaderMap) -> Option<&hyper::header::HeaderValue> {
+    headers
+        .get_all(hyper::header::AUTHORIZATION)
+        .iter()
+        .find(|h| crate::portal::auth::is_bearer_scheme(h.as_bytes()))
 }
 
 /// Where browsers reach the host: `public_url` when configured, else the Host the

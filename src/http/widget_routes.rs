@@ -7,8 +7,8 @@ use std::sync::Arc;
 use super::linger::RequestBody;
 use bytes::Bytes;
 use hyper::header::{
-    ACCEPT, ACCEPT_LANGUAGE, AUTHORIZATION, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LANGUAGE,
-    CONTENT_TYPE, HeaderValue, LOCATION,
+    ACCEPT, ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LANGUAGE, CONTENT_TYPE,
+    HeaderValue, LOCATION,
 };
 use hyper::http::request::Parts;
 use hyper::{Request, Response, StatusCode};
@@ -421,13 +421,7 @@ fn authenticate(
     phase: Phase,
     name: Option<&str>,
 ) -> Result<Caller, HttpError> {
-    // Any of the headers: a gateway's may come before the portal's.
-    let bearer = parts
-        .headers
-        .get_all(AUTHORIZATION)
-        .iter()
-        .find(|h| crate::portal::auth::is_bearer_scheme(h.as_bytes()));
-    if let Some(header) = bearer {
+    if let Some(header) = native::bearer_authorization(&parts.headers) {
         let token = header
             .to_str()
             .ok()
