@@ -972,7 +972,11 @@ async fn action_answers_carry_the_seven_booleans_from_the_actors_side() {
 
     let (status, outcome) = act(&server, "dana", "follow", &[("userId", "nobody")]).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{outcome}");
-    assert!(outcome.get("relationship").is_none(), "{outcome}");
+    // Nobody to have a relationship with: the key is there, and null.
+    assert!(
+        outcome.get("relationship").is_some_and(Value::is_null),
+        "{outcome}"
+    );
 }
 
 #[tokio::test]
@@ -1543,4 +1547,86 @@ async fn a_consumer_named_by_an_issuer_url_round_trips_through_p_auth() {
         assert!(card.text().await.expect("text").contains("BEGIN:VCARD"));
     }
     server.stop().await;
+}
+
+/// DESIGN's JSON answer after an action always has `ok`, `message`, `text` and
+/// `relationship`: a refusal before the widget runs (401, 403, 404) and an outcome
+/// about no one person carry `"relationship": null`, and a follow still carries the
+/// seven booleans.
+#[tokio::test]
+async fn json_action_answers_always_have_a_relationship() {
+    let server = start(|c, _| with_consumer(c)).await;
+    for user in ["alice", "bob", "carol"] {
+        render(&server, user, &[]).await;
+    }
+    let shape = |body: &Value| {
+        let mut keys: Vec<&str> = body
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            ["message", "ok", "relationship", "text"],
+            "the contract's four keys: {body}"
+        );
+    };
+    let post = |action: &str, bearer: Option<String>| {
+        let call = client()
+            .post(server.url(&format!("/widgets/{WIDGET}/actions/{action}")))
+            .header("accept", "application/json")
+            .form(&[(format!("{NS}userId"), "bob")]);
+        match bearer {
+            Some(token) => call.bearer_auth(token),
+            None => call,
+        }
+    };
+    for (action, bearer, status) in [
+        ("follow", None, StatusCode::FORBIDDEN),
+        (
+            "follow",
+            Some("not-a-jwt".to_owned()),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "no-such-action",
+            Some(token("alice", &[])),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let answer = post(action, bearer).send().await.expect("post");
+        assert_eq!(answer.status(), status, "{action}");
+        let body: Value = answer.json().await.expect("json");
+        shape(&body);
+        assert_eq!(body["ok"], false, "{body}");
+        assert!(body["relationship"].is_null(), "{body}");
+    }
+
+    // About one person: the seven booleans of the relationship with them.
+    let (status, body) = act(&server, "alice", "follow", &[("userId", "bob")]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    shape(&body);
+    let relationship = body["relationship"].as_object().expect("an object");
+    let mut names: Vec<&str> = relationship.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "blockedBy",
+            "blocking",
+            "connected",
+            "connectionRequestReceived",
+            "connectionRequested",
+            "followedBy",
+            "following"
+        ]
+    );
+    assert!(relationship.values().all(Value::is_boolean), "{body}");
+    assert_eq!(relationship["following"], true);
+
+    // About several people at once: no one relationship, and the key says so.
+    let (status, body) = act(&server, "alice", "follow", &[("userIds", "bob,carol")]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    shape(&body);
+    assert!(body["relationship"].is_null(), "{body}");
 }

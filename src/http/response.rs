@@ -55,7 +55,10 @@ impl HttpError {
         }
     }
 
-    /// The answer: JSON `{"ok": false, "message", "text"}`, the shape action answers use.
+    /// The answer: JSON `{"ok": false, "message", "text", "relationship": null}`, the
+    /// shape action answers use (DESIGN section 3, "After an action"). A refusal comes
+    /// before any widget looked at a person, so there is no relationship to give, but
+    /// the key is there: a portal's script reads one shape, success or not.
     pub fn into_response(self) -> Response<Body> {
         let key = match &self {
             Self::NotFound => "not-found",
@@ -74,7 +77,12 @@ impl HttpError {
         };
         let mut response = json(
             self.status(),
-            &serde_json::json!({"ok": false, "message": key, "text": self.to_string()}),
+            &serde_json::json!({
+                "ok": false,
+                "message": key,
+                "text": self.to_string(),
+                "relationship": null,
+            }),
         );
         if let Some(allow) = allow {
             // RFC 9110, section 15.5.6: a 405 names the methods the resource takes.

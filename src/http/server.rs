@@ -24,10 +24,10 @@ use crate::error::HostError;
 use crate::store::StoreOptions;
 
 /// Answer written to a connection beyond the limit, before closing it: a client sees a
-/// clear 503 instead of a reset, and knows to retry. The body has the key and text
-/// every other refusal has (`HttpError::into_response`).
+/// clear 503 instead of a reset, and knows to retry. The body has the shape every
+/// other refusal has (`HttpError::into_response`).
 fn over_capacity() -> String {
-    const BODY: &str = r#"{"ok":false,"message":"too-many-connections","text":"too many connections; retry shortly"}"#;
+    const BODY: &str = r#"{"ok":false,"message":"too-many-connections","text":"too many connections; retry shortly","relationship":null}"#;
     format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{BODY}",
         BODY.len()

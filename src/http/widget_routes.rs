@@ -668,12 +668,16 @@ fn widget_error(state: &AppState, locale: &str, error: WidgetError) -> HttpError
     }
 }
 
+/// An action's answer in the contract's shape. `relationship` is always there, `null`
+/// when the action was not about one person (a bulk action, a request answered, a
+/// preference saved), so that a portal's script reads one shape.
 fn outcome_json(outcome: &ActionOutcome) -> Response<Body> {
-    let mut body =
-        serde_json::json!({"ok": outcome.ok, "message": outcome.message, "text": outcome.text});
-    if let Some(relationship) = &outcome.relationship {
-        body["relationship"] = relationship.clone();
-    }
+    let body = serde_json::json!({
+        "ok": outcome.ok,
+        "message": outcome.message,
+        "text": outcome.text,
+        "relationship": outcome.relationship,
+    });
     let status = StatusCode::from_u16(outcome.status).unwrap_or(if outcome.ok {
         StatusCode::OK
     } else {
