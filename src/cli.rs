@@ -104,13 +104,24 @@ pub enum Command {
         /// The portal user id (the JWT `sub`).
         #[arg(long)]
         user: String,
-        /// Roles to claim.
-        #[arg(long, num_args = 1..)]
+        /// Roles to claim: comma-separated ("Administrator,Site Owner"), several after
+        /// one flag, or the flag repeated. Spaces around each name are dropped.
+        #[arg(long, num_args = 1.., value_delimiter = ',', value_parser = role_name)]
         roles: Vec<String>,
         /// Lifetime in seconds (default one hour).
         #[arg(long, value_name = "SECS")]
         ttl: Option<u64>,
     },
+}
+
+/// One name of `token --roles`, trimmed: `"Administrator, Site Owner"` reads as people
+/// type it. An empty name (`a,,b`) is a slip, refused rather than claimed as a role.
+fn role_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("a role name cannot be empty".into());
+    }
+    Ok(name.to_owned())
 }
 
 /// `import-users --id-field`.
@@ -582,6 +593,45 @@ mod tests {
             took >= Duration::from_millis(200) && took < Duration::from_secs(30),
             "{took:?}"
         );
+    }
+
+    fn token_roles(args: &[&str]) -> Result<Vec<String>, String> {
+        let base = [
+            "widget-host",
+            "token",
+            "--consumer",
+            "portal",
+            "--user",
+            "jdoe",
+        ];
+        let cli = Cli::try_parse_from(base.iter().chain(args)).map_err(|e| e.to_string())?;
+        match cli.command {
+            Some(Command::Token { roles, .. }) => Ok(roles),
+            other => Err(format!("not the token command: {other:?}")),
+        }
+    }
+
+    /// `--roles "Administrator,Site Owner"` claims two roles, not one named after the
+    /// whole string; the flag repeated and several names after it still work.
+    #[test]
+    fn token_roles_are_comma_separated_or_repeated() {
+        let roles = |args: &[&str]| token_roles(args).expect("parses");
+        assert_eq!(
+            roles(&["--roles", "Administrator,Site Owner"]),
+            ["Administrator", "Site Owner"]
+        );
+        assert_eq!(
+            roles(&["--roles", " Administrator , Site Owner ", "--roles", "User"]),
+            ["Administrator", "Site Owner", "User"]
+        );
+        assert_eq!(roles(&["--roles", "admin", "user"]), ["admin", "user"]);
+        assert_eq!(
+            roles(&["--roles", "Site Administrator"]),
+            ["Site Administrator"]
+        );
+        assert_eq!(roles(&[]), Vec::<String>::new());
+        let err = token_roles(&["--roles", "Administrator,,User"]).expect_err("empty name");
+        assert!(err.contains("a role name cannot be empty"), "{err}");
     }
 
     #[test]
