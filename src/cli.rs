@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::{Config, LogFormat, Overrides};
-use crate::directory::{IdSource, ImportOptions, SeedOptions};
+use crate::directory::{IdSource, ImportOptions, ImportProgress, SeedOptions};
 use crate::portal::Profile;
 use crate::portal::auth::{DEFAULT_TOKEN_TTL, mint_for_audience};
 use crate::social::{Social, SocialError};
@@ -290,6 +290,28 @@ fn progress_bar(unit: &str) -> ProgressBar {
     bar
 }
 
+/// Records between two progress lines of `import-users` when stderr is not a terminal:
+/// about a line every second or two at the import's pace, and a 100,000-person
+/// directory still makes only ten.
+const PROGRESS_LINE_RECORDS: usize = 10_000;
+
+/// `import-users` progress as plain lines on stderr, for a log rather than a terminal.
+struct ProgressLines {
+    every: usize,
+}
+
+impl ImportProgress for ProgressLines {
+    fn records_read(&self, records: usize) {
+        if records.is_multiple_of(self.every) {
+            eprintln!("import-users: read {records} records");
+        }
+    }
+
+    /// The last line (how many were imported) is written by the command, which has
+    /// the report.
+    fn finished(&self) {}
+}
+
 fn import_users(config: &Config, file: &Path, id_field: IdFieldArg) -> ExitCode {
     let social = match open_social(config) {
         Ok(s) => s,
@@ -304,15 +326,30 @@ fn import_users(config: &Config, file: &Path, id_field: IdFieldArg) -> ExitCode 
         },
         ..ImportOptions::default()
     };
-    let bar = progress_bar("records");
-    bar.set_message("importing");
-    let report = match crate::directory::import_file(&social, file, options, &bar) {
+    // A bar draws only on a terminal; in a log or a pipe (a service, a script) plain
+    // lines say how far the import got instead.
+    let on_terminal = std::io::stderr().is_terminal();
+    let (bar, lines);
+    let progress: &dyn ImportProgress = if on_terminal {
+        bar = progress_bar("records");
+        bar.set_message("importing");
+        &bar
+    } else {
+        lines = ProgressLines {
+            every: PROGRESS_LINE_RECORDS,
+        };
+        &lines
+    };
+    let report = match crate::directory::import_file(&social, file, options, progress) {
         Ok(report) => report,
         Err(e) => {
-            bar.finish_and_clear();
+            progress.finished();
             return fail(format!("{}: {e}", file.display()));
         }
     };
+    if !on_terminal {
+        eprintln!("import-users: imported {} users", report.imported);
+    }
     for rejected in &report.rejected {
         eprintln!("{}: {rejected}", file.display());
     }

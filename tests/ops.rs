@@ -1119,3 +1119,33 @@ fn cli_token_mints_with_a_short_secret() {
         .expect("the host accepts the token");
     assert_eq!(user.user_id, "jose");
 }
+
+/// DESIGN says `import-users` shows progress. A bar draws only on a terminal; with
+/// stderr a pipe (a service's log, a script) plain lines say how far it got.
+#[test]
+fn cli_import_shows_progress_in_a_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("people.ndjson");
+    let lines: String = (1..=25_000).map(|i| format!("{{\"id\": {i}}}\n")).collect();
+    std::fs::write(&file, lines).unwrap();
+    // `host` reads stderr through a pipe: not a terminal.
+    let o = host(
+        &dir.path().join("data"),
+        &["import-users", file.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let log = String::from_utf8_lossy(&o.stderr);
+    let progress: Vec<&str> = log
+        .lines()
+        .filter(|l| l.starts_with("import-users: "))
+        .collect();
+    assert_eq!(
+        progress,
+        [
+            "import-users: read 10000 records",
+            "import-users: read 20000 records",
+            "import-users: imported 25000 users",
+        ],
+        "{log}"
+    );
+}

@@ -148,12 +148,31 @@ impl fmt::Display for ImportReport {
     }
 }
 
+/// Where an import says how far it got: a progress bar on a terminal, plain lines in
+/// a log (see `import-users`), or nothing (tests, benchmarks).
+pub trait ImportProgress {
+    /// `records` records have been read so far, imported or rejected.
+    fn records_read(&self, records: usize);
+    /// The import ran to its end; an import that failed says nothing more.
+    fn finished(&self);
+}
+
+impl ImportProgress for ProgressBar {
+    fn records_read(&self, records: usize) {
+        self.set_position(records as u64);
+    }
+
+    fn finished(&self) {
+        self.finish_and_clear();
+    }
+}
+
 /// Reads `path` as it imports it; see [`import_reader`].
 pub fn import_file(
     social: &Social,
     path: &Path,
     options: ImportOptions,
-    progress: &ProgressBar,
+    progress: &dyn ImportProgress,
 ) -> Result<ImportReport, DirectoryError> {
     let cannot_read = |source| DirectoryError::Read {
         path: path.to_owned(),
@@ -172,7 +191,7 @@ pub fn import_slice(
     social: &Social,
     bytes: &[u8],
     options: ImportOptions,
-    progress: &ProgressBar,
+    progress: &dyn ImportProgress,
 ) -> Result<ImportReport, DirectoryError> {
     import_reader(social, bytes, options, progress)
 }
@@ -185,7 +204,7 @@ pub fn import_reader(
     social: &Social,
     mut reader: impl BufRead,
     options: ImportOptions,
-    progress: &ProgressBar,
+    progress: &dyn ImportProgress,
 ) -> Result<ImportReport, DirectoryError> {
     let mut sink = Sink {
         social,
@@ -243,7 +262,7 @@ pub fn import_reader(
             sink.report.records, sink.report.imported
         ))
     })?;
-    progress.finish_and_clear();
+    progress.finished();
     Ok(sink.report)
 }
 
@@ -501,7 +520,7 @@ struct Sink<'a> {
     options: ImportOptions,
     batch: Batch,
     report: ImportReport,
-    progress: &'a ProgressBar,
+    progress: &'a dyn ImportProgress,
     /// A storage failure: stops the import.
     failure: Option<DirectoryError>,
     /// The batch being written while the next one is parsed: parsing and storing
@@ -585,7 +604,7 @@ impl<R: Read> Read for RecordBound<R> {
 impl Sink<'_> {
     fn record(&mut self, line: Option<usize>, account: Result<UserAccount, String>) {
         self.report.records += 1;
-        self.progress.inc(1);
+        self.progress.records_read(self.report.records);
         match account.and_then(|a| a.to_person(self.options.id_source)) {
             Ok(person) => {
                 if self.batch.push(person, self.options.batch) {
