@@ -21,9 +21,9 @@ impl Roles {
     }
 }
 
-/// The claims of a consumer token. `exp`, `nbf` and `iss` are checked by
-/// `jsonwebtoken` before these are looked at, `iat` by the verifier after; they are
-/// kept here for minting.
+/// The claims of a consumer token. `iss` (and `aud`) are checked by `jsonwebtoken`
+/// before these are looked at, `exp`, `nbf` and `iat` by the verifier after (see
+/// `verifier::check_times`); they are kept here for minting too.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(super) struct Claims {
     pub iss: String,
@@ -34,6 +34,8 @@ pub(super) struct Claims {
     pub aud: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exp: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -11,7 +11,7 @@ mod verifier;
 
 pub use mint::{DEFAULT_TOKEN_TTL, mint, mint_for_audience};
 pub use p_auth::{ADMIN_P_AUTH_TTL, DEFAULT_P_AUTH_TTL, PAuth, PAuthBinding, PAuthTarget};
-pub use verifier::{LEEWAY_SECS, MAX_TOKEN_BYTES, Verifier};
+pub use verifier::{CLOCK_SKEW_SECS, MAX_TOKEN_BYTES, Verifier};
 
 /// Why a token was refused, or why the keys could not be loaded.
 ///

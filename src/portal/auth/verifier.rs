@@ -19,8 +19,12 @@ use crate::portal::PortalUser;
 /// work an anonymous caller can cause before any signature is checked.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
-/// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
-pub const LEEWAY_SECS: u64 = 30;
+/// Clock skew tolerated on `nbf` and `iat`, in seconds: a portal whose clock runs a
+/// little ahead of the host's mints tokens that look issued in the future here, and
+/// refusing those would turn a drifting clock into failed sign-ins. None is given on
+/// `exp`: DESIGN says an expired token gets 401, and a token lives as long as its
+/// issuer said.
+pub const CLOCK_SKEW_SECS: u64 = 30;
 
 /// Largest JWKS document read from disk.
 const MAX_JWKS_BYTES: u64 = 1024 * 1024;
@@ -119,15 +123,7 @@ impl Verifier {
             }
         }
         let mut claims = outcome?.claims;
-        // jsonwebtoken does not look at `iat`. A token issued later than now (beyond
-        // the skew allowed on `nbf`) comes from a clock that is wrong, or was dated
-        // ahead to outlive its issuer's own rules on how long a token lasts.
-        if claims
-            .iat
-            .is_some_and(|iat| iat > jsonwebtoken::get_current_timestamp() + LEEWAY_SECS)
-        {
-            return Err(AuthError::NotYetValid);
-        }
+        check_times(&claims, jsonwebtoken::get_current_timestamp())?;
 
         if !is_user_id(&claims.sub) {
             return Err(AuthError::Malformed(
@@ -144,11 +140,31 @@ impl Verifier {
     }
 }
 
+/// The token's times against the host's clock `now`, once its signature is known good.
+///
+/// `exp` is strict: from the second it names the token is refused (RFC 7519 section
+/// 4.1.4, "on or after"). `nbf` and `iat` may lie up to [`CLOCK_SKEW_SECS`] ahead; a
+/// token dated further ahead comes from a clock that is wrong, or was dated ahead to
+/// outlive its issuer's own rules on how long a token lasts.
+fn check_times(claims: &Claims, now: u64) -> Result<(), AuthError> {
+    // `exp` is a required claim: `jsonwebtoken` refuses a token without one first.
+    if claims.exp.is_none_or(|exp| exp <= now) {
+        return Err(AuthError::Expired);
+    }
+    let skewed = now.saturating_add(CLOCK_SKEW_SECS);
+    if claims.nbf.is_some_and(|nbf| nbf > skewed) || claims.iat.is_some_and(|iat| iat > skewed) {
+        return Err(AuthError::NotYetValid);
+    }
+    Ok(())
+}
+
 fn validation(key: &ConsumerKey, issuer: &str, audience: Option<&str>) -> Validation {
     let mut v = Validation::new(key.algorithm);
-    v.leeway = LEEWAY_SECS;
-    v.validate_exp = true;
-    v.validate_nbf = true;
+    // jsonwebtoken's one `leeway` widens `exp` and `nbf` alike, where only `nbf` (and
+    // `iat`, which it does not read) should get any: [`check_times`] checks all three.
+    v.leeway = 0;
+    v.validate_exp = false;
+    v.validate_nbf = false;
     v.set_issuer(&[issuer]);
     match audience {
         Some(audience) => {
