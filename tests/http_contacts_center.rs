@@ -255,6 +255,28 @@ async fn connect_confirm_follow_block_and_vcards() {
     server.stop().await;
 }
 
+/// An action answer's relationship: exactly DESIGN's seven booleans, by name.
+fn seven_booleans(outcome: &Value) -> &serde_json::Map<String, Value> {
+    let r = outcome["relationship"].as_object().expect("a relationship");
+    let mut keys: Vec<&str> = r.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "blockedBy",
+            "blocking",
+            "connected",
+            "connectionRequestReceived",
+            "connectionRequested",
+            "followedBy",
+            "following"
+        ],
+        "{outcome}"
+    );
+    assert!(r.values().all(Value::is_boolean), "{outcome}");
+    r
+}
+
 /// Pulls the form that posts `action` out of rendered HTML: its URL and fields.
 fn form_for(html: &str, action: &str) -> (String, Vec<(String, String)>) {
     let marker = format!("/actions/{action}\"");
@@ -935,21 +957,7 @@ async fn action_answers_carry_the_seven_booleans_from_the_actors_side() {
     act(&server, "eli", "connect", &[("userId", "dana")]).await;
     let (status, outcome) = act(&server, "dana", "follow", &[("userId", "eli")]).await;
     assert_eq!(status, StatusCode::OK, "{outcome}");
-    let r = outcome["relationship"].as_object().expect("relationship");
-    let mut keys: Vec<&str> = r.keys().map(String::as_str).collect();
-    keys.sort_unstable();
-    assert_eq!(
-        keys,
-        [
-            "blockedBy",
-            "blocking",
-            "connected",
-            "connectionRequestReceived",
-            "connectionRequested",
-            "followedBy",
-            "following"
-        ]
-    );
+    let r = seven_booleans(&outcome);
     let flags = |names: &[&str]| names.iter().map(|n| r[*n].as_bool()).collect::<Vec<_>>();
     assert_eq!(
         flags(&["following", "followedBy", "connectionRequestReceived"]),
@@ -1606,22 +1614,7 @@ async fn json_action_answers_always_have_a_relationship() {
     let (status, body) = act(&server, "alice", "follow", &[("userId", "bob")]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     shape(&body);
-    let relationship = body["relationship"].as_object().expect("an object");
-    let mut names: Vec<&str> = relationship.keys().map(String::as_str).collect();
-    names.sort_unstable();
-    assert_eq!(
-        names,
-        [
-            "blockedBy",
-            "blocking",
-            "connected",
-            "connectionRequestReceived",
-            "connectionRequested",
-            "followedBy",
-            "following"
-        ]
-    );
-    assert!(relationship.values().all(Value::is_boolean), "{body}");
+    let relationship = seven_booleans(&body);
     assert_eq!(relationship["following"], true);
 
     // About several people at once: no one relationship, and the key says so.
