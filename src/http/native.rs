@@ -348,18 +348,23 @@ pub fn append_query(base: &str, query: &str) -> String {
 /// `Location` header must agree, and the parser drops tabs and newlines that a
 /// header value cannot carry.
 pub fn allowed_target(target: &str, allowed: &[String]) -> Option<String> {
-    let url = web_url(target)?;
-    let origin = url::Url::parse(&url).ok()?.origin().ascii_serialization();
+    let url = parsed_web_url(target)?;
+    let origin = url.origin().ascii_serialization();
     allowed
         .iter()
         .any(|a| a.trim_end_matches('/') == origin)
-        .then_some(url)
+        .then(|| url.into())
 }
 
-/// `target` as a URL a browser may follow: absolute, `http` or `https`, with a host.
+/// `target` as the URL parser writes it, when a browser may follow it: absolute,
+/// `http` or `https`, with a host.
 pub fn web_url(target: &str) -> Option<String> {
+    parsed_web_url(target).map(Into::into)
+}
+
+fn parsed_web_url(target: &str) -> Option<url::Url> {
     let url = url::Url::parse(target).ok()?;
-    (matches!(url.scheme(), "http" | "https") && url.host_str().is_some()).then(|| url.into())
+    (matches!(url.scheme(), "http" | "https") && url.host_str().is_some()).then_some(url)
 }
 
 /// The redirect after an action: the requested target when its origin is allowed,

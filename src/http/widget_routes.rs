@@ -325,7 +325,9 @@ async fn prepare(
         ));
     }
 
-    let refresh_directory = matches!(caller, Caller::Bearer(_));
+    // A portal's own token: its claims refresh the directory, and it vouches for the
+    // page URL it sends.
+    let from_portal = matches!(caller, Caller::Bearer(_));
     let consumer = caller.user().map(|u| u.consumer.clone());
     let allowed = consumer
         .as_deref()
@@ -337,7 +339,7 @@ async fn prepare(
     // origins vouches for the page it sends with its own token (DESIGN section 3: the
     // links point to `p_l_url`); a guest's render has no portal behind it.
     let page_url = params.page_url.as_deref().and_then(|u| {
-        if allowed.is_empty() && matches!(caller, Caller::Bearer(_)) {
+        if allowed.is_empty() && from_portal {
             native::web_url(u)
         } else {
             native::allowed_target(u, allowed)
@@ -404,7 +406,7 @@ async fn prepare(
         wants_json,
         redirect,
         kept,
-        refresh_directory,
+        refresh_directory: from_portal,
     })
 }
 
