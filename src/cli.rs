@@ -23,8 +23,8 @@ pub struct Cli {
     /// TOML configuration file.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Address to serve on, e.g. 127.0.0.1:8080.
-    #[arg(long, global = true, value_name = "ADDR")]
+    /// Address to serve on, e.g. 127.0.0.1:8080 or localhost:8080.
+    #[arg(long, global = true, value_name = "ADDR", value_parser = crate::config::parse_listen)]
     pub listen: Option<SocketAddr>,
     /// Folder of the database.
     #[arg(long, global = true, value_name = "DIR")]
@@ -669,6 +669,19 @@ mod tests {
         assert_eq!(roles(&[]), Vec::<String>::new());
         let err = token_roles(&["--roles", "Administrator,,User"]).expect_err("empty name");
         assert!(err.contains("a role name cannot be empty"), "{err}");
+    }
+
+    #[test]
+    fn listen_flag_takes_a_host_name_with_a_port() {
+        let listen = |address: &str| {
+            Cli::try_parse_from(["widget-host", "--listen", address])
+                .map(|cli| cli.listen.map(|a| a.to_string()))
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(listen("localhost:8081"), Ok(Some("127.0.0.1:8081".into())));
+        assert_eq!(listen("[::1]:8081"), Ok(Some("[::1]:8081".into())));
+        let err = listen("localhost").expect_err("no port");
+        assert!(err.contains("such as 127.0.0.1:8080"), "{err}");
     }
 
     #[test]

@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Address to serve on. Loopback by default: the demo portal mints tokens for anyone.
+    /// A host name (`localhost:8080`) is resolved once, when the configuration loads
+    /// ([`parse_listen`]).
+    #[serde(deserialize_with = "listen_from_text")]
     pub listen: SocketAddr,
     /// Folder of the redb file (`widget-host.redb`).
     pub data_dir: PathBuf,
@@ -47,6 +50,40 @@ impl Default for Config {
             consumers: Vec::new(),
         }
     }
+}
+
+/// Reads an address to listen on: an IP address and a port (`127.0.0.1:8080`,
+/// `[::1]:8080`), or a host name and a port (`localhost:8080`), which is resolved
+/// here, once. A name with both IPv4 and IPv6 addresses listens on its first IPv4
+/// one, so `localhost` means 127.0.0.1 wherever the resolver lists ::1 first: the
+/// address the README and the demo open. One address only: the host serves on one
+/// socket.
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    if let Ok(address) = text.parse() {
+        return Ok(address);
+    }
+    let example = "expected an address and a port such as 127.0.0.1:8080 or localhost:8080";
+    let (name, port) = text
+        .rsplit_once(':')
+        .and_then(|(name, port)| Some((name, port.parse::<u16>().ok()?)))
+        .filter(|(name, _)| !name.is_empty())
+        .ok_or_else(|| format!("{text:?}: {example}"))?;
+    let found: Vec<SocketAddr> = (name, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {name:?}: {e}"))?
+        .collect();
+    found
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(found.first())
+        .copied()
+        .ok_or_else(|| format!("{name:?} has no address"))
+}
+
+fn listen_from_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_listen(&text).map_err(serde::de::Error::custom)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -226,7 +263,7 @@ impl Config {
                 message,
             };
             match key {
-                "LISTEN" => self.listen = value.parse().map_err(|e| bad(format!("{e}: expected an address such as 127.0.0.1:8080")))?,
+                "LISTEN" => self.listen = parse_listen(&value).map_err(bad)?,
                 "DATA_DIR" => self.data_dir = PathBuf::from(value),
                 "DESCRIPTORS_DIR" => self.descriptors_dir = PathBuf::from(value),
                 "TEMPLATES_DIR" => self.templates_dir = Some(PathBuf::from(value)),
@@ -560,6 +597,46 @@ mod tests {
         assert_eq!(c.listen.to_string(), "127.0.0.1:9000", "file beats default");
         assert_eq!(c.data_dir, PathBuf::from("/from-env"), "env beats file");
         assert!(!c.demo_on(), "flag beats env");
+    }
+
+    #[test]
+    fn listen_takes_an_address_or_a_name_with_a_port() {
+        let at = |text: &str| parse_listen(text).map(|a| a.to_string());
+        assert_eq!(at("127.0.0.1:9000").as_deref(), Ok("127.0.0.1:9000"));
+        assert_eq!(at("[::1]:9000").as_deref(), Ok("[::1]:9000"));
+        assert_eq!(at("0.0.0.0:0").as_deref(), Ok("0.0.0.0:0"));
+        // localhost is 127.0.0.1 even where the resolver lists ::1 first.
+        assert_eq!(at("localhost:9000").as_deref(), Ok("127.0.0.1:9000"));
+        for wrong in [
+            "localhost",
+            "localhost:",
+            ":9000",
+            "localhost:65536",
+            "127.0.0.1:x",
+            "",
+        ] {
+            let err = parse_listen(wrong).expect_err(wrong);
+            assert!(err.contains("such as 127.0.0.1:8080"), "{wrong:?}: {err}");
+        }
+        // Each layer reads it the same way.
+        let c = Config::from_toml("listen = \"localhost:9001\"").expect("valid");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:9001");
+        let err = Config::from_toml("listen = \"localhost\"").expect_err("no port");
+        assert!(err.contains("listen") && err.contains("such as"), "{err}");
+        let c = Config::load(
+            None,
+            env(&[("WIDGET_HOST_LISTEN", "localhost:9002")]),
+            &Overrides::default(),
+        )
+        .expect("valid");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:9002");
+        let err = Config::load(
+            None,
+            env(&[("WIDGET_HOST_LISTEN", "9002")]),
+            &Overrides::default(),
+        )
+        .expect_err("no port");
+        assert!(err.to_string().contains("WIDGET_HOST_LISTEN"), "{err}");
     }
 
     #[test]
