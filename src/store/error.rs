@@ -29,7 +29,8 @@ pub enum StoreError {
     /// Another process (normally the running server) holds the database file.
     #[error("the database {} is in use by another process", .0.display())]
     Locked(std::path::PathBuf),
-    /// A file operation of backup, restore or check failed.
+    /// A file operation failed: opening the database file, or one of backup,
+    /// restore or check.
     #[error("{}: {source}", path.display())]
     File {
         path: std::path::PathBuf,

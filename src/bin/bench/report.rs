@@ -888,6 +888,33 @@ const LIMITS: &str = "
   some 1.4 MB and waits for its fdatasync, where the store-level bench's 128 people
   fit in a few pages. An action's answer reads the seven booleans only; it used to
   count mutual connections as well, which the answer does not show.
+- **The page cache's shape.** Earlier reports found actions costing the host more
+  than twice the CPU late in a full run than on a fresh host, and could not say why.
+  It was the kernel's page cache, not the run's length. On 2026-12-02, `perf record
+  -g -p <host pid>` during a full run's actions point put 23–26% of the host's
+  samples in `ext4_block_write_begin` (each 4 KiB `pwrite` of a commit) and 12–13% in
+  `mpage_process_page_bufs` (its fdatasync), both walks over the buffers of a page
+  cache folio; the point cost 285–349 µs of host CPU per action. Linux (6.18 here, on
+  ext4) caches a file it reads ahead in large folios, and then every page a commit
+  writes costs a walk over a whole folio, twice. The full run starts its host on a
+  file dropped from the cache, so the host's own first reads came with the kernel's
+  read-ahead. `bench --point actions 64 10` with the file dropped from the cache, the
+  host started, and only then the file read in: 323 and 340 µs per action (2,760 and
+  2,785 actions/s); the same with the host advising random access on its file
+  (`posix_fadvise(RANDOM)`, `src/store/writer.rs`): 114 and 110 µs (6,588 and 6,716
+  actions/s). The host now gives that advice: the kernel reads no more than redb asks
+  for, one page at a time, and caches it in page-sized folios. The price is read-ahead
+  on a file out of the cache: an online backup (`POST /api/backup`) of the
+  100,000-person file, dropped from the cache first, took 18.4 s with the advice
+  against 9.7 s without (one run each). The bench's own read of the file before the
+  load points (`warm_page_cache`) now reads it under the same advice, as a front to
+  back read would leave large folios however the host reads (after one, with no
+  host started on the file yet: 314 µs per action, 2,841 actions/s). A Python probe
+  of the kernel alone (a 512 MiB file, random 4 KiB `pwrite`s, an fdatasync every
+  ten) cost 32–37 µs of CPU per write after a front-to-back read and 8 µs after a
+  random-advice read. A serving host can still meet large folios another program
+  leaves: copying its file with `cp` while it is not cached, or the offline commands
+  (`check-db`, `backup FILE`, `restore`) just before it starts.
 - **Memory** is the host process's own: VmRSS is the largest reading of
   `/proc/<host pid>/status` (every 100 ms and after each load point), VmHWM the host's
   peak over its life, opening the database included. Seeding the graph and the load
@@ -895,10 +922,10 @@ const LIMITS: &str = "
   (`StoreOptions::cache_bytes`, 96 MiB by default; redb's own default is 1 GiB).
 - **Start to first render** runs from just before the host process is spawned until it
   first answers a home render with 200: process start, runtime, opening the seeded
-  database and loading descriptors and templates are all inside it. The file was
-  written by the seed moments before, so the pages that render reads are in the
-  operating system's cache: a host started cold after a reboot reads them from the
-  disk first.
+  database and loading descriptors and templates are all inside it. The seeded file
+  is written out and dropped from the operating system's cache first
+  (`posix_fadvise(DONTNEED)`), so the pages that render reads come from the disk, as
+  after a reboot.
 ";
 
 /// A chart panel: its title, the value it plots, its left edge.
