@@ -57,18 +57,37 @@ impl Default for Config {
 /// here, once. A name with both IPv4 and IPv6 addresses listens on its first IPv4
 /// one, so `localhost` means 127.0.0.1 wherever the resolver lists ::1 first: the
 /// address the README and the demo open. One address only: the host serves on one
-/// socket.
+/// socket. Only a well-formed host name goes to the resolver: anything else (an IPv6
+/// address without brackets, which would otherwise split into `::` and a port and
+/// listen on every interface; spaces; brackets around a name) is refused here, with
+/// the example, rather than looked up.
 pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
     use std::net::ToSocketAddrs;
     if let Ok(address) = text.parse() {
         return Ok(address);
     }
-    let example = "expected an address and a port such as 127.0.0.1:8080 or localhost:8080";
+    let example =
+        "expected an address and a port such as 127.0.0.1:8080, [::1]:8080 or localhost:8080";
     let (name, port) = text
         .rsplit_once(':')
+        .filter(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|(name, port)| Some((name, port.parse::<u16>().ok()?)))
-        .filter(|(name, _)| !name.is_empty())
         .ok_or_else(|| format!("{text:?}: {example}"))?;
+    if name.contains(':') {
+        return Err(format!(
+            "{text:?}: an IPv6 address goes in brackets before its port; {example}"
+        ));
+    }
+    let host_name = !name.is_empty()
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    if !host_name {
+        return Err(format!("{text:?}: {example}"));
+    }
     let found: Vec<SocketAddr> = (name, port)
         .to_socket_addrs()
         .map_err(|e| format!("cannot resolve {name:?}: {e}"))?
@@ -607,17 +626,28 @@ mod tests {
         assert_eq!(at("0.0.0.0:0").as_deref(), Ok("0.0.0.0:0"));
         // localhost is 127.0.0.1 even where the resolver lists ::1 first.
         assert_eq!(at("localhost:9000").as_deref(), Ok("127.0.0.1:9000"));
+        // Refused before any lookup: an unbracketed IPv6 address (which would split
+        // into `::` and a port and listen everywhere), spaces, brackets, signs.
         for wrong in [
             "localhost",
             "localhost:",
             ":9000",
             "localhost:65536",
+            "localhost:+80",
             "127.0.0.1:x",
             "",
+            "::1",
+            "::",
+            "fe80::1:8080",
+            " localhost:8080",
+            "local host:8080",
+            "[localhost]:8080",
+            "localhost.:8080",
         ] {
             let err = parse_listen(wrong).expect_err(wrong);
             assert!(err.contains("such as 127.0.0.1:8080"), "{wrong:?}: {err}");
         }
+        assert!(parse_listen("::1").is_err_and(|e| e.contains("brackets")));
         // Each layer reads it the same way.
         let c = Config::from_toml("listen = \"localhost:9001\"").expect("valid");
         assert_eq!(c.listen.to_string(), "127.0.0.1:9001");

@@ -726,6 +726,35 @@ fn host(data: &Path, args: &[&str]) -> Output {
     cmd.output().unwrap()
 }
 
+/// Runs `serve` on `data` with `env`, which must fail to start: a host that started
+/// would serve until killed, so it gets 30 s, then the test fails.
+fn serve_must_fail(data: &Path, env: &[(&str, &Path)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_widget-host"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("WIDGET_HOST_") {
+            cmd.env_remove(k);
+        }
+    }
+    let mut child = cmd
+        .arg("--data-dir")
+        .arg(data)
+        .args(["--listen", "127.0.0.1:0", "--no-demo"])
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the host started with {env:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 fn serve_refuses_to_start_with_a_broken_or_missing_templates_dir() {
     let dir = tempfile::tempdir().unwrap();
@@ -736,34 +765,32 @@ fn serve_refuses_to_start_with_a_broken_or_missing_templates_dir() {
         (templates.clone(), "contacts_center/detail.html"),
         (dir.path().join("no-such-folder"), "is not a folder"),
     ] {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_widget-host"));
-        for (k, _) in std::env::vars() {
-            if k.starts_with("WIDGET_HOST_") {
-                cmd.env_remove(k);
-            }
-        }
-        let mut child = cmd
-            .arg("--data-dir")
-            .arg(dir.path().join("data"))
-            .args(["--listen", "127.0.0.1:0", "--no-demo"])
-            .env("WIDGET_HOST_TEMPLATES_DIR", &folder)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        // A host that started would serve until killed: give it a while, then fail.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while child.try_wait().unwrap().is_none() {
-            if std::time::Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("the host started with templates_dir {}", folder.display());
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        let o = child.wait_with_output().unwrap();
+        let o = serve_must_fail(
+            &dir.path().join("data"),
+            &[("WIDGET_HOST_TEMPLATES_DIR", &folder)],
+        );
         assert_eq!(o.status.code(), Some(2), "could not start: {}", text(&o));
         assert!(text(&o).contains(expect), "{}", text(&o));
     }
+}
+
+/// The host opens its database file itself (to advise the kernel on it): a path it
+/// cannot open stops the start with exit 2, naming the path once.
+#[test]
+fn serve_refuses_to_start_on_a_database_path_that_is_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let database = data.join("widget-host.redb");
+    std::fs::create_dir_all(&database).unwrap();
+    let o = serve_must_fail(&data, &[]);
+    assert_eq!(o.status.code(), Some(2), "could not start: {}", text(&o));
+    let said = text(&o);
+    let named = database.display().to_string();
+    assert!(
+        said.contains(&format!("cannot open database {named}: ")),
+        "{said}"
+    );
+    assert_eq!(said.matches(&named).count(), 1, "{said}");
 }
 
 fn text(o: &Output) -> String {

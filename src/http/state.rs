@@ -10,7 +10,8 @@ use crate::error::HostError;
 use crate::i18n::Languages;
 use crate::portal::PortalUser;
 use crate::portal::auth::{PAuth, Verifier};
-use crate::social::Social;
+use crate::social::{Social, SocialError};
+use crate::store::StoreError;
 use crate::store::StoreOptions;
 use crate::templates::Templates;
 use crate::widgets::WidgetSet;
@@ -109,8 +110,12 @@ impl AppState {
                     HostError::Startup(format!("cannot create data folder {}: {e}", dir.display()))
                 })?;
             }
-            Social::open_with(&path, store).map_err(|e| {
-                HostError::Startup(format!("cannot open database {}: {e}", path.display()))
+            Social::open_with(&path, store).map_err(|e| match e {
+                // It names the path itself.
+                SocialError::Store(StoreError::File { .. }) => {
+                    HostError::Startup(format!("cannot open database {e}"))
+                }
+                e => HostError::Startup(format!("cannot open database {}: {e}", path.display())),
             })
         })
         .await

@@ -148,8 +148,8 @@ impl Store {
         let path = path.as_ref();
         if !path.exists() {
             // Made its owner's alone (see `create_owner_only`); a file that exists
-            // keeps what its administrator gave it. Any failure here, redb's own
-            // create meets and reports.
+            // keeps what its administrator gave it. Any failure here, the open
+            // below meets and reports.
             let _ = super::backup::create_owner_only(path);
         }
         let file = std::fs::OpenOptions::new()

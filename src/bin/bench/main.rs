@@ -301,7 +301,7 @@ fn evict_from_page_cache(_path: &Path) -> std::io::Result<()> {
 /// would not do: the kernel reads ahead into large folios, and every 4 KiB page a
 /// commit then writes costs it a walk over a whole folio, at the write and at the
 /// fdatasync. On Linux 6.18 and ext4 that made a durable action cost the host 314 µs
-/// of CPU instead of 112, for as long as the pages stayed cached (BENCHMARKS.md, "The
+/// of CPU instead of 110–114, for as long as the pages stayed cached (BENCHMARKS.md, "The
 /// page cache's shape"). Under the advice, 1 MiB reads are as fast as before and
 /// cache no more than they read. Returns the bytes read.
 fn warm_page_cache(path: &Path) -> std::io::Result<u64> {
@@ -312,9 +312,11 @@ fn warm_page_cache(path: &Path) -> std::io::Result<u64> {
     let mut buffer = vec![0; 1 << 20];
     let mut read = 0;
     loop {
-        match file.read(&mut buffer)? {
-            0 => return Ok(read),
-            n => read += n as u64,
+        match file.read(&mut buffer) {
+            Ok(0) => return Ok(read),
+            Ok(n) => read += n as u64,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
 }

@@ -99,6 +99,7 @@ pub async fn point(args: &[String]) -> Result<(), Error> {
     // earlier run or the seed left in the cache: a point measures what the report's
     // points measure (see `warm_page_cache`).
     tokio::task::spawn_blocking(move || {
+        // Off Linux there is no eviction (`Unsupported`): the read below still runs.
         let _ = evict_from_page_cache(&db_path);
         warm_page_cache(&db_path)
     })

@@ -888,9 +888,10 @@ const LIMITS: &str = "
   some 1.4 MB and waits for its fdatasync, where the store-level bench's 128 people
   fit in a few pages. An action's answer reads the seven booleans only; it used to
   count mutual connections as well, which the answer does not show.
-- **The page cache's shape.** Earlier reports found actions costing the host more
-  than twice the CPU late in a full run than on a fresh host, and could not say why.
-  It was the kernel's page cache, not the run's length. On 2026-12-02, `perf record
+- **The page cache's shape.** The last report found actions costing the host 311 µs
+  of CPU each in its full run against 134 µs on a fresh host, and could not say why
+  (the full runs before it, whose host started on a file the seed had just written,
+  cost 167–187 µs). It was the kernel's page cache, not the run's length. On 2026-12-02, `perf record
   -g -p <host pid>` during a full run's actions point put 23–26% of the host's
   samples in `ext4_block_write_begin` (each 4 KiB `pwrite` of a commit) and 12–13% in
   `mpage_process_page_bufs` (its fdatasync), both walks over the buffers of a page
@@ -907,9 +908,10 @@ const LIMITS: &str = "
   on a file out of the cache: an online backup (`POST /api/backup`) of the
   100,000-person file, dropped from the cache first, took 18.4 s with the advice
   against 9.7 s without (one run each). The bench's own read of the file before the
-  load points (`warm_page_cache`) now reads it under the same advice, as a front to
-  back read would leave large folios however the host reads (after one, with no
-  host started on the file yet: 314 µs per action, 2,841 actions/s). A Python probe
+  load points (`warm_page_cache`) now reads it under the same advice, because a
+  front-to-back read leaves large folios whatever advice the host gives (measured
+  after such a read, before any host had opened the file: 314 µs per action, 2,841
+  actions/s). A Python probe
   of the kernel alone (a 512 MiB file, random 4 KiB `pwrite`s, an fdatasync every
   ten) cost 32–37 µs of CPU per write after a front-to-back read and 8 µs after a
   random-advice read. A serving host can still meet large folios another program
