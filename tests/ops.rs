@@ -793,6 +793,51 @@ fn serve_refuses_to_start_on_a_database_path_that_is_no_file() {
     assert_eq!(said.matches(&named).count(), 1, "{said}");
 }
 
+/// Bytes of `path` in the operating system's page cache, by util-linux's `fincore`.
+#[cfg(target_os = "linux")]
+fn cached_bytes(path: &Path) -> u64 {
+    let o = Command::new("fincore")
+        .args(["--bytes", "--noheadings", "--raw", "--output", "RES"])
+        .arg(path)
+        .output()
+        .expect("this test needs util-linux's fincore");
+    assert!(o.status.success(), "{}", text(&o));
+    let said = String::from_utf8_lossy(&o.stdout);
+    said.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("fincore said {said:?}"))
+}
+
+/// The offline commands read the whole file with the kernel's read-ahead, which Linux
+/// caches in large folios that would make a host started next pay on every page it
+/// writes; each drops the file's pages when done. Each command first finds the file
+/// wholly cached, so "nothing cached after" is the command's doing. In the target
+/// folder, not /tmp: the page cache of a tmpfs cannot be dropped.
+#[cfg(target_os = "linux")]
+#[test]
+fn offline_commands_leave_the_database_out_of_the_page_cache() {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let data = dir.path().join("data");
+    let live = data.join("widget-host.redb");
+    let o = host(&data, &["seed", "--users", "300", "--degree", "8"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let backup = dir.path().join("copy.redb");
+    for (command, args) in [
+        ("check-db", vec!["check-db"]),
+        ("backup", vec!["backup", backup.to_str().unwrap()]),
+        ("restore", vec!["restore", backup.to_str().unwrap()]),
+    ] {
+        let length = std::fs::read(&live).unwrap().len() as u64;
+        assert!(
+            cached_bytes(&live) >= length,
+            "{command}: the file is cached before"
+        );
+        let o = host(&data, &args);
+        assert_eq!(o.status.code(), Some(0), "{command}: {}", text(&o));
+        assert_eq!(cached_bytes(&live), 0, "{command} left the file cached");
+    }
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",

@@ -915,8 +915,9 @@ const LIMITS: &str = "
   of the kernel alone (a 512 MiB file, random 4 KiB `pwrite`s, an fdatasync every
   ten) cost 32–37 µs of CPU per write after a front-to-back read and 8 µs after a
   random-advice read. A serving host can still meet large folios another program
-  leaves: copying its file with `cp` while it is not cached, or the offline commands
-  (`check-db`, `backup FILE`, `restore`) just before it starts.
+  leaves: copying its file with `cp` while it is not cached. The offline commands
+  (`check-db`, `backup FILE`, `restore`) drop the file's pages from the cache when
+  they are done.
 - **Memory** is the host process's own: VmRSS is the largest reading of
   `/proc/<host pid>/status` (every 100 ms and after each load point), VmHWM the host's
   peak over its life, opening the database included. Seeding the graph and the load
