@@ -11,8 +11,7 @@ use crate::i18n::Languages;
 use crate::portal::PortalUser;
 use crate::portal::auth::{PAuth, Verifier};
 use crate::social::{Social, SocialError};
-use crate::store::StoreError;
-use crate::store::StoreOptions;
+use crate::store::{StoreError, StoreOptions};
 use crate::templates::Templates;
 use crate::widgets::WidgetSet;
 use crate::wsrp::{

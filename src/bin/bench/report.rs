@@ -899,9 +899,9 @@ const LIMITS: &str = "
   ext4) caches a file it reads ahead in large folios, and then every page a commit
   writes costs a walk over a whole folio, twice. The full run starts its host on a
   file dropped from the cache, so the host's own first reads came with the kernel's
-  read-ahead. `bench --point actions 64 10` with the file dropped from the cache, the
-  host started, and only then the file read in: 323 and 340 µs per action (2,760 and
-  2,785 actions/s); the same with the host advising random access on its file
+  read-ahead. `bench --point actions 64 10`, changed for the experiment (the change
+  is not kept) to drop the file from the cache, start the host and only then read the
+  file in: 323 and 340 µs per action (2,760 and 2,785 actions/s); the same with the host advising random access on its file
   (`posix_fadvise(RANDOM)`, `src/store/writer.rs`): 114 and 110 µs (6,588 and 6,716
   actions/s). The host now gives that advice: the kernel reads no more than redb asks
   for, one page at a time, and caches it in page-sized folios. The price is read-ahead
