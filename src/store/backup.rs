@@ -222,7 +222,7 @@ pub fn backup_file(db_path: &Path, dest: &Path) -> Result<(), StoreError> {
         let reader = Reader::new(db.begin_read()?);
         backup_to(&reader, dest)
     };
-    forget_cached_pages(db_path);
+    let _ = forget_cached_pages(db_path);
     copied
 }
 
@@ -234,7 +234,7 @@ pub fn inspect_file(path: &Path) -> Result<DbSummary, StoreError> {
         let reader = Reader::new(db.begin_read()?);
         summarize(&reader)
     };
-    forget_cached_pages(path);
+    let _ = forget_cached_pages(path);
     summary
 }
 
@@ -244,17 +244,24 @@ pub fn inspect_file(path: &Path) -> Result<DbSummary, StoreError> {
 /// would pay for them on every page its commits write: about three times the CPU per
 /// action (see `advise_random_access` in `writer.rs`). Dropped, the host starts as
 /// after a reboot and reads what it needs page by page. `restore`'s new file is
-/// dropped the same way, by the check that reads it before it takes the name. Best
-/// effort: a failure leaves the cache as it was.
-fn forget_cached_pages(path: &Path) {
+/// dropped the same way, by the check that reads it before it takes the name. The
+/// commands take it as best effort: a failure leaves the cache as it was. The
+/// benchmark drops its seeded file the same way before a cold first render.
+/// `Unsupported` off Linux.
+pub fn forget_cached_pages(path: &Path) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
-    if let Ok(file) = File::open(path) {
+    {
+        let file = File::open(path)?;
         // Dirty pages are not dropped: written out first, they are clean.
-        let _ = file.sync_data();
-        let _ = rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::DontNeed);
+        file.sync_data()?;
+        rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::DontNeed)?;
+        Ok(())
     }
     #[cfg(not(target_os = "linux"))]
-    let _ = path;
+    {
+        let _ = path;
+        Err(std::io::ErrorKind::Unsupported.into())
+    }
 }
 
 fn summarize(reader: &Reader) -> Result<DbSummary, StoreError> {

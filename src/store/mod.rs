@@ -20,7 +20,9 @@ mod record;
 mod tables;
 mod writer;
 
-pub use backup::{DbSummary, backup_file, backup_to, inspect_file, restore_file};
+pub use backup::{
+    DbSummary, backup_file, backup_to, forget_cached_pages, inspect_file, restore_file,
+};
 pub use error::StoreError;
 pub use graph::{Edge, Entry, Graph, RequestStatus, SocialRequest};
 pub use invariants::{Violation, check_invariants};

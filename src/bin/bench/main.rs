@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use widget_host::config::{Config, ConsumerConfig};
 use widget_host::directory::{SeedOptions, SeedReport, seed, seeded_id};
 use widget_host::social::Social;
+use widget_host::store::forget_cached_pages;
 
 use load::{Conn, Kind, Samples};
 use report::{Figures, Point};
@@ -178,7 +179,9 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
     serve::write_host_config(&scratch.0, &config)?;
 
     step("start the host process on a file out of the page cache, wait for the first render");
-    f.first_render_cold = evict_from_page_cache(&db_path).is_ok();
+    // Dropped from the operating system's cache, so the first render reads what it
+    // needs from the disk, as after a reboot.
+    f.first_render_cold = forget_cached_pages(&db_path).is_ok();
     let started = Instant::now();
     let mut host = Server::spawn("host", &[OsStr::new(SERVE_HOST), scratch.0.as_os_str()]).await?;
     let addr = host.addr;
@@ -278,21 +281,6 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
 fn on_disk(path: &Path) -> u64 {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata(path).map_or(0, |m| m.blocks() * 512)
-}
-
-/// Writes out and then drops the file's pages from the operating system's cache, so
-/// that the first render reads what it needs from the disk, as after a reboot.
-#[cfg(target_os = "linux")]
-fn evict_from_page_cache(path: &Path) -> std::io::Result<()> {
-    let file = std::fs::File::open(path)?;
-    file.sync_data()?;
-    rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::DontNeed)?;
-    Ok(())
-}
-
-#[cfg(not(target_os = "linux"))]
-fn evict_from_page_cache(_path: &Path) -> std::io::Result<()> {
-    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Reads the whole file once, which brings it into the operating system's cache in the

@@ -16,9 +16,7 @@ use std::time::Duration;
 use crate::load::{self, Kind};
 use crate::serve::{self, SERVE_HOST, Server};
 use crate::workload::{Mix, Workload};
-use crate::{
-    Error, FULL, Scratch, evict_from_page_cache, host_config, seed_and_pick, warm_page_cache,
-};
+use crate::{Error, FULL, Scratch, host_config, seed_and_pick, warm_page_cache};
 
 /// How long the point runs unmeasured first, so the host's caches are warm.
 const WARM_UP: Duration = Duration::from_secs(3);
@@ -100,7 +98,7 @@ pub async fn point(args: &[String]) -> Result<(), Error> {
     // points measure (see `warm_page_cache`).
     tokio::task::spawn_blocking(move || {
         // Off Linux there is no eviction (`Unsupported`): the read below still runs.
-        let _ = evict_from_page_cache(&db_path);
+        let _ = widget_host::store::forget_cached_pages(&db_path);
         warm_page_cache(&db_path)
     })
     .await??;
