@@ -36,7 +36,7 @@ pub use reader::{
     RequestSide, RequestView, SEARCH_SCAN_LIMIT, is_cursor,
 };
 pub use tables::Tables;
-pub use writer::{Store, StoreOptions};
+pub use writer::{Store, StoreOptions, WRITER_THREAD};
 
 /// Internal integer id of a person; portal user ids map to one of these once.
 pub type UserId = u64;

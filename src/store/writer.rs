@@ -209,7 +209,7 @@ impl Store {
             })
             .map_err(|e| StoreError::Db(redb::Error::Io(e)))?;
         let thread = thread::Builder::new()
-            .name("store-writer".into())
+            .name(WRITER_THREAD.into())
             .spawn(move || run_writer(&writer_db, &queue, &answers, options, &noted, &ended))
             .map_err(|e| StoreError::Db(redb::Error::Io(e)))?;
         Ok(Self {
@@ -607,6 +607,10 @@ fn note_failure(failure: &OnceLock<String>, e: &StoreError) {
         tracing::error!(error = %e, "the database file failed an I/O operation; the store takes no more writes until the host restarts (/healthz now answers 503)");
     }
 }
+
+/// The name of the thread that runs every write and commits it: the one thread all
+/// durable actions pass through, whose busy share the benchmark reports.
+pub const WRITER_THREAD: &str = "store-writer";
 
 /// Jobs that arrive while a batch runs stop joining it once it holds this many (what
 /// was already queued when it began is taken whole, however many).

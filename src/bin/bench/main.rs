@@ -25,11 +25,14 @@ use std::time::{Duration, Instant};
 use widget_host::config::{Config, ConsumerConfig};
 use widget_host::directory::{SeedOptions, SeedReport, seed, seeded_id};
 use widget_host::social::Social;
-use widget_host::store::forget_cached_pages;
+use widget_host::store::{WRITER_THREAD, forget_cached_pages};
 
 use load::{Conn, Kind, Samples};
-use report::{Figures, Point};
-use serve::{ONE_COMMIT_PER_ACTION, RssWatch, SERVE_BASELINE, SERVE_HOST, Server};
+use report::{Figures, Point, WriterLoad};
+use serve::{
+    ONE_COMMIT_PER_ACTION, RssWatch, SERVE_BASELINE, SERVE_HOST, Server, storage_written,
+    threads_cpu_time,
+};
 use workload::{Mix, Workload};
 
 /// The consumer the harness plays.
@@ -227,10 +230,13 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
             .push(Point::new(c, "mix", s.0).with_server_cpu(s.1));
     }
     step("actions only, 64 connections");
-    let s = measured(&host, Workload::only(&mix, Kind::Action), 64, point, 4).await;
+    let (s, writer) = writer_measured(&host, Workload::only(&mix, Kind::Action), point, 4).await;
     rss.sample();
-    f.points
-        .push(Point::new(64, "actions", s.0).with_server_cpu(s.1));
+    f.points.push(
+        Point::new(64, "actions", s.0)
+            .with_server_cpu(s.1)
+            .with_writer(writer),
+    );
     // Every ratio divides by a baseline: one that died would make any host look fast.
     for (name, server) in [
         ("host", &mut host),
@@ -263,9 +269,12 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
     )
     .await?;
     first_render(&mut single, &first, Instant::now()).await?;
-    let s = measured(&single, Workload::only(&mix, Kind::Action), 64, point, 5).await;
-    f.points
-        .push(Point::new(64, "actions-single", s.0).with_server_cpu(s.1));
+    let (s, writer) = writer_measured(&single, Workload::only(&mix, Kind::Action), point, 5).await;
+    f.points.push(
+        Point::new(64, "actions-single", s.0)
+            .with_server_cpu(s.1)
+            .with_writer(writer),
+    );
     if let Some(status) = single.exited()? {
         return Err(format!("the one-commit host ended during its point ({status})").into());
     }
@@ -359,6 +368,31 @@ async fn measured(
         .zip(before)
         .map(|(a, b)| a.saturating_sub(b));
     (samples, used)
+}
+
+/// An action point at 64 connections ([`measured`]), with what the host's store
+/// writer did during it.
+async fn writer_measured(
+    host: &Server,
+    requests: Arc<dyn load::Requests>,
+    duration: Duration,
+    seed: u64,
+) -> ((Samples, Option<Duration>), Option<WriterLoad>) {
+    let before = writer_reading(host.pid());
+    let point = measured(host, requests, 64, duration, seed).await;
+    let load = writer_reading(host.pid())
+        .zip(before)
+        .map(|(after, before)| after.since(before));
+    (point, load)
+}
+
+/// The host's store writer so far: its thread's CPU time, and the bytes the host
+/// process has written.
+pub fn writer_reading(pid: u32) -> Option<WriterLoad> {
+    Some(WriterLoad {
+        busy: threads_cpu_time(pid, WRITER_THREAD)?,
+        written: storage_written(pid)?,
+    })
 }
 
 pub fn host_config(root: &Path) -> Config {

@@ -2,7 +2,9 @@
 //! full graph, for profiling rather than for the report. It prints the point's rate
 //! and latency and the CPU time the host and the load generator each spent per
 //! request, read from `/proc/<pid>/stat`: the whole run's answer to "where do a
-//! request's microseconds go" that a render bench cannot give. The host's pid is
+//! request's microseconds go" that a render bench cannot give. It also prints the
+//! host's store writer thread's share of the point, its CPU time and the bytes the
+//! host wrote per request: whether the one thread that commits held the point back. The host's pid is
 //! printed before the clock starts, so a profiler can attach to it (`perf record -p`).
 //!
 //! `--keep DIR` seeds the graph into DIR once and reuses it on later runs (delete DIR
@@ -14,9 +16,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::load::{self, Kind};
+use crate::report::Point;
 use crate::serve::{self, SERVE_HOST, Server};
 use crate::workload::{Mix, Workload};
-use crate::{Error, FULL, Scratch, host_config, seed_and_pick, warm_page_cache};
+use crate::{Error, FULL, Scratch, host_config, seed_and_pick, warm_page_cache, writer_reading};
 
 /// How long the point runs unmeasured first, so the host's caches are warm.
 const WARM_UP: Duration = Duration::from_secs(3);
@@ -112,6 +115,7 @@ pub async fn point(args: &[String]) -> Result<(), Error> {
     let own = || serve::cpu_time(std::process::id()).ok_or("cannot read this process's CPU time");
     let host_cpu = || host.cpu_time().ok_or("cannot read the host's CPU time");
     let (host_before, own_before) = (host_cpu()?, own()?);
+    let writer_before = writer_reading(host.pid());
     let samples = load::run(
         host.addr,
         requests(),
@@ -121,6 +125,9 @@ pub async fn point(args: &[String]) -> Result<(), Error> {
     )
     .await;
     let (host_after, own_after) = (host_cpu()?, own()?);
+    let writer = writer_reading(host.pid())
+        .zip(writer_before)
+        .map(|(after, before)| after.since(before));
     let stats = samples.total();
     let served = samples.by_kind.iter().map(Vec::len).sum::<usize>().max(1) as f64;
     let per_request = |cpu: Duration| cpu.as_secs_f64() * 1e6 / served;
@@ -133,6 +140,15 @@ pub async fn point(args: &[String]) -> Result<(), Error> {
         per_request(host_after.saturating_sub(host_before)),
         per_request(own_after.saturating_sub(own_before)),
     );
+    let point = Point::new(concurrency, "point", samples).with_writer(writer);
+    if let (Some(busy), Some((cpu_us, bytes))) = (point.writer_busy(), point.writer_per_answer()) {
+        println!(
+            "  the store's writer thread: busy {:.0}% of the point, {cpu_us:.1} µs per request; {:.1} KiB written per request",
+            100.0 * busy,
+            bytes / 1024.0
+        );
+    }
+    let samples = point.samples;
     if kind.is_none() {
         for k in Kind::MIXED {
             let s = samples.stats(k);

@@ -18,6 +18,28 @@ pub struct Point {
     pub samples: Samples,
     /// CPU time the server's process used during the point (all its threads).
     pub server_cpu: Option<Duration>,
+    /// What the host's store writer did during an action point.
+    pub writer: Option<WriterLoad>,
+}
+
+/// The store's writer thread during an action point: the one thread every durable
+/// action passes through.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WriterLoad {
+    /// CPU time of the writer thread during the point.
+    pub busy: Duration,
+    /// Bytes the host process sent to storage during the point.
+    pub written: u64,
+}
+
+impl WriterLoad {
+    /// What was done between `earlier` and this reading.
+    pub fn since(self, earlier: WriterLoad) -> WriterLoad {
+        WriterLoad {
+            busy: self.busy.saturating_sub(earlier.busy),
+            written: self.written.saturating_sub(earlier.written),
+        }
+    }
 }
 
 impl Point {
@@ -27,7 +49,31 @@ impl Point {
             workload,
             samples,
             server_cpu: None,
+            writer: None,
         }
+    }
+
+    pub fn with_writer(self, writer: Option<WriterLoad>) -> Self {
+        Self { writer, ..self }
+    }
+
+    /// The share of the point's time the writer thread was on a CPU.
+    pub fn writer_busy(&self) -> Option<f64> {
+        let secs = self.samples.elapsed.as_secs_f64();
+        self.writer
+            .filter(|_| secs > 0.0)
+            .map(|w| w.busy.as_secs_f64() / secs)
+    }
+
+    /// The writer thread's CPU time and the bytes written, per answer served (µs, bytes).
+    pub fn writer_per_answer(&self) -> Option<(f64, f64)> {
+        let served = self.samples.by_kind.iter().map(Vec::len).sum::<usize>();
+        self.writer.filter(|_| served > 0).map(|w| {
+            (
+                w.busy.as_secs_f64() * 1e6 / served as f64,
+                w.written as f64 / served as f64,
+            )
+        })
     }
 
     pub fn with_server_cpu(self, cpu: Option<Duration>) -> Self {
@@ -43,6 +89,29 @@ impl Point {
         let served = self.samples.by_kind.iter().map(Vec::len).sum::<usize>();
         let cpu = self.server_cpu?;
         (served > 0).then(|| cpu.as_secs_f64() * 1e6 / served as f64)
+    }
+}
+
+/// A vCard export of someone's connections, timed several times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Export {
+    pub connections: u64,
+    /// Each run's time, in the order they ran.
+    pub times: Vec<Duration>,
+    /// The export's size.
+    pub bytes: usize,
+}
+
+impl Export {
+    /// The median run (the upper one of an even count), the fastest and the slowest.
+    pub fn spread(&self) -> Option<(Duration, Duration, Duration)> {
+        let mut sorted = self.times.clone();
+        sorted.sort();
+        Some((
+            *sorted.get(sorted.len() / 2)?,
+            *sorted.first()?,
+            *sorted.last()?,
+        ))
     }
 }
 
@@ -64,8 +133,7 @@ pub struct Figures {
     /// Body size of the first home render, which the second baseline answers.
     pub page_bytes: usize,
     pub home_1000: (u64, Duration),
-    /// vCard exports: (connections, time, bytes) each.
-    pub vcards: Vec<(u64, Duration, usize)>,
+    pub vcards: Vec<Export>,
     pub points: Vec<Point>,
     pub rss_kb: u64,
     pub hwm_kb: u64,
@@ -280,6 +348,37 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// The store's writer thread during the host's action points, where measured: how
+/// busy the one thread that commits was, and what each action cost it and the disk.
+fn writer_table(t: &mut String, f: &Figures) {
+    let rows: Vec<_> = [
+        ("grouped commits", "actions"),
+        ("one commit per action", "actions-single"),
+    ]
+    .into_iter()
+    .filter_map(|(name, w)| {
+        let p = f.point(64, w)?;
+        Some((name, p, p.writer_busy()?, p.writer_per_answer()?))
+    })
+    .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        t,
+        "\n| the host's store writer thread, actions at 64 connections | actions/s | thread busy | its CPU µs/action | written KiB/action |\n|---|---:|---:|---:|---:|"
+    );
+    for (name, p, busy, (cpu_us, bytes)) in rows {
+        let _ = writeln!(
+            t,
+            "| {name} | {:.0} | {:.0}% | {cpu_us:.1} | {:.1} |",
+            p.samples.total().per_sec,
+            100.0 * busy,
+            bytes / 1024.0
+        );
+    }
+}
+
 /// The load table: every workload at every concurrency.
 pub fn table(f: &Figures) -> String {
     let mut t = String::new();
@@ -366,6 +465,7 @@ pub fn table(f: &Figures) -> String {
             s.per_sec, s.p50_ms, s.p99_ms
         );
     }
+    writer_table(&mut t, f);
     let _ = writeln!(t, "\n| figure | value |\n|---|---|");
     if let Some((r, took)) = &f.seed {
         let _ = writeln!(
@@ -403,18 +503,29 @@ pub fn table(f: &Figures) -> String {
         f.home_1000.0,
         ms(f.home_1000.1)
     );
-    for (connections, took, bytes) in &f.vcards {
+    for export in &f.vcards {
+        let (Some((median, fastest, slowest)), Some(first)) =
+            (export.spread(), export.times.first())
+        else {
+            continue;
+        };
         // The export stops at its cap: say how many cards the figure is for.
         let cap = widget_host::widgets::contacts_center::MAX_EXPORT as u64;
-        let cards = if *connections > cap {
+        let connections = export.connections;
+        let cards = if connections > cap {
             format!(" (the first {cap} cards: the export's cap)")
         } else {
             String::new()
         };
         let _ = writeln!(
             t,
-            "| vCard export of {connections} connections{cards} | {}, {bytes} bytes |",
-            ms(*took),
+            "| vCard export of {connections} connections{cards} | {} (median of {}; {}–{}; the first {}), {} bytes |",
+            ms(median),
+            export.times.len(),
+            ms(fastest),
+            ms(slowest),
+            ms(*first),
+            export.bytes,
         );
     }
     let _ = writeln!(
@@ -525,6 +636,9 @@ fn limits(f: &Figures) -> String {
             .map_or_else(na, |c| format!("{c:.2}"))
     };
     let quarter = base.map(|b| b / 4.0);
+    let writer = f.point(64, "actions");
+    let near_5000 = f.vcards.first();
+    let writer_per_action = writer.and_then(Point::writer_per_answer);
     [
         ("{page_kb}", format!("{:.1}", f.page_bytes as f64 / 1024.0)),
         ("{page_rps}", page.map_or_else(na, count)),
@@ -592,6 +706,32 @@ fn limits(f: &Figures) -> String {
             http_actions
                 .filter(|a| *a > 0.0)
                 .map_or_else(na, |a| format!("{:.1}", 64.0 * 1000.0 / a)),
+        ),
+        (
+            "{vcard_first}",
+            near_5000
+                .and_then(|e| e.times.first())
+                .map_or_else(na, |first| ms(*first)),
+        ),
+        (
+            "{vcard_median}",
+            near_5000
+                .and_then(Export::spread)
+                .map_or_else(na, |(median, _, _)| ms(median)),
+        ),
+        (
+            "{writer_busy}",
+            writer
+                .and_then(Point::writer_busy)
+                .map_or_else(na, |b| format!("{:.0}%", 100.0 * b)),
+        ),
+        (
+            "{writer_cpu}",
+            writer_per_action.map_or_else(na, |(us, _)| micros(us)),
+        ),
+        (
+            "{written_kib}",
+            writer_per_action.map_or_else(na, |(_, bytes)| format!("{:.1}", bytes / 1024.0)),
         ),
         (
             "{http_actions_pct}",
@@ -875,19 +1015,31 @@ const LIMITS: &str = "
   `actions` row, and the same host restarted with one commit per action
   (`--one-commit-per-action`, the row below it) on the same file with the same
   workload: {http_factor} in this run, against {store_factor} for the store's writer
-  alone. Over HTTP each action also costs the host the request, the JWT check and
-  its answer ({actions_cpu} µs of CPU per action in this run, {actions_cores} cores'
-  worth during the point), so the grouped rate is bound by CPU long before the disk,
-  and 64 actions waiting at once wait mostly for the CPU: the p99 bound is a few
-  fdatasyncs, about a millisecond, while 64 actions at {http_actions_rps} actions/s
-  take {http_actions_cycle} ms to go round once. Grouped, the host ran at
-  {http_actions_pct} of the writer's store-level rate. Each
-  follow on the seeded graph dirties pages all over the file (both directions of the
-  edge, two counts, two list-index rows): `/proc/<host pid>/io` counted about 22 KB
-  written per action during the quick run's action point, so a group of 64 commits
-  some 1.4 MB and waits for its fdatasync, where the store-level bench's 128 people
-  fit in a few pages. An action's answer reads the seven booleans only; it used to
-  count mutual connections as well, which the answer does not show.
+  alone. Grouped, the host ran at {http_actions_pct} of the writer's store-level
+  rate, and 64 actions at {http_actions_rps} actions/s take {http_actions_cycle} ms to
+  go round once, where the p99 bound is a few fdatasyncs, about a millisecond. What
+  holds them back is one thread, not the machine's CPUs: the host used
+  {actions_cores} cores' worth of CPU during the point ({actions_cpu} µs per action),
+  and the store's writer thread, which runs every job and every commit one after the
+  other, was on a CPU for {writer_busy} of the point ({writer_cpu} µs per action, the
+  writer table above); it spends most of the rest waiting for its commits'
+  fdatasync. Each follow on the seeded graph dirties pages all over the file (both
+  directions of the edge, two counts, two list-index rows, and branch pages above
+  them): the host wrote {written_kib} KiB per action in this run (`write_bytes` of
+  `/proc/<host pid>/io`), each 4 KiB page a `pwrite` of its own, where the
+  store-level bench's 128 people fit in a few pages. On 2026-12-03, during `bench
+  --point actions 64 10` (about 6,500–7,100 actions/s), `perf record --call-graph
+  dwarf -t <writer tid>` put 44% of the writer's samples in the rules (redb's B-tree
+  inserts and deletes of the edge's rows) and 55% in the commit: its `pwrite`s 17%,
+  the writeback its fdatasync does 16%, redb's page checksums 12%. `perf stat` counted
+  161 fdatasyncs and 67,600 `pwrite`s a second at 6,493 actions/s: about 40 actions
+  and 420 pages a commit. Under `strace -T` no two pages of a commit were adjacent, so
+  there is nothing to merge into larger writes, and each fdatasync took 1.9–2.8 ms.
+  The grouped rate is therefore bound by the writer's own time per action, about a
+  tenth of a millisecond of CPU and a share of a fdatasync; more cores would not
+  raise it, fewer pages per action would. An action's answer reads the seven
+  booleans only; it used to count mutual connections as well, which the answer does
+  not show.
 - **The page cache's shape.** The last report found actions costing the host 311 µs
   of CPU each in its full run against 134 µs on a fresh host, and could not say why
   (the full runs before it, whose host started on a file the seed had just written,
@@ -918,6 +1070,13 @@ const LIMITS: &str = "
   leaves: copying its file with `cp` while it is not cached. The offline commands
   (`check-db`, `backup FILE`, `restore`) drop the file's pages from the cache when
   they are done.
+- **vCard exports** are timed seven times each, one after another on one keep-alive
+  connection, after the home median and before the load points; the table gives the
+  median, the range and the first. The first is the slow one ({vcard_first} against a
+  median of {vcard_median} for the export nearest 5,000 connections in this run), most
+  likely because the connections' records are not yet in redb's own page cache on the
+  first export and are read from the operating system's cache one page at a time.
+  Earlier reports gave one export, that first one.
 - **Memory** is the host process's own: VmRSS is the largest reading of
   `/proc/<host pid>/status` (every 100 ms and after each load point), VmHWM the host's
   peak over its life, opening the database included. Seeding the graph and the load
@@ -1276,15 +1435,78 @@ mod tests {
         );
         assert!(t.contains("| filter at 64: ≥ 15% of hyper | 15% | yes |"));
         assert!(!t.contains("vCard export"), "no export measured, no row");
+        let export = |connections, times: &[u64], bytes| Export {
+            connections,
+            times: times.iter().map(|&m| Duration::from_millis(m)).collect(),
+            bytes,
+        };
         f.vcards = vec![
-            (4_980, Duration::from_millis(40), 900_000),
-            (22_113, Duration::from_millis(180), 4_000_000),
+            export(4_980, &[90, 40, 39, 52, 41], 900_000),
+            export(22_113, &[180, 181], 4_000_000),
+            // An export never timed has no row.
+            export(7, &[], 0),
         ];
         let t = table(&f);
         assert!(
-            t.contains("| vCard export of 4980 connections | 40.00 ms, 900000 bytes |\n| vCard export of 22113 connections (the first 10000 cards: the export's cap) | 180.00 ms, 4000000 bytes |"),
+            t.contains("| vCard export of 4980 connections | 41.00 ms (median of 5; 39.00 ms–90.00 ms; the first 90.00 ms), 900000 bytes |\n| vCard export of 22113 connections (the first 10000 cards: the export's cap) | 181.00 ms (median of 2; 180.00 ms–181.00 ms; the first 180.00 ms), 4000000 bytes |\n| host process"),
             "{t}"
         );
+    }
+
+    /// The writer table has a row for each host whose writer was read, with the
+    /// thread's share of the point and its cost per action, and none where neither was.
+    #[test]
+    fn the_writer_table_shows_each_hosts_writer_where_it_was_read() {
+        let mut f = figures(250, 9, 150, 150);
+        f.points.push(
+            Point::new(64, "actions", samples(Kind::Action, 5_000, 9)).with_writer(Some(
+                WriterLoad {
+                    busy: Duration::from_millis(650),
+                    written: 5_000 * 42 * 1024,
+                },
+            )),
+        );
+        f.points.push(Point::new(
+            64,
+            "actions-single",
+            samples(Kind::Action, 1_000, 30),
+        ));
+        let t = table(&f);
+        assert!(
+            t.contains("| the host's store writer thread, actions at 64 connections | actions/s | thread busy | its CPU µs/action | written KiB/action |\n|---|---:|---:|---:|---:|\n| grouped commits | 5000 | 65% | 130.0 | 42.0 |\n\n"),
+            "{t}"
+        );
+        assert!(!t.contains("| one commit per action |"), "{t}");
+        f.points[5].writer = Some(WriterLoad {
+            busy: Duration::from_millis(300),
+            written: 1_000 * 12 * 1024,
+        });
+        let t = table(&f);
+        assert!(
+            t.contains("| grouped commits | 5000 | 65% | 130.0 | 42.0 |\n| one commit per action | 1000 | 30% | 300.0 | 12.0 |"),
+            "{t}"
+        );
+        // A reading over a later one (a restarted host) counts nothing, not a wrap.
+        let earlier = WriterLoad {
+            busy: Duration::from_millis(900),
+            written: 10,
+        };
+        let later = WriterLoad {
+            busy: Duration::from_millis(1_000),
+            written: 4_106,
+        };
+        assert_eq!(
+            later.since(earlier),
+            WriterLoad {
+                busy: Duration::from_millis(100),
+                written: 4_096
+            }
+        );
+        assert_eq!(earlier.since(later).busy, Duration::ZERO);
+        for p in &mut f.points {
+            p.writer = None;
+        }
+        assert!(!table(&f).contains("store writer thread"));
     }
 
     /// The prose quotes this run's figures, never a number left from the run it was
@@ -1303,6 +1525,11 @@ mod tests {
         f.commit_syncs.stats.p99_ms = 0.91;
         f.writers_grouped.per_sec = 50_000.0;
         f.writers_single.per_sec = 2_000.0;
+        f.vcards.push(Export {
+            connections: 4_990,
+            times: [95, 22, 21, 25].map(Duration::from_millis).to_vec(),
+            bytes: 1,
+        });
         f.points
             .push(Point::new(64, "actions", samples(Kind::Action, 4_000, 5)));
         f.points.push(Point::new(
@@ -1314,7 +1541,14 @@ mod tests {
         f.points
             .iter_mut()
             .filter(|p| p.workload == "actions")
-            .for_each(|p| p.server_cpu = Some(Duration::from_millis(1_500)));
+            .for_each(|p| {
+                p.server_cpu = Some(Duration::from_millis(1_500));
+                // Its writer thread on a CPU 0.6 s of the point; 40 KiB per action.
+                p.writer = Some(WriterLoad {
+                    busy: Duration::from_millis(600),
+                    written: 4_000 * 40 * 1024,
+                });
+            });
         let text = limits(&f);
         // Every mark is filled in.
         assert!(
@@ -1330,10 +1564,25 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("(375.0 µs of CPU per action in this run, 1.50 cores'"),
+            text.contains("1.50 cores' worth of CPU during the point (375.0 µs per action)"),
             "{text}"
         );
-        assert!(text.contains("take 16.0 ms to go round once"), "{text}");
+        assert!(
+            text.contains("was on a CPU for 60% of the point (150.0 µs per action, the"),
+            "{text}"
+        );
+        assert!(
+            text.contains("the host wrote 40.0 KiB per action"),
+            "{text}"
+        );
+        assert!(
+            text.contains("(95.00 ms against a\n  median of 25.00 ms for the export"),
+            "{text}"
+        );
+        assert!(
+            text.contains("64 actions at 4,000 actions/s take 16.0 ms to"),
+            "{text}"
+        );
         assert!(
             text.contains("has a p99 of 0.91 ms in this\n  run."),
             "{text}"
@@ -1361,13 +1610,21 @@ mod tests {
             text.contains("and 0.24 against 0.08 ms in this run."),
             "{text}"
         );
-        assert!(text.contains("ran at\n  8% of the writer's"), "{text}");
+        assert!(text.contains("ran at 8% of the writer's"), "{text}");
         let none = limits(&Figures::new(crate::QUICK));
         assert!(
             none.contains("it made n/a req/s at 64 connections, n/a of the 2 KB"),
             "{none}"
         );
-        assert!(none.contains("ran at\n  n/a of the writer's"), "{none}");
+        assert!(none.contains("ran at n/a of the writer's"), "{none}");
+        assert!(
+            none.contains("(n/a against a\n  median of n/a for"),
+            "{none}"
+        );
+        assert!(
+            none.contains("was on a CPU for n/a of the point (n/a µs per action, the"),
+            "{none}"
+        );
         assert!(
             none.contains("workload: n/a in this run, against n/a"),
             "{none}"

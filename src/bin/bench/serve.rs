@@ -264,6 +264,38 @@ fn stat_cpu_ticks(stat: &str) -> Option<u64> {
     Some(utime + stime)
 }
 
+/// The CPU time (user and system) that process `pid`'s threads named `name` (the
+/// `comm` of each `/proc/<pid>/task/<tid>`) have used so far; `None` when it has no
+/// such thread. A thread that ends while they are read is left out.
+pub fn threads_cpu_time(pid: u32, name: &str) -> Option<Duration> {
+    let mut ticks = None;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .ok()?
+        .flatten()
+    {
+        let read = |file: &str| std::fs::read_to_string(task.path().join(file)).ok();
+        if read("comm").is_some_and(|comm| comm.trim_end() == name)
+            && let Some(used) = read("stat").as_deref().and_then(stat_cpu_ticks)
+        {
+            *ticks.get_or_insert(0) += used;
+        }
+    }
+    ticks.map(|t| Duration::from_millis(t * 1000 / TICKS_PER_SEC))
+}
+
+/// The bytes process `pid` has caused to be sent to storage so far: `write_bytes` of
+/// `/proc/<pid>/io`, counted as its writes dirty the page cache.
+pub fn storage_written(pid: u32) -> Option<u64> {
+    write_bytes(&std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?)
+}
+
+/// The `write_bytes:` line of a `/proc/<pid>/io` text (not `cancelled_write_bytes:`).
+fn write_bytes(io: &str) -> Option<u64> {
+    io.lines()
+        .find_map(|line| line.strip_prefix("write_bytes:"))
+        .and_then(|value| value.trim().parse().ok())
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         // One that has ended (say, stopped) has been reaped already.
@@ -363,5 +395,40 @@ mod tests {
         assert_eq!(stat_cpu_ticks("no name at all"), None);
         // This very process has a stat line the parser reads.
         assert!(cpu_time(std::process::id()).is_some());
+    }
+
+    #[test]
+    fn a_threads_cpu_time_is_found_by_its_name() {
+        let name = "bench-probe";
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                // Spins until told to stop: CPU time the kernel must count for it.
+                while !stopped.load(Ordering::Relaxed) {
+                    std::hint::spin_loop();
+                }
+            })
+            .expect("spawned");
+        std::thread::sleep(Duration::from_millis(80));
+        let used = threads_cpu_time(std::process::id(), name).expect("the probe thread");
+        stop.store(true, Ordering::Relaxed);
+        thread.join().expect("joined");
+        assert!(used >= Duration::from_millis(10), "{used:?}");
+        // The whole process used at least what one of its threads did.
+        assert!(cpu_time(std::process::id()).expect("own time") >= used);
+        assert_eq!(threads_cpu_time(std::process::id(), "no-such-thread"), None);
+    }
+
+    #[test]
+    fn write_bytes_is_its_own_line_not_the_cancelled_one() {
+        let io = "rchar: 10\nwchar: 20\nsyscr: 1\nsyscw: 2\nread_bytes: 4096\ncancelled_write_bytes: 99\nwrite_bytes: 81920\n";
+        assert_eq!(write_bytes(io), Some(81_920));
+        assert_eq!(write_bytes("rchar: 10\ncancelled_write_bytes: 99\n"), None);
+        // This very process has an io file the parser reads (where /proc has one).
+        if std::path::Path::new("/proc/self/io").exists() {
+            assert!(storage_written(std::process::id()).is_some());
+        }
     }
 }

@@ -16,6 +16,7 @@ use widget_host::portal::auth::mint;
 use widget_host::social::Social;
 
 use crate::load::{Conn, Kind, Requests, Weighted};
+use crate::report::Export;
 use crate::{CONSUMER, Error, SECRET, id};
 
 const NS: &str = "_contacts_center_";
@@ -267,13 +268,14 @@ pub async fn median_home(
     Ok((*n, times[runs / 2]))
 }
 
-/// vCard exports of all of a person's connections, (connections, time, bytes) each:
+/// How many times each vCard export is timed: one export is one sample of a
+/// machine whose runs vary, and the report gives their median and range.
+pub const VCARD_RUNS: usize = 7;
+
+/// vCard exports of all of a person's connections, each timed [`VCARD_RUNS`] times:
 /// the person nearest 5,000 connections (the figure), then the hub, the
 /// largest export the graph has, when that is someone else.
-pub async fn vcard_exports(
-    addr: SocketAddr,
-    mix: &Mix,
-) -> Result<Vec<(u64, Duration, usize)>, Error> {
+pub async fn vcard_exports(addr: SocketAddr, mix: &Mix) -> Result<Vec<Export>, Error> {
     let mut people = vec![&mix.near_5000];
     if mix.hub.0 != mix.near_5000.0 {
         people.push(&mix.hub);
@@ -285,12 +287,22 @@ pub async fn vcard_exports(
             &format!("/widgets/contacts_center/resources/vcard?{NS}filter=connections"),
             tok,
         );
-        let t = Instant::now();
-        let (status, bytes) = conn.send(&request).await?;
-        if status != 200 {
-            return Err(format!("vCard export answered {status}").into());
+        let mut times = Vec::with_capacity(VCARD_RUNS);
+        let mut bytes = 0;
+        for _ in 0..VCARD_RUNS {
+            let t = Instant::now();
+            let (status, body) = conn.send(&request).await?;
+            if status != 200 {
+                return Err(format!("vCard export answered {status}").into());
+            }
+            times.push(t.elapsed());
+            bytes = body;
         }
-        exports.push((*n, t.elapsed(), bytes));
+        exports.push(Export {
+            connections: *n,
+            times,
+            bytes,
+        });
     }
     Ok(exports)
 }
