@@ -1017,13 +1017,14 @@ const LIMITS: &str = "
   workload: {http_factor} in this run, against {store_factor} for the store's writer
   alone. Grouped, the host ran at {http_actions_pct} of the writer's store-level
   rate, and 64 actions at {http_actions_rps} actions/s take {http_actions_cycle} ms to
-  go round once, where the p99 bound is a few fdatasyncs, about a millisecond. What
+  go round once, where the p99 bound is a few fdatasyncs of 4 KiB, about a
+  millisecond. What
   holds them back is one thread, not the machine's CPUs: the host used
   {actions_cores} cores' worth of CPU during the point ({actions_cpu} µs per action),
   and the store's writer thread, which runs every job and every commit one after the
   other, was on a CPU for {writer_busy} of the point ({writer_cpu} µs per action, the
   writer table above); it spends most of the rest waiting for its commits'
-  fdatasync. Each follow on the seeded graph dirties pages all over the file (both
+  fdatasync (below). Each follow on the seeded graph dirties pages all over the file (both
   directions of the edge, two counts, two list-index rows, and branch pages above
   them): the host wrote {written_kib} KiB per action in this run (`write_bytes` of
   `/proc/<host pid>/io`), each 4 KiB page a `pwrite` of its own, where the
@@ -1034,10 +1035,11 @@ const LIMITS: &str = "
   the writeback its fdatasync does 16%, redb's page checksums 12%. `perf stat` counted
   161 fdatasyncs and 67,600 `pwrite`s a second at 6,493 actions/s: about 40 actions
   and 420 pages a commit. Under `strace -T` no two pages of a commit were adjacent, so
-  there is nothing to merge into larger writes, and each fdatasync took 1.9–2.8 ms.
+  there is nothing to merge into larger writes, and each fdatasync, writing out some
+  1.7 MB, took 1.9–2.8 ms.
   The grouped rate is therefore bound by the writer's own time per action, about a
-  tenth of a millisecond of CPU and a share of a fdatasync; more cores would not
-  raise it, fewer pages per action would. An action's answer reads the seven
+  tenth of a millisecond of CPU and a share of a fdatasync. More cores would not
+  raise it; fewer pages per action, or a disk that syncs them faster, would. An action's answer reads the seven
   booleans only; it used to count mutual connections as well, which the answer does
   not show.
 - **The page cache's shape.** The last report found actions costing the host 311 µs
