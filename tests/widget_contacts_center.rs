@@ -1020,6 +1020,8 @@ fn sent_and_received_requests_each_page_on() {
     assert!(!first.contains("Dan Zed"), "two sent requests a page");
     assert!(first.contains("Eve Zed") && first.contains("Fay Zed"));
     assert!(!first.contains("Gil Zed"), "two received requests a page");
+    // Each of the four rows says when its request was sent, as a `<time>`.
+    assert_eq!(dates(&first).len(), 4, "{first}");
     // Rows repeat their buttons: each names, to screen readers, whom it acts on.
     for (button, who) in [
         ("Accept", "Eve Zed"),

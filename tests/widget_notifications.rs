@@ -37,7 +37,14 @@ fn shows_pending_requests_and_confirms_them() {
         "{html}"
     );
     assert!(html.contains("You have 1 pending request."));
-    assert!(html.contains("UTC"), "shows when: {html}");
+    // When it was sent: in UTC, and for the enhancement script a datetime it shows
+    // in the reader's own time zone.
+    let sent = dates(&html);
+    assert_eq!(sent.len(), 1, "{html}");
+    assert!(
+        html.contains(&format!("<small><time datetime=\"{}\">", sent[0].0)),
+        "{html}"
+    );
     let id = request_id(&w, "b");
     assert!(html.contains(&format!("name=\"_notifications_requestId\" value=\"{id}\"")));
     assert!(html.contains("https://host.test/actions/accept-request"));

@@ -11,7 +11,7 @@ use super::contacts_center::actions::ActionCall;
 use super::contacts_center::cards::display_name;
 use super::contacts_center::messages;
 use super::paging;
-use super::ui::{Form, Ui, social_error, store_error, template_error, when};
+use super::ui::{Form, Ui, social_error, store_error, template_error, when, when_iso};
 use super::{ActionFuture, ActionOutcome, Markup, Resource, Widget, WidgetError, noticed};
 use crate::i18n::Languages;
 use crate::portal::{PortletMode, Request};
@@ -46,6 +46,8 @@ impl Notifications {
 struct Item {
     text: String,
     when: String,
+    /// The same instant for the item's `<time datetime>`.
+    when_iso: String,
     forms: Vec<Form>,
 }
 
@@ -145,6 +147,7 @@ impl Notifications {
                         Item {
                             text: ui.format("x-wants-to-connect-with-you", &[&who]),
                             when: when(r.created_at),
+                            when_iso: when_iso(r.created_at),
                             forms: vec![
                                 ui.form(
                                     "accept-request",

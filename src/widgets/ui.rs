@@ -229,9 +229,27 @@ pub(crate) fn template_error(e: TemplateError) -> WidgetError {
 }
 
 /// `created_at` (Unix seconds) as `2024-05-01 14:03 UTC`, the same in every locale so
-/// no locale needs its own date pattern.
+/// no locale needs its own date pattern. It is what a page shows without the
+/// enhancement script; with it, the date reads in the reader's own time zone and
+/// language (from [`when_iso`]).
 pub(crate) fn when(unix_seconds: u64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    formatted(
+        unix_seconds,
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC"),
+    )
+}
+
+/// `created_at` as a `<time>` element's `datetime`, `2024-05-01T14:03:00Z`: the
+/// instant [`when`] shows, in a form a browser's `Date` reads in every engine.
+pub(crate) fn when_iso(unix_seconds: u64) -> String {
+    formatted(
+        unix_seconds,
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z"),
+    )
+}
+
+/// Empty for a time the calendar cannot hold (a corrupt record), never a panic.
+fn formatted(unix_seconds: u64, format: &[time::format_description::FormatItem<'_>]) -> String {
     i64::try_from(unix_seconds)
         .ok()
         .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
@@ -244,6 +262,18 @@ mod tests {
     use super::*;
 
     static KEYS: &[&str] = &["search", "back"];
+
+    #[test]
+    fn a_date_shows_in_utc_and_its_datetime_names_the_same_instant() {
+        // 2024-05-01 14:03:27 UTC.
+        let at = 1_714_572_207;
+        assert_eq!(when(at), "2024-05-01 14:03 UTC");
+        assert_eq!(when_iso(at), "2024-05-01T14:03:27Z");
+        assert_eq!(when_iso(0), "1970-01-01T00:00:00Z");
+        // Past what the calendar holds (a corrupt record): empty, never a panic.
+        assert_eq!(when(u64::MAX), "");
+        assert_eq!(when_iso(u64::MAX), "");
+    }
 
     fn text(table: &minijinja::Value, key: &str) -> String {
         table

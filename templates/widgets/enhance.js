@@ -12,6 +12,8 @@
       same-origin targets are enhanced: a cross-origin redirect cannot be read back, and
       the plain form is always right. Any failure falls back to ordinary navigation. #}
   "use strict";
+  {#- Dates first: they read locally in a browser too old for the rest. #}
+  localTimes(root());
   {#- SubmitEvent.submitter carries which button was pressed, and with it the bulk
       buttons' action and p_auth: a browser without it keeps the plain forms. #}
   if (!window.fetch || !window.DOMParser || !document.addEventListener ||
@@ -79,6 +81,25 @@
     target.focus();
   }
 
+  {#- Dates come written in UTC (2024-05-01 14:03 UTC), the same in every language,
+      for a page without this script. With it, each <time> reads in the reader's own
+      time zone and in the placement's language (its wrapper's lang), as the portal's
+      own dates do; the UTC text stays as its title. #}
+  function localTimes(el) {
+    {#- Any failure (no Intl, a language it does not know) leaves the UTC text. #}
+    try {
+      var format = new Intl.DateTimeFormat(root().getAttribute("lang") || undefined,
+        { dateStyle: "medium", timeStyle: "short" });
+      Array.prototype.forEach.call(el.querySelectorAll("time[datetime]:not([title])"), function (time) {
+        var at = new Date(time.getAttribute("datetime"));
+        if (!isNaN(at)) {
+          time.title = time.textContent;
+          time.textContent = format.format(at);
+        }
+      });
+    } catch (e) {}
+  }
+
   function swap(next) {
     var current = root();
     if (!current || !next) {
@@ -86,6 +107,7 @@
     }
     var imported = document.importNode(next, true);
     current.parentNode.replaceChild(imported, current);
+    localTimes(imported);
     focusIn(imported);
     return true;
   }
@@ -116,7 +138,9 @@
     var detail = event.detail || {};
     var next = detail.from !== rootId && detail.page ? detail.page.getElementById(rootId) : null;
     if (current && next && !pending && !typedIn(current)) {
-      current.parentNode.replaceChild(document.importNode(next, true), current);
+      var imported = document.importNode(next, true);
+      current.parentNode.replaceChild(imported, current);
+      localTimes(imported);
     }
   });
 
@@ -285,6 +309,7 @@
         Array.prototype.slice.call(nextList.children).forEach(function (item) {
           var added = document.importNode(item, true);
           list.appendChild(added);
+          localTimes(added);
           first = first || added;
         });
         var nextLink = next.querySelector("a[data-view-more]");

@@ -8,6 +8,7 @@ The suite starts its own server as the README says: `serve` with the demo on, th
 default descriptors, its own data folder, loopback. Screenshots at 1280 px and 360 px
 go to $SCREENSHOT_DIR (default: a temporary folder)."""
 
+import datetime
 import os
 import pathlib
 import shutil
@@ -404,5 +405,51 @@ def test_an_answer_that_never_comes_is_given_up(demo, browser):
         page.unroute("**/actions/follow*")
         me.press(CC, EN["follow"])
         page.locator(f"{CC} .alert", has_text=EN["you-are-now-following-this-user"]).wait_for()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
+def test_a_requests_date_reads_in_the_readers_time_zone_and_language(demo, browser, js):
+    """A request's date is written in UTC, the same in every language, for a page
+    without the script. With it, the date reads in the browser's time zone and in the
+    placement's language, and the UTC text stays as its title."""
+    sender, receiver = ("sven.nielsen", "maria.kowalska") if js else ("noah.williams", "yuki.sato")
+    receiver_name = "Maria Kowalska" if js else "Yuki Sato"
+    context, page = english_page(browser)
+    try:
+        me = Person(page, demo)
+        me.become(sender)
+        me.open_person(receiver_name)
+        me.press(CC, EN["connect"])
+        assert me.alert(CC) == EN["this-user-has-received-a-connection-request-from-you"]
+    finally:
+        context.close()
+
+    # India's offset is 5:30 all year: a shift no daylight saving can hide.
+    context = browser.new_context(java_script_enabled=js, locale="de-DE", timezone_id="Asia/Kolkata",
+                                  viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        Person(page, demo).become(receiver)
+        page.goto(f"{demo}/?languageId=de_DE")
+        time = page.locator(f"{NOTIFICATIONS} time[datetime]").first
+        stamp = time.get_attribute("datetime")
+        utc = datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+        written = utc.strftime("%Y-%m-%d %H:%M UTC")
+        shown = time.inner_text().strip()
+        if not js:
+            assert shown == written
+            assert time.get_attribute("title") is None
+            return
+        assert time.get_attribute("title") == written
+        local = utc + datetime.timedelta(hours=5, minutes=30)
+        assert local.strftime("%H:%M") in shown, shown
+        assert "UTC" not in shown
+        # Word for word what the browser writes for German, medium date and short time.
+        german = page.evaluate(
+            "(at) => new Intl.DateTimeFormat('de-DE', {dateStyle: 'medium', timeStyle: 'short'})"
+            ".format(new Date(at))", stamp)
+        assert shown == german
     finally:
         context.close()

@@ -282,3 +282,29 @@ pub fn scoped_attributes(html: &str) -> Vec<String> {
     }
     out
 }
+
+/// Every `<time datetime="…">…</time>` in `html`, as (datetime, text), after checking
+/// that each shows, in UTC to the minute, the instant its `datetime` names:
+/// `2024-05-01T14:03:27Z` as `2024-05-01 14:03 UTC`.
+pub fn dates(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find("<time datetime=\"") {
+        let after = &rest[at + "<time datetime=\"".len()..];
+        let (datetime, after) = after.split_once("\">").expect("a closed datetime");
+        let (text, after) = after.split_once("</time>").expect("a closed time");
+        assert_eq!(datetime.len(), 20, "{datetime}");
+        assert!(
+            datetime.ends_with('Z') && &datetime[10..11] == "T",
+            "{datetime}"
+        );
+        assert_eq!(
+            text,
+            format!("{} {} UTC", &datetime[..10], &datetime[11..16]),
+            "the text shows the datetime's instant"
+        );
+        out.push((datetime.to_owned(), text.to_owned()));
+        rest = after;
+    }
+    out
+}

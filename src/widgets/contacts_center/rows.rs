@@ -20,7 +20,10 @@ pub(super) struct Row {
     /// The bulk-selection checkbox, when the row offers one.
     pub select: Option<Select>,
     pub forms: Vec<Form>,
+    /// When a request row's request was sent, as shown without the script.
     pub when: Option<String>,
+    /// The same instant for the row's `<time datetime>`.
+    pub when_iso: Option<String>,
 }
 
 /// A row's bulk-selection checkbox. Its id and label are made in Rust rather than with

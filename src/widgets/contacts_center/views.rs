@@ -15,7 +15,9 @@ use crate::portal::{PortalUser, PortletMode};
 use crate::store::{Filter, Listed, Page as ListPage, Reader, RequestSide, RequestView};
 use crate::templates::Templates;
 use crate::widgets::paging;
-use crate::widgets::ui::{Field, Form, Ui, social_error, store_error, template_error, when};
+use crate::widgets::ui::{
+    Field, Form, Ui, social_error, store_error, template_error, when, when_iso,
+};
 use crate::widgets::{Markup, WidgetError};
 
 /// Texts every Contacts Center template may print.
@@ -340,6 +342,7 @@ impl View<'_> {
             select,
             forms: Vec::new(),
             when: None,
+            when_iso: None,
         })
     }
 
@@ -395,6 +398,7 @@ impl View<'_> {
             select: None,
             forms,
             when: Some(when(request.created_at)),
+            when_iso: Some(when_iso(request.created_at)),
         }
     }
 
@@ -785,6 +789,7 @@ impl View<'_> {
                     select: None,
                     forms: Vec::new(),
                     when: None,
+                    when_iso: None,
                 }),
                 Listed::Entry(_) => None,
             })
