@@ -239,8 +239,9 @@ pub(crate) fn when(unix_seconds: u64) -> String {
     )
 }
 
-/// `created_at` as a `<time>` element's `datetime`, `2024-05-01T14:03:00Z`: the
-/// instant [`when`] shows, in a form a browser's `Date` reads in every engine.
+/// `created_at` as a `<time>` element's `datetime`, `2024-05-01T14:03:27Z`: the
+/// instant [`when`] shows to the minute, with its seconds, in the one form the
+/// enhancement script rewrites and a browser's `Date` reads in every engine.
 pub(crate) fn when_iso(unix_seconds: u64) -> String {
     formatted(
         unix_seconds,
@@ -249,7 +250,10 @@ pub(crate) fn when_iso(unix_seconds: u64) -> String {
 }
 
 /// Empty for a time the calendar cannot hold (a corrupt record), never a panic.
-fn formatted(unix_seconds: u64, format: &[time::format_description::FormatItem<'_>]) -> String {
+fn formatted(
+    unix_seconds: u64,
+    format: &[time::format_description::BorrowedFormatItem<'_>],
+) -> String {
     i64::try_from(unix_seconds)
         .ok()
         .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())

@@ -82,19 +82,22 @@
   }
 
   {#- Dates come written in UTC (2024-05-01 14:03 UTC), the same in every language,
-      for a page without this script. With it, each <time> reads in the reader's own
-      time zone and in the placement's language (its wrapper's lang), as the portal's
-      own dates do; the UTC text stays as its title. #}
+      for a page without this script. With it, each of the host's <time>s (a full UTC
+      instant, not a date or a duration a template of an administrator's may hold)
+      reads in the reader's own time zone, named, and in the placement's language (its
+      wrapper's lang); the UTC text stays as its title. Parts, not dateStyle and
+      timeStyle, which older Intls ignore and print a date without its time. #}
   function localTimes(el) {
     {#- Any failure (no Intl, a language it does not know) leaves the UTC text. #}
     try {
-      var format = new Intl.DateTimeFormat(root().getAttribute("lang") || undefined,
-        { dateStyle: "medium", timeStyle: "short" });
+      var format = new Intl.DateTimeFormat(root().getAttribute("lang"), {
+        year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short"
+      });
       Array.prototype.forEach.call(el.querySelectorAll("time[datetime]:not([title])"), function (time) {
-        var at = new Date(time.getAttribute("datetime"));
-        if (!isNaN(at)) {
+        var stamp = time.getAttribute("datetime");
+        if (/^\d{4}(-\d\d){2}T(\d\d:){2}\d\dZ$/.test(stamp)) {
           time.title = time.textContent;
-          time.textContent = format.format(at);
+          time.textContent = format.format(new Date(stamp));
         }
       });
     } catch (e) {}

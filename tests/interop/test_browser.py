@@ -409,31 +409,36 @@ def test_an_answer_that_never_comes_is_given_up(demo, browser):
         context.close()
 
 
+LOCAL_DATE = ("(at) => new Intl.DateTimeFormat('de-DE', {year: 'numeric', month: 'short', day: 'numeric', "
+              "hour: 'numeric', minute: '2-digit', timeZoneName: 'short'}).format(new Date(at))")
+
+
 @pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
 def test_a_requests_date_reads_in_the_readers_time_zone_and_language(demo, browser, js):
     """A request's date is written in UTC, the same in every language, for a page
     without the script. With it, the date reads in the browser's time zone and in the
-    placement's language, and the UTC text stays as its title."""
-    sender, receiver = ("sven.nielsen", "maria.kowalska") if js else ("noah.williams", "yuki.sato")
-    receiver_name = "Maria Kowalska" if js else "Yuki Sato"
+    placement's language (German here, in an English browser), also after an answer
+    redraws the placement, and the UTC text stays as its title."""
+    receiver = "maria.kowalska" if js else "yuki.sato"
+    senders = ["sven.nielsen", "fatima.haddad"] if js else ["noah.williams"]
     context, page = english_page(browser)
     try:
         me = Person(page, demo)
-        me.become(sender)
-        me.open_person(receiver_name)
-        me.press(CC, EN["connect"])
-        assert me.alert(CC) == EN["this-user-has-received-a-connection-request-from-you"]
+        for sender in senders:
+            me.become(sender)
+            me.open_person("Maria Kowalska" if js else "Yuki Sato")
+            me.press(CC, EN["connect"])
+            assert me.alert(CC) == EN["this-user-has-received-a-connection-request-from-you"]
     finally:
         context.close()
 
     # India's offset is 5:30 all year: a shift no daylight saving can hide.
-    context = browser.new_context(java_script_enabled=js, locale="de-DE", timezone_id="Asia/Kolkata",
+    context = browser.new_context(java_script_enabled=js, locale="en-US", timezone_id="Asia/Kolkata",
                                   viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    try:
-        Person(page, demo).become(receiver)
-        page.goto(f"{demo}/?languageId=de_DE")
-        time = page.locator(f"{NOTIFICATIONS} time[datetime]").first
+    times = page.locator(f"{NOTIFICATIONS} time[datetime]")
+
+    def check(time):
         stamp = time.get_attribute("datetime")
         utc = datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
         written = utc.strftime("%Y-%m-%d %H:%M UTC")
@@ -445,11 +450,22 @@ def test_a_requests_date_reads_in_the_readers_time_zone_and_language(demo, brows
         assert time.get_attribute("title") == written
         local = utc + datetime.timedelta(hours=5, minutes=30)
         assert local.strftime("%H:%M") in shown, shown
-        assert "UTC" not in shown
-        # Word for word what the browser writes for German, medium date and short time.
-        german = page.evaluate(
-            "(at) => new Intl.DateTimeFormat('de-DE', {dateStyle: 'medium', timeStyle: 'short'})"
-            ".format(new Date(at))", stamp)
-        assert shown == german
+        # Word for word what the browser writes in German, the placement's language
+        # (the browser's own is English), with the zone named.
+        assert shown == page.evaluate(LOCAL_DATE, stamp)
+        assert "GMT+5:30" in shown, shown
+
+    try:
+        Person(page, demo).become(receiver)
+        page.goto(f"{demo}/?languageId=de_DE")
+        assert times.count() == len(senders)
+        for i in range(len(senders)):
+            check(times.nth(i))
+        if js:
+            # The answer redraws the placement in place: the date left is local too.
+            page.locator(f"{NOTIFICATIONS} button", has_text=Texts("de_DE")["accept"]).first.click()
+            page.locator(f"{NOTIFICATIONS} [role=status]").wait_for()
+            assert times.count() == 1
+            check(times.first)
     finally:
         context.close()

@@ -411,7 +411,8 @@ mod tests {
                 }
             })
             .expect("spawned");
-        std::thread::sleep(Duration::from_millis(80));
+        // Long enough for the kernel's 10 ms ticks to count it on a busy machine.
+        std::thread::sleep(Duration::from_millis(300));
         let used = threads_cpu_time(std::process::id(), name).expect("the probe thread");
         stop.store(true, Ordering::Relaxed);
         thread.join().expect("joined");
