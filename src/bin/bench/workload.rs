@@ -251,21 +251,13 @@ pub async fn median_home(
     mix: &Mix,
     runs: usize,
 ) -> Result<(u64, Duration), Error> {
-    let (who, tok, n) = &mix.near_1000;
-    let _ = who;
+    let (_, tok, n) = &mix.near_1000;
     let request = get(&format!("{RENDER}?{NS}filter=connections"), tok);
     let mut conn = Conn::open(addr).await?;
-    let mut times = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let t = Instant::now();
-        let (status, _) = conn.send(&request).await?;
-        if status != 200 {
-            return Err(format!("home render answered {status}").into());
-        }
-        times.push(t.elapsed());
-    }
+    let (mut times, _) = timed_runs(&mut conn, &request, runs, "home render").await?;
     times.sort();
-    Ok((*n, times[runs / 2]))
+    let median = times.get(runs / 2).ok_or("no home render was timed")?;
+    Ok((*n, *median))
 }
 
 /// How many times each vCard export is timed: one export is one sample of a
@@ -287,17 +279,7 @@ pub async fn vcard_exports(addr: SocketAddr, mix: &Mix) -> Result<Vec<Export>, E
             &format!("/widgets/contacts_center/resources/vcard?{NS}filter=connections"),
             tok,
         );
-        let mut times = Vec::with_capacity(VCARD_RUNS);
-        let mut bytes = 0;
-        for _ in 0..VCARD_RUNS {
-            let t = Instant::now();
-            let (status, body) = conn.send(&request).await?;
-            if status != 200 {
-                return Err(format!("vCard export answered {status}").into());
-            }
-            times.push(t.elapsed());
-            bytes = body;
-        }
+        let (times, bytes) = timed_runs(&mut conn, &request, VCARD_RUNS, "vCard export").await?;
         exports.push(Export {
             connections: *n,
             times,
@@ -305,6 +287,29 @@ pub async fn vcard_exports(addr: SocketAddr, mix: &Mix) -> Result<Vec<Export>, E
         });
     }
     Ok(exports)
+}
+
+/// Sends `request` `runs` times, one after another on `conn`: each answer's time, in
+/// the order they ran, and the size of the last body. Any status but 200 is an error
+/// naming `what`.
+async fn timed_runs(
+    conn: &mut Conn,
+    request: &[u8],
+    runs: usize,
+    what: &str,
+) -> Result<(Vec<Duration>, usize), Error> {
+    let mut times = Vec::with_capacity(runs);
+    let mut bytes = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let (status, body) = conn.send(request).await?;
+        if status != 200 {
+            return Err(format!("{what} answered {status}").into());
+        }
+        times.push(t.elapsed());
+        bytes = body;
+    }
+    Ok((times, bytes))
 }
 
 #[cfg(test)]
