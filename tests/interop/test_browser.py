@@ -133,6 +133,10 @@ def test_connect_confirm_follow_block_and_vcard(demo, browser, shots, js):
         shoot(page, shots, "detail", js)
         me.press(CC, EN["connect"])
         assert me.alert(CC) == EN["this-user-has-received-a-connection-request-from-you"]
+        # The outcome has the focus, so a screen reader reads it: moved there by the
+        # script, or taken on the fresh page the plain form led to.
+        page.wait_for_function("() => document.activeElement && document.activeElement.matches('.alert')")
+        assert page.evaluate("() => document.activeElement.getAttribute('role')") == "status"
 
         # B sees the request: the bell's badge and the Notifications widget.
         me.become(b_id)
