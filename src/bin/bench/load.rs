@@ -110,6 +110,11 @@ impl Samples {
         stats_of(&mut v, self.elapsed)
     }
 
+    /// How many answers were served, all kinds together (errors are not samples).
+    pub fn served(&self) -> usize {
+        self.by_kind.iter().map(Vec::len).sum()
+    }
+
     /// All kinds together.
     pub fn total(&self) -> Stats {
         let mut v: Vec<u32> = self.by_kind.iter().flatten().copied().collect();

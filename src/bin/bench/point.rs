@@ -4,8 +4,9 @@
 //! request, read from `/proc/<pid>/stat`: the whole run's answer to "where do a
 //! request's microseconds go" that a render bench cannot give. It also prints the
 //! host's store writer thread's share of the point, its CPU time and the bytes the
-//! host wrote per request: whether the one thread that commits held the point back. The host's pid is
-//! printed before the clock starts, so a profiler can attach to it (`perf record -p`).
+//! host wrote per request: whether the one thread that commits held the point back.
+//! The host's pid is printed before the clock starts, so a profiler can attach to it
+//! (`perf record -p`).
 //!
 //! `--keep DIR` seeds the graph into DIR once and reuses it on later runs (delete DIR
 //! to seed again, say after an interrupted seed).
@@ -129,7 +130,7 @@ pub async fn point(args: &[String]) -> Result<(), Error> {
         .zip(writer_before)
         .map(|(after, before)| after.since(before));
     let stats = samples.total();
-    let served = samples.by_kind.iter().map(Vec::len).sum::<usize>().max(1) as f64;
+    let served = samples.served().max(1) as f64;
     let per_request = |cpu: Duration| cpu.as_secs_f64() * 1e6 / served;
     println!(
         "{view} @ {concurrency}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, errors {}; CPU per request: host {:.1} µs, load generator {:.1} µs",

@@ -70,7 +70,7 @@ impl Point {
     /// (µs, bytes), as the server CPU column counts: a refused action's job runs in
     /// the writer too, but a point with errors meets no target anyway.
     pub fn writer_per_answer(&self) -> Option<(f64, f64)> {
-        let served = self.samples.by_kind.iter().map(Vec::len).sum::<usize>();
+        let served = self.samples.served();
         self.writer.filter(|_| served > 0).map(|w| {
             (
                 w.busy.as_secs_f64() * 1e6 / served as f64,
@@ -89,7 +89,7 @@ impl Point {
     /// The server's CPU time per answer served, in µs: what a request costs the
     /// server, whatever the other processes on the machine took.
     pub fn server_cpu_us(&self) -> Option<f64> {
-        let served = self.samples.by_kind.iter().map(Vec::len).sum::<usize>();
+        let served = self.samples.served();
         let cpu = self.server_cpu?;
         (served > 0).then(|| cpu.as_secs_f64() * 1e6 / served as f64)
     }
@@ -1039,8 +1039,8 @@ const LIMITS: &str = "
   alone. Grouped, the host ran at {http_actions_pct} of the writer's store-level
   rate, and 64 actions at {http_actions_rps} actions/s take {http_actions_cycle} ms to
   go round once, where the p99 bound is {grouped_bound} ms (four 4 KiB fdatasyncs
-  and a millisecond). What
-  holds them back is one thread, not the machine's CPUs: the host used
+  and a millisecond). What holds them back is one thread, not the machine's CPUs:
+  the host used
   {actions_cores} cores' worth of CPU during the point ({actions_cpu} µs per action),
   and the store's writer thread, which runs every job and every commit one after the
   other, was on a CPU for {writer_busy} of the point ({writer_cpu} µs per action, the
@@ -1060,8 +1060,8 @@ const LIMITS: &str = "
   1.7 MB, took 1.9–2.8 ms.
   The grouped rate is therefore bound by the writer's own time per action, about a
   tenth of a millisecond of CPU and a share of a fdatasync. More cores would not
-  raise it; fewer pages per action, or a disk that syncs them faster, would. An action's answer reads the seven
-  booleans only; it used to count mutual connections as well, which the answer does
+  raise it; fewer pages per action, or a disk that syncs them faster, would. An
+  action's answer reads the seven booleans only; it used to count mutual connections as well, which the answer does
   not show.
 - **The page cache's shape.** The last report found actions costing the host 311 µs
   of CPU each in its full run against 134 µs on a fresh host, and could not say why

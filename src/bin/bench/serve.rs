@@ -247,10 +247,15 @@ impl Server {
 /// platform the bench runs on.
 const TICKS_PER_SEC: u64 = 100;
 
+/// Clock ticks of `/proc`'s CPU times as a duration.
+fn ticks_to_time(ticks: u64) -> Duration {
+    Duration::from_millis(ticks * 1000 / TICKS_PER_SEC)
+}
+
 /// The CPU time (user and system, all threads) process `pid` has used so far.
 pub fn cpu_time(pid: u32) -> Option<Duration> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat_cpu_ticks(&stat).map(|ticks| Duration::from_millis(ticks * 1000 / TICKS_PER_SEC))
+    stat_cpu_ticks(&stat).map(ticks_to_time)
 }
 
 /// utime + stime of a `/proc/<pid>/stat` line, in ticks. They are its 14th and 15th
@@ -280,7 +285,7 @@ pub fn threads_cpu_time(pid: u32, name: &str) -> Option<Duration> {
             *ticks.get_or_insert(0) += used;
         }
     }
-    ticks.map(|t| Duration::from_millis(t * 1000 / TICKS_PER_SEC))
+    ticks.map(ticks_to_time)
 }
 
 /// The bytes process `pid` has caused to be sent to storage so far: `write_bytes` of
