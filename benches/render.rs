@@ -96,6 +96,7 @@ fn request(pauth: &PAuth, params: &[(&str, &str)]) -> Request {
         mode: PortletMode::View,
         window_state: WindowState::Normal,
         locale: "en_US".to_owned(),
+        dates_locale: "en-US".to_owned(),
         viewer: Viewer::User(PortalUser {
             consumer: "bench".to_owned(),
             user_id: "u0".to_owned(),

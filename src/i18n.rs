@@ -477,16 +477,60 @@ pub fn negotiate(
     token_locale: Option<&str>,
     accept_language: Option<&str>,
 ) -> String {
-    language_id
-        .and_then(normalize)
-        .or_else(|| token_locale.and_then(normalize))
-        .or_else(|| accept_language.and_then(best_accepted))
-        .unwrap_or(DEFAULT_LANGUAGE_ID)
+    negotiate_locale(language_id, token_locale, accept_language)
+        .id
         .to_owned()
 }
 
-fn best_accepted(header: &str) -> Option<&'static str> {
-    let mut ranked: Vec<(u16, usize, &'static str)> = Vec::new();
+/// What [`negotiate_locale`] found: the texts' language, and the reader's own form of
+/// it, which can name a region the host has no texts for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Negotiated {
+    /// A supported Liferay language id (`en_US`): the texts, `lang`, `Content-Language`.
+    pub id: &'static str,
+    /// The BCP 47 tag dates are written in (see [`dates_tag`]).
+    pub dates: String,
+}
+
+/// [`negotiate`], with the tag the reader's dates are written in: a British reader
+/// (`languageId=en_GB`, or `en-GB` first in `Accept-Language`) reads English texts and
+/// British dates.
+pub fn negotiate_locale(
+    language_id: Option<&str>,
+    token_locale: Option<&str>,
+    accept_language: Option<&str>,
+) -> Negotiated {
+    let supported = |tag: &str| normalize(tag).map(|id| (id, dates_tag(id, tag)));
+    let (id, dates) = language_id
+        .and_then(supported)
+        .or_else(|| token_locale.and_then(supported))
+        .or_else(|| {
+            accept_language
+                .and_then(best_accepted)
+                .map(|(id, tag)| (id, dates_tag(id, tag)))
+        })
+        .unwrap_or_else(|| (DEFAULT_LANGUAGE_ID, language_tag(DEFAULT_LANGUAGE_ID)));
+    Negotiated { id, dates }
+}
+
+/// The BCP 47 tag for dates of a reader who asked for `tag` and reads the texts of
+/// `id`: the texts' language with the region of `tag` (`en-GB` for `en_GB`, whose
+/// texts are `en_US`; `pt-PT` for `pt_PT`, read in `pt_BR`), else the texts' own tag.
+/// A date's order and clock (day first, 24 hours) are the region's habit, not the
+/// language's; a region of another language than the texts' is not taken, so an
+/// English text holds no French date. The tag is built from checked letters only.
+pub fn dates_tag(id: &str, tag: &str) -> String {
+    match language_and_region(tag) {
+        Some((language, Some(region))) if id.split('_').next() == Some(language.as_str()) => {
+            format!("{language}-{region}")
+        }
+        _ => language_tag(id),
+    }
+}
+
+/// The best supported `Accept-Language` entry: its language id and its tag as sent.
+fn best_accepted(header: &str) -> Option<(&'static str, &str)> {
+    let mut ranked: Vec<(u16, usize, &'static str, &str)> = Vec::new();
     for (position, entry) in header
         .split(',')
         .take(MAX_ACCEPT_LANGUAGE_ENTRIES)
@@ -504,12 +548,12 @@ fn best_accepted(header: &str) -> Option<&'static str> {
             continue;
         }
         if let Some(id) = normalize(tag) {
-            ranked.push((quality, position, id));
+            ranked.push((quality, position, id, tag));
         }
     }
     // Highest q first; among equals, the order the browser gave.
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    ranked.first().map(|(_, _, id)| *id)
+    ranked.first().map(|(_, _, id, tag)| (*id, *tag))
 }
 
 /// A q-value in thousandths (RFC 9110: `0`–`1` with up to three decimals).

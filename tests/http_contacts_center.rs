@@ -1092,10 +1092,13 @@ async fn links_keep_the_language_in_liferays_form_or_not_at_all() {
 #[tokio::test]
 async fn the_fragment_and_its_header_name_the_same_language() {
     let server = start(|c, _| with_consumer(c)).await;
-    for (query, accepted, expected) in [
-        ("", "pt-BR,pt;q=0.9,en;q=0.5", "pt-BR"),
-        ("?languageId=de_DE", "pt-BR", "de-DE"),
-        ("?languageId=xx_YY", "", "en-US"),
+    // The root's `data-locale` is the reader's own form of that language, for dates.
+    for (query, accepted, expected, dates) in [
+        ("", "pt-BR,pt;q=0.9,en;q=0.5", "pt-BR", "pt-BR"),
+        ("?languageId=de_DE", "pt-BR", "de-DE", "de-DE"),
+        ("?languageId=xx_YY", "", "en-US", "en-US"),
+        ("?languageId=en_GB", "de-DE", "en-US", "en-GB"),
+        ("", "en-AU,de;q=0.5", "en-US", "en-AU"),
     ] {
         let mut call = client()
             .get(server.url(&format!("/widgets/{WIDGET}/render{query}")))
@@ -1114,7 +1117,8 @@ async fn the_fragment_and_its_header_name_the_same_language() {
         let html = response.text().await.expect("html");
         let root = html.trim_start().split('>').next().unwrap_or_default();
         assert!(
-            root.starts_with("<div ") && root.contains(&format!(" lang=\"{expected}\"")),
+            root.starts_with("<div ")
+                && root.contains(&format!(" lang=\"{expected}\" data-locale=\"{dates}\"")),
             "{query} {accepted}: {root}"
         );
     }

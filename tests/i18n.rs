@@ -1,8 +1,8 @@
 //! Language bundles: parsing, fallback, plurals, negotiation, completeness.
 
 use widget_host::i18n::{
-    Languages, PluralCategory, SUPPORTED_LANGUAGE_IDS, liferay_id, negotiate, normalize, number,
-    parse, plural_category, singular_key,
+    Languages, PluralCategory, SUPPORTED_LANGUAGE_IDS, dates_tag, liferay_id, negotiate,
+    negotiate_locale, normalize, number, parse, plural_category, singular_key,
 };
 
 #[test]
@@ -252,6 +252,48 @@ fn negotiation_order_and_normalisation() {
     assert_eq!(normalize("ES"), Some("es_ES"));
     assert_eq!(normalize("ko_KR"), None);
     assert_eq!(normalize(""), None);
+}
+
+/// Dates are written in the reader's region of the texts' language: the negotiation
+/// keeps the region of whichever source won, and takes none of another language.
+#[test]
+fn dates_keep_the_readers_region() {
+    let dates = |l: Option<&str>, t: Option<&str>, a: Option<&str>| {
+        let n = negotiate_locale(l, t, a);
+        (n.id, n.dates)
+    };
+    assert_eq!(dates(Some("en_GB"), None, None), ("en_US", "en-GB".into()));
+    assert_eq!(
+        dates(None, Some("pt-pt"), Some("en-AU")),
+        ("pt_BR", "pt-PT".into()),
+        "the token's locale before the header"
+    );
+    assert_eq!(
+        dates(None, None, Some("ko, en-AU;q=0.5, de-AT;q=0.4")),
+        ("en_US", "en-AU".into()),
+        "the header's best entry the host has texts for"
+    );
+    assert_eq!(
+        dates(Some("xx_XX"), None, Some("fr-CA")),
+        ("fr_FR", "fr-CA".into())
+    );
+    assert_eq!(dates(Some("de"), None, None), ("de_DE", "de-DE".into()));
+    assert_eq!(
+        dates(Some("zh-Hant-TW"), None, None),
+        ("zh_CN", "zh-TW".into())
+    );
+    assert_eq!(dates(None, None, None), ("en_US", "en-US".into()));
+    // Only two letters make a region, so nothing else reaches the page's markup.
+    assert_eq!(
+        dates(Some("en-\"><b>"), None, None),
+        ("en_US", "en-US".into())
+    );
+    assert_eq!(
+        dates_tag("en_US", "fr-CA"),
+        "en-US",
+        "no French dates in English"
+    );
+    assert_eq!(dates_tag("ja_JP", "ja-jp"), "ja-JP");
 }
 
 /// Links carry the portal's own language id back in Liferay's form, its region

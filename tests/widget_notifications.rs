@@ -150,6 +150,13 @@ fn notifications_markup_is_namespaced_and_localized() {
         );
     }
     assert!(html.contains("class=\"notifications-portlet\""));
+    // A reader in Mexico reads the Spanish texts, and the script writes the dates in
+    // Mexico's way.
+    let mexican = notes(Some("b")).locale("es_MX").html(&w);
+    assert!(
+        mexican.contains(" lang=\"es-ES\" data-locale=\"es-MX\" "),
+        "{mexican}"
+    );
 }
 
 #[test]

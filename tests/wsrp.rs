@@ -41,13 +41,14 @@ impl Widget for EchoWidget {
         let params: Vec<String> = req.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let action = req.urls.action_target("say");
         let html = format!(
-            "<div id=\"{ns}root\" data-who=\"{who}\" data-locale=\"{locale}\" data-mode=\"{mode}\">\
+            "<div id=\"{ns}root\" data-who=\"{who}\" data-locale=\"{locale}\" data-dates=\"{dates}\" data-mode=\"{mode}\">\
              <p class=\"params\">{params}</p>\
              <a href=\"{render}\">next</a>\
              <form action=\"{action}\"><input name=\"{ns}text\"></form>\
              <a href=\"{vcard}\">vcard</a></div>",
             ns = req.urls.namespace(),
             locale = req.locale,
+            dates = req.dates_locale,
             mode = req.mode.as_str(),
             params = params.join(";"),
             render = req.urls.render_url(&[("page", "2")]).replace('&', "&amp;"),
@@ -361,7 +362,7 @@ fn markup_params(mode: &str, nav: Option<&str>) -> String {
         .unwrap_or_default();
     format!(
         "<t:markupParams><t:secureClientCommunication>false</t:secureClientCommunication>\
-         <t:locales>es-es</t:locales><t:locales>en</t:locales><t:mimeTypes>text/html</t:mimeTypes>\
+         <t:locales>es-mx</t:locales><t:locales>en</t:locales><t:mimeTypes>text/html</t:mimeTypes>\
          <t:mode>{mode}</t:mode><t:windowState>wsrp:normal</t:windowState>{nav}</t:markupParams>"
     )
 }
@@ -742,6 +743,8 @@ fn get_markup_maps_user_locale_and_navigational_state() {
     let html = markup_html(&reply);
     assert!(html.contains("data-who=\"user 42 of portal\""), "{html}");
     assert!(html.contains("data-locale=\"es_ES\""), "{html}");
+    // Mexican Spanish reads the Spanish texts, and its dates in its own region's way.
+    assert!(html.contains("data-dates=\"es-MX\""), "{html}");
     assert!(html.contains("filter=connections;page=3"), "{html}");
     assert!(html.contains("id=\"wsrp_rewrite_root\""), "{html}");
     let refreshed = f.hooks.0.lock().expect("lock");

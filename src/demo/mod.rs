@@ -144,12 +144,14 @@ pub async fn page<B>(
         form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
             .into_owned()
             .collect();
-    // Only a language the switcher offers: the value goes into the page's links as it is.
+    // A language id as a Liferay page carries it, rebuilt from its checked letters
+    // (the value goes into the page's links), in a language the widgets have texts
+    // for. Its region stays even where they have no texts in it, as a portal's does:
+    // `en_GB` reads English with British dates.
     let language = query
         .iter()
         .find(|(k, _)| k == "languageId")
-        .map(|(_, v)| v.clone())
-        .filter(|v| crate::i18n::SUPPORTED_LANGUAGE_IDS.contains(&v.as_str()));
+        .and_then(|(_, v)| crate::i18n::liferay_id(v));
     let path = if page == "content" { "/content" } else { "/" };
     // The widgets' language, as they negotiate it from what the page forwards: the
     // page's `lang` must say what its widgets are written in (screen readers read by it).
@@ -199,7 +201,10 @@ pub async fn page<B>(
         .collect();
     let languages: Vec<_> = crate::i18n::SUPPORTED_LANGUAGE_IDS
         .iter()
-        .map(|l| serde_json::json!({"id": l, "selected": language.as_deref() == Some(*l)}))
+        .map(|l| {
+            let selected = language.as_deref().and_then(crate::i18n::normalize) == Some(*l);
+            serde_json::json!({"id": l, "selected": selected})
+        })
         .collect();
     // The bell's count and the page around the fragments, off the async runtime: a
     // snapshot, and a template with both fragments in it. The count is read after the

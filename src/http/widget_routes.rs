@@ -288,7 +288,10 @@ async fn prepare(
     );
 
     let caller = authenticate(state, parts, &params, &portlet, phase, name)?;
-    let locale = crate::i18n::negotiate(
+    let crate::i18n::Negotiated {
+        id: locale,
+        dates: dates_locale,
+    } = crate::i18n::negotiate_locale(
         params.language_id.as_deref(),
         caller.user().and_then(|u| u.profile.locale.as_deref()),
         parts
@@ -299,7 +302,7 @@ async fn prepare(
     let bad = |_| {
         localized_in(
             state,
-            &locale,
+            locale,
             StatusCode::BAD_REQUEST,
             "the-request-is-invalid",
         )
@@ -319,7 +322,7 @@ async fn prepare(
     if !descriptor.modes.iter().any(|m| m == mode.as_str()) {
         return Err(localized_in(
             state,
-            &locale,
+            locale,
             StatusCode::BAD_REQUEST,
             "the-request-is-invalid",
         ));
@@ -390,7 +393,8 @@ async fn prepare(
         descriptor,
         mode,
         window_state,
-        locale,
+        locale: locale.to_owned(),
+        dates_locale,
         viewer,
         name: name.map(str::to_owned),
         params: params.widget,

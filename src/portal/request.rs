@@ -262,6 +262,10 @@ pub struct Request {
     pub window_state: WindowState,
     /// Liferay language id such as `en_US`, already negotiated.
     pub locale: String,
+    /// The BCP 47 tag the reader's dates are written in: `locale`'s language with the
+    /// region the reader asked for (`en-GB` while `locale` is `en_US`; see
+    /// [`crate::i18n::dates_tag`]).
+    pub dates_locale: String,
     pub viewer: Viewer,
     /// The action or resource name; `None` for render.
     pub name: Option<String>,
@@ -283,6 +287,7 @@ impl fmt::Debug for Request {
             .field("mode", &self.mode)
             .field("window_state", &self.window_state)
             .field("locale", &self.locale)
+            .field("dates_locale", &self.dates_locale)
             .field("viewer", &self.viewer)
             .field("name", &self.name)
             .field("params", &self.params)

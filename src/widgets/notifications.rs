@@ -57,6 +57,8 @@ struct Context {
     wrapper: String,
     /// [`Ui::lang`].
     lang: String,
+    /// [`Request::dates_locale`], the root's `data-locale`: the script writes dates in it.
+    locale: String,
     title: String,
     guest: Option<String>,
     alert: Option<(&'static str, String)>,
@@ -105,6 +107,7 @@ impl Notifications {
             ns: ui.ns().to_owned(),
             wrapper: ui.wrapper_class(),
             lang: ui.lang(),
+            locale: req.dates_locale.clone(),
             title: ui.t("notifications"),
             guest: None,
             alert: req

@@ -111,6 +111,9 @@ pub struct Presentation {
     pub mode: PortletMode,
     pub window_state: WindowState,
     pub locale: String,
+    /// The tag the reader's dates are written in ([`crate::i18n::dates_tag`] of the
+    /// locale `locale` was chosen from).
+    pub dates_locale: String,
     /// `navigationalContext/@opaqueValue`: the widget's render parameters.
     pub navigational_state: Option<String>,
 }
@@ -129,11 +132,18 @@ pub fn presentation(params: &Element, default_locale: &str) -> Result<Presentati
         .ok_or_else(|| WsrpFault::UnsupportedWindowState(truncate(state_text)))?;
     // The consumer lists the user's locales in order of preference: the first one the
     // host has a language for wins, as `Accept-Language` does on the native path.
-    let locale = params
+    let (locale, dates_locale) = params
         .children_named("locales")
-        .find_map(|l| crate::i18n::normalize(&l.text))
-        .unwrap_or(default_locale)
-        .to_owned();
+        .find_map(|l| {
+            crate::i18n::normalize(&l.text)
+                .map(|id| (id.to_owned(), crate::i18n::dates_tag(id, &l.text)))
+        })
+        .unwrap_or_else(|| {
+            (
+                default_locale.to_owned(),
+                crate::i18n::language_tag(default_locale),
+            )
+        });
     let navigational_state = params
         .present("navigationalContext")
         .and_then(|n| n.attr("opaqueValue"))
@@ -142,6 +152,7 @@ pub fn presentation(params: &Element, default_locale: &str) -> Result<Presentati
         mode,
         window_state,
         locale,
+        dates_locale,
         navigational_state,
     })
 }
@@ -180,6 +191,15 @@ mod tests {
         assert_eq!(locale(&["EN"]), "en_US");
         assert_eq!(locale(&["*", "x1-US"]), "de_DE", "the descriptor's default");
         assert_eq!(locale(&[]), "de_DE");
+        // Dates keep the region of the locale chosen, which the texts may not have.
+        let dates = |locales: &[&str]| {
+            let p = presentation(&params(locales), "de_DE").unwrap();
+            (p.locale, p.dates_locale)
+        };
+        assert_eq!(dates(&["ko-KR", "en-GB"]), ("en_US".into(), "en-GB".into()));
+        assert_eq!(dates(&["pt-PT"]), ("pt_BR".into(), "pt-PT".into()));
+        assert_eq!(dates(&["en"]), ("en_US".into(), "en-US".into()));
+        assert_eq!(dates(&["ko-KR"]), ("de_DE".into(), "de-DE".into()));
     }
 
     #[test]

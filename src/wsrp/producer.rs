@@ -569,6 +569,7 @@ impl Producer {
             mode: p.mode,
             window_state: p.window_state,
             locale: p.locale,
+            dates_locale: p.dates_locale,
             viewer,
             name: None,
             params,

@@ -84,13 +84,15 @@
   {#- Dates come written in UTC (2024-05-01 14:03 UTC), the same in every language,
       for a page without this script. With it, each of the host's <time>s (a full UTC
       instant, not a date or a duration a template of an administrator's may hold)
-      reads in the reader's own time zone, named, and in the placement's language (its
-      wrapper's lang); the UTC text stays as its title. Parts, not dateStyle and
-      timeStyle, which older Intls ignore and print a date without its time. #}
+      reads in the reader's own time zone, named, and in the reader's locale (the
+      root's data-locale: the placement's language with the reader's region, en-GB
+      for English texts; else its lang); the UTC text stays as its title. Parts, not
+      dateStyle and timeStyle, which older Intls ignore and print a date without its
+      time. #}
   function localTimes(el) {
     {#- Any failure (no Intl, a language it does not know) leaves the UTC text. #}
     try {
-      var format = new Intl.DateTimeFormat(root().getAttribute("lang"), {
+      var format = new Intl.DateTimeFormat(root().dataset.locale || root().lang, {
         year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short"
       });
       Array.prototype.forEach.call(el.querySelectorAll("time[datetime]:not([title])"), function (time) {
@@ -158,7 +160,7 @@
     if (!again || !el.querySelector("[role=alert]")) {
       return;
     }
-    Array.prototype.slice.call(again.elements).forEach(function (field) {
+    Array.prototype.forEach.call(again.elements, function (field) {
       var typed = field.name ? data.get(field.name) : null;
       if (typeof typed === "string" && (field.tagName === "TEXTAREA" ||
           (field.tagName === "INPUT" && /^(text|email|search|tel|url)$/.test(field.type)))) {
@@ -338,7 +340,7 @@
       return;
     }
     busy(false);
-    Array.prototype.slice.call(el.querySelectorAll("[data-enhance-disabled]")).forEach(function (x) {
+    Array.prototype.forEach.call(el.querySelectorAll("[data-enhance-disabled]"), function (x) {
       x.disabled = false;
       x.removeAttribute("data-enhance-disabled");
       x.removeAttribute("aria-disabled");

@@ -413,8 +413,8 @@ def test_an_answer_that_never_comes_is_given_up(demo, browser):
         context.close()
 
 
-LOCAL_DATE = ("(at) => new Intl.DateTimeFormat('de-DE', {year: 'numeric', month: 'short', day: 'numeric', "
-              "hour: 'numeric', minute: '2-digit', timeZoneName: 'short'}).format(new Date(at))")
+LOCAL_DATE = ("([locale, at]) => new Intl.DateTimeFormat(locale, {year: 'numeric', month: 'short', "
+              "day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short'}).format(new Date(at))")
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
@@ -456,7 +456,7 @@ def test_a_requests_date_reads_in_the_readers_time_zone_and_language(demo, brows
         assert local.strftime("%H:%M") in shown, shown
         # Word for word what the browser writes in German, the placement's language
         # (the browser's own is English), with the zone named.
-        assert shown == page.evaluate(LOCAL_DATE, stamp)
+        assert shown == page.evaluate(LOCAL_DATE, ["de-DE", stamp])
         assert "GMT+5:30" in shown, shown
 
     try:
@@ -473,3 +473,49 @@ def test_a_requests_date_reads_in_the_readers_time_zone_and_language(demo, brows
             check(times.first)
     finally:
         context.close()
+
+
+def test_dates_read_in_the_readers_region_also_on_the_next_page(demo, browser):
+    """A British reader (languageId=en_GB) reads the English texts, which are American,
+    and dates in the British way: day first, a 24-hour clock. Rows that "View more"
+    appends get their dates rewritten too."""
+    receiver = "ahmed.hassan"
+    senders = ["chloe.martin", "pedro.santos", "ingrid.larsen", "kenji.mori", "lea.weber", "omar.farouk"]
+    context, page = english_page(browser)
+    try:
+        me = Person(page, demo)
+        for sender in senders:
+            me.become(sender)
+            me.open_person("Ahmed Hassan")
+            me.press(CC, EN["connect"])
+            assert me.alert(CC) == EN["this-user-has-received-a-connection-request-from-you"]
+    finally:
+        context.close()
+
+    context = browser.new_context(locale="en-US", timezone_id="Asia/Kolkata",
+                                  viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    rows = f"{DIRECTORY} [data-list=people] > li"
+    try:
+        Person(page, demo).become(receiver)
+        # The compact directory (5 a page) on the requests its reader received.
+        page.goto(f"{demo}/content?languageId=en_GB&_contacts_center_INSTANCE_directory_filter=requests")
+        root = page.locator(f"{DIRECTORY} [data-locale]")
+        assert root.get_attribute("lang") == "en-US"
+        assert root.get_attribute("data-locale") == "en-GB"
+        assert page.locator(rows).count() == 5
+        page.locator(f"{DIRECTORY} a[data-view-more]").click()
+        page.wait_for_function(f"document.querySelectorAll({rows!r}).length === {len(senders)}")
+        times = page.locator(f"{rows} time[datetime]")
+        assert times.count() == len(senders)
+        for i in range(len(senders)):
+            time = times.nth(i)
+            stamp = time.get_attribute("datetime")
+            shown = time.inner_text().strip()
+            british, american = (page.evaluate(LOCAL_DATE, [tag, stamp]) for tag in ("en-GB", "en-US"))
+            assert british != american, "the two regions write the date differently"
+            assert shown == british, f"row {i}: {shown}"
+            assert time.get_attribute("title").endswith(" UTC")
+    finally:
+        context.close()
+

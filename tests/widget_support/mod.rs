@@ -127,6 +127,7 @@ pub struct Call {
     pub viewer: Option<String>,
     pub roles: Vec<String>,
     pub mode: PortletMode,
+    /// The reader's language, as the portal's `languageId` names it.
     pub locale: String,
     pub name: Option<String>,
     pub params: Vec<(String, String)>,
@@ -219,6 +220,8 @@ impl Call {
                 profile: Profile::default(),
             }),
         };
+        // As a portal's `languageId` is: `en_GB` reads English with British dates.
+        let locale = widget_host::i18n::negotiate_locale(Some(&self.locale), None, None);
         Request {
             phase,
             urls: Arc::new(FakeUrls {
@@ -229,7 +232,8 @@ impl Call {
             descriptor,
             mode: self.mode,
             window_state: WindowState::Normal,
-            locale: self.locale.clone(),
+            locale: locale.id.to_owned(),
+            dates_locale: locale.dates,
             viewer,
             name: self.name.clone(),
             params,

@@ -187,6 +187,9 @@ struct Page<T: Serialize> {
     wrapper: String,
     /// [`Ui::lang`].
     lang: String,
+    /// [`Request::dates_locale`](crate::portal::Request::dates_locale), the root's
+    /// `data-locale`: the script writes dates in it.
+    locale: String,
     /// [`Ui::texts`] of [`TEXTS`].
     t: minijinja::Value,
     alert: Option<Alert>,
@@ -204,6 +207,7 @@ fn page<T: Serialize>(ui: &Ui<'_>, view: T) -> Page<T> {
         ns: ui.ns().to_owned(),
         wrapper: ui.wrapper_class(),
         lang: ui.lang(),
+        locale: ui.req.dates_locale.clone(),
         t: ui.texts(TEXTS),
         alert,
         view,
