@@ -437,6 +437,15 @@ pub fn liferay_id(tag: &str) -> Option<String> {
 /// A tag's language in lower case and its first two-letter region in upper case, as
 /// Liferay ids and BCP 47 tags both spell them; `None` for an empty or over-long tag.
 fn language_and_region(tag: &str) -> Option<(String, Option<String>)> {
+    let (language, region) = language_and_any_region(tag)?;
+    Some((language, region.filter(|r| r.len() == 2)))
+}
+
+/// [`language_and_region`], where the region may also be BCP 47's three digits of
+/// an area (`es-419`, Latin America), which Liferay ids do not spell. The region is
+/// looked for only before the first singleton: what follows `u` or `x` is an
+/// extension (`en-u-ca-buddhist` names a calendar, not Canada).
+fn language_and_any_region(tag: &str) -> Option<(String, Option<String>)> {
     let tag = tag.trim();
     if tag.is_empty() || tag.len() > 35 {
         return None;
@@ -444,7 +453,11 @@ fn language_and_region(tag: &str) -> Option<(String, Option<String>)> {
     let mut parts = tag.split(['-', '_']);
     let language = parts.next()?.to_ascii_lowercase();
     let region = parts
-        .find(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic()))
+        .take_while(|p| p.len() > 1)
+        .find(|p| {
+            (p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic()))
+                || (p.len() == 3 && p.bytes().all(|b| b.is_ascii_digit()))
+        })
         .map(str::to_ascii_uppercase);
     Some((language, region))
 }
@@ -515,14 +528,20 @@ pub fn negotiate_locale(
 
 /// The BCP 47 tag for dates of a reader who asked for `tag` and reads the texts of
 /// `id`: the texts' language with the region of `tag` (`en-GB` for `en_GB`, whose
-/// texts are `en_US`; `pt-PT` for `pt_PT`, read in `pt_BR`), else the texts' own tag.
-/// A date's order and clock (day first, 24 hours) are the region's habit, not the
-/// language's; a region of another language than the texts' is not taken, so an
-/// English text holds no French date. The tag is built from checked letters only.
+/// texts are `en_US`; `pt-PT` for `pt_PT`, read in `pt_BR`; `es-419`), else the
+/// texts' own tag. A date's order and clock (day first, 24 hours) are the region's
+/// habit, not the language's; a region of another language than the texts' is not
+/// taken, so an English text holds no French date. Chinese keeps the texts' script
+/// (`zh-Hans-TW`): a date in Traditional characters would sit among Simplified
+/// texts. The tag is built from checked letters and digits only.
 pub fn dates_tag(id: &str, tag: &str) -> String {
-    match language_and_region(tag) {
+    match language_and_any_region(tag) {
         Some((language, Some(region))) if id.split('_').next() == Some(language.as_str()) => {
-            format!("{language}-{region}")
+            if language == "zh" {
+                format!("zh-Hans-{region}")
+            } else {
+                format!("{language}-{region}")
+            }
         }
         _ => language_tag(id),
     }

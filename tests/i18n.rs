@@ -280,10 +280,21 @@ fn dates_keep_the_readers_region() {
     assert_eq!(dates(Some("de"), None, None), ("de_DE", "de-DE".into()));
     assert_eq!(
         dates(Some("zh-Hant-TW"), None, None),
-        ("zh_CN", "zh-TW".into())
+        ("zh_CN", "zh-Hans-TW".into()),
+        "the texts' script"
+    );
+    assert_eq!(
+        dates(None, None, Some("es-419")),
+        ("es_ES", "es-419".into()),
+        "an area of three digits"
+    );
+    assert_eq!(
+        dates(None, None, Some("en-u-ca-buddhist")),
+        ("en_US", "en-US".into()),
+        "an extension names no region"
     );
     assert_eq!(dates(None, None, None), ("en_US", "en-US".into()));
-    // Only two letters make a region, so nothing else reaches the page's markup.
+    // Only two letters or three digits make a region: nothing else reaches the markup.
     assert_eq!(
         dates(Some("en-\"><b>"), None, None),
         ("en_US", "en-US".into())
@@ -306,6 +317,8 @@ fn a_links_language_id_keeps_the_portals_region() {
         ("pt_PT", Some("pt_PT")),
         ("zh-Hans-CN", Some("zh_CN")),
         (" DE ", Some("de")),
+        ("en-u-ca-buddhist", Some("en")),
+        ("es-419", Some("es")),
         ("ko_KR", None),
         ("", None),
         ("de_DE_with_a_tail_far_too_long_for_a_tag", None),

@@ -231,7 +231,7 @@ pub(crate) fn template_error(e: TemplateError) -> WidgetError {
 /// `created_at` (Unix seconds) as `2024-05-01 14:03 UTC`, the same in every locale so
 /// no locale needs its own date pattern. It is what a page shows without the
 /// enhancement script; with it, the date reads in the reader's own time zone and
-/// language (from [`when_iso`]).
+/// locale (from [`when_iso`], in the root's `data-locale`).
 pub(crate) fn when(unix_seconds: u64) -> String {
     formatted(
         unix_seconds,

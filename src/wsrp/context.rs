@@ -139,9 +139,11 @@ pub fn presentation(params: &Element, default_locale: &str) -> Result<Presentati
                 .map(|id| (id.to_owned(), crate::i18n::dates_tag(id, &l.text)))
         })
         .unwrap_or_else(|| {
+            let texts =
+                crate::i18n::normalize(default_locale).unwrap_or(crate::i18n::DEFAULT_LANGUAGE_ID);
             (
                 default_locale.to_owned(),
-                crate::i18n::language_tag(default_locale),
+                crate::i18n::dates_tag(texts, default_locale),
             )
         });
     let navigational_state = params
@@ -200,6 +202,17 @@ mod tests {
         assert_eq!(dates(&["pt-PT"]), ("pt_BR".into(), "pt-PT".into()));
         assert_eq!(dates(&["en"]), ("en_US".into(), "en-US".into()));
         assert_eq!(dates(&["ko-KR"]), ("de_DE".into(), "de-DE".into()));
+        // A descriptor's default in a region the host has no texts for keeps it too.
+        let p = presentation(&params(&["ko-KR"]), "de_AT").unwrap();
+        assert_eq!(
+            (p.locale.as_str(), p.dates_locale.as_str()),
+            ("de_AT", "de-AT")
+        );
+        let p = presentation(&params(&[]), "nl_NL").unwrap();
+        assert_eq!(
+            (p.locale.as_str(), p.dates_locale.as_str()),
+            ("nl_NL", "en-US")
+        );
     }
 
     #[test]

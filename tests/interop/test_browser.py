@@ -518,4 +518,3 @@ def test_dates_read_in_the_readers_region_also_on_the_next_page(demo, browser):
             assert time.get_attribute("title").endswith(" UTC")
     finally:
         context.close()
-

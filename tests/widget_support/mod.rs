@@ -220,8 +220,11 @@ impl Call {
                 profile: Profile::default(),
             }),
         };
-        // As a portal's `languageId` is: `en_GB` reads English with British dates.
-        let locale = widget_host::i18n::negotiate_locale(Some(&self.locale), None, None);
+        // The locale as given (a widget must cope with one it has no texts for, as a
+        // WSRP descriptor's default can be), and its dates as a portal's `languageId`
+        // would have them: `en_GB` reads British dates.
+        let dates_locale =
+            widget_host::i18n::negotiate_locale(Some(&self.locale), None, None).dates;
         Request {
             phase,
             urls: Arc::new(FakeUrls {
@@ -232,8 +235,8 @@ impl Call {
             descriptor,
             mode: self.mode,
             window_state: WindowState::Normal,
-            locale: locale.id.to_owned(),
-            dates_locale: locale.dates,
+            locale: self.locale.clone(),
+            dates_locale,
             viewer,
             name: self.name.clone(),
             params,
