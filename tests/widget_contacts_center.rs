@@ -1074,6 +1074,30 @@ fn sent_and_received_requests_each_page_on() {
         .html(&w);
     assert!(received_page.contains("Gil Zed"));
     assert!(!received_page.contains("Eve Zed") && !received_page.contains("Fay Zed"));
+
+    // A side with no requests has no heading above the other side's list; with
+    // neither, the received side's heading holds the empty text.
+    w.add("h", "Hal", "Zed");
+    let (received, sent) = (
+        "<h3 class=\"sheet-subtitle\">Requests</h3>",
+        "<h3 class=\"sheet-subtitle\">Sent Requests</h3>",
+    );
+    let only_sent = cc(Some("e")).p("filter", "requests").html(&w);
+    assert!(
+        !only_sent.contains(received) && only_sent.contains(sent),
+        "{only_sent}"
+    );
+    let only_received = cc(Some("b")).p("filter", "requests").html(&w);
+    assert!(
+        only_received.contains(received) && !only_received.contains(sent),
+        "{only_received}"
+    );
+    let neither = cc(Some("h")).p("filter", "requests").html(&w);
+    assert!(neither.contains(received), "{neither}");
+    assert!(
+        neither.contains("You have no pending requests."),
+        "{neither}"
+    );
 }
 
 /// My Contacts' "View More" sits right below its list, above the form that adds a
