@@ -1627,3 +1627,99 @@ async fn json_action_answers_always_have_a_relationship() {
     shape(&body);
     assert!(body["relationship"].is_null(), "{body}");
 }
+
+/// A person whose browser posts a widget's form, or follows its download link,
+/// without the script reads a refusal as a page in their language; a portal's code
+/// (`*/*`, or JSON named anywhere in `Accept`) still gets the contract's JSON. A
+/// render's refusal is for the portal that asked for the fragment, and stays JSON.
+#[tokio::test]
+async fn a_browser_reads_a_refusal_as_a_page_and_a_portal_as_json() {
+    let server = start(|c, _| with_consumer(c)).await;
+    for user in ["alice", "bob"] {
+        render(&server, user, &[]).await;
+    }
+    let detail = render(&server, "alice", &[("userId", "bob")]).await;
+    let (url, fields) = form_for(&detail, "block");
+    // The form as a browser would post it hours later: its `p_auth` no longer holds.
+    let mut stale: Vec<(String, String)> = fields
+        .into_iter()
+        .filter(|(name, _)| name != "p_auth")
+        .collect();
+    stale.push(("p_auth".into(), "test~alice~0.0.AAAA".into()));
+    stale.push(("languageId".into(), "de_DE".into()));
+    const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let german = Languages::builtin()
+        .get("de_DE", "this-form-has-expired-please-reload-the-page")
+        .to_owned();
+    let answer = client()
+        .post(&url)
+        .header("accept", BROWSER)
+        .form(&stale)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    let header = |name: &str| {
+        answer
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header("content-type"), "text/html; charset=utf-8");
+    assert_eq!(header("content-language"), "de-DE");
+    assert_eq!(header("cache-control"), "private, no-store");
+    let page = answer.text().await.expect("page");
+    assert!(
+        page.starts_with("<!DOCTYPE html>\n<html lang=\"de-DE\">"),
+        "{page}"
+    );
+    assert!(page.contains(&format!("<h1>{german}</h1>")), "{page}");
+
+    // The same refusal for code: JSON, wherever `Accept` names it, and for `*/*`.
+    for accept in ["application/json, text/html", "*/*"] {
+        let answer = client()
+            .post(&url)
+            .header("accept", accept)
+            .form(&stale)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{accept}");
+        let body: Value = answer.json().await.expect("json");
+        assert_eq!(body["text"], german.as_str(), "{accept}");
+    }
+
+    // A download link followed without a token of its own.
+    let answer = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/resources/vcard?{NS}userId=bob")))
+        .header("accept", BROWSER)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    let page = answer.text().await.expect("page");
+    assert!(
+        page.starts_with("<!DOCTYPE html>\n<html lang=\"en-US\">"),
+        "{page}"
+    );
+
+    // A render refused to a browser is still the portal's JSON.
+    let answer = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/render")))
+        .bearer_auth("not-a-token")
+        .header("accept", BROWSER)
+        .send()
+        .await
+        .expect("render");
+    assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+    let _: Value = answer.json().await.expect("json");
+
+    assert_eq!(
+        contacts(&server, "alice", "blocked").await,
+        Vec::<String>::new(),
+        "nothing changed"
+    );
+    server.stop().await;
+}

@@ -1538,9 +1538,27 @@ fn edit_mode_and_preferences_per_instance() {
         .admin()
         .mode(PortletMode::Edit)
         .html(&w);
-    assert!(edit_again.contains("value=\"10\""));
+    // Items per page is a number field the browser checks against the host's own
+    // bounds before sending; Back leaves edit mode without saving.
+    assert!(
+        edit_again.contains(
+            "type=\"number\" id=\"_contacts_center_INSTANCE_one_pref-pageSize\" name=\"_contacts_center_INSTANCE_one_pageSize\" value=\"10\" min=\"1\" max=\"100\" step=\"1\" required>"
+        ),
+        "{edit_again}"
+    );
+    assert!(
+        edit_again.contains(
+            "<a class=\"btn btn-secondary\" href=\"https://portal.test/web/page?p_p_id=cc&amp;p_p_lifecycle=0&amp;\" id=\"_contacts_center_INSTANCE_one_back\">Back</a>"
+        ),
+        "{edit_again}"
+    );
 
-    for (k, v) in [("pageSize", "0"), ("pageSize", "x"), ("showIcon", "maybe")] {
+    for (k, v) in [
+        ("pageSize", "0"),
+        ("pageSize", "101"),
+        ("pageSize", "x"),
+        ("showIcon", "maybe"),
+    ] {
         assert!(matches!(
             cc(Some("a"))
                 .instance(one)

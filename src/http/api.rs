@@ -213,6 +213,7 @@ fn bearer<B>(state: &AppState, req: &Request<B>) -> Result<PortalUser, HttpError
         status: StatusCode::UNAUTHORIZED,
         key: "please-sign-in-again",
         text: "Your sign-in is not valid or has expired. Please sign in again.".into(),
+        lang: "en".into(),
     };
     let token = token.ok_or_else(unauthorized)?;
     state
@@ -236,6 +237,7 @@ fn forbidden() -> HttpError {
         status: StatusCode::FORBIDDEN,
         key: "you-do-not-have-the-required-permissions",
         text: "You do not have the required permissions.".into(),
+        lang: "en".into(),
     }
 }
 

@@ -38,6 +38,8 @@ pub enum HttpError {
         status: StatusCode,
         key: &'static str,
         text: String,
+        /// The BCP 47 tag of the language `text` is in.
+        lang: String,
     },
 }
 
@@ -93,6 +95,67 @@ impl HttpError {
         }
         response
     }
+
+    /// The answer as a page for a person: a browser that posted a widget's form or
+    /// followed its download link without the script (a form left open past its
+    /// `p_auth`'s expiry, a preference the host refuses) would otherwise show the
+    /// JSON a portal's script reads. The same status; the text alone, in its
+    /// language, as the page's title and heading. The browser's Back button returns
+    /// to the portal page: a link back would have to trust a target from a caller
+    /// whose token just failed.
+    pub fn into_page(self) -> Response<Body> {
+        let status = self.status();
+        let lang = match &self {
+            Self::Localized { lang, .. } => lang.clone(),
+            // The host's own words, which are English.
+            _ => "en".to_owned(),
+        };
+        let mut text = String::new();
+        // Writing to a String cannot fail.
+        let _ = crate::templates::write_escaped(&mut text, &self.to_string());
+        let mut lang_attr = String::new();
+        let _ = crate::templates::write_escaped(&mut lang_attr, &lang);
+        let page = format!(
+            "<!DOCTYPE html>\n<html lang=\"{lang_attr}\">\n<head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <meta name=\"robots\" content=\"noindex\"><title>{text}</title></head>\n\
+             <body><main><h1>{text}</h1></main></body>\n</html>\n"
+        );
+        let mut response = html(status, page);
+        let headers = response.headers_mut();
+        headers.insert(
+            hyper::header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+        if let Ok(value) = HeaderValue::from_str(&lang) {
+            headers.insert(hyper::header::CONTENT_LANGUAGE, value);
+        }
+        if let Self::MethodNotAllowed { allow } = self {
+            headers.insert(hyper::header::ALLOW, HeaderValue::from_static(allow));
+        }
+        response
+    }
+}
+
+/// Whether a refusal of this request is for a person to read rather than for a
+/// portal's code: a widget's action or download, asked for as a page (a browser's
+/// form post or link sends `Accept: text/html`; the script's requests do too) and
+/// not as JSON. A portal's server-side client sends `*/*` or `application/json` and
+/// keeps the JSON the contract gives it.
+pub fn refusal_is_a_page(method: &hyper::Method, segments: &[&str], accept: Option<&str>) -> bool {
+    let widget_call = matches!(
+        (method, segments),
+        (&hyper::Method::POST, ["widgets", _, "actions", _])
+            | (
+                &hyper::Method::GET | &hyper::Method::HEAD,
+                ["widgets", _, "resources", _]
+            )
+    );
+    widget_call
+        && accept.is_some_and(|a| {
+            let a = a.to_ascii_lowercase();
+            a.contains("text/html") && !a.contains("application/json")
+        })
 }
 
 pub fn bytes(
@@ -118,4 +181,66 @@ pub fn html(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
 
 pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
     bytes(status, "application/json", value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+
+    async fn body(response: Response<Body>) -> String {
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        String::from_utf8(bytes.to_vec()).expect("utf-8")
+    }
+
+    /// A refusal's text can hold what a caller sent: the page escapes it, names its
+    /// language, and keeps what the JSON answer's headers say.
+    #[tokio::test]
+    async fn a_refusal_page_escapes_its_text_and_keeps_its_headers() {
+        let page = HttpError::BadRequest("<script>alert(1)</script> & co".into()).into_page();
+        assert_eq!(page.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(page.headers()[hyper::header::CONTENT_LANGUAGE], "en");
+        let html = body(page).await;
+        assert!(
+            html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<h1>&lt;script&gt;alert(1)&lt;/script&gt; &amp; co</h1>"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>"), "{html}");
+        let refused = HttpError::MethodNotAllowed { allow: "POST" }.into_page();
+        assert_eq!(refused.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(refused.headers()[hyper::header::ALLOW], "POST");
+    }
+
+    /// Only a widget's action or download asked for as a page, never as JSON.
+    #[test]
+    fn only_a_browsers_widget_call_gets_a_page() {
+        let (post, get) = (hyper::Method::POST, hyper::Method::GET);
+        let action = ["widgets", "cc", "actions", "follow"];
+        let download = ["widgets", "cc", "resources", "vcard"];
+        let html = Some("text/html,application/xhtml+xml,*/*;q=0.8");
+        assert!(refusal_is_a_page(&post, &action, html));
+        assert!(refusal_is_a_page(&get, &download, Some("TEXT/HTML")));
+        assert!(!refusal_is_a_page(
+            &post,
+            &action,
+            Some("text/html, application/json")
+        ));
+        assert!(!refusal_is_a_page(&post, &action, Some("*/*")));
+        assert!(!refusal_is_a_page(&post, &action, None));
+        assert!(
+            !refusal_is_a_page(&get, &action, html),
+            "a GET is no action"
+        );
+        assert!(!refusal_is_a_page(&get, &["widgets", "cc", "render"], html));
+        assert!(!refusal_is_a_page(&get, &["api", "users", "x"], html));
+    }
 }

@@ -30,6 +30,20 @@ pub async fn handle(
     let origin = req.headers().get(hyper::header::ORIGIN).cloned();
     // Split once here: the timeout rule and the routes both read the segments.
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let as_page = response::refusal_is_a_page(
+        &method,
+        &segments,
+        req.headers()
+            .get(hyper::header::ACCEPT)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let refusal = |error: HttpError| {
+        if as_page {
+            error.into_page()
+        } else {
+            error.into_response()
+        }
+    };
     let routed = if answers_after_its_writes(&method, &segments) {
         // Its body is read under the timeout (see `read_body`); then it waits for its
         // commit. Cut off there, it would answer 503 for a change that still happens.
@@ -39,8 +53,8 @@ pub async fn handle(
     };
     let (route, mut response) = match routed {
         Ok((route, Ok(response))) => (route, response),
-        Ok((route, Err(error))) => (route, error.into_response()),
-        Err(_) => ("timeout", HttpError::Timeout.into_response()),
+        Ok((route, Err(error))) => (route, refusal(error)),
+        Err(_) => ("timeout", refusal(HttpError::Timeout)),
     };
     cors::allow_origin(&state, origin.as_ref(), &mut response);
     response.headers_mut().insert(
@@ -181,6 +195,7 @@ fn demo_elsewhere() -> HttpError {
         status: StatusCode::MISDIRECTED_REQUEST,
         key: "the-request-is-invalid",
         text: "The demo answers only at an IP address, at localhost, or at the host public_url names: set public_url to the address you open.".into(),
+        lang: "en".into(),
     }
 }
 

@@ -620,6 +620,7 @@ async fn refresh_directory(state: &Arc<AppState>, user: &PortalUser) -> Result<(
 /// The one place widget errors become HTTP statuses.
 fn widget_error(state: &AppState, locale: &str, error: WidgetError) -> HttpError {
     let text = |key: &str| state.languages.get(locale, key).to_owned();
+    let lang = crate::i18n::language_tag(locale);
     match error {
         WidgetError::UnknownAction(_) | WidgetError::UnknownResource(_) => localized_in(
             state,
@@ -647,6 +648,7 @@ fn widget_error(state: &AppState, locale: &str, error: WidgetError) -> HttpError
             } else {
                 t
             },
+            lang,
         },
         WidgetError::BadRequest { text: t, .. } => HttpError::Localized {
             status: StatusCode::BAD_REQUEST,
@@ -656,11 +658,13 @@ fn widget_error(state: &AppState, locale: &str, error: WidgetError) -> HttpError
             } else {
                 t
             },
+            lang,
         },
         WidgetError::NotFound { key, text } => HttpError::Localized {
             status: StatusCode::NOT_FOUND,
             key,
             text,
+            lang,
         },
         error @ (WidgetError::Internal(_) | WidgetError::Storage(_)) => {
             tracing::error!(%error, "widget failed");
@@ -764,5 +768,6 @@ fn localized_in(
         status,
         key,
         text: state.languages.get(locale, key).to_owned(),
+        lang: crate::i18n::language_tag(locale),
     }
 }

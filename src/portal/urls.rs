@@ -18,6 +18,13 @@ pub trait PortletUrls: Send + Sync {
     /// A link that renders the widget again with these (un-namespaced) render parameters.
     fn render_url(&self, params: &[(&str, &str)]) -> String;
 
+    /// A link to the widget's view, with no render parameters: the way back out of edit
+    /// mode. A native render URL keeps no mode, so it is [`Self::render_url`]; a WSRP
+    /// consumer keeps the current mode unless the URL names another.
+    fn view_url(&self) -> String {
+        self.render_url(&[])
+    }
+
     /// Where the form of `action` posts. Its own fields must be namespaced with [`Self::namespace`].
     fn action_target(&self, action: &str) -> ActionTarget;
 

@@ -123,6 +123,17 @@ impl PortletUrls for WsrpUrls {
         )
     }
 
+    fn view_url(&self) -> String {
+        rewrite_url(
+            &self.mark,
+            &[
+                ("wsrp-urlType", "render"),
+                ("wsrp-mode", "wsrp:view"),
+                ("wsrp-navigationalState", ""),
+            ],
+        )
+    }
+
     fn action_target(&self, action: &str) -> ActionTarget {
         let state = encode_state([(ACTION_KEY, action)]);
         ActionTarget {
@@ -190,6 +201,17 @@ mod tests {
         let state = decode_state(get(&pairs, "wsrp-navigationalState").expect("state"));
         assert_eq!(state.get("filter"), Some("a&b/wsrp_rewrite"));
         assert_eq!(state.get("page"), Some("2"));
+    }
+
+    /// The way back from edit mode names the view mode: the consumer would keep edit.
+    #[test]
+    fn the_view_url_names_the_view_mode_and_no_state() {
+        let urls = WsrpUrls::new(None);
+        let url = urls.finish_markup(&urls.view_url());
+        let pairs = parse_rewrite_url(&url).expect("rewrite url");
+        assert_eq!(get(&pairs, "wsrp-urlType"), Some("render"));
+        assert_eq!(get(&pairs, "wsrp-mode"), Some("wsrp:view"));
+        assert_eq!(get(&pairs, "wsrp-navigationalState"), Some(""));
     }
 
     #[test]

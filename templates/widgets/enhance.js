@@ -235,7 +235,8 @@
       if (!response.redirected && response.status < 500) {
         {#- The host refused before acting (expired form, bad input): it answers every
             action it ran with a redirect. Posting again lets the browser show the
-            refusal the ordinary way, and is refused again. #}
+            refusal the ordinary way (a page of its own, in the reader's language),
+            and is refused again. #}
         native();
         return null;
       }

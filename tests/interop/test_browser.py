@@ -518,3 +518,28 @@ def test_dates_read_in_the_readers_region_also_on_the_next_page(demo, browser):
             assert time.get_attribute("title").endswith(" UTC")
     finally:
         context.close()
+
+
+def test_the_configuration_checks_its_number_and_leads_back_to_the_view(demo, browser):
+    """An administrator's Configuration: Items per Page is a number field the browser
+    itself refuses out of bounds (nothing is sent), and Back returns to the view
+    without saving."""
+    context, page = english_page(browser)
+    try:
+        Person(page, demo).become("morgan.admin")
+        page.locator(f"{CC} .portlet-options", has_text="Configuration").click()
+        size = page.get_by_label(EN["items-per-page"])
+        before = size.input_value()
+        url = page.url
+        size.fill("0")
+        page.locator(f"{CC} button[type=submit]", has_text=EN["save"]).click()
+        assert size.evaluate("(field) => !field.validity.valid && field.validity.rangeUnderflow")
+        assert page.url == url, "an invalid form is not sent"
+        page.locator(f"{CC} a", has_text=EN["back"]).click()
+        page.locator(f"{CC} [id$='counts']").wait_for()
+        assert page.locator(f"{CC} form[id$='preferences']").count() == 0
+        # Nothing was saved: the form opens again with the value it had.
+        page.locator(f"{CC} .portlet-options", has_text="Configuration").click()
+        assert page.get_by_label(EN["items-per-page"]).input_value() == before
+    finally:
+        context.close()

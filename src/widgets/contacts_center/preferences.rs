@@ -112,6 +112,12 @@ pub(crate) fn editable(req: &Request) -> impl Iterator<Item = (&String, &Vec<Str
         .filter(move |(name, _)| !read_only.contains(*name))
 }
 
+/// The whole numbers a preference takes, if it is a number: `pageSize`, 1 to
+/// [`MAX_PAGE_SIZE`].
+pub(crate) fn range(name: &str) -> Option<(usize, usize)> {
+    (name == "pageSize").then_some((1, MAX_PAGE_SIZE))
+}
+
 /// The preferences a `save-preferences` form submits: only the descriptor's editable
 /// names, flags as `true`/`false`, `pageSize` within bounds, other values bounded in
 /// length.
@@ -125,11 +131,11 @@ pub(crate) fn from_form(req: &Request, params: &Params) -> Result<Preferences, (
                 Some("true") => "true".to_owned(),
                 Some(_) => return Err(()),
             }
-        } else if name == "pageSize" {
+        } else if let Some((min, max)) = range(name) {
             match value {
                 None => continue,
                 Some(v) => match v.parse::<usize>() {
-                    Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n.to_string(),
+                    Ok(n) if (min..=max).contains(&n) => n.to_string(),
                     _ => return Err(()),
                 },
             }

@@ -165,12 +165,17 @@ struct PreferenceField {
     id: String,
     label: String,
     flag: bool,
+    /// The whole numbers the field takes, for a number input the browser checks
+    /// before the form is sent (the host refuses any other value).
+    range: Option<(usize, usize)>,
     value: String,
 }
 
 #[derive(Debug, Serialize)]
 struct Edit {
     url: String,
+    /// The view, for leaving edit mode without saving.
+    back_url: String,
     hidden: Vec<Field>,
     fields: Vec<PreferenceField>,
 }
@@ -291,11 +296,13 @@ fn edit(ui: &Ui<'_>, settings: &Settings) -> Edit {
             id: ui.name(&format!("pref-{name}")),
             label: preferences::label(ui, name),
             flag: preferences::is_flag(default),
+            range: preferences::range(name),
             value: settings.first(name).unwrap_or("").to_owned(),
         })
         .collect();
     Edit {
         url: target.url,
+        back_url: ui.req.urls.view_url(),
         hidden: target
             .hidden
             .into_iter()
