@@ -1670,6 +1670,7 @@ async fn a_browser_reads_a_refusal_as_a_page_and_a_portal_as_json() {
     assert_eq!(header("content-type"), "text/html; charset=utf-8");
     assert_eq!(header("content-language"), "de-DE");
     assert_eq!(header("cache-control"), "private, no-store");
+    assert_eq!(header("vary"), "Accept, Authorization");
     let page = answer.text().await.expect("page");
     assert!(
         page.starts_with("<!DOCTYPE html>\n<html lang=\"de-DE\">"),
@@ -1687,9 +1688,22 @@ async fn a_browser_reads_a_refusal_as_a_page_and_a_portal_as_json() {
             .await
             .expect("post");
         assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{accept}");
+        assert_eq!(answer.headers()["vary"], "Accept, Authorization");
         let body: Value = answer.json().await.expect("json");
         assert_eq!(body["text"], german.as_str(), "{accept}");
     }
+    // A portal's code signs its calls, whatever its client's default `Accept` (Java's
+    // names text/html): a refused Bearer call is JSON.
+    let answer = client()
+        .post(server.url(&format!("/widgets/{WIDGET}/actions/no-such-action")))
+        .bearer_auth(token("alice", &[]))
+        .header("accept", "text/html, image/gif, image/jpeg, */*; q=.2")
+        .form(&[(format!("{NS}userId"), "bob")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+    let _: Value = answer.json().await.expect("json");
 
     // A download link followed without a token of its own.
     let answer = client()

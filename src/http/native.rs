@@ -149,6 +149,23 @@ impl PortletUrls for NativeUrls {
         url
     }
 
+    /// The render URL with `p_p_mode=view`: Liferay keeps a placement in the mode its
+    /// page last showed it in when a link names none, so the way out of edit mode
+    /// must name the view.
+    fn view_url(&self) -> String {
+        let links = &self.render;
+        let mut url = String::with_capacity(links.base.len() + links.query.len() + 32);
+        url.push_str(&links.base);
+        url.push_str(links.joiner);
+        if !links.query.is_empty() {
+            url.push_str(&links.query);
+            url.push('&');
+        }
+        url.push_str("p_p_mode=view");
+        url.push_str(&links.fragment);
+        url
+    }
+
     fn action_target(&self, action: &str) -> ActionTarget {
         let url = format!(
             "{}/widgets/{}/actions/{}",
@@ -450,6 +467,26 @@ mod tests {
         );
         assert_eq!(p.widget.all("userIds"), ["a", "b"]);
         assert_eq!(p.widget.iter().count(), 3);
+    }
+
+    #[test]
+    fn the_view_url_names_the_view_mode_before_the_fragment() {
+        let on_page = NativeUrls::new(
+            id(),
+            "http://host:8080/",
+            Some("https://portal.example/web/guest/home?p_p_mode=edit#top".into()),
+            vec![("languageId".into(), "de_DE".into())],
+            None,
+        );
+        assert_eq!(
+            on_page.view_url(),
+            "https://portal.example/web/guest/home?p_p_id=contacts_center_INSTANCE_a1&p_p_lifecycle=0&languageId=de_DE&p_p_mode=view#top"
+        );
+        let own = NativeUrls::new(id(), "http://host:8080", None, vec![], None);
+        assert_eq!(
+            own.view_url(),
+            "http://host:8080/widgets/contacts_center_INSTANCE_a1/render?p_p_mode=view"
+        );
     }
 
     #[test]

@@ -137,25 +137,38 @@ impl HttpError {
     }
 }
 
-/// Whether a refusal of this request is for a person to read rather than for a
-/// portal's code: a widget's action or download, asked for as a page (a browser's
-/// form post or link sends `Accept: text/html`; the script's requests do too) and
-/// not as JSON. A portal's server-side client sends `*/*` or `application/json` and
-/// keeps the JSON the contract gives it.
-pub fn refusal_is_a_page(method: &hyper::Method, segments: &[&str], accept: Option<&str>) -> bool {
-    let widget_call = matches!(
+/// A widget's action or download: the calls a person's browser makes straight to the
+/// host, whose refusals may be read by a person ([`refusal_is_a_page`]).
+pub fn is_widget_call(method: &hyper::Method, segments: &[&str]) -> bool {
+    matches!(
         (method, segments),
         (&hyper::Method::POST, ["widgets", _, "actions", _])
             | (
                 &hyper::Method::GET | &hyper::Method::HEAD,
                 ["widgets", _, "resources", _]
             )
-    );
-    widget_call
-        && accept.is_some_and(|a| {
-            let a = a.to_ascii_lowercase();
-            a.contains("text/html") && !a.contains("application/json")
-        })
+    )
+}
+
+/// Whether `Accept` names JSON, in any case: the contract's JSON answers.
+pub fn names_json(accept: &str) -> bool {
+    accept.to_ascii_lowercase().contains("application/json")
+}
+
+/// Whether a refusal of a widget call is for a person to read rather than for a
+/// portal's code: asked for as a page (a browser's form post or link sends
+/// `Accept: text/html`; the script's requests do too), not as JSON, and without a
+/// Bearer token. A portal's code keeps the JSON the contract gives it: it names JSON,
+/// sends `*/*`, or signs its calls with its token, which a browser never sends; a
+/// Java client's default `Accept` names `text/html` too.
+pub fn refusal_is_a_page(headers: &hyper::HeaderMap) -> bool {
+    let accept = headers
+        .get(hyper::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    accept.to_ascii_lowercase().contains("text/html")
+        && !names_json(accept)
+        && super::native::bearer_authorization(headers).is_none()
 }
 
 pub fn bytes(
@@ -220,27 +233,41 @@ mod tests {
         assert_eq!(refused.headers()[hyper::header::ALLOW], "POST");
     }
 
-    /// Only a widget's action or download asked for as a page, never as JSON.
+    /// Only a widget's action or download, asked for as a page by a browser.
     #[test]
     fn only_a_browsers_widget_call_gets_a_page() {
-        let (post, get) = (hyper::Method::POST, hyper::Method::GET);
+        let (post, get, head) = (hyper::Method::POST, hyper::Method::GET, hyper::Method::HEAD);
         let action = ["widgets", "cc", "actions", "follow"];
         let download = ["widgets", "cc", "resources", "vcard"];
-        let html = Some("text/html,application/xhtml+xml,*/*;q=0.8");
-        assert!(refusal_is_a_page(&post, &action, html));
-        assert!(refusal_is_a_page(&get, &download, Some("TEXT/HTML")));
-        assert!(!refusal_is_a_page(
-            &post,
-            &action,
-            Some("text/html, application/json")
-        ));
-        assert!(!refusal_is_a_page(&post, &action, Some("*/*")));
-        assert!(!refusal_is_a_page(&post, &action, None));
-        assert!(
-            !refusal_is_a_page(&get, &action, html),
-            "a GET is no action"
-        );
-        assert!(!refusal_is_a_page(&get, &["widgets", "cc", "render"], html));
-        assert!(!refusal_is_a_page(&get, &["api", "users", "x"], html));
+        assert!(is_widget_call(&post, &action));
+        assert!(is_widget_call(&get, &download) && is_widget_call(&head, &download));
+        assert!(!is_widget_call(&get, &action), "a GET is no action");
+        assert!(!is_widget_call(&get, &["widgets", "cc", "render"]));
+        assert!(!is_widget_call(&get, &["api", "users", "x"]));
+
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut map = hyper::HeaderMap::new();
+            for (name, value) in pairs {
+                map.append(*name, HeaderValue::from_static(value));
+            }
+            map
+        };
+        let browser = "text/html,application/xhtml+xml,*/*;q=0.8";
+        // Java's HttpURLConnection, by default.
+        let java = "text/html, image/gif, image/jpeg, */*; q=.2";
+        assert!(refusal_is_a_page(&headers(&[("accept", browser)])));
+        assert!(refusal_is_a_page(&headers(&[("accept", "TEXT/HTML")])));
+        assert!(refusal_is_a_page(&headers(&[
+            ("accept", browser),
+            ("authorization", "Basic Z2F0ZTp3YXk=")
+        ])));
+        for code in [
+            headers(&[("accept", "text/html, Application/JSON")]),
+            headers(&[("accept", "*/*")]),
+            headers(&[]),
+            headers(&[("accept", java), ("authorization", "Bearer x.y.z")]),
+        ] {
+            assert!(!refusal_is_a_page(&code), "{code:?}");
+        }
     }
 }

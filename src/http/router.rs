@@ -30,19 +30,22 @@ pub async fn handle(
     let origin = req.headers().get(hyper::header::ORIGIN).cloned();
     // Split once here: the timeout rule and the routes both read the segments.
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let as_page = response::refusal_is_a_page(
-        &method,
-        &segments,
-        req.headers()
-            .get(hyper::header::ACCEPT)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let widget_call = response::is_widget_call(&method, &segments);
+    let as_page = widget_call && response::refusal_is_a_page(req.headers());
     let refusal = |error: HttpError| {
-        if as_page {
+        let mut answer = if as_page {
             error.into_page()
         } else {
             error.into_response()
+        };
+        if widget_call {
+            // The same refusal is a page or JSON by these two headers.
+            answer.headers_mut().insert(
+                hyper::header::VARY,
+                hyper::header::HeaderValue::from_static("Accept, Authorization"),
+            );
         }
+        answer
     };
     let routed = if answers_after_its_writes(&method, &segments) {
         // Its body is read under the timeout (see `read_body`); then it waits for its

@@ -381,7 +381,7 @@ async fn prepare(
         .headers
         .get(ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("application/json"));
+        .is_some_and(response::names_json);
 
     let viewer = match caller {
         Caller::Guest => Viewer::Guest,

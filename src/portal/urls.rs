@@ -19,8 +19,9 @@ pub trait PortletUrls: Send + Sync {
     fn render_url(&self, params: &[(&str, &str)]) -> String;
 
     /// A link to the widget's view, with no render parameters: the way back out of edit
-    /// mode. A native render URL keeps no mode, so it is [`Self::render_url`]; a WSRP
-    /// consumer keeps the current mode unless the URL names another.
+    /// mode. A portal keeps the current mode when a link names none (Liferay
+    /// remembers a placement's mode on its page; a WSRP consumer keeps it), so each
+    /// transport names the view; by default, a render URL.
     fn view_url(&self) -> String {
         self.render_url(&[])
     }
