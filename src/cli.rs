@@ -101,17 +101,31 @@ pub enum Command {
         /// The consumer id (the JWT `iss`).
         #[arg(long)]
         consumer: String,
-        /// The portal user id (the JWT `sub`).
-        #[arg(long)]
+        /// The portal user id (the JWT `sub`): 1-64 of A-Z a-z 0-9 . _ @ -.
+        #[arg(long, value_parser = user_id)]
         user: String,
         /// Roles to claim: comma-separated ("Administrator,Site Owner"), several after
         /// one flag, or the flag repeated. Spaces around each name are dropped.
         #[arg(long, num_args = 1.., value_delimiter = ',', value_parser = role_name)]
         roles: Vec<String>,
-        /// Lifetime in seconds (default one hour).
-        #[arg(long, value_name = "SECS")]
+        /// Lifetime in seconds (default one hour); a token expires at its `exp`, so
+        /// it is at least one.
+        #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
         ttl: Option<u64>,
     },
+}
+
+/// `token --user`, checked as the host checks a token's `sub`, so that the flag is
+/// named in the refusal rather than a malformed token reported.
+fn user_id(id: &str) -> Result<String, String> {
+    if crate::portal::auth::is_user_id(id) {
+        Ok(id.to_owned())
+    } else {
+        Err(format!(
+            "a user id is 1-{} of A-Z a-z 0-9 . _ @ -",
+            crate::portal::auth::MAX_USER_ID_LEN
+        ))
+    }
 }
 
 /// One name of `token --roles`, trimmed: `"Administrator, Site Owner"` reads as people
@@ -135,7 +149,8 @@ pub enum IdFieldArg {
 
 #[derive(Debug, Subcommand)]
 pub enum DescriptorsCommand {
-    /// Validate descriptor folders or files and report every problem with file:line:column.
+    /// Validate descriptor folders or files and report each problem with file:line:column
+    /// (at most 100 a file or folder; the rest are counted).
     Check {
         /// Descriptors folders, widget folders or single descriptor files (default: the configured descriptors_dir).
         paths: Vec<PathBuf>,
@@ -669,6 +684,36 @@ mod tests {
         assert_eq!(roles(&[]), Vec::<String>::new());
         let err = token_roles(&["--roles", "Administrator,,User"]).expect_err("empty name");
         assert!(err.contains("a role name cannot be empty"), "{err}");
+    }
+
+    /// `--user` is checked as a token's `sub` is, and `--ttl` is a second at least:
+    /// each refusal names its flag, before anything is minted.
+    #[test]
+    fn token_user_and_ttl_are_checked_as_flags() {
+        let parse = |user: &str, ttl: &str| {
+            Cli::try_parse_from([
+                "widget-host",
+                "token",
+                "--consumer",
+                "portal",
+                "--user",
+                user,
+                "--ttl",
+                ttl,
+            ])
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+        };
+        assert_eq!(parse("j.doe@example.com", "1"), Ok(()));
+        let err = parse("j doe", "60").expect_err("a space");
+        assert!(
+            err.contains("--user") && err.contains("a user id is 1-64"),
+            "{err}"
+        );
+        let err = parse(&"x".repeat(65), "60").expect_err("too long");
+        assert!(err.contains("--user"), "{err}");
+        let err = parse("jdoe", "0").expect_err("expired at once");
+        assert!(err.contains("--ttl"), "{err}");
     }
 
     #[test]

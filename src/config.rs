@@ -250,6 +250,7 @@ impl Config {
         config.apply_env(env)?;
         config.apply_overrides(overrides);
         config.validate()?;
+        config.normalize_origins();
         Ok(config)
     }
 
@@ -295,8 +296,8 @@ impl Config {
                         _ => return Err(bad(format!("{value:?} is not a log format: use text or json"))),
                     }
                 }
-                "MAX_BODY_BYTES" => self.limits.max_body_bytes = value.parse().map_err(|e| bad(format!("{e}")))?,
-                "MAX_CONNECTIONS" => self.limits.max_connections = value.parse().map_err(|e| bad(format!("{e}")))?,
+                "MAX_BODY_BYTES" => self.limits.max_body_bytes = value.parse().map_err(|_| bad(format!("{value:?} is not a whole number of bytes, such as 1048576")))?,
+                "MAX_CONNECTIONS" => self.limits.max_connections = value.parse().map_err(|_| bad(format!("{value:?} is not a whole number of connections, such as 1024")))?,
                 // Unknown WIDGET_HOST_ variables are most likely typos: say so.
                 _ => return Err(bad("unknown setting; known: LISTEN, DATA_DIR, DESCRIPTORS_DIR, TEMPLATES_DIR, PUBLIC_URL, DEMO, LOG_FORMAT, MAX_BODY_BYTES, MAX_CONNECTIONS".into())),
             }
@@ -330,6 +331,23 @@ impl Config {
     /// must not offer that at `/`.
     pub fn demo_on(&self) -> bool {
         self.demo.unwrap_or(self.consumers.is_empty())
+    }
+
+    /// Writes each origin as [`origin_of`] does, once [`Self::validate`] has passed: the
+    /// host compares them as text with the `Origin` header and with redirect targets.
+    pub fn normalize_origins(&mut self) {
+        if let Some(url) = &mut self.public_url
+            && let Some(origin) = origin_of(url)
+        {
+            *url = origin;
+        }
+        for consumer in &mut self.consumers {
+            for origin in &mut consumer.allowed_origins {
+                if let Some(normal) = origin_of(origin) {
+                    *origin = normal;
+                }
+            }
+        }
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -501,16 +519,24 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-/// Whether `s` is exactly an origin: `http(s)://host[:port]`, nothing after.
+/// Whether `s` is an origin: `http(s)://host[:port]`, nothing after but a `/`.
 pub fn is_origin(s: &str) -> bool {
-    match url::Url::parse(s) {
-        Ok(u) => {
-            matches!(u.scheme(), "http" | "https")
-                && u.host_str().is_some()
-                && u.origin().ascii_serialization() == s.trim_end_matches('/')
-        }
-        Err(_) => false,
-    }
+    origin_of(s).is_some()
+}
+
+/// `s` as an origin in the form browsers send in `Origin` and redirects are compared
+/// with: the host in lower case, a default port left out. An administrator may write
+/// `https://Portal.Example.com:443/`, which is the same origin.
+pub fn origin_of(s: &str) -> Option<String> {
+    let u = url::Url::parse(s.trim()).ok()?;
+    let bare = matches!(u.scheme(), "http" | "https")
+        && u.host_str().is_some()
+        && u.username().is_empty()
+        && u.password().is_none()
+        && u.path() == "/"
+        && u.query().is_none()
+        && u.fragment().is_none();
+    bare.then(|| u.origin().ascii_serialization())
 }
 
 /// A parse error without the line it was found on: toml's own message quotes that
@@ -719,6 +745,22 @@ mod tests {
                 .expect_err("out of range");
             assert!(err.to_string().contains(var), "{err}");
         }
+        // A value that is no number says what it read and what a number looks like.
+        for (var, what) in [
+            (
+                "WIDGET_HOST_MAX_CONNECTIONS",
+                "\"1MB\" is not a whole number of connections",
+            ),
+            (
+                "WIDGET_HOST_MAX_BODY_BYTES",
+                "\"1MB\" is not a whole number of bytes",
+            ),
+        ] {
+            let err = Config::load(None, env(&[(var, "1MB")]), &Overrides::default())
+                .expect_err("no number");
+            let err = err.to_string();
+            assert!(err.contains(var) && err.contains(what), "{err}");
+        }
     }
 
     #[test]
@@ -880,7 +922,45 @@ mod tests {
         assert!(is_origin("https://portal.example.com"));
         assert!(is_origin("http://127.0.0.1:8080"));
         assert!(!is_origin("https://portal.example.com/x"));
+        assert!(!is_origin("https://portal.example.com?x=1"));
+        assert!(!is_origin("https://portal.example.com/#top"));
+        assert!(!is_origin("https://admin@portal.example.com"));
         assert!(!is_origin("javascript:alert(1)"));
         assert!(!is_origin("portal.example.com"));
+        // The same origin however it is written, in the form browsers send.
+        for written in [
+            "https://Portal.Example.com:443",
+            "https://portal.example.com/",
+            " https://PORTAL.example.com ",
+        ] {
+            assert_eq!(
+                origin_of(written).as_deref(),
+                Some("https://portal.example.com"),
+                "{written}"
+            );
+        }
+        assert_eq!(
+            origin_of("http://Widgets.Example.com:8080/").as_deref(),
+            Some("http://widgets.example.com:8080")
+        );
+    }
+
+    /// A loaded configuration holds its origins as browsers write them, so that they
+    /// match the `Origin` header and redirect targets as text.
+    #[test]
+    fn loaded_origins_are_written_as_browsers_send_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "public_url = \"https://Widgets.Example.com:443/\"\n[[consumers]]\nid = \"p\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\nallowed_origins = [\"https://Portal.Example.com:443\", \"http://intranet:8080/\"]\n",
+        )
+        .expect("write");
+        let c = Config::load(Some(&file), Vec::new(), &Overrides::default()).expect("valid");
+        assert_eq!(c.public_url.as_deref(), Some("https://widgets.example.com"));
+        assert_eq!(
+            c.consumers[0].allowed_origins,
+            ["https://portal.example.com", "http://intranet:8080"]
+        );
     }
 }

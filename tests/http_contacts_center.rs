@@ -1737,3 +1737,34 @@ async fn a_browser_reads_a_refusal_as_a_page_and_a_portal_as_json() {
     );
     server.stop().await;
 }
+
+/// A sender the directory holds no name for (a portal's token without profile claims)
+/// is named by their user id in the notifications API, as the widgets name them,
+/// never by an empty string.
+#[tokio::test]
+async fn a_nameless_sender_is_named_by_their_id_in_notifications() {
+    let server = start(|c, _| with_consumer(c)).await;
+    render(&server, "bob", &[]).await;
+    let nameless = widget_host::portal::auth::mint(
+        common::CONSUMER,
+        common::SECRET,
+        "no.name",
+        &[],
+        &widget_host::portal::Profile::default(),
+        std::time::Duration::from_secs(600),
+    )
+    .expect("mint");
+    let answer = client()
+        .post(server.url(&format!("/widgets/{WIDGET}/actions/connect")))
+        .bearer_auth(nameless)
+        .header("accept", "application/json")
+        .form(&[(format!("{NS}userId"), "bob")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(answer.status(), StatusCode::OK);
+    let pending = notifications(&server, "bob").await;
+    assert_eq!(pending["items"][0]["fromUserId"], "no.name", "{pending}");
+    assert_eq!(pending["items"][0]["fromName"], "no.name", "{pending}");
+    server.stop().await;
+}

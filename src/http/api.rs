@@ -62,7 +62,7 @@ pub async fn notifications(
             serde_json::json!({
                 "requestId": r.request_id,
                 "fromUserId": r.person.id,
-                "fromName": r.person.full_name(),
+                "fromName": r.person.display_name(),
                 "createdAt": rfc3339(r.created_at),
             })
         })

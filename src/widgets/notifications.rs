@@ -8,7 +8,6 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::contacts_center::actions::ActionCall;
-use super::contacts_center::cards::display_name;
 use super::contacts_center::messages;
 use super::paging;
 use super::ui::{Form, Ui, social_error, store_error, template_error, when, when_iso};
@@ -146,7 +145,7 @@ impl Notifications {
                     .map(|r| {
                         let id = r.request_id.to_string();
                         let fields = [("requestId", id.as_str())];
-                        let who = display_name(&r.person);
+                        let who = r.person.display_name();
                         Item {
                             text: ui.format("x-wants-to-connect-with-you", &[&who]),
                             when: when(r.created_at),

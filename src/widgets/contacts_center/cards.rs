@@ -85,16 +85,6 @@ fn initials(person: &Person) -> String {
     }
 }
 
-/// A name to show even for a directory entry without one.
-pub(crate) fn display_name(person: &Person) -> String {
-    let name = person.full_name();
-    if name.is_empty() {
-        person.id.clone()
-    } else {
-        name
-    }
-}
-
 /// Only http(s) portraits are linked: a `javascript:` or `data:` URL from the directory
 /// must never reach an `src` attribute.
 fn safe_url(url: &str) -> Option<String> {
@@ -142,7 +132,7 @@ pub(crate) fn person_view(
 ) -> PersonView {
     PersonView {
         user_id: person.id.clone(),
-        name: display_name(person),
+        name: person.display_name(),
         initials: initials(person),
         image: if settings.flag("showIcon", true) {
             person.image.as_deref().and_then(safe_url)
@@ -222,7 +212,7 @@ pub(crate) fn details(settings: &Settings, person: &Person) -> Details {
 pub(crate) fn person_json(settings: &Settings, person: &Person) -> Value {
     let mut v = json!({
         "userId": person.id,
-        "name": display_name(person),
+        "name": person.display_name(),
         "givenName": person.given_name,
         "familyName": person.family_name,
         "jobTitle": person.job_title,
@@ -299,7 +289,7 @@ pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
         given_name: person.given_name.clone(),
         middle_name: person.additional_name.clone(),
         family_name: person.family_name.clone(),
-        full_name: display_name(person),
+        full_name: person.display_name(),
         job_title: Some(person.job_title.clone()).filter(|t| !t.trim().is_empty()),
         emails,
         phones: info

@@ -109,7 +109,7 @@ fn vcard_resource(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, Wi
                 .person(id)
                 .map_err(|e| store_error(ui, e))?
                 .ok_or_else(|| ui.not_found("the-user-could-not-be-found"))?;
-            first.get_or_insert_with(|| cards::display_name(&person));
+            first.get_or_insert_with(|| person.display_name());
             file.append(&person);
         }
         match (ids.len(), first) {

@@ -372,7 +372,7 @@ impl View<'_> {
     fn request_row(&self, request: &RequestView, received: bool) -> Row {
         let id = request.request_id.to_string();
         let fields = [("requestId", id.as_str()), ("filter", "requests")];
-        let who = cards::display_name(&request.person);
+        let who = request.person.display_name();
         let forms = if received {
             vec![
                 self.ui
@@ -773,7 +773,7 @@ impl View<'_> {
             .reader
             .person(owner_id)
             .map_err(|e| self.err(e))?
-            .map(|p| cards::display_name(&p))
+            .map(|p| p.display_name())
             .unwrap_or_else(|| owner_id.to_owned());
         let count = self
             .reader
