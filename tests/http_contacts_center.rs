@@ -1768,3 +1768,29 @@ async fn a_nameless_sender_is_named_by_their_id_in_notifications() {
     assert_eq!(pending["items"][0]["fromName"], "no.name", "{pending}");
     server.stop().await;
 }
+
+/// An origin written otherwise than browsers send it (capitals, its default port, a
+/// slash) still lets the portal's page in: CORS answers its `Origin`, and the
+/// fragment's links go to its `p_l_url`.
+#[tokio::test]
+async fn an_origin_written_another_way_still_matches_the_portal() {
+    let written = PORTAL_ORIGIN.replace("https://portal", "HTTPS://Portal") + ":443/";
+    let server = start(|c, _| {
+        with_consumer(c);
+        c.consumers[0].allowed_origins = vec![written];
+    })
+    .await;
+    let answer = client()
+        .get(server.url("/widgets"))
+        .header("origin", PORTAL_ORIGIN)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        answer.headers()["access-control-allow-origin"],
+        PORTAL_ORIGIN
+    );
+    let html = in_state(&server, "normal", None).await;
+    assert!(!page_links(&html).is_empty(), "{html}");
+    server.stop().await;
+}

@@ -87,6 +87,9 @@ impl AppState {
 
     /// [`AppState::start`] with the store's commit options given.
     pub async fn start_with(mut config: Config, store: StoreOptions) -> Result<Self, HostError> {
+        // Origins are compared as text with `Origin` and redirect targets: a
+        // configuration built in code, not loaded, gets the form loading gives them.
+        config.normalize_origins();
         // The demo portal signs its tokens with a secret of its own: a configured
         // consumer of that id would verify them with another key, and every fragment
         // of the demo page would show the sign-in error.

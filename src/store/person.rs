@@ -91,7 +91,6 @@ pub struct WebUrl {
 }
 
 impl Person {
-    /// "Given Middle Family", skipping empty parts.
     /// A name to show even for a directory entry without one (people added by
     /// `token`, or by a portal's token without profile claims): the full name, else
     /// the user id.
@@ -104,6 +103,7 @@ impl Person {
         }
     }
 
+    /// "Given Middle Family", skipping empty parts.
     pub fn full_name(&self) -> String {
         let parts = [&self.given_name, &self.additional_name, &self.family_name];
         // One string, sized once: every row of every list makes its person's name.
