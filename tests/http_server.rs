@@ -477,3 +477,46 @@ async fn a_body_that_stops_arriving_gets_408() {
     assert!(started.elapsed() < Duration::from_secs(5));
     server.stop().await;
 }
+
+/// A request the request timeout cuts off is counted under its own route, where an
+/// administrator looks for slow answers, not under a route of its own. The render is
+/// made slow by an administrator's template that loops some tens of millions of times.
+#[tokio::test]
+async fn a_request_cut_off_by_the_timeout_counts_under_its_route() {
+    let server = common::start(|c, dir| {
+        c.limits.request_timeout_secs = 1;
+        let templates = dir.join("slow-templates");
+        std::fs::create_dir_all(templates.join("contacts_center")).expect("dir");
+        std::fs::write(
+            templates.join("contacts_center/guest.html"),
+            "{% for a in range(8000) %}{% for b in range(8000) %}{% endfor %}{% endfor %}",
+        )
+        .expect("template");
+        c.templates_dir = Some(templates);
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let answer = client
+        .get(server.url("/widgets/contacts_center/render"))
+        .send()
+        .await
+        .expect("render");
+    assert_eq!(answer.status(), 503, "after {:?}", started.elapsed());
+    let metrics = client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains(
+            "widget_host_requests_total{route=\"/widgets/{portletId}/render\",status=\"503\"} 1"
+        ),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("route=\"timeout\""), "{metrics}");
+    server.stop().await;
+}

@@ -47,17 +47,23 @@ pub async fn handle(
         }
         answer
     };
+    let seen = RouteSeen::new();
     let routed = if answers_after_its_writes(&method, &segments) {
         // Its body is read under the timeout (see `read_body`); then it waits for its
         // commit. Cut off there, it would answer 503 for a change that still happens.
-        Ok(dispatch(&state, req, &segments).await)
+        Ok(dispatch(&state, req, &segments, &seen).await)
     } else {
-        tokio::time::timeout(timeout, dispatch(&state, req, &segments)).await
+        tokio::time::timeout(timeout, dispatch(&state, req, &segments, &seen)).await
     };
     let (route, mut response) = match routed {
         Ok((route, Ok(response))) => (route, response),
         Ok((route, Err(error))) => (route, refusal(error)),
-        Err(_) => ("timeout", refusal(HttpError::Timeout)),
+        // Counted under the route it was cut off in, where an administrator looks for
+        // the slow answers; "timeout" only if it never reached one.
+        Err(_) => (
+            seen.get().copied().unwrap_or("timeout"),
+            refusal(HttpError::Timeout),
+        ),
     };
     cors::allow_origin(&state, origin.as_ref(), &mut response);
     response.headers_mut().insert(
@@ -74,6 +80,17 @@ pub async fn handle(
 }
 
 type Routed = (&'static str, Result<Response<Body>, HttpError>);
+
+/// Where [`dispatch`] notes the route of a request before it waits on it, so that a
+/// request the timeout cuts off is still counted under its route.
+type RouteSeen = std::sync::OnceLock<&'static str>;
+
+/// `route`, noted in `seen`: written first in an arm's pair, it is set before the
+/// arm's handler is awaited.
+fn noted(seen: &RouteSeen, route: &'static str) -> &'static str {
+    let _ = seen.set(route);
+    route
+}
 
 /// After an answer of 500, asks whether the database file failed: a read that fails
 /// outside a widget's phase (a WSRP registration, a token's directory refresh, the
@@ -103,7 +120,12 @@ fn answers_after_its_writes(method: &Method, segments: &[&str]) -> bool {
     )
 }
 
-async fn dispatch(state: &Arc<AppState>, req: Request<RequestBody>, segments: &[&str]) -> Routed {
+async fn dispatch(
+    state: &Arc<AppState>,
+    req: Request<RequestBody>,
+    segments: &[&str],
+    seen: &RouteSeen,
+) -> Routed {
     // HEAD is answered as GET is (RFC 9110, section 9.3.2), and hyper leaves the body
     // out of the answer to a HEAD request.
     let method = match req.method() {
@@ -131,29 +153,31 @@ async fn dispatch(state: &Arc<AppState>, req: Request<RequestBody>, segments: &[
         ),
         (&Method::GET, ["widgets"]) => ("/widgets", Ok(widgets_catalog(state))),
         (&Method::GET, ["widgets", id, "render"]) => (
-            "/widgets/{portletId}/render",
+            noted(seen, "/widgets/{portletId}/render"),
             widget_routes::render(state, req, id).await,
         ),
         (&Method::POST, ["widgets", id, "actions", name]) => (
-            "/widgets/{portletId}/actions/{action}",
+            noted(seen, "/widgets/{portletId}/actions/{action}"),
             widget_routes::action(state, req, id, name).await,
         ),
         (&Method::GET, ["widgets", id, "resources", name]) => (
-            "/widgets/{portletId}/resources/{resource}",
+            noted(seen, "/widgets/{portletId}/resources/{resource}"),
             widget_routes::resource(state, req, id, name).await,
         ),
         (&Method::GET, ["wsrp", "v2", "wsdl"]) => {
             ("/wsrp/v2/wsdl", Ok(wsrp_routes::wsdl(state, &req)))
         }
-        (&Method::POST, ["wsrp", "v2", port]) if *port != "wsdl" => {
-            ("/wsrp/v2/{port}", wsrp_routes::soap(state, req, port).await)
-        }
+        (&Method::POST, ["wsrp", "v2", port]) if *port != "wsdl" => (
+            noted(seen, "/wsrp/v2/{port}"),
+            wsrp_routes::soap(state, req, port).await,
+        ),
         (&Method::GET, [""]) if state.config.demo_on() => {
-            ("/", demo::page(state, req, "dashboard").await)
+            (noted(seen, "/"), demo::page(state, req, "dashboard").await)
         }
-        (&Method::GET, ["content"]) if state.config.demo_on() => {
-            ("/content", demo::page(state, req, "content").await)
-        }
+        (&Method::GET, ["content"]) if state.config.demo_on() => (
+            noted(seen, "/content"),
+            demo::page(state, req, "content").await,
+        ),
         (&Method::GET, ["demo", "switch"]) if state.config.demo_on() => {
             ("/demo/switch", Ok(demo::switch(&req)))
         }
@@ -162,16 +186,20 @@ async fn dispatch(state: &Arc<AppState>, req: Request<RequestBody>, segments: &[
         }
         (&Method::GET, ["api", "openapi.json"]) => ("/api/openapi.json", Ok(api::openapi())),
         (&Method::GET, ["api", "users", id, "notifications"]) => (
-            "/api/users/{id}/notifications",
+            noted(seen, "/api/users/{id}/notifications"),
             api::notifications(state, req, id).await,
         ),
-        (&Method::PUT, ["api", "users", id]) => {
-            ("/api/users/{id}", api::put_user(state, req, id).await)
+        (&Method::PUT, ["api", "users", id]) => (
+            noted(seen, "/api/users/{id}"),
+            api::put_user(state, req, id).await,
+        ),
+        (&Method::POST, ["api", "backup"]) => {
+            (noted(seen, "/api/backup"), api::backup(state, req).await)
         }
-        (&Method::POST, ["api", "backup"]) => ("/api/backup", api::backup(state, req).await),
-        (&Method::DELETE, ["api", "users", id]) => {
-            ("/api/users/{id}", api::delete_user(state, req, id).await)
-        }
+        (&Method::DELETE, ["api", "users", id]) => (
+            noted(seen, "/api/users/{id}"),
+            api::delete_user(state, req, id).await,
+        ),
         (&Method::OPTIONS, ["widgets", ..] | ["api", ..]) => {
             ("preflight", Ok(cors::preflight(state, &req)))
         }
