@@ -9,6 +9,7 @@
 //! refused job then leaves the shared transaction exactly as it found it. A storage
 //! error aborts the whole batch and every caller in it gets the error.
 
+use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -414,8 +415,13 @@ fn run_writer(
     let mut resorting = resorts_pending(db);
     // Whose rows the last step moved: steps take turns among the renamed.
     let mut last_resorted: UserId = 0;
+    // Jobs of a batch that a failing job stopped before they ran: they run first, in
+    // the next batch.
+    let mut carried: VecDeque<Job> = VecDeque::new();
     loop {
-        let first = if resorting {
+        let first = if let Some(job) = carried.pop_front() {
+            job
+        } else if resorting {
             match queue.try_recv() {
                 Ok(job) => job,
                 Err(TryRecvError::Empty) => {
@@ -437,6 +443,7 @@ fn run_writer(
         };
         let mut batch = vec![first];
         if options.grouped {
+            batch.extend(carried.drain(..));
             batch.extend(queue.try_iter());
         }
         // Jobs that arrive while the batch runs join it, within the late window: they
@@ -461,13 +468,14 @@ fn run_writer(
         // Before anyone hears of the commit: their next read must see it.
         shared.end();
         let (replies, commit) = match ran {
-            Ok((replies, commit, started)) => {
+            BatchResult::Committed(replies, commit, started) => {
                 resorting |= started && commit.is_ok();
                 (replies, commit)
             }
-            Err((replies, e)) => {
+            BatchResult::Stopped(replies, e, unrun) => {
                 let text = e.to_string();
                 tracing::error!(error = %text, "write batch failed");
+                carried.extend(unrun);
                 (replies, Err(e))
             }
         };
@@ -616,9 +624,15 @@ pub const WRITER_THREAD: &str = "store-writer";
 /// was already queued when it began is taken whole, however many).
 const MAX_BATCH: usize = 256;
 
-/// Each caller's answer, the commit, and whether the batch left rows of a rename to
-/// move in later steps; or the answers so far and why the batch stopped.
-type BatchResult = Result<(Vec<Reply>, Result<(), StoreError>, bool), (Vec<Reply>, StoreError)>;
+/// How a batch ended.
+enum BatchResult {
+    /// Each caller's answer, the commit, and whether the batch left rows of a rename
+    /// to move in later steps.
+    Committed(Vec<Reply>, Result<(), StoreError>, bool),
+    /// The answers so far, why the batch stopped, and the jobs it never ran, which
+    /// can run in the next one.
+    Stopped(Vec<Reply>, StoreError, Vec<Job>),
+}
 
 /// Runs `batch` in one write transaction. Where it stops before its jobs ran, the
 /// failure is noted before the jobs are dropped: dropping them answers their
@@ -642,7 +656,7 @@ fn run_batch(
             note_failure(failure, &e);
             // The jobs never ran; dropping them tells their callers the writer failed.
             drop(jobs);
-            return Err((replies, e));
+            return BatchResult::Stopped(replies, e, Vec::new());
         }
     };
     let mut failed = None;
@@ -652,7 +666,7 @@ fn run_batch(
             Ok(t) => t,
             Err(e) => {
                 note_failure(failure, &e);
-                return Err((replies, e));
+                return BatchResult::Stopped(replies, e, Vec::new());
             }
         };
         for job in jobs.by_ref() {
@@ -680,16 +694,17 @@ fn run_batch(
     }
     if let Some(why) = failed {
         let _ = txn.abort();
-        // Later jobs never ran; dropping them answers their callers with `WriterGone`.
-        drop(jobs);
-        return Err((replies, StoreError::BatchFailed(why.into())));
+        // Later jobs never ran: they are not the failing job's, and run in the next
+        // batch (each job runs once). If the file itself failed, that batch finds it
+        // and tells them so.
+        return BatchResult::Stopped(replies, StoreError::BatchFailed(why.into()), jobs.collect());
     }
     let mut txn = txn;
     if let Err(e) = txn.set_durability(Durability::Immediate) {
-        return Err((replies, e.into()));
+        return BatchResult::Stopped(replies, e.into(), Vec::new());
     }
     let commit = txn.commit().map_err(StoreError::from);
-    Ok((replies, commit, started))
+    BatchResult::Committed(replies, commit, started)
 }
 
 #[cfg(test)]
@@ -990,6 +1005,58 @@ mod tests {
         // Past the window the late job waits for the next commit.
         let closed = syncs_for_a_job_queued_while_another_runs(options(true, Duration::ZERO));
         assert_eq!(closed, one_per_job, "a commit each");
+    }
+
+    /// A failing job (here a bug that panics) fails its own batch's commit only: the
+    /// jobs queued behind it in that batch had not run, and run in the next one, their
+    /// callers answered as if nothing had happened. Those before it were rolled back
+    /// and are told so.
+    #[test]
+    fn jobs_behind_a_failing_job_run_in_the_next_batch() {
+        // No late joining: the three jobs queued while the blocker runs make the next
+        // batch together, taken from the queue at once.
+        let options = StoreOptions {
+            grouped: true,
+            late_window: Duration::ZERO,
+            ..StoreOptions::default()
+        };
+        let store = Store::open_on(FlakyDisk::new(), options).expect("open");
+        let (told, heard) = channel();
+        let (started, running) = channel();
+        let (release, hold) = channel::<()>();
+        let blocker = probe(&told, "blocker".into());
+        store
+            .writer
+            .send(Box::new(move |tables| {
+                let _ = started.send(());
+                let _ = hold.recv();
+                blocker(tables)
+            }))
+            .expect("queued");
+        running.recv().expect("the blocker runs");
+        store
+            .writer
+            .send(probe(&told, "before".into()))
+            .expect("queued");
+        let bug: Job = Box::new(|_| panic!("a bug in a job"));
+        store.writer.send(bug).expect("queued");
+        store
+            .writer
+            .send(probe(&told, "behind".into()))
+            .expect("queued");
+        release.send(()).expect("the blocker waits");
+        let answer = || {
+            heard
+                .recv_timeout(Duration::from_secs(30))
+                .expect("answered")
+                .0
+        };
+        assert_eq!(answer(), Ok(()), "the blocker's own batch");
+        assert!(answer().is_err(), "the job before the bug was rolled back");
+        assert_eq!(answer(), Ok(()), "the job behind the bug ran after it");
+        let reader = store.read().expect("read");
+        assert!(reader.registration("before").expect("read").is_none());
+        assert!(reader.registration("behind").expect("read").is_some());
     }
 
     /// A panic inside the engine's commit, outside any job, leaves redb's state
