@@ -6,8 +6,10 @@
 //! the whole batch, which is what makes 64 concurrent writers fast.
 //!
 //! Jobs must not write before they have decided to act (validate, then apply): a
-//! refused job then leaves the shared transaction exactly as it found it. A storage
-//! error aborts the whole batch and every caller in it gets the error.
+//! refused job then leaves the shared transaction exactly as it found it. A job that
+//! fails (a storage error, a panic) aborts the batch: the jobs that ran before it are
+//! rolled back and their callers get the error, and those behind it, which never ran,
+//! run in the next batch.
 
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
@@ -1040,10 +1042,12 @@ mod tests {
             .expect("queued");
         let bug: Job = Box::new(|_| panic!("a bug in a job"));
         store.writer.send(bug).expect("queued");
-        store
-            .writer
-            .send(probe(&told, "behind".into()))
-            .expect("queued");
+        for behind in ["behind", "behind-too"] {
+            store
+                .writer
+                .send(probe(&told, behind.into()))
+                .expect("queued");
+        }
         release.send(()).expect("the blocker waits");
         let answer = || {
             heard
@@ -1053,10 +1057,13 @@ mod tests {
         };
         assert_eq!(answer(), Ok(()), "the blocker's own batch");
         assert!(answer().is_err(), "the job before the bug was rolled back");
-        assert_eq!(answer(), Ok(()), "the job behind the bug ran after it");
+        assert_eq!(answer(), Ok(()), "the jobs behind the bug ran after it");
+        assert_eq!(answer(), Ok(()), "the jobs behind the bug ran after it");
         let reader = store.read().expect("read");
         assert!(reader.registration("before").expect("read").is_none());
-        assert!(reader.registration("behind").expect("read").is_some());
+        for behind in ["behind", "behind-too"] {
+            assert!(reader.registration(behind).expect("read").is_some());
+        }
     }
 
     /// A panic inside the engine's commit, outside any job, leaves redb's state
