@@ -404,30 +404,24 @@ pub fn unfold(folded: &str) -> String {
     folded.replace("\r\n ", "").replace("\r\n\t", "")
 }
 
-/// Longest file name stem, so that a long name cannot produce an unwieldy header.
-const MAX_FILENAME_STEM: usize = 64;
-
-/// A safe download name for `name`'s card: ASCII-folded, only `[A-Za-z0-9._-]`,
-/// never empty or hidden, ending in `.vcf`. Safe to put in Content-Disposition
-/// without quoting rules.
+/// A safe download name for `name`'s card, in the name's own script: letters and
+/// digits of any script, `.`, `_` and `-`, every other run one `_`; never empty or
+/// hidden; at most 64 characters before `.vcf`. The transport adds an ASCII fallback
+/// ([`crate::portal::download::content_disposition`]).
 pub fn filename_for(name: &str) -> String {
-    let ascii = deunicode::deunicode(name);
-    let mut stem = String::new();
-    for c in ascii.chars() {
-        let keep = c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
-        let c = if keep { c } else { '_' };
-        // Collapse runs of separators so "Jane  Doe" is "Jane_Doe", not "Jane__Doe".
-        if c == '_' && stem.ends_with('_') {
-            continue;
-        }
-        stem.push(c);
-    }
-    let stem = stem.trim_matches(|c| matches!(c, '.' | '_' | '-'));
-    let stem: String = stem.chars().take(MAX_FILENAME_STEM).collect();
-    let stem = stem.trim_end_matches(['.', '_', '-']);
+    let stem = crate::portal::download::safe_stem(name, |c| {
+        c.is_alphanumeric() || !c.is_ascii() && !c.is_whitespace() && !is_invisible(c)
+    });
     if stem.is_empty() {
         "contact.vcf".to_owned()
     } else {
         format!("{stem}.vcf")
     }
+}
+
+/// Controls, and the format characters that change how a name is shown without being
+/// seen (bidirectional overrides could make `.vcf` read as another extension).
+fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
 }

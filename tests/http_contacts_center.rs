@@ -680,6 +680,53 @@ async fn resources_about_an_unknown_person_are_not_found() {
     assert_eq!(outcome["message"], "the-user-could-not-be-found");
 }
 
+/// A card's file is named in its person's own script, with an ASCII name beside it for
+/// clients that read only that (RFC 6266).
+#[tokio::test]
+async fn a_vcard_is_named_in_its_persons_script() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let profile = widget_host::portal::Profile {
+        given_name: Some("太郎".into()),
+        family_name: Some("山田".into()),
+        ..Default::default()
+    };
+    let taro = widget_host::portal::auth::mint(
+        common::CONSUMER,
+        common::SECRET,
+        "taro",
+        &[],
+        &profile,
+        std::time::Duration::from_secs(600),
+    )
+    .expect("mint");
+    let response = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/render")))
+        .bearer_auth(taro)
+        .send()
+        .await
+        .expect("taro's render");
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/resources/vcard")))
+        .bearer_auth(token("alice", &[]))
+        .query(&[(format!("{NS}userId"), "taro")])
+        .send()
+        .await
+        .expect("vcard");
+    assert_eq!(response.status(), StatusCode::OK);
+    let disposition = response
+        .headers()
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        disposition,
+        "attachment; filename=\"Tai_Lang_Shan_Tian.vcf\"; \
+         filename*=UTF-8''%E5%A4%AA%E9%83%8E_%E5%B1%B1%E7%94%B0.vcf"
+    );
+}
+
 #[tokio::test]
 async fn guests_bad_tokens_and_hostile_names() {
     let server = start(|c, _| with_consumer(c)).await;
@@ -1718,6 +1765,10 @@ async fn a_browser_reads_a_refusal_as_a_page_and_a_portal_as_json() {
         page.starts_with("<!DOCTYPE html>\n<html lang=\"en-US\">"),
         "{page}"
     );
+    let link_expired = Languages::builtin()
+        .get("en_US", "this-link-has-expired-please-reload-the-page")
+        .to_owned();
+    assert!(page.contains(&format!("<h1>{link_expired}</h1>")), "{page}");
 
     // A render refused to a browser is still the portal's JSON.
     let answer = client()
@@ -1734,6 +1785,137 @@ async fn a_browser_reads_a_refusal_as_a_page_and_a_portal_as_json() {
         contacts(&server, "alice", "blocked").await,
         Vec::<String>::new(),
         "nothing changed"
+    );
+    server.stop().await;
+}
+
+/// `p_auth` as the host issued it for `user`'s `action` in the Contacts Center, had it
+/// been rendered 13 hours ago: past the 12 hours a form lives. Read from the stopped
+/// host's file, as the host key is its own.
+fn expired_p_auth(dir: &std::path::Path, user: &str, action: &str) -> String {
+    use widget_host::portal::auth::{DEFAULT_P_AUTH_TTL, PAuth, PAuthBinding, PAuthTarget};
+    let path = common::test_config(dir).database_path();
+    let key = widget_host::social::Social::open(&path)
+        .expect("open the stopped host's file")
+        .host_key();
+    let binding = PAuthBinding {
+        consumer: common::CONSUMER,
+        user_id: user,
+        portlet_id: WIDGET,
+        target: PAuthTarget::Action(action),
+    };
+    let rendered = std::time::SystemTime::now() - std::time::Duration::from_secs(13 * 60 * 60);
+    let mac = PAuth::new(key).issue_at(&binding, rendered, DEFAULT_P_AUTH_TTL);
+    format!("{}~{user}~{mac}", common::CONSUMER)
+}
+
+/// A form left open past its `p_auth`'s life (a tab kept overnight) and posted by a
+/// person's browser goes back to the portal page it came from, which renders fresh
+/// forms and says that nothing was done; a refusal page would post the form again
+/// when reloaded. Only a page within the consumer's origins, and only for a token the
+/// host issued: a forged one, or a portal's code, gets the refusal as before.
+#[tokio::test]
+async fn an_expired_form_leads_a_browser_back_to_its_page() {
+    const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let server = start(|c, _| with_consumer(c)).await;
+    for user in ["alice", "bob"] {
+        render(&server, user, &[]).await;
+    }
+    let dir = server.stop_keeping_data().await;
+    let expired = expired_p_auth(dir.path(), "alice", "follow");
+    let server = common::start_in(dir, |c, _| with_consumer(c)).await;
+    let page = format!("{PORTAL_ORIGIN}/web/guest/people?tab=1#top");
+    let form = |p_auth: &str, page: &str| {
+        vec![
+            ("p_auth".to_owned(), p_auth.to_owned()),
+            ("p_l_url".to_owned(), page.to_owned()),
+            ("languageId".to_owned(), "de_DE".to_owned()),
+            ("p_p_state".to_owned(), "maximized".to_owned()),
+            (format!("{NS}userId"), "bob".to_owned()),
+        ]
+    };
+    let post = |fields: Vec<(String, String)>, accept: &'static str| {
+        let url = server.url(&format!("/widgets/{WIDGET}/actions/follow"));
+        async move {
+            client()
+                .post(url)
+                .header("accept", accept)
+                .form(&fields)
+                .send()
+                .await
+                .expect("post")
+        }
+    };
+
+    let answer = post(form(&expired, &page), BROWSER).await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    let location = answer.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let back = url::Url::parse(&location).expect("a URL");
+    assert_eq!(back.origin().ascii_serialization(), PORTAL_ORIGIN);
+    assert_eq!(back.path(), "/web/guest/people");
+    assert_eq!(back.fragment(), Some("top"));
+    let query: Vec<(String, String)> = back.query_pairs().into_owned().collect();
+    for pair in [
+        ("tab", "1"),
+        ("p_p_id", WIDGET),
+        ("languageId", "de_DE"),
+        ("p_p_state", "maximized"),
+        (
+            "_contacts_center_message",
+            "the-form-had-expired-nothing-was-done-please-try-again",
+        ),
+    ] {
+        assert!(
+            query.contains(&(pair.0.to_owned(), pair.1.to_owned())),
+            "{pair:?} in {location}"
+        );
+    }
+    assert!(
+        contacts(&server, "alice", "following").await.is_empty(),
+        "nothing was done"
+    );
+
+    // The page the portal renders there says so, as a warning, in the form's language.
+    let render_params: Vec<(String, String)> = query
+        .iter()
+        .filter(|(name, _)| name.starts_with(NS) || name == "languageId")
+        .cloned()
+        .collect();
+    let fragment = render_query(&server, "alice", &render_params).await;
+    let said = Languages::builtin()
+        .get(
+            "de_DE",
+            "the-form-had-expired-nothing-was-done-please-try-again",
+        )
+        .to_owned();
+    assert!(said.starts_with("Das Formular"), "{said}");
+    assert!(fragment.contains("alert-warning"), "{fragment}");
+    assert!(fragment.contains(&said), "{fragment}");
+
+    // A portal's code keeps the contract's JSON refusal.
+    let answer = post(form(&expired, &page), "application/json").await;
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    let body: Value = answer.json().await.expect("json");
+    assert_eq!(
+        body["message"],
+        "this-form-has-expired-please-reload-the-page"
+    );
+    // A page outside the consumer's origins is not followed: the refusal page.
+    let answer = post(form(&expired, "https://elsewhere.test/page"), BROWSER).await;
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    assert!(answer.headers().get("location").is_none());
+    // Nor is any page for a token the host did not issue, with the same expiry.
+    let last = if expired.ends_with('A') { "B" } else { "A" };
+    let forged = format!("{}{last}", &expired[..expired.len() - 1]);
+    let answer = post(form(&forged, &page), BROWSER).await;
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    assert!(answer.headers().get("location").is_none());
+    assert!(
+        contacts(&server, "alice", "following").await.is_empty(),
+        "nothing was done"
     );
     server.stop().await;
 }

@@ -306,7 +306,7 @@ fn file_names_are_safe() {
     assert_eq!(filename_for("Jane Doe"), "Jane_Doe.vcf");
     assert_eq!(
         filename_for("José Müller-Lüdenscheidt"),
-        "Jose_Muller-Ludenscheidt.vcf"
+        "José_Müller-Lüdenscheidt.vcf"
     );
     assert_eq!(filename_for("../../etc/passwd"), "etc_passwd.vcf");
     assert_eq!(
@@ -315,9 +315,14 @@ fn file_names_are_safe() {
     );
     assert_eq!(filename_for(""), "contact.vcf");
     assert_eq!(filename_for("...."), "contact.vcf");
-    assert_eq!(filename_for("東京"), "Dong_Jing.vcf");
+    assert_eq!(filename_for("山田\u{3000}太郎"), "山田_太郎.vcf");
+    assert_eq!(filename_for("नमस्ते"), "नमस्ते.vcf", "vowel signs are kept");
+    // A right-to-left override would show `…\u{202E}fdp.vcf` as `…fcv.pdf`.
+    assert_eq!(filename_for("invoice\u{202E}fdp"), "invoice_fdp.vcf");
+    assert_eq!(filename_for("\u{200B}"), "contact.vcf");
     let long = filename_for(&"x".repeat(500));
-    assert!(long.len() <= 64 + 4, "{long}");
+    assert_eq!(long.chars().count(), 64 + 4, "{long}");
+    assert_eq!(filename_for(&"東".repeat(500)).chars().count(), 64 + 4);
 }
 
 proptest! {
@@ -344,8 +349,11 @@ proptest! {
     fn file_names_only_use_safe_characters(name in any::<String>()) {
         let f = filename_for(&name);
         prop_assert!(f.ends_with(".vcf") && f.len() > 4);
-        prop_assert!(f.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)));
+        prop_assert!(f.chars().all(|c| !c.is_control() && !c.is_whitespace()));
+        prop_assert!(f.chars().all(|c| !c.is_ascii() || c.is_ascii_alphanumeric() || "._-".contains(c)));
         prop_assert!(!f.starts_with('.'));
+        let header = widget_host::portal::download::content_disposition(&f);
+        prop_assert!(header.is_ascii() && !header.contains(['\r', '\n']));
     }
 }
 

@@ -32,6 +32,10 @@ pub enum HttpError {
     BodyTimeout,
     #[error("internal error")]
     Internal,
+    /// Refused, and sent back to a page the portal vouched for, which says why
+    /// (a person's expired form): a 303 to `location`, for JSON and pages alike.
+    #[error("see {location}")]
+    BackToPage { location: String },
     /// A refusal with a language key and its text in the request's locale.
     #[error("{text}")]
     Localized {
@@ -54,6 +58,7 @@ impl HttpError {
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Localized { status, .. } => *status,
+            Self::BackToPage { .. } => StatusCode::SEE_OTHER,
         }
     }
 
@@ -62,6 +67,9 @@ impl HttpError {
     /// before any widget looked at a person, so there is no relationship to give, but
     /// the key is there: a portal's script reads one shape, success or not.
     pub fn into_response(self) -> Response<Body> {
+        if let Self::BackToPage { location } = self {
+            return see_other(&location);
+        }
         let key = match &self {
             Self::NotFound => "not-found",
             Self::MethodNotAllowed { .. } => "method-not-allowed",
@@ -72,6 +80,7 @@ impl HttpError {
             Self::BodyTimeout => "request-timeout",
             Self::Internal => "internal-error",
             Self::Localized { key, .. } => key,
+            Self::BackToPage { .. } => "see-other",
         };
         let allow = match &self {
             Self::MethodNotAllowed { allow } => Some(*allow),
@@ -104,6 +113,9 @@ impl HttpError {
     /// to the portal page: a link back would have to trust a target from a caller
     /// whose token just failed.
     pub fn into_page(self) -> Response<Body> {
+        if let Self::BackToPage { location } = self {
+            return see_other(&location);
+        }
         let status = self.status();
         let lang = match &self {
             Self::Localized { lang, .. } => lang.clone(),
@@ -169,6 +181,18 @@ pub fn refusal_is_a_page(headers: &hyper::HeaderMap) -> bool {
     accept.to_ascii_lowercase().contains("text/html")
         && !names_json(accept)
         && super::native::bearer_authorization(headers).is_none()
+}
+
+/// A 303 to `location`, with no body; no `Location` if it is not a header value (it
+/// is built from checked URLs, so it always is).
+pub fn see_other(location: &str) -> Response<Body> {
+    let mut response = text(StatusCode::SEE_OTHER, "");
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response
+            .headers_mut()
+            .insert(hyper::header::LOCATION, value);
+    }
+    response
 }
 
 pub fn bytes(

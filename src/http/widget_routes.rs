@@ -8,7 +8,7 @@ use super::linger::RequestBody;
 use bytes::Bytes;
 use hyper::header::{
     ACCEPT, ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LANGUAGE, CONTENT_TYPE,
-    HeaderValue, LOCATION,
+    HeaderValue,
 };
 use hyper::http::request::Parts;
 use hyper::{Request, Response, StatusCode};
@@ -18,7 +18,7 @@ use super::response::{self, Body, HttpError};
 use super::router::read_body;
 use super::state::AppState;
 use crate::portal::auth::{
-    ADMIN_P_AUTH_TTL, AuthError, DEFAULT_P_AUTH_TTL, PAuthBinding, PAuthTarget,
+    ADMIN_P_AUTH_TTL, AuthError, DEFAULT_P_AUTH_TTL, FORM_EXPIRED, PAuthBinding, PAuthTarget,
 };
 use crate::portal::{self, Phase, PortalUser, PortletId, PortletMode, Viewer, WindowState};
 use crate::widgets::{ActionOutcome, Widget, WidgetError};
@@ -162,11 +162,7 @@ pub async fn action(
         &kept,
         &outcome.render_params,
     );
-    let mut response = response::text(StatusCode::SEE_OTHER, "");
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(LOCATION, value);
-    }
-    Ok(response)
+    Ok(response::see_other(&location))
 }
 
 pub async fn resource(
@@ -192,11 +188,7 @@ pub async fn resource(
         headers.insert(CONTENT_TYPE, value);
     }
     if let Some(name) = served.filename {
-        // The widget gives an ASCII-safe name; quote it anyway.
-        let disposition = format!(
-            "attachment; filename=\"{}\"",
-            name.replace(['"', '\\'], "_")
-        );
+        let disposition = crate::portal::download::content_disposition(&name);
         if let Ok(value) = HeaderValue::from_str(&disposition) {
             headers.insert(CONTENT_DISPOSITION, value);
         }
@@ -349,24 +341,7 @@ async fn prepare(
         }
     });
     let host_base = native::host_base(&state.config, &parts.headers);
-    // The portal's language in Liferay's form, for a language the host has texts for:
-    // a value it cannot read is not copied into every link and the redirect (it could
-    // be some 60 KB).
-    let mut sticky: Vec<(String, String)> = params
-        .language_id
-        .as_deref()
-        .and_then(crate::i18n::liferay_id)
-        .map(|l| ("languageId".to_owned(), l))
-        .into_iter()
-        .collect();
-    // A portlet URL keeps the current window state (JSR-286), so a placement someone
-    // maximized stays maximized as they page, filter and act in it. Only this state: a
-    // minimized render has no links, and `exclusive` asks for the bare fragment, which
-    // a link to the portal page must not turn that page into. The mode is not kept:
-    // edit mode's links lead back to the view.
-    if window_state == WindowState::Maximized {
-        sticky.push(("p_p_state".to_owned(), "maximized".to_owned()));
-    }
+    let sticky = kept_params(params.language_id.as_deref(), window_state);
     let kept = sticky.clone();
     let minter = caller.user().map(|user| minter_for(state, user, &portlet));
     let urls = Arc::new(NativeUrls::new(
@@ -412,6 +387,55 @@ async fn prepare(
         kept,
         refresh_directory: from_portal,
     })
+}
+
+/// The portal parameters every link and redirect of a placement keeps.
+fn kept_params(language_id: Option<&str>, window_state: WindowState) -> Vec<(String, String)> {
+    // The portal's language in Liferay's form, for a language the host has texts for:
+    // a value it cannot read is not copied into every link and the redirect (it could
+    // be some 60 KB).
+    let mut kept: Vec<(String, String)> = language_id
+        .and_then(crate::i18n::liferay_id)
+        .map(|l| ("languageId".to_owned(), l))
+        .into_iter()
+        .collect();
+    // A portlet URL keeps the current window state (JSR-286), so a placement someone
+    // maximized stays maximized as they page, filter and act in it. Only this state: a
+    // minimized render has no links, and `exclusive` asks for the bare fragment, which
+    // a link to the portal page must not turn that page into. The mode is not kept:
+    // edit mode's links lead back to the view.
+    if window_state == WindowState::Maximized {
+        kept.push(("p_p_state".to_owned(), "maximized".to_owned()));
+    }
+    kept
+}
+
+/// Where a person whose form had expired goes: back to the page the form names
+/// (`redirect`, else `p_l_url`), when it is within the origins of the consumer the
+/// token names, with the message that nothing was done. `None` when there is no such
+/// page: they get the refusal page instead.
+fn back_to_page(
+    state: &AppState,
+    params: &native::PortalParams,
+    portlet: &PortletId,
+    consumer: &str,
+) -> Option<HttpError> {
+    let allowed = &state.config.consumer(consumer)?.allowed_origins;
+    let requested = params
+        .widget
+        .get("redirect")
+        .or(params.page_url.as_deref())?;
+    native::allowed_target(requested, allowed)?;
+    let window_state = params
+        .window_state
+        .as_deref()
+        .and_then(WindowState::parse)
+        .unwrap_or(WindowState::Normal);
+    let kept = kept_params(params.language_id.as_deref(), window_state);
+    let message = [("message".to_owned(), FORM_EXPIRED.to_owned())];
+    let location =
+        native::redirect_location(Some(requested), allowed, "", portlet, &kept, &message);
+    Some(HttpError::BackToPage { location })
 }
 
 /// Bearer JWT first (a portal server-to-server); for actions and resources a bound
@@ -461,7 +485,10 @@ fn authenticate(
             parts,
             params.language_id.as_deref(),
             StatusCode::FORBIDDEN,
-            "this-form-has-expired-please-reload-the-page",
+            match phase {
+                Phase::Resource => "this-link-has-expired-please-reload-the-page",
+                _ => "this-form-has-expired-please-reload-the-page",
+            },
         )
     };
     let token = params.p_auth.as_deref().ok_or_else(forbidden)?;
@@ -483,7 +510,18 @@ fn authenticate(
     state
         .p_auth
         .verify(mac, &binding)
-        .map_err(|_| forbidden())?;
+        .map_err(|error| match error {
+            // A form the host issued, left open past its expiry (a tab kept overnight):
+            // a person's browser goes back to the page, which renders fresh forms and
+            // says nothing was done. A refusal page instead would post the form again
+            // when reloaded, and be refused again.
+            AuthError::Expired
+                if phase == Phase::Action && response::refusal_is_a_page(&parts.headers) =>
+            {
+                back_to_page(state, params, portlet, consumer).unwrap_or_else(forbidden)
+            }
+            _ => forbidden(),
+        })?;
     let roles = if target == PAuthTarget::Action("save-preferences") {
         vec![PREFERENCES_ROLE.to_owned()]
     } else {

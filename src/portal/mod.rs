@@ -1,7 +1,9 @@
 //! The portal's vocabulary, shared by every transport: who asks ([`auth`]), what they
-//! ask for ([`request`]) and how a widget links back into the page ([`urls`]).
+//! ask for ([`request`]), how a widget links back into the page ([`urls`]) and how its
+//! downloads are named ([`download`]).
 
 pub mod auth;
+pub mod download;
 pub mod request;
 pub mod urls;
 

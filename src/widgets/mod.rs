@@ -47,7 +47,8 @@ pub struct ActionOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resource {
     pub content_type: String,
-    /// Suggested file name, for `Content-Disposition: attachment`.
+    /// Suggested file name, as people read it (any script); the transport adds an
+    /// ASCII fallback ([`crate::portal::download::content_disposition`]).
     pub filename: Option<String>,
     pub body: Vec<u8>,
 }

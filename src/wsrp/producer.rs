@@ -731,12 +731,9 @@ impl Producer {
         }
         w.leaf("requiresRewriting", "false");
         if let Some(name) = &resource.filename {
-            let safe: String = name
-                .chars()
-                .filter(|c| !c.is_control() && *c != '"' && *c != '\\')
-                .collect();
+            let disposition = crate::portal::download::content_disposition(name);
             w.open("clientAttributes", &[("name", "Content-Disposition")])
-                .leaf("value", &format!("attachment; filename=\"{safe}\""))
+                .leaf("value", &disposition)
                 .close("clientAttributes");
         }
         w.close("resourceContext").close("getResourceResponse");

@@ -10,7 +10,9 @@ mod p_auth;
 mod verifier;
 
 pub use mint::{DEFAULT_TOKEN_TTL, mint, mint_for_audience};
-pub use p_auth::{ADMIN_P_AUTH_TTL, DEFAULT_P_AUTH_TTL, PAuth, PAuthBinding, PAuthTarget};
+pub use p_auth::{
+    ADMIN_P_AUTH_TTL, DEFAULT_P_AUTH_TTL, FORM_EXPIRED, PAuth, PAuthBinding, PAuthTarget,
+};
 pub use verifier::{CLOCK_SKEW_SECS, MAX_TOKEN_BYTES, Verifier};
 
 /// Why a token was refused, or why the keys could not be loaded.

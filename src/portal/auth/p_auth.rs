@@ -30,6 +30,10 @@ pub const DEFAULT_P_AUTH_TTL: Duration = Duration::from_secs(12 * 60 * 60);
 /// host hearing of it: the role lasts no longer than a portal session commonly does.
 pub const ADMIN_P_AUTH_TTL: Duration = Duration::from_secs(60 * 60);
 
+/// The message a page shows when a person's form had expired: the host sent them back
+/// to the page, which now has fresh forms, without doing anything.
+pub const FORM_EXPIRED: &str = "the-form-had-expired-nothing-was-done-please-try-again";
+
 /// Bytes of HMAC kept in the token.
 const TAG_LEN: usize = 16;
 /// Bytes of the whole decoded token.

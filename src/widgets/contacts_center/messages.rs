@@ -2,6 +2,7 @@
 //! HTTP status) in one place, and only these keys may come back as the `message`
 //! render parameter — the widget never echoes text it did not write.
 
+use crate::portal::auth::FORM_EXPIRED;
 use crate::social::{Done, Refusal};
 
 /// The key announcing a successful outcome (including "nothing to do").
@@ -107,7 +108,7 @@ const DANGER_KEYS: &[&str] = &[
 /// The Clay alert kind of a known message key; `None` for anything else, which the
 /// render then ignores.
 pub(crate) fn alert_kind(key: &str) -> Option<&'static str> {
-    if key == PARTIAL {
+    if key == PARTIAL || key == FORM_EXPIRED {
         Some("warning")
     } else if SUCCESS_KEYS.contains(&key) {
         Some("success")
@@ -124,7 +125,7 @@ pub fn all_keys() -> impl Iterator<Item = &'static str> {
         .iter()
         .chain(DANGER_KEYS)
         .copied()
-        .chain([PARTIAL])
+        .chain([PARTIAL, FORM_EXPIRED])
 }
 
 #[cfg(test)]
