@@ -47,6 +47,8 @@ struct Model {
     blocks: BTreeSet<(usize, usize)>,
     /// request id → (from, to, pending)
     requests: BTreeMap<u64, (usize, usize, bool)>,
+    /// The highest request id the store handed out.
+    issued: u64,
 }
 
 impl Model {
@@ -109,6 +111,7 @@ impl Model {
                         return Ok(Done::RequestSent { request_id: 0 });
                     };
                     self.requests.insert(request_id, (a, b, true));
+                    self.issued = self.issued.max(request_id);
                     Done::RequestSent { request_id }
                 }
             }
@@ -174,13 +177,16 @@ impl Model {
         if !self.present.contains(&me) {
             return Err(Refusal::UnknownViewer);
         }
-        let Some(&(from, to, pending)) = self.requests.get(&id) else {
-            return Err(Refusal::UnknownRequest);
+        // A closed request is gone: whoever asks learns only that it is not pending.
+        let Some(&(from, to, _)) = self.requests.get(&id).filter(|r| r.2) else {
+            return Err(match (1..=self.issued).contains(&id) {
+                true => Refusal::NotPending,
+                false => Refusal::UnknownRequest,
+            });
         };
         match verb {
             R::Accept | R::Ignore if to != me => return Err(Refusal::NotReceiver),
             R::Withdraw if from != me => return Err(Refusal::NotRequester),
-            _ if !pending => return Err(Refusal::NotPending),
             _ => {}
         }
         self.requests.get_mut(&id).unwrap().2 = false;
@@ -276,10 +282,14 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                         },
                     )
                     .unwrap();
-                let other = m.requests.get(&id).and_then(|&(from, to, _)| {
-                    let party = m.present.contains(&actor) && (from == actor || to == actor);
-                    party.then_some(if from == actor { to } else { from })
-                });
+                let other = m
+                    .requests
+                    .get(&id)
+                    .filter(|r| r.2)
+                    .and_then(|&(from, to, _)| {
+                        let party = m.present.contains(&actor) && (from == actor || to == actor);
+                        party.then_some(if from == actor { to } else { from })
+                    });
                 prop_assert_eq!(outcome.first(), m.request(actor, verb, id));
                 prop_assert_eq!(outcome.standing, other.map(|o| m.standing(actor, o)));
             }

@@ -670,3 +670,81 @@ fn personal_contacts_stop_at_the_cap_and_edits_still_work() {
     assert!(add("bo", 0).is_ok());
     clean(&s);
 }
+
+/// A request's record goes when it closes, however it closes: one person sending
+/// bulk requests, blocking everyone they asked and unblocking them again, round after
+/// round, leaves only the requests still pending on disk. Answering a request twice
+/// (a second tab) says it is no longer pending, to a party and to anyone else.
+#[test]
+fn closed_requests_leave_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("graph.redb");
+    let others: Vec<String> = (1..=20).map(|i| format!("p{i}")).collect();
+    {
+        let s = Social::open(&path).unwrap();
+        for (id, g, f) in [
+            ("ana", "Ana", "Zubiri"),
+            ("bo", "Bo", "Young"),
+            ("cy", "Cy", "Xu"),
+        ] {
+            s.upsert_person(person(id, g, f)).unwrap();
+        }
+        for id in &others {
+            s.upsert_person(person(id, "P", id)).unwrap();
+        }
+        let bulk = |verb: P| Action::People {
+            verb,
+            user_ids: others.clone(),
+        };
+        for _ in 0..30 {
+            for verb in [P::Connect, P::Block, P::Unblock] {
+                let outcome = s.act("ana", bulk(verb)).unwrap();
+                assert!(outcome.results.iter().all(|t| t.result.is_ok()), "{verb:?}");
+            }
+        }
+        s.act("ana", bulk(P::Connect)).unwrap();
+
+        // Accepted, ignored and withdrawn requests go too.
+        one(&s, "bo", P::Connect, "ana").unwrap();
+        one(&s, "cy", P::Connect, "ana").unwrap();
+        one(&s, "ana", P::Connect, "bo").unwrap();
+        let answer = |actor: &str, verb: R, id: u64| {
+            s.act(
+                actor,
+                Action::Request {
+                    verb,
+                    request_id: id,
+                },
+            )
+            .unwrap()
+            .first()
+        };
+        let from_cy = received_id(&s, "ana");
+        assert_eq!(answer("ana", R::Ignore, from_cy), Ok(Done::RequestIgnored));
+        let sent = s.read().unwrap().requests_sent("ana").unwrap()[0].request_id;
+        assert_eq!(answer("ana", R::Withdraw, sent), Ok(Done::RequestWithdrawn));
+        for (actor, verb) in [("ana", R::Ignore), ("cy", R::Accept), ("bo", R::Withdraw)] {
+            assert_eq!(
+                answer(actor, verb, from_cy),
+                Err(Refusal::NotPending),
+                "{actor}"
+            );
+        }
+        assert_eq!(
+            answer("ana", R::Accept, 1_000_000),
+            Err(Refusal::UnknownRequest)
+        );
+        assert_eq!(answer("ana", R::Accept, 0), Err(Refusal::UnknownRequest));
+        clean(&s);
+    }
+    let summary = widget_host::store::inspect_file(&path).unwrap();
+    assert!(summary.violations.is_empty(), "{:?}", summary.violations);
+    assert_eq!(
+        summary.pending_requests, 19,
+        "the 20 asked, but the one withdrawn"
+    );
+    assert_eq!(
+        summary.requests, 19,
+        "no record of a closed request is kept"
+    );
+}

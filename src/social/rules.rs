@@ -139,7 +139,7 @@ fn on_person<G: Graph>(g: &mut G, me: UserId, target: &str, verb: PersonVerb, no
             } else if g.pending_request(me, other)?.is_some() {
                 Done::AlreadyRequested
             } else if let Some(theirs) = g.pending_request(other, me)? {
-                g.close_request(theirs, RequestStatus::Accepted)?;
+                g.close_request(theirs)?;
                 g.link(Edge::Connection, me, other)?;
                 Done::Connected
             } else {
@@ -192,7 +192,7 @@ fn on_person<G: Graph>(g: &mut G, me: UserId, target: &str, verb: PersonVerb, no
                 g.unlink(Edge::Follow, other, me)?;
                 for (from, to) in [(me, other), (other, me)] {
                     if let Some(id) = g.pending_request(from, to)? {
-                        g.close_request(id, RequestStatus::Cancelled)?;
+                        g.close_request(id)?;
                     }
                 }
                 g.link(Edge::Block, me, other)?;
@@ -217,7 +217,14 @@ fn on_request<G: Graph>(
     verb: RequestVerb,
 ) -> Result<Outcome, StoreError> {
     let Some(request) = g.request(request_id)? else {
-        return Ok(Outcome::one("", Err(Refusal::UnknownRequest)));
+        // An answered request is gone with its record: a second tab's Confirm, or a
+        // portal's retry, learns that it is no longer pending, and nobody learns who
+        // asked whom (every id below the next was once issued).
+        let refusal = match g.issued_request(request_id)? {
+            true => Refusal::NotPending,
+            false => Refusal::UnknownRequest,
+        };
+        return Ok(Outcome::one("", Err(refusal)));
     };
     let other = if request.requester == me {
         request.receiver
@@ -242,17 +249,17 @@ fn on_request<G: Graph>(
             if let Some(refusal) = block_between(g, me, other)? {
                 Err(refusal)
             } else {
-                g.close_request(request_id, RequestStatus::Accepted)?;
+                g.close_request(request_id)?;
                 g.link(Edge::Connection, me, other)?;
                 Ok(Done::Connected)
             }
         }
         RequestVerb::Ignore => {
-            g.close_request(request_id, RequestStatus::Ignored)?;
+            g.close_request(request_id)?;
             Ok(Done::RequestIgnored)
         }
         RequestVerb::Withdraw => {
-            g.close_request(request_id, RequestStatus::Withdrawn)?;
+            g.close_request(request_id)?;
             Ok(Done::RequestWithdrawn)
         }
     };

@@ -73,15 +73,24 @@ pub trait Graph {
         requester: UserId,
         receiver: UserId,
     ) -> Result<Option<RequestId>, StoreError>;
+    /// A pending request by id (or, in a file from before requests were deleted as
+    /// they closed, an answered one).
     fn request(&self, id: RequestId) -> Result<Option<SocialRequest>, StoreError>;
+    /// Whether the store ever handed out `id`: requests are numbered in order, so an
+    /// id below the next one names a request that was answered, withdrawn, cancelled
+    /// or went with a deleted person.
+    fn issued_request(&self, id: RequestId) -> Result<bool, StoreError>;
     fn open_request(
         &mut self,
         requester: UserId,
         receiver: UserId,
         created_at: u64,
     ) -> Result<RequestId, StoreError>;
-    /// Moves a pending request to a final status.
-    fn close_request(&mut self, id: RequestId, status: RequestStatus) -> Result<(), StoreError>;
+    /// Ends a request: its record and every index row go. An answered request is
+    /// kept by nothing (its outcome, a connection or none, is in the graph), and
+    /// keeping them let one person grow the file without bound: 200 requests a bulk
+    /// action, closed by a bulk block and opened again after an unblock.
+    fn close_request(&mut self, id: RequestId) -> Result<(), StoreError>;
 
     fn entry(&self, id: EntryId) -> Result<Option<Entry>, StoreError>;
     /// How many personal contacts `owner` keeps (a count kept with the entries).

@@ -12,6 +12,9 @@ pub struct MemGraph {
     edges: BTreeSet<(Edge, UserId, UserId)>,
     requests: BTreeMap<RequestId, SocialRequest>,
     entries: BTreeMap<EntryId, Entry>,
+    /// Every request id handed out: ids here come from one counter with people and
+    /// entries, so "below the next" does not say which were requests.
+    issued_requests: BTreeSet<RequestId>,
     next_id: u64,
 }
 
@@ -103,6 +106,7 @@ impl Graph for MemGraph {
     ) -> Result<RequestId, StoreError> {
         self.next_id += 1;
         let id = self.next_id;
+        self.issued_requests.insert(id);
         self.requests.insert(
             id,
             SocialRequest {
@@ -116,12 +120,12 @@ impl Graph for MemGraph {
         Ok(id)
     }
 
-    fn close_request(&mut self, id: RequestId, status: RequestStatus) -> Result<(), StoreError> {
-        if let Some(r) = self.requests.get_mut(&id)
-            && r.status == RequestStatus::Pending
-        {
-            r.status = status;
-        }
+    fn issued_request(&self, id: RequestId) -> Result<bool, StoreError> {
+        Ok(self.issued_requests.contains(&id))
+    }
+
+    fn close_request(&mut self, id: RequestId) -> Result<(), StoreError> {
+        self.requests.remove(&id);
         Ok(())
     }
 

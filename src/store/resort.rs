@@ -300,7 +300,7 @@ mod tests {
 
     use super::super::prepare;
     use super::*;
-    use crate::store::graph::{Edge, Graph, RequestStatus};
+    use crate::store::graph::{Edge, Graph};
     use crate::store::{Filter, Listed, Person, Reader, check_invariants};
 
     fn person(id: &str, given: &str, family: &str) -> Person {
@@ -752,7 +752,7 @@ mod tests {
                 if let Some((a, b)) = pair(t, a, b)?
                     && let Some(request) = t.pending_request(a, b)?
                 {
-                    t.close_request(request, RequestStatus::Ignored)?;
+                    t.close_request(request)?;
                 }
             }
             Op::Block(a, b) => {
@@ -770,7 +770,7 @@ mod tests {
                         }
                     }
                     if let Some(request) = pending(t, a, b)? {
-                        t.close_request(request, RequestStatus::Cancelled)?;
+                        t.close_request(request)?;
                     }
                     t.link(Edge::Block, a, b)?;
                 }

@@ -485,18 +485,10 @@ impl<'t> Tables<'t> {
             self.unlink(Edge::Block, o, user)?;
         }
         for id in pairs(&self.userid_requestid, user)? {
-            let Some(request) = self.request(id)? else {
-                // An index row whose request is gone (check-db names it): the person's
-                // own row goes with them all the same.
-                self.userid_requestid.remove((user, id))?;
-                continue;
-            };
-            if request.status == RequestStatus::Pending {
-                self.close_request(id, RequestStatus::Cancelled)?;
-            }
-            self.requestid_request.remove(id)?;
-            self.userid_requestid.remove((request.requester, id))?;
-            self.userid_requestid.remove((request.receiver, id))?;
+            // Its record, the other person's row and the pending indexes go; an
+            // index row whose request is gone (check-db names it) goes all the same.
+            self.close_request(id)?;
+            self.userid_requestid.remove((user, id))?;
         }
         for id in pairs(&self.userid_entryid, user)? {
             self.delete_entry(id)?;
@@ -695,23 +687,26 @@ impl Graph for Tables<'_> {
         Ok(id)
     }
 
-    fn close_request(&mut self, id: RequestId, status: RequestStatus) -> Result<(), StoreError> {
-        let Some(mut request) = self.request(id)? else {
+    fn issued_request(&self, id: RequestId) -> Result<bool, StoreError> {
+        Ok(id >= 1 && id < self.meta_u64(META_NEXT_REQUEST)?.unwrap_or(1))
+    }
+
+    fn close_request(&mut self, id: RequestId) -> Result<(), StoreError> {
+        let Some(request) = self.request(id)? else {
             return Ok(());
         };
-        if request.status != RequestStatus::Pending {
-            return Ok(());
-        }
         let (from, to) = (request.requester, request.receiver);
-        self.receiverid_requesterid.remove((to, from))?;
-        self.requesterid_receiverid.remove((from, to))?;
-        self.receiverid_requestid.remove((to, id))?;
-        self.bump(to, count::REQUESTS, false)?;
-        self.list_remove(to, list::RECEIVED, from)?;
-        self.list_remove(from, list::SENT, to)?;
-        request.status = status;
-        self.requestid_request
-            .insert(id, encode(&request)?.as_slice())?;
+        if request.status == RequestStatus::Pending {
+            self.receiverid_requesterid.remove((to, from))?;
+            self.requesterid_receiverid.remove((from, to))?;
+            self.receiverid_requestid.remove((to, id))?;
+            self.bump(to, count::REQUESTS, false)?;
+            self.list_remove(to, list::RECEIVED, from)?;
+            self.list_remove(from, list::SENT, to)?;
+        }
+        self.requestid_request.remove(id)?;
+        self.userid_requestid.remove((from, id))?;
+        self.userid_requestid.remove((to, id))?;
         Ok(())
     }
 
@@ -1083,9 +1078,7 @@ mod tests {
                     .collect();
                 let first = tables.open_request(ids[0], ids[2], 1).expect("a asks c");
                 let answered = tables.open_request(ids[1], ids[0], 2).expect("b asks a");
-                tables
-                    .close_request(answered, RequestStatus::Ignored)
-                    .expect("a ignores b");
+                tables.close_request(answered).expect("a ignores b");
                 let second = tables.open_request(ids[1], ids[2], 3).expect("b asks c");
                 tables.set_meta_u64(META_SCHEMA, version).expect("meta");
                 if stale {
