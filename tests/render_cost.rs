@@ -85,6 +85,7 @@ fn pending_requests_come_in_pages_with_their_ids() {
     }
     let r = w.social.read().expect("read");
     let mut seen = Vec::new();
+    let mut ids = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
         let page = r
@@ -98,15 +99,18 @@ fn pending_requests_come_in_pages_with_their_ids() {
                 Some(request.requester)
             );
             seen.push(item.person.family_name.clone());
+            ids.push(item.request_id);
         }
         match page.next_cursor {
             Some(c) => cursor = Some(c),
             None => break,
         }
     }
-    let mut sorted = seen.clone();
-    sorted.sort();
-    assert_eq!(seen, sorted, "sorted by name");
+    // Newest first: p24 asked last.
+    let mut newest_first = seen.clone();
+    newest_first.sort_by(|a, b| b.cmp(a));
+    assert_eq!(seen, newest_first, "newest first");
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
     assert_eq!(seen.len(), 24, "every request once");
     let sent = r
         .pending_requests("p3", RequestSide::Sent, None, 10)
@@ -133,9 +137,11 @@ fn the_requests_view_pages_on_with_view_more() {
             .act(&format!("p{i}"), Action::on(PersonVerb::Connect, "p0"))
             .expect("connect");
     }
+    // Newest first, as a notifications menu: p29 asked last.
     let first = cc(Some("p0")).p("filter", "requests").html(&w);
     assert!(first.contains("view-more"), "{first}");
-    assert!(first.contains("Family00001"), "{first}");
+    assert!(first.contains("Family00029"), "{first}");
+    assert!(!first.contains("Family00001"), "{first}");
     let cursor = w
         .social
         .read()
@@ -148,8 +154,8 @@ fn the_requests_view_pages_on_with_view_more() {
         .p("filter", "requests")
         .p("cursor", &cursor)
         .html(&w);
-    assert!(second.contains("Family00029"), "{second}");
-    assert!(!second.contains("Family00001"), "{second}");
+    assert!(second.contains("Family00001"), "{second}");
+    assert!(!second.contains("Family00029"), "{second}");
     assert!(second.contains("accept-request"), "{second}");
 }
 

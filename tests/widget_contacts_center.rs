@@ -1018,13 +1018,15 @@ fn sent_and_received_requests_each_page_on() {
     let first = cc(Some("a")).p("filter", "requests").html(&w);
     assert!(first.contains("Bob Baker") && first.contains("Cid Cole"));
     assert!(!first.contains("Dan Zed"), "two sent requests a page");
-    assert!(first.contains("Eve Zed") && first.contains("Fay Zed"));
-    assert!(!first.contains("Gil Zed"), "two received requests a page");
+    // Received requests come newest first: Gil asked last.
+    assert!(first.contains("Gil Zed") && first.contains("Fay Zed"));
+    assert!(!first.contains("Eve Zed"), "two received requests a page");
+    assert!(first.find("Gil Zed") < first.find("Fay Zed"), "{first}");
     // Each of the four rows says when its request was sent, as a `<time>`.
     assert_eq!(dates(&first).len(), 4, "{first}");
     // Rows repeat their buttons: each names, to screen readers, whom it acts on.
     for (button, who) in [
-        ("Accept", "Eve Zed"),
+        ("Accept", "Gil Zed"),
         ("Ignore", "Fay Zed"),
         ("Withdraw", "Bob Baker"),
     ] {
@@ -1072,8 +1074,8 @@ fn sent_and_received_requests_each_page_on() {
         .p("filter", "requests")
         .p("cursor", &received_cursor)
         .html(&w);
-    assert!(received_page.contains("Gil Zed"));
-    assert!(!received_page.contains("Eve Zed") && !received_page.contains("Fay Zed"));
+    assert!(received_page.contains("Eve Zed"));
+    assert!(!received_page.contains("Gil Zed") && !received_page.contains("Fay Zed"));
 
     // A side with no requests has no heading above the other side's list; with
     // neither, the received side's heading holds the empty text.

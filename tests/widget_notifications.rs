@@ -175,6 +175,14 @@ fn many_requests_page_with_view_more() {
         20,
         "one page of 20"
     );
+    // Newest first, as a notifications menu: p24 asked last, p00 to p04 wait on the
+    // next page.
+    let at = |needle: &str| first.find(needle);
+    assert!(
+        at("Person24").is_some() && at("Person24") < at("Person23"),
+        "{first}"
+    );
+    assert!(at("Person04").is_none(), "{first}");
     let link = first
         .split("id=\"_notifications_view-more\"")
         .next()
@@ -209,7 +217,7 @@ fn many_requests_page_with_view_more() {
         .expect("read")
         .requests_received("me")
         .expect("requests");
-    for i in 20..25 {
+    for i in 0..5 {
         let from = format!("p{i:02}");
         let id = received
             .iter()

@@ -936,9 +936,10 @@ impl Reader {
         Ok(out)
     }
 
-    /// A page of `user`'s pending requests on `side`, sorted like every list (family
-    /// then given name of the other person), with their ids. O(limit): a range scan
-    /// of the sorted list index and two point lookups per row.
+    /// A page of `user`'s pending requests on `side`, with their ids. Received ones
+    /// come newest first, as a notifications menu lists them (and Liferay orders
+    /// social requests); sent ones are sorted like every list of people (family then
+    /// given name). O(limit): a range scan and two point lookups per row.
     pub fn pending_requests(
         &self,
         user: &str,
@@ -955,7 +956,9 @@ impl Reader {
             return Ok(empty);
         };
         let (kind, ids) = match side {
-            RequestSide::Received => (list::RECEIVED, tables::RECEIVERID_REQUESTERID),
+            RequestSide::Received => {
+                return self.received_newest_first(owner, after.map(|(_, id)| id), limit);
+            }
             RequestSide::Sent => (list::SENT, tables::REQUESTERID_RECEIVERID),
         };
         let ids = self.table(ids)?;
@@ -1009,21 +1012,37 @@ impl Reader {
         self.pending(tables::REQUESTERID_RECEIVERID, user)
     }
 
-    /// The newest pending requests `user` received, at most `limit`, newest first, in
-    /// O(limit): request ids grow with time, and `receiverid_requestid` holds pending
-    /// requests only, so a reverse scan of the person's range reads no answered or
-    /// sent request.
+    /// The newest pending requests `user` received, at most `limit`, newest first.
     pub fn newest_requests_received(
         &self,
         user: &str,
         limit: usize,
     ) -> Result<Vec<RequestView>, StoreError> {
-        let Some(me) = self.user_id(user)? else {
-            return Ok(Vec::new());
-        };
-        let mut out = Vec::new();
+        Ok(self
+            .pending_requests(user, RequestSide::Received, None, limit)?
+            .items)
+    }
+
+    /// A page of the requests `me` received, newest first, from those older than
+    /// request `before`, in O(limit): request ids grow with time, and
+    /// `receiverid_requestid` holds pending requests only, so a reverse scan of the
+    /// person's range reads no answered or sent request. The cursor is the last id.
+    fn received_newest_first(
+        &self,
+        me: UserId,
+        before: Option<RequestId>,
+        limit: usize,
+    ) -> Result<Page<RequestView>, StoreError> {
+        let limit = limit.max(1);
         let table = self.table(tables::RECEIVERID_REQUESTID)?;
-        for row in table.range((me, 0)..=(me, u64::MAX))?.rev().take(limit) {
+        let end = before.unwrap_or(u64::MAX);
+        let mut items = Vec::new();
+        let mut more = false;
+        for row in table.range((me, 0)..(me, end))?.rev() {
+            if items.len() == limit {
+                more = true;
+                break;
+            }
             let id = row?.0.value().1;
             let request = self
                 .request_by_id(id)?
@@ -1031,13 +1050,17 @@ impl Reader {
             if request.receiver != me || request.status != RequestStatus::Pending {
                 return Err(StoreError::corrupt("receiverid_requestid", id));
             }
-            out.push(RequestView {
+            items.push(RequestView {
                 request_id: id,
                 person: self.listed_person(request.requester, Decode::Row)?,
                 created_at: request.created_at,
             });
         }
-        Ok(out)
+        let next_cursor = match (more, items.last()) {
+            (true, Some(last)) => Some(cursor_encode("", last.request_id)),
+            _ => None,
+        };
+        Ok(Page { items, next_cursor })
     }
 
     /// A pending or answered request by id.
