@@ -1262,6 +1262,11 @@ fn a_search_past_its_scan_limit_ends_instead_of_starting_over() {
     };
     let first = search(None);
     assert!(!first.contains("No people were found."), "{first}");
+    // Not a lone button: the page says the search has found nobody yet.
+    assert!(
+        first.contains("id=\"_contacts_center_empty\">No one found yet. Select View More to keep searching.</p>"),
+        "{first}"
+    );
     let cursor = cursor_of(&first).expect("the search goes on");
     let last = search(Some(&cursor));
     assert!(
@@ -1269,6 +1274,7 @@ fn a_search_past_its_scan_limit_ends_instead_of_starting_over() {
         "{last}"
     );
     assert!(last.contains("No people were found."), "{last}");
+    assert!(!last.contains("No one found yet"), "{last}");
     assert_eq!(cursor_of(&last), None, "{last}");
 }
 
@@ -2173,4 +2179,62 @@ fn the_entry_forms_limits_are_the_rules_limits() {
         let refused = save(&n, &e, &c);
         assert!(!refused.ok, "one past the form's limit: {refused:?}");
     }
+}
+
+/// A card says how many mutual connections the two people have, though it shows the
+/// faces of 12 at most; past the count's scan limit on both sides the number is a
+/// lower bound and says so.
+#[test]
+fn a_card_counts_its_mutual_connections() {
+    use widget_host::social::BulkEdge;
+    use widget_host::store::MUTUAL_SCAN_LIMIT;
+    let w = abc();
+    let heading = |html: &str| {
+        html.split("<h3 class=\"sheet-subtitle\">")
+            .skip(1)
+            .map(|h| h.split("</h3>").next().unwrap_or_default().to_owned())
+            .find(|h| h.contains("Mutual") || h.contains("Gemeinsame"))
+    };
+    assert_eq!(
+        heading(&cc(Some("a")).p("userId", "b").html(&w)),
+        None,
+        "none yet"
+    );
+
+    let n = MUTUAL_SCAN_LIMIT + 1;
+    let people: Vec<_> = (0..n)
+        .map(|i| person(&format!("m{i}"), "Max", &format!("Mutual{i:05}")))
+        .collect();
+    w.social.upsert_people(people).expect("people");
+    let shared = |range: std::ops::Range<usize>| -> Vec<BulkEdge> {
+        range
+            .flat_map(|i| {
+                [
+                    BulkEdge::Connection("a".into(), format!("m{i}")),
+                    BulkEdge::Connection("b".into(), format!("m{i}")),
+                ]
+            })
+            .collect()
+    };
+    w.social.link_many(shared(0..15)).expect("connections");
+    let card = cc(Some("a")).p("userId", "b").html(&w);
+    assert_eq!(heading(&card).as_deref(), Some("Mutual Connections (15)"));
+    let faces = card
+        .split("id=\"_contacts_center_mutual\"")
+        .nth(1)
+        .and_then(|list| list.split("</ul>").next())
+        .expect("the faces");
+    assert_eq!(faces.matches("<li").count(), 12, "{faces}");
+    let german = cc(Some("a")).p("userId", "b").locale("de_DE").html(&w);
+    assert_eq!(
+        heading(&german).as_deref(),
+        Some("Gemeinsame Verbindungen (15)")
+    );
+
+    w.social.link_many(shared(15..n)).expect("connections");
+    let card = cc(Some("a")).p("userId", "b").html(&w);
+    assert_eq!(
+        heading(&card).as_deref(),
+        Some("Mutual Connections (5,000+)")
+    );
 }

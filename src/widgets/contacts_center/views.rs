@@ -12,7 +12,9 @@ use super::preferences::{self, Settings};
 use super::resources::MAX_EXPORT;
 use super::rows::{self, Row, Select};
 use crate::portal::{PortalUser, PortletMode};
-use crate::store::{Filter, Listed, Page as ListPage, Reader, RequestSide, RequestView};
+use crate::store::{
+    Filter, Listed, MUTUAL_SCAN_LIMIT, Page as ListPage, Reader, RequestSide, RequestView,
+};
 use crate::templates::Templates;
 use crate::widgets::paging;
 use crate::widgets::ui::{
@@ -147,6 +149,8 @@ struct Detail {
     forms: Vec<Form>,
     vcard_url: String,
     mutual: Vec<PersonView>,
+    /// "Mutual Connections (40)": the card shows at most [`MUTUAL_FACES`] of them.
+    mutual_heading: String,
     back_url: String,
 }
 
@@ -200,6 +204,13 @@ struct Page<T: Serialize> {
     alert: Option<Alert>,
     view: T,
 }
+
+/// What a page of a search that found nobody among the rows it may read says, when
+/// more remain: only a search stops short of a full page.
+const SEARCHING_ON: &str = "no-one-found-yet-select-view-more-to-keep-searching";
+
+/// Mutual connections a card shows.
+const MUTUAL_FACES: usize = 12;
 
 fn page<T: Serialize>(ui: &Ui<'_>, view: T) -> Page<T> {
     let alert = ui.req.params.get("message").and_then(|key| {
@@ -587,11 +598,11 @@ impl View<'_> {
                 // As below: a search that stopped at its scan limit has found nobody
                 // yet, and a search that found nobody says so, not that the list is
                 // empty.
-                if home.entries.is_empty() && page.next_cursor.is_none() {
-                    home.empty = Some(ui.t(if keywords.is_empty() {
-                        "you-have-no-contacts"
-                    } else {
-                        "no-people-were-found"
+                if home.entries.is_empty() {
+                    home.empty = Some(ui.t(match page.next_cursor {
+                        Some(_) => SEARCHING_ON,
+                        None if keywords.is_empty() => "you-have-no-contacts",
+                        None => "no-people-were-found",
                     }));
                 }
                 home.view_more = more(page.next_cursor);
@@ -615,8 +626,11 @@ impl View<'_> {
                     home.rows = rows;
                 }
                 // A search that stopped at its scan limit has found nobody *yet*: the
-                // "View more" link goes on, and "nobody" would not be true.
-                if !found && page.next_cursor.is_none() {
+                // "View more" link goes on, and "nobody" would not be true. It says
+                // so, or the page would be a lone button that no one explains.
+                if !found && page.next_cursor.is_some() {
+                    home.empty = Some(ui.t(SEARCHING_ON));
+                } else if !found {
                     home.empty = Some(ui.t(match filter {
                         _ if !keywords.is_empty() => "no-people-were-found",
                         Filter::Connections => "you-have-no-connections",
@@ -746,15 +760,33 @@ impl View<'_> {
                 forms.push(ui.form("block", "block", "btn btn-outline-danger btn-sm", &on));
             }
         }
-        let mutual = if id == self.me() {
+        let mutual: Vec<PersonView> = if id == self.me() {
             Vec::new()
         } else {
             self.reader
-                .mutual_connections(self.me(), id, 12)
+                .mutual_connections(self.me(), id, MUTUAL_FACES)
                 .map_err(|e| self.err(e))?
                 .iter()
                 .map(|p| cards::person_view(ui, self.settings, p, None))
                 .collect()
+        };
+        // The count walks at most `MUTUAL_SCAN_LIMIT` rows of the shorter list: past
+        // that on both sides it is a lower bound, and says so.
+        let mutual_heading = if mutual.is_empty() {
+            String::new()
+        } else {
+            let degree = |who: &str| {
+                self.reader
+                    .counts(who)
+                    .map(|c| c.connections)
+                    .map_err(|e| self.err(e))
+            };
+            let exact = degree(self.me())?.min(degree(id)?) <= MUTUAL_SCAN_LIMIT as u64;
+            let mut n = ui.number(r.mutual_connections);
+            if !exact {
+                n.push('+');
+            }
+            ui.format("mutual-connections-x", &[&n])
         };
         Ok(Some(Detail {
             person: cards::person_view(ui, self.settings, &person, Some(&r)),
@@ -762,6 +794,7 @@ impl View<'_> {
             forms,
             vcard_url: ui.req.urls.resource_url("vcard", &[("userId", id)]),
             mutual,
+            mutual_heading,
             back_url: ui.req.urls.render_url(&cards::with_list(&[], &list)),
         }))
     }
