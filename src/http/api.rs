@@ -163,6 +163,18 @@ pub async fn backup(
     req: Request<RequestBody>,
 ) -> Result<Response<Body>, HttpError> {
     let caller = administrator(state, &req)?;
+    // Held until the copy is written, even if the caller goes: its blocking task
+    // finishes the file either way.
+    let running = state
+        .backups
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| HttpError::Localized {
+            status: StatusCode::CONFLICT,
+            key: "a-backup-is-already-running",
+            text: "A backup is already running. Try again when it has finished.".into(),
+            lang: "en".into(),
+        })?;
     let now = time::OffsetDateTime::now_utc();
     // The time names it for people; the random tail keeps two backups of one second
     // from landing on one name, where the second would replace the first.
@@ -184,6 +196,7 @@ pub async fn backup(
         HttpError::Internal
     })?;
     let bytes = blocking(move || {
+        let _running = running;
         social.backup_to(&target)?;
         Ok(std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0))
     })

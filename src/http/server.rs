@@ -449,6 +449,39 @@ mod tests {
         }
     }
 
+    /// A live backup runs alone: while one is written, another is refused (409) and
+    /// writes nothing; once it is done, the next one goes ahead.
+    #[tokio::test]
+    async fn a_second_backup_at_once_is_refused() {
+        let host = HeldWriterHost::start(None).await;
+        let admin = HeldWriterHost::token("root", &["Administrator".to_owned()]);
+        let backup = || {
+            reqwest::Client::new()
+                .post(format!("http://{}/api/backup", host.addr))
+                .bearer_auth(&admin)
+                .send()
+        };
+        let backups = host.state.config.data_dir.join("backups");
+        let files = || std::fs::read_dir(&backups).map_or(0, |d| d.count());
+        let running = host
+            .state
+            .backups
+            .clone()
+            .try_acquire_owned()
+            .expect("the slot is free");
+        let refused = backup().await.expect("answer");
+        assert_eq!(refused.status(), reqwest::StatusCode::CONFLICT);
+        let body: serde_json::Value = refused.json().await.expect("json");
+        assert_eq!(body["message"], "a-backup-is-already-running");
+        assert_eq!(files(), 0, "nothing written");
+        drop(running);
+        let taken = backup().await.expect("answer");
+        assert_eq!(taken.status(), reqwest::StatusCode::OK);
+        assert_eq!(files(), 1);
+        assert_eq!(host.state.backups.available_permits(), 1, "given back");
+        host.stop().await;
+    }
+
     /// A runtime whose blocking pool is smaller than the calls that wait in the tests
     /// of a held writer.
     fn small_blocking_pool() -> tokio::runtime::Runtime {

@@ -40,6 +40,11 @@ pub struct AppState {
     /// Bytes of WSRP envelopes being read at once, one permit a byte (see
     /// [`WSRP_BYTES_IN_FLIGHT`]).
     pub wsrp_bytes: Arc<tokio::sync::Semaphore>,
+    /// One live backup at a time (`POST /api/backup`): each writes a whole copy of the
+    /// file to the data disk and holds a snapshot that keeps the live file from reusing
+    /// the pages writes free meanwhile, so a retrying script's backups at once would
+    /// only fill the disk the commits need.
+    pub backups: Arc<tokio::sync::Semaphore>,
     /// The live widget catalog; the descriptor watcher swaps it.
     pub catalog: CatalogHandle,
     pub social: Social,
@@ -186,6 +191,7 @@ impl AppState {
                 .map_err(|e| HostError::Startup(format!("cannot start the render threads: {e}")))?,
             write_slots: Arc::new(tokio::sync::Semaphore::new(WRITES_WAITING_AT_ONCE)),
             wsrp_envelopes: Arc::new(tokio::sync::Semaphore::new(WSRP_ENVELOPES_AT_ONCE)),
+            backups: Arc::new(tokio::sync::Semaphore::new(1)),
             wsrp_bytes: Arc::new(tokio::sync::Semaphore::new(WSRP_BYTES_IN_FLIGHT)),
             catalog,
             social,

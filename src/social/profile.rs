@@ -98,12 +98,15 @@ pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
     set(&mut person.email_address, &email);
     set(&mut person.alternate_name, &profile.screen_name);
     set(&mut person.job_title, &profile.job_title);
-    if let Some(picture) = profile
-        .picture
-        .as_deref()
-        .filter(|p| p.starts_with("https://") || p.starts_with("http://"))
-    {
-        person.image = Some(picture.chars().take(2048).collect());
+    // As `import-users` takes an `image`: an http(s) address of at most 2,048
+    // characters on one line. Anything else (cut short, it would be a broken address)
+    // leaves the one on file.
+    if let Some(picture) = profile.picture.as_deref().map(str::trim).filter(|p| {
+        (p.starts_with("https://") || p.starts_with("http://"))
+            && p.chars().count() <= crate::directory::account::MAX_URL_CHARS
+            && !p.chars().any(char::is_control)
+    }) {
+        person.image = Some(picture.to_owned());
     }
     if person.alternate_name.is_empty() {
         person.alternate_name = person.id.clone();
@@ -290,5 +293,42 @@ mod tests {
             },
         );
         assert_eq!(person.image, None);
+    }
+
+    /// A picture claim is taken as `import-users` takes an `image`: trimmed, on one
+    /// line, at most 2,048 characters; any other keeps the one on file.
+    #[test]
+    fn a_picture_claim_is_checked_as_an_import_is() {
+        let on_file = || Person {
+            id: "u".into(),
+            image: Some("https://portal.test/image/1".into()),
+            ..Person::default()
+        };
+        let with = |picture: String| {
+            apply_profile(
+                on_file(),
+                &Profile {
+                    picture: Some(picture),
+                    ..Profile::default()
+                },
+            )
+            .image
+        };
+        assert_eq!(
+            with(" https://portal.test/image/2 ".into()).as_deref(),
+            Some("https://portal.test/image/2")
+        );
+        let long = format!("https://portal.test/{}", "a".repeat(2048));
+        for refused in [
+            "https://x/a\u{0}b".to_owned(),
+            "https://x/a\nb".to_owned(),
+            long,
+        ] {
+            assert_eq!(
+                with(refused.clone()).as_deref(),
+                Some("https://portal.test/image/1"),
+                "{refused:?}"
+            );
+        }
     }
 }
