@@ -604,10 +604,44 @@ fn p_auth_is_bound_to_every_field() {
             ..binding()
         },
         PAuthBinding {
-            target: PAuthTarget::Resource("connect"),
+            target: PAuthTarget::Resource {
+                name: "connect",
+                query: "",
+            },
             ..binding()
         },
     ];
+    // A resource's token holds for its own parameters only, in whatever order.
+    let card = |query: &'static str| PAuthBinding {
+        target: PAuthTarget::Resource {
+            name: "vcard",
+            query,
+        },
+        ..binding()
+    };
+    let bob = widget_host::portal::auth::resource_query([("userId", "bob")].into_iter());
+    assert_eq!(bob, "userId=bob");
+    let card_token = p.issue(&card("userId=bob"), Duration::from_secs(60));
+    assert_eq!(p.verify(&card_token, &card("userId=bob")), Ok(()));
+    for other in [
+        "userId=carol",
+        "filter=connections",
+        "",
+        "filter=connections&userId=bob",
+    ] {
+        assert_eq!(
+            p.verify(&card_token, &card(other)),
+            Err(AuthError::InvalidSignature),
+            "{other}"
+        );
+    }
+    assert_eq!(
+        widget_host::portal::auth::resource_query(
+            [("version", "4.0"), ("userId", "a b&c")].into_iter()
+        ),
+        "userId=a+b%26c&version=4.0",
+        "sorted and encoded, whatever the link's order"
+    );
     for other in others {
         assert_eq!(
             p.verify(&token, &other),

@@ -1538,6 +1538,48 @@ fn href_with(html: &str, part: &str) -> String {
         .unwrap_or_else(|| panic!("no link to {part} in {html}"))
 }
 
+/// A card's vCard link holds for that card only: its `p_auth` is bound to the link's
+/// own parameters, so a link someone pasted elsewhere (or a proxy logged) cannot be
+/// turned into the export of its viewer's whole network, nor of another card.
+#[tokio::test]
+async fn a_vcard_link_cannot_be_rewritten_into_another_export() {
+    let server = start(|c, _| with_consumer(c)).await;
+    for user in ["alice", "bob", "carol"] {
+        render(&server, user, &[]).await;
+    }
+    let detail = render(&server, "alice", &[("userId", "bob")]).await;
+    let link = href_with(&detail, "/resources/vcard");
+    let get = |url: String| async move { client().get(url).send().await.expect("vcard") };
+    let card = get(link.clone()).await;
+    assert_eq!(card.status(), StatusCode::OK, "{link}");
+    assert!(
+        card.text()
+            .await
+            .expect("text")
+            .contains("FN:Givenbob Familybob")
+    );
+    let own = format!("{NS}userId=bob");
+    assert!(link.contains(&own), "{link}");
+    for rewritten in [
+        link.replace(&own, &format!("{NS}filter=connections")),
+        link.replace(&own, &format!("{NS}userId=carol")),
+        format!("{link}&{NS}filter=connections"),
+        format!("{link}&{NS}version=4.0"),
+    ] {
+        let refused = get(rewritten.clone()).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{rewritten}");
+        let body = refused.text().await.expect("text");
+        assert!(!body.contains("BEGIN:VCARD"), "{body}");
+    }
+    // The parameters in another order are the same link.
+    let (head, query) = link.split_once('?').expect("a query");
+    let mut pairs: Vec<&str> = query.split('&').collect();
+    pairs.reverse();
+    let reordered = format!("{head}?{}", pairs.join("&"));
+    assert_eq!(get(reordered).await.status(), StatusCode::OK);
+    server.stop().await;
+}
+
 /// An OIDC issuer is a URL, and `iss` names the consumer. Such an id, and one with the
 /// characters that URLs, forms and HTML treat specially, sign people in; the `p_auth`
 /// rendered for them works with no Bearer token, posted in a form and followed in a

@@ -184,7 +184,11 @@ impl PortletUrls for NativeUrls {
 
     fn resource_url(&self, resource: &str, params: &[(&str, &str)]) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
-        if let Some(token) = self.token(PAuthTarget::Resource(resource)) {
+        let bound = crate::portal::auth::resource_query(params.iter().copied());
+        if let Some(token) = self.token(PAuthTarget::Resource {
+            name: resource,
+            query: &bound,
+        }) {
             query.append_pair("p_auth", &token);
         }
         for (name, value) in &self.sticky {
@@ -619,8 +623,15 @@ mod tests {
         assert!(tokens.iter().skip(1).step_by(2).all(|t| *t == tokens[1]));
         // A resource of the same name is another target with its own token.
         let vcard = urls.resource_url("accept-request", &[]);
-        assert!(vcard.contains("resource%3Aaccept-request%232"), "{vcard}");
-        assert_eq!(calls.load(Ordering::Relaxed), 3);
+        assert!(
+            vcard.contains("resource%3Aaccept-request%3F%232"),
+            "{vcard}"
+        );
+        // A resource's token is bound to the link's own parameters: one per card.
+        let bob = urls.resource_url("vcard", &[("userId", "bob")]);
+        assert!(bob.contains("resource%3Avcard%3FuserId%3Dbob%233"), "{bob}");
+        assert_eq!(urls.resource_url("vcard", &[("userId", "bob")]), bob);
+        assert_eq!(calls.load(Ordering::Relaxed), 4);
     }
 
     #[test]

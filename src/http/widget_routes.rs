@@ -473,10 +473,17 @@ fn authenticate(
             }
         };
     }
+    let query;
     let target = match (phase, name) {
         (Phase::Render, _) | (_, None) => return Ok(Caller::Guest),
         (Phase::Action, Some(n)) => PAuthTarget::Action(n),
-        (Phase::Resource, Some(n)) => PAuthTarget::Resource(n),
+        (Phase::Resource, Some(n)) => {
+            query = crate::portal::auth::resource_query(params.widget.iter());
+            PAuthTarget::Resource {
+                name: n,
+                query: &query,
+            }
+        }
     };
     // The form's own `languageId` counts: a browser's form carries it in the body.
     let forbidden = || {

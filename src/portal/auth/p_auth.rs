@@ -46,17 +46,31 @@ const DOMAIN: &[u8] = b"widget-host p_auth v1";
 pub enum PAuthTarget<'a> {
     /// `POST .../actions/{name}`.
     Action(&'a str),
-    /// `GET .../resources/{name}`.
-    Resource(&'a str),
+    /// `GET .../resources/{name}` with exactly the widget's own parameters `query`
+    /// ([`resource_query`]). A link travels where a form does not (history, a proxy's
+    /// log, a message it was pasted into): bound to its parameters, a card's vCard
+    /// link cannot be turned into the export of its viewer's whole network.
+    Resource { name: &'a str, query: &'a str },
 }
 
 impl fmt::Display for PAuthTarget<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Action(name) => write!(f, "action:{name}"),
-            Self::Resource(name) => write!(f, "resource:{name}"),
+            // A resource name is a fixed identifier, never holding `?`.
+            Self::Resource { name, query } => write!(f, "resource:{name}?{query}"),
         }
     }
+}
+
+/// The parameters a resource token is bound to, written one way whatever their order
+/// or encoding in the URL: sorted, form-encoded.
+pub fn resource_query<'p>(params: impl Iterator<Item = (&'p str, &'p str)>) -> String {
+    let mut pairs: Vec<(&str, &str)> = params.collect();
+    pairs.sort_unstable();
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.extend_pairs(pairs);
+    query.finish()
 }
 
 /// Everything a `p_auth` token is bound to.
