@@ -146,10 +146,11 @@ def test_connect_confirm_follow_block_and_vcard(demo, browser, shots, js):
         shoot(page, shots, "notifications", js)
         me.press(NOTIFICATIONS, EN["accept"])
         assert me.alert(NOTIFICATIONS) == EN["you-are-now-connected-to-this-user"]
-        # The Contacts Center beside it shows the new connection at once: the page
-        # reloaded (plain forms), or the script refreshed it with the placement that
-        # acted.
+        # The Contacts Center beside it shows the new connection at once, and the
+        # portal's bell no request: the page reloaded (plain forms), or the script
+        # refreshed them from the page the placement that acted fetched.
         assert EN.count_text("you-have-x-connections", 1) in me.counts()
+        page.wait_for_function("() => document.querySelector('#demo-notifications .badge').textContent.trim() === '0'", timeout=5000)
         page.goto(f"{demo}/")
         assert me.pending_badge() == 0
         assert EN.count_text("you-have-x-connections", 1) in me.counts()
