@@ -1577,6 +1577,37 @@ async fn a_vcard_link_cannot_be_rewritten_into_another_export() {
     pairs.reverse();
     let reordered = format!("{head}?{}", pairs.join("&"));
     assert_eq!(get(reordered).await.status(), StatusCode::OK);
+
+    // The connections list's export link holds for the export it names.
+    act(&server, "alice", "connect", &[("userId", "carol")]).await;
+    let asked = notifications(&server, "carol").await;
+    let request = asked["items"][0]["requestId"].to_string();
+    act(
+        &server,
+        "carol",
+        "accept-request",
+        &[("requestId", &request)],
+    )
+    .await;
+    let list = render(&server, "alice", &[("filter", "connections")]).await;
+    let export = href_with(&list, "/resources/vcard");
+    assert!(
+        export.contains(&format!("{NS}filter=connections")),
+        "{export}"
+    );
+    let file = get(export.clone()).await;
+    assert_eq!(file.status(), StatusCode::OK, "{export}");
+    assert!(
+        file.text()
+            .await
+            .expect("text")
+            .contains("FN:Givencarol Familycarol")
+    );
+    let one = export.replace(
+        &format!("{NS}filter=connections"),
+        &format!("{NS}userId=bob"),
+    );
+    assert_eq!(get(one).await.status(), StatusCode::FORBIDDEN);
     server.stop().await;
 }
 
@@ -1852,10 +1883,11 @@ fn expired_p_auth(dir: &std::path::Path, user: &str, action: &str) -> String {
 }
 
 /// A form left open past its `p_auth`'s life (a tab kept overnight) and posted by a
-/// person's browser goes back to the portal page it came from, which renders fresh
-/// forms and says that nothing was done; a refusal page would post the form again
-/// when reloaded. Only a page within the consumer's origins, and only for a token the
-/// host issued: a forged one, or a portal's code, gets the refusal as before.
+/// person's browser is refused with the contract's 403, whose page refreshes at once
+/// to the portal page the form came from, which renders fresh forms and says that
+/// nothing was done; the refusal page alone would post the form again when reloaded.
+/// Only a page within the consumer's origins, and only for a token the host issued:
+/// a forged one, or a portal's code, gets the refusal alone.
 #[tokio::test]
 async fn an_expired_form_leads_a_browser_back_to_its_page() {
     const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
@@ -1890,11 +1922,27 @@ async fn an_expired_form_leads_a_browser_back_to_its_page() {
     };
 
     let answer = post(form(&expired, &page), BROWSER).await;
-    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
-    let location = answer.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
+    assert_eq!(
+        answer.status(),
+        StatusCode::FORBIDDEN,
+        "the contract's status"
+    );
+    assert_eq!(answer.headers()["content-type"], "text/html; charset=utf-8");
+    let refusal = answer.text().await.expect("page");
+    let refresh = refusal
+        .split("<meta http-equiv=\"refresh\" content=\"0; url=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(unescape)
+        .expect("an instant refresh to the page");
+    assert!(
+        refusal.contains(&format!(
+            "<a href=\"{}\">Zurück</a>",
+            refresh.replace('&', "&amp;")
+        )),
+        "and a link there, in the form's language: {refusal}"
+    );
+    let location = refresh;
     let back = url::Url::parse(&location).expect("a URL");
     assert_eq!(back.origin().ascii_serialization(), PORTAL_ORIGIN);
     assert_eq!(back.path(), "/web/guest/people");
@@ -1945,16 +1993,24 @@ async fn an_expired_form_leads_a_browser_back_to_its_page() {
         body["message"],
         "this-form-has-expired-please-reload-the-page"
     );
-    // A page outside the consumer's origins is not followed: the refusal page.
+    // A page outside the consumer's origins is not led to: the refusal page alone.
     let answer = post(form(&expired, "https://elsewhere.test/page"), BROWSER).await;
     assert_eq!(answer.status(), StatusCode::FORBIDDEN);
-    assert!(answer.headers().get("location").is_none());
+    let alone = answer.text().await.expect("page");
+    assert!(
+        !alone.contains("refresh") && !alone.contains("<a "),
+        "{alone}"
+    );
     // Nor is any page for a token the host did not issue, with the same expiry.
     let last = if expired.ends_with('A') { "B" } else { "A" };
     let forged = format!("{}{last}", &expired[..expired.len() - 1]);
     let answer = post(form(&forged, &page), BROWSER).await;
     assert_eq!(answer.status(), StatusCode::FORBIDDEN);
-    assert!(answer.headers().get("location").is_none());
+    let alone = answer.text().await.expect("page");
+    assert!(
+        !alone.contains("refresh") && !alone.contains("<a "),
+        "{alone}"
+    );
     assert!(
         contacts(&server, "alice", "following").await.is_empty(),
         "nothing was done"

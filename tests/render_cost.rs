@@ -157,6 +157,22 @@ fn the_requests_view_pages_on_with_view_more() {
     assert!(second.contains("Family00001"), "{second}");
     assert!(!second.contains("Family00029"), "{second}");
     assert!(second.contains("accept-request"), "{second}");
+    // A link from before received requests came newest first holds a sort key and a
+    // user id: it names no place in this order, and the list starts over, marked so
+    // that the script replaces it rather than appending the first page again.
+    use base64::Engine as _;
+    let old = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("family00005\u{0}7");
+    let r = w.social.read().expect("read");
+    let page = r
+        .pending_requests("p0", RequestSide::Received, Some(&old), 20)
+        .expect("page");
+    assert!(page.items.is_empty() && page.next_cursor.is_none());
+    let restarted = cc(Some("p0"))
+        .p("filter", "requests")
+        .p("cursor", &old)
+        .html(&w);
+    assert!(restarted.contains("data-restarted"), "{restarted}");
+    assert!(restarted.contains("Family00029"), "{restarted}");
 }
 
 #[test]

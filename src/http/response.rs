@@ -32,10 +32,16 @@ pub enum HttpError {
     BodyTimeout,
     #[error("internal error")]
     Internal,
-    /// Refused, and sent back to a page the portal vouched for, which says why
-    /// (a person's expired form): a 303 to `location`, for JSON and pages alike.
-    #[error("see {location}")]
-    BackToPage { location: String },
+    /// A person's form that had expired: the contract's refusal (403), and the page
+    /// it came from, which a person's browser is sent back to at once (`back`, on an
+    /// origin its consumer vouched for, saying that nothing was done).
+    #[error("{refusal}")]
+    FormExpired {
+        refusal: Box<HttpError>,
+        back: String,
+        /// The link's text, for a browser that does not follow the page's refresh.
+        back_label: String,
+    },
     /// A refusal with a language key and its text in the request's locale.
     #[error("{text}")]
     Localized {
@@ -58,7 +64,7 @@ impl HttpError {
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Localized { status, .. } => *status,
-            Self::BackToPage { .. } => StatusCode::SEE_OTHER,
+            Self::FormExpired { refusal, .. } => refusal.status(),
         }
     }
 
@@ -67,8 +73,8 @@ impl HttpError {
     /// before any widget looked at a person, so there is no relationship to give, but
     /// the key is there: a portal's script reads one shape, success or not.
     pub fn into_response(self) -> Response<Body> {
-        if let Self::BackToPage { location } = self {
-            return see_other(&location);
+        if let Self::FormExpired { refusal, .. } = self {
+            return refusal.into_response();
         }
         let key = match &self {
             Self::NotFound => "not-found",
@@ -80,7 +86,7 @@ impl HttpError {
             Self::BodyTimeout => "request-timeout",
             Self::Internal => "internal-error",
             Self::Localized { key, .. } => key,
-            Self::BackToPage { .. } => "see-other",
+            Self::FormExpired { .. } => "this-form-has-expired-please-reload-the-page",
         };
         let allow = match &self {
             Self::MethodNotAllowed { allow } => Some(*allow),
@@ -110,28 +116,44 @@ impl HttpError {
     /// `p_auth`'s expiry, a preference the host refuses) would otherwise show the
     /// JSON a portal's script reads. The same status; the text alone, in its
     /// language, as the page's title and heading. The browser's Back button returns
-    /// to the portal page: a link back would have to trust a target from a caller
-    /// whose token just failed.
+    /// to the portal page. Only an expired form, whose token the host did issue, has
+    /// a page to go back to: its refusal refreshes to that page at once (an instant
+    /// refresh, which keeps the contract's status), with a link for a browser that
+    /// does not follow it.
     pub fn into_page(self) -> Response<Body> {
-        if let Self::BackToPage { location } = self {
-            return see_other(&location);
+        let (this, back) = match self {
+            Self::FormExpired {
+                refusal,
+                back,
+                back_label,
+            } => (*refusal, Some((back, back_label))),
+            other => (other, None),
+        };
+        let (mut refresh, mut link) = (String::new(), String::new());
+        if let Some((back, label)) = back {
+            let mut url = String::new();
+            let _ = crate::templates::write_escaped(&mut url, &back);
+            let mut label_text = String::new();
+            let _ = crate::templates::write_escaped(&mut label_text, &label);
+            refresh = format!("<meta http-equiv=\"refresh\" content=\"0; url={url}\">");
+            link = format!("<p><a href=\"{url}\">{label_text}</a></p>");
         }
-        let status = self.status();
-        let lang = match &self {
+        let status = this.status();
+        let lang = match &this {
             Self::Localized { lang, .. } => lang.clone(),
             // The host's own words, which are English.
             _ => "en".to_owned(),
         };
         let mut text = String::new();
         // Writing to a String cannot fail.
-        let _ = crate::templates::write_escaped(&mut text, &self.to_string());
+        let _ = crate::templates::write_escaped(&mut text, &this.to_string());
         let mut lang_attr = String::new();
         let _ = crate::templates::write_escaped(&mut lang_attr, &lang);
         let page = format!(
             "<!DOCTYPE html>\n<html lang=\"{lang_attr}\">\n<head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <meta name=\"robots\" content=\"noindex\"><title>{text}</title></head>\n\
-             <body><main><h1>{text}</h1></main></body>\n</html>\n"
+             <meta name=\"robots\" content=\"noindex\">{refresh}<title>{text}</title></head>\n\
+             <body><main><h1>{text}</h1>{link}</main></body>\n</html>\n"
         );
         let mut response = html(status, page);
         let headers = response.headers_mut();
@@ -142,7 +164,7 @@ impl HttpError {
         if let Ok(value) = HeaderValue::from_str(&lang) {
             headers.insert(hyper::header::CONTENT_LANGUAGE, value);
         }
-        if let Self::MethodNotAllowed { allow } = self {
+        if let Self::MethodNotAllowed { allow } = this {
             headers.insert(hyper::header::ALLOW, HeaderValue::from_static(allow));
         }
         response
@@ -255,6 +277,32 @@ mod tests {
         let refused = HttpError::MethodNotAllowed { allow: "POST" }.into_page();
         assert_eq!(refused.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(refused.headers()[hyper::header::ALLOW], "POST");
+        // An expired form's page keeps its refusal's status and text, and leads back
+        // with its address and label escaped; as JSON it is the refusal alone.
+        let expired = || HttpError::FormExpired {
+            refusal: Box::new(HttpError::BadRequest("gone".into())),
+            back: "https://p.test/a?x=1&y=\"><script>".into(),
+            back_label: "<Back>".into(),
+        };
+        let page = expired().into_page();
+        assert_eq!(page.status(), StatusCode::BAD_REQUEST);
+        let html = body(page).await;
+        let url = "https://p.test/a?x=1&amp;y=&quot;&gt;&lt;script&gt;";
+        assert!(
+            html.contains(&format!(
+                "<meta http-equiv=\"refresh\" content=\"0; url={url}\">"
+            )),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!(
+                "<h1>gone</h1><p><a href=\"{url}\">&lt;Back&gt;</a></p>"
+            )),
+            "{html}"
+        );
+        let json = body(expired().into_response()).await;
+        assert!(json.contains("\"message\":\"bad-request\""), "{json}");
+        assert!(!json.contains("p.test"), "{json}");
     }
 
     /// Only a widget's action or download, asked for as a page by a browser.

@@ -413,13 +413,13 @@ fn kept_params(language_id: Option<&str>, window_state: WindowState) -> Vec<(Str
 /// Where a person whose form had expired goes: back to the page the form names
 /// (`redirect`, else `p_l_url`), when it is within the origins of the consumer the
 /// token names, with the message that nothing was done. `None` when there is no such
-/// page: they get the refusal page instead.
+/// page: they get the refusal page alone.
 fn back_to_page(
     state: &AppState,
     params: &native::PortalParams,
     portlet: &PortletId,
     consumer: &str,
-) -> Option<HttpError> {
+) -> Option<String> {
     let allowed = &state.config.consumer(consumer)?.allowed_origins;
     let requested = params
         .widget
@@ -433,9 +433,14 @@ fn back_to_page(
         .unwrap_or(WindowState::Normal);
     let kept = kept_params(params.language_id.as_deref(), window_state);
     let message = [("message".to_owned(), FORM_EXPIRED.to_owned())];
-    let location =
-        native::redirect_location(Some(requested), allowed, "", portlet, &kept, &message);
-    Some(HttpError::BackToPage { location })
+    Some(native::redirect_location(
+        Some(requested),
+        allowed,
+        "",
+        portlet,
+        &kept,
+        &message,
+    ))
 }
 
 /// Bearer JWT first (a portal server-to-server); for actions and resources a bound
@@ -520,12 +525,19 @@ fn authenticate(
         .map_err(|error| match error {
             // A form the host issued, left open past its expiry (a tab kept overnight):
             // a person's browser goes back to the page, which renders fresh forms and
-            // says nothing was done. A refusal page instead would post the form again
+            // says nothing was done. The refusal page alone would post the form again
             // when reloaded, and be refused again.
             AuthError::Expired
                 if phase == Phase::Action && response::refusal_is_a_page(&parts.headers) =>
             {
-                back_to_page(state, params, portlet, consumer).unwrap_or_else(forbidden)
+                match back_to_page(state, params, portlet, consumer) {
+                    Some(back) => HttpError::FormExpired {
+                        refusal: Box::new(forbidden()),
+                        back,
+                        back_label: text_for(state, parts, params.language_id.as_deref(), "back"),
+                    },
+                    None => forbidden(),
+                }
             }
             _ => forbidden(),
         })?;
@@ -792,15 +804,25 @@ fn localized_for(
     status: StatusCode,
     key: &'static str,
 ) -> HttpError {
-    let locale = crate::i18n::negotiate(
+    localized_in(state, &request_locale(parts, language_id), status, key)
+}
+
+/// The text of `key` in the language a request names (its `languageId`, else its
+/// `Accept-Language`), before any token is read.
+fn text_for(state: &AppState, parts: &Parts, language_id: Option<&str>, key: &str) -> String {
+    let locale = request_locale(parts, language_id);
+    state.languages.get(&locale, key).to_owned()
+}
+
+fn request_locale(parts: &Parts, language_id: Option<&str>) -> String {
+    crate::i18n::negotiate(
         language_id,
         None,
         parts
             .headers
             .get(ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
-    );
-    localized_in(state, &locale, status, key)
+    )
 }
 
 fn localized_in(

@@ -98,9 +98,9 @@ pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
     set(&mut person.email_address, &email);
     set(&mut person.alternate_name, &profile.screen_name);
     set(&mut person.job_title, &profile.job_title);
-    // As `import-users` takes an `image`: an http(s) address of at most 2,048
-    // characters on one line. Anything else (cut short, it would be a broken address)
-    // leaves the one on file.
+    // An http(s) address, of the length and on the one line `import-users` allows an
+    // `image`. Anything else (cut short, it would be a broken address) leaves the one
+    // on file.
     if let Some(picture) = profile.picture.as_deref().map(str::trim).filter(|p| {
         (p.starts_with("https://") || p.starts_with("http://"))
             && p.chars().count() <= crate::directory::account::MAX_URL_CHARS
@@ -295,8 +295,9 @@ mod tests {
         assert_eq!(person.image, None);
     }
 
-    /// A picture claim is taken as `import-users` takes an `image`: trimmed, on one
-    /// line, at most 2,048 characters; any other keeps the one on file.
+    /// A picture claim is an http(s) address, trimmed, on one line, at most 2,048
+    /// characters (as `import-users` bounds an `image`); any other keeps the one on
+    /// file.
     #[test]
     fn a_picture_claim_is_checked_as_an_import_is() {
         let on_file = || Person {

@@ -216,7 +216,12 @@ fn on_request<G: Graph>(
     request_id: u64,
     verb: RequestVerb,
 ) -> Result<Outcome, StoreError> {
-    let Some(request) = g.request(request_id)? else {
+    // A closed record a file from before requests were deleted still holds reads as
+    // the deleted ones do.
+    let pending = g
+        .request(request_id)?
+        .filter(|r| r.status == RequestStatus::Pending);
+    let Some(request) = pending else {
         // An answered request is gone with its record: a second tab's Confirm, or a
         // portal's retry, learns that it is no longer pending, and nobody learns who
         // asked whom (every id below the next was once issued).
@@ -243,7 +248,6 @@ fn on_request<G: Graph>(
             Err(Refusal::NotReceiver)
         }
         RequestVerb::Withdraw if request.requester != me => Err(Refusal::NotRequester),
-        _ if request.status != RequestStatus::Pending => Err(Refusal::NotPending),
         RequestVerb::Accept => {
             // A block always cancels pending requests; this guards a stale record.
             if let Some(refusal) = block_between(g, me, other)? {

@@ -133,6 +133,10 @@ pub struct RequestView {
     pub created_at: u64,
 }
 
+/// The key of a received-requests cursor, beside the last request id shown: marks
+/// the cursor as one of that order.
+const RECEIVED_CURSOR: &str = "received";
+
 /// Most rows of a connection list one mutual-connection count walks: bounds a card's
 /// cost (a few milliseconds) for people with huge degrees.
 pub const MUTUAL_SCAN_LIMIT: usize = 5_000;
@@ -957,7 +961,15 @@ impl Reader {
         };
         let (kind, ids) = match side {
             RequestSide::Received => {
-                return self.received_newest_first(owner, after.map(|(_, id)| id), limit);
+                let before = match after {
+                    None => None,
+                    Some((key, id)) if key == RECEIVED_CURSOR => Some(id),
+                    // A cursor of another list, or from before received requests came
+                    // newest first (a sort key and a user id): it names no place in
+                    // this order, and an empty page makes a render start over.
+                    Some(_) => return Ok(empty),
+                };
+                return self.received_newest_first(owner, before, limit);
             }
             RequestSide::Sent => (list::SENT, tables::REQUESTERID_RECEIVERID),
         };
@@ -1057,7 +1069,7 @@ impl Reader {
             });
         }
         let next_cursor = match (more, items.last()) {
-            (true, Some(last)) => Some(cursor_encode("", last.request_id)),
+            (true, Some(last)) => Some(cursor_encode(RECEIVED_CURSOR, last.request_id)),
             _ => None,
         };
         Ok(Page { items, next_cursor })
