@@ -19,6 +19,30 @@ fn client() -> reqwest::Client {
         .expect("client")
 }
 
+/// A vCard download with `bearer`, which must succeed: its `Content-Disposition` and
+/// its text.
+async fn vcard_as(
+    server: &TestServer,
+    bearer: String,
+    query: Vec<(String, String)>,
+) -> (String, String) {
+    let response = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/resources/vcard")))
+        .bearer_auth(bearer)
+        .query(&query)
+        .send()
+        .await
+        .expect("vcard");
+    assert_eq!(response.status(), StatusCode::OK);
+    let disposition = response
+        .headers()
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (disposition, response.text().await.expect("text"))
+}
+
 /// Posts an action as a portal would (Bearer, JSON answer).
 async fn act(
     server: &TestServer,
@@ -183,26 +207,7 @@ async fn connect_confirm_follow_block_and_vcards() {
         &[("requestId", &carol_request)],
     )
     .await;
-    let vcard = |query: Vec<(String, String)>| {
-        let server = &server;
-        async move {
-            let response = client()
-                .get(server.url(&format!("/widgets/{WIDGET}/resources/vcard")))
-                .bearer_auth(token("alice", &[]))
-                .query(&query)
-                .send()
-                .await
-                .expect("vcard");
-            assert_eq!(response.status(), StatusCode::OK);
-            let disposition = response
-                .headers()
-                .get("content-disposition")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            (disposition, response.text().await.expect("text"))
-        }
-    };
+    let vcard = |query: Vec<(String, String)>| vcard_as(&server, token("alice", &[]), query);
     let (disposition, one) = vcard(vec![(format!("{NS}userId"), "bob".into())]).await;
     assert_eq!(one.matches("BEGIN:VCARD").count(), 1);
     assert!(one.contains("FN:Givenbob Familybob\r\n"), "{one}");
@@ -706,20 +711,13 @@ async fn a_vcard_is_named_in_its_persons_script() {
         .await
         .expect("taro's render");
     assert_eq!(response.status(), StatusCode::OK);
-    let response = client()
-        .get(server.url(&format!("/widgets/{WIDGET}/resources/vcard")))
-        .bearer_auth(token("alice", &[]))
-        .query(&[(format!("{NS}userId"), "taro")])
-        .send()
-        .await
-        .expect("vcard");
-    assert_eq!(response.status(), StatusCode::OK);
-    let disposition = response
-        .headers()
-        .get("content-disposition")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let (disposition, card) = vcard_as(
+        &server,
+        token("alice", &[]),
+        vec![(format!("{NS}userId"), "taro".into())],
+    )
+    .await;
+    assert!(card.contains("FN:太郎 山田\r\n"), "{card}");
     assert_eq!(
         disposition,
         "attachment; filename=\"Tai_Lang_Shan_Tian.vcf\"; \

@@ -111,6 +111,9 @@ fn run() -> Result<(), Error> {
         .and_then(|i| args.get(i + 1))
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("."));
+    // Made before the run, not after it: a folder that cannot be made would otherwise
+    // throw away minutes of measurements at the end.
+    std::fs::create_dir_all(&out).map_err(|e| format!("--out {}: {e}", out.display()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
