@@ -55,14 +55,21 @@ async fn dashboard_content_page_and_switching_people() {
         spanish.contains("Tienes 3 conexiones."),
         "the widgets are Spanish too"
     );
-    // The demo's own English says so.
+    // The demo's own English says so, and each page's title names the page.
     for chrome in [
+        "<title lang=\"en\">Dashboard – widget-host demo portal</title>",
         "<header class=\"demo-header\" lang=\"en\">",
         "<footer class=\"demo-footer\" lang=\"en\">",
         "<a class=\"demo-skip\" href=\"#demo-main\" lang=\"en\">Skip to content</a>",
     ] {
         assert!(spanish.contains(chrome), "{chrome}");
     }
+    let content = page_in("/content", "es-ES").await;
+    assert!(
+        content.contains("<title lang=\"en\">Content page – widget-host demo portal</title>"),
+        "{}",
+        head(&content)
+    );
     let german = page_in("/?languageId=de_DE", "es-ES").await;
     assert!(
         german.starts_with("<!DOCTYPE html>\n<html lang=\"de-DE\">"),

@@ -1045,6 +1045,15 @@ fn sent_and_received_requests_each_page_on() {
         link_param(&first, "sent-more", "filter").as_deref(),
         Some("requests-sent")
     );
+    // The two "View More" name, to screen readers, the list each goes on with.
+    assert!(
+        first.contains("View More<span class=\"sr-only\"> Requests</span></a>"),
+        "{first}"
+    );
+    assert!(
+        first.contains("View More<span class=\"sr-only\"> Sent Requests</span></a>"),
+        "{first}"
+    );
     // Each list's "View More" sits right below that list.
     let at = |needle: &str| first.find(needle).unwrap_or_else(|| panic!("{needle}"));
     assert!(at("Fay Zed") < at("id=\"_contacts_center_view-more\""));
@@ -1147,7 +1156,16 @@ fn my_contacts_view_more_follows_the_list_and_each_update_names_its_contact() {
             )),
             "{name}: {html}"
         );
+        // The form's own button names the contact too, not only its disclosure.
+        assert!(
+            html.contains(&format!(
+                "Update Contact<span class=\"sr-only\"> {name}</span></button>"
+            )),
+            "{name}: {html}"
+        );
     }
+    // The form that adds a contact names no one.
+    assert!(html.contains(">Add Contact</button>"), "{html}");
 }
 
 #[test]

@@ -132,9 +132,11 @@
     }
   }
 
+  {#- Typed, or ticked: people chosen for the selection toolbar are kept too. #}
   function typedIn(el) {
     return Array.prototype.some.call(el.querySelectorAll("input,textarea"), function (field) {
-      return field.type !== "hidden" && field.type !== "checkbox" && field.value !== field.defaultValue;
+      return field.type === "checkbox" ? field.checked !== field.defaultChecked :
+        field.type !== "hidden" && field.value !== field.defaultValue;
     });
   }
 

@@ -256,17 +256,21 @@ def test_view_more_appends_in_place_and_a_restarted_page_replaces_the_list(demo,
 TEAM = "#p_p_id_contacts_center_INSTANCE_team_"
 
 
-@pytest.mark.parametrize("typing", [False, True], ids=["untouched", "typing"])
+@pytest.mark.parametrize("typing", [False, True, "ticked"], ids=["untouched", "typing", "ticked"])
 def test_an_action_refreshes_the_other_placements_but_keeps_what_is_being_typed(demo, browser, typing):
     """/content holds two Contacts Centers. Following people from the directory's
     toolbar refreshes the team placement in place too (its markup is replaced), unless
-    someone is typing in it: a search typed and not yet sent is kept."""
+    someone is typing in it: a search typed and not yet sent is kept, and so are the
+    people ticked for its selection toolbar."""
     context, page = english_page(browser)
     try:
         find_people_in_the_compact_directory(page, demo)
         page.evaluate("(sel) => { document.querySelector(sel + ' [id$=contacts-center]').dataset.before = '1'; }", TEAM)
         search = page.locator(f"{TEAM} form[role=search] input[type=search]")
-        if typing:
+        ticked = page.locator(f"{TEAM} input[type=checkbox]").first
+        if typing == "ticked":
+            ticked.check(force=True)
+        elif typing:
             search.fill("not sent yet")
         for box in page.locator(f"{DIRECTORY_ROWS} input[type=checkbox]").all():
             box.check(force=True)
@@ -275,7 +279,9 @@ def test_an_action_refreshes_the_other_placements_but_keeps_what_is_being_typed(
         page.wait_for_timeout(200)  # the other placement's swap follows in the same task
         kept = page.locator(f"{TEAM} [data-before]").count()
         assert kept == (1 if typing else 0), "the team placement was replaced" if typing else "not replaced"
-        if typing:
+        if typing == "ticked":
+            assert ticked.is_checked()
+        elif typing:
             assert search.input_value() == "not sent yet"
     finally:
         context.close()
