@@ -307,6 +307,24 @@
         busy(false);
         var next = fresh(html);
         var nextList = next && list ? next.querySelector("[data-list=\"" + list.getAttribute("data-list") + "\"]") : null;
+        var end = !nextList && list && next.querySelector("[data-list-end]");
+        {#- A search page that found nobody has no list: the rows stay, its words
+            follow them and take the focus, and its own link (if any) goes on. #}
+        if (end && link.parentNode) {
+          var old = el.querySelector("[data-list-end]"), bar = link.parentNode, more = next.querySelector("a[data-view-more]");
+          if (old) {
+            old.parentNode.removeChild(old);
+          }
+          end = document.importNode(end, true);
+          bar.parentNode.insertBefore(end, bar.nextSibling);
+          if (more) {
+            bar.replaceChild(document.importNode(more, true), link);
+          } else {
+            bar.removeChild(link);
+          }
+          end.focus();
+          return;
+        }
         if (!nextList || nextList.hasAttribute("data-restarted")) {
           if (!swap(next)) {
             location.assign(link.href);

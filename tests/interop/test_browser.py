@@ -552,3 +552,45 @@ def test_the_configuration_checks_its_number_and_leads_back_to_the_view(demo, br
         assert page.get_by_label(EN["items-per-page"]).input_value() == before
     finally:
         context.close()
+
+
+def test_view_more_keeps_what_a_search_found_when_the_next_page_finds_nobody(browser, tmp_path_factory):
+    """A search page stops after 1,000 rows it rejected. Here its first page finds one
+    person and stops; the next finds nobody and has no list. "View More" keeps the row
+    already found, adds that nobody more was found after it, and gives that the focus,
+    instead of swapping the widget for a page without the row."""
+    import json
+    import subprocess
+
+    from conftest import BIN
+
+    work = tmp_path_factory.mktemp("crowd-host")
+    crowd = [{"externalReferenceCode": "crowd-match", "givenName": "Pat", "familyName": "Aaron-Zulu",
+              "emailAddress": "crowd-match@example.com"}]
+    crowd += [{"externalReferenceCode": f"crowd-{i}", "givenName": "Pat", "familyName": f"Other{i:04d}",
+               "emailAddress": f"crowd-{i}@example.com"} for i in range(1200)]
+    people = work / "crowd.json"
+    people.write_text(json.dumps(crowd))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WIDGET_HOST_")}
+    subprocess.run([BIN, "import-users", str(people), "--data-dir", str(work / "data")],
+                   check=True, env=env, capture_output=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_server(["serve", "--demo", "--listen", f"127.0.0.1:{port}", "--data-dir", str(work / "data"),
+                         "--descriptors-dir", str(ROOT / "widget-descriptors")], work, base)
+    context, page = english_page(browser)
+    try:
+        ns = "_contacts_center_INSTANCE_dashboard_"
+        page.goto(f"{base}/?p_p_id=contacts_center_INSTANCE_dashboard&{ns}filter=all&{ns}keywords=pat+zulu")
+        found = page.locator(f"{CC} a.list-group-title", has_text="Pat Aaron-Zulu")
+        assert found.count() == 1
+        page.locator(f"{CC} a[data-view-more]").click()
+        end = page.locator(f"{CC} [data-list-end]")
+        end.wait_for(state="visible")
+        assert end.inner_text().strip() == EN["no-more-people-were-found"]
+        assert found.count() == 1, "the row already found is kept"
+        assert page.locator(f"{CC} a[data-view-more]").count() == 0
+        page.wait_for_function("() => document.activeElement && document.activeElement.hasAttribute('data-list-end')")
+    finally:
+        context.close()
+        stop_server(proc)

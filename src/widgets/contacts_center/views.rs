@@ -132,6 +132,10 @@ struct Home {
     add_entry: Option<EntryForm>,
     bulk: Option<Bulk>,
     empty: Option<String>,
+    /// `empty` ends a "View more" page of a search that found nobody on it: the
+    /// script keeps the rows already shown and adds these words after them, instead
+    /// of swapping the widget for a page without a list.
+    list_end: bool,
     view_more: Option<String>,
     /// The list shows its first page, not the one the cursor asked for: the script
     /// swaps the widget instead of appending the rows.
@@ -208,6 +212,9 @@ struct Page<T: Serialize> {
 /// What a page of a search that found nobody among the rows it may read says, when
 /// more remain: only a search stops short of a full page.
 const SEARCHING_ON: &str = "no-one-found-yet-select-view-more-to-keep-searching";
+
+/// What the last "View more" page of a search says when it found nobody more.
+const NO_MORE_FOUND: &str = "no-more-people-were-found";
 
 /// Mutual connections a card shows.
 const MUTUAL_FACES: usize = 12;
@@ -512,6 +519,7 @@ impl View<'_> {
             add_entry: None,
             bulk: None,
             empty: None,
+            list_end: false,
             view_more: None,
             restarted: false,
             sent_more: None,
@@ -599,8 +607,10 @@ impl View<'_> {
                 // yet, and a search that found nobody says so, not that the list is
                 // empty.
                 if home.entries.is_empty() {
+                    home.list_end = cursor.is_some() && !home.restarted;
                     home.empty = Some(ui.t(match page.next_cursor {
                         Some(_) => SEARCHING_ON,
+                        None if home.list_end => NO_MORE_FOUND,
                         None if keywords.is_empty() => "you-have-no-contacts",
                         None => "no-people-were-found",
                     }));
@@ -628,8 +638,11 @@ impl View<'_> {
                 // A search that stopped at its scan limit has found nobody *yet*: the
                 // "View more" link goes on, and "nobody" would not be true. It says
                 // so, or the page would be a lone button that no one explains.
+                home.list_end = !found && cursor.is_some() && !home.restarted;
                 if !found && page.next_cursor.is_some() {
                     home.empty = Some(ui.t(SEARCHING_ON));
+                } else if home.list_end {
+                    home.empty = Some(ui.t(NO_MORE_FOUND));
                 } else if !found {
                     home.empty = Some(ui.t(match filter {
                         _ if !keywords.is_empty() => "no-people-were-found",
