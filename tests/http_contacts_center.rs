@@ -856,14 +856,7 @@ async fn guests_bad_tokens_and_hostile_names() {
 }
 
 async fn snapshots(server: &TestServer) -> u64 {
-    let text = client()
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let text = common::metrics_text(server).await;
     text.lines()
         .find_map(|l| l.strip_prefix("widget_host_read_snapshots_total "))
         .and_then(|n| n.trim().parse().ok())

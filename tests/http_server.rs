@@ -82,7 +82,7 @@ async fn health_metrics_and_unknown_routes() {
         .await
         .expect("readyz");
     assert_eq!(ready.status(), 200);
-    let metrics = metrics_text(&server).await;
+    let metrics = common::metrics_text(&server).await;
     assert!(
         metrics.contains("widget_host_requests_total{route=\"/readyz\",status=\"200\"} 1"),
         "{metrics}"
@@ -496,7 +496,7 @@ async fn a_request_cut_off_by_the_timeout_counts_under_its_route() {
         .await
         .expect("render");
     assert_eq!(answer.status(), 503, "after {:?}", started.elapsed());
-    let metrics = metrics_text(&server).await;
+    let metrics = common::metrics_text(&server).await;
     assert!(
         metrics.contains(
             "widget_host_requests_total{route=\"/widgets/{portletId}/render\",status=\"503\"} 1"
@@ -505,16 +505,4 @@ async fn a_request_cut_off_by_the_timeout_counts_under_its_route() {
     );
     assert!(!metrics.contains("route=\"timeout\""), "{metrics}");
     server.stop().await;
-}
-
-/// What `/metrics` answers now, as text.
-async fn metrics_text(server: &common::TestServer) -> String {
-    reqwest::Client::new()
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text")
 }

@@ -89,6 +89,18 @@ pub async fn start_in(
     }
 }
 
+/// What `/metrics` answers now, as text.
+pub async fn metrics_text(server: &TestServer) -> String {
+    reqwest::Client::new()
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text")
+}
+
 /// The repository root (for shipped descriptors and the shared specs beside it).
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
