@@ -87,6 +87,24 @@ fn connect_request_accept_story() {
         (again.status, again.message.as_str()),
         (409, "the-request-is-no-longer-pending")
     );
+    // The same refusal on Ann's card (answered meanwhile in another tab) comes back to
+    // that card and the list it was opened from, which show where things stand now.
+    let on_card = cc(Some("b"))
+        .named("accept-request")
+        .p("requestId", &id)
+        .p("userId", "a")
+        .p("filter", "requests")
+        .ok(&w);
+    assert_eq!(on_card.status, 409, "{on_card:?}");
+    assert!(
+        on_card
+            .render_params
+            .contains(&("userId".into(), "a".into()))
+            && on_card
+                .render_params
+                .contains(&("filter".into(), "requests".into())),
+        "{on_card:?}"
+    );
 
     for (viewer, other) in [("a", "Bob Baker"), ("b", "Ann Archer")] {
         let html = cc(Some(viewer)).p("filter", "connections").html(&w);
@@ -714,6 +732,28 @@ fn message_param_shows_only_known_keys() {
         .p("message", "you-must-unblock-this-user-first")
         .html(&w);
     assert!(refusal.contains("alert-danger"));
+    // The contact limit's refusal says what the limit is, in the reader's numbers,
+    // in both widgets.
+    for (call, locale, limit) in [
+        (cc(Some("a")), "en_US", "You can keep up to 1,000 contacts."),
+        (
+            cc(Some("a")),
+            "de_DE",
+            "Sie können bis zu 1.000 Kontakte speichern.",
+        ),
+        (
+            notes(Some("a")),
+            "en_US",
+            "You can keep up to 1,000 contacts.",
+        ),
+    ] {
+        let html = call
+            .p("message", "you-cannot-add-more-contacts")
+            .locale(locale)
+            .html(&w);
+        assert!(html.contains(limit), "{locale}: {html}");
+        assert!(!html.contains("{0}"), "{html}");
+    }
     for junk in ["<b>pwned</b>", "contacts-center", "Arbitrary text"] {
         let html = cc(Some("a")).p("message", junk).html(&w);
         assert!(!html.contains("class=\"alert"), "{junk}");
@@ -1112,7 +1152,8 @@ fn sent_and_received_requests_each_page_on() {
 }
 
 /// My Contacts' "View More" sits right below its list, above the form that adds a
-/// contact, and each contact's "Update Contact" names whose contact it updates.
+/// contact, and each contact's "Edit" and "Update Contact" name whose contact they
+/// edit; the disclosure and the button it opens have different names.
 #[test]
 fn my_contacts_view_more_follows_the_list_and_each_update_names_its_contact() {
     let w = abc();
@@ -1152,7 +1193,7 @@ fn my_contacts_view_more_follows_the_list_and_each_update_names_its_contact() {
     for name in ["Eve Eden", "Fay Fox"] {
         assert!(
             html.contains(&format!(
-                "Update Contact<span class=\"sr-only\"> {name}</span></summary>"
+                ">Edit<span class=\"sr-only\"> {name}</span></summary>"
             )),
             "{name}: {html}"
         );
@@ -2252,6 +2293,18 @@ fn a_card_counts_its_mutual_connections() {
         .and_then(|list| list.split("</ul>").next())
         .expect("the faces");
     assert_eq!(faces.matches("<li").count(), 12, "{faces}");
+    // Each face opens its person's card, as the name beside it does.
+    assert_eq!(
+        faces
+            .matches("<a class=\"sticker sticker-circle sticker-light user-icon\" href=\"")
+            .count(),
+        12,
+        "{faces}"
+    );
+    assert!(
+        faces.contains("tabindex=\"-1\" aria-hidden=\"true\">"),
+        "{faces}"
+    );
     let german = cc(Some("a")).p("userId", "b").locale("de_DE").html(&w);
     assert_eq!(
         heading(&german).as_deref(),
@@ -2263,5 +2316,40 @@ fn a_card_counts_its_mutual_connections() {
     assert_eq!(
         heading(&card).as_deref(),
         Some("Mutual Connections (5,000+)")
+    );
+}
+
+/// One contact past the limit is refused with words that say what the limit is, in
+/// the reader's number format, where the key alone would leave a `{0}` or no figure.
+#[test]
+fn the_contact_limit_refusal_says_the_limit() {
+    use widget_host::social::{Action, EntryDraft, MAX_CONTACTS};
+    let w = abc();
+    for i in 0..MAX_CONTACTS {
+        let saved = w.social.act(
+            "a",
+            Action::SaveEntry(EntryDraft {
+                entry_id: None,
+                full_name: format!("Contact {i}"),
+                email_address: format!("c{i}@x.org"),
+                comments: String::new(),
+            }),
+        );
+        assert!(saved.expect("act").first().is_ok(), "contact {i}");
+    }
+    let refused = cc(Some("a"))
+        .named("save-contact")
+        .p("fullName", "One Too Many")
+        .p("emailAddress", "more@x.org")
+        .locale("fr_FR")
+        .ok(&w);
+    assert_eq!(
+        (refused.status, refused.message.as_str()),
+        (409, "you-cannot-add-more-contacts"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        refused.text,
+        "Vous pouvez garder jusqu'à 1\u{202f}000 contacts. Supprimez-en un pour en ajouter un autre."
     );
 }

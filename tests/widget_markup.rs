@@ -231,10 +231,24 @@ fn check_fragment(label: &str, html: &str, ns: &str) {
                 !href.is_empty() && href != "#" && !href.starts_with("javascript:"),
                 "{label}: <a> that is not a link: {href:?}"
             );
-            assert!(
-                !inner_text(html, &all, index).is_empty() || t.attr("aria-label").is_some(),
-                "{label}: link without a name: {href}"
-            );
+            // A link hidden from screen readers and the keyboard (an avatar beside
+            // its person's name) must repeat a link they do reach; any other link
+            // has a name.
+            let hidden = t.attr("aria-hidden") == Some("true") && t.attr("tabindex") == Some("-1");
+            if hidden {
+                assert!(
+                    all.iter().enumerate().any(|(i, other)| other.name == "a"
+                        && other.attr("href") == Some(href)
+                        && other.attr("aria-hidden").is_none()
+                        && !inner_text(html, &all, i).is_empty()),
+                    "{label}: a hidden link that repeats no named one: {href}"
+                );
+            } else {
+                assert!(
+                    !inner_text(html, &all, index).is_empty() || t.attr("aria-label").is_some(),
+                    "{label}: link without a name: {href}"
+                );
+            }
         }
     }
 
@@ -553,11 +567,15 @@ fn the_checker_catches_what_it_looks_for() {
         "<div lang=\"en\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\n})(\"_x_other\");</script></div>",
         "<div lang=\"en\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\n})(\"_x_w\"); var after = 1;</script></div>",
         "<div lang=\"en\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\ndocument.getElementById(\"other\");\n})(\"_x_w\");</script></div>",
+        "<div lang=\"en\" id=\"_x_w\"><a href=\"/p\"><img alt=\"\"></a></div>",
+        "<div lang=\"en\" id=\"_x_w\"><a href=\"/p\" tabindex=\"-1\" aria-hidden=\"true\"><img alt=\"\"></a><a href=\"/q\">Q</a></div>",
     ];
     for html in bad {
         let caught = std::panic::catch_unwind(|| check_fragment("bad", html, ns)).is_err();
         assert!(caught, "not caught: {html}");
     }
+    let hidden = "<div lang=\"en\" id=\"_x_w\"><a href=\"/p\" tabindex=\"-1\" aria-hidden=\"true\"><img alt=\"\"></a><a href=\"/p\">P</a></div>";
+    check_fragment("a hidden avatar link beside its named one", hidden, ns);
     let good = "<div lang=\"en\" id=\"_x_w\"><label for=\"_x_q\">Q</label><input id=\"_x_q\" name=\"_x_q\"><button type=\"submit\">Go</button><script>(function (rootId) {\n\"use strict\";\ndocument.getElementById(rootId);\n})(\"_x_w\");</script></div>";
     check_fragment("good", good, ns);
 }
@@ -801,6 +819,28 @@ fn written_rows_are_the_templates_own_markup_byte_for_byte() {
     }
     let all = cc(Some("me")).html(&written);
     assert!(all.contains("O&#x27;Brien &amp; &quot;Sons&quot;"), "{all}");
+    // Each row's avatar opens the person's card, like the name beside it (the
+    // product documentation: "click on the user avatar").
+    {
+        let html = &all;
+        let rows = html.matches("<a class=\"list-group-title\"").count();
+        let avatars = html
+            .match_indices("<a class=\"sticker sticker-circle sticker-light user-icon\" href=\"")
+            .map(|(at, found)| {
+                let href = &html[at + found.len()..];
+                &href[..href.find('"').expect("href end")]
+            })
+            .collect::<Vec<_>>();
+        assert!(rows > 0, "{html}");
+        assert_eq!(avatars.len(), rows, "{html}");
+        for href in avatars {
+            assert!(
+                html.contains(&format!("<a class=\"list-group-title\" href=\"{href}\">")),
+                "{href} in {html}"
+            );
+        }
+    }
+    check_fragment("the written rows", &all, "_contacts_center_");
     // A portrait's address comes from a profile and may be anyone's server: it is
     // not told which page, or which person's list, showed it.
     let card = cc(Some("me")).p("userId", "a").html(&written);

@@ -387,3 +387,53 @@ fn quick_escape(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
+
+#[cfg(test)]
+mod tests {
+    /// The colour `#rrggbb` that follows `after` in the demo's stylesheet.
+    fn colour_after(after: &str) -> [f64; 3] {
+        let css = include_str!("demo.css");
+        let at = css
+            .find(after)
+            .unwrap_or_else(|| panic!("{after} in demo.css"))
+            + after.len();
+        let hex = css[at..].trim_start().trim_start_matches('#');
+        let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex colour");
+        [channel(0), channel(2), channel(4)].map(|c| f64::from(c) / 255.0)
+    }
+
+    /// WCAG 2's relative luminance and contrast ratio.
+    fn contrast(a: [f64; 3], b: [f64; 3]) -> f64 {
+        let luminance = |c: [f64; 3]| {
+            let l = c.map(|v| {
+                if v <= 0.039_28 {
+                    v / 12.92
+                } else {
+                    ((v + 0.055) / 1.055).powf(2.4)
+                }
+            });
+            0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2]
+        };
+        let (x, y) = (luminance(a), luminance(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    /// The focus ring is the only sign of the keyboard's place on every button, link
+    /// and alert: WCAG 1.4.11 asks 3:1 against what it is drawn on, the white
+    /// portlets, the page and each alert that takes the focus after an action.
+    #[test]
+    fn the_focus_ring_stands_out_from_what_it_is_drawn_on() {
+        let ring = colour_after(":focus-visible { outline: 3px solid");
+        let white = [1.0, 1.0, 1.0];
+        let mut backgrounds = vec![("white", white), ("page", colour_after("--bg:"))];
+        for alert in ["success", "danger", "info", "warning"] {
+            let rule = format!(".alert-{alert} {{ background:");
+            backgrounds.push((alert, colour_after(&rule)));
+        }
+        for (name, background) in backgrounds {
+            let ratio = contrast(ring, background);
+            assert!(ratio >= 3.0, "focus ring on {name}: {ratio:.2}:1");
+        }
+        assert!(contrast([0.0; 3], white) > 20.9, "the formula itself");
+    }
+}

@@ -112,7 +112,7 @@ impl Notifications {
             alert: req
                 .params
                 .get("message")
-                .and_then(|k| messages::alert_kind(k).map(|kind| (kind, ui.t(k)))),
+                .and_then(|k| messages::alert_kind(k).map(|kind| (kind, messages::text(&ui, k)))),
             count: String::new(),
             empty: None,
             items: Vec::new(),

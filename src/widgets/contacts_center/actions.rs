@@ -66,7 +66,7 @@ impl<'a> ActionCall<'a> {
             ok,
             status,
             message: key.to_owned(),
-            text: self.ui.t(key),
+            text: messages::text(&self.ui, key),
             relationship,
             render_params,
         }
@@ -138,7 +138,7 @@ impl<'a> ActionCall<'a> {
         };
         if let Some(key) = summary {
             answer.message = key.to_owned();
-            answer.text = self.ui.t(key);
+            answer.text = messages::text(&self.ui, key);
             answer.render_params[0].1 = key.to_owned();
         }
         Ok(answer)
@@ -156,12 +156,15 @@ impl<'a> ActionCall<'a> {
             .unwrap_or_default();
         let relationship = Self::relationship(&outcome);
         // A card's form (it names the card's `userId`) comes back to the card, with the
-        // list it was opened from; the Requests list's form (`filter` alone) to that
-        // list; a form with neither (the Notifications widget's) to the other's card.
+        // list it was opened from, also when the answer was refused (the request closed
+        // in another tab): the card shows where things stand now. The Requests list's
+        // form (`filter` alone) goes back to that list; a form with neither (the
+        // Notifications widget's) to the other's card, when there is one to show.
         let list = self.keep_list();
-        let on_card = self.req().params.get("userId").is_some();
         let mut render = Vec::new();
-        if relationship.is_some() && (on_card || list.is_empty()) {
+        if let Some(card) = self.req().params.get("userId") {
+            render.push(("userId".to_owned(), card.to_owned()));
+        } else if relationship.is_some() && list.is_empty() {
             render.push(("userId".to_owned(), other));
         }
         render.extend(list);

@@ -3,7 +3,8 @@
 //! render parameter — the widget never echoes text it did not write.
 
 use crate::portal::auth::FORM_EXPIRED;
-use crate::social::{Done, Refusal};
+use crate::social::{Done, MAX_CONTACTS, Refusal};
+use crate::widgets::ui::Ui;
 
 /// The key announcing a successful outcome (including "nothing to do").
 pub(crate) fn done_key(done: Done) -> &'static str {
@@ -52,7 +53,20 @@ pub(crate) fn refusal(refusal: Refusal) -> (&'static str, u16) {
         Refusal::BlockedBy => ("this-action-is-not-available-for-this-user", 409),
         Refusal::NotPending => ("the-request-is-no-longer-pending", 409),
         Refusal::DuplicateEmail => ("there-is-already-a-contact-with-this-email-address", 409),
-        Refusal::TooManyContacts => ("you-cannot-add-more-contacts", 409),
+        Refusal::TooManyContacts => (TOO_MANY_CONTACTS, 409),
+    }
+}
+
+/// The refusal of one contact too many: its text says how many one may keep.
+const TOO_MANY_CONTACTS: &str = "you-cannot-add-more-contacts";
+
+/// The text of a message key in the reader's language, with the figure the one
+/// message that has one needs (the contact limit, in the reader's number format).
+pub(crate) fn text(ui: &Ui<'_>, key: &str) -> String {
+    if key == TOO_MANY_CONTACTS {
+        ui.format(key, &[&ui.number(MAX_CONTACTS)])
+    } else {
+        ui.t(key)
     }
 }
 

@@ -74,7 +74,12 @@ fn write_person_row(
         write_escaped(out, &select.label)?;
         out.push_str("</span></span></label></div></div>");
     }
-    out.push_str("\n<div class=\"autofit-col\"><span class=\"sticker sticker-circle sticker-light user-icon\" aria-hidden=\"true\">");
+    // The avatar opens the card too, as the product documentation says ("click on the
+    // user avatar"); out of the tab order and hidden from screen readers, since the
+    // name beside it is the same link.
+    out.push_str("\n<div class=\"autofit-col\"><a class=\"sticker sticker-circle sticker-light user-icon\" href=\"");
+    write_escaped(out, &p.detail_url)?;
+    out.push_str("\" tabindex=\"-1\" aria-hidden=\"true\">");
     match p.image.as_deref().filter(|i| !i.is_empty()) {
         Some(image) => {
             out.push_str("<span class=\"sticker-overlay\"><img class=\"sticker-img\" src=\"");
@@ -87,7 +92,7 @@ fn write_person_row(
             out.push_str("</span>");
         }
     }
-    out.push_str("</span></div>\n<div class=\"autofit-col autofit-col-expand\">\n<a class=\"list-group-title\" href=\"");
+    out.push_str("</a></div>\n<div class=\"autofit-col autofit-col-expand\">\n<a class=\"list-group-title\" href=\"");
     write_escaped(out, &p.detail_url)?;
     out.push_str("\">");
     write_escaped(out, &p.name)?;

@@ -41,6 +41,7 @@ static TEXTS: &[&str] = &[
     "comments",
     "add-contact",
     "update-contact",
+    "edit",
     "job-title",
     "phones",
     "addresses",
@@ -223,7 +224,7 @@ fn page<T: Serialize>(ui: &Ui<'_>, view: T) -> Page<T> {
     let alert = ui.req.params.get("message").and_then(|key| {
         messages::alert_kind(key).map(|kind| Alert {
             kind,
-            text: ui.t(key),
+            text: messages::text(ui, key),
         })
     });
     Page {
