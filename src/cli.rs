@@ -227,12 +227,11 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Descriptors {
             command: DescriptorsCommand::Check { paths },
         } => {
-            let paths = if paths.is_empty() {
-                vec![config.descriptors_dir.clone()]
+            let report = if paths.is_empty() {
+                crate::descriptors::check_served(&config.descriptors_dir)
             } else {
-                paths
+                crate::descriptors::check(&paths)
             };
-            let report = crate::descriptors::check(&paths);
             print!("{report}");
             if report.passed() {
                 ExitCode::SUCCESS

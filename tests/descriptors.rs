@@ -859,40 +859,46 @@ fn declared_window_states_add_to_the_standard_ones() {
 /// A `<supports>` block for `*/*` or `text/*` declares modes for HTML too.
 #[test]
 fn wildcard_mime_types_speak_for_html() {
-    let original = shipped_text("notifications", "portlet.xml");
-    let html = "<mime-type>text/html</mime-type>\n\t\t\t<portlet-mode>view</portlet-mode>";
-    assert!(original.contains(html), "the shipped file changed");
-    let with_help = |mime: &str| {
+    let original = shipped_text("contacts-center", "portlet.xml");
+    let view = "<mime-type>text/html</mime-type>\n\t\t\t<portlet-mode>view</portlet-mode>";
+    let html = format!("{view}\n\t\t\t<portlet-mode>edit</portlet-mode>");
+    assert!(original.contains(&html), "the shipped file changed");
+    let with_edit = |mime: &str| {
         original.replace(
-            html,
-            &format!("<mime-type>{mime}</mime-type>\n\t\t\t<portlet-mode>view</portlet-mode>\n\t\t\t<portlet-mode>help</portlet-mode>"),
+            &html,
+            &format!("<mime-type>{mime}</mime-type>\n\t\t\t<portlet-mode>view</portlet-mode>\n\t\t\t<portlet-mode>edit</portlet-mode>"),
         )
     };
     for mime in ["*/*", "text/*", "TEXT/HTML; charset=UTF-8"] {
-        let catalog = load_clean("notifications", "portlet.xml", &with_help(mime), mime);
-        let served = catalog.get("notifications").expect("served");
-        assert_eq!(served.modes, ["view", "help"], "{mime}");
+        let catalog = load_clean("contacts-center", "portlet.xml", &with_edit(mime), mime);
+        let served = catalog.get("contacts_center").expect("served");
+        assert_eq!(served.modes, ["view", "edit"], "{mime}");
     }
     // Another markup's block says nothing about HTML: beside an HTML block it adds
     // no mode; alone, it leaves nothing this host can serve, and the folder says so.
     let pdf_then_html = original.replace(
-        html,
+        &html,
         &format!(
-            "<mime-type>application/pdf</mime-type>\n\t\t\t<portlet-mode>help</portlet-mode>\n\t\t</supports>\n\t\t<supports>\n\t\t\t{html}"
+            "<mime-type>application/pdf</mime-type>\n\t\t\t<portlet-mode>edit</portlet-mode>\n\t\t</supports>\n\t\t<supports>\n\t\t\t{view}"
         ),
     );
-    let catalog = load_clean("notifications", "portlet.xml", &pdf_then_html, "pdf, html");
+    let catalog = load_clean(
+        "contacts-center",
+        "portlet.xml",
+        &pdf_then_html,
+        "pdf, html",
+    );
     assert_eq!(
-        catalog.get("notifications").expect("served").modes,
+        catalog.get("contacts_center").expect("served").modes,
         ["view"]
     );
     let catalog = load_edited(
-        "notifications",
+        "contacts-center",
         "portlet.xml",
-        &with_help("application/pdf"),
+        &with_edit("application/pdf"),
     );
     assert!(
-        catalog.get("notifications").is_none(),
+        catalog.get("contacts_center").is_none(),
         "served without HTML"
     );
     let problems = messages(&catalog.problems);
@@ -902,6 +908,54 @@ fn wildcard_mime_types_speak_for_html() {
             .any(|m| m.contains("no <supports> covers text/html")),
         "{problems:?}"
     );
+}
+
+/// A descriptor may not offer a standard mode its widget kind does not render: the
+/// mode would be listed in `/widgets` and offered to WSRP consumers, and every call in
+/// it refused. The problem points at the `<portlet-mode>` and says what the kind has.
+#[test]
+fn a_mode_the_widget_kind_does_not_render_is_refused_where_it_is_declared() {
+    for (widget, portlet, mode) in [
+        ("notifications", "notifications", "edit"),
+        ("notifications", "notifications", "HELP"),
+        ("contacts-center", "contacts_center", "help"),
+    ] {
+        let original = shipped_text(widget, "portlet.xml");
+        let view = "<portlet-mode>view</portlet-mode>";
+        assert!(original.contains(view), "the shipped file changed");
+        let text = original.replacen(
+            view,
+            &format!("{view}\n\t\t\t<portlet-mode>{mode}</portlet-mode>"),
+            1,
+        );
+        let line = 1 + text[..text.find(&format!(">{mode}<")).expect("added")]
+            .matches('\n')
+            .count();
+        let catalog = load_edited(widget, "portlet.xml", &text);
+        assert!(catalog.get(portlet).is_none(), "{widget} {mode} served");
+        let problem = catalog
+            .problems
+            .iter()
+            .find(|p| p.message.contains("does not render"))
+            .unwrap_or_else(|| panic!("{widget} {mode}: {:?}", messages(&catalog.problems)));
+        assert_eq!(
+            (problem.element.as_str(), problem.line),
+            ("portlet-mode", line as u32),
+            "{problem:?}"
+        );
+        assert!(
+            problem
+                .message
+                .contains(&format!("portlet mode {}", mode.to_ascii_lowercase())),
+            "{problem:?}"
+        );
+        let offered = if widget == "notifications" {
+            "renders view"
+        } else {
+            "renders view and edit"
+        };
+        assert!(problem.fix.ends_with(offered), "{problem:?}");
+    }
 }
 
 /// `<read-only>true</read-only>` marks a preference the portlet may not change.
@@ -1134,11 +1188,10 @@ fn clashing_names_are_capped_like_a_folders_own_problems() {
         for file in ["portlet.xml", "liferay-portlet.xml"] {
             std::fs::write(to.join(file), many(file)).expect("write");
         }
-        std::fs::copy(
-            shipped.join("liferay-display.xml"),
-            to.join("liferay-display.xml"),
-        )
-        .expect("copy");
+        let display = std::fs::read_to_string(shipped.join("liferay-display.xml"))
+            .expect("read")
+            .replace("id=\"notifications\"", "id=\"n0\"");
+        std::fs::write(to.join("liferay-display.xml"), display).expect("write");
     }
     let catalog = descriptors::load_dir(dir.path());
     assert_eq!(
@@ -1194,4 +1247,67 @@ fn a_linked_folder_whose_target_is_gone_keeps_serving_with_a_problem() {
         "{:?}",
         messages(&next.problems)
     );
+}
+
+/// Liferay would ignore a `liferay-display.xml` id that names no portlet, and the
+/// widget would land in "undefined" without a word; `requires-namespaced-parameters`
+/// false would promise bare parameters this host never passes. Both are problems at
+/// their element, and the folder is not served until they are fixed.
+#[test]
+fn a_display_id_of_no_portlet_and_bare_parameters_are_reported_where_written() {
+    let display = shipped_text("contacts-center", "liferay-display.xml");
+    let id = "id=\"contacts_center\"";
+    assert!(display.contains(id), "the shipped file changed");
+    let typo = display.replace(id, "id=\"contacts-center\"");
+    let line = 1 + typo[..typo.find("contacts-center\"").expect("typo")]
+        .matches('\n')
+        .count();
+    let catalog = load_edited("contacts-center", "liferay-display.xml", &typo);
+    assert!(catalog.get("contacts_center").is_none(), "served");
+    let problem = catalog
+        .problems
+        .iter()
+        .find(|p| p.message.contains("which portlet.xml does not declare"))
+        .unwrap_or_else(|| panic!("{:?}", messages(&catalog.problems)));
+    assert_eq!(
+        (problem.element.as_str(), problem.line),
+        ("portlet", line as u32),
+        "{problem:?}"
+    );
+    assert!(
+        problem.message.contains("\"contacts-center\""),
+        "{problem:?}"
+    );
+    assert!(problem.fix.contains("\"contacts_center\""), "{problem:?}");
+
+    let liferay = shipped_text("contacts-center", "liferay-portlet.xml");
+    let flag = "<requires-namespaced-parameters>true</requires-namespaced-parameters>";
+    let text = if liferay.contains(flag) {
+        liferay.replace(
+            flag,
+            "<requires-namespaced-parameters>false</requires-namespaced-parameters>",
+        )
+    } else {
+        let instanceable = "<instanceable>true</instanceable>";
+        assert!(liferay.contains(instanceable), "the shipped file changed");
+        liferay.replace(
+            instanceable,
+            &format!("{instanceable}\n\t\t<requires-namespaced-parameters>false</requires-namespaced-parameters>"),
+        )
+    };
+    let catalog = load_edited("contacts-center", "liferay-portlet.xml", &text);
+    assert!(catalog.get("contacts_center").is_none(), "served");
+    let found = messages(&catalog.problems);
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("<requires-namespaced-parameters> is false")),
+        "{found:?}"
+    );
+    // Written true, it is what the host does anyway: no problem.
+    let text = text.replace(
+        ">false</requires-namespaced-parameters>",
+        "> TRUE </requires-namespaced-parameters>",
+    );
+    load_clean("contacts-center", "liferay-portlet.xml", &text, "true");
 }

@@ -242,3 +242,105 @@ async fn a_descriptors_dir_that_cannot_be_waited_for_is_listed_as_a_problem() {
     );
     server.stop().await;
 }
+
+/// The three files copied straight into descriptors_dir, or a folder with no widget
+/// folder in it, would serve nothing. The host says so where an administrator looks:
+/// `/readyz` answers 503 `no-widgets` and names the problem, and `descriptors check`
+/// of the configured folder fails as the server reads it. Moving the files into a
+/// folder of their own serves them, and the host is ready.
+#[tokio::test]
+async fn descriptors_copied_in_flat_or_missing_say_that_nothing_is_served() {
+    let shipped = common::repo_root().join("widget-descriptors/contacts-center");
+    let server = common::start(|config, dir| {
+        let widgets = dir.join("widgets");
+        std::fs::create_dir_all(&widgets).expect("mkdir");
+        config.descriptors_dir = widgets;
+    })
+    .await;
+    let widgets = server.dir.path().join("widgets");
+    let ready = reqwest::get(server.url("/readyz")).await.expect("readyz");
+    assert_eq!(ready.status(), 503);
+    let ready: serde_json::Value = ready.json().await.expect("json");
+    assert_eq!(ready["status"], "no-widgets", "{ready}");
+    assert!(
+        ready["descriptorProblems"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("holds no widget folder: no widget is served"),
+        "{ready}"
+    );
+
+    // Copied in flat: the problem names the files and says where they go.
+    for file in ["portlet.xml", "liferay-portlet.xml", "liferay-display.xml"] {
+        std::fs::copy(shipped.join(file), widgets.join(file)).expect("copy");
+    }
+    let flat = "portlet.xml, liferay-portlet.xml, liferay-display.xml lie in the descriptors directory itself";
+    let started = Instant::now();
+    let mut last = serde_json::Value::Null;
+    while started.elapsed() < Duration::from_secs(10) {
+        last = readyz(&server).await;
+        if last["descriptorProblems"].to_string().contains(flat) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        last["descriptorProblems"].to_string().contains(flat),
+        "{last}"
+    );
+    assert_eq!(last["status"], "no-widgets", "{last}");
+
+    let bin = env!("CARGO_BIN_EXE_widget-host");
+    let check = std::process::Command::new(bin)
+        .args(["descriptors", "check", "--descriptors-dir"])
+        .arg(&widgets)
+        .output()
+        .expect("run");
+    let out = String::from_utf8_lossy(&check.stdout);
+    assert!(!check.status.success(), "{out}");
+    assert!(out.contains(flat) && out.contains("my-widget"), "{out}");
+    // Named on its own, the same folder is one widget's folder, and valid.
+    let folder = std::process::Command::new(bin)
+        .args(["descriptors", "check"])
+        .arg(&widgets)
+        .output()
+        .expect("run");
+    assert!(
+        folder.status.success(),
+        "{}",
+        String::from_utf8_lossy(&folder.stdout)
+    );
+
+    // Moved into a folder of their own, they serve, and the host is ready.
+    let staging = server.dir.path().join("staging");
+    std::fs::create_dir_all(&staging).expect("mkdir");
+    for file in ["portlet.xml", "liferay-portlet.xml", "liferay-display.xml"] {
+        std::fs::rename(widgets.join(file), staging.join(file)).expect("move");
+    }
+    std::fs::rename(&staging, widgets.join("contacts-center")).expect("move in");
+    let took = wait_for(&server, Duration::from_secs(10), |ids| {
+        ids == ["contacts_center"]
+    })
+    .await;
+    assert!(took.is_some(), "{:?}", widget_ids(&server).await);
+    let ready = reqwest::get(server.url("/readyz")).await.expect("readyz");
+    assert_eq!(ready.status(), 200);
+    let ready: serde_json::Value = ready.json().await.expect("json");
+    assert_eq!(ready["status"], "ready", "{ready}");
+    assert_eq!(
+        ready["descriptorProblems"],
+        serde_json::json!([]),
+        "{ready}"
+    );
+    let check = std::process::Command::new(bin)
+        .args(["descriptors", "check", "--descriptors-dir"])
+        .arg(&widgets)
+        .output()
+        .expect("run");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    server.stop().await;
+}

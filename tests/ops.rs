@@ -1221,3 +1221,110 @@ fn cli_import_shows_progress_in_a_log() {
         "{log}"
     );
 }
+
+/// A portal's token refused gets only "sign in again", so the cause goes to the log
+/// at `warn`, where an administrator wiring the portal looks, without RUST_LOG set:
+/// one line per 10 s however many are refused, since anyone can send bad tokens.
+#[test]
+fn a_refused_bearer_token_says_why_in_the_log_once_per_interval() {
+    use std::io::{BufRead, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("host.toml");
+    std::fs::write(
+        &config,
+        "[[consumers]]\nid = \"acceptance\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\nallowed_origins = [\"https://portal.example\"]\n",
+    )
+    .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_widget-host"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("WIDGET_HOST_") || k == "RUST_LOG" {
+            cmd.env_remove(k);
+        }
+    }
+    let mut child = cmd
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--no-demo",
+            "--log-format",
+            "json",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next = || {
+        rx.recv_timeout(Duration::from_secs(30))
+            .expect("a log line")
+    };
+    let address = loop {
+        let line: serde_json::Value = serde_json::from_str(&next()).expect("JSON lines");
+        if line["fields"]["message"] == "serving" {
+            break line["fields"]["address"]
+                .as_str()
+                .expect("address")
+                .to_owned();
+        }
+    };
+    // Signed with another secret than the consumer's.
+    let forged = widget_host::portal::auth::mint(
+        "acceptance",
+        "another secret of thirty-two bytes!",
+        "jose",
+        &[],
+        &Default::default(),
+        Duration::from_secs(300),
+    )
+    .unwrap();
+    for _ in 0..3 {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        write!(
+            stream,
+            "GET /widgets/contacts_center/render HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {forged}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+        assert!(
+            !answer.contains("signature"),
+            "the answer keeps the cause: {answer}"
+        );
+    }
+    // A request the host answers after the three, so that their lines are written.
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "GET /healthz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    stream.read_to_string(&mut String::new()).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let lines: Vec<String> = rx.iter().collect();
+    let refused: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("a bearer token was refused"))
+        .collect();
+    assert_eq!(refused.len(), 1, "{lines:#?}");
+    let line: serde_json::Value = serde_json::from_str(refused[0]).expect("JSON");
+    assert_eq!(line["level"], "WARN", "{line}");
+    assert_eq!(
+        line["fields"]["error"], "the token signature is invalid",
+        "{line}"
+    );
+}

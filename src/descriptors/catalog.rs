@@ -138,10 +138,30 @@ pub fn load_sources(
         }
         liferay_portlets = found_portlets;
     }
-    let mut categories = BTreeMap::new();
+    let mut categories = liferay::Categories::new();
     if let Some((file, root)) = &display {
         let (found_categories, found) = liferay::read_display(file, root);
         problems.absorb(found);
+        // Liferay ignores an id that names no portlet, and the widget it was meant
+        // for lands in "undefined" (and in a WSRP consumer's catalog so) without a
+        // word: a typo, or the folder's name where the portlet-name belongs.
+        for (id, (_, pos)) in &found_categories {
+            if !defs.is_empty() && !defs.iter().any(|d| &d.name == id) {
+                problems.push(problem(
+                    file,
+                    *pos,
+                    "portlet",
+                    format!(
+                        "liferay-display.xml lists portlet {:?}, which portlet.xml does not declare",
+                        xml::shown(id)
+                    ),
+                    format!(
+                        "use a portlet-name from portlet.xml as the id, such as {:?}",
+                        xml::shown(&defs[0].name)
+                    ),
+                ));
+            }
+        }
         categories = found_categories;
     }
     let start = Pos { line: 1, column: 1 };
@@ -165,7 +185,7 @@ fn merge(
     dir: &Path,
     def: &PortletDef,
     liferay_portlets: &[LiferayPortlet],
-    categories: &BTreeMap<String, String>,
+    categories: &liferay::Categories,
 ) -> WidgetDescriptor {
     let lp = liferay_portlets
         .iter()
@@ -194,7 +214,7 @@ fn merge(
         kind: def.class.clone().unwrap_or_default(),
         category: categories
             .get(&def.name)
-            .cloned()
+            .map(|(category, _)| category.clone())
             .unwrap_or_else(|| UNDEFINED_CATEGORY.into()),
         instanceable: lp.instanceable,
         modes,
@@ -287,7 +307,49 @@ pub fn reload(previous: &Catalog, dir: &Path) -> Catalog {
             return kept;
         }
     };
-    assemble(previous, folders.iter().map(|f| load_folder(f)).collect())
+    let mut catalog = assemble(previous, folders.iter().map(|f| load_folder(f)).collect());
+    catalog.problems.extend(layout_problems(dir, &folders));
+    catalog
+}
+
+/// What is wrong with a descriptors directory as a whole: descriptor files lying in it
+/// rather than in a widget folder (the three files copied in flat, which would serve
+/// nothing and say nothing), or no widget folder at all. Either way no widget is
+/// served from it, and an administrator learns so from the log, `/readyz` and
+/// `descriptors check` rather than from portals that find no widget.
+pub fn layout_problems(dir: &Path, folders: &[PathBuf]) -> Vec<Problem> {
+    let loose: Vec<&str> = [PORTLET_XML, LIFERAY_PORTLET_XML, LIFERAY_DISPLAY_XML]
+        .into_iter()
+        .filter(|name| dir.join(name).is_file())
+        .collect();
+    if let Some(first) = loose.first() {
+        return vec![problem(
+            &dir.join(first),
+            Pos { line: 1, column: 1 },
+            "",
+            format!(
+                "{} lie{} in the descriptors directory itself, where the host reads only folders: nothing in {} is served",
+                loose.join(", "),
+                if loose.len() == 1 { "s" } else { "" },
+                if loose.len() == 1 { "it" } else { "them" },
+            ),
+            format!(
+                "move each widget's descriptor files into a folder of their own inside {} (for example {})",
+                dir.display(),
+                dir.join("my-widget").display()
+            ),
+        )];
+    }
+    if folders.is_empty() {
+        return vec![problem(
+            dir,
+            Pos { line: 1, column: 1 },
+            "",
+            format!("the descriptors directory {} holds no widget folder: no widget is served", dir.display()),
+            "copy widget folders into it (each with its portlet.xml; the shipped ones are in widget-descriptors/), or point descriptors_dir at the folder that holds them".into(),
+        )];
+    }
+    Vec::new()
 }
 
 /// Combines folder loads, keeping `previous`'s widgets for folders with problems and

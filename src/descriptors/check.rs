@@ -103,6 +103,35 @@ pub fn check(paths: &[PathBuf]) -> CheckReport {
     report
 }
 
+/// `descriptors check` with no path: the configured `descriptors_dir`, read as `serve`
+/// reads it. A folder given by path may be one widget's folder; this one is always a
+/// directory of widget folders, so descriptor files lying in it are a problem here as
+/// they are to the server, which would serve nothing from them.
+pub fn check_served(dir: &Path) -> CheckReport {
+    if !dir.is_dir() {
+        return check(&[dir.to_path_buf()]);
+    }
+    let mut report = CheckReport::default();
+    match catalog::widget_folders(dir) {
+        Ok(folders) => {
+            report.checked.extend(check_set(&folders));
+            let problems = catalog::layout_problems(dir, &folders);
+            if !problems.is_empty() {
+                report.checked.push(Checked {
+                    path: dir.to_path_buf(),
+                    what: "descriptors directory",
+                    portlets: Vec::new(),
+                    problems,
+                });
+            }
+        }
+        Err(e) => report
+            .checked
+            .push(unreadable(dir, "directory", e.to_string())),
+    }
+    report
+}
+
 fn unreadable(path: &Path, what: &'static str, why: String) -> Checked {
     Checked {
         path: path.to_path_buf(),

@@ -184,6 +184,21 @@ pub fn read_portlet_app(file: &Path, root: &Node) -> (Vec<LiferayPortlet>, FileP
         };
         let instanceable = flag("instanceable", false);
         let requires_namespaced_parameters = flag("requires-namespaced-parameters", true);
+        // Liferay passes a portlet that says false its un-namespaced parameters too;
+        // this host never does (DESIGN section 3), so the flag would promise what is
+        // not done: parameters a page sends bare would be dropped without a word.
+        if let (false, Some(n)) = (
+            requires_namespaced_parameters,
+            node.first("requires-namespaced-parameters"),
+        ) {
+            problems.push(problem(
+                file,
+                n.pos,
+                "requires-namespaced-parameters",
+                "<requires-namespaced-parameters> is false, but this host reads only namespaced widget parameters and ignores the rest".into(),
+                "remove the element or write true; send the widget's parameters as _<portlet-name>_<name>".into(),
+            ));
+        }
         let text = |name: &str| {
             node.text_of(name)
                 .filter(|v| !v.is_empty())
@@ -215,7 +230,11 @@ pub fn read_portlet_app(file: &Path, root: &Node) -> (Vec<LiferayPortlet>, FileP
 
 /// Reads and checks a parsed `liferay-display.xml`: portlet id → the name of the
 /// category that lists it (one of them when several do).
-pub fn read_display(file: &Path, root: &Node) -> (BTreeMap<String, String>, FileProblems) {
+/// The category of each portlet id the file lists, with the position of its
+/// `<portlet>` element (the first, where an id is listed twice).
+pub type Categories = BTreeMap<String, (String, Pos)>;
+
+pub fn read_display(file: &Path, root: &Node) -> (Categories, FileProblems) {
     let mut problems = FileProblems::default();
     let mut categories = BTreeMap::new();
     if root.name != "display" {
@@ -253,7 +272,7 @@ pub fn read_display(file: &Path, root: &Node) -> (BTreeMap<String, String>, File
                 Some(id) => {
                     categories
                         .entry(id.to_owned())
-                        .or_insert_with(|| name.trim().to_owned());
+                        .or_insert_with(|| (name.trim().to_owned(), portlet.pos));
                 }
                 None => problems.push(problem(
                     file,

@@ -592,6 +592,34 @@ pub fn hostability(file: &Path, def: &PortletDef) -> Vec<Problem> {
             ));
         }
     }
+    // A standard mode the widget kind does not render would be listed in `/widgets`
+    // and offered to WSRP consumers, and then refused on every call.
+    if let Some(kind) = def
+        .class
+        .as_deref()
+        .filter(|c| crate::widgets::KINDS.contains(c))
+    {
+        let offered = crate::widgets::modes_of(kind);
+        let lacking = def
+            .modes
+            .iter()
+            .filter(|m| PortletMode::parse(m).is_some() && !offered.contains(&m.as_str()));
+        for mode in lacking {
+            problems.push(problem(
+                file,
+                def.positions
+                    .get(&format!("mode:{mode}"))
+                    .copied()
+                    .unwrap_or(def.pos),
+                "portlet-mode",
+                format!(
+                    "portlet {} supports portlet mode {mode}, which widget kind {kind} does not render",
+                    shown(&def.name)
+                ),
+                format!("remove it; {kind} renders {}", offered.join(" and ")),
+            ));
+        }
+    }
     problems
 }
 

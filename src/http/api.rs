@@ -229,10 +229,10 @@ fn bearer<B>(state: &AppState, req: &Request<B>) -> Result<PortalUser, HttpError
         lang: "en".into(),
     };
     let token = token.ok_or_else(unauthorized)?;
-    state
-        .verifier
-        .verify_bearer(token)
-        .map_err(|_| unauthorized())
+    state.verifier.verify_bearer(token).map_err(|error| {
+        super::widget_routes::log_bearer_refusal(&error);
+        unauthorized()
+    })
 }
 
 /// The caller, who must hold the portal's `Administrator` role.

@@ -293,9 +293,13 @@ fn readiness(
     storage_failure: Option<&str>,
     uptime: std::time::Duration,
 ) -> Response<Body> {
+    // A host that serves no widget (its descriptors directory empty, or the files
+    // copied in flat) has nothing for a portal: not ready, so that a load balancer
+    // keeps it out and a deployment check fails, instead of portals finding no widget.
     let (status, code) = match storage_failure {
-        None => ("ready", StatusCode::OK),
         Some(_) => ("storage-failed", StatusCode::SERVICE_UNAVAILABLE),
+        None if catalog.widgets.is_empty() => ("no-widgets", StatusCode::SERVICE_UNAVAILABLE),
+        None => ("ready", StatusCode::OK),
     };
     let body = serde_json::json!({
         "status": status,

@@ -467,7 +467,7 @@ fn authenticate(
         return match user {
             Ok(user) => Ok(Caller::Bearer(user)),
             Err(error) => {
-                tracing::debug!(%error, "bearer token refused");
+                log_bearer_refusal(&error);
                 Err(localized_for(
                     state,
                     parts,
@@ -836,5 +836,18 @@ fn localized_in(
         key,
         text: state.languages.get(locale, key).to_owned(),
         lang: crate::i18n::language_tag(locale),
+    }
+}
+
+/// A portal's bearer token refused: the answer says only "sign in again", so the cause
+/// (an unknown issuer, a wrong secret or audience, an expired token) goes to the log,
+/// where an administrator wiring a portal looks, at most one line per 10 s.
+pub(crate) fn log_bearer_refusal(error: &AuthError) {
+    match crate::portal::auth::refusals::BEARER.admit() {
+        Some(unlogged) => tracing::warn!(
+            %error, unlogged,
+            "a bearer token was refused (one such line per 10 s; `unlogged` counts those left out)"
+        ),
+        None => tracing::debug!(%error, "bearer token refused"),
     }
 }

@@ -18,6 +18,16 @@ use crate::templates::Templates;
 /// `<portlet-class>` values this host provides.
 pub const KINDS: [&str; 2] = [contacts_center::KIND, notifications::KIND];
 
+/// The portlet modes a widget kind renders, so that a descriptor cannot offer a portal
+/// (or a WSRP consumer's mode buttons) one that every call would refuse.
+pub fn modes_of(kind: &str) -> &'static [&'static str] {
+    match kind {
+        contacts_center::KIND => &["view", "edit"],
+        notifications::KIND => &["view"],
+        _ => &[],
+    }
+}
+
 /// A rendered fragment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Markup {

@@ -199,7 +199,15 @@ impl Producer {
                 body: envelope(&element),
             },
             Err(fault) => {
-                tracing::debug!(%fault, "WSRP fault");
+                // The consumer is told the fault; its developer may only see a
+                // failure, so the host's log says which (throttled: anyone may send).
+                match crate::portal::auth::refusals::WSRP.admit() {
+                    Some(unlogged) => tracing::warn!(
+                        %fault, unlogged,
+                        "a WSRP call was answered with a fault (one such line per 10 s; `unlogged` counts those left out)"
+                    ),
+                    None => tracing::debug!(%fault, "WSRP fault"),
+                }
                 fault_reply(500, &fault)
             }
         }

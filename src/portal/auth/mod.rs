@@ -7,6 +7,7 @@
 mod claims;
 mod mint;
 mod p_auth;
+pub mod refusals;
 mod verifier;
 
 pub use mint::{DEFAULT_TOKEN_TTL, mint, mint_for_audience};
