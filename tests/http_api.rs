@@ -518,3 +518,36 @@ async fn user_ids_in_the_path_are_percent_decoded() {
     assert_eq!(not_utf8.status(), StatusCode::BAD_REQUEST);
     server.stop().await;
 }
+
+/// A backup or restore killed mid-copy leaves a hidden temporary file as large as
+/// the database. A host starting on the folder, holding the database's lock so that
+/// nothing can be writing one, removes them, beside the database and among the
+/// backups, and nothing else.
+#[tokio::test]
+async fn a_host_starting_removes_what_interrupted_backups_left() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let backups = data.join("backups");
+    std::fs::create_dir_all(&backups).expect("mkdir");
+    let left = [
+        data.join(".widget-host.redb.tmp-31337-00112233445566ff"),
+        backups.join(".widget-host-20261203T101500Z-0badf00d.redb.tmp-31337-aabbccddeeff0011"),
+    ];
+    let kept = [
+        backups.join("widget-host-20261202T101500Z-0badf00d.redb"),
+        data.join(".my-notes.tmp"),
+    ];
+    for file in left.iter().chain(&kept) {
+        std::fs::write(file, vec![7u8; 4096]).expect("write");
+    }
+    let server = common::start_in(dir, |_, _| {}).await;
+    for file in &left {
+        assert!(!file.exists(), "{} is left", file.display());
+    }
+    for file in &kept {
+        assert!(file.exists(), "{} went", file.display());
+    }
+    let health = reqwest::get(server.url("/healthz")).await.expect("healthz");
+    assert_eq!(health.status(), StatusCode::OK);
+    server.stop().await;
+}

@@ -191,13 +191,16 @@ pub async fn backup(
     let dir = state.config.data_dir.join("backups");
     let file = dir.join(&name);
     let (social, target) = (state.social.clone(), file.clone());
+    let stopping = Arc::clone(&state.stopping);
     tokio::fs::create_dir_all(&dir).await.map_err(|error| {
         tracing::error!(%error, dir = %dir.display(), "cannot create the backup folder");
         HttpError::Internal
     })?;
     let bytes = blocking(move || {
         let _running = running;
-        social.backup_to(&target)?;
+        social.backup_until(&target, &|| {
+            stopping.load(std::sync::atomic::Ordering::Relaxed)
+        })?;
         Ok(std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0))
     })
     .await?;
@@ -285,6 +288,13 @@ fn answered<T>(result: Result<T, crate::social::SocialError>) -> Result<T, HttpE
         Ok(value) => Ok(value),
         Err(crate::social::SocialError::Store(crate::store::StoreError::InvalidPerson(why))) => {
             Err(HttpError::BadRequest(why))
+        }
+        // Nobody is left to answer: the host has stopped serving.
+        Err(crate::social::SocialError::Store(crate::store::StoreError::ShuttingDown)) => {
+            tracing::warn!(
+                "a backup was stopped unfinished: the host is shutting down; nothing took its name"
+            );
+            Err(HttpError::Busy)
         }
         Err(error) => {
             tracing::error!(%error, "API storage call failed");

@@ -217,6 +217,9 @@ pub async fn serve(
             tracing::warn!("grace period over; closing remaining connections");
         }
     }
+    state
+        .stopping
+        .store(true, std::sync::atomic::Ordering::Relaxed);
     Ok(())
 }
 
@@ -479,7 +482,12 @@ mod tests {
         assert_eq!(taken.status(), reqwest::StatusCode::OK);
         assert_eq!(files(), 1);
         assert_eq!(host.state.backups.available_permits(), 1, "given back");
+        // Serving stops: work that outlived its request, a backup's copy among it,
+        // is told to give up, so that the store can close before the process exits.
+        let state = Arc::clone(&host.state);
+        assert!(!state.stopping.load(std::sync::atomic::Ordering::Relaxed));
         host.stop().await;
+        assert!(state.stopping.load(std::sync::atomic::Ordering::Relaxed));
     }
 
     /// A runtime whose blocking pool is smaller than the calls that wait in the tests

@@ -45,6 +45,10 @@ pub struct AppState {
     /// the pages writes free meanwhile, so a retrying script's backups at once would
     /// only fill the disk the commits need.
     pub backups: Arc<tokio::sync::Semaphore>,
+    /// Set once the host has drained its requests and is about to exit: work that
+    /// outlives its request (a live backup's copy) gives up then, so that the store
+    /// closes cleanly instead of being left open by a process that exits around it.
+    pub stopping: Arc<std::sync::atomic::AtomicBool>,
     /// The live widget catalog; the descriptor watcher swaps it.
     pub catalog: CatalogHandle,
     pub social: Social,
@@ -117,13 +121,19 @@ impl AppState {
                     HostError::Startup(format!("cannot create data folder {}: {e}", dir.display()))
                 })?;
             }
-            Social::open_with(&path, store).map_err(|e| match e {
+            let social = Social::open_with(&path, store).map_err(|e| match e {
                 // It names the path itself.
                 SocialError::Store(StoreError::File { .. }) => {
                     HostError::Startup(format!("cannot open database {e}"))
                 }
                 e => HostError::Startup(format!("cannot open database {}: {e}", path.display())),
-            })
+            })?;
+            // With the database's lock held, no backup or restore can be writing.
+            if let Some(dir) = path.parent() {
+                crate::store::remove_stale_temporaries(dir);
+                crate::store::remove_stale_temporaries(&dir.join("backups"));
+            }
+            Ok(social)
         })
         .await
         .map_err(|e| HostError::Startup(format!("database open failed: {e}")))??;
@@ -192,6 +202,7 @@ impl AppState {
             write_slots: Arc::new(tokio::sync::Semaphore::new(WRITES_WAITING_AT_ONCE)),
             wsrp_envelopes: Arc::new(tokio::sync::Semaphore::new(WSRP_ENVELOPES_AT_ONCE)),
             backups: Arc::new(tokio::sync::Semaphore::new(1)),
+            stopping: Arc::default(),
             wsrp_bytes: Arc::new(tokio::sync::Semaphore::new(WSRP_BYTES_IN_FLIGHT)),
             catalog,
             social,

@@ -371,4 +371,17 @@ impl Social {
     pub fn backup_to(&self, dest: impl AsRef<Path>) -> Result<(), SocialError> {
         Ok(crate::store::backup_to(&self.read()?, dest.as_ref())?)
     }
+
+    /// [`Self::backup_to`], given up once `stop` says so (the host stopping).
+    pub fn backup_until(
+        &self,
+        dest: impl AsRef<Path>,
+        stop: crate::store::Stop<'_>,
+    ) -> Result<(), SocialError> {
+        Ok(crate::store::backup_until(
+            &self.read()?,
+            dest.as_ref(),
+            stop,
+        )?)
+    }
 }

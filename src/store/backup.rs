@@ -86,6 +86,50 @@ fn temp_beside(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp-{}-{unique:016x}", std::process::id()))
 }
 
+/// Whether `name` is one [`temp_beside`] makes: `.NAME.tmp-PID-RANDOM`, the random
+/// part 16 hexadecimal digits.
+fn is_temporary(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix('.') else {
+        return false;
+    };
+    let Some((_, tail)) = rest.rsplit_once(".tmp-") else {
+        return false;
+    };
+    let Some((pid, random)) = tail.split_once('-') else {
+        return false;
+    };
+    !pid.is_empty()
+        && pid.bytes().all(|b| b.is_ascii_digit())
+        && random.len() == 16
+        && random.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Removes the temporary files a backup or restore left in `dir` when its process
+/// was killed mid-copy: each as large as the database, hidden from `ls` and from a
+/// clean-up by `*.redb`, on the disk the commits need. Only safe while this process
+/// holds the database's lock: every writer of such a file in the data folder (the
+/// host's backups, `backup`, `restore`) holds it while the file exists. Returns how
+/// many files and bytes went.
+pub fn remove_stale_temporaries(dir: &Path) -> (usize, u64) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return (0, 0);
+    };
+    let mut removed = (0, 0);
+    for entry in entries.flatten() {
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if !is_file || !is_temporary(&entry.file_name().to_string_lossy()) {
+            continue;
+        }
+        let bytes = entry.metadata().map_or(0, |m| m.len());
+        if fs::remove_file(entry.path()).is_ok() {
+            tracing::warn!(file = %entry.path().display(), bytes, "removed a temporary file an interrupted backup or restore left");
+            removed.0 += 1;
+            removed.1 += bytes;
+        }
+    }
+    removed
+}
+
 /// Creates `path` empty, readable and writable by its owner only, for a database to
 /// be made in: it will hold the host key, which signs every action token, and the WSRP
 /// registration handles. Made so from the start, not changed after its first bytes.
@@ -126,9 +170,10 @@ fn copy_table<K: Key + 'static, V: Value + 'static>(
     from: &Reader,
     to: &WriteTransaction,
     def: TableDefinition<K, V>,
+    stop: Stop<'_>,
 ) -> Result<(), StoreError> {
     let source = from.table(def)?;
-    copy_rows(&source, to, def)
+    copy_rows(&source, to, def, stop)
 }
 
 /// Copies `def` when the snapshot has it. The people table changed with schema 3: an
@@ -138,20 +183,34 @@ fn copy_table_if_present<K: Key + 'static, V: Value + 'static>(
     from: &Reader,
     to: &WriteTransaction,
     def: TableDefinition<K, V>,
+    stop: Stop<'_>,
 ) -> Result<(), StoreError> {
     match from.table_if_present(def)? {
-        Some(source) => copy_rows(&source, to, def),
+        Some(source) => copy_rows(&source, to, def, stop),
         None => Ok(()),
     }
 }
+
+/// Asked now and then while a copy runs: whether to give it up (the host stopping).
+pub type Stop<'a> = &'a (dyn Fn() -> bool + Sync);
+
+/// Rows copied between two looks at [`Stop`]: a few milliseconds of copying.
+const ROWS_PER_LOOK: usize = 4096;
 
 fn copy_rows<K: Key + 'static, V: Value + 'static>(
     source: &redb::ReadOnlyTable<K, V>,
     to: &WriteTransaction,
     def: TableDefinition<K, V>,
+    stop: Stop<'_>,
 ) -> Result<(), StoreError> {
+    if stop() {
+        return Err(StoreError::ShuttingDown);
+    }
     let mut target = to.open_table(def)?;
-    for row in redb::ReadableTable::iter(source)? {
+    for (n, row) in redb::ReadableTable::iter(source)?.enumerate() {
+        if n > 0 && n % ROWS_PER_LOOK == 0 && stop() {
+            return Err(StoreError::ShuttingDown);
+        }
         let (k, v) = row?;
         target.insert(k.value(), v.value())?;
     }
@@ -159,10 +218,18 @@ fn copy_rows<K: Key + 'static, V: Value + 'static>(
 }
 
 /// Copies every table of the snapshot `reader` into a fresh database at `dest`
-/// (replaced atomically if it exists). This is what `POST /api/backup` runs.
+/// (replaced atomically if it exists).
 pub fn backup_to(reader: &Reader, dest: &Path) -> Result<(), StoreError> {
+    backup_until(reader, dest, &|| false)
+}
+
+/// [`backup_to`], given up with [`StoreError::ShuttingDown`] once `stop` says so:
+/// what `POST /api/backup` runs. A host stopping mid-copy would otherwise exit with
+/// the copy still running and its database never closed, so that the next start
+/// repairs the whole file, and leave a temporary file as large as the database.
+pub fn backup_until(reader: &Reader, dest: &Path, stop: Stop<'_>) -> Result<(), StoreError> {
     let temp = temp_beside(dest);
-    let result = write_copy(reader, &temp).and_then(|()| commit_file(&temp, dest));
+    let result = write_copy(reader, &temp, stop).and_then(|()| commit_file(&temp, dest));
     if result.is_err() {
         let _ = fs::remove_file(&temp);
     }
@@ -175,41 +242,41 @@ pub fn backup_to(reader: &Reader, dest: &Path) -> Result<(), StoreError> {
 /// store's own cache.
 const COPY_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
-fn write_copy(reader: &Reader, temp: &Path) -> Result<(), StoreError> {
+fn write_copy(reader: &Reader, temp: &Path, stop: Stop<'_>) -> Result<(), StoreError> {
     create_owner_only(temp)?;
     let db = Database::builder()
         .set_cache_size(COPY_CACHE_BYTES)
         .create(temp)?;
     let txn = db.begin_write()?;
-    copy_table(reader, &txn, tables::META)?;
-    copy_table(reader, &txn, tables::PORTALID_USERID)?;
-    copy_table_if_present(reader, &txn, tables::USERID_PERSON)?;
-    copy_table_if_present(reader, &txn, super::record::USERID_PERSON_JSON)?;
-    copy_table(reader, &txn, tables::USERID_SORTKEY)?;
-    copy_table(reader, &txn, tables::SORTKEY_USERID)?;
-    copy_table(reader, &txn, tables::PREFIX_SORTKEY_USERID)?;
-    copy_table(reader, &txn, tables::USERID_CONNECTEDID)?;
-    copy_table(reader, &txn, tables::USERID_FOLLOWINGID)?;
-    copy_table(reader, &txn, tables::USERID_FOLLOWERID)?;
-    copy_table(reader, &txn, tables::USERID_BLOCKEDID)?;
-    copy_table(reader, &txn, tables::USERID_BLOCKERID)?;
-    copy_table(reader, &txn, tables::REQUESTID_REQUEST)?;
-    copy_table(reader, &txn, tables::RECEIVERID_REQUESTERID)?;
-    copy_table(reader, &txn, tables::REQUESTERID_RECEIVERID)?;
+    copy_table(reader, &txn, tables::META, stop)?;
+    copy_table(reader, &txn, tables::PORTALID_USERID, stop)?;
+    copy_table_if_present(reader, &txn, tables::USERID_PERSON, stop)?;
+    copy_table_if_present(reader, &txn, super::record::USERID_PERSON_JSON, stop)?;
+    copy_table(reader, &txn, tables::USERID_SORTKEY, stop)?;
+    copy_table(reader, &txn, tables::SORTKEY_USERID, stop)?;
+    copy_table(reader, &txn, tables::PREFIX_SORTKEY_USERID, stop)?;
+    copy_table(reader, &txn, tables::USERID_CONNECTEDID, stop)?;
+    copy_table(reader, &txn, tables::USERID_FOLLOWINGID, stop)?;
+    copy_table(reader, &txn, tables::USERID_FOLLOWERID, stop)?;
+    copy_table(reader, &txn, tables::USERID_BLOCKEDID, stop)?;
+    copy_table(reader, &txn, tables::USERID_BLOCKERID, stop)?;
+    copy_table(reader, &txn, tables::REQUESTID_REQUEST, stop)?;
+    copy_table(reader, &txn, tables::RECEIVERID_REQUESTERID, stop)?;
+    copy_table(reader, &txn, tables::REQUESTERID_RECEIVERID, stop)?;
     // Added with schema 4, like `userid_resort` below.
-    copy_table_if_present(reader, &txn, tables::RECEIVERID_REQUESTID)?;
-    copy_table(reader, &txn, tables::USERID_REQUESTID)?;
-    copy_table(reader, &txn, tables::USERID_COUNTS)?;
-    copy_table(reader, &txn, tables::USERID_LIST_SORTKEY_OTHERID)?;
-    copy_table(reader, &txn, tables::ENTRYID_ENTRY)?;
-    copy_table(reader, &txn, tables::USERID_ENTRYID)?;
-    copy_table(reader, &txn, tables::USERID_ENTRYEMAIL)?;
-    copy_table(reader, &txn, tables::USERID_ENTRYSORTKEY_ENTRYID)?;
-    copy_table(reader, &txn, tables::PORTLETID_PREFERENCES)?;
+    copy_table_if_present(reader, &txn, tables::RECEIVERID_REQUESTID, stop)?;
+    copy_table(reader, &txn, tables::USERID_REQUESTID, stop)?;
+    copy_table(reader, &txn, tables::USERID_COUNTS, stop)?;
+    copy_table(reader, &txn, tables::USERID_LIST_SORTKEY_OTHERID, stop)?;
+    copy_table(reader, &txn, tables::ENTRYID_ENTRY, stop)?;
+    copy_table(reader, &txn, tables::USERID_ENTRYID, stop)?;
+    copy_table(reader, &txn, tables::USERID_ENTRYEMAIL, stop)?;
+    copy_table(reader, &txn, tables::USERID_ENTRYSORTKEY_ENTRYID, stop)?;
+    copy_table(reader, &txn, tables::PORTLETID_PREFERENCES, stop)?;
     // Added within schema 1, so a file from before it may lack the table.
-    copy_table_if_present(reader, &txn, tables::REGISTRATIONHANDLE_REGISTRATION)?;
+    copy_table_if_present(reader, &txn, tables::REGISTRATIONHANDLE_REGISTRATION, stop)?;
     // Added with schema 4: an offline backup of an older file lacks it.
-    copy_table_if_present(reader, &txn, tables::USERID_RESORT)?;
+    copy_table_if_present(reader, &txn, tables::USERID_RESORT, stop)?;
     txn.commit()?;
     drop(db);
     Ok(())
@@ -336,19 +403,39 @@ enum LiveFileGuard {
     /// A live file that does not open as a database: an exclusive lock on the file,
     /// which a redb open honours as well.
     Damaged { _held: File },
-    /// There was no live file: an empty database made to hold the name, removed again
-    /// if the restore fails.
-    Made(Database, PathBuf),
+    /// There was no live file: an empty file made to hold the name, its owner's
+    /// alone and locked as the damaged one is, removed again if the restore fails.
+    /// Not a database: a restore cut short (Ctrl-C, a kill) leaves at most this empty
+    /// file, which a host opens as it would open no file at all, where an empty
+    /// database made with the default mode would have given its new host key to
+    /// every reader of the folder.
+    Made(File, PathBuf),
 }
 
 impl LiveFileGuard {
     fn take(db_path: &Path) -> Result<Self, StoreError> {
         if !db_path.exists() {
-            let made = Database::create(db_path).map_err(|e| match e {
-                DatabaseError::DatabaseAlreadyOpen => StoreError::Locked(db_path.to_owned()),
-                other => other.into(),
+            // Made new (`create_new`): a server that made the file meanwhile holds
+            // its lock, and this fails as "exists" rather than taking its name.
+            create_owner_only(db_path).map_err(|e| match e {
+                StoreError::File { source, .. }
+                    if source.kind() == std::io::ErrorKind::AlreadyExists =>
+                {
+                    StoreError::Locked(db_path.to_owned())
+                }
+                other => other,
             })?;
-            return Ok(Self::Made(made, db_path.to_owned()));
+            let file = File::open(db_path).map_err(file_error(db_path))?;
+            return match file.try_lock() {
+                Ok(()) => Ok(Self::Made(file, db_path.to_owned())),
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    Err(StoreError::Locked(db_path.to_owned()))
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    let _ = fs::remove_file(db_path);
+                    Err(file_error(db_path)(e))
+                }
+            };
         }
         // A live file that does not open at all (truncated, zeroed by a full disk) is
         // just what a restore is for: it is replaced like a whole one. Anything else
@@ -376,9 +463,9 @@ impl LiveFileGuard {
     /// lock is still held: released first, a server starting in between could open
     /// the empty file and go on writing to it after it is unlinked.
     fn abandon(self) {
-        if let Self::Made(db, path) = self {
+        if let Self::Made(file, path) = self {
             let _ = fs::remove_file(path);
-            drop(db);
+            drop(file);
         }
     }
 }
@@ -552,5 +639,97 @@ mod tests {
         // The damaged file is free again: redb opens it far enough to say it is not a
         // database, not that it is in use.
         assert!(!held(&damaged));
+    }
+
+    /// Where there was no live file, restore holds the name with an empty file that
+    /// is its owner's alone, not with a database: a restore killed mid-copy leaves
+    /// nothing a host would read as a database made with the default mode, and a host
+    /// then starts on it as on no file at all, keeping the mode.
+    #[cfg(unix)]
+    #[test]
+    fn restore_holds_a_missing_name_with_an_empty_file_of_its_owners() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("missing.redb");
+        let guard = LiveFileGuard::take(&missing).expect("take");
+        let held = fs::metadata(&missing).expect("made");
+        assert_eq!((held.len(), held.permissions().mode() & 0o777), (0, 0o600));
+        // As if the process were killed now: its lock goes, the file stays.
+        match guard {
+            LiveFileGuard::Made(file, _) => drop(file),
+            _ => panic!("no live file: one made"),
+        }
+        let store = crate::store::Store::open(&missing, crate::store::StoreOptions::default())
+            .expect("a host opens what is left");
+        drop(store);
+        let after = fs::metadata(&missing).expect("kept");
+        assert!(after.len() > 0, "a database now");
+        assert_eq!(after.permissions().mode() & 0o777, 0o600);
+    }
+
+    /// Asked to stop, a backup gives up within a few thousand rows: nothing takes the
+    /// backup's name, and its temporary file goes.
+    #[test]
+    fn a_backup_asked_to_stop_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Database::create(dir.path().join("live.redb")).expect("create");
+        tables::prepare(&db).expect("prepare");
+        let reader = Reader::new(db.begin_read().expect("read"));
+        let dest = dir.path().join("backup.redb");
+        let looks = std::sync::atomic::AtomicUsize::new(0);
+        let stop = || looks.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= 1;
+        let stopped = backup_until(&reader, &dest, &stop);
+        assert!(
+            matches!(stopped, Err(StoreError::ShuttingDown)),
+            "{stopped:?}"
+        );
+        assert!(looks.load(std::sync::atomic::Ordering::Relaxed) >= 2);
+        let left: Vec<_> = fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(left, [std::ffi::OsString::from("live.redb")], "{left:?}");
+        // Not asked, the same backup is written.
+        backup_until(&reader, &dest, &|| false).expect("backup");
+        assert!(dest.is_file());
+    }
+
+    /// Only the names a backup or restore gives its temporary files are removed at
+    /// start, in the folder given; anything else stays.
+    #[test]
+    fn stale_temporaries_are_told_from_other_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let stale = [
+            ".widget-host.redb.tmp-4242-0123456789abcdef",
+            ".widget-host-20261203T101500Z-0badf00d.redb.tmp-7-FEDCBA9876543210",
+        ];
+        let kept = [
+            "widget-host.redb",
+            ".widget-host.redb.tmp-4242-0123456789abcde",
+            ".widget-host.redb.tmp-42x-0123456789abcdef",
+            ".widget-host.redb.tmp--0123456789abcdef",
+            "widget-host.redb.tmp-4242-0123456789abcdef",
+            ".notes.tmp-draft",
+        ];
+        for name in stale.iter().chain(&kept) {
+            fs::write(dir.path().join(name), b"12345").expect("write");
+        }
+        fs::create_dir(dir.path().join(".dir.tmp-1-0123456789abcdef")).expect("mkdir");
+        assert_eq!(remove_stale_temporaries(dir.path()), (2, 10));
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let mut expected: Vec<String> = kept.iter().map(|n| (*n).to_owned()).collect();
+        expected.push(".dir.tmp-1-0123456789abcdef".into());
+        expected.sort();
+        assert_eq!(left, expected);
+        assert_eq!(remove_stale_temporaries(&dir.path().join("none")), (0, 0));
+        // The names are the ones `temp_beside` gives.
+        let made = temp_beside(&dir.path().join("x.redb"));
+        assert!(is_temporary(
+            &made.file_name().expect("name").to_string_lossy()
+        ));
     }
 }

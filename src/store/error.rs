@@ -23,6 +23,10 @@ pub enum StoreError {
     /// A list cursor that this host did not hand out.
     #[error("invalid cursor")]
     BadCursor,
+    /// The host began to stop while a backup was being written: the copy stopped,
+    /// its temporary file was removed, and nothing took the backup's name.
+    #[error("the backup was stopped: the host is shutting down")]
+    ShuttingDown,
     /// Another job's storage error aborted the shared write batch.
     #[error("write batch failed: {0}")]
     BatchFailed(String),

@@ -681,13 +681,17 @@ fn run_batch(
                 Ok((job_failed, reply)) => {
                     replies.push(reply);
                     if job_failed {
-                        failed = Some("aborted by a storage error");
+                        failed = Some(
+                            "rolled back with its group, in which another write failed; nothing of it was written",
+                        );
                         break;
                     }
                 }
                 Err(_) => {
                     tracing::error!("a write job panicked; its batch is rolled back");
-                    failed = Some("aborted: a job in the batch failed");
+                    failed = Some(
+                        "rolled back with its group, in which another write panicked; nothing of it was written",
+                    );
                     break;
                 }
             }
