@@ -403,3 +403,94 @@ fn a_search_page_reads_a_bounded_number_of_rows_and_its_cursor_goes_on() {
         "a page read past the scan limit ({pages} pages)"
     );
 }
+
+/// Names in Chinese, Japanese and Korean letters are found by those letters: 山 finds
+/// 山田 and not Shannon or 杉本, whose Chinese readings start the same, and 张 finds 张
+/// and not 章. The family and given names typed together find the person too, and the
+/// Chinese reading still does, for those who type it. The same holds in a connections
+/// list and in My Contacts.
+#[test]
+fn names_in_chinese_japanese_and_korean_letters_are_found_by_those_letters() {
+    use widget_host::social::{EntryDraft, RequestVerb};
+    let s = Social::in_memory().unwrap();
+    for p in [
+        person("viewer", "Vi", "Ewer", "v@example.com"),
+        person("yamada", "太郎", "山田", "taro@example.jp"),
+        person("sugimoto", "花子", "杉本", "hanako@example.jp"),
+        person("shannon", "Shannon", "Smith", "shannon@example.com"),
+        person("zhangwei", "伟", "张", "wei@example.cn"),
+        person("zhangming", "明", "章", "ming@example.cn"),
+        person("kim", "민수", "김", "minsu@example.kr"),
+        person("tanaka", "タロウ", "タナカ", "tanaka@example.jp"),
+    ] {
+        s.upsert_person(p).unwrap();
+    }
+    for other in ["yamada", "sugimoto", "shannon", "zhangwei"] {
+        s.act("viewer", Action::on(PersonVerb::Connect, other))
+            .unwrap();
+        let request_id = s.read().unwrap().requests_received(other).unwrap()[0].request_id;
+        s.act(
+            other,
+            Action::Request {
+                verb: RequestVerb::Accept,
+                request_id,
+            },
+        )
+        .unwrap();
+    }
+    let search = |q: &str, filter: Filter| {
+        ids(&s
+            .read()
+            .unwrap()
+            .search("viewer", q, filter, None, 50)
+            .unwrap()
+            .items)
+    };
+    for (q, all, connections) in [
+        ("山", vec!["yamada"], vec!["yamada"]),
+        ("山田", vec!["yamada"], vec!["yamada"]),
+        ("山田太郎", vec!["yamada"], vec!["yamada"]),
+        ("太郎山田", vec!["yamada"], vec!["yamada"]),
+        ("山田 太", vec!["yamada"], vec!["yamada"]),
+        ("杉", vec!["sugimoto"], vec!["sugimoto"]),
+        ("张", vec!["zhangwei"], vec!["zhangwei"]),
+        ("章", vec!["zhangming"], vec![]),
+        ("김", vec!["kim"], vec![]),
+        ("김민수", vec!["kim"], vec![]),
+        ("タナカ", vec!["tanaka"], vec![]),
+        ("たなか", vec![], vec![]),
+        ("山 smith", vec![], vec![]),
+        // The Chinese reading still finds, beside the Latin name it spells too.
+        ("shan tian", vec!["yamada"], vec!["yamada"]),
+        (
+            "shan",
+            vec!["sugimoto", "yamada", "shannon"],
+            vec!["sugimoto", "yamada", "shannon"],
+        ),
+    ] {
+        assert_eq!(search(q, Filter::All), all, "directory, {q:?}");
+        assert_eq!(
+            search(q, Filter::Connections),
+            connections,
+            "connections, {q:?}"
+        );
+    }
+    s.act(
+        "viewer",
+        Action::SaveEntry(EntryDraft {
+            full_name: "鈴木 一郎".into(),
+            email_address: "ichiro@example.jp".into(),
+            ..EntryDraft::default()
+        }),
+    )
+    .unwrap();
+    for (q, want) in [
+        ("鈴", 1),
+        ("一郎", 1),
+        ("鈴木一郎", 1),
+        ("山", 0),
+        ("ling", 1),
+    ] {
+        assert_eq!(search(q, Filter::Contacts).len(), want, "contacts, {q:?}");
+    }
+}

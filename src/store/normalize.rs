@@ -1,7 +1,7 @@
 //! Folding of names for sorting and search: case- and accent-insensitive, so that
 //! "jose" finds "José Álvarez" and lists sort the way people read them.
 
-use deunicode::deunicode;
+use deunicode::{deunicode, deunicode_char};
 
 /// Longest prefix stored in the search index. Longer queries scan by their first
 /// `MAX_PREFIX` characters and filter, which keeps the index small for bulk imports.
@@ -25,6 +25,65 @@ pub fn fold(s: &str) -> String {
         }
     }
     out
+}
+
+/// Whether `c` is written in a script whose letters [`fold`] spells in a Chinese
+/// reading: Han (Chinese hanzi, Japanese kanji), kana and Hangul. Search keeps these
+/// as written, so that 山 finds 山田 and not Shannon, and 张 finds 张 and not 章, whose
+/// readings are the same. The katakana middle dot (・), which separates the words of
+/// a foreign name, and the double hyphen (゠) are punctuation, not letters: they fold
+/// to a hyphen, so each part of such a name is a word (see [`name_words`]).
+pub(crate) fn keeps_its_script(c: char) -> bool {
+    matches!(c,
+        '\u{3041}'..='\u{309F}'          // hiragana
+        | '\u{30A1}'..='\u{30FA}'        // katakana
+        | '\u{30FC}'..='\u{30FF}'        // prolonged sound mark, iteration marks
+        | '\u{31F0}'..='\u{31FF}'        // katakana phonetic extensions
+        | '\u{FF66}'..='\u{FF9F}'        // half-width katakana
+        | '\u{3400}'..='\u{4DBF}'        // CJK extension A
+        | '\u{4E00}'..='\u{9FFF}'        // CJK unified ideographs
+        | '\u{F900}'..='\u{FAFF}'        // CJK compatibility ideographs
+        | '\u{20000}'..='\u{3134F}'      // CJK extensions B to G
+        | '\u{1100}'..='\u{11FF}'        // Hangul jamo
+        | '\u{3131}'..='\u{318E}'        // Hangul compatibility jamo
+        | '\u{AC00}'..='\u{D7A3}'        // Hangul syllables
+    )
+}
+
+/// [`fold`] for search, keeping the letters of [`keeps_its_script`] as written: a run
+/// of them is part of a word like any letter. Text with none of them folds exactly as
+/// [`fold`] folds it (deunicode spells each character on its own).
+pub fn fold_for_search(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    let mut push = |c: char, out: &mut String| {
+        if c.is_ascii_alphanumeric() || matches!(c, '@' | '.' | '_' | '-') || keeps_its_script(c) {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        } else {
+            space = true;
+        }
+    };
+    for c in s.chars() {
+        if keeps_its_script(c) {
+            push(c, &mut out);
+        } else {
+            // deunicode's own answer for a character it does not know: nothing.
+            for a in deunicode_char(c).unwrap_or("").chars() {
+                push(a.to_ascii_lowercase(), &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// The search spelling of `s` when it differs from [`fold`]'s: text with letters of
+/// [`keeps_its_script`] is searched both ways (a Chinese reader may type the pinyin).
+pub(crate) fn script_fold(s: &str) -> Option<String> {
+    s.chars().any(keeps_its_script).then(|| fold_for_search(s))
 }
 
 /// Portal user ids: 1–64 of `[A-Za-z0-9._@-]`, one directory for all consumers.
@@ -79,9 +138,8 @@ pub(crate) fn prefixes<'a>(tokens: impl IntoIterator<Item = &'a str>) -> Vec<Str
 pub(crate) fn prefix_slices<'a>(tokens: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     let mut out: Vec<&str> = Vec::new();
     for token in tokens {
-        let h = head(token);
-        let t = &h[..h.len().min(MAX_PREFIX)];
-        out.extend((1..=t.len()).map(|end| &t[..end]));
+        let t = first_chars(head(token), MAX_PREFIX);
+        out.extend(t.char_indices().map(|(at, c)| &t[..at + c.len_utf8()]));
     }
     out.sort_unstable();
     out.dedup();
@@ -94,9 +152,14 @@ pub(crate) fn prefix_slices<'a>(tokens: impl IntoIterator<Item = &'a str>) -> Ve
 /// Any token that starts with the query has a head that starts with the query's head,
 /// so every match lies in this prefix's range.
 pub(crate) fn scan_prefix(folded_query: &str) -> (&str, bool) {
-    let h = head(folded_query);
-    let p = &h[..h.len().min(MAX_PREFIX)];
+    let p = first_chars(head(folded_query), MAX_PREFIX);
     (p, p.len() != folded_query.len())
+}
+
+/// The first `n` characters of `s` (folded text is ASCII but for the letters search
+/// keeps in their script, so prefixes count characters, not bytes).
+fn first_chars(s: &str, n: usize) -> &str {
+    s.char_indices().nth(n).map_or(s, |(at, _)| &s[..at])
 }
 
 #[cfg(test)]
@@ -107,6 +170,65 @@ mod tests {
     fn folds_accents_case_and_punctuation() {
         assert_eq!(fold("  José   ÁLVAREZ! "), "jose alvarez");
         assert_eq!(fold("Jo.Se@Example.com"), "jo.se@example.com");
+    }
+
+    #[test]
+    fn search_keeps_chinese_japanese_and_korean_letters_as_written() {
+        assert_eq!(fold_for_search("山田 太郎"), "山田 太郎");
+        // The middle dot folds as a hyphen does, and either part is a word.
+        assert_eq!(fold_for_search("  ヤマダ・タロウ "), "ヤマダ-タロウ");
+        assert_eq!(
+            name_words("ヤマダ-タロウ").collect::<Vec<_>>(),
+            ["ヤマダ-タロウ", "ヤマダ", "タロウ"]
+        );
+        assert_eq!(fold_for_search("김민수"), "김민수");
+        assert_eq!(fold_for_search("山田Taro!"), "山田taro");
+        // The readings fold gives are another spelling of the same letters.
+        assert_eq!(fold("山田"), "shan tian");
+        assert_eq!(script_fold("山田 太郎").as_deref(), Some("山田 太郎"));
+        assert_eq!(script_fold("José"), None);
+    }
+
+    /// Text without letters search keeps as written folds for search exactly as
+    /// `fold` folds it, character by character and whole, so that nothing stored
+    /// before changes for it.
+    #[test]
+    fn search_folds_every_other_character_as_fold_does() {
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            if keeps_its_script(c) {
+                continue;
+            }
+            let text = c.to_string();
+            assert_eq!(
+                fold_for_search(&text),
+                fold(&text),
+                "{c:?} U+{:04X}",
+                u32::from(c)
+            );
+        }
+        for text in [
+            "  José   ÁLVAREZ! ",
+            "Jo.Se@Example.com",
+            "Øyvind Åsmund-Ærø",
+            "Ελένη Παπαδοπούλου",
+            "Владимир Ἀθῆναι ß ﬁ",
+            "O'Brien & \"Sons\"",
+        ] {
+            assert_eq!(fold_for_search(text), fold(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn prefixes_count_characters() {
+        let p = prefixes(["山田太郎ABCDEFGHIJKLMN"]);
+        assert!(p.contains(&"山".to_owned()) && p.contains(&"山田".to_owned()));
+        assert!(p.iter().all(|x| x.chars().count() <= MAX_PREFIX), "{p:?}");
+        assert_eq!(p.len(), MAX_PREFIX);
+        assert_eq!(scan_prefix("山田太郎"), ("山田太郎", false));
+        assert_eq!(scan_prefix("山田 太郎"), ("山田", true));
+        let long = "山".repeat(20);
+        let (prefix, filtered) = scan_prefix(&long);
+        assert_eq!((prefix.chars().count(), filtered), (MAX_PREFIX, true));
     }
 
     #[test]

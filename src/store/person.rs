@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::normalize::{every_word_starts, fold, name_words, prefixes};
+use super::normalize::{every_word_starts, fold, name_words, prefixes, script_fold};
 
 /// One directory entry. Stored as a JSON value keyed by the internal id.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,10 +181,36 @@ impl Person {
         for e in &self.user_account_contact_information.email_addresses {
             tokens.push(fold(&e.email_address));
         }
+        // Names in Chinese, Japanese or Korean letters are found by those letters too
+        // (the folds above spell them in Chinese readings), and by the family and
+        // given names written together, as people there write and type them.
+        for name in [&self.given_name, &self.additional_name, &self.family_name] {
+            if let Some(kept) = script_fold(name) {
+                tokens.extend(name_words(&kept).map(str::to_owned));
+            }
+        }
+        for whole in [self.full_name(), self.alternate_name.clone()] {
+            tokens.extend(script_fold(&whole));
+        }
+        tokens.extend(self.names_written_together());
         tokens.retain(|t| !t.is_empty());
         tokens.sort();
         tokens.dedup();
         tokens
+    }
+
+    /// Family and given name written as one word, both ways round (山田太郎), when
+    /// both are in letters search keeps as written.
+    fn names_written_together(&self) -> Vec<String> {
+        match (
+            script_fold(&self.family_name),
+            script_fold(&self.given_name),
+        ) {
+            (Some(family), Some(given)) => {
+                vec![format!("{family}{given}"), format!("{given}{family}")]
+            }
+            _ => Vec::new(),
+        }
     }
 
     pub(crate) fn search_prefixes(&self) -> Vec<String> {
@@ -205,8 +231,15 @@ impl Person {
         let mut texts: Vec<(String, bool)> = Vec::with_capacity(6);
         for name in [&self.given_name, &self.additional_name, &self.family_name] {
             texts.push((fold(name), true));
+            texts.extend(script_fold(name).map(|kept| (kept, true)));
         }
         texts.push((fold(&self.alternate_name), false));
+        texts.extend(script_fold(&self.alternate_name).map(|kept| (kept, false)));
+        texts.extend(
+            self.names_written_together()
+                .into_iter()
+                .map(|t| (t, false)),
+        );
         if fields.email {
             texts.push((fold(&self.email_address), false));
         }

@@ -13,7 +13,9 @@ use redb::{ReadOnlyTable, ReadTransaction, TableDefinition};
 use serde::Serialize;
 
 use super::graph::{Entry, RequestStatus, SocialRequest};
-use super::normalize::{every_word_starts, fold, name_words, scan_prefix};
+use super::normalize::{
+    every_word_starts, fold, fold_for_search, name_words, scan_prefix, script_fold,
+};
 use super::record::{self, Decode, PersonRecord};
 use super::tables::{self, count, decode, list};
 use super::{EntryId, Person, RequestId, Searchable, StoreError, UserId};
@@ -727,7 +729,7 @@ impl Reader {
         limit: usize,
         fields: Searchable,
     ) -> Result<Page<Listed>, StoreError> {
-        let query = fold(keywords);
+        let query = fold_for_search(keywords);
         let query = (!query.is_empty()).then_some(query.as_str());
         self.scan(
             viewer,
@@ -821,7 +823,13 @@ impl Reader {
                     // The viewer's own entries: every field is theirs to search.
                     if let Some((q, _)) = query {
                         let (name, email) = (fold(&entry.full_name), fold(&entry.email_address));
+                        // A name in Chinese, Japanese or Korean letters is found by
+                        // them, each word and all of them written together (鈴木一郎).
+                        let kept = script_fold(&entry.full_name);
+                        let together = kept.as_deref().map(|k| k.replace(' ', ""));
                         let mut words: Vec<&str> = name_words(&name).collect();
+                        words.extend(kept.as_deref().into_iter().flat_map(name_words));
+                        words.extend(together.as_deref());
                         words.push(&email);
                         let hit = email.starts_with(q) || every_word_starts(q, &words);
                         if !hit {

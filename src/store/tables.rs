@@ -97,7 +97,9 @@ pub(crate) mod list {
 /// under an older sort key that `userid_resort` names (see `resort.rs`), which a host
 /// of schema 3 would not find; pending requests are indexed by receiver and id. 5: the
 /// parts of a hyphenated name are search words of their own (`normalize::name_words`).
-pub(crate) const SCHEMA_VERSION: u64 = 5;
+/// 6: names in Chinese, Japanese or Korean letters are search words in those letters
+/// too (`normalize::fold_for_search`).
+pub(crate) const SCHEMA_VERSION: u64 = 6;
 pub(crate) const META_SCHEMA: &str = "schema_version";
 const META_HOST_KEY: &str = "host_key";
 pub(crate) const META_NEXT_USER: &str = "next_user_id";
@@ -120,6 +122,8 @@ pub(crate) const META_NEXT_ENTRY: &str = "next_entry_id";
 ///   once); and
 ///   `receiverid_requestid` is built anew, since a build of schema 4 from before it
 ///   existed could have written to the file without keeping it.
+/// - 5 → 6: names in Chinese, Japanese or Korean letters join the search tokens as
+///   written, and the search index is rebuilt as for 4 → 5.
 pub(crate) fn prepare(db: &Database) -> Result<[u8; 32], StoreError> {
     let txn = db.begin_write()?;
     let found = {
@@ -153,7 +157,9 @@ pub(crate) fn prepare(db: &Database) -> Result<[u8; 32], StoreError> {
     if found.is_some_and(|v| v < 3) {
         migrate_person_records(&txn)?;
     }
-    let old_prefixes = found.is_some_and(|v| v < 5);
+    // Below 6 the index lacked the names in their own script (Chinese, Japanese and
+    // Korean letters), below 5 the parts of hyphenated names.
+    let old_prefixes = found.is_some_and(|v| v < 6);
     if old_prefixes {
         txn.delete_table(PREFIX_SORTKEY_USERID)?;
     }
@@ -1069,6 +1075,57 @@ mod tests {
         assert_eq!(found(&db, "jo"), vec!["js"]);
     }
 
+    /// A schema 5 file indexed names in Chinese, Japanese or Korean letters only by
+    /// their Chinese readings: on open its index is rebuilt, and the letters as
+    /// written find the person, where before 山 found nobody it should.
+    #[test]
+    fn schema_5_files_get_names_in_their_own_script_indexed_on_open() {
+        let db = memory_db();
+        prepare(&db).expect("create");
+        let people = [
+            person("yamada", "太郎", "山田", "taro@acme.test"),
+            person("shannon", "Shannon", "Smith", "shannon@acme.test"),
+        ];
+        let txn = db.begin_write().expect("write");
+        {
+            let mut tables = Tables::open(&txn).expect("tables");
+            tables.upsert_people(&people).expect("people");
+            tables.set_meta_u64(META_SCHEMA, 5).expect("meta");
+            // What schema 5 indexed: no token with a letter kept as written.
+            let p = &people[0];
+            let user = tables.user_id(&p.id).expect("id").expect("stored");
+            let key = p.sort_key();
+            for prefix in p.search_prefixes() {
+                if prefix
+                    .chars()
+                    .any(crate::store::normalize::keeps_its_script)
+                {
+                    tables
+                        .prefix_sortkey_userid
+                        .remove((prefix.as_str(), key.as_str(), user))
+                        .expect("row");
+                }
+            }
+        }
+        txn.commit().expect("commit");
+        assert!(found(&db, "山").is_empty(), "the schema 5 index");
+
+        prepare(&db).expect("migrate");
+        let reader = Reader::new(db.begin_read().expect("read"));
+        assert_eq!(check_invariants(&reader).expect("check"), Vec::new());
+        assert_eq!(
+            schema_version(&reader),
+            Some(SCHEMA_VERSION.to_le_bytes().to_vec())
+        );
+        assert_eq!(found(&db, "山"), vec!["yamada"]);
+        assert_eq!(found(&db, "山田太郎"), vec!["yamada"]);
+        assert_eq!(
+            found(&db, "shan"),
+            vec!["yamada", "shannon"],
+            "the reading still finds"
+        );
+    }
+
     #[test]
     fn files_without_the_pending_index_get_it_filled_on_open() {
         // Schema 3, a file an early build of schema 4 made without it (missing), and
@@ -1198,6 +1255,20 @@ mod tests {
         assert_eq!(
             hash, 10_191_350_630_413_634_113,
             "folding changed: the stored keys need rebuilding"
+        );
+        // Search prefixes are also made of `fold_for_search`, which keeps some
+        // letters as written (schema 6).
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let text = c.to_string();
+            for b in crate::store::fold_for_search(&text).bytes().chain([0]) {
+                hash ^= u64::from(b);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        assert_eq!(
+            hash, 1_234_547_518_469_133_604,
+            "search folding changed: the search index needs rebuilding"
         );
     }
 
