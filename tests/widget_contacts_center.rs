@@ -2353,3 +2353,101 @@ fn the_contact_limit_refusal_says_the_limit() {
         "Vous pouvez garder jusqu'à 1\u{202f}000 contacts. Supprimez-en un pour en ajouter un autre."
     );
 }
+
+/// A request answered from a list leaves that list, so the message names the person
+/// ("You are now connected to Ann Archer."), where "this user" would leave a screen
+/// reader's user asking whom. In both widgets, in the reader's language; a card
+/// shows the person and keeps the short text; a message key that names nobody, or
+/// an id of nobody, keeps its own text.
+#[test]
+fn an_answer_from_a_list_names_the_person_it_answered() {
+    let w = abc();
+    cc(Some("a")).named("connect").p("userId", "b").ok(&w);
+    cc(Some("c")).named("connect").p("userId", "b").ok(&w);
+    let mut ids: Vec<String> = {
+        let reader = w.social.read().expect("read");
+        reader
+            .requests_received("b")
+            .expect("requests")
+            .iter()
+            .map(|r| r.request_id.to_string())
+            .collect()
+    };
+    ids.sort();
+    // Ann's request, from the Requests tab.
+    let accepted = cc(Some("b"))
+        .named("accept-request")
+        .p("requestId", &ids[0])
+        .p("filter", "requests")
+        .ok(&w);
+    assert!(accepted.ok, "{accepted:?}");
+    assert!(
+        accepted
+            .render_params
+            .contains(&("messageUserId".into(), "a".into())),
+        "{accepted:?}"
+    );
+    let back = |call: Call| {
+        accepted
+            .render_params
+            .iter()
+            .fold(call, |call, (k, v)| call.p(k, v))
+    };
+    let html = back(cc(Some("b"))).html(&w);
+    assert!(
+        html.contains("You are now connected to Ann Archer."),
+        "{html}"
+    );
+    let german = back(cc(Some("b")).locale("de_DE")).html(&w);
+    assert!(
+        german.contains("Sie sind jetzt mit Ann Archer verbunden."),
+        "{german}"
+    );
+    // Cid's, from the Notifications widget.
+    let ignored = notes(Some("b"))
+        .named("ignore-request")
+        .p("requestId", &ids[1])
+        .ok(&w);
+    assert!(ignored.ok, "{ignored:?}");
+    let html = ignored
+        .render_params
+        .iter()
+        .fold(notes(Some("b")), |call, (k, v)| call.p(k, v))
+        .html(&w);
+    assert!(
+        html.contains("You have ignored the connection request from Cid Cole."),
+        "{html}"
+    );
+    // A card shows whom: no name is added, and none is asked for.
+    cc(Some("a")).named("connect").p("userId", "c").ok(&w);
+    let id = request_id(&w, "c");
+    let on_card = cc(Some("c"))
+        .named("accept-request")
+        .p("requestId", &id)
+        .p("userId", "a")
+        .ok(&w);
+    assert!(
+        !on_card
+            .render_params
+            .iter()
+            .any(|(k, _)| k == "messageUserId"),
+        "{on_card:?}"
+    );
+    // Keys that name nobody, and ids of nobody, keep their own text.
+    let follow = cc(Some("b"))
+        .p("message", "you-are-now-following-this-user")
+        .p("messageUserId", "a")
+        .html(&w);
+    assert!(
+        follow.contains("You are now following this user."),
+        "{follow}"
+    );
+    let nobody = cc(Some("b"))
+        .p("message", "you-are-now-connected-to-this-user")
+        .p("messageUserId", "nobody")
+        .html(&w);
+    assert!(
+        nobody.contains("You are now connected to this user."),
+        "{nobody}"
+    );
+}

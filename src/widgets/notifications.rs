@@ -124,6 +124,9 @@ impl Notifications {
             None => ctx.guest = Some(ui.t("sign-in-to-see-your-connection-requests")),
             Some(user) => {
                 let reader = self.social.read().map_err(|e| social_error(&ui, e))?;
+                if let Some((_, text)) = ctx.alert.as_mut() {
+                    *text = super::contacts_center::views::outcome_about(&ui, &reader, text)?;
+                }
                 let counts = reader
                     .counts(&user.user_id)
                     .map_err(|e| store_error(&ui, e))?;

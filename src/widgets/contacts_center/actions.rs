@@ -164,8 +164,18 @@ impl<'a> ActionCall<'a> {
         let mut render = Vec::new();
         if let Some(card) = self.req().params.get("userId") {
             render.push(("userId".to_owned(), card.to_owned()));
-        } else if relationship.is_some() && list.is_empty() {
-            render.push(("userId".to_owned(), other));
+        } else {
+            // The answered request leaves the list the page shows: its message names
+            // the person, since nothing else on the page does any more.
+            let result = outcome.first();
+            if result.is_ok_and(|done| messages::names_its_person(messages::done_key(done)))
+                && !other.is_empty()
+            {
+                render.push((messages::ABOUT.to_owned(), other.clone()));
+            }
+            if relationship.is_some() && list.is_empty() {
+                render.push(("userId".to_owned(), other));
+            }
         }
         render.extend(list);
         Ok(self.outcome(outcome.first(), relationship, render))

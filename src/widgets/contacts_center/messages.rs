@@ -70,6 +70,39 @@ pub(crate) fn text(ui: &Ui<'_>, key: &str) -> String {
     }
 }
 
+/// The render parameter that names whom an outcome concerns, by user id, where the
+/// page it comes back to no longer shows them: a request answered from a list
+/// (the Requests tab, the Notifications widget) leaves that list, and "You are now
+/// connected to this user." would leave a screen reader's user asking whom.
+pub(crate) const ABOUT: &str = "messageUserId";
+
+/// The text of an outcome that names its person, for the keys that have one.
+fn naming(key: &str) -> Option<&'static str> {
+    match key {
+        "you-are-now-connected-to-this-user" => Some("you-are-now-connected-to-x"),
+        "you-have-ignored-the-connection-request" => {
+            Some("you-have-ignored-the-connection-request-from-x")
+        }
+        "you-have-withdrawn-the-connection-request" => {
+            Some("you-have-withdrawn-the-connection-request-to-x")
+        }
+        _ => None,
+    }
+}
+
+/// [`text`], naming `person` where the key has a text that does.
+pub(crate) fn text_about(ui: &Ui<'_>, key: &str, person: Option<&str>) -> String {
+    match (naming(key), person.filter(|p| !p.is_empty())) {
+        (Some(named), Some(person)) => ui.format(named, &[person]),
+        _ => text(ui, key),
+    }
+}
+
+/// Whether outcomes of `key` may name their person (see [`ABOUT`]).
+pub(crate) fn names_its_person(key: &str) -> bool {
+    naming(key).is_some()
+}
+
 /// Bulk successes and saved preferences.
 pub(crate) const COMPLETED: &str = "your-request-completed-successfully";
 /// A bulk action that went through for some of its people and was refused for others.
@@ -140,6 +173,7 @@ pub fn all_keys() -> impl Iterator<Item = &'static str> {
         .chain(DANGER_KEYS)
         .copied()
         .chain([PARTIAL, FORM_EXPIRED])
+        .chain(SUCCESS_KEYS.iter().filter_map(|k| naming(k)))
 }
 
 #[cfg(test)]
