@@ -76,6 +76,18 @@ async fn dashboard_content_page_and_switching_people() {
         "{}",
         head(&german)
     );
+    // Each widget's heading is its title in the page's language, as a portal titles
+    // a portlet from its bundle, not the descriptor's English under a German page.
+    for title in ["Kontaktcenter</h2>", "Benachrichtigungen</h2>"] {
+        assert!(german.contains(title), "{title}");
+    }
+    assert!(!german.contains(">Contacts Center</h2>"));
+    let japanese = page_in("/", "ja").await;
+    assert!(
+        japanese.contains("コンタクトセンター</h2>"),
+        "{}",
+        head(&japanese)
+    );
     assert!(
         html.contains("Richard Roe wants to connect with you."),
         "{html}"

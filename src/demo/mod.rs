@@ -159,8 +159,8 @@ pub async fn page<B>(
         .headers()
         .get(hyper::header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
-    let page_lang =
-        crate::i18n::language_tag(&crate::i18n::negotiate(language.as_deref(), None, accepted));
+    let locale = crate::i18n::negotiate(language.as_deref(), None, accepted);
+    let page_lang = crate::i18n::language_tag(&locale);
     let page_url = match &language {
         Some(l) => format!(
             "{base}{path}?languageId={}",
@@ -188,7 +188,18 @@ pub async fn page<B>(
         .await;
         let catalog = state.catalog.current();
         let widget = PortletId::parse(placement.portlet_id).and_then(|id| catalog.get(id.name()));
-        let title = widget.map(|d| d.title.clone()).unwrap_or_default();
+        // The widget kind's title in the page's language, as a portal titles a portlet
+        // from its resource bundle; a title the administrator wrote in the descriptor
+        // instead is theirs, and shown as written.
+        let title = widget
+            .map(|d| {
+                let key = crate::widgets::title_key(&d.kind);
+                match key.filter(|k| state.languages.get("en_US", k) == d.title) {
+                    Some(key) => state.languages.get(&locale, key).to_owned(),
+                    None => d.title.clone(),
+                }
+            })
+            .unwrap_or_default();
         // The administrator's Configuration link, for widgets that have an edit mode.
         let editable = widget.is_some_and(|d| d.modes.iter().any(|m| m == "edit"));
         columns[placement.column].push(serde_json::json!({

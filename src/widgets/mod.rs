@@ -18,6 +18,16 @@ use crate::templates::Templates;
 /// `<portlet-class>` values this host provides.
 pub const KINDS: [&str; 2] = [contacts_center::KIND, notifications::KIND];
 
+/// The language key of a widget kind's own title, which its fragments and WSRP's
+/// `preferredTitle` are titled with in the reader's language.
+pub fn title_key(kind: &str) -> Option<&'static str> {
+    match kind {
+        contacts_center::KIND => Some("contacts-center"),
+        notifications::KIND => Some("notifications"),
+        _ => None,
+    }
+}
+
 /// The portlet modes a widget kind renders, so that a descriptor cannot offer a portal
 /// (or a WSRP consumer's mode buttons) one that every call would refuse.
 pub fn modes_of(kind: &str) -> &'static [&'static str] {
