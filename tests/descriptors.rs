@@ -1311,3 +1311,36 @@ fn a_display_id_of_no_portlet_and_bare_parameters_are_reported_where_written() {
     );
     load_clean("contacts-center", "liferay-portlet.xml", &text, "true");
 }
+
+/// `descriptors check` with no path takes a descriptors_dir that is not there as
+/// `serve` does: the built-in widgets serve until it is made, which passes, unless
+/// the folder above is missing too and nothing could wait for it. A file in its
+/// place is no folder either.
+#[test]
+fn checking_a_missing_descriptors_dir_says_what_serve_would_do() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("widgets");
+    let report = descriptors::check_served(&missing);
+    assert!(report.passed(), "{report}");
+    assert_eq!(
+        report.checked[0].portlets,
+        ["contacts_center", "notifications"],
+        "{report}"
+    );
+    assert!(
+        report
+            .to_string()
+            .contains("serve uses the built-in widgets"),
+        "{report}"
+    );
+    let file = dir.path().join("portlet.xml");
+    std::fs::write(&file, shipped_text("notifications", "portlet.xml")).expect("write");
+    assert!(descriptors::check_served(&file).passed());
+    let orphan = dir.path().join("no-such-parent/widgets");
+    let report = descriptors::check_served(&orphan);
+    assert!(!report.passed(), "{report}");
+    assert!(
+        report.to_string().contains("cannot be watched for"),
+        "{report}"
+    );
+}

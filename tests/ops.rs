@@ -1222,19 +1222,19 @@ fn cli_import_shows_progress_in_a_log() {
     );
 }
 
-/// A portal's token refused gets only "sign in again", so the cause goes to the log
-/// at `warn`, where an administrator wiring the portal looks, without RUST_LOG set:
-/// one line per 10 s however many are refused, since anyone can send bad tokens.
-#[test]
-fn a_refused_bearer_token_says_why_in_the_log_once_per_interval() {
-    use std::io::{BufRead, Read, Write};
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("host.toml");
-    std::fs::write(
-        &config,
-        "[[consumers]]\nid = \"acceptance\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\nallowed_origins = [\"https://portal.example\"]\n",
-    )
-    .unwrap();
+/// `serve` with `config`, logging JSON lines: the address it serves on, the log lines
+/// as they come, and the child to kill.
+fn serve_logging(
+    dir: &Path,
+    config: &str,
+) -> (
+    std::process::Child,
+    String,
+    std::sync::mpsc::Receiver<String>,
+) {
+    use std::io::BufRead;
+    let file = dir.join("host.toml");
+    std::fs::write(&file, config).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_widget-host"));
     for (k, _) in std::env::vars() {
         if k.starts_with("WIDGET_HOST_") || k == "RUST_LOG" {
@@ -1243,9 +1243,9 @@ fn a_refused_bearer_token_says_why_in_the_log_once_per_interval() {
     }
     let mut child = cmd
         .arg("--config")
-        .arg(&config)
+        .arg(&file)
         .arg("--data-dir")
-        .arg(dir.path().join("data"))
+        .arg(dir.join("data"))
         .args([
             "--listen",
             "127.0.0.1:0",
@@ -1267,12 +1267,11 @@ fn a_refused_bearer_token_says_why_in_the_log_once_per_interval() {
             }
         }
     });
-    let next = || {
-        rx.recv_timeout(Duration::from_secs(30))
-            .expect("a log line")
-    };
     let address = loop {
-        let line: serde_json::Value = serde_json::from_str(&next()).expect("JSON lines");
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a log line");
+        let line: serde_json::Value = serde_json::from_str(&line).expect("JSON lines");
         if line["fields"]["message"] == "serving" {
             break line["fields"]["address"]
                 .as_str()
@@ -1280,6 +1279,45 @@ fn a_refused_bearer_token_says_why_in_the_log_once_per_interval() {
                 .to_owned();
         }
     };
+    (child, address, rx)
+}
+
+/// Sends `request` (a whole HTTP/1.1 request) to `address` and reads the answer.
+fn exchange(address: &str, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+/// Kills the host once it has answered one more request, so that the lines of the
+/// requests before are written, and returns every line it logged.
+fn stop_and_collect(
+    mut child: std::process::Child,
+    address: &str,
+    rx: std::sync::mpsc::Receiver<String>,
+) -> Vec<String> {
+    exchange(
+        address,
+        &format!("GET /healthz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"),
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    rx.iter().collect()
+}
+
+/// A portal's token refused gets only "sign in again", so the cause goes to the log
+/// at `warn`, where an administrator wiring the portal looks, without RUST_LOG set:
+/// one line per 10 s however many are refused, since anyone can send bad tokens.
+#[test]
+fn a_refused_bearer_token_says_why_in_the_log_once_per_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, address, rx) = serve_logging(
+        dir.path(),
+        "[[consumers]]\nid = \"acceptance\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\nallowed_origins = [\"https://portal.example\"]\n",
+    );
     // Signed with another secret than the consumer's.
     let forged = widget_host::portal::auth::mint(
         "acceptance",
@@ -1291,31 +1329,19 @@ fn a_refused_bearer_token_says_why_in_the_log_once_per_interval() {
     )
     .unwrap();
     for _ in 0..3 {
-        let mut stream = std::net::TcpStream::connect(&address).unwrap();
-        write!(
-            stream,
-            "GET /widgets/contacts_center/render HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {forged}\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
+        let answer = exchange(
+            &address,
+            &format!(
+                "GET /widgets/contacts_center/render HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {forged}\r\nConnection: close\r\n\r\n"
+            ),
+        );
         assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
         assert!(
             !answer.contains("signature"),
             "the answer keeps the cause: {answer}"
         );
     }
-    // A request the host answers after the three, so that their lines are written.
-    let mut stream = std::net::TcpStream::connect(&address).unwrap();
-    write!(
-        stream,
-        "GET /healthz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    stream.read_to_string(&mut String::new()).unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
-    let lines: Vec<String> = rx.iter().collect();
+    let lines = stop_and_collect(child, &address, rx);
     let refused: Vec<&String> = lines
         .iter()
         .filter(|l| l.contains("a bearer token was refused"))
@@ -1327,4 +1353,35 @@ fn a_refused_bearer_token_says_why_in_the_log_once_per_interval() {
         line["fields"]["error"], "the token signature is invalid",
         "{line}"
     );
+}
+
+/// A WSRP fault goes to the log too, and what the request put into it (here a
+/// header's namespace) is escaped: a line break there cannot start a forged line
+/// in a text log.
+#[test]
+fn a_wsrp_fault_is_logged_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, address, rx) = serve_logging(dir.path(), "");
+    let forged = "urn:a\n2026-01-01T00:00:00Z  INFO widget_host: forged";
+    let body = format!(
+        "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Header><h:x xmlns:h=\"{forged}\" s:mustUnderstand=\"1\"/></s:Header><s:Body/></s:Envelope>"
+    );
+    let answer = exchange(
+        &address,
+        &format!(
+            "POST /wsrp/v2/markup HTTP/1.1\r\nHost: {address}\r\nContent-Type: text/xml; charset=utf-8\r\nSOAPAction: \"\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(answer.starts_with("HTTP/1.1 500"), "{answer}");
+    let lines = stop_and_collect(child, &address, rx);
+    let faults: Vec<serde_json::Value> = lines
+        .iter()
+        .filter(|l| l.contains("a WSRP call was answered with a fault"))
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(faults.len(), 1, "{lines:#?}");
+    let fault = faults[0]["fields"]["fault"].as_str().expect("fault");
+    assert!(fault.contains("urn:a\\n2026"), "{fault}");
+    assert!(!fault.contains('\n'), "{fault}");
 }

@@ -422,6 +422,7 @@ fn names_in_chinese_japanese_and_korean_letters_are_found_by_those_letters() {
         person("zhangming", "明", "章", "ming@example.cn"),
         person("kim", "민수", "김", "minsu@example.kr"),
         person("tanaka", "タロウ", "タナカ", "tanaka@example.jp"),
+        person("sato", "Ken", "佐藤", "ken@example.jp"),
     ] {
         s.upsert_person(p).unwrap();
     }
@@ -458,7 +459,12 @@ fn names_in_chinese_japanese_and_korean_letters_are_found_by_those_letters() {
         ("김", vec!["kim"], vec![]),
         ("김민수", vec!["kim"], vec![]),
         ("タナカ", vec!["tanaka"], vec![]),
-        ("たなか", vec![], vec![]),
+        // A name's forms meet: hiragana, half-width katakana, a radical pasted
+        // from a PDF, and a Latin given name typed straight after the family name.
+        ("たなか", vec!["tanaka"], vec![]),
+        ("ﾀﾅｶ ﾀﾛｳ", vec!["tanaka"], vec![]),
+        ("\u{2F2D}田", vec!["yamada"], vec!["yamada"]),
+        ("佐藤ken", vec!["sato"], vec![]),
         ("山 smith", vec![], vec![]),
         // The Chinese reading still finds, beside the Latin name it spells too.
         ("shan tian", vec!["yamada"], vec!["yamada"]),

@@ -108,10 +108,31 @@ pub fn check(paths: &[PathBuf]) -> CheckReport {
 /// directory of widget folders, so descriptor files lying in it are a problem here as
 /// they are to the server, which would serve nothing from them.
 pub fn check_served(dir: &Path) -> CheckReport {
-    if !dir.is_dir() {
-        return check(&[dir.to_path_buf()]);
-    }
     let mut report = CheckReport::default();
+    if !dir.is_dir() {
+        // `serve` then serves the built-in widgets and waits for the folder, which it
+        // can only do while the folder above it exists.
+        let waits = dir
+            .parent()
+            .is_some_and(|p| p.as_os_str().is_empty() || p.is_dir());
+        report.checked.push(Checked {
+            path: dir.to_path_buf(),
+            what: "descriptors directory, not there: serve uses the built-in widgets until it is made",
+            portlets: super::builtin().widgets.keys().cloned().collect(),
+            problems: if waits {
+                Vec::new()
+            } else {
+                vec![problem(
+                    dir,
+                    Pos { line: 1, column: 1 },
+                    "",
+                    "descriptors_dir does not exist, and neither does the folder above it, so its arrival cannot be watched for".into(),
+                    "create the folder (or fix descriptors_dir); serve uses the built-in widgets until a restart meanwhile".into(),
+                )]
+            },
+        });
+        return report;
+    }
     match catalog::widget_folders(dir) {
         Ok(folders) => {
             report.checked.extend(check_set(&folders));

@@ -291,9 +291,6 @@ fn answered<T>(result: Result<T, crate::social::SocialError>) -> Result<T, HttpE
         }
         // Nobody is left to answer: the host has stopped serving.
         Err(crate::social::SocialError::Store(crate::store::StoreError::ShuttingDown)) => {
-            tracing::warn!(
-                "a backup was stopped unfinished: the host is shutting down; nothing took its name"
-            );
             Err(HttpError::Busy)
         }
         Err(error) => {

@@ -844,8 +844,9 @@ fn localized_in(
 /// where an administrator wiring a portal looks, at most one line per 10 s.
 pub(crate) fn log_bearer_refusal(error: &AuthError) {
     match crate::portal::auth::refusals::BEARER.admit() {
+        // Escaped, as anything a request may have shaped.
         Some(unlogged) => tracing::warn!(
-            %error, unlogged,
+            error = %error.to_string().escape_debug(), unlogged,
             "a bearer token was refused (one such line per 10 s; `unlogged` counts those left out)"
         ),
         None => tracing::debug!(%error, "bearer token refused"),

@@ -51,7 +51,9 @@ fn file_error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
 /// Opens an existing database file without creating it; a lock held by another
 /// process reads as [`StoreError::Locked`].
 fn open_existing(path: &Path) -> Result<Database, StoreError> {
-    if !path.is_file() {
+    // An empty file is what a restore cut short leaves where there was no database:
+    // no database yet, as a server that starts on it finds, not a damaged one.
+    if !path.is_file() || fs::metadata(path).is_ok_and(|m| m.len() == 0) {
         return Err(StoreError::File {
             path: path.to_owned(),
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no database file here"),
@@ -230,6 +232,10 @@ pub fn backup_to(reader: &Reader, dest: &Path) -> Result<(), StoreError> {
 pub fn backup_until(reader: &Reader, dest: &Path, stop: Stop<'_>) -> Result<(), StoreError> {
     let temp = temp_beside(dest);
     let result = write_copy(reader, &temp, stop).and_then(|()| commit_file(&temp, dest));
+    if let Err(StoreError::ShuttingDown) = &result {
+        // Said here: the request that asked for it has usually been dropped by now.
+        tracing::warn!(file = %dest.display(), "a backup was stopped unfinished: the host is shutting down; nothing took its name");
+    }
     if result.is_err() {
         let _ = fs::remove_file(&temp);
     }
@@ -659,6 +665,12 @@ mod tests {
             LiveFileGuard::Made(file, _) => drop(file),
             _ => panic!("no live file: one made"),
         }
+        // `check-db` and `backup` find no database there, not a damaged one.
+        let checked = inspect_file(&missing);
+        assert!(
+            matches!(&checked, Err(StoreError::File { source, .. }) if source.kind() == std::io::ErrorKind::NotFound),
+            "{checked:?}"
+        );
         let store = crate::store::Store::open(&missing, crate::store::StoreOptions::default())
             .expect("a host opens what is left");
         drop(store);

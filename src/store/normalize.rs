@@ -50,40 +50,94 @@ pub(crate) fn keeps_its_script(c: char) -> bool {
     )
 }
 
+/// Characters that Unicode's compatibility normalization (NFKC) turns into letters of
+/// [`keeps_its_script`]: half-width katakana (ｽﾐｽ), CJK compatibility ideographs,
+/// Kangxi and CJK radicals (⾼, pasted from a PDF), enclosed and squared forms.
+fn folds_into_those_scripts(c: char) -> bool {
+    matches!(c,
+        '\u{2E80}'..='\u{2FDF}'          // CJK radicals supplement, Kangxi radicals
+        | '\u{3200}'..='\u{33FF}'        // enclosed letters and months, squared words
+        | '\u{F900}'..='\u{FAFF}'        // CJK compatibility ideographs
+        | '\u{FF61}'..='\u{FFDC}'        // half-width katakana and Hangul
+        | '\u{2F800}'..='\u{2FA1F}'      // CJK compatibility ideographs supplement
+    )
+}
+
 /// [`fold`] for search, keeping the letters of [`keeps_its_script`] as written: a run
-/// of them is part of a word like any letter. Text with none of them folds exactly as
-/// [`fold`] folds it (deunicode spells each character on its own).
+/// of them is a word of its own, apart from Latin letters beside it (山田taro is two
+/// words), and the different forms of one letter meet. Compatibility forms are
+/// normalized (NFKC: ｽﾐｽ is スミス, ⾼ is 高) and katakana read as hiragana (タナカ
+/// is たなか), since a reader types either for the same name. A character deunicode
+/// does not know parts words, as [`fold`]'s "[?]" does. Text with none of those
+/// letters, nor forms of them, folds exactly as [`fold`] folds it.
 pub fn fold_for_search(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    let mut push = |c: char, out: &mut String| {
-        if c.is_ascii_alphanumeric() || matches!(c, '@' | '.' | '_' | '-') || keeps_its_script(c) {
-            if space && !out.is_empty() {
-                out.push(' ');
-            }
-            space = false;
-            out.push(c);
-        } else {
-            space = true;
-        }
+    use unicode_normalization::UnicodeNormalization;
+    let normalized: std::borrow::Cow<'_, str> = if s
+        .chars()
+        .any(|c| keeps_its_script(c) || folds_into_those_scripts(c))
+    {
+        s.nfkc().collect::<String>().into()
+    } else {
+        s.into()
     };
-    for c in s.chars() {
+    let mut out = String::with_capacity(normalized.len());
+    // Whether a separator is due before the next letter, and whether the last letter
+    // was one of those scripts (a change of script parts words too).
+    let mut space = false;
+    let mut last_kept: Option<bool> = None;
+    // `kept`: whether `c` is a letter of those scripts, `None` for the marks that
+    // join words (`@._-`), which belong to neither.
+    let mut push = |c: char, kept: Option<bool>, out: &mut String, space: &mut bool| {
+        if let Some(kept) = kept {
+            if last_kept.is_some_and(|was| was != kept) {
+                *space = true;
+            }
+            last_kept = Some(kept);
+        }
+        if *space && !out.is_empty() {
+            out.push(' ');
+        }
+        *space = false;
+        out.push(c);
+    };
+    for c in normalized.chars() {
         if keeps_its_script(c) {
-            push(c, &mut out);
-        } else {
-            // deunicode's own answer for a character it does not know: nothing.
-            for a in deunicode_char(c).unwrap_or("").chars() {
-                push(a.to_ascii_lowercase(), &mut out);
+            push(as_hiragana(c), Some(true), &mut out, &mut space);
+            continue;
+        }
+        let Some(spelled) = deunicode_char(c) else {
+            space = true;
+            continue;
+        };
+        for a in spelled.chars().map(|a| a.to_ascii_lowercase()) {
+            if a.is_ascii_alphanumeric() {
+                push(a, Some(false), &mut out, &mut space);
+            } else if matches!(a, '@' | '.' | '_' | '-') {
+                push(a, None, &mut out, &mut space);
+            } else {
+                space = true;
             }
         }
     }
     out
 }
 
+/// A katakana letter as the hiragana of the same sound; any other character as it is.
+fn as_hiragana(c: char) -> char {
+    match c {
+        '\u{30A1}'..='\u{30F6}' | '\u{30FD}'..='\u{30FE}' => {
+            char::from_u32(u32::from(c) - 0x60).unwrap_or(c)
+        }
+        _ => c,
+    }
+}
+
 /// The search spelling of `s` when it differs from [`fold`]'s: text with letters of
 /// [`keeps_its_script`] is searched both ways (a Chinese reader may type the pinyin).
 pub(crate) fn script_fold(s: &str) -> Option<String> {
-    s.chars().any(keeps_its_script).then(|| fold_for_search(s))
+    s.chars()
+        .any(|c| keeps_its_script(c) || folds_into_those_scripts(c))
+        .then(|| fold_for_search(s))
 }
 
 /// Portal user ids: 1–64 of `[A-Za-z0-9._@-]`, one directory for all consumers.
@@ -176,13 +230,21 @@ mod tests {
     fn search_keeps_chinese_japanese_and_korean_letters_as_written() {
         assert_eq!(fold_for_search("山田 太郎"), "山田 太郎");
         // The middle dot folds as a hyphen does, and either part is a word.
-        assert_eq!(fold_for_search("  ヤマダ・タロウ "), "ヤマダ-タロウ");
+        assert_eq!(fold_for_search("  ヤマダ・タロウ "), "やまだ-たろう");
         assert_eq!(
-            name_words("ヤマダ-タロウ").collect::<Vec<_>>(),
-            ["ヤマダ-タロウ", "ヤマダ", "タロウ"]
+            name_words("やまだ-たろう").collect::<Vec<_>>(),
+            ["やまだ-たろう", "やまだ", "たろう"]
         );
         assert_eq!(fold_for_search("김민수"), "김민수");
-        assert_eq!(fold_for_search("山田Taro!"), "山田taro");
+        // A change of script parts words, as a space would.
+        assert_eq!(fold_for_search("山田Taro!"), "山田 taro");
+        // One letter's forms meet: katakana reads as hiragana, half-width and radical
+        // forms as the letters they stand for.
+        assert_eq!(fold_for_search("タナカ"), "たなか");
+        assert_eq!(fold_for_search("ﾀﾅｶ"), "たなか");
+        assert_eq!(fold_for_search("ｶﾞｯﾂ"), fold_for_search("ガッツ"));
+        assert_eq!(fold_for_search("\u{2FBC}橋"), "高橋");
+        assert_eq!(script_fold("ﾀﾅｶ").as_deref(), Some("たなか"));
         // The readings fold gives are another spelling of the same letters.
         assert_eq!(fold("山田"), "shan tian");
         assert_eq!(script_fold("山田 太郎").as_deref(), Some("山田 太郎"));
@@ -195,7 +257,7 @@ mod tests {
     #[test]
     fn search_folds_every_other_character_as_fold_does() {
         for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
-            if keeps_its_script(c) {
+            if keeps_its_script(c) || folds_into_those_scripts(c) {
                 continue;
             }
             let text = c.to_string();
@@ -213,6 +275,9 @@ mod tests {
             "Ελένη Παπαδοπούλου",
             "Владимир Ἀθῆναι ß ﬁ",
             "O'Brien & \"Sons\"",
+            // A character deunicode does not know parts words in both.
+            "Ann\u{E000}Marie",
+            "x\u{E000}\u{E001}y z",
         ] {
             assert_eq!(fold_for_search(text), fold(text), "{text}");
         }
