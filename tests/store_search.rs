@@ -24,6 +24,24 @@ fn ids(page: &[Listed]) -> Vec<String> {
         .collect()
 }
 
+/// Connects "viewer" with each of `others`: asked, then accepted.
+fn connect_viewer_with(s: &Social, others: &[&str]) {
+    use widget_host::social::RequestVerb;
+    for &other in others {
+        s.act("viewer", Action::on(PersonVerb::Connect, other))
+            .unwrap();
+        let request_id = s.read().unwrap().requests_received(other).unwrap()[0].request_id;
+        s.act(
+            other,
+            Action::Request {
+                verb: RequestVerb::Accept,
+                request_id,
+            },
+        )
+        .unwrap();
+    }
+}
+
 fn found(s: &Social, q: &str) -> Vec<String> {
     ids(&s
         .read()
@@ -77,7 +95,7 @@ fn finds_jose_alvarez_by_prefixes_but_not_infix() {
 /// index), for a list (the viewer's connections, scanned) and for personal contacts.
 #[test]
 fn each_word_of_a_query_starts_a_word_of_the_name_in_any_order() {
-    use widget_host::social::{EntryDraft, RequestVerb};
+    use widget_host::social::EntryDraft;
     let s = Social::in_memory().unwrap();
     for p in [
         person("viewer", "Vi", "Ewer", "v@example.com"),
@@ -90,19 +108,7 @@ fn each_word_of_a_query_starts_a_word_of_the_name_in_any_order() {
     ] {
         s.upsert_person(p).unwrap();
     }
-    for other in ["ggm", "yamada", "js", "gm", "jp", "pp"] {
-        s.act("viewer", Action::on(PersonVerb::Connect, other))
-            .unwrap();
-        let request_id = s.read().unwrap().requests_received(other).unwrap()[0].request_id;
-        s.act(
-            other,
-            Action::Request {
-                verb: RequestVerb::Accept,
-                request_id,
-            },
-        )
-        .unwrap();
-    }
+    connect_viewer_with(&s, &["ggm", "yamada", "js", "gm", "jp", "pp"]);
     s.act(
         "viewer",
         Action::SaveEntry(EntryDraft {
@@ -411,7 +417,7 @@ fn a_search_page_reads_a_bounded_number_of_rows_and_its_cursor_goes_on() {
 /// list and in My Contacts.
 #[test]
 fn names_in_chinese_japanese_and_korean_letters_are_found_by_those_letters() {
-    use widget_host::social::{EntryDraft, RequestVerb};
+    use widget_host::social::EntryDraft;
     let s = Social::in_memory().unwrap();
     for p in [
         person("viewer", "Vi", "Ewer", "v@example.com"),
@@ -426,19 +432,7 @@ fn names_in_chinese_japanese_and_korean_letters_are_found_by_those_letters() {
     ] {
         s.upsert_person(p).unwrap();
     }
-    for other in ["yamada", "sugimoto", "shannon", "zhangwei"] {
-        s.act("viewer", Action::on(PersonVerb::Connect, other))
-            .unwrap();
-        let request_id = s.read().unwrap().requests_received(other).unwrap()[0].request_id;
-        s.act(
-            other,
-            Action::Request {
-                verb: RequestVerb::Accept,
-                request_id,
-            },
-        )
-        .unwrap();
-    }
+    connect_viewer_with(&s, &["yamada", "sugimoto", "shannon", "zhangwei"]);
     let search = |q: &str, filter: Filter| {
         ids(&s
             .read()

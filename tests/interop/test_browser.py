@@ -145,7 +145,8 @@ def test_connect_confirm_follow_block_and_vcard(demo, browser, shots, js):
         assert request_text in page.locator(NOTIFICATIONS).inner_text()
         shoot(page, shots, "notifications", js)
         me.press(NOTIFICATIONS, EN["accept"])
-        assert me.alert(NOTIFICATIONS) == EN["you-are-now-connected-to-this-user"]
+        # The request's row is gone: the message names whom it was from.
+        assert me.alert(NOTIFICATIONS) == EN.fmt("you-are-now-connected-to-x", a_name)
         # The Contacts Center beside it shows the new connection at once, and the
         # portal's bell no request: the page reloaded (plain forms), or the script
         # refreshed them from the page the placement that acted fetched.
