@@ -1024,52 +1024,68 @@ mod tests {
         assert_eq!(check_invariants(&reader).expect("check"), Vec::new());
     }
 
-    /// A schema 4 file indexed hyphenated names whole: on open its index is rebuilt,
-    /// and either half of such a name finds the person.
-    #[test]
-    fn schema_4_files_get_the_parts_of_hyphenated_names_indexed_on_open() {
+    /// A file of schema `version` whose search index lacks the prefixes of
+    /// `people[0]` that `lacked` names, as that schema made it: the people stored,
+    /// those rows removed, the version set.
+    fn older_search_index(
+        version: u64,
+        people: &[Person],
+        lacked: impl Fn(&str) -> bool,
+    ) -> Database {
         let db = memory_db();
         prepare(&db).expect("create");
-        let people = [
-            person("jp", "Jean-Pierre", "Dupont-Moretti", "jp@acme.test"),
-            person("js", "Joan", "Smith", "joan@acme.test"),
-        ];
         let txn = db.begin_write().expect("write");
         {
             let mut tables = Tables::open(&txn).expect("tables");
-            tables.upsert_people(&people).expect("people");
-            tables.set_meta_u64(META_SCHEMA, 4).expect("meta");
-            // What schema 4 indexed: each name word whole, never its parts.
-            let parts = ["jean", "pierre", "dupont", "moretti"];
+            tables.upsert_people(people).expect("people");
+            tables.set_meta_u64(META_SCHEMA, version).expect("meta");
             let p = &people[0];
             let user = tables.user_id(&p.id).expect("id").expect("stored");
             let key = p.sort_key();
-            let kept: Vec<String> = p
-                .search_tokens()
-                .into_iter()
-                .filter(|t| !parts.contains(&t.as_str()))
-                .collect();
-            for prefix in p.search_prefixes() {
-                let still = crate::store::normalize::prefixes(kept.iter().map(String::as_str));
-                if !still.contains(&prefix) {
-                    tables
-                        .prefix_sortkey_userid
-                        .remove((prefix.as_str(), key.as_str(), user))
-                        .expect("row");
-                }
+            for prefix in p.search_prefixes().into_iter().filter(|x| lacked(x)) {
+                tables
+                    .prefix_sortkey_userid
+                    .remove((prefix.as_str(), key.as_str(), user))
+                    .expect("row");
             }
         }
         txn.commit().expect("commit");
-        assert!(found(&db, "pierre").is_empty(), "the schema 4 index");
-        assert!(found(&db, "moretti").is_empty(), "the schema 4 index");
+        db
+    }
 
-        prepare(&db).expect("migrate");
+    /// Opens `db` as a host does, which migrates it, and checks it came out whole and
+    /// on this host's schema.
+    fn migrated(db: &Database) {
+        prepare(db).expect("migrate");
         let reader = Reader::new(db.begin_read().expect("read"));
         assert_eq!(check_invariants(&reader).expect("check"), Vec::new());
         assert_eq!(
             schema_version(&reader),
             Some(SCHEMA_VERSION.to_le_bytes().to_vec())
         );
+    }
+
+    /// A schema 4 file indexed hyphenated names whole: on open its index is rebuilt,
+    /// and either half of such a name finds the person.
+    #[test]
+    fn schema_4_files_get_the_parts_of_hyphenated_names_indexed_on_open() {
+        let people = [
+            person("jp", "Jean-Pierre", "Dupont-Moretti", "jp@acme.test"),
+            person("js", "Joan", "Smith", "joan@acme.test"),
+        ];
+        // What schema 4 indexed: each name word whole, never its parts.
+        let parts = ["jean", "pierre", "dupont", "moretti"];
+        let kept: Vec<String> = people[0]
+            .search_tokens()
+            .into_iter()
+            .filter(|t| !parts.contains(&t.as_str()))
+            .collect();
+        let still = crate::store::normalize::prefixes(kept.iter().map(String::as_str));
+        let db = older_search_index(4, &people, |prefix| !still.iter().any(|s| s == prefix));
+        assert!(found(&db, "pierre").is_empty(), "the schema 4 index");
+        assert!(found(&db, "moretti").is_empty(), "the schema 4 index");
+
+        migrated(&db);
         assert_eq!(found(&db, "pierre"), vec!["jp"]);
         assert_eq!(found(&db, "moretti j"), vec!["jp"]);
         assert_eq!(found(&db, "jo"), vec!["js"]);
@@ -1080,43 +1096,19 @@ mod tests {
     /// written find the person, where before 山 found nobody it should.
     #[test]
     fn schema_5_files_get_names_in_their_own_script_indexed_on_open() {
-        let db = memory_db();
-        prepare(&db).expect("create");
         let people = [
             person("yamada", "太郎", "山田", "taro@acme.test"),
             person("shannon", "Shannon", "Smith", "shannon@acme.test"),
         ];
-        let txn = db.begin_write().expect("write");
-        {
-            let mut tables = Tables::open(&txn).expect("tables");
-            tables.upsert_people(&people).expect("people");
-            tables.set_meta_u64(META_SCHEMA, 5).expect("meta");
-            // What schema 5 indexed: no token with a letter kept as written.
-            let p = &people[0];
-            let user = tables.user_id(&p.id).expect("id").expect("stored");
-            let key = p.sort_key();
-            for prefix in p.search_prefixes() {
-                if prefix
-                    .chars()
-                    .any(crate::store::normalize::keeps_its_script)
-                {
-                    tables
-                        .prefix_sortkey_userid
-                        .remove((prefix.as_str(), key.as_str(), user))
-                        .expect("row");
-                }
-            }
-        }
-        txn.commit().expect("commit");
+        // What schema 5 indexed: no token with a letter kept as written.
+        let db = older_search_index(5, &people, |prefix| {
+            prefix
+                .chars()
+                .any(crate::store::normalize::keeps_its_script)
+        });
         assert!(found(&db, "山").is_empty(), "the schema 5 index");
 
-        prepare(&db).expect("migrate");
-        let reader = Reader::new(db.begin_read().expect("read"));
-        assert_eq!(check_invariants(&reader).expect("check"), Vec::new());
-        assert_eq!(
-            schema_version(&reader),
-            Some(SCHEMA_VERSION.to_le_bytes().to_vec())
-        );
+        migrated(&db);
         assert_eq!(found(&db, "山"), vec!["yamada"]);
         assert_eq!(found(&db, "山田太郎"), vec!["yamada"]);
         assert_eq!(

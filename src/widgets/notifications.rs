@@ -125,7 +125,7 @@ impl Notifications {
             Some(user) => {
                 let reader = self.social.read().map_err(|e| social_error(&ui, e))?;
                 if let Some((_, text)) = ctx.alert.as_mut() {
-                    *text = super::contacts_center::views::outcome_about(&ui, &reader, text)?;
+                    *text = messages::outcome_about(&ui, &reader, text)?;
                 }
                 let counts = reader
                     .counts(&user.user_id)

@@ -98,6 +98,29 @@ pub(crate) fn text_about(ui: &Ui<'_>, key: &str, person: Option<&str>) -> String
     }
 }
 
+/// An outcome's text naming the person it concerns, when the action named them
+/// ([`ABOUT`]) because the page no longer shows them; `text` otherwise.
+pub(crate) fn outcome_about(
+    ui: &Ui<'_>,
+    reader: &crate::store::Reader,
+    text: &str,
+) -> Result<String, crate::widgets::WidgetError> {
+    let params = &ui.req.params;
+    let (Some(key), Some(id)) = (params.get("message"), params.get(ABOUT)) else {
+        return Ok(text.to_owned());
+    };
+    if !names_its_person(key) {
+        return Ok(text.to_owned());
+    }
+    let person = reader
+        .person(id)
+        .map_err(|e| crate::widgets::ui::store_error(ui, e))?;
+    Ok(match person {
+        Some(person) => text_about(ui, key, Some(&person.full_name())),
+        None => text.to_owned(),
+    })
+}
+
 /// Whether outcomes of `key` may name their person (see [`ABOUT`]).
 pub(crate) fn names_its_person(key: &str) -> bool {
     naming(key).is_some()

@@ -238,27 +238,6 @@ fn page<T: Serialize>(ui: &Ui<'_>, view: T) -> Page<T> {
     }
 }
 
-/// An outcome's text naming the person it concerns, when the action named them
-/// (`messages::ABOUT`) because the page no longer shows them; `text` otherwise.
-pub(crate) fn outcome_about(
-    ui: &Ui<'_>,
-    reader: &Reader,
-    text: &str,
-) -> Result<String, WidgetError> {
-    let params = &ui.req.params;
-    let (Some(key), Some(id)) = (params.get("message"), params.get(messages::ABOUT)) else {
-        return Ok(text.to_owned());
-    };
-    if !messages::names_its_person(key) {
-        return Ok(text.to_owned());
-    }
-    let person = reader.person(id).map_err(|e| store_error(ui, e))?;
-    Ok(match person {
-        Some(person) => messages::text_about(ui, key, Some(&person.full_name())),
-        None => text.to_owned(),
-    })
-}
-
 /// Renders the widget for `req`.
 pub(crate) fn render(
     ui: &Ui<'_>,
@@ -318,7 +297,7 @@ pub(crate) fn render(
                         if card.is_some() {
                             p.alert = Some(not_found());
                         } else if let Some(alert) = p.alert.as_mut() {
-                            alert.text = outcome_about(ui, &reader, &alert.text)?;
+                            alert.text = messages::outcome_about(ui, &reader, &alert.text)?;
                         }
                         templates.render("contacts_center/home.html", p)
                     }
