@@ -1732,11 +1732,57 @@ async fn json_action_answers_always_have_a_relationship() {
     let relationship = seven_booleans(&body);
     assert_eq!(relationship["following"], true);
 
-    // About several people at once: no one relationship, and the key says so.
-    let (status, body) = act(&server, "alice", "follow", &[("userIds", "bob,carol")]).await;
+    // About several people at once: no one relationship, and the key says so. The
+    // four keys are there as ever; `results` adds each person's own outcome, in the
+    // order named, so that a portal can say whom a bulk action left out and why.
+    let (status, mut body) = act(
+        &server,
+        "alice",
+        "unfollow",
+        &[("userIds", "carol,bob,alice,nobody")],
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    shape(&body);
     assert!(body["relationship"].is_null(), "{body}");
+    let results = body
+        .as_object_mut()
+        .and_then(|o| o.remove("results"))
+        .unwrap_or_else(|| panic!("a bulk answer has its results: {body}"));
+    shape(&body);
+    assert_eq!(
+        body["message"],
+        "your-request-completed-for-some-of-the-selected-people-only"
+    );
+    let each: Vec<(&str, bool, &str)> = results
+        .as_array()
+        .expect("results is an array")
+        .iter()
+        .map(|r| {
+            let mut keys: Vec<&str> = r
+                .as_object()
+                .expect("object")
+                .keys()
+                .map(String::as_str)
+                .collect();
+            keys.sort_unstable();
+            assert_eq!(keys, ["message", "ok", "text", "userId"], "{r}");
+            assert!(!r["text"].as_str().unwrap_or("").is_empty(), "{r}");
+            (
+                r["userId"].as_str().unwrap_or(""),
+                r["ok"].as_bool().unwrap_or(true),
+                r["message"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        each,
+        [
+            ("carol", true, "you-are-not-following-this-user"),
+            ("bob", true, "you-are-not-following-this-user-anymore"),
+            ("alice", false, "you-cannot-do-this-to-yourself"),
+            ("nobody", false, "the-user-could-not-be-found"),
+        ]
+    );
 }
 
 /// A person whose browser posts a widget's form, or follows its download link,

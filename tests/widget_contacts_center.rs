@@ -478,6 +478,132 @@ fn refusals_and_errors() {
     assert_eq!(w.social.read().unwrap().counts("a").unwrap().following, 0);
 }
 
+/// A bulk action refused for some people names them on the page it comes back to:
+/// the first five, then how many more, in the reader's language.
+#[test]
+fn a_partial_bulk_action_names_whom_it_left_out() {
+    let w = abc();
+    for (id, given) in [("d", "Dee"), ("e", "Eve"), ("f", "Fay"), ("g", "Gus")] {
+        w.add(id, given, "Dunn");
+    }
+    let connect = |actor: &str, other: &str| {
+        cc(Some(actor)).named("block").p("userId", other).ok(&w);
+    };
+    // Bob blocks Ann; Ann blocks Dee and Eve.
+    connect("b", "a");
+    connect("a", "d");
+    connect("a", "e");
+    let partial = cc(Some("a"))
+        .named("follow")
+        .p("userIds", "c,b,a,d,nobody,e,f,g")
+        .p("filter", "all")
+        .ok(&w);
+    assert!(partial.ok, "{partial:?}");
+    assert_eq!(
+        partial.message,
+        "your-request-completed-for-some-of-the-selected-people-only"
+    );
+    // Five named, in the order ticked; the sixth counted.
+    let param = |name: &str| {
+        partial
+            .render_params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(param("leftOut").as_deref(), Some("b,a,d,nobody,e"));
+    assert_eq!(param("leftOutMore"), None);
+    assert_eq!(param("filter").as_deref(), Some("all"));
+    let ok: Vec<(&str, bool)> = partial
+        .people
+        .iter()
+        .map(|p| (p.user_id.as_str(), p.ok))
+        .collect();
+    assert_eq!(
+        ok,
+        [
+            ("c", true),
+            ("b", false),
+            ("a", false),
+            ("d", false),
+            ("nobody", false),
+            ("e", false),
+            ("f", true),
+            ("g", true)
+        ]
+    );
+    assert_eq!(
+        partial.people[3].message,
+        "you-must-unblock-this-user-first"
+    );
+
+    let page = |locale: &str, params: &[(String, String)]| {
+        let mut call = cc(Some("a")).locale(locale);
+        for (k, v) in params {
+            call = call.p(k, v);
+        }
+        let html = call.html(&w);
+        // The outcome's alert, not the list's names below it.
+        let alert = html
+            .split("role=\"status\" tabindex=\"-1\" autofocus>")
+            .nth(1)
+            .and_then(|rest| rest.split("</div>").next())
+            .unwrap_or_else(|| panic!("no outcome: {html}"));
+        alert.to_owned()
+    };
+    // The one nobody is among the others: a person no longer there has no name.
+    let english = page("en_US", &partial.render_params);
+    assert!(
+        english.ends_with(
+            "Your request was carried out for some of the selected people only. \
+             Not done for: Bob Baker, Ann Archer, Dee Dunn, Eve Dunn and 1 other person."
+        ),
+        "{english}"
+    );
+    let more = [
+        ("message".to_owned(), partial.message.clone()),
+        ("leftOut".to_owned(), "d,e".to_owned()),
+        ("leftOutMore".to_owned(), "3".to_owned()),
+    ];
+    let chinese = page("zh_CN", &more);
+    assert!(
+        chinese.ends_with("您的请求仅对部分所选用户完成。未完成：Dee Dunn、Eve Dunn 等另外 3 人。"),
+        "{chinese}"
+    );
+    let german = page("de_DE", &more);
+    assert!(
+        german.ends_with("Nicht ausgeführt für: Dee Dunn, Eve Dunn und 3 weitere Personen."),
+        "{german}"
+    );
+    // Parameters written by hand name no more than five, and a count past the bulk
+    // limit, or ids that are not ids, name nobody.
+    let forged = [
+        ("message".to_owned(), partial.message.clone()),
+        ("leftOut".to_owned(), "b,c,d,e,f,g,a".to_owned()),
+        ("leftOutMore".to_owned(), "99999999999999999999".to_owned()),
+    ];
+    let forged = page("en_US", &forged);
+    assert!(
+        forged.ends_with("Not done for: Bob Baker, Cid Cole, Dee Dunn, Eve Dunn, Fay Dunn."),
+        "{forged}"
+    );
+    let junk = [
+        ("message".to_owned(), partial.message.clone()),
+        ("leftOut".to_owned(), "<b>,,".to_owned()),
+    ];
+    let junk = page("en_US", &junk);
+    assert!(
+        junk.ends_with("for some of the selected people only."),
+        "{junk}"
+    );
+    // Without the parameters (an older link), the message alone, as before.
+    let plain = page("en_US", &partial.render_params[..1]);
+    assert!(
+        plain.ends_with("for some of the selected people only."),
+        "{plain}"
+    );
+}
+
 #[test]
 fn bulk_actions_on_user_ids() {
     let w = abc();

@@ -126,6 +126,7 @@ impl EchoWidget {
                     text: text.clone(),
                     relationship: None,
                     render_params: vec![("message".into(), format!("said {text}"))],
+                    people: Vec::new(),
                 })
             }
             "forbidden" => Err(WidgetError::Forbidden {

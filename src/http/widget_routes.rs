@@ -739,12 +739,16 @@ fn widget_error(state: &AppState, locale: &str, error: WidgetError) -> HttpError
 /// when the action was not about one person (a bulk action, a request answered, a
 /// preference saved), so that a portal's script reads one shape.
 fn outcome_json(outcome: &ActionOutcome) -> Response<Body> {
-    let body = serde_json::json!({
+    let mut body = serde_json::json!({
         "ok": outcome.ok,
         "message": outcome.message,
         "text": outcome.text,
         "relationship": outcome.relationship,
     });
+    // A bulk action adds each person's outcome; the four fields above keep the shape.
+    if !outcome.people.is_empty() {
+        body["results"] = serde_json::json!(outcome.people);
+    }
     let status = StatusCode::from_u16(outcome.status).unwrap_or(if outcome.ok {
         StatusCode::OK
     } else {

@@ -61,6 +61,22 @@ pub struct ActionOutcome {
     pub relationship: Option<serde_json::Value>,
     /// Render parameters (un-namespaced) for the next render; `message` is among them.
     pub render_params: Vec<(String, String)>,
+    /// Each person's own outcome, in the order named, when the action named several:
+    /// a portal's script can then say who was left out of a bulk action and why.
+    /// Empty otherwise.
+    pub people: Vec<PersonOutcome>,
+}
+
+/// One person's part of a bulk action's answer (`results` in its JSON).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonOutcome {
+    pub user_id: String,
+    pub ok: bool,
+    /// The language key, as the answer's own `message`.
+    pub message: String,
+    /// The message in the request's locale.
+    pub text: String,
 }
 
 /// A downloadable resource.

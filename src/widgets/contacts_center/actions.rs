@@ -8,7 +8,7 @@
 use crate::portal::{PortalUser, Request};
 use crate::social::{Action, Done, EntryDraft, Outcome, PersonVerb, Refusal, RequestVerb, Social};
 use crate::widgets::ui::{Ui, social_error};
-use crate::widgets::{ActionOutcome, WidgetError};
+use crate::widgets::{ActionOutcome, PersonOutcome, WidgetError};
 
 use super::cards::relationship_json;
 use super::messages::{self, COMPLETED, PARTIAL, SETUP_UPDATED};
@@ -69,7 +69,28 @@ impl<'a> ActionCall<'a> {
             text: messages::text(&self.ui, key),
             relationship,
             render_params,
+            people: Vec::new(),
         }
+    }
+
+    /// Each person's outcome of a bulk action, for its JSON answer.
+    fn people_outcomes(&self, outcome: &Outcome) -> Vec<PersonOutcome> {
+        outcome
+            .results
+            .iter()
+            .map(|t| {
+                let (ok, key) = match t.result {
+                    Ok(done) => (true, messages::done_key(done)),
+                    Err(refusal) => (false, messages::refusal(refusal).0),
+                };
+                PersonOutcome {
+                    user_id: t.target.clone(),
+                    ok,
+                    message: key.to_owned(),
+                    text: messages::text(&self.ui, key),
+                }
+            })
+            .collect()
     }
 
     /// The list the form asked to return to: its filter, when valid, and what it was
@@ -141,6 +162,20 @@ impl<'a> ActionCall<'a> {
             answer.text = messages::text(&self.ui, key);
             answer.render_params[0].1 = key.to_owned();
         }
+        if summary == Some(PARTIAL) {
+            // The page the browser comes back to names the first few left out, read
+            // back from these parameters (the action's answer is a redirect).
+            let left_out: Vec<&str> = outcome
+                .results
+                .iter()
+                .filter(|t| t.result.is_err())
+                .map(|t| t.target.as_str())
+                .collect();
+            answer
+                .render_params
+                .extend(messages::left_out_params(&left_out));
+        }
+        answer.people = self.people_outcomes(&outcome);
         Ok(answer)
     }
 
@@ -225,6 +260,7 @@ impl<'a> ActionCall<'a> {
             text: self.ui.t(SETUP_UPDATED),
             relationship: None,
             render_params: vec![("message".to_owned(), SETUP_UPDATED.to_owned())],
+            people: Vec::new(),
         })
     }
 
@@ -240,6 +276,7 @@ impl<'a> ActionCall<'a> {
             text: String::new(),
             relationship: None,
             render_params: render,
+            people: Vec::new(),
         })
     }
 }

@@ -106,6 +106,9 @@ pub(crate) fn outcome_about(
     text: &str,
 ) -> Result<String, crate::widgets::WidgetError> {
     let params = &ui.req.params;
+    if params.get("message") == Some(PARTIAL) {
+        return left_out_text(ui, reader, text);
+    }
     let (Some(key), Some(id)) = (params.get("message"), params.get(ABOUT)) else {
         return Ok(text.to_owned());
     };
@@ -125,6 +128,79 @@ pub(crate) fn outcome_about(
 pub(crate) fn names_its_person(key: &str) -> bool {
     naming(key).is_some()
 }
+
+/// The render parameters that name whom a bulk action left out ([`PARTIAL`]): the
+/// user ids of the first few, and how many more. "for some of the selected people
+/// only" would otherwise leave the reader ticking through the list to find out whom.
+pub(crate) const LEFT_OUT: &str = "leftOut";
+pub(crate) const LEFT_OUT_MORE: &str = "leftOutMore";
+/// How many of those left out the message names; a redirect's URL stays short.
+pub(crate) const LEFT_OUT_NAMED: usize = 5;
+
+/// [`LEFT_OUT`] and [`LEFT_OUT_MORE`] for the user ids a bulk action refused.
+pub(crate) fn left_out_params(ids: &[&str]) -> Vec<(String, String)> {
+    let named = &ids[..ids.len().min(LEFT_OUT_NAMED)];
+    let mut params = Vec::new();
+    if !named.is_empty() {
+        params.push((LEFT_OUT.to_owned(), named.join(",")));
+    }
+    if ids.len() > named.len() {
+        params.push((
+            LEFT_OUT_MORE.to_owned(),
+            (ids.len() - named.len()).to_string(),
+        ));
+    }
+    params
+}
+
+/// [`PARTIAL`]'s text followed by whom it left out, from [`LEFT_OUT`] and
+/// [`LEFT_OUT_MORE`]: "… Not done for: Ann Archer, Bob Brown and 3 other people."
+/// Ids that are malformed or name nobody (any more) count among the others.
+fn left_out_text(
+    ui: &Ui<'_>,
+    reader: &crate::store::Reader,
+    text: &str,
+) -> Result<String, crate::widgets::WidgetError> {
+    let params = &ui.req.params;
+    let mut names = Vec::new();
+    let mut others: u64 = params
+        .get(LEFT_OUT_MORE)
+        .and_then(|n| n.parse().ok())
+        .map_or(0, |n: u64| n.min(super::params::MAX_BULK as u64));
+    let ids = params.get(LEFT_OUT).unwrap_or("").split(',');
+    for id in ids.filter(|id| !id.is_empty()).take(LEFT_OUT_NAMED) {
+        let person = if crate::store::is_portal_user_id(id) {
+            reader
+                .person(id)
+                .map_err(|e| crate::widgets::ui::store_error(ui, e))?
+        } else {
+            None
+        };
+        match person {
+            Some(person) => names.push(person.full_name()),
+            None => others += 1,
+        }
+    }
+    if names.is_empty() {
+        return Ok(text.to_owned());
+    }
+    // Chinese and Japanese list with an enumeration comma and set sentences side by
+    // side; the other languages with a comma and a space.
+    let cjk = matches!(ui.lang().get(..2), Some("zh" | "ja"));
+    let (comma, space) = if cjk { ("、", "") } else { (", ", " ") };
+    let mut whom = names.join(comma);
+    if others > 0 {
+        whom.push(' ');
+        whom.push_str(&ui.plural("and-x-other-people", others));
+    }
+    Ok(format!(
+        "{text}{space}{}",
+        ui.format(NOT_DONE_FOR, &[&whom])
+    ))
+}
+
+/// The sentence that names those a bulk action left out.
+const NOT_DONE_FOR: &str = "not-done-for-x";
 
 /// Bulk successes and saved preferences.
 pub(crate) const COMPLETED: &str = "your-request-completed-successfully";
@@ -195,7 +271,7 @@ pub fn all_keys() -> impl Iterator<Item = &'static str> {
         .iter()
         .chain(DANGER_KEYS)
         .copied()
-        .chain([PARTIAL, FORM_EXPIRED])
+        .chain([PARTIAL, FORM_EXPIRED, NOT_DONE_FOR, "and-x-other-people"])
         .chain(SUCCESS_KEYS.iter().filter_map(|k| naming(k)))
 }
 
