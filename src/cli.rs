@@ -535,8 +535,15 @@ fn token(
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only for a person at a terminal: a service manager's journal or a log
+    // file would otherwise keep the escape codes. NO_COLOR (any non-empty value, as
+    // no-color.org has it) turns them off there too.
+    use std::io::IsTerminal;
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     // A second initialisation (tests) is harmless: keep the first subscriber.
     let _ = match format {
@@ -555,6 +562,8 @@ fn serve(config: Config) -> ExitCode {
     };
     let grace = Duration::from_secs(config.limits.shutdown_grace_secs);
     let result = runtime.block_on(async move {
+        #[cfg(unix)]
+        keep_serving_through_hangups();
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| {
@@ -583,6 +592,26 @@ fn wind_down(runtime: tokio::runtime::Runtime, grace: Duration) {
             grace_secs = grace.as_secs(),
             "work on the blocking pool outlasted a second grace period; exiting without it"
         );
+    }
+}
+
+/// SIGHUP asks a daemon to reload. This host reads its configuration, keys and
+/// templates at start only, and SIGHUP's default action would end it at once, without
+/// draining its requests (a `systemctl reload`, a `kill -HUP` meant for another
+/// daemon). So it is logged, and the host serves on.
+#[cfg(unix)]
+fn keep_serving_through_hangups() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(mut hangups) => {
+            tokio::spawn(async move {
+                while hangups.recv().await.is_some() {
+                    tracing::warn!(
+                        "SIGHUP received: nothing is reloaded; restart the host to read its configuration, keys and templates again"
+                    );
+                }
+            });
+        }
+        Err(error) => tracing::warn!(%error, "cannot listen for SIGHUP; it would end the host"),
     }
 }
 

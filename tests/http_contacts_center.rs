@@ -717,11 +717,11 @@ async fn a_vcard_is_named_in_its_persons_script() {
         vec![(format!("{NS}userId"), "taro".into())],
     )
     .await;
-    assert!(card.contains("FN:太郎 山田\r\n"), "{card}");
+    assert!(card.contains("FN:山田太郎\r\n"), "{card}");
     assert_eq!(
         disposition,
-        "attachment; filename=\"Tai_Lang_Shan_Tian.vcf\"; \
-         filename*=UTF-8''%E5%A4%AA%E9%83%8E_%E5%B1%B1%E7%94%B0.vcf"
+        "attachment; filename=\"Shan_Tian_Tai_Lang.vcf\"; \
+         filename*=UTF-8''%E5%B1%B1%E7%94%B0%E5%A4%AA%E9%83%8E.vcf"
     );
 }
 
@@ -1704,23 +1704,31 @@ async fn json_action_answers_always_have_a_relationship() {
             None => call,
         }
     };
-    for (action, bearer, status) in [
-        ("follow", None, StatusCode::FORBIDDEN),
+    for (action, bearer, status, key) in [
+        (
+            "follow",
+            None,
+            StatusCode::FORBIDDEN,
+            "you-must-sign-in-to-do-this",
+        ),
         (
             "follow",
             Some("not-a-jwt".to_owned()),
             StatusCode::UNAUTHORIZED,
+            "please-sign-in-again",
         ),
         (
             "no-such-action",
             Some(token("alice", &[])),
             StatusCode::NOT_FOUND,
+            "the-requested-resource-could-not-be-found",
         ),
     ] {
         let answer = post(action, bearer).send().await.expect("post");
         assert_eq!(answer.status(), status, "{action}");
         let body: Value = answer.json().await.expect("json");
         shape(&body);
+        assert_eq!(body["message"], key, "{body}");
         assert_eq!(body["ok"], false, "{body}");
         assert!(body["relationship"].is_null(), "{body}");
     }
@@ -1875,10 +1883,12 @@ async fn a_browser_reads_a_refusal_as_a_page_and_a_portal_as_json() {
         page.starts_with("<!DOCTYPE html>\n<html lang=\"en-US\">"),
         "{page}"
     );
-    let link_expired = Languages::builtin()
-        .get("en_US", "this-link-has-expired-please-reload-the-page")
+    // Nobody signed in asked: not "expired", which would send them looking for a
+    // form or link to reload, but a sign-in.
+    let sign_in = Languages::builtin()
+        .get("en_US", "you-must-sign-in-to-do-this")
         .to_owned();
-    assert!(page.contains(&format!("<h1>{link_expired}</h1>")), "{page}");
+    assert!(page.contains(&format!("<h1>{sign_in}</h1>")), "{page}");
 
     // A render refused to a browser is still the portal's JSON.
     let answer = client()

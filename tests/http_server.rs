@@ -387,6 +387,14 @@ fn sigterm_drains_requests_in_flight() {
 /// The address from the child's "serving" log line. Both output streams are drained
 /// from then on, so the child never blocks on a full pipe.
 fn serving_address(child: &mut std::process::Child) -> String {
+    serving_address_and_log(child).0
+}
+
+/// The address the spawned server serves on, the log lines read until it said so,
+/// and the lines that follow, as they come.
+fn serving_address_and_log(
+    child: &mut std::process::Child,
+) -> (String, Vec<String>, std::sync::mpsc::Receiver<String>) {
     use std::io::BufRead;
     let (lines, found) = std::sync::mpsc::channel::<String>();
     for stream in [
@@ -413,11 +421,13 @@ fn serving_address(child: &mut std::process::Child) -> String {
         });
     }
     let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = Vec::new();
     loop {
         let wait = deadline.saturating_duration_since(Instant::now());
         let line = found
             .recv_timeout(wait)
             .expect("the server never said where it serves");
+        seen.push(line.clone());
         if !line.contains("serving") {
             continue;
         }
@@ -426,9 +436,63 @@ fn serving_address(child: &mut std::process::Child) -> String {
                 .chars()
                 .take_while(char::is_ascii_digit)
                 .collect();
-            return format!("127.0.0.1:{port}");
+            return (format!("127.0.0.1:{port}"), seen, found);
         }
     }
+}
+
+/// SIGHUP (a `systemctl reload`) neither reloads nor stops the host: it says so and
+/// serves on. Its log, read through a pipe as a service manager reads it, carries no
+/// colour codes even without NO_COLOR.
+#[test]
+fn sighup_is_logged_and_the_host_serves_on_and_a_piped_log_has_no_colours() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_widget-host"))
+        .args(["serve", "--no-demo", "--listen", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--descriptors-dir")
+        .arg(dir.path().join("none"))
+        .env_remove("NO_COLOR")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn server");
+    let (addr, mut log, lines) = serving_address_and_log(&mut child);
+    assert!(
+        log.iter().all(|l| !l.contains("made-up people")),
+        "a fresh database holds no demo people: {log:?}"
+    );
+    let signal = |name: &str| {
+        let status = Command::new("kill")
+            .args([name, &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    };
+    signal("-HUP");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !log.iter().any(|l| l.contains("SIGHUP received")) {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        log.push(lines.recv_timeout(wait).expect("SIGHUP is logged"));
+    }
+    let mut health = TcpStream::connect(&addr).expect("still serving after SIGHUP");
+    health
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .expect("write");
+    let mut answer = String::new();
+    let _ = health.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    signal("-TERM");
+    assert_eq!(
+        wait_with_timeout(&mut child, Duration::from_secs(10)),
+        Some(0)
+    );
+    log.extend(lines.try_iter());
+    assert!(
+        log.iter().all(|l| !l.contains('\u{1b}')),
+        "colour codes in a piped log: {log:?}"
+    );
 }
 
 fn wait_with_timeout(child: &mut std::process::Child, limit: Duration) -> Option<i32> {
@@ -505,4 +569,50 @@ async fn a_request_cut_off_by_the_timeout_counts_under_its_route() {
     );
     assert!(!metrics.contains("route=\"timeout\""), "{metrics}");
     server.stop().await;
+}
+
+/// A host started with the demo off on a `data_dir` where the demo ran says that the
+/// demo's made-up people are still in its directory.
+#[test]
+fn demo_people_left_in_a_real_directory_are_reported_at_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spawn = |demo: &str| {
+        Command::new(env!("CARGO_BIN_EXE_widget-host"))
+            .args(["serve", demo, "--listen", "127.0.0.1:0"])
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .arg("--descriptors-dir")
+            .arg(dir.path().join("none"))
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn server")
+    };
+    let stop = |child: &mut std::process::Child| {
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        assert_eq!(wait_with_timeout(child, Duration::from_secs(10)), Some(0));
+    };
+    let mut demo = spawn("--demo");
+    let (_, log, _) = serving_address_and_log(&mut demo);
+    assert!(
+        log.iter().all(|l| !l.contains("made-up people")),
+        "the demo itself is not warned about: {log:?}"
+    );
+    stop(&mut demo);
+    let mut real = spawn("--no-demo");
+    let (_, log, _) = serving_address_and_log(&mut real);
+    stop(&mut real);
+    let warning = log
+        .iter()
+        .find(|l| l.contains("made-up people"))
+        .unwrap_or_else(|| panic!("no warning: {log:?}"));
+    assert!(
+        warning.contains("WARN") && warning.contains("people=50"),
+        "{warning}"
+    );
 }

@@ -478,6 +478,33 @@ fn refusals_and_errors() {
     assert_eq!(w.social.read().unwrap().counts("a").unwrap().following, 0);
 }
 
+/// A name in Chinese, Japanese or Korean letters is written family name first with no
+/// space, in the list, on the card and in its avatar, whatever the page's language;
+/// a foreign name in katakana keeps its order. Both orders still find the person.
+#[test]
+fn names_in_chinese_or_japanese_letters_are_written_family_name_first() {
+    let w = abc();
+    w.add("yamada", "太郎", "山田");
+    w.add("smith", "ジョン", "スミス");
+    for locale in ["en_US", "ja_JP"] {
+        let list = cc(Some("a")).locale(locale).html(&w);
+        assert!(list.contains(">山田太郎</a>"), "{locale}: {list}");
+        assert!(!list.contains("太郎 山田"), "{locale}: {list}");
+        assert!(list.contains(">ジョン スミス</a>"), "{locale}: {list}");
+        // The avatar: the family name's first letter, not 太山.
+        assert!(
+            list.contains("<span class=\"sticker-overlay\">山</span>"),
+            "{locale}: {list}"
+        );
+    }
+    let card = cc(Some("a")).p("userId", "yamada").html(&w);
+    assert!(card.contains(">山田太郎</h3>"), "{card}");
+    for typed in ["山田太郎", "太郎山田", "太郎"] {
+        let found = cc(Some("a")).p("keywords", typed).html(&w);
+        assert!(found.contains(">山田太郎</a>"), "{typed}: {found}");
+    }
+}
+
 /// A bulk action refused for some people names them on the page it comes back to:
 /// the first five, then how many more, in the reader's language.
 #[test]
@@ -567,7 +594,7 @@ fn a_partial_bulk_action_names_whom_it_left_out() {
     ];
     let chinese = page("zh_CN", &more);
     assert!(
-        chinese.ends_with("您的请求仅对部分所选用户完成。未完成：Dee Dunn、Eve Dunn 等另外 3 人。"),
+        chinese.ends_with("您的请求仅对部分所选用户完成。未完成：Dee Dunn、Eve Dunn及另外 3 人。"),
         "{chinese}"
     );
     let german = page("de_DE", &more);
@@ -575,8 +602,8 @@ fn a_partial_bulk_action_names_whom_it_left_out() {
         german.ends_with("Nicht ausgeführt für: Dee Dunn, Eve Dunn und 3 weitere Personen."),
         "{german}"
     );
-    // Parameters written by hand name no more than five, and a count past the bulk
-    // limit, or ids that are not ids, name nobody.
+    // Parameters written by hand name no more than five, count no more than a bulk
+    // action may name, and ids that are not ids name and count nobody.
     let forged = [
         ("message".to_owned(), partial.message.clone()),
         ("leftOut".to_owned(), "b,c,d,e,f,g,a".to_owned()),
@@ -587,6 +614,27 @@ fn a_partial_bulk_action_names_whom_it_left_out() {
         forged.ends_with("Not done for: Bob Baker, Cid Cole, Dee Dunn, Eve Dunn, Fay Dunn."),
         "{forged}"
     );
+    let counted = |left_out: &str, more: &str| {
+        [
+            ("message".to_owned(), partial.message.clone()),
+            ("leftOut".to_owned(), left_out.to_owned()),
+            ("leftOutMore".to_owned(), more.to_owned()),
+        ]
+    };
+    let capped = page("en_US", &counted("b", "5000"));
+    assert!(
+        capped.ends_with("Not done for: Bob Baker and 200 other people."),
+        "{capped}"
+    );
+    // Nobody left to name (people deleted since): how many, still.
+    let gone = page("en_US", &counted("gone,nobody", "1"));
+    assert!(gone.ends_with("only. Not done for 3 people."), "{gone}");
+    let gone = page("ja_JP", &counted("gone", "0"));
+    assert!(gone.ends_with("1人には完了していません。"), "{gone}");
+    // A person the directory holds no name for is named by their id, as lists do.
+    w.add("nameless", "", "");
+    let nameless = page("en_US", &counted("nameless", "0"));
+    assert!(nameless.ends_with("Not done for: nameless."), "{nameless}");
     let junk = [
         ("message".to_owned(), partial.message.clone()),
         ("leftOut".to_owned(), "<b>,,".to_owned()),
@@ -1091,6 +1139,57 @@ fn a_card_opened_from_a_list_goes_back_to_that_list() {
     let back = card.find("id=\"_contacts_center_back\"").expect("back");
     let href = &card[card[..back].rfind("href=\"").expect("href")..back];
     assert!(!href.contains("filter"), "{href}");
+}
+
+/// A person opened from a later page of a list comes back to that page: their link,
+/// their card's Back link and forms, and the answer to an action keep the list's
+/// cursor. A cursor that is not one is dropped, not copied into every link.
+#[test]
+fn a_card_opened_from_a_later_page_goes_back_to_that_page() {
+    let w = abc();
+    w.add("d", "Dan", "Dunn");
+    w.social
+        .save_preferences(
+            "contacts_center",
+            [("pageSize".to_owned(), vec!["2".to_owned()])].into(),
+        )
+        .expect("prefs");
+    let first = cc(Some("a")).html(&w);
+    let cursor = link_param(&first, "view-more", "cursor").expect("a second page");
+    let second = cc(Some("a")).p("cursor", &cursor).html(&w);
+    let link = link_with(&second, "_contacts_center_userId=c");
+    assert!(
+        link.contains(&format!("_contacts_center_cursor={cursor}")),
+        "{link}"
+    );
+    let card = cc(Some("a")).p("userId", "c").p("cursor", &cursor).html(&w);
+    assert_eq!(link_param(&card, "back", "cursor"), Some(cursor.clone()));
+    let back = cc(Some("a")).p("cursor", &cursor).html(&w);
+    assert!(
+        back.contains("Cid Cole") && !back.contains("Bob Baker"),
+        "Back shows the page the card was opened from: {back}"
+    );
+    let follow = form_where(&card, "the card's follow form", |form| {
+        form.contains("actions/follow")
+    });
+    assert!(
+        follow.contains(&format!("_contacts_center_cursor\" value=\"{cursor}\"")),
+        "{follow}"
+    );
+    let o = cc(Some("a"))
+        .named("follow")
+        .p("userId", "c")
+        .p("cursor", &cursor)
+        .ok(&w);
+    assert!(
+        o.render_params.contains(&("cursor".into(), cursor.clone())),
+        "{:?}",
+        o.render_params
+    );
+    for forged in ["<b>", "a b", &"A".repeat(513)] {
+        let card = cc(Some("a")).p("userId", "c").p("cursor", forged).html(&w);
+        assert_eq!(link_param(&card, "back", "cursor"), None, "{forged}");
+    }
 }
 
 /// A person found by a search comes back to that search: their link, their card's
@@ -2384,9 +2483,9 @@ fn a_card_counts_its_mutual_connections() {
     use widget_host::store::MUTUAL_SCAN_LIMIT;
     let w = abc();
     let heading = |html: &str| {
-        html.split("<h3 class=\"sheet-subtitle\">")
+        html.split("<h4 class=\"sheet-subtitle\">")
             .skip(1)
-            .map(|h| h.split("</h3>").next().unwrap_or_default().to_owned())
+            .map(|h| h.split("</h4>").next().unwrap_or_default().to_owned())
             .find(|h| h.contains("Mutual") || h.contains("Gemeinsame"))
     };
     assert_eq!(

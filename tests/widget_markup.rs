@@ -227,6 +227,13 @@ fn check_fragment(label: &str, html: &str, ns: &str) {
         // Buttons are buttons: no clickable links without a target.
         if t.name == "a" {
             let href = t.attr("href").unwrap_or("");
+            // `download` saves whatever comes back, so a refusal's page (an expired
+            // link, a person deleted since) would be a failed download, never read.
+            // The host's answers say `attachment` themselves.
+            assert!(
+                t.attr("download").is_none(),
+                "{label}: <a download> hides refusals: {href}"
+            );
             assert!(
                 !href.is_empty() && href != "#" && !href.starts_with("javascript:"),
                 "{label}: <a> that is not a link: {href:?}"
@@ -249,6 +256,20 @@ fn check_fragment(label: &str, html: &str, ns: &str) {
                     "{label}: link without a name: {href}"
                 );
             }
+        }
+    }
+
+    // Headings sit under the portal's own: Liferay (and the demo) titles a portlet
+    // with an <h2>, so a fragment's headings start at <h3> and go down one level at a
+    // time, and a screen reader's list of headings reads as the page's outline.
+    let mut level = 2;
+    for t in &all {
+        if let Some(n) = t.name.strip_prefix('h').and_then(|n| n.parse::<u32>().ok()) {
+            assert!(
+                (3..=level + 1).contains(&n),
+                "{label}: <h{n}> after <h{level}>"
+            );
+            level = n;
         }
     }
 
@@ -569,6 +590,9 @@ fn the_checker_catches_what_it_looks_for() {
         "<div lang=\"en\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\ndocument.getElementById(\"other\");\n})(\"_x_w\");</script></div>",
         "<div lang=\"en\" id=\"_x_w\"><a href=\"/p\"><img alt=\"\"></a></div>",
         "<div lang=\"en\" id=\"_x_w\"><a href=\"/p\" tabindex=\"-1\" aria-hidden=\"true\"><img alt=\"\"></a><a href=\"/q\">Q</a></div>",
+        "<div lang=\"en\" id=\"_x_w\"><a href=\"/v\" download>vCard</a></div>",
+        "<div lang=\"en\" id=\"_x_w\"><h2>Ann Archer</h2></div>",
+        "<div lang=\"en\" id=\"_x_w\"><h3>Ann Archer</h3><h5>Phones</h5></div>",
     ];
     for html in bad {
         let caught = std::panic::catch_unwind(|| check_fragment("bad", html, ns)).is_err();
@@ -576,6 +600,12 @@ fn the_checker_catches_what_it_looks_for() {
     }
     let hidden = "<div lang=\"en\" id=\"_x_w\"><a href=\"/p\" tabindex=\"-1\" aria-hidden=\"true\"><img alt=\"\"></a><a href=\"/p\">P</a></div>";
     check_fragment("a hidden avatar link beside its named one", hidden, ns);
+    let outline = "<div lang=\"en\" id=\"_x_w\"><h3>Requests</h3><h3>Ann</h3><h4>Phones</h4><h3>Sent</h3></div>";
+    check_fragment(
+        "headings under the portal's title, one level at a time",
+        outline,
+        ns,
+    );
     let good = "<div lang=\"en\" id=\"_x_w\"><label for=\"_x_q\">Q</label><input id=\"_x_q\" name=\"_x_q\"><button type=\"submit\">Go</button><script>(function (rootId) {\n\"use strict\";\ndocument.getElementById(rootId);\n})(\"_x_w\");</script></div>";
     check_fragment("good", good, ns);
 }

@@ -91,11 +91,31 @@ pub const DEFAULT_PERSON: &str = PEOPLE[0].0;
 /// The demo person with the Administrator role (edit mode, preferences).
 pub const ADMINISTRATOR: &str = "morgan.admin";
 
-/// Every demo person as (id, full name), for the person switcher.
+/// Every demo person as (id, full name), for the person switcher: the name as the
+/// widgets write it (山田太郎, family name first).
 pub fn roster() -> impl Iterator<Item = (&'static str, String)> {
     PEOPLE
         .iter()
-        .map(|(id, given, family, _)| (*id, format!("{given} {family}")))
+        .enumerate()
+        .map(|(i, p)| (p.0, person(i, *p).full_name()))
+}
+
+/// How many of the demo's people a directory holds: a host started with the demo
+/// off on a `data_dir` where it once ran still lists them to every real user.
+pub fn people_left_in(social: &Social) -> Result<usize, SocialError> {
+    let reader = social.read()?;
+    let mut found = 0;
+    for (id, given, family, _) in PEOPLE {
+        // The demo's own record, not a real person who happens to have a demo id
+        // (`jane.doe`): its names, and an address in the reserved example.com.
+        let seeded = reader.person(id)?.is_some_and(|p| {
+            p.given_name == *given
+                && p.family_name == *family
+                && p.email_address == format!("{id}@example.com")
+        });
+        found += usize::from(seeded);
+    }
+    Ok(found)
 }
 
 /// Seeds the demo directory into an empty database, and only there: fifty made-up

@@ -7,6 +7,7 @@
 
 use serde::Deserialize;
 
+use crate::social::breaks_text;
 use crate::social::rules::is_valid_email;
 use crate::store::{ContactInformation, Person, is_portal_user_id};
 
@@ -70,8 +71,10 @@ fn text(field: &str, value: &Option<String>, max: usize) -> Result<String, Strin
     if v.chars().count() > max {
         return Err(format!("{field} is longer than {max} characters"));
     }
-    if v.chars().any(char::is_control) {
-        return Err(format!("{field} contains a control character"));
+    if v.chars().any(breaks_text) {
+        return Err(format!(
+            "{field} contains a control character or a bidirectional override"
+        ));
     }
     Ok(v.to_owned())
 }
@@ -252,6 +255,14 @@ mod tests {
             (r#"{"id": 1, "emailAddress": "nope"}"#, "not a valid email"),
             (r#"{"id": 1, "givenName": "a\u0007"}"#, "control character"),
             (
+                r#"{"id": 1, "familyName": "Mallory\u202e"}"#,
+                "bidirectional override",
+            ),
+            (
+                r#"{"id": 1, "givenName": "\u2067Eve"}"#,
+                "bidirectional override",
+            ),
+            (
                 r#"{"id": 1, "userAccountContactInformation": {"emailAddresses": [{"emailAddress": "x@"}]}}"#,
                 "not a valid email",
             ),
@@ -272,6 +283,11 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert!(err.contains("familyName is longer"), "{err}");
+        // The marks that mixed-script names are written with stay.
+        let marked = account(r#"{"id": 1, "givenName": "\u05d3\u05e0\u05d4\u200f 2"}"#)
+            .to_person(IdSource::Auto)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(marked.given_name, "\u{5d3}\u{5e0}\u{5d4}\u{200f} 2");
         let long_id = format!(r#"{{"alternateName": "{}"}}"#, "x".repeat(65));
         assert!(account(&long_id).to_person(IdSource::Auto).is_err());
     }

@@ -151,6 +151,22 @@ impl AppState {
                 .await
                 .map_err(|e| HostError::Startup(format!("demo set-up failed: {e}")))?
                 .map_err(|e| HostError::Startup(format!("demo set-up failed: {e}")))?;
+        } else {
+            // Fifty made-up people in a real directory show in every user's lists; an
+            // administrator who tried the demo on this `data_dir` first must hear it.
+            let demo_social = social.clone();
+            let left = tokio::task::spawn_blocking(move || {
+                crate::demo::people::people_left_in(&demo_social)
+            })
+            .await
+            .map_err(|e| HostError::Startup(format!("database read failed: {e}")))?
+            .map_err(|e| HostError::Startup(format!("database read failed: {e}")))?;
+            if left > 0 {
+                tracing::warn!(
+                    people = left,
+                    "this database holds the demo's made-up people (the demo ran on this data_dir); every user's lists show them. Start a real deployment on a fresh data_dir, or delete them with DELETE /api/users/{{id}}"
+                );
+            }
         }
         if let Some(secret) = &demo_secret {
             config.consumers.push(ConsumerConfig {

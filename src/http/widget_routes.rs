@@ -503,7 +503,18 @@ fn authenticate(
             },
         )
     };
-    let token = params.p_auth.as_deref().ok_or_else(forbidden)?;
+    // Neither a Bearer token nor a form's `p_auth`: nobody signed in asked (a guest,
+    // or a portal's call that forgot its token). "This form has expired" would send
+    // them looking for a form.
+    let token = params.p_auth.as_deref().ok_or_else(|| {
+        localized_for(
+            state,
+            parts,
+            params.language_id.as_deref(),
+            StatusCode::FORBIDDEN,
+            "you-must-sign-in-to-do-this",
+        )
+    })?;
     let mut fields = token.split(P_AUTH_SEPARATOR);
     let (Some(consumer), Some(user_id), Some(mac), None) =
         (fields.next(), fields.next(), fields.next(), fields.next())

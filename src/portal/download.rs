@@ -1,7 +1,7 @@
 //! How a download's file name reaches the browser, on every transport: one
 //! `Content-Disposition` value with an ASCII `filename` that every client reads, and,
 //! when the name people read is not ASCII, `filename*` (RFC 6266, RFC 8187) carrying
-//! it in UTF-8. A Japanese reader saving 山田 太郎's card gets `山田_太郎.vcf`, not the
+//! it in UTF-8. A Japanese reader saving 山田太郎's card gets `山田太郎.vcf`, not the
 //! Chinese reading that ASCII folding makes of it.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};

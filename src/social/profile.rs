@@ -70,18 +70,37 @@ impl Social {
     }
 }
 
+/// A character no directory text keeps: a control character (a line break would
+/// reach every list and vCard), or one of Unicode's bidirectional embeddings,
+/// overrides and isolates (U+202A–U+202E, U+2066–U+2069). A name ending in an
+/// override would turn the rest of every sentence it is written into backwards
+/// ("Mallory\u{202E} wants to connect with you."). The left-to-right and
+/// right-to-left marks stay: they are how names mixing scripts are written, and
+/// reorder nothing after them.
+pub fn breaks_text(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// The person with every claim the portal sent; absent claims keep what is stored.
 pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
     let set = |field: &mut String, claim: &Option<String>| {
-        if let Some(value) = claim.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            // Bounded, and on one line: the directory refuses control characters from
-            // imports, and claims get the same treatment (a CR/LF would otherwise reach
-            // every list and vCard). A claim is not a place for a novel either.
-            *field = value
-                .chars()
-                .take(256)
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
+        let Some(claim) = claim.as_deref() else {
+            return;
+        };
+        // Bounded, and on one line: the directory refuses control characters from
+        // imports, and claims get the same treatment (a CR/LF would otherwise reach
+        // every list and vCard). A claim is not a place for a novel either.
+        // Bidirectional overrides go (`breaks_text`); control characters become
+        // spaces, so that the words either side stay apart. What is left is trimmed,
+        // and a claim with nothing left keeps what is stored, as an absent one does.
+        let value: String = claim
+            .chars()
+            .filter(|c| c.is_control() || !breaks_text(*c))
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let value: String = value.trim().chars().take(256).collect();
+        if !value.is_empty() {
+            *field = value;
         }
     };
     set(&mut person.given_name, &profile.given_name);
@@ -255,6 +274,47 @@ mod tests {
             &profile,
         );
         assert_eq!(person.job_title, "Boss  EMAIL:x@evil.example");
+    }
+
+    #[test]
+    fn bidirectional_overrides_in_claims_are_dropped_and_marks_kept() {
+        let profile = Profile {
+            given_name: Some("Mallory\u{202E}".into()),
+            family_name: Some("\u{2066}Eve\u{2069} Lee".into()),
+            job_title: Some("\u{5de}\u{5e0}\u{5d4}\u{200F} 2".into()),
+            ..Profile::default()
+        };
+        let person = apply_profile(
+            Person {
+                id: "u".into(),
+                ..Person::default()
+            },
+            &profile,
+        );
+        assert_eq!(person.given_name, "Mallory");
+        assert_eq!(person.family_name, "Eve Lee");
+        assert_eq!(person.job_title, "\u{5de}\u{5e0}\u{5d4}\u{200F} 2");
+        // A claim of overrides alone keeps the name on file; one that leaves a space
+        // at its end is trimmed.
+        let on_file = Person {
+            id: "u".into(),
+            given_name: "Eve".into(),
+            family_name: "Lee".into(),
+            ..Person::default()
+        };
+        let person = apply_profile(
+            on_file,
+            &Profile {
+                given_name: Some("\u{202E}".into()),
+                family_name: Some("Lee \u{202E}".into()),
+                ..Profile::default()
+            },
+        );
+        assert_eq!(
+            (person.given_name.as_str(), person.family_name.as_str()),
+            ("Eve", "Lee")
+        );
+        assert!(breaks_text('\u{202A}') && breaks_text('\n') && !breaks_text('\u{200E}'));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::normalize::{every_word_starts, fold, name_words, prefixes, script_fold};
+use super::normalize::{
+    every_word_starts, fold, keeps_its_script, name_words, prefixes, script_fold,
+};
 
 /// One directory entry. Stored as a JSON value keyed by the internal id.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,8 +105,40 @@ impl Person {
         }
     }
 
-    /// "Given Middle Family", skipping empty parts.
+    /// The name as it is written: "Given Middle Family", skipping empty parts; or,
+    /// for a name written in Chinese, Japanese or Korean letters, the family name first
+    /// and no spaces (山田太郎, 陈伟, 홍길동), as those languages write a name whatever
+    /// the language of the page around it. A name in katakana alone is a foreign
+    /// name spelled out, which keeps its own order.
     pub fn full_name(&self) -> String {
+        if self.written_family_first() {
+            let parts = [&self.family_name, &self.additional_name, &self.given_name];
+            return parts.iter().map(|p| p.trim()).collect();
+        }
+        self.given_first()
+    }
+
+    /// Whether [`Self::full_name`] writes the family name first: both names are in
+    /// Han, kana or Hangul letters, and not both in katakana alone.
+    pub fn written_family_first(&self) -> bool {
+        let (family, given) = (self.family_name.trim(), self.given_name.trim());
+        // With the ideographic iteration and closing marks (々 in 佐々木, 〆, 〇), which
+        // are written inside such names but are not letters search keeps.
+        let letter = |c: char| keeps_its_script(c) || matches!(c, '\u{3005}'..='\u{3007}');
+        let in_those_letters = |s: &str| !s.is_empty() && s.chars().all(letter);
+        let katakana = |s: &str| {
+            s.chars()
+                .all(|c| matches!(c, '\u{30A0}'..='\u{30FF}' | '\u{FF66}'..='\u{FF9F}'))
+        };
+        in_those_letters(family)
+            && in_those_letters(given)
+            && self.additional_name.trim().chars().all(letter)
+            && !(katakana(family) && katakana(given))
+    }
+
+    /// "Given Middle Family" whatever the script: what the search index was built
+    /// with, which must not change under files already written.
+    fn given_first(&self) -> String {
         let parts = [&self.given_name, &self.additional_name, &self.family_name];
         // One string, sized once: every row of every list makes its person's name.
         let mut name = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
@@ -174,7 +208,7 @@ impl Person {
         for name in [&self.given_name, &self.additional_name, &self.family_name] {
             tokens.extend(name_words(&fold(name)).map(str::to_owned));
         }
-        tokens.push(fold(&self.full_name()));
+        tokens.push(fold(&self.given_first()));
         tokens.push(fold(&format!("{} {}", self.given_name, self.family_name)));
         tokens.push(fold(&self.alternate_name));
         tokens.push(fold(&self.email_address));
@@ -189,7 +223,7 @@ impl Person {
                 tokens.extend(name_words(&kept).map(str::to_owned));
             }
         }
-        for whole in [self.full_name(), self.alternate_name.clone()] {
+        for whole in [self.given_first(), self.alternate_name.clone()] {
             tokens.extend(script_fold(&whole));
         }
         tokens.extend(self.names_written_together());
@@ -441,6 +475,17 @@ pub(crate) mod tests {
         assert_eq!(named("", "  ", "Álvarez").full_name(), "Álvarez");
         assert_eq!(named("Ann", " ", "").full_name(), "Ann");
         assert_eq!(named(" ", "", "\t").full_name(), "");
+        // Chinese, Japanese and Korean names: family name first, no space.
+        assert_eq!(named("太郎", "", "山田").full_name(), "山田太郎");
+        assert_eq!(named("伟", "", "陈").full_name(), "陈伟");
+        assert_eq!(named("길동", "", "홍").full_name(), "홍길동");
+        assert_eq!(named(" さくら ", "", "山田").full_name(), "山田さくら");
+        assert_eq!(named("奈々", "", "佐々木").full_name(), "佐々木奈々");
+        // A foreign name in katakana, or a name in two scripts, keeps its order.
+        assert_eq!(named("ジョン", "", "スミス").full_name(), "ジョン スミス");
+        assert_eq!(named("Ken", "", "佐藤").full_name(), "Ken 佐藤");
+        assert_eq!(named("太郎", "", "").full_name(), "太郎");
+        assert_eq!(named("", "", "山田").full_name(), "山田");
     }
 
     #[test]

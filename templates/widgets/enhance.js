@@ -344,8 +344,10 @@
         } else if (link.parentNode) {
           link.parentNode.removeChild(link);
         }
+        {#- The first new row's name: its avatar links to the same card but is hidden
+            from screen readers and the tab order. #}
         if (first) {
-          focusIn(first, "a[href]");
+          focusIn(first, "a[href]:not([tabindex='-1'])");
         }
       })
       .catch(function () {

@@ -233,6 +233,9 @@ def test_view_more_appends_in_place_and_a_restarted_page_replaces_the_list(demo,
         page.locator(f"{directory} a[data-view-more]").click()
         page.wait_for_function(f"document.querySelectorAll({rows!r}).length > 5")
         assert page.url == url, "appended in place, no navigation"
+        # Focus moves to the first new row's name, the link a keyboard reaches, not
+        # its avatar (the same link, hidden from screen readers and the tab order).
+        page.wait_for_function(f"() => document.activeElement === document.querySelectorAll({rows!r})[5].querySelector('a.list-group-title')")
         names = page.locator(f"{rows} .list-group-title").all_inner_texts()
         assert names[:5] == first_names and len(set(names)) == len(names)
 
@@ -250,6 +253,25 @@ def test_view_more_appends_in_place_and_a_restarted_page_replaces_the_list(demo,
         page.wait_for_function(f"document.querySelectorAll({rows!r}).length === 5")
         assert page.locator(f"{rows} .list-group-title").all_inner_texts() == first_names
         assert page.locator(f"{directory} [data-list=people][data-restarted]").count() == 1
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("language", ["de_DE", "fr_FR", "pt_BR", "es_ES", "en_US"])
+def test_a_phone_wide_page_does_not_scroll_sideways(demo, browser, language):
+    """At 320 px (a small phone, WCAG 1.4.10's reflow width) the dashboard's
+    connections list, with its sentence-long export link, fits without scrolling
+    sideways in the languages with the longest words."""
+    context = browser.new_context(viewport={"width": 320, "height": 640}, locale="en-US")
+    page = context.new_page()
+    try:
+        page.goto(f"{demo}/?languageId={language}&_contacts_center_INSTANCE_dashboard_filter=connections")
+        export = page.locator(f"{CC} [id$=export]")
+        assert export.count() == 1, "the viewer has connections to export"
+        wide = page.evaluate("() => document.documentElement.scrollWidth")
+        assert wide <= 320, f"{language}: the page is {wide} px wide"
+        box = export.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 320, f"{language}: {box}"
     finally:
         context.close()
 

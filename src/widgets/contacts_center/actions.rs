@@ -93,8 +93,8 @@ impl<'a> ActionCall<'a> {
             .collect()
     }
 
-    /// The list the form asked to return to: its filter, when valid, and what it was
-    /// searched for.
+    /// The list the form asked to return to: its filter, when valid, what it was
+    /// searched for, and the page of it a card was opened from.
     fn keep_list(&self) -> Vec<(String, String)> {
         let asked = &self.req().params;
         let mut list: Vec<(String, String)> = asked
@@ -105,6 +105,9 @@ impl<'a> ActionCall<'a> {
         let keywords = params::keywords(asked);
         if !keywords.is_empty() {
             list.push(("keywords".to_owned(), keywords));
+        }
+        if let Some(cursor) = params::cursor(asked) {
+            list.push(("cursor".to_owned(), cursor.to_owned()));
         }
         list
     }

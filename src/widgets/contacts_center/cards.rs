@@ -70,9 +70,16 @@ pub(crate) struct PersonView {
     pub badges: Vec<Badge>,
 }
 
-/// Up to two letters for the sticker when there is no portrait.
+/// Up to two letters for the sticker when there is no portrait: the given and family
+/// names' first, or, for a name written family name first (山田太郎), the family
+/// name's first letter alone, as an avatar there shows it.
 fn initials(person: &Person) -> String {
     let first = |s: &str| s.trim().chars().next();
+    if person.written_family_first() {
+        return first(&person.family_name)
+            .map(String::from)
+            .unwrap_or_default();
+    }
     let letters: String = [first(&person.given_name), first(&person.family_name)]
         .into_iter()
         .flatten()
@@ -97,10 +104,10 @@ fn safe_url(url: &str) -> Option<String> {
     (starts("https://") || starts("http://")).then(|| url.to_owned())
 }
 
-/// The list a page shows, as render parameters: its filter when not All, and what it
-/// was searched for. A person's link and their card's forms carry it, so that the
-/// card's Back link and the answer to an action return to the list as it was, not to
-/// everyone.
+/// The list a page shows, as render parameters: its filter when not All, what it
+/// was searched for, and the page of it (`cursor`). A person's link and their card's
+/// forms carry it, so that the card's Back link and the answer to an action return to
+/// the list as it was, at the page the person was found on, not to everyone's first.
 pub(crate) fn list_params(ui: &Ui<'_>) -> Vec<(&'static str, String)> {
     let mut list = Vec::new();
     let filter = super::params::filter(&ui.req.params);
@@ -110,6 +117,9 @@ pub(crate) fn list_params(ui: &Ui<'_>) -> Vec<(&'static str, String)> {
     let keywords = super::params::keywords(&ui.req.params);
     if !keywords.is_empty() {
         list.push(("keywords", keywords));
+    }
+    if let Some(cursor) = super::params::cursor(&ui.req.params) {
+        list.push(("cursor", cursor.to_owned()));
     }
     list
 }

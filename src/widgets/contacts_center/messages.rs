@@ -168,39 +168,45 @@ fn left_out_text(
         .and_then(|n| n.parse().ok())
         .map_or(0, |n: u64| n.min(super::params::MAX_BULK as u64));
     let ids = params.get(LEFT_OUT).unwrap_or("").split(',');
-    for id in ids.filter(|id| !id.is_empty()).take(LEFT_OUT_NAMED) {
-        let person = if crate::store::is_portal_user_id(id) {
-            reader
-                .person(id)
-                .map_err(|e| crate::widgets::ui::store_error(ui, e))?
-        } else {
-            None
-        };
+    // The host writes only user ids here; anything else was written by hand, and
+    // names or counts no one.
+    let ids = ids.filter(|id| crate::store::is_portal_user_id(id));
+    for id in ids.take(LEFT_OUT_NAMED) {
+        let person = reader
+            .person(id)
+            .map_err(|e| crate::widgets::ui::store_error(ui, e))?;
         match person {
-            Some(person) => names.push(person.full_name()),
+            // Named as the lists name them: by the user id when the directory holds
+            // no name.
+            Some(person) => names.push(person.display_name()),
             None => others += 1,
         }
     }
-    if names.is_empty() {
-        return Ok(text.to_owned());
-    }
-    // Chinese and Japanese list with an enumeration comma and set sentences side by
-    // side; the other languages with a comma and a space.
+    // Chinese and Japanese list with an enumeration comma and set words and
+    // sentences side by side; the other languages with a comma and a space.
     let cjk = matches!(ui.lang().get(..2), Some("zh" | "ja"));
     let (comma, space) = if cjk { ("、", "") } else { (", ", " ") };
-    let mut whom = names.join(comma);
-    if others > 0 {
-        whom.push(' ');
-        whom.push_str(&ui.plural("and-x-other-people", others));
-    }
-    Ok(format!(
-        "{text}{space}{}",
-        ui.format(NOT_DONE_FOR, &[&whom])
-    ))
+    let sentence = match (names.is_empty(), others) {
+        (true, 0) => return Ok(text.to_owned()),
+        // Nobody left to name: how many, still.
+        (true, n) => ui.plural(NOT_DONE_FOR_COUNT, n),
+        (false, 0) => ui.format(NOT_DONE_FOR, &[&names.join(comma)]),
+        (false, n) => {
+            let whom = format!(
+                "{}{space}{}",
+                names.join(comma),
+                ui.plural("and-x-other-people", n)
+            );
+            ui.format(NOT_DONE_FOR, &[&whom])
+        }
+    };
+    Ok(format!("{text}{space}{sentence}"))
 }
 
 /// The sentence that names those a bulk action left out.
 const NOT_DONE_FOR: &str = "not-done-for-x";
+/// The sentence that counts them when none of them has a name to show.
+const NOT_DONE_FOR_COUNT: &str = "not-done-for-x-people";
 
 /// Bulk successes and saved preferences.
 pub(crate) const COMPLETED: &str = "your-request-completed-successfully";
@@ -271,7 +277,8 @@ pub fn all_keys() -> impl Iterator<Item = &'static str> {
         .iter()
         .chain(DANGER_KEYS)
         .copied()
-        .chain([PARTIAL, FORM_EXPIRED, NOT_DONE_FOR, "and-x-other-people"])
+        .chain([PARTIAL, FORM_EXPIRED, NOT_DONE_FOR, NOT_DONE_FOR_COUNT])
+        .chain(["and-x-other-people"])
         .chain(SUCCESS_KEYS.iter().filter_map(|k| naming(k)))
 }
 

@@ -64,6 +64,19 @@ pub(crate) fn filter(params: &Params) -> Filter {
         .unwrap_or(Filter::All)
 }
 
+/// The main list's `cursor`, as a card's links and forms carry it back: base64url
+/// of a sort key and an id, so at most a few hundred characters of that alphabet.
+/// Anything else is dropped (the list then starts at its first page), rather than
+/// copied into every link of the card.
+pub(crate) fn cursor(params: &Params) -> Option<&str> {
+    params.get("cursor").filter(|c| {
+        !c.is_empty()
+            && c.len() <= 512
+            && c.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
+}
+
 /// Search keywords, trimmed and bounded.
 pub(crate) fn keywords(params: &Params) -> String {
     params
