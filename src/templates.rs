@@ -328,7 +328,7 @@ mod tests {
         let html = t
             .render(
                 "layout/alert.html",
-                serde_json::json!({"kind": "success", "text": "<script>alert(1)</script>"}),
+                serde_json::json!({"kind": "success", "text": "<script>alert(1)</script>", "ns": "_x_"}),
             )
             .expect("renders");
         assert!(html.contains("&lt;script&gt;"), "{html}");
@@ -383,17 +383,17 @@ mod tests {
         let render = |text: Value| {
             t.render(
                 "layout/alert.html",
-                minijinja::context! { kind => "info", text => text },
+                minijinja::context! { kind => "info", text => text, ns => "_x_" },
             )
             .expect("renders")
         };
         assert_eq!(
             render(HostMarkup::value("<b>Ann &amp; Bo</b>".to_owned())),
-            r#"<div class="alert alert-info" role="status" tabindex="-1" autofocus><b>Ann &amp; Bo</b></div>"#
+            r#"<div class="alert alert-info" role="status" id="_x_outcome" tabindex="-1" autofocus><b>Ann &amp; Bo</b></div>"#
         );
         assert_eq!(
             render(Value::from("<b>Ann &amp; Bo</b>")),
-            r#"<div class="alert alert-info" role="status" tabindex="-1" autofocus>&lt;b&gt;Ann &amp;amp; Bo&lt;/b&gt;</div>"#
+            r#"<div class="alert alert-info" role="status" id="_x_outcome" tabindex="-1" autofocus>&lt;b&gt;Ann &amp;amp; Bo&lt;/b&gt;</div>"#
         );
         // `{% if v.rows_html %}` reads it as present.
         assert!(HostMarkup::value("<li>".to_owned()).is_true());
@@ -423,7 +423,7 @@ mod tests {
         let html = Templates::new(None)
             .render(
                 "layout/alert.html",
-                serde_json::json!({"kind": "x", "text": "wsrp_rewrite?a=1&b='2'/wsrp_rewrite"}),
+                serde_json::json!({"kind": "x", "text": "wsrp_rewrite?a=1&b='2'/wsrp_rewrite", "ns": "_x_"}),
             )
             .expect("renders");
         assert!(

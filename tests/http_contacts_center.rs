@@ -1412,8 +1412,12 @@ async fn a_consumer_without_origins_gets_links_to_the_page_it_sends() {
         .expect("html");
     let links = page_links(&html);
     assert!(links.len() > 3, "{html}");
+    // Each lands on the placement, by its root's id, not on the top of the page.
+    let root = format!("{NS}contacts-center");
+    assert!(html.contains(&format!("id=\"{root}\"")), "{html}");
     for link in &links {
         assert!(link.starts_with(&format!("{PAGE}?")), "{link}");
+        assert!(link.ends_with(&format!("#{root}")), "{link}");
     }
     let guest = with(None)
         .await

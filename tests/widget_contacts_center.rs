@@ -478,6 +478,93 @@ fn refusals_and_errors() {
     assert_eq!(w.social.read().unwrap().counts("a").unwrap().following, 0);
 }
 
+/// A refused save of a personal contact comes back to the form it was made in, with
+/// the field to fix marked invalid and tied to the message: the edit form of that
+/// contact, opened, or the form for a new one.
+#[test]
+fn a_refused_contact_marks_the_field_to_fix() {
+    let w = abc();
+    let save = |entry: Option<&str>, name: &str, email: &str| {
+        let mut call = cc(Some("a"))
+            .named("save-contact")
+            .p("fullName", name)
+            .p("emailAddress", email);
+        if let Some(id) = entry {
+            call = call.p("entryId", id);
+        }
+        call.ok(&w)
+    };
+    assert!(save(None, "Zed Zane", "zed@example.com").ok);
+    assert!(save(None, "Yul Yates", "yul@example.com").ok);
+    let page = |params: &[(String, String)]| {
+        let mut call = cc(Some("a"));
+        for (k, v) in params {
+            call = call.p(k, v);
+        }
+        call.html(&w)
+    };
+    let list = page(&[("filter".into(), "contacts".into())]);
+    let entry_of = |html: &str, name: &str| -> String {
+        let at = html
+            .find(&format!("value=\"{name}\""))
+            .expect("the contact's form");
+        let form = &html[html[..at].rfind("<form").expect("form")..];
+        let id_at = form
+            .find("_contacts_center_entryId\" value=\"")
+            .expect("entryId")
+            + "_contacts_center_entryId\" value=\"".len();
+        form[id_at..]
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let yul = entry_of(&list, "Yul Yates");
+    // Yul's edit, given Zed's address: refused, and back on Yul's form.
+    let refused = save(Some(&yul), "Yul Yates", "zed@example.com");
+    assert!(!refused.ok, "{refused:?}");
+    assert!(
+        refused
+            .render_params
+            .contains(&("entryId".into(), yul.clone())),
+        "{:?}",
+        refused.render_params
+    );
+    let html = page(&refused.render_params);
+    let marked: Vec<&str> = html
+        .match_indices("aria-invalid=\"true\"")
+        .map(|(at, _)| &html[html[..at].rfind("<input").expect("input")..at])
+        .collect();
+    assert_eq!(marked.len(), 1, "{html}");
+    assert!(
+        marked[0].contains(&format!("id=\"_contacts_center_entry-{yul}-emailAddress\"")),
+        "{}",
+        marked[0]
+    );
+    assert!(html.contains("aria-describedby=\"_contacts_center_outcome\""));
+    assert!(html.contains("id=\"_contacts_center_outcome\""), "{html}");
+    assert!(
+        html.contains("<details class=\"contacts-entry-edit\" open>"),
+        "the refused contact's form is open: {html}"
+    );
+    assert_eq!(html.matches(" open>").count(), 1, "{html}");
+    // A new contact without a name: the add form's name field.
+    let refused = save(None, "   ", "new@example.com");
+    assert_eq!(refused.message, "full-name-cannot-be-empty");
+    let html = page(&refused.render_params);
+    let at = html.find("aria-invalid=\"true\"").expect("marked");
+    let input = &html[html[..at].rfind("<input").expect("input")..at];
+    assert!(
+        input.contains("id=\"_contacts_center_entry-new-fullName\""),
+        "{input}"
+    );
+    assert!(!html.contains(" open>"), "{html}");
+    // A success marks nothing.
+    let saved = save(Some(&yul), "Yul Yates", "yul@example.org");
+    assert!(saved.ok, "{saved:?}");
+    assert!(!page(&saved.render_params).contains("aria-invalid"));
+}
+
 /// A name in Chinese, Japanese or Korean letters is written family name first with no
 /// space, in the list, on the card and in its avatar, whatever the page's language;
 /// a foreign name in katakana keeps its order. Both orders still find the person.
@@ -572,7 +659,7 @@ fn a_partial_bulk_action_names_whom_it_left_out() {
         let html = call.html(&w);
         // The outcome's alert, not the list's names below it.
         let alert = html
-            .split("role=\"status\" tabindex=\"-1\" autofocus>")
+            .split("role=\"status\" id=\"_contacts_center_outcome\" tabindex=\"-1\" autofocus>")
             .nth(1)
             .and_then(|rest| rest.split("</div>").next())
             .unwrap_or_else(|| panic!("no outcome: {html}"));

@@ -124,6 +124,48 @@ pub fn prepare(social: &crate::social::Social) -> Result<(), crate::social::Soci
     Ok(())
 }
 
+/// Render parameters that say what just happened, not where a placement is: the
+/// outcome of an action and whom it named. A page URL keeps a placement's place (its
+/// filter, search, page, card) for the links of the others, but not these, or the
+/// outcome would show again after every click elsewhere on the page.
+const ONCE: [&str; 4] = ["message", "messageUserId", "leftOut", "leftOutMore"];
+
+/// The page's own URL as each placement's `p_l_url`: its language, and every
+/// placement's namespaced state (a portal keeps each portlet's render parameters while
+/// another is used, as Liferay does). Without the others' state, a card opened in one
+/// placement, or a request answered in Notifications, would throw the rest of the
+/// page back to their first views. The routing parameters (`p_p_*`) are the acting
+/// link's own, and each placement drops its own state from the links it writes.
+fn page_url(base: &str, language: Option<&str>, query: &[(String, String)]) -> String {
+    let mut kept = form_urlencoded::Serializer::new(String::new());
+    if let Some(language) = language {
+        kept.append_pair("languageId", language);
+    }
+    let placement_state = |name: &str| {
+        name.starts_with('_')
+            && name.len() <= 256
+            && !ONCE
+                .iter()
+                .any(|once| name.strip_suffix(once).is_some_and(|ns| ns.ends_with('_')))
+    };
+    // Bounded: the page URL goes into every link and form of every placement.
+    let mut room = 2048usize;
+    for (name, value) in query.iter().filter(|(name, _)| placement_state(name)) {
+        let size = name.len() + value.len() + 2;
+        if value.len() > 256 || size > room {
+            continue;
+        }
+        room -= size;
+        kept.append_pair(name, value);
+    }
+    let kept = kept.finish();
+    if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{kept}")
+    }
+}
+
 /// `GET /` (dashboard) and `GET /content`.
 pub async fn page<B>(
     state: &Arc<AppState>,
@@ -161,13 +203,7 @@ pub async fn page<B>(
         .and_then(|v| v.to_str().ok());
     let locale = crate::i18n::negotiate(language.as_deref(), None, accepted);
     let page_lang = crate::i18n::language_tag(&locale);
-    let page_url = match &language {
-        Some(l) => format!(
-            "{base}{path}?languageId={}",
-            form_urlencoded::byte_serialize(l.as_bytes()).collect::<String>()
-        ),
-        None => format!("{base}{path}"),
-    };
+    let page_url = page_url(&format!("{base}{path}"), language.as_deref(), &query);
     let token = demo_token(state, &person)?;
     let selected = query
         .iter()
@@ -401,6 +437,39 @@ fn quick_escape(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::page_url;
+
+    #[test]
+    fn the_page_url_keeps_each_placements_place_but_not_its_last_outcome() {
+        let query: Vec<(String, String)> = [
+            ("p_p_id", "contacts_center_INSTANCE_team"),
+            ("p_p_lifecycle", "0"),
+            ("_contacts_center_INSTANCE_team_filter", "following"),
+            ("_contacts_center_INSTANCE_team_userId", "ann"),
+            (
+                "_contacts_center_INSTANCE_team_message",
+                "you-are-now-following-this-user",
+            ),
+            ("_notifications_messageUserId", "bob"),
+            ("_contacts_center_INSTANCE_directory_leftOut", "c"),
+            ("_notifications_cursor", "QUJD"),
+            ("other", "x"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        assert_eq!(
+            page_url("http://h/content", Some("de_DE"), &query),
+            "http://h/content?languageId=de_DE\
+             &_contacts_center_INSTANCE_team_filter=following\
+             &_contacts_center_INSTANCE_team_userId=ann&_notifications_cursor=QUJD"
+        );
+        assert_eq!(page_url("http://h/", None, &[]), "http://h/");
+        // A value too long for every link of the page is left out.
+        let long = vec![("_cc_keywords".to_owned(), "x".repeat(300))];
+        assert_eq!(page_url("http://h/", None, &long), "http://h/");
+    }
+
     /// The colour `#rrggbb` that follows `after` in the demo's stylesheet.
     fn colour_after(after: &str) -> [f64; 3] {
         let css = include_str!("demo.css");

@@ -127,6 +127,22 @@ impl NativeUrls {
     }
 }
 
+impl NativeUrls {
+    /// Render links on a portal page land on `element` (the placement's root, by id)
+    /// when the page URL names no place of its own, as Liferay's own portlet URLs
+    /// carry `#p_{portletId}`: a card opened, a filter chosen or a page of a list
+    /// brings the reader back to the widget, not to the top of the page, above every
+    /// other portlet on it. Not on the bare render URL, whose page is the widget, and
+    /// not on the redirect after an action: its page's outcome takes the focus by
+    /// `autofocus`, which browsers skip when the URL names an element.
+    pub fn landing_on(mut self, element: &str) -> Self {
+        if self.page_url.is_some() && self.render.fragment.is_empty() {
+            self.render.fragment = format!("#{element}");
+        }
+        self
+    }
+}
+
 impl PortletUrls for NativeUrls {
     fn namespace(&self) -> &str {
         &self.namespace
@@ -491,6 +507,37 @@ mod tests {
             own.view_url(),
             "http://host:8080/widgets/contacts_center_INSTANCE_a1/render?p_p_mode=view"
         );
+    }
+
+    #[test]
+    fn render_links_on_a_portal_page_land_on_the_placement() {
+        let page = |url: &str| {
+            NativeUrls::new(id(), "http://host", Some(url.into()), vec![], None)
+                .landing_on("_cc_root")
+        };
+        let urls = page("https://portal.example/web/guest/home");
+        assert_eq!(
+            urls.render_url(&[("userId", "ann")]),
+            "https://portal.example/web/guest/home?p_p_id=contacts_center_INSTANCE_a1&p_p_lifecycle=0&_contacts_center_INSTANCE_a1_userId=ann#_cc_root"
+        );
+        assert!(urls.view_url().ends_with("p_p_mode=view#_cc_root"));
+        // The action's target and its page are left as they are: the page the action
+        // leads to focuses its outcome.
+        let target = urls.action_target("follow");
+        assert!(!target.url.contains('#'), "{}", target.url);
+        assert!(
+            target.hidden.contains(&(
+                "p_l_url".into(),
+                "https://portal.example/web/guest/home".into()
+            )),
+            "{:?}",
+            target.hidden
+        );
+        // A page that names its own place keeps it; the bare render URL is the widget.
+        let placed = page("https://portal.example/web/guest/home#top");
+        assert!(placed.render_url(&[]).ends_with("#top"));
+        let bare = NativeUrls::new(id(), "http://host", None, vec![], None).landing_on("_cc_root");
+        assert!(!bare.render_url(&[("filter", "all")]).contains('#'));
     }
 
     #[test]

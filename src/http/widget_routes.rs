@@ -344,13 +344,17 @@ async fn prepare(
     let sticky = kept_params(params.language_id.as_deref(), window_state);
     let kept = sticky.clone();
     let minter = caller.user().map(|user| minter_for(state, user, &portlet));
-    let urls = Arc::new(NativeUrls::new(
+    let mut urls = NativeUrls::new(
         portlet.clone(),
         &host_base,
         page_url.clone(),
         sticky,
         minter,
-    ));
+    );
+    if let Some(root) = crate::widgets::root_id(&descriptor.kind) {
+        urls = urls.landing_on(&format!("{}{root}", portlet.namespace()));
+    }
+    let urls = Arc::new(urls);
     let redirect = params.widget.get("redirect").map(str::to_owned);
     let wants_json = parts
         .headers

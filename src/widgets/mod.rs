@@ -28,6 +28,18 @@ pub fn title_key(kind: &str) -> Option<&'static str> {
     }
 }
 
+/// The id of a widget kind's root element after the placement's namespace
+/// (`_contacts_center_contacts-center`): the element a render link on a portal page
+/// lands on. Its templates write it, and the enhancement script finds the placement
+/// by it.
+pub fn root_id(kind: &str) -> Option<&'static str> {
+    match kind {
+        contacts_center::KIND => Some("contacts-center"),
+        notifications::KIND => Some("notifications"),
+        _ => None,
+    }
+}
+
 /// The portlet modes a widget kind renders, so that a descriptor cannot offer a portal
 /// (or a WSRP consumer's mode buttons) one that every call would refuse.
 pub fn modes_of(kind: &str) -> &'static [&'static str] {

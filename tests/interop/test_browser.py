@@ -279,6 +279,31 @@ def test_a_phone_wide_page_does_not_scroll_sideways(demo, browser, language):
 TEAM = "#p_p_id_contacts_center_INSTANCE_team_"
 
 
+@pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
+def test_a_link_in_one_placement_keeps_the_others_view_and_lands_on_its_own(demo, browser, js):
+    """On /content, a card opened in the team placement stays open while the directory
+    placement changes list, as a portal keeps each portlet's state; and the link lands
+    on the directory placement itself (its root's id in the URL), not on the top of
+    the page."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US",
+                                  java_script_enabled=js)
+    page = context.new_page()
+    try:
+        Person(page, demo).become("ines.garcia")
+        page.goto(f"{demo}/content")
+        name = page.locator(f"{TEAM} a.list-group-title").first.inner_text().strip()
+        page.locator(f"{TEAM} a.list-group-title").first.click()
+        page.locator(f"{TEAM} .card-title", has_text=name).wait_for()
+        page.locator(f"{DIRECTORY} [id$='counts'] a").last.click()  # Find People
+        page.locator(DIRECTORY_ROWS).first.wait_for()
+        assert page.locator(f"{TEAM} .card-title").inner_text().strip() == name
+        assert page.url.endswith("#_contacts_center_INSTANCE_directory_contacts-center"), page.url
+        top = page.evaluate("() => document.getElementById('_contacts_center_INSTANCE_directory_contacts-center').getBoundingClientRect().top")
+        assert 0 <= top < 50, f"the directory placement is scrolled to: {top}"
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("typing", [False, True, "ticked"], ids=["untouched", "typing", "ticked"])
 def test_an_action_refreshes_the_other_placements_but_keeps_what_is_being_typed(demo, browser, typing):
     """/content holds two Contacts Centers. Following people from the directory's

@@ -232,7 +232,12 @@ impl<'a> ActionCall<'a> {
             comments: p.get("comments").unwrap_or("").to_owned(),
         };
         let outcome = self.act(Action::SaveEntry(draft)).await?;
-        let render = vec![("filter".to_owned(), "contacts".to_owned())];
+        let mut render = vec![("filter".to_owned(), "contacts".to_owned())];
+        // A refused edit names its contact, so that the page opens that contact's form
+        // and marks the field to fix, not the form for a new one.
+        if let (Err(_), Some(id)) = (outcome.first(), entry_id) {
+            render.push(("entryId".to_owned(), id.to_string()));
+        }
         Ok(self.outcome(outcome.first(), None, render))
     }
 

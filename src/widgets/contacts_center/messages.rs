@@ -208,6 +208,18 @@ const NOT_DONE_FOR: &str = "not-done-for-x";
 /// The sentence that counts them when none of them has a name to show.
 const NOT_DONE_FOR_COUNT: &str = "not-done-for-x-people";
 
+/// The field of the contact form a refusal of `save-contact` is about, by its message
+/// key: the page it comes back to marks that field invalid and ties it to the message
+/// (WCAG 3.3.1), so that a screen reader's user hears which field to fix.
+pub(crate) fn entry_field_refused(key: &str) -> Option<&'static str> {
+    match key {
+        "full-name-cannot-be-empty" => Some("fullName"),
+        "please-enter-a-valid-email-address"
+        | "there-is-already-a-contact-with-this-email-address" => Some("emailAddress"),
+        _ => None,
+    }
+}
+
 /// Bulk successes and saved preferences.
 pub(crate) const COMPLETED: &str = "your-request-completed-successfully";
 /// A bulk action that went through for some of its people and was refused for others.

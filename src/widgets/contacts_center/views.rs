@@ -95,6 +95,11 @@ struct EntryForm {
     email_address: String,
     comments: String,
     label: String,
+    /// The field a refusal of this form is about (`fullName`, `emailAddress`), marked
+    /// invalid on the page the refusal comes back to; empty otherwise.
+    invalid: &'static str,
+    /// Whether the form is shown open: an edit form that was refused.
+    open: bool,
 }
 
 /// A bulk button: it submits the shared selection form to its own action.
@@ -576,17 +581,34 @@ impl View<'_> {
             }
             Filter::Contacts => {
                 let page = self.page(&keywords, filter, cursor, &mut home.restarted)?;
+                // A refused save comes back naming the field, and the contact for an
+                // edit (`entryId`); the add form otherwise.
+                let refused = ui
+                    .req
+                    .params
+                    .get("message")
+                    .and_then(messages::entry_field_refused);
+                let refused_entry = params::optional_number(&ui.req.params, "entryId")
+                    .ok()
+                    .flatten();
                 for item in page.items {
                     if let Listed::Entry(e) = item {
                         let id = e.entry_id.to_string();
+                        let mut edit = self.entry_form(
+                            Some(e.entry_id),
+                            &e.full_name,
+                            &e.email_address,
+                            &e.comments,
+                        );
+                        if let (Some(field), Some(entry)) = (refused, refused_entry)
+                            && entry == e.entry_id
+                        {
+                            edit.invalid = field;
+                            edit.open = true;
+                        }
                         home.entries.push(EntryRow {
                             entry_id: e.entry_id,
-                            edit: self.entry_form(
-                                Some(e.entry_id),
-                                &e.full_name,
-                                &e.email_address,
-                                &e.comments,
-                            ),
+                            edit,
                             delete: ui
                                 .form(
                                     "delete-contact",
@@ -605,7 +627,11 @@ impl View<'_> {
                         });
                     }
                 }
-                home.add_entry = Some(self.entry_form(None, "", "", ""));
+                let mut add = self.entry_form(None, "", "", "");
+                if refused_entry.is_none() {
+                    add.invalid = refused.unwrap_or_default();
+                }
+                home.add_entry = Some(add);
                 // As below: a search that stopped at its scan limit has found nobody
                 // yet, and a search that found nobody says so, not that the list is
                 // empty.
@@ -716,6 +742,8 @@ impl View<'_> {
             } else {
                 "add-contact"
             }),
+            invalid: "",
+            open: false,
         }
     }
 
