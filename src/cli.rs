@@ -564,12 +564,13 @@ fn serve(config: Config) -> ExitCode {
     let result = runtime.block_on(async move {
         #[cfg(unix)]
         keep_serving_through_hangups();
+        let stop = shutdown_signal();
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| {
                 crate::error::HostError::Startup(format!("cannot listen on {}: {e}", config.listen))
             })?;
-        crate::launch(config, listener, shutdown_signal()).await
+        crate::launch(config, listener, stop).await
     });
     wind_down(runtime, grace);
     match result {
@@ -615,31 +616,42 @@ fn keep_serving_through_hangups() {
     }
 }
 
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Listens for SIGINT and SIGTERM from the moment it is called, and returns what
+/// completes on the first. It is called before the host binds and opens its database:
+/// a stop asked while the host starts (a schema migration takes seconds) then takes
+/// effect once it serves, drained like any other, where the signal's default action
+/// would end the process wherever it stood.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        let mut terminate = match tokio::signal::unix::signal(
-            tokio::signal::unix::SignalKind::terminate(),
-        ) {
-            Ok(signal) => signal,
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the server");
-                let _ = interrupt.await;
-                return;
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        match signals {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {},
+                    _ = terminate.recv() => {},
+                }
             }
-        };
-        tokio::select! {
-            _ = interrupt => {},
-            _ = terminate.recv() => {},
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::warn!(%error, "cannot listen for SIGINT or SIGTERM; the host stops only when killed");
+                std::future::pending::<()>().await;
+            }
         }
+        #[cfg(not(unix))]
+        {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        tracing::info!("shutdown signal received");
     }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
-    }
-    tracing::info!("shutdown signal received");
 }
 
 #[cfg(test)]

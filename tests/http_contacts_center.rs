@@ -1419,6 +1419,11 @@ async fn a_consumer_without_origins_gets_links_to_the_page_it_sends() {
         assert!(link.starts_with(&format!("{PAGE}?")), "{link}");
         assert!(link.ends_with(&format!("#{root}")), "{link}");
     }
+    // So does the search, a GET form whose submission keeps its action's fragment.
+    assert!(
+        html.contains(&format!("method=\"get\" action=\"{PAGE}#{root}\"")),
+        "{html}"
+    );
     let guest = with(None)
         .await
         .expect("render")

@@ -338,19 +338,7 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
 #[test]
 fn sigterm_drains_requests_in_flight() {
     let dir = tempfile::tempdir().expect("tempdir");
-    // The server picks its own port and says which: a port found free here and handed
-    // over could be taken by another test's server in between.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_widget-host"))
-        .args(["serve", "--no-demo", "--listen", "127.0.0.1:0"])
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .arg("--descriptors-dir")
-        .arg(dir.path().join("none"))
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn server");
+    let mut child = spawn_host(dir.path(), "--no-demo", true);
     let addr = serving_address(&mut child);
     let mut in_flight = TcpStream::connect(&addr).expect("connect");
     // Start a request and send only half its body.
@@ -386,6 +374,29 @@ fn sigterm_drains_requests_in_flight() {
 
 /// The address from the child's "serving" log line. Both output streams are drained
 /// from then on, so the child never blocks on a full pipe.
+/// The host binary serving on a port of its own choosing, with its data and (absent)
+/// descriptors under `dir`, `demo` being `--demo` or `--no-demo`, and its output piped.
+/// `no_color` sets NO_COLOR; without it the host decides for itself.
+fn spawn_host(dir: &std::path::Path, demo: &str, no_color: bool) -> std::process::Child {
+    // The server picks its own port and says which: a port found free here and handed
+    // over could be taken by another test's server in between.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_widget-host"));
+    command
+        .args(["serve", demo, "--listen", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .arg("--descriptors-dir")
+        .arg(dir.join("none"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if no_color {
+        command.env("NO_COLOR", "1");
+    } else {
+        command.env_remove("NO_COLOR");
+    }
+    command.spawn().expect("spawn server")
+}
+
 fn serving_address(child: &mut std::process::Child) -> String {
     serving_address_and_log(child).0
 }
@@ -447,17 +458,7 @@ fn serving_address_and_log(
 #[test]
 fn sighup_is_logged_and_the_host_serves_on_and_a_piped_log_has_no_colours() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_widget-host"))
-        .args(["serve", "--no-demo", "--listen", "127.0.0.1:0"])
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .arg("--descriptors-dir")
-        .arg(dir.path().join("none"))
-        .env_remove("NO_COLOR")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn server");
+    let mut child = spawn_host(dir.path(), "--no-demo", false);
     let (addr, mut log, lines) = serving_address_and_log(&mut child);
     assert!(
         log.iter().all(|l| !l.contains("made-up people")),
@@ -576,19 +577,7 @@ async fn a_request_cut_off_by_the_timeout_counts_under_its_route() {
 #[test]
 fn demo_people_left_in_a_real_directory_are_reported_at_start() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let spawn = |demo: &str| {
-        Command::new(env!("CARGO_BIN_EXE_widget-host"))
-            .args(["serve", demo, "--listen", "127.0.0.1:0"])
-            .arg("--data-dir")
-            .arg(dir.path().join("data"))
-            .arg("--descriptors-dir")
-            .arg(dir.path().join("none"))
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn server")
-    };
+    let spawn = |demo: &str| spawn_host(dir.path(), demo, true);
     let stop = |child: &mut std::process::Child| {
         let status = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])

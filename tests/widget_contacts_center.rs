@@ -559,6 +559,37 @@ fn a_refused_contact_marks_the_field_to_fix() {
         "{input}"
     );
     assert!(!html.contains(" open>"), "{html}");
+    // Found by a search, the form carries it, and a refusal comes back to the search,
+    // where the form is.
+    let found = page(&[
+        ("filter".into(), "contacts".into()),
+        ("keywords".into(), "yul".into()),
+    ]);
+    let form = form_where(&found, "Yul's form", |form| {
+        form.contains(&format!("entry-{yul}\""))
+    });
+    assert!(
+        form.contains("name=\"_contacts_center_keywords\" value=\"yul\""),
+        "{form}"
+    );
+    let refused = cc(Some("a"))
+        .named("save-contact")
+        .p("entryId", &yul)
+        .p("fullName", "Yul Yates")
+        .p("emailAddress", "zed@example.com")
+        .p("keywords", "yul")
+        .ok(&w);
+    assert!(
+        refused
+            .render_params
+            .contains(&("keywords".into(), "yul".into()))
+            && refused
+                .render_params
+                .contains(&("filter".into(), "contacts".into())),
+        "{:?}",
+        refused.render_params
+    );
+    assert!(page(&refused.render_params).contains("aria-invalid=\"true\""));
     // A success marks nothing.
     let saved = save(Some(&yul), "Yul Yates", "yul@example.org");
     assert!(saved.ok, "{saved:?}");
@@ -665,6 +696,13 @@ fn a_partial_bulk_action_names_whom_it_left_out() {
             .unwrap_or_else(|| panic!("no outcome: {html}"));
         alert.to_owned()
     };
+    let counted = |left_out: &str, more: &str| {
+        [
+            ("message".to_owned(), partial.message.clone()),
+            ("leftOut".to_owned(), left_out.to_owned()),
+            ("leftOutMore".to_owned(), more.to_owned()),
+        ]
+    };
     // The one nobody is among the others: a person no longer there has no name.
     let english = page("en_US", &partial.render_params);
     assert!(
@@ -674,11 +712,7 @@ fn a_partial_bulk_action_names_whom_it_left_out() {
         ),
         "{english}"
     );
-    let more = [
-        ("message".to_owned(), partial.message.clone()),
-        ("leftOut".to_owned(), "d,e".to_owned()),
-        ("leftOutMore".to_owned(), "3".to_owned()),
-    ];
+    let more = counted("d,e", "3");
     let chinese = page("zh_CN", &more);
     assert!(
         chinese.ends_with("您的请求仅对部分所选用户完成。未完成：Dee Dunn、Eve Dunn及另外 3 人。"),
@@ -691,23 +725,11 @@ fn a_partial_bulk_action_names_whom_it_left_out() {
     );
     // Parameters written by hand name no more than five, count no more than a bulk
     // action may name, and ids that are not ids name and count nobody.
-    let forged = [
-        ("message".to_owned(), partial.message.clone()),
-        ("leftOut".to_owned(), "b,c,d,e,f,g,a".to_owned()),
-        ("leftOutMore".to_owned(), "99999999999999999999".to_owned()),
-    ];
-    let forged = page("en_US", &forged);
+    let forged = page("en_US", &counted("b,c,d,e,f,g,a", "99999999999999999999"));
     assert!(
         forged.ends_with("Not done for: Bob Baker, Cid Cole, Dee Dunn, Eve Dunn, Fay Dunn."),
         "{forged}"
     );
-    let counted = |left_out: &str, more: &str| {
-        [
-            ("message".to_owned(), partial.message.clone()),
-            ("leftOut".to_owned(), left_out.to_owned()),
-            ("leftOutMore".to_owned(), more.to_owned()),
-        ]
-    };
     let capped = page("en_US", &counted("b", "5000"));
     assert!(
         capped.ends_with("Not done for: Bob Baker and 200 other people."),

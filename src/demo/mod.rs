@@ -124,11 +124,21 @@ pub fn prepare(social: &crate::social::Social) -> Result<(), crate::social::Soci
     Ok(())
 }
 
-/// Render parameters that say what just happened, not where a placement is: the
-/// outcome of an action and whom it named. A page URL keeps a placement's place (its
-/// filter, search, page, card) for the links of the others, but not these, or the
-/// outcome would show again after every click elsewhere on the page.
-const ONCE: [&str; 4] = ["message", "messageUserId", "leftOut", "leftOutMore"];
+/// Render parameters a page URL does not keep for the links of the other placements.
+/// Most say what just happened, not where a placement is: the outcome of an action,
+/// whom it named and the contact it refused (the Contacts Center's `message`,
+/// `messageUserId`, `leftOut`, `leftOutMore`, `entryId`); kept, the outcome would show
+/// again after every click elsewhere on the page. And `cursor`, a later page of a
+/// list: Notifications has no link back to its first page, so a page kept there would
+/// hide the newest requests while the reader works in another placement.
+const NOT_KEPT: [&str; 6] = [
+    "message",
+    "messageUserId",
+    "leftOut",
+    "leftOutMore",
+    "entryId",
+    "cursor",
+];
 
 /// The page's own URL as each placement's `p_l_url`: its language, and every
 /// placement's namespaced state (a portal keeps each portlet's render parameters while
@@ -144,19 +154,20 @@ fn page_url(base: &str, language: Option<&str>, query: &[(String, String)]) -> S
     let placement_state = |name: &str| {
         name.starts_with('_')
             && name.len() <= 256
-            && !ONCE
+            && !NOT_KEPT
                 .iter()
                 .any(|once| name.strip_suffix(once).is_some_and(|ns| ns.ends_with('_')))
     };
-    // Bounded: the page URL goes into every link and form of every placement.
-    let mut room = 2048usize;
+    let mut state = form_urlencoded::Serializer::new(String::new());
     for (name, value) in query.iter().filter(|(name, _)| placement_state(name)) {
-        let size = name.len() + value.len() + 2;
-        if value.len() > 256 || size > room {
-            continue;
-        }
-        room -= size;
-        kept.append_pair(name, value);
+        state.append_pair(name, value);
+    }
+    // Bounded: the page URL goes into every link and form of every placement. State
+    // past the bound is dropped whole, never in part: a placement's filter kept
+    // without its search would show another list and not say so.
+    let state = state.finish();
+    if state.len() <= 2048 {
+        kept.extend_pairs(form_urlencoded::parse(state.as_bytes()));
     }
     let kept = kept.finish();
     if kept.is_empty() {
@@ -462,12 +473,26 @@ mod tests {
             page_url("http://h/content", Some("de_DE"), &query),
             "http://h/content?languageId=de_DE\
              &_contacts_center_INSTANCE_team_filter=following\
-             &_contacts_center_INSTANCE_team_userId=ann&_notifications_cursor=QUJD"
+             &_contacts_center_INSTANCE_team_userId=ann"
         );
         assert_eq!(page_url("http://h/", None, &[]), "http://h/");
-        // A value too long for every link of the page is left out.
-        let long = vec![("_cc_keywords".to_owned(), "x".repeat(300))];
-        assert_eq!(page_url("http://h/", None, &long), "http://h/");
+        // State too long for every link of the page is dropped whole, measured as it
+        // is written (a CJK search takes nine bytes a letter there).
+        let long = vec![
+            ("_cc_filter".to_owned(), "following".to_owned()),
+            ("_cc_keywords".to_owned(), "山".repeat(230)),
+        ];
+        assert_eq!(
+            page_url("http://h/", Some("ja_JP"), &long),
+            "http://h/?languageId=ja_JP"
+        );
+        let fits = vec![
+            ("_cc_filter".to_owned(), "following".to_owned()),
+            ("_cc_keywords".to_owned(), "山".repeat(200)),
+        ];
+        assert!(
+            page_url("http://h/", None, &fits).contains("_cc_filter=following&_cc_keywords=%E5")
+        );
     }
 
     /// The colour `#rrggbb` that follows `after` in the demo's stylesheet.

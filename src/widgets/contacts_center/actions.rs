@@ -232,7 +232,13 @@ impl<'a> ActionCall<'a> {
             comments: p.get("comments").unwrap_or("").to_owned(),
         };
         let outcome = self.act(Action::SaveEntry(draft)).await?;
+        // Back to My Contacts, on the search and page the form was on.
         let mut render = vec![("filter".to_owned(), "contacts".to_owned())];
+        render.extend(
+            self.keep_list()
+                .into_iter()
+                .filter(|(name, _)| name != "filter"),
+        );
         // A refused edit names its contact, so that the page opens that contact's form
         // and marks the field to fix, not the form for a new one.
         if let (Err(_), Some(id)) = (outcome.first(), entry_id) {

@@ -155,7 +155,8 @@ pub(crate) fn left_out_params(ids: &[&str]) -> Vec<(String, String)> {
 
 /// [`PARTIAL`]'s text followed by whom it left out, from [`LEFT_OUT`] and
 /// [`LEFT_OUT_MORE`]: "… Not done for: Ann Archer, Bob Brown and 3 other people."
-/// Ids that are malformed or name nobody (any more) count among the others.
+/// Ids that name nobody any more count among the others; malformed ones, which the
+/// host never writes, are ignored.
 fn left_out_text(
     ui: &Ui<'_>,
     reader: &crate::store::Reader,

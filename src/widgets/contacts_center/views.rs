@@ -727,6 +727,16 @@ impl View<'_> {
             name: self.ui.name("entryId"),
             value: id.clone(),
         });
+        // The list the form is on (a search, a later page): a refused save comes back
+        // to it, where this form is, to mark the field to fix.
+        for (name, value) in cards::list_params(self.ui) {
+            if name != "filter" {
+                hidden.push(Field {
+                    name: self.ui.name(name),
+                    value,
+                });
+            }
+        }
         EntryForm {
             id: self.ui.name(&format!(
                 "entry-{}",
@@ -909,7 +919,7 @@ fn search_box(ui: &Ui<'_>, filter: Filter, keywords: &str) -> SearchBox {
     if plain {
         // A GET form replaces the action's query, so the render URL's own parameters
         // travel as hidden inputs.
-        let without_fragment = url.split('#').next().unwrap_or("");
+        let (without_fragment, fragment) = url.split_once('#').unwrap_or((&url, ""));
         let (base, query) = without_fragment
             .split_once('?')
             .unwrap_or((without_fragment, ""));
@@ -920,9 +930,16 @@ fn search_box(ui: &Ui<'_>, filter: Filter, keywords: &str) -> SearchBox {
                 value: value.into_owned(),
             })
             .collect();
+        // The form's action keeps the fragment, which a GET form's submission keeps
+        // too: the results land on the placement, as its links do.
+        let url = if fragment.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}#{fragment}")
+        };
         SearchBox {
             method: "get",
-            url: base.to_owned(),
+            url,
             hidden,
             field,
             value: keywords.to_owned(),
