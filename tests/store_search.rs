@@ -89,6 +89,15 @@ fn finds_jose_alvarez_by_prefixes_but_not_infix() {
     assert!(s.check_invariants().unwrap().is_empty());
 }
 
+/// A fresh in-memory directory holding `people`.
+fn directory_of(people: Vec<widget_host::store::Person>) -> Social {
+    let s = Social::in_memory().unwrap();
+    for p in people {
+        s.upsert_person(p).unwrap();
+    }
+    s
+}
+
 /// Each word of a query starts a word of the person, in any order: a family name of
 /// two words, a family name before the given one, a Japanese name (two characters
 /// transliterate to two words), either half of a hyphenated name. The same rule holds for the directory (the prefix
@@ -96,8 +105,7 @@ fn finds_jose_alvarez_by_prefixes_but_not_infix() {
 #[test]
 fn each_word_of_a_query_starts_a_word_of_the_name_in_any_order() {
     use widget_host::social::EntryDraft;
-    let s = Social::in_memory().unwrap();
-    for p in [
+    let s = directory_of(vec![
         person("viewer", "Vi", "Ewer", "v@example.com"),
         person("ggm", "Gabriel", "García Márquez", "gabo@example.com"),
         person("yamada", "太郎", "山田", "taro@example.jp"),
@@ -105,9 +113,7 @@ fn each_word_of_a_query_starts_a_word_of_the_name_in_any_order() {
         person("gm", "Gabriel", "Marquez", "gm@example.com"),
         person("jp", "Jean-Pierre", "Dupont-Moretti", "jp@example.fr"),
         person("pp", "Pat", "Plus", "pat+news@acme.test"),
-    ] {
-        s.upsert_person(p).unwrap();
-    }
+    ]);
     connect_viewer_with(&s, &["ggm", "yamada", "js", "gm", "jp", "pp"]);
     s.act(
         "viewer",
@@ -418,8 +424,7 @@ fn a_search_page_reads_a_bounded_number_of_rows_and_its_cursor_goes_on() {
 #[test]
 fn names_in_chinese_japanese_and_korean_letters_are_found_by_those_letters() {
     use widget_host::social::EntryDraft;
-    let s = Social::in_memory().unwrap();
-    for p in [
+    let s = directory_of(vec![
         person("viewer", "Vi", "Ewer", "v@example.com"),
         person("yamada", "太郎", "山田", "taro@example.jp"),
         person("sugimoto", "花子", "杉本", "hanako@example.jp"),
@@ -429,9 +434,7 @@ fn names_in_chinese_japanese_and_korean_letters_are_found_by_those_letters() {
         person("kim", "민수", "김", "minsu@example.kr"),
         person("tanaka", "タロウ", "タナカ", "tanaka@example.jp"),
         person("sato", "Ken", "佐藤", "ken@example.jp"),
-    ] {
-        s.upsert_person(p).unwrap();
-    }
+    ]);
     connect_viewer_with(&s, &["yamada", "sugimoto", "shannon", "zhangwei"]);
     let search = |q: &str, filter: Filter| {
         ids(&s

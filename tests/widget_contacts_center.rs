@@ -34,6 +34,19 @@ fn abc() -> World {
     w
 }
 
+/// Ann, Bob, Cid and Dan, listed two to a page.
+fn abcd_two_a_page() -> World {
+    let w = abc();
+    w.add("d", "Dan", "Dunn");
+    w.social
+        .save_preferences(
+            "contacts_center",
+            [("pageSize".to_owned(), vec!["2".to_owned()])].into(),
+        )
+        .expect("prefs");
+    w
+}
+
 #[test]
 fn connect_request_accept_story() {
     let w = abc();
@@ -1128,14 +1141,7 @@ fn search_box_works_as_get_and_over_rewritten_urls() {
 
 #[test]
 fn pagination_view_more_carries_the_cursor() {
-    let w = abc();
-    w.add("d", "Dan", "Dunn");
-    w.social
-        .save_preferences(
-            "contacts_center",
-            [("pageSize".to_owned(), vec!["2".to_owned()])].into(),
-        )
-        .expect("prefs");
+    let w = abcd_two_a_page();
     let first = cc(Some("a")).html(&w);
     assert!(
         first.contains("Ann Archer") && first.contains("Bob Baker") && !first.contains("Cid Cole")
@@ -1255,14 +1261,7 @@ fn a_card_opened_from_a_list_goes_back_to_that_list() {
 /// cursor. A cursor that is not one is dropped, not copied into every link.
 #[test]
 fn a_card_opened_from_a_later_page_goes_back_to_that_page() {
-    let w = abc();
-    w.add("d", "Dan", "Dunn");
-    w.social
-        .save_preferences(
-            "contacts_center",
-            [("pageSize".to_owned(), vec!["2".to_owned()])].into(),
-        )
-        .expect("prefs");
+    let w = abcd_two_a_page();
     let first = cc(Some("a")).html(&w);
     let cursor = link_param(&first, "view-more", "cursor").expect("a second page");
     let second = cc(Some("a")).p("cursor", &cursor).html(&w);

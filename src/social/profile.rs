@@ -260,19 +260,24 @@ mod tests {
         );
     }
 
+    /// A person known by their id alone, after the portal's `profile` claims.
+    fn claimed(profile: &Profile) -> Person {
+        apply_profile(
+            Person {
+                id: "u".into(),
+                ..Person::default()
+            },
+            profile,
+        )
+    }
+
     #[test]
     fn control_characters_in_claims_become_spaces() {
         let profile = Profile {
             job_title: Some("Boss\r\nEMAIL:x@evil.example".into()),
             ..Profile::default()
         };
-        let person = apply_profile(
-            Person {
-                id: "u".into(),
-                ..Person::default()
-            },
-            &profile,
-        );
+        let person = claimed(&profile);
         assert_eq!(person.job_title, "Boss  EMAIL:x@evil.example");
     }
 
@@ -284,13 +289,7 @@ mod tests {
             job_title: Some("\u{5de}\u{5e0}\u{5d4}\u{200F} 2".into()),
             ..Profile::default()
         };
-        let person = apply_profile(
-            Person {
-                id: "u".into(),
-                ..Person::default()
-            },
-            &profile,
-        );
+        let person = claimed(&profile);
         assert_eq!(person.given_name, "Mallory");
         assert_eq!(person.family_name, "Eve Lee");
         assert_eq!(person.job_title, "\u{5de}\u{5e0}\u{5d4}\u{200F} 2");
