@@ -471,7 +471,8 @@ fn restore(config: &Config, file: &Path) -> ExitCode {
         return fail(format!("cannot create {}: {e}", config.data_dir.display()));
     }
     match crate::store::restore_file(file, &config.database_path()) {
-        Ok(s) => {
+        Ok(restored) => {
+            let s = &restored.summary;
             println!(
                 "restored {} into {}: {} people, {} connections, {} follows",
                 file.display(),
@@ -480,6 +481,12 @@ fn restore(config: &Config, file: &Path) -> ExitCode {
                 s.connections,
                 s.follows
             );
+            if let Some(kept) = &restored.replaced_kept_as {
+                println!(
+                    "the database it replaced is kept as {}: delete it once you no longer need it",
+                    kept.display()
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(e) => fail(format!(

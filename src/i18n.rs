@@ -114,10 +114,17 @@ impl Languages {
             locale.into()
         };
         let language = id.split('_').next().unwrap_or("");
-        let mut bundles = [None; 3];
-        for (slot, id) in bundles.iter_mut().zip([id.as_ref(), language, ""]) {
-            *slot = self.bundles.get(id);
-        }
+        // A region the host has no texts for reads its language's: `pt_PT` the
+        // Brazilian texts and `zh_TW` the Chinese, which is what `language_tag` says
+        // the fragment is written in, rather than English under a `pt-BR` tag.
+        let language_bundle = self.bundles.get(language).or_else(|| {
+            supported_id_of(language).and_then(|supported| self.bundles.get(supported))
+        });
+        let bundles = [
+            self.bundles.get(id.as_ref()),
+            language_bundle,
+            self.bundles.get(""),
+        ];
         Chain { locale, bundles }
     }
 

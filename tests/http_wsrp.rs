@@ -346,7 +346,7 @@ async fn a_blocking_interaction_runs_a_contacts_center_action_to_its_commit() {
         format!(
             "<t:registrationContext><t:registrationHandle>{handle}</t:registrationHandle></t:registrationContext>\
              <t:portletContext><t:portletHandle>contacts_center</t:portletHandle></t:portletContext>\
-             <t:runtimeContext><t:userAuthentication>wsrp:none</t:userAuthentication>\
+             <t:runtimeContext><t:userAuthentication>wsrp:password</t:userAuthentication>\
              <t:portletInstanceKey>k1</t:portletInstanceKey><t:namespacePrefix>ns1_</t:namespacePrefix></t:runtimeContext>\
              <t:userContext><t:userContextKey>{key}</t:userContextKey>\
              <t:profile><t:name><t:given>{given}</t:given><t:family>{family}</t:family></t:name></t:profile></t:userContext>\

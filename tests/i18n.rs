@@ -84,6 +84,30 @@ fn fallback_chain() {
 }
 
 #[test]
+fn a_region_without_texts_of_its_own_reads_its_languages_texts() {
+    // The built-in bundles have no `pt` or `zh` of their own: Portuguese is `pt_BR`
+    // and Chinese `zh_CN`, so `pt_PT` and `zh_TW` (a WSRP portlet's default locale,
+    // kept as the descriptor writes it) must find those, as the fragment's language
+    // tag says, and not fall through to English.
+    let l = Languages::builtin();
+    for (locale, texts) in [("pt_PT", "pt_BR"), ("zh_TW", "zh_CN"), ("de_AT", "de_DE")] {
+        assert_eq!(
+            l.get(locale, "connections"),
+            l.get(texts, "connections"),
+            "{locale}"
+        );
+        assert_ne!(l.get(locale, "connections"), "Connections", "{locale}");
+        assert_eq!(
+            widget_host::i18n::language_tag(locale),
+            texts.replace('_', "-"),
+            "{locale}"
+        );
+    }
+    // A bundle of the language itself still comes before another region's.
+    assert_eq!(sample().get("pt_PT", "hello"), "Olá (pt)");
+}
+
+#[test]
 fn format_fills_placeholders() {
     let l = sample();
     assert_eq!(

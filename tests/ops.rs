@@ -259,7 +259,7 @@ fn backup_while_writing_is_consistent_and_restores() {
 
     let restored = dir.path().join("restored").join("db.redb");
     std::fs::create_dir_all(restored.parent().unwrap()).unwrap();
-    let summary = restore_file(&copy, &restored).unwrap();
+    let summary = restore_file(&copy, &restored).unwrap().summary;
     assert_eq!(summary.people, users as u64);
     let back = Social::open(&restored).unwrap();
     assert_eq!(
@@ -500,6 +500,146 @@ fn check_db_finds_an_id_counter_behind_the_ids_in_use_and_restore_refuses_it() {
     assert_eq!(inspect_file(&live).unwrap().violations, vec![]);
 }
 
+/// The database file's other names beside it: what restores kept.
+fn kept_beside(path: &Path) -> Vec<PathBuf> {
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let mut kept: Vec<PathBuf> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&format!("{name}.replaced-"))
+        })
+        .collect();
+    kept.sort();
+    kept
+}
+
+#[test]
+fn a_restore_keeps_the_database_it_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("db.redb");
+    seed_file(&live, 40, 4.0, 2);
+    drop(reopen(&live));
+    let backup = dir.path().join("monday.redb");
+    backup_file(&live, &backup).unwrap();
+    // Written after the backup: what restoring it would otherwise lose for good.
+    let draft = EntryDraft {
+        entry_id: None,
+        full_name: "Written Later".into(),
+        email_address: "later@example.com".into(),
+        comments: String::new(),
+    };
+    Social::open(&live)
+        .unwrap()
+        .act(&seeded_id(1), Action::SaveEntry(draft))
+        .unwrap();
+    let entries_before = inspect_file(&live).unwrap().entries;
+
+    let restored = restore_file(&backup, &live).unwrap();
+    let kept = restored
+        .replaced_kept_as
+        .expect("the replaced file is kept");
+    assert_eq!(kept_beside(&live), vec![kept.clone()]);
+    assert_eq!(restored.summary.entries, entries_before - 1);
+    assert_eq!(inspect_file(&live).unwrap().entries, entries_before - 1);
+    let old = inspect_file(&kept).unwrap();
+    assert_eq!((old.entries, old.violations), (entries_before, vec![]));
+    // Restored again at once (within the second, as a script would): a name of its own.
+    let again = restore_file(&backup, &live)
+        .unwrap()
+        .replaced_kept_as
+        .expect("kept");
+    assert_ne!(again, kept);
+    assert_eq!(kept_beside(&live).len(), 2);
+    std::fs::remove_file(&again).unwrap();
+
+    // A refused restore keeps no second name; one with no database to replace has none.
+    std::fs::remove_file(&kept).unwrap();
+    let junk = dir.path().join("junk.redb");
+    std::fs::write(&junk, b"not a database").unwrap();
+    assert!(restore_file(&junk, &live).is_err());
+    assert_eq!(kept_beside(&live), Vec::<PathBuf>::new());
+    let fresh = dir.path().join("fresh.redb");
+    assert_eq!(
+        restore_file(&backup, &fresh).unwrap().replaced_kept_as,
+        None
+    );
+    assert_eq!(kept_beside(&fresh), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn check_db_names_each_person_that_does_not_decode() {
+    type Record = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        &'static [u8],
+        &'static [u8],
+    );
+    const PEOPLE: TableDefinition<u64, Record> = TableDefinition::new("userid_person_record");
+    let (_dir, path) = seeded_file(30, 2);
+    let db = reopen(&path);
+    let txn = db.begin_write().unwrap();
+    {
+        let mut people = txn.open_table(PEOPLE).unwrap();
+        for id in [3, 7] {
+            // Emails that are not the JSON array a record holds.
+            let record = (
+                "x",
+                "A",
+                "",
+                "B",
+                "ab",
+                "",
+                "",
+                None,
+                &b"not json"[..],
+                &b"{}"[..],
+            );
+            people.insert(id, record).unwrap();
+        }
+    }
+    txn.commit().unwrap();
+    drop(db);
+    let found: Vec<String> = violations(&path);
+    for id in [3, 7] {
+        assert!(
+            found
+                .iter()
+                .any(|v| v.starts_with(&format!("person {id} does not decode"))),
+            "{found:?}"
+        );
+    }
+}
+
+#[test]
+fn an_offline_backup_refuses_a_file_of_a_newer_schema() {
+    const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+    let (dir, path) = seeded_file(20, 3);
+    let db = reopen(&path);
+    let txn = db.begin_write().unwrap();
+    txn.open_table(META)
+        .unwrap()
+        .insert("schema_version", 999u64.to_le_bytes().as_slice())
+        .unwrap();
+    txn.commit().unwrap();
+    drop(db);
+    let dest = dir.path().join("copy.redb");
+    match backup_file(&path, &dest) {
+        Err(StoreError::SchemaTooNew { found: 999, .. }) => {}
+        other => panic!("backup of a newer file: {other:?}"),
+    }
+    assert!(!dest.exists());
+}
+
 #[test]
 fn restore_refuses_a_corrupt_or_foreign_file_and_keeps_the_old_database() {
     let dir = tempfile::tempdir().unwrap();
@@ -580,8 +720,12 @@ fn restore_replaces_a_live_file_that_no_longer_opens() {
     for damaged in [whole[..100].to_vec(), vec![0u8; whole.len()]] {
         std::fs::write(&db, &damaged).unwrap();
         assert!(inspect_file(&db).is_err(), "the damaged file must not open");
-        let summary = restore_file(&good, &db).unwrap();
-        assert_eq!(summary.violations, vec![]);
+        let restored = restore_file(&good, &db).unwrap();
+        assert_eq!(restored.summary.violations, vec![]);
+        // The damaged file is kept as it was, for whoever wants to look into it.
+        let kept = restored.replaced_kept_as.expect("kept");
+        assert_eq!(std::fs::read(&kept).unwrap(), damaged);
+        std::fs::remove_file(&kept).unwrap();
         let back = Social::open(&db).unwrap();
         assert_eq!(back.read().unwrap().directory_size().unwrap(), 30);
     }
@@ -672,7 +816,7 @@ fn a_backup_from_a_schema_2_host_is_migrated_by_restore() {
     backup_file(&old, &copy).unwrap();
     for (n, from) in [old, copy].iter().enumerate() {
         let restored = dir.path().join(format!("restored-{n}.redb"));
-        let summary = restore_file(from, &restored).unwrap();
+        let summary = restore_file(from, &restored).unwrap().summary;
         assert_eq!(summary.people, users as u64);
         assert_eq!(summary.violations, vec![]);
         let back = Social::open(&restored).unwrap();
@@ -881,6 +1025,15 @@ fn cli_seed_check_db_corrupt_backup_restore() {
 
     let o = host(&data, &["restore", backup.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
+    // It says where the database it replaced went.
+    let kept = kept_beside(&data.join("widget-host.redb"));
+    assert_eq!(kept.len(), 1, "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("kept as {}", kept[0].display())),
+        "{}",
+        text(&o)
+    );
+    std::fs::remove_file(&kept[0]).unwrap();
     let o = host(&data, &["check-db"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 

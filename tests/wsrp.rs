@@ -346,7 +346,7 @@ fn reg_context(handle: &str) -> String {
     )
 }
 
-const RUNTIME: &str = "<t:runtimeContext><t:userAuthentication>wsrp:none</t:userAuthentication>\
+const RUNTIME: &str = "<t:runtimeContext><t:userAuthentication>wsrp:password</t:userAuthentication>\
     <t:portletInstanceKey>k1</t:portletInstanceKey><t:namespacePrefix></t:namespacePrefix></t:runtimeContext>";
 
 fn user_context(key: &str) -> String {
@@ -469,6 +469,26 @@ fn service_description_lists_the_portlets() {
         .map(|l| l.text.as_str())
         .collect();
     assert_eq!(locales, ["en-US", "es-ES"]);
+
+    // Asked for by handle, a placement's handle names its portlet; another, nothing.
+    for (handles, offered) in [
+        ("<t:portletHandles>echo_INSTANCE_abc</t:portletHandles>", 1),
+        ("<t:portletHandles>echo</t:portletHandles>", 1),
+        ("<t:portletHandles>orphan</t:portletHandles>", 0),
+        ("<t:portletHandles>ech</t:portletHandles>", 0),
+    ] {
+        let body = envelope(&format!(
+            "<t:getServiceDescription><t:registrationContext xsi:nil=\"true\"/><t:desiredLocales>en</t:desiredLocales>{handles}<t:userContext xsi:nil=\"true\"/></t:getServiceDescription>"
+        ));
+        let reply = f
+            .producer
+            .handle("service-description", body.as_bytes(), "http://h");
+        assert_eq!(
+            ok_body(&reply).children_named("offeredPortlets").count(),
+            offered,
+            "{handles}"
+        );
+    }
 }
 
 #[test]
@@ -677,14 +697,16 @@ fn markup_needs_a_valid_registration_and_handle() {
     save_sample("fault-UnsupportedMode", &reply);
 
     // The standard states and wsrp:solo are served though `echo` declares only
-    // `exclusive`; a state the host does not know is refused.
+    // `exclusive`, and so is Liferay's own name for solo as its consumer sends it;
+    // a state the host does not know is refused.
     for (state, served) in [
         ("wsrp:maximized", true),
         ("wsrp:minimized", true),
         ("wsrp:solo", true),
         ("wsrp:Solo", true),
-        ("wsrp:exclusive", false),
-        ("wsrp:EXCLUSIVE", false),
+        ("wsrp:exclusive", true),
+        ("wsrp:EXCLUSIVE", true),
+        ("wsrp:pop_up", false),
         ("wsrp:half-page", false),
     ] {
         let call = envelope(&format!(
@@ -721,6 +743,67 @@ fn markup_needs_a_valid_registration_and_handle() {
         .handle("markup", bad_category.as_bytes(), "http://h");
     assert_eq!(fault_name(&reply), "InvalidUserCategory");
     save_sample("fault-InvalidUserCategory", &reply);
+}
+
+#[test]
+fn a_consumer_that_strips_the_namespace_gets_its_form_through() {
+    // Liferay's consumer portlet posts the markup's fields to itself, where the
+    // portal removes the namespace it sent as namespacePrefix, and passes the
+    // parameters on bare: every value, in order, must still reach the widget.
+    let f = fixture();
+    let handle = register(&f);
+    let html = markup_html(&get_markup(&f, &handle, "echo", &user_context("42"), None));
+    let interaction = value(&find_url(&html, "blockingAction"), "wsrp-interactionState").to_owned();
+    let body = envelope(&format!(
+        "<t:performBlockingInteraction>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>\
+         <t:runtimeContext><t:userAuthentication>wsrp:password</t:userAuthentication>\
+         <t:namespacePrefix>_WSRP_1_</t:namespacePrefix></t:runtimeContext>{}{}\
+         <t:interactionParams><t:portletStateChange>readOnly</t:portletStateChange><t:interactionState>{}</t:interactionState>\
+         <t:formParameters name=\"userIds\"><t:value>7</t:value></t:formParameters>\
+         <t:formParameters name=\"userIds\"><t:value>9</t:value></t:formParameters>\
+         <t:formParameters name=\"text\"><t:value>hi</t:value></t:formParameters>\
+         <t:formParameters name=\"\"><t:value>nameless</t:value></t:formParameters>\
+         </t:interactionParams></t:performBlockingInteraction>",
+        reg_context(&handle),
+        user_context("42"),
+        markup_params("wsrp:view", None),
+        xml_attr(&interaction)
+    ));
+    ok_body(&f.producer.handle("markup", body.as_bytes(), "http://h"));
+    let actions = f.widget.actions.lock().expect("lock").clone();
+    let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    assert_eq!(
+        actions,
+        vec![(
+            "say".to_owned(),
+            vec![
+                pair("text", "hi"),
+                pair("userIds", "7"),
+                pair("userIds", "9")
+            ]
+        )]
+    );
+}
+
+#[test]
+fn a_user_the_consumer_did_not_authenticate_is_a_guest() {
+    // userAuthentication wsrp:none: the consumer vouches for nobody, so the key it
+    // names is not acted as, and its profile does not reach the directory.
+    let f = fixture();
+    let handle = register(&f);
+    let body = envelope(&format!(
+        "<t:getMarkup>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>\
+         <t:runtimeContext><t:userAuthentication>wsrp:none</t:userAuthentication></t:runtimeContext>{}{}</t:getMarkup>",
+        reg_context(&handle),
+        user_context("42"),
+        markup_params("wsrp:view", None)
+    ));
+    let html = markup_html(&f.producer.handle("markup", body.as_bytes(), "http://h"));
+    assert!(html.contains("data-who=\"guest\""), "{html}");
+    assert!(f.hooks.0.lock().expect("lock").is_empty());
+    // The same user context, authenticated, is the user.
+    let html = markup_html(&get_markup(&f, &handle, "echo", &user_context("42"), None));
+    assert!(html.contains("data-who=\"user 42 of portal\""), "{html}");
 }
 
 #[test]
@@ -803,14 +886,18 @@ fn blocking_action_url_round_trip() {
     let interaction = value(&action, "wsrp-interactionState").to_owned();
     assert_eq!(decode_state(&interaction).get(ACTION_KEY), Some("say"));
 
-    // The consumer sends the form's fields, names rewritten with its prefix.
+    // The consumer sends the form's fields, names rewritten with its prefix. A bare
+    // name counts too (a portlet container passes its own request's parameters on
+    // without the namespace), unless the same name came namespaced as well.
     let body = envelope(&format!(
         "<t:performBlockingInteraction>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>\
-         <t:runtimeContext><t:userAuthentication>wsrp:none</t:userAuthentication><t:portletInstanceKey>k1</t:portletInstanceKey>\
+         <t:runtimeContext><t:userAuthentication>wsrp:password</t:userAuthentication><t:portletInstanceKey>k1</t:portletInstanceKey>\
          <t:namespacePrefix>p1_</t:namespacePrefix></t:runtimeContext>{}{}\
          <t:interactionParams><t:portletStateChange>readOnly</t:portletStateChange><t:interactionState>{}</t:interactionState>\
          <t:formParameters name=\"p1_text\"><t:value>hello &amp; bye</t:value></t:formParameters>\
-         <t:formParameters name=\"stray\"><t:value>ignored</t:value></t:formParameters>\
+         <t:formParameters name=\"text\"><t:value>the bare copy loses</t:value></t:formParameters>\
+         <t:formParameters name=\"stray\"><t:value>kept</t:value></t:formParameters>\
+         <t:formParameters name=\"p1_\"><t:value>no name left</t:value></t:formParameters>\
          </t:interactionParams></t:performBlockingInteraction>",
         reg_context(&handle),
         user_context("42"),
@@ -838,7 +925,10 @@ fn blocking_action_url_round_trip() {
         actions,
         vec![(
             "say".to_owned(),
-            vec![("text".to_owned(), "hello & bye".to_owned())]
+            vec![
+                ("stray".to_owned(), "kept".to_owned()),
+                ("text".to_owned(), "hello & bye".to_owned())
+            ]
         )]
     );
 
@@ -1021,6 +1111,20 @@ fn portlet_description_and_empty_operations() {
             .and_then(|p| p.child_text("portletHandle")),
         Some("echo")
     );
+    // A placement's description is under the handle asked about.
+    let placement = body.replace(
+        "<t:portletHandle>echo</t:portletHandle>",
+        "<t:portletHandle>echo_INSTANCE_abc</t:portletHandle>",
+    );
+    assert_eq!(
+        ok_body(
+            &f.producer
+                .handle("portlet-management", placement.as_bytes(), "http://h")
+        )
+        .child("portletDescription")
+        .and_then(|p| p.child_text("portletHandle")),
+        Some("echo_INSTANCE_abc")
+    );
     // A WSRP 2.0 operation the producer does not offer (portlets are not cloned).
     let clone = envelope(&format!(
         "<t:clonePortlet>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>\
@@ -1093,7 +1197,7 @@ fn hostile_input_is_refused_fast() {
     for (prefix, refused) in [("p".repeat(128), false), ("p".repeat(129), true)] {
         let body = envelope(&format!(
             "<t:getMarkup>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>\
-             <t:runtimeContext><t:userAuthentication>wsrp:none</t:userAuthentication>\
+             <t:runtimeContext><t:userAuthentication>wsrp:password</t:userAuthentication>\
              <t:namespacePrefix>{prefix}</t:namespacePrefix></t:runtimeContext>\
              <t:userContext xsi:nil=\"true\"/>{}</t:getMarkup>",
             reg_context(&handle),
@@ -1141,7 +1245,7 @@ fn hostile_input_is_refused_fast() {
     ] {
         let body = envelope(&format!(
             "<t:getMarkup>{registration}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>\
-             <t:runtimeContext><t:userAuthentication>wsrp:none</t:userAuthentication>\
+             <t:runtimeContext><t:userAuthentication>wsrp:password</t:userAuthentication>\
              <t:namespacePrefix>{prefix}</t:namespacePrefix></t:runtimeContext>{}{}</t:getMarkup>",
             user_context("ada"),
             params(mime)

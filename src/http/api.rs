@@ -196,6 +196,29 @@ pub async fn backup(
         tracing::error!(%error, dir = %dir.display(), "cannot create the backup folder");
         HttpError::Internal
     })?;
+    // Checked before the copy starts: a copy that fills the disk would fail, and the
+    // live database's next commit with it, which stops every write until a restart.
+    let (database, folder) = (state.config.database_path(), dir.clone());
+    let room = tokio::task::spawn_blocking(move || {
+        let size = std::fs::metadata(&database).map(|m| m.len()).ok()?;
+        Some((size, free_bytes(&folder)?))
+    })
+    .await
+    .ok()
+    .flatten();
+    if let Some((database, free)) = room
+        && let Some(needed) = backup_shortfall(database, free)
+    {
+        tracing::warn!(free, needed, "a backup was refused: not enough free space");
+        return Err(HttpError::Localized {
+            status: StatusCode::INSUFFICIENT_STORAGE,
+            key: "not-enough-free-space-for-a-backup",
+            text: format!(
+                "Not enough free space for a backup: {free} bytes are free in backups/, and it needs {needed} (the database's size and {BACKUP_HEADROOM} bytes for the database to go on growing). Nothing was written."
+            ),
+            lang: "en".into(),
+        });
+    }
     let bytes = blocking(move || {
         let _running = running;
         social.backup_until(&target, &|| {
@@ -209,6 +232,24 @@ pub async fn backup(
         StatusCode::OK,
         &serde_json::json!({"file": format!("backups/{name}"), "bytes": bytes}),
     ))
+}
+
+/// Free space a backup leaves beyond its own size, for the live database's commits
+/// while it is written (and after).
+const BACKUP_HEADROOM: u64 = 64 * 1024 * 1024;
+
+/// How many bytes a backup of a `database`-byte file needs when `free` bytes are free
+/// on its disk, if that is more than there is. The copy holds only the pages in use,
+/// so the file's own size is a bound.
+fn backup_shortfall(database: u64, free: u64) -> Option<u64> {
+    let needed = database.saturating_add(BACKUP_HEADROOM);
+    (free < needed).then_some(needed)
+}
+
+/// Bytes an unprivileged process may still write on the filesystem of `path`.
+fn free_bytes(path: &std::path::Path) -> Option<u64> {
+    let stat = rustix::fs::statvfs(path).ok()?;
+    Some(stat.f_bavail.saturating_mul(stat.f_frsize))
 }
 
 /// `GET /api/openapi.json`.
@@ -305,4 +346,33 @@ fn rfc3339(secs: u64) -> String {
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     at.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_backup_needs_the_databases_size_and_headroom() {
+        let gib = 1024 * 1024 * 1024;
+        assert_eq!(backup_shortfall(gib, 2 * gib), None);
+        assert_eq!(
+            backup_shortfall(gib, gib + BACKUP_HEADROOM),
+            None,
+            "exactly enough"
+        );
+        assert_eq!(
+            backup_shortfall(gib, gib + BACKUP_HEADROOM - 1),
+            Some(gib + BACKUP_HEADROOM)
+        );
+        assert_eq!(backup_shortfall(gib, gib / 2), Some(gib + BACKUP_HEADROOM));
+        assert_eq!(backup_shortfall(u64::MAX, u64::MAX), None);
+    }
+
+    #[test]
+    fn free_space_is_read_from_the_folders_filesystem() {
+        let dir = tempfile::tempdir().expect("dir");
+        assert!(free_bytes(dir.path()).is_some_and(|free| free > 0));
+        assert_eq!(free_bytes(&dir.path().join("not-there")), None);
+    }
 }

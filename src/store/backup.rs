@@ -288,13 +288,22 @@ fn write_copy(reader: &Reader, temp: &Path, stop: Stop<'_>) -> Result<(), StoreE
     Ok(())
 }
 
-/// Backs up the database at `db_path` (server stopped) into `dest`.
+/// Backs up the database at `db_path` (server stopped) into `dest`. A file of a
+/// newer schema is refused: this host copies only the tables it knows, and the copy
+/// would lose the others while its schema version still named them.
 pub fn backup_file(db_path: &Path, dest: &Path) -> Result<(), StoreError> {
-    let copied = {
+    let copied = (|| {
         let db = open_existing(db_path)?;
         let reader = Reader::new(db.begin_read()?);
+        let found = schema_version(&reader)?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
         backup_to(&reader, dest)
-    };
+    })();
     let _ = forget_cached_pages(db_path);
     copied
 }
@@ -337,13 +346,18 @@ pub fn forget_cached_pages(path: &Path) -> std::io::Result<()> {
     }
 }
 
-fn summarize(reader: &Reader) -> Result<DbSummary, StoreError> {
-    let schema_version = match reader.table(tables::META)?.get(tables::META_SCHEMA)? {
+/// The schema version a file says it has.
+fn schema_version(reader: &Reader) -> Result<u64, StoreError> {
+    match reader.table(tables::META)?.get(tables::META_SCHEMA)? {
         Some(v) => <[u8; 8]>::try_from(v.value())
             .map(u64::from_le_bytes)
-            .map_err(|_| StoreError::corrupt("meta", "schema version is not 8 bytes"))?,
-        None => return Err(StoreError::corrupt("meta", "no schema version")),
-    };
+            .map_err(|_| StoreError::corrupt("meta", "schema version is not 8 bytes")),
+        None => Err(StoreError::corrupt("meta", "no schema version")),
+    }
+}
+
+fn summarize(reader: &Reader) -> Result<DbSummary, StoreError> {
+    let schema_version = schema_version(reader)?;
     if schema_version > SCHEMA_VERSION {
         return Err(StoreError::SchemaTooNew {
             found: schema_version,
@@ -476,11 +490,22 @@ impl LiveFileGuard {
     }
 }
 
+/// What `restore` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restored {
+    /// What the restored database holds.
+    pub summary: DbSummary,
+    /// Where the database it replaced was kept, if there was one.
+    pub replaced_kept_as: Option<PathBuf>,
+}
+
 /// Replaces the database at `db_path` (server stopped) with the backup `backup`,
 /// after checking that the backup opens, has a schema this host reads and breaks no
 /// invariant. The swap is a rename, so the old database stays whole until the new
-/// one is fully in place. Returns what the restored database holds.
-pub fn restore_file(backup: &Path, db_path: &Path) -> Result<DbSummary, StoreError> {
+/// one is fully in place, and it is kept under a name of its own
+/// ([`replaced_name`]): restoring the wrong backup, or one older than meant, must not
+/// throw away everything written since.
+pub fn restore_file(backup: &Path, db_path: &Path) -> Result<Restored, StoreError> {
     // Held until the new file has taken the name: a server started meanwhile finds
     // the database locked and stops, where it would otherwise open the old file (or
     // create a new one) and go on committing to a file the rename is about to unlink.
@@ -508,6 +533,11 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<DbSummary, StoreErr
             .and_then(|()| inspect_file(&temp))
             .map_err(|e| match e {
                 StoreError::File { .. } | StoreError::Locked(_) => e,
+                // The copy could not be written (a full disk): not the backup's fault.
+                failed if failed.is_storage_failure() && !failed.is_damage() => StoreError::File {
+                    path: temp.clone(),
+                    source: std::io::Error::other(failed.to_string()),
+                },
                 other => StoreError::BadBackup {
                     path: backup.to_owned(),
                     why: other.to_string(),
@@ -522,8 +552,35 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<DbSummary, StoreErr
                 ),
             });
         }
-        commit_file(&temp, db_path)?;
-        Ok(summary)
+        // A second name for the live file, which the rename then leaves as the only
+        // one: it costs no copy, and fails (nothing changed) rather than replace a
+        // database it could not keep.
+        let replaced_kept_as = match &guard {
+            LiveFileGuard::Open { .. } | LiveFileGuard::Damaged { .. } => {
+                let kept = replaced_name(db_path);
+                fs::hard_link(db_path, &kept).map_err(|source| StoreError::File {
+                    path: kept.clone(),
+                    source: std::io::Error::new(
+                        source.kind(),
+                        format!(
+                            "cannot keep the database being replaced under this name: {source}"
+                        ),
+                    ),
+                })?;
+                Some(kept)
+            }
+            LiveFileGuard::Made(..) => None,
+        };
+        if let Err(e) = commit_file(&temp, db_path) {
+            if let Some(kept) = &replaced_kept_as {
+                let _ = fs::remove_file(kept);
+            }
+            return Err(e);
+        }
+        Ok(Restored {
+            summary,
+            replaced_kept_as,
+        })
     })();
     match &result {
         // The new file has the name: the lock can go.
@@ -534,6 +591,29 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<DbSummary, StoreErr
         }
     }
     result
+}
+
+/// `widget-host.redb.replaced-20261203T154500Z`: beside the database, named for the
+/// time (UTC) a restore replaced it.
+pub fn replaced_name(db_path: &Path) -> PathBuf {
+    let at = time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .unwrap_or_else(|_| "unknown-time".to_owned());
+    let name = db_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "database".into());
+    let mut kept = db_path.with_file_name(format!("{name}.replaced-{at}"));
+    // Two restores in one second: the second's name gets a number.
+    for n in 2..100 {
+        if !kept.exists() {
+            break;
+        }
+        kept = db_path.with_file_name(format!("{name}.replaced-{at}-{n}"));
+    }
+    kept
 }
 
 /// Copies one file into another. An error names the file that failed: the backup

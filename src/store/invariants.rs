@@ -46,7 +46,14 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
     let mut expected_sort = BTreeSet::new();
     for row in reader.table(tables::USERID_PERSON)?.iter()? {
         let (k, val) = row?;
-        let (id, p) = (k.value(), record::person(val.value(), Decode::Full)?);
+        let id = k.value();
+        let p = match record::person(val.value(), Decode::Full) {
+            Ok(p) => p,
+            Err(e) => {
+                bad(format!("person {id} does not decode: {e}"));
+                continue;
+            }
+        };
         let key = p.sort_key();
         let own: BTreeSet<String> = p.search_prefixes().into_iter().collect();
         for prefix in own {

@@ -15,11 +15,11 @@ pub fn mode_to_wsrp(mode: PortletMode) -> String {
 }
 
 /// WSRP's `wsrp:solo` is the portal's bare-fragment state, Liferay's `exclusive`.
+/// Liferay's consumer names its own state with WSRP's prefix (`wsrp:exclusive`),
+/// which is not a WSRP state but means the same, so it is read as `wsrp:solo`.
 pub fn window_state_from_wsrp(s: &str) -> Option<WindowState> {
     match s.trim().strip_prefix("wsrp:")? {
         solo if solo.eq_ignore_ascii_case("solo") => Some(WindowState::Exclusive),
-        // Liferay's name for it is not a WSRP state.
-        liferay if liferay.eq_ignore_ascii_case("exclusive") => None,
         other => WindowState::parse(other),
     }
 }
@@ -49,11 +49,25 @@ pub fn xml_lang(liferay_id: &str) -> String {
 /// Longest user id or category accepted; portal user ids are short.
 const MAX_USER_FIELD: usize = 256;
 
-/// The viewer from a `userContext` element (absent or nil: a guest).
-pub fn viewer(user_context: Option<&Element>, consumer: &str) -> Result<Viewer, WsrpFault> {
+/// What `runtimeContext/userAuthentication` says when the consumer did not
+/// authenticate its user: the user context is then asserted, not vouched for.
+pub const NOT_AUTHENTICATED: &str = "wsrp:none";
+
+/// The viewer from a `userContext` element (absent or nil: a guest) and the
+/// consumer's `userAuthentication`. A user the consumer says it did not authenticate
+/// (`wsrp:none`) is a guest too, whatever key it names: acting as that key would let
+/// anyone the consumer lets in unchecked act as the person it names.
+pub fn viewer(
+    user_context: Option<&Element>,
+    user_authentication: Option<&str>,
+    consumer: &str,
+) -> Result<Viewer, WsrpFault> {
     let Some(uc) = user_context.filter(|e| !e.is_nil()) else {
         return Ok(Viewer::Guest);
     };
+    if user_authentication.map(str::trim) == Some(NOT_AUTHENTICATED) {
+        return Ok(Viewer::Guest);
+    }
     let key = uc.child_text("userContextKey").unwrap_or("");
     if key.is_empty() || key == "wsrp:minimal" {
         return Ok(Viewer::Guest);
@@ -236,7 +250,9 @@ mod tests {
     fn user_context_becomes_a_portal_user() {
         let doc = br#"<userContext xmlns="urn:oasis:names:tc:wsrp:v2:types"><userContextKey>42</userContextKey><userCategories>Administrator</userCategories><profile><name><given>Ada</given><family>Lovelace</family></name><businessInfo><online><email>ada@example.com</email></online></businessInfo></profile></userContext>"#;
         let uc = parse(doc, Limits::default()).expect("xml");
-        let Viewer::User(user) = viewer(Some(&uc), "portal").expect("viewer") else {
+        let Viewer::User(user) =
+            viewer(Some(&uc), Some("wsrp:password"), "portal").expect("viewer")
+        else {
             panic!("expected a user");
         };
         assert_eq!(user.user_id, "42");
@@ -250,8 +266,32 @@ mod tests {
             Limits::default(),
         )
         .expect("xml");
-        assert_eq!(viewer(Some(&anon), "portal"), Ok(Viewer::Guest));
-        assert_eq!(viewer(None, "portal"), Ok(Viewer::Guest));
+        assert_eq!(
+            viewer(Some(&anon), Some("wsrp:password"), "portal"),
+            Ok(Viewer::Guest)
+        );
+        assert_eq!(
+            viewer(None, Some("wsrp:password"), "portal"),
+            Ok(Viewer::Guest)
+        );
+        // A user the consumer did not authenticate is a guest, whoever the key names;
+        // any other way of authenticating (and none said) keeps the user.
+        for (authentication, is_user) in [
+            (Some("wsrp:none"), false),
+            (Some(" wsrp:none "), false),
+            (Some("wsrp:certificate"), true),
+            (Some("urn:example:sso"), true),
+            (None, true),
+        ] {
+            assert_eq!(
+                matches!(
+                    viewer(Some(&uc), authentication, "portal"),
+                    Ok(Viewer::User(_))
+                ),
+                is_user,
+                "{authentication:?}"
+            );
+        }
     }
 
     #[test]
@@ -262,7 +302,7 @@ mod tests {
             let uc = parse(doc.as_bytes(), Limits::default()).expect("xml");
             assert!(
                 matches!(
-                    viewer(Some(&uc), "portal"),
+                    viewer(Some(&uc), Some("wsrp:password"), "portal"),
                     Err(WsrpFault::InconsistentParameters(_))
                 ),
                 "{key:?} must be refused"
@@ -271,6 +311,9 @@ mod tests {
         let doc =
             b"<userContext><userContextKey>jane.doe@example.com</userContextKey></userContext>";
         let uc = parse(doc, Limits::default()).expect("xml");
-        assert!(matches!(viewer(Some(&uc), "portal"), Ok(Viewer::User(_))));
+        assert!(matches!(
+            viewer(Some(&uc), Some("wsrp:password"), "portal"),
+            Ok(Viewer::User(_))
+        ));
     }
 }

@@ -34,10 +34,11 @@ pub fn user_category_descriptions(w: &mut Writer) {
 /// Language of descriptor texts: descriptors carry one untranslated title.
 pub const DESCRIPTOR_LANG: &str = "en";
 
-/// Writes the content of a `PortletDescription` into an element named `element`.
-pub fn portlet_description(w: &mut Writer, element: &str, d: &WidgetDescriptor) {
+/// Writes the content of a `PortletDescription` of `handle` (the descriptor's
+/// portlet name, or one of its placements' ids) into an element named `element`.
+pub fn portlet_description(w: &mut Writer, element: &str, handle: &str, d: &WidgetDescriptor) {
     w.open(element, &[]);
-    w.leaf("portletHandle", &d.portlet_name);
+    w.leaf("portletHandle", handle);
     w.open("markupTypes", &[]).leaf("mimeType", "text/html");
     let mut modes: Vec<&str> = d.modes.iter().map(String::as_str).collect();
     if !modes.contains(&"view") {
@@ -90,7 +91,7 @@ mod tests {
         let mut d = WidgetDescriptor::clone(catalog.widgets.values().next().expect("a widget"));
         d.modes = modes.iter().map(|m| m.to_string()).collect();
         let mut w = Writer::new();
-        portlet_description(&mut w, "portletDescription", &d);
+        portlet_description(&mut w, "portletDescription", &d.portlet_name, &d);
         parse(w.finish().as_bytes(), Limits::default()).expect("well-formed")
     }
 

@@ -431,9 +431,11 @@ impl Producer {
         if op.present("registrationContext").is_some() {
             self.registered(op)?;
         }
-        let wanted: Vec<&str> = op
+        // A placement's handle (`contacts-center_INSTANCE_ab12`) asks for its portlet.
+        let wanted: Vec<String> = op
             .children_named("portletHandles")
             .map(|h| h.text.trim())
+            .map(|h| PortletId::parse(h).map_or_else(|| h.to_owned(), |id| id.name().to_owned()))
             .collect();
         let catalog = self.catalog.current();
         let mut w = Writer::new();
@@ -450,10 +452,10 @@ impl Producer {
             if !self.widgets.contains_key(d.kind.as_str()) {
                 continue;
             }
-            if !wanted.is_empty() && !wanted.contains(&d.portlet_name.as_str()) {
+            if !wanted.is_empty() && !wanted.contains(&d.portlet_name) {
                 continue;
             }
-            portlet_description(&mut w, "offeredPortlets", d);
+            portlet_description(&mut w, "offeredPortlets", &d.portlet_name, d);
             locales.extend(d.supported_locales.iter().map(|l| xml_lang(l)));
         }
         super::describe::user_category_descriptions(&mut w);
@@ -482,7 +484,13 @@ impl Producer {
         let target = self.target(op)?;
         let mut w = Writer::new();
         w.open("getPortletDescriptionResponse", &[("xmlns", TYPES_NS)]);
-        portlet_description(&mut w, "portletDescription", &target.descriptor);
+        // The handle asked about, a placement's included, as the consumer keys it.
+        portlet_description(
+            &mut w,
+            "portletDescription",
+            target.id.as_str(),
+            &target.descriptor,
+        );
         w.close("getPortletDescriptionResponse");
         Ok(w.finish())
     }
@@ -562,7 +570,14 @@ impl Producer {
                 "namespacePrefix is longer than {MAX_NAMESPACE_PREFIX} characters"
             )));
         }
-        let viewer = context::viewer(op.child("userContext"), &registered.consumer)?;
+        let authentication = op
+            .present("runtimeContext")
+            .and_then(|r| r.child_text("userAuthentication"));
+        let viewer = context::viewer(
+            op.child("userContext"),
+            authentication,
+            &registered.consumer,
+        )?;
         let urls = Arc::new(WsrpUrls::new(prefix));
         let params = match phase {
             Phase::Render => p
@@ -751,17 +766,34 @@ impl Producer {
     }
 }
 
-/// `formParameters` with the namespace removed; un-namespaced ones are dropped, as
-/// on every transport.
+/// `formParameters` with the namespace removed. A consumer that is itself a portlet
+/// container may send them without it: Liferay's consumer reads its own request's
+/// parameters, which the portal has already stripped of the namespace it gave the
+/// markup as `namespacePrefix`, and passes them on bare. So a bare name counts too,
+/// unless the same name also came namespaced, which wins. (The native path drops bare
+/// names, which there are the portal page's own; a SOAP request carries only the
+/// portlet's form.)
 fn form_parameters(parent: &Element, namespace: &str) -> Params {
     let mut params = Params::new();
+    let mut bare = Params::new();
     for p in parent.children_named("formParameters") {
-        let Some(name) = p.attr("name") else { continue };
-        let stripped = name
+        let Some(name) = p.attr("name").filter(|n| !n.is_empty()) else {
+            continue;
+        };
+        let value = p.child("value").map(|v| v.text.as_str()).unwrap_or("");
+        match name
             .strip_prefix(namespace)
-            .or_else(|| name.strip_prefix(REWRITE_NAMESPACE));
-        if let Some(key) = stripped.filter(|k| !k.is_empty()) {
-            let value = p.child("value").map(|v| v.text.as_str()).unwrap_or("");
+            .or_else(|| name.strip_prefix(REWRITE_NAMESPACE))
+        {
+            Some("") => {}
+            Some(key) => params.add(key, value),
+            None => bare.add(name, value),
+        }
+    }
+    let namespaced: std::collections::BTreeSet<String> =
+        params.iter().map(|(key, _)| key.to_owned()).collect();
+    for (key, value) in bare.iter() {
+        if !namespaced.contains(key) {
             params.add(key, value);
         }
     }
