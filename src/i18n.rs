@@ -278,7 +278,9 @@ pub fn singular_key(key: &str) -> Option<String> {
 /// Replaces `{0}`, `{1}` … with `args`. Placeholders without an argument stay as
 /// written, so a missing argument is visible rather than silently empty.
 fn fill(pattern: &str, args: &[&str]) -> String {
-    let mut out = String::with_capacity(pattern.len());
+    // Room for each argument once: a name in a sentence grew it every time.
+    let mut out =
+        String::with_capacity(pattern.len() + args.iter().map(|a| a.len()).sum::<usize>());
     let mut rest = pattern;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);

@@ -134,17 +134,20 @@ pub(crate) fn with_list<'a>(
     pairs
 }
 
+/// A person as a row or a card shows them; `list` is the render's
+/// [`list_params`], which the card's link keeps.
 pub(crate) fn person_view(
     ui: &Ui<'_>,
     settings: &Settings,
     person: &Person,
     relationship: Option<&Relationship>,
+    list: &[(&'static str, String)],
 ) -> PersonView {
     PersonView {
         user_id: person.id.clone(),
         name: person.display_name(),
         initials: initials(person),
-        image: if settings.flag("showIcon", true) {
+        image: if settings.show_icon() {
             person.image.as_deref().and_then(safe_url)
         } else {
             None
@@ -155,7 +158,7 @@ pub(crate) fn person_view(
         detail_url: ui
             .req
             .urls
-            .render_url(&with_list(&[("userId", &person.id)], &list_params(ui))),
+            .render_url(&with_list(&[("userId", &person.id)], list)),
         badges: relationship.map(|r| badges(ui, r)).unwrap_or_default(),
     }
 }
@@ -226,7 +229,7 @@ pub(crate) fn person_json(settings: &Settings, person: &Person) -> Value {
         "givenName": person.given_name,
         "familyName": person.family_name,
         "jobTitle": person.job_title,
-        "image": if settings.flag("showIcon", true) {
+        "image": if settings.show_icon() {
             person.image.as_deref().and_then(safe_url)
         } else {
             None

@@ -13,6 +13,9 @@ const DEFAULT_PAGE_SIZE: usize = 20;
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
     values: Preferences,
+    /// `showIcon` and `showUsersInformation`, read once: every row asks.
+    show_icon: bool,
+    show_email: bool,
 }
 
 impl Settings {
@@ -25,7 +28,17 @@ impl Settings {
                 values.insert(name, saved);
             }
         }
-        Ok(Self { values })
+        Ok(Self::from_values(values))
+    }
+
+    fn from_values(values: Preferences) -> Self {
+        let show_icon = flag_of(&values, "showIcon", true);
+        let show_email = flag_of(&values, "showUsersInformation", true);
+        Self {
+            values,
+            show_icon,
+            show_email,
+        }
     }
 
     pub fn first(&self, name: &str) -> Option<&str> {
@@ -37,10 +50,12 @@ impl Settings {
 
     /// A boolean preference; absent reads as `default`.
     pub fn flag(&self, name: &str, default: bool) -> bool {
-        match self.first(name) {
-            Some(v) => v.trim().eq_ignore_ascii_case("true"),
-            None => default,
-        }
+        flag_of(&self.values, name, default)
+    }
+
+    /// Whether portraits are shown (`showIcon`).
+    pub fn show_icon(&self) -> bool {
+        self.show_icon
     }
 
     pub fn page_size(&self) -> usize {
@@ -54,7 +69,7 @@ impl Settings {
     /// Whether the primary email address may be shown (Liferay's "show users
     /// information" section holds it).
     pub fn show_email(&self) -> bool {
-        self.flag("showUsersInformation", true)
+        self.show_email
     }
 
     /// What a search on this placement may match beside names: the email addresses
@@ -64,6 +79,14 @@ impl Settings {
             email: self.show_email(),
             other_emails: self.flag("showAdditionalEmailAddresses", true),
         }
+    }
+}
+
+/// A boolean preference of `values`; absent reads as `default`.
+fn flag_of(values: &Preferences, name: &str, default: bool) -> bool {
+    match values.get(name).and_then(|v| v.first()) {
+        Some(v) => v.trim().eq_ignore_ascii_case("true"),
+        None => default,
     }
 }
 

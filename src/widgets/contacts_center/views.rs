@@ -274,6 +274,7 @@ pub(crate) fn render(
                     settings: &settings,
                     user,
                     write_rows: templates.is_builtin("contacts_center/home.html"),
+                    list: cards::list_params(ui),
                 };
                 // A person's card opens wherever its link was followed, on the
                 // viewer's own page or on another person's, whose portal sends
@@ -347,6 +348,9 @@ struct View<'a> {
     /// `home.html` is the built-in template, so person rows are written in Rust
     /// (see `rows.rs`).
     write_rows: bool,
+    /// The list a card opened from this render goes back to ([`cards::list_params`]),
+    /// worked out once rather than for each row's link.
+    list: Vec<(&'static str, String)>,
 }
 
 impl View<'_> {
@@ -369,7 +373,7 @@ impl View<'_> {
             .reader
             .standing(self.me(), &person.id)
             .map_err(|e| self.err(e))?;
-        let view = cards::person_view(self.ui, self.settings, person, Some(&r));
+        let view = cards::person_view(self.ui, self.settings, person, Some(&r), &self.list);
         let select = (selectable && person.id != self.me()).then(|| Select {
             id: self.select_id(&person.id),
             label: self.ui.format("select-x", &[&view.name]),
@@ -431,7 +435,7 @@ impl View<'_> {
             ]
         };
         Row {
-            person: cards::person_view(self.ui, self.settings, &request.person, None),
+            person: cards::person_view(self.ui, self.settings, &request.person, None, &self.list),
             select: None,
             forms,
             when: Some(when(request.created_at)),
@@ -821,7 +825,7 @@ impl View<'_> {
                 .mutual_connections(self.me(), id, MUTUAL_FACES)
                 .map_err(|e| self.err(e))?
                 .iter()
-                .map(|p| cards::person_view(ui, self.settings, p, None))
+                .map(|p| cards::person_view(ui, self.settings, p, None, &self.list))
                 .collect()
         };
         // The count walks at most `MUTUAL_SCAN_LIMIT` rows of the shorter list: past
@@ -843,7 +847,7 @@ impl View<'_> {
             ui.format("mutual-connections-x", &[&n])
         };
         Ok(Some(Detail {
-            person: cards::person_view(ui, self.settings, &person, Some(&r)),
+            person: cards::person_view(ui, self.settings, &person, Some(&r), &self.list),
             details: cards::details(self.settings, &person),
             forms,
             vcard_url: ui.req.urls.resource_url("vcard", &[("userId", id)]),
@@ -883,7 +887,7 @@ impl View<'_> {
             .iter()
             .filter_map(|i| match i {
                 Listed::Person(p) => Some(Row {
-                    person: cards::person_view(ui, self.settings, p, None),
+                    person: cards::person_view(ui, self.settings, p, None, &self.list),
                     select: None,
                     forms: Vec::new(),
                     when: None,
