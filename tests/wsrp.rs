@@ -786,9 +786,9 @@ fn a_consumer_that_strips_the_namespace_gets_its_form_through() {
 }
 
 #[test]
-fn a_user_the_consumer_did_not_authenticate_is_a_guest() {
-    // userAuthentication wsrp:none: the consumer vouches for nobody, so the key it
-    // names is not acted as, and its profile does not reach the directory.
+fn a_user_context_names_the_user_however_the_consumer_authenticated_them() {
+    // A consumer behind a sign-on filter can say wsrp:none for users it let in: the
+    // user context it sends is still the user, and its profile reaches the directory.
     let f = fixture();
     let handle = register(&f);
     let body = envelope(&format!(
@@ -799,11 +799,8 @@ fn a_user_the_consumer_did_not_authenticate_is_a_guest() {
         markup_params("wsrp:view", None)
     ));
     let html = markup_html(&f.producer.handle("markup", body.as_bytes(), "http://h"));
-    assert!(html.contains("data-who=\"guest\""), "{html}");
-    assert!(f.hooks.0.lock().expect("lock").is_empty());
-    // The same user context, authenticated, is the user.
-    let html = markup_html(&get_markup(&f, &handle, "echo", &user_context("42"), None));
     assert!(html.contains("data-who=\"user 42 of portal\""), "{html}");
+    assert_eq!(f.hooks.0.lock().expect("lock").len(), 1);
 }
 
 #[test]

@@ -401,6 +401,12 @@ fn migrate(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Whether `e` is the disk refusing a write (full, or over a quota).
+fn is_out_of_room(e: &StoreError) -> bool {
+    use std::io::ErrorKind::{QuotaExceeded, StorageFull};
+    matches!(e, StoreError::Db(redb::Error::Io(io)) if matches!(io.kind(), StorageFull | QuotaExceeded))
+}
+
 /// Whether an open failed on the file's content (cut short, zeroed, not a database, a
 /// format too old to read) rather than on locks or permissions.
 fn reads_as_damage(error: &DatabaseError) -> bool {
@@ -534,9 +540,14 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<Restored, StoreErro
             .map_err(|e| match e {
                 StoreError::File { .. } | StoreError::Locked(_) => e,
                 // The copy could not be written (a full disk): not the backup's fault.
-                failed if failed.is_storage_failure() && !failed.is_damage() => StoreError::File {
-                    path: temp.clone(),
-                    source: std::io::Error::other(failed.to_string()),
+                // Only the disk refusing room says so: a cut-short backup fails on
+                // reads, and is the backup's.
+                failed if is_out_of_room(&failed) => StoreError::File {
+                    path: db_path.parent().unwrap_or(db_path).to_owned(),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::StorageFull,
+                        format!("no room to write the restored copy here: {failed}"),
+                    ),
                 },
                 other => StoreError::BadBackup {
                     path: backup.to_owned(),
@@ -601,6 +612,11 @@ pub fn replaced_name(db_path: &Path) -> PathBuf {
             "[year][month][day]T[hour][minute][second]Z"
         ))
         .unwrap_or_else(|_| "unknown-time".to_owned());
+    replaced_name_at(db_path, &at)
+}
+
+/// [`replaced_name`] for the time written `at`.
+fn replaced_name_at(db_path: &Path, at: &str) -> PathBuf {
     let name = db_path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -638,6 +654,28 @@ fn copy_naming(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_second_restore_in_the_same_second_keeps_a_name_of_its_own() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = dir.path().join("widget-host.redb");
+        let first = replaced_name_at(&db, "20261203T160000Z");
+        assert_eq!(
+            first.file_name().and_then(|n| n.to_str()),
+            Some("widget-host.redb.replaced-20261203T160000Z")
+        );
+        fs::write(&first, b"kept").expect("write");
+        let second = replaced_name_at(&db, "20261203T160000Z");
+        assert_eq!(
+            second.file_name().and_then(|n| n.to_str()),
+            Some("widget-host.redb.replaced-20261203T160000Z-2")
+        );
+        fs::write(&second, b"kept").expect("write");
+        assert!(
+            replaced_name_at(&db, "20261203T160000Z")
+                .ends_with("widget-host.redb.replaced-20261203T160000Z-3")
+        );
+    }
+
     use super::*;
 
     /// A failed write names the copy, a failed read the backup.

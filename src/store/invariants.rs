@@ -51,6 +51,9 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
             Ok(p) => p,
             Err(e) => {
                 bad(format!("person {id} does not decode: {e}"));
+                // Still a person of the directory: the edges and lists that name them
+                // are not dangling, and only their own rows are reported.
+                people.insert(id, (String::new(), String::new()));
                 continue;
             }
         };

@@ -49,25 +49,18 @@ pub fn xml_lang(liferay_id: &str) -> String {
 /// Longest user id or category accepted; portal user ids are short.
 const MAX_USER_FIELD: usize = 256;
 
-/// What `runtimeContext/userAuthentication` says when the consumer did not
-/// authenticate its user: the user context is then asserted, not vouched for.
-pub const NOT_AUTHENTICATED: &str = "wsrp:none";
-
-/// The viewer from a `userContext` element (absent or nil: a guest) and the
-/// consumer's `userAuthentication`. A user the consumer says it did not authenticate
-/// (`wsrp:none`) is a guest too, whatever key it names: acting as that key would let
-/// anyone the consumer lets in unchecked act as the person it names.
-pub fn viewer(
-    user_context: Option<&Element>,
-    user_authentication: Option<&str>,
-    consumer: &str,
-) -> Result<Viewer, WsrpFault> {
+/// The viewer from a `userContext` element (absent or nil: a guest).
+///
+/// `runtimeContext/userAuthentication` is not read: a consumer behind a sign-on filter
+/// can say `wsrp:none` for users the filter let in (GateIn's takes it from the
+/// servlet request's authentication type, which such a filter may leave unset) while
+/// sending their real user context, and a registered consumer vouches for the users
+/// it names as a portal's Bearer token does. A consumer that names its signed-out visitors by
+/// one shared key must send no user context for them instead (README, WSRP).
+pub fn viewer(user_context: Option<&Element>, consumer: &str) -> Result<Viewer, WsrpFault> {
     let Some(uc) = user_context.filter(|e| !e.is_nil()) else {
         return Ok(Viewer::Guest);
     };
-    if user_authentication.map(str::trim) == Some(NOT_AUTHENTICATED) {
-        return Ok(Viewer::Guest);
-    }
     let key = uc.child_text("userContextKey").unwrap_or("");
     if key.is_empty() || key == "wsrp:minimal" {
         return Ok(Viewer::Guest);
@@ -250,9 +243,7 @@ mod tests {
     fn user_context_becomes_a_portal_user() {
         let doc = br#"<userContext xmlns="urn:oasis:names:tc:wsrp:v2:types"><userContextKey>42</userContextKey><userCategories>Administrator</userCategories><profile><name><given>Ada</given><family>Lovelace</family></name><businessInfo><online><email>ada@example.com</email></online></businessInfo></profile></userContext>"#;
         let uc = parse(doc, Limits::default()).expect("xml");
-        let Viewer::User(user) =
-            viewer(Some(&uc), Some("wsrp:password"), "portal").expect("viewer")
-        else {
+        let Viewer::User(user) = viewer(Some(&uc), "portal").expect("viewer") else {
             panic!("expected a user");
         };
         assert_eq!(user.user_id, "42");
@@ -266,32 +257,8 @@ mod tests {
             Limits::default(),
         )
         .expect("xml");
-        assert_eq!(
-            viewer(Some(&anon), Some("wsrp:password"), "portal"),
-            Ok(Viewer::Guest)
-        );
-        assert_eq!(
-            viewer(None, Some("wsrp:password"), "portal"),
-            Ok(Viewer::Guest)
-        );
-        // A user the consumer did not authenticate is a guest, whoever the key names;
-        // any other way of authenticating (and none said) keeps the user.
-        for (authentication, is_user) in [
-            (Some("wsrp:none"), false),
-            (Some(" wsrp:none "), false),
-            (Some("wsrp:certificate"), true),
-            (Some("urn:example:sso"), true),
-            (None, true),
-        ] {
-            assert_eq!(
-                matches!(
-                    viewer(Some(&uc), authentication, "portal"),
-                    Ok(Viewer::User(_))
-                ),
-                is_user,
-                "{authentication:?}"
-            );
-        }
+        assert_eq!(viewer(Some(&anon), "portal"), Ok(Viewer::Guest));
+        assert_eq!(viewer(None, "portal"), Ok(Viewer::Guest));
     }
 
     #[test]
@@ -302,7 +269,7 @@ mod tests {
             let uc = parse(doc.as_bytes(), Limits::default()).expect("xml");
             assert!(
                 matches!(
-                    viewer(Some(&uc), Some("wsrp:password"), "portal"),
+                    viewer(Some(&uc), "portal"),
                     Err(WsrpFault::InconsistentParameters(_))
                 ),
                 "{key:?} must be refused"
@@ -311,9 +278,6 @@ mod tests {
         let doc =
             b"<userContext><userContextKey>jane.doe@example.com</userContextKey></userContext>";
         let uc = parse(doc, Limits::default()).expect("xml");
-        assert!(matches!(
-            viewer(Some(&uc), Some("wsrp:password"), "portal"),
-            Ok(Viewer::User(_))
-        ));
+        assert!(matches!(viewer(Some(&uc), "portal"), Ok(Viewer::User(_))));
     }
 }

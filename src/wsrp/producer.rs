@@ -570,14 +570,7 @@ impl Producer {
                 "namespacePrefix is longer than {MAX_NAMESPACE_PREFIX} characters"
             )));
         }
-        let authentication = op
-            .present("runtimeContext")
-            .and_then(|r| r.child_text("userAuthentication"));
-        let viewer = context::viewer(
-            op.child("userContext"),
-            authentication,
-            &registered.consumer,
-        )?;
+        let viewer = context::viewer(op.child("userContext"), &registered.consumer)?;
         let urls = Arc::new(WsrpUrls::new(prefix));
         let params = match phase {
             Phase::Render => p

@@ -50,18 +50,9 @@ impl WsrpUrls {
     /// consumer rewrite it into one of its own URLs, its `p_auth` included, so it is
     /// written with `_` as `&#95;`, which a browser reads the same and a consumer
     /// leaves alone.
-    ///
-    /// With a `namespacePrefix` of the consumer's, the namespace token
-    /// `wsrp_rewrite_` can only come from text too, and is written the same way: a
-    /// consumer that rewrites it wherever it stands (Liferay's does) would otherwise
-    /// print its own namespace in the middle of someone's name.
     pub fn finish_markup(&self, html: &str) -> String {
         let end = format!("/{}", self.mark);
-        let mut out = if self.namespace == REWRITE_NAMESPACE {
-            html.to_owned()
-        } else {
-            html.replace(REWRITE_NAMESPACE, "wsrp&#95;rewrite_")
-        };
+        let mut out = html.to_owned();
         // A template that escapes `/` (an administrator's) writes our end token so.
         for slash in ["&#x2f;", "&#x2F;", "&#47;"] {
             out = out.replace(&format!("{slash}{}", self.mark), &end);
@@ -272,19 +263,6 @@ mod tests {
         // Another call's mark is just text here.
         let other = WsrpUrls::new(None).render_url(&[]);
         assert!(!urls.finish_markup(&other).contains(REWRITE_START));
-    }
-
-    #[test]
-    fn the_namespace_token_in_text_is_kept_from_a_consumer_that_sent_its_own() {
-        let text = "<p>wsrp_rewrite_ is what I do</p>";
-        let prefixed = WsrpUrls::new(Some("_WSRP_1_"));
-        assert_eq!(
-            prefixed.finish_markup(text),
-            "<p>wsrp&#95;rewrite_ is what I do</p>"
-        );
-        // Without a prefix the token is the markup's own namespace, for the consumer
-        // to rewrite.
-        assert_eq!(WsrpUrls::new(None).finish_markup(text), text);
     }
 
     #[test]

@@ -119,8 +119,10 @@ fn serve_host(dir: &Path, store: StoreOptions) -> Result<(), Error> {
         })?;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // As the host's own: colours only on a terminal, not in a report's log file.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .try_init();
     // No environment layer: a stray WIDGET_HOST_* variable must not change what is

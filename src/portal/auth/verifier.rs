@@ -53,8 +53,13 @@ pub struct Verifier {
 
 /// Most tokens [`Verified`] holds; when full it starts again empty. A portal sends
 /// one token per user for as long as it lives, so this covers the users active at
-/// once on a busy host, in about 2 MB.
+/// once on a busy host: about 2 MB with tokens of the usual few hundred bytes, at
+/// most 8 MiB of tokens (see [`MAX_VERIFIED_TOKEN_BYTES`]) and their users.
 const MAX_VERIFIED_TOKENS: usize = 4096;
+
+/// Longest token [`Verified`] keeps. Longer ones (a profile with many claims) are
+/// checked every time: kept, 4,096 of the longest accepted would be 32 MiB.
+const MAX_VERIFIED_TOKEN_BYTES: usize = 2048;
 
 /// Tokens whose signature and claims were checked, by their exact text, with the
 /// user each speaks for and its `exp`. A portal sends a user's token with every
@@ -83,6 +88,9 @@ impl Verified {
     }
 
     fn remember(&self, token: &str, user: &PortalUser, exp: u64) {
+        if token.len() > MAX_VERIFIED_TOKEN_BYTES {
+            return;
+        }
         let mut tokens = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if tokens.len() >= MAX_VERIFIED_TOKENS {
             tokens.clear();
@@ -377,15 +385,33 @@ mod tests {
     }
 
     fn token(user: &str, ttl: u64) -> String {
+        token_with(user, ttl, &Profile::default())
+    }
+
+    fn token_with(user: &str, ttl: u64, profile: &Profile) -> String {
         mint(
             "portal",
             SECRET,
             user,
             &[],
-            &Profile::default(),
+            profile,
             Duration::from_secs(ttl),
         )
         .expect("mint")
+    }
+
+    #[test]
+    fn a_long_token_is_checked_every_time() {
+        let v = verifier();
+        let now = jsonwebtoken::get_current_timestamp();
+        let profile = Profile {
+            given_name: Some("A".repeat(MAX_VERIFIED_TOKEN_BYTES)),
+            ..Profile::default()
+        };
+        let long = token_with("ada", 60, &profile);
+        assert!(long.len() > MAX_VERIFIED_TOKEN_BYTES);
+        assert!(v.verify_at(&long, now).is_ok());
+        assert_eq!(v.verified.len(), 0);
     }
 
     #[test]
