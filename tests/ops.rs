@@ -572,24 +572,11 @@ fn a_restore_keeps_the_database_it_replaced() {
 
 #[test]
 fn check_db_names_each_person_that_does_not_decode() {
-    type Record = (
-        &'static str,
-        &'static str,
-        &'static str,
-        &'static str,
-        &'static str,
-        &'static str,
-        &'static str,
-        Option<&'static str>,
-        &'static [u8],
-        &'static [u8],
-    );
-    const PEOPLE: TableDefinition<u64, Record> = TableDefinition::new("userid_person_record");
     let (_dir, path) = seeded_file(30, 2);
     let db = reopen(&path);
     let txn = db.begin_write().unwrap();
     {
-        let mut people = txn.open_table(PEOPLE).unwrap();
+        let mut people = txn.open_table(RECORDS).unwrap();
         for id in [3, 7] {
             // Emails that are not the JSON array a record holds.
             let record = (
