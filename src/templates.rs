@@ -80,11 +80,14 @@ pub struct Templates {
     /// Worked out once: the environment keeps every template it has loaded, so the
     /// answer cannot change, and comparing a source each render cost 2% of a list's.
     unchanged: OnceLock<Box<[bool]>>,
-    /// The largest output rendered so far (up to [`MAX_OUTPUT_CAPACITY`]), which the
-    /// next render starts with room for. A fixed 32 KiB was just short of a home page
-    /// (32.2 KB in the benchmark), so most list renders grew it once, copying the
-    /// whole page: 3% of a render's instructions.
-    largest_output: AtomicUsize,
+    /// The largest output each template rendered so far (up to
+    /// [`MAX_OUTPUT_CAPACITY`]), by its place in `BUILTIN` and one more for any other
+    /// name; the template's next render starts with room for that. A fixed 32 KiB was
+    /// just short of a home page (32.2 KB in the benchmark), so most list renders grew
+    /// it once, copying the whole page: 3% of a render's instructions. Kept per
+    /// template, so that the demo's page, which holds several fragments, does not
+    /// make every small one ask for as much.
+    largest_output: Box<[AtomicUsize]>,
 }
 
 impl Templates {
@@ -139,7 +142,9 @@ impl Templates {
         Self {
             env,
             unchanged: OnceLock::new(),
-            largest_output: AtomicUsize::new(OUTPUT_CAPACITY),
+            largest_output: (0..=BUILTIN.len())
+                .map(|_| AtomicUsize::new(OUTPUT_CAPACITY))
+                .collect(),
         }
     }
 
@@ -153,7 +158,8 @@ impl Templates {
             name: name.to_owned(),
             message: format!("{e:#}"),
         };
-        let mut output = Vec::with_capacity(self.largest_output.load(Ordering::Relaxed));
+        let largest = self.largest_output(name);
+        let mut output = Vec::with_capacity(largest.load(Ordering::Relaxed));
         self.env
             .get_template(name)
             .map_err(fail)?
@@ -162,8 +168,8 @@ impl Templates {
         // Read before written: once the size has settled, renders on both cores only
         // read the shared line.
         let room = output.len().min(MAX_OUTPUT_CAPACITY);
-        if room > self.largest_output.load(Ordering::Relaxed) {
-            self.largest_output.fetch_max(room, Ordering::Relaxed);
+        if room > largest.load(Ordering::Relaxed) {
+            largest.fetch_max(room, Ordering::Relaxed);
         }
         // minijinja writes only `str`s, so this always holds; checking costs a pass
         // over bytes already in the cache, and needs no `unsafe`.
@@ -171,6 +177,16 @@ impl Templates {
             name: name.to_owned(),
             message: e.to_string(),
         })
+    }
+
+    /// Where the largest output of template `name` is kept.
+    fn largest_output(&self, name: &str) -> &AtomicUsize {
+        let at = BUILTIN
+            .iter()
+            .position(|(n, _)| *n == name)
+            .unwrap_or(BUILTIN.len());
+        // One place for each built-in name and one for the rest: `at` is in range.
+        &self.largest_output[at.min(self.largest_output.len() - 1)]
     }
 
     /// Compiles every template the widgets use, an administrator's own files included,
@@ -368,6 +384,45 @@ mod tests {
         );
         assert!(safe_join(dir.path(), "../etc/passwd").is_none());
         assert!(safe_join(dir.path(), "/etc/passwd").is_none());
+    }
+
+    #[test]
+    fn a_large_page_of_one_template_leaves_the_others_room_as_it_was() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("demo")).expect("mkdir");
+        std::fs::create_dir_all(dir.path().join("layout")).expect("mkdir");
+        std::fs::write(dir.path().join("demo/page.html"), "{{ text }}").expect("write");
+        std::fs::write(dir.path().join("layout/alert.html"), "{{ text }}").expect("write");
+        let t = Templates::new(Some(dir.path()));
+        let large = "x".repeat(100_000);
+        let page = t
+            .render("demo/page.html", serde_json::json!({ "text": large }))
+            .expect("renders");
+        assert_eq!(page.len(), 100_000);
+        // The same template starts its next render with room for that page.
+        let again = t
+            .render("demo/page.html", serde_json::json!({ "text": "small" }))
+            .expect("renders");
+        assert!(again.capacity() >= 100_000, "{}", again.capacity());
+        // Another starts as it did.
+        let alert = t
+            .render("layout/alert.html", serde_json::json!({ "text": "small" }))
+            .expect("renders");
+        assert!(alert.capacity() < 100_000, "{}", alert.capacity());
+        assert!(alert.capacity() >= OUTPUT_CAPACITY);
+        // A page past the cap is remembered as the cap.
+        let huge = "x".repeat(MAX_OUTPUT_CAPACITY + 1);
+        t.render("layout/alert.html", serde_json::json!({ "text": huge }))
+            .expect("renders");
+        let capped = t
+            .render("layout/alert.html", serde_json::json!({ "text": "small" }))
+            .expect("renders");
+        assert!(
+            capped.capacity() < MAX_OUTPUT_CAPACITY + 1,
+            "{}",
+            capped.capacity()
+        );
+        assert!(capped.capacity() >= MAX_OUTPUT_CAPACITY);
     }
 
     proptest::proptest! {

@@ -76,6 +76,31 @@ async fn a_registered_portal_survives_a_restart_and_deregistration_is_final() {
     );
     assert!(answer.contains("contacts_center"), "{answer}");
 
+    // Asked for by a placement's handle, a portlet with placements is described, one
+    // without is not (as getMarkup refuses the handle).
+    for (asked, offered) in [
+        ("contacts_center_INSTANCE_ab12", Some("contacts_center")),
+        ("notifications_INSTANCE_ab12", None),
+        ("notifications", Some("notifications")),
+    ] {
+        let call = service_description(&handle).replace(
+            "</t:desiredLocales>",
+            &format!("</t:desiredLocales><t:portletHandles>{asked}</t:portletHandles>"),
+        );
+        let (status, answer) = soap(&server, "service-description", &call).await;
+        assert_eq!(status, 200, "{answer}");
+        let described: Vec<&str> = answer
+            .split("<portletHandle>")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("</portletHandle>").map(|(h, _)| h))
+            .collect();
+        assert_eq!(
+            described,
+            offered.into_iter().collect::<Vec<_>>(),
+            "{asked}: {answer}"
+        );
+    }
+
     let deregister = format!(
         "<t:deregister><t:registrationContext><t:registrationHandle>{handle}</t:registrationHandle></t:registrationContext></t:deregister>"
     );

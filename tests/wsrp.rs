@@ -476,6 +476,7 @@ fn service_description_lists_the_portlets() {
         ("<t:portletHandles>echo</t:portletHandles>", 1),
         ("<t:portletHandles>orphan</t:portletHandles>", 0),
         ("<t:portletHandles>ech</t:portletHandles>", 0),
+        ("<t:portletHandles>not a handle</t:portletHandles>", 0),
     ] {
         let body = envelope(&format!(
             "<t:getServiceDescription><t:registrationContext xsi:nil=\"true\"/><t:desiredLocales>en</t:desiredLocales>{handles}<t:userContext xsi:nil=\"true\"/></t:getServiceDescription>"

@@ -181,6 +181,16 @@ impl Filling {
         true
     }
 
+    /// Whether the page is already full, so that the row found now only says that
+    /// more follow (it is the next page's first, and need not be read): noted so.
+    fn full(&mut self) -> bool {
+        let full = self.items.len() == self.limit;
+        if full {
+            self.more = true;
+        }
+        full
+    }
+
     /// Counts a row the query rejected; false once [`SEARCH_SCAN_LIMIT`] rows were
     /// rejected, and the next page starts after this one.
     fn skip(&mut self, key: &str, id: u64) -> bool {
@@ -769,6 +779,9 @@ impl Reader {
                         if !after_start(key, id) {
                             continue;
                         }
+                        if page.full() {
+                            break;
+                        }
                         let person = self.listed_person(id, how)?;
                         if !page.take(key, id, Listed::Person(person)) {
                             break;
@@ -791,6 +804,10 @@ impl Reader {
                         let (_, key, id) = guard.0.value();
                         if !after_start(key, id) {
                             continue;
+                        }
+                        // Every hit of an unfiltered prefix matches.
+                        if !filtered && page.full() {
+                            break;
                         }
                         let person = self.listed_person(id, how)?;
                         if filtered && !person.matches_in(query, fields) {
@@ -862,6 +879,9 @@ impl Reader {
                     let (_, _, key, id) = guard.0.value();
                     if !after_start(key, id) {
                         continue;
+                    }
+                    if query.is_none() && page.full() {
+                        break;
                     }
                     *self.listed.borrow_mut().entry((owner, id)).or_default() |= 1 << kind;
                     let person = self.listed_person(id, how)?;

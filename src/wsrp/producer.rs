@@ -431,11 +431,13 @@ impl Producer {
         if op.present("registrationContext").is_some() {
             self.registered(op)?;
         }
-        // A placement's handle (`contacts-center_INSTANCE_ab12`) asks for its portlet.
-        let wanted: Vec<String> = op
+        // A placement's handle (`contacts-center_INSTANCE_ab12`) asks for its portlet,
+        // if that portlet has placements, as `getMarkup` would serve it.
+        // A handle that is no portlet id asks for nothing, not for everything.
+        let filtered = op.children_named("portletHandles").next().is_some();
+        let wanted: Vec<PortletId> = op
             .children_named("portletHandles")
-            .map(|h| h.text.trim())
-            .map(|h| PortletId::parse(h).map_or_else(|| h.to_owned(), |id| id.name().to_owned()))
+            .filter_map(|h| PortletId::parse(h.text.trim()))
             .collect();
         let catalog = self.catalog.current();
         let mut w = Writer::new();
@@ -452,7 +454,10 @@ impl Producer {
             if !self.widgets.contains_key(d.kind.as_str()) {
                 continue;
             }
-            if !wanted.is_empty() && !wanted.contains(&d.portlet_name) {
+            let asked = |id: &PortletId| {
+                id.name() == d.portlet_name && (id.instance().is_none() || d.instanceable)
+            };
+            if filtered && !wanted.iter().any(asked) {
                 continue;
             }
             portlet_description(&mut w, "offeredPortlets", &d.portlet_name, d);
