@@ -19,6 +19,10 @@ const OUTPUT_CAPACITY: usize = 32 * 1024;
 /// one-off page of long names must not make every later render ask for megabytes.
 const MAX_OUTPUT_CAPACITY: usize = 256 * 1024;
 
+/// The progressive-enhancement script's template. It takes no values, so it is
+/// rendered once, when the host starts, and every fragment prints that text.
+const ENHANCE_SCRIPT: &str = "widgets/enhance.js";
+
 /// Templates shipped with the host, by name (the path under `templates/`).
 const BUILTIN: &[(&str, &str)] = &[
     (
@@ -88,6 +92,8 @@ pub struct Templates {
     /// template, so that the demo's page, which holds several fragments, does not
     /// make every small one ask for as much.
     largest_output: Box<[AtomicUsize]>,
+    /// Why [`ENHANCE_SCRIPT`] did not render at start, for [`Templates::check`].
+    script_error: Option<TemplateError>,
 }
 
 impl Templates {
@@ -139,8 +145,26 @@ impl Templates {
                 .find(|(n, _)| *n == name)
                 .map(|(_, source)| (*source).to_owned()))
         });
+        // Every fragment ends with the script, 9 KB of text. Printed from one string
+        // made here, it is copied once per render; a macro that included its template
+        // wrote it out, captured it and copied it again (7% of a list render's
+        // instructions). Templates print `enhance_script`.
+        let script_error = match env
+            .get_template(ENHANCE_SCRIPT)
+            .and_then(|script| script.render(()))
+        {
+            Ok(script) => {
+                env.add_global("enhance_script", HostMarkup::value(script));
+                None
+            }
+            Err(e) => Some(TemplateError::Render {
+                name: ENHANCE_SCRIPT.to_owned(),
+                message: format!("{e:#}"),
+            }),
+        };
         Self {
             env,
+            script_error,
             unchanged: OnceLock::new(),
             largest_output: (0..=BUILTIN.len())
                 .map(|_| AtomicUsize::new(OUTPUT_CAPACITY))
@@ -194,6 +218,12 @@ impl Templates {
     /// start with the file's name and the error, not with a 500 on the first render of
     /// that view. Compiled templates are kept: renders do not compile them again.
     pub fn check(&self) -> Result<(), TemplateError> {
+        if let Some(TemplateError::Render { name, message }) = &self.script_error {
+            return Err(TemplateError::Render {
+                name: name.clone(),
+                message: message.clone(),
+            });
+        }
         for (name, _) in BUILTIN.iter() {
             self.env
                 .get_template(name)
@@ -353,6 +383,34 @@ mod tests {
             err.to_string().contains("contacts_center/home.html"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_script_is_rendered_once_from_templates_dir_and_printed_unescaped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("widgets")).expect("mkdir");
+        std::fs::write(
+            dir.path().join("widgets/enhance.js"),
+            "(function (id) { {#- why #} return a < b && c; })",
+        )
+        .expect("write");
+        std::fs::write(
+            dir.path().join("probe.html"),
+            "<script>{{ enhance_script }}</script>",
+        )
+        .expect("write");
+        let t = Templates::new(Some(dir.path()));
+        assert!(t.check().is_ok());
+        assert_eq!(
+            t.render("probe.html", ()).expect("renders"),
+            "<script>(function (id) { return a < b && c; })</script>"
+        );
+        // A script that needs a value it is not given stops the host at start.
+        std::fs::write(dir.path().join("widgets/enhance.js"), "{{ missing }}").expect("write");
+        let err = Templates::new(Some(dir.path()))
+            .check()
+            .expect_err("undefined value");
+        assert!(err.to_string().contains("widgets/enhance.js"), "{err}");
     }
 
     #[test]

@@ -1156,7 +1156,9 @@ async fn the_fragment_and_its_header_name_the_same_language() {
         let root = html.trim_start().split('>').next().unwrap_or_default();
         assert!(
             root.starts_with("<div ")
-                && root.contains(&format!(" lang=\"{expected}\" data-locale=\"{dates}\"")),
+                && root.contains(&format!(
+                    " lang=\"{expected}\" dir=\"ltr\" data-locale=\"{dates}\""
+                )),
             "{query} {accepted}: {root}"
         );
     }

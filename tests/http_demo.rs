@@ -18,6 +18,12 @@ async fn dashboard_content_page_and_switching_people() {
     let server = common::start(|c, _| c.demo = Some(true)).await;
     let dashboard = client().get(server.url("/")).send().await.expect("get");
     assert_eq!(dashboard.status(), StatusCode::OK);
+    // Its forms carry the persona's live tokens: no other site may frame it.
+    assert_eq!(
+        dashboard.headers()["content-security-policy"],
+        "frame-ancestors 'none'"
+    );
+    assert_eq!(dashboard.headers()["x-frame-options"], "DENY");
     let html = dashboard.text().await.expect("html");
     // Both widgets, rendered through the native path for the default person (Ana Lima,
     // who has three connections and Richard Roe's pending request).

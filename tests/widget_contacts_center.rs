@@ -556,6 +556,31 @@ fn a_refused_contact_marks_the_field_to_fix() {
     );
     assert!(html.contains("aria-describedby=\"_contacts_center_outcome\""));
     assert!(html.contains("id=\"_contacts_center_outcome\""), "{html}");
+    // Marked where it is too, for the eye: Clay's error style on its group, and the
+    // outcome's text under it (hidden from screen readers, which have it once).
+    let group = html[..html.find("aria-invalid=\"true\"").expect("marked")]
+        .rfind("<div class=\"form-group")
+        .expect("group");
+    assert!(
+        html[group..].starts_with(
+            "<div class=\"form-group has-error\"><label for=\"_contacts_center_entry-"
+        ),
+        "{}",
+        &html[group..]
+    );
+    assert_eq!(html.matches("has-error").count(), 1, "{html}");
+    let outcome = html
+        .split("id=\"_contacts_center_outcome\" tabindex=\"-1\" autofocus>")
+        .nth(1)
+        .and_then(|rest| rest.split("</div>").next())
+        .expect("outcome text");
+    assert!(!outcome.is_empty());
+    assert!(
+        html.contains(&format!(
+            "<div class=\"form-feedback-item\" aria-hidden=\"true\">{outcome}</div></div>"
+        )),
+        "{html}"
+    );
     assert!(
         html.contains("<details class=\"contacts-entry-edit\" open>"),
         "the refused contact's form is open: {html}"
@@ -606,7 +631,10 @@ fn a_refused_contact_marks_the_field_to_fix() {
     // A success marks nothing.
     let saved = save(Some(&yul), "Yul Yates", "yul@example.org");
     assert!(saved.ok, "{saved:?}");
-    assert!(!page(&saved.render_params).contains("aria-invalid"));
+    // (The attribute: the script names it too, in the selector it focuses.)
+    let after = page(&saved.render_params);
+    assert!(!after.contains("aria-invalid=\""), "{after}");
+    assert!(!after.contains("has-error"), "{after}");
 }
 
 /// A name in Chinese, Japanese or Korean letters is written family name first with no

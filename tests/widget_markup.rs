@@ -284,6 +284,40 @@ fn check_fragment(label: &str, html: &str, ns: &str) {
         );
     }
 
+    // Left to right whatever the portal page's direction (every bundle is), and each
+    // person's name laid out by its own letters.
+    if let Some(root) = all.iter().find(|t| !t.name.starts_with('/')) {
+        assert_eq!(root.attr("dir"), Some("ltr"), "{label}: the wrapper's dir");
+    }
+    for name in all.iter().filter(|t| {
+        t.attr("class")
+            .is_some_and(|c| c.split_whitespace().any(|c| c == "list-group-title"))
+            && t.name == "a"
+    }) {
+        assert_eq!(name.attr("dir"), Some("auto"), "{label}: a name's dir");
+    }
+    // Lists stay lists to VoiceOver, whose WebKit drops the role of an unbulleted one.
+    for list in all.iter().filter(|t| t.name == "ul") {
+        assert_eq!(
+            list.attr("role"),
+            Some("list"),
+            "{label}: <ul> without role"
+        );
+    }
+    // One navigation landmark a placement, and every landmark named.
+    let navs = all.iter().filter(|t| t.name == "nav").count();
+    assert!(navs <= 1, "{label}: {navs} navigation landmarks");
+    for landmark in all
+        .iter()
+        .filter(|t| t.name == "nav" || t.attr("role") == Some("search"))
+    {
+        assert!(
+            landmark.attr("aria-label").is_some_and(|l| !l.is_empty()),
+            "{label}: <{}> landmark without a name",
+            landmark.name
+        );
+    }
+
     // At most one enhancement script, bound to the fragment's own wrapper.
     let found = scripts(html);
     assert!(found.len() <= 1, "{label}: {} scripts", found.len());
@@ -576,37 +610,45 @@ fn the_checker_catches_what_it_looks_for() {
     let ns = "_x_";
     let bad = [
         "<div id=\"_x_w\"></div>",
-        "<div lang=\"en\" id=\"_x_w\"><input type=\"text\" name=\"_x_q\"></div>",
-        "<div lang=\"en\" id=\"_x_w\"><label for=\"_x_q\">Q</label><input id=\"q\" name=\"_x_q\"></div>",
-        "<div lang=\"en\" id=\"_x_w\"><button type=\"submit\"></button></div>",
-        "<div lang=\"en\" id=\"_x_w\" style=\"color:red\"></div>",
-        "<div lang=\"en\" id=\"_x_w\"><style>p{}</style></div>",
-        "<div lang=\"en\" id=\"_x_w\"><div class=\"alert alert-success\">Done</div></div>",
-        "<div lang=\"en\" id=\"_x_w\"><form method=\"post\" action=\"/a\"><button type=\"submit\">Go</button></form></div>",
-        "<div lang=\"en\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\nwindow.x = 1;\n})(\"_x_w\");</script></div>",
-        "<div lang=\"en\" id=\"_x_w\"><script>var leaked = 1;(function (rootId) {\n\"use strict\";\n})(\"_x_w\");</script></div>",
-        "<div lang=\"en\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\n})(\"_x_other\");</script></div>",
-        "<div lang=\"en\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\n})(\"_x_w\"); var after = 1;</script></div>",
-        "<div lang=\"en\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\ndocument.getElementById(\"other\");\n})(\"_x_w\");</script></div>",
-        "<div lang=\"en\" id=\"_x_w\"><a href=\"/p\"><img alt=\"\"></a></div>",
-        "<div lang=\"en\" id=\"_x_w\"><a href=\"/p\" tabindex=\"-1\" aria-hidden=\"true\"><img alt=\"\"></a><a href=\"/q\">Q</a></div>",
-        "<div lang=\"en\" id=\"_x_w\"><a href=\"/v\" download>vCard</a></div>",
-        "<div lang=\"en\" id=\"_x_w\"><h2>Ann Archer</h2></div>",
-        "<div lang=\"en\" id=\"_x_w\"><h3>Ann Archer</h3><h5>Phones</h5></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><input type=\"text\" name=\"_x_q\"></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><label for=\"_x_q\">Q</label><input id=\"q\" name=\"_x_q\"></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><button type=\"submit\"></button></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\" style=\"color:red\"></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><style>p{}</style></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><div class=\"alert alert-success\">Done</div></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><form method=\"post\" action=\"/a\"><button type=\"submit\">Go</button></form></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\nwindow.x = 1;\n})(\"_x_w\");</script></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>var leaked = 1;(function (rootId) {\n\"use strict\";\n})(\"_x_w\");</script></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\n})(\"_x_other\");</script></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\n})(\"_x_w\"); var after = 1;</script></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\ndocument.getElementById(\"other\");\n})(\"_x_w\");</script></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/p\"><img alt=\"\"></a></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/p\" tabindex=\"-1\" aria-hidden=\"true\"><img alt=\"\"></a><a href=\"/q\">Q</a></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/v\" download>vCard</a></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><h2>Ann Archer</h2></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><h3>Ann Archer</h3><h5>Phones</h5></div>",
+        "<div lang=\"en\" id=\"_x_w\"></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a class=\"list-group-title\" href=\"/p\">Ann</a></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><ul class=\"list-group\"><li>Ann</li></ul></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><nav aria-label=\"A\"></nav><nav aria-label=\"B\"></nav></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><nav></nav></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><form role=\"search\" method=\"get\" action=\"/s\"></form></div>",
     ];
     for html in bad {
         let caught = std::panic::catch_unwind(|| check_fragment("bad", html, ns)).is_err();
         assert!(caught, "not caught: {html}");
     }
-    let hidden = "<div lang=\"en\" id=\"_x_w\"><a href=\"/p\" tabindex=\"-1\" aria-hidden=\"true\"><img alt=\"\"></a><a href=\"/p\">P</a></div>";
+    let hidden = "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/p\" tabindex=\"-1\" aria-hidden=\"true\"><img alt=\"\"></a><a href=\"/p\">P</a></div>";
     check_fragment("a hidden avatar link beside its named one", hidden, ns);
-    let outline = "<div lang=\"en\" id=\"_x_w\"><h3>Requests</h3><h3>Ann</h3><h4>Phones</h4><h3>Sent</h3></div>";
+    let outline = "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><h3>Requests</h3><h3>Ann</h3><h4>Phones</h4><h3>Sent</h3></div>";
     check_fragment(
         "headings under the portal's title, one level at a time",
         outline,
         ns,
     );
-    let good = "<div lang=\"en\" id=\"_x_w\"><label for=\"_x_q\">Q</label><input id=\"_x_q\" name=\"_x_q\"><button type=\"submit\">Go</button><script>(function (rootId) {\n\"use strict\";\ndocument.getElementById(rootId);\n})(\"_x_w\");</script></div>";
+    let lists = "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><nav aria-label=\"F\"><ul role=\"list\"><li><a href=\"/f\">F</a></li></ul></nav><div role=\"search\" aria-label=\"S\"></div><ul class=\"list-group\" role=\"list\"><li><a class=\"list-group-title\" href=\"/p\" dir=\"auto\">Ann</a></li></ul></div>";
+    check_fragment("a named list of named people", lists, ns);
+    let good = "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><label for=\"_x_q\">Q</label><input id=\"_x_q\" name=\"_x_q\"><button type=\"submit\">Go</button><script>(function (rootId) {\n\"use strict\";\ndocument.getElementById(rootId);\n})(\"_x_w\");</script></div>";
     check_fragment("good", good, ns);
 }
 
@@ -865,7 +907,9 @@ fn written_rows_are_the_templates_own_markup_byte_for_byte() {
         assert_eq!(avatars.len(), rows, "{html}");
         for href in avatars {
             assert!(
-                html.contains(&format!("<a class=\"list-group-title\" href=\"{href}\">")),
+                html.contains(&format!(
+                    "<a class=\"list-group-title\" href=\"{href}\" dir=\"auto\">"
+                )),
                 "{href} in {html}"
             );
         }

@@ -154,7 +154,7 @@ fn notifications_markup_is_namespaced_and_localized() {
     // Mexico's way.
     let mexican = notes(Some("b")).locale("es_MX").html(&w);
     assert!(
-        mexican.contains(" lang=\"es-ES\" data-locale=\"es-MX\" "),
+        mexican.contains(" lang=\"es-ES\" dir=\"ltr\" data-locale=\"es-MX\" "),
         "{mexican}"
     );
 }

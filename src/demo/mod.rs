@@ -302,6 +302,7 @@ pub async fn page<B>(
         hyper::header::VARY,
         hyper::header::HeaderValue::from_static("Cookie"),
     );
+    response::forbid_framing(headers);
     Ok(page)
 }
 
@@ -540,5 +541,18 @@ mod tests {
             assert!(ratio >= 3.0, "focus ring on {name}: {ratio:.2}:1");
         }
         assert!(contrast([0.0; 3], white) > 20.9, "the formula itself");
+    }
+
+    /// A text field's border is all that shows where to type (WCAG 1.4.11, 3:1), on
+    /// the white portlets and on the page, where the demo's own switches sit.
+    #[test]
+    fn a_fields_border_shows_on_what_it_is_drawn_on() {
+        let border = colour_after(
+            ".form-control { display: block; width: 100%; max-width: 100%; padding: .375rem .6rem; font: inherit; font-size: .9rem; border: 1px solid",
+        );
+        for (name, background) in [("white", [1.0; 3]), ("page", colour_after("--bg:"))] {
+            let ratio = contrast(border, background);
+            assert!(ratio >= 3.0, "field border on {name}: {ratio:.2}:1");
+        }
     }
 }

@@ -336,7 +336,7 @@ pub fn seed(
     let existing = social.read()?.directory_size().map_err(SocialError::from)?;
     if users > 0 && existing > 0 {
         return Err(DirectoryError::Seed(format!(
-            "the database already holds {existing} people; seed an empty data dir"
+            "the database already holds {existing} people; seed an empty data dir (a seed that was stopped part way leaves some: delete the data dir's widget-host.redb and run it again)"
         )));
     }
     let mut rng = StdRng::seed_from_u64(options.seed_value);

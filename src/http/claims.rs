@@ -60,15 +60,20 @@ impl ClaimsMemo {
     /// and the next request checks again (one read more, never a stale entry).
     pub fn applied(&self, user: &PortalUser, ticket: Ticket) {
         let print = self.fingerprint(user);
+        // A full memo starts over. Its quarter million ids are freed after the lock
+        // is let go: freeing them under it would hold every render's check for the
+        // milliseconds that takes.
+        let mut full = None;
         if let Ok(mut seen) = self.seen.lock() {
             if seen.forgets != ticket.0 {
                 return;
             }
             if seen.users.len() >= CAPACITY {
-                seen.users.clear();
+                full = Some(std::mem::take(&mut seen.users));
             }
             seen.users.insert(user.user_id.clone(), print);
         }
+        drop(full);
     }
 
     /// Forgets a user whose entry changed by another road (the user API), so the next

@@ -161,6 +161,7 @@ impl HttpError {
             hyper::header::CACHE_CONTROL,
             HeaderValue::from_static("private, no-store"),
         );
+        forbid_framing(headers);
         if let Ok(value) = HeaderValue::from_str(&lang) {
             headers.insert(hyper::header::CONTENT_LANGUAGE, value);
         }
@@ -238,6 +239,23 @@ pub fn html(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
     bytes(status, "text/html; charset=utf-8", body)
 }
 
+/// Says no page of another site may frame this one. A page the host shows a person
+/// itself (the demo portal, a refusal with its way back) holds forms with live
+/// `p_auth` tokens: framed by a site the person visits, its buttons could be pressed
+/// for them by a click on something laid over it. Fragments need no such header: a
+/// portal fetches them server to server and puts them in its own page.
+pub fn forbid_framing(headers: &mut hyper::HeaderMap) {
+    headers.insert(
+        hyper::header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    // For browsers that predate `frame-ancestors`.
+    headers.insert(
+        hyper::header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("DENY"),
+    );
+}
+
 pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
     bytes(status, "application/json", value.to_string())
 }
@@ -275,6 +293,11 @@ mod tests {
         );
         assert!(!html.contains("<script>"), "{html}");
         let refused = HttpError::MethodNotAllowed { allow: "POST" }.into_page();
+        assert_eq!(
+            refused.headers()[hyper::header::CONTENT_SECURITY_POLICY],
+            "frame-ancestors 'none'"
+        );
+        assert_eq!(refused.headers()[hyper::header::X_FRAME_OPTIONS], "DENY");
         assert_eq!(refused.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(refused.headers()[hyper::header::ALLOW], "POST");
         // An expired form's page keeps its refusal's status and text, and leads back

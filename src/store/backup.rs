@@ -160,9 +160,18 @@ fn commit_file(temp: &Path, dest: &Path) -> Result<(), StoreError> {
     fs::rename(temp, dest).map_err(file_error(dest))?;
     if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
         // Make the rename itself durable; some platforms cannot open a directory,
-        // and the data is already safe, so a failure here is not an error.
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
+        // and the data is already safe, so a failure here is not an error. Nor is
+        // one of the sync: the file has its name now, and a restore must not then
+        // undo itself (it would drop the kept copy of the file it replaced). The
+        // operator is told that a power cut may still take the name back.
+        if let Ok(d) = File::open(dir)
+            && let Err(error) = d.sync_all()
+            && !matches!(
+                error.kind(),
+                std::io::ErrorKind::InvalidInput | std::io::ErrorKind::Unsupported
+            )
+        {
+            tracing::warn!(%error, path = %dir.display(), file = %dest.display(), "the file has its name, but the folder could not be synced: a power cut before the system writes it out may undo the rename");
         }
     }
     Ok(())
@@ -311,13 +320,32 @@ pub fn backup_file(db_path: &Path, dest: &Path) -> Result<(), StoreError> {
 /// Opens a database file (server stopped), checks its schema version and every
 /// invariant, and counts what it holds.
 pub fn inspect_file(path: &Path) -> Result<DbSummary, StoreError> {
-    let summary = {
+    let summary = read_damaged(|| {
         let db = open_existing(path)?;
         let reader = Reader::new(db.begin_read()?);
         summarize(&reader)
-    };
+    });
     let _ = forget_cached_pages(path);
     summary
+}
+
+/// Runs `read` over a file the host is checking or restoring, where a panic is the
+/// file's damage, not the command's failure. redb trusts what its pages hold once
+/// they open: a table key that is not UTF-8, or a tuple whose lengths do not add up,
+/// makes it panic mid-read. `check-db` and `restore` then say the file is damaged and
+/// exit as for any damage, instead of crashing with a panic's exit status.
+fn read_damaged<T>(read: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        Err(StoreError::corrupt(
+            "a table",
+            format!("reading it stopped the store: {why}"),
+        ))
+    })
 }
 
 /// Drops a database file's pages from the operating system's cache once an offline
@@ -386,19 +414,21 @@ fn summarize(reader: &Reader) -> Result<DbSummary, StoreError> {
 /// Brings a closed database file of an older schema to this host's. A file with no
 /// schema version is left as it is, for the inspection to refuse.
 fn migrate(path: &Path) -> Result<(), StoreError> {
-    let db = open_existing(path)?;
-    let versioned = {
-        let txn = db.begin_read()?;
-        match txn.open_table(tables::META) {
-            Ok(meta) => meta.get(tables::META_SCHEMA)?.is_some(),
-            Err(redb::TableError::TableDoesNotExist(_)) => false,
-            Err(e) => return Err(e.into()),
+    read_damaged(|| {
+        let db = open_existing(path)?;
+        let versioned = {
+            let txn = db.begin_read()?;
+            match txn.open_table(tables::META) {
+                Ok(meta) => meta.get(tables::META_SCHEMA)?.is_some(),
+                Err(redb::TableError::TableDoesNotExist(_)) => false,
+                Err(e) => return Err(e.into()),
+            }
+        };
+        if versioned {
+            tables::prepare(&db)?;
         }
-    };
-    if versioned {
-        tables::prepare(&db)?;
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Whether `e` is the disk refusing a write (full, or over a quota).
@@ -654,6 +684,31 @@ fn copy_naming(
 
 #[cfg(test)]
 mod tests {
+    /// What redb does on a key that is not UTF-8 (`from_utf8(..).unwrap()`): the
+    /// command reports damage, with the panic's own words.
+    #[test]
+    fn a_panic_while_reading_a_file_is_reported_as_damage() {
+        let damaged = read_damaged::<()>(|| {
+            let key = vec![b'u', 0xff];
+            match String::from_utf8(key) {
+                Ok(_) => Ok(()),
+                Err(e) => panic!("called `Result::unwrap()` on an `Err` value: {e}"),
+            }
+        });
+        match damaged {
+            Err(StoreError::Corrupt { why, .. }) => {
+                assert!(why.contains("invalid utf-8"), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let static_message = read_damaged::<()>(|| panic!("bad tuple"));
+        assert!(
+            matches!(&static_message, Err(StoreError::Corrupt { why, .. }) if why.ends_with("bad tuple")),
+            "{static_message:?}"
+        );
+        assert_eq!(read_damaged(|| Ok(7)).ok(), Some(7));
+    }
+
     #[test]
     fn a_second_restore_in_the_same_second_keeps_a_name_of_its_own() {
         let dir = tempfile::tempdir().expect("dir");

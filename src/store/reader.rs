@@ -917,7 +917,8 @@ impl Reader {
         Ok(self.entry_by_id(entry_id)?.filter(|e| e.owner == owner))
     }
 
-    /// All of a user's personal entries, sorted by full name.
+    /// All of a user's personal entries, sorted by full name. Reads every one: for
+    /// tests and tools, never a request, whose pages are [`Reader::list`]'s.
     pub fn entries(&self, owner: &str) -> Result<Vec<Entry>, StoreError> {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
@@ -1042,12 +1043,14 @@ impl Reader {
         Ok(Page { items, next_cursor })
     }
 
-    /// Pending requests `user` received, newest first.
+    /// Pending requests `user` received, newest first. Reads every one: for tests
+    /// and tools; a request reads [`Reader::newest_requests_received`] or a page.
     pub fn requests_received(&self, user: &str) -> Result<Vec<RequestView>, StoreError> {
         self.pending(tables::RECEIVERID_REQUESTERID, user)
     }
 
-    /// Pending requests `user` sent, newest first.
+    /// Pending requests `user` sent, newest first. Reads every one: for tests and
+    /// tools, never a request.
     pub fn requests_sent(&self, user: &str) -> Result<Vec<RequestView>, StoreError> {
         self.pending(tables::REQUESTERID_RECEIVERID, user)
     }

@@ -378,27 +378,62 @@ impl Store {
 /// render's instructions, for data that changes only when the writer commits. Now the
 /// first reader after a commit begins one and later readers take it too, until the
 /// writer ends it after its next commit and before it answers that commit's callers.
-/// A snapshot is begun under the lock the writer ends it under, so one begun before a
-/// commit can never be kept after the commit's end. The writer ending it also keeps
-/// an old snapshot from holding pages the writer could reuse: only readers still
-/// running hold it then, as they always did.
+/// The writer ending it also keeps an old snapshot from holding pages the writer
+/// could reuse: only readers still running hold it then, as they always did.
+///
+/// A snapshot is begun outside the lock, and shared only if no commit ended the
+/// sharing meanwhile (the generation says so): begun under the lock, it kept the
+/// writer waiting to answer a whole batch behind a render thread, which runs at a
+/// lower priority and may be preempted holding it. One begun before a commit's end
+/// is then never shared after it, and the reader that began it uses it alone, as a
+/// read that started before the commit was acknowledged.
 #[derive(Default)]
-struct SharedSnapshot(Mutex<Option<Arc<Snapshot>>>);
+struct SharedSnapshot(Mutex<Shared>);
+
+#[derive(Default)]
+struct Shared {
+    snapshot: Option<Arc<Snapshot>>,
+    /// How many times the writer has ended the sharing.
+    generation: u64,
+}
 
 impl SharedSnapshot {
     fn get(&self, db: &Database) -> Result<Arc<Snapshot>, redb::TransactionError> {
+        let generation = match self.current() {
+            Ok(shared) => return Ok(shared),
+            Err(generation) => generation,
+        };
+        let begun = Arc::new(Snapshot::new(db.begin_read()?));
+        Ok(self.offer(begun, generation))
+    }
+
+    /// The shared snapshot, or the generation a new one would begin in.
+    fn current(&self) -> Result<Arc<Snapshot>, u64> {
+        let held = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        held.snapshot
+            .as_ref()
+            .map(Arc::clone)
+            .ok_or(held.generation)
+    }
+
+    /// Shares `begun`, a snapshot begun in `generation`, unless the writer has ended
+    /// the sharing since, and returns the snapshot the reader should use: one another
+    /// reader shared first, or its own.
+    fn offer(&self, begun: Arc<Snapshot>, generation: u64) -> Arc<Snapshot> {
         let mut held = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(snap) = held.as_ref() {
-            return Ok(Arc::clone(snap));
+        if held.generation != generation {
+            return begun;
         }
-        let snap = Arc::new(Snapshot::new(db.begin_read()?));
-        *held = Some(Arc::clone(&snap));
-        Ok(snap)
+        Arc::clone(held.snapshot.get_or_insert(begun))
     }
 
     /// After a commit: readers from now on begin a snapshot that holds it.
     fn end(&self) {
-        let ended = self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let ended = {
+            let mut held = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            held.generation = held.generation.wrapping_add(1);
+            held.snapshot.take()
+        };
         // Closed (when no reader holds it) outside the lock.
         drop(ended);
     }
@@ -414,7 +449,13 @@ fn run_writer(
 ) {
     // A rename's rows left to move (see `resort.rs`) move in steps of their own,
     // one after each batch while actions keep coming, back to back when none do.
-    let mut resorting = resorts_pending(db);
+    // A panic here (redb on a damaged page) would end the thread before its loop,
+    // with every later write answered "gone" while `/healthz` still said ok.
+    let Ok(mut resorting) = std::panic::catch_unwind(AssertUnwindSafe(|| resorts_pending(db)))
+    else {
+        engine_panicked(failure);
+        return;
+    };
     // Whose rows the last step moved: steps take turns among the renamed.
     let mut last_resorted: UserId = 0;
     // Jobs of a batch that a failing job stopped before they ran: they run first, in
@@ -1114,6 +1155,39 @@ mod tests {
             "a snapshot stays"
         );
         assert!(store.read().expect("read").shares_snapshot_with(&c));
+    }
+
+    /// A snapshot begun before the writer ended the sharing serves its own reader and
+    /// is never shared after; one begun since is, and a reader that finds one shared
+    /// first takes that.
+    #[test]
+    fn a_snapshot_begun_before_a_commit_ended_is_not_shared_after_it() {
+        let db = Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .expect("db");
+        let begin = || Arc::new(Snapshot::new(db.begin_read().expect("begin")));
+        let shared = SharedSnapshot::default();
+        let Err(generation) = shared.current() else {
+            panic!("nothing is shared yet");
+        };
+        let early = begin();
+        shared.end();
+        let used = shared.offer(Arc::clone(&early), generation);
+        assert!(Arc::ptr_eq(&used, &early), "its reader keeps it");
+        let Err(next) = shared.current() else {
+            panic!("a snapshot begun before the end was shared after it");
+        };
+        assert_ne!(next, generation);
+        let first = begin();
+        let second = begin();
+        assert!(Arc::ptr_eq(&shared.offer(Arc::clone(&first), next), &first));
+        assert!(
+            Arc::ptr_eq(&shared.offer(second, next), &first),
+            "a later reader takes the one shared first"
+        );
+        assert!(shared.current().is_ok_and(|s| Arc::ptr_eq(&s, &first)));
+        shared.end();
+        assert!(shared.current().is_err());
     }
 
     /// While readers keep a shared snapshot busy on other threads, every read begun

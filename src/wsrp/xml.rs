@@ -24,6 +24,11 @@ pub struct Limits {
     pub max_elements: usize,
     /// Attributes of one element, namespace declarations included.
     pub max_attributes: usize,
+    /// Attributes of the whole document, namespace declarations left out. Each one
+    /// kept costs about 80 bytes: without this bound, a 512 KiB body of elements
+    /// that each carry `max_attributes` would hold some 86,000 of them, 6–7 MB a
+    /// request, before the registration is even looked at.
+    pub max_total_attributes: usize,
     /// Namespace declarations in scope at once: quick-xml finds a prefix by scanning
     /// every binding in scope, once per element and prefixed attribute.
     pub max_namespaces_in_scope: usize,
@@ -41,6 +46,8 @@ impl Default for Limits {
             // WSRP elements carry a handful; the bound keeps quick-xml's duplicate
             // check, which compares each attribute with every earlier one, cheap.
             max_attributes: 64,
+            // A WSRP request carries a few dozen.
+            max_total_attributes: 2_048,
             // An envelope declares a handful, some clients again on many elements.
             max_namespaces_in_scope: 128,
             // Real ones are URLs and URNs well under 200 bytes.
@@ -60,6 +67,8 @@ pub enum XmlError {
     TooManyElements(usize),
     #[error("an element has more than {0} attributes")]
     TooManyAttributes(usize),
+    #[error("more than {0} attributes")]
+    TooManyAttributesInAll(usize),
     #[error("document type declarations are not accepted")]
     DocType,
     #[error("entity &{0}; is not declared")]
@@ -148,6 +157,7 @@ pub fn parse(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     let mut count = 0usize;
+    let mut attributes = 0usize;
     let mut names = Namespaces::default();
     // Declarations of each open element, and their sum.
     let mut declared: Vec<usize> = Vec::new();
@@ -183,13 +193,14 @@ pub fn parse(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 if stack.len() >= limits.max_depth {
                     return Err(XmlError::TooDeep(limits.max_depth));
                 }
-                stack.push(element(
-                    &reader,
-                    &mut names,
-                    ns,
-                    &start,
-                    limits.max_attributes,
-                )?);
+                let open = element(&reader, &mut names, ns, &start, limits.max_attributes)?;
+                attributes += open.attrs.len();
+                if attributes > limits.max_total_attributes {
+                    return Err(XmlError::TooManyAttributesInAll(
+                        limits.max_total_attributes,
+                    ));
+                }
+                stack.push(open);
                 declared.push(own);
                 in_scope += own;
             }
@@ -202,6 +213,12 @@ pub fn parse(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
                     return Err(XmlError::TooDeep(limits.max_depth));
                 }
                 let done = element(&reader, &mut names, ns, &start, limits.max_attributes)?;
+                attributes += done.attrs.len();
+                if attributes > limits.max_total_attributes {
+                    return Err(XmlError::TooManyAttributesInAll(
+                        limits.max_total_attributes,
+                    ));
+                }
                 attach(&mut stack, &mut root, done);
             }
             Event::End(_) => {
@@ -588,6 +605,31 @@ mod tests {
             parse(flood.as_bytes(), Limits::default()),
             Err(XmlError::TooManyAttributes(max))
         );
+    }
+
+    #[test]
+    fn refuses_a_document_with_too_many_attributes_in_all() {
+        let limits = Limits::default();
+        let per = limits.max_attributes;
+        // Elements each at the per-element limit, enough of them to pass the total.
+        let element = with_attributes(per, "k");
+        let under = limits.max_total_attributes / per;
+        let body = |n: usize| format!("<r>{}</r>", element.repeat(n));
+        let fits = parse(body(under).as_bytes(), limits).expect("within the total");
+        assert_eq!(fits.children.len(), under);
+        let over = body(under + 1);
+        assert!(over.len() < limits.max_bytes);
+        assert_eq!(
+            parse(over.as_bytes(), limits),
+            Err(XmlError::TooManyAttributesInAll(
+                limits.max_total_attributes
+            ))
+        );
+        // Namespace declarations are bounded on their own, not counted here.
+        let declared: String = (0..under + 1)
+            .map(|i| format!("<e xmlns:p{i}=\"urn:x\"/>"))
+            .collect();
+        assert!(parse(format!("<r>{declared}</r>").as_bytes(), limits).is_ok());
     }
 
     #[test]

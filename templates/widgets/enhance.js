@@ -72,7 +72,8 @@
   }
 
   {#- Moves focus to what changed, so keyboard and screen-reader users follow along:
-      the outcome message when there is one, else the wrapper itself. #}
+      a field the answer refused (which reads out the outcome as its description),
+      else the outcome message when there is one, else the wrapper itself. #}
   function focusIn(el, selector) {
     var target = (selector && el.querySelector(selector)) || el.querySelector("[role=status],[role=alert]") || el;
     if (!target.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) {
@@ -113,7 +114,7 @@
     var imported = document.importNode(next, true);
     current.parentNode.replaceChild(imported, current);
     localTimes(imported);
-    focusIn(imported);
+    focusIn(imported, "[aria-invalid=true]");
     return true;
   }
 
@@ -202,15 +203,18 @@
         body.append(name, value);
       }
     });
+    {#- Marked, not disabled: a disabled button loses the focus to the page's body,
+        and a keyboard or screen-reader user would start over from the top. `pending`
+        already refuses a second press. #}
     if (submitter) {
-      submitter.disabled = true;
+      submitter.setAttribute("aria-disabled", "true");
       submitter.setAttribute("data-enhance-disabled", "");
     }
     busy(true);
     function native() {
       busy(false);
       if (submitter) {
-        submitter.disabled = false;
+        submitter.removeAttribute("aria-disabled");
         submitter.removeAttribute("data-enhance-disabled");
       }
       {#- A plain submission, which this listener lets through. #}
@@ -356,7 +360,7 @@
   }
 
   {#- A page restored from the back/forward cache comes back as it was left, busy
-      and with its pressed button disabled: undo both. #}
+      and with its pressed button marked disabled: undo both. #}
   function restored(event) {
     var el = root();
     if (!event.persisted || !el) {
@@ -364,7 +368,6 @@
     }
     busy(false);
     Array.prototype.forEach.call(el.querySelectorAll("[data-enhance-disabled]"), function (x) {
-      x.disabled = false;
       x.removeAttribute("data-enhance-disabled");
       x.removeAttribute("aria-disabled");
     });

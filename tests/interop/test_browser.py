@@ -409,6 +409,38 @@ def test_two_actions_pressed_at_once_post_one(demo, browser):
         context.close()
 
 
+def test_a_pressed_button_keeps_the_focus_while_its_action_runs(demo, browser):
+    """A disabled button gives the focus up to the page's body: a keyboard user
+    pressing Enter on an action would start over from the top of the portal page.
+    The script marks the button aria-disabled instead, and `pending` refuses a second
+    press."""
+    context, page = english_page(browser)
+    me = Person(page, demo)
+    held = []
+    try:
+        me.become("aisha.okafor")
+        me.open_person("Sofia Rossi")
+        page.route("**/actions/**", lambda route: held.append(route))
+        button = page.locator(f"{CC} form[method=post] button[type=submit]").first
+        button.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => document.activeElement && document.activeElement.getAttribute('aria-disabled') === 'true'")
+        state = page.evaluate(
+            """() => ({tag: document.activeElement.tagName,
+                       disabled: document.activeElement.disabled})"""
+        )
+        assert state == {"tag": "BUTTON", "disabled": False}, state
+        for _ in range(100):
+            if held:
+                break
+            page.wait_for_timeout(50)
+        assert len(held) == 1, "the action was sent"
+        held[0].continue_()
+        page.locator(f"{CC} .alert").first.wait_for(state="visible")
+    finally:
+        context.close()
+
+
 def test_a_refused_contact_keeps_what_was_typed(demo, browser):
     """A personal contact refused (here: its email is already another contact's) comes
     back with the form as typed, not emptied, so only the email needs changing."""
@@ -434,6 +466,16 @@ def test_a_refused_contact_keeps_what_was_typed(demo, browser):
         assert page.locator(f"{form} input[name$='fullName']").input_value() == "Sam Soto"
         assert page.locator(f"{form} input[name$='emailAddress']").input_value() == "rita@example.com"
         assert page.locator(f"{form} textarea[name$='comments']").input_value() == "met at the fair"
+        # The refused field has the focus, marked in place; its description is the
+        # outcome, which a screen reader reads with it.
+        focused = page.evaluate(
+            """() => ({name: document.activeElement.name,
+                       invalid: document.activeElement.getAttribute('aria-invalid'),
+                       group: document.activeElement.closest('.form-group').className})"""
+        )
+        assert focused["name"].endswith("emailAddress"), focused
+        assert focused["invalid"] == "true", focused
+        assert "has-error" in focused["group"], focused
     finally:
         context.close()
 

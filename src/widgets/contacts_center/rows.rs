@@ -96,7 +96,7 @@ fn write_person_row(
     }
     out.push_str("</a></div>\n<div class=\"autofit-col autofit-col-expand\">\n<a class=\"list-group-title\" href=\"");
     write_escaped(out, &p.detail_url)?;
-    out.push_str("\">");
+    out.push_str("\" dir=\"auto\">");
     write_escaped(out, &p.name)?;
     out.push_str("</a>");
     if !p.job_title.is_empty() {
