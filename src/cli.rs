@@ -448,6 +448,14 @@ fn check_db(config: &Config) -> ExitCode {
 }
 
 fn backup(config: &Config, file: &Path) -> ExitCode {
+    // The copy takes its name by a rename, which would replace whatever had it: an
+    // earlier backup given the same name by mistake, or the live database itself.
+    if std::fs::symlink_metadata(file).is_ok() {
+        return fail(format!(
+            "cannot back up to {}: it already exists (choose a new name, or remove it first)",
+            file.display()
+        ));
+    }
     match crate::store::backup_file(&config.database_path(), file) {
         Ok(()) => {
             println!(

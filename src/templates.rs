@@ -145,9 +145,9 @@ impl Templates {
                 .find(|(n, _)| *n == name)
                 .map(|(_, source)| (*source).to_owned()))
         });
-        // Every fragment ends with the script, 9 KB of text. Printed from one string
+        // Every fragment ends with the script, 9.9 KB of text. Printed from one string
         // made here, it is copied once per render; a macro that included its template
-        // wrote it out, captured it and copied it again (7% of a list render's
+        // wrote it out, captured it and copied it again (3% of a render's
         // instructions). Templates print `enhance_script`.
         let script_error = match env
             .get_template(ENHANCE_SCRIPT)

@@ -138,7 +138,7 @@ fn catalog_json_lists_widgets_in_camel_case() {
 
 fn pluto_files() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(PLUTO)
-        .expect("pluto fixtures beside the crate")
+        .unwrap_or_else(|e| panic!("{PLUTO} (the shared specs, beside the repository): {e}"))
         .filter_map(Result::ok)
         .map(|e| e.path())
         .collect();
@@ -1031,8 +1031,9 @@ fn the_english_title_is_taken_whatever_the_order() {
 /// The `<portlet>` order table in the code is the DTD's, element for element.
 #[test]
 fn liferay_portlet_order_table_matches_the_official_dtd() {
-    let dtd = std::fs::read_to_string("../shared/specs/liferay/liferay-portlet-app_7_4_0.dtd")
-        .expect("DTD beside the crate");
+    let path = "../shared/specs/liferay/liferay-portlet-app_7_4_0.dtd";
+    let dtd = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{path} (the shared specs, beside the repository): {e}"));
     let start =
         dtd.find("<!ELEMENT portlet (").expect("portlet element") + "<!ELEMENT portlet (".len();
     let end = start + dtd[start..].find(")>").expect("end of model");

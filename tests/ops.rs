@@ -1016,6 +1016,17 @@ fn cli_seed_check_db_corrupt_backup_restore() {
     let backup = dir.path().join("b.redb");
     let o = host(&data, &["backup", backup.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
+    // A name already taken is refused, the file there left as it was: an earlier
+    // backup given the same name, or the live database.
+    let taken = std::fs::read(&backup).unwrap();
+    for target in [backup.clone(), data.join("widget-host.redb")] {
+        let before = std::fs::read(&target).unwrap();
+        let o = host(&data, &["backup", target.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains("already exists"), "{}", text(&o));
+        assert_eq!(std::fs::read(&target).unwrap(), before);
+    }
+    assert_eq!(std::fs::read(&backup).unwrap(), taken);
 
     corrupt(&data.join("widget-host.redb"));
     let o = host(&data, &["check-db"]);
@@ -1056,7 +1067,10 @@ fn cli_seed_check_db_corrupt_backup_restore() {
 
     // While something holds the database, backup and restore say what to do.
     let held = Database::open(data.join("widget-host.redb")).unwrap();
-    let o = host(&data, &["backup", backup.to_str().unwrap()]);
+    let o = host(
+        &data,
+        &["backup", dir.path().join("b2.redb").to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("POST /api/backup"), "{}", text(&o));
     let o = host(&data, &["restore", backup.to_str().unwrap()]);

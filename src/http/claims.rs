@@ -69,7 +69,12 @@ impl ClaimsMemo {
                 return;
             }
             if seen.users.len() >= CAPACITY {
-                full = Some(std::mem::take(&mut seen.users));
+                // Its room is kept, as `clear` kept it: refilled from nothing, the
+                // map would grow (and rehash every id) under the lock instead.
+                full = Some(std::mem::replace(
+                    &mut seen.users,
+                    HashMap::with_capacity(CAPACITY),
+                ));
             }
             seen.users.insert(user.user_id.clone(), print);
         }

@@ -424,7 +424,13 @@ impl SharedSnapshot {
         if held.generation != generation {
             return begun;
         }
-        Arc::clone(held.snapshot.get_or_insert(begun))
+        if let Some(first) = &held.snapshot {
+            // `begun` is let go after the guard (parameters drop after locals): its
+            // transaction, closed here, would otherwise close under the lock.
+            return Arc::clone(first);
+        }
+        held.snapshot = Some(Arc::clone(&begun));
+        begun
     }
 
     /// After a commit: readers from now on begin a snapshot that holds it.
@@ -453,7 +459,10 @@ fn run_writer(
     // with every later write answered "gone" while `/healthz` still said ok.
     let Ok(mut resorting) = std::panic::catch_unwind(AssertUnwindSafe(|| resorts_pending(db)))
     else {
-        engine_panicked(failure);
+        let _ = failure.set(START_PANICKED.into());
+        tracing::error!(
+            "reading the database as the store started panicked; it takes no writes until the host restarts (/healthz now answers 503): run check-db"
+        );
         return;
     };
     // Whose rows the last step moved: steps take turns among the renamed.
@@ -619,6 +628,9 @@ impl Drop for NotesUnwinding<'_> {
         }
     }
 }
+
+/// The failure the writer's first read leaves when it panics (a damaged page).
+const START_PANICKED: &str = "the store's first read panicked: the file may be damaged";
 
 /// The failure a write that panicked outside any job leaves.
 const ENGINE_PANICKED: &str = "a write panicked inside the database engine";

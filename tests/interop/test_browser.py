@@ -253,6 +253,9 @@ def test_view_more_appends_in_place_and_a_restarted_page_replaces_the_list(demo,
         page.wait_for_function(f"document.querySelectorAll({rows!r}).length === 5")
         assert page.locator(f"{rows} .list-group-title").all_inner_texts() == first_names
         assert page.locator(f"{directory} [data-list=people][data-restarted]").count() == 1
+        # With no outcome to read, the focus lands on the first name of the list
+        # begun again, not on the unnamed wrapper.
+        page.wait_for_function(f"() => document.activeElement === document.querySelector({rows!r} + ' a.list-group-title')")
     finally:
         context.close()
 

@@ -897,12 +897,21 @@ const LIMITS: &str = "
   token with each of a user's requests, so a token that passed is now remembered by
   its exact text (up to 4,096 of them, of 2 KiB at most, with its `exp` checked on
   every use): 0.42 µs.
-- **The script once.** Every fragment ends with the enhancement script, about 9.5 KB
+- **The script once.** Every fragment ends with the enhancement script, about 9.9 KB
   once its template's comments are gone. A macro included that template in each
   render, captured what it wrote and copied it again into the page. The script is now
   rendered once, when the host starts, and each page prints it from that one string.
   Callgrind as above, on 2026-12-03: 144,603,547 instructions for the 204 renders
   before, 140,290,028 after (−3.0%).
+- **A snapshot begun outside the lock.** Readers began the shared snapshot under the
+  lock the writer ends it under after each commit, so a render thread (which runs at
+  a lower priority) preempted while beginning one held up the answer to a whole
+  batch. Now each begins one outside the lock and shares it only if no commit ended
+  the sharing meanwhile. Three alternating pairs of `--point actions 64 10` on
+  2026-12-03, a day the store's writer spent 190–230 µs of CPU a grouped action (96
+  in the table's run): before 2,832, 3,540 and 2,439 actions/s (p99 52.6, 24.2 and
+  65.3 ms), after 3,170, 2,813 and 2,972 (p99 38.1, 50.9 and 49.5 ms). No change the
+  noise lets through.
 - **The machine sets the ceiling.** The full run before this one, of the same render
   code but for one change worth 0.7%, on another machine of two cores (an AMD EPYC),
   measured the 2 KB baseline at 112,878 req/s and home at 8,350 at 64 connections (7%). Another machine can
@@ -910,11 +919,11 @@ const LIMITS: &str = "
   the renders per second rise: compare ratios within one run.
   The same machine is not always the same either: two full runs on 2026-12-03 of
   636e49e (the changes under **Buffers that grew** included) took 193 s each, and
-  everything in them ran two to three times slower than in the run above, the
-  baselines alike: the seed took 27.6 and 28.4 s (15.1 s above), the 2 KB baseline
+  everything in them ran two to three times slower than in the run of 8b45c32,
+  the baselines alike: the seed took 27.6 and 28.4 s (15.1 s in that run), the 2 KB baseline
   made 124,113 and 107,198 req/s at 64 connections and cost 58.4 and 28.8 µs of CPU
-  an answer at one connection (17.4 above), and the store's writer spent 253 and 240 µs of
-  CPU a grouped action (96 above). Their ratios at 64 connections: home 6% and 5%,
+  an answer at one connection (17.4 in that run), and the store's writer spent 253 and 240 µs of
+  CPU a grouped action (96 in that run). Their ratios at 64 connections: home 6% and 5%,
   filter 5% and 5%, search 5% and 5%, grouped actions over HTTP 2.5x and 2.3x. So
   the file kept the run of 8b45c32 as its tables then: before taking a run's tables,
   check that its baselines ran at the machine's usual speed.
