@@ -461,7 +461,7 @@ fn run_writer(
     else {
         let _ = failure.set(START_PANICKED.into());
         tracing::error!(
-            "reading the database as the store started panicked; it takes no writes until the host restarts (/healthz now answers 503): run check-db"
+            "reading the database as the store started panicked; it takes no writes until the host restarts (/healthz now answers 503): stop the host and run check-db"
         );
         return;
     };

@@ -74,7 +74,8 @@
   {#- Moves focus to what changed, so keyboard and screen-reader users follow along:
       a field the answer refused (which reads out the outcome as its description),
       else the outcome message when there is one, else the list's first name (a
-      list begun again), else the wrapper itself, which has no name of its own. #}
+      list begun again, or a search's answer where its form posts, as over WSRP),
+      else the wrapper itself, which has no name of its own. #}
   function focusIn(el, selector) {
     var target = (selector && el.querySelector(selector)) || el.querySelector("[role=status],[role=alert]") ||
       el.querySelector("[data-list] a.list-group-title") || el;

@@ -909,7 +909,8 @@ const LIMITS: &str = "
   batch. Now each begins one outside the lock and shares it only if no commit ended
   the sharing meanwhile. Three alternating pairs of `--point actions 64 10` on
   2026-12-03, a day the store's writer spent 190–230 µs of CPU a grouped action (96
-  in the table's run): before 2,832, 3,540 and 2,439 actions/s (p99 52.6, 24.2 and
+  in the run of 8b45c32), of 968797d with `SharedSnapshot::get` as in 0497eb1
+  (before) and as in 8f8d25e (after): before 2,832, 3,540 and 2,439 actions/s (p99 52.6, 24.2 and
   65.3 ms), after 3,170, 2,813 and 2,972 (p99 38.1, 50.9 and 49.5 ms). No change the
   noise lets through.
 - **The machine sets the ceiling.** The full run before this one, of the same render
@@ -924,7 +925,12 @@ const LIMITS: &str = "
   made 124,113 and 107,198 req/s at 64 connections and cost 58.4 and 28.8 µs of CPU
   an answer at one connection (17.4 in that run), and the store's writer spent 253 and 240 µs of
   CPU a grouped action (96 in that run). Their ratios at 64 connections: home 6% and 5%,
-  filter 5% and 5%, search 5% and 5%, grouped actions over HTTP 2.5x and 2.3x. So
+  filter 5% and 5%, search 5% and 5%, grouped actions over HTTP 2.5x and 2.3x. A third, of
+  8f8d25e (**The script once** and the snapshot begun outside the lock included), on
+  a day as slow (192 s; the seed 28.1 s, the baseline 129,487 req/s at 64 connections,
+  the writer 273 µs of CPU a grouped action): home 5%, filter and search 4%, grouped
+  actions over HTTP 3.3x, the store's writer alone 18.9x; 196 MB at most, the first
+  render after 14 ms. So
   the file kept the run of 8b45c32 as its tables then: before taking a run's tables,
   check that its baselines ran at the machine's usual speed.
 - **Per request outside the render**: one HS256 JWT check, the request's parameters
