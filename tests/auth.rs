@@ -578,6 +578,57 @@ fn p_auth_round_trip_is_compact_and_url_safe() {
     assert_eq!(p.verify(&token, &binding()), Ok(()));
 }
 
+/// The token format as the module documents it, computed here from the HMAC crate
+/// with the 32-byte key as it is: tokens minted before and after a change to how the
+/// host keys its MAC (pages left open across an upgrade) must stay the same bytes.
+#[test]
+fn p_auth_is_the_documented_hmac_of_the_length_prefixed_binding() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+
+    let key = [7u8; 32];
+    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let ttl = Duration::from_secs(600);
+    let expires: u64 = 1_800_000_600;
+    for (target, written) in [
+        (PAuthTarget::Action("connect"), "action:connect".to_owned()),
+        (
+            PAuthTarget::Resource {
+                name: "vcard",
+                query: "_ns_userId=bob",
+            },
+            "resource:vcard?_ns_userId=bob".to_owned(),
+        ),
+    ] {
+        let bound = PAuthBinding {
+            target,
+            ..binding()
+        };
+        let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("any key length");
+        for field in [
+            &b"widget-host p_auth v1"[..],
+            b"portal",
+            b"alice",
+            b"contacts_center_INSTANCE_abc",
+            written.as_bytes(),
+        ] {
+            mac.update(&(field.len() as u64).to_be_bytes());
+            mac.update(field);
+        }
+        mac.update(&expires.to_be_bytes());
+        let tag = mac.finalize().into_bytes();
+        let mut raw = expires.to_be_bytes().to_vec();
+        raw.extend_from_slice(&tag[..16]);
+        assert_eq!(
+            PAuth::new(key).issue_at(&bound, at, ttl),
+            URL_SAFE_NO_PAD.encode(raw),
+            "{written}"
+        );
+    }
+}
+
 #[test]
 fn p_auth_is_bound_to_every_field() {
     let p = PAuth::new([7; 32]);

@@ -251,9 +251,10 @@ fn a_card_walks_the_mutual_connections_once_for_its_count_and_its_faces() {
 }
 
 #[test]
-fn a_row_of_the_connections_list_costs_two_standing_lookups() {
+fn a_page_reads_each_list_of_its_viewer_once_not_once_a_row() {
     // p0 is connected to everyone, follows the even ones and is followed by every
-    // third: the rows differ in the follows, which are the only lookups left.
+    // third: the rows differ in the follows, which are the only facts left to learn,
+    // from one read of each of p0's two follow lists over the page's place.
     let w = world();
     people(&w, 25);
     let mut edges: Vec<BulkEdge> = (1..25)
@@ -289,11 +290,12 @@ fn a_row_of_the_connections_list_costs_two_standing_lookups() {
         };
         assert_eq!(s, want, "{}", p.id);
     }
-    assert_eq!(r.standing_lookups() - before, 2 * 20);
+    assert_eq!(r.standing_lookups() - before, 2);
 
     // The same people from the directory list: p0 blocks nobody, is blocked by
-    // nobody and has no request pending, which four one-row reads tell once; each row
-    // then looks up the connection and the follows (a connection rules out a request).
+    // nobody and has no request pending, which four one-row reads tell once; then one
+    // read of p0's connections and of each follow list over the page (a connection
+    // rules out a request), where each row looked up all three.
     let r = w.social.read().expect("read");
     let page = r.list("p0", Filter::All, None, 30).expect("page");
     let others: Vec<&str> = page
@@ -309,7 +311,7 @@ fn a_row_of_the_connections_list_costs_two_standing_lookups() {
     for id in &others {
         assert!(r.standing("p0", id).expect("standing").connected, "{id}");
     }
-    assert_eq!(r.standing_lookups() - before, 4 + 3 * 24);
+    assert_eq!(r.standing_lookups() - before, 4 + 3);
 
     // Once p0 blocks someone and has sent a request, p0's rows look up p0's own
     // blocks and sent requests as well, but still not the sides p0 has none of
@@ -341,6 +343,55 @@ fn a_row_of_the_connections_list_costs_two_standing_lookups() {
     // block, the connection, the request sent (none can come back), the follows;
     // p27: the same five.
     assert_eq!(r.standing_lookups() - before, 4 + 1 + 5 + 5);
+}
+
+/// A page of one list may lie far apart in another, with many of the viewer's rows
+/// between its own: the read of that other list over the page stops after twice the
+/// page's rows, and the rows it did not reach are looked up, not taken for strangers.
+#[test]
+fn a_list_read_over_a_sparse_page_stops_and_the_rest_is_looked_up() {
+    let w = world();
+    // p0..p99 (family names Family00000..) between Xavier Aaa and Xavier Zzz.
+    people(&w, 100);
+    w.social
+        .upsert_people(vec![
+            person("xa", "Xavier", "Aaa"),
+            person("xz", "Xavier", "Zzz"),
+        ])
+        .expect("people");
+    let edges = (1..100)
+        .map(|i| BulkEdge::Connection("p0".into(), format!("p{i}")))
+        .chain([
+            BulkEdge::Connection("p0".into(), "xz".into()),
+            BulkEdge::Follow("p0".into(), "xa".into()),
+            BulkEdge::Follow("p0".into(), "xz".into()),
+        ])
+        .collect();
+    w.social.link_many(edges).expect("edges");
+
+    let r = w.social.read().expect("read");
+    let page = r
+        .list("p0", Filter::Following, None, 20)
+        .expect("following");
+    let ids: Vec<&str> = page
+        .items
+        .iter()
+        .map(|item| match item {
+            Listed::Person(p) => p.id.as_str(),
+            Listed::Entry(e) => panic!("an entry: {e:?}"),
+        })
+        .collect();
+    assert_eq!(ids, ["xa", "xz"]);
+    let before = r.standing_lookups();
+    assert!(!r.standing("p0", "xa").expect("standing").connected);
+    assert!(
+        r.standing("p0", "xz").expect("standing").connected,
+        "past the read's end"
+    );
+    // The four sides, the two list reads (the connections read stopped at 12 of its
+    // 101 rows, past Xavier Aaa's place; the followers read found none), then Xavier
+    // Zzz's connection looked up.
+    assert_eq!(r.standing_lookups() - before, 4 + 2 + 1);
 }
 
 /// `n` more people, numbered on from `first`.

@@ -343,6 +343,48 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
         let violations = widget_host::store::check_invariants(&r).unwrap();
         prop_assert!(violations.is_empty(), "{:?}", violations);
     }
+    // After a page of the directory, of a search or of a list, a standing comes from
+    // one read of each of the viewer's lists over the page's place (first row to
+    // last), not from lookups: for the people on the page and off it, on pages of
+    // two (whose ends bound those reads) and whole ones, it must agree with the model.
+    for a in 0..PEOPLE {
+        for limit in [2, 100] {
+            for (filter, words) in [
+                (Filter::All, ""),
+                (Filter::All, "g"),
+                (Filter::Connections, ""),
+                (Filter::Following, ""),
+                (Filter::Followers, "g"),
+            ] {
+                let mut cursor: Option<String> = None;
+                loop {
+                    let r = s.read().unwrap();
+                    let page = if words.is_empty() {
+                        r.list(&pid(a), filter, cursor.as_deref(), limit)
+                    } else {
+                        r.search(&pid(a), words, filter, cursor.as_deref(), limit)
+                    }
+                    .unwrap();
+                    for b in 0..PEOPLE {
+                        prop_assert_eq!(
+                            r.standing(&pid(a), &pid(b)).unwrap(),
+                            m.standing(a, b),
+                            "{} {} {:?} {:?} {}",
+                            a,
+                            b,
+                            filter,
+                            words,
+                            limit
+                        );
+                    }
+                    match page.next_cursor {
+                        Some(next) => cursor = Some(next),
+                        None => break,
+                    }
+                }
+            }
+        }
+    }
     Ok(())
 }
 

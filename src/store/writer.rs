@@ -969,6 +969,27 @@ mod tests {
         assert_eq!(mode(&path), 0o600);
     }
 
+    /// While a rename's rows wait under the old sort key, a page's standings are
+    /// looked up row by row: a read of a fan's Following list over the page's place
+    /// (Fan0 to Zorn) would not reach the hub's row, still under Ahn, before the page.
+    #[test]
+    fn standings_on_a_page_are_looked_up_while_rows_wait_to_move() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = closed_mid_rename(dir.path(), "Zorn");
+        // No store, so no writer to move the rows meanwhile.
+        let db = Database::open(&path).expect("open");
+        for fan in 0..20 {
+            let reader = Reader::new(db.begin_read().expect("read"));
+            let viewer = format!("f{fan}");
+            let page = reader
+                .list(&viewer, crate::store::Filter::All, None, 30)
+                .expect("page");
+            assert_eq!(page.items.len(), 22);
+            let standing = reader.standing(&viewer, "hub").expect("standing");
+            assert!(standing.following, "{viewer} follows the hub");
+        }
+    }
+
     #[test]
     fn rows_left_to_move_when_the_host_stopped_move_when_it_starts_again() {
         let dir = tempfile::tempdir().expect("dir");

@@ -16,6 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -88,7 +89,11 @@ pub struct PAuthBinding<'a> {
 /// Issues and checks `p_auth` tokens with the host's secret key.
 #[derive(Clone)]
 pub struct PAuth {
-    host_key: [u8; 32],
+    /// HMAC-SHA256 keyed with the host key, nothing written yet. HMAC hashes the key
+    /// twice (inner and outer pad) before any message: keyed once here and copied for
+    /// each token, a token costs three SHA-256 blocks instead of five. A list render
+    /// mints about six.
+    keyed: Hmac<Sha256>,
 }
 
 impl fmt::Debug for PAuth {
@@ -100,7 +105,14 @@ impl fmt::Debug for PAuth {
 impl PAuth {
     /// Uses `host_key`; keep it stable across restarts so open pages keep working.
     pub fn new(host_key: [u8; 32]) -> Self {
-        Self { host_key }
+        // HMAC pads a key shorter than the hash's 64-byte block with zeros (RFC 2104),
+        // so the padded block keys exactly what the 32-byte key does, through the
+        // constructor that takes a whole block and cannot fail.
+        let mut block = [0u8; 64];
+        block[..32].copy_from_slice(&host_key);
+        Self {
+            keyed: <Hmac<Sha256> as KeyInit>::new(&block.into()),
+        }
     }
 
     /// A fresh random key: tokens die with the process. Fine for tests and demos.
@@ -157,18 +169,28 @@ impl PAuth {
     }
 
     fn mac(&self, binding: &PAuthBinding<'_>, expires: u64) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.host_key).expect("any key length"); // invariant: HMAC takes keys of any length
-        let target = binding.target.to_string();
+        let mut mac = self.keyed.clone();
         // Length prefixes make the encoding unambiguous: ("ab", "c") never equals ("a", "bc").
         for field in [
             DOMAIN,
             binding.consumer.as_bytes(),
             binding.user_id.as_bytes(),
             binding.portlet_id.as_bytes(),
-            target.as_bytes(),
         ] {
             mac.update(&(field.len() as u64).to_be_bytes());
             mac.update(field);
+        }
+        // The target as `Display` writes it (`action:{name}`,
+        // `resource:{name}?{query}`), fed in pieces rather than formatted into a
+        // string first.
+        let pieces: [&str; 4] = match binding.target {
+            PAuthTarget::Action(name) => ["action:", name, "", ""],
+            PAuthTarget::Resource { name, query } => ["resource:", name, "?", query],
+        };
+        let length: usize = pieces.iter().map(|p| p.len()).sum();
+        mac.update(&(length as u64).to_be_bytes());
+        for piece in pieces {
+            mac.update(piece.as_bytes());
         }
         mac.update(&expires.to_be_bytes());
         mac
