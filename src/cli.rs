@@ -88,7 +88,8 @@ pub enum Command {
     CheckDb,
     /// Copy the database (server stopped) into FILE as one consistent snapshot.
     Backup {
-        /// Where the backup goes (replaced atomically).
+        /// Where the backup goes: a name not yet taken (an existing file is refused,
+        /// exit 2). The copy is written beside it and renamed into place.
         file: PathBuf,
     },
     /// Replace the database (server stopped) with a checked backup.

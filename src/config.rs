@@ -2,6 +2,7 @@
 //! environment variables, then command-line flags. Each layer overrides the one before.
 //! Every error names the key it is about, so an administrator can fix it at once.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -121,7 +122,7 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Largest request head (request line and headers).
     pub max_header_bytes: usize,
-    /// Connections served at once; further ones are closed at accept.
+    /// Connections served at once; further ones are answered 503 and closed.
     pub max_connections: usize,
     /// Time allowed for one request, head and body and answer; also the header read
     /// timeout. A request that may write (a widget action, a WSRP call, the user API, a
@@ -152,7 +153,7 @@ impl Default for Limits {
 }
 
 /// A portal that may call the host.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsumerConfig {
     /// The consumer's id: the JWT `iss` and the WSRP `consumerName`. An OIDC issuer is
@@ -177,6 +178,22 @@ pub struct ConsumerConfig {
     /// only the audience tells it apart.
     #[serde(default)]
     pub audience: Option<String>,
+}
+
+/// The secrets show as whether they are set: a configuration printed in a log line or
+/// a panic message must not carry what signs every user's tokens.
+impl fmt::Debug for ConsumerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secret = |s: &Option<String>| s.as_ref().map(|_| "<secret>");
+        f.debug_struct("ConsumerConfig")
+            .field("id", &self.id)
+            .field("hs256_secret", &secret(&self.hs256_secret))
+            .field("jwks_file", &self.jwks_file)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("wsrp_secret", &secret(&self.wsrp_secret))
+            .field("audience", &self.audience)
+            .finish()
+    }
 }
 
 /// Shortest HS256 secret the host runs with in silence: RFC 7518 section 3.2 wants a
@@ -614,6 +631,23 @@ mod tests {
         assert_eq!(
             Config::from_toml(hs).expect("valid").warnings(),
             Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_printed_configuration_does_not_show_its_secrets() {
+        let c = Config::from_toml(
+            "[[consumers]]\nid = \"liferay\"\nhs256_secret = \"hs-0123456789abcdef0123456789abcdef\"\nwsrp_secret = \"wsrp-0123456789abcdef\"\n",
+        )
+        .expect("valid");
+        let printed = format!("{c:?}");
+        assert!(
+            printed.contains("\"liferay\"") && printed.contains("<secret>"),
+            "{printed}"
+        );
+        assert!(
+            !printed.contains("hs-0123") && !printed.contains("wsrp-0123"),
+            "{printed}"
         );
     }
 

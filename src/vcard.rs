@@ -363,7 +363,9 @@ fn timestamp(t: OffsetDateTime) -> String {
 
 /// Escapes a text value (RFC 6350 section 3.4): backslash, comma, semicolon and
 /// newline are escaped; CR and other control characters are dropped, because no
-/// legitimate name or note needs them and they could end the line.
+/// legitimate name or note needs them and they could end the line. Unicode's line and
+/// paragraph separators (U+2028, U+2029) are line breaks too, to a reader that splits
+/// on every Unicode line boundary (Python's `splitlines`), and are escaped as one.
 pub fn text(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
@@ -371,7 +373,7 @@ pub fn text(value: &str) -> String {
             '\\' => out.push_str("\\\\"),
             ',' => out.push_str("\\,"),
             ';' => out.push_str("\\;"),
-            '\n' => out.push_str("\\n"),
+            '\n' | '\u{2028}' | '\u{2029}' => out.push_str("\\n"),
             '\t' => out.push(' '),
             c if c.is_control() => {}
             c => out.push(c),

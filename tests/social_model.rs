@@ -365,17 +365,22 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                         r.search(&pid(a), words, filter, cursor.as_deref(), limit)
                     }
                     .unwrap();
-                    for b in 0..PEOPLE {
-                        prop_assert_eq!(
-                            r.standing(&pid(a), &pid(b)).unwrap(),
-                            m.standing(a, b),
-                            "{} {} {:?} {:?} {}",
-                            a,
-                            b,
-                            filter,
-                            words,
-                            limit
-                        );
+                    // The page's viewer first, then another, whose lists the page
+                    // did not come from.
+                    for x in [a, (a + 1) % PEOPLE] {
+                        for b in 0..PEOPLE {
+                            prop_assert_eq!(
+                                r.standing(&pid(x), &pid(b)).unwrap(),
+                                m.standing(x, b),
+                                "{} {} {} {:?} {:?} {}",
+                                a,
+                                x,
+                                b,
+                                filter,
+                                words,
+                                limit
+                            );
+                        }
                     }
                     match page.next_cursor {
                         Some(next) => cursor = Some(next),

@@ -244,6 +244,41 @@ fn injection_attempts_stay_inside_their_property() {
     }
 }
 
+/// A name from a portal's claims may hold Unicode's line and paragraph separators,
+/// which an importer that splits on every Unicode line boundary reads as line ends:
+/// they are escaped like a newline, and no property comes of them.
+#[test]
+fn unicode_line_separators_stay_inside_their_property() {
+    let sly = "Ann\u{2028}EMAIL:attacker@evil.example\u{2029}TEL:1\u{85}URL:x";
+    let card = Card {
+        uid: "ann".into(),
+        given_name: sly.into(),
+        family_name: "Archer".into(),
+        full_name: sly.into(),
+        job_title: Some(sly.into()),
+        ..Card::default()
+    };
+    for version in [Version::V3, Version::V4] {
+        let vcf = write(std::slice::from_ref(&card), version);
+        // Every line boundary Python's str.splitlines knows.
+        let names: Vec<&str> = vcf
+            .split([
+                '\n', '\r', '\u{b}', '\u{c}', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}',
+                '\u{2029}',
+            ])
+            .filter(|l| !l.is_empty() && !l.starts_with(' '))
+            .map(name_of)
+            .collect();
+        for gone in ["EMAIL", "TEL", "URL"] {
+            assert!(!names.contains(&gone), "{gone}: {vcf}");
+        }
+        assert_eq!(
+            value_of(&vcf, "FN").as_deref(),
+            Some("Ann\nEMAIL:attacker@evil.example\nTEL:1URL:x")
+        );
+    }
+}
+
 #[test]
 fn folding_respects_75_octets_and_utf8() {
     // 3-byte and 4-byte characters placed so that the boundary falls inside them.
@@ -339,7 +374,13 @@ proptest! {
             prop_assert_eq!(lines.iter().filter(|l| name_of(l) == "END").count(), 1);
             if !name.trim().is_empty() {
                 let expected: String = name.trim().chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-                    .map(|c| if c == '\t' { ' ' } else { c }).collect();
+                    .map(|c| match c {
+                        '\t' => ' ',
+                        // Line and paragraph separators come back as the newline
+                        // they were escaped as.
+                        '\u{2028}' | '\u{2029}' => '\n',
+                        c => c,
+                    }).collect();
                 prop_assert_eq!(value_of(&vcf, "FN"), Some(expected));
             }
         }

@@ -69,7 +69,7 @@ fn connect_request_accept_story() {
             .contains(&("message".into(), sent.message.clone()))
     );
 
-    // B sees the request in the requests list, with Accept and Ignore forms.
+    // B sees the request in the requests list, with Confirm and Ignore forms.
     let requests = cc(Some("b")).p("filter", "requests").html(&w);
     assert!(requests.contains("Ann Archer"), "{requests}");
     assert!(requests.contains("https://host.test/actions/accept-request"));
@@ -84,6 +84,22 @@ fn connect_request_accept_story() {
     assert!(sent_list.contains("Bob Baker") && sent_list.contains("actions/withdraw-request"));
 
     let id = request_id(&w, "b");
+    // The JSON pages of requests carry the id that answers or withdraws each.
+    let json_page = |viewer: &str, filter: &str| -> Value {
+        let page = cc(Some(viewer))
+            .named("contacts")
+            .p("filter", filter)
+            .resource(&w)
+            .expect("contacts");
+        serde_json::from_slice(&page.body).expect("json")
+    };
+    let received = json_page("b", "requests");
+    assert_eq!(received["items"][0]["userId"], "a");
+    assert_eq!(received["items"][0]["requestId"].to_string(), id);
+    let asked = json_page("a", "requests-sent");
+    assert_eq!(asked["items"][0]["userId"], "b");
+    assert_eq!(asked["items"][0]["requestId"].to_string(), id);
+    assert!(json_page("a", "all")["items"][0].get("requestId").is_none());
     let accepted = cc(Some("b"))
         .named("accept-request")
         .p("requestId", &id)
@@ -1427,7 +1443,7 @@ fn sent_and_received_requests_each_page_on() {
     assert_eq!(dates(&first).len(), 4, "{first}");
     // Rows repeat their buttons: each names, to screen readers, whom it acts on.
     for (button, who) in [
-        ("Accept", "Gil Zed"),
+        ("Confirm", "Gil Zed"),
         ("Ignore", "Fay Zed"),
         ("Withdraw", "Bob Baker"),
     ] {
@@ -2416,6 +2432,16 @@ fn exports_and_json_hide_what_the_placement_hides() {
         assert!(shown.contains(field), "{field} in {shown}");
     }
     assert_eq!(json(one)["image"], "https://portal.test/b.png");
+    // The JSON has what the card shows, the unsafe website left out as there.
+    assert_eq!(
+        json(one)["details"],
+        serde_json::json!({
+            "emails": ["bob@home.test"],
+            "phones": ["+1 555 0100"],
+            "addresses": ["Springfield"],
+            "websites": ["https://bob.test"],
+        })
+    );
 
     // An administrator hides everything but names (unchecked boxes are absent).
     let saved = cc(Some("a"))
@@ -2438,6 +2464,10 @@ fn exports_and_json_hide_what_the_placement_hides() {
     assert!(hidden.contains("FN:Bob Baker") && hidden.contains("TITLE:Engineer"));
     let contact = json(one);
     assert!(contact["image"].is_null() && contact.get("emailAddress").is_none());
+    assert_eq!(
+        contact["details"],
+        serde_json::json!({ "emails": [], "phones": [], "addresses": [], "websites": [] })
+    );
     // Nor can a search find Bob by an address the placement hides: trying prefixes
     // would spell it out. By name he is found.
     let search = |instance: &str, keywords: &str| {

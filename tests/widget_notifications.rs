@@ -132,8 +132,8 @@ fn notifications_markup_is_namespaced_and_localized() {
     assert!(html.contains("Tienes 1 solicitud pendiente."), "{html}");
     assert!(html.contains(" quiere conectar contigo."), "{html}");
     // Each row's buttons say whom they answer, to screen readers: the label first, as
-    // shown, so voice control's "click Aceptar" still finds it.
-    for button in ["Aceptar", "Ignorar"] {
+    // shown, so voice control's "click Confirmar" still finds it.
+    for button in ["Confirmar", "Ignorar"] {
         assert!(
             html.contains(&format!(
                 "\">{button}<span class=\"sr-only\"> Ann Archer</span></button>"

@@ -150,6 +150,10 @@ pub const MUTUAL_SCAN_LIMIT: usize = 5_000;
 /// on from there.
 pub const SEARCH_SCAN_LIMIT: usize = 1_000;
 
+/// Most rows of a page kept for [`Reader::read_lists_over_page`]: more than any page a
+/// placement shows, fewer than an export reads.
+const MOST_PAGE_ROWS_KEPT: usize = 200;
+
 /// A page being filled: the rows taken with their index keys, where the scan
 /// stopped, whether more follow.
 struct Filling {
@@ -529,7 +533,7 @@ impl Reader {
         if a == b {
             return Ok(r);
         }
-        self.read_lists_over_page(a)?;
+        self.read_lists_over_page(a, b)?;
         let known = self
             .listed
             .borrow()
@@ -588,9 +592,10 @@ impl Reader {
     /// row is looked up as before. A list read stops after twice the page's rows (a
     /// page of one list may lie far apart in another, with many of `a`'s rows between
     /// its own): the page's rows it went past are known, and the rest are looked up.
-    fn read_lists_over_page(&self, a: UserId) -> Result<(), StoreError> {
+    /// Only for a `b` on the page: a card opened after a list has nothing to gain.
+    fn read_lists_over_page(&self, a: UserId, b: UserId) -> Result<(), StoreError> {
         let mut page = self.page.borrow_mut();
-        if page.rows.is_empty() || page.read_for == Some(a) {
+        if page.read_for == Some(a) || !page.rows.iter().any(|(_, id)| *id == b) {
             return Ok(());
         }
         page.read_for = Some(a);
@@ -1057,7 +1062,8 @@ impl Reader {
         // search's: its rows lie apart in the index, as far as the query's hits do,
         // and reading the viewer's lists between them cost more than the lookups it
         // saved (the render bench's search, 44.3 million instructions against 45.7).
-        if filter != Filter::Contacts && query.is_none() {
+        // Nor an export's thousands of rows, whose people need no standing.
+        if filter != Filter::Contacts && query.is_none() && page.keys.len() <= MOST_PAGE_ROWS_KEPT {
             *self.page.borrow_mut() = PageRows {
                 rows: page.keys,
                 source: filter.list_kind(),

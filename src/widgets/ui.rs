@@ -33,8 +33,8 @@ pub(crate) struct Form {
     /// Clay button classes.
     pub css: &'static str,
     /// Whom the button acts on, where a list repeats it row after row: read after
-    /// the label by screen readers only ("Accept Ann Archer"), since "Accept, Accept,
-    /// Accept" says nothing to someone tabbing from button to button.
+    /// the label by screen readers only ("Confirm Ann Archer"), since "Confirm, Confirm,
+    /// Confirm" says nothing to someone tabbing from button to button.
     pub context: Option<String>,
 }
 

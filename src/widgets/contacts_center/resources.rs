@@ -180,6 +180,19 @@ fn contacts(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, WidgetEr
                 let r = reader.standing(me, &p.id).map_err(|e| store_error(ui, e))?;
                 let mut v = cards::person_json(&settings, p);
                 v["relationship"] = relationship_json(&r);
+                // A page of requests carries the id that answering or withdrawing
+                // one needs. Its people come in name order, like every list of people.
+                let pending = match filter {
+                    Filter::Requests => Some((p.id.as_str(), me)),
+                    Filter::RequestsSent => Some((me, p.id.as_str())),
+                    _ => None,
+                };
+                if let Some((from, to)) = pending {
+                    let id = reader
+                        .pending_request_id(from, to)
+                        .map_err(|e| store_error(ui, e))?;
+                    v["requestId"] = json!(id);
+                }
                 v
             }
             Listed::Entry(e) => {
@@ -200,7 +213,9 @@ fn contacts(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, WidgetEr
     json_resource(&json!({ "items": items, "nextCursor": page.next_cursor }))
 }
 
-/// One person's JSON with the relationship and the mutual connection count.
+/// One person's JSON with the relationship, the mutual connection count and the
+/// card's other details (`emails`, `phones`, `addresses`, `websites`: what the card
+/// shows, as the placement's preferences allow).
 fn contact(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, WidgetError> {
     let req = ui.req;
     let settings = Settings::load(reader, req).map_err(|e| store_error(ui, e))?;
@@ -219,5 +234,6 @@ fn contact(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, WidgetErr
     let mut v = cards::person_json(&settings, &person);
     v["relationship"] = relationship_json(&r);
     v["mutualConnections"] = json!(r.mutual_connections);
+    v["details"] = json!(cards::details(&settings, &person));
     json_resource(&v)
 }
