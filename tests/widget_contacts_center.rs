@@ -1822,6 +1822,23 @@ fn contact_resource_has_relationship_json() {
     assert_eq!(v["name"], "Bob Baker");
     assert_eq!(v["relationship"]["following"], true);
     assert_eq!(v["relationship"]["followedBy"], false);
+    assert!(v.get("requestId").is_none(), "nothing pending: {v}");
+    // A pending request's id, for the card's Withdraw and for Confirm or Ignore on
+    // the other side.
+    cc(Some("a")).named("connect").p("userId", "b").ok(&w);
+    let id = request_id(&w, "b");
+    for (viewer, other) in [("a", "b"), ("b", "a")] {
+        let v: Value = serde_json::from_slice(
+            &cc(Some(viewer))
+                .named("contact")
+                .p("userId", other)
+                .resource(&w)
+                .expect("contact")
+                .body,
+        )
+        .expect("json");
+        assert_eq!(v["requestId"].to_string(), id, "{viewer}: {v}");
+    }
     assert!(matches!(
         cc(None).named("contact").p("userId", "b").resource(&w),
         Err(WidgetError::SignInRequired)

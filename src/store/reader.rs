@@ -585,8 +585,8 @@ impl Reader {
     /// would otherwise make a point lookup in each (three for a directory row). A
     /// range read costs about what one lookup does, and its rows a sixth of one each.
     ///
-    /// Every list is sorted by the same keys as the directory and the search index,
-    /// so the rows of a page and of `a`'s list between them can be merged. Only while
+    /// Every list is sorted by the same key as the directory (the person's), so the
+    /// rows of a page and of `a`'s list between them can be merged. Only while
     /// every list row sits under its person's current key: a renamed person's rows may
     /// still wait under an older key, outside the range (`resort.rs`), and then each
     /// row is looked up as before. A list read stops after twice the page's rows (a
@@ -1062,7 +1062,9 @@ impl Reader {
         // search's: its rows lie apart in the index, as far as the query's hits do,
         // and reading the viewer's lists between them cost more than the lookups it
         // saved (the render bench's search, 44.3 million instructions against 45.7).
-        // Nor an export's thousands of rows, whose people need no standing.
+        // Nor a page of more than 200 rows, whose keys would stay for the reader's
+        // life: no placement (100 at most) or export (pages of 100) reads one, a
+        // tool's call of `list` might.
         if filter != Filter::Contacts && query.is_none() && page.keys.len() <= MOST_PAGE_ROWS_KEPT {
             *self.page.borrow_mut() = PageRows {
                 rows: page.keys,

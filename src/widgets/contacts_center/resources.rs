@@ -213,9 +213,10 @@ fn contacts(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, WidgetEr
     json_resource(&json!({ "items": items, "nextCursor": page.next_cursor }))
 }
 
-/// One person's JSON with the relationship, the mutual connection count and the
+/// One person's JSON with the relationship, the mutual connection count, the
 /// card's other details (`emails`, `phones`, `addresses`, `websites`: what the card
-/// shows, as the placement's preferences allow).
+/// shows, as the placement's preferences allow), and the `requestId` of a request
+/// pending between the two, which the card's Confirm, Ignore or Withdraw takes.
 fn contact(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, WidgetError> {
     let req = ui.req;
     let settings = Settings::load(reader, req).map_err(|e| store_error(ui, e))?;
@@ -235,5 +236,18 @@ fn contact(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, WidgetErr
     v["relationship"] = relationship_json(&r);
     v["mutualConnections"] = json!(r.mutual_connections);
     v["details"] = json!(cards::details(&settings, &person));
+    let pending = if r.connection_request_received {
+        Some((id, me))
+    } else if r.connection_requested {
+        Some((me, id))
+    } else {
+        None
+    };
+    if let Some((from, to)) = pending {
+        let request = reader
+            .pending_request_id(from, to)
+            .map_err(|e| store_error(ui, e))?;
+        v["requestId"] = json!(request);
+    }
     json_resource(&v)
 }
