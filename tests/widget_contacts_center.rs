@@ -84,7 +84,7 @@ fn connect_request_accept_story() {
     assert!(sent_list.contains("Bob Baker") && sent_list.contains("actions/withdraw-request"));
 
     let id = request_id(&w, "b");
-    // The JSON pages of requests carry the id that answers or withdraws each.
+    // The JSON pages carry the id that answers or withdraws each pending request.
     let json_page = |viewer: &str, filter: &str| -> Value {
         let page = cc(Some(viewer))
             .named("contacts")
@@ -100,6 +100,12 @@ fn connect_request_accept_story() {
     assert_eq!(asked["items"][0]["userId"], "b");
     assert_eq!(asked["items"][0]["requestId"].to_string(), id);
     assert!(json_page("a", "all")["items"][0].get("requestId").is_none());
+    // Any page: the person a request is pending with carries its id.
+    assert_eq!(json_page("a", "all")["items"][1]["userId"], "b");
+    assert_eq!(
+        json_page("a", "all")["items"][1]["requestId"].to_string(),
+        id
+    );
     let accepted = cc(Some("b"))
         .named("accept-request")
         .p("requestId", &id)

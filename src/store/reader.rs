@@ -151,7 +151,8 @@ pub const MUTUAL_SCAN_LIMIT: usize = 5_000;
 pub const SEARCH_SCAN_LIMIT: usize = 1_000;
 
 /// Most rows of a page kept for [`Reader::read_lists_over_page`]: more than any page a
-/// placement shows, fewer than an export reads.
+/// placement shows (100) or an export reads at once (pages of 100); a tool's call of
+/// `list` may ask for more.
 const MOST_PAGE_ROWS_KEPT: usize = 200;
 
 /// A page being filled: the rows taken with their index keys, where the scan
@@ -634,8 +635,7 @@ impl Reader {
             if !wanted || page.source == Some(kind) {
                 continue;
             }
-            self.standing_lookups
-                .set(self.standing_lookups.get().saturating_add(1));
+            self.count_lookup();
             let from = (a, kind, first_key.as_str(), *first_id);
             let to = (a, kind, last_key.as_str(), *last_id);
             // The page's rows before `at` lie before the last list row read.
@@ -685,9 +685,14 @@ impl Reader {
         viewer: UserId,
         other: UserId,
     ) -> Result<bool, StoreError> {
+        self.count_lookup();
+        Ok(table.get((viewer, other))?.is_some())
+    }
+
+    /// Counts one read a standing made, for [`Self::standing_lookups`].
+    fn count_lookup(&self) {
         self.standing_lookups
             .set(self.standing_lookups.get().saturating_add(1));
-        Ok(table.get((viewer, other))?.is_some())
     }
 
     /// Whether `table` has any row keyed by `a` first; counted with the lookups.
@@ -696,8 +701,7 @@ impl Reader {
         table: &ReadOnlyTable<(u64, u64), V>,
         a: UserId,
     ) -> Result<bool, StoreError> {
-        self.standing_lookups
-            .set(self.standing_lookups.get().saturating_add(1));
+        self.count_lookup();
         Ok(table.range((a, 0)..=(a, u64::MAX))?.next().is_some())
     }
 
@@ -1062,9 +1066,8 @@ impl Reader {
         // search's: its rows lie apart in the index, as far as the query's hits do,
         // and reading the viewer's lists between them cost more than the lookups it
         // saved (the render bench's search, 44.3 million instructions against 45.7).
-        // Nor a page of more than 200 rows, whose keys would stay for the reader's
-        // life: no placement (100 at most) or export (pages of 100) reads one, a
-        // tool's call of `list` might.
+        // Nor a larger page than any a render reads, whose keys would stay for the
+        // reader's life.
         if filter != Filter::Contacts && query.is_none() && page.keys.len() <= MOST_PAGE_ROWS_KEPT {
             *self.page.borrow_mut() = PageRows {
                 rows: page.keys,

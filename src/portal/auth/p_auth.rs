@@ -54,13 +54,23 @@ pub enum PAuthTarget<'a> {
     Resource { name: &'a str, query: &'a str },
 }
 
+impl<'a> PAuthTarget<'a> {
+    /// The target as the token binds it, in pieces: `action:{name}` or
+    /// `resource:{name}?{query}`. A resource name is a fixed identifier, never holding
+    /// `?`. The MAC is fed the pieces, with no string formatted first.
+    fn pieces(&self) -> [&'a str; 4] {
+        match *self {
+            Self::Action(name) => ["action:", name, "", ""],
+            Self::Resource { name, query } => ["resource:", name, "?", query],
+        }
+    }
+}
+
 impl fmt::Display for PAuthTarget<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Action(name) => write!(f, "action:{name}"),
-            // A resource name is a fixed identifier, never holding `?`.
-            Self::Resource { name, query } => write!(f, "resource:{name}?{query}"),
-        }
+        self.pieces()
+            .iter()
+            .try_for_each(|piece| f.write_str(piece))
     }
 }
 
@@ -180,13 +190,7 @@ impl PAuth {
             mac.update(&(field.len() as u64).to_be_bytes());
             mac.update(field);
         }
-        // The target as `Display` writes it (`action:{name}`,
-        // `resource:{name}?{query}`), fed in pieces rather than formatted into a
-        // string first.
-        let pieces: [&str; 4] = match binding.target {
-            PAuthTarget::Action(name) => ["action:", name, "", ""],
-            PAuthTarget::Resource { name, query } => ["resource:", name, "?", query],
-        };
+        let pieces = binding.target.pieces();
         let length: usize = pieces.iter().map(|p| p.len()).sum();
         mac.update(&(length as u64).to_be_bytes());
         for piece in pieces {

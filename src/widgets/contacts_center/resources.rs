@@ -12,7 +12,7 @@ use super::params;
 use super::preferences::Settings;
 use crate::portal::Request;
 use crate::social::Social;
-use crate::store::{Filter, Listed, Person, Reader};
+use crate::store::{Filter, Listed, Person, Reader, Relationship, RequestId, StoreError};
 use crate::vcard;
 use crate::widgets::ui::{Ui, social_error, store_error};
 use crate::widgets::{Resource, WidgetError};
@@ -180,17 +180,9 @@ fn contacts(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, WidgetEr
                 let r = reader.standing(me, &p.id).map_err(|e| store_error(ui, e))?;
                 let mut v = cards::person_json(&settings, p);
                 v["relationship"] = relationship_json(&r);
-                // A page of requests carries the id that answering or withdrawing
-                // one needs. Its people come in name order, like every list of people.
-                let pending = match filter {
-                    Filter::Requests => Some((p.id.as_str(), me)),
-                    Filter::RequestsSent => Some((me, p.id.as_str())),
-                    _ => None,
-                };
-                if let Some((from, to)) = pending {
-                    let id = reader
-                        .pending_request_id(from, to)
-                        .map_err(|e| store_error(ui, e))?;
+                if let Some(id) =
+                    pending_request(reader, me, &p.id, &r).map_err(|e| store_error(ui, e))?
+                {
                     v["requestId"] = json!(id);
                 }
                 v
@@ -236,18 +228,26 @@ fn contact(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, WidgetErr
     v["relationship"] = relationship_json(&r);
     v["mutualConnections"] = json!(r.mutual_connections);
     v["details"] = json!(cards::details(&settings, &person));
-    let pending = if r.connection_request_received {
-        Some((id, me))
-    } else if r.connection_requested {
-        Some((me, id))
-    } else {
-        None
-    };
-    if let Some((from, to)) = pending {
-        let request = reader
-            .pending_request_id(from, to)
-            .map_err(|e| store_error(ui, e))?;
+    if let Some(request) = pending_request(reader, me, id, &r).map_err(|e| store_error(ui, e))? {
         v["requestId"] = json!(request);
     }
     json_resource(&v)
+}
+
+/// The id of the request pending between `me` and `other`, either way, as their
+/// standing `r` says one is: what Confirm, Ignore or Withdraw takes. A point lookup
+/// only for a person with a request pending.
+fn pending_request(
+    reader: &Reader,
+    me: &str,
+    other: &str,
+    r: &Relationship,
+) -> Result<Option<RequestId>, StoreError> {
+    if r.connection_request_received {
+        reader.pending_request_id(other, me)
+    } else if r.connection_requested {
+        reader.pending_request_id(me, other)
+    } else {
+        Ok(None)
+    }
 }
