@@ -92,6 +92,8 @@ pub struct Templates {
     /// template, so that the demo's page, which holds several fragments, does not
     /// make every small one ask for as much.
     largest_output: Box<[AtomicUsize]>,
+    /// [`ENHANCE_SCRIPT`] as rendered at start, for markup the host writes itself.
+    script: Option<String>,
     /// Why [`ENHANCE_SCRIPT`] did not render at start, for [`Templates::check`].
     script_error: Option<TemplateError>,
 }
@@ -149,21 +151,25 @@ impl Templates {
         // made here, it is copied once per render; a macro that included its template
         // wrote it out, captured it and copied it again (3% of a render's
         // instructions). Templates print `enhance_script`.
-        let script_error = match env
+        let (script, script_error) = match env
             .get_template(ENHANCE_SCRIPT)
             .and_then(|script| script.render(()))
         {
             Ok(script) => {
-                env.add_global("enhance_script", HostMarkup::value(script));
-                None
+                env.add_global("enhance_script", HostMarkup::value(script.clone()));
+                (Some(script), None)
             }
-            Err(e) => Some(TemplateError::Render {
-                name: ENHANCE_SCRIPT.to_owned(),
-                message: format!("{e:#}"),
-            }),
+            Err(e) => (
+                None,
+                Some(TemplateError::Render {
+                    name: ENHANCE_SCRIPT.to_owned(),
+                    message: format!("{e:#}"),
+                }),
+            ),
         };
         Self {
             env,
+            script,
             script_error,
             unchanged: OnceLock::new(),
             largest_output: (0..=BUILTIN.len())
@@ -254,6 +260,13 @@ impl Templates {
         })[at]
     }
 
+    /// The progressive-enhancement script every fragment ends with, as the templates
+    /// print it (`enhance_script`), for markup the host writes itself; `None` when it
+    /// did not render at start ([`Templates::check`] says why).
+    pub fn enhance_script(&self) -> Option<&str> {
+        self.script.as_deref()
+    }
+
     /// Names of the built-in templates (for checks that every language key they use exists).
     pub fn builtin() -> impl Iterator<Item = (&'static str, &'static str)> {
         BUILTIN.iter().copied()
@@ -290,6 +303,35 @@ impl Object for HostMarkup {
 
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// Markup the host writes itself, in Rust, for a built-in template whose output it
+/// reproduces byte for byte (see `contacts_center/views/home_page.rs`): its own literal
+/// pieces go out as they are, every value through [`write_escaped`], as the
+/// templates' autoescape would print it.
+pub(crate) struct Html(String);
+
+impl Html {
+    pub(crate) fn with_capacity(bytes: usize) -> Self {
+        Self(String::with_capacity(bytes))
+    }
+
+    /// The host's own markup, unescaped: only ever a literal of the writer.
+    pub(crate) fn raw(&mut self, markup: &str) -> &mut Self {
+        self.0.push_str(markup);
+        self
+    }
+
+    /// A value, escaped.
+    pub(crate) fn text(&mut self, value: &str) -> &mut Self {
+        // Writing into a String cannot fail.
+        let _ = write_escaped(&mut self.0, value);
+        self
+    }
+
+    pub(crate) fn into_string(self) -> String {
+        self.0
     }
 }
 

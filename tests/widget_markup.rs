@@ -795,12 +795,13 @@ fn edit_mode_labels_are_words_not_preference_names() {
     assert_ne!(english, german);
 }
 
-/// The rows the host writes itself (`rows.rs`) are byte for byte what `home.html`
-/// makes of the same fields. An administrator's copy of `home.html` (the built-in
-/// source behind a comment, which prints nothing) gets the fields instead, so the same
-/// world rendered through both must give the same fragment, list after list.
+/// The home view the host writes itself (`views/home_page.rs`) is byte for byte what
+/// `home.html` makes of the same fields. An administrator's copy of `home.html` (the
+/// built-in source behind a comment, which prints nothing) renders through the
+/// template instead, so the same world rendered through both must give the same
+/// fragment, in every state the page has.
 #[test]
-fn written_rows_are_the_templates_own_markup_byte_for_byte() {
+fn the_written_home_page_is_the_templates_own_markup_byte_for_byte() {
     use std::sync::Arc;
     use widget_host::i18n::Languages;
     use widget_host::social::{Action, PersonVerb};
@@ -891,6 +892,7 @@ fn written_rows_are_the_templates_own_markup_byte_for_byte() {
     }
     let all = cc(Some("me")).html(&written);
     assert!(all.contains("O&#x27;Brien &amp; &quot;Sons&quot;"), "{all}");
+    the_written_home_page_in_every_state(&written, &fields);
     // Each row's avatar opens the person's card, like the name beside it (the
     // product documentation: "click on the user avatar").
     {
@@ -914,7 +916,7 @@ fn written_rows_are_the_templates_own_markup_byte_for_byte() {
             );
         }
     }
-    check_fragment("the written rows", &all, "_contacts_center_");
+    check_fragment("the written page", &all, "_contacts_center_");
     // A portrait's address comes from a profile and may be anyone's server: it is
     // not told which page, or which person's list, showed it.
     let card = cc(Some("me")).p("userId", "a").html(&written);
@@ -933,4 +935,153 @@ fn written_rows_are_the_templates_own_markup_byte_for_byte() {
         "{all}"
     );
     assert!(!all.contains("<script>alert"), "{all}");
+}
+
+/// The states of the home view beyond a plain list, each rendered by the host and by
+/// the template (`fields`) over one world: personal entries with their forms, a
+/// refused save marking its field, an outcome, the introduction, another language,
+/// rewritten (WSRP) URLs, paging with "View more", sent requests paged on their own,
+/// the export link, a list that restarted and a search's end. Each case names a piece
+/// of markup only its state has, so that a case that stopped reaching its state fails
+/// instead of comparing two plain lists.
+fn the_written_home_page_in_every_state(written: &World, fields: &World) {
+    let save = |name: &str, email: &str, comments: &str| {
+        let saved = cc(Some("me"))
+            .named("save-contact")
+            .p("fullName", name)
+            .p("emailAddress", email)
+            .p("comments", comments)
+            .ok(written);
+        assert!(saved.ok, "{saved:?}");
+    };
+    save("Zoë <Z> & 'Co'", "z&co@example.com", "met at \"the\" fair");
+    save("Yul Yates", "yul@example.com", "");
+    // A second page of everyone, and the requests I sent, take more people.
+    for id in ["f", "g", "h"] {
+        written.add(id, &format!("Fay{id}"), "Fox");
+        let sent = cc(Some("me")).named("connect").p("userId", id).ok(written);
+        assert!(sent.ok, "{sent:?}");
+    }
+    let same = |what: &str, call: Call, marker: &str| -> String {
+        let a = call.html(written);
+        let b = call.html(fields);
+        assert_eq!(a, b, "{what}");
+        assert!(a.contains(marker), "{what}: no {marker} in {a}");
+        a
+    };
+    let me = || cc(Some("me"));
+    let contacts = same(
+        "entries",
+        me().p("filter", "contacts"),
+        "data-list=\"entries\"",
+    );
+    assert!(
+        contacts.contains("Zoë &lt;Z&gt; &amp; &#x27;Co&#x27;"),
+        "{contacts}"
+    );
+    let entry_id = {
+        let field = "entryId\" value=\"";
+        let at = contacts.find(field).expect("an entry's id") + field.len();
+        contacts[at..].split('"').next().expect("id").to_owned()
+    };
+    same(
+        "a refused edit",
+        me().p("filter", "contacts")
+            .p("message", "please-enter-a-valid-email-address")
+            .p("entryId", &entry_id),
+        "<details class=\"contacts-entry-edit\" open>",
+    );
+    same(
+        "a refused addition",
+        me().p("filter", "contacts")
+            .p("message", "full-name-cannot-be-empty"),
+        "has-error",
+    );
+    same(
+        "no entries found",
+        me().p("filter", "contacts").p("keywords", "nobody-at-all"),
+        "_contacts_center_empty",
+    );
+    same(
+        "an outcome",
+        me().p("message", "you-are-now-connected-to-this-user"),
+        "role=\"status\"",
+    );
+    same("the introduction", cc(Some("e")), "_contacts_center_intro");
+    same("in German", me().locale("de_DE"), "Suche");
+    let mut wsrp = me().p("filter", "following");
+    wsrp.rewritten = true;
+    same(
+        "rewritten URLs",
+        wsrp,
+        "method=\"post\" action=\"https://host.test/actions/search\"",
+    );
+    same(
+        "the blocked",
+        me().p("filter", "blocked"),
+        "_contacts_center_people",
+    );
+    written
+        .social
+        .save_preferences(
+            "contacts_center",
+            [("pageSize".to_owned(), vec!["2".to_owned()])].into(),
+        )
+        .expect("prefs");
+    let first = same("a first page", me(), "_contacts_center_view-more");
+    let cursor = link_param(&first, "view-more", "cursor");
+    same(
+        "a second page",
+        me().p("cursor", &cursor),
+        "_contacts_center_people",
+    );
+    same(
+        "a search's end",
+        me().p("keywords", "nobody-at-all").p("cursor", &cursor),
+        "data-list-end",
+    );
+    same(
+        "a list that restarted",
+        me().p("cursor", "%%garbage"),
+        "data-restarted",
+    );
+    same(
+        "the export",
+        me().p("filter", "connections"),
+        "_contacts_center_export",
+    );
+    same(
+        "requests with sent ones paged",
+        me().p("filter", "requests"),
+        "_contacts_center_sent-more",
+    );
+    let sent = same(
+        "sent requests only",
+        me().p("filter", "requests-sent"),
+        "_contacts_center_sent",
+    );
+    let sent_cursor = link_param(&sent, "sent-more", "cursor");
+    same(
+        "the sent requests' second page",
+        me().p("filter", "requests-sent").p("cursor", &sent_cursor),
+        "sheet-subtitle",
+    );
+}
+
+/// The value of `name` in the link whose id is `id` (un-namespaced both).
+fn link_param(html: &str, id: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("id=\"_contacts_center_{id}\""))
+        .unwrap_or_else(|| panic!("no {id} in {html}"));
+    let href_at = html[..at].rfind("href=\"").expect("a link") + "href=\"".len();
+    let href = html[href_at..]
+        .split('"')
+        .next()
+        .expect("an address")
+        .replace("&amp;", "&");
+    let query = href.split_once('?').expect("a query").1;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == &format!("_contacts_center_{name}"))
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| panic!("no {name} in {href}"))
 }

@@ -112,6 +112,11 @@ impl<'a> Ui<'a> {
         self.texts.get(key).to_owned()
     }
 
+    /// [`Ui::t`] without the copy, for markup the host writes itself.
+    pub fn text(&self, key: &'static str) -> &'a str {
+        self.texts.get(key)
+    }
+
     pub fn format(&self, key: &str, args: &[&str]) -> String {
         self.texts.format(key, args)
     }

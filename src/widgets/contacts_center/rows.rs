@@ -1,16 +1,13 @@
-//! The rows of the people list. A row is the fields `home.html` lays out; when that
-//! template is the built-in one, the host writes the row's markup itself, the same
-//! bytes the template would produce. minijinja spent about 30,000 instructions a row
+//! The rows of the people lists: the fields `home.html` lays out, and the same markup
+//! written by the host (`views/home_page.rs`) when that template and the ones it
+//! includes are the built-in ones. minijinja spent about 30,000 instructions a row
 //! (turning the fields into template values, then looking each one up and escaping
-//! it); writing the row here is a few thousand. The list's rows go to the template as
-//! one string. An administrator's own `home.html` (`templates_dir`) gets the fields, as
-//! before.
+//! it); writing the row here is a few thousand.
 
-use minijinja::Value;
 use serde::Serialize;
 
 use super::cards::PersonView;
-use crate::templates::{HostMarkup, write_escaped};
+use crate::templates::Html;
 use crate::widgets::ui::Form;
 
 /// One row of a list.
@@ -34,88 +31,148 @@ pub(super) struct Select {
     pub label: String,
 }
 
-/// Writes `rows` as `home.html`'s person rows, all of them into one string the
-/// template prints as it is ([`HostMarkup`]): one value for the whole list, where a
-/// value per row cost a template value, a map and a loop turn each. `ns` is the placement's namespace,
-/// `bulk_form` the id of the selection form. The caller writes only plain person rows
-/// (request rows, with their forms and dates, stay fields).
-pub(super) fn written(rows: &[Row], ns: &str, bulk_form: Option<&str>) -> Value {
-    // A row with a checkbox, a portrait, a title, an email and a badge is about 1.3
-    // KB: at 1 KB a row the string grew twice per page.
-    let mut html = String::with_capacity(2048 * rows.len());
-    for row in rows {
-        // Writing into a String cannot fail.
-        let _ = write_person_row(&mut html, row, ns, bulk_form);
-    }
-    HostMarkup::value(html)
+/// `text` as a template's `{% if %}` reads an optional string: absent when empty too.
+pub(super) fn present(text: &Option<String>) -> Option<&str> {
+    text.as_deref().filter(|t| !t.is_empty())
 }
 
-/// `home.html`'s person row, value for value: the checkbox when the row has one and
-/// the page a selection form, the portrait or initials, the name linking to the card,
-/// title, email and badges. Every value goes through the templates' own escaping.
-fn write_person_row(
-    out: &mut String,
-    row: &Row,
-    ns: &str,
-    bulk_form: Option<&str>,
-) -> std::fmt::Result {
+/// `home.html`'s row of the main list (people, or received requests), value for
+/// value: the checkbox when the row has one and the page a selection form
+/// (`bulk_form`, its id), the portrait or initials, the name linking to the card,
+/// title, email and badges, then a request's date and forms. `ns` is the placement's
+/// namespace.
+pub(super) fn write_row(out: &mut Html, row: &Row, ns: &str, bulk_form: Option<&str>) {
     let p = &row.person;
-    out.push_str("\n<li class=\"list-group-item list-group-item-flex\">");
+    out.raw("\n<li class=\"list-group-item list-group-item-flex\">");
     if let (Some(select), Some(form)) = (&row.select, bulk_form) {
-        out.push_str("<div class=\"autofit-col\"><div class=\"custom-control custom-checkbox\"><label for=\"");
-        write_escaped(out, &select.id)?;
-        out.push_str("\"><input type=\"checkbox\" class=\"custom-control-input\" form=\"");
-        write_escaped(out, form)?;
-        out.push_str("\" name=\"");
-        write_escaped(out, ns)?;
-        out.push_str("userIds\" value=\"");
-        write_escaped(out, &p.user_id)?;
-        out.push_str("\" id=\"");
-        write_escaped(out, &select.id)?;
-        out.push_str("\"><span class=\"custom-control-label\"><span class=\"custom-control-label-text sr-only\">");
-        write_escaped(out, &select.label)?;
-        out.push_str("</span></span></label></div></div>");
+        out.raw("<div class=\"autofit-col\"><div class=\"custom-control custom-checkbox\"><label for=\"")
+            .text(&select.id)
+            .raw("\"><input type=\"checkbox\" class=\"custom-control-input\" form=\"")
+            .text(form)
+            .raw("\" name=\"")
+            .text(ns)
+            .raw("userIds\" value=\"")
+            .text(&p.user_id)
+            .raw("\" id=\"")
+            .text(&select.id)
+            .raw("\"><span class=\"custom-control-label\"><span class=\"custom-control-label-text sr-only\">")
+            .text(&select.label)
+            .raw("</span></span></label></div></div>");
     }
-    // The avatar opens the card too, as the product documentation says ("click on the
-    // user avatar"); out of the tab order and hidden from screen readers, since the
-    // name beside it is the same link.
-    out.push_str("\n<div class=\"autofit-col\"><a class=\"sticker sticker-circle sticker-light user-icon\" href=\"");
-    write_escaped(out, &p.detail_url)?;
-    out.push_str("\" tabindex=\"-1\" aria-hidden=\"true\">");
-    match p.image.as_deref().filter(|i| !i.is_empty()) {
-        Some(image) => {
-            out.push_str("<span class=\"sticker-overlay\"><img class=\"sticker-img\" src=\"");
-            write_escaped(out, image)?;
-            out.push_str("\" alt=\"\" referrerpolicy=\"no-referrer\"></span>");
+    out.raw("\n<div class=\"autofit-col\">");
+    write_avatar(out, p);
+    out.raw("</div>\n<div class=\"autofit-col autofit-col-expand\">");
+    write_person_body(out, p);
+    out.raw("</div>");
+    write_when(out, row);
+    if !row.forms.is_empty() {
+        out.raw("<div class=\"autofit-col\"><div class=\"btn-toolbar\">");
+        for form in &row.forms {
+            write_action_form(out, form);
         }
-        None => {
-            out.push_str("<span class=\"sticker-overlay\">");
-            write_escaped(out, &p.initials)?;
-            out.push_str("</span>");
-        }
+        out.raw("</div></div>");
     }
-    out.push_str("</a></div>\n<div class=\"autofit-col autofit-col-expand\">\n<a class=\"list-group-title\" href=\"");
-    write_escaped(out, &p.detail_url)?;
-    out.push_str("\" dir=\"auto\">");
-    write_escaped(out, &p.name)?;
-    out.push_str("</a>");
+    out.raw("\n</li>");
+}
+
+/// `home.html`'s row of a sent request: the same person, laid out on fewer lines,
+/// with its forms' toolbar always there.
+pub(super) fn write_sent_row(out: &mut Html, row: &Row) {
+    out.raw("\n<li class=\"list-group-item list-group-item-flex\"><div class=\"autofit-col\">");
+    write_avatar(out, &row.person);
+    out.raw("</div><div class=\"autofit-col autofit-col-expand\">");
+    write_person_body(out, &row.person);
+    out.raw("</div>");
+    write_when(out, row);
+    out.raw("<div class=\"autofit-col\"><div class=\"btn-toolbar\">");
+    for form in &row.forms {
+        write_action_form(out, form);
+    }
+    out.raw("</div></div></li>");
+}
+
+/// The avatar, which opens the card too, as the product documentation says ("click on
+/// the user avatar"); out of the tab order and hidden from screen readers, since the
+/// name beside it is the same link.
+fn write_avatar(out: &mut Html, p: &PersonView) {
+    out.raw("<a class=\"sticker sticker-circle sticker-light user-icon\" href=\"")
+        .text(&p.detail_url)
+        .raw("\" tabindex=\"-1\" aria-hidden=\"true\">");
+    match present(&p.image) {
+        Some(image) => out
+            .raw("<span class=\"sticker-overlay\"><img class=\"sticker-img\" src=\"")
+            .text(image)
+            .raw("\" alt=\"\" referrerpolicy=\"no-referrer\"></span>"),
+        None => out
+            .raw("<span class=\"sticker-overlay\">")
+            .text(&p.initials)
+            .raw("</span>"),
+    };
+    out.raw("</a>");
+}
+
+/// The name linking to the card, then title, email and badges.
+fn write_person_body(out: &mut Html, p: &PersonView) {
+    out.raw("\n<a class=\"list-group-title\" href=\"")
+        .text(&p.detail_url)
+        .raw("\" dir=\"auto\">")
+        .text(&p.name)
+        .raw("</a>");
     if !p.job_title.is_empty() {
-        out.push_str("<p class=\"list-group-subtitle\">");
-        write_escaped(out, &p.job_title)?;
-        out.push_str("</p>");
+        out.raw("<p class=\"list-group-subtitle\">")
+            .text(&p.job_title)
+            .raw("</p>");
     }
-    if let Some(email) = p.email.as_deref().filter(|e| !e.is_empty()) {
-        out.push_str("<p class=\"list-group-subtext\">");
-        write_escaped(out, email)?;
-        out.push_str("</p>");
+    if let Some(email) = present(&p.email) {
+        out.raw("<p class=\"list-group-subtext\">")
+            .text(email)
+            .raw("</p>");
     }
     for b in &p.badges {
-        out.push_str(" <span class=\"badge ");
-        write_escaped(out, b.css)?;
-        out.push_str("\">");
-        write_escaped(out, &b.label)?;
-        out.push_str("</span>");
+        out.raw(" <span class=\"badge ")
+            .text(b.css)
+            .raw("\">")
+            .text(&b.label)
+            .raw("</span>");
     }
-    out.push_str("</div>\n</li>");
-    Ok(())
+}
+
+/// A request's date, as shown without the script.
+fn write_when(out: &mut Html, row: &Row) {
+    if let Some(when) = present(&row.when) {
+        out.raw("<div class=\"autofit-col\"><small class=\"text-secondary\"><time datetime=\"")
+            .text(row.when_iso.as_deref().unwrap_or_default())
+            .raw("\">")
+            .text(when)
+            .raw("</time></small></div>");
+    }
+}
+
+/// `macros.html`'s `action_form`: a POST form with one button.
+pub(super) fn write_action_form(out: &mut Html, form: &Form) {
+    out.raw("<form class=\"d-inline-block\" method=\"post\" action=\"")
+        .text(&form.url)
+        .raw("\">");
+    write_hidden(out, &form.hidden);
+    out.raw("<button type=\"submit\" class=\"")
+        .text(form.css)
+        .raw("\">")
+        .text(&form.label);
+    if let Some(context) = present(&form.context) {
+        out.raw("<span class=\"sr-only\"> ")
+            .text(context)
+            .raw("</span>");
+    }
+    out.raw("</button></form>");
+}
+
+/// A form's hidden fields.
+pub(super) fn write_hidden(out: &mut Html, fields: &[crate::widgets::ui::Field]) {
+    for f in fields {
+        out.raw("<input type=\"hidden\" name=\"")
+            .text(&f.name)
+            .raw("\" value=\"")
+            .text(&f.value)
+            .raw("\">");
+    }
 }

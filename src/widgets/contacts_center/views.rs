@@ -5,12 +5,14 @@
 
 use serde::Serialize;
 
+mod home_page;
+
 use super::cards::{self, Details, PersonView};
 use super::messages;
 use super::params;
 use super::preferences::{self, Settings};
 use super::resources::MAX_EXPORT;
-use super::rows::{self, Row, Select};
+use super::rows::{Row, Select};
 use crate::portal::{PortalUser, PortletMode};
 use crate::store::{
     Filter, Listed, MUTUAL_SCAN_LIMIT, Page as ListPage, Reader, RequestSide, RequestView,
@@ -127,12 +129,8 @@ struct Home {
     search: SearchBox,
     nav: Vec<Link>,
     filter: &'static str,
-    /// The list's rows as fields, for request rows and for an administrator's own
-    /// `home.html`.
+    /// The main list's rows: people, or received requests.
     rows: Vec<Row>,
-    /// The list's rows as markup the host wrote (`rows::written`), when `home.html` is
-    /// the built-in one; `rows` is empty then.
-    rows_html: Option<minijinja::Value>,
     sent: Vec<Row>,
     entries: Vec<EntryRow>,
     add_entry: Option<EntryForm>,
@@ -273,7 +271,6 @@ pub(crate) fn render(
                     reader: &reader,
                     settings: &settings,
                     user,
-                    write_rows: templates.is_builtin("contacts_center/home.html"),
                     list: cards::list_params(ui),
                 };
                 // A person's card opens wherever its link was followed, on the
@@ -305,7 +302,10 @@ pub(crate) fn render(
                         } else if let Some(alert) = p.alert.as_mut() {
                             alert.text = messages::outcome_about(ui, &reader, &alert.text)?;
                         }
-                        templates.render("contacts_center/home.html", p)
+                        match written_home(templates) {
+                            Some(script) => Ok(home_page::write(&p, ui, script)),
+                            None => templates.render("contacts_center/home.html", p),
+                        }
                     }
                 }
             }
@@ -313,6 +313,16 @@ pub(crate) fn render(
     }
     .map_err(template_error)?;
     Ok(Markup { title, html })
+}
+
+/// The script to end the home view with when the host writes its markup itself
+/// (`home_page.rs`): while none of the templates it stands for was replaced.
+fn written_home(templates: &Templates) -> Option<&str> {
+    home_page::TEMPLATES
+        .iter()
+        .all(|name| templates.is_builtin(name))
+        .then(|| templates.enhance_script())
+        .flatten()
 }
 
 fn edit(ui: &Ui<'_>, settings: &Settings) -> Edit {
@@ -345,9 +355,6 @@ struct View<'a> {
     reader: &'a Reader,
     settings: &'a Settings,
     user: &'a PortalUser,
-    /// `home.html` is the built-in template, so person rows are written in Rust
-    /// (see `rows.rs`).
-    write_rows: bool,
     /// The list a card opened from this render goes back to ([`cards::list_params`]),
     /// worked out once rather than for each row's link.
     list: Vec<(&'static str, String)>,
@@ -525,7 +532,6 @@ impl View<'_> {
             nav,
             filter: filter.as_str(),
             rows: Vec::new(),
-            rows_html: None,
             sent: Vec::new(),
             entries: Vec::new(),
             add_entry: None,
@@ -661,13 +667,8 @@ impl View<'_> {
                 if rows.iter().any(|r| r.select.is_some()) {
                     home.bulk = Some(bulk(ui, filter));
                 }
-                let form = home.bulk.as_ref().map(|b| b.form_id.as_str());
                 let found = !rows.is_empty();
-                if self.write_rows && found {
-                    home.rows_html = Some(rows::written(&rows, ui.ns(), form));
-                } else {
-                    home.rows = rows;
-                }
+                home.rows = rows;
                 // A search that stopped at its scan limit has found nobody *yet*: the
                 // "View more" link goes on, and "nobody" would not be true. It says
                 // so, or the page would be a lone button that no one explains.
