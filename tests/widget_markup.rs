@@ -802,36 +802,11 @@ fn edit_mode_labels_are_words_not_preference_names() {
 /// fragment, in every state the page has.
 #[test]
 fn the_written_home_page_is_the_templates_own_markup_byte_for_byte() {
-    use std::sync::Arc;
-    use widget_host::i18n::Languages;
     use widget_host::social::{Action, PersonVerb};
     use widget_host::store::Person;
-    use widget_host::templates::Templates;
-    use widget_host::widgets::builtin_widgets;
 
-    let name = "contacts_center/home.html";
-    let source = Templates::builtin()
-        .find(|(n, _)| *n == name)
-        .map(|(_, s)| s)
-        .expect("built-in home");
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir_all(dir.path().join("contacts_center")).expect("mkdir");
-    std::fs::write(
-        dir.path().join(name),
-        format!("{{# an administrator's copy #}}{source}"),
-    )
-    .expect("write");
-    let builtin = Templates::new(None);
-    let copied = Templates::new(Some(dir.path()));
-    assert!(builtin.is_builtin(name));
-    assert!(!copied.is_builtin(name));
-
-    let written = world();
+    let (_copy, written, fields) = written_and_copied("contacts_center/home.html");
     let social = written.social.clone();
-    let fields = World::new(
-        social.clone(),
-        builtin_widgets(social.clone(), Arc::new(copied), Languages::shared()),
-    );
     // Values that need every kind of escaping, a portrait and initials, no title.
     let odd = |id: &str, given: &str, family: &str| Person {
         id: id.to_owned(),
@@ -935,6 +910,212 @@ fn the_written_home_page_is_the_templates_own_markup_byte_for_byte() {
         "{all}"
     );
     assert!(!all.contains("<script>alert"), "{all}");
+}
+
+/// Two worlds over one store: `written`, on the built-in templates, whose views the
+/// host writes itself, and `fields`, on an administrator's copy of the template `name`
+/// (the built-in text behind a comment), which minijinja renders from the fields. The
+/// directory holds the copy and must outlive the worlds.
+fn written_and_copied(name: &str) -> (tempfile::TempDir, World, World) {
+    use std::sync::Arc;
+    use widget_host::i18n::Languages;
+    use widget_host::templates::Templates;
+    use widget_host::widgets::builtin_widgets;
+
+    let source = Templates::builtin()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| s)
+        .expect("a built-in template");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(name);
+    std::fs::create_dir_all(path.parent().expect("a folder")).expect("mkdir");
+    std::fs::write(&path, format!("{{# an administrator's copy #}}{source}")).expect("write");
+    let builtin = Templates::new(None);
+    let copied = Templates::new(Some(dir.path()));
+    assert!(builtin.is_builtin(name));
+    assert!(!copied.is_builtin(name));
+    let written = world();
+    let social = written.social.clone();
+    let fields = World::new(
+        social.clone(),
+        builtin_widgets(social, Arc::new(copied), Languages::shared()),
+    );
+    (dir, written, fields)
+}
+
+/// A person's card, written by the host (`views/detail_page.rs`), is byte for byte what
+/// `detail.html` makes of the same fields, in every state of the card: one's own, each
+/// standing's forms, every detail list with values that need escaping, a portrait and
+/// initials, mutual connections, an outcome of either kind, the list it was opened
+/// from, another language, rewritten (WSRP) URLs and details the preferences hide.
+/// Each case names a piece of markup only its state has.
+#[test]
+fn the_written_card_is_the_templates_own_markup_byte_for_byte() {
+    use widget_host::social::{Action, PersonVerb};
+    use widget_host::store::{
+        ContactInformation, EmailAddress, Person, Phone, PostalAddress, WebUrl,
+    };
+
+    let (_copy, written, fields) = written_and_copied("contacts_center/detail.html");
+    let social = written.social.clone();
+    let odd = |id: &str, given: &str, family: &str| Person {
+        id: id.to_owned(),
+        given_name: given.to_owned(),
+        family_name: family.to_owned(),
+        email_address: format!("{id}&co@example.com"),
+        job_title: "R&D <lead> \"north\" 'west'".to_owned(),
+        image: Some(format!("https://img.example/{id}?a=1&b=\"2\"")),
+        ..Person::default()
+    };
+    let detailed = Person {
+        user_account_contact_information: ContactInformation {
+            email_addresses: vec![EmailAddress {
+                email_address: "o'brien+<home>@example.com".to_owned(),
+                ..EmailAddress::default()
+            }],
+            telephones: vec![Phone {
+                phone_number: "+1 <555> & 0100".to_owned(),
+                extension: "\"7\"".to_owned(),
+                ..Phone::default()
+            }],
+            postal_addresses: vec![PostalAddress {
+                street_address_line1: "1 <Main> & Co".to_owned(),
+                address_locality: "O'Town".to_owned(),
+                ..PostalAddress::default()
+            }],
+            web_urls: vec![WebUrl {
+                url: "https://example.com/?a=1&b=\"<2>\"".to_owned(),
+                ..WebUrl::default()
+            }],
+        },
+        ..odd("a", "O'Brien & \"Sons\"", "<b>Able</b>")
+    };
+    social
+        .upsert_people(vec![
+            odd("me", "Mé", "Viewer"),
+            detailed,
+            Person {
+                image: None,
+                job_title: String::new(),
+                ..odd("b", "Béa", "Baker")
+            },
+            odd("c", "Cat", "Cole"),
+            odd("d", "Dee", "<script>alert(1)</script>"),
+            odd("e", "Eve", "Ely"),
+            odd("f", "Fay", "Fox"),
+            odd("g", "Gus", "Gray"),
+            odd("h", "Hal", "Hunt"),
+        ])
+        .expect("people");
+    for (actor, verb, other) in [
+        ("me", PersonVerb::Connect, "a"),
+        ("a", PersonVerb::Connect, "me"),
+        ("me", PersonVerb::Follow, "a"),
+        ("a", PersonVerb::Follow, "me"),
+        ("me", PersonVerb::Connect, "h"),
+        ("h", PersonVerb::Connect, "me"),
+        ("a", PersonVerb::Connect, "h"),
+        ("h", PersonVerb::Connect, "a"),
+        ("b", PersonVerb::Connect, "a"),
+        ("a", PersonVerb::Connect, "b"),
+        ("b", PersonVerb::Connect, "me"),
+        ("me", PersonVerb::Connect, "b"),
+        ("me", PersonVerb::Connect, "c"),
+        ("d", PersonVerb::Connect, "me"),
+        ("me", PersonVerb::Block, "e"),
+        ("f", PersonVerb::Block, "me"),
+        ("g", PersonVerb::Follow, "me"),
+    ] {
+        social
+            .act(actor, Action::on(verb, other))
+            .expect("act")
+            .first()
+            .expect("allowed");
+    }
+    let same = |what: &str, call: Call, marker: &str| -> String {
+        let a = call.html(&written);
+        let b = call.html(&fields);
+        assert_eq!(a, b, "{what}");
+        assert!(
+            a.contains("_contacts_center_person"),
+            "{what}: no card in {a}"
+        );
+        assert!(a.contains(marker), "{what}: no {marker} in {a}");
+        a
+    };
+    let card = |id: &str| cc(Some("me")).p("userId", id);
+    let own = same("my own card", card("me"), "_contacts_center_actions\"><a ");
+    assert!(!own.contains("<form"), "{own}");
+    let a = same(
+        "a connection with every detail",
+        card("a"),
+        "_contacts_center_mutual",
+    );
+    for piece in [
+        "O&#x27;Brien &amp; &quot;Sons&quot; &lt;b&gt;Able&lt;/b&gt;",
+        "<li>o&#x27;brien+&lt;home&gt;@example.com</li>",
+        "<li>+1 &lt;555&gt; &amp; 0100 (&quot;7&quot;)</li>",
+        "<li>1 &lt;Main&gt; &amp; Co, O&#x27;Town</li>",
+        "href=\"https://example.com/?a=1&amp;b=&quot;&lt;2&gt;&quot;\" rel=\"nofollow noopener\"",
+        "sticker-xl\" aria-hidden=\"true\"><span class=\"sticker-overlay\"><img",
+        // Both mutual connections: one with a portrait, one with initials.
+        "<span class=\"sticker-overlay\">BB</span>",
+        "src=\"https://img.example/h?a=1&amp;b=&quot;2&quot;\"",
+        "actions/disconnect",
+        "actions/unfollow",
+        "actions/remove-follower",
+    ] {
+        assert!(a.contains(piece), "no {piece} in {a}");
+    }
+    same(
+        "no portrait, no title",
+        card("b"),
+        "sticker-xl\" aria-hidden=\"true\"><span class=\"sticker-overlay\">BB</span>",
+    );
+    same("a request received", card("d"), "actions/accept-request");
+    same("a request sent", card("c"), "actions/withdraw-request");
+    same("someone I block", card("e"), "actions/unblock");
+    let blocked_by = same("someone who blocks me", card("f"), "actions/block");
+    assert!(!blocked_by.contains("actions/connect"), "{blocked_by}");
+    same("a follower", card("g"), "actions/remove-follower");
+    same(
+        "an outcome",
+        card("a").p("message", "you-are-now-connected-to-this-user"),
+        "role=\"status\"",
+    );
+    same(
+        "a refusal",
+        card("a").p("message", "you-cannot-do-this-to-yourself"),
+        "role=\"alert\"",
+    );
+    same(
+        "opened from a search's later page",
+        card("a")
+            .p("filter", "following")
+            .p("keywords", "o'brien")
+            .p("cursor", "abc"),
+        "_contacts_center_keywords",
+    );
+    same("in German", card("a").locale("de_DE"), "Telefonnummern");
+    let mut wsrp = card("a");
+    wsrp.rewritten = true;
+    same("rewritten URLs", wsrp, "wsrp_rewrite?wsrp-urlType=render");
+    social
+        .save_preferences(
+            "contacts_center",
+            [
+                ("showPhones".to_owned(), vec!["false".to_owned()]),
+                ("showUsersInformation".to_owned(), vec!["false".to_owned()]),
+                ("showIcon".to_owned(), vec!["false".to_owned()]),
+            ]
+            .into(),
+        )
+        .expect("prefs");
+    let hidden = same("details the preferences hide", card("a"), "O&#x27;Town");
+    assert!(!hidden.contains("0100"), "{hidden}");
+    assert!(!hidden.contains("<img"), "{hidden}");
+    assert!(!hidden.contains("a&amp;co@example.com"), "{hidden}");
+    check_fragment("the written card", &a, "_contacts_center_");
 }
 
 /// The states of the home view beyond a plain list, each rendered by the host and by

@@ -799,7 +799,9 @@ const LIMITS: &str = "
   a search from 1.08 to 0.88 and a person's card from 0.74 to 0.64 (the inclusive
   cost of `views::render` under `valgrind --tool=callgrind
   --toggle-collect='*contacts_center::views::render*'`, divided by the 51 renders of
-  `RENDER_ITERS=50`).
+  `RENDER_ITERS=50`). With the home page and the card written in Rust (below), a home
+  render is about 535,000 instructions, the connections filter 570,000, a search
+  648,000 and a card 320,000.
 - **The page's data.** Per row: a range step of the sorted list index, one point
   lookup of the person's record, and the point lookups for how the viewer and the
   person stand. A snapshot opens each table once and remembers the ids it
@@ -824,12 +826,15 @@ const LIMITS: &str = "
   field of the context. While `home.html` is the built-in template, the widget now
   writes each person row itself with the same escaping (`contacts_center/rows.rs`), and
   a test holds those bytes equal to what the template makes of the same fields. An
-  administrator's own `home.html` (`templates_dir`) still gets the fields. What remains
-  in minijinja is the page around the rows: counts, filters, the search box, the
-  selection form and the enhancement script. Handing the written rows to the template
-  as one string instead of one value each saved less than 1% more (home 842,766 to
-  836,904 instructions per render under callgrind): the loop over rows was cheap, and
-  what costs in the template is the formatting of each of the page's other values.
+  administrator's own `home.html` (`templates_dir`) still gets the fields. Handing the
+  written rows to the template as one string instead of one value each then saved
+  less than 1% more (home 842,766 to 836,904 instructions per render under
+  callgrind): the loop over rows was cheap, and what cost in the template was the
+  formatting of each of the page's other values. So the host now writes the whole
+  home page, and a person's card, itself (**The home view written in Rust** and **The
+  card written in Rust** below); minijinja renders the guest's hint, the page
+  owner's list, the preferences form, and any view whose templates an administrator
+  replaced.
 - **Texts and links.** A fresh profile of the host under the full run's home point at
   64 connections (`perf record --call-graph dwarf -p <host pid>`) put the render at
   75% of the host's samples: the page's data 51% (the list scan 13%, the standing
@@ -913,7 +918,63 @@ const LIMITS: &str = "
   (before) and as in 8f8d25e (after): before 2,832, 3,540 and 2,439 actions/s (p99 52.6, 24.2 and
   65.3 ms), after 3,170, 2,813 and 2,972 (p99 38.1, 50.9 and 49.5 ms). No change the
   noise lets through.
-- **The machine sets the ceiling.** The full run before this one, of the same render
+- **Tokens minted per render; one read per list.** The render bench rendered each
+  view's one request again and again, so its links' `p_auth` tokens were minted on
+  the first render only; the host makes a request, and mints, for every render. The
+  bench now renders a fresh request each time, as the host does: 140,718,634
+  instructions for the 204 renders of 65cd4b5 before that change, 170,517,224 after
+  (home 43,572,276, filter 45,104,121, search 46,622,519, a card 35,218,308), and
+  HMAC-SHA256 became 13% of a home render (about six tokens, five SHA-256 blocks
+  each, in software under callgrind; the host's CPU has SHA instructions). The key is
+  now hashed into HMAC's inner and outer states once, when the host starts, and
+  those states are copied for each token, the same tokens bit for bit: 161,649,121
+  (−5.2%). Then the rows' standings: a directory row looked up the viewer's
+  connection and both follows, three point lookups a row, 14% of a home render. A
+  page of the directory or of a list now reads each of the viewer's lists once over
+  the page's place (its first row's sort key to its last, the lists being sorted the
+  same way) and each row takes its answer from there: 155,819,152 (−3.6% more; home
+  37,946,905, −8.1%, and the connections filter 40,142,999, −5.3%). Not for a
+  search's page, whose rows lie as far apart as its hits: with the lists read between
+  them, the bench's search cost 45,684,919 against 44,322,907. Both together: −8.6%,
+  and a home render 744,000 instructions from 854,000 (at effd065, with the fixes of
+  their review: 155,599,202, home 37,888,575). Under load, alternating
+  `--point home 64 10` on one kept full graph, of 65cd4b5 (before) and 919634c
+  (after, these changes and the fixes of their reviews), on 2026-12-03: before 7,558,
+  7,195 and 7,003 renders/s (the host's CPU 236.8, 248.0 and 249.4 µs a render; p99
+  15.2, 16.0 and 15.4 ms), after 8,735, 8,364 and 7,680 (202.9, 211.0 and 223.2 µs;
+  p99 12.9, 13.5 and 14.6 ms). `--point filter 64 10`: before 6,074 and 6,249, after
+  6,810 and 6,975.
+- **The home view written in Rust.** After the rows, the rest of `home.html` was a
+  third of a home render (callgrind, 51 renders: `Templates::render` 12,450,673 of
+  37,885,201 instructions), most of it serialising the view into template values and
+  looking them up again. While the built-in templates are in use, the host now writes
+  the whole fragment itself, the same bytes (a test compares the two in every state of
+  the page). For 51 renders, home 37,885,201 → 27,168,030 instructions (−28.3%), the
+  connections filter 40,075,941 → 29,053,534 (−27.5%), a search 44,075,800 →
+  33,072,618 (−25.0%): `RENDER_VIEW=home RENDER_ITERS=50 valgrind --tool=callgrind
+  --toggle-collect='*contacts_center::views::render*' target/release/deps/render-<hash>
+  --bench`. Under load, alternating `--point home 64 10` on one kept full graph, of
+  14ac881 (before) and 2af783e (after) on 2026-12-04: before 10,816, 10,649 and 10,771
+  renders/s (the host's CPU 164.6, 166.6 and 164.0 µs a render; p99 10.58, 10.49 and
+  10.50 ms), after 14,935, 14,677 and 14,629 (115.2, 116.0 and 116.7 µs; p99 7.57,
+  8.09 and 7.60 ms): 37% more renders, and home's p99 at 64 connections under 10 ms.
+  `--point filter 64 10`: before 9,603 and 9,631, after 12,941 and 13,029 (p99 11.8
+  to 8.8 ms); `--point search 64 10`: before 8,521 and 8,118, after 10,711 and 10,405.
+- **The card written in Rust.** With the home page written, a person's card was the
+  view minijinja cost most: `Templates::render` 19,683,090 of 31,969,445 instructions
+  for 51 cards (62%), most of it the person, the forms and up to twelve mutual
+  connections turned into template values. It is written the same way now
+  (`views/detail_page.rs`, while `detail.html`, `macros.html` and `alert.html` are
+  the built-in ones; a test compares the two in every state of the card):
+  31,969,445 → 16,336,636 instructions (−48.9%), `RENDER_VIEW=detail`. Under load,
+  alternating `--point detail 64 10` on the kept full graph, of 2af783e (before) and
+  this change on 2026-12-04: before 12,149, 12,459 and 12,825 cards/s (the host's CPU
+  143.4, 138.6 and 136.8 µs a card; p99 9.07, 8.81 and 8.52 ms), after 15,399, 15,943
+  and 15,816 (109.5, 107.2 and 108.4 µs; p99 7.16, 6.80 and 7.00 ms): 26% more.
+  `--point mix 64 10`, where a card is one request in five: before 8,919 and 8,579
+  req/s, after 9,252 and 9,301. The home render's count moved by +0.4% (27,168,030 to
+  27,266,711): its script line is now a call it shares with the card.
+- **The machine sets the ceiling.** A full run before that of 8b45c32, of the same render
   code but for one change worth 0.7%, on another machine of two cores (an AMD EPYC),
   measured the 2 KB baseline at 112,878 req/s and home at 8,350 at 64 connections (7%). Another machine can
   move the baseline and the renders by different factors, so a ratio can fall while
@@ -930,9 +991,20 @@ const LIMITS: &str = "
   a day as slow (192 s; the seed 28.1 s, the baseline 129,487 req/s at 64 connections,
   the writer 273 µs of CPU a grouped action): home 5%, filter and search 4%, grouped
   actions over HTTP 3.3x, the store's writer alone 18.9x; 196 MB at most, the first
-  render after 14 ms. So
-  the file kept the run of 8b45c32 as its tables then: before taking a run's tables,
-  check that its baselines ran at the machine's usual speed.
+  render after 14 ms. A fourth, of 919634c (**Tokens minted per render; one read per
+  list** included), later the same day (184 s; the seed 21.1 s, the baseline 124,511
+  req/s at 64 connections): home 7,483 renders/s at 64 connections (6%, p99 15.7 ms;
+  the host's CPU 234.6 µs a render, 289.5 in the third), filter 6,409 (5%), search
+  5,542 (4%), grouped actions over HTTP 2.6x (4,363 against 1,667 actions/s, p99 20.0
+  ms), the store's writer alone 23.2x with p99 1.7 ms against a bound of 1.4; 200 MB
+  at most, the first render after 12 ms. So the file keeps as its tables a run whose
+  baselines ran at the machine's usual speed: before taking a run's tables, check
+  that. Until 2026-12-04 they were the run of 8b45c32 (178 s; the seed 15.1 s, the
+  2 KB baseline 220,756 req/s at 64 connections): home 10,967 renders/s (5%, p99 10.5
+  ms; 162.3 µs of the host's CPU a render), filter 9,237 (4%), search 9,382 (4%), a
+  card 15,847, grouped actions over HTTP 3.4x (7,114 against 2,068 actions/s, p99
+  13.1 ms), the store's writer alone 26.2x; 185 MB at most, the first render after 20
+  ms.
 - **Per request outside the render**: one HS256 JWT check, the request's parameters
   and URLs, one hop to the render pool, hyper, and a fragment of about 25 KB through
   the kernel's TCP stack and into the load generator. Renders run at most two per
@@ -972,8 +1044,9 @@ const LIMITS: &str = "
   one of the page-sized baseline {page_cpu} µs. A quarter of the 2 KB baseline's rate
   is {quarter_rps} renders/s: at {home_cpu} µs each, that is {quarter_cores} cores'
   worth of the host's CPU alone, before the load generator's. The render itself,
-  without HTTP or other threads, takes about 57 µs (`cargo bench --bench render` on a
-  5,000-person graph, 56.7 µs on 2026-12-02). A profile of the host on that day,
+  without HTTP or other threads, takes about 38 µs (`cargo bench --bench render` on a
+  5,000-person graph: 37.5 µs on 2026-12-04 with the home page written in Rust, 56.7
+  µs on 2026-12-02). A profile of the host on 2026-12-02,
   under `bench --point home 64 10` (that point alone on the full graph) with `perf
   record -e cpu-clock -g -p <host pid>`, split its CPU: the render threads 74% (their
   own code 58%; the kernel 16%, two thirds of it rescheduling interrupts: with four
@@ -1276,6 +1349,56 @@ pub fn svg(f: &Figures) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `BENCHMARKS.md`'s account of the limits is [`LIMITS`] with one run's figures in
+    /// its marks, so a rerun rewrites it: a sentence written into the file alone would
+    /// be lost at the next run, and one written into `LIMITS` alone would be missing
+    /// from the file until then.
+    #[test]
+    fn the_committed_limits_are_the_harness_text_with_a_runs_figures() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/BENCHMARKS.md");
+        let committed = std::fs::read_to_string(path).expect("BENCHMARKS.md");
+        let start = committed
+            .find("\n## What limits each figure")
+            .expect("the limits' section");
+        let end = committed.find(STORAGE).expect("the storage section");
+        let mut section = &committed[start..end];
+        // The text between the marks, in order: each mark stands for a figure.
+        let mut pieces = Vec::new();
+        let mut rest = LIMITS;
+        while let Some(open) = rest.find('{') {
+            let close = open + rest[open..].find('}').expect("a mark ends");
+            let mark = &rest[open + 1..close];
+            assert!(
+                !mark.is_empty()
+                    && mark
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "not a mark: {mark}"
+            );
+            pieces.push(&rest[..open]);
+            rest = &rest[close + 1..];
+        }
+        pieces.push(rest);
+        for (i, piece) in pieces.iter().enumerate() {
+            let at = if i == 0 {
+                0
+            } else {
+                section
+                    .find(piece)
+                    .unwrap_or_else(|| panic!("BENCHMARKS.md lacks, after mark {i}: {piece}"))
+            };
+            assert!(
+                section[at..].starts_with(piece),
+                "BENCHMARKS.md differs from LIMITS at: {piece}"
+            );
+            section = &section[at + piece.len()..];
+        }
+        assert!(
+            section.is_empty(),
+            "BENCHMARKS.md has more than LIMITS: {section}"
+        );
+    }
 
     /// `n` answers of `kind` over one second, each taking `ms`.
     fn samples(kind: Kind, n: usize, ms: u32) -> Samples {

@@ -94,7 +94,7 @@ pub(super) fn write_sent_row(out: &mut Html, row: &Row) {
 /// The avatar, which opens the card too, as the product documentation says ("click on
 /// the user avatar"); out of the tab order and hidden from screen readers, since the
 /// name beside it is the same link.
-fn write_avatar(out: &mut Html, p: &PersonView) {
+pub(super) fn write_avatar(out: &mut Html, p: &PersonView) {
     out.raw("<a class=\"sticker sticker-circle sticker-light user-icon\" href=\"")
         .text(&p.detail_url)
         .raw("\" tabindex=\"-1\" aria-hidden=\"true\">");
@@ -112,7 +112,7 @@ fn write_avatar(out: &mut Html, p: &PersonView) {
 }
 
 /// The name linking to the card, then title, email and badges.
-fn write_person_body(out: &mut Html, p: &PersonView) {
+pub(super) fn write_person_body(out: &mut Html, p: &PersonView) {
     out.raw("\n<a class=\"list-group-title\" href=\"")
         .text(&p.detail_url)
         .raw("\" dir=\"auto\">")

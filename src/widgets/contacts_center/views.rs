@@ -5,6 +5,8 @@
 
 use serde::Serialize;
 
+mod detail_page;
+mod fragment;
 mod home_page;
 
 use super::cards::{self, Details, PersonView};
@@ -286,7 +288,11 @@ pub(crate) fn render(
                 };
                 match (card, &req.page_owner) {
                     (Some(Some(view)), _) => {
-                        templates.render("contacts_center/detail.html", page(ui, view))
+                        let p = page(ui, view);
+                        match written_by_host(templates, &detail_page::TEMPLATES) {
+                            Some(script) => Ok(detail_page::write(&p, ui, script)),
+                            None => templates.render("contacts_center/detail.html", p),
+                        }
                     }
                     (card, Some(owner)) if *owner != user.user_id => {
                         let mut p = page(ui, viewer.owner(owner)?);
@@ -302,7 +308,7 @@ pub(crate) fn render(
                         } else if let Some(alert) = p.alert.as_mut() {
                             alert.text = messages::outcome_about(ui, &reader, &alert.text)?;
                         }
-                        match written_home(templates) {
+                        match written_by_host(templates, &home_page::TEMPLATES) {
                             Some(script) => Ok(home_page::write(&p, ui, script)),
                             None => templates.render("contacts_center/home.html", p),
                         }
@@ -315,10 +321,11 @@ pub(crate) fn render(
     Ok(Markup { title, html })
 }
 
-/// The script to end the home view with when the host writes its markup itself
-/// (`home_page.rs`): while none of the templates it stands for was replaced.
-fn written_home(templates: &Templates) -> Option<&str> {
-    home_page::TEMPLATES
+/// The script to end a view with when the host writes its markup itself
+/// (`home_page.rs`, `detail_page.rs`): while none of the templates it stands for
+/// (`names`) was replaced.
+fn written_by_host<'t>(templates: &'t Templates, names: &[&str]) -> Option<&'t str> {
+    names
         .iter()
         .all(|name| templates.is_builtin(name))
         .then(|| templates.enhance_script())
@@ -1047,6 +1054,29 @@ fn bulk(ui: &Ui<'_>, filter: Filter) -> Bulk {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The host writes a view itself only while every template that view stands for
+    /// is the built-in one: an administrator's copy of any of them is rendered (a copy
+    /// with the built-in text unchanged counts as the built-in one).
+    #[test]
+    fn the_host_writes_a_view_only_on_the_built_in_templates() {
+        let builtin = Templates::new(None);
+        for names in [&home_page::TEMPLATES[..], &detail_page::TEMPLATES[..]] {
+            assert!(written_by_host(&builtin, names).is_some(), "{names:?}");
+            for name in names {
+                let source = Templates::builtin()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, s)| s)
+                    .expect("a built-in template");
+                let dir = tempfile::tempdir().expect("tempdir");
+                let path = dir.path().join(name);
+                std::fs::create_dir_all(path.parent().expect("a folder")).expect("mkdir");
+                std::fs::write(&path, format!("{{# a copy #}}{source}")).expect("write");
+                let copied = Templates::new(Some(dir.path()));
+                assert!(written_by_host(&copied, names).is_none(), "{name}");
+            }
+        }
+    }
 
     #[test]
     fn every_text_and_message_key_is_in_the_english_bundle() {

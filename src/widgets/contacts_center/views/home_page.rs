@@ -10,7 +10,8 @@
 //! and escaping it); writing the page is mostly copying its 30 KB.
 
 use super::super::rows::{self, present, write_action_form, write_hidden};
-use super::{Alert, EntryForm, Home, Page};
+use super::fragment::{write_alert, write_script};
+use super::{EntryForm, Home, Page};
 use crate::templates::Html;
 use crate::widgets::ui::Ui;
 
@@ -231,30 +232,10 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
     if v.entries.is_empty() && v.rows.is_empty() {
         write_more(&mut out, v, ui, ns);
     }
-    out.raw("\n<script>")
-        .raw(script)
-        .raw("(")
-        .raw(&script_argument(ns))
-        .raw(");</script>\n</div>");
+    out.raw("\n");
+    write_script(&mut out, script, ns);
+    out.raw("\n</div>");
     out.into_string()
-}
-
-/// `alert.html`: an outcome, which takes the focus on a fresh load so that screen
-/// readers read it out.
-fn write_alert(out: &mut Html, alert: &Alert, ns: &str) {
-    out.raw("<div class=\"alert alert-")
-        .text(alert.kind)
-        .raw("\" role=\"")
-        .raw(if alert.kind == "danger" {
-            "alert"
-        } else {
-            "status"
-        })
-        .raw("\" id=\"")
-        .text(ns)
-        .raw("outcome\" tabindex=\"-1\" autofocus>")
-        .text(&alert.text)
-        .raw("</div>");
 }
 
 /// `home.html`'s `more`: the main list's "View More" and export link.
@@ -367,21 +348,4 @@ fn write_entry_form(out: &mut Html, entry: &EntryForm, page: &Page<Home>, ui: &U
             .raw("</span>");
     }
     out.raw("</button>\n</form>");
-}
-
-/// The script's argument, the wrapper's id, as the templates' `tojson` writes it: a
-/// JSON string with `<`, `>`, `&` and `'` as `\u` escapes, safe inside `<script>`.
-fn script_argument(ns: &str) -> String {
-    let json = serde_json::Value::String(format!("{ns}contacts-center")).to_string();
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\'' => out.push_str("\\u0027"),
-            c => out.push(c),
-        }
-    }
-    out
 }

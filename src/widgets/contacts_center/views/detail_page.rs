@@ -1,0 +1,151 @@
+//! `detail.html`'s markup, written by the host: a person's card. As with the home
+//! view (`home_page.rs`), while that template and the ones it takes in are the
+//! built-in ones, the card is written here, byte for byte what the template makes of
+//! the same [`Detail`]; an administrator's own copy renders through minijinja. A test
+//! compares the two in every state of the card (`tests/widget_markup.rs`).
+//!
+//! Why: minijinja was three fifths of a card's instructions (callgrind), serialising
+//! the person, the forms and up to twelve mutual connections into template values
+//! and looking each one up again.
+
+use super::super::cards::PersonView;
+use super::super::rows::{present, write_action_form, write_avatar, write_person_body};
+use super::fragment::{write_alert, write_script};
+use super::{Detail, Page};
+use crate::templates::Html;
+use crate::widgets::ui::Ui;
+
+/// The templates whose markup this file writes.
+pub(in crate::widgets::contacts_center) const TEMPLATES: [&str; 3] = [
+    "contacts_center/detail.html",
+    "widgets/macros.html",
+    "layout/alert.html",
+];
+
+/// The card's fragment; `script` is the progressive-enhancement script as the
+/// templates print it.
+pub(super) fn write(page: &Page<Detail>, ui: &Ui<'_>, script: &str) -> String {
+    let v = &page.view;
+    let p = &v.person;
+    let ns = page.ns.as_str();
+    // The card itself is about 3 KB, a mutual connection's row 1 KB.
+    let mut out = Html::with_capacity(script.len() + 4 * 1024 + 1024 * v.mutual.len());
+    out.raw("<div class=\"")
+        .text(&page.wrapper)
+        .raw("\" lang=\"")
+        .text(&page.lang)
+        .raw("\" dir=\"ltr\" id=\"")
+        .text(ns)
+        .raw("contacts-center\">\n");
+    if let Some(alert) = &page.alert {
+        write_alert(&mut out, alert, ns);
+    }
+    out.raw("\n<div class=\"card\" id=\"")
+        .text(ns)
+        .raw("person\"><div class=\"card-body\">\n<div class=\"autofit-row\"><div class=\"autofit-col\">");
+    write_portrait(&mut out, p);
+    out.raw("</div>\n<div class=\"autofit-col autofit-col-expand\"><h3 class=\"card-title\" dir=\"auto\">")
+        .text(&p.name)
+        .raw("</h3>");
+    if !p.job_title.is_empty() {
+        out.raw("<p class=\"card-subtitle\">")
+            .text(&p.job_title)
+            .raw("</p>");
+    }
+    if let Some(email) = present(&p.email) {
+        out.raw("<p class=\"card-text\">").text(email).raw("</p>");
+    }
+    for b in &p.badges {
+        out.raw(" <span class=\"badge ")
+            .text(b.css)
+            .raw("\">")
+            .text(&b.label)
+            .raw("</span>");
+    }
+    out.raw("\n</div></div>\n<div class=\"btn-toolbar\" id=\"")
+        .text(ns)
+        .raw("actions\">");
+    for form in &v.forms {
+        write_action_form(&mut out, form);
+    }
+    out.raw("<a class=\"btn btn-secondary btn-sm\" href=\"")
+        .text(&v.vcard_url)
+        .raw("\">")
+        .text(ui.text("vcard"))
+        .raw("</a></div>");
+    let d = &v.details;
+    write_list(&mut out, ui.text("email-addresses"), &d.emails, false);
+    write_list(&mut out, ui.text("phones"), &d.phones, false);
+    write_list(&mut out, ui.text("addresses"), &d.addresses, false);
+    write_list(&mut out, ui.text("websites"), &d.websites, true);
+    out.raw("\n</div></div>");
+    if !v.mutual.is_empty() {
+        out.raw("\n<h4 class=\"sheet-subtitle\">")
+            .text(&v.mutual_heading)
+            .raw("</h4>\n<ul class=\"list-group\" role=\"list\" id=\"")
+            .text(ns)
+            .raw("mutual\">");
+        for q in &v.mutual {
+            out.raw(
+                "<li class=\"list-group-item list-group-item-flex\"><div class=\"autofit-col\">",
+            );
+            write_avatar(&mut out, q);
+            out.raw("</div><div class=\"autofit-col autofit-col-expand\">");
+            write_person_body(&mut out, q);
+            out.raw("</div></li>");
+        }
+        out.raw("</ul>");
+    }
+    out.raw("\n<a class=\"btn btn-link\" href=\"")
+        .text(&v.back_url)
+        .raw("\" id=\"")
+        .text(ns)
+        .raw("back\">")
+        .text(ui.text("back"))
+        .raw("</a>\n");
+    write_script(&mut out, script, ns);
+    out.raw("\n</div>");
+    out.into_string()
+}
+
+/// `macros.html`'s `sticker(p, "sticker-xl")`: the card's large avatar, not a link
+/// (the card is where the avatar's link leads).
+fn write_portrait(out: &mut Html, p: &PersonView) {
+    out.raw("<span class=\"sticker sticker-circle sticker-light user-icon sticker-xl\" aria-hidden=\"true\">");
+    match present(&p.image) {
+        Some(image) => out
+            .raw("<span class=\"sticker-overlay\"><img class=\"sticker-img\" src=\"")
+            .text(image)
+            .raw("\" alt=\"\" referrerpolicy=\"no-referrer\"></span>"),
+        None => out
+            .raw("<span class=\"sticker-overlay\">")
+            .text(&p.initials)
+            .raw("</span>"),
+    };
+    out.raw("</span>");
+}
+
+/// One of the card's detail lists under its heading, when it has any item; a website
+/// is a link, with `rel` as the template has it.
+fn write_list(out: &mut Html, heading: &str, items: &[String], links: bool) {
+    if items.is_empty() {
+        return;
+    }
+    out.raw("<h4 class=\"sheet-subtitle\">")
+        .text(heading)
+        .raw("</h4><ul class=\"list-unstyled\" role=\"list\">");
+    for item in items {
+        out.raw("<li>");
+        if links {
+            out.raw("<a href=\"")
+                .text(item)
+                .raw("\" rel=\"nofollow noopener\">")
+                .text(item)
+                .raw("</a>");
+        } else {
+            out.text(item);
+        }
+        out.raw("</li>");
+    }
+    out.raw("</ul>");
+}

@@ -1,0 +1,51 @@
+//! The markup the written views share around their own (`home_page.rs`,
+//! `detail_page.rs`): `alert.html`'s outcome and the line that starts the
+//! progressive-enhancement script, as the built-in templates print them.
+
+use super::Alert;
+use crate::templates::Html;
+
+/// `alert.html`: an outcome, which takes the focus on a fresh load so that screen
+/// readers read it out.
+pub(super) fn write_alert(out: &mut Html, alert: &Alert, ns: &str) {
+    out.raw("<div class=\"alert alert-")
+        .text(alert.kind)
+        .raw("\" role=\"")
+        .raw(if alert.kind == "danger" {
+            "alert"
+        } else {
+            "status"
+        })
+        .raw("\" id=\"")
+        .text(ns)
+        .raw("outcome\" tabindex=\"-1\" autofocus>")
+        .text(&alert.text)
+        .raw("</div>");
+}
+
+/// The templates' `<script>{{ enhance_script }}({{ (ns ~ "contacts-center")|tojson }});</script>`:
+/// the script, bound to the wrapper's id.
+pub(super) fn write_script(out: &mut Html, script: &str, ns: &str) {
+    out.raw("<script>")
+        .raw(script)
+        .raw("(")
+        .raw(&script_argument(ns))
+        .raw(");</script>");
+}
+
+/// The script's argument, the wrapper's id, as the templates' `tojson` writes it: a
+/// JSON string with `<`, `>`, `&` and `'` as `\u` escapes, safe inside `<script>`.
+fn script_argument(ns: &str) -> String {
+    let json = serde_json::Value::String(format!("{ns}contacts-center")).to_string();
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\'' => out.push_str("\\u0027"),
+            c => out.push(c),
+        }
+    }
+    out
+}
