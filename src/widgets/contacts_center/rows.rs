@@ -98,6 +98,12 @@ pub(super) fn write_avatar(out: &mut Html, p: &PersonView) {
     out.raw("<a class=\"sticker sticker-circle sticker-light user-icon\" href=\"")
         .text(&p.detail_url)
         .raw("\" tabindex=\"-1\" aria-hidden=\"true\">");
+    write_sticker_face(out, p);
+    out.raw("</a>");
+}
+
+/// What an avatar shows: the portrait, else the initials.
+pub(super) fn write_sticker_face(out: &mut Html, p: &PersonView) {
     match present(&p.image) {
         Some(image) => out
             .raw("<span class=\"sticker-overlay\"><img class=\"sticker-img\" src=\"")
@@ -108,7 +114,6 @@ pub(super) fn write_avatar(out: &mut Html, p: &PersonView) {
             .text(&p.initials)
             .raw("</span>"),
     };
-    out.raw("</a>");
 }
 
 /// The name linking to the card, then title, email and badges.
@@ -128,6 +133,11 @@ pub(super) fn write_person_body(out: &mut Html, p: &PersonView) {
             .text(email)
             .raw("</p>");
     }
+    write_badges(out, p);
+}
+
+/// The person's standing toward the viewer, a badge each, each after a space.
+pub(super) fn write_badges(out: &mut Html, p: &PersonView) {
     for b in &p.badges {
         out.raw(" <span class=\"badge ")
             .text(b.css)

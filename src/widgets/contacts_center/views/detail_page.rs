@@ -9,7 +9,9 @@
 //! and looking each one up again.
 
 use super::super::cards::PersonView;
-use super::super::rows::{present, write_action_form, write_avatar, write_person_body};
+use super::super::rows::{
+    present, write_action_form, write_avatar, write_badges, write_person_body, write_sticker_face,
+};
 use super::fragment::{write_alert, write_script};
 use super::{Detail, Page};
 use crate::templates::Html;
@@ -55,13 +57,7 @@ pub(super) fn write(page: &Page<Detail>, ui: &Ui<'_>, script: &str) -> String {
     if let Some(email) = present(&p.email) {
         out.raw("<p class=\"card-text\">").text(email).raw("</p>");
     }
-    for b in &p.badges {
-        out.raw(" <span class=\"badge ")
-            .text(b.css)
-            .raw("\">")
-            .text(&b.label)
-            .raw("</span>");
-    }
+    write_badges(&mut out, p);
     out.raw("\n</div></div>\n<div class=\"btn-toolbar\" id=\"")
         .text(ns)
         .raw("actions\">");
@@ -112,16 +108,7 @@ pub(super) fn write(page: &Page<Detail>, ui: &Ui<'_>, script: &str) -> String {
 /// (the card is where the avatar's link leads).
 fn write_portrait(out: &mut Html, p: &PersonView) {
     out.raw("<span class=\"sticker sticker-circle sticker-light user-icon sticker-xl\" aria-hidden=\"true\">");
-    match present(&p.image) {
-        Some(image) => out
-            .raw("<span class=\"sticker-overlay\"><img class=\"sticker-img\" src=\"")
-            .text(image)
-            .raw("\" alt=\"\" referrerpolicy=\"no-referrer\"></span>"),
-        None => out
-            .raw("<span class=\"sticker-overlay\">")
-            .text(&p.initials)
-            .raw("</span>"),
-    };
+    write_sticker_face(out, p);
     out.raw("</span>");
 }
 
