@@ -1024,7 +1024,11 @@ const LIMITS: &str = "
   Home at 64 connections on the full graph in 30 s runs of that point alone: tokio's
   pool about 5,100 renders/s (three runs), the render pool with one place per thread
   about 6,900 (seven), with the queued job about 7,800 (ten); runs on this machine vary
-  by ±15%.
+  by ±15%. With the home page written in Rust a render takes a third of the time it
+  did then, so one thread per core was tried again on 2026-12-04 (alternating
+  `--point home 64 10`, three each): 10,688, 11,091 and 11,010 renders/s (147–154 µs
+  of the host's CPU a render) against 14,006, 13,544 and 13,808 with two (122–125
+  µs). Two per core stay.
 - **The page's bytes are not the limit.** The second baseline answers a body as large
   as a home page through the same kind of server to the same client. In this run (a
   {page_kb} KB page) it made {page_rps} req/s at 64 connections, {page_pct} of the 2 KB
@@ -1060,7 +1064,11 @@ const LIMITS: &str = "
   122 page reads takes its cache stripe's read lock, counts the page's `Arc` up and
   down and marks it recently used, all writes to cache lines both cores touch, so
   lookups that are 1.6% of a render's instructions under callgrind (one thread) cost
-  six times that with two cores rendering at once. Tried the same day, in 10 s runs
+  six times that with two cores rendering at once. Again on 2026-12-04, with the home
+  page and the card written in Rust (`perf record -e cpu-clock -F 1999 -p <host
+  pid>` for 8 s of home at 64 connections): 11.0% of the host's samples, and nearly
+  half of those on two instructions, the store that marks the page recently used and
+  the `Arc` count's increment. Tried on the earlier day, in 10 s runs
   of that point: render threads at the host's own priority instead of nice +5 made
   home about a tenth faster (12,549–12,961 against 10,902–11,940 renders/s, p99
   7.9–8.5 against 9.6–10.8 ms) and the mix 7% faster, but doubled the actions' p50 in
