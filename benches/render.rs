@@ -4,7 +4,9 @@
 //! connections, and renders the home list, the connections filter, a search and a
 //! person's card through the widget with the native protocol's own URLs (real `p_auth`
 //! minting, afresh for each render). Prints µs per render. `RENDER_ITERS` sets the
-//! loop count (use a small one under callgrind).
+//! loop count (use a small one under callgrind), `RENDER_VIEW` the one view to render,
+//! and `RENDER_TEMPLATES_DIR` an administrator's `templates_dir`: with copies of the
+//! built-in templates there, what a view costs when its templates are overridden.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -119,9 +121,10 @@ fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let social = Social::open(dir.path().join("render.redb")).expect("open");
     seed(&social);
+    let templates = std::env::var_os("RENDER_TEMPLATES_DIR").map(std::path::PathBuf::from);
     let widgets = builtin_widgets(
         social.clone(),
-        Arc::new(Templates::new(None)),
+        Arc::new(Templates::new(templates.as_deref())),
         Languages::shared(),
     );
     let widget: &dyn Widget = widgets[contacts_center::KIND].as_ref();

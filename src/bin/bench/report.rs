@@ -1365,14 +1365,18 @@ mod tests {
     #[test]
     fn the_committed_limits_are_the_harness_text_with_a_runs_figures() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/BENCHMARKS.md");
-        let committed = std::fs::read_to_string(path).expect("BENCHMARKS.md");
+        // As a checkout that turned line ends into CRLF would still hold the same text.
+        let committed = std::fs::read_to_string(path)
+            .expect("BENCHMARKS.md")
+            .replace("\r\n", "\n");
         let start = committed
             .find("\n## What limits each figure")
             .expect("the limits' section");
         let end = committed.find(STORAGE).expect("the storage section");
         let mut section = &committed[start..end];
-        // The text between the marks, in order: each mark stands for a figure.
+        // The text between the marks, in order, and the marks: each stands for a figure.
         let mut pieces = Vec::new();
+        let mut marks = vec![""];
         let mut rest = LIMITS;
         while let Some(open) = rest.find('{') {
             let close = open + rest[open..].find('}').expect("a mark ends");
@@ -1385,6 +1389,7 @@ mod tests {
                 "not a mark: {mark}"
             );
             pieces.push(&rest[..open]);
+            marks.push(mark);
             rest = &rest[close + 1..];
         }
         pieces.push(rest);
@@ -1396,6 +1401,18 @@ mod tests {
                     .find(piece)
                     .unwrap_or_else(|| panic!("BENCHMARKS.md lacks, after mark {i}: {piece}"))
             };
+            // What stands in a mark's place is a figure, not prose added to the file:
+            // a few words on one line, but for the first export's sentence.
+            let figure = &section[..at];
+            let (longest, lines) = match marks[i] {
+                "vcard_first" => (400, 4),
+                _ => (80, 1),
+            };
+            assert!(
+                figure.len() <= longest && figure.lines().count() <= lines,
+                "not a figure in place of {{{}}}: {figure}",
+                marks[i]
+            );
             assert!(
                 section[at..].starts_with(piece),
                 "BENCHMARKS.md differs from LIMITS at: {piece}"
@@ -1406,6 +1423,9 @@ mod tests {
             section.is_empty(),
             "BENCHMARKS.md has more than LIMITS: {section}"
         );
+        // And a run fills every mark it has: none is left for the file to print.
+        let filled = limits(&figures(250, 9, 150, 150));
+        assert!(!filled.contains('{'), "a mark no run fills: {filled}");
     }
 
     /// `n` answers of `kind` over one second, each taking `ms`.
