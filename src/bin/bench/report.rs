@@ -290,9 +290,13 @@ fn megabytes(bytes: u64) -> String {
     format!("{:.0}", bytes as f64 / 1e6)
 }
 
-/// `nproc`, memory, CPU model and the data dir's file system.
+/// The code measured and when, then `nproc`, memory, CPU model and the data dir's
+/// file system.
 pub fn machine(dir: &Path) -> Vec<(String, String)> {
-    let mut out = Vec::new();
+    let mut out = vec![
+        ("Code measured".into(), source_measured()),
+        ("Run on".into(), today()),
+    ];
     let cpus = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(0);
@@ -319,6 +323,34 @@ pub fn machine(dir: &Path) -> Vec<(String, String)> {
     let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
     out.push(("Disk of the data dir".into(), disk_of(dir, &mounts)));
     out
+}
+
+/// The commit the harness was built from: its hash, as `git describe` abbreviates it
+/// in the checkout it was built in (no tag in its place; `-dirty` when that tree had
+/// changes not committed). The tables then say which code they measured, not only
+/// the commit that filed them.
+fn source_measured() -> String {
+    std::process::Command::new("git")
+        .args([
+            "describe",
+            "--always",
+            "--dirty",
+            "--abbrev=7",
+            "--exclude=*",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown (not built in a git checkout)".into())
+}
+
+/// The day of the run, UTC, as the figures' prose dates them.
+fn today() -> String {
+    time::OffsetDateTime::now_utc().date().to_string()
 }
 
 /// The mount holding `dir` in a `/proc/mounts` text: the longest mount point that is
@@ -1357,6 +1389,40 @@ pub fn svg(f: &Figures) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The machine table names the code measured: this checkout's commit, as git
+    /// abbreviates it, and the day of the run.
+    #[test]
+    fn the_machine_table_names_the_commit_and_the_day() {
+        let rows = machine(Path::new("/"));
+        let value = |name: &str| {
+            rows.iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| panic!("no {name} row in {rows:?}"))
+        };
+        let head = std::process::Command::new("git")
+            .args(["rev-parse", "HEAD"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("git runs");
+        let head = String::from_utf8(head.stdout).expect("utf-8");
+        let code = value("Code measured");
+        let hash = code.trim_end_matches("-dirty");
+        assert!(
+            hash.len() >= 7 && head.starts_with(hash),
+            "{code} is not a prefix of HEAD {head}"
+        );
+        let day = value("Run on");
+        assert!(
+            time::Date::parse(
+                &day,
+                time::macros::format_description!("[year]-[month]-[day]")
+            )
+            .is_ok(),
+            "{day}"
+        );
+    }
 
     /// `BENCHMARKS.md`'s account of the limits is [`LIMITS`] with one run's figures in
     /// its marks, so a rerun rewrites it: a sentence written into the file alone would
