@@ -1000,7 +1000,7 @@ const LIMITS: &str = "
   the built-in ones; a test compares the two in every state of the card):
   31,969,445 → 16,336,636 instructions (−48.9%), `RENDER_VIEW=detail`. Under load,
   alternating `--point detail 64 10` on the kept full graph, of 2af783e (before) and
-  this change on 2026-12-04: before 12,149, 12,459 and 12,825 cards/s (the host's CPU
+  bab8c22 (after) on 2026-12-04: before 12,149, 12,459 and 12,825 cards/s (the host's CPU
   143.4, 138.6 and 136.8 µs a card; p99 9.07, 8.81 and 8.52 ms), after 15,399, 15,943
   and 15,816 (109.5, 107.2 and 108.4 µs; p99 7.16, 6.80 and 7.00 ms): 26% more.
   `--point mix 64 10`, where a card is one request in five: before 8,919 and 8,579
@@ -1036,7 +1036,11 @@ const LIMITS: &str = "
   ms; 162.3 µs of the host's CPU a render), filter 9,237 (4%), search 9,382 (4%), a
   card 15,847, grouped actions over HTTP 3.4x (7,114 against 2,068 actions/s, p99
   13.1 ms), the store's writer alone 26.2x; 185 MB at most, the first render after 20
-  ms.
+  ms. Two full runs of the same render code twenty minutes apart on 2026-12-04, of
+  539ea2b and 8fd3e41, show what one run's figures are worth: the 2 KB baseline
+  193,543 and 208,198 req/s at 64 connections, home 14,677 and 14,992 renders/s,
+  filter 13,091 and 12,095, search 11,121 and 9,959, a card 20,091 and 18,529,
+  grouped actions over HTTP 2.9x and 2.6x (p99 18.0 and 33.0 ms).
 - **Per request outside the render**: one HS256 JWT check, the request's parameters
   and URLs, one hop to the render pool, hyper, and a fragment of about 25 KB through
   the kernel's TCP stack and into the load generator. Renders run at most two per
