@@ -484,6 +484,12 @@ impl Config {
     ///   their tokens work this way.
     /// - A secret shorter than RFC 7518's advice can be guessed offline from what it
     ///   protects (one token, one registration). Test and trial setups use short ones.
+    /// - A consumer that names no `allowed_origins` works, but a redirect after an
+    ///   action needs an allowed origin, and so does CORS: a form posted without the
+    ///   script lands on the host's own page instead of the portal's, and the script's
+    ///   calls from the portal's pages are refused by the browser. A consumer with a
+    ///   `wsrp_secret` may consume over WSRP alone, where its portal proxies every URL
+    ///   and needs none, so it is not warned of.
     ///
     /// Messages name the consumer and the key, never the secret.
     pub fn warnings(&self) -> Vec<String> {
@@ -502,6 +508,12 @@ impl Config {
                     "consumer {:?}: hs256_secret is {} bytes; RFC 7518 section 3.2 asks for HS256 keys of at least {ADVISED_HS256_SECRET_BYTES} bytes, and a shorter one can be guessed offline from any of its tokens",
                     c.id,
                     secret.len()
+                ));
+            }
+            if c.allowed_origins.is_empty() && c.wsrp_secret.is_none() {
+                warnings.push(format!(
+                    "consumer {:?} names no allowed_origins: after a form action its people's browsers land on the widget host's own page instead of back on the portal's, and the enhancement script cannot call the host from the portal's pages (CORS); list the origins of the portal's pages (scheme://host[:port])",
+                    c.id
                 ));
             }
             if let Some(secret) = &c.wsrp_secret
@@ -619,7 +631,7 @@ mod tests {
 
     #[test]
     fn a_jwks_consumer_without_an_audience_is_warned_of() {
-        let jwks = "[[consumers]]\nid = \"liferay\"\njwks_file = \"keys.json\"\n";
+        let jwks = "[[consumers]]\nid = \"liferay\"\njwks_file = \"keys.json\"\nallowed_origins = [\"https://portal.example\"]\n";
         let c = Config::from_toml(jwks).expect("valid");
         let warnings = c.warnings();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
@@ -627,11 +639,44 @@ mod tests {
         let c = Config::from_toml(&format!("{jwks}audience = \"widget-host\"\n")).expect("valid");
         assert_eq!(c.warnings(), Vec::<String>::new());
         // A shared secret is the portal's alone: no other app holds it.
-        let hs = "[[consumers]]\nid = \"liferay\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\n";
+        let hs = "[[consumers]]\nid = \"liferay\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\nallowed_origins = [\"https://portal.example\"]\n";
         assert_eq!(
             Config::from_toml(hs).expect("valid").warnings(),
             Vec::<String>::new()
         );
+    }
+
+    /// Tokens without origins work (links follow the page the portal sends), but
+    /// redirects and CORS need an origin: the log at start says so, naming the
+    /// consumer. A WSRP consumer, which may need none, is not warned of.
+    #[test]
+    fn a_token_consumer_without_origins_is_warned_of() {
+        let secret = "hs256_secret = \"0123456789abcdef0123456789abcdef\"";
+        let jwks = "jwks_file = \"keys.json\"\naudience = \"widget-host\"";
+        for keys in [secret, jwks] {
+            let toml = format!("[[consumers]]\nid = \"intranet\"\n{keys}\n");
+            let c = Config::from_toml(&toml).expect("valid");
+            c.validate().expect("no origins is a portal's choice");
+            let warnings = c.warnings();
+            assert_eq!(warnings.len(), 1, "{keys}: {warnings:?}");
+            assert!(
+                warnings[0].contains("\"intranet\"")
+                    && warnings[0].contains("allowed_origins")
+                    && warnings[0].contains("CORS"),
+                "{warnings:?}"
+            );
+            let with = format!("{toml}allowed_origins = [\"https://intranet.example\"]\n");
+            assert_eq!(
+                Config::from_toml(&with).expect("valid").warnings(),
+                Vec::<String>::new()
+            );
+        }
+        let wsrp = format!(
+            "[[consumers]]\nid = \"remote\"\n{secret}\nwsrp_secret = \"sixteen-bytes-ok\"\n"
+        );
+        let c = Config::from_toml(&wsrp).expect("valid");
+        c.validate().expect("a WSRP consumer");
+        assert_eq!(c.warnings(), Vec::<String>::new());
     }
 
     #[test]
@@ -844,7 +889,7 @@ mod tests {
     /// and the log at start says what RFC 7518 advises, naming consumer and key.
     #[test]
     fn short_secrets_are_warned_of_not_refused() {
-        let toml = "[[consumers]]\nid = \"trial\"\nhs256_secret = \"test-secret\"\nwsrp_secret = \"short\"\n";
+        let toml = "[[consumers]]\nid = \"trial\"\nhs256_secret = \"test-secret\"\nwsrp_secret = \"short\"\nallowed_origins = [\"https://portal.example\"]\n";
         let c = Config::from_toml(toml).expect("parses");
         c.validate().expect("a short secret is the portal's choice");
         let warnings = c.warnings();
@@ -865,7 +910,7 @@ mod tests {
         // The warning is about the secret, never a copy of it.
         assert!(!warnings.iter().any(|w| w.contains("test-secret")));
         // At the advised lengths nothing is said.
-        let long = "[[consumers]]\nid = \"trial\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\nwsrp_secret = \"sixteen-bytes-ok\"\n";
+        let long = "[[consumers]]\nid = \"trial\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\nwsrp_secret = \"sixteen-bytes-ok\"\nallowed_origins = [\"https://portal.example\"]\n";
         assert_eq!(
             Config::from_toml(long).expect("parses").warnings(),
             Vec::<String>::new()

@@ -14,6 +14,7 @@ use widget_host::portal::{PortalUser, Request, Viewer};
 use widget_host::widgets::{
     ActionFuture, ActionOutcome, Markup, Resource, Widget, WidgetError, WidgetSet,
 };
+use widget_host::wsrp::guesses as wsrp_guesses;
 use widget_host::wsrp::urls::{ACTION_KEY, decode_state, parse_rewrite_url};
 use widget_host::wsrp::xml::{Element, Limits, parse};
 use widget_host::wsrp::{
@@ -662,6 +663,59 @@ fn registration_refusals() {
         stored.agent, "test.agent 1.0",
         "refused modify changed nothing"
     );
+}
+
+/// Ten wrong secrets within a minute, at known and unknown ids alike, close
+/// registration: the right secret is then refused too (checked, it would tell a guess
+/// that hit), saying when to try again, and nothing is stored. A handle registered
+/// before keeps working.
+#[test]
+fn wrong_secrets_close_registration_for_the_rest_of_the_minute() {
+    let f = fixture();
+    let handle = register(&f);
+    for i in 0..wsrp_guesses::MAX_WRONG_SECRETS {
+        let (consumer, secret) = match i % 3 {
+            0 => ("portal", format!("guess-{i}")),
+            1 => ("stranger", format!("guess-{i}")),
+            _ => ("portal", String::new()),
+        };
+        let reply = refused_quickly(
+            &f,
+            "registration",
+            register_body(consumer, &secret).as_bytes(),
+            "OperationFailed",
+        );
+        assert!(
+            reply.body.contains("unknown consumer or wrong secret"),
+            "guess {i}: {}",
+            reply.body
+        );
+    }
+    let reply = refused_quickly(
+        &f,
+        "registration",
+        register_body("portal", SECRET).as_bytes(),
+        "OperationFailed",
+    );
+    assert!(
+        reply.body.contains("too many wrong secrets") && reply.body.contains(" s"),
+        "{}",
+        reply.body
+    );
+    let unknown = refused_quickly(
+        &f,
+        "registration",
+        register_body("stranger", SECRET).as_bytes(),
+        "OperationFailed",
+    );
+    assert!(
+        unknown.body.contains("too many wrong secrets"),
+        "{}",
+        unknown.body
+    );
+    // What was registered before needs no secret again.
+    let markup = get_markup(&f, &handle, "echo", "", None);
+    assert_eq!(ok_body(&markup).name, "getMarkupResponse");
 }
 
 #[test]

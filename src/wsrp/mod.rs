@@ -4,11 +4,13 @@
 //! [`Producer::handle`] takes one SOAP 1.1 request body for one port and answers it;
 //! [`xml`] reads requests safely, [`context`] turns WSRP contexts into a
 //! [`crate::portal::Request`], [`urls`] writes consumer-rewritten URLs, [`describe`]
-//! and [`wsdl`] describe the producer, [`registration`] remembers consumers.
+//! and [`wsdl`] describe the producer, [`registration`] remembers consumers, and
+//! [`guesses`] bounds the wrong secrets it checks.
 
 pub mod context;
 pub mod describe;
 pub mod fault;
+pub mod guesses;
 pub mod producer;
 pub mod registration;
 pub mod urls;

@@ -13,6 +13,7 @@ use base64::Engine as _;
 use super::context::{self, mode_to_wsrp, truncate, truncate_to, window_state_to_wsrp, xml_lang};
 use super::describe::portlet_description;
 use super::fault::WsrpFault;
+use super::guesses::{MAX_WRONG_SECRETS, SecretGuesses, WINDOW};
 use super::registration::{Registration, RegistrationStore, secret_digest, secret_matches};
 use super::urls::{ACTION_KEY, REWRITE_NAMESPACE, WsrpUrls, decode_state, encode_state};
 use super::xml::{self, Element, Writer};
@@ -104,6 +105,7 @@ pub struct Producer {
     registrations: Arc<dyn RegistrationStore>,
     hooks: Arc<dyn ProducerHooks>,
     limits: xml::Limits,
+    guesses: SecretGuesses,
 }
 
 /// Whether a SOAP 1.1 header entry must be understood by this producer: marked
@@ -132,6 +134,10 @@ const MAX_NAMESPACE_PREFIX: usize = 128;
 /// The one action that changes a portlet's own state: its preferences (edit mode).
 const SAVE_PREFERENCES: &str = "save-preferences";
 
+/// What a secret is compared with when its consumer has none (or is not configured):
+/// the comparison's work is the same, and its answer is ignored.
+const NO_SECRET: &str = "";
+
 /// A registration that a request proved it holds.
 struct Registered {
     consumer: String,
@@ -159,6 +165,7 @@ impl Producer {
             registrations,
             hooks,
             limits: xml::Limits::default(),
+            guesses: SecretGuesses::default(),
         }
     }
 
@@ -341,15 +348,32 @@ impl Producer {
             }
         }
         let secret = secret.ok_or_else(|| WsrpFault::MissingParameters(SECRET_PROPERTY.into()))?;
-        // Same answer for an unknown consumer and a wrong secret: no probing for ids.
-        let refused = || WsrpFault::RegistrationRefused("unknown consumer or wrong secret".into());
-        let consumer = self.consumer(name).ok_or_else(refused)?;
-        let configured = consumer.wsrp_secret.as_deref().ok_or_else(refused)?;
+        let now = std::time::Instant::now();
+        if let Some(wait) = self.guesses.closed_for(now) {
+            return Err(WsrpFault::RegistrationRefused(format!(
+                "too many wrong secrets in the last minute: registrations are checked again in {} s",
+                wait.as_millis().div_ceil(1000).max(1)
+            )));
+        }
+        // Same answer for an unknown consumer and a wrong secret, and the same work
+        // (the two hashes of a comparison): no probing for ids.
+        let consumer = self.consumer(name);
+        let configured = consumer.and_then(|c| c.wsrp_secret.as_deref());
+        let matches = secret_matches(&secret, configured.unwrap_or(NO_SECRET));
         // The configuration refuses blank secrets; an empty one never proves anything,
         // whatever a configuration built in code holds.
-        if secret.is_empty() || configured.is_empty() || !secret_matches(&secret, configured) {
-            return Err(refused());
-        }
+        let proved = matches && !secret.is_empty() && configured.is_some_and(|c| !c.is_empty());
+        let (Some(consumer), Some(configured), true) = (consumer, configured, proved) else {
+            if self.guesses.wrong_at(now) {
+                tracing::warn!(
+                    "WSRP registration: {MAX_WRONG_SECRETS} wrong secrets within {} s; no secret is checked until that time has passed since the first",
+                    WINDOW.as_secs()
+                );
+            }
+            return Err(WsrpFault::RegistrationRefused(
+                "unknown consumer or wrong secret".into(),
+            ));
+        };
         Ok(Registration {
             consumer: consumer.id.clone(),
             agent: data
