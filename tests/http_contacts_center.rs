@@ -881,6 +881,29 @@ async fn a_steady_render_takes_one_read_snapshot() {
     server.stop().await;
 }
 
+/// After a restart the host knows no one's claims: a person's first render compares
+/// them with the directory (a read of its own, on the render thread just before the
+/// render), finds nothing to write, and remembers them, so the next render is steady.
+#[tokio::test]
+async fn a_first_render_after_a_restart_checks_the_claims_once() {
+    let server = start(|c, _| with_consumer(c)).await;
+    render(&server, "alice", &[]).await;
+    let dir = server.stop_keeping_data().await;
+    let server = common::start_in(dir, |c, _| with_consumer(c)).await;
+    let before = snapshots(&server).await;
+    let first = render(&server, "alice", &[]).await;
+    assert!(first.contains("contacts-center"), "{first}");
+    assert_eq!(
+        snapshots(&server).await - before,
+        2,
+        "the check and the render"
+    );
+    let before = snapshots(&server).await;
+    render(&server, "alice", &[]).await;
+    assert_eq!(snapshots(&server).await - before, 1, "remembered");
+    server.stop().await;
+}
+
 /// Renders run at most two per core at once (`render_slots`); actions are not held back
 /// by them. Many renders and actions in flight together all finish, and every action
 /// is there afterwards.

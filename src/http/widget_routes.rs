@@ -13,6 +13,7 @@ use hyper::header::{
 use hyper::http::request::Parts;
 use hyper::{Request, Response, StatusCode};
 
+use super::claims::Ticket;
 use super::native::{self, NativeUrls, TokenMinter};
 use super::response::{self, Body, HttpError};
 use super::router::read_body;
@@ -601,21 +602,73 @@ fn minter_for(state: &AppState, user: &PortalUser, portlet: &PortletId) -> Token
 
 /// Runs a render or resource phase on the render pool (widgets read redb): off the
 /// async workers, on a thread that is likely still warm.
-async fn run_widget<T: Send + 'static>(
+///
+/// A caller whose claims the host has not applied yet (the first request of each
+/// person after a start) has them compared with the directory on the same thread,
+/// just before the phase: nearly always they change nothing, and the phase runs in
+/// that one job. Compared in a hop of its own to tokio's blocking pool, the first
+/// renders after a start grew that pool to some sixty threads under load
+/// (BENCHMARKS.md, "Claims checked where the render runs"). Only claims that change
+/// the entry leave the render pool, for a write slot and its commit, and then come
+/// back for the phase.
+async fn run_widget<T, F>(
     state: &Arc<AppState>,
     prepared: Prepared,
-    phase: impl FnOnce(&dyn Widget, &portal::Request) -> Result<T, WidgetError> + Send + 'static,
-) -> Result<T, HttpError> {
-    let (widget, request) = refreshed(state, prepared).await?;
+    phase: F,
+) -> Result<T, HttpError>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn Widget, &portal::Request) -> Result<T, WidgetError> + Send + 'static,
+{
+    let check = claims_unapplied(state, &prepared);
+    let (widget, request) = (prepared.widget, prepared.request);
     let locale = request.locale.clone();
+    let job_state = Arc::clone(state);
     // A request given up at its timeout leaves its render running in its place once
     // started; one still queued is skipped.
-    state
+    let ran = state
         .render_pool
-        .run(move || phase(widget.as_ref(), &request))
+        .run(move || {
+            if let (true, Some(user)) = (check, request.viewer.user()) {
+                match compare_claims(&job_state, user) {
+                    Ok((ticket, false)) => job_state.claims.applied(user, ticket),
+                    Ok((ticket, true)) => {
+                        return Ran::ClaimsChange(Box::new((phase, widget, request, ticket)));
+                    }
+                    Err(error) => return Ran::CheckFailed(error),
+                }
+            }
+            Ran::Done(phase(widget.as_ref(), &request))
+        })
         .await
-        .map_err(|_| HttpError::Internal)?
-        .map_err(|error| widget_error(state, &locale, error))
+        .map_err(|_| HttpError::Internal)?;
+    let answer = match ran {
+        Ran::Done(answer) => answer,
+        Ran::CheckFailed(error) => return Err(refresh_failed(error)),
+        Ran::ClaimsChange(waiting) => {
+            let (phase, widget, request, ticket) = *waiting;
+            if let Some(user) = request.viewer.user() {
+                write_claims(state, user, ticket).await?;
+            }
+            state
+                .render_pool
+                .run(move || phase(widget.as_ref(), &request))
+                .await
+                .map_err(|_| HttpError::Internal)?
+        }
+    };
+    answer.map_err(|error| widget_error(state, &locale, error))
+}
+
+/// What a render-pool job of [`run_widget`] came back with.
+enum Ran<T, F> {
+    /// The phase's answer.
+    Done(Result<T, WidgetError>),
+    /// The caller's claims change their entry: the phase has not run, and runs once
+    /// they are written.
+    /// Boxed: it is the rare case, and the common one should not carry its size.
+    ClaimsChange(Box<(F, Arc<dyn Widget>, portal::Request, Ticket)>),
+    CheckFailed(crate::social::SocialError),
 }
 
 /// Runs an action phase in a write slot. The action is a future that waits for its
@@ -632,19 +685,25 @@ async fn run_action(state: &Arc<AppState>, prepared: Prepared) -> Result<ActionO
         .map_err(|error| widget_error(state, &locale, error))
 }
 
+/// Whether the caller came with a portal's token whose claims are not yet known to be
+/// in the directory. Claims already applied need no directory check: a steady render
+/// is one snapshot.
+fn claims_unapplied(state: &AppState, prepared: &Prepared) -> bool {
+    prepared.refresh_directory
+        && prepared
+            .request
+            .viewer
+            .user()
+            .is_some_and(|u| !state.claims.is_current(u))
+}
+
 /// The prepared widget and request, after the caller's directory refresh when their
 /// claims changed (in hops of its own, outside the render pool).
 async fn refreshed(
     state: &Arc<AppState>,
     prepared: Prepared,
 ) -> Result<(Arc<dyn Widget>, portal::Request), HttpError> {
-    // Claims already applied need no directory check: a steady render is one snapshot.
-    let refresh = prepared.refresh_directory
-        && prepared
-            .request
-            .viewer
-            .user()
-            .is_some_and(|u| !state.claims.is_current(u));
+    let refresh = claims_unapplied(state, &prepared);
     let (widget, request) = (prepared.widget, prepared.request);
     if let (true, Some(user)) = (refresh, request.viewer.user()) {
         refresh_directory(state, user).await?;
@@ -652,41 +711,64 @@ async fn refreshed(
     Ok((widget, request))
 }
 
-/// Applies a caller's new claims to the directory, in hops of their own: a render's
-/// place in the render pool must not wait on a commit. The look comes first and takes
-/// no write slot, since most refreshes (after a restart, or once the memo of applied
-/// claims was cleared) find nothing to write, and must not queue behind actions waiting
-/// for a held writer. Only a change takes a write slot and waits for its commit.
+/// Applies a caller's new claims to the directory, in hops of their own: an action
+/// must not hold a render place while it waits for a commit. The look comes first and
+/// takes no write slot, since most refreshes (after a restart, or once the memo of
+/// applied claims was cleared) find nothing to write, and must not queue behind
+/// actions waiting for a held writer. Only a change takes a write slot and waits for
+/// its commit.
 async fn refresh_directory(state: &Arc<AppState>, user: &PortalUser) -> Result<(), HttpError> {
-    let failed = |error: crate::social::SocialError| {
-        tracing::error!(%error, "directory refresh failed");
-        HttpError::Internal
-    };
     let (task_state, task_user) = (Arc::clone(state), user.clone());
-    let (ticket, changes) = tokio::task::spawn_blocking(move || {
-        let ticket = task_state.claims.ticket();
-        let changes = task_state
-            .social
-            .profile_changes(&task_user.user_id, &task_user.profile)?;
-        Ok((ticket, changes))
-    })
-    .await
-    .map_err(|_| HttpError::Internal)?
-    .map_err(failed)?;
-    if changes {
-        let (social, user) = (state.social.clone(), user.clone());
-        state
-            .in_write_slot(async move {
-                social
-                    .write_profile_async(&user.user_id, &user.profile)
-                    .await
-            })
+    let (ticket, changes) =
+        tokio::task::spawn_blocking(move || compare_claims(&task_state, &task_user))
             .await
-            .ok_or(HttpError::Internal)?
-            .map_err(failed)?;
+            .map_err(|_| HttpError::Internal)?
+            .map_err(refresh_failed)?;
+    if changes {
+        write_claims(state, user, ticket).await
+    } else {
+        state.claims.applied(user, ticket);
+        Ok(())
     }
+}
+
+/// Whether `user`'s claims would change their directory entry, read now; with the
+/// memo's ticket, taken before the read, for [`ClaimsMemo::applied`].
+///
+/// [`ClaimsMemo::applied`]: super::claims::ClaimsMemo::applied
+fn compare_claims(
+    state: &AppState,
+    user: &PortalUser,
+) -> Result<(Ticket, bool), crate::social::SocialError> {
+    let ticket = state.claims.ticket();
+    let changes = state.social.profile_changes(&user.user_id, &user.profile)?;
+    Ok((ticket, changes))
+}
+
+/// Writes `user`'s claims in a write slot and waits for the commit; then the memo
+/// knows them.
+async fn write_claims(
+    state: &Arc<AppState>,
+    user: &PortalUser,
+    ticket: Ticket,
+) -> Result<(), HttpError> {
+    let (social, task_user) = (state.social.clone(), user.clone());
+    state
+        .in_write_slot(async move {
+            social
+                .write_profile_async(&task_user.user_id, &task_user.profile)
+                .await
+        })
+        .await
+        .ok_or(HttpError::Internal)?
+        .map_err(refresh_failed)?;
     state.claims.applied(user, ticket);
     Ok(())
+}
+
+fn refresh_failed(error: crate::social::SocialError) -> HttpError {
+    tracing::error!(%error, "directory refresh failed");
+    HttpError::Internal
 }
 
 /// The one place widget errors become HTTP statuses.

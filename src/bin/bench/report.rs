@@ -1006,6 +1006,19 @@ const LIMITS: &str = "
   `--point mix 64 10`, where a card is one request in five: before 8,919 and 8,579
   req/s, after 9,252 and 9,301. The home render's count moved by +0.4% (27,168,030 to
   27,266,711): its script line is now a call it shares with the card.
+- **Claims checked where the render runs.** After a start the host knows no one's
+  claims, and the first render of each person compares them with the directory. That
+  comparison ran in a hop of its own on tokio's blocking pool, which started a thread
+  whenever none was idle: in a `--point home 64 12` on the kept full graph (a 3 s
+  warm-up, viewers drawn from all 100,000 people, most of them new to a host just
+  started) the host had 72 threads and 181 MB resident. The comparison now runs on the
+  render thread, in the render's own job, and only claims that change the entry leave
+  it for a write slot: 12 threads and 165 MB. Renders per second moved within the
+  noise: alternating `--point home 64 10` of 5b47e0f (before) and of this change
+  (after) on 2026-12-04, before 15,118, 14,794, 13,231 and 13,968, after 14,924, 14,990, 14,080
+  and 15,019. A 40 s warm-up instead of 3 s raised the same point to 15,272 and 16,037
+  (against 13,404 and 13,889 with 3 s): a host just started is slower for a while,
+  as its caches fill and each person's claims are compared once.
 - **The machine sets the ceiling.** A full run before that of 8b45c32, of the same render
   code but for one change worth 0.7%, on another machine of two cores (an AMD EPYC),
   measured the 2 KB baseline at 112,878 req/s and home at 8,350 at 64 connections (7%). Another machine can
