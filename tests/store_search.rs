@@ -307,7 +307,8 @@ fn queries_past_one_word_page_exactly_through_the_filtered_scan() {
     );
 }
 
-/// Lists and search hand out rows: what a row shows and search matches, and no more.
+/// Lists and search hand out rows: what a row shows and search matches, and no more
+/// (a list without keywords, what a row shows).
 /// A filtered search still finds people by a secondary email; `list` (used for
 /// vCards) keeps the whole record.
 #[test]
@@ -352,6 +353,15 @@ fn rows_keep_names_and_emails_and_lists_keep_whole_records() {
     assert!(
         row.user_account_contact_information
             .postal_addresses
+            .is_empty()
+    );
+    // Without keywords nothing looks at the other addresses: a plain list's row
+    // holds what a row shows, and none of them.
+    let row = only(r.search("viewer", "", Filter::Followers, None, 10).unwrap());
+    assert_eq!((&row.id, &row.email_address), (&ana.id, &ana.email_address));
+    assert!(
+        row.user_account_contact_information
+            .email_addresses
             .is_empty()
     );
     // A filtered search scans the list and matches each row against the secondary email.

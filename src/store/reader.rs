@@ -855,7 +855,7 @@ impl Reader {
         };
         let ids = self.with_mutuals(a, b, |ids| ids[..limit.min(ids.len())].to_vec())?;
         ids.into_iter()
-            .map(|u| self.listed_person(u, Decode::Row))
+            .map(|u| self.listed_person(u, Decode::Shown))
             .collect()
     }
 
@@ -876,7 +876,8 @@ impl Reader {
     /// With `Filter::All` a page comes straight from the prefix index in sort order
     /// (O(limit)); other filters scan the viewer's list and keep matches. Empty
     /// keywords list the filter. People come as rows: their contact information holds
-    /// the email addresses only (see [`Self::list`] for whole records).
+    /// the email addresses only, and without keywords not even those (see
+    /// [`Self::list`] for whole records).
     pub fn search(
         &self,
         viewer: &str,
@@ -920,6 +921,12 @@ impl Reader {
         query: Option<(&str, Searchable)>,
         how: Decode,
     ) -> Result<Page<Listed>, StoreError> {
+        // Only keywords look at a person's other email addresses: a plain list's rows
+        // parse nothing (a short JSON array a row, 0.75% of a home render).
+        let how = match (how, query) {
+            (Decode::Row, None) => Decode::Shown,
+            (how, _) => how,
+        };
         let after = cursor.map(cursor_decode).transpose()?;
         *self.page.borrow_mut() = PageRows::default();
         let mut page = Filling::new(limit);
@@ -1137,7 +1144,7 @@ impl Reader {
                 .ok_or_else(|| StoreError::corrupt("requestid_request", id))?;
             out.push(RequestView {
                 request_id: id,
-                person: self.listed_person(other, Decode::Row)?,
+                person: self.listed_person(other, Decode::Shown)?,
                 created_at: request.created_at,
             });
         }
@@ -1206,7 +1213,7 @@ impl Reader {
                 .ok_or_else(|| StoreError::corrupt("requestid_request", id))?;
             items.push(RequestView {
                 request_id: id,
-                person: self.listed_person(other, Decode::Row)?,
+                person: self.listed_person(other, Decode::Shown)?,
                 created_at: request.created_at,
             });
             last = Some((key.to_owned(), other));
@@ -1271,7 +1278,7 @@ impl Reader {
             }
             items.push(RequestView {
                 request_id: id,
-                person: self.listed_person(request.requester, Decode::Row)?,
+                person: self.listed_person(request.requester, Decode::Shown)?,
                 created_at: request.created_at,
             });
         }

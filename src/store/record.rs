@@ -43,6 +43,9 @@ pub(crate) const USERID_PERSON_JSON: TableDefinition<u64, &[u8]> =
 /// How much of a record a reader needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Decode {
+    /// What a row shows (names, title, primary email, portrait): nothing is parsed.
+    /// Lists without keywords and the rows of requests and mutual connections.
+    Shown,
     /// What a row shows and search matches (names, title, emails, portrait); phones,
     /// postal addresses and websites stay unparsed.
     Row,
@@ -105,12 +108,15 @@ pub(crate) fn put(
 }
 
 /// The person a record holds; with [`Decode::Row`] phones, addresses and websites are
-/// left empty.
+/// left empty, and with [`Decode::Shown`] the other email addresses too.
 pub(crate) fn person(record: RecordRef<'_>, how: Decode) -> Result<Person, StoreError> {
     let (id, given, additional, family, alternate, email, job, image, emails, other) = record;
-    let email_addresses: Vec<EmailAddress> = parse(emails)?;
+    let email_addresses: Vec<EmailAddress> = match how {
+        Decode::Shown => Vec::new(),
+        Decode::Row | Decode::Full => parse(emails)?,
+    };
     let other: OtherContact = match how {
-        Decode::Row => OtherContact::default(),
+        Decode::Shown | Decode::Row => OtherContact::default(),
         Decode::Full => parse(other)?,
     };
     Ok(Person {
