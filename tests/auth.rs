@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use widget_host::config::{Config, ConsumerConfig};
 use widget_host::portal::Profile;
 use widget_host::portal::auth::{
-    AuthError, CLOCK_SKEW_SECS, DEFAULT_P_AUTH_TTL, PAuth, PAuthBinding, PAuthTarget, Verifier,
-    mint,
+    AuthError, CLOCK_SKEW_SECS, DEFAULT_P_AUTH_TTL, JwksReload, PAuth, PAuthBinding, PAuthTarget,
+    Verifier, mint,
 };
 
 const SECRET: &str = "0123456789abcdef0123456789abcdef-portal";
@@ -502,6 +502,87 @@ fn bad_jwks_file_names_the_consumer() {
         Verifier::from_config(&c),
         Err(AuthError::Config { .. })
     ));
+}
+
+/// A portal rotates its RSA key: the JWKS file it publishes gains the new key and
+/// loses the old one. Read again, the new key signs in and the old one no longer
+/// does, even for a token that passed before the change (remembered tokens are
+/// forgotten). A file that changes into something unusable keeps the keys there
+/// were, and is answered once per change.
+#[test]
+fn a_changed_jwks_file_is_read_again_and_a_broken_one_keeps_the_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("jwks.json");
+    std::fs::copy(fixture("jwks.json"), &path).expect("copy");
+    let mut c = config();
+    c.consumers[2].jwks_file = Some(path.clone());
+    let verifier = Verifier::from_config(&c).expect("keys load");
+    assert!(verifier.reads_jwks());
+    let old = sign(
+        Algorithm::RS256,
+        Some("rsa-1"),
+        &rsa_key("rsa-1.pem"),
+        &claims("liferay", "u1"),
+    );
+    let new = sign(
+        Algorithm::RS256,
+        Some("rsa-2"),
+        &rsa_key("rsa-2.pem"),
+        &claims("liferay", "u2"),
+    );
+    assert!(verifier.verify_bearer(&old).is_ok());
+    assert_eq!(
+        verifier.verify_bearer(&new),
+        Err(AuthError::InvalidSignature)
+    );
+    assert_eq!(verifier.reload_jwks(), Vec::new(), "nothing changed");
+
+    // A new version is written beside it and renamed into place, as deployments do.
+    let staged = dir.path().join("jwks.json.new");
+    std::fs::copy(fixture("jwks-rotated.json"), &staged).expect("copy");
+    std::fs::rename(&staged, &path).expect("rename");
+    assert_eq!(
+        verifier.reload_jwks(),
+        vec![JwksReload::Replaced {
+            consumer: "liferay".into(),
+            keys: 2
+        }]
+    );
+    assert_eq!(
+        verifier.verify_bearer(&new).expect("the new key").user_id,
+        "u2"
+    );
+    assert_eq!(
+        verifier.verify_bearer(&old),
+        Err(AuthError::InvalidSignature),
+        "the old key is gone, and its token was forgotten"
+    );
+    // HS256 consumers are untouched.
+    assert!(
+        verifier
+            .verify_bearer(&hs(&claims("portal", "u3"), SECRET))
+            .is_ok()
+    );
+
+    // Half written, then gone: each change is answered once, and the keys stay.
+    for broken in [Some("{\"keys\": ["), None] {
+        match broken {
+            Some(text) => std::fs::write(&path, text).expect("write"),
+            None => std::fs::remove_file(&path).expect("remove"),
+        }
+        match verifier.reload_jwks().as_slice() {
+            [JwksReload::Kept { consumer, error }] => {
+                assert_eq!(consumer, "liferay");
+                assert!(error.contains("jwks.json"), "{error}");
+            }
+            other => panic!("{broken:?}: {other:?}"),
+        }
+        assert_eq!(verifier.reload_jwks(), Vec::new(), "{broken:?}: once");
+        assert!(
+            verifier.verify_bearer(&new).is_ok(),
+            "{broken:?}: keys kept"
+        );
+    }
 }
 
 #[test]

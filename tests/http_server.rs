@@ -605,3 +605,60 @@ fn demo_people_left_in_a_real_directory_are_reported_at_start() {
         "{warning}"
     );
 }
+
+/// A portal rotates its signing key while the host runs: once the new JWKS file is
+/// renamed into place, the host reads it within its poll (5 s) and the new key signs
+/// people in, while the old key's tokens, accepted a moment before, are refused.
+#[tokio::test]
+async fn a_running_host_reads_a_rotated_jwks_file() {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    let keys = common::repo_root().join("tests/fixtures/keys");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let jwks = dir.path().join("liferay-jwks.json");
+    std::fs::copy(keys.join("jwks.json"), &jwks).expect("copy");
+    let file = jwks.clone();
+    let server = common::start(move |c, _| {
+        c.consumers.push(widget_host::config::ConsumerConfig {
+            id: "liferay".into(),
+            hs256_secret: None,
+            jwks_file: Some(file),
+            allowed_origins: vec![common::PORTAL_ORIGIN.into()],
+            wsrp_secret: None,
+            audience: Some("widget-host".into()),
+        })
+    })
+    .await;
+    let signed = |pem: &str, kid: &str| {
+        let key = std::fs::read(keys.join(pem)).expect("key");
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(kid.into());
+        let exp = jsonwebtoken::get_current_timestamp() + 600;
+        let claims = serde_json::json!({"iss": "liferay", "sub": "rotated", "aud": "widget-host", "exp": exp});
+        jsonwebtoken::encode(
+            &header,
+            &claims,
+            &EncodingKey::from_rsa_pem(&key).expect("pem"),
+        )
+        .expect("sign")
+    };
+    let (old, new) = (signed("rsa-1.pem", "rsa-1"), signed("rsa-2.pem", "rsa-2"));
+    let client = reqwest::Client::new();
+    let status = |token: String| {
+        let request = client
+            .get(server.url("/widgets/contacts_center/render"))
+            .bearer_auth(token);
+        async move { request.send().await.expect("render").status() }
+    };
+    assert_eq!(status(old.clone()).await, 200);
+    assert_eq!(status(new.clone()).await, 401);
+    let staged = dir.path().join(".liferay-jwks.json.new");
+    std::fs::copy(keys.join("jwks-rotated.json"), &staged).expect("copy");
+    std::fs::rename(&staged, &jwks).expect("rename");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while status(new.clone()).await != 200 {
+        assert!(Instant::now() < deadline, "the rotated key was never read");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(status(old).await, 401, "the old key is gone");
+    server.stop().await;
+}

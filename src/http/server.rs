@@ -155,6 +155,8 @@ pub async fn serve(
     let lingering_refusals = Arc::new(Semaphore::new(LINGERING_REFUSALS));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
+    // Stopped when serving ends.
+    let _jwks_watch = super::jwks_watch::start(&state);
     tracing::info!(address = %listener.local_addr()?, "serving");
 
     loop {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, dangerous, decode, decode_header};
@@ -41,11 +41,48 @@ struct ConsumerKey {
 
 /// One consumer's keys, and the audience its tokens must name, if any.
 struct Consumer {
-    keys: Vec<ConsumerKey>,
+    /// Replaced whole when the JWKS file changes (see [`Verifier::reload_jwks`]); a
+    /// check works on the set it took.
+    keys: RwLock<Arc<[ConsumerKey]>>,
     audience: Option<String>,
+    /// What the keys are loaded from, to load them again.
+    config: ConsumerConfig,
+    /// The JWKS file as it was when last read (or found unreadable).
+    jwks_seen: Mutex<Option<FileStamp>>,
 }
 
-/// The configured consumers' verification keys, loaded once at start.
+impl Consumer {
+    fn keys(&self) -> Arc<[ConsumerKey]> {
+        Arc::clone(&self.keys.read().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// What tells one version of a file from the next without reading it: its length,
+/// when it was last written, and (on Unix) its inode, which a file renamed into place
+/// changes, as a Kubernetes ConfigMap or `mv` does. `None` for a file that cannot be
+/// looked at (removed, say).
+type FileStamp = Option<(u64, Option<std::time::SystemTime>, u64)>;
+
+fn stamp(path: &Path) -> FileStamp {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some((meta.len(), meta.modified().ok(), inode))
+}
+
+/// What [`Verifier::reload_jwks`] found for one consumer whose JWKS file changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JwksReload {
+    /// The file was read again: the consumer now has `keys` keys.
+    Replaced { consumer: String, keys: usize },
+    /// The file changed but cannot be used; the keys loaded before stay.
+    Kept { consumer: String, error: String },
+}
+
+/// The configured consumers' verification keys, loaded at start; JWKS files are read
+/// again when they change ([`Verifier::reload_jwks`]).
 pub struct Verifier {
     consumers: BTreeMap<String, Consumer>,
     verified: Verified,
@@ -65,42 +102,70 @@ const MAX_VERIFIED_TOKEN_BYTES: usize = 2048;
 /// user each speaks for and its `exp`. A portal sends a user's token with every
 /// request, and checking it again cost 8 µs of a request's CPU (HS256; an RS256
 /// signature costs more): the header and claims decoded and parsed four times, and
-/// the HMAC. The answer cannot change while the token is the same text: keys are
-/// read at start only. What can change is the clock, so `exp` is checked on every
+/// the HMAC. The answer cannot change while the token is the same text and the keys
+/// are the same: a JWKS file read again empties it. What can change is the clock, so
+/// `exp` is checked on every
 /// hit, and `nbf` and `iat`, which were not ahead of the clock when the token was
 /// checked, cannot be ahead later. Only tokens that passed are kept, so nobody can
 /// fill it without a consumer's key.
 #[derive(Default)]
-struct Verified(Mutex<FxHashMap<Box<str>, (PortalUser, u64)>>);
+struct Verified(Mutex<Checked>);
+
+#[derive(Default)]
+struct Checked {
+    tokens: FxHashMap<Box<str>, (PortalUser, u64)>,
+    /// Counts the times the keys changed: a token checked with keys that were
+    /// replaced while it was checked is not kept.
+    generation: u64,
+}
 
 impl Verified {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Checked> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// The user `token` speaks for, if it passed before and has not expired at `now`.
     fn user(&self, token: &str, now: u64) -> Option<PortalUser> {
-        let mut tokens = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        match tokens.get(token) {
+        let mut checked = self.lock();
+        match checked.tokens.get(token) {
             Some((user, exp)) if *exp > now => Some(user.clone()),
             Some(_) => {
-                tokens.remove(token);
+                checked.tokens.remove(token);
                 None
             }
             None => None,
         }
     }
 
-    fn remember(&self, token: &str, user: &PortalUser, exp: u64) {
+    /// Taken before a check reads the keys, and handed to [`Self::remember`].
+    fn generation(&self) -> u64 {
+        self.lock().generation
+    }
+
+    /// Forgets every token: the keys changed.
+    fn forget_all(&self) {
+        let mut checked = self.lock();
+        checked.tokens.clear();
+        checked.generation = checked.generation.wrapping_add(1);
+    }
+
+    fn remember(&self, token: &str, user: &PortalUser, exp: u64, generation: u64) {
         if token.len() > MAX_VERIFIED_TOKEN_BYTES {
             return;
         }
-        let mut tokens = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if tokens.len() >= MAX_VERIFIED_TOKENS {
-            tokens.clear();
+        let mut checked = self.lock();
+        if checked.generation != generation {
+            return;
         }
-        tokens.insert(token.into(), (user.clone(), exp));
+        if checked.tokens.len() >= MAX_VERIFIED_TOKENS {
+            checked.tokens.clear();
+        }
+        checked.tokens.insert(token.into(), (user.clone(), exp));
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).len()
+        self.lock().tokens.len()
     }
 }
 
@@ -119,9 +184,18 @@ impl Verifier {
     pub fn from_config(config: &Config) -> Result<Self, AuthError> {
         let mut consumers = BTreeMap::new();
         for consumer in &config.consumers {
+            // Stamped before it is read: a change made while it is read is seen later.
+            let seen = consumer.jwks_file.as_deref().map(stamp);
             let keys = load_keys(consumer)?;
-            let audience = consumer.audience.clone();
-            consumers.insert(consumer.id.clone(), Consumer { keys, audience });
+            consumers.insert(
+                consumer.id.clone(),
+                Consumer {
+                    keys: RwLock::new(keys.into()),
+                    audience: consumer.audience.clone(),
+                    config: consumer.clone(),
+                    jwks_seen: Mutex::new(seen),
+                },
+            );
         }
         Ok(Self {
             consumers,
@@ -132,6 +206,68 @@ impl Verifier {
     /// Whether `id` is a configured consumer.
     pub fn knows(&self, id: &str) -> bool {
         self.consumers.contains_key(id)
+    }
+
+    /// Whether any consumer's keys come from a JWKS file, which
+    /// [`Self::reload_jwks`] then watches.
+    pub fn reads_jwks(&self) -> bool {
+        self.consumers
+            .values()
+            .any(|c| c.config.jwks_file.is_some())
+    }
+
+    /// Reads again each JWKS file that changed since it was last read, so that a
+    /// portal that rotates its signing keys needs no restart of the host: a key added
+    /// to the file signs in from then on, and one taken out stops. A file that can no
+    /// longer be read, or holds no usable key, leaves the keys as they were (a file
+    /// half written must not sign everyone out); each such change is answered once.
+    /// When any consumer's keys were replaced, the tokens remembered as checked are
+    /// forgotten, and each is checked again with the new keys. Blocking: it reads files.
+    pub fn reload_jwks(&self) -> Vec<JwksReload> {
+        let mut changes = Vec::new();
+        for (id, consumer) in &self.consumers {
+            let Some(path) = consumer.config.jwks_file.as_deref() else {
+                continue;
+            };
+            let now = stamp(path);
+            {
+                let mut seen = consumer
+                    .jwks_seen
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if seen.as_ref() == Some(&now) {
+                    continue;
+                }
+                *seen = Some(now);
+            }
+            changes.push(match load_keys(&consumer.config) {
+                Ok(keys) => {
+                    let count = keys
+                        .iter()
+                        .filter(|k| k.algorithm != Algorithm::HS256)
+                        .count();
+                    *consumer
+                        .keys
+                        .write()
+                        .unwrap_or_else(PoisonError::into_inner) = keys.into();
+                    JwksReload::Replaced {
+                        consumer: id.clone(),
+                        keys: count,
+                    }
+                }
+                Err(error) => JwksReload::Kept {
+                    consumer: id.clone(),
+                    error: error.to_string(),
+                },
+            });
+        }
+        if changes
+            .iter()
+            .any(|c| matches!(c, JwksReload::Replaced { .. }))
+        {
+            self.verified.forget_all();
+        }
+        changes
     }
 
     /// Verifies a Bearer token and returns the portal user it speaks for.
@@ -163,11 +299,10 @@ impl Verifier {
             .get(&issuer)
             .ok_or(AuthError::UnknownIssuer)?;
 
-        let same_alg: Vec<&ConsumerKey> = consumer
-            .keys
-            .iter()
-            .filter(|k| k.algorithm == header.alg)
-            .collect();
+        let generation = self.verified.generation();
+        let keys = consumer.keys();
+        let same_alg: Vec<&ConsumerKey> =
+            keys.iter().filter(|k| k.algorithm == header.alg).collect();
         if same_alg.is_empty() {
             return Err(AuthError::AlgorithmNotAllowed);
         }
@@ -206,7 +341,7 @@ impl Verifier {
         };
         // `check_times` refused a token without `exp`.
         if let Some(exp) = claims.exp {
-            self.verified.remember(token, &user, exp);
+            self.verified.remember(token, &user, exp, generation);
         }
         Ok(user)
     }

@@ -1,0 +1,64 @@
+//! Reads the consumers' JWKS files again when they change, so that a portal that
+//! rotates its signing keys (publishes a new key, later drops the old one) needs no
+//! restart of the host. The files are looked at every [`POLL`] off the async workers;
+//! a file is read only when its length, time or inode changed, which also catches a
+//! new version renamed into place or a Kubernetes ConfigMap's link being switched.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::state::AppState;
+use crate::portal::auth::JwksReload;
+
+/// How often the JWKS files are looked at: a key a portal starts signing with works
+/// here within this long of its being written to the file.
+pub const POLL: Duration = Duration::from_secs(5);
+
+/// The watch; dropping it stops it.
+pub struct JwksWatch(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for JwksWatch {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Starts watching when some consumer's keys come from a JWKS file. The task holds
+/// the state weakly: a host that stops releases its database whatever the watch does.
+pub fn start(state: &Arc<AppState>) -> JwksWatch {
+    if !state.verifier.reads_jwks() {
+        return JwksWatch(None);
+    }
+    let state = Arc::downgrade(state);
+    JwksWatch(Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The first tick is at once, and the keys were just read.
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let Some(state) = state.upgrade() else {
+                return;
+            };
+            let Ok(changes) =
+                tokio::task::spawn_blocking(move || state.verifier.reload_jwks()).await
+            else {
+                return;
+            };
+            for change in changes {
+                match change {
+                    JwksReload::Replaced { consumer, keys } => tracing::info!(
+                        %consumer, keys,
+                        "the consumer's JWKS file changed: its keys were read again"
+                    ),
+                    JwksReload::Kept { consumer, error } => tracing::warn!(
+                        %consumer, %error,
+                        "the consumer's JWKS file changed but cannot be used: the keys read before stay until it can"
+                    ),
+                }
+            }
+        }
+    })))
+}
