@@ -612,8 +612,9 @@ fn wind_down(runtime: tokio::runtime::Runtime, grace: Duration) {
     }
 }
 
-/// SIGHUP asks a daemon to reload. This host reads its configuration, keys and
-/// templates at start only, and SIGHUP's default action would end it at once, without
+/// SIGHUP asks a daemon to reload. This host reads its configuration, HS256 secrets and
+/// templates at start only (JWKS files and descriptors reload by themselves when they
+/// change), and SIGHUP's default action would end it at once, without
 /// draining its requests (a `systemctl reload`, a `kill -HUP` meant for another
 /// daemon). So it is logged, and the host serves on.
 #[cfg(unix)]
@@ -623,7 +624,7 @@ fn keep_serving_through_hangups() {
             tokio::spawn(async move {
                 while hangups.recv().await.is_some() {
                     tracing::warn!(
-                        "SIGHUP received: nothing is reloaded; restart the host to read its configuration, keys and templates again"
+                        "SIGHUP received: nothing is reloaded; restart the host to read its configuration, HS256 secrets and templates again (JWKS files and descriptors reload by themselves)"
                     );
                 }
             });

@@ -26,12 +26,13 @@ impl Drop for JwksWatch {
 }
 
 /// Starts watching when some consumer's keys come from a JWKS file. The task holds
-/// the state weakly: a host that stops releases its database whatever the watch does.
+/// the verifier alone, not the host's state: a host that stops releases its database
+/// whatever the watch is doing (a read of a file on a stalled network share, say).
 pub fn start(state: &Arc<AppState>) -> JwksWatch {
     if !state.verifier.reads_jwks() {
         return JwksWatch(None);
     }
-    let state = Arc::downgrade(state);
+    let verifier = Arc::downgrade(&state.verifier);
     JwksWatch(Some(tokio::spawn(async move {
         let mut tick = tokio::time::interval(POLL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -39,13 +40,17 @@ pub fn start(state: &Arc<AppState>) -> JwksWatch {
         tick.tick().await;
         loop {
             tick.tick().await;
-            let Some(state) = state.upgrade() else {
+            let Some(verifier) = verifier.upgrade() else {
                 return;
             };
-            let Ok(changes) =
-                tokio::task::spawn_blocking(move || state.verifier.reload_jwks()).await
-            else {
-                return;
+            let changes = match tokio::task::spawn_blocking(move || verifier.reload_jwks()).await {
+                Ok(changes) => changes,
+                Err(error) if error.is_cancelled() => return,
+                // A bug: said, and tried again at the next tick.
+                Err(error) => {
+                    tracing::error!(%error, "reading the JWKS files again failed");
+                    continue;
+                }
             };
             for change in changes {
                 match change {

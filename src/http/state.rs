@@ -52,7 +52,8 @@ pub struct AppState {
     /// The live widget catalog; the descriptor watcher swaps it.
     pub catalog: CatalogHandle,
     pub social: Social,
-    pub verifier: Verifier,
+    /// Shared with the JWKS watch, which reads the files on a thread of its own.
+    pub verifier: Arc<Verifier>,
     pub p_auth: PAuth,
     pub languages: &'static Languages,
     pub widgets: WidgetSet,
@@ -222,7 +223,7 @@ impl AppState {
             wsrp_bytes: Arc::new(tokio::sync::Semaphore::new(WSRP_BYTES_IN_FLIGHT)),
             catalog,
             social,
-            verifier,
+            verifier: Arc::new(verifier),
             p_auth,
             languages,
             widgets,

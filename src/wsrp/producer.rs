@@ -14,7 +14,9 @@ use super::context::{self, mode_to_wsrp, truncate, truncate_to, window_state_to_
 use super::describe::portlet_description;
 use super::fault::WsrpFault;
 use super::guesses::{MAX_WRONG_SECRETS, SecretGuesses, WINDOW};
-use super::registration::{Registration, RegistrationStore, secret_digest, secret_matches};
+use super::registration::{
+    Registration, RegistrationStore, digests_match, secret_digest, secret_matches, sha256,
+};
 use super::urls::{ACTION_KEY, REWRITE_NAMESPACE, WsrpUrls, decode_state, encode_state};
 use super::xml::{self, Element, Writer};
 use super::{SECRET_PROPERTY, SOAP_ENV_NS, TYPES_NS, wsdl};
@@ -22,6 +24,7 @@ use crate::config::ConsumerConfig;
 use crate::descriptors::{CatalogHandle, WidgetDescriptor};
 use crate::portal::{Params, Phase, PortalUser, PortletId, Request, Viewer, WindowState};
 use crate::widgets::{Widget, WidgetError, WidgetSet};
+use std::collections::HashMap;
 
 /// Things the producer asks of the rest of the host.
 pub trait ProducerHooks: Send + Sync {
@@ -106,6 +109,9 @@ pub struct Producer {
     hooks: Arc<dyn ProducerHooks>,
     limits: xml::Limits,
     guesses: SecretGuesses,
+    /// The SHA-256 of each consumer's `wsrp_secret` (not empty), by consumer id:
+    /// a registration hashes only the secret it presents.
+    wsrp_digests: HashMap<String, [u8; 32]>,
 }
 
 /// Whether a SOAP 1.1 header entry must be understood by this producer: marked
@@ -134,9 +140,9 @@ const MAX_NAMESPACE_PREFIX: usize = 128;
 /// The one action that changes a portlet's own state: its preferences (edit mode).
 const SAVE_PREFERENCES: &str = "save-preferences";
 
-/// What a secret is compared with when its consumer has none (or is not configured):
-/// the comparison's work is the same, and its answer is ignored.
-const NO_SECRET: &str = "";
+/// What a secret's digest is compared with when its consumer has no secret or is not
+/// configured: the work is the same, and the answer is ignored.
+const NO_SECRET_DIGEST: [u8; 32] = [0; 32];
 
 /// A registration that a request proved it holds.
 struct Registered {
@@ -161,11 +167,18 @@ impl Producer {
         Self {
             catalog,
             widgets,
-            consumers,
             registrations,
             hooks,
             limits: xml::Limits::default(),
             guesses: SecretGuesses::default(),
+            wsrp_digests: consumers
+                .iter()
+                .filter_map(|c| {
+                    let secret = c.wsrp_secret.as_deref().filter(|s| !s.is_empty())?;
+                    Some((c.id.clone(), sha256(secret)))
+                })
+                .collect(),
+            consumers,
         }
     }
 
@@ -348,23 +361,28 @@ impl Producer {
             }
         }
         let secret = secret.ok_or_else(|| WsrpFault::MissingParameters(SECRET_PROPERTY.into()))?;
-        let now = std::time::Instant::now();
-        if let Some(wait) = self.guesses.closed_for(now) {
-            return Err(WsrpFault::RegistrationRefused(format!(
-                "too many wrong secrets in the last minute: registrations are checked again in {} s",
-                wait.as_millis().div_ceil(1000).max(1)
-            )));
-        }
+        let (attempt, reaches_bound) = self
+            .guesses
+            .attempt_at(std::time::Instant::now())
+            .map_err(|wait| {
+                WsrpFault::RegistrationRefused(format!(
+                    "too many wrong secrets in the last minute: registrations are checked again in {} s",
+                    wait.as_millis().div_ceil(1000).max(1)
+                ))
+            })?;
         // Same answer for an unknown consumer and a wrong secret, and the same work
-        // (the two hashes of a comparison): no probing for ids.
+        // (one hash of the presented secret, one comparison of digests): no probing
+        // for ids. Consumers without a secret (or with an empty one, which a
+        // configuration built in code may hold) have no digest and are never proved,
+        // nor is an empty secret.
+        let configured = self.wsrp_digests.get(name);
+        let matches = digests_match(&sha256(&secret), configured.unwrap_or(&NO_SECRET_DIGEST));
         let consumer = self.consumer(name);
         let configured = consumer.and_then(|c| c.wsrp_secret.as_deref());
-        let matches = secret_matches(&secret, configured.unwrap_or(NO_SECRET));
-        // The configuration refuses blank secrets; an empty one never proves anything,
-        // whatever a configuration built in code holds.
-        let proved = matches && !secret.is_empty() && configured.is_some_and(|c| !c.is_empty());
-        let (Some(consumer), Some(configured), true) = (consumer, configured, proved) else {
-            if self.guesses.wrong_at(now) {
+        let (Some(consumer), Some(configured), true) =
+            (consumer, configured, matches && !secret.is_empty())
+        else {
+            if reaches_bound {
                 tracing::warn!(
                     "WSRP registration: {MAX_WRONG_SECRETS} wrong secrets within {} s; no secret is checked until that time has passed since the first",
                     WINDOW.as_secs()
@@ -374,6 +392,7 @@ impl Producer {
                 "unknown consumer or wrong secret".into(),
             ));
         };
+        self.guesses.proved(attempt);
         Ok(Registration {
             consumer: consumer.id.clone(),
             agent: data

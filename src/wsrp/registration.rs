@@ -121,14 +121,18 @@ impl RegistrationStore for MemoryRegistrations {
 /// time taken says nothing about how much of it matched. Both sides are hashed first,
 /// which also hides the length.
 pub fn secret_matches(presented: &str, configured: &str) -> bool {
+    digests_match(&sha256(presented), &sha256(configured))
+}
+
+/// A secret's SHA-256, for [`digests_match`].
+pub fn sha256(secret: &str) -> [u8; 32] {
     use sha2::{Digest, Sha256};
-    let a = Sha256::digest(presented.as_bytes());
-    let b = Sha256::digest(configured.as_bytes());
-    let diff = a
-        .iter()
-        .zip(b.iter())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    diff == 0
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+/// Compares two digests without an early exit.
+pub fn digests_match(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

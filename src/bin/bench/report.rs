@@ -1012,8 +1012,9 @@ const LIMITS: &str = "
   whenever none was idle: in a `--point home 64 12` on the kept full graph (a 3 s
   warm-up, viewers drawn from all 100,000 people, most of them new to a host just
   started) the host had 72 threads and 181 MB resident. The comparison now runs on the
-  render thread, in the render's own job, and only claims that change the entry leave
-  it for a write slot: 12 threads and 165 MB. Renders per second moved within the
+  render thread, in the render's own job (a minimized portlet, which renders nothing,
+  still compares in a hop of its own), and only claims that change the entry leave it
+  for a write slot: 12 threads and 165 MB. Renders per second moved within the
   noise: alternating `--point home 64 10` of 5b47e0f (before) and of this change
   (after) on 2026-12-04, before 15,118, 14,794, 13,231 and 13,968, after 14,924, 14,990, 14,080
   and 15,019. A 40 s warm-up instead of 3 s raised the same point to 15,272 and 16,037

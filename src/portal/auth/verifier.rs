@@ -47,8 +47,8 @@ struct Consumer {
     audience: Option<String>,
     /// What the keys are loaded from, to load them again.
     config: ConsumerConfig,
-    /// The JWKS file as it was when last read (or found unreadable).
-    jwks_seen: Mutex<Option<FileStamp>>,
+    /// The JWKS file as it was when last looked at, and whether it could be used then.
+    jwks_seen: Mutex<Option<(FileStamp, bool)>>,
 }
 
 impl Consumer {
@@ -59,17 +59,21 @@ impl Consumer {
 
 /// What tells one version of a file from the next without reading it: its length,
 /// when it was last written, and (on Unix) its inode, which a file renamed into place
-/// changes, as a Kubernetes ConfigMap or `mv` does. `None` for a file that cannot be
-/// looked at (removed, say).
-type FileStamp = Option<(u64, Option<std::time::SystemTime>, u64)>;
+/// changes, as a Kubernetes ConfigMap or `mv` does, and when its inode last changed
+/// (a `chmod` that makes it readable). `None` for a file that cannot be looked at
+/// (removed, say).
+type FileStamp = Option<(u64, Option<std::time::SystemTime>, u64, (i64, i64))>;
 
 fn stamp(path: &Path) -> FileStamp {
     let meta = std::fs::metadata(path).ok()?;
     #[cfg(unix)]
-    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    let (inode, changed) = {
+        use std::os::unix::fs::MetadataExt;
+        (meta.ino(), (meta.ctime(), meta.ctime_nsec()))
+    };
     #[cfg(not(unix))]
-    let inode = 0;
-    Some((meta.len(), meta.modified().ok(), inode))
+    let (inode, changed) = (0, (0, 0));
+    Some((meta.len(), meta.modified().ok(), inode, changed))
 }
 
 /// What [`Verifier::reload_jwks`] found for one consumer whose JWKS file changed.
@@ -185,7 +189,10 @@ impl Verifier {
         let mut consumers = BTreeMap::new();
         for consumer in &config.consumers {
             // Stamped before it is read: a change made while it is read is seen later.
-            let seen = consumer.jwks_file.as_deref().map(stamp);
+            let seen = consumer
+                .jwks_file
+                .as_deref()
+                .map(|path| (stamp(path), true));
             let keys = load_keys(consumer)?;
             consumers.insert(
                 consumer.id.clone(),
@@ -220,9 +227,10 @@ impl Verifier {
     /// portal that rotates its signing keys needs no restart of the host: a key added
     /// to the file signs in from then on, and one taken out stops. A file that can no
     /// longer be read, or holds no usable key, leaves the keys as they were (a file
-    /// half written must not sign everyone out); each such change is answered once.
-    /// When any consumer's keys were replaced, the tokens remembered as checked are
-    /// forgotten, and each is checked again with the new keys. Blocking: it reads files.
+    /// half written must not sign everyone out): it is answered once, and tried again
+    /// at each call until it can be used. When a consumer's keys are replaced, the
+    /// tokens remembered as checked are forgotten, and each is checked again with the
+    /// new keys. Blocking: it reads files.
     pub fn reload_jwks(&self) -> Vec<JwksReload> {
         let mut changes = Vec::new();
         for (id, consumer) in &self.consumers {
@@ -230,17 +238,15 @@ impl Verifier {
                 continue;
             };
             let now = stamp(path);
-            {
-                let mut seen = consumer
-                    .jwks_seen
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                if seen.as_ref() == Some(&now) {
-                    continue;
-                }
-                *seen = Some(now);
+            let mut seen = consumer
+                .jwks_seen
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let known = seen.as_ref().is_some_and(|(then, _)| *then == now);
+            if known && seen.as_ref().is_some_and(|(_, usable)| *usable) {
+                continue;
             }
-            changes.push(match load_keys(&consumer.config) {
+            match load_keys(&consumer.config) {
                 Ok(keys) => {
                     let count = keys
                         .iter()
@@ -250,22 +256,26 @@ impl Verifier {
                         .keys
                         .write()
                         .unwrap_or_else(PoisonError::into_inner) = keys.into();
-                    JwksReload::Replaced {
+                    // At once, before the next consumer's file is read: a key just
+                    // dropped must not pass meanwhile.
+                    self.verified.forget_all();
+                    *seen = Some((now, true));
+                    changes.push(JwksReload::Replaced {
                         consumer: id.clone(),
                         keys: count,
+                    });
+                }
+                Err(error) => {
+                    *seen = Some((now, false));
+                    // Tried again at every call; told of once for each version.
+                    if !known {
+                        changes.push(JwksReload::Kept {
+                            consumer: id.clone(),
+                            error: error.to_string(),
+                        });
                     }
                 }
-                Err(error) => JwksReload::Kept {
-                    consumer: id.clone(),
-                    error: error.to_string(),
-                },
-            });
-        }
-        if changes
-            .iter()
-            .any(|c| matches!(c, JwksReload::Replaced { .. }))
-        {
-            self.verified.forget_all();
+            }
         }
         changes
     }
@@ -561,6 +571,58 @@ mod tests {
         // `exp` is at most 61 s on (minted a second later at worst): expired from then.
         assert_eq!(v.verify_at(&t, now + 62), Err(AuthError::Expired));
         assert_eq!(v.verified.len(), 0, "an expired token is forgotten");
+    }
+
+    /// A token checked with keys that were replaced while it was being checked is
+    /// not kept: the next request checks it against the keys there are now.
+    #[test]
+    fn a_token_checked_across_a_change_of_keys_is_not_remembered() {
+        let v = verifier();
+        let now = jsonwebtoken::get_current_timestamp();
+        let t = token("ada", 60);
+        let user = v.verify_at(&t, now).expect("valid");
+        v.verified.forget_all();
+        let before = v.verified.generation();
+        // The keys change between a check's start and its end.
+        v.verified.forget_all();
+        v.verified.remember(&t, &user, now + 60, before);
+        assert_eq!(v.verified.len(), 0, "checked with keys since replaced");
+        v.verified
+            .remember(&t, &user, now + 60, v.verified.generation());
+        assert_eq!(v.verified.len(), 1);
+        v.verified.forget_all();
+        assert_eq!(v.verified.len(), 0);
+    }
+
+    /// What tells a JWKS file's versions apart: a rewrite of the same length, a new
+    /// file renamed over it, a change of mode (a file made readable), its removal.
+    #[cfg(unix)]
+    #[test]
+    fn a_files_stamp_changes_with_each_new_version() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("jwks.json");
+        std::fs::write(&path, "one").expect("write");
+        let mut stamps = vec![stamp(&path)];
+        assert_eq!(stamp(&path), stamps[0], "unchanged");
+        std::thread::sleep(Duration::from_millis(10));
+        std::fs::write(&path, "two").expect("rewrite");
+        stamps.push(stamp(&path));
+        let staged = dir.path().join("staged");
+        std::fs::write(&staged, "two").expect("write");
+        std::fs::rename(&staged, &path).expect("rename");
+        stamps.push(stamp(&path));
+        std::thread::sleep(Duration::from_millis(10));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        stamps.push(stamp(&path));
+        std::fs::remove_file(&path).expect("remove");
+        stamps.push(stamp(&path));
+        assert_eq!(stamps.last(), Some(&None));
+        for (i, a) in stamps.iter().enumerate() {
+            for b in &stamps[i + 1..] {
+                assert_ne!(a, b, "{stamps:?}");
+            }
+        }
     }
 
     #[test]
