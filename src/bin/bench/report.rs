@@ -1055,6 +1055,14 @@ const LIMITS: &str = "
   193,543 and 208,198 req/s at 64 connections, home 14,677 and 14,992 renders/s,
   filter 13,091 and 12,095, search 11,121 and 9,959, a card 20,091 and 18,529,
   grouped actions over HTTP 2.9x and 2.6x (p99 18.0 and 33.0 ms).
+  Two full runs of 872072a (the claims compared where the render runs, and list rows
+  that parse no email addresses) on the afternoon of 2026-12-04 found the machine a
+  tenth slower (the 2 KB baseline 186,343 and 182,013 req/s at 64 connections, the
+  seed 18.9 and 19.3 s): home 13,241 and 13,656 renders/s (7% and 8%), filter 11,126
+  and 11,473 (6%), search 9,226 and 9,720 (5%), a card 15,592 and 16,570, grouped
+  actions over HTTP 2.7x and 2.9x (p99 21.2 and 19.1 ms), the store's writer alone
+  24.9x and 25.1x; 198 and 202 MB at most, the first render after 15 and 17 ms. By
+  the rule above the tables stay those of 8fd3e41.
 - **Per request outside the render**: one HS256 JWT check, the request's parameters
   and URLs, one hop to the render pool, hyper, and a fragment of about 25 KB through
   the kernel's TCP stack and into the load generator. Renders run at most two per
