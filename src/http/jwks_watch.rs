@@ -1,8 +1,9 @@
 //! Reads the consumers' JWKS files again when they change, so that a portal that
 //! rotates its signing keys (publishes a new key, later drops the old one) needs no
 //! restart of the host. The files are looked at every [`POLL`] off the async workers;
-//! a file is read only when its length, time or inode changed, which also catches a
-//! new version renamed into place or a Kubernetes ConfigMap's link being switched.
+//! a file is read when its length, time, inode or inode change time changed (which
+//! also catches a new version renamed into place, a Kubernetes ConfigMap's link being
+//! switched, or a file made readable), and again at each look while it cannot be used.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,7 +57,7 @@ pub fn start(state: &Arc<AppState>) -> JwksWatch {
                 match change {
                     JwksReload::Replaced { consumer, keys } => tracing::info!(
                         %consumer, keys,
-                        "the consumer's JWKS file changed: its keys were read again"
+                        "the consumer's JWKS file was read again: its keys are the file's now"
                     ),
                     JwksReload::Kept { consumer, error } => tracing::warn!(
                         %consumer, %error,

@@ -5,18 +5,20 @@
 //! and a fast loop try secrets as quickly as the host answers. Registering is rare (a
 //! portal does it once, when it is set up), so after [`MAX_WRONG_SECRETS`] wrong
 //! secrets within [`WINDOW`] the producer checks none, right or wrong, until that
-//! window ends. The count is the host's, not a consumer's: a guess at an id that is not
-//! configured counts too, so the bound does not tell which ids are. While it holds, a
-//! portal being set up is refused as well and told to try again; its registrations
-//! already made keep working, since they prove no secret again.
+//! window ends. Attempts are counted before their secret is checked, so that many
+//! checked at once cannot pass the bound together. The count is the host's, not a
+//! consumer's: a guess at an id that is not configured counts too, so the bound does
+//! not tell which ids are. While it holds, a portal being set up is refused as well
+//! and told to try again; its registrations already made keep working, since they
+//! prove no secret again.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Wrong secrets the producer takes within one [`WINDOW`].
 pub const MAX_WRONG_SECRETS: u32 = 10;
 
-/// How long the count runs from the first wrong secret.
+/// How long the count runs from the first attempt counted in it.
 pub const WINDOW: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Default)]
@@ -26,9 +28,13 @@ pub struct SecretGuesses {
 
 #[derive(Debug, Default)]
 struct Window {
-    /// When the first wrong secret of this window came; `None` while none has.
+    /// When the first attempt of this window came; `None` while none has.
     began: Option<Instant>,
+    /// Attempts found wrong.
     wrong: u32,
+    /// Attempts being checked now: they hold a place within the bound until their
+    /// answer, so that a burst cannot pass it.
+    pending: u32,
 }
 
 impl Window {
@@ -44,38 +50,54 @@ impl Window {
     }
 }
 
-/// An attempt counted by [`SecretGuesses::attempt_at`], to take back if it proves right.
-#[derive(Debug, Clone, Copy)]
+/// An attempt admitted by [`SecretGuesses::attempt_at`]; its answer goes to
+/// [`SecretGuesses::proved`] or [`SecretGuesses::wrong`], once.
+#[derive(Debug)]
 pub struct Attempt {
     window: Instant,
 }
 
 impl SecretGuesses {
-    /// Counts an attempt at `now`, before its secret is checked: `Err` with how long
-    /// until one may be checked when the bound is reached. Counted first, so that
-    /// attempts checked at the same time cannot pass the bound together; one that
-    /// proves its secret is taken back ([`Self::proved`]). The `bool` says whether
-    /// this attempt reached the bound, for the log.
-    pub fn attempt_at(&self, now: Instant) -> Result<(Attempt, bool), Duration> {
-        let mut window = self.window.lock().unwrap_or_else(PoisonError::into_inner);
-        let window = window.at(now);
-        let began = *window.began.get_or_insert(now);
-        if window.wrong >= MAX_WRONG_SECRETS {
-            return Err(WINDOW.saturating_sub(now.saturating_duration_since(began)));
-        }
-        window.wrong += 1;
-        Ok((Attempt { window: began }, window.wrong == MAX_WRONG_SECRETS))
+    fn lock(&self) -> MutexGuard<'_, Window> {
+        self.window.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Takes back `attempt`, whose secret was right (unless its window has ended).
+    /// Admits an attempt at `now`, before its secret is checked: `Err` with how long
+    /// until one may be checked while the wrong attempts and those being checked fill
+    /// the bound.
+    pub fn attempt_at(&self, now: Instant) -> Result<Attempt, Duration> {
+        let mut window = self.lock();
+        let window = window.at(now);
+        let began = *window.began.get_or_insert(now);
+        if window.wrong + window.pending >= MAX_WRONG_SECRETS {
+            return Err(WINDOW.saturating_sub(now.saturating_duration_since(began)));
+        }
+        window.pending += 1;
+        Ok(Attempt { window: began })
+    }
+
+    /// `attempt`'s secret was right: its place is free again.
     pub fn proved(&self, attempt: Attempt) {
-        let mut window = self.window.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut window = self.lock();
         if window.began == Some(attempt.window) {
-            window.wrong = window.wrong.saturating_sub(1);
-            if window.wrong == 0 {
+            window.pending = window.pending.saturating_sub(1);
+            if window.pending == 0 && window.wrong == 0 {
                 *window = Window::default();
             }
         }
+    }
+
+    /// `attempt`'s secret was wrong: it counts. Answers whether it is the one that
+    /// reached the bound, for the log. An attempt whose window ended while it was
+    /// checked counts in none.
+    pub fn wrong(&self, attempt: Attempt) -> bool {
+        let mut window = self.lock();
+        if window.began != Some(attempt.window) {
+            return false;
+        }
+        window.pending = window.pending.saturating_sub(1);
+        window.wrong += 1;
+        window.wrong == MAX_WRONG_SECRETS
     }
 }
 
@@ -83,11 +105,11 @@ impl SecretGuesses {
 mod tests {
     use super::*;
 
-    /// Wrong attempts `n` seconds after `start`, none proved.
-    fn wrong(guesses: &SecretGuesses, start: Instant, seconds: u64) -> Result<bool, Duration> {
-        guesses
-            .attempt_at(start + Duration::from_secs(seconds))
-            .map(|(_, reached)| reached)
+    /// A wrong attempt `seconds` after `start`: whether it reached the bound, or the
+    /// wait when it was not admitted.
+    fn wrong_at(guesses: &SecretGuesses, start: Instant, seconds: u64) -> Result<bool, Duration> {
+        let attempt = guesses.attempt_at(start + Duration::from_secs(seconds))?;
+        Ok(guesses.wrong(attempt))
     }
 
     #[test]
@@ -95,18 +117,22 @@ mod tests {
         let guesses = SecretGuesses::default();
         let start = Instant::now();
         for i in 0..u64::from(MAX_WRONG_SECRETS) - 1 {
-            assert_eq!(wrong(&guesses, start, i), Ok(false), "attempt {i}");
+            assert_eq!(wrong_at(&guesses, start, i), Ok(false), "attempt {i}");
         }
-        assert_eq!(wrong(&guesses, start, 30), Ok(true), "the tenth reaches it");
+        assert_eq!(
+            wrong_at(&guesses, start, 30),
+            Ok(true),
+            "the tenth reaches it"
+        );
         // Closed for what is left of the window, counted from its first attempt.
-        assert_eq!(wrong(&guesses, start, 30), Err(Duration::from_secs(30)));
+        assert_eq!(wrong_at(&guesses, start, 30), Err(Duration::from_secs(30)));
         let almost = start + WINDOW - Duration::from_millis(1);
         assert_eq!(
             guesses.attempt_at(almost).map(|_| ()),
             Err(Duration::from_millis(1))
         );
         // The window ends, and so does the count.
-        assert_eq!(wrong(&guesses, start, WINDOW.as_secs()), Ok(false));
+        assert_eq!(wrong_at(&guesses, start, WINDOW.as_secs()), Ok(false));
     }
 
     #[test]
@@ -116,43 +142,44 @@ mod tests {
         for i in 0..3 * u64::from(MAX_WRONG_SECRETS) {
             // Five a window: half the bound.
             let at = start + WINDOW / 5 * u32::try_from(i).expect("small");
-            assert!(guesses.attempt_at(at).is_ok(), "attempt {i}");
+            let attempt = guesses.attempt_at(at).expect("open");
+            assert!(!guesses.wrong(attempt), "attempt {i}");
         }
     }
 
-    /// A right secret is taken back; attempts made at once all count until then, so
-    /// a burst cannot pass the bound together.
+    /// Right secrets never count. Attempts being checked hold their places, so a
+    /// burst cannot pass the bound together; a right one among them frees its place,
+    /// and only the tenth wrong answer reports the bound.
     #[test]
-    fn proved_attempts_are_taken_back_and_a_burst_counts_whole() {
+    fn a_burst_counts_whole_and_right_secrets_are_free() {
         let guesses = SecretGuesses::default();
         let start = Instant::now();
-        for i in 0..u64::from(MAX_WRONG_SECRETS) * 3 {
-            let (attempt, _) = guesses.attempt_at(start).expect("open");
-            guesses.proved(attempt);
-            assert!(
-                guesses
-                    .attempt_at(start)
-                    .map(|(a, _)| guesses.proved(a))
-                    .is_ok(),
-                "{i}"
-            );
+        for _ in 0..MAX_WRONG_SECRETS * 3 {
+            guesses.proved(guesses.attempt_at(start).expect("open"));
         }
         // Ten begun before any is answered: the eleventh is refused.
-        let burst: Vec<Attempt> = (0..MAX_WRONG_SECRETS)
-            .map(|_| guesses.attempt_at(start).expect("open").0)
+        let mut burst: Vec<Attempt> = (0..MAX_WRONG_SECRETS)
+            .map(|_| guesses.attempt_at(start).expect("open"))
             .collect();
         assert!(guesses.attempt_at(start).is_err());
-        // One of them proves right: room for one more.
-        guesses.proved(burst[0]);
-        assert!(guesses.attempt_at(start).is_ok());
+        // One proves right: room for one more.
+        guesses.proved(burst.pop().expect("one"));
+        burst.push(guesses.attempt_at(start).expect("its place"));
         assert!(guesses.attempt_at(start).is_err());
-        // An attempt of an ended window takes nothing back from the next one.
+        let last = burst.pop().expect("one");
+        for attempt in burst {
+            assert!(!guesses.wrong(attempt));
+        }
+        assert!(
+            guesses.attempt_at(start).is_err(),
+            "nine wrong, one pending"
+        );
+        assert!(guesses.wrong(last), "the tenth wrong reports the bound");
+        assert!(guesses.attempt_at(start).is_err());
+        // An answer from an ended window counts in none.
+        let old = Attempt { window: start };
         let next = start + WINDOW;
         assert!(guesses.attempt_at(next).is_ok());
-        guesses.proved(burst[1]);
-        for _ in 1..MAX_WRONG_SECRETS {
-            assert!(guesses.attempt_at(next).is_ok());
-        }
-        assert!(guesses.attempt_at(next).is_err());
+        assert!(!guesses.wrong(old));
     }
 }

@@ -361,7 +361,7 @@ impl Producer {
             }
         }
         let secret = secret.ok_or_else(|| WsrpFault::MissingParameters(SECRET_PROPERTY.into()))?;
-        let (attempt, reaches_bound) = self
+        let attempt = self
             .guesses
             .attempt_at(std::time::Instant::now())
             .map_err(|wait| {
@@ -382,7 +382,7 @@ impl Producer {
         let (Some(consumer), Some(configured), true) =
             (consumer, configured, matches && !secret.is_empty())
         else {
-            if reaches_bound {
+            if self.guesses.wrong(attempt) {
                 tracing::warn!(
                     "WSRP registration: {MAX_WRONG_SECRETS} wrong secrets within {} s; no secret is checked until that time has passed since the first",
                     WINDOW.as_secs()

@@ -76,7 +76,7 @@ fn stamp(path: &Path) -> FileStamp {
     Some((meta.len(), meta.modified().ok(), inode, changed))
 }
 
-/// What [`Verifier::reload_jwks`] found for one consumer whose JWKS file changed.
+/// What [`Verifier::reload_jwks`] found for one consumer whose JWKS file it read again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JwksReload {
     /// The file was read again: the consumer now has `keys` keys.
