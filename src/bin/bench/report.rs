@@ -1015,8 +1015,8 @@ const LIMITS: &str = "
   render thread, in the render's own job (a minimized portlet, which renders nothing,
   still compares in a hop of its own), and only claims that change the entry leave it
   for a write slot: 12 threads and 165 MB. Renders per second moved within the
-  noise: alternating `--point home 64 10` of 5b47e0f (before) and of this change
-  (after) on 2026-12-04, before 15,118, 14,794, 13,231 and 13,968, after 14,924, 14,990, 14,080
+  noise: alternating `--point home 64 10` of 5b47e0f (before) and 7f2cab3 (after) on
+  2026-12-04, before 15,118, 14,794, 13,231 and 13,968, after 14,924, 14,990, 14,080
   and 15,019. A 40 s warm-up instead of 3 s raised the same point to 15,272 and 16,037
   (against 13,404 and 13,889 with 3 s): a host just started is slower for a while,
   as its caches fill and each person's claims are compared once.
