@@ -326,6 +326,19 @@ async fn openapi_document_describes_the_api() {
             StatusCode::UNAUTHORIZED,
         ),
     ];
+    // Any call can meet a failed store (500) or a host shutting down (503); each
+    // operation documents both, with their body.
+    for (path, operations) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in operations.as_object().expect("operations") {
+            for status in ["500", "503"] {
+                assert_eq!(
+                    operation["responses"][status]["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/Problem",
+                    "{method} {path} documents {status}"
+                );
+            }
+        }
+    }
     let required = doc["components"]["schemas"]["Problem"]["required"]
         .as_array()
         .expect("Problem's required fields")

@@ -657,6 +657,31 @@ fn a_refused_contact_marks_the_field_to_fix() {
     let after = page(&saved.render_params);
     assert!(!after.contains("aria-invalid=\""), "{after}");
     assert!(!after.contains("has-error"), "{after}");
+    // Its delete button carries the search too, and the answer comes back to it.
+    let delete = form_where(&found, "Yul's delete form", |form| {
+        form.contains("delete-contact") && form.contains(&format!("value=\"{yul}\""))
+    });
+    assert!(
+        delete.contains("name=\"_contacts_center_keywords\" value=\"yul\""),
+        "{delete}"
+    );
+    let deleted = cc(Some("a"))
+        .named("delete-contact")
+        .p("entryId", &yul)
+        .p("filter", "contacts")
+        .p("keywords", "yul")
+        .ok(&w);
+    assert_eq!(deleted.message, "the-contact-was-deleted");
+    assert!(
+        deleted
+            .render_params
+            .contains(&("keywords".into(), "yul".into()))
+            && deleted
+                .render_params
+                .contains(&("filter".into(), "contacts".into())),
+        "{:?}",
+        deleted.render_params
+    );
 }
 
 /// A name in Chinese, Japanese or Korean letters is written family name first with no
@@ -1307,8 +1332,8 @@ fn a_card_opened_from_a_list_goes_back_to_that_list() {
 }
 
 /// A person opened from a later page of a list comes back to that page: their link,
-/// their card's Back link and forms, and the answer to an action keep the list's
-/// cursor. A cursor that is not one is dropped, not copied into every link.
+/// their card's Back link and forms, the page's toolbar and the answer to an action
+/// keep the list's cursor. A cursor that is not one is dropped, not copied into every link.
 #[test]
 fn a_card_opened_from_a_later_page_goes_back_to_that_page() {
     let w = abcd_two_a_page();
@@ -1319,6 +1344,14 @@ fn a_card_opened_from_a_later_page_goes_back_to_that_page() {
     assert!(
         link.contains(&format!("_contacts_center_cursor={cursor}")),
         "{link}"
+    );
+    // The page's toolbar carries the cursor, and its answer comes back there too.
+    let toolbar = form_where(&second, "the second page's toolbar form", |form| {
+        form.contains("id=\"_contacts_center_bulk\"")
+    });
+    assert!(
+        toolbar.contains(&format!("_contacts_center_cursor\" value=\"{cursor}\"")),
+        "{toolbar}"
     );
     let card = cc(Some("a")).p("userId", "c").p("cursor", &cursor).html(&w);
     assert_eq!(link_param(&card, "back", "cursor"), Some(cursor.clone()));
@@ -1497,6 +1530,35 @@ fn sent_and_received_requests_each_page_on() {
         "{sent_page}"
     );
     assert!(!sent_page.contains("Bob Baker") && !sent_page.contains("Cid Cole"));
+    // Withdrawn there, the answer comes back to that page, not to the tab's first.
+    let withdraw = form_where(&sent_page, "Dan's withdraw form", |form| {
+        form.contains("withdraw-request")
+    });
+    assert!(
+        withdraw.contains("name=\"_contacts_center_filter\" value=\"requests-sent\"")
+            && withdraw.contains(&format!(
+                "name=\"_contacts_center_cursor\" value=\"{sent_cursor}\""
+            )),
+        "{withdraw}"
+    );
+    let dan = request_id(&w, "d");
+    let withdrawn = cc(Some("a"))
+        .named("withdraw-request")
+        .p("requestId", &dan)
+        .p("filter", "requests-sent")
+        .p("cursor", &sent_cursor)
+        .ok(&w);
+    assert!(withdrawn.ok, "{withdrawn:?}");
+    assert!(
+        withdrawn
+            .render_params
+            .contains(&("filter".into(), "requests-sent".into()))
+            && withdrawn
+                .render_params
+                .contains(&("cursor".into(), sent_cursor.clone())),
+        "{:?}",
+        withdrawn.render_params
+    );
     assert!(
         link_param(&sent_page, "sent-more", "cursor").is_none(),
         "the last page of sent requests has no link on"
@@ -2094,6 +2156,15 @@ fn introduction_and_page_owner_view() {
         "{missing}"
     );
     assert!(missing.contains("Bob Baker has 1 connection."), "{missing}");
+    // An owner the directory does not know: not found, on the viewer's own page. The
+    // parameter's text is never shown as a name.
+    let unknown = cc(Some("a")).owner("Mallory-the-admin").html(&w);
+    assert!(
+        unknown.contains("The user could not be found."),
+        "{unknown}"
+    );
+    assert!(!unknown.contains("Mallory"), "{unknown}");
+    assert!(!unknown.contains("has no connections"), "{unknown}");
 }
 
 /// Connects `viewer` with `n` fresh people.

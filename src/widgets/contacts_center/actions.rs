@@ -112,6 +112,18 @@ impl<'a> ActionCall<'a> {
         list
     }
 
+    /// The render parameters of My Contacts on the search and page a contact's form
+    /// was on.
+    fn back_to_contacts(&self) -> Vec<(String, String)> {
+        let mut render = vec![("filter".to_owned(), "contacts".to_owned())];
+        render.extend(
+            self.keep_list()
+                .into_iter()
+                .filter(|(name, _)| name != "filter"),
+        );
+        render
+    }
+
     /// connect, disconnect, follow, unfollow, block, unblock, remove-follower.
     pub async fn people(&self, verb: PersonVerb) -> Result<ActionOutcome, WidgetError> {
         let ids = params::user_ids(&self.req().params)
@@ -232,13 +244,7 @@ impl<'a> ActionCall<'a> {
             comments: p.get("comments").unwrap_or("").to_owned(),
         };
         let outcome = self.act(Action::SaveEntry(draft)).await?;
-        // Back to My Contacts, on the search and page the form was on.
-        let mut render = vec![("filter".to_owned(), "contacts".to_owned())];
-        render.extend(
-            self.keep_list()
-                .into_iter()
-                .filter(|(name, _)| name != "filter"),
-        );
+        let mut render = self.back_to_contacts();
         // A refused edit names its contact, so that the page opens that contact's form
         // and marks the field to fix, not the form for a new one.
         if let (Err(_), Some(id)) = (outcome.first(), entry_id) {
@@ -252,8 +258,7 @@ impl<'a> ActionCall<'a> {
         let entry_id = params::number(&self.req().params, "entryId")
             .map_err(|_| self.ui.bad_request("the-request-is-invalid"))?;
         let outcome = self.act(Action::DeleteEntry { entry_id }).await?;
-        let render = vec![("filter".to_owned(), "contacts".to_owned())];
-        Ok(self.outcome(outcome.first(), None, render))
+        Ok(self.outcome(outcome.first(), None, self.back_to_contacts()))
     }
 
     /// save-preferences: widget administrators only; stored under the full portlet id.

@@ -286,7 +286,21 @@ pub(crate) fn render(
                     kind: "danger",
                     text: ui.t("the-user-could-not-be-found"),
                 };
-                match (card, &req.page_owner) {
+                // Another person's page lists their connections. An owner the
+                // directory does not know is not found, as a card's person is, and
+                // the viewer's own page shows: the host has no name for them, and
+                // the parameter's text is never taken for one.
+                let mut owner_unknown = false;
+                let owner = match (&card, &req.page_owner) {
+                    (Some(Some(_)), _) => None,
+                    (_, Some(owner)) if *owner != user.user_id => {
+                        let found = viewer.owner(owner)?;
+                        owner_unknown = found.is_none();
+                        found
+                    }
+                    _ => None,
+                };
+                match (card, owner) {
                     (Some(Some(view)), _) => {
                         let p = page(ui, view);
                         match written_by_host(templates, &detail_page::TEMPLATES) {
@@ -294,16 +308,16 @@ pub(crate) fn render(
                             None => templates.render("contacts_center/detail.html", p),
                         }
                     }
-                    (card, Some(owner)) if *owner != user.user_id => {
-                        let mut p = page(ui, viewer.owner(owner)?);
+                    (card, Some(owner)) => {
+                        let mut p = page(ui, owner);
                         if card.is_some() {
                             p.alert = Some(not_found());
                         }
                         templates.render("contacts_center/owner.html", p)
                     }
-                    (card, _) => {
+                    (card, None) => {
                         let mut p = page(ui, viewer.home()?);
-                        if card.is_some() {
+                        if card.is_some() || owner_unknown {
                             p.alert = Some(not_found());
                         } else if let Some(alert) = p.alert.as_mut() {
                             alert.text = messages::outcome_about(ui, &reader, &alert.text)?;
@@ -415,7 +429,9 @@ impl View<'_> {
 
     fn request_row(&self, request: &RequestView, received: bool) -> Row {
         let id = request.request_id.to_string();
-        let fields = [("requestId", id.as_str()), ("filter", "requests")];
+        // The list the row is on (`requests`, or `requests-sent` paged on): the
+        // answer comes back to it.
+        let fields = cards::with_list(&[("requestId", &id)], &self.list);
         let who = request.person.display_name();
         let forms = if received {
             vec![
@@ -623,6 +639,9 @@ impl View<'_> {
                             edit.invalid = field;
                             edit.open = true;
                         }
+                        // The search and page the list is on: the answer comes back
+                        // to them, as a save's does.
+                        let fields = cards::with_list(&[("entryId", &id)], &self.list);
                         home.entries.push(EntryRow {
                             entry_id: e.entry_id,
                             edit,
@@ -631,7 +650,7 @@ impl View<'_> {
                                     "delete-contact",
                                     "delete",
                                     "btn btn-secondary btn-sm",
-                                    &[("entryId", &id)],
+                                    &fields,
                                 )
                                 .about(&e.full_name),
                             full_name: e.full_name,
@@ -865,15 +884,18 @@ impl View<'_> {
         }))
     }
 
-    /// The page owner's connections, read only.
-    fn owner(&self, owner_id: &str) -> Result<Owner, WidgetError> {
+    /// The page owner's connections, read only; `None` for an owner the directory
+    /// does not know.
+    fn owner(&self, owner_id: &str) -> Result<Option<Owner>, WidgetError> {
         let ui = self.ui;
-        let name = self
+        let Some(name) = self
             .reader
             .person(owner_id)
             .map_err(|e| self.err(e))?
             .map(|p| p.display_name())
-            .unwrap_or_else(|| owner_id.to_owned());
+        else {
+            return Ok(None);
+        };
         let count = self
             .reader
             .counts(owner_id)
@@ -907,12 +929,12 @@ impl View<'_> {
         let view_more = page
             .next_cursor
             .map(|c| ui.req.urls.render_url(&[("cursor", &c)]));
-        Ok(Owner {
+        Ok(Some(Owner {
             title,
             rows,
             view_more,
             restarted,
-        })
+        }))
     }
 }
 
@@ -1035,12 +1057,18 @@ fn bulk(ui: &Ui<'_>, filter: Filter) -> Bulk {
         name: ui.name("filter"),
         value: params::filter(&ui.req.params).as_str().to_owned(),
     });
-    // A search's toolbar comes back to the search.
+    // A search's toolbar comes back to the search, and a later page's to that page.
     let keywords = params::keywords(&ui.req.params);
     if !keywords.is_empty() {
         hidden.push(Field {
             name: ui.name("keywords"),
             value: keywords,
+        });
+    }
+    if let Some(cursor) = params::cursor(&ui.req.params) {
+        hidden.push(Field {
+            name: ui.name("cursor"),
+            value: cursor.to_owned(),
         });
     }
     Bulk {
