@@ -237,6 +237,20 @@ fn a_byte_order_mark_is_skipped() {
         assert_eq!(report.rejected.len(), 0, "{report:?}");
     }
     assert_eq!(s.read().unwrap().directory_size().unwrap(), 3);
+    // UTF-16 (Windows PowerShell 5's Out-File), with its mark or without: the error
+    // says so, and nothing is imported.
+    let text = format!("[{}]", account(4));
+    let utf16le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let utf16be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for bytes in [
+        [&[0xFF, 0xFE][..], &utf16le].concat(),
+        [&[0xFE, 0xFF][..], &utf16be].concat(),
+        utf16le,
+    ] {
+        let err = import_both(&s, &bytes, ImportOptions::default()).expect_err("UTF-16");
+        assert!(err.contains("the file is UTF-16"), "{err}");
+    }
+    assert_eq!(s.read().unwrap().directory_size().unwrap(), 3);
 }
 
 #[test]

@@ -718,7 +718,9 @@ fn restore_replaces_a_live_file_that_no_longer_opens() {
     // What a full disk or a cut copy leaves: the live file cut short, or zeroed.
     for damaged in [whole[..100].to_vec(), vec![0u8; whole.len()]] {
         std::fs::write(&db, &damaged).unwrap();
-        assert!(inspect_file(&db).is_err(), "the damaged file must not open");
+        // ... and reads as damage (check-db's exit 1), not as a failure to check.
+        let refused = inspect_file(&db).expect_err("the damaged file must not open");
+        assert!(refused.is_damage(), "{refused:?}");
         let restored = restore_file(&good, &db).unwrap();
         assert_eq!(restored.summary.violations, vec![]);
         // The damaged file is kept as it was, for whoever wants to look into it.

@@ -248,7 +248,11 @@ pub fn read_display(file: &Path, root: &Node) -> (Categories, FileProblems) {
         return (categories, problems);
     }
     problems.extend(seq(&[("category", Many)], DISPLAY_SCHEMA).check(file, root));
+    // A stack of categories still to read, the next on top: each category's
+    // subcategories go on in reverse, so that they are read, and their problems
+    // reported, in the file's order.
     let mut stack: Vec<&Node> = root.all("category").collect();
+    stack.reverse();
     while let Some(category) = stack.pop() {
         problems.extend(
             seq(&[("category", Many), ("portlet", Many)], DISPLAY_SCHEMA).check(file, category),
@@ -270,9 +274,18 @@ pub fn read_display(file: &Path, root: &Node) -> (Categories, FileProblems) {
                 .filter(|id| !id.is_empty())
             {
                 Some(id) => {
+                    // A category's own portlets are read before its subcategories',
+                    // which the file writes first (the DTD puts <category> before
+                    // <portlet>): the listing kept is the one first in the file.
+                    let listed = (name.trim().to_owned(), portlet.pos);
                     categories
                         .entry(id.to_owned())
-                        .or_insert_with(|| (name.trim().to_owned(), portlet.pos));
+                        .and_modify(|kept: &mut (String, Pos)| {
+                            if earlier(listed.1, kept.1) {
+                                *kept = listed.clone();
+                            }
+                        })
+                        .or_insert(listed);
                 }
                 None => problems.push(problem(
                     file,
@@ -283,9 +296,15 @@ pub fn read_display(file: &Path, root: &Node) -> (Categories, FileProblems) {
                 )),
             }
         }
-        stack.extend(category.all("category"));
+        let subcategories: Vec<&Node> = category.all("category").collect();
+        stack.extend(subcategories.into_iter().rev());
     }
     (categories, problems)
+}
+
+/// Whether `a` comes before `b` in a file.
+fn earlier(a: Pos, b: Pos) -> bool {
+    (a.line, a.column) < (b.line, b.column)
 }
 
 /// A boolean element in Liferay's spellings (`GetterUtil.getBoolean`): trimmed, in any
@@ -297,5 +316,47 @@ fn liferay_boolean(value: &str) -> Option<bool> {
         "true" | "t" | "y" | "on" | "1" => Some(true),
         "false" | "f" | "n" | "off" | "0" => Some(false),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn display(text: &str) -> (Categories, FileProblems) {
+        let file = Path::new("liferay-display.xml");
+        let root = super::super::xml::parse(file, text.as_bytes()).expect("parses");
+        read_display(file, &root)
+    }
+
+    #[test]
+    fn a_portlet_listed_twice_keeps_the_category_first_in_the_file() {
+        let (categories, problems) = display(
+            "<display>\
+             <category name=\"category.social\"><portlet id=\"contacts_center\"/></category>\
+             <category name=\"category.tools\"><portlet id=\"contacts_center\"/></category>\
+             </display>",
+        );
+        let problems = problems.into_vec(Path::new("f"), Pos::default(), "display", "");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(categories["contacts_center"].0, "category.social");
+        // A subcategory comes before its parent's own portlets in the file.
+        let (categories, _) = display(
+            "<display><category name=\"category.outer\">\
+             <category name=\"category.inner\"><portlet id=\"a\"/></category>\
+             <portlet id=\"a\"/></category></display>",
+        );
+        assert_eq!(categories["a"].0, "category.inner");
+    }
+
+    #[test]
+    fn problems_come_in_the_files_order() {
+        let (_, problems) = display(
+            "<display>\n<category><portlet id=\"a\"/></category>\n\
+             <category name=\"x\"><portlet/></category>\n</display>",
+        );
+        let problems = problems.into_vec(Path::new("f"), Pos::default(), "display", "");
+        let lines: Vec<u32> = problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, vec![2, 3], "{problems:?}");
     }
 }

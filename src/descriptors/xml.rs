@@ -205,6 +205,10 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Result<Node, Problem> {
             "descriptors are small XML files: remove generated or pasted content",
         ));
     }
+    let decoded = decode(bytes).map_err(|(message, fix)| whole(message, fix))?;
+    if let Some(text) = decoded {
+        return TreeBuilder::new(file, &text).run();
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         // The bad byte's line and column, counted over the valid text before it.
@@ -221,6 +225,71 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Result<Node, Problem> {
         )
     })?;
     TreeBuilder::new(file, text).run()
+}
+
+/// The text of a descriptor that is not in UTF-8, read as XML 1.0 (appendix F) says:
+/// a UTF-16 byte-order mark first, then the declaration's `encoding`. `None` for UTF-8
+/// (declared so, or by default), which is read in place. Besides UTF-8 the host reads
+/// UTF-16 and ISO-8859-1 (Latin-1, whose bytes are the first 256 code points); another
+/// declared encoding is refused by name, since a guess would misread its letters.
+fn decode(bytes: &[u8]) -> Result<Option<String>, (String, &'static str)> {
+    const SAVE_AS_UTF8: &str = "save the descriptor as UTF-8";
+    let units = |pair: fn([u8; 2]) -> u16| {
+        let units = bytes[2..].chunks(2).map(|c| match *c {
+            [a, b] => pair([a, b]),
+            // An odd byte at the end: no whole character, so not valid UTF-16.
+            _ => 0xD800,
+        });
+        char::decode_utf16(units)
+            .collect::<Result<String, _>>()
+            .map(Some)
+            .map_err(|_| ("file is not valid UTF-16".to_owned(), SAVE_AS_UTF8))
+    };
+    match bytes {
+        [0xFF, 0xFE, ..] => return units(u16::from_le_bytes),
+        [0xFE, 0xFF, ..] => return units(u16::from_be_bytes),
+        _ => {}
+    }
+    let Some(encoding) = declared_encoding(bytes) else {
+        return Ok(None);
+    };
+    match encoding.to_ascii_uppercase().as_str() {
+        "UTF-8" | "UTF8" | "US-ASCII" | "ASCII" => Ok(None),
+        "ISO-8859-1" | "ISO8859-1" | "LATIN1" | "ISO_8859-1" | "L1" => Ok(Some(latin1(bytes))),
+        // Windows' Western code page is Latin-1 but for 0x80–0x9F (curly quotes, the
+        // euro sign...): read as Latin-1 when it holds none of those.
+        "WINDOWS-1252" | "CP1252" if !bytes.iter().any(|b| (0x80..=0x9F).contains(b)) => {
+            Ok(Some(latin1(bytes)))
+        }
+        _ => Err((
+            format!(
+                "file declares encoding=\"{}\"; descriptors are read in UTF-8, in UTF-16 \
+                 with its byte-order mark, or in ISO-8859-1",
+                shown(&encoding)
+            ),
+            SAVE_AS_UTF8,
+        )),
+    }
+}
+
+/// Latin-1 bytes as text: each byte is the code point of the same number.
+fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+/// The `encoding` of an XML declaration at the very start of `bytes`, if it has one.
+/// The declaration is ASCII whatever the encoding it names (UTF-16 aside, which its
+/// byte-order mark names first).
+fn declared_encoding(bytes: &[u8]) -> Option<String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let declaration = bytes.strip_prefix(b"<?xml")?;
+    let end = declaration.windows(2).take(256).position(|w| w == b"?>")?;
+    let declaration = std::str::from_utf8(&declaration[..end]).ok()?;
+    let after = &declaration[declaration.find("encoding")? + "encoding".len()..];
+    let after = after.trim_start().strip_prefix('=')?.trim_start();
+    let quote = after.chars().next().filter(|q| matches!(q, '"' | '\''))?;
+    let value = &after[1..];
+    Some(value[..value.find(quote)?].to_owned())
 }
 
 struct TreeBuilder<'a> {
@@ -494,6 +563,48 @@ mod tests {
         let bad = parse(Path::new("d.xml"), b"<a>\n  \xc3\xa9\xff</a>").expect_err("not UTF-8");
         assert_eq!((bad.line, bad.column), (2, 4), "{}", bad.message);
         assert!(bad.message.contains("offset 8"), "{}", bad.message);
+    }
+
+    #[test]
+    fn utf16_and_latin1_descriptors_are_read_and_other_encodings_named() {
+        let text = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<a><b>Café</b></a>";
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        for bytes in [le, be] {
+            let root = parse(Path::new("p.xml"), &bytes).expect("UTF-16");
+            assert_eq!(root.text_of("b"), Some("Café"));
+            assert_eq!(root.children[0].pos, Pos { line: 2, column: 4 });
+        }
+        let latin1 = b"<?xml version='1.0' encoding='ISO-8859-1'?><a><b>Caf\xe9</b></a>";
+        let root = parse(Path::new("p.xml"), latin1).expect("Latin-1");
+        assert_eq!(root.text_of("b"), Some("Café"));
+        // Declared UTF-8, or nothing declared: the bytes must be UTF-8.
+        let utf8 = "<?xml version=\"1.0\" encoding=\"utf-8\"?><a><b>Café</b></a>";
+        let root = parse(Path::new("p.xml"), utf8.as_bytes()).expect("UTF-8");
+        assert_eq!(root.text_of("b"), Some("Café"));
+        let cp1252 = b"<?xml version=\"1.0\" encoding=\"windows-1252\"?><a><b>Caf\xe9</b></a>";
+        let root = parse(Path::new("p.xml"), cp1252).expect("Windows-1252 within Latin-1");
+        assert_eq!(root.text_of("b"), Some("Café"));
+        let euro = b"<?xml version=\"1.0\" encoding=\"windows-1252\"?><a><b>\x80</b></a>";
+        let refused = parse(Path::new("p.xml"), euro).expect_err("the euro sign");
+        assert!(
+            refused.message.contains("windows-1252"),
+            "{}",
+            refused.message
+        );
+        let sjis = b"<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><a><b>\x83J</b></a>";
+        let refused = parse(Path::new("p.xml"), sjis).expect_err("Shift_JIS");
+        assert!(refused.message.contains("Shift_JIS"), "{}", refused.message);
+        assert_eq!(refused.fix, "save the descriptor as UTF-8");
+        let odd = [0xFF, 0xFE, b'<', 0, b'a'];
+        let refused = parse(Path::new("p.xml"), &odd).expect_err("cut UTF-16");
+        assert!(refused.message.contains("UTF-16"), "{}", refused.message);
     }
 
     #[test]

@@ -218,6 +218,13 @@ pub fn import_reader(
     };
     let nothing_yet = ImportReport::default();
     let lead = without_byte_order_mark(&mut reader).map_err(|e| cut_off(e, &nothing_yet))?;
+    if is_utf16(&lead) {
+        return Err(DirectoryError::Format(
+            "the file is UTF-16 (as Windows PowerShell 5's Out-File and > write); \
+             save it as UTF-8 (Out-File -Encoding utf8) and import it again"
+                .into(),
+        ));
+    }
     let mut reader = lead.as_slice().chain(reader);
     let head = Head::read(&mut reader).map_err(|e| cut_off(e, &nothing_yet))?;
     let Some(first) = head.first_byte() else {
@@ -385,6 +392,15 @@ impl Head {
             Err(_) => first.trim_ascii_end().ends_with(b"}") && lines.next().is_some_and(record),
         }
     }
+}
+
+/// Whether the file's first bytes are UTF-16's: its byte-order mark either way round,
+/// or, without one, a zero byte beside the first character, which JSON's opening
+/// `[`, `{` or whitespace in UTF-8 never has.
+fn is_utf16(lead: &[u8]) -> bool {
+    lead.starts_with(b"\xFF\xFE")
+        || lead.starts_with(b"\xFE\xFF")
+        || lead.get(..2).is_some_and(|first| first.contains(&0))
 }
 
 /// The first three bytes of the file, or none if they are a UTF-8 byte-order mark:

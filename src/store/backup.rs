@@ -158,7 +158,7 @@ fn commit_file(temp: &Path, dest: &Path) -> Result<(), StoreError> {
         .and_then(|f| f.sync_all())
         .map_err(file_error(temp))?;
     fs::rename(temp, dest).map_err(file_error(dest))?;
-    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = folder_of(dest) {
         // Make the rename itself durable; some platforms cannot open a directory,
         // and the data is already safe, so a failure here is not an error. Nor is
         // one of the sync: the file has its name now, and a restore must not then
@@ -313,7 +313,9 @@ pub fn backup_file(db_path: &Path, dest: &Path) -> Result<(), StoreError> {
         }
         backup_to(&reader, dest)
     })();
-    let _ = forget_cached_pages(db_path);
+    if read_through(&copied, db_path) {
+        let _ = forget_cached_pages(db_path);
+    }
     copied
 }
 
@@ -325,8 +327,22 @@ pub fn inspect_file(path: &Path) -> Result<DbSummary, StoreError> {
         let reader = Reader::new(db.begin_read()?);
         summarize(&reader)
     });
-    let _ = forget_cached_pages(path);
+    if read_through(&summary, path) {
+        let _ = forget_cached_pages(path);
+    }
     summary
+}
+
+/// Whether a command read the file at `path`, whose pages it should then drop from
+/// the cache: not when it was refused before opening it. A file locked is a running
+/// host's, whose cached pages are its own and stay; a file that is not there has
+/// none.
+fn read_through<T>(result: &Result<T, StoreError>, path: &Path) -> bool {
+    match result {
+        Err(StoreError::Locked(_)) => false,
+        Err(StoreError::File { path: at, .. }) => at != path,
+        _ => true,
+    }
 }
 
 /// Runs `read` over a file the host is checking or restoring, where a panic is the
@@ -428,6 +444,18 @@ fn migrate(path: &Path) -> Result<(), StoreError> {
             tables::prepare(&db)?;
         }
         Ok(())
+    })
+}
+
+/// The folder that holds `path`'s name, whose own sync makes a rename into it
+/// durable: `.` for a bare file name (`backup nightly.redb`), whose parent is empty.
+fn folder_of(path: &Path) -> Option<&Path> {
+    path.parent().map(|dir| {
+        if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        }
     })
 }
 
@@ -707,6 +735,35 @@ mod tests {
             "{static_message:?}"
         );
         assert_eq!(read_damaged(|| Ok(7)).ok(), Some(7));
+    }
+
+    #[test]
+    fn a_bare_file_name_is_renamed_in_the_working_folder() {
+        assert_eq!(folder_of(Path::new("nightly.redb")), Some(Path::new(".")));
+        assert_eq!(
+            folder_of(Path::new("backups/nightly.redb")),
+            Some(Path::new("backups"))
+        );
+        assert_eq!(folder_of(Path::new("/")), None);
+    }
+
+    #[test]
+    fn a_file_refused_before_it_was_opened_keeps_its_cached_pages() {
+        let live = Path::new("data/widget-host.redb");
+        let locked: Result<(), StoreError> = Err(StoreError::Locked(live.to_owned()));
+        assert!(!read_through(&locked, live));
+        let missing: Result<(), StoreError> = Err(StoreError::File {
+            path: live.to_owned(),
+            source: std::io::ErrorKind::NotFound.into(),
+        });
+        assert!(!read_through(&missing, live));
+        // Read, then refused writing the copy: the file's pages were read in.
+        let unwritable: Result<(), StoreError> = Err(StoreError::File {
+            path: PathBuf::from("elsewhere/copy.redb"),
+            source: std::io::ErrorKind::PermissionDenied.into(),
+        });
+        assert!(read_through(&unwritable, live));
+        assert!(read_through(&Ok(()), live));
     }
 
     #[test]

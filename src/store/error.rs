@@ -82,12 +82,18 @@ impl StoreError {
     }
 
     /// The file is there but its content is not a database this host wrote whole: no
-    /// redb file at all (a zeroed block: redb says so as invalid data), a checksum or
-    /// structure redb rejects, or a table that does not decode.
+    /// redb file at all (a zeroed block: redb says so as invalid data), one cut short
+    /// inside redb's header (an early end of file), a format too old to read, a
+    /// checksum or structure redb rejects, or a table that does not decode. `restore`
+    /// reads a backup's open failures the same way.
     pub fn is_damage(&self) -> bool {
         match self {
-            StoreError::Corrupt { .. } | StoreError::Db(redb::Error::Corrupted(_)) => true,
-            StoreError::Db(redb::Error::Io(e)) => e.kind() == std::io::ErrorKind::InvalidData,
+            StoreError::Corrupt { .. }
+            | StoreError::Db(redb::Error::Corrupted(_) | redb::Error::UpgradeRequired(_)) => true,
+            StoreError::Db(redb::Error::Io(e)) => matches!(
+                e.kind(),
+                std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+            ),
             _ => false,
         }
     }
