@@ -338,6 +338,11 @@
           }
           return;
         }
+        {#- Rows found after a page that found nobody: its words are no longer so. #}
+        var stale = el.querySelector("[data-list-end]");
+        if (stale) {
+          stale.parentNode.removeChild(stale);
+        }
         var first = null;
         Array.prototype.slice.call(nextList.children).forEach(function (item) {
           var added = document.importNode(item, true);

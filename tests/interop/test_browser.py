@@ -649,9 +649,10 @@ def test_the_configuration_checks_its_number_and_leads_back_to_the_view(demo, br
 
 def test_view_more_keeps_what_a_search_found_when_the_next_page_finds_nobody(browser, tmp_path_factory):
     """A search page stops after 1,000 rows it rejected. Here its first page finds one
-    person and stops; the next finds nobody and has no list. "View More" keeps the row
+    person and stops; the next finds nobody, has no list, and goes on. "View More" keeps the row
     already found, adds that nobody more was found after it, and gives that the focus,
-    instead of swapping the widget for a page without the row."""
+    instead of swapping the widget for a page without the row. The third page finds
+    the last match: its row is added and the words that nobody was found go."""
     import json
     import subprocess
 
@@ -661,7 +662,9 @@ def test_view_more_keeps_what_a_search_found_when_the_next_page_finds_nobody(bro
     crowd = [{"externalReferenceCode": "crowd-match", "givenName": "Pat", "familyName": "Aaron-Zulu",
               "emailAddress": "crowd-match@example.com"}]
     crowd += [{"externalReferenceCode": f"crowd-{i}", "givenName": "Pat", "familyName": f"Other{i:04d}",
-               "emailAddress": f"crowd-{i}@example.com"} for i in range(1200)]
+               "emailAddress": f"crowd-{i}@example.com"} for i in range(2100)]
+    crowd += [{"externalReferenceCode": "crowd-last", "givenName": "Pat", "familyName": "Zulu",
+               "emailAddress": "crowd-last@example.com"}]
     people = work / "crowd.json"
     people.write_text(json.dumps(crowd))
     env = {k: v for k, v in os.environ.items() if not k.startswith("WIDGET_HOST_")}
@@ -680,10 +683,15 @@ def test_view_more_keeps_what_a_search_found_when_the_next_page_finds_nobody(bro
         page.locator(f"{CC} a[data-view-more]").click()
         end = page.locator(f"{CC} [data-list-end]")
         end.wait_for(state="visible")
-        assert end.inner_text().strip() == EN["no-more-people-were-found"]
+        assert end.inner_text().strip() == EN["no-one-found-yet-select-view-more-to-keep-searching"]
         assert found.count() == 1, "the row already found is kept"
-        assert page.locator(f"{CC} a[data-view-more]").count() == 0
         page.wait_for_function("() => document.activeElement && document.activeElement.hasAttribute('data-list-end')")
+        page.locator(f"{CC} a[data-view-more]").click()
+        last = page.locator(f"{CC} a.list-group-title", has_text="Pat Zulu")
+        last.wait_for(state="visible")
+        assert found.count() == 1
+        assert end.count() == 0, "nobody-found-yet is gone once someone is found"
+        assert page.locator(f"{CC} a[data-view-more]").count() == 0
     finally:
         context.close()
         stop_server(proc)
