@@ -1987,6 +1987,11 @@ async fn an_expired_form_leads_a_browser_back_to_its_page() {
             ("languageId".to_owned(), "de_DE".to_owned()),
             ("p_p_state".to_owned(), "maximized".to_owned()),
             (format!("{NS}userId"), "bob".to_owned()),
+            // Where the form was: a card opened from a search, which the page keeps.
+            (format!("{NS}filter"), "following".to_owned()),
+            (format!("{NS}keywords"), "bo".to_owned()),
+            // Not a cursor: dropped, as a render drops it.
+            (format!("{NS}cursor"), "<b>".to_owned()),
         ]
     };
     let post = |fields: Vec<(String, String)>, accept: &'static str| {
@@ -2038,12 +2043,21 @@ async fn an_expired_form_leads_a_browser_back_to_its_page() {
             "_contacts_center_message",
             "the-form-had-expired-nothing-was-done-please-try-again",
         ),
+        ("_contacts_center_userId", "bob"),
+        ("_contacts_center_filter", "following"),
+        ("_contacts_center_keywords", "bo"),
     ] {
         assert!(
             query.contains(&(pair.0.to_owned(), pair.1.to_owned())),
             "{pair:?} in {location}"
         );
     }
+    assert!(
+        !query
+            .iter()
+            .any(|(name, _)| name == "_contacts_center_cursor"),
+        "{location}"
+    );
     assert!(
         contacts(&server, "alice", "following").await.is_empty(),
         "nothing was done"

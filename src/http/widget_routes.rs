@@ -280,7 +280,7 @@ async fn prepare(
         &namespace,
     );
 
-    let caller = authenticate(state, parts, &params, &portlet, phase, name)?;
+    let caller = authenticate(state, parts, &params, &portlet, &*widget, phase, name)?;
     let crate::i18n::Negotiated {
         id: locale,
         dates: dates_locale,
@@ -423,6 +423,7 @@ fn back_to_page(
     state: &AppState,
     params: &native::PortalParams,
     portlet: &PortletId,
+    widget: &dyn Widget,
     consumer: &str,
 ) -> Option<String> {
     let allowed = &state.config.consumer(consumer)?.allowed_origins;
@@ -437,14 +438,15 @@ fn back_to_page(
         .and_then(WindowState::parse)
         .unwrap_or(WindowState::Normal);
     let kept = kept_params(params.language_id.as_deref(), window_state);
-    let message = [("message".to_owned(), FORM_EXPIRED.to_owned())];
+    let mut render = widget.where_the_form_was(&params.widget);
+    render.push(("message".to_owned(), FORM_EXPIRED.to_owned()));
     Some(native::redirect_location(
         Some(requested),
         allowed,
         "",
         portlet,
         &kept,
-        &message,
+        &render,
     ))
 }
 
@@ -458,6 +460,7 @@ fn authenticate(
     parts: &Parts,
     params: &native::PortalParams,
     portlet: &PortletId,
+    widget: &dyn Widget,
     phase: Phase,
     name: Option<&str>,
 ) -> Result<Caller, HttpError> {
@@ -546,7 +549,7 @@ fn authenticate(
             AuthError::Expired
                 if phase == Phase::Action && response::refusal_is_a_page(&parts.headers) =>
             {
-                match back_to_page(state, params, portlet, consumer) {
+                match back_to_page(state, params, portlet, widget, consumer) {
                     Some(back) => HttpError::FormExpired {
                         refusal: Box::new(forbidden()),
                         back,

@@ -167,6 +167,13 @@ pub trait Widget: Send + Sync {
     fn actions(&self) -> &'static [&'static str];
     /// The names [`Widget::resource`] answers, likewise.
     fn resources(&self) -> &'static [&'static str];
+    /// Of an action's parameters, the render parameters that say where on the widget
+    /// its form was (a list, a search, a page, a card), checked as a render checks
+    /// them. A form that had expired sends its person back to the page with these, so
+    /// that they land where they acted rather than on the widget's first view.
+    fn where_the_form_was(&self, _params: &crate::portal::Params) -> Vec<(String, String)> {
+        Vec::new()
+    }
 }
 
 /// The widget implementations by kind (`<portlet-class>`), shared by every transport.

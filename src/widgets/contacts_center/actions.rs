@@ -96,20 +96,7 @@ impl<'a> ActionCall<'a> {
     /// The list the form asked to return to: its filter, when valid, what it was
     /// searched for, and the page of it a card was opened from.
     fn keep_list(&self) -> Vec<(String, String)> {
-        let asked = &self.req().params;
-        let mut list: Vec<(String, String)> = asked
-            .get("filter")
-            .and_then(crate::store::Filter::parse)
-            .map(|f| vec![("filter".to_owned(), f.as_str().to_owned())])
-            .unwrap_or_default();
-        let keywords = params::keywords(asked);
-        if !keywords.is_empty() {
-            list.push(("keywords".to_owned(), keywords));
-        }
-        if let Some(cursor) = params::cursor(asked) {
-            list.push(("cursor".to_owned(), cursor.to_owned()));
-        }
-        list
+        params::list_state(&self.req().params)
     }
 
     /// The render parameters of My Contacts on the search and page a contact's form

@@ -78,4 +78,8 @@ impl Widget for ContactsCenter {
     fn resources(&self) -> &'static [&'static str] {
         resources::NAMES
     }
+
+    fn where_the_form_was(&self, params: &crate::portal::Params) -> Vec<(String, String)> {
+        params::where_the_form_was(params)
+    }
 }

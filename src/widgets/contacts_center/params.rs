@@ -64,6 +64,33 @@ pub(crate) fn filter(params: &Params) -> Filter {
         .unwrap_or(Filter::All)
 }
 
+/// The list a form was on, as its answer's render parameters keep it: `filter`,
+/// `keywords` and `cursor`, each only when given and well formed.
+pub(crate) fn list_state(params: &Params) -> Vec<(String, String)> {
+    let mut list: Vec<(String, String)> = params
+        .get("filter")
+        .and_then(Filter::parse)
+        .map(|f| vec![("filter".to_owned(), f.as_str().to_owned())])
+        .unwrap_or_default();
+    let keywords = keywords(params);
+    if !keywords.is_empty() {
+        list.push(("keywords".to_owned(), keywords));
+    }
+    if let Some(cursor) = cursor(params) {
+        list.push(("cursor".to_owned(), cursor.to_owned()));
+    }
+    list
+}
+
+/// Where a form was: its list, and the card it was on (`userId`), if any.
+pub(crate) fn where_the_form_was(params: &Params) -> Vec<(String, String)> {
+    let mut at = list_state(params);
+    if let Some(card) = params.get("userId").filter(|id| is_portal_user_id(id)) {
+        at.push(("userId".to_owned(), card.to_owned()));
+    }
+    at
+}
+
 /// The main list's `cursor`, as a card's links and forms carry it back: base64url
 /// of a sort key and an id, so at most a few hundred characters of that alphabet.
 /// Anything else is dropped (the list then starts at its first page), rather than
