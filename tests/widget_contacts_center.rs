@@ -892,8 +892,27 @@ fn bulk_actions_on_user_ids() {
         ticked.render_params,
         [
             ("message".to_owned(), ticked.message.clone()),
+            ("messageUserId".to_owned(), "b".to_owned()),
             ("filter".to_owned(), "following".to_owned())
         ]
+    );
+    // With no card to show whom, the list's message names them, in its language.
+    let page = |locale: &str| {
+        ticked
+            .render_params
+            .iter()
+            .fold(cc(Some("a")).locale(locale), |call, (k, v)| call.p(k, v))
+            .html(&w)
+    };
+    assert!(
+        page("en_US").contains("You are now following Bob Baker."),
+        "{}",
+        page("en_US")
+    );
+    assert!(
+        page("de_DE").contains("Sie folgen jetzt Bob Baker."),
+        "{}",
+        page("de_DE")
     );
     let card = cc(Some("a")).named("unfollow").p("userId", "b").ok(&w);
     assert!(card.render_params.contains(&("userId".into(), "b".into())));
@@ -2920,11 +2939,11 @@ fn an_answer_from_a_list_names_the_person_it_answered() {
     );
     // Keys that name nobody, and ids of nobody, keep their own text.
     let follow = cc(Some("b"))
-        .p("message", "you-are-now-following-this-user")
+        .p("message", "you-are-already-following-this-user")
         .p("messageUserId", "a")
         .html(&w);
     assert!(
-        follow.contains("You are now following this user."),
+        follow.contains("You are already following this user."),
         "{follow}"
     );
     let nobody = cc(Some("b"))

@@ -137,6 +137,12 @@ impl<'a> ActionCall<'a> {
             let mut render = Vec::new();
             if self.req().params.get("userId").is_some() {
                 render.push(("userId".to_owned(), only.clone()));
+            } else if outcome
+                .first()
+                .is_ok_and(|done| messages::names_its_person(messages::done_key(done)))
+            {
+                // The list comes back without a card: its message names the person.
+                render.push((messages::ABOUT.to_owned(), only.clone()));
             }
             render.extend(self.keep_list());
             return Ok(self.outcome(outcome.first(), relationship, render));

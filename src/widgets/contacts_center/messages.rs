@@ -71,9 +71,11 @@ pub(crate) fn text(ui: &Ui<'_>, key: &str) -> String {
 }
 
 /// The render parameter that names whom an outcome concerns, by user id, where the
-/// page it comes back to no longer shows them: a request answered from a list
-/// (the Requests tab, the Notifications widget) leaves that list, and "You are now
-/// connected to this user." would leave a screen reader's user asking whom.
+/// page it comes back to does not show them as the one acted on: a request answered
+/// from a list (the Requests tab, the Notifications widget) leaves that list, and "You
+/// are now connected to this user." would leave a screen reader's user asking whom;
+/// one person ticked in a list's toolbar may leave it too (disconnected, unfollowed,
+/// unblocked), and where they stay, nothing on the list marks them.
 pub(crate) const ABOUT: &str = "messageUserId";
 
 /// The text of an outcome that names its person, for the keys that have one.
@@ -86,6 +88,15 @@ fn naming(key: &str) -> Option<&'static str> {
         "you-have-withdrawn-the-connection-request" => {
             Some("you-have-withdrawn-the-connection-request-to-x")
         }
+        "you-are-not-connected-to-this-user-anymore" => Some("you-are-not-connected-to-x-anymore"),
+        "you-are-now-following-this-user" => Some("you-are-now-following-x"),
+        "you-are-not-following-this-user-anymore" => Some("you-are-not-following-x-anymore"),
+        "you-have-blocked-this-user" => Some("you-have-blocked-x"),
+        "you-have-unblocked-this-user" => Some("you-have-unblocked-x"),
+        "this-user-has-received-a-connection-request-from-you" => {
+            Some("x-has-received-a-connection-request-from-you")
+        }
+        "this-user-no-longer-follows-you" => Some("x-no-longer-follows-you"),
         _ => None,
     }
 }
