@@ -82,6 +82,23 @@ impl PostalAddress {
             &self.address_country,
         ]
     }
+
+    /// The address as a card writes it on one line: its parts from the street to the
+    /// country, without the empty ones, and without a region that only repeats the
+    /// locality (Berlin, Hamburg, Vienna: a city that is its own state). A vCard keeps
+    /// every part in its own place.
+    pub fn one_line(&self) -> String {
+        let repeats_locality = self.address_region.trim().to_lowercase()
+            == self.address_locality.trim().to_lowercase();
+        self.parts()
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| !(i == 4 && repeats_locality))
+            .map(|(_, s)| s.trim())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -335,6 +352,38 @@ impl Searchable {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn a_region_that_repeats_the_locality_is_written_once() {
+        let berlin = PostalAddress {
+            street_address_line1: "Friedrichstraße 68".into(),
+            address_locality: "Berlin".into(),
+            address_region: " berlin".into(),
+            postal_code: "10117".into(),
+            address_country: "Germany".into(),
+            ..PostalAddress::default()
+        };
+        assert_eq!(
+            berlin.one_line(),
+            "Friedrichstraße 68, Berlin, 10117, Germany"
+        );
+        let lyon = PostalAddress {
+            address_region: "Auvergne-Rhône-Alpes".into(),
+            address_locality: "Lyon".into(),
+            ..berlin.clone()
+        };
+        assert_eq!(
+            lyon.one_line(),
+            "Friedrichstraße 68, Lyon, Auvergne-Rhône-Alpes, 10117, Germany"
+        );
+        // An address with no locality or region at all keeps the rest.
+        let bare = PostalAddress {
+            address_locality: String::new(),
+            address_region: String::new(),
+            ..berlin
+        };
+        assert_eq!(bare.one_line(), "Friedrichstraße 68, 10117, Germany");
+    }
 
     /// Every string a person holds, found by walking its JSON, is counted: a field
     /// added later and left out of `text_bytes` fails here.

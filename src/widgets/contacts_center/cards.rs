@@ -200,14 +200,7 @@ pub(crate) fn details(settings: &Settings, person: &Person) -> Details {
         d.addresses = info
             .postal_addresses
             .iter()
-            .map(|a| {
-                a.parts()
-                    .iter()
-                    .map(|s| s.trim())
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
+            .map(|a| a.one_line())
             .filter(|a| !a.is_empty())
             .collect();
     }
