@@ -418,6 +418,14 @@ fn check_db(config: &Config) -> ExitCode {
         Ok(s) => s,
         // The data is what is wrong, as with a broken invariant: exit 1, not "could
         // not run", so that a script checking for 1 sees it.
+        Err(crate::store::StoreError::Db(redb::Error::UpgradeRequired(version))) => {
+            println!(
+                "violation: the database file is in redb's file format {version}, too old \
+                 for this host to read: restore a backup, or convert the file with a redb \
+                 release that upgrades its format"
+            );
+            return ExitCode::FAILURE;
+        }
         Err(e) if e.is_damage() => {
             println!("violation: the database file is damaged: {e}");
             return ExitCode::FAILURE;

@@ -2184,6 +2184,17 @@ fn introduction_and_page_owner_view() {
     );
     assert!(!unknown.contains("Mallory"), "{unknown}");
     assert!(!unknown.contains("has no connections"), "{unknown}");
+    // The portal sends the owner with every render of that page: an action's outcome
+    // there is still said.
+    let after_action = cc(Some("a"))
+        .owner("Mallory-the-admin")
+        .p("message", "you-are-already-following-this-user")
+        .html(&w);
+    assert!(
+        after_action.contains("You are already following this user.")
+            && !after_action.contains("The user could not be found."),
+        "{after_action}"
+    );
 }
 
 /// Connects `viewer` with `n` fresh people.

@@ -249,14 +249,18 @@ pub fn read_display(file: &Path, root: &Node) -> (Categories, FileProblems) {
     }
     problems.extend(seq(&[("category", Many)], DISPLAY_SCHEMA).check(file, root));
     // A stack of categories still to read, the next on top: each category's
-    // subcategories go on in reverse, so that they are read, and their problems
-    // reported, in the file's order.
+    // subcategories go on in reverse, so that sibling categories are read, and their
+    // problems reported, in the file's order (a category's own portlets, which
+    // follow its subcategories in the file, are read before them).
     let mut stack: Vec<&Node> = root.all("category").collect();
     stack.reverse();
     while let Some(category) = stack.pop() {
         problems.extend(
             seq(&[("category", Many), ("portlet", Many)], DISPLAY_SCHEMA).check(file, category),
         );
+        // Its subcategories are read even when it has no name to give its portlets.
+        let subcategories: Vec<&Node> = category.all("category").collect();
+        stack.extend(subcategories.into_iter().rev());
         let Some(name) = category.attr("name").filter(|n| !n.trim().is_empty()) else {
             problems.push(problem(
                 file,
@@ -296,8 +300,6 @@ pub fn read_display(file: &Path, root: &Node) -> (Categories, FileProblems) {
                 )),
             }
         }
-        let subcategories: Vec<&Node> = category.all("category").collect();
-        stack.extend(subcategories.into_iter().rev());
     }
     (categories, problems)
 }
@@ -358,5 +360,17 @@ mod tests {
         let problems = problems.into_vec(Path::new("f"), Pos::default(), "display", "");
         let lines: Vec<u32> = problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, vec![2, 3], "{problems:?}");
+    }
+
+    #[test]
+    fn a_category_without_a_name_still_has_its_subcategories_read() {
+        let (categories, problems) = display(
+            "<display><category>\
+             <category name=\"category.inner\"><portlet id=\"a\"/></category>\
+             </category></display>",
+        );
+        let problems = problems.into_vec(Path::new("f"), Pos::default(), "display", "");
+        assert_eq!(problems.len(), 1, "the nameless category: {problems:?}");
+        assert_eq!(categories["a"].0, "category.inner");
     }
 }

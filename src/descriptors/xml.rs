@@ -250,6 +250,10 @@ fn decode(bytes: &[u8]) -> Result<Option<String>, (String, &'static str)> {
         [0xFE, 0xFF, ..] => return units(u16::from_be_bytes),
         _ => {}
     }
+    // A UTF-8 byte-order mark decides over the declaration, as UTF-16's does.
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return Ok(None);
+    }
     let Some(encoding) = declared_encoding(bytes) else {
         return Ok(None);
     };
@@ -281,9 +285,12 @@ fn latin1(bytes: &[u8]) -> String {
 /// The declaration is ASCII whatever the encoding it names (UTF-16 aside, which its
 /// byte-order mark names first).
 fn declared_encoding(bytes: &[u8]) -> Option<String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // `<?xml` and white space: not a processing instruction such as `<?xml-stylesheet`.
     let declaration = bytes.strip_prefix(b"<?xml")?;
-    let end = declaration.windows(2).take(256).position(|w| w == b"?>")?;
+    if !declaration.first()?.is_ascii_whitespace() {
+        return None;
+    }
+    let end = declaration.windows(2).take(1024).position(|w| w == b"?>")?;
     let declaration = std::str::from_utf8(&declaration[..end]).ok()?;
     let after = &declaration[declaration.find("encoding")? + "encoding".len()..];
     let after = after.trim_start().strip_prefix('=')?.trim_start();
@@ -602,6 +609,10 @@ mod tests {
         let refused = parse(Path::new("p.xml"), sjis).expect_err("Shift_JIS");
         assert!(refused.message.contains("Shift_JIS"), "{}", refused.message);
         assert_eq!(refused.fix, "save the descriptor as UTF-8");
+        // A UTF-8 mark decides over a declaration that says otherwise.
+        let marked = "\u{feff}<?xml version='1.0' encoding='ISO-8859-1'?><a><b>Café</b></a>";
+        let root = parse(Path::new("p.xml"), marked.as_bytes()).expect("the mark decides");
+        assert_eq!(root.text_of("b"), Some("Café"));
         let odd = [0xFF, 0xFE, b'<', 0, b'a'];
         let refused = parse(Path::new("p.xml"), &odd).expect_err("cut UTF-16");
         assert!(refused.message.contains("UTF-16"), "{}", refused.message);

@@ -70,7 +70,10 @@ fn open_existing(path: &Path) -> Result<Database, StoreError> {
         .open(path)
     {
         Ok(db) => Ok(db),
-        Err(DatabaseError::DatabaseAlreadyOpen) => Err(StoreError::Locked(path.to_owned())),
+        // Another version of redb's lock is a host of another version, running.
+        Err(DatabaseError::DatabaseAlreadyOpen | DatabaseError::LockProtocolMismatch) => {
+            Err(StoreError::Locked(path.to_owned()))
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -317,10 +317,14 @@ pub(crate) fn render(
                     }
                     (card, None) => {
                         let mut p = page(ui, viewer.home()?);
-                        if card.is_some() || owner_unknown {
+                        // An action's outcome outranks the unknown owner, whose
+                        // parameter comes with every render of that page.
+                        if card.is_some() {
                             p.alert = Some(not_found());
                         } else if let Some(alert) = p.alert.as_mut() {
                             alert.text = messages::outcome_about(ui, &reader, &alert.text)?;
+                        } else if owner_unknown {
+                            p.alert = Some(not_found());
                         }
                         match written_by_host(templates, &home_page::TEMPLATES) {
                             Some(script) => Ok(home_page::write(&p, ui, script)),
