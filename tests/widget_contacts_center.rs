@@ -2489,6 +2489,37 @@ fn read_only_preferences_keep_the_descriptors_values() {
     assert!(!stored.contains_key("showPhones"), "{stored:?}");
 }
 
+/// A phone's extension is said as one, in the reader's language, on the card and in
+/// its JSON.
+#[test]
+fn a_phones_extension_is_named_in_the_readers_language() {
+    use widget_host::store::Phone;
+    let w = abc();
+    let mut bob = widget_support::person("b", "Bob", "Baker");
+    bob.user_account_contact_information.telephones.push(Phone {
+        phone_number: "+1 555 0100".into(),
+        extension: " 567 ".into(),
+        ..Phone::default()
+    });
+    w.social.upsert_person(bob).expect("bob");
+    for (locale, said) in [
+        ("en_US", "+1 555 0100 ext. 567"),
+        ("de_DE", "+1 555 0100 Durchwahl 567"),
+        ("ja_JP", "+1 555 0100 内線 567"),
+    ] {
+        let card = cc(Some("a")).locale(locale).p("userId", "b").html(&w);
+        assert!(card.contains(said), "{locale}: {card}");
+        assert!(!card.contains("(567)"), "{locale}: {card}");
+    }
+    let json = cc(Some("a"))
+        .named("contact")
+        .p("userId", "b")
+        .resource(&w)
+        .expect("contact");
+    let json: serde_json::Value = serde_json::from_slice(&json.body).expect("json");
+    assert_eq!(json["details"]["phones"][0], "+1 555 0100 ext. 567");
+}
+
 #[test]
 fn exports_and_json_hide_what_the_placement_hides() {
     use widget_host::store::{EmailAddress, Phone, PostalAddress, WebUrl};

@@ -172,7 +172,7 @@ pub(crate) struct Details {
     pub websites: Vec<String>,
 }
 
-pub(crate) fn details(settings: &Settings, person: &Person) -> Details {
+pub(crate) fn details(ui: &Ui<'_>, settings: &Settings, person: &Person) -> Details {
     let info = &person.user_account_contact_information;
     let mut d = Details::default();
     if settings.flag("showAdditionalEmailAddresses", true) {
@@ -190,9 +190,11 @@ pub(crate) fn details(settings: &Settings, person: &Person) -> Details {
             .telephones
             .iter()
             .filter(|p| !p.phone_number.is_empty())
+            // An extension is said as one, in the reader's language: "(567)" alone
+            // could be read as part of the number.
             .map(|p| match p.extension.trim() {
                 "" => p.phone_number.clone(),
-                ext => format!("{} ({ext})", p.phone_number),
+                ext => ui.format("phone-x-extension-x", &[&p.phone_number, ext]),
             })
             .collect();
     }

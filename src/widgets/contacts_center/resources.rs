@@ -227,7 +227,7 @@ fn contact(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, WidgetErr
     let mut v = cards::person_json(&settings, &person);
     v["relationship"] = relationship_json(&r);
     v["mutualConnections"] = json!(r.mutual_connections);
-    v["details"] = json!(cards::details(&settings, &person));
+    v["details"] = json!(cards::details(ui, &settings, &person));
     if let Some(request) = pending_request(reader, me, id, &r).map_err(|e| store_error(ui, e))? {
         v["requestId"] = json!(request);
     }

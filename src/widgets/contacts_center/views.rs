@@ -879,7 +879,7 @@ impl View<'_> {
         };
         Ok(Some(Detail {
             person: cards::person_view(ui, self.settings, &person, Some(&r), &self.list),
-            details: cards::details(self.settings, &person),
+            details: cards::details(ui, self.settings, &person),
             forms,
             vcard_url: ui.req.urls.resource_url("vcard", &[("userId", id)]),
             mutual,
