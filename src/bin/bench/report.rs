@@ -1020,6 +1020,15 @@ const LIMITS: &str = "
   and 15,019. A 40 s warm-up instead of 3 s raised the same point to 15,272 and 16,037
   (against 13,404 and 13,889 with 3 s): a host just started is slower for a while,
   as its caches fill and each person's claims are compared once.
+- **What callgrind overstates.** Under valgrind a home render's `p_auth` tokens look
+  costly: SHA-256 is 12% of the 26.9 million instructions of 51 home renders
+  (`RENDER_VIEW=home RENDER_ITERS=50`, on e254605), because valgrind hides the CPU's
+  SHA extensions and the sha2 crate falls back to its portable code. The host uses
+  them: `perf record -F 1999 -g` over 10 s of `--point home 64 20` on e254605 put
+  SHA-256 at 1.0% of the host's samples, behind the kernel's task switch (13.0%),
+  redb's page-cache lookup (10.1%) and the allocator (about 7%). Another 8% of the
+  callgrind total is the templates' first compile, which the first of the 51 renders
+  pays once: a render's own count is about 486,000 instructions, not 528,000.
 - **The machine sets the ceiling.** A full run before that of 8b45c32, of the same render
   code but for one change worth 0.7%, on another machine of two cores (an AMD EPYC),
   measured the 2 KB baseline at 112,878 req/s and home at 8,350 at 64 connections (7%). Another machine can
