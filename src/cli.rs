@@ -646,6 +646,10 @@ fn keep_serving_through_hangups() {
 /// a stop asked while the host starts (a schema migration takes seconds) then takes
 /// effect once it serves, drained like any other, where the signal's default action
 /// would end the process wherever it stood.
+/// The exit status of a host stopped by a second signal: 128 + SIGINT, as a shell
+/// reports a program interrupted.
+pub const EXIT_SECOND_SIGNAL: i32 = 130;
+
 fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     let signals = {
@@ -663,6 +667,20 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
                     _ = interrupt.recv() => {},
                     _ = terminate.recv() => {},
                 }
+                // A second signal while requests drain (Ctrl-C pressed again, a
+                // service manager's stop repeated) stops the host at once. What was
+                // acknowledged is durable already; the file is checked at the next
+                // start, as after a crash.
+                tokio::spawn(async move {
+                    tokio::select! {
+                        _ = interrupt.recv() => {},
+                        _ = terminate.recv() => {},
+                    }
+                    tracing::warn!(
+                        "a second shutdown signal: stopping now, without waiting for requests in flight"
+                    );
+                    std::process::exit(EXIT_SECOND_SIGNAL);
+                });
             }
             (Err(error), _) | (_, Err(error)) => {
                 tracing::warn!(%error, "cannot listen for SIGINT or SIGTERM; the host stops only when killed");

@@ -295,10 +295,18 @@ impl Config {
             let Some(key) = var.strip_prefix("WIDGET_HOST_") else {
                 continue;
             };
+            if is_service_link(key) {
+                continue;
+            }
             let bad = |message: String| ConfigError::Env {
                 var: var.clone(),
                 message,
             };
+            // An unset variable in a compose file (`WIDGET_HOST_DATA_DIR=${DATA_DIR}`)
+            // comes as an empty one: an empty data folder would be the working folder.
+            if value.trim().is_empty() {
+                return Err(bad("is set but empty: give it a value, or unset it".into()));
+            }
             match key {
                 "LISTEN" => self.listen = parse_listen(&value).map_err(bad)?,
                 "DATA_DIR" => self.data_dir = PathBuf::from(value),
@@ -598,6 +606,18 @@ fn parse_error(text: &str, error: &toml::de::Error) -> String {
     }
 }
 
+/// Whether `key` (after `WIDGET_HOST_`) is one of the variables Kubernetes writes into
+/// every pod for a Service named `widget-host` (`WIDGET_HOST_SERVICE_HOST`,
+/// `WIDGET_HOST_SERVICE_PORT_HTTP`, `WIDGET_HOST_PORT_8080_TCP_ADDR` ...). They are not
+/// settings, and no setting is named so: refused as typos, they would stop the host in
+/// every pod started after its Service.
+fn is_service_link(key: &str) -> bool {
+    key == "SERVICE_HOST"
+        || key.starts_with("SERVICE_PORT")
+        || key == "PORT"
+        || key.starts_with("PORT_")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -795,6 +815,51 @@ mod tests {
             let err = Config::from_toml(&toml).expect_err("broken");
             assert!(!err.contains("do-not-log"), "{err}");
             assert!(err.starts_with("line 3,"), "{err}");
+        }
+    }
+
+    #[test]
+    fn kubernetes_service_links_are_not_settings() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("WIDGET_HOST_SERVICE_HOST", "10.0.0.7"),
+                ("WIDGET_HOST_SERVICE_PORT", "8080"),
+                ("WIDGET_HOST_SERVICE_PORT_HTTP", "8080"),
+                ("WIDGET_HOST_PORT", "tcp://10.0.0.7:8080"),
+                ("WIDGET_HOST_PORT_8080_TCP", "tcp://10.0.0.7:8080"),
+                ("WIDGET_HOST_PORT_8080_TCP_ADDR", "10.0.0.7"),
+                ("WIDGET_HOST_PORT_8080_TCP_PORT", "8080"),
+                ("WIDGET_HOST_PORT_8080_TCP_PROTO", "tcp"),
+                ("WIDGET_HOST_LISTEN", "0.0.0.0:8080"),
+            ]),
+            &Overrides::default(),
+        )
+        .expect("service links are passed over");
+        assert_eq!(c.listen.to_string(), "0.0.0.0:8080");
+        // A typo beside them is still one.
+        let err = Config::load(
+            None,
+            env(&[("WIDGET_HOST_SERVICES", "x")]),
+            &Overrides::default(),
+        )
+        .expect_err("typo");
+        assert!(err.to_string().contains("unknown setting"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_variable_is_refused_by_name() {
+        for var in [
+            "WIDGET_HOST_DATA_DIR",
+            "WIDGET_HOST_PUBLIC_URL",
+            "WIDGET_HOST_DEMO",
+        ] {
+            for value in ["", "  "] {
+                let err = Config::load(None, env(&[(var, value)]), &Overrides::default())
+                    .expect_err("empty");
+                let said = err.to_string();
+                assert!(said.contains(var) && said.contains("empty"), "{said}");
+            }
         }
     }
 

@@ -372,6 +372,39 @@ fn sigterm_drains_requests_in_flight() {
     assert_eq!(exit, Some(0), "server must exit cleanly after draining");
 }
 
+/// A second SIGTERM while a request drains stops the host at once, with status 130.
+#[test]
+fn a_second_sigterm_stops_the_host_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = spawn_host(dir.path(), "--no-demo", true);
+    let addr = serving_address(&mut child);
+    let mut in_flight = TcpStream::connect(&addr).expect("connect");
+    // Half a body: the drain would wait for the rest until the request's timeout.
+    in_flight
+        .write_all(b"POST /widgets/no_such_widget/actions/connect HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nhello")
+        .expect("write head");
+    std::thread::sleep(Duration::from_millis(200));
+    let pid = child.id().to_string();
+    let term = || {
+        let status = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    };
+    term();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        child.try_wait().expect("wait"),
+        None,
+        "the first signal drains"
+    );
+    term();
+    let exit = wait_with_timeout(&mut child, Duration::from_secs(5));
+    assert_eq!(exit, Some(130), "the second stops it");
+    drop(in_flight);
+}
+
 /// The address from the child's "serving" log line. Both output streams are drained
 /// from then on, so the child never blocks on a full pipe.
 /// The host binary serving on a port of its own choosing, with its data and (absent)
