@@ -347,6 +347,17 @@ async fn openapi_document_describes_the_api() {
         let answer = request.send().await.expect("send");
         assert_eq!(answer.status(), status, "{method} {path}");
         let documented = &doc["paths"][path][method]["responses"][status.as_str()];
+        if status == StatusCode::UNAUTHORIZED {
+            assert_eq!(
+                answer.headers()["www-authenticate"],
+                "Bearer realm=\"widget-host\"",
+                "{method} {path}: a 401 names its scheme"
+            );
+            assert!(
+                documented["headers"]["WWW-Authenticate"].is_object(),
+                "{method} {path}: and says so"
+            );
+        }
         assert_eq!(
             documented["content"]["application/json"]["schema"]["$ref"],
             "#/components/schemas/Problem",

@@ -70,6 +70,14 @@ pub async fn handle(
         hyper::header::X_CONTENT_TYPE_OPTIONS,
         hyper::header::HeaderValue::from_static("nosniff"),
     );
+    if response.status() == StatusCode::UNAUTHORIZED {
+        // RFC 9110, section 15.5.2: a 401 names the scheme that would be accepted, as
+        // RFC 6750 spells it for Bearer tokens; an OAuth client reads it to sign in.
+        response.headers_mut().insert(
+            hyper::header::WWW_AUTHENTICATE,
+            hyper::header::HeaderValue::from_static("Bearer realm=\"widget-host\""),
+        );
+    }
     recheck_after(&state.social, response.status());
     let elapsed = started.elapsed();
     state
