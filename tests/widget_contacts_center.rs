@@ -2489,6 +2489,23 @@ fn read_only_preferences_keep_the_descriptors_values() {
     assert!(!stored.contains_key("showPhones"), "{stored:?}");
 }
 
+/// A portrait as Liferay's UserAccount gives it, a path from the portal's root, is
+/// shown: the fragment sits in the portal's page, which loads it from the portal.
+#[test]
+fn a_liferay_portrait_path_is_shown() {
+    let w = abc();
+    let mut bob = widget_support::person("b", "Bob", "Baker");
+    bob.image = Some("/image/user_portrait?img_id=7&t=1".into());
+    w.social.upsert_person(bob).expect("bob");
+    let card = cc(Some("a")).p("userId", "b").html(&w);
+    assert!(
+        card.contains("src=\"/image/user_portrait?img_id=7&amp;t=1\""),
+        "{card}"
+    );
+    let list = cc(Some("a")).html(&w);
+    assert!(list.contains("src=\"/image/user_portrait?img_id=7&amp;t=1\""));
+}
+
 /// A phone's extension is said as one, in the reader's language, on the card and in
 /// its JSON.
 #[test]

@@ -94,6 +94,24 @@ fn initials(person: &Person) -> String {
 
 /// Only http(s) portraits are linked: a `javascript:` or `data:` URL from the directory
 /// must never reach an `src` attribute.
+/// A portrait's address as a page may load it: an http(s) URL, or a path from the
+/// portal's root, as Liferay's `UserAccount.image` gives it (`/image/user_portrait?
+/// img_id=7`), which the fragment, placed in the portal's page, loads from the
+/// portal. Not a scheme-relative `//host` (another site), nor a backslash, which some
+/// browsers read as a slash.
+fn portrait_url(url: &str) -> Option<String> {
+    let trimmed = url.trim();
+    let from_root = trimmed.starts_with('/')
+        && !trimmed.starts_with("//")
+        && !trimmed.contains('\\')
+        && !trimmed.chars().any(char::is_control);
+    if from_root {
+        Some(trimmed.to_owned())
+    } else {
+        safe_url(url)
+    }
+}
+
 fn safe_url(url: &str) -> Option<String> {
     let url = url.trim();
     let starts = |scheme: &str| {
@@ -148,7 +166,7 @@ pub(crate) fn person_view(
         name: person.display_name(),
         initials: initials(person),
         image: if settings.show_icon() {
-            person.image.as_deref().and_then(safe_url)
+            person.image.as_deref().and_then(portrait_url)
         } else {
             None
         },
@@ -225,7 +243,7 @@ pub(crate) fn person_json(settings: &Settings, person: &Person) -> Value {
         "familyName": person.family_name,
         "jobTitle": person.job_title,
         "image": if settings.show_icon() {
-            person.image.as_deref().and_then(safe_url)
+            person.image.as_deref().and_then(portrait_url)
         } else {
             None
         },
@@ -351,7 +369,28 @@ pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_url;
+    use super::{portrait_url, safe_url};
+
+    #[test]
+    fn a_portrait_may_be_a_path_from_the_portals_root() {
+        assert_eq!(
+            portrait_url(" /image/user_portrait?img_id=7&t=1 ").as_deref(),
+            Some("/image/user_portrait?img_id=7&t=1")
+        );
+        assert_eq!(
+            portrait_url("https://img.example/a.png").as_deref(),
+            Some("https://img.example/a.png")
+        );
+        for refused in [
+            "//elsewhere.example/a.png",
+            "/\\elsewhere.example/a.png",
+            "/a\nb",
+            "javascript:alert(1)",
+            "image/7",
+        ] {
+            assert_eq!(portrait_url(refused), None, "{refused:?}");
+        }
+    }
 
     #[test]
     fn only_http_and_https_portraits_are_linked() {
