@@ -441,3 +441,31 @@ async fn the_demo_answers_only_at_addresses_localhost_and_its_public_url() {
     );
     server.stop().await;
 }
+
+/// A configuration error that needs no database (a key file that is not there, a
+/// template folder that is not one) stops the start before the database is opened,
+/// or created, or migrated: the way back to an older host stays open.
+#[tokio::test]
+async fn a_bad_key_file_or_template_folder_stops_the_start_before_the_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = dir.path().join("data").join("widget-host.redb");
+    let mut keyless = common::test_config(dir.path());
+    keyless.consumers.push(widget_host::config::ConsumerConfig {
+        id: "portal".into(),
+        hs256_secret: None,
+        jwks_file: Some(dir.path().join("no-such-jwks.json")),
+        allowed_origins: vec!["https://portal.test".into()],
+        wsrp_secret: None,
+        audience: None,
+    });
+    let mut templateless = common::test_config(dir.path());
+    templateless.templates_dir = Some(dir.path().join("no-such-templates"));
+    for (config, said) in [(keyless, "portal"), (templateless, "templates_dir")] {
+        let refused = widget_host::http::state::AppState::start(config)
+            .await
+            .err()
+            .expect("refused");
+        assert!(refused.to_string().contains(said), "{refused}");
+        assert!(!database.exists(), "{refused}: the database was not opened");
+    }
+}

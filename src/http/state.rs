@@ -115,6 +115,23 @@ impl AppState {
         for warning in config.warnings() {
             tracing::warn!("{warning}");
         }
+        // What needs no database is checked before it is opened, and perhaps migrated,
+        // which no older host can read back: a mistyped key file or template folder
+        // must not cost an upgrade its way back. The consumers' keys are read again
+        // below, with the demo's, whose secret comes from the database.
+        Verifier::from_config(&config).map_err(|e| HostError::Startup(e.to_string()))?;
+        if let Some(dir) = config.templates_dir.as_deref()
+            && !dir.is_dir()
+        {
+            return Err(HostError::Startup(format!(
+                "templates_dir {} is not a folder",
+                dir.display()
+            )));
+        }
+        let templates = Arc::new(Templates::new(config.templates_dir.as_deref()));
+        templates
+            .check()
+            .map_err(|e| HostError::Startup(format!("templates_dir: {e}")))?;
         let path = config.database_path();
         let social = tokio::task::spawn_blocking(move || -> Result<Social, HostError> {
             if let Some(dir) = path.parent() {
@@ -183,18 +200,6 @@ impl AppState {
             Verifier::from_config(&config).map_err(|e| HostError::Startup(e.to_string()))?;
         let p_auth = PAuth::new(social.host_key());
         let languages = Languages::shared();
-        if let Some(dir) = config.templates_dir.as_deref()
-            && !dir.is_dir()
-        {
-            return Err(HostError::Startup(format!(
-                "templates_dir {} is not a folder",
-                dir.display()
-            )));
-        }
-        let templates = Arc::new(Templates::new(config.templates_dir.as_deref()));
-        templates
-            .check()
-            .map_err(|e| HostError::Startup(format!("templates_dir: {e}")))?;
         let widgets =
             crate::widgets::builtin_widgets(social.clone(), Arc::clone(&templates), languages);
         let (catalog, watcher) = load_catalog(config.descriptors_dir.clone()).await?;
