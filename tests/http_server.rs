@@ -207,6 +207,40 @@ async fn headers_over_the_limit_are_refused() {
         .await
         .expect("answered");
     assert_eq!(response.status(), 431);
+    // A head hyper cannot parse gets its 400 from hyper too.
+    let addr = server.addr;
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        stream
+            .write_all(b"NOT AN HTTP REQUEST\r\n\r\n")
+            .expect("write");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    })
+    .await
+    .expect("client");
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    // Neither reached the router: /metrics counts them by why hyper ended them (each
+    // once its connection's task has ended).
+    let wanted = [
+        "widget_host_connections_ended_total{reason=\"head-too-large\"} 1",
+        "widget_host_connections_ended_total{reason=\"malformed-head\"} 1",
+    ];
+    let mut metrics = String::new();
+    for _ in 0..40 {
+        metrics = common::metrics_text(&server).await;
+        if wanted
+            .iter()
+            .all(|line| metrics.lines().any(|l| l == *line))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for line in wanted {
+        assert!(metrics.lines().any(|l| l == line), "{line} in {metrics}");
+    }
     server.stop().await;
 }
 

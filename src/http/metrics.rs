@@ -26,7 +26,15 @@ pub struct Metrics {
     latency: Mutex<BTreeMap<&'static str, Histogram>>,
     refused_connections: AtomicU64,
     open_connections: AtomicU64,
+    /// Connections hyper ended before a request reached the router, by
+    /// [`ENDED_REASONS`].
+    ended: [AtomicU64; 3],
 }
+
+/// Why hyper ends a connection itself: a head over `max_header_bytes` (it answers
+/// 431), a head it cannot parse (400), and no head within the request timeout (a
+/// client that stalls, or a keep-alive connection left idle).
+const ENDED_REASONS: [&str; 3] = ["head-too-large", "malformed-head", "head-timeout"];
 
 /// A connection counted in `widget_host_open_connections` while this lives.
 pub struct OpenConnection(Arc<Metrics>);
@@ -53,6 +61,21 @@ impl Metrics {
             h.count += 1;
             h.sum_seconds += secs;
         }
+    }
+
+    /// Counts a connection hyper ended with `error`, when it is one of
+    /// [`ENDED_REASONS`]; a client that went away is not counted.
+    pub fn connection_ended(&self, error: &hyper::Error) {
+        let reason = if error.is_parse_too_large() {
+            0
+        } else if error.is_parse() {
+            1
+        } else if error.is_timeout() {
+            2
+        } else {
+            return;
+        };
+        self.ended[reason].fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn connection_refused(&self) {
@@ -121,6 +144,15 @@ impl Metrics {
             "widget_host_connections_refused_total {}",
             self.refused_connections.load(Ordering::Relaxed)
         );
+        out.push_str("# HELP widget_host_connections_ended_total Connections the HTTP layer ended before a request reached the host: a head too large (431), a head it could not parse (400), or no head in time (a stalled client, or an idle keep-alive connection).\n");
+        out.push_str("# TYPE widget_host_connections_ended_total counter\n");
+        for (reason, count) in ENDED_REASONS.iter().zip(&self.ended) {
+            let _ = writeln!(
+                out,
+                "widget_host_connections_ended_total{{reason=\"{reason}\"}} {}",
+                count.load(Ordering::Relaxed)
+            );
+        }
         out.push_str("# HELP widget_host_open_connections Connections being served now.\n");
         out.push_str("# TYPE widget_host_open_connections gauge\n");
         let _ = writeln!(

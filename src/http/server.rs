@@ -203,8 +203,10 @@ pub async fn serve(
         let connection = http_connection(stream, service, &limits, unread);
         let connection = graceful.watch(connection);
         let open = state.metrics.connection_opened();
+        let metrics = Arc::clone(&state.metrics);
         tokio::spawn(async move {
             if let Err(error) = connection.await {
+                metrics.connection_ended(&error);
                 tracing::debug!(%error, %peer, "connection ended with an error");
             }
             drop((open, permit));
