@@ -372,19 +372,8 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
 #[test]
 fn sigterm_drains_requests_in_flight() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut child = spawn_host(dir.path(), "--no-demo", true);
-    let addr = serving_address(&mut child);
-    let mut in_flight = TcpStream::connect(&addr).expect("connect");
-    // Start a request and send only half its body.
-    in_flight
-        .write_all(b"POST /widgets/no_such_widget/actions/connect HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nhello")
-        .expect("write head");
-    std::thread::sleep(Duration::from_millis(200));
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
+    let (mut child, addr, mut in_flight) = host_with_half_a_request(dir.path());
+    sigterm(&child);
     std::thread::sleep(Duration::from_millis(300));
     // New connections are no longer accepted.
     assert!(
@@ -410,33 +399,40 @@ fn sigterm_drains_requests_in_flight() {
 #[test]
 fn a_second_sigterm_stops_the_host_at_once() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut child = spawn_host(dir.path(), "--no-demo", true);
-    let addr = serving_address(&mut child);
-    let mut in_flight = TcpStream::connect(&addr).expect("connect");
-    // Half a body: the drain would wait for the rest until the request's timeout.
-    in_flight
-        .write_all(b"POST /widgets/no_such_widget/actions/connect HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nhello")
-        .expect("write head");
-    std::thread::sleep(Duration::from_millis(200));
-    let pid = child.id().to_string();
-    let term = || {
-        let status = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill");
-        assert!(status.success());
-    };
-    term();
+    // The drain would wait for the rest of the body until the request's timeout.
+    let (mut child, _addr, in_flight) = host_with_half_a_request(dir.path());
+    sigterm(&child);
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(
         child.try_wait().expect("wait"),
         None,
         "the first signal drains"
     );
-    term();
+    sigterm(&child);
     let exit = wait_with_timeout(&mut child, Duration::from_secs(5));
     assert_eq!(exit, Some(130), "the second stops it");
     drop(in_flight);
+}
+
+/// A host process serving in `dir`, its address, and a connection in the middle of a
+/// request: its head and half its body sent.
+fn host_with_half_a_request(dir: &std::path::Path) -> (std::process::Child, String, TcpStream) {
+    let mut child = spawn_host(dir, "--no-demo", true);
+    let addr = serving_address(&mut child);
+    let mut in_flight = TcpStream::connect(&addr).expect("connect");
+    in_flight
+        .write_all(b"POST /widgets/no_such_widget/actions/connect HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nhello")
+        .expect("write head");
+    std::thread::sleep(Duration::from_millis(200));
+    (child, addr, in_flight)
+}
+
+fn sigterm(child: &std::process::Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
 }
 
 /// The address from the child's "serving" log line. Both output streams are drained
