@@ -118,8 +118,9 @@ impl AppState {
         // What needs no database is checked before it is opened, and perhaps migrated,
         // which no older host can read back: a mistyped key file or template folder
         // must not cost an upgrade its way back. The consumers' keys are read again
-        // below, with the demo's, whose secret comes from the database.
-        Verifier::from_config(&config).map_err(|e| HostError::Startup(e.to_string()))?;
+        // below only when the demo's is added, whose secret comes from the database.
+        let configured =
+            Verifier::from_config(&config).map_err(|e| HostError::Startup(e.to_string()))?;
         if let Some(dir) = config.templates_dir.as_deref()
             && !dir.is_dir()
         {
@@ -196,8 +197,12 @@ impl AppState {
                 audience: None,
             });
         }
-        let verifier =
-            Verifier::from_config(&config).map_err(|e| HostError::Startup(e.to_string()))?;
+        let verifier = match &demo_secret {
+            Some(_) => {
+                Verifier::from_config(&config).map_err(|e| HostError::Startup(e.to_string()))?
+            }
+            None => configured,
+        };
         let p_auth = PAuth::new(social.host_key());
         let languages = Languages::shared();
         let widgets =

@@ -764,14 +764,7 @@ impl View<'_> {
         });
         // The list the form is on (a search, a later page): a refused save comes back
         // to it, where this form is, to mark the field to fix.
-        for (name, value) in cards::list_params(self.ui) {
-            if name != "filter" {
-                hidden.push(Field {
-                    name: self.ui.name(name),
-                    value,
-                });
-            }
-        }
+        hidden.extend(search_and_page_fields(self.ui));
         EntryForm {
             id: self.ui.name(&format!(
                 "entry-{}",
@@ -994,6 +987,18 @@ fn search_box(ui: &Ui<'_>, filter: Filter, keywords: &str) -> SearchBox {
     }
 }
 
+/// The hidden fields of a form that keep the list's search and page (`keywords`,
+/// `cursor`), for a form whose action names the filter itself.
+fn search_and_page_fields<'a>(ui: &'a Ui<'_>) -> impl Iterator<Item = Field> + 'a {
+    cards::list_params(ui)
+        .into_iter()
+        .filter(|(name, _)| *name != "filter")
+        .map(|(name, value)| Field {
+            name: ui.name(name),
+            value,
+        })
+}
+
 /// The bulk toolbar: one selection form, one button per action. Each button posts to
 /// its own action (`formaction`); the one hidden field that is bound to the action (a
 /// `p_auth`) rides on the button itself, so no JavaScript is needed.
@@ -1062,19 +1067,7 @@ fn bulk(ui: &Ui<'_>, filter: Filter) -> Bulk {
         value: params::filter(&ui.req.params).as_str().to_owned(),
     });
     // A search's toolbar comes back to the search, and a later page's to that page.
-    let keywords = params::keywords(&ui.req.params);
-    if !keywords.is_empty() {
-        hidden.push(Field {
-            name: ui.name("keywords"),
-            value: keywords,
-        });
-    }
-    if let Some(cursor) = params::cursor(&ui.req.params) {
-        hidden.push(Field {
-            name: ui.name("cursor"),
-            value: cursor.to_owned(),
-        });
-    }
+    hidden.extend(search_and_page_fields(ui));
     Bulk {
         form_id: ui.name("bulk"),
         url: buttons.first().map(|b| b.url.clone()).unwrap_or_default(),
