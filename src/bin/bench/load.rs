@@ -51,7 +51,8 @@ impl Kind {
 
 /// Builds the bytes of the next request of a connection.
 pub trait Requests: Send + Sync + 'static {
-    fn next(&self, rng: &mut StdRng) -> (Kind, Vec<u8>);
+    /// The next request of connection `worker` (0-based, below the run's concurrency).
+    fn next(&self, worker: usize, rng: &mut StdRng) -> (Kind, Vec<u8>);
 }
 
 /// Latencies of one run, per kind, in microseconds.
@@ -294,7 +295,7 @@ async fn run_with_timeout(
             let mut rng = StdRng::seed_from_u64(seed ^ (worker as u64).wrapping_mul(0x9E37_79B9));
             let mut samples = Samples::default();
             while Instant::now() < deadline {
-                let (kind, bytes) = requests.next(&mut rng);
+                let (kind, bytes) = requests.next(worker, &mut rng);
                 let sent = Instant::now();
                 match tokio::time::timeout(answer_timeout, conn.send(&bytes)).await {
                     Ok(Ok((status, _))) if served(status) => {
@@ -448,7 +449,7 @@ mod tests {
 
         struct Get;
         impl Requests for Get {
-            fn next(&self, _: &mut StdRng) -> (Kind, Vec<u8>) {
+            fn next(&self, _: usize, _: &mut StdRng) -> (Kind, Vec<u8>) {
                 (Kind::Home, b"GET / HTTP/1.1\r\n\r\n".to_vec())
             }
         }

@@ -22,9 +22,14 @@ use crate::{CONSUMER, Error, SECRET, id};
 const NS: &str = "_contacts_center_";
 const RENDER: &str = "/widgets/contacts_center/render";
 /// The (viewer, person) pairs actions are taken on, each followed and unfollowed by
-/// turns, so nearly every action changes the graph: a random unfollow of a random
-/// person would almost always find nothing to undo, and commit nothing.
+/// turns, so every action changes the graph: a random unfollow of a random person
+/// would almost always find nothing to undo, and commit nothing.
 const ACTION_PAIRS: usize = 4_096;
+/// Connection `w` acts only on the pairs `k` with `k % PAIR_STRIDE == w % PAIR_STRIDE`,
+/// so up to this many connections never share a pair. Two connections on one pair
+/// could overtake each other (a follow after the unfollow that was meant to undo it),
+/// and the host would answer "already following": an action that changed nothing.
+const PAIR_STRIDE: usize = 256;
 
 /// People and names picked from the seeded graph.
 pub struct Picked {
@@ -33,6 +38,8 @@ pub struct Picked {
     connections: Vec<u64>,
     /// Search prefixes taken from real names.
     prefixes: Vec<String>,
+    /// Per action pair: whether its viewer follows its person in the seeded graph.
+    following: Vec<bool>,
 }
 
 /// Reads the counts of every seeded person and some names for searches.
@@ -53,11 +60,37 @@ pub fn pick(social: &Social, users: usize) -> Result<Picked, Error> {
             }
         }
     }
+    // The pairs start from what the graph holds, so the first action on each is a
+    // change too.
+    let actors = action_actors(&connections);
+    let mut following = Vec::with_capacity(ACTION_PAIRS);
+    for (k, actor) in actors.iter().enumerate() {
+        let other = pair_person(k, users);
+        following.push(reader.relationship(&id(*actor), &id(other))?.following);
+    }
     Ok(Picked {
         users,
         connections,
         prefixes,
+        following,
     })
+}
+
+/// The viewer of each action pair, by seeded number, drawn with the graph's skew.
+fn action_actors(connections: &[u64]) -> Vec<usize> {
+    let viewers = Weighted::new(connections.iter().map(|c| c + 1));
+    let mut rng = StdRng::seed_from_u64(11);
+    (0..ACTION_PAIRS).map(|_| viewers.pick(&mut rng)).collect()
+}
+
+/// A random action pair of connection `worker`'s own ([`PAIR_STRIDE`]).
+fn pair_for(worker: usize, rng: &mut StdRng) -> usize {
+    worker % PAIR_STRIDE + rng.random_range(0..ACTION_PAIRS / PAIR_STRIDE) * PAIR_STRIDE
+}
+
+/// The person of action pair `k`, spread over the graph by a multiplicative hash.
+fn pair_person(k: usize, users: usize) -> usize {
+    (k.wrapping_mul(2_654_435_761) >> 7) % users.max(1)
 }
 
 fn token(user: &str) -> Result<String, Error> {
@@ -114,8 +147,7 @@ pub struct Mix {
 impl Mix {
     pub fn new(picked: Picked) -> Result<Self, Error> {
         let viewers = Weighted::new(picked.connections.iter().map(|c| c + 1));
-        let mut rng = StdRng::seed_from_u64(11);
-        let actors = (0..ACTION_PAIRS).map(|_| viewers.pick(&mut rng)).collect();
+        let actors = action_actors(&picked.connections);
         let tokens = (0..picked.users)
             .map(|i| token(&id(i)))
             .collect::<Result<_, _>>()?;
@@ -145,12 +177,14 @@ impl Mix {
             near_1000: nearest(1_000)?,
             near_5000: nearest(5_000)?,
             prefixes: picked.prefixes,
-            followed: (0..ACTION_PAIRS).map(|_| AtomicBool::new(false)).collect(),
+            followed: (0..ACTION_PAIRS)
+                .map(|k| AtomicBool::new(picked.following.get(k).copied().unwrap_or(false)))
+                .collect(),
         })
     }
 
-    /// One request of `kind` from a random viewer.
-    pub fn request(&self, kind: Kind, rng: &mut StdRng) -> Vec<u8> {
+    /// One request of `kind` from a random viewer, for connection `worker`.
+    pub fn request(&self, kind: Kind, worker: usize, rng: &mut StdRng) -> Vec<u8> {
         let tok = self.token(self.viewers.pick(rng));
         let other = id(rng.random_range(0..self.users));
         match kind {
@@ -169,7 +203,7 @@ impl Mix {
             }
             Kind::Detail => get(&format!("{RENDER}?{NS}userId={other}"), tok),
             Kind::Action => {
-                let (tok, other, verb) = self.action(rng.random_range(0..ACTION_PAIRS));
+                let (tok, other, verb) = self.action(pair_for(worker, rng));
                 post(
                     &format!("/widgets/contacts_center/actions/{verb}"),
                     tok,
@@ -191,10 +225,10 @@ impl Mix {
     }
 
     /// Pair `k`'s next action: its viewer's token, the person, and the verb, which
-    /// alternates. The person is spread over the graph by a multiplicative hash.
+    /// alternates.
     fn action(&self, k: usize) -> (&str, String, &'static str) {
         let tok = self.token(self.actors[k]);
-        let other = id((k.wrapping_mul(2_654_435_761) >> 7) % self.users);
+        let other = id(pair_person(k, self.users));
         let unfollow = self.followed[k].fetch_xor(true, Ordering::Relaxed);
         (tok, other, if unfollow { "unfollow" } else { "follow" })
     }
@@ -222,13 +256,13 @@ impl Workload {
 }
 
 impl Requests for Workload {
-    fn next(&self, rng: &mut StdRng) -> (Kind, Vec<u8>) {
+    fn next(&self, worker: usize, rng: &mut StdRng) -> (Kind, Vec<u8>) {
         match self {
             Workload::Baseline => (
                 Kind::Baseline,
                 b"GET / HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n".to_vec(),
             ),
-            Workload::Only(mix, kind) => (*kind, mix.request(*kind, rng)),
+            Workload::Only(mix, kind) => (*kind, mix.request(*kind, worker, rng)),
             Workload::Mixed(mix) => {
                 // List pages 70% (home 25, filters 30, search 15), cards 20%, actions 10%.
                 let kind = match rng.random_range(0..100) {
@@ -238,7 +272,7 @@ impl Requests for Workload {
                     70..90 => Kind::Detail,
                     _ => Kind::Action,
                 };
-                (kind, mix.request(kind, rng))
+                (kind, mix.request(kind, worker, rng))
             }
         }
     }
@@ -324,6 +358,8 @@ mod tests {
             users: 50,
             connections,
             prefixes: vec!["Ann".into()],
+            // The seeded graph has pair 1's viewer following its person already.
+            following: vec![false, true],
         };
         Arc::new(Mix::new(picked).expect("tokens"))
     }
@@ -335,10 +371,12 @@ mod tests {
             let first = mix.action(k);
             let second = mix.action(k);
             let third = mix.action(k);
-            assert_eq!(
-                (first.2, second.2, third.2),
+            let turns = if k == 1 {
+                ("unfollow", "follow", "unfollow")
+            } else {
                 ("follow", "unfollow", "follow")
-            );
+            };
+            assert_eq!((first.2, second.2, third.2), turns, "pair {k}");
             assert_eq!((first.0, &first.1), (second.0, &second.1), "the same pair");
         }
         // The pairs reach across the graph, not one person.
@@ -348,13 +386,30 @@ mod tests {
     }
 
     #[test]
+    fn no_two_connections_act_on_the_same_pair() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let mut owner = vec![None; ACTION_PAIRS];
+        for worker in 0..PAIR_STRIDE {
+            for _ in 0..200 {
+                let k = pair_for(worker, &mut rng);
+                assert!(k < ACTION_PAIRS);
+                let first = *owner[k].get_or_insert(worker);
+                assert_eq!(first, worker, "pair {k}");
+            }
+        }
+        // Each connection still reaches all of its own pairs.
+        let reached = owner.iter().filter(|o| o.is_some()).count();
+        assert_eq!(reached, ACTION_PAIRS);
+    }
+
+    #[test]
     fn each_requests_viewer_is_drawn_with_the_graph_skew() {
         let mix = mix();
         let mut rng = StdRng::seed_from_u64(5);
         let draws = 10_000;
         let mut seen = std::collections::BTreeMap::<String, usize>::new();
         for _ in 0..draws {
-            let text = String::from_utf8(mix.request(Kind::Home, &mut rng)).expect("ASCII");
+            let text = String::from_utf8(mix.request(Kind::Home, 0, &mut rng)).expect("ASCII");
             let token = text
                 .split("authorization: Bearer ")
                 .nth(1)
@@ -383,7 +438,7 @@ mod tests {
         let (mut lists, mut cards, mut actions) = (0, 0, 0);
         let draws = 20_000;
         for _ in 0..draws {
-            let (kind, bytes) = workload.next(&mut rng);
+            let (kind, bytes) = workload.next(0, &mut rng);
             let text = String::from_utf8(bytes).expect("ASCII request");
             assert!(text.contains("authorization: Bearer "), "{text}");
             match kind {
