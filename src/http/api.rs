@@ -111,12 +111,15 @@ pub async fn put_user(
         .to_person(IdSource::ExternalReferenceCode)
         .map_err(HttpError::BadRequest)?;
     let (social, stored) = (state.social.clone(), person.clone());
-    writing(
-        state,
-        async move { social.upsert_person_async(stored).await },
-    )
+    let (claims, who) = (Arc::clone(&state.claims), id.to_owned());
+    writing(state, async move {
+        let done = social.upsert_person_async(stored).await;
+        // In the write's own task, which runs to the end: a client that hangs up
+        // must not leave the memo saying the person's old claims still hold.
+        claims.forget(&who);
+        done
+    })
     .await?;
-    state.claims.forget(id);
     Ok(response::json(StatusCode::OK, &stored_account(&person)))
 }
 
@@ -142,12 +145,15 @@ pub async fn delete_user(
     let id = path_id(id)?;
     administrator(state, &req)?;
     let (social, deleting) = (state.social.clone(), id.clone());
-    let deleted = writing(
-        state,
-        async move { social.delete_person_async(&deleting).await },
-    )
+    let claims = Arc::clone(&state.claims);
+    let deleted = writing(state, async move {
+        let done = social.delete_person_async(&deleting).await;
+        // As for a PUT: a client gone before the answer must not keep the deleted
+        // person from being made again from their next token's claims.
+        claims.forget(&deleting);
+        done
+    })
     .await?;
-    state.claims.forget(&id);
     if deleted {
         Ok(response::text(StatusCode::NO_CONTENT, ""))
     } else {

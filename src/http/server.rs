@@ -599,6 +599,51 @@ mod tests {
         });
     }
 
+    /// An administrator's client that hangs up while its DELETE waits for the writer
+    /// still gets the person deleted, and the memo of their claims forgotten: their
+    /// next token makes them again, so their actions are not refused as an unknown
+    /// viewer's.
+    #[tokio::test]
+    async fn a_delete_whose_client_hung_up_forgets_the_persons_claims() {
+        let host = HeldWriterHost::start(None).await;
+        for user in ["alice", "person0"] {
+            assert_eq!(host.render(user).await.expect("render"), 200);
+        }
+        let (release, holder) = host.hold_writer().await;
+        let gone = reqwest::Client::new()
+            .delete(format!("http://{}/api/users/alice", host.addr))
+            .bearer_auth(HeldWriterHost::token("root", &["Administrator".into()]))
+            .timeout(Duration::from_millis(300))
+            .send();
+        let hung_up = tokio::spawn(gone);
+        host.slots_taken(1).await;
+        assert!(hung_up.await.expect("task").is_err(), "the client gave up");
+        release.send(()).expect("release");
+        holder.join().expect("holder").expect("held write");
+        let started = std::time::Instant::now();
+        while host
+            .state
+            .social
+            .read()
+            .expect("read")
+            .person("alice")
+            .expect("person")
+            .is_some()
+        {
+            assert!(started.elapsed() < Duration::from_secs(10), "never deleted");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // The delete's task ends after its commit; the memo goes with it.
+        let started = std::time::Instant::now();
+        while host.state.write_slots.available_permits() < host.slots {
+            assert!(started.elapsed() < Duration::from_secs(10), "slot kept");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let status = host.follow("alice", "person0").await.expect("follow");
+        assert_eq!(status, 200, "alice is made again from her token");
+        host.stop().await;
+    }
+
     /// The settings and the wrapper `serve` gives every connection, over an in-memory
     /// stream whose far end asks for a large answer and then stops reading.
     #[tokio::test(start_paused = true)]
