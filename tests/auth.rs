@@ -545,7 +545,8 @@ fn a_changed_jwks_file_is_read_again_and_a_broken_one_keeps_the_keys() {
         verifier.reload_jwks(),
         vec![JwksReload::Replaced {
             consumer: "liferay".into(),
-            keys: 2
+            keys: 2,
+            skipped: Vec::new(),
         }]
     );
     assert_eq!(
@@ -582,6 +583,87 @@ fn a_changed_jwks_file_is_read_again_and_a_broken_one_keeps_the_keys() {
             verifier.verify_bearer(&new).is_ok(),
             "{broken:?}: keys kept"
         );
+    }
+}
+
+/// A portal whose key leaked publishes a set without it. A set with one key that
+/// cannot be decoded still drops the leaked key and keeps the good ones, and a
+/// well-formed empty set revokes them all; the consumer's HS256 secret, if any, is
+/// not in the file and stays.
+#[test]
+fn a_jwks_file_can_revoke_keys_even_with_a_bad_key_or_none_left() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("jwks.json");
+    std::fs::copy(fixture("jwks.json"), &path).expect("copy");
+    let mut c = config();
+    c.consumers[2].jwks_file = Some(path.clone());
+    let verifier = Verifier::from_config(&c).expect("keys load");
+    let leaked = sign(
+        Algorithm::RS256,
+        Some("rsa-1"),
+        &rsa_key("rsa-1.pem"),
+        &claims("liferay", "u1"),
+    );
+    let new = sign(
+        Algorithm::RS256,
+        Some("rsa-2"),
+        &rsa_key("rsa-2.pem"),
+        &claims("liferay", "u2"),
+    );
+    assert!(verifier.verify_bearer(&leaked).is_ok());
+
+    let mut rotated: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("jwks-rotated.json")).expect("read"))
+            .expect("json");
+    rotated["keys"]
+        .as_array_mut()
+        .expect("keys")
+        .push(serde_json::json!({"kty": "RSA", "kid": "typo", "n": "not base64!", "e": "AQAB"}));
+    std::fs::write(&path, rotated.to_string()).expect("write");
+    match verifier.reload_jwks().as_slice() {
+        [
+            JwksReload::Replaced {
+                consumer,
+                keys: 2,
+                skipped,
+            },
+        ] => {
+            assert_eq!(consumer, "liferay");
+            assert_eq!(skipped.len(), 1, "{skipped:?}");
+            assert!(skipped[0].contains("key typo"), "{skipped:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        verifier.verify_bearer(&leaked),
+        Err(AuthError::InvalidSignature)
+    );
+    assert!(verifier.verify_bearer(&new).is_ok());
+
+    std::fs::write(&path, r#"{"keys": []}"#).expect("write");
+    assert_eq!(
+        verifier.reload_jwks(),
+        vec![JwksReload::Replaced {
+            consumer: "liferay".into(),
+            keys: 0,
+            skipped: Vec::new(),
+        }]
+    );
+    assert!(verifier.verify_bearer(&new).is_err(), "every key revoked");
+    assert!(
+        verifier
+            .verify_bearer(&hs(&claims("portal", "u3"), SECRET))
+            .is_ok(),
+        "other consumers are untouched"
+    );
+
+    // At start, the same files stop the host: someone is there to fix them.
+    for text in [rotated.to_string(), r#"{"keys": []}"#.to_owned()] {
+        std::fs::write(&path, text).expect("write");
+        assert!(matches!(
+            Verifier::from_config(&c),
+            Err(AuthError::Config { .. })
+        ));
     }
 }
 

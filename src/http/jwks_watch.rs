@@ -55,7 +55,23 @@ pub fn start(state: &Arc<AppState>) -> JwksWatch {
             };
             for change in changes {
                 match change {
-                    JwksReload::Replaced { consumer, keys } => tracing::info!(
+                    JwksReload::Replaced {
+                        consumer,
+                        keys: 0,
+                        skipped,
+                    } => tracing::warn!(
+                        %consumer, ?skipped,
+                        "the consumer's JWKS file was read again and lists no usable key: none of its RS256 or ES256 tokens is accepted now"
+                    ),
+                    JwksReload::Replaced {
+                        consumer,
+                        keys,
+                        skipped,
+                    } if !skipped.is_empty() => tracing::warn!(
+                        %consumer, keys, ?skipped,
+                        "the consumer's JWKS file was read again: its usable keys are the file's now; the keys named could not be read and are not trusted"
+                    ),
+                    JwksReload::Replaced { consumer, keys, .. } => tracing::info!(
                         %consumer, keys,
                         "the consumer's JWKS file was read again: its keys are the file's now"
                     ),

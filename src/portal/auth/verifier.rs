@@ -79,8 +79,14 @@ fn stamp(path: &Path) -> FileStamp {
 /// What [`Verifier::reload_jwks`] found for one consumer whose JWKS file it read again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JwksReload {
-    /// The file was read again: the consumer now has `keys` keys.
-    Replaced { consumer: String, keys: usize },
+    /// The file was read again: the consumer now has `keys` keys (none at all when a
+    /// well-formed file lists none: a portal revoking every key it had), and
+    /// `skipped` names the file's signing keys that could not be decoded.
+    Replaced {
+        consumer: String,
+        keys: usize,
+        skipped: Vec<String>,
+    },
     /// The file changed but cannot be used; the keys loaded before stay.
     Kept { consumer: String, error: String },
 }
@@ -193,7 +199,24 @@ impl Verifier {
                 .jwks_file
                 .as_deref()
                 .map(|path| (stamp(path), true));
-            let keys = load_keys(consumer)?;
+            let (keys, skipped) = load_keys(consumer)?;
+            // At start someone is there to fix the file: a key it cannot use, or a
+            // file with none, stops the start rather than passing unnoticed.
+            let bad = |message: String| AuthError::Config {
+                consumer: consumer.id.clone(),
+                message,
+            };
+            if let Some(first) = skipped.first() {
+                return Err(bad(first.clone()));
+            }
+            if consumer.jwks_file.is_some() && keys.iter().all(|k| k.algorithm == Algorithm::HS256)
+            {
+                let path = consumer.jwks_file.as_deref().unwrap_or(Path::new(""));
+                return Err(bad(format!(
+                    "{}: holds no RS256 or ES256 signing key",
+                    path.display()
+                )));
+            }
             consumers.insert(
                 consumer.id.clone(),
                 Consumer {
@@ -247,7 +270,7 @@ impl Verifier {
                 continue;
             }
             match load_keys(&consumer.config) {
-                Ok(keys) => {
+                Ok((keys, skipped)) => {
                     let count = keys
                         .iter()
                         .filter(|k| k.algorithm != Algorithm::HS256)
@@ -263,6 +286,7 @@ impl Verifier {
                     changes.push(JwksReload::Replaced {
                         consumer: id.clone(),
                         keys: count,
+                        skipped,
                     });
                 }
                 Err(error) => {
@@ -419,8 +443,12 @@ fn map_jwt_error(e: jsonwebtoken::errors::Error) -> AuthError {
     }
 }
 
-fn load_keys(consumer: &ConsumerConfig) -> Result<Vec<ConsumerKey>, AuthError> {
+/// The consumer's keys, and the JWKS file's signing keys that could not be decoded
+/// (each named). A JWKS file that cannot be read or parsed is an error; one that
+/// parses but lists no usable key gives none from the file.
+fn load_keys(consumer: &ConsumerConfig) -> Result<(Vec<ConsumerKey>, Vec<String>), AuthError> {
     let mut keys = Vec::new();
+    let mut skipped = Vec::new();
     if let Some(secret) = &consumer.hs256_secret {
         keys.push(ConsumerKey {
             kid: None,
@@ -434,16 +462,20 @@ fn load_keys(consumer: &ConsumerConfig) -> Result<Vec<ConsumerKey>, AuthError> {
             message,
         };
         let text = read_jwks(path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
-        let public = jwks_keys(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        let (public, bad_keys) =
+            jwks_keys(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?;
         keys.extend(public);
-    }
-    if keys.is_empty() {
+        skipped = bad_keys
+            .into_iter()
+            .map(|e| format!("{}: {e}", path.display()))
+            .collect();
+    } else if keys.is_empty() {
         return Err(AuthError::Config {
             consumer: consumer.id.clone(),
             message: "needs hs256_secret or jwks_file".into(),
         });
     }
-    Ok(keys)
+    Ok((keys, skipped))
 }
 
 fn read_jwks(path: &Path) -> std::io::Result<String> {
@@ -455,30 +487,32 @@ fn read_jwks(path: &Path) -> std::io::Result<String> {
     Ok(text)
 }
 
-/// The RS256/ES256 keys of a JWKS document. Keys of other kinds (encryption keys,
-/// symmetric `oct` keys, other curves) are skipped: a symmetric key published in a
-/// JWKS would let anyone who reads the document sign tokens.
-fn jwks_keys(text: &str) -> Result<Vec<ConsumerKey>, String> {
+/// The RS256/ES256 keys of a JWKS document, and why each signing key that could not
+/// be decoded was left out. Keys of other kinds (encryption keys, symmetric `oct`
+/// keys, other curves) are skipped silently: a symmetric key published in a JWKS
+/// would let anyone who reads the document sign tokens. A bad key does not sink the
+/// others: a portal that replaces a leaked key must not keep it trusted because its
+/// new file has a flaw elsewhere.
+fn jwks_keys(text: &str) -> Result<(Vec<ConsumerKey>, Vec<String>), String> {
     #[derive(serde::Deserialize)]
     struct Document {
         keys: Vec<serde_json::Value>,
     }
     let document: Document =
         serde_json::from_str(text).map_err(|e| format!("not a JWKS document: {e}"))?;
-    let mut keys = Vec::new();
+    let (mut keys, mut skipped) = (Vec::new(), Vec::new());
     for value in document.keys {
         // Parsed one by one so that a key of an unknown kind does not sink the rest.
         let Ok(jwk) = serde_json::from_value::<Jwk>(value) else {
             continue;
         };
-        if let Some(key) = public_key(&jwk)? {
-            keys.push(key);
+        match public_key(&jwk) {
+            Ok(Some(key)) => keys.push(key),
+            Ok(None) => {}
+            Err(why) => skipped.push(why),
         }
     }
-    if keys.is_empty() {
-        return Err("holds no RS256 or ES256 signing key".into());
-    }
-    Ok(keys)
+    Ok((keys, skipped))
 }
 
 fn public_key(jwk: &Jwk) -> Result<Option<ConsumerKey>, String> {
