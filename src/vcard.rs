@@ -91,6 +91,21 @@ pub struct Address {
     pub kind: Kind,
 }
 
+impl Address {
+    /// Nothing to write: an `ADR:;;;;;;` would give an address book an empty entry.
+    fn is_blank(&self) -> bool {
+        self.street
+            .iter()
+            .chain([
+                &self.locality,
+                &self.region,
+                &self.postal_code,
+                &self.country,
+            ])
+            .all(|part| part.trim().is_empty())
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WebSite {
     pub url: String,
@@ -191,7 +206,7 @@ pub fn append(out: &mut String, card: &Card, version: Version) {
     for phone in card.phones.iter().filter(|p| !p.number.trim().is_empty()) {
         line(out, &tel(phone, version));
     }
-    for address in &card.addresses {
+    for address in card.addresses.iter().filter(|a| !a.is_blank()) {
         let street: Vec<String> = address.street.iter().map(|s| text(s)).collect();
         let params = match (version, address.kind) {
             (_, Kind::Other) => String::new(),
@@ -282,8 +297,10 @@ fn tel(phone: &Phone, version: Version) -> String {
                 _ => None,
             });
             match uri {
-                Some(uri) => format!("TEL;VALUE=uri;TYPE=\"{kind}\":{uri}"),
-                None => format!("TEL;TYPE=\"{kind}\":{}", text(number)),
+                // Unquoted: RFC 6350's grammar is a list of values (section 5.6); a
+                // quoted "work,voice" is one value, which a strict reader does not know.
+                Some(uri) => format!("TEL;VALUE=uri;TYPE={kind}:{uri}"),
+                None => format!("TEL;TYPE={kind}:{}", text(number)),
             }
         }
     }

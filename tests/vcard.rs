@@ -124,6 +124,28 @@ fn version_3_has_the_required_properties_in_order() {
 }
 
 #[test]
+fn an_address_with_nothing_in_it_is_left_out() {
+    let mut card = jane();
+    card.addresses.insert(
+        0,
+        Address {
+            street: vec![" ".into()],
+            kind: Kind::Home,
+            ..Address::default()
+        },
+    );
+    for version in [Version::V3, Version::V4] {
+        let vcf = write(&[card.clone()], version);
+        let adr: Vec<String> = logical_lines(&vcf)
+            .into_iter()
+            .filter(|l| name_of(l) == "ADR")
+            .collect();
+        assert_eq!(adr.len(), 1, "{adr:?}");
+        assert!(adr[0].contains("Springfield"), "{adr:?}");
+    }
+}
+
+#[test]
 fn version_4_uses_its_own_parameters() {
     let vcf = write(&[jane()], Version::V4);
     let lines = logical_lines(&vcf);
@@ -133,8 +155,8 @@ fn version_4_uses_its_own_parameters() {
         "FN:Jane Q. Doe",
         "EMAIL;TYPE=work:jane@example.com",
         "EMAIL:jane@home.example",
-        "TEL;VALUE=uri;TYPE=\"cell,voice\":tel:+1-555-010-0199",
-        "TEL;TYPE=\"work,voice\":0800 123 ext. 4",
+        "TEL;VALUE=uri;TYPE=cell,voice:tel:+1-555-010-0199",
+        "TEL;TYPE=work,voice:0800 123 ext. 4",
         "ADR;TYPE=work:;;1 Main St,Suite 2\\; rear;Springfield;IL;62701;USA",
         "URL;TYPE=home:https://jane.example/blog?a=1,2",
     ] {
@@ -425,10 +447,7 @@ fn phone_extensions_survive_in_both_versions() {
     assert!(v3.contains("TEL;TYPE=HOME,VOICE:0800 123 x7\r\n"), "{v3}");
     let v4 = write(&[card], Version::V4);
     assert!(v4.contains(":tel:+1-555-0100;ext=12\r\n"), "{v4}");
-    assert!(
-        v4.contains("TEL;TYPE=\"home,voice\":0800 123 x7\r\n"),
-        "{v4}"
-    );
+    assert!(v4.contains("TEL;TYPE=home,voice:0800 123 x7\r\n"), "{v4}");
 }
 
 /// In 4.0 a global number becomes a `tel:` URI, which dials exactly what it says: the
@@ -455,10 +474,7 @@ fn a_bracketed_trunk_prefix_is_not_dialled_from_a_tel_uri() {
     let v4 = write(std::slice::from_ref(&card), Version::V4);
     assert!(v4.contains(":tel:+44-20-7946-0958\r\n"), "{v4}");
     assert!(v4.contains(":tel:+1-555-010-0199\r\n"), "{v4}");
-    assert!(
-        v4.contains("TEL;TYPE=\"work,voice\":+49 (30 1234\r\n"),
-        "{v4}"
-    );
+    assert!(v4.contains("TEL;TYPE=work,voice:+49 (30 1234\r\n"), "{v4}");
     let v3 = write(&[card], Version::V3);
     assert!(
         v3.contains("TEL;TYPE=WORK,VOICE:+44 (0)20 7946 0958\r\n"),

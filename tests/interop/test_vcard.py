@@ -118,6 +118,11 @@ def assert_card_matches(card, pid, body, version):
     for phone in info["telephones"]:
         digits = "".join(c for c in phone["phoneNumber"] if c.isdigit())
         assert any("".join(c for c in t if c.isdigit()) == digits for t in tels), (phone, tels)
+    # Each TYPE a word the RFCs name: a quoted "work,voice" would be read as one.
+    known = {"work", "home", "cell", "voice", "fax", "pager", "text", "video", "textphone", "msg", "pref"}
+    for tel in card.contents.get("tel", []):
+        types = {t.lower() for t in tel.params.get("TYPE", [])}
+        assert types and types <= known, tel.params
     addresses = values(card, "adr")
     assert len(addresses) == len(info["postalAddresses"])
     for sent, got in zip(info["postalAddresses"], addresses):
