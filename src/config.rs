@@ -178,6 +178,12 @@ pub struct ConsumerConfig {
     /// only the audience tells it apart.
     #[serde(default)]
     pub audience: Option<String>,
+    /// `userContextKey`s that mean "not signed in" on the consumer's WSRP calls.
+    /// Liferay's WSRP consumer sends its default user's id for every visitor who is
+    /// not signed in; taken as a user, they would all be one person, each seeing and
+    /// changing what the others did.
+    #[serde(default)]
+    pub wsrp_guest_users: Vec<String>,
 }
 
 /// The secrets show as whether they are set: a configuration printed in a log line or
@@ -192,6 +198,7 @@ impl fmt::Debug for ConsumerConfig {
             .field("allowed_origins", &self.allowed_origins)
             .field("wsrp_secret", &secret(&self.wsrp_secret))
             .field("audience", &self.audience)
+            .field("wsrp_guest_users", &self.wsrp_guest_users)
             .finish()
     }
 }
@@ -471,6 +478,14 @@ impl Config {
                     "must name the host as the consumer's tokens do in aud, or be left out",
                 );
             }
+            for (j, user) in c.wsrp_guest_users.iter().enumerate() {
+                if !crate::portal::auth::is_user_id(user) {
+                    return invalid(
+                        key(&format!("wsrp_guest_users[{j}]")),
+                        "must be a portal user id: 1-64 letters, digits and . _ @ - (Liferay's default user's userId, say)",
+                    );
+                }
+            }
             for (j, origin) in c.allowed_origins.iter().enumerate() {
                 if !is_origin(origin) {
                     return invalid(
@@ -521,6 +536,12 @@ impl Config {
             if c.allowed_origins.is_empty() && c.wsrp_secret.is_none() {
                 warnings.push(format!(
                     "consumer {:?} names no allowed_origins: after a form action its people's browsers land on the widget host's own page instead of back on the portal's, and the enhancement script cannot call the host from the portal's pages (CORS); list the origins of the portal's pages (scheme://host[:port])",
+                    c.id
+                ));
+            }
+            if c.wsrp_secret.is_some() && c.wsrp_guest_users.is_empty() {
+                warnings.push(format!(
+                    "consumer {:?} may register over WSRP and names no wsrp_guest_users: Liferay's WSRP consumer sends its default user's id for every visitor who is not signed in, and they would all act as that one person; set wsrp_guest_users to that id (a consumer that sends no userContext for them needs none)",
                     c.id
                 ));
             }
@@ -692,11 +713,33 @@ mod tests {
             );
         }
         let wsrp = format!(
-            "[[consumers]]\nid = \"remote\"\n{secret}\nwsrp_secret = \"sixteen-bytes-ok\"\n"
+            "[[consumers]]\nid = \"remote\"\n{secret}\nwsrp_secret = \"sixteen-bytes-ok\"\nwsrp_guest_users = [\"20103\"]\n"
         );
         let c = Config::from_toml(&wsrp).expect("valid");
         c.validate().expect("a WSRP consumer");
         assert_eq!(c.warnings(), Vec::<String>::new());
+    }
+
+    /// A WSRP consumer that names no guest key is told what Liferay's consumer sends
+    /// for visitors who are not signed in; a key that is no user id is refused.
+    #[test]
+    fn a_wsrp_consumer_without_guest_users_is_warned_of() {
+        let toml = "[[consumers]]\nid = \"liferay\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\nwsrp_secret = \"sixteen-bytes-ok\"\nallowed_origins = [\"https://portal.example\"]\n";
+        let c = Config::from_toml(toml).expect("valid");
+        c.validate().expect("valid");
+        let warnings = c.warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("\"liferay\"") && warnings[0].contains("wsrp_guest_users"),
+            "{warnings:?}"
+        );
+        let bad = format!("{toml}wsrp_guest_users = [\"guest user\"]\n");
+        match Config::from_toml(&bad).expect("parses").validate() {
+            Err(ConfigError::Invalid { key, .. }) => {
+                assert_eq!(key, "consumers[0].wsrp_guest_users[0]");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -954,7 +997,7 @@ mod tests {
     /// and the log at start says what RFC 7518 advises, naming consumer and key.
     #[test]
     fn short_secrets_are_warned_of_not_refused() {
-        let toml = "[[consumers]]\nid = \"trial\"\nhs256_secret = \"test-secret\"\nwsrp_secret = \"short\"\nallowed_origins = [\"https://portal.example\"]\n";
+        let toml = "[[consumers]]\nid = \"trial\"\nhs256_secret = \"test-secret\"\nwsrp_secret = \"short\"\nwsrp_guest_users = [\"20103\"]\nallowed_origins = [\"https://portal.example\"]\n";
         let c = Config::from_toml(toml).expect("parses");
         c.validate().expect("a short secret is the portal's choice");
         let warnings = c.warnings();
@@ -975,7 +1018,7 @@ mod tests {
         // The warning is about the secret, never a copy of it.
         assert!(!warnings.iter().any(|w| w.contains("test-secret")));
         // At the advised lengths nothing is said.
-        let long = "[[consumers]]\nid = \"trial\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\nwsrp_secret = \"sixteen-bytes-ok\"\nallowed_origins = [\"https://portal.example\"]\n";
+        let long = "[[consumers]]\nid = \"trial\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\nwsrp_secret = \"sixteen-bytes-ok\"\nwsrp_guest_users = [\"20103\"]\nallowed_origins = [\"https://portal.example\"]\n";
         assert_eq!(
             Config::from_toml(long).expect("parses").warnings(),
             Vec::<String>::new()

@@ -29,6 +29,7 @@ fn consumer(id: &str) -> ConsumerConfig {
         allowed_origins: Vec::new(),
         wsrp_secret: None,
         audience: None,
+        wsrp_guest_users: Vec::new(),
     }
 }
 

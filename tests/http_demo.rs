@@ -241,6 +241,7 @@ async fn a_configured_consumer_named_demo_stops_a_demo_host_at_start() {
         allowed_origins: Vec::new(),
         wsrp_secret: None,
         audience: None,
+        wsrp_guest_users: Vec::new(),
     });
     let refused = widget_host::http::state::AppState::start(config.clone())
         .await
@@ -457,6 +458,7 @@ async fn a_bad_key_file_or_template_folder_stops_the_start_before_the_database()
         allowed_origins: vec!["https://portal.test".into()],
         wsrp_secret: None,
         audience: None,
+        wsrp_guest_users: Vec::new(),
     });
     let mut templateless = common::test_config(dir.path());
     templateless.templates_dir = Some(dir.path().join("no-such-templates"));

@@ -688,6 +688,7 @@ async fn a_running_host_reads_a_rotated_jwks_file() {
             allowed_origins: vec![common::PORTAL_ORIGIN.into()],
             wsrp_secret: None,
             audience: Some("widget-host".into()),
+            wsrp_guest_users: Vec::new(),
         })
     })
     .await;

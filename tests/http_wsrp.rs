@@ -117,6 +117,50 @@ async fn a_registered_portal_survives_a_restart_and_deregistration_is_final() {
     server.stop().await;
 }
 
+/// What a browser may post to any site unasked (text/plain, a form, an untyped body)
+/// is refused with 415 before the producer sees it: eleven wrong secrets sent so from
+/// a web page do not close registration for the portal.
+#[tokio::test]
+async fn only_xml_bodies_reach_the_producer() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let wrong = "<t:register><t:registrationData><t:consumerName>test-portal</t:consumerName>\
+        <t:registrationProperties name=\"wsrp_secret\"><t:stringValue>guess</t:stringValue></t:registrationProperties>\
+        </t:registrationData></t:register>";
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        None,
+    ] {
+        for _ in 0..11 {
+            let mut post = reqwest::Client::new()
+                .post(server.url("/wsrp/v2/registration"))
+                .body(envelope(wrong));
+            if let Some(t) = content_type {
+                post = post.header("content-type", t);
+            }
+            let response = post.send().await.expect("post");
+            assert_eq!(response.status().as_u16(), 415, "{content_type:?}");
+            let body = response.text().await.expect("text");
+            assert!(
+                body.contains("Fault") && body.contains("text/xml"),
+                "{body}"
+            );
+        }
+    }
+    // Nothing was counted against the secret: the portal registers at once.
+    register(&server).await;
+    // The type's parameters and case do not matter.
+    let response = reqwest::Client::new()
+        .post(server.url("/wsrp/v2/registration"))
+        .header("content-type", "Text/XML;charset=UTF-8")
+        .body(envelope(wrong))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status().as_u16(), 500, "a fault from the producer");
+}
+
 #[tokio::test]
 async fn the_wsdl_points_at_this_host() {
     let server = start(|c, _| with_consumer(c)).await;

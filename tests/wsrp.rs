@@ -236,6 +236,8 @@ fn fixture_with(secret: &str, registrations: Arc<MemoryRegistrations>) -> Fixtur
             allowed_origins: vec![],
             wsrp_secret: Some(secret.into()),
             audience: None,
+            // Liferay's default user, as its WSRP consumer names signed-out visitors.
+            wsrp_guest_users: vec!["20103".into()],
         },
         ConsumerConfig {
             id: "nosecret".into(),
@@ -244,6 +246,7 @@ fn fixture_with(secret: &str, registrations: Arc<MemoryRegistrations>) -> Fixtur
             allowed_origins: vec![],
             wsrp_secret: None,
             audience: None,
+            wsrp_guest_users: Vec::new(),
         },
         // What the configuration file refuses, built in code: an empty secret.
         ConsumerConfig {
@@ -253,6 +256,7 @@ fn fixture_with(secret: &str, registrations: Arc<MemoryRegistrations>) -> Fixtur
             allowed_origins: vec![],
             wsrp_secret: Some(String::new()),
             audience: None,
+            wsrp_guest_users: Vec::new(),
         },
     ];
     let hooks = Arc::new(CountingHooks::default());
@@ -551,6 +555,7 @@ fn registration_lifecycle() {
 fn a_changed_secret_voids_the_handles_made_with_the_old_one() {
     let f = fixture();
     let handle = register(&f);
+    let kept = register(&f);
     assert!(markup_html(&get_markup(&f, &handle, "echo", "", None)).contains("data-who=\"guest\""));
     // The operator rotates a leaked secret and restarts: the stored handle no longer
     // serves, whoever holds it.
@@ -589,6 +594,48 @@ fn a_changed_secret_voids_the_handles_made_with_the_old_one() {
         .handle("registration", dereg.as_bytes(), "http://h");
     assert_eq!(ok_body(&reply).name, "deregisterResponse");
     assert_eq!(rotated.registrations.get(&handle).unwrap(), None);
+    // A consumer that keeps its registration (Liferay's does) modifies it with the new
+    // secret instead of registering again; the old handle with a wrong secret is
+    // still refused.
+    let modify = |secret: &str| {
+        envelope(&format!(
+            "<t:modifyRegistration>{}<t:registrationData><t:consumerName>portal</t:consumerName>\
+             <t:registrationProperties name=\"wsrp_secret\"><t:stringValue>{secret}</t:stringValue></t:registrationProperties>\
+             </t:registrationData></t:modifyRegistration>",
+            reg_context(&kept)
+        ))
+    };
+    let reply = rotated
+        .producer
+        .handle("registration", modify(SECRET).as_bytes(), "http://h");
+    assert_eq!(fault_name(&reply), "OperationFailed", "the old secret");
+    let reply = get_markup(&rotated, &kept, "echo", "", None);
+    assert_eq!(fault_name(&reply), "InvalidRegistration");
+    let reply = rotated
+        .producer
+        .handle("registration", modify(ROTATED).as_bytes(), "http://h");
+    assert_eq!(ok_body(&reply).name, "modifyRegistrationResponse");
+    assert!(
+        markup_html(&get_markup(&rotated, &kept, "echo", "", None)).contains("data-who=\"guest\"")
+    );
+}
+
+/// Liferay's WSRP consumer sends its default user's id for every visitor who is not
+/// signed in: listed in the consumer's `wsrp_guest_users`, that id renders as a guest.
+#[test]
+fn a_consumers_guest_user_key_is_a_guest() {
+    let f = fixture();
+    let handle = register(&f);
+    let guest = markup_html(&get_markup(
+        &f,
+        &handle,
+        "echo",
+        &user_context("20103"),
+        None,
+    ));
+    assert!(guest.contains("data-who=\"guest\""), "{guest}");
+    let user = markup_html(&get_markup(&f, &handle, "echo", &user_context("42"), None));
+    assert!(!user.contains("data-who=\"guest\""), "{user}");
 }
 
 /// Asserts a refusal is quick and leaves the registrations as they were.
@@ -962,8 +1009,9 @@ fn blocking_action_url_round_trip() {
     );
     let el = ok_body(&reply);
     let update = el.child("updateResponse").expect("updateResponse");
-    assert_eq!(update.child_text("newMode"), Some("wsrp:view"));
-    assert_eq!(update.child_text("newWindowState"), Some("wsrp:normal"));
+    // Neither changed, so neither is named: an echo would read as a change.
+    assert_eq!(update.child_text("newMode"), None);
+    assert_eq!(update.child_text("newWindowState"), None);
     let nav = update
         .child("navigationalContext")
         .and_then(|n| n.attr("opaqueValue"))

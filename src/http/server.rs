@@ -316,6 +316,7 @@ mod tests {
                     allowed_origins: Vec::new(),
                     wsrp_secret: None,
                     audience: None,
+                    wsrp_guest_users: Vec::new(),
                 }],
                 ..Config::default()
             };

@@ -195,6 +195,7 @@ impl AppState {
                 allowed_origins: demo_origins(&config),
                 wsrp_secret: None,
                 audience: None,
+                wsrp_guest_users: Vec::new(),
             });
         }
         let verifier = match &demo_secret {

@@ -34,6 +34,12 @@ pub async fn soap(
     port: &str,
 ) -> Result<Response<Body>, HttpError> {
     let base = host_base(&state.config, req.headers());
+    if !is_xml(req.headers()) {
+        let refused = WsrpFault::Malformed(
+            "a SOAP envelope is sent as text/xml (SOAP 1.1's HTTP binding)".into(),
+        );
+        return Ok(soap_response(transport_fault(415, &refused)));
+    }
     // No more than the parser takes (512 KiB): a larger envelope is refused with 413
     // before it is read, rather than read whole and refused as malformed after.
     let limit = state
@@ -81,6 +87,10 @@ pub async fn soap(
             transport_fault(status, &fault)
         }
     };
+    Ok(soap_response(reply))
+}
+
+fn soap_response(reply: crate::wsrp::producer::SoapReply) -> Response<Body> {
     let mut response = response::text(
         StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         reply.body,
@@ -88,7 +98,22 @@ pub async fn soap(
     response
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
-    Ok(response)
+    response
+}
+
+/// Whether the body is declared as XML: `text/xml` (SOAP 1.1), `application/soap+xml`
+/// (SOAP 1.2, answered with a version mismatch) or `application/xml`. A browser can
+/// post `text/plain`, a form or an untyped body to any site without asking it first
+/// (CORS's simple requests); refused here, a page someone inside the network opens
+/// cannot spend the host's budget of wrong registration secrets.
+fn is_xml(headers: &hyper::HeaderMap) -> bool {
+    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let media = value.split(';').next().unwrap_or("").trim();
+    ["text/xml", "application/soap+xml", "application/xml"]
+        .iter()
+        .any(|xml| media.eq_ignore_ascii_case(xml))
 }
 
 /// Reads an envelope of at most `limit` bytes, taking a permit of

@@ -55,14 +55,19 @@ const MAX_USER_FIELD: usize = 256;
 /// can say `wsrp:none` for users the filter let in (GateIn's takes it from the
 /// servlet request's authentication type, which such a filter may leave unset) while
 /// sending their real user context, and a registered consumer vouches for the users
-/// it names as a portal's Bearer token does. A consumer that names its signed-out visitors by
-/// one shared key must send no user context for them instead (README, WSRP).
-pub fn viewer(user_context: Option<&Element>, consumer: &str) -> Result<Viewer, WsrpFault> {
+/// it names as a portal's Bearer token does. A consumer that names its signed-out
+/// visitors by one shared key (Liferay sends its default user's id) has it listed in
+/// `guests`, its `wsrp_guest_users`: those keys are guests.
+pub fn viewer(
+    user_context: Option<&Element>,
+    consumer: &str,
+    guests: &[String],
+) -> Result<Viewer, WsrpFault> {
     let Some(uc) = user_context.filter(|e| !e.is_nil()) else {
         return Ok(Viewer::Guest);
     };
     let key = uc.child_text("userContextKey").unwrap_or("");
-    if key.is_empty() || key == "wsrp:minimal" {
+    if key.is_empty() || key == "wsrp:minimal" || guests.iter().any(|g| g == key) {
         return Ok(Viewer::Guest);
     }
     // The same rule as a JWT's `sub`: a key the directory would refuse must not
@@ -243,7 +248,7 @@ mod tests {
     fn user_context_becomes_a_portal_user() {
         let doc = br#"<userContext xmlns="urn:oasis:names:tc:wsrp:v2:types"><userContextKey>42</userContextKey><userCategories>Administrator</userCategories><profile><name><given>Ada</given><family>Lovelace</family></name><businessInfo><online><email>ada@example.com</email></online></businessInfo></profile></userContext>"#;
         let uc = parse(doc, Limits::default()).expect("xml");
-        let Viewer::User(user) = viewer(Some(&uc), "portal").expect("viewer") else {
+        let Viewer::User(user) = viewer(Some(&uc), "portal", &[]).expect("viewer") else {
             panic!("expected a user");
         };
         assert_eq!(user.user_id, "42");
@@ -257,8 +262,28 @@ mod tests {
             Limits::default(),
         )
         .expect("xml");
-        assert_eq!(viewer(Some(&anon), "portal"), Ok(Viewer::Guest));
-        assert_eq!(viewer(None, "portal"), Ok(Viewer::Guest));
+        assert_eq!(viewer(Some(&anon), "portal", &[]), Ok(Viewer::Guest));
+        assert_eq!(viewer(None, "portal", &[]), Ok(Viewer::Guest));
+        // Liferay's default user, named in the consumer's `wsrp_guest_users`, with the
+        // profile Liferay sends for it, is a guest; another key is still a user.
+        let guests = ["20103".to_owned()];
+        let liferay_guest = parse(
+            b"<userContext><userContextKey>20103</userContextKey><userCategories>User</userCategories><profile><name><given></given></name></profile></userContext>",
+            Limits::default(),
+        )
+        .expect("xml");
+        assert_eq!(
+            viewer(Some(&liferay_guest), "portal", &guests),
+            Ok(Viewer::Guest)
+        );
+        assert!(matches!(
+            viewer(Some(&liferay_guest), "portal", &[]),
+            Ok(Viewer::User(_))
+        ));
+        assert!(matches!(
+            viewer(Some(&uc), "portal", &guests),
+            Ok(Viewer::User(_))
+        ));
     }
 
     #[test]
@@ -269,7 +294,7 @@ mod tests {
             let uc = parse(doc.as_bytes(), Limits::default()).expect("xml");
             assert!(
                 matches!(
-                    viewer(Some(&uc), "portal"),
+                    viewer(Some(&uc), "portal", &[]),
                     Err(WsrpFault::InconsistentParameters(_))
                 ),
                 "{key:?} must be refused"
@@ -278,6 +303,9 @@ mod tests {
         let doc =
             b"<userContext><userContextKey>jane.doe@example.com</userContextKey></userContext>";
         let uc = parse(doc, Limits::default()).expect("xml");
-        assert!(matches!(viewer(Some(&uc), "portal"), Ok(Viewer::User(_))));
+        assert!(matches!(
+            viewer(Some(&uc), "portal", &[]),
+            Ok(Viewer::User(_))
+        ));
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 
-use super::context::{self, mode_to_wsrp, truncate, truncate_to, window_state_to_wsrp, xml_lang};
+use super::context::{self, mode_to_wsrp, truncate, truncate_to, xml_lang};
 use super::describe::portlet_description;
 use super::fault::WsrpFault;
 use super::guesses::{MAX_WRONG_SECRETS, SecretGuesses, WINDOW};
@@ -323,7 +323,7 @@ impl Producer {
             || !secret_matches(&registration.secret_digest, &secret_digest(configured))
         {
             return Err(WsrpFault::InvalidRegistration(
-                "the consumer's secret changed since it registered; register again".into(),
+                "the consumer's secret changed since it registered; register again, or modify the registration with the new secret".into(),
             ));
         }
         Ok(Registered {
@@ -439,8 +439,12 @@ impl Producer {
         Ok(empty_response("deregisterResponse"))
     }
 
+    /// A handle voided by a changed secret is modified too, when the request proves
+    /// the new secret: a consumer that holds a registration (Liferay's always does,
+    /// once registered) calls `modifyRegistration`, never `register`, when its
+    /// administrator enters the new secret. The old handle alone proves nothing.
     fn modify_registration(&self, op: &Element) -> Result<String, WsrpFault> {
-        let registered = self.registered(op)?;
+        let (_, registered) = self.stored(op)?;
         let data = op
             .present("registrationData")
             .ok_or_else(|| WsrpFault::MissingParameters("registrationData".into()))?;
@@ -618,7 +622,10 @@ impl Producer {
                 "namespacePrefix is longer than {MAX_NAMESPACE_PREFIX} characters"
             )));
         }
-        let viewer = context::viewer(op.child("userContext"), &registered.consumer)?;
+        let guests = self
+            .consumer(&registered.consumer)
+            .map_or(&[][..], |c| c.wsrp_guest_users.as_slice());
+        let viewer = context::viewer(op.child("userContext"), &registered.consumer, guests)?;
         let urls = Arc::new(WsrpUrls::new(prefix));
         let params = match phase {
             Phase::Render => p
@@ -749,9 +756,10 @@ impl Producer {
         let mut w = Writer::new();
         w.open("performBlockingInteractionResponse", &[("xmlns", TYPES_NS)])
             .open("updateResponse", &[])
+            // No `newWindowState` or `newMode`: an action changes neither, and an echo
+            // in the producer's spelling (`wsrp:solo` for a consumer's `wsrp:exclusive`)
+            // would be taken as a change to a state the consumer may not know.
             .empty("navigationalContext", &[("opaqueValue", &nav)])
-            .leaf("newWindowState", window_state_to_wsrp(req.window_state))
-            .leaf("newMode", &mode_to_wsrp(req.mode))
             .close("updateResponse")
             .close("performBlockingInteractionResponse");
         Ok(w.finish())

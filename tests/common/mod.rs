@@ -120,6 +120,7 @@ pub fn with_consumer(config: &mut Config) {
         allowed_origins: vec![PORTAL_ORIGIN.into()],
         wsrp_secret: Some("test-wsrp-secret".into()),
         audience: None,
+        wsrp_guest_users: Vec::new(),
     });
 }
 

@@ -433,6 +433,7 @@ pub fn host_config(root: &Path) -> Config {
         allowed_origins: vec!["https://portal.bench".into()],
         wsrp_secret: None,
         audience: None,
+        wsrp_guest_users: Vec::new(),
     });
     config
 }
