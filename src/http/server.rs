@@ -427,8 +427,11 @@ mod tests {
             let (release, released) = std::sync::mpsc::channel::<()>();
             let store = self.state.social.store().clone();
             let holder = std::thread::spawn(move || {
+                let mut held = Some(held);
                 store.write(move |_| {
-                    let _ = held.send(());
+                    if let Some(held) = held.take() {
+                        let _ = held.send(());
+                    }
                     let _ = released.recv();
                     Ok(())
                 })

@@ -121,7 +121,7 @@ fn now() -> u64 {
 fn acting(
     actor: &str,
     action: Action,
-) -> impl for<'a, 'b> FnOnce(&'a mut Tables<'b>) -> Result<Outcome, StoreError> + Send + 'static {
+) -> impl for<'a, 'b> FnMut(&'a mut Tables<'b>) -> Result<Outcome, StoreError> + Send + 'static {
     let actor = actor.to_owned();
     let at = now();
     move |tables| rules::apply(tables, &actor, &action, at)
@@ -131,7 +131,7 @@ fn acting(
 fn storing(
     person: Person,
 ) -> Result<
-    impl for<'a, 'b> FnOnce(&'a mut Tables<'b>) -> Result<(), StoreError> + Send + 'static,
+    impl for<'a, 'b> FnMut(&'a mut Tables<'b>) -> Result<(), StoreError> + Send + 'static,
     StoreError,
 > {
     validate(&person)?;
@@ -141,7 +141,7 @@ fn storing(
 /// The writer's job that removes a person; whether they were known.
 fn deleting(
     portal_id: &str,
-) -> impl for<'a, 'b> FnOnce(&'a mut Tables<'b>) -> Result<bool, StoreError> + Send + 'static {
+) -> impl for<'a, 'b> FnMut(&'a mut Tables<'b>) -> Result<bool, StoreError> + Send + 'static {
     let id = portal_id.to_owned();
     move |tables| tables.delete_person(&id)
 }
@@ -150,7 +150,7 @@ fn deleting(
 fn saving(
     portlet_id: &str,
     preferences: Preferences,
-) -> impl for<'a, 'b> FnOnce(&'a mut Tables<'b>) -> Result<(), StoreError> + Send + 'static {
+) -> impl for<'a, 'b> FnMut(&'a mut Tables<'b>) -> Result<(), StoreError> + Send + 'static {
     let id = portlet_id.to_owned();
     move |tables| tables.save_preferences(&id, &preferences)
 }
@@ -325,17 +325,18 @@ impl Social {
         let at = now();
         Ok(self.store.write(move |tables| {
             let mut ids: std::collections::HashMap<String, Option<UserId>> = Default::default();
-            let mut resolve = |tables: &crate::store::Tables<'_>, id: String| {
-                if let Some(&known) = ids.get(&id) {
+            // Borrowed, not taken: the job may run again (a rolled-back batch).
+            let mut resolve = |tables: &crate::store::Tables<'_>, id: &str| {
+                if let Some(&known) = ids.get(id) {
                     return Ok(known);
                 }
-                let known = tables.user_id(&id)?;
-                ids.insert(id, known);
+                let known = tables.user_id(id)?;
+                ids.insert(id.to_owned(), known);
                 Ok::<_, StoreError>(known)
             };
             let mut links = Vec::with_capacity(edges.len());
             let mut requests = Vec::new();
-            for edge in edges {
+            for edge in &edges {
                 let (kind, a, b) = match edge {
                     BulkEdge::Connection(a, b) => (Some(Edge::Connection), a, b),
                     BulkEdge::Follow(a, b) => (Some(Edge::Follow), a, b),

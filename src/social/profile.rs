@@ -34,7 +34,7 @@ impl Social {
 fn merging(
     user_id: &str,
     profile: &Profile,
-) -> impl for<'a, 'b> FnOnce(&'a mut Tables<'b>) -> Result<bool, StoreError> + Send + 'static {
+) -> impl for<'a, 'b> FnMut(&'a mut Tables<'b>) -> Result<bool, StoreError> + Send + 'static {
     let (id, profile) = (user_id.to_owned(), profile.clone());
     move |tables| {
         let current = tables.person(&id)?;

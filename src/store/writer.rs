@@ -26,13 +26,64 @@ use super::reader::Snapshot;
 use super::tables::{RESORT_STEP, Tables, USERID_RESORT, prepare};
 use super::{Reader, StoreError, UserId};
 
-/// Answers a caller once the batch's commit is known.
-type Reply = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
-/// A job runs inside the shared transaction and returns whether it hit a storage
-/// error, and how to answer its caller.
-type Job = Box<dyn for<'a, 'b> FnOnce(&'a mut Tables<'b>) -> (bool, Reply) + Send>;
-/// A batch's answers and how its commit went, for the thread that delivers them.
-type Answers = (Vec<Reply>, Result<(), StoreError>);
+/// A caller's write: its writes, run inside a batch's transaction, and the caller's
+/// answer once the batch's commit is known.
+///
+/// A job may run more than once. When a job fails (a storage error, a damaged record,
+/// a bug that panics), its batch is rolled back, and the jobs before it in the batch,
+/// which did nothing wrong, run again in the next one: nothing of their first run was
+/// written. Only the failing job's caller is told of the failure.
+trait WriteJob: Send {
+    /// Runs the writes; whether they failed, which rolls the batch back.
+    fn run(&mut self, tables: &mut Tables<'_>) -> bool;
+    /// Tells the caller how the batch's commit went.
+    fn answer(self: Box<Self>, commit: Result<(), StoreError>);
+}
+
+type Job = Box<dyn WriteJob>;
+
+/// A batch's jobs and how its commit went, for the thread that answers them.
+type Answers = (Vec<Job>, Result<(), StoreError>);
+
+/// A [`WriteJob`] from a caller's closure and the way its answer goes back.
+struct Queued<F, D, R> {
+    writes: F,
+    deliver: D,
+    /// The last run's result, kept for the answer.
+    result: Option<Result<R, StoreError>>,
+    failure: Arc<OnceLock<String>>,
+}
+
+impl<F, D, R> WriteJob for Queued<F, D, R>
+where
+    F: for<'a, 'b> FnMut(&'a mut Tables<'b>) -> Result<R, StoreError> + Send,
+    D: FnOnce(Result<R, StoreError>) + Send,
+    R: Send,
+{
+    fn run(&mut self, tables: &mut Tables<'_>) -> bool {
+        let result = (self.writes)(tables);
+        // A read or write the system refused inside the job: the batch then fails as
+        // "aborted", which hides the cause, so it is kept here.
+        if let Err(e) = &result {
+            note_failure(&self.failure, e);
+        }
+        let failed = result.is_err();
+        self.result = Some(result);
+        failed
+    }
+
+    fn answer(self: Box<Self>, commit: Result<(), StoreError>) {
+        let outcome = match (commit, self.result) {
+            (Ok(()), Some(result)) => result,
+            // Its own error tells more than the batch's.
+            (Err(e), Some(result)) => Err(result.err().unwrap_or(e)),
+            (Err(e), None) => Err(e),
+            // Committed without having run: cannot happen, and must not read as done.
+            (Ok(()), None) => Err(StoreError::WriterGone),
+        };
+        (self.deliver)(outcome);
+    }
+}
 
 /// The writer thread and its queue. When the last [`Store`] clone goes, dropping this
 /// closes the queue and waits for the thread: queued jobs finish, and the database file
@@ -310,7 +361,7 @@ impl Store {
     pub fn write<R, F>(&self, job: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
-        F: for<'a, 'b> FnOnce(&'a mut Tables<'b>) -> Result<R, StoreError> + Send + 'static,
+        F: for<'a, 'b> FnMut(&'a mut Tables<'b>) -> Result<R, StoreError> + Send + 'static,
     {
         let (answer, wait): (SyncSender<Result<R, StoreError>>, _) = sync_channel(1);
         self.submit(job, move |outcome| {
@@ -330,7 +381,7 @@ impl Store {
     pub async fn write_async<R, F>(&self, job: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
-        F: for<'a, 'b> FnOnce(&'a mut Tables<'b>) -> Result<R, StoreError> + Send + 'static,
+        F: for<'a, 'b> FnMut(&'a mut Tables<'b>) -> Result<R, StoreError> + Send + 'static,
     {
         let (answer, wait) = tokio::sync::oneshot::channel();
         self.submit(job, move |outcome| {
@@ -340,7 +391,8 @@ impl Store {
     }
 
     /// Queues `job` for the writer; `deliver` gets its result once the batch's commit
-    /// is known.
+    /// is known. `job` may run more than once ([`WriteJob`]): it must do nothing
+    /// but its writes.
     fn submit<R, F>(
         &self,
         job: F,
@@ -348,27 +400,14 @@ impl Store {
     ) -> Result<(), StoreError>
     where
         R: Send + 'static,
-        F: for<'a, 'b> FnOnce(&'a mut Tables<'b>) -> Result<R, StoreError> + Send + 'static,
+        F: for<'a, 'b> FnMut(&'a mut Tables<'b>) -> Result<R, StoreError> + Send + 'static,
     {
-        let failure = Arc::clone(&self.failure);
-        let job: Job = Box::new(move |tables| {
-            let result = job(tables);
-            // A read or write the system refused inside the job: the batch then fails
-            // as "aborted", which hides the cause, so it is kept here.
-            if let Err(e) = &result {
-                note_failure(&failure, e);
-            }
-            let failed = result.is_err();
-            let reply: Reply = Box::new(move |commit| {
-                let outcome = match commit {
-                    Ok(()) => result,
-                    Err(e) => Err(result.err().unwrap_or(e)),
-                };
-                deliver(outcome);
-            });
-            (failed, reply)
-        });
-        self.writer.send(job)
+        self.writer.send(Box::new(Queued {
+            writes: job,
+            deliver,
+            result: None,
+            failure: Arc::clone(&self.failure),
+        }))
     }
 }
 
@@ -524,11 +563,19 @@ fn run_writer(
                 resorting |= started && commit.is_ok();
                 (replies, commit)
             }
-            BatchResult::Stopped(replies, e, unrun) => {
+            BatchResult::Stopped(replies, e) => {
                 let text = e.to_string();
                 tracing::error!(error = %text, "write batch failed");
-                carried.extend(unrun);
                 (replies, Err(e))
+            }
+            BatchResult::RolledBack(failed, e, again) => {
+                tracing::error!(error = %e, "a write failed; its batch was rolled back, and its other writes run in the next one");
+                // Ahead of anything carried before (there is nothing when grouped:
+                // the batch took it all), in their order.
+                for job in again.into_iter().rev() {
+                    carried.push_front(job);
+                }
+                (vec![failed], Err(e))
             }
         };
         if let Err(e) = &commit {
@@ -645,9 +692,9 @@ fn engine_panicked(failure: &OnceLock<String>) {
 
 /// Tells each caller of a batch how its commit went. Only one caller can own the
 /// original error; the rest get a copy of its text.
-fn answer(replies: Vec<Reply>, commit: Result<(), StoreError>) {
+fn answer(jobs: Vec<Job>, commit: Result<(), StoreError>) {
     let mut commit = Some(commit);
-    for reply in replies {
+    for job in jobs {
         let result = match commit.take() {
             Some(Ok(())) => {
                 commit = Some(Ok(()));
@@ -660,7 +707,7 @@ fn answer(replies: Vec<Reply>, commit: Result<(), StoreError>) {
             }
             None => Err(StoreError::WriterGone),
         };
-        reply(result);
+        job.answer(result);
     }
 }
 
@@ -681,12 +728,16 @@ const MAX_BATCH: usize = 256;
 
 /// How a batch ended.
 enum BatchResult {
-    /// Each caller's answer, the commit, and whether the batch left rows of a rename
-    /// to move in later steps.
-    Committed(Vec<Reply>, Result<(), StoreError>, bool),
-    /// The answers so far, why the batch stopped, and the jobs it never ran, which
-    /// can run in the next one.
-    Stopped(Vec<Reply>, StoreError, Vec<Job>),
+    /// The jobs that ran, the commit, and whether the batch left rows of a rename to
+    /// move in later steps.
+    Committed(Vec<Job>, Result<(), StoreError>, bool),
+    /// The engine failed the batch (beginning, opening the tables, setting its
+    /// durability): the jobs that ran, told why.
+    Stopped(Vec<Job>, StoreError),
+    /// A job failed and the batch was rolled back: that job, why, and the batch's
+    /// other jobs in their order (those that ran before it, and those that never ran),
+    /// to run in the next batch.
+    RolledBack(Job, StoreError, Vec<Job>),
 }
 
 /// Runs `batch` in one write transaction. Where it stops before its jobs ran, the
@@ -699,7 +750,7 @@ fn run_batch(
     failure: &OnceLock<String>,
     shared: &SharedSnapshot,
 ) -> BatchResult {
-    let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
+    let mut ran: Vec<Job> = Vec::with_capacity(batch.len());
     let mut jobs = batch.into_iter().chain(std::iter::from_fn(|| late.next()));
     // Declared after the answers and the jobs, so dropped before them: a panic leaving
     // this function is noted before any caller hears that the writer failed them.
@@ -711,7 +762,7 @@ fn run_batch(
             note_failure(failure, &e);
             // The jobs never ran; dropping them tells their callers the writer failed.
             drop(jobs);
-            return BatchResult::Stopped(replies, e, Vec::new());
+            return BatchResult::Stopped(ran, e);
         }
     };
     let mut failed = None;
@@ -721,49 +772,43 @@ fn run_batch(
             Ok(t) => t,
             Err(e) => {
                 note_failure(failure, &e);
-                return BatchResult::Stopped(replies, e, Vec::new());
+                return BatchResult::Stopped(ran, e);
             }
         };
-        for job in jobs.by_ref() {
+        for mut job in jobs.by_ref() {
             // A job that panics (a bug) must not end the writer: every later write
             // would fail while the host looked healthy. It is caught here, inside the
             // transaction, so that the transaction is aborted as usual below: dropped
             // while unwinding, redb would leave the file to be repaired at next open.
-            // The job's answer unwound with it: its caller is told the writer failed.
-            match std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut tables))) {
-                Ok((job_failed, reply)) => {
-                    replies.push(reply);
-                    if job_failed {
-                        failed = Some(
-                            "rolled back with its group, in which another write failed; nothing of it was written",
-                        );
-                        break;
-                    }
+            match std::panic::catch_unwind(AssertUnwindSafe(|| job.run(&mut tables))) {
+                Ok(false) => ran.push(job),
+                Ok(true) => {
+                    failed = Some((job, "the write failed; nothing of it was written"));
+                    break;
                 }
                 Err(_) => {
                     tracing::error!("a write job panicked; its batch is rolled back");
-                    failed = Some(
-                        "rolled back with its group, in which another write panicked; nothing of it was written",
-                    );
+                    failed = Some((job, "the write panicked; nothing of it was written"));
                     break;
                 }
             }
         }
         started = tables.resorts_started();
     }
-    if let Some(why) = failed {
+    if let Some((job, why)) = failed {
         let _ = txn.abort();
-        // Later jobs never ran: they are not the failing job's, and run in the next
-        // batch (each job runs once). If the file itself failed, that batch finds it
-        // and tells them so.
-        return BatchResult::Stopped(replies, StoreError::BatchFailed(why.into()), jobs.collect());
+        // The others did nothing wrong: those before it run again and those behind it
+        // for the first time, in the next batch. If the file itself failed, that
+        // batch finds it and tells them so.
+        ran.extend(jobs);
+        return BatchResult::RolledBack(job, StoreError::BatchFailed(why.into()), ran);
     }
     let mut txn = txn;
     if let Err(e) = txn.set_durability(Durability::Immediate) {
-        return BatchResult::Stopped(replies, e.into(), Vec::new());
+        return BatchResult::Stopped(ran, e.into());
     }
     let commit = txn.commit().map_err(StoreError::from);
-    BatchResult::Committed(replies, commit, started)
+    BatchResult::Committed(ran, commit, started)
 }
 
 #[cfg(test)]
@@ -775,16 +820,29 @@ mod tests {
     /// A job whose caller is told, through `told`, how the commit went and which
     /// thread told it.
     fn probe(told: &Sender<(Result<(), String>, Option<String>)>, handle: String) -> Job {
+        probe_after(told, handle, || {})
+    }
+
+    /// [`probe`] that calls `before` first, each time it runs.
+    fn probe_after(
+        told: &Sender<(Result<(), String>, Option<String>)>,
+        handle: String,
+        mut before: impl FnMut() + Send + 'static,
+    ) -> Job {
         let told = told.clone();
-        Box::new(move |tables| {
-            let failed = tables.put_registration(&handle, b"1").is_err();
-            let reply: Reply = Box::new(move |commit| {
+        Box::new(Queued {
+            writes: move |tables: &mut Tables<'_>| {
+                before();
+                tables.put_registration(&handle, b"1")
+            },
+            deliver: move |commit: Result<(), StoreError>| {
                 // A slow caller to wake: answers lag well behind the writer.
                 thread::sleep(std::time::Duration::from_millis(1));
                 let by = thread::current().name().map(str::to_owned);
                 let _ = told.send((commit.map_err(|e| e.to_string()), by));
-            });
-            (failed, reply)
+            },
+            result: None,
+            failure: Arc::default(),
         })
     }
 
@@ -919,8 +977,9 @@ mod tests {
             t.put_registration("lost", b"1")?;
             panic!("a bug in a job");
         });
+        // Its caller is told the write panicked and nothing of it was written.
         assert!(
-            matches!(panicked, Err(StoreError::WriterGone)),
+            matches!(&panicked, Err(StoreError::BatchFailed(why)) if why.contains("panicked")),
             "{panicked:?}"
         );
         store
@@ -1047,15 +1106,11 @@ mod tests {
         let (told, heard) = channel();
         let (started, running) = channel();
         let (release, hold) = channel::<()>();
-        let first = probe(&told, "first".into());
-        store
-            .writer
-            .send(Box::new(move |tables| {
-                let _ = started.send(());
-                let _ = hold.recv();
-                first(tables)
-            }))
-            .expect("queued");
+        let first = probe_after(&told, "first".into(), move || {
+            let _ = started.send(());
+            let _ = hold.recv();
+        });
+        store.writer.send(first).expect("queued");
         running.recv().expect("the first job runs");
         let before = syncs.load(Ordering::SeqCst);
         store
@@ -1087,10 +1142,10 @@ mod tests {
         assert_eq!(closed, one_per_job, "a commit each");
     }
 
-    /// A failing job (here a bug that panics) fails its own batch's commit only: the
-    /// jobs queued behind it in that batch had not run, and run in the next one, their
-    /// callers answered as if nothing had happened. Those before it were rolled back
-    /// and are told so.
+    /// A failing job (a bug that panics, a damaged record) fails its own caller only:
+    /// its batch is rolled back, and the other jobs of the batch, before it and behind
+    /// it, are written in the next one, their callers answered as if nothing had
+    /// happened.
     #[test]
     fn jobs_behind_a_failing_job_run_in_the_next_batch() {
         // No late joining: the three jobs queued while the blocker runs make the next
@@ -1104,28 +1159,50 @@ mod tests {
         let (told, heard) = channel();
         let (started, running) = channel();
         let (release, hold) = channel::<()>();
-        let blocker = probe(&told, "blocker".into());
-        store
-            .writer
-            .send(Box::new(move |tables| {
-                let _ = started.send(());
-                let _ = hold.recv();
-                blocker(tables)
-            }))
-            .expect("queued");
+        let blocker = probe_after(&told, "blocker".into(), move || {
+            let _ = started.send(());
+            let _ = hold.recv();
+        });
+        store.writer.send(blocker).expect("queued");
         running.recv().expect("the blocker runs");
         store
             .writer
             .send(probe(&told, "before".into()))
             .expect("queued");
-        let bug: Job = Box::new(|_| panic!("a bug in a job"));
-        store.writer.send(bug).expect("queued");
-        for behind in ["behind", "behind-too"] {
-            store
-                .writer
-                .send(probe(&told, behind.into()))
-                .expect("queued");
-        }
+        // Two failing jobs: a bug that panics, and a job that meets a damaged record.
+        let (told_bad, heard_bad) = channel::<Result<(), String>>();
+        let failing = |fails: fn() -> Result<(), StoreError>| -> Job {
+            let told = told_bad.clone();
+            Box::new(Queued {
+                writes: move |_: &mut Tables<'_>| fails(),
+                deliver: move |r: Result<(), StoreError>| {
+                    let _ = told.send(r.map_err(|e| e.to_string()));
+                },
+                result: None,
+                failure: Arc::default(),
+            })
+        };
+        store
+            .writer
+            .send(failing(|| panic!("a bug in a job")))
+            .expect("queued");
+        store
+            .writer
+            .send(probe(&told, "between".into()))
+            .expect("queued");
+        store
+            .writer
+            .send(failing(|| {
+                Err(StoreError::Corrupt {
+                    table: "registrations",
+                    why: "a damaged record".into(),
+                })
+            }))
+            .expect("queued");
+        store
+            .writer
+            .send(probe(&told, "behind".into()))
+            .expect("queued");
         release.send(()).expect("the blocker waits");
         let answer = || {
             heard
@@ -1134,13 +1211,24 @@ mod tests {
                 .0
         };
         assert_eq!(answer(), Ok(()), "the blocker's own batch");
-        assert!(answer().is_err(), "the job before the bug was rolled back");
-        assert_eq!(answer(), Ok(()), "the jobs behind the bug ran after it");
-        assert_eq!(answer(), Ok(()), "the jobs behind the bug ran after it");
+        for job in ["before", "between", "behind"] {
+            assert_eq!(answer(), Ok(()), "{job} is written in a later batch");
+        }
+        let bad = || {
+            heard_bad
+                .recv_timeout(Duration::from_secs(30))
+                .expect("answered")
+        };
+        let panicked = bad().expect_err("the bug is refused");
+        assert!(panicked.contains("panicked"), "{panicked}");
+        let damaged = bad().expect_err("the damaged record is refused");
+        assert!(
+            damaged.contains("a damaged record"),
+            "its own error: {damaged}"
+        );
         let reader = store.read().expect("read");
-        assert!(reader.registration("before").expect("read").is_none());
-        for behind in ["behind", "behind-too"] {
-            assert!(reader.registration(behind).expect("read").is_some());
+        for job in ["blocker", "before", "between", "behind"] {
+            assert!(reader.registration(job).expect("read").is_some(), "{job}");
         }
     }
 
