@@ -269,7 +269,7 @@ pub async fn page<B>(
     // fragments, each with its own snapshot, as a portal's parts are: a request that
     // lands in between shows in the bell first.
     let (social, templates) = (state.social.clone(), Arc::clone(&state.templates));
-    let html = tokio::task::spawn_blocking(move || {
+    let html = state.render_pool.run(move || {
         let pending = social
             .read()
             .and_then(|r| Ok(r.counts(&person)?))

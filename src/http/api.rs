@@ -47,7 +47,7 @@ pub async fn notifications(
     }
     let (social, id) = (state.social.clone(), id.to_owned());
     // One snapshot: the count is the O(1) counter, the items the newest page.
-    let (count, requests) = blocking(move || {
+    let (count, requests) = reading(state, move || {
         let reader = social.read()?;
         let count = reader.counts(&id)?.requests;
         Ok((
@@ -326,7 +326,23 @@ async fn writing<T: Send + 'static>(
     )
 }
 
-/// Runs storage work on the blocking pool.
+/// Runs a read on the render pool, as renders are: bounded, and skipped when its
+/// caller gave up before it started. On tokio's blocking pool a client that sent the
+/// request and hung up, over and over, left a read queued behind each time.
+async fn reading<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> Result<T, crate::social::SocialError> + Send + 'static,
+) -> Result<T, HttpError> {
+    state
+        .render_pool
+        .run(work)
+        .await
+        .map_err(|_| HttpError::Internal)
+        .and_then(answered)
+}
+
+/// Runs storage work on the blocking pool: a backup's copy, which may take minutes
+/// and runs one at a time.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, crate::social::SocialError> + Send + 'static,
 ) -> Result<T, HttpError> {

@@ -96,6 +96,12 @@ impl RenderPool {
         self.threads
     }
 
+    /// Places no job holds now: for tests that fill the pool.
+    #[cfg(test)]
+    pub fn free_places(&self) -> usize {
+        self.places.available_permits()
+    }
+
     /// Runs `job` on one of the pool's threads once a place is free, and answers what
     /// it returned.
     pub async fn run<T: Send + 'static>(

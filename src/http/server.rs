@@ -387,8 +387,8 @@ mod tests {
             async move { call.send().await.map(|answer| answer.status()) }
         }
 
-        /// `user`'s notifications from the user API: a read on tokio's blocking pool,
-        /// where renders no longer run (they have threads of their own).
+        /// `user`'s notifications from the user API: a read on the render pool, as a
+        /// render is.
         fn notifications(
             &self,
             user: &str,
@@ -512,8 +512,9 @@ mod tests {
     /// While the writer is held (deleting a hub holds it for seconds), refreshes,
     /// actions and user API writes wait for it without a blocking thread, and past
     /// `write_slots` without queueing a job, so a render, which needs no write, is
-    /// still answered, and the look at its claims (on the blocking pool) that finds
-    /// them already applied. The pool here is smaller than the calls that wait.
+    /// still answered, and the look at its claims (on the render pool) that finds
+    /// them already applied. The blocking pool here is smaller than the calls that
+    /// wait.
     #[test]
     fn a_render_is_answered_while_writes_wait_for_a_held_writer() {
         small_blocking_pool().block_on(async {
@@ -558,7 +559,7 @@ mod tests {
     /// Writes wait for their commit as futures, not on threads of the blocking pool:
     /// with the host's own write slots, far more actions, directory refreshes and
     /// user API writes than the pool has threads wait on a held writer, and renders
-    /// and reads on that pool (the user API's) are still answered meanwhile.
+    /// and the user API's reads are still answered meanwhile.
     #[test]
     fn writes_waiting_for_a_held_writer_hold_no_blocking_thread() {
         small_blocking_pool().block_on(async {
@@ -601,6 +602,63 @@ mod tests {
             assert_eq!(reader.counts("alice").expect("counts").following, 32);
             host.stop().await;
         });
+    }
+
+    /// The user API's notifications are read on the render pool, as renders are: with
+    /// every place taken, a request waits; given up before its turn, its read never
+    /// runs. On tokio's blocking pool each such request left a read behind it.
+    #[tokio::test]
+    async fn an_abandoned_notifications_read_never_runs() {
+        let host = HeldWriterHost::start(None).await;
+        assert_eq!(host.render("alice").await.expect("render"), 200);
+        let pool = &host.state.render_pool;
+        let open = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut gated = Vec::new();
+        for _ in 0..pool.threads() * 2 {
+            let (state, open) = (Arc::clone(&host.state), Arc::clone(&open));
+            gated.push(tokio::spawn(async move {
+                state
+                    .render_pool
+                    .run(move || {
+                        while !open.load(std::sync::atomic::Ordering::SeqCst) {
+                            std::thread::sleep(Duration::from_millis(1));
+                        }
+                    })
+                    .await
+            }));
+        }
+        let started = std::time::Instant::now();
+        while pool.free_places() > 0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "pool not filled"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let reads = host.state.social.snapshots_taken();
+        let call = reqwest::Client::new()
+            .get(format!(
+                "http://{}/api/users/alice/notifications",
+                host.addr
+            ))
+            .bearer_auth(HeldWriterHost::token("alice", &[]))
+            .timeout(Duration::from_millis(300))
+            .send()
+            .await;
+        assert!(call.is_err(), "the read waits for a place: {call:?}");
+        open.store(true, std::sync::atomic::Ordering::SeqCst);
+        for job in gated {
+            job.await.expect("task").expect("ran");
+        }
+        // The abandoned job had its turn after the gated ones: it let its place go
+        // without reading.
+        let started = std::time::Instant::now();
+        while pool.free_places() < pool.threads() * 2 {
+            assert!(started.elapsed() < Duration::from_secs(10), "places kept");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(host.state.social.snapshots_taken(), reads, "no read ran");
+        host.stop().await;
     }
 
     /// An administrator's client that hangs up while its DELETE waits for the writer

@@ -722,11 +722,14 @@ async fn refreshed(
 /// its commit.
 async fn refresh_directory(state: &Arc<AppState>, user: &PortalUser) -> Result<(), HttpError> {
     let (task_state, task_user) = (Arc::clone(state), user.clone());
-    let (ticket, changes) =
-        tokio::task::spawn_blocking(move || compare_claims(&task_state, &task_user))
-            .await
-            .map_err(|_| HttpError::Internal)?
-            .map_err(refresh_failed)?;
+    // On the render pool, as a render's own look is: bounded, and skipped if the
+    // caller is gone before it starts.
+    let (ticket, changes) = state
+        .render_pool
+        .run(move || compare_claims(&task_state, &task_user))
+        .await
+        .map_err(|_| HttpError::Internal)?
+        .map_err(refresh_failed)?;
     if changes {
         write_claims(state, user, ticket).await
     } else {
