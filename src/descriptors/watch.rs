@@ -46,14 +46,38 @@ impl Watcher {
     }
 }
 
+/// How long dropping a [`Watcher`] waits for its thread to end.
+const STOP_WAIT: Duration = Duration::from_secs(1);
+
 impl Drop for Watcher {
     fn drop(&mut self) {
         let _ = self.stop.send(Signal::Stop);
-        if let Some(thread) = self.thread.take() {
-            // The thread only ever waits on the channel: this returns quickly.
-            let _ = thread.join();
+        if let Some(thread) = self.thread.take()
+            && !join_within(thread, STOP_WAIT)
+        {
+            // Between signals the thread reads the folder (a reload, a retry): on a
+            // network share that stopped answering, that read may never end, and a
+            // host that is stopping must not wait for it.
+            tracing::warn!(
+                "the descriptors watcher did not stop within {} s (a read of the folder hangs?); the host stops without it",
+                STOP_WAIT.as_secs()
+            );
         }
     }
+}
+
+/// Waits up to `limit` for `thread` to end; whether it did. One that did not is left
+/// to end on its own (detached).
+fn join_within(thread: JoinHandle<()>, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while !thread.is_finished() {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let _ = thread.join();
+    true
 }
 
 impl std::fmt::Debug for Watcher {
@@ -417,6 +441,26 @@ fn unchanged(current: &Catalog, next: &Catalog) -> bool {
 mod tests {
     use super::*;
     use notify::event::{CreateKind, Flag, MetadataKind, RemoveKind, RenameMode};
+
+    /// A stopping host waits a bounded time for the watcher's thread: one stuck in a
+    /// read is left behind, one that ends is joined.
+    #[test]
+    fn a_stuck_watcher_thread_is_not_waited_for() {
+        let (release, stuck) = mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let _ = stuck.recv();
+        });
+        let started = Instant::now();
+        assert!(!join_within(thread, Duration::from_millis(100)));
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_millis(100) && waited < Duration::from_secs(2),
+            "{waited:?}"
+        );
+        let _ = release.send(());
+        let quick = std::thread::spawn(|| {});
+        assert!(join_within(quick, Duration::from_secs(5)));
+    }
 
     const ROOT: Change = Change {
         root: true,
