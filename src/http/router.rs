@@ -48,6 +48,14 @@ pub async fn handle(
         answer
     };
     let seen = RouteSeen::new();
+    // Counts the request as 499 if it is dropped before it is answered: a client that
+    // hangs up ends the connection, and hyper drops this future where it waits.
+    let mut gone = GoneBeforeAnswered {
+        state: &state,
+        seen: &seen,
+        started,
+        answered: false,
+    };
     let routed = if answers_after_its_writes(&method, &segments) {
         // Its body is read under the timeout (see `read_body`); then it waits for its
         // commit. Cut off there, it would answer 503 for a change that still happens.
@@ -79,6 +87,7 @@ pub async fn handle(
         );
     }
     recheck_after(&state.social, response.status());
+    gone.answered = true;
     let elapsed = started.elapsed();
     state
         .metrics
@@ -88,6 +97,31 @@ pub async fn handle(
 }
 
 type Routed = (&'static str, Result<Response<Body>, HttpError>);
+
+/// The status nginx logs for a client that closed its connection before the answer:
+/// no HTTP answer has this code, so it cannot be mistaken for one that was sent.
+const CLIENT_GONE: u16 = 499;
+
+/// Counts a request whose future was dropped before it was answered under
+/// [`CLIENT_GONE`], with the route it had reached ("unrouted" if none): without it,
+/// a flood of abandoned requests never showed in `/metrics`.
+struct GoneBeforeAnswered<'a> {
+    state: &'a AppState,
+    seen: &'a RouteSeen,
+    started: Instant,
+    answered: bool,
+}
+
+impl Drop for GoneBeforeAnswered<'_> {
+    fn drop(&mut self) {
+        if !self.answered {
+            let route = self.seen.get().copied().unwrap_or("unrouted");
+            self.state
+                .metrics
+                .observe(route, CLIENT_GONE, self.started.elapsed());
+        }
+    }
+}
 
 /// Where [`dispatch`] notes the route of a request before it waits on it, so that a
 /// request the timeout cuts off is still counted under its route.

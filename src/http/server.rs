@@ -703,6 +703,13 @@ mod tests {
         }
         let status = host.follow("alice", "person0").await.expect("follow");
         assert_eq!(status, 200, "alice is made again from her token");
+        // The request whose client hung up is counted, as nginx would log it.
+        let metrics = host.state.metrics.render(0);
+        assert!(
+            metrics
+                .contains("widget_host_requests_total{route=\"/api/users/{id}\",status=\"499\"} 1"),
+            "{metrics}"
+        );
         host.stop().await;
     }
 
