@@ -261,7 +261,9 @@ impl Social {
     }
 
     /// Bulk import: many people per transaction. Validates every record before
-    /// writing any. Returns how many were stored.
+    /// writing any. Returns how many were stored. A storage error part way leaves
+    /// the transactions before it committed (each [`IMPORT_BATCH`] people): an import
+    /// stores each person whole or not at all, so running it again completes it.
     pub fn upsert_people(&self, people: Vec<Person>) -> Result<usize, SocialError> {
         for p in &people {
             validate(p)?;

@@ -27,9 +27,15 @@ pub enum StoreError {
     /// its temporary file was removed, and nothing took the backup's name.
     #[error("the backup was stopped: the host is shutting down")]
     ShuttingDown,
-    /// Another job's storage error aborted the shared write batch.
+    /// A write was rolled back with its batch, nothing of it written: it panicked (a
+    /// bug), or the text is of the error another caller of the same commit got.
     #[error("write batch failed: {0}")]
     BatchFailed(String),
+    /// A write that would break the store's own invariants, which the rules never ask
+    /// for (a relation of a person with themselves, an entry replaced that does not
+    /// exist): refused rather than written, whoever called.
+    #[error("write refused: {0}")]
+    Refused(String),
     /// Another process (normally the running server) holds the database file.
     #[error("the database {} is in use by another process", .0.display())]
     Locked(std::path::PathBuf),

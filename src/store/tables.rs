@@ -604,6 +604,12 @@ impl Graph for Tables<'_> {
     }
 
     fn link(&mut self, edge: Edge, a: UserId, b: UserId) -> Result<(), StoreError> {
+        // A self-connection would be written twice and counted twice.
+        if a == b {
+            return Err(StoreError::Refused(format!(
+                "a {edge:?} needs two people, not person {a} twice"
+            )));
+        }
         if self.has(edge, a, b)? {
             return Ok(());
         }
@@ -683,6 +689,11 @@ impl Graph for Tables<'_> {
         receiver: UserId,
         created_at: u64,
     ) -> Result<RequestId, StoreError> {
+        if requester == receiver {
+            return Err(StoreError::Refused(format!(
+                "person {requester} cannot ask themselves to connect"
+            )));
+        }
         let id = self.next_id(META_NEXT_REQUEST)?;
         let request = SocialRequest {
             id,
@@ -757,7 +768,18 @@ impl Graph for Tables<'_> {
             self.userid_entryid
                 .insert((entry.owner, entry.entry_id), ())?;
             self.bump(entry.owner, count::CONTACTS, true)?;
-        } else if let Some(old) = self.entry(entry.entry_id)? {
+        } else {
+            // Replacing one that is not there would write it without its owner's row
+            // or count; replacing another owner's would move it without either.
+            let old = self
+                .entry(entry.entry_id)?
+                .filter(|old| old.owner == entry.owner)
+                .ok_or_else(|| {
+                    StoreError::Refused(format!(
+                        "person {} has no personal contact {} to replace",
+                        entry.owner, entry.entry_id
+                    ))
+                })?;
             let email = entry_email_key(&old.email_address);
             self.userid_entryemail.remove((old.owner, email.as_str()))?;
             let key = entry_sort_key(&old);
@@ -941,6 +963,70 @@ mod tests {
                 Listed::Entry(_) => None,
             })
             .collect()
+    }
+
+    /// The store refuses, whoever asks, what the rules never ask for and what would
+    /// break its counts: a relation or request of a person with themselves, and an
+    /// entry replaced that is not there or is another person's.
+    #[test]
+    fn writes_that_would_break_the_counts_are_refused() {
+        let db = memory_db();
+        prepare(&db).expect("create");
+        let txn = db.begin_write().expect("write");
+        let mut tables = Tables::open(&txn).expect("tables");
+        tables
+            .upsert_people(&[
+                person("a", "Ann", "A", "a@x.test"),
+                person("b", "Bob", "B", "b@x.test"),
+            ])
+            .expect("people");
+        let a = tables.user_id("a").expect("read").expect("a");
+        let b = tables.user_id("b").expect("read").expect("b");
+        for edge in [Edge::Connection, Edge::Follow, Edge::Block] {
+            let refused = tables.link(edge, a, a);
+            assert!(
+                matches!(refused, Err(StoreError::Refused(_))),
+                "{refused:?}"
+            );
+        }
+        let refused = tables.open_request(a, a, 1);
+        assert!(
+            matches!(refused, Err(StoreError::Refused(_))),
+            "{refused:?}"
+        );
+        let entry = |entry_id, owner| Entry {
+            entry_id,
+            owner,
+            full_name: "Cy".into(),
+            email_address: "cy@x.test".into(),
+            comments: String::new(),
+        };
+        let refused = tables.put_entry(entry(99, a));
+        assert!(
+            matches!(refused, Err(StoreError::Refused(_))),
+            "{refused:?}"
+        );
+        let id = tables.put_entry(entry(0, a)).expect("a new entry");
+        let refused = tables.put_entry(entry(id, b));
+        assert!(
+            matches!(refused, Err(StoreError::Refused(_))),
+            "{refused:?}"
+        );
+        tables
+            .put_entry(entry(id, a))
+            .expect("its owner replaces it");
+        tables.link(Edge::Connection, a, b).expect("two people");
+        drop(tables);
+        txn.commit().expect("commit");
+        let reader = crate::store::Reader::of(std::sync::Arc::new(
+            crate::store::reader::Snapshot::new(db.begin_read().expect("read")),
+        ));
+        assert_eq!(
+            crate::store::check_invariants(&reader).expect("check"),
+            Vec::new()
+        );
+        assert_eq!(reader.counts("a").expect("counts").connections, 1);
+        assert_eq!(reader.counts("a").expect("counts").contacts, 1);
     }
 
     /// A counter at the top of its range (only a foreign file holds one) is refused,
