@@ -7,9 +7,9 @@
 //!
 //! Jobs must not write before they have decided to act (validate, then apply): a
 //! refused job then leaves the shared transaction exactly as it found it. A job that
-//! fails (a storage error, a panic) aborts the batch: the jobs that ran before it are
-//! rolled back and their callers get the error, and those behind it, which never ran,
-//! run in the next batch.
+//! fails (a storage error, a damaged record, a panic) aborts the batch: its caller gets
+//! the error, and the batch's other jobs, those that ran before it too, run again in
+//! the next batch, which holds them alone ([`WriteJob`]).
 
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
@@ -506,10 +506,14 @@ fn run_writer(
     };
     // Whose rows the last step moved: steps take turns among the renamed.
     let mut last_resorted: UserId = 0;
-    // Jobs of a batch that a failing job stopped before they ran: they run first, in
-    // the next batch.
+    // The other jobs of a batch that a failing job rolled back: they run first, in a
+    // batch of their own.
     let mut carried: VecDeque<Job> = VecDeque::new();
     loop {
+        // A rolled-back batch's jobs run again by themselves, no new job joining them:
+        // each rollback then leaves one job fewer, and no stream of new writes that
+        // fail (a client resending one) can keep them from ever committing.
+        let rerun = !carried.is_empty();
         let first = if let Some(job) = carried.pop_front() {
             job
         } else if resorting {
@@ -535,12 +539,14 @@ fn run_writer(
         let mut batch = vec![first];
         if options.grouped {
             batch.extend(carried.drain(..));
-            batch.extend(queue.try_iter());
+            if !rerun {
+                batch.extend(queue.try_iter());
+            }
         }
         // Jobs that arrive while the batch runs join it, within the late window: they
         // then wait for this commit, not for the whole of the next batch too.
         let began = Instant::now();
-        let joins = move || options.grouped && began.elapsed() < options.late_window;
+        let joins = move || options.grouped && !rerun && began.elapsed() < options.late_window;
         let mut late = (batch.len()..MAX_BATCH)
             .map_while(|_| joins().then(|| queue.try_recv().ok()).flatten());
         // Jobs' panics are caught inside (see `run_batch`); this is for one of redb's
@@ -1140,6 +1146,85 @@ mod tests {
         // Past the window the late job waits for the next commit.
         let closed = syncs_for_a_job_queued_while_another_runs(options(true, Duration::ZERO));
         assert_eq!(closed, one_per_job, "a commit each");
+    }
+
+    /// The jobs of a rolled-back batch run again by themselves: a failing write that
+    /// arrives meanwhile (a client resending it) waits for the next batch instead of
+    /// rolling them back again, however long the late window.
+    #[test]
+    fn a_rolled_back_batch_runs_again_without_newcomers() {
+        let options = StoreOptions {
+            grouped: true,
+            late_window: Duration::from_secs(3600),
+            ..StoreOptions::default()
+        };
+        let store = Store::open_on(FlakyDisk::new(), options).expect("open");
+        let (told, heard) = channel();
+        let (started, running) = channel();
+        let (release, hold) = channel::<()>();
+        // The jobs below join the blocker's batch (the window is long), and the failing
+        // one rolls it back: the blocker runs again too, and waits only the first time.
+        let mut first = true;
+        let blocker = probe_after(&told, "blocker".into(), move || {
+            if std::mem::take(&mut first) {
+                let _ = started.send(());
+                let _ = hold.recv();
+            }
+        });
+        store.writer.send(blocker).expect("queued");
+        running.recv().expect("the blocker runs");
+        // The good job's second run (the rerun) waits until a new failing job is
+        // queued, so that it could join if newcomers were let in.
+        let runs = Arc::new(AtomicU64::new(0));
+        let (rerunning, in_rerun) = channel();
+        let (go_on, gate) = channel::<()>();
+        let counted = Arc::clone(&runs);
+        let good = probe_after(&told, "good".into(), move || {
+            if counted.fetch_add(1, Ordering::SeqCst) == 1 {
+                let _ = rerunning.send(());
+                let _ = gate.recv();
+            }
+        });
+        store.writer.send(good).expect("queued");
+        let (told_bad, heard_bad) = channel::<Result<(), String>>();
+        let failing = || -> Job {
+            let told = told_bad.clone();
+            Box::new(Queued {
+                writes: |_: &mut Tables<'_>| -> Result<(), StoreError> {
+                    Err(StoreError::Corrupt {
+                        table: "registrations",
+                        why: "a damaged record".into(),
+                    })
+                },
+                deliver: move |r: Result<(), StoreError>| {
+                    let _ = told.send(r.map_err(|e| e.to_string()));
+                },
+                result: None,
+                failure: Arc::default(),
+            })
+        };
+        store.writer.send(failing()).expect("queued");
+        release.send(()).expect("the blocker waits");
+        in_rerun
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the good job runs again");
+        store.writer.send(failing()).expect("queued");
+        go_on.send(()).expect("the rerun waits");
+        let answer = || {
+            heard
+                .recv_timeout(Duration::from_secs(30))
+                .expect("answered")
+                .0
+        };
+        assert_eq!(answer(), Ok(()), "the blocker");
+        assert_eq!(answer(), Ok(()), "the good job, committed in its rerun");
+        assert_eq!(runs.load(Ordering::SeqCst), 2, "run once, then once again");
+        for _ in 0..2 {
+            let bad = heard_bad
+                .recv_timeout(Duration::from_secs(30))
+                .expect("answered");
+            assert!(bad.is_err());
+        }
     }
 
     /// A failing job (a bug that panics, a damaged record) fails its own caller only:
