@@ -372,15 +372,36 @@ async fn measured(
     duration: Duration,
     seed: u64,
 ) -> (Samples, Option<Duration>) {
-    let warm_up_seed = seed.wrapping_add(1_000);
+    warm_up(server, &requests, concurrency, seed).await;
+    measure(server, requests, concurrency, duration, seed).await
+}
+
+/// The [`WARM_UP`] run before a point, with its own draws of the same workload.
+async fn warm_up(
+    server: &Server,
+    requests: &Arc<dyn load::Requests>,
+    concurrency: usize,
+    seed: u64,
+) {
+    let seed = seed.wrapping_add(1_000);
     load::run(
         server.addr,
-        Arc::clone(&requests),
+        Arc::clone(requests),
         concurrency,
         WARM_UP,
-        warm_up_seed,
+        seed,
     )
     .await;
+}
+
+/// [`measured`] without its warm-up.
+async fn measure(
+    server: &Server,
+    requests: Arc<dyn load::Requests>,
+    concurrency: usize,
+    duration: Duration,
+    seed: u64,
+) -> (Samples, Option<Duration>) {
     let before = server.cpu_time();
     let samples = load::run(server.addr, requests, concurrency, duration, seed).await;
     let used = server
@@ -398,8 +419,11 @@ async fn writer_measured(
     duration: Duration,
     seed: u64,
 ) -> ((Samples, Option<Duration>), Option<WriterLoad>) {
+    // Read after the warm-up, as the host's CPU is: the writer's time and bytes
+    // divide by the measured actions alone.
+    warm_up(host, &requests, 64, seed).await;
     let before = writer_reading(host.pid());
-    let point = measured(host, requests, 64, duration, seed).await;
+    let point = measure(host, requests, 64, duration, seed).await;
     let load = writer_reading(host.pid())
         .zip(before)
         .map(|(after, before)| after.since(before));
