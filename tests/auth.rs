@@ -616,10 +616,11 @@ fn a_jwks_file_can_revoke_keys_even_with_a_bad_key_or_none_left() {
     let mut rotated: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fixture("jwks-rotated.json")).expect("read"))
             .expect("json");
-    rotated["keys"]
-        .as_array_mut()
-        .expect("keys")
-        .push(serde_json::json!({"kty": "RSA", "kid": "typo", "n": "not base64!", "e": "AQAB"}));
+    let keys = rotated["keys"].as_array_mut().expect("keys");
+    keys.push(serde_json::json!({"kty": "RSA", "kid": "typo", "n": "not base64!", "e": "AQAB"}));
+    // One missing its modulus does not parse at all; an encryption key is not ours.
+    keys.push(serde_json::json!({"kty": "RSA", "kid": "cut", "e": "AQAB"}));
+    keys.push(serde_json::json!({"kty": "RSA", "kid": "enc", "use": "enc", "e": "AQAB"}));
     std::fs::write(&path, rotated.to_string()).expect("write");
     match verifier.reload_jwks().as_slice() {
         [
@@ -630,8 +631,9 @@ fn a_jwks_file_can_revoke_keys_even_with_a_bad_key_or_none_left() {
             },
         ] => {
             assert_eq!(consumer, "liferay");
-            assert_eq!(skipped.len(), 1, "{skipped:?}");
+            assert_eq!(skipped.len(), 2, "{skipped:?}");
             assert!(skipped[0].contains("key typo"), "{skipped:?}");
+            assert!(skipped[1].contains("key cut"), "{skipped:?}");
         }
         other => panic!("{other:?}"),
     }

@@ -90,6 +90,11 @@ impl Widget for EchoWidget {
                 filename: None,
                 body: ODD_JSON.as_bytes().to_vec(),
             }),
+            Some("names-json") => Ok(Resource {
+                content_type: "application/json".into(),
+                filename: None,
+                body: NAMES_JSON.as_bytes().to_vec(),
+            }),
             other => Err(WidgetError::UnknownResource(
                 other.unwrap_or_default().into(),
             )),
@@ -101,7 +106,7 @@ impl Widget for EchoWidget {
     }
 
     fn resources(&self) -> &'static [&'static str] {
-        &["vcard", "json", "odd-json"]
+        &["vcard", "json", "odd-json", "names-json"]
     }
 }
 
@@ -1173,12 +1178,25 @@ fn get_resource_returns_the_bytes() {
         .decode(ctx.child_text("itemBinary").expect("itemBinary"))
         .expect("base64");
     assert_eq!(bytes, ODD_JSON.as_bytes());
+    // So does text beyond ASCII: Liferay's consumer sizes an itemString by its
+    // characters, not its bytes, and cut accented names short.
+    let reply = get_resource(&f, &handle, "names-json", "");
+    let el = ok_body(&reply);
+    let ctx = el.child("resourceContext").expect("resourceContext");
+    assert_eq!(ctx.child_text("itemString"), None);
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(ctx.child_text("itemBinary").expect("itemBinary"))
+        .expect("base64");
+    assert_eq!(bytes, NAMES_JSON.as_bytes());
     let reply = get_resource(&f, &handle, "nothing", "");
     assert_eq!(fault_name(&reply), "InconsistentParameters");
 }
 
 /// JSON text with characters XML 1.0 cannot carry (JSON escapes them, a widget may not).
 const ODD_JSON: &str = "{\"comment\":\"a\u{ffff}b\u{1}c\"}";
+
+/// JSON text beyond ASCII, as names often are.
+const NAMES_JSON: &str = "{\"name\":\"Zoë Łukasz 山田\"}";
 
 #[test]
 fn portlet_description_and_empty_operations() {

@@ -31,7 +31,8 @@ pub const DEBOUNCE: Duration = Duration::from_millis(150);
 /// widgets from ever reloading.
 pub const LONGEST_SETTLE: Duration = Duration::from_secs(2);
 
-/// Keeps the directory watched; dropping it stops the watching thread.
+/// Keeps the directory watched; dropping it stops the watching thread (or, if the
+/// thread is stuck reading the folder, leaves it to end on its own after a second).
 pub struct Watcher {
     stop: mpsc::Sender<Signal>,
     thread: Option<JoinHandle<()>>,

@@ -116,9 +116,16 @@ impl Drop for GoneBeforeAnswered<'_> {
     fn drop(&mut self) {
         if !self.answered {
             let route = self.seen.get().copied().unwrap_or("unrouted");
+            // Dropped by a panic in a handler, not by a client: hyper answers nothing,
+            // and the host's own failure counts as one.
+            let status = if std::thread::panicking() {
+                500
+            } else {
+                CLIENT_GONE
+            };
             self.state
                 .metrics
-                .observe(route, CLIENT_GONE, self.started.elapsed());
+                .observe(route, status, self.started.elapsed());
         }
     }
 }

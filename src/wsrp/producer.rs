@@ -791,11 +791,13 @@ impl Producer {
         w.open("getResourceResponse", &[("xmlns", TYPES_NS)])
             .open("resourceContext", &[])
             .leaf("mimeType", &resource.content_type);
-        // Text survives as a string only if it has no CR (XML turns CRLF into LF, and
-        // vCards need CRLF) and no character XML cannot carry (a control character in
-        // a contact's comment); everything else goes as base64, byte for byte.
+        // Text goes as a string only if it has no CR (XML turns CRLF into LF, and
+        // vCards need CRLF), no character XML cannot carry (a control character in a
+        // contact's comment) and nothing beyond ASCII (Liferay's consumer sets the
+        // answer's length to an itemString's characters, not its bytes, and cut
+        // accented names short); everything else goes as base64, byte for byte.
         match std::str::from_utf8(&resource.body) {
-            Ok(text) if !text.contains('\r') && xml::carries(text) => {
+            Ok(text) if text.is_ascii() && !text.contains('\r') && xml::carries(text) => {
                 w.leaf("itemString", text);
             }
             _ => {

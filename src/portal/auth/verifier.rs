@@ -249,9 +249,11 @@ impl Verifier {
     /// Reads again each JWKS file that changed since it was last read, so that a
     /// portal that rotates its signing keys needs no restart of the host: a key added
     /// to the file signs in from then on, and one taken out stops. A file that can no
-    /// longer be read, or holds no usable key, leaves the keys as they were (a file
-    /// half written must not sign everyone out): it is answered once, and tried again
-    /// at each call until it can be used. When a consumer's keys are replaced, the
+    /// longer be read or parsed leaves the keys as they were (a file half written must
+    /// not sign everyone out): it is answered once, and tried again at each call until
+    /// it can be used. A file that parses is the portal's word, down to no usable key
+    /// at all (every key revoked); a key in it that cannot be decoded is named and
+    /// left out. When a consumer's keys are replaced, the
     /// tokens remembered as checked are forgotten, and each is checked again with the
     /// new keys. Blocking: it reads files.
     pub fn reload_jwks(&self) -> Vec<JwksReload> {
@@ -503,8 +505,17 @@ fn jwks_keys(text: &str) -> Result<(Vec<ConsumerKey>, Vec<String>), String> {
     let (mut keys, mut skipped) = (Vec::new(), Vec::new());
     for value in document.keys {
         // Parsed one by one so that a key of an unknown kind does not sink the rest.
-        let Ok(jwk) = serde_json::from_value::<Jwk>(value) else {
-            continue;
+        let jwk = match serde_json::from_value::<Jwk>(value.clone()) {
+            Ok(jwk) => jwk,
+            Err(e) => {
+                // One that says it is an RS256 or ES256 signing key and does not parse
+                // (a field missing) is named, as one that does not decode is.
+                if is_meant_for_signing(&value) {
+                    let kid = value.get("kid").and_then(|k| k.as_str());
+                    skipped.push(format!("key {}: {e}", kid.unwrap_or("without kid")));
+                }
+                continue;
+            }
         };
         match public_key(&jwk) {
             Ok(Some(key)) => keys.push(key),
@@ -513,6 +524,15 @@ fn jwks_keys(text: &str) -> Result<(Vec<ConsumerKey>, Vec<String>), String> {
         }
     }
     Ok((keys, skipped))
+}
+
+/// Whether a JWK that did not parse says it is a key the host would verify with: an
+/// RSA or EC key, not for encryption, of RS256 or ES256 or no stated algorithm.
+fn is_meant_for_signing(value: &serde_json::Value) -> bool {
+    let text = |name: &str| value.get(name).and_then(|v| v.as_str());
+    matches!(text("kty"), Some("RSA" | "EC"))
+        && matches!(text("use"), None | Some("sig"))
+        && matches!(text("alg"), None | Some("RS256" | "ES256"))
 }
 
 fn public_key(jwk: &Jwk) -> Result<Option<ConsumerKey>, String> {
