@@ -1055,6 +1055,7 @@ async fn a_request_with_too_many_parameters_is_refused_and_changes_nothing() {
         render(&server, user, &[]).await;
     }
     let max = widget_host::http::widget_routes::MAX_PARAMS;
+    assert_eq!(max, 1_000, "the README's figure");
     // `max` pairs in all: the action and `max - 1` fillers go through.
     let mut form: Vec<(String, String)> = vec![(format!("{NS}userId"), "bob".into())];
     form.extend((1..max).map(|i| (format!("filler{i}"), String::new())));

@@ -159,6 +159,35 @@ async fn only_xml_bodies_reach_the_producer() {
         .await
         .expect("post");
     assert_eq!(response.status().as_u16(), 500, "a fault from the producer");
+    // application/xml is read as text/xml is; application/soap+xml reaches the
+    // producer, which answers a SOAP 1.2 envelope with SOAP's version mismatch.
+    let response = reqwest::Client::new()
+        .post(server.url("/wsrp/v2/service-description"))
+        .header("content-type", "application/xml")
+        .body(envelope("<t:getServiceDescription/>"))
+        .send()
+        .await
+        .expect("post");
+    assert_ne!(response.status().as_u16(), 415);
+    assert!(
+        response.text().await.expect("text").contains("Envelope"),
+        "a SOAP answer"
+    );
+    let soap12 = "<?xml version=\"1.0\"?><env:Envelope xmlns:env=\"http://www.w3.org/2003/05/soap-envelope\">\
+        <env:Body><getServiceDescription/></env:Body></env:Envelope>";
+    let response = reqwest::Client::new()
+        .post(server.url("/wsrp/v2/service-description"))
+        .header("content-type", "application/soap+xml; charset=utf-8")
+        .body(soap12)
+        .send()
+        .await
+        .expect("post");
+    let status = response.status().as_u16();
+    let body = response.text().await.expect("text");
+    assert!(
+        status != 415 && body.contains("VersionMismatch"),
+        "{status}: {body}"
+    );
 }
 
 #[tokio::test]

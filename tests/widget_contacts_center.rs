@@ -2334,6 +2334,7 @@ fn an_export_of_the_largest_cards_ends_at_its_byte_cap() {
     use widget_host::social::BulkEdge;
     use widget_host::store::{PostalAddress, WebUrl};
     use widget_host::widgets::contacts_center::MAX_EXPORT_BYTES;
+    assert_eq!(MAX_EXPORT_BYTES, 16 << 20, "the README's 16 MiB");
     let w = world();
     w.add("v", "Val", "Viewer");
     let id = |i: usize| format!("p{i:05}");

@@ -723,6 +723,8 @@ fn registration_refusals() {
 /// before keeps working, and registrations that proved their secret did not count.
 #[test]
 fn wrong_secrets_close_registration_for_the_rest_of_the_minute() {
+    // The README's figure: ten wrong secrets a minute.
+    assert_eq!(wsrp_guesses::MAX_WRONG_SECRETS, 10);
     let f = fixture();
     // Right secrets do not count, however many.
     let handles: Vec<String> = (0..=wsrp_guesses::MAX_WRONG_SECRETS)
