@@ -5,6 +5,41 @@ mod common;
 use common::{start, token, with_consumer};
 use reqwest::StatusCode;
 
+/// The bell's list is the newest 50 requests, and its count all of them (the README's
+/// figure, through the API, whatever the store's own reads allow).
+#[tokio::test]
+async fn notifications_list_the_newest_fifty_and_count_them_all() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let client = reqwest::Client::new();
+    let url = server.url("/api/users/alice/notifications");
+    let own = || client.get(&url).bearer_auth(token("alice", &[])).send();
+    // Her first render puts her in the directory.
+    let render = client
+        .get(server.url("/widgets/contacts_center/render"))
+        .bearer_auth(token("alice", &[]))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(render.status(), StatusCode::OK);
+    for i in 0..60 {
+        let asked = client
+            .post(server.url("/widgets/contacts_center/actions/connect"))
+            .bearer_auth(token(&format!("p{i:02}"), &[]))
+            .header("accept", "application/json")
+            .form(&[("_contacts_center_userId", "alice")])
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(asked.status(), StatusCode::OK, "p{i:02}");
+    }
+    let body: serde_json::Value = own().await.expect("send").json().await.expect("json");
+    assert_eq!(body["count"], 60);
+    let items = body["items"].as_array().expect("items");
+    assert_eq!(items.len(), 50);
+    assert_eq!(items[0]["fromUserId"], "p59", "the newest first");
+    assert_eq!(items[49]["fromUserId"], "p10", "the oldest ten left out");
+}
+
 #[tokio::test]
 async fn notifications_need_the_persons_own_token_or_an_administrator() {
     let server = start(|c, _| with_consumer(c)).await;

@@ -244,6 +244,73 @@ async fn headers_over_the_limit_are_refused() {
     server.stop().await;
 }
 
+/// What a raw connection that sends `bytes` and then waits reads back before the host
+/// closes it (10 s at most), and how long that took.
+async fn raw_exchange(addr: std::net::SocketAddr, bytes: Vec<u8>) -> (String, Duration) {
+    tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        stream.write_all(&bytes).expect("write");
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        (
+            String::from_utf8_lossy(&answer).into_owned(),
+            started.elapsed(),
+        )
+    })
+    .await
+    .expect("client")
+}
+
+/// The README's other two limits on a head: at most 100 fields (431 past them), and
+/// a head that never ends is dropped after `request_timeout_secs`, counted in
+/// /metrics as `head-timeout`.
+#[tokio::test]
+async fn a_head_of_too_many_fields_or_that_never_ends_is_refused() {
+    let server = common::start(|c, _| c.limits.request_timeout_secs = 1).await;
+    let head = |fields: usize| {
+        let mut head = String::from("GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n");
+        for i in 2..fields {
+            head.push_str(&format!("x-field-{i}: 1\r\n"));
+        }
+        head.push_str("\r\n");
+        head.into_bytes()
+    };
+    let (answer, _) = raw_exchange(server.addr, head(100)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "100 fields: {answer}");
+    let (answer, _) = raw_exchange(server.addr, head(101)).await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "101 fields: {answer}");
+
+    let (answer, took) = raw_exchange(
+        server.addr,
+        b"GET /healthz HTTP/1.1\r\nhost: x\r\n".to_vec(),
+    )
+    .await;
+    assert!(!answer.contains("200 OK"), "{answer}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+        "closed after {took:?}"
+    );
+    let mut counted = false;
+    for _ in 0..40 {
+        let metrics = common::metrics_text(&server).await;
+        counted = metrics.lines().any(|l| {
+            l.strip_prefix("widget_host_connections_ended_total{reason=\"head-timeout\"} ")
+                .and_then(|n| n.parse::<u64>().ok())
+                .is_some_and(|n| n >= 1)
+        });
+        if counted {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(counted, "the head that never ended is counted");
+    server.stop().await;
+}
+
 /// A client that sends a whole head over the limit before it reads (16 MiB of one
 /// header) still reads the 431: the host drains what is left of the head after
 /// answering, instead of closing on unread bytes with a reset.

@@ -271,6 +271,23 @@ mod tests {
         )
     }
 
+    /// The README's bound: a claim is cut at 256 characters (not bytes: a name in
+    /// another script is not cut in the middle of a character).
+    #[test]
+    fn a_long_claim_is_cut_at_256_characters() {
+        let name = format!("{}{}", "é".repeat(200), "山".repeat(100));
+        let profile = Profile {
+            given_name: Some(name.clone()),
+            ..Profile::default()
+        };
+        let person = claimed(&profile);
+        assert_eq!(person.given_name.chars().count(), 256);
+        assert_eq!(
+            person.given_name,
+            name.chars().take(256).collect::<String>()
+        );
+    }
+
     #[test]
     fn control_characters_in_claims_become_spaces() {
         let profile = Profile {

@@ -68,8 +68,10 @@ pub async fn start_in(
     let task = tokio::spawn(widget_host::launch(config, listener, async move {
         let _ = stopped.await;
     }));
-    // Wait until it answers.
+    // Wait until it answers: a host that never does fails here, not in the test's
+    // first request with an error that hides why.
     let client = reqwest::Client::new();
+    let mut answered = false;
     for _ in 0..200 {
         if client
             .get(format!("http://{addr}/healthz"))
@@ -77,10 +79,12 @@ pub async fn start_in(
             .await
             .is_ok()
         {
+            answered = true;
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
+    assert!(answered, "the test host did not answer /healthz within 5 s");
     TestServer {
         addr,
         dir,
