@@ -524,6 +524,31 @@ fn bad_jwks_file_names_the_consumer() {
     ));
 }
 
+/// A configuration whose "liferay" consumer reads its keys from a copy of
+/// `jwks.json` (key rsa-1) in the returned folder, and its verifier.
+fn rotating_consumer() -> (tempfile::TempDir, widget_host::config::Config, Verifier) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("jwks.json");
+    std::fs::copy(fixture("jwks.json"), &path).expect("copy");
+    let mut c = config();
+    c.consumers[2].jwks_file = Some(path);
+    let verifier = Verifier::from_config(&c).expect("keys load");
+    (dir, c, verifier)
+}
+
+/// Tokens of "liferay" signed with rsa-1 (for u1) and with rsa-2 (for u2).
+fn signed_by_both_keys() -> (String, String) {
+    let by = |kid: &str, user: &str| {
+        sign(
+            Algorithm::RS256,
+            Some(kid),
+            &rsa_key(&format!("{kid}.pem")),
+            &claims("liferay", user),
+        )
+    };
+    (by("rsa-1", "u1"), by("rsa-2", "u2"))
+}
+
 /// A portal rotates its RSA key: the JWKS file it publishes gains the new key and
 /// loses the old one. Read again, the new key signs in and the old one no longer
 /// does, even for a token that passed before the change (remembered tokens are
@@ -531,25 +556,10 @@ fn bad_jwks_file_names_the_consumer() {
 /// were, and is answered once per change.
 #[test]
 fn a_changed_jwks_file_is_read_again_and_a_broken_one_keeps_the_keys() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let (dir, _, verifier) = rotating_consumer();
     let path = dir.path().join("jwks.json");
-    std::fs::copy(fixture("jwks.json"), &path).expect("copy");
-    let mut c = config();
-    c.consumers[2].jwks_file = Some(path.clone());
-    let verifier = Verifier::from_config(&c).expect("keys load");
     assert!(verifier.reads_jwks());
-    let old = sign(
-        Algorithm::RS256,
-        Some("rsa-1"),
-        &rsa_key("rsa-1.pem"),
-        &claims("liferay", "u1"),
-    );
-    let new = sign(
-        Algorithm::RS256,
-        Some("rsa-2"),
-        &rsa_key("rsa-2.pem"),
-        &claims("liferay", "u2"),
-    );
+    let (old, new) = signed_by_both_keys();
     assert!(verifier.verify_bearer(&old).is_ok());
     assert_eq!(
         verifier.verify_bearer(&new),
@@ -612,24 +622,9 @@ fn a_changed_jwks_file_is_read_again_and_a_broken_one_keeps_the_keys() {
 /// not in the file and stays.
 #[test]
 fn a_jwks_file_can_revoke_keys_even_with_a_bad_key_or_none_left() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let (dir, c, verifier) = rotating_consumer();
     let path = dir.path().join("jwks.json");
-    std::fs::copy(fixture("jwks.json"), &path).expect("copy");
-    let mut c = config();
-    c.consumers[2].jwks_file = Some(path.clone());
-    let verifier = Verifier::from_config(&c).expect("keys load");
-    let leaked = sign(
-        Algorithm::RS256,
-        Some("rsa-1"),
-        &rsa_key("rsa-1.pem"),
-        &claims("liferay", "u1"),
-    );
-    let new = sign(
-        Algorithm::RS256,
-        Some("rsa-2"),
-        &rsa_key("rsa-2.pem"),
-        &claims("liferay", "u2"),
-    );
+    let (leaked, new) = signed_by_both_keys();
     assert!(verifier.verify_bearer(&leaked).is_ok());
 
     let mut rotated: serde_json::Value =

@@ -1171,25 +1171,21 @@ fn get_resource_returns_the_bytes() {
             .and_then(|c| c.child_text("itemString")),
         Some("{\"ok\":true}")
     );
+    // The bytes of a resource that must go as base64, not as a string.
+    let binary = |resource: &str| {
+        let reply = get_resource(&f, &handle, resource, "");
+        let el = ok_body(&reply);
+        let ctx = el.child("resourceContext").expect("resourceContext");
+        assert_eq!(ctx.child_text("itemString"), None, "{resource}");
+        base64::engine::general_purpose::STANDARD
+            .decode(ctx.child_text("itemBinary").expect("itemBinary"))
+            .expect("base64")
+    };
     // Characters XML cannot carry go as base64 rather than replaced.
-    let reply = get_resource(&f, &handle, "odd-json", "");
-    let el = ok_body(&reply);
-    let ctx = el.child("resourceContext").expect("resourceContext");
-    assert_eq!(ctx.child_text("itemString"), None);
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(ctx.child_text("itemBinary").expect("itemBinary"))
-        .expect("base64");
-    assert_eq!(bytes, ODD_JSON.as_bytes());
+    assert_eq!(binary("odd-json"), ODD_JSON.as_bytes());
     // So does text beyond ASCII: Liferay's consumer sizes an itemString by its
     // characters, not its bytes, and cut accented names short.
-    let reply = get_resource(&f, &handle, "names-json", "");
-    let el = ok_body(&reply);
-    let ctx = el.child("resourceContext").expect("resourceContext");
-    assert_eq!(ctx.child_text("itemString"), None);
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(ctx.child_text("itemBinary").expect("itemBinary"))
-        .expect("base64");
-    assert_eq!(bytes, NAMES_JSON.as_bytes());
+    assert_eq!(binary("names-json"), NAMES_JSON.as_bytes());
     let reply = get_resource(&f, &handle, "nothing", "");
     assert_eq!(fault_name(&reply), "InconsistentParameters");
 }
