@@ -759,6 +759,61 @@ mod tests {
         );
     }
 
+    /// Every key of the file and every variable lands in its own field: each is given
+    /// a value no other has, so a swapped key would show.
+    #[test]
+    fn each_key_and_variable_sets_its_own_field() {
+        let file = Config::from_toml(
+            "listen = \"127.0.0.1:9001\"\ndata_dir = \"/file/data\"\ndescriptors_dir = \"/file/descriptors\"\n\
+             templates_dir = \"/file/templates\"\npublic_url = \"https://file.example\"\ndemo = true\nlog_format = \"json\"\n\
+             [limits]\nmax_body_bytes = 1001\nmax_header_bytes = 9002\nmax_connections = 1003\nrequest_timeout_secs = 1004\nshutdown_grace_secs = 1005\n",
+        )
+        .expect("parses");
+        assert_eq!(file.listen.to_string(), "127.0.0.1:9001");
+        assert_eq!(file.data_dir, PathBuf::from("/file/data"));
+        assert_eq!(file.descriptors_dir, PathBuf::from("/file/descriptors"));
+        assert_eq!(file.templates_dir, Some(PathBuf::from("/file/templates")));
+        assert_eq!(file.public_url.as_deref(), Some("https://file.example"));
+        assert_eq!(file.demo, Some(true));
+        assert_eq!(file.log_format, LogFormat::Json);
+        let limits = &file.limits;
+        assert_eq!(
+            (
+                limits.max_body_bytes,
+                limits.max_header_bytes,
+                limits.max_connections,
+                limits.request_timeout_secs,
+                limits.shutdown_grace_secs
+            ),
+            (1001, 9002, 1003, 1004, 1005)
+        );
+
+        let mut c = Config::default();
+        c.apply_env(env(&[
+            ("WIDGET_HOST_LISTEN", "127.0.0.1:9011"),
+            ("WIDGET_HOST_DATA_DIR", "/env/data"),
+            ("WIDGET_HOST_DESCRIPTORS_DIR", "/env/descriptors"),
+            ("WIDGET_HOST_TEMPLATES_DIR", "/env/templates"),
+            ("WIDGET_HOST_PUBLIC_URL", "https://env.example"),
+            ("WIDGET_HOST_DEMO", "false"),
+            ("WIDGET_HOST_LOG_FORMAT", "json"),
+            ("WIDGET_HOST_MAX_BODY_BYTES", "2001"),
+            ("WIDGET_HOST_MAX_CONNECTIONS", "2003"),
+        ]))
+        .expect("valid");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:9011");
+        assert_eq!(c.data_dir, PathBuf::from("/env/data"));
+        assert_eq!(c.descriptors_dir, PathBuf::from("/env/descriptors"));
+        assert_eq!(c.templates_dir, Some(PathBuf::from("/env/templates")));
+        assert_eq!(c.public_url.as_deref(), Some("https://env.example"));
+        assert_eq!(c.demo, Some(false));
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.limits.max_body_bytes, 2001);
+        assert_eq!(c.limits.max_connections, 2003);
+        let untouched = Config::default().limits;
+        assert_eq!(c.limits.max_header_bytes, untouched.max_header_bytes);
+    }
+
     #[test]
     fn layers_override_in_order() {
         let dir = tempfile::tempdir().expect("tempdir");

@@ -495,11 +495,54 @@ fn host_with_half_a_request(dir: &std::path::Path) -> (std::process::Child, Stri
 }
 
 fn sigterm(child: &std::process::Child) {
+    signal(child, "TERM");
+}
+
+fn signal(child: &std::process::Child, name: &str) {
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args([&format!("-{name}"), &child.id().to_string()])
         .status()
         .expect("kill");
     assert!(status.success());
+}
+
+/// SIGINT (Ctrl-C in a terminal) stops the host as SIGTERM does, and a request that
+/// never finishes holds the stop for `shutdown_grace_secs` only, after which the host
+/// exits 0: what was acknowledged is durable, and the unfinished request was not.
+#[test]
+fn sigint_drains_and_the_grace_period_ends_the_drain() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("host.toml");
+    std::fs::write(&config, "[limits]\nshutdown_grace_secs = 1\n").expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_widget-host"))
+        .arg("--config")
+        .arg(&config)
+        .args(["serve", "--no-demo", "--listen", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--descriptors-dir")
+        .arg(dir.path().join("none"))
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn server");
+    let addr = serving_address(&mut child);
+    let mut in_flight = TcpStream::connect(&addr).expect("connect");
+    in_flight
+        .write_all(b"POST /widgets/no_such_widget/actions/connect HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nhello")
+        .expect("write head");
+    std::thread::sleep(Duration::from_millis(200));
+    signal(&child, "INT");
+    let started = std::time::Instant::now();
+    let exit = wait_with_timeout(&mut child, Duration::from_secs(10));
+    let took = started.elapsed();
+    assert_eq!(exit, Some(0), "a clean exit after the grace period");
+    assert!(
+        took >= Duration::from_millis(800) && took < Duration::from_secs(5),
+        "stopped after {took:?}, with a grace of 1 s"
+    );
+    drop(in_flight);
 }
 
 /// The address from the child's "serving" log line. Both output streams are drained
