@@ -1151,6 +1151,41 @@ fn cli_import_exit_codes() {
     assert!(text(&o).contains("3 people"), "{}", text(&o));
 }
 
+/// `import-users --id-field` takes each person's portal user id from the field named,
+/// and `auto` from the first present of externalReferenceCode, id, alternateName.
+#[test]
+fn import_users_takes_the_id_from_the_field_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("people.json");
+    std::fs::write(
+        &file,
+        r#"{"items": [{"id": 7, "externalReferenceCode": "erc-7", "alternateName": "jdoe", "givenName": "Jo"}]}"#,
+    )
+    .unwrap();
+    for (field, expected) in [
+        ("screen-name", "jdoe"),
+        ("id", "7"),
+        ("external-reference-code", "erc-7"),
+        ("auto", "erc-7"),
+    ] {
+        let data = dir.path().join(field);
+        let o = host(
+            &data,
+            &["import-users", "--id-field", field, file.to_str().unwrap()],
+        );
+        assert_eq!(o.status.code(), Some(0), "{field}: {}", text(&o));
+        let social = Social::open(data.join("widget-host.redb")).unwrap();
+        let reader = social.read().unwrap();
+        for id in ["jdoe", "7", "erc-7"] {
+            assert_eq!(
+                reader.person(id).unwrap().is_some(),
+                id == expected,
+                "{field}: {id}"
+            );
+        }
+    }
+}
+
 #[test]
 fn cli_token_mints_for_hs256_consumers_only() {
     let dir = tempfile::tempdir().unwrap();

@@ -262,8 +262,8 @@ fn demo_origins(config: &Config) -> Vec<String> {
     origins
 }
 
-/// The demo consumer's secret, derived from the host key so demo tokens survive a
-/// restart and are never the same on two hosts.
+/// The demo consumer's secret, derived from the host key (kept in the database) so
+/// demo tokens survive a restart and are never the same on two hosts.
 fn demo_secret(host_key: &[u8; 32]) -> String {
     use hmac::Mac;
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(host_key).expect("any key length"); // invariant: HMAC takes keys of any length
@@ -508,6 +508,22 @@ mod tests {
             Arc::ptr_eq(&loaded, &handle.current()),
             "the catch-up reload replaced the catalog"
         );
+    }
+
+    /// The demo's secret follows the host key, which the database keeps: the same
+    /// after a restart, another on another host, and long enough for HS256.
+    #[test]
+    fn the_demo_secret_is_the_host_keys_own() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("host.redb");
+        let first = demo_secret(&Social::open(&path).expect("open").host_key());
+        let again = demo_secret(&Social::open(&path).expect("reopen").host_key());
+        assert_eq!(first, again, "the same after a restart");
+        let other = dir.path().join("other.redb");
+        let elsewhere = demo_secret(&Social::open(&other).expect("open").host_key());
+        assert_ne!(first, elsewhere, "another host, another secret");
+        assert_eq!(first.len(), 64);
+        assert!(first.bytes().all(|b| b.is_ascii_hexdigit()));
     }
 
     /// WSRP renders wait for a slot on their blocking thread, and a profile a
