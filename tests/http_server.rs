@@ -112,20 +112,11 @@ async fn oversized_bodies_get_413() {
         .expect("post");
     assert_eq!(declared.status(), 413);
     // Chunked (no length): refused once the limit is crossed.
-    let addr = server.addr;
-    let chunked = tokio::task::spawn_blocking(move || {
-        let mut s = TcpStream::connect(addr).expect("connect");
-        let chunk = "a".repeat(600);
-        let request = format!(
-            "POST /widgets/no_such_widget/actions/connect HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n258\r\n{chunk}\r\n258\r\n{chunk}\r\n0\r\n\r\n"
-        );
-        s.write_all(request.as_bytes()).expect("write");
-        let mut answer = String::new();
-        let _ = s.read_to_string(&mut answer);
-        answer
-    })
-    .await
-    .expect("client");
+    let chunk = "a".repeat(600);
+    let request = format!(
+        "POST /widgets/no_such_widget/actions/connect HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n258\r\n{chunk}\r\n258\r\n{chunk}\r\n0\r\n\r\n"
+    );
+    let (chunked, _) = raw_exchange(server.addr, request.into_bytes()).await;
     assert!(chunked.starts_with("HTTP/1.1 413"), "{chunked}");
     // Within the limit: read, then routed (no such widget here).
     let small = client
@@ -208,18 +199,7 @@ async fn headers_over_the_limit_are_refused() {
         .expect("answered");
     assert_eq!(response.status(), 431);
     // A head hyper cannot parse gets its 400 from hyper too.
-    let addr = server.addr;
-    let answer = tokio::task::spawn_blocking(move || {
-        let mut stream = TcpStream::connect(addr).expect("connect");
-        stream
-            .write_all(b"NOT AN HTTP REQUEST\r\n\r\n")
-            .expect("write");
-        let mut answer = String::new();
-        let _ = stream.read_to_string(&mut answer);
-        answer
-    })
-    .await
-    .expect("client");
+    let (answer, _) = raw_exchange(server.addr, b"NOT AN HTTP REQUEST\r\n\r\n".to_vec()).await;
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     // Neither reached the router: /metrics counts them by why hyper ended them (each
     // once its connection's task has ended).
@@ -227,21 +207,30 @@ async fn headers_over_the_limit_are_refused() {
         "widget_host_connections_ended_total{reason=\"head-too-large\"} 1",
         "widget_host_connections_ended_total{reason=\"malformed-head\"} 1",
     ];
-    let mut metrics = String::new();
-    for _ in 0..40 {
-        metrics = common::metrics_text(&server).await;
-        if wanted
+    let metrics = metrics_once(&server, |metrics| {
+        wanted
             .iter()
             .all(|line| metrics.lines().any(|l| l == *line))
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await;
     for line in wanted {
         assert!(metrics.lines().any(|l| l == line), "{line} in {metrics}");
     }
     server.stop().await;
+}
+
+/// `/metrics` once `done` holds of it, or after two seconds as it is then: a
+/// connection's end is counted when its task has ended, a moment after the client's.
+async fn metrics_once(server: &common::TestServer, done: impl Fn(&str) -> bool) -> String {
+    let mut metrics = String::new();
+    for _ in 0..40 {
+        metrics = common::metrics_text(server).await;
+        if done(&metrics) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    metrics
 }
 
 /// What a raw connection that sends `bytes` and then waits reads back before the host
@@ -294,20 +283,18 @@ async fn a_head_of_too_many_fields_or_that_never_ends_is_refused() {
         took >= Duration::from_millis(900) && took < Duration::from_secs(5),
         "closed after {took:?}"
     );
-    let mut counted = false;
-    for _ in 0..40 {
-        let metrics = common::metrics_text(&server).await;
-        counted = metrics.lines().any(|l| {
+    let counted = |metrics: &str| {
+        metrics.lines().any(|l| {
             l.strip_prefix("widget_host_connections_ended_total{reason=\"head-timeout\"} ")
                 .and_then(|n| n.parse::<u64>().ok())
                 .is_some_and(|n| n >= 1)
-        });
-        if counted {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(counted, "the head that never ended is counted");
+        })
+    };
+    let metrics = metrics_once(&server, counted).await;
+    assert!(
+        counted(&metrics),
+        "the head that never ended is counted: {metrics}"
+    );
     server.stop().await;
 }
 
