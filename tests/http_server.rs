@@ -371,13 +371,19 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         // Two connections hold the two places, each in the middle of a request.
         let mut held = vec![busy_connection(addr), busy_connection(addr)];
         // The third gets a 503 and is closed.
-        let mut third = TcpStream::connect(addr).expect("connect third");
-        third
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
-        let mut answer = String::new();
-        third.read_to_string(&mut answer).expect("read until close");
+        let past_the_limit = |request: &str| {
+            let mut third = TcpStream::connect(addr).expect("connect past the limit");
+            third
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .expect("timeout");
+            third.write_all(request.as_bytes()).expect("write");
+            let mut answer = String::new();
+            third.read_to_string(&mut answer).expect("read until close");
+            answer
+        };
+        let answer = past_the_limit("GET /widgets HTTP/1.1\r\nhost: x\r\n\r\n");
         assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+        assert!(answer.contains("connection: close"), "{answer}");
         assert!(answer.contains("retry-after"), "{answer}");
         // The key and text every refusal has, in a body as long as it says.
         let (head, body) = answer.split_once("\r\n\r\n").expect("head and body");
@@ -387,6 +393,20 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         );
         let refusal: serde_json::Value = serde_json::from_str(body).expect("JSON");
         assert_eq!(refusal["message"], "too-many-connections", "{answer}");
+        // A supervisor's probes still get their answers: a host that is only busy is
+        // neither restarted nor taken out of its balancer for it.
+        let alive = past_the_limit("GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n");
+        assert!(alive.starts_with("HTTP/1.1 200"), "{alive}");
+        assert!(alive.ends_with("\r\n\r\nok\n"), "{alive}");
+        let ready = past_the_limit("GET /readyz HTTP/1.1\r\nhost: x\r\n\r\n");
+        assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+        assert!(ready.contains(r#""status":"ready""#), "{ready}");
+        // An action sent whole to a connection past the limit reads its 503, not a
+        // reset over it.
+        let action = past_the_limit(
+            "POST /widgets/contacts_center/actions/follow HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 5\r\n\r\nabcde",
+        );
+        assert!(action.starts_with("HTTP/1.1 503"), "{action}");
         // Freeing one lets a new connection in.
         drop(held.pop());
         std::thread::sleep(Duration::from_millis(200));
@@ -408,15 +428,16 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         .text()
         .await
         .expect("text");
-    // The third connection, and any `busy_connection` had to try again (tests run
-    // in parallel, so that count may include another test's: it only loosens this).
+    // The four connections past the limit, and any `busy_connection` had to try again
+    // (tests run in parallel, so that count may include another test's: it only
+    // loosens this).
     let refused: u64 = metrics
         .lines()
         .find_map(|l| l.strip_prefix("widget_host_connections_refused_total "))
         .and_then(|n| n.trim().parse().ok())
         .expect("the refusals counted");
     assert!(
-        (1..=1 + BUSY_REFUSED.load(Ordering::Relaxed)).contains(&refused),
+        (4..=4 + BUSY_REFUSED.load(Ordering::Relaxed)).contains(&refused),
         "{metrics}"
     );
     server.stop().await;

@@ -317,6 +317,28 @@ pub async fn read_body(
     }
 }
 
+/// The answer on a connection past `max_connections` (`server.rs`): the liveness and
+/// readiness probes as on any connection, and 503 `too-many-connections` for the rest,
+/// which the host has no place for.
+pub(super) fn past_the_limit<B>(state: &AppState, req: &Request<B>) -> Response<Body> {
+    match (req.method(), req.uri().path()) {
+        (&Method::GET | &Method::HEAD, "/healthz") => healthz(state.social.storage_failure()),
+        (&Method::GET | &Method::HEAD, "/readyz") => readyz(state),
+        _ => {
+            let mut refused = response::bytes(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "application/json",
+                super::server::OVER_CAPACITY,
+            );
+            refused.headers_mut().insert(
+                hyper::header::RETRY_AFTER,
+                hyper::header::HeaderValue::from_static("1"),
+            );
+            refused
+        }
+    }
+}
+
 /// Alive unless the database file has failed: redb takes no more writes on it until
 /// it is opened again, so a supervisor watching this should restart the host.
 fn healthz(storage_failure: Option<&str>) -> Response<Body> {

@@ -23,14 +23,16 @@ use crate::config::{Config, Limits};
 use crate::error::HostError;
 use crate::store::StoreOptions;
 
-/// Answer written to a connection beyond the limit, before closing it: a client sees a
-/// clear 503 instead of a reset, and knows to retry. The body has the shape every
-/// other refusal has (`HttpError::into_response`).
+/// Answer to a connection beyond the limit, before closing it: a client sees a clear
+/// 503 instead of a reset, and knows to retry. The body has the shape every other
+/// refusal has (`HttpError::into_response`).
+pub(super) const OVER_CAPACITY: &str = r#"{"ok":false,"message":"too-many-connections","text":"too many connections; retry shortly","relationship":null}"#;
+
+/// [`OVER_CAPACITY`] written straight to a socket the host will not read from.
 fn over_capacity() -> String {
-    const BODY: &str = r#"{"ok":false,"message":"too-many-connections","text":"too many connections; retry shortly","relationship":null}"#;
     format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{BODY}",
-        BODY.len()
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{OVER_CAPACITY}",
+        OVER_CAPACITY.len()
     )
 }
 
@@ -66,6 +68,32 @@ where
             )),
             service,
         )
+}
+
+/// A connection past the limit: one request read within [`super::linger::QUIET`], its
+/// answer from [`router::past_the_limit`], and the connection closed after it, lingering
+/// for a body nobody read as every connection does.
+async fn refused_connection<I>(io: I, state: &Arc<AppState>) -> hyper::Result<()>
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let unread = LingerFlag::default();
+    let bodies = unread.clone();
+    let state = Arc::clone(state);
+    let service = service_fn(move |req: Request<Incoming>| {
+        let req = req.map(|body| bodies.track(body));
+        std::future::ready(Ok::<_, std::convert::Infallible>(router::past_the_limit(
+            &state, &req,
+        )))
+    });
+    http1::Builder::new()
+        .timer(TokioTimer::new())
+        .keep_alive(false)
+        .header_read_timeout(super::linger::QUIET)
+        .max_buf_size(8192)
+        .max_headers(100)
+        .serve_connection(TokioIo::new(Linger::new(io, unread)), service)
+        .await
 }
 
 /// Serves on `listener` until `shutdown` completes, then stops accepting and lets
@@ -175,17 +203,22 @@ pub async fn serve(
         let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
             state.metrics.connection_refused();
             let lingering = Arc::clone(&lingering_refusals).try_acquire_owned();
+            let state = Arc::clone(&state);
             tokio::spawn(async move {
-                let _ = stream.write_all(over_capacity().as_bytes()).await;
-                // Lingers for the request the client may still be sending while a place
-                // to linger is free. Past those the socket closes at once, whatever the
-                // client sent: a flood past the limit must not hold more sockets.
                 match lingering {
+                    // While a place is free, the connection's one request is read: a
+                    // liveness or readiness probe is answered as on any connection
+                    // (a host that is only busy must not be restarted for it, or taken
+                    // out of its balancer by a probe that never got in), anything else
+                    // gets the 503. The place bounds how many such reads run at once.
                     Ok(place) => {
-                        let _ = Linger::new(stream, LingerFlag::unread()).shutdown().await;
+                        let _ = refused_connection(stream, &state).await;
                         drop(place);
                     }
+                    // Past those the socket gets the 503 and closes at once, whatever
+                    // the client sent: a flood past the limit must not hold more sockets.
                     Err(_) => {
+                        let _ = stream.write_all(over_capacity().as_bytes()).await;
                         let _ = stream.shutdown().await;
                     }
                 }
