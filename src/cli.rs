@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::{Config, LogFormat, Overrides};
-use crate::directory::{IdSource, ImportOptions, ImportProgress, SeedOptions};
+use crate::directory::{DirectoryError, IdSource, ImportOptions, ImportProgress, SeedOptions};
 use crate::portal::Profile;
 use crate::portal::auth::{DEFAULT_TOKEN_TTL, mint_for_audience};
 use crate::social::{Social, SocialError};
@@ -266,8 +266,8 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(CANNOT_RUN)
 }
 
-/// Explains a database locked by another process: the running server.
-fn store_message(error: &StoreError, what: &str) -> String {
+/// Explains a database (`database`) locked by another process: the running server.
+fn store_message(error: &StoreError, database: &Path, what: &str) -> String {
     match error {
         StoreError::Locked(path) => {
             format!(
@@ -276,7 +276,10 @@ fn store_message(error: &StoreError, what: &str) -> String {
             )
         }
         StoreError::Db(redb::Error::DatabaseAlreadyOpen) => {
-            format!("the database is locked: the server is running. {what}")
+            format!(
+                "{} is locked: the server is running. {what}",
+                database.display()
+            )
         }
         other => other.to_string(),
     }
@@ -286,8 +289,13 @@ fn store_message(error: &StoreError, what: &str) -> String {
 fn open_social(config: &Config) -> Result<Social, String> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
-    Social::open(config.database_path()).map_err(|e| match e {
-        SocialError::Store(s) => store_message(&s, "Stop it first."),
+    let database = config.database_path();
+    Social::open(&database).map_err(|e| match e {
+        SocialError::Store(
+            s @ (StoreError::Locked(_) | StoreError::Db(redb::Error::DatabaseAlreadyOpen)),
+        ) => store_message(&s, &database, "Stop it first."),
+        // A schema too new, a file damaged: the message says what, this says where.
+        SocialError::Store(other) => format!("{}: {other}", database.display()),
     })
 }
 
@@ -328,6 +336,11 @@ impl ImportProgress for ProgressLines {
 }
 
 fn import_users(config: &Config, file: &Path, id_field: IdFieldArg) -> ExitCode {
+    // Before the database: a path mistyped must not create or migrate it.
+    let input = match std::fs::File::open(file) {
+        Ok(input) => input,
+        Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
+    };
     let social = match open_social(config) {
         Ok(s) => s,
         Err(e) => return fail(e),
@@ -355,11 +368,19 @@ fn import_users(config: &Config, file: &Path, id_field: IdFieldArg) -> ExitCode 
         };
         &lines
     };
-    let report = match crate::directory::import_file(&social, file, options, progress) {
+    let report = match crate::directory::import_opened(&social, file, input, options, progress) {
         Ok(report) => report,
         Err(e) => {
             progress.finished();
-            return fail(format!("{}: {e}", file.display()));
+            // Each error is put next to the file it is about: the input (which a
+            // cannot-read error names itself) or, when storing failed, the database.
+            return fail(match e {
+                DirectoryError::Read { .. } => e.to_string(),
+                DirectoryError::Storing { .. } | DirectoryError::Social(_) => {
+                    format!("{}: {e}", config.database_path().display())
+                }
+                _ => format!("{}: {e}", file.display()),
+            });
         }
     };
     if !on_terminal {
@@ -375,6 +396,19 @@ fn import_users(config: &Config, file: &Path, id_field: IdFieldArg) -> ExitCode 
             report.rejected_unlisted
         );
     }
+    if report.inactive > 0 {
+        eprintln!(
+            "{}: {} deactivated account(s) (\"status\": \"Inactive\") skipped; one imported before stays until DELETE /api/users/{{id}} removes it",
+            file.display(),
+            report.inactive
+        );
+    }
+    if let Some(missing) = report.missing_pages() {
+        eprintln!(
+            "{}: the file is one page of Liferay's answer ({missing}): import the other pages too, or fetch larger ones (pageSize)",
+            file.display()
+        );
+    }
     println!("{report}");
     if report.complete() {
         ExitCode::SUCCESS
@@ -387,16 +421,20 @@ fn seed(config: &Config, users: usize, degree: f64, seed_value: u64) -> ExitCode
     if !(0.0..=10_000.0).contains(&degree) {
         return fail("--degree must be between 0 and 10000");
     }
-    let social = match open_social(config) {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
-    let bar = progress_bar("");
     let options = SeedOptions {
         users,
         degree,
         seed_value,
     };
+    // Before the database: options refused must not create or migrate it.
+    if let Err(e) = options.relations() {
+        return fail(e);
+    }
+    let social = match open_social(config) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let bar = progress_bar("");
     match crate::directory::seed(&social, options, &bar) {
         Ok(r) => {
             println!(
@@ -427,10 +465,19 @@ fn check_db(config: &Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
         Err(e) if e.is_damage() => {
-            println!("violation: the database file is damaged: {e}");
+            println!(
+                "violation: the database file {} is damaged: {e}",
+                path.display()
+            );
             return ExitCode::FAILURE;
         }
-        Err(e) => return fail(store_message(&e, "Use GET /readyz, or stop it to check.")),
+        Err(e) => {
+            return fail(store_message(
+                &e,
+                &path,
+                "Use GET /readyz, or stop it to check.",
+            ));
+        }
     };
     for violation in &summary.violations {
         println!("violation: {violation}");
@@ -478,7 +525,7 @@ fn backup(config: &Config, file: &Path) -> ExitCode {
             "cannot back up {} to {}: {}",
             config.database_path().display(),
             file.display(),
-            store_message(&e, "Use POST /api/backup instead.")
+            store_message(&e, &config.database_path(), "Use POST /api/backup instead.")
         )),
     }
 }
@@ -509,7 +556,7 @@ fn restore(config: &Config, file: &Path) -> ExitCode {
         Err(e) => fail(format!(
             "cannot restore {}: {}",
             file.display(),
-            store_message(&e, "Stop it before restoring.")
+            store_message(&e, &config.database_path(), "Stop it before restoring.")
         )),
     }
 }

@@ -68,6 +68,66 @@ fn page_object_pretty_printed() {
     clean(&s);
 }
 
+/// A file saved from one `GET /user-accounts` holds one page (20 accounts unless
+/// asked for more): it imports, and the report says the rest is not in it, whether
+/// the paging keys come before or after the items.
+#[test]
+fn a_page_of_a_longer_answer_is_imported_and_said_to_be_partial() {
+    let s = Social::in_memory().unwrap();
+    let items = format!("[{}, {}]", account(1), account(2));
+    for page in [
+        format!(
+            r#"{{"items": {items}, "lastPage": 3, "page": 1, "pageSize": 2, "totalCount": 6}}"#
+        ),
+        format!(r#"{{"page": 2, "lastPage": 3, "totalCount": 6, "items": {items}}}"#),
+    ] {
+        let report = import(&s, &page);
+        assert_eq!(report.imported, 2, "{report:?}");
+        assert!(!report.complete(), "{report:?}");
+        let missing = report.missing_pages().expect("the rest is missing");
+        assert!(missing.contains(" of 3, 2 of 6 accounts"), "{missing}");
+    }
+    // The count alone says so too; the last page of one is complete.
+    let counted = format!(r#"{{"items": {items}, "totalCount": 9}}"#);
+    assert_eq!(
+        import(&s, &counted).missing_pages().as_deref(),
+        Some("2 of 9 accounts")
+    );
+    let whole = format!(r#"{{"items": {items}, "lastPage": 1, "page": 1, "totalCount": 2}}"#);
+    let report = import(&s, &whole);
+    assert!(
+        report.complete() && report.missing_pages().is_none(),
+        "{report:?}"
+    );
+    // Paging keys that are not numbers say nothing.
+    let odd = format!(r#"{{"items": {items}, "lastPage": "3", "totalCount": null}}"#);
+    assert!(import(&s, &odd).complete());
+    clean(&s);
+}
+
+/// A deactivated account (`"status": "Inactive"`) is not imported: nobody can sign
+/// in as it, and Liferay's own people lists leave it out. It is counted, not refused.
+#[test]
+fn deactivated_accounts_are_skipped_and_counted() {
+    let s = Social::in_memory().unwrap();
+    let text = r#"[{"id": 1, "status": "Active"}, {"id": 2, "status": "Inactive"}, {"id": 3}, {"id": 4, "status": "inactive"}]"#;
+    let report = import(&s, text);
+    assert_eq!(
+        (report.records, report.imported, report.inactive),
+        (4, 2, 2),
+        "{report:?}"
+    );
+    assert!(report.complete(), "{report:?}");
+    assert_eq!(
+        report.to_string(),
+        "4 record(s): 2 imported, 0 rejected, 2 inactive skipped"
+    );
+    let r = s.read().unwrap();
+    assert!(r.person("1").unwrap().is_some() && r.person("3").unwrap().is_some());
+    assert!(r.person("2").unwrap().is_none() && r.person("4").unwrap().is_none());
+    clean(&s);
+}
+
 #[test]
 fn single_line_page_object_and_missing_items() {
     let s = Social::in_memory().unwrap();

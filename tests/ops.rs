@@ -1061,8 +1061,12 @@ fn cli_seed_check_db_corrupt_backup_restore() {
         let o = host(&data, &["check-db"]);
         assert_eq!(o.status.code(), Some(1), "{what}: {}", text(&o));
         assert!(
-            text(&o).contains("violation: the database file is damaged"),
-            "{what}"
+            text(&o).contains(&format!(
+                "violation: the database file {} is damaged",
+                live.display()
+            )),
+            "{what}: {}",
+            text(&o)
         );
     }
     std::fs::write(&live, &whole).unwrap();
@@ -1078,6 +1082,21 @@ fn cli_seed_check_db_corrupt_backup_restore() {
     let o = host(&data, &["restore", backup.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("server is running"), "{}", text(&o));
+    // The commands that write say which file is held.
+    let people = dir.path().join("people.json");
+    std::fs::write(&people, r#"[{"id": 1}]"#).unwrap();
+    for args in [
+        vec!["import-users", people.to_str().unwrap()],
+        vec!["seed", "--users", "10"],
+    ] {
+        let o = host(&data, &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&o).contains(&format!("{} is locked", live.display())),
+            "{args:?}: {}",
+            text(&o)
+        );
+    }
     drop(held);
 
     // A backup into a folder that is not there names where it was to go.
@@ -1149,6 +1168,61 @@ fn cli_import_exit_codes() {
     assert!(text(&o).contains("cannot read"), "{}", text(&o));
     let o = host(&data, &["check-db"]);
     assert!(text(&o).contains("3 people"), "{}", text(&o));
+
+    // One page of Liferay's answer imports, and exits 1 saying the rest is not there.
+    let page = dir.path().join("page.json");
+    std::fs::write(
+        &page,
+        r#"{"items": [{"id": 4}, {"id": 5}], "lastPage": 3, "page": 1, "pageSize": 2, "totalCount": 6}"#,
+    )
+    .unwrap();
+    let o = host(&data, &["import-users", page.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("2 imported, 0 rejected"), "{}", text(&o));
+    assert!(
+        text(&o).contains("one page of Liferay's answer (page 1 of 3, 2 of 6 accounts)"),
+        "{}",
+        text(&o)
+    );
+    // A deactivated account is skipped, said, and is no failure.
+    let inactive = dir.path().join("inactive.json");
+    std::fs::write(
+        &inactive,
+        r#"[{"id": 6, "status": "Active"}, {"id": 7, "status": "Inactive"}]"#,
+    )
+    .unwrap();
+    let o = host(&data, &["import-users", inactive.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("2 record(s): 1 imported, 0 rejected, 1 inactive skipped"),
+        "{}",
+        text(&o)
+    );
+    let o = host(&data, &["check-db"]);
+    assert!(text(&o).contains("6 people"), "{}", text(&o));
+}
+
+/// An import of a file it cannot read, or a seed it refuses, stops before the
+/// database: no file is created (nor, for an older one, migrated).
+#[test]
+fn refused_imports_and_seeds_touch_no_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let missing = dir.path().join("users.jsn");
+    let o = host(&data, &["import-users", missing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("cannot read {}", missing.display())),
+        "{}",
+        text(&o)
+    );
+    let o = host(&data, &["seed", "--users", "5000000"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--users must be at most"), "{}", text(&o));
+    assert!(
+        !data.join("widget-host.redb").exists(),
+        "a refused command made a database"
+    );
 }
 
 /// `import-users --id-field` takes each person's portal user id from the field named,

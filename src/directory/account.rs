@@ -58,6 +58,8 @@ pub struct UserAccount {
     pub job_title: Option<String>,
     pub image: Option<String>,
     pub user_account_contact_information: Option<ContactInformation>,
+    /// `Active` or `Inactive` (a deactivated account, which cannot sign in).
+    pub status: Option<String>,
 }
 
 fn present(s: &Option<String>) -> Option<&str> {
@@ -89,6 +91,12 @@ fn email(field: &str, value: &str) -> Result<String, String> {
 }
 
 impl UserAccount {
+    /// A deactivated account: Liferay keeps it (and exports it) but lets nobody sign in
+    /// as it, and its own people lists leave it out. The import skips it.
+    pub fn is_inactive(&self) -> bool {
+        present(&self.status).is_some_and(|s| s.eq_ignore_ascii_case("inactive"))
+    }
+
     /// The portal user id this account will be known by, before validation.
     pub fn portal_id(&self, source: IdSource) -> Option<String> {
         let erc = || present(&self.external_reference_code).map(str::to_owned);

@@ -77,7 +77,7 @@ impl fmt::Display for Rejected {
     }
 }
 
-/// What an import did. `imported + rejected_count() == records`.
+/// What an import did. `imported + rejected_count() + inactive == records`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportReport {
     pub records: usize,
@@ -86,6 +86,41 @@ pub struct ImportReport {
     pub rejected: Vec<Rejected>,
     /// Rejected records past those, only counted.
     pub rejected_unlisted: usize,
+    /// Deactivated accounts (`"status": "Inactive"`), read and left out.
+    pub inactive: usize,
+    /// What a Liferay page object said of the answer it is a page of, when it said so.
+    pub page: Option<PageOf>,
+}
+
+/// The paging keys of a Liferay page object (`page`, `lastPage`, `totalCount`): a
+/// `GET /user-accounts` answers 20 accounts a page unless asked for more, and a file
+/// saved from one answer holds one page of the directory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageOf {
+    pub page: Option<u64>,
+    pub last_page: Option<u64>,
+    pub total_count: Option<u64>,
+}
+
+impl PageOf {
+    /// Why the file holds only part of its answer, if its keys say so.
+    fn missing(&self, records: usize) -> Option<String> {
+        let of_pages = self.last_page.filter(|&last| last > 1).map(|last| {
+            let page = self
+                .page
+                .map_or_else(|| "one".to_owned(), |p| p.to_string());
+            format!("page {page} of {last}")
+        });
+        let of_total = self
+            .total_count
+            .filter(|&total| total > records as u64)
+            .map(|total| format!("{records} of {total} accounts"));
+        match (of_pages, of_total) {
+            (None, None) => None,
+            (Some(pages), Some(total)) => Some(format!("{pages}, {total}")),
+            (Some(one), None) | (None, Some(one)) => Some(one),
+        }
+    }
 }
 
 /// Rejected records a report lists. A file whose every record is refused (exported
@@ -112,9 +147,16 @@ fn shortened(reason: String) -> String {
 }
 
 impl ImportReport {
-    /// Every record made it in.
+    /// Every record made it in (deactivated accounts aside), and the file is its
+    /// answer's whole directory as far as it says.
     pub fn complete(&self) -> bool {
-        self.rejected_count() == 0
+        self.rejected_count() == 0 && self.missing_pages().is_none()
+    }
+
+    /// What the page object said is not in this file: "page 1 of 3, 20 of 60
+    /// accounts".
+    pub fn missing_pages(&self) -> Option<String> {
+        self.page.and_then(|p| p.missing(self.records))
     }
 
     /// How many records were rejected, listed or not.
@@ -144,7 +186,11 @@ impl fmt::Display for ImportReport {
             self.records,
             self.imported,
             self.rejected_count()
-        )
+        )?;
+        if self.inactive > 0 {
+            write!(f, ", {} inactive skipped", self.inactive)?;
+        }
+        Ok(())
     }
 }
 
@@ -179,6 +225,22 @@ pub fn import_file(
         source,
     };
     let file = std::fs::File::open(path).map_err(cannot_read)?;
+    import_opened(social, path, file, options, progress)
+}
+
+/// [`import_file`] of a file already opened from `path`: the command opens it before
+/// the database, so a path it cannot read creates or migrates no database.
+pub fn import_opened(
+    social: &Social,
+    path: &Path,
+    file: std::fs::File,
+    options: ImportOptions,
+    progress: &dyn ImportProgress,
+) -> Result<ImportReport, DirectoryError> {
+    let cannot_read = |source| DirectoryError::Read {
+        path: path.to_owned(),
+        source,
+    };
     let reader = BufReader::with_capacity(READ_BUFFER, file);
     import_reader(social, reader, options, progress).map_err(|e| match e {
         DirectoryError::Read { source, .. } => cannot_read(source),
@@ -258,7 +320,14 @@ pub fn import_reader(
     sink.flush();
     sink.settle();
     if let Some(e) = sink.failure {
-        return Err(e);
+        return Err(match e {
+            DirectoryError::Social(source) => DirectoryError::Storing {
+                records: sink.report.records,
+                imported: sink.report.imported,
+                source,
+            },
+            e => e,
+        });
     }
     parsed.map_err(|e| {
         if e.is_io() {
@@ -621,6 +690,10 @@ impl Sink<'_> {
     fn record(&mut self, line: Option<usize>, account: Result<UserAccount, String>) {
         self.report.records += 1;
         self.progress.records_read(self.report.records);
+        if account.as_ref().is_ok_and(UserAccount::is_inactive) {
+            self.report.inactive += 1;
+            return;
+        }
         match account.and_then(|a| a.to_person(self.options.id_source)) {
             Ok(person) => {
                 if self.batch.push(person, self.options.batch) {
@@ -696,6 +769,16 @@ impl<'de> DeserializeSeed<'de> for &mut Sink<'_> {
     }
 }
 
+/// Where a page object's paging key goes, for `page`, `lastPage` and `totalCount`.
+fn paging_key<'p>(paging: &'p mut PageOf, key: &str) -> Option<&'p mut Option<u64>> {
+    match key {
+        "page" => Some(&mut paging.page),
+        "lastPage" => Some(&mut paging.last_page),
+        "totalCount" => Some(&mut paging.total_count),
+        _ => None,
+    }
+}
+
 /// A page object: `items` streams through the sink, other keys are skipped.
 struct Page<'s, 'a> {
     sink: &'s mut Sink<'a>,
@@ -710,6 +793,7 @@ impl<'de> Visitor<'de> for Page<'_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut found = false;
+        let mut paging = PageOf::default();
         let reading = Rc::clone(&self.sink.reading);
         loop {
             let key = reading.within("a key of the page object", HEAD_LIMIT, || {
@@ -725,11 +809,20 @@ impl<'de> Visitor<'de> for Page<'_, '_> {
                 reading.within("the value of items", HEAD_LIMIT, || {
                     map.next_value_seed(&mut *self.sink)
                 })?;
+            } else if let Some(slot) = paging_key(&mut paging, &key) {
+                // A number, as Liferay writes it; anything else says nothing.
+                let value = reading.within("a value of the page object", SKIPPED_LIMIT, || {
+                    map.next_value::<serde_json::Value>()
+                })?;
+                *slot = value.as_u64();
             } else {
                 reading.within("a value of the page object", SKIPPED_LIMIT, || {
                     map.next_value::<IgnoredAny>()
                 })?;
             }
+        }
+        if paging != PageOf::default() {
+            self.sink.report.page = Some(paging);
         }
         if found {
             Ok(())
@@ -820,5 +913,38 @@ mod tests {
             let all = lead.matches('\n').count() + 2;
             assert_eq!(kept + head.dropped_lines, all, "every line counted once");
         }
+    }
+
+    /// A database that fails while an import stores its people is the database's
+    /// failure, said with how far the import got, not the input file's.
+    #[test]
+    fn a_storage_failure_says_how_far_the_import_got() {
+        use crate::store::flaky_disk::FlakyDisk;
+        use std::sync::atomic::Ordering;
+        let disk = FlakyDisk::new();
+        let failing = std::sync::Arc::clone(&disk.failing);
+        let social = Social::open_on(disk, FlakyDisk::uncached()).expect("open");
+        failing.store(true, Ordering::SeqCst);
+        let text = br#"[{"id": 1}, {"id": 2}]"#;
+        let hidden = ProgressBar::hidden();
+        let error = import_slice(&social, text, ImportOptions::default(), &hidden)
+            .expect_err("nothing could be stored");
+        assert!(
+            matches!(
+                error,
+                DirectoryError::Storing {
+                    records: 2,
+                    imported: 0,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(
+            error
+                .to_string()
+                .ends_with("(after 2 record(s), 0 imported)"),
+            "{error}"
+        );
     }
 }

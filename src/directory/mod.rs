@@ -22,7 +22,7 @@ pub mod seed;
 pub use account::{IdSource, UserAccount};
 pub use import::{
     ImportOptions, ImportProgress, ImportReport, MAX_LISTED_REJECTIONS, Rejected, import_file,
-    import_reader, import_slice,
+    import_opened, import_reader, import_slice,
 };
 pub use seed::{SeedOptions, SeedReport, seed, seeded_id};
 
@@ -48,4 +48,11 @@ pub enum DirectoryError {
     Seed(String),
     #[error(transparent)]
     Social(#[from] SocialError),
+    /// The database failed during an import: the file was fine as far as it was read.
+    #[error("{source} (after {records} record(s), {imported} imported)")]
+    Storing {
+        records: usize,
+        imported: usize,
+        source: SocialError,
+    },
 }

@@ -40,6 +40,28 @@ pub struct SeedOptions {
     pub seed_value: u64,
 }
 
+impl SeedOptions {
+    /// How many relations the seed draws, or why these options are refused. The
+    /// command asks before it opens the database, so options it refuses create or
+    /// migrate no file.
+    pub fn relations(&self) -> Result<usize, DirectoryError> {
+        let users = self.users;
+        if users > MAX_SEED_USERS {
+            return Err(DirectoryError::Seed(format!(
+                "--users must be at most {MAX_SEED_USERS}"
+            )));
+        }
+        let relations = (users as f64 * self.degree.max(0.0) / 2.0).round();
+        if relations > MAX_SEED_RELATIONS as f64 {
+            return Err(DirectoryError::Seed(format!(
+                "--users {users} with --degree {} make {relations} relations; a seed draws at most {MAX_SEED_RELATIONS}",
+                self.degree
+            )));
+        }
+        Ok(relations as usize)
+    }
+}
+
 /// What was written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SeedReport {
@@ -320,19 +342,7 @@ pub fn seed(
     progress: &ProgressBar,
 ) -> Result<SeedReport, DirectoryError> {
     let users = options.users;
-    if users > MAX_SEED_USERS {
-        return Err(DirectoryError::Seed(format!(
-            "--users must be at most {MAX_SEED_USERS}"
-        )));
-    }
-    let relations = (users as f64 * options.degree.max(0.0) / 2.0).round();
-    if relations > MAX_SEED_RELATIONS as f64 {
-        return Err(DirectoryError::Seed(format!(
-            "--users {users} with --degree {} make {relations} relations; a seed draws at most {MAX_SEED_RELATIONS}",
-            options.degree
-        )));
-    }
-    let relations = relations as usize;
+    let relations = options.relations()?;
     let existing = social.read()?.directory_size().map_err(SocialError::from)?;
     if users > 0 && existing > 0 {
         return Err(DirectoryError::Seed(format!(
