@@ -31,8 +31,15 @@ async fn notifications_list_the_newest_fifty_and_count_them_all() {
             .await
             .expect("send");
         assert_eq!(asked.status(), StatusCode::OK, "p{i:02}");
+        assert_eq!(
+            asked.headers()["cache-control"],
+            "private, no-store",
+            "an action's answer tells how two people stand"
+        );
     }
-    let body: serde_json::Value = own().await.expect("send").json().await.expect("json");
+    let answer = own().await.expect("send");
+    assert_eq!(answer.headers()["cache-control"], "private, no-store");
+    let body: serde_json::Value = answer.json().await.expect("json");
     assert_eq!(body["count"], 60);
     let items = body["items"].as_array().expect("items");
     assert_eq!(items.len(), 50);

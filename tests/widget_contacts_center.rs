@@ -140,6 +140,20 @@ fn connect_request_accept_story() {
                 .contains(&("filter".into(), "requests".into())),
         "{on_card:?}"
     );
+    // A card id that could be nobody's is not carried into the next render (where
+    // it would fill the `Location` of the answer).
+    let long = "a".repeat(5_000);
+    let forged = cc(Some("b"))
+        .named("accept-request")
+        .p("requestId", &id)
+        .p("userId", &long)
+        .ok(&w);
+    assert_eq!(forged.status, 409, "{forged:?}");
+    assert!(
+        forged.render_params.iter().all(|(n, _)| n != "userId"),
+        "{:?}",
+        forged.render_params
+    );
 
     for (viewer, other) in [("a", "Bob Baker"), ("b", "Ann Archer")] {
         let html = cc(Some(viewer)).p("filter", "connections").html(&w);

@@ -1051,7 +1051,7 @@ fn the_written_card_is_the_templates_own_markup_byte_for_byte() {
         "<li>o&#x27;brien+&lt;home&gt;@example.com</li>",
         "<li>+1 &lt;555&gt; &amp; 0100 ext. &quot;7&quot;</li>",
         "<li>1 &lt;Main&gt; &amp; Co, O&#x27;Town</li>",
-        "href=\"https://example.com/?a=1&amp;b=&quot;&lt;2&gt;&quot;\" rel=\"nofollow noopener\"",
+        "href=\"https://example.com/?a=1&amp;b=&quot;&lt;2&gt;&quot;\" rel=\"nofollow noopener noreferrer\"",
         "sticker-xl\" aria-hidden=\"true\"><span class=\"sticker-overlay\"><img",
         // Both mutual connections: one with a portrait, one with initials.
         "<span class=\"sticker-overlay\">BB</span>",

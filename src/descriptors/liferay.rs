@@ -271,6 +271,17 @@ pub fn read_display(file: &Path, root: &Node) -> (Categories, FileProblems) {
             ));
             continue;
         };
+        let name = name.trim();
+        if name.chars().count() > MAX_CATEGORY_CHARS {
+            problems.push(problem(
+                file,
+                category.pos,
+                "category",
+                format!("the category name is longer than {MAX_CATEGORY_CHARS} characters"),
+                "name the category with a language key such as category.social".into(),
+            ));
+            continue;
+        }
         for portlet in category.all("portlet") {
             match portlet
                 .attr("id")
@@ -281,7 +292,7 @@ pub fn read_display(file: &Path, root: &Node) -> (Categories, FileProblems) {
                     // A category's own portlets are read before its subcategories',
                     // which the file writes first (the DTD puts <category> before
                     // <portlet>): the listing kept is the one first in the file.
-                    let listed = (name.trim().to_owned(), portlet.pos);
+                    let listed = (name.to_owned(), portlet.pos);
                     categories
                         .entry(id.to_owned())
                         .and_modify(|kept: &mut (String, Pos)| {
@@ -303,6 +314,13 @@ pub fn read_display(file: &Path, root: &Node) -> (Categories, FileProblems) {
     }
     (categories, problems)
 }
+
+/// Longest category name taken, in characters. Each portlet listed keeps its own copy
+/// of its category's name, and so does every widget of the catalog and every answer of
+/// `GET /widgets`: a name as long as the file, over tens of thousands of ids, would be
+/// gigabytes from one file of a mebibyte. Liferay's names are language keys
+/// (`category.social`).
+const MAX_CATEGORY_CHARS: usize = 256;
 
 /// Whether `a` comes before `b` in a file.
 fn earlier(a: Pos, b: Pos) -> bool {
@@ -372,5 +390,29 @@ mod tests {
         let problems = problems.into_vec(Path::new("f"), Pos::default(), "display", "");
         assert_eq!(problems.len(), 1, "the nameless category: {problems:?}");
         assert_eq!(categories["a"].0, "category.inner");
+    }
+
+    /// A category name past the cap is a problem, and its portlets are listed in no
+    /// category (so nothing copies the name for each of them); one at the cap is taken.
+    #[test]
+    fn a_category_name_is_bounded() {
+        let listing = |name: &str| {
+            display(&format!(
+                "<display><category name=\"{name}\"><portlet id=\"a\"/><portlet id=\"b\"/></category></display>"
+            ))
+        };
+        let (categories, problems) = listing(&"c".repeat(MAX_CATEGORY_CHARS + 1));
+        let problems = problems.into_vec(Path::new("f"), Pos::default(), "display", "");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].message.contains("longer than 256"),
+            "{problems:?}"
+        );
+        assert!(categories.is_empty(), "{categories:?}");
+        let at_the_cap = "é".repeat(MAX_CATEGORY_CHARS);
+        let (categories, problems) = listing(&at_the_cap);
+        let problems = problems.into_vec(Path::new("f"), Pos::default(), "display", "");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(categories["b"].0, at_the_cap);
     }
 }

@@ -67,10 +67,17 @@ pub async fn notifications(
             })
         })
         .collect();
-    Ok(response::json(
+    let mut answer = response::json(
         StatusCode::OK,
         &serde_json::json!({"count": count, "items": items}),
-    ))
+    );
+    // One person's pending requests: no cache between the host and the portal keeps
+    // them, whatever its rules for /api.
+    answer.headers_mut().insert(
+        hyper::header::CACHE_CONTROL,
+        hyper::header::HeaderValue::from_static("private, no-store"),
+    );
+    Ok(answer)
 }
 
 /// `PUT /api/users/{id}`: create or replace a person from Liferay's `UserAccount` JSON.

@@ -857,7 +857,12 @@ fn outcome_json(outcome: &ActionOutcome) -> Response<Body> {
     } else {
         StatusCode::BAD_REQUEST
     });
-    response::json(status, &body)
+    let mut answer = response::json(status, &body);
+    // How two people stand is one person's view, as the fragment is.
+    answer
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    answer
 }
 
 fn fragment(html: String, locale: &str) -> Response<Body> {

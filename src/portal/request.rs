@@ -152,11 +152,15 @@ impl fmt::Display for PortletId {
     }
 }
 
-/// Whether `name` may be a hostable portlet name (see [`PortletId::parse`]).
+/// Whether `name` may be a hostable portlet name (see [`PortletId::parse`]). Neither
+/// `_INSTANCE_` in it nor `_INSTANCE` at its end: a placement `name_INSTANCE_id` is
+/// split at its first separator (as Liferay splits it), so `team_INSTANCE`'s
+/// placements would read as `team`'s.
 pub fn is_portlet_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
         && !name.contains(INSTANCE_SEPARATOR)
+        && !name.ends_with(&INSTANCE_SEPARATOR[..INSTANCE_SEPARATOR.len() - 1])
 }
 
 /// Widget parameters with the namespace already removed. Un-namespaced parameters
@@ -320,8 +324,12 @@ mod tests {
             "x_INSTANCE_a-b",
             "<script>",
             "x_INSTANCE_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "team_INSTANCE_INSTANCE_ab12",
         ] {
             assert!(PortletId::parse(bad).is_none(), "{bad:?} must be refused");
         }
+        // A name its own placements could not be told from is no portlet name.
+        assert!(!is_portlet_name("team_INSTANCE"));
+        assert!(is_portlet_name("team_INSTANCES") && is_portlet_name("INSTANCE"));
     }
 }

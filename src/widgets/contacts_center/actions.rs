@@ -205,7 +205,10 @@ impl<'a> ActionCall<'a> {
         // Notifications widget's) to the other's card, when there is one to show.
         let list = self.keep_list();
         let mut render = Vec::new();
-        if let Some(card) = self.req().params.get("userId") {
+        // Only an id that could be one: the rest would be copied into the `Location`
+        // after the write, where a proxy's header buffer could turn it into a 502.
+        let card = self.req().params.get("userId");
+        if let Some(card) = card.filter(|id| crate::store::is_portal_user_id(id)) {
             render.push(("userId".to_owned(), card.to_owned()));
         } else {
             // The answered request leaves the list the page shows: its message names

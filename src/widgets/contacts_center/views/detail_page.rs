@@ -126,7 +126,7 @@ fn write_list(out: &mut Html, heading: &str, items: &[String], links: bool) {
         if links {
             out.raw("<a href=\"")
                 .text(item)
-                .raw("\" rel=\"nofollow noopener\">")
+                .raw("\" rel=\"nofollow noopener noreferrer\">")
                 .text(item)
                 .raw("</a>");
         } else {
