@@ -391,6 +391,14 @@ impl Config {
                 message: message.to_owned(),
             })
         };
+        // An empty folder would be the working folder, wherever the host was started
+        // from: a database and backups scattered by the service manager's whim.
+        if self.data_dir.as_os_str().is_empty() {
+            return invalid(
+                "data_dir (WIDGET_HOST_DATA_DIR)".into(),
+                "is empty: give the folder of the database, such as \"data\"",
+            );
+        }
         // A body is held whole while it is read, before anyone is authenticated on
         // the SOAP port: a gigabyte is far past any real one (200 people's form is
         // 14 KB, a bulk PUT of 10,000 people a few MB).
@@ -1003,6 +1011,19 @@ mod tests {
             let err = err.to_string();
             assert!(err.contains(var) && err.contains(what), "{err}");
         }
+    }
+
+    /// An empty `data_dir` in the file is refused as the empty variable is: it would
+    /// put the database wherever the host was started from.
+    #[test]
+    fn an_empty_data_dir_is_refused() {
+        let err = Config::from_toml("data_dir = \"\"\n")
+            .expect("parses")
+            .validate()
+            .expect_err("empty data_dir");
+        assert!(err.to_string().contains("data_dir"), "{err}");
+        let named = Config::from_toml("data_dir = \"data\"\n").expect("parses");
+        assert!(named.validate().is_ok());
     }
 
     #[test]

@@ -274,17 +274,26 @@ fn on_request<G: Graph>(
     Ok(Outcome::one(target, result).with_standing(standing))
 }
 
-/// A pragmatic check: one `@`, a non-empty local part, a dotted domain, no spaces.
+/// A pragmatic check of an address as mail clients and address books take it (RFC
+/// 5321's unquoted form): one `@`; a local part of at most 64 bytes with no dot at
+/// either end and no two in a row; a domain of two or more labels, none empty, none
+/// longer than 63 bytes or starting or ending with `-`; no spaces or controls. Letters
+/// of any script are taken (internationalized addresses).
 pub fn is_valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
+    let label_ok = |label: &str| {
+        (1..=63).contains(&label.len()) && !label.starts_with('-') && !label.ends_with('-')
+    };
     email.len() <= 254
-        && !local.is_empty()
+        && (1..=64).contains(&local.len())
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
         && !domain.contains('@')
         && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
+        && domain.split('.').all(label_ok)
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
@@ -406,11 +415,33 @@ mod tests {
 
     #[test]
     fn emails_are_checked() {
-        for ok in ["a@b.co", "first.last+tag@sub.example.org"] {
+        for ok in [
+            "a@b.co",
+            "first.last+tag@sub.example.org",
+            "o'brien@x-y.example",
+            "josé@correo.ejemplo.es",
+        ] {
             assert!(is_valid_email(ok), "{ok}");
         }
+        let long_local = format!("{}@b.co", "a".repeat(65));
+        let long_label = format!("a@{}.co", "b".repeat(64));
         for bad in [
-            "", "a", "a@b", "@b.co", "a@@b.co", "a b@c.co", "a@.co", "a@b.co.",
+            "",
+            "a",
+            "a@b",
+            "@b.co",
+            "a@@b.co",
+            "a b@c.co",
+            "a@.co",
+            "a@b.co.",
+            "a@b..co",
+            "a@-b.co",
+            "a@b-.co",
+            ".a@b.co",
+            "a.@b.co",
+            "a..b@c.co",
+            &long_local,
+            &long_label,
         ] {
             assert!(!is_valid_email(bad), "{bad}");
         }

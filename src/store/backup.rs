@@ -146,10 +146,42 @@ pub(crate) fn create_owner_only(path: &Path) -> Result<(), StoreError> {
     options.open(path).map(drop).map_err(file_error(path))
 }
 
-/// Flushes a finished file and its directory entry, then renames it over `dest`. The
-/// file is made its owner's alone first (should it have been made otherwise): a file
-/// system that keeps no modes is only warned of.
-fn commit_file(temp: &Path, dest: &Path) -> Result<(), StoreError> {
+/// How a finished copy takes its name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Naming {
+    /// Over whatever has the name: a restore's live file, the API's fresh names.
+    Replacing,
+    /// Only if nothing has it, checked by the link that gives it (`backup FILE`): a
+    /// file made under that name during the copy is not replaced either.
+    New,
+}
+
+/// Gives the finished `temp` the name `dest` without replacing anything there: a hard
+/// link (which fails if the name is taken), then the temporary name removed. A file
+/// system without hard links gets a rename after a last look.
+fn link_new(temp: &Path, dest: &Path) -> Result<(), StoreError> {
+    let taken = || StoreError::File {
+        path: dest.to_owned(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "it already exists (choose a new name, or remove it first)",
+        ),
+    };
+    match fs::hard_link(temp, dest) {
+        Ok(()) => {
+            let _ = fs::remove_file(temp);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(taken()),
+        Err(_) if fs::symlink_metadata(dest).is_ok() => Err(taken()),
+        Err(_) => fs::rename(temp, dest).map_err(file_error(dest)),
+    }
+}
+
+/// Flushes a finished file and its directory entry, then gives it the name `dest`
+/// (see [`Naming`]). The file is made its owner's alone first (should it have been
+/// made otherwise): a file system that keeps no modes is only warned of.
+fn commit_file(temp: &Path, dest: &Path, naming: Naming) -> Result<(), StoreError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -160,7 +192,10 @@ fn commit_file(temp: &Path, dest: &Path) -> Result<(), StoreError> {
     File::open(temp)
         .and_then(|f| f.sync_all())
         .map_err(file_error(temp))?;
-    fs::rename(temp, dest).map_err(file_error(dest))?;
+    match naming {
+        Naming::Replacing => fs::rename(temp, dest).map_err(file_error(dest))?,
+        Naming::New => link_new(temp, dest)?,
+    }
     if let Some(dir) = folder_of(dest) {
         // Make the rename itself durable; some platforms cannot open a directory,
         // and the data is already safe, so a failure here is not an error. Nor is
@@ -237,13 +272,28 @@ pub fn backup_to(reader: &Reader, dest: &Path) -> Result<(), StoreError> {
     backup_until(reader, dest, &|| false)
 }
 
+/// [`backup_to`] into a name nothing has: refused, with nothing replaced, if a file
+/// has it when the copy is done.
+fn backup_to_new(reader: &Reader, dest: &Path) -> Result<(), StoreError> {
+    backup_named(reader, dest, &|| false, Naming::New)
+}
+
 /// [`backup_to`], given up with [`StoreError::ShuttingDown`] once `stop` says so:
 /// what `POST /api/backup` runs. A host stopping mid-copy would otherwise exit with
 /// the copy still running and its database never closed, so that the next start
 /// repairs the whole file, and leave a temporary file as large as the database.
 pub fn backup_until(reader: &Reader, dest: &Path, stop: Stop<'_>) -> Result<(), StoreError> {
+    backup_named(reader, dest, stop, Naming::Replacing)
+}
+
+fn backup_named(
+    reader: &Reader,
+    dest: &Path,
+    stop: Stop<'_>,
+    naming: Naming,
+) -> Result<(), StoreError> {
     let temp = temp_beside(dest);
-    let result = write_copy(reader, &temp, stop).and_then(|()| commit_file(&temp, dest));
+    let result = write_copy(reader, &temp, stop).and_then(|()| commit_file(&temp, dest, naming));
     if let Err(StoreError::ShuttingDown) = &result {
         // Said here: the request that asked for it has usually been dropped by now.
         tracing::warn!(file = %dest.display(), "a backup was stopped unfinished: the host is shutting down; nothing took its name");
@@ -314,7 +364,7 @@ pub fn backup_file(db_path: &Path, dest: &Path) -> Result<(), StoreError> {
                 supported: SCHEMA_VERSION,
             });
         }
-        backup_to(&reader, dest)
+        backup_to_new(&reader, dest)
     })();
     if read_through(&copied, db_path) {
         let _ = forget_cached_pages(db_path);
@@ -643,7 +693,7 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<Restored, StoreErro
             }
             LiveFileGuard::Made(..) => None,
         };
-        if let Err(e) = commit_file(&temp, db_path) {
+        if let Err(e) = commit_file(&temp, db_path, Naming::Replacing) {
             if let Some(kept) = &replaced_kept_as {
                 let _ = fs::remove_file(kept);
             }
@@ -976,5 +1026,41 @@ mod tests {
         assert!(is_temporary(
             &made.file_name().expect("name").to_string_lossy()
         ));
+    }
+
+    /// `backup FILE` gives its copy the name only if nothing has it: a file made
+    /// under that name while the copy ran (after the command's own look) is left as
+    /// it is, and no temporary file stays behind.
+    #[test]
+    fn a_backup_replaces_no_file_that_took_its_name_meanwhile() {
+        let dir = tempfile::tempdir().expect("dir");
+        let live = dir.path().join("widget-host.redb");
+        drop(
+            crate::store::Store::open(&live, crate::store::StoreOptions::default()).expect("open"),
+        );
+        let dest = dir.path().join("nightly.redb");
+        fs::write(&dest, b"someone else's").expect("write");
+        match backup_file(&live, &dest) {
+            Err(StoreError::File { path, source }) => {
+                assert_eq!(path, dest);
+                assert_eq!(source.kind(), std::io::ErrorKind::AlreadyExists, "{source}");
+            }
+            other => panic!("not refused: {other:?}"),
+        }
+        assert_eq!(fs::read(&dest).expect("read"), b"someone else's");
+        let names: Vec<String> = fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !is_temporary(n)), "{names:?}");
+        // With the name free, the copy takes it and is whole.
+        fs::remove_file(&dest).expect("remove");
+        backup_file(&live, &dest).expect("backed up");
+        assert!(
+            inspect_file(&dest)
+                .expect("a database")
+                .violations
+                .is_empty()
+        );
     }
 }
