@@ -1249,6 +1249,17 @@ async fn a_body_that_is_not_a_form_is_refused_after_the_contracts_checks() {
         );
     assert_eq!(status(as_text).await, StatusCode::FORBIDDEN);
     assert!(contacts(&server, "alice", "following").await.is_empty());
+    // An action the widget does not have is 404 before its body is read, even one
+    // past the 64 KiB an action's form may hold (a known action's is 413).
+    let large = |path: &str| {
+        client()
+            .post(server.url(&format!("/widgets/{WIDGET}/actions/{path}")))
+            .header("accept", "application/json")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("_{WIDGET}_userId={}", "b".repeat(70_000)))
+    };
+    assert_eq!(status(large("launch-rockets")).await, StatusCode::NOT_FOUND);
+    assert_eq!(status(large("follow")).await, StatusCode::PAYLOAD_TOO_LARGE);
     // An empty body is no form to refuse, whatever its type says.
     let empty = client()
         .post(server.url(&format!("/widgets/{WIDGET}/actions/follow?{NS}userId=bob")))

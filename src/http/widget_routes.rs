@@ -105,6 +105,22 @@ pub async fn action(
 ) -> Result<Response<Body>, HttpError> {
     let form_ok = is_form(req.headers().get(CONTENT_TYPE));
     let (parts, body) = req.into_parts();
+    // An action the widget does not have is 404 before its body is read, as the
+    // contract orders it: a body too large or too slow would answer 413 or 408.
+    if deployed(state, portlet, Phase::Action, Some(action)).is_none() {
+        let language_id = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .take(MAX_PARAMS + 1)
+            .filter(|(k, _)| k == "languageId")
+            .last()
+            .map(|(_, v)| v.into_owned());
+        return Err(localized_for(
+            state,
+            &parts,
+            language_id.as_deref(),
+            StatusCode::NOT_FOUND,
+            "the-requested-resource-could-not-be-found",
+        ));
+    }
     let body = read_body(
         Request::from_parts(parts.clone(), body),
         state
@@ -202,6 +218,33 @@ pub async fn resource(
 /// form of 200 people with its hidden fields stays well under it.
 pub const MAX_PARAMS: usize = 1_000;
 
+/// The placement `portlet` names, its descriptor and its widget, when the widget is
+/// deployed (an instance only of an instanceable one) and has `name` in `phase`;
+/// `None` is 404, whoever asks (see `Widget::actions`).
+fn deployed(
+    state: &AppState,
+    portlet: &str,
+    phase: Phase,
+    name: Option<&str>,
+) -> Option<(
+    PortletId,
+    Arc<crate::descriptors::WidgetDescriptor>,
+    Arc<dyn Widget>,
+)> {
+    let portlet = PortletId::parse(portlet)?;
+    let descriptor = state.catalog.current().get(portlet.name()).cloned()?;
+    if portlet.instance().is_some() && !descriptor.instanceable {
+        return None;
+    }
+    let widget = state.widgets.get(descriptor.kind.as_str()).cloned()?;
+    let known = match phase {
+        Phase::Render => true,
+        Phase::Action => name.is_some_and(|n| widget.actions().contains(&n)),
+        Phase::Resource => name.is_some_and(|n| widget.resources().contains(&n)),
+    };
+    known.then_some((portlet, descriptor, widget))
+}
+
 /// Understands the request: widget, caller, parameters, locale; refreshes the caller's
 /// directory entry from their claims.
 async fn prepare(
@@ -234,30 +277,8 @@ async fn prepare(
             "the-requested-resource-could-not-be-found",
         )
     };
-    let portlet = PortletId::parse(portlet).ok_or_else(not_found)?;
-    let descriptor = state
-        .catalog
-        .current()
-        .get(portlet.name())
-        .cloned()
-        .ok_or_else(not_found)?;
-    if portlet.instance().is_some() && !descriptor.instanceable {
-        return Err(not_found());
-    }
-    let widget = state
-        .widgets
-        .get(descriptor.kind.as_str())
-        .cloned()
-        .ok_or_else(not_found)?;
-    // Not found whoever asks (see `Widget::actions`).
-    let known = match phase {
-        Phase::Render => true,
-        Phase::Action => name.is_some_and(|n| widget.actions().contains(&n)),
-        Phase::Resource => name.is_some_and(|n| widget.resources().contains(&n)),
-    };
-    if !known {
-        return Err(not_found());
-    }
+    let (portlet, descriptor, widget) =
+        deployed(state, portlet, phase, name).ok_or_else(not_found)?;
 
     let namespace = portlet.namespace();
     let query = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes());
