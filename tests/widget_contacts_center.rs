@@ -727,6 +727,63 @@ fn names_in_chinese_or_japanese_letters_are_written_family_name_first() {
 
 /// A bulk action refused for some people names them on the page it comes back to:
 /// the first five, then how many more, in the reader's language.
+/// A refusal's text speaks of "this user"; on a list, which shows no card, the page
+/// the browser comes back to says whom: the one person ticked, or all of a batch
+/// that was refused whole.
+#[test]
+fn a_refusal_on_a_list_names_whom_it_refused() {
+    let w = abc();
+    // Bob and Cid block Ann.
+    cc(Some("b")).named("block").p("userId", "a").ok(&w);
+    cc(Some("c")).named("block").p("userId", "a").ok(&w);
+    let alert = |params: &[(String, String)]| {
+        let mut call = cc(Some("a"));
+        for (k, v) in params {
+            call = call.p(k, v);
+        }
+        let html = call.html(&w);
+        html.split("id=\"_contacts_center_outcome\" tabindex=\"-1\" autofocus>")
+            .nth(1)
+            .and_then(|rest| rest.split("</div>").next())
+            .unwrap_or_else(|| panic!("no outcome: {html}"))
+            .to_owned()
+    };
+    let one = cc(Some("a"))
+        .named("connect")
+        .p("userIds", "b")
+        .p("filter", "all")
+        .ok(&w);
+    assert!(!one.ok, "{one:?}");
+    assert!(
+        one.render_params
+            .contains(&("leftOut".to_owned(), "b".to_owned())),
+        "{one:?}"
+    );
+    let text = alert(&one.render_params);
+    assert!(text.ends_with(" Not done for: Bob Baker."), "{text}");
+    let both = cc(Some("a"))
+        .named("follow")
+        .p("userIds", "b,c")
+        .p("filter", "all")
+        .ok(&w);
+    assert!(!both.ok, "{both:?}");
+    let text = alert(&both.render_params);
+    assert!(
+        text.ends_with(" Not done for: Bob Baker, Cid Cole."),
+        "{text}"
+    );
+    // On the card, the card says whom; a success names its person its own way.
+    let on_card = cc(Some("a"))
+        .named("connect")
+        .p("userIds", "b")
+        .p("userId", "b")
+        .ok(&w);
+    assert!(
+        on_card.render_params.iter().all(|(k, _)| k != "leftOut"),
+        "{on_card:?}"
+    );
+}
+
 #[test]
 fn a_partial_bulk_action_names_whom_it_left_out() {
     let w = abc();

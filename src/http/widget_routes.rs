@@ -105,23 +105,7 @@ pub async fn action(
 ) -> Result<Response<Body>, HttpError> {
     let form_ok = is_form(req.headers().get(CONTENT_TYPE));
     let (parts, body) = req.into_parts();
-    // An action the widget does not have is 404 before its body is read, as the
-    // contract orders it: a body too large or too slow would answer 413 or 408.
-    if deployed(state, portlet, Phase::Action, Some(action)).is_none() {
-        let language_id = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
-            .take(MAX_PARAMS + 1)
-            .filter(|(k, _)| k == "languageId")
-            .last()
-            .map(|(_, v)| v.into_owned());
-        return Err(localized_for(
-            state,
-            &parts,
-            language_id.as_deref(),
-            StatusCode::NOT_FOUND,
-            "the-requested-resource-could-not-be-found",
-        ));
-    }
-    let body = read_body(
+    let body = match read_body(
         Request::from_parts(parts.clone(), body),
         state
             .config
@@ -130,7 +114,27 @@ pub async fn action(
             .min(MAX_ACTION_BODY_BYTES),
         state.config.limits.request_timeout(),
     )
-    .await?;
+    .await
+    {
+        Ok(body) => body,
+        // An action the widget does not have is 404 whatever its body, as the
+        // contract orders it, also one too large or too slow to read (413, 408).
+        Err(_) if deployed(state, portlet, Phase::Action, Some(action)).is_none() => {
+            let language_id = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+                .take(MAX_PARAMS + 1)
+                .filter(|(k, _)| k == "languageId")
+                .last()
+                .map(|(_, v)| v.into_owned());
+            return Err(localized_for(
+                state,
+                &parts,
+                language_id.as_deref(),
+                StatusCode::NOT_FOUND,
+                "the-requested-resource-could-not-be-found",
+            ));
+        }
+        Err(refused) => return Err(refused),
+    };
     // A body that is not a form is refused only after the checks that do not need
     // it, as the contract orders them: an action the widget does not have is 404 and a
     // caller with no credentials 403 (a `p_auth` in a body the host cannot read is

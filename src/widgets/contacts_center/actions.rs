@@ -143,6 +143,9 @@ impl<'a> ActionCall<'a> {
             {
                 // The list comes back without a card: its message names the person.
                 render.push((messages::ABOUT.to_owned(), only.clone()));
+            } else if outcome.first().is_err() {
+                // A refusal's text speaks of "this user": the list says who.
+                render.extend(messages::left_out_params(&[only.as_str()]));
             }
             render.extend(self.keep_list());
             return Ok(self.outcome(outcome.first(), relationship, render));
@@ -170,9 +173,10 @@ impl<'a> ActionCall<'a> {
             answer.text = messages::text(&self.ui, key);
             answer.render_params[0].1 = key.to_owned();
         }
-        if summary == Some(PARTIAL) {
+        if summary == Some(PARTIAL) || first_done.is_none() {
             // The page the browser comes back to names the first few left out, read
-            // back from these parameters (the action's answer is a redirect).
+            // back from these parameters (the action's answer is a redirect): all of
+            // them when the first refusal speaks for the batch.
             let left_out: Vec<&str> = outcome
                 .results
                 .iter()

@@ -117,7 +117,10 @@ pub(crate) fn outcome_about(
     text: &str,
 ) -> Result<String, crate::widgets::WidgetError> {
     let params = &ui.req.params;
-    if params.get("message") == Some(PARTIAL) {
+    let refused = params
+        .get("message")
+        .is_some_and(|k| DANGER_KEYS.contains(&k));
+    if params.get("message") == Some(PARTIAL) || (refused && params.get(LEFT_OUT).is_some()) {
         return left_out_text(ui, reader, text);
     }
     let (Some(key), Some(id)) = (params.get("message"), params.get(ABOUT)) else {
