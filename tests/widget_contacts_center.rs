@@ -727,6 +727,41 @@ fn names_in_chinese_or_japanese_letters_are_written_family_name_first() {
 
 /// A bulk action refused for some people names them on the page it comes back to:
 /// the first five, then how many more, in the reader's language.
+/// What cannot simply be undone asks first (WCAG 3.3.4): the card's Block, the
+/// selection's Block and a personal contact's Delete carry the question the script
+/// asks, naming whom; nothing else does.
+#[test]
+fn blocks_and_deletions_ask_first() {
+    let w = abc();
+    let card = cc(Some("a")).p("userId", "b").html(&w);
+    assert!(
+        card.contains(
+            " data-confirm=\"Block Bob Baker? This ends your connection, your follows and any pending request between you.\">Block</button>"
+        ),
+        "{card}"
+    );
+    let list = cc(Some("a")).html(&w);
+    assert!(
+        list.contains(" data-confirm=\"Block the selected people? This ends your connections, your follows and any pending requests with them.\">Block</button>"),
+        "{list}"
+    );
+    let saved = cc(Some("a"))
+        .named("save-contact")
+        .p("fullName", "Zoë <Zed>")
+        .p("emailAddress", "zoe@example.com")
+        .ok(&w);
+    assert!(saved.ok, "{saved:?}");
+    let contacts = cc(Some("a")).p("filter", "contacts").html(&w);
+    assert!(
+        contacts.contains(" data-confirm=\"Delete Zoë &lt;Zed&gt; from My Contacts?\">Delete"),
+        "{contacts}"
+    );
+    // One question per such button, and none on the others.
+    for (html, asks) in [(&card, 1), (&list, 1), (&contacts, 1)] {
+        assert_eq!(html.matches("data-confirm=").count(), asks, "{html}");
+    }
+}
+
 /// A refusal's text speaks of "this user"; on a list, which shows no card, the page
 /// the browser comes back to says whom: the one person ticked, or all of a batch
 /// that was refused whole.
@@ -2855,12 +2890,16 @@ fn the_entry_forms_limits_are_the_rules_limits() {
             .p("comments", c)
             .ok(&w)
     };
-    let local = "e".repeat(email - "@example.com".len());
-    let longest = save(
-        &"n".repeat(name),
-        &format!("{local}@example.com"),
-        &"c".repeat(comments),
-    );
+    // The longest address the rules take: a local part of 64 bytes and a domain of
+    // labels of at most 63.
+    let mut longest_email = format!("{}@", "e".repeat(64));
+    while longest_email.len() + 64 < email {
+        longest_email.push_str(&"d".repeat(63));
+        longest_email.push('.');
+    }
+    longest_email.push_str(&"c".repeat(email - longest_email.len()));
+    assert_eq!(longest_email.len(), email);
+    let longest = save(&"n".repeat(name), &longest_email, &"c".repeat(comments));
     assert!(longest.ok, "{longest:?}");
     for (n, e, c) in [
         (
@@ -2875,7 +2914,8 @@ fn the_entry_forms_limits_are_the_rules_limits() {
         ),
         (
             "Ok".to_owned(),
-            format!("e{local}@example.com"),
+            // A label more, and the address is past the form's length alone.
+            format!("{longest_email}.c"),
             String::new(),
         ),
     ] {

@@ -36,12 +36,22 @@ pub(crate) struct Form {
     /// the label by screen readers only ("Confirm Ann Archer"), since "Confirm, Confirm,
     /// Confirm" says nothing to someone tabbing from button to button.
     pub context: Option<String>,
+    /// The question the enhancement script asks before the button posts, for an
+    /// action that cannot simply be undone (WCAG 3.3.4): deleting a personal contact
+    /// and what it holds, a block that ends connections and follows both ways.
+    pub confirm: Option<String>,
 }
 
 impl Form {
     /// The form, its button naming `who` for screen readers (see [`Form::context`]).
     pub fn about(mut self, who: &str) -> Self {
         self.context = Some(who.to_owned());
+        self
+    }
+
+    /// The form, asking `question` before it posts (see [`Form::confirm`]).
+    pub fn confirming(mut self, question: String) -> Self {
+        self.confirm = Some(question);
         self
     }
 }
@@ -188,6 +198,7 @@ impl<'a> Ui<'a> {
             label: self.t(label_key),
             css,
             context: None,
+            confirm: None,
         }
     }
 

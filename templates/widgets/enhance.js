@@ -186,6 +186,13 @@
       return;
     }
     var submitter = event.submitter || null;
+    {#- An action that cannot simply be undone asks first, whether this script posts
+        it or the browser does. #}
+    var question = submitter && submitter.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      return;
+    }
     var method = ((submitter && submitter.getAttribute("formmethod")) || form.getAttribute("method") || "get").toLowerCase();
     {#- getAttribute: a control named "action" would shadow form.action. #}
     var action = new URL((submitter && submitter.getAttribute("formaction")) || form.getAttribute("action") || location.href, document.baseURI).href;

@@ -166,6 +166,20 @@ def test_connect_confirm_follow_block_and_vcard(demo, browser, shots, js):
         page.goto(f"{demo}/")
         assert EN.count_text("you-are-following-x-people", 1) in me.counts()
         me.open_person(b_name)
+        if js:
+            # A block ends the connection and the follows both ways: the page asks
+            # first, and a person who says no has changed nothing.
+            asked = []
+            page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+            me.press(CC, EN["block"])
+            for _ in range(100):
+                if asked:
+                    break
+                page.wait_for_timeout(20)
+            assert asked == [EN.fmt("are-you-sure-you-want-to-block-x", b_name)]
+            page.wait_for_timeout(300)
+            assert page.locator(f"{CC} .alert").count() == 0
+            page.once("dialog", lambda dialog: dialog.accept())
         me.press(CC, EN["block"])
         assert me.alert(CC) == EN["you-have-blocked-this-user"]
         page.goto(f"{demo}/")

@@ -164,10 +164,11 @@ pub(super) fn write_action_form(out: &mut Html, form: &Form) {
         .text(&form.url)
         .raw("\">");
     write_hidden(out, &form.hidden);
-    out.raw("<button type=\"submit\" class=\"")
-        .text(form.css)
-        .raw("\">")
-        .text(&form.label);
+    out.raw("<button type=\"submit\" class=\"").text(form.css);
+    if let Some(question) = &form.confirm {
+        out.raw("\" data-confirm=\"").text(question);
+    }
+    out.raw("\">").text(&form.label);
     if let Some(context) = present(&form.context) {
         out.raw("<span class=\"sr-only\"> ")
             .text(context)

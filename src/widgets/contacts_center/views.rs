@@ -114,6 +114,8 @@ struct BulkButton {
     /// the button's own name and value.
     field: Option<Field>,
     label: String,
+    /// Asked before the button posts (see `Form::confirm`).
+    confirm: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -656,7 +658,10 @@ impl View<'_> {
                                     "btn btn-secondary btn-sm",
                                     &fields,
                                 )
-                                .about(&e.full_name),
+                                .about(&e.full_name)
+                                .confirming(
+                                    ui.format("are-you-sure-you-want-to-delete-x", &[&e.full_name]),
+                                ),
                             full_name: e.full_name,
                             email_address: e.email_address,
                             comments: if self.settings.flag("showComments", true) {
@@ -839,7 +844,12 @@ impl View<'_> {
                 if r.followed_by {
                     forms.push(ui.form("remove-follower", "remove-follower", secondary, &on));
                 }
-                forms.push(ui.form("block", "block", "btn btn-outline-danger btn-sm", &on));
+                let block = ui.form("block", "block", "btn btn-outline-danger btn-sm", &on);
+                let question = ui.format(
+                    "are-you-sure-you-want-to-block-x",
+                    &[&person.display_name()],
+                );
+                forms.push(block.confirming(question));
             }
         }
         let mutual: Vec<PersonView> = if id == self.me() {
@@ -1055,6 +1065,8 @@ fn bulk(ui: &Ui<'_>, filter: Filter) -> Bulk {
                 url: t.url.clone(),
                 field,
                 label: ui.t(label),
+                confirm: (*label == "block")
+                    .then(|| ui.t("are-you-sure-you-want-to-block-the-selected-people")),
             })
         })
         .collect::<Vec<_>>();

@@ -130,6 +130,9 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
                     .text(&field.value)
                     .raw("\"");
             }
+            if let Some(question) = &b.confirm {
+                out.raw(" data-confirm=\"").text(question).raw("\"");
+            }
             out.raw(">").text(&b.label).raw("</button>");
         }
         out.raw("</form>");
