@@ -102,7 +102,8 @@ async fn health_metrics_and_unknown_routes() {
 async fn oversized_bodies_get_413() {
     let server = common::start(|c, _| c.limits.max_body_bytes = 1024).await;
     let client = reqwest::Client::new();
-    let url = server.url("/widgets/no_such_widget/actions/connect");
+    // A known action: an unknown one is 404 whatever its body.
+    let url = server.url("/widgets/contacts_center/actions/connect");
     // Declared too large: refused before reading.
     let declared = client
         .post(&url)
@@ -114,24 +115,24 @@ async fn oversized_bodies_get_413() {
     // Chunked (no length): refused once the limit is crossed.
     let chunk = "a".repeat(600);
     let request = format!(
-        "POST /widgets/no_such_widget/actions/connect HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n258\r\n{chunk}\r\n258\r\n{chunk}\r\n0\r\n\r\n"
+        "POST /widgets/contacts_center/actions/connect HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n258\r\n{chunk}\r\n258\r\n{chunk}\r\n0\r\n\r\n"
     );
     let (chunked, _) = raw_exchange(server.addr, request.into_bytes()).await;
     assert!(chunked.starts_with("HTTP/1.1 413"), "{chunked}");
-    // Within the limit: read, then routed (no such widget here).
+    // Within the limit: read, then routed (no credentials here).
     let small = client
         .post(&url)
         .body(vec![b'a'; 100])
         .send()
         .await
         .expect("post small");
-    assert_eq!(small.status(), 404);
+    assert_eq!(small.status(), 403);
     server.stop().await;
 
     // Actions take 64 KiB at most, whatever the general limit: anyone may send one.
     let server = common::start(|_, _| {}).await;
-    let url = server.url("/widgets/no_such_widget/actions/connect");
-    for (bytes, status) in [(64 * 1024, 404), (64 * 1024 + 1, 413)] {
+    let url = server.url("/widgets/contacts_center/actions/connect");
+    for (bytes, status) in [(64 * 1024, 403), (64 * 1024 + 1, 413)] {
         let answer = client
             .post(&url)
             .header("content-type", "application/x-www-form-urlencoded")
@@ -167,7 +168,7 @@ async fn sent_whole_then_read(
 /// A POST of `bytes` of body to an action of a widget that does not exist.
 fn big_post(bytes: usize) -> Vec<u8> {
     let mut request = format!(
-        "POST /widgets/no_such_widget/actions/connect HTTP/1.1\r\nhost: x\r\ncontent-length: {bytes}\r\n\r\n"
+        "POST /widgets/contacts_center/actions/connect HTTP/1.1\r\nhost: x\r\ncontent-length: {bytes}\r\n\r\n"
     )
     .into_bytes();
     request.resize(request.len() + bytes, b'a');

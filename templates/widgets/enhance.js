@@ -189,7 +189,7 @@
     {#- An action that cannot simply be undone asks first, whether this script posts
         it or the browser does. #}
     var question = submitter && submitter.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) {
+    if (question && !confirm(question)) {
       event.preventDefault();
       return;
     }
