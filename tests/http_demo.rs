@@ -343,8 +343,8 @@ async fn every_demo_person_can_be_played_and_the_administrator_configures() {
         html.contains("id=\"_contacts_center_INSTANCE_dashboard_preferences\""),
         "{html}"
     );
-    // Anyone else asking for edit mode is refused in the placement, in the demo's
-    // own English, and the refusal is announced.
+    // Anyone else asking for edit mode is refused in the placement, in the page's
+    // language (its tag on the alert), and the refusal is announced.
     let (someone, _) = roster()
         .into_iter()
         .find(|(p, _)| *p != ADMINISTRATOR)
@@ -356,7 +356,18 @@ async fn every_demo_person_can_be_played_and_the_administrator_configures() {
     .await;
     assert_eq!(status, StatusCode::OK, "{refused}");
     assert!(
-        refused.contains("<div class=\"alert alert-danger\" role=\"alert\" lang=\"en\">"),
+        refused.contains("<div class=\"alert alert-danger\" role=\"alert\" lang=\"en-US\">"),
+        "{refused}"
+    );
+    // On a German page the refusal is German, and says so to a screen reader.
+    let (status, refused) = get(
+        "/?languageId=de_DE&p_p_id=contacts_center_INSTANCE_dashboard&p_p_mode=edit".to_owned(),
+        someone,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{refused}");
+    assert!(
+        refused.contains("<div class=\"alert alert-danger\" role=\"alert\" lang=\"de-DE\">Sie "),
         "{refused}"
     );
     // The preferences form's token stands for the administrator's role, and lasts an

@@ -222,10 +222,17 @@ fn fixture() -> Fixture {
 
 /// A producer whose consumer `portal` has `secret`, over `registrations`.
 fn fixture_with(secret: &str, registrations: Arc<MemoryRegistrations>) -> Fixture {
+    fixture_of(secret, registrations, descriptor())
+}
+
+/// [`fixture_with`], its `echo` portlet described by `echo`.
+fn fixture_of(
+    secret: &str,
+    registrations: Arc<MemoryRegistrations>,
+    echo: WidgetDescriptor,
+) -> Fixture {
     let mut catalog = Catalog::default();
-    catalog
-        .widgets
-        .insert("echo".into(), Arc::new(descriptor()));
+    catalog.widgets.insert("echo".into(), Arc::new(echo));
     let mut orphan = descriptor();
     orphan.portlet_name = "orphan".into();
     orphan.kind = "test:missing".into();
@@ -907,6 +914,31 @@ fn a_user_context_names_the_user_however_the_consumer_authenticated_them() {
     let html = markup_html(&f.producer.handle("markup", body.as_bytes(), "http://h"));
     assert!(html.contains("data-who=\"user 42 of portal\""), "{html}");
     assert_eq!(f.hooks.0.lock().expect("lock").len(), 1);
+}
+
+/// A consumer whose locales the host has no texts for gets the widget's first
+/// supported locale the host does have: the markup and the locale it is said to be in
+/// agree.
+#[test]
+fn with_none_of_the_consumers_locales_the_markup_says_the_language_it_is_in() {
+    let mut italian_first = descriptor();
+    italian_first.supported_locales = vec!["it_IT".into(), "es_ES".into()];
+    let f = fixture_of(SECRET, Arc::new(MemoryRegistrations::new()), italian_first);
+    let handle = register(&f);
+    let body = envelope(&format!(
+        "<t:getMarkup>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>{RUNTIME}{}\
+         <t:markupParams><t:secureClientCommunication>false</t:secureClientCommunication>\
+         <t:locales>ko-KR</t:locales><t:mimeTypes>text/html</t:mimeTypes>\
+         <t:mode>wsrp:view</t:mode><t:windowState>wsrp:normal</t:windowState></t:markupParams></t:getMarkup>",
+        reg_context(&handle),
+        user_context("42"),
+    ));
+    let reply = f.producer.handle("markup", body.as_bytes(), "http://h");
+    let el = ok_body(&reply);
+    let ctx = el.child("markupContext").expect("markupContext");
+    assert_eq!(ctx.child_text("locale"), Some("es-ES"));
+    let html = markup_html(&reply);
+    assert!(html.contains("data-locale=\"es_ES\""), "{html}");
 }
 
 #[test]

@@ -431,10 +431,11 @@ async fn fragment(
                 Err(_) => String::new(),
             }
         }
-        // The demo's own words, in English as the rest of its chrome; announced, since
-        // it stands where the widget would be.
+        // The widget's refusal in the page's language, or the host's own words in
+        // English, said as such; announced, since it stands where the widget would be.
         Err(error) => format!(
-            "<div class=\"alert alert-danger\" role=\"alert\" lang=\"en\">{}</div>",
+            "<div class=\"alert alert-danger\" role=\"alert\" lang=\"{}\">{}</div>",
+            quick_escape(error.lang()),
             quick_escape(&error.to_string())
         ),
     }

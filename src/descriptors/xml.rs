@@ -72,9 +72,11 @@ impl Node {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The trimmed text.
+    /// The text without XML's white space around it (space, tab, CR, LF): a
+    /// no-break space or an ideographic space is text, as the schemas' types take it.
     pub fn value(&self) -> &str {
-        self.text.trim()
+        self.text
+            .trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
     }
 
     /// Children named `name`.
@@ -126,8 +128,17 @@ struct Lines<'a> {
 
 impl<'a> Lines<'a> {
     fn new(text: &'a str) -> Self {
+        // XML ends a line at LF, CR LF or a CR alone (section 2.11): a file saved
+        // with old Mac line ends is not all one line.
+        let bytes = text.as_bytes();
         let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        starts.extend(
+            bytes
+                .iter()
+                .enumerate()
+                .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+                .map(|(i, _)| i + 1),
+        );
         Self {
             text,
             starts,
@@ -564,6 +575,26 @@ impl<'a> TreeBuilder<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Lines end at LF, CR LF or a CR alone, and values lose XML's white space only.
+    #[test]
+    fn lines_end_as_xml_ends_them_and_values_keep_other_spaces() {
+        for (text, line) in [
+            ("<a>\r<b>\r<c></a>", 3),
+            ("<a>\r\n<b>\r\n<c></a>", 3),
+            ("<a>\n\n<b><c></a>", 3),
+        ] {
+            let bad = parse(Path::new("d.xml"), text.as_bytes()).expect_err("unclosed");
+            assert_eq!(bad.line, line, "{text:?}: {}", bad.message);
+        }
+        let root = parse(
+            Path::new("d.xml"),
+            "<a><b>\u{a0}</b><c>\r\n\t x \n</c></a>".as_bytes(),
+        )
+        .expect("parses");
+        assert_eq!(root.text_of("b"), Some("\u{a0}"));
+        assert_eq!(root.text_of("c"), Some("x"));
+    }
 
     #[test]
     fn a_byte_that_is_not_utf8_is_placed_at_its_line_and_column() {

@@ -54,6 +54,16 @@ pub enum HttpError {
 }
 
 impl HttpError {
+    /// The BCP 47 tag of the language the refusal's text is in: the request's for a
+    /// widget's refusal, English for the host's own words.
+    pub fn lang(&self) -> &str {
+        match self {
+            Self::Localized { lang, .. } => lang,
+            Self::FormExpired { refusal, .. } => refusal.lang(),
+            _ => "en",
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -139,11 +149,7 @@ impl HttpError {
             link = format!("<p><a href=\"{url}\">{label_text}</a></p>");
         }
         let status = this.status();
-        let lang = match &this {
-            Self::Localized { lang, .. } => lang.clone(),
-            // The host's own words, which are English.
-            _ => "en".to_owned(),
-        };
+        let lang = this.lang().to_owned();
         let mut text = String::new();
         // Writing to a String cannot fail.
         let _ = crate::templates::write_escaped(&mut text, &this.to_string());

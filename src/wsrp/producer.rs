@@ -601,10 +601,14 @@ impl Producer {
             }
         }
         let d = &target.descriptor;
+        // When none of the consumer's locales is one the host has texts for: the
+        // first of the widget's that is, so that the markup and the locale it is
+        // said to be in agree (a first `it_IT` would label English markup Italian).
         let default_locale = d
             .supported_locales
-            .first()
+            .iter()
             .map(String::as_str)
+            .find(|l| crate::i18n::normalize(l).is_some())
             .unwrap_or("en_US");
         let p = context::presentation(mime_request, default_locale)?;
         let mode_ok = p.mode == crate::portal::PortletMode::View
