@@ -2596,6 +2596,42 @@ fn read_only_preferences_keep_the_descriptors_values() {
     assert!(!stored.contains_key("showPhones"), "{stored:?}");
 }
 
+/// A preference the descriptor gives several values is not offered in edit mode, and
+/// a save keeps it whole: the form's one field could hold only its first value.
+#[test]
+fn a_preference_with_several_values_is_kept_whole() {
+    let w = abc();
+    let one = "contacts_center_INSTANCE_one";
+    let form = cc(Some("a"))
+        .instance(one)
+        .admin()
+        .declared("tags", &["a", "b"])
+        .declared("motto", &["hello"])
+        .mode(widget_host::portal::PortletMode::Edit)
+        .html(&w);
+    assert!(!form.contains("_tags\""), "{form}");
+    assert!(form.contains("_motto\""), "{form}");
+    let saved = cc(Some("a"))
+        .instance(one)
+        .admin()
+        .declared("tags", &["a", "b"])
+        .declared("motto", &["hello"])
+        .named("save-preferences")
+        .p("pageSize", "10")
+        .p("tags", "a")
+        .p("motto", "bye")
+        .ok(&w);
+    assert!(saved.ok, "{saved:?}");
+    let stored = w
+        .social
+        .read()
+        .expect("read")
+        .preferences(one)
+        .expect("prefs");
+    assert!(!stored.contains_key("tags"), "{stored:?}");
+    assert_eq!(stored.get("motto"), Some(&vec!["bye".to_owned()]));
+}
+
 /// A portrait as Liferay's UserAccount gives it, a path from the portal's root, is
 /// shown: the fragment sits in the portal's page, which loads it from the portal.
 #[test]

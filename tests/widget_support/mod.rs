@@ -135,6 +135,8 @@ pub struct Call {
     pub rewritten: bool,
     /// Preferences the descriptor marks `<read-only>` for this call.
     pub read_only: Vec<String>,
+    /// Preferences the descriptor declares besides its own, with their values.
+    pub declared: Vec<(String, Vec<String>)>,
 }
 
 pub fn cc(viewer: Option<&str>) -> Call {
@@ -150,6 +152,7 @@ pub fn cc(viewer: Option<&str>) -> Call {
         page_owner: None,
         rewritten: false,
         read_only: Vec::new(),
+        declared: Vec::new(),
     }
 }
 
@@ -190,6 +193,13 @@ impl Call {
         self.page_owner = Some(o.to_owned());
         self
     }
+    /// The descriptor declares `preference` with `values`.
+    pub fn declared(mut self, preference: &str, values: &[&str]) -> Self {
+        let values = values.iter().map(|v| (*v).to_owned()).collect();
+        self.declared.push((preference.to_owned(), values));
+        self
+    }
+
     pub fn read_only(mut self, preference: &str) -> Self {
         self.read_only.push(preference.to_owned());
         self
@@ -202,9 +212,10 @@ impl Call {
             .get(portlet.name())
             .cloned()
             .expect("built-in descriptor");
-        if !self.read_only.is_empty() {
+        if !self.read_only.is_empty() || !self.declared.is_empty() {
             let mut changed = (*descriptor).clone();
             changed.read_only_preferences = self.read_only.iter().cloned().collect();
+            changed.preferences.extend(self.declared.iter().cloned());
             descriptor = Arc::new(changed);
         }
         let mut params = Params::new();

@@ -129,10 +129,12 @@ pub(crate) fn label(ui: &crate::widgets::ui::Ui<'_>, name: &str) -> String {
 /// The preferences edit mode offers: the descriptor's, but those it marks read-only.
 pub(crate) fn editable(req: &Request) -> impl Iterator<Item = (&String, &Vec<String>)> {
     let read_only = &req.descriptor.read_only_preferences;
+    // A preference the descriptor gives several values is a list the form's one field
+    // cannot show: offered, its first value would be all a save kept.
     req.descriptor
         .preferences
         .iter()
-        .filter(move |(name, _)| !read_only.contains(*name))
+        .filter(move |(name, values)| !read_only.contains(*name) && values.len() <= 1)
 }
 
 /// The whole numbers a preference takes, if it is a number: `pageSize`, 1 to
