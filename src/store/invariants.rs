@@ -268,6 +268,7 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
     }
     let mut expected_entry_sort = BTreeSet::new();
     let mut entry_count = 0usize;
+    let mut first_with_email = BTreeMap::new();
     for row in reader.table(tables::ENTRYID_ENTRY)?.iter()? {
         let (k, val) = row?;
         let e: super::Entry = tables::decode("entryid_entry", val.value())?;
@@ -275,12 +276,26 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
         if e.entry_id != k.value() || !known(e.owner) || !owned.contains(&(e.owner, e.entry_id)) {
             bad(format!("entry {} is orphaned or misfiled", k.value()));
         }
+        // What the rules let into an entry: a name, and an address a mail client
+        // takes (section 4).
+        if e.full_name.trim().is_empty() {
+            bad(format!("entry {} has no name", e.entry_id));
+        }
+        if !super::normalize::is_valid_email(&e.email_address) {
+            bad(format!(
+                "entry {} has an email address that is not valid: {:?}",
+                e.entry_id, e.email_address
+            ));
+        }
         *entries_of.entry(e.owner).or_default() += 1;
-        expected_emails.insert((
-            e.owner,
-            tables::entry_email_key_of(&e.email_address),
-            e.entry_id,
-        ));
+        let email_key = tables::entry_email_key_of(&e.email_address);
+        if let Some(first) = first_with_email.insert((e.owner, email_key.clone()), e.entry_id) {
+            bad(format!(
+                "entries {first} and {} of one person have the same email address {:?}",
+                e.entry_id, e.email_address
+            ));
+        }
+        expected_emails.insert((e.owner, email_key, e.entry_id));
         expected_entry_sort.insert((e.owner, tables::entry_sort_key_of(&e), e.entry_id));
     }
     if owned.len() != entry_count || emails != expected_emails || entry_sort != expected_entry_sort

@@ -1029,6 +1029,59 @@ mod tests {
         assert_eq!(reader.counts("a").expect("counts").contacts, 1);
     }
 
+    /// `check-db` finds entries the rules would not have let in (written here past
+    /// them): one with no name, one whose address is not one, and two of one person
+    /// with the same address, each named.
+    #[test]
+    fn entries_the_rules_refuse_are_violations() {
+        let db = memory_db();
+        prepare(&db).expect("create");
+        let txn = db.begin_write().expect("write");
+        let mut tables = Tables::open(&txn).expect("tables");
+        tables
+            .upsert_people(&[person("a", "Ann", "A", "a@x.test")])
+            .expect("people");
+        let a = tables.user_id("a").expect("read").expect("a");
+        let entry = |full_name: &str, email_address: &str| Entry {
+            entry_id: 0,
+            owner: a,
+            full_name: full_name.into(),
+            email_address: email_address.into(),
+            comments: String::new(),
+        };
+        let nameless = tables.put_entry(entry("  ", "n@x.test")).expect("put");
+        let bad_email = tables.put_entry(entry("Bo", "bo@x..test")).expect("put");
+        let first = tables.put_entry(entry("Cy", "cy@x.test")).expect("put");
+        let second = tables.put_entry(entry("Cy too", "CY@x.test")).expect("put");
+        drop(tables);
+        txn.commit().expect("commit");
+        let reader = crate::store::Reader::of(std::sync::Arc::new(
+            crate::store::reader::Snapshot::new(db.begin_read().expect("read")),
+        ));
+        let violations: Vec<String> = crate::store::check_invariants(&reader)
+            .expect("check")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let says = |text: &str| violations.iter().any(|v| v.contains(text));
+        assert!(
+            says(&format!("entry {nameless} has no name")),
+            "{violations:?}"
+        );
+        assert!(
+            says(&format!(
+                "entry {bad_email} has an email address that is not valid"
+            )),
+            "{violations:?}"
+        );
+        assert!(
+            says(&format!(
+                "entries {first} and {second} of one person have the same email address"
+            )),
+            "{violations:?}"
+        );
+    }
+
     /// A counter at the top of its range (only a foreign file holds one) is refused,
     /// one person or many, instead of wrapping round to ids in use.
     #[test]
