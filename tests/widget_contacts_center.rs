@@ -727,6 +727,33 @@ fn names_in_chinese_or_japanese_letters_are_written_family_name_first() {
 
 /// A bulk action refused for some people names them on the page it comes back to:
 /// the first five, then how many more, in the reader's language.
+/// The contact form's required fields are marked for the eye (WCAG 3.3.2), in the
+/// page's language; the optional one is not.
+#[test]
+fn the_contact_forms_required_fields_are_marked() {
+    let w = abc();
+    for (locale, word) in [("en_US", "Required"), ("de_DE", "Erforderlich")] {
+        let html = cc(Some("a"))
+            .locale(locale)
+            .p("filter", "contacts")
+            .html(&w);
+        let mark = format!(
+            " <span class=\"reference-mark\" title=\"{word}\" aria-hidden=\"true\">*</span></label>"
+        );
+        for field in ["fullName", "emailAddress"] {
+            let label_end = html
+                .find(&format!("-{field}\" name="))
+                .and_then(|at| html[..at].rfind("</label>"))
+                .expect("the field's label");
+            assert!(
+                html[..label_end + "</label>".len()].ends_with(&mark),
+                "{locale} {field}: {html}"
+            );
+        }
+        assert_eq!(html.matches("reference-mark").count(), 2, "{html}");
+    }
+}
+
 /// What cannot simply be undone asks first (WCAG 3.3.4): the card's Block, the
 /// selection's Block and a personal contact's Delete carry the question the script
 /// asks, naming whom; nothing else does.

@@ -43,6 +43,7 @@ static TEXTS: &[&str] = &[
     "full-name",
     "email-address",
     "comments",
+    "required",
     "add-contact",
     "update-contact",
     "edit",
