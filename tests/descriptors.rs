@@ -442,6 +442,36 @@ fn a_broken_change_keeps_the_last_good_version() {
     assert!(after.get("notifications").is_none());
 }
 
+/// A `descriptors_dir` that appears with a broken copy of a shipped folder keeps the
+/// built-in widget of that folder serving, as a broken change to a served folder
+/// keeps its last good version; its working folders replace the built-in ones.
+#[test]
+fn a_broken_copy_of_a_shipped_folder_keeps_the_built_in_widget() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cc = dir.path().join("contacts-center");
+    copy_widget(Path::new("widget-descriptors/contacts-center"), &cc);
+    copy_widget(
+        Path::new("widget-descriptors/notifications"),
+        &dir.path().join("notifications"),
+    );
+    let text = std::fs::read_to_string(cc.join("portlet.xml")).expect("read");
+    std::fs::write(
+        cc.join("portlet.xml"),
+        text.replacen("</portlet-name>", "</portlet-nam>", 1),
+    )
+    .expect("write");
+    let built_in = descriptors::builtin();
+    let next = descriptors::reload(&built_in, dir.path());
+    assert!(!next.problems.is_empty(), "the typo is reported");
+    let served = next.get("contacts_center").expect("still served");
+    assert!(std::sync::Arc::ptr_eq(
+        served,
+        built_in.get("contacts_center").expect("built in")
+    ));
+    let notifications = next.get("notifications").expect("served");
+    assert_eq!(notifications.source_dir, dir.path().join("notifications"));
+}
+
 #[test]
 fn a_file_of_many_portlets_is_refused_with_one_problem() {
     let dir = tempfile::tempdir().expect("tempdir");

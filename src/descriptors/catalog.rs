@@ -410,7 +410,7 @@ pub fn assemble(previous: &Catalog, loads: Vec<FolderLoad>) -> Catalog {
         if !problems.is_empty() {
             widgets.clear();
             for (name, kept) in &previous.widgets {
-                if kept.source_dir == load.dir && !catalog.widgets.contains_key(name) {
+                if serves_from(&kept.source_dir, &load.dir) && !catalog.widgets.contains_key(name) {
                     catalog.widgets.insert(name.clone(), Arc::clone(kept));
                 }
             }
@@ -423,6 +423,19 @@ pub fn assemble(previous: &Catalog, loads: Vec<FolderLoad>) -> Catalog {
         catalog.problems.extend(problems);
     }
     catalog
+}
+
+/// Whether a widget loaded from `kept` counts as the last good version of the folder
+/// `dir`: the same folder, or the built-in copy of a shipped folder of the same name.
+/// A `descriptors_dir` that appears replaces the built-in widgets; one whose copy of
+/// `contacts-center` has a typo keeps the built-in Contacts Center serving, as a
+/// broken change to any folder keeps its last good version.
+fn serves_from(kept: &Path, dir: &Path) -> bool {
+    kept == dir
+        || (BUILTIN
+            .iter()
+            .any(|(builtin, ..)| kept == Path::new(builtin))
+            && kept.file_name() == dir.file_name())
 }
 
 /// Built-in copies of the shipped descriptors, used when `descriptors_dir` does not exist.
