@@ -75,10 +75,12 @@
       a field the answer refused (which reads out the outcome as its description),
       else the outcome message when there is one, else the list's first name (a
       list begun again, or a search's answer where its form posts, as over WSRP),
-      else the wrapper itself, which has no name of its own. #}
+      else the words of a search page that found nobody yet (read out, and the
+      next View More one Tab away), else the wrapper itself, which has no name of
+      its own. #}
   function focusIn(el, selector) {
     var target = (selector && el.querySelector(selector)) || el.querySelector("[role=status],[role=alert]") ||
-      el.querySelector("[data-list] a.list-group-title") || el;
+      el.querySelector("[data-list] a.list-group-title") || el.querySelector("[data-list-end]") || el;
     if (!target.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) {
       target.setAttribute("tabindex", "-1");
     }

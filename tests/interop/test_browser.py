@@ -706,6 +706,13 @@ def test_view_more_keeps_what_a_search_found_when_the_next_page_finds_nobody(bro
         assert found.count() == 1
         assert end.count() == 0, "nobody-found-yet is gone once someone is found"
         assert page.locator(f"{CC} a[data-view-more]").count() == 0
+        # A search whose first page finds nobody has no list: View More swaps the
+        # widget, and the focus goes to the words of the page that came (read out, the
+        # next View More one Tab away), not to the wrapper, which has no name.
+        page.goto(f"{base}/?p_p_id=contacts_center_INSTANCE_dashboard&{ns}filter=all&{ns}keywords=pat+zzz")
+        assert page.locator(f"{CC} [data-list]").count() == 0
+        page.locator(f"{CC} a[data-view-more]").click()
+        page.wait_for_function("() => document.activeElement && document.activeElement.hasAttribute('data-list-end')")
     finally:
         context.close()
         stop_server(proc)
