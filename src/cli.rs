@@ -504,8 +504,9 @@ fn check_db(config: &Config) -> ExitCode {
 }
 
 fn backup(config: &Config, file: &Path) -> ExitCode {
-    // The copy takes its name by a rename, which would replace whatever had it: an
-    // earlier backup given the same name by mistake, or the live database itself.
+    // Refused at once, before a copy that could take minutes: an earlier backup given
+    // the same name by mistake, or the live database itself. The copy's own naming
+    // (a hard link) refuses a name taken meanwhile.
     if std::fs::symlink_metadata(file).is_ok() {
         return fail(format!(
             "cannot back up to {}: it already exists (choose a new name, or remove it first)",

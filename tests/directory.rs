@@ -100,8 +100,15 @@ fn a_page_of_a_longer_answer_is_imported_and_said_to_be_partial() {
         "{report:?}"
     );
     // Paging keys that are not numbers say nothing.
-    let odd = format!(r#"{{"items": {items}, "lastPage": "3", "totalCount": null}}"#);
-    assert!(import(&s, &odd).complete());
+    for odd in [
+        format!(r#"{{"items": {items}, "lastPage": "3", "totalCount": null}}"#),
+        format!(
+            r#"{{"page": [1, [2]], "items": {items}, "lastPage": {{"n": 3}}, "totalCount": -9}}"#
+        ),
+        format!(r#"{{"items": {items}, "lastPage": 3.5, "totalCount": true}}"#),
+    ] {
+        assert!(import(&s, &odd).complete(), "{odd}");
+    }
     clean(&s);
 }
 
@@ -110,21 +117,26 @@ fn a_page_of_a_longer_answer_is_imported_and_said_to_be_partial() {
 #[test]
 fn deactivated_accounts_are_skipped_and_counted() {
     let s = Social::in_memory().unwrap();
-    let text = r#"[{"id": 1, "status": "Active"}, {"id": 2, "status": "Inactive"}, {"id": 3}, {"id": 4, "status": "inactive"}]"#;
+    let text = r#"[{"id": 1, "status": "Active"}, {"id": 2, "status": "Inactive"}, {"id": 3}, {"id": 4, "status": "inactive"}, {"id": 5, "status": 0}, {"id": 6, "status": 5}, {"id": 7, "status": {"code": 0}}]"#;
     let report = import(&s, text);
     assert_eq!(
         (report.records, report.imported, report.inactive),
-        (4, 2, 2),
+        (7, 4, 3),
         "{report:?}"
     );
     assert!(report.complete(), "{report:?}");
     assert_eq!(
         report.to_string(),
-        "4 record(s): 2 imported, 0 rejected, 2 inactive skipped"
+        "7 record(s): 4 imported, 0 rejected, 3 inactive skipped"
     );
     let r = s.read().unwrap();
     assert!(r.person("1").unwrap().is_some() && r.person("3").unwrap().is_some());
     assert!(r.person("2").unwrap().is_none() && r.person("4").unwrap().is_none());
+    assert!(r.person("5").unwrap().is_some() && r.person("6").unwrap().is_none());
+    assert!(
+        r.person("7").unwrap().is_some(),
+        "another shape refuses nothing"
+    );
     clean(&s);
 }
 

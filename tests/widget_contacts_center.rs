@@ -725,8 +725,6 @@ fn names_in_chinese_or_japanese_letters_are_written_family_name_first() {
     }
 }
 
-/// A bulk action refused for some people names them on the page it comes back to:
-/// the first five, then how many more, in the reader's language.
 /// The contact form's required fields are marked for the eye (WCAG 3.3.2), in the
 /// page's language; the optional one is not.
 #[test]
@@ -846,6 +844,8 @@ fn a_refusal_on_a_list_names_whom_it_refused() {
     );
 }
 
+/// A bulk action refused for some people names them on the page it comes back to:
+/// the first five, then how many more, in the reader's language.
 #[test]
 fn a_partial_bulk_action_names_whom_it_left_out() {
     let w = abc();
@@ -2657,6 +2657,29 @@ fn a_preference_with_several_values_is_kept_whole() {
         .expect("prefs");
     assert!(!stored.contains_key("tags"), "{stored:?}");
     assert_eq!(stored.get("motto"), Some(&vec!["bye".to_owned()]));
+    // A value saved while the preference had one value stops counting once the
+    // descriptor gives it several, as a read-only one's does.
+    for (id, given) in [("d", "Dee"), ("e", "Eve"), ("f", "Fay")] {
+        w.add(id, given, "Dunn");
+    }
+    let rows =
+        |call: widget_support::Call| call.html(&w).matches("class=\"list-group-title\"").count();
+    let saved = cc(Some("a"))
+        .instance(one)
+        .admin()
+        .named("save-preferences")
+        .p("pageSize", "2")
+        .ok(&w);
+    assert!(saved.ok, "{saved:?}");
+    assert_eq!(rows(cc(Some("a")).instance(one)), 2);
+    let listed = cc(Some("a"))
+        .instance(one)
+        .declared("pageSize", &["3", "4"]);
+    assert_eq!(
+        rows(listed),
+        3,
+        "the descriptor's first value, not the one saved"
+    );
 }
 
 /// A portrait as Liferay's UserAccount gives it, a path from the portal's root, is

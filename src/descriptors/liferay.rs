@@ -261,7 +261,11 @@ pub fn read_display(file: &Path, root: &Node) -> (Categories, FileProblems) {
         // Its subcategories are read even when it has no name to give its portlets.
         let subcategories: Vec<&Node> = category.all("category").collect();
         stack.extend(subcategories.into_iter().rev());
-        let Some(name) = category.attr("name").filter(|n| !n.trim().is_empty()) else {
+        let Some(name) = category
+            .attr("name")
+            .map(super::xml::xml_trim)
+            .filter(|n| !n.is_empty())
+        else {
             problems.push(problem(
                 file,
                 category.pos,
@@ -271,7 +275,6 @@ pub fn read_display(file: &Path, root: &Node) -> (Categories, FileProblems) {
             ));
             continue;
         };
-        let name = name.trim();
         if name.chars().count() > MAX_CATEGORY_CHARS {
             problems.push(problem(
                 file,
@@ -285,7 +288,7 @@ pub fn read_display(file: &Path, root: &Node) -> (Categories, FileProblems) {
         for portlet in category.all("portlet") {
             match portlet
                 .attr("id")
-                .map(str::trim)
+                .map(super::xml::xml_trim)
                 .filter(|id| !id.is_empty())
             {
                 Some(id) => {

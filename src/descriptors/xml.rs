@@ -75,8 +75,7 @@ impl Node {
     /// The text without XML's white space around it (space, tab, CR, LF): a
     /// no-break space or an ideographic space is text, as the schemas' types take it.
     pub fn value(&self) -> &str {
-        self.text
-            .trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+        xml_trim(&self.text)
     }
 
     /// Children named `name`.
@@ -113,6 +112,11 @@ impl Node {
             .or_else(|| self.first(name))
             .map(Node::value)
     }
+}
+
+/// `text` without XML's white space around it (space, tab, CR, LF).
+pub(crate) fn xml_trim(text: &str) -> &str {
+    text.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
 }
 
 /// Maps byte offsets to line:column (columns count characters, not bytes).

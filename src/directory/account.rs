@@ -58,8 +58,10 @@ pub struct UserAccount {
     pub job_title: Option<String>,
     pub image: Option<String>,
     pub user_account_contact_information: Option<ContactInformation>,
-    /// `Active` or `Inactive` (a deactivated account, which cannot sign in).
-    pub status: Option<String>,
+    /// `Active` or `Inactive` (a deactivated account, which cannot sign in) in the
+    /// headless API; a number in Liferay's older JSON web services (5 is inactive).
+    /// Read as any JSON value, so that another shape refuses nothing.
+    pub status: Option<serde_json::Value>,
 }
 
 fn present(s: &Option<String>) -> Option<&str> {
@@ -94,7 +96,12 @@ impl UserAccount {
     /// A deactivated account: Liferay keeps it (and exports it) but lets nobody sign in
     /// as it, and its own people lists leave it out. The import skips it.
     pub fn is_inactive(&self) -> bool {
-        present(&self.status).is_some_and(|s| s.eq_ignore_ascii_case("inactive"))
+        match &self.status {
+            Some(serde_json::Value::String(s)) => s.trim().eq_ignore_ascii_case("inactive"),
+            // WorkflowConstants.STATUS_INACTIVE.
+            Some(serde_json::Value::Number(n)) => n.as_u64() == Some(5),
+            _ => false,
+        }
     }
 
     /// The portal user id this account will be known by, before validation.

@@ -769,6 +769,49 @@ impl<'de> DeserializeSeed<'de> for &mut Sink<'_> {
     }
 }
 
+/// A paging key's value: a whole number, or `None` for anything else, which is read
+/// past without being kept.
+struct PageNumber(Option<u64>);
+
+impl<'de> Deserialize<'de> for PageNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Number;
+        impl<'de> Visitor<'de> for Number {
+            type Value = PageNumber;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<PageNumber, E> {
+                Ok(PageNumber(Some(n)))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<PageNumber, E> {
+                Ok(PageNumber(u64::try_from(n).ok()))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<PageNumber, E> {
+                Ok(PageNumber(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<PageNumber, E> {
+                Ok(PageNumber(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<PageNumber, E> {
+                Ok(PageNumber(None))
+            }
+            fn visit_unit<E>(self) -> Result<PageNumber, E> {
+                Ok(PageNumber(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<PageNumber, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(PageNumber(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PageNumber, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(PageNumber(None))
+            }
+        }
+        d.deserialize_any(Number)
+    }
+}
+
 /// Where a page object's paging key goes, for `page`, `lastPage` and `totalCount`.
 fn paging_key<'p>(paging: &'p mut PageOf, key: &str) -> Option<&'p mut Option<u64>> {
     match key {
@@ -810,11 +853,13 @@ impl<'de> Visitor<'de> for Page<'_, '_> {
                     map.next_value_seed(&mut *self.sink)
                 })?;
             } else if let Some(slot) = paging_key(&mut paging, &key) {
-                // A number, as Liferay writes it; anything else says nothing.
-                let value = reading.within("a value of the page object", SKIPPED_LIMIT, || {
-                    map.next_value::<serde_json::Value>()
-                })?;
-                *slot = value.as_u64();
+                // A number, as Liferay writes it; anything else says nothing, and is
+                // read past as any other value beside `items` is, not kept.
+                let PageNumber(value) =
+                    reading.within("a value of the page object", SKIPPED_LIMIT, || {
+                        map.next_value::<PageNumber>()
+                    })?;
+                *slot = value;
             } else {
                 reading.within("a value of the page object", SKIPPED_LIMIT, || {
                     map.next_value::<IgnoredAny>()

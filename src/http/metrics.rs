@@ -137,7 +137,7 @@ impl Metrics {
                 );
             }
         }
-        out.push_str("# HELP widget_host_connections_refused_total Connections closed at accept because the limit was reached.\n");
+        out.push_str("# HELP widget_host_connections_refused_total Connections past the limit: answered 503 and closed, or a liveness or readiness probe answered and closed.\n");
         out.push_str("# TYPE widget_host_connections_refused_total counter\n");
         let _ = writeln!(
             out,

@@ -15,7 +15,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use super::linger::{Linger, LingerFlag};
+use super::linger::{Linger, LingerFlag, MOST, QUIET};
 use super::router;
 use super::stall::WriteStall;
 use super::state::AppState;
@@ -70,7 +70,7 @@ where
         )
 }
 
-/// A connection past the limit: one request read within [`super::linger::QUIET`], its
+/// A connection past the limit: one request read within [`QUIET`], its
 /// answer from [`router::past_the_limit`], and the connection closed after it, lingering
 /// for a body nobody read as every connection does.
 async fn refused_connection<I>(io: I, state: &Arc<AppState>) -> hyper::Result<()>
@@ -89,12 +89,19 @@ where
     http1::Builder::new()
         .timer(TokioTimer::new())
         .keep_alive(false)
-        .header_read_timeout(super::linger::QUIET)
+        .header_read_timeout(QUIET)
         .max_buf_size(8192)
         .max_headers(100)
-        .serve_connection(TokioIo::new(Linger::new(io, unread)), service)
+        .serve_connection(
+            TokioIo::new(Linger::new(WriteStall::new(io, QUIET), unread)),
+            service,
+        )
         .await
 }
+
+/// The longest a connection past the limit holds its place: its head, an answer a
+/// client is slow to read, and the lingering close after it.
+const REFUSED_AT_MOST: Duration = Duration::from_secs(2 * QUIET.as_secs() + MOST.as_secs());
 
 /// Serves on `listener` until `shutdown` completes, then stops accepting and lets
 /// requests in flight finish (up to `limits.shutdown_grace_secs`).
@@ -212,7 +219,20 @@ pub async fn serve(
                     // out of its balancer by a probe that never got in), anything else
                     // gets the 503. The place bounds how many such reads run at once.
                     Ok(place) => {
-                        let _ = refused_connection(stream, &state).await;
+                        // A client that sends nothing within the quiet time still
+                        // gets the 503 (hyper closes a head that never came unanswered).
+                        let mut first = [0u8; 1];
+                        let peeked = tokio::time::timeout(QUIET, stream.peek(&mut first)).await;
+                        if matches!(peeked, Ok(Ok(n)) if n > 0) {
+                            let _ = tokio::time::timeout(
+                                REFUSED_AT_MOST,
+                                refused_connection(stream, &state),
+                            )
+                            .await;
+                        } else {
+                            let _ = stream.write_all(over_capacity().as_bytes()).await;
+                            let _ = stream.shutdown().await;
+                        }
                         drop(place);
                     }
                     // Past those the socket gets the 503 and closes at once, whatever

@@ -404,6 +404,9 @@ mod tests {
         }
         let long_local = format!("{}@b.co", "a".repeat(65));
         let long_label = format!("a@{}.co", "b".repeat(64));
+        // An internationalized label is counted in characters, not UTF-8 bytes.
+        let cjk_label = format!("a@{}.cn", "中".repeat(30));
+        assert!(is_valid_email(&cjk_label));
         for bad in [
             "",
             "a",

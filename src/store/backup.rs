@@ -158,7 +158,8 @@ enum Naming {
 
 /// Gives the finished `temp` the name `dest` without replacing anything there: a hard
 /// link (which fails if the name is taken), then the temporary name removed. A file
-/// system without hard links gets a rename after a last look.
+/// system without hard links gets a rename that refuses a taken name
+/// (`RENAME_NOREPLACE`; elsewhere than Linux, a rename after a last look).
 fn link_new(temp: &Path, dest: &Path) -> Result<(), StoreError> {
     let taken = || StoreError::File {
         path: dest.to_owned(),
@@ -169,12 +170,41 @@ fn link_new(temp: &Path, dest: &Path) -> Result<(), StoreError> {
     };
     match fs::hard_link(temp, dest) {
         Ok(()) => {
-            let _ = fs::remove_file(temp);
+            if let Err(error) = fs::remove_file(temp) {
+                tracing::warn!(%error, path = %temp.display(), "the backup has its name, but its temporary name could not be removed: delete it");
+            }
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(taken()),
-        Err(_) if fs::symlink_metadata(dest).is_ok() => Err(taken()),
-        Err(_) => fs::rename(temp, dest).map_err(file_error(dest)),
+        // EPERM, EOPNOTSUPP: a file system that makes no hard links.
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::Unsupported
+            ) =>
+        {
+            rename_new(temp, dest).map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => taken(),
+                _ => file_error(dest)(e),
+            })
+        }
+        Err(e) => Err(file_error(dest)(e)),
+    }
+}
+
+/// Renames `temp` to `dest` unless `dest` is taken (`AlreadyExists`).
+fn rename_new(temp: &Path, dest: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        renameat_with(CWD, temp, CWD, dest, RenameFlags::NOREPLACE).map_err(std::io::Error::from)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        if fs::symlink_metadata(dest).is_ok() {
+            return Err(std::io::ErrorKind::AlreadyExists.into());
+        }
+        fs::rename(temp, dest)
     }
 }
 
@@ -1062,5 +1092,21 @@ mod tests {
                 .violations
                 .is_empty()
         );
+    }
+
+    /// Without hard links, the rename that names a backup refuses a taken name too.
+    #[test]
+    fn the_fallback_rename_replaces_nothing() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (temp, dest) = (dir.path().join(".copy.tmp"), dir.path().join("copy.redb"));
+        fs::write(&temp, b"copy").expect("write");
+        fs::write(&dest, b"theirs").expect("write");
+        let taken = rename_new(&temp, &dest).expect_err("taken");
+        assert_eq!(taken.kind(), std::io::ErrorKind::AlreadyExists, "{taken}");
+        assert_eq!(fs::read(&dest).expect("read"), b"theirs");
+        fs::remove_file(&dest).expect("remove");
+        rename_new(&temp, &dest).expect("free");
+        assert_eq!(fs::read(&dest).expect("read"), b"copy");
+        assert!(!temp.exists());
     }
 }

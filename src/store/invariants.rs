@@ -281,7 +281,7 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
         if e.full_name.trim().is_empty() {
             bad(format!("entry {} has no name", e.entry_id));
         }
-        if !super::normalize::is_valid_email(&e.email_address) {
+        if !super::normalize::is_plausible_email(&e.email_address) {
             bad(format!(
                 "entry {} has an email address that is not valid: {:?}",
                 e.entry_id, e.email_address

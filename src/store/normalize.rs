@@ -156,8 +156,15 @@ pub fn is_valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
+    // 63 is the limit of a label in ASCII; an internationalized one is measured in
+    // its punycode form, which this does not compute: its characters are counted.
     let label_ok = |label: &str| {
-        (1..=63).contains(&label.len()) && !label.starts_with('-') && !label.ends_with('-')
+        let length = if label.is_ascii() {
+            label.len()
+        } else {
+            label.chars().count()
+        };
+        (1..=63).contains(&length) && !label.starts_with('-') && !label.ends_with('-')
     };
     email.len() <= 254
         && (1..=64).contains(&local.len())
@@ -167,6 +174,24 @@ pub fn is_valid_email(email: &str) -> bool {
         && !domain.contains('@')
         && domain.contains('.')
         && domain.split('.').all(label_ok)
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// What every address the directory ever stored has: one `@` with something on
+/// each side, a dot in the domain, no spaces or controls. `check-db` holds entries to
+/// this, not to [`is_valid_email`]: addresses saved before its parts were checked
+/// (`a..b@x.com`, which a browser's email field lets through) are a person's data,
+/// not a damaged file, and a backup holding them still restores.
+pub fn is_plausible_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    email.len() <= 254
+        && !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 

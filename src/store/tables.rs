@@ -1050,7 +1050,9 @@ mod tests {
             comments: String::new(),
         };
         let nameless = tables.put_entry(entry("  ", "n@x.test")).expect("put");
-        let bad_email = tables.put_entry(entry("Bo", "bo@x..test")).expect("put");
+        let bad_email = tables.put_entry(entry("Bo", "bo.x.test")).expect("put");
+        // Saved before the rules checked an address's parts: data, not damage.
+        let old_rule = tables.put_entry(entry("Di", "di..an@x.test")).expect("put");
         let first = tables.put_entry(entry("Cy", "cy@x.test")).expect("put");
         let second = tables.put_entry(entry("Cy too", "CY@x.test")).expect("put");
         drop(tables);
@@ -1080,6 +1082,7 @@ mod tests {
             )),
             "{violations:?}"
         );
+        assert!(!says(&format!("entry {old_rule} ")), "{violations:?}");
     }
 
     /// A counter at the top of its range (only a foreign file holds one) is refused,

@@ -188,23 +188,25 @@
       return;
     }
     var submitter = event.submitter || null;
+    var method = ((submitter && submitter.getAttribute("formmethod")) || form.getAttribute("method") || "get").toLowerCase();
+    {#- getAttribute: a control named "action" would shadow form.action. #}
+    var action = new URL((submitter && submitter.getAttribute("formaction")) || form.getAttribute("action") || location.href, document.baseURI).href;
+    var enhanced = method === "post" && sameOrigin(action);
+    if (enhanced && pending) {
+      event.preventDefault();
+      return;
+    }
     {#- An action that cannot simply be undone asks first, whether this script posts
-        it or the browser does. #}
+        it or the browser does; not while another is running, which refuses it. #}
     var question = submitter && submitter.getAttribute("data-confirm");
     if (question && !confirm(question)) {
       event.preventDefault();
       return;
     }
-    var method = ((submitter && submitter.getAttribute("formmethod")) || form.getAttribute("method") || "get").toLowerCase();
-    {#- getAttribute: a control named "action" would shadow form.action. #}
-    var action = new URL((submitter && submitter.getAttribute("formaction")) || form.getAttribute("action") || location.href, document.baseURI).href;
-    if (method !== "post" || !sameOrigin(action)) {
+    if (!enhanced) {
       return;
     }
     event.preventDefault();
-    if (pending) {
-      return;
-    }
     var data = new FormData(form);
     if (submitter && submitter.name) {
       data.append(submitter.name, submitter.value);

@@ -22,9 +22,15 @@ impl Settings {
     pub fn load(reader: &Reader, req: &Request) -> Result<Self, StoreError> {
         let mut values = req.descriptor.preferences.clone();
         for (name, saved) in reader.preferences(req.portlet.as_str())? {
-            // A value saved before the descriptor made the preference read-only does
-            // not outlive that decision.
-            if !req.descriptor.read_only_preferences.contains(&name) {
+            // A value saved before the descriptor made the preference read-only, or
+            // gave it several values (which edit mode leaves alone), does not outlive
+            // that decision.
+            let d = &req.descriptor;
+            let list = d
+                .preferences
+                .get(&name)
+                .is_some_and(|values| values.len() > 1);
+            if !list && !d.read_only_preferences.contains(&name) {
                 values.insert(name, saved);
             }
         }
