@@ -220,12 +220,16 @@ pub fn import_file(
     options: ImportOptions,
     progress: &dyn ImportProgress,
 ) -> Result<ImportReport, DirectoryError> {
-    let cannot_read = |source| DirectoryError::Read {
+    let file = std::fs::File::open(path).map_err(cannot_read(path))?;
+    import_opened(social, path, file, options, progress)
+}
+
+/// A read of `path` that failed, as the import's error.
+fn cannot_read(path: &Path) -> impl Fn(std::io::Error) -> DirectoryError + '_ {
+    move |source| DirectoryError::Read {
         path: path.to_owned(),
         source,
-    };
-    let file = std::fs::File::open(path).map_err(cannot_read)?;
-    import_opened(social, path, file, options, progress)
+    }
 }
 
 /// [`import_file`] of a file already opened from `path`: the command opens it before
@@ -237,13 +241,9 @@ pub fn import_opened(
     options: ImportOptions,
     progress: &dyn ImportProgress,
 ) -> Result<ImportReport, DirectoryError> {
-    let cannot_read = |source| DirectoryError::Read {
-        path: path.to_owned(),
-        source,
-    };
     let reader = BufReader::with_capacity(READ_BUFFER, file);
     import_reader(social, reader, options, progress).map_err(|e| match e {
-        DirectoryError::Read { source, .. } => cannot_read(source),
+        DirectoryError::Read { source, .. } => cannot_read(path)(source),
         e => e,
     })
 }

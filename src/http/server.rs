@@ -699,6 +699,21 @@ mod tests {
             .send()
             .await;
         assert!(call.is_err(), "the read waits for a place: {call:?}");
+        // The host has seen the client go (the request counted as 499) before the
+        // places come free: a job whose caller it has not yet seen go still runs.
+        let started = std::time::Instant::now();
+        while !host
+            .state
+            .metrics
+            .render(host.state.social.snapshots_taken())
+            .contains("status=\"499\"")
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no 499 counted"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         open.store(true, std::sync::atomic::Ordering::SeqCst);
         for job in gated {
             job.await.expect("task").expect("ran");
