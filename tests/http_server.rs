@@ -498,12 +498,19 @@ fn a_second_sigterm_stops_the_host_at_once() {
 fn host_with_half_a_request(dir: &std::path::Path) -> (std::process::Child, String, TcpStream) {
     let mut child = spawn_host(dir, "--no-demo", true);
     let addr = serving_address(&mut child);
-    let mut in_flight = TcpStream::connect(&addr).expect("connect");
+    let in_flight = half_a_request(&addr);
+    (child, addr, in_flight)
+}
+
+/// A connection to `addr` in the middle of a request: its head and half its body
+/// sent, and a moment for the host to read them.
+fn half_a_request(addr: &str) -> TcpStream {
+    let mut in_flight = TcpStream::connect(addr).expect("connect");
     in_flight
         .write_all(b"POST /widgets/no_such_widget/actions/connect HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nhello")
         .expect("write head");
     std::thread::sleep(Duration::from_millis(200));
-    (child, addr, in_flight)
+    in_flight
 }
 
 fn sigterm(child: &std::process::Child) {
@@ -540,11 +547,7 @@ fn sigint_drains_and_the_grace_period_ends_the_drain() {
         .spawn()
         .expect("spawn server");
     let addr = serving_address(&mut child);
-    let mut in_flight = TcpStream::connect(&addr).expect("connect");
-    in_flight
-        .write_all(b"POST /widgets/no_such_widget/actions/connect HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nhello")
-        .expect("write head");
-    std::thread::sleep(Duration::from_millis(200));
+    let in_flight = half_a_request(&addr);
     signal(&child, "INT");
     let started = std::time::Instant::now();
     let exit = wait_with_timeout(&mut child, Duration::from_secs(10));

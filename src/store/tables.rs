@@ -965,6 +965,13 @@ mod tests {
             .collect()
     }
 
+    /// A reader of what `db` has committed.
+    fn committed(db: &Database) -> crate::store::Reader {
+        crate::store::Reader::of(std::sync::Arc::new(crate::store::reader::Snapshot::new(
+            db.begin_read().expect("read"),
+        )))
+    }
+
     /// The store refuses, whoever asks, what the rules never ask for and what would
     /// break its counts: a relation or request of a person with themselves, and an
     /// entry replaced that is not there or is another person's.
@@ -1018,9 +1025,7 @@ mod tests {
         tables.link(Edge::Connection, a, b).expect("two people");
         drop(tables);
         txn.commit().expect("commit");
-        let reader = crate::store::Reader::of(std::sync::Arc::new(
-            crate::store::reader::Snapshot::new(db.begin_read().expect("read")),
-        ));
+        let reader = committed(&db);
         assert_eq!(
             crate::store::check_invariants(&reader).expect("check"),
             Vec::new()
@@ -1057,9 +1062,7 @@ mod tests {
         let second = tables.put_entry(entry("Cy too", "CY@x.test")).expect("put");
         drop(tables);
         txn.commit().expect("commit");
-        let reader = crate::store::Reader::of(std::sync::Arc::new(
-            crate::store::reader::Snapshot::new(db.begin_read().expect("read")),
-        ));
+        let reader = committed(&db);
         let violations: Vec<String> = crate::store::check_invariants(&reader)
             .expect("check")
             .iter()

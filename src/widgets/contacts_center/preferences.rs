@@ -22,15 +22,9 @@ impl Settings {
     pub fn load(reader: &Reader, req: &Request) -> Result<Self, StoreError> {
         let mut values = req.descriptor.preferences.clone();
         for (name, saved) in reader.preferences(req.portlet.as_str())? {
-            // A value saved before the descriptor made the preference read-only, or
-            // gave it several values (which edit mode leaves alone), does not outlive
-            // that decision.
-            let d = &req.descriptor;
-            let list = d
-                .preferences
-                .get(&name)
-                .is_some_and(|values| values.len() > 1);
-            if !list && !d.read_only_preferences.contains(&name) {
+            // A value saved before the descriptor took the preference out of edit
+            // mode does not outlive that decision.
+            if !fixed_by_descriptor(req, &name) {
                 values.insert(name, saved);
             }
         }
@@ -132,15 +126,23 @@ pub(crate) fn label(ui: &crate::widgets::ui::Ui<'_>, name: &str) -> String {
     if text == key { name.to_owned() } else { text }
 }
 
-/// The preferences edit mode offers: the descriptor's, but those it marks read-only.
+/// The preferences edit mode offers: the descriptor's, but those it fixes.
 pub(crate) fn editable(req: &Request) -> impl Iterator<Item = (&String, &Vec<String>)> {
-    let read_only = &req.descriptor.read_only_preferences;
-    // A preference the descriptor gives several values is a list the form's one field
-    // cannot show: offered, its first value would be all a save kept.
     req.descriptor
         .preferences
         .iter()
-        .filter(move |(name, values)| !read_only.contains(*name) && values.len() <= 1)
+        .filter(move |(name, _)| !fixed_by_descriptor(req, name))
+}
+
+/// Whether the descriptor's value of `name` is the one that counts, whatever was
+/// saved: it marks the preference read-only, or gives it several values, a list the
+/// form's one field cannot show (offered, its first value would be all a save kept).
+fn fixed_by_descriptor(req: &Request, name: &str) -> bool {
+    let d = &req.descriptor;
+    d.read_only_preferences.contains(name)
+        || d.preferences
+            .get(name)
+            .is_some_and(|values| values.len() > 1)
 }
 
 /// The whole numbers a preference takes, if it is a number: `pageSize`, 1 to
