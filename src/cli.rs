@@ -287,7 +287,7 @@ fn store_message(error: &StoreError, database: &Path, what: &str) -> String {
 
 /// Opens (creating if needed) the configured database for an offline command.
 fn open_social(config: &Config) -> Result<Social, String> {
-    std::fs::create_dir_all(&config.data_dir)
+    crate::store::create_folder(&config.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
     let database = config.database_path();
     Social::open(&database).map_err(|e| match e {
@@ -532,7 +532,7 @@ fn backup(config: &Config, file: &Path) -> ExitCode {
 }
 
 fn restore(config: &Config, file: &Path) -> ExitCode {
-    if let Err(e) = std::fs::create_dir_all(&config.data_dir) {
+    if let Err(e) = crate::store::create_folder(&config.data_dir) {
         return fail(format!("cannot create {}: {e}", config.data_dir.display()));
     }
     match crate::store::restore_file(file, &config.database_path()) {

@@ -205,10 +205,14 @@ pub async fn backup(
     let file = dir.join(&name);
     let (social, target) = (state.social.clone(), file.clone());
     let stopping = Arc::clone(&state.stopping);
-    tokio::fs::create_dir_all(&dir).await.map_err(|error| {
-        tracing::error!(%error, dir = %dir.display(), "cannot create the backup folder");
-        HttpError::Internal
-    })?;
+    let folder = dir.clone();
+    tokio::task::spawn_blocking(move || crate::store::create_folder(&folder))
+        .await
+        .map_err(|_| HttpError::Internal)?
+        .map_err(|error| {
+            tracing::error!(%error, dir = %dir.display(), "cannot create the backup folder");
+            HttpError::Internal
+        })?;
     // Checked before the copy starts: a copy that fills the disk would fail, and the
     // live database's next commit with it, which stops every write until a restart.
     let (database, folder) = (state.config.database_path(), dir.clone());

@@ -136,7 +136,7 @@ impl AppState {
         let path = config.database_path();
         let social = tokio::task::spawn_blocking(move || -> Result<Social, HostError> {
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| {
+                crate::store::create_folder(dir).map_err(|e| {
                     HostError::Startup(format!("cannot create data folder {}: {e}", dir.display()))
                 })?;
             }

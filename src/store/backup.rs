@@ -226,22 +226,10 @@ fn commit_file(temp: &Path, dest: &Path, naming: Naming) -> Result<(), StoreErro
         Naming::Replacing => fs::rename(temp, dest).map_err(file_error(dest))?,
         Naming::New => link_new(temp, dest)?,
     }
-    if let Some(dir) = folder_of(dest) {
-        // Make the rename itself durable; some platforms cannot open a directory,
-        // and the data is already safe, so a failure here is not an error. Nor is
-        // one of the sync: the file has its name now, and a restore must not then
-        // undo itself (it would drop the kept copy of the file it replaced). The
-        // operator is told that a power cut may still take the name back.
-        if let Ok(d) = File::open(dir)
-            && let Err(error) = d.sync_all()
-            && !matches!(
-                error.kind(),
-                std::io::ErrorKind::InvalidInput | std::io::ErrorKind::Unsupported
-            )
-        {
-            tracing::warn!(%error, path = %dir.display(), file = %dest.display(), "the file has its name, but the folder could not be synced: a power cut before the system writes it out may undo the rename");
-        }
-    }
+    // Make the rename itself durable. A failure of the sync is not an error: the
+    // file has its name now, and a restore must not then undo itself (it would drop
+    // the kept copy of the file it replaced); the log says what a power cut may do.
+    super::folders::sync_name_of(dest);
     Ok(())
 }
 
@@ -530,18 +518,6 @@ fn migrate(path: &Path) -> Result<(), StoreError> {
     })
 }
 
-/// The folder that holds `path`'s name, whose own sync makes a rename into it
-/// durable: `.` for a bare file name (`backup nightly.redb`), whose parent is empty.
-fn folder_of(path: &Path) -> Option<&Path> {
-    path.parent().map(|dir| {
-        if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        }
-    })
-}
-
 /// Whether `e` is the disk refusing a write (full, or over a quota).
 fn is_out_of_room(e: &StoreError) -> bool {
     use std::io::ErrorKind::{QuotaExceeded, StorageFull};
@@ -818,16 +794,6 @@ mod tests {
             "{static_message:?}"
         );
         assert_eq!(read_damaged(|| Ok(7)).ok(), Some(7));
-    }
-
-    #[test]
-    fn a_bare_file_name_is_renamed_in_the_working_folder() {
-        assert_eq!(folder_of(Path::new("nightly.redb")), Some(Path::new(".")));
-        assert_eq!(
-            folder_of(Path::new("backups/nightly.redb")),
-            Some(Path::new("backups"))
-        );
-        assert_eq!(folder_of(Path::new("/")), None);
     }
 
     #[test]

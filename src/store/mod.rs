@@ -10,6 +10,7 @@ mod backup;
 mod error;
 #[cfg(test)]
 pub(crate) mod flaky_disk;
+mod folders;
 mod graph;
 mod invariants;
 pub mod memory;
@@ -25,6 +26,7 @@ pub use backup::{
     inspect_file, remove_stale_temporaries, restore_file,
 };
 pub use error::StoreError;
+pub use folders::create_folder;
 pub use graph::{Edge, Entry, Graph, RequestStatus, SocialRequest};
 pub use invariants::{Violation, check_invariants};
 pub use normalize::{fold, fold_for_search, is_portal_user_id, is_valid_email};

@@ -203,8 +203,11 @@ impl Store {
         if !path.exists() {
             // Made its owner's alone (see `create_owner_only`); a file that exists
             // keeps what its administrator gave it. Any failure here, the open
-            // below meets and reports.
-            let _ = super::backup::create_owner_only(path);
+            // below meets and reports. Its name is synced into its folder before
+            // any commit to it can be acknowledged.
+            if super::backup::create_owner_only(path).is_ok() {
+                super::folders::sync_name_of(path);
+            }
         }
         let file = std::fs::OpenOptions::new()
             .read(true)
