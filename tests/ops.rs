@@ -1509,6 +1509,20 @@ fn serve_logging(
     String,
     std::sync::mpsc::Receiver<String>,
 ) {
+    serve_logging_as(dir, config, "json", None)
+}
+
+/// [`serve_logging`] with the log's format (`json` or `text`) and `RUST_LOG` given.
+fn serve_logging_as(
+    dir: &Path,
+    config: &str,
+    format: &str,
+    rust_log: Option<&str>,
+) -> (
+    std::process::Child,
+    String,
+    std::sync::mpsc::Receiver<String>,
+) {
     use std::io::BufRead;
     let file = dir.join("host.toml");
     std::fs::write(&file, config).unwrap();
@@ -1517,6 +1531,9 @@ fn serve_logging(
         if k.starts_with("WIDGET_HOST_") || k == "RUST_LOG" {
             cmd.env_remove(k);
         }
+    }
+    if let Some(filter) = rust_log {
+        cmd.env("RUST_LOG", filter);
     }
     let mut child = cmd
         .arg("--config")
@@ -1528,7 +1545,7 @@ fn serve_logging(
             "127.0.0.1:0",
             "--no-demo",
             "--log-format",
-            "json",
+            format,
         ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -1548,6 +1565,12 @@ fn serve_logging(
         let line = rx
             .recv_timeout(Duration::from_secs(30))
             .expect("a log line");
+        if format == "text" {
+            if let Some((_, address)) = line.split_once(" serving address=") {
+                break address.trim().to_owned();
+            }
+            continue;
+        }
         let line: serde_json::Value = serde_json::from_str(&line).expect("JSON lines");
         if line["fields"]["message"] == "serving" {
             break line["fields"]["address"]
@@ -1661,4 +1684,48 @@ fn a_wsrp_fault_is_logged_escaped() {
     let fault = faults[0]["fields"]["fault"].as_str().expect("fault");
     assert!(fault.contains("urn:a\\n2026"), "{fault}");
     assert!(!fault.contains('\n'), "{fault}");
+}
+
+/// In a text log, where a line break would start a line of its own, with every
+/// level logged: the first fault's line (a warning) and the next one's (a debug
+/// line, while the warning is throttled) keep the request's line break escaped.
+#[test]
+fn wsrp_faults_are_logged_escaped_at_every_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, address, rx) = serve_logging_as(dir.path(), "", "text", Some("debug"));
+    let forged = "2026-01-01T00:00:00Z  INFO widget_host: forged";
+    let post = |port: &str, action: &str, body: String| {
+        exchange(
+            &address,
+            &format!(
+                "POST /wsrp/v2/{port} HTTP/1.1\r\nHost: {address}\r\nContent-Type: text/xml; charset=utf-8\r\nSOAPAction: \"{action}\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+    };
+    for _ in 0..2 {
+        let body = format!(
+            "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Header><h:x xmlns:h=\"urn:a\n{forged}\" s:mustUnderstand=\"1\"/></s:Header><s:Body/></s:Envelope>"
+        );
+        let answer = post("markup", "", body);
+        assert!(answer.starts_with("HTTP/1.1 500"), "{answer}");
+    }
+    let lines = stop_and_collect(child, &address, rx);
+    let quoting: Vec<&String> = lines.iter().filter(|l| l.contains("forged")).collect();
+    // The two faults: the warning, then a debug line.
+    assert!(
+        quoting
+            .iter()
+            .any(|l| l.contains("WARN") && l.contains("fault"))
+            && quoting
+                .iter()
+                .any(|l| l.contains("DEBUG") && l.contains("WSRP fault")),
+        "{lines:#?}"
+    );
+    for line in &lines {
+        assert!(!line.starts_with(forged), "a forged line: {lines:#?}");
+    }
+    for line in quoting {
+        assert!(line.contains("\\n2026"), "{line}");
+    }
 }

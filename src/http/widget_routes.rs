@@ -986,6 +986,9 @@ pub(crate) fn log_bearer_refusal(error: &AuthError) {
             error = %error.to_string().escape_debug(), unlogged,
             "a bearer token was refused (one such line per 10 s; `unlogged` counts those left out)"
         ),
-        None => tracing::debug!(%error, "bearer token refused"),
+        None => tracing::debug!(
+            error = %error.to_string().escape_debug(),
+            "bearer token refused"
+        ),
     }
 }

@@ -228,7 +228,10 @@ impl Producer {
                         fault = %fault.to_string().escape_debug(), unlogged,
                         "a WSRP call was answered with a fault (one such line per 10 s; `unlogged` counts those left out)"
                     ),
-                    None => tracing::debug!(%fault, "WSRP fault"),
+                    None => tracing::debug!(
+                        fault = %fault.to_string().escape_debug(),
+                        "WSRP fault"
+                    ),
                 }
                 fault_reply(500, &fault)
             }
