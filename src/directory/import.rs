@@ -27,7 +27,7 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::{DirectoryError, IdSource, UserAccount};
-use crate::social::{Social, SocialError};
+use crate::social::{Social, SocialError, Upserted};
 use crate::store::{Person, StoreError};
 
 /// People written per transaction: large enough that the fsync per commit is noise.
@@ -82,6 +82,9 @@ impl fmt::Display for Rejected {
 pub struct ImportReport {
     pub records: usize,
     pub imported: usize,
+    /// Of `imported`, the records that updated someone already there: stored before
+    /// the import, or earlier in the file (a later record of the same id wins).
+    pub updated: usize,
     /// The first [`MAX_LISTED_REJECTIONS`] rejected records, in file order.
     pub rejected: Vec<Rejected>,
     /// Rejected records past those, only counted.
@@ -180,13 +183,16 @@ impl ImportReport {
 
 impl fmt::Display for ImportReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} record(s): {} imported, {} rejected",
-            self.records,
-            self.imported,
-            self.rejected_count()
-        )?;
+        write!(f, "{} record(s): {} imported", self.records, self.imported)?;
+        if self.updated > 0 {
+            write!(
+                f,
+                " ({} new, {} updated)",
+                self.imported - self.updated,
+                self.updated
+            )?;
+        }
+        write!(f, ", {} rejected", self.rejected_count())?;
         if self.inactive > 0 {
             write!(f, ", {} inactive skipped", self.inactive)?;
         }
@@ -611,7 +617,7 @@ struct Sink<'a> {
     /// The batch being written while the next one is parsed: parsing and storing
     /// then share the two cores instead of taking turns. At most one is in flight,
     /// so batches are stored in file order.
-    writing: Option<JoinHandle<Result<usize, SocialError>>>,
+    writing: Option<JoinHandle<Result<Upserted, SocialError>>>,
     /// What of an array's or page's JSON is being parsed, and the bytes read for it:
     /// see [`RecordBound`].
     reading: Rc<Reading>,
@@ -721,7 +727,10 @@ impl Sink<'_> {
             return;
         };
         match writing.join() {
-            Ok(Ok(n)) => self.report.imported += n,
+            Ok(Ok(stored)) => {
+                self.report.imported += stored.added + stored.updated;
+                self.report.updated += stored.updated;
+            }
             Ok(Err(e)) => self.failure = Some(e.into()),
             Err(_) => self.failure = Some(SocialError::Store(StoreError::WriterGone).into()),
         }

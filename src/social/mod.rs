@@ -166,6 +166,14 @@ fn validate(person: &Person) -> Result<(), StoreError> {
     }
 }
 
+/// What a bulk upsert stored: people new to the directory, and records that updated
+/// someone already there (stored before, or earlier in the same list).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Upserted {
+    pub added: usize,
+    pub updated: usize,
+}
+
 impl Social {
     /// Opens (or creates) the database file with grouped commits.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, SocialError> {
@@ -264,18 +272,23 @@ impl Social {
     /// writing any. Returns how many were stored. A storage error part way leaves
     /// the transactions before it committed (each [`IMPORT_BATCH`] people): an import
     /// stores each person whole or not at all, so running it again completes it.
-    pub fn upsert_people(&self, people: Vec<Person>) -> Result<usize, SocialError> {
+    pub fn upsert_people(&self, people: Vec<Person>) -> Result<Upserted, SocialError> {
         for p in &people {
             validate(p)?;
         }
         let total = people.len();
+        let mut added = 0;
         let mut people = people.into_iter().peekable();
         while people.peek().is_some() {
             let batch: Vec<Person> = people.by_ref().take(IMPORT_BATCH).collect();
-            self.store
-                .write(move |tables| tables.upsert_people(&batch).map(|_| ()))?;
+            added += self
+                .store
+                .write(move |tables| tables.upsert_people(&batch))?;
         }
-        Ok(total)
+        Ok(Upserted {
+            added,
+            updated: total - added,
+        })
     }
 
     /// Removes a person with all their edges, requests and entries. False when the

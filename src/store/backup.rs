@@ -311,7 +311,11 @@ fn backup_named(
     naming: Naming,
 ) -> Result<(), StoreError> {
     let temp = temp_beside(dest);
-    let result = write_copy(reader, &temp, stop).and_then(|()| commit_file(&temp, dest, naming));
+    // A page whose checksum holds but whose key is not what its table stores stops
+    // redb with a panic: that is a damaged database, said so, and the temporary file
+    // is removed all the same.
+    let result = read_damaged(|| write_copy(reader, &temp, stop))
+        .and_then(|()| commit_file(&temp, dest, naming));
     if let Err(StoreError::ShuttingDown) = &result {
         // Said here: the request that asked for it has usually been dropped by now.
         tracing::warn!(file = %dest.display(), "a backup was stopped unfinished: the host is shutting down; nothing took its name");
@@ -983,6 +987,28 @@ mod tests {
         // Not asked, the same backup is written.
         backup_until(&reader, &dest, &|| false).expect("backup");
         assert!(dest.is_file());
+    }
+
+    /// A read that stops redb with a panic mid-copy (a damaged page) is reported as
+    /// damage, and the half-written temporary file goes as on any other failure.
+    #[test]
+    fn a_backup_stopped_by_a_panic_says_damaged_and_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Database::create(dir.path().join("live.redb")).expect("create");
+        tables::prepare(&db).expect("prepare");
+        let reader = Reader::new(db.begin_read().expect("read"));
+        let dest = dir.path().join("backup.redb");
+        let failed = backup_until(&reader, &dest, &|| panic!("a key that is not UTF-8"));
+        assert!(
+            matches!(&failed, Err(e @ StoreError::Corrupt { .. }) if e.is_damage()
+                && e.to_string().contains("a key that is not UTF-8")),
+            "{failed:?}"
+        );
+        let left: Vec<_> = fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(left, [std::ffi::OsString::from("live.redb")], "{left:?}");
     }
 
     /// Only the names a backup or restore gives its temporary files are removed at

@@ -168,7 +168,9 @@ impl Tables<'_> {
     /// runs: their rows are built first, sorted per table and inserted in key order,
     /// so each B-tree page is visited once per run instead of once per row. People
     /// already stored, and repeats within `people`, then go through `upsert_person`
-    /// in their original order. Nothing is written when an id is malformed.
+    /// in their original order. Nothing is written when an id is malformed. Returns
+    /// how many of `people` were new: the rest updated someone stored already or
+    /// listed earlier in `people`.
     pub fn upsert_people(&mut self, people: &[Person]) -> Result<usize, StoreError> {
         if let Some(bad) = people.iter().find(|p| !is_portal_user_id(&p.id)) {
             return Err(StoreError::InvalidPerson(format!(
@@ -191,7 +193,7 @@ impl Tables<'_> {
         for p in known {
             self.upsert_person(p)?;
         }
-        Ok(people.len())
+        Ok(fresh.len())
     }
 
     /// Inserts people known to be absent, each table's rows in key order.
@@ -351,7 +353,8 @@ mod tests {
         ];
         let (_db, bulk) = with_store(|t| {
             t.upsert_person(&earlier).expect("earlier");
-            assert_eq!(t.upsert_people(&batch).expect("bulk"), 5);
+            // a, c and d are new; b was stored, and c comes twice.
+            assert_eq!(t.upsert_people(&batch).expect("bulk"), 3);
         });
         let (_db2, single) = with_store(|t| {
             t.upsert_person(&earlier).expect("earlier");

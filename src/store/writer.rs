@@ -203,11 +203,8 @@ impl Store {
         if !path.exists() {
             // Made its owner's alone (see `create_owner_only`); a file that exists
             // keeps what its administrator gave it. Any failure here, the open
-            // below meets and reports. Its name is synced into its folder before
-            // any commit to it can be acknowledged.
-            if super::backup::create_owner_only(path).is_ok() {
-                super::folders::sync_name_of(path);
-            }
+            // below meets and reports.
+            let _ = super::backup::create_owner_only(path);
         }
         let file = std::fs::OpenOptions::new()
             .read(true)
@@ -220,6 +217,10 @@ impl Store {
                 source,
             })?;
         advise_random_access(&file);
+        // The file's name is synced into its folder before any commit to it can be
+        // acknowledged: on every open, as a file made by a command that was killed
+        // (or by the open above) may never have been. One fsync, once a start.
+        super::folders::sync_name_of(path);
         let db = Database::builder()
             .set_cache_size(options.cache_bytes)
             .create_with_backend(redb::backends::FileBackend::new(file)?)?;
