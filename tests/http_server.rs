@@ -527,7 +527,8 @@ fn signal(child: &std::process::Child, name: &str) {
 
 /// SIGINT (Ctrl-C in a terminal) stops the host as SIGTERM does, and a request that
 /// never finishes holds the stop for `shutdown_grace_secs` only, after which the host
-/// exits 0: what was acknowledged is durable, and the unfinished request was not.
+/// exits 0. (That what was acknowledged survives a stop at any moment is the crash
+/// test's to show: `tests/store_crash.rs`.)
 #[test]
 fn sigint_drains_and_the_grace_period_ends_the_drain() {
     let dir = tempfile::tempdir().expect("tempdir");

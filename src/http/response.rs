@@ -237,6 +237,44 @@ pub fn bytes(
     response
 }
 
+/// Answers this large and larger count against [`AppState::large_answers`]; a page
+/// (some 35 KB) never does.
+///
+/// [`AppState::large_answers`]: super::state::AppState::large_answers
+pub const LARGE_ANSWER_BYTES: usize = 1024 * 1024;
+
+/// `body` as the bytes of an answer: a large one ([`LARGE_ANSWER_BYTES`] or more)
+/// holds its size of `budget` until the last of it is dropped, which is when its
+/// client has read it or gone. [`HttpError::Busy`] when the budget has no room.
+pub fn held_while_sent(
+    budget: &std::sync::Arc<tokio::sync::Semaphore>,
+    body: Vec<u8>,
+) -> Result<Bytes, HttpError> {
+    if body.len() < LARGE_ANSWER_BYTES {
+        return Ok(Bytes::from(body));
+    }
+    let size = u32::try_from(body.len()).map_err(|_| HttpError::Busy)?;
+    let permit = std::sync::Arc::clone(budget)
+        .try_acquire_many_owned(size)
+        .map_err(|_| HttpError::Busy)?;
+    Ok(Bytes::from_owner(Held {
+        body,
+        _permit: permit,
+    }))
+}
+
+/// An answer's bytes with the budget they hold, given back when they are dropped.
+struct Held {
+    body: Vec<u8>,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl AsRef<[u8]> for Held {
+    fn as_ref(&self) -> &[u8] {
+        &self.body
+    }
+}
+
 pub fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
     bytes(status, "text/plain; charset=utf-8", body)
 }
@@ -279,6 +317,36 @@ mod tests {
             .expect("body")
             .to_bytes();
         String::from_utf8(bytes.to_vec()).expect("utf-8")
+    }
+
+    /// A large answer holds its size of the budget until the last of its bytes is
+    /// dropped (hyper drops them once the client has read them, or has gone); a small
+    /// one holds nothing; one that does not fit is refused as busy.
+    #[test]
+    fn large_answers_hold_their_size_until_they_are_dropped() {
+        let total = 3 * LARGE_ANSWER_BYTES;
+        let budget = std::sync::Arc::new(tokio::sync::Semaphore::new(total));
+        let small = held_while_sent(&budget, vec![b's'; LARGE_ANSWER_BYTES - 1]).expect("small");
+        assert_eq!(budget.available_permits(), total);
+        let large = held_while_sent(&budget, vec![b'l'; 2 * LARGE_ANSWER_BYTES]).expect("large");
+        assert_eq!(large.len(), 2 * LARGE_ANSWER_BYTES);
+        assert!(large.iter().all(|&b| b == b'l'));
+        assert_eq!(budget.available_permits(), LARGE_ANSWER_BYTES);
+        let refused = held_while_sent(&budget, vec![b'x'; LARGE_ANSWER_BYTES + 1]);
+        assert!(matches!(refused, Err(HttpError::Busy)), "{refused:?}");
+        assert_eq!(
+            budget.available_permits(),
+            LARGE_ANSWER_BYTES,
+            "the refused one holds nothing"
+        );
+        // A part of the answer still being written keeps the whole of it.
+        let rest = large.slice(LARGE_ANSWER_BYTES..);
+        drop(large);
+        assert_eq!(budget.available_permits(), LARGE_ANSWER_BYTES);
+        drop(rest);
+        assert_eq!(budget.available_permits(), total);
+        drop(small);
+        assert!(held_while_sent(&budget, vec![b'x'; LARGE_ANSWER_BYTES + 1]).is_ok());
     }
 
     /// A refusal's text can hold what a caller sent: the page escapes it, names its

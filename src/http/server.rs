@@ -513,6 +513,95 @@ mod tests {
         }
     }
 
+    /// An export is held until its client has read it, counted against the host's
+    /// budget for large answers: with the budget taken, a large export is refused
+    /// (503, retry shortly) while a small one is still served; with room, the large
+    /// one is served, and once read its bytes are given back.
+    #[tokio::test]
+    async fn large_exports_wait_for_room_in_the_budget_of_large_answers() {
+        use super::super::state::LARGE_ANSWERS_HELD_BYTES;
+        use crate::social::BulkEdge;
+        use crate::store::{Person, WebUrl};
+        let host = HeldWriterHost::start(None).await;
+        // Twelve people of about 130 KB of web addresses each: a 1.5 MB export.
+        let person = |id: &str| Person {
+            id: id.into(),
+            given_name: "Pat".into(),
+            family_name: id.into(),
+            ..Person::default()
+        };
+        let large = |i: usize| {
+            let mut p = person(&format!("large{i:02}"));
+            p.user_account_contact_information.web_urls = (0..64)
+                .map(|k| WebUrl {
+                    url: format!("https://example.com/{k}/{}", "a".repeat(2_000)),
+                    ..WebUrl::default()
+                })
+                .collect();
+            p
+        };
+        let mut people: Vec<Person> = (0..12).map(large).collect();
+        people.push(person("v"));
+        people.push(person("small"));
+        let social = host.state.social.clone();
+        tokio::task::spawn_blocking(move || {
+            social.upsert_people(people)?;
+            let edges = (0..12)
+                .map(|i| BulkEdge::Connection("v".into(), format!("large{i:02}")))
+                .chain([BulkEdge::Connection("small".into(), "v".into())])
+                .collect();
+            social.link_many(edges)
+        })
+        .await
+        .expect("joined")
+        .expect("stored");
+        let export = |user: &str| {
+            reqwest::Client::new()
+                .get(format!("{}/resources/vcard", host.widget()))
+                .query(&[("_contacts_center_filter", "connections")])
+                .bearer_auth(HeldWriterHost::token(user, &[]))
+                .timeout(Duration::from_secs(10))
+                .send()
+        };
+        let budget = Arc::clone(&host.state.large_answers);
+        let all = u32::try_from(LARGE_ANSWERS_HELD_BYTES).expect("fits");
+        let taken = Arc::clone(&budget)
+            .try_acquire_many_owned(all)
+            .expect("free");
+        let refused = export("v").await.expect("answer");
+        assert_eq!(refused.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+        let small = export("small").await.expect("answer");
+        assert_eq!(small.status(), reqwest::StatusCode::OK);
+        assert_eq!(
+            small
+                .text()
+                .await
+                .expect("text")
+                .matches("BEGIN:VCARD")
+                .count(),
+            1
+        );
+        drop(taken);
+        let served = export("v").await.expect("answer");
+        assert_eq!(served.status(), reqwest::StatusCode::OK);
+        let cards = served.text().await.expect("text");
+        assert_eq!(cards.matches("BEGIN:VCARD").count(), 13, "twelve large, one small");
+        assert!(
+            cards.len() >= super::super::response::LARGE_ANSWER_BYTES,
+            "{}",
+            cards.len()
+        );
+        let started = std::time::Instant::now();
+        while budget.available_permits() < LARGE_ANSWERS_HELD_BYTES {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "never given back"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        host.stop().await;
+    }
+
     /// A live backup runs alone: while one is written, another is refused (409) and
     /// writes nothing; once it is done, the next one goes ahead.
     #[tokio::test]

@@ -40,6 +40,9 @@ pub struct AppState {
     /// Bytes of WSRP envelopes being read at once, one permit a byte (see
     /// [`WSRP_BYTES_IN_FLIGHT`]).
     pub wsrp_bytes: Arc<tokio::sync::Semaphore>,
+    /// Bytes of large answers (exports, WSRP resources) held until their clients have
+    /// read them (see [`LARGE_ANSWERS_HELD_BYTES`] and `response::held_while_sent`).
+    pub large_answers: Arc<tokio::sync::Semaphore>,
     /// One live backup at a time (`POST /api/backup`): each writes a whole copy of the
     /// file to the data disk and holds a snapshot that keeps the live file from reusing
     /// the pages writes free meanwhile, so a retrying script's backups at once would
@@ -232,6 +235,7 @@ impl AppState {
             backups: Arc::new(tokio::sync::Semaphore::new(1)),
             stopping: Arc::default(),
             wsrp_bytes: Arc::new(tokio::sync::Semaphore::new(WSRP_BYTES_IN_FLIGHT)),
+            large_answers: Arc::new(tokio::sync::Semaphore::new(LARGE_ANSWERS_HELD_BYTES)),
             catalog,
             social,
             verifier: Arc::new(verifier),
@@ -461,6 +465,14 @@ pub const WSRP_ENVELOPES_AT_ONCE: usize = 64;
 /// that holds nothing yet waits for room, up to the request timeout, then gets 503;
 /// one that holds some gets 503 at once (see `wsrp_routes::read_envelope`).
 pub const WSRP_BYTES_IN_FLIGHT: usize = WSRP_ENVELOPES_AT_ONCE * 512 * 1024;
+
+/// Most bytes of large answers the host holds at once for clients still reading them.
+/// An export is built whole (up to 16 MiB) and kept until its client has read it, and
+/// a client may read as slowly as the request timeout lets it, so without a bound one
+/// person's export link fetched on a thousand connections would hold gigabytes. Past
+/// it, a large answer gets 503 (retry shortly) as soon as it is built. Eight exports
+/// of the largest size, or a few hundred of an ordinary contact list.
+pub const LARGE_ANSWERS_HELD_BYTES: usize = 128 * 1024 * 1024;
 
 /// Writes that may wait for the writer at once over the native protocol and the user
 /// API: actions, directory refreshes that found a change, the API's PUTs and DELETEs.

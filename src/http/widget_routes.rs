@@ -203,7 +203,8 @@ pub async fn resource(
     )
     .await?;
     let served = run_widget(state, prepared, |w, r| w.resource(r)).await?;
-    let mut response = Response::new(http_body_util::Full::new(Bytes::from(served.body)));
+    let body = response::held_while_sent(&state.large_answers, served.body)?;
+    let mut response = Response::new(http_body_util::Full::new(body));
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&served.content_type) {
         headers.insert(CONTENT_TYPE, value);

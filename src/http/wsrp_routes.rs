@@ -38,7 +38,7 @@ pub async fn soap(
         let refused = WsrpFault::Malformed(
             "a SOAP envelope is sent as text/xml (SOAP 1.1's HTTP binding)".into(),
         );
-        return Ok(soap_response(transport_fault(415, &refused)));
+        return Ok(soap_response(state, transport_fault(415, &refused)));
     }
     // No more than the parser takes (512 KiB): a larger envelope is refused with 413
     // before it is read, rather than read whole and refused as malformed after.
@@ -87,14 +87,25 @@ pub async fn soap(
             transport_fault(status, &fault)
         }
     };
-    Ok(soap_response(reply))
+    Ok(soap_response(state, reply))
 }
 
-fn soap_response(reply: crate::wsrp::producer::SoapReply) -> Response<Body> {
-    let mut response = response::text(
-        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        reply.body,
-    );
+/// The reply as an answer. A large one (a resource, base64 in its envelope) holds its
+/// size of the host's budget for large answers until its client has read it; with no
+/// room it becomes a busy fault, as an export over the native protocol gets 503.
+fn soap_response(state: &AppState, reply: crate::wsrp::producer::SoapReply) -> Response<Body> {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response =
+        match response::held_while_sent(&state.large_answers, reply.body.into_bytes()) {
+            Ok(body) => response::text(status, body),
+            Err(busy) => {
+                let fault = WsrpFault::OperationFailed(busy.to_string());
+                response::text(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    transport_fault(503, &fault).body,
+                )
+            }
+        };
     response
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
