@@ -473,9 +473,33 @@ async fn a_blocking_interaction_runs_a_contacts_center_action_to_its_commit() {
     let (status, answer) = soap(&server, "markup", &connect).await;
     assert_eq!(status, 200, "{answer}");
     assert!(answer.contains("updateResponse"), "{answer}");
-    assert!(
-        answer.contains("message=this-user-has-received-a-connection-request-from-you"),
+    let next = answer
+        .split("opaqueValue=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the next render's state");
+    assert_eq!(
+        widget_host::wsrp::urls::decode_state(next).get("message"),
+        Some("this-user-has-received-a-connection-request-from-you"),
         "the rule's outcome in the next render's state: {answer}"
+    );
+    // Fed back as the consumer found it, the state renders the outcome.
+    let (status, after) = soap(
+        &server,
+        "markup",
+        &format!(
+            "<t:getMarkup>{}</t:getMarkup>",
+            alice.replace(
+                "</t:windowState>",
+                &format!("</t:windowState><t:navigationalContext opaqueValue=\"{next}\"/>")
+            )
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{after}");
+    assert!(
+        after.contains("This user has received a connection request from you."),
+        "{after}"
     );
 
     let requests = bob.replace(

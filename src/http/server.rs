@@ -585,7 +585,11 @@ mod tests {
         let served = export("v").await.expect("answer");
         assert_eq!(served.status(), reqwest::StatusCode::OK);
         let cards = served.text().await.expect("text");
-        assert_eq!(cards.matches("BEGIN:VCARD").count(), 13, "twelve large, one small");
+        assert_eq!(
+            cards.matches("BEGIN:VCARD").count(),
+            13,
+            "twelve large, one small"
+        );
         assert!(
             cards.len() >= super::super::response::LARGE_ANSWER_BYTES,
             "{}",

@@ -8,8 +8,16 @@
 //! `&amp;`, which the spec asks consumers to accept.
 //!
 //! The widget's render parameters travel as the navigational state, and the action's
-//! name as the interaction state, each encoded as `application/x-www-form-urlencoded`
-//! pairs: opaque to the consumer, readable again by [`decode_state`].
+//! name as the interaction state, each as `application/x-www-form-urlencoded` pairs
+//! written in base64url: opaque to the consumer, readable again by [`decode_state`].
+//! Opaque means the consumer may hand a state back as it found it in the URL or
+//! URL-decoded (GateIn keeps the raw text, Liferay decodes it): base64url has only
+//! letters, digits, `-` and `_`, which read the same either way, where pairs written
+//! as they are (`action%3Dsay` in the URL) came back from a consumer that does not
+//! decode as one key with no value.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::portal::{ActionTarget, Params, PortletUrls};
 
@@ -64,25 +72,44 @@ impl WsrpUrls {
     }
 }
 
-/// Encodes pairs as `a=1&b=2` (URL-encoded).
+/// Encodes pairs as `a=1&b=2` (URL-encoded), written in base64url without padding.
 pub fn encode_state<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut s = form_urlencoded::Serializer::new(String::new());
     for (k, v) in pairs {
         s.append_pair(k, v);
     }
-    s.finish()
+    URL_SAFE_NO_PAD.encode(s.finish())
 }
 
 /// Most pairs a state yields, as many as a native request may carry: a state is the
 /// consumer's to send, and 512 KiB of `a=&a=&…` would be a hundred thousand pairs.
 pub const MAX_STATE_PAIRS: usize = 1_000;
 
-/// Reads a state written by [`encode_state`]. Foreign or garbled states yield
-/// whatever pairs they contain, up to [`MAX_STATE_PAIRS`]; never an error, since the
-/// consumer owns the value.
+/// Reads a state written by [`encode_state`], or pairs written as they are (as hosts
+/// before wrote them, so a state a consumer kept still reads: once URL-encoded, or
+/// twice when the consumer handed back the URL's raw text). Foreign or garbled
+/// states yield whatever pairs they contain, up to [`MAX_STATE_PAIRS`]; never an
+/// error, since the consumer owns the value.
 pub fn decode_state(state: &str) -> Params {
+    let is_base64url = state
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let pairs: String = match URL_SAFE_NO_PAD
+        .decode(state)
+        .ok()
+        .filter(|_| is_base64url)
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+    {
+        Some(pairs) => pairs,
+        None if !state.contains('=') && state.to_ascii_uppercase().contains("%3D") => {
+            percent_encoding::percent_decode_str(state)
+                .decode_utf8_lossy()
+                .into_owned()
+        }
+        None => state.to_owned(),
+    };
     let mut params = Params::new();
-    for (k, v) in form_urlencoded::parse(state.as_bytes()).take(MAX_STATE_PAIRS) {
+    for (k, v) in form_urlencoded::parse(pairs.as_bytes()).take(MAX_STATE_PAIRS) {
         if !k.is_empty() {
             params.add(k.into_owned(), v.into_owned());
         }
@@ -201,6 +228,61 @@ mod tests {
         let state = decode_state(get(&pairs, "wsrp-navigationalState").expect("state"));
         assert_eq!(state.get("filter"), Some("a&b/wsrp_rewrite"));
         assert_eq!(state.get("page"), Some("2"));
+    }
+
+    /// A consumer may hand a state back as the URL had it or URL-decoded: both read
+    /// the same, for the navigational, interaction and resource states alike.
+    #[test]
+    fn a_state_reads_the_same_raw_or_url_decoded() {
+        let urls = WsrpUrls::new(None);
+        let tricky = [("filter", "a&b=c %2F é+/wsrp_rewrite"), ("page", "2")];
+        let links = [
+            (urls.render_url(&tricky), "wsrp-navigationalState"),
+            (urls.resource_url("vcard", &tricky), "wsrp-resourceState"),
+        ];
+        for (url, key) in links {
+            let url = urls.finish_markup(&url);
+            let inner = url
+                .strip_prefix(REWRITE_START)
+                .and_then(|u| u.strip_suffix(REWRITE_END))
+                .expect("a rewrite url");
+            let raw = inner
+                .split('&')
+                .find_map(|pair| pair.strip_prefix(&format!("{key}=")))
+                .expect("the state");
+            let decoded = get(&parse_rewrite_url(&url).expect("parsed"), key)
+                .expect("state")
+                .to_owned();
+            // Nothing in it that URL-decoding changes.
+            assert_eq!(raw, decoded, "{key}");
+            for state in [raw, decoded.as_str()] {
+                let params = decode_state(state);
+                assert_eq!(params.get("filter"), Some(tricky[0].1), "{key}: {state}");
+                assert_eq!(params.get("page"), Some("2"), "{key}: {state}");
+            }
+        }
+        let action = urls.finish_markup(&urls.action_target("follow").url);
+        let raw = action
+            .split("wsrp-interactionState=")
+            .nth(1)
+            .and_then(|rest| rest.strip_suffix(REWRITE_END))
+            .expect("the interaction state");
+        assert_eq!(decode_state(raw).get(ACTION_KEY), Some("follow"));
+    }
+
+    /// A state written as plain pairs, as hosts before this one wrote them and as a
+    /// consumer may have kept one, still reads: URL-decoded or as the URL had it.
+    #[test]
+    fn a_state_of_plain_pairs_still_reads() {
+        assert_eq!(
+            decode_state("action=connect").get(ACTION_KEY),
+            Some("connect")
+        );
+        let raw = decode_state("filter%3Dconnections%26keywords%3Da%2Bb");
+        assert_eq!(raw.get("filter"), Some("connections"));
+        assert_eq!(raw.get("keywords"), Some("a b"));
+        assert_eq!(decode_state("userId=42").get("userId"), Some("42"));
+        assert!(decode_state("").iter().next().is_none());
     }
 
     /// The way back from edit mode names the view mode: the consumer would keep edit.
