@@ -574,7 +574,9 @@ fn a_changed_secret_voids_the_handles_made_with_the_old_one() {
     const ROTATED: &str = "rotated-secret-0123456789";
     let rotated = fixture_with(ROTATED, Arc::clone(&f.registrations));
     let reply = get_markup(&rotated, &handle, "echo", "", None);
-    assert_eq!(fault_name(&reply), "InvalidRegistration");
+    save_sample("fault-ModifyRegistrationRequired", &reply);
+    assert_eq!(fault_name(&reply), "ModifyRegistrationRequired");
+    assert!(reply.body.contains("soapenv:Client"), "{}", reply.body);
     assert!(reply.body.contains("register again"), "{}", reply.body);
     // Registering with the new secret gives a handle that serves.
     let body = register_body("portal", ROTATED);
@@ -595,7 +597,7 @@ fn a_changed_secret_voids_the_handles_made_with_the_old_one() {
     old.secret_digest.clear();
     rotated.registrations.create("old-handle", old).unwrap();
     let reply = get_markup(&rotated, "old-handle", "echo", "", None);
-    assert_eq!(fault_name(&reply), "InvalidRegistration");
+    assert_eq!(fault_name(&reply), "ModifyRegistrationRequired");
     // A voided handle can still be given up by whoever holds it.
     let dereg = envelope(&format!(
         "<t:deregister>{}</t:deregister>",
@@ -622,7 +624,7 @@ fn a_changed_secret_voids_the_handles_made_with_the_old_one() {
         .handle("registration", modify(SECRET).as_bytes(), "http://h");
     assert_eq!(fault_name(&reply), "OperationFailed", "the old secret");
     let reply = get_markup(&rotated, &kept, "echo", "", None);
-    assert_eq!(fault_name(&reply), "InvalidRegistration");
+    assert_eq!(fault_name(&reply), "ModifyRegistrationRequired");
     let reply = rotated
         .producer
         .handle("registration", modify(ROTATED).as_bytes(), "http://h");
@@ -630,6 +632,13 @@ fn a_changed_secret_voids_the_handles_made_with_the_old_one() {
     assert!(
         markup_html(&get_markup(&rotated, &kept, "echo", "", None)).contains("data-who=\"guest\"")
     );
+    // A consumer whose secret was taken out of the configuration registers no more:
+    // its handles are dead, not waiting for a modification.
+    let mut gone = rotated.registrations.get(&fresh).unwrap().unwrap();
+    gone.consumer = "nosecret".into();
+    rotated.registrations.create("no-secret-handle", gone).unwrap();
+    let reply = get_markup(&rotated, "no-secret-handle", "echo", "", None);
+    assert_eq!(fault_name(&reply), "InvalidRegistration");
 }
 
 /// Liferay's WSRP consumer sends its default user's id for every visitor who is not

@@ -19,6 +19,10 @@ pub enum WsrpFault {
     InvalidUserCategory(String),
     #[error("missing parameters: {0}")]
     MissingParameters(String),
+    /// The handle is known, but the consumer must call `modifyRegistration` before it
+    /// serves again: its secret changed since it registered.
+    #[error("modify registration required: {0}")]
+    ModifyRegistrationRequired(String),
     #[error("operation failed: {0}")]
     OperationFailed(String),
     /// `register`/`modifyRegistration` with an unknown consumer or a wrong secret. The
@@ -63,6 +67,7 @@ impl WsrpFault {
             Self::InvalidRegistration(_) => "InvalidRegistration",
             Self::InvalidUserCategory(_) => "InvalidUserCategory",
             Self::MissingParameters(_) => "MissingParameters",
+            Self::ModifyRegistrationRequired(_) => "ModifyRegistrationRequired",
             // Never written: a header fault carries no `detail`.
             Self::OperationFailed(_)
             | Self::Malformed(_)

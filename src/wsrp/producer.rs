@@ -315,18 +315,23 @@ impl Producer {
     fn registered(&self, op: &Element) -> Result<Registered, WsrpFault> {
         let (_, registration) = self.stored(op)?;
         // A consumer removed from the configuration loses its registrations, and one
-        // whose secret was changed must register again with the new one.
+        // whose secret was changed must prove the new one: the handle still names a
+        // registration, which `modifyRegistration` with the new secret makes serve
+        // again (the fault the WSDL declares for this), or `register` replaces.
         let Some(consumer) = self.consumer(&registration.consumer) else {
             return Err(WsrpFault::InvalidRegistration(
                 "the consumer is no longer configured".into(),
             ));
         };
         let configured = consumer.wsrp_secret.as_deref().unwrap_or_default();
-        if configured.is_empty()
-            || !secret_matches(&registration.secret_digest, &secret_digest(configured))
-        {
+        if configured.is_empty() {
             return Err(WsrpFault::InvalidRegistration(
-                "the consumer's secret changed since it registered; register again, or modify the registration with the new secret".into(),
+                "the consumer no longer registers over WSRP".into(),
+            ));
+        }
+        if !secret_matches(&registration.secret_digest, &secret_digest(configured)) {
+            return Err(WsrpFault::ModifyRegistrationRequired(
+                "the consumer's secret changed since it registered; modify the registration with the new secret, or register again".into(),
             ));
         }
         Ok(Registered {
