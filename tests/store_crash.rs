@@ -78,7 +78,6 @@ fn acknowledged_actions_survive_sigkill() {
     if std::env::var(CHILD_ENV).is_ok() {
         return;
     }
-    let started = Instant::now();
     for round in 0..20 {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("crash.redb");
@@ -169,5 +168,4 @@ fn acknowledged_actions_survive_sigkill() {
             acked.len()
         );
     }
-    assert!(started.elapsed() < Duration::from_secs(120));
 }

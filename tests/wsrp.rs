@@ -636,7 +636,10 @@ fn a_changed_secret_voids_the_handles_made_with_the_old_one() {
     // its handles are dead, not waiting for a modification.
     let mut gone = rotated.registrations.get(&fresh).unwrap().unwrap();
     gone.consumer = "nosecret".into();
-    rotated.registrations.create("no-secret-handle", gone).unwrap();
+    rotated
+        .registrations
+        .create("no-secret-handle", gone)
+        .unwrap();
     let reply = get_markup(&rotated, "no-secret-handle", "echo", "", None);
     assert_eq!(fault_name(&reply), "InvalidRegistration");
 }

@@ -154,9 +154,13 @@ impl Verified {
 
     /// Forgets every token: the keys changed.
     fn forget_all(&self) {
-        let mut checked = self.lock();
-        checked.tokens.clear();
-        checked.generation = checked.generation.wrapping_add(1);
+        let forgotten = {
+            let mut checked = self.lock();
+            checked.generation = checked.generation.wrapping_add(1);
+            std::mem::take(&mut checked.tokens)
+        };
+        // Freed after the lock: every Bearer request takes it, on an async worker.
+        drop(forgotten);
     }
 
     fn remember(&self, token: &str, user: &PortalUser, exp: u64, generation: u64) {
@@ -167,10 +171,12 @@ impl Verified {
         if checked.generation != generation {
             return;
         }
-        if checked.tokens.len() >= MAX_VERIFIED_TOKENS {
-            checked.tokens.clear();
-        }
+        let full = (checked.tokens.len() >= MAX_VERIFIED_TOKENS)
+            .then(|| std::mem::take(&mut checked.tokens));
         checked.tokens.insert(token.into(), (user.clone(), exp));
+        drop(checked);
+        // The full map's thousands of tokens are freed after the lock, as above.
+        drop(full);
     }
 
     #[cfg(test)]
