@@ -336,11 +336,17 @@ impl ImportProgress for ProgressLines {
 }
 
 fn import_users(config: &Config, file: &Path, id_field: IdFieldArg) -> ExitCode {
-    // Before the database: a path mistyped must not create or migrate it.
-    let input = match std::fs::File::open(file) {
+    // Before the database: a path mistyped, or a file refused by its first bytes,
+    // must not create or migrate it.
+    let mut input = match std::fs::File::open(file) {
         Ok(input) => input,
         Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
     };
+    match crate::directory::check_start(file, &mut input) {
+        Ok(()) => {}
+        Err(e @ DirectoryError::Read { .. }) => return fail(e.to_string()),
+        Err(e) => return fail(format!("{}: {e}", file.display())),
+    }
     let social = match open_social(config) {
         Ok(s) => s,
         Err(e) => return fail(e),

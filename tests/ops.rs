@@ -1219,10 +1219,41 @@ fn refused_imports_and_seeds_touch_no_database() {
     let o = host(&data, &["seed", "--users", "5000000"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("--users must be at most"), "{}", text(&o));
-    assert!(
-        !data.join("widget-host.redb").exists(),
-        "a refused command made a database"
-    );
+    // Files the import refuses by their first bytes: refused before the database.
+    let mut blank_then_json = " \n".repeat(40_000).into_bytes();
+    blank_then_json.extend_from_slice(b"<users/>");
+    for (name, bytes, why) in [
+        ("empty.json", b" \n\n".to_vec(), "the file is empty"),
+        (
+            "utf16.json",
+            b"\xFF\xFE[\x00{\x00".to_vec(),
+            "the file is UTF-16",
+        ),
+        (
+            "users.xml",
+            b"\xEF\xBB\xBF <users/>".to_vec(),
+            "expected a page object",
+        ),
+        // Blank space past what is read first: the import judges it (and refuses
+        // it too, after the database is open).
+        ("blank.json", blank_then_json, "expected a page object"),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let o = host(&data, &["import-users", file.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", text(&o));
+        assert!(text(&o).contains(why), "{name}: {}", text(&o));
+        assert!(
+            text(&o).contains(&file.display().to_string()),
+            "{name}: {}",
+            text(&o)
+        );
+        assert_eq!(
+            data.join("widget-host.redb").exists(),
+            name == "blank.json",
+            "{name}: only the import itself opens the database"
+        );
+    }
 }
 
 /// `import-users --id-field` takes each person's portal user id from the field named,

@@ -662,13 +662,15 @@ fn a_consumers_guest_user_key_is_a_guest() {
     assert!(!user.contains("data-who=\"guest\""), "{user}");
 }
 
-/// Asserts a refusal is quick and leaves the registrations as they were.
+/// Asserts a refusal comes at once and leaves the registrations as they were. "At
+/// once" is a second: not a speed target, but what a refusal that waited (a delay
+/// after a wrong secret, which would hold a producer thread per guess) cannot meet.
 fn refused_quickly(f: &Fixture, port: &str, body: &[u8], expect: &str) -> SoapReply {
     let before = f.registrations.len();
     let started = Instant::now();
     let reply = f.producer.handle(port, body, "http://h");
     let took = started.elapsed();
-    assert!(took < Duration::from_millis(100), "{expect} took {took:?}");
+    assert!(took < Duration::from_secs(1), "{expect} took {took:?}");
     assert_eq!(fault_name(&reply), expect, "{}", reply.body);
     assert_eq!(
         f.registrations.len(),

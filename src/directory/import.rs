@@ -287,11 +287,7 @@ pub fn import_reader(
     let nothing_yet = ImportReport::default();
     let lead = without_byte_order_mark(&mut reader).map_err(|e| cut_off(e, &nothing_yet))?;
     if is_utf16(&lead) {
-        return Err(DirectoryError::Format(
-            "the file is UTF-16 (as Windows PowerShell 5's Out-File and > write); \
-             save it as UTF-8 (Out-File -Encoding utf8) and import it again"
-                .into(),
-        ));
+        return Err(utf16_refused());
     }
     let mut reader = lead.as_slice().chain(reader);
     let head = Head::read(&mut reader).map_err(|e| cut_off(e, &nothing_yet))?;
@@ -317,11 +313,7 @@ pub fn import_reader(
             let r = serde::Deserializer::deserialize_map(&mut de, Page { sink: &mut sink });
             r.and_then(|()| de.end())
         }
-        _ => {
-            return Err(DirectoryError::Format(
-                "expected a page object with items, an array, or one object per line".into(),
-            ));
-        }
+        _ => return Err(shape_refused()),
     };
     sink.flush();
     sink.settle();
@@ -472,6 +464,50 @@ impl Head {
 /// Whether the file's first bytes are UTF-16's: its byte-order mark either way round,
 /// or, without one, a zero byte beside the first character, which JSON's opening
 /// `[`, `{` or whitespace in UTF-8 never has.
+fn utf16_refused() -> DirectoryError {
+    DirectoryError::Format(
+        "the file is UTF-16 (as Windows PowerShell 5's Out-File and > write); \
+         save it as UTF-8 (Out-File -Encoding utf8) and import it again"
+            .into(),
+    )
+}
+
+fn shape_refused() -> DirectoryError {
+    DirectoryError::Format(
+        "expected a page object with items, an array, or one object per line".into(),
+    )
+}
+
+/// How much of a file [`check_start`] reads.
+const START_CHECKED: u64 = 64 * 1024;
+
+/// Refuses a file the import would refuse by its first bytes (empty, UTF-16, not
+/// JSON), and leaves it at its start again: `import-users` asks before it opens the
+/// database, so a file refused creates or migrates none. A file that starts with
+/// more blank space than is read here is the import's to judge.
+pub fn check_start(path: &Path, file: &mut std::fs::File) -> Result<(), DirectoryError> {
+    use std::io::{Seek, SeekFrom};
+    let mut lead = Vec::new();
+    let read = file
+        .by_ref()
+        .take(START_CHECKED)
+        .read_to_end(&mut lead)
+        .and_then(|_| file.seek(SeekFrom::Start(0)));
+    read.map_err(cannot_read(path))?;
+    let text = lead.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&lead);
+    if is_utf16(text) {
+        return Err(utf16_refused());
+    }
+    match text.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[' | b'{') => Ok(()),
+        Some(_) => Err(shape_refused()),
+        None if (lead.len() as u64) < START_CHECKED => {
+            Err(DirectoryError::Format("the file is empty".into()))
+        }
+        None => Ok(()),
+    }
+}
+
 fn is_utf16(lead: &[u8]) -> bool {
     lead.starts_with(b"\xFF\xFE")
         || lead.starts_with(b"\xFE\xFF")

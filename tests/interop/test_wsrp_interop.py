@@ -33,7 +33,11 @@ SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 TYPES = "urn:oasis:names:tc:wsrp:v2:types"
 PORTLET = "contacts_center"
 PREFIX = "wsrpns1_"
-FAST = 0.1  # seconds: every refusal must come back within this
+# Seconds every refusal must come back within. Not a speed target (the benches measure
+# speed): a refusal that did the work it refuses (an entity bomb expanded, a 10 MB body
+# read, a flood of namespaces resolved) takes many seconds or never ends, and this is
+# wide enough that a busy two-core CI machine never comes near it otherwise.
+FAST = 1.0
 
 
 @pytest.fixture(scope="module")
