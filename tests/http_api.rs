@@ -617,3 +617,33 @@ async fn a_host_starting_removes_what_interrupted_backups_left() {
     assert_eq!(health.status(), StatusCode::OK);
     server.stop().await;
 }
+
+/// A person's account is no longer than the longest record an import reads (1 MiB),
+/// whatever larger bodies the host takes elsewhere: a longer one is 413.
+#[tokio::test]
+async fn an_account_longer_than_an_import_record_is_refused() {
+    use widget_host::directory::MAX_RECORD_BYTES;
+    let server = start(|c, _| {
+        with_consumer(c);
+        c.limits.max_body_bytes = 4 * MAX_RECORD_BYTES;
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let admin = token("root", &["Administrator"]);
+    let put = |id: &str, about: usize| {
+        let account = serde_json::json!({
+            "givenName": "Jane", "familyName": "Doe", "emailAddress": "jane@example.com",
+            "jobTitle": "Engineer", "comments": "x".repeat(about),
+        });
+        client
+            .put(server.url(&format!("/api/users/{id}")))
+            .bearer_auth(&admin)
+            .json(&account)
+            .send()
+    };
+    let refused = put("long", MAX_RECORD_BYTES).await.expect("send");
+    assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // Just under it, the body is read (and its unknown field passed over).
+    let stored = put("short", MAX_RECORD_BYTES - 1024).await.expect("send");
+    assert_eq!(stored.status(), StatusCode::OK);
+}

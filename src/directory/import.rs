@@ -360,7 +360,12 @@ const READ_BUFFER: usize = 256 * 1024;
 /// this much of them. No record comes near it; a longer first line is a page object
 /// written on one line (or an array, whose first byte says so), and a longer line of
 /// a file of one account per line is rejected.
-const HEAD_LIMIT: u64 = 1024 * 1024;
+const HEAD_LIMIT: u64 = MAX_RECORD_BYTES as u64;
+
+/// Longest record an import reads, and the longest `PUT /api/users/{id}` body: the
+/// largest person the directory takes (32 of each contact list at their longest) is
+/// some 640 KB of JSON in other scripts than Latin.
+pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
 
 /// The start of the file, read to tell its shape and then parsed like the rest.
 struct Head {

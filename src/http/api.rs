@@ -88,16 +88,25 @@ pub async fn put_user(
 ) -> Result<Response<Body>, HttpError> {
     let id = &path_id(id)?;
     administrator(state, &req)?;
+    // No account is longer than the longest record an import reads.
     let body = read_body(
         req,
-        state.config.limits.max_body_bytes,
+        state
+            .config
+            .limits
+            .max_body_bytes
+            .min(crate::directory::MAX_RECORD_BYTES),
         state.config.limits.request_timeout(),
     )
     .await?;
     // Liferay's UserAccount as its headless API writes it: `id` is a number there, so
     // the body is read as the directory's `UserAccount`, not as the stored `Person`.
-    let mut account: UserAccount = serde_json::from_slice(&body)
-        .map_err(|e| HttpError::BadRequest(format!("not a UserAccount: {e}")))?;
+    // Up to a megabyte of JSON: parsed off the async workers.
+    let parsed = tokio::task::spawn_blocking(move || serde_json::from_slice::<UserAccount>(&body))
+        .await
+        .map_err(|_| HttpError::Internal)?;
+    let mut account =
+        parsed.map_err(|e| HttpError::BadRequest(format!("not a UserAccount: {e}")))?;
     // The path's id is whichever field the portal keys people by (see
     // `crate::directory`): a Liferay account read back whole carries its numeric `id`
     // and its `externalReferenceCode` both, and the path may name it by either, or by
