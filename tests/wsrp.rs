@@ -144,18 +144,26 @@ impl EchoWidget {
     }
 }
 
-/// Records each profile refresh, and each render slot taken.
+/// Records each profile refresh, and each render slot taken; while `.2` is set, no
+/// render slot comes free.
 #[derive(Default)]
-struct CountingHooks(Mutex<Vec<PortalUser>>, std::sync::atomic::AtomicUsize);
+struct CountingHooks(
+    Mutex<Vec<PortalUser>>,
+    std::sync::atomic::AtomicUsize,
+    std::sync::atomic::AtomicBool,
+);
 
 impl ProducerHooks for CountingHooks {
     fn refresh_profile(&self, user: &PortalUser) {
         self.0.lock().expect("test lock").push(user.clone());
     }
 
-    fn render_slot(&self) -> widget_host::wsrp::RenderSlot {
+    fn render_slot(&self) -> Option<widget_host::wsrp::RenderSlot> {
+        if self.2.load(std::sync::atomic::Ordering::SeqCst) {
+            return None;
+        }
         self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        widget_host::wsrp::RenderSlot::free()
+        Some(widget_host::wsrp::RenderSlot::free())
     }
 }
 
@@ -642,6 +650,23 @@ fn a_changed_secret_voids_the_handles_made_with_the_old_one() {
         .unwrap();
     let reply = get_markup(&rotated, "no-secret-handle", "echo", "", None);
     assert_eq!(fault_name(&reply), "InvalidRegistration");
+}
+
+/// A render or resource that finds no render slot free within the host's wait is
+/// answered with a server fault the consumer may retry, and renders nothing.
+#[test]
+fn a_call_that_finds_no_render_slot_is_answered_busy() {
+    let f = fixture();
+    let handle = register(&f);
+    f.hooks.2.store(true, std::sync::atomic::Ordering::SeqCst);
+    let reply = get_markup(&f, &handle, "echo", &user_context("42"), None);
+    assert_eq!(fault_name(&reply), "OperationFailed");
+    assert!(reply.body.contains("soapenv:Server"), "{}", reply.body);
+    assert!(reply.body.contains("busy"), "{}", reply.body);
+    assert_eq!(f.hooks.slots(), 0);
+    f.hooks.2.store(false, std::sync::atomic::Ordering::SeqCst);
+    let reply = get_markup(&f, &handle, "echo", &user_context("42"), None);
+    assert!(markup_html(&reply).contains("data-who"), "{}", reply.body);
 }
 
 /// Liferay's WSRP consumer sends its default user's id for every visitor who is not

@@ -222,6 +222,7 @@ impl AppState {
                 social: social.clone(),
                 claims: Arc::clone(&claims),
                 render_slots: Arc::new(BlockingSlots::new(render_slots())),
+                slot_wait: config.limits.request_timeout(),
             }),
         );
         Ok(Self {
@@ -337,6 +338,9 @@ struct DirectoryHooks {
     /// Shared with the native path: claims applied by either need no second look.
     claims: Arc<super::claims::ClaimsMemo>,
     render_slots: Arc<BlockingSlots>,
+    /// How long a call waits for a render slot: the request timeout, which a WSRP
+    /// call, waited for as a write may be, is not otherwise cut off by.
+    slot_wait: std::time::Duration,
 }
 
 /// Slots waited for on a blocking thread, for the producer, which learns that a call
@@ -360,14 +364,21 @@ impl BlockingSlots {
         }
     }
 
-    fn take(self: &Arc<Self>) -> BlockingSlot {
+    /// A slot, or `None` if none came free within `wait`.
+    fn take_within(self: &Arc<Self>, wait: std::time::Duration) -> Option<BlockingSlot> {
+        let deadline = std::time::Instant::now() + wait;
         // A poisoned lock still counts right: the count is changed in one statement.
         let mut free = self.free.lock().unwrap_or_else(|p| p.into_inner());
         while *free == 0 {
-            free = self.freed.wait(free).unwrap_or_else(|p| p.into_inner());
+            let left = deadline.checked_duration_since(std::time::Instant::now())?;
+            free = self
+                .freed
+                .wait_timeout(free, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
         }
         *free -= 1;
-        BlockingSlot(Arc::clone(self))
+        Some(BlockingSlot(Arc::clone(self)))
     }
 }
 
@@ -395,9 +406,10 @@ impl ProducerHooks for DirectoryHooks {
         }
     }
 
-    fn render_slot(&self) -> RenderSlot {
+    fn render_slot(&self) -> Option<RenderSlot> {
         // The producer runs on the blocking pool, where a thread may wait.
-        RenderSlot::held(self.render_slots.take())
+        let slot = self.render_slots.take_within(self.slot_wait)?;
+        Some(RenderSlot::held(slot))
     }
 }
 
@@ -548,6 +560,7 @@ mod tests {
             social: social.clone(),
             claims: Arc::default(),
             render_slots: Arc::clone(&slots),
+            slot_wait: std::time::Duration::from_secs(30),
         });
         let free = |slots: &BlockingSlots| *slots.free.lock().expect("count");
         let on_pool = |work: Box<dyn FnOnce(&DirectoryHooks) + Send>| {
@@ -562,6 +575,16 @@ mod tests {
         .await
         .expect("first slot");
         let held = held_rx.recv().expect("held");
+        assert_eq!(free(&slots), 0);
+        // One that finds none free within its wait gets none, and holds nothing.
+        let short = DirectoryHooks {
+            social: social.clone(),
+            claims: Arc::default(),
+            render_slots: Arc::clone(&slots),
+            slot_wait: std::time::Duration::from_millis(50),
+        };
+        let none = tokio::task::spawn_blocking(move || short.render_slot().is_none());
+        assert!(none.await.expect("joined"), "a slot past a full set");
         assert_eq!(free(&slots), 0);
         // A second render waits until the first gives its slot back.
         let second = on_pool(Box::new(|h| drop(h.render_slot())));

@@ -33,9 +33,10 @@ pub trait ProducerHooks: Send + Sync {
 
     /// Taken for as long as a widget renders or serves a resource (not for an action,
     /// which waits for a commit): the host bounds how many run at once, whichever
-    /// protocol asked. Free by default.
-    fn render_slot(&self) -> RenderSlot {
-        RenderSlot::free()
+    /// protocol asked. `None` when none came free within the host's request timeout:
+    /// the call is answered busy. Free by default.
+    fn render_slot(&self) -> Option<RenderSlot> {
+        Some(RenderSlot::free())
     }
 }
 
@@ -57,6 +58,11 @@ impl RenderSlot {
             _guard: Some(Box::new(guard)),
         }
     }
+}
+
+/// No render slot came free in time: a server fault the consumer may retry.
+fn busy() -> WsrpFault {
+    WsrpFault::OperationFailed("the producer is busy; retry shortly".into())
 }
 
 /// Hooks that do nothing, for tests and for hosts without a directory.
@@ -694,7 +700,7 @@ impl Producer {
                 .leaf("requiresRewriting", "false");
         } else {
             let markup = {
-                let _slot = self.hooks.render_slot();
+                let _slot = self.hooks.render_slot().ok_or_else(busy)?;
                 target.widget.render(&req).map_err(widget_fault)?
             };
             w.leaf("itemString", &urls.finish_markup(&markup.html))
@@ -796,7 +802,7 @@ impl Producer {
         req.params = all;
         self.take_profile(&req);
         let resource = {
-            let _slot = self.hooks.render_slot();
+            let _slot = self.hooks.render_slot().ok_or_else(busy)?;
             target.widget.resource(&req).map_err(widget_fault)?
         };
         let mut w = Writer::new();
