@@ -15,9 +15,23 @@ fn pid(i: usize) -> String {
 
 #[derive(Debug, Clone)]
 enum Step {
-    Person { actor: usize, verb: P, other: usize },
-    Request { actor: usize, verb: R, pick: usize },
-    Delete { who: usize },
+    Person {
+        actor: usize,
+        verb: P,
+        other: usize,
+    },
+    Request {
+        actor: usize,
+        verb: R,
+        pick: usize,
+    },
+    Delete {
+        who: usize,
+    },
+    /// Stores the person again: a deleted one comes back with nothing of before.
+    Add {
+        who: usize,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -36,6 +50,7 @@ fn step() -> impl Strategy<Value = Step> {
         8 => (0..PEOPLE, verb, 0..PEOPLE).prop_map(|(actor, verb, other)| Step::Person { actor, verb, other }),
         4 => (0..PEOPLE, rverb, 0..8usize).prop_map(|(actor, verb, pick)| Step::Request { actor, verb, pick }),
         1 => (0..PEOPLE).prop_map(|who| Step::Delete { who }),
+        1 => (0..PEOPLE).prop_map(|who| Step::Add { who }),
     ]
 }
 
@@ -245,17 +260,20 @@ impl Model {
     }
 }
 
+fn person(i: usize) -> Person {
+    Person {
+        id: pid(i),
+        given_name: format!("G{i}"),
+        family_name: format!("F{}", PEOPLE - i),
+        ..Person::default()
+    }
+}
+
 fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
     let s = Social::in_memory().unwrap();
     let mut m = Model::default();
     for i in 0..PEOPLE {
-        s.upsert_person(Person {
-            id: pid(i),
-            given_name: format!("G{i}"),
-            family_name: format!("F{}", PEOPLE - i),
-            ..Person::default()
-        })
-        .unwrap();
+        s.upsert_person(person(i)).unwrap();
         m.present.insert(i);
     }
     for step in steps {
@@ -297,6 +315,10 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                 let existed = s.delete_person(&pid(who)).unwrap();
                 prop_assert_eq!(existed, m.present.contains(&who));
                 m.delete(who);
+            }
+            Step::Add { who } => {
+                s.upsert_person(person(who)).unwrap();
+                m.present.insert(who);
             }
         }
         let r = s.read().unwrap();
