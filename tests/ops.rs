@@ -1234,6 +1234,12 @@ fn refused_imports_and_seeds_touch_no_database() {
             b"\xEF\xBB\xBF <users/>".to_vec(),
             "expected a page object",
         ),
+        // After a UTF-8 byte-order mark, the import reads UTF-8, as the check does.
+        (
+            "marked.json",
+            b"\xEF\xBB\xBF\xFF\xFE[".to_vec(),
+            "expected a page object",
+        ),
         // Blank space past what is read first: the import judges it (and refuses
         // it too, after the database is open).
         ("blank.json", blank_then_json, "expected a page object"),
@@ -1254,6 +1260,42 @@ fn refused_imports_and_seeds_touch_no_database() {
             "{name}: only the import itself opens the database"
         );
     }
+}
+
+/// Input that can be read only once (a pipe, as `curl … | widget-host import-users
+/// /dev/stdin` gives) is imported as it is read: the check of a file's start reads
+/// only files it can read again.
+#[test]
+fn import_users_reads_a_pipe() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_widget-host"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("WIDGET_HOST_") {
+            cmd.env_remove(k);
+        }
+    }
+    let mut child = cmd
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["import-users", "/dev/stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input
+        .write_all(br#"[{"externalReferenceCode": "piped", "givenName": "Pip"}]"#)
+        .unwrap();
+    drop(input);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("1 imported"), "{}", text(&o));
+    let social = Social::open(data.join("widget-host.redb")).unwrap();
+    let piped = social.read().unwrap().person("piped").unwrap();
+    assert_eq!(piped.map(|p| p.given_name), Some("Pip".to_owned()));
 }
 
 /// `import-users --id-field` takes each person's portal user id from the field named,

@@ -46,8 +46,10 @@ fn page_cost_does_not_grow_with_the_number_of_connections() {
         .collect();
     edges.extend((0..40).map(|i| BulkEdge::Connection("p6001".into(), format!("p{i}"))));
     w.social.link_many(edges).expect("edges");
-    // What a page of the connections list reads, counted by the store: the page's
-    // rows, and the standing of each row as the render asks for it.
+    // The store's part of a page of the connections list, as the render asks for it:
+    // the page, then each row's standing (counted by the snapshot). That these are
+    // the render's reads, in one snapshot, `a_home_render_takes_one_snapshot` and the
+    // standing tests below hold; here, that none of them grows with the degree.
     let cost = |viewer: &str| {
         let r = w.social.read().expect("read");
         let page = r.list(viewer, Filter::Connections, None, 20).expect("page");

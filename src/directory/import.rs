@@ -466,9 +466,6 @@ impl Head {
     }
 }
 
-/// Whether the file's first bytes are UTF-16's: its byte-order mark either way round,
-/// or, without one, a zero byte beside the first character, which JSON's opening
-/// `[`, `{` or whitespace in UTF-8 never has.
 fn utf16_refused() -> DirectoryError {
     DirectoryError::Format(
         "the file is UTF-16 (as Windows PowerShell 5's Out-File and > write); \
@@ -489,9 +486,13 @@ const START_CHECKED: u64 = 64 * 1024;
 /// Refuses a file the import would refuse by its first bytes (empty, UTF-16, not
 /// JSON), and leaves it at its start again: `import-users` asks before it opens the
 /// database, so a file refused creates or migrates none. A file that starts with
-/// more blank space than is read here is the import's to judge.
+/// more blank space than is read here is the import's to judge, and so is input that
+/// cannot be read twice (a pipe, `/dev/stdin`): it is read once, as it is imported.
 pub fn check_start(path: &Path, file: &mut std::fs::File) -> Result<(), DirectoryError> {
     use std::io::{Seek, SeekFrom};
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Ok(());
+    }
     let mut lead = Vec::new();
     let read = file
         .by_ref()
@@ -499,8 +500,12 @@ pub fn check_start(path: &Path, file: &mut std::fs::File) -> Result<(), Director
         .read_to_end(&mut lead)
         .and_then(|_| file.seek(SeekFrom::Start(0)));
     read.map_err(cannot_read(path))?;
-    let text = lead.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&lead);
-    if is_utf16(text) {
+    // As the import reads it: after a UTF-8 byte-order mark nothing is UTF-16.
+    let (text, marked) = match lead.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(text) => (text, true),
+        None => (lead.as_slice(), false),
+    };
+    if !marked && is_utf16(text) {
         return Err(utf16_refused());
     }
     match text.iter().find(|b| !b.is_ascii_whitespace()) {
@@ -513,6 +518,9 @@ pub fn check_start(path: &Path, file: &mut std::fs::File) -> Result<(), Director
     }
 }
 
+/// Whether the file's first bytes are UTF-16's: its byte-order mark either way round,
+/// or, without one, a zero byte beside the first character, which JSON's opening
+/// `[`, `{` or whitespace in UTF-8 never has.
 fn is_utf16(lead: &[u8]) -> bool {
     lead.starts_with(b"\xFF\xFE")
         || lead.starts_with(b"\xFE\xFF")

@@ -253,15 +253,32 @@ pub fn held_while_sent(
     if body.len() < LARGE_ANSWER_BYTES {
         return Ok(Bytes::from(body));
     }
-    let size = u32::try_from(body.len()).map_err(|_| HttpError::Busy)?;
-    let permit = std::sync::Arc::clone(budget)
-        .try_acquire_many_owned(size)
-        .map_err(|_| HttpError::Busy)?;
+    let permit = u32::try_from(body.len()).ok().and_then(|size| {
+        std::sync::Arc::clone(budget)
+            .try_acquire_many_owned(size)
+            .ok()
+    });
+    let Some(permit) = permit else {
+        // Said in the log (at most one line per 10 s): the client only hears "busy",
+        // and an administrator should know that large answers are waiting on slow
+        // readers, or that the budget is too small for the exports asked for.
+        if let Some(unlogged) = REFUSED_LARGE_ANSWERS.admit() {
+            tracing::warn!(
+                bytes = body.len(),
+                unlogged,
+                "a large answer was refused: the answers held for clients still reading them fill the budget (one such line per 10 s; `unlogged` counts those left out)"
+            );
+        }
+        return Err(HttpError::Busy);
+    };
     Ok(Bytes::from_owner(Held {
         body,
         _permit: permit,
     }))
 }
+
+static REFUSED_LARGE_ANSWERS: crate::portal::auth::refusals::Throttle =
+    crate::portal::auth::refusals::Throttle::new();
 
 /// An answer's bytes with the budget they hold, given back when they are dropped.
 struct Held {

@@ -480,10 +480,13 @@ pub const WSRP_BYTES_IN_FLIGHT: usize = WSRP_ENVELOPES_AT_ONCE * 512 * 1024;
 
 /// Most bytes of large answers the host holds at once for clients still reading them.
 /// An export is built whole (up to 16 MiB) and kept until its client has read it, and
-/// a client may read as slowly as the request timeout lets it, so without a bound one
-/// person's export link fetched on a thousand connections would hold gigabytes. Past
-/// it, a large answer gets 503 (retry shortly) as soon as it is built. Eight exports
-/// of the largest size, or a few hundred of an ordinary contact list.
+/// a client that takes a little within each request timeout is not cut off, however
+/// slowly it reads, so without a bound one person's export link fetched on a thousand
+/// connections would hold gigabytes. Past it, a large answer gets 503 (retry shortly)
+/// as soon as it is built, and the log says so. Eight exports of the largest size, or
+/// a few hundred of an ordinary contact list. The price: clients that read that much
+/// slowly enough keep other large answers out while they read, which is the lesser
+/// harm than the memory they would otherwise take.
 pub const LARGE_ANSWERS_HELD_BYTES: usize = 128 * 1024 * 1024;
 
 /// Writes that may wait for the writer at once over the native protocol and the user

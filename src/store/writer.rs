@@ -218,8 +218,11 @@ impl Store {
             })?;
         advise_random_access(&file);
         // The file's name is synced into its folder before any commit to it can be
-        // acknowledged: on every open, as a file made by a command that was killed
-        // (or by the open above) may never have been. One fsync, once a start.
+        // acknowledged, so that a power cut cannot take it back: on every open, as
+        // the file may have been made by a command that stopped before it synced the
+        // name (a restore killed mid-copy leaves an empty one), or by the open above.
+        // One fsync, once a start. The data folder's own name was synced when it
+        // was made (`create_folder`).
         super::folders::sync_name_of(path);
         let db = Database::builder()
             .set_cache_size(options.cache_bytes)
