@@ -378,6 +378,40 @@ fn copy_widget(from: &Path, to: &Path) {
     }
 }
 
+/// A hidden folder (`.git`, or a copy staged as `.contacts-center.new` before it is
+/// renamed into place, as the README advises) is not a widget folder: its portlets
+/// are not given twice, and a broken one breaks nothing.
+#[test]
+fn hidden_folders_are_passed_over() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_widget(
+        Path::new("widget-descriptors/contacts-center"),
+        &dir.path().join("contacts-center"),
+    );
+    let staged = dir.path().join(".contacts-center.new");
+    copy_widget(Path::new("widget-descriptors/contacts-center"), &staged);
+    std::fs::write(staged.join("portlet.xml"), "<portlet-app").expect("write");
+    std::fs::create_dir(dir.path().join(".git")).expect("mkdir");
+    let catalog = descriptors::load_dir(dir.path());
+    assert!(
+        catalog.problems.is_empty(),
+        "{:#?}",
+        messages(&catalog.problems)
+    );
+    assert!(
+        catalog.widgets.contains_key("contacts_center"),
+        "{:?}",
+        catalog.widgets.keys()
+    );
+    // Not hidden, the same broken copy is a problem of its own folder.
+    std::fs::rename(&staged, dir.path().join("contacts-center-new")).expect("rename");
+    let catalog = descriptors::load_dir(dir.path());
+    assert!(
+        !catalog.problems.is_empty(),
+        "the broken copy is read once shown"
+    );
+}
+
 #[test]
 fn a_broken_change_keeps_the_last_good_version() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1759,6 +1759,28 @@ fn a_wsrp_fault_is_logged_escaped() {
     assert!(!fault.contains('\n'), "{fault}");
 }
 
+/// A `RUST_LOG` the host cannot read logs at `info`, as an unset one does: the
+/// "serving" line comes (the helper waits for it), and no request's debug line (a
+/// host logging at `debug` writes one for the request that stops it).
+#[test]
+fn an_unreadable_rust_log_logs_at_info() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, address, rx) = serve_logging_as(dir.path(), "", "json", Some("widget_host=loudly"));
+    let lines = stop_and_collect(child, &address, rx);
+    assert!(
+        !lines.iter().any(|l| l.contains("\"level\":\"DEBUG\"")),
+        "{lines:#?}"
+    );
+    // The same host with a readable `debug` does write it.
+    let dir = tempfile::tempdir().unwrap();
+    let (child, address, rx) = serve_logging_as(dir.path(), "", "json", Some("debug"));
+    let lines = stop_and_collect(child, &address, rx);
+    assert!(
+        lines.iter().any(|l| l.contains("\"level\":\"DEBUG\"")),
+        "{lines:#?}"
+    );
+}
+
 /// In a text log, where a line break would start a line of its own, with every
 /// level logged: the first fault's line (a warning) and the next one's (a debug
 /// line, while the warning is throttled) keep the request's line break escaped.

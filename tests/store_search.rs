@@ -451,6 +451,8 @@ fn names_in_chinese_japanese_and_korean_letters_are_found_by_those_letters() {
         person("kim", "민수", "김", "minsu@example.kr"),
         person("tanaka", "タロウ", "タナカ", "tanaka@example.jp"),
         person("sato", "Ken", "佐藤", "ken@example.jp"),
+        person("takahashi", "一", "高橋", "ichi@example.jp"),
+        person("takahashi2", "二", "髙橋", "ni@example.jp"),
     ]);
     connect_viewer_with(&s, &["yamada", "sugimoto", "shannon", "zhangwei"]);
     let search = |q: &str, filter: Filter| {
@@ -479,6 +481,9 @@ fn names_in_chinese_japanese_and_korean_letters_are_found_by_those_letters() {
         ("ﾀﾅｶ ﾀﾛｳ", vec!["tanaka"], vec![]),
         ("\u{2F2D}田", vec!["yamada"], vec!["yamada"]),
         ("佐藤ken", vec!["sato"], vec![]),
+        // Variant kanji are different letters (the README's 髙 and 高).
+        ("高橋", vec!["takahashi"], vec![]),
+        ("髙橋", vec!["takahashi2"], vec![]),
         ("山 smith", vec![], vec![]),
         // The Chinese reading still finds, beside the Latin name it spells too.
         ("shan tian", vec!["yamada"], vec!["yamada"]),
