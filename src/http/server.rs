@@ -320,11 +320,17 @@ mod tests {
     #[test]
     fn the_open_files_limit_is_raised_to_fit_the_connections() {
         const NOFILE: rlimit::Resource = rlimit::Resource::NOFILE;
+        // Where the hard limit leaves nothing to test, the test says so, and under CI
+        // (whose machines have one) that is a failure, not a pass.
+        let unchecked = |why: &str| {
+            assert!(std::env::var_os("CI").is_none(), "not checked under CI: {why}");
+            eprintln!("not checked: {why}");
+        };
         let Ok((before, hard)) = rlimit::getrlimit(NOFILE) else {
-            return; // No limit to raise on this system.
+            return unchecked("no limit on open files to raise on this system");
         };
         if !(8192..rlimit::INFINITY).contains(&hard) {
-            return; // Too low to lower safely, or nothing can be short.
+            return unchecked("a hard limit too low to lower safely, or none");
         }
         // Lowered, but far above what the tests running beside this one open.
         rlimit::setrlimit(NOFILE, 4096, hard).expect("lower");
