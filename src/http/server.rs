@@ -323,7 +323,10 @@ mod tests {
         // Where the hard limit leaves nothing to test, the test says so, and under CI
         // (whose machines have one) that is a failure, not a pass.
         let unchecked = |why: &str| {
-            assert!(std::env::var_os("CI").is_none(), "not checked under CI: {why}");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "not checked under CI: {why}"
+            );
             eprintln!("not checked: {why}");
         };
         let Ok((before, hard)) = rlimit::getrlimit(NOFILE) else {
