@@ -861,6 +861,12 @@ fn backups_to_one_name_at_once_each_finish_whole() {
 }
 
 fn host(data: &Path, args: &[&str]) -> Output {
+    host_command(data, args).output().unwrap()
+}
+
+/// The host's command line on `data` with `args`, none of the test's own
+/// `WIDGET_HOST_` settings passed on.
+fn host_command(data: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_widget-host"));
     for (k, _) in std::env::vars() {
         if k.starts_with("WIDGET_HOST_") {
@@ -868,7 +874,7 @@ fn host(data: &Path, args: &[&str]) -> Output {
         }
     }
     cmd.arg("--data-dir").arg(data).args(args);
-    cmd.output().unwrap()
+    cmd
 }
 
 /// Runs `serve` on `data` with `env`, which must fail to start: a host that started
@@ -1270,16 +1276,7 @@ fn import_users_reads_a_pipe() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_widget-host"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("WIDGET_HOST_") {
-            cmd.env_remove(k);
-        }
-    }
-    let mut child = cmd
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["import-users", "/dev/stdin"])
+    let mut child = host_command(&data, &["import-users", "/dev/stdin"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -620,14 +620,7 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         drop(unread);
-        let started = std::time::Instant::now();
-        while budget.available_permits() < LARGE_ANSWERS_HELD_BYTES {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "never given back"
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        all_given_back(&budget).await;
         let served = export("v").await.expect("answer");
         assert_eq!(served.status(), reqwest::StatusCode::OK);
         let cards = served.text().await.expect("text");
@@ -637,6 +630,13 @@ mod tests {
             "the large ones and the small one"
         );
         assert!(cards.len() > 6 * 1024 * 1024, "{}", cards.len());
+        all_given_back(&budget).await;
+        host.stop().await;
+    }
+
+    /// Waits (10 s at most) until every byte of the budget for large answers is back.
+    async fn all_given_back(budget: &Semaphore) {
+        use super::super::state::LARGE_ANSWERS_HELD_BYTES;
         let started = std::time::Instant::now();
         while budget.available_permits() < LARGE_ANSWERS_HELD_BYTES {
             assert!(
@@ -645,7 +645,6 @@ mod tests {
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        host.stop().await;
     }
 
     /// A live backup runs alone: while one is written, another is refused (409) and
