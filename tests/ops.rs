@@ -1240,6 +1240,8 @@ fn refused_imports_and_seeds_touch_no_database() {
             b"\xEF\xBB\xBF <users/>".to_vec(),
             "expected a page object",
         ),
+        // A folder named in place of a file cannot be read.
+        ("a-folder", Vec::new(), "Is a directory"),
         // After a UTF-8 byte-order mark, the import reads UTF-8, as the check does.
         (
             "marked.json",
@@ -1251,7 +1253,11 @@ fn refused_imports_and_seeds_touch_no_database() {
         ("blank.json", blank_then_json, "expected a page object"),
     ] {
         let file = dir.path().join(name);
-        std::fs::write(&file, bytes).unwrap();
+        if name == "a-folder" {
+            std::fs::create_dir(&file).unwrap();
+        } else {
+            std::fs::write(&file, bytes).unwrap();
+        }
         let o = host(&data, &["import-users", file.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(2), "{name}: {}", text(&o));
         assert!(text(&o).contains(why), "{name}: {}", text(&o));

@@ -54,13 +54,13 @@ fn jane() -> Card {
     }
 }
 
-/// Logical lines (unfolded), without the CRLFs.
 /// Unfolds as RFC 6350 section 3.2 says, not with the code under test: a line
 /// break followed by one space or tab is removed, with that space or tab.
 fn rfc_unfold(vcf: &str) -> String {
     vcf.replace("\r\n ", "").replace("\r\n\t", "")
 }
 
+/// Logical lines (unfolded), without the CRLFs.
 fn logical_lines(vcf: &str) -> Vec<String> {
     rfc_unfold(vcf)
         .split("\r\n")

@@ -487,10 +487,11 @@ const START_CHECKED: u64 = 64 * 1024;
 /// JSON), and leaves it at its start again: `import-users` asks before it opens the
 /// database, so a file refused creates or migrates none. A file that starts with
 /// more blank space than is read here is the import's to judge, and so is input that
-/// cannot be read twice (a pipe, `/dev/stdin`): it is read once, as it is imported.
+/// cannot be read twice (a pipe, `/dev/stdin` fed by one): it is read once, as it is
+/// imported. A folder fails the read here, before the database.
 pub fn check_start(path: &Path, file: &mut std::fs::File) -> Result<(), DirectoryError> {
     use std::io::{Seek, SeekFrom};
-    if !file.metadata().is_ok_and(|m| m.is_file()) {
+    if file.stream_position().is_err() {
         return Ok(());
     }
     let mut lead = Vec::new();

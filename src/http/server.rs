@@ -597,9 +597,10 @@ mod tests {
         // An answer its client does not read holds its size until the client goes.
         let unread = {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};
-            let mut client = tokio::net::TcpStream::connect(host.addr)
-                .await
-                .expect("connect");
+            // A small receive window, so that little of the answer leaves the host.
+            let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+            socket.set_recv_buffer_size(16 * 1024).expect("buffer");
+            let mut client = socket.connect(host.addr).await.expect("connect");
             let request = format!(
                 "GET /widgets/contacts_center/resources/vcard?_contacts_center_filter=connections HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\r\n",
                 host.addr,
