@@ -243,22 +243,94 @@ pub fn bytes(
 /// [`AppState::large_answers`]: super::state::AppState::large_answers
 pub const LARGE_ANSWER_BYTES: usize = 1024 * 1024;
 
+/// The host's budget for large answers held for clients still reading them, and
+/// each person's part of what is held: one person's answers may hold a quarter of
+/// it at most, so that clients reading one person's exports slowly keep nobody
+/// else's out.
+pub struct LargeAnswers {
+    budget: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Bytes held per person (their portal user id), only while some are.
+    held: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    per_person: usize,
+}
+
+impl LargeAnswers {
+    /// A budget of `bytes`, a quarter of it for any one person.
+    pub fn new(bytes: usize) -> Self {
+        Self {
+            budget: std::sync::Arc::new(tokio::sync::Semaphore::new(bytes)),
+            held: std::sync::Arc::default(),
+            per_person: bytes / 4,
+        }
+    }
+
+    /// The budget itself, whose free permits are the bytes not held.
+    pub fn budget(&self) -> &std::sync::Arc<tokio::sync::Semaphore> {
+        &self.budget
+    }
+
+    /// Takes `size` of `who`'s part, if their answers already held leave room.
+    fn take_share(&self, who: &str, size: usize) -> Option<Share> {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        let mine = held.entry(who.to_owned()).or_default();
+        if *mine + size > self.per_person {
+            if *mine == 0 {
+                held.remove(who);
+            }
+            return None;
+        }
+        *mine += size;
+        Some(Share {
+            held: std::sync::Arc::clone(&self.held),
+            who: who.to_owned(),
+            size,
+        })
+    }
+}
+
+/// One answer's part of its person's share, given back when dropped.
+struct Share {
+    held: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    who: String,
+    size: usize,
+}
+
+impl Drop for Share {
+    fn drop(&mut self) {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(mine) = held.get_mut(&self.who) {
+            *mine = mine.saturating_sub(self.size);
+            if *mine == 0 {
+                held.remove(&self.who);
+            }
+        }
+    }
+}
+
 /// `body` as the bytes of an answer: a large one ([`LARGE_ANSWER_BYTES`] or more)
-/// holds its size of `budget` until the last of it is dropped, which is when its
-/// client has read it or gone. [`HttpError::Busy`] when the budget has no room.
+/// holds its size of the budget, and of `who`'s part of it when the answer is a
+/// person's, until the last of it is dropped, which is when its client has read it
+/// or gone. [`HttpError::Busy`] when either has no room.
 pub fn held_while_sent(
-    budget: &std::sync::Arc<tokio::sync::Semaphore>,
+    answers: &LargeAnswers,
+    who: Option<&str>,
     body: Vec<u8>,
 ) -> Result<Bytes, HttpError> {
     if body.len() < LARGE_ANSWER_BYTES {
         return Ok(Bytes::from(body));
     }
-    let permit = u32::try_from(body.len()).ok().and_then(|size| {
-        std::sync::Arc::clone(budget)
+    let share = match who {
+        Some(who) => answers.take_share(who, body.len()).map(Some),
+        None => Some(None),
+    };
+    let permit = share.and_then(|share| {
+        let size = u32::try_from(body.len()).ok()?;
+        let permit = std::sync::Arc::clone(&answers.budget)
             .try_acquire_many_owned(size)
-            .ok()
+            .ok()?;
+        Some((permit, share))
     });
-    let Some(permit) = permit else {
+    let Some((permit, share)) = permit else {
         // Said in the log (at most one line per 10 s): the client only hears "busy",
         // and an administrator should know that large answers are waiting on slow
         // readers, or that the budget is too small for the exports asked for.
@@ -266,7 +338,7 @@ pub fn held_while_sent(
             tracing::warn!(
                 bytes = body.len(),
                 unlogged,
-                "a large answer was refused: the answers held for clients still reading them fill the budget (one such line per 10 s; `unlogged` counts those left out)"
+                "a large answer was refused: the answers held for clients still reading them fill the budget, or the person's part of it (one such line per 10 s; `unlogged` counts those left out)"
             );
         }
         return Err(HttpError::Busy);
@@ -274,6 +346,7 @@ pub fn held_while_sent(
     Ok(Bytes::from_owner(Held {
         body,
         _permit: permit,
+        _share: share,
     }))
 }
 
@@ -284,6 +357,7 @@ static REFUSED_LARGE_ANSWERS: crate::portal::auth::refusals::Throttle =
 struct Held {
     body: Vec<u8>,
     _permit: tokio::sync::OwnedSemaphorePermit,
+    _share: Option<Share>,
 }
 
 impl AsRef<[u8]> for Held {
@@ -342,28 +416,56 @@ mod tests {
     #[test]
     fn large_answers_hold_their_size_until_they_are_dropped() {
         let total = 3 * LARGE_ANSWER_BYTES;
-        let budget = std::sync::Arc::new(tokio::sync::Semaphore::new(total));
-        let small = held_while_sent(&budget, vec![b's'; LARGE_ANSWER_BYTES - 1]).expect("small");
-        assert_eq!(budget.available_permits(), total);
-        let large = held_while_sent(&budget, vec![b'l'; 2 * LARGE_ANSWER_BYTES]).expect("large");
+        let answers = LargeAnswers::new(total);
+        let free = || answers.budget().available_permits();
+        let small =
+            held_while_sent(&answers, None, vec![b's'; LARGE_ANSWER_BYTES - 1]).expect("small");
+        assert_eq!(free(), total);
+        let large =
+            held_while_sent(&answers, None, vec![b'l'; 2 * LARGE_ANSWER_BYTES]).expect("large");
         assert_eq!(large.len(), 2 * LARGE_ANSWER_BYTES);
         assert!(large.iter().all(|&b| b == b'l'));
-        assert_eq!(budget.available_permits(), LARGE_ANSWER_BYTES);
-        let refused = held_while_sent(&budget, vec![b'x'; LARGE_ANSWER_BYTES + 1]);
+        assert_eq!(free(), LARGE_ANSWER_BYTES);
+        let refused = held_while_sent(&answers, None, vec![b'x'; LARGE_ANSWER_BYTES + 1]);
         assert!(matches!(refused, Err(HttpError::Busy)), "{refused:?}");
-        assert_eq!(
-            budget.available_permits(),
-            LARGE_ANSWER_BYTES,
-            "the refused one holds nothing"
-        );
+        assert_eq!(free(), LARGE_ANSWER_BYTES, "the refused one holds nothing");
         // A part of the answer still being written keeps the whole of it.
         let rest = large.slice(LARGE_ANSWER_BYTES..);
         drop(large);
-        assert_eq!(budget.available_permits(), LARGE_ANSWER_BYTES);
+        assert_eq!(free(), LARGE_ANSWER_BYTES);
         drop(rest);
-        assert_eq!(budget.available_permits(), total);
+        assert_eq!(free(), total);
         drop(small);
-        assert!(held_while_sent(&budget, vec![b'x'; LARGE_ANSWER_BYTES + 1]).is_ok());
+        assert!(held_while_sent(&answers, None, vec![b'x'; LARGE_ANSWER_BYTES + 1]).is_ok());
+    }
+
+    /// One person's large answers hold a quarter of the budget at most: past it, their
+    /// next one is refused while someone else's is still served, and their part comes
+    /// back as their answers are dropped.
+    #[test]
+    fn one_person_holds_a_quarter_of_the_budget_at_most() {
+        let answers = LargeAnswers::new(8 * LARGE_ANSWER_BYTES);
+        let free = || answers.budget().available_permits();
+        let answer =
+            |who: &str| held_while_sent(&answers, Some(who), vec![b'a'; LARGE_ANSWER_BYTES]);
+        let first = answer("ann").expect("first");
+        let second = answer("ann").expect("second: half the budget is a quarter");
+        assert!(matches!(answer("ann"), Err(HttpError::Busy)), "a third");
+        assert_eq!(
+            free(),
+            6 * LARGE_ANSWER_BYTES,
+            "the refused one holds nothing"
+        );
+        let bob = answer("bob").expect("someone else's");
+        assert!(answers.held.lock().expect("lock").get("ann") == Some(&(2 * LARGE_ANSWER_BYTES)));
+        drop(first);
+        let third = answer("ann").expect("room again");
+        drop((second, third, bob));
+        assert_eq!(free(), 8 * LARGE_ANSWER_BYTES);
+        assert!(
+            answers.held.lock().expect("lock").is_empty(),
+            "no one's part is kept"
+        );
     }
 
     /// A refusal's text can hold what a caller sent: the page escapes it, names its

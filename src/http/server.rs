@@ -575,7 +575,7 @@ mod tests {
                 .timeout(Duration::from_secs(10))
                 .send()
         };
-        let budget = Arc::clone(&host.state.large_answers);
+        let budget = Arc::clone(host.state.large_answers.budget());
         let all = u32::try_from(LARGE_ANSWERS_HELD_BYTES).expect("fits");
         let taken = Arc::clone(&budget)
             .try_acquire_many_owned(all)
@@ -595,7 +595,7 @@ mod tests {
         );
         drop(taken);
         // An answer its client does not read holds its size until the client goes.
-        let unread = {
+        let unread_export = || async {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};
             // A small receive window, so that little of the answer leaves the host.
             let socket = tokio::net::TcpSocket::new_v4().expect("socket");
@@ -612,6 +612,7 @@ mod tests {
             assert!(head[..n].starts_with(b"HTTP/1.1 200"), "{:?}", &head[..n]);
             client
         };
+        let unread = unread_export().await;
         let started = std::time::Instant::now();
         while budget.available_permits() > LARGE_ANSWERS_HELD_BYTES - LARGE_ANSWER_BYTES {
             assert!(
@@ -620,6 +621,14 @@ mod tests {
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        // One person's answers hold a quarter of the budget at most: with four of
+        // theirs unread (32.4 MB), the fifth is refused.
+        let mut unread = vec![unread];
+        for _ in 0..3 {
+            unread.push(unread_export().await);
+        }
+        let fifth = export("v").await.expect("answer");
+        assert_eq!(fifth.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
         drop(unread);
         all_given_back(&budget).await;
         let served = export("v").await.expect("answer");

@@ -42,7 +42,7 @@ pub struct AppState {
     pub wsrp_bytes: Arc<tokio::sync::Semaphore>,
     /// Bytes of large answers (exports, WSRP resources) held until their clients have
     /// read them (see [`LARGE_ANSWERS_HELD_BYTES`] and `response::held_while_sent`).
-    pub large_answers: Arc<tokio::sync::Semaphore>,
+    pub large_answers: super::response::LargeAnswers,
     /// One live backup at a time (`POST /api/backup`): each writes a whole copy of the
     /// file to the data disk and holds a snapshot that keeps the live file from reusing
     /// the pages writes free meanwhile, so a retrying script's backups at once would
@@ -236,7 +236,7 @@ impl AppState {
             backups: Arc::new(tokio::sync::Semaphore::new(1)),
             stopping: Arc::default(),
             wsrp_bytes: Arc::new(tokio::sync::Semaphore::new(WSRP_BYTES_IN_FLIGHT)),
-            large_answers: Arc::new(tokio::sync::Semaphore::new(LARGE_ANSWERS_HELD_BYTES)),
+            large_answers: super::response::LargeAnswers::new(LARGE_ANSWERS_HELD_BYTES),
             catalog,
             social,
             verifier: Arc::new(verifier),
@@ -484,9 +484,10 @@ pub const WSRP_BYTES_IN_FLIGHT: usize = WSRP_ENVELOPES_AT_ONCE * 512 * 1024;
 /// slowly it reads, so without a bound one person's export link fetched on a thousand
 /// connections would hold gigabytes. Past it, a large answer gets 503 (retry shortly)
 /// as soon as it is built, and the log says so. Eight exports of the largest size, or
-/// a few hundred of an ordinary contact list. The price: clients that read that much
-/// slowly enough keep other large answers out while they read, which is the lesser
-/// harm than the memory they would otherwise take.
+/// a few hundred of an ordinary contact list. One person's answers hold a quarter of
+/// it at most (see `response::LargeAnswers`). The price: clients of four people or
+/// more that read that much slowly enough keep other large answers out while they
+/// read, which is the lesser harm than the memory they would otherwise take.
 pub const LARGE_ANSWERS_HELD_BYTES: usize = 128 * 1024 * 1024;
 
 /// Writes that may wait for the writer at once over the native protocol and the user

@@ -202,8 +202,9 @@ pub async fn resource(
         Some(resource),
     )
     .await?;
+    let who = prepared.request.viewer.user().map(|u| u.user_id.clone());
     let served = run_widget(state, prepared, |w, r| w.resource(r)).await?;
-    let body = response::held_while_sent(&state.large_answers, served.body)?;
+    let body = response::held_while_sent(&state.large_answers, who.as_deref(), served.body)?;
     let mut response = Response::new(http_body_util::Full::new(body));
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&served.content_type) {
