@@ -5,6 +5,7 @@ pub mod api;
 pub mod claims;
 pub mod cors;
 pub mod jwks_watch;
+pub mod large_answers;
 pub mod linger;
 pub mod metrics;
 pub mod native;

@@ -528,7 +528,7 @@ mod tests {
     /// one is served, and once read its bytes are given back.
     #[tokio::test]
     async fn large_exports_wait_for_room_in_the_budget_of_large_answers() {
-        use super::super::response::LARGE_ANSWER_BYTES;
+        use super::super::large_answers::LARGE_ANSWER_BYTES;
         use super::super::state::LARGE_ANSWERS_HELD_BYTES;
         use crate::social::BulkEdge;
         use crate::store::{Person, WebUrl};

@@ -41,8 +41,8 @@ pub struct AppState {
     /// [`WSRP_BYTES_IN_FLIGHT`]).
     pub wsrp_bytes: Arc<tokio::sync::Semaphore>,
     /// Bytes of large answers (exports, WSRP resources) held until their clients have
-    /// read them (see [`LARGE_ANSWERS_HELD_BYTES`] and `response::held_while_sent`).
-    pub large_answers: super::response::LargeAnswers,
+    /// read them (see [`LARGE_ANSWERS_HELD_BYTES`] and `large_answers::held_while_sent`).
+    pub large_answers: super::large_answers::LargeAnswers,
     /// One live backup at a time (`POST /api/backup`): each writes a whole copy of the
     /// file to the data disk and holds a snapshot that keeps the live file from reusing
     /// the pages writes free meanwhile, so a retrying script's backups at once would
@@ -236,7 +236,7 @@ impl AppState {
             backups: Arc::new(tokio::sync::Semaphore::new(1)),
             stopping: Arc::default(),
             wsrp_bytes: Arc::new(tokio::sync::Semaphore::new(WSRP_BYTES_IN_FLIGHT)),
-            large_answers: super::response::LargeAnswers::new(LARGE_ANSWERS_HELD_BYTES),
+            large_answers: super::large_answers::LargeAnswers::new(LARGE_ANSWERS_HELD_BYTES),
             catalog,
             social,
             verifier: Arc::new(verifier),
@@ -485,7 +485,7 @@ pub const WSRP_BYTES_IN_FLIGHT: usize = WSRP_ENVELOPES_AT_ONCE * 512 * 1024;
 /// connections would hold gigabytes. Past it, a large answer gets 503 (retry shortly)
 /// as soon as it is built, and the log says so. Eight exports of the largest size, or
 /// a few hundred of an ordinary contact list. One person's answers hold a quarter of
-/// it at most (see `response::LargeAnswers`). The price: clients of four people or
+/// it at most (see `large_answers::LargeAnswers`). The price: clients of four people or
 /// more that read that much slowly enough keep other large answers out while they
 /// read, which is the lesser harm than the memory they would otherwise take.
 pub const LARGE_ANSWERS_HELD_BYTES: usize = 128 * 1024 * 1024;

@@ -204,7 +204,8 @@ pub async fn resource(
     .await?;
     let who = prepared.request.viewer.user().map(|u| u.user_id.clone());
     let served = run_widget(state, prepared, |w, r| w.resource(r)).await?;
-    let body = response::held_while_sent(&state.large_answers, who.as_deref(), served.body)?;
+    let body =
+        super::large_answers::held_while_sent(&state.large_answers, who.as_deref(), served.body)?;
     let mut response = Response::new(http_body_util::Full::new(body));
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&served.content_type) {

@@ -97,7 +97,7 @@ fn soap_response(state: &AppState, reply: crate::wsrp::producer::SoapReply) -> R
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response =
         // A consumer's call, for whichever of its users: the budget, no one's part.
-        match response::held_while_sent(&state.large_answers, None, reply.body.into_bytes()) {
+        match super::large_answers::held_while_sent(&state.large_answers, None, reply.body.into_bytes()) {
             Ok(body) => response::text(status, body),
             Err(busy) => {
                 let fault = WsrpFault::OperationFailed(busy.to_string());
