@@ -117,6 +117,55 @@ async fn a_registered_portal_survives_a_restart_and_deregistration_is_final() {
     server.stop().await;
 }
 
+/// SOAP 1.1 answers every fault 500 (or the transport's status), so `/metrics` counts
+/// faults by faultcode and kind as well: a consumer's mistakes apart from the
+/// producer's own failures.
+#[tokio::test]
+async fn wsrp_faults_are_counted_by_faultcode_and_kind() {
+    let server = start(|c, _| with_consumer(c)).await;
+    for _ in 0..2 {
+        let (status, answer) = soap(
+            &server,
+            "service-description",
+            &service_description("no-such-handle"),
+        )
+        .await;
+        assert_eq!(status, 500, "{answer}");
+        assert!(answer.contains("InvalidRegistration"), "{answer}");
+    }
+    let response = reqwest::Client::new()
+        .post(server.url("/wsrp/v2/markup"))
+        .header("content-type", "text/plain")
+        .body(envelope("<t:getMarkup/>"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status().as_u16(), 415);
+    let handle = register(&server).await;
+    let (status, _) = soap(
+        &server,
+        "service-description",
+        &service_description(&handle),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let metrics = common::metrics_text(&server).await;
+    let faults: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("widget_host_wsrp_faults_total{"))
+        .collect();
+    assert_eq!(
+        faults,
+        [
+            "widget_host_wsrp_faults_total{faultcode=\"Client\",fault=\"InvalidRegistration\"} 2",
+            "widget_host_wsrp_faults_total{faultcode=\"Client\",fault=\"Malformed\"} 1",
+        ],
+        "{metrics}"
+    );
+    server.stop().await;
+}
+
 /// What a browser may post to any site unasked (text/plain, a form, an untyped body)
 /// is refused with 415 before the producer sees it: eleven wrong secrets sent so from
 /// a web page do not close registration for the portal.

@@ -24,6 +24,9 @@ struct Histogram {
 pub struct Metrics {
     requests: Mutex<BTreeMap<(&'static str, u16), u64>>,
     latency: Mutex<BTreeMap<&'static str, Histogram>>,
+    /// WSRP faults by `faultcode` and kind: their answers are all 500 (or a transport
+    /// status), so `requests` cannot tell a consumer's mistakes from the producer's.
+    wsrp_faults: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     refused_connections: AtomicU64,
     open_connections: AtomicU64,
     /// Connections hyper ended before a request reached the router, by
@@ -60,6 +63,14 @@ impl Metrics {
             }
             h.count += 1;
             h.sum_seconds += secs;
+        }
+    }
+
+    /// Counts a WSRP fault answered, by its `faultcode` (`Client`, `Server` …) and
+    /// its kind (`InvalidRegistration` …); both come from a closed set.
+    pub fn wsrp_fault(&self, code: &'static str, kind: &'static str) {
+        if let Ok(mut faults) = self.wsrp_faults.lock() {
+            *faults.entry((code, kind)).or_default() += 1;
         }
     }
 
@@ -134,6 +145,16 @@ impl Metrics {
                     out,
                     "widget_host_request_duration_seconds_count{{route=\"{route}\"}} {}",
                     h.count
+                );
+            }
+        }
+        out.push_str("# HELP widget_host_wsrp_faults_total WSRP faults answered, by faultcode (Client: the consumer's call was refused; Server: the producer failed or was busy) and kind.\n");
+        out.push_str("# TYPE widget_host_wsrp_faults_total counter\n");
+        if let Ok(faults) = self.wsrp_faults.lock() {
+            for ((code, kind), n) in faults.iter() {
+                let _ = writeln!(
+                    out,
+                    "widget_host_wsrp_faults_total{{faultcode=\"{code}\",fault=\"{kind}\"}} {n}"
                 );
             }
         }

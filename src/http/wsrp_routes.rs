@@ -95,18 +95,20 @@ pub async fn soap(
 /// room it becomes a busy fault, as an export over the native protocol gets 503.
 fn soap_response(state: &AppState, reply: crate::wsrp::producer::SoapReply) -> Response<Body> {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut fault = reply.fault;
     let mut response =
         // A consumer's call, for whichever of its users: the budget, no one's part.
         match super::large_answers::held_while_sent(&state.large_answers, None, reply.body.into_bytes()) {
             Ok(body) => response::text(status, body),
             Err(busy) => {
-                let fault = WsrpFault::OperationFailed(busy.to_string());
-                response::text(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    transport_fault(503, &fault).body,
-                )
+                let busy = transport_fault(503, &WsrpFault::OperationFailed(busy.to_string()));
+                fault = busy.fault;
+                response::text(StatusCode::SERVICE_UNAVAILABLE, busy.body)
             }
         };
+    if let Some(kind) = fault {
+        state.metrics.wsrp_fault(kind.code, kind.name);
+    }
     response
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));

@@ -57,6 +57,16 @@ pub enum WsrpFault {
     VersionMismatch(String),
 }
 
+/// A fault as `/metrics` counts it. SOAP 1.1 answers every fault 500, so the status
+/// alone cannot tell a consumer's mistake (`Client`) from the producer's (`Server`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FaultKind {
+    /// `Client`, `Server`, `MustUnderstand` or `VersionMismatch`.
+    pub code: &'static str,
+    /// The [`WsrpFault`] variant's name.
+    pub name: &'static str,
+}
+
 impl WsrpFault {
     /// The fault element's local name in `urn:oasis:names:tc:wsrp:v2:types`.
     pub fn element(&self) -> &'static str {
@@ -79,6 +89,24 @@ impl WsrpFault {
             Self::UnsupportedMode(_) => "UnsupportedMode",
             Self::UnsupportedWindowState(_) => "UnsupportedWindowState",
             Self::UnsupportedMimeType(_) => "UnsupportedMimeType",
+        }
+    }
+
+    /// Which fault this is, for counting: the variant's name (the `detail` element
+    /// would lump a malformed envelope and a refused secret in with the producer's own
+    /// failures) and the `faultcode` without its prefix.
+    pub fn kind(&self) -> FaultKind {
+        let name = match self {
+            Self::Malformed(_) => "Malformed",
+            Self::RegistrationRefused(_) => "RegistrationRefused",
+            Self::MustUnderstand(_) => "MustUnderstand",
+            Self::VersionMismatch(_) => "VersionMismatch",
+            other => other.element(),
+        };
+        let code = self.code();
+        FaultKind {
+            code: code.strip_prefix("soapenv:").unwrap_or(code),
+            name,
         }
     }
 
@@ -114,5 +142,39 @@ impl WsrpFault {
             .close("soapenv:Body")
             .close("soapenv:Envelope");
         w.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fault_is_counted_by_its_own_kind_and_its_faultcode() {
+        let kinds = [
+            WsrpFault::InvalidRegistration(String::new()),
+            WsrpFault::OperationFailed(String::new()),
+            WsrpFault::Malformed(String::new()),
+            WsrpFault::RegistrationRefused(String::new()),
+            WsrpFault::MustUnderstand(String::new()),
+            WsrpFault::VersionMismatch(String::new()),
+        ]
+        .map(|f| {
+            let kind = f.kind();
+            (kind.code, kind.name)
+        });
+        // Four of these carry `OperationFailed` in their detail, or none: counted by
+        // that, a refused secret would look like the producer failing.
+        assert_eq!(
+            kinds,
+            [
+                ("Client", "InvalidRegistration"),
+                ("Server", "OperationFailed"),
+                ("Client", "Malformed"),
+                ("Client", "RegistrationRefused"),
+                ("MustUnderstand", "MustUnderstand"),
+                ("VersionMismatch", "VersionMismatch"),
+            ]
+        );
     }
 }

@@ -17,7 +17,7 @@ pub mod urls;
 pub mod wsdl;
 pub mod xml;
 
-pub use fault::WsrpFault;
+pub use fault::{FaultKind, WsrpFault};
 pub use producer::{NoHooks, Producer, ProducerHooks, RenderSlot, SoapReply};
 pub use registration::{MemoryRegistrations, Registration, RegistrationStore};
 pub use urls::WsrpUrls;

@@ -12,7 +12,7 @@ use base64::Engine as _;
 
 use super::context::{self, mode_to_wsrp, truncate, truncate_to, xml_lang};
 use super::describe::portlet_description;
-use super::fault::WsrpFault;
+use super::fault::{FaultKind, WsrpFault};
 use super::guesses::{MAX_WRONG_SECRETS, SecretGuesses, WINDOW};
 use super::registration::{
     Registration, RegistrationStore, digests_match, secret_digest, secret_matches, sha256,
@@ -80,6 +80,8 @@ pub struct SoapReply {
     pub status: u16,
     pub content_type: &'static str,
     pub body: String,
+    /// The fault the body carries, if it is one.
+    pub fault: Option<FaultKind>,
 }
 
 /// SOAP 1.1 media type.
@@ -223,6 +225,7 @@ impl Producer {
                 status: 200,
                 content_type: SOAP_CONTENT_TYPE,
                 body: envelope(&element),
+                fault: None,
             },
             Err(fault) => {
                 // The consumer is told the fault; its developer may only see a
@@ -919,5 +922,6 @@ fn fault_reply(status: u16, fault: &WsrpFault) -> SoapReply {
         status,
         content_type: SOAP_CONTENT_TYPE,
         body: fault.envelope(),
+        fault: Some(fault.kind()),
     }
 }
