@@ -400,8 +400,10 @@ impl Config {
             );
         }
         // A body is held whole while it is read, before anyone is authenticated on
-        // the SOAP port: a gigabyte is far past any real one (200 people's form is
-        // 14 KB, a bulk PUT of 10,000 people a few MB).
+        // the SOAP port. Every route caps its body lower still (an action's form
+        // 64 KiB, a WSRP envelope 512 KiB, a PUT of one account 1 MiB), so this can
+        // only lower those; the range is wide so that it never refuses a file that
+        // merely names a generous number.
         if !(1..=1 << 30).contains(&self.limits.max_body_bytes) {
             // Either layer may have set it: the message names both spellings.
             return invalid(
@@ -522,6 +524,10 @@ impl Config {
     ///   `wsrp_secret` may consume over WSRP alone, where its portal proxies every URL
     ///   and needs none, so it is not warned of.
     ///
+    /// - A consumer with both `hs256_secret` and `jwks_file` takes tokens signed with
+    ///   either, which a portal moving from a shared secret to its JWKS keys needs
+    ///   for a while; left in after, the secret goes on signing for the portal.
+    ///
     /// Messages name the consumer and the key, never the secret.
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
@@ -529,6 +535,12 @@ impl Config {
             if c.jwks_file.is_some() && c.audience.is_none() {
                 warnings.push(format!(
                     "consumer {:?} takes RS256/ES256 tokens without an audience: any token its issuer signed for another app acts here too; set audience to what its tokens carry in aud",
+                    c.id
+                ));
+            }
+            if c.hs256_secret.is_some() && c.jwks_file.is_some() {
+                warnings.push(format!(
+                    "consumer {:?} has both hs256_secret and jwks_file: tokens signed with either act here; once the portal signs with its JWKS keys, take hs256_secret out",
                     c.id
                 ));
             }
@@ -692,6 +704,14 @@ mod tests {
         assert_eq!(
             Config::from_toml(hs).expect("valid").warnings(),
             Vec::<String>::new()
+        );
+        // Both kinds of key: either signs, which the log says until the secret goes.
+        let both = format!("{hs}jwks_file = \"keys.json\"\naudience = \"widget-host\"\n");
+        let warnings = Config::from_toml(&both).expect("valid").warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("\"liferay\"") && warnings[0].contains("take hs256_secret out"),
+            "{warnings:?}"
         );
     }
 
