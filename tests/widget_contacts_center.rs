@@ -2460,22 +2460,25 @@ fn an_export_past_its_cap_holds_the_first_cards_and_its_link_says_so() {
 
 /// An export of all connections with large cards ends after the card that reaches
 /// `MAX_EXPORT_BYTES`, long before `MAX_EXPORT` cards, in the list's order. A list of
-/// ids (bounded by its length) holds every card asked for, and still refuses an
-/// unknown id.
+/// ids holds every card asked for, and still refuses an unknown id; one whose cards
+/// pass `MAX_CHOSEN_EXPORT_BYTES` (which no person's share of the large answers could
+/// hold) is refused as soon as it gets there.
 #[test]
 fn an_export_of_the_largest_cards_ends_at_its_byte_cap() {
     use widget_host::social::BulkEdge;
     use widget_host::store::{PostalAddress, WebUrl};
-    use widget_host::widgets::contacts_center::MAX_EXPORT_BYTES;
+    use widget_host::widgets::contacts_center::{MAX_CHOSEN_EXPORT_BYTES, MAX_EXPORT_BYTES};
     assert_eq!(MAX_EXPORT_BYTES, 16 << 20, "the README's 16 MiB");
     let w = world();
     w.add("v", "Val", "Viewer");
     let id = |i: usize| format!("p{i:05}");
     // 32 web addresses of about 2,000 characters and 32 addresses of seven
-    // 200-character fields, as an import may hold: about 110 KB a card.
+    // 200-character fields, as an import may hold: about 110 KB a card, and about
+    // 200 KB with the fields in kanji (three bytes each).
     let field = |c: char| c.to_string().repeat(200);
-    let large = |i: usize| {
-        let mut p = person(&id(i), "Pat", &format!("Person{i:05}"));
+    let letters = ['s', 't', 'u', 'l', 'r', 'p', 'c'];
+    let large_in = |id: String, letters: [char; 7]| {
+        let mut p = person(&id, "Pat", &format!("Person{}", &id[1..]));
         let info = &mut p.user_account_contact_information;
         info.web_urls = (0..32)
             .map(|k| WebUrl {
@@ -2485,18 +2488,19 @@ fn an_export_of_the_largest_cards_ends_at_its_byte_cap() {
             .collect();
         info.postal_addresses = (0..32)
             .map(|_| PostalAddress {
-                street_address_line1: field('s'),
-                street_address_line2: field('t'),
-                street_address_line3: field('u'),
-                address_locality: field('l'),
-                address_region: field('r'),
-                postal_code: field('p'),
-                address_country: field('c'),
+                street_address_line1: field(letters[0]),
+                street_address_line2: field(letters[1]),
+                street_address_line3: field(letters[2]),
+                address_locality: field(letters[3]),
+                address_region: field(letters[4]),
+                postal_code: field(letters[5]),
+                address_country: field(letters[6]),
                 ..PostalAddress::default()
             })
             .collect();
         p
     };
+    let large = |i: usize| large_in(id(i), letters);
     const PEOPLE: usize = 199;
     w.social
         .upsert_people((0..PEOPLE).map(large).collect())
@@ -2559,6 +2563,42 @@ fn an_export_of_the_largest_cards_ends_at_its_byte_cap() {
             })
         ),
         "an unknown id at the end is not found"
+    );
+
+    let kanji = |i: usize| format!("k{i:05}");
+    w.social
+        .upsert_people(
+            (0..PEOPLE)
+                .map(|i| large_in(kanji(i), ['街', '道', '丁', '市', '県', '郵', '国']))
+                .collect(),
+        )
+        .expect("people in kanji");
+    let ids: Vec<String> = (0..PEOPLE).map(kanji).collect();
+    let refused = cc(Some("v"))
+        .named("vcard")
+        .p("userIds", &ids.join(","))
+        .resource(&w);
+    assert!(
+        matches!(
+            &refused,
+            Err(WidgetError::BadRequest { key, .. })
+                if key == "the-export-is-too-large-choose-fewer-people"
+        ),
+        "{:?}",
+        refused.map(|r| r.body.len())
+    );
+    // Half as many fit.
+    let half = ids[..PEOPLE / 2].join(",");
+    let file = cc(Some("v"))
+        .named("vcard")
+        .p("userIds", &half)
+        .resource(&w)
+        .expect("export of half");
+    assert!(file.body.len() <= MAX_CHOSEN_EXPORT_BYTES);
+    assert!(
+        file.body.len() > MAX_CHOSEN_EXPORT_BYTES / 3,
+        "{}",
+        file.body.len()
     );
 }
 

@@ -12,7 +12,7 @@ pub(crate) mod params;
 pub(crate) mod preferences;
 pub(crate) mod resources;
 
-pub use resources::{MAX_EXPORT, MAX_EXPORT_BYTES};
+pub use resources::{MAX_CHOSEN_EXPORT_BYTES, MAX_EXPORT, MAX_EXPORT_BYTES};
 pub(crate) mod rows;
 pub(crate) mod views;
 

@@ -26,10 +26,16 @@ pub const MAX_EXPORT: usize = 10_000;
 /// first; this bounds an export of people imported with the longest contact lists
 /// the directory takes (32 of each kind, some 160 KB of text a card, up to four
 /// times that in bytes when written in other scripts), which at 10,000 cards would
-/// be gigabytes held at once on a render thread. A list of ids is bounded by its
-/// length instead (`params::MAX_BULK`), and is never cut short: the person asked
-/// for each of those cards.
+/// be gigabytes held at once on a render thread. A list of ids is never cut short
+/// (the person asked for each of those cards): see [`MAX_CHOSEN_EXPORT_BYTES`].
 pub const MAX_EXPORT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Most bytes an export of a list of ids may hold: past it the export is refused
+/// (400) as soon as it gets there. Its 200 ids (`params::MAX_BULK`) could otherwise
+/// make over 100 MB of the largest cards on a render thread, only to be refused once
+/// built: one person's large answers hold 32 MiB at most
+/// (`http::large_answers`), and this is that.
+pub const MAX_CHOSEN_EXPORT_BYTES: usize = 2 * MAX_EXPORT_BYTES;
 
 /// People read per page of a `connections` export: few, so that a page of the
 /// largest cards is a few megabytes.
@@ -111,6 +117,9 @@ fn vcard_resource(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, Wi
                 .ok_or_else(|| ui.not_found("the-user-could-not-be-found"))?;
             first.get_or_insert_with(|| person.display_name());
             file.append(&person);
+            if file.body.len() > MAX_CHOSEN_EXPORT_BYTES {
+                return Err(ui.bad_request("the-export-is-too-large-choose-fewer-people"));
+            }
         }
         match (ids.len(), first) {
             (1, Some(name)) => vcard::filename_for(&name),
