@@ -26,13 +26,31 @@ pub struct ClaimsMemo {
 #[derive(Default)]
 struct Seen {
     users: HashMap<String, u64>,
-    /// How many times the user API has changed an entry; see [`ClaimsMemo::ticket`].
+    /// How many times an entry was, or began to be, written by another road than a
+    /// look that found nothing to change: the user API, and claims being written
+    /// (when each starts and when it ends); see [`ClaimsMemo::ticket`].
     forgets: u64,
 }
 
 /// Taken before a directory refresh and handed to [`ClaimsMemo::applied`] after it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ticket(u64);
+
+/// Claims being written: from [`ClaimsMemo::writing`] to [`ClaimsMemo::written`].
+#[must_use]
+#[derive(Debug)]
+pub struct Writing(Option<Ticket>);
+
+impl Seen {
+    /// Starts the memo over when it is full, handing back the old one to be freed by
+    /// the caller after the lock.
+    fn make_room(&mut self) -> Option<HashMap<String, u64>> {
+        // Its room is kept, as `clear` kept it: refilled from nothing, the map would
+        // grow (and rehash every id) under the lock instead.
+        (self.users.len() >= CAPACITY)
+            .then(|| std::mem::replace(&mut self.users, HashMap::with_capacity(CAPACITY)))
+    }
+}
 
 impl ClaimsMemo {
     fn fingerprint(&self, user: &PortalUser) -> u64 {
@@ -48,16 +66,18 @@ impl ClaimsMemo {
             .unwrap_or(false)
     }
 
-    /// Taken just before a refresh starts writing. An entry the user API changes while
-    /// the refresh runs may land after the refresh's write and be forgotten before the
-    /// refresh is recorded; the ticket tells [`Self::applied`] that happened.
+    /// Taken just before a refresh looks at the entry. An entry the user API or
+    /// another refresh writes while the refresh runs may land after the refresh's look
+    /// or write and be forgotten before the refresh is recorded; the ticket tells
+    /// [`Self::applied`] and [`Self::writing`] that happened.
     pub fn ticket(&self) -> Ticket {
         Ticket(self.seen.lock().map(|seen| seen.forgets).unwrap_or(0))
     }
 
-    /// Records that the directory now holds these claims, unless the user API changed
-    /// an entry since `ticket` was taken: the entry may then hold the API's values,
-    /// and the next request checks again (one read more, never a stale entry).
+    /// Records that a look found these claims in the directory, unless an entry was
+    /// written by another road since `ticket` was taken (the user API, or claims
+    /// being written): the entry may then hold other values, and the next request
+    /// checks again (one read more, never a stale entry).
     pub fn applied(&self, user: &PortalUser, ticket: Ticket) {
         let print = self.fingerprint(user);
         // A full memo starts over. Its quarter million ids are freed after the lock
@@ -68,14 +88,43 @@ impl ClaimsMemo {
             if seen.forgets != ticket.0 {
                 return;
             }
-            if seen.users.len() >= CAPACITY {
-                // Its room is kept, as `clear` kept it: refilled from nothing, the
-                // map would grow (and rehash every id) under the lock instead.
-                full = Some(std::mem::replace(
-                    &mut seen.users,
-                    HashMap::with_capacity(CAPACITY),
-                ));
+            full = seen.make_room();
+            seen.users.insert(user.user_id.clone(), print);
+        }
+        drop(full);
+    }
+
+    /// Claims about to be written for `user_id`, whose look took `ticket`. Two
+    /// requests of one person may carry different claims (a token reissued after a
+    /// rename, an older one still used in another tab), and their writes may commit in
+    /// either order, each caller resuming in either order after: what a caller wrote
+    /// is not always what the entry holds. So a write forgets the user when it starts,
+    /// and is remembered when it ends only if nothing else wrote, or began to write,
+    /// any entry since its look; and both ends make every look begun before them
+    /// unfit to be remembered, as the user API's changes do. The price is one more
+    /// look, now and then, for people whose looks overlapped someone's write.
+    pub fn writing(&self, user_id: &str, ticket: Ticket) -> Writing {
+        let Ok(mut seen) = self.seen.lock() else {
+            return Writing(None);
+        };
+        let unchanged = seen.forgets == ticket.0;
+        seen.users.remove(user_id);
+        seen.forgets = seen.forgets.wrapping_add(1);
+        Writing(unchanged.then_some(Ticket(seen.forgets)))
+    }
+
+    /// Claims written (or failed to be: `ok` false) since [`Self::writing`]; see there.
+    pub fn written(&self, user: &PortalUser, writing: Writing, ok: bool) {
+        let print = self.fingerprint(user);
+        let mut full = None;
+        if let Ok(mut seen) = self.seen.lock() {
+            let last = ok && writing.0 == Some(Ticket(seen.forgets));
+            seen.forgets = seen.forgets.wrapping_add(1);
+            if !last {
+                seen.users.remove(&user.user_id);
+                return;
             }
+            full = seen.make_room();
             seen.users.insert(user.user_id.clone(), print);
         }
         drop(full);
@@ -135,5 +184,55 @@ mod tests {
         );
         memo.applied(&user("Ann"), memo.ticket());
         assert!(memo.is_current(&user("Ann")));
+    }
+
+    #[test]
+    fn a_lone_write_is_remembered_and_a_failed_one_forgotten() {
+        let memo = ClaimsMemo::default();
+        memo.applied(&user("Ann"), memo.ticket());
+        let writing = memo.writing("u", memo.ticket());
+        assert!(!memo.is_current(&user("Ann")), "forgotten while it writes");
+        memo.written(&user("Anna"), writing, true);
+        assert!(memo.is_current(&user("Anna")));
+        let writing = memo.writing("u", memo.ticket());
+        memo.written(&user("Ann"), writing, false);
+        assert!(!memo.is_current(&user("Ann")) && !memo.is_current(&user("Anna")));
+    }
+
+    /// Two requests of one person with different claims (a token reissued after a
+    /// rename, and the old one in another tab): both looks find a change, the old
+    /// claims' write commits last, and the new claims' caller resumes last. The
+    /// entry holds the old claims, so the memo must not say the new ones are there.
+    #[test]
+    fn writes_of_one_person_that_overlap_are_not_remembered() {
+        let memo = ClaimsMemo::default();
+        let (renamed, old) = (memo.ticket(), memo.ticket());
+        let renamed = memo.writing("u", renamed);
+        let old = memo.writing("u", old);
+        // The writer commits the rename, then the old claims over it.
+        memo.written(&user("Ann"), old, true);
+        memo.written(&user("Anna"), renamed, true);
+        assert!(
+            !memo.is_current(&user("Anna")),
+            "the entry holds Ann: the next request with Anna must look again"
+        );
+        assert!(!memo.is_current(&user("Ann")));
+    }
+
+    /// A look that read the entry before a write committed, and is recorded after the
+    /// write was, would remember what the write replaced.
+    #[test]
+    fn a_look_overtaken_by_a_write_is_not_remembered() {
+        let memo = ClaimsMemo::default();
+        let writing = memo.writing("u", memo.ticket());
+        // A request with the old claims looks before the write commits: no change.
+        let look = memo.ticket();
+        memo.written(&user("Anna"), writing, true);
+        memo.applied(&user("Ann"), look);
+        assert!(
+            memo.is_current(&user("Anna")),
+            "the write is what the entry holds"
+        );
+        assert!(!memo.is_current(&user("Ann")));
     }
 }

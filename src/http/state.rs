@@ -398,11 +398,20 @@ impl ProducerHooks for DirectoryHooks {
             return;
         }
         let ticket = self.claims.ticket();
-        match self.social.refresh_profile(&user.user_id, &user.profile) {
-            Ok(_) => self.claims.applied(user, ticket),
-            Err(error) => {
-                tracing::warn!(%error, user = %user.user_id, "directory refresh from WSRP profile failed")
+        let wrote = match self.social.profile_changes(&user.user_id, &user.profile) {
+            Ok(false) => return self.claims.applied(user, ticket),
+            Ok(true) => {
+                // As a native refresh does (`ClaimsMemo::writing`): two calls of one
+                // person with different claims may commit in either order.
+                let writing = self.claims.writing(&user.user_id, ticket);
+                let wrote = self.social.refresh_profile(&user.user_id, &user.profile);
+                self.claims.written(user, writing, wrote.is_ok());
+                wrote
             }
+            Err(error) => Err(error),
+        };
+        if let Err(error) = wrote {
+            tracing::warn!(%error, user = %user.user_id, "directory refresh from WSRP profile failed");
         }
     }
 

@@ -787,16 +787,18 @@ async fn write_claims(
     ticket: Ticket,
 ) -> Result<(), HttpError> {
     let (social, task_user) = (state.social.clone(), user.clone());
-    state
+    let writing = state.claims.writing(&user.user_id, ticket);
+    let wrote = state
         .in_write_slot(async move {
             social
                 .write_profile_async(&task_user.user_id, &task_user.profile)
                 .await
         })
-        .await
-        .ok_or(HttpError::Internal)?
-        .map_err(refresh_failed)?;
-    state.claims.applied(user, ticket);
+        .await;
+    state
+        .claims
+        .written(user, writing, matches!(wrote, Some(Ok(_))));
+    wrote.ok_or(HttpError::Internal)?.map_err(refresh_failed)?;
     Ok(())
 }
 
