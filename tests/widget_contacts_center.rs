@@ -3252,3 +3252,63 @@ fn an_answer_from_a_list_names_the_person_it_answered() {
         "{nobody}"
     );
 }
+
+/// A yes/no preference is read as Liferay reads one (`GetterUtil.getBoolean`): `1`,
+/// `on`, `y`, `t` or `true` in any case is yes, anything else no; edit mode shows
+/// it as a checkbox, ticked or not, however the descriptor spelled it. A number
+/// preference stays a number, even at `1`.
+#[test]
+fn flags_read_liferays_boolean_spellings() {
+    use widget_host::store::Phone;
+    let w = abc();
+    let mut bob = widget_support::person("b", "Bob", "Baker");
+    bob.user_account_contact_information.telephones.push(Phone {
+        phone_number: "+1 555 0100".into(),
+        ..Phone::default()
+    });
+    w.social.upsert_person(bob).expect("bob");
+    let phones_shown = |value: &str| {
+        let card = cc(Some("a"))
+            .declared("showPhones", &[value])
+            .named("vcard")
+            .p("userId", "b")
+            .resource(&w)
+            .expect("vcard");
+        String::from_utf8(card.body).expect("utf8").contains("TEL")
+    };
+    for yes in ["1", "on", "Y", "t", "true", " TRUE "] {
+        assert!(phones_shown(yes), "{yes:?}");
+    }
+    for no in ["0", "off", "n", "false", "maybe", ""] {
+        assert!(!phones_shown(no), "{no:?}");
+    }
+    let field = |value: &str, name: &str| {
+        let form = cc(Some("a"))
+            .admin()
+            .declared("showPhones", &[value])
+            .declared("pageSize", &["1"])
+            .mode(widget_host::portal::PortletMode::Edit)
+            .html(&w);
+        let at = form
+            .find(&format!("pref-{name}\" name="))
+            .unwrap_or_else(|| panic!("{name} in {form}"));
+        let start = form[..at].rfind("<input").expect("its input");
+        let end = at + form[at..].find('>').expect("its end");
+        form[start..end].to_owned()
+    };
+    let on = field("1", "showPhones");
+    assert!(
+        on.contains("type=\"checkbox\"") && on.contains(" checked"),
+        "{on}"
+    );
+    let off = field("off", "showPhones");
+    assert!(
+        off.contains("type=\"checkbox\"") && !off.contains(" checked"),
+        "{off}"
+    );
+    let size = field("1", "pageSize");
+    assert!(
+        size.contains("type=\"number\"") && size.contains("value=\"1\""),
+        "{size}"
+    );
+}

@@ -334,7 +334,7 @@ fn earlier(a: Pos, b: Pos) -> bool {
 /// case, `true`, `t`, `y`, `on` or `1`, and `false`, `f`, `n`, `off` or `0`. The DTD
 /// only says `#PCDATA`. Liferay reads any other value as false; it is reported here
 /// instead, since a typo should not silently switch a flag.
-fn liferay_boolean(value: &str) -> Option<bool> {
+pub(crate) fn liferay_boolean(value: &str) -> Option<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" | "t" | "y" | "on" | "1" => Some(true),
         "false" | "f" | "n" | "off" | "0" => Some(false),

@@ -2,6 +2,7 @@
 //! administrator saved for this portlet id (instance included) overrides them. Keyed
 //! by the full portlet id, so two placements never share settings.
 
+use crate::descriptors::liferay::liferay_boolean;
 use crate::portal::{Params, Request};
 use crate::store::{Preferences, Reader, StoreError};
 
@@ -82,21 +83,33 @@ impl Settings {
     }
 }
 
-/// A boolean preference of `values`; absent reads as `default`.
+/// A boolean preference of `values`; absent reads as `default`. Read as Liferay reads
+/// a portlet's preferences (`GetterUtil.getBoolean`): `true`, `t`, `y`, `on` or `1`
+/// in any case is true, anything else false, so a descriptor written for Liferay
+/// (`<value>1</value>`) shows here what it shows there.
 fn flag_of(values: &Preferences, name: &str, default: bool) -> bool {
     match values.get(name).and_then(|v| v.first()) {
-        Some(v) => v.trim().eq_ignore_ascii_case("true"),
+        Some(v) => liferay_boolean(v) == Some(true),
         None => default,
     }
 }
 
-/// Whether a descriptor default looks boolean, so edit mode shows a checkbox (and an
-/// unchecked box, which browsers do not send, reads as `false`).
-pub(crate) fn is_flag(default: &[String]) -> bool {
-    matches!(
-        default.first().map(String::as_str),
-        Some("true") | Some("false")
-    )
+/// Whether a preference is a yes/no one, so edit mode shows a checkbox (and an
+/// unchecked box, which browsers do not send, reads as `false`): its descriptor
+/// default is one of Liferay's boolean spellings, and it is not a number
+/// ([`range`]).
+pub(crate) fn is_flag(name: &str, default: &[String]) -> bool {
+    range(name).is_none() && default.first().and_then(|v| liferay_boolean(v)).is_some()
+}
+
+/// What edit mode shows for a preference: a flag as `true` or `false` (the checkbox's
+/// state, however the descriptor spelled it), any other its first value.
+pub(crate) fn shown(settings: &Settings, name: &str, default: &[String]) -> String {
+    if is_flag(name, default) {
+        settings.flag(name, false).to_string()
+    } else {
+        settings.first(name).unwrap_or("").to_owned()
+    }
 }
 
 /// The language key of a preference's edit-mode label, in Liferay's wording:
@@ -158,7 +171,7 @@ pub(crate) fn from_form(req: &Request, params: &Params) -> Result<Preferences, (
     let mut out = Preferences::new();
     for (name, default) in editable(req) {
         let value = params.get(name).map(str::trim);
-        let value = if is_flag(default) {
+        let value = if is_flag(name, default) {
             match value {
                 None | Some("false") => "false".to_owned(),
                 Some("true") => "true".to_owned(),

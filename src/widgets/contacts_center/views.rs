@@ -360,9 +360,9 @@ fn edit(ui: &Ui<'_>, settings: &Settings) -> Edit {
             name: ui.name(name),
             id: ui.name(&format!("pref-{name}")),
             label: preferences::label(ui, name),
-            flag: preferences::is_flag(default),
+            flag: preferences::is_flag(name, default),
             range: preferences::range(name),
-            value: settings.first(name).unwrap_or("").to_owned(),
+            value: preferences::shown(settings, name, default),
         })
         .collect();
     Edit {
