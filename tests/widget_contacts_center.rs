@@ -3312,3 +3312,41 @@ fn flags_read_liferays_boolean_spellings() {
         "{size}"
     );
 }
+
+/// What a descriptor gives a preference never blocks edit mode's form: a page size the
+/// host would not take is shown as the one in use (a number field holding `0` could
+/// not be sent), and a text value longer than a form may set is taken back as it was
+/// shown, while another value that long is still refused.
+#[test]
+fn a_descriptors_own_values_never_block_a_save() {
+    let w = abc();
+    let long = "m".repeat(300);
+    let base = || {
+        cc(Some("a"))
+            .admin()
+            .declared("pageSize", &["0"])
+            .declared("motto", &[long.as_str()])
+    };
+    let form = base().mode(widget_host::portal::PortletMode::Edit).html(&w);
+    assert!(
+        form.contains("name=\"_contacts_center_pageSize\" value=\"20\""),
+        "{form}"
+    );
+    assert!(form.contains(&long), "{form}");
+    let saved = base()
+        .named("save-preferences")
+        .p("pageSize", "20")
+        .p("motto", &long)
+        .ok(&w);
+    assert!(saved.ok);
+    let other = "n".repeat(300);
+    let refused = base()
+        .named("save-preferences")
+        .p("pageSize", "20")
+        .p("motto", &other)
+        .act(&w);
+    assert!(
+        matches!(refused, Err(WidgetError::BadRequest { .. })),
+        "{refused:?}"
+    );
+}

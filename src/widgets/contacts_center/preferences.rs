@@ -103,10 +103,14 @@ pub(crate) fn is_flag(name: &str, default: &[String]) -> bool {
 }
 
 /// What edit mode shows for a preference: a flag as `true` or `false` (the checkbox's
-/// state, however the descriptor spelled it), any other its first value.
+/// state, however the descriptor spelled it), `pageSize` as the page size in use (a
+/// descriptor's `0` or `500` would fill the number field with a value the browser
+/// refuses to send, and block the whole form), any other its first value.
 pub(crate) fn shown(settings: &Settings, name: &str, default: &[String]) -> String {
     if is_flag(name, default) {
         settings.flag(name, false).to_string()
+    } else if range(name).is_some() {
+        settings.page_size().to_string()
     } else {
         settings.first(name).unwrap_or("").to_owned()
     }
@@ -188,7 +192,13 @@ pub(crate) fn from_form(req: &Request, params: &Params) -> Result<Preferences, (
         } else {
             match value {
                 None => continue,
-                Some(v) if v.chars().count() <= 200 => v.to_owned(),
+                // The descriptor's own value, sent back as edit mode showed it, is
+                // taken at any length: refused, it would block every save of the form.
+                Some(v)
+                    if v.chars().count() <= 200 || default.first().map(|d| d.trim()) == Some(v) =>
+                {
+                    v.to_owned()
+                }
                 Some(_) => return Err(()),
             }
         };
