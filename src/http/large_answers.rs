@@ -2,13 +2,13 @@
 //! the host's budget for them, and each person's part of it (see
 //! `state::LARGE_ANSWERS_HELD_BYTES` for why there is one).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::response::HttpError;
+use super::shares::{Share, Shares};
 
 /// Answers this large and larger count against [`AppState::large_answers`]; a page
 /// (some 35 KB) never does.
@@ -22,9 +22,7 @@ pub const LARGE_ANSWER_BYTES: usize = 1024 * 1024;
 /// else's out.
 pub struct LargeAnswers {
     budget: Arc<Semaphore>,
-    /// Bytes held per person (their portal user id), only while some are.
-    held: Arc<Mutex<HashMap<String, usize>>>,
-    per_person: usize,
+    shares: Shares,
 }
 
 impl LargeAnswers {
@@ -32,51 +30,13 @@ impl LargeAnswers {
     pub fn new(bytes: usize) -> Self {
         Self {
             budget: Arc::new(Semaphore::new(bytes)),
-            held: Arc::default(),
-            per_person: bytes / 4,
+            shares: Shares::new(bytes / 4),
         }
     }
 
     /// The budget itself, whose free permits are the bytes not held.
     pub fn budget(&self) -> &Arc<Semaphore> {
         &self.budget
-    }
-
-    /// Takes `size` of `who`'s part, if their answers already held leave room.
-    fn take_share(&self, who: &str, size: usize) -> Option<Share> {
-        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
-        let mine = held.entry(who.to_owned()).or_default();
-        if *mine + size > self.per_person {
-            if *mine == 0 {
-                held.remove(who);
-            }
-            return None;
-        }
-        *mine += size;
-        Some(Share {
-            held: Arc::clone(&self.held),
-            who: who.to_owned(),
-            size,
-        })
-    }
-}
-
-/// One answer's part of its person's share, given back when dropped.
-struct Share {
-    held: Arc<Mutex<HashMap<String, usize>>>,
-    who: String,
-    size: usize,
-}
-
-impl Drop for Share {
-    fn drop(&mut self) {
-        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(mine) = held.get_mut(&self.who) {
-            *mine = mine.saturating_sub(self.size);
-            if *mine == 0 {
-                held.remove(&self.who);
-            }
-        }
     }
 }
 
@@ -93,7 +53,7 @@ pub fn held_while_sent(
         return Ok(Bytes::from(body));
     }
     let share = match who {
-        Some(who) => answers.take_share(who, body.len()).map(Some),
+        Some(who) => answers.shares.take(who, body.len()).map(Some),
         None => Some(None),
     };
     let permit = share.and_then(|share| {
@@ -190,14 +150,11 @@ mod tests {
             "the refused one holds nothing"
         );
         let bob = answer("bob").expect("someone else's");
-        assert!(answers.held.lock().expect("lock").get("ann") == Some(&(2 * LARGE_ANSWER_BYTES)));
+        assert_eq!(answers.shares.held_by("ann"), 2 * LARGE_ANSWER_BYTES);
         drop(first);
         let third = answer("ann").expect("room again");
         drop((second, third, bob));
         assert_eq!(free(), 8 * LARGE_ANSWER_BYTES);
-        assert!(
-            answers.held.lock().expect("lock").is_empty(),
-            "no one's part is kept"
-        );
+        assert_eq!(answers.shares.holders(), 0, "no one's part is kept");
     }
 }

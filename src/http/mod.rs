@@ -13,6 +13,7 @@ pub mod render_pool;
 pub mod response;
 pub mod router;
 pub mod server;
+pub mod shares;
 pub mod stall;
 pub mod state;
 pub mod widget_routes;

@@ -873,6 +873,46 @@ mod tests {
         host.stop().await;
     }
 
+    /// One person's writes hold a quarter of the write slots at most: past that their
+    /// next action is refused as busy at once, while someone else's still gets a slot
+    /// and waits for the writer as usual; the person's part comes back with the
+    /// commits.
+    #[tokio::test]
+    async fn one_persons_writes_hold_a_quarter_of_the_write_slots_at_most() {
+        use super::super::state::WRITES_WAITING_AT_ONCE;
+        let host = HeldWriterHost::start(None).await;
+        let share = WRITES_WAITING_AT_ONCE / 4;
+        let people: Vec<String> = (0..share).map(|i| format!("person{i}")).collect();
+        for user in people.iter().map(String::as_str).chain(["alice", "bob"]) {
+            assert_eq!(host.render(user).await.expect("render"), 200);
+        }
+        let (release, holder) = host.hold_writer().await;
+        let waiting: Vec<_> = people
+            .iter()
+            .map(|person| tokio::spawn(host.follow("alice", person)))
+            .collect();
+        host.slots_taken(share).await;
+        let refused = host.follow("alice", "bob").await.expect("answered");
+        assert_eq!(refused, 503, "while the writer is still held");
+        let bobs = tokio::spawn(host.follow("bob", "alice"));
+        host.slots_taken(share + 1).await;
+        assert!(!bobs.is_finished(), "bob's waits for the writer");
+        release.send(()).expect("release");
+        holder.join().expect("holder").expect("held write");
+        for task in waiting {
+            assert_eq!(task.await.expect("task").expect("answered"), 200);
+        }
+        assert_eq!(bobs.await.expect("task").expect("answered"), 200);
+        assert_eq!(
+            host.state.write_shares.holders(),
+            0,
+            "every part given back"
+        );
+        let status = host.follow("alice", "bob").await.expect("answered");
+        assert_eq!(status, 200);
+        host.stop().await;
+    }
+
     /// An administrator's client that hangs up while its DELETE waits for the writer
     /// still gets the person deleted, and the memo of their claims forgotten: their
     /// next token makes them again, so their actions are not refused as an unknown

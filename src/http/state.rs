@@ -35,6 +35,8 @@ pub struct AppState {
     /// Calls that wait for the writer, as futures: actions, directory refreshes that
     /// found a change and the user API's writes; see [`WRITES_WAITING_AT_ONCE`].
     pub write_slots: Arc<tokio::sync::Semaphore>,
+    /// Each person's part of the write slots: a quarter of them at most.
+    pub write_shares: super::shares::Shares,
     /// WSRP envelopes handled at once (see [`WSRP_ENVELOPES_AT_ONCE`]).
     pub wsrp_envelopes: Arc<tokio::sync::Semaphore>,
     /// Bytes of WSRP envelopes being read at once, one permit a byte (see
@@ -73,23 +75,42 @@ impl AppState {
     /// Runs `write`, which waits for the writer, in one of the write slots and as a
     /// task of its own: a request given up at its timeout leaves it running to its
     /// commit, holding its slot, so abandoned requests cannot queue more jobs for the
-    /// writer than there are slots. `None` when the task was lost (a panic).
+    /// writer than there are slots. A person's writes (`who`) hold a quarter of the
+    /// slots at most: past that, [`HttpError::Busy`] at once, so that one person's
+    /// scripted calls (each can name 200 people) cannot take every slot and keep
+    /// everyone else's actions waiting. Internal when the task was lost (a panic).
+    ///
+    /// [`HttpError::Busy`]: super::response::HttpError::Busy
     pub async fn in_write_slot<T: Send + 'static>(
         &self,
+        who: Option<&str>,
         write: impl std::future::Future<Output = T> + Send + 'static,
-    ) -> Option<T> {
-        let slot = Arc::clone(&self.write_slots).acquire_owned().await.ok()?;
+    ) -> Result<T, super::response::HttpError> {
+        use super::response::HttpError;
+        let share = match who {
+            Some(who) => Some(self.write_shares.take(who, 1).ok_or_else(|| {
+                if let Some(unlogged) = REFUSED_WRITES.admit() {
+                    tracing::warn!(
+                        unlogged,
+                        "a person's write was refused as busy: they have a quarter of the write slots waiting already (one such line per 10 s; `unlogged` counts those left out)"
+                    );
+                }
+                HttpError::Busy
+            })?),
+            None => None,
+        };
+        let slot = Arc::clone(&self.write_slots)
+            .acquire_owned()
+            .await
+            .map_err(|_| HttpError::Internal)?;
         let task = tokio::spawn(async move {
-            let _slot = slot;
+            let _held = (slot, share);
             write.await
         });
-        match task.await {
-            Ok(done) => Some(done),
-            Err(error) => {
-                tracing::error!(%error, "a write's task was lost");
-                None
-            }
-        }
+        task.await.map_err(|error| {
+            tracing::error!(%error, "a write's task was lost");
+            HttpError::Internal
+        })
     }
 
     /// Opens storage, loads descriptors and starts the watcher. Blocking work runs off
@@ -232,6 +253,7 @@ impl AppState {
             render_pool: super::render_pool::RenderPool::new(render_slots())
                 .map_err(|e| HostError::Startup(format!("cannot start the render threads: {e}")))?,
             write_slots: Arc::new(tokio::sync::Semaphore::new(WRITES_WAITING_AT_ONCE)),
+            write_shares: super::shares::Shares::new(WRITES_WAITING_AT_ONCE / 4),
             wsrp_envelopes: Arc::new(tokio::sync::Semaphore::new(WSRP_ENVELOPES_AT_ONCE)),
             backups: Arc::new(tokio::sync::Semaphore::new(1)),
             stopping: Arc::default(),
@@ -511,6 +533,9 @@ pub const LARGE_ANSWERS_HELD_BYTES: usize = 128 * 1024 * 1024;
 /// its commit. WSRP's writes wait on the producer's blocking thread, bounded by its 64
 /// envelopes.
 pub const WRITES_WAITING_AT_ONCE: usize = 256;
+
+static REFUSED_WRITES: crate::portal::auth::refusals::Throttle =
+    crate::portal::auth::refusals::Throttle::new();
 
 /// How many renders and resources may run at once, and the threads of the render pool:
 /// two per core. One per core would be enough for pure CPU work; the second covers a

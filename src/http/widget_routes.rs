@@ -709,10 +709,10 @@ enum Ran<T, F> {
 async fn run_action(state: &Arc<AppState>, prepared: Prepared) -> Result<ActionOutcome, HttpError> {
     let (widget, request) = refreshed(state, prepared).await?;
     let locale = request.locale.clone();
+    let who = request.viewer.user().map(|u| u.user_id.clone());
     state
-        .in_write_slot(async move { widget.action(&request).await })
-        .await
-        .ok_or(HttpError::Internal)?
+        .in_write_slot(who.as_deref(), async move { widget.action(&request).await })
+        .await?
         .map_err(|error| widget_error(state, &locale, error))
 }
 
@@ -789,7 +789,7 @@ async fn write_claims(
     let (social, task_user) = (state.social.clone(), user.clone());
     let writing = state.claims.writing(&user.user_id, ticket);
     let wrote = state
-        .in_write_slot(async move {
+        .in_write_slot(Some(&user.user_id), async move {
             social
                 .write_profile_async(&task_user.user_id, &task_user.profile)
                 .await
@@ -797,8 +797,8 @@ async fn write_claims(
         .await;
     state
         .claims
-        .written(user, writing, matches!(wrote, Some(Ok(_))));
-    wrote.ok_or(HttpError::Internal)?.map_err(refresh_failed)?;
+        .written(user, writing, matches!(wrote, Ok(Ok(_))));
+    wrote?.map_err(refresh_failed)?;
     Ok(())
 }
 
