@@ -219,6 +219,51 @@ fn standing_skips_the_count_and_the_card_count_is_bounded() {
     assert_eq!(small.mutual_connections, 2);
 }
 
+/// Mutual connections are the same whichever way the two lists are matched: stepped
+/// through together when their lengths are near (a and b, a and the hub), probed row
+/// by row when the other is far longer (c and the hub), and never the two people
+/// themselves.
+#[test]
+fn mutual_connections_are_exact_whether_the_lists_are_merged_or_probed() {
+    use std::collections::BTreeSet;
+    let w = world();
+    people(&w, 404);
+    let (hub, a, b, c) = ("p400", "p401", "p402", "p403");
+    let mut edges = Vec::new();
+    for i in (0..400).chain(401..404) {
+        edges.push(BulkEdge::Connection(hub.into(), format!("p{i}")));
+    }
+    for (who, every) in [(a, 3), (b, 5), (c, 40)] {
+        for i in (0..400).step_by(every) {
+            edges.push(BulkEdge::Connection(who.into(), format!("p{i}")));
+        }
+    }
+    edges.push(BulkEdge::Connection(a.into(), b.into()));
+    w.social.link_many(edges).expect("edges");
+    let r = w.social.read().expect("read");
+    let mutual = |x: &str, y: &str| -> BTreeSet<String> {
+        let found = r.mutual_connections(x, y, 1_000).expect("mutuals");
+        let count = r
+            .relationship(x, y)
+            .expect("relationship")
+            .mutual_connections;
+        assert_eq!(count as usize, found.len(), "{x} and {y}");
+        found.into_iter().map(|p| p.id).collect()
+    };
+    let every =
+        |n: usize| -> BTreeSet<String> { (0..400).step_by(n).map(|i| format!("p{i}")).collect() };
+    let mut ab = every(15);
+    ab.insert(hub.into());
+    assert_eq!(mutual(a, b), ab);
+    assert_eq!(mutual(b, a), ab);
+    let mut a_hub = every(3);
+    a_hub.insert(b.into());
+    assert_eq!(mutual(a, hub), a_hub);
+    assert_eq!(mutual(c, hub), every(40));
+    assert_eq!(mutual(hub, c), every(40));
+    assert_eq!(mutual("p1", "p2"), BTreeSet::from([hub.to_owned()]));
+}
+
 #[test]
 fn a_card_walks_the_mutual_connections_once_for_its_count_and_its_faces() {
     let w = world();

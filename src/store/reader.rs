@@ -143,6 +143,11 @@ const RECEIVED_CURSOR: &str = "received";
 /// cost (a few milliseconds) for people with huge degrees.
 pub const MUTUAL_SCAN_LIMIT: usize = 5_000;
 
+/// How many times longer than the rows walked the other list of a mutual-connection
+/// count may be for it to be stepped through rather than probed row by row (see
+/// `Reader::walk_mutuals`).
+const MUTUAL_MERGE_FACTOR: u64 = 6;
+
 /// Most rows one page of a search reads and rejects before it stops. A query whose
 /// indexed first word is common (a multi-word name, a filter over a hub's 20,000
 /// connections) would otherwise read every candidate to fill one page: the page
@@ -819,25 +824,61 @@ impl Reader {
         Ok(out)
     }
 
+    /// The people connected to both, among the first [`MUTUAL_SCAN_LIMIT`] rows of the
+    /// shorter list, in id order. Those rows are matched against the other list either
+    /// by stepping through it over the same ids, a range step a row, or by a point
+    /// lookup each, a B-tree descent that costs about six range steps: the first when
+    /// the other list is at most [`MUTUAL_MERGE_FACTOR`] times as long as what was
+    /// walked. Two people of 5,000 connections each cost 10,000 range steps instead of
+    /// 5,000 and 5,000 descents, which read the pages of the second list over again.
     fn walk_mutuals(&self, a: UserId, b: UserId) -> Result<Vec<UserId>, StoreError> {
         self.mutual_walks
             .set(self.mutual_walks.get().saturating_add(1));
-        let (walk, probe) = if self.counts_of(a)?.connections <= self.counts_of(b)?.connections {
-            (a, b)
+        let (a_count, b_count) = (
+            self.counts_of(a)?.connections,
+            self.counts_of(b)?.connections,
+        );
+        let (walk, probe, probe_count) = if a_count <= b_count {
+            (a, b, b_count)
         } else {
-            (b, a)
+            (b, a, a_count)
         };
         let table = opened(
             &self.snap.txn,
             &self.snap.open.userid_connectedid,
             tables::USERID_CONNECTEDID,
         )?;
-        let mut out = Vec::new();
-        let rows = table.range((walk, 0)..=(walk, u64::MAX))?;
-        for row in rows.take(MUTUAL_SCAN_LIMIT) {
+        let mut walked = Vec::new();
+        for row in table
+            .range((walk, 0)..=(walk, u64::MAX))?
+            .take(MUTUAL_SCAN_LIMIT)
+        {
             let other = row?.0.value().1;
-            if other != probe && table.get((probe, other))?.is_some() {
-                out.push(other);
+            if other != probe {
+                walked.push(other);
+            }
+        }
+        let (Some(&first), Some(&last)) = (walked.first(), walked.last()) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        if probe_count <= MUTUAL_MERGE_FACTOR.saturating_mul(walked.len() as u64) {
+            let mut mine = walked.iter().copied().peekable();
+            for row in table.range((probe, first)..=(probe, last))? {
+                let other = row?.0.value().1;
+                while mine.next_if(|&m| m < other).is_some() {}
+                if mine.next_if_eq(&other).is_some() {
+                    out.push(other);
+                }
+                if mine.peek().is_none() {
+                    break;
+                }
+            }
+        } else {
+            for other in walked {
+                if table.get((probe, other))?.is_some() {
+                    out.push(other);
+                }
             }
         }
         Ok(out)
