@@ -269,6 +269,9 @@ struct OpenTables {
     userid_blockerid: OnceLock<PairTable>,
     requesterid_receiverid: OnceLock<ReadOnlyTable<(u64, u64), u64>>,
     receiverid_requesterid: OnceLock<ReadOnlyTable<(u64, u64), u64>>,
+    /// Read a row at a time by My Contacts, the Requests tab and the notifications.
+    entryid_entry: OnceLock<ReadOnlyTable<u64, &'static [u8]>>,
+    requestid_request: OnceLock<ReadOnlyTable<u64, &'static [u8]>>,
     /// Whether every list row sits under its person's current sort key (no rename
     /// has rows left to move): see [`Reader::read_lists_over_page`].
     lists_in_order: OnceLock<bool>,
@@ -1127,7 +1130,12 @@ impl Reader {
     }
 
     fn entry_by_id(&self, id: EntryId) -> Result<Option<Entry>, StoreError> {
-        match self.table(tables::ENTRYID_ENTRY)?.get(id)? {
+        let table = opened(
+            &self.snap.txn,
+            &self.snap.open.entryid_entry,
+            tables::ENTRYID_ENTRY,
+        )?;
+        match table.get(id)? {
             None => Ok(None),
             Some(v) => decode("entryid_entry", v.value()).map(Some),
         }
@@ -1160,7 +1168,12 @@ impl Reader {
     }
 
     pub(crate) fn request_by_id(&self, id: RequestId) -> Result<Option<SocialRequest>, StoreError> {
-        match self.table(tables::REQUESTID_REQUEST)?.get(id)? {
+        let table = opened(
+            &self.snap.txn,
+            &self.snap.open.requestid_request,
+            tables::REQUESTID_REQUEST,
+        )?;
+        match table.get(id)? {
             None => Ok(None),
             Some(v) => decode("requestid_request", v.value()).map(Some),
         }
