@@ -41,7 +41,7 @@ pub async fn notifications(
     id: &str,
 ) -> Result<Response<Body>, HttpError> {
     let id = &path_id(id)?;
-    let caller = bearer(state, &req)?;
+    let caller = bearer(state, &req).await?;
     if caller.user_id != *id && !caller.is_portal_admin() {
         return Err(forbidden());
     }
@@ -87,7 +87,7 @@ pub async fn put_user(
     id: &str,
 ) -> Result<Response<Body>, HttpError> {
     let id = &path_id(id)?;
-    administrator(state, &req)?;
+    administrator(state, &req).await?;
     // No account is longer than the longest record an import reads.
     let body = read_body(
         req,
@@ -159,7 +159,7 @@ pub async fn delete_user(
     id: &str,
 ) -> Result<Response<Body>, HttpError> {
     let id = path_id(id)?;
-    administrator(state, &req)?;
+    administrator(state, &req).await?;
     let (social, deleting) = (state.social.clone(), id.clone());
     let claims = Arc::clone(&state.claims);
     let deleted = writing(state, async move {
@@ -184,7 +184,7 @@ pub async fn backup(
     state: &Arc<AppState>,
     req: Request<RequestBody>,
 ) -> Result<Response<Body>, HttpError> {
-    let caller = administrator(state, &req)?;
+    let caller = administrator(state, &req).await?;
     // Held until the copy is written, even if the caller goes: its blocking task
     // finishes the file either way.
     let running = state
@@ -295,7 +295,7 @@ pub fn openapi() -> Response<Body> {
     )
 }
 
-fn bearer<B>(state: &AppState, req: &Request<B>) -> Result<PortalUser, HttpError> {
+async fn bearer<B>(state: &AppState, req: &Request<B>) -> Result<PortalUser, HttpError> {
     // Beside a gateway's own `Basic`, in either order, as the widget routes do.
     let token = super::native::bearer_authorization(req.headers())
         .and_then(|h| h.to_str().ok())
@@ -307,15 +307,17 @@ fn bearer<B>(state: &AppState, req: &Request<B>) -> Result<PortalUser, HttpError
         lang: "en".into(),
     };
     let token = token.ok_or_else(unauthorized)?;
-    state.verifier.verify_bearer(token).map_err(|error| {
-        super::widget_routes::log_bearer_refusal(&error);
-        unauthorized()
-    })
+    super::widget_routes::checked_bearer(state, token)
+        .await?
+        .map_err(|error| {
+            super::widget_routes::log_bearer_refusal(&error);
+            unauthorized()
+        })
 }
 
 /// The caller, who must hold the portal's `Administrator` role.
-fn administrator<B>(state: &AppState, req: &Request<B>) -> Result<PortalUser, HttpError> {
-    let caller = bearer(state, req)?;
+async fn administrator<B>(state: &AppState, req: &Request<B>) -> Result<PortalUser, HttpError> {
+    let caller = bearer(state, req).await?;
     if caller.is_portal_admin() {
         Ok(caller)
     } else {

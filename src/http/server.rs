@@ -371,15 +371,27 @@ mod tests {
                 data_dir: dir.path().join("data"),
                 descriptors_dir: dir.path().join("widget-descriptors"),
                 demo: Some(false),
-                consumers: vec![crate::config::ConsumerConfig {
-                    id: "portal".into(),
-                    hs256_secret: Some(Self::SECRET.into()),
-                    jwks_file: None,
-                    allowed_origins: Vec::new(),
-                    wsrp_secret: None,
-                    audience: None,
-                    wsrp_guest_users: Vec::new(),
-                }],
+                consumers: vec![
+                    crate::config::ConsumerConfig {
+                        id: "portal".into(),
+                        hs256_secret: Some(Self::SECRET.into()),
+                        jwks_file: None,
+                        allowed_origins: Vec::new(),
+                        wsrp_secret: None,
+                        audience: None,
+                        wsrp_guest_users: Vec::new(),
+                    },
+                    // A portal that signs with RS256 (the test keys' JWKS).
+                    crate::config::ConsumerConfig {
+                        id: "liferay".into(),
+                        hs256_secret: None,
+                        jwks_file: Some(Self::test_keys().join("jwks.json")),
+                        allowed_origins: Vec::new(),
+                        wsrp_secret: None,
+                        audience: Some("widget-host".into()),
+                        wsrp_guest_users: Vec::new(),
+                    },
+                ],
                 ..Config::default()
             };
             let mut state = AppState::start(config).await.expect("started");
@@ -400,6 +412,24 @@ mod tests {
                 slots,
                 _dir: dir,
             }
+        }
+
+        fn test_keys() -> std::path::PathBuf {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys")
+        }
+
+        /// An administrator's RS256 token from the "liferay" consumer.
+        fn rs256_admin(user: &str) -> String {
+            let pem = std::fs::read(Self::test_keys().join("rsa-1.pem")).expect("key");
+            let key = jsonwebtoken::EncodingKey::from_rsa_pem(&pem).expect("rsa pem");
+            let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+            header.kid = Some("rsa-1".into());
+            let claims = serde_json::json!({
+                "iss": "liferay", "sub": user, "aud": "widget-host",
+                "exp": jsonwebtoken::get_current_timestamp() + 600,
+                "roles": ["Administrator"],
+            });
+            jsonwebtoken::encode(&header, &claims, &key).expect("sign")
         }
 
         fn token(user: &str, roles: &[String]) -> String {
@@ -909,6 +939,69 @@ mod tests {
             "every part given back"
         );
         let status = host.follow("alice", "bob").await.expect("answered");
+        assert_eq!(status, 200);
+        host.stop().await;
+    }
+
+    /// A public-key token not seen before is checked on the render pool, not on an
+    /// async worker: with every place of the pool taken, a call with a new RS256 token
+    /// waits for one (the user API's PUT, which reads nothing on the pool), while one
+    /// with a token that passed before is answered from memory at once, and one with a
+    /// new HS256 token (an HMAC) is checked at once.
+    #[tokio::test]
+    async fn a_new_public_key_token_is_checked_on_the_render_pool() {
+        let host = HeldWriterHost::start(None).await;
+        let put = |person: &str, token: &str| {
+            reqwest::Client::new()
+                .put(format!("http://{}/api/users/{person}", host.addr))
+                .bearer_auth(token)
+                .json(&serde_json::json!({"givenName": "Stored"}))
+                .timeout(Duration::from_secs(10))
+                .send()
+        };
+        let admin = HeldWriterHost::rs256_admin("root");
+        assert_eq!(put("known", &admin).await.expect("put").status(), 200);
+        let pool = &host.state.render_pool;
+        let places = pool.free_places();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let released = Arc::new(std::sync::Mutex::new(released));
+        let held: Vec<_> = (0..places)
+            .map(|_| {
+                let released = Arc::clone(&released);
+                let state = Arc::clone(&host.state);
+                tokio::spawn(async move {
+                    state
+                        .render_pool
+                        .run(move || {
+                            let _ = released.lock().expect("lock").recv();
+                        })
+                        .await
+                })
+            })
+            .collect();
+        let started = std::time::Instant::now();
+        while pool.free_places() > 0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "pool not taken"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // The token that stored "known" is remembered: "again" is stored meanwhile.
+        let again = put("again", &admin).await.expect("put");
+        assert_eq!(again.status(), 200);
+        let hs256 = HeldWriterHost::token("root2", &["Administrator".into()]);
+        assert_eq!(put("hs256", &hs256).await.expect("put").status(), 200);
+        let fresh = tokio::spawn(put("fresh", &HeldWriterHost::rs256_admin("root3")));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!fresh.is_finished(), "a new token waits for the pool");
+        for _ in 0..places {
+            release.send(()).expect("release");
+        }
+        for task in held {
+            task.await.expect("task").expect("ran");
+        }
+        let status = fresh.await.expect("task").expect("answered").status();
         assert_eq!(status, 200);
         host.stop().await;
     }

@@ -308,7 +308,22 @@ async fn prepare(
         &namespace,
     );
 
-    let caller = authenticate(state, parts, &params, &portlet, &*widget, phase, name)?;
+    let bearer = match native::bearer_authorization(&parts.headers) {
+        None => None,
+        Some(header) => Some(
+            match header
+                .to_str()
+                .ok()
+                .and_then(crate::portal::auth::bearer_token)
+            {
+                Some(token) => checked_bearer(state, token).await?,
+                None => Err(AuthError::Malformed("not a Bearer token".into())),
+            },
+        ),
+    };
+    let caller = authenticate(
+        state, parts, bearer, &params, &portlet, &*widget, phase, name,
+    )?;
     let crate::i18n::Negotiated {
         id: locale,
         dates: dates_locale,
@@ -478,28 +493,50 @@ fn back_to_page(
     ))
 }
 
-/// Bearer JWT first (a portal server-to-server); for actions and resources a bound
-/// `p_auth` also proves the caller (a browser posting a rendered form). A header of
-/// another scheme is not the host's (a reverse proxy's or SSO gateway's `Basic` reaches
-/// the host with every browser request): it is passed over, and the browser still
-/// proves itself with `p_auth`. A Bearer header that fails is 401, whatever else comes.
+/// The user a Bearer token speaks for. A token that passed before is found in memory
+/// at once, and an HS256 one is checked at once (a microsecond's HMAC); one signed
+/// with a public key and not seen yet is checked on the render pool, not on an async
+/// worker: an RS256 or ES256 signature costs tens of microseconds or more, anyone may
+/// send a token that names a consumer, and a stream of them on the workers would
+/// hold up every connection's reads and writes. The pool bounds what they take to its
+/// places. (HS256 is what most portals send, and a hop for each new token would make
+/// every person's first render wait twice for a place.)
+pub(crate) async fn checked_bearer(
+    state: &AppState,
+    token: &str,
+) -> Result<Result<PortalUser, AuthError>, HttpError> {
+    if let Some(user) = state.verifier.remembered(token) {
+        return Ok(Ok(user));
+    }
+    if !state.verifier.costly(token) {
+        return Ok(state.verifier.verify_bearer(token));
+    }
+    let (verifier, token) = (Arc::clone(&state.verifier), token.to_owned());
+    state
+        .render_pool
+        .run(move || verifier.verify_bearer(&token))
+        .await
+        .map_err(|_| HttpError::Internal)
+}
+
+/// Bearer JWT first (a portal server-to-server; `bearer` is its check, when the
+/// request has a Bearer header); for actions and resources a bound `p_auth` also
+/// proves the caller (a browser posting a rendered form). A header of another scheme
+/// is not the host's (a reverse proxy's or SSO gateway's `Basic` reaches the host
+/// with every browser request): it is passed over, and the browser still proves
+/// itself with `p_auth`. A Bearer header that fails is 401, whatever else comes.
+#[allow(clippy::too_many_arguments)]
 fn authenticate(
     state: &AppState,
     parts: &Parts,
+    bearer: Option<Result<PortalUser, AuthError>>,
     params: &native::PortalParams,
     portlet: &PortletId,
     widget: &dyn Widget,
     phase: Phase,
     name: Option<&str>,
 ) -> Result<Caller, HttpError> {
-    if let Some(header) = native::bearer_authorization(&parts.headers) {
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(crate::portal::auth::bearer_token);
-        let user = token
-            .ok_or(AuthError::Malformed("not a Bearer token".into()))
-            .and_then(|t| state.verifier.verify_bearer(t));
+    if let Some(user) = bearer {
         return match user {
             Ok(user) => Ok(Caller::Bearer(user)),
             Err(error) => {

@@ -312,6 +312,31 @@ impl Verifier {
         changes
     }
 
+    /// The user of a token that passed before and has not expired, from memory: a
+    /// map lookup, where [`Self::verify_bearer`] may check a signature.
+    pub fn remembered(&self, token: &str) -> Option<PortalUser> {
+        let token = token.trim();
+        (token.len() <= MAX_TOKEN_BYTES)
+            .then(|| {
+                self.verified
+                    .user(token, jsonwebtoken::get_current_timestamp())
+            })
+            .flatten()
+    }
+
+    /// Whether checking `token` would check a public-key signature (RS256, ES256 …),
+    /// tens of microseconds or more, as its header says. The header is the sender's
+    /// to write: a token that claims HS256 is checked by an HMAC (a microsecond), or
+    /// refused at once when its consumer takes public keys only.
+    pub fn costly(&self, token: &str) -> bool {
+        decode_header(token.trim()).is_ok_and(|header| {
+            !matches!(
+                header.alg,
+                Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
+            )
+        })
+    }
+
     /// Verifies a Bearer token and returns the portal user it speaks for.
     pub fn verify_bearer(&self, token: &str) -> Result<PortalUser, AuthError> {
         self.verify_at(token, jsonwebtoken::get_current_timestamp())
