@@ -804,10 +804,11 @@ impl Producer {
         }
         req.params = all;
         self.take_profile(&req);
-        let resource = {
-            let _slot = self.hooks.render_slot().ok_or_else(busy)?;
-            target.widget.resource(&req).map_err(widget_fault)?
-        };
+        // The slot is held until the answer is written as well: an export of chosen
+        // people may be 32 MiB, and its base64 and the envelope's copy of it are as
+        // large again, so encodings too are as many at once as there are slots.
+        let _slot = self.hooks.render_slot().ok_or_else(busy)?;
+        let resource = target.widget.resource(&req).map_err(widget_fault)?;
         let mut w = Writer::new();
         w.open("getResourceResponse", &[("xmlns", TYPES_NS)])
             .open("resourceContext", &[])
@@ -826,8 +827,15 @@ impl Producer {
                 w.leaf("itemBinary", &b64);
             }
         }
+        let crate::widgets::Resource {
+            content_type: _,
+            filename,
+            body,
+        } = resource;
+        // Written into the envelope by now: not kept beside it.
+        drop(body);
         w.leaf("requiresRewriting", "false");
-        if let Some(name) = &resource.filename {
+        if let Some(name) = &filename {
             let disposition = crate::portal::download::content_disposition(name);
             w.open("clientAttributes", &[("name", "Content-Disposition")])
                 .leaf("value", &disposition)
