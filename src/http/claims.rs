@@ -146,9 +146,13 @@ mod tests {
     use crate::portal::Profile;
 
     fn user(given: &str) -> PortalUser {
+        user_named("u", given)
+    }
+
+    fn user_named(id: &str, given: &str) -> PortalUser {
         PortalUser {
             consumer: "p".into(),
-            user_id: "u".into(),
+            user_id: id.into(),
             roles: vec![],
             profile: Profile {
                 given_name: Some(given.into()),
@@ -217,6 +221,53 @@ mod tests {
             "the entry holds Ann: the next request with Anna must look again"
         );
         assert!(!memo.is_current(&user("Ann")));
+    }
+
+    /// A look begun before a write began, and recorded while it runs, may have read
+    /// the entry before the write's commit.
+    #[test]
+    fn a_look_begun_before_a_write_is_not_remembered_while_it_runs() {
+        let memo = ClaimsMemo::default();
+        let look = memo.ticket();
+        let writing = memo.writing("u", memo.ticket());
+        memo.applied(&user("Ann"), look);
+        assert!(!memo.is_current(&user("Ann")));
+        memo.written(&user("Anna"), writing, true);
+        assert!(memo.is_current(&user("Anna")));
+    }
+
+    /// A write whose look was overtaken by another person's write is not remembered
+    /// at its end: what it looked at may not be what it merged into.
+    #[test]
+    fn a_write_whose_look_was_overtaken_is_not_remembered() {
+        let memo = ClaimsMemo::default();
+        let look = memo.ticket();
+        let other = memo.writing("v", memo.ticket());
+        memo.written(&user_named("v", "Val"), other, true);
+        let writing = memo.writing("u", look);
+        memo.written(&user("Ann"), writing, true);
+        assert!(!memo.is_current(&user("Ann")));
+        assert!(memo.is_current(&user_named("v", "Val")));
+    }
+
+    /// One write ends, a look records what it wrote, and then an older write of the
+    /// same person commits last: the look is forgotten when that write ends.
+    #[test]
+    fn a_write_that_ends_after_another_forgets_what_was_looked_at_between() {
+        let memo = ClaimsMemo::default();
+        let first = memo.writing("u", memo.ticket());
+        let second = memo.writing("u", memo.ticket());
+        memo.written(&user("Bea"), second, true);
+        memo.applied(&user("Bea"), memo.ticket());
+        assert!(
+            memo.is_current(&user("Bea")),
+            "the look after the second write"
+        );
+        memo.written(&user("Ann"), first, true);
+        assert!(
+            !memo.is_current(&user("Bea")) && !memo.is_current(&user("Ann")),
+            "the first write committed last: the entry holds Ann, unconfirmed"
+        );
     }
 
     /// A look that read the entry before a write committed, and is recorded after the

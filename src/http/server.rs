@@ -903,6 +903,72 @@ mod tests {
         host.stop().await;
     }
 
+    /// A render whose claims changed and whose client hangs up while the write waits
+    /// for a held writer still has the memo told when that write commits: two tabs
+    /// with different claims must leave the directory with the claims of the last
+    /// request, not the older ones of a write whose caller was gone.
+    #[tokio::test]
+    async fn a_claims_write_whose_client_hung_up_still_tells_the_memo() {
+        let host = HeldWriterHost::start(None).await;
+        let render = |given: &str, timeout: Duration| {
+            let profile = crate::portal::Profile {
+                given_name: Some(given.into()),
+                ..Default::default()
+            };
+            let token = crate::portal::auth::mint(
+                "portal",
+                HeldWriterHost::SECRET,
+                "alice",
+                &[],
+                &profile,
+                Duration::from_secs(600),
+            )
+            .expect("token");
+            reqwest::Client::new()
+                .get(format!("{}/render", host.widget()))
+                .bearer_auth(token)
+                .timeout(timeout)
+                .send()
+        };
+        let given = || {
+            let state = Arc::clone(&host.state);
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    let reader = state.social.read().expect("read");
+                    reader
+                        .person("alice")
+                        .expect("person")
+                        .map(|p| p.given_name)
+                })
+                .await
+                .expect("read task")
+            }
+        };
+        let long = Duration::from_secs(10);
+        assert_eq!(render("New", long).await.expect("render").status(), 200);
+        assert_eq!(given().await.as_deref(), Some("New"));
+
+        let (release, holder) = host.hold_writer().await;
+        // The old tab: its claims change the entry, and its client gives up while the
+        // write waits.
+        let old = tokio::spawn(render("Old", Duration::from_millis(300)));
+        host.slots_taken(1).await;
+        assert!(old.await.expect("task").is_err(), "the client gave up");
+        // The new tab, meanwhile: its claims are what the entry holds yet.
+        assert_eq!(render("New", long).await.expect("render").status(), 200);
+        release.send(()).expect("release");
+        holder.join().expect("holder").expect("held write");
+        let started = std::time::Instant::now();
+        while given().await.as_deref() != Some("Old") {
+            assert!(started.elapsed() < long, "the old write never landed");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // The new tab's next request finds the entry changed and writes it back.
+        assert_eq!(render("New", long).await.expect("render").status(), 200);
+        assert_eq!(given().await.as_deref(), Some("New"));
+        host.stop().await;
+    }
+
     /// One person's writes hold a quarter of the write slots at most: past that their
     /// next action is refused as busy at once, while someone else's still gets a slot
     /// and waits for the writer as usual; the person's part comes back with the

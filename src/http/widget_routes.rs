@@ -817,25 +817,30 @@ fn compare_claims(
 }
 
 /// Writes `user`'s claims in a write slot and waits for the commit; then the memo
-/// knows them.
+/// knows them. The memo is told in the write's own task, after its commit: a request
+/// given up meanwhile (its client gone, its timeout) leaves the write running, and a
+/// write that ended unheard would let the memo keep what a look saw before it.
 async fn write_claims(
     state: &Arc<AppState>,
     user: &PortalUser,
     ticket: Ticket,
 ) -> Result<(), HttpError> {
-    let (social, task_user) = (state.social.clone(), user.clone());
+    let (social, claims, task_user) = (
+        state.social.clone(),
+        Arc::clone(&state.claims),
+        user.clone(),
+    );
     let writing = state.claims.writing(&user.user_id, ticket);
-    let wrote = state
-        .in_write_slot(Some(&user.user_id), async move {
-            social
-                .write_profile_async(&task_user.user_id, &task_user.profile)
-                .await
-        })
-        .await;
     state
-        .claims
-        .written(user, writing, matches!(wrote, Ok(Ok(_))));
-    wrote?.map_err(refresh_failed)?;
+        .in_write_slot(Some(&user.user_id), async move {
+            let wrote = social
+                .write_profile_async(&task_user.user_id, &task_user.profile)
+                .await;
+            claims.written(&task_user, writing, wrote.is_ok());
+            wrote
+        })
+        .await?
+        .map_err(refresh_failed)?;
     Ok(())
 }
 
