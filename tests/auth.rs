@@ -942,3 +942,40 @@ fn p_auth_tampering_is_refused() {
         );
     }
 }
+
+/// Only a token whose check would verify a public-key signature is worth a hop off
+/// the async workers: one signed for a JWKS consumer, with a key of its algorithm
+/// (and `kid`). Tokens that are refused before any signature, and HS256 ones, are not.
+#[test]
+fn only_a_public_key_signature_check_is_costly() {
+    let v = verifier();
+    let rs = |claims: &Value, kid: Option<&str>| {
+        sign(Algorithm::RS256, kid, &rsa_key("rsa-1.pem"), claims)
+    };
+    assert!(v.costly(&rs(&claims("liferay", "u1"), Some("rsa-1"))));
+    assert!(
+        v.costly(&rs(&claims("liferay", "u1"), None)),
+        "every key may answer"
+    );
+    assert!(v.costly(&sign(
+        Algorithm::ES256,
+        None,
+        &ec_key(),
+        &claims("liferay", "u1")
+    )));
+    for cheap in [
+        rs(&claims("nobody", "u1"), Some("rsa-1")),
+        rs(&claims("portal", "u1"), Some("rsa-1")),
+        rs(&claims("liferay", "u1"), Some("no-such-kid")),
+        hs(&claims("portal", "u1"), SECRET),
+        hs(&claims("liferay", "u1"), SECRET),
+        "garbage".to_owned(),
+        format!(
+            "{}.{}",
+            rs(&claims("liferay", "u1"), None),
+            "x".repeat(9000)
+        ),
+    ] {
+        assert!(!v.costly(&cheap), "{:.80}", cheap);
+    }
+}

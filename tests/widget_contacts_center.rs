@@ -3311,6 +3311,40 @@ fn flags_read_liferays_boolean_spellings() {
         size.contains("type=\"number\"") && size.contains("value=\"1\""),
         "{size}"
     );
+    // Only `show…` preferences read `1` as a flag: Liferay's displayStyle is a number.
+    let form = cc(Some("a"))
+        .admin()
+        .declared("displayStyle", &["1"])
+        .mode(widget_host::portal::PortletMode::Edit)
+        .html(&w);
+    assert!(
+        form.contains("name=\"_contacts_center_displayStyle\" value=\"1\""),
+        "{form}"
+    );
+    // A save takes the spellings the flag is read with: a checkbox without a value
+    // sends `on`.
+    let save = |value: &str| {
+        cc(Some("a"))
+            .admin()
+            .declared("showPhones", &["1"])
+            .named("save-preferences")
+            .p("pageSize", "10")
+            .p("showPhones", value)
+            .act(&w)
+    };
+    let stored = || {
+        let prefs = w
+            .social
+            .read()
+            .expect("read")
+            .preferences("contacts_center");
+        prefs.expect("prefs").get("showPhones").cloned()
+    };
+    assert!(save("on").expect("saved").ok);
+    assert_eq!(stored(), Some(vec!["true".to_owned()]));
+    assert!(save("0").expect("saved").ok);
+    assert_eq!(stored(), Some(vec!["false".to_owned()]));
+    assert!(matches!(save("maybe"), Err(WidgetError::BadRequest { .. })));
 }
 
 /// What a descriptor gives a preference never blocks edit mode's form: a page size the
@@ -3320,7 +3354,8 @@ fn flags_read_liferays_boolean_spellings() {
 #[test]
 fn a_descriptors_own_values_never_block_a_save() {
     let w = abc();
-    let long = "m".repeat(300);
+    // Shown in a text field, it comes back without its line break.
+    let long = format!("{}\n{}", "m".repeat(150), "m".repeat(150));
     let base = || {
         cc(Some("a"))
             .admin()
@@ -3336,7 +3371,7 @@ fn a_descriptors_own_values_never_block_a_save() {
     let saved = base()
         .named("save-preferences")
         .p("pageSize", "20")
-        .p("motto", &long)
+        .p("motto", &long.replace('\n', ""))
         .ok(&w);
     assert!(saved.ok);
     let other = "n".repeat(300);

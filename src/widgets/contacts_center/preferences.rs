@@ -96,10 +96,17 @@ fn flag_of(values: &Preferences, name: &str, default: bool) -> bool {
 
 /// Whether a preference is a yes/no one, so edit mode shows a checkbox (and an
 /// unchecked box, which browsers do not send, reads as `false`): its descriptor
-/// default is one of Liferay's boolean spellings, and it is not a number
-/// ([`range`]).
+/// default is `true` or `false` in any case, or, for a `show…` preference (every
+/// flag the widget reads), any of Liferay's boolean spellings (`1`, `on`, `y` …).
+/// Another preference whose default is `1` or `y` (Liferay's `displayStyle` is a
+/// number) stays a text field.
 pub(crate) fn is_flag(name: &str, default: &[String]) -> bool {
-    range(name).is_none() && default.first().and_then(|v| liferay_boolean(v)).is_some()
+    let Some(value) = default.first().map(|v| v.trim()) else {
+        return false;
+    };
+    value.eq_ignore_ascii_case("true")
+        || value.eq_ignore_ascii_case("false")
+        || (name.starts_with("show") && liferay_boolean(value).is_some())
 }
 
 /// What edit mode shows for a preference: a flag as `true` or `false` (the checkbox's
@@ -176,10 +183,12 @@ pub(crate) fn from_form(req: &Request, params: &Params) -> Result<Preferences, (
     for (name, default) in editable(req) {
         let value = params.get(name).map(str::trim);
         let value = if is_flag(name, default) {
-            match value {
-                None | Some("false") => "false".to_owned(),
-                Some("true") => "true".to_owned(),
-                Some(_) => return Err(()),
+            // As the flag is read: a checkbox without a `value` sends `on`, a portal's
+            // client may send `1`.
+            match value.map(liferay_boolean) {
+                None | Some(Some(false)) => "false".to_owned(),
+                Some(Some(true)) => "true".to_owned(),
+                Some(None) => return Err(()),
             }
         } else if let Some((min, max)) = range(name) {
             match value {
@@ -194,8 +203,10 @@ pub(crate) fn from_form(req: &Request, params: &Params) -> Result<Preferences, (
                 None => continue,
                 // The descriptor's own value, sent back as edit mode showed it, is
                 // taken at any length: refused, it would block every save of the form.
+                // A text field's value loses its line breaks in the browser.
                 Some(v)
-                    if v.chars().count() <= 200 || default.first().map(|d| d.trim()) == Some(v) =>
+                    if v.chars().count() <= 200
+                        || default.first().is_some_and(|d| as_sent(d) == v) =>
                 {
                     v.to_owned()
                 }
@@ -205,6 +216,12 @@ pub(crate) fn from_form(req: &Request, params: &Params) -> Result<Preferences, (
         out.insert(name.clone(), vec![value]);
     }
     Ok(out)
+}
+
+/// A value as a browser sends it back from a text field that showed it: without its
+/// line breaks (HTML's value sanitization for text inputs), trimmed as saves are.
+fn as_sent(value: &str) -> String {
+    value.replace(['\r', '\n'], "").trim().to_owned()
 }
 
 #[cfg(test)]
