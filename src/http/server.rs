@@ -969,7 +969,7 @@ mod tests {
         host.stop().await;
     }
 
-    /// One person's writes hold a quarter of the write slots at most: past that their
+    /// One person's writes hold half of the write slots at most: past that their
     /// next action is refused as busy at once, while someone else's still gets a slot
     /// and waits for the writer as usual; the person's part comes back with the
     /// commits.
@@ -977,7 +977,7 @@ mod tests {
     async fn one_persons_writes_hold_a_quarter_of_the_write_slots_at_most() {
         use super::super::state::WRITES_WAITING_AT_ONCE;
         let host = HeldWriterHost::start(None).await;
-        let share = WRITES_WAITING_AT_ONCE / 4;
+        let share = WRITES_WAITING_AT_ONCE / 2;
         let people: Vec<String> = (0..share).map(|i| format!("person{i}")).collect();
         for user in people.iter().map(String::as_str).chain(["alice", "bob"]) {
             assert_eq!(host.render(user).await.expect("render"), 200);
