@@ -2607,14 +2607,7 @@ fn an_export_of_the_largest_cards_ends_at_its_byte_cap() {
 /// became read-only no longer counts.
 #[test]
 fn read_only_preferences_keep_the_descriptors_values() {
-    use widget_host::store::Phone;
-    let w = abc();
-    let mut bob = widget_support::person("b", "Bob", "Baker");
-    bob.user_account_contact_information.telephones.push(Phone {
-        phone_number: "+1 555 0100".into(),
-        ..Phone::default()
-    });
-    w.social.upsert_person(bob).expect("bob");
+    let w = abc_with_bobs_phone();
     let one = "contacts_center_INSTANCE_one";
     let vcard = |read_only: bool| {
         let call = cc(Some("a")).instance(one).named("vcard").p("userId", "b");
@@ -3259,14 +3252,7 @@ fn an_answer_from_a_list_names_the_person_it_answered() {
 /// preference stays a number, even at `1`.
 #[test]
 fn flags_read_liferays_boolean_spellings() {
-    use widget_host::store::Phone;
-    let w = abc();
-    let mut bob = widget_support::person("b", "Bob", "Baker");
-    bob.user_account_contact_information.telephones.push(Phone {
-        phone_number: "+1 555 0100".into(),
-        ..Phone::default()
-    });
-    w.social.upsert_person(bob).expect("bob");
+    let w = abc_with_bobs_phone();
     let phones_shown = |value: &str| {
         let card = cc(Some("a"))
             .declared("showPhones", &[value])
@@ -3384,4 +3370,17 @@ fn a_descriptors_own_values_never_block_a_save() {
         matches!(refused, Err(WidgetError::BadRequest { .. })),
         "{refused:?}"
     );
+}
+
+/// `abc()`, with a phone number on Bob's card (which preferences may hide).
+fn abc_with_bobs_phone() -> World {
+    use widget_host::store::Phone;
+    let w = abc();
+    let mut bob = widget_support::person("b", "Bob", "Baker");
+    bob.user_account_contact_information.telephones.push(Phone {
+        phone_number: "+1 555 0100".into(),
+        ..Phone::default()
+    });
+    w.social.upsert_person(bob).expect("bob");
+    w
 }

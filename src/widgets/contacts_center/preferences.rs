@@ -95,15 +95,18 @@ fn flag_of(values: &Preferences, name: &str, default: bool) -> bool {
 }
 
 /// Whether a preference is a yes/no one, so edit mode shows a checkbox (and an
-/// unchecked box, which browsers do not send, reads as `false`): its descriptor
-/// default is `true` or `false` in any case, or, for a `show…` preference (every
-/// flag the widget reads), any of Liferay's boolean spellings (`1`, `on`, `y` …).
-/// Another preference whose default is `1` or `y` (Liferay's `displayStyle` is a
-/// number) stays a text field.
+/// unchecked box, which browsers do not send, reads as `false`): it is not a number
+/// ([`range`]), and its descriptor default (trimmed, in any case) is `true` or
+/// `false`, or, for a `show…` preference (every flag the widget reads), any of
+/// Liferay's boolean spellings (`1`, `on`, `y` …). Any other preference whose
+/// default is one of those (Liferay's `displayStyle` is a number) stays a text field.
 pub(crate) fn is_flag(name: &str, default: &[String]) -> bool {
     let Some(value) = default.first().map(|v| v.trim()) else {
         return false;
     };
+    if range(name).is_some() {
+        return false;
+    }
     value.eq_ignore_ascii_case("true")
         || value.eq_ignore_ascii_case("false")
         || (name.starts_with("show") && liferay_boolean(value).is_some())
