@@ -428,7 +428,7 @@ impl ProducerHooks for DirectoryHooks {
                 // As a native refresh does (`ClaimsMemo::writing`): two calls of one
                 // person with different claims may commit in either order.
                 let writing = self.claims.writing(&user.user_id, ticket);
-                let wrote = self.social.refresh_profile(&user.user_id, &user.profile);
+                let wrote = self.social.write_profile(&user.user_id, &user.profile);
                 self.claims.written(user, writing, wrote.is_ok());
                 wrote
             }

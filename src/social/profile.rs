@@ -13,12 +13,16 @@ impl Social {
         if !self.profile_changes(user_id, profile)? {
             return Ok(false);
         }
-        Ok(self.store.write(merging(user_id, profile))?)
+        self.write_profile(user_id, profile)
     }
 
     /// The write of [`Self::refresh_profile`], for a caller that asked
-    /// [`Self::profile_changes`] first, as a future that waits for the commit without
-    /// a thread. Returns whether it wrote.
+    /// [`Self::profile_changes`] first. Returns whether it wrote.
+    pub fn write_profile(&self, user_id: &str, profile: &Profile) -> Result<bool, SocialError> {
+        Ok(self.store.write(merging(user_id, profile))?)
+    }
+
+    /// [`Self::write_profile`] as a future that waits for the commit without a thread.
     pub async fn write_profile_async(
         &self,
         user_id: &str,

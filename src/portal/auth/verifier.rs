@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation, dangerous, decode, decode_header};
+use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation, dangerous, decode, decode_header};
 use rustc_hash::FxHashMap;
 
 use super::claims::{Claims, UnverifiedIssuer};
@@ -40,6 +40,26 @@ struct ConsumerKey {
 }
 
 /// One consumer's keys, and the audience its tokens must name, if any.
+/// A token's consumer and the keys it holds, as [`Verifier::signers`] found them.
+struct Signers<'a> {
+    issuer: String,
+    consumer: &'a Consumer,
+    header: Header,
+    keys: Arc<[ConsumerKey]>,
+}
+
+impl Signers<'_> {
+    /// The keys that may have signed the token: of its algorithm and, when it names a
+    /// `kid`, of that id (or of none).
+    fn candidates(&self) -> impl Iterator<Item = &ConsumerKey> {
+        let (alg, kid) = (self.header.alg, self.header.kid.as_deref());
+        self.keys.iter().filter(move |k| {
+            k.algorithm == alg
+                && kid.is_none_or(|kid| k.kid.as_deref().is_none_or(|own| own == kid))
+        })
+    }
+}
+
 struct Consumer {
     /// Replaced whole when the JWKS file changes (see [`Verifier::reload_jwks`]); a
     /// check works on the set it took.
@@ -343,18 +363,32 @@ impl Verifier {
         ) {
             return false;
         }
+        self.signers(token, header)
+            .is_ok_and(|signers| signers.candidates().next().is_some())
+    }
+
+    /// What a check learns of `token` (whose `header` was read) before any signature:
+    /// its consumer, and that consumer's keys. Refuses a token no key of its
+    /// algorithm could have signed.
+    fn signers(&self, token: &str, header: Header) -> Result<Signers<'_>, AuthError> {
         let issuer = dangerous::insecure_decode::<UnverifiedIssuer>(token)
-            .ok()
-            .and_then(|decoded| decoded.claims.iss);
-        let Some(consumer) = issuer.and_then(|iss| self.consumers.get(&iss)) else {
-            return false;
-        };
-        consumer.keys().iter().any(|key| {
-            key.algorithm == header.alg
-                && header
-                    .kid
-                    .as_deref()
-                    .is_none_or(|kid| key.kid.as_deref().is_none_or(|own| own == kid))
+            .map_err(|_| AuthError::Malformed("unreadable claims".into()))?
+            .claims
+            .iss
+            .ok_or_else(|| AuthError::Malformed("missing iss".into()))?;
+        let consumer = self
+            .consumers
+            .get(&issuer)
+            .ok_or(AuthError::UnknownIssuer)?;
+        let keys = consumer.keys();
+        if !keys.iter().any(|k| k.algorithm == header.alg) {
+            return Err(AuthError::AlgorithmNotAllowed);
+        }
+        Ok(Signers {
+            issuer,
+            consumer,
+            header,
+            keys,
         })
     }
 
@@ -377,35 +411,14 @@ impl Verifier {
         // `alg: none` fails here: jsonwebtoken has no such algorithm.
         let header =
             decode_header(token).map_err(|_| AuthError::Malformed("unreadable header".into()))?;
-        let issuer = dangerous::insecure_decode::<UnverifiedIssuer>(token)
-            .map_err(|_| AuthError::Malformed("unreadable claims".into()))?
-            .claims
-            .iss
-            .ok_or_else(|| AuthError::Malformed("missing iss".into()))?;
-        let consumer = self
-            .consumers
-            .get(&issuer)
-            .ok_or(AuthError::UnknownIssuer)?;
-
+        // Taken before the keys are read (see `remember`).
         let generation = self.verified.generation();
-        let keys = consumer.keys();
-        let same_alg: Vec<&ConsumerKey> =
-            keys.iter().filter(|k| k.algorithm == header.alg).collect();
-        if same_alg.is_empty() {
-            return Err(AuthError::AlgorithmNotAllowed);
-        }
-        // With a `kid`, only the key of that id (or keys without one) may answer.
-        let candidates: Vec<&ConsumerKey> = match &header.kid {
-            Some(kid) => same_alg
-                .into_iter()
-                .filter(|k| k.kid.as_deref().is_none_or(|own| own == kid))
-                .collect(),
-            None => same_alg,
-        };
+        let signers = self.signers(token, header)?;
+        let (issuer, consumer) = (&signers.issuer, signers.consumer);
 
         let mut outcome = Err(AuthError::InvalidSignature);
-        for candidate in candidates {
-            let rules = validation(candidate, &issuer, consumer.audience.as_deref());
+        for candidate in signers.candidates() {
+            let rules = validation(candidate, issuer, consumer.audience.as_deref());
             outcome = decode::<Claims>(token, &candidate.key, &rules).map_err(map_jwt_error);
             // Only a signature mismatch is worth trying the next key for.
             if !matches!(outcome, Err(AuthError::InvalidSignature)) {
@@ -422,7 +435,7 @@ impl Verifier {
         }
         let profile = claims.take_profile();
         let user = PortalUser {
-            consumer: issuer,
+            consumer: signers.issuer,
             user_id: claims.sub,
             roles: claims.roles.map(|r| r.into_vec()).unwrap_or_default(),
             profile,
