@@ -499,6 +499,120 @@ async fn browser_forms_carry_bound_p_auth_and_redirect_safely() {
     server.stop().await;
 }
 
+/// `html` with every `p_auth` value blanked: a form's token names the second it was
+/// made in.
+fn without_p_auth(html: &str) -> String {
+    let mut parts = html.split("p_auth");
+    let mut out = parts.next().unwrap_or_default().to_owned();
+    for part in parts {
+        out.push_str("p_auth");
+        // A form's hidden field (`" value="TOKEN"`) or a link's parameter (`=TOKEN&`).
+        let (lead, end) = if part.starts_with("\" value=\"") {
+            (9, '"')
+        } else if part.starts_with('=') {
+            (1, '&')
+        } else {
+            (0, '\0')
+        };
+        let rest = &part[lead..];
+        let cut = if lead == 0 {
+            0
+        } else {
+            rest.find([end, '"']).unwrap_or(rest.len())
+        };
+        out.push_str(&part[..lead]);
+        out.push_str(&rest[cut..]);
+    }
+    out
+}
+
+/// A render of the host URL `location` (an action's redirect), as `user`.
+async fn render_location(server: &TestServer, user: &str, location: &str) -> String {
+    let url = url::Url::parse(location).expect("an absolute redirect");
+    let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    render_query(server, user, &query).await
+}
+
+#[tokio::test]
+async fn an_outcome_names_its_person_only_under_the_seal_its_action_wrote() {
+    let server = start(|c, _| with_consumer(c)).await;
+    for user in ["alice", "bob", "carol"] {
+        render(&server, user, &[]).await;
+    }
+    let (status, _) = act(&server, "bob", "connect", &[("userId", "alice")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let requests = render(&server, "alice", &[("filter", "requests")]).await;
+    let (url, fields) = form_for(&requests, "accept-request");
+    let posted = client()
+        .post(&url)
+        .form(&fields)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+    let location = posted
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("location")
+        .to_owned();
+    assert!(
+        location.contains(&format!("{NS}messageUserId=bob")),
+        "{location}"
+    );
+    assert!(
+        location.contains(&format!("{NS}messageAuth=")),
+        "{location}"
+    );
+    let page = render_location(&server, "alice", &location).await;
+    assert!(
+        page.contains("You are now connected to Givenbob Familybob."),
+        "the actor's next page names whom: {page}"
+    );
+    assert!(
+        !page.contains("messageAuth"),
+        "the seal stays out of the page's links"
+    );
+
+    // The same URL in another person's hands names no one, nor with the name changed.
+    let page = render_location(&server, "carol", &location).await;
+    assert!(
+        page.contains("You are now connected to this user."),
+        "{page}"
+    );
+    assert!(!page.contains("Givenbob"), "{page}");
+    let changed = location.replace(
+        &format!("{NS}messageUserId=bob"),
+        &format!("{NS}messageUserId=carol"),
+    );
+    assert_ne!(changed, location);
+    let page = render_location(&server, "alice", &changed).await;
+    assert!(
+        page.contains("You are now connected to this user."),
+        "{page}"
+    );
+    assert!(!page.contains("Givencarol"), "{page}");
+
+    // A link written by hand shows the contract's message, one of the widget's own
+    // texts, but names no one: the page is the one without the name.
+    let blocked = [
+        ("filter", "connections"),
+        ("message", "you-have-blocked-this-user"),
+    ];
+    let crafted = render(
+        &server,
+        "alice",
+        &[&blocked[..], &[("messageUserId", "carol")]].concat(),
+    )
+    .await;
+    assert!(crafted.contains("You have blocked this user."), "{crafted}");
+    assert!(!crafted.contains("Givencarol"), "{crafted}");
+    // Byte for byte but for the forms' tokens, which name the second they were made in.
+    let plain = render(&server, "alice", &blocked).await;
+    assert_ne!(without_p_auth(&plain), plain, "the page has forms");
+    assert_eq!(without_p_auth(&crafted), without_p_auth(&plain));
+}
+
 /// `p_p_state` and `p_p_mode` as Liferay names them: the standard states and the bare
 /// fragment are served, a minimized widget is an empty fragment (the portal draws its
 /// title), and a state the host does not know or a mode the descriptor does not list

@@ -554,6 +554,66 @@ async fn a_blocking_interaction_runs_a_contacts_center_action_to_its_commit() {
         after.contains("This user has received a connection request from you."),
         "{after}"
     );
+    // One person ticked in a list: the next render names whom, under the seal the
+    // producer wrote into the state. The state is the consumer's to keep, in its own
+    // page URLs: the same state names no one to Walter, nor to Wanda once its name
+    // is changed or the whole outcome is written by hand.
+    let follow = connect
+        .replace("action=connect", "action=follow")
+        .replace("ns1_userId\"", "ns1_userIds\"");
+    let (status, answer) = soap(&server, "markup", &follow).await;
+    assert_eq!(status, 200, "{answer}");
+    let sealed = answer
+        .split("opaqueValue=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the next render's state");
+    use widget_host::wsrp::urls::{decode_state, encode_state};
+    assert_eq!(decode_state(sealed).get("messageUserId"), Some("wsrp-bob"));
+    let outcome_in = |who: &str, state: &str| {
+        who.replace(
+            "</t:windowState>",
+            &format!("</t:windowState><t:navigationalContext opaqueValue=\"{state}\"/>"),
+        )
+    };
+    let host = &server;
+    let said = |who: String| async move {
+        let envelope = format!("<t:getMarkup>{who}</t:getMarkup>");
+        let (status, page) = soap(host, "markup", &envelope).await;
+        assert_eq!(status, 200, "{page}");
+        page
+    };
+    let named = "You are now following Walter Brandt.";
+    let unnamed = "You are now following this user.";
+    let page = said(outcome_in(&alice, sealed)).await;
+    assert!(page.contains(named), "{page}");
+    let page = said(outcome_in(&bob, sealed)).await;
+    assert!(page.contains(unnamed) && !page.contains(named), "{page}");
+    let params = decode_state(sealed);
+    let renamed = encode_state(params.iter().map(|(n, v)| {
+        (
+            n,
+            if n == "messageUserId" {
+                "wsrp-alice"
+            } else {
+                v
+            },
+        )
+    }));
+    let page = said(outcome_in(&alice, &renamed)).await;
+    assert!(
+        page.contains(unnamed) && !page.contains("following Wanda"),
+        "{page}"
+    );
+    let by_hand = encode_state(
+        [
+            ("message", "you-are-now-following-this-user"),
+            ("messageUserId", "wsrp-bob"),
+        ]
+        .into_iter(),
+    );
+    let page = said(outcome_in(&alice, &by_hand)).await;
+    assert!(page.contains(unnamed) && !page.contains(named), "{page}");
 
     let requests = bob.replace(
         "</t:windowState>",

@@ -286,6 +286,7 @@ fn fixture_of(
         consumers,
         registrations.clone(),
         hooks.clone(),
+        widget_host::portal::auth::PAuth::random(),
     );
     Fixture {
         producer: Producing {

@@ -18,6 +18,7 @@ use crate::http::native::host_base;
 use crate::http::response::{self, Body, HttpError};
 use crate::http::state::{AppState, DEMO_CONSUMER};
 use crate::http::widget_routes;
+use crate::portal::auth::outcome::{self, OUTCOME_PARAMS};
 use crate::portal::{PortletId, Profile};
 
 /// Whether the demo's pages may answer a request that names `headers`' `Host`: an IP
@@ -128,17 +129,11 @@ pub fn prepare(social: &crate::social::Social) -> Result<(), crate::social::Soci
 /// Most say what just happened, not where a placement is: the outcome of an action,
 /// whom it named and the contact it refused (the Contacts Center's `message`,
 /// `messageUserId`, `leftOut`, `leftOutMore`, `entryId`); kept, the outcome would show
-/// again after every click elsewhere on the page. And `cursor`, a later page of a
-/// list: Notifications has no link back to its first page, so a page kept there would
-/// hide the newest requests while the reader works in another placement.
-const NOT_KEPT: [&str; 6] = [
-    "message",
-    "messageUserId",
-    "leftOut",
-    "leftOutMore",
-    "entryId",
-    "cursor",
-];
+/// again after every click elsewhere on the page; and the seal over them. And
+/// `cursor`, a later page of a list: Notifications has no link back to its first page,
+/// so a page kept there would hide the newest requests while the reader works in
+/// another placement.
+const NOT_KEPT: [&str; 2] = [outcome::SEAL, "cursor"];
 
 /// The page's own URL as each placement's `p_l_url`: its language, and every
 /// placement's namespaced state (a portal keeps each portlet's render parameters while
@@ -154,8 +149,9 @@ fn page_url(base: &str, language: Option<&str>, query: &[(String, String)]) -> S
     let placement_state = |name: &str| {
         name.starts_with('_')
             && name.len() <= 256
-            && !NOT_KEPT
+            && !OUTCOME_PARAMS
                 .iter()
+                .chain(&NOT_KEPT)
                 .any(|once| name.strip_suffix(once).is_some_and(|ns| ns.ends_with('_')))
     };
     let mut state = form_urlencoded::Serializer::new(String::new());
@@ -463,8 +459,10 @@ mod tests {
                 "_contacts_center_INSTANCE_team_message",
                 "you-are-now-following-this-user",
             ),
+            ("_contacts_center_INSTANCE_team_messageAuth", "AAAA"),
             ("_notifications_messageUserId", "bob"),
             ("_contacts_center_INSTANCE_directory_leftOut", "c"),
+            ("_contacts_center_INSTANCE_directory_entryId", "7"),
             ("_notifications_cursor", "QUJD"),
             ("other", "x"),
         ]

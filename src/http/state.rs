@@ -245,6 +245,7 @@ impl AppState {
                 render_slots: Arc::new(BlockingSlots::new(render_slots())),
                 slot_wait: config.limits.request_timeout(),
             }),
+            p_auth.clone(),
         );
         Ok(Self {
             config,

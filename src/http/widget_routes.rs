@@ -20,6 +20,7 @@ use super::router::read_body;
 use super::state::AppState;
 use crate::portal::auth::{
     ADMIN_P_AUTH_TTL, AuthError, DEFAULT_P_AUTH_TTL, FORM_EXPIRED, PAuthBinding, PAuthTarget,
+    outcome,
 };
 use crate::portal::{self, Phase, PortalUser, PortletId, PortletMode, Viewer, WindowState};
 use crate::widgets::{ActionOutcome, Widget, WidgetError};
@@ -171,9 +172,13 @@ pub async fn action(
         .and_then(|c| state.config.consumer(c))
         .map(|c| c.allowed_origins.clone())
         .unwrap_or_default();
-    let outcome = run_action(state, prepared).await?;
+    let actor = prepared.request.viewer.user().cloned();
+    let mut outcome = run_action(state, prepared).await?;
     if wants_json {
         return Ok(outcome_json(&outcome));
+    }
+    if let Some(actor) = &actor {
+        outcome::seal(&state.p_auth, actor, &placement, &mut outcome.render_params);
     }
     let location = native::redirect_location(
         requested.as_deref(),
@@ -410,6 +415,12 @@ async fn prepare(
         Caller::Guest => Viewer::Guest,
         Caller::Bearer(user) | Caller::PAuth(user) => Viewer::User(user),
     };
+    // What an action did shows only under the seal its redirect carried. An action's
+    // own parameters are the form's (a save names its contact by `entryId`).
+    let mut widget_params = params.widget;
+    if phase == Phase::Render {
+        outcome::open(&state.p_auth, &viewer, &portlet, &mut widget_params);
+    }
     let request = portal::Request {
         phase,
         portlet,
@@ -420,7 +431,7 @@ async fn prepare(
         dates_locale,
         viewer,
         name: name.map(str::to_owned),
-        params: params.widget,
+        params: widget_params,
         page_url,
         page_owner: params.page_owner,
         urls,

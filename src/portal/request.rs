@@ -196,6 +196,11 @@ impl Params {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Drops every value of `name`.
+    pub fn remove(&mut self, name: &str) {
+        self.0.remove(name);
+    }
 }
 
 /// Profile claims a portal sends about its user; they create or refresh the

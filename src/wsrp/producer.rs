@@ -22,6 +22,7 @@ use super::xml::{self, Element, Writer};
 use super::{SECRET_PROPERTY, SOAP_ENV_NS, TYPES_NS, wsdl};
 use crate::config::ConsumerConfig;
 use crate::descriptors::{CatalogHandle, WidgetDescriptor};
+use crate::portal::auth::{PAuth, outcome};
 use crate::portal::{Params, Phase, PortalUser, PortletId, Request, Viewer, WindowState};
 use crate::widgets::{Widget, WidgetError, WidgetSet};
 use std::collections::HashMap;
@@ -120,6 +121,10 @@ pub struct Producer {
     /// The SHA-256 of each consumer's `wsrp_secret` (not empty), by consumer id:
     /// a registration hashes only the secret it presents.
     wsrp_digests: HashMap<String, [u8; 32]>,
+    /// Seals an action's outcome into the next render's navigational state
+    /// ([`crate::portal::auth::outcome`]): a consumer keeps that state in its own page
+    /// URLs, which anyone can write.
+    p_auth: PAuth,
 }
 
 /// Whether a SOAP 1.1 header entry must be understood by this producer: marked
@@ -171,8 +176,10 @@ impl Producer {
         consumers: Vec<ConsumerConfig>,
         registrations: Arc<dyn RegistrationStore>,
         hooks: Arc<dyn ProducerHooks>,
+        p_auth: PAuth,
     ) -> Self {
         Self {
+            p_auth,
             catalog,
             widgets,
             registrations,
@@ -649,11 +656,15 @@ impl Producer {
         let viewer = context::viewer(op.child("userContext"), &registered.consumer, guests)?;
         let urls = Arc::new(WsrpUrls::new(prefix));
         let params = match phase {
-            Phase::Render => p
-                .navigational_state
-                .as_deref()
-                .map(decode_state)
-                .unwrap_or_default(),
+            Phase::Render => {
+                let mut params: Params = p
+                    .navigational_state
+                    .as_deref()
+                    .map(decode_state)
+                    .unwrap_or_default();
+                outcome::open(&self.p_auth, &viewer, &target.id, &mut params);
+                params
+            }
             Phase::Action | Phase::Resource => Params::new(),
         };
         let request = Request {
@@ -765,12 +776,14 @@ impl Producer {
         req.name = Some(action.to_owned());
         req.params = form_parameters(interaction, namespace);
         self.take_profile(&req);
-        let outcome = runtime
+        let mut done = runtime
             .block_on(target.widget.action(&req))
             .map_err(widget_fault)?;
+        if let Some(actor) = req.viewer.user() {
+            outcome::seal(&self.p_auth, actor, &target.id, &mut done.render_params);
+        }
         let nav = encode_state(
-            outcome
-                .render_params
+            done.render_params
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str())),
         );

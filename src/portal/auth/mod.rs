@@ -6,6 +6,7 @@
 
 mod claims;
 mod mint;
+pub mod outcome;
 mod p_auth;
 pub mod refusals;
 mod verifier;

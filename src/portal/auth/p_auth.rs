@@ -52,6 +52,9 @@ pub enum PAuthTarget<'a> {
     /// log, a message it was pasted into): bound to its parameters, a card's vCard
     /// link cannot be turned into the export of its viewer's whole network.
     Resource { name: &'a str, query: &'a str },
+    /// The render parameters that say what an action did ([`super::outcome`]), as
+    /// [`resource_query`] writes them: a render shows an outcome only under its seal.
+    Outcome { query: &'a str },
 }
 
 impl<'a> PAuthTarget<'a> {
@@ -62,6 +65,7 @@ impl<'a> PAuthTarget<'a> {
         match *self {
             Self::Action(name) => ["action:", name, "", ""],
             Self::Resource { name, query } => ["resource:", name, "?", query],
+            Self::Outcome { query } => ["outcome:", "", "?", query],
         }
     }
 }

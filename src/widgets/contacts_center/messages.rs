@@ -313,6 +313,16 @@ pub fn all_keys() -> impl Iterator<Item = &'static str> {
 mod tests {
     use super::*;
 
+    /// A render takes what names an outcome's person only under the outcome's seal,
+    /// which covers the parameters the transports know of: a new one must be there.
+    #[test]
+    fn the_parameters_naming_whom_an_outcome_concerns_are_sealed() {
+        use crate::portal::auth::outcome::OUTCOME_PARAMS;
+        for name in ["message", ABOUT, LEFT_OUT, LEFT_OUT_MORE, "entryId"] {
+            assert!(OUTCOME_PARAMS.contains(&name), "{name}");
+        }
+    }
+
     #[test]
     fn every_refusal_key_is_a_known_danger_message() {
         use Refusal::*;
