@@ -126,6 +126,29 @@ async fn notifications_need_the_persons_own_token_or_an_administrator() {
     server.stop().await;
 }
 
+/// How `id` reads in the directory, through the `contact` resource: its name, family
+/// name and email, or `None` when the directory does not know them.
+async fn looked_up(server: &common::TestServer, id: &str) -> Option<(String, String, String)> {
+    let answer = reqwest::Client::new()
+        .get(server.url("/widgets/contacts_center/resources/contact"))
+        .bearer_auth(token("reader", &[]))
+        .query(&[("_contacts_center_userId", id)])
+        .send()
+        .await
+        .expect("send");
+    if answer.status() == StatusCode::NOT_FOUND {
+        return None;
+    }
+    assert_eq!(answer.status(), StatusCode::OK);
+    let card: serde_json::Value = answer.json().await.expect("json");
+    let field = |name: &str| card[name].as_str().unwrap_or_default().to_owned();
+    Some((
+        field("givenName"),
+        field("familyName"),
+        field("emailAddress"),
+    ))
+}
+
 #[tokio::test]
 async fn directory_upkeep_is_for_administrators_and_validates_input() {
     let server = start(|c, _| with_consumer(c)).await;
@@ -143,6 +166,8 @@ async fn directory_upkeep_is_for_administrators_and_validates_input() {
         .await
         .expect("send");
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    // Refused, it wrote nothing: the directory does not know jdoe yet.
+    assert_eq!(looked_up(&server, "jdoe").await, None);
     let admin = token("root", &["Administrator"]);
     let stored = client
         .put(&url)
@@ -226,6 +251,11 @@ async fn directory_upkeep_is_for_administrators_and_validates_input() {
             .expect("send");
         assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{invalid}");
     }
+    // None of the refused bodies changed jdoe, nor made an account of its other ids.
+    let stored = ("Jane".into(), "Doe".into(), "jane@example.com".into());
+    assert_eq!(looked_up(&server, "jdoe").await, Some(stored.clone()));
+    assert_eq!(looked_up(&server, "someone-else").await, None);
+    assert_eq!(looked_up(&server, "bob-erc").await, None);
     let bad_id = client
         .put(server.url("/api/users/bad%20id"))
         .bearer_auth(&admin)
@@ -250,6 +280,7 @@ async fn directory_upkeep_is_for_administrators_and_validates_input() {
         let refused = request.bearer_auth(&admin).send().await.expect("send");
         assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     }
+    assert_eq!(looked_up(&server, "jdoe").await, Some(stored));
 
     assert_eq!(
         client

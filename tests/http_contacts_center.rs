@@ -1018,9 +1018,6 @@ async fn a_first_render_after_a_restart_checks_the_claims_once() {
     server.stop().await;
 }
 
-/// Renders run at most two per core at once (`render_slots`); actions are not held back
-/// by them. Many renders and actions in flight together all finish, and every action
-/// is there afterwards.
 /// Behind a reverse proxy or an SSO gateway every browser request may carry the
 /// gateway's own `Authorization: Basic`: it is not the host's, and the form's `p_auth`
 /// still proves the browser. A Bearer header that fails is 401 even beside a good
@@ -1075,6 +1072,8 @@ async fn a_gateways_basic_header_leaves_the_form_to_its_p_auth() {
     assert_eq!(guest.status(), StatusCode::OK);
 }
 
+/// Renders wait for the render pool's places and actions for write slots: many of
+/// both in flight together all finish, and every action is there afterwards.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn renders_and_actions_in_flight_together_all_finish() {
     let server = std::sync::Arc::new(start(|c, _| with_consumer(c)).await);

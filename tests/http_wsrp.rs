@@ -333,6 +333,7 @@ async fn clients_that_send_slowly_hold_only_what_they_sent() {
         stalled.push(stalled_envelope(&server, 512 * 1024, 1).await);
     }
     served_at_once(&server, stalled.len()).await;
+    bytes_held(&server, |held| held == stalled.len()).await;
     let sent = std::time::Instant::now();
     let (_, body) = soap(&server, "service-description", &service_description("none")).await;
     assert!(
@@ -366,6 +367,7 @@ async fn envelopes_being_read_hold_at_most_so_many_bytes() {
         stalled.push(stalled_envelope(&server, largest, largest - 1).await);
     }
     served_at_once(&server, stalled.len()).await;
+    bytes_held(&server, |held| held == stalled.len() * (largest - 1)).await;
     let sent = first.elapsed();
     let (status, body) = soap(&server, "service-description", &service_description("none")).await;
     let answered = first.elapsed();
@@ -381,6 +383,7 @@ async fn envelopes_being_read_hold_at_most_so_many_bytes() {
     );
     drop(stalled);
     // With the room free again a call is read at once.
+    bytes_held(&server, |held| held == 0).await;
     let sent = std::time::Instant::now();
     let (_, body) = soap(&server, "service-description", &service_description("none")).await;
     assert!(
@@ -410,7 +413,8 @@ async fn an_envelope_that_finds_no_room_for_its_rest_is_refused_at_once() {
         stalled.push(stalled_envelope(&server, largest, largest - 1).await);
     }
     stalled.push(stalled_envelope(&server, largest, 400 * 1024).await);
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let taken = (WSRP_ENVELOPES_AT_ONCE - 1) * (largest - 1) + 400 * 1024;
+    bytes_held(&server, |held| held == taken).await;
     // A 200 KiB envelope: its first bytes find room, the rest does not.
     let mut stream = tokio::net::TcpStream::connect(server.addr)
         .await
@@ -437,10 +441,36 @@ async fn an_envelope_that_finds_no_room_for_its_rest_is_refused_at_once() {
     server.stop().await;
 }
 
-/// A connection that announces an envelope of `length` bytes and sends `sent` of them.
+/// Waits (10 s at most) until the bytes of WSRP envelopes the host holds
+/// (`widget_host_wsrp_envelope_bytes_held`) pass `wanted`.
+async fn bytes_held(server: &common::TestServer, wanted: impl Fn(usize) -> bool) {
+    let started = std::time::Instant::now();
+    loop {
+        let text = reqwest::get(server.url("/metrics"))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        let held = text
+            .lines()
+            .find_map(|l| l.strip_prefix("widget_host_wsrp_envelope_bytes_held "))
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .expect("the gauge of envelope bytes held");
+        if wanted(held) {
+            return;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{held} bytes of envelopes held"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// Waits until the host serves at least `n` connections besides the one asking
-/// (`widget_host_open_connections`), then a moment more for their bytes to be read:
-/// a check made before the stalled clients were in would pass without testing them.
+/// (`widget_host_open_connections`): a check made before the stalled clients were in
+/// would pass without testing them. Their bytes are [`bytes_held`]'s to wait for.
 async fn served_at_once(server: &common::TestServer, n: usize) {
     let started = std::time::Instant::now();
     loop {
@@ -464,9 +494,9 @@ async fn served_at_once(server: &common::TestServer, n: usize) {
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
 }
 
+/// A connection that announces an envelope of `length` bytes and sends `sent` of them.
 async fn stalled_envelope(
     server: &common::TestServer,
     length: usize,

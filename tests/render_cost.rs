@@ -75,11 +75,21 @@ fn page_cost_does_not_grow_with_the_number_of_connections() {
     assert_eq!(small.0, 20, "a full page");
     assert_eq!(hub, small, "the same reads for 6,000 connections as for 40");
     assert_eq!(hub.2, 0, "a list page walks no one's connections");
-    // And the widget renders a full page for each.
-    for viewer in ["p6000", "p6001"] {
+    // And the widget's own render of each page makes those reads: as many for the hub
+    // as for the small account, and no walk of anyone's connections (which a card's
+    // count makes, and a row must not).
+    let rendered = |viewer: &str| {
+        let before = w.social.reads_done();
         let html = cc(Some(viewer)).p("filter", "connections").html(&w);
         assert!(html.contains("view-more"), "a full page: {html}");
-    }
+        let after = w.social.reads_done();
+        (after.0 - before.0, after.1 - before.1)
+    };
+    let (small_render, hub_render) = (rendered("p6001"), rendered("p6000"));
+    assert_eq!(hub_render, small_render);
+    assert_eq!(hub_render.1, 0, "a list page walks no one's connections");
+    // Its rows' standings are all facts the page and its snapshot already hold.
+    assert_eq!(hub_render.0, u64::from(hub.1), "{hub_render:?} {hub:?}");
 }
 
 #[test]
@@ -346,6 +356,13 @@ fn a_page_reads_each_list_of_its_viewer_once_not_once_a_row() {
         assert_eq!(s, want, "{}", p.id);
     }
     assert_eq!(r.standing_lookups() - before, 2);
+    drop(r);
+    // The widget's render of that page reads no more.
+    let before = w.social.reads_done();
+    let html = cc(Some("p0")).p("filter", "connections").html(&w);
+    assert!(html.contains("view-more"), "a full page: {html}");
+    let after = w.social.reads_done();
+    assert_eq!((after.0 - before.0, after.1 - before.1), (2, 0));
 
     // The same people from the directory list: p0 blocks nobody, is blocked by
     // nobody and has no request pending, which four one-row reads tell once; then one

@@ -259,6 +259,27 @@ fn block_removes_everything_and_refuses_both_directions() {
             .unwrap()
             .connected
     );
+    // A block between connected people who follow each other ends all of it, on both
+    // sides and in both people's counts.
+    one(&s, "ana", P::Follow, "cy").unwrap();
+    one(&s, "cy", P::Follow, "ana").unwrap();
+    let r = s.read().unwrap();
+    assert_eq!(r.counts("ana").unwrap().connections, 1);
+    assert_eq!(r.counts("cy").unwrap().followers, 1);
+    drop(r);
+    assert_eq!(one(&s, "cy", P::Block, "ana"), Ok(Done::Blocked));
+    let r = s.read().unwrap();
+    let rel = r.relationship("cy", "ana").unwrap();
+    assert!(rel.blocking && !rel.connected && !rel.following && !rel.followed_by);
+    for person in ["ana", "cy"] {
+        let counts = r.counts(person).unwrap();
+        assert_eq!(
+            (counts.connections, counts.following, counts.followers),
+            (0, 0, 0),
+            "{person}"
+        );
+    }
+    drop(r);
     clean(&s);
 }
 

@@ -174,15 +174,21 @@ impl Metrics {
                 count.load(Ordering::Relaxed)
             );
         }
-        out.push_str("# HELP widget_host_open_connections Connections being served now.\n");
-        out.push_str("# TYPE widget_host_open_connections gauge\n");
-        let _ = writeln!(
-            out,
-            "widget_host_open_connections {}",
-            self.open_connections.load(Ordering::Relaxed)
+        write_gauge(
+            &mut out,
+            "widget_host_open_connections",
+            "Connections being served now.",
+            self.open_connections.load(Ordering::Relaxed),
         );
         out
     }
+}
+
+/// Appends one gauge to an exposition, with its help and type lines.
+pub fn write_gauge(out: &mut String, name: &str, help: &str, value: u64) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} gauge");
+    let _ = writeln!(out, "{name} {value}");
 }
 
 #[cfg(test)]

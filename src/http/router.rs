@@ -13,7 +13,7 @@ use hyper::header::CONTENT_LENGTH;
 use hyper::{Method, Request, Response, StatusCode};
 
 use super::response::{self, Body, HttpError};
-use super::state::AppState;
+use super::state::{AppState, WSRP_BYTES_IN_FLIGHT};
 use super::{api, cors, widget_routes, wsrp_routes};
 use crate::demo;
 
@@ -197,7 +197,7 @@ async fn dispatch(
             Ok(response::bytes(
                 StatusCode::OK,
                 "text/plain; version=0.0.4",
-                state.metrics.render(state.social.snapshots_taken()),
+                metrics_text(state),
             )),
         ),
         (&Method::GET, ["widgets"]) => ("/widgets", Ok(widgets_catalog(state))),
@@ -380,6 +380,22 @@ fn readiness(
         "uptimeSeconds": uptime.as_secs(),
     });
     response::json(code, &body)
+}
+
+/// `/metrics`: the counters of requests and connections, and the gauges of what the
+/// host holds now.
+fn metrics_text(state: &AppState) -> String {
+    let mut text = state.metrics.render(state.social.snapshots_taken());
+    let held = WSRP_BYTES_IN_FLIGHT.saturating_sub(state.wsrp_bytes.available_permits());
+    super::metrics::write_gauge(
+        &mut text,
+        "widget_host_wsrp_envelope_bytes_held",
+        &format!(
+            "Bytes of WSRP envelopes read or being read and not yet handled (at most {WSRP_BYTES_IN_FLIGHT})."
+        ),
+        held as u64,
+    );
+    text
 }
 
 fn widgets_catalog(state: &AppState) -> Response<Body> {

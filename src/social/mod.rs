@@ -248,6 +248,12 @@ impl Social {
         self.store.snapshots_taken()
     }
 
+    /// The standing lookups and mutual-connection walks of every snapshot ended so
+    /// far: a list row's standing is a few lookups, a card's count is one walk.
+    pub fn reads_done(&self) -> (u64, u64) {
+        self.store.reads_done()
+    }
+
     /// Applies `action` for `actor` (a portal user id); returns once durable.
     pub fn act(&self, actor: &str, action: Action) -> Result<Outcome, SocialError> {
         Ok(self.store.write(acting(actor, action))?)

@@ -3,6 +3,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use rustc_hash::FxHashMap;
@@ -355,6 +356,47 @@ pub struct Reader {
     mutuals: RefCell<Option<Mutuals>>,
     /// Walks of a connection list for mutual connections this snapshot made.
     mutual_walks: Cell<u32>,
+    /// Where the two counts above are added up when this reader ends, for a store's
+    /// readers; `None` for one made apart from a store.
+    totals: Option<Arc<ReadTotals>>,
+}
+
+/// The standing lookups and mutual-connection walks of all of a store's readers,
+/// added up as each reader ends: a render makes its own reader, and the tests that
+/// hold a render to its budget read these around it. Two relaxed additions a reader,
+/// not one a lookup.
+#[derive(Debug, Default)]
+pub(crate) struct ReadTotals {
+    standing_lookups: AtomicU64,
+    mutual_walks: AtomicU64,
+}
+
+impl ReadTotals {
+    /// Standing lookups, and mutual-connection walks, of the readers ended so far.
+    pub(crate) fn get(&self) -> (u64, u64) {
+        (
+            self.standing_lookups.load(Ordering::Relaxed),
+            self.mutual_walks.load(Ordering::Relaxed),
+        )
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        if let Some(totals) = &self.totals {
+            let (lookups, walks) = (self.standing_lookups.get(), self.mutual_walks.get());
+            if lookups > 0 {
+                totals
+                    .standing_lookups
+                    .fetch_add(u64::from(lookups), Ordering::Relaxed);
+            }
+            if walks > 0 {
+                totals
+                    .mutual_walks
+                    .fetch_add(u64::from(walks), Ordering::Relaxed);
+            }
+        }
+    }
 }
 
 /// A pair of people, smaller id first, and the people connected to both.
@@ -417,7 +459,14 @@ impl Reader {
             standing_lookups: Cell::new(0),
             mutuals: RefCell::new(None),
             mutual_walks: Cell::new(0),
+            totals: None,
         }
+    }
+
+    /// This reader, adding what it did to `totals` when it ends.
+    pub(crate) fn counted_in(mut self, totals: &Arc<ReadTotals>) -> Self {
+        self.totals = Some(Arc::clone(totals));
+        self
     }
 
     pub(crate) fn table<K: redb::Key + 'static, V: redb::Value + 'static>(

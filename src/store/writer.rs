@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use redb::{Database, Durability, ReadableDatabase};
 
-use super::reader::Snapshot;
+use super::reader::{ReadTotals, Snapshot};
 use super::tables::{RESORT_STEP, Tables, USERID_RESORT, prepare};
 use super::{Reader, StoreError, UserId};
 
@@ -158,6 +158,8 @@ pub struct Store {
     /// Readers made, for tests and metrics that check a render takes one snapshot. A
     /// relaxed increment: nothing orders on it.
     snapshots: Arc<AtomicU64>,
+    /// What the readers did, for the tests that hold a render to its budget.
+    read_totals: Arc<ReadTotals>,
     /// The snapshot readers share until the next commit.
     shared: Arc<SharedSnapshot>,
     /// The first I/O failure of the database file, once one happened: see
@@ -281,6 +283,7 @@ impl Store {
             }),
             host_key,
             snapshots: Arc::new(AtomicU64::new(0)),
+            read_totals: Arc::default(),
             shared,
             failure,
             opened: std::time::Instant::now(),
@@ -354,12 +357,18 @@ impl Store {
             note_failure(&self.failure, &e);
             e
         })?;
-        Ok(Reader::of(snap))
+        Ok(Reader::of(snap).counted_in(&self.read_totals))
     }
 
     /// How many readers [`Self::read`] has made since the store was opened.
     pub fn snapshots_taken(&self) -> u64 {
         self.snapshots.load(Ordering::Relaxed)
+    }
+
+    /// The standing lookups and the mutual-connection walks of the readers
+    /// [`Self::read`] made that have ended (see [`Reader::standing_lookups`]).
+    pub fn reads_done(&self) -> (u64, u64) {
+        self.read_totals.get()
     }
 
     /// Runs `job` on the writer thread and blocks until its effects are durable.
