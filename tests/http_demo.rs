@@ -88,6 +88,27 @@ async fn dashboard_content_page_and_switching_people() {
         assert!(german.contains(title), "{title}");
     }
     assert!(!german.contains(">Contacts Center</h2>"));
+    // The switcher names each language in its own words and voice, and has the page's
+    // own chosen, whether the link or the browser chose it.
+    assert!(
+        german.contains(r#"<option value="de_DE" lang="de-DE" selected>Deutsch</option>"#),
+        "{german}"
+    );
+    assert!(german.contains(r#"<option value="ja_JP" lang="ja-JP">日本語</option>"#));
+    assert!(
+        spanish.contains(r#"<option value="es_ES" lang="es-ES" selected>Español</option>"#),
+        "{spanish}"
+    );
+    assert_eq!(
+        spanish.matches(" selected>").count(),
+        2,
+        "a person and a language"
+    );
+    // The page has a heading of its own, before its widgets' headings.
+    let main = spanish.find("<main").expect("main");
+    let heading = spanish.find(r#"<h1 class="sr-only" lang="en">Dashboard</h1>"#);
+    assert!(heading.is_some_and(|at| at > main), "{spanish}");
+    assert!(spanish.find("<h2").is_some_and(|h2| Some(h2) > heading));
     let japanese = page_in("/", "ja").await;
     assert!(
         japanese.contains("コンタクトセンター</h2>"),
@@ -147,7 +168,7 @@ async fn dashboard_content_page_and_switching_people() {
         "{british}"
     );
     assert!(
-        british.contains("<option value=\"en_US\" selected>"),
+        british.contains("<option value=\"en_US\" lang=\"en-US\" selected>English</option>"),
         "{british}"
     );
     assert!(british.contains(" data-locale=\"en-GB\" "), "{british}");
@@ -343,6 +364,13 @@ async fn every_demo_person_can_be_played_and_the_administrator_configures() {
         html.contains("id=\"_contacts_center_INSTANCE_dashboard_preferences\""),
         "{html}"
     );
+    // The administrator's note is in the main landmark, where moving by landmarks
+    // finds it.
+    let note = html
+        .find("class=\"demo-note\"")
+        .expect("the administrator's note");
+    assert!(html.find("<main").is_some_and(|main| main < note), "{html}");
+    assert!(html.find("</main>").is_some_and(|end| note < end), "{html}");
     // Anyone else asking for edit mode is refused in the placement, in the page's
     // language (its tag on the alert), and the refusal is announced.
     let (someone, _) = roster()

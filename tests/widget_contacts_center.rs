@@ -527,6 +527,50 @@ fn refusals_and_errors() {
     assert_eq!(w.social.read().unwrap().counts("a").unwrap().following, 0);
 }
 
+/// More people ticked than one action takes (a few "View more" pages of boxes) is
+/// told in those words, on the page the toolbar was on, and nothing is done; an
+/// export of too many chosen people says the same.
+#[test]
+fn too_many_people_ticked_are_refused_with_the_limit() {
+    let w = abc();
+    let many: Vec<String> = std::iter::once("b".to_owned())
+        .chain((0..200).map(|i| format!("p{i}")))
+        .collect();
+    let many = many.join(",");
+    let o = cc(Some("a"))
+        .named("follow")
+        .p("userIds", &many)
+        .p("filter", "all")
+        .act(&w)
+        .expect("an outcome");
+    assert!(!o.ok && o.status == 400, "{o:?}");
+    assert_eq!(o.message, "please-select-at-most-x-people");
+    assert_eq!(o.text, "Please select at most 200 people.");
+    assert!(
+        o.render_params.contains(&("filter".into(), "all".into())),
+        "{o:?}"
+    );
+    assert_eq!(w.social.read().unwrap().counts("a").unwrap().following, 0);
+    // The page it comes back to says so, as an alert, in the reader's language.
+    let page = cc(Some("a"))
+        .p("message", "please-select-at-most-x-people")
+        .locale("de_DE")
+        .html(&w);
+    assert!(page.contains("alert-danger"), "{page}");
+    assert!(page.contains("höchstens 200 Personen"), "{page}");
+    match cc(Some("a"))
+        .named("vcard")
+        .p("userIds", &many)
+        .resource(&w)
+    {
+        Err(WidgetError::BadRequest { key, text }) => {
+            assert_eq!(key, "please-select-at-most-x-people");
+            assert_eq!(text, "Please select at most 200 people.");
+        }
+        other => panic!("{:?}", other.map(|r| r.body.len())),
+    }
+}
+
 /// A refused save of a personal contact comes back to the form it was made in, with
 /// the field to fix marked invalid and tied to the message: the edit form of that
 /// contact, opened, or the form for a new one.
@@ -752,11 +796,11 @@ fn the_contact_forms_required_fields_are_marked() {
     }
 }
 
-/// What cannot simply be undone asks first (WCAG 3.3.4): the card's Block, the
-/// selection's Block and a personal contact's Delete carry the question the script
-/// asks, naming whom; nothing else does.
+/// What cannot simply be undone asks first (WCAG 3.3.4): the card's Block and
+/// Disconnect, the selection's Block and Disconnect and a personal contact's Delete
+/// carry the question the script asks, naming whom; nothing else does.
 #[test]
-fn blocks_and_deletions_ask_first() {
+fn blocks_disconnections_and_deletions_ask_first() {
     let w = abc();
     let card = cc(Some("a")).p("userId", "b").html(&w);
     assert!(
@@ -770,6 +814,22 @@ fn blocks_and_deletions_ask_first() {
         list.contains(" data-confirm=\"Block the selected people? This ends your connections, your follows and any pending requests with them.\">Block</button>"),
         "{list}"
     );
+    assert!(
+        list.contains(" data-confirm=\"Disconnect from the selected people? To connect again, one of you sends a request and the other confirms it.\">Disconnect</button>"),
+        "{list}"
+    );
+    for (actor, verb) in [("a", "connect"), ("c", "connect")] {
+        let other = if actor == "a" { "c" } else { "a" };
+        let done = cc(Some(actor)).named(verb).p("userId", other).ok(&w);
+        assert!(done.ok, "{done:?}");
+    }
+    let connected = cc(Some("a")).p("userId", "c").html(&w);
+    assert!(
+        connected.contains(
+            " data-confirm=\"Disconnect from Cid Cole? To connect again, one of you sends a request and the other confirms it.\">Disconnect</button>"
+        ),
+        "{connected}"
+    );
     let saved = cc(Some("a"))
         .named("save-contact")
         .p("fullName", "Zoë <Zed>")
@@ -782,7 +842,7 @@ fn blocks_and_deletions_ask_first() {
         "{contacts}"
     );
     // One question per such button, and none on the others.
-    for (html, asks) in [(&card, 1), (&list, 1), (&contacts, 1)] {
+    for (html, asks) in [(&card, 1), (&list, 2), (&contacts, 1), (&connected, 2)] {
         assert_eq!(html.matches("data-confirm=").count(), asks, "{html}");
     }
 }

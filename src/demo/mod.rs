@@ -125,6 +125,21 @@ pub fn prepare(social: &crate::social::Social) -> Result<(), crate::social::Soci
     Ok(())
 }
 
+/// A language of the switcher as its own speakers name it: a reader looks for their
+/// language under its own name, and a screen reader cannot say `de_DE`.
+fn endonym(id: &'static str) -> &'static str {
+    match id {
+        "en_US" => "English",
+        "es_ES" => "Español",
+        "de_DE" => "Deutsch",
+        "fr_FR" => "Français",
+        "pt_BR" => "Português (Brasil)",
+        "ja_JP" => "日本語",
+        "zh_CN" => "简体中文",
+        other => other,
+    }
+}
+
 /// Render parameters a page URL does not keep for the links of the other placements.
 /// Most say what just happened, not where a placement is: the outcome of an action,
 /// whom it named and the contact it refused (the Contacts Center's `message`,
@@ -253,11 +268,19 @@ pub async fn page<B>(
     let roster: Vec<_> = people::roster()
         .map(|(id, name)| serde_json::json!({"id": id, "name": name, "selected": id == person}))
         .collect();
+    // Each language by its own name, in its own voice; the one the page is in is
+    // chosen, however it was arrived at (a browser's Accept-Language too), so that
+    // Apply without a change keeps it.
+    let shown = crate::i18n::normalize(&locale);
     let languages: Vec<_> = crate::i18n::SUPPORTED_LANGUAGE_IDS
         .iter()
         .map(|l| {
-            let selected = language.as_deref().and_then(crate::i18n::normalize) == Some(*l);
-            serde_json::json!({"id": l, "selected": selected})
+            serde_json::json!({
+                "id": l,
+                "name": endonym(l),
+                "lang": crate::i18n::language_tag(l),
+                "selected": shown == Some(*l),
+            })
         })
         .collect();
     // The bell's count and the page around the fragments, off the async runtime: a

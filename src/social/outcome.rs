@@ -81,6 +81,9 @@ pub enum Refusal {
     TooManyContacts,
     #[error("no user was named")]
     NoTarget,
+    /// More people than one action takes were named (the widget's bulk limit).
+    #[error("more users were named than one action takes")]
+    TooManyTargets,
 }
 
 /// The outcome for one target of an action (a user id, a request id or an entry id).

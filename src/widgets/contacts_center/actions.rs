@@ -113,8 +113,18 @@ impl<'a> ActionCall<'a> {
 
     /// connect, disconnect, follow, unfollow, block, unblock, remove-follower.
     pub async fn people(&self, verb: PersonVerb) -> Result<ActionOutcome, WidgetError> {
-        let ids = params::user_ids(&self.req().params)
-            .map_err(|_| self.ui.bad_request("the-request-is-invalid"))?;
+        let ids = match params::user_ids(&self.req().params) {
+            Ok(ids) => ids,
+            // Too many ticked: said like nobody ticked, back on the page, in words
+            // that give the limit (the ticks are gone with the page either way).
+            Err(params::IdsRefused::TooMany) => {
+                let refused = Err(Refusal::TooManyTargets);
+                return Ok(self.outcome(refused, None, self.keep_list()));
+            }
+            Err(params::IdsRefused::Malformed) => {
+                return Err(self.ui.bad_request("the-request-is-invalid"));
+            }
+        };
         if ids.is_empty() {
             // The bulk toolbar pressed with nobody ticked: a refusal like the rules'
             // (400, and a browser's form comes back to the page saying so), not an

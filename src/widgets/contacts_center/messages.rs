@@ -40,6 +40,7 @@ pub(crate) fn refusal(refusal: Refusal) -> (&'static str, u16) {
     match refusal {
         Refusal::MalformedId | Refusal::TooLong => ("the-request-is-invalid", 400),
         Refusal::NoTarget => ("please-select-at-least-one-person", 400),
+        Refusal::TooManyTargets => (TOO_MANY_PEOPLE, 400),
         Refusal::SelfAction => ("you-cannot-do-this-to-yourself", 400),
         Refusal::NameRequired => ("full-name-cannot-be-empty", 400),
         Refusal::InvalidEmail => ("please-enter-a-valid-email-address", 400),
@@ -60,13 +61,17 @@ pub(crate) fn refusal(refusal: Refusal) -> (&'static str, u16) {
 /// The refusal of one contact too many: its text says how many one may keep.
 const TOO_MANY_CONTACTS: &str = "you-cannot-add-more-contacts";
 
-/// The text of a message key in the reader's language, with the figure the one
-/// message that has one needs (the contact limit, in the reader's number format).
+/// The refusal of a bulk action or export naming more people than it takes: its text
+/// says how many it does.
+pub(crate) const TOO_MANY_PEOPLE: &str = "please-select-at-most-x-people";
+
+/// The text of a message key in the reader's language, with the figure the messages
+/// that have one need (a limit, in the reader's number format).
 pub(crate) fn text(ui: &Ui<'_>, key: &str) -> String {
-    if key == TOO_MANY_CONTACTS {
-        ui.format(key, &[&ui.number(MAX_CONTACTS)])
-    } else {
-        ui.t(key)
+    match key {
+        TOO_MANY_CONTACTS => ui.format(key, &[&ui.number(MAX_CONTACTS)]),
+        TOO_MANY_PEOPLE => ui.format(key, &[&ui.number(super::params::MAX_BULK as u64)]),
+        _ => ui.t(key),
     }
 }
 
@@ -282,6 +287,7 @@ const DANGER_KEYS: &[&str] = &[
     "the-request-is-no-longer-pending",
     "there-is-already-a-contact-with-this-email-address",
     "you-cannot-add-more-contacts",
+    TOO_MANY_PEOPLE,
 ];
 
 /// The Clay alert kind of a known message key; `None` for anything else, which the
@@ -344,6 +350,7 @@ mod tests {
             TooLong,
             TooManyContacts,
             NoTarget,
+            TooManyTargets,
         ] {
             let (key, status) = refusal(r);
             assert_eq!(alert_kind(key), Some("danger"), "{r:?}");

@@ -14,24 +14,33 @@ pub(crate) const MAX_BULK: usize = 200;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Malformed;
 
+/// Why `userId` and `userIds` were refused: an id that cannot be one, or more people
+/// than one action takes ([`MAX_BULK`]), which a person ticking boxes through a few
+/// "View more" pages can reach and should be told in those words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IdsRefused {
+    Malformed,
+    TooMany,
+}
+
 /// `userId` and `userIds` (a comma list, or repeated as checkboxes send it), in order,
 /// without duplicates. Malformed or too many ids are refused; none at all (a bulk form
 /// sent with no box ticked) is an empty list, for the caller to answer.
-pub(crate) fn user_ids(params: &Params) -> Result<Vec<String>, Malformed> {
+pub(crate) fn user_ids(params: &Params) -> Result<Vec<String>, IdsRefused> {
     let mut ids: Vec<String> = Vec::new();
     let mut seen: HashSet<&str> = HashSet::new();
     let values = params.all("userId").iter().chain(params.all("userIds"));
     for value in values {
         for id in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             if !is_portal_user_id(id) {
-                return Err(Malformed);
+                return Err(IdsRefused::Malformed);
             }
             if seen.insert(id) {
                 ids.push(id.to_owned());
                 // Refused as soon as the list is too long, not after reading a body
                 // of a million ids.
                 if ids.len() > MAX_BULK {
-                    return Err(Malformed);
+                    return Err(IdsRefused::TooMany);
                 }
             }
         }
@@ -132,7 +141,10 @@ mod tests {
             Ok(vec!["a".into(), "b".into(), "c".into(), "d".into()])
         );
         assert_eq!(user_ids(&params(&[])), Ok(Vec::new()));
-        assert_eq!(user_ids(&params(&[("userId", "a b")])), Err(Malformed));
+        assert_eq!(
+            user_ids(&params(&[("userId", "a b")])),
+            Err(IdsRefused::Malformed)
+        );
         assert_eq!(user_ids(&params(&[("userIds", " , ")])), Ok(Vec::new()));
     }
 
@@ -148,7 +160,7 @@ mod tests {
         assert_eq!(at_limit, Ok(MAX_BULK));
         assert_eq!(
             user_ids(&params(&[("userIds", &list(MAX_BULK + 1))])),
-            Err(Malformed)
+            Err(IdsRefused::TooMany)
         );
         // Repeats are not people: a long list of the same ids is within the limit.
         let repeated = [list(MAX_BULK), list(MAX_BULK), list(MAX_BULK)].join(",");
@@ -157,7 +169,7 @@ mod tests {
         // A body-sized list is refused, however long.
         assert_eq!(
             user_ids(&params(&[("userIds", &list(200_000))])),
-            Err(Malformed)
+            Err(IdsRefused::TooMany)
         );
     }
 

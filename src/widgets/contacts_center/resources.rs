@@ -105,10 +105,16 @@ fn vcard_resource(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, Wi
         }
         "connections.vcf".to_owned()
     } else {
-        let ids = params::user_ids(&req.params)
-            .ok()
-            .filter(|ids| !ids.is_empty())
-            .ok_or_else(|| ui.bad_request("the-request-is-invalid"))?;
+        let ids = match params::user_ids(&req.params) {
+            Ok(ids) if !ids.is_empty() => ids,
+            Err(params::IdsRefused::TooMany) => {
+                return Err(WidgetError::BadRequest {
+                    key: super::messages::TOO_MANY_PEOPLE.to_owned(),
+                    text: super::messages::text(ui, super::messages::TOO_MANY_PEOPLE),
+                });
+            }
+            _ => return Err(ui.bad_request("the-request-is-invalid")),
+        };
         let mut first: Option<String> = None;
         for id in &ids {
             let person = reader

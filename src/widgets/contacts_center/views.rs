@@ -814,7 +814,14 @@ impl View<'_> {
                 forms.push(ui.form("unblock", "unblock", secondary, &on));
             } else {
                 if r.connected {
-                    forms.push(ui.form("disconnect", "disconnect", secondary, &on));
+                    // Undone only by a new request the other person confirms: asked
+                    // first, as a block is.
+                    let question = ui.format(
+                        "are-you-sure-you-want-to-disconnect-from-x",
+                        &[&person.display_name()],
+                    );
+                    let disconnect = ui.form("disconnect", "disconnect", secondary, &on);
+                    forms.push(disconnect.confirming(question));
                 } else if r.connection_request_received {
                     let pending = self
                         .reader
@@ -1066,8 +1073,15 @@ fn bulk(ui: &Ui<'_>, filter: Filter) -> Bulk {
                 url: t.url.clone(),
                 field,
                 label: ui.t(label),
-                confirm: (*label == "block")
-                    .then(|| ui.t("are-you-sure-you-want-to-block-the-selected-people")),
+                // What a new request and its answer, or more, must undo for each of
+                // up to 200 people asks first.
+                confirm: match *label {
+                    "block" => Some(ui.t("are-you-sure-you-want-to-block-the-selected-people")),
+                    "disconnect" => {
+                        Some(ui.t("are-you-sure-you-want-to-disconnect-from-the-selected-people"))
+                    }
+                    _ => None,
+                },
             })
         })
         .collect::<Vec<_>>();
