@@ -543,19 +543,7 @@ async fn an_outcome_names_its_person_only_under_the_seal_its_action_wrote() {
     assert_eq!(status, StatusCode::OK);
     let requests = render(&server, "alice", &[("filter", "requests")]).await;
     let (url, fields) = form_for(&requests, "accept-request");
-    let posted = client()
-        .post(&url)
-        .form(&fields)
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(posted.status(), StatusCode::SEE_OTHER);
-    let location = posted
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .expect("location")
-        .to_owned();
+    let location = posted(&url, &fields).await;
     assert!(
         location.contains(&format!("{NS}messageUserId=bob")),
         "{location}"
@@ -611,6 +599,19 @@ async fn an_outcome_names_its_person_only_under_the_seal_its_action_wrote() {
     let plain = render(&server, "alice", &blocked).await;
     assert_ne!(without_p_auth(&plain), plain, "the page has forms");
     assert_eq!(without_p_auth(&crafted), without_p_auth(&plain));
+    // Above Carol's card, "this user" would be her: the hand-written message goes too,
+    // and the card is the one asked for.
+    let card = render(
+        &server,
+        "alice",
+        &[
+            ("userId", "carol"),
+            ("message", "you-have-blocked-this-user"),
+        ],
+    )
+    .await;
+    assert!(!card.contains("alert-"), "{card}");
+    assert!(card.contains("Givencarol Familycarol"), "{card}");
 }
 
 /// `p_p_state` and `p_p_mode` as Liferay names them: the standard states and the bare

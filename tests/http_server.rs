@@ -535,7 +535,8 @@ fn said(log: &std::sync::mpsc::Receiver<String>, text: &str) {
 
 /// A connection to `addr` in the middle of a request: its head and half its body
 /// sent, once the host holds it open (its gauge of open connections counts it beside
-/// the request that reads the gauge), and a moment more for it to read the head.
+/// the request that reads the gauge), and as long again as a check without the gauge
+/// once waited, for it to read the head: nothing the host tells says it has.
 fn half_a_request(addr: &str) -> TcpStream {
     let mut in_flight = TcpStream::connect(addr).expect("connect");
     in_flight
@@ -549,7 +550,7 @@ fn half_a_request(addr: &str) -> TcpStream {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    std::thread::sleep(Duration::from_millis(50));
+    std::thread::sleep(Duration::from_millis(200));
     in_flight
 }
 

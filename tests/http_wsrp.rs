@@ -441,22 +441,26 @@ async fn an_envelope_that_finds_no_room_for_its_rest_is_refused_at_once() {
     server.stop().await;
 }
 
+/// The host's gauge `name`, from `/metrics`.
+async fn gauge(server: &common::TestServer, name: &str) -> usize {
+    let text = reqwest::get(server.url("/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text");
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no gauge {name}: {text}"))
+}
+
 /// Waits (10 s at most) until the bytes of WSRP envelopes the host holds
-/// (`widget_host_wsrp_envelope_bytes_held`) pass `wanted`.
+/// (`widget_host_wsrp_envelope_held_bytes`) pass `wanted`.
 async fn bytes_held(server: &common::TestServer, wanted: impl Fn(usize) -> bool) {
     let started = std::time::Instant::now();
     loop {
-        let text = reqwest::get(server.url("/metrics"))
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("metrics text");
-        let held = text
-            .lines()
-            .find_map(|l| l.strip_prefix("widget_host_wsrp_envelope_bytes_held "))
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .expect("the gauge of envelope bytes held");
+        let held = gauge(server, "widget_host_wsrp_envelope_held_bytes").await;
         if wanted(held) {
             return;
         }
@@ -474,17 +478,7 @@ async fn bytes_held(server: &common::TestServer, wanted: impl Fn(usize) -> bool)
 async fn served_at_once(server: &common::TestServer, n: usize) {
     let started = std::time::Instant::now();
     loop {
-        let text = reqwest::get(server.url("/metrics"))
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("metrics text");
-        let open = text
-            .lines()
-            .find_map(|l| l.strip_prefix("widget_host_open_connections "))
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .expect("the open connections gauge");
+        let open = gauge(server, "widget_host_open_connections").await;
         if open > n {
             break;
         }

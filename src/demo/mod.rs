@@ -140,14 +140,13 @@ fn endonym(id: &'static str) -> &'static str {
     }
 }
 
-/// Render parameters a page URL does not keep for the links of the other placements.
-/// Most say what just happened, not where a placement is: the outcome of an action,
-/// whom it named and the contact it refused (the Contacts Center's `message`,
-/// `messageUserId`, `leftOut`, `leftOutMore`, `entryId`); kept, the outcome would show
-/// again after every click elsewhere on the page; and the seal over them. And
-/// `cursor`, a later page of a list: Notifications has no link back to its first page,
-/// so a page kept there would hide the newest requests while the reader works in
-/// another placement.
+/// Render parameters a page URL does not keep for the links of the other placements,
+/// with [`OUTCOME_PARAMS`]. Those say what just happened, not where a placement is
+/// (the outcome of an action, whom it named, the contact it refused): kept, the
+/// outcome would show again after every click elsewhere on the page. Nor the seal
+/// over them, nor `cursor`, a later page of a list: Notifications has no link back to
+/// its first page, so a page kept there would hide the newest requests while the
+/// reader works in another placement.
 const NOT_KEPT: [&str; 2] = [outcome::SEAL, "cursor"];
 
 /// The page's own URL as each placement's `p_l_url`: its language, and every

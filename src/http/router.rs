@@ -389,7 +389,7 @@ fn metrics_text(state: &AppState) -> String {
     let held = WSRP_BYTES_IN_FLIGHT.saturating_sub(state.wsrp_bytes.available_permits());
     super::metrics::write_gauge(
         &mut text,
-        "widget_host_wsrp_envelope_bytes_held",
+        "widget_host_wsrp_envelope_held_bytes",
         &format!(
             "Bytes of WSRP envelopes read or being read and not yet handled (at most {WSRP_BYTES_IN_FLIGHT})."
         ),

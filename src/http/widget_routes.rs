@@ -173,12 +173,12 @@ pub async fn action(
         .map(|c| c.allowed_origins.clone())
         .unwrap_or_default();
     let actor = prepared.request.viewer.user().cloned();
-    let mut outcome = run_action(state, prepared).await?;
+    let mut done = run_action(state, prepared).await?;
     if wants_json {
-        return Ok(outcome_json(&outcome));
+        return Ok(outcome_json(&done));
     }
     if let Some(actor) = &actor {
-        outcome::seal(&state.p_auth, actor, &placement, &mut outcome.render_params);
+        outcome::seal(&state.p_auth, actor, &placement, &mut done.render_params);
     }
     let location = native::redirect_location(
         requested.as_deref(),
@@ -186,7 +186,7 @@ pub async fn action(
         &fallback,
         &placement,
         &kept,
-        &outcome.render_params,
+        &done.render_params,
     );
     Ok(response::see_other(&location))
 }

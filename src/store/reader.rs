@@ -316,6 +316,10 @@ struct Sides {
 pub(crate) struct Snapshot {
     txn: ReadTransaction,
     open: OpenTables,
+    /// Where its readers add up what they did as each ends, for a store's snapshots;
+    /// `None` for one made apart from a store. Kept here, not in each reader, so that
+    /// a render pays nothing for it but the additions.
+    totals: Option<Arc<ReadTotals>>,
 }
 
 impl Snapshot {
@@ -323,6 +327,15 @@ impl Snapshot {
         Self {
             txn,
             open: OpenTables::default(),
+            totals: None,
+        }
+    }
+
+    /// A snapshot whose readers add what they did to `totals`.
+    pub(crate) fn counted(txn: ReadTransaction, totals: &Arc<ReadTotals>) -> Self {
+        Self {
+            totals: Some(Arc::clone(totals)),
+            ..Self::new(txn)
         }
     }
 }
@@ -356,15 +369,12 @@ pub struct Reader {
     mutuals: RefCell<Option<Mutuals>>,
     /// Walks of a connection list for mutual connections this snapshot made.
     mutual_walks: Cell<u32>,
-    /// Where the two counts above are added up when this reader ends, for a store's
-    /// readers; `None` for one made apart from a store.
-    totals: Option<Arc<ReadTotals>>,
 }
 
 /// The standing lookups and mutual-connection walks of all of a store's readers,
 /// added up as each reader ends: a render makes its own reader, and the tests that
-/// hold a render to its budget read these around it. Two relaxed additions a reader,
-/// not one a lookup.
+/// hold a render to its budget read these around it. At most two relaxed additions a
+/// reader, not one a lookup.
 #[derive(Debug, Default)]
 pub(crate) struct ReadTotals {
     standing_lookups: AtomicU64,
@@ -383,7 +393,7 @@ impl ReadTotals {
 
 impl Drop for Reader {
     fn drop(&mut self) {
-        if let Some(totals) = &self.totals {
+        if let Some(totals) = &self.snap.totals {
             let (lookups, walks) = (self.standing_lookups.get(), self.mutual_walks.get());
             if lookups > 0 {
                 totals
@@ -459,14 +469,7 @@ impl Reader {
             standing_lookups: Cell::new(0),
             mutuals: RefCell::new(None),
             mutual_walks: Cell::new(0),
-            totals: None,
         }
-    }
-
-    /// This reader, adding what it did to `totals` when it ends.
-    pub(crate) fn counted_in(mut self, totals: &Arc<ReadTotals>) -> Self {
-        self.totals = Some(Arc::clone(totals));
-        self
     }
 
     pub(crate) fn table<K: redb::Key + 'static, V: redb::Value + 'static>(

@@ -352,12 +352,12 @@ impl Store {
     /// begun after an action was acknowledged sees it, as with a snapshot of its own.
     pub fn read(&self) -> Result<Reader, StoreError> {
         self.snapshots.fetch_add(1, Ordering::Relaxed);
-        let snap = self.shared.get(&self.db).map_err(|e| {
+        let snap = self.shared.get(&self.db, &self.read_totals).map_err(|e| {
             let e = StoreError::from(e);
             note_failure(&self.failure, &e);
             e
         })?;
-        Ok(Reader::of(snap).counted_in(&self.read_totals))
+        Ok(Reader::of(snap))
     }
 
     /// How many readers [`Self::read`] has made since the store was opened.
@@ -453,12 +453,16 @@ struct Shared {
 }
 
 impl SharedSnapshot {
-    fn get(&self, db: &Database) -> Result<Arc<Snapshot>, redb::TransactionError> {
+    fn get(
+        &self,
+        db: &Database,
+        totals: &Arc<ReadTotals>,
+    ) -> Result<Arc<Snapshot>, redb::TransactionError> {
         let generation = match self.current() {
             Ok(shared) => return Ok(shared),
             Err(generation) => generation,
         };
-        let begun = Arc::new(Snapshot::new(db.begin_read()?));
+        let begun = Arc::new(Snapshot::counted(db.begin_read()?, totals));
         Ok(self.offer(begun, generation))
     }
 

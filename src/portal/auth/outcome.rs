@@ -13,11 +13,16 @@
 //! `message` itself stays: it is the contract's render parameter, which a portal that
 //! acts through the JSON answer may send to show the outcome in the next render. Alone
 //! it is one of the widget's own fixed texts ("You have blocked this user."), which
-//! names no one.
+//! names no one; except above a person's card (`userId`), where "this user" is the
+//! person the link chose, so there it goes too, unless it says a form had expired and
+//! nothing was done (which the host writes unsealed, not knowing who posted it).
+//!
+//! A seal a person's own page leaked (a `Referer`) shows only to that person, in that
+//! placement, for what remains of its 15 minutes: what it says happened.
 
 use std::time::{Duration, SystemTime};
 
-use super::p_auth::{PAuth, PAuthBinding, PAuthTarget, resource_query};
+use super::p_auth::{FORM_EXPIRED, PAuth, PAuthBinding, PAuthTarget, resource_query};
 use crate::portal::{Params, PortalUser, PortletId, Viewer};
 
 /// The render parameters that say what an action did, in every built-in widget: the
@@ -33,6 +38,10 @@ pub const OUTCOME_PARAMS: [&str; 5] = [
 
 /// The outcome parameters that a render takes only under their seal: all but `message`.
 const NAMING: &[&str] = OUTCOME_PARAMS.split_at(1).1;
+
+/// The render parameter that opens a person's card, whom a message about "this user"
+/// then speaks of.
+const CARD: &str = "userId";
 
 /// The render parameter that carries the seal.
 pub const SEAL: &str = "messageAuth";
@@ -109,6 +118,9 @@ fn open_at(
     if !sealed {
         for name in NAMING {
             params.remove(name);
+        }
+        if params.get(CARD).is_some() && params.all("message") != [FORM_EXPIRED] {
+            params.remove("message");
         }
     }
     params.remove(SEAL);
@@ -317,6 +329,31 @@ mod tests {
         );
         assert_eq!(shown.get("messageUserId"), Some("carol"));
         assert_eq!(shown.get("filter"), Some("following"));
+    }
+
+    #[test]
+    fn on_a_card_an_unsealed_message_goes_too_but_a_form_expired() {
+        let p_auth = PAuth::random();
+        let dave = || Viewer::User(person("dave"));
+        let card = [
+            ("userId", "carol"),
+            ("message", "you-have-blocked-this-user"),
+        ];
+        let forged = params(&pairs(&card));
+        let shown = opened(&p_auth, dave(), "contacts_center", forged, Duration::ZERO);
+        assert_eq!(shown, params(&pairs(&card[..1])));
+        let sealed = sealed(&p_auth, "dave", "contacts_center", &card);
+        let shown = opened(&p_auth, dave(), "contacts_center", sealed, Duration::ZERO);
+        assert_eq!(shown, params(&pairs(&card)), "Dave's own action");
+        let expired = params(&pairs(&[("userId", "carol"), ("message", FORM_EXPIRED)]));
+        let shown = opened(
+            &p_auth,
+            dave(),
+            "contacts_center",
+            expired.clone(),
+            Duration::ZERO,
+        );
+        assert_eq!(shown, expired);
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! cannot make the browser act for its user (CSRF). The host does the same, but the
 //! token is also bound to *what* it may do: consumer, user, portlet instance and the
 //! one action or resource it was rendered for. A token lifted from one form is
-//! useless on any other form, for any other user, in any other placement.
+//! useless on any other form, for any other user, in any other placement. The same
+//! tokens seal the outcome an action sends back to its page ([`super::outcome`]).
 //!
 //! Format: URL-safe base64 (no padding) of `expiry (u64 BE seconds) || tag`, where
 //! `tag` is the first 16 bytes of HMAC-SHA256 over a length-prefixed encoding of the
@@ -58,9 +59,10 @@ pub enum PAuthTarget<'a> {
 }
 
 impl<'a> PAuthTarget<'a> {
-    /// The target as the token binds it, in pieces: `action:{name}` or
-    /// `resource:{name}?{query}`. A resource name is a fixed identifier, never holding
-    /// `?`. The MAC is fed the pieces, with no string formatted first.
+    /// The target as the token binds it, in pieces: `action:{name}`,
+    /// `resource:{name}?{query}` or `outcome:?{query}`. A resource name is a fixed
+    /// identifier, never holding `?`. The MAC is fed the pieces, with no string
+    /// formatted first.
     fn pieces(&self) -> [&'a str; 4] {
         match *self {
             Self::Action(name) => ["action:", name, "", ""],

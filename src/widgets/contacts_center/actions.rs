@@ -117,13 +117,12 @@ impl<'a> ActionCall<'a> {
             Ok(ids) => ids,
             // Too many ticked: said like nobody ticked, back on the page, in words
             // that give the limit (the ticks are gone with the page either way).
-            Err(params::IdsRefused::TooMany) => {
+            Err(params::IdsRefused::TooMany) if verb != PersonVerb::RemoveFollower => {
                 let refused = Err(Refusal::TooManyTargets);
                 return Ok(self.outcome(refused, None, self.keep_list()));
             }
-            Err(params::IdsRefused::Malformed) => {
-                return Err(self.ui.bad_request("the-request-is-invalid"));
-            }
+            // Remove Follower takes one person: more is malformed, however many.
+            Err(_) => return Err(self.ui.bad_request("the-request-is-invalid")),
         };
         if ids.is_empty() {
             // The bulk toolbar pressed with nobody ticked: a refusal like the rules'
@@ -258,7 +257,7 @@ impl<'a> ActionCall<'a> {
         // A refused edit names its contact, so that the page opens that contact's form
         // and marks the field to fix, not the form for a new one.
         if let (Err(_), Some(id)) = (outcome.first(), entry_id) {
-            render.push(("entryId".to_owned(), id.to_string()));
+            render.push((messages::ENTRY_ID.to_owned(), id.to_string()));
         }
         Ok(self.outcome(outcome.first(), None, render))
     }

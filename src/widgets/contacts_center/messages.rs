@@ -83,6 +83,10 @@ pub(crate) fn text(ui: &Ui<'_>, key: &str) -> String {
 /// unblocked), and where they stay, nothing on the list marks them.
 pub(crate) const ABOUT: &str = "messageUserId";
 
+/// The render parameter that names the personal contact whose save was refused, so
+/// that the page opens that contact's form at the field to fix.
+pub(crate) const ENTRY_ID: &str = "entryId";
+
 /// The text of an outcome that names its person, for the keys that have one.
 fn naming(key: &str) -> Option<&'static str> {
     match key {
@@ -320,11 +324,12 @@ mod tests {
     use super::*;
 
     /// A render takes what names an outcome's person only under the outcome's seal,
-    /// which covers the parameters the transports know of: a new one must be there.
+    /// which covers the parameters the transports know of: each one the widget's
+    /// actions write (by these constants) must be among them.
     #[test]
     fn the_parameters_naming_whom_an_outcome_concerns_are_sealed() {
         use crate::portal::auth::outcome::OUTCOME_PARAMS;
-        for name in ["message", ABOUT, LEFT_OUT, LEFT_OUT_MORE, "entryId"] {
+        for name in ["message", ABOUT, LEFT_OUT, LEFT_OUT_MORE, ENTRY_ID] {
             assert!(OUTCOME_PARAMS.contains(&name), "{name}");
         }
     }

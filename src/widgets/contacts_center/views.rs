@@ -628,7 +628,7 @@ impl View<'_> {
                     .params
                     .get("message")
                     .and_then(messages::entry_field_refused);
-                let refused_entry = params::optional_number(&ui.req.params, "entryId")
+                let refused_entry = params::optional_number(&ui.req.params, messages::ENTRY_ID)
                     .ok()
                     .flatten();
                 for item in page.items {
