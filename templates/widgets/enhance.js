@@ -59,6 +59,10 @@
     return fetch(url, options);
   }
 
+  {#- While one request runs the placement refuses every other press, so every button
+      and "View more" link says so (aria-disabled), not only the one pressed, which
+      marks itself before: a press on another one would otherwise seem to be taken and
+      then vanish. The mark is taken off only where this put it. #}
   function busy(on) {
     pending = on;
     var el = root();
@@ -68,6 +72,11 @@
       } else {
         el.removeAttribute("aria-busy");
       }
+      var set = on ? "setAttribute" : "removeAttribute";
+      Array.prototype.forEach.call(el.querySelectorAll(on ? "button[type=submit]:not([aria-disabled]),a[data-view-more]:not([aria-disabled])" : "[data-busy]"), function (x) {
+        x[set]("aria-disabled", "true");
+        x[set]("data-busy", "");
+      });
     }
   }
 

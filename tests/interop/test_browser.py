@@ -452,8 +452,19 @@ def test_a_pressed_button_keeps_the_focus_while_its_action_runs(demo, browser):
                 break
             page.wait_for_timeout(50)
         assert len(held) == 1, "the action was sent"
+        # Every other press is refused meanwhile, and each button says so.
+        others = page.evaluate(
+            """(sel) => [...document.querySelectorAll(sel + ' button[type=submit]')]
+                 .filter((b) => b !== document.activeElement)
+                 .map((b) => b.getAttribute('aria-disabled'))""",
+            CC,
+        )
+        assert others and all(state == "true" for state in others), others
         held[0].continue_()
         page.locator(f"{CC} .alert").first.wait_for(state="visible")
+        # The answer's page is free to use again.
+        marked = page.locator(f"{CC} [aria-disabled]").count()
+        assert marked == 0, "no button is left marked after the answer"
     finally:
         context.close()
 
