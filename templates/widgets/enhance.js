@@ -83,13 +83,14 @@
   {#- Moves focus to what changed, so keyboard and screen-reader users follow along:
       a field the answer refused (which reads out the outcome as its description),
       else the outcome message when there is one, else the list's first name (a
-      list begun again, or a search's answer where its form posts, as over WSRP),
-      else the words of a search page that found nobody yet (read out, and the
-      next View More one Tab away), else the wrapper itself, which has no name of
-      its own. #}
+      list begun again, or a search's answer where its form posts, as over WSRP; a
+      link in lists of people, plain text in My Contacts and Notifications), else
+      the words of a search page that found nobody yet (read out, and the next
+      View More one Tab away), else the wrapper itself, which has no name of its
+      own. #}
   function focusIn(el, selector) {
     var target = (selector && el.querySelector(selector)) || el.querySelector("[role=status],[role=alert]") ||
-      el.querySelector("[data-list] a.list-group-title") || el.querySelector("[data-list-end]") || el;
+      el.querySelector("[data-list] .list-group-title") || el.querySelector("[data-list-end]") || el;
     if (!target.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) {
       target.setAttribute("tabindex", "-1");
     }

@@ -274,6 +274,55 @@ def test_view_more_appends_in_place_and_a_restarted_page_replaces_the_list(demo,
         context.close()
 
 
+def test_names_without_links_take_the_focus_when_view_more_adds_or_begins_again(demo, browser):
+    """My Contacts names each contact in plain text, not a link. When View More adds a
+    page, the focus goes to the first new contact's name; when it finds the list begun
+    again (its cursor lies past the end), to the first contact's name. Each reads the
+    name out, where the row or the widget's wrapper would read everything or nothing."""
+    context, page = english_page(browser)
+    me = Person(page, demo)
+    try:
+        me.become("sofia.rossi")
+        page.locator(f"{CC} a[href*='filter=contacts']").first.click()
+        form = f"{CC} form[id$='entry-new']"
+        for n in range(6):
+            page.locator(f"{form} input[name$='fullName']").fill(f"Paged Contact {n}")
+            page.locator(f"{form} input[name$='emailAddress']").fill(f"paged-{n}@example.com")
+            page.locator(f"{form} button[type=submit]").click()
+            page.locator(f"{CC} [data-list=entries] .list-group-title", has_text=f"Paged Contact {n}").wait_for()
+        # The compact directory shows 5 a page, so My Contacts there has a View More.
+        ns = "_contacts_center_INSTANCE_directory_"
+        page.goto(f"{demo}/content?p_p_id=contacts_center_INSTANCE_directory&{ns}filter=contacts")
+        entries = f"{DIRECTORY} [data-list=entries] > li"
+        assert page.locator(entries).count() == 5
+        first = page.locator(f"{entries} .list-group-title").first.inner_text()
+
+        page.locator(f"{DIRECTORY} a[data-view-more]").click()
+        page.wait_for_function(f"document.querySelectorAll({entries!r}).length === 6")
+        page.wait_for_function(
+            f"() => document.activeElement === document.querySelectorAll({entries!r})[5].querySelector('.list-group-title')")
+        assert page.evaluate("() => document.activeElement.textContent") == "Paged Contact 5"
+
+        page.goto(f"{demo}/content?p_p_id=contacts_center_INSTANCE_directory&{ns}filter=contacts")
+        # "zzzz", id 0: a cursor after every name.
+        page.evaluate(
+            """([sel, ns]) => {
+                 const a = document.querySelector(sel + ' a[data-view-more]');
+                 const u = new URL(a.href, location.href);
+                 u.searchParams.set(ns + 'cursor', 'enp6egAw');
+                 a.href = u.toString(); }""",
+            [DIRECTORY, ns],
+        )
+        page.locator(f"{DIRECTORY} a[data-view-more]").click()
+        page.locator(f"{DIRECTORY} [data-list=entries][data-restarted]").wait_for()
+        page.wait_for_function(
+            f"() => document.activeElement === document.querySelector({entries!r} + ' .list-group-title')")
+        assert page.evaluate("() => document.activeElement.tagName") == "P"
+        assert page.evaluate("() => document.activeElement.textContent") == first
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("language", ["de_DE", "fr_FR", "pt_BR", "es_ES", "en_US"])
 def test_a_phone_wide_page_does_not_scroll_sideways(demo, browser, language):
     """At 320 px (a small phone, WCAG 1.4.10's reflow width) the dashboard's
