@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use minijinja::value::{Object, ObjectRepr, Value};
@@ -18,6 +18,22 @@ const OUTPUT_CAPACITY: usize = 32 * 1024;
 /// The most room a render's output starts with, however large an earlier one was: a
 /// one-off page of long names must not make every later render ask for megabytes.
 const MAX_OUTPUT_CAPACITY: usize = 256 * 1024;
+
+/// Template instructions one render may run. An administrator's template is code the
+/// host runs on a render thread, and a render is not cancelled when its request gives
+/// up: a loop that never ends (`range` inside `range`) would hold the thread for good.
+/// A copy of the built-in `home.html` drawing a page of 100 people, the most a
+/// placement shows, runs about 10,000 (a test keeps it under a twentieth of this);
+/// a runaway loop is stopped after a fraction of a second. Instructions are counted,
+/// not their cost: one that builds a string of 100 MB (minijinja's cap) counts one.
+pub const RENDER_FUEL: u64 = 10_000_000;
+
+/// The most one render may write. A page of 100 people is about 150 KB; a template
+/// that repeats a long string would otherwise grow its output until memory runs out.
+const MAX_OUTPUT: usize = 16 * 1024 * 1024;
+
+/// The largest template file read from `templates_dir`.
+const MAX_TEMPLATE_FILE: u64 = 1024 * 1024;
 
 /// The progressive-enhancement script's template. It takes no values, so it is
 /// rendered once, when the host starts, and every fragment prints that text.
@@ -96,6 +112,8 @@ pub struct Templates {
     script: Option<String>,
     /// Why [`ENHANCE_SCRIPT`] did not render at start, for [`Templates::check`].
     script_error: Option<TemplateError>,
+    /// The most fuel one render has used so far (see [`RENDER_FUEL`]).
+    most_fuel: AtomicU64,
 }
 
 impl Templates {
@@ -105,6 +123,7 @@ impl Templates {
         // Printing an undefined value is a template bug: fail loudly in tests, while
         // `{% if x %}` on an absent value still reads as false.
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        env.set_fuel(Some(RENDER_FUEL));
         env.set_auto_escape_callback(|name| {
             if name.ends_with(".html") || name.ends_with(".xml") {
                 minijinja::AutoEscape::Html
@@ -135,7 +154,7 @@ impl Templates {
                 .and_then(|d| safe_join(d, name))
                 .filter(|p| p.is_file())
             {
-                return std::fs::read_to_string(&path).map(Some).map_err(|e| {
+                return read_template(&path).map(Some).map_err(|e| {
                     minijinja::Error::new(
                         minijinja::ErrorKind::TemplateNotFound,
                         format!("cannot read {}: {e}", path.display()),
@@ -171,6 +190,7 @@ impl Templates {
             env,
             script,
             script_error,
+            most_fuel: AtomicU64::new(0),
             unchanged: OnceLock::new(),
             largest_output: (0..=BUILTIN.len())
                 .map(|_| AtomicUsize::new(OUTPUT_CAPACITY))
@@ -190,11 +210,29 @@ impl Templates {
         };
         let largest = self.largest_output(name);
         let mut output = Vec::with_capacity(largest.load(Ordering::Relaxed));
-        self.env
+        let mut capped = Capped {
+            output: &mut output,
+            over: false,
+        };
+        let rendered = self
+            .env
             .get_template(name)
             .map_err(fail)?
-            .render_captured_to(context, &mut output)
-            .map_err(fail)?;
+            .render_captured_to(context, &mut capped);
+        if capped.over {
+            return Err(TemplateError::Render {
+                name: name.to_owned(),
+                message: format!("the output grew past {MAX_OUTPUT} bytes"),
+            });
+        }
+        let used = rendered
+            .map_err(fail)?
+            .state()
+            .fuel_levels()
+            .map_or(0, |(used, _)| used);
+        if used > self.most_fuel.load(Ordering::Relaxed) {
+            self.most_fuel.fetch_max(used, Ordering::Relaxed);
+        }
         // Read before written: once the size has settled, renders on both cores only
         // read the shared line.
         let room = output.len().min(MAX_OUTPUT_CAPACITY);
@@ -267,9 +305,52 @@ impl Templates {
         self.script.as_deref()
     }
 
+    /// The most fuel (template instructions) one render has used so far: tests keep
+    /// [`RENDER_FUEL`] far above what a real page needs with it.
+    pub fn most_fuel_used(&self) -> u64 {
+        self.most_fuel.load(Ordering::Relaxed)
+    }
+
     /// Names of the built-in templates (for checks that every language key they use exists).
     pub fn builtin() -> impl Iterator<Item = (&'static str, &'static str)> {
         BUILTIN.iter().copied()
+    }
+}
+
+/// A template file of `templates_dir`, refused past [`MAX_TEMPLATE_FILE`].
+fn read_template(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut source = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_TEMPLATE_FILE + 1)
+        .read_to_string(&mut source)?;
+    if source.len() as u64 > MAX_TEMPLATE_FILE {
+        return Err(std::io::Error::other(format!(
+            "larger than {MAX_TEMPLATE_FILE} bytes"
+        )));
+    }
+    Ok(source)
+}
+
+/// A render's output, refusing bytes past [`MAX_OUTPUT`].
+struct Capped<'a> {
+    output: &'a mut Vec<u8>,
+    /// Set when a write was refused, so the render's error can say why.
+    over: bool,
+}
+
+impl std::io::Write for Capped<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.output.len().saturating_add(buf.len()) > MAX_OUTPUT {
+            self.over = true;
+            return Err(std::io::Error::other("output too large"));
+        }
+        self.output.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -407,6 +488,67 @@ fn safe_join(dir: &Path, name: &str) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Templates in a folder of their own, as an administrator's `templates_dir`.
+    fn overrides(files: &[(&str, &str)]) -> (tempfile::TempDir, Templates) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (name, source) in files {
+            std::fs::write(dir.path().join(name), source).expect("write");
+        }
+        let templates = Templates::new(Some(dir.path()));
+        (dir, templates)
+    }
+
+    /// An administrator's template that never ends, writes without end or calls
+    /// itself without end is stopped with an error, and the next render works.
+    #[test]
+    fn a_runaway_template_is_stopped() {
+        let (_dir, t) = overrides(&[
+            (
+                "loops.html",
+                "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+            ),
+            (
+                "writes.html",
+                "{% for i in range(100000) %}{{ 'x' * 1000000 }}{% endfor %}",
+            ),
+            (
+                "recurses.html",
+                "{% macro deeper(n) %}{{ deeper(n + 1) }}{% endmacro %}{{ deeper(0) }}",
+            ),
+            ("fine.html", "{{ 'ok' }}"),
+        ]);
+        let started = std::time::Instant::now();
+        let err = t.render("loops.html", ()).expect_err("out of fuel");
+        assert!(err.to_string().contains("fuel"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        let err = t.render("writes.html", ()).expect_err("too large");
+        assert!(
+            err.to_string()
+                .contains(&format!("the output grew past {MAX_OUTPUT} bytes")),
+            "{err}"
+        );
+        let err = t.render("recurses.html", ()).expect_err("too deep");
+        assert!(err.to_string().contains("recursion"), "{err}");
+        assert_eq!(t.render("fine.html", ()).expect("renders"), "ok");
+    }
+
+    #[test]
+    fn a_template_file_larger_than_a_mebibyte_is_refused() {
+        let just = "x".repeat(MAX_TEMPLATE_FILE as usize);
+        let over = "x".repeat(MAX_TEMPLATE_FILE as usize + 1);
+        let (_dir, t) = overrides(&[("just.html", &just), ("over.html", &over)]);
+        assert_eq!(
+            t.render("just.html", ()).expect("renders").len(),
+            just.len()
+        );
+        let err = t.render("over.html", ()).expect_err("too large");
+        assert!(
+            err.to_string()
+                .contains(&format!("larger than {MAX_TEMPLATE_FILE} bytes")),
+            "{err}"
+        );
+    }
 
     #[test]
     fn a_broken_override_is_found_before_any_render() {

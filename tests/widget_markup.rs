@@ -903,6 +903,46 @@ fn the_written_home_page_is_the_templates_own_markup_byte_for_byte() {
     assert!(!all.contains("<script>alert"), "{all}");
 }
 
+/// A render's fuel (the template instructions it may run before it is stopped, so that
+/// an administrator's template cannot loop for ever) is far above what a real page
+/// needs: an administrator's copy of `home.html` drawing a page of 100 people, the
+/// most a placement shows, uses less than a twentieth of it.
+#[test]
+fn a_page_of_a_hundred_people_uses_a_small_part_of_a_renders_fuel() {
+    use std::sync::Arc;
+    use widget_host::i18n::Languages;
+    use widget_host::templates::{RENDER_FUEL, Templates};
+    use widget_host::widgets::builtin_widgets;
+
+    let name = "contacts_center/home.html";
+    let source = Templates::builtin()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| s)
+        .expect("a built-in template");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(name);
+    std::fs::create_dir_all(path.parent().expect("a folder")).expect("mkdir");
+    std::fs::write(&path, format!("{{# an administrator's copy #}}{source}")).expect("write");
+    let templates = Arc::new(Templates::new(Some(dir.path())));
+    let social = widget_host::social::Social::in_memory().expect("social");
+    let w = World::new(
+        social.clone(),
+        builtin_widgets(social, Arc::clone(&templates), Languages::shared()),
+    );
+    w.add("me", "Mé", "Viewer");
+    for i in 0..120 {
+        w.add(&format!("p{i:03}"), "Person", &format!("N{i:03}"));
+    }
+    let html = cc(Some("me"))
+        .declared("pageSize", &["100"])
+        .p("filter", "all")
+        .html(&w);
+    assert_eq!(html.matches("<a class=\"list-group-title\"").count(), 100);
+    let used = templates.most_fuel_used();
+    eprintln!("fuel used by a page of 100 people: {used} of {RENDER_FUEL}");
+    assert!(used > 0 && used < RENDER_FUEL / 20, "{used}");
+}
+
 /// A person whose every value needs escaping, with a portrait (the tests take the
 /// portrait or the title away for the other cases).
 fn odd_person(id: &str, given: &str, family: &str) -> widget_host::store::Person {
