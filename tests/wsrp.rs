@@ -1138,13 +1138,20 @@ fn blocking_action_url_round_trip() {
         .handle("markup", forbidden.as_bytes(), "http://h");
     assert_eq!(fault_name(&reply), "AccessDenied");
     save_sample("fault-AccessDenied", &reply);
+    // The forbidden one reached the widget: the caller's profile was applied before
+    // it ran (it describes the caller, not the request; README, "Profile claims").
+    assert_eq!(refreshed(), before + 1);
+    // An action the widget does not have is refused before that, as the native
+    // route's 404 is, and never reaches the widget.
     let unknown = body.replace(&xml_attr(&interaction), "action=nope");
     let reply = f.producer.handle("markup", unknown.as_bytes(), "http://h");
     assert_eq!(fault_name(&reply), "InconsistentParameters");
     save_sample("fault-InconsistentParameters", &reply);
-    // Those two reached the widget: the caller's profile was applied before it ran
-    // (it describes the caller, not the request; README, "Profile claims").
-    assert_eq!(refreshed(), before + 2);
+    assert_eq!(
+        refreshed(),
+        before + 1,
+        "an unknown action applies no profile"
+    );
 
     // Saving preferences writes the portlet's own state, shared by every placement
     // of the handle: only with portletStateChange readWrite. readOnly, and
@@ -1167,7 +1174,7 @@ fn blocking_action_url_round_trip() {
     assert_ne!(unset, save);
     let reply = f.producer.handle("markup", unset.as_bytes(), "http://h");
     assert_eq!(fault_name(&reply), "MissingParameters");
-    assert_eq!(refreshed(), before + 2);
+    assert_eq!(refreshed(), before + 1);
     let ran = |name: &str| {
         f.widget
             .actions
@@ -1179,9 +1186,10 @@ fn blocking_action_url_round_trip() {
     assert!(!ran("save-preferences"), "refused before the widget");
     let write = save.replace(">readOnly<", ">readWrite<");
     let reply = f.producer.handle("markup", write.as_bytes(), "http://h");
-    // The test widget has no such action: it got as far as the widget.
+    // The test widget has no such action: refused as "nope" was, before the profile.
     assert_eq!(fault_name(&reply), "InconsistentParameters");
-    assert_eq!(refreshed(), before + 3);
+    assert_eq!(refreshed(), before + 1);
+    assert!(!ran("save-preferences"), "refused before the widget");
 
     // An action's future is driven on the runtime the producer runs in; called
     // without one, the producer answers a fault instead of panicking.
@@ -1192,12 +1200,17 @@ fn blocking_action_url_round_trip() {
         .handle("markup", body.as_bytes(), "http://h");
     assert_eq!(fault_name(&outside), "OperationFailed");
     assert_eq!(f.widget.actions.lock().expect("lock").len(), said);
-    assert_eq!(refreshed(), before + 3, "the refusal applied no profile");
+    assert_eq!(refreshed(), before + 1, "the refusal applied no profile");
 }
 
 fn get_resource(f: &Fixture, handle: &str, id: &str, state: &str) -> SoapReply {
+    get_resource_as(f, handle, id, state, "<t:userContext xsi:nil=\"true\"/>")
+}
+
+/// A getResource call with `user` as its userContext element.
+fn get_resource_as(f: &Fixture, handle: &str, id: &str, state: &str, user: &str) -> SoapReply {
     let body = envelope(&format!(
-        "<t:getResource>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>{RUNTIME}<t:userContext xsi:nil=\"true\"/>\
+        "<t:getResource>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>{RUNTIME}{user}\
          <t:resourceParams resourceID=\"{id}\" portletStateChange=\"readOnly\" resourceState=\"{}\">\
          <t:secureClientCommunication>false</t:secureClientCommunication><t:locales>en</t:locales><t:mimeTypes>*/*</t:mimeTypes>\
          <t:mode>wsrp:view</t:mode><t:windowState>wsrp:normal</t:windowState></t:resourceParams></t:getResource>",
@@ -1205,6 +1218,26 @@ fn get_resource(f: &Fixture, handle: &str, id: &str, state: &str) -> SoapReply {
         xml_attr(state)
     ));
     f.producer.handle("markup", body.as_bytes(), "http://h")
+}
+
+/// A resource the widget does not have is refused before the caller's profile is
+/// applied, as the native route's 404 is: the refused call changes nothing.
+#[test]
+fn an_unknown_resource_applies_no_profile() {
+    let f = fixture();
+    let handle = register(&f);
+    let user = "<t:userContext><t:userContextKey>7</t:userContextKey></t:userContext>";
+    let refreshed = || f.hooks.0.lock().expect("test lock").len();
+    let before = refreshed();
+    let reply = get_resource_as(&f, &handle, "nope", "", user);
+    assert_eq!(fault_name(&reply), "InconsistentParameters");
+    assert_eq!(
+        refreshed(),
+        before,
+        "an unknown resource applies no profile"
+    );
+    ok_body(&get_resource_as(&f, &handle, "json", "", user));
+    assert_eq!(refreshed(), before + 1, "a known one does");
 }
 
 #[test]

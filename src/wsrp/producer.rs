@@ -686,10 +686,11 @@ impl Producer {
     }
 
     /// The user's profile into the directory, once the registration, handle and
-    /// parameters are known good (a request refused for those changes nothing), and
-    /// before the widget runs, which reads the viewer from the directory. A refusal by
-    /// the widget itself (an unknown action, a rule) leaves the profile applied: it
-    /// describes the caller, not the request, as over the native protocol.
+    /// parameters are known good and the widget has the action or resource asked for
+    /// (a request refused for those changes nothing), and before the widget runs,
+    /// which reads the viewer from the directory. A refusal by the widget itself (a
+    /// rule, its own parameters) leaves the profile applied: it describes the caller,
+    /// not the request, as over the native protocol.
     fn take_profile(&self, req: &Request) {
         if let Viewer::User(user) = &req.viewer {
             self.hooks.refresh_profile(user);
@@ -773,6 +774,11 @@ impl Producer {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             WsrpFault::OperationFailed("the producer runs without the host's runtime".into())
         })?;
+        // An action the widget does not have is refused before the profile is
+        // applied, as the native route's 404 is: a refused call changes nothing.
+        if !target.widget.actions().contains(&action) {
+            return Err(widget_fault(WidgetError::UnknownAction(action.to_owned())));
+        }
         req.name = Some(action.to_owned());
         req.params = form_parameters(interaction, namespace);
         self.take_profile(&req);
@@ -809,6 +815,9 @@ impl Producer {
             .filter(|r| !r.is_empty())
             .ok_or_else(|| WsrpFault::MissingParameters("resourceParams/@resourceID".into()))?;
         let (mut req, target, urls) = self.request(op, Phase::Resource, params)?;
+        if !target.widget.resources().contains(&id) {
+            return Err(widget_fault(WidgetError::UnknownResource(id.to_owned())));
+        }
         let namespace = crate::portal::PortletUrls::namespace(urls.as_ref());
         req.name = Some(id.to_owned());
         let mut all = decode_state(params.attr("resourceState").unwrap_or(""));
