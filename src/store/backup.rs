@@ -424,8 +424,11 @@ fn read_through<T>(result: &Result<T, StoreError>, path: &Path) -> bool {
 /// file's damage, not the command's failure. redb trusts what its pages hold once
 /// they open: a table key that is not UTF-8, or a tuple whose lengths do not add up,
 /// makes it panic mid-read. `check-db` and `restore` then say the file is damaged and
-/// exit as for any damage, instead of crashing with a panic's exit status.
-fn read_damaged<T>(read: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+/// exit as for any damage, instead of crashing with a panic's exit status; so does
+/// opening a file whose migration reads such a row.
+pub(crate) fn read_damaged<T>(
+    read: impl FnOnce() -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|panic| {
         let why = panic
             .downcast_ref::<&str>()

@@ -251,7 +251,10 @@ impl Store {
     }
 
     fn start(db: Database, options: StoreOptions) -> Result<Self, StoreError> {
-        let host_key = prepare(&db)?;
+        // A migration reads every person of an older file, and redb's decoding panics
+        // on bytes no build of the host wrote there: such a file is damaged, said as
+        // such (the commands exit 1, `serve` says why it cannot open), not a crash.
+        let host_key = super::backup::read_damaged(|| prepare(&db))?;
         let db = Arc::new(db);
         let (jobs, queue) = channel::<Job>();
         let writer_db = Arc::clone(&db);
@@ -842,6 +845,83 @@ mod tests {
     use super::super::tables::RESORT_INLINE;
     use super::*;
     use crate::store::flaky_disk::FlakyDisk;
+
+    /// Bytes stored under a person record's type name, as no build of the host
+    /// writes them: what a damaged or crafted file holds.
+    #[derive(Debug)]
+    struct Forged;
+
+    impl redb::Value for Forged {
+        type SelfType<'a> = &'a [u8];
+        type AsBytes<'a> = &'a [u8];
+
+        fn fixed_width() -> Option<usize> {
+            None
+        }
+
+        fn from_bytes<'a>(data: &'a [u8]) -> &'a [u8]
+        where
+            Self: 'a,
+        {
+            data
+        }
+
+        fn as_bytes<'a, 'b: 'a>(value: &'a &'b [u8]) -> &'a [u8]
+        where
+            Self: 'b,
+        {
+            value
+        }
+
+        fn type_name() -> redb::TypeName {
+            <super::super::record::PersonRecord as redb::Value>::type_name()
+        }
+    }
+
+    /// A file of an older schema whose migration reads a person record redb cannot
+    /// decode is refused as damaged, not with a panic, and is left as it was.
+    #[test]
+    fn a_damaged_row_met_by_a_migration_is_damage_not_a_panic() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("widget-host.redb");
+        drop(Store::open(&path, StoreOptions::default()).expect("a new file"));
+        {
+            let db = Database::create(&path).expect("reopen");
+            let txn = db.begin_write().expect("write");
+            {
+                use redb::TableHandle;
+                let name = super::super::record::USERID_PERSON.name();
+                let forged: redb::TableDefinition<u64, Forged> = redb::TableDefinition::new(name);
+                let mut people = txn.open_table(forged).expect("people");
+                let bad: &[u8] = &[0xff; 40];
+                people.insert(1, bad).expect("insert");
+                let mut meta = txn.open_table(super::super::tables::META).expect("meta");
+                meta.insert(
+                    super::super::tables::META_SCHEMA,
+                    5u64.to_le_bytes().as_slice(),
+                )
+                .expect("version");
+            }
+            txn.commit().expect("commit");
+        }
+        let Err(err) = Store::open(&path, StoreOptions::default()) else {
+            panic!("a damaged file opened");
+        };
+        assert!(err.is_damage(), "{err}");
+        assert!(
+            err.to_string().contains("reading it stopped the store"),
+            "{err}"
+        );
+        // The migration's transaction was not committed: the file still says schema 5.
+        let db = Database::create(&path).expect("reopen");
+        let read = redb::ReadableDatabase::begin_read(&db).expect("read");
+        let meta = read.open_table(super::super::tables::META).expect("meta");
+        let version = meta
+            .get(super::super::tables::META_SCHEMA)
+            .expect("get")
+            .map(|v| v.value().to_vec());
+        assert_eq!(version, Some(5u64.to_le_bytes().to_vec()));
+    }
 
     /// A job whose caller is told, through `told`, how the commit went and which
     /// thread told it.
