@@ -2267,6 +2267,12 @@ async fn a_nameless_sender_is_named_by_their_id_in_notifications() {
     let pending = notifications(&server, "bob").await;
     assert_eq!(pending["items"][0]["fromUserId"], "no.name", "{pending}");
     assert_eq!(pending["items"][0]["fromName"], "no.name", "{pending}");
+    // The outcome of accepting names them the same way, not as "this user".
+    let requests = render(&server, "bob", &[("filter", "requests")]).await;
+    let (url, fields) = form_for(&requests, "accept-request");
+    let location = posted(&url, &fields).await;
+    let page = render_location(&server, "bob", &location).await;
+    assert!(page.contains("You are now connected to no.name."), "{page}");
     server.stop().await;
 }
 

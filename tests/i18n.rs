@@ -397,6 +397,52 @@ fn every_bundle_has_every_english_key() {
     }
 }
 
+/// Each translation speaks to the reader in one voice and writes alike throughout: the
+/// Spanish bundle says "tú" (no formal imperative), the Chinese one "您" (never the
+/// informal "你"), Japanese sets a count against its counter word ("{0}人", "1件"), and
+/// French writes one kind of apostrophe.
+#[test]
+fn each_bundle_keeps_one_voice_and_one_way_of_writing() {
+    let languages = Languages::builtin();
+    let bundle = |id: &str| {
+        languages
+            .bundle(id)
+            .unwrap_or_else(|| panic!("bundle {id}"))
+    };
+    for (key, text) in bundle("es") {
+        for formal in [
+            "Elija",
+            "Seleccione",
+            "Introduzca",
+            "Vuelva",
+            "Inténtelo",
+            "usted",
+        ] {
+            assert!(!text.contains(formal), "es: {key} says {formal:?}: {text}");
+        }
+    }
+    for (key, text) in bundle("zh_CN") {
+        assert!(!text.contains('你'), "zh_CN: {key} says 你: {text}");
+    }
+    for (key, text) in bundle("ja") {
+        for counter in ['人', '件'] {
+            for before in [" ", "} "] {
+                let spaced = format!("{before}{counter}");
+                assert!(
+                    !text.contains(&spaced),
+                    "ja: {key} spaces its count: {text}"
+                );
+            }
+        }
+    }
+    let curly = bundle("fr").values().filter(|t| t.contains('’')).count();
+    let straight = bundle("fr").values().filter(|t| t.contains('\'')).count();
+    assert!(
+        curly == 0 || straight == 0,
+        "fr: {curly} texts with ’ and {straight} with '"
+    );
+}
+
 #[test]
 fn every_supported_language_resolves_to_its_own_texts() {
     let l = Languages::shared();

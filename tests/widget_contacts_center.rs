@@ -1107,6 +1107,25 @@ fn bulk_actions_on_user_ids() {
         "{}",
         page("de_DE")
     );
+    // Pressed again, nothing changes, and the list still says of whom.
+    let again = cc(Some("a"))
+        .named("follow")
+        .p("userIds", "b")
+        .p("filter", "following")
+        .ok(&w);
+    assert_eq!(again.message, "you-are-already-following-this-user");
+    assert!(
+        again
+            .render_params
+            .contains(&("messageUserId".to_owned(), "b".to_owned())),
+        "{again:?}"
+    );
+    let page = again
+        .render_params
+        .iter()
+        .fold(cc(Some("a")).locale("fr_FR"), |call, (k, v)| call.p(k, v))
+        .html(&w);
+    assert!(page.contains("Vous suivez déjà Bob Baker."), "{page}");
     let card = cc(Some("a")).named("unfollow").p("userId", "b").ok(&w);
     assert!(card.render_params.contains(&("userId".into(), "b".into())));
     // When every target is refused nothing changed: the first refusal speaks.
@@ -3288,13 +3307,13 @@ fn an_answer_from_a_list_names_the_person_it_answered() {
         "{on_card:?}"
     );
     // Keys that name nobody, and ids of nobody, keep their own text.
-    let follow = cc(Some("b"))
-        .p("message", "you-are-already-following-this-user")
+    let deleted = cc(Some("b"))
+        .p("message", "the-contact-was-deleted")
         .p("messageUserId", "a")
         .html(&w);
     assert!(
-        follow.contains("You are already following this user."),
-        "{follow}"
+        deleted.contains("The contact was deleted.</div>"),
+        "{deleted}"
     );
     let nobody = cc(Some("b"))
         .p("message", "you-are-now-connected-to-this-user")

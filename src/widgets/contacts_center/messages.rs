@@ -106,6 +106,17 @@ fn naming(key: &str) -> Option<&'static str> {
             Some("x-has-received-a-connection-request-from-you")
         }
         "this-user-no-longer-follows-you" => Some("x-no-longer-follows-you"),
+        // Nothing changed, and on a list page whom it is about must still be said.
+        "you-are-already-connected-to-this-user" => Some("you-are-already-connected-to-x"),
+        "a-connection-request-is-already-pending" => {
+            Some("a-connection-request-between-you-and-x-is-already-pending")
+        }
+        "you-are-not-connected-to-this-user" => Some("you-are-not-connected-to-x"),
+        "you-are-already-following-this-user" => Some("you-are-already-following-x"),
+        "you-are-not-following-this-user" => Some("you-are-not-following-x"),
+        "this-user-does-not-follow-you" => Some("x-does-not-follow-you"),
+        "you-have-already-blocked-this-user" => Some("you-have-already-blocked-x"),
+        "you-have-not-blocked-this-user" => Some("you-have-not-blocked-x"),
         _ => None,
     }
 }
@@ -142,7 +153,7 @@ pub(crate) fn outcome_about(
         .person(id)
         .map_err(|e| crate::widgets::ui::store_error(ui, e))?;
     Ok(match person {
-        Some(person) => text_about(ui, key, Some(&person.full_name())),
+        Some(person) => text_about(ui, key, Some(&person.display_name())),
         None => text.to_owned(),
     })
 }
