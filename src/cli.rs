@@ -519,7 +519,7 @@ fn backup(config: &Config, file: &Path) -> ExitCode {
             file.display()
         ));
     }
-    match crate::store::backup_file(&config.database_path(), file) {
+    match backup_until_interrupted(config.database_path(), file.to_owned()) {
         Ok(()) => {
             println!(
                 "backed up {} to {}",
@@ -528,12 +528,85 @@ fn backup(config: &Config, file: &Path) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        Err(crate::store::StoreError::ShuttingDown) => {
+            eprintln!(
+                "widget-host: the backup to {} was stopped; nothing was written there",
+                file.display()
+            );
+            ExitCode::from(EXIT_SECOND_SIGNAL as u8)
+        }
         Err(e) => fail(format!(
             "cannot back up {} to {}: {}",
             config.database_path().display(),
             file.display(),
             store_message(&e, &config.database_path(), "Use POST /api/backup instead.")
         )),
+    }
+}
+
+/// `backup FILE`'s copy, stopped by SIGINT or SIGTERM (Ctrl-C): the copy gives up
+/// within a few thousand rows and removes its temporary file, which lies beside
+/// `FILE`, wherever that is, and which no later start would find and remove. Killed
+/// by the signal's default action instead, it left a file as large as the database.
+fn backup_until_interrupted(
+    database: std::path::PathBuf,
+    file: std::path::PathBuf,
+) -> Result<(), crate::store::StoreError> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| crate::store::StoreError::Db(redb::Error::Io(e)))?;
+    runtime.block_on(async move {
+        let stopped = Arc::new(AtomicBool::new(false));
+        let seen = Arc::clone(&stopped);
+        let signal = first_signal();
+        let mut copy = tokio::task::spawn_blocking(move || {
+            crate::store::backup_file(&database, &file, &|| seen.load(Ordering::Relaxed))
+        });
+        let copied = tokio::select! {
+            copied = &mut copy => copied,
+            () = signal => {
+                stopped.store(true, Ordering::Relaxed);
+                copy.await
+            }
+        };
+        copied.unwrap_or_else(|e| {
+            Err(crate::store::StoreError::corrupt(
+                "a table",
+                format!("the copy stopped: {e}"),
+            ))
+        })
+    })
+}
+
+/// Completes on the first SIGINT or SIGTERM after the call (never, where they cannot
+/// be listened for, and the signal's default action stays).
+fn first_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        if let (Ok(mut interrupt), Ok(mut terminate)) = signals {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
+            }
+            return;
+        }
+        #[cfg(not(unix))]
+        if tokio::signal::ctrl_c().await.is_ok() {
+            return;
+        }
+        std::future::pending::<()>().await
     }
 }
 
@@ -695,15 +768,15 @@ fn keep_serving_through_hangups() {
     }
 }
 
+/// The exit status of a host stopped by a second signal, or of a `backup` stopped by
+/// one: 128 + SIGINT, as a shell reports a program interrupted.
+pub const EXIT_SECOND_SIGNAL: i32 = 130;
+
 /// Listens for SIGINT and SIGTERM from the moment it is called, and returns what
 /// completes on the first. It is called before the host binds and opens its database:
 /// a stop asked while the host starts (a schema migration takes seconds) then takes
 /// effect once it serves, drained like any other, where the signal's default action
 /// would end the process wherever it stood.
-/// The exit status of a host stopped by a second signal: 128 + SIGINT, as a shell
-/// reports a program interrupted.
-pub const EXIT_SECOND_SIGNAL: i32 = 130;
-
 fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     let signals = {

@@ -476,7 +476,7 @@ fn check_db_finds_an_id_counter_behind_the_ids_in_use_and_restore_refuses_it() {
     ];
     for (counter, value) in cases {
         let copy = dir.path().join(format!("{counter}-{value:?}.redb"));
-        backup_file(&live, &copy).unwrap();
+        backup_file(&live, &copy, &|| false).unwrap();
         let db = reopen(&copy);
         let txn = db.begin_write().unwrap();
         {
@@ -524,7 +524,7 @@ fn a_restore_keeps_the_database_it_replaced() {
     seed_file(&live, 40, 4.0, 2);
     drop(reopen(&live));
     let backup = dir.path().join("monday.redb");
-    backup_file(&live, &backup).unwrap();
+    backup_file(&live, &backup, &|| false).unwrap();
     // Written after the backup: what restoring it would otherwise lose for good.
     let draft = EntryDraft {
         entry_id: None,
@@ -623,7 +623,7 @@ fn an_offline_backup_refuses_a_file_of_a_newer_schema() {
     txn.commit().unwrap();
     drop(db);
     let dest = dir.path().join("copy.redb");
-    match backup_file(&path, &dest) {
+    match backup_file(&path, &dest, &|| false) {
         Err(StoreError::SchemaTooNew { found: 999, .. }) => {}
         other => panic!("backup of a newer file: {other:?}"),
     }
@@ -637,7 +637,7 @@ fn restore_refuses_a_corrupt_or_foreign_file_and_keeps_the_old_database() {
     seed_file(&db, 60, 4.0, 1);
     drop(reopen(&db));
     let good = dir.path().join("good.redb");
-    backup_file(&db, &good).unwrap();
+    backup_file(&db, &good, &|| false).unwrap();
     let bad = dir.path().join("bad.redb");
     std::fs::copy(&good, &bad).unwrap();
     corrupt(&bad);
@@ -689,7 +689,7 @@ fn restore_and_check_db_refuse_a_file_whose_pages_were_altered() {
             .unwrap();
     }
     let altered = dir.path().join("altered.redb");
-    backup_file(&db, &altered).unwrap();
+    backup_file(&db, &altered, &|| false).unwrap();
     let mut bytes = std::fs::read(&altered).unwrap();
     let marker = b"zqxjmarker";
     let mut hits = 0;
@@ -713,7 +713,7 @@ fn restore_replaces_a_live_file_that_no_longer_opens() {
     let db = dir.path().join("db.redb");
     seed_file(&db, 30, 3.0, 2);
     let good = dir.path().join("good.redb");
-    backup_file(&db, &good).unwrap();
+    backup_file(&db, &good, &|| false).unwrap();
     let whole = std::fs::read(&db).unwrap();
     // What a full disk or a cut copy leaves: the live file cut short, or zeroed.
     for damaged in [whole[..100].to_vec(), vec![0u8; whole.len()]] {
@@ -814,7 +814,7 @@ fn a_backup_from_a_schema_2_host_is_migrated_by_restore() {
     }
     // The offline `backup` of a file an older host left copies it as it is.
     let copy = dir.path().join("copy-of-old.redb");
-    backup_file(&old, &copy).unwrap();
+    backup_file(&old, &copy, &|| false).unwrap();
     for (n, from) in [old, copy].iter().enumerate() {
         let restored = dir.path().join(format!("restored-{n}.redb"));
         let summary = restore_file(from, &restored).unwrap().summary;
@@ -858,6 +858,52 @@ fn backups_to_one_name_at_once_each_finish_whole() {
         })
         .count();
     assert_eq!(leftovers, 0);
+}
+
+/// Ctrl-C (SIGINT) during `backup FILE` stops the copy: the command exits 130 and
+/// says nothing was written, and neither `FILE` nor the temporary file beside it is
+/// left (it lies wherever `FILE` is, where no later start would look for it).
+#[test]
+fn an_interrupted_offline_backup_leaves_nothing_behind() {
+    let data = tempfile::tempdir().unwrap();
+    let seeded = host(data.path(), &["seed", "--users", "20000", "--degree", "20"]);
+    assert!(seeded.status.success(), "{}", text(&seeded));
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("copy.redb");
+    let mut child = host_command(data.path(), &["backup", dest.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The copy has begun once its temporary file is there.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !std::fs::read_dir(out.path()).unwrap().any(|e| {
+        e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".copy.redb.tmp-")
+    }) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the backup ended before its copy could be interrupted"
+        );
+        assert!(std::time::Instant::now() < deadline, "no copy began");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let done = child.wait_with_output().unwrap();
+    assert_eq!(done.status.code(), Some(130), "{}", text(&done));
+    assert!(
+        text(&done).contains("was stopped; nothing was written there"),
+        "{}",
+        text(&done)
+    );
+    let left: Vec<_> = std::fs::read_dir(out.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 fn host(data: &Path, args: &[&str]) -> Output {

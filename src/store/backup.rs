@@ -290,10 +290,10 @@ pub fn backup_to(reader: &Reader, dest: &Path) -> Result<(), StoreError> {
     backup_until(reader, dest, &|| false)
 }
 
-/// [`backup_to`] into a name nothing has: refused, with nothing replaced, if a file
-/// has it when the copy is done.
-fn backup_to_new(reader: &Reader, dest: &Path) -> Result<(), StoreError> {
-    backup_named(reader, dest, &|| false, Naming::New)
+/// [`backup_until`] into a name nothing has: refused, with nothing replaced, if a
+/// file has it when the copy is done.
+fn backup_to_new(reader: &Reader, dest: &Path, stop: Stop<'_>) -> Result<(), StoreError> {
+    backup_named(reader, dest, stop, Naming::New)
 }
 
 /// [`backup_to`], given up with [`StoreError::ShuttingDown`] once `stop` says so:
@@ -318,7 +318,7 @@ fn backup_named(
         .and_then(|()| commit_file(&temp, dest, naming));
     if let Err(StoreError::ShuttingDown) = &result {
         // Said here: the request that asked for it has usually been dropped by now.
-        tracing::warn!(file = %dest.display(), "a backup was stopped unfinished: the host is shutting down; nothing took its name");
+        tracing::warn!(file = %dest.display(), "a backup was stopped unfinished by a shutdown signal; nothing took its name");
     }
     if result.is_err() {
         let _ = fs::remove_file(&temp);
@@ -372,10 +372,11 @@ fn write_copy(reader: &Reader, temp: &Path, stop: Stop<'_>) -> Result<(), StoreE
     Ok(())
 }
 
-/// Backs up the database at `db_path` (server stopped) into `dest`. A file of a
-/// newer schema is refused: this host copies only the tables it knows, and the copy
-/// would lose the others while its schema version still named them.
-pub fn backup_file(db_path: &Path, dest: &Path) -> Result<(), StoreError> {
+/// Backs up the database at `db_path` (server stopped) into `dest`, given up with
+/// [`StoreError::ShuttingDown`] and no file left behind once `stop` says so (Ctrl-C).
+/// A file of a newer schema is refused: this host copies only the tables it knows,
+/// and the copy would lose the others while its schema version still named them.
+pub fn backup_file(db_path: &Path, dest: &Path, stop: Stop<'_>) -> Result<(), StoreError> {
     let copied = (|| {
         let db = open_existing(db_path)?;
         let reader = Reader::new(db.begin_read()?);
@@ -386,7 +387,7 @@ pub fn backup_file(db_path: &Path, dest: &Path) -> Result<(), StoreError> {
                 supported: SCHEMA_VERSION,
             });
         }
-        backup_to_new(&reader, dest)
+        backup_to_new(&reader, dest, stop)
     })();
     if read_through(&copied, db_path) {
         let _ = forget_cached_pages(db_path);
@@ -1053,6 +1054,31 @@ mod tests {
         ));
     }
 
+    /// `backup FILE` stopped (Ctrl-C) gives up with nothing left beside `FILE`: no
+    /// copy under its name and no temporary file, which no later start would remove.
+    #[test]
+    fn an_offline_backup_stopped_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().expect("dir");
+        let live = dir.path().join("widget-host.redb");
+        drop(
+            crate::store::Store::open(&live, crate::store::StoreOptions::default()).expect("open"),
+        );
+        let out = tempfile::tempdir().expect("dir");
+        let dest = out.path().join("nightly.redb");
+        let looks = std::sync::atomic::AtomicUsize::new(0);
+        let stop = || looks.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= 3;
+        assert!(matches!(
+            backup_file(&live, &dest, &stop),
+            Err(StoreError::ShuttingDown)
+        ));
+        assert!(
+            looks.load(std::sync::atomic::Ordering::Relaxed) > 3,
+            "it looked"
+        );
+        let left: Vec<_> = fs::read_dir(out.path()).expect("list").collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+
     /// `backup FILE` gives its copy the name only if nothing has it: a file made
     /// under that name while the copy ran (after the command's own look) is left as
     /// it is, and no temporary file stays behind.
@@ -1065,7 +1091,7 @@ mod tests {
         );
         let dest = dir.path().join("nightly.redb");
         fs::write(&dest, b"someone else's").expect("write");
-        match backup_file(&live, &dest) {
+        match backup_file(&live, &dest, &|| false) {
             Err(StoreError::File { path, source }) => {
                 assert_eq!(path, dest);
                 assert_eq!(source.kind(), std::io::ErrorKind::AlreadyExists, "{source}");
@@ -1080,7 +1106,7 @@ mod tests {
         assert!(names.iter().all(|n| !is_temporary(n)), "{names:?}");
         // With the name free, the copy takes it and is whole.
         fs::remove_file(&dest).expect("remove");
-        backup_file(&live, &dest).expect("backed up");
+        backup_file(&live, &dest, &|| false).expect("backed up");
         assert!(
             inspect_file(&dest)
                 .expect("a database")

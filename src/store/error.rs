@@ -23,9 +23,10 @@ pub enum StoreError {
     /// A list cursor that this host did not hand out.
     #[error("invalid cursor")]
     BadCursor,
-    /// The host began to stop while a backup was being written: the copy stopped,
-    /// its temporary file was removed, and nothing took the backup's name.
-    #[error("the backup was stopped: the host is shutting down")]
+    /// The host, or the `backup` command, began to stop while a backup was being
+    /// written: the copy stopped, its temporary file was removed, and nothing took the
+    /// backup's name.
+    #[error("the backup was stopped by a shutdown signal")]
     ShuttingDown,
     /// A write was rolled back with its batch, nothing of it written: it panicked (a
     /// bug), or the text is of the error another caller of the same commit got.
