@@ -2,6 +2,7 @@
 
 mod common;
 
+use rustix::process::Signal;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
@@ -570,15 +571,16 @@ fn open_connections(addr: &str) -> u64 {
 }
 
 fn sigterm(child: &std::process::Child) {
-    signal(child, "TERM");
+    signal(child, Signal::TERM);
 }
 
-fn signal(child: &std::process::Child, name: &str) {
-    let status = Command::new("kill")
-        .args([&format!("-{name}"), &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
+/// Sends `sig` to `child` itself, not through a `kill` program the machine may lack.
+fn signal(child: &std::process::Child, sig: Signal) {
+    let pid = i32::try_from(child.id())
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+        .expect("a child's pid");
+    rustix::process::kill_process(pid, sig).expect("kill");
 }
 
 /// SIGINT (Ctrl-C in a terminal) stops the host as SIGTERM does, and a request that
@@ -605,7 +607,7 @@ fn sigint_drains_and_the_grace_period_ends_the_drain() {
         .expect("spawn server");
     let addr = serving_address(&mut child);
     let in_flight = half_a_request(&addr);
-    signal(&child, "INT");
+    signal(&child, Signal::INT);
     let started = std::time::Instant::now();
     let exit = wait_with_timeout(&mut child, Duration::from_secs(10));
     let took = started.elapsed();
@@ -709,14 +711,7 @@ fn sighup_is_logged_and_the_host_serves_on_and_a_piped_log_has_no_colours() {
         log.iter().all(|l| !l.contains("made-up people")),
         "a fresh database holds no demo people: {log:?}"
     );
-    let signal = |name: &str| {
-        let status = Command::new("kill")
-            .args([name, &child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success());
-    };
-    signal("-HUP");
+    signal(&child, Signal::HUP);
     let deadline = Instant::now() + Duration::from_secs(10);
     while !log.iter().any(|l| l.contains("SIGHUP received")) {
         let wait = deadline.saturating_duration_since(Instant::now());
@@ -729,7 +724,7 @@ fn sighup_is_logged_and_the_host_serves_on_and_a_piped_log_has_no_colours() {
     let mut answer = String::new();
     let _ = health.read_to_string(&mut answer);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    signal("-TERM");
+    signal(&child, Signal::TERM);
     assert_eq!(
         wait_with_timeout(&mut child, Duration::from_secs(10)),
         Some(0)
@@ -825,11 +820,7 @@ fn demo_people_left_in_a_real_directory_are_reported_at_start() {
     let dir = tempfile::tempdir().expect("tempdir");
     let spawn = |demo: &str| spawn_host(dir.path(), demo, true);
     let stop = |child: &mut std::process::Child| {
-        let status = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success());
+        signal(child, Signal::TERM);
         assert_eq!(wait_with_timeout(child, Duration::from_secs(10)), Some(0));
     };
     let mut demo = spawn("--demo");
