@@ -1361,14 +1361,6 @@ fn portlet_description_and_empty_operations() {
             "releaseSessions",
             "<t:sessionIDs>s1</t:sessionIDs><t:userContext xsi:nil=\"true\"/>".to_owned(),
         ),
-        (
-            "handleEvents",
-            format!(
-                "<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>{RUNTIME}<t:userContext xsi:nil=\"true\"/>{}\
-                 <t:eventParams portletStateChange=\"readOnly\"><t:events name=\"t:e\"/></t:eventParams>",
-                markup_params("wsrp:view", None)
-            ),
-        ),
     ];
     for (op, rest) in ops {
         let body = envelope(&format!("<t:{op}>{}{rest}</t:{op}>", reg_context(&handle)));
@@ -1380,6 +1372,61 @@ fn portlet_description_and_empty_operations() {
         let reply = f.producer.handle("markup", body.as_bytes(), "http://h");
         assert_eq!(fault_name(&reply), "InvalidRegistration");
     }
+
+    // Nothing is exported, so a release has nothing to do; the WSDL declares no
+    // fault for it, so it is answered.
+    let release = envelope(&format!(
+        "<t:releaseExport>{}<t:exportContext>AA==</t:exportContext><t:userContext xsi:nil=\"true\"/></t:releaseExport>",
+        reg_context(&handle)
+    ));
+    let reply = f
+        .producer
+        .handle("portlet-management", release.as_bytes(), "http://h");
+    save_sample("releaseExportResponse", &reply);
+    assert_eq!(ok_body(&reply).name, "releaseExportResponse");
+}
+
+/// No widget processes events: each event of a handleEvents comes back failed, by its
+/// index, as OperationNotSupported (an empty answer said each was processed). The
+/// registration, the portlet and the events are checked first.
+#[test]
+fn handle_events_reports_each_event_unprocessed() {
+    let f = fixture();
+    let handle = register(&f);
+    let call = |registration: &str, portlet: &str, events: &str| {
+        let body = envelope(&format!(
+            "<t:handleEvents>{}<t:portletContext><t:portletHandle>{portlet}</t:portletHandle></t:portletContext>{RUNTIME}<t:userContext xsi:nil=\"true\"/>{}{events}</t:handleEvents>",
+            reg_context(registration),
+            markup_params("wsrp:view", None)
+        ));
+        f.producer.handle("markup", body.as_bytes(), "http://h")
+    };
+    let two = "<t:eventParams portletStateChange=\"readOnly\"><t:events><t:name>t:a</t:name></t:events><t:events><t:name>t:b</t:name></t:events></t:eventParams>";
+    let reply = call(&handle, "echo", two);
+    save_sample("handleEventsResponse", &reply);
+    let answer = ok_body(&reply);
+    assert_eq!(answer.name, "handleEventsResponse");
+    let failed = answer.child("failedEvents").expect("failedEvents");
+    assert_eq!(
+        failed.attr("errorCode"),
+        Some("types:OperationNotSupported")
+    );
+    let indexes: Vec<&str> = failed
+        .children_named("index")
+        .map(|i| i.text.as_str())
+        .collect();
+    assert_eq!(indexes, ["0", "1"]);
+    assert!(failed.child_text("reason").is_some());
+    assert!(
+        reply
+            .body
+            .contains("xmlns:types=\"urn:oasis:names:tc:wsrp:v2:types\""),
+        "the error code's prefix is bound: {}",
+        reply.body
+    );
+    assert_eq!(fault_name(&call("x", "echo", two)), "InvalidRegistration");
+    assert_eq!(fault_name(&call(&handle, "nope", two)), "InvalidHandle");
+    assert_eq!(fault_name(&call(&handle, "echo", "")), "MissingParameters");
 }
 
 #[test]

@@ -298,11 +298,15 @@ impl Producer {
             "getMarkup" => self.get_markup(op),
             "performBlockingInteraction" => self.perform_blocking_interaction(op),
             "getResource" => self.get_resource(op),
-            "initCookie" | "releaseSessions" | "handleEvents" => {
+            "initCookie" | "releaseSessions" => {
                 self.registered(op)?;
                 let answer = format!("{}Response", op.name);
                 Ok(empty_response(&answer))
             }
+            "handleEvents" => self.handle_events(op),
+            // Nothing is ever exported, so there is nothing to release; the WSDL
+            // declares no fault for this operation, so it is answered, not refused.
+            "releaseExport" => Ok(empty_response("releaseExportResponse")),
             name => Err(WsrpFault::OperationNotSupported(format!(
                 "{} is not offered by this producer",
                 truncate(name)
@@ -724,6 +728,37 @@ impl Producer {
                 .leaf("preferredTitle", &markup.title);
         }
         w.close("markupContext").close("getMarkupResponse");
+        Ok(w.finish())
+    }
+
+    /// No widget of this host processes events, so every event comes back as failed
+    /// (`OperationNotSupported`) by its index: an empty answer would tell the consumer
+    /// that each was processed. The registration and the portlet are checked first.
+    fn handle_events(&self, op: &Element) -> Result<String, WsrpFault> {
+        self.registered(op)?;
+        self.target(op)?;
+        let events = op
+            .present("eventParams")
+            .ok_or_else(|| WsrpFault::MissingParameters("eventParams".into()))?
+            .children_named("events")
+            .count();
+        if events == 0 {
+            return Err(WsrpFault::MissingParameters("eventParams/events".into()));
+        }
+        let mut w = Writer::new();
+        w.open("handleEventsResponse", &[("xmlns", TYPES_NS)])
+            .open(
+                "failedEvents",
+                &[
+                    ("xmlns:types", TYPES_NS),
+                    ("errorCode", "types:OperationNotSupported"),
+                ],
+            )
+            .localized("reason", "en", "This portlet processes no events.");
+        for index in 0..events {
+            w.leaf("index", &index.to_string());
+        }
+        w.close("failedEvents").close("handleEventsResponse");
         Ok(w.finish())
     }
 

@@ -56,7 +56,7 @@ def body_element(path):
 SAMPLED_OPERATIONS = {
     "deregister", "getMarkup", "getPortletDescription", "getResource",
     "getServiceDescription", "handleEvents", "initCookie", "modifyRegistration",
-    "performBlockingInteraction", "register", "releaseSessions",
+    "performBlockingInteraction", "register", "releaseExport", "releaseSessions",
 }
 SAMPLED_FAULTS = {
     "AccessDenied", "InconsistentParameters", "InvalidHandle", "InvalidRegistration",
@@ -111,6 +111,7 @@ OPERATIONS = {
     "initCookieResponse": ("WSRP_v2_Markup_Binding_SOAP", "initCookie"),
     "releaseSessionsResponse": ("WSRP_v2_Markup_Binding_SOAP", "releaseSessions"),
     "handleEventsResponse": ("WSRP_v2_Markup_Binding_SOAP", "handleEvents"),
+    "releaseExportResponse": ("WSRP_v2_PortletManagement_Binding_SOAP", "releaseExport"),
 }
 
 
@@ -162,6 +163,9 @@ def test_zeep_decodes_answer(zeep_client, path):
         assert result.markupContext.mimeType == "text/html"
     if path.stem == "registerResponse":
         assert result.registrationHandle
+    if path.stem == "handleEventsResponse":
+        # Each event back as not processed, by its index.
+        assert [int(i) for i in result.failedEvents[0].index] == [0, 1]
     if path.stem == "getServiceDescriptionResponse":
         assert result.requiresRegistration is True
         assert result.offeredPortlets[0].portletHandle
