@@ -1377,6 +1377,38 @@ fn a_display_id_of_no_portlet_and_bare_parameters_are_reported_where_written() {
     load_clean("contacts-center", "liferay-portlet.xml", &text, "true");
 }
 
+/// `<active>false</active>` ("not active or available to users") or
+/// `<include>false</include>` in liferay-portlet.xml turns the widget off: it loads
+/// without a problem and is not served. A value that is no boolean is a problem, not
+/// taken as either.
+#[test]
+fn a_widget_liferay_portlet_xml_turns_off_is_not_served() {
+    let liferay = shipped_text("contacts-center", "liferay-portlet.xml");
+    let wrapper = "<css-class-wrapper>contacts-center-portlet</css-class-wrapper>";
+    assert!(liferay.contains(wrapper), "the shipped file changed");
+    let with = |extra: &str| liferay.replace(wrapper, &format!("{wrapper}\n\t\t{extra}"));
+    for off in ["<active>false</active>", "<include>false</include>"] {
+        let catalog = load_clean("contacts-center", "liferay-portlet.xml", &with(off), off);
+        assert!(catalog.get("contacts_center").is_none(), "{off}: served");
+    }
+    let on = "<active>true</active>\n\t\t<include>true</include>";
+    let catalog = load_clean("contacts-center", "liferay-portlet.xml", &with(on), on);
+    assert!(catalog.get("contacts_center").is_some(), "{on}: not served");
+    let catalog = load_edited(
+        "contacts-center",
+        "liferay-portlet.xml",
+        &with("<active>flase</active>"),
+    );
+    assert!(catalog.get("contacts_center").is_none());
+    let found = messages(&catalog.problems);
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("<active> is \"flase\", not a boolean")),
+        "{found:?}"
+    );
+}
+
 /// `descriptors check` with no path takes a descriptors_dir that is not there as
 /// `serve` does: the built-in widgets serve until it is made, which passes, unless
 /// the folder above is missing too and nothing could wait for it. A file in its

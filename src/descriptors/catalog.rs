@@ -168,6 +168,7 @@ pub fn load_sources(
     let problems = problems.into_vec(dir, start, "", "this folder");
     let widgets = if problems.is_empty() {
         defs.iter()
+            .filter(|def| switched_on(dir, def, &liferay_portlets))
             .map(|def| merge(dir, def, &liferay_portlets, &categories))
             .collect()
     } else {
@@ -179,6 +180,24 @@ pub fn load_sources(
         problems,
         name_positions: defs.iter().map(|d| (d.name.clone(), d.name_pos)).collect(),
     }
+}
+
+/// Whether `def` is served: not when its liferay-portlet.xml entry turns it off
+/// (`<active>false</active>`, "not active or available to users", or
+/// `<include>false</include>`), as Liferay does not offer such a portlet either.
+fn switched_on(dir: &Path, def: &PortletDef, liferay_portlets: &[LiferayPortlet]) -> bool {
+    let on = liferay_portlets
+        .iter()
+        .find(|lp| lp.name == def.name)
+        .is_none_or(|lp| lp.switched_on);
+    if !on {
+        tracing::info!(
+            portlet = %def.name,
+            folder = %dir.display(),
+            "not served: liferay-portlet.xml turns it off (<active> or <include> is false)"
+        );
+    }
+    on
 }
 
 fn merge(
@@ -193,6 +212,7 @@ fn merge(
         .cloned()
         .unwrap_or(LiferayPortlet {
             requires_namespaced_parameters: true,
+            switched_on: true,
             ..LiferayPortlet::default()
         });
     let title = def

@@ -118,6 +118,9 @@ pub struct LiferayPortlet {
     pub friendly_url_mapping: Option<String>,
     /// Liferay's default is `true`.
     pub requires_namespaced_parameters: bool,
+    /// `<active>` and `<include>`, both true by default: false turns the portlet off,
+    /// and the host then does not serve it.
+    pub switched_on: bool,
     pub pos: Pos,
 }
 
@@ -184,6 +187,9 @@ pub fn read_portlet_app(file: &Path, root: &Node) -> (Vec<LiferayPortlet>, FileP
         };
         let instanceable = flag("instanceable", false);
         let requires_namespaced_parameters = flag("requires-namespaced-parameters", true);
+        // Both read, so that a misspelt value of either is reported.
+        let active = flag("active", true);
+        let included = flag("include", true);
         // Liferay passes a portlet that says false its un-namespaced parameters too;
         // this host never does (DESIGN section 3), so the flag would promise what is
         // not done: parameters a page sends bare would be dropped without a word.
@@ -222,6 +228,7 @@ pub fn read_portlet_app(file: &Path, root: &Node) -> (Vec<LiferayPortlet>, FileP
             css_class_wrapper: text("css-class-wrapper"),
             friendly_url_mapping: text("friendly-url-mapping"),
             requires_namespaced_parameters,
+            switched_on: active && included,
             pos: node.pos,
         });
     }
