@@ -219,7 +219,7 @@ pub fn read(file: &Path, root: &Node) -> (PortletApp, FileProblems) {
         Version::V3 => "3.0",
     };
     match root.attr("version") {
-        Some(v) if v == expected_version => {}
+        Some(v) if super::xml::xml_trim(v) == expected_version => {}
         found => problems.push(problem(
             file,
             root.pos,
@@ -664,6 +664,30 @@ mod tests {
             .collect();
         assert_eq!(read_only.len(), 1, "{problems:?}");
         assert!(read_only[0].message.contains("\"yes\""));
+    }
+
+    /// The version attribute is a collapsed string in both schemas: spaces around it
+    /// are no mismatch, another version is.
+    #[test]
+    fn the_version_is_read_with_its_spaces_collapsed() {
+        let app = |version: &str| {
+            format!(
+                "<?xml version=\"1.0\"?><portlet-app xmlns=\"http://xmlns.jcp.org/xml/ns/portlet\" version=\"{version}\">\
+                <portlet><portlet-name>p</portlet-name><portlet-class>x.P</portlet-class>\
+                <supports><mime-type>text/html</mime-type></supports></portlet></portlet-app>"
+            )
+        };
+        let mismatch = |version: &str| {
+            let (_, problems) = read_text(&app(version));
+            problems
+                .into_vec(Path::new("portlet.xml"), Pos::default(), "", "")
+                .iter()
+                .any(|p| p.message.contains("does not match"))
+        };
+        assert!(!mismatch("3.0"));
+        assert!(!mismatch(" 3.0\t"));
+        assert!(mismatch("2.0"));
+        assert!(mismatch("3 .0"));
     }
 
     /// A portlet that declares only other markup than HTML is not served as HTML, and
