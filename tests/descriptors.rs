@@ -1409,6 +1409,81 @@ fn a_widget_liferay_portlet_xml_turns_off_is_not_served() {
     );
 }
 
+/// A built-in widget declared with what only a Java portal runs (a preferences
+/// validator, events, a filter mapped to it, a URL listener) is not served: each is
+/// reported where it stands, as it would never run.
+#[test]
+fn java_hooks_on_a_built_in_widget_are_problems() {
+    let portlet = shipped_text("contacts-center", "portlet.xml");
+    let prefs_end = "</portlet-preferences>";
+    let app_end = "</portlet-app>";
+    assert!(
+        portlet.contains(prefs_end) && portlet.contains(app_end),
+        "the shipped file changed"
+    );
+    let cases = [
+        (
+            "preferences-validator",
+            portlet.replace(
+                prefs_end,
+                &format!("<preferences-validator>x.V</preferences-validator>{prefs_end}"),
+            ),
+        ),
+        (
+            "supported-processing-event",
+            portlet.replace(
+                prefs_end,
+                &format!("{prefs_end}<supported-processing-event><name>e</name></supported-processing-event>"),
+            ),
+        ),
+        (
+            "filter-mapping",
+            portlet.replace(
+                app_end,
+                &format!("<filter><filter-name>audit</filter-name><filter-class>x.F</filter-class><lifecycle>RENDER_PHASE</lifecycle></filter>\
+                          <filter-mapping><filter-name>audit</filter-name><portlet-name>*</portlet-name></filter-mapping>{app_end}"),
+            ),
+        ),
+        (
+            "listener",
+            portlet.replace(
+                app_end,
+                &format!("<listener><listener-class>x.L</listener-class></listener>{app_end}"),
+            ),
+        ),
+    ];
+    for (element, text) in cases {
+        let catalog = load_edited("contacts-center", "portlet.xml", &text);
+        assert!(
+            catalog.get("contacts_center").is_none(),
+            "{element}: served"
+        );
+        assert!(
+            catalog
+                .problems
+                .iter()
+                .any(|p| p.element == element && p.message.contains("runs no Java")),
+            "{element}: {:?}",
+            messages(&catalog.problems)
+        );
+    }
+    // A filter mapped to another portlet only is no concern of this one.
+    let elsewhere = portlet.replace(
+        app_end,
+        &format!("<filter><filter-name>audit</filter-name><filter-class>x.F</filter-class><lifecycle>RENDER_PHASE</lifecycle></filter>\
+                  <filter-mapping><filter-name>audit</filter-name><portlet-name>other</portlet-name></filter-mapping>{app_end}"),
+    );
+    let catalog = load_edited("contacts-center", "portlet.xml", &elsewhere);
+    assert!(
+        !catalog
+            .problems
+            .iter()
+            .any(|p| p.message.contains("runs no Java")),
+        "{:?}",
+        messages(&catalog.problems)
+    );
+}
+
 /// `descriptors check` with no path takes a descriptors_dir that is not there as
 /// `serve` does: the built-in widgets serve until it is made, which passes, unless
 /// the folder above is missing too and nothing could wait for it. A file in its

@@ -279,9 +279,51 @@ pub fn read(file: &Path, root: &Node) -> (PortletApp, FileProblems) {
             names.insert(n);
         }
         problems.extend(undeclared_modes(file, &custom, &def));
+        if def
+            .class
+            .as_deref()
+            .is_some_and(|c| crate::widgets::KINDS.contains(&c))
+        {
+            problems.extend(java_hooks(file, root, node, &def));
+        }
         app.portlets.push(def);
     }
     (app, problems)
+}
+
+/// What a Java portal would run beside a Java portlet and this host never runs: a
+/// built-in widget declared with a preferences validator, events, a filter or a URL
+/// listener would be served as if they ran. Each is a problem, as a flag the host
+/// does not honour is (`requires-namespaced-parameters`).
+fn java_hooks(file: &Path, root: &Node, portlet: &Node, def: &PortletDef) -> Vec<Problem> {
+    let name = shown(&def.name);
+    let mut found = Vec::new();
+    let validator = portlet
+        .first("portlet-preferences")
+        .and_then(|p| p.first("preferences-validator"));
+    let events = ["supported-processing-event", "supported-publishing-event"]
+        .into_iter()
+        .filter_map(|e| portlet.first(e));
+    found.extend(validator.into_iter().chain(events));
+    // A mapping's `*` names every portlet of the file.
+    found.extend(root.all("filter-mapping").find(|m| {
+        m.all("portlet-name")
+            .any(|n| n.value() == def.name || n.value() == "*")
+    }));
+    found.extend(root.first("listener"));
+    found
+        .into_iter()
+        .map(|node| {
+            let element = node.name.as_str();
+            problem(
+                file,
+                node.pos,
+                element,
+                format!("portlet {name} is a built-in widget, which runs no Java: its <{element}> would never run"),
+                format!("remove <{element}> for this portlet, or keep the portlet in the portal as a Java portlet"),
+            )
+        })
+        .collect()
 }
 
 fn read_portlet(
