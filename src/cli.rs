@@ -562,15 +562,25 @@ fn backup_until_interrupted(
     runtime.block_on(async move {
         let stopped = Arc::new(AtomicBool::new(false));
         let seen = Arc::clone(&stopped);
-        let signal = first_signal();
+        let mut signals = Signals::listen();
         let mut copy = tokio::task::spawn_blocking(move || {
             crate::store::backup_file(&database, &file, &|| seen.load(Ordering::Relaxed))
         });
         let copied = tokio::select! {
             copied = &mut copy => copied,
-            () = signal => {
+            () = signals.next() => {
                 stopped.store(true, Ordering::Relaxed);
-                copy.await
+                eprintln!("widget-host: stopping the backup (a second Ctrl-C quits at once)");
+                tokio::select! {
+                    copied = &mut copy => copied,
+                    // Some steps do not look at the flag (the check of every page
+                    // when the file opens, the copy's commit): the signal's default
+                    // action would have ended them, and so does a second signal.
+                    () = signals.next() => {
+                        eprintln!("widget-host: quit at once; a temporary file (.NAME.tmp-PID-RANDOM) may be left beside the backup's name");
+                        std::process::exit(EXIT_SECOND_SIGNAL);
+                    }
+                }
             }
         };
         copied.unwrap_or_else(|e| {
@@ -582,31 +592,50 @@ fn backup_until_interrupted(
     })
 }
 
-/// Completes on the first SIGINT or SIGTERM after the call (never, where they cannot
-/// be listened for, and the signal's default action stays).
-fn first_signal() -> impl std::future::Future<Output = ()> {
+/// SIGINT and SIGTERM, listened for from [`Signals::listen`] on: each that could be
+/// registered is caught from then on (one that could not keeps its default action).
+struct Signals {
     #[cfg(unix)]
-    let signals = {
-        use tokio::signal::unix::{SignalKind, signal};
-        (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        )
-    };
-    async move {
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn listen() -> Self {
         #[cfg(unix)]
-        if let (Ok(mut interrupt), Ok(mut terminate)) = signals {
-            tokio::select! {
-                _ = interrupt.recv() => {},
-                _ = terminate.recv() => {},
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Self {
+                interrupt: signal(SignalKind::interrupt()).ok(),
+                terminate: signal(SignalKind::terminate()).ok(),
             }
-            return;
         }
         #[cfg(not(unix))]
-        if tokio::signal::ctrl_c().await.is_ok() {
-            return;
+        Self {}
+    }
+
+    /// Completes on the next signal (never, where none could be listened for).
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            async fn on(signal: &mut Option<tokio::signal::unix::Signal>) {
+                if let Some(s) = signal
+                    && s.recv().await.is_some()
+                {
+                    return;
+                }
+                std::future::pending::<()>().await
+            }
+            tokio::select! {
+                () = on(&mut self.interrupt) => {},
+                () = on(&mut self.terminate) => {},
+            }
         }
-        std::future::pending::<()>().await
+        #[cfg(not(unix))]
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await
+        }
     }
 }
 

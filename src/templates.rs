@@ -29,8 +29,14 @@ const MAX_OUTPUT_CAPACITY: usize = 256 * 1024;
 pub const RENDER_FUEL: u64 = 10_000_000;
 
 /// The most one render may write. A page of 100 people is about 150 KB; a template
-/// that repeats a long string would otherwise grow its output until memory runs out.
+/// that prints a long string again and again would otherwise grow its output until
+/// memory runs out. What a template builds without printing it (`{% set %}` blocks,
+/// strings joined with `~`) is not counted: memory is not bounded that way.
 const MAX_OUTPUT: usize = 16 * 1024 * 1024;
+
+/// The largest enhancement script: the built-in one is under 11 KB, and every fragment
+/// carries it.
+const MAX_SCRIPT: usize = 256 * 1024;
 
 /// The largest template file read from `templates_dir`.
 const MAX_TEMPLATE_FILE: u64 = 1024 * 1024;
@@ -174,6 +180,18 @@ impl Templates {
             .get_template(ENHANCE_SCRIPT)
             .and_then(|script| script.render(()))
         {
+            // Every fragment prints it: one past a render's output cap would make every
+            // render fail, so it stops the host at start instead.
+            Ok(script) if script.len() > MAX_SCRIPT => (
+                None,
+                Some(TemplateError::Render {
+                    name: ENHANCE_SCRIPT.to_owned(),
+                    message: format!(
+                        "the script is {} bytes; every fragment carries it, so it may be {MAX_SCRIPT} at most",
+                        script.len()
+                    ),
+                }),
+            ),
             Ok(script) => {
                 env.add_global("enhance_script", HostMarkup::value(script.clone()));
                 (Some(script), None)
@@ -320,16 +338,18 @@ impl Templates {
 /// A template file of `templates_dir`, refused past [`MAX_TEMPLATE_FILE`].
 fn read_template(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
-    let mut source = String::new();
+    // Bytes first: cut at the limit, a text could end inside a character and be
+    // refused as not UTF-8 instead of as too large.
+    let mut source = Vec::new();
     std::fs::File::open(path)?
         .take(MAX_TEMPLATE_FILE + 1)
-        .read_to_string(&mut source)?;
+        .read_to_end(&mut source)?;
     if source.len() as u64 > MAX_TEMPLATE_FILE {
         return Err(std::io::Error::other(format!(
             "larger than {MAX_TEMPLATE_FILE} bytes"
         )));
     }
-    Ok(source)
+    String::from_utf8(source).map_err(std::io::Error::other)
 }
 
 /// A render's output, refusing bytes past [`MAX_OUTPUT`].
@@ -506,11 +526,13 @@ mod tests {
         let (_dir, t) = overrides(&[
             (
                 "loops.html",
-                "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+                // 20 million steps: past the fuel, but ends if fuel stops nothing.
+                "{% for i in range(100000) %}{% for j in range(200) %}{% endfor %}{% endfor %}",
             ),
             (
                 "writes.html",
-                "{% for i in range(100000) %}{{ 'x' * 1000000 }}{% endfor %}",
+                // 20 MB printed, in few instructions.
+                "{% for i in range(20) %}{{ 'x' * 1000000 }}{% endfor %}",
             ),
             (
                 "recurses.html",
@@ -537,17 +559,52 @@ mod tests {
     fn a_template_file_larger_than_a_mebibyte_is_refused() {
         let just = "x".repeat(MAX_TEMPLATE_FILE as usize);
         let over = "x".repeat(MAX_TEMPLATE_FILE as usize + 1);
-        let (_dir, t) = overrides(&[("just.html", &just), ("over.html", &over)]);
+        // Cut at the limit, the last character is split: still "too large".
+        let wide = format!("{}é", "x".repeat(MAX_TEMPLATE_FILE as usize - 1));
+        let (_dir, t) = overrides(&[
+            ("just.html", &just),
+            ("over.html", &over),
+            ("wide.html", &wide),
+        ]);
         assert_eq!(
             t.render("just.html", ()).expect("renders").len(),
             just.len()
         );
-        let err = t.render("over.html", ()).expect_err("too large");
+        for name in ["over.html", "wide.html"] {
+            let err = t.render(name, ()).expect_err("too large");
+            assert!(
+                err.to_string()
+                    .contains(&format!("larger than {MAX_TEMPLATE_FILE} bytes")),
+                "{name}: {err}"
+            );
+        }
+    }
+
+    /// Every fragment carries the enhancement script: one too large to carry stops
+    /// the host at start, not every render after it.
+    #[test]
+    fn an_enhancement_script_too_large_to_carry_stops_the_start() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("widgets")).expect("mkdir");
+        std::fs::write(
+            dir.path().join("widgets/enhance.js"),
+            format!("{{{{ 'x' * {} }}}}", MAX_SCRIPT + 1),
+        )
+        .expect("write");
+        let err = Templates::new(Some(dir.path()))
+            .check()
+            .expect_err("too large");
         assert!(
             err.to_string()
-                .contains(&format!("larger than {MAX_TEMPLATE_FILE} bytes")),
+                .contains(&format!("it may be {MAX_SCRIPT} at most")),
             "{err}"
         );
+        std::fs::write(
+            dir.path().join("widgets/enhance.js"),
+            format!("{{{{ 'x' * {MAX_SCRIPT} }}}}"),
+        )
+        .expect("write");
+        assert!(Templates::new(Some(dir.path())).check().is_ok());
     }
 
     #[test]

@@ -1445,6 +1445,29 @@ fn java_hooks_on_a_built_in_widget_are_problems() {
             ),
         ),
         (
+            "supported-publishing-event",
+            portlet.replace(
+                prefs_end,
+                &format!("{prefs_end}<supported-publishing-event><name>e</name></supported-publishing-event>"),
+            ),
+        ),
+        (
+            "filter-mapping",
+            portlet.replace(
+                app_end,
+                &format!("<filter><filter-name>audit</filter-name><filter-class>x.F</filter-class><lifecycle>RENDER_PHASE</lifecycle></filter>\
+                          <filter-mapping><filter-name>audit</filter-name><portlet-name>contacts_center</portlet-name></filter-mapping>{app_end}"),
+            ),
+        ),
+        (
+            "filter-mapping",
+            portlet.replace(
+                app_end,
+                &format!("<filter><filter-name>audit</filter-name><filter-class>x.F</filter-class><lifecycle>RENDER_PHASE</lifecycle></filter>\
+                          <filter-mapping><filter-name>audit</filter-name><portlet-name>contacts*</portlet-name></filter-mapping>{app_end}"),
+            ),
+        ),
+        (
             "listener",
             portlet.replace(
                 app_end,
@@ -1452,17 +1475,34 @@ fn java_hooks_on_a_built_in_widget_are_problems() {
             ),
         ),
     ];
+    let class = "<portlet-class>widget-host:contacts-center</portlet-class>";
+    assert!(portlet.contains(class), "the shipped file changed");
     for (element, text) in cases {
         let catalog = load_edited("contacts-center", "portlet.xml", &text);
         assert!(
             catalog.get("contacts_center").is_none(),
             "{element}: served"
         );
+        let found: Vec<_> = catalog
+            .problems
+            .iter()
+            .filter(|p| p.message.contains("runs no Java"))
+            .collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "{element}: {:?}",
+            messages(&catalog.problems)
+        );
+        assert_eq!(found[0].element, element);
+        // A Java portlet's hooks are the portal's to run: no such problem.
+        let java = text.replace(class, "<portlet-class>x.P</portlet-class>");
+        let catalog = load_edited("contacts-center", "portlet.xml", &java);
         assert!(
-            catalog
+            !catalog
                 .problems
                 .iter()
-                .any(|p| p.element == element && p.message.contains("runs no Java")),
+                .any(|p| p.message.contains("runs no Java")),
             "{element}: {:?}",
             messages(&catalog.problems)
         );

@@ -410,29 +410,24 @@ fn each_bundle_keeps_one_voice_and_one_way_of_writing() {
             .unwrap_or_else(|| panic!("bundle {id}"))
     };
     for (key, text) in bundle("es") {
+        let lower = text.to_lowercase();
         for formal in [
-            "Elija",
-            "Seleccione",
-            "Introduzca",
-            "Vuelva",
-            "Inténtelo",
+            "elija",
+            "seleccione",
+            "introduzca",
+            "vuelva",
+            "inténtelo",
             "usted",
         ] {
-            assert!(!text.contains(formal), "es: {key} says {formal:?}: {text}");
+            assert!(!lower.contains(formal), "es: {key} says {formal:?}: {text}");
         }
     }
     for (key, text) in bundle("zh_CN") {
         assert!(!text.contains('你'), "zh_CN: {key} says 你: {text}");
     }
     for (key, text) in bundle("ja") {
-        for counter in ['人', '件'] {
-            for before in [" ", "} "] {
-                let spaced = format!("{before}{counter}");
-                assert!(
-                    !text.contains(&spaced),
-                    "ja: {key} spaces its count: {text}"
-                );
-            }
+        for spaced in [" 人", " 件"] {
+            assert!(!text.contains(spaced), "ja: {key} spaces its count: {text}");
         }
     }
     let curly = bundle("fr").values().filter(|t| t.contains('’')).count();

@@ -922,7 +922,7 @@ fn a_page_of_a_hundred_people_uses_a_small_part_of_a_renders_fuel() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join(name);
     std::fs::create_dir_all(path.parent().expect("a folder")).expect("mkdir");
-    std::fs::write(&path, format!("{{# an administrator's copy #}}{source}")).expect("write");
+    std::fs::write(&path, format!("<!-- an administrator's copy -->{source}")).expect("write");
     let templates = Arc::new(Templates::new(Some(dir.path())));
     let social = widget_host::social::Social::in_memory().expect("social");
     let w = World::new(
@@ -938,6 +938,10 @@ fn a_page_of_a_hundred_people_uses_a_small_part_of_a_renders_fuel() {
         .p("filter", "all")
         .html(&w);
     assert_eq!(html.matches("<a class=\"list-group-title\"").count(), 100);
+    assert!(
+        html.contains("<!-- an administrator's copy -->"),
+        "the copy drew the page"
+    );
     let used = templates.most_fuel_used();
     eprintln!("fuel used by a page of 100 people: {used} of {RENDER_FUEL}");
     assert!(used > 0 && used < RENDER_FUEL / 20, "{used}");

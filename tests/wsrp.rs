@@ -1427,6 +1427,11 @@ fn handle_events_reports_each_event_unprocessed() {
     assert_eq!(fault_name(&call("x", "echo", two)), "InvalidRegistration");
     assert_eq!(fault_name(&call(&handle, "nope", two)), "InvalidHandle");
     assert_eq!(fault_name(&call(&handle, "echo", "")), "MissingParameters");
+    let none = "<t:eventParams portletStateChange=\"readOnly\"/>";
+    assert_eq!(
+        fault_name(&call(&handle, "echo", none)),
+        "MissingParameters"
+    );
 }
 
 #[test]

@@ -279,51 +279,84 @@ pub fn read(file: &Path, root: &Node) -> (PortletApp, FileProblems) {
             names.insert(n);
         }
         problems.extend(undeclared_modes(file, &custom, &def));
-        if def
-            .class
-            .as_deref()
-            .is_some_and(|c| crate::widgets::KINDS.contains(&c))
-        {
-            problems.extend(java_hooks(file, root, node, &def));
+        if is_built_in(&def) {
+            problems.extend(java_hooks(file, node, &def));
         }
         app.portlets.push(def);
     }
+    problems.extend(java_hooks_of_the_app(file, root, &app.portlets));
     (app, problems)
 }
 
+fn is_built_in(def: &PortletDef) -> bool {
+    def.class
+        .as_deref()
+        .is_some_and(|c| crate::widgets::KINDS.contains(&c))
+}
+
 /// What a Java portal would run beside a Java portlet and this host never runs: a
-/// built-in widget declared with a preferences validator, events, a filter or a URL
-/// listener would be served as if they ran. Each is a problem, as a flag the host
-/// does not honour is (`requires-namespaced-parameters`).
-fn java_hooks(file: &Path, root: &Node, portlet: &Node, def: &PortletDef) -> Vec<Problem> {
-    let name = shown(&def.name);
-    let mut found = Vec::new();
+/// built-in widget declared with a preferences validator or events would be served
+/// as if they ran. Each is a problem, as a flag the host does not honour is
+/// (`requires-namespaced-parameters`).
+fn java_hooks(file: &Path, portlet: &Node, def: &PortletDef) -> Vec<Problem> {
     let validator = portlet
         .first("portlet-preferences")
         .and_then(|p| p.first("preferences-validator"));
     let events = ["supported-processing-event", "supported-publishing-event"]
         .into_iter()
         .filter_map(|e| portlet.first(e));
-    found.extend(validator.into_iter().chain(events));
-    // A mapping's `*` names every portlet of the file.
-    found.extend(root.all("filter-mapping").find(|m| {
-        m.all("portlet-name")
-            .any(|n| n.value() == def.name || n.value() == "*")
-    }));
-    found.extend(root.first("listener"));
-    found
+    validator
         .into_iter()
-        .map(|node| {
-            let element = node.name.as_str();
-            problem(
-                file,
-                node.pos,
-                element,
-                format!("portlet {name} is a built-in widget, which runs no Java: its <{element}> would never run"),
-                format!("remove <{element}> for this portlet, or keep the portlet in the portal as a Java portlet"),
-            )
-        })
+        .chain(events)
+        .map(|node| never_runs(file, node, &def.name))
         .collect()
+}
+
+/// [`java_hooks`] of the whole file, each reported once: a filter mapped to a built-in
+/// widget (by its name, `*`, or a name ending in `*`, which containers read as a
+/// prefix), and a URL listener, which a Java portal runs for every portlet of the file.
+fn java_hooks_of_the_app(file: &Path, root: &Node, portlets: &[PortletDef]) -> Vec<Problem> {
+    let built_in: Vec<&str> = portlets
+        .iter()
+        .filter(|d| is_built_in(d))
+        .map(|d| d.name.as_str())
+        .collect();
+    let Some(first) = built_in.first() else {
+        return Vec::new();
+    };
+    let names = |pattern: &str| {
+        built_in
+            .iter()
+            .copied()
+            .find(|name| match pattern.strip_suffix('*') {
+                Some(prefix) => name.starts_with(prefix),
+                None => *name == pattern,
+            })
+    };
+    let mut found = Vec::new();
+    for mapping in root.all("filter-mapping") {
+        if let Some(name) = mapping.all("portlet-name").find_map(|n| names(n.value())) {
+            found.push(never_runs(file, mapping, name));
+        }
+    }
+    found.extend(root.all("listener").map(|l| never_runs(file, l, first)));
+    found
+}
+
+fn never_runs(file: &Path, node: &Node, portlet: &str) -> Problem {
+    let element = node.name.as_str();
+    problem(
+        file,
+        node.pos,
+        element,
+        format!(
+            "portlet {} is a built-in widget, which runs no Java: its <{element}> would never run",
+            shown(portlet)
+        ),
+        format!(
+            "remove <{element}> for this portlet, or keep the portlet in the portal as a Java portlet"
+        ),
+    )
 }
 
 fn read_portlet(

@@ -333,6 +333,10 @@ fn backup_named(
 const COPY_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 fn write_copy(reader: &Reader, temp: &Path, stop: Stop<'_>) -> Result<(), StoreError> {
+    // Asked to stop while the file was opened and checked: nothing is written at all.
+    if stop() {
+        return Err(StoreError::ShuttingDown);
+    }
     create_owner_only(temp)?;
     let db = Database::builder()
         .set_cache_size(COPY_CACHE_BYTES)
@@ -1071,10 +1075,13 @@ mod tests {
             backup_file(&live, &dest, &stop),
             Err(StoreError::ShuttingDown)
         ));
-        assert!(
-            looks.load(std::sync::atomic::Ordering::Relaxed) > 3,
-            "it looked"
-        );
+        let left: Vec<_> = fs::read_dir(out.path()).expect("list").collect();
+        assert!(left.is_empty(), "{left:?}");
+        // Asked before the copy began (while the file opened): nothing is made at all.
+        assert!(matches!(
+            backup_file(&live, &dest, &|| true),
+            Err(StoreError::ShuttingDown)
+        ));
         let left: Vec<_> = fs::read_dir(out.path()).expect("list").collect();
         assert!(left.is_empty(), "{left:?}");
     }
