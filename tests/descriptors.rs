@@ -1391,6 +1391,23 @@ fn a_widget_liferay_portlet_xml_turns_off_is_not_served() {
         let catalog = load_clean("contacts-center", "liferay-portlet.xml", &with(off), off);
         assert!(catalog.get("contacts_center").is_none(), "{off}: served");
     }
+    // `descriptors check` says so, of a descriptors directory and of the folder alone.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("contacts-center");
+    copy_widget(&Path::new(SHIPPED).join("contacts-center"), &folder);
+    std::fs::write(
+        folder.join("liferay-portlet.xml"),
+        with("<active>false</active>"),
+    )
+    .expect("write");
+    for path in [dir.path().to_path_buf(), folder] {
+        let report = check(&[path]);
+        assert!(report.passed(), "{report}");
+        assert!(
+            report.to_string().contains("[contacts_center (off)]"),
+            "{report}"
+        );
+    }
     let on = "<active>true</active>\n\t\t<include>true</include>";
     let catalog = load_clean("contacts-center", "liferay-portlet.xml", &with(on), on);
     assert!(catalog.get("contacts_center").is_some(), "{on}: not served");

@@ -914,15 +914,10 @@ fn a_page_of_a_hundred_people_uses_a_small_part_of_a_renders_fuel() {
     use widget_host::templates::{RENDER_FUEL, Templates};
     use widget_host::widgets::builtin_widgets;
 
-    let name = "contacts_center/home.html";
-    let source = Templates::builtin()
-        .find(|(n, _)| *n == name)
-        .map(|(_, s)| s)
-        .expect("a built-in template");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join(name);
-    std::fs::create_dir_all(path.parent().expect("a folder")).expect("mkdir");
-    std::fs::write(&path, format!("<!-- an administrator's copy -->{source}")).expect("write");
+    let dir = copy_of_built_in(
+        "contacts_center/home.html",
+        "<!-- an administrator's copy -->",
+    );
     let templates = Arc::new(Templates::new(Some(dir.path())));
     let social = widget_host::social::Social::in_memory().expect("social");
     let w = World::new(
@@ -945,6 +940,20 @@ fn a_page_of_a_hundred_people_uses_a_small_part_of_a_renders_fuel() {
     let used = templates.most_fuel_used();
     eprintln!("fuel used by a page of 100 people: {used} of {RENDER_FUEL}");
     assert!(used > 0 && used < RENDER_FUEL / 20, "{used}");
+}
+
+/// A folder holding an administrator's copy of the built-in template `name`: its text
+/// after `lead`.
+fn copy_of_built_in(name: &str, lead: &str) -> tempfile::TempDir {
+    let source = widget_host::templates::Templates::builtin()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| s)
+        .expect("a built-in template");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(name);
+    std::fs::create_dir_all(path.parent().expect("a folder")).expect("mkdir");
+    std::fs::write(&path, format!("{lead}{source}")).expect("write");
+    dir
 }
 
 /// A person whose every value needs escaping, with a portrait (the tests take the
@@ -971,14 +980,7 @@ fn written_and_copied(name: &str) -> (tempfile::TempDir, World, World) {
     use widget_host::templates::Templates;
     use widget_host::widgets::builtin_widgets;
 
-    let source = Templates::builtin()
-        .find(|(n, _)| *n == name)
-        .map(|(_, s)| s)
-        .expect("a built-in template");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join(name);
-    std::fs::create_dir_all(path.parent().expect("a folder")).expect("mkdir");
-    std::fs::write(&path, format!("{{# an administrator's copy #}}{source}")).expect("write");
+    let dir = copy_of_built_in(name, "{# an administrator's copy #}");
     let builtin = Templates::new(None);
     let copied = Templates::new(Some(dir.path()));
     assert!(builtin.is_builtin(name));

@@ -64,6 +64,9 @@ pub struct FolderLoad {
     /// Where each widget's `<portlet-name>` sits in portlet.xml, so that a name another
     /// folder already serves is pointed at where it is written.
     pub name_positions: BTreeMap<String, Pos>,
+    /// Portlets the folder declares and liferay-portlet.xml turns off, served nowhere:
+    /// `descriptors check` lists them as such.
+    pub switched_off: Vec<String>,
 }
 
 /// Merges a folder's three files into widgets, collecting every problem.
@@ -166,19 +169,23 @@ pub fn load_sources(
     }
     let start = Pos { line: 1, column: 1 };
     let problems = problems.into_vec(dir, start, "", "this folder");
-    let widgets = if problems.is_empty() {
-        defs.iter()
-            .filter(|def| switched_on(dir, def, &liferay_portlets))
-            .map(|def| merge(dir, def, &liferay_portlets, &categories))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let mut widgets = Vec::new();
+    let mut switched_off = Vec::new();
+    if problems.is_empty() {
+        for def in &defs {
+            if switched_on(dir, def, &liferay_portlets) {
+                widgets.push(merge(dir, def, &liferay_portlets, &categories));
+            } else {
+                switched_off.push(def.name.clone());
+            }
+        }
+    }
     FolderLoad {
         dir: dir.to_path_buf(),
         widgets,
         problems,
         name_positions: defs.iter().map(|d| (d.name.clone(), d.name_pos)).collect(),
+        switched_off,
     }
 }
 
@@ -278,6 +285,7 @@ pub fn load_folder(dir: &Path) -> FolderLoad {
             widgets: Vec::new(),
             problems: read_problems,
             name_positions: BTreeMap::new(),
+            switched_off: Vec::new(),
         };
     }
     load_sources(dir, portlet, liferay_portlet, display)

@@ -17,7 +17,8 @@ pub struct Checked {
     pub path: PathBuf,
     /// `widget folder`, `portlet.xml`, `liferay-portlet.xml` or `liferay-display.xml`.
     pub what: &'static str,
-    /// Portlet names found (hostable or not).
+    /// Portlet names found (hostable or not); one liferay-portlet.xml turns off is
+    /// followed by " (off)".
     pub portlets: Vec<String>,
     pub problems: Vec<Problem>,
 }
@@ -175,10 +176,7 @@ fn check_set(folders: &[PathBuf]) -> Vec<Checked> {
     let loads: Vec<catalog::FolderLoad> = folders.iter().map(|f| catalog::load_folder(f)).collect();
     let found: Vec<(PathBuf, Vec<String>)> = loads
         .iter()
-        .map(|l| {
-            let names = l.widgets.iter().map(|w| w.portlet_name.clone()).collect();
-            (l.dir.clone(), names)
-        })
+        .map(|l| (l.dir.clone(), portlet_names(l)))
         .collect();
     let set = catalog::assemble(&Catalog::default(), loads);
     found
@@ -202,13 +200,16 @@ fn check_folder(dir: &Path) -> Checked {
     Checked {
         path: dir.to_path_buf(),
         what: "widget folder",
-        portlets: load
-            .widgets
-            .iter()
-            .map(|w| w.portlet_name.clone())
-            .collect(),
+        portlets: portlet_names(&load),
         problems: load.problems,
     }
+}
+
+/// The portlets a folder serves, then those it turns off, marked so.
+fn portlet_names(load: &catalog::FolderLoad) -> Vec<String> {
+    let served = load.widgets.iter().map(|w| w.portlet_name.clone());
+    let off = load.switched_off.iter().map(|name| format!("{name} (off)"));
+    served.chain(off).collect()
 }
 
 /// Checks one file on its own, recognising it by its root element.

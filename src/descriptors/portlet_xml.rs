@@ -288,6 +288,15 @@ pub fn read(file: &Path, root: &Node) -> (PortletApp, FileProblems) {
     (app, problems)
 }
 
+/// `text` with each run of XML's white space made one space (the schemas'
+/// `portlet:string`, whose white space collapses); already trimmed.
+fn collapsed(text: &str) -> String {
+    text.split([' ', '\t', '\r', '\n'])
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn is_built_in(def: &PortletDef) -> bool {
     def.class
         .as_deref()
@@ -425,8 +434,10 @@ fn read_portlet(
     }
     if let Some(info) = node.first("portlet-info") {
         problems.extend(seq(info_seq).check(file, info));
-        def.title = info.english_text_of("title").map(str::to_owned);
-        def.short_title = info.english_text_of("short-title").map(str::to_owned);
+        // Both are collapsed strings in the schemas: a title written over two lines is
+        // one line of text, as a Java portal reads it.
+        def.title = info.english_text_of("title").map(collapsed);
+        def.short_title = info.english_text_of("short-title").map(collapsed);
         // Portlet 3.0 repeats keywords per language, as it does titles.
         def.keywords = info
             .english_text_of("keywords")
@@ -739,6 +750,20 @@ mod tests {
             .collect();
         assert_eq!(read_only.len(), 1, "{problems:?}");
         assert!(read_only[0].message.contains("\"yes\""));
+    }
+
+    /// A title written over lines reads as one line, as the schemas' collapsed string
+    /// says; a no-break space is text and stays.
+    #[test]
+    fn titles_collapse_their_white_space() {
+        let text = "<?xml version=\"1.0\"?><portlet-app xmlns=\"http://xmlns.jcp.org/xml/ns/portlet\" version=\"3.0\">\
+            <portlet><portlet-name>p</portlet-name><portlet-class>x.P</portlet-class>\
+            <supports><mime-type>text/html</mime-type></supports>\
+            <portlet-info><title>\n  Contacts\n\t  Center </title><short-title>A\u{a0} B</short-title></portlet-info>\
+            </portlet></portlet-app>";
+        let (app, _) = read_text(text);
+        assert_eq!(app.portlets[0].title.as_deref(), Some("Contacts Center"));
+        assert_eq!(app.portlets[0].short_title.as_deref(), Some("A\u{a0} B"));
     }
 
     /// The version attribute is a collapsed string in both schemas: spaces around it
