@@ -173,9 +173,14 @@ pub fn load_sources(
     let mut switched_off = Vec::new();
     if problems.is_empty() {
         for def in &defs {
-            if switched_on(dir, def, &liferay_portlets) {
+            if switched_on(def, &liferay_portlets) {
                 widgets.push(merge(dir, def, &liferay_portlets, &categories));
             } else {
+                tracing::info!(
+                    portlet = %def.name,
+                    folder = %dir.display(),
+                    "not served: liferay-portlet.xml turns it off (<active> or <include> is false)"
+                );
                 switched_off.push(def.name.clone());
             }
         }
@@ -192,19 +197,11 @@ pub fn load_sources(
 /// Whether `def` is served: not when its liferay-portlet.xml entry turns it off
 /// (`<active>false</active>`, "not active or available to users", or
 /// `<include>false</include>`), as Liferay does not offer such a portlet either.
-fn switched_on(dir: &Path, def: &PortletDef, liferay_portlets: &[LiferayPortlet]) -> bool {
-    let on = liferay_portlets
+fn switched_on(def: &PortletDef, liferay_portlets: &[LiferayPortlet]) -> bool {
+    liferay_portlets
         .iter()
         .find(|lp| lp.name == def.name)
-        .is_none_or(|lp| lp.switched_on);
-    if !on {
-        tracing::info!(
-            portlet = %def.name,
-            folder = %dir.display(),
-            "not served: liferay-portlet.xml turns it off (<active> or <include> is false)"
-        );
-    }
-    on
+        .is_none_or(|lp| lp.switched_on)
 }
 
 fn merge(

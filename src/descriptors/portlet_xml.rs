@@ -288,15 +288,6 @@ pub fn read(file: &Path, root: &Node) -> (PortletApp, FileProblems) {
     (app, problems)
 }
 
-/// `text` with each run of XML's white space made one space (the schemas'
-/// `portlet:string`, whose white space collapses); already trimmed.
-fn collapsed(text: &str) -> String {
-    text.split([' ', '\t', '\r', '\n'])
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn is_built_in(def: &PortletDef) -> bool {
     def.class
         .as_deref()
@@ -436,8 +427,10 @@ fn read_portlet(
         problems.extend(seq(info_seq).check(file, info));
         // Both are collapsed strings in the schemas: a title written over two lines is
         // one line of text, as a Java portal reads it.
-        def.title = info.english_text_of("title").map(collapsed);
-        def.short_title = info.english_text_of("short-title").map(collapsed);
+        def.title = info.english_text_of("title").map(super::xml::xml_collapse);
+        def.short_title = info
+            .english_text_of("short-title")
+            .map(super::xml::xml_collapse);
         // Portlet 3.0 repeats keywords per language, as it does titles.
         def.keywords = info
             .english_text_of("keywords")

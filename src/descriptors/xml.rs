@@ -119,6 +119,15 @@ pub(crate) fn xml_trim(text: &str) -> &str {
     text.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
 }
 
+/// `text` trimmed, each run of XML's white space inside it made one space: the
+/// schemas' collapsed strings (`portlet:string`).
+pub(crate) fn xml_collapse(text: &str) -> String {
+    text.split([' ', '\t', '\r', '\n'])
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Maps byte offsets to line:column (columns count characters, not bytes).
 struct Lines<'a> {
     text: &'a str,

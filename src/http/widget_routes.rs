@@ -249,11 +249,7 @@ fn deployed(
         return None;
     }
     let widget = state.widgets.get(descriptor.kind.as_str()).cloned()?;
-    let known = match phase {
-        Phase::Render => true,
-        Phase::Action => name.is_some_and(|n| widget.actions().contains(&n)),
-        Phase::Resource => name.is_some_and(|n| widget.resources().contains(&n)),
-    };
+    let known = phase == Phase::Render || name.is_some_and(|n| widget.offers(phase, n));
     known.then_some((portlet, descriptor, widget))
 }
 

@@ -167,6 +167,16 @@ pub trait Widget: Send + Sync {
     fn actions(&self) -> &'static [&'static str];
     /// The names [`Widget::resource`] answers, likewise.
     fn resources(&self) -> &'static [&'static str];
+    /// Whether the widget has `name` in `phase`: every widget renders; an action or
+    /// a resource must be one it lists. Every transport asks before it reads the
+    /// caller (native: 404 before the token; WSRP: a fault before the profile).
+    fn offers(&self, phase: crate::portal::Phase, name: &str) -> bool {
+        match phase {
+            crate::portal::Phase::Render => true,
+            crate::portal::Phase::Action => self.actions().contains(&name),
+            crate::portal::Phase::Resource => self.resources().contains(&name),
+        }
+    }
     /// Of an action's parameters, the render parameters that say where on the widget
     /// its form was (a list, a search, a page, a card), checked as a render checks
     /// them. A form that had expired sends its person back to the page with these, so

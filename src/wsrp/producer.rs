@@ -811,7 +811,7 @@ impl Producer {
         })?;
         // An action the widget does not have is refused before the profile is
         // applied, as the native route's 404 is: a refused call changes nothing.
-        if !target.widget.actions().contains(&action) {
+        if !target.widget.offers(Phase::Action, action) {
             return Err(widget_fault(WidgetError::UnknownAction(action.to_owned())));
         }
         req.name = Some(action.to_owned());
@@ -850,7 +850,7 @@ impl Producer {
             .filter(|r| !r.is_empty())
             .ok_or_else(|| WsrpFault::MissingParameters("resourceParams/@resourceID".into()))?;
         let (mut req, target, urls) = self.request(op, Phase::Resource, params)?;
-        if !target.widget.resources().contains(&id) {
+        if !target.widget.offers(Phase::Resource, id) {
             return Err(widget_fault(WidgetError::UnknownResource(id.to_owned())));
         }
         let namespace = crate::portal::PortletUrls::namespace(urls.as_ref());

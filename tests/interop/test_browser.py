@@ -98,6 +98,14 @@ class Person:
         self.page.locator(f"{CC} a.list-group-title", has_text=name).first.click()
         self.page.locator(f"{CC} .card-title", has_text=name).wait_for()
 
+    def add_contact(self, name, email, comments=""):
+        """Fills My Contacts' new-contact form (the tab must be open) and sends it."""
+        form = self.page.locator(f"{CC} form[id$='entry-new']")
+        form.locator("input[name$='fullName']").fill(name)
+        form.locator("input[name$='emailAddress']").fill(email)
+        form.locator("textarea[name$='comments']").fill(comments)
+        form.locator("button[type=submit]").click()
+
     def press(self, scope, label):
         self.page.locator(f"{scope} button", has_text=label).first.click()
 
@@ -284,11 +292,8 @@ def test_names_without_links_take_the_focus_when_view_more_adds_or_begins_again(
     try:
         me.become("sofia.rossi")
         page.locator(f"{CC} a[href*='filter=contacts']").first.click()
-        form = f"{CC} form[id$='entry-new']"
         for n in range(6):
-            page.locator(f"{form} input[name$='fullName']").fill(f"Paged Contact {n}")
-            page.locator(f"{form} input[name$='emailAddress']").fill(f"paged-{n}@example.com")
-            page.locator(f"{form} button[type=submit]").click()
+            me.add_contact(f"Paged Contact {n}", f"paged-{n}@example.com")
             page.locator(f"{CC} [data-list=entries] .list-group-title", has_text=f"Paged Contact {n}").wait_for()
         # The compact directory shows 5 a page, so My Contacts there has a View More.
         ns = "_contacts_center_INSTANCE_directory_"
@@ -529,15 +534,9 @@ def test_a_refused_contact_keeps_what_was_typed(demo, browser):
         form = f"{CC} form[id$='entry-new']"
         page.locator(form).wait_for()
 
-        def add(name, email, comments):
-            page.locator(f"{form} input[name$='fullName']").fill(name)
-            page.locator(f"{form} input[name$='emailAddress']").fill(email)
-            page.locator(f"{form} textarea[name$='comments']").fill(comments)
-            page.locator(f"{form} button[type=submit]").click()
-
-        add("Rita Reyes", "rita@example.com", "first")
+        me.add_contact("Rita Reyes", "rita@example.com", "first")
         assert me.alert(CC) == EN["you-have-successfully-added-a-new-contact"]
-        add("Sam Soto", "rita@example.com", "met at the fair")
+        me.add_contact("Sam Soto", "rita@example.com", "met at the fair")
         # The first outcome's message shows until the second answer replaces it.
         page.locator(f"{CC} .alert", has_text=EN["there-is-already-a-contact-with-this-email-address"]).wait_for()
         assert page.locator(f"{form} input[name$='fullName']").input_value() == "Sam Soto"
