@@ -800,6 +800,25 @@ async fn resources_about_an_unknown_person_are_not_found() {
     assert_eq!(outcome["message"], "the-user-could-not-be-found");
 }
 
+/// A refused export answers the widget's own key, which a portal's script may act on
+/// (choose fewer people), not the generic invalid-request key beside its text.
+#[tokio::test]
+async fn a_refused_export_answers_its_own_key() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let many: Vec<String> = (0..201).map(|n| format!("person{n}")).collect();
+    let response = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/resources/vcard")))
+        .bearer_auth(token("alice", &[]))
+        .query(&[(format!("{NS}userIds"), many.join(","))])
+        .send()
+        .await
+        .expect("resource");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["message"], "please-select-at-most-x-people", "{body}");
+    assert_eq!(body["text"], "Please select at most 200 people.", "{body}");
+}
+
 /// A card's file is named in its person's own script, with an ASCII name beside it for
 /// clients that read only that (RFC 6266).
 #[tokio::test]

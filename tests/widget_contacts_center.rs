@@ -2661,7 +2661,7 @@ fn an_export_of_the_largest_cards_ends_at_its_byte_cap() {
         matches!(
             &refused,
             Err(WidgetError::BadRequest { key, .. })
-                if key == "the-export-is-too-large-choose-fewer-people"
+                if *key == "the-export-is-too-large-choose-fewer-people"
         ),
         "{:?}",
         refused.map(|r| r.body.len())

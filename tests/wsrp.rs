@@ -136,7 +136,7 @@ impl EchoWidget {
                 })
             }
             "forbidden" => Err(WidgetError::Forbidden {
-                key: "no".into(),
+                key: "no",
                 text: "not for you".into(),
             }),
             other => Err(WidgetError::UnknownAction(other.into())),
@@ -188,9 +188,9 @@ struct Producing {
 }
 
 impl Producing {
-    fn handle(&self, port: &str, body: &[u8], base: &str) -> SoapReply {
+    fn handle(&self, port: &str, body: &[u8]) -> SoapReply {
         let _inside = self.runtime.enter();
-        self.producer.handle(port, body, base)
+        self.producer.handle(port, body)
     }
 
     fn wsdl(&self, base: &str) -> String {
@@ -353,11 +353,9 @@ fn register_body(consumer: &str, secret: &str) -> String {
 }
 
 fn register(f: &Fixture) -> String {
-    let reply = f.producer.handle(
-        "registration",
-        register_body("portal", SECRET).as_bytes(),
-        "http://h",
-    );
+    let reply = f
+        .producer
+        .handle("registration", register_body("portal", SECRET).as_bytes());
     save_sample("registerResponse", &reply);
     let el = ok_body(&reply);
     assert_eq!(el.name, "registerResponse");
@@ -406,7 +404,7 @@ fn get_markup(
         reg_context(handle),
         markup_params("wsrp:view", nav)
     ));
-    f.producer.handle("markup", body.as_bytes(), "http://h")
+    f.producer.handle("markup", body.as_bytes())
 }
 
 /// The HTML of a getMarkup answer.
@@ -454,9 +452,7 @@ fn service_description_lists_the_portlets() {
     let body = envelope(
         "<t:getServiceDescription><t:registrationContext xsi:nil=\"true\"/><t:desiredLocales>en</t:desiredLocales><t:userContext xsi:nil=\"true\"/></t:getServiceDescription>",
     );
-    let reply = f
-        .producer
-        .handle("service-description", body.as_bytes(), "http://h");
+    let reply = f.producer.handle("service-description", body.as_bytes());
     save_sample("getServiceDescriptionResponse", &reply);
     let el = ok_body(&reply);
     assert_eq!(el.child_text("requiresRegistration"), Some("true"));
@@ -507,9 +503,7 @@ fn service_description_lists_the_portlets() {
         let body = envelope(&format!(
             "<t:getServiceDescription><t:registrationContext xsi:nil=\"true\"/><t:desiredLocales>en</t:desiredLocales>{handles}<t:userContext xsi:nil=\"true\"/></t:getServiceDescription>"
         ));
-        let reply = f
-            .producer
-            .handle("service-description", body.as_bytes(), "http://h");
+        let reply = f.producer.handle("service-description", body.as_bytes());
         assert_eq!(
             ok_body(&reply).children_named("offeredPortlets").count(),
             offered,
@@ -532,10 +526,7 @@ fn registration_lifecycle() {
         "<t:getServiceDescription>{}<t:userContext xsi:nil=\"true\"/></t:getServiceDescription>",
         reg_context(&handle)
     ));
-    ok_body(
-        &f.producer
-            .handle("service-description", body.as_bytes(), "http://h"),
-    );
+    ok_body(&f.producer.handle("service-description", body.as_bytes()));
 
     let modify = envelope(&format!(
         "<t:modifyRegistration>{}<t:registrationData><t:consumerName>portal</t:consumerName>\
@@ -544,9 +535,7 @@ fn registration_lifecycle() {
          </t:registrationData></t:modifyRegistration>",
         reg_context(&handle)
     ));
-    let reply = f
-        .producer
-        .handle("registration", modify.as_bytes(), "http://h");
+    let reply = f.producer.handle("registration", modify.as_bytes());
     save_sample("modifyRegistrationResponse", &reply);
     assert_eq!(ok_body(&reply).name, "modifyRegistrationResponse");
     let stored = f.registrations.get(&handle).expect("get").expect("stored");
@@ -556,9 +545,7 @@ fn registration_lifecycle() {
         "<t:deregister>{}</t:deregister>",
         reg_context(&handle)
     ));
-    let reply = f
-        .producer
-        .handle("registration", dereg.as_bytes(), "http://h");
+    let reply = f.producer.handle("registration", dereg.as_bytes());
     save_sample("deregisterResponse", &reply);
     assert_eq!(ok_body(&reply).name, "deregisterResponse");
     assert!(f.registrations.is_empty());
@@ -566,9 +553,7 @@ fn registration_lifecycle() {
     // The handle is gone: markup and a second deregister are refused.
     let reply = get_markup(&f, &handle, "echo", "", None);
     assert_eq!(fault_name(&reply), "InvalidRegistration");
-    let reply = f
-        .producer
-        .handle("registration", dereg.as_bytes(), "http://h");
+    let reply = f.producer.handle("registration", dereg.as_bytes());
     assert_eq!(fault_name(&reply), "InvalidRegistration");
 }
 
@@ -589,14 +574,10 @@ fn a_changed_secret_voids_the_handles_made_with_the_old_one() {
     assert!(reply.body.contains("register again"), "{}", reply.body);
     // Registering with the new secret gives a handle that serves.
     let body = register_body("portal", ROTATED);
-    let fresh = ok_body(
-        &rotated
-            .producer
-            .handle("registration", body.as_bytes(), "http://h"),
-    )
-    .child_text("registrationHandle")
-    .expect("a handle")
-    .to_owned();
+    let fresh = ok_body(&rotated.producer.handle("registration", body.as_bytes()))
+        .child_text("registrationHandle")
+        .expect("a handle")
+        .to_owned();
     assert!(
         markup_html(&get_markup(&rotated, &fresh, "echo", "", None)).contains("data-who=\"guest\"")
     );
@@ -612,9 +593,7 @@ fn a_changed_secret_voids_the_handles_made_with_the_old_one() {
         "<t:deregister>{}</t:deregister>",
         reg_context(&handle)
     ));
-    let reply = rotated
-        .producer
-        .handle("registration", dereg.as_bytes(), "http://h");
+    let reply = rotated.producer.handle("registration", dereg.as_bytes());
     assert_eq!(ok_body(&reply).name, "deregisterResponse");
     assert_eq!(rotated.registrations.get(&handle).unwrap(), None);
     // A consumer that keeps its registration (Liferay's does) modifies it with the new
@@ -630,13 +609,13 @@ fn a_changed_secret_voids_the_handles_made_with_the_old_one() {
     };
     let reply = rotated
         .producer
-        .handle("registration", modify(SECRET).as_bytes(), "http://h");
+        .handle("registration", modify(SECRET).as_bytes());
     assert_eq!(fault_name(&reply), "OperationFailed", "the old secret");
     let reply = get_markup(&rotated, &kept, "echo", "", None);
     assert_eq!(fault_name(&reply), "ModifyRegistrationRequired");
     let reply = rotated
         .producer
-        .handle("registration", modify(ROTATED).as_bytes(), "http://h");
+        .handle("registration", modify(ROTATED).as_bytes());
     assert_eq!(ok_body(&reply).name, "modifyRegistrationResponse");
     assert!(
         markup_html(&get_markup(&rotated, &kept, "echo", "", None)).contains("data-who=\"guest\"")
@@ -694,7 +673,7 @@ fn a_consumers_guest_user_key_is_a_guest() {
 fn refused_quickly(f: &Fixture, port: &str, body: &[u8], expect: &str) -> SoapReply {
     let before = f.registrations.len();
     let started = Instant::now();
-    let reply = f.producer.handle(port, body, "http://h");
+    let reply = f.producer.handle(port, body);
     let took = started.elapsed();
     assert!(took < Duration::from_secs(1), "{expect} took {took:?}");
     assert_eq!(fault_name(&reply), expect, "{}", reply.body);
@@ -845,7 +824,7 @@ fn markup_needs_a_valid_registration_and_handle() {
         reg_context(&handle),
         markup_params("wsrp:edit", None)
     ));
-    let reply = f.producer.handle("markup", edit.as_bytes(), "http://h");
+    let reply = f.producer.handle("markup", edit.as_bytes());
     assert_eq!(fault_name(&reply), "UnsupportedMode");
     save_sample("fault-UnsupportedMode", &reply);
 
@@ -870,7 +849,7 @@ fn markup_needs_a_valid_registration_and_handle() {
                 &format!("<t:windowState>{state}<")
             )
         ));
-        let reply = f.producer.handle("markup", call.as_bytes(), "http://h");
+        let reply = f.producer.handle("markup", call.as_bytes());
         if served {
             assert_eq!(reply.status, 200, "{state}: {}", reply.body);
             // A minimized portlet shows only the title the consumer draws.
@@ -891,9 +870,7 @@ fn markup_needs_a_valid_registration_and_handle() {
         reg_context(&handle),
         markup_params("wsrp:view", None)
     ));
-    let reply = f
-        .producer
-        .handle("markup", bad_category.as_bytes(), "http://h");
+    let reply = f.producer.handle("markup", bad_category.as_bytes());
     assert_eq!(fault_name(&reply), "InvalidUserCategory");
     save_sample("fault-InvalidUserCategory", &reply);
 }
@@ -922,7 +899,7 @@ fn a_consumer_that_strips_the_namespace_gets_its_form_through() {
         markup_params("wsrp:view", None),
         xml_attr(&interaction)
     ));
-    ok_body(&f.producer.handle("markup", body.as_bytes(), "http://h"));
+    ok_body(&f.producer.handle("markup", body.as_bytes()));
     let actions = f.widget.actions.lock().expect("lock").clone();
     let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
     assert_eq!(
@@ -951,7 +928,7 @@ fn a_user_context_names_the_user_however_the_consumer_authenticated_them() {
         user_context("42"),
         markup_params("wsrp:view", None)
     ));
-    let html = markup_html(&f.producer.handle("markup", body.as_bytes(), "http://h"));
+    let html = markup_html(&f.producer.handle("markup", body.as_bytes()));
     assert!(html.contains("data-who=\"user 42 of portal\""), "{html}");
     assert_eq!(f.hooks.0.lock().expect("lock").len(), 1);
 }
@@ -973,7 +950,7 @@ fn with_none_of_the_consumers_locales_the_markup_says_the_language_it_is_in() {
         reg_context(&handle),
         user_context("42"),
     ));
-    let reply = f.producer.handle("markup", body.as_bytes(), "http://h");
+    let reply = f.producer.handle("markup", body.as_bytes());
     let el = ok_body(&reply);
     let ctx = el.child("markupContext").expect("markupContext");
     assert_eq!(ctx.child_text("locale"), Some("es-ES"));
@@ -1079,7 +1056,7 @@ fn blocking_action_url_round_trip() {
         markup_params("wsrp:view", None),
         xml_attr(&interaction)
     ));
-    let reply = f.producer.handle("markup", body.as_bytes(), "http://h");
+    let reply = f.producer.handle("markup", body.as_bytes());
     save_sample("performBlockingInteractionResponse", &reply);
     assert_eq!(
         f.hooks.slots(),
@@ -1129,13 +1106,11 @@ fn blocking_action_url_round_trip() {
     let refreshed = || f.hooks.0.lock().expect("test lock").len();
     let before = refreshed();
     let missing = body.replace(&xml_attr(&interaction), "");
-    let reply = f.producer.handle("markup", missing.as_bytes(), "http://h");
+    let reply = f.producer.handle("markup", missing.as_bytes());
     assert_eq!(fault_name(&reply), "MissingParameters");
     assert_eq!(refreshed(), before, "a refused interaction changes nothing");
     let forbidden = body.replace(&xml_attr(&interaction), "action=forbidden");
-    let reply = f
-        .producer
-        .handle("markup", forbidden.as_bytes(), "http://h");
+    let reply = f.producer.handle("markup", forbidden.as_bytes());
     assert_eq!(fault_name(&reply), "AccessDenied");
     save_sample("fault-AccessDenied", &reply);
     // The forbidden one reached the widget: the caller's profile was applied before
@@ -1144,7 +1119,7 @@ fn blocking_action_url_round_trip() {
     // An action the widget does not have is refused before that, as the native
     // route's 404 is, and never reaches the widget.
     let unknown = body.replace(&xml_attr(&interaction), "action=nope");
-    let reply = f.producer.handle("markup", unknown.as_bytes(), "http://h");
+    let reply = f.producer.handle("markup", unknown.as_bytes());
     assert_eq!(fault_name(&reply), "InconsistentParameters");
     save_sample("fault-InconsistentParameters", &reply);
     assert_eq!(
@@ -1159,11 +1134,11 @@ fn blocking_action_url_round_trip() {
     // get the fault the WSDL declares for a write the setting prevents; a missing
     // setting is a missing parameter. None reaches the widget, nor applies the profile.
     let save = body.replace(&xml_attr(&interaction), "action=save-preferences");
-    let reply = f.producer.handle("markup", save.as_bytes(), "http://h");
+    let reply = f.producer.handle("markup", save.as_bytes());
     assert_eq!(fault_name(&reply), "PortletStateChangeRequired");
     save_sample("fault-PortletStateChangeRequired", &reply);
     let clone = save.replace(">readOnly<", ">cloneBeforeWrite<");
-    let reply = f.producer.handle("markup", clone.as_bytes(), "http://h");
+    let reply = f.producer.handle("markup", clone.as_bytes());
     assert_eq!(fault_name(&reply), "PortletStateChangeRequired");
     assert!(
         reply.body.contains("does not clone portlets"),
@@ -1172,7 +1147,7 @@ fn blocking_action_url_round_trip() {
     );
     let unset = save.replace("<t:portletStateChange>readOnly</t:portletStateChange>", "");
     assert_ne!(unset, save);
-    let reply = f.producer.handle("markup", unset.as_bytes(), "http://h");
+    let reply = f.producer.handle("markup", unset.as_bytes());
     assert_eq!(fault_name(&reply), "MissingParameters");
     assert_eq!(refreshed(), before + 1);
     let ran = |name: &str| {
@@ -1185,7 +1160,7 @@ fn blocking_action_url_round_trip() {
     };
     assert!(!ran("save-preferences"), "refused before the widget");
     let write = save.replace(">readOnly<", ">readWrite<");
-    let reply = f.producer.handle("markup", write.as_bytes(), "http://h");
+    let reply = f.producer.handle("markup", write.as_bytes());
     // The test widget has no such action: refused as "nope" was, before the profile.
     assert_eq!(fault_name(&reply), "InconsistentParameters");
     assert_eq!(refreshed(), before + 1);
@@ -1194,10 +1169,7 @@ fn blocking_action_url_round_trip() {
     // An action's future is driven on the runtime the producer runs in; called
     // without one, the producer answers a fault instead of panicking.
     let said = f.widget.actions.lock().expect("lock").len();
-    let outside = f
-        .producer
-        .producer
-        .handle("markup", body.as_bytes(), "http://h");
+    let outside = f.producer.producer.handle("markup", body.as_bytes());
     assert_eq!(fault_name(&outside), "OperationFailed");
     assert_eq!(f.widget.actions.lock().expect("lock").len(), said);
     assert_eq!(refreshed(), before + 1, "the refusal applied no profile");
@@ -1217,7 +1189,7 @@ fn get_resource_as(f: &Fixture, handle: &str, id: &str, state: &str, user: &str)
         reg_context(handle),
         xml_attr(state)
     ));
-    f.producer.handle("markup", body.as_bytes(), "http://h")
+    f.producer.handle("markup", body.as_bytes())
 }
 
 /// A resource the widget does not have is refused before the caller's profile is
@@ -1310,9 +1282,7 @@ fn portlet_description_and_empty_operations() {
          <t:userContext xsi:nil=\"true\"/></t:getPortletDescription>",
         reg_context(&handle)
     ));
-    let reply = f
-        .producer
-        .handle("portlet-management", body.as_bytes(), "http://h");
+    let reply = f.producer.handle("portlet-management", body.as_bytes());
     save_sample("getPortletDescriptionResponse", &reply);
     let el = ok_body(&reply);
     assert_eq!(
@@ -1322,7 +1292,7 @@ fn portlet_description_and_empty_operations() {
     );
     // Dispatch is on the body element alone: the same call on another port is
     // answered the same.
-    let elsewhere = f.producer.handle("markup", body.as_bytes(), "http://h");
+    let elsewhere = f.producer.handle("markup", body.as_bytes());
     assert_eq!(
         ok_body(&elsewhere)
             .child("portletDescription")
@@ -1337,7 +1307,7 @@ fn portlet_description_and_empty_operations() {
     assert_eq!(
         ok_body(
             &f.producer
-                .handle("portlet-management", placement.as_bytes(), "http://h")
+                .handle("portlet-management", placement.as_bytes())
         )
         .child("portletDescription")
         .and_then(|p| p.child_text("portletHandle")),
@@ -1349,9 +1319,7 @@ fn portlet_description_and_empty_operations() {
          <t:userContext xsi:nil=\"true\"/></t:clonePortlet>",
         reg_context(&handle)
     ));
-    let reply = f
-        .producer
-        .handle("portlet-management", clone.as_bytes(), "http://h");
+    let reply = f.producer.handle("portlet-management", clone.as_bytes());
     assert_eq!(fault_name(&reply), "OperationNotSupported");
     save_sample("fault-OperationNotSupported", &reply);
 
@@ -1364,12 +1332,12 @@ fn portlet_description_and_empty_operations() {
     ];
     for (op, rest) in ops {
         let body = envelope(&format!("<t:{op}>{}{rest}</t:{op}>", reg_context(&handle)));
-        let reply = f.producer.handle("markup", body.as_bytes(), "http://h");
+        let reply = f.producer.handle("markup", body.as_bytes());
         save_sample(&format!("{op}Response"), &reply);
         assert_eq!(ok_body(&reply).name, format!("{op}Response"));
         // Without a registration they are refused.
         let body = envelope(&format!("<t:{op}>{}{rest}</t:{op}>", reg_context("x")));
-        let reply = f.producer.handle("markup", body.as_bytes(), "http://h");
+        let reply = f.producer.handle("markup", body.as_bytes());
         assert_eq!(fault_name(&reply), "InvalidRegistration");
     }
 
@@ -1379,9 +1347,7 @@ fn portlet_description_and_empty_operations() {
         "<t:releaseExport>{}<t:exportContext>AA==</t:exportContext><t:userContext xsi:nil=\"true\"/></t:releaseExport>",
         reg_context(&handle)
     ));
-    let reply = f
-        .producer
-        .handle("portlet-management", release.as_bytes(), "http://h");
+    let reply = f.producer.handle("portlet-management", release.as_bytes());
     save_sample("releaseExportResponse", &reply);
     assert_eq!(ok_body(&reply).name, "releaseExportResponse");
 }
@@ -1399,7 +1365,7 @@ fn handle_events_reports_each_event_unprocessed() {
             reg_context(registration),
             markup_params("wsrp:view", None)
         ));
-        f.producer.handle("markup", body.as_bytes(), "http://h")
+        f.producer.handle("markup", body.as_bytes())
     };
     let two = "<t:eventParams portletStateChange=\"readOnly\"><t:events><t:name>t:a</t:name></t:events><t:events><t:name>t:b</t:name></t:events></t:eventParams>";
     let reply = call(&handle, "echo", two);
@@ -1473,7 +1439,7 @@ fn hostile_input_is_refused_fast() {
             reg_context(&handle),
             markup_params("wsrp:view", None)
         ));
-        let reply = f.producer.handle("markup", body.as_bytes(), "http://h");
+        let reply = f.producer.handle("markup", body.as_bytes());
         if refused {
             assert_eq!(fault_name(&reply), "OperationFailed");
             assert!(reply.body.contains("namespacePrefix"), "{}", reply.body);
@@ -1520,7 +1486,7 @@ fn hostile_input_is_refused_fast() {
             user_context("ada"),
             params(mime)
         ));
-        let reply = f.producer.handle("markup", body.as_bytes(), "http://h");
+        let reply = f.producer.handle("markup", body.as_bytes());
         assert_eq!(fault_name(&reply), fault, "{}", reply.body);
     }
     assert_eq!(
@@ -1542,9 +1508,7 @@ fn hostile_input_is_refused_fast() {
         envelope(""),
         "\u{feff}garbage".to_owned(),
     ] {
-        let reply = f
-            .producer
-            .handle("registration", body.as_bytes(), "http://h");
+        let reply = f.producer.handle("registration", body.as_bytes());
         assert_eq!(reply.status, 500, "{body}");
         parse(reply.body.as_bytes(), Limits::default()).expect("fault is XML");
     }
@@ -1572,11 +1536,9 @@ fn hostile_input_is_refused_fast() {
     refused_quickly(&f, "registration", wide.as_bytes(), "OperationFailed");
 
     // An unknown port.
-    let reply = f.producer.handle(
-        "nowhere",
-        register_body("portal", SECRET).as_bytes(),
-        "http://h",
-    );
+    let reply = f
+        .producer
+        .handle("nowhere", register_body("portal", SECRET).as_bytes());
     assert_eq!(reply.status, 404);
     assert_eq!(f.registrations.len(), 1);
 }
@@ -1624,9 +1586,7 @@ fn a_header_that_must_be_understood_stops_the_message() {
         let body = with_header(&format!(
             "<wsse:Security xmlns:wsse=\"{WSSE}\" soapenv:mustUnderstand=\"{marked}\"/>"
         ));
-        let reply = f
-            .producer
-            .handle("service-description", body.as_bytes(), "http://h");
+        let reply = f.producer.handle("service-description", body.as_bytes());
         assert_eq!(reply.status, 500);
         let root = parse(reply.body.as_bytes(), Limits::default()).expect("fault parses");
         let fault = root
@@ -1654,11 +1614,9 @@ fn a_header_that_must_be_understood_stops_the_message() {
             "<wsse:Security xmlns:wsse=\"{WSSE}\" soapenv:mustUnderstand=\"1\" soapenv:actor=\"http://example.com/gateway\"/>"
         ),
     ] {
-        let reply = f.producer.handle(
-            "service-description",
-            with_header(&header).as_bytes(),
-            "http://h",
-        );
+        let reply = f
+            .producer
+            .handle("service-description", with_header(&header).as_bytes());
         assert_eq!(
             ok_body(&reply).name,
             "getServiceDescriptionResponse",
@@ -1682,7 +1640,7 @@ fn markup_is_refused_to_a_consumer_that_takes_no_html() {
             markup_params("wsrp:view", None)
                 .replace("<t:mimeTypes>text/html</t:mimeTypes>", &listed)
         ));
-        f.producer.handle("markup", body.as_bytes(), "http://h")
+        f.producer.handle("markup", body.as_bytes())
     };
     let reply = markup_taking(&["application/pdf", "image/png"]);
     assert_eq!(fault_name(&reply), "UnsupportedMimeType");
@@ -1706,9 +1664,7 @@ fn a_soap_1_2_envelope_gets_a_version_mismatch() {
     let body = "<env:Envelope xmlns:env=\"http://www.w3.org/2003/05/soap-envelope\"><env:Body>\
                 <t:getServiceDescription xmlns:t=\"urn:oasis:names:tc:wsrp:v2:types\"/>\
                 </env:Body></env:Envelope>";
-    let reply = f
-        .producer
-        .handle("service-description", body.as_bytes(), "http://h");
+    let reply = f.producer.handle("service-description", body.as_bytes());
     assert_eq!(reply.status, 500);
     assert!(
         reply

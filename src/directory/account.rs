@@ -15,8 +15,7 @@ use crate::store::{ContactInformation, Person, is_portal_user_id};
 /// at 75 for names; the margin admits other directories without letting a record
 /// bloat every index row.
 pub const MAX_NAME_CHARS: usize = 200;
-/// Longest URL (portrait, web sites).
-pub const MAX_URL_CHARS: usize = 2048;
+pub use crate::social::MAX_URL_CHARS;
 /// Longest phone number, extension or address line.
 pub const MAX_FIELD_CHARS: usize = 200;
 /// Most entries in each contact list (emails, phones, addresses, URLs).

@@ -43,7 +43,7 @@ pub async fn notifications(
     let id = &path_id(id)?;
     let caller = bearer(state, &req).await?;
     if caller.user_id != *id && !caller.is_portal_admin() {
-        return Err(forbidden());
+        return Err(forbidden(state));
     }
     let (social, id) = (state.social.clone(), id.to_owned());
     // One snapshot: the count is the O(1) counter, the items the newest page.
@@ -300,12 +300,7 @@ async fn bearer<B>(state: &AppState, req: &Request<B>) -> Result<PortalUser, Htt
     let token = super::native::bearer_authorization(req.headers())
         .and_then(|h| h.to_str().ok())
         .and_then(crate::portal::auth::bearer_token);
-    let unauthorized = || HttpError::Localized {
-        status: StatusCode::UNAUTHORIZED,
-        key: "please-sign-in-again",
-        text: "Your sign-in is not valid or has expired. Please sign in again.".into(),
-        lang: "en".into(),
-    };
+    let unauthorized = || in_english(state, StatusCode::UNAUTHORIZED, "please-sign-in-again");
     let token = token.ok_or_else(unauthorized)?;
     super::widget_routes::checked_bearer(state, token)
         .await?
@@ -321,17 +316,22 @@ async fn administrator<B>(state: &AppState, req: &Request<B>) -> Result<PortalUs
     if caller.is_portal_admin() {
         Ok(caller)
     } else {
-        Err(forbidden())
+        Err(forbidden(state))
     }
 }
 
-fn forbidden() -> HttpError {
-    HttpError::Localized {
-        status: StatusCode::FORBIDDEN,
-        key: "you-do-not-have-the-required-permissions",
-        text: "You do not have the required permissions.".into(),
-        lang: "en".into(),
-    }
+fn forbidden(state: &AppState) -> HttpError {
+    in_english(
+        state,
+        StatusCode::FORBIDDEN,
+        "you-do-not-have-the-required-permissions",
+    )
+}
+
+/// The API speaks to integrations, not to a person, so its refusals are in English,
+/// from the bundle that holds the widgets' words.
+fn in_english(state: &AppState, status: StatusCode, key: &'static str) -> HttpError {
+    super::widget_routes::localized_in(state, crate::i18n::DEFAULT_LANGUAGE_ID, status, key)
 }
 
 /// Waits for a write, without a thread, in one of the slots of calls that wait for

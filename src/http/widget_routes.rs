@@ -253,8 +253,8 @@ fn deployed(
     known.then_some((portlet, descriptor, widget))
 }
 
-/// Understands the request: widget, caller, parameters, locale; refreshes the caller's
-/// directory entry from their claims.
+/// Understands the request: widget, caller, parameters, locale; notes whether the
+/// caller's claims should refresh their directory entry (`refreshed` does it).
 async fn prepare(
     state: &Arc<AppState>,
     parts: &Parts,
@@ -879,24 +879,16 @@ fn widget_error(state: &AppState, locale: &str, error: WidgetError) -> HttpError
             StatusCode::FORBIDDEN,
             "sign-in-to-see-your-contacts-and-connect-with-people",
         ),
-        WidgetError::Forbidden { text: t, .. } => HttpError::Localized {
+        WidgetError::Forbidden { key, text: t } => HttpError::Localized {
             status: StatusCode::FORBIDDEN,
-            key: "you-do-not-have-the-required-permissions",
-            text: if t.is_empty() {
-                text("you-do-not-have-the-required-permissions")
-            } else {
-                t
-            },
+            key,
+            text: if t.is_empty() { text(key) } else { t },
             lang,
         },
-        WidgetError::BadRequest { text: t, .. } => HttpError::Localized {
+        WidgetError::BadRequest { key, text: t } => HttpError::Localized {
             status: StatusCode::BAD_REQUEST,
-            key: "the-request-is-invalid",
-            text: if t.is_empty() {
-                text("the-request-is-invalid")
-            } else {
-                t
-            },
+            key,
+            text: if t.is_empty() { text(key) } else { t },
             lang,
         },
         WidgetError::NotFound { key, text } => HttpError::Localized {
@@ -1016,7 +1008,7 @@ fn request_locale(parts: &Parts, language_id: Option<&str>) -> String {
     )
 }
 
-fn localized_in(
+pub(super) fn localized_in(
     state: &AppState,
     locale: &str,
     status: StatusCode,

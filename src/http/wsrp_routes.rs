@@ -33,7 +33,6 @@ pub async fn soap(
     req: Request<RequestBody>,
     port: &str,
 ) -> Result<Response<Body>, HttpError> {
-    let base = host_base(&state.config, req.headers());
     if !is_xml(req.headers()) {
         let refused = WsrpFault::Malformed(
             "a SOAP envelope is sent as text/xml (SOAP 1.1's HTTP binding)".into(),
@@ -66,7 +65,7 @@ pub async fn soap(
             // The permits go with the work: a call its client gave up on still runs.
             tokio::task::spawn_blocking(move || {
                 let _held = (bytes, slot);
-                state.wsrp.handle(&port, &body, &base)
+                state.wsrp.handle(&port, &body)
             })
             .await
             .unwrap_or_else(|_| {

@@ -203,19 +203,9 @@ impl Params {
     }
 }
 
-/// Profile claims a portal sends about its user; they create or refresh the
-/// directory entry. Every field is optional: a portal sends what it has.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Profile {
-    pub given_name: Option<String>,
-    pub middle_name: Option<String>,
-    pub family_name: Option<String>,
-    pub email: Option<String>,
-    pub screen_name: Option<String>,
-    pub locale: Option<String>,
-    pub picture: Option<String>,
-    pub job_title: Option<String>,
-}
+// Defined by `social`, which keeps the directory the claims refresh; a portal's
+// request carries one.
+pub use crate::social::Profile;
 
 /// A signed-in user of a consumer portal.
 #[derive(Debug, Clone, PartialEq, Eq)]

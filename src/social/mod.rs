@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use outcome::{Done, Outcome, Refusal, TargetOutcome};
-pub use profile::{apply_profile, breaks_text};
+pub use profile::{MAX_URL_CHARS, Profile, apply_profile, breaks_text};
 pub use rules::MAX_CONTACTS;
 
 use crate::store::{

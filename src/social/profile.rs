@@ -3,8 +3,24 @@
 //! the latest copy so lists, search and vCards can show people who only ever signed in.
 
 use super::{Person, Social, SocialError};
-use crate::portal::Profile;
 use crate::store::{StoreError, Tables};
+
+/// Longest URL the directory keeps (a portrait, a web site), whoever sends it.
+pub const MAX_URL_CHARS: usize = 2048;
+
+/// Profile claims a portal sends about its user; they create or refresh the
+/// directory entry. Every field is optional: a portal sends what it has.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Profile {
+    pub given_name: Option<String>,
+    pub middle_name: Option<String>,
+    pub family_name: Option<String>,
+    pub email: Option<String>,
+    pub screen_name: Option<String>,
+    pub locale: Option<String>,
+    pub picture: Option<String>,
+    pub job_title: Option<String>,
+}
 
 impl Social {
     /// Creates the person if unknown and applies the claims the portal sent; writes only
@@ -126,7 +142,7 @@ pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
     // on file.
     if let Some(picture) = profile.picture.as_deref().map(str::trim).filter(|p| {
         (p.starts_with("https://") || p.starts_with("http://"))
-            && p.chars().count() <= crate::directory::account::MAX_URL_CHARS
+            && p.chars().count() <= MAX_URL_CHARS
             && !p.chars().any(char::is_control)
     }) {
         person.image = Some(picture.to_owned());

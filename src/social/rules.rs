@@ -274,7 +274,35 @@ fn on_request<G: Graph>(
     Ok(Outcome::one(target, result).with_standing(standing))
 }
 
-pub use crate::store::is_valid_email;
+/// A pragmatic check of an address as mail clients and address books take it (RFC
+/// 5321's unquoted form): one `@`; a local part of at most 64 bytes with no dot at
+/// either end and no two in a row; a domain of two or more labels, none empty, none
+/// longer than 63 bytes or starting or ending with `-`; no spaces or controls. Letters
+/// of any script are taken (internationalized addresses).
+pub fn is_valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    // 63 is the limit of a label in ASCII; an internationalized one is measured in
+    // its punycode form, which this does not compute: its characters are counted.
+    let label_ok = |label: &str| {
+        let length = if label.is_ascii() {
+            label.len()
+        } else {
+            label.chars().count()
+        };
+        (1..=63).contains(&length) && !label.starts_with('-') && !label.ends_with('-')
+    };
+    email.len() <= 254
+        && (1..=64).contains(&local.len())
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && !domain.contains('@')
+        && domain.contains('.')
+        && domain.split('.').all(label_ok)
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
 
 /// A personal contact's longest name, in characters: the entry form's `maxlength`,
 /// which counts characters too, so a name the form lets through is never refused as

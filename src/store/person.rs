@@ -1,5 +1,7 @@
 //! A person of the portal's directory, shaped after Liferay's headless-admin-user
-//! `UserAccount` so that `PUT /api/users/{id}` bodies deserialize into it directly.
+//! `UserAccount`, so that the integration API answers with the field names a Liferay
+//! integration already reads. Bodies that come in (`PUT /api/users/{id}`, imports) are
+//! read as `directory::UserAccount`, which checks them, and become a `Person`.
 
 use serde::{Deserialize, Serialize};
 
@@ -7,7 +9,7 @@ use super::normalize::{
     every_word_starts, fold, keeps_its_script, name_words, prefixes, script_fold,
 };
 
-/// One directory entry. Stored as a JSON value keyed by the internal id.
+/// One directory entry, stored under its internal id as a record (see `record`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Person {

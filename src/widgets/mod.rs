@@ -115,10 +115,10 @@ pub enum WidgetError {
     SignInRequired,
     /// The viewer is signed in but may not do this (edit mode without an admin role …).
     #[error("forbidden: {key}")]
-    Forbidden { key: String, text: String },
+    Forbidden { key: &'static str, text: String },
     /// Malformed parameters; `text` is localized.
     #[error("bad request: {key}")]
-    BadRequest { key: String, text: String },
+    BadRequest { key: &'static str, text: String },
     /// Well-formed parameters naming something that does not exist (a person, as an
     /// action about an unknown person answers 404 too); `text` is localized.
     #[error("not found: {key}")]

@@ -202,9 +202,9 @@ impl<'a> Ui<'a> {
         }
     }
 
-    pub fn bad_request(&self, key: &str) -> WidgetError {
+    pub fn bad_request(&self, key: &'static str) -> WidgetError {
         WidgetError::BadRequest {
-            key: key.to_owned(),
+            key,
             text: self.t(key),
         }
     }
@@ -219,7 +219,7 @@ impl<'a> Ui<'a> {
     pub fn forbidden(&self) -> WidgetError {
         let key = "you-do-not-have-the-required-permissions";
         WidgetError::Forbidden {
-            key: key.to_owned(),
+            key,
             text: self.t(key),
         }
     }

@@ -24,15 +24,6 @@ pub fn window_state_from_wsrp(s: &str) -> Option<WindowState> {
     }
 }
 
-pub fn window_state_to_wsrp(state: WindowState) -> &'static str {
-    match state {
-        WindowState::Normal => "wsrp:normal",
-        WindowState::Maximized => "wsrp:maximized",
-        WindowState::Minimized => "wsrp:minimized",
-        WindowState::Exclusive => "wsrp:solo",
-    }
-}
-
 /// A descriptor's mode or window state name (`view`, `exclusive`) in WSRP form.
 pub fn descriptor_name_to_wsrp(name: &str) -> String {
     match name {
@@ -238,7 +229,10 @@ mod tests {
             WindowState::Minimized,
             WindowState::Exclusive,
         ] {
-            assert_eq!(window_state_from_wsrp(window_state_to_wsrp(s)), Some(s));
+            assert_eq!(
+                window_state_from_wsrp(&descriptor_name_to_wsrp(s.as_str())),
+                Some(s)
+            );
         }
         assert_eq!(mode_from_wsrp("view"), None);
         assert_eq!(mode_from_wsrp("wsrp:preview"), None);

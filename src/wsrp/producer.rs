@@ -197,15 +197,9 @@ impl Producer {
         }
     }
 
-    /// Replaces the request size, depth and element bounds.
     /// The largest envelope the parser takes: the transport reads no more than this.
     pub fn max_envelope_bytes(&self) -> usize {
         self.limits.max_bytes
-    }
-
-    pub fn with_limits(mut self, limits: xml::Limits) -> Self {
-        self.limits = limits;
-        self
     }
 
     /// The services WSDL, its addresses under `host_base_url`.
@@ -218,8 +212,7 @@ impl Producer {
     /// thread, so call it inside a tokio runtime's context but off its async workers
     /// (on the blocking pool, as `wsrp_routes` does): an action without a runtime is
     /// answered `OperationFailed`.
-    /// `host_base_url` is where this host is reachable, for answers that name it.
-    pub fn handle(&self, port: &str, body: &[u8], _host_base_url: &str) -> SoapReply {
+    pub fn handle(&self, port: &str, body: &[u8]) -> SoapReply {
         // Which known port a call came to changes nothing (see the module doc).
         if Port::parse(port).is_none() {
             return fault_reply(

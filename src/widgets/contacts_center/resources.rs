@@ -109,7 +109,7 @@ fn vcard_resource(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, Wi
             Ok(ids) if !ids.is_empty() => ids,
             Err(params::IdsRefused::TooMany) => {
                 return Err(WidgetError::BadRequest {
-                    key: super::messages::TOO_MANY_PEOPLE.to_owned(),
+                    key: super::messages::TOO_MANY_PEOPLE,
                     text: super::messages::text(ui, super::messages::TOO_MANY_PEOPLE),
                 });
             }
