@@ -216,7 +216,7 @@ async fn connect_confirm_follow_block_and_vcards() {
     assert_eq!(several.matches("BEGIN:VCARD").count(), 2);
     let (disposition, all) = vcard(vec![(format!("{NS}filter"), "connections".into())]).await;
     assert_eq!(all.matches("BEGIN:VCARD").count(), 2);
-    assert!(disposition.contains("connections.vcf"), "{disposition}");
+    assert!(disposition.contains("Connections.vcf"), "{disposition}");
     let (_, v4) = vcard(vec![
         (format!("{NS}userId"), "bob".into()),
         (format!("{NS}version"), "4.0".into()),

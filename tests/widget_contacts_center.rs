@@ -161,7 +161,7 @@ fn connect_request_accept_story() {
         assert!(html.contains("You have 1 connection."), "{html}");
         assert!(!html.contains("Cid Cole"));
     }
-    assert!(cc(Some("c")).html(&w).contains("You have 0 connections."));
+    assert!(cc(Some("c")).html(&w).contains("You have no connections."));
 }
 
 #[test]
@@ -272,7 +272,7 @@ fn block_removes_everything_and_refuses_both_sides_until_unblocked() {
         assert!(!rel(&b, field), "{field}");
     }
     assert!(rel(&b, "blocking"));
-    assert!(cc(Some("a")).html(&w).contains("You have 0 connections."));
+    assert!(cc(Some("a")).html(&w).contains("You have no connections."));
 
     for (actor, other, name, key) in [
         (
@@ -988,7 +988,7 @@ fn a_partial_bulk_action_names_whom_it_left_out() {
     let english = page("en_US", &partial.render_params);
     assert!(
         english.ends_with(
-            "Your request was carried out for some of the selected people only. \
+            "Done for some of the selected people only. \
              Not done for: Bob Baker, Ann Archer, Dee Dunn, Eve Dunn and 1 other person."
         ),
         "{english}"
@@ -996,7 +996,7 @@ fn a_partial_bulk_action_names_whom_it_left_out() {
     let more = counted("d,e", "3");
     let chinese = page("zh_CN", &more);
     assert!(
-        chinese.ends_with("您的请求仅对部分所选用户完成。未完成：Dee Dunn、Eve Dunn及另外 3 人。"),
+        chinese.ends_with("仅对部分所选用户完成。未完成：Dee Dunn、Eve Dunn及另外 3 人。"),
         "{chinese}"
     );
     let german = page("de_DE", &more);
@@ -1049,7 +1049,7 @@ fn bulk_actions_on_user_ids() {
     assert!(o.ok, "{o:?}");
     // Not "You are now following this user." for two people.
     assert_eq!(o.message, "your-request-completed-successfully");
-    assert_eq!(o.text, "Your request completed successfully.");
+    assert_eq!(o.text, "Done for all the selected people.");
     assert!(o.relationship.is_none());
     assert!(
         cc(Some("a"))
@@ -1135,6 +1135,18 @@ fn bulk_actions_on_user_ids() {
         .ok(&w);
     assert!(!refused.ok && refused.status == 400, "{refused:?}");
     assert_eq!(refused.message, "you-cannot-do-this-to-yourself");
+    // The page does not give the first refusal's words, which speak of one person
+    // and of one reason: it says that nothing was done, and for whom.
+    let page = refused
+        .render_params
+        .iter()
+        .fold(cc(Some("a")), |call, (k, v)| call.p(k, v))
+        .html(&w);
+    assert!(
+        page.contains("Nothing was done. Not done for: Ann Archer and 1 other person."),
+        "{page}"
+    );
+    assert!(!page.contains("yourself"), "{page}");
     assert!(
         cc(Some("a"))
             .html(&w)
@@ -1901,7 +1913,13 @@ fn a_search_that_finds_nobody_says_so_and_a_mangled_cursor_shows_the_first_page(
             .p("keywords", "zzz")
             .html(&w);
         assert!(html.contains("No people were found."), "{filter}: {html}");
-        assert!(!html.contains("You have no"), "{filter}: {html}");
+        // The list's empty state, not a count above it (which may say "no").
+        let empty = html
+            .split("id=\"_contacts_center_empty\"")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{filter}: an empty state: {html}"));
+        assert!(!empty.contains(">You have no"), "{filter}: {html}");
+        assert!(!empty.contains(">You are not following"), "{filter}: {html}");
     }
     // Without keywords, an empty list still says what is empty.
     let following = cc(Some("a")).p("filter", "following").html(&w);
@@ -2179,7 +2197,7 @@ fn vcards_of_one_several_and_all_connections() {
     let text = String::from_utf8(many.body).expect("utf8");
     assert_eq!(text.matches("BEGIN:VCARD").count(), 2);
     assert!(text.contains("VERSION:4.0"));
-    assert_eq!(many.filename.as_deref(), Some("contacts.vcf"));
+    assert_eq!(many.filename.as_deref(), Some("People.vcf"));
 
     // Naming nobody is a bad request, with or without an empty list.
     for ids in ["", " , "] {
@@ -2209,7 +2227,14 @@ fn vcards_of_one_several_and_all_connections() {
         .resource(&w)
         .expect("all");
     let text = String::from_utf8(all.body).expect("utf8");
-    assert_eq!(all.filename.as_deref(), Some("connections.vcf"));
+    assert_eq!(all.filename.as_deref(), Some("Connections.vcf"));
+    let german = cc(Some("a"))
+        .locale("de_DE")
+        .named("vcard")
+        .p("filter", "connections")
+        .resource(&w)
+        .expect("all, in German");
+    assert_eq!(german.filename.as_deref(), Some("Verbindungen.vcf"));
     assert_eq!(text.matches("BEGIN:VCARD").count(), 1);
     assert!(text.contains("Cid Cole") && !text.contains("Bob Baker"));
     assert!(
@@ -2432,7 +2457,7 @@ fn plural_texts_follow_the_locale() {
         (
             "en_US",
             [
-                "You have 0 connections.",
+                "You have no connections.",
                 "You have 1 connection.",
                 "You have 2 connections.",
             ],
@@ -2440,7 +2465,7 @@ fn plural_texts_follow_the_locale() {
         (
             "es_ES",
             [
-                "Tienes 0 conexiones.",
+                "No tienes conexiones.",
                 "Tienes 1 conexión.",
                 "Tienes 2 conexiones.",
             ],
@@ -2448,9 +2473,19 @@ fn plural_texts_follow_the_locale() {
         (
             "fr_FR",
             [
-                "Vous avez 0 relation.",
+                "Vous n&#x27;avez aucune relation.",
                 "Vous avez 1 relation.",
                 "Vous avez 2 relations.",
+            ],
+        ),
+        // Portuguese's rules put 0 with 1 ("0 conexão"): none is said in words. (The
+        // apostrophe above is as the page escapes it.)
+        (
+            "pt_BR",
+            [
+                "Você não tem conexões.",
+                "Você tem 1 conexão.",
+                "Você tem 2 conexões.",
             ],
         ),
     ];
@@ -2619,7 +2654,7 @@ fn an_export_of_the_largest_cards_ends_at_its_byte_cap() {
         .p("userIds", &ids.join(","))
         .resource(&w)
         .expect("export of ids");
-    assert_eq!(file.filename.as_deref(), Some("contacts.vcf"));
+    assert_eq!(file.filename.as_deref(), Some("People.vcf"));
     let text = String::from_utf8(file.body).expect("utf8");
     assert!(text.len() > MAX_EXPORT_BYTES, "{} bytes", text.len());
     assert_eq!(

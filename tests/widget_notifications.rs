@@ -238,3 +238,76 @@ fn many_requests_page_with_view_more() {
         "{stale}"
     );
 }
+
+/// A person answering requests on a later page, without the script, comes back to
+/// that page: each form there carries its `cursor`, the answer's render parameters
+/// keep it, and so does the page an expired form leads back to. On the first page
+/// (and on a page begun again) there is no cursor to carry.
+#[test]
+fn answering_on_a_later_page_comes_back_to_it() {
+    let w = world();
+    w.add("me", "Mia", "Me");
+    for i in 0..22 {
+        let id = format!("p{i:02}");
+        w.add(&id, "Pat", &format!("Person{i:02}"));
+        cc(Some(&id)).named("connect").p("userId", "me").ok(&w);
+    }
+    let first = notes(Some("me")).html(&w);
+    assert!(!first.contains("name=\"_notifications_cursor\""), "{first}");
+    let cursor = first
+        .split("cursor=")
+        .nth(1)
+        .and_then(|c| c.split(['&', '"']).next())
+        .expect("a View more link with a cursor")
+        .to_owned();
+    // The cursor is base64url: nothing in it is escaped in a link.
+    assert!(
+        cursor
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    );
+    let second = notes(Some("me")).p("cursor", &cursor).html(&w);
+    let carried = format!("name=\"_notifications_cursor\" value=\"{cursor}\"");
+    assert_eq!(
+        second.matches(&carried).count(),
+        4,
+        "Confirm and Ignore of both requests on the page: {second}"
+    );
+
+    let received = w
+        .social
+        .read()
+        .expect("read")
+        .requests_received("me")
+        .expect("requests");
+    let id = received
+        .iter()
+        .find(|r| r.person.id == "p00")
+        .expect("p00's request, on the second page")
+        .request_id
+        .to_string();
+    let answered = notes(Some("me"))
+        .named("accept-request")
+        .p("requestId", &id)
+        .p("cursor", &cursor)
+        .ok(&w);
+    assert!(
+        answered
+            .render_params
+            .contains(&("cursor".to_owned(), cursor.clone())),
+        "{:?}",
+        answered.render_params
+    );
+
+    let widget = &w.widgets[widget_host::widgets::notifications::KIND];
+    let mut params = widget_host::portal::Params::new();
+    params.add("requestId", id.as_str());
+    params.add("cursor", cursor.as_str());
+    assert_eq!(
+        widget.where_the_form_was(&params),
+        vec![("cursor".to_owned(), cursor.clone())]
+    );
+    params.remove("cursor");
+    params.add("cursor", "not a cursor!");
+    assert!(widget.where_the_form_was(&params).is_empty());
+}

@@ -94,6 +94,19 @@ impl Widget for Notifications {
     fn resources(&self) -> &'static [&'static str] {
         &[]
     }
+
+    /// The page of requests a form was on: an expired form brings its person back to
+    /// it, as an answered one does.
+    fn where_the_form_was(&self, params: &crate::portal::Params) -> Vec<(String, String)> {
+        page_of(params)
+            .map(|c| vec![("cursor".to_owned(), c.to_owned())])
+            .unwrap_or_default()
+    }
+}
+
+/// The page a request or form names (its well-formed `cursor`), if not the first.
+fn page_of(params: &crate::portal::Params) -> Option<&str> {
+    super::contacts_center::params::cursor(params)
 }
 
 impl Notifications {
@@ -135,6 +148,11 @@ impl Notifications {
                 })
                 .map_err(|e| store_error(&ui, e))?;
                 ctx.restarted = restarted;
+                // Each form carries the page it is on, so that a person answering
+                // requests on the second page without the script comes back to it
+                // (the answer's render parameters keep the list's `cursor`), not to
+                // the first. A page begun again is the first: nothing to carry.
+                let on_page = page_of(&req.params).filter(|_| !restarted);
                 ctx.count = ui.plural("you-have-x-pending-requests", counts.requests);
                 if page.items.is_empty() {
                     ctx.empty = Some(ui.t("you-have-no-pending-requests"));
@@ -147,7 +165,8 @@ impl Notifications {
                     .iter()
                     .map(|r| {
                         let id = r.request_id.to_string();
-                        let fields = [("requestId", id.as_str())];
+                        let mut fields = vec![("requestId", id.as_str())];
+                        fields.extend(on_page.map(|c| ("cursor", c)));
                         let who = r.person.display_name();
                         Item {
                             text: ui.format("x-wants-to-connect-with-you", &[&who]),

@@ -11,7 +11,7 @@ use crate::widgets::ui::{Ui, social_error};
 use crate::widgets::{ActionOutcome, PersonOutcome, WidgetError};
 
 use super::cards::relationship_json;
-use super::messages::{self, COMPLETED, PARTIAL, SETUP_UPDATED};
+use super::messages::{self, COMPLETED, NOTHING_DONE, PARTIAL, SETUP_UPDATED};
 use super::params;
 use super::preferences;
 
@@ -181,6 +181,13 @@ impl<'a> ActionCall<'a> {
             answer.message = key.to_owned();
             answer.text = messages::text(&self.ui, key);
             answer.render_params[0].1 = key.to_owned();
+        }
+        let refused = outcome.results.iter().filter(|t| t.result.is_err());
+        if first_done.is_none() && refused.count() > 1 {
+            // The page says that nothing was done, then whom for (below); each row
+            // shows where things stand with its person. The JSON answer keeps the
+            // first refusal's key and status, and `results` each one's reason.
+            answer.render_params[0].1 = NOTHING_DONE.to_owned();
         }
         if summary == Some(PARTIAL) || first_done.is_none() {
             // The page the browser comes back to names the first few left out, read

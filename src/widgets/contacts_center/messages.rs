@@ -259,6 +259,11 @@ pub(crate) fn entry_field_refused(key: &str) -> Option<&'static str> {
 pub(crate) const COMPLETED: &str = "your-request-completed-successfully";
 /// A bulk action that went through for some of its people and was refused for others.
 pub(crate) const PARTIAL: &str = "your-request-completed-for-some-of-the-selected-people-only";
+/// A bulk action refused for every one of several people: the page's words. Each
+/// refusal's own text speaks of one person ("You must unblock this user first"), and
+/// the people may have been refused for different reasons, so the first one's text
+/// would tell the others something untrue.
+pub(crate) const NOTHING_DONE: &str = "nothing-was-done-for-the-selected-people";
 pub(crate) const SETUP_UPDATED: &str = "you-have-successfully-updated-the-setup";
 
 const SUCCESS_KEYS: &[&str] = &[
@@ -289,6 +294,7 @@ const SUCCESS_KEYS: &[&str] = &[
 
 const DANGER_KEYS: &[&str] = &[
     "the-request-is-invalid",
+    NOTHING_DONE,
     "you-cannot-do-this-to-yourself",
     "full-name-cannot-be-empty",
     "please-enter-a-valid-email-address",

@@ -103,7 +103,8 @@ fn vcard_resource(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, Wi
         if file.cards == 0 {
             return Err(ui.not_found("you-have-no-connections"));
         }
-        "connections.vcf".to_owned()
+        // Named in the reader's language, as the list they exported is.
+        vcard::filename_for(&ui.t("connections"))
     } else {
         let ids = match params::user_ids(&req.params) {
             Ok(ids) if !ids.is_empty() => ids,
@@ -129,7 +130,7 @@ fn vcard_resource(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, Wi
         }
         match (ids.len(), first) {
             (1, Some(name)) => vcard::filename_for(&name),
-            _ => "contacts.vcf".to_owned(),
+            _ => vcard::filename_for(&ui.t("people")),
         }
     };
     Ok(Resource {

@@ -519,25 +519,55 @@ impl View<'_> {
             // Sent requests are the Requests tab's second list, paged on their own.
             active: f == filter || (f == Filter::Requests && filter == Filter::RequestsSent),
         };
+        // None is said in words ("You have no connections."), not with a 0: zero
+        // takes the singular in some languages' rules (Brazilian Portuguese's "0
+        // conexão", which readers take for a mistake) and reads as a figure in others.
+        let count = |key: &str, none: &str, n: u64| {
+            if n == 0 {
+                ui.t(none)
+            } else {
+                ui.plural(key, n)
+            }
+        };
         let count_links = vec![
             link(
-                ui.plural("you-have-x-connections", counts.connections),
+                count(
+                    "you-have-x-connections",
+                    "you-have-no-connections",
+                    counts.connections,
+                ),
                 Filter::Connections,
             ),
             link(
-                ui.plural("you-are-following-x-people", counts.following),
+                count(
+                    "you-are-following-x-people",
+                    "you-are-not-following-anyone",
+                    counts.following,
+                ),
                 Filter::Following,
             ),
             link(
-                ui.plural("you-have-x-followers", counts.followers),
+                count(
+                    "you-have-x-followers",
+                    "you-have-no-followers",
+                    counts.followers,
+                ),
                 Filter::Followers,
             ),
             link(
-                ui.plural("you-have-x-pending-requests", counts.requests),
+                count(
+                    "you-have-x-pending-requests",
+                    "you-have-no-pending-requests",
+                    counts.requests,
+                ),
                 Filter::Requests,
             ),
             link(
-                ui.plural("you-have-x-contacts", counts.contacts),
+                count(
+                    "you-have-x-contacts",
+                    "you-have-no-contacts",
+                    counts.contacts,
+                ),
                 Filter::Contacts,
             ),
             link(ui.t("find-people"), Filter::All),
