@@ -223,6 +223,12 @@ pub fn run(cli: Cli) -> ExitCode {
         }
     };
     init_logging(config.log_format);
+    for var in &config.ignored_env {
+        tracing::warn!(
+            variable = %var,
+            "not a widget-host setting (a variable of another program?): passed over"
+        );
+    }
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
         Command::Descriptors {

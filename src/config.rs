@@ -35,6 +35,10 @@ pub struct Config {
     pub limits: Limits,
     /// One entry per consumer portal.
     pub consumers: Vec<ConsumerConfig>,
+    /// `WIDGET_HOST_` variables that name no setting and look like none misspelt (a
+    /// harness's own, such as `WIDGET_HOST_BIN`): passed over, and logged at start.
+    #[serde(skip)]
+    pub ignored_env: Vec<String>,
 }
 
 impl Default for Config {
@@ -49,6 +53,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             limits: Limits::default(),
             consumers: Vec::new(),
+            ignored_env: Vec::new(),
         }
     }
 }
@@ -320,18 +325,48 @@ impl Config {
                 "DESCRIPTORS_DIR" => self.descriptors_dir = PathBuf::from(value),
                 "TEMPLATES_DIR" => self.templates_dir = Some(PathBuf::from(value)),
                 "PUBLIC_URL" => self.public_url = Some(value),
-                "DEMO" => self.demo = Some(parse_bool(&value).ok_or_else(|| bad(format!("{value:?} is not a boolean: use true or false")))?),
+                "DEMO" => {
+                    self.demo = Some(parse_bool(&value).ok_or_else(|| {
+                        bad(format!("{value:?} is not a boolean: use true or false"))
+                    })?)
+                }
                 "LOG_FORMAT" => {
                     self.log_format = match value.as_str() {
                         "text" => LogFormat::Text,
                         "json" => LogFormat::Json,
-                        _ => return Err(bad(format!("{value:?} is not a log format: use text or json"))),
+                        _ => {
+                            return Err(bad(format!(
+                                "{value:?} is not a log format: use text or json"
+                            )));
+                        }
                     }
                 }
-                "MAX_BODY_BYTES" => self.limits.max_body_bytes = value.parse().map_err(|_| bad(format!("{value:?} is not a whole number of bytes, such as 1048576")))?,
-                "MAX_CONNECTIONS" => self.limits.max_connections = value.parse().map_err(|_| bad(format!("{value:?} is not a whole number of connections, such as 1024")))?,
-                // Unknown WIDGET_HOST_ variables are most likely typos: say so.
-                _ => return Err(bad("unknown setting; known: LISTEN, DATA_DIR, DESCRIPTORS_DIR, TEMPLATES_DIR, PUBLIC_URL, DEMO, LOG_FORMAT, MAX_BODY_BYTES, MAX_CONNECTIONS".into())),
+                "MAX_BODY_BYTES" => {
+                    self.limits.max_body_bytes = value.parse().map_err(|_| {
+                        bad(format!(
+                            "{value:?} is not a whole number of bytes, such as 1048576"
+                        ))
+                    })?
+                }
+                "MAX_CONNECTIONS" => {
+                    self.limits.max_connections = value.parse().map_err(|_| {
+                        bad(format!(
+                            "{value:?} is not a whole number of connections, such as 1024"
+                        ))
+                    })?
+                }
+                // A misspelt setting would otherwise be dropped without a word, and
+                // the host would run on its default (a database in ./data): refused.
+                // Any other name is someone else's (a test harness's, a wrapper's).
+                other => match misspelt_setting(other) {
+                    Some(meant) => {
+                        return Err(bad(format!(
+                            "unknown setting: did you mean WIDGET_HOST_{meant}? Known: {}",
+                            ENV_SETTINGS.join(", ")
+                        )));
+                    }
+                    None => self.ignored_env.push(var.clone()),
+                },
             }
         }
         Ok(())
@@ -461,10 +496,13 @@ impl Config {
                 return invalid(key("id"), "is used by another consumer");
             }
             match (&c.hs256_secret, &c.jwks_file) {
-                (None, None) => {
+                // A portal that consumes over WSRP alone (HCL DX, GateIn) sends no
+                // Bearer token: a secret it would never use could only sign for
+                // anyone, so it needs none.
+                (None, None) if c.wsrp_secret.is_none() => {
                     return invalid(
                         key("hs256_secret"),
-                        "a consumer needs hs256_secret or jwks_file",
+                        "a consumer needs hs256_secret or jwks_file (for Bearer tokens), or wsrp_secret (to consume over WSRP alone)",
                     );
                 }
                 // A blank key is no secret at all: anyone could sign as this portal.
@@ -645,6 +683,48 @@ fn parse_error(text: &str, error: &toml::de::Error) -> String {
         Some(key) => format!("line {line}, column {column}, key {key}: {message}"),
         None => format!("line {line}, column {column}: {message}"),
     }
+}
+
+/// The settings a `WIDGET_HOST_` variable may name, after its prefix.
+const ENV_SETTINGS: [&str; 9] = [
+    "LISTEN",
+    "DATA_DIR",
+    "DESCRIPTORS_DIR",
+    "TEMPLATES_DIR",
+    "PUBLIC_URL",
+    "DEMO",
+    "LOG_FORMAT",
+    "MAX_BODY_BYTES",
+    "MAX_CONNECTIONS",
+];
+
+/// The setting an unknown name (after `WIDGET_HOST_`) most likely misspells: the
+/// same letters with the underscores moved or left out (`DATADIR`), or a letter or
+/// two off (`LISTN`, `DESCRIPTOR_DIR`; one for the four-letter `DEMO`). Names further
+/// from every setting are taken for another program's.
+fn misspelt_setting(key: &str) -> Option<&'static str> {
+    let squeezed = |s: &str| s.replace('_', "").to_ascii_uppercase();
+    ENV_SETTINGS.into_iter().find(|known| {
+        let allowed = if known.len() > 4 { 2 } else { 1 };
+        squeezed(key) == squeezed(known)
+            || edit_distance(&key.to_ascii_uppercase(), known) <= allowed
+    })
+}
+
+/// Levenshtein distance: the fewest single-character insertions, deletions and
+/// substitutions that turn `a` into `b`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(ca != *cb);
+            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 /// Whether `key` (after `WIDGET_HOST_`) is one of the variables Kubernetes writes into
@@ -966,11 +1046,41 @@ mod tests {
         // A typo beside them is still one.
         let err = Config::load(
             None,
-            env(&[("WIDGET_HOST_SERVICES", "x")]),
+            env(&[("WIDGET_HOST_LISTN", "x")]),
             &Overrides::default(),
         )
         .expect_err("typo");
         assert!(err.to_string().contains("unknown setting"), "{err}");
+    }
+
+    #[test]
+    fn a_misspelt_setting_is_refused_and_another_programs_variable_passed_over() {
+        for (typo, meant) in [
+            ("WIDGET_HOST_DATADIR", "WIDGET_HOST_DATA_DIR"),
+            ("WIDGET_HOST_LISTN", "WIDGET_HOST_LISTEN"),
+            ("WIDGET_HOST_DESCRIPTOR_DIR", "WIDGET_HOST_DESCRIPTORS_DIR"),
+            ("WIDGET_HOST_data_dir", "WIDGET_HOST_DATA_DIR"),
+            ("WIDGET_HOST_DEM", "WIDGET_HOST_DEMO"),
+            ("WIDGET_HOST_MAX_CONECTIONS", "WIDGET_HOST_MAX_CONNECTIONS"),
+        ] {
+            let err =
+                Config::load(None, env(&[(typo, "x")]), &Overrides::default()).expect_err(typo);
+            let said = err.to_string();
+            assert!(said.contains(typo), "{said}");
+            assert!(said.contains(&format!("did you mean {meant}?")), "{said}");
+        }
+        let c = Config::load(
+            None,
+            env(&[
+                ("WIDGET_HOST_BIN", "/usr/bin/widget-host"),
+                ("WIDGET_HOST_VERSION", "1.2"),
+                ("WIDGET_HOST_DATA_DIR", "/srv/widgets"),
+            ]),
+            &Overrides::default(),
+        )
+        .expect("another program's variables do not stop the host");
+        assert_eq!(c.data_dir, PathBuf::from("/srv/widgets"));
+        assert_eq!(c.ignored_env, ["WIDGET_HOST_BIN", "WIDGET_HOST_VERSION"]);
     }
 
     #[test]
@@ -1070,6 +1180,21 @@ mod tests {
         );
         let none = "[[consumers]]\nid = \"portal\"\n";
         assert!(Config::from_toml(none).expect("parses").validate().is_err());
+        // Over WSRP alone, a portal needs its WSRP secret and no Bearer key.
+        let wsrp_only = "[[consumers]]\nid = \"dx\"\nwsrp_secret = \"sixteen-bytes-ok\"\n";
+        assert!(
+            Config::from_toml(wsrp_only)
+                .expect("parses")
+                .validate()
+                .is_ok()
+        );
+        let blank_wsrp_only = "[[consumers]]\nid = \"dx\"\nwsrp_secret = \" \"\n";
+        assert!(
+            Config::from_toml(blank_wsrp_only)
+                .expect("parses")
+                .validate()
+                .is_err()
+        );
         let secret = "hs256_secret = \"0123456789abcdef0123456789abcdef\"";
         for wsrp in ["", "   "] {
             let toml =

@@ -614,6 +614,64 @@ async fn an_outcome_names_its_person_only_under_the_seal_its_action_wrote() {
     assert!(card.contains("Givencarol Familycarol"), "{card}");
 }
 
+/// A portal's script that acts through JSON gets the render parameters the browser's
+/// redirect would have carried, namespaced and sealed to the actor: rendering with
+/// them shows the outcome, naming the person, above their card too.
+#[tokio::test]
+async fn a_json_answer_carries_the_sealed_render_parameters_of_its_outcome() {
+    let server = start(|c, _| with_consumer(c)).await;
+    for user in ["alice", "bob"] {
+        render(&server, user, &[]).await;
+    }
+    let (status, outcome) = act(&server, "alice", "follow", &[("userId", "bob")]).await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    let render_parameters = outcome["renderParameters"]
+        .as_object()
+        .unwrap_or_else(|| panic!("renderParameters: {outcome}"));
+    assert_eq!(
+        render_parameters[&format!("{NS}message")],
+        "you-are-now-following-this-user"
+    );
+    assert!(
+        render_parameters.contains_key(&format!("{NS}messageAuth")),
+        "{outcome}"
+    );
+    assert_eq!(
+        render_parameters[&format!("{NS}userId")],
+        "bob",
+        "{outcome}"
+    );
+    let mut query: Vec<(String, String)> = render_parameters
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+        .collect();
+    // Back on Bob's card, the outcome above it: a message there is shown only under
+    // the seal, so a hand-written link cannot make a card say something of its person.
+    let card = render_query(&server, "alice", &query).await;
+    assert!(card.contains("Givenbob Familybob"), "{card}");
+    assert!(
+        card.contains("alert-success") && card.contains("You are now following this user."),
+        "{card}"
+    );
+    query.retain(|(k, _)| k != &format!("{NS}messageAuth"));
+    let unsealed = render_query(&server, "alice", &query).await;
+    assert!(!unsealed.contains("alert-"), "{unsealed}");
+
+    // A bulk action of one person comes back to the list, whose message names them.
+    let (_, outcome) = act(&server, "alice", "unfollow", &[("userIds", "bob")]).await;
+    let query: Vec<(String, String)> = outcome["renderParameters"]
+        .as_object()
+        .unwrap_or_else(|| panic!("renderParameters: {outcome}"))
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+        .collect();
+    let list = render_query(&server, "alice", &query).await;
+    assert!(
+        list.contains("You are not following Givenbob Familybob anymore."),
+        "{list}"
+    );
+}
+
 /// `p_p_state` and `p_p_mode` as Liferay names them: the standard states and the bare
 /// fragment are served, a minimized widget is an empty fragment (the portal draws its
 /// title), and a state the host does not know or a mode the descriptor does not list
@@ -1862,10 +1920,13 @@ async fn json_action_answers_always_have_a_relationship() {
         render(&server, user, &[]).await;
     }
     let shape = |body: &Value| {
+        // A widget's answer adds the render parameters of its outcome (see
+        // `a_json_answer_carries_the_sealed_render_parameters_of_its_outcome`).
         let mut keys: Vec<&str> = body
             .as_object()
             .map(|o| o.keys().map(String::as_str).collect())
             .unwrap_or_default();
+        keys.retain(|k| *k != "renderParameters");
         keys.sort_unstable();
         assert_eq!(
             keys,
@@ -1916,6 +1977,7 @@ async fn json_action_answers_always_have_a_relationship() {
     let (status, body) = act(&server, "alice", "follow", &[("userId", "bob")]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     shape(&body);
+    assert!(body["renderParameters"].is_object(), "{body}");
     let relationship = seven_booleans(&body);
     assert_eq!(relationship["following"], true);
 

@@ -117,6 +117,43 @@ async fn a_registered_portal_survives_a_restart_and_deregistration_is_final() {
     server.stop().await;
 }
 
+/// A portal that consumes over WSRP alone (HCL DX, GateIn) is configured with its
+/// `wsrp_secret` and nothing else: it registers and is served, and since it has no
+/// key, a Bearer token in its name is refused, not taken on a secret nobody uses.
+#[tokio::test]
+async fn a_consumer_with_only_a_wsrp_secret_registers_and_signs_nobody_in() {
+    let server = start(|c, _| {
+        with_consumer(c);
+        let consumer = &mut c.consumers[0];
+        consumer.hs256_secret = None;
+        consumer.allowed_origins.clear();
+        widget_host::config::Config {
+            consumers: c.consumers.clone(),
+            ..Default::default()
+        }
+        .validate()
+        .expect("a WSRP-only consumer is a valid configuration");
+    })
+    .await;
+    let handle = register(&server).await;
+    let (status, answer) = soap(
+        &server,
+        "service-description",
+        &service_description(&handle),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("contacts_center"), "{answer}");
+    let render = reqwest::Client::new()
+        .get(server.url("/widgets/contacts_center/render"))
+        .bearer_auth(common::token("alice", &[]))
+        .send()
+        .await
+        .expect("render");
+    assert_eq!(render.status(), 401);
+    server.stop().await;
+}
+
 /// SOAP 1.1 answers every fault 500 (or the transport's status), so `/metrics` counts
 /// faults by faultcode and kind as well: a consumer's mistakes apart from the
 /// producer's own failures.

@@ -1516,9 +1516,15 @@ fn cli_token_mints_for_hs256_consumers_only() {
     assert_eq!(o.status.code(), Some(2));
 }
 
-/// The first line `serve` logs with `args` and `env` (it logs "serving" once it
-/// listens), then the host is killed.
+/// The first line `serve` logs with `args` and `env`, then the host is killed.
 fn first_log_line(args: &[&str], env: &[(&str, &str)]) -> String {
+    log_until_serving(args, env).swap_remove(0)
+}
+
+/// The lines `serve` logs with `args` and `env` up to "serving", which it logs once
+/// it listens; then the host is killed. The test fails if it does not get there in
+/// 30 s.
+fn log_until_serving(args: &[&str], env: &[(&str, &str)]) -> Vec<String> {
     use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_widget-host"));
@@ -1540,15 +1546,45 @@ fn first_log_line(args: &[&str], env: &[(&str, &str)]) -> String {
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let line = std::io::BufReader::new(stderr).lines().next();
-        let _ = tx.send(line);
+        for line in std::io::BufReader::new(stderr).lines() {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
     });
-    let line = rx.recv_timeout(Duration::from_secs(30));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut lines = Vec::new();
+    let served = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(Ok(line)) => {
+                let serving = line.contains("serving");
+                lines.push(line);
+                if serving {
+                    break true;
+                }
+            }
+            _ => break false,
+        }
+    };
     let _ = child.kill();
     let _ = child.wait();
-    line.expect("a log line within 30 s")
-        .expect("stderr open")
-        .expect("a readable line")
+    assert!(served, "not serving within 30 s: {lines:?}");
+    lines
+}
+
+/// A variable of another program under the host's prefix (a test harness's
+/// `WIDGET_HOST_BIN`) does not stop the host: it serves, and says that it passed the
+/// variable over. A misspelt setting does stop it (the config module's tests).
+#[test]
+fn another_programs_variable_is_passed_over_with_a_warning() {
+    let lines = log_until_serving(&[], &[("WIDGET_HOST_BIN", "/usr/local/bin/widget-host")]);
+    assert!(
+        lines.iter().any(|l| l.contains("WARN")
+            && l.contains("WIDGET_HOST_BIN")
+            && l.contains("passed over")),
+        "{lines:?}"
+    );
 }
 
 /// `--log-format json` and `WIDGET_HOST_LOG_FORMAT=json` write one JSON object per

@@ -1919,7 +1919,10 @@ fn a_search_that_finds_nobody_says_so_and_a_mangled_cursor_shows_the_first_page(
             .nth(1)
             .unwrap_or_else(|| panic!("{filter}: an empty state: {html}"));
         assert!(!empty.contains(">You have no"), "{filter}: {html}");
-        assert!(!empty.contains(">You are not following"), "{filter}: {html}");
+        assert!(
+            !empty.contains(">You are not following"),
+            "{filter}: {html}"
+        );
     }
     // Without keywords, an empty list still says what is empty.
     let following = cc(Some("a")).p("filter", "following").html(&w);

@@ -174,11 +174,11 @@ pub async fn action(
         .unwrap_or_default();
     let actor = prepared.request.viewer.user().cloned();
     let mut done = run_action(state, prepared).await?;
-    if wants_json {
-        return Ok(outcome_json(&done));
-    }
     if let Some(actor) = &actor {
         outcome::seal(&state.p_auth, actor, &placement, &mut done.render_params);
+    }
+    if wants_json {
+        return Ok(outcome_json(&done, &placement));
     }
     let location = native::redirect_location(
         requested.as_deref(),
@@ -912,12 +912,22 @@ fn widget_error(state: &AppState, locale: &str, error: WidgetError) -> HttpError
 /// An action's answer in the contract's shape. `relationship` is always there, `null`
 /// when the action was not about one person (a bulk action, a request answered, a
 /// preference saved), so that a portal's script reads one shape.
-fn outcome_json(outcome: &ActionOutcome) -> Response<Body> {
+fn outcome_json(outcome: &ActionOutcome, placement: &PortletId) -> Response<Body> {
+    // The render parameters a browser's redirect would carry, namespaced and sealed:
+    // a portal's script that re-renders with them shows the outcome as the redirect's
+    // page does, naming the person where the seal lets it (above a card, too).
+    let namespace = placement.namespace();
+    let render: serde_json::Map<String, serde_json::Value> = outcome
+        .render_params
+        .iter()
+        .map(|(name, value)| (format!("{namespace}{name}"), value.clone().into()))
+        .collect();
     let mut body = serde_json::json!({
         "ok": outcome.ok,
         "message": outcome.message,
         "text": outcome.text,
         "relationship": outcome.relationship,
+        "renderParameters": render,
     });
     // A bulk action adds each person's outcome; the four fields above keep the shape.
     if !outcome.people.is_empty() {

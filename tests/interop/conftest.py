@@ -26,9 +26,8 @@ def start_server(args, work, base):
     if not pathlib.Path(BIN).exists():
         pytest.fail(f"{BIN} is missing: run `cargo build --release` first (.ci/run does)")
     log = open(work / "server.log", "wb")
-    # The host treats every WIDGET_HOST_* variable as its own setting (and an unknown
-    # one as an error), so WIDGET_HOST_BIN, which names the binary for this suite,
-    # must not reach it.
+    # The host reads WIDGET_HOST_* settings: one set in the shell this suite runs in
+    # (a WIDGET_HOST_DATA_DIR) must not change the host each test starts.
     env = {k: v for k, v in os.environ.items() if not k.startswith("WIDGET_HOST_")}
     proc = subprocess.Popen([BIN, *args], stdout=log, stderr=subprocess.STDOUT, cwd=work, env=env)
     proc.log = log

@@ -536,7 +536,9 @@ fn load_keys(consumer: &ConsumerConfig) -> Result<(Vec<ConsumerKey>, Vec<String>
             .into_iter()
             .map(|e| format!("{}: {e}", path.display()))
             .collect();
-    } else if keys.is_empty() {
+    } else if keys.is_empty() && consumer.wsrp_secret.is_none() {
+        // A consumer with only a `wsrp_secret` consumes over WSRP alone: no key, so
+        // every Bearer token naming it is refused.
         return Err(AuthError::Config {
             consumer: consumer.id.clone(),
             message: "needs hs256_secret or jwks_file".into(),
