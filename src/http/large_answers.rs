@@ -10,11 +10,14 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::response::HttpError;
 use super::shares::{Share, Shares};
 
-/// Answers this large and larger count against [`AppState::large_answers`]; a page
-/// (some 35 KB) never does.
+/// Answers this large and larger count against [`AppState::large_answers`]: every
+/// export of more than a few dozen cards, and WSRP replies of more than a page of
+/// markup (a home page is some 35 KB). What slow readers hold outside the budget is
+/// then at most this much per connection (64 MiB at the default 1,024 connections),
+/// where at 1 MiB it was a gibibyte of exports just under it.
 ///
 /// [`AppState::large_answers`]: super::state::AppState::large_answers
-pub const LARGE_ANSWER_BYTES: usize = 1024 * 1024;
+pub const LARGE_ANSWER_BYTES: usize = 64 * 1024;
 
 /// The host's budget for large answers held for clients still reading them, and
 /// each person's part of what is held: one person's answers may hold a quarter of

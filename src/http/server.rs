@@ -171,6 +171,40 @@ pub fn make_room_for(max_connections: usize) -> Result<u64, u64> {
     }
 }
 
+/// Whether an `accept` error is one connection's, failed before it was taken: Linux
+/// hands a pending network error of the new socket to `accept` (accept(2): ENETDOWN,
+/// EPROTO, ENOPROTOOPT, EHOSTDOWN, ENONET, EHOSTUNREACH, EOPNOTSUPP, ENETUNREACH for
+/// TCP, to be retried like EAGAIN), and a reset or abort says the same. The next
+/// connection is taken at once; any other error (no file descriptors, no memory)
+/// lasts a while, and the loop backs off.
+fn failed_before_taken(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::ConnectionAborted
+            | ErrorKind::ConnectionReset
+            | ErrorKind::HostUnreachable
+            | ErrorKind::NetworkUnreachable
+            | ErrorKind::NetworkDown
+    ) {
+        return true;
+    }
+    #[cfg(target_os = "linux")]
+    if let Some(raw) = error.raw_os_error() {
+        use rustix::io::Errno;
+        return [
+            Errno::PROTO,
+            Errno::NOPROTOOPT,
+            Errno::HOSTDOWN,
+            Errno::NONET,
+            Errno::OPNOTSUPP,
+        ]
+        .iter()
+        .any(|e| e.raw_os_error() == raw);
+    }
+    false
+}
+
 /// The accept loop over an already started [`AppState`].
 pub async fn serve(
     state: Arc<AppState>,
@@ -198,6 +232,10 @@ pub async fn serve(
         let (mut stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
+                Err(error) if failed_before_taken(&error) => {
+                    tracing::debug!(%error, "a connection failed before it was accepted");
+                    continue;
+                }
                 Err(error) => {
                     // Out of file descriptors and the like: back off instead of spinning.
                     tracing::warn!(%error, "accept failed");
@@ -287,6 +325,33 @@ mod tests {
     use http_body_util::Full;
     use tokio::io::AsyncReadExt;
 
+    /// A network error of one connection that `accept` reports is passed over at
+    /// once; running out of file descriptors or memory is waited out.
+    #[test]
+    fn one_connections_failure_is_told_from_the_hosts() {
+        use std::io::{Error, ErrorKind};
+        for kind in [ErrorKind::ConnectionAborted, ErrorKind::ConnectionReset] {
+            assert!(failed_before_taken(&Error::from(kind)), "{kind:?}");
+        }
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::io::Errno;
+            for errno in [
+                Errno::PROTO,
+                Errno::HOSTUNREACH,
+                Errno::NETUNREACH,
+                Errno::NONET,
+            ] {
+                let error = Error::from_raw_os_error(errno.raw_os_error());
+                assert!(failed_before_taken(&error), "{error}");
+            }
+            for errno in [Errno::MFILE, Errno::NFILE, Errno::NOBUFS, Errno::NOMEM] {
+                let error = Error::from_raw_os_error(errno.raw_os_error());
+                assert!(!failed_before_taken(&error), "{error}");
+            }
+        }
+    }
+
     /// The host turns transparent huge pages off for its process as it starts (a
     /// process-wide flag; no other test of this binary calls `launch`).
     #[cfg(target_os = "linux")]
@@ -365,8 +430,13 @@ mod tests {
 
         /// `write_slots` in place of the host's own number, when given.
         async fn start(write_slots: Option<usize>) -> Self {
+            Self::start_with(write_slots, |_| {}).await
+        }
+
+        /// [`Self::start`], its configuration changed by `adjust` first.
+        async fn start_with(write_slots: Option<usize>, adjust: impl FnOnce(&mut Config)) -> Self {
             let dir = tempfile::tempdir().expect("dir");
-            let config = Config {
+            let mut config = Config {
                 listen: "127.0.0.1:0".parse().expect("addr"),
                 data_dir: dir.path().join("data"),
                 descriptors_dir: dir.path().join("widget-descriptors"),
@@ -394,6 +464,7 @@ mod tests {
                 ],
                 ..Config::default()
             };
+            adjust(&mut config);
             let mut state = AppState::start(config).await.expect("started");
             let slots = write_slots.unwrap_or(super::super::state::WRITES_WAITING_AT_ONCE);
             state.write_slots = Arc::new(Semaphore::new(slots));
@@ -585,12 +656,16 @@ mod tests {
         let mut people: Vec<Person> = (0..LARGE).map(large).collect();
         people.push(person("v"));
         people.push(person("small"));
+        people.push(person("one"));
         let social = host.state.social.clone();
         tokio::task::spawn_blocking(move || {
             social.upsert_people(people)?;
             let edges = (0..LARGE)
                 .map(|i| BulkEdge::Connection("v".into(), format!("large{i:02}")))
-                .chain([BulkEdge::Connection("small".into(), "v".into())])
+                .chain([
+                    BulkEdge::Connection("small".into(), "v".into()),
+                    BulkEdge::Connection("one".into(), "large00".into()),
+                ])
                 .collect();
             social.link_many(edges)
         })
@@ -612,6 +687,10 @@ mod tests {
             .expect("free");
         let refused = export("v").await.expect("answer");
         assert_eq!(refused.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+        // One large card (some 130 KB, far under a mebibyte) counts too: slow readers
+        // of many such exports would otherwise hold gigabytes outside the budget.
+        let one = export("one").await.expect("answer");
+        assert_eq!(one.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
         let small = export("small").await.expect("answer");
         assert_eq!(small.status(), reqwest::StatusCode::OK);
         assert_eq!(
@@ -779,6 +858,47 @@ mod tests {
                 // A follow that came before its person's refresh finds nobody.
                 assert!([200, 404].contains(&status.as_u16()), "{status}");
             }
+            host.stop().await;
+        });
+    }
+
+    /// A write that finds no slot within its request timeout is refused as busy (503,
+    /// retry), and nothing of it is done; the write that holds the slot still waits
+    /// for its commit, however long the writer is held.
+    #[test]
+    fn a_write_that_finds_no_slot_in_time_is_refused_as_busy() {
+        small_blocking_pool().block_on(async {
+            let host =
+                HeldWriterHost::start_with(Some(1), |c| c.limits.request_timeout_secs = 1).await;
+            for user in ["alice", "bob", "carol"] {
+                assert_eq!(host.render(user).await.expect("render"), 200);
+            }
+            let (release, holder) = host.hold_writer().await;
+            let first = tokio::spawn(host.follow("alice", "bob"));
+            host.slots_taken(1).await;
+            let started = std::time::Instant::now();
+            let second = host.follow("alice", "carol").await.expect("answered");
+            assert_eq!(second, 503);
+            assert!(
+                started.elapsed() >= Duration::from_millis(900),
+                "{:?}",
+                started.elapsed()
+            );
+            // The first waits on, past its request timeout, for its commit.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            assert!(!first.is_finished());
+            release.send(()).expect("release");
+            holder.join().expect("holder").expect("held write");
+            assert_eq!(first.await.expect("task").expect("answered"), 200);
+            let reader = host.state.social.read().expect("read");
+            assert!(reader.relationship("alice", "bob").expect("read").following);
+            assert!(
+                !reader
+                    .relationship("alice", "carol")
+                    .expect("read")
+                    .following
+            );
+            drop(reader);
             host.stop().await;
         });
     }

@@ -78,7 +78,8 @@ impl AppState {
     /// writer than there are slots. A person's writes (`who`) hold half of the
     /// slots at most: past that, [`HttpError::Busy`] at once, so that one person's
     /// scripted calls (each can name 200 people) cannot take every slot and keep
-    /// everyone else's actions waiting. Internal when the task was lost (a panic).
+    /// everyone else's actions waiting. Busy too when no slot comes free within the
+    /// request timeout. Internal when the task was lost (a panic).
     ///
     /// [`HttpError::Busy`]: super::response::HttpError::Busy
     pub async fn in_write_slot<T: Send + 'static>(
@@ -99,10 +100,16 @@ impl AppState {
             })?),
             None => None,
         };
-        let slot = Arc::clone(&self.write_slots)
-            .acquire_owned()
-            .await
-            .map_err(|_| HttpError::Internal)?;
+        // Nothing is queued until a slot is had, so a call that finds none within its
+        // request timeout is refused as busy, and may be retried: waiting on, calls
+        // behind a held writer would take every connection the host has, and its
+        // renders, which need no writer, would be refused with them.
+        let wait = self.config.limits.request_timeout();
+        let slot =
+            match tokio::time::timeout(wait, Arc::clone(&self.write_slots).acquire_owned()).await {
+                Ok(slot) => slot.map_err(|_| HttpError::Internal)?,
+                Err(_) => return Err(HttpError::Busy),
+            };
         let task = tokio::spawn(async move {
             let _held = (slot, share);
             write.await
@@ -531,9 +538,9 @@ pub const LARGE_ANSWERS_HELD_BYTES: usize = 128 * 1024 * 1024;
 /// behind it hold no thread. The slots bound the jobs queued for the writer meanwhile,
 /// and each goes with its write until the commit (`AppState::in_write_slot`), so
 /// requests given up at their timeout cannot queue more. This many fill the writer's
-/// largest group. Past it, a call waits for a slot: a render's refresh up to its
-/// request timeout, an action or a user API write as long as it would have waited for
-/// its commit. WSRP's writes wait on the producer's blocking thread, bounded by its 64
+/// largest group. Past it, a call waits for a slot up to its request timeout, then is
+/// refused as busy, nothing done; one that has its slot waits for its commit however
+/// long it takes. WSRP's writes wait on the producer's blocking thread, bounded by its 64
 /// envelopes.
 pub const WRITES_WAITING_AT_ONCE: usize = 256;
 
