@@ -114,12 +114,11 @@ pub const COMPACT_PREFERENCES: [(&str, &str); 5] = [
 
 /// Seeds demo people and the compact instance's preferences into an empty database.
 pub fn prepare(social: &crate::social::Social) -> Result<(), crate::social::SocialError> {
-    if people::seed_if_empty(social)? {
-        let preferences = COMPACT_PREFERENCES
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), vec![(*v).to_owned()]))
-            .collect();
-        social.save_preferences(CONTENT[1].portlet_id, preferences)?;
+    let compact = COMPACT_PREFERENCES
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), vec![(*v).to_owned()]))
+        .collect();
+    if people::seed_if_empty(social, vec![(CONTENT[1].portlet_id.to_owned(), compact)])? {
         tracing::info!("demo people seeded");
     }
     Ok(())

@@ -118,10 +118,14 @@ pub fn people_left_in(social: &Social) -> Result<usize, SocialError> {
     Ok(found)
 }
 
-/// Seeds the demo directory into an empty database, and only there: fifty made-up
-/// people must never join a real directory that was imported before the first start
-/// with the demo on. Returns whether it seeded.
-pub fn seed_if_empty(social: &Social) -> Result<bool, SocialError> {
+/// Seeds the demo directory, with `preferences` for its placements, into an empty
+/// database, and only there: fifty made-up people must never join a real directory
+/// that was imported before the first start with the demo on. One transaction (see
+/// [`Social::seed_at_once`]). Returns whether it seeded.
+pub fn seed_if_empty(
+    social: &Social,
+    preferences: Vec<(String, crate::store::Preferences)>,
+) -> Result<bool, SocialError> {
     if social.read()?.directory_size()? > 0 {
         return Ok(false);
     }
@@ -130,23 +134,27 @@ pub fn seed_if_empty(social: &Social) -> Result<bool, SocialError> {
         .enumerate()
         .map(|(i, p)| person(i, *p))
         .collect();
-    social.upsert_people(people)?;
     // A lived-in start: connections, a pending request each way, follows both ways.
     let me = DEFAULT_PERSON;
+    let mut acts = Vec::new();
+    let mut act = |actor: &str, verb: PersonVerb, other: &str| {
+        acts.push((actor.to_owned(), Action::on(verb, other)));
+    };
     for other in ["jose.alvarez", "jane.doe", "zoe.muller"] {
-        social.act(me, Action::on(PersonVerb::Connect, other))?;
-        social.act(other, Action::on(PersonVerb::Connect, me))?;
+        act(me, PersonVerb::Connect, other);
+        act(other, PersonVerb::Connect, me);
     }
-    social.act("richard.roe", Action::on(PersonVerb::Connect, me))?;
-    social.act(me, Action::on(PersonVerb::Connect, "taro.yamada"))?;
+    act("richard.roe", PersonVerb::Connect, me);
+    act(me, PersonVerb::Connect, "taro.yamada");
     for followed in ["minh.nguyen", "sofia.rossi"] {
-        social.act(me, Action::on(PersonVerb::Follow, followed))?;
+        act(me, PersonVerb::Follow, followed);
     }
     for follower in ["lukasz.nowak", "aisha.okafor"] {
-        social.act(follower, Action::on(PersonVerb::Follow, me))?;
+        act(follower, PersonVerb::Follow, me);
     }
-    social.act("jose.alvarez", Action::on(PersonVerb::Connect, "jane.doe"))?;
-    social.act("jane.doe", Action::on(PersonVerb::Connect, "jose.alvarez"))?;
+    act("jose.alvarez", PersonVerb::Connect, "jane.doe");
+    act("jane.doe", PersonVerb::Connect, "jose.alvarez");
+    social.seed_at_once(people, acts, preferences)?;
     Ok(true)
 }
 
@@ -199,11 +207,21 @@ mod tests {
     #[test]
     fn seeds_once_with_a_lived_in_start() {
         let social = Social::in_memory().expect("store");
-        assert!(seed_if_empty(&social).expect("seed"));
+        let preferences = vec![(
+            "contacts_center_INSTANCE_x".to_owned(),
+            [("pageSize".to_owned(), vec!["5".to_owned()])].into(),
+        )];
+        assert!(seed_if_empty(&social, preferences).expect("seed"));
         assert!(
-            !seed_if_empty(&social).expect("second start"),
+            !seed_if_empty(&social, Vec::new()).expect("second start"),
             "a database with people is left alone"
         );
+        let saved = social
+            .read()
+            .expect("read")
+            .preferences("contacts_center_INSTANCE_x")
+            .expect("preferences");
+        assert_eq!(saved.get("pageSize"), Some(&vec!["5".to_owned()]));
         let reader = social.read().expect("read");
         let counts = reader.counts(DEFAULT_PERSON).expect("counts");
         assert_eq!(counts.connections, 3);
@@ -216,6 +234,39 @@ mod tests {
         assert!(PEOPLE.iter().all(|p| crate::store::is_portal_user_id(p.0)));
     }
 
+    /// A seed is written whole or not at all: one whose last person cannot be stored
+    /// leaves no one, no relation and no preference behind.
+    #[test]
+    fn a_seed_that_cannot_be_written_whole_writes_nothing() {
+        let social = Social::in_memory().expect("store");
+        let mut people: Vec<Person> = PEOPLE
+            .iter()
+            .enumerate()
+            .map(|(i, p)| person(i, *p))
+            .collect();
+        people.push(Person {
+            id: "not an id".into(),
+            ..Person::default()
+        });
+        let acts = vec![(
+            DEFAULT_PERSON.to_owned(),
+            Action::on(PersonVerb::Follow, "jane.doe"),
+        )];
+        let preferences = vec![(
+            "contacts_center".to_owned(),
+            [("pageSize".to_owned(), vec!["5".to_owned()])].into(),
+        )];
+        assert!(social.seed_at_once(people, acts, preferences).is_err());
+        let reader = social.read().expect("read");
+        assert_eq!(reader.directory_size().expect("size"), 0);
+        assert!(
+            reader
+                .preferences("contacts_center")
+                .expect("preferences")
+                .is_empty()
+        );
+    }
+
     #[test]
     fn a_real_directory_gets_no_demo_people() {
         let social = Social::in_memory().expect("store");
@@ -226,7 +277,7 @@ mod tests {
                 ..Person::default()
             })
             .expect("import");
-        assert!(!seed_if_empty(&social).expect("start"));
+        assert!(!seed_if_empty(&social, Vec::new()).expect("start"));
         let reader = social.read().expect("read");
         assert_eq!(reader.directory_size().expect("size"), 1);
         assert!(reader.person(DEFAULT_PERSON).expect("read").is_none());

@@ -350,12 +350,11 @@ impl RegistrationStore for StoredRegistrations {
         handle: &str,
         registration: Registration,
     ) -> Result<bool, RegistrationStoreError> {
-        // Check and write are two steps; a concurrent deregister in between would be
-        // undone, which is harmless: the consumer holds the handle and may use it.
-        if self.get(handle)?.is_none() {
-            return Ok(false);
-        }
-        self.create(handle, registration).map(|()| true)
+        // The look and the write are one transaction: a deregistration acknowledged
+        // in between stays done.
+        self.0
+            .replace_registration(handle, Self::encode(&registration)?)
+            .map_err(store_error)
     }
 
     fn delete(&self, handle: &str) -> Result<bool, RegistrationStoreError> {

@@ -264,6 +264,33 @@ impl Social {
         Ok(self.store.write_async(acting(actor, action)).await?)
     }
 
+    /// A starting state in one durable transaction: `people`, then each actor's
+    /// action, then each placement's preferences. A seed left half written by a host
+    /// stopped part way would never be finished (its people make the directory look
+    /// seeded), so it is written whole or not at all. For the few dozen people of a
+    /// demo; an import goes by [`Self::upsert_people`].
+    pub fn seed_at_once(
+        &self,
+        people: Vec<Person>,
+        actions: Vec<(String, Action)>,
+        preferences: Vec<(String, Preferences)>,
+    ) -> Result<(), SocialError> {
+        for person in &people {
+            validate(person)?;
+        }
+        let at = now();
+        Ok(self.store.write(move |tables| {
+            tables.upsert_people(&people)?;
+            for (actor, action) in &actions {
+                rules::apply(tables, actor, action, at)?;
+            }
+            for (portlet_id, preferences) in &preferences {
+                tables.save_preferences(portlet_id, preferences)?;
+            }
+            Ok(())
+        })?)
+    }
+
     /// Creates or refreshes a person of the directory.
     pub fn upsert_person(&self, person: Person) -> Result<(), SocialError> {
         Ok(self.store.write(storing(person)?)?)

@@ -18,6 +18,16 @@ impl Social {
             .write(move |tables| tables.put_registration(&handle, &record))?)
     }
 
+    /// Replaces the record of a registration that exists, in one transaction with the
+    /// look that finds it: `false`, with nothing stored, when the handle is unknown
+    /// (a deregistration acknowledged before it stays done). Returns once durable.
+    pub fn replace_registration(&self, handle: &str, record: Vec<u8>) -> Result<bool, SocialError> {
+        let handle = handle.to_owned();
+        Ok(self
+            .store
+            .write(move |tables| tables.replace_registration(&handle, &record))?)
+    }
+
     /// Forgets a registration; `false` when the handle was unknown.
     pub fn delete_registration(&self, handle: &str) -> Result<bool, SocialError> {
         let handle = handle.to_owned();
@@ -47,8 +57,24 @@ mod tests {
             social.registration("h1").expect("read").as_deref(),
             Some(&b"record-1"[..])
         );
+        assert!(
+            social
+                .replace_registration("h1", b"record-2".to_vec())
+                .expect("replace")
+        );
+        assert_eq!(
+            social.registration("h1").expect("read").as_deref(),
+            Some(&b"record-2"[..])
+        );
         assert!(social.delete_registration("h1").expect("delete"));
         assert!(!social.delete_registration("h1").expect("delete again"));
+        assert_eq!(social.registration("h1").expect("read"), None);
+        // A handle deregistered is not brought back by a modification after it.
+        assert!(
+            !social
+                .replace_registration("h1", b"record-3".to_vec())
+                .expect("replace")
+        );
         assert_eq!(social.registration("h1").expect("read"), None);
     }
 }

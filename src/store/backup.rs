@@ -208,10 +208,39 @@ fn rename_new(temp: &Path, dest: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Whether a committed file's new name must be known durable before the commit
+/// counts as done.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NameSync {
+    /// A backup: one reported written must survive a power cut, name and all, so a
+    /// folder that cannot be synced fails it (the file stays, under its name).
+    Required,
+    /// A restore: once the file has its name it is the database, and the restore
+    /// must not then undo itself (it would drop the kept copy of the file it
+    /// replaced); the log says what a power cut may still do.
+    Logged,
+}
+
 /// Flushes a finished file and its directory entry, then gives it the name `dest`
 /// (see [`Naming`]). The file is made its owner's alone first (should it have been
 /// made otherwise): a file system that keeps no modes is only warned of.
-fn commit_file(temp: &Path, dest: &Path, naming: Naming) -> Result<(), StoreError> {
+fn commit_file(
+    temp: &Path,
+    dest: &Path,
+    naming: Naming,
+    name_sync: NameSync,
+) -> Result<(), StoreError> {
+    commit_file_syncing(temp, dest, naming, name_sync, super::folders::sync_folder)
+}
+
+/// [`commit_file`], the folder that holds `dest` synced by `sync_folder`.
+fn commit_file_syncing(
+    temp: &Path,
+    dest: &Path,
+    naming: Naming,
+    name_sync: NameSync,
+    sync_folder: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> Result<(), StoreError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -226,11 +255,27 @@ fn commit_file(temp: &Path, dest: &Path, naming: Naming) -> Result<(), StoreErro
         Naming::Replacing => fs::rename(temp, dest).map_err(file_error(dest))?,
         Naming::New => link_new(temp, dest)?,
     }
-    // Make the rename itself durable. A failure of the sync is not an error: the
-    // file has its name now, and a restore must not then undo itself (it would drop
-    // the kept copy of the file it replaced); the log says what a power cut may do.
-    super::folders::sync_name_of(dest);
-    Ok(())
+    // Make the rename itself durable.
+    let Some(folder) = super::folders::folder_of(dest) else {
+        return Ok(());
+    };
+    match (sync_folder(folder), name_sync) {
+        (Ok(()), _) => Ok(()),
+        (Err(source), NameSync::Required) => Err(StoreError::File {
+            path: folder.to_owned(),
+            source: std::io::Error::new(
+                source.kind(),
+                format!(
+                    "{} was written, but this folder could not be synced, so a power cut may still lose its name: {source}",
+                    dest.display()
+                ),
+            ),
+        }),
+        (Err(error), NameSync::Logged) => {
+            tracing::warn!(%error, path = %folder.display(), file = %dest.display(), "the folder could not be synced: a power cut before the system writes it out may lose the file's name");
+            Ok(())
+        }
+    }
 }
 
 fn copy_table<K: Key + 'static, V: Value + 'static>(
@@ -315,7 +360,7 @@ fn backup_named(
     // redb with a panic: that is a damaged database, said so, and the temporary file
     // is removed all the same.
     let result = read_damaged(|| write_copy(reader, &temp, stop))
-        .and_then(|()| commit_file(&temp, dest, naming));
+        .and_then(|()| commit_file(&temp, dest, naming, NameSync::Required));
     if let Err(StoreError::ShuttingDown) = &result {
         // Said here: the request that asked for it has usually been dropped by now.
         tracing::warn!(file = %dest.display(), "a backup was stopped unfinished by a shutdown signal; nothing took its name");
@@ -711,7 +756,7 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<Restored, StoreErro
             }
             LiveFileGuard::Made(..) => None,
         };
-        if let Err(e) = commit_file(&temp, db_path, Naming::Replacing) {
+        if let Err(e) = commit_file(&temp, db_path, Naming::Replacing, NameSync::Logged) {
             if let Some(kept) = &replaced_kept_as {
                 let _ = fs::remove_file(kept);
             }
@@ -852,6 +897,41 @@ mod tests {
     use super::*;
 
     /// A failed write names the copy, a failed read the backup.
+    /// A backup whose folder cannot be synced is not reported written: its name could
+    /// still be lost in a power cut. The file keeps its name (the data in it is
+    /// synced), and the error says so. A restore's replaced database is not undone
+    /// for it: that is only logged.
+    #[test]
+    fn a_backup_whose_folder_cannot_be_synced_is_not_reported_written() {
+        let dir = tempfile::tempdir().expect("dir");
+        let failing = |_: &Path| Err(std::io::Error::other("EIO"));
+        for (name_sync, naming) in [
+            (NameSync::Required, Naming::New),
+            (NameSync::Required, Naming::Replacing),
+            (NameSync::Logged, Naming::Replacing),
+        ] {
+            let (temp, dest) = (dir.path().join("copy.tmp"), dir.path().join("backup.redb"));
+            let _ = fs::remove_file(&dest);
+            fs::write(&temp, b"pages").expect("temp");
+            let result = commit_file_syncing(&temp, &dest, naming, name_sync, failing);
+            assert_eq!(fs::read(&dest).expect("named"), b"pages");
+            match name_sync {
+                NameSync::Required => {
+                    let said = match result {
+                        Err(e @ StoreError::File { .. }) => e.to_string(),
+                        other => panic!("not refused: {other:?}"),
+                    };
+                    assert!(said.contains("could not be synced"), "{said}");
+                    assert!(said.contains("backup.redb"), "{said}");
+                }
+                NameSync::Logged => result.expect("a restore stands"),
+            }
+        }
+        let (temp, dest) = (dir.path().join("ok.tmp"), dir.path().join("ok.redb"));
+        fs::write(&temp, b"pages").expect("temp");
+        commit_file(&temp, &dest, Naming::New, NameSync::Required).expect("a folder that syncs");
+    }
+
     #[test]
     fn a_failed_copy_names_the_file_that_failed() {
         let named = |result: Result<u64, StoreError>| match result {

@@ -551,6 +551,21 @@ impl<'t> Tables<'t> {
         Ok(())
     }
 
+    /// Replaces the record of a WSRP registration handle that exists; `false`, with
+    /// nothing stored, when it does not. One transaction: a deregistration that
+    /// committed first is not undone.
+    pub(crate) fn replace_registration(
+        &mut self,
+        handle: &str,
+        record: &[u8],
+    ) -> Result<bool, StoreError> {
+        if self.registrationhandle_registration.get(handle)?.is_none() {
+            return Ok(false);
+        }
+        self.put_registration(handle, record)?;
+        Ok(true)
+    }
+
     /// Forgets a WSRP registration handle; `false` when it was unknown.
     pub(crate) fn delete_registration(&mut self, handle: &str) -> Result<bool, StoreError> {
         Ok(self
