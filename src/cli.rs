@@ -61,8 +61,9 @@ pub enum Command {
         command: DescriptorsCommand,
     },
     /// Import Liferay headless-admin-user UserAccount JSON (a page object with items,
-    /// an array, or one object per line). Exit 0: all imported; 1: some records were
-    /// rejected (the rest imported); 2: the import could not run.
+    /// an array, or one object per line) into the database (server stopped). Exit 0:
+    /// all imported; 1: some records were rejected (the rest imported); 2: the import
+    /// could not run.
     ImportUsers {
         /// The JSON file.
         file: PathBuf,
@@ -71,7 +72,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "auto")]
         id_field: IdFieldArg,
     },
-    /// Fill an empty database with a synthetic directory and social graph.
+    /// Fill an empty database (server stopped) with a synthetic directory and social
+    /// graph.
     Seed {
         /// How many people.
         #[arg(long)]
@@ -83,9 +85,13 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed_value: u64,
     },
-    /// Verify every invariant of the database (server stopped). Exit 1 on a violation
-    /// or a damaged file, 2 when it cannot check.
-    CheckDb,
+    /// Verify every invariant of the database (server stopped), or of FILE (a backup,
+    /// such as one `POST /api/backup` wrote while the server runs). Exit 1 on a
+    /// violation or a damaged file, 2 when it cannot check.
+    CheckDb {
+        /// A database file to check instead of the data folder's.
+        file: Option<PathBuf>,
+    },
     /// Copy the database (server stopped) into FILE as one consistent snapshot.
     Backup {
         /// Where the backup goes: a name not yet taken (an existing file is refused,
@@ -252,7 +258,7 @@ pub fn run(cli: Cli) -> ExitCode {
             degree,
             seed_value,
         } => seed(&config, users, degree, seed_value),
-        Command::CheckDb => check_db(&config),
+        Command::CheckDb { file } => check_db(&config, file.as_deref()),
         Command::Backup { file } => backup(&config, &file),
         Command::Restore { file } => restore(&config, &file),
         Command::Token {
@@ -306,17 +312,36 @@ fn open_social(config: &Config) -> Result<Social, String> {
 }
 
 /// A progress bar on stderr, or nothing when stderr is not a terminal.
-fn progress_bar(unit: &str) -> ProgressBar {
+fn progress_bar(unit: &str, total: Total) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new_spinner();
-    let template = format!("{{spinner}} {{msg}} {{pos}}/{{len}} {unit} ({{per_sec}}, {{elapsed}})");
+    let template = progress_template(unit, total);
     if let Ok(style) = ProgressStyle::with_template(&template) {
         bar.set_style(style);
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
+}
+
+/// Whether a command knows how much work there is before it ends.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Total {
+    /// `seed`: it sets the bar's length.
+    Known,
+    /// `import-users`, which reads its file as it goes: a bar with no length
+    /// would show its position as the length, and look finished throughout.
+    Unknown,
+}
+
+fn progress_template(unit: &str, total: Total) -> String {
+    match total {
+        Total::Known => {
+            format!("{{spinner}} {{msg}} {{pos}}/{{len}} {unit} ({{per_sec}}, {{elapsed}})")
+        }
+        Total::Unknown => format!("{{spinner}} {{msg}} {{pos}} {unit} ({{per_sec}}, {{elapsed}})"),
+    }
 }
 
 /// Records between two progress lines of `import-users` when stderr is not a terminal:
@@ -371,7 +396,7 @@ fn import_users(config: &Config, file: &Path, id_field: IdFieldArg) -> ExitCode 
     let on_terminal = std::io::stderr().is_terminal();
     let (bar, lines);
     let progress: &dyn ImportProgress = if on_terminal {
-        bar = progress_bar("records");
+        bar = progress_bar("records", Total::Unknown);
         bar.set_message("importing");
         &bar
     } else {
@@ -421,6 +446,16 @@ fn import_users(config: &Config, file: &Path, id_field: IdFieldArg) -> ExitCode 
             file.display()
         );
     }
+    // A directory imported beside the demo's made-up people shows them to everyone:
+    // said now, not only when the host next starts with the demo off.
+    if let Ok(left) = crate::demo::people::people_left_in(&social)
+        && left > 0
+    {
+        eprintln!(
+            "{}: this database also holds {left} of the demo's made-up people (the demo ran on this data dir), whom every user's lists show: import into a fresh --data-dir, or delete them with DELETE /api/users/{{id}}",
+            config.database_path().display()
+        );
+    }
     println!("{report}");
     if report.complete() {
         ExitCode::SUCCESS
@@ -446,13 +481,20 @@ fn seed(config: &Config, users: usize, degree: f64, seed_value: u64) -> ExitCode
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let bar = progress_bar("");
+    let bar = progress_bar("", Total::Known);
     match crate::directory::seed(&social, options, &bar) {
         Ok(r) => {
             println!(
                 "seeded {} people: {} connections, {} follows, {} blocks, {} pending requests",
                 r.people, r.connections, r.follows, r.blocks, r.requests
             );
+            let drawn = r.connections + r.follows;
+            if drawn < r.asked {
+                println!(
+                    "note: --degree asked for {} connections and follows; {} people have room for {drawn} beside the blocks and requests (each pair is related once)",
+                    r.asked, r.people
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -462,8 +504,8 @@ fn seed(config: &Config, users: usize, degree: f64, seed_value: u64) -> ExitCode
     }
 }
 
-fn check_db(config: &Config) -> ExitCode {
-    let path = config.database_path();
+fn check_db(config: &Config, file: Option<&Path>) -> ExitCode {
+    let path = file.map_or_else(|| config.database_path(), Path::to_owned);
     let summary = match crate::store::inspect_file(&path) {
         Ok(s) => s,
         // The data is what is wrong, as with a broken invariant: exit 1, not "could
@@ -487,7 +529,7 @@ fn check_db(config: &Config) -> ExitCode {
             return fail(store_message(
                 &e,
                 &path,
-                "Use GET /readyz, or stop it to check.",
+                "Take a copy with POST /api/backup and check that (check-db FILE), or stop the server to check.",
             ));
         }
     };
@@ -686,7 +728,7 @@ fn token(
     let Some(found) = config.consumer(consumer) else {
         let known: Vec<&str> = config.consumers.iter().map(|c| c.id.as_str()).collect();
         return fail(format!(
-            "unknown consumer {consumer:?} (configured: {})",
+            "unknown consumer {consumer:?} (configured: {}): add a [[consumers]] table with id = {consumer:?} and an hs256_secret to the --config file",
             if known.is_empty() {
                 "none".to_owned()
             } else {
@@ -861,6 +903,17 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
 
 #[cfg(test)]
 mod tests {
+    /// `import-users` reads its file as it goes and cannot know its length: its bar
+    /// shows how many records so far, not "N/N", which would read as finished.
+    #[test]
+    fn a_bar_without_a_known_length_shows_none() {
+        let unknown = super::progress_template("records", super::Total::Unknown);
+        assert!(!unknown.contains("{len}"), "{unknown}");
+        assert!(unknown.contains("{pos} records"), "{unknown}");
+        let known = super::progress_template("", super::Total::Known);
+        assert!(known.contains("{pos}/{len}"), "{known}");
+    }
+
     use std::ffi::OsString;
     use std::os::unix::ffi::OsStringExt;
 

@@ -164,6 +164,14 @@ fn single_line_page_object_and_missing_items() {
     )
     .expect_err("a page without items is refused");
     assert!(err.to_string().contains("no items"), "{err}");
+    // One account saved pretty-printed, or accounts one after another as
+    // `jq '.items[]'` prints them: refused with the shapes that are read.
+    let stream = "{\n  \"id\": 1,\n  \"givenName\": \"Ann\"\n}\n{\n  \"id\": 2,\n  \"givenName\": \"Bob\"\n}\n";
+    let err = import_both(&s, stream.as_bytes(), ImportOptions::default())
+        .expect_err("not a page object");
+    let said = err.to_string();
+    assert!(said.contains("starts with one account"), "{said}");
+    assert!(said.contains("jq -c '.items[]'"), "{said}");
 }
 
 #[test]

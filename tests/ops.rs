@@ -155,7 +155,6 @@ fn tiny_directories_do_not_loop_forever() {
     assert_eq!(s.check_invariants().unwrap(), vec![]);
 }
 
-/// Waits until the store's writer thread has let go of the file after `drop`.
 /// What `check-db` finds in the file at `path`, as it words it.
 fn violations(path: &Path) -> Vec<String> {
     inspect_file(path)
@@ -1065,6 +1064,17 @@ fn cli_seed_check_db_corrupt_backup_restore() {
     let data = dir.path().join("data");
     let o = host(&data, &["check-db"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    // A degree more than a tiny directory can hold is drawn short, and said so.
+    let tiny = dir.path().join("tiny");
+    let o = host(&tiny, &["seed", "--users", "3", "--degree", "100"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains(
+            "note: --degree asked for 150 connections and follows; 3 people have room for"
+        ),
+        "{}",
+        text(&o)
+    );
     let o = host(
         &data,
         &[
@@ -1079,6 +1089,7 @@ fn cli_seed_check_db_corrupt_backup_restore() {
     );
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("seeded 300 people"), "{}", text(&o));
+    assert!(!text(&o).contains("note:"), "{}", text(&o));
     let o = host(&data, &["check-db"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("300 people"), "{}", text(&o));
@@ -1102,6 +1113,30 @@ fn cli_seed_check_db_corrupt_backup_restore() {
     let o = host(&data, &["check-db"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("violation: connection"), "{}", text(&o));
+    // A backup is checked by its name, whatever the live file holds: a copy taken
+    // while the server runs is how it is checked then.
+    let o = host(&data, &["check-db", backup.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("{}: schema", backup.display())),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("all invariants hold"), "{}", text(&o));
+    // An empty file (a copy that failed) is refused by its own name.
+    let empty = dir.path().join("empty.redb");
+    std::fs::write(&empty, b"").unwrap();
+    let o = host(&data, &["restore", empty.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!(
+            "{} is not a usable backup: the file is empty",
+            empty.display()
+        )),
+        "{}",
+        text(&o)
+    );
+    assert!(!text(&o).contains(".tmp-"), "{}", text(&o));
 
     let o = host(&data, &["restore", backup.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
@@ -1139,8 +1174,12 @@ fn cli_seed_check_db_corrupt_backup_restore() {
     }
     std::fs::write(&live, &whole).unwrap();
 
-    // While something holds the database, backup and restore say what to do.
+    // While something holds the database, backup, restore and check-db say what to
+    // do.
     let held = Database::open(data.join("widget-host.redb")).unwrap();
+    let o = host(&data, &["check-db"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("check-db FILE"), "{}", text(&o));
     let o = host(
         &data,
         &["backup", dir.path().join("b2.redb").to_str().unwrap()],
@@ -1201,6 +1240,21 @@ fn cli_import_exit_codes() {
     let o = host(&data, &["import-users", good.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("2 imported, 0 rejected"), "{}", text(&o));
+    assert!(!text(&o).contains("made-up people"), "{}", text(&o));
+    // Into a data dir where the demo ran: said at once, the import done all the same.
+    let demo_data = dir.path().join("demo-data");
+    std::fs::create_dir(&demo_data).unwrap();
+    let demo = Social::open(demo_data.join("widget-host.redb")).unwrap();
+    widget_host::demo::prepare(&demo).unwrap();
+    drop(demo);
+    let o = host(&demo_data, &["import-users", good.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("2 imported"), "{}", text(&o));
+    assert!(
+        text(&o).contains("of the demo's made-up people (the demo ran on this data dir)"),
+        "{}",
+        text(&o)
+    );
     let mixed = dir.path().join("mixed.ndjson");
     std::fs::write(&mixed, "{\"id\": 3}\n{\"givenName\": \"x\"}\n").unwrap();
     let o = host(&data, &["import-users", mixed.to_str().unwrap()]);
@@ -1483,7 +1537,7 @@ fn cli_token_mints_for_hs256_consumers_only() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        text(&o).contains("unknown consumer \"nobody\" (configured: portal-a, portal-b)"),
+        text(&o).contains("unknown consumer \"nobody\" (configured: portal-a, portal-b): add a [[consumers]] table with id = \"nobody\" and an hs256_secret to the --config file"),
         "{}",
         text(&o)
     );

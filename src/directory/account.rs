@@ -61,6 +61,11 @@ pub struct UserAccount {
     /// headless API; a number in Liferay's older JSON web services (5 is inactive).
     /// Read as any JSON value, so that another shape refuses nothing.
     pub status: Option<serde_json::Value>,
+    /// Not an account's field: the `title` of the problem Liferay's API answers with
+    /// (`{"status": "UNAUTHORIZED", "title": "..."}`), read to say so when such an
+    /// answer was saved in place of the accounts.
+    #[serde(rename = "title")]
+    pub problem_title: Option<String>,
 }
 
 fn present(s: &Option<String>) -> Option<&str> {
@@ -105,36 +110,61 @@ impl UserAccount {
 
     /// The portal user id this account will be known by, before validation.
     pub fn portal_id(&self, source: IdSource) -> Option<String> {
-        let erc = || present(&self.external_reference_code).map(str::to_owned);
-        let id = || match &self.id {
-            Some(AccountId::Number(n)) => Some(n.to_string()),
-            Some(AccountId::Text(t)) => present(&Some(t.clone())).map(str::to_owned),
-            None => None,
-        };
-        let screen = || present(&self.alternate_name).map(str::to_owned);
+        self.portal_id_and_field(source).map(|(id, _)| id)
+    }
+
+    /// [`Self::portal_id`], and the field it was taken from.
+    fn portal_id_and_field(&self, source: IdSource) -> Option<(String, &'static str)> {
+        let erc = || self.portal_id_from(IdSource::ExternalReferenceCode);
+        let id = || self.portal_id_from(IdSource::Id);
+        let screen = || self.portal_id_from(IdSource::ScreenName);
         match source {
             IdSource::Auto => erc().or_else(id).or_else(screen),
-            IdSource::ExternalReferenceCode => erc(),
-            IdSource::Id => id(),
-            IdSource::ScreenName => screen(),
+            other => self.portal_id_from(other),
+        }
+    }
+
+    fn portal_id_from(&self, source: IdSource) -> Option<(String, &'static str)> {
+        match source {
+            IdSource::ExternalReferenceCode => present(&self.external_reference_code)
+                .map(|v| (v.to_owned(), "externalReferenceCode")),
+            IdSource::Id => match &self.id {
+                Some(AccountId::Number(n)) => Some((n.to_string(), "id")),
+                Some(AccountId::Text(t)) => present(&Some(t.clone())).map(|v| (v.to_owned(), "id")),
+                None => None,
+            },
+            IdSource::ScreenName => {
+                present(&self.alternate_name).map(|v| (v.to_owned(), "alternateName"))
+            }
+            IdSource::Auto => self.portal_id_and_field(IdSource::Auto),
         }
     }
 
     /// The person this account describes, or why it cannot be one (a sentence for
     /// the import report).
     pub fn to_person(&self, source: IdSource) -> Result<Person, String> {
-        let id = self.portal_id(source).ok_or_else(|| match source {
-            IdSource::Auto => {
-                "no user id: needs externalReferenceCode, id or alternateName".to_owned()
-            }
-            IdSource::ExternalReferenceCode => "no externalReferenceCode".to_owned(),
-            IdSource::Id => "no id".to_owned(),
-            IdSource::ScreenName => "no alternateName (screen name)".to_owned(),
-        })?;
+        let problem =
+            present(&self.problem_title).filter(|_| self.portal_id(IdSource::Auto).is_none());
+        if let Some(title) = problem {
+            let shown: String = title.chars().take(120).collect();
+            return Err(format!(
+                "not an account but an error answer of Liferay's API ({shown:?}): export the accounts again as a user allowed to read them"
+            ));
+        }
+        let (id, field) = self
+            .portal_id_and_field(source)
+            .ok_or_else(|| match source {
+                IdSource::Auto => {
+                    "no user id: needs externalReferenceCode, id or alternateName".to_owned()
+                }
+                IdSource::ExternalReferenceCode => "no externalReferenceCode".to_owned(),
+                IdSource::Id => "no id".to_owned(),
+                IdSource::ScreenName => "no alternateName (screen name)".to_owned(),
+            })?;
         if !is_portal_user_id(&id) {
             let shown: String = id.chars().take(80).collect();
             return Err(format!(
-                "user id {shown:?} must be 1-64 of letters, digits, '.', '_', '@', '-'"
+                "user id {shown:?} (its {field}) must be 1-64 of letters, digits, '.', '_', '@', '-'; if your portal's tokens name people by another field, choose it with --id-field"
             ));
         }
         let email_address = match present(&self.email_address) {
@@ -266,6 +296,15 @@ mod tests {
         let cases = [
             (r#"{"givenName": "x"}"#, "no user id"),
             (r#"{"alternateName": "a b"}"#, "must be 1-64"),
+            (r#"{"alternateName": "a b"}"#, "its alternateName"),
+            (
+                r#"{"externalReferenceCode": "user:jdoe", "id": 7}"#,
+                "its externalReferenceCode) must be 1-64 of letters, digits, '.', '_', '@', '-'; if your portal's tokens name people by another field, choose it with --id-field",
+            ),
+            (
+                r#"{"status": "UNAUTHORIZED", "title": "Access denied"}"#,
+                "an error answer of Liferay's API (\"Access denied\")",
+            ),
             (r#"{"id": 1, "emailAddress": "nope"}"#, "not a valid email"),
             (r#"{"id": 1, "givenName": "a\u0007"}"#, "control character"),
             (

@@ -895,6 +895,7 @@ impl<'de> Visitor<'de> for Page<'_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut found = false;
+        let mut an_account = false;
         let mut paging = PageOf::default();
         let reading = Rc::clone(&self.sink.reading);
         loop {
@@ -904,6 +905,7 @@ impl<'de> Visitor<'de> for Page<'_, '_> {
             let Some(key) = key? else {
                 break;
             };
+            an_account |= ACCOUNT_KEYS.contains(&key.as_ref());
             if key == "items" && !found {
                 found = true;
                 // Bounded until its first record starts (each record then is): an
@@ -928,13 +930,28 @@ impl<'de> Visitor<'de> for Page<'_, '_> {
         if paging != PageOf::default() {
             self.sink.report.page = Some(paging);
         }
-        if found {
-            Ok(())
-        } else {
-            Err(serde::de::Error::custom("the page object has no items"))
+        match (found, an_account) {
+            (true, _) => Ok(()),
+            // One account saved on its own, or accounts one after another as
+            // `jq '.items[]'` prints them: told how to give them in a shape it reads.
+            (false, true) => Err(serde::de::Error::custom(
+                "the file starts with one account, not a page object with items: give one account per line (`jq -c '.items[]'`), or an array (`jq '.items'`)",
+            )),
+            (false, false) => Err(serde::de::Error::custom("the page object has no items")),
         }
     }
 }
+
+/// Fields of a `UserAccount` that a page object does not have: an object with any of
+/// them is an account.
+const ACCOUNT_KEYS: [&str; 6] = [
+    "id",
+    "externalReferenceCode",
+    "alternateName",
+    "givenName",
+    "familyName",
+    "emailAddress",
+];
 
 #[cfg(test)]
 mod tests {

@@ -66,6 +66,9 @@ impl SeedOptions {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SeedReport {
     pub people: usize,
+    /// Connections and follows `--degree` asked for: more than a small directory's
+    /// pairs can hold are drawn short (each pair is related once).
+    pub asked: usize,
     pub connections: usize,
     pub follows: usize,
     pub blocks: usize,
@@ -373,6 +376,7 @@ pub fn seed(
     drop(pairs);
     let report = SeedReport {
         people: users,
+        asked: relations,
         connections: connections.len(),
         follows: follows.len(),
         blocks: blocks.len(),

@@ -698,6 +698,14 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<Restored, StoreErro
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
             });
         }
+        // Said of the backup: its empty copy would be refused under the copy's
+        // hidden temporary name, which is gone by the time the message is read.
+        if fs::metadata(backup).is_ok_and(|m| m.len() == 0) {
+            return Err(StoreError::BadBackup {
+                path: backup.to_owned(),
+                why: "the file is empty (a copy that failed?)".into(),
+            });
+        }
         // Made its owner's alone before any byte of it is written: it holds the host
         // key (`fs::copy` would give it the backup's own mode until the rename).
         create_owner_only(&temp)?;
