@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use serde_json::Value;
 use widget_host::portal::PortletMode;
-use widget_host::widgets::WidgetError;
+use widget_host::widgets::{OutcomeKind, WidgetError};
 use widget_support::*;
 
 fn rel(o: &widget_host::widgets::ActionOutcome, field: &str) -> bool {
@@ -52,7 +52,7 @@ fn connect_request_accept_story() {
     let w = abc();
     let sent = cc(Some("a")).named("connect").p("userId", "b").ok(&w);
     assert!(sent.ok);
-    assert_eq!(sent.status, 200);
+    assert_eq!(sent.kind, OutcomeKind::Done);
     assert_eq!(
         sent.message,
         "this-user-has-received-a-connection-request-from-you"
@@ -119,8 +119,8 @@ fn connect_request_accept_story() {
         .ok(&w);
     assert!(!again.ok);
     assert_eq!(
-        (again.status, again.message.as_str()),
-        (409, "the-request-is-no-longer-pending")
+        (again.kind, again.message.as_str()),
+        (OutcomeKind::Conflict, "the-request-is-no-longer-pending")
     );
     // The same refusal on Ann's card (answered meanwhile in another tab) comes back to
     // that card and the list it was opened from, which show where things stand now.
@@ -130,7 +130,7 @@ fn connect_request_accept_story() {
         .p("userId", "a")
         .p("filter", "requests")
         .ok(&w);
-    assert_eq!(on_card.status, 409, "{on_card:?}");
+    assert_eq!(on_card.kind, OutcomeKind::Conflict, "{on_card:?}");
     assert!(
         on_card
             .render_params
@@ -148,7 +148,7 @@ fn connect_request_accept_story() {
         .p("requestId", &id)
         .p("userId", &long)
         .ok(&w);
-    assert_eq!(forged.status, 409, "{forged:?}");
+    assert_eq!(forged.kind, OutcomeKind::Conflict, "{forged:?}");
     assert!(
         forged.render_params.iter().all(|(n, _)| n != "userId"),
         "{:?}",
@@ -292,7 +292,11 @@ fn block_removes_everything_and_refuses_both_sides_until_unblocked() {
     ] {
         let o = cc(Some(actor)).named(name).p("userId", other).ok(&w);
         assert!(!o.ok, "{actor} {name}");
-        assert_eq!((o.status, o.message.as_str()), (409, key), "{actor} {name}");
+        assert_eq!(
+            (o.kind, o.message.as_str()),
+            (OutcomeKind::Conflict, key),
+            "{actor} {name}"
+        );
         assert!(o.render_params.contains(&("message".into(), key.into())));
     }
     // The blocked user still sees the blocker's card, without connect or follow.
@@ -347,7 +351,10 @@ fn request_answers_withdraw_ignore_and_who_may_answer() {
         .named("accept-request")
         .p("requestId", &id)
         .ok(&w);
-    assert_eq!((not_mine.ok, not_mine.status), (false, 403));
+    assert_eq!(
+        (not_mine.ok, not_mine.kind),
+        (false, OutcomeKind::Forbidden)
+    );
     let requester_accepts = cc(Some("a"))
         .named("accept-request")
         .p("requestId", &id)
@@ -369,7 +376,10 @@ fn request_answers_withdraw_ignore_and_who_may_answer() {
         .named("withdraw-request")
         .p("requestId", &id)
         .ok(&w);
-    assert_eq!((by_receiver.ok, by_receiver.status), (false, 403));
+    assert_eq!(
+        (by_receiver.ok, by_receiver.kind),
+        (false, OutcomeKind::Forbidden)
+    );
     let w_ok = cc(Some("a"))
         .named("withdraw-request")
         .p("requestId", &id)
@@ -385,8 +395,12 @@ fn request_answers_withdraw_ignore_and_who_may_answer() {
         .p("requestId", "999999")
         .ok(&w);
     assert_eq!(
-        (unknown.ok, unknown.status, unknown.message.as_str()),
-        (false, 404, "the-request-could-not-be-found")
+        (unknown.ok, unknown.kind, unknown.message.as_str()),
+        (
+            false,
+            OutcomeKind::NotFound,
+            "the-request-could-not-be-found"
+        )
     );
 
     let d = cc(Some("a")).named("disconnect").p("userId", "b").ok(&w);
@@ -401,13 +415,17 @@ fn refusals_and_errors() {
     let w = abc();
     let me = cc(Some("a")).named("follow").p("userId", "a").ok(&w);
     assert_eq!(
-        (me.ok, me.status, me.message.as_str()),
-        (false, 400, "you-cannot-do-this-to-yourself")
+        (me.ok, me.kind, me.message.as_str()),
+        (
+            false,
+            OutcomeKind::Invalid,
+            "you-cannot-do-this-to-yourself"
+        )
     );
     let ghost = cc(Some("a")).named("connect").p("userId", "ghost").ok(&w);
     assert_eq!(
-        (ghost.status, ghost.message.as_str()),
-        (404, "the-user-could-not-be-found")
+        (ghost.kind, ghost.message.as_str()),
+        (OutcomeKind::NotFound, "the-user-could-not-be-found")
     );
     assert!(matches!(
         cc(None).named("follow").p("userId", "b").act(&w),
@@ -515,7 +533,7 @@ fn refusals_and_errors() {
             .p("filter", "following")
             .act(&w)
             .unwrap_or_else(|e| panic!("{key}={value:?}: {e:?}"));
-        assert!(!o.ok && o.status == 400, "{o:?}");
+        assert!(!o.ok && o.kind == OutcomeKind::Invalid, "{o:?}");
         assert_eq!(o.message, "please-select-at-least-one-person");
         assert_eq!(o.text, "Please select at least one person.");
         assert!(
@@ -543,7 +561,7 @@ fn too_many_people_ticked_are_refused_with_the_limit() {
         .p("filter", "all")
         .act(&w)
         .expect("an outcome");
-    assert!(!o.ok && o.status == 400, "{o:?}");
+    assert!(!o.ok && o.kind == OutcomeKind::Invalid, "{o:?}");
     assert_eq!(o.message, "please-select-at-most-x-people");
     assert_eq!(o.text, "Please select at most 200 people.");
     assert!(
@@ -1063,7 +1081,7 @@ fn bulk_actions_on_user_ids() {
         .p("userIds", "b")
         .p("userIds", "a")
         .ok(&w);
-    assert!(mixed.ok && mixed.status == 200, "{mixed:?}");
+    assert!(mixed.ok && mixed.kind == OutcomeKind::Done, "{mixed:?}");
     assert_eq!(
         mixed.message,
         "your-request-completed-for-some-of-the-selected-people-only"
@@ -1133,7 +1151,10 @@ fn bulk_actions_on_user_ids() {
         .named("unfollow")
         .p("userIds", "a,nobody")
         .ok(&w);
-    assert!(!refused.ok && refused.status == 400, "{refused:?}");
+    assert!(
+        !refused.ok && refused.kind == OutcomeKind::Invalid,
+        "{refused:?}"
+    );
     assert_eq!(refused.message, "you-cannot-do-this-to-yourself");
     // The page does not give the first refusal's words, which speak of one person
     // and of one reason: it says that nothing was done, and for whom.
@@ -1250,15 +1271,15 @@ fn personal_contacts_add_edit_delete() {
         .p("fullName", "Other")
         .p("emailAddress", "dora@example.com")
         .ok(&w);
-    assert_eq!((dup.ok, dup.status), (false, 409));
+    assert_eq!((dup.ok, dup.kind), (false, OutcomeKind::Conflict));
     let bad = cc(Some("a"))
         .named("save-contact")
         .p("fullName", "X")
         .p("emailAddress", "nope")
         .ok(&w);
     assert_eq!(
-        (bad.status, bad.message.as_str()),
-        (400, "please-enter-a-valid-email-address")
+        (bad.kind, bad.message.as_str()),
+        (OutcomeKind::Invalid, "please-enter-a-valid-email-address")
     );
     let nameless = cc(Some("a"))
         .named("save-contact")
@@ -1282,7 +1303,10 @@ fn personal_contacts_add_edit_delete() {
         .named("delete-contact")
         .p("entryId", &entry)
         .ok(&w);
-    assert_eq!((other_owner.ok, other_owner.status), (false, 404));
+    assert_eq!(
+        (other_owner.ok, other_owner.kind),
+        (false, OutcomeKind::NotFound)
+    );
     let del = cc(Some("a"))
         .named("delete-contact")
         .p("entryId", &entry)
@@ -3255,8 +3279,8 @@ fn the_contact_limit_refusal_says_the_limit() {
         .locale("fr_FR")
         .ok(&w);
     assert_eq!(
-        (refused.status, refused.message.as_str()),
-        (409, "you-cannot-add-more-contacts"),
+        (refused.kind, refused.message.as_str()),
+        (OutcomeKind::Conflict, "you-cannot-add-more-contacts"),
         "{refused:?}"
     );
     assert_eq!(

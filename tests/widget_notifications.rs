@@ -3,7 +3,7 @@
 
 mod widget_support;
 
-use widget_host::widgets::WidgetError;
+use widget_host::widgets::{OutcomeKind, WidgetError};
 use widget_support::*;
 
 fn two() -> World {
@@ -89,7 +89,10 @@ fn ignore_and_refusals() {
         .named("ignore-request")
         .p("requestId", &id)
         .ok(&w);
-    assert_eq!((not_receiver.ok, not_receiver.status), (false, 403));
+    assert_eq!(
+        (not_receiver.ok, not_receiver.kind),
+        (false, OutcomeKind::Forbidden)
+    );
     let o = notes(Some("b"))
         .named("ignore-request")
         .p("requestId", &id)

@@ -127,7 +127,7 @@ impl EchoWidget {
                 let text = req.params.get("text").unwrap_or("").to_owned();
                 Ok(ActionOutcome {
                     ok: true,
-                    status: 200,
+                    kind: widget_host::widgets::OutcomeKind::Done,
                     message: "said".into(),
                     text: text.clone(),
                     relationship: None,

@@ -53,6 +53,81 @@ pub enum HttpError {
     },
 }
 
+/// A refusal with `key`'s text in `locale`, from the widgets' bundles.
+pub fn localized(
+    languages: &crate::i18n::Languages,
+    locale: &str,
+    status: StatusCode,
+    key: &'static str,
+) -> HttpError {
+    HttpError::Localized {
+        status,
+        key,
+        text: languages.get(locale, key).to_owned(),
+        lang: crate::i18n::language_tag(locale),
+    }
+}
+
+/// A widget's error as a refusal: its key and text in `locale`, and the status that
+/// says which kind it is. Internal failures are logged here and answered without
+/// their detail.
+pub fn widget_refusal(
+    languages: &crate::i18n::Languages,
+    locale: &str,
+    error: crate::widgets::WidgetError,
+) -> HttpError {
+    use crate::widgets::WidgetError;
+    let localized = |status, key| localized(languages, locale, status, key);
+    // A widget's own text, already in `locale`; its key's when it gave none.
+    let refused = |status, key: &'static str, text: String| HttpError::Localized {
+        status,
+        key,
+        text: if text.is_empty() {
+            languages.get(locale, key).to_owned()
+        } else {
+            text
+        },
+        lang: crate::i18n::language_tag(locale),
+    };
+    match error {
+        WidgetError::UnknownAction(_) | WidgetError::UnknownResource(_) => localized(
+            StatusCode::NOT_FOUND,
+            "the-requested-resource-could-not-be-found",
+        ),
+        WidgetError::UnsupportedMode(_) => {
+            localized(StatusCode::BAD_REQUEST, "the-request-is-invalid")
+        }
+        WidgetError::SignInRequired => localized(
+            StatusCode::FORBIDDEN,
+            "sign-in-to-see-your-contacts-and-connect-with-people",
+        ),
+        WidgetError::Forbidden { key, text } => refused(StatusCode::FORBIDDEN, key, text),
+        WidgetError::BadRequest { key, text } => refused(StatusCode::BAD_REQUEST, key, text),
+        WidgetError::NotFound { key, text } => refused(StatusCode::NOT_FOUND, key, text),
+        error @ (WidgetError::Internal(_) | WidgetError::Storage(_)) => {
+            tracing::error!(%error, "widget failed");
+            localized(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "an-unexpected-error-occurred",
+            )
+        }
+    }
+}
+
+/// The HTTP status of a widget's outcome: 200 when done; 400 for what the request
+/// got wrong, 403 for what the viewer may not do, 404 for what does not exist, 409
+/// for what the current state forbids.
+pub fn outcome_status(kind: crate::widgets::OutcomeKind) -> StatusCode {
+    use crate::widgets::OutcomeKind;
+    match kind {
+        OutcomeKind::Done => StatusCode::OK,
+        OutcomeKind::Invalid => StatusCode::BAD_REQUEST,
+        OutcomeKind::Forbidden => StatusCode::FORBIDDEN,
+        OutcomeKind::NotFound => StatusCode::NOT_FOUND,
+        OutcomeKind::Conflict => StatusCode::CONFLICT,
+    }
+}
+
 impl HttpError {
     /// The BCP 47 tag of the language the refusal's text is in: the request's for a
     /// widget's refusal, English for the host's own words.

@@ -856,57 +856,9 @@ fn refresh_failed(error: crate::social::SocialError) -> HttpError {
     HttpError::Internal
 }
 
-/// The one place widget errors become HTTP statuses.
+/// A widget's error as the HTTP answer to `state`'s request in `locale`.
 fn widget_error(state: &AppState, locale: &str, error: WidgetError) -> HttpError {
-    let text = |key: &str| state.languages.get(locale, key).to_owned();
-    let lang = crate::i18n::language_tag(locale);
-    match error {
-        WidgetError::UnknownAction(_) | WidgetError::UnknownResource(_) => localized_in(
-            state,
-            locale,
-            StatusCode::NOT_FOUND,
-            "the-requested-resource-could-not-be-found",
-        ),
-        WidgetError::UnsupportedMode(_) => localized_in(
-            state,
-            locale,
-            StatusCode::BAD_REQUEST,
-            "the-request-is-invalid",
-        ),
-        WidgetError::SignInRequired => localized_in(
-            state,
-            locale,
-            StatusCode::FORBIDDEN,
-            "sign-in-to-see-your-contacts-and-connect-with-people",
-        ),
-        WidgetError::Forbidden { key, text: t } => HttpError::Localized {
-            status: StatusCode::FORBIDDEN,
-            key,
-            text: if t.is_empty() { text(key) } else { t },
-            lang,
-        },
-        WidgetError::BadRequest { key, text: t } => HttpError::Localized {
-            status: StatusCode::BAD_REQUEST,
-            key,
-            text: if t.is_empty() { text(key) } else { t },
-            lang,
-        },
-        WidgetError::NotFound { key, text } => HttpError::Localized {
-            status: StatusCode::NOT_FOUND,
-            key,
-            text,
-            lang,
-        },
-        error @ (WidgetError::Internal(_) | WidgetError::Storage(_)) => {
-            tracing::error!(%error, "widget failed");
-            localized_in(
-                state,
-                locale,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "an-unexpected-error-occurred",
-            )
-        }
-    }
+    response::widget_refusal(state.languages, locale, error)
 }
 
 /// An action's answer in the contract's shape. `relationship` is always there, `null`
@@ -933,11 +885,7 @@ fn outcome_json(outcome: &ActionOutcome, placement: &PortletId) -> Response<Body
     if !outcome.people.is_empty() {
         body["results"] = serde_json::json!(outcome.people);
     }
-    let status = StatusCode::from_u16(outcome.status).unwrap_or(if outcome.ok {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    });
+    let status = response::outcome_status(outcome.kind);
     let mut answer = response::json(status, &body);
     // How two people stand is one person's view, as the fragment is.
     answer
@@ -1018,18 +966,14 @@ fn request_locale(parts: &Parts, language_id: Option<&str>) -> String {
     )
 }
 
+/// A refusal with `key`'s text in `locale` (see [`response::localized`]).
 pub(super) fn localized_in(
     state: &AppState,
     locale: &str,
     status: StatusCode,
     key: &'static str,
 ) -> HttpError {
-    HttpError::Localized {
-        status,
-        key,
-        text: state.languages.get(locale, key).to_owned(),
-        lang: crate::i18n::language_tag(locale),
-    }
+    response::localized(state.languages, locale, status, key)
 }
 
 /// A portal's bearer token refused: the answer says only "sign in again", so the cause

@@ -58,13 +58,28 @@ pub struct Markup {
     pub html: String,
 }
 
+/// How an action went, in the widget's terms; each transport says it in its own (the
+/// native JSON answer as an HTTP status, in `http::response`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeKind {
+    /// Done, or nothing to do (a duplicate is a no-op).
+    Done,
+    /// The request itself was wrong: a malformed id, nobody chosen, acting on oneself.
+    Invalid,
+    /// The viewer may not do this.
+    Forbidden,
+    /// What it names does not exist.
+    NotFound,
+    /// What stands now forbids it: a block, a request already answered, a taken email.
+    Conflict,
+}
+
 /// What an action did, in a shape every transport can answer with: JSON for fetch and
 /// portals, a redirect with render parameters for browsers, a navigational state for WSRP.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionOutcome {
     pub ok: bool,
-    /// HTTP status for JSON answers: 200 on success, 4xx on a refusal.
-    pub status: u16,
+    pub kind: OutcomeKind,
     /// Language key of the outcome message, e.g. `you-are-now-following-this-user`.
     pub message: String,
     /// The message in the request's locale.

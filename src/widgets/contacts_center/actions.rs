@@ -8,7 +8,7 @@
 use crate::portal::{PortalUser, Request};
 use crate::social::{Action, Done, EntryDraft, Outcome, PersonVerb, Refusal, RequestVerb, Social};
 use crate::widgets::ui::{Ui, social_error};
-use crate::widgets::{ActionOutcome, PersonOutcome, WidgetError};
+use crate::widgets::{ActionOutcome, OutcomeKind, PersonOutcome, WidgetError};
 
 use super::cards::relationship_json;
 use super::messages::{self, COMPLETED, NOTHING_DONE, PARTIAL, SETUP_UPDATED};
@@ -54,17 +54,17 @@ impl<'a> ActionCall<'a> {
         relationship: Option<serde_json::Value>,
         mut render_params: Vec<(String, String)>,
     ) -> ActionOutcome {
-        let (ok, status, key) = match result {
-            Ok(done) => (true, 200, messages::done_key(done)),
+        let (ok, kind, key) = match result {
+            Ok(done) => (true, OutcomeKind::Done, messages::done_key(done)),
             Err(refusal) => {
-                let (key, status) = messages::refusal(refusal);
-                (false, status, key)
+                let (key, kind) = messages::refusal(refusal);
+                (false, kind, key)
             }
         };
         render_params.insert(0, ("message".to_owned(), key.to_owned()));
         ActionOutcome {
             ok,
-            status,
+            kind,
             message: key.to_owned(),
             text: messages::text(&self.ui, key),
             relationship,
@@ -290,7 +290,7 @@ impl<'a> ActionCall<'a> {
             .map_err(|e| social_error(&self.ui, e))?;
         Ok(ActionOutcome {
             ok: true,
-            status: 200,
+            kind: OutcomeKind::Done,
             message: SETUP_UPDATED.to_owned(),
             text: self.ui.t(SETUP_UPDATED),
             relationship: None,
@@ -306,7 +306,7 @@ impl<'a> ActionCall<'a> {
         let render = self.keep_list();
         Ok(ActionOutcome {
             ok: true,
-            status: 200,
+            kind: OutcomeKind::Done,
             message: String::new(),
             text: String::new(),
             relationship: None,

@@ -1,9 +1,10 @@
-//! Outcome messages: each rule outcome maps to one language key (and a refusal to an
-//! HTTP status) in one place, and only these keys may come back as the `message`
+//! Outcome messages: each rule outcome maps to one language key (and a refusal to its
+//! [`OutcomeKind`]) in one place, and only these keys may come back as the `message`
 //! render parameter — the widget never echoes text it did not write.
 
 use crate::portal::auth::FORM_EXPIRED;
 use crate::social::{Done, MAX_CONTACTS, Refusal};
+use crate::widgets::OutcomeKind;
 use crate::widgets::ui::Ui;
 
 /// The key announcing a successful outcome (including "nothing to do").
@@ -33,28 +34,33 @@ pub(crate) fn done_key(done: Done) -> &'static str {
     }
 }
 
-/// The key and HTTP status of a refusal: 400 for what the request got wrong, 403 for
-/// what the viewer may not do, 404 for what does not exist, 409 for what the current
-/// state (a block, a request already answered, a taken email) forbids.
-pub(crate) fn refusal(refusal: Refusal) -> (&'static str, u16) {
+/// The key and kind of a refusal: invalid for what the request got wrong, forbidden
+/// for what the viewer may not do, not found for what does not exist, a conflict for
+/// what the current state (a block, a request already answered, a taken email)
+/// forbids.
+pub(crate) fn refusal(refusal: Refusal) -> (&'static str, OutcomeKind) {
+    use OutcomeKind::{Conflict, Forbidden, Invalid, NotFound};
     match refusal {
-        Refusal::MalformedId | Refusal::TooLong => ("the-request-is-invalid", 400),
-        Refusal::NoTarget => ("please-select-at-least-one-person", 400),
-        Refusal::TooManyTargets => (TOO_MANY_PEOPLE, 400),
-        Refusal::SelfAction => ("you-cannot-do-this-to-yourself", 400),
-        Refusal::NameRequired => ("full-name-cannot-be-empty", 400),
-        Refusal::InvalidEmail => ("please-enter-a-valid-email-address", 400),
-        Refusal::UnknownPerson => ("the-user-could-not-be-found", 404),
-        Refusal::UnknownRequest => ("the-request-could-not-be-found", 404),
-        Refusal::UnknownEntry => ("the-contact-could-not-be-found", 404),
+        Refusal::MalformedId | Refusal::TooLong => ("the-request-is-invalid", Invalid),
+        Refusal::NoTarget => ("please-select-at-least-one-person", Invalid),
+        Refusal::TooManyTargets => (TOO_MANY_PEOPLE, Invalid),
+        Refusal::SelfAction => ("you-cannot-do-this-to-yourself", Invalid),
+        Refusal::NameRequired => ("full-name-cannot-be-empty", Invalid),
+        Refusal::InvalidEmail => ("please-enter-a-valid-email-address", Invalid),
+        Refusal::UnknownPerson => ("the-user-could-not-be-found", NotFound),
+        Refusal::UnknownRequest => ("the-request-could-not-be-found", NotFound),
+        Refusal::UnknownEntry => ("the-contact-could-not-be-found", NotFound),
         Refusal::UnknownViewer | Refusal::NotReceiver | Refusal::NotRequester => {
-            ("you-do-not-have-the-required-permissions", 403)
+            ("you-do-not-have-the-required-permissions", Forbidden)
         }
-        Refusal::Blocking => ("you-must-unblock-this-user-first", 409),
-        Refusal::BlockedBy => ("this-action-is-not-available-for-this-user", 409),
-        Refusal::NotPending => ("the-request-is-no-longer-pending", 409),
-        Refusal::DuplicateEmail => ("there-is-already-a-contact-with-this-email-address", 409),
-        Refusal::TooManyContacts => (TOO_MANY_CONTACTS, 409),
+        Refusal::Blocking => ("you-must-unblock-this-user-first", Conflict),
+        Refusal::BlockedBy => ("this-action-is-not-available-for-this-user", Conflict),
+        Refusal::NotPending => ("the-request-is-no-longer-pending", Conflict),
+        Refusal::DuplicateEmail => (
+            "there-is-already-a-contact-with-this-email-address",
+            Conflict,
+        ),
+        Refusal::TooManyContacts => (TOO_MANY_CONTACTS, Conflict),
     }
 }
 
@@ -374,9 +380,9 @@ mod tests {
             NoTarget,
             TooManyTargets,
         ] {
-            let (key, status) = refusal(r);
+            let (key, kind) = refusal(r);
             assert_eq!(alert_kind(key), Some("danger"), "{r:?}");
-            assert!((400..500).contains(&status));
+            assert_ne!(kind, OutcomeKind::Done, "{r:?}");
         }
         assert_eq!(alert_kind("<script>"), None);
     }
