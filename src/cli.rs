@@ -191,8 +191,8 @@ impl Cli {
 }
 
 /// The `WIDGET_HOST_*` variables of `vars`. Others are not ours to read: one that is
-/// not UTF-8 must not stop the host (`std::env::vars` panics on it). One of ours that
-/// is not UTF-8 is named in a clear error.
+/// not UTF-8 must not stop the host (`std::env::vars` panics on it). A setting's
+/// value that is not UTF-8 is named in a clear error.
 fn host_env(
     vars: impl Iterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
 ) -> Result<Vec<(String, String)>, crate::config::ConfigError> {
@@ -201,20 +201,20 @@ fn host_env(
         if !name.as_encoded_bytes().starts_with(b"WIDGET_HOST_") {
             continue;
         }
-        // Ours by its prefix, so an unknown setting, whatever bytes follow.
-        let Some(name) = name.to_str() else {
-            return Err(crate::config::ConfigError::Env {
-                var: name.to_string_lossy().into_owned(),
-                message: "unknown setting (its name is not UTF-8)".into(),
-            });
+        // Settings are named in ASCII: a name that is not UTF-8 is another program's,
+        // passed on (as its lossy text) to be passed over and logged as one.
+        let name = name.to_string_lossy().into_owned();
+        let value = match value.into_string() {
+            Ok(value) => value,
+            Err(_) if crate::config::names_a_setting(&name["WIDGET_HOST_".len()..]) => {
+                return Err(crate::config::ConfigError::Env {
+                    var: name,
+                    message: "the value is not UTF-8".into(),
+                });
+            }
+            Err(raw) => raw.to_string_lossy().into_owned(),
         };
-        let value = value
-            .into_string()
-            .map_err(|_| crate::config::ConfigError::Env {
-                var: name.to_owned(),
-                message: "the value is not UTF-8".into(),
-            })?;
-        ours.push((name.to_owned(), value));
+        ours.push((name, value));
     }
     Ok(ours)
 }
@@ -491,8 +491,8 @@ fn seed(config: &Config, users: usize, degree: f64, seed_value: u64) -> ExitCode
             let drawn = r.connections + r.follows;
             if drawn < r.asked {
                 println!(
-                    "note: --degree asked for {} connections and follows; {} people have room for {drawn} beside the blocks and requests (each pair is related once)",
-                    r.asked, r.people
+                    "note: --degree asked for {} connections and follows; the draw stopped at {drawn}: each pair of people is related once, and a small or dense directory runs short of pairs",
+                    r.asked
                 );
             }
             ExitCode::SUCCESS
@@ -506,6 +506,16 @@ fn seed(config: &Config, users: usize, degree: f64, seed_value: u64) -> ExitCode
 
 fn check_db(config: &Config, file: Option<&Path>) -> ExitCode {
     let path = file.map_or_else(|| config.database_path(), Path::to_owned);
+    // A file named to be checked that is empty is a copy that failed: what is wrong
+    // is the data (exit 1). The data folder's own empty file is a restore that was
+    // stopped, on which a host starts as on none (exit 2 below, "no database").
+    if file.is_some() && std::fs::metadata(&path).is_ok_and(|m| m.len() == 0) {
+        println!(
+            "violation: the database file {} is empty (a copy that failed?)",
+            path.display()
+        );
+        return ExitCode::FAILURE;
+    }
     let summary = match crate::store::inspect_file(&path) {
         Ok(s) => s,
         // The data is what is wrong, as with a broken invariant: exit 1, not "could
@@ -737,9 +747,15 @@ fn token(
         ));
     };
     let Some(secret) = found.hs256_secret.as_deref() else {
-        return fail(format!(
-            "consumer {consumer:?} has no hs256_secret (it uses a JWKS file): its tokens are minted by the portal's own key"
-        ));
+        return fail(if found.jwks_file.is_some() {
+            format!(
+                "consumer {consumer:?} has no hs256_secret (it uses a JWKS file): its tokens are minted by the portal's own key"
+            )
+        } else {
+            format!(
+                "consumer {consumer:?} has only a wsrp_secret: it consumes over WSRP alone, and no Bearer token is taken in its name"
+            )
+        });
     };
     let ttl = ttl.map_or(DEFAULT_TOKEN_TTL, Duration::from_secs);
     let audience = found.audience.as_deref();
@@ -1041,11 +1057,21 @@ mod tests {
         let ours = vec![var("WIDGET_HOST_DATA_DIR", vec![b'd', 0xff])];
         let err = host_env(ours.into_iter()).expect_err("not UTF-8");
         assert!(err.to_string().contains("WIDGET_HOST_DATA_DIR"), "{err}");
-        // A name of ours that is not UTF-8 is an unknown setting, not someone else's.
+        // Under our prefix, a name that is not UTF-8, or another program's variable
+        // whose value is not, is passed on to be passed over (and logged), not refused.
         let mut name = b"WIDGET_HOST_X".to_vec();
         name.push(0xff);
-        let ours = vec![(OsString::from_vec(name), OsString::from("1"))];
-        let err = host_env(ours.into_iter()).expect_err("an unknown setting");
-        assert!(err.to_string().contains("WIDGET_HOST_X"), "{err}");
+        let others = vec![
+            (OsString::from_vec(name), OsString::from("1")),
+            var("WIDGET_HOST_BIN", vec![b'b', 0xff]),
+        ];
+        let passed = host_env(others.into_iter()).expect("not ours");
+        assert_eq!(passed.len(), 2, "{passed:?}");
+        assert!(passed[0].0.starts_with("WIDGET_HOST_X"), "{passed:?}");
+        assert_eq!(passed[1].0, "WIDGET_HOST_BIN");
+        // A misspelt setting's value is read as the setting's would be.
+        let misspelt = vec![var("WIDGET_HOST_DATADIR", vec![b'd', 0xff])];
+        let err = host_env(misspelt.into_iter()).expect_err("not UTF-8");
+        assert!(err.to_string().contains("WIDGET_HOST_DATADIR"), "{err}");
     }
 }

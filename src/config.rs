@@ -314,6 +314,24 @@ impl Config {
                 var: var.clone(),
                 message,
             };
+            // A misspelt setting would otherwise be dropped without a word, and the
+            // host would run on its default (a database in ./data): refused. Any
+            // other name is someone else's (a test harness's, a wrapper's), whatever
+            // its value.
+            if !ENV_SETTINGS.contains(&key) {
+                match misspelt_setting(key) {
+                    Some(meant) => {
+                        return Err(bad(format!(
+                            "unknown setting: did you mean WIDGET_HOST_{meant}? Known: {}",
+                            ENV_SETTINGS.join(", ")
+                        )));
+                    }
+                    None => {
+                        self.ignored_env.push(var.clone());
+                        continue;
+                    }
+                }
+            }
             // An unset variable in a compose file (`WIDGET_HOST_DATA_DIR=${DATA_DIR}`)
             // comes as an empty one: an empty data folder would be the working folder.
             if value.trim().is_empty() {
@@ -355,18 +373,9 @@ impl Config {
                         ))
                     })?
                 }
-                // A misspelt setting would otherwise be dropped without a word, and
-                // the host would run on its default (a database in ./data): refused.
-                // Any other name is someone else's (a test harness's, a wrapper's).
-                other => match misspelt_setting(other) {
-                    Some(meant) => {
-                        return Err(bad(format!(
-                            "unknown setting: did you mean WIDGET_HOST_{meant}? Known: {}",
-                            ENV_SETTINGS.join(", ")
-                        )));
-                    }
-                    None => self.ignored_env.push(var.clone()),
-                },
+                // Every name of ENV_SETTINGS has its arm above; others were sorted out
+                // before the value was looked at.
+                _ => {}
             }
         }
         Ok(())
@@ -697,6 +706,12 @@ const ENV_SETTINGS: [&str; 9] = [
     "MAX_BODY_BYTES",
     "MAX_CONNECTIONS",
 ];
+
+/// Whether `key` (after `WIDGET_HOST_`) names a setting, or misspells one: a
+/// variable the host reads, whose value must then be readable.
+pub(crate) fn names_a_setting(key: &str) -> bool {
+    ENV_SETTINGS.contains(&key) || misspelt_setting(key).is_some()
+}
 
 /// The setting an unknown name (after `WIDGET_HOST_`) most likely misspells: the
 /// same letters with the underscores moved or left out (`DATADIR`), or a letter or
@@ -1042,6 +1057,9 @@ mod tests {
             &Overrides::default(),
         )
         .expect("service links are passed over");
+        // Not as another program's variables are, with a warning each: they are
+        // in every pod.
+        assert!(c.ignored_env.is_empty(), "{:?}", c.ignored_env);
         assert_eq!(c.listen.to_string(), "0.0.0.0:8080");
         // A typo beside them is still one.
         let err = Config::load(
@@ -1081,6 +1099,10 @@ mod tests {
         .expect("another program's variables do not stop the host");
         assert_eq!(c.data_dir, PathBuf::from("/srv/widgets"));
         assert_eq!(c.ignored_env, ["WIDGET_HOST_BIN", "WIDGET_HOST_VERSION"]);
+        // Whatever its value: a compose file's unset `${BIN}` gives an empty one.
+        let c = Config::load(None, env(&[("WIDGET_HOST_BIN", "")]), &Overrides::default())
+            .expect("another program's empty variable");
+        assert_eq!(c.ignored_env, ["WIDGET_HOST_BIN"]);
     }
 
     #[test]

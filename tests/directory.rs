@@ -172,6 +172,16 @@ fn single_line_page_object_and_missing_items() {
     let said = err.to_string();
     assert!(said.contains("starts with one account"), "{said}");
     assert!(said.contains("jq -c '.items[]'"), "{said}");
+    // An error answer saved in place of the accounts, pretty-printed as Liferay
+    // answers, is named as one.
+    let problem = "{\n  \"status\": \"UNAUTHORIZED\",\n  \"title\": \"Access denied\"\n}\n";
+    let err =
+        import_both(&s, problem.as_bytes(), ImportOptions::default()).expect_err("not accounts");
+    let said = err.to_string();
+    assert!(
+        said.contains("an error answer of Liferay's API (\"Access denied\")"),
+        "{said}"
+    );
 }
 
 #[test]
@@ -740,4 +750,22 @@ fn a_refused_record_that_spans_lines_names_no_line_of_its_own() {
             "{reason}"
         );
     }
+}
+
+/// `null` inside an account's contact information means nothing there, as a missing
+/// field does: the person is imported with the rest of what they have, not refused.
+#[test]
+fn nulls_in_contact_information_are_read_as_nothing() {
+    let s = Social::in_memory().unwrap();
+    let record = r#"{"id": 7, "givenName": "Ann", "userAccountContactInformation": {"telephones": [{"phoneNumber": "+1 555 0100", "extension": null, "phoneType": null, "primary": null}], "postalAddresses": null, "webUrls": [{"url": "https://example.com", "urlType": null}], "emailAddresses": null}}"#;
+    let report = import_both(&s, record.as_bytes(), ImportOptions::default()).expect("imports");
+    assert_eq!((report.records, report.imported), (1, 1), "{report}");
+    let ann = s.read().unwrap().person("7").unwrap().expect("imported");
+    let contact = &ann.user_account_contact_information;
+    assert_eq!(contact.telephones.len(), 1);
+    assert_eq!(contact.telephones[0].phone_number, "+1 555 0100");
+    assert_eq!(contact.telephones[0].extension, "");
+    assert!(!contact.telephones[0].primary);
+    assert!(contact.postal_addresses.is_empty());
+    assert_eq!(contact.web_urls[0].url, "https://example.com");
 }

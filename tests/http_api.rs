@@ -116,6 +116,8 @@ async fn notifications_need_the_persons_own_token_or_an_administrator() {
         problem["message"],
         "you-do-not-have-the-required-permissions"
     );
+    // The text is the bundle's, in English: the API speaks to integrations.
+    assert_eq!(problem["text"], "You do not have the required permissions.");
     let admin = client
         .get(&url)
         .bearer_auth(token("root", &["Administrator"]))

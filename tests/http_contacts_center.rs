@@ -246,8 +246,9 @@ async fn connect_confirm_follow_block_and_vcards() {
         ("bob", "alice", "connect"),
     ] {
         let (status, outcome) = act(&server, actor, action, &[("userId", other)]).await;
-        assert!(
-            status.is_client_error(),
+        assert_eq!(
+            status,
+            StatusCode::CONFLICT,
             "{actor} {action} {other} must be refused: {outcome}"
         );
         assert_eq!(outcome["ok"], false);

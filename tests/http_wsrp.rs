@@ -101,6 +101,21 @@ async fn a_registered_portal_survives_a_restart_and_deregistration_is_final() {
         );
     }
 
+    // A modification goes to the stored registration: the host's own store, which
+    // looks and writes in one transaction.
+    let modify = |agent: &str| {
+        format!(
+            "<t:modifyRegistration><t:registrationContext><t:registrationHandle>{handle}</t:registrationHandle></t:registrationContext>\
+             <t:registrationData><t:consumerName>test-portal</t:consumerName><t:consumerAgent>{agent}</t:consumerAgent>\
+             <t:methodGetSupported>false</t:methodGetSupported>\
+             <t:registrationProperties name=\"wsrp_secret\"><t:stringValue>test-wsrp-secret</t:stringValue></t:registrationProperties>\
+             </t:registrationData></t:modifyRegistration>"
+        )
+    };
+    let (status, answer) = soap(&server, "registration", &modify("test.agent 2.0")).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("modifyRegistrationResponse"), "{answer}");
+
     let deregister = format!(
         "<t:deregister><t:registrationContext><t:registrationHandle>{handle}</t:registrationHandle></t:registrationContext></t:deregister>"
     );
@@ -114,6 +129,17 @@ async fn a_registered_portal_survives_a_restart_and_deregistration_is_final() {
     .await;
     assert_eq!(status, 500, "{answer}");
     assert!(answer.contains("InvalidRegistration"), "{answer}");
+    // Nor does a modification after it bring the registration back.
+    let (status, answer) = soap(&server, "registration", &modify("test.agent 3.0")).await;
+    assert_eq!(status, 500, "{answer}");
+    assert!(answer.contains("InvalidRegistration"), "{answer}");
+    let (status, _) = soap(
+        &server,
+        "service-description",
+        &service_description(&handle),
+    )
+    .await;
+    assert_eq!(status, 500, "still deregistered");
     server.stop().await;
 }
 

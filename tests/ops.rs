@@ -1069,9 +1069,8 @@ fn cli_seed_check_db_corrupt_backup_restore() {
     let o = host(&tiny, &["seed", "--users", "3", "--degree", "100"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(
-        text(&o).contains(
-            "note: --degree asked for 150 connections and follows; 3 people have room for"
-        ),
+        text(&o)
+            .contains("note: --degree asked for 150 connections and follows; the draw stopped at"),
         "{}",
         text(&o)
     );
@@ -1137,6 +1136,13 @@ fn cli_seed_check_db_corrupt_backup_restore() {
         text(&o)
     );
     assert!(!text(&o).contains(".tmp-"), "{}", text(&o));
+    let o = host(&data, &["check-db", empty.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("is empty (a copy that failed?)"),
+        "{}",
+        text(&o)
+    );
 
     let o = host(&data, &["restore", backup.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
@@ -1461,7 +1467,7 @@ fn cli_token_mints_for_hs256_consumers_only() {
     std::fs::write(
         &config,
         format!(
-            "[[consumers]]\nid = \"portal-a\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\n\n[[consumers]]\nid = \"portal-b\"\njwks_file = {:?}\n",
+            "[[consumers]]\nid = \"portal-a\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\n\n[[consumers]]\nid = \"portal-b\"\njwks_file = {:?}\n\n[[consumers]]\nid = \"portal-c\"\nwsrp_secret = \"sixteen-bytes-ok\"\n",
             jwks.to_str().unwrap()
         ),
     )
@@ -1537,7 +1543,7 @@ fn cli_token_mints_for_hs256_consumers_only() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        text(&o).contains("unknown consumer \"nobody\" (configured: portal-a, portal-b): add a [[consumers]] table with id = \"nobody\" and an hs256_secret to the --config file"),
+        text(&o).contains("unknown consumer \"nobody\" (configured: portal-a, portal-b, portal-c): add a [[consumers]] table with id = \"nobody\" and an hs256_secret to the --config file"),
         "{}",
         text(&o)
     );
@@ -1555,6 +1561,25 @@ fn cli_token_mints_for_hs256_consumers_only() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("JWKS"), "{}", text(&o));
+    // A consumer over WSRP alone takes no Bearer token: there is none to mint.
+    let o = host(
+        &data,
+        &[
+            "--config",
+            cfg,
+            "token",
+            "--consumer",
+            "portal-c",
+            "--user",
+            "jose",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("consumes over WSRP alone, and no Bearer token is taken in its name"),
+        "{}",
+        text(&o)
+    );
     let o = host(
         &data,
         &[

@@ -3525,3 +3525,43 @@ fn abc_with_bobs_phone() -> World {
     w.social.upsert_person(bob).expect("bob");
     w
 }
+
+/// Someone with nothing yet reads each count as a sentence of its own ("You have no
+/// followers."), in every list's words, not "0" beside a noun whose number some
+/// languages' rules get wrong for zero.
+#[test]
+fn counts_of_none_are_said_in_words() {
+    let w = abc();
+    let html = cc(Some("a")).html(&w);
+    for none in [
+        "You have no connections.",
+        "You are not following anyone.",
+        "You have no followers.",
+        "You have no pending requests.",
+        "You have no contacts.",
+    ] {
+        assert!(html.contains(&format!(">{none}</a>")), "{none}: {html}");
+    }
+    assert!(!html.contains(">You have 0 "), "{html}");
+}
+
+/// French sets a narrow no-break space before a question mark, so that a browser's
+/// confirmation never starts a line with it.
+#[test]
+fn french_questions_keep_their_mark_on_the_line() {
+    let w = abc();
+    let html = cc(Some("a")).locale("fr_FR").html(&w);
+    assert!(
+        html.contains("Bloquer les personnes sélectionnées\u{202f}?"),
+        "{html}"
+    );
+    let questions: Vec<&str> = html
+        .split("data-confirm=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert!(!questions.is_empty(), "{html}");
+    for question in questions {
+        assert!(!question.contains(" ?"), "{question}");
+    }
+}

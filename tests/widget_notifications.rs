@@ -240,6 +240,8 @@ fn many_requests_page_with_view_more() {
         stale.contains("data-list=\"requests\" data-restarted>"),
         "{stale}"
     );
+    // The page begun again is the first: its forms carry no cursor back.
+    assert!(!stale.contains("name=\"_notifications_cursor\""), "{stale}");
 }
 
 /// A person answering requests on a later page, without the script, comes back to

@@ -1216,12 +1216,16 @@ fn an_unknown_resource_applies_no_profile() {
 fn get_resource_returns_the_bytes() {
     let f = fixture();
     let handle = register(&f);
-    let html = markup_html(&get_markup(&f, &handle, "echo", "", None));
+    let markup = get_markup(&f, &handle, "echo", "", None);
+    // Markup is not held against the budget for large answers; a resource is.
+    assert!(!markup.resource);
+    let html = markup_html(&markup);
     let url = find_url(&html, "resource");
     assert_eq!(value(&url, "wsrp-resourceID"), "vcard");
     let slots = f.hooks.slots();
     let reply = get_resource(&f, &handle, "vcard", value(&url, "wsrp-resourceState"));
     save_sample("getResourceResponse", &reply);
+    assert!(reply.resource);
     assert_eq!(f.hooks.slots(), slots + 1, "a resource takes a render slot");
     let el = ok_body(&reply);
     let ctx = el.child("resourceContext").expect("resourceContext");

@@ -234,24 +234,27 @@ mod tests {
         assert!(PEOPLE.iter().all(|p| crate::store::is_portal_user_id(p.0)));
     }
 
-    /// A seed is written whole or not at all: one whose last person cannot be stored
-    /// leaves no one, no relation and no preference behind.
+    /// A seed is written whole or not at all: one whose last action fails (after its
+    /// people and first relation were written in the transaction) leaves no one, no
+    /// relation and no preference behind.
     #[test]
     fn a_seed_that_cannot_be_written_whole_writes_nothing() {
         let social = Social::in_memory().expect("store");
-        let mut people: Vec<Person> = PEOPLE
+        let people: Vec<Person> = PEOPLE
             .iter()
             .enumerate()
             .map(|(i, p)| person(i, *p))
             .collect();
-        people.push(Person {
-            id: "not an id".into(),
-            ..Person::default()
-        });
-        let acts = vec![(
-            DEFAULT_PERSON.to_owned(),
-            Action::on(PersonVerb::Follow, "jane.doe"),
-        )];
+        let acts = vec![
+            (
+                DEFAULT_PERSON.to_owned(),
+                Action::on(PersonVerb::Follow, "jane.doe"),
+            ),
+            (
+                "nobody".to_owned(),
+                Action::on(PersonVerb::Follow, "jane.doe"),
+            ),
+        ];
         let preferences = vec![(
             "contacts_center".to_owned(),
             [("pageSize".to_owned(), vec!["5".to_owned()])].into(),

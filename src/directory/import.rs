@@ -896,6 +896,8 @@ impl<'de> Visitor<'de> for Page<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut found = false;
         let mut an_account = false;
+        // An error answer of Liferay's API saved in place of the accounts has one.
+        let mut problem_title: Option<String> = None;
         let mut paging = PageOf::default();
         let reading = Rc::clone(&self.sink.reading);
         loop {
@@ -913,6 +915,14 @@ impl<'de> Visitor<'de> for Page<'_, '_> {
                 reading.within("the value of items", HEAD_LIMIT, || {
                     map.next_value_seed(&mut *self.sink)
                 })?;
+            } else if key == "title" && problem_title.is_none() {
+                let title = reading.within("a value of the page object", SKIPPED_LIMIT, || {
+                    map.next_value::<serde_json::Value>()
+                })?;
+                problem_title = Some(match title {
+                    serde_json::Value::String(text) => text.chars().take(120).collect(),
+                    other => other.to_string().chars().take(120).collect(),
+                });
             } else if let Some(slot) = paging_key(&mut paging, &key) {
                 // A number, as Liferay writes it; anything else says nothing, and is
                 // read past as any other value beside `items` is, not kept.
@@ -932,6 +942,10 @@ impl<'de> Visitor<'de> for Page<'_, '_> {
         }
         match (found, an_account) {
             (true, _) => Ok(()),
+            (false, false) if problem_title.is_some() => Err(serde::de::Error::custom(format!(
+                "not accounts but an error answer of Liferay's API ({:?}): export the accounts again as a user allowed to read them",
+                problem_title.unwrap_or_default()
+            ))),
             // One account saved on its own, or accounts one after another as
             // `jq '.items[]'` prints them: told how to give them in a shape it reads.
             (false, true) => Err(serde::de::Error::custom(

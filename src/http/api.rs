@@ -331,7 +331,16 @@ fn forbidden(state: &AppState) -> HttpError {
 /// The API speaks to integrations, not to a person, so its refusals are in English,
 /// from the bundle that holds the widgets' words.
 fn in_english(state: &AppState, status: StatusCode, key: &'static str) -> HttpError {
-    super::widget_routes::localized_in(state, crate::i18n::DEFAULT_LANGUAGE_ID, status, key)
+    HttpError::Localized {
+        status,
+        key,
+        text: state
+            .languages
+            .get(crate::i18n::DEFAULT_LANGUAGE_ID, key)
+            .to_owned(),
+        // As the host's own English refusals say it: the bundle is plain English.
+        lang: "en".into(),
+    }
 }
 
 /// Waits for a write, without a thread, in one of the slots of calls that wait for

@@ -10,11 +10,12 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::response::HttpError;
 use super::shares::{Share, Shares};
 
-/// Answers this large and larger count against [`AppState::large_answers`]: every
-/// export of more than a few dozen cards, and WSRP replies of more than a page of
-/// markup (a home page is some 35 KB). What slow readers hold outside the budget is
-/// then at most this much per connection (64 MiB at the default 1,024 connections),
-/// where at 1 MiB it was a gibibyte of exports just under it.
+/// Exports (native, or WSRP `getResource` envelopes) this large and larger count
+/// against [`AppState::large_answers`]: every export of more than a few dozen cards.
+/// Exports held for slow readers outside the budget are then at most this much per
+/// connection (64 MiB at the default 1,024 connections), where at 1 MiB it was a
+/// gibibyte of exports just under it. Pages never count: a render is bounded by its
+/// page size (100 people at most), over either protocol.
 ///
 /// [`AppState::large_answers`]: super::state::AppState::large_answers
 pub const LARGE_ANSWER_BYTES: usize = 64 * 1024;

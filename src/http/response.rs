@@ -344,6 +344,22 @@ pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each kind of a widget's outcome has its own status, which the contract names:
+    /// a portal's script tells a block (409) from a mistake (400) by it.
+    #[test]
+    fn each_kind_of_outcome_has_its_status() {
+        use crate::widgets::OutcomeKind;
+        for (kind, status) in [
+            (OutcomeKind::Done, 200),
+            (OutcomeKind::Invalid, 400),
+            (OutcomeKind::Forbidden, 403),
+            (OutcomeKind::NotFound, 404),
+            (OutcomeKind::Conflict, 409),
+        ] {
+            assert_eq!(outcome_status(kind).as_u16(), status, "{kind:?}");
+        }
+    }
     use http_body_util::BodyExt;
 
     async fn body(response: Response<Body>) -> String {

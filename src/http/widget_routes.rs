@@ -967,7 +967,7 @@ fn request_locale(parts: &Parts, language_id: Option<&str>) -> String {
 }
 
 /// A refusal with `key`'s text in `locale` (see [`response::localized`]).
-pub(super) fn localized_in(
+fn localized_in(
     state: &AppState,
     locale: &str,
     status: StatusCode,

@@ -89,15 +89,29 @@ pub async fn soap(
     Ok(soap_response(state, reply))
 }
 
-/// The reply as an answer. A large one (a resource, base64 in its envelope) holds its
-/// size of the host's budget for large answers until its client has read it; with no
-/// room it becomes a busy fault, as an export over the native protocol gets 503.
+/// A resource's envelope, held against the budget for large answers as a native
+/// export is (see `large_answers::held_while_sent`); markup and the rest as they are.
+fn held_if_resource(
+    state: &AppState,
+    resource: bool,
+    body: Vec<u8>,
+) -> Result<bytes::Bytes, HttpError> {
+    if resource {
+        super::large_answers::held_while_sent(&state.large_answers, None, body)
+    } else {
+        Ok(bytes::Bytes::from(body))
+    }
+}
+
+/// The reply as an answer. A large resource (base64 in its envelope) holds its size
+/// of the host's budget for large answers until its client has read it; with no room
+/// it becomes a busy fault, as an export over the native protocol gets 503.
 fn soap_response(state: &AppState, reply: crate::wsrp::producer::SoapReply) -> Response<Body> {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut fault = reply.fault;
     let mut response =
         // A consumer's call, for whichever of its users: the budget, no one's part.
-        match super::large_answers::held_while_sent(&state.large_answers, None, reply.body.into_bytes()) {
+        match held_if_resource(state, reply.resource, reply.body.into_bytes()) {
             Ok(body) => response::text(status, body),
             Err(busy) => {
                 let busy = transport_fault(503, &WsrpFault::OperationFailed(busy.to_string()));

@@ -268,7 +268,8 @@ impl Social {
     /// action, then each placement's preferences. A seed left half written by a host
     /// stopped part way would never be finished (its people make the directory look
     /// seeded), so it is written whole or not at all. For the few dozen people of a
-    /// demo; an import goes by [`Self::upsert_people`].
+    /// demo; an import goes by [`Self::upsert_people`]. An action the rules refuse
+    /// (a mistake in the seed: a person it does not have) fails the whole seed.
     pub fn seed_at_once(
         &self,
         people: Vec<Person>,
@@ -282,7 +283,12 @@ impl Social {
         Ok(self.store.write(move |tables| {
             tables.upsert_people(&people)?;
             for (actor, action) in &actions {
-                rules::apply(tables, actor, action, at)?;
+                let outcome = rules::apply(tables, actor, action, at)?;
+                if let Err(refusal) = outcome.first() {
+                    return Err(StoreError::Refused(format!(
+                        "the seed's action by {actor} was refused: {refusal:?}"
+                    )));
+                }
             }
             for (portlet_id, preferences) in &preferences {
                 tables.save_preferences(portlet_id, preferences)?;

@@ -904,7 +904,6 @@ mod tests {
 
     use super::*;
 
-    /// A failed write names the copy, a failed read the backup.
     /// A backup whose folder cannot be synced is not reported written: its name could
     /// still be lost in a power cut. The file keeps its name (the data in it is
     /// synced), and the error says so. A restore's replaced database is not undone
@@ -940,6 +939,7 @@ mod tests {
         commit_file(&temp, &dest, Naming::New, NameSync::Required).expect("a folder that syncs");
     }
 
+    /// A failed write names the copy, a failed read the backup.
     #[test]
     fn a_failed_copy_names_the_file_that_failed() {
         let named = |result: Result<u64, StoreError>| match result {

@@ -33,41 +33,61 @@ pub struct Person {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContactInformation {
+    #[serde(deserialize_with = "null_as_default")]
     pub email_addresses: Vec<EmailAddress>,
+    #[serde(deserialize_with = "null_as_default")]
     pub telephones: Vec<Phone>,
+    #[serde(deserialize_with = "null_as_default")]
     pub postal_addresses: Vec<PostalAddress>,
+    #[serde(deserialize_with = "null_as_default")]
     pub web_urls: Vec<WebUrl>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EmailAddress {
+    #[serde(deserialize_with = "null_as_default")]
     pub email_address: String,
     #[serde(rename = "type")]
+    #[serde(deserialize_with = "null_as_default")]
     pub kind: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub primary: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Phone {
+    #[serde(deserialize_with = "null_as_default")]
     pub phone_number: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub extension: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub phone_type: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub primary: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PostalAddress {
+    #[serde(deserialize_with = "null_as_default")]
     pub street_address_line1: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub street_address_line2: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub street_address_line3: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub address_locality: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub address_region: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub postal_code: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub address_country: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub address_type: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub primary: bool,
 }
 
@@ -106,9 +126,23 @@ impl PostalAddress {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct WebUrl {
+    #[serde(deserialize_with = "null_as_default")]
     pub url: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub url_type: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub primary: bool,
+}
+
+/// Reads JSON `null` as the field's default, as a missing field is read: an exporter
+/// that writes `"extension": null` means no extension, and refusing the whole person
+/// for it would leave them out of the directory.
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 impl Person {

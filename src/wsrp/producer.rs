@@ -83,6 +83,10 @@ pub struct SoapReply {
     pub body: String,
     /// The fault the body carries, if it is one.
     pub fault: Option<FaultKind>,
+    /// A `getResource` answer: an export, held for its reader against the host's
+    /// budget for large answers as a native one is. Markup is not: a page is bounded
+    /// by its size, as a native render's is.
+    pub resource: bool,
 }
 
 /// SOAP 1.1 media type.
@@ -221,11 +225,12 @@ impl Producer {
             );
         }
         match self.dispatch(body) {
-            Ok(element) => SoapReply {
+            Ok((element, resource)) => SoapReply {
                 status: 200,
                 content_type: SOAP_CONTENT_TYPE,
                 body: envelope(&element),
                 fault: None,
+                resource,
             },
             Err(fault) => {
                 // The consumer is told the fault; its developer may only see a
@@ -247,7 +252,8 @@ impl Producer {
         }
     }
 
-    fn dispatch(&self, body: &[u8]) -> Result<String, WsrpFault> {
+    /// The answer's body element, and whether it is a resource's.
+    fn dispatch(&self, body: &[u8]) -> Result<(String, bool), WsrpFault> {
         // The parser's message quotes the request (names, prefixes): keep it short.
         let root = xml::parse(body, self.limits)
             .map_err(|e| WsrpFault::Malformed(e.to_string().chars().take(200).collect()))?;
@@ -282,7 +288,8 @@ impl Producer {
                 truncate(&op.name)
             )));
         }
-        match op.name.as_str() {
+        let resource = op.name == "getResource";
+        let answer = match op.name.as_str() {
             "getServiceDescription" => self.get_service_description(op),
             "register" => self.register(op),
             "deregister" => self.deregister(op),
@@ -304,7 +311,8 @@ impl Producer {
                 "{} is not offered by this producer",
                 truncate(name)
             ))),
-        }
+        };
+        answer.map(|element| (element, resource))
     }
 
     // ---- registration -------------------------------------------------------------
@@ -981,5 +989,6 @@ fn fault_reply(status: u16, fault: &WsrpFault) -> SoapReply {
         content_type: SOAP_CONTENT_TYPE,
         body: fault.envelope(),
         fault: Some(fault.kind()),
+        resource: false,
     }
 }

@@ -188,7 +188,19 @@ class Texts:
             return n in (0, 1)
         return n == 1
 
+    # The counts above the lists say none in words, not with a 0 that some languages'
+    # rules pair with a singular noun ("0 conexão").
+    NONE = {
+        "you-have-x-connections": "you-have-no-connections",
+        "you-are-following-x-people": "you-are-not-following-anyone",
+        "you-have-x-followers": "you-have-no-followers",
+        "you-have-x-pending-requests": "you-have-no-pending-requests",
+        "you-have-x-contacts": "you-have-no-contacts",
+    }
+
     def count_text(self, plural_key, n, *more):
+        if n == 0 and not more and plural_key in self.NONE:
+            return self[self.NONE[plural_key]]
         key = self.singular_key(plural_key) if self.is_one(n) else plural_key
         return self.fmt(key, *more, n) if more else self.fmt(key, n)
 

@@ -775,3 +775,48 @@ def test_view_more_keeps_what_a_search_found_when_the_next_page_finds_nobody(bro
     finally:
         context.close()
         stop_server(proc)
+
+
+def test_view_more_in_notifications_gives_the_focus_to_the_first_new_request(browser, tmp_path_factory):
+    """Notifications lists 20 requests a page. "View More" adds the next page's
+    requests in place, and the focus goes to the first new one's words (who wants to
+    connect), which a screen reader then reads, not to the widget's wrapper. The
+    requests come from people a portal put in the directory, each asking over the
+    native protocol with its token."""
+    import requests
+
+    from conftest import CONSUMER, SECRET, Host
+
+    work = tmp_path_factory.mktemp("requests-host")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    config = work / "config.toml"
+    config.write_text(f'[[consumers]]\nid = "{CONSUMER}"\nhs256_secret = "{SECRET}"\n')
+    proc = start_server(["serve", "--demo", "--config", str(config), "--listen", f"127.0.0.1:{port}",
+                         "--data-dir", str(work / "data"), "--descriptors-dir", str(ROOT / "widget-descriptors")],
+                        work, base)
+    portal = Host(base, work / "data")
+    receiver = "minh.nguyen"
+    context, page = english_page(browser)
+    try:
+        for n in range(21):
+            asker = f"asker{n:02d}"
+            portal.put_person(asker, givenName="Asker", familyName=f"Number{n:02d}")
+            answer = requests.post(f"{base}/widgets/contacts_center/actions/connect",
+                                   data={"_contacts_center_userId": receiver},
+                                   headers={**portal.auth(asker), "Accept": "application/json"}, timeout=10)
+            assert answer.status_code == 200, answer.text
+        me = Person(page, base)
+        me.become(receiver)
+        rows = f"{NOTIFICATIONS} [data-list=requests] > li"
+        assert page.locator(rows).count() == 20
+        page.locator(f"{NOTIFICATIONS} a[data-view-more]").click()
+        page.wait_for_function(f"document.querySelectorAll({rows!r}).length === 21")
+        page.wait_for_function(
+            f"() => document.activeElement === document.querySelectorAll({rows!r})[20].querySelector('.list-group-title')")
+        # Newest first: the first asker's request is the one the next page brought.
+        assert page.evaluate("() => document.activeElement.textContent") == \
+            EN["x-wants-to-connect-with-you"].replace("{0}", "Asker Number00")
+    finally:
+        context.close()
+        stop_server(proc)

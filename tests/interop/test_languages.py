@@ -1,8 +1,9 @@
 """Languages in the rendered page: for each supported locale, the Contacts Center's
 texts come from that language's bundle (content/Language_*.properties, read here
-independently), and counted texts take the language's plural form for 0, 1 and 2
+independently), and counted texts take the language's plural form for 1 and 2
 (CLDR: English, Spanish, German use the singular for 1 only; French and Brazilian
-Portuguese for 0 and 1; Japanese and Chinese have no plural forms)."""
+Portuguese for 0 and 1; Japanese and Chinese have no plural forms), while none is
+said in words ("You have no connections.")."""
 
 import pytest
 
