@@ -1112,6 +1112,16 @@ fn cli_seed_check_db_corrupt_backup_restore() {
     let o = host(&data, &["check-db"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("violation: connection"), "{}", text(&o));
+    // Named by the portal ids an administrator knows, beside the rows' own ids.
+    let said = text(&o);
+    let line = said
+        .lines()
+        .find(|l| l.starts_with("violation: connection"))
+        .unwrap_or_default();
+    assert!(
+        line.matches("user0").count() == 2 && line.matches(" (#").count() == 2,
+        "{said}"
+    );
     // A backup is checked by its name, whatever the live file holds: a copy taken
     // while the server runs is how it is checked then.
     let o = host(&data, &["check-db", backup.to_str().unwrap()]);
@@ -1529,51 +1539,33 @@ fn cli_token_mints_for_hs256_consumers_only() {
         verifier.verify_bearer(&forged).is_err(),
         "a changed signature"
     );
-    let o = host(
-        &data,
-        &[
-            "--config",
-            cfg,
-            "token",
-            "--consumer",
-            "nobody",
-            "--user",
-            "jose",
-        ],
-    );
+    // `token` for `consumer`'s user jose, with this configuration.
+    let token_of = |consumer: &str| {
+        host(
+            &data,
+            &[
+                "--config",
+                cfg,
+                "token",
+                "--consumer",
+                consumer,
+                "--user",
+                "jose",
+            ],
+        )
+    };
+    let o = token_of("nobody");
     assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o).contains("unknown consumer \"nobody\" (configured: portal-a, portal-b, portal-c): add a [[consumers]] table with id = \"nobody\" and an hs256_secret to the --config file"),
         "{}",
         text(&o)
     );
-    let o = host(
-        &data,
-        &[
-            "--config",
-            cfg,
-            "token",
-            "--consumer",
-            "portal-b",
-            "--user",
-            "jose",
-        ],
-    );
+    let o = token_of("portal-b");
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("JWKS"), "{}", text(&o));
     // A consumer over WSRP alone takes no Bearer token: there is none to mint.
-    let o = host(
-        &data,
-        &[
-            "--config",
-            cfg,
-            "token",
-            "--consumer",
-            "portal-c",
-            "--user",
-            "jose",
-        ],
-    );
+    let o = token_of("portal-c");
     assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o).contains("consumes over WSRP alone, and no Bearer token is taken in its name"),

@@ -162,15 +162,21 @@ fn notifications_markup_is_namespaced_and_localized() {
     );
 }
 
-#[test]
-fn many_requests_page_with_view_more() {
+/// Mia, asked to connect by `n` people: Pat Person00 first, the last newest.
+fn asked_by(n: usize) -> World {
     let w = world();
     w.add("me", "Mia", "Me");
-    for i in 0..25 {
+    for i in 0..n {
         let id = format!("p{i:02}");
         w.add(&id, "Pat", &format!("Person{i:02}"));
         cc(Some(&id)).named("connect").p("userId", "me").ok(&w);
     }
+    w
+}
+
+#[test]
+fn many_requests_page_with_view_more() {
+    let w = asked_by(25);
     let first = notes(Some("me")).html(&w);
     assert!(first.contains("You have 25 pending requests."), "{first}");
     assert_eq!(
@@ -250,13 +256,7 @@ fn many_requests_page_with_view_more() {
 /// (and on a page begun again) there is no cursor to carry.
 #[test]
 fn answering_on_a_later_page_comes_back_to_it() {
-    let w = world();
-    w.add("me", "Mia", "Me");
-    for i in 0..22 {
-        let id = format!("p{i:02}");
-        w.add(&id, "Pat", &format!("Person{i:02}"));
-        cc(Some(&id)).named("connect").p("userId", "me").ok(&w);
-    }
+    let w = asked_by(22);
     let first = notes(Some("me")).html(&w);
     assert!(!first.contains("name=\"_notifications_cursor\""), "{first}");
     let cursor = first

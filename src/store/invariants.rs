@@ -87,6 +87,13 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
         ));
     }
     let known = |id: u64| people.contains_key(&id);
+    // A person as a violation names them: by the portal id an administrator knows
+    // (which `DELETE /api/users/{id}` takes), with the internal one the rows hold.
+    let who = |id: u64| match people.get(&id) {
+        Some((portal_id, _)) if !portal_id.is_empty() => format!("{portal_id} (#{id})"),
+        Some(_) => format!("#{id} (undecodable)"),
+        None => format!("#{id} (no such person)"),
+    };
 
     // Sort and search indexes.
     let mut sortkeys = BTreeMap::new();
@@ -102,7 +109,7 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
     }
     for (id, (_, key)) in &people {
         if sortkeys.get(id) != Some(key) {
-            bad(format!("user {id} has a stale sort key"));
+            bad(format!("{} has a stale sort key", who(*id)));
         }
     }
     if by_sortkey != expected_sort || sortkeys.len() != people.len() {
@@ -123,40 +130,50 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
     let is_blocked = |a: u64, b: u64| blocked.contains(&(a, b)) || blocked.contains(&(b, a));
     for &(a, b) in &connected {
         if !connected.contains(&(b, a)) {
-            bad(format!("connection {a}-{b} is one-sided"));
+            bad(format!("connection {} - {} is one-sided", who(a), who(b)));
         }
         if is_blocked(a, b) {
-            bad(format!("connection {a}-{b} across a block"));
+            bad(format!("connection {} - {} across a block", who(a), who(b)));
         }
     }
     for &(a, b) in &following {
         if !followers.contains(&(b, a)) {
-            bad(format!("follow {a}->{b} has no follower row"));
+            bad(format!(
+                "follow {} -> {} has no follower row",
+                who(a),
+                who(b)
+            ));
         }
         if is_blocked(a, b) {
-            bad(format!("follow {a}->{b} across a block"));
+            bad(format!("follow {} -> {} across a block", who(a), who(b)));
         }
     }
     for &(b, a) in &followers {
         if !following.contains(&(a, b)) {
-            bad(format!("follower row {b}<-{a} has no follow"));
+            bad(format!(
+                "follower row {} <- {} has no follow",
+                who(b),
+                who(a)
+            ));
         }
     }
     for &(a, b) in &blocked {
         if !blockers.contains(&(b, a)) {
-            bad(format!("block {a}->{b} has no blocker row"));
+            bad(format!("block {} -> {} has no blocker row", who(a), who(b)));
         }
     }
     for &(b, a) in &blockers {
         if !blocked.contains(&(a, b)) {
-            bad(format!("blocker row {b}<-{a} has no block"));
+            bad(format!("blocker row {} <- {} has no block", who(b), who(a)));
         }
     }
     for set in [&connected, &following, &followers, &blocked, &blockers] {
         for &(a, b) in set {
             if !known(a) || !known(b) || a == b {
                 bad(format!(
-                    "edge {a}-{b} names an unknown person or a self-edge"
+                    "edge {} - {} names an unknown person or a self-edge",
+                    who(a),
+                    who(b)
                 ));
             }
         }
@@ -206,10 +223,18 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
             pending_pairs.insert((r.receiver, r.requester), id);
             *pending_received.entry(r.receiver).or_default() += 1;
             if is_blocked(r.requester, r.receiver) {
-                bad(format!("request {id} pending across a block"));
+                bad(format!(
+                    "request {id} of {} to {} pending across a block",
+                    who(r.requester),
+                    who(r.receiver)
+                ));
             }
             if connected.contains(&(r.requester, r.receiver)) {
-                bad(format!("request {id} pending between connected people"));
+                bad(format!(
+                    "request {id} of {} to {} pending between connected people",
+                    who(r.requester),
+                    who(r.receiver)
+                ));
             }
         }
     }
@@ -245,7 +270,9 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
     for &(receiver, requester) in by_receiver.keys() {
         if by_receiver.contains_key(&(requester, receiver)) {
             bad(format!(
-                "requests pending both ways between {receiver} and {requester}"
+                "requests pending both ways between {} and {}",
+                who(receiver),
+                who(requester)
             ));
         }
     }
