@@ -35,8 +35,77 @@ fn pair_set(
 /// Every violation found; empty when the database is consistent.
 pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
     let mut v = Vec::new();
-    let mut bad = |s: String| v.push(Violation(s));
+    let directory = check_people(reader, &mut v)?;
+    let relations = check_edges(reader, &directory, &mut v)?;
+    let requests = check_requests(reader, &directory, &relations, &mut v)?;
+    let entries_of = check_entries(reader, &directory, &mut v)?;
+    check_counts(
+        reader,
+        &directory,
+        &relations,
+        &requests,
+        &entries_of,
+        &mut v,
+    )?;
+    check_lists(reader, &directory, &relations, &requests, &mut v)?;
+    check_counters(reader, &directory, &mut v)?;
+    Ok(v)
+}
 
+/// The people as the checks after [`check_people`] need them.
+struct Directory {
+    /// Internal id → portal id (empty when the record does not decode) and sort key.
+    people: BTreeMap<u64, (String, String)>,
+    /// Internal id → the sort key `userid_sortkey` holds.
+    sortkeys: BTreeMap<u64, String>,
+}
+
+impl Directory {
+    fn known(&self, id: u64) -> bool {
+        self.people.contains_key(&id)
+    }
+
+    fn who(&self, id: u64) -> String {
+        named(&self.people, id)
+    }
+}
+
+/// A person as a violation names them: by the portal id an administrator knows
+/// (which `DELETE /api/users/{id}` takes), with the internal one the rows hold.
+fn named(people: &BTreeMap<u64, (String, String)>, id: u64) -> String {
+    match people.get(&id) {
+        Some((portal_id, _)) if !portal_id.is_empty() => format!("{portal_id} (#{id})"),
+        Some(_) => format!("#{id} (undecodable)"),
+        None => format!("#{id} (no such person)"),
+    }
+}
+
+/// The relations as the later checks need them (the blockers' rows were checked
+/// against the blocks).
+struct Relations {
+    connected: BTreeSet<(u64, u64)>,
+    following: BTreeSet<(u64, u64)>,
+    followers: BTreeSet<(u64, u64)>,
+    blocked: BTreeSet<(u64, u64)>,
+}
+
+impl Relations {
+    fn is_blocked(&self, a: u64, b: u64) -> bool {
+        self.blocked.contains(&(a, b)) || self.blocked.contains(&(b, a))
+    }
+}
+
+/// The pending requests as the counts and lists need them.
+struct Pending {
+    /// (receiver, requester) → request id, from `receiverid_requesterid`.
+    by_receiver: BTreeMap<(u64, u64), u64>,
+    /// Receiver → how many wait for them.
+    received: BTreeMap<u64, u64>,
+}
+
+/// People, their portal ids, and the sort and search indexes.
+fn check_people(reader: &Reader, v: &mut Vec<Violation>) -> Result<Directory, StoreError> {
+    let mut bad = |s: String| v.push(Violation(s));
     // People and their directory rows. Each record is decoded whole (a field that
     // does not decode is a violation of its own), but only its portal id and sort key
     // are kept: the search index is checked here, person by person.
@@ -86,15 +155,6 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
             people.len()
         ));
     }
-    let known = |id: u64| people.contains_key(&id);
-    // A person as a violation names them: by the portal id an administrator knows
-    // (which `DELETE /api/users/{id}` takes), with the internal one the rows hold.
-    let who = |id: u64| match people.get(&id) {
-        Some((portal_id, _)) if !portal_id.is_empty() => format!("{portal_id} (#{id})"),
-        Some(_) => format!("#{id} (undecodable)"),
-        None => format!("#{id} (no such person)"),
-    };
-
     // Sort and search indexes.
     let mut sortkeys = BTreeMap::new();
     for row in reader.table(tables::USERID_SORTKEY)?.iter()? {
@@ -109,7 +169,7 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
     }
     for (id, (_, key)) in &people {
         if sortkeys.get(id) != Some(key) {
-            bad(format!("{} has a stale sort key", who(*id)));
+            bad(format!("{} has a stale sort key", named(&people, *id)));
         }
     }
     if by_sortkey != expected_sort || sortkeys.len() != people.len() {
@@ -121,6 +181,17 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
         bad("prefix_sortkey_userid does not agree with the people".into());
     }
 
+    Ok(Directory { people, sortkeys })
+}
+
+/// Both directions of every relation, nothing across a block, no dangling ends.
+fn check_edges(
+    reader: &Reader,
+    directory: &Directory,
+    v: &mut Vec<Violation>,
+) -> Result<Relations, StoreError> {
+    let mut bad = |s: String| v.push(Violation(s));
+    let (known, who) = (|id| directory.known(id), |id| directory.who(id));
     // Edges.
     let connected = pair_set(reader, tables::USERID_CONNECTEDID)?;
     let following = pair_set(reader, tables::USERID_FOLLOWINGID)?;
@@ -179,6 +250,25 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
         }
     }
 
+    Ok(Relations {
+        connected,
+        following,
+        followers,
+        blocked,
+    })
+}
+
+/// Requests, their indexes, and what may not stand beside a pending one.
+fn check_requests(
+    reader: &Reader,
+    directory: &Directory,
+    relations: &Relations,
+    v: &mut Vec<Violation>,
+) -> Result<Pending, StoreError> {
+    let mut bad = |s: String| v.push(Violation(s));
+    let (known, who) = (|id| directory.known(id), |id| directory.who(id));
+    let is_blocked = |a, b| relations.is_blocked(a, b);
+    let connected = &relations.connected;
     // Requests.
     let mut by_receiver = BTreeMap::new();
     for row in reader.table(tables::RECEIVERID_REQUESTERID)?.iter()? {
@@ -277,6 +367,20 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
         }
     }
 
+    Ok(Pending {
+        by_receiver,
+        received: pending_received,
+    })
+}
+
+/// Personal contacts and their indexes; how many each person has.
+fn check_entries(
+    reader: &Reader,
+    directory: &Directory,
+    v: &mut Vec<Violation>,
+) -> Result<BTreeMap<u64, u64>, StoreError> {
+    let mut bad = |s: String| v.push(Violation(s));
+    let known = |id| directory.known(id);
     // Entries.
     let mut entries_of: BTreeMap<u64, u64> = BTreeMap::new();
     let owned = pair_set(reader, tables::USERID_ENTRYID)?;
@@ -330,6 +434,27 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
         bad("entry indexes do not agree with the entries".into());
     }
 
+    Ok(entries_of)
+}
+
+/// Each person's counts row against the relations, requests and contacts it counts.
+fn check_counts(
+    reader: &Reader,
+    directory: &Directory,
+    relations: &Relations,
+    pending: &Pending,
+    entries_of: &BTreeMap<u64, u64>,
+    v: &mut Vec<Violation>,
+) -> Result<(), StoreError> {
+    let mut bad = |s: String| v.push(Violation(s));
+    let known = |id| directory.known(id);
+    let (people, pending_received) = (&directory.people, &pending.received);
+    let Relations {
+        connected,
+        following,
+        followers,
+        ..
+    } = relations;
     // Counts.
     let degree =
         |set: &BTreeSet<(u64, u64)>, id: u64| set.range((id, 0)..=(id, u64::MAX)).count() as u64;
@@ -339,9 +464,9 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
         let (id, c) = (k.value(), val.value());
         counted += 1;
         let expected = [
-            degree(&connected, id),
-            degree(&following, id),
-            degree(&followers, id),
+            degree(connected, id),
+            degree(following, id),
+            degree(followers, id),
             pending_received.get(&id).copied().unwrap_or(0),
             entries_of.get(&id).copied().unwrap_or(0),
         ];
@@ -357,6 +482,28 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
     }
     let _ = count::CONTACTS;
 
+    Ok(())
+}
+
+/// The sorted list index against the relations and requests it mirrors.
+fn check_lists(
+    reader: &Reader,
+    directory: &Directory,
+    relations: &Relations,
+    pending: &Pending,
+    v: &mut Vec<Violation>,
+) -> Result<(), StoreError> {
+    let mut bad = |s: String| v.push(Violation(s));
+    let known = |id| directory.known(id);
+    let sortkeys = &directory.sortkeys;
+    let by_receiver = &pending.by_receiver;
+    let Relations {
+        connected,
+        following,
+        followers,
+        blocked,
+        ..
+    } = relations;
     // Sorted list index equals the edges it mirrors: one row per relation, under the
     // listed person's sort key, or under an older one while a rename's rows are still
     // moving (`userid_resort`).
@@ -432,6 +579,17 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
         bad("userid_list_sortkey_otherid does not agree with the edges".into());
     }
 
+    Ok(())
+}
+
+/// The id counters in `meta`, each ahead of the ids in use.
+fn check_counters(
+    reader: &Reader,
+    directory: &Directory,
+    v: &mut Vec<Violation>,
+) -> Result<(), StoreError> {
+    let mut bad = |s: String| v.push(Violation(s));
+    let people = &directory.people;
     // Ids are handed out from counters in `meta`, from 1 when a counter is missing.
     // A counter at or below an id in use would hand that id out again, and the next
     // person, request or entry would overwrite a live one's rows.
@@ -462,7 +620,7 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
             _ => {}
         }
     }
-    Ok(v)
+    Ok(())
 }
 
 /// The highest key of a table keyed by id, if it has a row.
