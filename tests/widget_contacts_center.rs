@@ -2342,6 +2342,26 @@ fn edit_mode_and_preferences_per_instance() {
         (saved.ok, saved.message.as_str()),
         (true, "you-have-successfully-updated-the-setup")
     );
+    // A descriptor that no longer offers edit mode locks the setup: a form rendered
+    // before, or a portal's call, saves nothing.
+    let locked = cc(Some("a"))
+        .instance(one)
+        .admin()
+        .without_mode("edit")
+        .named("save-preferences")
+        .p("pageSize", "50")
+        .act(&w);
+    assert!(
+        matches!(locked, Err(WidgetError::Forbidden { .. })),
+        "{locked:?}"
+    );
+    let stored = w
+        .social
+        .read()
+        .expect("read")
+        .preferences(one)
+        .expect("read");
+    assert_eq!(stored.get("pageSize"), Some(&vec!["10".to_owned()]));
     assert!(
         !cc(Some("a"))
             .instance(one)

@@ -137,6 +137,8 @@ pub struct Call {
     pub read_only: Vec<String>,
     /// Preferences the descriptor declares besides its own, with their values.
     pub declared: Vec<(String, Vec<String>)>,
+    /// Modes the descriptor no longer lists for this call.
+    pub without_modes: Vec<String>,
 }
 
 pub fn cc(viewer: Option<&str>) -> Call {
@@ -153,6 +155,7 @@ pub fn cc(viewer: Option<&str>) -> Call {
         rewritten: false,
         read_only: Vec::new(),
         declared: Vec::new(),
+        without_modes: Vec::new(),
     }
 }
 
@@ -200,6 +203,12 @@ impl Call {
         self
     }
 
+    /// The descriptor does not list `mode` (an administrator took it out).
+    pub fn without_mode(mut self, mode: &str) -> Self {
+        self.without_modes.push(mode.to_owned());
+        self
+    }
+
     pub fn read_only(mut self, preference: &str) -> Self {
         self.read_only.push(preference.to_owned());
         self
@@ -212,10 +221,12 @@ impl Call {
             .get(portlet.name())
             .cloned()
             .expect("built-in descriptor");
-        if !self.read_only.is_empty() || !self.declared.is_empty() {
+        if !self.read_only.is_empty() || !self.declared.is_empty() || !self.without_modes.is_empty()
+        {
             let mut changed = (*descriptor).clone();
             changed.read_only_preferences = self.read_only.iter().cloned().collect();
             changed.preferences.extend(self.declared.iter().cloned());
+            changed.modes.retain(|m| !self.without_modes.contains(m));
             descriptor = Arc::new(changed);
         }
         let mut params = Params::new();

@@ -282,6 +282,12 @@ impl<'a> ActionCall<'a> {
         if !self.user.is_widget_admin() {
             return Err(self.ui.forbidden());
         }
+        // The setup is edit mode's: a widget whose descriptor no longer offers it (an
+        // administrator took it out to lock the setup) takes no save, neither from a
+        // form rendered before nor from a portal's or a WSRP consumer's call.
+        if !self.req().descriptor.modes.iter().any(|m| m == "edit") {
+            return Err(self.ui.forbidden());
+        }
         let prefs = preferences::from_form(self.req(), &self.req().params)
             .map_err(|_| self.ui.bad_request("the-request-is-invalid"))?;
         self.social
