@@ -177,6 +177,7 @@ impl HttpError {
             Self::MethodNotAllowed { allow } => Some(*allow),
             _ => None,
         };
+        let busy = matches!(self, Self::Busy);
         let mut response = json(
             self.status(),
             &serde_json::json!({
@@ -192,6 +193,9 @@ impl HttpError {
                 hyper::header::ALLOW,
                 hyper::header::HeaderValue::from_static(allow),
             );
+        }
+        if busy {
+            retry_shortly(&mut response);
         }
         response
     }
@@ -249,8 +253,20 @@ impl HttpError {
         if let Self::MethodNotAllowed { allow } = this {
             headers.insert(hyper::header::ALLOW, HeaderValue::from_static(allow));
         }
+        if matches!(this, Self::Busy) {
+            retry_shortly(&mut response);
+        }
         response
     }
+}
+
+/// A busy host's 503 says when to come back (RFC 9110, section 10.2.3), and that it
+/// did nothing: the enhancement script posts such a refused form again the ordinary
+/// way, as it does a 4xx, rather than reloading the page over what was typed.
+fn retry_shortly(response: &mut Response<Body>) {
+    response
+        .headers_mut()
+        .insert(hyper::header::RETRY_AFTER, HeaderValue::from_static("1"));
 }
 
 /// A widget's action or download: the calls a person's browser makes straight to the
@@ -344,6 +360,22 @@ pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A busy host's refusal, JSON or page, says when to retry: the script reads it as
+    /// "nothing was done", where another 5xx might have come after the action ran.
+    #[test]
+    fn a_busy_refusal_says_when_to_retry() {
+        for response in [HttpError::Busy.into_response(), HttpError::Busy.into_page()] {
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(response.headers()[hyper::header::RETRY_AFTER], "1");
+        }
+        for other in [
+            HttpError::Internal.into_response(),
+            HttpError::Timeout.into_page(),
+        ] {
+            assert!(other.headers().get(hyper::header::RETRY_AFTER).is_none());
+        }
+    }
 
     /// Each kind of a widget's outcome has its own status, which the contract names:
     /// a portal's script tells a block (409) from a mistake (400) by it.

@@ -261,8 +261,8 @@ impl AppState {
             render_pool: super::render_pool::RenderPool::new(render_slots())
                 .map_err(|e| HostError::Startup(format!("cannot start the render threads: {e}")))?,
             write_slots: Arc::new(tokio::sync::Semaphore::new(WRITES_WAITING_AT_ONCE)),
-            // Half, not less: the bench's actions point has 64 connections acting
-            // mostly as one person, and measures them past that too.
+            // Half, not less: a person's script acting on many people at once may
+            // fill a group, and still leaves the other half to everyone else.
             write_shares: super::shares::Shares::new(WRITES_WAITING_AT_ONCE / 2),
             wsrp_envelopes: Arc::new(tokio::sync::Semaphore::new(WSRP_ENVELOPES_AT_ONCE)),
             backups: Arc::new(tokio::sync::Semaphore::new(1)),

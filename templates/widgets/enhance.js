@@ -47,13 +47,15 @@
   var pending = false;
 
   {#- An answer that never comes must not leave the placement waiting for ever: after
-      30 s the request is given up, as a failed connection is. #}
+      65 s the request is given up, as a failed connection is. Longer than the host's
+      own limit (30 s by default), which an action may spend waiting for its place in
+      the writer's queue before it commits and answers. #}
   function timed(url, options) {
     if (window.AbortController) {
       var controller = new AbortController();
       setTimeout(function () {
         controller.abort();
-      }, 30000);
+      }, 65000);
       options.signal = controller.signal;
     }
     return fetch(url, options);
@@ -156,7 +158,7 @@
     });
   }
 
-  document.addEventListener(CHANGED, function (event) {
+  function changed(event) {
     var current = root();
     var detail = event.detail || {};
     var next = detail.from !== rootId && detail.page ? detail.page.getElementById(rootId) : null;
@@ -165,7 +167,7 @@
       current.parentNode.replaceChild(imported, current);
       localTimes(imported);
     }
-  });
+  }
 
   {#- A refusal (an alert, where an outcome is a status) comes back with the form as
       the host drew it: empty, for a new contact. What the person typed is put back,
@@ -262,11 +264,14 @@
       redirect: "follow",
       headers: { Accept: "text/html" }
     }).then(function (response) {
-      if (!response.redirected && response.status < 500) {
-        {#- The host refused before acting (expired form, bad input): it answers every
-            action it ran with a redirect. Posting again lets the browser show the
-            refusal the ordinary way (a page of its own, in the reader's language),
-            and is refused again. #}
+      var busy503 = response.status === 503 && response.headers.get("Retry-After");
+      if (!response.redirected && (response.status < 500 || busy503)) {
+        {#- The host refused before acting (expired form, bad input), or was too busy
+            to take the action and did nothing (its 503 says when to retry): it
+            answers every action it ran with a redirect. Posting again lets the
+            browser show the answer the ordinary way (a page of its own, in the
+            reader's language), whose Back button brings the form back as it was
+            filled in; a busy host may take it this time. #}
         native();
         return null;
       }
@@ -296,6 +301,12 @@
         location.assign(response.url);
       });
     }, function () {
+      {#- Offline, nothing was sent: the form is posted the ordinary way, and the
+          browser says it is offline where Back brings the form back as filled in. #}
+      if (navigator.onLine === false) {
+        native();
+        return;
+      }
       {#- No answer came back: the connection failed, or the redirect led somewhere
           fetch may not read. The action may have gone through, so it is not sent
           again; the page is loaded afresh instead. #}
@@ -402,6 +413,22 @@
     });
   }
 
+  {#- A portal that navigates without loading a new page (Liferay's single-page
+      navigation) runs each fragment's script again: the placement's earlier run lets
+      its listeners go, so that one run answers each press, not one per visit. #}
+  var BOUND = "widget-host:bound";
+  function rebound(event) {
+    if (event.detail === rootId) {
+      document.removeEventListener(BOUND, rebound);
+      document.removeEventListener(CHANGED, changed);
+      document.removeEventListener("submit", submitted);
+      document.removeEventListener("click", clicked);
+      window.removeEventListener("pageshow", restored);
+    }
+  }
+  document.dispatchEvent(new CustomEvent(BOUND, { detail: rootId }));
+  document.addEventListener(BOUND, rebound);
+  document.addEventListener(CHANGED, changed);
   document.addEventListener("submit", submitted);
   document.addEventListener("click", clicked);
   window.addEventListener("pageshow", restored);

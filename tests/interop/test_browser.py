@@ -558,7 +558,8 @@ def test_a_refused_contact_keeps_what_was_typed(demo, browser):
 
 def test_an_answer_that_never_comes_is_given_up(demo, browser):
     """While an action runs, the placement takes no other: an answer that never comes
-    is given up after 30 s and the page loaded afresh, so the placement is not stuck."""
+    is given up after 65 s (longer than the host's own 30 s, which an action may spend
+    waiting for the writer) and the page loaded afresh, so the placement is not stuck."""
     context, page = english_page(browser)
     page.clock.install()
     me = Person(page, demo)
@@ -573,8 +574,11 @@ def test_an_answer_that_never_comes_is_given_up(demo, browser):
         page.route("**/actions/follow*", never_answer)
         me.press(CC, EN["follow"])
         page.wait_for_function("() => document.querySelector('[aria-busy=true]') !== null")
+        # Still waiting past the host's own 30 s.
+        page.clock.fast_forward("00:31")
+        assert page.locator("[aria-busy=true]").count() == 1
         with page.expect_navigation():
-            page.clock.fast_forward("00:31")
+            page.clock.fast_forward("00:35")
         page.wait_for_load_state()
         assert len(held) == 1, "the action was sent once"
         # Afresh: the placement answers presses again.
@@ -582,6 +586,68 @@ def test_an_answer_that_never_comes_is_given_up(demo, browser):
         page.unroute("**/actions/follow*")
         me.press(CC, EN["follow"])
         page.locator(f"{CC} .alert", has_text=EN["you-are-now-following-this-user"]).wait_for()
+    finally:
+        context.close()
+
+
+def test_a_script_run_again_keeps_one_set_of_listeners(demo, browser):
+    """A portal that navigates without loading a page (Liferay's single-page
+    navigation) runs a fragment's script again: the earlier run lets its listeners go,
+    so another placement's answer replaces this one once, not once per run (each run
+    left listening would import the placement again, and keep its listeners for good)."""
+    context, page = english_page(browser)
+    me = Person(page, demo)
+    try:
+        me.become("yuki.sato")
+        for _ in range(2):
+            page.evaluate("""(sel) => { const s = document.querySelector(sel + ' script');
+                                          (0, eval)(s.textContent); }""", CC)
+        replaced = page.evaluate("""(sel) => new Promise((done) => {
+            const root = document.querySelector(sel + ' [id$="contacts-center"]');
+            let added = 0;
+            new MutationObserver((changes) => changes.forEach((c) => { added += c.addedNodes.length; }))
+              .observe(root.parentNode, { childList: true });
+            const page = new DOMParser().parseFromString(document.documentElement.outerHTML, 'text/html');
+            document.dispatchEvent(new CustomEvent('widget-host:page-changed',
+                                                   { detail: { from: 'another-placement', page } }));
+            setTimeout(() => done(added), 200);
+        })""", CC)
+        assert replaced == 1, replaced
+        # The run that is left still enhances: an action is answered in place.
+        me.open_person("Noah Williams")
+        for _ in range(2):
+            page.evaluate("""(sel) => { const s = document.querySelector(sel + ' script');
+                                          (0, eval)(s.textContent); }""", CC)
+        url = page.url
+        me.press(CC, EN["follow"])
+        page.locator(f"{CC} .alert", has_text=EN["you-are-now-following-this-user"]).wait_for()
+        assert page.url == url, "answered in place"
+    finally:
+        context.close()
+
+
+def test_a_busy_hosts_refusal_is_shown_as_a_page_the_form_comes_back_from(demo, browser):
+    """A host too busy to take an action does nothing and answers 503 with when to
+    retry. The script then posts the form the ordinary way, as for any refusal: the
+    browser shows the host's answer, and nothing is lost (Back returns to the form),
+    where a reload would have lost the action without a word."""
+    context, page = english_page(browser)
+    me = Person(page, demo)
+    answered = []
+    try:
+        me.become("sven.nielsen")
+        me.open_person("Diego Torres")
+
+        def busy(route):
+            answered.append(route.request.method)
+            route.fulfill(status=503, headers={"Retry-After": "1", "Content-Type": "text/html"},
+                          body="<!doctype html><title>Busy</title><h1>The server is busy</h1>")
+
+        page.route("**/actions/follow*", busy)
+        with page.expect_navigation():
+            me.press(CC, EN["follow"])
+        page.locator("h1", has_text="The server is busy").wait_for()
+        assert answered == ["POST", "POST"], "the script's post, then the browser's own"
     finally:
         context.close()
 

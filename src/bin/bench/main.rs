@@ -88,6 +88,7 @@ fn run() -> Result<(), Error> {
     if let Some(served) = serve::child_mode(&args) {
         return served;
     }
+    report::note_the_code_measured();
     if args.first().map(String::as_str) == Some("--point") {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
