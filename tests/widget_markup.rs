@@ -360,9 +360,11 @@ fn check_script(label: &str, script: &str, wrapper: &str) {
     // 9.5 KiB since boxes ticked for the selection toolbar are kept through another
     // placement's refresh (9,240 bytes); 10 KiB since a search's "View more" that
     // finds nobody more keeps the rows already found (9,879 bytes); 10.5 KiB since
-    // Block and Delete ask first (10,301 bytes).
+    // Block and Delete ask first (10,301 bytes); 11.5 KiB since a busy host's refusal
+    // and a press made offline post the form the ordinary way, and a run of the
+    // script done again lets the earlier run's listeners go (11,409 bytes).
     assert!(
-        script.len() < 10 * 1024 + 512,
+        script.len() < 11 * 1024 + 512,
         "{label}: the script is {} bytes",
         script.len()
     );
@@ -439,13 +441,15 @@ fn check_script(label: &str, script: &str, wrapper: &str) {
         "new Function",
     ] {
         // Feature tests, and the one event only `window` receives: `pageshow`, when a
-        // page comes back from the back/forward cache.
+        // page comes back from the back/forward cache (and letting it go, when the
+        // portal runs the script again).
         let allowed = [
             "window.fetch",
             "window.DOMParser",
             "window.SubmitEvent",
             "window.AbortController",
             "window.addEventListener(\"pageshow\"",
+            "window.removeEventListener(\"pageshow\"",
         ];
         // Whole words only: `itself.` is not `self.`.
         let word = |needle: &str| {
