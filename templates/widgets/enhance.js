@@ -91,6 +91,14 @@
       View More one Tab away), else the wrapper itself, which has no name of its
       own. #}
   function focusIn(el, selector) {
+    {#- Only if the person left the focus with the widget (on what they pressed, now
+        replaced, or nowhere): someone who went on elsewhere on the page during a slow
+        answer (the portal's search box) keeps their place. #}
+    var active = document.activeElement;
+    var here = root();
+    if (active && active !== document.body && !(here && here.contains(active))) {
+      return;
+    }
     var target = (selector && el.querySelector(selector)) || el.querySelector("[role=status],[role=alert]") ||
       el.querySelector("[data-list] .list-group-title") || el.querySelector("[data-list-end]") || el;
     if (!target.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) {

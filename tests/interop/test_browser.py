@@ -626,6 +626,27 @@ def test_a_script_run_again_keeps_one_set_of_listeners(demo, browser):
         context.close()
 
 
+def test_an_answer_leaves_the_focus_where_the_person_went_meanwhile(demo, browser):
+    """An action's answer moves the focus to its outcome only if the person left it with
+    the widget: someone who went on to another part of the page while it was slow (the
+    portal's own controls) keeps their place, and the outcome still shows."""
+    context, page = english_page(browser)
+    me = Person(page, demo)
+    held = []
+    try:
+        me.become("elif.yilmaz")
+        me.open_person("Liam O'Brien")
+        page.route("**/actions/follow*", lambda route: held.append(route))
+        me.press(CC, EN["follow"])
+        page.wait_for_function("() => document.querySelector('[aria-busy=true]') !== null")
+        page.focus("#demo-as")
+        held[0].continue_()
+        page.locator(f"{CC} .alert", has_text=EN["you-are-now-following-this-user"]).wait_for()
+        assert page.evaluate("() => document.activeElement.id") == "demo-as"
+    finally:
+        context.close()
+
+
 def test_a_busy_hosts_refusal_is_shown_as_a_page_the_form_comes_back_from(demo, browser):
     """A host too busy to take an action does nothing and answers 503 with when to
     retry. The script then posts the form the ordinary way, as for any refusal: the
