@@ -162,6 +162,20 @@ fn notifications_markup_is_namespaced_and_localized() {
     );
 }
 
+/// The id of the request Mia received from `from`.
+fn request_to_me_from(w: &World, from: &str) -> String {
+    w.social
+        .read()
+        .expect("read")
+        .requests_received("me")
+        .expect("requests")
+        .iter()
+        .find(|r| r.person.id == from)
+        .unwrap_or_else(|| panic!("no request from {from}"))
+        .request_id
+        .to_string()
+}
+
 /// Mia, asked to connect by `n` people: Pat Person00 first, the last newest.
 fn asked_by(n: usize) -> World {
     let w = world();
@@ -220,20 +234,8 @@ fn many_requests_page_with_view_more() {
 
     // Those five accepted, the old link points past the end: the first page shows
     // again, marked as restarted, and the count is not replaced by "no requests".
-    let received = w
-        .social
-        .read()
-        .expect("read")
-        .requests_received("me")
-        .expect("requests");
     for i in 0..5 {
-        let from = format!("p{i:02}");
-        let id = received
-            .iter()
-            .find(|r| r.person.id == from)
-            .expect("a request from the second page")
-            .request_id
-            .to_string();
+        let id = request_to_me_from(&w, &format!("p{i:02}"));
         notes(Some("me"))
             .named("accept-request")
             .p("requestId", &id)
@@ -279,18 +281,7 @@ fn answering_on_a_later_page_comes_back_to_it() {
         "Confirm and Ignore of both requests on the page: {second}"
     );
 
-    let received = w
-        .social
-        .read()
-        .expect("read")
-        .requests_received("me")
-        .expect("requests");
-    let id = received
-        .iter()
-        .find(|r| r.person.id == "p00")
-        .expect("p00's request, on the second page")
-        .request_id
-        .to_string();
+    let id = request_to_me_from(&w, "p00");
     let answered = notes(Some("me"))
         .named("accept-request")
         .p("requestId", &id)
