@@ -609,6 +609,60 @@ fn check_db_names_each_person_that_does_not_decode() {
     assert!(!found.iter().any(|v| v.contains("unknown")), "{found:?}");
 }
 
+/// A request or a contact whose record does not decode is one line each, and the check
+/// goes on: the lines of everything else are still listed, where one such record used
+/// to end the whole check as "database damaged".
+#[test]
+fn check_db_names_a_request_and_a_contact_that_do_not_decode_and_goes_on() {
+    const REQUESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("requestid_request");
+    const ENTRIES: TableDefinition<u64, &[u8]> = TableDefinition::new("entryid_entry");
+    const BY_RECEIVER: TableDefinition<(u64, u64), u64> =
+        TableDefinition::new("receiverid_requesterid");
+    let (_dir, path) = seeded_file(200, 2);
+    {
+        let s = Social::open(&path).unwrap();
+        let draft = EntryDraft {
+            entry_id: None,
+            full_name: "Pat Doe".into(),
+            email_address: "pat@example.com".into(),
+            comments: String::new(),
+        };
+        s.act(&seeded_id(1), Action::SaveEntry(draft)).unwrap();
+    }
+    let db = reopen(&path);
+    let txn = db.begin_write().unwrap();
+    let (request, entry) = {
+        let index = txn.open_table(BY_RECEIVER).unwrap();
+        let (_, request) = redb::ReadableTable::first(&index)
+            .unwrap()
+            .expect("the seed makes pending requests");
+        let request = request.value();
+        let mut requests = txn.open_table(REQUESTS).unwrap();
+        requests.insert(request, &b"not a request"[..]).unwrap();
+        let mut entries = txn.open_table(ENTRIES).unwrap();
+        let entry = redb::ReadableTable::first(&entries)
+            .unwrap()
+            .expect("the contact")
+            .0
+            .value();
+        entries.insert(entry, &b"not a contact"[..]).unwrap();
+        (request, entry)
+    };
+    txn.commit().unwrap();
+    drop(db);
+    let found = violations(&path);
+    assert!(
+        found[0].starts_with(&format!("request {request} does not decode")),
+        "{found:#?}"
+    );
+    assert!(
+        found[1].starts_with(&format!("entry {entry} does not decode")),
+        "{found:#?}"
+    );
+    // Their index rows and counts are not reported besides: nothing else is wrong.
+    assert_eq!(found.len(), 2, "{found:#?}");
+}
+
 #[test]
 fn an_offline_backup_refuses_a_file_of_a_newer_schema() {
     const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");

@@ -292,7 +292,20 @@ fn check_requests(
     for row in reader.table(tables::REQUESTID_REQUEST)?.iter()? {
         let (k, val) = row?;
         let id = k.value();
-        let r: super::SocialRequest = tables::decode("requestid_request", val.value())?;
+        let r: super::SocialRequest = match tables::decode("requestid_request", val.value()) {
+            Ok(r) => r,
+            Err(e) => {
+                bad(format!("request {id} does not decode: {e}"));
+                // Its index rows are taken at their word, so that they are not
+                // reported as naming nothing and the other lines are not buried.
+                parties.extend(participation.iter().filter(|&&(_, r)| r == id));
+                if let Some((&key, _)) = by_receiver.iter().find(|&(_, &r)| r == id) {
+                    pending_pairs.insert(key, id);
+                    *pending_received.entry(key.0).or_default() += 1;
+                }
+                continue;
+            }
+        };
         if !known(r.requester) || !known(r.receiver) {
             bad(format!("request {id} names an unknown person"));
         }
@@ -402,8 +415,21 @@ fn check_entries(
     let mut first_with_email = BTreeMap::new();
     for row in reader.table(tables::ENTRYID_ENTRY)?.iter()? {
         let (k, val) = row?;
-        let e: super::Entry = tables::decode("entryid_entry", val.value())?;
         entry_count += 1;
+        let e: super::Entry = match tables::decode("entryid_entry", val.value()) {
+            Ok(e) => e,
+            Err(error) => {
+                let id = k.value();
+                bad(format!("entry {id} does not decode: {error}"));
+                // As with a request: its index rows are taken at their word.
+                for &(owner, _) in owned.iter().filter(|&&(_, e)| e == id) {
+                    *entries_of.entry(owner).or_default() += 1;
+                }
+                expected_emails.extend(emails.iter().filter(|row| row.2 == id).cloned());
+                expected_entry_sort.extend(entry_sort.iter().filter(|row| row.2 == id).cloned());
+                continue;
+            }
+        };
         if e.entry_id != k.value() || !known(e.owner) || !owned.contains(&(e.owner, e.entry_id)) {
             bad(format!("entry {} is orphaned or misfiled", k.value()));
         }

@@ -5,6 +5,8 @@
 //! fixed-width integer tuples with a reverse table per direction; the sorted list index
 //! `userid_list_sortkey_otherid` lets every list page come out of one range scan.
 
+use std::ops::Bound;
+
 use redb::{Database, ReadableTable, Table, TableDefinition, TableHandle, WriteTransaction};
 
 // A child of this module so that bulk writes reach the open tables directly.
@@ -511,6 +513,24 @@ impl<'t> Tables<'t> {
         }
         for id in pairs(&self.userid_entryid, user)? {
             self.delete_entry(id)?;
+        }
+        // A contact whose record is gone (check-db names it) left its index rows, which
+        // only the record could name: every row of this owner goes all the same, or
+        // they would outlive their owner with nothing left to remove them.
+        let next = user.checked_add(1);
+        let emails = (
+            Bound::Included((user, "")),
+            next.map_or(Bound::Unbounded, |n| Bound::Excluded((n, ""))),
+        );
+        self.userid_entryemail.retain_in(emails, |_, _| false)?;
+        let sorted = (
+            Bound::Included((user, "", 0)),
+            next.map_or(Bound::Unbounded, |n| Bound::Excluded((n, "", 0))),
+        );
+        self.userid_entrysortkey_entryid
+            .retain_in(sorted, |_, ()| false)?;
+        for id in pairs(&self.userid_entryid, user)? {
+            self.userid_entryid.remove((user, id))?;
         }
         let key = self.sort_key(user)?;
         if let Some(person) = self.userid_person.remove(user)? {
@@ -1354,6 +1374,61 @@ mod tests {
         let reader = db.begin_read().expect("read");
         let rows = reader.open_table(USERID_REQUESTID).expect("table");
         assert!(rows.get((a, request)).expect("get").is_none());
+    }
+
+    /// Likewise a contact's rows: its record lost, only its owner's deletion can still
+    /// take them, and does; another person's contacts stay.
+    #[test]
+    fn a_deleted_persons_contact_rows_go_even_where_the_contact_is_gone() {
+        let db = memory_db();
+        prepare(&db).expect("create");
+        let txn = db.begin_write().expect("write");
+        let b = {
+            let mut tables = Tables::open(&txn).expect("tables");
+            let a = tables
+                .upsert_person(&person("a", "P", "a", "a@example.com"))
+                .expect("a");
+            let b = tables
+                .upsert_person(&person("b", "P", "b", "b@example.com"))
+                .expect("b");
+            let entry = |owner| Entry {
+                entry_id: 0,
+                owner,
+                full_name: "Cy".into(),
+                email_address: "cy@x.test".into(),
+                comments: String::new(),
+            };
+            let lost = tables.put_entry(entry(a)).expect("a's contact");
+            tables.put_entry(entry(b)).expect("b's contact");
+            tables.entryid_entry.remove(lost).expect("damage");
+            assert!(tables.delete_person("a").expect("delete"));
+            b
+        };
+        txn.commit().expect("commit");
+        let reader = db.begin_read().expect("read");
+        let ids = reader.open_table(USERID_ENTRYID).expect("table");
+        let emails = reader.open_table(USERID_ENTRYEMAIL).expect("table");
+        let names = reader
+            .open_table(USERID_ENTRYSORTKEY_ENTRYID)
+            .expect("table");
+        let owners: [Vec<u64>; 3] = [
+            ids.iter()
+                .expect("rows")
+                .map(|r| r.expect("row").0.value().0)
+                .collect(),
+            emails
+                .iter()
+                .expect("rows")
+                .map(|r| r.expect("row").0.value().0)
+                .collect(),
+            names
+                .iter()
+                .expect("rows")
+                .map(|r| r.expect("row").0.value().0)
+                .collect(),
+        ];
+        // One row of each index is left, b's.
+        assert_eq!(owners, [vec![b], vec![b], vec![b]]);
     }
 
     /// Rebuilding the search index ends at the largest id a file can hold, where the
