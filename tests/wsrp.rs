@@ -613,6 +613,29 @@ fn a_changed_secret_voids_the_handles_made_with_the_old_one() {
     assert_eq!(fault_name(&reply), "OperationFailed", "the old secret");
     let reply = get_markup(&rotated, &kept, "echo", "", None);
     assert_eq!(fault_name(&reply), "ModifyRegistrationRequired");
+    // Liferay's consumer asks for the service description with the stored handle before
+    // it lets its administrator save the new secret: that handle gets the description
+    // (the same for every consumer), a handle that names nothing still the fault.
+    let described = |handle: &str| {
+        let body = envelope(&format!(
+            "<t:getServiceDescription>{}<t:userContext xsi:nil=\"true\"/></t:getServiceDescription>",
+            reg_context(handle)
+        ));
+        rotated
+            .producer
+            .handle("service-description", body.as_bytes())
+    };
+    let reply = described(&kept);
+    assert_eq!(ok_body(&reply).name, "getServiceDescriptionResponse");
+    assert!(
+        reply.body.contains("registrationPropertyDescription"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(
+        fault_name(&described("no-such-handle")),
+        "InvalidRegistration"
+    );
     let reply = rotated
         .producer
         .handle("registration", modify(ROTATED).as_bytes());

@@ -503,9 +503,16 @@ impl Producer {
 
     fn get_service_description(&self, op: &Element) -> Result<String, WsrpFault> {
         // Unregistered consumers may ask (they learn that registration is required);
-        // a registration that is named must be valid.
+        // a registration that is named must be valid, or wait only for its
+        // modification: what the description says is the same for every consumer, and
+        // Liferay's consumer asks for it with the stored handle before it lets its
+        // administrator save the new secret (`modifyRegistration`), so that fault here
+        // would leave the handle no way back. Markup calls still get the fault.
         if op.present("registrationContext").is_some() {
-            self.registered(op)?;
+            match self.registered(op) {
+                Ok(_) | Err(WsrpFault::ModifyRegistrationRequired(_)) => {}
+                Err(fault) => return Err(fault),
+            }
         }
         // A placement's handle (`contacts-center_INSTANCE_ab12`) asks for its portlet,
         // if that portlet has placements, as `getMarkup` would serve it.
