@@ -1837,7 +1837,34 @@ async fn a_vcard_link_cannot_be_rewritten_into_another_export() {
         &format!("{NS}userId=bob"),
     );
     assert_eq!(get(one).await.status(), StatusCode::FORBIDDEN);
+    // The export of the whole list is a link worth more to whoever finds it: it dies
+    // within the hour, a card's link (like a form) after the working day.
+    let export_lives = seconds_left(&export);
+    assert!((3590..=3600).contains(&export_lives), "{export_lives}");
+    let card_lives = seconds_left(&link);
+    assert!((43190..=43200).contains(&card_lives), "{card_lives}");
     server.stop().await;
+}
+
+/// How long a link's `p_auth` has left: its MAC part (after the consumer and the user)
+/// begins with the second it expires, big-endian.
+fn seconds_left(link: &str) -> u64 {
+    use base64::Engine;
+    let query = link.split_once('?').expect("a query").1;
+    let token = form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "p_auth")
+        .expect("p_auth")
+        .1;
+    let mac = token.rsplit('~').next().expect("a MAC");
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(mac)
+        .expect("base64url");
+    let expires = u64::from_be_bytes(raw[..8].try_into().expect("8 bytes"));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    expires.saturating_sub(now)
 }
 
 /// An OIDC issuer is a URL, and `iss` names the consumer. Such an id, and one with the

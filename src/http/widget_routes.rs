@@ -19,8 +19,8 @@ use super::response::{self, Body, HttpError};
 use super::router::read_body;
 use super::state::AppState;
 use crate::portal::auth::{
-    ADMIN_P_AUTH_TTL, AuthError, DEFAULT_P_AUTH_TTL, FORM_EXPIRED, PAuthBinding, PAuthTarget,
-    outcome,
+    ADMIN_P_AUTH_TTL, AuthError, DEFAULT_P_AUTH_TTL, FORM_EXPIRED, LIST_LINK_P_AUTH_TTL,
+    PAuthBinding, PAuthTarget, outcome,
 };
 use crate::portal::{self, Phase, PortalUser, PortletId, PortletMode, Viewer, WindowState};
 use crate::widgets::{ActionOutcome, Widget, WidgetError};
@@ -665,10 +665,16 @@ fn minter_for(state: &AppState, user: &PortalUser, portlet: &PortletId) -> Token
             portlet_id: &portlet_id,
             target,
         };
-        let ttl = if target == PAuthTarget::Action("save-preferences") {
-            ADMIN_P_AUTH_TTL
-        } else {
-            DEFAULT_P_AUTH_TTL
+        let ttl = match target {
+            PAuthTarget::Action("save-preferences") => ADMIN_P_AUTH_TTL,
+            // A resource over a list (`filter`, as render parameters name one), not
+            // one person: the export of a whole network.
+            PAuthTarget::Resource { query, .. }
+                if form_urlencoded::parse(query.as_bytes()).any(|(name, _)| name == "filter") =>
+            {
+                LIST_LINK_P_AUTH_TTL
+            }
+            _ => DEFAULT_P_AUTH_TTL,
         };
         let mac = p_auth.issue(&binding, ttl);
         format!("{consumer}{P_AUTH_SEPARATOR}{user_id}{P_AUTH_SEPARATOR}{mac}")

@@ -32,6 +32,12 @@ pub const DEFAULT_P_AUTH_TTL: Duration = Duration::from_secs(12 * 60 * 60);
 /// host hearing of it: the role lasts no longer than a portal session commonly does.
 pub const ADMIN_P_AUTH_TTL: Duration = Duration::from_secs(60 * 60);
 
+/// How long a link to a download of a whole list (the connections' vCards) stays
+/// usable. Unlike a form, a link travels (a download history, a proxy's log, a message
+/// it was pasted into), and this one hands over everyone's addresses and phones: it
+/// dies within the hour, and a page left open longer gets a fresh one on reload.
+pub const LIST_LINK_P_AUTH_TTL: Duration = Duration::from_secs(60 * 60);
+
 /// The message a page shows when a person's form had expired: the host sent them back
 /// to the page, which now has fresh forms, without doing anything.
 pub const FORM_EXPIRED: &str = "the-form-had-expired-nothing-was-done-please-try-again";
