@@ -563,6 +563,30 @@ mod tests {
         assert!(contrast([0.0; 3], white) > 20.9, "the formula itself");
     }
 
+    /// A placement waiting for an answer (up to a minute) says so with a bar across its
+    /// top that stands out on white (1.4.11, 3:1), and fades nothing: faded, its text
+    /// and the focus ring left on the button pressed fell under their contrast
+    /// minimums (2.6:1 for the ring).
+    #[test]
+    fn a_busy_placement_shows_a_bar_and_fades_nothing() {
+        let css = include_str!("demo.css");
+        let rules: Vec<&str> = css
+            .lines()
+            .filter(|line| line.contains("[aria-busy"))
+            .collect();
+        assert!(!rules.is_empty(), "a busy placement is shown");
+        for rule in &rules {
+            for fading in ["opacity", "filter", "color", "visibility"] {
+                assert!(!rule.contains(fading), "{rule}");
+            }
+        }
+        let bar = colour_after(
+            ".portlet-content [aria-busy=\"true\"] { cursor: progress; box-shadow: inset 0 3px 0",
+        );
+        let ratio = contrast(bar, [1.0; 3]);
+        assert!(ratio >= 3.0, "the busy bar on white: {ratio:.2}:1");
+    }
+
     /// A text field's border is all that shows where to type (WCAG 1.4.11, 3:1), on
     /// the white portlets and on the page, where the demo's own switches sit.
     #[test]

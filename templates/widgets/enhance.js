@@ -99,8 +99,11 @@
     if (active && active !== document.body && !(here && here.contains(active))) {
       return;
     }
-    var target = (selector && el.querySelector(selector)) || el.querySelector("[role=status],[role=alert]") ||
-      el.querySelector("[data-list] .list-group-title") || el.querySelector("[data-list-end]") || el;
+    focusOn((selector && el.querySelector(selector)) || el.querySelector("[role=status],[role=alert]") ||
+      el.querySelector("[data-list] .list-group-title") || el.querySelector("[data-list-end]") || el);
+  }
+
+  function focusOn(target) {
     if (!target.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) {
       target.setAttribute("tabindex", "-1");
     }
@@ -171,9 +174,18 @@
     var detail = event.detail || {};
     var next = detail.from !== rootId && detail.page ? detail.page.getElementById(rootId) : null;
     if (current && next && !pending && !typedIn(current)) {
+      var held = document.activeElement;
       var imported = document.importNode(next, true);
       current.parentNode.replaceChild(imported, current);
       localTimes(imported);
+      {#- Someone who had moved on to this placement (during the other's slow answer)
+          stays on the same control in its new markup, found by its id, else by its
+          markup, else on the placement: not thrown back to the top of the page. #}
+      if (current.contains(held)) {
+        focusOn(Array.prototype.filter.call(imported.querySelectorAll(held.tagName), function (x) {
+          return held.id ? x.id === held.id : x.outerHTML === held.outerHTML;
+        })[0] || imported);
+      }
     }
   }
 

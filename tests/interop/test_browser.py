@@ -406,6 +406,35 @@ def test_an_action_refreshes_the_other_placements_but_keeps_what_is_being_typed(
         context.close()
 
 
+def test_a_placement_refreshed_under_the_focus_keeps_it_on_the_same_control(demo, browser):
+    """Someone who moves on to the team placement while the directory's action is slow
+    is not thrown back to the top of the page when the answer refreshes the team
+    placement: the focus stays on the same link in its new markup."""
+    context, page = english_page(browser)
+    held = []
+    try:
+        Person(page, demo).become("zoe.muller")
+        page.goto(f"{demo}/content")
+        page.locator(f"{DIRECTORY} [id$='counts'] a").last.click()  # Find People
+        page.locator(DIRECTORY_ROWS).first.wait_for()
+        page.evaluate("(sel) => { document.querySelector(sel + ' [id$=contacts-center]').dataset.before = '1'; }", TEAM)
+        page.route("**/actions/follow*", lambda route: held.append(route))
+        page.locator(f"{DIRECTORY_ROWS} input[type=checkbox]").first.check(force=True)
+        page.locator(f"{DIRECTORY} form[id$='_bulk']").get_by_role("button", name=EN["follow"], exact=True).click()
+        page.wait_for_function("() => document.querySelector('[aria-busy=true]') !== null")
+        link = page.locator(f"{TEAM} a.list-group-title").first
+        name = link.inner_text().strip()
+        link.focus()
+        held[0].continue_()
+        page.locator(f"{DIRECTORY} [role=status]").wait_for()
+        page.wait_for_function("(sel) => document.querySelector(sel + ' [data-before]') === null", arg=TEAM)
+        focused = page.evaluate("(sel) => { const a = document.activeElement; "
+                                "return [document.querySelector(sel).contains(a), a.tagName, a.textContent.trim()]; }", TEAM)
+        assert focused == [True, "A", name], "the team placement was replaced, the focus kept on its link"
+    finally:
+        context.close()
+
+
 def test_an_action_whose_answer_fails_is_not_posted_again(demo, browser):
     """A 502 from a proxy, or a connection that drops, may come after the host has
     committed the action: the script then loads the page afresh instead of posting the
