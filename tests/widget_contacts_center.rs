@@ -1088,6 +1088,23 @@ fn bulk_actions_on_user_ids() {
     );
     let after = cc(Some("a")).p("message", &mixed.message).html(&w);
     assert!(after.contains("You are following 1 person."), "{after}");
+    // A batch that found things already as asked for everyone (a unblocks two people
+    // a never blocked) changed nothing, and does not say "Done".
+    let again = cc(Some("a")).named("unblock").p("userIds", "b,c").ok(&w);
+    assert!(again.ok, "{again:?}");
+    assert_eq!(
+        again.message,
+        "nothing-changed-it-was-already-so-for-the-selected-people"
+    );
+    assert_eq!(
+        again.text,
+        "Nothing changed: it was already so for all the selected people."
+    );
+    let shown = cc(Some("a")).p("message", &again.message).html(&w);
+    assert!(
+        shown.contains("alert-success") && shown.contains("Nothing changed: it was already so"),
+        "{shown}"
+    );
     assert!(
         after.contains("alert-warning") && after.contains("for some of the selected people only"),
         "{after}"

@@ -39,6 +39,24 @@ pub enum Done {
     EntryDeleted,
 }
 
+impl Done {
+    /// Whether the action changed anything: the `Already…` and `Not…` outcomes found
+    /// things already as the person asked.
+    pub fn changed(self) -> bool {
+        !matches!(
+            self,
+            Self::AlreadyConnected
+                | Self::AlreadyRequested
+                | Self::NotConnected
+                | Self::AlreadyFollowing
+                | Self::NotFollowing
+                | Self::NotFollower
+                | Self::AlreadyBlocked
+                | Self::NotBlocked
+        )
+    }
+}
+
 /// Why an action was refused. A refused action changes nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, thiserror::Error)]
 #[serde(rename_all = "kebab-case")]

@@ -11,7 +11,7 @@ use crate::widgets::ui::{Ui, social_error};
 use crate::widgets::{ActionOutcome, OutcomeKind, PersonOutcome, WidgetError};
 
 use super::cards::relationship_json;
-use super::messages::{self, COMPLETED, NOTHING_DONE, PARTIAL, SETUP_UPDATED};
+use super::messages::{self, ALREADY_SO, COMPLETED, NOTHING_DONE, PARTIAL, SETUP_UPDATED};
 use super::params;
 use super::preferences;
 
@@ -172,8 +172,15 @@ impl<'a> ActionCall<'a> {
             (None, None) => outcome.first(),
         };
         let mut answer = self.outcome(result, None, self.keep_list());
+        // "Done" for people it was already so for (three strangers "disconnected")
+        // would say something happened: that case has words of its own.
+        let changed = outcome
+            .results
+            .iter()
+            .any(|t| t.result.is_ok_and(|done| done.changed()));
         let summary = match (first_done, first_refusal) {
             (Some(_), Some(_)) => Some(PARTIAL),
+            (Some(_), None) if !changed => Some(ALREADY_SO),
             (Some(_), None) => Some(COMPLETED),
             _ => None,
         };

@@ -263,6 +263,9 @@ pub(crate) fn entry_field_refused(key: &str) -> Option<&'static str> {
 
 /// Bulk successes and saved preferences.
 pub(crate) const COMPLETED: &str = "your-request-completed-successfully";
+/// A bulk action none of whose people it changed anything for: each was already as
+/// asked (not connected, already followed…).
+pub(crate) const ALREADY_SO: &str = "nothing-changed-it-was-already-so-for-the-selected-people";
 /// A bulk action that went through for some of its people and was refused for others.
 pub(crate) const PARTIAL: &str = "your-request-completed-for-some-of-the-selected-people-only";
 /// A bulk action refused for every one of several people: the page's words. Each
@@ -295,6 +298,7 @@ const SUCCESS_KEYS: &[&str] = &[
     "you-have-successfully-updated-the-contact",
     "the-contact-was-deleted",
     COMPLETED,
+    ALREADY_SO,
     SETUP_UPDATED,
 ];
 
