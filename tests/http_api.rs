@@ -178,9 +178,23 @@ async fn directory_upkeep_is_for_administrators_and_validates_input() {
         .send()
         .await
         .expect("send");
-    assert_eq!(stored.status(), StatusCode::OK);
+    // New to the directory: 201, as RFC 9110 has a PUT that creates answer.
+    assert_eq!(stored.status(), StatusCode::CREATED);
     let echoed: serde_json::Value = stored.json().await.expect("json");
     assert_eq!(echoed["externalReferenceCode"], "jdoe");
+    // The same account again replaces the person: 200. A byte-order mark before the
+    // JSON (PowerShell 5 writes one) is no part of it.
+    let mut marked = b"\xEF\xBB\xBF".to_vec();
+    marked.extend(serde_json::to_vec(&account).expect("json"));
+    let again = client
+        .put(&url)
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body(marked)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(again.status(), StatusCode::OK);
     assert_eq!(
         echoed["userAccountContactInformation"]["telephones"][0]["phoneNumber"],
         "+1 555 0100"
@@ -231,7 +245,7 @@ async fn directory_upkeep_is_for_administrators_and_validates_input() {
         .send()
         .await
         .expect("send");
-    assert_eq!(numeric.status(), StatusCode::OK);
+    assert_eq!(numeric.status(), StatusCode::CREATED);
     let echoed: serde_json::Value = numeric.json().await.expect("json");
     // A UserAccount: the portal user id as its code; no `id` in a type Liferay's
     // clients read as a number.
@@ -239,11 +253,41 @@ async fn directory_upkeep_is_for_administrators_and_validates_input() {
     assert_eq!(echoed.get("id"), None, "{echoed}");
     assert_eq!(echoed["givenName"], "Ana");
     let invalid_bodies = [
-        serde_json::json!({"emailAddress": "not-an-email"}),
-        serde_json::json!({"givenName": "a\u{7}b"}),
-        serde_json::json!({"familyName": "x".repeat(201)}),
+        (
+            serde_json::json!({"emailAddress": "not-an-email"}),
+            "not a valid email",
+        ),
+        (
+            serde_json::json!({"givenName": "a\u{7}b"}),
+            "control character",
+        ),
+        (
+            serde_json::json!({"familyName": "x".repeat(201)}),
+            "longer than",
+        ),
+        // A PUT replaces every field: what is no account would blank jdoe's names.
+        // Liferay's error answer saved in place of the account; a page of accounts;
+        // nothing at all.
+        (
+            serde_json::json!({"status": "NOT_FOUND", "title": "No User exists with the primary key 42"}),
+            "error answer of Liferay's API",
+        ),
+        (
+            serde_json::json!({"items": [account.clone()], "lastPage": 1}),
+            "describes nobody",
+        ),
+        (serde_json::json!({}), "describes nobody"),
+        (
+            serde_json::json!({"externalReferenceCode": "jdoe", "alternateName": "  "}),
+            "describes nobody",
+        ),
+        // A deactivated account: nobody signs in as it; DELETE removes a person.
+        (
+            serde_json::json!({"givenName": "Jane", "familyName": "Doe", "status": "Inactive"}),
+            "inactive",
+        ),
     ];
-    for invalid in invalid_bodies {
+    for (invalid, why) in invalid_bodies {
         let refused = client
             .put(&url)
             .bearer_auth(&admin)
@@ -252,6 +296,8 @@ async fn directory_upkeep_is_for_administrators_and_validates_input() {
             .await
             .expect("send");
         assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{invalid}");
+        let text = refused.text().await.expect("text");
+        assert!(text.contains(why), "{invalid}: {text}");
     }
     // None of the refused bodies changed jdoe, nor made an account of its other ids.
     let stored = ("Jane".into(), "Doe".into(), "jane@example.com".into());
@@ -456,7 +502,16 @@ async fn openapi_document_describes_the_api() {
         .send()
         .await
         .expect("send");
-    assert_eq!(stored.status(), StatusCode::OK);
+    assert_eq!(stored.status(), StatusCode::CREATED);
+    // Created and replaced are both documented, with the stored account as the body.
+    for status in ["200", "201"] {
+        assert_eq!(
+            doc["paths"]["/api/users/{id}"]["put"]["responses"][status]["content"]["application/json"]
+                ["schema"]["$ref"],
+            "#/components/schemas/UserAccount",
+            "PUT {status}"
+        );
+    }
     let schema = &doc["components"]["schemas"]["UserAccount"]["properties"];
     for field in ["id", "externalReferenceCode"] {
         assert!(schema.get(field).is_some(), "{field} is documented");
@@ -526,7 +581,7 @@ async fn administrators_take_consistent_backups_while_serving() {
         .send()
         .await
         .expect("put");
-    assert_eq!(put.status(), StatusCode::OK);
+    assert_eq!(put.status(), StatusCode::CREATED);
     let refused = client
         .post(server.url("/api/backup"))
         .bearer_auth(token("jdoe", &[]))
@@ -591,7 +646,7 @@ async fn user_ids_in_the_path_are_percent_decoded() {
         .send()
         .await
         .expect("send");
-    assert_eq!(stored.status(), StatusCode::OK);
+    assert_eq!(stored.status(), StatusCode::CREATED);
     let echoed: serde_json::Value = stored.json().await.expect("json");
     assert_eq!(echoed["externalReferenceCode"], "jane@example.com");
     let own = client
@@ -678,5 +733,5 @@ async fn an_account_longer_than_an_import_record_is_refused() {
     assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
     // Just under it, the body is read (and its unknown field passed over).
     let stored = put("short", MAX_RECORD_BYTES - 1024).await.expect("send");
-    assert_eq!(stored.status(), StatusCode::OK);
+    assert_eq!(stored.status(), StatusCode::CREATED);
 }

@@ -102,11 +102,17 @@ pub async fn put_user(
     // Liferay's UserAccount as its headless API writes it: `id` is a number there, so
     // the body is read as the directory's `UserAccount`, not as the stored `Person`.
     // Up to a megabyte of JSON: parsed off the async workers.
-    let parsed = tokio::task::spawn_blocking(move || serde_json::from_slice::<UserAccount>(&body))
-        .await
-        .map_err(|_| HttpError::Internal)?;
+    // A byte-order mark (PowerShell 5 writes one) is no part of the JSON, as the
+    // import reads it too.
+    let parsed = tokio::task::spawn_blocking(move || {
+        let json = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&body);
+        serde_json::from_slice::<UserAccount>(json)
+    })
+    .await
+    .map_err(|_| HttpError::Internal)?;
     let mut account =
         parsed.map_err(|e| HttpError::BadRequest(format!("not a UserAccount: {e}")))?;
+    refuse_what_is_no_account(&account)?;
     // The path's id is whichever field the portal keys people by (see
     // `crate::directory`): a Liferay account read back whole carries its numeric `id`
     // and its `externalReferenceCode` both, and the path may name it by either, or by
@@ -128,7 +134,7 @@ pub async fn put_user(
         .map_err(HttpError::BadRequest)?;
     let (social, stored) = (state.social.clone(), person.clone());
     let (claims, who) = (Arc::clone(&state.claims), id.to_owned());
-    writing(state, async move {
+    let created = writing(state, async move {
         let done = social.upsert_person_async(stored).await;
         // In the write's own task, which runs to the end: a client that hangs up
         // must not leave the memo saying the person's old claims still hold.
@@ -136,7 +142,45 @@ pub async fn put_user(
         done
     })
     .await?;
-    Ok(response::json(StatusCode::OK, &stored_account(&person)))
+    // A PUT that made the person new answers 201 (RFC 9110, 9.3.4): a mistyped id
+    // shows as a person created, not as one replaced.
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(response::json(status, &stored_account(&person)))
+}
+
+/// A body that would replace a person with nothing, or keep one Liferay deactivated,
+/// is refused, and the person stays as stored. A PUT replaces every field, so a body
+/// that is not an account (a saved error answer of Liferay's API, a page of
+/// accounts, `{}`) would otherwise blank the person's names and answer 200.
+fn refuse_what_is_no_account(account: &UserAccount) -> Result<(), HttpError> {
+    let named = [
+        &account.given_name,
+        &account.family_name,
+        &account.alternate_name,
+        &account.email_address,
+    ]
+    .iter()
+    .any(|field| field.as_deref().is_some_and(|v| !v.trim().is_empty()));
+    if !named && account.problem_title.is_some() {
+        return Err(HttpError::BadRequest(
+            "not an account but an error answer of Liferay's API (a \"title\" and no names): fetch the account again as a user allowed to read it".into(),
+        ));
+    }
+    if !named {
+        return Err(HttpError::BadRequest(
+            "the body has no givenName, familyName, alternateName or emailAddress: it describes nobody (one account a PUT; a page of accounts goes to import-users)".into(),
+        ));
+    }
+    if account.is_inactive() {
+        return Err(HttpError::BadRequest(
+            "the account is inactive (its status): nobody can sign in as it, and the directory keeps no inactive people; DELETE /api/users/{id} removes the person".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// What a PUT stored, as a `UserAccount`: the portal user id is its

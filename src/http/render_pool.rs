@@ -126,6 +126,14 @@ impl RenderPool {
         answered.await.ok().flatten().ok_or(NoAnswer)
     }
 
+    /// Resolves once no job holds a place: everything submitted has run, or was
+    /// skipped for a caller that had gone. For a stopping host; the places it takes
+    /// are given back at once.
+    pub async fn finished(&self) {
+        let all = u32::try_from(self.threads * PLACES_PER_THREAD).unwrap_or(u32::MAX);
+        let _ = self.places.acquire_many(all).await;
+    }
+
     fn submit(&self, job: Job) {
         let mut state = self.shared.lock();
         state.queue.push_back(job);

@@ -306,11 +306,22 @@ pub async fn serve(
 
     drop(listener);
     tracing::info!("shutting down: draining requests in flight");
+    let grace_over = tokio::time::Instant::now() + Duration::from_secs(limits.shutdown_grace_secs);
     tokio::select! {
         () = graceful.shutdown() => tracing::info!("all connections closed"),
-        () = tokio::time::sleep(Duration::from_secs(limits.shutdown_grace_secs)) => {
+        () = tokio::time::sleep_until(grace_over) => {
             tracing::warn!("grace period over; closing remaining connections");
         }
+    }
+    // A render or an export whose client has gone runs on to its end on the render
+    // pool, holding the database open: left running, the host would exit with the
+    // file unclosed, and the next start would check it page by page, as after a
+    // crash. It is waited for, within the same grace.
+    if tokio::time::timeout_at(grace_over, state.render_pool.finished())
+        .await
+        .is_err()
+    {
+        tracing::warn!("grace period over with a render still running; exiting without it");
     }
     state
         .stopping
@@ -621,6 +632,47 @@ mod tests {
             let _ = self.stop.send(());
             self.server.await.expect("server task").expect("served");
         }
+    }
+
+    /// A render still running when the host stops (its client gone) holds the
+    /// database open: the host waits for it before it is done, so that the file is
+    /// closed cleanly, not left to be checked page by page at the next start.
+    #[tokio::test]
+    async fn a_stopping_host_waits_for_a_render_whose_client_has_gone() {
+        let host = HeldWriterHost::start(None).await;
+        let (open, gate) = std::sync::mpsc::channel::<()>();
+        let (started, running) = tokio::sync::oneshot::channel::<()>();
+        let held = Arc::clone(&host.state);
+        let pool = Arc::clone(&host.state);
+        let caller = tokio::spawn(async move {
+            pool.render_pool
+                .run(move || {
+                    let _ = started.send(());
+                    let _ = gate.recv();
+                    // What a render holds: the host's state, and its database.
+                    drop(held);
+                })
+                .await
+        });
+        running.await.expect("the render started");
+        caller.abort();
+        let weak = Arc::downgrade(&host.state);
+        let HeldWriterHost {
+            state,
+            stop,
+            server,
+            ..
+        } = host;
+        drop(state);
+        let _ = stop.send(());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!server.is_finished(), "stopped with a render running");
+        open.send(()).expect("the render waits");
+        server.await.expect("server task").expect("served");
+        assert!(
+            weak.upgrade().is_none(),
+            "the state, and its database, let go"
+        );
     }
 
     /// An export is held until its client has read it, counted against the host's

@@ -128,14 +128,19 @@ fn acting(
 }
 
 /// The writer's job that stores one person, once their record is valid.
+/// The writer's job that creates or refreshes a person; whether it created them.
 fn storing(
     person: Person,
 ) -> Result<
-    impl for<'a, 'b> FnMut(&'a mut Tables<'b>) -> Result<(), StoreError> + Send + 'static,
+    impl for<'a, 'b> FnMut(&'a mut Tables<'b>) -> Result<bool, StoreError> + Send + 'static,
     StoreError,
 > {
     validate(&person)?;
-    Ok(move |tables: &mut Tables<'_>| tables.upsert_person(&person).map(|_| ()))
+    Ok(move |tables: &mut Tables<'_>| {
+        let created = tables.user_id(&person.id)?.is_none();
+        tables.upsert_person(&person)?;
+        Ok(created)
+    })
 }
 
 /// The writer's job that removes a person; whether they were known.
@@ -299,11 +304,13 @@ impl Social {
 
     /// Creates or refreshes a person of the directory.
     pub fn upsert_person(&self, person: Person) -> Result<(), SocialError> {
-        Ok(self.store.write(storing(person)?)?)
+        self.store.write(storing(person)?)?;
+        Ok(())
     }
 
-    /// [`Self::upsert_person`] as a future that waits for the commit without a thread.
-    pub async fn upsert_person_async(&self, person: Person) -> Result<(), SocialError> {
+    /// [`Self::upsert_person`] as a future that waits for the commit without a thread:
+    /// whether the person was new to the directory.
+    pub async fn upsert_person_async(&self, person: Person) -> Result<bool, SocialError> {
         Ok(self.store.write_async(storing(person)?).await?)
     }
 

@@ -208,7 +208,7 @@ def test_liferay_user_account_as_its_api_writes_it_is_accepted(host):
     body = dict(account(tag, "Liferay", "User"), id=38213, externalReferenceCode=pid,
                 dateCreated="2024-01-02T03:04:05Z", roleBriefs=[{"id": 20101, "name": "User"}], status="Active")
     r = requests.put(host.url(f"/api/users/{pid}"), json=body, headers=host.admin(), timeout=10)
-    assert r.status_code == 200, r.text
+    assert r.status_code == 201, r.text  # new to the directory
     viewer, = host.people("viewer")
     [card] = cards(download(host, viewer, userId=pid))
     assert_card_matches(card, pid, body, "3.0")
