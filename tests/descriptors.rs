@@ -891,6 +891,37 @@ fn load_clean(widget: &str, file: &str, text: &str, label: &str) -> Catalog {
     catalog
 }
 
+/// A file written for an older Liferay (DTD 7.1.0, with its `<remoteable>`) still
+/// deploys, as Liferay 7.4 deploys it: the element that DTD 7.4.0 dropped is passed
+/// over, not refused as unknown.
+#[test]
+fn an_older_dtds_remoteable_is_passed_over() {
+    let original = shipped_text("contacts-center", "liferay-portlet.xml");
+    let older = original
+        .replace("7.4.0", "7.1.0")
+        .replace("7_4_0", "7_1_0")
+        .replace(
+            "<instanceable>true</instanceable>",
+            "<instanceable>true</instanceable>\n\t\t<remoteable>true</remoteable>",
+        );
+    assert_ne!(older, original, "the shipped file changed");
+    let catalog = load_clean(
+        "contacts-center",
+        "liferay-portlet.xml",
+        &older,
+        "remoteable",
+    );
+    assert!(catalog.widgets.values().any(|w| w.instanceable));
+    // Still in its place: after `<scopeable>` it is out of the DTDs' order.
+    let misplaced = original.replace(
+        "<css-class-wrapper>",
+        "<remoteable>true</remoteable>\n\t\t<css-class-wrapper>",
+    );
+    let found =
+        messages(&load_edited("contacts-center", "liferay-portlet.xml", &misplaced).problems);
+    assert!(found.iter().any(|m| m.contains("remoteable")), "{found:#?}");
+}
+
 /// A `<window-state>` adds a state; the standard three stay served and described
 /// whatever the descriptor lists (the portlet TCK's descriptors list only their custom
 /// states).
@@ -1092,7 +1123,8 @@ fn the_english_title_is_taken_whatever_the_order() {
     }
 }
 
-/// The `<portlet>` order table in the code is the DTD's, element for element.
+/// The `<portlet>` order table in the code is the DTD's, element for element, but for
+/// the elements older DTDs had, which it keeps.
 #[test]
 fn liferay_portlet_order_table_matches_the_official_dtd() {
     let path = "../shared/specs/liferay/liferay-portlet-app_7_4_0.dtd";
@@ -1107,6 +1139,7 @@ fn liferay_portlet_order_table_matches_the_official_dtd() {
         .collect();
     let from_code: Vec<String> = descriptors::liferay::PORTLET
         .iter()
+        .filter(|(name, _)| !descriptors::liferay::FROM_OLDER_DTDS.contains(name))
         .map(|(name, occurs)| {
             use descriptors::order::Occurs;
             let mark = match occurs {
@@ -1119,6 +1152,11 @@ fn liferay_portlet_order_table_matches_the_official_dtd() {
         })
         .collect();
     assert_eq!(from_code, from_dtd);
+    // What it keeps from older DTDs is truly gone from this one.
+    for old in descriptors::liferay::FROM_OLDER_DTDS {
+        let bare = |e: &String| e.trim_end_matches(['?', '*', '+']).to_owned();
+        assert!(!from_dtd.iter().map(bare).any(|e| e == *old), "{old}");
+    }
 }
 
 mod fuzz {

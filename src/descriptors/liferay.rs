@@ -19,7 +19,13 @@ const APP: &[(&str, Occurs)] = &[
     ("custom-user-attribute", Many),
 ];
 
-/// `<!ELEMENT portlet (...)>` of liferay-portlet-app_7_4_0.dtd, in the DTD's order.
+/// Elements of `<portlet>` in older DTDs that 7.4.0 dropped, which [`PORTLET`] keeps in
+/// their old place: a file written for those DTDs still deploys on Liferay 7.4, which
+/// passes them over.
+pub const FROM_OLDER_DTDS: &[&str] = &["remoteable"];
+
+/// `<!ELEMENT portlet (...)>` of liferay-portlet-app_7_4_0.dtd, in the DTD's order, and
+/// [`FROM_OLDER_DTDS`].
 pub const PORTLET: &[(&str, Occurs)] = &[
     ("portlet-name", One),
     ("icon", Optional),
@@ -72,6 +78,9 @@ pub const PORTLET: &[(&str, Occurs)] = &[
     ("pop-up-print", Optional),
     ("layout-cacheable", Optional),
     ("instanceable", Optional),
+    // Not in DTD 7.4.0: DTDs 6.2.0 to 7.1.0 have it here, and a file written for
+    // them still deploys on Liferay 7.4, which passes it over. So does the host.
+    ("remoteable", Optional),
     ("scopeable", Optional),
     ("single-page-application", Optional),
     ("user-principal-strategy", Optional),

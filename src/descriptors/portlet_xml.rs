@@ -368,7 +368,10 @@ fn read_portlet(
 ) -> PortletDef {
     let mut def = PortletDef {
         name: node.text_of("portlet-name").unwrap_or_default().to_owned(),
-        display_name: node.english_text_of("display-name").map(str::to_owned),
+        // A collapsed string too (`portlet:string`, an `xs:token`), as titles are.
+        display_name: node
+            .english_text_of("display-name")
+            .map(super::xml::xml_collapse),
         class: node.text_of("portlet-class").map(str::to_owned),
         pos: node.pos,
         class_pos: node.first("portlet-class").map_or(node.pos, |n| n.pos),
@@ -756,6 +759,15 @@ mod tests {
             </portlet></portlet-app>";
         let (app, _) = read_text(text);
         assert_eq!(app.portlets[0].title.as_deref(), Some("Contacts Center"));
+        let display = text.replace(
+            "<portlet-class>",
+            "<display-name>\n  The Contacts\n\t Center </display-name><portlet-class>",
+        );
+        let (app, _) = read_text(&display);
+        assert_eq!(
+            app.portlets[0].display_name.as_deref(),
+            Some("The Contacts Center")
+        );
         assert_eq!(app.portlets[0].short_title.as_deref(), Some("A\u{a0} B"));
     }
 
