@@ -824,8 +824,9 @@ fn serve(config: Config) -> ExitCode {
     }
 }
 
-/// Ends the runtime, giving work still on its blocking pool (a live backup) one more
-/// grace period (renders, on a pool of their own, were waited for in the drain's). Dropped, the runtime would wait
+/// Ends the runtime, giving work still on its blocking pool (a live backup, a WSRP
+/// call's render) one more grace period (the render pool's renders were waited for
+/// in the drain's). Dropped, the runtime would wait
 /// for that work however long it takes, and a supervisor's stop timeout would then
 /// kill the host mid-write; past the grace the host exits, and redb, which commits
 /// durably or not at all, has nothing half-written to lose.

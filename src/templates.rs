@@ -40,11 +40,12 @@ const MAX_SCRIPT: usize = 256 * 1024;
 
 /// The script as every fragment carries it: each line without the spaces that indent
 /// it, and no empty line (a sixth of the built-in script's bytes, some 1.9 KB of each
-/// page). A line break ends no JavaScript string or regular expression, so only
-/// layout goes; a template literal (a backtick) can hold a line's spaces, so a script
-/// with one is left as it is.
+/// page). A line break ends a JavaScript string or regular expression, so only layout
+/// goes; but a template literal (a backtick) and a string continued past a line's
+/// end (a backslash ending the line) hold the next line's spaces, so a script with
+/// either is left as it is.
 fn unindented(script: &str) -> String {
-    if script.contains('`') {
+    if script.contains('`') || script.lines().any(|line| line.trim_end().ends_with('\\')) {
         return script.to_owned();
     }
     let mut out = String::with_capacity(script.len());
@@ -632,8 +633,8 @@ mod tests {
     }
 
     /// The script goes out without its indentation or empty lines, the built-in one
-    /// and an administrator's, except one with a template literal, whose lines may
-    /// hold spaces that count.
+    /// and an administrator's, except one with a template literal or a string
+    /// continued past a line's end, whose lines may hold spaces that count.
     #[test]
     fn the_script_goes_out_unindented_unless_a_template_literal_needs_its_spaces() {
         let builtin = Templates::new(None);
@@ -652,10 +653,14 @@ mod tests {
             theirs.enhance_script(),
             Some("(function (id) {\nvar a = 1;\ngo(a);\n})")
         );
-        let literal = "(function (id) {\n  var a = `one\n    two`;\n})";
-        std::fs::write(&path, literal).expect("write");
-        let theirs = Templates::new(Some(dir.path()));
-        assert_eq!(theirs.enhance_script(), Some(literal));
+        for kept in [
+            "(function (id) {\n  var a = `one\n    two`;\n})",
+            "(function (id) {\n  var a = 'one \\\n    two';\n})",
+        ] {
+            std::fs::write(&path, kept).expect("write");
+            let theirs = Templates::new(Some(dir.path()));
+            assert_eq!(theirs.enhance_script(), Some(kept));
+        }
     }
 
     #[test]

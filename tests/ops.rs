@@ -651,14 +651,15 @@ fn check_db_names_a_request_and_a_contact_that_do_not_decode_and_goes_on() {
     txn.commit().unwrap();
     drop(db);
     let found = violations(&path);
-    assert!(
-        found[0].starts_with(&format!("request {request} does not decode")),
-        "{found:#?}"
-    );
-    assert!(
-        found[1].starts_with(&format!("entry {entry} does not decode")),
-        "{found:#?}"
-    );
+    for line in [
+        format!("request {request} does not decode"),
+        format!("entry {entry} does not decode"),
+    ] {
+        assert!(
+            found.iter().any(|v| v.starts_with(&line)),
+            "{line}: {found:#?}"
+        );
+    }
     // Their index rows and counts are not reported besides: nothing else is wrong.
     assert_eq!(found.len(), 2, "{found:#?}");
 }

@@ -1100,6 +1100,11 @@ fn bulk_actions_on_user_ids() {
         again.text,
         "Nothing changed: it was already so for all the selected people."
     );
+    // One changed and one already so: something changed, so done for all.
+    let mixed = cc(Some("a")).named("follow").p("userIds", "b,c").ok(&w);
+    assert_eq!(mixed.message, "your-request-completed-successfully");
+    // As it was: a follows c, not b.
+    assert!(cc(Some("a")).named("unfollow").p("userId", "b").ok(&w).ok);
     let shown = cc(Some("a")).p("message", &again.message).html(&w);
     assert!(
         shown.contains("alert-success") && shown.contains("Nothing changed: it was already so"),

@@ -644,11 +644,17 @@ mod tests {
         let (started, running) = tokio::sync::oneshot::channel::<()>();
         let held = Arc::clone(&host.state);
         let pool = Arc::clone(&host.state);
+        let ended = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let ending = Arc::clone(&ended);
         let caller = tokio::spawn(async move {
             pool.render_pool
                 .run(move || {
                     let _ = started.send(());
                     let _ = gate.recv();
+                    // Still running a while after its gate opens: the host must not
+                    // be done before it is.
+                    std::thread::sleep(Duration::from_millis(100));
+                    ending.store(true, std::sync::atomic::Ordering::SeqCst);
                     // What a render holds: the host's state, and its database.
                     drop(held);
                 })
@@ -669,6 +675,10 @@ mod tests {
         assert!(!server.is_finished(), "stopped with a render running");
         open.send(()).expect("the render waits");
         server.await.expect("server task").expect("served");
+        assert!(
+            ended.load(std::sync::atomic::Ordering::SeqCst),
+            "the host was done before the render"
+        );
         assert!(
             weak.upgrade().is_none(),
             "the state, and its database, let go"
@@ -907,8 +917,9 @@ mod tests {
             holder.join().expect("holder").expect("held write");
             for task in waiting {
                 let status = task.await.expect("task").expect("answered");
-                // A follow that came before its person's refresh finds nobody.
-                assert!([200, 404].contains(&status.as_u16()), "{status}");
+                // A follow that came before its person's refresh finds nobody; a
+                // person stored new is 201.
+                assert!([200, 201, 404].contains(&status.as_u16()), "{status}");
             }
             host.stop().await;
         });
@@ -1006,7 +1017,8 @@ mod tests {
             holder.join().expect("holder").expect("held write");
             for task in waiting {
                 let status = task.await.expect("task").expect("answered");
-                assert_eq!(status, 200);
+                // 201: a person the administrator stored new.
+                assert!([200, 201].contains(&status.as_u16()), "{status}");
             }
             let reader = host.state.social.read().expect("read");
             assert_eq!(reader.counts("alice").expect("counts").following, 32);
@@ -1215,7 +1227,8 @@ mod tests {
                 .send()
         };
         let admin = HeldWriterHost::rs256_admin("root");
-        assert_eq!(put("known", &admin).await.expect("put").status(), 200);
+        // Each a person new to the directory: 201.
+        assert_eq!(put("known", &admin).await.expect("put").status(), 201);
         let pool = &host.state.render_pool;
         let places = pool.free_places();
         let (release, released) = std::sync::mpsc::channel::<()>();
@@ -1244,9 +1257,9 @@ mod tests {
         }
         // The token that stored "known" is remembered: "again" is stored meanwhile.
         let again = put("again", &admin).await.expect("put");
-        assert_eq!(again.status(), 200);
+        assert_eq!(again.status(), 201);
         let hs256 = HeldWriterHost::token("root2", &["Administrator".into()]);
-        assert_eq!(put("hs256", &hs256).await.expect("put").status(), 200);
+        assert_eq!(put("hs256", &hs256).await.expect("put").status(), 201);
         let fresh = tokio::spawn(put("fresh", &HeldWriterHost::rs256_admin("root3")));
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert!(!fresh.is_finished(), "a new token waits for the pool");
@@ -1257,7 +1270,7 @@ mod tests {
             task.await.expect("task").expect("ran");
         }
         let status = fresh.await.expect("task").expect("answered").status();
-        assert_eq!(status, 200);
+        assert_eq!(status, 201);
         host.stop().await;
     }
 

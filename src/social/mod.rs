@@ -127,8 +127,8 @@ fn acting(
     move |tables| rules::apply(tables, &actor, &action, at)
 }
 
-/// The writer's job that stores one person, once their record is valid.
-/// The writer's job that creates or refreshes a person; whether it created them.
+/// The writer's job that stores one person, once their record is valid: whether it
+/// created them.
 fn storing(
     person: Person,
 ) -> Result<

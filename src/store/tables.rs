@@ -1383,14 +1383,19 @@ mod tests {
         let db = memory_db();
         prepare(&db).expect("create");
         let txn = db.begin_write().expect("write");
-        let b = {
+        // The one deleted is made between two others, whose rows sit on either side
+        // of theirs.
+        let kept = {
             let mut tables = Tables::open(&txn).expect("tables");
-            let a = tables
-                .upsert_person(&person("a", "P", "a", "a@example.com"))
-                .expect("a");
-            let b = tables
-                .upsert_person(&person("b", "P", "b", "b@example.com"))
-                .expect("b");
+            let mut ids = Vec::new();
+            for id in ["a", "m", "z"] {
+                let email = format!("{id}@example.com");
+                ids.push(
+                    tables
+                        .upsert_person(&person(id, "P", id, &email))
+                        .expect(id),
+                );
+            }
             let entry = |owner| Entry {
                 entry_id: 0,
                 owner,
@@ -1398,11 +1403,13 @@ mod tests {
                 email_address: "cy@x.test".into(),
                 comments: String::new(),
             };
-            let lost = tables.put_entry(entry(a)).expect("a's contact");
-            tables.put_entry(entry(b)).expect("b's contact");
-            tables.entryid_entry.remove(lost).expect("damage");
-            assert!(tables.delete_person("a").expect("delete"));
-            b
+            let mut contacts = Vec::new();
+            for &owner in &ids {
+                contacts.push(tables.put_entry(entry(owner)).expect("a contact"));
+            }
+            tables.entryid_entry.remove(contacts[1]).expect("damage");
+            assert!(tables.delete_person("m").expect("delete"));
+            vec![ids[0], ids[2]]
         };
         txn.commit().expect("commit");
         let reader = db.begin_read().expect("read");
@@ -1427,8 +1434,8 @@ mod tests {
                 .map(|r| r.expect("row").0.value().0)
                 .collect(),
         ];
-        // One row of each index is left, b's.
-        assert_eq!(owners, [vec![b], vec![b], vec![b]]);
+        // One row of each index is left for each of the other two.
+        assert_eq!(owners, [kept.clone(), kept.clone(), kept]);
     }
 
     /// Rebuilding the search index ends at the largest id a file can hold, where the

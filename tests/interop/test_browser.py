@@ -422,15 +422,18 @@ def test_a_placement_refreshed_under_the_focus_keeps_it_on_the_same_control(demo
         page.locator(f"{DIRECTORY_ROWS} input[type=checkbox]").first.check(force=True)
         page.locator(f"{DIRECTORY} form[id$='_bulk']").get_by_role("button", name=EN["follow"], exact=True).click()
         page.wait_for_function("() => document.querySelector('[aria-busy=true]') !== null")
-        link = page.locator(f"{TEAM} a.list-group-title").first
-        name = link.inner_text().strip()
+        while not held:  # the route's handler runs as the request is made
+            page.wait_for_timeout(20)
+        # The second name, not the first: the same control, not the placement's first.
+        link = page.locator(f"{TEAM} a.list-group-title").nth(1)
+        name, href = link.inner_text().strip(), link.get_attribute("href")
         link.focus()
         held[0].continue_()
         page.locator(f"{DIRECTORY} [role=status]").wait_for()
         page.wait_for_function("(sel) => document.querySelector(sel + ' [data-before]') === null", arg=TEAM)
-        focused = page.evaluate("(sel) => { const a = document.activeElement; "
-                                "return [document.querySelector(sel).contains(a), a.tagName, a.textContent.trim()]; }", TEAM)
-        assert focused == [True, "A", name], "the team placement was replaced, the focus kept on its link"
+        focused = page.evaluate("(sel) => { const a = document.activeElement; return [document.querySelector(sel)"
+                                ".contains(a), a.tagName, a.textContent.trim(), a.getAttribute('href')]; }", TEAM)
+        assert focused == [True, "A", name, href], "the team placement was replaced, the focus kept on its link"
     finally:
         context.close()
 

@@ -161,8 +161,9 @@ impl<'a> ActionCall<'a> {
         }
         // Bulk: each target's outcome is applied on its own. When every target was
         // refused nothing changed, and the first refusal speaks for the batch. When
-        // some went through, the answer is a success (something changed) that says
-        // some people were left out; otherwise the generic success, since each
+        // some went through, the answer is a success that says some people were left
+        // out (for the rest it is as asked, changed or found so); otherwise the
+        // generic success, or its words for a batch that changed nothing, since each
         // outcome's own text speaks of one person ("this user").
         let first_done = outcome.results.iter().find_map(|t| t.result.ok());
         let first_refusal = outcome.results.iter().find_map(|t| t.result.err());
