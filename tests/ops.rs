@@ -165,6 +165,18 @@ fn violations(path: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Gives the first seeded person a personal contact, in the closed file at `path`.
+fn add_a_contact(path: &Path) {
+    let s = Social::open(path).unwrap();
+    let draft = EntryDraft {
+        entry_id: None,
+        full_name: "Pat Doe".into(),
+        email_address: "pat@example.com".into(),
+        comments: String::new(),
+    };
+    s.act(&seeded_id(1), Action::SaveEntry(draft)).unwrap();
+}
+
 /// A closed database file of a seeded graph (`users` people, four relations each)
 /// that breaks no invariant, in a folder of its own.
 fn seeded_file(users: usize, seed_value: u64) -> (tempfile::TempDir, PathBuf) {
@@ -455,16 +467,7 @@ fn check_db_finds_an_id_counter_behind_the_ids_in_use_and_restore_refuses_it() {
     let dir = tempfile::tempdir().unwrap();
     let live = dir.path().join("db.redb");
     seed_file(&live, 60, 4.0, 1);
-    {
-        let s = Social::open(&live).unwrap();
-        let draft = EntryDraft {
-            entry_id: None,
-            full_name: "Pat Doe".into(),
-            email_address: "pat@example.com".into(),
-            comments: String::new(),
-        };
-        s.act(&seeded_id(1), Action::SaveEntry(draft)).unwrap();
-    }
+    add_a_contact(&live);
     drop(reopen(&live));
     assert_eq!(inspect_file(&live).unwrap().violations, vec![]);
     let cases: [(&str, Option<u64>); 4] = [
@@ -619,16 +622,7 @@ fn check_db_names_a_request_and_a_contact_that_do_not_decode_and_goes_on() {
     const BY_RECEIVER: TableDefinition<(u64, u64), u64> =
         TableDefinition::new("receiverid_requesterid");
     let (_dir, path) = seeded_file(200, 2);
-    {
-        let s = Social::open(&path).unwrap();
-        let draft = EntryDraft {
-            entry_id: None,
-            full_name: "Pat Doe".into(),
-            email_address: "pat@example.com".into(),
-            comments: String::new(),
-        };
-        s.act(&seeded_id(1), Action::SaveEntry(draft)).unwrap();
-    }
+    add_a_contact(&path);
     let db = reopen(&path);
     let txn = db.begin_write().unwrap();
     let (request, entry) = {
