@@ -8,7 +8,7 @@
 use serde::Deserialize;
 
 use crate::social::breaks_text;
-use crate::social::rules::is_valid_email;
+use crate::social::rules::{is_made_up_email, is_valid_email};
 use crate::store::{ContactInformation, Person, is_portal_user_id};
 
 /// Longest name, screen name or job title kept, in characters. Liferay itself stops
@@ -167,7 +167,9 @@ impl UserAccount {
                 "user id {shown:?} (its {field}) must be 1-64 of letters, digits, '.', '_', '@', '-'; if your portal's tokens name people by another field, choose it with --id-field"
             ));
         }
+        // Liferay's made-up address for an account without one is no address.
         let email_address = match present(&self.email_address) {
+            Some(e) if is_made_up_email(e) => String::new(),
             Some(e) => email("emailAddress", e)?,
             None => String::new(),
         };
@@ -212,6 +214,8 @@ fn contact_information(c: &ContactInformation) -> Result<ContactInformation, Str
         }
     }
     let mut out = c.clone();
+    out.email_addresses
+        .retain(|e| !is_made_up_email(&e.email_address));
     for e in &mut out.email_addresses {
         e.email_address = email("userAccountContactInformation email", &e.email_address)?;
         e.kind = field("email type", &e.kind, MAX_FIELD_CHARS)?;
@@ -289,6 +293,29 @@ mod tests {
             p.user_account_contact_information.telephones[0].phone_number,
             "+34 1"
         );
+    }
+
+    /// Liferay makes `<userId>@no-emailaddress.com` up for an account without an
+    /// address: read from an import or a PUT, it is no address, on the account and
+    /// in its list of addresses; a real one beside it stays.
+    #[test]
+    fn liferays_made_up_address_is_no_address() {
+        let p = account(
+            r#"{"id": 20123, "givenName": "Ana", "emailAddress": "20123@no-emailaddress.com",
+                "userAccountContactInformation": {"emailAddresses": [
+                    {"emailAddress": "20123@NO-EMAILADDRESS.COM", "type": "email-address"},
+                    {"emailAddress": "ana@example.com", "type": "email-address"}]}}"#,
+        )
+        .to_person(IdSource::Auto)
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.email_address, "");
+        let kept: Vec<&str> = p
+            .user_account_contact_information
+            .email_addresses
+            .iter()
+            .map(|e| e.email_address.as_str())
+            .collect();
+        assert_eq!(kept, ["ana@example.com"]);
     }
 
     #[test]

@@ -134,7 +134,11 @@ pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
         .map(str::trim)
         .filter(|e| super::rules::is_valid_email(e))
         .map(str::to_owned);
-    set(&mut person.email_address, &email);
+    match email {
+        // The portal says the person has no address: Liferay's made-up one.
+        Some(e) if super::rules::is_made_up_email(&e) => person.email_address.clear(),
+        email => set(&mut person.email_address, &email),
+    }
     set(&mut person.alternate_name, &profile.screen_name);
     set(&mut person.job_title, &profile.job_title);
     // An http(s) address, of the length and on the one line `import-users` allows an
@@ -351,6 +355,35 @@ mod tests {
             ("Eve", "Lee")
         );
         assert!(breaks_text('\u{202A}') && breaks_text('\n') && !breaks_text('\u{200E}'));
+    }
+
+    /// Liferay makes an address up for an account without one: the claim clears the
+    /// one on file, and a look-alike domain is an address like any other.
+    #[test]
+    fn liferays_made_up_address_is_no_address() {
+        let stored = Person {
+            id: "ann".into(),
+            email_address: "ann@example.com".into(),
+            ..Person::default()
+        };
+        for made_up in ["20123@no-emailaddress.com", " ann@No-EmailAddress.com "] {
+            let profile = Profile {
+                email: Some(made_up.into()),
+                ..Profile::default()
+            };
+            let person = apply_profile(stored.clone(), &profile);
+            assert_eq!(person.email_address, "", "{made_up:?}");
+        }
+        // Only that domain: a look-alike is an address like any other.
+        let profile = Profile {
+            email: Some("ann@not-no-emailaddress.com".into()),
+            ..Profile::default()
+        };
+        let person = apply_profile(stored, &profile);
+        assert_eq!(person.email_address, "ann@not-no-emailaddress.com");
+        assert!(!crate::social::rules::is_made_up_email(
+            "@no-emailaddress.com"
+        ));
     }
 
     #[test]

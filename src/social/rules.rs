@@ -274,6 +274,21 @@ fn on_request<G: Graph>(
     Ok(Outcome::one(target, result).with_standing(standing))
 }
 
+/// The domain Liferay gives the address it makes up for an account without one
+/// (`users.email.address.auto.suffix`, when `users.email.address.required` is off, as
+/// with many LDAP directories): `<userId>@no-emailaddress.com`.
+const LIFERAY_NO_ADDRESS: &str = "@no-emailaddress.com";
+
+/// Whether `email` is the address Liferay makes up for an account that has none: no
+/// one reads mail there, so a card or a vCard must not offer it.
+pub fn is_made_up_email(email: &str) -> bool {
+    let email = email.trim();
+    email.len() > LIFERAY_NO_ADDRESS.len()
+        && email
+            .get(email.len() - LIFERAY_NO_ADDRESS.len()..)
+            .is_some_and(|end| end.eq_ignore_ascii_case(LIFERAY_NO_ADDRESS))
+}
+
 /// A pragmatic check of an address as mail clients and address books take it (RFC
 /// 5321's unquoted form): one `@`; a local part of at most 64 bytes with no dot at
 /// either end and no two in a row; a domain of two or more labels, none empty, none
