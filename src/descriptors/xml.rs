@@ -451,6 +451,18 @@ impl<'a> TreeBuilder<'a> {
                         ));
                     }
                 }
+                // XML allows the declaration only as the file's very first characters;
+                // after a blank line or a comment its encoding would go unread, and
+                // XML parsers (Liferay's too) refuse the file.
+                Event::Decl(_) if before != 0 => {
+                    return Err(self.fail(
+                        before,
+                        "",
+                        "the XML declaration (<?xml ...?>) is not at the very start of the file"
+                            .into(),
+                        "remove what comes before <?xml (a blank line, spaces or a comment)",
+                    ));
+                }
                 Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
                 Event::Eof => break,
             }
@@ -607,6 +619,31 @@ mod tests {
         .expect("parses");
         assert_eq!(root.text_of("b"), Some("\u{a0}"));
         assert_eq!(root.text_of("c"), Some("x"));
+    }
+
+    /// The XML declaration is the file's first characters or an error, placed where it
+    /// stands; after a byte-order mark it is still first.
+    #[test]
+    fn an_xml_declaration_after_anything_is_refused() {
+        for late in [
+            "\n<?xml version='1.0'?><a/>",
+            "<!-- c --><?xml version='1.0'?><a/>",
+        ] {
+            let bad = parse(Path::new("d.xml"), late.as_bytes()).expect_err(late);
+            assert!(
+                bad.message.contains("not at the very start"),
+                "{late:?}: {}",
+                bad.message
+            );
+        }
+        let bad = parse(Path::new("d.xml"), b"\n\n  <?xml version='1.0'?><a/>").expect_err("late");
+        assert_eq!((bad.line, bad.column), (3, 3), "{}", bad.message);
+        for first in [
+            &b"<?xml version='1.0'?><a/>"[..],
+            b"\xEF\xBB\xBF<?xml version='1.0'?>\n<a/>",
+        ] {
+            assert!(parse(Path::new("d.xml"), first).is_ok());
+        }
     }
 
     #[test]
