@@ -959,6 +959,44 @@ fn declared_window_states_add_to_the_standard_ones() {
     }
 }
 
+/// `exclusive` is Liferay's for every portlet: listed in `<supports>` without a
+/// `<custom-window-state>`, it is taken and described, as Liferay takes it; another
+/// undeclared state is still refused.
+#[test]
+fn exclusive_needs_no_custom_window_state() {
+    let original = shipped_text("notifications", "portlet.xml");
+    let standard = "\t\t\t<window-state>minimized</window-state>\n";
+    assert!(original.contains(standard), "the shipped file changed");
+    assert!(
+        !original.contains("custom-window-state"),
+        "the shipped file changed"
+    );
+    let listing = |state: &str| {
+        original.replace(
+            standard,
+            &format!("{standard}\t\t\t<window-state>{state}</window-state>\n"),
+        )
+    };
+    let catalog = load_clean(
+        "notifications",
+        "portlet.xml",
+        &listing("exclusive"),
+        "exclusive",
+    );
+    let served = catalog.get("notifications").expect("served");
+    assert_eq!(
+        served.window_states,
+        ["normal", "maximized", "minimized", "exclusive"]
+    );
+    let found = messages(&load_edited("notifications", "portlet.xml", &listing("pop_up")).problems);
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("nor declared in <custom-window-state>")),
+        "{found:#?}"
+    );
+}
+
 /// A `<supports>` block for `*/*` or `text/*` declares modes for HTML too.
 #[test]
 fn wildcard_mime_types_speak_for_html() {

@@ -556,9 +556,16 @@ fn undeclared_modes(file: &Path, custom: &Custom, def: &PortletDef) -> Vec<Probl
         "portlet-mode",
         "custom-portlet-mode",
     );
+    // Liferay gives every portlet `exclusive` without a declaration, and the host
+    // serves it for every widget: a `<supports>` may list it as it stands.
+    let known_states: Vec<&str> = STANDARD_WINDOW_STATES
+        .iter()
+        .copied()
+        .chain(["exclusive"])
+        .collect();
     check(
         &def.window_states,
-        &STANDARD_WINDOW_STATES,
+        &known_states,
         custom_states,
         "state",
         "window-state",
