@@ -891,9 +891,9 @@ fn load_clean(widget: &str, file: &str, text: &str, label: &str) -> Catalog {
     catalog
 }
 
-/// A file written for an older Liferay (DTD 7.1.0, with its `<remoteable>`) still
-/// deploys, as Liferay 7.4 deploys it: the element that DTD 7.4.0 dropped is passed
-/// over, not refused as unknown.
+/// A file written for an older Liferay (DTD 7.1.0, with its `<remoteable>`; 7.0.0, with
+/// its `<ddm-display>`) still deploys, as Liferay 7.4 deploys it: the elements that
+/// DTD 7.4.0 dropped are passed over, not refused as unknown.
 #[test]
 fn an_older_dtds_remoteable_is_passed_over() {
     let original = shipped_text("contacts-center", "liferay-portlet.xml");
@@ -915,6 +915,25 @@ fn an_older_dtds_remoteable_is_passed_over() {
         "remoteable",
     );
     assert!(catalog.widgets.values().any(|w| w.instanceable));
+    // DTD 7.0.0's `<ddm-display>`, between `<custom-attributes-display>` and
+    // `<permission-propagator>`, before `<instanceable>`.
+    let with_ddm = original
+        .replace("7.4.0", "7.0.0")
+        .replace("7_4_0", "7_0_0")
+        .replace(
+            "<instanceable>",
+            "<ddm-display>com.example.Display</ddm-display>\n\t\t<instanceable>",
+        );
+    assert!(
+        with_ddm.contains("<ddm-display>"),
+        "the shipped file changed"
+    );
+    load_clean(
+        "contacts-center",
+        "liferay-portlet.xml",
+        &with_ddm,
+        "ddm-display",
+    );
     // Still in its place: after `<scopeable>` it is out of the DTDs' order.
     let misplaced = original.replace(
         "<css-class-wrapper>",

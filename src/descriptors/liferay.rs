@@ -22,7 +22,7 @@ const APP: &[(&str, Occurs)] = &[
 /// Elements of `<portlet>` in older DTDs that 7.4.0 dropped, which [`PORTLET`] keeps in
 /// their old place: a file written for those DTDs still deploys on Liferay 7.4, which
 /// passes them over.
-pub const FROM_OLDER_DTDS: &[&str] = &["remoteable"];
+pub const FROM_OLDER_DTDS: &[&str] = &["remoteable", "ddm-display"];
 
 /// `<!ELEMENT portlet (...)>` of liferay-portlet-app_7_4_0.dtd, in the DTD's order, and
 /// [`FROM_OLDER_DTDS`].
@@ -62,6 +62,8 @@ pub const PORTLET: &[(&str, Occurs)] = &[
     ("asset-renderer-factory", Many),
     ("atom-collection-adapter", Many),
     ("custom-attributes-display", Many),
+    // Not in DTD 7.4.0: DTD 7.0.0 has it here (see `FROM_OLDER_DTDS`).
+    ("ddm-display", Optional),
     ("permission-propagator", Optional),
     ("trash-handler", Many),
     ("workflow-handler", Many),
