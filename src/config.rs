@@ -427,6 +427,10 @@ impl Config {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
+        // The example configuration's secrets, as the README prints them (a test reads
+        // them there): long enough to pass the length advice, and public.
+        const README_HS256_SECRET: &str = "at least 32 bytes of shared secret......";
+        const README_WSRP_SECRET: &str = "secret the portal proves when it registers over WSRP";
         /// Far beyond what file descriptors allow, and within tokio's semaphore.
         const MAX_CONNECTIONS: usize = 1_000_000;
         let invalid = |key: String, message: &str| {
@@ -521,12 +525,26 @@ impl Config {
                         "must not be empty: anyone could sign this consumer's tokens",
                     );
                 }
+                // Published in the README, so anyone could sign with it as well: a
+                // copied example must not go to production unnoticed.
+                (Some(s), _) if s == README_HS256_SECRET => {
+                    return invalid(
+                        key("hs256_secret"),
+                        "is the README's example, which anyone can read: generate one, such as with `openssl rand -base64 48`",
+                    );
+                }
                 _ => {}
             }
             if c.wsrp_secret.as_ref().is_some_and(|s| s.trim().is_empty()) {
                 return invalid(
                     key("wsrp_secret"),
                     "must not be empty: it lets a WSRP registration act as any user of the portal; leave it out to refuse WSRP registration",
+                );
+            }
+            if c.wsrp_secret.as_deref() == Some(README_WSRP_SECRET) {
+                return invalid(
+                    key("wsrp_secret"),
+                    "is the README's example, which anyone can read: generate one, such as with `openssl rand -base64 24`",
                 );
             }
             if c.audience.as_ref().is_some_and(|a| a.trim().is_empty()) {
@@ -1238,6 +1256,39 @@ mod tests {
 
     /// DESIGN sets no length for secrets, and trial setups use short ones: they start,
     /// and the log at start says what RFC 7518 advises, naming consumer and key.
+    #[test]
+    fn the_readmes_example_secrets_are_refused() {
+        // The README's configuration block, from its first `[[consumers]]` to the end
+        // of the block, with its example values as an administrator would copy them.
+        let readme = include_str!("../README.md");
+        let start = 1 + readme
+            .find("\n[[consumers]]")
+            .expect("the README's example consumer");
+        let block = &readme[start..start + readme[start..].find("```").expect("its end")];
+        let copied = Config::from_toml(block).expect("the README's example parses");
+        let error = copied
+            .validate()
+            .expect_err("its secret is public")
+            .to_string();
+        assert!(
+            error.contains("consumers[0].hs256_secret") && error.contains("README's example"),
+            "{error}"
+        );
+        // With a secret of its own, the example's WSRP secret is refused next.
+        let mut own = copied.clone();
+        own.consumers[0].hs256_secret = Some("k".repeat(40));
+        let error = own
+            .validate()
+            .expect_err("its WSRP secret is public")
+            .to_string();
+        assert!(
+            error.contains("consumers[0].wsrp_secret") && error.contains("README's example"),
+            "{error}"
+        );
+        own.consumers[0].wsrp_secret = Some("w".repeat(24));
+        own.validate().expect("secrets of its own are taken");
+    }
+
     #[test]
     fn short_secrets_are_warned_of_not_refused() {
         let toml = "[[consumers]]\nid = \"trial\"\nhs256_secret = \"test-secret\"\nwsrp_secret = \"short\"\nwsrp_guest_users = [\"20103\"]\nallowed_origins = [\"https://portal.example\"]\n";
