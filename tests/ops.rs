@@ -1054,19 +1054,41 @@ fn serve_refuses_to_start_on_a_database_path_that_is_no_file() {
     assert_eq!(said.matches(&named).count(), 1, "{said}");
 }
 
-/// Bytes of `path` in the operating system's page cache, by util-linux's `fincore`.
+/// Bytes of `path` in the operating system's page cache, counted in whole pages as
+/// util-linux's `fincore` counts them, and asked the way it asks: the file is mapped,
+/// never touched (so nothing is read in), and mincore(2) says which pages are
+/// resident. Asked here, the README's `cargo test` needs no tool installed.
 #[cfg(target_os = "linux")]
 fn cached_bytes(path: &Path) -> u64 {
-    let o = Command::new("fincore")
-        .args(["--bytes", "--noheadings", "--raw", "--output", "RES"])
-        .arg(path)
-        .output()
-        .expect("this test needs util-linux's fincore");
-    assert!(o.status.success(), "{}", text(&o));
-    let said = String::from_utf8_lossy(&o.stdout);
-    said.trim()
-        .parse()
-        .unwrap_or_else(|_| panic!("fincore said {said:?}"))
+    let file = std::fs::File::open(path).unwrap();
+    let length = usize::try_from(file.metadata().unwrap().len()).unwrap();
+    if length == 0 {
+        return 0;
+    }
+    // SAFETY: sysconf has no memory effects.
+    let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap();
+    // SAFETY: a private read-only mapping of an open file, chosen by the kernel; its
+    // memory is never read here, only handed to mincore, and unmapped below.
+    let map = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            length,
+            libc::PROT_READ,
+            libc::MAP_PRIVATE,
+            std::os::fd::AsRawFd::as_raw_fd(&file),
+            0,
+        )
+    };
+    assert_ne!(map, libc::MAP_FAILED, "{}", std::io::Error::last_os_error());
+    let mut resident = vec![0u8; length.div_ceil(page)];
+    // SAFETY: `map` spans `length` bytes, and `resident` has a byte for each of its pages.
+    let said = unsafe { libc::mincore(map, length, resident.as_mut_ptr()) };
+    let error = std::io::Error::last_os_error();
+    // SAFETY: the mapping made above, of this length, unused from here on.
+    unsafe { libc::munmap(map, length) };
+    assert_eq!(said, 0, "mincore: {error}");
+    let pages = resident.iter().filter(|page| *page & 1 == 1).count();
+    (pages * page) as u64
 }
 
 /// The offline commands read the whole file with the kernel's read-ahead, which Linux
