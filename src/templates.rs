@@ -69,6 +69,10 @@ const MAX_TEMPLATE_FILE: u64 = 1024 * 1024;
 /// rendered once, when the host starts, and every fragment prints that text.
 const ENHANCE_SCRIPT: &str = "widgets/enhance.js";
 
+/// How much longer than the request timeout the script waits for an answer: time for
+/// the commit and the page after a wait for the writer, and the network's.
+pub const SCRIPT_PATIENCE_SECS: u64 = 35;
+
 /// Templates shipped with the host, by name (the path under `templates/`).
 const BUILTIN: &[(&str, &str)] = &[
     (
@@ -147,8 +151,20 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// Built-in templates, overridden by same-named files in `override_dir`.
+    /// Built-in templates, overridden by same-named files in `override_dir`, for a
+    /// host with the default request timeout.
     pub fn new(override_dir: Option<&Path>) -> Self {
+        Self::for_host(
+            override_dir,
+            crate::config::Limits::default().request_timeout_secs,
+        )
+    }
+
+    /// As [`Templates::new`], for a host whose requests may take `request_timeout_secs`:
+    /// the script gives up on an answer only that long and [`SCRIPT_PATIENCE_SECS`]
+    /// after it, so that an action waiting that long for its place in the writer's
+    /// queue still shows its outcome.
+    pub fn for_host(override_dir: Option<&Path>, request_timeout_secs: u64) -> Self {
         let mut env = Environment::new();
         // Printing an undefined value is a template bug: fail loudly in tests, while
         // `{% if x %}` on an absent value still reads as false.
@@ -202,7 +218,10 @@ impl Templates {
         // instructions). Templates print `enhance_script`.
         let (script, script_error) = match env
             .get_template(ENHANCE_SCRIPT)
-            .and_then(|script| script.render(()))
+            .and_then(|script| {
+                let gives_up_after = request_timeout_secs.saturating_add(SCRIPT_PATIENCE_SECS);
+                script.render(minijinja::context! { gives_up_after_ms => gives_up_after.saturating_mul(1000) })
+            })
             .map(|script| unindented(&script))
         {
             // Every fragment prints it: one past a render's output cap would make every
@@ -630,6 +649,23 @@ mod tests {
         )
         .expect("write");
         assert!(Templates::new(Some(dir.path())).check().is_ok());
+    }
+
+    /// The script waits for an answer as long as the host's request timeout allows an
+    /// action to wait for the writer, and then some: a host given longer requests
+    /// gets a script that waits longer.
+    #[test]
+    fn the_script_waits_longer_than_the_hosts_request_timeout() {
+        let gives_up = |templates: &Templates| {
+            let script = templates.enhance_script().expect("rendered").to_owned();
+            let wait = script
+                .split("controller.abort();\n}, ")
+                .nth(1)
+                .expect("the timer");
+            wait[..wait.find(')').expect("its end")].to_owned()
+        };
+        assert_eq!(gives_up(&Templates::new(None)), "65000", "30 s and 35");
+        assert_eq!(gives_up(&Templates::for_host(None, 600)), "635000");
     }
 
     /// The script goes out without its indentation or empty lines, the built-in one

@@ -160,7 +160,10 @@ impl AppState {
                 dir.display()
             )));
         }
-        let templates = Arc::new(Templates::new(config.templates_dir.as_deref()));
+        let templates = Arc::new(Templates::for_host(
+            config.templates_dir.as_deref(),
+            config.limits.request_timeout_secs,
+        ));
         templates
             .check()
             .map_err(|e| HostError::Startup(format!("templates_dir: {e}")))?;

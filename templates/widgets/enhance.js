@@ -46,16 +46,16 @@
       showing (a request answered twice, rows appended to a list no longer there). #}
   var pending = false;
 
-  {#- An answer that never comes must not leave the placement waiting for ever: after
-      65 s the request is given up, as a failed connection is. Longer than the host's
-      own limit (30 s by default), which an action may spend waiting for its place in
+  {#- An answer that never comes must not leave the placement waiting for ever: it is
+      given up, as a failed connection is, 35 s after the host's own request timeout
+      (65 s with the default 30), which an action may spend waiting for its place in
       the writer's queue before it commits and answers. #}
   function timed(url, options) {
     if (window.AbortController) {
       var controller = new AbortController();
       setTimeout(function () {
         controller.abort();
-      }, 65000);
+      }, {{ gives_up_after_ms }});
       options.signal = controller.signal;
     }
     return fetch(url, options);
