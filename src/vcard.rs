@@ -70,6 +70,8 @@ pub enum PhoneKind {
 pub struct Email {
     pub address: String,
     pub kind: Kind,
+    /// The one to use first (vCard's PREF): the portal's primary.
+    pub pref: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -78,6 +80,8 @@ pub struct Phone {
     /// Extension, if any: `;ext=` of a `tel:` URI, else ` x123` after the number.
     pub extension: String,
     pub kind: PhoneKind,
+    /// The one to use first (vCard's PREF): the portal's primary.
+    pub pref: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -89,6 +93,8 @@ pub struct Address {
     pub postal_code: String,
     pub country: String,
     pub kind: Kind,
+    /// The one to use first (vCard's PREF): the portal's primary.
+    pub pref: bool,
 }
 
 impl Address {
@@ -110,6 +116,8 @@ impl Address {
 pub struct WebSite {
     pub url: String,
     pub kind: Kind,
+    /// The one to use first (vCard's PREF): the portal's primary.
+    pub pref: bool,
 }
 
 /// One person as a vCard sees them.
@@ -198,6 +206,7 @@ pub fn append(out: &mut String, card: &Card, version: Version) {
             (Version::V4, Kind::Other) => String::new(),
             (Version::V4, kind) => format!(";TYPE={}", kind_v4(kind)),
         };
+        let params = preferred(params, version, email.pref);
         line(
             out,
             &format!("EMAIL{params}:{}", text(email.address.trim())),
@@ -207,18 +216,29 @@ pub fn append(out: &mut String, card: &Card, version: Version) {
         line(out, &tel(phone, version));
     }
     for address in card.addresses.iter().filter(|a| !a.is_blank()) {
-        let street: Vec<String> = address.street.iter().map(|s| text(s)).collect();
+        // 4.0 lists the street's lines with commas (RFC 6350 section 6.3.1); 3.0's
+        // street is one text value (RFC 2426 section 3.2.1), where a bare comma is not
+        // allowed and importers split on semicolons alone: its lines are one value
+        // with line breaks, as address books write them.
+        let street = match version {
+            Version::V3 => text(&address.street.join("\n")),
+            Version::V4 => {
+                let lines: Vec<String> = address.street.iter().map(|s| text(s)).collect();
+                lines.join(",")
+            }
+        };
         let params = match (version, address.kind) {
             (_, Kind::Other) => String::new(),
             (Version::V3, kind) => format!(";TYPE={}", kind_v3(kind)),
             (Version::V4, kind) => format!(";TYPE={}", kind_v4(kind)),
         };
+        let params = preferred(params, version, address.pref);
         // PO box and extended address are not kept; their slots stay empty.
         line(
             out,
             &format!(
                 "ADR{params}:;;{};{};{};{};{}",
-                street.join(","),
+                street,
                 text(&address.locality),
                 text(&address.region),
                 text(&address.postal_code),
@@ -233,6 +253,7 @@ pub fn append(out: &mut String, card: &Card, version: Version) {
             (Version::V3, kind) => format!(";TYPE={}", kind_v3(kind)),
             (Version::V4, kind) => format!(";TYPE={}", kind_v4(kind)),
         };
+        let params = preferred(params, version, site.pref);
         line(out, &format!("URL{params}:{url}"));
     }
     if let Some(note) = card.note.as_deref().filter(|n| !n.trim().is_empty()) {
@@ -242,6 +263,18 @@ pub fn append(out: &mut String, card: &Card, version: Version) {
         line(out, &format!("REV:{}", timestamp(rev)));
     }
     line(out, "END:VCARD");
+}
+
+/// A property's parameters, marked as the one to use first when `pref`: 3.0 adds PREF
+/// to its TYPE list (RFC 2426 section 3.3.1), 4.0 has a PREF parameter of its own
+/// (RFC 6350 section 5.3), 1 being the most preferred.
+fn preferred(params: String, version: Version, pref: bool) -> String {
+    match (pref, version) {
+        (false, _) => params,
+        (true, Version::V3) if params.contains(";TYPE=") => params + ",PREF",
+        (true, Version::V3) => params + ";TYPE=PREF",
+        (true, Version::V4) => params + ";PREF=1",
+    }
 }
 
 fn kind_v3(kind: Kind) -> &'static str {
@@ -279,7 +312,8 @@ fn tel(phone: &Phone, version: Version) -> String {
                 PhoneKind::Pager => "PAGER",
                 PhoneKind::Other => "VOICE",
             };
-            format!("TEL;TYPE={kind}:{}", text(number))
+            let params = preferred(format!(";TYPE={kind}"), version, phone.pref);
+            format!("TEL{params}:{}", text(number))
         }
         Version::V4 => {
             let kind = match phone.kind {
@@ -296,11 +330,12 @@ fn tel(phone: &Phone, version: Version) -> String {
                 // An extension in words cannot go in a URI: keep the free text.
                 _ => None,
             });
+            // Unquoted: RFC 6350's grammar is a list of values (section 5.6); a
+            // quoted "work,voice" is one value, which a strict reader does not know.
+            let params = preferred(format!(";TYPE={kind}"), version, phone.pref);
             match uri {
-                // Unquoted: RFC 6350's grammar is a list of values (section 5.6); a
-                // quoted "work,voice" is one value, which a strict reader does not know.
-                Some(uri) => format!("TEL;VALUE=uri;TYPE={kind}:{uri}"),
-                None => format!("TEL;TYPE={kind}:{}", text(number)),
+                Some(uri) => format!("TEL;VALUE=uri{params}:{uri}"),
+                None => format!("TEL{params}:{}", text(number)),
             }
         }
     }
@@ -385,8 +420,12 @@ fn timestamp(t: OffsetDateTime) -> String {
 /// on every Unicode line boundary (Python's `splitlines`), and are escaped as one.
 pub fn text(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
+            // A CR before an LF is the LF's; alone it is an old Mac's line break,
+            // which would otherwise join its two lines into one word.
+            '\r' if chars.peek() != Some(&'\n') => out.push_str("\\n"),
             '\\' => out.push_str("\\\\"),
             ',' => out.push_str("\\,"),
             ';' => out.push_str("\\;"),

@@ -20,10 +20,12 @@ fn jane() -> Card {
             Email {
                 address: "jane@example.com".into(),
                 kind: Kind::Work,
+                pref: false,
             },
             Email {
                 address: "jane@home.example".into(),
                 kind: Kind::Other,
+                pref: false,
             },
         ],
         phones: vec![
@@ -31,11 +33,13 @@ fn jane() -> Card {
                 number: "+1 (555) 010-0199".into(),
                 extension: String::new(),
                 kind: PhoneKind::Mobile,
+                pref: false,
             },
             Phone {
                 number: "0800 123 ext. 4".into(),
                 extension: String::new(),
                 kind: PhoneKind::Work,
+                pref: false,
             },
         ],
         addresses: vec![Address {
@@ -45,10 +49,12 @@ fn jane() -> Card {
             postal_code: "62701".into(),
             country: "USA".into(),
             kind: Kind::Work,
+            pref: false,
         }],
         urls: vec![WebSite {
             url: "https://jane.example/blog?a=1,2".into(),
             kind: Kind::Home,
+            pref: false,
         }],
         note: Some("Met at the conference.\nLikes tea.".into()),
     }
@@ -117,7 +123,7 @@ fn version_3_has_the_required_properties_in_order() {
         "EMAIL;TYPE=INTERNET:jane@home.example",
         "TEL;TYPE=CELL,VOICE:+1 (555) 010-0199",
         "TEL;TYPE=WORK,VOICE:0800 123 ext. 4",
-        "ADR;TYPE=WORK:;;1 Main St,Suite 2\\; rear;Springfield;IL;62701;USA",
+        "ADR;TYPE=WORK:;;1 Main St\\nSuite 2\\; rear;Springfield;IL;62701;USA",
         "URL;TYPE=HOME:https://jane.example/blog?a=1,2",
         "NOTE:Met at the conference.\\nLikes tea.",
         "REV:20240305T130709Z",
@@ -129,6 +135,60 @@ fn version_3_has_the_required_properties_in_order() {
     }
 }
 
+/// The portal's primary entry is marked as the one to use first: in 3.0 with PREF in
+/// its TYPE list, in 4.0 with its own parameter; the others are not marked.
+#[test]
+fn the_preferred_entries_are_marked_in_each_versions_way() {
+    let mut card = jane();
+    card.emails[1].pref = true;
+    card.phones[0].pref = true;
+    card.addresses[0].pref = true;
+    card.urls[0].kind = Kind::Other;
+    card.urls[0].pref = true;
+    let v3 = logical_lines(&write(&[card.clone()], Version::V3));
+    let v4 = logical_lines(&write(&[card], Version::V4));
+    for (lines, expected) in [
+        (
+            &v3,
+            [
+                "EMAIL;TYPE=INTERNET,WORK:jane@example.com",
+                "EMAIL;TYPE=INTERNET,PREF:jane@home.example",
+                "TEL;TYPE=CELL,VOICE,PREF:+1 (555) 010-0199",
+                "TEL;TYPE=WORK,VOICE:0800 123 ext. 4",
+                "ADR;TYPE=WORK,PREF:;;1 Main St\\nSuite 2\\; rear;Springfield;IL;62701;USA",
+                "URL;TYPE=PREF:https://jane.example/blog?a=1,2",
+            ],
+        ),
+        (
+            &v4,
+            [
+                "EMAIL;TYPE=work:jane@example.com",
+                "EMAIL;PREF=1:jane@home.example",
+                "TEL;VALUE=uri;TYPE=cell,voice;PREF=1:tel:+1-555-010-0199",
+                "TEL;TYPE=work,voice:0800 123 ext. 4",
+                "ADR;TYPE=work;PREF=1:;;1 Main St,Suite 2\\; rear;Springfield;IL;62701;USA",
+                "URL;PREF=1:https://jane.example/blog?a=1,2",
+            ],
+        ),
+    ] {
+        for line in expected {
+            assert!(
+                lines.iter().any(|l| l == line),
+                "missing {line:?} in {lines:#?}"
+            );
+        }
+    }
+}
+
+/// A lone CR (an old Mac's line break) is a line break, as LF and CRLF are, where
+/// it was dropped and joined two lines into one word.
+#[test]
+fn every_kind_of_line_break_is_one_escaped_break() {
+    for note in ["Likes\nTea", "Likes\r\nTea", "Likes\rTea"] {
+        assert_eq!(text(note), "Likes\\nTea", "{note:?}");
+    }
+}
+
 #[test]
 fn an_address_with_nothing_in_it_is_left_out() {
     let mut card = jane();
@@ -137,6 +197,7 @@ fn an_address_with_nothing_in_it_is_left_out() {
         Address {
             street: vec![" ".into()],
             kind: Kind::Home,
+            pref: false,
             ..Address::default()
         },
     );
@@ -191,6 +252,7 @@ fn fn_is_never_empty() {
     card.emails.push(Email {
         address: "ana@example.com".into(),
         kind: Kind::Other,
+        pref: false,
     });
     assert_eq!(
         value_of(&write(&[card.clone()], Version::V4), "FN").as_deref(),
@@ -233,10 +295,12 @@ fn injection_attempts_stay_inside_their_property() {
         emails: vec![Email {
             address: "a@b.example\nTEL:1".into(),
             kind: Kind::Work,
+            pref: false,
         }],
         urls: vec![WebSite {
             url: "https://x.example/\r\nEMAIL:z@evil.example".into(),
             kind: Kind::Other,
+            pref: false,
         }],
         ..Card::default()
     };
@@ -388,16 +452,17 @@ fn file_names_are_safe() {
     assert_eq!(filename_for(&"東".repeat(500)).chars().count(), 64 + 4);
 }
 
-/// What a text value reads as once written and read back: line breaks (and the
-/// Unicode line and paragraph separators) as newlines, tabs as spaces, other
-/// control characters left out.
+/// What a text value reads as once written and read back: line breaks (LF, CRLF, a
+/// lone CR, and the Unicode line and paragraph separators) as newlines, tabs as
+/// spaces, other control characters left out.
 fn as_read_back(value: &str) -> String {
     value
+        .replace("\r\n", "\n")
         .chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t' | '\r'))
         .map(|c| match c {
             '\t' => ' ',
-            '\u{2028}' | '\u{2029}' => '\n',
+            '\r' | '\u{2028}' | '\u{2029}' => '\n',
             c => c,
         })
         .collect()
@@ -456,11 +521,13 @@ fn phone_extensions_survive_in_both_versions() {
                 number: "+1 555 0100".into(),
                 extension: "12".into(),
                 kind: PhoneKind::Work,
+                pref: false,
             },
             Phone {
                 number: "0800 123".into(),
                 extension: "7".into(),
                 kind: PhoneKind::Home,
+                pref: false,
             },
         ],
         ..Card::default()
@@ -486,6 +553,7 @@ fn a_bracketed_trunk_prefix_is_not_dialled_from_a_tel_uri() {
         number: number.into(),
         extension: String::new(),
         kind: PhoneKind::Work,
+        pref: false,
     };
     let card = Card {
         uid: "u1".into(),

@@ -3092,6 +3092,66 @@ fn exports_and_json_hide_what_the_placement_hides() {
     );
 }
 
+/// The portal's primary phone and address come first in a vCard, marked PREF, and
+/// the account's own email is the preferred one; a second entry the directory also
+/// calls primary is not marked, and the others keep their order.
+#[test]
+fn a_vcard_puts_the_primary_entries_first_and_marks_them() {
+    use widget_host::store::{EmailAddress, Phone, PostalAddress};
+    let w = abc();
+    let mut bob = widget_support::person("b", "Bob", "Baker");
+    let info = &mut bob.user_account_contact_information;
+    info.email_addresses.push(EmailAddress {
+        email_address: "bob@home.test".into(),
+        kind: "personal".into(),
+        primary: true,
+    });
+    for (number, primary) in [
+        ("+1 555 0101", false),
+        ("+1 555 0102", true),
+        ("+1 555 0103", true),
+        ("+1 555 0104", false),
+    ] {
+        info.telephones.push(Phone {
+            phone_number: number.into(),
+            primary,
+            ..Phone::default()
+        });
+    }
+    for (locality, primary) in [("Shelbyville", false), ("Springfield", true)] {
+        info.postal_addresses.push(PostalAddress {
+            address_locality: locality.into(),
+            primary,
+            ..PostalAddress::default()
+        });
+    }
+    w.social.upsert_person(bob).expect("bob");
+    let card = cc(Some("a"))
+        .named("vcard")
+        .p("userId", "b")
+        .resource(&w)
+        .expect("vcard");
+    let text = widget_host::vcard::unfold(&String::from_utf8(card.body).expect("utf8"));
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| ["EMAIL", "TEL", "ADR"].iter().any(|p| l.starts_with(p)))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "EMAIL;TYPE=INTERNET,PREF:b@example.com",
+            "EMAIL;TYPE=INTERNET,HOME:bob@home.test",
+            "TEL;TYPE=VOICE,PREF:+1 555 0102",
+            "TEL;TYPE=VOICE:+1 555 0101",
+            "TEL;TYPE=VOICE:+1 555 0103",
+            "TEL;TYPE=VOICE:+1 555 0104",
+            "ADR;TYPE=PREF:;;;Springfield;;;",
+            "ADR:;;;Shelbyville;;;",
+        ],
+        "{text}"
+    );
+}
+
 /// redb's in-memory storage that counts the reads it serves, and refuses every read
 /// once `reads_left` (when not negative) is spent: a disk failing in mid-render.
 #[derive(Debug)]

@@ -127,7 +127,9 @@ def assert_card_matches(card, pid, body, version):
     assert len(addresses) == len(info["postalAddresses"])
     for sent, got in zip(info["postalAddresses"], addresses):
         street = [s for s in (sent.get("streetAddressLine1"), sent.get("streetAddressLine2")) if s]
-        assert as_list(got.street) == street
+        # 3.0's street is one text value, its lines broken as address books write
+        # them; 4.0 lists them.
+        assert as_list(got.street) == (["\n".join(street)] if version == "3.0" else street)
         assert (got.city, got.region, got.code, got.country) == (
             sent["addressLocality"], sent["addressRegion"], sent["postalCode"], sent["addressCountry"])
     assert values(card, "url") == [u["url"] for u in info["webUrls"]]

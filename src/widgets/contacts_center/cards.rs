@@ -289,10 +289,14 @@ fn phone_kind(label: &str) -> vcard::PhoneKind {
 pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
     let info = &person.user_account_contact_information;
     let mut emails = Vec::new();
-    if settings.show_email() && !person.email_address.is_empty() {
+    // The account's own address is the one the portal writes to: it comes first, and
+    // is preferred over the additional ones when shown.
+    let main_shown = settings.show_email() && !person.email_address.is_empty();
+    if main_shown {
         emails.push(vcard::Email {
             address: person.email_address.clone(),
             kind: vcard::Kind::Other,
+            pref: true,
         });
     }
     let additional = settings.flag("showAdditionalEmailAddresses", true);
@@ -303,10 +307,11 @@ pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
             emails.push(vcard::Email {
                 address: e.email_address.clone(),
                 kind: kind_of(&e.kind),
+                pref: e.primary && !main_shown,
             });
         }
     }
-    vcard::Card {
+    let mut card = vcard::Card {
         uid: format!("urn:widget-host:user:{}", person.id),
         // No REV: the directory keeps no time of a person's last change, and the
         // download's time would tell an address book that every export is a new
@@ -327,6 +332,7 @@ pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
                 number: p.phone_number.clone(),
                 extension: p.extension.clone(),
                 kind: phone_kind(&p.phone_type),
+                pref: p.primary,
             })
             .collect(),
         addresses: info
@@ -348,6 +354,7 @@ pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
                 postal_code: a.postal_code.clone(),
                 country: a.address_country.clone(),
                 kind: kind_of(&a.address_type),
+                pref: a.primary,
             })
             .collect(),
         urls: info
@@ -360,10 +367,28 @@ pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
                 safe_url(&w.url).map(|url| vcard::WebSite {
                     url,
                     kind: kind_of(&w.url_type),
+                    pref: w.primary,
                 })
             })
             .collect(),
         note: None,
+    };
+    preferred_first(&mut card.emails, |e| &mut e.pref);
+    preferred_first(&mut card.phones, |p| &mut p.pref);
+    preferred_first(&mut card.addresses, |a| &mut a.pref);
+    preferred_first(&mut card.urls, |u| &mut u.pref);
+    card
+}
+
+/// Puts the portal's primary entry of a list first, for address books that take the
+/// first one as the default and read no PREF, and keeps one marked: a directory may
+/// call several primary. The others keep their order.
+fn preferred_first<T>(list: &mut [T], pref: impl Fn(&mut T) -> &mut bool) {
+    if let Some(first) = list.iter_mut().position(|entry| *pref(entry)) {
+        list[..=first].rotate_right(1);
+        for entry in &mut list[1..] {
+            *pref(entry) = false;
+        }
     }
 }
 
