@@ -813,6 +813,78 @@ async fn a_request_cut_off_by_the_timeout_counts_under_its_route() {
     server.stop().await;
 }
 
+/// The host says at start which database file it serves, whether it just made it, and
+/// how many people it holds; a host that serves portals warns when its database is
+/// new, since a mistyped `data_dir` starts an empty directory silently otherwise.
+#[test]
+fn the_database_served_is_named_at_start_and_a_new_one_for_portals_is_warned_of() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stop = |child: &mut std::process::Child| {
+        signal(child, Signal::TERM);
+        assert_eq!(wait_with_timeout(child, Duration::from_secs(10)), Some(0));
+    };
+    let database = dir
+        .path()
+        .join("data/widget-host.redb")
+        .display()
+        .to_string();
+    let opened = |log: &[String]| {
+        log.iter()
+            .find(|l| l.contains("database opened"))
+            .unwrap_or_else(|| panic!("not named: {log:?}"))
+            .clone()
+    };
+    let mut first = spawn_host(dir.path(), "--demo", true);
+    let (_, log, _) = serving_address_and_log(&mut first);
+    stop(&mut first);
+    let line = opened(&log);
+    assert!(
+        line.contains(&database) && line.contains("people=0") && line.contains("new=true"),
+        "{line}"
+    );
+    assert!(
+        log.iter().all(|l| !l.contains("new, empty database")),
+        "the demo's own: {log:?}"
+    );
+    let mut again = spawn_host(dir.path(), "--demo", true);
+    let (_, log, _) = serving_address_and_log(&mut again);
+    stop(&mut again);
+    let line = opened(&log);
+    assert!(
+        line.contains("people=50") && line.contains("new=false"),
+        "{line}"
+    );
+    // A portal's host on a data_dir with no database yet.
+    let config = dir.path().join("host.toml");
+    std::fs::write(
+        &config,
+        "[[consumers]]\nid = \"liferay\"\nhs256_secret = \"a secret of this test, long enough...\"\nallowed_origins = [\"https://portal.example\"]\n",
+    )
+    .expect("config");
+    let mut portal = Command::new(env!("CARGO_BIN_EXE_widget-host"))
+        .arg("--config")
+        .arg(&config)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("elsewhere"))
+        .arg("--descriptors-dir")
+        .arg(dir.path().join("none"))
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn server");
+    let (_, log, _) = serving_address_and_log(&mut portal);
+    stop(&mut portal);
+    let warning = log
+        .iter()
+        .find(|l| l.contains("new, empty database"))
+        .unwrap_or_else(|| panic!("no warning: {log:?}"));
+    assert!(
+        warning.contains("WARN") && warning.contains("elsewhere/widget-host.redb"),
+        "{warning}"
+    );
+}
+
 /// A host started with the demo off on a `data_dir` where the demo ran says that the
 /// demo's made-up people are still in its directory.
 #[test]

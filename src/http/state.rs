@@ -168,7 +168,11 @@ impl AppState {
             .check()
             .map_err(|e| HostError::Startup(format!("templates_dir: {e}")))?;
         let path = config.database_path();
+        let serves_portals = !config.consumers.is_empty();
         let social = tokio::task::spawn_blocking(move || -> Result<Social, HostError> {
+            // An empty file is a restore that was stopped, on which the host starts as
+            // on none.
+            let new = !std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() > 0);
             if let Some(dir) = path.parent() {
                 crate::store::create_folder(dir).map_err(|e| {
                     HostError::Startup(format!("cannot create data folder {}: {e}", dir.display()))
@@ -186,6 +190,7 @@ impl AppState {
                 crate::store::remove_stale_temporaries(dir);
                 crate::store::remove_stale_temporaries(&dir.join("backups"));
             }
+            opened(&social, &path, new, serves_portals);
             Ok(social)
         })
         .await
@@ -453,6 +458,31 @@ impl ProducerHooks for DirectoryHooks {
         // The producer runs on the blocking pool, where a thread may wait.
         let slot = self.render_slots.take_within(self.slot_wait)?;
         Some(RenderSlot::held(slot))
+    }
+}
+
+/// Says at start which database file the host serves and how many people it holds:
+/// a mistyped or relative `data_dir` (relative to the service manager's working
+/// folder) otherwise starts a new, empty directory without a word. A new one for a
+/// host that serves portals is warned of.
+fn opened(social: &Social, path: &std::path::Path, new: bool, serves_portals: bool) {
+    let at = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let people = social
+        .read()
+        .and_then(|reader| Ok(reader.directory_size()?));
+    match people {
+        Ok(people) => tracing::info!(database = %at.display(), people, new, "database opened"),
+        Err(error) => tracing::warn!(
+            database = %at.display(),
+            %error,
+            "database opened; its directory could not be counted"
+        ),
+    }
+    if new && serves_portals {
+        tracing::warn!(
+            database = %at.display(),
+            "a new, empty database was created: if this host should serve an existing directory, check data_dir (a relative one follows the working folder)"
+        );
     }
 }
 
