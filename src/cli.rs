@@ -20,8 +20,8 @@ use crate::store::StoreError;
 #[derive(Debug, Parser)]
 #[command(name = "widget-host", version, about = "Hosts portal widgets (portlets) outside the portal", long_about = None)]
 pub struct Cli {
-    /// TOML configuration file.
-    #[arg(long, global = true, value_name = "FILE")]
+    /// TOML configuration file (or WIDGET_HOST_CONFIG).
+    #[arg(long, global = true, value_name = "FILE", env = "WIDGET_HOST_CONFIG")]
     pub config: Option<PathBuf>,
     /// Address to serve on, e.g. 127.0.0.1:8080 or localhost:8080.
     #[arg(long, global = true, value_name = "ADDR", value_parser = crate::config::parse_listen)]

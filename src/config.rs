@@ -318,6 +318,17 @@ impl Config {
             // host would run on its default (a database in ./data): refused. Any
             // other name is someone else's (a test harness's, a wrapper's), whatever
             // its value.
+            // The file itself, named on the command line's behalf (clap reads it).
+            if key == "CONFIG" {
+                continue;
+            }
+            // Settings a variable cannot give: one that looks like it would leave the
+            // host on the default while the administrator believes it is set.
+            if let Some((_, in_file)) = FILE_ONLY.iter().find(|(name, _)| *name == key) {
+                return Err(bad(format!(
+                    "is not read from the environment: set {in_file} in the --config file (or WIDGET_HOST_CONFIG)"
+                )));
+            }
             if !ENV_SETTINGS.contains(&key) {
                 match misspelt_setting(key) {
                     Some(meant) => {
@@ -725,6 +736,21 @@ const ENV_SETTINGS: [&str; 9] = [
     "MAX_CONNECTIONS",
 ];
 
+/// Settings of the file that a `WIDGET_HOST_` variable might be expected to give, with
+/// where they go in the file: such a variable is refused, not passed over.
+const FILE_ONLY: [(&str, &str); 10] = [
+    ("REQUEST_TIMEOUT_SECS", "[limits] request_timeout_secs"),
+    ("SHUTDOWN_GRACE_SECS", "[limits] shutdown_grace_secs"),
+    ("MAX_HEADER_BYTES", "[limits] max_header_bytes"),
+    ("HS256_SECRET", "[[consumers]] hs256_secret"),
+    ("WSRP_SECRET", "[[consumers]] wsrp_secret"),
+    ("JWKS_FILE", "[[consumers]] jwks_file"),
+    ("ALLOWED_ORIGINS", "[[consumers]] allowed_origins"),
+    ("AUDIENCE", "[[consumers]] audience"),
+    ("WSRP_GUEST_USERS", "[[consumers]] wsrp_guest_users"),
+    ("CONSUMERS", "[[consumers]] tables"),
+];
+
 /// Whether `key` (after `WIDGET_HOST_`) names a setting, or misspells one: a
 /// variable the host reads, whose value must then be readable.
 pub(crate) fn names_a_setting(key: &str) -> bool {
@@ -1121,6 +1147,32 @@ mod tests {
         let c = Config::load(None, env(&[("WIDGET_HOST_BIN", "")]), &Overrides::default())
             .expect("another program's empty variable");
         assert_eq!(c.ignored_env, ["WIDGET_HOST_BIN"]);
+    }
+
+    /// A setting only the file gives is refused as a variable, naming where it goes,
+    /// where it was passed over as another program's; WIDGET_HOST_CONFIG names the
+    /// file (the command line reads it) and is no stranger either.
+    #[test]
+    fn a_variable_for_a_setting_of_the_file_says_where_it_goes() {
+        for (var, in_file) in [
+            (
+                "WIDGET_HOST_REQUEST_TIMEOUT_SECS",
+                "[limits] request_timeout_secs",
+            ),
+            ("WIDGET_HOST_HS256_SECRET", "[[consumers]] hs256_secret"),
+        ] {
+            let err = Config::load(None, env(&[(var, "60")]), &Overrides::default())
+                .expect_err(var)
+                .to_string();
+            assert!(err.contains(var) && err.contains(in_file), "{err}");
+        }
+        let c = Config::load(
+            None,
+            env(&[("WIDGET_HOST_CONFIG", "/etc/widget-host/host.toml")]),
+            &Overrides::default(),
+        )
+        .expect("the file's own variable");
+        assert!(c.ignored_env.is_empty(), "{:?}", c.ignored_env);
     }
 
     #[test]

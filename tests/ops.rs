@@ -987,6 +987,33 @@ fn host_command(data: &Path, args: &[&str]) -> Command {
     cmd
 }
 
+/// WIDGET_HOST_CONFIG names the configuration file as --config does, where it was
+/// passed over and the host ran on its defaults; --config still wins over it.
+#[test]
+fn widget_host_config_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "listen = 8080\n").unwrap();
+    let o = host_command(&data, &["check-db"])
+        .env("WIDGET_HOST_CONFIG", &broken)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains(&broken.display().to_string()),
+        "{}",
+        text(&o)
+    );
+    let fine = dir.path().join("fine.toml");
+    std::fs::write(&fine, "").unwrap();
+    let o = host_command(&data, &["--config", fine.to_str().unwrap(), "check-db"])
+        .env("WIDGET_HOST_CONFIG", &broken)
+        .output()
+        .unwrap();
+    assert!(!text(&o).contains("broken.toml"), "{}", text(&o));
+}
+
 /// Runs `serve` on `data` with `env`, which must fail to start: a host that started
 /// would serve until killed, so it gets 30 s, then the test fails.
 fn serve_must_fail(data: &Path, env: &[(&str, &Path)]) -> Output {
