@@ -115,11 +115,17 @@ impl Languages {
         };
         let language = id.split('_').next().unwrap_or("");
         // A region the host has no texts for reads its language's: `pt_PT` the
-        // Brazilian texts and `zh_TW` the Chinese, which is what `language_tag` says
-        // the fragment is written in, rather than English under a `pt-BR` tag.
-        let language_bundle = self.bundles.get(language).or_else(|| {
-            supported_id_of(language).and_then(|supported| self.bundles.get(supported))
-        });
+        // Brazilian texts and `zh_SG` the Chinese, which is what `language_tag` says
+        // the fragment is written in, rather than English under a `pt-BR` tag. Not
+        // Traditional Chinese (`zh_TW`), which is not read in Simplified characters
+        // (see `normalize`).
+        let language_bundle = if is_traditional_chinese(&id) {
+            None
+        } else {
+            self.bundles.get(language).or_else(|| {
+                supported_id_of(language).and_then(|supported| self.bundles.get(supported))
+            })
+        };
         let bundles = [
             self.bundles.get(id.as_ref()),
             language_bundle,
@@ -421,11 +427,51 @@ pub fn normalize(tag: &str) -> Option<&'static str> {
     let (language, region) = language_and_region(tag)?;
     if let Some(region) = region {
         let exact = format!("{language}_{region}");
-        if let Some(id) = SUPPORTED_LANGUAGE_IDS.iter().find(|id| **id == exact) {
+        // Of the same script: `zh-Hant-CN` is no reader of `zh_CN`'s texts.
+        if let Some(id) = SUPPORTED_LANGUAGE_IDS
+            .iter()
+            .find(|id| **id == exact && is_traditional_chinese(id) == is_traditional_chinese(tag))
+        {
             return Some(id);
         }
     }
+    if is_traditional_chinese(tag) {
+        return None;
+    }
     supported_id_of(&language)
+}
+
+/// Whether `tag` asks for Chinese in Traditional characters: its script says so
+/// (`zh-Hant`), or, with none named, its region writes them (Taiwan, Hong Kong,
+/// Macao). Such a reader does not get the Simplified texts: CLDR gives `zh-Hant` no
+/// parent but the root, and Java's bundles, Liferay's among them, fall from `zh_TW`
+/// to the default language, not to `zh_CN`. The reader's next language (the
+/// header's next entry) or English is read instead.
+fn is_traditional_chinese(tag: &str) -> bool {
+    let mut subtags = tag.trim().split(['-', '_']);
+    if !subtags
+        .next()
+        .is_some_and(|language| language.eq_ignore_ascii_case("zh"))
+    {
+        return false;
+    }
+    let mut script = None;
+    let mut traditional_region = false;
+    for subtag in subtags.take_while(|s| s.len() > 1) {
+        if subtag.len() == 4 && subtag.bytes().all(|b| b.is_ascii_alphabetic()) && script.is_none()
+        {
+            script = Some(subtag.to_ascii_lowercase());
+        } else if ["TW", "HK", "MO"]
+            .iter()
+            .any(|r| subtag.eq_ignore_ascii_case(r))
+        {
+            traditional_region = true;
+        }
+    }
+    match script.as_deref() {
+        Some(script) => script == "hant",
+        None => traditional_region,
+    }
 }
 
 /// A language tag in Liferay's form (`en-gb` as `en_GB`, `zh-Hans-CN` as `zh_CN`),
@@ -568,7 +614,13 @@ fn best_accepted(header: &str) -> Option<(&'static str, &str)> {
         let tag = fields.next().unwrap_or("").trim();
         let mut quality = 1000;
         for param in fields {
-            if let Some(q) = param.trim().strip_prefix("q=") {
+            // The parameter's name is case-insensitive (RFC 9110, section 12.4.2).
+            if let Some(q) = param
+                .trim()
+                .split_once('=')
+                .filter(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+                .map(|(_, q)| q)
+            {
                 quality = parse_quality(q.trim()).unwrap_or(0);
             }
         }

@@ -86,11 +86,11 @@ fn fallback_chain() {
 #[test]
 fn a_region_without_texts_of_its_own_reads_its_languages_texts() {
     // The built-in bundles have no `pt` or `zh` of their own: Portuguese is `pt_BR`
-    // and Chinese `zh_CN`, so `pt_PT` and `zh_TW` (a WSRP portlet's default locale,
+    // and Chinese `zh_CN`, so `pt_PT` and `zh_SG` (a WSRP portlet's default locale,
     // kept as the descriptor writes it) must find those, as the fragment's language
     // tag says, and not fall through to English.
     let l = Languages::builtin();
-    for (locale, texts) in [("pt_PT", "pt_BR"), ("zh_TW", "zh_CN"), ("de_AT", "de_DE")] {
+    for (locale, texts) in [("pt_PT", "pt_BR"), ("zh_SG", "zh_CN"), ("de_AT", "de_DE")] {
         assert_eq!(
             l.get(locale, "connections"),
             l.get(texts, "connections"),
@@ -105,6 +105,53 @@ fn a_region_without_texts_of_its_own_reads_its_languages_texts() {
     }
     // A bundle of the language itself still comes before another region's.
     assert_eq!(sample().get("pt_PT", "hello"), "Olá (pt)");
+}
+
+/// Traditional Chinese is not read in the Simplified texts, as CLDR and Java's
+/// bundles (Liferay's) have it: a reader of `zh_TW`, `zh-HK` or `zh-Hant` gets their
+/// next language, else English, where they got Simplified characters labelled
+/// `zh-CN`. Simplified in Taiwan (`zh-Hans-TW`) is still Simplified.
+#[test]
+fn traditional_chinese_does_not_read_the_simplified_texts() {
+    use widget_host::i18n::{language_tag, negotiate, normalize};
+    let l = Languages::builtin();
+    for traditional in [
+        "zh_TW",
+        "zh-HK",
+        "zh-MO",
+        "zh-Hant",
+        "zh-Hant-CN",
+        "ZH-hant-tw",
+    ] {
+        assert_eq!(normalize(traditional), None, "{traditional}");
+        assert_eq!(language_tag(traditional), "en-US", "{traditional}");
+        assert_eq!(
+            l.get(traditional, "connections"),
+            l.get("en_US", "connections")
+        );
+    }
+    for simplified in ["zh", "zh-CN", "zh-SG", "zh-Hans-TW", "zh-Hans-HK"] {
+        assert_eq!(normalize(simplified), Some("zh_CN"), "{simplified}");
+    }
+    assert_eq!(negotiate(Some("zh_TW"), None, None), "en_US");
+    assert_eq!(
+        negotiate(None, None, Some("zh-TW, ja;q=0.8, en;q=0.5")),
+        "ja_JP"
+    );
+    assert_eq!(
+        negotiate(None, None, Some("zh-TW, zh;q=0.8")),
+        "zh_CN",
+        "asked for too"
+    );
+}
+
+/// Accept-Language's q parameter is named in any case (RFC 9110, section 12.4.2).
+#[test]
+fn a_quality_named_in_capitals_is_read() {
+    assert_eq!(
+        widget_host::i18n::negotiate(None, None, Some("de;Q=0.1, fr;Q=0.9")),
+        "fr_FR"
+    );
 }
 
 #[test]
@@ -303,7 +350,7 @@ fn dates_keep_the_readers_region() {
     );
     assert_eq!(dates(Some("de"), None, None), ("de_DE", "de-DE".into()));
     assert_eq!(
-        dates(Some("zh-Hant-TW"), None, None),
+        dates(Some("zh-Hans-TW"), None, None),
         ("zh_CN", "zh-Hans-TW".into()),
         "the texts' script"
     );
