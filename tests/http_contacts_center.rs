@@ -2115,7 +2115,7 @@ async fn a_browser_reads_a_refusal_as_a_page_and_a_portal_as_json() {
     assert_eq!(header("content-type"), "text/html; charset=utf-8");
     assert_eq!(header("content-language"), "de-DE");
     assert_eq!(header("cache-control"), "private, no-store");
-    assert_eq!(header("vary"), "Accept, Authorization");
+    assert_eq!(header("vary"), "Accept, Authorization, Accept-Language");
     let page = answer.text().await.expect("page");
     assert!(
         page.starts_with("<!DOCTYPE html>\n<html lang=\"de-DE\">"),
@@ -2133,7 +2133,11 @@ async fn a_browser_reads_a_refusal_as_a_page_and_a_portal_as_json() {
             .await
             .expect("post");
         assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{accept}");
-        assert_eq!(answer.headers()["vary"], "Accept, Authorization");
+        assert_eq!(
+            answer.headers()["vary"],
+            "Accept, Authorization, Accept-Language"
+        );
+        assert_eq!(answer.headers()["cache-control"], "no-store", "{accept}");
         let body: Value = answer.json().await.expect("json");
         assert_eq!(body["text"], german.as_str(), "{accept}");
     }

@@ -19,12 +19,16 @@ async fn health_metrics_and_unknown_routes() {
         .await
         .expect("healthz");
     assert_eq!(health.status(), 200);
+    // How things stand now is never kept by a cache, nor is a refusal: a 404 would
+    // outlive the widget deployed a moment later.
+    assert_eq!(health.headers()["cache-control"], "no-store");
     let missing = client
         .get(server.url("/nowhere"))
         .send()
         .await
         .expect("404");
     assert_eq!(missing.status(), 404);
+    assert_eq!(missing.headers()["cache-control"], "no-store");
     let body: serde_json::Value = missing.json().await.expect("json error body");
     assert_eq!(body["ok"], false);
     assert_eq!(body["message"], "not-found");

@@ -27,14 +27,20 @@ pub fn split_params<'a>(
     namespace: &str,
 ) -> PortalParams {
     let mut out = PortalParams::default();
+    // The first value of a parameter named twice is the one read, as a servlet's
+    // getParameter and the widget's own parameters read it: a portal that appends
+    // `languageId` to a URL holding one gets what the URL said first, everywhere.
     for (name, value) in pairs {
+        let first = |slot: &mut Option<String>| {
+            slot.get_or_insert_with(|| value.to_owned());
+        };
         match name {
-            "p_p_mode" => out.mode = Some(value.to_owned()),
-            "p_p_state" => out.window_state = Some(value.to_owned()),
-            "languageId" => out.language_id = Some(value.to_owned()),
-            "p_auth" => out.p_auth = Some(value.to_owned()),
-            "p_l_url" => out.page_url = Some(value.to_owned()),
-            "p_page_owner" => out.page_owner = Some(value.to_owned()),
+            "p_p_mode" => first(&mut out.mode),
+            "p_p_state" => first(&mut out.window_state),
+            "languageId" => first(&mut out.language_id),
+            "p_auth" => first(&mut out.p_auth),
+            "p_l_url" => first(&mut out.page_url),
+            "p_page_owner" => first(&mut out.page_owner),
             _ => {
                 if let Some(own) = name.strip_prefix(namespace).filter(|n| !n.is_empty()) {
                     out.widget.add(own, value);
@@ -487,6 +493,46 @@ mod tests {
         );
         assert_eq!(p.widget.all("userIds"), ["a", "b"]);
         assert_eq!(p.widget.iter().count(), 3);
+    }
+
+    /// A portal parameter named twice reads its first value, as the widget's own
+    /// parameters and a servlet's getParameter do; the last one won before.
+    #[test]
+    fn a_portal_parameter_named_twice_reads_its_first_value() {
+        let ns = "_contacts_center_INSTANCE_a1_";
+        let pairs = [
+            ("languageId", "es_ES"),
+            ("p_p_mode", "edit"),
+            ("p_p_state", "maximized"),
+            ("p_auth", "first"),
+            ("p_l_url", "https://portal.example/a"),
+            ("p_page_owner", "ann"),
+            ("languageId", "de_DE"),
+            ("p_p_mode", "view"),
+            ("p_p_state", "normal"),
+            ("p_auth", "second"),
+            ("p_l_url", "https://portal.example/b"),
+            ("p_page_owner", "bo"),
+        ];
+        let p = split_params(pairs, ns);
+        assert_eq!(
+            [
+                p.language_id,
+                p.mode,
+                p.window_state,
+                p.p_auth,
+                p.page_url,
+                p.page_owner
+            ],
+            [
+                Some("es_ES".to_owned()),
+                Some("edit".to_owned()),
+                Some("maximized".to_owned()),
+                Some("first".to_owned()),
+                Some("https://portal.example/a".to_owned()),
+                Some("ann".to_owned()),
+            ]
+        );
     }
 
     #[test]

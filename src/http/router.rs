@@ -39,10 +39,11 @@ pub async fn handle(
             error.into_response()
         };
         if widget_call {
-            // The same refusal is a page or JSON by these two headers.
+            // The same refusal is a page or JSON by the first two headers, and its
+            // text is in the language of the third when the URL names none.
             answer.headers_mut().insert(
                 hyper::header::VARY,
-                hyper::header::HeaderValue::from_static("Accept, Authorization"),
+                hyper::header::HeaderValue::from_static("Accept, Authorization, Accept-Language"),
             );
         }
         answer
@@ -74,6 +75,19 @@ pub async fn handle(
         ),
     };
     cors::allow_origin(&state, origin.as_ref(), &mut response);
+    // A refusal, a health check or the metrics say how things stand now: a shared
+    // cache keeping one (a 404 is cacheable by default, RFC 9110 section 15.1) would
+    // answer for a widget deployed since, or for a host that recovered.
+    if (response.status().as_u16() >= 400 || matches!(route, "/healthz" | "/readyz" | "/metrics"))
+        && !response
+            .headers()
+            .contains_key(hyper::header::CACHE_CONTROL)
+    {
+        response.headers_mut().insert(
+            hyper::header::CACHE_CONTROL,
+            hyper::header::HeaderValue::from_static("no-store"),
+        );
+    }
     response.headers_mut().insert(
         hyper::header::X_CONTENT_TYPE_OPTIONS,
         hyper::header::HeaderValue::from_static("nosniff"),
