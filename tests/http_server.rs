@@ -9,6 +9,41 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+/// A widget call the host itself refuses (here a form past the 64 KiB an action
+/// takes, as a huge paste makes one) is worded in the person's language, the URL's
+/// languageId first, then the browser's, as the widget's own refusals are.
+#[tokio::test]
+async fn the_hosts_own_refusal_of_a_widget_call_is_in_the_readers_language() {
+    let server = common::start(|_, _| {}).await;
+    let client = reqwest::Client::new();
+    let languages = widget_host::i18n::Languages::builtin();
+    let key = "the-request-is-too-large";
+    for (query, lang, locale) in [
+        ("", "fr-FR", "fr_FR"),
+        ("?languageId=es_ES", "es-ES", "es_ES"),
+    ] {
+        let answer = client
+            .post(server.url(&format!("/widgets/contacts_center/actions/follow{query}")))
+            .header("accept", "text/html")
+            .header("accept-language", "fr, en;q=0.5")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("note={}", "x".repeat(70_000)))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(answer.status(), 413);
+        assert_eq!(answer.headers()["content-language"], lang);
+        let page = answer.text().await.expect("page");
+        assert!(
+            page.contains(&format!(
+                "<h1>{}</h1>",
+                languages.get(locale, key).replace('\'', "&#x27;")
+            )),
+            "{page}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn health_metrics_and_unknown_routes() {
     let server = common::start(|_, _| {}).await;

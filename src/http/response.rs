@@ -42,6 +42,15 @@ pub enum HttpError {
         /// The link's text, for a browser that does not follow the page's refresh.
         back_label: String,
     },
+    /// One of the host's own refusals above in a person's language: the same status,
+    /// `message` and headers, with `text` from the widgets' bundles.
+    #[error("{text}")]
+    Worded {
+        refusal: Box<HttpError>,
+        text: String,
+        /// The BCP 47 tag of the language `text` is in.
+        lang: String,
+    },
     /// A refusal with a language key and its text in the request's locale.
     #[error("{text}")]
     Localized {
@@ -133,9 +142,55 @@ impl HttpError {
     /// widget's refusal, English for the host's own words.
     pub fn lang(&self) -> &str {
         match self {
-            Self::Localized { lang, .. } => lang,
+            Self::Localized { lang, .. } | Self::Worded { lang, .. } => lang,
             Self::FormExpired { refusal, .. } => refusal.lang(),
             _ => "en",
+        }
+    }
+
+    /// The refusal in `locale`'s words where the bundles have the host's own: a person
+    /// who pressed a widget's button reads "the server is busy" in their language, on
+    /// the page a browser shows and in the `text` a portal's script shows. The
+    /// `message` key stays the contract's (`busy`, `timeout` …). A refusal with words
+    /// of its own (a widget's, a bad request's reason) is left as it is.
+    pub fn worded_in(self, languages: &crate::i18n::Languages, locale: &str) -> Self {
+        let key = match &self {
+            Self::Busy => "the-server-is-busy-please-try-again-shortly",
+            Self::Timeout | Self::BodyTimeout => "the-request-took-too-long-please-try-again",
+            Self::Internal => "something-went-wrong-please-try-again",
+            Self::PayloadTooLarge { .. } => "the-request-is-too-large",
+            Self::BadBody => "the-request-is-invalid",
+            _ => return self,
+        };
+        Self::Worded {
+            text: languages.get(locale, key).to_owned(),
+            lang: crate::i18n::language_tag(locale),
+            refusal: Box::new(self),
+        }
+    }
+
+    /// The answer's `message`: the contract's key, whatever language its text is in.
+    fn message(&self) -> &'static str {
+        match self {
+            Self::NotFound => "not-found",
+            Self::MethodNotAllowed { .. } => "method-not-allowed",
+            Self::PayloadTooLarge { .. } => "payload-too-large",
+            Self::BadBody | Self::BadRequest(_) => "bad-request",
+            Self::Timeout => "timeout",
+            Self::Busy => "busy",
+            Self::BodyTimeout => "request-timeout",
+            Self::Internal => "internal-error",
+            Self::Localized { key, .. } => key,
+            Self::FormExpired { .. } => "this-form-has-expired-please-reload-the-page",
+            Self::Worded { refusal, .. } => refusal.message(),
+        }
+    }
+
+    /// The refusal under any words given to it.
+    fn unworded(&self) -> &Self {
+        match self {
+            Self::Worded { refusal, .. } => refusal,
+            other => other,
         }
     }
 
@@ -149,7 +204,7 @@ impl HttpError {
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Localized { status, .. } => *status,
-            Self::FormExpired { refusal, .. } => refusal.status(),
+            Self::FormExpired { refusal, .. } | Self::Worded { refusal, .. } => refusal.status(),
         }
     }
 
@@ -161,23 +216,12 @@ impl HttpError {
         if let Self::FormExpired { refusal, .. } = self {
             return refusal.into_response();
         }
-        let key = match &self {
-            Self::NotFound => "not-found",
-            Self::MethodNotAllowed { .. } => "method-not-allowed",
-            Self::PayloadTooLarge { .. } => "payload-too-large",
-            Self::BadBody | Self::BadRequest(_) => "bad-request",
-            Self::Timeout => "timeout",
-            Self::Busy => "busy",
-            Self::BodyTimeout => "request-timeout",
-            Self::Internal => "internal-error",
-            Self::Localized { key, .. } => key,
-            Self::FormExpired { .. } => "this-form-has-expired-please-reload-the-page",
-        };
-        let allow = match &self {
+        let key = self.message();
+        let allow = match self.unworded() {
             Self::MethodNotAllowed { allow } => Some(*allow),
             _ => None,
         };
-        let busy = matches!(self, Self::Busy);
+        let busy = matches!(self.unworded(), Self::Busy);
         let mut response = json(
             self.status(),
             &serde_json::json!({
@@ -250,10 +294,10 @@ impl HttpError {
         if let Ok(value) = HeaderValue::from_str(&lang) {
             headers.insert(hyper::header::CONTENT_LANGUAGE, value);
         }
-        if let Self::MethodNotAllowed { allow } = this {
+        if let Self::MethodNotAllowed { allow } = this.unworded() {
             headers.insert(hyper::header::ALLOW, HeaderValue::from_static(allow));
         }
-        if matches!(this, Self::Busy) {
+        if matches!(this.unworded(), Self::Busy) {
             retry_shortly(&mut response);
         }
         response
@@ -360,6 +404,77 @@ pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    async fn body_of(response: Response<Body>) -> String {
+        use http_body_util::BodyExt;
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        String::from_utf8(bytes.to_vec()).expect("utf-8")
+    }
+
+    /// The host's own refusals of a widget call are worded in the person's language,
+    /// as a page and as JSON's `text`, keeping the contract's `message`, the status
+    /// and a busy host's Retry-After; a refusal with words of its own keeps them.
+    #[tokio::test]
+    async fn the_hosts_own_refusals_are_worded_in_the_persons_language() {
+        let languages = &crate::i18n::Languages::builtin();
+        let german = |key| languages.get("de_DE", key).to_owned();
+        let page = HttpError::Busy.worded_in(languages, "de_DE").into_page();
+        assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(page.headers()[hyper::header::RETRY_AFTER], "1");
+        assert_eq!(page.headers()[hyper::header::CONTENT_LANGUAGE], "de-DE");
+        let text = body_of(page).await;
+        let busy = german("the-server-is-busy-please-try-again-shortly");
+        assert!(
+            text.starts_with("<!DOCTYPE html>\n<html lang=\"de-DE\">"),
+            "{text}"
+        );
+        assert!(text.contains(&format!("<h1>{busy}</h1>")), "{text}");
+        for (refusal, status, message, key) in [
+            (
+                HttpError::Busy,
+                503,
+                "busy",
+                "the-server-is-busy-please-try-again-shortly",
+            ),
+            (
+                HttpError::Timeout,
+                503,
+                "timeout",
+                "the-request-took-too-long-please-try-again",
+            ),
+            (
+                HttpError::Internal,
+                500,
+                "internal-error",
+                "something-went-wrong-please-try-again",
+            ),
+            (
+                HttpError::PayloadTooLarge { limit: 9 },
+                413,
+                "payload-too-large",
+                "the-request-is-too-large",
+            ),
+        ] {
+            let answer = refusal.worded_in(languages, "de_DE").into_response();
+            assert_eq!(answer.status().as_u16(), status, "{message}");
+            let json: serde_json::Value =
+                serde_json::from_str(&body_of(answer).await).expect("json");
+            assert_eq!(json["message"], message);
+            assert_eq!(json["text"], german(key).as_str(), "{message}");
+            assert_ne!(
+                german(key),
+                languages.get("en_US", key),
+                "{key} is translated"
+            );
+        }
+        let own = HttpError::BadRequest("a reason of its own".into()).worded_in(languages, "de_DE");
+        assert_eq!(own.to_string(), "a reason of its own");
+    }
 
     /// A busy host's refusal, JSON or page, says when to retry: the script reads it as
     /// "nothing was done", where another 5xx might have come after the action ran.

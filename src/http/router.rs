@@ -32,7 +32,32 @@ pub async fn handle(
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let widget_call = response::is_widget_call(&method, &segments);
     let as_page = widget_call && response::refusal_is_a_page(req.headers());
+    // What a widget call's refusal is worded in: the URL's languageId, else the
+    // browser's languages, as the widget's own refusals are. Kept as they came (shared
+    // bytes, not copies: this is every render), and read only if the host refuses.
+    let language = widget_call.then(|| {
+        (
+            req.uri().clone(),
+            req.headers().get(hyper::header::ACCEPT_LANGUAGE).cloned(),
+        )
+    });
     let refusal = |error: HttpError| {
+        let error = match &language {
+            Some((uri, accept)) => {
+                let language_id = uri.query().and_then(|q| {
+                    form_urlencoded::parse(q.as_bytes())
+                        .find(|(name, _)| name == "languageId")
+                        .map(|(_, value)| value.into_owned())
+                });
+                let locale = crate::i18n::negotiate(
+                    language_id.as_deref(),
+                    None,
+                    accept.as_ref().and_then(|v| v.to_str().ok()),
+                );
+                error.worded_in(state.languages, &locale)
+            }
+            None => error,
+        };
         let mut answer = if as_page {
             error.into_page()
         } else {
