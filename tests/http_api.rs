@@ -673,6 +673,97 @@ async fn user_ids_in_the_path_are_percent_decoded() {
     server.stop().await;
 }
 
+/// RFC 9110's preconditions on the user API: `If-None-Match: *` creates and never
+/// replaces, `If-Match: *` replaces and never creates, a DELETE checks them as well,
+/// and an `If-Match` naming a tag never holds (the host gives people none). A
+/// condition that does not hold answers 412 and changes nothing.
+#[tokio::test]
+async fn conditional_puts_and_deletes_change_nothing_when_their_condition_fails() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let client = reqwest::Client::new();
+    let admin = token("root", &["Administrator"]);
+    let url = server.url("/api/users/cond");
+    let put = |given: &'static str, header: Option<(&'static str, &'static str)>| {
+        let mut request = client
+            .put(&url)
+            .bearer_auth(&admin)
+            .json(&serde_json::json!({"givenName": given, "familyName": "Cond"}));
+        if let Some((name, value)) = header {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    let status = |answer: reqwest::Response| answer.status();
+    // Replace-only on nobody: 412, nobody made.
+    let answer = put("Ann", Some(("if-match", "*"))).await.expect("send");
+    assert_eq!(status(answer), StatusCode::PRECONDITION_FAILED);
+    assert_eq!(looked_up(&server, "cond").await, None);
+    // Create-only: made once, then refused without a change.
+    let answer = put("Ann", Some(("if-none-match", "*")))
+        .await
+        .expect("send");
+    assert_eq!(status(answer), StatusCode::CREATED);
+    let answer = put("Bo", Some(("if-none-match", "*"))).await.expect("send");
+    assert_eq!(answer.status(), StatusCode::PRECONDITION_FAILED);
+    let body: serde_json::Value = answer.json().await.expect("json");
+    assert_eq!(body["message"], "precondition-failed");
+    assert_eq!(
+        looked_up(&server, "cond").await.map(|p| p.0),
+        Some("Ann".into())
+    );
+    // A tag the host never gave, or both conditions at once, never hold.
+    for header in [("if-match", "\"abc\""), ("if-match", "W/\"abc\", \"def\"")] {
+        let answer = put("Bo", Some(header)).await.expect("send");
+        assert_eq!(
+            status(answer),
+            StatusCode::PRECONDITION_FAILED,
+            "{header:?}"
+        );
+    }
+    let answer = client
+        .put(&url)
+        .bearer_auth(&admin)
+        .header("if-match", "*")
+        .header("if-none-match", "*")
+        .json(&serde_json::json!({"givenName": "Bo", "familyName": "Cond"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(answer.status(), StatusCode::PRECONDITION_FAILED);
+    assert_eq!(
+        looked_up(&server, "cond").await.map(|p| p.0),
+        Some("Ann".into())
+    );
+    // Replace-only on somebody, and an If-None-Match naming tags: both hold.
+    let answer = put("Bo", Some(("if-match", "*"))).await.expect("send");
+    assert_eq!(status(answer), StatusCode::OK);
+    let answer = put("Cy", Some(("if-none-match", "\"abc\"")))
+        .await
+        .expect("send");
+    assert_eq!(status(answer), StatusCode::OK);
+    assert_eq!(
+        looked_up(&server, "cond").await.map(|p| p.0),
+        Some("Cy".into())
+    );
+    // A DELETE that must not find the person finds them: kept.
+    let delete = |header: (&'static str, &'static str), who: &'static str| {
+        client
+            .delete(server.url(&format!("/api/users/{who}")))
+            .bearer_auth(&admin)
+            .header(header.0, header.1)
+            .send()
+    };
+    let answer = delete(("if-none-match", "*"), "cond").await.expect("send");
+    assert_eq!(status(answer), StatusCode::PRECONDITION_FAILED);
+    assert!(looked_up(&server, "cond").await.is_some());
+    let answer = delete(("if-match", "*"), "nobody").await.expect("send");
+    assert_eq!(status(answer), StatusCode::PRECONDITION_FAILED);
+    let answer = delete(("if-match", "*"), "cond").await.expect("send");
+    assert_eq!(status(answer), StatusCode::NO_CONTENT);
+    assert_eq!(looked_up(&server, "cond").await, None);
+    server.stop().await;
+}
+
 /// A backup or restore killed mid-copy leaves a hidden temporary file as large as
 /// the database. A host starting on the folder, holding the database's lock so that
 /// nothing can be writing one, removes them, beside the database and among the

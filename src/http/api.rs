@@ -12,6 +12,7 @@ use super::router::read_body;
 use super::state::AppState;
 use crate::directory::{IdSource, UserAccount};
 use crate::portal::PortalUser;
+use crate::social::Existing;
 
 /// A user id from the path, percent-decoded: a client that encodes `jane@example.com`
 /// as a path segment sends `jane%40example.com`.
@@ -88,6 +89,7 @@ pub async fn put_user(
 ) -> Result<Response<Body>, HttpError> {
     let id = &path_id(id)?;
     administrator(state, &req).await?;
+    let when = preconditions(req.headers())?;
     // No account is longer than the longest record an import reads.
     let body = read_body(
         req,
@@ -135,13 +137,14 @@ pub async fn put_user(
     let (social, stored) = (state.social.clone(), person.clone());
     let (claims, who) = (Arc::clone(&state.claims), id.to_owned());
     let created = writing(state, async move {
-        let done = social.upsert_person_async(stored).await;
+        let done = social.upsert_person_async(stored, when).await;
         // In the write's own task, which runs to the end: a client that hangs up
         // must not leave the memo saying the person's old claims still hold.
         claims.forget(&who);
         done
     })
-    .await?;
+    .await?
+    .ok_or(HttpError::PreconditionFailed)?;
     // A PUT that made the person new answers 201 (RFC 9110, 9.3.4): a mistyped id
     // shows as a person created, not as one replaced.
     let status = if created {
@@ -150,6 +153,40 @@ pub async fn put_user(
         StatusCode::OK
     };
     Ok(response::json(status, &stored_account(&person)))
+}
+
+/// What a PUT or DELETE's preconditions ask of the person (RFC 9110, section 13.1):
+/// `If-Match: *` that they exist (replace, never create), `If-None-Match: *` that
+/// they do not (create, never replace), checked in the write itself, which changes
+/// nothing and answers 412 when the condition does not hold. The host gives people
+/// no entity tags, so an `If-Match` naming tags never holds (412 at once), and an
+/// `If-None-Match` naming tags always does.
+fn preconditions(headers: &hyper::HeaderMap) -> Result<Existing, HttpError> {
+    // Every line of the field, as one comma-separated list (RFC 9110, section 5.3);
+    // a value that is not text names no `*`, and so some tag.
+    let listed = |name| {
+        let values: Vec<String> = headers
+            .get_all(name)
+            .iter()
+            .flat_map(|v| v.to_str().unwrap_or("\"?\"").split(','))
+            .map(|item| item.trim().to_owned())
+            .filter(|item| !item.is_empty())
+            .collect();
+        (!values.is_empty()).then_some(values)
+    };
+    let must_exist = match listed(hyper::header::IF_MATCH) {
+        None => false,
+        Some(items) if items.iter().any(|item| item == "*") => true,
+        Some(_) => return Err(HttpError::PreconditionFailed),
+    };
+    let must_not_exist =
+        listed(hyper::header::IF_NONE_MATCH).is_some_and(|items| items.iter().any(|i| i == "*"));
+    match (must_exist, must_not_exist) {
+        (true, true) => Err(HttpError::PreconditionFailed),
+        (true, false) => Ok(Existing::Required),
+        (false, true) => Ok(Existing::Refused),
+        (false, false) => Ok(Existing::Any),
+    }
 }
 
 /// A body that would replace a person with nothing, or keep one Liferay deactivated,
@@ -204,16 +241,18 @@ pub async fn delete_user(
 ) -> Result<Response<Body>, HttpError> {
     let id = path_id(id)?;
     administrator(state, &req).await?;
+    let when = preconditions(req.headers())?;
     let (social, deleting) = (state.social.clone(), id.clone());
     let claims = Arc::clone(&state.claims);
     let deleted = writing(state, async move {
-        let done = social.delete_person_async(&deleting).await;
+        let done = social.delete_person_async(&deleting, when).await;
         // As for a PUT: a client gone before the answer must not keep the deleted
         // person from being made again from their next token's claims.
         claims.forget(&deleting);
         done
     })
-    .await?;
+    .await?
+    .ok_or(HttpError::PreconditionFailed)?;
     if deleted {
         Ok(response::text(StatusCode::NO_CONTENT, ""))
     } else {

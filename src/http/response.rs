@@ -24,6 +24,9 @@ pub enum HttpError {
     BadRequest(String),
     #[error("the request took too long")]
     Timeout,
+    /// A conditional request (If-Match, If-None-Match) whose condition does not hold.
+    #[error("the condition in If-Match or If-None-Match does not hold; nothing was changed")]
+    PreconditionFailed,
     /// No room to read the request now; retrying later may find some.
     #[error("the server is busy; retry shortly")]
     Busy,
@@ -177,6 +180,7 @@ impl HttpError {
             Self::PayloadTooLarge { .. } => "payload-too-large",
             Self::BadBody | Self::BadRequest(_) => "bad-request",
             Self::Timeout => "timeout",
+            Self::PreconditionFailed => "precondition-failed",
             Self::Busy => "busy",
             Self::BodyTimeout => "request-timeout",
             Self::Internal => "internal-error",
@@ -201,6 +205,7 @@ impl HttpError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadBody | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Timeout | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Localized { status, .. } => *status,

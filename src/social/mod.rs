@@ -135,11 +135,27 @@ fn storing(
     impl for<'a, 'b> FnMut(&'a mut Tables<'b>) -> Result<bool, StoreError> + Send + 'static,
     StoreError,
 > {
+    let mut store = storing_if(person, Existing::Any)?;
+    Ok(move |tables: &mut Tables<'_>| Ok(store(tables)?.unwrap_or(false)))
+}
+
+/// [`storing`] when the person's existence is as `when` asks, looked at in the same
+/// write: whether they were new, or `None` (nothing written) when it was not.
+fn storing_if(
+    person: Person,
+    when: Existing,
+) -> Result<
+    impl for<'a, 'b> FnMut(&'a mut Tables<'b>) -> Result<Option<bool>, StoreError> + Send + 'static,
+    StoreError,
+> {
     validate(&person)?;
     Ok(move |tables: &mut Tables<'_>| {
         let created = tables.user_id(&person.id)?.is_none();
+        if !when.holds(!created) {
+            return Ok(None);
+        }
         tables.upsert_person(&person)?;
-        Ok(created)
+        Ok(Some(created))
     })
 }
 
@@ -149,6 +165,42 @@ fn deleting(
 ) -> impl for<'a, 'b> FnMut(&'a mut Tables<'b>) -> Result<bool, StoreError> + Send + 'static {
     let id = portal_id.to_owned();
     move |tables| tables.delete_person(&id)
+}
+
+/// [`deleting`] when the person's existence is as `when` asks: whether they were
+/// known, or `None` (nothing removed) when it was not as asked.
+fn deleting_if(
+    portal_id: &str,
+    when: Existing,
+) -> impl for<'a, 'b> FnMut(&'a mut Tables<'b>) -> Result<Option<bool>, StoreError> + Send + 'static
+{
+    let id = portal_id.to_owned();
+    move |tables| {
+        if !when.holds(tables.user_id(&id)?.is_some()) {
+            return Ok(None);
+        }
+        Ok(Some(tables.delete_person(&id)?))
+    }
+}
+
+/// What a conditional write of the user API asks of the person it names, as HTTP's
+/// `If-Match: *` (they exist) and `If-None-Match: *` (they do not) ask it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Existing {
+    #[default]
+    Any,
+    Required,
+    Refused,
+}
+
+impl Existing {
+    fn holds(self, exists: bool) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Required => exists,
+            Self::Refused => !exists,
+        }
+    }
 }
 
 /// The writer's job that replaces one placement's preferences.
@@ -308,10 +360,15 @@ impl Social {
         Ok(())
     }
 
-    /// [`Self::upsert_person`] as a future that waits for the commit without a thread:
-    /// whether the person was new to the directory.
-    pub async fn upsert_person_async(&self, person: Person) -> Result<bool, SocialError> {
-        Ok(self.store.write_async(storing(person)?).await?)
+    /// [`Self::upsert_person`] as a future that waits for the commit without a thread,
+    /// when the person's existence is as `when` asks: whether the person was new to
+    /// the directory, or `None` when nothing was written since it was not.
+    pub async fn upsert_person_async(
+        &self,
+        person: Person,
+        when: Existing,
+    ) -> Result<Option<bool>, SocialError> {
+        Ok(self.store.write_async(storing_if(person, when)?).await?)
     }
 
     /// Bulk import: many people per transaction. Validates every record before
@@ -343,9 +400,14 @@ impl Social {
         Ok(self.store.write(deleting(portal_id))?)
     }
 
-    /// [`Self::delete_person`] as a future that waits for the commit without a thread.
-    pub async fn delete_person_async(&self, portal_id: &str) -> Result<bool, SocialError> {
-        Ok(self.store.write_async(deleting(portal_id)).await?)
+    /// [`Self::delete_person`] as a future that waits for the commit without a thread,
+    /// when the person's existence is as `when` asks (`None`, nothing removed, when not).
+    pub async fn delete_person_async(
+        &self,
+        portal_id: &str,
+        when: Existing,
+    ) -> Result<Option<bool>, SocialError> {
+        Ok(self.store.write_async(deleting_if(portal_id, when)).await?)
     }
 
     /// Replaces the preferences of one portlet placement (portlet id with instance).
