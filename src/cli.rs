@@ -21,16 +21,16 @@ use crate::store::StoreError;
 #[command(name = "widget-host", version, about = "Hosts portal widgets (portlets) outside the portal", long_about = None)]
 pub struct Cli {
     /// TOML configuration file (or WIDGET_HOST_CONFIG).
-    #[arg(long, global = true, value_name = "FILE", env = "WIDGET_HOST_CONFIG")]
+    #[arg(long, global = true, value_name = "FILE", env = "WIDGET_HOST_CONFIG", value_parser = path_not_command)]
     pub config: Option<PathBuf>,
     /// Address to serve on, e.g. 127.0.0.1:8080 or localhost:8080.
     #[arg(long, global = true, value_name = "ADDR", value_parser = crate::config::parse_listen)]
     pub listen: Option<SocketAddr>,
     /// Folder of the database.
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", value_parser = path_not_command)]
     pub data_dir: Option<PathBuf>,
     /// Folder of widget descriptor folders (watched).
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", value_parser = path_not_command)]
     pub descriptors_dir: Option<PathBuf>,
     /// Serve the demo portal at `/`.
     #[arg(long, global = true, overrides_with = "no_demo")]
@@ -43,6 +43,21 @@ pub struct Cli {
     pub log_format: Option<LogFormatArg>,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// A path flag's value, unless it is a command's name: `--data-dir $DATA check-db`
+/// with `$DATA` unset would otherwise take `check-db` as the folder and, left with no
+/// command, start serving a new database where a check was asked for.
+fn path_not_command(value: &str) -> Result<PathBuf, String> {
+    if <Cli as clap::CommandFactory>::command()
+        .find_subcommand(value)
+        .is_some()
+    {
+        return Err(format!(
+            "{value:?} is a command, not a path: did the flag lose its value (an unset variable)? Give ./{value} for a folder of that name"
+        ));
+    }
+    Ok(PathBuf::from(value))
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -1029,6 +1044,29 @@ mod tests {
         assert!(err.contains("--user"), "{err}");
         let err = parse("jdoe", "0").expect_err("expired at once");
         assert!(err.contains("--ttl"), "{err}");
+    }
+
+    /// A path flag whose value is a command's name lost its own value (`--data-dir
+    /// $DATA check-db` with `$DATA` unset): refused, where the host served a new
+    /// database in a folder named check-db; `./check-db` is still a folder.
+    #[test]
+    fn a_path_flag_whose_value_is_a_command_is_refused() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("widget-host").chain(args.iter().copied()))
+                .map(|cli| cli.data_dir)
+                .map_err(|e| e.to_string())
+        };
+        for flag in ["--data-dir", "--descriptors-dir", "--config"] {
+            let err = parse(&[flag, "check-db"]).expect_err(flag);
+            assert!(
+                err.contains(flag) && err.contains("\"check-db\" is a command, not a path"),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            parse(&["--data-dir", "./check-db", "check-db"]),
+            Ok(Some(PathBuf::from("./check-db")))
+        );
     }
 
     #[test]
