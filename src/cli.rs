@@ -820,6 +820,7 @@ fn serve(config: Config) -> ExitCode {
         Err(error) => return fail(format!("cannot start the runtime: {error}")),
     };
     let grace = Duration::from_secs(config.limits.shutdown_grace_secs);
+    let json_log = config.log_format == LogFormat::Json;
     let result = runtime.block_on(async move {
         #[cfg(unix)]
         keep_serving_through_hangups();
@@ -834,8 +835,15 @@ fn serve(config: Config) -> ExitCode {
     wind_down(runtime, grace);
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        // Like every command that could not do its job: 1 is for finding problems.
-        Err(error) => fail(error),
+        Err(error) => {
+            // A log collector reading JSON lines keeps the one that says why the host
+            // stopped, which the plain line below would not be to it.
+            if json_log {
+                tracing::error!(%error, "the host could not start or serve");
+            }
+            // Like every command that could not do its job: 1 is for finding problems.
+            fail(error)
+        }
     }
 }
 

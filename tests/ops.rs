@@ -987,6 +987,30 @@ fn host_command(data: &Path, args: &[&str]) -> Command {
     cmd
 }
 
+/// With JSON logs, the reason the host could not start is a JSON line too, at ERROR,
+/// where a log collector reading JSON kept nothing of the plain line.
+#[test]
+fn a_host_that_cannot_start_says_why_in_its_json_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, "").unwrap();
+    let o = host_command(
+        &blocker.join("data"),
+        &["--log-format", "json", "serve", "--listen", "127.0.0.1:0"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let logged = stderr
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|line| line["level"] == "ERROR")
+        .unwrap_or_else(|| panic!("no JSON line at ERROR: {stderr}"));
+    let error = logged["fields"]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("cannot create data folder"), "{logged}");
+}
+
 /// WIDGET_HOST_CONFIG names the configuration file as --config does, where it was
 /// passed over and the host ran on its defaults; --config still wins over it.
 #[test]
