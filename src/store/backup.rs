@@ -476,10 +476,18 @@ fn read_through<T>(result: &Result<T, StoreError>, path: &Path) -> bool {
 /// makes it panic mid-read. `check-db` and `restore` then say the file is damaged and
 /// exit as for any damage, instead of crashing with a panic's exit status; so does
 /// opening a file whose migration reads such a row.
+///
+/// The panic is said once, in those words: the default panic hook, which would also
+/// print a panic's "thread … panicked at …" and the backtrace hint to an
+/// administrator, stays quiet on this thread meanwhile.
 pub(crate) fn read_damaged<T>(
     read: impl FnOnce() -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|panic| {
+    quiet_panics();
+    let was = READING_DAMAGED.replace(true);
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    READING_DAMAGED.set(was);
+    read.unwrap_or_else(|panic| {
         let why = panic
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())
@@ -490,6 +498,26 @@ pub(crate) fn read_damaged<T>(
             format!("reading it stopped the store: {why}"),
         ))
     })
+}
+
+thread_local! {
+    /// Whether this thread is in [`read_damaged`], where a panic is reported as damage.
+    static READING_DAMAGED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Puts a panic hook in front of the one in place (once per process) that says
+/// nothing for a panic [`read_damaged`] reports itself, and hands every other panic
+/// to the hook before it, as it was.
+fn quiet_panics() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let before = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !READING_DAMAGED.get() {
+                before(info);
+            }
+        }));
+    });
 }
 
 /// Drops a database file's pages from the operating system's cache once an offline
@@ -859,6 +887,24 @@ mod tests {
             "{static_message:?}"
         );
         assert_eq!(read_damaged(|| Ok(7)).ok(), Some(7));
+    }
+
+    /// The panic hook is quiet while a damaged file is read, and only then: a panic
+    /// inside reports itself as damage, and the thread's panics are told again after.
+    #[test]
+    fn panics_are_quiet_only_while_a_damaged_file_is_read() {
+        let reading = || super::READING_DAMAGED.get();
+        assert!(!reading());
+        assert_eq!(read_damaged(|| Ok(reading())).ok(), Some(true));
+        assert!(!reading(), "after a read");
+        let _ = read_damaged::<()>(|| panic!("bad tuple"));
+        assert!(!reading(), "after a panic");
+        // Nested, as a migration's read inside an open's is, the outer one stays quiet.
+        let nested = read_damaged(|| {
+            let _ = read_damaged(|| Ok(()));
+            Ok(reading())
+        });
+        assert_eq!(nested.ok(), Some(true));
     }
 
     #[test]
