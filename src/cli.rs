@@ -21,16 +21,16 @@ use crate::store::StoreError;
 #[command(name = "widget-host", version, about = "Hosts portal widgets (portlets) outside the portal", long_about = None)]
 pub struct Cli {
     /// TOML configuration file (or WIDGET_HOST_CONFIG).
-    #[arg(long, global = true, value_name = "FILE", env = "WIDGET_HOST_CONFIG", value_parser = path_not_command)]
+    #[arg(long, global = true, value_name = "FILE", env = "WIDGET_HOST_CONFIG", value_parser = path_flag())]
     pub config: Option<PathBuf>,
     /// Address to serve on, e.g. 127.0.0.1:8080 or localhost:8080.
     #[arg(long, global = true, value_name = "ADDR", value_parser = crate::config::parse_listen)]
     pub listen: Option<SocketAddr>,
     /// Folder of the database.
-    #[arg(long, global = true, value_name = "DIR", value_parser = path_not_command)]
+    #[arg(long, global = true, value_name = "DIR", value_parser = path_flag())]
     pub data_dir: Option<PathBuf>,
     /// Folder of widget descriptor folders (watched).
-    #[arg(long, global = true, value_name = "DIR", value_parser = path_not_command)]
+    #[arg(long, global = true, value_name = "DIR", value_parser = path_flag())]
     pub descriptors_dir: Option<PathBuf>,
     /// Serve the demo portal at `/`.
     #[arg(long, global = true, overrides_with = "no_demo")]
@@ -45,19 +45,27 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// A path flag's value, unless it is a command's name: `--data-dir $DATA check-db`
-/// with `$DATA` unset would otherwise take `check-db` as the folder and, left with no
-/// command, start serving a new database where a check was asked for.
-fn path_not_command(value: &str) -> Result<PathBuf, String> {
-    if <Cli as clap::CommandFactory>::command()
-        .find_subcommand(value)
-        .is_some()
-    {
-        return Err(format!(
-            "{value:?} is a command, not a path: did the flag lose its value (an unset variable)? Give ./{value} for a folder of that name"
-        ));
-    }
-    Ok(PathBuf::from(value))
+/// A path flag's value, as any path the system allows (not only UTF-8), unless it is
+/// empty or a command's name: `--data-dir $DATA check-db` with `$DATA` unset would
+/// otherwise take `check-db` as the folder and, left with no command, start serving
+/// a new database where a check was asked for.
+fn path_flag() -> impl clap::builder::TypedValueParser<Value = PathBuf> {
+    use clap::builder::TypedValueParser;
+    clap::builder::OsStringValueParser::new().try_map(|value| {
+        if value.is_empty() {
+            return Err("a path cannot be empty: did the flag lose its value (an unset variable)?".to_owned());
+        }
+        if let Some(name) = value.to_str()
+            && <Cli as clap::CommandFactory>::command()
+                .find_subcommand(name)
+                .is_some()
+        {
+            return Err(format!(
+                "{name:?} is a command, not a path: did the flag lose its value (an unset variable)? Give ./{name} for a folder of that name"
+            ));
+        }
+        Ok(PathBuf::from(value))
+    })
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -1075,6 +1083,18 @@ mod tests {
             parse(&["--data-dir", "./check-db", "check-db"]),
             Ok(Some(PathBuf::from("./check-db")))
         );
+        let err = parse(&["--descriptors-dir", ""]).expect_err("empty");
+        assert!(err.contains("cannot be empty"), "{err}");
+        // Any path Linux allows, as clap's own path parser took it.
+        use std::os::unix::ffi::OsStrExt;
+        let odd = std::ffi::OsStr::from_bytes(b"data-\xff");
+        let cli = Cli::try_parse_from([
+            std::ffi::OsStr::new("widget-host"),
+            std::ffi::OsStr::new("--data-dir"),
+            odd,
+        ])
+        .expect("a path that is not UTF-8");
+        assert_eq!(cli.data_dir.as_deref(), Some(std::path::Path::new(odd)));
     }
 
     #[test]

@@ -314,10 +314,6 @@ impl Config {
                 var: var.clone(),
                 message,
             };
-            // A misspelt setting would otherwise be dropped without a word, and the
-            // host would run on its default (a database in ./data): refused. Any
-            // other name is someone else's (a test harness's, a wrapper's), whatever
-            // its value.
             // The file itself, named on the command line's behalf (clap reads it).
             if key == "CONFIG" {
                 continue;
@@ -329,6 +325,10 @@ impl Config {
                     "is not read from the environment: set {in_file} in the --config file (or WIDGET_HOST_CONFIG)"
                 )));
             }
+            // A misspelt setting would otherwise be dropped without a word, and the
+            // host would run on its default (a database in ./data): refused. Any
+            // other name is someone else's (a test harness's, a wrapper's), whatever
+            // its value.
             if !ENV_SETTINGS.contains(&key) {
                 match misspelt_setting(key) {
                     Some(meant) => {
@@ -1173,6 +1173,10 @@ mod tests {
         )
         .expect("the file's own variable");
         assert!(c.ignored_env.is_empty(), "{:?}", c.ignored_env);
+        // No variable the host reads is refused as one it does not.
+        for (name, _) in FILE_ONLY {
+            assert!(!ENV_SETTINGS.contains(&name) && name != "CONFIG", "{name}");
+        }
     }
 
     #[test]
@@ -1306,8 +1310,8 @@ mod tests {
         assert!(Config::from_toml(&long).expect("parses").validate().is_ok());
     }
 
-    /// DESIGN sets no length for secrets, and trial setups use short ones: they start,
-    /// and the log at start says what RFC 7518 advises, naming consumer and key.
+    /// The README's example secrets are public: a copied example is refused, naming
+    /// the key, and secrets of one's own are taken.
     #[test]
     fn the_readmes_example_secrets_are_refused() {
         // The README's configuration block, from its first `[[consumers]]` to the end
@@ -1341,6 +1345,8 @@ mod tests {
         own.validate().expect("secrets of its own are taken");
     }
 
+    /// DESIGN sets no length for secrets, and trial setups use short ones: they start,
+    /// and the log at start says what RFC 7518 advises, naming consumer and key.
     #[test]
     fn short_secrets_are_warned_of_not_refused() {
         let toml = "[[consumers]]\nid = \"trial\"\nhs256_secret = \"test-secret\"\nwsrp_secret = \"short\"\nwsrp_guest_users = [\"20103\"]\nallowed_origins = [\"https://portal.example\"]\n";

@@ -605,6 +605,11 @@ pub fn dates_tag(id: &str, tag: &str) -> String {
 /// The best supported `Accept-Language` entry: its language id and its tag as sent.
 fn best_accepted(header: &str) -> Option<(&'static str, &str)> {
     let mut ranked: Vec<(u16, usize, &'static str, &str)> = Vec::new();
+    // Browsers add a language's bare tag after the regional one a reader chose (Chrome
+    // sends `zh-TW,zh;q=0.9,en-US;q=0.8`): beside a Traditional Chinese entry, a bare
+    // `zh` is that echo, not a wish for the Simplified texts.
+    let mut traditional = false;
+    let mut bare_chinese = Vec::new();
     for (position, entry) in header
         .split(',')
         .take(MAX_ACCEPT_LANGUAGE_ENTRIES)
@@ -627,9 +632,16 @@ fn best_accepted(header: &str) -> Option<(&'static str, &str)> {
         if quality == 0 || tag == "*" {
             continue;
         }
+        traditional |= is_traditional_chinese(tag);
+        if tag.eq_ignore_ascii_case("zh") {
+            bare_chinese.push(position);
+        }
         if let Some(id) = normalize(tag) {
             ranked.push((quality, position, id, tag));
         }
+    }
+    if traditional {
+        ranked.retain(|(_, position, _, _)| !bare_chinese.contains(position));
     }
     // Highest q first; among equals, the order the browser gave.
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));

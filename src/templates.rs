@@ -65,8 +65,9 @@ fn unindented(script: &str) -> String {
 /// The largest template file read from `templates_dir`.
 const MAX_TEMPLATE_FILE: u64 = 1024 * 1024;
 
-/// The progressive-enhancement script's template. It takes no values, so it is
-/// rendered once, when the host starts, and every fragment prints that text.
+/// The progressive-enhancement script's template. It takes one value, fixed for the
+/// host's run (`gives_up_after_ms`), so it is rendered once, when the host starts,
+/// and every fragment prints that text.
 const ENHANCE_SCRIPT: &str = "widgets/enhance.js";
 
 /// How much longer than the request timeout the script waits for an answer: time for

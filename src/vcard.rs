@@ -99,7 +99,7 @@ pub struct Address {
 
 impl Address {
     /// Nothing to write: an `ADR:;;;;;;` would give an address book an empty entry.
-    fn is_blank(&self) -> bool {
+    pub fn is_blank(&self) -> bool {
         self.street
             .iter()
             .chain([
@@ -216,10 +216,10 @@ pub fn append(out: &mut String, card: &Card, version: Version) {
         line(out, &tel(phone, version));
     }
     for address in card.addresses.iter().filter(|a| !a.is_blank()) {
-        // 4.0 lists the street's lines with commas (RFC 6350 section 6.3.1); 3.0's
-        // street is one text value (RFC 2426 section 3.2.1), where a bare comma is not
-        // allowed and importers split on semicolons alone: its lines are one value
-        // with line breaks, as address books write them.
+        // 4.0 lists the street's lines with commas (RFC 6350 section 6.3.1). RFC 2426
+        // allows that list in 3.0 too, but 3.0's address books (Apple's, Google's)
+        // write the lines as one value with line breaks, and 3.0 importers that split
+        // on semicolons alone (Android's) show the list as one line with its commas.
         let street = match version {
             Version::V3 => text(&address.street.join("\n")),
             Version::V4 => {

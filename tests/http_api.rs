@@ -756,8 +756,36 @@ async fn conditional_puts_and_deletes_change_nothing_when_their_condition_fails(
     let answer = delete(("if-none-match", "*"), "cond").await.expect("send");
     assert_eq!(status(answer), StatusCode::PRECONDITION_FAILED);
     assert!(looked_up(&server, "cond").await.is_some());
-    let answer = delete(("if-match", "*"), "nobody").await.expect("send");
-    assert_eq!(status(answer), StatusCode::PRECONDITION_FAILED);
+    // A person not there is 404 whatever the condition, as without one (RFC 9110,
+    // section 13.2.1).
+    for header in [
+        ("if-match", "*"),
+        ("if-none-match", "*"),
+        ("if-match", "\"abc\""),
+    ] {
+        let answer = delete(header, "nobody").await.expect("send");
+        assert_eq!(status(answer), StatusCode::NOT_FOUND, "{header:?}");
+    }
+    // Not an administrator: refused for that, not for the condition.
+    let answer = client
+        .delete(&url)
+        .bearer_auth(token("cond", &[]))
+        .header("if-match", "\"abc\"")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    // The field's lines are one list: a `*` on a second line holds.
+    let answer = client
+        .put(&url)
+        .bearer_auth(&admin)
+        .header("if-match", "\"abc\"")
+        .header("if-match", "*")
+        .json(&serde_json::json!({"givenName": "Cy", "familyName": "Cond"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(answer.status(), StatusCode::OK);
     let answer = delete(("if-match", "*"), "cond").await.expect("send");
     assert_eq!(status(answer), StatusCode::NO_CONTENT);
     assert_eq!(looked_up(&server, "cond").await, None);

@@ -44,6 +44,31 @@ async fn the_hosts_own_refusal_of_a_widget_call_is_in_the_readers_language() {
     }
 }
 
+/// The fragment's script waits 35 s past the host's configured request timeout for
+/// an answer: a host allowed 90 s gives it 125 s, where a fixed 65 s gave up first.
+#[tokio::test]
+async fn the_fragments_script_waits_past_the_configured_request_timeout() {
+    let server = common::start(|c, _| {
+        common::with_consumer(c);
+        c.limits.request_timeout_secs = 90;
+    })
+    .await;
+    let fragment = reqwest::Client::new()
+        .get(server.url("/widgets/contacts_center/render"))
+        .bearer_auth(common::token("ann", &[]))
+        .send()
+        .await
+        .expect("render")
+        .text()
+        .await
+        .expect("fragment");
+    assert!(
+        fragment.contains("controller.abort();\n}, 125000);"),
+        "{fragment}"
+    );
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn health_metrics_and_unknown_routes() {
     let server = common::start(|_, _| {}).await;
@@ -122,6 +147,7 @@ async fn health_metrics_and_unknown_routes() {
         .await
         .expect("readyz");
     assert_eq!(ready.status(), 200);
+    assert_eq!(ready.headers()["cache-control"], "no-store");
     let metrics = common::metrics_text(&server).await;
     assert!(
         metrics.contains("widget_host_requests_total{route=\"/readyz\",status=\"200\"} 1"),
@@ -135,6 +161,12 @@ async fn health_metrics_and_unknown_routes() {
         metrics.contains("widget_host_request_duration_seconds_count{route=\"/healthz\"}"),
         "{metrics}"
     );
+    let answer = client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(answer.headers()["cache-control"], "no-store");
     server.stop().await;
 }
 
@@ -667,6 +699,13 @@ fn spawn_host(dir: &std::path::Path, demo: &str, no_color: bool) -> std::process
     // The server picks its own port and says which: a port found free here and handed
     // over could be taken by another test's server in between.
     let mut command = Command::new(env!("CARGO_BIN_EXE_widget-host"));
+    // The host's own settings from the environment this test runs in are not the
+    // test's.
+    for (name, _) in std::env::vars_os() {
+        if name.as_encoded_bytes().starts_with(b"WIDGET_HOST_") {
+            command.env_remove(name);
+        }
+    }
     command
         .args(["serve", demo, "--listen", "127.0.0.1:0"])
         .arg("--data-dir")
@@ -901,10 +940,18 @@ fn the_database_served_is_named_at_start_and_a_new_one_for_portals_is_warned_of(
     )
     .expect("config");
     let mut portal = Command::new(env!("CARGO_BIN_EXE_widget-host"))
+        .env_remove("WIDGET_HOST_CONFIG")
         .arg("--config")
         .arg(&config)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path().join("elsewhere"))
+        // Relative, as under a service manager: said as the absolute path it is.
+        .current_dir(dir.path())
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            "elsewhere",
+        ])
         .arg("--descriptors-dir")
         .arg(dir.path().join("none"))
         .env("NO_COLOR", "1")
@@ -918,10 +965,16 @@ fn the_database_served_is_named_at_start_and_a_new_one_for_portals_is_warned_of(
         .iter()
         .find(|l| l.contains("new, empty database"))
         .unwrap_or_else(|| panic!("no warning: {log:?}"));
+    let elsewhere = dir
+        .path()
+        .join("elsewhere/widget-host.redb")
+        .display()
+        .to_string();
     assert!(
-        warning.contains("WARN") && warning.contains("elsewhere/widget-host.redb"),
+        warning.contains("WARN") && warning.contains(&elsewhere),
         "{warning}"
     );
+    assert!(opened(&log).contains(&elsewhere), "{log:?}");
 }
 
 /// A host started with the demo off on a `data_dir` where the demo ran says that the

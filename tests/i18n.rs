@@ -138,10 +138,21 @@ fn traditional_chinese_does_not_read_the_simplified_texts() {
         negotiate(None, None, Some("zh-TW, ja;q=0.8, en;q=0.5")),
         "ja_JP"
     );
+    // Chrome's header for a Taiwanese reader adds the bare `zh`: not a wish for
+    // Simplified; a Simplified entry named as such is.
     assert_eq!(
-        negotiate(None, None, Some("zh-TW, zh;q=0.8")),
+        negotiate(None, None, Some("zh-TW,zh;q=0.9,en-US;q=0.8,en;q=0.7")),
+        "en_US"
+    );
+    assert_eq!(
+        negotiate(None, None, Some("zh-TW, zh-CN;q=0.8")),
         "zh_CN",
-        "asked for too"
+        "asked for"
+    );
+    assert_eq!(
+        negotiate(None, None, Some("zh, en;q=0.5")),
+        "zh_CN",
+        "bare zh alone"
     );
 }
 
@@ -353,6 +364,11 @@ fn dates_keep_the_readers_region() {
         dates(Some("zh-Hans-TW"), None, None),
         ("zh_CN", "zh-Hans-TW".into()),
         "the texts' script"
+    );
+    assert_eq!(
+        dates(Some("zh-Hant-TW"), None, None),
+        ("en_US", "en-US".into()),
+        "Traditional Chinese reads English, dates too"
     );
     assert_eq!(
         dates(None, None, Some("es-419")),

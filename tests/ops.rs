@@ -1035,6 +1035,9 @@ fn widget_host_config_names_the_file() {
         .env("WIDGET_HOST_CONFIG", &broken)
         .output()
         .unwrap();
+    // The flag's file read, the check ran: it found no database in the folder.
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("no database file here"), "{}", text(&o));
     assert!(!text(&o).contains("broken.toml"), "{}", text(&o));
 }
 

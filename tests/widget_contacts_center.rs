@@ -3092,12 +3092,13 @@ fn exports_and_json_hide_what_the_placement_hides() {
     );
 }
 
-/// The portal's primary phone and address come first in a vCard, marked PREF, and
-/// the account's own email is the preferred one; a second entry the directory also
-/// calls primary is not marked, and the others keep their order.
+/// The portal's primary phone, address and website come first in a vCard, marked
+/// PREF, the others in their order; the account's own email is the preferred one,
+/// or the primary additional one when the placement hides it. A blank entry the
+/// directory calls primary is no entry: the next primary keeps the mark.
 #[test]
 fn a_vcard_puts_the_primary_entries_first_and_marks_them() {
-    use widget_host::store::{EmailAddress, Phone, PostalAddress};
+    use widget_host::store::{EmailAddress, Phone, PostalAddress, WebUrl};
     let w = abc();
     let mut bob = widget_support::person("b", "Bob", "Baker");
     let info = &mut bob.user_account_contact_information;
@@ -3107,10 +3108,12 @@ fn a_vcard_puts_the_primary_entries_first_and_marks_them() {
         primary: true,
     });
     for (number, primary) in [
+        ("  ", true),
         ("+1 555 0101", false),
-        ("+1 555 0102", true),
+        ("+1 555 0102", false),
         ("+1 555 0103", true),
-        ("+1 555 0104", false),
+        ("+1 555 0104", true),
+        ("+1 555 0105", false),
     ] {
         info.telephones.push(Phone {
             phone_number: number.into(),
@@ -3118,37 +3121,67 @@ fn a_vcard_puts_the_primary_entries_first_and_marks_them() {
             ..Phone::default()
         });
     }
-    for (locality, primary) in [("Shelbyville", false), ("Springfield", true)] {
+    for (locality, primary) in [(" ", true), ("Shelbyville", false), ("Springfield", true)] {
         info.postal_addresses.push(PostalAddress {
             address_locality: locality.into(),
             primary,
             ..PostalAddress::default()
         });
     }
+    for (url, primary) in [("https://a.test", false), ("https://b.test", true)] {
+        info.web_urls.push(WebUrl {
+            url: url.into(),
+            primary,
+            ..WebUrl::default()
+        });
+    }
     w.social.upsert_person(bob).expect("bob");
-    let card = cc(Some("a"))
-        .named("vcard")
-        .p("userId", "b")
-        .resource(&w)
-        .expect("vcard");
-    let text = widget_host::vcard::unfold(&String::from_utf8(card.body).expect("utf8"));
-    let lines: Vec<&str> = text
-        .lines()
-        .filter(|l| ["EMAIL", "TEL", "ADR"].iter().any(|p| l.starts_with(p)))
-        .collect();
+    let vcard = |instance: &str| {
+        let card = cc(Some("a"))
+            .instance(instance)
+            .named("vcard")
+            .p("userId", "b")
+            .resource(&w)
+            .expect("vcard");
+        let text = widget_host::vcard::unfold(&String::from_utf8(card.body).expect("utf8"));
+        text.lines()
+            .filter(|l| {
+                ["EMAIL", "TEL", "ADR", "URL"]
+                    .iter()
+                    .any(|p| l.starts_with(p))
+            })
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(
-        lines,
+        vcard("contacts_center_INSTANCE_shown"),
         [
             "EMAIL;TYPE=INTERNET,PREF:b@example.com",
             "EMAIL;TYPE=INTERNET,HOME:bob@home.test",
-            "TEL;TYPE=VOICE,PREF:+1 555 0102",
+            "TEL;TYPE=VOICE,PREF:+1 555 0103",
             "TEL;TYPE=VOICE:+1 555 0101",
-            "TEL;TYPE=VOICE:+1 555 0103",
+            "TEL;TYPE=VOICE:+1 555 0102",
             "TEL;TYPE=VOICE:+1 555 0104",
+            "TEL;TYPE=VOICE:+1 555 0105",
             "ADR;TYPE=PREF:;;;Springfield;;;",
             "ADR:;;;Shelbyville;;;",
-        ],
-        "{text}"
+            "URL;TYPE=PREF:https://b.test",
+            "URL:https://a.test",
+        ]
+    );
+    // The account's own address hidden: the primary additional one is preferred.
+    let hides = "contacts_center_INSTANCE_hides";
+    let saved = cc(Some("a"))
+        .instance(hides)
+        .admin()
+        .named("save-preferences")
+        .p("pageSize", "10")
+        .p("showAdditionalEmailAddresses", "true")
+        .ok(&w);
+    assert!(saved.ok);
+    assert_eq!(
+        vcard(hides),
+        ["EMAIL;TYPE=INTERNET,HOME,PREF:bob@home.test"]
     );
 }
 

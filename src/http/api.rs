@@ -89,7 +89,7 @@ pub async fn put_user(
 ) -> Result<Response<Body>, HttpError> {
     let id = &path_id(id)?;
     administrator(state, &req).await?;
-    let when = preconditions(req.headers())?;
+    let when = preconditions(req.headers());
     // No account is longer than the longest record an import reads.
     let body = read_body(
         req,
@@ -159,9 +159,9 @@ pub async fn put_user(
 /// `If-Match: *` that they exist (replace, never create), `If-None-Match: *` that
 /// they do not (create, never replace), checked in the write itself, which changes
 /// nothing and answers 412 when the condition does not hold. The host gives people
-/// no entity tags, so an `If-Match` naming tags never holds (412 at once), and an
-/// `If-None-Match` naming tags always does.
-fn preconditions(headers: &hyper::HeaderMap) -> Result<Existing, HttpError> {
+/// no entity tags, so an `If-Match` naming tags never holds, and an `If-None-Match`
+/// naming tags always does. A DELETE of a person not there is 404 whatever it asks.
+fn preconditions(headers: &hyper::HeaderMap) -> Existing {
     // Every line of the field, as one comma-separated list (RFC 9110, section 5.3);
     // a value that is not text names no `*`, and so some tag.
     let listed = |name| {
@@ -177,15 +177,15 @@ fn preconditions(headers: &hyper::HeaderMap) -> Result<Existing, HttpError> {
     let must_exist = match listed(hyper::header::IF_MATCH) {
         None => false,
         Some(items) if items.iter().any(|item| item == "*") => true,
-        Some(_) => return Err(HttpError::PreconditionFailed),
+        Some(_) => return Existing::Unmet,
     };
     let must_not_exist =
         listed(hyper::header::IF_NONE_MATCH).is_some_and(|items| items.iter().any(|i| i == "*"));
     match (must_exist, must_not_exist) {
-        (true, true) => Err(HttpError::PreconditionFailed),
-        (true, false) => Ok(Existing::Required),
-        (false, true) => Ok(Existing::Refused),
-        (false, false) => Ok(Existing::Any),
+        (true, true) => Existing::Unmet,
+        (true, false) => Existing::Required,
+        (false, true) => Existing::Refused,
+        (false, false) => Existing::Any,
     }
 }
 
@@ -241,7 +241,7 @@ pub async fn delete_user(
 ) -> Result<Response<Body>, HttpError> {
     let id = path_id(id)?;
     administrator(state, &req).await?;
-    let when = preconditions(req.headers())?;
+    let when = preconditions(req.headers());
     let (social, deleting) = (state.social.clone(), id.clone());
     let claims = Arc::clone(&state.claims);
     let deleted = writing(state, async move {

@@ -459,6 +459,18 @@ mod tests {
                 "something-went-wrong-please-try-again",
             ),
             (
+                HttpError::BodyTimeout,
+                408,
+                "request-timeout",
+                "the-request-took-too-long-please-try-again",
+            ),
+            (
+                HttpError::BadBody,
+                400,
+                "bad-request",
+                "the-request-is-invalid",
+            ),
+            (
                 HttpError::PayloadTooLarge { limit: 9 },
                 413,
                 "payload-too-large",

@@ -34,7 +34,9 @@ pub async fn handle(
     let as_page = widget_call && response::refusal_is_a_page(req.headers());
     // What a widget call's refusal is worded in: the URL's languageId, else the
     // browser's languages, as the widget's own refusals are. Kept as they came (shared
-    // bytes, not copies: this is every render), and read only if the host refuses.
+    // bytes, not copies: this is every action and resource), and read only if the
+    // host refuses. A form's own languageId is in its body, which a refusal before it
+    // was read (too large, too slow) has not got.
     let language = widget_call.then(|| {
         (
             req.uri().clone(),
@@ -100,18 +102,8 @@ pub async fn handle(
         ),
     };
     cors::allow_origin(&state, origin.as_ref(), &mut response);
-    // A refusal, a health check or the metrics say how things stand now: a shared
-    // cache keeping one (a 404 is cacheable by default, RFC 9110 section 15.1) would
-    // answer for a widget deployed since, or for a host that recovered.
-    if (response.status().as_u16() >= 400 || matches!(route, "/healthz" | "/readyz" | "/metrics"))
-        && !response
-            .headers()
-            .contains_key(hyper::header::CACHE_CONTROL)
-    {
-        response.headers_mut().insert(
-            hyper::header::CACHE_CONTROL,
-            hyper::header::HeaderValue::from_static("no-store"),
-        );
+    if response.status().as_u16() >= 400 || matches!(route, "/healthz" | "/readyz" | "/metrics") {
+        response = not_stored(response);
     }
     response.headers_mut().insert(
         hyper::header::X_CONTENT_TYPE_OPTIONS,
@@ -360,7 +352,7 @@ pub async fn read_body(
 /// readiness probes as on any connection, and 503 `too-many-connections` for the rest,
 /// which the host has no place for.
 pub(super) fn past_the_limit<B>(state: &AppState, req: &Request<B>) -> Response<Body> {
-    match (req.method(), req.uri().path()) {
+    not_stored(match (req.method(), req.uri().path()) {
         (&Method::GET | &Method::HEAD, "/healthz") => healthz(state.social.storage_failure()),
         (&Method::GET | &Method::HEAD, "/readyz") => readyz(state),
         _ => {
@@ -375,7 +367,21 @@ pub(super) fn past_the_limit<B>(state: &AppState, req: &Request<B>) -> Response<
             );
             refused
         }
+    })
+}
+
+/// `answer` marked `Cache-Control: no-store` unless it says otherwise: a refusal, a
+/// health check or the metrics say how things stand now, and a shared cache keeping
+/// one (a 404 is cacheable by default, RFC 9110 section 15.1) would answer for a
+/// widget deployed since, or for a host that recovered.
+fn not_stored(mut answer: Response<Body>) -> Response<Body> {
+    if !answer.headers().contains_key(hyper::header::CACHE_CONTROL) {
+        answer.headers_mut().insert(
+            hyper::header::CACHE_CONTROL,
+            hyper::header::HeaderValue::from_static("no-store"),
+        );
     }
+    answer
 }
 
 /// Alive unless the database file has failed: redb takes no more writes on it until

@@ -123,8 +123,7 @@ pub async fn action(
         Err(_) if deployed(state, portlet, Phase::Action, Some(action)).is_none() => {
             let language_id = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
                 .take(MAX_PARAMS + 1)
-                .filter(|(k, _)| k == "languageId")
-                .last()
+                .find(|(k, _)| k == "languageId")
                 .map(|(_, v)| v.into_owned());
             return Err(localized_for(
                 state,
@@ -274,8 +273,7 @@ async fn prepare(
                     .flatten(),
             )
             .take(MAX_PARAMS + 1)
-            .filter(|(k, _)| k == "languageId")
-            .last()
+            .find(|(k, _)| k == "languageId")
             .map(|(_, v)| v.into_owned());
         localized_for(state, parts, language_id.as_deref(), status, key)
     };

@@ -167,8 +167,10 @@ fn deleting(
     move |tables| tables.delete_person(&id)
 }
 
-/// [`deleting`] when the person's existence is as `when` asks: whether they were
-/// known, or `None` (nothing removed) when it was not as asked.
+/// [`deleting`] of a person who is there when `when` holds for them: whether they
+/// were known, or `None` (nothing removed) when it does not hold. A person not there
+/// is not known (RFC 9110, section 13.2.1: a condition is not looked at where the
+/// request would fail without it).
 fn deleting_if(
     portal_id: &str,
     when: Existing,
@@ -176,7 +178,7 @@ fn deleting_if(
 {
     let id = portal_id.to_owned();
     move |tables| {
-        if !when.holds(tables.user_id(&id)?.is_some()) {
+        if tables.user_id(&id)?.is_some() && !when.holds(true) {
             return Ok(None);
         }
         Ok(Some(tables.delete_person(&id)?))
@@ -191,6 +193,9 @@ pub enum Existing {
     Any,
     Required,
     Refused,
+    /// A condition nobody meets: an `If-Match` naming entity tags, which the host
+    /// never gives, or both of the above at once.
+    Unmet,
 }
 
 impl Existing {
@@ -199,6 +204,7 @@ impl Existing {
             Self::Any => true,
             Self::Required => exists,
             Self::Refused => !exists,
+            Self::Unmet => false,
         }
     }
 }

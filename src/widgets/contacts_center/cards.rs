@@ -291,7 +291,7 @@ pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
     let mut emails = Vec::new();
     // The account's own address is the one the portal writes to: it comes first, and
     // is preferred over the additional ones when shown.
-    let main_shown = settings.show_email() && !person.email_address.is_empty();
+    let main_shown = settings.show_email() && !person.email_address.trim().is_empty();
     if main_shown {
         emails.push(vcard::Email {
             address: person.email_address.clone(),
@@ -301,7 +301,7 @@ pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
     }
     let additional = settings.flag("showAdditionalEmailAddresses", true);
     for e in info.email_addresses.iter().filter(|_| additional) {
-        if !e.email_address.is_empty()
+        if !e.email_address.trim().is_empty()
             && !crate::store::same_mailbox(&e.email_address, &person.email_address)
         {
             emails.push(vcard::Email {
@@ -327,7 +327,7 @@ pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
             .telephones
             .iter()
             .filter(|_| settings.flag("showPhones", true))
-            .filter(|p| !p.phone_number.is_empty())
+            .filter(|p| !p.phone_number.trim().is_empty())
             .map(|p| vcard::Phone {
                 number: p.phone_number.clone(),
                 extension: p.extension.clone(),
@@ -356,6 +356,9 @@ pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
                 kind: kind_of(&a.address_type),
                 pref: a.primary,
             })
+            // Left out here, not only when written: a blank primary put first would
+            // take the mark from the next one and leave the card with none.
+            .filter(|a| !a.is_blank())
             .collect(),
         urls: info
             .web_urls
