@@ -69,6 +69,50 @@ async fn the_fragments_script_waits_past_the_configured_request_timeout() {
     server.stop().await;
 }
 
+/// RFC 9112, section 3.2: an HTTP/1.1 request without a Host field, with two, or
+/// with one that is no host gets 400; HTTP/1.0 may leave it out, and an empty one
+/// stands for a target without an authority.
+#[tokio::test]
+async fn an_http_1_1_request_needs_exactly_one_valid_host() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = common::start(|_, _| {}).await;
+    let status_of = |head: &'static str| {
+        let address = server.addr;
+        async move {
+            let mut stream = tokio::net::TcpStream::connect(address)
+                .await
+                .expect("connect");
+            stream.write_all(head.as_bytes()).await.expect("write");
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).await.expect("read");
+            answer.split(' ').nth(1).unwrap_or_default().to_owned()
+        }
+    };
+    for (head, status) in [
+        ("GET /healthz HTTP/1.1\r\nconnection: close\r\n\r\n", "400"),
+        (
+            "GET /healthz HTTP/1.1\r\nhost: a\r\nhost: b\r\nconnection: close\r\n\r\n",
+            "400",
+        ),
+        (
+            "GET /healthz HTTP/1.1\r\nhost: a b\r\nconnection: close\r\n\r\n",
+            "400",
+        ),
+        (
+            "GET /healthz HTTP/1.1\r\nhost: portal.example:8080\r\nconnection: close\r\n\r\n",
+            "200",
+        ),
+        (
+            "GET /healthz HTTP/1.1\r\nhost:\r\nconnection: close\r\n\r\n",
+            "200",
+        ),
+        ("GET /healthz HTTP/1.0\r\n\r\n", "200"),
+    ] {
+        assert_eq!(status_of(head).await, status, "{head:?}");
+    }
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn health_metrics_and_unknown_routes() {
     let server = common::start(|_, _| {}).await;

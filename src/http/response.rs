@@ -410,17 +410,6 @@ pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
 mod tests {
     use super::*;
 
-    async fn body_of(response: Response<Body>) -> String {
-        use http_body_util::BodyExt;
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        String::from_utf8(bytes.to_vec()).expect("utf-8")
-    }
-
     /// The host's own refusals of a widget call are worded in the person's language,
     /// as a page and as JSON's `text`, keeping the contract's `message`, the status
     /// and a busy host's Retry-After; a refusal with words of its own keeps them.
@@ -432,7 +421,7 @@ mod tests {
         assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(page.headers()[hyper::header::RETRY_AFTER], "1");
         assert_eq!(page.headers()[hyper::header::CONTENT_LANGUAGE], "de-DE");
-        let text = body_of(page).await;
+        let text = body(page).await;
         let busy = german("the-server-is-busy-please-try-again-shortly");
         assert!(
             text.starts_with("<!DOCTYPE html>\n<html lang=\"de-DE\">"),
@@ -479,8 +468,7 @@ mod tests {
         ] {
             let answer = refusal.worded_in(languages, "de_DE").into_response();
             assert_eq!(answer.status().as_u16(), status, "{message}");
-            let json: serde_json::Value =
-                serde_json::from_str(&body_of(answer).await).expect("json");
+            let json: serde_json::Value = serde_json::from_str(&body(answer).await).expect("json");
             assert_eq!(json["message"], message);
             assert_eq!(json["text"], german(key).as_str(), "{message}");
             assert_ne!(

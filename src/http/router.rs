@@ -84,7 +84,9 @@ pub async fn handle(
         started,
         answered: false,
     };
-    let routed = if answers_after_its_writes(&method, &segments) {
+    let routed = if let Some(why) = host_field_problem(&req) {
+        Ok(("bad-host", Err(HttpError::BadRequest(why.to_owned()))))
+    } else if answers_after_its_writes(&method, &segments) {
         // Its body is read under the timeout (see `read_body`); then it waits for its
         // commit. Cut off there, it would answer 503 for a change that still happens.
         Ok(dispatch(&state, req, &segments, &seen).await)
@@ -128,6 +130,31 @@ pub async fn handle(
 }
 
 type Routed = (&'static str, Result<Response<Body>, HttpError>);
+
+/// Why an HTTP/1.1 request's Host field is refused: RFC 9112, section 3.2 has a
+/// server answer 400 to one without it, with more than one, or with an invalid
+/// value. The host builds its links and redirects from it, and one request with two
+/// could be read one way by a proxy and another here. HTTP/1.0 may leave it out; an
+/// empty one is what a target without an authority is sent with.
+fn host_field_problem<B>(req: &Request<B>) -> Option<&'static str> {
+    if req.version() != hyper::Version::HTTP_11 {
+        return None;
+    }
+    let mut hosts = req.headers().get_all(hyper::header::HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (None, _) => Some("an HTTP/1.1 request needs a Host header field (RFC 9112, section 3.2)"),
+        (Some(_), Some(_)) => {
+            Some("a request may carry one Host header field only (RFC 9112, section 3.2)")
+        }
+        (Some(host), None)
+            if !host.is_empty()
+                && hyper::http::uri::Authority::try_from(host.as_bytes()).is_err() =>
+        {
+            Some("the Host header field is not a host and port (RFC 9112, section 3.2)")
+        }
+        _ => None,
+    }
+}
 
 /// The status nginx logs for a client that closed its connection before the answer:
 /// no HTTP answer has this code, so it cannot be mistaken for one that was sent.
