@@ -85,17 +85,30 @@ pub async fn handle(
         answered: false,
     };
     let routed = if let Some(why) = host_field_problem(&req) {
-        Ok(("bad-host", Err(HttpError::BadRequest(why.to_owned()))))
+        Ok(Some((
+            "bad-host",
+            Err(HttpError::BadRequest(why.to_owned())),
+        )))
     } else if answers_after_its_writes(&method, &segments) {
         // Its body is read under the timeout (see `read_body`); then it waits for its
         // commit. Cut off there, it would answer 503 for a change that still happens.
-        Ok(dispatch(&state, req, &segments, &seen).await)
+        Ok(unless_it_panics(dispatch(&state, req, &segments, &seen)).await)
     } else {
-        tokio::time::timeout(timeout, dispatch(&state, req, &segments, &seen)).await
+        let routing = unless_it_panics(dispatch(&state, req, &segments, &seen));
+        tokio::time::timeout(timeout, routing).await
     };
     let (route, mut response) = match routed {
-        Ok((route, Ok(response))) => (route, response),
-        Ok((route, Err(error))) => (route, refusal(error)),
+        Ok(Some((route, Ok(response)))) => (route, response),
+        Ok(Some((route, Err(error)))) => (route, refusal(error)),
+        // A bug of the host's: the person gets its 500, counted under the route it was
+        // in, where hyper would close the connection without a word.
+        Ok(None) => {
+            tracing::error!(%method, %path, "a request's handler panicked; answered 500");
+            (
+                seen.get().copied().unwrap_or("unrouted"),
+                refusal(HttpError::Internal),
+            )
+        }
         // Counted under the route it was cut off in, where an administrator looks for
         // the slow answers; "timeout" only if it never reached one.
         Err(_) => (
@@ -130,6 +143,22 @@ pub async fn handle(
 }
 
 type Routed = (&'static str, Result<Response<Body>, HttpError>);
+
+/// `routing`'s output, or `None` if polling it panicked; it is not polled again then.
+/// The render pool and the writer catch their own jobs' panics; this is for the
+/// async code around them.
+async fn unless_it_panics<T>(routing: impl std::future::Future<Output = T>) -> Option<T> {
+    use std::task::Poll;
+    let mut routing = std::pin::pin!(routing);
+    std::future::poll_fn(move |cx| {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| routing.as_mut().poll(cx))) {
+            Ok(Poll::Ready(output)) => Poll::Ready(Some(output)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(_) => Poll::Ready(None),
+        }
+    })
+    .await
+}
 
 /// Why an HTTP/1.1 request's Host field is refused: RFC 9112, section 3.2 has a
 /// server answer 400 to one without it, with more than one, or with an invalid
@@ -480,6 +509,28 @@ fn widgets_catalog(state: &AppState) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A handler that panics, at once or after waiting, comes back as `None` (the
+    /// request's 500), and one that answers comes back with its answer.
+    #[tokio::test]
+    async fn a_panicking_handler_is_caught_and_an_answering_one_is_not() {
+        let answered = unless_it_panics(async {
+            tokio::task::yield_now().await;
+            7
+        })
+        .await;
+        assert_eq!(answered, Some(7));
+        let at_once = unless_it_panics(async { panic!("a handler bug") }).await;
+        assert_eq!(at_once, None::<()>);
+        let after_waiting = unless_it_panics(async {
+            tokio::task::yield_now().await;
+            if answered.is_some() {
+                panic!("a handler bug after a wait");
+            }
+        })
+        .await;
+        assert_eq!(after_waiting, None);
+    }
 
     fn split(path: &str) -> Vec<&str> {
         path.trim_start_matches('/').split('/').collect()
