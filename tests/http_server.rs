@@ -707,7 +707,7 @@ fn sigint_drains_and_the_grace_period_ends_the_drain() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("host.toml");
     std::fs::write(&config, "[limits]\nshutdown_grace_secs = 1\n").expect("write");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_widget-host"))
+    let mut child = host_process()
         .arg("--config")
         .arg(&config)
         .args(["serve", "--no-demo", "--listen", "127.0.0.1:0"])
@@ -716,8 +716,6 @@ fn sigint_drains_and_the_grace_period_ends_the_drain() {
         .arg("--descriptors-dir")
         .arg(dir.path().join("none"))
         .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .expect("spawn server");
     let addr = serving_address(&mut child);
@@ -739,25 +737,30 @@ fn sigint_drains_and_the_grace_period_ends_the_drain() {
 /// The host binary serving on a port of its own choosing, with its data and (absent)
 /// descriptors under `dir`, `demo` being `--demo` or `--no-demo`, and its output piped.
 /// `no_color` sets NO_COLOR; without it the host decides for itself.
-fn spawn_host(dir: &std::path::Path, demo: &str, no_color: bool) -> std::process::Child {
-    // The server picks its own port and says which: a port found free here and handed
-    // over could be taken by another test's server in between.
+/// The host's command line, its output piped to the test: without the test's own
+/// `WIDGET_HOST_` settings, which are not the test's (a developer's
+/// `WIDGET_HOST_CONFIG` would change what the host serves).
+fn host_process() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_widget-host"));
-    // The host's own settings from the environment this test runs in are not the
-    // test's.
     for (name, _) in std::env::vars_os() {
         if name.as_encoded_bytes().starts_with(b"WIDGET_HOST_") {
             command.env_remove(name);
         }
     }
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    command
+}
+
+fn spawn_host(dir: &std::path::Path, demo: &str, no_color: bool) -> std::process::Child {
+    // The server picks its own port and says which: a port found free here and handed
+    // over could be taken by another test's server in between.
+    let mut command = host_process();
     command
         .args(["serve", demo, "--listen", "127.0.0.1:0"])
         .arg("--data-dir")
         .arg(dir.join("data"))
         .arg("--descriptors-dir")
-        .arg(dir.join("none"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .arg(dir.join("none"));
     if no_color {
         command.env("NO_COLOR", "1");
     } else {
@@ -983,8 +986,7 @@ fn the_database_served_is_named_at_start_and_a_new_one_for_portals_is_warned_of(
         "[[consumers]]\nid = \"liferay\"\nhs256_secret = \"a secret of this test, long enough...\"\nallowed_origins = [\"https://portal.example\"]\n",
     )
     .expect("config");
-    let mut portal = Command::new(env!("CARGO_BIN_EXE_widget-host"))
-        .env_remove("WIDGET_HOST_CONFIG")
+    let mut portal = host_process()
         .arg("--config")
         .arg(&config)
         // Relative, as under a service manager: said as the absolute path it is.
@@ -999,8 +1001,6 @@ fn the_database_served_is_named_at_start_and_a_new_one_for_portals_is_warned_of(
         .arg("--descriptors-dir")
         .arg(dir.path().join("none"))
         .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .expect("spawn server");
     let (_, log, _) = serving_address_and_log(&mut portal);

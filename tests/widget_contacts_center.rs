@@ -2984,15 +2984,7 @@ fn exports_and_json_hide_what_the_placement_hides() {
     });
     w.social.upsert_person(bob).expect("bob");
     let one = "contacts_center_INSTANCE_one";
-    let vcard = |instance: &str| {
-        let card = cc(Some("a"))
-            .instance(instance)
-            .named("vcard")
-            .p("userId", "b")
-            .resource(&w)
-            .expect("vcard");
-        widget_host::vcard::unfold(&String::from_utf8(card.body).expect("utf8"))
-    };
+    let vcard = |instance: &str| bobs_vcard(&w, instance);
     let json = |instance: &str| {
         let r = cc(Some("a"))
             .instance(instance)
@@ -3092,6 +3084,17 @@ fn exports_and_json_hide_what_the_placement_hides() {
     );
 }
 
+/// Bob's vCard as Ann downloads it on the placement `instance`, unfolded.
+fn bobs_vcard(w: &World, instance: &str) -> String {
+    let card = cc(Some("a"))
+        .instance(instance)
+        .named("vcard")
+        .p("userId", "b")
+        .resource(w)
+        .expect("vcard");
+    widget_host::vcard::unfold(&String::from_utf8(card.body).expect("utf8"))
+}
+
 /// The portal's primary phone, address and website come first in a vCard, marked
 /// PREF, the others in their order; the account's own email is the preferred one,
 /// or the primary additional one when the placement hides it. A blank entry the
@@ -3137,14 +3140,8 @@ fn a_vcard_puts_the_primary_entries_first_and_marks_them() {
     }
     w.social.upsert_person(bob).expect("bob");
     let vcard = |instance: &str| {
-        let card = cc(Some("a"))
-            .instance(instance)
-            .named("vcard")
-            .p("userId", "b")
-            .resource(&w)
-            .expect("vcard");
-        let text = widget_host::vcard::unfold(&String::from_utf8(card.body).expect("utf8"));
-        text.lines()
+        bobs_vcard(&w, instance)
+            .lines()
             .filter(|l| {
                 ["EMAIL", "TEL", "ADR", "URL"]
                     .iter()

@@ -127,21 +127,10 @@ fn acting(
     move |tables| rules::apply(tables, &actor, &action, at)
 }
 
-/// The writer's job that stores one person, once their record is valid: whether it
-/// created them.
+/// The writer's job that stores one person, once their record is valid, when their
+/// existence is as `when` asks, looked at in the same write: whether they were new,
+/// or `None` (nothing written) when it was not.
 fn storing(
-    person: Person,
-) -> Result<
-    impl for<'a, 'b> FnMut(&'a mut Tables<'b>) -> Result<bool, StoreError> + Send + 'static,
-    StoreError,
-> {
-    let mut store = storing_if(person, Existing::Any)?;
-    Ok(move |tables: &mut Tables<'_>| Ok(store(tables)?.unwrap_or(false)))
-}
-
-/// [`storing`] when the person's existence is as `when` asks, looked at in the same
-/// write: whether they were new, or `None` (nothing written) when it was not.
-fn storing_if(
     person: Person,
     when: Existing,
 ) -> Result<
@@ -159,19 +148,11 @@ fn storing_if(
     })
 }
 
-/// The writer's job that removes a person; whether they were known.
+/// The writer's job that removes a person who is there when `when` holds for them:
+/// whether they were known, or `None` (nothing removed) when it does not hold. A
+/// person not there is not known (RFC 9110, section 13.2.1: a condition is not looked
+/// at where the request would fail without it).
 fn deleting(
-    portal_id: &str,
-) -> impl for<'a, 'b> FnMut(&'a mut Tables<'b>) -> Result<bool, StoreError> + Send + 'static {
-    let id = portal_id.to_owned();
-    move |tables| tables.delete_person(&id)
-}
-
-/// [`deleting`] of a person who is there when `when` holds for them: whether they
-/// were known, or `None` (nothing removed) when it does not hold. A person not there
-/// is not known (RFC 9110, section 13.2.1: a condition is not looked at where the
-/// request would fail without it).
-fn deleting_if(
     portal_id: &str,
     when: Existing,
 ) -> impl for<'a, 'b> FnMut(&'a mut Tables<'b>) -> Result<Option<bool>, StoreError> + Send + 'static
@@ -362,7 +343,7 @@ impl Social {
 
     /// Creates or refreshes a person of the directory.
     pub fn upsert_person(&self, person: Person) -> Result<(), SocialError> {
-        self.store.write(storing(person)?)?;
+        self.store.write(storing(person, Existing::Any)?)?;
         Ok(())
     }
 
@@ -374,7 +355,7 @@ impl Social {
         person: Person,
         when: Existing,
     ) -> Result<Option<bool>, SocialError> {
-        Ok(self.store.write_async(storing_if(person, when)?).await?)
+        Ok(self.store.write_async(storing(person, when)?).await?)
     }
 
     /// Bulk import: many people per transaction. Validates every record before
@@ -403,7 +384,11 @@ impl Social {
     /// Removes a person with all their edges, requests and entries. False when the
     /// person was unknown.
     pub fn delete_person(&self, portal_id: &str) -> Result<bool, SocialError> {
-        Ok(self.store.write(deleting(portal_id))?)
+        // Asking nothing of the person, the job always answers.
+        Ok(self
+            .store
+            .write(deleting(portal_id, Existing::Any))?
+            .unwrap_or(false))
     }
 
     /// [`Self::delete_person`] as a future that waits for the commit without a thread,
@@ -413,7 +398,7 @@ impl Social {
         portal_id: &str,
         when: Existing,
     ) -> Result<Option<bool>, SocialError> {
-        Ok(self.store.write_async(deleting_if(portal_id, when)).await?)
+        Ok(self.store.write_async(deleting(portal_id, when)).await?)
     }
 
     /// Replaces the preferences of one portlet placement (portlet id with instance).
