@@ -2454,6 +2454,19 @@ fn introduction_and_page_owner_view() {
             .html(&w)
             .contains("id=\"_contacts_center_intro\"")
     );
+    // Only above the directory: not above a filtered list or a search.
+    for (name, value) in [
+        ("filter", "requests"),
+        ("filter", "connections"),
+        ("keywords", "bob"),
+    ] {
+        let html = cc(Some("a")).p(name, value).html(&w);
+        assert!(!html.contains("_contacts_center_intro"), "{name}={value}");
+        assert!(
+            html.contains("id=\"_contacts_center_counts\""),
+            "{name}={value}"
+        );
+    }
     let owner = cc(Some("a")).owner("b").html(&w);
     assert!(owner.contains("Bob Baker has no connections."), "{owner}");
     assert!(!owner.contains("<form"));

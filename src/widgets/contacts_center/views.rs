@@ -586,7 +586,12 @@ impl View<'_> {
         .collect();
         let mut home = Home {
             counts: count_links,
-            intro: (counts.connections == 0 && counts.following == 0)
+            // Above the directory only: it invites someone new to find people
+            // there, and would only be in the way above a filtered list or a search.
+            intro: (filter == Filter::All
+                && keywords.is_empty()
+                && counts.connections == 0
+                && counts.following == 0)
                 .then(|| ui.t("contacts-center-introduction")),
             search: search_box(ui, filter, &keywords),
             nav,
