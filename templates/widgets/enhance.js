@@ -402,6 +402,18 @@
           localTimes(added);
           first = first || added;
         });
+        {#- The selection toolbar comes back to the page it was drawn with, as it
+            does without the script: now the page whose rows came last, where the
+            reader is, not the first (its hidden fields name the page). #}
+        var bar = el.querySelector("form.contacts-bulk"), nextBar = next.querySelector("form.contacts-bulk");
+        if (bar && nextBar && bar.id === nextBar.id) {
+          Array.prototype.forEach.call(bar.querySelectorAll("input[type=hidden]"), function (field) {
+            field.parentNode.removeChild(field);
+          });
+          Array.prototype.forEach.call(nextBar.querySelectorAll("input[type=hidden]"), function (field) {
+            bar.insertBefore(document.importNode(field, true), bar.firstChild);
+          });
+        }
         var nextLink = next.querySelector("a[data-view-more]");
         if (link.parentNode && nextLink) {
           link.parentNode.replaceChild(document.importNode(nextLink, true), link);

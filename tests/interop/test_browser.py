@@ -282,6 +282,33 @@ def test_view_more_appends_in_place_and_a_restarted_page_replaces_the_list(demo,
         context.close()
 
 
+def test_the_toolbar_comes_back_to_the_page_view_more_added_last(demo, browser):
+    """Someone who loads a second page with "View more", ticks a person on it and
+    presses Follow comes back to that page, where the person they acted on is, as
+    without the script: not to the first page the toolbar was drawn with."""
+    context, page = english_page(browser)
+    try:
+        Person(page, demo).become("liam.obrien")
+        page.goto(f"{demo}/content")
+        page.locator(f"{DIRECTORY} [id$='counts'] a").last.click()  # Find People
+        page.locator(DIRECTORY_ROWS).first.wait_for()
+        first_names = page.locator(f"{DIRECTORY_ROWS} .list-group-title").all_inner_texts()
+        assert len(first_names) == 5
+        page.locator(f"{DIRECTORY} a[data-view-more]").click()
+        page.wait_for_function(f"document.querySelectorAll({DIRECTORY_ROWS!r}).length > 5")
+        row = page.locator(DIRECTORY_ROWS).nth(6)
+        name = row.locator(".list-group-title").inner_text().strip()
+        assert name not in first_names
+        row.locator("input[type=checkbox]").check(force=True)
+        page.locator(f"{DIRECTORY} form[id$='_bulk']").get_by_role("button", name=EN["follow"], exact=True).click()
+        page.locator(f"{DIRECTORY} [role=status]").wait_for()
+        shown = [n.strip() for n in page.locator(f"{DIRECTORY_ROWS} .list-group-title").all_inner_texts()]
+        assert name in shown, f"{name} is on the page the answer shows: {shown}"
+        assert not set(shown) & set(first_names), shown
+    finally:
+        context.close()
+
+
 def test_names_without_links_take_the_focus_when_view_more_adds_or_begins_again(demo, browser):
     """My Contacts names each contact in plain text, not a link. When View More adds a
     page, the focus goes to the first new contact's name; when it finds the list begun
