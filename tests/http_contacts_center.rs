@@ -1660,6 +1660,23 @@ async fn a_consumer_without_origins_gets_links_to_the_page_it_sends() {
         .await
         .expect("html");
     assert!(!guest.contains("intranet.example.org"), "{guest}");
+    // A page URL past the bound is passed over: the page would carry it fifty times.
+    let long = format!(
+        "{PAGE}?q={}",
+        "x".repeat(widget_host::http::native::MAX_PAGE_URL_BYTES)
+    );
+    let html = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/render")))
+        .query(&[("p_l_url", long.as_str())])
+        .bearer_auth(token("alice", &[]))
+        .send()
+        .await
+        .expect("render")
+        .text()
+        .await
+        .expect("html");
+    assert!(!html.contains("intranet.example.org"), "{html}");
+    assert!(page_links(&html).len() > 3, "{html}");
     server.stop().await;
 
     // Origins named: a page elsewhere is not linked to.

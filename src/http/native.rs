@@ -400,14 +400,27 @@ pub fn allowed_target(target: &str, allowed: &[String]) -> Option<String> {
 }
 
 /// `target` as the URL parser writes it, when a browser may follow it: absolute,
-/// `http` or `https`, with a host.
+/// `http` or `https`, with a host, and no longer than [`MAX_PAGE_URL_BYTES`].
 pub fn web_url(target: &str) -> Option<String> {
     parsed_web_url(target).map(Into::into)
 }
 
+/// The longest page or redirect URL taken, as the parser writes it (percent-encoding
+/// can make it longer than it came): the page URL goes into every link and form of
+/// a fragment, some fifty of them on a list page, so a long one would make a page of
+/// megabytes. Browsers and proxies commonly keep URLs under 2 KB; a longer one is
+/// passed over like one from an origin not allowed.
+pub const MAX_PAGE_URL_BYTES: usize = 2048;
+
 fn parsed_web_url(target: &str) -> Option<url::Url> {
+    if target.len() > MAX_PAGE_URL_BYTES {
+        return None;
+    }
     let url = url::Url::parse(target).ok()?;
-    (matches!(url.scheme(), "http" | "https") && url.host_str().is_some()).then_some(url)
+    (matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && url.as_str().len() <= MAX_PAGE_URL_BYTES)
+        .then_some(url)
 }
 
 /// The redirect after an action: the requested target when its origin is allowed,
@@ -497,6 +510,21 @@ mod tests {
 
     /// A portal parameter named twice reads its first value, as the widget's own
     /// parameters and a servlet's getParameter do; the last one won before.
+    #[test]
+    fn a_page_url_is_taken_up_to_its_bound_as_written() {
+        let page = "https://portal.example/web/people?q=";
+        let at = |n: usize, c: &str| format!("{page}{}", c.repeat(n - page.len()));
+        assert!(web_url(&at(MAX_PAGE_URL_BYTES, "x")).is_some());
+        assert!(web_url(&at(MAX_PAGE_URL_BYTES + 1, "x")).is_none());
+        let allowed = ["https://portal.example".to_owned()];
+        assert!(allowed_target(&at(MAX_PAGE_URL_BYTES, "x"), &allowed).is_some());
+        assert!(allowed_target(&at(MAX_PAGE_URL_BYTES + 1, "x"), &allowed).is_none());
+        // A quotation mark is written %22: short as it came, too long as it would go out.
+        let quoted = at(MAX_PAGE_URL_BYTES - 10, "\"");
+        assert!(quoted.len() <= MAX_PAGE_URL_BYTES);
+        assert!(web_url(&quoted).is_none());
+    }
+
     #[test]
     fn a_portal_parameter_named_twice_reads_its_first_value() {
         let ns = "_contacts_center_INSTANCE_a1_";
