@@ -1162,6 +1162,8 @@ fn the_written_card_is_the_templates_own_markup_byte_for_byte() {
     let hidden = same("details the preferences hide", card("a"), "O&#x27;Town");
     assert!(!hidden.contains("0100"), "{hidden}");
     assert!(!hidden.contains("<img"), "{hidden}");
+    // No avatar at all, not even the initials that stand in for a portrait.
+    assert!(!hidden.contains("sticker"), "{hidden}");
     assert!(!hidden.contains("a&amp;co@example.com"), "{hidden}");
     check_fragment("the written card", &a, "_contacts_center_");
 }
@@ -1295,6 +1297,31 @@ fn the_written_home_page_in_every_state(written: &World, fields: &World) {
         me().p("filter", "requests-sent").p("cursor", &sent_cursor),
         "sheet-subtitle",
     );
+    written
+        .social
+        .save_preferences(
+            "contacts_center",
+            [("showIcon".to_owned(), vec!["false".to_owned()])].into(),
+        )
+        .expect("prefs");
+    for (what, call) in [
+        ("a list without avatars", me()),
+        (
+            "sent requests without avatars",
+            me().p("filter", "requests"),
+        ),
+    ] {
+        let html = same(what, call, "class=\"list-group-title\"");
+        assert!(!html.contains("sticker"), "{what}: {html}");
+    }
+    // The world goes on to other checks with avatars.
+    written
+        .social
+        .save_preferences(
+            "contacts_center",
+            [("showIcon".to_owned(), vec!["true".to_owned()])].into(),
+        )
+        .expect("prefs");
 }
 
 /// The value of `name` in the link whose id is `id` (un-namespaced both).

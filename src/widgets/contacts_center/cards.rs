@@ -62,6 +62,9 @@ pub(crate) fn badges(ui: &Ui<'_>, r: &Relationship) -> Vec<Badge> {
 pub(crate) struct PersonView {
     pub user_id: String,
     pub name: String,
+    /// Whether the person is shown with an avatar at all (`showIcon`): their
+    /// portrait, else their initials.
+    pub avatar: bool,
     pub initials: String,
     pub image: Option<String>,
     pub job_title: String,
@@ -164,6 +167,7 @@ pub(crate) fn person_view(
     PersonView {
         user_id: person.id.clone(),
         name: person.display_name(),
+        avatar: settings.show_icon(),
         initials: initials(person),
         image: if settings.show_icon() {
             person.image.as_deref().and_then(portrait_url)

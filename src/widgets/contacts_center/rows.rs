@@ -59,9 +59,9 @@ pub(super) fn write_row(out: &mut Html, row: &Row, ns: &str, bulk_form: Option<&
             .text(&select.label)
             .raw("</span></span></label></div></div>");
     }
-    out.raw("\n<div class=\"autofit-col\">");
-    write_avatar(out, p);
-    out.raw("</div>\n<div class=\"autofit-col autofit-col-expand\">");
+    out.raw("\n");
+    write_avatar_col(out, p, "\n");
+    out.raw("<div class=\"autofit-col autofit-col-expand\">");
     write_person_body(out, p);
     out.raw("</div>");
     write_when(out, row);
@@ -78,9 +78,9 @@ pub(super) fn write_row(out: &mut Html, row: &Row, ns: &str, bulk_form: Option<&
 /// `home.html`'s row of a sent request: the same person, laid out on fewer lines,
 /// with its forms' toolbar always there.
 pub(super) fn write_sent_row(out: &mut Html, row: &Row) {
-    out.raw("\n<li class=\"list-group-item list-group-item-flex\"><div class=\"autofit-col\">");
-    write_avatar(out, &row.person);
-    out.raw("</div><div class=\"autofit-col autofit-col-expand\">");
+    out.raw("\n<li class=\"list-group-item list-group-item-flex\">");
+    write_avatar_col(out, &row.person, "");
+    out.raw("<div class=\"autofit-col autofit-col-expand\">");
     write_person_body(out, &row.person);
     out.raw("</div>");
     write_when(out, row);
@@ -91,10 +91,20 @@ pub(super) fn write_sent_row(out: &mut Html, row: &Row) {
     out.raw("</div></div></li>");
 }
 
+/// The avatar's column, then `after`; nothing where the placement shows no avatars
+/// (`showIcon` off), not even the initials that stand in for a portrait.
+pub(super) fn write_avatar_col(out: &mut Html, p: &PersonView, after: &str) {
+    if p.avatar {
+        out.raw("<div class=\"autofit-col\">");
+        write_avatar(out, p);
+        out.raw("</div>").raw(after);
+    }
+}
+
 /// The avatar, which opens the card too, as the product documentation says ("click on
 /// the user avatar"); out of the tab order and hidden from screen readers, since the
 /// name beside it is the same link.
-pub(super) fn write_avatar(out: &mut Html, p: &PersonView) {
+fn write_avatar(out: &mut Html, p: &PersonView) {
     out.raw("<a class=\"sticker sticker-circle sticker-light user-icon\" href=\"")
         .text(&p.detail_url)
         .raw("\" tabindex=\"-1\" aria-hidden=\"true\">");

@@ -10,7 +10,8 @@
 
 use super::super::cards::PersonView;
 use super::super::rows::{
-    present, write_action_form, write_avatar, write_badges, write_person_body, write_sticker_face,
+    present, write_action_form, write_avatar_col, write_badges, write_person_body,
+    write_sticker_face,
 };
 use super::fragment::{write_alert, write_script};
 use super::{Detail, Page};
@@ -44,9 +45,13 @@ pub(super) fn write(page: &Page<Detail>, ui: &Ui<'_>, script: &str) -> String {
     }
     out.raw("\n<div class=\"card\" id=\"")
         .text(ns)
-        .raw("person\"><div class=\"card-body\">\n<div class=\"autofit-row\"><div class=\"autofit-col\">");
-    write_portrait(&mut out, p);
-    out.raw("</div>\n<div class=\"autofit-col autofit-col-expand\"><h3 class=\"card-title\" dir=\"auto\">")
+        .raw("person\"><div class=\"card-body\">\n<div class=\"autofit-row\">");
+    if p.avatar {
+        out.raw("<div class=\"autofit-col\">");
+        write_portrait(&mut out, p);
+        out.raw("</div>\n");
+    }
+    out.raw("<div class=\"autofit-col autofit-col-expand\"><h3 class=\"card-title\" dir=\"auto\">")
         .text(&p.name)
         .raw("</h3>");
     if !p.job_title.is_empty() {
@@ -82,11 +87,9 @@ pub(super) fn write(page: &Page<Detail>, ui: &Ui<'_>, script: &str) -> String {
             .text(ns)
             .raw("mutual\">");
         for q in &v.mutual {
-            out.raw(
-                "<li class=\"list-group-item list-group-item-flex\"><div class=\"autofit-col\">",
-            );
-            write_avatar(&mut out, q);
-            out.raw("</div><div class=\"autofit-col autofit-col-expand\">");
+            out.raw("<li class=\"list-group-item list-group-item-flex\">");
+            write_avatar_col(&mut out, q, "");
+            out.raw("<div class=\"autofit-col autofit-col-expand\">");
             write_person_body(&mut out, q);
             out.raw("</div></li>");
         }
