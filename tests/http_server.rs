@@ -211,6 +211,11 @@ async fn health_metrics_and_unknown_routes() {
         .await
         .expect("metrics");
     assert_eq!(answer.headers()["cache-control"], "no-store");
+    // The text format's own type, as Prometheus asks for it.
+    assert_eq!(
+        answer.headers()["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
     server.stop().await;
 }
 

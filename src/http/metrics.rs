@@ -8,9 +8,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Upper bounds of the latency buckets, in seconds.
-const BUCKETS: [f64; 12] = [
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+/// Upper bounds of the latency buckets, in seconds: up past the default request
+/// timeout (30 s), so that a p99 of requests that time out, or of actions waiting on
+/// a slow disk, reads as what it is, not as the last bound.
+const BUCKETS: [f64; 16] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+    60.0,
 ];
 
 #[derive(Default)]
@@ -128,7 +131,7 @@ impl Metrics {
                 for (upper, n) in BUCKETS.iter().zip(h.buckets.iter()) {
                     let _ = writeln!(
                         out,
-                        "widget_host_request_duration_seconds_bucket{{route=\"{route}\",le=\"{upper}\"}} {n}"
+                        "widget_host_request_duration_seconds_bucket{{route=\"{route}\",le=\"{upper:?}\"}} {n}"
                     );
                 }
                 let _ = writeln!(
@@ -244,5 +247,34 @@ mod tests {
             text.contains("widget_host_request_duration_seconds_count{route=\"/healthz\"} 3"),
             "{text}"
         );
+        // A bound is written as a float, as Prometheus keeps it (`le="1.0"`, not "1").
+        assert!(
+            text.contains(
+                "widget_host_request_duration_seconds_bucket{route=\"/healthz\",le=\"1.0\"} 3"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_request_as_slow_as_the_timeout_has_a_bucket_of_its_own() {
+        let timeout = crate::config::Limits::default().request_timeout_secs as f64;
+        assert!(BUCKETS.iter().any(|&b| b >= timeout), "{BUCKETS:?}");
+        let m = Metrics::default();
+        m.observe("/x", 503, Duration::from_secs(timeout as u64));
+        m.observe("/x", 200, Duration::from_secs(4));
+        let text = m.render(0);
+        let bucket = |le: &str| {
+            let line =
+                format!("widget_host_request_duration_seconds_bucket{{route=\"/x\",le=\"{le}\"}} ");
+            text.lines()
+                .find_map(|l| l.strip_prefix(line.as_str()))
+                .unwrap_or_else(|| panic!("no {le} in {text}"))
+                .to_owned()
+        };
+        assert_eq!(bucket("2.5"), "0");
+        assert_eq!(bucket("5.0"), "1");
+        assert_eq!(bucket("30.0"), "2");
+        assert_eq!(bucket("+Inf"), "2");
     }
 }

@@ -283,7 +283,7 @@ async fn dispatch(
             "/metrics",
             Ok(response::bytes(
                 StatusCode::OK,
-                "text/plain; version=0.0.4",
+                "text/plain; version=0.0.4; charset=utf-8",
                 metrics_text(state),
             )),
         ),
