@@ -492,6 +492,34 @@ def test_an_action_whose_answer_fails_is_not_posted_again(demo, browser):
         context.close()
 
 
+@pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
+def test_enter_on_a_ticked_person_sends_nothing(demo, browser, js):
+    """Enter pressed on a ticked box would submit the selection toolbar's form
+    through its first button, Connect, for everyone ticked: the form's default button
+    is a disabled one, so Enter does nothing. A button pressed still acts."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US", java_script_enabled=js)
+    page = context.new_page()
+    sent = []
+    page.on("request", lambda request: sent.append(request.url) if "/actions/" in request.url else None)
+    try:
+        Person(page, demo).become("tomas.horvat" if js else "nora.berg")
+        page.goto(f"{demo}/")
+        boxes = page.locator(f"{CC} [data-list=people] > li input[type=checkbox]")
+        for i in (0, 1):
+            boxes.nth(i).focus()
+            page.keyboard.press("Space")
+            assert boxes.nth(i).is_checked()
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(700)
+        assert sent == [], f"Enter sent {sent}"
+        assert boxes.nth(0).is_checked() and boxes.nth(1).is_checked()
+        page.locator(f"{CC} form[id$='_bulk']").get_by_role("button", name=EN["follow"], exact=True).click()
+        page.locator(f"{CC} [role=status]").wait_for()
+        assert len(sent) == 1 and sent[0].endswith("/actions/follow"), sent
+    finally:
+        context.close()
+
+
 def test_view_more_clicked_twice_appends_one_page(demo, browser):
     context, page = english_page(browser)
     directory, rows = DIRECTORY, DIRECTORY_ROWS

@@ -117,7 +117,13 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
             .text(&bulk.form_id)
             .raw("-title\">")
             .text(ui.text("select-people"))
-            .raw("</span>");
+            .raw("</span>")
+            // The form's first submit button, which submits nothing: Enter on a ticked
+            // box submits the form through its first button that can submit (Chromium
+            // passes over a disabled one), which would be Connect (on the Blocked tab,
+            // Unblock) for everyone ticked. A form submitted with method `dialog`
+            // outside a dialog goes nowhere (HTML's form submission), script or not.
+            .raw("<button type=\"submit\" formmethod=\"dialog\" hidden></button>");
         write_hidden(&mut out, &bulk.hidden);
         for b in &bulk.buttons {
             out.raw("<button type=\"submit\" class=\"btn btn-secondary btn-sm\" formaction=\"")
