@@ -272,10 +272,23 @@
         input.value = submitter.value;
         form.appendChild(input);
       }
+      var drawn = form.getAttribute("action");
       if (submitter && submitter.hasAttribute("formaction")) {
         form.setAttribute("action", action);
       }
       HTMLFormElement.prototype.submit.call(form);
+      {#- The submission took the form's fields as they were just now: the form goes
+          back to how it was drawn, so that a page restored from the back/forward
+          cache does not send this button's p_auth ahead of another's, which the host
+          reads first and refuses as expired. #}
+      if (input) {
+        form.removeChild(input);
+      }
+      if (drawn === null) {
+        form.removeAttribute("action");
+      } else {
+        form.setAttribute("action", drawn);
+      }
     }
     timed(action, {
       method: "POST",

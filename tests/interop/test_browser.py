@@ -520,6 +520,42 @@ def test_enter_on_a_ticked_person_sends_nothing(demo, browser, js):
         context.close()
 
 
+def test_a_form_posted_by_the_browser_itself_is_left_as_drawn(demo, browser):
+    """When the script hands an action to the browser (here: the host refused the
+    scripted post), the browser posts the form with the pressed button's p_auth; the
+    form is then as it was drawn, so a page restored from the back/forward cache
+    sends another button's own p_auth, not this one's ahead of it."""
+    context, page = english_page(browser)
+    held = []
+
+    def follow(route):
+        if route.request.resource_type == "fetch":
+            route.fulfill(status=403, body="refused")
+        else:
+            held.append(route)  # the browser's own post: kept waiting
+
+    try:
+        Person(page, demo).become("tomas.horvat")
+        page.goto(f"{demo}/")
+        bar = f"{CC} form[id$='_bulk']"
+        drawn = page.evaluate("(sel) => document.querySelector(sel).outerHTML", bar)
+        page.route("**/actions/follow*", follow)
+        page.locator(f"{CC} [data-list=people] > li input[type=checkbox]").first.check(force=True)
+        # Not waiting for the navigation the click starts: it is held below.
+        page.locator(bar).get_by_role("button", name=EN["follow"], exact=True).click(no_wait_after=True)
+        while not held:
+            page.wait_for_timeout(20)
+        assert held[0].request.method == "POST"
+        assert "p_auth=" in (held[0].request.post_data or "")
+        # Cancelled, the navigation leaves the page as it is, as Back would bring it.
+        held[0].abort("aborted")
+        page.wait_for_timeout(200)
+        now = page.evaluate("(sel) => document.querySelector(sel).outerHTML", bar)
+        assert now == drawn
+    finally:
+        context.close()
+
+
 def test_view_more_clicked_twice_appends_one_page(demo, browser):
     context, page = english_page(browser)
     directory, rows = DIRECTORY, DIRECTORY_ROWS
