@@ -2170,6 +2170,22 @@ fn the_blocked_lists_toolbar_offers_unblock_alone() {
     };
     assert_eq!(toolbar("blocked"), 1);
     assert_eq!(toolbar("all"), 6);
+    // Its first submit button submits nothing, so that Enter on a ticked box does
+    // nothing rather than run the first action for everyone ticked.
+    for filter in ["blocked", "all"] {
+        let html = cc(Some("a")).p("filter", filter).html(&w);
+        let form = &html[html.find("contacts-bulk").expect("a toolbar")..];
+        let first = form.find("<button").expect("a button");
+        assert!(
+            form[first..]
+                .starts_with("<button type=\"submit\" formmethod=\"dialog\" hidden></button>"),
+            "{filter}: {form}"
+        );
+        assert!(
+            first < form.find("formaction=").expect("an action"),
+            "{filter}"
+        );
+    }
     let html = cc(Some("a")).p("filter", "blocked").html(&w);
     assert!(html.contains(">Unblock</button>"), "{html}");
 }
@@ -2515,6 +2531,19 @@ fn introduction_and_page_owner_view() {
         after_action.contains("You are already following this user.")
             && !after_action.contains("The user could not be found."),
         "{after_action}"
+    );
+    // With Show Icon off, the owner's list has no avatars either.
+    assert!(owner.contains("sticker"), "{owner}");
+    w.social
+        .save_preferences(
+            "contacts_center",
+            [("showIcon".to_owned(), vec!["false".to_owned()])].into(),
+        )
+        .expect("prefs");
+    let plain = cc(Some("a")).owner("b").html(&w);
+    assert!(
+        plain.contains("Cid Cole") && !plain.contains("sticker"),
+        "{plain}"
     );
 }
 

@@ -171,18 +171,28 @@ fn page_url(base: &str, language: Option<&str>, query: &[(String, String)]) -> S
     for (name, value) in query.iter().filter(|(name, _)| placement_state(name)) {
         state.append_pair(name, value);
     }
-    // Bounded: the page URL goes into every link and form of every placement. State
-    // past the bound is dropped whole, never in part: a placement's filter kept
-    // without its search would show another list and not say so.
+    let with_query = |query: &str| {
+        if query.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{query}")
+        }
+    };
+    let language = kept.finish();
     let state = state.finish();
-    if state.len() <= 2048 {
-        kept.extend_pairs(form_urlencoded::parse(state.as_bytes()));
-    }
-    let kept = kept.finish();
-    if kept.is_empty() {
-        base.to_owned()
+    // Bounded as the host bounds a portal's page URL, whole: a longer one would be
+    // passed over, and every link of the page would lose the page. State past the
+    // bound is dropped whole, never in part: a placement's filter kept without its
+    // search would show another list and not say so.
+    let all = match (language.is_empty(), state.is_empty()) {
+        (_, true) => return with_query(&language),
+        (true, false) => with_query(&state),
+        (false, false) => with_query(&format!("{language}&{state}")),
+    };
+    if all.len() <= crate::http::native::MAX_PAGE_URL_BYTES {
+        all
     } else {
-        format!("{base}?{kept}")
+        with_query(&language)
     }
 }
 
@@ -514,6 +524,16 @@ mod tests {
         assert!(
             page_url("http://h/", None, &fits).contains("_cc_filter=following&_cc_keywords=%E5")
         );
+        // The bound is the whole URL's, as the host takes a page URL: state that
+        // would fit alone but not after the page and its language is dropped too.
+        let base = "http://localhost:8080/content";
+        let at_most = crate::http::native::MAX_PAGE_URL_BYTES;
+        let state = |n: usize| vec![("_cc_keywords".to_owned(), "x".repeat(n))];
+        let whole = |n: usize| page_url(base, Some("ja_JP"), &state(n));
+        let room = at_most - format!("{base}?languageId=ja_JP&_cc_keywords=").len();
+        assert_eq!(whole(room).len(), at_most);
+        assert!(crate::http::native::web_url(&whole(room)).is_some());
+        assert_eq!(whole(room + 1), format!("{base}?languageId=ja_JP"));
     }
 
     /// The colour `#rrggbb` that follows `after` in the demo's stylesheet.

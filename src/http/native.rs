@@ -508,8 +508,6 @@ mod tests {
         assert_eq!(p.widget.iter().count(), 3);
     }
 
-    /// A portal parameter named twice reads its first value, as the widget's own
-    /// parameters and a servlet's getParameter do; the last one won before.
     #[test]
     fn a_page_url_is_taken_up_to_its_bound_as_written() {
         let page = "https://portal.example/web/people?q=";
@@ -523,8 +521,12 @@ mod tests {
         let quoted = at(MAX_PAGE_URL_BYTES - 10, "\"");
         assert!(quoted.len() <= MAX_PAGE_URL_BYTES);
         assert!(web_url(&quoted).is_none());
+        // Refused for its length, not for the quotation marks: a few are taken.
+        assert!(web_url(&at(page.len() + 3, "\"")).is_some());
     }
 
+    /// A portal parameter named twice reads its first value, as the widget's own
+    /// parameters and a servlet's getParameter do; the last one won before.
     #[test]
     fn a_portal_parameter_named_twice_reads_its_first_value() {
         let ns = "_contacts_center_INSTANCE_a1_";

@@ -290,7 +290,8 @@ def test_the_toolbar_comes_back_to_the_page_view_more_added_last(demo, browser):
     try:
         Person(page, demo).become("liam.obrien")
         page.goto(f"{demo}/content")
-        page.locator(f"{DIRECTORY} [id$='counts'] a").last.click()  # Find People
+        with page.expect_navigation():
+            page.locator(f"{DIRECTORY} [id$='counts'] a").last.click()  # Find People
         page.locator(DIRECTORY_ROWS).first.wait_for()
         first_names = page.locator(f"{DIRECTORY_ROWS} .list-group-title").all_inner_texts()
         assert len(first_names) == 5
@@ -495,8 +496,9 @@ def test_an_action_whose_answer_fails_is_not_posted_again(demo, browser):
 @pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
 def test_enter_on_a_ticked_person_sends_nothing(demo, browser, js):
     """Enter pressed on a ticked box would submit the selection toolbar's form
-    through its first button, Connect, for everyone ticked: the form's default button
-    is a disabled one, so Enter does nothing. A button pressed still acts."""
+    through its first button, Connect, for everyone ticked: the form's first submit
+    button is a hidden one whose method (dialog) submits nowhere, so Enter does
+    nothing. A button pressed still acts."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US", java_script_enabled=js)
     page = context.new_page()
     sent = []
@@ -543,8 +545,11 @@ def test_a_form_posted_by_the_browser_itself_is_left_as_drawn(demo, browser):
         page.locator(f"{CC} [data-list=people] > li input[type=checkbox]").first.check(force=True)
         # Not waiting for the navigation the click starts: it is held below.
         page.locator(bar).get_by_role("button", name=EN["follow"], exact=True).click(no_wait_after=True)
-        while not held:
+        for _ in range(250):
+            if held:
+                break
             page.wait_for_timeout(20)
+        assert held, "the browser posted the form itself"
         assert held[0].request.method == "POST"
         assert "p_auth=" in (held[0].request.post_data or "")
         # Cancelled, the navigation leaves the page as it is, as Back would bring it.
