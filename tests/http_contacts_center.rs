@@ -1665,32 +1665,14 @@ async fn a_consumer_without_origins_gets_links_to_the_page_it_sends() {
         "{PAGE}?q={}",
         "x".repeat(widget_host::http::native::MAX_PAGE_URL_BYTES)
     );
-    let html = client()
-        .get(server.url(&format!("/widgets/{WIDGET}/render")))
-        .query(&[("p_l_url", long.as_str())])
-        .bearer_auth(token("alice", &[]))
-        .send()
-        .await
-        .expect("render")
-        .text()
-        .await
-        .expect("html");
+    let html = render_query(&server, "alice", &[("p_l_url".to_owned(), long)]).await;
     assert!(!html.contains("intranet.example.org"), "{html}");
     assert!(page_links(&html).len() > 3, "{html}");
     server.stop().await;
 
     // Origins named: a page elsewhere is not linked to.
     let server = start(|c, _| with_consumer(c)).await;
-    let html = client()
-        .get(server.url(&format!("/widgets/{WIDGET}/render")))
-        .query(&[("p_l_url", PAGE)])
-        .bearer_auth(token("alice", &[]))
-        .send()
-        .await
-        .expect("render")
-        .text()
-        .await
-        .expect("html");
+    let html = render_query(&server, "alice", &[("p_l_url".to_owned(), PAGE.to_owned())]).await;
     assert!(!html.contains("intranet.example.org"), "{html}");
     assert!(!page_links(&html).is_empty(), "{html}");
     server.stop().await;
