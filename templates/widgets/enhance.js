@@ -150,15 +150,15 @@
       in Notifications changes the Contacts Center's counts and list). The placement
       that acted hands the page its answer led to to the others with an event, and each
       replaces only itself, with its own markup from that page, as the plain form's page
-      load would show it; focus stays where the action left it. A refused action changed
-      nothing and tells no one. A placement waiting for its own answer is left to that
-      answer, and one holding typing not yet sent keeps it. #}
+      load would show it; focus stays where the action left it. A refused action tells
+      them too: it changed nothing, but a refusal is often the news that something
+      changed elsewhere (a request confirmed in another tab is no longer pending), and
+      its page shows the others as they are now. A placement waiting for its own answer
+      is left to that answer, and one holding typing not yet sent keeps it. #}
   var CHANGED = "widget-host:page-changed";
 
   function tellOthers(doc) {
-    if (!root().querySelector("[role=alert]")) {
-      document.dispatchEvent(new CustomEvent(CHANGED, { detail: { from: rootId, page: doc } }));
-    }
+    document.dispatchEvent(new CustomEvent(CHANGED, { detail: { from: rootId, page: doc } }));
   }
 
   {#- Typed, or ticked: people chosen for the selection toolbar are kept too. #}

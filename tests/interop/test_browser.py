@@ -651,6 +651,42 @@ def test_a_pressed_button_keeps_the_focus_while_its_action_runs(demo, browser):
         context.close()
 
 
+def test_a_request_answered_elsewhere_brings_the_whole_page_up_to_date(demo, browser):
+    """A request confirmed in another tab is refused here as no longer pending; the
+    refusal's page also brings the Contacts Center beside the Notifications widget up
+    to date (its count of connections), not only the placement that acted."""
+    context, page = english_page(browser)
+    try:
+        sender = Person(page, demo)
+        sender.become("olga.ivanova")
+        sender.open_person("Lucas Martin")
+        sender.press(CC, EN["connect"])
+        assert sender.alert(CC) == EN["this-user-has-received-a-connection-request-from-you"]
+    finally:
+        context.close()
+    here_context, here = english_page(browser)
+    there_context, there = english_page(browser)
+    request = f"{NOTIFICATIONS} [data-list=requests] > li"
+    sender_name = "Ольга Иванова"  # as the demo's directory writes her name
+    try:
+        me_here = Person(here, demo)
+        me_here.become("lucas.martin")
+        before = me_here.counts()
+        Person(there, demo).become("lucas.martin")
+        there.locator(request, has_text=sender_name).get_by_role("button", name=EN["accept"]).click()
+        there.locator(f"{NOTIFICATIONS} [role=status]").wait_for()
+        after = Person(there, demo).counts()
+        assert after != before, "the connection shows in the other tab"
+        assert me_here.counts() == before, "this tab has not heard of it yet"
+        here.locator(request, has_text=sender_name).get_by_role("button", name=EN["accept"]).click()
+        assert me_here.alert(NOTIFICATIONS) == EN["the-request-is-no-longer-pending"]
+        here.wait_for_function("([sel, text]) => document.querySelector(sel).innerText === text",
+                               arg=[f"{CC} [id$='counts']", after])
+    finally:
+        here_context.close()
+        there_context.close()
+
+
 def test_a_refused_contact_keeps_what_was_typed(demo, browser):
     """A personal contact refused (here: its email is already another contact's) comes
     back with the form as typed, not emptied, so only the email needs changing."""
