@@ -3112,20 +3112,27 @@ fn exports_and_json_hide_what_the_placement_hides() {
 
     // Additional addresses shown, the primary hidden: it stays hidden though the
     // directory lists it again among the others.
-    let saved = cc(Some("a"))
-        .instance(one)
-        .admin()
-        .named("save-preferences")
-        .p("pageSize", "10")
-        .p("showAdditionalEmailAddresses", "true")
-        .ok(&w);
-    assert!(saved.ok);
+    show_additional_emails(&w, one);
     let card = vcard(one);
     assert!(card.contains("bob@home.test"), "{card}");
     assert!(
         !card.to_ascii_lowercase().contains("b@example.com"),
         "{card}"
     );
+}
+
+/// Saves `instance`'s preferences as an administrator: additional email addresses
+/// shown, the other yes/no preferences off (unticked), the account's own address among
+/// them.
+fn show_additional_emails(w: &World, instance: &str) {
+    let saved = cc(Some("a"))
+        .instance(instance)
+        .admin()
+        .named("save-preferences")
+        .p("pageSize", "10")
+        .p("showAdditionalEmailAddresses", "true")
+        .ok(w);
+    assert!(saved.ok, "{saved:?}");
 }
 
 /// Bob's vCard as Ann downloads it on the placement `instance`, unfolded.
@@ -3212,14 +3219,7 @@ fn a_vcard_puts_the_primary_entries_first_and_marks_them() {
     );
     // The account's own address hidden: the primary additional one is preferred.
     let hides = "contacts_center_INSTANCE_hides";
-    let saved = cc(Some("a"))
-        .instance(hides)
-        .admin()
-        .named("save-preferences")
-        .p("pageSize", "10")
-        .p("showAdditionalEmailAddresses", "true")
-        .ok(&w);
-    assert!(saved.ok);
+    show_additional_emails(&w, hides);
     assert_eq!(
         vcard(hides),
         ["EMAIL;TYPE=INTERNET,HOME,PREF:bob@home.test"]
