@@ -1144,6 +1144,86 @@ fn read_only_preferences_are_kept() {
     }
 }
 
+/// An empty `<title>`, `<short-title>` or `<display-name>` names nothing: the widget
+/// is named as if it were not written (its display name, then its portlet-name), not
+/// listed with a blank name to a portal's administrator or a WSRP consumer.
+#[test]
+fn an_empty_title_names_nothing() {
+    let original = shipped_text("notifications", "portlet.xml");
+    let (display, title, short) = (
+        "<display-name>Notifications</display-name>",
+        "<title>Notifications</title>",
+        "<short-title>Notifications</short-title>",
+    );
+    for shipped in [display, title, short] {
+        assert!(original.contains(shipped), "the shipped file changed");
+    }
+    let untitled = original
+        .replace(display, "<display-name>Notices</display-name>")
+        .replace(title, "<title> </title>")
+        .replace(short, "<short-title/>");
+    let catalog = load_clean("notifications", "portlet.xml", &untitled, "untitled");
+    let served = catalog.get("notifications").expect("served");
+    assert_eq!(
+        (served.title.as_str(), served.display_name.as_str()),
+        ("Notices", "Notices")
+    );
+    assert_eq!(served.short_title, None);
+
+    let nameless = untitled.replace("<display-name>Notices</display-name>", "<display-name/>");
+    let catalog = load_clean("notifications", "portlet.xml", &nameless, "nameless");
+    let served = catalog.get("notifications").expect("served");
+    assert_eq!(
+        (served.title.as_str(), served.display_name.as_str()),
+        ("notifications", "notifications")
+    );
+}
+
+/// A problem with one element points at that element's line, not at the element
+/// around it: a bad `<read-only>` at its own line, a `<portlet-name>` that
+/// portlet.xml does not declare at the name.
+#[test]
+fn problems_point_at_the_element_they_name() {
+    let original = shipped_text("contacts-center", "portlet.xml");
+    let phones = "<name>showPhones</name>\n\t\t\t\t<value>true</value>";
+    assert!(original.contains(phones), "the shipped file changed");
+    let text = original.replace(
+        phones,
+        &format!("{phones}\n\t\t\t\t<read-only>maybe</read-only>"),
+    );
+    let catalog = load_edited("contacts-center", "portlet.xml", &text);
+    let problem = catalog
+        .problems
+        .iter()
+        .find(|p| p.element == "read-only")
+        .unwrap_or_else(|| panic!("{:?}", messages(&catalog.problems)));
+    assert_eq!(
+        (problem.line, problem.column),
+        position_of(&text, "<read-only>maybe"),
+        "{problem:?}"
+    );
+
+    let original = shipped_text("notifications", "liferay-portlet.xml");
+    let name = "<portlet-name>notifications</portlet-name>";
+    assert!(original.contains(name), "the shipped file changed");
+    let text = original.replace(name, "<portlet-name>notices</portlet-name>");
+    let catalog = load_edited("notifications", "liferay-portlet.xml", &text);
+    let problem = catalog
+        .problems
+        .iter()
+        .find(|p| p.message.contains("which portlet.xml does not declare"))
+        .unwrap_or_else(|| panic!("{:?}", messages(&catalog.problems)));
+    assert_eq!(
+        (problem.element.as_str(), problem.line, problem.column),
+        (
+            "portlet-name",
+            position_of(&text, "<portlet-name>notices").0,
+            position_of(&text, "<portlet-name>notices").1
+        ),
+        "{problem:?}"
+    );
+}
+
 /// One portlet described twice in liferay-portlet.xml is a problem at the second entry.
 #[test]
 fn a_portlet_described_twice_in_liferay_portlet_xml_is_a_problem() {

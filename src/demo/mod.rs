@@ -607,6 +607,28 @@ mod tests {
         assert!(ratio >= 3.0, "the busy bar on white: {ratio:.2}:1");
     }
 
+    /// The script marks the button it is acting for `aria-disabled` while the action
+    /// runs, up to a minute, and the button keeps the focus meanwhile: faded with it,
+    /// its focus ring would fall to about 2.6:1 on white (WCAG 1.4.11 asks 3:1).
+    #[test]
+    fn a_pressed_button_keeps_its_focus_ring() {
+        let css = include_str!("demo.css");
+        let fading: Vec<&str> = css
+            .lines()
+            .filter(|line| line.contains("aria-disabled") && line.contains("opacity"))
+            .collect();
+        assert!(
+            !fading.is_empty(),
+            "a button the script acts for is shown so"
+        );
+        for rule in fading {
+            let selectors = rule.split('{').next().unwrap_or_default();
+            for selector in selectors.split(',').filter(|s| s.contains("aria-disabled")) {
+                assert!(selector.contains(":not(:focus)"), "{rule}");
+            }
+        }
+    }
+
     /// A text field's border is all that shows where to type (WCAG 1.4.11, 3:1), on
     /// the white portlets and on the page, where the demo's own switches sit.
     #[test]

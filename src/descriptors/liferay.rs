@@ -132,6 +132,8 @@ pub struct LiferayPortlet {
     /// `<active>` and `<include>`, both true by default: false turns the portlet off,
     /// and the host then does not serve it.
     pub switched_on: bool,
+    /// Where its `<portlet-name>` is (its `<portlet>` where it has none): a problem
+    /// with the name points at the name.
     pub pos: Pos,
 }
 
@@ -240,7 +242,7 @@ pub fn read_portlet_app(file: &Path, root: &Node) -> (Vec<LiferayPortlet>, FileP
             friendly_url_mapping: text("friendly-url-mapping"),
             requires_namespaced_parameters,
             switched_on: active && included,
-            pos: node.pos,
+            pos: node.first("portlet-name").map_or(node.pos, |n| n.pos),
         });
     }
     (portlets, problems)

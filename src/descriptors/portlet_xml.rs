@@ -371,7 +371,8 @@ fn read_portlet(
         // A collapsed string too (`portlet:string`, an `xs:token`), as titles are.
         display_name: node
             .english_text_of("display-name")
-            .map(super::xml::xml_collapse),
+            .map(super::xml::xml_collapse)
+            .filter(|t| !t.is_empty()),
         class: node.text_of("portlet-class").map(str::to_owned),
         pos: node.pos,
         class_pos: node.first("portlet-class").map_or(node.pos, |n| n.pos),
@@ -429,11 +430,16 @@ fn read_portlet(
     if let Some(info) = node.first("portlet-info") {
         problems.extend(seq(info_seq).check(file, info));
         // Both are collapsed strings in the schemas: a title written over two lines is
-        // one line of text, as a Java portal reads it.
-        def.title = info.english_text_of("title").map(super::xml::xml_collapse);
+        // one line of text, as a Java portal reads it. An empty one names nothing, and
+        // the widget is named as if it were not there: a consumer lists it by name.
+        def.title = info
+            .english_text_of("title")
+            .map(super::xml::xml_collapse)
+            .filter(|t| !t.is_empty());
         def.short_title = info
             .english_text_of("short-title")
-            .map(super::xml::xml_collapse);
+            .map(super::xml::xml_collapse)
+            .filter(|t| !t.is_empty());
         // Portlet 3.0 repeats keywords per language, as it does titles.
         def.keywords = info
             .english_text_of("keywords")
@@ -463,7 +469,7 @@ fn read_portlet(
                 Some(r) if r.eq_ignore_ascii_case("false") => {}
                 Some(other) => problems.push(problem(
                     file,
-                    pref.pos,
+                    pref.first("read-only").map_or(pref.pos, |n| n.pos),
                     "read-only",
                     format!(
                         "preference {name} has read-only {other:?}, which is neither true nor false"
@@ -627,7 +633,7 @@ pub fn hostability(file: &Path, def: &PortletDef) -> Vec<Problem> {
             def.name_pos,
             "portlet-name",
             format!("portlet-name {:?} cannot be hosted", shown(&def.name)),
-            "use 1 to 64 letters, digits or underscores, without \"_INSTANCE_\" in them or \"_INSTANCE\" at their end (Liferay's mark of a placement): the name becomes part of the namespace _<portlet-name>_ that prefixes every parameter, HTML id and JavaScript name".into(),
+            "use 1 to 64 letters, digits or underscores, without \"_INSTANCE_\" or \"_USER_\" in them or \"_INSTANCE\" at their end (Liferay's marks of a placement and of a user's own portlet): the name becomes part of the namespace _<portlet-name>_ that prefixes every parameter, HTML id and JavaScript name".into(),
         ));
     }
     // With no `<supports>` at all the schema's problem already says so.

@@ -97,6 +97,8 @@ pub struct PortletId {
 
 /// Separator Liferay puts between a portlet name and its instance id.
 const INSTANCE_SEPARATOR: &str = "_INSTANCE_";
+/// Liferay's mark of a user's own copy of a portlet, reserved in portlet names.
+const USER_SEPARATOR: &str = "_USER_";
 
 impl PortletId {
     /// Parses `name` or `name_INSTANCE_id`. Names are `[A-Za-z0-9_]{1,64}` so that the
@@ -155,11 +157,14 @@ impl fmt::Display for PortletId {
 /// Whether `name` may be a hostable portlet name (see [`PortletId::parse`]). Neither
 /// `_INSTANCE_` in it nor `_INSTANCE` at its end: a placement `name_INSTANCE_id` is
 /// split at its first separator (as Liferay splits it), so `team_INSTANCE`'s
-/// placements would read as `team`'s.
+/// placements would read as `team`'s. Nor `_USER_`, Liferay's other reserved word of
+/// a portlet id (a user's own copy, `name_USER_id`): Liferay refuses a portlet named
+/// with either, so a descriptor it would refuse is refused here too.
 pub fn is_portlet_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
         && !name.contains(INSTANCE_SEPARATOR)
+        && !name.contains(USER_SEPARATOR)
         && !name.ends_with(&INSTANCE_SEPARATOR[..INSTANCE_SEPARATOR.len() - 1])
 }
 
@@ -326,5 +331,9 @@ mod tests {
         // A name its own placements could not be told from is no portlet name.
         assert!(!is_portlet_name("team_INSTANCE"));
         assert!(is_portlet_name("team_INSTANCES") && is_portlet_name("INSTANCE"));
+        // Nor one Liferay reserves for a user's own copy of a portlet.
+        assert!(!is_portlet_name("team_USER_directory"));
+        assert!(PortletId::parse("team_USER_x_INSTANCE_ab12").is_none());
+        assert!(is_portlet_name("team_USERS") && is_portlet_name("USER_team"));
     }
 }
