@@ -89,7 +89,7 @@
       link in lists of people, plain text in My Contacts and Notifications), else
       the words of a search page that found nobody yet (read out, and the next
       View More one Tab away), else the wrapper itself, which has no name of its
-      own. #}
+      own, or a page that found nobody and has no more to show. #}
   function focusIn(el, selector) {
     {#- Only if the person left the focus with the widget (on what they pressed, now
         replaced, or nowhere): someone who went on elsewhere on the page during a slow
@@ -97,10 +97,28 @@
     var active = document.activeElement;
     var here = root();
     if (active && active !== document.body && !(here && here.contains(active))) {
+      announce(el.querySelector("[role=status]"));
       return;
     }
     focusOn((selector && el.querySelector(selector)) || el.querySelector("[role=status],[role=alert]") ||
-      el.querySelector("[data-list] .list-group-title") || el.querySelector("[data-list-end]") || el);
+      el.querySelector("[data-list] .list-group-title") || el.querySelector("[data-list-end]") ||
+      el.querySelector("p[id$=empty]") || el);
+  }
+
+  {#- Screen readers speak a status when its words change, not when it arrives with
+      them (an alert they speak either way). Its words go back into it a moment after
+      it is in the page, so a person who went on elsewhere still hears the outcome. #}
+  function announce(status) {
+    if (!status) {
+      return;
+    }
+    var words = document.createDocumentFragment();
+    while (status.firstChild) {
+      words.appendChild(status.firstChild);
+    }
+    setTimeout(function () {
+      status.appendChild(words);
+    }, 100);
   }
 
   function focusOn(target) {
@@ -191,9 +209,11 @@
 
   {#- A refusal (an alert, where an outcome is a status) comes back with the form as
       the host drew it: empty, for a new contact. What the person typed is put back,
-      so a duplicate email costs them one field and not the whole form. #}
-  function keepTyped(form, data) {
-    var el = root();
+      so a duplicate email costs them one field and not the whole form: into the
+      answer's markup, before it is shown, so the refused field takes the focus
+      holding what was typed, and a screen reader reads that out, not an empty field
+      (cloned, a field keeps its value). #}
+  function keepTyped(el, form, data) {
     var again = el && form.id ? Array.prototype.filter.call(el.getElementsByTagName("form"), function (f) {
       return f.id === form.id;
     })[0] : null;
@@ -298,7 +318,19 @@
       headers: { Accept: "text/html" }
     }).then(function (response) {
       var busy503 = response.status === 503 && response.headers.get("Retry-After");
-      if (!response.redirected && (response.status < 500 || busy503)) {
+      {#- The host answers every action it ran with a redirect, never a 200: a 200
+          that no redirect led to is a portal's page, rendered in the action's own
+          answer (as Liferay does for a portlet that does not redirect after its
+          actions, over WSRP). The action ran: its page is shown like any other, and
+          nothing is posted again. Where it cannot be shown, the page is loaded afresh
+          (the action's address, taken again, could act again). #}
+      var inline = !response.redirected && response.status === 200;
+      var elsewhere = inline ? function () {
+        location.reload();
+      } : function () {
+        location.assign(response.url);
+      };
+      if (!response.redirected && !inline && (response.status < 500 || busy503)) {
         {#- The host refused before acting (expired form, bad input), or was too busy
             to take the action and did nothing (its 503 says when to retry): it
             answers every action it ran with a redirect. Posting again lets the
@@ -308,7 +340,7 @@
         native();
         return null;
       }
-      if (!response.redirected) {
+      if (!response.redirected && !inline) {
         {#- A 5xx, perhaps from a proxy that gave up while the host committed: the
             action may have gone through, so it is not sent again. The page shows what
             holds now. #}
@@ -322,16 +354,19 @@
       return response.text().then(function (html) {
         busy(false);
         var doc = parsed(html);
-        if (!swap(doc.getElementById(rootId))) {
-          location.assign(response.url);
+        var next = doc.getElementById(rootId);
+        if (next) {
+          keepTyped(next, form, data);
+        }
+        if (!swap(next)) {
+          elsewhere();
           return;
         }
-        keepTyped(form, data);
         tellOthers(doc);
       })["catch"](function () {
         {#- The answer came but could not be read or shown. The action went through, so
             it is not sent again: the page it led to is loaded the ordinary way. #}
-        location.assign(response.url);
+        elsewhere();
       });
     }, function () {
       {#- Offline, nothing was sent: the form is posted the ordinary way, and the

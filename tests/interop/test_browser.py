@@ -282,6 +282,33 @@ def test_view_more_appends_in_place_and_a_restarted_page_replaces_the_list(demo,
         context.close()
 
 
+def test_a_page_that_found_nobody_takes_the_focus_with_its_words(demo, browser):
+    """A page the script swaps in with no list, no outcome and no more to show (here
+    a search that found nobody, which "View more" led to) gives the focus to its
+    words, which a screen reader then reads out, not to the wrapper, which has no
+    name of its own."""
+    context, page = english_page(browser)
+    try:
+        find_people_in_the_compact_directory(page, demo)
+        page.evaluate(
+            """(sel) => { const a = document.querySelector(sel + ' a[data-view-more]');
+                          const u = new URL(a.href, location.href);
+                          for (const k of [...u.searchParams.keys()]) {
+                            if (k.endsWith('_cursor')) u.searchParams.delete(k);
+                          }
+                          u.searchParams.set('_contacts_center_INSTANCE_directory_keywords', 'qqqzzzxx');
+                          a.href = u.toString(); }""",
+            DIRECTORY,
+        )
+        page.locator(f"{DIRECTORY} a[data-view-more]").click()
+        page.wait_for_function(f"() => document.querySelector({DIRECTORY!r} + ' [data-list]') === null")
+        page.wait_for_function("""() => document.activeElement.tagName === 'P'
+                                        && document.activeElement.id.endsWith('empty')""")
+        assert page.evaluate("() => document.activeElement.textContent.trim()") == EN["no-people-were-found"]
+    finally:
+        context.close()
+
+
 def test_the_toolbar_comes_back_to_the_page_view_more_added_last(demo, browser):
     """Someone who loads a second page with "View more", ticks a person on it and
     presses Follow comes back to that page, where the person they acted on is, as
@@ -700,6 +727,12 @@ def test_a_refused_contact_keeps_what_was_typed(demo, browser):
 
         me.add_contact("Rita Reyes", "rita@example.com", "first")
         assert me.alert(CC) == EN["you-have-successfully-added-a-new-contact"]
+        # What each field holds at the moment the script's answer gives it the focus
+        # (after the form is sent), which is what a screen reader reads out then: it
+        # does not read a value changed later.
+        page.evaluate("""() => { window.focusedWith = [];
+            document.addEventListener('submit', () => { window.focusedWith = []; }, true);
+            document.addEventListener('focusin', (e) => window.focusedWith.push([e.target.name || '', e.target.value]), true); }""")
         me.add_contact("Sam Soto", "rita@example.com", "met at the fair")
         # The first outcome's message shows until the second answer replaces it.
         page.locator(f"{CC} .alert", has_text=EN["there-is-already-a-contact-with-this-email-address"]).wait_for()
@@ -716,6 +749,10 @@ def test_a_refused_contact_keeps_what_was_typed(demo, browser):
         assert focused["name"].endswith("emailAddress"), focused
         assert focused["invalid"] == "true", focused
         assert "has-error" in focused["group"], focused
+        # It took the focus holding what was typed, not empty and filled in after.
+        focused_with = page.evaluate("() => window.focusedWith")
+        emails = [value for name, value in focused_with if name.endswith("emailAddress")]
+        assert emails and all(v == "rita@example.com" for v in emails), focused_with
     finally:
         context.close()
 
@@ -804,9 +841,49 @@ def test_an_answer_leaves_the_focus_where_the_person_went_meanwhile(demo, browse
         me.press(CC, EN["follow"])
         page.wait_for_function("() => document.querySelector('[aria-busy=true]') !== null")
         page.focus("#demo-as")
+        # Screen readers speak a status when its words change, not when it arrives
+        # with them: what the outcome holds when it is put in the page.
+        page.evaluate("""() => { window.statusAtArrival = null;
+            new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) => {
+              const s = n.querySelector && n.querySelector('[role=status]');
+              if (s && window.statusAtArrival === null) { window.statusAtArrival = s.textContent; }
+            }))).observe(document.body, { childList: true, subtree: true }); }""")
         held[0].continue_()
         page.locator(f"{CC} .alert", has_text=EN["you-are-now-following-this-user"]).wait_for()
         assert page.evaluate("() => document.activeElement.id") == "demo-as"
+        # It arrived empty and its words came after, so they are heard from where
+        # the person went.
+        assert page.evaluate("() => window.statusAtArrival") == ""
+    finally:
+        context.close()
+
+
+def test_a_portal_that_answers_an_action_with_its_page_is_not_posted_again(demo, browser):
+    """A portal may render its page in the action's own answer, a 200 that no redirect
+    led to (Liferay does for a portlet that does not redirect after its actions, as
+    over WSRP). The host never answers an action so, so the action ran: the script
+    shows that page's placement, as after a redirect, and does not post the form a
+    second time, which would act twice."""
+    context, page = english_page(browser)
+    me = Person(page, demo)
+    posts = []
+    try:
+        me.become("ravi.patel")
+        me.open_person("Sara Cohen")
+
+        def portal_renders_the_page(route):
+            posts.append(route.request.url)
+            page_after = route.fetch()  # the host acts; its redirect is followed to the page
+            route.fulfill(status=200, headers={"Content-Type": "text/html; charset=utf-8"},
+                          body=page_after.text())
+
+        page.route("**/actions/follow*", portal_renders_the_page)
+        url = page.url
+        me.press(CC, EN["follow"])
+        page.locator(f"{CC} .alert", has_text=EN["you-are-now-following-this-user"]).wait_for()
+        assert page.url == url, "shown in place"
+        assert len(posts) == 1, posts
+        assert page.locator(f"{CC} button", has_text=EN["unfollow"]).count() == 1
     finally:
         context.close()
 
