@@ -231,8 +231,9 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Result<Node, Problem> {
     }
     let decoded = decode(bytes).map_err(|(message, fix)| whole(message, fix))?;
     if let Some(text) = decoded {
-        return TreeBuilder::new(file, &text).run();
+        return build(file, &text);
     }
+    let marked = bytes.starts_with(b"\xEF\xBB\xBF");
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         // The bad byte's line and column, counted over the valid text before it.
@@ -241,14 +242,38 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Result<Node, Problem> {
             file,
             Lines::new(valid).pos(valid.len() as u64),
             "",
+            // The offset in the file, its byte-order mark counted.
             format!(
                 "file is not UTF-8 (invalid byte at offset {})",
-                e.valid_up_to()
+                e.valid_up_to() + if marked { 3 } else { 0 }
             ),
             "save the descriptor as UTF-8".to_owned(),
         )
     })?;
+    build(file, text)
+}
+
+/// The tree of a decoded descriptor. A character XML 1.0 does not allow anywhere
+/// (section 2.2: a control character other than tab, line feed and carriage return,
+/// or U+FFFE, U+FFFF) is refused where it stands, as any XML parser refuses it: a
+/// file Liferay would not deploy is not reported as valid here.
+fn build(file: &Path, text: &str) -> Result<Node, Problem> {
+    if let Some((at, c)) = text.char_indices().find(|&(_, c)| !is_xml_char(c)) {
+        return Err(problem(
+            file,
+            Lines::new(text).pos(at as u64),
+            "",
+            format!("character U+{:04X} is not allowed in XML", u32::from(c)),
+            "remove it: of the control characters XML allows only tab, line feed and carriage return".to_owned(),
+        ));
+    }
     TreeBuilder::new(file, text).run()
+}
+
+/// XML 1.0's `Char` (section 2.2). A Rust `char` is never a surrogate, so what is
+/// left to refuse is the C0 controls but three, and the two non-characters.
+fn is_xml_char(c: char) -> bool {
+    !matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
 }
 
 /// The text of a descriptor that is not in UTF-8, read as XML 1.0 (appendix F) says:
@@ -338,6 +363,8 @@ impl<'a> TreeBuilder<'a> {
         let config = reader.config_mut();
         config.trim_text(false);
         config.check_end_names = true;
+        // `--` inside a comment is not XML (section 2.5), and xmllint refuses it.
+        config.check_comments = true;
         config.expand_empty_elements = false;
         Self {
             file,
@@ -535,6 +562,14 @@ impl<'a> TreeBuilder<'a> {
                     "only &lt; &gt; &amp; &apos; &quot; and character references (&#38;) may appear in values",
                 )
             })?;
+            if let Some(c) = value.chars().find(|&c| !is_xml_char(c)) {
+                return Err(self.fail(
+                    at,
+                    &node.name,
+                    format!("attribute {key} names U+{:04X}, which XML does not allow", u32::from(c)),
+                    "remove the character reference: of the control characters XML allows only tab, line feed and carriage return",
+                ));
+            }
             node.attrs.push((key, value.into_owned()));
         }
         Ok(node)
@@ -580,6 +615,12 @@ impl<'a> TreeBuilder<'a> {
             return Ok(predefined.to_owned());
         }
         match r.resolve_char_ref() {
+            Ok(Some(c)) if !is_xml_char(c) => Err(self.fail(
+                at,
+                &self.current_name(),
+                format!("character reference &{name}; names U+{:04X}, which XML does not allow", u32::from(c)),
+                "remove it: of the control characters XML allows only tab, line feed and carriage return",
+            )),
             Ok(Some(c)) => Ok(c.to_string()),
             Ok(None) => Err(self.fail(
                 at,
@@ -697,6 +738,40 @@ mod tests {
         let odd = [0xFF, 0xFE, b'<', 0, b'a'];
         let refused = parse(Path::new("p.xml"), &odd).expect_err("cut UTF-16");
         assert!(refused.message.contains("UTF-16"), "{}", refused.message);
+    }
+
+    /// What XML 1.0 does not allow is refused, as xmllint and Liferay's parser refuse
+    /// it, where it stands: a control character written or referred to, U+FFFE, a
+    /// comment with `--` in it. Tab, line feed and carriage return are characters.
+    #[test]
+    fn characters_and_comments_xml_does_not_allow_are_refused_where_they_stand() {
+        for (text, at, said) in [
+            ("<a>\n<b>x\u{1}y</b></a>", (2, 5), "U+0001"),
+            ("<a>\n<b>x&#1;y</b></a>", (2, 5), "U+0001"),
+            ("<a>\n<b>x&#xFFFE;y</b></a>", (2, 5), "U+FFFE"),
+            ("<a>\n<b c='&#x1F;'/></a>", (2, 1), "U+001F"),
+            ("<a>\n<b c='\u{c}'/></a>", (2, 7), "U+000C"),
+            ("<a>\n<!-- a -- b --></a>", (2, 8), "comment"),
+        ] {
+            let refused = parse(Path::new("x.xml"), text.as_bytes()).expect_err(text);
+            assert_eq!(
+                (
+                    (refused.line, refused.column),
+                    refused.message.contains(said)
+                ),
+                (at, true),
+                "{text:?}: {refused:?}"
+            );
+        }
+        let root = parse(
+            Path::new("x.xml"),
+            "<a>\t\r\n<b c='&#9;&#10;'>x&#13;\u{fffd}</b><!-- - --></a>".as_bytes(),
+        )
+        .expect("allowed");
+        assert_eq!(root.text_of("b"), Some("x\r\u{fffd}"));
+        // A file's offset counts its byte-order mark.
+        let refused = parse(Path::new("x.xml"), b"\xEF\xBB\xBF<a>\xFF</a>").expect_err("not UTF-8");
+        assert!(refused.message.contains("offset 6"), "{}", refused.message);
     }
 
     #[test]
