@@ -118,10 +118,10 @@ pub struct Verifier {
     verified: Verified,
 }
 
-/// Most tokens [`Verified`] holds; when full it starts again empty. A portal sends
-/// one token per user for as long as it lives, so this covers the users active at
-/// once on a busy host: about 2 MB with tokens of the usual few hundred bytes, at
-/// most 8 MiB of tokens (see [`MAX_VERIFIED_TOKEN_BYTES`]) and their users.
+/// Most tokens each of [`Verified`]'s two maps holds. A portal sends one token per
+/// user for as long as it lives, so this covers the users active at once on a busy
+/// host: the two maps hold about 4 MB with tokens of the usual few hundred bytes, at
+/// most 16 MiB of tokens (see [`MAX_VERIFIED_TOKEN_BYTES`]) and their users.
 const MAX_VERIFIED_TOKENS: usize = 4096;
 
 /// Longest token [`Verified`] keeps. Longer ones (a profile with many claims) are
@@ -138,12 +138,22 @@ const MAX_VERIFIED_TOKEN_BYTES: usize = 2048;
 /// hit, and `nbf` and `iat`, which were not ahead of the clock when the token was
 /// checked, cannot be ahead later. Only tokens that passed are kept, so nobody can
 /// fill it without a consumer's key.
+///
+/// Two maps, so that a full one does not forget the users active now: when the
+/// newer fills, it becomes the older and the one before it is let go; a token found
+/// in the older is moved to the newer. A token is checked again only once a whole
+/// map's worth of others came after its last use, not every user at once whenever
+/// the map fills (a burst of signature checks, costly with RS256).
 #[derive(Default)]
 struct Verified(Mutex<Checked>);
 
+type Tokens = FxHashMap<Box<str>, (PortalUser, u64)>;
+
 #[derive(Default)]
 struct Checked {
-    tokens: FxHashMap<Box<str>, (PortalUser, u64)>,
+    tokens: Tokens,
+    /// The map before `tokens` filled: looked in second.
+    older: Tokens,
     /// Counts the times the keys changed: a token checked with keys that were
     /// replaced while it was checked is not kept.
     generation: u64,
@@ -158,13 +168,23 @@ impl Verified {
     fn user(&self, token: &str, now: u64) -> Option<PortalUser> {
         let mut checked = self.lock();
         match checked.tokens.get(token) {
-            Some((user, exp)) if *exp > now => Some(user.clone()),
+            Some((user, exp)) if *exp > now => return Some(user.clone()),
             Some(_) => {
                 checked.tokens.remove(token);
-                None
+                return None;
             }
-            None => None,
+            None => {}
         }
+        let (kept, entry) = checked.older.remove_entry(token)?;
+        if entry.1 <= now {
+            return None;
+        }
+        let user = entry.0.clone();
+        let let_go = checked.keep(kept, entry);
+        drop(checked);
+        // Freed after the lock: every Bearer request takes it, on an async worker.
+        drop(let_go);
+        Some(user)
     }
 
     /// Taken before a check reads the keys, and handed to [`Self::remember`].
@@ -177,9 +197,12 @@ impl Verified {
         let forgotten = {
             let mut checked = self.lock();
             checked.generation = checked.generation.wrapping_add(1);
-            std::mem::take(&mut checked.tokens)
+            (
+                std::mem::take(&mut checked.tokens),
+                std::mem::take(&mut checked.older),
+            )
         };
-        // Freed after the lock: every Bearer request takes it, on an async worker.
+        // Freed after the lock, as in `user`.
         drop(forgotten);
     }
 
@@ -191,17 +214,29 @@ impl Verified {
         if checked.generation != generation {
             return;
         }
-        let full = (checked.tokens.len() >= MAX_VERIFIED_TOKENS)
-            .then(|| std::mem::take(&mut checked.tokens));
-        checked.tokens.insert(token.into(), (user.clone(), exp));
+        let let_go = checked.keep(token.into(), (user.clone(), exp));
         drop(checked);
-        // The full map's thousands of tokens are freed after the lock, as above.
-        drop(full);
+        // The thousands of tokens let go are freed after the lock, as in `user`.
+        drop(let_go);
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.lock().tokens.len()
+        let checked = self.lock();
+        checked.tokens.len() + checked.older.len()
+    }
+}
+
+impl Checked {
+    /// Keeps `token` in the newer map. A full one becomes the older, and the older
+    /// map it replaces is handed back, to be freed once the lock is let go.
+    fn keep(&mut self, token: Box<str>, entry: (PortalUser, u64)) -> Option<Tokens> {
+        let let_go = (self.tokens.len() >= MAX_VERIFIED_TOKENS).then(|| {
+            let full = std::mem::take(&mut self.tokens);
+            std::mem::replace(&mut self.older, full)
+        });
+        self.tokens.insert(token, entry);
+        let_go
     }
 }
 
@@ -769,11 +804,42 @@ mod tests {
     fn the_remembered_tokens_are_bounded() {
         let v = verifier();
         let now = jsonwebtoken::get_current_timestamp();
-        for n in 0..MAX_VERIFIED_TOKENS + 10 {
+        for n in 0..3 * MAX_VERIFIED_TOKENS + 10 {
             v.verify_at(&token(&format!("user{n}"), 60), now)
                 .expect("valid");
-            assert!(v.verified.len() <= MAX_VERIFIED_TOKENS);
+            assert!(v.verified.len() <= 2 * MAX_VERIFIED_TOKENS);
         }
-        assert_eq!(v.verified.len(), 10);
+        // The newer map holds the last 10, the older the full map before them.
+        assert_eq!(v.verified.len(), MAX_VERIFIED_TOKENS + 10);
+    }
+
+    /// A full map does not forget the users active now: a token in use stays
+    /// remembered however many others come, and only one unused for a whole map's
+    /// worth of others is checked again.
+    #[test]
+    fn a_token_in_use_outlives_full_maps() {
+        let v = verifier();
+        let now = jsonwebtoken::get_current_timestamp();
+        let (ada, idle) = (token("ada", 60), token("idle", 60));
+        let ada_user = v.verify_at(&ada, now).expect("valid");
+        v.verify_at(&idle, now).expect("valid");
+        for round in 0..3 {
+            for n in 0..MAX_VERIFIED_TOKENS {
+                v.verify_at(&token(&format!("user{round}-{n}"), 60), now)
+                    .expect("valid");
+            }
+            // Found without a check: in the older map at first, then kept again.
+            assert_eq!(v.remembered(&ada), Some(ada_user.clone()), "round {round}");
+        }
+        assert_eq!(v.remembered(&idle), None);
+        // An expired token in the older map is not moved back.
+        let v = verifier();
+        v.verify_at(&ada, now).expect("valid");
+        for n in 0..MAX_VERIFIED_TOKENS {
+            v.verify_at(&token(&format!("user{n}"), 60), now)
+                .expect("valid");
+        }
+        assert_eq!(v.verify_at(&ada, now + 62), Err(AuthError::Expired));
+        assert_eq!(v.verified.len(), MAX_VERIFIED_TOKENS);
     }
 }
