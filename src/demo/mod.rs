@@ -610,12 +610,15 @@ mod tests {
     /// The script marks the button it is acting for `aria-disabled` while the action
     /// runs, up to a minute, and the button keeps the focus meanwhile: faded with it,
     /// its focus ring would fall to about 2.6:1 on white (WCAG 1.4.11 asks 3:1).
+    /// Where no ring is drawn (a mouse click) it fades as any busy button does.
     #[test]
     fn a_pressed_button_keeps_its_focus_ring() {
         let css = include_str!("demo.css");
+        // Rule by rule, however written over lines; a busy placement fades nothing
+        // (`a_busy_placement_shows_a_bar_and_fades_nothing`).
         let fading: Vec<&str> = css
-            .lines()
-            .filter(|line| line.contains("aria-disabled") && line.contains("opacity"))
+            .split('}')
+            .filter(|rule| rule.contains("aria-disabled") && rule.contains("opacity"))
             .collect();
         assert!(
             !fading.is_empty(),
@@ -624,7 +627,9 @@ mod tests {
         for rule in fading {
             let selectors = rule.split('{').next().unwrap_or_default();
             for selector in selectors.split(',').filter(|s| s.contains("aria-disabled")) {
-                assert!(selector.contains(":not(:focus)"), "{rule}");
+                // The ring is drawn for `:focus-visible` (a button clicked with the
+                // mouse has the focus too, and fades like the others).
+                assert!(selector.contains(":not(:focus-visible)"), "{rule}");
             }
         }
     }

@@ -633,7 +633,7 @@ pub fn hostability(file: &Path, def: &PortletDef) -> Vec<Problem> {
             def.name_pos,
             "portlet-name",
             format!("portlet-name {:?} cannot be hosted", shown(&def.name)),
-            "use 1 to 64 letters, digits or underscores, without \"_INSTANCE_\" or \"_USER_\" in them or \"_INSTANCE\" at their end (Liferay's marks of a placement and of a user's own portlet): the name becomes part of the namespace _<portlet-name>_ that prefixes every parameter, HTML id and JavaScript name".into(),
+            "use 1 to 64 letters, digits or underscores, without \"_INSTANCE_\" or \"_USER_\" in them or \"_INSTANCE\" or \"_USER\" at their end (Liferay's marks of a placement and of a user's own portlet): the name becomes part of the namespace _<portlet-name>_ that prefixes every parameter, HTML id and JavaScript name".into(),
         ));
     }
     // With no `<supports>` at all the schema's problem already says so.

@@ -399,7 +399,22 @@ impl<'a> TreeBuilder<'a> {
             let event = match self.reader.read_event() {
                 Ok(event) => event,
                 Err(e) => {
-                    let at = self.reader.error_position();
+                    let mut at = self.reader.error_position();
+                    // quick-xml places a `--` in a comment after the comment's last
+                    // single `-` before it: the first `--` inside the comment is it.
+                    if matches!(
+                        e,
+                        quick_xml::Error::IllFormed(
+                            quick_xml::errors::IllFormedError::DoubleHyphenInComment
+                        )
+                    ) {
+                        let inside = before as usize + "<!--".len();
+                        if let Some(found) =
+                            self.lines.text.get(inside..).and_then(|t| t.find("--"))
+                        {
+                            at = (inside + found) as u64;
+                        }
+                    }
                     let element = self.current_name();
                     return Err(self.fail(
                         at,
@@ -749,9 +764,15 @@ mod tests {
             ("<a>\n<b>x\u{1}y</b></a>", (2, 5), "U+0001"),
             ("<a>\n<b>x&#1;y</b></a>", (2, 5), "U+0001"),
             ("<a>\n<b>x&#xFFFE;y</b></a>", (2, 5), "U+FFFE"),
+            // A reference in an attribute is placed at its element.
             ("<a>\n<b c='&#x1F;'/></a>", (2, 1), "U+001F"),
             ("<a>\n<b c='\u{c}'/></a>", (2, 7), "U+000C"),
             ("<a>\n<!-- a -- b --></a>", (2, 8), "comment"),
+            (
+                "<a>\n<!-- liferay-display.xml\n portlet-name -- x --></a>",
+                (3, 15),
+                "comment",
+            ),
         ] {
             let refused = parse(Path::new("x.xml"), text.as_bytes()).expect_err(text);
             assert_eq!(

@@ -158,13 +158,15 @@ impl fmt::Display for PortletId {
 /// `_INSTANCE_` in it nor `_INSTANCE` at its end: a placement `name_INSTANCE_id` is
 /// split at its first separator (as Liferay splits it), so `team_INSTANCE`'s
 /// placements would read as `team`'s. Nor `_USER_`, Liferay's other reserved word of
-/// a portlet id (a user's own copy, `name_USER_id`): Liferay refuses a portlet named
-/// with either, so a descriptor it would refuse is refused here too.
+/// a portlet id (a user's own copy, `name_USER_id`), nor `_USER` at its end, for the
+/// same reason as `_INSTANCE`: Liferay refuses a portlet named with either word, so a
+/// descriptor it would refuse is refused here too.
 pub fn is_portlet_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
         && !name.contains(INSTANCE_SEPARATOR)
         && !name.contains(USER_SEPARATOR)
+        && !name.ends_with(&USER_SEPARATOR[..USER_SEPARATOR.len() - 1])
         && !name.ends_with(&INSTANCE_SEPARATOR[..INSTANCE_SEPARATOR.len() - 1])
 }
 
@@ -332,7 +334,7 @@ mod tests {
         assert!(!is_portlet_name("team_INSTANCE"));
         assert!(is_portlet_name("team_INSTANCES") && is_portlet_name("INSTANCE"));
         // Nor one Liferay reserves for a user's own copy of a portlet.
-        assert!(!is_portlet_name("team_USER_directory"));
+        assert!(!is_portlet_name("team_USER_directory") && !is_portlet_name("team_USER"));
         assert!(PortletId::parse("team_USER_x_INSTANCE_ab12").is_none());
         assert!(is_portlet_name("team_USERS") && is_portlet_name("USER_team"));
     }

@@ -152,12 +152,16 @@
     } catch (e) {}
   }
 
-  function swap(next) {
+  {#- prepare, if given, readies the imported markup before it is shown. #}
+  function swap(next, prepare) {
     var current = root();
     if (!current || !next) {
       return false;
     }
     var imported = document.importNode(next, true);
+    if (prepare) {
+      prepare(imported);
+    }
     current.parentNode.replaceChild(imported, current);
     localTimes(imported);
     focusIn(imported, "[aria-invalid=true]");
@@ -210,9 +214,10 @@
   {#- A refusal (an alert, where an outcome is a status) comes back with the form as
       the host drew it: empty, for a new contact. What the person typed is put back,
       so a duplicate email costs them one field and not the whole form: into the
-      answer's markup, before it is shown, so the refused field takes the focus
-      holding what was typed, and a screen reader reads that out, not an empty field
-      (cloned, a field keeps its value). #}
+      answer's markup once imported, before it is shown, so the refused field takes
+      the focus holding what was typed, and a screen reader reads that out, not an
+      empty field (set before the import, a textarea's value is lost in browsers
+      whose clone keeps the markup's). #}
   function keepTyped(el, form, data) {
     var again = el && form.id ? Array.prototype.filter.call(el.getElementsByTagName("form"), function (f) {
       return f.id === form.id;
@@ -323,7 +328,8 @@
           answer (as Liferay does for a portlet that does not redirect after its
           actions, over WSRP). The action ran: its page is shown like any other, and
           nothing is posted again. Where it cannot be shown, the page is loaded afresh
-          (the action's address, taken again, could act again). #}
+          (the action's address, taken again, could act again; a page that was itself
+          a post's answer, the browser asks before posting it again). #}
       var inline = !response.redirected && response.status === 200;
       var elsewhere = inline ? function () {
         location.reload();
@@ -355,10 +361,9 @@
         busy(false);
         var doc = parsed(html);
         var next = doc.getElementById(rootId);
-        if (next) {
-          keepTyped(next, form, data);
-        }
-        if (!swap(next)) {
+        if (!swap(next, function (imported) {
+          keepTyped(imported, form, data);
+        })) {
           elsewhere();
           return;
         }

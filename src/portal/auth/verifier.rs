@@ -125,7 +125,8 @@ pub struct Verifier {
 const MAX_VERIFIED_TOKENS: usize = 4096;
 
 /// Longest token [`Verified`] keeps. Longer ones (a profile with many claims) are
-/// checked every time: kept, 4,096 of the longest accepted would be 32 MiB.
+/// checked every time: kept, two maps of 4,096 of the longest accepted would be
+/// 64 MiB.
 const MAX_VERIFIED_TOKEN_BYTES: usize = 2048;
 
 /// Tokens whose signature and claims were checked, by their exact text, with the
