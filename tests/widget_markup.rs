@@ -371,9 +371,12 @@ fn check_script(label: &str, script: &str, wrapper: &str) {
     // and a press made offline post the form the ordinary way, and a run of the
     // script done again lets the earlier run's listeners go (11,409 bytes); 10.5 KiB
     // since its lines go out without their indentation (10,023 bytes, with a
-    // placement refreshed under the focus keeping it on the same control).
+    // placement refreshed under the focus keeping it on the same control); 11.5 KiB
+    // since a portal's page in an action's own answer is shown rather than posted
+    // again, and an outcome that arrives where the reader went on is spoken (11,164
+    // bytes).
     assert!(
-        script.len() < 10 * 1024 + 512,
+        script.len() < 11 * 1024 + 512,
         "{label}: the script is {} bytes",
         script.len()
     );
