@@ -8,6 +8,15 @@ use widget_host::descriptors::{self, Catalog, Problem, check};
 const SHIPPED: &str = "widget-descriptors";
 const PLUTO: &str = "../shared/specs/fixtures/pluto-descriptors";
 
+/// The catalog's first problem that `matches`, or a failure listing them all.
+fn problem_where(catalog: &Catalog, matches: impl Fn(&Problem) -> bool) -> &Problem {
+    catalog
+        .problems
+        .iter()
+        .find(|p| matches(p))
+        .unwrap_or_else(|| panic!("{:?}", messages(&catalog.problems)))
+}
+
 fn messages(problems: &[Problem]) -> Vec<String> {
     problems.iter().map(ToString::to_string).collect()
 }
@@ -1192,11 +1201,7 @@ fn problems_point_at_the_element_they_name() {
         &format!("{phones}\n\t\t\t\t<read-only>maybe</read-only>"),
     );
     let catalog = load_edited("contacts-center", "portlet.xml", &text);
-    let problem = catalog
-        .problems
-        .iter()
-        .find(|p| p.element == "read-only")
-        .unwrap_or_else(|| panic!("{:?}", messages(&catalog.problems)));
+    let problem = problem_where(&catalog, |p| p.element == "read-only");
     assert_eq!(
         (problem.line, problem.column),
         position_of(&text, "<read-only>maybe"),
@@ -1208,11 +1213,9 @@ fn problems_point_at_the_element_they_name() {
     assert!(original.contains(name), "the shipped file changed");
     let text = original.replace(name, "<portlet-name>notices</portlet-name>");
     let catalog = load_edited("notifications", "liferay-portlet.xml", &text);
-    let problem = catalog
-        .problems
-        .iter()
-        .find(|p| p.message.contains("which portlet.xml does not declare"))
-        .unwrap_or_else(|| panic!("{:?}", messages(&catalog.problems)));
+    let problem = problem_where(&catalog, |p| {
+        p.message.contains("which portlet.xml does not declare")
+    });
     assert_eq!(
         (problem.element.as_str(), problem.line, problem.column),
         (
@@ -1512,11 +1515,9 @@ fn a_display_id_of_no_portlet_and_bare_parameters_are_reported_where_written() {
         .count();
     let catalog = load_edited("contacts-center", "liferay-display.xml", &typo);
     assert!(catalog.get("contacts_center").is_none(), "served");
-    let problem = catalog
-        .problems
-        .iter()
-        .find(|p| p.message.contains("which portlet.xml does not declare"))
-        .unwrap_or_else(|| panic!("{:?}", messages(&catalog.problems)));
+    let problem = problem_where(&catalog, |p| {
+        p.message.contains("which portlet.xml does not declare")
+    });
     assert_eq!(
         (problem.element.as_str(), problem.line),
         ("portlet", line as u32),
