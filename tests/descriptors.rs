@@ -1227,6 +1227,73 @@ fn problems_point_at_the_element_they_name() {
     );
 }
 
+/// Elements the host does not act on still follow their schema, as Liferay's
+/// validating parser holds them to it: an `<init-param>` or a `<custom-window-state>`
+/// named twice, or a `<security-role-ref>` without its role-name, is a problem at
+/// its place, and the folder is not served until it is fixed.
+#[test]
+fn elements_the_host_does_not_act_on_still_follow_their_schema() {
+    let original = shipped_text("contacts-center", "portlet.xml");
+    let (class, prefs_end, app_end) = (
+        "<portlet-class>widget-host:contacts-center</portlet-class>",
+        "</portlet-preferences>",
+        "</portlet-app>",
+    );
+    for anchor in [class, prefs_end, app_end] {
+        assert_eq!(
+            original.matches(anchor).count(),
+            1,
+            "the shipped file changed"
+        );
+    }
+    let param =
+        |file: &str| format!("<init-param><name>config</name><value>{file}</value></init-param>");
+    let state = "<custom-window-state><window-state>wide</window-state></custom-window-state>";
+    let text = original
+        .replace(class, &format!("{class}\n\t\t{}\n\t\t{}", param("/a.xml"), param("/b.xml")))
+        .replace(
+            prefs_end,
+            &format!("{prefs_end}\n\t\t<security-role-ref><role-link>tomcat</role-link></security-role-ref>"),
+        )
+        .replace(app_end, &format!("\t{state}\n\t{state}\n{app_end}"));
+    let catalog = load_edited("contacts-center", "portlet.xml", &text);
+    assert!(catalog.get("contacts_center").is_none(), "served");
+    // The second of each, where it names what it repeats.
+    let last = |needle: &str| {
+        let before = &text[..text.rfind(needle).expect("written")];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        (line as u32, column as u32)
+    };
+    let param_twice = problem_where(&catalog, |p| {
+        p.message
+            .contains("<init-param> with name \"config\" is declared twice")
+    });
+    assert_eq!((param_twice.line, param_twice.column), last("<name>config"));
+    let state_twice = problem_where(&catalog, |p| {
+        p.message
+            .contains("<custom-window-state> with window-state \"wide\" is declared twice")
+    });
+    assert_eq!(
+        (state_twice.line, state_twice.column),
+        last("<window-state>wide")
+    );
+    let no_role = problem_where(&catalog, |p| {
+        p.message
+            .contains("<security-role-ref> lacks the required element <role-name>")
+    });
+    assert_eq!(no_role.line, last("<security-role-ref>").0);
+    // Each once, in the schema's order, is served.
+    let once = original
+        .replace(class, &format!("{class}\n\t\t{}", param("/a.xml")))
+        .replace(
+            prefs_end,
+            &format!("{prefs_end}\n\t\t<security-role-ref><role-name>admin</role-name><role-link>tomcat</role-link></security-role-ref>"),
+        )
+        .replace(app_end, &format!("\t{state}\n{app_end}"));
+    load_clean("contacts-center", "portlet.xml", &once, "each once");
+}
+
 /// One portlet described twice in liferay-portlet.xml is a problem at the second entry.
 #[test]
 fn a_portlet_described_twice_in_liferay_portlet_xml_is_a_problem() {

@@ -164,6 +164,56 @@ const PREFERENCES: &[(&str, Occurs)] = &[("preference", Many), ("preferences-val
 
 const PREFERENCE: &[(&str, Occurs)] = &[("name", One), ("value", Many), ("read-only", Optional)];
 
+// Elements the host does not act on, checked all the same: Liferay validates
+// portlet.xml against its schema and refuses a file that breaks it, so `descriptors
+// check` must not call such a file valid. Each is named once where the schema's
+// uniqueness rules say (`init-param-name-uniqueness` and the others).
+const INIT_PARAM: &[(&str, Occurs)] = &[("description", Many), ("name", One), ("value", One)];
+
+const SECURITY_ROLE_REF: &[(&str, Occurs)] = &[
+    ("description", Many),
+    ("role-name", One),
+    ("role-link", Optional),
+];
+
+const CUSTOM_PORTLET_MODE: &[(&str, Occurs)] = &[
+    ("description", Many),
+    ("portlet-mode", One),
+    ("portal-managed", Optional),
+];
+
+const CUSTOM_WINDOW_STATE: &[(&str, Occurs)] = &[("description", Many), ("window-state", One)];
+
+/// Checks each `element` of `parent` against its schema's `items`, and that no two
+/// of them give the same `key` (an element without one is not compared, as in XSD).
+fn checked_once(
+    file: &Path,
+    parent: &Node,
+    (element, items, key): (&'static str, &'static [(&'static str, Occurs)], &str),
+    schema: &'static str,
+    problems: &mut FileProblems,
+) {
+    let mut seen = std::collections::HashSet::new();
+    for node in parent.all(element) {
+        problems.extend(Sequence { items, schema }.check(file, node));
+        let Some(named) = node.first(key) else {
+            continue;
+        };
+        if !seen.insert(named.value()) {
+            problems.push(problem(
+                file,
+                named.pos,
+                key,
+                format!(
+                    "<{element}> with {key} {:?} is declared twice",
+                    shown(named.value())
+                ),
+                format!("the schema allows one <{element}> per {key}: keep one"),
+            ));
+        }
+    }
+}
+
 /// The namespace the root element is in: its prefix's `xmlns:p`, or the default `xmlns`.
 fn namespace(root: &Node) -> Option<&str> {
     match &root.prefix {
@@ -262,9 +312,21 @@ pub fn read(file: &Path, root: &Node) -> (PortletApp, FileProblems) {
         return (app, problems);
     }
     let custom = Custom::of(root);
+    for declared in [
+        ("custom-portlet-mode", CUSTOM_PORTLET_MODE, "portlet-mode"),
+        ("custom-window-state", CUSTOM_WINDOW_STATE, "window-state"),
+    ] {
+        checked_once(file, root, declared, schema, &mut problems);
+    }
     let mut names: std::collections::HashSet<&str> = Default::default();
     for node in root.all("portlet") {
         problems.extend(seq(portlet_seq).check(file, node));
+        for declared in [
+            ("init-param", INIT_PARAM, "name"),
+            ("security-role-ref", SECURITY_ROLE_REF, "role-name"),
+        ] {
+            checked_once(file, node, declared, schema, &mut problems);
+        }
         let def = read_portlet(file, node, &mut problems, seq, info_seq);
         if names.contains(def.name.as_str()) {
             problems.push(problem(

@@ -277,14 +277,15 @@ fn is_xml_char(c: char) -> bool {
 }
 
 /// The text of a descriptor that is not in UTF-8, read as XML 1.0 (appendix F) says:
-/// a UTF-16 byte-order mark first, then the declaration's `encoding`. `None` for UTF-8
+/// a UTF-16 byte-order mark first, else a declaration begun in UTF-16 without one
+/// (`<?` as two 16-bit units), then the declaration's `encoding`. `None` for UTF-8
 /// (declared so, or by default), which is read in place. Besides UTF-8 the host reads
 /// UTF-16 and ISO-8859-1 (Latin-1, whose bytes are the first 256 code points); another
 /// declared encoding is refused by name, since a guess would misread its letters.
 fn decode(bytes: &[u8]) -> Result<Option<String>, (String, &'static str)> {
     const SAVE_AS_UTF8: &str = "save the descriptor as UTF-8";
-    let units = |pair: fn([u8; 2]) -> u16| {
-        let units = bytes[2..].chunks(2).map(|c| match *c {
+    let units = |skip: usize, pair: fn([u8; 2]) -> u16| {
+        let units = bytes[skip..].chunks(2).map(|c| match *c {
             [a, b] => pair([a, b]),
             // An odd byte at the end: no whole character, so not valid UTF-16.
             _ => 0xD800,
@@ -295,8 +296,10 @@ fn decode(bytes: &[u8]) -> Result<Option<String>, (String, &'static str)> {
             .map_err(|_| ("file is not valid UTF-16".to_owned(), SAVE_AS_UTF8))
     };
     match bytes {
-        [0xFF, 0xFE, ..] => return units(u16::from_le_bytes),
-        [0xFE, 0xFF, ..] => return units(u16::from_be_bytes),
+        [0xFF, 0xFE, ..] => return units(2, u16::from_le_bytes),
+        [0xFE, 0xFF, ..] => return units(2, u16::from_be_bytes),
+        [b'<', 0, b'?', 0, ..] => return units(0, u16::from_le_bytes),
+        [0, b'<', 0, b'?', ..] => return units(0, u16::from_be_bytes),
         _ => {}
     }
     // A UTF-8 byte-order mark decides over the declaration, as UTF-16's does.
@@ -308,7 +311,11 @@ fn decode(bytes: &[u8]) -> Result<Option<String>, (String, &'static str)> {
     };
     match encoding.to_ascii_uppercase().as_str() {
         "UTF-8" | "UTF8" | "US-ASCII" | "ASCII" => Ok(None),
-        "ISO-8859-1" | "ISO8859-1" | "LATIN1" | "ISO_8859-1" | "L1" => Ok(Some(latin1(bytes))),
+        // Its name and the aliases IANA registers for it, and Java's.
+        "ISO-8859-1" | "ISO8859-1" | "LATIN1" | "ISO_8859-1" | "L1" | "ISO_8859-1:1987"
+        | "ISO-IR-100" | "IBM819" | "CP819" | "CSISOLATIN1" | "ISO8859_1" => {
+            Ok(Some(latin1(bytes)))
+        }
         // Windows' Western code page is Latin-1 but for 0x80–0x9F (curly quotes, the
         // euro sign...): read as Latin-1 when it holds none of those.
         "WINDOWS-1252" | "CP1252" if !bytes.iter().any(|b| (0x80..=0x9F).contains(b)) => {
@@ -720,14 +727,27 @@ mod tests {
             .into_iter()
             .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
             .collect();
-        for bytes in [le, be] {
+        // Without a byte-order mark, its declaration's first two units tell it.
+        let bare_le = le[2..].to_vec();
+        let bare_be = be[2..].to_vec();
+        for bytes in [le, be, bare_le, bare_be] {
             let root = parse(Path::new("p.xml"), &bytes).expect("UTF-16");
             assert_eq!(root.text_of("b"), Some("Café"));
             assert_eq!(root.children[0].pos, Pos { line: 2, column: 4 });
         }
-        let latin1 = b"<?xml version='1.0' encoding='ISO-8859-1'?><a><b>Caf\xe9</b></a>";
-        let root = parse(Path::new("p.xml"), latin1).expect("Latin-1");
-        assert_eq!(root.text_of("b"), Some("Café"));
+        for name in [
+            "ISO-8859-1",
+            "ISO_8859-1:1987",
+            "iso-ir-100",
+            "IBM819",
+            "csISOLatin1",
+        ] {
+            let latin1 = format!("<?xml version='1.0' encoding='{name}'?><a><b>Caf");
+            let mut latin1 = latin1.into_bytes();
+            latin1.extend_from_slice(b"\xe9</b></a>");
+            let root = parse(Path::new("p.xml"), &latin1).expect(name);
+            assert_eq!(root.text_of("b"), Some("Café"), "{name}");
+        }
         // Declared UTF-8, or nothing declared: the bytes must be UTF-8.
         let utf8 = "<?xml version=\"1.0\" encoding=\"utf-8\"?><a><b>Café</b></a>";
         let root = parse(Path::new("p.xml"), utf8.as_bytes()).expect("UTF-8");
