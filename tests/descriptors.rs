@@ -1246,11 +1246,20 @@ fn elements_the_host_does_not_act_on_still_follow_their_schema() {
             "the shipped file changed"
         );
     }
-    let param =
-        |file: &str| format!("<init-param><name>config</name><value>{file}</value></init-param>");
+    let param = |name: &str, file: &str| {
+        format!("<init-param><name>{name}</name><value>{file}</value></init-param>")
+    };
     let state = "<custom-window-state><window-state>wide</window-state></custom-window-state>";
     let text = original
-        .replace(class, &format!("{class}\n\t\t{}\n\t\t{}", param("/a.xml"), param("/b.xml")))
+        // One name, as the schema's token type reads it: white space collapsed.
+        .replace(
+            class,
+            &format!(
+                "{class}\n\t\t{}\n\t\t{}",
+                param("my config", "/a.xml"),
+                param("my\n\t\t\tconfig ", "/b.xml")
+            ),
+        )
         .replace(
             prefs_end,
             &format!("{prefs_end}\n\t\t<security-role-ref><role-link>tomcat</role-link></security-role-ref>"),
@@ -1267,9 +1276,9 @@ fn elements_the_host_does_not_act_on_still_follow_their_schema() {
     };
     let param_twice = problem_where(&catalog, |p| {
         p.message
-            .contains("<init-param> with name \"config\" is declared twice")
+            .contains("<init-param> with name \"my config\" is declared twice")
     });
-    assert_eq!((param_twice.line, param_twice.column), last("<name>config"));
+    assert_eq!((param_twice.line, param_twice.column), last("<name>my"));
     let state_twice = problem_where(&catalog, |p| {
         p.message
             .contains("<custom-window-state> with window-state \"wide\" is declared twice")
@@ -1285,7 +1294,7 @@ fn elements_the_host_does_not_act_on_still_follow_their_schema() {
     assert_eq!(no_role.line, last("<security-role-ref>").0);
     // Each once, in the schema's order, is served.
     let once = original
-        .replace(class, &format!("{class}\n\t\t{}", param("/a.xml")))
+        .replace(class, &format!("{class}\n\t\t{}", param("config", "/a.xml")))
         .replace(
             prefs_end,
             &format!("{prefs_end}\n\t\t<security-role-ref><role-name>admin</role-name><role-link>tomcat</role-link></security-role-ref>"),

@@ -164,10 +164,12 @@ const PREFERENCES: &[(&str, Occurs)] = &[("preference", Many), ("preferences-val
 
 const PREFERENCE: &[(&str, Occurs)] = &[("name", One), ("value", Many), ("read-only", Optional)];
 
-// Elements the host does not act on, checked all the same: Liferay validates
-// portlet.xml against its schema and refuses a file that breaks it, so `descriptors
-// check` must not call such a file valid. Each is named once where the schema's
-// uniqueness rules say (`init-param-name-uniqueness` and the others).
+// Elements that serve no widget of the host (the custom modes and states only
+// declare what a portlet may use), checked all the same: Liferay validates
+// portlet.xml against its schema and refuses a file that breaks it. Their children
+// come in the schema's order, and each is named once where its uniqueness rules say
+// (`init-param-name-uniqueness` and the others); the simple types of their values
+// (`portal-managed`'s true or false, `role-name`'s NMTOKEN) are not checked.
 const INIT_PARAM: &[(&str, Occurs)] = &[("description", Many), ("name", One), ("value", One)];
 
 const SECURITY_ROLE_REF: &[(&str, Occurs)] = &[
@@ -199,14 +201,16 @@ fn checked_once(
         let Some(named) = node.first(key) else {
             continue;
         };
-        if !seen.insert(named.value()) {
+        // Compared as the schema's token type reads them: white space collapsed.
+        let value = super::xml::xml_collapse(&named.text);
+        if !seen.insert(value.clone()) {
             problems.push(problem(
                 file,
                 named.pos,
                 key,
                 format!(
                     "<{element}> with {key} {:?} is declared twice",
-                    shown(named.value())
+                    shown(&value)
                 ),
                 format!("the schema allows one <{element}> per {key}: keep one"),
             ));
