@@ -1227,12 +1227,13 @@ fn problems_point_at_the_element_they_name() {
     );
 }
 
-/// Elements the host does not act on still follow their schema, as Liferay's
+/// `<init-param>` and `<security-role-ref>`, which serve no widget of the host, and
+/// the custom modes and states follow their schema's structure, as Liferay's
 /// validating parser holds them to it: an `<init-param>` or a `<custom-window-state>`
 /// named twice, or a `<security-role-ref>` without its role-name, is a problem at
 /// its place, and the folder is not served until it is fixed.
 #[test]
-fn elements_the_host_does_not_act_on_still_follow_their_schema() {
+fn params_roles_and_custom_states_follow_their_schema() {
     let original = shipped_text("contacts-center", "portlet.xml");
     let (class, prefs_end, app_end) = (
         "<portlet-class>widget-host:contacts-center</portlet-class>",
