@@ -2056,6 +2056,61 @@ fn a_wsrp_fault_is_logged_escaped() {
     assert!(!fault.contains('\n'), "{fault}");
 }
 
+/// A refused WSRP registration answers every caller alike, but the log tells the
+/// administrator setting a portal up which `consumerName` came (Liferay sends its
+/// virtual host name, which cannot be set) and what was wrong, escaped.
+#[test]
+fn a_refused_wsrp_registration_logs_the_name_it_sent_and_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, address, rx) = serve_logging(
+        dir.path(),
+        "[[consumers]]\nid = \"portal\"\nwsrp_secret = \"0123456789abcdef0123456789abcdef\"\n",
+    );
+    let register = |consumer: &str, secret: &str| {
+        let body = format!(
+            "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:t=\"urn:oasis:names:tc:wsrp:v2:types\"><s:Body>\
+             <t:register><t:registrationData><t:consumerName>{consumer}</t:consumerName>\
+             <t:registrationProperties name=\"wsrp_secret\"><t:stringValue>{secret}</t:stringValue></t:registrationProperties>\
+             </t:registrationData></t:register></s:Body></s:Envelope>"
+        );
+        let answer = exchange(
+            &address,
+            &format!(
+                "POST /wsrp/v2/registration HTTP/1.1\r\nHost: {address}\r\nContent-Type: text/xml; charset=utf-8\r\nSOAPAction: \"\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        );
+        assert!(
+            answer.contains("unknown consumer or wrong secret"),
+            "{answer}"
+        );
+    };
+    register(
+        "liferay.example&#10;forged",
+        "0123456789abcdef0123456789abcdef",
+    );
+    register("portal", "not the secret");
+    let lines = stop_and_collect(child, &address, rx);
+    let refused: Vec<serde_json::Value> = lines
+        .iter()
+        .filter(|l| l.contains("a WSRP registration was refused"))
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(refused.len(), 2, "{lines:#?}");
+    assert_eq!(refused[0]["level"], "WARN");
+    assert_eq!(
+        refused[0]["fields"]["consumer_name"],
+        "liferay.example\\nforged"
+    );
+    assert_eq!(refused[0]["fields"]["why"], "no consumer has this id");
+    assert_eq!(refused[1]["fields"]["consumer_name"], "portal");
+    assert_eq!(refused[1]["fields"]["why"], "wrong secret");
+    assert!(
+        !lines.iter().any(|l| l.contains("not the secret")),
+        "the secret stays out of the log"
+    );
+}
+
 /// A `RUST_LOG` the host cannot read logs at `info`, as an unset one does: the
 /// "serving" line comes (the helper waits for it), and no request's debug line (a
 /// host logging at `debug` writes one for the request that stops it).

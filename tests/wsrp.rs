@@ -818,6 +818,67 @@ fn wrong_secrets_close_registration_for_the_rest_of_the_minute() {
     assert_eq!(ok_body(&markup).name, "getMarkupResponse");
 }
 
+/// `modifyRegistration` proves a secret only after a stored handle: its wrong secrets
+/// count against that handle, not the host. Strangers filling the host's count with
+/// `register` calls do not hold a rotated consumer's handles out of service, and one
+/// handle's guesses close checks for it alone.
+#[test]
+fn a_handle_is_modified_while_strangers_fill_the_registration_bound() {
+    let f = fixture();
+    let (kept, guessed) = (register(&f), register(&f));
+    const ROTATED: &str = "rotated-secret-0123456789";
+    let rotated = fixture_with(ROTATED, Arc::clone(&f.registrations));
+    for i in 0..=wsrp_guesses::MAX_WRONG_SECRETS {
+        let reply = rotated.producer.handle(
+            "registration",
+            register_body("stranger", &format!("guess-{i}")).as_bytes(),
+        );
+        assert_eq!(fault_name(&reply), "OperationFailed", "{}", reply.body);
+    }
+    let reply = rotated
+        .producer
+        .handle("registration", register_body("portal", ROTATED).as_bytes());
+    assert!(
+        reply.body.contains("too many wrong secrets"),
+        "{}",
+        reply.body
+    );
+    let modify = |handle: &str, secret: &str| {
+        let body = envelope(&format!(
+            "<t:modifyRegistration>{}<t:registrationData><t:consumerName>portal</t:consumerName>\
+             <t:registrationProperties name=\"wsrp_secret\"><t:stringValue>{secret}</t:stringValue></t:registrationProperties>\
+             </t:registrationData></t:modifyRegistration>",
+            reg_context(handle)
+        ));
+        rotated.producer.handle("registration", body.as_bytes())
+    };
+    // One handle's holder guesses: its own checks close.
+    for i in 0..wsrp_guesses::MAX_WRONG_SECRETS {
+        let reply = modify(&guessed, &format!("guess-{i}"));
+        assert!(
+            reply.body.contains("unknown consumer or wrong secret"),
+            "guess {i}: {}",
+            reply.body
+        );
+    }
+    let reply = modify(&guessed, ROTATED);
+    assert!(
+        reply.body.contains("too many wrong secrets"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(
+        fault_name(&get_markup(&rotated, &guessed, "echo", "", None)),
+        "ModifyRegistrationRequired"
+    );
+    // The other handle proves the new secret and serves again.
+    let reply = modify(&kept, ROTATED);
+    assert_eq!(ok_body(&reply).name, "modifyRegistrationResponse");
+    assert!(
+        markup_html(&get_markup(&rotated, &kept, "echo", "", None)).contains("data-who=\"guest\"")
+    );
+}
+
 #[test]
 fn markup_needs_a_valid_registration_and_handle() {
     let f = fixture();

@@ -11,8 +11,15 @@
 //! not tell which ids are. While it holds, a portal being set up is refused as well
 //! and told to try again; its registrations already made keep working, since they
 //! prove no secret again.
+//!
+//! `modifyRegistration` proves a secret too, but only after its caller has shown a
+//! stored handle (128 random bits), so its wrong secrets count against that handle
+//! alone ([`HandleGuesses`]). A consumer whose secret was rotated, whose handle then
+//! serves nothing until it is modified, is not held out by strangers filling the
+//! host's count with `register` calls.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Wrong secrets the producer takes within one [`WINDOW`].
@@ -62,6 +69,14 @@ impl SecretGuesses {
         self.window.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Whether anything still counts at `now`: a window not yet ended, or an attempt
+    /// being checked.
+    fn counts_at(&self, now: Instant) -> bool {
+        let mut window = self.lock();
+        let window = window.at(now);
+        window.began.is_some() || window.pending > 0
+    }
+
     /// Admits an attempt at `now`, before its secret is checked: `Err` with how long
     /// until one may be checked while the wrong attempts and those being checked fill
     /// the bound.
@@ -98,6 +113,36 @@ impl SecretGuesses {
         window.pending = window.pending.saturating_sub(1);
         window.wrong += 1;
         window.wrong == MAX_WRONG_SECRETS
+    }
+}
+
+/// Most handles with a budget of their own at once. Only a stored handle gets one,
+/// and only a consumer that proved its secret stores one; past this many, budgets
+/// whose window ended are let go, and while all still count, further handles share
+/// one budget.
+const MAX_HANDLES: usize = 1024;
+
+/// Wrong secrets counted per registration handle, for `modifyRegistration`.
+#[derive(Debug, Default)]
+pub struct HandleGuesses {
+    budgets: Mutex<HashMap<String, Arc<SecretGuesses>>>,
+    shared: Arc<SecretGuesses>,
+}
+
+impl HandleGuesses {
+    /// The budget of `handle` at `now`: its own, made on first use.
+    pub fn of(&self, handle: &str, now: Instant) -> Arc<SecretGuesses> {
+        let mut budgets = self.budgets.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(budget) = budgets.get(handle) {
+            return Arc::clone(budget);
+        }
+        if budgets.len() >= MAX_HANDLES {
+            budgets.retain(|_, budget| budget.counts_at(now));
+            if budgets.len() >= MAX_HANDLES {
+                return Arc::clone(&self.shared);
+            }
+        }
+        Arc::clone(budgets.entry(handle.to_owned()).or_default())
     }
 }
 
@@ -181,5 +226,33 @@ mod tests {
         let next = start + WINDOW;
         assert!(guesses.attempt_at(next).is_ok());
         assert!(!guesses.wrong(old));
+    }
+
+    /// Each handle has its own count: one handle's wrong secrets close checks for it
+    /// alone, and a handle whose window ended gives its place up when the map is full.
+    #[test]
+    fn handles_count_apart_and_ended_ones_are_let_go() {
+        let handles = HandleGuesses::default();
+        let start = Instant::now();
+        let guessed = handles.of("guessed", start);
+        for _ in 0..MAX_WRONG_SECRETS {
+            guessed.wrong(guessed.attempt_at(start).expect("open"));
+        }
+        assert!(handles.of("guessed", start).attempt_at(start).is_err());
+        assert!(handles.of("other", start).attempt_at(start).is_ok());
+        // Fill the map with handles still counting; the next shares one budget.
+        let held = handles.budgets.lock().expect("lock").len();
+        for i in held..MAX_HANDLES {
+            let budget = handles.of(&format!("h{i}"), start);
+            budget.wrong(budget.attempt_at(start).expect("open"));
+        }
+        let (a, b) = (handles.of("late-a", start), handles.of("late-b", start));
+        assert!(Arc::ptr_eq(&a, &b), "the map is full of counting budgets");
+        assert!(!Arc::ptr_eq(&a, &handles.of("guessed", start)));
+        // Once their windows end, they make room.
+        let later = start + WINDOW;
+        let (a, b) = (handles.of("late-a", later), handles.of("late-b", later));
+        assert!(!Arc::ptr_eq(&a, &b), "ended budgets were let go");
+        assert!(a.attempt_at(later).is_ok());
     }
 }

@@ -13,7 +13,7 @@ use base64::Engine as _;
 use super::context::{self, mode_to_wsrp, truncate, truncate_to, xml_lang};
 use super::describe::portlet_description;
 use super::fault::{FaultKind, WsrpFault};
-use super::guesses::{MAX_WRONG_SECRETS, SecretGuesses, WINDOW};
+use super::guesses::{HandleGuesses, MAX_WRONG_SECRETS, SecretGuesses, WINDOW};
 use super::registration::{
     Registration, RegistrationStore, digests_match, secret_digest, secret_matches, sha256,
 };
@@ -121,7 +121,10 @@ pub struct Producer {
     registrations: Arc<dyn RegistrationStore>,
     hooks: Arc<dyn ProducerHooks>,
     limits: xml::Limits,
+    /// Wrong secrets of `register`, the host's count.
     guesses: SecretGuesses,
+    /// Wrong secrets of `modifyRegistration`, each stored handle's own.
+    handle_guesses: HandleGuesses,
     /// The SHA-256 of each consumer's `wsrp_secret` (not empty), by consumer id:
     /// a registration hashes only the secret it presents.
     wsrp_digests: HashMap<String, [u8; 32]>,
@@ -190,6 +193,7 @@ impl Producer {
             hooks,
             limits: xml::Limits::default(),
             guesses: SecretGuesses::default(),
+            handle_guesses: HandleGuesses::default(),
             wsrp_digests: consumers
                 .iter()
                 .filter_map(|c| {
@@ -366,7 +370,8 @@ impl Producer {
 
     /// Checks `registrationData` against the configuration: a configured consumer that
     /// proves its `wsrp_secret`.
-    fn admit(&self, data: &Element) -> Result<Registration, WsrpFault> {
+    /// Proves `data`'s consumer and secret, counting a wrong secret in `guesses`.
+    fn admit(&self, data: &Element, guesses: &SecretGuesses) -> Result<Registration, WsrpFault> {
         let name = data
             .child_text("consumerName")
             .filter(|n| !n.is_empty())
@@ -390,8 +395,7 @@ impl Producer {
             }
         }
         let secret = secret.ok_or_else(|| WsrpFault::MissingParameters(SECRET_PROPERTY.into()))?;
-        let attempt = self
-            .guesses
+        let attempt = guesses
             .attempt_at(std::time::Instant::now())
             .map_err(|wait| {
                 WsrpFault::RegistrationRefused(format!(
@@ -411,7 +415,21 @@ impl Producer {
         let (Some(consumer), Some(configured), true) =
             (consumer, configured, matches && !secret.is_empty())
         else {
-            if self.guesses.wrong(attempt) {
+            // The consumer hears one answer; the administrator setting it up needs to
+            // know which name it sent (Liferay sends its virtual host name, which its
+            // administrator cannot set) and what was wrong. At most the bound's ten
+            // lines a minute: a refusal while the bound holds checks nothing.
+            let why = match (consumer, configured) {
+                (None, _) => "no consumer has this id",
+                (Some(_), None) => "this consumer has no wsrp_secret",
+                (Some(_), Some(_)) => "wrong secret",
+            };
+            tracing::warn!(
+                consumer_name = %truncate(name).escape_debug(),
+                why,
+                "a WSRP registration was refused"
+            );
+            if guesses.wrong(attempt) {
                 tracing::warn!(
                     "WSRP registration: {MAX_WRONG_SECRETS} wrong secrets within {} s; no secret is checked until that time has passed since the first",
                     WINDOW.as_secs()
@@ -421,7 +439,7 @@ impl Producer {
                 "unknown consumer or wrong secret".into(),
             ));
         };
-        self.guesses.proved(attempt);
+        guesses.proved(attempt);
         Ok(Registration {
             consumer: consumer.id.clone(),
             agent: data
@@ -437,7 +455,7 @@ impl Producer {
         let data = op
             .present("registrationData")
             .ok_or_else(|| WsrpFault::MissingParameters("registrationData".into()))?;
-        let registration = self.admit(data)?;
+        let registration = self.admit(data, &self.guesses)?;
         let handle = format!("{:032x}", rand::random::<u128>());
         let consumer = registration.consumer.clone();
         self.registrations
@@ -471,22 +489,20 @@ impl Producer {
     /// A handle voided by a changed secret is modified too, when the request proves
     /// the new secret: a consumer that holds a registration (Liferay's always does,
     /// once registered) calls `modifyRegistration`, never `register`, when its
-    /// administrator enters the new secret. The old handle alone proves nothing.
+    /// administrator enters the new secret. The old handle alone proves nothing. Its
+    /// wrong secrets count against the handle, not the host ([`HandleGuesses`]).
     fn modify_registration(&self, op: &Element) -> Result<String, WsrpFault> {
-        let (_, registered) = self.stored(op)?;
+        let (handle, registered) = self.stored(op)?;
         let data = op
             .present("registrationData")
             .ok_or_else(|| WsrpFault::MissingParameters("registrationData".into()))?;
-        let registration = self.admit(data)?;
+        let budget = self.handle_guesses.of(handle, std::time::Instant::now());
+        let registration = self.admit(data, &budget)?;
         if registration.consumer != registered.consumer {
             return Err(WsrpFault::RegistrationRefused(
                 "a registration cannot change consumer".into(),
             ));
         }
-        let handle = op
-            .present("registrationContext")
-            .and_then(|c| c.child_text("registrationHandle"))
-            .unwrap_or_default();
         if !self
             .registrations
             .modify(handle, registration)
