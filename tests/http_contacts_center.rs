@@ -2196,7 +2196,18 @@ async fn a_browser_reads_a_refusal_as_a_page_and_a_portal_as_json() {
 /// been rendered 13 hours ago: past the 12 hours a form lives. Read from the stopped
 /// host's file, as the host key is its own.
 fn expired_p_auth(dir: &std::path::Path, user: &str, action: &str) -> String {
-    use widget_host::portal::auth::{DEFAULT_P_AUTH_TTL, PAuth, PAuthBinding, PAuthTarget};
+    use widget_host::portal::auth::{DEFAULT_P_AUTH_TTL, PAuthTarget};
+    expired_p_auth_for(dir, user, PAuthTarget::Action(action), DEFAULT_P_AUTH_TTL)
+}
+
+/// `p_auth` for `user`'s `target`, issued with `ttl` an hour longer ago than `ttl`.
+fn expired_p_auth_for(
+    dir: &std::path::Path,
+    user: &str,
+    target: widget_host::portal::auth::PAuthTarget<'_>,
+    ttl: std::time::Duration,
+) -> String {
+    use widget_host::portal::auth::{PAuth, PAuthBinding};
     let path = common::test_config(dir).database_path();
     let key = widget_host::social::Social::open(&path)
         .expect("open the stopped host's file")
@@ -2205,11 +2216,147 @@ fn expired_p_auth(dir: &std::path::Path, user: &str, action: &str) -> String {
         consumer: common::CONSUMER,
         user_id: user,
         portlet_id: WIDGET,
-        target: PAuthTarget::Action(action),
+        target,
     };
-    let rendered = std::time::SystemTime::now() - std::time::Duration::from_secs(13 * 60 * 60);
-    let mac = PAuth::new(key).issue_at(&binding, rendered, DEFAULT_P_AUTH_TTL);
+    let rendered = std::time::SystemTime::now() - ttl - std::time::Duration::from_secs(60 * 60);
+    let mac = PAuth::new(key).issue_at(&binding, rendered, ttl);
     format!("{}~{user}~{mac}", common::CONSUMER)
+}
+
+/// A download link followed past its `p_auth`'s life (the connections' export lives an
+/// hour) by a person's browser leads back to the page it was on, as an expired form
+/// does: the page renders fresh links and says the link had expired. Reloading the
+/// refusal page alone would be refused again. A card's link leads back to the card,
+/// which shows the note too. A portal's code keeps the JSON refusal.
+#[tokio::test]
+async fn an_expired_download_link_leads_a_browser_back_to_its_page() {
+    use widget_host::portal::auth::{
+        DEFAULT_P_AUTH_TTL, LIST_LINK_P_AUTH_TTL, PAuthTarget, resource_query,
+    };
+    const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let server = start(|c, _| with_consumer(c)).await;
+    for user in ["alice", "bob"] {
+        render(&server, user, &[]).await;
+    }
+    // A page's links carry the page they are on, unbound by their token.
+    let page = format!("{PORTAL_ORIGIN}/web/guest/people#top");
+    let card = render_query(
+        &server,
+        "alice",
+        &[
+            ("p_l_url".to_owned(), page.clone()),
+            (format!("{NS}userId"), "bob".to_owned()),
+        ],
+    )
+    .await;
+    let link = card
+        .split("href=\"")
+        .map(|rest| unescape(rest.split('"').next().unwrap_or_default()))
+        .find(|href| href.contains("/resources/vcard"))
+        .expect("the card's vCard link");
+    let link = url::Url::parse(&link).expect("a URL");
+    assert!(
+        link.query_pairs()
+            .any(|(name, value)| name == "p_l_url" && value == page),
+        "{link}"
+    );
+    let dir = server.stop_keeping_data().await;
+    let export = resource_query([("filter", "connections")].into_iter());
+    let expired_export = expired_p_auth_for(
+        dir.path(),
+        "alice",
+        PAuthTarget::Resource {
+            name: "vcard",
+            query: &export,
+        },
+        LIST_LINK_P_AUTH_TTL,
+    );
+    let of_bob = resource_query([("userId", "bob")].into_iter());
+    let expired_card = expired_p_auth_for(
+        dir.path(),
+        "alice",
+        PAuthTarget::Resource {
+            name: "vcard",
+            query: &of_bob,
+        },
+        DEFAULT_P_AUTH_TTL,
+    );
+    let server = common::start_in(dir, |c, _| with_consumer(c)).await;
+    let follow = |p_auth: &str, own: (&str, &str), accept: &'static str| {
+        let url = server.url(&format!("/widgets/{WIDGET}/resources/vcard"));
+        let query = vec![
+            ("p_auth".to_owned(), p_auth.to_owned()),
+            ("p_l_url".to_owned(), page.clone()),
+            (format!("{NS}{}", own.0), own.1.to_owned()),
+        ];
+        async move {
+            client()
+                .get(url)
+                .header("accept", accept)
+                .query(&query)
+                .send()
+                .await
+                .expect("get")
+        }
+    };
+    for (p_auth, own) in [
+        (&expired_export, ("filter", "connections")),
+        (&expired_card, ("userId", "bob")),
+    ] {
+        let answer = follow(p_auth, own, BROWSER).await;
+        assert_eq!(
+            answer.status(),
+            StatusCode::FORBIDDEN,
+            "the contract's status"
+        );
+        let refusal = answer.text().await.expect("page");
+        let location = refusal
+            .split("<meta http-equiv=\"refresh\" content=\"0; url=")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .map(unescape)
+            .expect("an instant refresh to the page");
+        let back = url::Url::parse(&location).expect("a URL");
+        assert_eq!(back.path(), "/web/guest/people");
+        let query: Vec<(String, String)> = back.query_pairs().into_owned().collect();
+        for pair in [
+            (
+                "_contacts_center_message",
+                "the-download-link-had-expired-please-try-again",
+            ),
+            (&format!("{NS}{}", own.0)[..], own.1),
+        ] {
+            assert!(
+                query.contains(&(pair.0.to_owned(), pair.1.to_owned())),
+                "{pair:?} in {location}"
+            );
+        }
+        // The page there says so, as a warning.
+        let render_params: Vec<(String, String)> = query
+            .iter()
+            .filter(|(name, _)| name.starts_with(NS))
+            .cloned()
+            .collect();
+        let fragment = render_query(&server, "alice", &render_params).await;
+        assert!(fragment.contains("alert-warning"), "{fragment}");
+        assert!(
+            fragment.contains("The download link had expired. Please try again."),
+            "{fragment}"
+        );
+    }
+    let answer = follow(
+        &expired_export,
+        ("filter", "connections"),
+        "application/json",
+    )
+    .await;
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    let body: Value = answer.json().await.expect("json");
+    assert_eq!(
+        body["message"],
+        "this-link-has-expired-please-reload-the-page"
+    );
+    server.stop().await;
 }
 
 /// A form left open past its `p_auth`'s life (a tab kept overnight) and posted by a

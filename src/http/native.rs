@@ -213,6 +213,11 @@ impl PortletUrls for NativeUrls {
         }) {
             query.append_pair("p_auth", &token);
         }
+        // Not bound by the token, as on a form: where a person is sent back to should
+        // the link have expired when followed.
+        if let Some(page) = &self.page_url {
+            query.append_pair("p_l_url", page);
+        }
         for (name, value) in &self.sticky {
             query.append_pair(name, value);
         }

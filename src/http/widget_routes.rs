@@ -19,8 +19,8 @@ use super::response::{self, Body, HttpError};
 use super::router::read_body;
 use super::state::AppState;
 use crate::portal::auth::{
-    ADMIN_P_AUTH_TTL, AuthError, DEFAULT_P_AUTH_TTL, FORM_EXPIRED, LIST_LINK_P_AUTH_TTL,
-    PAuthBinding, PAuthTarget, outcome,
+    ADMIN_P_AUTH_TTL, AuthError, DEFAULT_P_AUTH_TTL, FORM_EXPIRED, LINK_EXPIRED,
+    LIST_LINK_P_AUTH_TTL, PAuthBinding, PAuthTarget, outcome,
 };
 use crate::portal::{self, Phase, PortalUser, PortletId, PortletMode, Viewer, WindowState};
 use crate::widgets::{ActionOutcome, Widget, WidgetError};
@@ -463,16 +463,17 @@ fn kept_params(language_id: Option<&str>, window_state: WindowState) -> Vec<(Str
     kept
 }
 
-/// Where a person whose form had expired goes: back to the page the form names
+/// Where a person whose form or link had expired goes: back to the page it names
 /// (`redirect`, else `p_l_url`), when it is within the origins of the consumer the
-/// token names, with the message that nothing was done. `None` when there is no such
-/// page: they get the refusal page alone.
+/// token names, with the message `said` (nothing was done; the link had expired).
+/// `None` when there is no such page: they get the refusal page alone.
 fn back_to_page(
     state: &AppState,
     params: &native::PortalParams,
     portlet: &PortletId,
     widget: &dyn Widget,
     consumer: &str,
+    said: &str,
 ) -> Option<String> {
     let allowed = &state.config.consumer(consumer)?.allowed_origins;
     let requested = params
@@ -487,7 +488,7 @@ fn back_to_page(
         .unwrap_or(WindowState::Normal);
     let kept = kept_params(params.language_id.as_deref(), window_state);
     let mut render = widget.where_the_form_was(&params.widget);
-    render.push(("message".to_owned(), FORM_EXPIRED.to_owned()));
+    render.push(("message".to_owned(), said.to_owned()));
     Some(native::redirect_location(
         Some(requested),
         allowed,
@@ -615,11 +616,18 @@ fn authenticate(
             // A form the host issued, left open past its expiry (a tab kept overnight):
             // a person's browser goes back to the page, which renders fresh forms and
             // says nothing was done. The refusal page alone would post the form again
-            // when reloaded, and be refused again.
+            // when reloaded, and be refused again. A download link likewise (a list's
+            // export lives an hour): the refusal page alone would be a dead end, which
+            // reloading refuses again.
             AuthError::Expired
-                if phase == Phase::Action && response::refusal_is_a_page(&parts.headers) =>
+                if matches!(phase, Phase::Action | Phase::Resource)
+                    && response::refusal_is_a_page(&parts.headers) =>
             {
-                match back_to_page(state, params, portlet, widget, consumer) {
+                let said = match phase {
+                    Phase::Resource => LINK_EXPIRED,
+                    _ => FORM_EXPIRED,
+                };
+                match back_to_page(state, params, portlet, widget, consumer, said) {
                     Some(back) => HttpError::FormExpired {
                         refusal: Box::new(forbidden()),
                         back,

@@ -13,8 +13,8 @@ mod verifier;
 
 pub use mint::{DEFAULT_TOKEN_TTL, mint, mint_for_audience};
 pub use p_auth::{
-    ADMIN_P_AUTH_TTL, DEFAULT_P_AUTH_TTL, FORM_EXPIRED, LIST_LINK_P_AUTH_TTL, PAuth, PAuthBinding,
-    PAuthTarget, resource_query,
+    ADMIN_P_AUTH_TTL, DEFAULT_P_AUTH_TTL, FORM_EXPIRED, LINK_EXPIRED, LIST_LINK_P_AUTH_TTL, PAuth,
+    PAuthBinding, PAuthTarget, resource_query,
 };
 pub use verifier::{CLOCK_SKEW_SECS, JwksReload, MAX_TOKEN_BYTES, Verifier};
 

@@ -22,7 +22,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::p_auth::{FORM_EXPIRED, PAuth, PAuthBinding, PAuthTarget, resource_query};
+use super::p_auth::{FORM_EXPIRED, LINK_EXPIRED, PAuth, PAuthBinding, PAuthTarget, resource_query};
 use crate::portal::{Params, PortalUser, PortletId, Viewer};
 
 /// The render parameters that say what an action did, in every built-in widget: the
@@ -119,7 +119,10 @@ fn open_at(
         for name in NAMING {
             params.remove(name);
         }
-        if params.get(CARD).is_some() && params.all("message") != [FORM_EXPIRED] {
+        // The host's own notes of an expired form or link name nobody: they pass.
+        let expired =
+            matches!(params.all("message"), [m] if m == FORM_EXPIRED || m == LINK_EXPIRED);
+        if params.get(CARD).is_some() && !expired {
             params.remove("message");
         }
     }

@@ -42,6 +42,10 @@ pub const LIST_LINK_P_AUTH_TTL: Duration = Duration::from_secs(60 * 60);
 /// to the page, which now has fresh forms, without doing anything.
 pub const FORM_EXPIRED: &str = "the-form-had-expired-nothing-was-done-please-try-again";
 
+/// The message a page shows when a person's download link had expired (a list's
+/// export lives an hour): the host sent them back to the page, whose links are fresh.
+pub const LINK_EXPIRED: &str = "the-download-link-had-expired-please-try-again";
+
 /// Bytes of HMAC kept in the token.
 const TAG_LEN: usize = 16;
 /// Bytes of the whole decoded token.

@@ -2,7 +2,7 @@
 //! [`OutcomeKind`]) in one place, and only these keys may come back as the `message`
 //! render parameter — the widget never echoes text it did not write.
 
-use crate::portal::auth::FORM_EXPIRED;
+use crate::portal::auth::{FORM_EXPIRED, LINK_EXPIRED};
 use crate::social::{Done, MAX_CONTACTS, Refusal};
 use crate::widgets::OutcomeKind;
 use crate::widgets::ui::Ui;
@@ -324,7 +324,7 @@ const DANGER_KEYS: &[&str] = &[
 /// The Clay alert kind of a known message key; `None` for anything else, which the
 /// render then ignores.
 pub(crate) fn alert_kind(key: &str) -> Option<&'static str> {
-    if key == PARTIAL || key == FORM_EXPIRED {
+    if key == PARTIAL || key == FORM_EXPIRED || key == LINK_EXPIRED {
         Some("warning")
     } else if SUCCESS_KEYS.contains(&key) {
         Some("success")
@@ -341,7 +341,13 @@ pub fn all_keys() -> impl Iterator<Item = &'static str> {
         .iter()
         .chain(DANGER_KEYS)
         .copied()
-        .chain([PARTIAL, FORM_EXPIRED, NOT_DONE_FOR, NOT_DONE_FOR_COUNT])
+        .chain([
+            PARTIAL,
+            FORM_EXPIRED,
+            LINK_EXPIRED,
+            NOT_DONE_FOR,
+            NOT_DONE_FOR_COUNT,
+        ])
         .chain(["and-x-other-people"])
         .chain(SUCCESS_KEYS.iter().filter_map(|k| naming(k)))
 }
