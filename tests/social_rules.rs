@@ -528,6 +528,37 @@ fn rename_keeps_lists_sorted_and_mutual_connections_count() {
     clean(&s);
 }
 
+/// A card's mutual connections are shown in list order (family name, then given
+/// name), not in the order the people joined the directory.
+#[test]
+fn mutual_connections_are_shown_in_list_order() {
+    let s = social();
+    for (id, given, family) in [
+        ("zed", "Zed", "Zorn"),
+        ("yan", "Yan", "Young"),
+        ("al", "Al", "Young"),
+        ("mo", "Mo", "Marsh"),
+    ] {
+        s.upsert_person(person(id, given, family)).unwrap();
+    }
+    for mutual in ["zed", "yan", "al", "mo"] {
+        for end in ["ana", "bo"] {
+            one(&s, end, P::Connect, mutual).unwrap();
+            one(&s, mutual, P::Connect, end).unwrap();
+        }
+    }
+    let r = s.read().unwrap();
+    let shown: Vec<String> = r
+        .mutual_connections("ana", "bo", 12)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(shown, ["mo", "al", "yan", "zed"]);
+    drop(r);
+    clean(&s);
+}
+
 #[test]
 fn preferences_round_trip_and_host_key_is_stable() {
     let dir = tempfile::tempdir().unwrap();

@@ -814,9 +814,10 @@ fn the_contact_forms_required_fields_are_marked() {
     }
 }
 
-/// What cannot simply be undone asks first (WCAG 3.3.4): the card's Block and
-/// Disconnect, the selection's Block and Disconnect and a personal contact's Delete
-/// carry the question the script asks, naming whom; nothing else does.
+/// What cannot simply be undone asks first (WCAG 3.3.4): the card's Block,
+/// Disconnect and Remove Follower, the selection's Block and Disconnect and a
+/// personal contact's Delete carry the question the script asks, naming whom;
+/// nothing else does.
 #[test]
 fn blocks_disconnections_and_deletions_ask_first() {
     let w = abc();
@@ -848,6 +849,15 @@ fn blocks_disconnections_and_deletions_ask_first() {
         ),
         "{connected}"
     );
+    let followed = cc(Some("b")).named("follow").p("userId", "a").ok(&w);
+    assert!(followed.ok, "{followed:?}");
+    let follower = cc(Some("a")).p("userId", "b").html(&w);
+    assert!(
+        follower.contains(
+            " data-confirm=\"Remove Bob Baker from your followers? Only they can start following you again.\">Remove Follower</button>"
+        ),
+        "{follower}"
+    );
     let saved = cc(Some("a"))
         .named("save-contact")
         .p("fullName", "Zoë <Zed>")
@@ -860,7 +870,13 @@ fn blocks_disconnections_and_deletions_ask_first() {
         "{contacts}"
     );
     // One question per such button, and none on the others.
-    for (html, asks) in [(&card, 1), (&list, 2), (&contacts, 1), (&connected, 2)] {
+    for (html, asks) in [
+        (&card, 1),
+        (&list, 2),
+        (&contacts, 1),
+        (&connected, 2),
+        (&follower, 2),
+    ] {
         assert_eq!(html.matches("data-confirm=").count(), asks, "{html}");
     }
 }

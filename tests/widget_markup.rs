@@ -1197,7 +1197,11 @@ fn the_written_home_page_in_every_state(written: &World, fields: &World) {
             .ok(written);
         assert!(saved.ok, "{saved:?}");
     };
-    save("Zoë <Z> & 'Co'", "z&co@example.com", "met at \"the\" fair");
+    save(
+        "Zoë <Z> & 'Co'",
+        "z&co@example.com",
+        "met at \"the\" fair\r\nstand <4>\n\nwith Yul",
+    );
     save("Yul Yates", "yul@example.com", "");
     // A second page of everyone, and the requests I sent, take more people.
     for id in ["f", "g", "h"] {
@@ -1220,6 +1224,13 @@ fn the_written_home_page_in_every_state(written: &World, fields: &World) {
     );
     assert!(
         contacts.contains("Zoë &lt;Z&gt; &amp; &#x27;Co&#x27;"),
+        "{contacts}"
+    );
+    // A comment keeps its lines.
+    assert!(
+        contacts.contains(
+            "<p class=\"list-group-text\">met at &quot;the&quot; fair<br>stand &lt;4&gt;<br><br>with Yul</p>"
+        ),
         "{contacts}"
     );
     let entry_id = {

@@ -939,7 +939,10 @@ impl Reader {
         Ok(out)
     }
 
-    /// People connected to both `a` and `b` (up to `limit`).
+    /// People connected to both `a` and `b` (up to `limit`): the first found, which
+    /// are those longest in the directory, shown sorted as every list is (family
+    /// name, then given name). Sorting all of them first would read every mutual
+    /// connection's record for a card that shows a dozen.
     pub fn mutual_connections(
         &self,
         a: &str,
@@ -950,9 +953,12 @@ impl Reader {
             return Ok(Vec::new());
         };
         let ids = self.with_mutuals(a, b, |ids| ids[..limit.min(ids.len())].to_vec())?;
-        ids.into_iter()
+        let mut people = ids
+            .into_iter()
             .map(|u| self.listed_person(u, Decode::Shown))
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        people.sort_by_cached_key(Person::sort_key);
+        Ok(people)
     }
 
     /// A page of `filter` for `viewer`, sorted by family then given name (a person

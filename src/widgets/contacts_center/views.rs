@@ -885,7 +885,14 @@ impl View<'_> {
                     forms.push(ui.form("follow", "follow", primary, &on));
                 }
                 if r.followed_by {
-                    forms.push(ui.form("remove-follower", "remove-follower", secondary, &on));
+                    // Undone only by the follower, who is not told: asked first, as a
+                    // disconnection is.
+                    let question = ui.format(
+                        "are-you-sure-you-want-to-remove-x-from-your-followers",
+                        &[&person.display_name()],
+                    );
+                    let remove = ui.form("remove-follower", "remove-follower", secondary, &on);
+                    forms.push(remove.confirming(question));
                 }
                 let block = ui.form("block", "block", "btn btn-outline-danger btn-sm", &on);
                 let question = ui.format(

@@ -205,9 +205,15 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
                 .text(&e.email_address)
                 .raw("</p>");
             if !e.comments.is_empty() {
-                out.raw("<p class=\"list-group-text\">")
-                    .text(&e.comments)
-                    .raw("</p>");
+                // A comment keeps the lines it was written in (an address, a list).
+                out.raw("<p class=\"list-group-text\">");
+                for (i, line) in e.comments.lines().enumerate() {
+                    if i > 0 {
+                        out.raw("<br>");
+                    }
+                    out.text(line);
+                }
+                out.raw("</p>");
             }
             out.raw("</div>\n<div class=\"autofit-col\">");
             write_action_form(&mut out, &e.delete);
