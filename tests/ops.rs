@@ -1686,6 +1686,15 @@ fn cli_token_mints_for_hs256_consumers_only() {
         "{}",
         text(&o)
     );
+    // The demo's consumer is not one to configure: its key stays in the database.
+    let o = token_of("demo");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("consumer \"demo\" is the demo portal's own")
+            && !text(&o).contains("with id = \"demo\""),
+        "{}",
+        text(&o)
+    );
     let o = token_of("portal-b");
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("JWKS"), "{}", text(&o));

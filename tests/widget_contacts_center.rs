@@ -2515,6 +2515,37 @@ fn introduction_and_page_owner_view() {
         owner.contains("Bob Baker has 1 connection.") && owner.contains("Cid Cole"),
         "{owner}"
     );
+    assert!(!owner.contains("badge"), "a knows nobody here yet: {owner}");
+    // The owner links to their card, and the page says whom the viewer knows.
+    for other in ["b", "c"] {
+        let followed = cc(Some("a")).named("follow").p("userId", other).ok(&w);
+        assert!(followed.ok, "{followed:?}");
+    }
+    let known = cc(Some("a")).owner("b").html(&w);
+    let following = "<span class=\"badge badge-info\">Following</span>";
+    let owner_line = known
+        .split("id=\"_contacts_center_owner\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</p>").next())
+        .expect("the owner's line");
+    assert!(
+        owner_line.contains("_contacts_center_userId=b")
+            && owner_line.contains(">Bob Baker</a>")
+            && owner_line.contains(following),
+        "{owner_line}"
+    );
+    let rows = known
+        .split("id=\"_contacts_center_owner-connections\"")
+        .nth(1)
+        .expect("the owner's connections");
+    assert!(
+        rows.contains("Cid Cole") && rows.contains(following),
+        "{rows}"
+    );
+    for other in ["b", "c"] {
+        let undone = cc(Some("a")).named("unfollow").p("userId", other).ok(&w);
+        assert!(undone.ok, "{undone:?}");
+    }
     assert!(!cc(Some("b")).html(&w).contains("_contacts_center_intro"));
     // A row's link opens the person's card on the owner's page too: the portal sends
     // `p_page_owner` again with the click.

@@ -17,7 +17,7 @@ use super::resources::MAX_EXPORT;
 use super::rows::{Row, Select};
 use crate::portal::{PortalUser, PortletMode};
 use crate::store::{
-    Filter, Listed, MUTUAL_SCAN_LIMIT, Page as ListPage, Reader, RequestSide, RequestView,
+    Filter, Listed, MUTUAL_SCAN_LIMIT, Page as ListPage, Person, Reader, RequestSide, RequestView,
 };
 use crate::templates::Templates;
 use crate::widgets::paging;
@@ -170,6 +170,9 @@ struct Detail {
 #[derive(Debug, Serialize)]
 struct Owner {
     title: String,
+    /// The owner, as a row shows a person: a link to their card, and how the viewer
+    /// stands with them.
+    person: PersonView,
     rows: Vec<Row>,
     view_more: Option<String>,
     /// As [`Home::restarted`].
@@ -945,14 +948,24 @@ impl View<'_> {
     /// does not know.
     fn owner(&self, owner_id: &str) -> Result<Option<Owner>, WidgetError> {
         let ui = self.ui;
-        let Some(name) = self
-            .reader
-            .person(owner_id)
-            .map_err(|e| self.err(e))?
-            .map(|p| p.display_name())
-        else {
+        let Some(owner) = self.reader.person(owner_id).map_err(|e| self.err(e))? else {
             return Ok(None);
         };
+        let name = owner.display_name();
+        // How the viewer stands with each person shown: the page is read only, so
+        // the badges are what tells them whom they know; the card does the rest.
+        let standing = |p: &Person| {
+            self.reader
+                .standing(self.me(), &p.id)
+                .map_err(|e| self.err(e))
+        };
+        let person = cards::person_view(
+            ui,
+            self.settings,
+            &owner,
+            Some(&standing(&owner)?),
+            &self.list,
+        );
         let count = self
             .reader
             .counts(owner_id)
@@ -969,25 +982,25 @@ impl View<'_> {
                 .list(owner_id, Filter::Connections, c, self.settings.page_size())
         })
         .map_err(|e| self.err(e))?;
-        let rows = page
-            .items
-            .iter()
-            .filter_map(|i| match i {
-                Listed::Person(p) => Some(Row {
-                    person: cards::person_view(ui, self.settings, p, None, &self.list),
+        let mut rows = Vec::with_capacity(page.items.len());
+        for item in &page.items {
+            if let Listed::Person(p) = item {
+                let r = standing(p)?;
+                rows.push(Row {
+                    person: cards::person_view(ui, self.settings, p, Some(&r), &self.list),
                     select: None,
                     forms: Vec::new(),
                     when: None,
                     when_iso: None,
-                }),
-                Listed::Entry(_) => None,
-            })
-            .collect();
+                });
+            }
+        }
         let view_more = page
             .next_cursor
             .map(|c| ui.req.urls.render_url(&[("cursor", &c)]));
         Ok(Some(Owner {
             title,
+            person,
             rows,
             view_more,
             restarted,
