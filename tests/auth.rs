@@ -205,9 +205,21 @@ fn hs256_wrong_secret_is_refused() {
 #[test]
 fn unknown_or_missing_issuer_is_refused() {
     let token = hs(&claims("stranger", "u1"), SECRET);
+    // The refusal names the issuer the token gave, for the log (cut at 128).
     assert_eq!(
         verifier().verify_bearer(&token),
-        Err(AuthError::UnknownIssuer)
+        Err(AuthError::UnknownIssuer("stranger".into()))
+    );
+    assert_eq!(
+        AuthError::UnknownIssuer("stranger".into()).to_string(),
+        "the token issuer \"stranger\" is not a configured consumer",
+        "what the log says"
+    );
+    let long = format!("https://sso.example/{}", "r".repeat(300));
+    let token = hs(&claims(&long, "u1"), SECRET);
+    assert_eq!(
+        verifier().verify_bearer(&token),
+        Err(AuthError::UnknownIssuer(long[..128].to_owned()))
     );
     let token = hs(&json!({"sub": "u1", "exp": now() + 60}), SECRET);
     assert!(matches!(
@@ -343,10 +355,19 @@ fn a_configured_audience_must_be_named_in_aud() {
             .is_ok(),
         "one of several audiences"
     );
-    assert!(matches!(
-        strict.verify_bearer(&rs(&with(json!("reports")))),
-        Err(AuthError::WrongAudience)
-    ));
+    // The refusal says what the token named and what the consumer expects.
+    let refused = strict.verify_bearer(&rs(&with(json!("reports"))));
+    assert!(
+        matches!(&refused, Err(AuthError::WrongAudience { aud, expected })
+            if aud == "\"reports\"" && expected == "widget-host"),
+        "{refused:?}"
+    );
+    let refused = strict.verify_bearer(&rs(&with(json!(["reports", "billing"]))));
+    assert!(
+        matches!(&refused, Err(AuthError::WrongAudience { aud, .. })
+            if aud == "[\"reports\",\"billing\"]"),
+        "{refused:?}"
+    );
     assert!(matches!(
         strict.verify_bearer(&rs(&claims("liferay", "20123"))),
         Err(AuthError::Malformed(m)) if m.contains("aud")

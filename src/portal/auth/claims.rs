@@ -97,4 +97,25 @@ impl Claims {
 pub(super) struct UnverifiedIssuer {
     #[serde(default)]
     pub iss: Option<String>,
+    /// Read only to say, when the audience check fails, what the token named.
+    #[serde(default)]
+    pub aud: Option<serde_json::Value>,
+}
+
+/// Most characters of a token's own `iss` or `aud` an error quotes.
+pub(super) const QUOTED_CLAIM_CHARS: usize = 128;
+
+/// A claim's text as an error quotes it: at most [`QUOTED_CLAIM_CHARS`] characters.
+pub(super) fn quoted_claim(text: &str) -> String {
+    text.chars().take(QUOTED_CLAIM_CHARS).collect()
+}
+
+/// What an `aud` claim says, for an error: its string or strings quoted, `none` when
+/// absent, cut as [`quoted_claim`] cuts.
+pub(super) fn audience_said(aud: Option<&serde_json::Value>) -> String {
+    match aud {
+        None | Some(serde_json::Value::Null) => "none".to_owned(),
+        Some(serde_json::Value::String(one)) => format!("{:?}", quoted_claim(one)),
+        Some(other) => quoted_claim(&other.to_string()),
+    }
 }

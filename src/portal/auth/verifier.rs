@@ -12,7 +12,7 @@ use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation, dangerous, decode, decode_header};
 use rustc_hash::FxHashMap;
 
-use super::claims::{Claims, UnverifiedIssuer};
+use super::claims::{Claims, UnverifiedIssuer, audience_said, quoted_claim};
 use super::{AuthError, is_user_id};
 use crate::config::{Config, ConsumerConfig};
 use crate::portal::PortalUser;
@@ -43,6 +43,8 @@ struct ConsumerKey {
 /// A token's consumer and the keys it holds, as [`Verifier::signers`] found them.
 struct Signers<'a> {
     issuer: String,
+    /// The token's `aud`, unverified, as a refusal for the wrong audience says it.
+    audience_said: String,
     consumer: &'a Consumer,
     header: Header,
     keys: Arc<[ConsumerKey]>,
@@ -407,20 +409,22 @@ impl Verifier {
     /// its consumer, and that consumer's keys. Refuses a token no key of its
     /// algorithm could have signed.
     fn signers(&self, token: &str, header: Header) -> Result<Signers<'_>, AuthError> {
-        let issuer = dangerous::insecure_decode::<UnverifiedIssuer>(token)
+        let unverified = dangerous::insecure_decode::<UnverifiedIssuer>(token)
             .map_err(|_| AuthError::Malformed("unreadable claims".into()))?
-            .claims
+            .claims;
+        let issuer = unverified
             .iss
             .ok_or_else(|| AuthError::Malformed("missing iss".into()))?;
         let consumer = self
             .consumers
             .get(&issuer)
-            .ok_or(AuthError::UnknownIssuer)?;
+            .ok_or_else(|| AuthError::UnknownIssuer(quoted_claim(&issuer)))?;
         let keys = consumer.keys();
         if !keys.iter().any(|k| k.algorithm == header.alg) {
             return Err(AuthError::AlgorithmNotAllowed);
         }
         Ok(Signers {
+            audience_said: audience_said(unverified.aud.as_ref()),
             issuer,
             consumer,
             header,
@@ -455,7 +459,8 @@ impl Verifier {
         let mut outcome = Err(AuthError::InvalidSignature);
         for candidate in signers.candidates() {
             let rules = validation(candidate, issuer, consumer.audience.as_deref());
-            outcome = decode::<Claims>(token, &candidate.key, &rules).map_err(map_jwt_error);
+            outcome = decode::<Claims>(token, &candidate.key, &rules)
+                .map_err(|e| map_jwt_error(e, &signers));
             // Only a signature mismatch is worth trying the next key for.
             if !matches!(outcome, Err(AuthError::InvalidSignature)) {
                 break;
@@ -524,14 +529,17 @@ fn validation(key: &ConsumerKey, issuer: &str, audience: Option<&str>) -> Valida
     v
 }
 
-fn map_jwt_error(e: jsonwebtoken::errors::Error) -> AuthError {
+fn map_jwt_error(e: jsonwebtoken::errors::Error, signers: &Signers<'_>) -> AuthError {
     use jsonwebtoken::errors::ErrorKind;
     match e.kind() {
         ErrorKind::ExpiredSignature => AuthError::Expired,
         ErrorKind::ImmatureSignature => AuthError::NotYetValid,
         ErrorKind::InvalidSignature => AuthError::InvalidSignature,
-        ErrorKind::InvalidIssuer => AuthError::UnknownIssuer,
-        ErrorKind::InvalidAudience => AuthError::WrongAudience,
+        ErrorKind::InvalidIssuer => AuthError::UnknownIssuer(quoted_claim(&signers.issuer)),
+        ErrorKind::InvalidAudience => AuthError::WrongAudience {
+            aud: signers.audience_said.clone(),
+            expected: signers.consumer.audience.clone().unwrap_or_default(),
+        },
         ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm => AuthError::AlgorithmNotAllowed,
         ErrorKind::MissingRequiredClaim(claim) => AuthError::Malformed(format!("missing {claim}")),
         ErrorKind::InvalidClaimFormat(claim) => {
