@@ -149,6 +149,45 @@ pub struct Templates {
     script_error: Option<TemplateError>,
     /// The most fuel one render has used so far (see [`RENDER_FUEL`]).
     most_fuel: AtomicU64,
+    /// The administrator's `templates_dir`, which [`Templates::check`] looks through.
+    override_dir: Option<PathBuf>,
+}
+
+/// Most files [`Templates::check`] looks at in a `templates_dir`, and how deep: a
+/// folder of templates holds a few dozen; a wrong folder (a home directory) must not
+/// hold the start up.
+const MAX_OVERRIDE_FILES: usize = 1_000;
+const MAX_OVERRIDE_DEPTH: usize = 8;
+
+/// The files of a `templates_dir`, by the names templates are loaded by (`/`
+/// between folders), sorted; hidden files and folders (an editor's, a version
+/// control's) are passed over.
+fn template_files(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut folders = vec![(dir.to_path_buf(), String::new(), 0)];
+    while let Some((folder, prefix, depth)) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            if name.starts_with('.') || found.len() >= MAX_OVERRIDE_FILES {
+                continue;
+            }
+            let named = format!("{prefix}{name}");
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() && depth < MAX_OVERRIDE_DEPTH => {
+                    folders.push((entry.path(), format!("{named}/"), depth + 1));
+                }
+                Ok(kind) if kind.is_file() => found.push(named),
+                _ => {}
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 impl Templates {
@@ -254,6 +293,7 @@ impl Templates {
             script,
             script_error,
             most_fuel: AtomicU64::new(0),
+            override_dir: override_dir.map(Path::to_path_buf),
             unchanged: OnceLock::new(),
             largest_output: (0..=BUILTIN.len())
                 .map(|_| AtomicUsize::new(OUTPUT_CAPACITY))
@@ -339,7 +379,41 @@ impl Templates {
                     message: format!("{e:#}"),
                 })?;
         }
+        // The administrator's other files: a partial their own template includes is
+        // compiled now too, and a file named like no built-in template (a folder
+        // spelled like the descriptor's, `contacts-center/`) is said at start, since
+        // the host would otherwise pass it over without a word.
+        for name in self.other_files() {
+            self.env
+                .get_template(&name)
+                .map_err(|e| TemplateError::Render {
+                    name: name.clone(),
+                    message: format!("{e:#}"),
+                })?;
+            tracing::warn!(
+                file = %name.escape_debug(),
+                "this templates_dir file replaces no built-in template: it is used only where one of your templates includes it"
+            );
+        }
+        if let Some(dir) = &self.override_dir {
+            for name in template_files(dir) {
+                if BUILTIN.iter().any(|(n, _)| *n == name) {
+                    tracing::info!(file = %name, "a built-in template is replaced");
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// The files of `templates_dir` that replace no built-in template.
+    pub fn other_files(&self) -> Vec<String> {
+        let Some(dir) = &self.override_dir else {
+            return Vec::new();
+        };
+        template_files(dir)
+            .into_iter()
+            .filter(|name| !BUILTIN.iter().any(|(n, _)| n == name))
+            .collect()
     }
 
     /// Whether template `name` renders the built-in source: no file in `templates_dir`
@@ -899,5 +973,41 @@ mod tests {
     #[test]
     fn unknown_template_is_an_error() {
         assert!(Templates::new(None).render("nope.html", ()).is_err());
+    }
+
+    /// Files named like no built-in template are found (a folder spelled like the
+    /// descriptor's, a partial), and compiled at start: a broken partial stops the
+    /// host with its name, as a broken replacement does.
+    #[test]
+    fn other_files_are_listed_and_compiled_at_start() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for folder in [
+            "contacts-center",
+            "contacts_center",
+            "partials/deep",
+            ".git",
+        ] {
+            std::fs::create_dir_all(dir.path().join(folder)).expect("mkdir");
+        }
+        for (name, source) in [
+            ("contacts-center/home.html", "<p>{{ 1 }}</p>"),
+            ("contacts_center/guest.html", "<p>{{ 2 }}</p>"),
+            ("partials/deep/row.html", "<li>{{ 3 }}</li>"),
+            (".git/HEAD", "{% broken"),
+        ] {
+            std::fs::write(dir.path().join(name), source).expect("write");
+        }
+        let templates = Templates::new(Some(dir.path()));
+        assert_eq!(
+            templates.other_files(),
+            ["contacts-center/home.html", "partials/deep/row.html"]
+        );
+        assert!(templates.check().is_ok());
+        assert!(Templates::new(None).other_files().is_empty());
+        std::fs::write(dir.path().join("partials/deep/row.html"), "{% if %}").expect("write");
+        let err = Templates::new(Some(dir.path()))
+            .check()
+            .expect_err("a broken partial");
+        assert!(err.to_string().contains("partials/deep/row.html"), "{err}");
     }
 }

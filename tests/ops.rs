@@ -1940,10 +1940,13 @@ fn serve_logging_as(
             }
         }
     });
+    // The lines before "serving" (the start's) are handed on too.
+    let (early, later) = std::sync::mpsc::channel();
     let address = loop {
         let line = rx
             .recv_timeout(Duration::from_secs(30))
             .expect("a log line");
+        let _ = early.send(line.clone());
         if format == "text" {
             if let Some((_, address)) = line.split_once(" serving address=") {
                 break address.trim().to_owned();
@@ -1958,7 +1961,14 @@ fn serve_logging_as(
                 .to_owned();
         }
     };
-    (child, address, rx)
+    std::thread::spawn(move || {
+        for line in rx {
+            if early.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, address, later)
 }
 
 /// Sends `request` (a whole HTTP/1.1 request) to `address` and reads the answer.
@@ -2063,6 +2073,52 @@ fn a_wsrp_fault_is_logged_escaped() {
     let fault = faults[0]["fields"]["fault"].as_str().expect("fault");
     assert!(fault.contains("urn:a\\n2026"), "{fault}");
     assert!(!fault.contains('\n'), "{fault}");
+}
+
+/// A `templates_dir` file named like no built-in template (here a folder spelled like
+/// the descriptor's) is said at start, at `warn`, where it would be passed over
+/// without a word; a replaced built-in template is said at `info`.
+#[test]
+fn a_templates_dir_file_that_replaces_nothing_is_said_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    for folder in ["contacts-center", "contacts_center"] {
+        std::fs::create_dir_all(templates.join(folder)).unwrap();
+    }
+    std::fs::write(templates.join("contacts-center/home.html"), "<p>mine</p>").unwrap();
+    let builtin = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/contacts_center/guest.html"),
+    )
+    .unwrap();
+    std::fs::write(templates.join("contacts_center/guest.html"), builtin).unwrap();
+    let (child, address, rx) = serve_logging(
+        dir.path(),
+        &format!("templates_dir = {:?}\n", templates.display().to_string()),
+    );
+    let lines: Vec<serde_json::Value> = stop_and_collect(child, &address, rx)
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let said = |message: &str| -> Vec<&serde_json::Value> {
+        lines
+            .iter()
+            .filter(|l| {
+                l["fields"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains(message))
+            })
+            .collect()
+    };
+    let passed_over = said("replaces no built-in template");
+    assert_eq!(passed_over.len(), 1, "{lines:#?}");
+    assert_eq!(passed_over[0]["level"], "WARN");
+    assert_eq!(
+        passed_over[0]["fields"]["file"],
+        "contacts-center/home.html"
+    );
+    let replaced = said("a built-in template is replaced");
+    assert_eq!(replaced.len(), 1, "{lines:#?}");
+    assert_eq!(replaced[0]["fields"]["file"], "contacts_center/guest.html");
 }
 
 /// A refused WSRP registration answers every caller alike, but the log tells the
