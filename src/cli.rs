@@ -761,7 +761,10 @@ fn token(
     // The demo portal signs its people in with a key the host keeps in its database,
     // trusted only while no consumer is configured: the advice below (a [[consumers]]
     // table named `demo`) would turn the demo off, or stop the host from starting.
-    if consumer == crate::http::state::DEMO_CONSUMER && config.consumer(consumer).is_none() {
+    if consumer == crate::http::state::DEMO_CONSUMER
+        && config.demo_on()
+        && config.consumer(consumer).is_none()
+    {
         return fail(format!(
             "consumer \"demo\" is the demo portal's own, whose key stays in the database: open http://{}/ and switch people there; to call the host as a portal, add a [[consumers]] table with your portal's id and an hs256_secret to the --config file (it turns the demo off) and mint for that id",
             config.listen

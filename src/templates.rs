@@ -398,20 +398,23 @@ impl Templates {
         if let Some(dir) = &self.override_dir {
             for name in template_files(dir) {
                 if BUILTIN.iter().any(|(n, _)| *n == name) {
-                    tracing::info!(file = %name, "a built-in template is replaced");
+                    tracing::info!(file = %name.escape_debug(), "a built-in template is replaced");
                 }
             }
         }
         Ok(())
     }
 
-    /// The files of `templates_dir` that replace no built-in template.
+    /// The templates (`.html`, `.xml`, `.js`) of `templates_dir` that replace no
+    /// built-in template. Other files (a picture, a README, an editor's) are passed
+    /// over: nothing loads them as templates.
     pub fn other_files(&self) -> Vec<String> {
         let Some(dir) = &self.override_dir else {
             return Vec::new();
         };
         template_files(dir)
             .into_iter()
+            .filter(|name| [".html", ".xml", ".js"].iter().any(|x| name.ends_with(x)))
             .filter(|name| !BUILTIN.iter().any(|(n, _)| n == name))
             .collect()
     }
@@ -994,6 +997,7 @@ mod tests {
             ("contacts_center/guest.html", "<p>{{ 2 }}</p>"),
             ("partials/deep/row.html", "<li>{{ 3 }}</li>"),
             (".git/HEAD", "{% broken"),
+            ("README.md", "{% not a template"),
         ] {
             std::fs::write(dir.path().join(name), source).expect("write");
         }

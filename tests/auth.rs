@@ -212,14 +212,14 @@ fn unknown_or_missing_issuer_is_refused() {
     );
     assert_eq!(
         AuthError::UnknownIssuer("stranger".into()).to_string(),
-        "the token issuer \"stranger\" is not a configured consumer",
+        "the token issuer is not a configured consumer (iss: stranger)",
         "what the log says"
     );
-    let long = format!("https://sso.example/{}", "r".repeat(300));
+    let long = format!("https://sso.example/{}", "é".repeat(300));
     let token = hs(&claims(&long, "u1"), SECRET);
     assert_eq!(
         verifier().verify_bearer(&token),
-        Err(AuthError::UnknownIssuer(long[..128].to_owned()))
+        Err(AuthError::UnknownIssuer(long.chars().take(128).collect()))
     );
     let token = hs(&json!({"sub": "u1", "exp": now() + 60}), SECRET);
     assert!(matches!(
@@ -356,17 +356,19 @@ fn a_configured_audience_must_be_named_in_aud() {
         "one of several audiences"
     );
     // The refusal says what the token named and what the consumer expects.
-    let refused = strict.verify_bearer(&rs(&with(json!("reports"))));
-    assert!(
-        matches!(&refused, Err(AuthError::WrongAudience { aud, expected })
-            if aud == "\"reports\"" && expected == "widget-host"),
-        "{refused:?}"
+    let said = |aud: Value| {
+        strict
+            .verify_bearer(&rs(&with(aud)))
+            .expect_err("refused")
+            .to_string()
+    };
+    assert_eq!(
+        said(json!("reports")),
+        "the token is not meant for this host (aud: reports; the consumer's audience: widget-host)"
     );
-    let refused = strict.verify_bearer(&rs(&with(json!(["reports", "billing"]))));
-    assert!(
-        matches!(&refused, Err(AuthError::WrongAudience { aud, .. })
-            if aud == "[\"reports\",\"billing\"]"),
-        "{refused:?}"
+    assert_eq!(
+        said(json!(["reports", "billing"])),
+        "the token is not meant for this host (aud: reports, billing; the consumer's audience: widget-host)"
     );
     assert!(matches!(
         strict.verify_bearer(&rs(&claims("liferay", "20123"))),

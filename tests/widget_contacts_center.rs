@@ -2516,32 +2516,44 @@ fn introduction_and_page_owner_view() {
         "{owner}"
     );
     assert!(!owner.contains("badge"), "a knows nobody here yet: {owner}");
-    // The owner links to their card, and the page says whom the viewer knows.
-    for other in ["b", "c"] {
+    // The owner links to their card, and the page says whom the viewer knows: each
+    // person their own standing.
+    let following = "<span class=\"badge badge-info\">Following</span>";
+    let owner_line = |html: &str| -> String {
+        html.split("id=\"_contacts_center_owner\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</p>").next())
+            .expect("the owner's line")
+            .to_owned()
+    };
+    let rows = |html: &str| -> String {
+        html.split("id=\"_contacts_center_owner-connections\"")
+            .nth(1)
+            .and_then(|rest| rest.split("</ul>").next())
+            .expect("the owner's connections")
+            .to_owned()
+    };
+    let follow = |other: &str| {
         let followed = cc(Some("a")).named("follow").p("userId", other).ok(&w);
         assert!(followed.ok, "{followed:?}");
-    }
+    };
+    follow("c");
+    let knows_cid = cc(Some("a")).owner("b").html(&w);
+    let line = owner_line(&knows_cid);
+    assert!(
+        line.contains("_contacts_center_userId=b")
+            && line.contains(">Bob Baker</a>")
+            && !line.contains("badge"),
+        "{line}"
+    );
+    let listed = rows(&knows_cid);
+    assert!(
+        listed.contains("Cid Cole") && listed.contains(following),
+        "{listed}"
+    );
+    follow("b");
     let known = cc(Some("a")).owner("b").html(&w);
-    let following = "<span class=\"badge badge-info\">Following</span>";
-    let owner_line = known
-        .split("id=\"_contacts_center_owner\">")
-        .nth(1)
-        .and_then(|rest| rest.split("</p>").next())
-        .expect("the owner's line");
-    assert!(
-        owner_line.contains("_contacts_center_userId=b")
-            && owner_line.contains(">Bob Baker</a>")
-            && owner_line.contains(following),
-        "{owner_line}"
-    );
-    let rows = known
-        .split("id=\"_contacts_center_owner-connections\"")
-        .nth(1)
-        .expect("the owner's connections");
-    assert!(
-        rows.contains("Cid Cole") && rows.contains(following),
-        "{rows}"
-    );
+    assert!(owner_line(&known).contains(following), "{known}");
     for other in ["b", "c"] {
         let undone = cc(Some("a")).named("unfollow").p("userId", other).ok(&w);
         assert!(undone.ok, "{undone:?}");

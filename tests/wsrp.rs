@@ -818,14 +818,16 @@ fn wrong_secrets_close_registration_for_the_rest_of_the_minute() {
     assert_eq!(ok_body(&markup).name, "getMarkupResponse");
 }
 
-/// `modifyRegistration` proves a secret only after a stored handle: its wrong secrets
-/// count against that handle, not the host. Strangers filling the host's count with
-/// `register` calls do not hold a rotated consumer's handles out of service, and one
-/// handle's guesses close checks for it alone.
+/// `modifyRegistration` proves a secret only after a stored handle, and only its own
+/// consumer's: its wrong secrets count against that consumer, not the host.
+/// Strangers filling the host's count with `register` calls do not hold a rotated
+/// consumer's handles out of service; a handle cannot be used to try another
+/// consumer's secret; and a consumer's handles together get ten wrong secrets a
+/// minute, however many it holds.
 #[test]
 fn a_handle_is_modified_while_strangers_fill_the_registration_bound() {
     let f = fixture();
-    let (kept, guessed) = (register(&f), register(&f));
+    let (kept, guessed, third) = (register(&f), register(&f), register(&f));
     const ROTATED: &str = "rotated-secret-0123456789";
     let rotated = fixture_with(ROTATED, Arc::clone(&f.registrations));
     for i in 0..=wsrp_guesses::MAX_WRONG_SECRETS {
@@ -843,40 +845,52 @@ fn a_handle_is_modified_while_strangers_fill_the_registration_bound() {
         "{}",
         reply.body
     );
-    let modify = |handle: &str, secret: &str| {
+    let modify = |handle: &str, consumer: &str, secret: &str| {
         let body = envelope(&format!(
-            "<t:modifyRegistration>{}<t:registrationData><t:consumerName>portal</t:consumerName>\
+            "<t:modifyRegistration>{}<t:registrationData><t:consumerName>{consumer}</t:consumerName>\
              <t:registrationProperties name=\"wsrp_secret\"><t:stringValue>{secret}</t:stringValue></t:registrationProperties>\
              </t:registrationData></t:modifyRegistration>",
             reg_context(handle)
         ));
         rotated.producer.handle("registration", body.as_bytes())
     };
-    // One handle's holder guesses: its own checks close.
+    // Another consumer's name is refused before any secret is checked, and counts in
+    // no bound.
+    for i in 0..=wsrp_guesses::MAX_WRONG_SECRETS {
+        let reply = modify(&kept, "nosecret", &format!("guess-{i}"));
+        assert!(
+            reply.body.contains("a registration cannot change consumer"),
+            "{}",
+            reply.body
+        );
+    }
+    // The handle proves the new secret and serves again.
+    let reply = modify(&kept, "portal", ROTATED);
+    assert_eq!(ok_body(&reply).name, "modifyRegistrationResponse");
+    assert!(
+        markup_html(&get_markup(&rotated, &kept, "echo", "", None)).contains("data-who=\"guest\"")
+    );
+    // One handle's holder guesses: the consumer's checks close, for all its handles.
     for i in 0..wsrp_guesses::MAX_WRONG_SECRETS {
-        let reply = modify(&guessed, &format!("guess-{i}"));
+        let reply = modify(&guessed, "portal", &format!("guess-{i}"));
         assert!(
             reply.body.contains("unknown consumer or wrong secret"),
             "guess {i}: {}",
             reply.body
         );
     }
-    let reply = modify(&guessed, ROTATED);
-    assert!(
-        reply.body.contains("too many wrong secrets"),
-        "{}",
-        reply.body
-    );
-    assert_eq!(
-        fault_name(&get_markup(&rotated, &guessed, "echo", "", None)),
-        "ModifyRegistrationRequired"
-    );
-    // The other handle proves the new secret and serves again.
-    let reply = modify(&kept, ROTATED);
-    assert_eq!(ok_body(&reply).name, "modifyRegistrationResponse");
-    assert!(
-        markup_html(&get_markup(&rotated, &kept, "echo", "", None)).contains("data-who=\"guest\"")
-    );
+    for handle in [&guessed, &third] {
+        let reply = modify(handle, "portal", ROTATED);
+        assert!(
+            reply.body.contains("too many wrong secrets"),
+            "{}",
+            reply.body
+        );
+        assert_eq!(
+            fault_name(&get_markup(&rotated, handle, "echo", "", None)),
+            "ModifyRegistrationRequired"
+        );
+    }
 }
 
 #[test]

@@ -13,9 +13,10 @@
 //! prove no secret again.
 //!
 //! `modifyRegistration` proves a secret too, but only after its caller has shown a
-//! stored handle (128 random bits), so its wrong secrets count against that handle
-//! alone ([`HandleGuesses`]). A consumer whose secret was rotated, whose handle then
-//! serves nothing until it is modified, is not held out by strangers filling the
+//! stored handle (128 random bits), and only the handle's own consumer's secret: its
+//! wrong secrets count against that consumer alone ([`HandleGuesses`]), ten a minute
+//! however many handles it holds. A consumer whose secret was rotated, whose handles
+//! then serve nothing until modified, is not held out by strangers filling the
 //! host's count with `register` calls.
 
 use std::collections::HashMap;
@@ -116,13 +117,13 @@ impl SecretGuesses {
     }
 }
 
-/// Most handles with a budget of their own at once. Only a stored handle gets one,
-/// and only a consumer that proved its secret stores one; past this many, budgets
-/// whose window ended are let go, and while all still count, further handles share
-/// one budget.
-const MAX_HANDLES: usize = 1024;
+/// Most consumers with a budget of their own at once. Only a stored handle's consumer
+/// gets one, and only a consumer that proved its secret stores a handle; past this
+/// many, budgets whose window ended are let go, and while all still count, further
+/// consumers share one budget.
+const MAX_CONSUMERS: usize = 1024;
 
-/// Wrong secrets counted per registration handle, for `modifyRegistration`.
+/// Wrong secrets counted per consumer of a stored handle, for `modifyRegistration`.
 #[derive(Debug, Default)]
 pub struct HandleGuesses {
     budgets: Mutex<HashMap<String, Arc<SecretGuesses>>>,
@@ -130,19 +131,19 @@ pub struct HandleGuesses {
 }
 
 impl HandleGuesses {
-    /// The budget of `handle` at `now`: its own, made on first use.
-    pub fn of(&self, handle: &str, now: Instant) -> Arc<SecretGuesses> {
+    /// The budget of `consumer` at `now`: its own, made on first use.
+    pub fn of(&self, consumer: &str, now: Instant) -> Arc<SecretGuesses> {
         let mut budgets = self.budgets.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(budget) = budgets.get(handle) {
+        if let Some(budget) = budgets.get(consumer) {
             return Arc::clone(budget);
         }
-        if budgets.len() >= MAX_HANDLES {
+        if budgets.len() >= MAX_CONSUMERS {
             budgets.retain(|_, budget| budget.counts_at(now));
-            if budgets.len() >= MAX_HANDLES {
+            if budgets.len() >= MAX_CONSUMERS {
                 return Arc::clone(&self.shared);
             }
         }
-        Arc::clone(budgets.entry(handle.to_owned()).or_default())
+        Arc::clone(budgets.entry(consumer.to_owned()).or_default())
     }
 }
 
@@ -228,10 +229,10 @@ mod tests {
         assert!(!guesses.wrong(old));
     }
 
-    /// Each handle has its own count: one handle's wrong secrets close checks for it
-    /// alone, and a handle whose window ended gives its place up when the map is full.
+    /// Each consumer has its own count: one's wrong secrets close checks for it alone,
+    /// and one whose window ended gives its place up when the map is full.
     #[test]
-    fn handles_count_apart_and_ended_ones_are_let_go() {
+    fn consumers_count_apart_and_ended_ones_are_let_go() {
         let handles = HandleGuesses::default();
         let start = Instant::now();
         let guessed = handles.of("guessed", start);
@@ -242,7 +243,7 @@ mod tests {
         assert!(handles.of("other", start).attempt_at(start).is_ok());
         // Fill the map with handles still counting; the next shares one budget.
         let held = handles.budgets.lock().expect("lock").len();
-        for i in held..MAX_HANDLES {
+        for i in held..MAX_CONSUMERS {
             let budget = handles.of(&format!("h{i}"), start);
             budget.wrong(budget.attempt_at(start).expect("open"));
         }

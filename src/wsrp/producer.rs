@@ -123,7 +123,7 @@ pub struct Producer {
     limits: xml::Limits,
     /// Wrong secrets of `register`, the host's count.
     guesses: SecretGuesses,
-    /// Wrong secrets of `modifyRegistration`, each stored handle's own.
+    /// Wrong secrets of `modifyRegistration`, counted per consumer of the handle.
     handle_guesses: HandleGuesses,
     /// The SHA-256 of each consumer's `wsrp_secret` (not empty), by consumer id:
     /// a registration hashes only the secret it presents.
@@ -419,7 +419,7 @@ impl Producer {
             // know which name it sent (Liferay sends its virtual host name, which its
             // administrator cannot set) and what was wrong. At most the bound's ten
             // lines a minute: a refusal while the bound holds checks nothing.
-            let why = match (consumer, configured) {
+            let why = match (consumer, configured.filter(|s| !s.is_empty())) {
                 (None, _) => "no consumer has this id",
                 (Some(_), None) => "this consumer has no wsrp_secret",
                 (Some(_), Some(_)) => "wrong secret",
@@ -490,19 +490,23 @@ impl Producer {
     /// the new secret: a consumer that holds a registration (Liferay's always does,
     /// once registered) calls `modifyRegistration`, never `register`, when its
     /// administrator enters the new secret. The old handle alone proves nothing. Its
-    /// wrong secrets count against the handle, not the host ([`HandleGuesses`]).
+    /// wrong secrets count against its consumer, not the host ([`HandleGuesses`]).
     fn modify_registration(&self, op: &Element) -> Result<String, WsrpFault> {
         let (handle, registered) = self.stored(op)?;
         let data = op
             .present("registrationData")
             .ok_or_else(|| WsrpFault::MissingParameters("registrationData".into()))?;
-        let budget = self.handle_guesses.of(handle, std::time::Instant::now());
-        let registration = self.admit(data, &budget)?;
-        if registration.consumer != registered.consumer {
+        // A registration keeps its consumer: another name is refused before any secret
+        // is checked, so that one consumer's handles cannot be used to guess another's.
+        if data.child_text("consumerName") != Some(registered.consumer.as_str()) {
             return Err(WsrpFault::RegistrationRefused(
                 "a registration cannot change consumer".into(),
             ));
         }
+        let budget = self
+            .handle_guesses
+            .of(&registered.consumer, std::time::Instant::now());
+        let registration = self.admit(data, &budget)?;
         if !self
             .registrations
             .modify(handle, registration)

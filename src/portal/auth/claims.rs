@@ -110,12 +110,19 @@ pub(super) fn quoted_claim(text: &str) -> String {
     text.chars().take(QUOTED_CLAIM_CHARS).collect()
 }
 
-/// What an `aud` claim says, for an error: its string or strings quoted, `none` when
-/// absent, cut as [`quoted_claim`] cuts.
+/// What an `aud` claim says, for an error: its string, or its strings separated by
+/// `, `, `none` when absent, cut as [`quoted_claim`] cuts.
 pub(super) fn audience_said(aud: Option<&serde_json::Value>) -> String {
     match aud {
         None | Some(serde_json::Value::Null) => "none".to_owned(),
-        Some(serde_json::Value::String(one)) => format!("{:?}", quoted_claim(one)),
+        Some(serde_json::Value::String(one)) => quoted_claim(one),
+        Some(serde_json::Value::Array(many)) => quoted_claim(
+            &many
+                .iter()
+                .map(|a| a.as_str().map_or_else(|| a.to_string(), str::to_owned))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
         Some(other) => quoted_claim(&other.to_string()),
     }
 }

@@ -36,13 +36,13 @@ pub enum AuthError {
     /// `iss` names no configured consumer. It holds the token's `iss` (at most 128
     /// characters), which the log gives: a portal's OAuth server names itself by a
     /// URL, which is then the consumer's `id`.
-    #[error("the token issuer {0:?} is not a configured consumer")]
+    #[error("the token issuer is not a configured consumer (iss: {0})")]
     UnknownIssuer(String),
     /// The consumer has an `audience` and the token's `aud` does not name it: a token
     /// its authorization server made for another application. It holds what the
     /// token's `aud` says (cut as above) and the audience configured, for the log.
     #[error(
-        "the token is not meant for this host (aud {aud}, where the consumer's audience is {expected:?})"
+        "the token is not meant for this host (aud: {aud}; the consumer's audience: {expected})"
     )]
     WrongAudience { aud: String, expected: String },
     /// The token's `alg` is not one its consumer's keys use (`none`, or HS256 against
