@@ -2192,6 +2192,16 @@ async fn a_browser_reads_a_refusal_as_a_page_and_a_portal_as_json() {
     server.stop().await;
 }
 
+/// Where a refusal page refreshes to at once (`<meta http-equiv="refresh">`), unescaped.
+fn refresh_target(refusal: &str) -> String {
+    refusal
+        .split("<meta http-equiv=\"refresh\" content=\"0; url=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(unescape)
+        .expect("an instant refresh to the page")
+}
+
 /// `p_auth` as the host issued it for `user`'s `action` in the Contacts Center, had it
 /// been rendered 13 hours ago: past the 12 hours a form lives. Read from the stopped
 /// host's file, as the host key is its own.
@@ -2310,12 +2320,7 @@ async fn an_expired_download_link_leads_a_browser_back_to_its_page() {
             "the contract's status"
         );
         let refusal = answer.text().await.expect("page");
-        let location = refusal
-            .split("<meta http-equiv=\"refresh\" content=\"0; url=")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .map(unescape)
-            .expect("an instant refresh to the page");
+        let location = refresh_target(&refusal);
         let back = url::Url::parse(&location).expect("a URL");
         assert_eq!(back.path(), "/web/guest/people");
         let query: Vec<(String, String)> = back.query_pairs().into_owned().collect();
@@ -2411,12 +2416,7 @@ async fn an_expired_form_leads_a_browser_back_to_its_page() {
     );
     assert_eq!(answer.headers()["content-type"], "text/html; charset=utf-8");
     let refusal = answer.text().await.expect("page");
-    let refresh = refusal
-        .split("<meta http-equiv=\"refresh\" content=\"0; url=")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .map(unescape)
-        .expect("an instant refresh to the page");
+    let refresh = refresh_target(&refusal);
     assert!(
         refusal.contains(&format!(
             "<a href=\"{}\">Zurück</a>",
