@@ -21,16 +21,16 @@ use crate::store::StoreError;
 #[command(name = "widget-host", version, about = "Hosts portal widgets (portlets) outside the portal", long_about = None)]
 pub struct Cli {
     /// TOML configuration file (or WIDGET_HOST_CONFIG).
-    #[arg(long, global = true, value_name = "FILE", env = "WIDGET_HOST_CONFIG", value_parser = path_flag())]
+    #[arg(long, global = true, value_name = "FILE", env = "WIDGET_HOST_CONFIG", value_parser = path_flag(CONFIG_EMPTY))]
     pub config: Option<PathBuf>,
     /// Address to serve on, e.g. 127.0.0.1:8080 or localhost:8080.
     #[arg(long, global = true, value_name = "ADDR", value_parser = crate::config::parse_listen)]
     pub listen: Option<SocketAddr>,
     /// Folder of the database.
-    #[arg(long, global = true, value_name = "DIR", value_parser = path_flag())]
+    #[arg(long, global = true, value_name = "DIR", value_parser = path_flag(PATH_EMPTY))]
     pub data_dir: Option<PathBuf>,
     /// Folder of widget descriptor folders (watched).
-    #[arg(long, global = true, value_name = "DIR", value_parser = path_flag())]
+    #[arg(long, global = true, value_name = "DIR", value_parser = path_flag(PATH_EMPTY))]
     pub descriptors_dir: Option<PathBuf>,
     /// Serve the demo portal at `/`.
     #[arg(long, global = true, overrides_with = "no_demo")]
@@ -45,15 +45,21 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// What an empty path flag is told.
+const PATH_EMPTY: &str = "a path cannot be empty: did the flag lose its value (an unset variable)?";
+/// The same for `--config`, whose value may come from the environment: clap names only
+/// the flag, and an administrator who never typed it would look for it in vain.
+const CONFIG_EMPTY: &str = "a path cannot be empty: is WIDGET_HOST_CONFIG set but empty, or did the flag lose its value (an unset variable)?";
+
 /// A path flag's value, as any path the system allows (not only UTF-8), unless it is
 /// empty or a command's name: `--data-dir $DATA check-db` with `$DATA` unset would
 /// otherwise take `check-db` as the folder and, left with no command, start serving
 /// a new database where a check was asked for.
-fn path_flag() -> impl clap::builder::TypedValueParser<Value = PathBuf> {
+fn path_flag(empty: &'static str) -> impl clap::builder::TypedValueParser<Value = PathBuf> {
     use clap::builder::TypedValueParser;
-    clap::builder::OsStringValueParser::new().try_map(|value| {
+    clap::builder::OsStringValueParser::new().try_map(move |value| {
         if value.is_empty() {
-            return Err("a path cannot be empty: did the flag lose its value (an unset variable)?".to_owned());
+            return Err(empty.to_owned());
         }
         if let Some(name) = value.to_str()
             && <Cli as clap::CommandFactory>::command()
@@ -321,17 +327,48 @@ fn store_message(error: &StoreError, database: &Path, what: &str) -> String {
 }
 
 /// Opens (creating if needed) the configured database for an offline command.
-fn open_social(config: &Config) -> Result<Social, String> {
+/// Opens the data folder's database for `seed` or `import-users`, making it (and the
+/// folder) where there is none; says whether it made it.
+fn open_social(config: &Config) -> Result<(Social, Made), String> {
     crate::store::create_folder(&config.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
     let database = config.database_path();
-    Social::open(&database).map_err(|e| match e {
+    let made = if database.exists() {
+        Made::No
+    } else {
+        Made::Yes
+    };
+    let social = Social::open(&database).map_err(|e| match e {
         SocialError::Store(
             s @ (StoreError::Locked(_) | StoreError::Db(redb::Error::DatabaseAlreadyOpen)),
         ) => store_message(&s, &database, "Stop it first."),
         // A schema too new, a file damaged: the message says what, this says where.
         SocialError::Store(other) => format!("{}: {other}", database.display()),
-    })
+    })?;
+    Ok((social, made))
+}
+
+/// Whether a command made the database it wrote.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Made {
+    Yes,
+    No,
+}
+
+/// Names the database a command wrote, in full. An administrator who left out
+/// `--config` imports into `./data` and is told "300000 imported" while the service
+/// serves its own, empty, data folder: the path, and whether the command made the
+/// file, show that before the portal's users do.
+fn say_database(config: &Config, made: Made) {
+    let database = config.database_path();
+    let database = std::path::absolute(&database).unwrap_or(database);
+    match made {
+        Made::Yes => eprintln!(
+            "{}: a new database, made by this command: a host serves it only when its data folder is this one (--data-dir, WIDGET_HOST_DATA_DIR or data_dir in the --config file)",
+            database.display()
+        ),
+        Made::No => eprintln!("{}: written", database.display()),
+    }
 }
 
 /// A progress bar on stderr, or nothing when stderr is not a terminal.
@@ -401,7 +438,7 @@ fn import_users(config: &Config, file: &Path, id_field: IdFieldArg) -> ExitCode 
         Err(e @ DirectoryError::Read { .. }) => return fail(e.to_string()),
         Err(e) => return fail(format!("{}: {e}", file.display())),
     }
-    let social = match open_social(config) {
+    let (social, made) = match open_social(config) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
@@ -479,6 +516,7 @@ fn import_users(config: &Config, file: &Path, id_field: IdFieldArg) -> ExitCode 
             config.database_path().display()
         );
     }
+    say_database(config, made);
     println!("{report}");
     if report.complete() {
         ExitCode::SUCCESS
@@ -500,13 +538,14 @@ fn seed(config: &Config, users: usize, degree: f64, seed_value: u64) -> ExitCode
     if let Err(e) = options.relations() {
         return fail(e);
     }
-    let social = match open_social(config) {
+    let (social, made) = match open_social(config) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
     let bar = progress_bar("", Total::Known);
     match crate::directory::seed(&social, options, &bar) {
         Ok(r) => {
+            say_database(config, made);
             println!(
                 "seeded {} people: {} connections, {} follows, {} blocks, {} pending requests",
                 r.people, r.connections, r.follows, r.blocks, r.requests
@@ -594,6 +633,15 @@ fn backup(config: &Config, file: &Path) -> ExitCode {
     // Refused at once, before a copy that could take minutes: an earlier backup given
     // the same name by mistake, or the live database itself. The copy's own naming
     // (a hard link) refuses a name taken meanwhile.
+    // A folder given as the backup's place (as `POST /api/backup` takes one) is told
+    // to name a file in it, not to remove it.
+    if std::fs::metadata(file).is_ok_and(|m| m.is_dir()) {
+        return fail(format!(
+            "cannot back up to {}: it is a folder: name a new file in it, such as {}",
+            file.display(),
+            file.join("widget-host-backup.redb").display()
+        ));
+    }
     if std::fs::symlink_metadata(file).is_ok() {
         return fail(format!(
             "cannot back up to {}: it already exists (choose a new name, or remove it first)",

@@ -333,7 +333,7 @@ impl Config {
                 match misspelt_setting(key) {
                     Some(meant) => {
                         return Err(bad(format!(
-                            "unknown setting: did you mean WIDGET_HOST_{meant}? Known: {}",
+                            "unknown setting: did you mean WIDGET_HOST_{meant}? Known: CONFIG, {}",
                             ENV_SETTINGS.join(", ")
                         )));
                     }
@@ -761,8 +761,15 @@ pub(crate) fn names_a_setting(key: &str) -> bool {
 /// same letters with the underscores moved or left out (`DATADIR`), or a letter or
 /// two off (`LISTN`, `DESCRIPTOR_DIR`; one for the four-letter `DEMO`). Names further
 /// from every setting are taken for another program's.
+///
+/// Any name beginning `CONF` (`CONFIG_FILE`, `CONF`, `CONFG`) means the file that
+/// `WIDGET_HOST_CONFIG` names: passed over, it left the host on the defaults with no
+/// consumer, and so with the demo portal on, where anyone may act as anyone.
 fn misspelt_setting(key: &str) -> Option<&'static str> {
     let squeezed = |s: &str| s.replace('_', "").to_ascii_uppercase();
+    if key != "CONFIG" && squeezed(key).starts_with("CONF") {
+        return Some("CONFIG");
+    }
     ENV_SETTINGS.into_iter().find(|known| {
         let allowed = if known.len() > 4 { 2 } else { 1 };
         squeezed(key) == squeezed(known)
@@ -1124,12 +1131,16 @@ mod tests {
             ("WIDGET_HOST_data_dir", "WIDGET_HOST_DATA_DIR"),
             ("WIDGET_HOST_DEM", "WIDGET_HOST_DEMO"),
             ("WIDGET_HOST_MAX_CONECTIONS", "WIDGET_HOST_MAX_CONNECTIONS"),
+            ("WIDGET_HOST_CONFG", "WIDGET_HOST_CONFIG"),
+            ("WIDGET_HOST_CONFIG_FILE", "WIDGET_HOST_CONFIG"),
+            ("WIDGET_HOST_conf", "WIDGET_HOST_CONFIG"),
         ] {
             let err =
                 Config::load(None, env(&[(typo, "x")]), &Overrides::default()).expect_err(typo);
             let said = err.to_string();
             assert!(said.contains(typo), "{said}");
             assert!(said.contains(&format!("did you mean {meant}?")), "{said}");
+            assert!(said.contains("Known: CONFIG, LISTEN, DATA_DIR"), "{said}");
         }
         let c = Config::load(
             None,

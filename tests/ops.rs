@@ -1041,6 +1041,24 @@ fn widget_host_config_names_the_file() {
     assert!(!text(&o).contains("broken.toml"), "{}", text(&o));
 }
 
+/// An empty WIDGET_HOST_CONFIG (an unset `${CONFIG}` in a compose file) stops the host
+/// with an error naming the variable, where clap's message named only `--config`, a
+/// flag the administrator never typed.
+#[test]
+fn an_empty_widget_host_config_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = host_command(&dir.path().join("data"), &["check-db"])
+        .env("WIDGET_HOST_CONFIG", "")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("is WIDGET_HOST_CONFIG set but empty"),
+        "{}",
+        text(&o)
+    );
+}
+
 /// Runs `serve` on `data` with `env`, which must fail to start: a host that started
 /// would serve until killed, so it gets 30 s, then the test fails.
 fn serve_must_fail(data: &Path, env: &[(&str, &Path)]) -> Output {
@@ -1158,6 +1176,14 @@ fn offline_commands_leave_the_database_out_of_the_page_cache() {
     let live = data.join("widget-host.redb");
     let o = host(&data, &["seed", "--users", "300", "--degree", "8"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!(
+            "{}: a new database, made by this command",
+            live.display()
+        )),
+        "{}",
+        text(&o)
+    );
     let backup = dir.path().join("copy.redb");
     for (command, args) in [
         ("check-db", vec!["check-db"]),
@@ -1232,6 +1258,17 @@ fn cli_seed_check_db_corrupt_backup_restore() {
         assert_eq!(std::fs::read(&target).unwrap(), before);
     }
     assert_eq!(std::fs::read(&backup).unwrap(), taken);
+    // A folder is told to hold the backup's file, not to be removed.
+    let o = host(&data, &["backup", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!(
+            "it is a folder: name a new file in it, such as {}",
+            dir.path().join("widget-host-backup.redb").display()
+        )),
+        "{}",
+        text(&o)
+    );
 
     corrupt(&data.join("widget-host.redb"));
     let o = host(&data, &["check-db"]);
@@ -1382,6 +1419,25 @@ fn cli_import_exit_codes() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("2 imported, 0 rejected"), "{}", text(&o));
     assert!(!text(&o).contains("made-up people"), "{}", text(&o));
+    // The database written is named in full, and said to be new where the command
+    // made it: an import into the wrong folder shows before the portal's users see it.
+    let database = data.join("widget-host.redb");
+    assert!(
+        text(&o).contains(&format!(
+            "{}: a new database, made by this command",
+            database.display()
+        )),
+        "{}",
+        text(&o)
+    );
+    let o = host(&data, &["import-users", good.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("{}: written", database.display())),
+        "{}",
+        text(&o)
+    );
+    assert!(!text(&o).contains("a new database"), "{}", text(&o));
     // Into a data dir where the demo ran: said at once, the import done all the same.
     let demo_data = dir.path().join("demo-data");
     std::fs::create_dir(&demo_data).unwrap();
@@ -2064,6 +2120,43 @@ fn a_refused_bearer_token_says_why_in_the_log_once_per_interval() {
         line["fields"]["error"], "the token signature is invalid",
         "{line}"
     );
+}
+
+/// A descriptors_dir missing at start serves the built-in widgets: said at `info`
+/// where no portal is configured (the demo, `cargo run`), at `warn` where one is, since
+/// a host serving portals was most likely given descriptors of its own and a mistyped
+/// path would serve the shipped ones without a word at the default level.
+#[test]
+fn a_missing_descriptors_folder_is_a_warning_where_portals_are_served() {
+    for (consumers, level) in [
+        (
+            "[[consumers]]\nid = \"acceptance\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\n",
+            "WARN",
+        ),
+        ("", "INFO"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("widgts");
+        let config = format!("descriptors_dir = \"{}\"\n{consumers}", missing.display());
+        let (child, address, rx) = serve_logging(dir.path(), &config);
+        let lines = stop_and_collect(child, &address, rx);
+        let said: Vec<serde_json::Value> = lines
+            .iter()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|l| {
+                l["fields"]["message"]
+                    == "descriptors folder not found; serving the built-in widgets until it is made"
+            })
+            .collect();
+        assert_eq!(said.len(), 1, "{lines:#?}");
+        assert_eq!(said[0]["level"], level, "{consumers:?}: {}", said[0]);
+        assert_eq!(
+            said[0]["fields"]["dir"],
+            missing.display().to_string(),
+            "{}",
+            said[0]
+        );
+    }
 }
 
 /// A WSRP fault goes to the log too, and what the request put into it (here a

@@ -247,7 +247,11 @@ impl AppState {
         let languages = Languages::shared();
         let widgets =
             crate::widgets::builtin_widgets(social.clone(), Arc::clone(&templates), languages);
-        let (catalog, watcher) = load_catalog(config.descriptors_dir.clone()).await?;
+        let (catalog, watcher) = load_catalog(
+            config.descriptors_dir.clone(),
+            Portals::from(!config.consumers.is_empty()),
+        )
+        .await?;
         let claims = Arc::new(super::claims::ClaimsMemo::default());
         let wsrp = Producer::new(
             catalog.clone(),
@@ -486,10 +490,26 @@ fn opened(social: &Social, path: &std::path::Path, new: bool, serves_portals: bo
     }
 }
 
+/// Whether the configuration names any consumer (a portal the host serves).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Portals {
+    None,
+    Some,
+}
+
+impl From<bool> for Portals {
+    fn from(any: bool) -> Self {
+        if any { Self::Some } else { Self::None }
+    }
+}
+
 /// The catalog from descriptors_dir, watched; or the built-in descriptors while that
 /// folder does not exist (so `cargo run` works from anywhere), watched for its arrival.
+/// `portals` says whether the configuration names consumers, for how loud a missing
+/// folder is.
 async fn load_catalog(
     dir: std::path::PathBuf,
+    portals: Portals,
 ) -> Result<(CatalogHandle, Option<Watcher>), HostError> {
     tokio::task::spawn_blocking(move || {
         // The watcher reloads from the absolute path; loading from the same one keeps
@@ -500,7 +520,15 @@ async fn load_catalog(
             let handle = CatalogHandle::new(descriptors::builtin());
             return Ok(match descriptors::spawn_watcher(dir.clone(), handle.clone()) {
                 Ok(watcher) => {
-                    tracing::info!(dir = %dir.display(), "descriptors folder not found; serving the built-in widgets until it is made");
+                    // Without a portal (`cargo run`, the demo) the built-in widgets are
+                    // what is meant. A host that serves portals was most likely given
+                    // its own descriptors, and a mistyped path would serve the shipped
+                    // ones, preferences and all, without a word at the default level.
+                    let message = "descriptors folder not found; serving the built-in widgets until it is made";
+                    match portals {
+                        Portals::None => tracing::info!(dir = %dir.display(), "{message}"),
+                        Portals::Some => tracing::warn!(dir = %dir.display(), "{message}"),
+                    }
                     (handle, Some(watcher))
                 }
                 Err(error) => {
@@ -599,7 +627,7 @@ mod tests {
     async fn the_catch_up_reload_of_a_relative_folder_replaces_nothing() {
         let relative = std::path::PathBuf::from("widget-descriptors");
         assert!(relative.is_dir(), "run from the project's root");
-        let (handle, watcher) = load_catalog(relative).await.expect("loaded");
+        let (handle, watcher) = load_catalog(relative, Portals::None).await.expect("loaded");
         let watcher = watcher.expect("watched");
         let loaded = handle.current();
         assert!(!loaded.widgets.is_empty());
