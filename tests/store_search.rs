@@ -113,8 +113,10 @@ fn each_word_of_a_query_starts_a_word_of_the_name_in_any_order() {
         person("gm", "Gabriel", "Marquez", "gm@example.com"),
         person("jp", "Jean-Pierre", "Dupont-Moretti", "jp@example.fr"),
         person("pp", "Pat", "Plus", "pat+news@acme.test"),
+        person("ob", "Liam", "O'Brien", "liam@example.ie"),
+        person("ds", "Dee", "D’Souza", "dee@example.in"),
     ]);
-    connect_viewer_with(&s, &["ggm", "yamada", "js", "gm", "jp", "pp"]);
+    connect_viewer_with(&s, &["ggm", "yamada", "js", "gm", "jp", "pp", "ob", "ds"]);
     s.act(
         "viewer",
         Action::SaveEntry(EntryDraft {
@@ -149,6 +151,13 @@ fn each_word_of_a_query_starts_a_word_of_the_name_in_any_order() {
         // An address typed whole, though folding splits it at the "+".
         ("pat+news@acme.test", vec!["pp"]),
         ("pat+news@", vec!["pp"]),
+        // A name with an apostrophe, typed with it, without it, or by its part.
+        ("obrien", vec!["ob"]),
+        ("O'Brien", vec!["ob"]),
+        ("liam obri", vec!["ob"]),
+        ("brien", vec!["ob"]),
+        ("dsouza", vec!["ds"]),
+        ("d'souza dee", vec!["ds"]),
         ("smith gabriel", vec![]),
         ("marquez x", vec![]),
     ] {
@@ -171,11 +180,49 @@ fn each_word_of_a_query_starts_a_word_of_the_name_in_any_order() {
         "maria",
         "ana@ex lopez",
         "o'neil@ex",
+        "oneil",
+        "owen o'ne",
     ] {
         assert_eq!(entry(q), 1, "contacts, {q:?}");
     }
     for q in ["lopez gomez", "example"] {
         assert_eq!(entry(q), 0, "contacts, {q:?}");
+    }
+}
+
+/// Keywords with no letter or digit in them start no word: such a search finds
+/// nobody, in the directory, a list or the personal contacts, where it listed the
+/// whole filter as if everyone matched. Empty keywords still list it.
+#[test]
+fn a_search_of_punctuation_alone_finds_nobody() {
+    use widget_host::social::EntryDraft;
+    let s = directory_of(vec![
+        person("viewer", "Vi", "Ewer", "v@example.com"),
+        person("js", "John", "Smith", "js@example.com"),
+    ]);
+    connect_viewer_with(&s, &["js"]);
+    s.act(
+        "viewer",
+        Action::SaveEntry(EntryDraft {
+            full_name: "Ana López".into(),
+            email_address: "ana@example.org".into(),
+            ..EntryDraft::default()
+        }),
+    )
+    .unwrap();
+    let search = |q: &str, filter: Filter| {
+        s.read()
+            .unwrap()
+            .search("viewer", q, filter, None, 50)
+            .unwrap()
+    };
+    for filter in [Filter::All, Filter::Connections, Filter::Contacts] {
+        assert!(!search("", filter).items.is_empty(), "{filter:?} listed");
+        for q in ["!!!", "'", " ? ", "—"] {
+            let page = search(q, filter);
+            assert!(page.items.is_empty(), "{filter:?}, {q:?}");
+            assert_eq!(page.next_cursor, None, "{filter:?}, {q:?}");
+        }
     }
 }
 

@@ -1986,6 +1986,17 @@ fn a_search_that_finds_nobody_says_so_and_a_mangled_cursor_shows_the_first_page(
             "{filter}: {html}"
         );
     }
+    // Keywords of punctuation alone find nobody and say so, where the whole list came
+    // back under them as if everyone matched.
+    for filter in ["all", "connections", "contacts"] {
+        let html = cc(Some("a"))
+            .p("filter", filter)
+            .p("keywords", "!!!")
+            .html(&w);
+        assert!(html.contains("No people were found."), "{filter}: {html}");
+        assert!(!html.contains("Bob Baker"), "{filter}: {html}");
+        assert!(!html.contains("Eve Eden"), "{filter}: {html}");
+    }
     // Without keywords, an empty list still says what is empty.
     let following = cc(Some("a")).p("filter", "following").html(&w);
     assert!(following.contains("You are not following anyone."));

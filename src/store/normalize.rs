@@ -165,6 +165,19 @@ pub fn is_plausible_email(email: &str) -> bool {
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// The marks written inside a name as an apostrophe (O'Brien, D’Souza, N'Diaye, the
+/// Hawaiian ʻokina): [`fold`] makes each a space, as it does any punctuation.
+const APOSTROPHES: [char; 5] = ['\'', '\u{2019}', '\u{02BC}', '\u{02BB}', '`'];
+
+/// A name with an apostrophe, folded with the apostrophes left out ("obrien" for
+/// O'Brien), or `None` for a name without one. [`fold`] parts O'Brien into "o" and
+/// "brien", so a reader who types the name without its apostrophe, as many do,
+/// would find nobody: search also knows the words of this spelling.
+pub(crate) fn fold_without_apostrophes(name: &str) -> Option<String> {
+    name.contains(APOSTROPHES)
+        .then(|| fold(&name.replace(APOSTROPHES, "")))
+}
+
 /// The words of a folded name that a search can start: each word, and each part of a
 /// hyphenated one ("alvarez-nunez", "alvarez" and "nunez"), so that either half of a
 /// double-barrelled name (Smith-Jones, Jean-Pierre) finds the person.
@@ -263,6 +276,15 @@ mod tests {
         assert_eq!(fold_for_search("ｶﾞｯﾂ"), fold_for_search("ガッツ"));
         assert_eq!(fold_for_search("\u{2FBC}橋"), "高橋");
         assert_eq!(script_fold("ﾀﾅｶ").as_deref(), Some("たなか"));
+        assert_eq!(
+            fold_without_apostrophes("Liam O'Brien").as_deref(),
+            Some("liam obrien")
+        );
+        assert_eq!(
+            fold_without_apostrophes("D’Souza-N'Diaye").as_deref(),
+            Some("dsouza-ndiaye")
+        );
+        assert_eq!(fold_without_apostrophes("Zoë Smith"), None);
         // The readings fold gives are another spelling of the same letters.
         assert_eq!(fold("山田"), "shan tian");
         assert_eq!(script_fold("山田 太郎").as_deref(), Some("山田 太郎"));

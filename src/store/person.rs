@@ -6,7 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::normalize::{
-    every_word_starts, fold, keeps_its_script, name_words, prefixes, script_fold,
+    every_word_starts, fold, fold_without_apostrophes, keeps_its_script, name_words, prefixes,
+    script_fold,
 };
 
 /// One directory entry, stored under its internal id as a record (see `record`).
@@ -260,6 +261,9 @@ impl Person {
         let mut tokens: Vec<String> = Vec::new();
         for name in [&self.given_name, &self.additional_name, &self.family_name] {
             tokens.extend(name_words(&fold(name)).map(str::to_owned));
+            if let Some(joined) = fold_without_apostrophes(name) {
+                tokens.extend(name_words(&joined).map(str::to_owned));
+            }
         }
         tokens.push(fold(&self.given_first()));
         tokens.push(fold(&format!("{} {}", self.given_name, self.family_name)));
@@ -319,6 +323,7 @@ impl Person {
         for name in [&self.given_name, &self.additional_name, &self.family_name] {
             texts.push((fold(name), true));
             texts.extend(script_fold(name).map(|kept| (kept, true)));
+            texts.extend(fold_without_apostrophes(name).map(|joined| (joined, true)));
         }
         texts.push((fold(&self.alternate_name), false));
         texts.extend(script_fold(&self.alternate_name).map(|kept| (kept, false)));

@@ -15,7 +15,8 @@ use serde::Serialize;
 
 use super::graph::{Entry, RequestStatus, SocialRequest};
 use super::normalize::{
-    every_word_starts, fold, fold_for_search, name_words, scan_prefix, script_fold,
+    every_word_starts, fold, fold_for_search, fold_without_apostrophes, name_words, scan_prefix,
+    script_fold,
 };
 use super::record::{self, Decode, PersonRecord};
 use super::tables::{self, count, decode, list};
@@ -1003,6 +1004,15 @@ impl Reader {
         fields: Searchable,
     ) -> Result<Page<Listed>, StoreError> {
         let query = fold_for_search(keywords);
+        // Keywords with no letter or digit ("!!!", a lone apostrophe) can start no
+        // word: such a search finds nobody, where listing the whole filter would
+        // show everyone as if they matched.
+        if query.is_empty() && !keywords.trim().is_empty() {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
+        }
         let query = (!query.is_empty()).then_some(query.as_str());
         self.scan(
             viewer,
@@ -1114,8 +1124,10 @@ impl Reader {
                         // them, each word and all of them written together (鈴木一郎).
                         let kept = script_fold(&entry.full_name);
                         let together = kept.as_deref().map(|k| k.replace(' ', ""));
+                        let joined = fold_without_apostrophes(&entry.full_name);
                         let mut words: Vec<&str> = name_words(&name).collect();
                         words.extend(kept.as_deref().into_iter().flat_map(name_words));
+                        words.extend(joined.as_deref().into_iter().flat_map(name_words));
                         words.extend(together.as_deref());
                         words.push(&email);
                         let hit = email.starts_with(q) || every_word_starts(q, &words);

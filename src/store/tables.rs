@@ -100,8 +100,9 @@ pub(crate) mod list {
 /// of schema 3 would not find; pending requests are indexed by receiver and id. 5: the
 /// parts of a hyphenated name are search words of their own (`normalize::name_words`).
 /// 6: names in Chinese, Japanese or Korean letters are search words in those letters
-/// too (`normalize::fold_for_search`).
-pub(crate) const SCHEMA_VERSION: u64 = 6;
+/// too (`normalize::fold_for_search`). 7: a name with an apostrophe is a search word
+/// without it too (`normalize::fold_without_apostrophes`).
+pub(crate) const SCHEMA_VERSION: u64 = 7;
 pub(crate) const META_SCHEMA: &str = "schema_version";
 const META_HOST_KEY: &str = "host_key";
 pub(crate) const META_NEXT_USER: &str = "next_user_id";
@@ -159,9 +160,10 @@ pub(crate) fn prepare(db: &Database) -> Result<[u8; 32], StoreError> {
     if found.is_some_and(|v| v < 3) {
         migrate_person_records(&txn)?;
     }
-    // Below 6 the index lacked the names in their own script (Chinese, Japanese and
-    // Korean letters), below 5 the parts of hyphenated names.
-    let old_prefixes = found.is_some_and(|v| v < 6);
+    // Below 7 the index lacked names spelt without their apostrophes (obrien), below
+    // 6 the names in their own script (Chinese, Japanese and Korean letters), below 5
+    // the parts of hyphenated names.
+    let old_prefixes = found.is_some_and(|v| v < 7);
     if old_prefixes {
         txn.delete_table(PREFIX_SORTKEY_USERID)?;
     }
@@ -1296,6 +1298,30 @@ mod tests {
             vec!["yamada", "shannon"],
             "the reading still finds"
         );
+    }
+
+    /// A schema 6 file indexed O'Brien as "o" and "brien" only: on open its index is
+    /// rebuilt, and the name typed without its apostrophe finds him.
+    #[test]
+    fn schema_6_files_get_names_without_their_apostrophes_indexed_on_open() {
+        let people = [
+            person("liam", "Liam", "O'Brien", "liam@acme.test"),
+            person("olga", "Olga", "Brown", "olga@acme.test"),
+        ];
+        let kept: Vec<String> = people[0]
+            .search_tokens()
+            .into_iter()
+            .filter(|t| t != "obrien")
+            .collect();
+        let still = crate::store::normalize::prefixes(kept.iter().map(String::as_str));
+        let db = older_search_index(6, &people, |prefix| !still.iter().any(|s| s == prefix));
+        assert!(found(&db, "obrien").is_empty(), "the schema 6 index");
+
+        migrated(&db);
+        assert_eq!(found(&db, "obrien"), vec!["liam"]);
+        assert_eq!(found(&db, "o'brien"), vec!["liam"]);
+        assert_eq!(found(&db, "brien"), vec!["liam"], "the parts still find");
+        assert_eq!(found(&db, "o"), vec!["olga", "liam"]);
     }
 
     #[test]
