@@ -1340,6 +1340,65 @@ async fn links_keep_the_language_in_liferays_form_or_not_at_all() {
     }
 }
 
+/// A language the portal's token chose (`locale`, no `languageId`) is kept in the
+/// fragment's links and forms as `languageId`: the browser's action that follows
+/// carries no token, and was answered in its own Accept-Language.
+#[tokio::test]
+async fn the_tokens_language_is_kept_in_links_and_forms() {
+    let server = start(|c, _| with_consumer(c)).await;
+    render(&server, "bob", &[]).await;
+    let profile = widget_host::portal::Profile {
+        locale: Some("es_ES".into()),
+        ..Default::default()
+    };
+    let spanish = widget_host::portal::auth::mint(
+        common::CONSUMER,
+        common::SECRET,
+        "alice",
+        &[],
+        &profile,
+        std::time::Duration::from_secs(300),
+    )
+    .expect("token");
+    let html = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/render?{NS}userId=bob")))
+        .bearer_auth(&spanish)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .expect("render")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains(" lang=\"es-ES\""), "{html}");
+    // Each form the browser posts (with its p_auth, without a token) names it.
+    let forms = html.matches("<form ").count();
+    assert!(forms > 0, "{html}");
+    assert_eq!(
+        html.matches("<input type=\"hidden\" name=\"languageId\" value=\"es_ES\">")
+            .count(),
+        forms,
+        "{html}"
+    );
+    // A request naming its own language keeps that one.
+    let html = client()
+        .get(server.url(&format!(
+            "/widgets/{WIDGET}/render?languageId=de_DE&{NS}userId=bob"
+        )))
+        .bearer_auth(&spanish)
+        .send()
+        .await
+        .expect("render")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("languageId=de_DE") || html.contains("value=\"de_DE\""),
+        "{html}"
+    );
+    assert!(!html.contains("es_ES"), "{html}");
+}
+
 /// The language the host chose travels twice, the same: as `Content-Language` for a
 /// portal that reads headers, and as the fragment root's `lang` for one that
 /// aggregates fragments into a page of its own language.

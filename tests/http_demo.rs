@@ -172,6 +172,32 @@ async fn dashboard_content_page_and_switching_people() {
         "{british}"
     );
     assert!(british.contains(" data-locale=\"en-GB\" "), "{british}");
+    // The portal's own controls keep each placement's place, as its links do: a card
+    // open and a search made stay through a language applied and the bell, but not
+    // an outcome already shown.
+    let placed = page(
+        "/?languageId=de_DE&_contacts_center_INSTANCE_dashboard_userId=richard.roe&_contacts_center_INSTANCE_directory_keywords=o%27b&_notifications_message=request-accepted",
+    )
+    .await;
+    let form = placed
+        .split("<form class=\"demo-language\"")
+        .nth(1)
+        .and_then(|f| f.split("</form>").next())
+        .unwrap_or_else(|| panic!("the language form: {placed}"));
+    assert!(
+        form.contains("<input type=\"hidden\" name=\"_contacts_center_INSTANCE_dashboard_userId\" value=\"richard.roe\">"),
+        "{form}"
+    );
+    assert!(
+        form.contains("<input type=\"hidden\" name=\"_contacts_center_INSTANCE_directory_keywords\" value=\"o&#x27;b\">"),
+        "{form}"
+    );
+    assert!(!form.contains("_notifications_message"), "{form}");
+    assert!(!form.contains("name=\"languageId\" value"), "{form}");
+    assert!(
+        placed.contains("href=\"/?languageId=de_DE&amp;_contacts_center_INSTANCE_dashboard_userId=richard.roe&amp;_contacts_center_INSTANCE_directory_keywords=o%27b#p_p_id_notifications_\""),
+        "{placed}"
+    );
 
     // Switch to Richard: a cookie, and a redirect back to a local page only.
     let switched = client()
@@ -354,6 +380,17 @@ async fn every_demo_person_can_be_played_and_the_administrator_configures() {
             assert_eq!(links, expected, "{person} on {path}");
         }
     }
+    // The Configuration link keeps the other placements' place.
+    let (status, html) = get(
+        "/?_notifications_filter=x&_contacts_center_INSTANCE_dashboard_filter=following".to_owned(),
+        ADMINISTRATOR,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("href=\"/?p_p_id=contacts_center_INSTANCE_dashboard&amp;p_p_mode=edit&amp;_notifications_filter=x&amp;_contacts_center_INSTANCE_dashboard_filter=following\">Configuration</a>"),
+        "{html}"
+    );
     let (status, html) = get(
         "/?p_p_id=contacts_center_INSTANCE_dashboard&p_p_mode=edit".to_owned(),
         ADMINISTRATOR,

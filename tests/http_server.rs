@@ -487,7 +487,11 @@ static BUSY_REFUSED: AtomicU64 = AtomicU64::new(0);
 
 #[tokio::test]
 async fn connections_beyond_the_limit_are_refused_cleanly() {
-    let server = common::start(|c, _| c.limits.max_connections = 2).await;
+    let server = common::start(|c, _| {
+        c.limits.max_connections = 2;
+        common::with_consumer(c);
+    })
+    .await;
     let addr = server.addr;
     let held = tokio::task::spawn_blocking(move || {
         // Two connections hold the two places, each in the middle of a request.
@@ -518,6 +522,21 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         );
         let refusal: serde_json::Value = serde_json::from_str(body).expect("JSON");
         assert_eq!(refusal["message"], "too-many-connections", "{answer}");
+        // A portal page's script reads it (and its Retry-After) as it reads any other
+        // answer: an allowed origin is named, as everywhere.
+        let cross = past_the_limit(&format!(
+            "GET /widgets HTTP/1.1\r\nhost: x\r\norigin: {}\r\n\r\n",
+            common::PORTAL_ORIGIN
+        ));
+        assert!(cross.starts_with("HTTP/1.1 503"), "{cross}");
+        assert!(
+            cross.contains(&format!(
+                "access-control-allow-origin: {}\r\n",
+                common::PORTAL_ORIGIN
+            )),
+            "{cross}"
+        );
+        assert!(cross.contains("x-content-type-options: nosniff"), "{cross}");
         // A supervisor's probes still get their answers: a host that is only busy is
         // neither restarted nor taken out of its balancer for it.
         let alive = past_the_limit("GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n");
@@ -561,7 +580,7 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         .text()
         .await
         .expect("text");
-    // The five connections past the limit, those refused before the freed place showed,
+    // The six connections past the limit, those refused before the freed place showed,
     // and any `busy_connection` had to try again (tests run in parallel, so that count
     // may include another test's: it only loosens this).
     let refused: u64 = metrics
@@ -569,7 +588,7 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         .find_map(|l| l.strip_prefix("widget_host_connections_refused_total "))
         .and_then(|n| n.trim().parse().ok())
         .expect("the refusals counted");
-    let refused_here = 5 + refused_after;
+    let refused_here = 6 + refused_after;
     assert!(
         (refused_here..=refused_here + BUSY_REFUSED.load(Ordering::Relaxed)).contains(&refused),
         "{metrics}"

@@ -148,17 +148,23 @@ fn endonym(id: &'static str) -> &'static str {
 /// reader works in another placement.
 const NOT_KEPT: [&str; 2] = [outcome::SEAL, "cursor"];
 
-/// The page's own URL as each placement's `p_l_url`: its language, and every
-/// placement's namespaced state (a portal keeps each portlet's render parameters while
-/// another is used, as Liferay does). Without the others' state, a card opened in one
-/// placement, or a request answered in Notifications, would throw the rest of the
-/// page back to their first views. The routing parameters (`p_p_*`) are the acting
-/// link's own, and each placement drops its own state from the links it writes.
-fn page_url(base: &str, language: Option<&str>, query: &[(String, String)]) -> String {
-    let mut kept = form_urlencoded::Serializer::new(String::new());
-    if let Some(language) = language {
-        kept.append_pair("languageId", language);
-    }
+/// The placements' state the page keeps: every placement's namespaced render
+/// parameters (a portal keeps each portlet's render parameters while another is used,
+/// as Liferay does), but for the one-time ones. Without the others' state, a card
+/// opened in one placement, or a request answered in Notifications, would throw the
+/// rest of the page back to their first views. The routing parameters (`p_p_*`) are
+/// the acting link's own, and each placement drops its own state from the links it
+/// writes.
+///
+/// Bounded as the host bounds a portal's page URL, whole: a longer one would be passed
+/// over, and every link of the page would lose the page. State past the bound is
+/// dropped whole, never in part: a placement's filter kept without its search would
+/// show another list and not say so.
+fn kept_state(
+    base: &str,
+    language: Option<&str>,
+    query: &[(String, String)],
+) -> Vec<(String, String)> {
     let placement_state = |name: &str| {
         name.starts_with('_')
             && name.len() <= 256
@@ -167,32 +173,33 @@ fn page_url(base: &str, language: Option<&str>, query: &[(String, String)]) -> S
                 .chain(&NOT_KEPT)
                 .any(|once| name.strip_suffix(once).is_some_and(|ns| ns.ends_with('_')))
     };
-    let mut state = form_urlencoded::Serializer::new(String::new());
-    for (name, value) in query.iter().filter(|(name, _)| placement_state(name)) {
-        state.append_pair(name, value);
-    }
-    let with_query = |query: &str| {
-        if query.is_empty() {
-            base.to_owned()
-        } else {
-            format!("{base}?{query}")
-        }
-    };
-    let language = kept.finish();
-    let state = state.finish();
-    // Bounded as the host bounds a portal's page URL, whole: a longer one would be
-    // passed over, and every link of the page would lose the page. State past the
-    // bound is dropped whole, never in part: a placement's filter kept without its
-    // search would show another list and not say so.
-    let all = match (language.is_empty(), state.is_empty()) {
-        (_, true) => return with_query(&language),
-        (true, false) => with_query(&state),
-        (false, false) => with_query(&format!("{language}&{state}")),
-    };
-    if all.len() <= crate::http::native::MAX_PAGE_URL_BYTES {
-        all
+    let state: Vec<(String, String)> = query
+        .iter()
+        .filter(|(name, _)| placement_state(name))
+        .cloned()
+        .collect();
+    if address(base, language, &state).len() <= crate::http::native::MAX_PAGE_URL_BYTES {
+        state
     } else {
-        with_query(&language)
+        Vec::new()
+    }
+}
+
+/// `base` with the page's language and `state` as its query: the page's own URL (each
+/// placement's `p_l_url`) from the page's base.
+fn address(base: &str, language: Option<&str>, state: &[(String, String)]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if let Some(language) = language {
+        query.append_pair("languageId", language);
+    }
+    for (name, value) in state {
+        query.append_pair(name, value);
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{query}")
     }
 }
 
@@ -233,7 +240,19 @@ pub async fn page<B>(
         .and_then(|v| v.to_str().ok());
     let locale = crate::i18n::negotiate(language.as_deref(), None, accepted);
     let page_lang = crate::i18n::language_tag(&locale);
-    let page_url = page_url(&format!("{base}{path}"), language.as_deref(), &query);
+    let page_base = format!("{base}{path}");
+    let kept = kept_state(&page_base, language.as_deref(), &query);
+    let page_url = address(&page_base, language.as_deref(), &kept);
+    // The portal's own controls keep the placements' state as their links do: a
+    // language applied, the bell (to the dashboard, whose placements only this page's
+    // state can be of) and an administrator's Configuration link would otherwise
+    // throw every placement back to its first view.
+    let bell = address(
+        "/",
+        language.as_deref(),
+        if path == "/" { &kept } else { &[] },
+    );
+    let state_query = address("", None, &kept);
     let token = demo_token(state, &person)?;
     let selected = query
         .iter()
@@ -308,6 +327,7 @@ pub async fn page<B>(
                 "page": page, "path": path, "columns": columns, "roster": roster, "languages": languages,
                 "lang": page_lang,
                 "pending": pending, "language": language, "administrator": person == people::ADMINISTRATOR,
+                "kept": kept, "bell": bell, "state_query": state_query,
             }),
         )
     })
@@ -432,7 +452,10 @@ async fn fragment(
         for (name, value) in query {
             let portal_param =
                 matches!(name.as_str(), "p_p_mode" | "p_p_state") && selected == Some(portlet_id);
-            if name.starts_with(&namespace) || name == "languageId" || portal_param {
+            if crate::portal::own_param(name, &namespace).is_some()
+                || name == "languageId"
+                || portal_param
+            {
                 forward.append_pair(name, value);
             }
         }
@@ -477,7 +500,12 @@ fn quick_escape(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::page_url;
+    use super::{address, kept_state};
+
+    /// The page's own URL, as `page` makes it.
+    fn page_url(base: &str, language: Option<&str>, query: &[(String, String)]) -> String {
+        address(base, language, &kept_state(base, language, query))
+    }
 
     #[test]
     fn the_page_url_keeps_each_placements_place_but_not_its_last_outcome() {

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use crate::portal::auth::PAuthTarget;
-use crate::portal::{ActionTarget, Params, PortletId, PortletUrls};
+use crate::portal::{ActionTarget, Params, PortletId, PortletUrls, own_param};
 
 /// Portal-level parameters (un-namespaced, Liferay's names) and the widget's own
 /// parameters with the namespace removed. Anything else is ignored, as Liferay does.
@@ -42,7 +42,7 @@ pub fn split_params<'a>(
             "p_l_url" => first(&mut out.page_url),
             "p_page_owner" => first(&mut out.page_owner),
             _ => {
-                if let Some(own) = name.strip_prefix(namespace).filter(|n| !n.is_empty()) {
+                if let Some(own) = own_param(name, namespace) {
                     out.widget.add(own, value);
                 }
             }
@@ -269,7 +269,7 @@ impl RenderLinks {
             // link: the page's are dropped, along with a state or mode it gave the
             // portlet it named, which the link's `p_p_id` replaces.
             Some(page) => without_params(page, |name| {
-                name.starts_with(&namespace)
+                own_param(name, &namespace).is_some()
                     || matches!(name, "p_p_id" | "p_p_lifecycle" | "p_p_state" | "p_p_mode")
                     || sticky.iter().any(|(kept, _)| kept == name)
             }),
@@ -446,7 +446,7 @@ pub fn redirect_location(
     let checked = requested.and_then(|t| allowed_target(t, allowed));
     let namespace = portlet.namespace();
     let base = without_params(checked.as_deref().unwrap_or(fallback), |name| {
-        name.starts_with(&namespace)
+        own_param(name, &namespace).is_some()
     });
     let base = base.as_str();
     let mut query = form_urlencoded::Serializer::new(String::new());
@@ -511,6 +511,9 @@ mod tests {
         );
         assert_eq!(p.widget.all("userIds"), ["a", "b"]);
         assert_eq!(p.widget.iter().count(), 3);
+        // The bare placement reads none of its instances' parameters.
+        let bare = split_params(pairs, "_contacts_center_");
+        assert_eq!(bare.widget.iter().count(), 0);
     }
 
     #[test]
@@ -694,6 +697,19 @@ mod tests {
             stated.render_url(&[("filter", "all")]),
             "https://portal.example/home?x=1&p_p_id=contacts_center_INSTANCE_a1&p_p_lifecycle=0&languageId=fr_FR&p_p_state=maximized&_contacts_center_INSTANCE_a1_filter=all"
         );
+        // The bare placement of an instanceable widget drops its own parameters only,
+        // not those of its instances or of a widget whose name begins with its own.
+        let prefix = NativeUrls::new(
+            PortletId::parse("contacts_center").expect("id"),
+            "http://host:8080/",
+            Some("https://portal.example/home?_contacts_center_userId=old&_contacts_center_INSTANCE_a1_userId=bob&_contacts_center_hr_filter=following".into()),
+            vec![],
+            None,
+        );
+        assert_eq!(
+            prefix.render_url(&[("filter", "all")]),
+            "https://portal.example/home?_contacts_center_INSTANCE_a1_userId=bob&_contacts_center_hr_filter=following&p_p_id=contacts_center&p_p_lifecycle=0&_contacts_center_filter=all"
+        );
         let bare = NativeUrls::new(id(), "http://host:8080", None, vec![], None);
         assert_eq!(
             bare.render_url(&[]),
@@ -822,7 +838,7 @@ mod tests {
         assert_eq!(
             redirect_location(
                 Some(
-                    "https://portal.example/p?p_p_id=cc&_cc_userId=bob&_cc_message=old&_ccx_userId=kept&x=1"
+                    "https://portal.example/p?p_p_id=cc&_cc_userId=bob&_cc_message=old&_ccx_userId=kept&_cc_INSTANCE_a1_userId=ann&x=1"
                 ),
                 &allowed,
                 fallback,
@@ -830,7 +846,7 @@ mod tests {
                 &[],
                 &params
             ),
-            "https://portal.example/p?p_p_id=cc&_ccx_userId=kept&x=1&_cc_message=request-sent"
+            "https://portal.example/p?p_p_id=cc&_ccx_userId=kept&_cc_INSTANCE_a1_userId=ann&x=1&_cc_message=request-sent"
         );
         // Nor a second lifecycle: Liferay reads the first.
         assert_eq!(

@@ -408,7 +408,7 @@ pub async fn read_body(
 /// readiness probes as on any connection, and 503 `too-many-connections` for the rest,
 /// which the host has no place for.
 pub(super) fn past_the_limit<B>(state: &AppState, req: &Request<B>) -> Response<Body> {
-    not_stored(match (req.method(), req.uri().path()) {
+    let mut answer = not_stored(match (req.method(), req.uri().path()) {
         (&Method::GET | &Method::HEAD, "/healthz") => healthz(state.social.storage_failure()),
         (&Method::GET | &Method::HEAD, "/readyz") => readyz(state),
         _ => {
@@ -423,7 +423,16 @@ pub(super) fn past_the_limit<B>(state: &AppState, req: &Request<B>) -> Response<
             );
             refused
         }
-    })
+    });
+    // As on every other answer: a portal's script may read the 503 and its
+    // Retry-After (busy, try again) instead of a network error it cannot tell from a
+    // host that is down.
+    cors::allow_origin(state, req.headers().get(hyper::header::ORIGIN), &mut answer);
+    answer.headers_mut().insert(
+        hyper::header::X_CONTENT_TYPE_OPTIONS,
+        hyper::header::HeaderValue::from_static("nosniff"),
+    );
+    answer
 }
 
 /// `answer` marked `Cache-Control: no-store` unless it says otherwise: a refusal, a

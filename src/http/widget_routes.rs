@@ -384,7 +384,15 @@ async fn prepare(
         }
     });
     let host_base = native::host_base(&state.config, &parts.headers);
-    let sticky = kept_params(params.language_id.as_deref(), window_state);
+    // The language a portal's token chose (its `locale`, where the request names no
+    // `languageId` the host can read) is kept as `languageId` too: the browser's later
+    // actions and downloads carry no token, and were answered in its Accept-Language.
+    let language = params
+        .language_id
+        .as_deref()
+        .filter(|l| crate::i18n::liferay_id(l).is_some())
+        .or_else(|| caller.user().and_then(|u| u.profile.locale.as_deref()));
+    let sticky = kept_params(language, window_state);
     let kept = sticky.clone();
     let minter = caller.user().map(|user| minter_for(state, user, &portlet));
     let mut urls = NativeUrls::new(

@@ -148,6 +148,18 @@ impl PortletId {
     }
 }
 
+/// The name of the placement's own parameter that `name` carries under `namespace`
+/// (from [`PortletId::namespace`]), if it carries one. A widget names its parameters
+/// in camelCase, with no `_`: a name whose rest holds one belongs to another placement
+/// whose namespace begins with this one. On a page holding the bare `contacts_center`
+/// beside `contacts_center_INSTANCE_a1` or a widget named `contacts_center_hr`,
+/// `_contacts_center_INSTANCE_a1_userId` and `_contacts_center_hr_userId` are theirs,
+/// and the bare placement's links must keep them as the page wrote them.
+pub fn own_param<'a>(name: &'a str, namespace: &str) -> Option<&'a str> {
+    name.strip_prefix(namespace)
+        .filter(|rest| !rest.is_empty() && !rest.contains('_'))
+}
+
 impl fmt::Display for PortletId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.full)
