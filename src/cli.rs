@@ -333,7 +333,8 @@ fn open_social(config: &Config) -> Result<(Social, Made), String> {
     crate::store::create_folder(&config.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
     let database = config.database_path();
-    let made = if database.exists() {
+    // An empty file is the one a stopped restore leaves, which a host opens as none.
+    let made = if std::fs::metadata(&database).is_ok_and(|m| m.len() > 0) {
         Made::No
     } else {
         Made::Yes
@@ -469,6 +470,9 @@ fn import_users(config: &Config, file: &Path, id_field: IdFieldArg) -> ExitCode 
         Ok(report) => report,
         Err(e) => {
             progress.finished();
+            // Records read before the error stay imported: where they went is said
+            // as on success.
+            say_database(config, made);
             // Each error is put next to the file it is about: the input (which a
             // cannot-read error names itself) or, when storing failed, the database.
             return fail(match e {

@@ -762,12 +762,18 @@ pub(crate) fn names_a_setting(key: &str) -> bool {
 /// two off (`LISTN`, `DESCRIPTOR_DIR`; one for the four-letter `DEMO`). Names further
 /// from every setting are taken for another program's.
 ///
-/// Any name beginning `CONF` (`CONFIG_FILE`, `CONF`, `CONFG`) means the file that
-/// `WIDGET_HOST_CONFIG` names: passed over, it left the host on the defaults with no
-/// consumer, and so with the demo portal on, where anyone may act as anyone.
+/// `CONFIG`, the file's own variable, is misspelt the same way (`CONF`, `CONFG`), or
+/// named as other programs name theirs (`CONFIG_FILE`, `CONFIG_PATH`): passed over,
+/// it left the host on the defaults with no consumer, and so with the demo portal on,
+/// where anyone may act as anyone. Longer names (`CONFIG_SERVICE_HOST`, which
+/// Kubernetes writes for a Service named `widget-host-config`) are another program's.
 fn misspelt_setting(key: &str) -> Option<&'static str> {
     let squeezed = |s: &str| s.replace('_', "").to_ascii_uppercase();
-    if key != "CONFIG" && squeezed(key).starts_with("CONF") {
+    let file = ["CONFIGFILE", "CONFIGPATH", "CONFFILE", "CONFPATH"];
+    if key != "CONFIG"
+        && (edit_distance(&key.to_ascii_uppercase(), "CONFIG") <= 2
+            || file.contains(&squeezed(key).as_str()))
+    {
         return Some("CONFIG");
     }
     ENV_SETTINGS.into_iter().find(|known| {
@@ -1134,13 +1140,14 @@ mod tests {
             ("WIDGET_HOST_CONFG", "WIDGET_HOST_CONFIG"),
             ("WIDGET_HOST_CONFIG_FILE", "WIDGET_HOST_CONFIG"),
             ("WIDGET_HOST_conf", "WIDGET_HOST_CONFIG"),
+            ("WIDGET_HOST_CONFIG_PATH", "WIDGET_HOST_CONFIG"),
         ] {
             let err =
                 Config::load(None, env(&[(typo, "x")]), &Overrides::default()).expect_err(typo);
             let said = err.to_string();
             assert!(said.contains(typo), "{said}");
             assert!(said.contains(&format!("did you mean {meant}?")), "{said}");
-            assert!(said.contains("Known: CONFIG, LISTEN, DATA_DIR"), "{said}");
+            assert!(said.contains("Known: CONFIG, "), "{said}");
         }
         let c = Config::load(
             None,
@@ -1154,6 +1161,19 @@ mod tests {
         .expect("another program's variables do not stop the host");
         assert_eq!(c.data_dir, PathBuf::from("/srv/widgets"));
         assert_eq!(c.ignored_env, ["WIDGET_HOST_BIN", "WIDGET_HOST_VERSION"]);
+        // Names that only begin like the file's variable are another program's: a
+        // Service named widget-host-config, a wrapper's hash of its ConfigMap.
+        let c = Config::load(
+            None,
+            env(&[
+                ("WIDGET_HOST_CONFIG_SERVICE_HOST", "10.0.0.1"),
+                ("WIDGET_HOST_CONFIG_PORT_80_TCP_ADDR", "10.0.0.1"),
+                ("WIDGET_HOST_CONFIGMAP_HASH", "abc"),
+            ]),
+            &Overrides::default(),
+        )
+        .expect("another program's variables that begin CONFIG");
+        assert_eq!(c.ignored_env.len(), 3, "{:?}", c.ignored_env);
         // Whatever its value: a compose file's unset `${BIN}` gives an empty one.
         let c = Config::load(None, env(&[("WIDGET_HOST_BIN", "")]), &Overrides::default())
             .expect("another program's empty variable");

@@ -1360,42 +1360,95 @@ async fn the_tokens_language_is_kept_in_links_and_forms() {
         std::time::Duration::from_secs(300),
     )
     .expect("token");
-    let html = client()
-        .get(server.url(&format!("/widgets/{WIDGET}/render?{NS}userId=bob")))
-        .bearer_auth(&spanish)
+    let in_language = |html: &str, id: &str| {
+        // Each form the browser posts (with its p_auth, without a token) names it, and
+        // so does each link that names a language at all.
+        let forms = html.matches("<form ").count();
+        let kept = format!("<input type=\"hidden\" name=\"languageId\" value=\"{id}\">");
+        let linked = format!("languageId={id}");
+        forms > 0
+            && html.matches(&kept).count() == forms
+            && html.matches(&linked).count() > 0
+            && html.matches("languageId=").count() == html.matches(&linked).count()
+    };
+    let render = |query: String| {
+        let call = client()
+            .get(server.url(&format!("/widgets/{WIDGET}/render?{query}")))
+            .bearer_auth(&spanish)
+            .header("accept-language", "en");
+        async move {
+            call.send()
+                .await
+                .expect("render")
+                .text()
+                .await
+                .expect("html")
+        }
+    };
+    // The token's language, also where the request's languageId cannot be read.
+    for query in [
+        format!("{NS}userId=bob"),
+        format!("languageId=zz&{NS}userId=bob"),
+        format!("languageId=zh_TW&{NS}userId=bob"),
+    ] {
+        let html = render(query.clone()).await;
+        assert!(html.contains(" lang=\"es-ES\""), "{query}: {html}");
+        assert!(in_language(&html, "es_ES"), "{query}: {html}");
+    }
+    // The form's own fields, posted as the browser posts them (its p_auth, no token,
+    // an English browser), are answered in the token's language.
+    let html = render(format!("{NS}userId=bob")).await;
+    let form = html
+        .split("<form ")
+        .find(|f| f.contains("/actions/follow"))
+        .unwrap_or_else(|| panic!("a follow form: {html}"));
+    let action = form
+        .split("action=\"")
+        .nth(1)
+        .and_then(|a| a.split('"').next())
+        .expect("action")
+        .replace("&amp;", "&");
+    let fields: Vec<(String, String)> = form
+        .split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .filter_map(|f| {
+            let (name, rest) = f.split_once("\" value=\"")?;
+            Some((
+                name.to_owned(),
+                rest.split('"').next()?.replace("&amp;", "&"),
+            ))
+        })
+        .collect();
+    let answer = client()
+        .post(&action)
+        .header("accept", "application/json")
         .header("accept-language", "en")
+        .form(&fields)
         .send()
         .await
-        .expect("render")
-        .text()
-        .await
-        .expect("html");
-    assert!(html.contains(" lang=\"es-ES\""), "{html}");
-    // Each form the browser posts (with its p_auth, without a token) names it.
-    let forms = html.matches("<form ").count();
-    assert!(forms > 0, "{html}");
-    assert_eq!(
-        html.matches("<input type=\"hidden\" name=\"languageId\" value=\"es_ES\">")
-            .count(),
-        forms,
-        "{html}"
+        .expect("post");
+    assert_eq!(answer.status(), StatusCode::OK, "{fields:?}");
+    let said: Value = answer.json().await.expect("json");
+    assert_eq!(said["message"], "you-are-now-following-this-user", "{said}");
+    let spanish_text = Languages::shared().get("es_ES", "you-are-now-following-this-user");
+    assert_ne!(
+        spanish_text,
+        Languages::shared().get("en_US", "you-are-now-following-this-user")
     );
+    assert_eq!(said["text"], spanish_text, "{said}");
+    // A page whose address names its language keeps that one in its links.
+    let page = format!("{PORTAL_ORIGIN}/home?languageId=de_DE");
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("p_l_url", &page)
+        .append_pair(&format!("{NS}userId"), "bob")
+        .finish();
+    let html = render(query).await;
+    assert!(html.contains("/home?languageId=de_DE&amp;"), "{html}");
+    assert!(!html.contains("languageId=es_ES"), "{html}");
     // A request naming its own language keeps that one.
-    let html = client()
-        .get(server.url(&format!(
-            "/widgets/{WIDGET}/render?languageId=de_DE&{NS}userId=bob"
-        )))
-        .bearer_auth(&spanish)
-        .send()
-        .await
-        .expect("render")
-        .text()
-        .await
-        .expect("html");
-    assert!(
-        html.contains("languageId=de_DE") || html.contains("value=\"de_DE\""),
-        "{html}"
-    );
+    let html = render(format!("languageId=de_DE&{NS}userId=bob")).await;
+    assert!(html.contains(" lang=\"de-DE\""), "{html}");
+    assert!(in_language(&html, "de_DE"), "{html}");
     assert!(!html.contains("es_ES"), "{html}");
 }
 

@@ -198,6 +198,14 @@ async fn dashboard_content_page_and_switching_people() {
         placed.contains("href=\"/?languageId=de_DE&amp;_contacts_center_INSTANCE_dashboard_userId=richard.roe&amp;_contacts_center_INSTANCE_directory_keywords=o%27b#p_p_id_notifications_\""),
         "{placed}"
     );
+    // The bell of the content page leads to the dashboard, whose placements none of
+    // this page's state is of.
+    let content =
+        page("/content?languageId=de_DE&_contacts_center_INSTANCE_directory_keywords=x").await;
+    assert!(
+        content.contains("href=\"/?languageId=de_DE#p_p_id_notifications_\""),
+        "{content}"
+    );
 
     // Switch to Richard: a cookie, and a redirect back to a local page only.
     let switched = client()

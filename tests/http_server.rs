@@ -537,6 +537,19 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
             "{cross}"
         );
         assert!(cross.contains("x-content-type-options: nosniff"), "{cross}");
+        // Retry-After is not a header a script may read unless it is exposed.
+        assert!(
+            cross.contains("access-control-expose-headers: Retry-After\r\n"),
+            "{cross}"
+        );
+        // Another origin, or none, is named nowhere.
+        let stranger = past_the_limit(
+            "GET /widgets HTTP/1.1\r\nhost: x\r\norigin: https://evil.test\r\n\r\n",
+        );
+        assert!(stranger.starts_with("HTTP/1.1 503"), "{stranger}");
+        for refused in [&stranger, &answer] {
+            assert!(!refused.contains("access-control-"), "{refused}");
+        }
         // A supervisor's probes still get their answers: a host that is only busy is
         // neither restarted nor taken out of its balancer for it.
         let alive = past_the_limit("GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n");
@@ -580,7 +593,7 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         .text()
         .await
         .expect("text");
-    // The six connections past the limit, those refused before the freed place showed,
+    // The seven connections past the limit, those refused before the freed place showed,
     // and any `busy_connection` had to try again (tests run in parallel, so that count
     // may include another test's: it only loosens this).
     let refused: u64 = metrics
@@ -588,7 +601,7 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         .find_map(|l| l.strip_prefix("widget_host_connections_refused_total "))
         .and_then(|n| n.trim().parse().ok())
         .expect("the refusals counted");
-    let refused_here = 6 + refused_after;
+    let refused_here = 7 + refused_after;
     assert!(
         (refused_here..=refused_here + BUSY_REFUSED.load(Ordering::Relaxed)).contains(&refused),
         "{metrics}"

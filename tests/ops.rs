@@ -1438,6 +1438,26 @@ fn cli_import_exit_codes() {
         text(&o)
     );
     assert!(!text(&o).contains("a new database"), "{}", text(&o));
+    // A data folder given relative is named in full.
+    let o = host_command(
+        Path::new("relative-data"),
+        &["import-users", good.to_str().unwrap()],
+    )
+    .current_dir(dir.path())
+    .output()
+    .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!(
+            "\n{}: a new database",
+            dir.path()
+                .join("relative-data")
+                .join("widget-host.redb")
+                .display()
+        )),
+        "{}",
+        text(&o)
+    );
     // Into a data dir where the demo ran: said at once, the import done all the same.
     let demo_data = dir.path().join("demo-data");
     std::fs::create_dir(&demo_data).unwrap();
@@ -1475,6 +1495,17 @@ fn cli_import_exit_codes() {
     assert!(
         out.contains("1003 record(s): 0 imported, 1003 rejected"),
         "{out}"
+    );
+    // A file that breaks off stops the import, and what it imported before stays:
+    // where it went is said as on success.
+    let cut = dir.path().join("cut.json");
+    std::fs::write(&cut, r#"{"items": [{"id": 1}, {"id": 2}, {"id": "#).unwrap();
+    let o = host(&data, &["import-users", cut.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("{}: written", database.display())),
+        "{}",
+        text(&o)
     );
     let o = host(
         &data,

@@ -500,6 +500,8 @@ mod tests {
             ("filter", "blocked"),
             ("_contacts_center_INSTANCE_b2_filter", "all"),
             ("_contacts_center_INSTANCE_a1_", "empty-name"),
+            ("_contacts_center_filter", "mine"),
+            ("_contacts_center_show_sms", "true"),
         ];
         let p = split_params(pairs, ns);
         assert_eq!(p.mode.as_deref(), Some("edit"));
@@ -511,9 +513,12 @@ mod tests {
         );
         assert_eq!(p.widget.all("userIds"), ["a", "b"]);
         assert_eq!(p.widget.iter().count(), 3);
-        // The bare placement reads none of its instances' parameters.
+        // The bare placement reads its own parameters (a preference a descriptor named
+        // with `_` among them), and none of its instances'.
         let bare = split_params(pairs, "_contacts_center_");
-        assert_eq!(bare.widget.iter().count(), 0);
+        assert_eq!(bare.widget.get("filter"), Some("mine"));
+        assert_eq!(bare.widget.get("show_sms"), Some("true"));
+        assert_eq!(bare.widget.iter().count(), 2);
     }
 
     #[test]
@@ -698,17 +703,17 @@ mod tests {
             "https://portal.example/home?x=1&p_p_id=contacts_center_INSTANCE_a1&p_p_lifecycle=0&languageId=fr_FR&p_p_state=maximized&_contacts_center_INSTANCE_a1_filter=all"
         );
         // The bare placement of an instanceable widget drops its own parameters only,
-        // not those of its instances or of a widget whose name begins with its own.
+        // not those of its instances.
         let prefix = NativeUrls::new(
             PortletId::parse("contacts_center").expect("id"),
             "http://host:8080/",
-            Some("https://portal.example/home?_contacts_center_userId=old&_contacts_center_INSTANCE_a1_userId=bob&_contacts_center_hr_filter=following".into()),
+            Some("https://portal.example/home?_contacts_center_userId=old&_contacts_center_INSTANCE_a1_userId=bob&_contacts_center_show_sms=true".into()),
             vec![],
             None,
         );
         assert_eq!(
             prefix.render_url(&[("filter", "all")]),
-            "https://portal.example/home?_contacts_center_INSTANCE_a1_userId=bob&_contacts_center_hr_filter=following&p_p_id=contacts_center&p_p_lifecycle=0&_contacts_center_filter=all"
+            "https://portal.example/home?_contacts_center_INSTANCE_a1_userId=bob&p_p_id=contacts_center&p_p_lifecycle=0&_contacts_center_filter=all"
         );
         let bare = NativeUrls::new(id(), "http://host:8080", None, vec![], None);
         assert_eq!(

@@ -426,8 +426,19 @@ pub(super) fn past_the_limit<B>(state: &AppState, req: &Request<B>) -> Response<
     });
     // As on every other answer: a portal's script may read the 503 and its
     // Retry-After (busy, try again) instead of a network error it cannot tell from a
-    // host that is down.
+    // host that is down. Retry-After is not a header a script may read unless named.
+    // (A preflight past the limit gets the 503 too, and the browser's call fails as
+    // before: only a call that needs none, or whose preflight was cached, reads it.)
     cors::allow_origin(state, req.headers().get(hyper::header::ORIGIN), &mut answer);
+    let headers = answer.headers_mut();
+    if headers.contains_key(hyper::header::ACCESS_CONTROL_ALLOW_ORIGIN)
+        && headers.contains_key(hyper::header::RETRY_AFTER)
+    {
+        headers.insert(
+            hyper::header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            hyper::header::HeaderValue::from_static("Retry-After"),
+        );
+    }
     answer.headers_mut().insert(
         hyper::header::X_CONTENT_TYPE_OPTIONS,
         hyper::header::HeaderValue::from_static("nosniff"),

@@ -385,13 +385,23 @@ async fn prepare(
     });
     let host_base = native::host_base(&state.config, &parts.headers);
     // The language a portal's token chose (its `locale`, where the request names no
-    // `languageId` the host can read) is kept as `languageId` too: the browser's later
-    // actions and downloads carry no token, and were answered in its Accept-Language.
+    // `languageId` the widgets have texts for) is kept as `languageId` too: the
+    // browser's later actions and downloads carry no token, and were answered in its
+    // Accept-Language. Not where the page's own address names a language: its links
+    // keep that one, as its redirects do.
+    let page_names_language = page_url.as_deref().is_some_and(|u| {
+        url::Url::parse(u).is_ok_and(|u| u.query_pairs().any(|(name, _)| name == "languageId"))
+    });
+    let token_locale = caller
+        .user()
+        .and_then(|u| u.profile.locale.as_deref())
+        .filter(|_| !page_names_language);
     let language = params
         .language_id
         .as_deref()
-        .filter(|l| crate::i18n::liferay_id(l).is_some())
-        .or_else(|| caller.user().and_then(|u| u.profile.locale.as_deref()));
+        .filter(|l| crate::i18n::normalize(l).is_some())
+        .or(token_locale)
+        .or(params.language_id.as_deref());
     let sticky = kept_params(language, window_state);
     let kept = sticky.clone();
     let minter = caller.user().map(|user| minter_for(state, user, &portlet));

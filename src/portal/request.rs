@@ -149,15 +149,14 @@ impl PortletId {
 }
 
 /// The name of the placement's own parameter that `name` carries under `namespace`
-/// (from [`PortletId::namespace`]), if it carries one. A widget names its parameters
-/// in camelCase, with no `_`: a name whose rest holds one belongs to another placement
-/// whose namespace begins with this one. On a page holding the bare `contacts_center`
-/// beside `contacts_center_INSTANCE_a1` or a widget named `contacts_center_hr`,
-/// `_contacts_center_INSTANCE_a1_userId` and `_contacts_center_hr_userId` are theirs,
-/// and the bare placement's links must keep them as the page wrote them.
+/// (from [`PortletId::namespace`]), if it carries one. On a page holding the bare
+/// `contacts_center` beside `contacts_center_INSTANCE_a1`, the instance's namespace
+/// begins with the bare one: `_contacts_center_INSTANCE_a1_userId` is the instance's,
+/// and the bare placement's links must keep it as the page wrote it. Any other rest is
+/// this placement's (a preference a descriptor names `show_sms` included).
 pub fn own_param<'a>(name: &'a str, namespace: &str) -> Option<&'a str> {
     name.strip_prefix(namespace)
-        .filter(|rest| !rest.is_empty() && !rest.contains('_'))
+        .filter(|rest| !rest.is_empty() && !rest.starts_with("INSTANCE_"))
 }
 
 impl fmt::Display for PortletId {
