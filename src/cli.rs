@@ -360,7 +360,7 @@ enum Made {
 /// `--config` imports into `./data` and is told "300000 imported" while the service
 /// serves its own, empty, data folder: the path, and whether the command made the
 /// file, show that before the portal's users do.
-fn say_database(config: &Config, made: Made) {
+fn say_database(config: &Config, made: Made, said: &str) {
     let database = config.database_path();
     let database = std::path::absolute(&database).unwrap_or(database);
     match made {
@@ -368,7 +368,7 @@ fn say_database(config: &Config, made: Made) {
             "{}: a new database, made by this command: a host serves it only when its data folder is this one (--data-dir, WIDGET_HOST_DATA_DIR or data_dir in the --config file)",
             database.display()
         ),
-        Made::No => eprintln!("{}: written", database.display()),
+        Made::No => eprintln!("{}: {said}", database.display()),
     }
 }
 
@@ -470,9 +470,9 @@ fn import_users(config: &Config, file: &Path, id_field: IdFieldArg) -> ExitCode 
         Ok(report) => report,
         Err(e) => {
             progress.finished();
-            // Records read before the error stay imported: where they went is said
-            // as on success.
-            say_database(config, made);
+            // Records imported before the error stay: where they went is said, as on
+            // success, without claiming any was.
+            say_database(config, made, "the database imported into");
             // Each error is put next to the file it is about: the input (which a
             // cannot-read error names itself) or, when storing failed, the database.
             return fail(match e {
@@ -520,7 +520,7 @@ fn import_users(config: &Config, file: &Path, id_field: IdFieldArg) -> ExitCode 
             config.database_path().display()
         );
     }
-    say_database(config, made);
+    say_database(config, made, "written");
     println!("{report}");
     if report.complete() {
         ExitCode::SUCCESS
@@ -549,7 +549,7 @@ fn seed(config: &Config, users: usize, degree: f64, seed_value: u64) -> ExitCode
     let bar = progress_bar("", Total::Known);
     match crate::directory::seed(&social, options, &bar) {
         Ok(r) => {
-            say_database(config, made);
+            say_database(config, made, "written");
             println!(
                 "seeded {} people: {} connections, {} follows, {} blocks, {} pending requests",
                 r.people, r.connections, r.follows, r.blocks, r.requests

@@ -1503,7 +1503,10 @@ fn cli_import_exit_codes() {
     let o = host(&data, &["import-users", cut.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
-        text(&o).contains(&format!("{}: written", database.display())),
+        text(&o).contains(&format!(
+            "{}: the database imported into",
+            database.display()
+        )),
         "{}",
         text(&o)
     );

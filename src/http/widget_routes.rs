@@ -384,24 +384,23 @@ async fn prepare(
         }
     });
     let host_base = native::host_base(&state.config, &parts.headers);
-    // The language a portal's token chose (its `locale`, where the request names no
-    // `languageId` the widgets have texts for) is kept as `languageId` too: the
-    // browser's later actions and downloads carry no token, and were answered in its
-    // Accept-Language. Not where the page's own address names a language: its links
-    // keep that one, as its redirects do.
+    // The language a portal's token chose (its `locale`) is kept as `languageId` where
+    // neither the request nor the page's own address names one: the browser's later
+    // actions and downloads carry no token, and were answered in its Accept-Language.
+    // A language the portal named, even one the widgets have no texts for, is the
+    // portal page's: links back to that page keep it (or leave it out), and never
+    // switch the page to another.
     let page_names_language = page_url.as_deref().is_some_and(|u| {
         url::Url::parse(u).is_ok_and(|u| u.query_pairs().any(|(name, _)| name == "languageId"))
     });
-    let token_locale = caller
-        .user()
-        .and_then(|u| u.profile.locale.as_deref())
-        .filter(|_| !page_names_language);
-    let language = params
-        .language_id
-        .as_deref()
-        .filter(|l| crate::i18n::normalize(l).is_some())
-        .or(token_locale)
-        .or(params.language_id.as_deref());
+    let language = match params.language_id.as_deref() {
+        Some(named) => Some(named),
+        None if page_names_language => None,
+        None => caller
+            .user()
+            .and_then(|u| u.profile.locale.as_deref())
+            .filter(|l| crate::i18n::normalize(l).is_some()),
+    };
     let sticky = kept_params(language, window_state);
     let kept = sticky.clone();
     let minter = caller.user().map(|user| minter_for(state, user, &portlet));
