@@ -550,6 +550,19 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         for refused in [&stranger, &answer] {
             assert!(!refused.contains("access-control-"), "{refused}");
         }
+        // Its preflight is answered, or the browser would never send the call.
+        let preflight = past_the_limit(&format!(
+            "OPTIONS /widgets/contacts_center/resources/contacts HTTP/1.1\r\nhost: x\r\norigin: {}\r\naccess-control-request-method: GET\r\naccess-control-request-headers: authorization\r\n\r\n",
+            common::PORTAL_ORIGIN
+        ));
+        assert!(preflight.starts_with("HTTP/1.1 204"), "{preflight}");
+        assert!(
+            preflight.contains(&format!(
+                "access-control-allow-origin: {}\r\n",
+                common::PORTAL_ORIGIN
+            )) && preflight.contains("access-control-allow-headers: Authorization"),
+            "{preflight}"
+        );
         // A supervisor's probes still get their answers: a host that is only busy is
         // neither restarted nor taken out of its balancer for it.
         let alive = past_the_limit("GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n");
@@ -593,7 +606,7 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         .text()
         .await
         .expect("text");
-    // The seven connections past the limit, those refused before the freed place showed,
+    // The eight connections past the limit, those refused before the freed place showed,
     // and any `busy_connection` had to try again (tests run in parallel, so that count
     // may include another test's: it only loosens this).
     let refused: u64 = metrics
@@ -601,7 +614,7 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         .find_map(|l| l.strip_prefix("widget_host_connections_refused_total "))
         .and_then(|n| n.trim().parse().ok())
         .expect("the refusals counted");
-    let refused_here = 7 + refused_after;
+    let refused_here = 8 + refused_after;
     assert!(
         (refused_here..=refused_here + BUSY_REFUSED.load(Ordering::Relaxed)).contains(&refused),
         "{metrics}"

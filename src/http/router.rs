@@ -411,6 +411,11 @@ pub(super) fn past_the_limit<B>(state: &AppState, req: &Request<B>) -> Response<
     let mut answer = not_stored(match (req.method(), req.uri().path()) {
         (&Method::GET | &Method::HEAD, "/healthz") => healthz(state.social.storage_failure()),
         (&Method::GET | &Method::HEAD, "/readyz") => readyz(state),
+        // A preflight costs nothing to answer, and without its answer the browser
+        // never sends the call, whose 503 the script could then read.
+        (&Method::OPTIONS, path) if path.starts_with("/widgets/") || path.starts_with("/api/") => {
+            cors::preflight(state, req)
+        }
         _ => {
             let mut refused = response::bytes(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -427,8 +432,6 @@ pub(super) fn past_the_limit<B>(state: &AppState, req: &Request<B>) -> Response<
     // As on every other answer: a portal's script may read the 503 and its
     // Retry-After (busy, try again) instead of a network error it cannot tell from a
     // host that is down. Retry-After is not a header a script may read unless named.
-    // (A preflight past the limit gets the 503 too, and the browser's call fails as
-    // before: only a call that needs none, or whose preflight was cached, reads it.)
     cors::allow_origin(state, req.headers().get(hyper::header::ORIGIN), &mut answer);
     let headers = answer.headers_mut();
     if headers.contains_key(hyper::header::ACCESS_CONTROL_ALLOW_ORIGIN)
