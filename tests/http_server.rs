@@ -524,18 +524,13 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         assert_eq!(refusal["message"], "too-many-connections", "{answer}");
         // A portal page's script reads it (and its Retry-After) as it reads any other
         // answer: an allowed origin is named, as everywhere.
+        let names_portal = format!("access-control-allow-origin: {}\r\n", common::PORTAL_ORIGIN);
         let cross = past_the_limit(&format!(
             "GET /widgets HTTP/1.1\r\nhost: x\r\norigin: {}\r\n\r\n",
             common::PORTAL_ORIGIN
         ));
         assert!(cross.starts_with("HTTP/1.1 503"), "{cross}");
-        assert!(
-            cross.contains(&format!(
-                "access-control-allow-origin: {}\r\n",
-                common::PORTAL_ORIGIN
-            )),
-            "{cross}"
-        );
+        assert!(cross.contains(&names_portal), "{cross}");
         assert!(cross.contains("x-content-type-options: nosniff"), "{cross}");
         // Retry-After is not a header a script may read unless it is exposed.
         assert!(
@@ -557,10 +552,8 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         ));
         assert!(preflight.starts_with("HTTP/1.1 204"), "{preflight}");
         assert!(
-            preflight.contains(&format!(
-                "access-control-allow-origin: {}\r\n",
-                common::PORTAL_ORIGIN
-            )) && preflight.contains("access-control-allow-headers: Authorization"),
+            preflight.contains(&names_portal)
+                && preflight.contains("access-control-allow-headers: Authorization"),
             "{preflight}"
         );
         // A supervisor's probes still get their answers: a host that is only busy is

@@ -442,7 +442,7 @@ pub(super) fn past_the_limit<B>(state: &AppState, req: &Request<B>) -> Response<
             hyper::header::HeaderValue::from_static("Retry-After"),
         );
     }
-    answer.headers_mut().insert(
+    headers.insert(
         hyper::header::X_CONTENT_TYPE_OPTIONS,
         hyper::header::HeaderValue::from_static("nosniff"),
     );

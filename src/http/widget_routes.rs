@@ -390,16 +390,19 @@ async fn prepare(
     // A language the portal named, even one the widgets have no texts for, is the
     // portal page's: links back to that page keep it (or leave it out), and never
     // switch the page to another.
-    let page_names_language = page_url.as_deref().is_some_and(|u| {
-        url::Url::parse(u).is_ok_and(|u| u.query_pairs().any(|(name, _)| name == "languageId"))
-    });
+    // The page's address is parsed only for a token that has a locale to keep: not on
+    // every render.
+    let page_names_language = || {
+        page_url.as_deref().is_some_and(|u| {
+            url::Url::parse(u).is_ok_and(|u| u.query_pairs().any(|(name, _)| name == "languageId"))
+        })
+    };
     let language = match params.language_id.as_deref() {
         Some(named) => Some(named),
-        None if page_names_language => None,
         None => caller
             .user()
             .and_then(|u| u.profile.locale.as_deref())
-            .filter(|l| crate::i18n::normalize(l).is_some()),
+            .filter(|l| crate::i18n::normalize(l).is_some() && !page_names_language()),
     };
     let sticky = kept_params(language, window_state);
     let kept = sticky.clone();
