@@ -779,19 +779,26 @@ fn restore(config: &Config, file: &Path) -> ExitCode {
     match crate::store::restore_file(file, &config.database_path()) {
         Ok(restored) => {
             let s = &restored.summary;
+            // In full: a restore run without the service's configuration writes into
+            // ./data, and a relative name does not say so.
+            let database = config.database_path();
+            let database = std::path::absolute(&database).unwrap_or(database);
             println!(
                 "restored {} into {}: {} people, {} connections, {} follows",
                 file.display(),
-                config.database_path().display(),
+                database.display(),
                 s.people,
                 s.connections,
                 s.follows
             );
-            if let Some(kept) = &restored.replaced_kept_as {
-                println!(
+            match &restored.replaced_kept_as {
+                Some(kept) => println!(
                     "the database it replaced is kept as {}: delete it once you no longer need it",
                     kept.display()
-                );
+                ),
+                None => println!(
+                    "there was no database here: the restored one is new, and a host serves it only when its data folder is this one (--data-dir, WIDGET_HOST_DATA_DIR or data_dir in the --config file)"
+                ),
             }
             ExitCode::SUCCESS
         }

@@ -330,6 +330,44 @@ fn check_db_finds_a_request_row_that_names_no_request() {
     assert!(found[0].to_string().contains("(1, 999999)"), "{found:?}");
 }
 
+/// A request of someone to themselves, which the store never writes, is found in a
+/// file that holds one with every index row a request has.
+#[test]
+fn check_db_finds_a_request_to_oneself() {
+    const REQUESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("requestid_request");
+    const PAIRS: [&str; 2] = ["receiverid_requesterid", "requesterid_receiverid"];
+    const ROWS: [&str; 2] = ["receiverid_requestid", "userid_requestid"];
+    let (_dir, path) = seeded_file(30, 2);
+    let clean = inspect_file(&path).unwrap().violations;
+    assert!(clean.is_empty(), "{clean:?}");
+    let (id, me) = (999_999, 1);
+    let db = reopen(&path);
+    let txn = db.begin_write().unwrap();
+    let record = format!(
+        r#"{{"id":{id},"requester":{me},"receiver":{me},"created_at":1,"status":"Pending"}}"#
+    );
+    txn.open_table(REQUESTS)
+        .unwrap()
+        .insert(id, record.as_bytes())
+        .unwrap();
+    for name in PAIRS {
+        let def: TableDefinition<(u64, u64), u64> = TableDefinition::new(name);
+        txn.open_table(def).unwrap().insert((me, me), id).unwrap();
+    }
+    for name in ROWS {
+        let def: TableDefinition<(u64, u64), ()> = TableDefinition::new(name);
+        txn.open_table(def).unwrap().insert((me, id), ()).unwrap();
+    }
+    txn.commit().unwrap();
+    drop(db);
+    let found = inspect_file(&path).unwrap().violations;
+    let text = format!("{found:?}");
+    assert!(
+        text.contains(&format!("request {id} is of")) && text.contains("to themselves"),
+        "{text}"
+    );
+}
+
 /// The list and search indexes, checked row by row: a row missing, one too many, one
 /// naming no relation, and a relation listed twice under two keys are each found.
 #[test]
@@ -500,6 +538,84 @@ fn check_db_finds_an_id_counter_behind_the_ids_in_use_and_restore_refuses_it() {
         assert!(err.to_string().contains(counter), "{err}");
     }
     assert_eq!(inspect_file(&live).unwrap().violations, vec![]);
+}
+
+/// The id counters of a closed database file.
+fn counters(path: &Path) -> Vec<Option<u64>> {
+    const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+    let db = reopen(path);
+    let txn = db.begin_read().unwrap();
+    let meta = txn.open_table(META).unwrap();
+    ["next_user_id", "next_request_id", "next_entry_id"]
+        .iter()
+        .map(|key| {
+            let value = redb::ReadableTable::get(&meta, *key).unwrap()?;
+            Some(u64::from_le_bytes(value.value().try_into().unwrap()))
+        })
+        .collect()
+}
+
+/// A request issued after the backup was taken keeps its id to itself: the receiver's
+/// Confirm form for it, still open in a tab, must not confirm another request that
+/// took the id after the restore.
+#[test]
+fn ids_issued_after_a_backup_are_not_issued_again_after_restoring_it() {
+    use widget_host::social::{Refusal, RequestVerb};
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("db.redb");
+    let backup = dir.path().join("monday.redb");
+    let people = ["ana", "bo", "cy"];
+    let s = Social::open(&live).unwrap();
+    for id in people {
+        s.upsert_person(widget_host::store::Person {
+            id: id.into(),
+            given_name: id.into(),
+            family_name: "Example".into(),
+            email_address: format!("{id}@example.com"),
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    drop(s);
+    backup_file(&live, &backup, &|| false).unwrap();
+    let backed_up = counters(&backup);
+    let s = Social::open(&live).unwrap();
+    s.act("ana", Action::on(P::Connect, "bo")).unwrap();
+    let draft = EntryDraft {
+        entry_id: None,
+        full_name: "Written Later".into(),
+        email_address: "later@example.com".into(),
+        comments: String::new(),
+    };
+    s.act("bo", Action::SaveEntry(draft)).unwrap();
+    let asked = s.read().unwrap().requests_received("bo").unwrap()[0].request_id;
+    drop(s);
+    let issued = counters(&live);
+    assert_ne!(issued, backed_up, "the actions issued ids");
+
+    restore_file(&backup, &live).unwrap();
+    assert_eq!(counters(&live), issued);
+    let s = Social::open(&live).unwrap();
+    s.act("cy", Action::on(P::Connect, "bo")).unwrap();
+    let reader = s.read().unwrap();
+    let received = reader.requests_received("bo").unwrap();
+    assert!(received[0].request_id > asked, "{received:?}");
+    let confirm = Action::Request {
+        verb: RequestVerb::Accept,
+        request_id: asked,
+    };
+    assert_eq!(
+        s.act("bo", confirm).unwrap().first(),
+        Err(Refusal::NotPending)
+    );
+    assert!(
+        !s.read()
+            .unwrap()
+            .relationship("bo", "cy")
+            .unwrap()
+            .connected
+    );
+    assert_eq!(s.check_invariants().unwrap(), vec![]);
 }
 
 /// The database file's other names beside it: what restores kept.
@@ -1367,6 +1483,20 @@ fn cli_seed_check_db_corrupt_backup_restore() {
     let o = host(&data, &["restore", backup.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("server is running"), "{}", text(&o));
+    // A mistyped backup is told before the live file is looked at: a folder named
+    // as the backup, or a file that is not there.
+    let folder = dir.path().to_str().unwrap();
+    let o = host(&data, &["restore", folder]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("is a folder: name the backup file in it"),
+        "{}",
+        text(&o)
+    );
+    let typo = dir.path().join("cpoy.redb");
+    let o = host(&data, &["restore", typo.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("no such file"), "{}", text(&o));
     // The commands that write say which file is held.
     let people = dir.path().join("people.json");
     std::fs::write(&people, r#"[{"id": 1}]"#).unwrap();
@@ -1403,6 +1533,29 @@ fn cli_seed_check_db_corrupt_backup_restore() {
     );
     let o = host(&data, &["check-db"]);
     assert_eq!(o.status.code(), Some(0), "the live file is untouched");
+
+    // A restore run from another folder without the service's configuration: it
+    // makes a database where none was, and says so with the whole path.
+    let o = host_command(
+        Path::new("elsewhere"),
+        &["restore", backup.to_str().unwrap()],
+    )
+    .current_dir(dir.path())
+    .output()
+    .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let made = dir.path().join("elsewhere").join("widget-host.redb");
+    assert!(made.is_file());
+    assert!(
+        text(&o).contains(&format!("into {}:", made.display())),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        text(&o).contains("there was no database here: the restored one is new"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]

@@ -192,8 +192,10 @@ impl Model {
         if !self.present.contains(&me) {
             return Err(Refusal::UnknownViewer);
         }
-        // A closed request is gone: whoever asks learns only that it is not pending.
-        let Some(&(from, to, _)) = self.requests.get(&id).filter(|r| r.2) else {
+        // A closed request is gone: whoever asks learns only that it is not pending,
+        // and so does a third person of an open one.
+        let party = |r: &&(usize, usize, bool)| r.0 == me || r.1 == me;
+        let Some(&(from, to, _)) = self.requests.get(&id).filter(|r| r.2).filter(party) else {
             return Err(match (1..=self.issued).contains(&id) {
                 true => Refusal::NotPending,
                 false => Refusal::UnknownRequest,

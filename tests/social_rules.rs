@@ -107,9 +107,13 @@ fn only_the_receiver_answers_and_only_a_pending_request() {
                     },
                 )
                 .unwrap();
-            assert_eq!(out.first(), Err(Refusal::NotReceiver));
-            // The requester learns the receiver; a third person learns nobody.
-            let named = if actor == "ana" { "bo" } else { "" };
+            // The requester learns the receiver; a third person learns nobody, not
+            // even that the request is still open.
+            let (refusal, named) = match actor {
+                "ana" => (Refusal::NotReceiver, "bo"),
+                _ => (Refusal::NotPending, ""),
+            };
+            assert_eq!(out.first(), Err(refusal));
             assert_eq!(out.results[0].target, named);
         }
     }
@@ -151,6 +155,42 @@ fn only_the_receiver_answers_and_only_a_pending_request() {
     clean(&s);
 }
 
+/// A third person trying request ids learns nothing from the answers: an open
+/// request reads as an answered one, to every verb, and stays open.
+#[test]
+fn a_third_person_cannot_tell_an_open_request_from_an_answered_one() {
+    let s = social();
+    one(&s, "ana", P::Connect, "bo").unwrap();
+    let open = received_id(&s, "bo");
+    one(&s, "bo", P::Connect, "cy").unwrap();
+    let answered = received_id(&s, "cy");
+    let ignore = |id| Action::Request {
+        verb: R::Ignore,
+        request_id: id,
+    };
+    assert_eq!(
+        s.act("cy", ignore(answered)).unwrap().first(),
+        Ok(Done::RequestIgnored)
+    );
+    for verb in [R::Accept, R::Ignore, R::Withdraw] {
+        let asked = |id| {
+            s.act(
+                "cy",
+                Action::Request {
+                    verb,
+                    request_id: id,
+                },
+            )
+            .unwrap()
+        };
+        // Cy is a party of the answered request and of no open one: Ana's request to
+        // Bo answers cy exactly as the request cy ignored does.
+        assert_eq!(asked(open), asked(answered), "{verb:?}");
+    }
+    assert_eq!(received_id(&s, "bo"), open);
+    clean(&s);
+}
+
 #[test]
 fn only_the_requester_withdraws() {
     let s = social();
@@ -166,7 +206,7 @@ fn only_the_requester_withdraws() {
     );
     assert_eq!(
         s.act("cy", withdraw.clone()).unwrap().first(),
-        Err(Refusal::NotRequester)
+        Err(Refusal::NotPending)
     );
     assert_eq!(
         s.act("ana", withdraw.clone()).unwrap().first(),

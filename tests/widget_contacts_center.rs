@@ -347,13 +347,18 @@ fn request_answers_withdraw_ignore_and_who_may_answer() {
         (true, "a-connection-request-is-already-pending")
     );
     let id = request_id(&w, "b");
+    // Someone who is neither party learns nothing: not even that it is still open.
     let not_mine = cc(Some("c"))
         .named("accept-request")
         .p("requestId", &id)
         .ok(&w);
     assert_eq!(
-        (not_mine.ok, not_mine.kind),
-        (false, OutcomeKind::Forbidden)
+        (not_mine.ok, not_mine.kind, not_mine.message.as_str()),
+        (
+            false,
+            OutcomeKind::Conflict,
+            "the-request-is-no-longer-pending"
+        )
     );
     let requester_accepts = cc(Some("a"))
         .named("accept-request")

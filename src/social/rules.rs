@@ -221,10 +221,12 @@ fn on_request<G: Graph>(
     let pending = g
         .request(request_id)?
         .filter(|r| r.status == RequestStatus::Pending);
-    let Some(request) = pending else {
-        // An answered request is gone with its record: a second tab's Confirm, or a
-        // portal's retry, learns that it is no longer pending, and nobody learns who
-        // asked whom (every id below the next was once issued).
+    // An answered request is gone with its record: a second tab's Confirm, or a
+    // portal's retry, learns that it is no longer pending, and nobody learns who
+    // asked whom (every id below the next was once issued). A third person trying ids
+    // is told the same of a pending one, where "only the receiver can answer" told
+    // them which requests were still open, and so when each was answered.
+    let Some(request) = pending.filter(|r| me == r.requester || me == r.receiver) else {
         let refusal = match g.issued_request(request_id)? {
             true => Refusal::NotPending,
             false => Refusal::UnknownRequest,
@@ -236,13 +238,7 @@ fn on_request<G: Graph>(
     } else {
         request.requester
     };
-    // The outcome names the other party only to a party: a third person trying
-    // request ids must not learn who asked whom.
-    let party = me == request.requester || me == request.receiver;
-    let target = match party {
-        true => g.portal_id(other)?.unwrap_or_default(),
-        false => String::new(),
-    };
+    let target = g.portal_id(other)?.unwrap_or_default();
     let result = match verb {
         RequestVerb::Accept | RequestVerb::Ignore if request.receiver != me => {
             Err(Refusal::NotReceiver)
@@ -267,11 +263,8 @@ fn on_request<G: Graph>(
             Ok(Done::RequestWithdrawn)
         }
     };
-    let standing = match party {
-        true => Some(standing(g, me, other)?),
-        false => None,
-    };
-    Ok(Outcome::one(target, result).with_standing(standing))
+    let standing = standing(g, me, other)?;
+    Ok(Outcome::one(target, result).with_standing(Some(standing)))
 }
 
 /// The domain Liferay gives the address it makes up for an account without one

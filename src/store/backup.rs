@@ -627,7 +627,7 @@ fn reads_as_damage(error: &DatabaseError) -> bool {
 /// until its rename.
 enum LiveFileGuard {
     /// The live database, open.
-    Open { _held: Database },
+    Open { held: Database },
     /// A live file that does not open as a database: an exclusive lock on the file,
     /// which a redb open honours as well.
     Damaged { _held: File },
@@ -670,7 +670,7 @@ impl LiveFileGuard {
         // that stops the open (another redb version's lock, a file we may not read)
         // says nothing about whether the file is in use: refuse then.
         match Database::open(db_path) {
-            Ok(db) => Ok(Self::Open { _held: db }),
+            Ok(db) => Ok(Self::Open { held: db }),
             Err(DatabaseError::DatabaseAlreadyOpen) => Err(StoreError::Locked(db_path.to_owned())),
             Err(damaged) if reads_as_damage(&damaged) => {
                 tracing::warn!(error = %damaged, "the database being replaced does not open");
@@ -714,26 +714,37 @@ pub struct Restored {
 /// ([`replaced_name`]): restoring the wrong backup, or one older than meant, must not
 /// throw away everything written since.
 pub fn restore_file(backup: &Path, db_path: &Path) -> Result<Restored, StoreError> {
+    // Before the live file is opened: a mistyped name is told at once, where opening
+    // a live file a crash left unclean first repairs it (minutes on a large one).
+    if backup.is_dir() {
+        return Err(StoreError::File {
+            path: backup.to_owned(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "is a folder: name the backup file in it",
+            ),
+        });
+    }
+    if !backup.is_file() {
+        return Err(StoreError::File {
+            path: backup.to_owned(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+        });
+    }
+    // Said of the backup: its empty copy would be refused under the copy's hidden
+    // temporary name, which is gone by the time the message is read.
+    if fs::metadata(backup).is_ok_and(|m| m.len() == 0) {
+        return Err(StoreError::BadBackup {
+            path: backup.to_owned(),
+            why: "the file is empty (a copy that failed?)".into(),
+        });
+    }
     // Held until the new file has taken the name: a server started meanwhile finds
     // the database locked and stops, where it would otherwise open the old file (or
     // create a new one) and go on committing to a file the rename is about to unlink.
     let guard = LiveFileGuard::take(db_path)?;
     let temp = temp_beside(db_path);
     let result = (|| {
-        if !backup.is_file() {
-            return Err(StoreError::File {
-                path: backup.to_owned(),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
-            });
-        }
-        // Said of the backup: its empty copy would be refused under the copy's
-        // hidden temporary name, which is gone by the time the message is read.
-        if fs::metadata(backup).is_ok_and(|m| m.len() == 0) {
-            return Err(StoreError::BadBackup {
-                path: backup.to_owned(),
-                why: "the file is empty (a copy that failed?)".into(),
-            });
-        }
         // Made its owner's alone before any byte of it is written: it holds the host
         // key (`fs::copy` would give it the backup's own mode until the rename).
         create_owner_only(&temp)?;
@@ -742,23 +753,17 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<Restored, StoreErro
             .write(true)
             .open(&temp)
             .map_err(file_error(&temp))?;
-        copy_naming((&mut from, backup), (&mut to, &temp))?;
+        // The copy's own hidden name is gone by the time a full disk is reported.
+        copy_naming((&mut from, backup), (&mut to, &temp)).map_err(|e| no_room_in(e, db_path))?;
         drop(to);
         // A backup from an older host is migrated in the copy, as serving it would.
         let summary = migrate(&temp)
             .and_then(|()| inspect_file(&temp))
-            .map_err(|e| match e {
-                StoreError::File { .. } | StoreError::Locked(_) => e,
+            .map_err(|e| match no_room_in(e, db_path) {
                 // The copy could not be written (a full disk): not the backup's fault.
                 // Only the disk refusing room says so: a cut-short backup fails on
                 // reads, and is the backup's.
-                failed if is_out_of_room(&failed) => StoreError::File {
-                    path: db_path.parent().unwrap_or(db_path).to_owned(),
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::StorageFull,
-                        format!("no room to write the restored copy here: {failed}"),
-                    ),
-                },
+                e @ (StoreError::File { .. } | StoreError::Locked(_)) => e,
                 other => StoreError::BadBackup {
                     path: backup.to_owned(),
                     why: other.to_string(),
@@ -772,6 +777,10 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<Restored, StoreErro
                     summary.violations.len()
                 ),
             });
+        }
+        // After the check, which must see the backup's own counters.
+        if let LiveFileGuard::Open { held } = &guard {
+            keep_ids_ahead(held, &temp).map_err(|e| no_room_in(e, db_path))?;
         }
         // A second name for the live file, which the rename then leaves as the only
         // one: it costs no copy, and fails (nothing changed) rather than replace a
@@ -812,6 +821,79 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<Restored, StoreErro
         }
     }
     result
+}
+
+/// Moves the restored copy's id counters past those of the database it replaces. A
+/// request or contact id issued after the backup was taken would otherwise be issued
+/// again, and a form still open in someone's browser (or a request id a portal kept
+/// from the notifications API) would confirm, ignore or delete whatever took the id:
+/// a person could find themselves connected to someone they never chose.
+fn keep_ids_ahead(live: &Database, copy: &Path) -> Result<(), StoreError> {
+    use redb::ReadableTable;
+    let counters = [
+        tables::META_NEXT_USER,
+        tables::META_NEXT_REQUEST,
+        tables::META_NEXT_ENTRY,
+    ];
+    let number = |bytes: &[u8]| <[u8; 8]>::try_from(bytes).ok().map(u64::from_le_bytes);
+    // A live file that opens but whose counters do not read is one a restore is
+    // replacing for its damage: its ids are not known, and the copy's stand.
+    let read_live = || -> Result<Vec<Option<u64>>, StoreError> {
+        let txn = live.begin_read()?;
+        let meta = match txn.open_table(tables::META) {
+            Ok(meta) => meta,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(vec![None; 3]),
+            Err(e) => return Err(e.into()),
+        };
+        counters
+            .iter()
+            .map(|key| Ok(meta.get(*key)?.and_then(|v| number(v.value()))))
+            .collect()
+    };
+    let live_next = match read_live() {
+        Ok(next) => next,
+        Err(e) => {
+            tracing::warn!(error = %e, "the ids of the database being replaced do not read; the backup's counters stand");
+            return Ok(());
+        }
+    };
+    let db = Database::open(copy)?;
+    let txn = db.begin_write()?;
+    {
+        let mut meta = txn.open_table(tables::META)?;
+        for (key, live) in counters.iter().zip(live_next) {
+            let ours = meta.get(*key)?.and_then(|v| number(v.value()));
+            if let Some(live) = live.filter(|&live| Some(live) > ours) {
+                meta.insert(*key, live.to_le_bytes().as_slice())?;
+            }
+        }
+    }
+    txn.commit()?;
+    drop(db);
+    // As the check before left it: the restored file is read by the host that opens
+    // it, not kept in the page cache by this command.
+    let _ = forget_cached_pages(copy);
+    Ok(())
+}
+
+/// A restore that finds no room names the data folder, where its copy's own hidden
+/// name is gone by the time the message is read.
+fn no_room_in(error: StoreError, db_path: &Path) -> StoreError {
+    use std::io::ErrorKind::{QuotaExceeded, StorageFull};
+    let full = match &error {
+        StoreError::File { source, .. } => matches!(source.kind(), StorageFull | QuotaExceeded),
+        other => is_out_of_room(other),
+    };
+    match full {
+        true => StoreError::File {
+            path: db_path.parent().unwrap_or(db_path).to_owned(),
+            source: std::io::Error::new(
+                StorageFull,
+                format!("no room to write the restored copy here: {error}"),
+            ),
+        },
+        false => error,
+    }
 }
 
 /// `widget-host.redb.replaced-20261203T154500Z`: beside the database, named for the
@@ -1015,6 +1097,39 @@ mod tests {
         let mut into = Vec::new();
         let copied = copy_naming((&mut &b"pages"[..], backup), (&mut into, copy));
         assert_eq!((copied.expect("copied"), into), (5, b"pages".to_vec()));
+    }
+
+    /// A restore's copy that meets a full disk names the data folder, where the
+    /// copy's hidden name is gone by the time the message is read; anything else is
+    /// left as it was said.
+    #[test]
+    fn a_restore_out_of_room_names_the_data_folder() {
+        let db = Path::new("data").join("widget-host.redb");
+        let copy = Path::new("data").join(".widget-host.redb.tmp-1-2");
+        let failed = |kind: std::io::ErrorKind| StoreError::File {
+            path: copy.clone(),
+            source: kind.into(),
+        };
+        for kind in [
+            std::io::ErrorKind::StorageFull,
+            std::io::ErrorKind::QuotaExceeded,
+        ] {
+            match no_room_in(failed(kind), &db) {
+                StoreError::File { path, source } => {
+                    assert_eq!(path, Path::new("data"));
+                    assert!(
+                        source
+                            .to_string()
+                            .starts_with("no room to write the restored copy here")
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        match no_room_in(failed(std::io::ErrorKind::PermissionDenied), &db) {
+            StoreError::File { path, .. } => assert_eq!(path, copy),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -309,6 +309,14 @@ fn check_requests(
         if !known(r.requester) || !known(r.receiver) {
             bad(format!("request {id} names an unknown person"));
         }
+        // The store refuses to write one; a file written by something else, or
+        // damaged, could hold one, and a restore must not take it in.
+        if r.requester == r.receiver {
+            bad(format!(
+                "request {id} is of {} to themselves",
+                who(r.requester)
+            ));
+        }
         if !participation.contains(&(r.requester, id)) || !participation.contains(&(r.receiver, id))
         {
             bad(format!("request {id} is missing from userid_requestid"));
