@@ -254,6 +254,36 @@ pub enum ConfigError {
     Invalid { key: String, message: String },
 }
 
+impl ConfigError {
+    /// A value out of range, said with where it was set: the variable that set it, or
+    /// the file. Without it the administrator searches a file that does not hold it.
+    fn set_where(self, file: Option<&Path>, env: &[(String, String)], flags: &Overrides) -> Self {
+        let Self::Invalid { key, message } = self else {
+            return self;
+        };
+        // `limits.max_connections` is `WIDGET_HOST_MAX_CONNECTIONS`, `public_url`
+        // `WIDGET_HOST_PUBLIC_URL`: the last part of the key, where the environment
+        // may set it at all.
+        let setting = key.rsplit('.').next().unwrap_or(&key).to_ascii_uppercase();
+        let var = format!("WIDGET_HOST_{setting}");
+        let by_flag = match setting.as_str() {
+            "DATA_DIR" => flags.data_dir.is_some(),
+            "DESCRIPTORS_DIR" => flags.descriptors_dir.is_some(),
+            _ => false,
+        };
+        let key = if by_flag {
+            format!("{key} (set by the command line's flag)")
+        } else if ENV_SETTINGS.contains(&setting.as_str()) && env.iter().any(|(k, _)| *k == var) {
+            format!("{key} (set by {var})")
+        } else if let Some(path) = file {
+            format!("{key} (in {})", path.display())
+        } else {
+            key
+        };
+        Self::Invalid { key, message }
+    }
+}
+
 /// Overrides given on the command line; `None` leaves the lower layers alone.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -276,9 +306,12 @@ impl Config {
             Some(path) => Self::from_file(path)?,
             None => Self::default(),
         };
-        config.apply_env(env)?;
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        config.apply_env(env.iter().cloned())?;
         config.apply_overrides(overrides);
-        config.validate()?;
+        config
+            .validate()
+            .map_err(|e| e.set_where(file, &env, overrides))?;
         config.normalize_origins();
         Ok(config)
     }
@@ -452,9 +485,21 @@ impl Config {
         };
         // An empty folder would be the working folder, wherever the host was started
         // from: a database and backups scattered by the service manager's whim.
+        // The folders beside it likewise: an empty one is a template's unset variable.
+        for (key, dir) in [
+            ("descriptors_dir", Some(&self.descriptors_dir)),
+            ("templates_dir", self.templates_dir.as_ref()),
+        ] {
+            if dir.is_some_and(|d| d.as_os_str().is_empty()) {
+                return invalid(
+                    key.into(),
+                    "is empty: give a folder, or leave the key out for the built-in default",
+                );
+            }
+        }
         if self.data_dir.as_os_str().is_empty() {
             return invalid(
-                "data_dir (WIDGET_HOST_DATA_DIR)".into(),
+                "data_dir".into(),
                 "is empty: give the folder of the database, such as \"data\"",
             );
         }
@@ -466,7 +511,7 @@ impl Config {
         if !(1..=1 << 30).contains(&self.limits.max_body_bytes) {
             // Either layer may have set it: the message names both spellings.
             return invalid(
-                "limits.max_body_bytes (WIDGET_HOST_MAX_BODY_BYTES)".into(),
+                "limits.max_body_bytes".into(),
                 "must be between 1 and 1073741824",
             );
         }
@@ -488,7 +533,7 @@ impl Config {
         }
         if self.limits.max_connections == 0 || self.limits.max_connections > MAX_CONNECTIONS {
             return invalid(
-                "limits.max_connections (WIDGET_HOST_MAX_CONNECTIONS)".into(),
+                "limits.max_connections".into(),
                 "must be between 1 and 1000000",
             );
         }
@@ -1281,6 +1326,69 @@ mod tests {
         assert!(err.to_string().contains("data_dir"), "{err}");
         let named = Config::from_toml("data_dir = \"data\"\n").expect("parses");
         assert!(named.validate().is_ok());
+        for key in ["descriptors_dir", "templates_dir"] {
+            let err = Config::from_toml(&format!("{key} = \"\"\n"))
+                .expect("parses")
+                .validate()
+                .expect_err("empty folder");
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("configuration key {key}: is empty")),
+                "{err}"
+            );
+            let named = Config::from_toml(&format!("{key} = \"somewhere\"\n")).expect("parses");
+            assert!(named.validate().is_ok());
+        }
+    }
+
+    /// A value out of range names where it was set: the file, or the variable that
+    /// set it over the file.
+    #[test]
+    fn a_value_out_of_range_names_where_it_was_set() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("host.toml");
+        std::fs::write(
+            &path,
+            "public_url = \"https://w.example/widgets\"\n[limits]\nmax_connections = 0\n",
+        )
+        .expect("write");
+        let load = |env: &[(&str, &str)]| {
+            let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+            Config::load(Some(&path), env, &Overrides::default())
+                .expect_err("refused")
+                .to_string()
+        };
+        assert_eq!(
+            load(&[]),
+            format!(
+                "configuration key limits.max_connections (in {}): must be between 1 and 1000000",
+                path.display()
+            )
+        );
+        let err = load(&[("WIDGET_HOST_MAX_CONNECTIONS", "0")]);
+        assert!(
+            err.starts_with(
+                "configuration key limits.max_connections (set by WIDGET_HOST_MAX_CONNECTIONS): "
+            ),
+            "{err}"
+        );
+        let err = load(&[
+            ("WIDGET_HOST_MAX_CONNECTIONS", "8"),
+            ("WIDGET_HOST_PUBLIC_URL", "https://x.example/w"),
+        ]);
+        assert!(
+            err.starts_with("configuration key public_url (set by WIDGET_HOST_PUBLIC_URL): "),
+            "{err}"
+        );
+        // Set in the file and over it by no variable: the file.
+        let err = load(&[("WIDGET_HOST_MAX_CONNECTIONS", "8")]);
+        assert!(
+            err.starts_with(&format!(
+                "configuration key public_url (in {}): ",
+                path.display()
+            )),
+            "{err}"
+        );
     }
 
     #[test]

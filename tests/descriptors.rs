@@ -792,6 +792,53 @@ fn java_portlet_folder_is_not_hostable_and_duplicates_are_refused() {
     assert!(found.iter().any(|m| m.contains("portlet-class com.example.FooPortlet is a Java class; this host provides widget-host:contacts-center, widget-host:notifications")), "{found:#?}");
 }
 
+/// What the log says with each problem: a folder broken by an edit keeps its last
+/// good version, one broken since it was first read serves nothing, and a problem of
+/// the directory as a whole claims neither.
+#[test]
+fn each_problem_says_whether_its_folder_still_serves() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let edited = dir.path().join("notifications");
+    copy_widget(Path::new("widget-descriptors/notifications"), &edited);
+    let broken = dir.path().join("contacts-center");
+    copy_widget(Path::new("widget-descriptors/contacts-center"), &broken);
+    std::fs::write(broken.join("portlet.xml"), "<portlet-app>").expect("write");
+    let first = descriptors::load_dir(dir.path());
+    assert!(first.get("notifications").is_some());
+    std::fs::write(edited.join("portlet.xml"), "<portlet-app>").expect("write");
+    // Copied in flat: a problem of the directory itself.
+    std::fs::write(dir.path().join("liferay-display.xml"), "<display/>").expect("write");
+    let next = catalog::reload(&first, dir.path());
+    assert!(next.get("notifications").is_some(), "kept");
+    let said = |folder: &Path| {
+        let problem = next
+            .problems
+            .iter()
+            .find(|p| p.file.starts_with(folder))
+            .expect("a problem of the folder");
+        catalog::last_good_serves(&next, dir.path(), problem)
+    };
+    assert_eq!(said(&edited), Some(true));
+    assert_eq!(said(&broken), Some(false));
+    let flat = next
+        .problems
+        .iter()
+        .find(|p| {
+            p.message
+                .contains("lies in the descriptors directory itself")
+        })
+        .expect("the flat file's problem");
+    assert_eq!(
+        catalog::last_good_serves(&next, dir.path(), flat),
+        Some(false)
+    );
+    let whole = Problem {
+        file: dir.path().to_owned(),
+        ..flat.clone()
+    };
+    assert_eq!(catalog::last_good_serves(&next, dir.path(), &whole), None);
+}
+
 #[test]
 fn a_folder_added_beside_a_serving_one_with_its_name_does_not_take_it_over() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -815,6 +862,9 @@ fn a_folder_added_beside_a_serving_one_with_its_name_does_not_take_it_over() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(found[0].contains("is already served from"), "{found:#?}");
     assert!(next.problems[0].file.starts_with(&added));
+    // The added folder serves nothing, and the log must not say otherwise.
+    let serves = catalog::last_good_serves(&next, dir.path(), &next.problems[0]);
+    assert_eq!(serves, Some(false));
     // Once the first folder goes, the added one serves the name.
     std::fs::remove_dir_all(&serving).expect("remove");
     let last = catalog::reload(&next, dir.path());

@@ -450,6 +450,21 @@ pub fn assemble(previous: &Catalog, loads: Vec<FolderLoad>) -> Catalog {
     catalog
 }
 
+/// Whether the widget folder of `problem` in `dir` still serves a last good version in
+/// `catalog`; `None` for a problem of the directory as a whole, whose message says
+/// what is served. The log says this with each problem, where "the last good
+/// version keeps serving" of a folder broken since start told an administrator a
+/// widget was up that answered 404.
+pub fn last_good_serves(catalog: &Catalog, dir: &Path, problem: &Problem) -> Option<bool> {
+    let folder = problem.file.ancestors().find(|a| a.parent() == Some(dir))?;
+    Some(
+        catalog
+            .widgets
+            .values()
+            .any(|w| serves_from(&w.source_dir, folder)),
+    )
+}
+
 /// Whether a widget loaded from `kept` counts as the last good version of the folder
 /// `dir`: the same folder, or the built-in copy of a shipped folder of the same name.
 /// A `descriptors_dir` that appears replaces the built-in widgets; one whose copy of

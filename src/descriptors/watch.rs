@@ -17,7 +17,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use notify::event::ModifyKind;
-use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
+use notify::{EventKind, RecursiveMode, Watcher as _};
 
 use super::DescriptorError;
 use super::catalog;
@@ -215,8 +215,8 @@ pub fn spawn_watcher(dir: PathBuf, handle: CatalogHandle) -> Result<Watcher, Des
     })
 }
 
-fn watch_loop(
-    mut notify: RecommendedWatcher,
+fn watch_loop<W: notify::Watcher>(
+    mut notify: W,
     dir: &Path,
     handle: &CatalogHandle,
     rx: &mpsc::Receiver<Signal>,
@@ -233,6 +233,11 @@ fn watch_loop(
     // repointed (`current` switched to a new release) sends no event to either watch,
     // both still on the old directories: the path is looked at every UNWATCHED_RETRY.
     let mut placed = std::fs::canonicalize(dir).ok();
+    // What the descriptor files looked like at the last reload. A file system that
+    // sends no events for changes made elsewhere (NFS, CIFS, some container mounts)
+    // would never reload: their sizes and times are compared every UNWATCHED_RETRY
+    // without an event, as the JWKS files are polled.
+    let mut seen = Stamps::of(dir);
     // Each iteration waits for a first change, then for DEBOUNCE of quiet. While a
     // folder has no watch, nothing would tell of its return: it is looked at again
     // every UNWATCHED_RETRY too.
@@ -242,7 +247,7 @@ fn watch_loop(
             Err(RecvTimeoutError::Timeout) => {
                 if std::fs::canonicalize(dir).ok() != placed {
                     Change::EVERYTHING
-                } else if !folders.all_watched {
+                } else if !folders.all_watched || Stamps::of(dir) != seen {
                     Change::FOLDERS
                 } else {
                     continue;
@@ -268,6 +273,8 @@ fn watch_loop(
         // Likewise before the reload: a folder made or repointed since the last one is
         // watched before it is read.
         folders.sync(&mut notify, dir);
+        // Taken before the read: a change made during it is seen by the next poll.
+        seen = Stamps::of(dir);
         let current = handle.current();
         let next = catalog::reload(&current, dir);
         if unchanged(&current, &next) {
@@ -278,7 +285,17 @@ fn watch_loop(
             continue;
         }
         for problem in &next.problems {
-            tracing::warn!(%problem, "descriptor problem; the last good version keeps serving");
+            match catalog::last_good_serves(&next, dir, problem) {
+                Some(true) => tracing::warn!(
+                    %problem,
+                    "descriptor problem; the last good version of its folder keeps serving"
+                ),
+                Some(false) => tracing::warn!(
+                    %problem,
+                    "descriptor problem; nothing of its folder is served until it is mended"
+                ),
+                None => tracing::warn!(%problem, "descriptor problem"),
+            }
         }
         tracing::info!(
             widgets = next.widgets.len(),
@@ -328,7 +345,7 @@ impl FolderWatches {
     /// folder that cannot be watched (a link whose target is gone, a folder the host
     /// may not read) is tried again at the next reload, which comes within
     /// [`UNWATCHED_RETRY`].
-    fn sync(&mut self, notify: &mut RecommendedWatcher, dir: &Path) {
+    fn sync(&mut self, notify: &mut impl notify::Watcher, dir: &Path) {
         let folders = catalog::widget_folders(dir).unwrap_or_default();
         let mut all_watched = true;
         let now: BTreeMap<PathBuf, PathBuf> = folders
@@ -377,10 +394,46 @@ impl FolderWatches {
     }
 
     /// Drops every folder's watch, to place them afresh.
-    fn clear(&mut self, notify: &mut RecommendedWatcher) {
+    fn clear(&mut self, notify: &mut impl notify::Watcher) {
         for folder in std::mem::take(&mut self.watched).into_keys() {
             let _ = notify.unwatch(&folder);
         }
+    }
+}
+
+/// The size and modification time of each descriptor file under a descriptors
+/// directory (in its widget folders, and any lying in it directly), and the names of
+/// its folders: a few `stat`s per folder, every couple of seconds.
+#[derive(Debug, PartialEq, Eq)]
+struct Stamps(Vec<(PathBuf, Option<Stamp>)>);
+
+/// A file's modification time (where the file system keeps one) and size.
+type Stamp = (Option<std::time::SystemTime>, u64);
+
+impl Stamps {
+    fn of(dir: &Path) -> Self {
+        let stamp = |path: &Path| {
+            std::fs::metadata(path)
+                .ok()
+                .map(|m| (m.modified().ok(), m.len()))
+        };
+        let files = [
+            catalog::PORTLET_XML,
+            catalog::LIFERAY_PORTLET_XML,
+            catalog::LIFERAY_DISPLAY_XML,
+        ];
+        let mut stamps = Vec::new();
+        for place in
+            std::iter::once(dir.to_owned()).chain(catalog::widget_folders(dir).unwrap_or_default())
+        {
+            stamps.push((place.clone(), None));
+            for file in files {
+                let path = place.join(file);
+                let found = stamp(&path);
+                stamps.push((path, found));
+            }
+        }
+        Self(stamps)
     }
 }
 
@@ -411,7 +464,7 @@ fn signal_for(event: &notify::Event, watched: &std::path::Path) -> Option<Signal
 /// Moves the watch to whatever directory now has `dir`'s name. The old watch may be
 /// gone already (its directory deleted); when the name is free for now, the parent's
 /// watch reports its return.
-fn rewatch(notify: &mut RecommendedWatcher, dir: &Path) {
+fn rewatch(notify: &mut impl notify::Watcher, dir: &Path) {
     // The parent's path may lead elsewhere now too (a link above it repointed).
     if let Some(parent) = dir.parent() {
         let _ = notify.unwatch(parent);
@@ -467,6 +520,58 @@ mod tests {
         root: true,
         folders: false,
     };
+
+    /// Where no event ever comes (a network file system, changes made on another
+    /// machine), an edited descriptor still reloads within a poll or two.
+    #[test]
+    fn an_edit_no_event_tells_of_reloads_by_polling() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let folder = dir.path().join("notifications");
+        std::fs::create_dir(&folder).expect("folder");
+        for file in [
+            catalog::PORTLET_XML,
+            catalog::LIFERAY_PORTLET_XML,
+            catalog::LIFERAY_DISPLAY_XML,
+        ] {
+            std::fs::copy(
+                Path::new("widget-descriptors/notifications").join(file),
+                folder.join(file),
+            )
+            .expect("copy");
+        }
+        let handle = CatalogHandle::new(catalog::load_dir(dir.path()));
+        let title = |c: &Catalog| c.get("notifications").map(|w| w.display_name.clone());
+        let before = title(&handle.current()).expect("served");
+        let (stop, rx) = mpsc::channel();
+        let reloads = Arc::new(AtomicU64::new(0));
+        let thread = {
+            let (dir, handle, reloads) =
+                (dir.path().to_owned(), handle.clone(), Arc::clone(&reloads));
+            // A watcher that never reports anything.
+            std::thread::spawn(move || {
+                watch_loop(notify::NullWatcher, &dir, &handle, &rx, &reloads)
+            })
+        };
+        // Let the thread take its first stamps, then edit (a new size, so a coarse
+        // clock cannot hide it).
+        std::thread::sleep(Duration::from_millis(300));
+        let path = folder.join(catalog::PORTLET_XML);
+        let text = std::fs::read_to_string(&path).expect("read");
+        std::fs::write(
+            &path,
+            text.replace("<display-name>", "<display-name>Polled "),
+        )
+        .expect("write");
+        let deadline = Instant::now() + 4 * UNWATCHED_RETRY;
+        while title(&handle.current()) == Some(before.clone()) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = stop.send(Signal::Stop);
+        thread.join().expect("watcher thread");
+        let after = title(&handle.current()).expect("still served");
+        assert_eq!(after, format!("Polled {before}"));
+        assert!(reloads.load(Ordering::Acquire) >= 1);
+    }
 
     /// A burst settles after its quiet time, and a burst without pause is cut at the
     /// longest wait; every kind of change in it is kept, and a stop ends it.
