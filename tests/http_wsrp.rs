@@ -456,6 +456,36 @@ async fn envelopes_being_read_hold_at_most_so_many_bytes() {
     server.stop().await;
 }
 
+/// A post to a port the producer does not have is refused before its envelope is
+/// read: at once, with the SOAP fault a client reads, and holding none of the bytes
+/// every consumer shares.
+#[tokio::test]
+async fn a_post_to_an_unknown_port_is_refused_before_its_envelope_is_read() {
+    use tokio::io::AsyncReadExt;
+    let server = start(|c, _| {
+        with_consumer(c);
+        c.limits.request_timeout_secs = 10;
+    })
+    .await;
+    let sent = std::time::Instant::now();
+    let mut stream = stalled_envelope_to(&server, "nope", 512 * 1024, 16).await;
+    let mut answer = vec![0u8; 4096];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut answer))
+        .await
+        .expect("answered before the request timeout")
+        .expect("read");
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    assert!(answer.contains("no WSRP port"), "{answer}");
+    assert!(
+        sent.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        sent.elapsed()
+    );
+    bytes_held(&server, |held| held == 0).await;
+    server.stop().await;
+}
+
 /// An envelope that has part of itself and finds no room for the rest does not wait
 /// while holding what it has (envelopes each holding part of themselves would wait on
 /// one another until their timeouts): it is refused at once, as busy.
@@ -559,12 +589,21 @@ async fn stalled_envelope(
     length: usize,
     sent: usize,
 ) -> tokio::net::TcpStream {
+    stalled_envelope_to(server, "service-description", length, sent).await
+}
+
+async fn stalled_envelope_to(
+    server: &common::TestServer,
+    port: &str,
+    length: usize,
+    sent: usize,
+) -> tokio::net::TcpStream {
     use tokio::io::AsyncWriteExt;
     let mut stream = tokio::net::TcpStream::connect(server.addr)
         .await
         .expect("connect");
     let head = format!(
-        "POST /wsrp/v2/service-description HTTP/1.1\r\nhost: localhost\r\n\
+        "POST /wsrp/v2/{port} HTTP/1.1\r\nhost: localhost\r\n\
          content-type: text/xml\r\ncontent-length: {length}\r\n\r\n"
     );
     stream.write_all(head.as_bytes()).await.expect("head");

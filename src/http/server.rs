@@ -1274,6 +1274,62 @@ mod tests {
         host.stop().await;
     }
 
+    /// A write whose token must be checked on the render pool waits for a place no
+    /// longer than the request timeout: the router does not cut a write at that
+    /// timeout, and a forged public-key token would otherwise wait as long as the
+    /// renders ahead of it.
+    #[tokio::test]
+    async fn a_write_waits_for_the_render_pool_no_longer_than_the_request_timeout() {
+        let host = HeldWriterHost::start_with(None, |c| c.limits.request_timeout_secs = 1).await;
+        let pool = &host.state.render_pool;
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let released = Arc::new(std::sync::Mutex::new(released));
+        let held: Vec<_> = (0..pool.free_places())
+            .map(|_| {
+                let released = Arc::clone(&released);
+                let state = Arc::clone(&host.state);
+                tokio::spawn(async move {
+                    state
+                        .render_pool
+                        .run(move || {
+                            let _ = released.lock().expect("lock").recv();
+                        })
+                        .await
+                })
+            })
+            .collect();
+        let started = std::time::Instant::now();
+        while pool.free_places() > 0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "pool not taken"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let sent = std::time::Instant::now();
+        let answer = reqwest::Client::new()
+            .put(format!("http://{}/api/users/fresh", host.addr))
+            .bearer_auth(HeldWriterHost::rs256_admin("root3"))
+            .json(&serde_json::json!({"givenName": "Stored"}))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .expect("answered");
+        let waited = sent.elapsed();
+        assert_eq!(answer.status(), 503);
+        assert!(
+            waited >= Duration::from_millis(900) && waited < Duration::from_millis(2500),
+            "{waited:?}"
+        );
+        for _ in 0..held.len() {
+            release.send(()).expect("release");
+        }
+        for task in held {
+            task.await.expect("task").expect("ran");
+        }
+        host.stop().await;
+    }
+
     /// An administrator's client that hangs up while its DELETE waits for the writer
     /// still gets the person deleted, and the memo of their claims forgotten: their
     /// next token makes them again, so their actions are not refused as an unknown

@@ -538,11 +538,23 @@ pub(crate) async fn checked_bearer(
         return Ok(state.verifier.verify_bearer(token));
     }
     let (verifier, token) = (Arc::clone(&state.verifier), token.to_owned());
-    state
-        .render_pool
-        .run(move || verifier.verify_bearer(&token))
-        .await
-        .map_err(|_| HttpError::Internal)
+    on_render_pool(state, move || verifier.verify_bearer(&token)).await
+}
+
+/// `job` on the render pool, waited for no longer than the request timeout: the
+/// routes that write (actions, the user API) are not cut at that timeout by the
+/// router, since a commit must not be abandoned halfway, and a wait for a place here
+/// would otherwise last as long as the renders ahead of it. A forged token that
+/// names a public-key consumer takes this path, so anyone could make it long.
+pub(crate) async fn on_render_pool<T: Send + 'static>(
+    state: &AppState,
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, HttpError> {
+    let limit = state.config.limits.request_timeout();
+    match tokio::time::timeout(limit, state.render_pool.run(job)).await {
+        Ok(answer) => answer.map_err(|_| HttpError::Internal),
+        Err(_) => Err(HttpError::Busy),
+    }
 }
 
 /// Bearer JWT first (a portal server-to-server; `bearer` is its check, when the
@@ -828,11 +840,8 @@ async fn refresh_directory(state: &Arc<AppState>, user: &PortalUser) -> Result<(
     let (task_state, task_user) = (Arc::clone(state), user.clone());
     // On the render pool, as a render's own look is: bounded, and skipped if the
     // caller is gone before it starts.
-    let (ticket, changes) = state
-        .render_pool
-        .run(move || compare_claims(&task_state, &task_user))
-        .await
-        .map_err(|_| HttpError::Internal)?
+    let (ticket, changes) = on_render_pool(state, move || compare_claims(&task_state, &task_user))
+        .await?
         .map_err(refresh_failed)?;
     if changes {
         write_claims(state, user, ticket).await

@@ -33,6 +33,9 @@ pub async fn soap(
     req: Request<RequestBody>,
     port: &str,
 ) -> Result<Response<Body>, HttpError> {
+    if let Some(refused) = crate::wsrp::producer::unknown_port(port) {
+        return Ok(soap_response(state, refused));
+    }
     if !is_xml(req.headers()) {
         let refused = WsrpFault::Malformed(
             "a SOAP envelope is sent as text/xml (SOAP 1.1's HTTP binding)".into(),
