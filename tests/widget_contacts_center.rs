@@ -793,7 +793,8 @@ fn names_in_chinese_or_japanese_letters_are_written_family_name_first() {
 }
 
 /// The contact form's required fields are marked for the eye (WCAG 3.3.2), in the
-/// page's language; the optional one is not.
+/// page's language, and the mark is explained in words at the form's top; the
+/// optional field is not marked.
 #[test]
 fn the_contact_forms_required_fields_are_marked() {
     let w = abc();
@@ -815,7 +816,11 @@ fn the_contact_forms_required_fields_are_marked() {
                 "{locale} {field}: {html}"
             );
         }
-        assert_eq!(html.matches("reference-mark").count(), 2, "{html}");
+        let explained = format!(
+            "<p class=\"text-secondary small\" aria-hidden=\"true\"><span class=\"reference-mark\">*</span> {word}</p>"
+        );
+        assert_eq!(html.matches(&explained).count(), 1, "{html}");
+        assert_eq!(html.matches("reference-mark").count(), 3, "{html}");
     }
 }
 

@@ -374,9 +374,10 @@ fn check_script(label: &str, script: &str, wrapper: &str) {
     // placement refreshed under the focus keeping it on the same control); 11.5 KiB
     // since a portal's page in an action's own answer is shown rather than posted
     // again, and an outcome that arrives where the reader went on is spoken (11,164
-    // bytes).
+    // bytes); 12 KiB since a browser too old for the rest still asks before Block,
+    // and the selection toolbar asks nothing when nobody is ticked (11,898 bytes).
     assert!(
-        script.len() < 11 * 1024 + 512,
+        script.len() < 12 * 1024,
         "{label}: the script is {} bytes",
         script.len()
     );
@@ -1111,9 +1112,11 @@ fn the_written_card_is_the_templates_own_markup_byte_for_byte() {
     );
     for piece in [
         "O&#x27;Brien &amp; &quot;Sons&quot; &lt;b&gt;Able&lt;/b&gt;",
-        "<li>o&#x27;brien+&lt;home&gt;@example.com</li>",
-        "<li>+1 &lt;555&gt; &amp; 0100 ext. &quot;7&quot;</li>",
-        "<li>1 &lt;Main&gt; &amp; Co, O&#x27;Town</li>",
+        // Text people wrote, which may run right to left: its direction is its own.
+        "<p class=\"card-subtitle\" dir=\"auto\">R&amp;D",
+        "<li dir=\"auto\">o&#x27;brien+&lt;home&gt;@example.com</li>",
+        "<li dir=\"auto\">+1 &lt;555&gt; &amp; 0100 ext. &quot;7&quot;</li>",
+        "<li dir=\"auto\">1 &lt;Main&gt; &amp; Co, O&#x27;Town</li>",
         "href=\"https://example.com/?a=1&amp;b=&quot;&lt;2&gt;&quot;\" rel=\"nofollow noopener noreferrer\"",
         "sticker-xl\" aria-hidden=\"true\"><span class=\"sticker-overlay\"><img",
         // Both mutual connections: one with a portrait, one with initials.
@@ -1229,9 +1232,25 @@ fn the_written_home_page_in_every_state(written: &World, fields: &World) {
     // A comment keeps its lines.
     assert!(
         contacts.contains(
-            "<p class=\"list-group-text\">met at &quot;the&quot; fair<br>stand &lt;4&gt;<br><br>with Yul</p>"
+            "<p class=\"list-group-text\" dir=\"auto\">met at &quot;the&quot; fair<br>stand &lt;4&gt;<br><br>with Yul</p>"
         ),
         "{contacts}"
+    );
+    // What people type or wrote may run right to left (a Hebrew name, an Arabic
+    // comment): each field and text takes its own direction, as names do. The two
+    // required fields' mark is explained in words, not by a hover title alone.
+    for piece in [
+        "type=\"search\" dir=\"auto\"",
+        "type=\"text\" dir=\"auto\" required",
+        "<textarea class=\"form-control\" dir=\"auto\"",
+        "<p class=\"text-secondary small\" aria-hidden=\"true\"><span class=\"reference-mark\">*</span> Required</p>",
+    ] {
+        assert!(contacts.contains(piece), "no {piece} in {contacts}");
+    }
+    let everyone = same("everyone", me().p("filter", "all"), "list-group-subtitle");
+    assert!(
+        everyone.contains("<p class=\"list-group-subtitle\" dir=\"auto\">R&amp;D"),
+        "{everyone}"
     );
     let entry_id = {
         let field = "entryId\" value=\"";

@@ -18,7 +18,41 @@
       buttons' action and p_auth: a browser without it keeps the plain forms. #}
   if (!window.fetch || !window.DOMParser || !document.addEventListener ||
       !window.SubmitEvent || !("submitter" in window.SubmitEvent.prototype)) {
+    asksOnClick();
     return;
+  }
+
+  {#- The question before an action that cannot simply be undone is asked in every
+      browser that runs this script. One too old for the rest (Safari before 15.4
+      has no submitter) asks it on the button's click, which Enter and Space on the
+      button fire too, and which comes before the form is sent: a press of Block
+      there blocked at once. #}
+  function asksOnClick() {
+    if (!document.addEventListener) {
+      return;
+    }
+    document.addEventListener("click", function (event) {
+      var el = root();
+      var button = event.target && event.target.closest ? event.target.closest("button[data-confirm]") : null;
+      if (event.defaultPrevented || !button || !el || !el.contains(button) || nothingTicked(button)) {
+        return;
+      }
+      if (!confirm(button.getAttribute("data-confirm"))) {
+        event.preventDefault();
+      }
+    });
+  }
+
+  {#- The selection toolbar's buttons act on the people ticked in the list: with
+      none ticked there is nothing to ask about ("Block the selected people?"), and
+      the host's answer says to select someone. #}
+  function nothingTicked(button) {
+    var boxes = button.form ? Array.prototype.filter.call(button.form.elements, function (field) {
+      return field.type === "checkbox";
+    }) : [];
+    return boxes.length > 0 && !boxes.some(function (box) {
+      return box.checked;
+    });
   }
 
   function root() {
@@ -256,7 +290,7 @@
     {#- An action that cannot simply be undone asks first, whether this script posts
         it or the browser does; not while another is running, which refuses it. #}
     var question = submitter && submitter.getAttribute("data-confirm");
-    if (question && !confirm(question)) {
+    if (question && !nothingTicked(submitter) && !confirm(question)) {
       event.preventDefault();
       return;
     }

@@ -521,6 +521,59 @@ def test_an_action_whose_answer_fails_is_not_posted_again(demo, browser):
         context.close()
 
 
+def test_a_browser_too_old_for_the_script_still_asks_before_blocking(demo, browser):
+    """A browser without SubmitEvent.submitter (Safari before 15.4) keeps the plain
+    forms, and is still asked before Block, on the button's click: said no, nothing
+    is sent; said yes, the plain form blocks."""
+    context, page = english_page(browser)
+    page.add_init_script("delete SubmitEvent.prototype.submitter")
+    me = Person(page, demo)
+    sent = []
+    page.on("request", lambda request: sent.append(request.url) if "/actions/" in request.url else None)
+    try:
+        me.become("diego.torres")
+        me.open_person("Anna Novák")
+        asked = []
+        page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+        me.press(CC, EN["block"])
+        page.wait_for_timeout(500)
+        assert asked == [EN.fmt("are-you-sure-you-want-to-block-x", "Anna Novák")]
+        assert sent == [], sent
+        page.once("dialog", lambda dialog: dialog.accept())
+        me.press(CC, EN["block"])
+        assert me.alert(CC) == EN["you-have-blocked-this-user"]
+        assert len(sent) == 1 and sent[0].endswith("/actions/block"), sent
+    finally:
+        context.close()
+
+
+def test_the_toolbar_asks_nothing_of_the_selected_people_when_nobody_is_ticked(demo, browser):
+    """The selection toolbar's Block with nobody ticked asks no question about "the
+    selected people": the host's answer says to select someone. With someone ticked
+    it asks."""
+    context, page = english_page(browser)
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    me = Person(page, demo)
+    toolbar_block = lambda: page.locator(f"{CC} form[id$='_bulk']").get_by_role(
+        "button", name=EN["block"], exact=True)
+    try:
+        me.become("david.kim")
+        page.goto(f"{demo}/")
+        toolbar_block().click()
+        assert me.alert(CC) == EN["please-select-at-least-one-person"]
+        assert asked == []
+        page.locator(f"{CC} [data-list=people] > li input[type=checkbox]").first.check()
+        toolbar_block().click()
+        for _ in range(100):
+            if asked:
+                break
+            page.wait_for_timeout(20)
+        assert len(asked) == 1, asked
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
 def test_enter_on_a_ticked_person_sends_nothing(demo, browser, js):
     """Enter pressed on a ticked box would submit the selection toolbar's form

@@ -134,7 +134,7 @@ pub(super) fn write_person_body(out: &mut Html, p: &PersonView) {
         .text(&p.name)
         .raw("</a>");
     if !p.job_title.is_empty() {
-        out.raw("<p class=\"list-group-subtitle\">")
+        out.raw("<p class=\"list-group-subtitle\" dir=\"auto\">")
             .text(&p.job_title)
             .raw("</p>");
     }

@@ -55,7 +55,7 @@ pub(super) fn write(page: &Page<Detail>, ui: &Ui<'_>, script: &str) -> String {
         .text(&p.name)
         .raw("</h3>");
     if !p.job_title.is_empty() {
-        out.raw("<p class=\"card-subtitle\">")
+        out.raw("<p class=\"card-subtitle\" dir=\"auto\">")
             .text(&p.job_title)
             .raw("</p>");
     }
@@ -125,7 +125,11 @@ fn write_list(out: &mut Html, heading: &str, items: &[String], links: bool) {
         .text(heading)
         .raw("</h4><ul class=\"list-unstyled\" role=\"list\">");
     for item in items {
-        out.raw("<li>");
+        // An address or a name in it may be written right to left; a link is a URL.
+        out.raw(match links {
+            true => "<li>",
+            false => "<li dir=\"auto\">",
+        });
         if links {
             out.raw("<a href=\"")
                 .text(item)

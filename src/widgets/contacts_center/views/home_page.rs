@@ -79,7 +79,7 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
         .text(&search.field)
         .raw("\">")
         .text(ui.text("keywords"))
-        .raw("</label>\n<div class=\"input-group\"><div class=\"input-group-item\">\n<input class=\"form-control\" type=\"search\" id=\"")
+        .raw("</label>\n<div class=\"input-group\"><div class=\"input-group-item\">\n<input class=\"form-control\" type=\"search\" dir=\"auto\" id=\"")
         .text(&search.field)
         .raw("\" name=\"")
         .text(&search.field)
@@ -206,7 +206,7 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
                 .raw("</p>");
             if !e.comments.is_empty() {
                 // A comment keeps the lines it was written in (an address, a list).
-                out.raw("<p class=\"list-group-text\">");
+                out.raw("<p class=\"list-group-text\" dir=\"auto\">");
                 for (i, line) in e.comments.lines().enumerate() {
                     if i > 0 {
                         out.raw("<br>");
@@ -296,6 +296,9 @@ fn write_entry_form(out: &mut Html, entry: &EntryForm, page: &Page<Home>, ui: &U
         .text(&entry.id)
         .raw("\" class=\"card card-body\">");
     write_hidden(out, &entry.hidden);
+    out.raw("\n<p class=\"text-secondary small\" aria-hidden=\"true\"><span class=\"reference-mark\">*</span> ")
+        .text(ui.text("required"))
+        .raw("</p>");
     let fields = [
         ("fullName", "full-name", "text", "200", &entry.full_name),
         (
@@ -322,7 +325,11 @@ fn write_entry_form(out: &mut Html, entry: &EntryForm, page: &Page<Home>, ui: &U
             .text(ui.text("required"))
             .raw("\" aria-hidden=\"true\">*</span></label><input class=\"form-control\" type=\"")
             .raw(kind)
-            .raw("\" required maxlength=\"")
+            // A name may be written right to left; an email address never is.
+            .raw(match kind {
+                "text" => "\" dir=\"auto\" required maxlength=\"",
+                _ => "\" required maxlength=\"",
+            })
             .raw(max)
             .raw("\" id=\"")
             .text(&entry.id)
@@ -351,7 +358,7 @@ fn write_entry_form(out: &mut Html, entry: &EntryForm, page: &Page<Home>, ui: &U
         .text(&entry.id)
         .raw("-comments\">")
         .text(ui.text("comments"))
-        .raw("</label><textarea class=\"form-control\" maxlength=\"4000\" id=\"")
+        .raw("</label><textarea class=\"form-control\" dir=\"auto\" maxlength=\"4000\" id=\"")
         .text(&entry.id)
         .raw("-comments\" name=\"")
         .text(ns)
