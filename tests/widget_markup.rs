@@ -375,21 +375,33 @@ fn check_script(label: &str, script: &str, wrapper: &str) {
     // since a portal's page in an action's own answer is shown rather than posted
     // again, and an outcome that arrives where the reader went on is spoken (11,164
     // bytes); 12 KiB since a browser too old for the rest still asks before Block,
-    // and the selection toolbar asks nothing when nobody is ticked (11,898 bytes).
+    // and the selection toolbar asks nothing when nobody is ticked (11,898 bytes);
+    // 12.5 KiB since an action it could not confirm is said so after the page is
+    // loaded afresh (12,571 bytes).
     assert!(
-        script.len() < 12 * 1024,
+        script.len() < 12 * 1024 + 512,
         "{label}: the script is {} bytes",
         script.len()
     );
     assert!(
-        script.starts_with("(function (rootId) {"),
+        script.starts_with("(function (rootId, unconfirmed) {"),
         "{label}: script is not an IIFE"
     );
-    let call = format!(")({});", serde_json::to_string(wrapper).expect("json"));
+    // Called with the wrapper's id and the words it says after an action it could
+    // not confirm, in the fragment's language: two JSON strings.
+    let opening = format!(")({}, ", serde_json::to_string(wrapper).expect("json"));
+    let at = script
+        .rfind(&opening)
+        .unwrap_or_else(|| panic!("{label}: script is not called with its wrapper id {wrapper:?}"));
+    let words = script[at + opening.len()..]
+        .strip_suffix(");")
+        .and_then(|arg| serde_json::from_str::<String>(arg).ok())
+        .unwrap_or_default();
     assert!(
-        script.ends_with(&call),
-        "{label}: script is not called with its wrapper id {wrapper:?}"
+        !words.is_empty() && !words.contains("your-last-action"),
+        "{label}: the script is not given its words"
     );
+    let call = &script[at..];
     // Walk braces outside strings and comments: the body closes exactly where the
     // call begins, so no statement sits at the top level.
     let body_start = script.find('{').expect("function body");
@@ -455,7 +467,8 @@ fn check_script(label: &str, script: &str, wrapper: &str) {
     ] {
         // Feature tests, and the one event only `window` receives: `pageshow`, when a
         // page comes back from the back/forward cache (and letting it go, when the
-        // portal runs the script again).
+        // portal runs the script again). And the one note kept across a reload, under
+        // the placement's own key: that an action could not be confirmed.
         let allowed = [
             "window.fetch",
             "window.DOMParser",
@@ -463,6 +476,9 @@ fn check_script(label: &str, script: &str, wrapper: &str) {
             "window.AbortController",
             "window.addEventListener(\"pageshow\"",
             "window.removeEventListener(\"pageshow\"",
+            "sessionStorage.setItem(unsure,",
+            "sessionStorage.getItem(unsure)",
+            "sessionStorage.removeItem(unsure)",
         ];
         // Whole words only: `itself.` is not `self.`.
         let word = |needle: &str| {
@@ -635,11 +651,13 @@ fn the_checker_catches_what_it_looks_for() {
         "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><style>p{}</style></div>",
         "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><div class=\"alert alert-success\">Done</div></div>",
         "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><form method=\"post\" action=\"/a\"><button type=\"submit\">Go</button></form></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\nwindow.x = 1;\n})(\"_x_w\");</script></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>var leaked = 1;(function (rootId) {\n\"use strict\";\n})(\"_x_w\");</script></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\n})(\"_x_other\");</script></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\n})(\"_x_w\"); var after = 1;</script></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId) {\n\"use strict\";\ndocument.getElementById(\"other\");\n})(\"_x_w\");</script></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\nwindow.x = 1;\n})(\"_x_w\", \"Not confirmed.\");</script></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>var leaked = 1;(function (rootId, unconfirmed) {\n\"use strict\";\n})(\"_x_w\", \"Not confirmed.\");</script></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\n})(\"_x_other\", \"Not confirmed.\");</script></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\n})(\"_x_w\", \"Not confirmed.\"); var after = 1;</script></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\ndocument.getElementById(\"other\");\n})(\"_x_w\", \"Not confirmed.\");</script></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\n})(\"_x_w\");</script></div>",
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\nsessionStorage.setItem(\"k\", 1);\n})(\"_x_w\", \"Not confirmed.\")</script></div>",
         "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/p\"><img alt=\"\"></a></div>",
         "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/p\" tabindex=\"-1\" aria-hidden=\"true\"><img alt=\"\"></a><a href=\"/q\">Q</a></div>",
         "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/v\" download>vCard</a></div>",
@@ -666,7 +684,7 @@ fn the_checker_catches_what_it_looks_for() {
     );
     let lists = "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><nav aria-label=\"F\"><ul role=\"list\"><li><a href=\"/f\">F</a></li></ul></nav><div role=\"search\" aria-label=\"S\"></div><ul class=\"list-group\" role=\"list\"><li><a class=\"list-group-title\" href=\"/p\" dir=\"auto\">Ann</a></li></ul></div>";
     check_fragment("a named list of named people", lists, ns);
-    let good = "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><label for=\"_x_q\">Q</label><input id=\"_x_q\" name=\"_x_q\"><button type=\"submit\">Go</button><script>(function (rootId) {\n\"use strict\";\ndocument.getElementById(rootId);\n})(\"_x_w\");</script></div>";
+    let good = "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><label for=\"_x_q\">Q</label><input id=\"_x_q\" name=\"_x_q\"><button type=\"submit\">Go</button><script>(function (rootId, unconfirmed) {\n\"use strict\";\ndocument.getElementById(rootId);\n})(\"_x_w\", \"Not confirmed.\");</script></div>";
     check_fragment("good", good, ns);
 }
 
@@ -684,8 +702,8 @@ fn two_placements_on_one_page_each_enhance_only_their_own_wrapper() {
     let page = format!("{one}{two}");
     let found = scripts(&page);
     assert_eq!(found.len(), 2, "one script per fragment");
-    assert!(found[0].contains("(\"_contacts_center_INSTANCE_one_contacts-center\");"));
-    assert!(found[1].contains("(\"_contacts_center_INSTANCE_two_contacts-center\");"));
+    assert!(found[0].contains("(\"_contacts_center_INSTANCE_one_contacts-center\", \""));
+    assert!(found[1].contains("(\"_contacts_center_INSTANCE_two_contacts-center\", \""));
     // The same code in both: only the bound id differs.
     assert_eq!(
         found[0].replace("INSTANCE_one", "INSTANCE_two"),

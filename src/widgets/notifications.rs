@@ -70,6 +70,8 @@ struct Context {
     /// The list shows its first page, not the one the cursor asked for (see
     /// `paging`): the script swaps the widget instead of appending the rows.
     restarted: bool,
+    /// What the script says after an action it could not confirm (`enhance.js`).
+    unconfirmed: String,
 }
 
 impl Widget for Notifications {
@@ -132,6 +134,7 @@ impl Notifications {
             view_more: None,
             view_more_label: ui.t("view-more"),
             restarted: false,
+            unconfirmed: ui.t("your-last-action-could-not-be-confirmed"),
         };
         match req.viewer.user() {
             None => ctx.guest = Some(ui.t("sign-in-to-see-your-connection-requests")),

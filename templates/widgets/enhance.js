@@ -1,5 +1,5 @@
 {#- Comments here are template comments, so they are not sent with every fragment. -#}
-(function (rootId) {
+(function (rootId, unconfirmed) {
   {#- Progressive enhancement for one widget placement. Everything below is keyed by
       rootId, the wrapper's namespaced id, so two placements on a page never touch each
       other and nothing is left in the page's global scope. Without this script every
@@ -57,6 +57,39 @@
 
   function root() {
     return document.getElementById(rootId);
+  }
+
+  {#- An action whose answer never came, or came as a server's failure, may have
+      gone through: the page is loaded afresh rather than the form posted again.
+      The placement then says so, where the fresh page alone left a person who
+      pressed Block unsure whether it happened. `unconfirmed` is the text, in the
+      fragment's language; a template of an administrator's that does not give it
+      leaves the page as it was. #}
+  var unsure = "widget-host-unconfirmed:" + rootId;
+  function reloadUnsure() {
+    try {
+      sessionStorage.setItem(unsure, "1");
+    } catch (e) {}
+    location.reload();
+  }
+  try {
+    if (sessionStorage.getItem(unsure)) {
+      sessionStorage.removeItem(unsure);
+      tellUnsure();
+    }
+  } catch (e) {}
+  function tellUnsure() {
+    var el = root();
+    if (!el || !unconfirmed) {
+      return;
+    }
+    var note = document.createElement("div");
+    note.className = "alert alert-warning";
+    note.setAttribute("role", "alert");
+    note.tabIndex = -1;
+    note.textContent = unconfirmed;
+    el.insertBefore(note, el.firstChild);
+    note.focus();
   }
 
   function sameOrigin(url) {
@@ -384,7 +417,7 @@
         {#- A 5xx, perhaps from a proxy that gave up while the host committed: the
             action may have gone through, so it is not sent again. The page shows what
             holds now. #}
-        location.reload();
+        reloadUnsure();
         return null;
       }
       if (!response.ok || !sameOrigin(response.url)) {
@@ -417,7 +450,7 @@
       {#- No answer came back: the connection failed, or the redirect led somewhere
           fetch may not read. The action may have gone through, so it is not sent
           again; the page is loaded afresh instead. #}
-      location.reload();
+      reloadUnsure();
     });
   }
 

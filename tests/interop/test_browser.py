@@ -515,6 +515,15 @@ def test_an_action_whose_answer_fails_is_not_posted_again(demo, browser):
             me.press(CC, EN["follow"])
         page.wait_for_load_state()
         assert len(posts) == 1, posts
+        # The fresh page says the action could not be confirmed, and that takes the
+        # focus: a screen-reader user hears it rather than the page's top.
+        unsure = page.locator(f"{CC} [role=alert]", has_text=EN["your-last-action-could-not-be-confirmed"])
+        unsure.wait_for()
+        assert unsure.evaluate("node => node === document.activeElement")
+        # Said once: the next load of the page does not say it again.
+        page.reload()
+        page.locator(f"{CC} .card-title").first.wait_for()
+        assert unsure.count() == 0
         me.become("kwame.mensah")
         assert EN.count_text("you-are-following-x-people", 1) in me.counts()
     finally:
@@ -836,6 +845,7 @@ def test_an_answer_that_never_comes_is_given_up(demo, browser):
             page.clock.fast_forward("00:35")
         page.wait_for_load_state()
         assert len(held) == 1, "the action was sent once"
+        page.locator(f"{CC} [role=alert]", has_text=EN["your-last-action-could-not-be-confirmed"]).wait_for()
         # Afresh: the placement answers presses again.
         assert page.locator("[aria-busy=true]").count() == 0
         page.unroute("**/actions/follow*")

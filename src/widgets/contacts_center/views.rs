@@ -32,6 +32,7 @@ static TEXTS: &[&str] = &[
     "search",
     "keywords",
     "view-more",
+    "your-last-action-could-not-be-confirmed",
     "back",
     "save",
     "preferences",

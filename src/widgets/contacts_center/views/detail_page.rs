@@ -102,7 +102,8 @@ pub(super) fn write(page: &Page<Detail>, ui: &Ui<'_>, script: &str) -> String {
         .raw("back\">")
         .text(ui.text("back"))
         .raw("</a>\n");
-    write_script(&mut out, script, ns);
+    let unconfirmed = ui.text("your-last-action-could-not-be-confirmed");
+    write_script(&mut out, script, ns, unconfirmed);
     out.raw("\n</div>");
     out.into_string()
 }

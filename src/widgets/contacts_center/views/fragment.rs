@@ -23,20 +23,23 @@ pub(super) fn write_alert(out: &mut Html, alert: &Alert, ns: &str) {
         .raw("</div>");
 }
 
-/// The templates' `<script>{{ enhance_script }}({{ (ns ~ "contacts-center")|tojson }});</script>`:
-/// the script, bound to the wrapper's id.
-pub(super) fn write_script(out: &mut Html, script: &str, ns: &str) {
+/// The templates' `<script>{{ enhance_script }}({{ (ns ~ "contacts-center")|tojson }}, {{ t["your-last-action-could-not-be-confirmed"]|tojson }});</script>`:
+/// the script, bound to the wrapper's id, with what it says after an action it could
+/// not confirm.
+pub(super) fn write_script(out: &mut Html, script: &str, ns: &str, unconfirmed: &str) {
     out.raw("<script>")
         .raw(script)
         .raw("(")
-        .raw(&script_argument(ns))
+        .raw(&script_argument(&format!("{ns}contacts-center")))
+        .raw(", ")
+        .raw(&script_argument(unconfirmed))
         .raw(");</script>");
 }
 
-/// The script's argument, the wrapper's id, as the templates' `tojson` writes it: a
-/// JSON string with `<`, `>`, `&` and `'` as `\u` escapes, safe inside `<script>`.
-fn script_argument(ns: &str) -> String {
-    let json = serde_json::Value::String(format!("{ns}contacts-center")).to_string();
+/// A script's argument as the templates' `tojson` writes it: a JSON string with `<`,
+/// `>`, `&` and `'` as `\u` escapes, safe inside `<script>`.
+fn script_argument(text: &str) -> String {
+    let json = serde_json::Value::String(text.to_owned()).to_string();
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
         match c {

@@ -248,7 +248,8 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
         write_more(&mut out, v, ui, ns);
     }
     out.raw("\n");
-    write_script(&mut out, script, ns);
+    let unconfirmed = ui.text("your-last-action-could-not-be-confirmed");
+    write_script(&mut out, script, ns, unconfirmed);
     out.raw("\n</div>");
     out.into_string()
 }
