@@ -773,7 +773,11 @@ impl Signals {
 }
 
 fn restore(config: &Config, file: &Path) -> ExitCode {
-    if let Err(e) = crate::store::create_folder(&config.data_dir) {
+    // Only for a backup there is: a mistyped one is refused without leaving an empty
+    // data folder behind.
+    if file.is_file()
+        && let Err(e) = crate::store::create_folder(&config.data_dir)
+    {
         return fail(format!("cannot create {}: {e}", config.data_dir.display()));
     }
     match crate::store::restore_file(file, &config.database_path()) {
@@ -799,6 +803,11 @@ fn restore(config: &Config, file: &Path) -> ExitCode {
                 None => println!(
                     "there was no database here: the restored one is new, and a host serves it only when its data folder is this one (--data-dir, WIDGET_HOST_DATA_DIR or data_dir in the --config file)"
                 ),
+            }
+            if !restored.ids_kept_ahead {
+                println!(
+                    "note: the ids of the database it replaced did not read, so a request or personal contact made after the backup may have its id given again; a form left open since then may act on the newer one"
+                );
             }
             ExitCode::SUCCESS
         }

@@ -266,13 +266,16 @@ impl ConfigError {
         // may set it at all.
         let setting = key.rsplit('.').next().unwrap_or(&key).to_ascii_uppercase();
         let var = format!("WIDGET_HOST_{setting}");
-        let by_flag = match setting.as_str() {
-            "DATA_DIR" => flags.data_dir.is_some(),
-            "DESCRIPTORS_DIR" => flags.descriptors_dir.is_some(),
-            _ => false,
+        let flag = match setting.as_str() {
+            "DATA_DIR" => flags.data_dir.is_some().then_some("--data-dir"),
+            "DESCRIPTORS_DIR" => flags
+                .descriptors_dir
+                .is_some()
+                .then_some("--descriptors-dir"),
+            _ => None,
         };
-        let key = if by_flag {
-            format!("{key} (set by the command line's flag)")
+        let key = if let Some(flag) = flag {
+            format!("{key} (set by {flag})")
         } else if ENV_SETTINGS.contains(&setting.as_str()) && env.iter().any(|(k, _)| *k == var) {
             format!("{key} (set by {var})")
         } else if let Some(path) = file {
@@ -509,7 +512,7 @@ impl Config {
         // only lower those; the range is wide so that it never refuses a file that
         // merely names a generous number.
         if !(1..=1 << 30).contains(&self.limits.max_body_bytes) {
-            // Either layer may have set it: the message names both spellings.
+            // Either layer may have set it: the message says which (`set_where`).
             return invalid(
                 "limits.max_body_bytes".into(),
                 "must be between 1 and 1073741824",
@@ -1365,21 +1368,6 @@ mod tests {
                 path.display()
             )
         );
-        let err = load(&[("WIDGET_HOST_MAX_CONNECTIONS", "0")]);
-        assert!(
-            err.starts_with(
-                "configuration key limits.max_connections (set by WIDGET_HOST_MAX_CONNECTIONS): "
-            ),
-            "{err}"
-        );
-        let err = load(&[
-            ("WIDGET_HOST_MAX_CONNECTIONS", "8"),
-            ("WIDGET_HOST_PUBLIC_URL", "https://x.example/w"),
-        ]);
-        assert!(
-            err.starts_with("configuration key public_url (set by WIDGET_HOST_PUBLIC_URL): "),
-            "{err}"
-        );
         // Set in the file and over it by no variable: the file.
         let err = load(&[("WIDGET_HOST_MAX_CONNECTIONS", "8")]);
         assert!(
@@ -1387,6 +1375,38 @@ mod tests {
                 "configuration key public_url (in {}): ",
                 path.display()
             )),
+            "{err}"
+        );
+        // A file whose values are good, and a variable that sets a bad one over it:
+        // the variable, not the file the administrator would search in vain.
+        std::fs::write(
+            &path,
+            "public_url = \"https://w.example\"\n[limits]\nmax_connections = 100\n",
+        )
+        .expect("write");
+        let err = load(&[("WIDGET_HOST_MAX_CONNECTIONS", "0")]);
+        assert!(
+            err.starts_with(
+                "configuration key limits.max_connections (set by WIDGET_HOST_MAX_CONNECTIONS): "
+            ),
+            "{err}"
+        );
+        let err = load(&[("WIDGET_HOST_PUBLIC_URL", "https://x.example/w")]);
+        assert!(
+            err.starts_with("configuration key public_url (set by WIDGET_HOST_PUBLIC_URL): "),
+            "{err}"
+        );
+        // Over both, the command line's flag.
+        let flags = Overrides {
+            data_dir: Some(PathBuf::new()),
+            ..Overrides::default()
+        };
+        let env = [("WIDGET_HOST_DATA_DIR".to_owned(), "data".to_owned())];
+        let err = Config::load(Some(&path), env, &flags)
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            err.starts_with("configuration key data_dir (set by --data-dir): "),
             "{err}"
         );
     }

@@ -753,7 +753,10 @@ mod tests {
     fn the_script_goes_out_unindented_unless_a_template_literal_needs_its_spaces() {
         let builtin = Templates::new(None);
         let script = builtin.enhance_script().expect("rendered");
-        assert!(script.starts_with("(function (rootId) {"), "{script:.40}");
+        assert!(
+            script.starts_with("(function (rootId, unconfirmed) {"),
+            "{script:.40}"
+        );
         assert!(script.lines().count() > 100, "its lines stay lines");
         for line in script.lines() {
             assert!(!line.is_empty() && line.trim() == line, "{line:?}");

@@ -593,7 +593,8 @@ fn ids_issued_after_a_backup_are_not_issued_again_after_restoring_it() {
     let issued = counters(&live);
     assert_ne!(issued, backed_up, "the actions issued ids");
 
-    restore_file(&backup, &live).unwrap();
+    let restored = restore_file(&backup, &live).unwrap();
+    assert!(restored.ids_kept_ahead);
     assert_eq!(counters(&live), issued);
     let s = Social::open(&live).unwrap();
     s.act("cy", Action::on(P::Connect, "bo")).unwrap();
@@ -616,6 +617,31 @@ fn ids_issued_after_a_backup_are_not_issued_again_after_restoring_it() {
             .connected
     );
     assert_eq!(s.check_invariants().unwrap(), vec![]);
+}
+
+/// A counter of the replaced database near the end of its range (written by
+/// something else, or damaged) is not taken over: the restored file keeps ids to give.
+#[test]
+fn a_replaced_counter_near_the_end_is_not_taken_over() {
+    const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("db.redb");
+    seed_file(&live, 20, 3.0, 4);
+    drop(reopen(&live));
+    let backup = dir.path().join("monday.redb");
+    backup_file(&live, &backup, &|| false).unwrap();
+    let db = reopen(&live);
+    let txn = db.begin_write().unwrap();
+    txn.open_table(META)
+        .unwrap()
+        .insert("next_user_id", (u64::MAX - 1).to_le_bytes().as_slice())
+        .unwrap();
+    txn.commit().unwrap();
+    drop(db);
+    let restored = restore_file(&backup, &live).unwrap();
+    assert!(restored.ids_kept_ahead);
+    assert_eq!(counters(&live)[0], counters(&backup)[0]);
+    assert_eq!(inspect_file(&live).unwrap().violations, vec![]);
 }
 
 /// The database file's other names beside it: what restores kept.
@@ -1544,7 +1570,13 @@ fn cli_seed_check_db_corrupt_backup_restore() {
     .output()
     .unwrap();
     assert!(o.status.success(), "{}", text(&o));
-    let made = dir.path().join("elsewhere").join("widget-host.redb");
+    // As the command names it, from the working folder's real path.
+    let made = dir
+        .path()
+        .canonicalize()
+        .unwrap()
+        .join("elsewhere")
+        .join("widget-host.redb");
     assert!(made.is_file());
     assert!(
         text(&o).contains(&format!("into {}:", made.display())),

@@ -820,6 +820,13 @@ fn the_contact_forms_required_fields_are_marked() {
             "<p class=\"text-secondary small\" aria-hidden=\"true\"><span class=\"reference-mark\">*</span> {word}</p>"
         );
         assert_eq!(html.matches(&explained).count(), 1, "{html}");
+        // At the top of the new contact's form: before its first field.
+        let form = html
+            .find("entry-new\" class=\"card card-body\">")
+            .expect("the form");
+        let note = html.find(&explained).expect("the note");
+        let first_label = form + html[form..].find("<label").expect("a label");
+        assert!(form < note && note < first_label, "{html}");
         assert_eq!(html.matches("reference-mark").count(), 3, "{html}");
     }
 }

@@ -376,10 +376,10 @@ fn check_script(label: &str, script: &str, wrapper: &str) {
     // again, and an outcome that arrives where the reader went on is spoken (11,164
     // bytes); 12 KiB since a browser too old for the rest still asks before Block,
     // and the selection toolbar asks nothing when nobody is ticked (11,898 bytes);
-    // 12.5 KiB since an action it could not confirm is said so after the page is
-    // loaded afresh (12,571 bytes).
+    // 13 KiB since an action it could not confirm is said so after the page is
+    // loaded afresh, on that page alone and within two minutes (12,812 bytes).
     assert!(
-        script.len() < 12 * 1024 + 512,
+        script.len() < 13 * 1024,
         "{label}: the script is {} bytes",
         script.len()
     );
@@ -656,8 +656,6 @@ fn the_checker_catches_what_it_looks_for() {
         "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\n})(\"_x_other\", \"Not confirmed.\");</script></div>",
         "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\n})(\"_x_w\", \"Not confirmed.\"); var after = 1;</script></div>",
         "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\ndocument.getElementById(\"other\");\n})(\"_x_w\", \"Not confirmed.\");</script></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\n})(\"_x_w\");</script></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\nsessionStorage.setItem(\"k\", 1);\n})(\"_x_w\", \"Not confirmed.\")</script></div>",
         "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/p\"><img alt=\"\"></a></div>",
         "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/p\" tabindex=\"-1\" aria-hidden=\"true\"><img alt=\"\"></a><a href=\"/q\">Q</a></div>",
         "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/v\" download>vCard</a></div>",
@@ -673,6 +671,26 @@ fn the_checker_catches_what_it_looks_for() {
     for html in bad {
         let caught = std::panic::catch_unwind(|| check_fragment("bad", html, ns)).is_err();
         assert!(caught, "not caught: {html}");
+    }
+    // Script checks, each caught for its own reason and not an earlier one's.
+    for (html, why) in [
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\n})(\"_x_w\", \"\");</script></div>",
+            "the script is not given its words",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\nsessionStorage.setItem(\"k\", 1);\n})(\"_x_w\", \"Not confirmed.\");</script></div>",
+            "script uses sessionStorage",
+        ),
+    ] {
+        let caught =
+            std::panic::catch_unwind(|| check_fragment("bad", html, ns)).expect_err("caught");
+        let said = caught
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| caught.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        assert!(said.contains(why), "{html}: {said}");
     }
     let hidden = "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/p\" tabindex=\"-1\" aria-hidden=\"true\"><img alt=\"\"></a><a href=\"/p\">P</a></div>";
     check_fragment("a hidden avatar link beside its named one", hidden, ns);
@@ -1132,8 +1150,8 @@ fn the_written_card_is_the_templates_own_markup_byte_for_byte() {
         "O&#x27;Brien &amp; &quot;Sons&quot; &lt;b&gt;Able&lt;/b&gt;",
         // Text people wrote, which may run right to left: its direction is its own.
         "<p class=\"card-subtitle\" dir=\"auto\">R&amp;D",
-        "<li dir=\"auto\">o&#x27;brien+&lt;home&gt;@example.com</li>",
-        "<li dir=\"auto\">+1 &lt;555&gt; &amp; 0100 ext. &quot;7&quot;</li>",
+        "<li>o&#x27;brien+&lt;home&gt;@example.com</li>",
+        "<li>+1 &lt;555&gt; &amp; 0100 ext. &quot;7&quot;</li>",
         "<li dir=\"auto\">1 &lt;Main&gt; &amp; Co, O&#x27;Town</li>",
         "href=\"https://example.com/?a=1&amp;b=&quot;&lt;2&gt;&quot;\" rel=\"nofollow noopener noreferrer\"",
         "sticker-xl\" aria-hidden=\"true\"><span class=\"sticker-overlay\"><img",

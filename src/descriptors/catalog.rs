@@ -456,7 +456,12 @@ pub fn assemble(previous: &Catalog, loads: Vec<FolderLoad>) -> Catalog {
 /// version keeps serving" of a folder broken since start told an administrator a
 /// widget was up that answered 404.
 pub fn last_good_serves(catalog: &Catalog, dir: &Path, problem: &Problem) -> Option<bool> {
-    let folder = problem.file.ancestors().find(|a| a.parent() == Some(dir))?;
+    // A file lying in the directory itself is a problem of the directory's layout.
+    let folder = problem
+        .file
+        .ancestors()
+        .find(|a| a.parent() == Some(dir))
+        .filter(|folder| folder.is_dir())?;
     Some(
         catalog
             .widgets

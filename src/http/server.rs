@@ -1229,32 +1229,7 @@ mod tests {
         let admin = HeldWriterHost::rs256_admin("root");
         // Each a person new to the directory: 201.
         assert_eq!(put("known", &admin).await.expect("put").status(), 201);
-        let pool = &host.state.render_pool;
-        let places = pool.free_places();
-        let (release, released) = std::sync::mpsc::channel::<()>();
-        let released = Arc::new(std::sync::Mutex::new(released));
-        let held: Vec<_> = (0..places)
-            .map(|_| {
-                let released = Arc::clone(&released);
-                let state = Arc::clone(&host.state);
-                tokio::spawn(async move {
-                    state
-                        .render_pool
-                        .run(move || {
-                            let _ = released.lock().expect("lock").recv();
-                        })
-                        .await
-                })
-            })
-            .collect();
-        let started = std::time::Instant::now();
-        while pool.free_places() > 0 {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "pool not taken"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        let held = HeldPool::take(&host).await;
         // The token that stored "known" is remembered: "again" is stored meanwhile.
         let again = put("again", &admin).await.expect("put");
         assert_eq!(again.status(), 201);
@@ -1263,12 +1238,7 @@ mod tests {
         let fresh = tokio::spawn(put("fresh", &HeldWriterHost::rs256_admin("root3")));
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert!(!fresh.is_finished(), "a new token waits for the pool");
-        for _ in 0..places {
-            release.send(()).expect("release");
-        }
-        for task in held {
-            task.await.expect("task").expect("ran");
-        }
+        held.release().await;
         let status = fresh.await.expect("task").expect("answered").status();
         assert_eq!(status, 201);
         host.stop().await;
@@ -1281,31 +1251,7 @@ mod tests {
     #[tokio::test]
     async fn a_write_waits_for_the_render_pool_no_longer_than_the_request_timeout() {
         let host = HeldWriterHost::start_with(None, |c| c.limits.request_timeout_secs = 1).await;
-        let pool = &host.state.render_pool;
-        let (release, released) = std::sync::mpsc::channel::<()>();
-        let released = Arc::new(std::sync::Mutex::new(released));
-        let held: Vec<_> = (0..pool.free_places())
-            .map(|_| {
-                let released = Arc::clone(&released);
-                let state = Arc::clone(&host.state);
-                tokio::spawn(async move {
-                    state
-                        .render_pool
-                        .run(move || {
-                            let _ = released.lock().expect("lock").recv();
-                        })
-                        .await
-                })
-            })
-            .collect();
-        let started = std::time::Instant::now();
-        while pool.free_places() > 0 {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "pool not taken"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        let held = HeldPool::take(&host).await;
         let sent = std::time::Instant::now();
         let answer = reqwest::Client::new()
             .put(format!("http://{}/api/users/fresh", host.addr))
@@ -1321,13 +1267,54 @@ mod tests {
             waited >= Duration::from_millis(900) && waited < Duration::from_millis(2500),
             "{waited:?}"
         );
-        for _ in 0..held.len() {
-            release.send(()).expect("release");
-        }
-        for task in held {
-            task.await.expect("task").expect("ran");
-        }
+        held.release().await;
         host.stop().await;
+    }
+
+    /// Every place of a host's render pool, taken by jobs that wait until released.
+    struct HeldPool {
+        release: std::sync::mpsc::Sender<()>,
+        jobs: Vec<tokio::task::JoinHandle<Result<(), crate::http::render_pool::NoAnswer>>>,
+    }
+
+    impl HeldPool {
+        async fn take(host: &HeldWriterHost) -> Self {
+            let pool = &host.state.render_pool;
+            let (release, released) = std::sync::mpsc::channel::<()>();
+            let released = Arc::new(std::sync::Mutex::new(released));
+            let jobs = (0..pool.free_places())
+                .map(|_| {
+                    let released = Arc::clone(&released);
+                    let state = Arc::clone(&host.state);
+                    tokio::spawn(async move {
+                        state
+                            .render_pool
+                            .run(move || {
+                                let _ = released.lock().expect("lock").recv();
+                            })
+                            .await
+                    })
+                })
+                .collect();
+            let started = std::time::Instant::now();
+            while pool.free_places() > 0 {
+                assert!(
+                    started.elapsed() < Duration::from_secs(10),
+                    "pool not taken"
+                );
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            Self { release, jobs }
+        }
+
+        async fn release(self) {
+            for _ in 0..self.jobs.len() {
+                self.release.send(()).expect("release");
+            }
+            for job in self.jobs {
+                job.await.expect("job").expect("ran");
+            }
+        }
     }
 
     /// An administrator's client that hangs up while its DELETE waits for the writer

@@ -705,6 +705,10 @@ pub struct Restored {
     pub summary: DbSummary,
     /// Where the database it replaced was kept, if there was one.
     pub replaced_kept_as: Option<PathBuf>,
+    /// Whether the restored copy's id counters are past those of the database it
+    /// replaced (or there was none): false where that database's counters did not
+    /// read, and an id issued after the backup may be issued again.
+    pub ids_kept_ahead: bool,
 }
 
 /// Replaces the database at `db_path` (server stopped) with the backup `backup`,
@@ -779,9 +783,13 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<Restored, StoreErro
             });
         }
         // After the check, which must see the backup's own counters.
-        if let LiveFileGuard::Open { held } = &guard {
-            keep_ids_ahead(held, &temp).map_err(|e| no_room_in(e, db_path))?;
-        }
+        let ids_kept_ahead = match &guard {
+            LiveFileGuard::Open { held } => {
+                keep_ids_ahead(held, &temp).map_err(|e| no_room_in(e, db_path))?
+            }
+            LiveFileGuard::Damaged { .. } => false,
+            LiveFileGuard::Made(..) => true,
+        };
         // A second name for the live file, which the rename then leaves as the only
         // one: it costs no copy, and fails (nothing changed) rather than replace a
         // database it could not keep.
@@ -810,6 +818,7 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<Restored, StoreErro
         Ok(Restored {
             summary,
             replaced_kept_as,
+            ids_kept_ahead,
         })
     })();
     match &result {
@@ -827,9 +836,13 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<Restored, StoreErro
 /// request or contact id issued after the backup was taken would otherwise be issued
 /// again, and a form still open in someone's browser (or a request id a portal kept
 /// from the notifications API) would confirm, ignore or delete whatever took the id:
-/// a person could find themselves connected to someone they never chose.
-fn keep_ids_ahead(live: &Database, copy: &Path) -> Result<(), StoreError> {
+/// a person could find themselves connected to someone they never chose. Whether the
+/// replaced database's counters read.
+fn keep_ids_ahead(live: &Database, copy: &Path) -> Result<bool, StoreError> {
     use redb::ReadableTable;
+    /// A counter this near the end is none the host wrote (it counts from 1, one id
+    /// at a time): taken over, it would leave the restored file no ids to give.
+    const NEAR_THE_END: u64 = u64::MAX - (1 << 32);
     let counters = [
         tables::META_NEXT_USER,
         tables::META_NEXT_REQUEST,
@@ -850,11 +863,13 @@ fn keep_ids_ahead(live: &Database, copy: &Path) -> Result<(), StoreError> {
             .map(|key| Ok(meta.get(*key)?.and_then(|v| number(v.value()))))
             .collect()
     };
-    let live_next = match read_live() {
+    // Read as a damaged file is: the file being replaced may be one, and redb can
+    // panic on an altered page.
+    let live_next = match read_damaged(read_live) {
         Ok(next) => next,
         Err(e) => {
             tracing::warn!(error = %e, "the ids of the database being replaced do not read; the backup's counters stand");
-            return Ok(());
+            return Ok(false);
         }
     };
     let db = Database::open(copy)?;
@@ -863,7 +878,7 @@ fn keep_ids_ahead(live: &Database, copy: &Path) -> Result<(), StoreError> {
         let mut meta = txn.open_table(tables::META)?;
         for (key, live) in counters.iter().zip(live_next) {
             let ours = meta.get(*key)?.and_then(|v| number(v.value()));
-            if let Some(live) = live.filter(|&live| Some(live) > ours) {
+            if let Some(live) = live.filter(|&live| Some(live) > ours && live < NEAR_THE_END) {
                 meta.insert(*key, live.to_le_bytes().as_slice())?;
             }
         }
@@ -873,7 +888,7 @@ fn keep_ids_ahead(live: &Database, copy: &Path) -> Result<(), StoreError> {
     // As the check before left it: the restored file is read by the host that opens
     // it, not kept in the page cache by this command.
     let _ = forget_cached_pages(copy);
-    Ok(())
+    Ok(true)
 }
 
 /// A restore that finds no room names the data folder, where its copy's own hidden
@@ -1110,11 +1125,13 @@ mod tests {
             path: copy.clone(),
             source: kind.into(),
         };
-        for kind in [
-            std::io::ErrorKind::StorageFull,
-            std::io::ErrorKind::QuotaExceeded,
+        let engine = StoreError::Db(redb::Error::Io(std::io::ErrorKind::StorageFull.into()));
+        for error in [
+            failed(std::io::ErrorKind::StorageFull),
+            failed(std::io::ErrorKind::QuotaExceeded),
+            engine,
         ] {
-            match no_room_in(failed(kind), &db) {
+            match no_room_in(error, &db) {
                 StoreError::File { path, source } => {
                     assert_eq!(path, Path::new("data"));
                     assert!(

@@ -43,12 +43,13 @@
     });
   }
 
-  {#- The selection toolbar's buttons act on the people ticked in the list: with
-      none ticked there is nothing to ask about ("Block the selected people?"), and
-      the host's answer says to select someone. #}
+  {#- The selection toolbar's buttons act on the people ticked in the list (their
+      boxes named userIds): with none ticked there is nothing to ask about ("Block
+      the selected people?"), and the host's answer says to select someone. Any
+      other box of a form leaves its question asked. #}
   function nothingTicked(button) {
     var boxes = button.form ? Array.prototype.filter.call(button.form.elements, function (field) {
-      return field.type === "checkbox";
+      return field.type === "checkbox" && /userIds$/.test(field.name);
     }) : [];
     return boxes.length > 0 && !boxes.some(function (box) {
       return box.checked;
@@ -68,13 +69,16 @@
   var unsure = "widget-host-unconfirmed:" + rootId;
   function reloadUnsure() {
     try {
-      sessionStorage.setItem(unsure, "1");
+      sessionStorage.setItem(unsure, JSON.stringify([Date.now(), location.pathname + location.search]));
     } catch (e) {}
     location.reload();
   }
+  {#- Said only on the page reloaded, within two minutes: a reload that showed no
+      placement (the host down) must not leave it for another page, or a later one. #}
   try {
-    if (sessionStorage.getItem(unsure)) {
-      sessionStorage.removeItem(unsure);
+    var noted = JSON.parse(sessionStorage.getItem(unsure) || "null");
+    sessionStorage.removeItem(unsure);
+    if (noted && noted[1] === location.pathname + location.search && Date.now() - noted[0] < 120000) {
       tellUnsure();
     }
   } catch (e) {}

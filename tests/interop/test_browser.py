@@ -524,6 +524,15 @@ def test_an_action_whose_answer_fails_is_not_posted_again(demo, browser):
         page.reload()
         page.locator(f"{CC} .card-title").first.wait_for()
         assert unsure.count() == 0
+        # Nor is a note left for another page, or one from long ago.
+        for noted in ("[Date.now(), '/elsewhere']", "[Date.now() - 600000, location.pathname + location.search]"):
+            page.evaluate(
+                "noted => sessionStorage.setItem('widget-host-unconfirmed:' + "
+                f"document.querySelector(\"{CC} div[id$='contacts-center']\").id, JSON.stringify(eval(noted)))",
+                noted)
+            page.reload()
+            page.locator(f"{CC} .card-title").first.wait_for()
+            assert unsure.count() == 0, noted
         me.become("kwame.mensah")
         assert EN.count_text("you-are-following-x-people", 1) in me.counts()
     finally:
@@ -579,6 +588,31 @@ def test_the_toolbar_asks_nothing_of_the_selected_people_when_nobody_is_ticked(d
                 break
             page.wait_for_timeout(20)
         assert len(asked) == 1, asked
+    finally:
+        context.close()
+
+
+def test_a_box_of_another_kind_in_a_form_leaves_its_question_asked(demo, browser):
+    """Only the selection's boxes (userIds) make a question moot: a Block form that
+    holds some other box, unticked (as an administrator's template might add), still
+    asks before blocking."""
+    context, page = english_page(browser)
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    me = Person(page, demo)
+    try:
+        me.become("laura.bianchi")
+        me.open_person("Hiroshi Tanaka")
+        page.evaluate(
+            "scope => { const button = [...document.querySelectorAll(scope + ' button[data-confirm]')][0];"
+            " const box = document.createElement('input'); box.type = 'checkbox'; box.name = 'alsoRemove';"
+            " button.form.appendChild(box); }", CC)
+        me.press(CC, EN["block"])
+        for _ in range(100):
+            if asked:
+                break
+            page.wait_for_timeout(20)
+        assert asked == [EN.fmt("are-you-sure-you-want-to-block-x", "Hiroshi Tanaka")]
     finally:
         context.close()
 

@@ -75,10 +75,15 @@ pub(super) fn write(page: &Page<Detail>, ui: &Ui<'_>, script: &str) -> String {
         .text(ui.text("vcard"))
         .raw("</a></div>");
     let d = &v.details;
-    write_list(&mut out, ui.text("email-addresses"), &d.emails, false);
-    write_list(&mut out, ui.text("phones"), &d.phones, false);
-    write_list(&mut out, ui.text("addresses"), &d.addresses, false);
-    write_list(&mut out, ui.text("websites"), &d.websites, true);
+    write_list(
+        &mut out,
+        ui.text("email-addresses"),
+        &d.emails,
+        Items::Plain,
+    );
+    write_list(&mut out, ui.text("phones"), &d.phones, Items::Plain);
+    write_list(&mut out, ui.text("addresses"), &d.addresses, Items::Written);
+    write_list(&mut out, ui.text("websites"), &d.websites, Items::Links);
     out.raw("\n</div></div>");
     if !v.mutual.is_empty() {
         out.raw("\n<h4 class=\"sheet-subtitle\">")
@@ -116,9 +121,20 @@ fn write_portrait(out: &mut Html, p: &PersonView) {
     out.raw("</span>");
 }
 
-/// One of the card's detail lists under its heading, when it has any item; a website
-/// is a link, with `rel` as the template has it.
-fn write_list(out: &mut Html, heading: &str, items: &[String], links: bool) {
+/// What a card's detail list holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Items {
+    /// Email addresses and phone numbers: left to right.
+    Plain,
+    /// Postal addresses, which may be written right to left: each takes its own
+    /// direction.
+    Written,
+    /// Websites: links, with `rel` as the template has it.
+    Links,
+}
+
+/// One of the card's detail lists under its heading, when it has any item.
+fn write_list(out: &mut Html, heading: &str, items: &[String], kind: Items) {
     if items.is_empty() {
         return;
     }
@@ -126,12 +142,11 @@ fn write_list(out: &mut Html, heading: &str, items: &[String], links: bool) {
         .text(heading)
         .raw("</h4><ul class=\"list-unstyled\" role=\"list\">");
     for item in items {
-        // An address or a name in it may be written right to left; a link is a URL.
-        out.raw(match links {
-            true => "<li>",
-            false => "<li dir=\"auto\">",
+        out.raw(match kind {
+            Items::Written => "<li dir=\"auto\">",
+            Items::Plain | Items::Links => "<li>",
         });
-        if links {
+        if kind == Items::Links {
             out.raw("<a href=\"")
                 .text(item)
                 .raw("\" rel=\"nofollow noopener noreferrer\">")
