@@ -456,12 +456,13 @@ pub fn assemble(previous: &Catalog, loads: Vec<FolderLoad>) -> Catalog {
 /// version keeps serving" of a folder broken since start told an administrator a
 /// widget was up that answered 404.
 pub fn last_good_serves(catalog: &Catalog, dir: &Path, problem: &Problem) -> Option<bool> {
-    // A file lying in the directory itself is a problem of the directory's layout.
+    // A file lying in the directory itself is a problem of the directory's layout. A
+    // folder that is a link, even one whose target is gone, is a widget folder.
     let folder = problem
         .file
         .ancestors()
         .find(|a| a.parent() == Some(dir))
-        .filter(|folder| folder.is_dir())?;
+        .filter(|folder| !std::fs::symlink_metadata(folder).is_ok_and(|m| m.is_file()))?;
     Some(
         catalog
             .widgets

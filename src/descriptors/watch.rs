@@ -401,9 +401,9 @@ impl FolderWatches {
     }
 }
 
-/// The size and modification time of each descriptor file under a descriptors
-/// directory (in its widget folders, and any lying in it directly), and the names of
-/// its folders: a few `stat`s per folder, every couple of seconds.
+/// The [`Stamp`] of each descriptor file under a descriptors directory (in its widget
+/// folders, and any lying in it directly), and the names of its folders: a few
+/// `stat`s per folder, every couple of seconds.
 #[derive(Debug, PartialEq, Eq)]
 struct Stamps(Vec<(PathBuf, Option<Stamp>)>);
 
@@ -544,6 +544,9 @@ mod tests {
             .modified()
             .expect("mtime");
         let before = Stamps::of(dir.path());
+        // Past a clock tick: a kernel that keeps times per tick (4 ms) must see a new
+        // change time.
+        std::thread::sleep(Duration::from_millis(30));
         std::fs::write(&path, "<portlet-app>2</portlet-app>").expect("write");
         std::fs::File::options()
             .write(true)

@@ -858,9 +858,14 @@ fn keep_ids_ahead(live: &Database, copy: &Path) -> Result<bool, StoreError> {
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(vec![None; 3]),
             Err(e) => return Err(e.into()),
         };
+        // A value that is no 8-byte number reads as one at the end: not known.
         counters
             .iter()
-            .map(|key| Ok(meta.get(*key)?.and_then(|v| number(v.value()))))
+            .map(|key| {
+                Ok(meta
+                    .get(*key)?
+                    .map(|v| number(v.value()).unwrap_or(u64::MAX)))
+            })
             .collect()
     };
     // Read as a damaged file is: the file being replaced may be one, and redb can
@@ -872,6 +877,8 @@ fn keep_ids_ahead(live: &Database, copy: &Path) -> Result<bool, StoreError> {
             return Ok(false);
         }
     };
+    // Each counter that does not read as one the host wrote leaves its ids unknown.
+    let known = live_next.iter().flatten().all(|&live| live < NEAR_THE_END);
     let db = Database::open(copy)?;
     let txn = db.begin_write()?;
     {
@@ -888,7 +895,7 @@ fn keep_ids_ahead(live: &Database, copy: &Path) -> Result<bool, StoreError> {
     // As the check before left it: the restored file is read by the host that opens
     // it, not kept in the page cache by this command.
     let _ = forget_cached_pages(copy);
-    Ok(true)
+    Ok(known)
 }
 
 /// A restore that finds no room names the data folder, where its copy's own hidden
