@@ -820,6 +820,17 @@ fn each_problem_says_whether_its_folder_still_serves() {
     };
     assert_eq!(said(&edited), Some(true));
     assert_eq!(said(&broken), Some(false));
+    // The log's words for each.
+    let note = |folder: &Path| {
+        let problem = next
+            .problems
+            .iter()
+            .find(|p| p.file.starts_with(folder))
+            .expect("a problem");
+        catalog::problem_note(&next, dir.path(), problem)
+    };
+    assert!(note(&edited).ends_with("the last good version of its folder keeps serving"));
+    assert!(note(&broken).ends_with("nothing of its folder is served until it is mended"));
     let flat = next
         .problems
         .iter()
@@ -830,11 +841,20 @@ fn each_problem_says_whether_its_folder_still_serves() {
         .expect("the flat file's problem");
     // Its own message says nothing in it is served, and the other folders serve.
     assert_eq!(catalog::last_good_serves(&next, dir.path(), flat), None);
-    let whole = Problem {
-        file: dir.path().to_owned(),
-        ..flat.clone()
-    };
-    assert_eq!(catalog::last_good_serves(&next, dir.path(), &whole), None);
+    // A directory with no widget folder: a problem of the directory as a whole,
+    // whose own message says nothing is served.
+    let empty = tempfile::tempdir().expect("tempdir");
+    let none = catalog::reload(&Catalog::default(), empty.path());
+    let whole = none.problems.first().expect("no widget folder");
+    assert!(
+        whole.message.contains("holds no widget folder"),
+        "{whole:?}"
+    );
+    assert_eq!(catalog::last_good_serves(&none, empty.path(), whole), None);
+    assert_eq!(
+        catalog::problem_note(&none, empty.path(), whole),
+        "descriptor problem"
+    );
 }
 
 #[test]

@@ -471,6 +471,15 @@ pub fn last_good_serves(catalog: &Catalog, dir: &Path, problem: &Problem) -> Opt
     )
 }
 
+/// What the log says with a problem of `dir` (see [`last_good_serves`]).
+pub fn problem_note(catalog: &Catalog, dir: &Path, problem: &Problem) -> &'static str {
+    match last_good_serves(catalog, dir, problem) {
+        Some(true) => "descriptor problem; the last good version of its folder keeps serving",
+        Some(false) => "descriptor problem; nothing of its folder is served until it is mended",
+        None => "descriptor problem",
+    }
+}
+
 /// Whether a widget loaded from `kept` counts as the last good version of the folder
 /// `dir`: the same folder, or the built-in copy of a shipped folder of the same name.
 /// A `descriptors_dir` that appears replaces the built-in widgets; one whose copy of

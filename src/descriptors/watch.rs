@@ -285,17 +285,8 @@ fn watch_loop<W: notify::Watcher>(
             continue;
         }
         for problem in &next.problems {
-            match catalog::last_good_serves(&next, dir, problem) {
-                Some(true) => tracing::warn!(
-                    %problem,
-                    "descriptor problem; the last good version of its folder keeps serving"
-                ),
-                Some(false) => tracing::warn!(
-                    %problem,
-                    "descriptor problem; nothing of its folder is served until it is mended"
-                ),
-                None => tracing::warn!(%problem, "descriptor problem"),
-            }
+            let note = catalog::problem_note(&next, dir, problem);
+            tracing::warn!(%problem, "{note}");
         }
         tracing::info!(
             widgets = next.widgets.len(),
