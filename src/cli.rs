@@ -773,9 +773,9 @@ impl Signals {
 }
 
 fn restore(config: &Config, file: &Path) -> ExitCode {
-    // Only for a backup there is: a mistyped one is refused without leaving an empty
-    // data folder behind.
-    if file.is_file()
+    // Only for a file that could be a backup: a mistyped or foreign one is refused
+    // without leaving an empty data folder behind.
+    if crate::store::could_be_a_backup(file)
         && let Err(e) = crate::store::create_folder(&config.data_dir)
     {
         return fail(format!("cannot create {}: {e}", config.data_dir.display()));

@@ -786,7 +786,7 @@ const ENV_SETTINGS: [&str; 9] = [
 
 /// Settings of the file that a `WIDGET_HOST_` variable might be expected to give, with
 /// where they go in the file: such a variable is refused, not passed over.
-const FILE_ONLY: [(&str, &str); 10] = [
+const FILE_ONLY: [(&str, &str); 11] = [
     ("REQUEST_TIMEOUT_SECS", "[limits] request_timeout_secs"),
     ("SHUTDOWN_GRACE_SECS", "[limits] shutdown_grace_secs"),
     ("MAX_HEADER_BYTES", "[limits] max_header_bytes"),
@@ -797,6 +797,8 @@ const FILE_ONLY: [(&str, &str); 10] = [
     ("AUDIENCE", "[[consumers]] audience"),
     ("WSRP_GUEST_USERS", "[[consumers]] wsrp_guest_users"),
     ("CONSUMERS", "[[consumers]] tables"),
+    // A bare `WIDGET_HOST_ID` is too likely another program's (an instance's id).
+    ("CONSUMER_ID", "[[consumers]] id"),
 ];
 
 /// Whether `key` (after `WIDGET_HOST_`) names a setting, or misspells one: a
@@ -1239,6 +1241,7 @@ mod tests {
                 "[limits] request_timeout_secs",
             ),
             ("WIDGET_HOST_HS256_SECRET", "[[consumers]] hs256_secret"),
+            ("WIDGET_HOST_CONSUMER_ID", "[[consumers]] id"),
         ] {
             let err = Config::load(None, env(&[(var, "60")]), &Overrides::default())
                 .expect_err(var)

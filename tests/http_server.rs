@@ -510,6 +510,10 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         // One that sends nothing gets it too, once the host stops waiting for a head.
         let silent = past_the_limit("");
         assert!(silent.starts_with("HTTP/1.1 503"), "{silent}");
+        // Marked as every other refusal is: not kept by a cache, not sniffed.
+        for header in ["cache-control: no-store\r\n", "x-content-type-options: nosniff\r\n"] {
+            assert!(silent.contains(header), "{silent}");
+        }
         let answer = past_the_limit("GET /widgets HTTP/1.1\r\nhost: x\r\n\r\n");
         assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
         assert!(answer.contains("connection: close"), "{answer}");

@@ -1561,6 +1561,33 @@ fn cli_seed_check_db_corrupt_backup_restore() {
     let o = host(&data, &["check-db"]);
     assert_eq!(o.status.code(), Some(0), "the live file is untouched");
 
+    // A file that is no backup, given where there is no data folder yet: refused by
+    // its own name, and no empty folder is left behind to be served by mistake.
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, b"restore on Monday").unwrap();
+    let stub = dir.path().join("stub.redb");
+    std::fs::write(&stub, b"redb").unwrap();
+    for (file, said) in [
+        (&notes, "not a database"),
+        (&stub, "not a database"),
+        (&empty, "the file is empty"),
+    ] {
+        let o = host_command(Path::new("not-made"), &["restore", file.to_str().unwrap()])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(
+            text(&o).contains(&format!(
+                "{} is not a usable backup: {said}",
+                file.display()
+            )),
+            "{}",
+            text(&o)
+        );
+        assert!(!dir.path().join("not-made").exists(), "{}", file.display());
+    }
+
     // A restore run from another folder without the service's configuration: it
     // makes a database where none was, and says so with the whole path.
     let o = host_command(

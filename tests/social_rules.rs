@@ -466,6 +466,25 @@ fn personal_contacts_validate_and_stay_unique() {
             .first(),
         Err(Refusal::TooLong)
     );
+    // A name is kept on one line, as the form's text field shows it: a line break or
+    // a tab sent inside one is a space, and one at either end is trimmed away.
+    assert!(
+        s.act(
+            "cy",
+            draft(None, "\nAna\r\nLima\tSilva\u{2028}Jr\r", "ana.lima@x.org")
+        )
+        .unwrap()
+        .all_ok()
+    );
+    let kept = s.read().unwrap().entries("cy").unwrap();
+    let names: Vec<&str> = kept.iter().map(|e| e.full_name.as_str()).collect();
+    assert!(names.contains(&"Ana Lima Silva Jr"), "{names:?}");
+    assert_eq!(
+        s.act("cy", draft(None, "\r\n\t", "blank@x.org"))
+            .unwrap()
+            .first(),
+        Err(Refusal::NameRequired)
+    );
     // Another owner may reuse the email; nobody else may edit ana's entry.
     assert!(
         s.act("bo", draft(None, "Zed", "zed@x.org"))

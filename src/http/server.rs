@@ -31,7 +31,7 @@ pub(super) const OVER_CAPACITY: &str = r#"{"ok":false,"message":"too-many-connec
 /// [`OVER_CAPACITY`] written straight to a socket the host will not read from.
 fn over_capacity() -> String {
     format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{OVER_CAPACITY}",
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nx-content-type-options: nosniff\r\ncache-control: no-store\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{OVER_CAPACITY}",
         OVER_CAPACITY.len()
     )
 }
@@ -1268,6 +1268,29 @@ mod tests {
             "{waited:?}"
         );
         held.release().await;
+        host.stop().await;
+    }
+
+    /// An action by a person whose claims the directory has not seen yet first
+    /// compares them with the directory on the render pool, and waits for a place
+    /// there no longer than the request timeout (a write is not cut by the router).
+    /// Once the pool has room, the same action goes through.
+    #[tokio::test]
+    async fn an_action_waits_for_its_claims_look_no_longer_than_the_request_timeout() {
+        let host = HeldWriterHost::start_with(None, |c| c.limits.request_timeout_secs = 1).await;
+        assert_eq!(host.render("bob").await.expect("render"), 200);
+        let held = HeldPool::take(&host).await;
+        let sent = std::time::Instant::now();
+        let status = host.follow("newcomer", "bob").await.expect("answered");
+        let waited = sent.elapsed();
+        assert_eq!(status, 503);
+        assert!(
+            waited >= Duration::from_millis(900) && waited < Duration::from_millis(2500),
+            "{waited:?}"
+        );
+        held.release().await;
+        let status = host.follow("newcomer", "bob").await.expect("answered");
+        assert_eq!(status, 200);
         host.stop().await;
     }
 

@@ -331,8 +331,26 @@ fn one_line_break_each(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
+/// A name on one line: each line break (CRLF as one) or other control character as a
+/// space. The form's text field cannot hold a line break (a browser drops those of its
+/// value), so a name stored with one would change at the form's next save; a tab
+/// would show as nothing. A form post or an API call can still send them.
+fn on_one_line(text: &str) -> String {
+    text.replace("\r\n", " ")
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
-    let full_name = draft.full_name.trim();
+    let full_name = on_one_line(&draft.full_name);
+    let full_name = full_name.trim();
     let email = draft.email_address.trim();
     let comments = one_line_break_each(&draft.comments);
     if full_name.is_empty() {

@@ -698,6 +698,29 @@ impl LiveFileGuard {
     }
 }
 
+/// The first bytes of every redb file, its format's magic number: a backup the host
+/// made starts with them.
+const REDB_SIGNATURE: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0A];
+
+/// Whether the file at `path` starts as a redb database does; a file shorter than
+/// the signature does not.
+fn has_redb_signature(path: &Path) -> std::io::Result<bool> {
+    use std::io::Read;
+    let mut head = [0u8; REDB_SIGNATURE.len()];
+    match File::open(path)?.read_exact(&mut head) {
+        Ok(()) => Ok(head == REDB_SIGNATURE),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether `path` names a file `restore` could take as a backup at all (there, and
+/// starting as a database does). The command makes a missing data folder only then,
+/// so a mistyped or foreign file is refused without leaving an empty folder behind.
+pub fn could_be_a_backup(path: &Path) -> bool {
+    path.is_file() && has_redb_signature(path).unwrap_or(false)
+}
+
 /// What `restore` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Restored {
@@ -741,6 +764,14 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<Restored, StoreErro
         return Err(StoreError::BadBackup {
             path: backup.to_owned(),
             why: "the file is empty (a copy that failed?)".into(),
+        });
+    }
+    // Said plainly, where redb's own words for a file that is no database of its
+    // (an unknown header) would leave the reader guessing which file was meant.
+    if !has_redb_signature(backup).map_err(file_error(backup))? {
+        return Err(StoreError::BadBackup {
+            path: backup.to_owned(),
+            why: "not a database: a backup made by `widget-host backup` or POST /api/backup starts with redb's file signature, and this file does not".into(),
         });
     }
     // Held until the new file has taken the name: a server started meanwhile finds

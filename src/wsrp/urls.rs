@@ -40,16 +40,16 @@ pub struct WsrpUrls {
 
 impl WsrpUrls {
     /// `namespace_prefix` is the consumer's `runtimeContext/namespacePrefix`; when it is
-    /// empty the `wsrp_rewrite_` token is written and the consumer rewrites it.
+    /// empty the `wsrp_rewrite_` token is written and the consumer rewrites it. Until
+    /// [`Self::finish_markup`] that token is written as the mark too, so that one a
+    /// person wrote can be told from the host's.
     pub fn new(namespace_prefix: Option<&str>) -> Self {
+        let mark = format!("wsrpmark{:032x}", rand::random::<u128>());
         let namespace = match namespace_prefix.map(str::trim) {
             Some(p) if !p.is_empty() => p.to_owned(),
-            _ => REWRITE_NAMESPACE.to_owned(),
+            _ => format!("{mark}ns_"),
         };
-        Self {
-            namespace,
-            mark: format!("wsrpmark{:032x}", rand::random::<u128>()),
-        }
+        Self { namespace, mark }
     }
 
     /// The markup as the consumer may see it. The URLs this call wrote get their real
@@ -57,7 +57,9 @@ impl WsrpUrls {
     /// markup came from text (a name, a job title, a website) and would make the
     /// consumer rewrite it into one of its own URLs, its `p_auth` included, so it is
     /// written with `_` as `&#95;`, which a browser reads the same and a consumer
-    /// leaves alone.
+    /// leaves alone. So is a namespace token in text (`wsrp_rewrite_x` in a job title,
+    /// which the consumer would make its own prefix, changing what the person wrote,
+    /// and what an edit form saves back): only this call's namespace is written as one.
     pub fn finish_markup(&self, html: &str) -> String {
         let end = format!("/{}", self.mark);
         let mut out = html.to_owned();
@@ -65,9 +67,12 @@ impl WsrpUrls {
         for slash in ["&#x2f;", "&#x2F;", "&#47;"] {
             out = out.replace(&format!("{slash}{}", self.mark), &end);
         }
-        out.replace(REWRITE_START, "wsrp&#95;rewrite?")
+        let out = out
+            .replace(REWRITE_START, "wsrp&#95;rewrite?")
             .replace(REWRITE_END, "/wsrp&#95;rewrite")
-            .replace(&format!("{}?", self.mark), REWRITE_START)
+            .replace(REWRITE_NAMESPACE, "wsrp&#95;rewrite_")
+            .replace(&format!("{}ns_", self.mark), REWRITE_NAMESPACE);
+        out.replace(&format!("{}?", self.mark), REWRITE_START)
             .replace(&end, REWRITE_END)
     }
 }
@@ -216,7 +221,7 @@ mod tests {
     #[test]
     fn render_url_carries_navigational_state() {
         let urls = WsrpUrls::new(None);
-        assert_eq!(urls.namespace(), "wsrp_rewrite_");
+        assert_eq!(urls.finish_markup(urls.namespace()), "wsrp_rewrite_");
         let url =
             urls.finish_markup(&urls.render_url(&[("filter", "a&b/wsrp_rewrite"), ("page", "2")]));
         assert!(
@@ -345,6 +350,39 @@ mod tests {
         // Another call's mark is just text here.
         let other = WsrpUrls::new(None).render_url(&[]);
         assert!(!urls.finish_markup(&other).contains(REWRITE_START));
+    }
+
+    /// With no prefix from the consumer, the namespace it rewrites is written only
+    /// where the host named its own fields and ids: the same token in what a person
+    /// wrote is left as text the consumer passes over, and reads the same. With a
+    /// prefix the token is never the host's.
+    #[test]
+    fn only_the_namespace_of_this_call_reaches_the_consumer_as_a_token() {
+        for prefix in [None, Some("ns1_")] {
+            let urls = WsrpUrls::new(prefix);
+            let ns = urls.namespace().to_owned();
+            let markup = format!(
+                "<form id=\"{ns}entry\"><input name=\"{ns}fullName\" value=\"wsrp_rewrite_x\"></form><p>wsrp_rewrite_y</p>"
+            );
+            let finished = urls.finish_markup(&markup);
+            let ours = usize::from(prefix.is_none()) * 2;
+            assert_eq!(
+                finished.matches(REWRITE_NAMESPACE).count(),
+                ours,
+                "{finished}"
+            );
+            assert!(
+                finished.contains("value=\"wsrp&#95;rewrite_x\"></form><p>wsrp&#95;rewrite_y</p>"),
+                "{finished}"
+            );
+            let named = prefix.unwrap_or(REWRITE_NAMESPACE);
+            assert!(
+                finished.starts_with(&format!(
+                    "<form id=\"{named}entry\"><input name=\"{named}fullName\""
+                )),
+                "{finished}"
+            );
+        }
     }
 
     #[test]

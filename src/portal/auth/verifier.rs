@@ -591,13 +591,30 @@ fn load_keys(consumer: &ConsumerConfig) -> Result<(Vec<ConsumerKey>, Vec<String>
     Ok((keys, skipped))
 }
 
+/// The JWKS file's text. One past [`MAX_JWKS_BYTES`] is refused as too large, where
+/// reading only its first MiB would call it "not a JWKS document" (or not UTF-8, when
+/// the cut fell inside a character) and leave the administrator looking for a typo.
 fn read_jwks(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     std::fs::File::open(path)?
-        .take(MAX_JWKS_BYTES)
-        .read_to_string(&mut text)?;
-    Ok(text)
+        .take(MAX_JWKS_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_JWKS_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "larger than {} KiB, which no JWKS document of a portal's keys comes near (a few KiB): is it the file meant?",
+                MAX_JWKS_BYTES / 1024
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "not UTF-8 text, as a JWKS document is",
+        )
+    })
 }
 
 /// The RS256/ES256 keys of a JWKS document, and why each signing key that could not
@@ -757,6 +774,34 @@ mod tests {
         assert_eq!(v.verified.len(), 1);
         v.verified.forget_all();
         assert_eq!(v.verified.len(), 0);
+    }
+
+    /// A JWKS file past the limit is refused as too large, not read in part and then
+    /// called a broken document; one at the limit is read whole.
+    #[test]
+    fn a_jwks_file_past_the_limit_is_refused_as_too_large() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("jwks.json");
+        let limit = usize::try_from(MAX_JWKS_BYTES).expect("small");
+        // A document padded with spaces to the limit: read whole, and valid.
+        let document = r#"{"keys": []}"#;
+        let padded = |len: usize| format!("{document}{}", " ".repeat(len - document.len()));
+        std::fs::write(&path, padded(limit)).expect("write");
+        assert_eq!(read_jwks(&path).expect("at the limit").len(), limit);
+        std::fs::write(&path, padded(limit + 1)).expect("write");
+        let error = read_jwks(&path).expect_err("past the limit");
+        assert_eq!(error.kind(), std::io::ErrorKind::FileTooLarge);
+        assert!(
+            error.to_string().contains("larger than 1024 KiB"),
+            "{error}"
+        );
+        std::fs::write(&path, b"{\"keys\": [\xff]}").expect("write");
+        assert!(
+            read_jwks(&path)
+                .expect_err("not UTF-8")
+                .to_string()
+                .contains("not UTF-8"),
+        );
     }
 
     /// What tells a JWKS file's versions apart: a rewrite of the same length, a new

@@ -363,7 +363,9 @@ fn write_entry_form(out: &mut Html, entry: &EntryForm, page: &Page<Home>, ui: &U
         .text(&entry.id)
         .raw("-comments\" name=\"")
         .text(ns)
-        .raw("comments\">")
+        // HTML drops one line break right after <textarea>'s start tag: this one, so
+        // that a comment's own first line break is kept.
+        .raw("comments\">\n")
         .text(&entry.comments)
         .raw("</textarea></div>\n<button type=\"submit\" class=\"btn btn-primary btn-sm\">")
         .text(&entry.label);
