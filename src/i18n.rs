@@ -486,7 +486,29 @@ pub fn liferay_id(tag: &str) -> Option<String> {
         id.push('_');
         id.push_str(&region);
     }
+    // Liferay's ids name no script, so Chinese keeps its own by the region Liferay
+    // writes it for: `zh-Hant` carried as `zh` would come back read as Simplified,
+    // and `zh-Hans-TW` as `zh_TW` as Traditional.
+    if is_traditional_chinese(tag) != is_traditional_chinese(&id) {
+        id = if is_traditional_chinese(tag) {
+            "zh_TW"
+        } else {
+            "zh_CN"
+        }
+        .to_owned();
+    }
     Some(id)
+}
+
+/// The first of `tags` (a reader's languages in order of preference, as WSRP's
+/// `locales` lists them) the host has texts for, with the tag it came from. A bare
+/// `zh` beside a Traditional Chinese entry is passed over, as in a header
+/// ([`negotiate`]): it echoes that entry, and is no wish for the Simplified texts.
+pub fn first_readable<'a>(tags: &[&'a str]) -> Option<(&'static str, &'a str)> {
+    let traditional = tags.iter().any(|tag| is_traditional_chinese(tag));
+    tags.iter()
+        .filter(|tag| !(traditional && tag.trim().eq_ignore_ascii_case("zh")))
+        .find_map(|tag| normalize(tag).map(|id| (id, *tag)))
 }
 
 /// A tag's language in lower case and its first two-letter region in upper case, as

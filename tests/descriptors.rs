@@ -171,6 +171,7 @@ fn every_pluto_descriptor_is_checked_and_java_portlets_are_not_hostable() {
         if name.ends_with("_portlet.xml") && !name.ends_with("liferay-portlet.xml") {
             assert_eq!(checked.what, "portlet.xml", "{name}");
             // Every portlet of a Java portlet application is reported as not hostable.
+            assert!(!checked.portlets.is_empty(), "{name}: no portlet listed");
             for portlet in &checked.portlets {
                 assert!(
                     checked.problems.iter().any(|p| p

@@ -694,18 +694,27 @@ async fn window_states_and_modes_are_read_from_the_portal_parameters() {
     let (status, normal) = get(&[]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(normal.contains(NS), "{normal}");
-    // Names are not case sensitive, as in the portlet API.
-    for served in [
-        &[("p_p_state", "normal")][..],
-        &[("p_p_state", "maximized")][..],
-        &[("p_p_state", "MAXIMIZED")][..],
-        &[("p_p_state", "exclusive")][..],
-        &[("p_p_mode", "View")][..],
+    // Names are not case sensitive, as in the portlet API: a state is read as the
+    // one it names, which a maximized placement's links keep and the others' do not.
+    for (state, maximized) in [
+        ("normal", false),
+        ("maximized", true),
+        ("MAXIMIZED", true),
+        ("exclusive", false),
     ] {
-        let (status, html) = get(served).await;
-        assert_eq!(status, StatusCode::OK, "{served:?}");
-        assert!(html.contains(NS), "{served:?}: {html}");
+        let html = in_state(&server, state, None).await;
+        let links = page_links(&html);
+        assert!(links.len() >= 5, "{state}: {html}");
+        assert!(
+            links
+                .iter()
+                .all(|link| link.contains("&p_p_state=maximized") == maximized),
+            "{state}: {links:?}"
+        );
     }
+    let (status, html) = get(&[("p_p_mode", "View")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(NS), "{html}");
     let (status, minimized) = get(&[("p_p_state", "Minimized")]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(minimized.is_empty(), "{minimized}");

@@ -115,6 +115,17 @@ async fn a_registered_portal_survives_a_restart_and_deregistration_is_final() {
     let (status, answer) = soap(&server, "registration", &modify("test.agent 2.0")).await;
     assert_eq!(status, 200, "{answer}");
     assert!(answer.contains("modifyRegistrationResponse"), "{answer}");
+    // Read back from the file, the host stopped: the record holds the new agent.
+    let dir = server.stop_keeping_data().await;
+    {
+        let social =
+            widget_host::social::Social::open(dir.path().join("data").join("widget-host.redb"))
+                .expect("open");
+        let record = social.registration(&handle).expect("read").expect("kept");
+        let record: serde_json::Value = serde_json::from_slice(&record).expect("json");
+        assert_eq!(record["agent"], "test.agent 2.0", "{record}");
+    }
+    let server = start_in(dir, |c, _| with_consumer(c)).await;
 
     let deregister = format!(
         "<t:deregister><t:registrationContext><t:registrationHandle>{handle}</t:registrationHandle></t:registrationContext></t:deregister>"

@@ -403,6 +403,12 @@ fn a_links_language_id_keeps_the_portals_region() {
         ("en_GB", Some("en_GB")),
         ("pt_PT", Some("pt_PT")),
         ("zh-Hans-CN", Some("zh_CN")),
+        // Chinese keeps its script, which Liferay's ids say by the region alone.
+        ("zh-Hant", Some("zh_TW")),
+        ("zh-Hant-CN", Some("zh_TW")),
+        ("zh-Hans-TW", Some("zh_CN")),
+        ("zh-Hant-HK", Some("zh_HK")),
+        ("zh", Some("zh")),
         (" DE ", Some("de")),
         ("en-u-ca-buddhist", Some("en")),
         ("es-419", Some("es")),
@@ -412,6 +418,32 @@ fn a_links_language_id_keeps_the_portals_region() {
     ] {
         assert_eq!(liferay_id(tag).as_deref(), id, "{tag:?}");
     }
+}
+
+/// French sets its high punctuation (`?`, `!`, `:`, `;`) off with a narrow no-break
+/// space, as the bundle does everywhere: a plain space lets the mark wrap onto a line
+/// of its own, in a confirm dialog's question as anywhere.
+#[test]
+fn french_punctuation_keeps_to_its_word() {
+    let languages = Languages::builtin();
+    let french = languages.bundle("fr").expect("French bundle");
+    let mut checked = 0;
+    for (key, text) in french {
+        let chars: Vec<char> = text.chars().collect();
+        for (i, c) in chars.iter().enumerate() {
+            // A URL's colon is no punctuation.
+            if !matches!(c, '?' | '!' | ':' | ';') || chars.get(i + 1) == Some(&'/') {
+                continue;
+            }
+            checked += 1;
+            let before = i.checked_sub(1).map(|b| chars[b]);
+            assert!(
+                matches!(before, Some('\u{202F}' | '\u{A0}')),
+                "fr: {key}: {c:?} after {before:?} in {text:?}"
+            );
+        }
+    }
+    assert!(checked >= 8, "{checked} marks checked");
 }
 
 #[test]

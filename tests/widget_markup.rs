@@ -640,57 +640,139 @@ fn every_fragment_names_the_language_its_texts_are_in() {
 
 #[test]
 fn the_checker_catches_what_it_looks_for() {
-    // The checks above must be able to fail: feed them broken markup.
+    // The checks above must be able to fail: feed them broken markup, each sample
+    // broken one way and caught for that reason, not for an earlier check's.
     let ns = "_x_";
-    let bad = [
-        "<div id=\"_x_w\"></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><input type=\"text\" name=\"_x_q\"></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><label for=\"_x_q\">Q</label><input id=\"q\" name=\"_x_q\"></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><button type=\"submit\"></button></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\" style=\"color:red\"></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><style>p{}</style></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><div class=\"alert alert-success\">Done</div></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><form method=\"post\" action=\"/a\"><button type=\"submit\">Go</button></form></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\nwindow.x = 1;\n})(\"_x_w\", \"Not confirmed.\");</script></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>var leaked = 1;(function (rootId, unconfirmed) {\n\"use strict\";\n})(\"_x_w\", \"Not confirmed.\");</script></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\n})(\"_x_other\", \"Not confirmed.\");</script></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\n})(\"_x_w\", \"Not confirmed.\"); var after = 1;</script></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\ndocument.getElementById(\"other\");\n})(\"_x_w\", \"Not confirmed.\");</script></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/p\"><img alt=\"\"></a></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/p\" tabindex=\"-1\" aria-hidden=\"true\"><img alt=\"\"></a><a href=\"/q\">Q</a></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/v\" download>vCard</a></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><h2>Ann Archer</h2></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><h3>Ann Archer</h3><h5>Phones</h5></div>",
-        "<div lang=\"en\" id=\"_x_w\"></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a class=\"list-group-title\" href=\"/p\">Ann</a></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><ul class=\"list-group\"><li>Ann</li></ul></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><nav aria-label=\"A\"></nav><nav aria-label=\"B\"></nav></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><nav></nav></div>",
-        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><form role=\"search\" method=\"get\" action=\"/s\"></form></div>",
-    ];
-    for html in bad {
-        let caught = std::panic::catch_unwind(|| check_fragment("bad", html, ns)).is_err();
-        assert!(caught, "not caught: {html}");
-    }
-    // Script checks, each caught for its own reason and not an earlier one's.
     for (html, why) in [
+        ("<div id=\"_x_w\"></div>", "root <div> has no lang"),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><input type=\"text\" name=\"_x_q\"></div>",
+            "unlabelled <input",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><label for=\"_x_q\">Q</label><input id=\"_x_r\" name=\"_x_q\"></div>",
+            "for=\"_x_q\" names no element",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><input id=\"q\" aria-label=\"Q\"></div>",
+            "id=\"q\" lacks _x_",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><button type=\"submit\"></button></div>",
+            "button without a name",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><button>Go</button></div>",
+            "button without an explicit type",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\" style=\"color:red\"></div>",
+            "style= on <div>",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><style>p{}</style></div>",
+            "<style> in fragment",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><div class=\"alert alert-success\">Done</div></div>",
+            "alert without a live role",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><form method=\"post\" action=\"/a\"><button type=\"submit\">Go</button></form></div>",
+            "forms but no enhancement script",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\nwindow.x = 1;\n})(\"_x_w\", \"Not confirmed.\");</script></div>",
+            "script uses window.",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>var leaked = 1;(function (rootId, unconfirmed) {\n\"use strict\";\n})(\"_x_w\", \"Not confirmed.\");</script></div>",
+            "script is not an IIFE",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\n})(\"_x_other\", \"Not confirmed.\");</script></div>",
+            "script is not called with its wrapper id",
+        ),
         (
             "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\n})(\"_x_w\", \"\");</script></div>",
             "the script is not given its words",
         ),
         (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\n})(\"_x_w\", \"x\"); g()(\"_x_w\", \"Not confirmed.\");</script></div>",
+            "code after the IIFE",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\nwindow.fetch;\n})(\"_x_w\", \"Not confirmed.\");</script></div>",
+            "not strict",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\ndocument.getElementById(\"other\");\n})(\"_x_w\", \"Not confirmed.\");</script></div>",
+            "script looks up an element other than its wrapper",
+        ),
+        (
             "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\nsessionStorage.setItem(\"k\", 1);\n})(\"_x_w\", \"Not confirmed.\");</script></div>",
             "script uses sessionStorage",
         ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/p\"><img alt=\"\"></a></div>",
+            "link without a name: /p",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/p\" tabindex=\"-1\" aria-hidden=\"true\"><img alt=\"\"></a><a href=\"/q\">Q</a></div>",
+            "a hidden link that repeats no named one: /p",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/v\" download>vCard</a></div>",
+            "<a download> hides refusals",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"#\">Top</a></div>",
+            "<a> that is not a link",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><h2>Ann Archer</h2></div>",
+            "<h2> after <h2>",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><h3>Ann Archer</h3><h5>Phones</h5></div>",
+            "<h5> after <h3>",
+        ),
+        ("<div lang=\"en\" id=\"_x_w\"></div>", "the wrapper's dir"),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a class=\"list-group-title\" href=\"/p\">Ann</a></div>",
+            "a name's dir",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><ul class=\"list-group\"><li>Ann</li></ul></div>",
+            "<ul> without role",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><nav aria-label=\"A\"></nav><nav aria-label=\"B\"></nav></div>",
+            "2 navigation landmarks",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><nav></nav></div>",
+            "<nav> landmark without a name",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><div role=\"search\"></div></div>",
+            "<div> landmark without a name",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><p id=\"_x_a\"></p><p id=\"_x_a\"></p></div>",
+            "duplicate ids",
+        ),
     ] {
-        let caught =
-            std::panic::catch_unwind(|| check_fragment("bad", html, ns)).expect_err("caught");
+        let caught = std::panic::catch_unwind(|| check_fragment("bad", html, ns)).expect_err(html);
         let said = caught
             .downcast_ref::<String>()
             .cloned()
             .or_else(|| caught.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_default();
-        assert!(said.contains(why), "{html}: {said}");
+        assert!(
+            said.contains(why),
+            "{html}: caught for another reason: {said}"
+        );
     }
     let hidden = "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/p\" tabindex=\"-1\" aria-hidden=\"true\"><img alt=\"\"></a><a href=\"/p\">P</a></div>";
     check_fragment("a hidden avatar link beside its named one", hidden, ns);

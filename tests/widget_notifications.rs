@@ -146,7 +146,9 @@ fn notifications_markup_is_namespaced_and_localized() {
     }
     assert!(!html.contains("wants to connect"), "{html}");
     assert!(html.contains("Ann Archer"), "{html}");
-    for value in scoped_attributes(&html) {
+    let scoped = scoped_attributes(&html);
+    assert!(scoped.len() > 3, "{scoped:?}");
+    for value in scoped {
         assert!(
             value.starts_with("_notifications_") || value == "p_auth",
             "{value}"

@@ -135,12 +135,12 @@ pub fn presentation(params: &Element, default_locale: &str) -> Result<Presentati
         .ok_or_else(|| WsrpFault::UnsupportedWindowState(truncate(state_text)))?;
     // The consumer lists the user's locales in order of preference: the first one the
     // host has a language for wins, as `Accept-Language` does on the native path.
-    let (locale, dates_locale) = params
+    let tags: Vec<&str> = params
         .children_named("locales")
-        .find_map(|l| {
-            crate::i18n::normalize(&l.text)
-                .map(|id| (id.to_owned(), crate::i18n::dates_tag(id, &l.text)))
-        })
+        .map(|l| l.text.as_str())
+        .collect();
+    let (locale, dates_locale) = crate::i18n::first_readable(&tags)
+        .map(|(id, tag)| (id.to_owned(), crate::i18n::dates_tag(id, tag)))
         .unwrap_or_else(|| {
             let texts =
                 crate::i18n::normalize(default_locale).unwrap_or(crate::i18n::DEFAULT_LANGUAGE_ID);
@@ -195,6 +195,10 @@ mod tests {
         assert_eq!(locale(&["it-IT", "es-ES"]), "es_ES");
         assert_eq!(locale(&["EN"]), "en_US");
         assert_eq!(locale(&["*", "x1-US"]), "de_DE", "the descriptor's default");
+        // A Traditional Chinese reader's bare `zh` (a browser's echo of `zh-TW`) is no
+        // wish for the Simplified texts; a bare `zh` alone is.
+        assert_eq!(locale(&["zh-TW", "zh", "es"]), "es_ES");
+        assert_eq!(locale(&["zh", "es"]), "zh_CN");
         assert_eq!(locale(&[]), "de_DE");
         // Dates keep the region of the locale chosen, which the texts may not have.
         let dates = |locales: &[&str]| {

@@ -164,7 +164,7 @@ def test_block_removes_everything_and_refuses_both_sides_unblock_restores_nothin
 
 # --- the browser's path: rendered forms with p_auth, no Bearer token ---------------
 
-def test_rendered_form_posts_without_bearer_and_redirects_with_message(host):
+def test_rendered_form_posts_without_bearer_and_redirects_with_message(host, texts):
     a, b = host.people("ana", "bruno")
     html = host.render(a, userId=b)
     forms = action_forms(html, "connect")
@@ -180,7 +180,9 @@ def test_rendered_form_posts_without_bearer_and_redirects_with_message(host):
     # The next render shows the message as an alert.
     follow = requests.get(urljoin(host.base, location), headers=host.auth(a), timeout=10)
     alert = lxml.html.fromstring(follow.text).find_class("alert")
-    assert alert and alert[0].text_content().strip(), follow.text
+    assert alert, follow.text
+    said = texts("en_US")["this-user-has-received-a-connection-request-from-you"]
+    assert alert[0].text_content().strip() == said, follow.text
 
 
 def test_form_without_any_credentials_is_refused(host):
