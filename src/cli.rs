@@ -582,6 +582,14 @@ fn check_db(config: &Config, file: Option<&Path>) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    // Said plainly, as `restore` says it: redb's own words are of a magic number.
+    if file.is_some() && path.is_file() && !crate::store::could_be_a_backup(&path) {
+        println!(
+            "violation: {} is not a database: it does not start with redb's file signature, as a backup the host made does",
+            path.display()
+        );
+        return ExitCode::FAILURE;
+    }
     let summary = match crate::store::inspect_file(&path) {
         Ok(s) => s,
         // The data is what is wrong, as with a broken invariant: exit 1, not "could

@@ -694,8 +694,9 @@ async fn window_states_and_modes_are_read_from_the_portal_parameters() {
     let (status, normal) = get(&[]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(normal.contains(NS), "{normal}");
-    // Names are not case sensitive, as in the portlet API: a state is read as the
-    // one it names, which a maximized placement's links keep and the others' do not.
+    // Names are not case sensitive, as in the portlet API: "MAXIMIZED" is read as
+    // maximized, which its links keep; normal and exclusive (a bare fragment, the
+    // same markup) keep no state in theirs.
     for (state, maximized) in [
         ("normal", false),
         ("maximized", true),

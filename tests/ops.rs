@@ -1587,6 +1587,14 @@ fn cli_seed_check_db_corrupt_backup_restore() {
         );
         assert!(!dir.path().join("not-made").exists(), "{}", file.display());
     }
+    // check-db says the same of such a file, as a violation.
+    let o = host(&data, &["check-db", notes.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("{} is not a database", notes.display())),
+        "{}",
+        text(&o)
+    );
 
     // A restore run from another folder without the service's configuration: it
     // makes a database where none was, and says so with the whole path.

@@ -476,9 +476,15 @@ fn personal_contacts_validate_and_stay_unique() {
         .unwrap()
         .all_ok()
     );
+    assert!(
+        s.act("cy", draft(None, "Eva \r\n\r\n Lima", "eva.lima@x.org"))
+            .unwrap()
+            .all_ok()
+    );
     let kept = s.read().unwrap().entries("cy").unwrap();
     let names: Vec<&str> = kept.iter().map(|e| e.full_name.as_str()).collect();
     assert!(names.contains(&"Ana Lima Silva Jr"), "{names:?}");
+    assert!(names.contains(&"Eva Lima"), "{names:?}");
     assert_eq!(
         s.act("cy", draft(None, "\r\n\t", "blank@x.org"))
             .unwrap()

@@ -1531,8 +1531,15 @@ fn hostile_input_is_refused_fast() {
     let reply = refused_quickly(&f, "markup", long.as_bytes(), "OperationFailed");
     assert!(reply.body.len() < 2_000, "{} bytes", reply.body.len());
 
-    // A namespace prefix the markup would repeat in every id and field name.
-    for (prefix, refused) in [("p".repeat(128), false), ("p".repeat(129), true)] {
+    // A namespace prefix the markup would repeat in every id and field name, or one
+    // with a character that would end an attribute or a script's string there.
+    for (prefix, refused) in [
+        ("p".repeat(128), false),
+        ("p".repeat(129), true),
+        ("p&quot;q".to_owned(), true),
+        ("p q".to_owned(), true),
+        ("p\\q".to_owned(), true),
+    ] {
         let body = envelope(&format!(
             "<t:getMarkup>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>\
              <t:runtimeContext><t:userAuthentication>wsrp:password</t:userAuthentication>\

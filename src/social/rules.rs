@@ -331,26 +331,22 @@ fn one_line_break_each(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
-/// A name on one line: each line break (CRLF as one) or other control character as a
-/// space. The form's text field cannot hold a line break (a browser drops those of its
-/// value), so a name stored with one would change at the form's next save; a tab
-/// would show as nothing. A form post or an API call can still send them.
+/// A name on one line, trimmed: each run of line breaks or other control characters,
+/// with the spaces around it, as one space. The form's text field cannot hold a line
+/// break (a browser drops those of its value), so a name stored with one would change
+/// at the form's next save; a tab would show as nothing. A form post or an API call
+/// can still send them.
 fn on_one_line(text: &str) -> String {
-    text.replace("\r\n", " ")
-        .chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect()
+    text.split(|c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
     let full_name = on_one_line(&draft.full_name);
-    let full_name = full_name.trim();
+    let full_name = full_name.as_str();
     let email = draft.email_address.trim();
     let comments = one_line_break_each(&draft.comments);
     if full_name.is_empty() {

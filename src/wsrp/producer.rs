@@ -678,6 +678,18 @@ impl Producer {
                 "namespacePrefix is longer than {MAX_NAMESPACE_PREFIX} characters"
             )));
         }
+        // The prefix goes into the markup after it was escaped (ids, field names, the
+        // script's strings): a character that would end an attribute, a tag or a
+        // string is refused, where a consumer's prefix is an identifier's start.
+        if prefix.is_some_and(|p| {
+            p.trim()
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace() || "<>&\"'\\`".contains(c))
+        }) {
+            return Err(WsrpFault::Malformed(
+                "namespacePrefix holds a character markup cannot carry as it is (a quote, <, >, &, a backslash or a space)".into(),
+            ));
+        }
         let guests = self
             .consumer(&registered.consumer)
             .map_or(&[][..], |c| c.wsrp_guest_users.as_slice());
@@ -794,7 +806,7 @@ impl Producer {
             .present("interactionParams")
             .ok_or_else(|| WsrpFault::MissingParameters("interactionParams".into()))?;
         let (mut req, target, urls) = self.request(op, Phase::Action, params)?;
-        let namespace = crate::portal::PortletUrls::namespace(urls.as_ref());
+        let namespace = urls.consumer_namespace();
         let state = decode_state(interaction.child_text("interactionState").unwrap_or(""));
         let action = state
             .get(ACTION_KEY)
@@ -877,7 +889,7 @@ impl Producer {
         if !target.widget.offers(Phase::Resource, id) {
             return Err(widget_fault(WidgetError::UnknownResource(id.to_owned())));
         }
-        let namespace = crate::portal::PortletUrls::namespace(urls.as_ref());
+        let namespace = urls.consumer_namespace();
         req.name = Some(id.to_owned());
         let mut all = decode_state(params.attr("resourceState").unwrap_or(""));
         for (k, v) in form_parameters(params, namespace).iter() {

@@ -32,7 +32,11 @@ pub const ACTION_KEY: &str = "action";
 /// [`PortletUrls`] for one WSRP call.
 #[derive(Debug, Clone)]
 pub struct WsrpUrls {
+    /// The namespace the markup is written with: the mark's, until
+    /// [`Self::finish_markup`] makes it [`Self::consumer_namespace`].
     namespace: String,
+    /// The consumer's `namespacePrefix`, or the `wsrp_rewrite_` token it rewrites.
+    consumer_namespace: String,
     /// What this call's URLs carry in place of `wsrp_rewrite` until
     /// [`Self::finish_markup`]: random, so no text a person wrote can hold it.
     mark: String,
@@ -41,15 +45,26 @@ pub struct WsrpUrls {
 impl WsrpUrls {
     /// `namespace_prefix` is the consumer's `runtimeContext/namespacePrefix`; when it is
     /// empty the `wsrp_rewrite_` token is written and the consumer rewrites it. Until
-    /// [`Self::finish_markup`] that token is written as the mark too, so that one a
-    /// person wrote can be told from the host's.
+    /// [`Self::finish_markup`] either is written as the mark, so that the same text a
+    /// person wrote can be told from the host's (and a prefix holding the token, or
+    /// the token itself, is not taken for such text).
     pub fn new(namespace_prefix: Option<&str>) -> Self {
         let mark = format!("wsrpmark{:032x}", rand::random::<u128>());
-        let namespace = match namespace_prefix.map(str::trim) {
+        let consumer_namespace = match namespace_prefix.map(str::trim) {
             Some(p) if !p.is_empty() => p.to_owned(),
-            _ => format!("{mark}ns_"),
+            _ => REWRITE_NAMESPACE.to_owned(),
         };
-        Self { namespace, mark }
+        Self {
+            namespace: format!("{mark}ns_"),
+            consumer_namespace,
+            mark,
+        }
+    }
+
+    /// The namespace as the consumer sees it in the markup, which a form's fields
+    /// come back with when the consumer passes them on as the browser sent them.
+    pub fn consumer_namespace(&self) -> &str {
+        &self.consumer_namespace
     }
 
     /// The markup as the consumer may see it. The URLs this call wrote get their real
@@ -71,7 +86,7 @@ impl WsrpUrls {
             .replace(REWRITE_START, "wsrp&#95;rewrite?")
             .replace(REWRITE_END, "/wsrp&#95;rewrite")
             .replace(REWRITE_NAMESPACE, "wsrp&#95;rewrite_")
-            .replace(&format!("{}ns_", self.mark), REWRITE_NAMESPACE);
+            .replace(&self.namespace, &self.consumer_namespace);
         out.replace(&format!("{}?", self.mark), REWRITE_START)
             .replace(&end, REWRITE_END)
     }
@@ -222,6 +237,7 @@ mod tests {
     fn render_url_carries_navigational_state() {
         let urls = WsrpUrls::new(None);
         assert_eq!(urls.finish_markup(urls.namespace()), "wsrp_rewrite_");
+        assert_eq!(urls.consumer_namespace(), "wsrp_rewrite_");
         let url =
             urls.finish_markup(&urls.render_url(&[("filter", "a&b/wsrp_rewrite"), ("page", "2")]));
         assert!(
@@ -317,7 +333,8 @@ mod tests {
     #[test]
     fn action_and_resource_urls() {
         let urls = WsrpUrls::new(Some("ns1_"));
-        assert_eq!(urls.namespace(), "ns1_");
+        assert_eq!(urls.finish_markup(urls.namespace()), "ns1_");
+        assert_eq!(urls.consumer_namespace(), "ns1_");
         let target = urls.action_target("follow");
         let pairs = parse_rewrite_url(&urls.finish_markup(&target.url)).expect("rewrite url");
         assert_eq!(get(&pairs, "wsrp-urlType"), Some("blockingAction"));
@@ -355,17 +372,27 @@ mod tests {
     /// With no prefix from the consumer, the namespace it rewrites is written only
     /// where the host named its own fields and ids: the same token in what a person
     /// wrote is left as text the consumer passes over, and reads the same. With a
-    /// prefix the token is never the host's.
+    /// prefix the token is the host's only where the prefix holds it, and then in a
+    /// script's string too, where `&#95;` would not read as `_`.
     #[test]
     fn only_the_namespace_of_this_call_reaches_the_consumer_as_a_token() {
-        for prefix in [None, Some("ns1_")] {
+        for prefix in [None, Some("ns1_"), Some("wsrp_rewrite_1_")] {
             let urls = WsrpUrls::new(prefix);
             let ns = urls.namespace().to_owned();
             let markup = format!(
-                "<form id=\"{ns}entry\"><input name=\"{ns}fullName\" value=\"wsrp_rewrite_x\"></form><p>wsrp_rewrite_y</p>"
+                "<form id=\"{ns}entry\"><input name=\"{ns}fullName\" value=\"wsrp_rewrite_x\"></form><p>wsrp_rewrite_y</p><script>f(\"{ns}root\");</script>"
             );
             let finished = urls.finish_markup(&markup);
-            let ours = usize::from(prefix.is_none()) * 2;
+            let named = prefix.unwrap_or(REWRITE_NAMESPACE);
+            assert!(
+                finished.ends_with(&format!("<script>f(\"{named}root\");</script>")),
+                "{finished}"
+            );
+            let ours = if named.contains(REWRITE_NAMESPACE) {
+                3
+            } else {
+                0
+            };
             assert_eq!(
                 finished.matches(REWRITE_NAMESPACE).count(),
                 ours,
@@ -375,7 +402,6 @@ mod tests {
                 finished.contains("value=\"wsrp&#95;rewrite_x\"></form><p>wsrp&#95;rewrite_y</p>"),
                 "{finished}"
             );
-            let named = prefix.unwrap_or(REWRITE_NAMESPACE);
             assert!(
                 finished.starts_with(&format!(
                     "<form id=\"{named}entry\"><input name=\"{named}fullName\""

@@ -50,11 +50,18 @@ pub const SEAL: &str = "messageAuth";
 /// back from a card. A page reopened later from history says nothing of a past action.
 pub const OUTCOME_TTL: Duration = Duration::from_secs(15 * 60);
 
-/// The outcome's parameters among `params`, as the seal binds them: sorted and
-/// form-encoded, so that their order in the URL does not matter. Empty when there are
-/// none.
+/// The outcome's parameters among `params`, with the card it was said above (a
+/// message about "this user" speaks of that card's person, so a link that swaps the
+/// card must not keep the seal), as the seal binds them: sorted and form-encoded, so
+/// that their order in the URL does not matter. Empty when there is no outcome.
 fn said<'p>(params: impl Iterator<Item = (&'p str, &'p str)>) -> String {
-    resource_query(params.filter(|(name, _)| OUTCOME_PARAMS.contains(name)))
+    let bound: Vec<(&str, &str)> = params
+        .filter(|(name, _)| OUTCOME_PARAMS.contains(name) || *name == CARD)
+        .collect();
+    if !bound.iter().any(|(name, _)| OUTCOME_PARAMS.contains(name)) {
+        return String::new();
+    }
+    resource_query(bound.into_iter())
 }
 
 fn binding<'a>(user: &'a PortalUser, portlet: &'a PortletId, query: &'a str) -> PAuthBinding<'a> {
@@ -345,9 +352,23 @@ mod tests {
         let forged = params(&pairs(&card));
         let shown = opened(&p_auth, dave(), "contacts_center", forged, Duration::ZERO);
         assert_eq!(shown, params(&pairs(&card[..1])));
-        let sealed = sealed(&p_auth, "dave", "contacts_center", &card);
-        let shown = opened(&p_auth, dave(), "contacts_center", sealed, Duration::ZERO);
+        let back = || sealed(&p_auth, "dave", "contacts_center", &card);
+        let shown = opened(&p_auth, dave(), "contacts_center", back(), Duration::ZERO);
         assert_eq!(shown, params(&pairs(&card)), "Dave's own action");
+        // Its seal does not carry the message to another card, nor a list's outcome
+        // onto a card added to its link: "this user" would be someone else.
+        let mut moved = back();
+        moved.remove("userId");
+        moved.add("userId", "erin");
+        let shown = opened(&p_auth, dave(), "contacts_center", moved, Duration::ZERO);
+        assert_eq!(shown, params(&pairs(&[("userId", "erin")])));
+        let mut carded = sealed(&p_auth, "dave", "contacts_center", &BLOCKED);
+        carded.add("userId", "erin");
+        let shown = opened(&p_auth, dave(), "contacts_center", carded, Duration::ZERO);
+        assert_eq!(
+            shown,
+            params(&pairs(&[("filter", "connections"), ("userId", "erin")]))
+        );
         let expired = params(&pairs(&[("userId", "carol"), ("message", FORM_EXPIRED)]));
         let shown = opened(
             &p_auth,
