@@ -582,8 +582,12 @@ fn check_db(config: &Config, file: Option<&Path>) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    // Said plainly, as `restore` says it: redb's own words are of a magic number.
-    if file.is_some() && path.is_file() && !crate::store::could_be_a_backup(&path) {
+    // Said plainly, as `restore` says it: redb's own words are of a magic number. A
+    // file that cannot be read at all is no violation: the check could not run (2).
+    if file.is_some()
+        && path.is_file()
+        && matches!(crate::store::has_redb_signature(&path), Ok(false))
+    {
         println!(
             "violation: {} is not a database: it does not start with redb's file signature, as a backup the host made does",
             path.display()

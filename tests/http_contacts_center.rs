@@ -713,6 +713,7 @@ async fn window_states_and_modes_are_read_from_the_portal_parameters() {
             "{state}: {links:?}"
         );
     }
+    // A mode's name is read without regard to case too: "View" is served.
     let (status, html) = get(&[("p_p_mode", "View")]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(NS), "{html}");

@@ -644,6 +644,31 @@ fn the_checker_catches_what_it_looks_for() {
     // broken one way and caught for that reason, not for an earlier check's.
     let ns = "_x_";
     for (html, why) in [
+        ("", "no markup"),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><link rel=\"stylesheet\" href=\"/s.css\"></div>",
+            "<link rel=stylesheet>",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><input id=\"_x_r\" aria-label=\"R\" aria-describedby=\"_x_none\"></div>",
+            "aria-describedby=\"_x_none\" names no element",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><label for=\"_x_r\"></label><input id=\"_x_r\"></div>",
+            "empty <label",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\n})(\"_x_w\", \"Not confirmed.\");</script><script>(function (rootId, unconfirmed) {\n})(\"_x_w\", \"x\");</script></div>",
+            "2 scripts",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\n// a note\n})(\"_x_w\", \"Not confirmed.\");</script></div>",
+            "the script ships a comment",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\nvar b = \"<\" + \"/b>\"; var c = \"</b>\";\n})(\"_x_w\", \"Not confirmed.\");</script></div>",
+            "markup inside the script",
+        ),
         ("<div id=\"_x_w\"></div>", "root <div> has no lang"),
         (
             "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><input type=\"text\" name=\"_x_q\"></div>",

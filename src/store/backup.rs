@@ -703,8 +703,8 @@ impl LiveFileGuard {
 const REDB_SIGNATURE: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0A];
 
 /// Whether the file at `path` starts as a redb database does; a file shorter than
-/// the signature does not.
-fn has_redb_signature(path: &Path) -> std::io::Result<bool> {
+/// the signature does not. An error is a file that could not be read at all.
+pub fn has_redb_signature(path: &Path) -> std::io::Result<bool> {
     use std::io::Read;
     let mut head = [0u8; REDB_SIGNATURE.len()];
     match File::open(path)?.read_exact(&mut head) {
@@ -1240,6 +1240,26 @@ mod tests {
         // The damaged file is free again: redb opens it far enough to say it is not a
         // database, not that it is in use.
         assert!(!held(&damaged));
+    }
+
+    /// A redb file starts with the signature; a shorter or foreign file does not;
+    /// one that cannot be read is an error, not a "no" (check-db then says it could
+    /// not check, rather than calling a good backup no database).
+    #[test]
+    fn the_signature_tells_a_database_from_other_files_and_from_no_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("db.redb");
+        drop(Database::create(&db).expect("create"));
+        assert!(has_redb_signature(&db).expect("read"));
+        let short = dir.path().join("short");
+        fs::write(&short, b"redb").expect("write");
+        assert!(!has_redb_signature(&short).expect("read"));
+        let text = dir.path().join("notes.txt");
+        fs::write(&text, b"restore on Monday").expect("write");
+        assert!(!has_redb_signature(&text).expect("read"));
+        // A folder opens on Linux but does not read.
+        assert!(has_redb_signature(dir.path()).is_err());
+        assert!(has_redb_signature(&dir.path().join("missing")).is_err());
     }
 
     /// Where there was no live file, restore holds the name with an empty file that
