@@ -2970,6 +2970,30 @@ fn read_only_preferences_keep_the_descriptors_values() {
     assert!(!stored.contains_key("showPhones"), "{stored:?}");
 }
 
+#[test]
+fn a_text_preference_is_kept_as_its_field_sends_it_back() {
+    let w = abc();
+    let one = "contacts_center_INSTANCE_one";
+    // A text field cannot hold a line break (the browser drops those of its value):
+    // one sent by a post is not kept, so the next save from the form keeps the value.
+    let saved = cc(Some("a"))
+        .instance(one)
+        .admin()
+        .declared("motto", &["hello"])
+        .named("save-preferences")
+        .p("pageSize", "10")
+        .p("motto", "bye\r\nfor now\n")
+        .ok(&w);
+    assert!(saved.ok, "{saved:?}");
+    let stored = w
+        .social
+        .read()
+        .expect("read")
+        .preferences(one)
+        .expect("prefs");
+    assert_eq!(stored.get("motto"), Some(&vec!["byefor now".to_owned()]));
+}
+
 /// A preference the descriptor gives several values is not offered in edit mode, and
 /// a save keeps it whole: the form's one field could hold only its first value.
 #[test]

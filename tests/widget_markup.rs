@@ -799,6 +799,14 @@ fn the_checker_catches_what_it_looks_for() {
             "{html}: caught for another reason: {said}"
         );
     }
+    // And a script past its budget.
+    let long = format!(
+        "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {{\n\"use strict\";\nvar pad = \"{}\";\n}})(\"_x_w\", \"Not confirmed.\");</script></div>",
+        "x".repeat(13 * 1024)
+    );
+    let caught = std::panic::catch_unwind(|| check_fragment("bad", &long, ns)).expect_err("caught");
+    let said = caught.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(said.contains("bad: the script is 13"), "{said}");
     let hidden = "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/p\" tabindex=\"-1\" aria-hidden=\"true\"><img alt=\"\"></a><a href=\"/p\">P</a></div>";
     check_fragment("a hidden avatar link beside its named one", hidden, ns);
     let outline = "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><h3>Requests</h3><h3>Ann</h3><h4>Phones</h4><h3>Sent</h3></div>";

@@ -206,12 +206,14 @@ pub(crate) fn from_form(req: &Request, params: &Params) -> Result<Preferences, (
                 None => continue,
                 // The descriptor's own value, sent back as edit mode showed it, is
                 // taken at any length: refused, it would block every save of the form.
-                // A text field's value loses its line breaks in the browser.
+                // A text field's value loses its line breaks in the browser, and is
+                // kept without them: one a post sent with line breaks would otherwise
+                // change at the form's next save.
                 Some(v)
                     if v.chars().count() <= 200
                         || default.first().is_some_and(|d| as_sent(d) == v) =>
                 {
-                    v.to_owned()
+                    as_sent(v)
                 }
                 Some(_) => return Err(()),
             }
