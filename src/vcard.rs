@@ -9,6 +9,8 @@ use std::fmt::Write as _;
 
 use time::OffsetDateTime;
 
+use crate::store::is_invisible;
+
 /// Media type of a vCard download.
 pub const CONTENT_TYPE: &str = "text/vcard; charset=utf-8";
 
@@ -475,11 +477,4 @@ pub fn filename_for(name: &str) -> String {
     } else {
         format!("{stem}.vcf")
     }
-}
-
-/// Controls, and the format characters that change how a name is shown without being
-/// seen (bidirectional overrides could make `.vcf` read as another extension).
-fn is_invisible(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
 }

@@ -485,12 +485,17 @@ fn personal_contacts_validate_and_stay_unique() {
     let names: Vec<&str> = kept.iter().map(|e| e.full_name.as_str()).collect();
     assert!(names.contains(&"Ana Lima Silva Jr"), "{names:?}");
     assert!(names.contains(&"Eva Lima"), "{names:?}");
-    assert_eq!(
-        s.act("cy", draft(None, "\r\n\t", "blank@x.org"))
-            .unwrap()
-            .first(),
-        Err(Refusal::NameRequired)
-    );
+    // Nor is a name that shows nothing: line breaks alone, or zero-width and
+    // direction marks alone.
+    for blank in ["\r\n\t", "\u{200B}\u{FEFF}", " \u{202E}\u{2060} "] {
+        assert_eq!(
+            s.act("cy", draft(None, blank, "blank@x.org"))
+                .unwrap()
+                .first(),
+            Err(Refusal::NameRequired),
+            "{blank:?}"
+        );
+    }
     // Another owner may reuse the email; nobody else may edit ana's entry.
     assert!(
         s.act("bo", draft(None, "Zed", "zed@x.org"))

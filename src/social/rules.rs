@@ -346,7 +346,15 @@ fn on_one_line(text: &str) -> String {
 
 fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
     let full_name = on_one_line(&draft.full_name);
-    let full_name = full_name.as_str();
+    // A name of nothing but zero-width or direction marks would show as no name.
+    let full_name = if full_name
+        .chars()
+        .all(|c| c.is_whitespace() || crate::store::is_invisible(c))
+    {
+        ""
+    } else {
+        full_name.as_str()
+    };
     let email = draft.email_address.trim();
     let comments = one_line_break_each(&draft.comments);
     if full_name.is_empty() {

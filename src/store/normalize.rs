@@ -141,6 +141,14 @@ pub(crate) fn script_fold(s: &str) -> Option<String> {
 }
 
 /// Portal user ids: 1–64 of `[A-Za-z0-9._@-]`, one directory for all consumers.
+/// Controls, and the format characters that change how a text is shown without being
+/// seen: zero-width spaces and joiners, bidirectional marks and overrides (which could
+/// make a download's `.vcf` read as another extension), the byte order mark.
+pub fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
+}
+
 pub fn is_portal_user_id(s: &str) -> bool {
     (1..=64).contains(&s.len())
         && s.bytes()
