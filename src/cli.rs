@@ -787,7 +787,8 @@ impl Signals {
 fn restore(config: &Config, file: &Path) -> ExitCode {
     // Only for a file that could be a backup: a mistyped or foreign one is refused
     // without leaving an empty data folder behind.
-    if crate::store::could_be_a_backup(file)
+    if file.is_file()
+        && matches!(crate::store::has_redb_signature(file), Ok(true))
         && let Err(e) = crate::store::create_folder(&config.data_dir)
     {
         return fail(format!("cannot create {}: {e}", config.data_dir.display()));

@@ -714,13 +714,6 @@ pub fn has_redb_signature(path: &Path) -> std::io::Result<bool> {
     }
 }
 
-/// Whether `path` names a file `restore` could take as a backup at all (there, and
-/// starting as a database does). The command makes a missing data folder only then,
-/// so a mistyped or foreign file is refused without leaving an empty folder behind.
-pub fn could_be_a_backup(path: &Path) -> bool {
-    path.is_file() && has_redb_signature(path).unwrap_or(false)
-}
-
 /// What `restore` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Restored {

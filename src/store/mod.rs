@@ -22,8 +22,8 @@ mod tables;
 mod writer;
 
 pub use backup::{
-    DbSummary, Restored, Stop, backup_file, backup_to, backup_until, could_be_a_backup,
-    forget_cached_pages, has_redb_signature, inspect_file, remove_stale_temporaries, restore_file,
+    DbSummary, Restored, Stop, backup_file, backup_to, backup_until, forget_cached_pages,
+    has_redb_signature, inspect_file, remove_stale_temporaries, restore_file,
 };
 pub use error::StoreError;
 pub use folders::create_folder;

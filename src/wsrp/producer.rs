@@ -687,7 +687,7 @@ impl Producer {
                 .any(|c| c.is_control() || c.is_whitespace() || "<>&\"'\\`".contains(c))
         }) {
             return Err(WsrpFault::Malformed(
-                "namespacePrefix holds a character markup cannot carry as it is (a quote, <, >, &, a backslash or a space)".into(),
+                "namespacePrefix holds a character markup cannot carry as it is (a quote, a backtick, <, >, &, a backslash, a space or a control character)".into(),
             ));
         }
         let guests = self
