@@ -995,28 +995,30 @@ pub const EXIT_SECOND_SIGNAL: i32 = 130;
 /// a stop asked while the host starts (a schema migration takes seconds) then takes
 /// effect once it serves, drained like any other, where the signal's default action
 /// would end the process wherever it stood.
+///
+/// The signals are watched by a task of their own, not by the future returned: that
+/// future is first polled once the host serves, and a second signal during a long
+/// start (Ctrl-C pressed again) must stop the host then too, not wait for the start.
 fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    let (asked, stop) = tokio::sync::oneshot::channel::<()>();
     #[cfg(unix)]
-    let signals = {
+    {
         use tokio::signal::unix::{SignalKind, signal};
-        (
+        match (
             signal(SignalKind::interrupt()),
             signal(SignalKind::terminate()),
-        )
-    };
-    async move {
-        #[cfg(unix)]
-        match signals {
+        ) {
             (Ok(mut interrupt), Ok(mut terminate)) => {
-                tokio::select! {
-                    _ = interrupt.recv() => {},
-                    _ = terminate.recv() => {},
-                }
-                // A second signal while requests drain (Ctrl-C pressed again, a
-                // service manager's stop repeated) stops the host at once. What was
-                // acknowledged is durable already; the file is checked at the next
-                // start, as after a crash.
                 tokio::spawn(async move {
+                    tokio::select! {
+                        _ = interrupt.recv() => {},
+                        _ = terminate.recv() => {},
+                    }
+                    let _ = asked.send(());
+                    // A second signal while the host starts or while requests drain
+                    // (Ctrl-C pressed again, a service manager's stop repeated) stops
+                    // it at once. What was acknowledged is durable already; the file
+                    // is checked at the next start, as after a crash.
                     tokio::select! {
                         _ = interrupt.recv() => {},
                         _ = terminate.recv() => {},
@@ -1029,16 +1031,20 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
             }
             (Err(error), _) | (_, Err(error)) => {
                 tracing::warn!(%error, "cannot listen for SIGINT or SIGTERM; the host stops only when killed");
-                std::future::pending::<()>().await;
             }
         }
-        #[cfg(not(unix))]
-        {
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
+    }
+    #[cfg(not(unix))]
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = asked.send(());
         }
-        tracing::info!("shutdown signal received");
+    });
+    async move {
+        // No sender left: no signal can be listened for, and only a kill stops the host.
+        if stop.await.is_err() {
+            std::future::pending::<()>().await;
+        }
     }
 }
 

@@ -506,6 +506,27 @@ impl Config {
                 "is empty: give the folder of the database, such as \"data\"",
             );
         }
+        // A line break a Kubernetes `|` block leaves at a value's end, or a space an
+        // env file keeps, would name a new folder beside the one meant: the host would
+        // start on a new, empty database, or serve the built-in widgets.
+        for (key, dir) in [
+            ("data_dir", Some(&self.data_dir)),
+            ("descriptors_dir", Some(&self.descriptors_dir)),
+            ("templates_dir", self.templates_dir.as_ref()),
+        ] {
+            let text = dir.map(|d| d.to_string_lossy()).unwrap_or_default();
+            if text.starts_with(char::is_whitespace)
+                || text.ends_with(char::is_whitespace)
+                || text.chars().any(char::is_control)
+            {
+                return Err(ConfigError::Invalid {
+                    key: key.into(),
+                    message: format!(
+                        "{text:?} begins or ends with a space or holds a line break or another control character: give the folder's name alone"
+                    ),
+                });
+            }
+        }
         // A body is held whole while it is read, before anyone is authenticated on
         // the SOAP port. Every route caps its body lower still (an action's form
         // 64 KiB, a WSRP envelope 512 KiB, a PUT of one account 1 MiB), so this can
@@ -745,7 +766,8 @@ pub fn origin_of(s: &str) -> Option<String> {
 /// line, and a mistyped or unquoted secret would then reach the service's logs. The
 /// key, taken from before the line's `=`, says where to look instead.
 fn parse_error(text: &str, error: &toml::de::Error) -> String {
-    let message = error.message().trim_end();
+    let message = without_the_value(error.message().trim_end());
+    let message = message.as_str();
     let Some(before) = error.span().and_then(|span| text.get(..span.start)) else {
         return message.to_owned();
     };
@@ -768,6 +790,30 @@ fn parse_error(text: &str, error: &toml::de::Error) -> String {
     match key {
         Some(key) => format!("line {line}, column {column}, key {key}: {message}"),
         None => format!("line {line}, column {column}: {message}"),
+    }
+}
+
+/// serde's words for a value of the wrong type or out of range, without the value:
+/// "invalid type: integer `4829301174650012`, expected a string" is what an unquoted
+/// secret of digits gets, and it would reach the logs. What was expected, and the
+/// names in other messages (an unknown key and the keys known), stay.
+fn without_the_value(message: &str) -> String {
+    let Some(rest) = ["invalid type: ", "invalid value: "]
+        .iter()
+        .find_map(|p| message.strip_prefix(p).map(|rest| (p, rest)))
+    else {
+        return message.to_owned();
+    };
+    let (prefix, rest) = rest;
+    let (found, expected) = rest.split_once(", expected").unwrap_or((rest, ""));
+    let found = match found.split_once(" `") {
+        Some((kind, _value)) => kind,
+        None => found,
+    };
+    if expected.is_empty() {
+        format!("{prefix}{found}")
+    } else {
+        format!("{prefix}{found}, expected{expected}")
     }
 }
 
@@ -1044,6 +1090,37 @@ mod tests {
         assert_eq!(c.limits.max_header_bytes, untouched.max_header_bytes);
     }
 
+    /// A folder's name with a space or a line break at either end (what a YAML block
+    /// or an env file may leave) is refused, not taken as a new folder to start in.
+    #[test]
+    fn a_folder_with_a_space_or_line_break_at_an_end_is_refused() {
+        let from_env = Config::load(
+            None,
+            env(&[("WIDGET_HOST_DATA_DIR", "/srv/widget-host\n")]),
+            &Overrides::default(),
+        )
+        .expect_err("a line break at the end");
+        let said = from_env.to_string();
+        assert!(said.contains("data_dir"), "{said}");
+        assert!(said.contains("line break"), "{said}");
+        for toml in [
+            "data_dir = \" \"\n",
+            "data_dir = \"data \"\n",
+            "descriptors_dir = \" widgets\"\n",
+            "templates_dir = \"templates\\t\"\n",
+            "data_dir = \"da\\u0007ta\"\n",
+        ] {
+            let config = Config::from_toml(toml).expect("well formed");
+            let refused = config.validate().expect_err(toml);
+            assert!(refused.to_string().contains("space"), "{refused}");
+        }
+        // A space inside a name is a name.
+        Config::from_toml("data_dir = \"my data\"\ndescriptors_dir = \"my widgets\"\n")
+            .expect("well formed")
+            .validate()
+            .expect("a space inside");
+    }
+
     #[test]
     fn layers_override_in_order() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -1143,6 +1220,38 @@ mod tests {
             let err = Config::from_toml(&toml).expect_err("broken");
             assert!(!err.contains("do-not-log"), "{err}");
             assert!(err.starts_with("line 3,"), "{err}");
+        }
+        // A secret of digits alone, unquoted, is a number to TOML: serde's refusal
+        // would quote it as the value of the wrong type.
+        for toml in [
+            "[[consumers]]\nid = \"p\"\nwsrp_secret = 4829301174650012\n",
+            "[[consumers]]\nid = \"p\"\nhs256_secret = 4829301174650012.5\n",
+        ] {
+            let err = Config::from_toml(toml).expect_err("a number");
+            assert!(!err.contains("4829301174650012"), "{err}");
+            assert!(err.contains("invalid type"), "{err}");
+            assert!(err.contains("expected a string"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_named_by_its_kind_alone() {
+        for (message, meant) in [
+            (
+                "invalid type: integer `42`, expected a string",
+                "invalid type: integer, expected a string",
+            ),
+            (
+                "invalid value: string `x`, expected one of `text`, `json`",
+                "invalid value: string, expected one of `text`, `json`",
+            ),
+            (
+                "unknown field `listn`, expected one of `listen`, `data_dir`",
+                "unknown field `listn`, expected one of `listen`, `data_dir`",
+            ),
+            ("invalid type: sequence", "invalid type: sequence"),
+        ] {
+            assert_eq!(without_the_value(message), meant);
         }
     }
 

@@ -1874,7 +1874,7 @@ fn java_hooks_on_a_built_in_widget_are_problems() {
 /// `descriptors check` with no path takes a descriptors_dir that is not there as
 /// `serve` does: the built-in widgets serve until it is made, which passes, unless
 /// the folder above is missing too and nothing could wait for it. A file in its
-/// place is no folder either.
+/// place is a problem: no folder can arrive there while it is.
 #[test]
 fn checking_a_missing_descriptors_dir_says_what_serve_would_do() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -1894,7 +1894,14 @@ fn checking_a_missing_descriptors_dir_says_what_serve_would_do() {
     );
     let file = dir.path().join("portlet.xml");
     std::fs::write(&file, shipped_text("notifications", "portlet.xml")).expect("write");
-    assert!(descriptors::check_served(&file).passed());
+    let report = descriptors::check_served(&file);
+    assert!(!report.passed(), "{report}");
+    assert!(
+        report
+            .to_string()
+            .contains("descriptors_dir is a file, not a folder"),
+        "{report}"
+    );
     let orphan = dir.path().join("no-such-parent/widgets");
     let report = descriptors::check_served(&orphan);
     assert!(!report.passed(), "{report}");

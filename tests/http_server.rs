@@ -113,6 +113,40 @@ async fn an_http_1_1_request_needs_exactly_one_valid_host() {
     server.stop().await;
 }
 
+/// A path is routed as it was sent: `//metrics` is no route, where a proxy that keeps
+/// `/metrics` and `/wsrp` to its own network would pass it on as another path.
+#[tokio::test]
+async fn a_doubled_leading_slash_reaches_no_route() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = common::start(|_, _| {}).await;
+    let status_of = |head: String| {
+        let address = server.addr;
+        async move {
+            let mut stream = tokio::net::TcpStream::connect(address)
+                .await
+                .expect("connect");
+            stream.write_all(head.as_bytes()).await.expect("write");
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).await.expect("read");
+            answer.split(' ').nth(1).unwrap_or_default().to_owned()
+        }
+    };
+    for (request, status) in [
+        ("GET /metrics", "200"),
+        ("GET //metrics", "404"),
+        ("GET ///readyz", "404"),
+        ("GET //healthz", "404"),
+        ("GET //widgets", "404"),
+        ("POST //wsrp/v2/registration", "404"),
+    ] {
+        let head = format!(
+            "{request} HTTP/1.1\r\nhost: a\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+        );
+        assert_eq!(status_of(head).await, status, "{request}");
+    }
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn health_metrics_and_unknown_routes() {
     let server = common::start(|_, _| {}).await;
@@ -745,6 +779,80 @@ fn signal(child: &std::process::Child, sig: Signal) {
     rustix::process::kill_process(pid, sig).expect("kill");
 }
 
+/// A second Ctrl-C while the host is still starting (a migration or a check after a
+/// crash can take minutes) stops it at once, with status 130, as it does while
+/// requests drain. The start is held here by a JWKS file that is a named pipe: the
+/// host's read of it waits for a writer that never comes, after it has logged the
+/// warnings of its configuration and so after its signal handlers are in place.
+#[test]
+fn a_second_ctrl_c_during_a_long_start_stops_the_host_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pipe = dir.path().join("keys.jwks");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &pipe,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+        0,
+    )
+    .expect("mkfifo");
+    let config = dir.path().join("host.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[consumers]]\nid = \"portal\"\njwks_file = {:?}\n",
+            pipe.to_str().expect("a UTF-8 path")
+        ),
+    )
+    .expect("write");
+    let mut child = host_process()
+        .arg("--config")
+        .arg(&config)
+        .args(["serve", "--no-demo", "--listen", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .spawn()
+        .expect("spawn");
+    let log = log_of(&mut child);
+    said(&log, "without an audience");
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&child, Signal::INT);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        child.try_wait().expect("wait"),
+        None,
+        "the first signal waits for the start"
+    );
+    signal(&child, Signal::INT);
+    let exit = wait_with_timeout(&mut child, Duration::from_secs(5));
+    assert_eq!(exit, Some(130), "the second stops the start");
+}
+
+/// A second host started on a data folder one already serves is refused, in words
+/// that say which process holds it, and the first serves on.
+#[test]
+fn a_second_host_on_a_served_data_folder_is_refused_as_such() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut first = spawn_host(dir.path(), "--no-demo", true);
+    let addr = serving_address(&mut first);
+    let second = spawn_host(dir.path(), "--no-demo", true)
+        .wait_with_output()
+        .expect("the second host");
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("is locked: another widget-host serves this data folder"),
+        "{said}"
+    );
+    assert!(!said.contains("Cannot acquire lock"), "{said}");
+    assert!(open_connections(&addr) >= 1, "the first still serves");
+    sigterm(&first);
+    assert_eq!(
+        wait_with_timeout(&mut first, Duration::from_secs(10)),
+        Some(0)
+    );
+}
+
 /// SIGINT (Ctrl-C in a terminal) stops the host as SIGTERM does, and a request that
 /// never finishes holds the stop for `shutdown_grace_secs` only, after which the host
 /// exits 0. (That what was acknowledged survives a stop at any moment is the crash
@@ -825,6 +933,30 @@ fn serving_address(child: &mut std::process::Child) -> String {
 fn serving_address_and_log(
     child: &mut std::process::Child,
 ) -> (String, Vec<String>, std::sync::mpsc::Receiver<String>) {
+    let found = log_of(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = Vec::new();
+    loop {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        let line = found
+            .recv_timeout(wait)
+            .expect("the server never said where it serves");
+        seen.push(line.clone());
+        if !line.contains("serving") {
+            continue;
+        }
+        if let Some(at) = line.find("127.0.0.1:") {
+            let port: String = line[at + "127.0.0.1:".len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            return (format!("127.0.0.1:{port}"), seen, found);
+        }
+    }
+}
+
+/// The spawned host's log lines, stdout's and stderr's, as they come.
+fn log_of(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
     use std::io::BufRead;
     let (lines, found) = std::sync::mpsc::channel::<String>();
     for stream in [
@@ -850,25 +982,7 @@ fn serving_address_and_log(
             }
         });
     }
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut seen = Vec::new();
-    loop {
-        let wait = deadline.saturating_duration_since(Instant::now());
-        let line = found
-            .recv_timeout(wait)
-            .expect("the server never said where it serves");
-        seen.push(line.clone());
-        if !line.contains("serving") {
-            continue;
-        }
-        if let Some(at) = line.find("127.0.0.1:") {
-            let port: String = line[at + "127.0.0.1:".len()..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            return (format!("127.0.0.1:{port}"), seen, found);
-        }
-    }
+    found
 }
 
 /// SIGHUP (a `systemctl reload`) neither reloads nor stops the host: it says so and

@@ -2111,6 +2111,31 @@ fn log_until_serving(args: &[&str], env: &[(&str, &str)]) -> Vec<String> {
     lines
 }
 
+/// With the demo on, the start says which page to open, at the port it serves on;
+/// without it, no such line.
+#[test]
+fn the_demo_start_says_which_page_to_open() {
+    let lines = log_until_serving(&["--demo"], &[]);
+    let serving = lines.last().expect("the serving line");
+    let port = serving
+        .rsplit("127.0.0.1:")
+        .next()
+        .map(|p| {
+            p.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .expect("a port");
+    assert!(!port.is_empty(), "{serving}");
+    let open = format!("the demo portal: open http://127.0.0.1:{port}/");
+    assert!(lines.iter().any(|l| l.contains(&open)), "{lines:?}");
+    let lines = log_until_serving(&[], &[]);
+    assert!(
+        !lines.iter().any(|l| l.contains("demo portal")),
+        "{lines:?}"
+    );
+}
+
 /// A variable of another program under the host's prefix (a test harness's
 /// `WIDGET_HOST_BIN`) does not stop the host: it serves, and says that it passed the
 /// variable over. A misspelt setting does stop it (the config module's tests).

@@ -493,6 +493,68 @@ fn a_search_page_reads_a_bounded_number_of_rows_and_its_cursor_goes_on() {
     );
 }
 
+/// A search whose `SEARCH_SCAN_LIMIT`th rejected row is the last of its list has
+/// ended: no cursor, so the page says nobody was found, not "keep searching". One
+/// row more, and the page stops there with a cursor, whose page then ends the search.
+/// The same in the directory, in a list, and in My Contacts at its cap.
+#[test]
+fn a_search_whose_limit_falls_on_the_last_row_has_ended() {
+    use widget_host::social::{BulkEdge, EntryDraft, MAX_CONTACTS};
+    use widget_host::store::SEARCH_SCAN_LIMIT;
+    assert_eq!(MAX_CONTACTS as usize, SEARCH_SCAN_LIMIT, "My Contacts' cap");
+    for extra in [0, 1] {
+        let s = Social::in_memory().unwrap();
+        let n = SEARCH_SCAN_LIMIT + extra;
+        let mut people = vec![person("viewer", "Vi", "Ewer", "v@example.com")];
+        people.extend((0..n).map(|i| {
+            person(
+                &format!("w{i:05}"),
+                "Wang",
+                &format!("Li{i:05}"),
+                &format!("w{i}@example.com"),
+            )
+        }));
+        s.upsert_people(people).unwrap();
+        let follows = (0..n)
+            .map(|i| BulkEdge::Follow("viewer".into(), format!("w{i:05}")))
+            .collect();
+        assert_eq!(s.link_many(follows).unwrap(), n);
+        let mut filters = vec![Filter::All, Filter::Following];
+        if extra == 0 {
+            for i in 0..n {
+                s.act(
+                    "viewer",
+                    Action::SaveEntry(EntryDraft {
+                        entry_id: None,
+                        full_name: format!("Wang Li{i:05}"),
+                        email_address: format!("c{i}@example.org"),
+                        comments: String::new(),
+                    }),
+                )
+                .unwrap();
+            }
+            filters.push(Filter::Contacts);
+        }
+        let r = s.read().unwrap();
+        for filter in filters {
+            let page = r.search("viewer", "wang xiu", filter, None, 20).unwrap();
+            assert!(page.items.is_empty(), "{filter:?}");
+            assert_eq!(
+                page.next_cursor.is_some(),
+                extra == 1,
+                "{filter:?} over {n} rows"
+            );
+            if let Some(cursor) = page.next_cursor {
+                let next = r
+                    .search("viewer", "wang xiu", filter, Some(&cursor), 20)
+                    .unwrap();
+                assert!(next.items.is_empty(), "{filter:?}");
+                assert_eq!(next.next_cursor, None, "{filter:?}");
+            }
+        }
+    }
+}
+
 /// Names in Chinese, Japanese and Korean letters are found by those letters: 山 finds
 /// 山田 and not Shannon or 杉本, whose Chinese readings start the same, and 张 finds 张
 /// and not 章. The family and given names typed together find the person too, and the

@@ -116,11 +116,26 @@ pub fn check_served(dir: &Path) -> CheckReport {
         let waits = dir
             .parent()
             .is_some_and(|p| p.as_os_str().is_empty() || p.is_dir());
+        // A file in its place is a mistyped path (a descriptor file named where
+        // its folder was meant): no folder can be made there while it is.
+        let a_file = dir.exists();
         report.checked.push(Checked {
             path: dir.to_path_buf(),
-            what: "descriptors directory, not there: serve uses the built-in widgets until it is made",
+            what: if a_file {
+                "descriptors directory, a file: serve uses the built-in widgets"
+            } else {
+                "descriptors directory, not there: serve uses the built-in widgets until it is made"
+            },
             portlets: super::builtin().widgets.keys().cloned().collect(),
-            problems: if waits {
+            problems: if a_file {
+                vec![problem(
+                    dir,
+                    Pos { line: 1, column: 1 },
+                    "",
+                    "descriptors_dir is a file, not a folder of widget folders".into(),
+                    "name the folder that holds the widget folders; serve uses the built-in widgets, and no folder can be made there while the file is".into(),
+                )]
+            } else if waits {
                 Vec::new()
             } else {
                 vec![problem(

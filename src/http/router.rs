@@ -28,8 +28,11 @@ pub async fn handle(
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let origin = req.headers().get(hyper::header::ORIGIN).cloned();
-    // Split once here: the timeout rule and the routes both read the segments.
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    // Split once here: the timeout rule and the routes both read the segments. Only
+    // the one leading slash goes: `//metrics` is another path than `/metrics` to a
+    // proxy that keeps the operational routes to its own network, and must not reach
+    // them here either.
+    let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(&path).split('/').collect();
     let widget_call = response::is_widget_call(&method, &segments);
     let as_page = widget_call && response::refusal_is_a_page(req.headers());
     // What a widget call's refusal is worded in: the URL's languageId, else the
@@ -556,7 +559,7 @@ mod tests {
     }
 
     fn split(path: &str) -> Vec<&str> {
-        path.trim_start_matches('/').split('/').collect()
+        path.strip_prefix('/').unwrap_or(path).split('/').collect()
     }
 
     #[test]

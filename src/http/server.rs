@@ -1,6 +1,7 @@
 //! Accept loop, connection limit, per-connection HTTP/1.1 settings and graceful shutdown.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -97,6 +98,21 @@ where
             service,
         )
         .await
+}
+
+/// The demo portal's page: at `public_url` where one is set, else at the address the
+/// host listens on, with a loopback address for one that listens on every address
+/// (`0.0.0.0` is no address a browser can open).
+fn demo_page(local: SocketAddr, public_url: Option<&str>) -> String {
+    if let Some(url) = public_url {
+        return format!("{}/", url.trim_end_matches('/'));
+    }
+    let ip = match local.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    format!("http://{}/", SocketAddr::new(ip, local.port()))
 }
 
 /// The longest a connection past the limit holds its place: its head, an answer a
@@ -226,7 +242,14 @@ pub async fn serve(
     let mut shutdown = std::pin::pin!(shutdown);
     // Stopped when serving ends.
     let _jwks_watch = super::jwks_watch::start(&state);
-    tracing::info!(address = %listener.local_addr()?, "serving");
+    let local = listener.local_addr()?;
+    if state.config.demo_on() {
+        // A newcomer's `cargo run --release` says where to go, among the lines
+        // about the database and the descriptors.
+        let page = demo_page(local, state.config.public_url.as_deref());
+        tracing::info!("the demo portal: open {page}");
+    }
+    tracing::info!(address = %local, "serving");
 
     loop {
         let (mut stream, peer) = tokio::select! {
@@ -332,6 +355,24 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_page_is_one_a_browser_can_open() {
+        for (local, public_url, page) in [
+            ("127.0.0.1:8080", None, "http://127.0.0.1:8080/"),
+            ("0.0.0.0:8080", None, "http://127.0.0.1:8080/"),
+            ("[::]:9000", None, "http://[::1]:9000/"),
+            ("10.0.0.7:8080", None, "http://10.0.0.7:8080/"),
+            (
+                "0.0.0.0:8080",
+                Some("https://widgets.example.com/"),
+                "https://widgets.example.com/",
+            ),
+        ] {
+            let local: SocketAddr = local.parse().expect("an address");
+            assert_eq!(demo_page(local, public_url), page);
+        }
+    }
     use bytes::Bytes;
     use http_body_util::Full;
     use tokio::io::AsyncReadExt;

@@ -183,6 +183,10 @@ impl AppState {
                 SocialError::Store(StoreError::File { .. }) => {
                     HostError::Startup(format!("cannot open database {e}"))
                 }
+                SocialError::Store(StoreError::Locked(_)) => HostError::Startup(format!(
+                    "cannot open database {}: it is locked: another widget-host serves this data folder, or a backup, restore, check-db, seed or import-users is running on it",
+                    path.display()
+                )),
                 e => HostError::Startup(format!("cannot open database {}: {e}", path.display())),
             })?;
             // With the database's lock held, no backup or restore can be writing.

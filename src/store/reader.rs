@@ -212,16 +212,25 @@ impl Filling {
         full
     }
 
-    /// Counts a row the query rejected; false once [`SEARCH_SCAN_LIMIT`] rows were
-    /// rejected, and the next page starts after this one.
-    fn skip(&mut self, key: &str, id: u64) -> bool {
+    /// Counts a row the query rejected. The [`SEARCH_SCAN_LIMIT`]th ends the page, and
+    /// the next page starts after it; whether one follows, the next row tells
+    /// ([`Filling::stopped_before`]): a list whose last row was the one, such as My
+    /// Contacts at its 1,000 entries, has nothing more to search.
+    fn skip(&mut self, key: &str, id: u64) {
         self.skipped += 1;
-        if self.skipped < SEARCH_SCAN_LIMIT {
-            return true;
+        if self.skipped == SEARCH_SCAN_LIMIT {
+            self.stopped = Some((key.to_owned(), id));
         }
-        self.more = true;
-        self.stopped = Some((key.to_owned(), id));
-        false
+    }
+
+    /// Whether the page ended at a rejected row before the one found now, which then
+    /// only says that more follow (it need not be read): noted so.
+    fn stopped_before(&mut self) -> bool {
+        let stopped = self.stopped.is_some();
+        if stopped {
+            self.more = true;
+        }
+        stopped
     }
 
     /// The page; the keys of its rows stay for [`Reader::scan`] to keep.
@@ -1086,15 +1095,13 @@ impl Reader {
                             continue;
                         }
                         // Every hit of an unfiltered prefix matches.
-                        if !filtered && page.full() {
+                        if page.stopped_before() || (!filtered && page.full()) {
                             break;
                         }
                         let person = self.listed_person(id, how)?;
                         if filtered && !person.matches_in(query, fields) {
-                            if page.skip(key, id) {
-                                continue;
-                            }
-                            break;
+                            page.skip(key, id);
+                            continue;
                         }
                         if !page.take(key, id, Listed::Person(person)) {
                             break;
@@ -1114,6 +1121,9 @@ impl Reader {
                     if !after_start(key, id) {
                         continue;
                     }
+                    if page.stopped_before() {
+                        break;
+                    }
                     let Some(entry) = self.entry_by_id(id)? else {
                         return Err(StoreError::corrupt("entryid_entry", id));
                     };
@@ -1132,10 +1142,8 @@ impl Reader {
                         words.push(&email);
                         let hit = email.starts_with(q) || every_word_starts(q, &words);
                         if !hit {
-                            if page.skip(key, id) {
-                                continue;
-                            }
-                            break;
+                            page.skip(key, id);
+                            continue;
                         }
                     }
                     if !page.take(key, id, Listed::Entry(entry)) {
@@ -1162,7 +1170,7 @@ impl Reader {
                     if !after_start(key, id) {
                         continue;
                     }
-                    if query.is_none() && page.full() {
+                    if page.stopped_before() || (query.is_none() && page.full()) {
                         break;
                     }
                     self.listed.borrow_mut().entry((owner, id)).or_default().on |= 1 << kind;
@@ -1170,10 +1178,8 @@ impl Reader {
                     if let Some((q, fields)) = query
                         && !person.matches_in(q, fields)
                     {
-                        if page.skip(key, id) {
-                            continue;
-                        }
-                        break;
+                        page.skip(key, id);
+                        continue;
                     }
                     if !page.take(key, id, Listed::Person(person)) {
                         break;

@@ -226,9 +226,18 @@ impl Store {
         // One fsync, once a start. The data folder's own name was synced when it
         // was made (`create_folder`).
         super::folders::sync_name_of(path);
+        // Another process holding the file (a second host, an offline command) is
+        // said as such, where redb's words ("Database already open. Cannot acquire
+        // lock.") leave an administrator to guess which process.
+        let locked = |error: redb::DatabaseError| match error {
+            redb::DatabaseError::DatabaseAlreadyOpen
+            | redb::DatabaseError::LockProtocolMismatch => StoreError::Locked(path.to_owned()),
+            other => other.into(),
+        };
         let db = Database::builder()
             .set_cache_size(options.cache_bytes)
-            .create_with_backend(redb::backends::FileBackend::new(file)?)?;
+            .create_with_backend(redb::backends::FileBackend::new(file).map_err(locked)?)
+            .map_err(locked)?;
         Self::start(db, options)
     }
 
@@ -963,8 +972,8 @@ mod tests {
         assert!(path.is_file());
         let second = Store::open(&path, StoreOptions::default()).expect_err("in use");
         assert!(
-            matches!(second, StoreError::Db(redb::Error::DatabaseAlreadyOpen)),
-            "a second open is refused by redb's lock: {second}"
+            matches!(&second, StoreError::Locked(locked) if locked == &path),
+            "a second open is refused by redb's lock, as a lock: {second}"
         );
         // Dropping the store joins its writer and releases the file.
         drop(store);
