@@ -927,7 +927,7 @@ mod tests {
         let render = |text: Value| {
             t.render(
                 "layout/alert.html",
-                minijinja::context! { kind => "info", text => text, ns => "_x_" },
+                minijinja::context! { kind => "info", text => text, ns => "_x_", outcome => true },
             )
             .expect("renders")
         };

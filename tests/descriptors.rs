@@ -360,7 +360,9 @@ fn entity_bomb_is_refused_without_expansion() {
 fn oversize_descriptor_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut text = String::from("<display>");
-    while text.len() <= descriptors::MAX_DESCRIPTOR_BYTES {
+    // Twice the limit: the file is read only as far as the limit, and its problem
+    // says no length it did not read.
+    while text.len() <= 2 * descriptors::MAX_DESCRIPTOR_BYTES {
         text.push_str("<!-- padding padding padding padding padding padding padding -->\n");
     }
     text.push_str("</display>");
@@ -371,10 +373,11 @@ fn oversize_descriptor_is_refused() {
     assert!(
         problems[0]
             .message
-            .contains("descriptors may be at most 1048576 bytes"),
+            .contains("file is over 1048576 bytes; descriptors may be at most 1048576 bytes"),
         "{}",
         problems[0]
     );
+    assert!(!problems[0].message.contains("1048577"), "{}", problems[0]);
 }
 
 fn copy_widget(from: &Path, to: &Path) {
@@ -1738,6 +1741,32 @@ fn a_widget_liferay_portlet_xml_turns_off_is_not_served() {
             "{report}"
         );
     }
+    // A folder that serves the widget, then turns it off while another folder
+    // declares it, hands it over at once: it is served from the other, as `descriptors
+    // check` of the same directory says.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    copy_widget(&Path::new(SHIPPED).join("contacts-center"), &a);
+    let first = descriptors::load_dir(dir.path());
+    assert!(
+        first
+            .get("contacts_center")
+            .expect("served")
+            .source_dir
+            .ends_with("a")
+    );
+    copy_widget(&Path::new(SHIPPED).join("contacts-center"), &b);
+    std::fs::write(
+        a.join("liferay-portlet.xml"),
+        with("<active>false</active>"),
+    )
+    .expect("write");
+    let next = descriptors::reload(&first, dir.path());
+    let served = next.get("contacts_center").expect("served from b");
+    assert!(served.source_dir.ends_with("b"), "{:?}", served.source_dir);
+    let found = messages(&next.problems);
+    assert!(found.is_empty(), "{found:?}");
+    assert!(check(&[dir.path().to_path_buf()]).passed());
     let on = "<active>true</active>\n\t\t<include>true</include>";
     let catalog = load_clean("contacts-center", "liferay-portlet.xml", &with(on), on);
     assert!(catalog.get("contacts_center").is_some(), "{on}: not served");

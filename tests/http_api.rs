@@ -181,6 +181,53 @@ async fn directory_upkeep_is_for_administrators_and_validates_input() {
     // New to the directory: 201, as RFC 9110 has a PUT that creates answer.
     assert_eq!(stored.status(), StatusCode::CREATED);
     let echoed: serde_json::Value = stored.json().await.expect("json");
+    // A body said to be a form, or to come gzipped, is no account to read: 415, and
+    // the person is as stored.
+    let renamed = serde_json::to_vec(&serde_json::json!({
+        "givenName": "Renamed", "familyName": "Doe", "alternateName": "jdoe", "emailAddress": "jane@example.com"
+    }))
+    .expect("json");
+    for (name, value) in [
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("content-type", "text/plain"),
+        ("content-encoding", "gzip"),
+    ] {
+        let refused = client
+            .put(&url)
+            .bearer_auth(&admin)
+            .header(name, value)
+            .body(renamed.clone())
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(
+            refused.status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{name}: {value}"
+        );
+        let said: serde_json::Value = refused.json().await.expect("json");
+        assert_eq!(said["ok"], false, "{said}");
+        assert!(
+            said["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("application/json")),
+            "{said}"
+        );
+    }
+    assert_eq!(
+        looked_up(&server, "jdoe").await.map(|(given, _, _)| given),
+        Some("Jane".to_owned())
+    );
+    // With its type's parameters, JSON is JSON.
+    let typed = client
+        .put(&url)
+        .bearer_auth(&admin)
+        .header("content-type", "Application/JSON; charset=utf-8")
+        .body(serde_json::to_vec(&account).expect("json"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(typed.status(), StatusCode::OK);
     assert_eq!(echoed["externalReferenceCode"], "jdoe");
     // The same account again replaces the person: 200. A byte-order mark before the
     // JSON (PowerShell 5 writes one) is no part of it.

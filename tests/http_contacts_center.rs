@@ -1568,6 +1568,23 @@ async fn a_body_that_is_not_a_form_is_refused_after_the_contracts_checks() {
         );
     assert_eq!(status(as_text).await, StatusCode::FORBIDDEN);
     assert!(contacts(&server, "alice", "following").await.is_empty());
+    // A form in a content coding is a form the host cannot read: 415, nothing done.
+    for coding in ["gzip", "identity, br"] {
+        let coded = post("follow", b"application/x-www-form-urlencoded", true)
+            .header("content-encoding", coding);
+        assert_eq!(
+            status(coded).await,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{coding}"
+        );
+    }
+    assert!(contacts(&server, "alice", "following").await.is_empty());
+    let plain = post("follow", b"application/x-www-form-urlencoded", true)
+        .header("content-encoding", "identity");
+    assert_eq!(status(plain).await, StatusCode::OK);
+    let undone = post("unfollow", b"application/x-www-form-urlencoded", true);
+    assert_eq!(status(undone).await, StatusCode::OK);
+    assert!(contacts(&server, "alice", "following").await.is_empty());
     // An action the widget does not have is 404 before its body is read, even one
     // past the 64 KiB an action's form may hold (a known action's is 413).
     let large = |path: &str| {

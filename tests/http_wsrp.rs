@@ -271,6 +271,21 @@ async fn only_xml_bodies_reach_the_producer() {
             );
         }
     }
+    // An envelope in a content coding is no XML the producer can read either.
+    let response = reqwest::Client::new()
+        .post(server.url("/wsrp/v2/registration"))
+        .header("content-type", "text/xml")
+        .header("content-encoding", "gzip")
+        .body(envelope(wrong))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status().as_u16(), 415);
+    let body = response.text().await.expect("text");
+    assert!(
+        body.contains("Fault") && body.contains("content coding"),
+        "{body}"
+    );
     // Nothing was counted against the secret: the portal registers at once.
     register(&server).await;
     // The type's parameters and case do not matter.

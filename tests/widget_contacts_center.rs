@@ -2598,6 +2598,9 @@ fn introduction_and_page_owner_view() {
         missing.contains("The user could not be found."),
         "{missing}"
     );
+    // What a click on a card's link led to takes the focus, to be read out.
+    assert!(missing.contains("role=\"alert\""), "{missing}");
+    assert!(missing.contains("autofocus"), "{missing}");
     assert!(missing.contains("Bob Baker has 1 connection."), "{missing}");
     // An owner the directory does not know: not found, on the viewer's own page. The
     // parameter's text is never shown as a name.
@@ -2608,6 +2611,11 @@ fn introduction_and_page_owner_view() {
     );
     assert!(!unknown.contains("Mallory"), "{unknown}");
     assert!(!unknown.contains("has no connections"), "{unknown}");
+    // The portal sends the unknown owner with every render of that page: the notice
+    // is read with the page, and takes no focus from the portal's.
+    assert!(!unknown.contains("autofocus"), "{unknown}");
+    assert!(!unknown.contains("role=\"alert\""), "{unknown}");
+    assert!(unknown.contains("role=\"status\""), "{unknown}");
     // The portal sends the owner with every render of that page: an action's outcome
     // there is still said.
     let after_action = cc(Some("a"))

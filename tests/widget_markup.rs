@@ -280,6 +280,13 @@ fn check_fragment(label: &str, html: &str, ns: &str) {
         }
     }
 
+    // One element at most takes the focus on load: with two, the browser's choice is
+    // the page's order, not the outcome's.
+    assert!(
+        all.iter().filter(|t| t.attr("autofocus").is_some()).count() <= 1,
+        "{label}: more than one autofocus"
+    );
+
     // Status messages are announced.
     for t in all.iter().filter(|t| {
         t.attr("class")
@@ -701,6 +708,10 @@ fn the_checker_catches_what_it_looks_for() {
         (
             "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><div class=\"alert alert-success\">Done</div></div>",
             "alert without a live role",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><div class=\"alert alert-success\" role=\"status\" tabindex=\"-1\" autofocus>Done</div><input type=\"search\" aria-label=\"Search\" autofocus></div>",
+            "more than one autofocus",
         ),
         (
             "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><form method=\"post\" action=\"/a\"><button type=\"submit\">Go</button></form></div>",
@@ -1437,6 +1448,16 @@ fn the_written_home_page_in_every_state(written: &World, fields: &World) {
         "an outcome",
         me().p("message", "you-are-now-connected-to-this-user"),
         "role=\"status\"",
+    );
+    same(
+        "a page owner not known: a standing notice",
+        me().owner("nobody-known"),
+        "role=\"status\" id=\"_contacts_center_outcome\" tabindex=\"-1\">",
+    );
+    same(
+        "a danger outcome",
+        me().p("message", "you-must-unblock-this-user-first"),
+        "role=\"alert\" id=\"_contacts_center_outcome\" tabindex=\"-1\" autofocus>",
     );
     same("the introduction", cc(Some("e")), "_contacts_center_intro");
     same("in German", me().locale("de_DE"), "Suche");

@@ -381,13 +381,15 @@ pub fn layout_problems(dir: &Path, folders: &[PathBuf]) -> Vec<Problem> {
 /// refusing a portlet-name that another folder already serves: the one that served it
 /// before this load while it still declares it (or keeps its last good version),
 /// otherwise the first folder by name. So a folder added beside a serving one with the
-/// same name is refused, and does not take the widget over.
+/// same name is refused, and does not take the widget over. A folder that now turns
+/// the portlet off (`<active>false</active>`) claims it no more: it hands the name on.
 pub fn assemble(previous: &Catalog, loads: Vec<FolderLoad>) -> Catalog {
     let still_claims = |dir: &Path, name: &str| {
         loads.iter().any(|l| {
             l.dir == dir
                 && (!l.problems.is_empty()
-                    || l.name_positions.contains_key(name)
+                    || (l.name_positions.contains_key(name)
+                        && !l.switched_off.iter().any(|off| off == name))
                     || l.widgets.iter().any(|w| w.portlet_name == name))
         })
     };

@@ -222,9 +222,10 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Result<Node, Problem> {
     };
     if bytes.len() > MAX_DESCRIPTOR_BYTES {
         return Err(whole(
+            // Only the limit's worth and a byte are read of a file from disk, so its
+            // length is not known here, only that it is past the limit.
             format!(
-                "file is {} bytes; descriptors may be at most {MAX_DESCRIPTOR_BYTES} bytes",
-                bytes.len()
+                "file is over {MAX_DESCRIPTOR_BYTES} bytes; descriptors may be at most {MAX_DESCRIPTOR_BYTES} bytes"
             ),
             "descriptors are small XML files: remove generated or pasted content",
         ));

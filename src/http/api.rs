@@ -82,6 +82,18 @@ pub async fn notifications(
 }
 
 /// `PUT /api/users/{id}`: create or replace a person from Liferay's `UserAccount` JSON.
+/// Whether a body with this `Content-Type` is read as JSON: none given, or
+/// `application/json` in any case, with or without parameters (`charset=utf-8`).
+fn is_json(content_type: Option<&hyper::header::HeaderValue>) -> bool {
+    content_type.is_none_or(|v| {
+        v.to_str().is_ok_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+        })
+    })
+}
+
 pub async fn put_user(
     state: &Arc<AppState>,
     req: Request<RequestBody>,
@@ -89,6 +101,19 @@ pub async fn put_user(
 ) -> Result<Response<Body>, HttpError> {
     let id = &path_id(id)?;
     administrator(state, &req).await?;
+    // JSON, or a body whose type is not said; a form's type or a coding (gzip) says
+    // it is another document, which would be parsed as an account all the same.
+    // (`curl -d` sends a form's type unless told `-H 'Content-Type: application/json'`,
+    // as Liferay's own headless API asks too.)
+    if !is_json(req.headers().get(hyper::header::CONTENT_TYPE)) || response::is_coded(req.headers())
+    {
+        return Err(HttpError::Localized {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            key: "unsupported-media-type",
+            text: "a UserAccount is sent as application/json, without a content coding".into(),
+            lang: "en".into(),
+        });
+    }
     let when = preconditions(req.headers());
     // No account is longer than the longest record an import reads.
     let body = read_body(

@@ -331,9 +331,51 @@ pub fn is_widget_call(method: &hyper::Method, segments: &[&str]) -> bool {
     )
 }
 
+/// Whether the body comes in a content coding (`Content-Encoding: gzip`, `br` …):
+/// the host decodes none, and would otherwise read the coded bytes as the form or
+/// document they hide (RFC 9110, section 8.4: 415 for a coding not taken).
+pub fn is_coded(headers: &hyper::HeaderMap) -> bool {
+    headers
+        .get_all(hyper::header::CONTENT_ENCODING)
+        .iter()
+        .any(|v| {
+            v.to_str().map_or(true, |v| {
+                v.split(',').any(|coding| {
+                    let coding = coding.trim();
+                    !coding.is_empty() && !coding.eq_ignore_ascii_case("identity")
+                })
+            })
+        })
+}
+
 /// Whether `Accept` names JSON, in any case: the contract's JSON answers.
-pub fn names_json(accept: &str) -> bool {
-    accept.to_ascii_lowercase().contains("application/json")
+pub fn names_json(headers: &hyper::HeaderMap) -> bool {
+    accepts(headers, "application/json")
+}
+
+/// Whether the request's `Accept` names `media` (in any case) with a weight above
+/// zero. Every `Accept` field counts, as one list (RFC 9110, section 5.3), and a
+/// range with `q=0` says "not this" (section 12.4.2): `application/json;q=0` asks
+/// for anything but JSON.
+fn accepts(headers: &hyper::HeaderMap, media: &str) -> bool {
+    headers
+        .get_all(hyper::header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|range| {
+            let mut parts = range.split(';');
+            let named = parts
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case(media));
+            let refused = parts.any(|p| {
+                p.split_once('=').is_some_and(|(name, weight)| {
+                    name.trim().eq_ignore_ascii_case("q")
+                        && weight.trim().parse::<f32>().is_ok_and(|w| w <= 0.0)
+                })
+            });
+            named && !refused
+        })
 }
 
 /// Whether a refusal of a widget call is for a person to read rather than for a
@@ -343,12 +385,8 @@ pub fn names_json(accept: &str) -> bool {
 /// sends `*/*`, or signs its calls with its token, which a browser never sends; a
 /// Java client's default `Accept` names `text/html` too.
 pub fn refusal_is_a_page(headers: &hyper::HeaderMap) -> bool {
-    let accept = headers
-        .get(hyper::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    accept.to_ascii_lowercase().contains("text/html")
-        && !names_json(accept)
+    accepts(headers, "text/html")
+        && !names_json(headers)
         && super::native::bearer_authorization(headers).is_none()
 }
 
@@ -605,13 +643,43 @@ mod tests {
             ("accept", browser),
             ("authorization", "Basic Z2F0ZTp3YXk=")
         ])));
+        // JSON refused by its weight leaves a page; HTML refused so is no page.
+        assert!(refusal_is_a_page(&headers(&[(
+            "accept",
+            "application/json;q=0, text/html"
+        )])));
         for code in [
             headers(&[("accept", "text/html, Application/JSON")]),
+            // Two fields are one list.
+            headers(&[("accept", "text/html"), ("accept", "application/json")]),
+            headers(&[("accept", "text/html; q=0, */*")]),
             headers(&[("accept", "*/*")]),
             headers(&[]),
             headers(&[("accept", java), ("authorization", "Bearer x.y.z")]),
         ] {
             assert!(!refusal_is_a_page(&code), "{code:?}");
+        }
+        assert!(names_json(&headers(&[
+            ("accept", "text/html"),
+            ("accept", "application/json; charset=utf-8")
+        ])));
+        assert!(!names_json(&headers(&[(
+            "accept",
+            "application/json;q=0.0"
+        )])));
+        assert!(!names_json(&headers(&[("accept", "application/jsonl")])));
+
+        assert!(!is_coded(&headers(&[])));
+        assert!(!is_coded(&headers(&[("content-encoding", "identity")])));
+        for coded in [
+            headers(&[("content-encoding", "gzip")]),
+            headers(&[("content-encoding", "identity, br")]),
+            headers(&[
+                ("content-encoding", "identity"),
+                ("content-encoding", "deflate"),
+            ]),
+        ] {
+            assert!(is_coded(&coded), "{coded:?}");
         }
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::linger::RequestBody;
 use bytes::Bytes;
 use hyper::header::{
-    ACCEPT, ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LANGUAGE, CONTENT_TYPE,
+    ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LANGUAGE, CONTENT_TYPE,
     HeaderValue,
 };
 use hyper::http::request::Parts;
@@ -104,7 +104,8 @@ pub async fn action(
     portlet: &str,
     action: &str,
 ) -> Result<Response<Body>, HttpError> {
-    let form_ok = is_form(req.headers().get(CONTENT_TYPE));
+    // A form in a content coding (gzip) is no form the host can read.
+    let form_ok = is_form(req.headers().get(CONTENT_TYPE)) && !response::is_coded(req.headers());
     let (parts, body) = req.into_parts();
     let body = match read_body(
         Request::from_parts(parts.clone(), body),
@@ -419,11 +420,7 @@ async fn prepare(
     }
     let urls = Arc::new(urls);
     let redirect = params.widget.get("redirect").map(str::to_owned);
-    let wants_json = parts
-        .headers
-        .get(ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(response::names_json);
+    let wants_json = response::names_json(&parts.headers);
 
     let viewer = match caller {
         Caller::Guest => Viewer::Guest,

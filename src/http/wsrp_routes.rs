@@ -42,6 +42,13 @@ pub async fn soap(
         );
         return Ok(soap_response(state, transport_fault(415, &refused)));
     }
+    if super::response::is_coded(req.headers()) {
+        let refused = WsrpFault::Malformed(
+            "a SOAP envelope is sent without a content coding (no gzip): the host decodes none"
+                .into(),
+        );
+        return Ok(soap_response(state, transport_fault(415, &refused)));
+    }
     // No more than the parser takes (512 KiB): a larger envelope is refused with 413
     // before it is read, rather than read whole and refused as malformed after.
     let limit = state

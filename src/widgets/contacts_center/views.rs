@@ -205,6 +205,12 @@ struct Edit {
 struct Alert {
     kind: &'static str,
     text: String,
+    /// What the viewer's own action or click led to, which takes the focus on a
+    /// fresh load to be read out. A standing notice (a page owner the directory does
+    /// not know, sent with every render of that page) does not: it would take the
+    /// focus from the portal's page each time, and a second alert on the page would
+    /// leave it two elements to autofocus.
+    outcome: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -236,6 +242,7 @@ fn page<T: Serialize>(ui: &Ui<'_>, view: T) -> Page<T> {
     let alert = ui.req.params.get("message").and_then(|key| {
         messages::alert_kind(key).map(|kind| Alert {
             kind,
+            outcome: true,
             text: messages::text(ui, key),
         })
     });
@@ -289,9 +296,12 @@ pub(crate) fn render(
                     Some(user_id) => Some(viewer.detail(user_id)?),
                     None => None,
                 };
-                let not_found = || Alert {
+                // A card asked for by its link and not found is what the click led
+                // to; an owner not found is said on every render of that page.
+                let not_found = |outcome| Alert {
                     kind: "danger",
                     text: ui.t("the-user-could-not-be-found"),
+                    outcome,
                 };
                 // Another person's page lists their connections. An owner the
                 // directory does not know is not found, as a card's person is, and
@@ -318,7 +328,7 @@ pub(crate) fn render(
                     (card, Some(owner)) => {
                         let mut p = page(ui, owner);
                         if card.is_some() {
-                            p.alert = Some(not_found());
+                            p.alert = Some(not_found(true));
                         }
                         templates.render("contacts_center/owner.html", p)
                     }
@@ -327,11 +337,11 @@ pub(crate) fn render(
                         // An action's outcome outranks the unknown owner, whose
                         // parameter comes with every render of that page.
                         if card.is_some() {
-                            p.alert = Some(not_found());
+                            p.alert = Some(not_found(true));
                         } else if let Some(alert) = p.alert.as_mut() {
                             alert.text = messages::outcome_about(ui, &reader, &alert.text)?;
                         } else if owner_unknown {
-                            p.alert = Some(not_found());
+                            p.alert = Some(not_found(false));
                         }
                         match written_by_host(templates, &home_page::TEMPLATES) {
                             Some(script) => Ok(home_page::write(&p, ui, script)),

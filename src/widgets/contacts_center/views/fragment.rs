@@ -6,19 +6,23 @@ use super::Alert;
 use crate::templates::Html;
 
 /// `alert.html`: an outcome, which takes the focus on a fresh load so that screen
-/// readers read it out.
+/// readers read it out; a standing notice, which is read with the page.
 pub(super) fn write_alert(out: &mut Html, alert: &Alert, ns: &str) {
     out.raw("<div class=\"alert alert-")
         .text(alert.kind)
         .raw("\" role=\"")
-        .raw(if alert.kind == "danger" {
+        .raw(if alert.kind == "danger" && alert.outcome {
             "alert"
         } else {
             "status"
         })
         .raw("\" id=\"")
         .text(ns)
-        .raw("outcome\" tabindex=\"-1\" autofocus>")
+        .raw(if alert.outcome {
+            "outcome\" tabindex=\"-1\" autofocus>"
+        } else {
+            "outcome\" tabindex=\"-1\">"
+        })
         .text(&alert.text)
         .raw("</div>");
 }
