@@ -1014,6 +1014,11 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
                         _ = interrupt.recv() => {},
                         _ = terminate.recv() => {},
                     }
+                    // Said at once: during a long start the host may say nothing else
+                    // for minutes, and the person who pressed Ctrl-C wants to know.
+                    tracing::info!(
+                        "shutdown signal received: the host stops once its requests have drained (after its start, if it is still starting); a second signal stops it at once"
+                    );
                     let _ = asked.send(());
                     // A second signal while the host starts or while requests drain
                     // (Ctrl-C pressed again, a service manager's stop repeated) stops

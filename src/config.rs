@@ -1103,16 +1103,20 @@ mod tests {
         let said = from_env.to_string();
         assert!(said.contains("data_dir"), "{said}");
         assert!(said.contains("line break"), "{said}");
-        for toml in [
-            "data_dir = \" \"\n",
-            "data_dir = \"data \"\n",
-            "descriptors_dir = \" widgets\"\n",
-            "templates_dir = \"templates\\t\"\n",
-            "data_dir = \"da\\u0007ta\"\n",
+        for (toml, key) in [
+            ("data_dir = \" \"\n", "data_dir"),
+            ("data_dir = \"data \"\n", "data_dir"),
+            ("descriptors_dir = \" widgets\"\n", "descriptors_dir"),
+            ("templates_dir = \"templates\\t\"\n", "templates_dir"),
+            ("data_dir = \"da\\u0007ta\"\n", "data_dir"),
         ] {
             let config = Config::from_toml(toml).expect("well formed");
-            let refused = config.validate().expect_err(toml);
-            assert!(refused.to_string().contains("space"), "{refused}");
+            let refused = config.validate().expect_err(toml).to_string();
+            assert!(refused.contains(key), "{refused}");
+            assert!(
+                refused.contains("begins or ends with a space or holds a line break"),
+                "{refused}"
+            );
         }
         // A space inside a name is a name.
         Config::from_toml("data_dir = \"my data\"\ndescriptors_dir = \"my widgets\"\n")

@@ -927,7 +927,7 @@ mod tests {
         let render = |text: Value| {
             t.render(
                 "layout/alert.html",
-                minijinja::context! { kind => "info", text => text, ns => "_x_", outcome => true },
+                minijinja::context! { kind => "info", text => text, ns => "_x_" },
             )
             .expect("renders")
         };

@@ -473,6 +473,16 @@ async fn openapi_document_describes_the_api() {
         ),
         (
             "/api/users/{id}",
+            "put",
+            client
+                .put(server.url("/api/users/jdoe"))
+                .bearer_auth(&admin)
+                .header("content-type", "text/plain")
+                .body("{}"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            "/api/users/{id}",
             "delete",
             client
                 .delete(server.url("/api/users/nobody"))

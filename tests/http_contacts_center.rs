@@ -1582,6 +1582,7 @@ async fn a_body_that_is_not_a_form_is_refused_after_the_contracts_checks() {
     let plain = post("follow", b"application/x-www-form-urlencoded", true)
         .header("content-encoding", "identity");
     assert_eq!(status(plain).await, StatusCode::OK);
+    assert_eq!(contacts(&server, "alice", "following").await, ["bob"]);
     let undone = post("unfollow", b"application/x-www-form-urlencoded", true);
     assert_eq!(status(undone).await, StatusCode::OK);
     assert!(contacts(&server, "alice", "following").await.is_empty());

@@ -243,6 +243,32 @@ async fn a_descriptors_dir_that_cannot_be_waited_for_is_listed_as_a_problem() {
     server.stop().await;
 }
 
+/// A file where descriptors_dir should be (a descriptor file's path given for its
+/// folder's) is no folder still to come: the built-in widgets serve, and /readyz says
+/// it is a file, as `descriptors check` does.
+#[tokio::test]
+async fn a_file_in_the_place_of_descriptors_dir_is_listed_as_a_problem() {
+    let server = common::start(|config, dir| {
+        let file = dir.join("portlet.xml");
+        std::fs::write(&file, "<portlet-app/>").expect("write");
+        config.descriptors_dir = file;
+    })
+    .await;
+    assert_eq!(
+        widget_ids(&server).await,
+        ["contacts_center", "notifications"],
+        "the built-in widgets serve"
+    );
+    let ready = readyz(&server).await;
+    let problems = ready["descriptorProblems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 1, "{ready}");
+    assert_eq!(
+        problems[0]["message"], "descriptors_dir is a file, not a folder of widget folders",
+        "{ready}"
+    );
+    server.stop().await;
+}
+
 /// The three files copied straight into descriptors_dir, or a folder with no widget
 /// folder in it, would serve nothing. The host says so where an administrator looks:
 /// `/readyz` answers 503 `no-widgets` and names the problem, and `descriptors check`

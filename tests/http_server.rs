@@ -805,27 +805,40 @@ fn a_second_ctrl_c_during_a_long_start_stops_the_host_at_once() {
         ),
     )
     .expect("write");
-    let mut child = host_process()
-        .arg("--config")
-        .arg(&config)
-        .args(["serve", "--no-demo", "--listen", "127.0.0.1:0"])
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .spawn()
-        .expect("spawn");
-    let log = log_of(&mut child);
+    let mut child = Reaped(
+        host_process()
+            .arg("--config")
+            .arg(&config)
+            .args(["serve", "--no-demo", "--listen", "127.0.0.1:0"])
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .spawn()
+            .expect("spawn"),
+    );
+    let log = log_of(&mut child.0);
     said(&log, "without an audience");
-    std::thread::sleep(Duration::from_millis(300));
-    signal(&child, Signal::INT);
-    std::thread::sleep(Duration::from_millis(300));
+    signal(&child.0, Signal::INT);
+    // Heard: the next signal is a second one, not one merged with the first.
+    said(&log, "shutdown signal received");
     assert_eq!(
-        child.try_wait().expect("wait"),
+        child.0.try_wait().expect("wait"),
         None,
         "the first signal waits for the start"
     );
-    signal(&child, Signal::INT);
-    let exit = wait_with_timeout(&mut child, Duration::from_secs(5));
+    signal(&child.0, Signal::INT);
+    let exit = wait_with_timeout(&mut child.0, Duration::from_secs(5));
     assert_eq!(exit, Some(130), "the second stops the start");
+}
+
+/// A host process killed and reaped when the test ends, passed or failed: a failed
+/// assertion must not leave it serving, or blocked on a pipe whose folder is gone.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// A second host started on a data folder one already serves is refused, in words
@@ -833,22 +846,37 @@ fn a_second_ctrl_c_during_a_long_start_stops_the_host_at_once() {
 #[test]
 fn a_second_host_on_a_served_data_folder_is_refused_as_such() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut first = spawn_host(dir.path(), "--no-demo", true);
-    let addr = serving_address(&mut first);
-    let second = spawn_host(dir.path(), "--no-demo", true)
-        .wait_with_output()
-        .expect("the second host");
-    let said = String::from_utf8_lossy(&second.stderr);
-    assert_eq!(second.status.code(), Some(2), "{said}");
+    let mut first = Reaped(spawn_host(dir.path(), "--no-demo", true));
+    let addr = serving_address(&mut first.0);
+    let mut second = Reaped(spawn_host(dir.path(), "--no-demo", true));
+    let log = log_of(&mut second.0);
+    // A second host that got the file would serve: held to a time, not waited for.
+    let exit = wait_with_timeout(&mut second.0, Duration::from_secs(10));
+    // Every line it wrote: the readers end at its pipes' end, once it has exited.
+    let said: Vec<String> = log.iter().collect();
+    assert_eq!(exit, Some(2), "{said:?}");
     assert!(
-        said.contains("is locked: another widget-host serves this data folder"),
-        "{said}"
+        said.iter()
+            .any(|l| l.contains("is locked: another widget-host serves this data folder")),
+        "{said:?}"
     );
-    assert!(!said.contains("Cannot acquire lock"), "{said}");
-    assert!(open_connections(&addr) >= 1, "the first still serves");
-    sigterm(&first);
+    assert!(
+        !said.iter().any(|l| l.contains("Cannot acquire lock")),
+        "{said:?}"
+    );
+    let mut health = TcpStream::connect(&addr).expect("connect");
+    health
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .expect("write");
+    let mut answer = String::new();
+    health.read_to_string(&mut answer).expect("read");
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "the first still serves: {answer}"
+    );
+    sigterm(&first.0);
     assert_eq!(
-        wait_with_timeout(&mut first, Duration::from_secs(10)),
+        wait_with_timeout(&mut first.0, Duration::from_secs(10)),
         Some(0)
     );
 }

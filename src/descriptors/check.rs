@@ -104,6 +104,18 @@ pub fn check(paths: &[PathBuf]) -> CheckReport {
     report
 }
 
+/// What a file standing where `descriptors_dir` should be is, to `descriptors check`
+/// and to a serving host's `/readyz` alike.
+pub fn a_file_in_its_place(dir: &Path) -> super::Problem {
+    problem(
+        dir,
+        Pos { line: 1, column: 1 },
+        "",
+        "descriptors_dir is a file, not a folder of widget folders".into(),
+        "name the folder that holds the widget folders; serve uses the built-in widgets, and no folder can be made there while the file is".into(),
+    )
+}
+
 /// `descriptors check` with no path: the configured `descriptors_dir`, read as `serve`
 /// reads it. A folder given by path may be one widget's folder; this one is always a
 /// directory of widget folders, so descriptor files lying in it are a problem here as
@@ -128,13 +140,7 @@ pub fn check_served(dir: &Path) -> CheckReport {
             },
             portlets: super::builtin().widgets.keys().cloned().collect(),
             problems: if a_file {
-                vec![problem(
-                    dir,
-                    Pos { line: 1, column: 1 },
-                    "",
-                    "descriptors_dir is a file, not a folder of widget folders".into(),
-                    "name the folder that holds the widget folders; serve uses the built-in widgets, and no folder can be made there while the file is".into(),
-                )]
+                vec![a_file_in_its_place(dir)]
             } else if waits {
                 Vec::new()
             } else {

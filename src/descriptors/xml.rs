@@ -363,6 +363,8 @@ struct TreeBuilder<'a> {
     stack: Vec<Node>,
     root: Option<Node>,
     elements: usize,
+    /// Whether a DOCTYPE was read: XML allows one, before the root element.
+    doctype: bool,
 }
 
 impl<'a> TreeBuilder<'a> {
@@ -381,6 +383,7 @@ impl<'a> TreeBuilder<'a> {
             stack: Vec::new(),
             root: None,
             elements: 0,
+            doctype: false,
         }
     }
 
@@ -475,6 +478,17 @@ impl<'a> TreeBuilder<'a> {
                     })?;
                     self.text(&raw, before)?;
                 }
+                // Character data is the root element's content (XML 1.0, section 2.1):
+                // before or after it, only white space, comments and processing
+                // instructions may stand, not a CDATA section or a reference.
+                Event::CData(_) | Event::GeneralRef(_) if self.stack.is_empty() => {
+                    return Err(self.fail(
+                        before,
+                        "",
+                        "text outside the root element".into(),
+                        "remove the stray text; everything belongs inside the root element",
+                    ));
+                }
                 Event::CData(t) => {
                     let raw = t.xml10_content().map_err(|e| {
                         self.fail(
@@ -491,6 +505,22 @@ impl<'a> TreeBuilder<'a> {
                     self.text(&resolved, before)?;
                 }
                 Event::DocType(d) => {
+                    // One, before the root element, and in capitals: what XML parsers
+                    // (Liferay's too) take.
+                    let written = self.lines.text.as_bytes().get(before as usize..);
+                    if self.doctype
+                        || self.root.is_some()
+                        || !self.stack.is_empty()
+                        || !written.is_some_and(|w| w.starts_with(b"<!DOCTYPE"))
+                    {
+                        return Err(self.fail(
+                            before,
+                            "",
+                            "a DOCTYPE may stand once, written <!DOCTYPE, before the root element".into(),
+                            "keep one <!DOCTYPE ...> line, after the XML declaration and before the root element",
+                        ));
+                    }
+                    self.doctype = true;
                     let content = String::from_utf8_lossy(d.as_ref()).into_owned();
                     if content.contains("<!ENTITY") || content.contains('[') {
                         return Err(self.fail(
@@ -619,7 +649,8 @@ impl<'a> TreeBuilder<'a> {
     fn text(&mut self, text: &str, at: u64) -> Result<(), Problem> {
         match self.stack.last_mut() {
             Some(node) => node.text.push_str(text),
-            None if text.trim().is_empty() => {}
+            // XML's white space only (section 2.3): a no-break space is text.
+            None if xml_trim(text).is_empty() => {}
             None => {
                 return Err(self.fail(
                     at,
@@ -707,6 +738,37 @@ mod tests {
             b"\xEF\xBB\xBF<?xml version='1.0'?>\n<a/>",
         ] {
             assert!(parse(Path::new("d.xml"), first).is_ok());
+        }
+    }
+
+    /// Outside the root element stand only XML's white space, comments, processing
+    /// instructions and one DOCTYPE before it, as xmllint and Xerces take a file: a
+    /// no-break space, a reference or a CDATA section there is text, and a DOCTYPE
+    /// in lower case, a second one or one after the root's start is refused.
+    #[test]
+    fn only_white_space_and_one_doctype_stand_outside_the_root() {
+        for (text, said) in [
+            ("<a/>\u{a0}", "text outside the root element"),
+            ("\u{3000}<a/>", "text outside the root element"),
+            ("&#32;<a/>", "text outside the root element"),
+            ("<a/>&amp;", "text outside the root element"),
+            ("<a/><![CDATA[ ]]>", "text outside the root element"),
+            ("<!doctype a><a/>", "a DOCTYPE may stand once"),
+            ("<!DOCTYPE a><!DOCTYPE a><a/>", "a DOCTYPE may stand once"),
+            ("<a><!DOCTYPE a></a>", "a DOCTYPE may stand once"),
+            ("<a/><!DOCTYPE a>", "a DOCTYPE may stand once"),
+        ] {
+            let bad = parse(Path::new("d.xml"), text.as_bytes()).expect_err(text);
+            assert!(bad.message.contains(said), "{text:?}: {}", bad.message);
+        }
+        for good in [
+            "<?xml version='1.0'?>\r\n<!DOCTYPE a PUBLIC \"-//x//EN\" \"http://x/a.dtd\">\n<a/>\n\t ",
+            "<!-- c --><?pi x?><a>&amp;<![CDATA[<b>]]></a><!-- after -->\n",
+        ] {
+            assert!(
+                parse(Path::new("d.xml"), good.as_bytes()).is_ok(),
+                "{good:?}"
+            );
         }
     }
 

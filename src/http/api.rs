@@ -109,8 +109,8 @@ pub async fn put_user(
     {
         return Err(HttpError::Localized {
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            key: "unsupported-media-type",
-            text: "a UserAccount is sent as application/json, without a content coding".into(),
+            key: "the-request-is-invalid",
+            text: "A UserAccount is sent as application/json, without a content coding.".into(),
             lang: "en".into(),
         });
     }

@@ -521,7 +521,14 @@ async fn load_catalog(
         // reload) when the folder was given relative, as the default is.
         let dir = std::path::absolute(&dir).unwrap_or(dir);
         if !dir.is_dir() {
-            let handle = CatalogHandle::new(descriptors::builtin());
+            let mut builtin = descriptors::builtin();
+            // A file in the folder's place is a mistake, said where `/readyz` and
+            // `descriptors check` say problems, not a folder still to come.
+            let a_file = dir.exists();
+            if a_file {
+                builtin.problems.push(descriptors::a_file_in_its_place(&dir));
+            }
+            let handle = CatalogHandle::new(builtin);
             return Ok(match descriptors::spawn_watcher(dir.clone(), handle.clone()) {
                 Ok(watcher) => {
                     // Without a portal (`cargo run`, the demo) the built-in widgets are
@@ -530,6 +537,10 @@ async fn load_catalog(
                     // ones, preferences and all, without a word at the default level.
                     let message = "descriptors folder not found; serving the built-in widgets until it is made";
                     match portals {
+                        _ if a_file => tracing::warn!(
+                            dir = %dir.display(),
+                            "descriptors_dir is a file, not a folder; serving the built-in widgets"
+                        ),
                         Portals::None => tracing::info!(dir = %dir.display(), "{message}"),
                         Portals::Some => tracing::warn!(dir = %dir.display(), "{message}"),
                     }

@@ -205,12 +205,14 @@ struct Edit {
 struct Alert {
     kind: &'static str,
     text: String,
-    /// What the viewer's own action or click led to, which takes the focus on a
-    /// fresh load to be read out. A standing notice (a page owner the directory does
-    /// not know, sent with every render of that page) does not: it would take the
-    /// focus from the portal's page each time, and a second alert on the page would
-    /// leave it two elements to autofocus.
-    outcome: bool,
+    /// A standing notice (a page owner the directory does not know, sent with every
+    /// render of that page), read with the page. Any other alert is what the viewer's
+    /// own action or click led to, and takes the focus on a fresh load to be read out;
+    /// a standing one would take it from the portal's page each time, and beside an
+    /// outcome leave the page two elements to autofocus. Named for the exception, so
+    /// that a copy of a template from before it (which does not pass it) keeps every
+    /// outcome's focus.
+    standing: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -242,7 +244,7 @@ fn page<T: Serialize>(ui: &Ui<'_>, view: T) -> Page<T> {
     let alert = ui.req.params.get("message").and_then(|key| {
         messages::alert_kind(key).map(|kind| Alert {
             kind,
-            outcome: true,
+            standing: false,
             text: messages::text(ui, key),
         })
     });
@@ -298,10 +300,10 @@ pub(crate) fn render(
                 };
                 // A card asked for by its link and not found is what the click led
                 // to; an owner not found is said on every render of that page.
-                let not_found = |outcome| Alert {
+                let not_found = |standing| Alert {
                     kind: "danger",
                     text: ui.t("the-user-could-not-be-found"),
-                    outcome,
+                    standing,
                 };
                 // Another person's page lists their connections. An owner the
                 // directory does not know is not found, as a card's person is, and
@@ -328,7 +330,7 @@ pub(crate) fn render(
                     (card, Some(owner)) => {
                         let mut p = page(ui, owner);
                         if card.is_some() {
-                            p.alert = Some(not_found(true));
+                            p.alert = Some(not_found(false));
                         }
                         templates.render("contacts_center/owner.html", p)
                     }
@@ -337,11 +339,11 @@ pub(crate) fn render(
                         // An action's outcome outranks the unknown owner, whose
                         // parameter comes with every render of that page.
                         if card.is_some() {
-                            p.alert = Some(not_found(true));
+                            p.alert = Some(not_found(false));
                         } else if let Some(alert) = p.alert.as_mut() {
                             alert.text = messages::outcome_about(ui, &reader, &alert.text)?;
                         } else if owner_unknown {
-                            p.alert = Some(not_found(false));
+                            p.alert = Some(not_found(true));
                         }
                         match written_by_host(templates, &home_page::TEMPLATES) {
                             Some(script) => Ok(home_page::write(&p, ui, script)),

@@ -11,17 +11,17 @@ pub(super) fn write_alert(out: &mut Html, alert: &Alert, ns: &str) {
     out.raw("<div class=\"alert alert-")
         .text(alert.kind)
         .raw("\" role=\"")
-        .raw(if alert.kind == "danger" && alert.outcome {
+        .raw(if alert.kind == "danger" && !alert.standing {
             "alert"
         } else {
             "status"
         })
         .raw("\" id=\"")
         .text(ns)
-        .raw(if alert.outcome {
-            "outcome\" tabindex=\"-1\" autofocus>"
-        } else {
+        .raw(if alert.standing {
             "outcome\" tabindex=\"-1\">"
+        } else {
+            "outcome\" tabindex=\"-1\" autofocus>"
         })
         .text(&alert.text)
         .raw("</div>");
