@@ -99,6 +99,18 @@ async fn an_http_1_1_request_needs_exactly_one_valid_host() {
             "400",
         ),
         (
+            "GET /healthz HTTP/1.1\r\nhost: user@portal.example\r\nconnection: close\r\n\r\n",
+            "400",
+        ),
+        (
+            "GET /healthz HTTP/1.1\r\nhost: portal.example:http\r\nconnection: close\r\n\r\n",
+            "400",
+        ),
+        (
+            "GET /healthz HTTP/1.1\r\nhost: widget_host:8080\r\nconnection: close\r\n\r\n",
+            "200",
+        ),
+        (
             "GET /healthz HTTP/1.1\r\nhost: portal.example:8080\r\nconnection: close\r\n\r\n",
             "200",
         ),

@@ -351,6 +351,21 @@ async fn the_wsdl_points_at_this_host() {
             "{port}: {wsdl}"
         );
     }
+    // A host name with an underscore (a Compose service's) is a host the portal
+    // reaches this one by: the addresses keep it.
+    let wsdl = reqwest::Client::new()
+        .get(server.url("/wsrp/v2/wsdl"))
+        .header("host", "widget_host:8080")
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        wsdl.contains("location=\"http://widget_host:8080/wsrp/v2/markup\""),
+        "{wsdl}"
+    );
     server.stop().await;
 }
 

@@ -568,7 +568,7 @@ fn a_changed_secret_voids_the_handles_made_with_the_old_one() {
     const ROTATED: &str = "rotated-secret-0123456789";
     let rotated = fixture_with(ROTATED, Arc::clone(&f.registrations));
     let reply = get_markup(&rotated, &handle, "echo", "", None);
-    save_sample("fault-ModifyRegistrationRequired", &reply);
+    save_sample("fault-getMarkup-ModifyRegistrationRequired", &reply);
     assert_eq!(fault_name(&reply), "ModifyRegistrationRequired");
     assert!(reply.body.contains("soapenv:Client"), "{}", reply.body);
     assert!(reply.body.contains("register again"), "{}", reply.body);
@@ -718,7 +718,7 @@ fn registration_refusals() {
         "OperationFailed",
     );
     assert!(reply.body.contains("soapenv:Client"), "{}", reply.body);
-    save_sample("fault-OperationFailed", &reply);
+    save_sample("fault-register-OperationFailed", &reply);
     refused_quickly(
         &f,
         "registration",
@@ -748,7 +748,7 @@ fn registration_refusals() {
         no_secret.as_bytes(),
         "MissingParameters",
     );
-    save_sample("fault-MissingParameters", &reply);
+    save_sample("fault-register-MissingParameters", &reply);
 
     // Someone else's handle cannot be modified into another consumer's.
     let handle = register(&f);
@@ -901,7 +901,7 @@ fn markup_needs_a_valid_registration_and_handle() {
         markup_params("wsrp:view", None)
     ));
     let reply = refused_quickly(&f, "markup", no_reg.as_bytes(), "InvalidRegistration");
-    save_sample("fault-InvalidRegistration", &reply);
+    save_sample("fault-getMarkup-InvalidRegistration", &reply);
     let reply = get_markup(&f, "not-a-handle", "echo", "", None);
     assert_eq!(fault_name(&reply), "InvalidRegistration");
 
@@ -910,7 +910,7 @@ fn markup_needs_a_valid_registration_and_handle() {
         let reply = get_markup(&f, &handle, bad, "", None);
         assert_eq!(fault_name(&reply), "InvalidHandle", "{bad}");
         if bad == "nothing" {
-            save_sample("fault-InvalidHandle", &reply);
+            save_sample("fault-getMarkup-InvalidHandle", &reply);
         }
     }
     let reply = get_markup(&f, &handle, "orphan", "", None);
@@ -924,7 +924,7 @@ fn markup_needs_a_valid_registration_and_handle() {
     ));
     let reply = f.producer.handle("markup", edit.as_bytes());
     assert_eq!(fault_name(&reply), "UnsupportedMode");
-    save_sample("fault-UnsupportedMode", &reply);
+    save_sample("fault-getMarkup-UnsupportedMode", &reply);
 
     // The standard states and wsrp:solo are served though `echo` declares only
     // `exclusive`, and so is Liferay's own name for solo as its consumer sends it;
@@ -970,7 +970,7 @@ fn markup_needs_a_valid_registration_and_handle() {
     ));
     let reply = f.producer.handle("markup", bad_category.as_bytes());
     assert_eq!(fault_name(&reply), "InvalidUserCategory");
-    save_sample("fault-InvalidUserCategory", &reply);
+    save_sample("fault-getMarkup-InvalidUserCategory", &reply);
 }
 
 #[test]
@@ -1210,7 +1210,7 @@ fn blocking_action_url_round_trip() {
     let forbidden = body.replace(&xml_attr(&interaction), "action=forbidden");
     let reply = f.producer.handle("markup", forbidden.as_bytes());
     assert_eq!(fault_name(&reply), "AccessDenied");
-    save_sample("fault-AccessDenied", &reply);
+    save_sample("fault-performBlockingInteraction-AccessDenied", &reply);
     // The forbidden one reached the widget: the caller's profile was applied before
     // it ran (it describes the caller, not the request; README, "Profile claims").
     assert_eq!(refreshed(), before + 1);
@@ -1219,7 +1219,10 @@ fn blocking_action_url_round_trip() {
     let unknown = body.replace(&xml_attr(&interaction), "action=nope");
     let reply = f.producer.handle("markup", unknown.as_bytes());
     assert_eq!(fault_name(&reply), "InconsistentParameters");
-    save_sample("fault-InconsistentParameters", &reply);
+    save_sample(
+        "fault-performBlockingInteraction-InconsistentParameters",
+        &reply,
+    );
     assert_eq!(
         refreshed(),
         before + 1,
@@ -1234,7 +1237,10 @@ fn blocking_action_url_round_trip() {
     let save = body.replace(&xml_attr(&interaction), "action=save-preferences");
     let reply = f.producer.handle("markup", save.as_bytes());
     assert_eq!(fault_name(&reply), "PortletStateChangeRequired");
-    save_sample("fault-PortletStateChangeRequired", &reply);
+    save_sample(
+        "fault-performBlockingInteraction-PortletStateChangeRequired",
+        &reply,
+    );
     let clone = save.replace(">readOnly<", ">cloneBeforeWrite<");
     let reply = f.producer.handle("markup", clone.as_bytes());
     assert_eq!(fault_name(&reply), "PortletStateChangeRequired");
@@ -1288,6 +1294,51 @@ fn get_resource_as(f: &Fixture, handle: &str, id: &str, state: &str, user: &str)
         xml_attr(state)
     ));
     f.producer.handle("markup", body.as_bytes())
+}
+
+/// Liferay's consumer (Axis 1) as it calls: the registration property's name
+/// prefixed (`ns1:wsrp_secret`), and `mimeTypes` of `text/html` on every call,
+/// `getResource` included, whose answer is a vCard. Both are taken: a producer that
+/// held a resource to the markup's types would break every download for Liferay.
+#[test]
+fn liferays_prefixed_property_and_html_only_mime_types_are_taken() {
+    let f = fixture();
+    let body = register_body("portal", SECRET).replace(
+        "name=\"wsrp_secret\"",
+        "xmlns:ns1=\"urn:oasis:names:tc:wsrp:v2:types\" name=\"ns1:wsrp_secret\"",
+    );
+    assert!(body.contains("ns1:wsrp_secret"), "{body}");
+    let reply = f.producer.handle("registration", body.as_bytes());
+    let el = ok_body(&reply);
+    assert_eq!(el.name, "registerResponse");
+    let handle = el
+        .child_text("registrationHandle")
+        .expect("handle")
+        .to_owned();
+    // The wrong secret under the prefixed name is refused: the name was read.
+    let wrong = register_body("portal", "wrong").replace(
+        "name=\"wsrp_secret\"",
+        "xmlns:ns1=\"urn:oasis:names:tc:wsrp:v2:types\" name=\"ns1:wsrp_secret\"",
+    );
+    let refused = f.producer.handle("registration", wrong.as_bytes());
+    assert_eq!(fault_name(&refused), "OperationFailed");
+    let html = markup_html(&get_markup(&f, &handle, "echo", "", None));
+    let url = find_url(&html, "resource");
+    let state = value(&url, "wsrp-resourceState");
+    let body = envelope(&format!(
+        "<t:getResource>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>{RUNTIME}\
+         <t:userContext xsi:nil=\"true\"/>\
+         <t:resourceParams resourceID=\"vcard\" portletStateChange=\"readOnly\" resourceState=\"{}\">\
+         <t:secureClientCommunication>false</t:secureClientCommunication><t:locales>en_US</t:locales><t:locales>en</t:locales>\
+         <t:mimeTypes>text/html</t:mimeTypes>\
+         <t:mode>wsrp:view</t:mode><t:windowState>wsrp:normal</t:windowState></t:resourceParams></t:getResource>",
+        reg_context(&handle),
+        xml_attr(state)
+    ));
+    let reply = f.producer.handle("markup", body.as_bytes());
+    let el = ok_body(&reply);
+    let context = el.child("resourceContext").expect("resourceContext");
+    assert_eq!(context.child_text("mimeType"), Some("text/vcard"));
 }
 
 /// A resource the widget does not have is refused before the caller's profile is
@@ -1423,7 +1474,7 @@ fn portlet_description_and_empty_operations() {
     ));
     let reply = f.producer.handle("portlet-management", clone.as_bytes());
     assert_eq!(fault_name(&reply), "OperationNotSupported");
-    save_sample("fault-OperationNotSupported", &reply);
+    save_sample("fault-clonePortlet-OperationNotSupported", &reply);
 
     let ops = [
         ("initCookie", "<t:userContext xsi:nil=\"true\"/>".to_owned()),
@@ -1520,7 +1571,7 @@ fn hostile_input_is_refused_fast() {
     let reply = refused_quickly(&f, "registration", bomb.as_bytes(), "OperationFailed");
     assert!(reply.body.contains("soapenv:Client"), "{}", reply.body);
     assert!(reply.body.contains("document type"), "{}", reply.body);
-    save_sample("fault-Malformed", &reply);
+    save_sample("fault-register-Malformed", &reply);
 
     // The parser's message names what it met; a long made-up prefix is not echoed
     // back whole.

@@ -328,12 +328,14 @@ pub fn host_base(config: &crate::config::Config, headers: &hyper::HeaderMap) -> 
     }
 }
 
-/// A Host header we are willing to echo into URLs: host[:port], nothing else.
+/// A Host header we are willing to echo into URLs: host[:port], nothing else. An
+/// underscore is in: Docker Compose names services with one (`widget_host`), and
+/// a portal reaches the host by that name.
 fn is_host_header(h: &str) -> bool {
     !h.is_empty()
         && h.len() <= 255
         && h.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+            .all(|b| b.is_ascii_alphanumeric() || b".-_:[]".contains(&b))
 }
 
 /// `url` without the query parameters `drop` names (by their decoded names); the

@@ -521,6 +521,13 @@
         }
         var first = null;
         Array.prototype.slice.call(nextList.children).forEach(function (item) {
+          {#- Someone shown already is not shown twice: renamed between the pages,
+              a person moves past the cursor and comes again (their box's id, too;
+              ids are namespaced, and a portal's user id holds no quote). #}
+          var box = item.querySelector("input[id]");
+          if (box && list.querySelector('input[id="' + box.id + '"]')) {
+            return;
+          }
           var added = document.importNode(item, true);
           list.appendChild(added);
           localTimes(added);

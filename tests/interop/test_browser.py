@@ -282,6 +282,44 @@ def test_view_more_appends_in_place_and_a_restarted_page_replaces_the_list(demo,
         context.close()
 
 
+def test_view_more_does_not_list_anyone_twice(demo, browser):
+    """A person renamed between two pages moves past the cursor and comes again on
+    the next: "View more" does not add them a second time (their checkbox's id would
+    be on the page twice). Here the next page's cursor is set before everyone, so the
+    page that comes is the first one again, and nothing of it is added."""
+    context, page = english_page(browser)
+    directory, rows = DIRECTORY, DIRECTORY_ROWS
+    try:
+        find_people_in_the_compact_directory(page, demo)
+        first_names = page.locator(f"{rows} .list-group-title").all_inner_texts()
+        assert len(first_names) == 5
+        # An empty sort key and id 0: a cursor before everyone.
+        page.evaluate(
+            """(sel) => { const a = document.querySelector(sel + ' a[data-view-more]');
+                          const u = new URL(a.href, location.href);
+                          for (const k of [...u.searchParams.keys()]) {
+                            if (k.endsWith('_cursor')) u.searchParams.set(k, 'ADA');
+                          }
+                          a.href = u.toString(); }""",
+            directory,
+        )
+        page.locator(f"{directory} a[data-view-more]").click()
+        # The page came: the link was replaced by the next one (for the second page).
+        page.wait_for_function(
+            """(sel) => { const a = document.querySelector(sel + ' a[data-view-more]');
+                          return a && !a.href.includes('_cursor=ADA'); }""",
+            arg=directory,
+        )
+        assert page.locator(f"{rows} .list-group-title").all_inner_texts() == first_names
+        ids = page.evaluate(
+            "(sel) => [...document.querySelectorAll(sel + ' input[type=checkbox][id]')].map(b => b.id)",
+            rows,
+        )
+        assert ids and len(ids) == len(set(ids)), ids
+    finally:
+        context.close()
+
+
 def test_a_page_that_found_nobody_takes_the_focus_with_its_words(demo, browser):
     """A page the script swaps in with no list, no outcome and no more to show (here
     a search that found nobody, which a "View more" link rewritten for the test led

@@ -65,9 +65,15 @@ SAMPLED_FAULTS = {
 }
 
 
+def operation_and_fault(path):
+    """`fault-getMarkup-InvalidHandle.xml`: the operation asked, and the fault meant."""
+    operation, _, fault = path.stem.removeprefix("fault-").partition("-")
+    return operation, fault
+
+
 def test_samples_exist():
     answers = {p.stem.removesuffix("Response") for p in ANSWERS}
-    faults = {p.stem.removeprefix("fault-") for p in FAULTS}
+    faults = {operation_and_fault(p)[1] for p in FAULTS}
     assert answers >= SAMPLED_OPERATIONS, f"missing {SAMPLED_OPERATIONS - answers}: run `cargo test --test wsrp` first"
     assert faults >= SAMPLED_FAULTS, f"missing {SAMPLED_FAULTS - faults}: run `cargo test --test wsrp` first"
 
@@ -92,9 +98,49 @@ def test_fault_detail_is_schema_valid(schema, path):
     assert element.tag.startswith(f"{{{TYPES}}}")
     schema.validate(etree.tostring(element).decode())
     # The file name says which fault the test meant to provoke.
-    expected = path.stem.removeprefix("fault-")
+    _, expected = operation_and_fault(path)
     if expected != "Malformed":
         assert element.tag == f"{{{TYPES}}}{expected}"
+
+
+WSDL = "http://schemas.xmlsoap.org/wsdl/"
+
+
+def declared_faults():
+    """Each operation's faults as `wsrp-2.0-interfaces.wsdl` declares them: the types'
+    element of each `<wsdl:fault>`'s message, by local name."""
+    interfaces = etree.parse(str(SPECS / "wsrp-2.0-interfaces.wsdl")).getroot()
+    element_of = {
+        message.get("name"): part.get("element").split(":")[-1]
+        for message in interfaces.iter(f"{{{WSDL}}}message")
+        for part in message.iter(f"{{{WSDL}}}part")
+        if part.get("element")
+    }
+    declared = {}
+    for operation in interfaces.iter(f"{{{WSDL}}}operation"):
+        faults = {
+            element_of[fault.get("message").split(":")[-1]]
+            for fault in operation.iter(f"{{{WSDL}}}fault")
+        }
+        declared.setdefault(operation.get("name"), set()).update(faults)
+    return declared
+
+
+# A body that is no envelope has no operation yet: its fault is a plain SOAP one.
+OPERATION_FAULTS = [p for p in FAULTS if operation_and_fault(p)[1] != "Malformed"]
+
+
+@pytest.mark.parametrize("path", OPERATION_FAULTS, ids=lambda p: p.stem)
+def test_a_fault_is_one_its_operation_declares(path):
+    """A JAX-WS or Axis consumer maps a fault to a typed exception only when the
+    operation's WSDL declares it: any other surfaces as an untyped SOAP fault."""
+    operation, _ = operation_and_fault(path)
+    declared = declared_faults()
+    assert operation in declared, f"{operation} is no WSRP operation"
+    _, fault = body_element(path)
+    element = fault.find("detail")[0]
+    name = etree.QName(element).localname
+    assert name in declared[operation], f"{operation} does not declare {name}"
 
 
 # --- zeep: the WSDL loads and each answer decodes as its operation's output --------

@@ -1195,6 +1195,17 @@ const LIMITS: &str = "
   the mix (3.3–4.3 to 6.3–6.9 ms), so they stay nicer; two render threads instead of four made 9,179–9,596 renders/s against
   10,902–11,592 in the runs alternating with them, and six or eight no more than four; one async worker instead of
   two, and `SCHED_BATCH` for the render threads, moved nothing beyond the noise.
+- **The latest profile** (2026-12-06, of 29cfb5b, whose render is 605fa1a's):
+  `perf record -F 1999 -g -p <host pid>` for 12 s of `bench --point home 64 40` on
+  the kept full graph, which made 10,459 renders/s (p99 12.94 ms; 154.3 µs of the
+  host's CPU a render, 29.1 µs of the load generator's). The render threads took
+  61% of the host's samples, the async workers 38%. Over all of them: the kernel's
+  task switches 7.2% and its rescheduling interrupts 3.7%, redb's page-cache reads
+  6.8%, copies (`memmove`) 5.9%, mimalloc's allocation 4.6% and its frees 2.8%, the
+  HTML escape 3.6%, the socket write's copy into the kernel 2.7%. With `--call-graph
+  dwarf`, the page reads were the rows' person records (3.3%) and the standings'
+  list ranges (about 4%), and copying the 9.9 KB script into each page 1.3%. No
+  part stands out to fix: the spread is the one the entries above describe.
 - **Under HTTP load** (`perf record --call-graph dwarf` on the host process during the
   quick run's 64-connection points, before the standing and row changes above): the
   widget's render was about 79% of the host's CPU. Within it the page's data was 44%
