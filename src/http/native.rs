@@ -331,11 +331,14 @@ pub fn host_base(config: &crate::config::Config, headers: &hyper::HeaderMap) -> 
 /// A Host header we are willing to echo into URLs: host[:port], nothing else. An
 /// underscore is in: Docker Compose names services with one (`widget_host`), and
 /// a portal reaches the host by that name.
+/// The port, if any, must be a number (an HTTP/1.0 request's Host is not refused
+/// for one that is not, but is not echoed either).
 fn is_host_header(h: &str) -> bool {
     !h.is_empty()
         && h.len() <= 255
         && h.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b".-_:[]".contains(&b))
+        && super::router::port_is_a_number(h)
 }
 
 /// `url` without the query parameters `drop` names (by their decoded names); the
@@ -488,6 +491,32 @@ mod tests {
 
     fn id() -> PortletId {
         PortletId::parse("contacts_center_INSTANCE_a1").expect("id")
+    }
+
+    /// Links are built on the request's Host only where it is a host and a port that
+    /// is a number; else on the configured address.
+    #[test]
+    fn only_a_host_and_numbered_port_is_echoed() {
+        let config = crate::config::Config::default();
+        let base = |host: &'static str| {
+            let mut headers = hyper::HeaderMap::new();
+            headers.insert(
+                hyper::header::HOST,
+                hyper::header::HeaderValue::from_static(host),
+            );
+            host_base(&config, &headers)
+        };
+        assert_eq!(base("widget_host:8080"), "http://widget_host:8080");
+        assert_eq!(base("[::1]:9000"), "http://[::1]:9000");
+        let fallback = format!("http://{}", config.listen);
+        for odd in [
+            "portal.example:http",
+            "portal.example:+80",
+            "a\"b",
+            "user@host",
+        ] {
+            assert_eq!(base(odd), fallback, "{odd}");
+        }
     }
 
     #[test]

@@ -195,13 +195,17 @@ fn host_field_problem<B>(req: &Request<B>) -> Option<&'static str> {
 /// Whether an authority's port, if it names one, is a number a TCP port can be: the
 /// text after the last `:` outside an IPv6 address's brackets. (`Authority` takes
 /// `host:http`, and says it has no port.)
-fn port_is_a_number(authority: &str) -> bool {
+pub(crate) fn port_is_a_number(authority: &str) -> bool {
     let after_host = match authority.rfind(']') {
         Some(end) => &authority[end + 1..],
         None => authority,
     };
     match after_host.rsplit_once(':') {
-        Some((_, port)) => port.is_empty() || port.parse::<u16>().is_ok(),
+        // Digits only: Rust's parse takes a leading `+`.
+        Some((_, port)) => {
+            port.is_empty()
+                || (port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok())
+        }
         None => true,
     }
 }
@@ -587,6 +591,7 @@ mod tests {
             ("portal.example:http", false),
             ("portal.example:99999", false),
             ("[::1]:x", false),
+            ("portal.example:+80", false),
         ] {
             assert_eq!(port_is_a_number(authority), number, "{authority}");
         }

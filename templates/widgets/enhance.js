@@ -555,6 +555,11 @@
             from screen readers and the tab order. #}
         if (first) {
           focusIn(first, "a[href]:not([tabindex='-1'])");
+        } else {
+          {#- Nobody new (all shown already): the next "View more", else the last
+              name, keeps the focus the pressed link had. #}
+          focusOn(el.querySelector("a[data-view-more]") ||
+            list.querySelector("li:last-child a[href]:not([tabindex='-1'])") || el);
         }
       })
       .catch(function () {

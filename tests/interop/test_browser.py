@@ -293,6 +293,11 @@ def test_view_more_does_not_list_anyone_twice(demo, browser):
         find_people_in_the_compact_directory(page, demo)
         first_names = page.locator(f"{rows} .list-group-title").all_inner_texts()
         assert len(first_names) == 5
+        url = page.url
+        page.evaluate(
+            "(sel) => { document.querySelector(sel + ' [data-list=people]').dataset.probe = '1'; }",
+            directory,
+        )
         # An empty sort key and id 0: a cursor before everyone.
         page.evaluate(
             """(sel) => { const a = document.querySelector(sel + ' a[data-view-more]');
@@ -310,7 +315,15 @@ def test_view_more_does_not_list_anyone_twice(demo, browser):
                           return a && !a.href.includes('_cursor=ADA'); }""",
             arg=directory,
         )
+        assert page.url == url, "in place, no navigation"
+        assert page.locator(f"{directory} [data-list=people][data-probe]").count() == 1, "the same list"
+        assert page.locator(f"{directory} [data-restarted]").count() == 0
         assert page.locator(f"{rows} .list-group-title").all_inner_texts() == first_names
+        # Nobody was added: the focus goes on to the next "View more".
+        page.wait_for_function(
+            "(sel) => document.activeElement === document.querySelector(sel + ' a[data-view-more]')",
+            arg=directory,
+        )
         ids = page.evaluate(
             "(sel) => [...document.querySelectorAll(sel + ' input[type=checkbox][id]')].map(b => b.id)",
             rows,

@@ -60,7 +60,7 @@ SAMPLED_OPERATIONS = {
 }
 SAMPLED_FAULTS = {
     "AccessDenied", "InconsistentParameters", "InvalidHandle", "InvalidRegistration",
-    "InvalidUserCategory", "Malformed", "MissingParameters", "OperationFailed",
+    "InvalidUserCategory", "Malformed", "MissingParameters", "ModifyRegistrationRequired", "OperationFailed",
     "OperationNotSupported", "PortletStateChangeRequired", "UnsupportedMode",
 }
 
@@ -68,6 +68,7 @@ SAMPLED_FAULTS = {
 def operation_and_fault(path):
     """`fault-getMarkup-InvalidHandle.xml`: the operation asked, and the fault meant."""
     operation, _, fault = path.stem.removeprefix("fault-").partition("-")
+    assert fault, f"{path.name}: a sample from before faults named their operation; run `cargo test --test wsrp` in a clean target/wsrp-samples"
     return operation, fault
 
 

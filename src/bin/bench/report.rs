@@ -1204,7 +1204,7 @@ const LIMITS: &str = "
   6.8%, copies (`memmove`) 5.9%, mimalloc's allocation 4.6% and its frees 2.8%, the
   HTML escape 3.6%, the socket write's copy into the kernel 2.7%. With `--call-graph
   dwarf`, the page reads were the rows' person records (3.3%) and the standings'
-  list ranges (about 4%), and copying the 9.9 KB script into each page 1.3%. No
+  list ranges (about 4%), and copying the script (about 12.8 KB) into each page 1.3%. No
   part stands out to fix: the spread is the one the entries above describe.
 - **Under HTTP load** (`perf record --call-graph dwarf` on the host process during the
   quick run's 64-connection points, before the standing and row changes above): the
