@@ -74,20 +74,8 @@ async fn the_fragments_script_waits_past_the_configured_request_timeout() {
 /// stands for a target without an authority.
 #[tokio::test]
 async fn an_http_1_1_request_needs_exactly_one_valid_host() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let server = common::start(|_, _| {}).await;
-    let status_of = |head: &'static str| {
-        let address = server.addr;
-        async move {
-            let mut stream = tokio::net::TcpStream::connect(address)
-                .await
-                .expect("connect");
-            stream.write_all(head.as_bytes()).await.expect("write");
-            let mut answer = String::new();
-            stream.read_to_string(&mut answer).await.expect("read");
-            answer.split(' ').nth(1).unwrap_or_default().to_owned()
-        }
-    };
+    let status_of = |head: &'static str| raw_status(server.addr, head);
     for (head, status) in [
         ("GET /healthz HTTP/1.1\r\nconnection: close\r\n\r\n", "400"),
         (
@@ -125,24 +113,24 @@ async fn an_http_1_1_request_needs_exactly_one_valid_host() {
     server.stop().await;
 }
 
+/// The status of the answer to `head`, sent as it is over a connection of its own:
+/// what a client library would not send (two Host fields, a doubled slash).
+async fn raw_status(address: std::net::SocketAddr, head: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.expect("read");
+    answer.split(' ').nth(1).unwrap_or_default().to_owned()
+}
+
 /// A path is routed as it was sent: `//metrics` is no route, where a proxy that keeps
 /// `/metrics` and `/wsrp` to its own network would pass it on as another path.
 #[tokio::test]
 async fn a_doubled_leading_slash_reaches_no_route() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let server = common::start(|_, _| {}).await;
-    let status_of = |head: String| {
-        let address = server.addr;
-        async move {
-            let mut stream = tokio::net::TcpStream::connect(address)
-                .await
-                .expect("connect");
-            stream.write_all(head.as_bytes()).await.expect("write");
-            let mut answer = String::new();
-            stream.read_to_string(&mut answer).await.expect("read");
-            answer.split(' ').nth(1).unwrap_or_default().to_owned()
-        }
-    };
     for (request, status) in [
         ("GET /metrics", "200"),
         ("GET //metrics", "404"),
@@ -154,7 +142,7 @@ async fn a_doubled_leading_slash_reaches_no_route() {
         let head = format!(
             "{request} HTTP/1.1\r\nhost: a\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
         );
-        assert_eq!(status_of(head).await, status, "{request}");
+        assert_eq!(raw_status(server.addr, &head).await, status, "{request}");
     }
     server.stop().await;
 }
