@@ -331,14 +331,41 @@ pub fn host_base(config: &crate::config::Config, headers: &hyper::HeaderMap) -> 
 /// A Host header we are willing to echo into URLs: host[:port], nothing else. An
 /// underscore is in: Docker Compose names services with one (`widget_host`), and
 /// a portal reaches the host by that name.
-/// The port, if any, must be a number (an HTTP/1.0 request's Host is not refused
-/// for one that is not, but is not echoed either).
+/// It must name a host as the router requires of HTTP/1.1 (an HTTP/1.0 request's
+/// Host is not refused, but one that names none is not echoed either).
 fn is_host_header(h: &str) -> bool {
     !h.is_empty()
         && h.len() <= 255
         && h.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b".-_:[]".contains(&b))
-        && super::router::port_is_a_number(h)
+        && names_a_host(h)
+}
+
+/// Whether a Host field's value is a host and, if it names one, a port: an authority
+/// without user information (`user@host` parses as one, but names no host to link
+/// to) whose port is a number. The router refuses an HTTP/1.1 request whose Host is
+/// not, and links are built only on one that is.
+pub(super) fn names_a_host(h: &str) -> bool {
+    hyper::http::uri::Authority::try_from(h)
+        .is_ok_and(|a| !a.as_str().contains('@') && port_is_a_number(a.as_str()))
+}
+
+/// Whether an authority's port, if it names one, is a number a TCP port can be: the
+/// text after the last `:` outside an IPv6 address's brackets. (`Authority` takes
+/// `host:http`, and says it has no port.)
+fn port_is_a_number(authority: &str) -> bool {
+    let after_host = match authority.rfind(']') {
+        Some(end) => &authority[end + 1..],
+        None => authority,
+    };
+    match after_host.rsplit_once(':') {
+        // Digits only: Rust's parse takes a leading `+`.
+        Some((_, port)) => {
+            port.is_empty()
+                || (port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok())
+        }
+        None => true,
+    }
 }
 
 /// `url` without the query parameters `drop` names (by their decoded names); the
@@ -491,6 +518,23 @@ mod tests {
 
     fn id() -> PortletId {
         PortletId::parse("contacts_center_INSTANCE_a1").expect("id")
+    }
+
+    #[test]
+    fn a_port_is_a_number_after_the_host_and_its_brackets() {
+        for (authority, number) in [
+            ("portal.example", true),
+            ("portal.example:8080", true),
+            ("portal.example:", true),
+            ("[::1]", true),
+            ("[::1]:8080", true),
+            ("portal.example:http", false),
+            ("portal.example:99999", false),
+            ("[::1]:x", false),
+            ("portal.example:+80", false),
+        ] {
+            assert_eq!(port_is_a_number(authority), number, "{authority}");
+        }
     }
 
     /// Links are built on the request's Host only where it is a host and a port that

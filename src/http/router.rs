@@ -178,35 +178,12 @@ fn host_field_problem<B>(req: &Request<B>) -> Option<&'static str> {
         (Some(_), Some(_)) => {
             Some("a request may carry one Host header field only (RFC 9112, section 3.2)")
         }
-        // An authority with user information (`user@host`) or a port that is no
-        // number parses as one, but names no host and port.
         (Some(host), None)
-            if !host.is_empty()
-                && hyper::http::uri::Authority::try_from(host.as_bytes())
-                    .ok()
-                    .is_none_or(|a| a.as_str().contains('@') || !port_is_a_number(a.as_str())) =>
+            if !host.is_empty() && !host.to_str().is_ok_and(super::native::names_a_host) =>
         {
             Some("the Host header field is not a host and port (RFC 9112, section 3.2)")
         }
         _ => None,
-    }
-}
-
-/// Whether an authority's port, if it names one, is a number a TCP port can be: the
-/// text after the last `:` outside an IPv6 address's brackets. (`Authority` takes
-/// `host:http`, and says it has no port.)
-pub(crate) fn port_is_a_number(authority: &str) -> bool {
-    let after_host = match authority.rfind(']') {
-        Some(end) => &authority[end + 1..],
-        None => authority,
-    };
-    match after_host.rsplit_once(':') {
-        // Digits only: Rust's parse takes a leading `+`.
-        Some((_, port)) => {
-            port.is_empty()
-                || (port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok())
-        }
-        None => true,
     }
 }
 
@@ -578,23 +555,6 @@ mod tests {
         })
         .await;
         assert_eq!(after_waiting, None);
-    }
-
-    #[test]
-    fn a_port_is_a_number_after_the_host_and_its_brackets() {
-        for (authority, number) in [
-            ("portal.example", true),
-            ("portal.example:8080", true),
-            ("portal.example:", true),
-            ("[::1]", true),
-            ("[::1]:8080", true),
-            ("portal.example:http", false),
-            ("portal.example:99999", false),
-            ("[::1]:x", false),
-            ("portal.example:+80", false),
-        ] {
-            assert_eq!(port_is_a_number(authority), number, "{authority}");
-        }
     }
 
     fn split(path: &str) -> Vec<&str> {
