@@ -823,6 +823,96 @@ async fn a_maximized_placement_stays_maximized_through_its_links_and_actions() {
     server.stop().await;
 }
 
+/// The links of a fragment to the host's own render URL, unescaped.
+fn host_links(html: &str) -> Vec<String> {
+    html.match_indices("href=\"")
+        .map(|(at, _)| {
+            let start = at + "href=\"".len();
+            unescape(&html[start..start + html[start..].find('"').expect("link end")])
+        })
+        .filter(|link| link.contains(&format!("/widgets/{WIDGET}/render")))
+        .collect()
+}
+
+/// On another person's page whose links fall back to the host's own render URL (no
+/// `p_l_url`), every link and form carries `p_page_owner`: a card opened there, "View
+/// more" and the page after an action stay on that person's page. Links to a portal
+/// page leave it to the portal, whose page is the owner's.
+#[tokio::test]
+async fn links_on_another_persons_page_keep_its_owner_where_the_host_is_the_page() {
+    let server = start(|c, _| with_consumer(c)).await;
+    for user in ["alice", "bob", "carol"] {
+        render(&server, user, &[]).await;
+    }
+    // Bob and Carol connect (each asks the other), so Bob's page lists Carol.
+    for (from, to) in [("bob", "carol"), ("carol", "bob")] {
+        let (status, outcome) = act(&server, from, "connect", &[("userId", to)]).await;
+        assert_eq!(status, StatusCode::OK, "{outcome}");
+    }
+    let owner = [("p_page_owner".to_owned(), "bob".to_owned())];
+    let page = render_query(&server, "alice", &owner).await;
+    let links = host_links(&page);
+    assert!(
+        links
+            .iter()
+            .any(|l| l.contains(&format!("{NS}userId=carol"))),
+        "{page}"
+    );
+    for link in &links {
+        assert!(link.contains("p_page_owner=bob"), "{link}");
+    }
+    // Carol's card opened there: its forms carry the owner, and so does the page the
+    // browser is sent to after the action.
+    let card = render_query(
+        &server,
+        "alice",
+        &[
+            ("p_page_owner".to_owned(), "bob".to_owned()),
+            (format!("{NS}userId"), "carol".to_owned()),
+        ],
+    )
+    .await;
+    let (url, fields) = form_for(&card, "follow");
+    assert!(
+        fields.contains(&("p_page_owner".to_owned(), "bob".to_owned())),
+        "{fields:?}"
+    );
+    let location = posted(&url, &fields).await;
+    assert!(location.contains("p_page_owner=bob"), "{location}");
+    let after = render_location(&server, "alice", &location).await;
+    assert!(after.contains("Givencarol"), "{after}");
+
+    // On a portal page the portal keeps it: the links name no owner.
+    let on_portal = render_query(
+        &server,
+        "alice",
+        &[
+            ("p_page_owner".to_owned(), "bob".to_owned()),
+            (
+                "p_l_url".to_owned(),
+                format!("{PORTAL_ORIGIN}/web/bob/home"),
+            ),
+        ],
+    )
+    .await;
+    let links = page_links(&on_portal.replace("/web/bob/home", "/web/guest/home"));
+    assert!(!links.is_empty(), "{on_portal}");
+    for link in &links {
+        assert!(!link.contains("p_page_owner"), "{link}");
+    }
+    // An owner that could be no user's id is not copied into links.
+    let odd = render_query(
+        &server,
+        "alice",
+        &[("p_page_owner".to_owned(), "bob carol".to_owned())],
+    )
+    .await;
+    for link in host_links(&odd) {
+        assert!(!link.contains("p_page_owner"), "{link}");
+    }
+    server.stop().await;
+}
+
 /// A minimized render shows nothing, but it still brings its caller into the
 /// directory, as any signed-in render does: others can act on them at once.
 #[tokio::test]

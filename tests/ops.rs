@@ -57,6 +57,19 @@ fn seed_keeps_every_invariant_with_skewed_degrees_and_varied_names() {
     let mean = d.iter().sum::<u64>() as f64 / users as f64;
     assert!((9.0..=13.0).contains(&mean), "mean degree {mean}");
     assert!(max >= 10 * median.max(1), "max {max} vs median {median}");
+    // Skewed through the body, not only at the head: the median person has well under
+    // the mean, and the top 1% hold a large share of all relation ends (with one end of
+    // each relation uniform, the median was 0.83 of the mean and the top 1% held 10%).
+    assert!(
+        (median as f64) <= 0.7 * mean,
+        "median {median} vs mean {mean}"
+    );
+    let ends: u64 = d.iter().sum();
+    let top: u64 = d[users - users / 100..].iter().sum();
+    assert!(
+        top as f64 >= 0.15 * ends as f64,
+        "the top 1% hold {top} of {ends} relation ends"
+    );
     let r = s.read().unwrap();
     let people: Vec<_> = (0..users)
         .map(|i| r.person(&seeded_id(i)).unwrap().unwrap())

@@ -841,13 +841,13 @@ fn blocks_disconnections_and_deletions_ask_first() {
     let card = cc(Some("a")).p("userId", "b").html(&w);
     assert!(
         card.contains(
-            " data-confirm=\"Block Bob Baker? This ends your connection, your follows and any pending request between you.\">Block</button>"
+            " data-confirm=\"Block Bob Baker? This ends your connection, any follows and any pending request between you.\">Block</button>"
         ),
         "{card}"
     );
     let list = cc(Some("a")).html(&w);
     assert!(
-        list.contains(" data-confirm=\"Block the selected people? This ends your connections, your follows and any pending requests with them.\">Block</button>"),
+        list.contains(" data-confirm=\"Block the selected people? This ends your connections, any follows and any pending requests between you and them.\">Block</button>"),
         "{list}"
     );
     assert!(

@@ -405,7 +405,19 @@ async fn prepare(
             .and_then(|u| u.profile.locale.as_deref())
             .filter(|l| crate::i18n::normalize(l).is_some() && !page_names_language()),
     };
-    let sticky = kept_params(language, window_state);
+    let mut sticky = kept_params(language, window_state);
+    // Links that fall back to the host's own render URL carry the page's owner
+    // themselves: "View more", a card opened and the page after an action stay on
+    // that person's page. A portal page is its owner's, and the portal sends the
+    // parameter with every render of it.
+    if page_url.is_none()
+        && let Some(owner) = params
+            .page_owner
+            .as_deref()
+            .filter(|owner| crate::store::is_portal_user_id(owner))
+    {
+        sticky.push(("p_page_owner".to_owned(), owner.to_owned()));
+    }
     let kept = sticky.clone();
     let minter = caller.user().map(|user| minter_for(state, user, &portlet));
     let mut urls = NativeUrls::new(

@@ -18,8 +18,10 @@ pub enum Edge {
     Block,
 }
 
-/// Where a connection request stands. Answered requests stay on record so that a
-/// second answer is refused as "not pending" rather than "unknown".
+/// Where a connection request stands. Only `Pending` is written now: an answered,
+/// withdrawn or cancelled request is deleted (it leaves nothing behind), and a second
+/// answer is refused as "not pending" from the request ids already issued. The other
+/// statuses are read from files written before that, which may still hold them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RequestStatus {
     Pending,

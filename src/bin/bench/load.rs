@@ -49,19 +49,45 @@ impl Kind {
     }
 }
 
+/// One request of a run.
+pub struct Request {
+    pub kind: Kind,
+    pub bytes: Vec<u8>,
+    /// A JSON string the answer must hold to count as served: an action's outcome key,
+    /// so that an action that changed nothing ("already following") is not counted as
+    /// a durable action though its status is 200.
+    pub says: Option<&'static str>,
+}
+
+impl Request {
+    /// A request any 2xx answer serves.
+    pub fn of(kind: Kind, bytes: Vec<u8>) -> Self {
+        Self {
+            kind,
+            bytes,
+            says: None,
+        }
+    }
+}
+
 /// Builds the bytes of the next request of a connection.
 pub trait Requests: Send + Sync + 'static {
     /// The next request of connection `worker` (0-based, below the run's concurrency).
-    fn next(&self, worker: usize, rng: &mut StdRng) -> (Kind, Vec<u8>);
+    fn next(&self, worker: usize, rng: &mut StdRng) -> Request;
 }
+
+/// The error "status" of a 2xx answer that did not say what the request asked for
+/// (see [`Request::says`]); 0 is a connection that failed.
+pub const NOT_AS_ASKED: u16 = 1;
 
 /// Latencies of one run, per kind, in microseconds.
 #[derive(Debug, Default, Clone)]
 pub struct Samples {
     pub by_kind: [Vec<u32>; 6],
     pub errors: u64,
-    /// Errors by HTTP status (0: the connection failed), so a refusal the rules meant
-    /// (a 409 across a block, a 400 for following oneself) reads apart from a failure.
+    /// Errors by HTTP status (0: the connection failed; [`NOT_AS_ASKED`]: an answer
+    /// that did not say what was asked), so a refusal the rules meant (a 409 across a
+    /// block, a 400 for following oneself) reads apart from a failure.
     pub error_statuses: std::collections::BTreeMap<u16, u64>,
     pub elapsed: Duration,
 }
@@ -100,6 +126,7 @@ impl Samples {
             .iter()
             .map(|(status, n)| match status {
                 0 => format!("connection: {n}"),
+                &NOT_AS_ASKED => format!("not as asked: {n}"),
                 s => format!("{s}: {n}"),
             })
             .collect();
@@ -147,6 +174,15 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
+/// Whether `body` holds the JSON string `text` whole: `"text"`, not a longer string
+/// that begins or ends with it (`you-are-not-following-this-user` is the start of
+/// `you-are-not-following-this-user-anymore`).
+fn says(body: &[u8], text: &str) -> bool {
+    let text = text.as_bytes();
+    body.windows(text.len() + 2)
+        .any(|w| w[0] == b'"' && w[w.len() - 1] == b'"' && &w[1..w.len() - 1] == text)
+}
+
 fn bad(msg: &str) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidData, msg.to_owned())
 }
@@ -180,6 +216,17 @@ impl Conn {
 
     /// Sends `request` and reads the whole answer: (status, body bytes).
     pub async fn send(&mut self, request: &[u8]) -> std::io::Result<(u16, usize)> {
+        let (status, bytes, _) = self.send_for(request, None).await?;
+        Ok((status, bytes))
+    }
+
+    /// Sends `request` and reads the whole answer: (status, body bytes, whether the
+    /// body holds the JSON string `wanted`, true when there is none to look for).
+    pub async fn send_for(
+        &mut self,
+        request: &[u8],
+        wanted: Option<&str>,
+    ) -> std::io::Result<(u16, usize, bool)> {
         self.stream.write_all(request).await?;
         let head_end = loop {
             if let Some(at) = find(&self.buf, b"\r\n\r\n") {
@@ -206,6 +253,9 @@ impl Conn {
             }
         }
         self.buf.drain(..head_end + 4);
+        // A chunked body is kept whole only where it is to be read.
+        let mut kept = Vec::new();
+        let mut said = wanted.is_none();
         let body = if chunked {
             let mut total = 0;
             loop {
@@ -225,9 +275,15 @@ impl Conn {
                     .checked_add(line_end + 4)
                     .ok_or_else(|| bad("chunk size"))?;
                 self.need(end).await?;
+                if wanted.is_some() {
+                    kept.extend_from_slice(&self.buf[line_end + 2..line_end + 2 + size]);
+                }
                 self.buf.drain(..end);
                 total += size;
                 if size == 0 {
+                    if let Some(text) = wanted {
+                        said = says(&kept, text);
+                    }
                     break total;
                 }
             }
@@ -241,10 +297,13 @@ impl Conn {
                 None => return Err(bad("an answer with neither a length nor chunks")),
             };
             self.need(n).await?;
+            if let Some(text) = wanted {
+                said = says(&self.buf[..n], text);
+            }
             self.buf.drain(..n);
             n
         };
-        Ok((status, body))
+        Ok((status, body, said))
     }
 }
 
@@ -295,14 +354,16 @@ async fn run_with_timeout(
             let mut rng = StdRng::seed_from_u64(seed ^ (worker as u64).wrapping_mul(0x9E37_79B9));
             let mut samples = Samples::default();
             while Instant::now() < deadline {
-                let (kind, bytes) = requests.next(worker, &mut rng);
+                let request = requests.next(worker, &mut rng);
                 let sent = Instant::now();
-                match tokio::time::timeout(answer_timeout, conn.send(&bytes)).await {
-                    Ok(Ok((status, _))) if served(status) => {
+                let answer = conn.send_for(&request.bytes, request.says);
+                match tokio::time::timeout(answer_timeout, answer).await {
+                    Ok(Ok((status, _, true))) if served(status) => {
                         let us = sent.elapsed().as_micros().min(u32::MAX as u128) as u32;
-                        samples.by_kind[kind.index()].push(us);
+                        samples.by_kind[request.kind.index()].push(us);
                     }
-                    Ok(Ok((status, _))) => samples.failed(status),
+                    Ok(Ok((status, _, false))) if served(status) => samples.failed(NOT_AS_ASKED),
+                    Ok(Ok((status, _, _))) => samples.failed(status),
                     // A broken or timed-out answer leaves the stream mid-answer.
                     Ok(Err(_)) | Err(_) => {
                         samples.failed(0);
@@ -381,9 +442,13 @@ mod tests {
         other.failed(409);
         other.failed(0);
         other.by_kind[Kind::Home.index()].push(900);
+        other.failed(NOT_AS_ASKED);
         all.merge(other);
-        assert_eq!(all.errors, 3);
-        assert_eq!(all.errors_label(), "3 (connection: 1, 409: 2)");
+        assert_eq!(all.errors, 4);
+        assert_eq!(
+            all.errors_label(),
+            "4 (connection: 1, not as asked: 1, 409: 2)"
+        );
         assert_eq!(all.by_kind[Kind::Home.index()], [800, 900]);
     }
 
@@ -449,8 +514,8 @@ mod tests {
 
         struct Get;
         impl Requests for Get {
-            fn next(&self, _: usize, _: &mut StdRng) -> (Kind, Vec<u8>) {
-                (Kind::Home, b"GET / HTTP/1.1\r\n\r\n".to_vec())
+            fn next(&self, _: usize, _: &mut StdRng) -> Request {
+                Request::of(Kind::Home, b"GET / HTTP/1.1\r\n\r\n".to_vec())
             }
         }
         let addr = canned(vec![
@@ -472,6 +537,42 @@ mod tests {
         // and not at a closed connection.
         let took = started.elapsed();
         assert!(took >= timeout && took < timeout * 10, "{took:?}");
+    }
+
+    /// An action answered 200 that changed nothing is no durable action: it counts as
+    /// an error, and only the answer that says the outcome asked for is a sample.
+    #[tokio::test]
+    async fn an_answer_that_does_not_say_what_was_asked_is_an_error() {
+        assert!(says(br#"{"message":"done"}"#, "done"));
+        assert!(!says(br#"{"message":"done-twice"}"#, "done"));
+        assert!(!says(br#"{"message":"not-done"}"#, "done"));
+
+        struct Follow;
+        impl Requests for Follow {
+            fn next(&self, _: usize, _: &mut StdRng) -> Request {
+                Request {
+                    kind: Kind::Action,
+                    bytes: b"POST /follow HTTP/1.1\r\ncontent-length: 0\r\n\r\n".to_vec(),
+                    says: Some("you-are-now-following-this-user"),
+                }
+            }
+        }
+        let addr = canned(vec![
+            b"HTTP/1.1 200 OK\r\ncontent-length: 45\r\n\r\n{\"message\":\"you-are-now-following-this-user\"}",
+            b"HTTP/1.1 200 OK\r\ncontent-length: 49\r\n\r\n{\"message\":\"you-are-already-following-this-user\"}",
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n17\r\n{\"message\":\"you-are-now\r\n16\r\n-following-this-user\"}\r\n0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n31\r\n{\"message\":\"you-are-already-following-this-user\"}\r\n0\r\n\r\n",
+        ])
+        .await;
+        let timeout = Duration::from_millis(200);
+        let run = run_with_timeout(addr, Arc::new(Follow), 1, timeout * 2, 0, timeout);
+        let s = tokio::time::timeout(Duration::from_secs(10), run)
+            .await
+            .expect("the run ends");
+        // The first and the third (its key split across two chunks) are samples; the
+        // second and the fourth changed nothing; the fifth never came.
+        assert_eq!(s.by_kind[Kind::Action.index()].len(), 2);
+        assert_eq!(s.errors_label(), "3 (connection: 1, not as asked: 2)");
     }
 
     #[test]

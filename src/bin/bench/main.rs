@@ -95,23 +95,16 @@ fn run() -> Result<(), Error> {
             .build()?;
         return runtime.block_on(point::point(&args[1..]));
     }
-    let mode = if args.iter().any(|a| a == "--full") {
-        FULL
-    } else if args.iter().any(|a| a == "--quick") {
-        QUICK
-    } else {
-        eprintln!(
-            "usage: bench --quick | --full [--out DIR]\n  --quick  20,000 people, 2 s per point (< 5 min)\n  --full   100,000 people, 2,000,000 relations, 5 s per point (< 30 min)\n{}  (one point alone on the full graph, for profiling)",
-            point::USAGE
-        );
-        std::process::exit(2);
+    let (mode, out) = match run_args(&args) {
+        Ok(run) => run,
+        Err(problem) => {
+            eprintln!(
+                "bench: {problem}\nusage: bench --quick | --full [--out DIR]\n  --quick  20,000 people, 2 s per point (< 5 min)\n  --full   100,000 people, 2,000,000 relations, 5 s per point (< 30 min)\n{}  (one point alone on the full graph, for profiling)",
+                point::USAGE
+            );
+            std::process::exit(2);
+        }
     };
-    let out = args
-        .iter()
-        .position(|a| a == "--out")
-        .and_then(|i| args.get(i + 1))
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."));
     // Made before the run, not after it: a folder that cannot be made would otherwise
     // throw away minutes of measurements at the end.
     std::fs::create_dir_all(&out).map_err(|e| format!("--out {}: {e}", out.display()))?;
@@ -129,6 +122,35 @@ fn run() -> Result<(), Error> {
         out.join("benchmarks.svg").display()
     );
     Ok(())
+}
+
+/// The run a command line asks for: its mode, and the folder the report goes to (the
+/// current one unless `--out` names one). Anything else is refused, not passed over:
+/// `--quick --full` or a misspelt `--ful` would otherwise run what was not asked for
+/// for minutes, and `--out` without a folder would write over the checkout's report.
+fn run_args(args: &[String]) -> Result<(Mode, PathBuf), String> {
+    let mut mode = None;
+    let mut out = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--quick" | "--full" if mode.is_some() => {
+                return Err("give one of --quick and --full".into());
+            }
+            "--quick" => mode = Some(QUICK),
+            "--full" => mode = Some(FULL),
+            "--out" if out.is_some() => return Err("--out is given twice".into()),
+            "--out" => match rest.next() {
+                Some(dir) if !dir.is_empty() && !dir.starts_with("--") => {
+                    out = Some(PathBuf::from(dir));
+                }
+                _ => return Err("--out needs a folder".into()),
+            },
+            other => return Err(format!("{other:?} is no option of a run")),
+        }
+    }
+    let mode = mode.ok_or("give --quick or --full")?;
+    Ok((mode, out.unwrap_or_else(|| PathBuf::from("."))))
 }
 
 /// A fresh scratch folder under the system's temp dir, removed at the end.
@@ -181,8 +203,11 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
     let (seeded, picked) = seed_and_pick(db_path.clone(), mode, false).await?;
     f.seed = seeded;
     f.file_bytes = on_disk(&db_path);
+    f.spread = report::Spread::of(&picked.connections);
     let mix = Arc::new(Mix::new(picked)?);
-    let first = mix.request(Kind::Home, 0, &mut rand::SeedableRng::seed_from_u64(0));
+    let first = mix
+        .request(Kind::Home, 0, &mut rand::SeedableRng::seed_from_u64(0))
+        .bytes;
     serve::write_host_config(&scratch.0, &config)?;
 
     step("start the host process on a file out of the page cache, wait for the first render");
@@ -199,7 +224,7 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
     let path = db_path.clone();
     tokio::task::spawn_blocking(move || warm_page_cache(&path)).await??;
 
-    step("home render median of a viewer with about 1,000 connections");
+    step("connections filter median of a viewer with about 1,000 connections");
     f.home_1000 = workload::median_home(addr, &mix, 200).await?;
 
     step("vCard exports");
@@ -288,6 +313,7 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
     single.stop().await?;
     f.file_bytes_after = on_disk(&db_path);
     f.machine = report::machine(&data);
+    f.data_in_memory = report::data_in_memory(&data);
     f.elapsed = run_started.elapsed();
     Ok(f)
 }
@@ -496,6 +522,29 @@ pub fn id(i: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_is_asked_for_exactly() {
+        let args =
+            |line: &str| -> Vec<String> { line.split_whitespace().map(String::from).collect() };
+        let (mode, out) = run_args(&args("--full --out reports")).expect("a full run");
+        assert_eq!((mode.name, out), ("full", PathBuf::from("reports")));
+        let (mode, out) = run_args(&args("--quick")).expect("a quick run");
+        assert_eq!((mode.name, out), ("quick", PathBuf::from(".")));
+        for (line, problem) in [
+            ("", "give --quick or --full"),
+            ("--quick --full", "give one of"),
+            ("--full --full", "give one of"),
+            ("--ful", "\"--ful\" is no option"),
+            ("--full extra", "\"extra\" is no option"),
+            ("--full --out", "--out needs a folder"),
+            ("--out --full", "--out needs a folder"),
+            ("--full --out a --out b", "--out is given twice"),
+        ] {
+            let refused = run_args(&args(line)).expect_err(line);
+            assert!(refused.contains(problem), "{line}: {refused}");
+        }
+    }
 
     #[test]
     fn warming_the_page_cache_reads_the_whole_file() {

@@ -106,7 +106,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 }
 
 /// `bench --serve-host DIR [--one-commit-per-action]`: the widget host as
-/// `widget-host serve` runs it (same runtime, same logging, `widget_host::launch`),
+/// `widget-host serve` runs it (same runtime, same logging, `widget_host::launch_with`),
 /// with the configuration the parent wrote into `DIR`, on the address in it
 /// (127.0.0.1:0). It shuts down, as on a signal, when its stdin closes.
 fn serve_host(dir: &Path, store: StoreOptions) -> Result<(), Error> {

@@ -4,6 +4,7 @@
 //! hubs browse more, as active users do, and anyone may come by), each with a real JWT
 //! of the bench consumer.
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,9 +14,11 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use widget_host::portal::Profile;
 use widget_host::portal::auth::mint;
-use widget_host::social::Social;
+use widget_host::social::{Done, Social};
+use widget_host::store::Relationship;
+use widget_host::widgets::contacts_center::messages::done_key;
 
-use crate::load::{Conn, Kind, Requests, Weighted};
+use crate::load::{Conn, Kind, Request, Requests, Weighted};
 use crate::report::Export;
 use crate::{CONSUMER, Error, SECRET, id};
 
@@ -23,8 +26,12 @@ const NS: &str = "_contacts_center_";
 const RENDER: &str = "/widgets/contacts_center/render";
 /// The (viewer, person) pairs actions are taken on, each followed and unfollowed by
 /// turns, so every action changes the graph: a random unfollow of a random person
-/// would almost always find nothing to undo, and commit nothing.
-const ACTION_PAIRS: usize = 4_096;
+/// would almost always find nothing to undo, and commit nothing. Enough that the 64
+/// connections of the grouped-actions point have 4,096 between them, all over the
+/// file, so what they write is not a few pages kept hot in the cache.
+const ACTION_PAIRS: usize = 16_384;
+/// How many people [`pair_people`] tries for one pair before it keeps the last.
+const PAIR_TRIES: usize = 64;
 /// Connection `w` acts only on the pairs `k` with `k % PAIR_STRIDE == w % PAIR_STRIDE`,
 /// so up to this many connections never share a pair. Two connections on one pair
 /// could overtake each other (a follow after the unfollow that was meant to undo it),
@@ -35,9 +42,11 @@ const PAIR_STRIDE: usize = 256;
 pub struct Picked {
     users: usize,
     /// Connections of every person (index = seeded number).
-    connections: Vec<u64>,
+    pub connections: Vec<u64>,
     /// Search prefixes taken from real names.
     prefixes: Vec<String>,
+    /// The person of each action pair, by seeded number.
+    people: Vec<usize>,
     /// Per action pair: whether its viewer follows its person in the seeded graph.
     following: Vec<bool>,
 }
@@ -63,17 +72,52 @@ pub fn pick(social: &Social, users: usize) -> Result<Picked, Error> {
     // The pairs start from what the graph holds, so the first action on each is a
     // change too.
     let actors = action_actors(&connections);
-    let mut following = Vec::with_capacity(ACTION_PAIRS);
-    for (k, actor) in actors.iter().enumerate() {
-        let other = pair_person(k, users);
-        following.push(reader.relationship(&id(*actor), &id(other))?.following);
-    }
+    let (people, following) = pair_people(&actors, users, |actor, other| {
+        Ok(reader.relationship(&id(actor), &id(other))?)
+    })?;
     Ok(Picked {
         users,
         connections,
         prefixes,
+        people,
         following,
     })
+}
+
+/// The person of each action pair, and whether its viewer follows them now. Each is
+/// spread over the graph by a multiplicative hash, and moved on to the next candidate
+/// where following and unfollowing by turns would not change the graph each time: the
+/// viewer themself (refused), a block between the two (refused, or a no-op), or a pair
+/// already taken (two connections on one pair could overtake each other, and the host
+/// would answer "already following"). A graph too small to have a fitting person
+/// keeps the last candidate, whose refusals the run counts as errors.
+fn pair_people(
+    actors: &[usize],
+    users: usize,
+    mut stand: impl FnMut(usize, usize) -> Result<Relationship, Error>,
+) -> Result<(Vec<usize>, Vec<bool>), Error> {
+    let mut taken = HashSet::with_capacity(actors.len());
+    let mut people = Vec::with_capacity(actors.len());
+    let mut following = Vec::with_capacity(actors.len());
+    for (k, &actor) in actors.iter().enumerate() {
+        let mut chosen = (pair_person(k, 0, users), false);
+        for attempt in 0..PAIR_TRIES {
+            let other = pair_person(k, attempt, users);
+            chosen = (other, false);
+            if other == actor || taken.contains(&(actor, other)) {
+                continue;
+            }
+            let r = stand(actor, other)?;
+            chosen.1 = r.following;
+            if !(r.blocking || r.blocked_by) {
+                break;
+            }
+        }
+        taken.insert((actor, chosen.0));
+        people.push(chosen.0);
+        following.push(chosen.1);
+    }
+    Ok((people, following))
 }
 
 /// The viewer of each action pair, by seeded number, drawn with the graph's skew.
@@ -88,9 +132,21 @@ fn pair_for(worker: usize, rng: &mut StdRng) -> usize {
     worker % PAIR_STRIDE + rng.random_range(0..ACTION_PAIRS / PAIR_STRIDE) * PAIR_STRIDE
 }
 
-/// The person of action pair `k`, spread over the graph by a multiplicative hash.
-fn pair_person(k: usize, users: usize) -> usize {
-    (k.wrapping_mul(2_654_435_761) >> 7) % users.max(1)
+/// Candidate `attempt` for the person of action pair `k`, spread over the graph by a
+/// multiplicative hash.
+fn pair_person(k: usize, attempt: usize, users: usize) -> usize {
+    let n = k + attempt * ACTION_PAIRS;
+    (n.wrapping_mul(2_654_435_761) >> 7) % users.max(1)
+}
+
+/// The outcome keys an action pair's follow and unfollow answer with when they change
+/// the graph.
+fn changed_key(unfollow: bool) -> &'static str {
+    done_key(if unfollow {
+        Done::Unfollowed
+    } else {
+        Done::NowFollowing
+    })
 }
 
 fn token(user: &str) -> Result<String, Error> {
@@ -133,6 +189,8 @@ pub struct Mix {
     tokens: Vec<String>,
     /// The viewer of each action pair, by seeded number, drawn with the same skew.
     actors: Vec<usize>,
+    /// The person of each action pair, by seeded number.
+    people: Vec<usize>,
     prefixes: Vec<String>,
     /// The person with the most connections: (id, token, connections).
     hub: (String, String, u64),
@@ -173,6 +231,7 @@ impl Mix {
             viewers,
             tokens,
             actors,
+            people: picked.people,
             hub: (id(hub_i), token(&id(hub_i))?, hub_c),
             near_1000: nearest(1_000)?,
             near_5000: nearest(5_000)?,
@@ -184,10 +243,10 @@ impl Mix {
     }
 
     /// One request of `kind` from a random viewer, for connection `worker`.
-    pub fn request(&self, kind: Kind, worker: usize, rng: &mut StdRng) -> Vec<u8> {
-        let tok = self.token(self.viewers.pick(rng));
-        let other = id(rng.random_range(0..self.users));
-        match kind {
+    pub fn request(&self, kind: Kind, worker: usize, rng: &mut StdRng) -> Request {
+        let viewer = self.viewers.pick(rng);
+        let tok = self.token(viewer);
+        let bytes = match kind {
             Kind::Home | Kind::Baseline => get(RENDER, tok),
             Kind::Filter => {
                 let f = ["connections", "following", "followers"][rng.random_range(0..3)];
@@ -201,16 +260,29 @@ impl Mix {
                     .unwrap_or("an");
                 get(&format!("{RENDER}?{NS}keywords={}", encode(p)), tok)
             }
-            Kind::Detail => get(&format!("{RENDER}?{NS}userId={other}"), tok),
+            Kind::Detail => {
+                // The card looked at is drawn with the skew too: popular people are
+                // looked at more. Not the viewer's own, which is no one's card.
+                let mut other = self.viewers.pick(rng);
+                if other == viewer {
+                    other = (other + 1) % self.users;
+                }
+                get(&format!("{RENDER}?{NS}userId={}", id(other)), tok)
+            }
             Kind::Action => {
                 let (tok, other, verb) = self.action(pair_for(worker, rng));
-                post(
-                    &format!("/widgets/contacts_center/actions/{verb}"),
-                    tok,
-                    &format!("{NS}userId={other}"),
-                )
+                return Request {
+                    kind,
+                    bytes: post(
+                        &format!("/widgets/contacts_center/actions/{verb}"),
+                        tok,
+                        &format!("{NS}userId={other}"),
+                    ),
+                    says: Some(changed_key(verb == "unfollow")),
+                };
             }
-        }
+        };
+        Request::of(kind, bytes)
     }
 }
 
@@ -228,7 +300,7 @@ impl Mix {
     /// alternates.
     fn action(&self, k: usize) -> (&str, String, &'static str) {
         let tok = self.token(self.actors[k]);
-        let other = id(pair_person(k, self.users));
+        let other = id(self.people.get(k).copied().unwrap_or(0));
         let unfollow = self.followed[k].fetch_xor(true, Ordering::Relaxed);
         (tok, other, if unfollow { "unfollow" } else { "follow" })
     }
@@ -256,13 +328,13 @@ impl Workload {
 }
 
 impl Requests for Workload {
-    fn next(&self, worker: usize, rng: &mut StdRng) -> (Kind, Vec<u8>) {
+    fn next(&self, worker: usize, rng: &mut StdRng) -> Request {
         match self {
-            Workload::Baseline => (
+            Workload::Baseline => Request::of(
                 Kind::Baseline,
                 b"GET / HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n".to_vec(),
             ),
-            Workload::Only(mix, kind) => (*kind, mix.request(*kind, worker, rng)),
+            Workload::Only(mix, kind) => mix.request(*kind, worker, rng),
             Workload::Mixed(mix) => {
                 // List pages 70% (home 25, filters 30, search 15), cards 20%, actions 10%.
                 let kind = match rng.random_range(0..100) {
@@ -272,13 +344,13 @@ impl Requests for Workload {
                     70..90 => Kind::Detail,
                     _ => Kind::Action,
                 };
-                (kind, mix.request(kind, worker, rng))
+                mix.request(kind, worker, rng)
             }
         }
     }
 }
 
-/// Median of `runs` sequential home renders (the connections list) of the viewer with
+/// Median of `runs` sequential renders of the connections filter of the viewer with
 /// about 1,000 connections: (their connections, median).
 pub async fn median_home(
     addr: SocketAddr,
@@ -358,6 +430,7 @@ mod tests {
             users: 50,
             connections,
             prefixes: vec!["Ann".into()],
+            people: (0..ACTION_PAIRS).map(|k| 1 + k % 49).collect(),
             // The seeded graph has pair 1's viewer following its person already.
             following: vec![false, true],
         };
@@ -377,12 +450,58 @@ mod tests {
                 ("follow", "unfollow", "follow")
             };
             assert_eq!((first.2, second.2, third.2), turns, "pair {k}");
+            assert_eq!(first.1, id(1 + k % 49), "the pair's own person");
             assert_eq!((first.0, &first.1), (second.0, &second.1), "the same pair");
         }
-        // The pairs reach across the graph, not one person.
-        let people: std::collections::BTreeSet<String> =
-            (0..ACTION_PAIRS).map(|k| mix.action(k).1).collect();
-        assert!(people.len() > 40, "{}", people.len());
+    }
+
+    /// Each pair's person is someone the viewer can follow and unfollow by turns: never
+    /// the viewer, never across a block, never a pair another already has; and the pair
+    /// starts from how the two stand.
+    #[test]
+    fn action_pairs_are_people_each_can_follow_by_turns() {
+        // Few enough people that the hash gives a viewer some person twice.
+        let users = 20_000;
+        // Three viewers: 7, and the two ends of a block, 11 and 13 (every person 13
+        // would be paired with first is one it blocks).
+        let mut actors: Vec<usize> = (0..ACTION_PAIRS).map(|k| [7, 11, 13][k % 3]).collect();
+        // And one whose first candidate is the viewer themself.
+        actors[3] = pair_person(3, 0, users);
+        // 11 is blocked by the person of its first pair.
+        let people_11_first = pair_person(1, 0, users);
+        let first_of_13: HashSet<usize> = (0..ACTION_PAIRS)
+            .filter(|k| k % 3 == 2)
+            .map(|k| pair_person(k, 0, users))
+            .collect();
+        let (people, following) = pair_people(&actors, users, |actor, other| {
+            Ok(Relationship {
+                following: other % 2 == 0,
+                blocking: actor == 13 && first_of_13.contains(&other),
+                blocked_by: actor == 11 && other == people_11_first,
+                ..Relationship::default()
+            })
+        })
+        .expect("pairs");
+        let mut pairs = HashSet::new();
+        for (k, (&actor, &other)) in actors.iter().zip(&people).enumerate() {
+            assert_ne!(actor, other, "pair {k} is its viewer's own");
+            assert!(pairs.insert((actor, other)), "pair {k} is taken twice");
+            assert!(
+                !(actor == 11 && other == people_11_first),
+                "pair {k} crosses a block"
+            );
+            if actor == 13 {
+                assert!(!first_of_13.contains(&other), "pair {k} crosses a block");
+            }
+            assert_eq!(
+                following[k],
+                other % 2 == 0,
+                "pair {k} starts as they stand"
+            );
+        }
+        // The pairs reach across the graph, not a few people.
+        let reached: HashSet<usize> = people.iter().copied().collect();
+        assert!(reached.len() > users / 2, "{}", reached.len());
     }
 
     #[test]
@@ -390,7 +509,7 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(3);
         let mut owner = vec![None; ACTION_PAIRS];
         for worker in 0..PAIR_STRIDE {
-            for _ in 0..200 {
+            for _ in 0..2_000 {
                 let k = pair_for(worker, &mut rng);
                 assert!(k < ACTION_PAIRS);
                 let first = *owner[k].get_or_insert(worker);
@@ -409,7 +528,8 @@ mod tests {
         let draws = 10_000;
         let mut seen = std::collections::BTreeMap::<String, usize>::new();
         for _ in 0..draws {
-            let text = String::from_utf8(mix.request(Kind::Home, 0, &mut rng)).expect("ASCII");
+            let text =
+                String::from_utf8(mix.request(Kind::Home, 0, &mut rng).bytes).expect("ASCII");
             let token = text
                 .split("authorization: Bearer ")
                 .nth(1)
@@ -424,10 +544,33 @@ mod tests {
         assert!(seen.len() > 45, "{} viewers", seen.len());
         // The action pairs' viewers follow the same skew.
         let hub_pairs = mix.actors.iter().filter(|&&i| i == 0).count();
-        assert!(hub_pairs > 3_700 && hub_pairs < 4_000, "{hub_pairs}");
+        let share = hub_pairs as f64 / ACTION_PAIRS as f64;
+        assert!(share > 0.9 && share < 0.98, "{hub_pairs}");
         assert_eq!(mix.near_1000.2, 1_000);
         // No one has 5,000: the nearest is the hub itself.
         assert_eq!(mix.near_5000, mix.hub);
+        // The cards looked at follow the skew too, and are never the viewer's own.
+        let mut hub_cards = 0;
+        for _ in 0..draws {
+            let text =
+                String::from_utf8(mix.request(Kind::Detail, 0, &mut rng).bytes).expect("ASCII");
+            let card = text
+                .split(&format!("{NS}userId="))
+                .nth(1)
+                .and_then(|t| t.split(' ').next())
+                .expect("a card");
+            let token = text
+                .split("authorization: Bearer ")
+                .nth(1)
+                .and_then(|t| t.split("\r\n").next())
+                .expect("a token");
+            let viewer = (0..50).find(|&i| mix.token(i) == token).expect("a viewer");
+            assert_ne!(card, id(viewer), "a viewer's own card");
+            hub_cards += usize::from(card == id(0));
+        }
+        // The hub is looked at whenever it is drawn and is not the viewer: about 95% of
+        // the 5% of draws whose viewer is someone else.
+        assert!(hub_cards > 350 && hub_cards < 600, "{hub_cards}");
     }
 
     #[test]
@@ -438,10 +581,12 @@ mod tests {
         let (mut lists, mut cards, mut actions) = (0, 0, 0);
         let draws = 20_000;
         for _ in 0..draws {
-            let (kind, bytes) = workload.next(0, &mut rng);
-            let text = String::from_utf8(bytes).expect("ASCII request");
+            let request = workload.next(0, &mut rng);
+            let text = String::from_utf8(request.bytes).expect("ASCII request");
             assert!(text.contains("authorization: Bearer "), "{text}");
-            match kind {
+            // Only an action's answer is read for what it says: its outcome.
+            assert_eq!(request.says.is_some(), request.kind == Kind::Action);
+            match request.kind {
                 Kind::Home | Kind::Filter | Kind::Search => {
                     assert!(text.starts_with(&format!("GET {RENDER}")), "{text}");
                     lists += 1;
@@ -454,6 +599,13 @@ mod tests {
                     let (head, body) = text.split_once("\r\n\r\n").expect("head and body");
                     assert!(head.starts_with("POST /widgets/contacts_center/actions/"));
                     assert!(head.contains(&format!("content-length: {}", body.len())));
+                    let unfollow = head.contains("/actions/unfollow ");
+                    let key = if unfollow {
+                        "you-are-not-following-this-user-anymore"
+                    } else {
+                        "you-are-now-following-this-user"
+                    };
+                    assert_eq!(request.says, Some(key), "{head}");
                     actions += 1;
                 }
                 Kind::Baseline => panic!("the mix never asks the baseline"),

@@ -7,8 +7,9 @@ use crate::social::{Done, MAX_CONTACTS, Refusal};
 use crate::widgets::OutcomeKind;
 use crate::widgets::ui::Ui;
 
-/// The key announcing a successful outcome (including "nothing to do").
-pub(crate) fn done_key(done: Done) -> &'static str {
+/// The key announcing a successful outcome (including "nothing to do"): the
+/// `message` of an action's JSON answer, which the bench reads.
+pub fn done_key(done: Done) -> &'static str {
     match done {
         Done::RequestSent { .. } => "this-user-has-received-a-connection-request-from-you",
         Done::Connected => "you-are-now-connected-to-this-user",
