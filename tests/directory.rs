@@ -124,7 +124,7 @@ fn a_page_of_a_longer_answer_is_imported_and_said_to_be_partial() {
 #[test]
 fn deactivated_accounts_are_skipped_and_counted() {
     let s = Social::in_memory().unwrap();
-    let text = r#"[{"id": 1, "status": "Active"}, {"id": 2, "status": "Inactive"}, {"id": 3}, {"id": 4, "status": "inactive"}, {"id": 5, "status": 0}, {"id": 6, "status": 5}, {"id": 7, "status": {"code": 0}}]"#;
+    let text = r#"[{"id": 1, "givenName": "P1", "status": "Active"}, {"id": 2, "givenName": "P2", "status": "Inactive"}, {"id": 3, "givenName": "P3"}, {"id": 4, "givenName": "P4", "status": "inactive"}, {"id": 5, "givenName": "P5", "status": 0}, {"id": 6, "givenName": "P6", "status": 5}, {"id": 7, "givenName": "P7", "status": {"code": 0}}]"#;
     let report = import(&s, text);
     assert_eq!(
         (report.records, report.imported, report.inactive),
@@ -201,9 +201,40 @@ fn array_with_bad_records_reports_positions_and_imports_the_rest() {
     assert_eq!(at, vec![(2, None), (4, None), (5, None)]);
     assert!(report.rejected[0].reason.contains("no user id"));
     assert!(report.rejected[1].reason.contains("not a valid email"));
+    // A record with an id is named by it: the record's number is all an array gives.
+    assert!(
+        report.rejected[1].reason.starts_with("account \"9\": "),
+        "{}",
+        report.rejected[1].reason
+    );
     assert!(!report.complete());
     let r = s.read().unwrap();
     assert!(r.person("3").unwrap().is_some() && r.person("9").unwrap().is_none());
+    clean(&s);
+}
+
+/// A record of ids alone (a sparse export, `?fields=id`) names nobody: it is rejected,
+/// and the person stored under its id keeps their names.
+#[test]
+fn a_record_of_ids_alone_is_rejected_and_leaves_the_person_as_stored() {
+    let s = Social::in_memory().unwrap();
+    assert_eq!(import(&s, &format!("[{}]", account(1))).imported, 1);
+    let report = import(
+        &s,
+        r#"[{"id": 1}, {"id": 1, "emailAddress": "1@no-emailaddress.com"}]"#,
+    );
+    assert_eq!(
+        (report.imported, report.rejected_count()),
+        (0, 2),
+        "{report:?}"
+    );
+    assert!(
+        report.rejected[0].reason.contains("describes nobody"),
+        "{}",
+        report.rejected[0].reason
+    );
+    let stored = s.read().unwrap().person("1").unwrap().expect("kept");
+    assert_eq!(stored.given_name, "Given1");
     clean(&s);
 }
 
@@ -334,7 +365,10 @@ fn broken_json_and_wrong_shapes_are_clear_errors() {
         ("", "empty"),
         ("   \n ", "empty"),
         ("42", "expected a page object"),
-        ("[{\"id\": 1}, {\"id\": 2", "after 1 record"),
+        (
+            "[{\"id\": 1, \"givenName\": \"P1\"}, {\"id\": 2",
+            "after 1 record",
+        ),
     ] {
         let err = import_both(&s, text.as_bytes(), ImportOptions::default()).expect_err(text);
         assert!(err.to_string().contains(why), "{text:?}: {err}");
@@ -582,8 +616,12 @@ fn a_record_longer_than_a_mebibyte_stops_an_array_or_page_import() {
         batch: 1,
         ..ImportOptions::default()
     };
-    let big =
-        |n: usize, len: usize| format!(r#"{{"id": {n}, "dashboardURL": "{}"}}"#, "x".repeat(len));
+    let big = |n: usize, len: usize| {
+        format!(
+            r#"{{"id": {n}, "givenName": "P", "dashboardURL": "{}"}}"#,
+            "x".repeat(len)
+        )
+    };
     // The bound counts what the parser's 8 KiB buffer has read: 1 MiB give or take that.
     let too_long = format!("{}, {}, {}", account(1), big(2, MIB + 20_000), account(3));
     for text in [

@@ -379,7 +379,8 @@ async fn headers_over_the_limit_are_refused() {
 /// connection's end is counted when its task has ended, a moment after the client's.
 async fn metrics_once(server: &common::TestServer, done: impl Fn(&str) -> bool) -> String {
     let mut metrics = String::new();
-    for _ in 0..40 {
+    // Up to 20 s: only a failure waits that long.
+    for _ in 0..400 {
         metrics = common::metrics_text(server).await;
         if done(&metrics) {
             break;
@@ -434,9 +435,13 @@ async fn a_head_of_too_many_fields_or_that_never_ends_is_refused() {
         b"GET /healthz HTTP/1.1\r\nhost: x\r\n".to_vec(),
     )
     .await;
-    assert!(!answer.contains("200 OK"), "{answer}");
+    // Dropped, or told so: nothing else, and not before the timeout.
     assert!(
-        took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(15),
         "closed after {took:?}"
     );
     let counted = |metrics: &str| {
@@ -500,7 +505,9 @@ fn busy_connection(addr: std::net::SocketAddr) -> TcpStream {
             b"POST /widgets/contacts_center/actions/follow HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 100\r\n\r\nabc",
         )
         .expect("write");
-        s.set_read_timeout(Some(Duration::from_millis(200)))
+        // Long enough that a refusal still on its way on a busy machine is not taken
+        // for a held place.
+        s.set_read_timeout(Some(Duration::from_secs(1)))
             .expect("timeout");
         let mut buf = [0u8; 64];
         match s.read(&mut buf) {

@@ -1646,7 +1646,7 @@ fn cli_import_exit_codes() {
     let good = dir.path().join("good.json");
     std::fs::write(
         &good,
-        r#"{"items": [{"id": 1, "givenName": "Zoë"}, {"id": 2}]}"#,
+        r#"{"items": [{"id": 1, "givenName": "Zoë"}, {"id": 2, "givenName": "P2"}]}"#,
     )
     .unwrap();
     let o = host(&data, &["import-users", good.to_str().unwrap()]);
@@ -1707,7 +1707,11 @@ fn cli_import_exit_codes() {
         text(&o)
     );
     let mixed = dir.path().join("mixed.ndjson");
-    std::fs::write(&mixed, "{\"id\": 3}\n{\"givenName\": \"x\"}\n").unwrap();
+    std::fs::write(
+        &mixed,
+        "{\"id\": 3, \"givenName\": \"P3\"}\n{\"givenName\": \"x\"}\n",
+    )
+    .unwrap();
     let o = host(&data, &["import-users", mixed.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(
@@ -1733,7 +1737,11 @@ fn cli_import_exit_codes() {
     // A file that breaks off stops the import, and what it imported before stays:
     // where it went is said as on success.
     let cut = dir.path().join("cut.json");
-    std::fs::write(&cut, r#"{"items": [{"id": 1}, {"id": 2}, {"id": "#).unwrap();
+    std::fs::write(
+        &cut,
+        r#"{"items": [{"id": 1, "givenName": "P1"}, {"id": 2, "givenName": "P2"}, {"id": "#,
+    )
+    .unwrap();
     let o = host(&data, &["import-users", cut.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
@@ -1760,7 +1768,7 @@ fn cli_import_exit_codes() {
     let page = dir.path().join("page.json");
     std::fs::write(
         &page,
-        r#"{"items": [{"id": 4}, {"id": 5}], "lastPage": 3, "page": 1, "pageSize": 2, "totalCount": 6}"#,
+        r#"{"items": [{"id": 4, "givenName": "P4"}, {"id": 5, "givenName": "P5"}], "lastPage": 3, "page": 1, "pageSize": 2, "totalCount": 6}"#,
     )
     .unwrap();
     let o = host(&data, &["import-users", page.to_str().unwrap()]);
@@ -1775,7 +1783,7 @@ fn cli_import_exit_codes() {
     let inactive = dir.path().join("inactive.json");
     std::fs::write(
         &inactive,
-        r#"[{"id": 6, "status": "Active"}, {"id": 7, "status": "Inactive"}]"#,
+        r#"[{"id": 6, "givenName": "P6", "status": "Active"}, {"id": 7, "status": "Inactive"}]"#,
     )
     .unwrap();
     let o = host(&data, &["import-users", inactive.to_str().unwrap()]);
@@ -2225,7 +2233,9 @@ fn cli_token_mints_with_a_short_secret() {
 fn cli_import_shows_progress_in_a_log() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("people.ndjson");
-    let lines: String = (1..=25_000).map(|i| format!("{{\"id\": {i}}}\n")).collect();
+    let lines: String = (1..=25_000)
+        .map(|i| format!("{{\"id\": {i}, \"givenName\": \"P{i}\"}}\n"))
+        .collect();
     std::fs::write(&file, lines).unwrap();
     // `host` reads stderr through a pipe: not a terminal.
     let o = host(

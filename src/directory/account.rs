@@ -96,6 +96,9 @@ fn email(field: &str, value: &str) -> Result<String, String> {
     }
 }
 
+/// Why a record with neither a name nor an email address is refused.
+pub const DESCRIBES_NOBODY: &str = "it describes nobody: no givenName, familyName, alternateName or emailAddress (Liferay's made-up <id>@no-emailaddress.com is none), and a person stored under its id stays as stored";
+
 impl UserAccount {
     /// A deactivated account: Liferay keeps it (and exports it) but lets nobody sign in
     /// as it, and its own people lists leave it out. The import skips it.
@@ -181,7 +184,7 @@ impl UserAccount {
             Some(c) => contact_information(c)?,
             None => ContactInformation::default(),
         };
-        Ok(Person {
+        let person = Person {
             id,
             given_name: text("givenName", &self.given_name, MAX_NAME_CHARS)?,
             additional_name: text("additionalName", &self.additional_name, MAX_NAME_CHARS)?,
@@ -191,7 +194,20 @@ impl UserAccount {
             job_title: text("jobTitle", &self.job_title, MAX_NAME_CHARS)?,
             image,
             user_account_contact_information: contact,
-        })
+        };
+        // Stored, it would replace a person with one of no name and no address: what a
+        // sparse export (`?fields=id,externalReferenceCode`) holds, or a record of
+        // Liferay's made-up address alone.
+        let names = [
+            &person.given_name,
+            &person.family_name,
+            &person.alternate_name,
+            &person.email_address,
+        ];
+        if names.iter().all(|field| field.is_empty()) {
+            return Err(DESCRIBES_NOBODY.to_owned());
+        }
+        Ok(person)
     }
 }
 
@@ -370,5 +386,47 @@ mod tests {
         assert_eq!(marked.given_name, "\u{5d3}\u{5e0}\u{5d4}\u{200f} 2");
         let long_id = format!(r#"{{"alternateName": "{}"}}"#, "x".repeat(65));
         assert!(account(&long_id).to_person(IdSource::Auto).is_err());
+    }
+
+    /// A record that names nobody (ids alone, or Liferay's made-up address alone) is
+    /// refused: stored, it would blank the person of that id. One name is enough.
+    #[test]
+    fn a_record_of_ids_alone_describes_nobody() {
+        for json in [
+            r#"{"id": 7}"#,
+            r#"{"id": 7, "externalReferenceCode": "erc-7", "givenName": "  "}"#,
+            r#"{"id": 7, "emailAddress": "7@no-emailaddress.com"}"#,
+        ] {
+            let err = account(json)
+                .to_person(IdSource::Auto)
+                .err()
+                .unwrap_or_default();
+            assert_eq!(err, DESCRIBES_NOBODY, "{json}");
+        }
+        for json in [
+            r#"{"id": 7, "givenName": "Ana"}"#,
+            r#"{"id": 7, "familyName": "Silva"}"#,
+            r#"{"alternateName": "ana"}"#,
+            r#"{"id": 7, "emailAddress": "ana@example.com"}"#,
+        ] {
+            assert!(account(json).to_person(IdSource::Auto).is_ok(), "{json}");
+        }
+    }
+
+    /// A `null` in a list of the contact information is no entry, as a `null` field
+    /// is no value: the account is kept, with the entries there are.
+    #[test]
+    fn nulls_in_contact_lists_are_no_entries() {
+        let person = account(
+            r#"{"id": 1, "givenName": "Ana", "userAccountContactInformation": {
+                "telephones": [null, {"phoneNumber": "555-1"}, null],
+                "emailAddresses": [null], "postalAddresses": null, "webUrls": []}}"#,
+        )
+        .to_person(IdSource::Auto)
+        .unwrap_or_else(|e| panic!("{e}"));
+        let contact = &person.user_account_contact_information;
+        assert_eq!(contact.telephones.len(), 1);
+        assert_eq!(contact.telephones[0].phone_number, "555-1");
+        assert!(contact.email_addresses.is_empty() && contact.postal_addresses.is_empty());
     }
 }

@@ -137,7 +137,7 @@ const MAX_REASON_CHARS: usize = 300;
 
 /// `reason` with its middle left out when it is too long: the start names the field
 /// and the end says what was wrong ("… is not a valid email address").
-fn shortened(reason: String) -> String {
+pub(crate) fn shortened(reason: String) -> String {
     let chars = reason.chars().count();
     if chars <= MAX_REASON_CHARS {
         return reason;
@@ -746,17 +746,32 @@ impl Sink<'_> {
     fn record(&mut self, line: Option<usize>, account: Result<UserAccount, String>) {
         self.report.records += 1;
         self.progress.records_read(self.report.records);
-        if account.as_ref().is_ok_and(UserAccount::is_inactive) {
+        let account = match account {
+            Ok(account) => account,
+            Err(reason) => return self.report.reject(line, reason),
+        };
+        if account.is_inactive() {
             self.report.inactive += 1;
             return;
         }
-        match account.and_then(|a| a.to_person(self.options.id_source)) {
+        match account.to_person(self.options.id_source) {
             Ok(person) => {
                 if self.batch.push(person, self.options.batch) {
                     self.flush();
                 }
             }
-            Err(reason) => self.report.reject(line, reason),
+            // Named by its id where it has one: in an array or a page object the
+            // record's number is all there is to find it by otherwise.
+            Err(reason) => {
+                let reason = match account.portal_id(IdSource::Auto) {
+                    Some(id) => {
+                        let shown: String = id.chars().take(80).collect();
+                        format!("account {shown:?}: {reason}")
+                    }
+                    None => reason,
+                };
+                self.report.reject(line, reason);
+            }
         }
     }
 
@@ -1060,7 +1075,7 @@ mod tests {
         let failing = std::sync::Arc::clone(&disk.failing);
         let social = Social::open_on(disk, FlakyDisk::uncached()).expect("open");
         failing.store(true, Ordering::SeqCst);
-        let text = br#"[{"id": 1}, {"id": 2}]"#;
+        let text = br#"[{"id": 1, "givenName": "Ann"}, {"id": 2, "givenName": "Bo"}]"#;
         let hidden = ProgressBar::hidden();
         let error = import_slice(&social, text, ImportOptions::default(), &hidden)
             .expect_err("nothing could be stored");

@@ -137,8 +137,11 @@ pub async fn put_user(
     })
     .await
     .map_err(|_| HttpError::Internal)?;
-    let mut account =
-        parsed.map_err(|e| HttpError::BadRequest(format!("not a UserAccount: {e}")))?;
+    // Shortened as the import's reasons are: serde and the email check quote the whole
+    // bad value, which can be most of the body.
+    let refused =
+        |reason: String| HttpError::BadRequest(crate::directory::import::shortened(reason));
+    let mut account = parsed.map_err(|e| refused(format!("not a UserAccount: {e}")))?;
     refuse_what_is_no_account(&account)?;
     // The path's id is whichever field the portal keys people by (see
     // `crate::directory`): a Liferay account read back whole carries its numeric `id`
@@ -158,7 +161,7 @@ pub async fn put_user(
     account.external_reference_code = Some(id.to_owned());
     let person = account
         .to_person(IdSource::ExternalReferenceCode)
-        .map_err(HttpError::BadRequest)?;
+        .map_err(refused)?;
     let (social, stored) = (state.social.clone(), person.clone());
     let (claims, who) = (Arc::clone(&state.claims), id.to_owned());
     let created = writing(state, async move {

@@ -34,13 +34,13 @@ pub struct Person {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContactInformation {
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "nulls_left_out")]
     pub email_addresses: Vec<EmailAddress>,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "nulls_left_out")]
     pub telephones: Vec<Phone>,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "nulls_left_out")]
     pub postal_addresses: Vec<PostalAddress>,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "nulls_left_out")]
     pub web_urls: Vec<WebUrl>,
 }
 
@@ -144,6 +144,17 @@ where
     T: Deserialize<'de> + Default,
 {
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A list that may be `null`, or hold `null`s: each is no entry, as a `null` field is
+/// no value.
+fn nulls_left_out<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let entries = Option::<Vec<Option<T>>>::deserialize(deserializer)?;
+    Ok(entries.into_iter().flatten().flatten().collect())
 }
 
 impl Person {

@@ -146,7 +146,8 @@
         el.removeAttribute("aria-busy");
       }
       var set = on ? "setAttribute" : "removeAttribute";
-      Array.prototype.forEach.call(el.querySelectorAll(on ? "button[type=submit]:not([aria-disabled]),a[data-view-more]:not([aria-disabled])" : "[data-busy]"), function (x) {
+      {#- Not a search's button: a GET the browser sends itself still works. #}
+      Array.prototype.forEach.call(el.querySelectorAll(on ? "form[method=post] button[type=submit]:not([aria-disabled]),a[data-view-more]:not([aria-disabled])" : "[data-busy]"), function (x) {
         x[set]("aria-disabled", "true");
         x[set]("data-busy", "");
       });
@@ -161,13 +162,17 @@
       the words of a search page that found nobody yet (read out, and the next
       View More one Tab away), else the wrapper itself, which has no name of its
       own, or a page that found nobody and has no more to show. #}
-  function focusIn(el, selector) {
-    {#- Only if the person left the focus with the widget (on what they pressed, now
-        replaced, or nowhere): someone who went on elsewhere on the page during a slow
-        answer (the portal's search box) keeps their place. #}
+  {#- Whether the person left the focus with the widget (on what they pressed, now
+      replaced, or nowhere): someone who went on elsewhere on the page during a slow
+      answer (the portal's search box) keeps their place. #}
+  function focusStayed() {
     var active = document.activeElement;
     var here = root();
-    if (active && active !== document.body && !(here && here.contains(active))) {
+    return !active || active === document.body || !!(here && here.contains(active));
+  }
+
+  function focusIn(el, selector) {
+    if (!focusStayed()) {
       announce(el.querySelector("[role=status]"));
       return;
     }
@@ -505,7 +510,9 @@
           } else {
             bar.removeChild(link);
           }
-          end.focus();
+          if (focusStayed()) {
+            end.focus();
+          }
           return;
         }
         if (!nextList || nextList.hasAttribute("data-restarted")) {
@@ -557,9 +564,11 @@
           focusIn(first, "a[href]:not([tabindex='-1'])");
         } else {
           {#- Nobody new (all shown already): the next "View more", else the last
-              name, keeps the focus the pressed link had. #}
-          focusOn(el.querySelector("a[data-view-more]") ||
-            list.querySelector("li:last-child a[href]:not([tabindex='-1'])") || el);
+              name, keeps the focus the pressed link had, where it still had it. #}
+          if (focusStayed()) {
+            focusOn(el.querySelector("a[data-view-more]") ||
+              list.querySelector("li:last-child a[href]:not([tabindex='-1'])") || el);
+          }
         }
       })
       .catch(function () {
