@@ -356,6 +356,19 @@ fn id_field_choice_and_external_reference_code() {
     .unwrap();
     assert_eq!(report.imported, 1);
     assert!(s.read().unwrap().person("jose").unwrap().is_some());
+    // A refused record is named by the id it would have been stored under.
+    let bad = r#"[{"id": 1, "externalReferenceCode": "ERC-1", "alternateName": "jose", "emailAddress": "x"}]"#;
+    let report = import_both(
+        &s,
+        bad.as_bytes(),
+        ImportOptions {
+            id_source: IdSource::ScreenName,
+            ..ImportOptions::default()
+        },
+    )
+    .unwrap();
+    let reason = &report.rejected[0].reason;
+    assert!(reason.starts_with("account \"jose\": "), "{reason}");
 }
 
 #[test]

@@ -354,7 +354,8 @@ async fn directory_upkeep_is_for_administrators_and_validates_input() {
     // A refusal quotes a bad value shortened, not the most of a megabyte it was.
     for huge in [
         serde_json::json!({"givenName": "Jane", "emailAddress": "x".repeat(900_000)}),
-        serde_json::json!({"givenName": "Jane", "jobTitle": ["x".repeat(900_000)]}),
+        serde_json::json!({"givenName": "Jane", "userAccountContactInformation": {
+            "emailAddresses": [{"emailAddress": "x".repeat(900_000)}]}}),
     ] {
         let refused = client
             .put(&url)

@@ -384,9 +384,11 @@ fn check_script(label: &str, script: &str, wrapper: &str) {
     // bytes); 12 KiB since a browser too old for the rest still asks before Block,
     // and the selection toolbar asks nothing when nobody is ticked (11,898 bytes);
     // 13 KiB since an action it could not confirm is said so after the page is
-    // loaded afresh, on that page alone and within two minutes (12,812 bytes).
+    // loaded afresh, on that page alone and within two minutes (12,812 bytes);
+    // 13.5 KiB since that page is loaded without the seals of earlier outcomes, and
+    // only what a running request refuses is marked so (13,519 bytes).
     assert!(
-        script.len() < 13 * 1024,
+        script.len() < 13 * 1024 + 512,
         "{label}: the script is {} bytes",
         script.len()
     );
@@ -813,7 +815,7 @@ fn the_checker_catches_what_it_looks_for() {
     // And a script past its budget.
     let long = format!(
         "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {{\n\"use strict\";\nvar pad = \"{}\";\n}})(\"_x_w\", \"Not confirmed.\");</script></div>",
-        "x".repeat(13 * 1024)
+        "x".repeat(13 * 1024 + 512)
     );
     let caught = std::panic::catch_unwind(|| check_fragment("bad", &long, ns)).expect_err("caught");
     let said = caught.downcast_ref::<String>().cloned().unwrap_or_default();

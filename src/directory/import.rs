@@ -763,7 +763,11 @@ impl Sink<'_> {
             // Named by its id where it has one: in an array or a page object the
             // record's number is all there is to find it by otherwise.
             Err(reason) => {
-                let reason = match account.portal_id(IdSource::Auto) {
+                // The id it would have been stored under, else any it has.
+                let id = account
+                    .portal_id(self.options.id_source)
+                    .or_else(|| account.portal_id(IdSource::Auto));
+                let reason = match id {
                     Some(id) => {
                         let shown: String = id.chars().take(80).collect();
                         format!("account {shown:?}: {reason}")

@@ -409,8 +409,10 @@ async fn prepare(
     // Links that fall back to the host's own render URL carry the page's owner
     // themselves: "View more", a card opened and the page after an action stay on
     // that person's page. A portal page is its owner's, and the portal sends the
-    // parameter with every render of it.
+    // parameter with every render of it: not where the action names one to go back
+    // to (`redirect`), which the kept parameters are added to.
     if page_url.is_none()
+        && params.widget.get("redirect").is_none()
         && let Some(owner) = params
             .page_owner
             .as_deref()

@@ -67,11 +67,27 @@
       fragment's language; a template of an administrator's that does not give it
       leaves the page as it was. #}
   var unsure = "widget-host-unconfirmed:" + rootId;
+  {#- The page afresh is its address without the seals of outcomes an earlier
+      action's redirect put there: "You are now following" must not show again just
+      after the person pressed Unfollow. An outcome shows only under its seal. #}
   function reloadUnsure() {
+    var u = new URL(location.href), seals = [];
+    u.searchParams.forEach(function (value, name) {
+      if (/_messageAuth$/.test(name)) {
+        seals.push(name);
+      }
+    });
+    seals.forEach(function (name) {
+      u.searchParams["delete"](name);
+    });
     try {
-      sessionStorage.setItem(unsure, JSON.stringify([Date.now(), location.pathname + location.search]));
+      sessionStorage.setItem(unsure, JSON.stringify([Date.now(), u.pathname + u.search]));
     } catch (e) {}
-    location.reload();
+    if (seals.length) {
+      location.replace(u.href);
+    } else {
+      location.reload();
+    }
   }
   {#- Said only on the page reloaded, within two minutes: a reload that showed no
       placement (the host down) must not leave it for another page, or a later one. #}
@@ -132,10 +148,10 @@
     return fetch(url, options);
   }
 
-  {#- While one request runs the placement refuses every other press, so every button
-      and "View more" link says so (aria-disabled), not only the one pressed, which
-      marks itself before: a press on another one would otherwise seem to be taken and
-      then vanish. The mark is taken off only where this put it. #}
+  {#- While one request runs the placement refuses every other press it would send,
+      so each such button and "View more" link says so (aria-disabled), not only the
+      one pressed, which marks itself before: a press on another one would otherwise
+      seem to be taken and then vanish. The mark is taken off only where this put it. #}
   function busy(on) {
     pending = on;
     var el = root();
@@ -146,8 +162,11 @@
         el.removeAttribute("aria-busy");
       }
       var set = on ? "setAttribute" : "removeAttribute";
-      {#- Not a search's button: a GET the browser sends itself still works. #}
-      Array.prototype.forEach.call(el.querySelectorAll(on ? "form[method=post] button[type=submit]:not([aria-disabled]),a[data-view-more]:not([aria-disabled])" : "[data-busy]"), function (x) {
+      Array.prototype.forEach.call(el.querySelectorAll(on ? "button[type=submit]:not([aria-disabled]),a[data-view-more]:not([aria-disabled])" : "[data-busy]"), function (x) {
+        {#- Not a button the script leaves to the browser (a search), which works. #}
+        if (on && x.form && !scripted(x.form, x)) {
+          return;
+        }
         x[set]("aria-disabled", "true");
         x[set]("data-busy", "");
       });
@@ -314,6 +333,17 @@
     }
   }
 
+  {#- Where the script posts `form` itself when `submitter` is pressed; null where it
+      leaves it to the browser (a GET such as a search, or a post to another origin).
+      getAttribute: a control named "action" would shadow form.action. #}
+  function scripted(form, submitter) {
+    function at(name) {
+      return (submitter && submitter.getAttribute("form" + name)) || form.getAttribute(name);
+    }
+    var action = new URL(at("action") || location.href, document.baseURI).href;
+    return (at("method") || "get").toLowerCase() === "post" && sameOrigin(action) ? action : null;
+  }
+
   function submitted(event) {
     var form = event.target;
     var el = root();
@@ -321,10 +351,8 @@
       return;
     }
     var submitter = event.submitter || null;
-    var method = ((submitter && submitter.getAttribute("formmethod")) || form.getAttribute("method") || "get").toLowerCase();
-    {#- getAttribute: a control named "action" would shadow form.action. #}
-    var action = new URL((submitter && submitter.getAttribute("formaction")) || form.getAttribute("action") || location.href, document.baseURI).href;
-    var enhanced = method === "post" && sameOrigin(action);
+    var action = scripted(form, submitter);
+    var enhanced = action !== null;
     if (enhanced && pending) {
       event.preventDefault();
       return;

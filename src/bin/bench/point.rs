@@ -19,7 +19,7 @@ use std::time::Duration;
 use crate::load::{self, Kind};
 use crate::report::Point;
 use crate::serve::{self, SERVE_HOST, Server};
-use crate::workload::{Mix, Workload};
+use crate::workload::{Mix, PAIR_STRIDE, Workload};
 use crate::{Error, FULL, Scratch, host_config, seed_and_pick, warm_page_cache, writer_reading};
 
 /// How long the point runs unmeasured first, so the host's caches are warm.
@@ -57,6 +57,14 @@ fn asked(args: &[String]) -> Result<Asked, Error> {
         "mix" => None,
         _ => return Err(USAGE.into()),
     };
+    // More connections than there are sets of action pairs would share pairs, and
+    // overtake each other's follows (an "already following" counts as an error).
+    if kind.is_none_or(|k| k == Kind::Action) && concurrency > PAIR_STRIDE {
+        return Err(format!(
+            "{view} takes at most {PAIR_STRIDE} connections: more would act on the same pairs"
+        )
+        .into());
+    }
     let keep = match &args[3.min(args.len())..] {
         [] => None,
         [flag, dir] if flag == "--keep" => Some(PathBuf::from(dir)),
@@ -197,8 +205,14 @@ mod tests {
             "home 64 10 --keep",
             "home 64 10 --kept /x",
             "home 64 10 --keep /x extra",
+            "actions 257 10",
+            "mix 257 10",
         ] {
             assert!(asked(&args(wrong)).is_err(), "{wrong:?}");
         }
+        // The full run's largest concurrency is the most actions take; views take more.
+        assert!(asked(&args("actions 256 10")).is_ok());
+        assert!(asked(&args("mix 256 10")).is_ok());
+        assert!(asked(&args("home 1024 10")).is_ok());
     }
 }

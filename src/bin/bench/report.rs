@@ -1354,8 +1354,9 @@ const LIMITS: &str = "
   for (\"not as asked\": an \"already following\" changed nothing, so it is no durable
   action). The action workload follows and unfollows by turns on 16,384 fixed
   (viewer, person) pairs, 4,096 of them at 64 connections, spread over the file, so
-  every action changes the graph: a pair's person is never its viewer, never across a
-  block, and never another pair's, so no two connections act on the same two people. A point with errors meets no target, and neither does a figure with no
+  every action changes the graph: a pair's person is never its viewer and never across
+  a block, no (viewer, person) pair is taken twice, and each pair is one connection's
+  (at most 256 connections act). A point with errors meets no target, and neither does a figure with no
   baseline to compare it with.
 - **Latency is closed-loop.** Each connection sends its next request when the answer
   to the previous one is read, and connections are open before a point's clock

@@ -36,7 +36,7 @@ const PAIR_TRIES: usize = 64;
 /// so up to this many connections never share a pair. Two connections on one pair
 /// could overtake each other (a follow after the unfollow that was meant to undo it),
 /// and the host would answer "already following": an action that changed nothing.
-const PAIR_STRIDE: usize = 256;
+pub const PAIR_STRIDE: usize = 256;
 
 /// People and names picked from the seeded graph.
 pub struct Picked {
@@ -264,6 +264,12 @@ impl Mix {
                 // The card looked at is drawn with the skew too: popular people are
                 // looked at more. Not the viewer's own, which is no one's card.
                 let mut other = self.viewers.pick(rng);
+                for _ in 0..3 {
+                    if other != viewer {
+                        break;
+                    }
+                    other = self.viewers.pick(rng);
+                }
                 if other == viewer {
                     other = (other + 1) % self.users;
                 }
