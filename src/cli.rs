@@ -504,6 +504,24 @@ fn import_users(config: &Config, file: &Path, id_field: IdFieldArg) -> ExitCode 
             report.inactive
         );
     }
+    if !report.inactive_stored.is_empty() {
+        const SHOWN: usize = 20;
+        let stored = &report.inactive_stored;
+        let mut ids = stored
+            .iter()
+            .take(SHOWN)
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if stored.len() > SHOWN {
+            ids.push_str(&format!(" and {} more", stored.len() - SHOWN));
+        }
+        eprintln!(
+            "{}: {} of them still in the directory (imported before): {ids}",
+            file.display(),
+            stored.len()
+        );
+    }
     if let Some(missing) = report.missing_pages() {
         eprintln!(
             "{}: the file is one page of Liferay's answer ({missing}): import the other pages too, or fetch larger ones (pageSize)",

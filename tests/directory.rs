@@ -35,9 +35,15 @@ fn import_both(
     let fresh = Social::in_memory().unwrap();
     let pieces = BufReader::with_capacity(2, text);
     let trickled = import_reader(&fresh, pieces, options, &hidden).map_err(|e| e.to_string());
-    // Updates depend on who `social` held before; everything else on the file alone.
-    let file_alone =
-        |r: &Result<ImportReport, String>| r.clone().map(|r| ImportReport { updated: 0, ..r });
+    // Updates, and which deactivated accounts are still stored, depend on who `social`
+    // held before; everything else on the file alone.
+    let file_alone = |r: &Result<ImportReport, String>| {
+        r.clone().map(|r| ImportReport {
+            updated: 0,
+            inactive_stored: Vec::new(),
+            ..r
+        })
+    };
     assert_eq!(
         file_alone(&whole),
         file_alone(&trickled),
@@ -144,6 +150,15 @@ fn deactivated_accounts_are_skipped_and_counted() {
         r.person("7").unwrap().is_some(),
         "another shape refuses nothing"
     );
+    assert!(report.inactive_stored.is_empty(), "{report:?}");
+    drop(r);
+    // Deactivated after an earlier import: skipped, stays, and is named, so that an
+    // administrator can remove them.
+    let later = r#"[{"id": 1, "givenName": "P1", "status": "Inactive"}, {"id": 2, "givenName": "P2", "status": "Inactive"}, {"id": 3, "givenName": "P3", "status": 5}]"#;
+    let report = import(&s, later);
+    assert_eq!(report.inactive, 3, "{report:?}");
+    assert_eq!(report.inactive_stored, ["1", "3"], "{report:?}");
+    assert!(s.read().unwrap().person("1").unwrap().is_some());
     clean(&s);
 }
 

@@ -1793,6 +1793,16 @@ fn cli_import_exit_codes() {
         "{}",
         text(&o)
     );
+    assert!(!text(&o).contains("still in the directory"), "{}", text(&o));
+    // Person 6, deactivated since: still there, and named.
+    std::fs::write(&inactive, r#"[{"id": 6, "status": "Inactive"}]"#).unwrap();
+    let o = host(&data, &["import-users", inactive.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("1 of them still in the directory (imported before): 6"),
+        "{}",
+        text(&o)
+    );
     let o = host(&data, &["check-db"]);
     assert!(text(&o).contains("6 people"), "{}", text(&o));
 }

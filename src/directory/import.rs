@@ -91,6 +91,10 @@ pub struct ImportReport {
     pub rejected_unlisted: usize,
     /// Deactivated accounts (`"status": "Inactive"`), read and left out.
     pub inactive: usize,
+    /// Of those, the ids of the ones the directory still holds (imported before they
+    /// were deactivated), in file order; the first [`MAX_LISTED_REJECTIONS`] looked
+    /// at. The import removes nobody: an administrator removes them by these ids.
+    pub inactive_stored: Vec<String>,
     /// What a Liferay page object said of the answer it is a page of, when it said so.
     pub page: Option<PageOf>,
 }
@@ -281,6 +285,7 @@ pub fn import_reader(
         report: ImportReport::default(),
         progress,
         failure: None,
+        inactive_ids: Vec::new(),
         writing: None,
         reading: Rc::default(),
     };
@@ -336,6 +341,16 @@ pub fn import_reader(
             sink.report.records, sink.report.imported
         ))
     })?;
+    // Looked up after the last batch: an account imported earlier in this same file
+    // and deactivated later in it is still stored too. A failed read lists nobody; it
+    // fails no import that stored what it read.
+    if let Ok(reader) = social.read() {
+        for id in std::mem::take(&mut sink.inactive_ids) {
+            if reader.person(&id).is_ok_and(|p| p.is_some()) {
+                sink.report.inactive_stored.push(id);
+            }
+        }
+    }
     progress.finished();
     Ok(sink.report)
 }
@@ -664,6 +679,8 @@ struct Sink<'a> {
     progress: &'a dyn ImportProgress,
     /// A storage failure: stops the import.
     failure: Option<DirectoryError>,
+    /// The ids of deactivated accounts, to look up once every batch is stored.
+    inactive_ids: Vec<String>,
     /// The batch being written while the next one is parsed: parsing and storing
     /// then share the two cores instead of taking turns. At most one is in flight,
     /// so batches are stored in file order.
@@ -752,6 +769,11 @@ impl Sink<'_> {
         };
         if account.is_inactive() {
             self.report.inactive += 1;
+            if self.inactive_ids.len() < MAX_LISTED_REJECTIONS
+                && let Some(id) = account.portal_id(self.options.id_source)
+            {
+                self.inactive_ids.push(id);
+            }
             return;
         }
         match account.to_person(self.options.id_source) {

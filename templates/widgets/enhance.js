@@ -60,6 +60,14 @@
     return document.getElementById(rootId);
   }
 
+  {#- Whether the person went on to a page the portal drew without loading one
+      (Liferay's single-page navigation): the placement a request began in (`el`) is
+      no longer on the page, nor is a copy of it. An answer that comes then is not
+      theirs to be taken back to, nor a failure a reason to load a page again. #}
+  function left(el) {
+    return !document.documentElement.contains(el) && !root();
+  }
+
   {#- An action whose answer never came, or came as a server's failure, may have
       gone through: the page is loaded afresh rather than the form posted again.
       The placement then says so, where the fresh page alone left a person who
@@ -426,6 +434,9 @@
       redirect: "follow",
       headers: { Accept: "text/html" }
     }).then(function (response) {
+      if (left(el)) {
+        return null;
+      }
       var busy503 = response.status === 503 && response.headers.get("Retry-After");
       {#- The host answers every action it ran with a redirect, never a 200: a 200
           that no redirect led to is a portal's page, rendered in the action's own
@@ -478,6 +489,9 @@
         elsewhere();
       });
     }, function () {
+      if (left(el)) {
+        return;
+      }
       {#- Offline, nothing was sent: the form is posted the ordinary way, and the
           browser says it is offline where Back brings the form back as filled in. #}
       if (navigator.onLine === false) {
@@ -520,6 +534,9 @@
         return response.text();
       })
       .then(function (html) {
+        if (left(el)) {
+          return;
+        }
         busy(false);
         var next = fresh(html);
         var nextList = next && list ? next.querySelector("[data-list=\"" + list.getAttribute("data-list") + "\"]") : null;
@@ -600,7 +617,9 @@
         }
       })
       .catch(function () {
-        location.assign(link.href);
+        if (!left(el)) {
+          location.assign(link.href);
+        }
       });
   }
 

@@ -214,6 +214,15 @@ def test_connect_confirm_follow_block_and_vcard(demo, browser, shots, js):
         context.close()
 
 
+def follow_with_the_parser_broken(page, me):
+    """Presses Follow on the card shown with the page's parser broken: the script cannot
+    show the answer, so the browser loads the page the host sent it to."""
+    page.evaluate("() => { DOMParser.prototype.parseFromString = () => { throw new Error('broken'); }; }")
+    with page.expect_navigation():
+        me.press(CC, EN["follow"])
+    assert me.alert(CC) == EN["you-are-now-following-this-user"]
+
+
 def test_an_answer_the_script_cannot_show_still_reaches_the_person(demo, browser):
     """With the page's parser broken, an enhanced action's answer cannot be swapped in:
     the script loads the page the host sent it to, and does not post the action again."""
@@ -223,10 +232,7 @@ def test_an_answer_the_script_cannot_show_still_reaches_the_person(demo, browser
         # Someone no other test acts as: the count below is this test's follow alone.
         me.become("chen.wei")
         me.open_person("Lucas Martin")
-        page.evaluate("() => { DOMParser.prototype.parseFromString = () => { throw new Error('broken'); }; }")
-        with page.expect_navigation():
-            me.press(CC, EN["follow"])
-        assert me.alert(CC) == EN["you-are-now-following-this-user"]
+        follow_with_the_parser_broken(page, me)
         assert page.locator(f"{CC} button", has_text=EN["unfollow"]).count() == 1
         # The outcome of the one post (a repeat would say "already following"), and it
         # is stored.
@@ -625,6 +631,35 @@ def test_an_action_whose_answer_fails_is_not_posted_again(demo, browser):
         context.close()
 
 
+@pytest.mark.parametrize("answer", ["answered", "failed"])
+def test_an_answer_that_comes_after_the_person_went_on_leaves_them_there(demo, browser, answer):
+    """With a portal's single-page navigation the document stays while the person goes
+    on to another page. An action's answer that comes after they left does not take
+    them back to the page it led to, nor does a failed one load a page again."""
+    context, page = english_page(browser)
+    me = Person(page, demo)
+    held, navigations = [], []
+    try:
+        me.become("emma.johansson" if answer == "answered" else "fatima.haddad")
+        me.open_person("Lucas Martin")
+        page.route("**/actions/follow*", lambda route: held.append(route))
+        me.press(CC, EN["follow"])
+        until(page, lambda: held, "the held action")
+        # The portal draws another page in place: the placement goes, the address changes.
+        page.evaluate("(sel) => { document.querySelector(sel).remove(); history.pushState(null, '', '/elsewhere'); }", CC)
+        page.on("framenavigated", lambda frame: navigations.append(frame.url))
+        if answer == "answered":
+            with page.expect_response("**/actions/follow*"):
+                held[0].continue_()
+        else:
+            held[0].abort("failed")
+        page.wait_for_timeout(1000)  # a page the answer led to would be loading by now
+        assert navigations == [], navigations
+        assert page.url.endswith("/elsewhere"), page.url
+    finally:
+        context.close()
+
+
 def test_a_page_loaded_afresh_after_a_failed_answer_repeats_no_earlier_outcome(demo, browser):
     """The page loaded afresh after an answer that failed is the page's address without
     the outcome an earlier action's redirect put there: it does not say "You are now
@@ -634,12 +669,9 @@ def test_a_page_loaded_afresh_after_a_failed_answer_repeats_no_earlier_outcome(d
     try:
         me.become("ana.lima")
         me.open_person("Emma Johansson")
-        # The script cannot show this answer: the browser goes to the page the host
-        # sent it to, whose address carries the outcome and its seal.
-        page.evaluate("() => { DOMParser.prototype.parseFromString = () => { throw new Error('broken'); }; }")
-        with page.expect_navigation():
-            me.press(CC, EN["follow"])
-        assert me.alert(CC) == EN["you-are-now-following-this-user"]
+        # The browser goes to the page the host sent it to, whose address carries the
+        # outcome and its seal.
+        follow_with_the_parser_broken(page, me)
         assert "_messageAuth=" in page.url, page.url
 
         def gateway_gives_up(route):

@@ -2266,13 +2266,15 @@ mod tests {
     /// fdatasync writes nothing, so neither the factor nor the bound says anything.
     #[test]
     fn the_durability_target_has_no_verdict_in_memory() {
+        let grouped_of = |f: &Figures| {
+            f.targets()
+                .into_iter()
+                .find(|(target, _, _)| target.starts_with("grouped actions at 64 over HTTP"))
+                .expect("the target")
+        };
         let mut f = figures(1000, 1000, 1000, 1000);
         f.data_in_memory = true;
-        let grouped = f
-            .targets()
-            .into_iter()
-            .find(|(target, _, _)| target.starts_with("grouped actions at 64 over HTTP"))
-            .expect("the target");
+        let grouped = grouped_of(&f);
         assert_eq!(grouped.2, None, "{grouped:?}");
         assert!(
             grouped
@@ -2281,11 +2283,7 @@ mod tests {
             "{grouped:?}"
         );
         f.data_in_memory = false;
-        let grouped = f
-            .targets()
-            .into_iter()
-            .find(|(target, _, _)| target.starts_with("grouped actions at 64 over HTTP"))
-            .expect("the target");
+        let grouped = grouped_of(&f);
         assert!(grouped.2.is_some(), "{grouped:?}");
     }
 
