@@ -254,6 +254,19 @@ def find_people_in_the_compact_directory(page, base):
     page.locator(DIRECTORY_ROWS).first.wait_for()
 
 
+def set_view_more_cursor(page, placement, cursor):
+    """Rewrites the placement's "View more" link to ask for the page after `cursor`."""
+    page.evaluate(
+        """([sel, cursor]) => { const a = document.querySelector(sel + ' a[data-view-more]');
+                               const u = new URL(a.href, location.href);
+                               for (const k of [...u.searchParams.keys()]) {
+                                 if (k.endsWith('_cursor')) u.searchParams.set(k, cursor);
+                               }
+                               a.href = u.toString(); }""",
+        [placement, cursor],
+    )
+
+
 def test_view_more_appends_in_place_and_a_restarted_page_replaces_the_list(demo, browser):
     """"View more" adds the next page's rows under the first page's, without leaving the
     page. A link whose cursor lies past the list's end (the list shrank under it) gets
@@ -276,15 +289,7 @@ def test_view_more_appends_in_place_and_a_restarted_page_replaces_the_list(demo,
         assert names[:5] == first_names and len(set(names)) == len(names)
 
         # "zzzz", id 0: a cursor after everyone.
-        page.evaluate(
-            """(sel) => { const a = document.querySelector(sel + ' a[data-view-more]');
-                          const u = new URL(a.href, location.href);
-                          for (const k of [...u.searchParams.keys()]) {
-                            if (k.endsWith('_cursor')) u.searchParams.set(k, 'enp6egAw');
-                          }
-                          a.href = u.toString(); }""",
-            directory,
-        )
+        set_view_more_cursor(page, directory, "enp6egAw")
         page.locator(f"{directory} a[data-view-more]").click()
         page.wait_for_function(f"document.querySelectorAll({rows!r}).length === 5")
         assert page.locator(f"{rows} .list-group-title").all_inner_texts() == first_names
@@ -313,15 +318,7 @@ def test_view_more_does_not_list_anyone_twice(demo, browser):
             directory,
         )
         # An empty sort key and id 0: a cursor before everyone.
-        page.evaluate(
-            """(sel) => { const a = document.querySelector(sel + ' a[data-view-more]');
-                          const u = new URL(a.href, location.href);
-                          for (const k of [...u.searchParams.keys()]) {
-                            if (k.endsWith('_cursor')) u.searchParams.set(k, 'ADA');
-                          }
-                          a.href = u.toString(); }""",
-            directory,
-        )
+        set_view_more_cursor(page, directory, "ADA")
         page.locator(f"{directory} a[data-view-more]").click()
         # The page came: the link was replaced by the next one (for the second page).
         page.wait_for_function(
@@ -346,15 +343,7 @@ def test_view_more_does_not_list_anyone_twice(demo, browser):
 
         # Again, with the person gone on elsewhere on the page while it loads: nobody
         # new, and the focus stays where they went.
-        page.evaluate(
-            """(sel) => { const a = document.querySelector(sel + ' a[data-view-more]');
-                          const u = new URL(a.href, location.href);
-                          for (const k of [...u.searchParams.keys()]) {
-                            if (k.endsWith('_cursor')) u.searchParams.set(k, 'ADA');
-                          }
-                          a.href = u.toString(); }""",
-            directory,
-        )
+        set_view_more_cursor(page, directory, "ADA")
         held = []
         page.route(lambda address: "_cursor=ADA" in address, lambda route: held.append(route))
         page.locator(f"{directory} a[data-view-more]").click()
