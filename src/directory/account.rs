@@ -111,6 +111,17 @@ impl UserAccount {
         }
     }
 
+    /// Whether the account names someone: a given, family or screen name, or an email
+    /// address that is not Liferay's made-up one. Stored, an account that does not
+    /// would replace a person with one of no name and no address: what a sparse export
+    /// (`?fields=id,externalReferenceCode`) holds. The import and `PUT` both ask this.
+    pub fn names_someone(&self) -> bool {
+        [&self.given_name, &self.family_name, &self.alternate_name]
+            .into_iter()
+            .any(|name| present(name).is_some())
+            || present(&self.email_address).is_some_and(|e| !is_made_up_email(e))
+    }
+
     /// The portal user id this account will be known by, before validation.
     pub fn portal_id(&self, source: IdSource) -> Option<String> {
         self.portal_id_and_field(source).map(|(id, _)| id)
@@ -195,16 +206,8 @@ impl UserAccount {
             image,
             user_account_contact_information: contact,
         };
-        // Stored, it would replace a person with one of no name and no address: what a
-        // sparse export (`?fields=id,externalReferenceCode`) holds, or a record of
-        // Liferay's made-up address alone.
-        let names = [
-            &person.given_name,
-            &person.family_name,
-            &person.alternate_name,
-            &person.email_address,
-        ];
-        if names.iter().all(|field| field.is_empty()) {
+        // Asked last: a record with a field that is wrong is refused for that field.
+        if !self.names_someone() {
             return Err(DESCRIBES_NOBODY.to_owned());
         }
         Ok(person)

@@ -222,14 +222,7 @@ fn preconditions(headers: &hyper::HeaderMap) -> Existing {
 /// that is not an account (a saved error answer of Liferay's API, a page of
 /// accounts, `{}`) would otherwise blank the person's names and answer 200.
 fn refuse_what_is_no_account(account: &UserAccount) -> Result<(), HttpError> {
-    let named = [
-        &account.given_name,
-        &account.family_name,
-        &account.alternate_name,
-        &account.email_address,
-    ]
-    .iter()
-    .any(|field| field.as_deref().is_some_and(|v| !v.trim().is_empty()));
+    let named = account.names_someone();
     if !named && account.problem_title.is_some() {
         return Err(HttpError::BadRequest(
             "not an account but an error answer of Liferay's API (a \"title\" and no names): fetch the account again as a user allowed to read it".into(),
