@@ -1109,7 +1109,8 @@ async fn guests_bad_tokens_and_hostile_names() {
     }
 
     // A person whose name holds markup and whose title holds CR/LF, arriving by the
-    // token's profile claims (the user API refuses control characters outright).
+    // token's profile claims (the user API also makes a line break a space, and
+    // refuses a record with any other control character).
     let hostile = {
         let profile = widget_host::portal::Profile {
             given_name: Some("<script>alert(1)</script>".into()),

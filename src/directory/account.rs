@@ -76,6 +76,19 @@ fn text(field: &str, value: &Option<String>, max: usize) -> Result<String, Strin
     let Some(v) = present(value) else {
         return Ok(String::new());
     };
+    checked(field, typed_on_one_line(v), max)
+}
+
+/// An address (`image`, a website's `url`) as it came: a tab or line break inside
+/// one is no typing to tidy, and the record is refused for it.
+fn address(field: &str, value: &Option<String>) -> Result<String, String> {
+    let Some(v) = present(value) else {
+        return Ok(String::new());
+    };
+    checked(field, v.to_owned(), MAX_URL_CHARS)
+}
+
+fn checked(field: &str, v: String, max: usize) -> Result<String, String> {
     if v.chars().count() > max {
         return Err(format!("{field} is longer than {max} characters"));
     }
@@ -84,7 +97,24 @@ fn text(field: &str, value: &Option<String>, max: usize) -> Result<String, Strin
             "{field} contains a control character or a bidirectional override"
         ));
     }
-    Ok(v.to_owned())
+    Ok(v)
+}
+
+/// Tabs and line breaks, with the spaces around them, as one space: a job title
+/// pasted from a document ("Head of\r\nSales") or a name typed with a tab is the
+/// person's text, and the directory shows it on one line, as a portal's token
+/// claims are (`social::apply_profile`). Refusing the whole record for them would
+/// leave the person out of the directory. Every other control character still
+/// refuses it (`breaks_text`): those are damage, not typing.
+fn typed_on_one_line(v: &str) -> String {
+    if !v.contains(['\t', '\n', '\r']) {
+        return v.to_owned();
+    }
+    v.split(['\t', '\n', '\r'])
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn email(field: &str, value: &str) -> Result<String, String> {
@@ -188,7 +218,7 @@ impl UserAccount {
             None => String::new(),
         };
         let image = match present(&self.image) {
-            Some(_) => Some(text("image", &self.image, MAX_URL_CHARS)?),
+            Some(_) => Some(address("image", &self.image)?),
             None => None,
         };
         let contact = match &self.user_account_contact_information {
@@ -259,7 +289,7 @@ fn contact_information(c: &ContactInformation) -> Result<ContactInformation, Str
         }
     }
     for u in &mut out.web_urls {
-        u.url = field("url", &u.url, MAX_URL_CHARS)?;
+        u.url = address("url", &Some(u.url.clone()))?;
         u.url_type = field("urlType", &u.url_type, MAX_FIELD_CHARS)?;
     }
     Ok(out)
@@ -387,6 +417,32 @@ mod tests {
             .to_person(IdSource::Auto)
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(marked.given_name, "\u{5d3}\u{5e0}\u{5d4}\u{200f} 2");
+        // Tabs and line breaks are typing: one space each run, the record kept.
+        let typed = account(
+            r#"{"id": 1, "givenName": "Ana\tMaria", "jobTitle": "Head of \r\n Sales\n",
+                "userAccountContactInformation": {"postalAddresses": [{"streetAddressLine1": "1 Main St\t"}]}}"#,
+        )
+        .to_person(IdSource::Auto)
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (typed.given_name.as_str(), typed.job_title.as_str()),
+            ("Ana Maria", "Head of Sales")
+        );
+        assert_eq!(
+            typed.user_account_contact_information.postal_addresses[0].street_address_line1,
+            "1 Main St"
+        );
+        // An address is not typing: a break inside it still refuses the record.
+        for json in [
+            r#"{"id": 1, "givenName": "a", "image": "https://x.example/a\nb.png"}"#,
+            r#"{"id": 1, "givenName": "a", "userAccountContactInformation": {"webUrls": [{"url": "https://x.example/\tb"}]}}"#,
+        ] {
+            let err = account(json)
+                .to_person(IdSource::Auto)
+                .err()
+                .unwrap_or_default();
+            assert!(err.contains("control character"), "{json}: {err:?}");
+        }
         let long_id = format!(r#"{{"alternateName": "{}"}}"#, "x".repeat(65));
         assert!(account(&long_id).to_person(IdSource::Auto).is_err());
     }
