@@ -17,6 +17,7 @@ pub mod portal;
 pub mod social;
 pub mod store;
 pub mod templates;
+pub mod throttle;
 pub mod vcard;
 pub mod widgets;
 pub mod wsrp;

@@ -633,7 +633,9 @@ fn ids_issued_after_a_backup_are_not_issued_again_after_restoring_it() {
 }
 
 /// A counter of the replaced database near the end of its range (written by
-/// something else, or damaged) is not taken over: the restored file keeps ids to give.
+/// something else, or damaged) is not taken over: the restored file keeps ids to give,
+/// and gives them from 2^32 past its own, beyond any the replaced one may have issued
+/// since the backup.
 #[test]
 fn a_replaced_counter_near_the_end_is_not_taken_over() {
     const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -654,7 +656,9 @@ fn a_replaced_counter_near_the_end_is_not_taken_over() {
     let restored = restore_file(&backup, &live).unwrap();
     // Not one the host wrote: its ids are not known, and the restore says so.
     assert!(!restored.ids_kept_ahead);
-    assert_eq!(counters(&live)[0], counters(&backup)[0]);
+    let (ours, now) = (counters(&backup), counters(&live));
+    assert_eq!(now[0], ours[0].map(|n| n + (1 << 32)));
+    assert_eq!(now[1..], ours[1..], "the counters that read are taken over");
     assert_eq!(inspect_file(&live).unwrap().violations, vec![]);
 }
 
@@ -925,8 +929,19 @@ fn restore_replaces_a_live_file_that_no_longer_opens() {
         // ... and reads as damage (check-db's exit 1), not as a failure to check.
         let refused = inspect_file(&db).expect_err("the damaged file must not open");
         assert!(refused.is_damage(), "{refused:?}");
+        // What an earlier restore killed mid-copy left beside it goes first.
+        let stale = dir.path().join(".db.redb.tmp-4242-0123456789abcdef");
+        std::fs::write(&stale, &whole).unwrap();
         let restored = restore_file(&good, &db).unwrap();
+        assert!(!stale.exists(), "an earlier copy's temporary file was left");
         assert_eq!(restored.summary.violations, vec![]);
+        // Its ids are not known: the restored file gives ids past any it could have
+        // issued since the backup, so no form left open acts on a newer request.
+        assert!(!restored.ids_kept_ahead);
+        let (ours, now) = (counters(&good), counters(&db));
+        for (backed_up, restored) in ours.iter().zip(&now) {
+            assert_eq!(*restored, Some(backed_up.unwrap_or(1) + (1 << 32)));
+        }
         // The damaged file is kept as it was, for whoever wants to look into it.
         let kept = restored.replaced_kept_as.expect("kept");
         assert_eq!(std::fs::read(&kept).unwrap(), damaged);

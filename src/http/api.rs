@@ -496,7 +496,8 @@ fn answered<T>(result: Result<T, crate::social::SocialError>) -> Result<T, HttpE
             Err(HttpError::Busy)
         }
         Err(error) => {
-            tracing::error!(%error, "API storage call failed");
+            static FAILURES: crate::throttle::Throttle = crate::throttle::Throttle::new();
+            crate::throttle::log_error(&FAILURES, "API storage call failed", &error);
             Err(HttpError::Internal)
         }
     }

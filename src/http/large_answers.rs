@@ -87,8 +87,7 @@ pub fn held_while_sent(
     }))
 }
 
-static REFUSED_LARGE_ANSWERS: crate::portal::auth::refusals::Throttle =
-    crate::portal::auth::refusals::Throttle::new();
+static REFUSED_LARGE_ANSWERS: crate::throttle::Throttle = crate::throttle::Throttle::new();
 
 /// An answer's bytes with the budget they hold, given back when they are dropped.
 struct Held {

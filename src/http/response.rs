@@ -117,7 +117,7 @@ pub fn widget_refusal(
         WidgetError::BadRequest { key, text } => refused(StatusCode::BAD_REQUEST, key, text),
         WidgetError::NotFound { key, text } => refused(StatusCode::NOT_FOUND, key, text),
         error @ (WidgetError::Internal(_) | WidgetError::Storage(_)) => {
-            tracing::error!(%error, "widget failed");
+            crate::widgets::log_failure(&error);
             localized(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "an-unexpected-error-occurred",

@@ -619,8 +619,7 @@ pub const LARGE_ANSWERS_HELD_BYTES: usize = 128 * 1024 * 1024;
 /// envelopes.
 pub const WRITES_WAITING_AT_ONCE: usize = 256;
 
-static REFUSED_WRITES: crate::portal::auth::refusals::Throttle =
-    crate::portal::auth::refusals::Throttle::new();
+static REFUSED_WRITES: crate::throttle::Throttle = crate::throttle::Throttle::new();
 
 /// How many renders and resources may run at once, and the threads of the render pool:
 /// two per core. One per core would be enough for pure CPU work; the second covers a

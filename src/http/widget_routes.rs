@@ -904,7 +904,8 @@ async fn write_claims(
 }
 
 fn refresh_failed(error: crate::social::SocialError) -> HttpError {
-    tracing::error!(%error, "directory refresh failed");
+    static FAILURES: crate::throttle::Throttle = crate::throttle::Throttle::new();
+    crate::throttle::log_error(&FAILURES, "directory refresh failed", &error);
     HttpError::Internal
 }
 
@@ -1032,7 +1033,7 @@ fn localized_in(
 /// (an unknown issuer, a wrong secret or audience, an expired token) goes to the log,
 /// where an administrator wiring a portal looks, at most one line per 10 s.
 pub(crate) fn log_bearer_refusal(error: &AuthError) {
-    match crate::portal::auth::refusals::BEARER.admit() {
+    match crate::portal::auth::refusals::bearer(error).admit() {
         // Escaped, as anything a request may have shaped.
         Some(unlogged) => tracing::warn!(
             error = %error.to_string().escape_debug(), unlogged,

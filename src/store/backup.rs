@@ -771,6 +771,13 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<Restored, StoreErro
     // the database locked and stops, where it would otherwise open the old file (or
     // create a new one) and go on committing to a file the rename is about to unlink.
     let guard = LiveFileGuard::take(db_path)?;
+    // What an earlier restore or backup killed mid-copy left, each as large as the
+    // database, goes first: on a tight disk it would take the room this copy needs,
+    // and "no room" would not say where the room went. Safe now, with the lock held.
+    if let Some(dir) = db_path.parent() {
+        remove_stale_temporaries(dir);
+        remove_stale_temporaries(&dir.join("backups"));
+    }
     let temp = temp_beside(db_path);
     let result = (|| {
         // Made its owner's alone before any byte of it is written: it holds the host
@@ -809,9 +816,11 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<Restored, StoreErro
         // After the check, which must see the backup's own counters.
         let ids_kept_ahead = match &guard {
             LiveFileGuard::Open { held } => {
-                keep_ids_ahead(held, &temp).map_err(|e| no_room_in(e, db_path))?
+                keep_ids_ahead(Some(held), &temp).map_err(|e| no_room_in(e, db_path))?
             }
-            LiveFileGuard::Damaged { .. } => false,
+            LiveFileGuard::Damaged { .. } => {
+                keep_ids_ahead(None, &temp).map_err(|e| no_room_in(e, db_path))?
+            }
             LiveFileGuard::Made(..) => true,
         };
         // A second name for the live file, which the rename then leaves as the only
@@ -860,9 +869,11 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<Restored, StoreErro
 /// request or contact id issued after the backup was taken would otherwise be issued
 /// again, and a form still open in someone's browser (or a request id a portal kept
 /// from the notifications API) would confirm, ignore or delete whatever took the id:
-/// a person could find themselves connected to someone they never chose. Whether the
-/// replaced database's counters read.
-fn keep_ids_ahead(live: &Database, copy: &Path) -> Result<bool, StoreError> {
+/// a person could find themselves connected to someone they never chose. Where the
+/// replaced database's counters are not known (it does not open, they do not read),
+/// the copy's move [`UNKNOWN_IDS_GAP`] past their own instead. Whether the replaced
+/// database's counters read.
+fn keep_ids_ahead(live: Option<&Database>, copy: &Path) -> Result<bool, StoreError> {
     use redb::ReadableTable;
     /// A counter this near the end is none the host wrote (it counts from 1, one id
     /// at a time): taken over, it would leave the restored file no ids to give.
@@ -876,6 +887,9 @@ fn keep_ids_ahead(live: &Database, copy: &Path) -> Result<bool, StoreError> {
     // A live file that opens but whose counters do not read is one a restore is
     // replacing for its damage: its ids are not known, and the copy's stand.
     let read_live = || -> Result<Vec<Option<u64>>, StoreError> {
+        let Some(live) = live else {
+            return Ok(vec![Some(u64::MAX); 3]);
+        };
         let txn = live.begin_read()?;
         let meta = match txn.open_table(tables::META) {
             Ok(meta) => meta,
@@ -897,8 +911,8 @@ fn keep_ids_ahead(live: &Database, copy: &Path) -> Result<bool, StoreError> {
     let live_next = match read_damaged(read_live) {
         Ok(next) => next,
         Err(e) => {
-            tracing::warn!(error = %e, "the ids of the database being replaced do not read; the backup's counters stand");
-            return Ok(false);
+            tracing::warn!(error = %e, "the ids of the database being replaced do not read; the backup's counters move ahead of their own");
+            vec![Some(u64::MAX); 3]
         }
     };
     // Each counter that does not read as one the host wrote leaves its ids unknown.
@@ -909,8 +923,15 @@ fn keep_ids_ahead(live: &Database, copy: &Path) -> Result<bool, StoreError> {
         let mut meta = txn.open_table(tables::META)?;
         for (key, live) in counters.iter().zip(live_next) {
             let ours = meta.get(*key)?.and_then(|v| number(v.value()));
-            if let Some(live) = live.filter(|&live| Some(live) > ours && live < NEAR_THE_END) {
-                meta.insert(*key, live.to_le_bytes().as_slice())?;
+            let next = match live {
+                Some(live) if live < NEAR_THE_END => (Some(live) > ours).then_some(live),
+                // Not known: past any id issued since the backup, whatever it was.
+                Some(_) => Some(ours.unwrap_or(1).saturating_add(UNKNOWN_IDS_GAP)),
+                // The replaced database never issued one.
+                None => None,
+            };
+            if let Some(next) = next {
+                meta.insert(*key, next.to_le_bytes().as_slice())?;
             }
         }
     }
@@ -921,6 +942,12 @@ fn keep_ids_ahead(live: &Database, copy: &Path) -> Result<bool, StoreError> {
     let _ = forget_cached_pages(copy);
     Ok(known)
 }
+
+/// How far past its own a restored copy's id counter moves when the replaced
+/// database's is not known: more ids than a host issues between a backup and its
+/// restore (a request a second for 136 years), and few enough that a counter never
+/// runs out (2^32 of 2^64, and the host counts from 1).
+const UNKNOWN_IDS_GAP: u64 = 1 << 32;
 
 /// A restore that finds no room names the data folder, where its copy's own hidden
 /// name is gone by the time the message is read.

@@ -34,8 +34,8 @@ use super::{Reader, StoreError, UserId};
 /// which did nothing wrong, run again in the next one: nothing of their first run was
 /// written. Only the failing job's caller is told of the failure.
 trait WriteJob: Send {
-    /// Runs the writes; whether they failed, which rolls the batch back.
-    fn run(&mut self, tables: &mut Tables<'_>) -> bool;
+    /// Runs the writes; why they failed, which rolls the batch back.
+    fn run(&mut self, tables: &mut Tables<'_>) -> Result<(), String>;
     /// Tells the caller how the batch's commit went.
     fn answer(self: Box<Self>, commit: Result<(), StoreError>);
 }
@@ -60,16 +60,19 @@ where
     D: FnOnce(Result<R, StoreError>) + Send,
     R: Send,
 {
-    fn run(&mut self, tables: &mut Tables<'_>) -> bool {
+    fn run(&mut self, tables: &mut Tables<'_>) -> Result<(), String> {
         let result = (self.writes)(tables);
         // A read or write the system refused inside the job: the batch then fails as
         // "aborted", which hides the cause, so it is kept here.
-        if let Err(e) = &result {
-            note_failure(&self.failure, e);
-        }
-        let failed = result.is_err();
+        let why = match &result {
+            Err(e) => {
+                note_failure(&self.failure, e);
+                Err(e.to_string())
+            }
+            Ok(_) => Ok(()),
+        };
         self.result = Some(result);
-        failed
+        why
     }
 
     fn answer(self: Box<Self>, commit: Result<(), StoreError>) {
@@ -198,6 +201,47 @@ fn advise_random_access(file: &std::fs::File) {
     let _ = file;
 }
 
+/// Says that a file not closed cleanly is being repaired, and how far it has got. redb
+/// checks and repairs such a file (its host or command killed, a power cut) as it
+/// opens, reading all of it: minutes on a large file, during which a host's port is
+/// open and answers nothing. Said, nobody takes the wait for a hang and kills the
+/// host, which would start the repair over.
+fn repair_said(path: &Path) -> impl Fn(&mut redb::RepairSession) + 'static {
+    let path = path.display().to_string();
+    // The tenths of the file repaired so far that have been said.
+    let said = std::cell::Cell::new(None::<u8>);
+    move |session| {
+        let tenths = (session.progress().clamp(0.0, 1.0) * 10.0) as u8;
+        match said.get() {
+            None => tracing::warn!(
+                %path,
+                "the database was not closed cleanly (the host or a command was killed, or the machine lost power): repairing it before it is used, which reads the whole file"
+            ),
+            Some(before) if tenths > before => {
+                tracing::info!(%path, done = format!("{}%", u32::from(tenths) * 10), "repairing the database");
+            }
+            Some(_) => return,
+        }
+        said.set(Some(tenths));
+    }
+}
+
+/// Takes a file that was empty back to empty after redb failed to make a database in
+/// it. redb sizes the file before it writes its header, and a full disk refuses the
+/// header: the file is then neither empty nor a database ("magic number mismatch"),
+/// and after the administrator made room every start would refuse it as damaged. An
+/// empty file is one a start makes the database in. Only under the file's lock: a
+/// process that opened the file since keeps what it made.
+fn leave_empty(path: &Path) {
+    let Ok(file) = std::fs::OpenOptions::new().write(true).open(path) else {
+        return;
+    };
+    if file.try_lock().is_ok() {
+        let _ = file.set_len(0);
+        let _ = file.sync_all();
+    }
+}
+
 impl Store {
     /// Opens (or creates) the database file, creates tables and migrates.
     pub fn open(path: impl AsRef<Path>, options: StoreOptions) -> Result<Self, StoreError> {
@@ -219,6 +263,7 @@ impl Store {
                 source,
             })?;
         advise_random_access(&file);
+        let was_empty = file.metadata().is_ok_and(|m| m.len() == 0);
         // The file's name is synced into its folder before any commit to it can be
         // acknowledged, so that a power cut cannot take it back: on every open, as
         // the file may have been made by a command that stopped before it synced the
@@ -234,10 +279,19 @@ impl Store {
             | redb::DatabaseError::LockProtocolMismatch => StoreError::Locked(path.to_owned()),
             other => other.into(),
         };
-        let db = Database::builder()
+        let made = Database::builder()
             .set_cache_size(options.cache_bytes)
-            .create_with_backend(redb::backends::FileBackend::new(file).map_err(locked)?)
-            .map_err(locked)?;
+            .set_repair_callback(repair_said(path))
+            .create_with_backend(redb::backends::FileBackend::new(file).map_err(locked)?);
+        let db = match made.map_err(locked) {
+            Ok(db) => db,
+            Err(error) => {
+                if was_empty && !matches!(error, StoreError::Locked(_)) {
+                    leave_empty(path);
+                }
+                return Err(error);
+            }
+        };
         Self::start(db, options)
     }
 
@@ -602,8 +656,10 @@ fn run_writer(
                 (replies, commit)
             }
             BatchResult::Stopped(replies, e) => {
-                let text = e.to_string();
-                tracing::error!(error = %text, "write batch failed");
+                // Once the file has failed every batch stops so (its first failure is
+                // logged when noted, below): one line a while, not one a batch.
+                static FAILURES: crate::throttle::Throttle = crate::throttle::Throttle::new();
+                crate::throttle::log_error(&FAILURES, "write batch failed", &e);
                 (replies, Err(e))
             }
             BatchResult::RolledBack(failed, e, again) => {
@@ -819,14 +875,18 @@ fn run_batch(
             // transaction, so that the transaction is aborted as usual below: dropped
             // while unwinding, redb would leave the file to be repaired at next open.
             match std::panic::catch_unwind(AssertUnwindSafe(|| job.run(&mut tables))) {
-                Ok(false) => ran.push(job),
-                Ok(true) => {
-                    failed = Some((job, "the write failed; nothing of it was written"));
+                Ok(Ok(())) => ran.push(job),
+                // The cause goes with it to the log's line of the rollback, which
+                // would otherwise tell the administrator only that something failed.
+                Ok(Err(cause)) => {
+                    let why = format!("the write failed ({cause}); nothing of it was written");
+                    failed = Some((job, why));
                     break;
                 }
                 Err(_) => {
                     tracing::error!("a write job panicked; its batch is rolled back");
-                    failed = Some((job, "the write panicked; nothing of it was written"));
+                    let why = "the write panicked; nothing of it was written".to_owned();
+                    failed = Some((job, why));
                     break;
                 }
             }
@@ -839,7 +899,7 @@ fn run_batch(
         // for the first time, in the next batch. If the file itself failed, that
         // batch finds it and tells them so.
         ran.extend(jobs);
-        return BatchResult::RolledBack(job, StoreError::BatchFailed(why.into()), ran);
+        return BatchResult::RolledBack(job, StoreError::BatchFailed(why), ran);
     }
     let mut txn = txn;
     if let Err(e) = txn.set_durability(Durability::Immediate) {
@@ -1081,6 +1141,100 @@ mod tests {
         assert!(left, "{fans} rows are more than a rename moves itself");
         let last = format!("f{}", fans - 1);
         assert_eq!(settled_following(&store, &last), ["Mori", "Zorn"]);
+    }
+
+    /// What a first start on a full disk leaves (the file sized, the header refused)
+    /// goes back to an empty file, on which the next start makes the database; a file
+    /// another process holds is left alone.
+    #[test]
+    fn a_database_not_made_leaves_its_file_empty() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("first.redb");
+        std::fs::write(&path, vec![0u8; 1 << 20]).expect("write");
+        let held = std::fs::File::open(&path).expect("open");
+        held.try_lock().expect("lock");
+        leave_empty(&path);
+        assert_eq!(std::fs::metadata(&path).expect("meta").len(), 1 << 20);
+        drop(held);
+        leave_empty(&path);
+        assert_eq!(std::fs::metadata(&path).expect("meta").len(), 0);
+        drop(Store::open(&path, StoreOptions::default()).expect("made on the empty file"));
+    }
+
+    /// A file left open (a copy taken while its host ran reads as one whose host was
+    /// killed) is repaired as it opens, and the log says so first.
+    #[test]
+    fn a_repair_at_open_is_said() {
+        #[derive(Clone, Default)]
+        struct Log(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Log {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().expect("log").extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let dir = tempfile::tempdir().expect("dir");
+        let (path, copy) = (dir.path().join("open.redb"), dir.path().join("copy.redb"));
+        let store = Store::open(&path, StoreOptions::default()).expect("open");
+        store
+            .write(|t| t.put_registration("r", b"1"))
+            .expect("write");
+        std::fs::copy(&path, &copy).expect("copy");
+        drop(store);
+        let opened = |file: &Path| {
+            let log = Log::default();
+            let writer = log.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_writer(move || writer.clone())
+                .finish();
+            let store = tracing::subscriber::with_default(subscriber, || {
+                Store::open(file, StoreOptions::default())
+            })
+            .expect("reopen");
+            drop(store);
+            let text = log.0.lock().expect("log").clone();
+            String::from_utf8(text).expect("UTF-8")
+        };
+        let log = opened(&copy);
+        assert!(log.contains("not closed cleanly"), "{log}");
+        assert!(log.contains("copy.redb"), "{log}");
+        let log = opened(&path);
+        assert!(!log.contains("not closed cleanly"), "closed cleanly: {log}");
+    }
+
+    /// The rollback's line in the log says what the failing write met, not only that
+    /// one failed: its error is the batch's.
+    #[test]
+    fn a_rolled_back_batch_says_why() {
+        let db = Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .expect("create");
+        prepare(&db).expect("prepare");
+        let failing: Job = Box::new(Queued {
+            writes: |_: &mut Tables<'_>| -> Result<(), StoreError> {
+                Err(StoreError::Refused("no such person 42".into()))
+            },
+            deliver: |_: Result<(), StoreError>| {},
+            result: None,
+            failure: Arc::default(),
+        });
+        let failure = OnceLock::new();
+        let ran = run_batch(
+            &db,
+            vec![failing],
+            &mut std::iter::empty(),
+            &failure,
+            &SharedSnapshot::default(),
+        );
+        let BatchResult::RolledBack(_, e, _) = ran else {
+            panic!("the batch was not rolled back");
+        };
+        let text = e.to_string();
+        assert!(text.contains("no such person 42"), "{text}");
+        assert!(text.contains("nothing of it was written"), "{text}");
     }
 
     #[test]

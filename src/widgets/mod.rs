@@ -146,6 +146,14 @@ pub enum WidgetError {
     Storage(StoreError),
 }
 
+/// Logs a widget's failure (a bug's, or the database file's) for the administrator,
+/// over HTTP and WSRP alike. Through a throttle: once the file has failed, every
+/// action fails the same way at the rate people act.
+pub fn log_failure(error: &WidgetError) {
+    static FAILURES: crate::throttle::Throttle = crate::throttle::Throttle::new();
+    crate::throttle::log_error(&FAILURES, "widget failed", error);
+}
+
 /// Passes a phase's result on, first keeping a failure of the database file as the
 /// host's (see [`Social::storage_failure`]): a read that fails during a render then
 /// turns `/healthz` to 503 at once, as a failed write does, instead of at the next

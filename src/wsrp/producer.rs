@@ -988,7 +988,7 @@ fn widget_fault(e: WidgetError) -> WsrpFault {
             WsrpFault::InconsistentParameters(text)
         }
         error @ (WidgetError::Internal(_) | WidgetError::Storage(_)) => {
-            tracing::error!(%error, "widget failed");
+            crate::widgets::log_failure(&error);
             WsrpFault::OperationFailed("the widget failed; see the host log".into())
         }
     }

@@ -8,58 +8,28 @@
 //! [`INTERVAL_SECS`] for each kind of refusal, with the count of those left out since;
 //! the rest go to `debug`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use super::AuthError;
+pub use crate::throttle::{INTERVAL_SECS, Throttle};
 
-/// Seconds between two `warn` lines of one kind of refusal.
-pub const INTERVAL_SECS: u64 = 10;
+/// Bearer tokens refused on the widget routes and the integration API, one throttle
+/// for each cause: anyone can send tokens signed with nothing, and had they shared
+/// one, those would take the line a portal wired with the wrong audience needs.
+static BEARER: [Throttle; 8] = [const { Throttle::new() }; 8];
 
-/// When one kind of refusal was last logged at `warn`, and how many were not since.
-#[derive(Debug, Default)]
-pub struct Throttle {
-    /// Seconds since the Unix epoch of the last `warn` line, plus one (0: never).
-    last: AtomicU64,
-    unlogged: AtomicU64,
+/// The throttle of bearer refusals for `error`'s cause.
+pub fn bearer(error: &AuthError) -> &'static Throttle {
+    let cause = match error {
+        AuthError::Expired => 0,
+        AuthError::NotYetValid => 1,
+        AuthError::InvalidSignature => 2,
+        AuthError::UnknownIssuer(_) => 3,
+        AuthError::WrongAudience { .. } => 4,
+        AuthError::AlgorithmNotAllowed => 5,
+        AuthError::Malformed(_) => 6,
+        AuthError::Config { .. } => 7,
+    };
+    &BEARER[cause]
 }
-
-impl Throttle {
-    pub const fn new() -> Self {
-        Self {
-            last: AtomicU64::new(0),
-            unlogged: AtomicU64::new(0),
-        }
-    }
-
-    /// Whether a refusal at `now` (seconds since the epoch) gets its `warn` line: then
-    /// `Some` with the number of refusals left out since the last one, else `None`
-    /// and it is counted.
-    pub fn admit_at(&self, now: u64) -> Option<u64> {
-        let last = self.last.load(Ordering::Relaxed);
-        let due = last == 0 || now.saturating_sub(last - 1) >= INTERVAL_SECS;
-        // One of the threads that find it due writes the line.
-        if due
-            && self
-                .last
-                .compare_exchange(last, now + 1, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
-            return Some(self.unlogged.swap(0, Ordering::Relaxed));
-        }
-        self.unlogged.fetch_add(1, Ordering::Relaxed);
-        None
-    }
-
-    /// [`Self::admit_at`] the current time.
-    pub fn admit(&self) -> Option<u64> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        self.admit_at(now)
-    }
-}
-
-/// Bearer tokens refused on the widget routes and the integration API.
-pub static BEARER: Throttle = Throttle::new();
 
 /// Faults a WSRP consumer was answered with.
 pub static WSRP: Throttle = Throttle::new();
@@ -68,25 +38,25 @@ pub static WSRP: Throttle = Throttle::new();
 mod tests {
     use super::*;
 
+    /// A flood of one cause leaves the line of another free.
     #[test]
-    fn one_line_per_interval_and_the_rest_counted() {
-        let throttle = Throttle::new();
-        assert_eq!(throttle.admit_at(1_000), Some(0), "the first is logged");
-        for second in 1_000..1_000 + INTERVAL_SECS {
-            assert_eq!(throttle.admit_at(second), None, "{second}");
-        }
+    fn each_cause_of_a_bearer_refusal_has_its_own_line() {
+        let now = crate::throttle::now();
+        let junk = AuthError::Malformed("not a JWT".into());
+        let audience = AuthError::WrongAudience {
+            aud: "other-app".into(),
+            expected: "widget-host".into(),
+        };
+        bearer(&junk).admit_at(now);
+        assert_eq!(bearer(&junk).admit_at(now), None, "one line an interval");
         assert_eq!(
-            throttle.admit_at(1_000 + INTERVAL_SECS),
-            Some(INTERVAL_SECS),
-            "the next interval logs, with the count left out"
+            bearer(&audience).admit_at(now),
+            Some(0),
+            "the wrong audience is logged all the same"
         );
-        assert_eq!(throttle.admit_at(1_000 + INTERVAL_SECS), None);
-        // A clock set back does not silence it for ever.
-        assert_eq!(throttle.admit_at(5), None);
-        assert_eq!(throttle.admit_at(2_000), Some(2));
-        // The epoch itself is a time like any other.
-        let at_zero = Throttle::new();
-        assert_eq!(at_zero.admit_at(0), Some(0));
-        assert_eq!(at_zero.admit_at(1), None);
+        assert!(!std::ptr::eq(
+            bearer(&AuthError::Expired),
+            bearer(&AuthError::InvalidSignature)
+        ));
     }
 }

@@ -1,0 +1,58 @@
+//! A panic goes to the log as one line of its format (its own process: the panic hook
+//! and the log's subscriber are the process's).
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+/// The log's lines, as the subscriber writes them.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_panic_is_one_line_of_the_json_log_with_its_place_and_thread() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+    widget_host::cli::log_panics();
+    let panicked = std::thread::Builder::new()
+        .name("render-9".into())
+        .spawn(|| panic!("a bug\n{{\"level\": \"INFO\"}}"))
+        .expect("spawn")
+        .join();
+    assert!(panicked.is_err());
+    let log = String::from_utf8(captured.0.lock().expect("log").clone()).expect("UTF-8");
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("a thread panicked"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{log}");
+    let line: serde_json::Value = serde_json::from_str(lines[0]).expect("a JSON line");
+    assert_eq!(line["level"], "ERROR", "{line}");
+    let fields = &line["fields"];
+    assert_eq!(fields["thread"], "render-9", "{line}");
+    // The message on one line, its break escaped: nothing of it reads as a line of
+    // its own.
+    assert_eq!(
+        fields["panic"], "a bug\\n{\\\"level\\\": \\\"INFO\\\"}",
+        "{line}"
+    );
+    let location = fields["location"].as_str().unwrap_or_default();
+    assert!(location.starts_with("tests/panic_log.rs:"), "{line}");
+}
