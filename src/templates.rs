@@ -177,7 +177,9 @@ fn template_files(dir: &Path) -> Vec<String> {
                 continue;
             }
             let named = format!("{prefix}{name}");
-            match entry.file_type() {
+            // Links followed: a Kubernetes ConfigMap mounts each file as a link into
+            // a hidden folder of its own.
+            match std::fs::metadata(entry.path()) {
                 Ok(kind) if kind.is_dir() && depth < MAX_OVERRIDE_DEPTH => {
                     folders.push((entry.path(), format!("{named}/"), depth + 1));
                 }
@@ -210,11 +212,14 @@ impl Templates {
         // `{% if x %}` on an absent value still reads as false.
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         env.set_fuel(Some(RENDER_FUEL));
+        // Every template is one of these three (the loader loads no other name), and
+        // each prints values escaped for where they land: a `.js` partial's as JSON,
+        // which a script can hold.
         env.set_auto_escape_callback(|name| {
-            if name.ends_with(".html") || name.ends_with(".xml") {
-                minijinja::AutoEscape::Html
+            if name.ends_with(".js") {
+                minijinja::AutoEscape::Json
             } else {
-                minijinja::AutoEscape::None
+                minijinja::AutoEscape::Html
             }
         });
         // minijinja's HTML escaping also escapes `/`, which breaks the WSRP
@@ -231,18 +236,33 @@ impl Templates {
             {
                 return write_escaped(out, text).map_err(minijinja::Error::from);
             }
+            if state.auto_escape() == minijinja::AutoEscape::Json && !value.is_safe() {
+                return write_script_json(out, value);
+            }
             minijinja::escape_formatter(out, state, value)
         });
+        // The administrator's files as they were listed at start, which `check`
+        // compiles then: a name not listed (a file made since, a name built while
+        // rendering) is never read at a render, so an edit made while the host runs
+        // does not go live half-written, or mixed with the files compiled at start.
+        let listed: std::collections::HashSet<String> = override_dir
+            .map(template_files)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|name| is_template_name(name))
+            .collect();
         let dir = override_dir.map(Path::to_path_buf);
         env.set_loader(move |name| {
             if let Some(path) = dir
                 .as_deref()
+                .filter(|_| listed.contains(name))
                 .and_then(|d| safe_join(d, name))
-                .filter(|p| p.is_file())
             {
+                // Not "not found": an include that may be missing would pass over a
+                // file that is there and broken.
                 return read_template(&path).map(Some).map_err(|e| {
                     minijinja::Error::new(
-                        minijinja::ErrorKind::TemplateNotFound,
+                        minijinja::ErrorKind::InvalidOperation,
                         format!("cannot read {}: {e}", path.display()),
                     )
                 });
@@ -414,7 +434,7 @@ impl Templates {
         };
         template_files(dir)
             .into_iter()
-            .filter(|name| [".html", ".xml", ".js"].iter().any(|x| name.ends_with(x)))
+            .filter(|name| is_template_name(name))
             .filter(|name| !BUILTIN.iter().any(|(n, _)| n == name))
             .collect()
     }
@@ -619,6 +639,37 @@ fn entity(byte: u8) -> Option<&'static str> {
 
 /// `dir/name` when `name` is a plain relative path (no `..`, no root), so an override
 /// folder can never be escaped.
+/// `value` as JSON that a `<script>` element can hold: minijinja's own JSON escaping
+/// writes `</script>` as it is, which would end the element and let a person's name
+/// be markup. `<`, `>`, `&` and `'` are written as `\u` escapes, as `tojson` does.
+fn write_script_json(
+    out: &mut minijinja::Output<'_>,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    let json = serde_json::to_string(value).map_err(|e| {
+        minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
+    })?;
+    use std::fmt::Write;
+    for c in json.chars() {
+        match c {
+            '<' => out.write_str("\\u003c")?,
+            '>' => out.write_str("\\u003e")?,
+            '&' => out.write_str("\\u0026")?,
+            '\'' => out.write_str("\\u0027")?,
+            c => out.write_char(c)?,
+        }
+    }
+    Ok(())
+}
+
+/// Whether a `templates_dir` file is a template: `.html`, `.xml` or `.js`, each of
+/// which prints its values escaped (see the auto-escape callback). A partial named
+/// `row.j2` or `row.htm` is no template: loaded, it would print a person's name as
+/// markup.
+fn is_template_name(name: &str) -> bool {
+    [".html", ".xml", ".js"].iter().any(|x| name.ends_with(x))
+}
+
 fn safe_join(dir: &Path, name: &str) -> Option<PathBuf> {
     let relative = Path::new(name);
     relative
@@ -710,7 +761,7 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("widgets")).expect("mkdir");
         std::fs::write(
             dir.path().join("widgets/enhance.js"),
-            format!("{{{{ 'x' * {} }}}}", MAX_SCRIPT + 1),
+            format!("{{{{ ('x' * {})|safe }}}}", MAX_SCRIPT + 1),
         )
         .expect("write");
         let err = Templates::new(Some(dir.path()))
@@ -723,7 +774,7 @@ mod tests {
         );
         std::fs::write(
             dir.path().join("widgets/enhance.js"),
-            format!("{{{{ 'x' * {MAX_SCRIPT} }}}}"),
+            format!("{{{{ ('x' * {MAX_SCRIPT})|safe }}}}"),
         )
         .expect("write");
         assert!(Templates::new(Some(dir.path())).check().is_ok());
@@ -1016,5 +1067,90 @@ mod tests {
             .check()
             .expect_err("a broken partial");
         assert!(err.to_string().contains("partials/deep/row.html"), "{err}");
+    }
+
+    /// Only `.html`, `.xml` and `.js` files are templates: a partial with another
+    /// name (which no escaping is chosen for) is not loaded, and a `.js` partial
+    /// prints its values as JSON, which a script can hold.
+    #[test]
+    fn a_partial_is_loaded_only_under_a_name_that_escapes() {
+        let (_dir, templates) = overrides(&[
+            ("page.html", "{% include \"row.j2\" %}"),
+            ("row.j2", "<li>{{ name }}</li>"),
+            ("data.js", "var who = {{ name }};"),
+        ]);
+        let err = templates
+            .render("page.html", minijinja::context! { name => "<b>x</b>" })
+            .expect_err("row.j2 is no template");
+        assert!(err.to_string().contains("row.j2"), "{err}");
+        let script = templates
+            .render("data.js", minijinja::context! { name => "</script><b>" })
+            .expect("render");
+        assert_eq!(
+            script,
+            "var who = \"\\u003c/script\\u003e\\u003cb\\u003e\";"
+        );
+    }
+
+    /// The `enhance` macro a template of an administrator's calls hands the script
+    /// what to say after an action it could not confirm, as the built-ins do.
+    #[test]
+    fn the_enhance_macro_passes_what_to_say_when_unsure() {
+        let (_dir, templates) = overrides(&[(
+            "page.html",
+            "{% import \"widgets/macros.html\" as m %}{{ m.enhance(\"w\", \"Not sure\") }}{{ m.enhance(\"v\") }}",
+        )]);
+        let page = templates.render("page.html", ()).expect("render");
+        assert!(page.contains("(\"w\", \"Not sure\");</script>"), "{page}");
+        assert!(page.contains("(\"v\", \"\");</script>"), "{page}");
+    }
+
+    /// The files of `templates_dir` are those listed at start: one made while the
+    /// host runs is not used, even by an include that may find nothing.
+    #[test]
+    fn a_file_made_after_start_is_not_read() {
+        let (dir, templates) = overrides(&[(
+            "page.html",
+            "<p>{% include \"late.html\" ignore missing %}</p>",
+        )]);
+        templates.check().expect("check");
+        std::fs::write(dir.path().join("late.html"), "LATE").expect("write");
+        let page = templates.render("page.html", ()).expect("render");
+        assert_eq!(page, "<p></p>");
+    }
+
+    /// A file there under a link (as a Kubernetes ConfigMap mounts them) is one of the
+    /// folder's, listed and compiled at start.
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_file_is_listed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("..data");
+        std::fs::create_dir(&data).expect("mkdir");
+        std::fs::write(data.join("row.html"), "<li>{{ 1 }}</li>").expect("write");
+        std::os::unix::fs::symlink(data.join("row.html"), dir.path().join("row.html"))
+            .expect("link");
+        let templates = Templates::new(Some(dir.path()));
+        assert_eq!(templates.other_files(), ["row.html"]);
+        assert_eq!(
+            templates.render("row.html", ()).expect("render"),
+            "<li>1</li>"
+        );
+    }
+
+    /// A partial that is there but cannot be read is an error, not a file that is
+    /// missing: an include that may find nothing does not pass over it.
+    #[test]
+    fn an_unreadable_partial_is_no_missing_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("page.html"),
+            "<p>{% include \"broken.html\" ignore missing %}</p>",
+        )
+        .expect("write");
+        std::fs::write(dir.path().join("broken.html"), [0xff, 0xfe]).expect("write");
+        let templates = Templates::new(Some(dir.path()));
+        let err = templates.render("page.html", ()).expect_err("broken.html");
+        assert!(err.to_string().contains("cannot read"), "{err}");
     }
 }

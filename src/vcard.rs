@@ -63,6 +63,10 @@ pub enum PhoneKind {
     Home,
     Mobile,
     Fax,
+    /// Liferay's `business-fax` and `personal-fax`: importers label a fax work or
+    /// home from the pair of types.
+    WorkFax,
+    HomeFax,
     Pager,
     #[default]
     Other,
@@ -311,6 +315,8 @@ fn tel(phone: &Phone, version: Version) -> String {
                 PhoneKind::Home => "HOME,VOICE",
                 PhoneKind::Mobile => "CELL,VOICE",
                 PhoneKind::Fax => "FAX",
+                PhoneKind::WorkFax => "WORK,FAX",
+                PhoneKind::HomeFax => "HOME,FAX",
                 PhoneKind::Pager => "PAGER",
                 PhoneKind::Other => "VOICE",
             };
@@ -323,6 +329,8 @@ fn tel(phone: &Phone, version: Version) -> String {
                 PhoneKind::Home => "home,voice",
                 PhoneKind::Mobile => "cell,voice",
                 PhoneKind::Fax => "fax",
+                PhoneKind::WorkFax => "work,fax",
+                PhoneKind::HomeFax => "home,fax",
                 PhoneKind::Pager => "pager",
                 PhoneKind::Other => "voice",
             };

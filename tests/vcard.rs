@@ -575,3 +575,34 @@ fn a_bracketed_trunk_prefix_is_not_dialled_from_a_tel_uri() {
         "{v3}"
     );
 }
+
+/// A work or home fax keeps whose it is, as a pair of types importers read.
+#[test]
+fn a_work_fax_is_a_work_fax() {
+    for (kind, v3, v4) in [
+        (
+            PhoneKind::WorkFax,
+            "TEL;TYPE=WORK,FAX:",
+            "TYPE=work,fax:tel:",
+        ),
+        (
+            PhoneKind::HomeFax,
+            "TEL;TYPE=HOME,FAX:",
+            "TYPE=home,fax:tel:",
+        ),
+    ] {
+        let card = Card {
+            phones: vec![Phone {
+                number: "+1 555 0100".into(),
+                extension: String::new(),
+                kind,
+                pref: false,
+            }],
+            ..jane()
+        };
+        let three = write(std::slice::from_ref(&card), Version::V3);
+        assert!(three.contains(v3), "{three}");
+        let four = write(&[card], Version::V4);
+        assert!(four.contains(v4), "{four}");
+    }
+}

@@ -2753,7 +2753,10 @@ fn an_export_past_its_cap_holds_the_first_cards_and_its_link_says_so() {
             .p("filter", "connections")
             .resource(w)
             .expect("export");
-        String::from_utf8(file.body).expect("utf8")
+        (
+            String::from_utf8(file.body).expect("utf8"),
+            file.filename.unwrap_or_default(),
+        )
     };
     // Numbers are grouped as the language writes them.
     assert_eq!(MAX_EXPORT, 10_000);
@@ -2766,18 +2769,21 @@ fn an_export_past_its_cap_holds_the_first_cards_and_its_link_says_so() {
     );
     let german = cc(Some("o")).owner("v").locale("de_DE").html(&w);
     assert!(german.contains("10.001"), "{german}");
-    let cards = export(&w);
+    let (cards, name) = export(&w);
     assert_eq!(cards.matches("BEGIN:VCARD").count(), MAX_EXPORT);
     assert!(cards.contains(&format!("Person{:05}", MAX_EXPORT - 1)));
     assert!(!cards.contains(&format!("Person{MAX_EXPORT:05}")));
+    // The file says which of the list it holds.
+    assert_eq!(name, "Connections_1-10000.vcf");
 
     // At the cap the file holds them all, and the link says nothing of a limit.
     let gone = cc(Some("v")).named("disconnect").p("userId", &id(0)).ok(&w);
     assert!(gone.ok);
     assert_eq!(label(&w), "Export My Connections as vCards");
-    let cards = export(&w);
+    let (cards, name) = export(&w);
     assert_eq!(cards.matches("BEGIN:VCARD").count(), MAX_EXPORT);
     assert!(cards.contains(&format!("Person{MAX_EXPORT:05}")));
+    assert_eq!(name, "Connections.vcf", "all of them");
 }
 
 /// An export of all connections with large cards ends after the card that reaches
@@ -2850,6 +2856,12 @@ fn an_export_of_the_largest_cards_ends_at_its_byte_cap() {
         .resource(&w)
         .expect("export");
     let (n, text) = bounded(&file.body);
+    // The link warned of no cap (fewer than 10,000): the file's name says it holds
+    // the list's first n.
+    assert_eq!(
+        file.filename.as_deref(),
+        Some(format!("Connections_1-{n}.vcf").as_str())
+    );
     assert!(text.contains(&format!("Person{:05}", n - 1)));
     assert!(
         !text.contains(&format!("Person{n:05}")),

@@ -32,11 +32,23 @@ pub(super) struct Claims {
     /// checks it on the raw claims, where it may also be an array.
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub aud: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "date_rounded_down",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub exp: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "date_rounded_up",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub nbf: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "date_rounded_up",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub iat: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<Roles>,
@@ -56,6 +68,38 @@ pub(super) struct Claims {
     pub picture: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_title: Option<String>,
+}
+
+/// A NumericDate (RFC 7519, section 2) in whole seconds. It may have a fraction
+/// (`"iat": 1717171717.532`, as some identity providers write it); read as whole
+/// seconds only, every token of such a portal would be refused as malformed. Rounded
+/// so that a token is taken for no longer than it says: `exp` down, `nbf` and `iat`
+/// up. A negative, infinite or out-of-range date is refused.
+fn numeric_date<'de, D>(d: D, up: bool) -> Result<Option<u64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let Some(number) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if let Some(whole) = number.as_u64() {
+        return Ok(Some(whole));
+    }
+    let seconds = number
+        .as_f64()
+        .map(|s| if up { s.ceil() } else { s.floor() })
+        .filter(|s| s.is_finite() && (0.0..1.8e19).contains(s))
+        .ok_or_else(|| serde::de::Error::custom("a NumericDate must be seconds since 1970"))?;
+    // In range and whole: the conversion is exact.
+    Ok(Some(seconds as u64))
+}
+
+fn date_rounded_down<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    numeric_date(d, false)
+}
+
+fn date_rounded_up<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    numeric_date(d, true)
 }
 
 /// An empty claim says nothing; it must not blank a directory entry's field.

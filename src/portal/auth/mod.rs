@@ -57,6 +57,15 @@ pub enum AuthError {
     Config { consumer: String, message: String },
 }
 
+/// Seconds since the Unix epoch now; a clock set before 1970 reads as 1970 (tokens
+/// then expire early, never late). `jsonwebtoken`'s own clock panics there instead,
+/// which would turn every portal call into a 500.
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// Longest accepted user id (`sub`).
 pub const MAX_USER_ID_LEN: usize = 64;
 

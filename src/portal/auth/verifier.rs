@@ -375,10 +375,7 @@ impl Verifier {
     pub fn remembered(&self, token: &str) -> Option<PortalUser> {
         let token = token.trim();
         (token.len() <= MAX_TOKEN_BYTES)
-            .then(|| {
-                self.verified
-                    .user(token, jsonwebtoken::get_current_timestamp())
-            })
+            .then(|| self.verified.user(token, super::unix_now()))
             .flatten()
     }
 
@@ -434,7 +431,7 @@ impl Verifier {
 
     /// Verifies a Bearer token and returns the portal user it speaks for.
     pub fn verify_bearer(&self, token: &str) -> Result<PortalUser, AuthError> {
-        self.verify_at(token, jsonwebtoken::get_current_timestamp())
+        self.verify_at(token, super::unix_now())
     }
 
     /// [`Self::verify_bearer`] with the clock at `now`.
@@ -725,6 +722,41 @@ mod tests {
             Duration::from_secs(ttl),
         )
         .expect("mint")
+    }
+
+    /// A token whose times have a fraction (RFC 7519 allows it; some identity
+    /// providers write them so) is a token like any other, taken for no longer than
+    /// it says; a time that is no date is malformed.
+    #[test]
+    fn times_with_a_fraction_are_read() {
+        let v = verifier();
+        let now = super::super::unix_now();
+        let signed = |claims: serde_json::Value| {
+            jsonwebtoken::encode(
+                &jsonwebtoken::Header::default(),
+                &claims,
+                &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+            )
+            .expect("encode")
+        };
+        let at = |seconds: u64, fraction: f64| seconds as f64 + fraction;
+        let fractional = signed(serde_json::json!({
+            "iss": "portal", "sub": "ada",
+            "iat": at(now - 10, 0.532), "nbf": at(now - 10, 0.25), "exp": at(now + 60, 0.75),
+        }));
+        let user = v.verify_at(&fractional, now).expect("valid");
+        assert_eq!(user.user_id, "ada");
+        // `exp` rounded down: gone at the whole second it names.
+        assert_eq!(v.verify_at(&fractional, now + 60), Err(AuthError::Expired));
+        for bad in [serde_json::json!(-5.5), serde_json::json!(1e300)] {
+            let token = signed(serde_json::json!({
+                "iss": "portal", "sub": "ada", "iat": bad, "exp": now + 60,
+            }));
+            assert!(
+                matches!(v.verify_at(&token, now), Err(AuthError::Malformed(_))),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

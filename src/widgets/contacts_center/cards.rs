@@ -274,7 +274,11 @@ fn phone_kind(label: &str) -> vcard::PhoneKind {
     if l.contains("mobile") || l.contains("cell") {
         vcard::PhoneKind::Mobile
     } else if l.contains("fax") {
-        vcard::PhoneKind::Fax
+        match kind_of(label) {
+            vcard::Kind::Work => vcard::PhoneKind::WorkFax,
+            vcard::Kind::Home => vcard::PhoneKind::HomeFax,
+            vcard::Kind::Other => vcard::PhoneKind::Fax,
+        }
     } else if l.contains("pager") {
         vcard::PhoneKind::Pager
     } else if l.contains("business") || l.contains("work") {
@@ -401,7 +405,25 @@ fn preferred_first<T>(list: &mut [T], pref: impl Fn(&mut T) -> &mut bool) {
 
 #[cfg(test)]
 mod tests {
-    use super::{portrait_url, safe_url};
+    use super::{phone_kind, portrait_url, safe_url};
+    use crate::vcard::PhoneKind;
+
+    /// Liferay's phone types, and the words other directories use.
+    #[test]
+    fn a_phones_type_says_what_kind_it_is() {
+        for (label, kind) in [
+            ("mobile-phone", PhoneKind::Mobile),
+            ("business-fax", PhoneKind::WorkFax),
+            ("personal-fax", PhoneKind::HomeFax),
+            ("fax", PhoneKind::Fax),
+            ("business", PhoneKind::Work),
+            ("personal", PhoneKind::Home),
+            ("pager", PhoneKind::Pager),
+            ("other", PhoneKind::Other),
+        ] {
+            assert_eq!(phone_kind(label), kind, "{label}");
+        }
+    }
 
     #[test]
     fn a_portrait_may_be_a_path_from_the_portals_root() {

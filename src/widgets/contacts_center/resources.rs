@@ -82,14 +82,17 @@ fn vcard_resource(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, Wi
     };
     let filename = if req.params.get("filter") == Some(Filter::Connections.as_str()) {
         let mut cursor: Option<String> = None;
+        // Whether connections were left out: the file had no room for them.
+        let mut cut = false;
         'pages: loop {
             let page = reader
                 .list(me, Filter::Connections, cursor.as_deref(), EXPORT_PAGE)
                 .map_err(|e| store_error(ui, e))?;
-            for item in &page.items {
+            for (at, item) in page.items.iter().enumerate() {
                 if let Listed::Person(p) = item
                     && !file.add(p)
                 {
+                    cut = at + 1 < page.items.len() || page.next_cursor.is_some();
                     break 'pages;
                 }
             }
@@ -103,8 +106,14 @@ fn vcard_resource(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, Wi
         if file.cards == 0 {
             return Err(ui.not_found("you-have-no-connections"));
         }
-        // Named in the reader's language, as the list they exported is.
-        vcard::filename_for(&ui.t("connections"))
+        // Named in the reader's language, as the list they exported is. A file the
+        // caps cut short says which of the list it holds ("Connections_1-9871.vcf"):
+        // the link warns of the count cap only, and the byte cap can come first.
+        if cut {
+            vcard::filename_for(&format!("{} 1-{}", ui.t("connections"), file.cards))
+        } else {
+            vcard::filename_for(&ui.t("connections"))
+        }
     } else {
         let ids = match params::user_ids(&req.params) {
             Ok(ids) if !ids.is_empty() => ids,
