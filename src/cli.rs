@@ -935,30 +935,44 @@ fn init_logging(format: LogFormat) {
 /// message, where in the code it happened and on which thread. Rust's own report is
 /// plain lines on stderr, which a collector reading the JSON log cannot parse, and
 /// the answer the panic cost (a 500, a WSRP fault) says nothing of its cause. With
-/// `RUST_BACKTRACE` set, the line carries the backtrace too.
+/// `RUST_BACKTRACE` set, the line carries the backtrace too. Where the log leaves such
+/// a line out (`RUST_LOG` naming other targets only), the report goes where it went
+/// before, so that no panic goes unsaid. Installed once, in front of the hook before.
 pub fn log_panics() {
-    std::panic::set_hook(Box::new(|info| {
-        let payload = info.payload();
-        let message = payload
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-            .unwrap_or("(a panic without a message)");
-        let location = info
-            .location()
-            .map(|at| format!("{}:{}:{}", at.file(), at.line(), at.column()))
-            .unwrap_or_default();
-        let current = std::thread::current();
-        let thread = current.name().unwrap_or("(unnamed)");
-        let backtrace = std::backtrace::Backtrace::capture();
-        // Escaped: a message may quote what a request sent, line breaks included.
-        let message = message.escape_debug();
-        if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
-            tracing::error!(panic = %message, %location, thread, %backtrace, "a thread panicked");
-        } else {
-            tracing::error!(panic = %message, %location, thread, "a thread panicked");
-        }
-    }));
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let before = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if tracing::enabled!(tracing::Level::ERROR) {
+                log_panic(info);
+            } else {
+                before(info);
+            }
+        }));
+    });
+}
+
+fn log_panic(info: &std::panic::PanicHookInfo<'_>) {
+    let payload = info.payload();
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(a panic without a message)");
+    let location = info
+        .location()
+        .map(|at| format!("{}:{}:{}", at.file(), at.line(), at.column()))
+        .unwrap_or_default();
+    let current = std::thread::current();
+    let thread = current.name().unwrap_or("(unnamed)");
+    let backtrace = std::backtrace::Backtrace::capture();
+    // Escaped: a message may quote what a request sent, line breaks included.
+    let message = message.escape_debug();
+    if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+        tracing::error!(panic = %message, %location, thread, %backtrace, "a thread panicked");
+    } else {
+        tracing::error!(panic = %message, %location, thread, "a thread panicked");
+    }
 }
 
 fn serve(config: Config) -> ExitCode {

@@ -149,8 +149,9 @@ pub struct Templates {
     script_error: Option<TemplateError>,
     /// The most fuel one render has used so far (see [`RENDER_FUEL`]).
     most_fuel: AtomicU64,
-    /// The administrator's `templates_dir`, which [`Templates::check`] looks through.
-    override_dir: Option<PathBuf>,
+    /// The administrator's `templates_dir`'s templates as listed at start ([`template_files`]): the only files of it
+    /// the loader reads, and those [`Templates::check`] compiles and names.
+    listed: Vec<String>,
 }
 
 /// Most files [`Templates::check`] looks at in a `templates_dir`, and how deep: a
@@ -159,13 +160,20 @@ pub struct Templates {
 const MAX_OVERRIDE_FILES: usize = 1_000;
 const MAX_OVERRIDE_DEPTH: usize = 8;
 
-/// The files of a `templates_dir`, by the names templates are loaded by (`/`
-/// between folders), sorted; hidden files and folders (an editor's, a version
-/// control's) are passed over.
+/// The templates of a `templates_dir` (see [`is_template_name`]), by the names they
+/// are loaded by (`/` between folders), sorted; hidden files and folders (an
+/// editor's, a version control's) are passed over. Listed once, when the host
+/// starts: the loader reads no other file.
 fn template_files(dir: &Path) -> Vec<String> {
     let mut found = Vec::new();
+    // Each folder once: links are followed, and one back up the tree (`current ->
+    // .`) would list the same files again under every deeper name until the cap.
+    let mut seen = std::collections::HashSet::new();
     let mut folders = vec![(dir.to_path_buf(), String::new(), 0)];
     while let Some((folder, prefix, depth)) = folders.pop() {
+        if !std::fs::canonicalize(&folder).is_ok_and(|real| seen.insert(real)) {
+            continue;
+        }
         let Ok(entries) = std::fs::read_dir(&folder) else {
             continue;
         };
@@ -173,7 +181,7 @@ fn template_files(dir: &Path) -> Vec<String> {
             let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
                 continue;
             };
-            if name.starts_with('.') || found.len() >= MAX_OVERRIDE_FILES {
+            if name.starts_with('.') {
                 continue;
             }
             let named = format!("{prefix}{name}");
@@ -183,7 +191,17 @@ fn template_files(dir: &Path) -> Vec<String> {
                 Ok(kind) if kind.is_dir() && depth < MAX_OVERRIDE_DEPTH => {
                     folders.push((entry.path(), format!("{named}/"), depth + 1));
                 }
-                Ok(kind) if kind.is_file() => found.push(named),
+                Ok(kind) if kind.is_file() && is_template_name(&named) => {
+                    if found.len() == MAX_OVERRIDE_FILES {
+                        tracing::warn!(
+                            dir = %dir.display(),
+                            "templates_dir holds more than {MAX_OVERRIDE_FILES} templates: the others are not used"
+                        );
+                        found.sort();
+                        return found;
+                    }
+                    found.push(named);
+                }
                 _ => {}
             }
         }
@@ -245,17 +263,13 @@ impl Templates {
         // compiles then: a name not listed (a file made since, a name built while
         // rendering) is never read at a render, so an edit made while the host runs
         // does not go live half-written, or mixed with the files compiled at start.
-        let listed: std::collections::HashSet<String> = override_dir
-            .map(template_files)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|name| is_template_name(name))
-            .collect();
+        let listed: Vec<String> = override_dir.map(template_files).unwrap_or_default();
+        let loads: std::collections::HashSet<String> = listed.iter().cloned().collect();
         let dir = override_dir.map(Path::to_path_buf);
         env.set_loader(move |name| {
             if let Some(path) = dir
                 .as_deref()
-                .filter(|_| listed.contains(name))
+                .filter(|_| loads.contains(name))
                 .and_then(|d| safe_join(d, name))
             {
                 // Not "not found": an include that may be missing would pass over a
@@ -313,7 +327,7 @@ impl Templates {
             script,
             script_error,
             most_fuel: AtomicU64::new(0),
-            override_dir: override_dir.map(Path::to_path_buf),
+            listed,
             unchanged: OnceLock::new(),
             largest_output: (0..=BUILTIN.len())
                 .map(|_| AtomicUsize::new(OUTPUT_CAPACITY))
@@ -415,11 +429,9 @@ impl Templates {
                 "this templates_dir file replaces no built-in template: it is used only where one of your templates includes it"
             );
         }
-        if let Some(dir) = &self.override_dir {
-            for name in template_files(dir) {
-                if BUILTIN.iter().any(|(n, _)| *n == name) {
-                    tracing::info!(file = %name.escape_debug(), "a built-in template is replaced");
-                }
+        for name in &self.listed {
+            if BUILTIN.iter().any(|(n, _)| n == name) {
+                tracing::info!(file = %name.escape_debug(), "a built-in template is replaced");
             }
         }
         Ok(())
@@ -429,13 +441,10 @@ impl Templates {
     /// built-in template. Other files (a picture, a README, an editor's) are passed
     /// over: nothing loads them as templates.
     pub fn other_files(&self) -> Vec<String> {
-        let Some(dir) = &self.override_dir else {
-            return Vec::new();
-        };
-        template_files(dir)
-            .into_iter()
-            .filter(|name| is_template_name(name))
-            .filter(|name| !BUILTIN.iter().any(|(n, _)| n == name))
+        self.listed
+            .iter()
+            .filter(|name| !BUILTIN.iter().any(|(n, _)| n == *name))
+            .cloned()
             .collect()
     }
 
@@ -637,8 +646,6 @@ fn entity(byte: u8) -> Option<&'static str> {
     }
 }
 
-/// `dir/name` when `name` is a plain relative path (no `..`, no root), so an override
-/// folder can never be escaped.
 /// `value` as JSON that a `<script>` element can hold: minijinja's own JSON escaping
 /// writes `</script>` as it is, which would end the element and let a person's name
 /// be markup. `<`, `>`, `&` and `'` are written as `\u` escapes, as `tojson` does.
@@ -670,6 +677,8 @@ fn is_template_name(name: &str) -> bool {
     [".html", ".xml", ".js"].iter().any(|x| name.ends_with(x))
 }
 
+/// `dir/name` when `name` is a plain relative path (no `..`, no root), so an override
+/// folder can never be escaped.
 fn safe_join(dir: &Path, name: &str) -> Option<PathBuf> {
     let relative = Path::new(name);
     relative
@@ -1136,6 +1145,21 @@ mod tests {
             templates.render("row.html", ()).expect("render"),
             "<li>1</li>"
         );
+    }
+
+    /// A link back up the folder lists nothing twice, and files that are no
+    /// templates do not count against the cap: a folder of many pictures still has
+    /// its templates found.
+    #[cfg(unix)]
+    #[test]
+    fn each_folder_is_listed_once_and_only_templates_count() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("row.html"), "<li></li>").expect("write");
+        std::os::unix::fs::symlink(".", dir.path().join("current")).expect("link");
+        for n in 0..=MAX_OVERRIDE_FILES {
+            std::fs::write(dir.path().join(format!("picture{n}.png")), "").expect("write");
+        }
+        assert_eq!(template_files(dir.path()), ["row.html"]);
     }
 
     /// A partial that is there but cannot be read is an error, not a file that is

@@ -30,6 +30,14 @@ fn a_panic_is_one_line_of_the_json_log_with_its_place_and_thread() {
         .with_writer(move || writer.clone())
         .finish();
     tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+    // The hook in place before: it hears the panics the log leaves out.
+    let heard = Arc::new(Mutex::new(Vec::<String>::new()));
+    let ear = Arc::clone(&heard);
+    std::panic::set_hook(Box::new(move |_| {
+        let thread = std::thread::current().name().map(str::to_owned);
+        ear.lock().expect("heard").push(thread.unwrap_or_default());
+    }));
+    widget_host::cli::log_panics();
     widget_host::cli::log_panics();
     let panicked = std::thread::Builder::new()
         .name("render-9".into())
@@ -55,4 +63,22 @@ fn a_panic_is_one_line_of_the_json_log_with_its_place_and_thread() {
     );
     let location = fields["location"].as_str().unwrap_or_default();
     assert!(location.starts_with("tests/panic_log.rs:"), "{line}");
+    assert!(
+        heard.lock().expect("heard").is_empty(),
+        "logged, so not reported again"
+    );
+
+    // Where the log leaves error lines out, the panic goes to the hook before.
+    let quiet = std::thread::Builder::new()
+        .name("quiet".into())
+        .spawn(|| {
+            let off = tracing_subscriber::fmt()
+                .with_max_level(tracing::level_filters::LevelFilter::OFF)
+                .finish();
+            tracing::subscriber::with_default(off, || panic!("unlogged"))
+        })
+        .expect("spawn")
+        .join();
+    assert!(quiet.is_err());
+    assert_eq!(*heard.lock().expect("heard"), ["quiet"]);
 }

@@ -208,7 +208,8 @@ fn advise_random_access(file: &std::fs::File) {
 /// host, which would start the repair over.
 fn repair_said(path: &Path) -> impl Fn(&mut redb::RepairSession) + 'static {
     let path = path.display().to_string();
-    // The tenths of the file repaired so far that have been said.
+    // The tenths of the file repaired so far that have been said (redb tells the
+    // callback at each of its passes, not as it reads).
     let said = std::cell::Cell::new(None::<u8>);
     move |session| {
         let tenths = (session.progress().clamp(0.0, 1.0) * 10.0) as u8;
@@ -245,7 +246,16 @@ fn leave_empty(path: &Path) {
 impl Store {
     /// Opens (or creates) the database file, creates tables and migrates.
     pub fn open(path: impl AsRef<Path>, options: StoreOptions) -> Result<Self, StoreError> {
-        let path = path.as_ref();
+        Self::open_through(path.as_ref(), options, redb::backends::FileBackend::new)
+    }
+
+    /// [`Store::open`], the file handed to redb through `backend` (a test's disk
+    /// that fails its writes wraps the file's own backend).
+    fn open_through<B: redb::StorageBackend>(
+        path: &Path,
+        options: StoreOptions,
+        backend: impl FnOnce(std::fs::File) -> Result<B, redb::DatabaseError>,
+    ) -> Result<Self, StoreError> {
         if !path.exists() {
             // Made its owner's alone (see `create_owner_only`); a file that exists
             // keeps what its administrator gave it. Any failure here, the open
@@ -282,7 +292,7 @@ impl Store {
         let made = Database::builder()
             .set_cache_size(options.cache_bytes)
             .set_repair_callback(repair_said(path))
-            .create_with_backend(redb::backends::FileBackend::new(file).map_err(locked)?);
+            .create_with_backend(backend(file).map_err(locked)?);
         let db = match made.map_err(locked) {
             Ok(db) => db,
             Err(error) => {
@@ -1143,9 +1153,93 @@ mod tests {
         assert_eq!(settled_following(&store, &last), ["Mori", "Zorn"]);
     }
 
-    /// What a first start on a full disk leaves (the file sized, the header refused)
-    /// goes back to an empty file, on which the next start makes the database; a file
-    /// another process holds is left alone.
+    /// The file's own backend, whose writes fail as on a full disk: sizing the file
+    /// works (it writes nothing), the header does not.
+    #[derive(Debug)]
+    struct FullDisk(redb::backends::FileBackend);
+
+    impl redb::StorageBackend for FullDisk {
+        fn len(&self) -> Result<u64, std::io::Error> {
+            self.0.len()
+        }
+        fn read(&self, offset: u64, out: &mut [u8]) -> Result<(), std::io::Error> {
+            self.0.read(offset, out)
+        }
+        fn set_len(&self, len: u64) -> Result<(), std::io::Error> {
+            self.0.set_len(len)
+        }
+        fn sync_data(&self) -> Result<(), std::io::Error> {
+            self.0.sync_data()
+        }
+        fn write(&self, _: u64, _: &[u8]) -> Result<(), std::io::Error> {
+            Err(std::io::Error::from(std::io::ErrorKind::StorageFull))
+        }
+        fn close(&self) -> Result<(), std::io::Error> {
+            self.0.close()
+        }
+        fn try_lock_range(
+            &self,
+            start: std::ops::Bound<u64>,
+            end: std::ops::Bound<u64>,
+        ) -> Result<bool, redb::BackendError> {
+            self.0.try_lock_range(start, end)
+        }
+        fn try_lock_shared_range(
+            &self,
+            start: std::ops::Bound<u64>,
+            end: std::ops::Bound<u64>,
+        ) -> Result<bool, redb::BackendError> {
+            self.0.try_lock_shared_range(start, end)
+        }
+        fn lock_range(
+            &self,
+            start: std::ops::Bound<u64>,
+            end: std::ops::Bound<u64>,
+        ) -> Result<(), redb::BackendError> {
+            self.0.lock_range(start, end)
+        }
+        fn lock_shared_range(
+            &self,
+            start: std::ops::Bound<u64>,
+            end: std::ops::Bound<u64>,
+        ) -> Result<(), redb::BackendError> {
+            self.0.lock_shared_range(start, end)
+        }
+        fn unlock_range(
+            &self,
+            start: std::ops::Bound<u64>,
+            end: std::ops::Bound<u64>,
+        ) -> Result<(), redb::BackendError> {
+            self.0.unlock_range(start, end)
+        }
+        fn query_lock_range(
+            &self,
+            start: std::ops::Bound<u64>,
+            end: std::ops::Bound<u64>,
+        ) -> Result<bool, redb::BackendError> {
+            self.0.query_lock_range(start, end)
+        }
+    }
+
+    /// A first start on a full disk (the file sized, its header refused) leaves the
+    /// file empty, and the start after the room was made makes the database in it.
+    #[test]
+    fn a_first_start_on_a_full_disk_leaves_its_file_empty() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("full.redb");
+        let full = |file| redb::backends::FileBackend::new(file).map(FullDisk);
+        let refused = Store::open_through(&path, StoreOptions::default(), full);
+        assert!(refused.is_err(), "the disk was full");
+        assert_eq!(std::fs::metadata(&path).expect("meta").len(), 0);
+        drop(Store::open(&path, StoreOptions::default()).expect("made once there is room"));
+        // A file that held a database is never emptied for a failure.
+        let held = std::fs::metadata(&path).expect("meta").len();
+        assert!(held > 0);
+        let _ = Store::open_through(&path, StoreOptions::default(), full);
+        assert_eq!(std::fs::metadata(&path).expect("meta").len(), held);
+    }
+
+    /// [`leave_empty`] leaves a file another process holds alone.
     #[test]
     fn a_database_not_made_leaves_its_file_empty() {
         let dir = tempfile::tempdir().expect("dir");

@@ -146,12 +146,23 @@ pub enum WidgetError {
     Storage(StoreError),
 }
 
-/// Logs a widget's failure (a bug's, or the database file's) for the administrator,
-/// over HTTP and WSRP alike. Through a throttle: once the file has failed, every
-/// action fails the same way at the rate people act.
+/// Logs a widget's failure (a bug's, a template's, or the database file's) for the
+/// administrator, over HTTP and WSRP alike. Through a throttle: once the file has
+/// failed, every action fails the same way at the rate people act. One for each
+/// kind, so that a broken template on a busy view does not keep the database's
+/// failure out of the log.
 pub fn log_failure(error: &WidgetError) {
-    static FAILURES: crate::throttle::Throttle = crate::throttle::Throttle::new();
-    crate::throttle::log_error(&FAILURES, "widget failed", error);
+    crate::throttle::log_error(failures_of(error), "widget failed", error);
+}
+
+/// The throttle of `error`'s kind of failure.
+fn failures_of(error: &WidgetError) -> &'static crate::throttle::Throttle {
+    static STORAGE: crate::throttle::Throttle = crate::throttle::Throttle::new();
+    static OTHER: crate::throttle::Throttle = crate::throttle::Throttle::new();
+    match error {
+        WidgetError::Storage(_) => &STORAGE,
+        _ => &OTHER,
+    }
 }
 
 /// Passes a phase's result on, first keeping a failure of the database file as the
@@ -235,4 +246,21 @@ pub fn builtin_widgets(
         )),
     );
     set
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A broken template on a busy view takes no line a failed database file needs.
+    #[test]
+    fn the_databases_failures_are_throttled_apart_from_the_others() {
+        let storage = WidgetError::Storage(crate::store::StoreError::WriterGone);
+        let template = WidgetError::Internal("template home.html: unknown filter".into());
+        assert!(!std::ptr::eq(failures_of(&storage), failures_of(&template)));
+        assert!(std::ptr::eq(
+            failures_of(&template),
+            failures_of(&WidgetError::Internal(String::new()))
+        ));
+    }
 }

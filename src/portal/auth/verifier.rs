@@ -748,6 +748,12 @@ mod tests {
         assert_eq!(user.user_id, "ada");
         // `exp` rounded down: gone at the whole second it names.
         assert_eq!(v.verify_at(&fractional, now + 60), Err(AuthError::Expired));
+        // `iat` rounded up: a fraction past the skew allowed is past it.
+        let ahead = signed(serde_json::json!({
+            "iss": "portal", "sub": "ada",
+            "iat": at(now + CLOCK_SKEW_SECS, 0.25), "exp": now + 60,
+        }));
+        assert_eq!(v.verify_at(&ahead, now), Err(AuthError::NotYetValid));
         for bad in [serde_json::json!(-5.5), serde_json::json!(1e300)] {
             let token = signed(serde_json::json!({
                 "iss": "portal", "sub": "ada", "iat": bad, "exp": now + 60,
