@@ -194,6 +194,16 @@ async fn dashboard_content_page_and_switching_people() {
     );
     assert!(!form.contains("_notifications_message"), "{form}");
     assert!(!form.contains("name=\"languageId\" value"), "{form}");
+    // Switching person keeps the language the page is read in.
+    let switcher = placed
+        .split("<form class=\"demo-switch\"")
+        .nth(1)
+        .and_then(|f| f.split("</form>").next())
+        .unwrap_or_else(|| panic!("the switch form: {placed}"));
+    assert!(
+        switcher.contains("<input type=\"hidden\" name=\"languageId\" value=\"de_DE\">"),
+        "{switcher}"
+    );
     assert!(
         placed.contains("href=\"/?languageId=de_DE&amp;_contacts_center_INSTANCE_dashboard_userId=richard.roe&amp;_contacts_center_INSTANCE_directory_keywords=o%27b#p_p_id_notifications_\""),
         "{placed}"
@@ -230,6 +240,29 @@ async fn dashboard_content_page_and_switching_people() {
         .next()
         .expect("pair")
         .to_owned();
+    for (asked, back) in [
+        ("languageId=de_DE", "/content?languageId=de_DE"),
+        // Rebuilt from the letters of a language it knows: nothing else reaches the
+        // header.
+        ("languageId=de_DE%0d%0aX:1", "/content?languageId=de"),
+        ("languageId=xx_YY", "/content"),
+    ] {
+        let switched = client()
+            .get(server.url(&format!(
+                "/demo/switch?as=richard.roe&back=/content&{asked}"
+            )))
+            .send()
+            .await
+            .expect("switch");
+        assert_eq!(
+            switched
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok()),
+            Some(back),
+            "{asked}"
+        );
+    }
     let foreign = client()
         .get(server.url("/demo/switch?as=richard.roe&back=https://evil.example/"))
         .send()
@@ -322,6 +355,43 @@ async fn with_no_consumers_configured_the_demo_is_on() {
         let html = answer.text().await.expect("html");
         assert!(html.contains("contacts_center"), "{page}: {html}");
     }
+    server.stop().await;
+}
+
+/// A bare start on a directory the demo did not make (imported into `./data` by a bare
+/// `import-users`) serves no demo: its switcher would write its made-up people into
+/// that directory. Asked for by name, it serves.
+#[tokio::test]
+async fn a_bare_start_on_a_real_directory_serves_no_demo() {
+    let real = |c: &mut widget_host::config::Config| {
+        std::fs::create_dir_all(&c.data_dir).expect("data folder");
+        let social = widget_host::social::Social::open(c.database_path()).expect("open");
+        social
+            .upsert_person(widget_host::store::Person {
+                id: "20123".into(),
+                given_name: "Rita".into(),
+                family_name: "Real".into(),
+                ..Default::default()
+            })
+            .expect("person");
+    };
+    let server = common::start(|c, _| {
+        real(c);
+        c.demo = None;
+    })
+    .await;
+    let home = client().get(server.url("/")).send().await.expect("get");
+    assert_eq!(home.status(), StatusCode::NOT_FOUND);
+    let dir = server.stop_keeping_data().await;
+    let path = dir.path().join("data").join("widget-host.redb");
+    let social = widget_host::social::Social::open(&path).expect("open");
+    let reader = social.read().expect("read");
+    assert_eq!(reader.directory_size().expect("size"), 1, "nobody added");
+    drop((reader, social));
+
+    let server = common::start_in(dir, |c, _| c.demo = Some(true)).await;
+    let home = client().get(server.url("/")).send().await.expect("get");
+    assert_eq!(home.status(), StatusCode::OK, "asked for by name");
     server.stop().await;
 }
 
@@ -554,4 +624,82 @@ async fn a_bad_key_file_or_template_folder_stops_the_start_before_the_database()
         assert!(refused.to_string().contains(said), "{refused}");
         assert!(!database.exists(), "{refused}: the database was not opened");
     }
+}
+
+/// An action from the demo page comes back to it, on the port the host was given by
+/// the system (`--listen 127.0.0.1:0`): the demo's own origins name the address bound,
+/// so its redirect is not the bare widget page's.
+#[tokio::test]
+async fn an_action_from_the_demo_page_comes_back_to_it() {
+    let server = common::start(|c, _| c.demo = Some(true)).await;
+    let html = client()
+        .get(server.url("/"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    let unescape = |v: &str| {
+        v.replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    };
+    // The first action form of the page with its own token, its hidden fields and
+    // its button.
+    let form = html
+        .split("<form")
+        .map(|f| f.split("</form>").next().unwrap_or_default())
+        .find(|f| f.contains("/actions/") && f.contains("<input type=\"hidden\" name=\"p_auth\""))
+        .and_then(|f| f.split("</form>").next())
+        .unwrap_or_else(|| panic!("an action form: {html}"));
+    let attribute = |tag: &str, name: &str| {
+        tag.split(&format!("{name}=\""))
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .map(unescape)
+    };
+    let action = attribute(form, "action").expect("action");
+    let mut fields: Vec<(String, String)> = form
+        .split("<input ")
+        .skip(1)
+        .filter(|input| input.contains("type=\"hidden\""))
+        .filter_map(|input| Some((attribute(input, "name")?, attribute(input, "value")?)))
+        .collect();
+    if let Some((name, value)) = form
+        .split("<button ")
+        .skip(1)
+        .find_map(|button| Some((attribute(button, "name")?, attribute(button, "value")?)))
+    {
+        fields.push((name, value));
+    }
+    let answer = client()
+        .post(if action.starts_with("http") {
+            action.clone()
+        } else {
+            server.url(&action)
+        })
+        .header("accept", "text/html")
+        .form(&fields)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(
+        answer.status(),
+        StatusCode::SEE_OTHER,
+        "{action} {fields:?}"
+    );
+    let location = answer
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        location.starts_with(&server.url("/")) && !location.contains("/widgets/"),
+        "back to the demo page, not the widget's own: {location}"
+    );
+    server.stop().await;
 }

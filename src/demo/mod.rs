@@ -371,11 +371,20 @@ pub fn switch<B>(req: &Request<B>) -> Response<Body> {
         .map(|(_, v)| v.as_str())
         .filter(|b| *b == "/" || *b == "/content")
         .unwrap_or("/");
+    // The page comes back in the language it was read in: its id checked and
+    // rebuilt from its letters, as the page does.
+    let language = query
+        .iter()
+        .find(|(k, _)| k == "languageId")
+        .and_then(|(_, v)| crate::i18n::liferay_id(v));
+    let location = match language {
+        Some(id) => format!("{back}?languageId={id}"),
+        None => back.to_owned(),
+    };
     let mut response = response::text(StatusCode::SEE_OTHER, "");
-    response.headers_mut().insert(
-        LOCATION,
-        HeaderValue::from_static(if back == "/content" { "/content" } else { "/" }),
-    );
+    if let Ok(location) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(LOCATION, location);
+    }
     if people::roster().any(|(id, _)| id == wanted)
         && let Ok(cookie) = HeaderValue::from_str(&format!(
             "{PERSON_COOKIE}={wanted}; Path=/; SameSite=Lax; HttpOnly"

@@ -134,12 +134,17 @@ pub async fn launch(
 /// [`launch`] with the store's commit options given: the benchmark runs the host with
 /// one commit per action to measure what grouping commits buys over HTTP.
 pub async fn launch_with(
-    config: Config,
+    mut config: Config,
     store: StoreOptions,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), HostError> {
     without_huge_pages();
+    // The address bound, not the one asked for: `--listen 127.0.0.1:0` is served on
+    // a port of the system's choosing, which the demo's own origins must name.
+    if let Ok(bound) = listener.local_addr() {
+        config.listen = bound;
+    }
     let state = Arc::new(AppState::start_with(config, store).await?);
     serve(state, listener, shutdown).await
 }

@@ -142,6 +142,9 @@ impl AppState {
         // Decided once: unset, demo mode follows "no consumers configured", and the
         // demo's own consumer is added below; asked again afterwards, the question
         // would find that consumer and turn the demo off.
+        // Whether the demo was asked for by name (`demo = true`, `--demo`), or is on
+        // because no portal is configured.
+        let demo_asked = config.demo == Some(true);
         config.demo = Some(config.demo_on());
         for warning in config.warnings() {
             tracing::warn!("{warning}");
@@ -200,6 +203,31 @@ impl AppState {
         .await
         .map_err(|e| HostError::Startup(format!("database open failed: {e}")))??;
 
+        if config.demo_on() {
+            let demo_social = social.clone();
+            // Seeded into an empty directory; none of its people in the one there is
+            // a directory the demo did not make (imported into `./data` by a bare
+            // `import-users`).
+            let foreign = tokio::task::spawn_blocking(move || {
+                crate::demo::prepare(&demo_social)?;
+                Ok::<_, SocialError>(crate::demo::people::people_left_in(&demo_social)? == 0)
+            })
+            .await
+            .map_err(|e| HostError::Startup(format!("demo set-up failed: {e}")))?
+            .map_err(|e| HostError::Startup(format!("demo set-up failed: {e}")))?;
+            if foreign && !demo_asked {
+                // Each person the switcher played would be written into that
+                // directory, nameless, and its fifty names would not be in it.
+                tracing::warn!(
+                    "the demo portal is off: this data_dir holds a directory the demo did not make, and signing in as its made-up people would add them to it. Configure a [[consumers]] for your portal, or start with --demo to try the demo on this directory anyway"
+                );
+                config.demo = Some(false);
+            } else if foreign {
+                tracing::warn!(
+                    "the demo portal serves a directory it did not make: each of its made-up people signed in as is added to it"
+                );
+            }
+        }
         let demo_secret = config.demo_on().then(|| demo_secret(&social.host_key()));
         if config.demo_on() {
             if !config.listen.ip().is_loopback() {
@@ -208,11 +236,6 @@ impl AppState {
                     "DEMO MODE IS ON AND NOT ON LOOPBACK: anyone who can reach this address can act as any demo person. Use --no-demo for a real deployment."
                 );
             }
-            let demo_social = social.clone();
-            tokio::task::spawn_blocking(move || crate::demo::prepare(&demo_social))
-                .await
-                .map_err(|e| HostError::Startup(format!("demo set-up failed: {e}")))?
-                .map_err(|e| HostError::Startup(format!("demo set-up failed: {e}")))?;
         } else {
             // Fifty made-up people in a real directory show in every user's lists; an
             // administrator who tried the demo on this `data_dir` first must hear it.
@@ -251,9 +274,11 @@ impl AppState {
         let languages = Languages::shared();
         let widgets =
             crate::widgets::builtin_widgets(social.clone(), Arc::clone(&templates), languages);
+        // The consumers configured, not the demo's own added above: the demo is what
+        // `cargo run` without a portal serves, and the built-in widgets are meant.
         let (catalog, watcher) = load_catalog(
             config.descriptors_dir.clone(),
-            Portals::from(!config.consumers.is_empty()),
+            Portals::from(serves_portals),
         )
         .await?;
         let claims = Arc::new(super::claims::ClaimsMemo::default());
@@ -301,12 +326,17 @@ impl AppState {
 }
 
 /// Where browsers reach the demo portal: the listen address, and `localhost` for a
-/// loopback one, so redirects back to the demo page are allowed either way.
+/// loopback one, so redirects back to the demo page are allowed either way. A host
+/// listening on every address (`0.0.0.0`) is opened on this machine at the loopback
+/// address its log prints.
 fn demo_origins(config: &Config) -> Vec<String> {
     let mut origins = vec![format!("http://{}", config.listen)];
-    if config.listen.ip().is_loopback() {
-        origins.push(format!("http://localhost:{}", config.listen.port()));
-        origins.push(format!("http://127.0.0.1:{}", config.listen.port()));
+    let ip = config.listen.ip();
+    if ip.is_loopback() || ip.is_unspecified() {
+        let port = config.listen.port();
+        origins.push(format!("http://localhost:{port}"));
+        origins.push(format!("http://127.0.0.1:{port}"));
+        origins.push(format!("http://[::1]:{port}"));
     }
     if let Some(url) = &config.public_url {
         origins.push(url.trim_end_matches('/').to_owned());
@@ -633,6 +663,29 @@ pub fn render_slots() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A demo listening on every address is opened on this machine at the loopback
+    /// address its log prints: its links and redirects go back there.
+    #[test]
+    fn a_demo_on_every_address_takes_its_loopback_origins() {
+        let config = Config {
+            listen: "0.0.0.0:8080".parse().expect("addr"),
+            ..Config::default()
+        };
+        let origins = demo_origins(&config);
+        for origin in [
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+            "http://[::1]:8080",
+        ] {
+            assert!(origins.iter().any(|o| o == origin), "{origin}: {origins:?}");
+        }
+        let remote = Config {
+            listen: "192.0.2.7:8080".parse().expect("addr"),
+            ..Config::default()
+        };
+        assert_eq!(demo_origins(&remote), ["http://192.0.2.7:8080"]);
+    }
 
     /// The default folder is relative (tests run from the project's root, where the
     /// repository's own `widget-descriptors` folder is). The watcher's first reload,
