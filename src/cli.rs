@@ -865,7 +865,7 @@ fn token(
         && config.consumer(consumer).is_none()
     {
         return fail(format!(
-            "consumer \"demo\" is the demo portal's own, whose key stays in the database: open http://{}/ and switch people there; to call the host as a portal, add a [[consumers]] table with your portal's id and an hs256_secret to the --config file (it turns the demo off) and mint for that id",
+            "consumer \"demo\" is the demo portal's own, whose key stays in the database: open http://{}/ and switch people there (on a data_dir the demo did not fill, start the host with --demo first); to call the host as a portal, add a [[consumers]] table with your portal's id and an hs256_secret to the --config file (it turns the demo off) and mint for that id",
             config.listen
         ));
     }

@@ -154,11 +154,12 @@ pub struct Templates {
     listed: Vec<String>,
 }
 
-/// Most files [`Templates::check`] looks at in a `templates_dir`, and how deep: a
-/// folder of templates holds a few dozen; a wrong folder (a home directory) must not
-/// hold the start up.
+/// Most templates taken from a `templates_dir`, how deep, and how many entries of it
+/// are looked at in all: a folder of templates holds a few dozen; a wrong folder (a
+/// home directory) must not hold the start up.
 const MAX_OVERRIDE_FILES: usize = 1_000;
 const MAX_OVERRIDE_DEPTH: usize = 8;
+const MAX_OVERRIDE_ENTRIES: usize = 100_000;
 
 /// The templates of a `templates_dir` (see [`is_template_name`]), by the names they
 /// are loaded by (`/` between folders), sorted; hidden files and folders (an
@@ -166,18 +167,29 @@ const MAX_OVERRIDE_DEPTH: usize = 8;
 /// starts: the loader reads no other file.
 fn template_files(dir: &Path) -> Vec<String> {
     let mut found = Vec::new();
-    // Each folder once: links are followed, and one back up the tree (`current ->
-    // .`) would list the same files again under every deeper name until the cap.
-    let mut seen = std::collections::HashSet::new();
-    let mut folders = vec![(dir.to_path_buf(), String::new(), 0)];
-    while let Some((folder, prefix, depth)) = folders.pop() {
-        if !std::fs::canonicalize(&folder).is_ok_and(|real| seen.insert(real)) {
-            continue;
-        }
+    let mut looked_at = 0;
+    // Links are followed, but not back up the tree: one there (`current -> .`) would
+    // list the same files again under every deeper name. Each folder carries the
+    // real paths of the folders it is in; a folder reached under two names (a link
+    // to another folder of the tree) is listed under both, as a loader asks by name.
+    let Ok(root) = std::fs::canonicalize(dir) else {
+        return found;
+    };
+    let mut folders = vec![(dir.to_path_buf(), String::new(), vec![root])];
+    while let Some((folder, prefix, route)) = folders.pop() {
         let Ok(entries) = std::fs::read_dir(&folder) else {
             continue;
         };
         for entry in entries.flatten() {
+            looked_at += 1;
+            if looked_at > MAX_OVERRIDE_ENTRIES {
+                tracing::warn!(
+                    dir = %dir.display(),
+                    "templates_dir holds more than {MAX_OVERRIDE_ENTRIES} files and folders: is it the folder of your templates? The rest are not looked at"
+                );
+                found.sort();
+                return found;
+            }
             let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
                 continue;
             };
@@ -188,8 +200,15 @@ fn template_files(dir: &Path) -> Vec<String> {
             // Links followed: a Kubernetes ConfigMap mounts each file as a link into
             // a hidden folder of its own.
             match std::fs::metadata(entry.path()) {
-                Ok(kind) if kind.is_dir() && depth < MAX_OVERRIDE_DEPTH => {
-                    folders.push((entry.path(), format!("{named}/"), depth + 1));
+                Ok(kind) if kind.is_dir() && route.len() <= MAX_OVERRIDE_DEPTH => {
+                    let Ok(real) = std::fs::canonicalize(entry.path()) else {
+                        continue;
+                    };
+                    if !route.contains(&real) {
+                        let mut deeper = route.clone();
+                        deeper.push(real);
+                        folders.push((entry.path(), format!("{named}/"), deeper));
+                    }
                 }
                 Ok(kind) if kind.is_file() && is_template_name(&named) => {
                     if found.len() == MAX_OVERRIDE_FILES {
@@ -1147,19 +1166,30 @@ mod tests {
         );
     }
 
-    /// A link back up the folder lists nothing twice, and files that are no
-    /// templates do not count against the cap: a folder of many pictures still has
-    /// its templates found.
+    /// A link back up the folder lists nothing twice, a folder linked under a second
+    /// name is listed under both, and files that are no templates do not count
+    /// against the cap: a folder of many pictures still has its templates found.
     #[cfg(unix)]
     #[test]
     fn each_folder_is_listed_once_and_only_templates_count() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("row.html"), "<li></li>").expect("write");
         std::os::unix::fs::symlink(".", dir.path().join("current")).expect("link");
+        let theme = dir.path().join("themes/acme/contacts_center");
+        std::fs::create_dir_all(&theme).expect("mkdir");
+        std::fs::write(theme.join("home.html"), "<p></p>").expect("write");
+        std::os::unix::fs::symlink(&theme, dir.path().join("contacts_center")).expect("link");
         for n in 0..=MAX_OVERRIDE_FILES {
             std::fs::write(dir.path().join(format!("picture{n}.png")), "").expect("write");
         }
-        assert_eq!(template_files(dir.path()), ["row.html"]);
+        assert_eq!(
+            template_files(dir.path()),
+            [
+                "contacts_center/home.html",
+                "row.html",
+                "themes/acme/contacts_center/home.html"
+            ]
+        );
     }
 
     /// A partial that is there but cannot be read is an error, not a file that is

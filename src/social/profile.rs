@@ -114,15 +114,18 @@ pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
         // apart and the text is the one an import of the same account stores (its
         // tabs and line breaks are folded so). What is left is trimmed, and a claim
         // with nothing left keeps what is stored, as an absent one does.
-        let value: String = claim
+        // The overrides first: one between a space and a line break would keep the
+        // space from being trimmed with the break.
+        let kept: String = claim
+            .chars()
+            .filter(|c| c.is_control() || !breaks_text(*c))
+            .collect();
+        let value: String = kept
             .split(char::is_control)
             .map(str::trim)
             .filter(|part| !part.is_empty())
             .collect::<Vec<_>>()
-            .join(" ")
-            .chars()
-            .filter(|c| !breaks_text(*c))
-            .collect();
+            .join(" ");
         let value: String = value.trim().chars().take(256).collect();
         if !value.is_empty() {
             *field = value;
@@ -325,6 +328,17 @@ mod tests {
         };
         let person = claimed(&profile);
         assert_eq!(person.job_title, "Boss EMAIL:x@evil.example");
+        let hidden = apply_profile(
+            Person::default(),
+            &Profile {
+                job_title: Some("Boss \u{202E}\nEMAIL".into()),
+                ..Profile::default()
+            },
+        );
+        assert_eq!(
+            hidden.job_title, "Boss EMAIL",
+            "one space, the override gone"
+        );
     }
 
     #[test]
