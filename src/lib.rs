@@ -5,6 +5,8 @@
 //! [`widgets::Widget`]; widgets use [`social`] for the rules and [`templates`]-rendered
 //! markup; [`social`] keeps its state in [`store`] (redb).
 
+#[cfg(test)]
+mod captured_log;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -106,31 +106,14 @@ mod tests {
     /// and the next after the interval with the count held back.
     #[test]
     fn a_repeated_failure_is_logged_once_an_interval() {
-        #[derive(Clone, Default)]
-        struct Log(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-        impl std::io::Write for Log {
-            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().expect("log").extend_from_slice(bytes);
-                Ok(bytes.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let log = Log::default();
-        let writer = log.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::INFO)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
+        let log = crate::captured_log::CapturedLog::default();
         let throttle = Throttle::new();
-        tracing::subscriber::with_default(subscriber, || {
+        tracing::subscriber::with_default(log.subscriber(), || {
             for n in 0..5 {
                 log_error(&throttle, "widget failed", &format!("disk full {n}"));
             }
         });
-        let text = String::from_utf8(log.0.lock().expect("log").clone()).expect("UTF-8");
+        let text = log.text();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 1, "{text}");
         assert!(lines[0].contains("ERROR"), "{text}");

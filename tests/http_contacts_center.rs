@@ -467,12 +467,7 @@ async fn browser_forms_carry_bound_p_auth_and_redirect_safely() {
     let mut evil = fields.clone();
     evil.push((format!("{NS}redirect"), "https://evil.example/steal".into()));
     let answer = client().post(&url).form(&evil).send().await.expect("post");
-    let location = answer
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let location = common::location(&answer);
     assert!(
         location.starts_with(&server.url(&format!("/widgets/{WIDGET}/render"))),
         "{location}"
@@ -487,12 +482,7 @@ async fn browser_forms_carry_bound_p_auth_and_redirect_safely() {
         format!("{PORTAL_ORIGIN}/web/guest/home"),
     ));
     let answer = client().post(&url).form(&good).send().await.expect("post");
-    let location = answer
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let location = common::location(&answer);
     assert!(
         location.starts_with(&format!("{PORTAL_ORIGIN}/web/guest/home?")),
         "{location}"
@@ -769,12 +759,7 @@ fn page_links(html: &str) -> Vec<String> {
 async fn posted(url: &str, fields: &[(String, String)]) -> String {
     let answer = client().post(url).form(fields).send().await.expect("post");
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
-    answer
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
+    common::location(&answer)
 }
 
 /// A maximized placement stays maximized as people use it: its links, its forms and

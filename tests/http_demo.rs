@@ -179,11 +179,16 @@ async fn dashboard_content_page_and_switching_people() {
         "/?languageId=de_DE&_contacts_center_INSTANCE_dashboard_userId=richard.roe&_contacts_center_INSTANCE_directory_keywords=o%27b&_notifications_message=request-accepted",
     )
     .await;
-    let form = placed
-        .split("<form class=\"demo-language\"")
-        .nth(1)
-        .and_then(|f| f.split("</form>").next())
-        .unwrap_or_else(|| panic!("the language form: {placed}"));
+    // The page's form of `class`, from its opening to its end.
+    let demo_form = |class: &str| {
+        placed
+            .split(&format!("<form class=\"{class}\""))
+            .nth(1)
+            .and_then(|f| f.split("</form>").next())
+            .unwrap_or_else(|| panic!("the {class} form: {placed}"))
+            .to_owned()
+    };
+    let form = demo_form("demo-language");
     assert!(
         form.contains("<input type=\"hidden\" name=\"_contacts_center_INSTANCE_dashboard_userId\" value=\"richard.roe\">"),
         "{form}"
@@ -195,11 +200,7 @@ async fn dashboard_content_page_and_switching_people() {
     assert!(!form.contains("_notifications_message"), "{form}");
     assert!(!form.contains("name=\"languageId\" value"), "{form}");
     // Switching person keeps the language the page is read in.
-    let switcher = placed
-        .split("<form class=\"demo-switch\"")
-        .nth(1)
-        .and_then(|f| f.split("</form>").next())
-        .unwrap_or_else(|| panic!("the switch form: {placed}"));
+    let switcher = demo_form("demo-switch");
     assert!(
         switcher.contains("<input type=\"hidden\" name=\"languageId\" value=\"de_DE\">"),
         "{switcher}"
@@ -691,12 +692,7 @@ async fn an_action_from_the_demo_page_comes_back_to_it() {
         StatusCode::SEE_OTHER,
         "{action} {fields:?}"
     );
-    let location = answer
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let location = common::location(&answer);
     assert!(
         location.starts_with(&server.url("/")) && !location.contains("/widgets/"),
         "back to the demo page, not the widget's own: {location}"

@@ -1259,17 +1259,6 @@ mod tests {
     /// killed) is repaired as it opens, and the log says so first.
     #[test]
     fn a_repair_at_open_is_said() {
-        #[derive(Clone, Default)]
-        struct Log(Arc<Mutex<Vec<u8>>>);
-        impl std::io::Write for Log {
-            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().expect("log").extend_from_slice(bytes);
-                Ok(bytes.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
         let dir = tempfile::tempdir().expect("dir");
         let (path, copy) = (dir.path().join("open.redb"), dir.path().join("copy.redb"));
         let store = Store::open(&path, StoreOptions::default()).expect("open");
@@ -1279,18 +1268,13 @@ mod tests {
         std::fs::copy(&path, &copy).expect("copy");
         drop(store);
         let opened = |file: &Path| {
-            let log = Log::default();
-            let writer = log.clone();
-            let subscriber = tracing_subscriber::fmt()
-                .with_writer(move || writer.clone())
-                .finish();
-            let store = tracing::subscriber::with_default(subscriber, || {
+            let log = crate::captured_log::CapturedLog::default();
+            let store = tracing::subscriber::with_default(log.subscriber(), || {
                 Store::open(file, StoreOptions::default())
             })
             .expect("reopen");
             drop(store);
-            let text = log.0.lock().expect("log").clone();
-            String::from_utf8(text).expect("UTF-8")
+            log.text()
         };
         let log = opened(&copy);
         assert!(log.contains("not closed cleanly"), "{log}");

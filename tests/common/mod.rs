@@ -146,3 +146,13 @@ pub fn token(user: &str, roles: &[&str]) -> String {
     )
     .expect("mint")
 }
+
+/// Where an answer sends the client: its `Location`, or "" when it has none.
+pub fn location(answer: &reqwest::Response) -> String {
+    answer
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
