@@ -650,3 +650,45 @@ fn names_in_chinese_japanese_and_korean_letters_are_found_by_those_letters() {
         assert_eq!(search(q, Filter::Contacts).len(), want, "contacts, {q:?}");
     }
 }
+
+/// "o'brien" is looked up as "obrien", not by every word that starts with "o": Liam
+/// O'Brien is on the first page however many Olivers sort before him. An initial
+/// typed with its dot finds the name, and keywords of marks alone find nobody.
+#[test]
+fn a_name_typed_with_its_apostrophe_or_an_initial_with_its_dot_is_found_at_once() {
+    use widget_host::store::SEARCH_SCAN_LIMIT;
+    let mut people = vec![
+        person("viewer", "Vi", "Ewer", "v@example.com"),
+        person("ob", "Liam", "O'Brien", "liam@example.ie"),
+        person("js", "John", "Smith", "js@example.com"),
+    ];
+    for i in 0..SEARCH_SCAN_LIMIT + 10 {
+        people.push(person(
+            &format!("o{i:05}"),
+            "Oliver",
+            &format!("Aa{i:05}"),
+            &format!("o{i}@example.com"),
+        ));
+    }
+    let s = directory_of(people);
+    let first_page = |q: &str| {
+        ids(&s
+            .read()
+            .unwrap()
+            .search("viewer", q, Filter::All, None, 20)
+            .unwrap()
+            .items)
+    };
+    assert_eq!(first_page("o'brien"), ["ob"]);
+    assert_eq!(first_page("O’Brien liam"), ["ob"]);
+    assert_eq!(first_page("J. Smith"), ["js"]);
+    assert_eq!(first_page("smith, j."), ["js"]);
+    for q in ["-", "@", "..."] {
+        let page = s
+            .read()
+            .unwrap()
+            .search("viewer", q, Filter::All, None, 20)
+            .unwrap();
+        assert!(page.items.is_empty() && page.next_cursor.is_none(), "{q:?}");
+    }
+}

@@ -212,6 +212,34 @@ pub(crate) fn every_word_starts(folded_query: &str, words: &[&str]) -> bool {
         .all(|q| words.iter().any(|w| w.starts_with(q)))
 }
 
+/// The keywords of a search as it looks them up, or `None` when they can start no
+/// word (no letter or digit: "!!!", a lone apostrophe, "@" or "-").
+///
+/// Two ways of typing a name meet the index's: a name with its apostrophe
+/// ("o'brien") is looked up as it is written without one ("obrien", which the index
+/// holds for every such name); split at the apostrophe, its first word would be "o",
+/// whose scan walks everyone with a word starting so. And an initial typed with its
+/// dot ("J. García") is the letter alone, as the name's words are. Keywords holding
+/// an address (`@`) are taken as typed: an address is matched whole.
+pub(crate) fn search_query(keywords: &str) -> Option<String> {
+    let address = keywords.contains('@');
+    let folded = match fold_without_apostrophes(keywords).filter(|_| !address) {
+        Some(joined) => joined,
+        None => fold_for_search(keywords),
+    };
+    let folded = if address {
+        folded
+    } else {
+        folded
+            .split(' ')
+            .map(|word| word.trim_matches(['.', '-', '_']))
+            .filter(|word| !word.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    folded.chars().any(char::is_alphanumeric).then_some(folded)
+}
+
 /// The part of a folded token the search index covers: up to its first space or `@`.
 ///
 /// Later words of a full name start with an earlier word that is a token of its own
@@ -385,6 +413,24 @@ mod tests {
         assert!(p.iter().all(|x| !x.contains([' ', '@'])), "{p:?}");
         // "j" is shared: 4 + 8 - 1.
         assert_eq!(p.len(), 11);
+    }
+
+    /// A name typed with its apostrophe is looked up without it, an initial without
+    /// its dot, an address as typed; keywords that can start no word are none.
+    #[test]
+    fn keywords_as_a_search_looks_them_up() {
+        assert_eq!(search_query("O'Brien").as_deref(), Some("obrien"));
+        assert_eq!(search_query("liam o’brien").as_deref(), Some("liam obrien"));
+        assert_eq!(search_query("J. García").as_deref(), Some("j garcia"));
+        assert_eq!(search_query("garcía, j.").as_deref(), Some("garcia j"));
+        assert_eq!(
+            search_query("j.doe@acme.com").as_deref(),
+            Some("j.doe@acme.com")
+        );
+        assert_eq!(search_query("山田 太郎").as_deref(), Some("山田 太郎"));
+        for none in ["-", ".", "_", "@", "...", "'", "!!!", "・", "–"] {
+            assert_eq!(search_query(none), None, "{none:?}");
+        }
     }
 
     #[test]

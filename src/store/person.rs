@@ -336,8 +336,13 @@ impl Person {
             texts.extend(script_fold(name).map(|kept| (kept, true)));
             texts.extend(fold_without_apostrophes(name).map(|joined| (joined, true)));
         }
-        texts.push((fold(&self.alternate_name), false));
-        texts.extend(script_fold(&self.alternate_name).map(|kept| (kept, false)));
+        // A screen name that is an address (a portal whose usernames are emails, or
+        // whose `preferred_username` claim carries one) is searched as an address:
+        // where those are hidden, trying its prefixes would spell it out.
+        if fields.email || !self.alternate_name.contains('@') {
+            texts.push((fold(&self.alternate_name), false));
+            texts.extend(script_fold(&self.alternate_name).map(|kept| (kept, false)));
+        }
         texts.extend(
             self.names_written_together()
                 .into_iter()
@@ -561,6 +566,19 @@ pub(crate) mod tests {
             !p.matches_in("jose jla@work", names_only),
             "a hidden address"
         );
+        // A screen name that is an address is hidden with the addresses; one that
+        // is not stays searchable.
+        let addressed = Person {
+            alternate_name: "jdoe@acme.com".into(),
+            ..p.clone()
+        };
+        assert!(addressed.matches_in("jdoe@acme.c", all));
+        assert!(!addressed.matches_in("jdoe@acme.c", names_only));
+        let handle = Person {
+            alternate_name: "jdoe".into(),
+            ..p
+        };
+        assert!(handle.matches_in("jdoe", names_only));
     }
 
     #[test]

@@ -15,8 +15,8 @@ use serde::Serialize;
 
 use super::graph::{Entry, RequestStatus, SocialRequest};
 use super::normalize::{
-    every_word_starts, fold, fold_for_search, fold_without_apostrophes, name_words, scan_prefix,
-    script_fold,
+    every_word_starts, fold, fold_without_apostrophes, name_words, scan_prefix, script_fold,
+    search_query,
 };
 use super::record::{self, Decode, PersonRecord};
 use super::tables::{self, count, decode, list};
@@ -1012,17 +1012,17 @@ impl Reader {
         limit: usize,
         fields: Searchable,
     ) -> Result<Page<Listed>, StoreError> {
-        let query = fold_for_search(keywords);
-        // Keywords with no letter or digit ("!!!", a lone apostrophe) can start no
-        // word: such a search finds nobody, where listing the whole filter would
+        let query = search_query(keywords);
+        // Keywords with no letter or digit ("!!!", a lone apostrophe, "-") can start
+        // no word: such a search finds nobody, where listing the whole filter would
         // show everyone as if they matched.
-        if query.is_empty() && !keywords.trim().is_empty() {
+        if query.is_none() && !keywords.trim().is_empty() {
             return Ok(Page {
                 items: Vec::new(),
                 next_cursor: None,
             });
         }
-        let query = (!query.is_empty()).then_some(query.as_str());
+        let query = query.as_deref();
         self.scan(
             viewer,
             filter,
