@@ -219,25 +219,38 @@ pub(crate) fn every_word_starts(folded_query: &str, words: &[&str]) -> bool {
 /// ("o'brien") is looked up as it is written without one ("obrien", which the index
 /// holds for every such name); split at the apostrophe, its first word would be "o",
 /// whose scan walks everyone with a word starting so. And an initial typed with its
-/// dot ("J. García") is the letter alone, as the name's words are. Keywords holding
-/// an address (`@`) are taken as typed: an address is matched whole.
+/// dot ("J. García") is the letter alone, as the name's words are. Only keywords that
+/// read as a name (letters, spaces, apostrophes, hyphens, in no script search keeps
+/// as written) are joined: an address or a screen name holding an apostrophe
+/// (`o'brien.l`) is matched as typed, and Chinese, Japanese or Korean letters would
+/// turn into their readings. Keywords holding an address (`@`) keep their dots.
 pub(crate) fn search_query(keywords: &str) -> Option<String> {
     let address = keywords.contains('@');
-    let folded = match fold_without_apostrophes(keywords).filter(|_| !address) {
-        Some(joined) => joined,
-        None => fold_for_search(keywords),
-    };
+    let name_like = keywords
+        .chars()
+        .all(|c| c.is_alphabetic() || c.is_whitespace() || c == '-' || is_apostrophe_mark(c));
+    let joined = (name_like && script_fold(keywords).is_none())
+        .then(|| fold_without_apostrophes(keywords))
+        .flatten();
+    let folded = joined.unwrap_or_else(|| fold_for_search(keywords));
     let folded = if address {
         folded
     } else {
+        // The end of a word only: a screen name or an address may start with one
+        // (`_svc-backup`).
         folded
             .split(' ')
-            .map(|word| word.trim_matches(['.', '-', '_']))
-            .filter(|word| !word.is_empty())
+            .map(|word| word.trim_end_matches(['.', '-', '_']))
+            .filter(|word| word.chars().any(char::is_alphanumeric))
             .collect::<Vec<_>>()
             .join(" ")
     };
     folded.chars().any(char::is_alphanumeric).then_some(folded)
+}
+
+/// The marks people type for an apostrophe in a name (O'Brien, O’Brien, Hawaiʻi).
+fn is_apostrophe_mark(c: char) -> bool {
+    matches!(c, '\'' | '’' | '‘' | '´' | 'ʻ' | '`')
 }
 
 /// The part of a folded token the search index covers: up to its first space or `@`.
@@ -428,6 +441,16 @@ mod tests {
             Some("j.doe@acme.com")
         );
         assert_eq!(search_query("山田 太郎").as_deref(), Some("山田 太郎"));
+        // An address or screen name with an apostrophe is matched as typed; a word
+        // starting with a mark keeps it; a lone mark between words is no word; a
+        // Chinese, Japanese or Korean query keeps its letters.
+        assert_eq!(search_query("o'brien.l").as_deref(), Some("o brien.l"));
+        assert_eq!(search_query("_svc").as_deref(), Some("_svc"));
+        assert_eq!(
+            search_query("smith - jones").as_deref(),
+            Some("smith jones")
+        );
+        assert_eq!(search_query("山 o'brien").as_deref(), Some("山 o brien"));
         for none in ["-", ".", "_", "@", "...", "'", "!!!", "・", "–"] {
             assert_eq!(search_query(none), None, "{none:?}");
         }

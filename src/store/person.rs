@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::normalize::{
-    every_word_starts, fold, fold_without_apostrophes, keeps_its_script, name_words, prefixes,
-    script_fold,
+    every_word_starts, fold, fold_without_apostrophes, is_plausible_email, keeps_its_script,
+    name_words, prefixes, script_fold,
 };
 
 /// One directory entry, stored under its internal id as a record (see `record`).
@@ -339,7 +339,12 @@ impl Person {
         // A screen name that is an address (a portal whose usernames are emails, or
         // whose `preferred_username` claim carries one) is searched as an address:
         // where those are hidden, trying its prefixes would spell it out.
-        if fields.email || !self.alternate_name.contains('@') {
+        // One that is the person's id is shown wherever the id is (a person with no
+        // name is listed by it): it stays searchable.
+        if fields.email
+            || !is_plausible_email(&self.alternate_name)
+            || self.alternate_name == self.id
+        {
             texts.push((fold(&self.alternate_name), false));
             texts.extend(script_fold(&self.alternate_name).map(|kept| (kept, false)));
         }
@@ -575,10 +580,16 @@ pub(crate) mod tests {
         assert!(addressed.matches_in("jdoe@acme.c", all));
         assert!(!addressed.matches_in("jdoe@acme.c", names_only));
         let handle = Person {
-            alternate_name: "jdoe".into(),
+            alternate_name: "@jdoe".into(),
+            ..p.clone()
+        };
+        assert!(handle.matches_in("@jdoe", names_only));
+        let listed_by_it = Person {
+            id: "jdoe@acme.com".into(),
+            alternate_name: "jdoe@acme.com".into(),
             ..p
         };
-        assert!(handle.matches_in("jdoe", names_only));
+        assert!(listed_by_it.matches_in("jdoe", names_only));
     }
 
     #[test]
