@@ -644,6 +644,9 @@ fn names_in_chinese_japanese_and_korean_letters_are_found_by_those_letters() {
         ("鈴", 1),
         ("一郎", 1),
         ("鈴木一郎", 1),
+        // Either order, as for the directory's people.
+        ("一郎鈴木", 1),
+        ("一郎鈴", 1),
         ("山", 0),
         ("ling", 1),
     ] {

@@ -503,16 +503,28 @@ fn answered<T>(result: Result<T, crate::social::SocialError>) -> Result<T, HttpE
     }
 }
 
-fn rfc3339(secs: u64) -> String {
-    let at = time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).unwrap_or(0))
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+/// `secs` as an RFC 3339 instant, or `None` (JSON's null) for one the calendar cannot
+/// write (past the year 9999: a damaged record): a made-up 1970 would read as a date.
+fn rfc3339(secs: u64) -> Option<String> {
+    let at = time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).ok()?).ok()?;
     at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+        .ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_instant_the_calendar_cannot_write_is_null() {
+        assert_eq!(rfc3339(0).as_deref(), Some("1970-01-01T00:00:00Z"));
+        assert_eq!(
+            rfc3339(1_717_171_717).as_deref(),
+            Some("2024-05-31T16:08:37Z")
+        );
+        assert_eq!(rfc3339(253_402_300_800), None, "the year 10000");
+        assert_eq!(rfc3339(u64::MAX), None);
+    }
 
     #[test]
     fn a_backup_needs_the_databases_size_and_headroom() {

@@ -1131,14 +1131,24 @@ impl Reader {
                     if let Some((q, _)) = query {
                         let (name, email) = (fold(&entry.full_name), fold(&entry.email_address));
                         // A name in Chinese, Japanese or Korean letters is found by
-                        // them, each word and all of them written together (鈴木一郎).
+                        // them, each word and all of them written together (鈴木一郎),
+                        // a name of two words in either order (一郎鈴木), as the
+                        // directory's people are.
                         let kept = script_fold(&entry.full_name);
                         let together = kept.as_deref().map(|k| k.replace(' ', ""));
+                        let reversed = kept.as_deref().and_then(|k| {
+                            let mut parts = k.split(' ');
+                            match (parts.next(), parts.next(), parts.next()) {
+                                (Some(a), Some(b), None) => Some(format!("{b}{a}")),
+                                _ => None,
+                            }
+                        });
                         let joined = fold_without_apostrophes(&entry.full_name);
                         let mut words: Vec<&str> = name_words(&name).collect();
                         words.extend(kept.as_deref().into_iter().flat_map(name_words));
                         words.extend(joined.as_deref().into_iter().flat_map(name_words));
                         words.extend(together.as_deref());
+                        words.extend(reversed.as_deref());
                         words.push(&email);
                         let hit = email.starts_with(q) || every_word_starts(q, &words);
                         if !hit {
