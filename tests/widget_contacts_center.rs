@@ -3872,3 +3872,38 @@ fn french_questions_keep_their_mark_on_the_line() {
         assert!(!question.contains(" ?"), "{question}");
     }
 }
+
+/// A person without a name is called in a vCard what an address book can place: the
+/// screen name, else an address the card shows, and the user id only where there is
+/// neither.
+#[test]
+fn a_vcard_of_someone_without_a_name_calls_them_by_what_they_have() {
+    let w = world();
+    w.add("v", "Val", "Viewer");
+    let nameless = |id: &str, screen: &str, email: &str| widget_host::store::Person {
+        id: id.into(),
+        alternate_name: screen.into(),
+        email_address: email.into(),
+        ..Default::default()
+    };
+    w.social
+        .upsert_people(vec![
+            nameless("20123", "jdoe", "jdoe@example.com"),
+            nameless("20124", "", "ann@example.com"),
+            nameless("20125", "", ""),
+        ])
+        .expect("people");
+    for (id, fn_line) in [
+        ("20123", "FN:jdoe\r\n"),
+        ("20124", "FN:ann@example.com\r\n"),
+        ("20125", "FN:20125\r\n"),
+    ] {
+        let file = cc(Some("v"))
+            .named("vcard")
+            .p("userId", id)
+            .resource(&w)
+            .expect("export");
+        let text = String::from_utf8(file.body).expect("utf8");
+        assert!(text.contains(fn_line), "{id}: {text}");
+    }
+}

@@ -319,6 +319,19 @@ pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
             });
         }
     }
+    // FN: the name; for a person without one, the screen name, then an address the
+    // card shows (the writer's own fallback), and the user id only where there is
+    // neither: an address book lists "20123" as a contact nobody can place.
+    let named = person.full_name();
+    let full_name = if !named.trim().is_empty() {
+        named
+    } else if !person.alternate_name.trim().is_empty() {
+        person.alternate_name.clone()
+    } else if emails.iter().any(|e| !e.address.trim().is_empty()) {
+        String::new()
+    } else {
+        person.id.clone()
+    };
     let mut card = vcard::Card {
         uid: format!("urn:widget-host:user:{}", person.id),
         // No REV: the directory keeps no time of a person's last change, and the
@@ -328,7 +341,7 @@ pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
         given_name: person.given_name.clone(),
         middle_name: person.additional_name.clone(),
         family_name: person.family_name.clone(),
-        full_name: person.display_name(),
+        full_name,
         job_title: Some(person.job_title.clone()).filter(|t| !t.trim().is_empty()),
         emails,
         phones: info
