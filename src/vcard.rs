@@ -148,8 +148,9 @@ pub struct Card {
 
 impl Card {
     /// FN is mandatory in both versions, and an empty one makes address books show
-    /// nothing; fall back to the name parts, then the e-mail, then the uid.
-    fn display_name(&self) -> String {
+    /// nothing; fall back to the name parts, then the e-mail, then the uid. The name a
+    /// download of the one card is given too.
+    pub fn display_name(&self) -> String {
         let full = self.full_name.trim();
         if !full.is_empty() {
             return full.to_owned();

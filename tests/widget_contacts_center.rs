@@ -3891,19 +3891,43 @@ fn a_vcard_of_someone_without_a_name_calls_them_by_what_they_have() {
             nameless("20123", "jdoe", "jdoe@example.com"),
             nameless("20124", "", "ann@example.com"),
             nameless("20125", "", ""),
+            nameless("20126", "kim@example.com", "kim@example.com"),
         ])
         .expect("people");
-    for (id, fn_line) in [
-        ("20123", "FN:jdoe\r\n"),
-        ("20124", "FN:ann@example.com\r\n"),
-        ("20125", "FN:20125\r\n"),
+    let export = |instance: Option<&str>, id: &str| {
+        let call = cc(Some("v")).named("vcard").p("userId", id);
+        let call = match instance {
+            Some(one) => call.instance(one),
+            None => call,
+        };
+        let file = call.resource(&w).expect("export");
+        (
+            String::from_utf8(file.body).expect("utf8"),
+            file.filename.unwrap_or_default(),
+        )
+    };
+    for (id, fn_line, filename) in [
+        ("20123", "FN:jdoe\r\n", "jdoe.vcf"),
+        ("20124", "FN:ann@example.com\r\n", "ann_example.com.vcf"),
+        ("20125", "FN:20125\r\n", "20125.vcf"),
+        ("20126", "FN:kim@example.com\r\n", "kim_example.com.vcf"),
     ] {
-        let file = cc(Some("v"))
-            .named("vcard")
-            .p("userId", id)
-            .resource(&w)
-            .expect("export");
-        let text = String::from_utf8(file.body).expect("utf8");
+        let (text, name) = export(None, id);
         assert!(text.contains(fn_line), "{id}: {text}");
+        // The download is named as its card calls the person.
+        assert_eq!(name, filename, "{id}");
     }
+    // A placement that hides addresses hides a screen name that is one, in FN too.
+    let hidden = "contacts_center_INSTANCE_private";
+    let saved = cc(Some("v"))
+        .instance(hidden)
+        .admin()
+        .named("save-preferences")
+        .p("pageSize", "10")
+        .ok(&w);
+    assert!(saved.ok, "{}", saved.message);
+    let (text, name) = export(Some(hidden), "20126");
+    assert!(text.contains("FN:20126\r\n"), "{text}");
+    assert!(!text.contains("kim@"), "{text}");
+    assert_eq!(name, "20126.vcf");
 }

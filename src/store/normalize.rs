@@ -226,9 +226,23 @@ pub(crate) fn every_word_starts(folded_query: &str, words: &[&str]) -> bool {
 /// turn into their readings. Keywords holding an address (`@`) keep their dots.
 pub(crate) fn search_query(keywords: &str) -> Option<String> {
     let address = keywords.contains('@');
-    let name_like = keywords
-        .chars()
-        .all(|c| c.is_alphabetic() || c.is_whitespace() || c == '-' || is_apostrophe_mark(c));
+    // A comma, or a dot ending a word, is how names are typed ("O'Brien, Liam",
+    // "J. O'Brien"); a dot, `_` or `@` inside a word is an address's or a screen
+    // name's. Combining marks are letters typed decomposed (NFD).
+    let chars: Vec<char> = keywords.chars().collect();
+    let name_like = chars.iter().enumerate().all(|(at, &c)| {
+        let ends_a_word = || {
+            chars
+                .get(at + 1)
+                .is_none_or(|n| n.is_whitespace() || *n == ',')
+        };
+        c.is_alphabetic()
+            || c.is_whitespace()
+            || matches!(c, '-' | ',')
+            || is_apostrophe_mark(c)
+            || unicode_normalization::char::is_combining_mark(c)
+            || (c == '.' && ends_a_word())
+    });
     let joined = (name_like && script_fold(keywords).is_none())
         .then(|| fold_without_apostrophes(keywords))
         .flatten();
@@ -445,6 +459,15 @@ mod tests {
         // starting with a mark keeps it; a lone mark between words is no word; a
         // Chinese, Japanese or Korean query keeps its letters.
         assert_eq!(search_query("o'brien.l").as_deref(), Some("o brien.l"));
+        assert_eq!(
+            search_query("O'Brien, Liam").as_deref(),
+            Some("obrien liam")
+        );
+        assert_eq!(search_query("J. O'Brien").as_deref(), Some("j obrien"));
+        assert_eq!(
+            search_query("Jose\u{301} O'Brien").as_deref(),
+            Some("jose obrien")
+        );
         assert_eq!(search_query("_svc").as_deref(), Some("_svc"));
         assert_eq!(
             search_query("smith - jones").as_deref(),

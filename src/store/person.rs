@@ -161,6 +161,17 @@ impl Person {
     /// A name to show even for a directory entry without one (people added by
     /// `token`, or by a portal's token without profile claims): the full name, else
     /// the user id.
+    /// Whether the screen name may be shown or searched on a placement that shows
+    /// addresses (`addresses_shown`) or hides them. One that is an address (a portal
+    /// whose usernames are emails, or whose `preferred_username` claim carries one)
+    /// is an address, hidden with them, unless it is the person's user id, which is
+    /// shown wherever the id is (a person with no name is listed by it).
+    pub fn screen_name_shown(&self, addresses_shown: bool) -> bool {
+        addresses_shown
+            || !is_plausible_email(&self.alternate_name)
+            || self.alternate_name == self.id
+    }
+
     pub fn display_name(&self) -> String {
         let name = self.full_name();
         if name.is_empty() {
@@ -336,15 +347,9 @@ impl Person {
             texts.extend(script_fold(name).map(|kept| (kept, true)));
             texts.extend(fold_without_apostrophes(name).map(|joined| (joined, true)));
         }
-        // A screen name that is an address (a portal whose usernames are emails, or
-        // whose `preferred_username` claim carries one) is searched as an address:
-        // where those are hidden, trying its prefixes would spell it out.
-        // One that is the person's id is shown wherever the id is (a person with no
-        // name is listed by it): it stays searchable.
-        if fields.email
-            || !is_plausible_email(&self.alternate_name)
-            || self.alternate_name == self.id
-        {
+        // Where addresses are hidden, trying a hidden screen name's prefixes would
+        // spell it out.
+        if self.screen_name_shown(fields.email) {
             texts.push((fold(&self.alternate_name), false));
             texts.extend(script_fold(&self.alternate_name).map(|kept| (kept, false)));
         }

@@ -325,7 +325,9 @@ pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
     let named = person.full_name();
     let full_name = if !named.trim().is_empty() {
         named
-    } else if !person.alternate_name.trim().is_empty() {
+    } else if !person.alternate_name.trim().is_empty()
+        && person.screen_name_shown(settings.show_email())
+    {
         person.alternate_name.clone()
     } else if emails.iter().any(|e| !e.address.trim().is_empty()) {
         String::new()

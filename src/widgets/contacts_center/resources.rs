@@ -131,7 +131,8 @@ fn vcard_resource(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, Wi
                 .person(id)
                 .map_err(|e| store_error(ui, e))?
                 .ok_or_else(|| ui.not_found("the-user-could-not-be-found"))?;
-            first.get_or_insert_with(|| person.display_name());
+            // Named as its card calls the person (its FN).
+            first.get_or_insert_with(|| cards::card(&settings, &person).display_name());
             file.append(&person);
             if file.body.len() > MAX_CHOSEN_EXPORT_BYTES {
                 return Err(ui.bad_request("the-export-is-too-large-choose-fewer-people"));
