@@ -250,11 +250,14 @@ pub(crate) fn search_query(keywords: &str) -> Option<String> {
     let folded = if address {
         folded
     } else {
-        // The end of a word only: a screen name or an address may start with one
-        // (`_svc-backup`).
+        // A dash or dot pasted before a word ("–Smith") goes; an underscore stays,
+        // which a screen name may start with (`_svc-backup`).
         folded
             .split(' ')
-            .map(|word| word.trim_end_matches(['.', '-', '_']))
+            .map(|word| {
+                word.trim_start_matches(['.', '-'])
+                    .trim_end_matches(['.', '-', '_'])
+            })
             .filter(|word| word.chars().any(char::is_alphanumeric))
             .collect::<Vec<_>>()
             .join(" ")
@@ -469,6 +472,8 @@ mod tests {
             Some("jose obrien")
         );
         assert_eq!(search_query("_svc").as_deref(), Some("_svc"));
+        assert_eq!(search_query("–Smith").as_deref(), Some("smith"));
+        assert_eq!(search_query("-jones").as_deref(), Some("jones"));
         assert_eq!(
             search_query("smith - jones").as_deref(),
             Some("smith jones")
