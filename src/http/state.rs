@@ -487,8 +487,16 @@ impl ProducerHooks for DirectoryHooks {
             }
             Err(error) => Err(error),
         };
+        // As the native refresh's failure: through a throttle (once the file has
+        // failed, every WSRP call fails so), and without the user id, which may be
+        // an address.
         if let Err(error) = wrote {
-            tracing::warn!(%error, user = %user.user_id, "directory refresh from WSRP profile failed");
+            static FAILURES: crate::throttle::Throttle = crate::throttle::Throttle::new();
+            crate::throttle::log_error(
+                &FAILURES,
+                "directory refresh from WSRP profile failed",
+                &error,
+            );
         }
     }
 
