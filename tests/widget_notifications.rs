@@ -62,6 +62,13 @@ fn shows_pending_requests_and_confirms_them() {
         .ok(&w);
     assert!(o.ok);
     assert_eq!(o.message, "you-are-now-connected-to-this-user");
+    // No card to open here: the answer's next render names the outcome, not a person
+    // to show.
+    assert!(
+        !o.render_params.iter().any(|(name, _)| name == "userId"),
+        "{:?}",
+        o.render_params
+    );
     assert_eq!(
         o.relationship
             .as_ref()
@@ -119,12 +126,17 @@ fn ignore_and_refusals() {
             .act(&w),
         Err(WidgetError::BadRequest { .. })
     ));
-    // A guest is told what this widget would show, not the Contacts Center's text.
+    // A guest is told what this widget would show, not the Contacts Center's text,
+    // nor an outcome an address carried.
     let guest = notes(None).html(&w);
     assert!(
         guest.contains("Sign in to see your connection requests."),
         "{guest}"
     );
+    let carried = notes(None)
+        .p("message", "you-are-now-connected-to-this-user")
+        .html(&w);
+    assert!(!carried.contains("alert"), "{carried}");
 }
 
 #[test]

@@ -137,7 +137,11 @@ impl Notifications {
             unconfirmed: ui.t("your-last-action-could-not-be-confirmed"),
         };
         match req.viewer.user() {
-            None => ctx.guest = Some(ui.t("sign-in-to-see-your-connection-requests")),
+            // A guest is told to sign in, not an outcome an address carried.
+            None => {
+                ctx.alert = None;
+                ctx.guest = Some(ui.t("sign-in-to-see-your-connection-requests"));
+            }
             Some(user) => {
                 let reader = self.social.read().map_err(|e| social_error(&ui, e))?;
                 if let Some((_, text)) = ctx.alert.as_mut() {
@@ -208,10 +212,14 @@ impl Notifications {
 
     async fn act(&self, req: &Request) -> Result<ActionOutcome, WidgetError> {
         let call = ActionCall::new(&self.social, Ui::new(req, self.languages), req)?;
-        match req.name.as_deref().unwrap_or("") {
+        let mut outcome = match req.name.as_deref().unwrap_or("") {
             "accept-request" => call.answer_request(RequestVerb::Accept).await,
             "ignore-request" => call.answer_request(RequestVerb::Ignore).await,
             other => Err(WidgetError::UnknownAction(other.to_owned())),
-        }
+        }?;
+        // The Contacts Center opens the card of the person answered; this widget has
+        // no cards, and the parameter would only ride along in the page's address.
+        outcome.render_params.retain(|(name, _)| name != "userId");
+        Ok(outcome)
     }
 }
