@@ -151,7 +151,7 @@ pub struct Templates {
     most_fuel: AtomicU64,
     /// The administrator's `templates_dir`'s templates as listed at start ([`template_files`]): the only files of it
     /// the loader reads, and those [`Templates::check`] compiles and names.
-    listed: Vec<String>,
+    listed: std::sync::Arc<[String]>,
 }
 
 /// Most templates taken from a `templates_dir`, how deep, and how many entries of it
@@ -282,13 +282,15 @@ impl Templates {
         // compiles then: a name not listed (a file made since, a name built while
         // rendering) is never read at a render, so an edit made while the host runs
         // does not go live half-written, or mixed with the files compiled at start.
-        let listed: Vec<String> = override_dir.map(template_files).unwrap_or_default();
-        let loads: std::collections::HashSet<String> = listed.iter().cloned().collect();
+        // Sorted (`template_files`): the loader looks a name up by halving.
+        let listed: std::sync::Arc<[String]> =
+            override_dir.map(template_files).unwrap_or_default().into();
+        let loads = std::sync::Arc::clone(&listed);
         let dir = override_dir.map(Path::to_path_buf);
         env.set_loader(move |name| {
             if let Some(path) = dir
                 .as_deref()
-                .filter(|_| loads.contains(name))
+                .filter(|_| loads.binary_search_by(|n| n.as_str().cmp(name)).is_ok())
                 .and_then(|d| safe_join(d, name))
             {
                 // Not "not found": an include that may be missing would pass over a
@@ -448,7 +450,7 @@ impl Templates {
                 "this templates_dir file replaces no built-in template: it is used only where one of your templates includes it"
             );
         }
-        for name in &self.listed {
+        for name in self.listed.iter() {
             if BUILTIN.iter().any(|(n, _)| n == name) {
                 tracing::info!(file = %name.escape_debug(), "a built-in template is replaced");
             }

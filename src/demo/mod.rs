@@ -223,14 +223,9 @@ pub async fn page<B>(
         form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
             .into_owned()
             .collect();
-    // A language id as a Liferay page carries it, rebuilt from its checked letters
-    // (the value goes into the page's links), in a language the widgets have texts
-    // for. Its region stays even where they have no texts in it, as a portal's does:
-    // `en_GB` reads English with British dates.
-    let language = query
-        .iter()
-        .find(|(k, _)| k == "languageId")
-        .and_then(|(_, v)| crate::i18n::liferay_id(v));
+    // Its region stays even where the widgets have no texts in it, as a portal's
+    // does: `en_GB` reads English with British dates.
+    let language = language_of(&query);
     let path = if page == "content" { "/content" } else { "/" };
     // The widgets' language, as they negotiate it from what the page forwards: the
     // page's `lang` must say what its widgets are written in (screen readers read by it).
@@ -353,6 +348,16 @@ pub async fn page<B>(
     Ok(page)
 }
 
+/// The `languageId` a demo page's query names, as a Liferay page carries it: rebuilt
+/// from its checked letters (it goes into the page's links and the switcher's
+/// redirect), in a language the widgets have texts for.
+fn language_of(query: &[(String, String)]) -> Option<String> {
+    query
+        .iter()
+        .find(|(k, _)| k == "languageId")
+        .and_then(|(_, v)| crate::i18n::liferay_id(v))
+}
+
 /// `GET /demo/switch?as=ID&back=/path`: play another person.
 pub fn switch<B>(req: &Request<B>) -> Response<Body> {
     let query: Vec<(String, String)> =
@@ -371,12 +376,8 @@ pub fn switch<B>(req: &Request<B>) -> Response<Body> {
         .map(|(_, v)| v.as_str())
         .filter(|b| *b == "/" || *b == "/content")
         .unwrap_or("/");
-    // The page comes back in the language it was read in: its id checked and
-    // rebuilt from its letters, as the page does.
-    let language = query
-        .iter()
-        .find(|(k, _)| k == "languageId")
-        .and_then(|(_, v)| crate::i18n::liferay_id(v));
+    // The page comes back in the language it was read in.
+    let language = language_of(&query);
     let location = match language {
         Some(id) => format!("{back}?languageId={id}"),
         None => back.to_owned(),

@@ -7,13 +7,16 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use redb::backends::InMemoryBackend;
 use redb::{BackendError, StorageBackend};
 
-/// redb's in-memory backend, whose syncs fail while `failing` is set (a disk that
-/// filled up for a moment), and whose reads fail while `unreadable` is. `syncs` counts
-/// the syncs that succeeded: one or more per durable commit.
+/// A storage backend (redb's in-memory one unless another is wrapped: see
+/// [`FlakyDisk::over`]) whose syncs fail while `failing` is set (a disk that filled up
+/// for a moment), whose writes fail while `full` is, and whose reads fail while
+/// `unreadable` is. `syncs` counts the syncs that succeeded: one or more per durable
+/// commit.
 #[derive(Debug)]
-pub(crate) struct FlakyDisk {
-    pub inner: InMemoryBackend,
+pub(crate) struct FlakyDisk<B: StorageBackend = InMemoryBackend> {
+    pub inner: B,
     pub failing: Arc<AtomicBool>,
+    pub full: Arc<AtomicBool>,
     pub unreadable: Arc<AtomicBool>,
     /// Syncs panic while set: a fault inside the engine's commit, outside any job.
     pub panicking: Arc<AtomicBool>,
@@ -23,13 +26,7 @@ pub(crate) struct FlakyDisk {
 impl FlakyDisk {
     /// A healthy disk; clone `failing` or `unreadable` before handing it to redb.
     pub fn new() -> Self {
-        Self {
-            inner: InMemoryBackend::new(),
-            failing: Arc::new(AtomicBool::new(false)),
-            unreadable: Arc::new(AtomicBool::new(false)),
-            panicking: Arc::new(AtomicBool::new(false)),
-            syncs: Arc::new(AtomicU64::new(0)),
-        }
+        Self::over(InMemoryBackend::new())
     }
 
     /// Grouped commits with no page cache: every page read comes from this disk.
@@ -41,7 +38,21 @@ impl FlakyDisk {
     }
 }
 
-impl StorageBackend for FlakyDisk {
+impl<B: StorageBackend> FlakyDisk<B> {
+    /// `inner`, healthy until told otherwise.
+    pub fn over(inner: B) -> Self {
+        Self {
+            inner,
+            failing: Arc::new(AtomicBool::new(false)),
+            full: Arc::new(AtomicBool::new(false)),
+            unreadable: Arc::new(AtomicBool::new(false)),
+            panicking: Arc::new(AtomicBool::new(false)),
+            syncs: Arc::new(AtomicU64::new(0)),
+        }
+    }
+}
+
+impl<B: StorageBackend> StorageBackend for FlakyDisk<B> {
     fn len(&self) -> Result<u64, std::io::Error> {
         self.inner.len()
     }
@@ -67,6 +78,9 @@ impl StorageBackend for FlakyDisk {
         Ok(())
     }
     fn write(&self, offset: u64, data: &[u8]) -> Result<(), std::io::Error> {
+        if self.full.load(Ordering::SeqCst) {
+            return Err(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        }
         self.inner.write(offset, data)
     }
     fn close(&self) -> Result<(), std::io::Error> {

@@ -1153,81 +1153,21 @@ mod tests {
         assert_eq!(settled_following(&store, &last), ["Mori", "Zorn"]);
     }
 
-    /// The file's own backend, whose writes fail as on a full disk: sizing the file
-    /// works (it writes nothing), the header does not.
-    #[derive(Debug)]
-    struct FullDisk(redb::backends::FileBackend);
-
-    impl redb::StorageBackend for FullDisk {
-        fn len(&self) -> Result<u64, std::io::Error> {
-            self.0.len()
-        }
-        fn read(&self, offset: u64, out: &mut [u8]) -> Result<(), std::io::Error> {
-            self.0.read(offset, out)
-        }
-        fn set_len(&self, len: u64) -> Result<(), std::io::Error> {
-            self.0.set_len(len)
-        }
-        fn sync_data(&self) -> Result<(), std::io::Error> {
-            self.0.sync_data()
-        }
-        fn write(&self, _: u64, _: &[u8]) -> Result<(), std::io::Error> {
-            Err(std::io::Error::from(std::io::ErrorKind::StorageFull))
-        }
-        fn close(&self) -> Result<(), std::io::Error> {
-            self.0.close()
-        }
-        fn try_lock_range(
-            &self,
-            start: std::ops::Bound<u64>,
-            end: std::ops::Bound<u64>,
-        ) -> Result<bool, redb::BackendError> {
-            self.0.try_lock_range(start, end)
-        }
-        fn try_lock_shared_range(
-            &self,
-            start: std::ops::Bound<u64>,
-            end: std::ops::Bound<u64>,
-        ) -> Result<bool, redb::BackendError> {
-            self.0.try_lock_shared_range(start, end)
-        }
-        fn lock_range(
-            &self,
-            start: std::ops::Bound<u64>,
-            end: std::ops::Bound<u64>,
-        ) -> Result<(), redb::BackendError> {
-            self.0.lock_range(start, end)
-        }
-        fn lock_shared_range(
-            &self,
-            start: std::ops::Bound<u64>,
-            end: std::ops::Bound<u64>,
-        ) -> Result<(), redb::BackendError> {
-            self.0.lock_shared_range(start, end)
-        }
-        fn unlock_range(
-            &self,
-            start: std::ops::Bound<u64>,
-            end: std::ops::Bound<u64>,
-        ) -> Result<(), redb::BackendError> {
-            self.0.unlock_range(start, end)
-        }
-        fn query_lock_range(
-            &self,
-            start: std::ops::Bound<u64>,
-            end: std::ops::Bound<u64>,
-        ) -> Result<bool, redb::BackendError> {
-            self.0.query_lock_range(start, end)
-        }
-    }
-
     /// A first start on a full disk (the file sized, its header refused) leaves the
     /// file empty, and the start after the room was made makes the database in it.
     #[test]
     fn a_first_start_on_a_full_disk_leaves_its_file_empty() {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("full.redb");
-        let full = |file| redb::backends::FileBackend::new(file).map(FullDisk);
+        // The file's own backend, whose writes fail as on a full disk: sizing the file
+        // works (it writes nothing), the header does not.
+        let full = |file| {
+            redb::backends::FileBackend::new(file).map(|backend| {
+                let disk = FlakyDisk::over(backend);
+                disk.full.store(true, Ordering::SeqCst);
+                disk
+            })
+        };
         let refused = Store::open_through(&path, StoreOptions::default(), full);
         assert!(refused.is_err(), "the disk was full");
         assert_eq!(std::fs::metadata(&path).expect("meta").len(), 0);

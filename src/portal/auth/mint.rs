@@ -1,7 +1,7 @@
 //! Minting HS256 consumer tokens: for the `token` CLI, the demo portal and tests.
 //! A real portal mints its own; the host only needs this to stand in for one.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 
@@ -58,9 +58,7 @@ pub fn mint_for_audience(
             "user id must be 1-64 of letters, digits, '.', '_', '@', '-'".into(),
         ));
     }
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let now = super::unix_now();
     let claims = Claims {
         iss: consumer_id.to_owned(),
         sub: user_id.to_owned(),
