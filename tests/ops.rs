@@ -635,7 +635,8 @@ fn ids_issued_after_a_backup_are_not_issued_again_after_restoring_it() {
 /// A counter of the replaced database near the end of its range (written by
 /// something else, or damaged) is not taken over: the restored file keeps ids to give,
 /// and gives them from 2^32 past its own, beyond any the replaced one may have issued
-/// since the backup.
+/// since the backup. Its other counters, from the same doubtful file, are not
+/// trusted either: each moves 2^32 past the larger of the two files'.
 #[test]
 fn a_replaced_counter_near_the_end_is_not_taken_over() {
     const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -662,9 +663,64 @@ fn a_replaced_counter_near_the_end_is_not_taken_over() {
     assert!(!restored.ids_kept_ahead);
     let (ours, now) = (counters(&backup), counters(&live));
     assert_eq!(now[0], ours[0].map(|n| n + (1 << 32)));
-    assert_eq!(now[1], Some(5_000), "a counter that reads is taken over");
-    assert_eq!(now[2], ours[2]);
+    assert_eq!(
+        now[1],
+        Some(5_000 + (1 << 32)),
+        "from the live file's, ahead"
+    );
+    assert_eq!(now[2], Some(ours[2].unwrap_or(1) + (1 << 32)));
     assert_eq!(inspect_file(&live).unwrap().violations, vec![]);
+}
+
+/// Where no database is there to replace (a lost disk, a new machine), nobody knows
+/// what was issued after the backup: its counters move 2^32 ahead and the restore
+/// says so. Likewise over a live file whose counters are behind the backup's, which
+/// is no later state of it: one a start made after the database was lost.
+#[test]
+fn a_restore_with_no_later_database_to_read_moves_its_ids_ahead() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("db.redb");
+    seed_file(&live, 20, 3.0, 4);
+    Social::open(&live)
+        .unwrap()
+        .act(
+            &seeded_id(1),
+            Action::SaveEntry(EntryDraft {
+                entry_id: None,
+                full_name: "Kept Contact".into(),
+                email_address: "kept@example.com".into(),
+                comments: String::new(),
+            }),
+        )
+        .unwrap();
+    let backup = dir.path().join("monday.redb");
+    backup_file(&live, &backup, &|| false).unwrap();
+    // Requests too, which the backup never issued.
+    let ahead: Vec<_> = counters(&backup)
+        .iter()
+        .map(|n| Some(n.unwrap_or(1) + (1 << 32)))
+        .collect();
+
+    let elsewhere = dir.path().join("new-machine").join("db.redb");
+    std::fs::create_dir(elsewhere.parent().unwrap()).unwrap();
+    let restored = restore_file(&backup, &elsewhere).unwrap();
+    assert_eq!(restored.replaced_kept_as, None);
+    assert!(!restored.ids_kept_ahead);
+    assert_eq!(counters(&elsewhere), ahead);
+    assert_eq!(inspect_file(&elsewhere).unwrap().violations, vec![]);
+
+    // A database a start made after the old one was lost: behind the backup.
+    std::fs::remove_file(&live).unwrap();
+    drop(Social::open(&live).unwrap());
+    let restored = restore_file(&backup, &live).unwrap();
+    assert!(restored.replaced_kept_as.is_some());
+    assert!(!restored.ids_kept_ahead);
+    assert_eq!(counters(&live), ahead);
+
+    // The live file is the backup's later state: its own counters, no gap.
+    let restored = restore_file(&backup, &live).unwrap();
+    assert!(restored.ids_kept_ahead);
+    assert_eq!(counters(&live), ahead);
 }
 
 /// The database file's other names beside it: what restores kept.
@@ -1654,6 +1710,12 @@ fn cli_seed_check_db_corrupt_backup_restore() {
     );
     assert!(
         text(&o).contains("there was no database here: the restored one is new"),
+        "{}",
+        text(&o)
+    );
+    // What was issued after the backup is not known here either, and it says so.
+    assert!(
+        text(&o).contains("ids 4,294,967,296 past its own"),
         "{}",
         text(&o)
     );

@@ -671,7 +671,10 @@ impl LiveFileGuard {
         // says nothing about whether the file is in use: refuse then.
         match Database::open(db_path) {
             Ok(db) => Ok(Self::Open { held: db }),
-            Err(DatabaseError::DatabaseAlreadyOpen) => Err(StoreError::Locked(db_path.to_owned())),
+            // Another redb version's lock is a host of another release holding it.
+            Err(DatabaseError::DatabaseAlreadyOpen | DatabaseError::LockProtocolMismatch) => {
+                Err(StoreError::Locked(db_path.to_owned()))
+            }
             Err(damaged) if reads_as_damage(&damaged) => {
                 tracing::warn!(error = %damaged, "the database being replaced does not open");
                 let file = File::open(db_path).map_err(file_error(db_path))?;
@@ -721,9 +724,9 @@ pub struct Restored {
     pub summary: DbSummary,
     /// Where the database it replaced was kept, if there was one.
     pub replaced_kept_as: Option<PathBuf>,
-    /// Whether the restored copy's id counters are past those of the database it
-    /// replaced (or there was none): false where that database's counters did not
-    /// read, and an id issued after the backup may be issued again.
+    /// Whether the restored copy's id counters were moved past those of the database
+    /// it replaced: false where there was none, where its counters did not read or
+    /// were behind the backup's, and the copy's moved 2^32 ahead instead.
     pub ids_kept_ahead: bool,
 }
 
@@ -818,10 +821,11 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<Restored, StoreErro
             LiveFileGuard::Open { held } => {
                 keep_ids_ahead(Some(held), &temp).map_err(|e| no_room_in(e, db_path))?
             }
-            LiveFileGuard::Damaged { .. } => {
+            // No live file (a lost disk, a new machine): what was issued since the
+            // backup is no more known than a damaged file's ids.
+            LiveFileGuard::Damaged { .. } | LiveFileGuard::Made(..) => {
                 keep_ids_ahead(None, &temp).map_err(|e| no_room_in(e, db_path))?
             }
-            LiveFileGuard::Made(..) => true,
         };
         // A second name for the live file, which the rename then leaves as the only
         // one: it costs no copy, and fails (nothing changed) rather than replace a
@@ -871,8 +875,12 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<Restored, StoreErro
 /// from the notifications API) would confirm, ignore or delete whatever took the id:
 /// a person could find themselves connected to someone they never chose. Where the
 /// replaced database's counters are not known (it does not open, they do not read),
-/// the copy's move [`UNKNOWN_IDS_GAP`] past their own instead. Whether the replaced
-/// database's counters read.
+/// the copy's move [`UNKNOWN_IDS_GAP`] past their own instead. So they do where
+/// there is no live file (`live` is `None` for it as for one that does not open), and
+/// where a live counter is behind the backup's: counters only grow, so that file is
+/// no descendant of the backup (one a start made after the database was lost, or
+/// another backup's restore), and what the lost one issued is not known. Whether the
+/// replaced database's counters were known.
 fn keep_ids_ahead(live: Option<&Database>, copy: &Path) -> Result<bool, StoreError> {
     use redb::ReadableTable;
     /// A counter this near the end is none the host wrote (it counts from 1, one id
@@ -915,26 +923,40 @@ fn keep_ids_ahead(live: Option<&Database>, copy: &Path) -> Result<bool, StoreErr
             vec![Some(u64::MAX); 3]
         }
     };
-    // Each counter that does not read as one the host wrote leaves its ids unknown.
-    let known = live_next.iter().flatten().all(|&live| live < NEAR_THE_END);
     let db = Database::open(copy)?;
     let txn = db.begin_write()?;
-    {
-        let mut meta = txn.open_table(tables::META)?;
-        for (key, live) in counters.iter().zip(live_next) {
-            let ours = meta.get(*key)?.and_then(|v| number(v.value()));
-            let next = match live {
-                Some(live) if live < NEAR_THE_END => (Some(live) > ours).then_some(live),
-                // Not known: past any id issued since the backup, whatever it was.
-                Some(_) => Some(ours.unwrap_or(1).saturating_add(UNKNOWN_IDS_GAP)),
-                // The replaced database never issued one.
-                None => None,
-            };
-            if let Some(next) = next {
-                meta.insert(*key, next.to_le_bytes().as_slice())?;
+    let mut meta = txn.open_table(tables::META)?;
+    let ours = counters
+        .iter()
+        .map(|key| Ok(meta.get(*key)?.and_then(|v| number(v.value()))))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    // A counter that does not read as one the host wrote, or one behind the backup's
+    // (`None`, never issued, is behind any), leaves the file's ids unknown: all of
+    // them, since either says the file is not what the backup became.
+    let known = live_next
+        .iter()
+        .zip(&ours)
+        .all(|(live, ours)| live.is_none_or(|live| live < NEAR_THE_END) && live >= ours);
+    for ((key, live), ours) in counters.iter().zip(live_next).zip(ours) {
+        let next = match known {
+            true if live > ours => live,
+            true => None,
+            // Past any id issued since the backup, whatever it was.
+            false => {
+                let readable = live.filter(|&live| live < NEAR_THE_END);
+                Some(
+                    readable
+                        .max(ours)
+                        .unwrap_or(1)
+                        .saturating_add(UNKNOWN_IDS_GAP),
+                )
             }
+        };
+        if let Some(next) = next {
+            meta.insert(*key, next.to_le_bytes().as_slice())?;
         }
     }
+    drop(meta);
     txn.commit()?;
     drop(db);
     // As the check before left it: the restored file is read by the host that opens

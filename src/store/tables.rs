@@ -127,6 +127,8 @@ pub(crate) const META_NEXT_ENTRY: &str = "next_entry_id";
 ///   existed could have written to the file without keeping it.
 /// - 5 → 6: names in Chinese, Japanese or Korean letters join the search tokens as
 ///   written, and the search index is rebuilt as for 4 → 5.
+/// - 6 → 7: names with an apostrophe join the search tokens without it (`obrien`),
+///   and the search index is rebuilt as for 4 → 5.
 pub(crate) fn prepare(db: &Database) -> Result<[u8; 32], StoreError> {
     let txn = db.begin_write()?;
     let found = {
@@ -146,6 +148,25 @@ pub(crate) fn prepare(db: &Database) -> Result<[u8; 32], StoreError> {
             found: v,
             supported: SCHEMA_VERSION,
         });
+    }
+    // Every file the host made has had its version since its first commit: tables
+    // without one are another application's redb file (a data folder pointed at the
+    // wrong place), which the host must not stamp as its own and fill. Refused with
+    // nothing written: the transaction is dropped, and `meta` with it.
+    if found.is_none() {
+        let others = txn
+            .list_tables()?
+            .filter(|t| t.name() != META.name())
+            .count()
+            + txn.list_multimap_tables()?.count();
+        if others > 0 {
+            return Err(StoreError::corrupt(
+                "meta",
+                format!(
+                    "no schema version beside {others} table(s): not widget-host's database (another application's redb file?); point data_dir at the host's own, or restore a backup"
+                ),
+            ));
+        }
     }
     // A migration holds the start for seconds on a large file (5.6 s for 100,000
     // people) while the port is already bound: the log says why nothing answers yet.
@@ -1548,5 +1569,41 @@ mod tests {
             prepare(&db),
             Err(StoreError::SchemaTooNew { found, .. }) if found == SCHEMA_VERSION + 1
         ));
+    }
+
+    /// Another application's redb file is refused, not taken over: no table of the
+    /// host's is added to it, and it keeps what it held.
+    #[test]
+    fn a_redb_file_of_another_application_is_refused_untouched() {
+        const THEIRS: TableDefinition<&str, u64> = TableDefinition::new("their_counts");
+        let db = memory_db();
+        let txn = db.begin_write().expect("write");
+        txn.open_table(THEIRS)
+            .expect("theirs")
+            .insert("visits", 7)
+            .expect("insert");
+        txn.commit().expect("commit");
+        let refused = prepare(&db).expect_err("a file without a schema version");
+        assert!(refused.is_damage(), "{refused:?}");
+        assert!(
+            refused.to_string().contains("not widget-host's database"),
+            "{refused}"
+        );
+        let read = db.begin_read().expect("read");
+        let names: Vec<String> = read
+            .list_tables()
+            .expect("list")
+            .map(|t| t.name().to_owned())
+            .collect();
+        assert_eq!(names, ["their_counts"]);
+        let theirs = read.open_table(THEIRS).expect("theirs");
+        assert_eq!(
+            theirs.get("visits").expect("get").map(|v| v.value()),
+            Some(7)
+        );
+        // A new file, with no table at all, is the host's to make.
+        let fresh = memory_db();
+        prepare(&fresh).expect("a new file");
+        prepare(&fresh).expect("and opened again");
     }
 }
