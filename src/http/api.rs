@@ -454,7 +454,7 @@ async fn writing<T: Send + 'static>(
     write: impl std::future::Future<Output = Result<T, crate::social::SocialError>> + Send + 'static,
 ) -> Result<T, HttpError> {
     // An administrator's calls, on behalf of the directory: no person's part.
-    answered(state.in_write_slot(None, write).await?)
+    answered(state.in_write_slot(None, 1, write).await?)
 }
 
 /// Runs a read on the render pool, as renders are: bounded, and skipped when its

@@ -607,6 +607,21 @@ mod tests {
             async move { call.send().await.map(|answer| answer.status()) }
         }
 
+        /// `user` follows every one of `people` in one bulk action.
+        fn follow_all(
+            &self,
+            user: &str,
+            people: &[String],
+        ) -> impl Future<Output = reqwest::Result<reqwest::StatusCode>> + Send + 'static {
+            let call = reqwest::Client::new()
+                .post(format!("{}/actions/follow", self.widget()))
+                .bearer_auth(Self::token(user, &[]))
+                .header("accept", "application/json")
+                .form(&[("_contacts_center_userIds", people.join(","))])
+                .timeout(Duration::from_secs(10));
+            async move { call.send().await.map(|answer| answer.status()) }
+        }
+
         /// `user`'s notifications from the user API: a read on the render pool, as a
         /// render is.
         fn notifications(
@@ -1251,6 +1266,48 @@ mod tests {
             0,
             "every part given back"
         );
+        let status = host.follow("alice", "bob").await.expect("answered");
+        assert_eq!(status, 200);
+        host.stop().await;
+    }
+
+    /// The people one person's waiting writes name count too: two 200-person bulk
+    /// actions waiting for the writer are all of a person's part, and their next
+    /// action, of one person, is refused as busy at once, where a hundred such bulk
+    /// actions would have held the writer for seconds before anyone else's.
+    #[tokio::test]
+    async fn one_persons_waiting_writes_name_so_many_people_at_most() {
+        use super::super::state::WRITES_NAMED_AT_ONCE;
+        let host = HeldWriterHost::start(None).await;
+        for user in ["alice", "bob"] {
+            assert_eq!(host.render(user).await.expect("render"), 200);
+        }
+        let people: Vec<String> = (0..WRITES_NAMED_AT_ONCE)
+            .map(|i| format!("person{i}"))
+            .collect();
+        let (release, holder) = host.hold_writer().await;
+        let halves = people.chunks(WRITES_NAMED_AT_ONCE / 2);
+        let bulk: Vec<_> = halves
+            .map(|half| tokio::spawn(host.follow_all("alice", half)))
+            .collect();
+        host.slots_taken(2).await;
+        assert_eq!(
+            host.state.named_shares.held_by("alice"),
+            WRITES_NAMED_AT_ONCE
+        );
+        let refused = host.follow("alice", "bob").await.expect("answered");
+        assert_eq!(refused, 503, "while the writer is still held");
+        let bobs = tokio::spawn(host.follow("bob", "alice"));
+        host.slots_taken(3).await;
+        assert!(!bobs.is_finished(), "bob's waits for the writer");
+        release.send(()).expect("release");
+        holder.join().expect("holder").expect("held write");
+        for task in bulk {
+            let status = task.await.expect("task").expect("answered");
+            assert_ne!(status, 503, "a bulk action within the share was done");
+        }
+        assert_eq!(bobs.await.expect("task").expect("answered"), 200);
+        assert_eq!(host.state.named_shares.holders(), 0, "given back");
         let status = host.follow("alice", "bob").await.expect("answered");
         assert_eq!(status, 200);
         host.stop().await;

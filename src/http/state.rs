@@ -37,6 +37,8 @@ pub struct AppState {
     pub write_slots: Arc<tokio::sync::Semaphore>,
     /// Each person's part of the write slots: half of them at most.
     pub write_shares: super::shares::Shares,
+    /// The people each person's waiting writes name: [`WRITES_NAMED_AT_ONCE`] at most.
+    pub named_shares: super::shares::Shares,
     /// WSRP envelopes handled at once (see [`WSRP_ENVELOPES_AT_ONCE`]).
     pub wsrp_envelopes: Arc<tokio::sync::Semaphore>,
     /// Bytes of WSRP envelopes being read at once, one permit a byte (see
@@ -76,28 +78,42 @@ impl AppState {
     /// task of its own: a request given up at its timeout leaves it running to its
     /// commit, holding its slot, so abandoned requests cannot queue more jobs for the
     /// writer than there are slots. A person's writes (`who`) hold half of the
-    /// slots at most: past that, [`HttpError::Busy`] at once, so that one person's
-    /// scripted calls (each can name 200 people) cannot take every slot and keep
-    /// everyone else's actions waiting. Busy too when no slot comes free within the
-    /// request timeout. Internal when the task was lost (a panic).
+    /// slots at most, and name [`WRITES_NAMED_AT_ONCE`] people in all (`weight`,
+    /// what the write asks of the writer: the people a bulk action names): past
+    /// either, [`HttpError::Busy`] at once, so that one person's scripted calls cannot
+    /// take every slot, nor queue a hundred 200-person Blocks (seconds of the one
+    /// writer's time each round) before everyone else's actions. Busy too when no slot
+    /// comes free within the request timeout. Internal when the task was lost (a
+    /// panic).
     ///
     /// [`HttpError::Busy`]: super::response::HttpError::Busy
     pub async fn in_write_slot<T: Send + 'static>(
         &self,
         who: Option<&str>,
+        weight: usize,
         write: impl std::future::Future<Output = T> + Send + 'static,
     ) -> Result<T, super::response::HttpError> {
         use super::response::HttpError;
+        let refused = |what: &str| {
+            if let Some(unlogged) = REFUSED_WRITES.admit() {
+                tracing::warn!(
+                    unlogged,
+                    "a person's write was refused as busy: they have {what} waiting already (one such line per 10 s; `unlogged` counts those left out)"
+                );
+            }
+            HttpError::Busy
+        };
         let share = match who {
-            Some(who) => Some(self.write_shares.take(who, 1).ok_or_else(|| {
-                if let Some(unlogged) = REFUSED_WRITES.admit() {
-                    tracing::warn!(
-                        unlogged,
-                        "a person's write was refused as busy: they have half of the write slots waiting already (one such line per 10 s; `unlogged` counts those left out)"
-                    );
-                }
-                HttpError::Busy
-            })?),
+            Some(who) => Some((
+                self.write_shares
+                    .take(who, 1)
+                    .ok_or_else(|| refused("half of the write slots"))?,
+                self.named_shares
+                    .take(who, weight.clamp(1, WRITES_NAMED_AT_ONCE))
+                    .ok_or_else(|| {
+                        refused(&format!("writes naming {WRITES_NAMED_AT_ONCE} people"))
+                    })?,
+            )),
             None => None,
         };
         // Nothing is queued until a slot is had, so a call that finds none within its
@@ -305,6 +321,7 @@ impl AppState {
             // Half, not less: a person's script acting on many people at once may
             // fill a group, and still leaves the other half to everyone else.
             write_shares: super::shares::Shares::new(WRITES_WAITING_AT_ONCE / 2),
+            named_shares: super::shares::Shares::new(WRITES_NAMED_AT_ONCE),
             wsrp_envelopes: Arc::new(tokio::sync::Semaphore::new(WSRP_ENVELOPES_AT_ONCE)),
             backups: Arc::new(tokio::sync::Semaphore::new(1)),
             stopping: Arc::default(),
@@ -656,6 +673,13 @@ pub const LARGE_ANSWERS_HELD_BYTES: usize = 128 * 1024 * 1024;
 /// long it takes. WSRP's writes wait on the producer's blocking thread, bounded by its 64
 /// envelopes.
 pub const WRITES_WAITING_AT_ONCE: usize = 256;
+
+/// People one person's waiting writes may name in all: two of the largest bulk
+/// actions (200 people each) at once, as a person who clicks twice sends, and about
+/// 80 ms of the writer's time at its measured 190 µs a person (BENCHMARKS.md). Without
+/// it, half of the write slots of 200-person actions were 25,600 writes, seconds of
+/// the one writer's time before anyone else's action in each round of a script.
+pub const WRITES_NAMED_AT_ONCE: usize = 400;
 
 static REFUSED_WRITES: crate::throttle::Throttle = crate::throttle::Throttle::new();
 

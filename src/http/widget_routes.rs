@@ -809,8 +809,11 @@ async fn run_action(state: &Arc<AppState>, prepared: Prepared) -> Result<ActionO
     let (widget, request) = refreshed(state, prepared).await?;
     let locale = request.locale.clone();
     let who = request.viewer.user().map(|u| u.user_id.clone());
+    let weight = widget.action_weight(&request.params);
     state
-        .in_write_slot(who.as_deref(), async move { widget.action(&request).await })
+        .in_write_slot(who.as_deref(), weight, async move {
+            widget.action(&request).await
+        })
         .await?
         .map_err(|error| widget_error(state, &locale, error))
 }
@@ -891,7 +894,7 @@ async fn write_claims(
     );
     let writing = state.claims.writing(&user.user_id, ticket);
     state
-        .in_write_slot(Some(&user.user_id), async move {
+        .in_write_slot(Some(&user.user_id), 1, async move {
             let wrote = social
                 .write_profile_async(&task_user.user_id, &task_user.profile)
                 .await;

@@ -218,6 +218,13 @@ pub trait Widget: Send + Sync {
     fn where_the_form_was(&self, _params: &crate::portal::Params) -> Vec<(String, String)> {
         Vec::new()
     }
+    /// How many writes an action's parameters ask for (the people a bulk action
+    /// names), which transports count against the caller's share of the writer's
+    /// time: at least 1, and as a guess before the action reads them, so a malformed
+    /// list counts as one (the action refuses it without writing).
+    fn action_weight(&self, _params: &crate::portal::Params) -> usize {
+        1
+    }
 }
 
 /// The widget implementations by kind (`<portlet-class>`), shared by every transport.

@@ -82,4 +82,9 @@ impl Widget for ContactsCenter {
     fn where_the_form_was(&self, params: &crate::portal::Params) -> Vec<(String, String)> {
         params::where_the_form_was(params)
     }
+
+    /// One per person named (`userId`, `userIds`): a bulk Block of 200 is 200 writes.
+    fn action_weight(&self, params: &crate::portal::Params) -> usize {
+        params::user_ids(params).map_or(1, |ids| ids.len().max(1))
+    }
 }
