@@ -944,6 +944,67 @@ async fn a_minimized_render_still_brings_its_caller_into_the_directory() {
     assert_eq!(status, StatusCode::OK, "{outcome}");
 }
 
+/// A request refused before the widget runs (an unknown action, a mode the
+/// descriptor does not declare, a window state the host does not know, a body that
+/// is not a form) brings its caller into nothing; an action the widget itself
+/// refuses still does, since the token describes the caller, not the request.
+#[tokio::test]
+async fn only_requests_that_reach_the_widget_refresh_the_directory() {
+    let server = start(|c, _| with_consumer(c)).await;
+    render(&server, "alice", &[]).await;
+    let widget = |path: &str| server.url(&format!("/widgets/{WIDGET}/{path}"));
+    let as_mina = |call: reqwest::RequestBuilder| {
+        call.bearer_auth(token("mina", &[]))
+            .header("accept", "application/json")
+            .send()
+    };
+    let unknown = as_mina(client().post(widget("actions/nope")))
+        .await
+        .expect("post");
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let help = as_mina(
+        client()
+            .get(widget("render"))
+            .query(&[("p_p_mode", "help")]),
+    )
+    .await
+    .expect("render");
+    assert_eq!(help.status(), StatusCode::BAD_REQUEST);
+    let state = as_mina(
+        client()
+            .get(widget("render"))
+            .query(&[("p_p_state", "sideways")]),
+    )
+    .await
+    .expect("render");
+    assert_eq!(state.status(), StatusCode::BAD_REQUEST);
+    let not_a_form = as_mina(
+        client()
+            .post(widget("actions/follow"))
+            .header("content-type", "application/json")
+            .body(r#"{"userId":"alice"}"#),
+    )
+    .await
+    .expect("post");
+    assert!(
+        not_a_form.status().is_client_error(),
+        "{}",
+        not_a_form.status()
+    );
+    let (status, _) = act(&server, "alice", "follow", &[("userId", "mina")]).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "mina is not in the directory"
+    );
+
+    // Refused by the widget (nobody to follow): mina is in the directory now.
+    let (status, _) = act(&server, "mina", "follow", &[("userId", "nobody")]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, outcome) = act(&server, "alice", "follow", &[("userId", "mina")]).await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+}
+
 /// A resource about someone the directory does not hold answers 404, as an action
 /// about them does, with the widget's own message.
 #[tokio::test]

@@ -205,7 +205,7 @@ fn descriptors_check_command() {
         .output()
         .expect("run");
     let out = String::from_utf8_lossy(&bad.stdout);
-    assert!(!bad.status.success(), "{out}");
+    assert_eq!(bad.status.code(), Some(1), "problems exit 1: {out}");
     assert!(
         out.contains("liferay-portlet.xml:"),
         "names the file with line and column: {out}"
@@ -326,7 +326,7 @@ async fn descriptors_copied_in_flat_or_missing_say_that_nothing_is_served() {
         .output()
         .expect("run");
     let out = String::from_utf8_lossy(&check.stdout);
-    assert!(!check.status.success(), "{out}");
+    assert_eq!(check.status.code(), Some(1), "problems exit 1: {out}");
     assert!(out.contains(flat) && out.contains("my-widget"), "{out}");
     // Named on its own, the same folder is one widget's folder, and valid.
     let folder = std::process::Command::new(bin)

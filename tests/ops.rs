@@ -2103,6 +2103,20 @@ fn cli_token_mints_for_hs256_consumers_only() {
             ],
         )
     };
+    // Without `--ttl`, an hour.
+    let o = token_of("portal-a");
+    assert!(o.status.success(), "{}", text(&o));
+    let hourly = String::from_utf8_lossy(&o.stdout).trim().to_owned();
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(hourly.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
+        3600
+    );
     let o = token_of("nobody");
     assert_eq!(o.status.code(), Some(2));
     assert!(

@@ -696,6 +696,31 @@ impl<'a> TreeBuilder<'a> {
 mod tests {
     use super::*;
 
+    /// A file nested past [`MAX_DEPTH`], or with more than [`MAX_ELEMENTS`], is one
+    /// problem that says which limit, found without building the rest; one level and
+    /// one element fewer parse.
+    #[test]
+    fn nesting_and_element_counts_are_bounded() {
+        let nested = |depth: usize| format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
+        assert!(parse(Path::new("d.xml"), nested(MAX_DEPTH).as_bytes()).is_ok());
+        let deep =
+            parse(Path::new("d.xml"), nested(MAX_DEPTH + 1).as_bytes()).expect_err("too deep");
+        assert!(
+            deep.message.contains("nest deeper than 64 levels"),
+            "{}",
+            deep.message
+        );
+        let flat = |elements: usize| format!("<r>{}</r>", "<b/>".repeat(elements - 1));
+        assert!(parse(Path::new("d.xml"), flat(MAX_ELEMENTS).as_bytes()).is_ok());
+        let many =
+            parse(Path::new("d.xml"), flat(MAX_ELEMENTS + 1).as_bytes()).expect_err("too many");
+        assert!(
+            many.message.contains("more than 100000 elements"),
+            "{}",
+            many.message
+        );
+    }
+
     /// Lines end at LF, CR LF or a CR alone, and values lose XML's white space only.
     #[test]
     fn lines_end_as_xml_ends_them_and_values_keep_other_spaces() {

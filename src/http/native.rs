@@ -561,6 +561,21 @@ mod tests {
         ] {
             assert_eq!(base(odd), fallback, "{odd}");
         }
+        // A proxy's `X-Forwarded-*` and `Forwarded` are any client's to send: not read.
+        let mut headers = hyper::HeaderMap::new();
+        for (name, value) in [
+            ("host", "widget-host.internal:8080"),
+            ("x-forwarded-host", "evil.example"),
+            ("x-forwarded-proto", "https"),
+            ("x-forwarded-port", "443"),
+            ("forwarded", "host=evil.example;proto=https"),
+        ] {
+            headers.insert(name, hyper::header::HeaderValue::from_static(value));
+        }
+        assert_eq!(
+            host_base(&config, &headers),
+            "http://widget-host.internal:8080"
+        );
     }
 
     #[test]
