@@ -211,6 +211,26 @@ impl<'a> Chain<'a> {
     }
 }
 
+/// `name` set apart from the sentence it is written into (between U+2068 FIRST STRONG
+/// ISOLATE and U+2069 POP DIRECTIONAL ISOLATE), as `<bdi>` would in markup, which an
+/// attribute, a `confirm()` question and a JSON answer's `text` cannot hold. Without
+/// it a Hebrew or Arabic name takes the words next to it into its own direction:
+/// "Not done for: דנה לוי, משה כהן" shows the two names in reverse order, and a name
+/// ending in a digit sees it jump to the sentence's other side. Overrides, embeddings
+/// and isolates inside the name go (the directory drops them from people's names; a
+/// personal contact's name may still hold one), so that none ends the pair early or
+/// turns the rest of the sentence.
+pub fn isolate(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 6);
+    out.push('\u{2068}');
+    out.extend(
+        name.chars()
+            .filter(|c| !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')),
+    );
+    out.push('\u{2069}');
+    out
+}
+
 /// `n` with the thousands separator of `locale`'s language, from CLDR: `12,345` in
 /// English, Japanese and Chinese; `12.345` in German, Portuguese and Spanish; `12 345`
 /// in French, with the narrow no-break space (U+202F) so a count never breaks across

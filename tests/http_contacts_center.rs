@@ -545,7 +545,7 @@ async fn an_outcome_names_its_person_only_under_the_seal_its_action_wrote() {
     );
     let page = render_location(&server, "alice", &location).await;
     assert!(
-        page.contains("You are now connected to Givenbob Familybob."),
+        page.contains("You are now connected to \u{2068}Givenbob Familybob\u{2069}."),
         "the actor's next page names whom: {page}"
     );
     // The page's script names the seal's parameter (it drops seals from the address
@@ -664,7 +664,7 @@ async fn a_json_answer_carries_the_sealed_render_parameters_of_its_outcome() {
         .collect();
     let list = render_query(&server, "alice", &query).await;
     assert!(
-        list.contains("You are not following Givenbob Familybob anymore."),
+        list.contains("You are not following \u{2068}Givenbob Familybob\u{2069} anymore."),
         "{list}"
     );
 }
@@ -2845,7 +2845,10 @@ async fn a_nameless_sender_is_named_by_their_id_in_notifications() {
     let (url, fields) = form_for(&requests, "accept-request");
     let location = posted(&url, &fields).await;
     let page = render_location(&server, "bob", &location).await;
-    assert!(page.contains("You are now connected to no.name."), "{page}");
+    assert!(
+        page.contains("You are now connected to \u{2068}no.name\u{2069}."),
+        "{page}"
+    );
     server.stop().await;
 }
 

@@ -116,7 +116,7 @@ async fn dashboard_content_page_and_switching_people() {
         head(&japanese)
     );
     assert!(
-        html.contains("Richard Roe wants to connect with you."),
+        html.contains("\u{2068}Richard Roe\u{2069} wants to connect with you."),
         "{html}"
     );
     assert!(

@@ -767,7 +767,7 @@ async fn a_blocking_interaction_runs_a_contacts_center_action_to_its_commit() {
         assert_eq!(status, 200, "{page}");
         page
     };
-    let named = "You are now following Walter Brandt.";
+    let named = "You are now following \u{2068}Walter Brandt\u{2069}.";
     let unnamed = "You are now following this user.";
     let page = said(outcome_in(&alice, sealed)).await;
     assert!(page.contains(named), "{page}");

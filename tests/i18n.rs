@@ -595,3 +595,17 @@ fn language_tags_name_the_texts_language() {
         assert_eq!(widget_host::i18n::language_tag(locale), tag, "{locale:?}");
     }
 }
+
+/// A name set into a sentence is isolated from it, and direction controls inside it
+/// go: an override left open, or an isolate closed early, would turn the rest.
+#[test]
+fn names_are_isolated_with_their_own_controls_removed() {
+    use widget_host::i18n::isolate;
+    assert_eq!(isolate("דנה לוי"), "\u{2068}דנה לוי\u{2069}");
+    assert_eq!(
+        isolate("Eve\u{202E}Lee\u{2069}\u{2066}x\u{202A}"),
+        "\u{2068}EveLeex\u{2069}"
+    );
+    // Marks stay: they are how names that mix scripts are written.
+    assert_eq!(isolate("Ana\u{200F}"), "\u{2068}Ana\u{200F}\u{2069}");
+}

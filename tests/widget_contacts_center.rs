@@ -841,7 +841,7 @@ fn blocks_disconnections_and_deletions_ask_first() {
     let card = cc(Some("a")).p("userId", "b").html(&w);
     assert!(
         card.contains(
-            " data-confirm=\"Block Bob Baker? This ends your connection, any follows and any pending request between you.\">Block</button>"
+            " data-confirm=\"Block \u{2068}Bob Baker\u{2069}? This ends your connection, any follows and any pending request between you.\">Block</button>"
         ),
         "{card}"
     );
@@ -862,7 +862,7 @@ fn blocks_disconnections_and_deletions_ask_first() {
     let connected = cc(Some("a")).p("userId", "c").html(&w);
     assert!(
         connected.contains(
-            " data-confirm=\"Disconnect from Cid Cole? To connect again, one of you sends a request and the other confirms it.\">Disconnect</button>"
+            " data-confirm=\"Disconnect from \u{2068}Cid Cole\u{2069}? To connect again, one of you sends a request and the other confirms it.\">Disconnect</button>"
         ),
         "{connected}"
     );
@@ -871,7 +871,7 @@ fn blocks_disconnections_and_deletions_ask_first() {
     let follower = cc(Some("a")).p("userId", "b").html(&w);
     assert!(
         follower.contains(
-            " data-confirm=\"Remove Bob Baker from your followers? Only they can start following you again.\">Remove Follower</button>"
+            " data-confirm=\"Remove \u{2068}Bob Baker\u{2069} from your followers? Only they can start following you again.\">Remove Follower</button>"
         ),
         "{follower}"
     );
@@ -883,7 +883,9 @@ fn blocks_disconnections_and_deletions_ask_first() {
     assert!(saved.ok, "{saved:?}");
     let contacts = cc(Some("a")).p("filter", "contacts").html(&w);
     assert!(
-        contacts.contains(" data-confirm=\"Delete Zoë &lt;Zed&gt; from My Contacts?\">Delete"),
+        contacts.contains(
+            " data-confirm=\"Delete \u{2068}Zoë &lt;Zed&gt;\u{2069} from My Contacts?\">Delete"
+        ),
         "{contacts}"
     );
     // One question per such button, and none on the others.
@@ -931,7 +933,10 @@ fn a_refusal_on_a_list_names_whom_it_refused() {
         "{one:?}"
     );
     let text = alert(&one.render_params);
-    assert!(text.ends_with(" Not done for: Bob Baker."), "{text}");
+    assert!(
+        text.ends_with(" Not done for: \u{2068}Bob Baker\u{2069}."),
+        "{text}"
+    );
     let both = cc(Some("a"))
         .named("follow")
         .p("userIds", "b,c")
@@ -940,7 +945,7 @@ fn a_refusal_on_a_list_names_whom_it_refused() {
     assert!(!both.ok, "{both:?}");
     let text = alert(&both.render_params);
     assert!(
-        text.ends_with(" Not done for: Bob Baker, Cid Cole."),
+        text.ends_with(" Not done for: \u{2068}Bob Baker\u{2069}, \u{2068}Cid Cole\u{2069}."),
         "{text}"
     );
     // On the card, the card says whom; a success names its person its own way.
@@ -1040,31 +1045,31 @@ fn a_partial_bulk_action_names_whom_it_left_out() {
     assert!(
         english.ends_with(
             "Done for some of the selected people only. \
-             Not done for: Bob Baker, Ann Archer, Dee Dunn, Eve Dunn and 1 other person."
+             Not done for: \u{2068}Bob Baker\u{2069}, \u{2068}Ann Archer\u{2069}, \u{2068}Dee Dunn\u{2069}, \u{2068}Eve Dunn\u{2069} and 1 other person."
         ),
         "{english}"
     );
     let more = counted("d,e", "3");
     let chinese = page("zh_CN", &more);
     assert!(
-        chinese.ends_with("仅对部分所选用户完成。未完成：Dee Dunn、Eve Dunn及另外 3 人。"),
+        chinese.ends_with("仅对部分所选用户完成。未完成：\u{2068}Dee Dunn\u{2069}、\u{2068}Eve Dunn\u{2069}及另外 3 人。"),
         "{chinese}"
     );
     let german = page("de_DE", &more);
     assert!(
-        german.ends_with("Nicht ausgeführt für: Dee Dunn, Eve Dunn und 3 weitere Personen."),
+        german.ends_with("Nicht ausgeführt für: \u{2068}Dee Dunn\u{2069}, \u{2068}Eve Dunn\u{2069} und 3 weitere Personen."),
         "{german}"
     );
     // Parameters written by hand name no more than five, count no more than a bulk
     // action may name, and ids that are not ids name and count nobody.
     let forged = page("en_US", &counted("b,c,d,e,f,g,a", "99999999999999999999"));
     assert!(
-        forged.ends_with("Not done for: Bob Baker, Cid Cole, Dee Dunn, Eve Dunn, Fay Dunn."),
+        forged.ends_with("Not done for: \u{2068}Bob Baker\u{2069}, \u{2068}Cid Cole\u{2069}, \u{2068}Dee Dunn\u{2069}, \u{2068}Eve Dunn\u{2069}, \u{2068}Fay Dunn\u{2069}."),
         "{forged}"
     );
     let capped = page("en_US", &counted("b", "5000"));
     assert!(
-        capped.ends_with("Not done for: Bob Baker and 200 other people."),
+        capped.ends_with("Not done for: \u{2068}Bob Baker\u{2069} and 200 other people."),
         "{capped}"
     );
     // Nobody left to name (people deleted since): how many, still.
@@ -1075,7 +1080,10 @@ fn a_partial_bulk_action_names_whom_it_left_out() {
     // A person the directory holds no name for is named by their id, as lists do.
     w.add("nameless", "", "");
     let nameless = page("en_US", &counted("nameless", "0"));
-    assert!(nameless.ends_with("Not done for: nameless."), "{nameless}");
+    assert!(
+        nameless.ends_with("Not done for: \u{2068}nameless\u{2069}."),
+        "{nameless}"
+    );
     let junk = [
         ("message".to_owned(), partial.message.clone()),
         ("leftOut".to_owned(), "<b>,,".to_owned()),
@@ -1171,12 +1179,12 @@ fn bulk_actions_on_user_ids() {
             .html(&w)
     };
     assert!(
-        page("en_US").contains("You are now following Bob Baker."),
+        page("en_US").contains("You are now following \u{2068}Bob Baker\u{2069}."),
         "{}",
         page("en_US")
     );
     assert!(
-        page("de_DE").contains("Sie folgen jetzt Bob Baker."),
+        page("de_DE").contains("Sie folgen jetzt \u{2068}Bob Baker\u{2069}."),
         "{}",
         page("de_DE")
     );
@@ -1198,7 +1206,10 @@ fn bulk_actions_on_user_ids() {
         .iter()
         .fold(cc(Some("a")).locale("fr_FR"), |call, (k, v)| call.p(k, v))
         .html(&w);
-    assert!(page.contains("Vous suivez déjà Bob Baker."), "{page}");
+    assert!(
+        page.contains("Vous suivez déjà \u{2068}Bob Baker\u{2069}."),
+        "{page}"
+    );
     let card = cc(Some("a")).named("unfollow").p("userId", "b").ok(&w);
     assert!(card.render_params.contains(&("userId".into(), "b".into())));
     // When every target is refused nothing changed: the first refusal speaks.
@@ -1219,7 +1230,9 @@ fn bulk_actions_on_user_ids() {
         .fold(cc(Some("a")), |call, (k, v)| call.p(k, v))
         .html(&w);
     assert!(
-        page.contains("Nothing was done. Not done for: Ann Archer and 1 other person."),
+        page.contains(
+            "Nothing was done. Not done for: \u{2068}Ann Archer\u{2069} and 1 other person."
+        ),
         "{page}"
     );
     assert!(!page.contains("yourself"), "{page}");
@@ -2530,7 +2543,10 @@ fn introduction_and_page_owner_view() {
         );
     }
     let owner = cc(Some("a")).owner("b").html(&w);
-    assert!(owner.contains("Bob Baker has no connections."), "{owner}");
+    assert!(
+        owner.contains("\u{2068}Bob Baker\u{2069} has no connections."),
+        "{owner}"
+    );
     assert!(!owner.contains("<form"));
     cc(Some("b")).named("connect").p("userId", "c").ok(&w);
     let id = request_id(&w, "c");
@@ -2540,7 +2556,7 @@ fn introduction_and_page_owner_view() {
         .ok(&w);
     let owner = cc(Some("a")).owner("b").html(&w);
     assert!(
-        owner.contains("Bob Baker has 1 connection.") && owner.contains("Cid Cole"),
+        owner.contains("\u{2068}Bob Baker\u{2069} has 1 connection.") && owner.contains("Cid Cole"),
         "{owner}"
     );
     assert!(!owner.contains("badge"), "a knows nobody here yet: {owner}");
@@ -2601,7 +2617,10 @@ fn introduction_and_page_owner_view() {
     // What a click on a card's link led to takes the focus, to be read out.
     assert!(missing.contains("role=\"alert\""), "{missing}");
     assert!(missing.contains("autofocus"), "{missing}");
-    assert!(missing.contains("Bob Baker has 1 connection."), "{missing}");
+    assert!(
+        missing.contains("\u{2068}Bob Baker\u{2069} has 1 connection."),
+        "{missing}"
+    );
     // An owner the directory does not know: not found, on the viewer's own page. The
     // parameter's text is never shown as a name.
     let unknown = cc(Some("a")).owner("Mallory-the-admin").html(&w);
@@ -2764,7 +2783,7 @@ fn an_export_past_its_cap_holds_the_first_cards_and_its_link_says_so() {
     w.add("o", "Oli", "Other");
     let owner = cc(Some("o")).owner("v").html(&w);
     assert!(
-        owner.contains("Val Viewer has 10,001 connections."),
+        owner.contains("\u{2068}Val Viewer\u{2069} has 10,001 connections."),
         "{owner}"
     );
     let german = cc(Some("o")).owner("v").locale("de_DE").html(&w);
@@ -3597,7 +3616,7 @@ fn the_contact_limit_refusal_says_the_limit() {
 }
 
 /// A request answered from a list leaves that list, so the message names the person
-/// ("You are now connected to Ann Archer."), where "this user" would leave a screen
+/// ("You are now connected to \u{2068}Ann Archer\u{2069}."), where "this user" would leave a screen
 /// reader's user asking whom. In both widgets, in the reader's language; a card
 /// shows the person and keeps the short text; a message key that names nobody, or
 /// an id of nobody, keeps its own text.
@@ -3637,12 +3656,12 @@ fn an_answer_from_a_list_names_the_person_it_answered() {
     };
     let html = back(cc(Some("b"))).html(&w);
     assert!(
-        html.contains("You are now connected to Ann Archer."),
+        html.contains("You are now connected to \u{2068}Ann Archer\u{2069}."),
         "{html}"
     );
     let german = back(cc(Some("b")).locale("de_DE")).html(&w);
     assert!(
-        german.contains("Sie sind jetzt mit Ann Archer verbunden."),
+        german.contains("Sie sind jetzt mit \u{2068}Ann Archer\u{2069} verbunden."),
         "{german}"
     );
     // Cid's, from the Notifications widget.
@@ -3657,7 +3676,7 @@ fn an_answer_from_a_list_names_the_person_it_answered() {
         .fold(notes(Some("b")), |call, (k, v)| call.p(k, v))
         .html(&w);
     assert!(
-        html.contains("You have ignored the connection request from Cid Cole."),
+        html.contains("You have ignored the connection request from \u{2068}Cid Cole\u{2069}."),
         "{html}"
     );
     // A card shows whom: no name is added, and none is asked for.

@@ -33,7 +33,7 @@ fn shows_pending_requests_and_confirms_them() {
     cc(Some("a")).named("connect").p("userId", "b").ok(&w);
     let html = notes(Some("b")).html(&w);
     assert!(
-        html.contains("Ann Archer wants to connect with you."),
+        html.contains("\u{2068}Ann Archer\u{2069} wants to connect with you."),
         "{html}"
     );
     assert!(html.contains("You have 1 pending request."));

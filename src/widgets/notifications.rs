@@ -176,7 +176,10 @@ impl Notifications {
                         fields.extend(on_page.map(|c| ("cursor", c)));
                         let who = r.person.display_name();
                         Item {
-                            text: ui.format("x-wants-to-connect-with-you", &[&who]),
+                            text: ui.format(
+                                "x-wants-to-connect-with-you",
+                                &[&crate::i18n::isolate(&who)],
+                            ),
                             when: when(r.created_at),
                             when_iso: when_iso(r.created_at),
                             forms: vec![

@@ -175,6 +175,11 @@ class Texts:
             text = text.replace("{%d}" % i, str(a))
         return text
 
+    def named(self, key, *names):
+        """`fmt` with each name set apart as the host sets a name into a sentence:
+        between U+2068 FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL ISOLATE."""
+        return self.fmt(key, *("\u2068%s\u2069" % n for n in names))
+
     @staticmethod
     def singular_key(key):
         """`you-have-x-connections` -> `you-have-x-connection`; `-people` -> `-person`."""

@@ -159,12 +159,12 @@ def test_connect_confirm_follow_block_and_vcard(demo, browser, shots, js):
         # B sees the request: the bell's badge and the Notifications widget.
         me.become(b_id)
         assert me.pending_badge() == 1
-        request_text = EN.fmt("x-wants-to-connect-with-you", a_name)
+        request_text = EN.named("x-wants-to-connect-with-you", a_name)
         assert request_text in page.locator(NOTIFICATIONS).inner_text()
         shoot(page, shots, "notifications", js)
         me.press(NOTIFICATIONS, EN["accept"])
         # The request's row is gone: the message names whom it was from.
-        assert me.alert(NOTIFICATIONS) == EN.fmt("you-are-now-connected-to-x", a_name)
+        assert me.alert(NOTIFICATIONS) == EN.named("you-are-now-connected-to-x", a_name)
         # The Contacts Center beside it shows the new connection at once, and the
         # portal's bell no request: the page reloaded (plain forms), or the script
         # refreshed them from the page the placement that acted fetched.
@@ -191,7 +191,7 @@ def test_connect_confirm_follow_block_and_vcard(demo, browser, shots, js):
             page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
             me.press(CC, EN["block"])
             until(page, lambda: asked, "asked")
-            assert asked == [EN.fmt("are-you-sure-you-want-to-block-x", b_name)]
+            assert asked == [EN.named("are-you-sure-you-want-to-block-x", b_name)]
             page.wait_for_timeout(300)
             assert page.locator(f"{CC} .alert").count() == 0
             page.once("dialog", lambda dialog: dialog.accept())
@@ -695,7 +695,7 @@ def test_a_browser_too_old_for_the_script_still_asks_before_blocking(demo, brows
         page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
         me.press(CC, EN["block"])
         until(page, lambda: asked, "the question")
-        assert asked == [EN.fmt("are-you-sure-you-want-to-block-x", "Anna Novák")]
+        assert asked == [EN.named("are-you-sure-you-want-to-block-x", "Anna Novák")]
         assert sent == [], sent
         page.once("dialog", lambda dialog: dialog.accept())
         me.press(CC, EN["block"])
@@ -748,7 +748,7 @@ def test_a_box_of_another_kind_in_a_form_leaves_its_question_asked(demo, browser
             " button.form.appendChild(box); }", CC)
         me.press(CC, EN["block"])
         until(page, lambda: asked, "asked")
-        assert asked == [EN.fmt("are-you-sure-you-want-to-block-x", "Hiroshi Tanaka")]
+        assert asked == [EN.named("are-you-sure-you-want-to-block-x", "Hiroshi Tanaka")]
     finally:
         context.close()
 
@@ -1432,7 +1432,7 @@ def test_view_more_in_notifications_gives_the_focus_to_the_first_new_request(bro
             f"() => document.activeElement === document.querySelectorAll({rows!r})[20].querySelector('.list-group-title')")
         # Newest first: the first asker's request is the one the next page brought.
         assert page.evaluate("() => document.activeElement.textContent") == \
-            EN["x-wants-to-connect-with-you"].replace("{0}", "Asker Number00")
+            EN.named("x-wants-to-connect-with-you", "Asker Number00")
     finally:
         context.close()
         stop_server(proc)

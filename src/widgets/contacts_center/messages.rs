@@ -131,7 +131,7 @@ fn naming(key: &str) -> Option<&'static str> {
 /// [`text`], naming `person` where the key has a text that does.
 pub(crate) fn text_about(ui: &Ui<'_>, key: &str, person: Option<&str>) -> String {
     match (naming(key), person.filter(|p| !p.is_empty())) {
-        (Some(named), Some(person)) => ui.format(named, &[person]),
+        (Some(named), Some(person)) => ui.format(named, &[&crate::i18n::isolate(person)]),
         _ => text(ui, key),
     }
 }
@@ -220,7 +220,7 @@ fn left_out_text(
         match person {
             // Named as the lists name them: by the user id when the directory holds
             // no name.
-            Some(person) => names.push(person.display_name()),
+            Some(person) => names.push(crate::i18n::isolate(&person.display_name())),
             None => others += 1,
         }
     }

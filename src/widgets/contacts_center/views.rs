@@ -15,6 +15,7 @@ use super::params;
 use super::preferences::{self, Settings};
 use super::resources::MAX_EXPORT;
 use super::rows::{Row, Select};
+use crate::i18n::isolate;
 use crate::portal::{PortalUser, PortletMode};
 use crate::store::{
     Filter, Listed, MUTUAL_SCAN_LIMIT, Page as ListPage, Person, Reader, RequestSide, RequestView,
@@ -711,9 +712,10 @@ impl View<'_> {
                                     &fields,
                                 )
                                 .about(&e.full_name)
-                                .confirming(
-                                    ui.format("are-you-sure-you-want-to-delete-x", &[&e.full_name]),
-                                ),
+                                .confirming(ui.format(
+                                    "are-you-sure-you-want-to-delete-x",
+                                    &[&isolate(&e.full_name)],
+                                )),
                             full_name: e.full_name,
                             email_address: e.email_address,
                             comments: if self.settings.flag("showComments", true) {
@@ -869,7 +871,7 @@ impl View<'_> {
                     // first, as a block is.
                     let question = ui.format(
                         "are-you-sure-you-want-to-disconnect-from-x",
-                        &[&person.display_name()],
+                        &[&isolate(&person.display_name())],
                     );
                     let disconnect = ui.form("disconnect", "disconnect", secondary, &on);
                     forms.push(disconnect.confirming(question));
@@ -905,7 +907,7 @@ impl View<'_> {
                     // disconnection is.
                     let question = ui.format(
                         "are-you-sure-you-want-to-remove-x-from-your-followers",
-                        &[&person.display_name()],
+                        &[&isolate(&person.display_name())],
                     );
                     let remove = ui.form("remove-follower", "remove-follower", secondary, &on);
                     forms.push(remove.confirming(question));
@@ -913,7 +915,7 @@ impl View<'_> {
                 let block = ui.form("block", "block", "btn btn-outline-danger btn-sm", &on);
                 let question = ui.format(
                     "are-you-sure-you-want-to-block-x",
-                    &[&person.display_name()],
+                    &[&isolate(&person.display_name())],
                 );
                 forms.push(block.confirming(question));
             }
@@ -985,10 +987,10 @@ impl View<'_> {
             .map_err(|e| self.err(e))?
             .connections;
         let title = if count == 0 {
-            ui.format("x-has-no-connections", &[&name])
+            ui.format("x-has-no-connections", &[&isolate(&name)])
         } else {
             let key = ui.plural_key("x-has-x-connections", count);
-            ui.format(&key, &[&name, &ui.number(count)])
+            ui.format(&key, &[&isolate(&name), &ui.number(count)])
         };
         let (page, restarted) = paging::from_cursor(ui.req.params.get("cursor"), false, |c| {
             self.reader
