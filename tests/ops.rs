@@ -672,6 +672,52 @@ fn a_replaced_counter_near_the_end_is_not_taken_over() {
     assert_eq!(inspect_file(&live).unwrap().violations, vec![]);
 }
 
+/// `check-db` reads what the host reads besides the graph: a placement's preferences
+/// that do not decode (its renders would fail) and a host key of the wrong length
+/// (the host would not start) are violations, named.
+#[test]
+fn check_db_reads_preferences_and_the_host_key() {
+    const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+    const PREFERENCES: TableDefinition<&str, &[u8]> = TableDefinition::new("portletid_preferences");
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("db.redb");
+    seed_file(&live, 10, 2.0, 5);
+    assert_eq!(inspect_file(&live).unwrap().violations, vec![]);
+    let db = reopen(&live);
+    let txn = db.begin_write().unwrap();
+    {
+        let mut preferences = txn.open_table(PREFERENCES).unwrap();
+        preferences
+            .insert(
+                "contacts_center_INSTANCE_ok",
+                br#"{"pageSize":["10"]}"#.as_slice(),
+            )
+            .unwrap();
+        preferences
+            .insert("contacts_center_INSTANCE_bad", b"not json".as_slice())
+            .unwrap();
+        txn.open_table(META)
+            .unwrap()
+            .insert("host_key", b"short".as_slice())
+            .unwrap();
+    }
+    txn.commit().unwrap();
+    drop(db);
+    let found: Vec<String> = inspect_file(&live)
+        .unwrap()
+        .violations
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found[0]
+            .starts_with("the preferences of placement contacts_center_INSTANCE_bad do not decode"),
+        "{found:#?}"
+    );
+    assert_eq!(found[1], "meta host_key is 5 bytes, not 32");
+}
+
 /// Where no database is there to replace (a lost disk, a new machine), nobody knows
 /// what was issued after the backup: its counters move 2^32 ahead and the restore
 /// says so. Likewise over a live file whose counters are behind the backup's, which

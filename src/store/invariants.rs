@@ -49,7 +49,35 @@ pub fn check_invariants(reader: &Reader) -> Result<Vec<Violation>, StoreError> {
     )?;
     check_lists(reader, &directory, &relations, &requests, &mut v)?;
     check_counters(reader, &directory, &mut v)?;
+    check_settings(reader, &mut v)?;
     Ok(v)
+}
+
+/// What the host reads besides the graph: each placement's saved preferences (a row
+/// that does not decode fails every render of that placement) and the host key (one
+/// that is not 32 bytes stops the host from starting).
+fn check_settings(reader: &Reader, v: &mut Vec<Violation>) -> Result<(), StoreError> {
+    for row in reader.table(tables::PORTLETID_PREFERENCES)?.iter()? {
+        let (portlet, value) = row?;
+        if let Err(e) = tables::decode::<super::Preferences>("portletid_preferences", value.value())
+        {
+            v.push(Violation(format!(
+                "the preferences of placement {} do not decode: {e}",
+                portlet.value()
+            )));
+        }
+    }
+    let meta = reader.table(tables::META)?;
+    if let Some(key) = meta.get(tables::META_HOST_KEY)?
+        && key.value().len() != 32
+    {
+        v.push(Violation(format!(
+            "meta {} is {} bytes, not 32",
+            tables::META_HOST_KEY,
+            key.value().len()
+        )));
+    }
+    Ok(())
 }
 
 /// The people as the checks after [`check_people`] need them.

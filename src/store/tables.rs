@@ -104,7 +104,7 @@ pub(crate) mod list {
 /// without it too (`normalize::fold_without_apostrophes`).
 pub(crate) const SCHEMA_VERSION: u64 = 7;
 pub(crate) const META_SCHEMA: &str = "schema_version";
-const META_HOST_KEY: &str = "host_key";
+pub(crate) const META_HOST_KEY: &str = "host_key";
 pub(crate) const META_NEXT_USER: &str = "next_user_id";
 pub(crate) const META_NEXT_REQUEST: &str = "next_request_id";
 pub(crate) const META_NEXT_ENTRY: &str = "next_entry_id";
