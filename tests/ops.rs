@@ -1404,6 +1404,59 @@ fn serve_refuses_to_start_on_a_database_path_that_is_no_file() {
     assert_eq!(said.matches(&named).count(), 1, "{said}");
 }
 
+/// A database the host cannot serve stops the start with what to do next: a newer
+/// release's file, another application's redb file, a damaged one.
+#[test]
+fn serve_says_what_to_do_with_a_database_it_cannot_serve() {
+    const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+    const THEIRS: TableDefinition<&str, u64> = TableDefinition::new("their_counts");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let database = data.join("widget-host.redb");
+    drop(Social::open(&database).unwrap());
+    let db = reopen(&database);
+    let txn = db.begin_write().unwrap();
+    txn.open_table(META)
+        .unwrap()
+        .insert("schema_version", 999u64.to_le_bytes().as_slice())
+        .unwrap();
+    txn.commit().unwrap();
+    drop(db);
+    let o = serve_must_fail(&data, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("a newer widget-host wrote it; run that release, or restore a backup"),
+        "{}",
+        text(&o)
+    );
+
+    std::fs::remove_file(&database).unwrap();
+    let db = Database::create(&database).unwrap();
+    let txn = db.begin_write().unwrap();
+    txn.open_table(THEIRS).unwrap().insert("visits", 7).unwrap();
+    txn.commit().unwrap();
+    drop(db);
+    let o = serve_must_fail(&data, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    for said in [
+        "not widget-host's database",
+        "restore a backup (`widget-host restore FILE`, with the host stopped), or move the file aside",
+    ] {
+        assert!(text(&o).contains(said), "{said}: {}", text(&o));
+    }
+    // Refused untouched: no table of the host's was added.
+    let db = reopen(&database);
+    let tables: Vec<String> = db
+        .begin_read()
+        .unwrap()
+        .list_tables()
+        .unwrap()
+        .map(|t| t.name().to_owned())
+        .collect();
+    assert_eq!(tables, ["their_counts"]);
+}
+
 /// Bytes of `path` in the operating system's page cache, counted in whole pages as
 /// util-linux's `fincore` counts them, and asked the way it asks: the file is mapped,
 /// never touched (so nothing is read in), and mincore(2) says which pages are

@@ -206,6 +206,16 @@ impl AppState {
                     "cannot open database {}: it is locked: another widget-host serves this data folder, or a backup, restore, check-db, seed or import-users is running on it",
                     path.display()
                 )),
+                // What to do next, where the cause alone does not say: the file is
+                // whole, but not this release's to serve; or it is damaged.
+                SocialError::Store(s @ StoreError::SchemaTooNew { .. }) => HostError::Startup(format!(
+                    "cannot open database {}: {s}: a newer widget-host wrote it; run that release, or restore a backup this release made (`widget-host restore FILE`, with the host stopped)",
+                    path.display()
+                )),
+                SocialError::Store(s) if s.is_damage() => HostError::Startup(format!(
+                    "cannot open database {}: {s}: the file is damaged or not widget-host's; restore a backup (`widget-host restore FILE`, with the host stopped), or move the file aside to start on an empty directory",
+                    path.display()
+                )),
                 e => HostError::Startup(format!("cannot open database {}: {e}", path.display())),
             })?;
             // With the database's lock held, no backup or restore can be writing.

@@ -14,7 +14,7 @@ pub enum StoreError {
     /// `check-db` reads a file as it is; an older schema is migrated only by opening
     /// it to serve (or by `restore`, which migrates its copy first).
     #[error(
-        "database schema version {found} is older than this host's ({current}); starting the host or restoring the file migrates it"
+        "database schema version {found} is older than this host's ({current}): check-db reads a file as it is; a host started on it migrates it first, and `restore` of it migrates and checks its copy"
     )]
     SchemaOlder { found: u64, current: u64 },
     /// A person record the directory refused (bad id, ...).
