@@ -163,7 +163,7 @@ pub(crate) fn prepare(db: &Database) -> Result<[u8; 32], StoreError> {
             return Err(StoreError::corrupt(
                 "meta",
                 format!(
-                    "no schema version beside {others} table(s): not widget-host's database (another application's redb file?); point data_dir at the host's own, or restore a backup"
+                    "no schema version beside {others} table(s): not widget-host's database (another application's redb file?)"
                 ),
             ));
         }
