@@ -1265,6 +1265,39 @@ fn host_command(data: &Path, args: &[&str]) -> Command {
     cmd
 }
 
+/// A relative path in the configuration file is read from the folder the host is
+/// started in, not from the file's own folder, as README says: a service's unit sets
+/// its working folder, and the paths follow it.
+#[test]
+fn relative_paths_in_the_config_file_are_read_from_the_working_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config_dir, working) = (dir.path().join("etc"), dir.path().join("srv"));
+    std::fs::create_dir_all(&config_dir).unwrap();
+    std::fs::create_dir_all(&working).unwrap();
+    let config = config_dir.join("host.toml");
+    std::fs::write(&config, "data_dir = \"state\"\n").unwrap();
+    let mut seed = Command::new(env!("CARGO_BIN_EXE_widget-host"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("WIDGET_HOST_") {
+            seed.env_remove(k);
+        }
+    }
+    let o = seed
+        .arg("--config")
+        .arg(&config)
+        .args(["seed", "--users", "3", "--degree", "1"])
+        .current_dir(&working)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        working.join("state/widget-host.redb").is_file(),
+        "{}",
+        text(&o)
+    );
+    assert!(!config_dir.join("state").exists());
+}
+
 /// With JSON logs, the reason the host could not start is a JSON line too, at ERROR,
 /// where a log collector reading JSON kept nothing of the plain line.
 #[test]
