@@ -700,7 +700,20 @@ impl Config {
             }
             if c.allowed_origins.is_empty() && c.wsrp_secret.is_none() {
                 warnings.push(format!(
-                    "consumer {:?} names no allowed_origins: after a form action its people's browsers land on the widget host's own page instead of back on the portal's, and the enhancement script cannot call the host from the portal's pages (CORS); list the origins of the portal's pages (scheme://host[:port])",
+                    "consumer {:?} names no allowed_origins: after a form action its people's browsers land on the widget host's own page instead of back on the portal's, and the portal's own scripts cannot call the host from its pages (CORS); list the origins of the portal's pages (scheme://host[:port])",
+                    c.id
+                ));
+            }
+            // Forms are written to post to public_url: from an https page to an
+            // http one, in the clear, and browsers warn before they send them.
+            if let Some(public) = self
+                .public_url
+                .as_deref()
+                .filter(|u| u.starts_with("http://"))
+                && c.allowed_origins.iter().any(|o| o.starts_with("https://"))
+            {
+                warnings.push(format!(
+                    "public_url {public:?} is http:// while consumer {:?} serves pages on https://: forms on those pages post to the host in the clear, and browsers warn before sending them; set public_url to the https:// address a proxy ending TLS gives the host",
                     c.id
                 ));
             }
@@ -961,6 +974,35 @@ mod tests {
             warnings[0].contains("\"liferay\"") && warnings[0].contains("take hs256_secret out"),
             "{warnings:?}"
         );
+    }
+
+    /// A public_url of http:// beside a consumer's https:// pages is warned of: their
+    /// forms would post in the clear. Both on https, or both on http (a trial on one
+    /// machine), are not.
+    #[test]
+    fn an_http_public_url_beside_https_pages_is_warned_of() {
+        let consumer = "[[consumers]]\nid = \"intranet\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\n";
+        let with = |public: &str, origin: &str| {
+            let toml =
+                format!("public_url = \"{public}\"\n{consumer}allowed_origins = [\"{origin}\"]\n");
+            let c = Config::from_toml(&toml).expect("parses");
+            c.validate().expect("valid");
+            c.warnings()
+        };
+        let warned = with("http://widgets.example.com", "https://portal.example.com");
+        assert_eq!(warned.len(), 1, "{warned:?}");
+        assert!(
+            warned[0].contains("\"http://widgets.example.com\"")
+                && warned[0].contains("\"intranet\"")
+                && warned[0].contains("in the clear"),
+            "{warned:?}"
+        );
+        for (public, origin) in [
+            ("https://widgets.example.com", "https://portal.example.com"),
+            ("http://localhost:8080", "http://localhost:3000"),
+        ] {
+            assert_eq!(with(public, origin), Vec::<String>::new(), "{public}");
+        }
     }
 
     /// Tokens without origins work (links follow the page the portal sends), but
@@ -1589,14 +1631,20 @@ mod tests {
     /// the key, and secrets of one's own are taken.
     #[test]
     fn the_readmes_example_secrets_are_refused() {
-        // The README's configuration block, from its first `[[consumers]]` to the end
-        // of the block, with its example values as an administrator would copy them.
+        // The README's configuration block, whole, with its example values as an
+        // administrator would copy them.
         let readme = include_str!("../README.md");
-        let start = 1 + readme
-            .find("\n[[consumers]]")
-            .expect("the README's example consumer");
+        let start = "```toml\n".len()
+            + readme
+                .find("```toml\nlisten = ")
+                .expect("the README's example configuration");
         let block = &readme[start..start + readme[start..].find("```").expect("its end")];
         let copied = Config::from_toml(block).expect("the README's example parses");
+        assert_eq!(copied.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(
+            copied.public_url.as_deref(),
+            Some("https://widgets.example.com")
+        );
         let error = copied
             .validate()
             .expect_err("its secret is public")

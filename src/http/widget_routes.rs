@@ -384,6 +384,22 @@ async fn prepare(
             native::allowed_target(u, allowed)
         }
     });
+    // Said to the administrator when a portal's own call sent it: its people would
+    // otherwise land on the host's bare page after each action, signed out, with
+    // nothing anywhere saying why (a portal behind TLS that writes its pages as
+    // `http://`, a relative URL). A browser's form may carry anything, and is not.
+    if from_portal
+        && page_url.is_none()
+        && let Some(asked) = params.page_url.as_deref()
+        && let Some(unlogged) = PAGE_URLS_PASSED_OVER.admit()
+    {
+        tracing::warn!(
+            consumer = consumer.as_deref().unwrap_or_default(),
+            page = %page_origin(asked),
+            unlogged,
+            "a portal's page URL (p_l_url) was passed over: links and the redirect after an action go to the host's own page instead; send an absolute URL whose origin is one of the consumer's allowed_origins, scheme included (one such line per 10 s; `unlogged` counts those left out)"
+        );
+    }
     let host_base = native::host_base(&state.config, &parts.headers);
     // The language a portal's token chose (its `locale`) is kept as `languageId` where
     // neither the request nor the page's own address names one: the browser's later
@@ -692,6 +708,21 @@ fn authenticate(
         roles,
         profile: portal::Profile::default(),
     }))
+}
+
+static PAGE_URLS_PASSED_OVER: crate::throttle::Throttle = crate::throttle::Throttle::new();
+
+/// What the log says of a page URL passed over: its origin, which is what
+/// `allowed_origins` is compared with (its path may name a person), or that it is
+/// no absolute web URL.
+fn page_origin(asked: &str) -> String {
+    match url::Url::parse(asked) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+            url.origin().ascii_serialization()
+        }
+        Ok(_) => "(not an http or https URL)".to_owned(),
+        Err(_) => "(not an absolute URL)".to_owned(),
+    }
 }
 
 /// Mints the `p_auth` of each form and link for this viewer and placement. Tokens for
@@ -1046,5 +1077,29 @@ pub(crate) fn log_bearer_refusal(error: &AuthError) {
             error = %error.to_string().escape_debug(),
             "bearer token refused"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_origin;
+
+    /// The log names a passed-over page by its origin, as `allowed_origins` is
+    /// written, and never its path; or says what kind of URL it was not.
+    #[test]
+    fn a_passed_over_page_is_named_by_its_origin_alone() {
+        assert_eq!(
+            page_origin("http://Portal.Example.com:80/web/guest/people?p_u_i_d=42"),
+            "http://portal.example.com"
+        );
+        assert_eq!(
+            page_origin("https://portal.example.com:8443/web/x"),
+            "https://portal.example.com:8443"
+        );
+        assert_eq!(page_origin("/web/guest/home"), "(not an absolute URL)");
+        assert_eq!(
+            page_origin("javascript:alert(1)"),
+            "(not an http or https URL)"
+        );
     }
 }
