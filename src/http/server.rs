@@ -265,8 +265,16 @@ pub async fn serve(
                     continue;
                 }
                 Err(error) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(%error, "accept failed");
+                    // Out of file descriptors and the like: back off instead of spinning,
+                    // and say so once a while, not twenty times a second.
+                    static FAILED: crate::throttle::Throttle = crate::throttle::Throttle::new();
+                    if let Some(unlogged) = FAILED.admit() {
+                        tracing::warn!(
+                            %error,
+                            unlogged,
+                            "accept failed (one such line per 10 s; `unlogged` counts those left out)"
+                        );
+                    }
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }

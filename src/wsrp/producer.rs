@@ -995,7 +995,10 @@ fn widget_fault(e: WidgetError) -> WsrpFault {
 }
 
 fn store_failed(e: &super::registration::RegistrationStoreError) -> WsrpFault {
-    tracing::error!(error = %e, "registration store failed");
+    // Through a throttle: most calls look their handle up first, before any secret,
+    // so once the file has failed anyone's calls would each write a line.
+    static FAILURES: crate::throttle::Throttle = crate::throttle::Throttle::new();
+    crate::throttle::log_error(&FAILURES, "registration store failed", e);
     WsrpFault::OperationFailed("registration store unavailable".into())
 }
 
