@@ -769,9 +769,18 @@ impl Signals {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
+            // Said when it cannot be caught: the signal then ends the command at once,
+            // which may leave its temporary file behind.
+            let caught = |kind: SignalKind, name: &str| {
+                signal(kind)
+                    .inspect_err(|e| {
+                        eprintln!("widget-host: cannot catch {name} ({e}); it will stop this command at once, and may leave a temporary file (.NAME.tmp-PID-RANDOM) behind")
+                    })
+                    .ok()
+            };
             Self {
-                interrupt: signal(SignalKind::interrupt()).ok(),
-                terminate: signal(SignalKind::terminate()).ok(),
+                interrupt: caught(SignalKind::interrupt(), "SIGINT"),
+                terminate: caught(SignalKind::terminate(), "SIGTERM"),
             }
         }
         #[cfg(not(unix))]

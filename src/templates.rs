@@ -177,10 +177,23 @@ fn template_files(dir: &Path) -> Vec<String> {
     };
     let mut folders = vec![(dir.to_path_buf(), String::new(), vec![root])];
     while let Some((folder, prefix, route)) = folders.pop() {
-        let Ok(entries) = std::fs::read_dir(&folder) else {
-            continue;
+        // A folder the host may not read hides whatever templates it holds: said, as
+        // the start cannot name them.
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(error) => {
+                tracing::warn!(folder = %folder.display(), %error, "a folder of templates_dir cannot be read: templates in it are not used");
+                continue;
+            }
         };
-        for entry in entries.flatten() {
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    tracing::warn!(folder = %folder.display(), %error, "an entry of templates_dir cannot be read: if it is a template, it is not used");
+                    continue;
+                }
+            };
             looked_at += 1;
             if looked_at > MAX_OVERRIDE_ENTRIES {
                 tracing::warn!(
@@ -219,6 +232,19 @@ fn template_files(dir: &Path) -> Vec<String> {
                         found.sort();
                         return found;
                     }
+                    found.push(named);
+                }
+                // A template the host may not look at (a mode it cannot read through,
+                // a link that loops) is listed still: loading it fails with the cause,
+                // which stops the start (`check`), where passing it over would serve
+                // the built-in markup without a word.
+                Err(_)
+                    if is_template_name(&named)
+                        && entry
+                            .file_type()
+                            .is_ok_and(|t| t.is_file() || t.is_symlink())
+                        && found.len() < MAX_OVERRIDE_FILES =>
+                {
                     found.push(named);
                 }
                 _ => {}
@@ -1168,6 +1194,28 @@ mod tests {
         assert_eq!(
             templates.render("row.html", ()).expect("render"),
             "<li>1</li>"
+        );
+    }
+
+    /// A template the host cannot look at (a link that loops here; for a service user,
+    /// a mode it cannot read through) is listed, and the check at start fails on it
+    /// with its name, where passing it over would serve the built-in markup unsaid.
+    #[cfg(unix)]
+    #[test]
+    fn a_template_that_cannot_be_looked_at_stops_the_start() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let folder = dir.path().join("contacts_center");
+        std::fs::create_dir(&folder).expect("mkdir");
+        std::os::unix::fs::symlink("home.html", folder.join("home.html")).expect("loop");
+        // A link that loops but names no template is passed over.
+        std::os::unix::fs::symlink("notes.txt", folder.join("notes.txt")).expect("loop");
+        assert_eq!(template_files(dir.path()), ["contacts_center/home.html"]);
+        let refused = Templates::new(Some(dir.path()))
+            .check()
+            .expect_err("the template does not read");
+        assert!(
+            refused.to_string().contains("contacts_center/home.html"),
+            "{refused}"
         );
     }
 

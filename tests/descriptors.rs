@@ -1649,6 +1649,30 @@ fn a_linked_folder_whose_target_is_gone_keeps_serving_with_a_problem() {
     );
 }
 
+/// A descriptor file the host cannot look at (here a link that loops; for a service
+/// user, a mode that lost its bits) is read, and the problem says why: not that the
+/// folder has no `portlet.xml`, which would send the administrator to add one.
+#[cfg(unix)]
+#[test]
+fn a_descriptor_that_cannot_be_looked_at_is_reported_as_such() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let widget = dir.path().join("notifications");
+    copy_widget(Path::new("widget-descriptors/notifications"), &widget);
+    std::fs::remove_file(widget.join("portlet.xml")).expect("remove");
+    std::os::unix::fs::symlink("portlet.xml", widget.join("portlet.xml")).expect("loop");
+    let catalog = descriptors::load_dir(dir.path());
+    let found = messages(&catalog.problems);
+    assert!(catalog.get("notifications").is_none());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        catalog.problems[0]
+            .file
+            .ends_with("notifications/portlet.xml")
+            && !found[0].contains("no portlet.xml"),
+        "{found:#?}"
+    );
+}
+
 /// Liferay would ignore a `liferay-display.xml` id that names no portlet, and the
 /// widget would land in "undefined" without a word; `requires-namespaced-parameters`
 /// false would promise bare parameters this host never passes. Both are problems at

@@ -672,6 +672,28 @@ fn a_replaced_counter_near_the_end_is_not_taken_over() {
     assert_eq!(inspect_file(&live).unwrap().violations, vec![]);
 }
 
+/// A file the command cannot look at (a link that loops here; for a service user, a
+/// backup under root's home) is refused with the system's reason, not as one that is
+/// not there.
+#[cfg(unix)]
+#[test]
+fn a_file_that_cannot_be_looked_at_is_not_called_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let looped = dir.path().join("monday.redb");
+    std::os::unix::fs::symlink("monday.redb", &looped).unwrap();
+    let live = dir.path().join("db.redb");
+    let refused = restore_file(&looped, &live).unwrap_err().to_string();
+    assert!(!refused.contains("no such file"), "{refused}");
+    assert!(refused.contains("monday.redb"), "{refused}");
+    let refused = inspect_file(&looped).unwrap_err().to_string();
+    assert!(!refused.contains("no database file here"), "{refused}");
+    // One that is not there is said to be missing.
+    let missing = dir.path().join("tuesday.redb");
+    let refused = restore_file(&missing, &live).unwrap_err().to_string();
+    assert!(refused.contains("no such file"), "{refused}");
+    assert!(!live.exists(), "nothing made");
+}
+
 /// `check-db` reads what the host reads besides the graph: a placement's preferences
 /// that do not decode (its renders would fail) and a host key of the wrong length
 /// (the host would not start) are violations, named.

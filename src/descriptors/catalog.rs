@@ -259,10 +259,13 @@ fn merge(
 pub fn load_folder(dir: &Path) -> FolderLoad {
     let read = |name: &str| -> Result<Option<Source>, Problem> {
         let path = dir.join(name);
-        if path.is_file() {
-            read_source(&path).map(Some)
-        } else {
-            Ok(None)
+        // Only a file that is not there is absent: one the host may not look at (a
+        // mode that lost its bits, a link that loops) is read, and its read says why,
+        // where "has no portlet.xml" would send the administrator to add one.
+        match std::fs::metadata(&path) {
+            Ok(meta) if !meta.is_file() => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            _ => read_source(&path).map(Some),
         }
     };
     let mut read_problems = Vec::new();
@@ -296,12 +299,19 @@ pub fn widget_folders(dir: &Path) -> Result<Vec<PathBuf>, std::io::Error> {
         let entry = entry?;
         let hidden = entry.file_name().to_string_lossy().starts_with('.');
         let path = entry.path();
-        // `is_dir` follows a symbolic link: a folder linked in from elsewhere is a
-        // widget folder like any other. A link whose target is gone or unreadable is
-        // one too: its load fails with a problem and its last good widgets keep
-        // serving, where skipping it would drop them without a word.
-        let broken_link = entry.file_type().is_ok_and(|t| t.is_symlink()) && !path.exists();
-        if !hidden && (path.is_dir() || broken_link) {
+        // Followed through a symbolic link: a folder linked in from elsewhere is a
+        // widget folder like any other. One the host cannot look at (a link whose
+        // target is gone or loops, a folder whose mode lost its `x` bit in a
+        // `chmod -R`) is one too where its entry says folder or link: its load fails
+        // with a problem and its last good widgets keep serving, where skipping it
+        // would drop them without a word, and say the directory holds no widget.
+        let folder = match std::fs::metadata(&path) {
+            Ok(meta) => meta.is_dir(),
+            Err(_) => entry
+                .file_type()
+                .is_ok_and(|t| t.is_dir() || t.is_symlink()),
+        };
+        if !hidden && folder {
             folders.push(path);
         }
     }

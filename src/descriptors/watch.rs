@@ -204,10 +204,7 @@ pub fn spawn_watcher(dir: PathBuf, handle: CatalogHandle) -> Result<Watcher, Des
     let thread = std::thread::Builder::new()
         .name("descriptor-watcher".into())
         .spawn(move || watch_loop(notify, &dir, &handle, &rx, &counted))
-        .map_err(|e| DescriptorError::Watch {
-            dir: PathBuf::new(),
-            reason: format!("cannot start the watcher thread: {e}"),
-        })?;
+        .map_err(|e| failed(format!("cannot start the watcher thread: {e}")))?;
     Ok(Watcher {
         stop,
         thread: Some(thread),

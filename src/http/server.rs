@@ -187,8 +187,12 @@ pub fn make_room_for(max_connections: usize) -> Result<u64, u64> {
     match rlimit::increase_nofile_limit(wanted) {
         Ok(limit) if limit >= wanted => Ok(limit),
         Ok(limit) => Err(limit),
-        // The limit cannot be read: nothing is known to be short.
-        Err(_) => Ok(wanted),
+        // Raising it failed (setrlimit refused): the soft limit as it now reads says
+        // whether it is short. One that cannot be read says nothing is known short.
+        Err(_) => match rlimit::getrlimit(rlimit::Resource::NOFILE) {
+            Ok((soft, _)) if soft < wanted => Err(soft),
+            _ => Ok(wanted),
+        },
     }
 }
 

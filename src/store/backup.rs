@@ -52,12 +52,17 @@ fn file_error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
 /// process reads as [`StoreError::Locked`].
 fn open_existing(path: &Path) -> Result<Database, StoreError> {
     // An empty file is what a restore cut short leaves where there was no database:
-    // no database yet, as a server that starts on it finds, not a damaged one.
-    if !path.is_file() || fs::metadata(path).is_ok_and(|m| m.len() == 0) {
-        return Err(StoreError::File {
-            path: path.to_owned(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no database file here"),
-        });
+    // no database yet, as a server that starts on it finds, not a damaged one. A file
+    // the command may not look at says so, not that there is none.
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_file() && meta.len() > 0 => {}
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(file_error(path)(e)),
+        _ => {
+            return Err(StoreError::File {
+                path: path.to_owned(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no database file here"),
+            });
+        }
     }
     // Read through once: redb's default cache (1 GiB) would hold most of a large file
     // in memory for nothing. Every page's checksum is verified first: redb checks them
@@ -126,10 +131,17 @@ pub fn remove_stale_temporaries(dir: &Path) -> (usize, u64) {
             continue;
         }
         let bytes = entry.metadata().map_or(0, |m| m.len());
-        if fs::remove_file(entry.path()).is_ok() {
-            tracing::warn!(file = %entry.path().display(), bytes, "removed a temporary file an interrupted backup or restore left");
-            removed.0 += 1;
-            removed.1 += bytes;
+        match fs::remove_file(entry.path()) {
+            Ok(()) => {
+                tracing::warn!(file = %entry.path().display(), bytes, "removed a temporary file an interrupted backup or restore left");
+                removed.0 += 1;
+                removed.1 += bytes;
+            }
+            // Said: on a tight disk it holds the room a later copy or commit needs,
+            // and "no room" alone would not say where the room went.
+            Err(error) => {
+                tracing::warn!(file = %entry.path().display(), bytes, %error, "a temporary file an interrupted backup or restore left could not be removed; remove it by hand")
+            }
         }
     }
     removed
@@ -748,11 +760,17 @@ pub fn restore_file(backup: &Path, db_path: &Path) -> Result<Restored, StoreErro
             ),
         });
     }
-    if !backup.is_file() {
-        return Err(StoreError::File {
-            path: backup.to_owned(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
-        });
+    // "No such file" only where there is none: one the service user may not look at
+    // (under root's home) says so, where "no such file" would send them looking.
+    match fs::metadata(backup) {
+        Ok(meta) if meta.is_file() => {}
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(file_error(backup)(e)),
+        _ => {
+            return Err(StoreError::File {
+                path: backup.to_owned(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+            });
+        }
     }
     // Said of the backup: its empty copy would be refused under the copy's hidden
     // temporary name, which is gone by the time the message is read.

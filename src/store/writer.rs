@@ -234,12 +234,17 @@ fn repair_said(path: &Path) -> impl Fn(&mut redb::RepairSession) + 'static {
 /// empty file is one a start makes the database in. Only under the file's lock: a
 /// process that opened the file since keeps what it made.
 fn leave_empty(path: &Path) {
-    let Ok(file) = std::fs::OpenOptions::new().write(true).open(path) else {
-        return;
+    // Said when it fails: the next start would call the file damaged and advise a
+    // restore, for a file that never was a database.
+    let failed = |error: &dyn std::fmt::Display| tracing::warn!(file = %path.display(), %error, "a database file whose making failed could not be emptied again; delete it (it holds no data) before the next start");
+    let file = match std::fs::OpenOptions::new().write(true).open(path) {
+        Ok(file) => file,
+        Err(e) => return failed(&e),
     };
-    if file.try_lock().is_ok() {
-        let _ = file.set_len(0);
-        let _ = file.sync_all();
+    if file.try_lock().is_ok()
+        && let Err(e) = file.set_len(0).and_then(|()| file.sync_all())
+    {
+        failed(&e);
     }
 }
 
