@@ -327,14 +327,17 @@ mod tests {
         }
         // Three jobs running at the gate and three queued behind them: every place
         // taken, the other callers waiting for one.
+        // Waited for exactly: until each thread has taken its job from the queue, it
+        // holds more than three for a moment.
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while pool.places.available_permits() > 0 || pool.shared.lock().queue.len() < 3 {
+        while pool.places.available_permits() > 0 || pool.shared.lock().queue.len() != 3 {
             assert!(
                 std::time::Instant::now() < deadline,
                 "places never all taken"
             );
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
+        // And it stays so: no caller past the places gets in.
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert_eq!(pool.shared.lock().queue.len(), 3);
         assert_eq!(pool.places.available_permits(), 0);

@@ -34,7 +34,10 @@ def start_server(args, work, base):
     deadline = time.time() + 30
     while True:
         try:
-            if requests.get(base + "/healthz", timeout=1).status_code == 200:
+            # Ours, still running: a host that could not bind the port (another
+            # program took it after `free_port` let it go) has exited, and whatever
+            # holds the port answered instead.
+            if requests.get(base + "/healthz", timeout=1).status_code == 200 and proc.poll() is None:
                 return proc
         # Refused before it listens; a read that times out while a busy machine starts
         # it is no failure either: the deadline decides.
