@@ -81,7 +81,6 @@ pub async fn notifications(
     Ok(answer)
 }
 
-/// `PUT /api/users/{id}`: create or replace a person from Liferay's `UserAccount` JSON.
 /// Whether a body with this `Content-Type` is read as JSON: none given, or
 /// `application/json` in any case, with or without parameters (`charset=utf-8`).
 fn is_json(content_type: Option<&hyper::header::HeaderValue>) -> bool {
@@ -94,6 +93,7 @@ fn is_json(content_type: Option<&hyper::header::HeaderValue>) -> bool {
     })
 }
 
+/// `PUT /api/users/{id}`: create or replace a person from Liferay's `UserAccount` JSON.
 pub async fn put_user(
     state: &Arc<AppState>,
     req: Request<RequestBody>,

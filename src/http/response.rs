@@ -35,8 +35,8 @@ pub enum HttpError {
     BodyTimeout,
     #[error("internal error")]
     Internal,
-    /// A person's form that had expired: the contract's refusal (403), and the page
-    /// it came from, which a person's browser is sent back to at once (`back`, on an
+    /// A person's form or download link that had expired: the contract's refusal
+    /// (403), and the page it came from, which a person's browser is sent back to at once (`back`, on an
     /// origin its consumer vouched for, saying that nothing was done).
     #[error("{refusal}")]
     FormExpired {
@@ -254,8 +254,8 @@ impl HttpError {
     /// `p_auth`'s expiry, a preference the host refuses) would otherwise show the
     /// JSON a portal's script reads. The same status; the text alone, in its
     /// language, as the page's title and heading. The browser's Back button returns
-    /// to the portal page. Only an expired form, whose token the host did issue, has
-    /// a page to go back to: its refusal refreshes to that page at once (an instant
+    /// to the portal page. Only an expired form or download link, whose token the host
+    /// did issue, has a page to go back to: its refusal refreshes to that page at once (an instant
     /// refresh, which keeps the contract's status), with a link for a browser that
     /// does not follow it.
     pub fn into_page(self) -> Response<Body> {

@@ -294,7 +294,8 @@ async fn prepare(
         .map(form_urlencoded::parse)
         .into_iter()
         .flatten();
-    // Counted before anything is owned: a 1 MiB body of `a=&a=&...` is 350,000 pairs.
+    // Counted before anything is owned: a 64 KiB action body of `a=&a=&...` is some
+    // 22,000 pairs.
     let pairs: Vec<(String, String)> = query
         .chain(form)
         .take(MAX_PARAMS + 1)
@@ -833,8 +834,8 @@ enum Ran<T, F> {
 }
 
 /// Runs an action phase in a write slot. The action is a future that waits for its
-/// commit without a thread (its reads go to the blocking pool on their own), and a
-/// task of its own: a request given up at its timeout leaves it running to its
+/// commit without a thread (what it reads, the answer's relationship included, is
+/// read in its write job), and a task of its own: a request given up at its timeout leaves it running to its
 /// answer, with its slot, as a render does.
 async fn run_action(state: &Arc<AppState>, prepared: Prepared) -> Result<ActionOutcome, HttpError> {
     let (widget, request) = refreshed(state, prepared).await?;
@@ -862,7 +863,7 @@ fn claims_unapplied(state: &AppState, prepared: &Prepared) -> bool {
 }
 
 /// The prepared widget and request, after the caller's directory refresh when their
-/// claims changed (in hops of its own, outside the render pool).
+/// claims changed (their look on the render pool, their write in a write slot).
 async fn refreshed(
     state: &Arc<AppState>,
     prepared: Prepared,

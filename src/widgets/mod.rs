@@ -190,8 +190,8 @@ pub trait Widget: Send + Sync {
     /// Render phase: read only.
     fn render(&self, req: &Request) -> Result<Markup, WidgetError>;
     /// Action phase. The future waits for the durable commit without holding a
-    /// thread, and does its reads of the database on tokio's blocking pool: it needs
-    /// a tokio runtime, and is polled on it (see [`ActionFuture`]).
+    /// thread, and reads what it answers in its own write job: it needs a tokio
+    /// runtime, and is polled on it (see [`ActionFuture`]).
     fn action<'a>(&'a self, req: &'a Request) -> ActionFuture<'a>;
     /// Resource phase: downloads and JSON.
     fn resource(&self, req: &Request) -> Result<Resource, WidgetError>;
@@ -213,7 +213,7 @@ pub trait Widget: Send + Sync {
     }
     /// Of an action's parameters, the render parameters that say where on the widget
     /// its form was (a list, a search, a page, a card), checked as a render checks
-    /// them. A form that had expired sends its person back to the page with these, so
+    /// them. A form (or a download link) that had expired sends its person back to the page with these, so
     /// that they land where they acted rather than on the widget's first view.
     fn where_the_form_was(&self, _params: &crate::portal::Params) -> Vec<(String, String)> {
         Vec::new()

@@ -38,7 +38,8 @@ pub(crate) struct Form {
     pub context: Option<String>,
     /// The question the enhancement script asks before the button posts, for an
     /// action that cannot simply be undone (WCAG 3.3.4): deleting a personal contact
-    /// and what it holds, a block that ends connections and follows both ways.
+    /// and what it holds, a block that ends connections and follows both ways, a
+    /// disconnection, a follower removed.
     pub confirm: Option<String>,
 }
 

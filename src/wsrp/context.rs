@@ -37,7 +37,7 @@ pub fn xml_lang(liferay_id: &str) -> String {
     liferay_id.replace('_', "-")
 }
 
-/// Longest user id or category accepted; portal user ids are short.
+/// Longest user category accepted (a user id is checked as one, 1 to 64 characters).
 const MAX_USER_FIELD: usize = 256;
 
 /// The viewer from a `userContext` element (absent or nil: a guest).

@@ -14,8 +14,9 @@
 //! acts through the JSON answer may send to show the outcome in the next render. Alone
 //! it is one of the widget's own fixed texts ("You have blocked this user."), which
 //! names no one; except above a person's card (`userId`), where "this user" is the
-//! person the link chose, so there it goes too, unless it says a form had expired and
-//! nothing was done (which the host writes unsealed, not knowing who posted it).
+//! person the link chose, so there it goes too, unless it says a form or a download
+//! link had expired and nothing was done (which the host writes unsealed, not knowing
+//! who posted it).
 //!
 //! A seal a person's own page leaked (a `Referer`) shows only to that person, in that
 //! placement, for what remains of its 15 minutes: what it says happened.
