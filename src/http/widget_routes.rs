@@ -1102,5 +1102,9 @@ mod tests {
             page_origin("javascript:alert(1)"),
             "(not an http or https URL)"
         );
+        assert_eq!(
+            page_origin("ftp://files.example.com/pub"),
+            "(not an http or https URL)"
+        );
     }
 }
