@@ -178,7 +178,7 @@ impl<'a> Lines<'a> {
             + self
                 .text
                 .get(from..offset)
-                .map_or(offset - from, |s| s.chars().count());
+                .map_or(offset.saturating_sub(from), |s| s.chars().count());
         self.last.set((offset, column));
         Pos {
             line: u32::try_from(line + 1).unwrap_or(u32::MAX),

@@ -27,6 +27,19 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// `s` cut to at most `max` bytes, at a character's edge. The sort keys it cuts are
+/// [`fold`]'s ASCII today; a key of another folding (one keeping CJK letters, say)
+/// must not panic the writer at the 128th byte of a long name.
+pub(crate) fn cut_to(s: &mut String, max: usize) {
+    if s.len() > max {
+        let at = (0..=max)
+            .rev()
+            .find(|&i| s.is_char_boundary(i))
+            .unwrap_or(0);
+        s.truncate(at);
+    }
+}
+
 /// Whether `c` is written in a script whose letters [`fold`] spells in a Chinese
 /// reading: Han (Chinese hanzi, Japanese kanji), kana and Hangul. Search keeps these
 /// as written, so that 山 finds 山田 and not Shannon, and 张 finds 张 and not 章, whose
@@ -320,6 +333,22 @@ fn first_chars(s: &str, n: usize) -> &str {
 
 #[cfg(test)]
 mod tests {
+    /// A cut lands on a character's edge: at the byte asked for in ASCII, before a
+    /// letter that would straddle it otherwise.
+    #[test]
+    fn cuts_fall_between_characters() {
+        let mut ascii = "a".repeat(200);
+        super::cut_to(&mut ascii, 128);
+        assert_eq!(ascii.len(), 128);
+        // 山 is three bytes: 42 of them are 126, the 43rd would end at 129.
+        let mut cjk = "山".repeat(60);
+        super::cut_to(&mut cjk, 128);
+        assert_eq!(cjk, "山".repeat(42));
+        let mut short = String::from("ab");
+        super::cut_to(&mut short, 128);
+        assert_eq!(short, "ab");
+    }
+
     use super::*;
 
     #[test]

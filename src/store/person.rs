@@ -273,7 +273,7 @@ impl Person {
             fold(&self.given_name)
         );
         // Bounded so that index keys stay small whatever the directory sends.
-        key.truncate(128);
+        super::normalize::cut_to(&mut key, 128);
         key
     }
 

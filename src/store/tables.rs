@@ -636,7 +636,7 @@ fn entry_email_key(email: &str) -> String {
 
 fn entry_sort_key(entry: &Entry) -> String {
     let mut key = super::fold(&entry.full_name);
-    key.truncate(128);
+    super::normalize::cut_to(&mut key, 128);
     key
 }
 

@@ -226,7 +226,7 @@ pub fn parse(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 let done = stack
                     .pop()
                     .ok_or_else(|| XmlError::Malformed("unexpected end tag".into()))?;
-                in_scope -= declared.pop().unwrap_or(0);
+                in_scope = in_scope.saturating_sub(declared.pop().unwrap_or(0));
                 attach(&mut stack, &mut root, done);
             }
             // XML 1.0's line ends (section 2.11): a CR LF or a lone CR reaches the
