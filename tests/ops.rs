@@ -947,18 +947,23 @@ fn check_db_names_a_request_and_a_contact_that_do_not_decode_and_goes_on() {
     assert_eq!(found.len(), 2, "{found:#?}");
 }
 
-#[test]
-fn an_offline_backup_refuses_a_file_of_a_newer_schema() {
+/// Writes `version` as the schema of the closed database file at `path`, as a host
+/// of that schema would have left it.
+fn stamp_schema(path: &Path, version: u64) {
     const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
-    let (dir, path) = seeded_file(20, 3);
-    let db = reopen(&path);
+    let db = reopen(path);
     let txn = db.begin_write().unwrap();
     txn.open_table(META)
         .unwrap()
-        .insert("schema_version", 999u64.to_le_bytes().as_slice())
+        .insert("schema_version", version.to_le_bytes().as_slice())
         .unwrap();
     txn.commit().unwrap();
-    drop(db);
+}
+
+#[test]
+fn an_offline_backup_refuses_a_file_of_a_newer_schema() {
+    let (dir, path) = seeded_file(20, 3);
+    stamp_schema(&path, 999);
     let dest = dir.path().join("copy.redb");
     match backup_file(&path, &dest, &|| false) {
         Err(StoreError::SchemaTooNew { found: 999, .. }) => {}
@@ -1463,21 +1468,13 @@ fn serve_refuses_to_start_on_a_database_path_that_is_no_file() {
 /// release's file, another application's redb file, a damaged one.
 #[test]
 fn serve_says_what_to_do_with_a_database_it_cannot_serve() {
-    const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
     const THEIRS: TableDefinition<&str, u64> = TableDefinition::new("their_counts");
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
     let database = data.join("widget-host.redb");
     drop(Social::open(&database).unwrap());
-    let db = reopen(&database);
-    let txn = db.begin_write().unwrap();
-    txn.open_table(META)
-        .unwrap()
-        .insert("schema_version", 999u64.to_le_bytes().as_slice())
-        .unwrap();
-    txn.commit().unwrap();
-    drop(db);
+    stamp_schema(&database, 999);
     let o = serve_must_fail(&data, &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
