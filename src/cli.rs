@@ -846,7 +846,7 @@ fn restore(config: &Config, file: &Path) -> ExitCode {
             }
             if !restored.ids_kept_ahead {
                 println!(
-                    "note: the ids issued since the backup are not known (there was no database here, it did not read, or its counters were behind the backup's: no later state of it), so the restored one gives new requests and personal contacts ids 4,294,967,296 past its own: none made since the backup is given again"
+                    "note: the ids issued since the backup are not known (there was no database here, it did not read, or its counters were behind the backup's: no later state of it), so the restored one gives new people, requests and personal contacts ids 4,294,967,296 past the larger of its own and the replaced one's: none made since the backup is given again"
                 );
             }
             ExitCode::SUCCESS

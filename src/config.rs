@@ -705,11 +705,13 @@ impl Config {
                 ));
             }
             // Forms are written to post to public_url: from an https page to an
-            // http one, in the clear, and browsers warn before they send them.
+            // http one, in the clear, and browsers warn before they send them. A
+            // consumer over WSRP alone rewrites every URL and posts nothing there.
             if let Some(public) = self
                 .public_url
                 .as_deref()
                 .filter(|u| u.starts_with("http://"))
+                && (c.hs256_secret.is_some() || c.jwks_file.is_some())
                 && c.allowed_origins.iter().any(|o| o.starts_with("https://"))
             {
                 warnings.push(format!(
@@ -1003,6 +1005,11 @@ mod tests {
         ] {
             assert_eq!(with(public, origin), Vec::<String>::new(), "{public}");
         }
+        // A consumer over WSRP alone posts nothing to public_url.
+        let wsrp_only = "public_url = \"http://widgets.example.com\"\n[[consumers]]\nid = \"dx\"\nwsrp_secret = \"a-wsrp-secret-of-its-own\"\nwsrp_guest_users = [\"anonymous\"]\nallowed_origins = [\"https://portal.example.com\"]\n";
+        let c = Config::from_toml(wsrp_only).expect("parses");
+        c.validate().expect("valid");
+        assert_eq!(c.warnings(), Vec::<String>::new());
     }
 
     /// Tokens without origins work (links follow the page the portal sends), but

@@ -234,6 +234,14 @@ fn template_files(dir: &Path) -> Vec<String> {
                     }
                     found.push(named);
                 }
+                // A link named like a template that leads nowhere (a theme removed)
+                // is none, as a missing descriptor file is: the built-in one serves,
+                // and the log says why.
+                Err(error)
+                    if error.kind() == std::io::ErrorKind::NotFound && is_template_name(&named) =>
+                {
+                    tracing::warn!(file = %entry.path().display(), "a link in templates_dir named like a template leads nowhere: the built-in template of that name serves");
+                }
                 // A template the host may not look at (a mode it cannot read through,
                 // a link that loops) is listed still: loading it fails with the cause,
                 // which stops the start (`check`), where passing it over would serve
@@ -426,9 +434,16 @@ impl Templates {
         // The answer keeps its buffer while a client reads it: after one page of a
         // hundred long rows raised the start for good, a page of twenty would hold
         // 256 KiB each on every slow connection. Given back where over half is unused.
-        // The common start (OUTPUT_CAPACITY) is left as it is.
-        if output.capacity() > OUTPUT_CAPACITY && output.capacity() > 2 * output.len() {
+        // The common start (OUTPUT_CAPACITY) is left as it is. The start comes down
+        // halfway each time too, so that one large page does not cost every later
+        // render of the template a second allocation and a copy.
+        let capacity = output.capacity();
+        if capacity > OUTPUT_CAPACITY && capacity > 2 * output.len() {
             output.shrink_to_fit();
+            largest.store(
+                OUTPUT_CAPACITY.max((capacity + output.len()) / 2),
+                Ordering::Relaxed,
+            );
         }
         // minijinja writes only `str`s, so this always holds; checking costs a pass
         // over bytes already in the cache, and needs no `unsafe`.
@@ -994,6 +1009,17 @@ mod tests {
             .render("demo/page.html", serde_json::json!({ "text": "small" }))
             .expect("renders");
         assert!(again.capacity() < OUTPUT_CAPACITY, "{}", again.capacity());
+        // Its start comes down halfway each small page, to the common one.
+        assert!(
+            start("demo/page.html") < 60_000,
+            "{}",
+            start("demo/page.html")
+        );
+        for _ in 0..8 {
+            t.render("demo/page.html", serde_json::json!({ "text": "small" }))
+                .expect("renders");
+        }
+        assert_eq!(start("demo/page.html"), OUTPUT_CAPACITY);
         // Another starts as it did, and keeps the common start.
         assert_eq!(start("layout/alert.html"), OUTPUT_CAPACITY);
         let alert = t
@@ -1207,8 +1233,10 @@ mod tests {
         let folder = dir.path().join("contacts_center");
         std::fs::create_dir(&folder).expect("mkdir");
         std::os::unix::fs::symlink("home.html", folder.join("home.html")).expect("loop");
-        // A link that loops but names no template is passed over.
+        // A link that loops but names no template is passed over, and so is one named
+        // like a template that leads nowhere (its built-in one serves).
         std::os::unix::fs::symlink("notes.txt", folder.join("notes.txt")).expect("loop");
+        std::os::unix::fs::symlink("gone.html", folder.join("detail.html")).expect("link");
         assert_eq!(template_files(dir.path()), ["contacts_center/home.html"]);
         let refused = Templates::new(Some(dir.path()))
             .check()

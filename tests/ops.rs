@@ -1866,7 +1866,7 @@ fn cli_seed_check_db_corrupt_backup_restore() {
     );
     // What was issued after the backup is not known here either, and it says so.
     assert!(
-        text(&o).contains("ids 4,294,967,296 past its own"),
+        text(&o).contains("ids 4,294,967,296 past the larger of its own"),
         "{}",
         text(&o)
     );

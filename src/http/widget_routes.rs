@@ -398,7 +398,7 @@ async fn prepare(
             consumer = consumer.as_deref().unwrap_or_default(),
             page = %page_origin(asked),
             unlogged,
-            "a portal's page URL (p_l_url) was passed over: links and the redirect after an action go to the host's own page instead; send an absolute URL whose origin is one of the consumer's allowed_origins, scheme included (one such line per 10 s; `unlogged` counts those left out)"
+            "a portal's page URL (p_l_url) was passed over: links and the redirect after an action go to the host's own page instead; send an absolute URL of at most 2048 bytes whose origin is one of the consumer's allowed_origins, scheme included (one such line per 10 s; `unlogged` counts those left out)"
         );
     }
     let host_base = native::host_base(&state.config, &parts.headers);
@@ -714,12 +714,19 @@ fn authenticate(
 static PAGE_URLS_PASSED_OVER: crate::throttle::Throttle = crate::throttle::Throttle::new();
 
 /// What the log says of a page URL passed over: its origin, which is what
-/// `allowed_origins` is compared with (its path may name a person), or that it is
-/// no absolute web URL.
+/// `allowed_origins` is compared with (its path may name a person), and that it was
+/// too long where that is why; or that it is no absolute web URL.
 fn page_origin(asked: &str) -> String {
     match url::Url::parse(asked) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
-            url.origin().ascii_serialization()
+            let origin = url.origin().ascii_serialization();
+            match native::web_url(asked) {
+                Some(_) => origin,
+                None => format!(
+                    "{origin} (longer than {} bytes)",
+                    native::MAX_PAGE_URL_BYTES
+                ),
+            }
         }
         Ok(_) => "(not an http or https URL)".to_owned(),
         Err(_) => "(not an absolute URL)".to_owned(),
@@ -1105,6 +1112,11 @@ mod tests {
         assert_eq!(
             page_origin("ftp://files.example.com/pub"),
             "(not an http or https URL)"
+        );
+        let long = format!("https://portal.example.com/web/x?q={}", "a".repeat(2100));
+        assert_eq!(
+            page_origin(&long),
+            "https://portal.example.com (longer than 2048 bytes)"
         );
     }
 }

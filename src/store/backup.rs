@@ -911,7 +911,7 @@ fn keep_ids_ahead(live: Option<&Database>, copy: &Path) -> Result<bool, StoreErr
     ];
     let number = |bytes: &[u8]| <[u8; 8]>::try_from(bytes).ok().map(u64::from_le_bytes);
     // A live file that opens but whose counters do not read is one a restore is
-    // replacing for its damage: its ids are not known, and the copy's stand.
+    // replacing for its damage: its ids are not known, and the gap is taken.
     let read_live = || -> Result<Vec<Option<u64>>, StoreError> {
         let Some(live) = live else {
             return Ok(vec![Some(u64::MAX); 3]);
