@@ -36,6 +36,13 @@ fn shows_pending_requests_and_confirms_them() {
         html.contains("\u{2068}Ann Archer\u{2069} wants to connect with you."),
         "{html}"
     );
+    // Who asks, told apart from a namesake by their job title, as a row shows it.
+    assert!(
+        html.contains(
+            "wants to connect with you.</p><p class=\"list-group-subtitle\" dir=\"auto\">Engineer</p>"
+        ),
+        "{html}"
+    );
     assert!(html.contains("You have 1 pending request."));
     // When it was sent: in UTC, and for the enhancement script a datetime it shows
     // in the reader's own time zone.

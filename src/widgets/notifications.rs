@@ -44,6 +44,9 @@ impl Notifications {
 #[derive(Serialize)]
 struct Item {
     text: String,
+    /// The asker's job title, as the Contacts Center's rows show it: two people of
+    /// one name are told apart before one is confirmed.
+    job_title: String,
     when: String,
     /// The same instant for the item's `<time datetime>`.
     when_iso: String,
@@ -180,6 +183,7 @@ impl Notifications {
                                 "x-wants-to-connect-with-you",
                                 &[&crate::i18n::isolate(&who)],
                             ),
+                            job_title: r.person.job_title.clone(),
                             when: when(r.created_at),
                             when_iso: when_iso(r.created_at),
                             forms: vec![
