@@ -1549,6 +1549,59 @@ fn search_box_works_as_get_and_over_rewritten_urls() {
     );
 }
 
+/// An action taken after "View more" added pages comes back with the rows the list
+/// had (`rows`, which the script sends in place of the form's `cursor`): the first
+/// page is that long, its forms and links carry it, and "View more" goes on after
+/// it. A `cursor` beside it, or a count out of range, leaves the page as it was.
+#[test]
+fn an_action_after_view_more_comes_back_with_the_rows_shown() {
+    let w = abcd_two_a_page();
+    let three = cc(Some("a")).p("rows", "3").html(&w);
+    for name in ["Ann Archer", "Bob Baker", "Cid Cole"] {
+        assert!(three.contains(name), "{name}: {three}");
+    }
+    assert!(!three.contains("Dan Dunn"), "{three}");
+    // Its forms carry the rows, so an answer without the script shows them again,
+    // and "View more" goes on after the third.
+    assert!(
+        three.contains("name=\"_contacts_center_rows\" value=\"3\""),
+        "{three}"
+    );
+    assert!(three.contains("_contacts_center_cursor="), "{three}");
+    // Fewer than a page is a page.
+    let one = cc(Some("a")).p("rows", "1").html(&w);
+    assert!(
+        one.contains("Bob Baker") && !one.contains("Cid Cole"),
+        "{one}"
+    );
+    // A cursor beside it, or a count out of range, is the page as it was.
+    for (rows, cursor) in [("201", None), ("x", None), ("3", Some("junk"))] {
+        let mut call = cc(Some("a")).p("rows", rows);
+        if let Some(c) = cursor {
+            call = call.p("cursor", c);
+        }
+        let page = call.html(&w);
+        assert!(
+            page.contains("Bob Baker") && !page.contains("Cid Cole"),
+            "{rows}: {page}"
+        );
+        assert!(!page.contains("_contacts_center_rows"), "{rows}: {page}");
+    }
+    // The answer to an action keeps them.
+    let done = cc(Some("a"))
+        .named("follow")
+        .p("userId", "c")
+        .p("filter", "all")
+        .p("rows", "3")
+        .ok(&w);
+    assert!(done.ok, "{done:?}");
+    assert!(
+        done.render_params.contains(&("rows".into(), "3".into())),
+        "{:?}",
+        done.render_params
+    );
+}
+
 #[test]
 fn pagination_view_more_carries_the_cursor() {
     let w = abcd_two_a_page();

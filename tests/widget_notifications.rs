@@ -209,6 +209,44 @@ fn asked_by(n: usize) -> World {
     w
 }
 
+/// An answer given after "View more" comes back with the requests the list showed
+/// (`rows`, sent by the script in place of the form's `cursor`), and its forms carry
+/// them for the next answer.
+#[test]
+fn an_answer_after_view_more_comes_back_with_the_rows_shown() {
+    let w = asked_by(25);
+    let shown = notes(Some("me")).p("rows", "22").html(&w);
+    assert_eq!(
+        shown.matches("wants to connect with you.").count(),
+        22,
+        "{shown}"
+    );
+    assert_eq!(
+        shown
+            .matches("name=\"_notifications_rows\" value=\"22\"")
+            .count(),
+        44,
+        "Confirm and Ignore of each: {shown}"
+    );
+    assert!(
+        shown.contains("_notifications_view-more"),
+        "three more: {shown}"
+    );
+    let id = request_to_me_from(&w, "p24");
+    let answered = notes(Some("me"))
+        .named("accept-request")
+        .p("requestId", &id)
+        .p("rows", "22")
+        .ok(&w);
+    assert!(
+        answered
+            .render_params
+            .contains(&("rows".into(), "22".into())),
+        "{:?}",
+        answered.render_params
+    );
+}
+
 #[test]
 fn many_requests_page_with_view_more() {
     let w = asked_by(25);

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::contacts_center::actions::ActionCall;
 use super::contacts_center::messages;
+use super::contacts_center::params;
 use super::paging;
 use super::ui::{Form, Ui, social_error, store_error, template_error, when, when_iso};
 use super::{ActionFuture, ActionOutcome, Markup, Resource, Widget, WidgetError, noticed};
@@ -103,15 +104,18 @@ impl Widget for Notifications {
     /// The page of requests a form was on: an expired form brings its person back to
     /// it, as an answered one does.
     fn where_the_form_was(&self, params: &crate::portal::Params) -> Vec<(String, String)> {
+        let rows = params::rows(params).map(|r| ("rows".to_owned(), r.to_string()));
         page_of(params)
-            .map(|c| vec![("cursor".to_owned(), c.to_owned())])
-            .unwrap_or_default()
+            .map(|c| ("cursor".to_owned(), c.to_owned()))
+            .into_iter()
+            .chain(rows)
+            .collect()
     }
 }
 
 /// The page a request or form names (its well-formed `cursor`), if not the first.
 fn page_of(params: &crate::portal::Params) -> Option<&str> {
-    super::contacts_center::params::cursor(params)
+    params::cursor(params)
 }
 
 impl Notifications {
@@ -153,10 +157,15 @@ impl Notifications {
                 let counts = reader
                     .counts(&user.user_id)
                     .map_err(|e| store_error(&ui, e))?;
+                // The rows the list showed when an action was taken after "View
+                // more" (`rows`, with no cursor): the answer shows them all again.
+                let rows = params::rows(&req.params);
+                let size = rows.map_or(PAGE_SIZE, |rows| rows.max(PAGE_SIZE));
                 let (page, restarted) = paging::from_cursor(req.params.get("cursor"), false, |c| {
-                    reader.pending_requests(&user.user_id, RequestSide::Received, c, PAGE_SIZE)
+                    reader.pending_requests(&user.user_id, RequestSide::Received, c, size)
                 })
                 .map_err(|e| store_error(&ui, e))?;
+                let rows = rows.map(|rows| rows.to_string());
                 ctx.restarted = restarted;
                 // Each form carries the page it is on, so that a person answering
                 // requests on the second page without the script comes back to it
@@ -177,6 +186,7 @@ impl Notifications {
                         let id = r.request_id.to_string();
                         let mut fields = vec![("requestId", id.as_str())];
                         fields.extend(on_page.map(|c| ("cursor", c)));
+                        fields.extend(rows.as_deref().map(|r| ("rows", r)));
                         let who = r.person.display_name();
                         Item {
                             text: ui.format(

@@ -386,6 +386,15 @@
         body.append(name, value);
       }
     });
+    {#- After "View more" added pages, the answer shows the list from its start
+        through the rows it has now (`rows`, which the host takes in place of the
+        page the form was drawn on, `cursor`): the rows above that page stay. #}
+    var more = el.querySelector("[data-list][data-more]");
+    if (more) {
+      var ns = rootId.slice(0, rootId.lastIndexOf("_") + 1);
+      body["delete"](ns + "cursor");
+      body.set(ns + "rows", String(Math.min(more.children.length, 200)));
+    }
     {#- Marked, not disabled: a disabled button loses the focus to the page's body,
         and a keyboard or screen-reader user would start over from the top. `pending`
         already refuses a second press. #}
@@ -582,6 +591,7 @@
           }
           var added = document.importNode(item, true);
           list.appendChild(added);
+          list.setAttribute("data-more", "");
           localTimes(added);
           first = first || added;
         });

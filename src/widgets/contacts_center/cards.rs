@@ -142,6 +142,9 @@ pub(crate) fn list_params(ui: &Ui<'_>) -> Vec<(&'static str, String)> {
     if let Some(cursor) = super::params::cursor(&ui.req.params) {
         list.push(("cursor", cursor.to_owned()));
     }
+    if let Some(rows) = super::params::rows(&ui.req.params) {
+        list.push(("rows", rows.to_string()));
+    }
     list
 }
 

@@ -88,7 +88,29 @@ pub(crate) fn list_state(params: &Params) -> Vec<(String, String)> {
     if let Some(cursor) = cursor(params) {
         list.push(("cursor".to_owned(), cursor.to_owned()));
     }
+    if let Some(rows) = rows(params) {
+        list.push(("rows".to_owned(), rows.to_string()));
+    }
     list
+}
+
+/// Most rows a list's first page shows when the script asks for the rows it had
+/// (`rows`): ten pages of the default size, and a bounded page whatever is asked.
+pub(crate) const MAX_ROWS: usize = 200;
+
+/// `rows`, the rows a list showed from its start when an action was taken on it
+/// after "View more" had added pages (the script sends it in place of `cursor`, so
+/// the answer shows the list as it was, not only the page the form came from). A
+/// count of 1 to [`MAX_ROWS`]; anything else, or a `cursor` beside it, is none.
+pub(crate) fn rows(params: &Params) -> Option<usize> {
+    if cursor(params).is_some() {
+        return None;
+    }
+    params
+        .get("rows")
+        .filter(|r| r.len() <= 4)
+        .and_then(|r| r.parse::<usize>().ok())
+        .filter(|n| (1..=MAX_ROWS).contains(n))
 }
 
 /// Where a form was: its list, and the card it was on (`userId`), if any.

@@ -506,7 +506,7 @@ impl View<'_> {
         cursor: Option<&str>,
         restarted: &mut bool,
     ) -> Result<ListPage<Listed>, WidgetError> {
-        let size = self.settings.page_size();
+        let size = self.first_page_size();
         let (page, again) = paging::from_cursor(cursor, !keywords.is_empty(), |c| {
             self.reader.search_in(
                 self.me(),
@@ -522,13 +522,20 @@ impl View<'_> {
         Ok(page)
     }
 
+    /// The placement's page size, or the rows the list showed when an action was
+    /// taken on it (`rows`, first page only), whichever is more.
+    fn first_page_size(&self) -> usize {
+        let size = self.settings.page_size();
+        params::rows(&self.ui.req.params).map_or(size, |rows| rows.max(size))
+    }
+
     fn home(&self) -> Result<Home, WidgetError> {
         let ui = self.ui;
         let params = &ui.req.params;
         let filter = params::filter(params);
         let keywords = params::keywords(params);
         let cursor = params.get("cursor");
-        let size = self.settings.page_size();
+        let size = self.first_page_size();
         let counts = self.reader.counts(self.me()).map_err(|e| self.err(e))?;
         let link = |label: String, f: Filter| Link {
             label,
