@@ -391,7 +391,7 @@
         page the form was drawn on, `cursor`): the rows above that page stay. #}
     var more = el.querySelector("[data-list][data-more]");
     if (more) {
-      var ns = rootId.slice(0, rootId.lastIndexOf("_") + 1);
+      var ns = rootId.replace(/(contacts-center|notifications)$/, "");
       body["delete"](ns + "cursor");
       body.set(ns + "rows", String(Math.min(more.children.length, 200)));
     }
