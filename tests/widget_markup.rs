@@ -388,9 +388,10 @@ fn check_script(label: &str, script: &str, wrapper: &str) {
     // 13.5 KiB since that page is loaded without the seals of earlier outcomes, and
     // only what a running request refuses is marked so (13,519 bytes), and an answer
     // that comes after the person went on to another page leaves them there (13,701);
-    // 14 KiB since an action after "View more" keeps the rows shown (13,970).
+    // 14 KiB since an action after "View more" keeps the rows shown (13,970); 14.5 KiB
+    // since a card opened from such a list goes back to it as it was (14,409).
     assert!(
-        script.len() < 14 * 1024,
+        script.len() < 14 * 1024 + 512,
         "{label}: the script is {} bytes",
         script.len()
     );
@@ -817,7 +818,7 @@ fn the_checker_catches_what_it_looks_for() {
     // And a script past its budget.
     let long = format!(
         "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {{\n\"use strict\";\nvar pad = \"{}\";\n}})(\"_x_w\", \"Not confirmed.\");</script></div>",
-        "x".repeat(14 * 1024)
+        "x".repeat(14 * 1024 + 512)
     );
     let caught = std::panic::catch_unwind(|| check_fragment("bad", &long, ns)).expect_err("caught");
     let said = caught.downcast_ref::<String>().cloned().unwrap_or_default();

@@ -255,6 +255,13 @@
     } catch (e) {}
   }
 
+  {#- The placement's namespace, its parameters' prefix, and the rows a list shows
+      (as `rows`, which the host takes up to 200). #}
+  var ns = rootId.replace(/(contacts-center|notifications)$/, "");
+  function shown(list) {
+    return String(Math.min(list.children.length, 200));
+  }
+
   {#- prepare, if given, readies the imported markup before it is shown. #}
   function swap(next, prepare) {
     var current = root();
@@ -391,9 +398,8 @@
         page the form was drawn on, `cursor`): the rows above that page stay. #}
     var more = el.querySelector("[data-list][data-more]");
     if (more) {
-      var ns = rootId.replace(/(contacts-center|notifications)$/, "");
       body["delete"](ns + "cursor");
-      body.set(ns + "rows", String(Math.min(more.children.length, 200)));
+      body.set(ns + "rows", shown(more));
     }
     {#- Marked, not disabled: a disabled button loses the focus to the page's body,
         and a keyboard or screen-reader user would start over from the top. `pending`
@@ -519,8 +525,21 @@
       restarted at the first one (its list marked data-restarted: the list changed under
       the link) replaces the whole widget instead, so no row shows twice. #}
   function clicked(event) {
-    var link = event.target && event.target.closest ? event.target.closest("a[data-view-more]") : null;
     var el = root();
+    {#- A card opened from a list "View more" extended: its Back link goes to the
+        list as it was shown, so the card is asked for with the rows shown in place
+        of the page its row came with. #}
+    var card = event.target && event.target.closest ? event.target.closest("[data-list][data-more] a[href]") : null;
+    if (card && el && el.contains(card)) {
+      var u = new URL(card.href, document.baseURI);
+      if (u.searchParams.has(ns + "userId")) {
+        u.searchParams["delete"](ns + "cursor");
+        u.searchParams.set(ns + "rows", shown(card.closest("[data-list]")));
+        card.href = u.href;
+      }
+      return;
+    }
+    var link = event.target && event.target.closest ? event.target.closest("a[data-view-more]") : null;
     if (event.defaultPrevented || !link || !el || !el.contains(link) || event.button !== 0 ||
         event.metaKey || event.ctrlKey || event.shiftKey || event.altKey || !sameOrigin(link.href)) {
       return;

@@ -419,6 +419,33 @@ def test_an_action_after_view_more_keeps_the_rows_shown(demo, browser):
         context.close()
 
 
+def test_a_card_opened_after_view_more_goes_back_to_the_rows_shown(demo, browser):
+    """A card opened from a list that "View more" extended leads Back to the list as
+    it was shown, both pages' rows, not to the page the card's row came with."""
+    context, page = english_page(browser)
+    try:
+        Person(page, demo).become("liam.obrien")
+        page.goto(f"{demo}/content")
+        with page.expect_navigation():
+            page.locator(f"{DIRECTORY} [id$='counts'] a").last.click()  # Find People
+        page.locator(DIRECTORY_ROWS).first.wait_for()
+        page.locator(f"{DIRECTORY} a[data-view-more]").click()
+        page.wait_for_function(f"document.querySelectorAll({DIRECTORY_ROWS!r}).length > 5")
+        before = [n.strip() for n in page.locator(f"{DIRECTORY_ROWS} .list-group-title").all_inner_texts()]
+        row = page.locator(DIRECTORY_ROWS).nth(6)
+        name = row.locator(".list-group-title").inner_text().strip()
+        with page.expect_navigation():
+            row.locator("a.list-group-title").click()
+        page.locator(f"{DIRECTORY} .card-title", has_text=name).wait_for()
+        with page.expect_navigation():
+            page.locator(f"{DIRECTORY} a", has_text=EN["back"]).click()
+        page.locator(DIRECTORY_ROWS).first.wait_for()
+        shown = [n.strip() for n in page.locator(f"{DIRECTORY_ROWS} .list-group-title").all_inner_texts()]
+        assert shown == before, f"the list as it was: {before} against {shown}"
+    finally:
+        context.close()
+
+
 def test_names_without_links_take_the_focus_when_view_more_adds_or_begins_again(demo, browser):
     """My Contacts names each contact in plain text, not a link. When View More adds a
     page, the focus goes to the first new contact's name; when it finds the list begun
