@@ -223,12 +223,16 @@ impl<'a> Chain<'a> {
 pub fn isolate(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 6);
     out.push('\u{2068}');
-    out.extend(
-        name.chars()
-            .filter(|c| !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')),
-    );
+    out.extend(name.chars().filter(|&c| !is_bidi_control(c)));
     out.push('\u{2069}');
     out
+}
+
+/// Unicode's bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+/// U+2066–U+2069): characters that reorder the text after them. The left-to-right
+/// and right-to-left marks are not among them.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// `n` with the thousands separator of `locale`'s language, from CLDR: `12,345` in

@@ -725,17 +725,24 @@ fn write_script_json(
     let json = serde_json::to_string(value).map_err(|e| {
         minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
     })?;
-    use std::fmt::Write;
+    std::fmt::Write::write_str(out, &script_safe(&json))?;
+    Ok(())
+}
+
+/// `json` with `<`, `>`, `&` and `'` written as `\u` escapes, as minijinja's `tojson`
+/// writes them: the same value, which no `</script>` or attribute quote can end.
+pub(crate) fn script_safe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
     for c in json.chars() {
         match c {
-            '<' => out.write_str("\\u003c")?,
-            '>' => out.write_str("\\u003e")?,
-            '&' => out.write_str("\\u0026")?,
-            '\'' => out.write_str("\\u0027")?,
-            c => out.write_char(c)?,
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\'' => out.push_str("\\u0027"),
+            c => out.push(c),
         }
     }
-    Ok(())
+    out
 }
 
 /// Whether a `templates_dir` file is a template: `.html`, `.xml` or `.js`, each of

@@ -98,7 +98,7 @@ impl Social {
 /// right-to-left marks stay: they are how names mixing scripts are written, and
 /// reorder nothing after them.
 pub fn breaks_text(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    c.is_control() || crate::i18n::is_bidi_control(c)
 }
 
 /// The person with every claim the portal sent; absent claims keep what is stored.

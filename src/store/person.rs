@@ -158,9 +158,6 @@ where
 }
 
 impl Person {
-    /// A name to show even for a directory entry without one (people added by
-    /// `token`, or by a portal's token without profile claims): the full name, else
-    /// the user id.
     /// Whether the screen name may be shown or searched on a placement that shows
     /// addresses (`addresses_shown`) or hides them. One that is an address (a portal
     /// whose usernames are emails, or whose `preferred_username` claim carries one)
@@ -172,6 +169,9 @@ impl Person {
             || self.alternate_name == self.id
     }
 
+    /// A name to show even for a directory entry without one (people added by
+    /// `token`, or by a portal's token without profile claims): the full name, else
+    /// the user id.
     pub fn display_name(&self) -> String {
         let name = self.full_name();
         if name.is_empty() {

@@ -105,17 +105,12 @@ impl Widget for Notifications {
     /// it, as an answered one does.
     fn where_the_form_was(&self, params: &crate::portal::Params) -> Vec<(String, String)> {
         let rows = params::rows(params).map(|r| ("rows".to_owned(), r.to_string()));
-        page_of(params)
+        params::cursor(params)
             .map(|c| ("cursor".to_owned(), c.to_owned()))
             .into_iter()
             .chain(rows)
             .collect()
     }
-}
-
-/// The page a request or form names (its well-formed `cursor`), if not the first.
-fn page_of(params: &crate::portal::Params) -> Option<&str> {
-    params::cursor(params)
 }
 
 impl Notifications {
@@ -171,7 +166,7 @@ impl Notifications {
                 // requests on the second page without the script comes back to it
                 // (the answer's render parameters keep the list's `cursor`), not to
                 // the first. A page begun again is the first: nothing to carry.
-                let on_page = page_of(&req.params).filter(|_| !restarted);
+                let on_page = params::cursor(&req.params).filter(|_| !restarted);
                 ctx.count = ui.plural("you-have-x-pending-requests", counts.requests);
                 if page.items.is_empty() {
                     ctx.empty = Some(ui.t("you-have-no-pending-requests"));

@@ -388,6 +388,22 @@ def test_a_page_that_found_nobody_takes_the_focus_with_its_words(demo, browser):
         context.close()
 
 
+def directory_extended_by_view_more(page, demo):
+    """Liam's compact directory, Find People, with a second page added by "View more":
+    the first page's names (five) and all the names shown after it."""
+    Person(page, demo).become("liam.obrien")
+    page.goto(f"{demo}/content")
+    with page.expect_navigation():
+        page.locator(f"{DIRECTORY} [id$='counts'] a").last.click()  # Find People
+    page.locator(DIRECTORY_ROWS).first.wait_for()
+    first_names = page.locator(f"{DIRECTORY_ROWS} .list-group-title").all_inner_texts()
+    assert len(first_names) == 5
+    page.locator(f"{DIRECTORY} a[data-view-more]").click()
+    page.wait_for_function(f"document.querySelectorAll({DIRECTORY_ROWS!r}).length > 5")
+    shown = [n.strip() for n in page.locator(f"{DIRECTORY_ROWS} .list-group-title").all_inner_texts()]
+    return first_names, shown
+
+
 def test_an_action_after_view_more_keeps_the_rows_shown(demo, browser):
     """Someone who loads a second page with "View more", ticks a person on it and
     presses Follow comes back to the list as it was: the first page's rows and the
@@ -396,19 +412,10 @@ def test_an_action_after_view_more_keeps_the_rows_shown(demo, browser):
     on)."""
     context, page = english_page(browser)
     try:
-        Person(page, demo).become("liam.obrien")
-        page.goto(f"{demo}/content")
-        with page.expect_navigation():
-            page.locator(f"{DIRECTORY} [id$='counts'] a").last.click()  # Find People
-        page.locator(DIRECTORY_ROWS).first.wait_for()
-        first_names = page.locator(f"{DIRECTORY_ROWS} .list-group-title").all_inner_texts()
-        assert len(first_names) == 5
-        page.locator(f"{DIRECTORY} a[data-view-more]").click()
-        page.wait_for_function(f"document.querySelectorAll({DIRECTORY_ROWS!r}).length > 5")
+        first_names, before = directory_extended_by_view_more(page, demo)
         row = page.locator(DIRECTORY_ROWS).nth(6)
         name = row.locator(".list-group-title").inner_text().strip()
         assert name not in first_names
-        before = [n.strip() for n in page.locator(f"{DIRECTORY_ROWS} .list-group-title").all_inner_texts()]
         row.locator("input[type=checkbox]").check(force=True)
         page.locator(f"{DIRECTORY} form[id$='_bulk']").get_by_role("button", name=EN["follow"], exact=True).click()
         page.locator(f"{DIRECTORY} [role=status]").wait_for()
@@ -424,14 +431,7 @@ def test_a_card_opened_after_view_more_goes_back_to_the_rows_shown(demo, browser
     it was shown, both pages' rows, not to the page the card's row came with."""
     context, page = english_page(browser)
     try:
-        Person(page, demo).become("liam.obrien")
-        page.goto(f"{demo}/content")
-        with page.expect_navigation():
-            page.locator(f"{DIRECTORY} [id$='counts'] a").last.click()  # Find People
-        page.locator(DIRECTORY_ROWS).first.wait_for()
-        page.locator(f"{DIRECTORY} a[data-view-more]").click()
-        page.wait_for_function(f"document.querySelectorAll({DIRECTORY_ROWS!r}).length > 5")
-        before = [n.strip() for n in page.locator(f"{DIRECTORY_ROWS} .list-group-title").all_inner_texts()]
+        _, before = directory_extended_by_view_more(page, demo)
         row = page.locator(DIRECTORY_ROWS).nth(6)
         name = row.locator(".list-group-title").inner_text().strip()
         with page.expect_navigation():

@@ -61,9 +61,7 @@ pub enum AuthError {
 /// then expire early, never late). `jsonwebtoken`'s own clock panics there instead,
 /// which would turn every portal call into a 500.
 pub(crate) fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    p_auth::unix_secs(std::time::SystemTime::now())
 }
 
 /// Longest accepted user id (`sub`).

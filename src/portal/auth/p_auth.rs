@@ -220,7 +220,7 @@ impl PAuth {
 /// Characters of an encoded token: 24 bytes are exactly 32 base64 characters.
 const URL_SAFE_NO_PAD_LEN: usize = TOKEN_LEN / 3 * 4;
 
-fn unix_secs(t: SystemTime) -> u64 {
+pub(super) fn unix_secs(t: SystemTime) -> u64 {
     // A clock before 1970 is treated as 1970: tokens then expire early, never late.
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

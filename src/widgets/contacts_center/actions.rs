@@ -229,8 +229,9 @@ impl<'a> ActionCall<'a> {
         // A card's form (it names the card's `userId`) comes back to the card, with the
         // list it was opened from, also when the answer was refused (the request closed
         // in another tab): the card shows where things stand now. The Requests list's
-        // form (`filter` alone) goes back to that list; a form with neither (the
-        // Notifications widget's) to the other's card, when there is one to show.
+        // form (`filter` alone) goes back to that list; a call with neither (a portal's
+        // own, or the Notifications widget's, which has no cards and drops it) to the
+        // other's card, when there is one to show.
         let list = self.keep_list();
         let mut render = Vec::new();
         // Only an id that could be one: the rest would be copied into the `Location`

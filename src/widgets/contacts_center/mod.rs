@@ -84,7 +84,11 @@ impl Widget for ContactsCenter {
     }
 
     /// One per person named (`userId`, `userIds`): a bulk Block of 200 is 200 writes.
+    /// A list past the bulk limit is refused without a write, and weighs one.
     fn action_weight(&self, params: &crate::portal::Params) -> usize {
-        params::user_ids(params).map_or(1, |ids| ids.len().max(1))
+        match params::named_count(params) {
+            n if n > params::MAX_BULK => 1,
+            n => n.max(1),
+        }
     }
 }

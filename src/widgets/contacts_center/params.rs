@@ -48,6 +48,21 @@ pub(crate) fn user_ids(params: &Params) -> Result<Vec<String>, IdsRefused> {
     Ok(ids)
 }
 
+/// How many people `userId` and `userIds` name, counted as [`user_ids`] reads them
+/// but without checking or keeping them (duplicates count twice), and no further
+/// than one past [`MAX_BULK`]: what an action will ask of the writer, known before
+/// it runs.
+pub(crate) fn named_count(params: &Params) -> usize {
+    params
+        .all("userId")
+        .iter()
+        .chain(params.all("userIds"))
+        .flat_map(|value| value.split(','))
+        .filter(|id| !id.trim().is_empty())
+        .take(MAX_BULK + 1)
+        .count()
+}
+
 /// A required numeric id (`requestId`, `entryId`).
 pub(crate) fn number(params: &Params, name: &str) -> Result<u64, Malformed> {
     params
@@ -168,6 +183,17 @@ mod tests {
             Err(IdsRefused::Malformed)
         );
         assert_eq!(user_ids(&params(&[("userIds", " , ")])), Ok(Vec::new()));
+    }
+
+    /// What an action weighs: the ids named, blanks passed over, counted no further
+    /// than one past the bulk limit.
+    #[test]
+    fn named_counts_the_ids_up_to_one_past_the_bulk_limit() {
+        let p = params(&[("userId", "a"), ("userIds", "b, ,c"), ("userIds", "d")]);
+        assert_eq!(named_count(&p), 4);
+        assert_eq!(named_count(&params(&[])), 0);
+        let many = vec!["x"; MAX_BULK + 50].join(",");
+        assert_eq!(named_count(&params(&[("userIds", &many)])), MAX_BULK + 1);
     }
 
     #[test]

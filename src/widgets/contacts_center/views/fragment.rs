@@ -43,16 +43,5 @@ pub(super) fn write_script(out: &mut Html, script: &str, ns: &str, unconfirmed: 
 /// A script's argument as the templates' `tojson` writes it: a JSON string with `<`,
 /// `>`, `&` and `'` as `\u` escapes, safe inside `<script>`.
 fn script_argument(text: &str) -> String {
-    let json = serde_json::Value::String(text.to_owned()).to_string();
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\'' => out.push_str("\\u0027"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::templates::script_safe(&serde_json::Value::String(text.to_owned()).to_string())
 }
