@@ -542,6 +542,48 @@ async fn openapi_document_describes_the_api() {
                     "{method} {path} documents {status}"
                 );
             }
+            // A busy host says when to come back, and a client is told to look.
+            assert!(
+                operation["responses"]["503"]["headers"]["Retry-After"].is_object(),
+                "{method} {path} documents Retry-After"
+            );
+        }
+    }
+    // The body's limits are the ones the host checks, so that a client that checks its
+    // body against the document is not refused for a length the document allowed.
+    use widget_host::directory::account::{
+        MAX_CONTACT_ITEMS, MAX_FIELD_CHARS, MAX_NAME_CHARS, MAX_URL_CHARS,
+    };
+    let account = &doc["components"]["schemas"]["UserAccount"]["properties"];
+    for name in [
+        "givenName",
+        "additionalName",
+        "familyName",
+        "alternateName",
+        "jobTitle",
+    ] {
+        assert_eq!(account[name]["maxLength"], MAX_NAME_CHARS, "{name}");
+    }
+    assert_eq!(account["image"]["maxLength"], MAX_URL_CHARS);
+    assert_eq!(account["emailAddress"]["format"], "email");
+    // Bytes in the host, characters in JSON Schema: a bound the document may state,
+    // since no address of more characters has fewer bytes.
+    use widget_host::social::rules::MAX_EMAIL_BYTES;
+    assert_eq!(account["emailAddress"]["maxLength"], MAX_EMAIL_BYTES);
+    let lists = account["userAccountContactInformation"]["properties"]
+        .as_object()
+        .expect("contact lists");
+    assert_eq!(lists.len(), 4);
+    for (list, schema) in lists {
+        assert_eq!(schema["maxItems"], MAX_CONTACT_ITEMS, "{list}");
+        for (field, schema) in schema["items"]["properties"].as_object().expect("fields") {
+            let expected = match (field.as_str(), schema["type"].as_str()) {
+                (_, Some("boolean")) => serde_json::Value::Null,
+                ("emailAddress", _) => MAX_EMAIL_BYTES.into(),
+                ("url", _) => MAX_URL_CHARS.into(),
+                _ => MAX_FIELD_CHARS.into(),
+            };
+            assert_eq!(schema["maxLength"], expected, "{list}.{field}");
         }
     }
     let required = doc["components"]["schemas"]["Problem"]["required"]
@@ -649,6 +691,39 @@ async fn cors_allows_only_consumer_origins() {
             .get("access-control-allow-methods")
             .is_some()
     );
+    // Every request header the API's document names may be sent from a page: one the
+    // preflight leaves out would keep the browser from sending the call at all.
+    let allowed = preflight
+        .headers()
+        .get("access-control-allow-headers")
+        .and_then(|v| v.to_str().ok())
+        .expect("allowed headers")
+        .to_ascii_lowercase();
+    let allowed: Vec<&str> = allowed.split(',').map(str::trim).collect();
+    let doc: serde_json::Value = client
+        .get(server.url("/api/openapi.json"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let mut documented = 0;
+    for operation in doc["paths"].as_object().expect("paths").values() {
+        for operation in operation.as_object().expect("operations").values() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                if parameter["in"] == "header" {
+                    let name = parameter["name"]
+                        .as_str()
+                        .expect("name")
+                        .to_ascii_lowercase();
+                    assert!(allowed.contains(&name.as_str()), "{name} in {allowed:?}");
+                    documented += 1;
+                }
+            }
+        }
+    }
+    assert!(documented >= 4, "the conditional headers of PUT and DELETE");
     server.stop().await;
 }
 

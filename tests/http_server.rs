@@ -173,7 +173,11 @@ async fn health_metrics_and_unknown_routes() {
     // A known path with a method it does not take: 405, naming the ones it does.
     for (method, path, allow) in [
         (reqwest::Method::POST, "/healthz", "GET, HEAD"),
-        (reqwest::Method::POST, "/api/openapi.json", "GET, HEAD"),
+        (
+            reqwest::Method::POST,
+            "/api/openapi.json",
+            "GET, HEAD, OPTIONS",
+        ),
         (reqwest::Method::POST, "/wsrp/v2/wsdl", "GET, HEAD"),
         (reqwest::Method::GET, "/wsrp/v2/markup", "POST"),
         (
@@ -227,6 +231,7 @@ async fn health_metrics_and_unknown_routes() {
     assert_eq!(ready.status(), 200);
     assert_eq!(ready.headers()["cache-control"], "no-store");
     let metrics = common::metrics_text(&server).await;
+    common::exposition(&metrics);
     assert!(
         metrics.contains("widget_host_requests_total{route=\"/readyz\",status=\"200\"} 1"),
         "{metrics}"
@@ -609,6 +614,13 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         let ready = past_the_limit("GET /readyz HTTP/1.1\r\nhost: x\r\n\r\n");
         assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
         assert!(ready.contains(r#""status":"ready""#), "{ready}");
+        // And a scraper: a host that is full is when its metrics matter, and a scrape
+        // refused would read as the host being down. The refusals so far are counted.
+        let scraped = past_the_limit("GET /metrics HTTP/1.1\r\nhost: x\r\n\r\n");
+        assert!(scraped.starts_with("HTTP/1.1 200"), "{scraped}");
+        let (_, text) = scraped.split_once("\r\n\r\n").expect("head and body");
+        let refused = common::exposition(text)["widget_host_connections_refused_total"];
+        assert!(refused >= 7.0, "{text}");
         // An action sent whole to a connection past the limit reads its 503, not a
         // reset over it.
         let action = past_the_limit(
@@ -644,7 +656,7 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         .text()
         .await
         .expect("text");
-    // The eight connections past the limit, those refused before the freed place showed,
+    // The nine connections past the limit, those refused before the freed place showed,
     // and any `busy_connection` had to try again (tests run in parallel, so that count
     // may include another test's: it only loosens this).
     let refused: u64 = metrics
@@ -652,7 +664,7 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         .find_map(|l| l.strip_prefix("widget_host_connections_refused_total "))
         .and_then(|n| n.trim().parse().ok())
         .expect("the refusals counted");
-    let refused_here = 8 + refused_after;
+    let refused_here = 9 + refused_after;
     assert!(
         (refused_here..=refused_here + BUSY_REFUSED.load(Ordering::Relaxed)).contains(&refused),
         "{metrics}"
@@ -1303,4 +1315,46 @@ async fn a_running_host_reads_a_rotated_jwks_file() {
     }
     assert_eq!(status(old).await, 401, "the old key is gone");
     server.stop().await;
+}
+
+/// The exposition check the metrics tests rely on refuses each rule broken.
+#[test]
+fn the_exposition_check_refuses_broken_texts() {
+    let good = "# HELP a_total A.\n# TYPE a_total counter\na_total{r=\"x\\\"y\"} 1\n# HELP h H.\n# TYPE h histogram\nh_bucket{le=\"0.5\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 0.7\nh_count 2\n";
+    let samples = common::exposition(good);
+    assert_eq!(samples["a_total{r=\"x\\\"y\"}"], 1.0);
+    let broken = [
+        ("no HELP", "# TYPE a_total counter\na_total 1\n"),
+        ("no TYPE", "# HELP a_total A.\na_total 1\n"),
+        (
+            "a counter not _total",
+            "# HELP a A.\n# TYPE a counter\na 1\n",
+        ),
+        (
+            "HELP twice",
+            "# HELP a_total A.\n# HELP a_total A.\n# TYPE a_total counter\n",
+        ),
+        (
+            "a family apart",
+            "# HELP a_total A.\n# TYPE a_total counter\na_total{r=\"1\"} 1\n# HELP g G.\n# TYPE g gauge\ng 1\na_total{r=\"2\"} 1\n",
+        ),
+        ("a series twice", "# HELP g G.\n# TYPE g gauge\ng 1\ng 2\n"),
+        (
+            "a raw quote",
+            "# HELP g G.\n# TYPE g gauge\ng{r=\"a\"b\"} 1\n",
+        ),
+        ("a bad value", "# HELP g G.\n# TYPE g gauge\ng one\n"),
+        (
+            "buckets that shrink",
+            "# HELP h H.\n# TYPE h histogram\nh_bucket{le=\"0.5\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n",
+        ),
+        (
+            "+Inf not the count",
+            "# HELP h H.\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 3\n",
+        ),
+    ];
+    for (rule, text) in broken {
+        let checked = std::panic::catch_unwind(|| common::exposition(text));
+        assert!(checked.is_err(), "{rule} passed:\n{text}");
+    }
 }

@@ -225,6 +225,12 @@ async fn wsrp_faults_are_counted_by_faultcode_and_kind() {
     assert_eq!(status, 200);
 
     let metrics = common::metrics_text(&server).await;
+    // Whole, with every family holding samples, the text keeps the format's rules.
+    let samples = common::exposition(&metrics);
+    assert_eq!(
+        samples[r#"widget_host_wsrp_faults_total{faultcode="Client",fault="Malformed"}"#],
+        1.0
+    );
     let faults: Vec<&str> = metrics
         .lines()
         .filter(|l| l.starts_with("widget_host_wsrp_faults_total{"))

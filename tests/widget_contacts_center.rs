@@ -1212,7 +1212,9 @@ fn bulk_actions_on_user_ids() {
     );
     let card = cc(Some("a")).named("unfollow").p("userId", "b").ok(&w);
     assert!(card.render_params.contains(&("userId".into(), "b".into())));
-    // When every target is refused nothing changed: the first refusal speaks.
+    // When every target is refused nothing changed: the first refusal gives the
+    // status, each target's result its reason, and the answer's words are the
+    // batch's, not those of one person's refusal ("yourself" is untrue of "nobody").
     let refused = cc(Some("a"))
         .named("unfollow")
         .p("userIds", "a,nobody")
@@ -1221,7 +1223,21 @@ fn bulk_actions_on_user_ids() {
         !refused.ok && refused.kind == OutcomeKind::Invalid,
         "{refused:?}"
     );
-    assert_eq!(refused.message, "you-cannot-do-this-to-yourself");
+    assert_eq!(refused.message, "nothing-was-done-for-the-selected-people");
+    assert_eq!(refused.text, "Nothing was done.");
+    let reasons: Vec<(&str, &str)> = refused
+        .people
+        .iter()
+        .map(|p| (p.user_id.as_str(), p.message.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("a", "you-cannot-do-this-to-yourself"),
+            ("nobody", "the-user-could-not-be-found")
+        ],
+        "{refused:?}"
+    );
     // The page does not give the first refusal's words, which speak of one person
     // and of one reason: it says that nothing was done, and for whom.
     let page = refused

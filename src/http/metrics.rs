@@ -162,7 +162,7 @@ impl Metrics {
                 );
             }
         }
-        out.push_str("# HELP widget_host_connections_refused_total Connections past the limit: answered 503 and closed, or a liveness or readiness probe answered and closed.\n");
+        out.push_str("# HELP widget_host_connections_refused_total Connections past the limit: answered 503 and closed, or a probe or metrics scrape answered and closed.\n");
         out.push_str("# TYPE widget_host_connections_refused_total counter\n");
         let _ = writeln!(
             out,
@@ -188,8 +188,11 @@ impl Metrics {
     }
 }
 
-/// Appends one gauge to an exposition, with its help and type lines.
+/// Appends one gauge to an exposition, with its help and type lines. The help is
+/// escaped as the format asks (a backslash and a line break), so that a text made with
+/// `format!` cannot end its line early.
 pub fn write_gauge(out: &mut String, name: &str, help: &str, value: u64) {
+    let help = help.replace('\\', "\\\\").replace('\n', "\\n");
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} gauge");
     let _ = writeln!(out, "{name} {value}");
@@ -198,6 +201,14 @@ pub fn write_gauge(out: &mut String, name: &str, help: &str, value: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A help text with a line break or a backslash stays on its line, escaped.
+    #[test]
+    fn a_gauges_help_is_escaped() {
+        let mut out = String::new();
+        write_gauge(&mut out, "g", "a\\b\nc", 3);
+        assert_eq!(out, "# HELP g a\\\\b\\nc\n# TYPE g gauge\ng 3\n");
+    }
 
     #[tokio::test]
     async fn a_connection_whose_task_panics_is_no_longer_counted_open() {

@@ -281,14 +281,7 @@ async fn dispatch(
     match (&method, segments) {
         (&Method::GET, ["healthz"]) => ("/healthz", Ok(healthz(state.social.storage_failure()))),
         (&Method::GET, ["readyz"]) => ("/readyz", Ok(readyz(state))),
-        (&Method::GET, ["metrics"]) => (
-            "/metrics",
-            Ok(response::bytes(
-                StatusCode::OK,
-                "text/plain; version=0.0.4; charset=utf-8",
-                metrics_text(state),
-            )),
-        ),
+        (&Method::GET, ["metrics"]) => ("/metrics", Ok(metrics(state))),
         (&Method::GET, ["widgets"]) => ("/widgets", Ok(widgets_catalog(state))),
         (&Method::GET, ["widgets", id, "render"]) => (
             noted(seen, "/widgets/{portletId}/render"),
@@ -341,9 +334,9 @@ async fn dispatch(
         (&Method::OPTIONS, ["widgets", ..] | ["api", ..]) => {
             ("preflight", Ok(cors::preflight(state, &req)))
         }
-        (_, ["healthz" | "readyz" | "metrics"] | ["api", "openapi.json"]) => {
-            not_allowed("GET, HEAD")
-        }
+        (_, ["healthz" | "readyz" | "metrics"]) => not_allowed("GET, HEAD"),
+        // Its preflight is answered, as under all of /api/.
+        (_, ["api", "openapi.json"]) => not_allowed("GET, HEAD, OPTIONS"),
         (_, ["wsrp", "v2", "wsdl"]) => not_allowed("GET, HEAD"),
         (_, ["wsrp", "v2", port]) if wsrp_port(port) => not_allowed("POST"),
         (_, [""] | ["content"] | ["demo", "switch" | "demo.css"]) if demo => {
@@ -407,12 +400,15 @@ pub async fn read_body(
 }
 
 /// The answer on a connection past `max_connections` (`server.rs`): the liveness and
-/// readiness probes as on any connection, and 503 `too-many-connections` for the rest,
-/// which the host has no place for.
+/// readiness probes and the metrics as on any connection, and 503
+/// `too-many-connections` for the rest, which the host has no place for. The metrics
+/// cost a few string writes, and a host that is full is when a scraper must still
+/// read them: refused, its target would read as down just then.
 pub(super) fn past_the_limit<B>(state: &AppState, req: &Request<B>) -> Response<Body> {
     let mut answer = not_stored(match (req.method(), req.uri().path()) {
         (&Method::GET | &Method::HEAD, "/healthz") => healthz(state.social.storage_failure()),
         (&Method::GET | &Method::HEAD, "/readyz") => readyz(state),
+        (&Method::GET | &Method::HEAD, "/metrics") => metrics(state),
         // A preflight costs nothing to answer, and without its answer the browser
         // never sends the call, whose 503 the script could then read.
         (&Method::OPTIONS, path) if path.starts_with("/widgets/") || path.starts_with("/api/") => {
@@ -510,6 +506,14 @@ fn readiness(
 
 /// `/metrics`: the counters of requests and connections, and the gauges of what the
 /// host holds now.
+fn metrics(state: &AppState) -> Response<Body> {
+    response::bytes(
+        StatusCode::OK,
+        "text/plain; version=0.0.4; charset=utf-8",
+        metrics_text(state),
+    )
+}
+
 fn metrics_text(state: &AppState) -> String {
     let mut text = state.metrics.render(state.social.snapshots_taken());
     let held = WSRP_BYTES_IN_FLIGHT.saturating_sub(state.wsrp_bytes.available_permits());

@@ -282,6 +282,9 @@ pub fn is_made_up_email(email: &str) -> bool {
             .is_some_and(|end| end.eq_ignore_ascii_case(LIFERAY_NO_ADDRESS))
 }
 
+/// The longest address SMTP carries (RFC 5321, section 4.5.3.1.3, less its brackets).
+pub const MAX_EMAIL_BYTES: usize = 254;
+
 /// A pragmatic check of an address as mail clients and address books take it (RFC
 /// 5321's unquoted form): one `@`; a local part of at most 64 bytes with no dot at
 /// either end and no two in a row; a domain of two or more labels, none empty, none
@@ -301,7 +304,7 @@ pub fn is_valid_email(email: &str) -> bool {
         };
         (1..=63).contains(&length) && !label.starts_with('-') && !label.ends_with('-')
     };
-    email.len() <= 254
+    email.len() <= MAX_EMAIL_BYTES
         && (1..=64).contains(&local.len())
         && !local.starts_with('.')
         && !local.ends_with('.')

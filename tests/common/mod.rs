@@ -156,3 +156,159 @@ pub fn location(answer: &reqwest::Response) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// Checks `text` against the Prometheus text exposition format (version 0.0.4) and
+/// returns the samples it holds, by series: every family has one HELP and one TYPE
+/// line before its samples, and its samples lie together; names and labels are well
+/// formed and label values escaped; a counter's name ends in `_total`; no series
+/// comes twice; a histogram's buckets only grow with `le`, and its `+Inf` bucket is
+/// its `_count`. Panics naming the line that breaks a rule.
+pub fn exposition(text: &str) -> std::collections::BTreeMap<String, f64> {
+    use std::collections::{BTreeMap, BTreeSet};
+    fn name_ok(name: &str, colon: bool) -> bool {
+        let mut chars = name.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || (colon && c == ':'))
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || (colon && c == ':'))
+    }
+    /// `{a="x",b="y"}` into its pairs, escapes undone.
+    fn labels(text: &str, line: &str) -> Vec<(String, String)> {
+        let mut pairs = Vec::new();
+        let mut rest = text;
+        while !rest.is_empty() {
+            let (name, after) = rest
+                .split_once("=\"")
+                .unwrap_or_else(|| panic!("label in {line}"));
+            assert!(name_ok(name, false), "label name {name:?} in {line}");
+            let mut value = String::new();
+            let mut chars = after.char_indices();
+            let end = loop {
+                match chars.next() {
+                    Some((_, '\\')) => match chars.next() {
+                        Some((_, '\\')) => value.push('\\'),
+                        Some((_, '"')) => value.push('"'),
+                        Some((_, 'n')) => value.push('\n'),
+                        other => panic!("escape {other:?} in {line}"),
+                    },
+                    Some((i, '"')) => break i,
+                    Some((_, c)) => value.push(c),
+                    None => panic!("unterminated label value in {line}"),
+                }
+            };
+            pairs.push((name.to_owned(), value));
+            rest = &after[end + 1..];
+            rest = rest.strip_prefix(',').unwrap_or_else(|| {
+                assert!(rest.is_empty(), "after a label value: {rest:?} in {line}");
+                rest
+            });
+        }
+        pairs
+    }
+    let mut kinds: BTreeMap<String, String> = BTreeMap::new();
+    let mut helped = BTreeSet::new();
+    let mut finished = BTreeSet::new();
+    let mut current: Option<String> = None;
+    let mut samples = BTreeMap::new();
+    // Per histogram series (its labels less `le`): the buckets in order, and `_count`.
+    let mut buckets: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    let mut counts: BTreeMap<String, f64> = BTreeMap::new();
+    let mut enter = |family: &str, current: &mut Option<String>, line: &str| {
+        if current.as_deref() != Some(family) {
+            if let Some(previous) = current.take() {
+                finished.insert(previous);
+            }
+            assert!(
+                !finished.contains(family),
+                "{family} comes back apart: {line}"
+            );
+            *current = Some(family.to_owned());
+        }
+    };
+    for line in text.lines() {
+        assert!(!line.is_empty(), "an empty line in:\n{text}");
+        if let Some(help) = line.strip_prefix("# HELP ") {
+            let (name, _) = help.split_once(' ').unwrap_or_else(|| panic!("{line}"));
+            assert!(name_ok(name, true), "{line}");
+            enter(name, &mut current, line);
+            assert!(helped.insert(name.to_owned()), "HELP twice: {line}");
+            assert!(!kinds.contains_key(name), "HELP after TYPE: {line}");
+        } else if let Some(kind) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = kind.split_once(' ').unwrap_or_else(|| panic!("{line}"));
+            enter(name, &mut current, line);
+            assert!(["counter", "gauge", "histogram"].contains(&kind), "{line}");
+            assert!(
+                kind != "counter" || name.ends_with("_total"),
+                "a counter's name ends in _total: {line}"
+            );
+            assert!(
+                kinds.insert(name.to_owned(), kind.to_owned()).is_none(),
+                "TYPE twice: {line}"
+            );
+        } else {
+            assert!(!line.starts_with('#'), "{line}");
+            let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("{line}"));
+            let value: f64 = value.parse().unwrap_or_else(|_| panic!("value in {line}"));
+            let (name, pairs) = match series.split_once('{') {
+                Some((name, rest)) => {
+                    let inner = rest.strip_suffix('}').unwrap_or_else(|| panic!("{line}"));
+                    (name, labels(inner, line))
+                }
+                None => (series, Vec::new()),
+            };
+            assert!(name_ok(name, true), "{line}");
+            let family = ["_bucket", "_sum", "_count"]
+                .iter()
+                .find_map(|suffix| {
+                    name.strip_suffix(suffix)
+                        .filter(|f| kinds.get(*f).map(String::as_str) == Some("histogram"))
+                })
+                .unwrap_or(name);
+            assert!(helped.contains(family), "no HELP before {line}");
+            assert!(kinds.contains_key(family), "no TYPE before {line}");
+            enter(family, &mut current, line);
+            assert!(
+                samples.insert(series.to_owned(), value).is_none(),
+                "a series twice: {line}"
+            );
+            if family != name {
+                let others: Vec<String> = pairs
+                    .iter()
+                    .filter(|(k, _)| k != "le")
+                    .map(|(k, v)| format!("{k}={v:?}"))
+                    .collect();
+                let key = format!("{family}{{{}}}", others.join(","));
+                if name.ends_with("_bucket") {
+                    let le = pairs
+                        .iter()
+                        .find(|(k, _)| k == "le")
+                        .unwrap_or_else(|| panic!("a bucket without le: {line}"));
+                    let le: f64 = match le.1.as_str() {
+                        "+Inf" => f64::INFINITY,
+                        bound => bound.parse().unwrap_or_else(|_| panic!("le in {line}")),
+                    };
+                    buckets.entry(key).or_default().push((le, value));
+                } else if name.ends_with("_count") {
+                    counts.insert(key, value);
+                }
+            }
+        }
+    }
+    assert_eq!(
+        buckets.keys().collect::<Vec<_>>(),
+        counts.keys().collect::<Vec<_>>(),
+        "each histogram series has buckets and a count"
+    );
+    for (series, bounds) in &buckets {
+        assert!(
+            bounds
+                .windows(2)
+                .all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1),
+            "{series}: buckets in order and cumulative: {bounds:?}"
+        );
+        let last = bounds.last().expect("a bucket");
+        assert!(last.0.is_infinite(), "{series} ends with +Inf");
+        assert_eq!(last.1, counts[series], "{series}: +Inf is the count");
+    }
+    samples
+}

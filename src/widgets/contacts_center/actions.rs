@@ -160,7 +160,8 @@ impl<'a> ActionCall<'a> {
             return Ok(self.outcome(outcome.first(), relationship, render));
         }
         // Bulk: each target's outcome is applied on its own. When every target was
-        // refused nothing changed, and the first refusal speaks for the batch. When
+        // refused nothing changed, and the first refusal gives the answer's status.
+        // When
         // some went through, the answer is a success that says some people were left
         // out (for the rest it is as asked, changed or found so); otherwise the
         // generic success, or its words for a batch that changed nothing, since each
@@ -193,8 +194,12 @@ impl<'a> ActionCall<'a> {
         let refused = outcome.results.iter().filter(|t| t.result.is_err());
         if first_done.is_none() && refused.count() > 1 {
             // The page says that nothing was done, then whom for (below); each row
-            // shows where things stand with its person. The JSON answer keeps the
-            // first refusal's key and status, and `results` each one's reason.
+            // shows where things stand with its person. The JSON answer says the
+            // same with the first refusal's status, and `results` each one's reason:
+            // the first refusal's words speak of one person and one reason, and would
+            // tell a portal that shows them something untrue of the others.
+            answer.message = NOTHING_DONE.to_owned();
+            answer.text = messages::text(&self.ui, NOTHING_DONE);
             answer.render_params[0].1 = NOTHING_DONE.to_owned();
         }
         if summary == Some(PARTIAL) || first_done.is_none() {
