@@ -3078,6 +3078,60 @@ fn read_only_preferences_keep_the_descriptors_values() {
     assert!(!stored.contains_key("showPhones"), "{stored:?}");
 }
 
+/// A placement follows its descriptor where its administrator changed nothing: a save
+/// stores only what differs from the descriptor's values, so a default changed there
+/// later (phones off, after a privacy review) reaches placements saved before. A value
+/// saved for a preference the descriptor no longer declares does not count: edit mode
+/// no longer offers it, so nobody could change it back.
+#[test]
+fn a_placement_follows_its_descriptor_where_it_was_not_changed() {
+    let w = abc_with_bobs_phone();
+    let one = "contacts_center_INSTANCE_one";
+    let phones_in_vcard = |call: Call| {
+        let card = call
+            .instance(one)
+            .named("vcard")
+            .p("userId", "b")
+            .resource(&w)
+            .expect("vcard");
+        String::from_utf8(card.body).expect("utf8").contains("TEL")
+    };
+    let stored = || {
+        w.social
+            .read()
+            .expect("read")
+            .preferences(one)
+            .expect("prefs")
+    };
+    // The page size changed; phones sent as the descriptor has them (on).
+    let saved = cc(Some("a"))
+        .instance(one)
+        .admin()
+        .named("save-preferences")
+        .p("pageSize", "10")
+        .p("showPhones", "true")
+        .ok(&w);
+    assert!(saved.ok);
+    assert_eq!(stored().get("pageSize"), Some(&vec!["10".to_owned()]));
+    assert!(!stored().contains_key("showPhones"), "{:?}", stored());
+    assert!(phones_in_vcard(cc(Some("a"))));
+    assert!(!phones_in_vcard(
+        cc(Some("a")).declared("showPhones", &["false"])
+    ));
+    // Phones turned off for this placement, then taken out of the descriptor: the
+    // widget's own default (on) counts again.
+    let saved = cc(Some("a"))
+        .instance(one)
+        .admin()
+        .named("save-preferences")
+        .p("pageSize", "10")
+        .ok(&w);
+    assert!(saved.ok);
+    assert_eq!(stored().get("showPhones"), Some(&vec!["false".to_owned()]));
+    assert!(!phones_in_vcard(cc(Some("a"))));
+    assert!(phones_in_vcard(cc(Some("a")).undeclared("showPhones")));
+}
+
 #[test]
 fn a_text_preference_is_kept_as_its_field_sends_it_back() {
     let w = abc();
@@ -3862,10 +3916,15 @@ fn flags_read_liferays_boolean_spellings() {
             .preferences("contacts_center");
         prefs.expect("prefs").get("showPhones").cloned()
     };
-    assert!(save("on").expect("saved").ok);
-    assert_eq!(stored(), Some(vec!["true".to_owned()]));
+    // `on` reads as the descriptor's `1`: a value the descriptor gives is not stored,
+    // and setting a flag back to it takes the stored value away.
     assert!(save("0").expect("saved").ok);
     assert_eq!(stored(), Some(vec!["false".to_owned()]));
+    assert!(save("on").expect("saved").ok);
+    assert_eq!(stored(), None);
+    assert!(save("0").expect("saved").ok);
+    assert!(save("Y").expect("saved").ok);
+    assert_eq!(stored(), None);
     assert!(matches!(save("maybe"), Err(WidgetError::BadRequest { .. })));
 }
 
@@ -3980,6 +4039,12 @@ fn a_vcard_of_someone_without_a_name_calls_them_by_what_they_have() {
             nameless("20124", "", "ann@example.com"),
             nameless("20125", "", ""),
             nameless("20126", "kim@example.com", "kim@example.com"),
+            // A name of nothing but a zero-width space, stored before such names
+            // were read as none, is no name either.
+            widget_host::store::Person {
+                given_name: "\u{200B}".into(),
+                ..nameless("20127", "zed", "")
+            },
         ])
         .expect("people");
     let export = |instance: Option<&str>, id: &str| {
@@ -3999,6 +4064,7 @@ fn a_vcard_of_someone_without_a_name_calls_them_by_what_they_have() {
         ("20124", "FN:ann@example.com\r\n", "ann_example.com.vcf"),
         ("20125", "FN:20125\r\n", "20125.vcf"),
         ("20126", "FN:kim@example.com\r\n", "kim_example.com.vcf"),
+        ("20127", "FN:zed\r\n", "zed.vcf"),
     ] {
         let (text, name) = export(None, id);
         assert!(text.contains(fn_line), "{id}: {text}");

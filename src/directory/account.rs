@@ -68,8 +68,13 @@ pub struct UserAccount {
     pub problem_title: Option<String>,
 }
 
+/// A field's text, unless it has none to show: a name of zero-width spaces or Hangul
+/// fillers is stored as no name, so that the person is shown by their id and a record
+/// that names nobody else is refused, instead of a blank row in every list.
 fn present(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !crate::store::shows_nothing(s))
 }
 
 fn text(field: &str, value: &Option<String>, max: usize) -> Result<String, String> {
@@ -301,6 +306,38 @@ mod tests {
 
     fn account(json: &str) -> UserAccount {
         serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"))
+    }
+
+    /// A name with nothing to show (zero-width spaces, Hangul fillers, a braille blank)
+    /// is no name: a record that names nobody else is refused, and one with an address
+    /// is stored without the blank name, so that lists show its id, not an empty link.
+    #[test]
+    fn a_name_with_nothing_to_show_is_no_name() {
+        for blank in [
+            "\u{200B}",
+            "\u{3164}\u{3164}",
+            " \u{FEFF}\u{2060} ",
+            "\u{2800}",
+        ] {
+            let record = serde_json::json!({"id": 7, "givenName": blank, "familyName": blank});
+            let refused = account(&record.to_string()).to_person(IdSource::Auto);
+            assert_eq!(refused, Err(DESCRIBES_NOBODY.to_owned()), "{blank:?}");
+            let record = serde_json::json!({
+                "id": 7, "givenName": blank, "jobTitle": blank, "emailAddress": "a@example.com"
+            });
+            let person = account(&record.to_string())
+                .to_person(IdSource::Auto)
+                .expect("named by the address");
+            assert_eq!(
+                (person.given_name.as_str(), person.job_title.as_str()),
+                ("", "")
+            );
+        }
+        // A name with a letter in it keeps its invisible characters as they came.
+        let person = account(r#"{"id": 7, "givenName": "\u200bZo\u00e9"}"#)
+            .to_person(IdSource::Auto)
+            .expect("a name");
+        assert_eq!(person.given_name, "\u{200B}Zoé");
     }
 
     #[test]

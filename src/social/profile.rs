@@ -113,7 +113,8 @@ pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
         // spaces around it, becomes one space, so that the words either side stay
         // apart and the text is the one an import of the same account stores (its
         // tabs and line breaks are folded so). What is left is trimmed, and a claim
-        // with nothing left keeps what is stored, as an absent one does.
+        // with nothing left to show (zero-width spaces alone, say) keeps what is
+        // stored, as an absent one does.
         // The overrides first: one between a space and a line break would keep the
         // space from being trimmed with the break.
         let kept: String = claim
@@ -127,7 +128,7 @@ pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
             .collect::<Vec<_>>()
             .join(" ");
         let value: String = value.trim().chars().take(256).collect();
-        if !value.is_empty() {
+        if !crate::store::shows_nothing(&value) {
             *field = value;
         }
     };
@@ -168,6 +169,26 @@ pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A claim with nothing to show keeps what is stored, as an empty one does.
+    #[test]
+    fn a_claim_with_nothing_to_show_keeps_the_stored_name() {
+        let stored = Person {
+            id: "zoe".into(),
+            given_name: "Zoé".into(),
+            ..Person::default()
+        };
+        let blank = Profile {
+            given_name: Some("\u{200B}\u{3164} \u{FEFF}".into()),
+            ..Profile::default()
+        };
+        assert_eq!(apply_profile(stored.clone(), &blank).given_name, "Zoé");
+        let renamed = Profile {
+            given_name: Some("\u{200B}Zoë".into()),
+            ..Profile::default()
+        };
+        assert_eq!(apply_profile(stored, &renamed).given_name, "\u{200B}Zoë");
+    }
 
     #[test]
     fn creates_then_refreshes_only_on_change() {

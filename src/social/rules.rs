@@ -350,10 +350,7 @@ fn on_one_line(text: &str) -> String {
 fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
     let full_name = on_one_line(&draft.full_name);
     // A name of nothing but zero-width or direction marks would show as no name.
-    let full_name = if full_name
-        .chars()
-        .all(|c| c.is_whitespace() || crate::store::is_invisible(c))
-    {
+    let full_name = if crate::store::shows_nothing(&full_name) {
         ""
     } else {
         full_name.as_str()

@@ -29,7 +29,9 @@ pub use error::StoreError;
 pub use folders::create_folder;
 pub use graph::{Edge, Entry, Graph, RequestStatus, SocialRequest};
 pub use invariants::{Violation, check_invariants};
-pub use normalize::{fold, fold_for_search, is_invisible, is_portal_user_id};
+pub use normalize::{
+    fold, fold_for_search, is_invisible, is_portal_user_id, is_shown, shows_nothing,
+};
 pub use person::{
     ContactInformation, EmailAddress, Person, Phone, PostalAddress, Searchable, WebUrl,
     same_mailbox,

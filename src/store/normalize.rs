@@ -162,6 +162,34 @@ pub fn is_invisible(c: char) -> bool {
         || matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
 }
 
+/// Whether `c` draws something: not a space, not [`is_invisible`], and not one of
+/// the characters that are letters or marks by Unicode's category but are drawn as
+/// nothing (the Hangul fillers, the braille blank, the soft hyphen, the combining
+/// grapheme joiner, the Mongolian vowel separator, Khmer's inherent vowels).
+pub fn is_shown(c: char) -> bool {
+    !(c.is_whitespace()
+        || is_invisible(c)
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180E}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FFA0}'
+        ))
+}
+
+/// Whether `s` would show as nothing: a name of zero-width spaces or Hangul fillers
+/// is no name, however many characters it has.
+pub fn shows_nothing(s: &str) -> bool {
+    !s.chars().any(is_shown)
+}
+
 pub fn is_portal_user_id(s: &str) -> bool {
     (1..=64).contains(&s.len())
         && s.bytes()

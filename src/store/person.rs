@@ -174,7 +174,9 @@ impl Person {
     /// the user id.
     pub fn display_name(&self) -> String {
         let name = self.full_name();
-        if name.is_empty() {
+        // Also a name of nothing but invisible characters, which a portal's claims or
+        // an older import may have stored: its link would have no text to click.
+        if super::shows_nothing(&name) {
             self.id.clone()
         } else {
             name
@@ -419,6 +421,25 @@ impl Searchable {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// A name stored with nothing to show (by an import or a portal's claims before
+    /// those were read as no name) is shown as the person's id, not as an empty link.
+    #[test]
+    fn a_name_with_nothing_to_show_is_shown_as_the_id() {
+        let blank = Person {
+            id: "u7".into(),
+            given_name: "\u{200B}".into(),
+            family_name: "\u{3164}".into(),
+            ..Person::default()
+        };
+        assert_eq!(blank.display_name(), "u7");
+        let named = Person {
+            given_name: "\u{200B}Zoé".into(),
+            family_name: String::new(),
+            ..blank
+        };
+        assert_eq!(named.display_name(), "\u{200B}Zoé");
+    }
 
     #[test]
     fn a_region_that_repeats_the_locality_is_written_once() {

@@ -137,6 +137,8 @@ pub struct Call {
     pub read_only: Vec<String>,
     /// Preferences the descriptor declares besides its own, with their values.
     pub declared: Vec<(String, Vec<String>)>,
+    /// Preferences the descriptor does not declare for this call.
+    pub undeclared: Vec<String>,
     /// Modes the descriptor no longer lists for this call.
     pub without_modes: Vec<String>,
 }
@@ -155,6 +157,7 @@ pub fn cc(viewer: Option<&str>) -> Call {
         rewritten: false,
         read_only: Vec::new(),
         declared: Vec::new(),
+        undeclared: Vec::new(),
         without_modes: Vec::new(),
     }
 }
@@ -203,6 +206,12 @@ impl Call {
         self
     }
 
+    /// The descriptor does not declare `preference` (an administrator took it out).
+    pub fn undeclared(mut self, preference: &str) -> Self {
+        self.undeclared.push(preference.to_owned());
+        self
+    }
+
     /// The descriptor does not list `mode` (an administrator took it out).
     pub fn without_mode(mut self, mode: &str) -> Self {
         self.without_modes.push(mode.to_owned());
@@ -221,11 +230,17 @@ impl Call {
             .get(portlet.name())
             .cloned()
             .expect("built-in descriptor");
-        if !self.read_only.is_empty() || !self.declared.is_empty() || !self.without_modes.is_empty()
+        if !self.read_only.is_empty()
+            || !self.declared.is_empty()
+            || !self.undeclared.is_empty()
+            || !self.without_modes.is_empty()
         {
             let mut changed = (*descriptor).clone();
             changed.read_only_preferences = self.read_only.iter().cloned().collect();
             changed.preferences.extend(self.declared.iter().cloned());
+            for name in &self.undeclared {
+                changed.preferences.remove(name);
+            }
             changed.modes.retain(|m| !self.without_modes.contains(m));
             descriptor = Arc::new(changed);
         }

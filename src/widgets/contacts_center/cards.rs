@@ -77,7 +77,8 @@ pub(crate) struct PersonView {
 /// names' first, or, for a name written family name first (山田太郎), the family
 /// name's first letter alone, as an avatar there shows it.
 fn initials(person: &Person) -> String {
-    let first = |s: &str| s.trim().chars().next();
+    // The first character drawn: a zero-width space before a name is not its initial.
+    let first = |s: &str| s.chars().find(|c| crate::store::is_shown(*c));
     if person.written_family_first() {
         return first(&person.family_name)
             .map(String::from)
@@ -326,9 +327,9 @@ pub(crate) fn card(settings: &Settings, person: &Person) -> vcard::Card {
     // card shows (the writer's own fallback), and the user id only where there is
     // neither: an address book lists "20123" as a contact nobody can place.
     let named = person.full_name();
-    let full_name = if !named.trim().is_empty() {
+    let full_name = if !crate::store::shows_nothing(&named) {
         named
-    } else if !person.alternate_name.trim().is_empty()
+    } else if !crate::store::shows_nothing(&person.alternate_name)
         && person.screen_name_shown(settings.show_email())
     {
         person.alternate_name.clone()
@@ -423,8 +424,24 @@ fn preferred_first<T>(list: &mut [T], pref: impl Fn(&mut T) -> &mut bool) {
 
 #[cfg(test)]
 mod tests {
-    use super::{phone_kind, portrait_url, safe_url};
+    use super::{initials, phone_kind, portrait_url, safe_url};
+    use crate::store::Person;
     use crate::vcard::PhoneKind;
+
+    /// An avatar's letters are the first ones drawn: a zero-width space or a Hangul
+    /// filler before a name is not its initial, and a name of nothing else gives none.
+    #[test]
+    fn initials_are_the_first_letters_drawn() {
+        let person = |given: &str, family: &str| Person {
+            id: "u7".into(),
+            given_name: given.into(),
+            family_name: family.into(),
+            ..Person::default()
+        };
+        assert_eq!(initials(&person("\u{200B}zoé", "\u{FEFF} lee")), "ZL");
+        assert_eq!(initials(&person("\u{3164}", "Lee")), "L");
+        assert_eq!(initials(&person("\u{200B}", "\u{3164}")), "u");
+    }
 
     /// Liferay's phone types, and the words other directories use.
     #[test]

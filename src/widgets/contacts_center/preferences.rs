@@ -24,8 +24,9 @@ impl Settings {
         let mut values = req.descriptor.preferences.clone();
         for (name, saved) in reader.preferences(req.portlet.as_str())? {
             // A value saved before the descriptor took the preference out of edit
-            // mode does not outlive that decision.
-            if !fixed_by_descriptor(req, &name) {
+            // mode, or out of the descriptor altogether, does not outlive that
+            // decision: edit mode no longer shows it, so nobody could change it back.
+            if req.descriptor.preferences.contains_key(&name) && !fixed_by_descriptor(req, &name) {
                 values.insert(name, saved);
             }
         }
@@ -180,9 +181,13 @@ pub(crate) fn range(name: &str) -> Option<(usize, usize)> {
 
 /// The preferences a `save-preferences` form submits: only the descriptor's editable
 /// names, flags as `true`/`false`, `pageSize` within bounds, other values bounded in
-/// length.
+/// length. A value that is the descriptor's own (as edit mode shows it) is left out:
+/// the form sends every preference, and stored, the ones the administrator did not
+/// change would keep the placement from following the descriptor when its defaults
+/// change (a `showUsersInformation` turned off there after a privacy review).
 pub(crate) fn from_form(req: &Request, params: &Params) -> Result<Preferences, ()> {
     let mut out = Preferences::new();
+    let defaults = Settings::from_values(req.descriptor.preferences.clone());
     for (name, default) in editable(req) {
         let value = params.get(name).map(str::trim);
         let value = if is_flag(name, default) {
@@ -218,6 +223,9 @@ pub(crate) fn from_form(req: &Request, params: &Params) -> Result<Preferences, (
                 Some(_) => return Err(()),
             }
         };
+        if value == shown(&defaults, name, default) {
+            continue;
+        }
         out.insert(name.clone(), vec![value]);
     }
     Ok(out)
