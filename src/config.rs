@@ -757,6 +757,13 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
+/// Whether `origin`, as a browser sends it (`Origin`) or a URL's origin is written, is
+/// one of `allowed`. Configured origins are put in that form when the configuration
+/// is read ([`origin_of`]); a trailing `/` is passed over where one was set otherwise.
+pub fn origin_allowed(allowed: &[String], origin: &str) -> bool {
+    allowed.iter().any(|a| a.trim_end_matches('/') == origin)
+}
+
 /// Whether `s` is an origin: `http(s)://host[:port]`, nothing after but a `/`.
 pub fn is_origin(s: &str) -> bool {
     origin_of(s).is_some()

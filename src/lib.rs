@@ -8,6 +8,7 @@
 #[cfg(test)]
 mod captured_log;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod descriptors;

@@ -2877,3 +2877,31 @@ async fn an_origin_written_another_way_still_matches_the_portal() {
     assert!(!page_links(&html).is_empty(), "{html}");
     server.stop().await;
 }
+
+/// An `_INSTANCE_` id names a placement only of a widget its descriptor makes
+/// instanceable: the Contacts Center's renders, the Notifications widget's is no
+/// widget of the host's (404), where it would otherwise be a second placement the
+/// descriptor rules out.
+#[tokio::test]
+async fn an_instance_id_is_a_placement_only_of_an_instanceable_widget() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let status = |portlet: &'static str| {
+        let url = server.url(&format!("/widgets/{portlet}/render"));
+        async move {
+            client()
+                .get(url)
+                .bearer_auth(token("alice", &[]))
+                .send()
+                .await
+                .expect("get")
+                .status()
+        }
+    };
+    assert_eq!(status("contacts_center_INSTANCE_a1").await, StatusCode::OK);
+    assert_eq!(status("notifications").await, StatusCode::OK);
+    assert_eq!(
+        status("notifications_INSTANCE_a1").await,
+        StatusCode::NOT_FOUND
+    );
+    server.stop().await;
+}

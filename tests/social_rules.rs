@@ -413,6 +413,16 @@ fn personal_contacts_validate_and_stay_unique() {
             .first(),
         Err(Refusal::DuplicateEmail)
     );
+    // The same contact sent again is the one saved: no second entry, no refusal.
+    let count = || s.read().unwrap().counts("ana").unwrap().contacts;
+    let before = count();
+    assert_eq!(
+        s.act("ana", draft(None, "Zed Roe", "zed@x.org"))
+            .unwrap()
+            .first(),
+        Ok(Done::EntryCreated { entry_id })
+    );
+    assert_eq!(count(), before);
     assert_eq!(
         s.act("ana", draft(None, "Other", "not-an-email"))
             .unwrap()
@@ -757,6 +767,8 @@ fn personal_contacts_stop_at_the_cap_and_edits_still_work() {
         assert!(add("ana", i).is_ok(), "contact {i}");
     }
     assert_eq!(add("ana", MAX_CONTACTS), Err(Refusal::TooManyContacts));
+    // The last one sent again is the one saved, not one too many.
+    assert!(add("ana", MAX_CONTACTS - 1).is_ok());
     let kept = s.read().unwrap().entries("ana").unwrap();
     assert_eq!(
         kept.len() as u64,

@@ -3955,6 +3955,18 @@ fn a_descriptors_own_values_never_block_a_save() {
         .p("motto", &long.replace('\n', ""))
         .ok(&w);
     assert!(saved.ok);
+    // Both came back as the form showed the descriptor's values (the page size in
+    // use, the text without its line break): neither is stored, so the placement
+    // follows the descriptor when those change.
+    let stored = w
+        .social
+        .read()
+        .expect("read")
+        .preferences("contacts_center")
+        .expect("prefs");
+    for name in ["pageSize", "motto"] {
+        assert!(!stored.contains_key(name), "{name}: {stored:?}");
+    }
     let other = "n".repeat(300);
     let refused = base()
         .named("save-preferences")

@@ -281,7 +281,7 @@ pub async fn page<B>(
             })
             .unwrap_or_default();
         // The administrator's Configuration link, for widgets that have an edit mode.
-        let editable = widget.is_some_and(|d| d.modes.iter().any(|m| m == "edit"));
+        let editable = widget.is_some_and(|d| d.supports(crate::portal::PortletMode::Edit));
         columns[placement.column].push(serde_json::json!({
             "id": placement.portlet_id, "title": title, "html": html, "editable": editable,
         }));

@@ -62,6 +62,20 @@ pub struct WidgetDescriptor {
     pub source_dir: PathBuf,
 }
 
+impl WidgetDescriptor {
+    /// Whether `id` is one of this portlet's placements: its name, with an instance
+    /// only where the portlet is instanceable.
+    pub fn places(&self, id: &crate::portal::PortletId) -> bool {
+        id.name() == self.portlet_name && (id.instance().is_none() || self.instanceable)
+    }
+
+    /// Whether the descriptor's `<supports>` offers `mode`. View always is, as in the
+    /// portlet specification, also where `modes` was filled without it.
+    pub fn supports(&self, mode: crate::portal::PortletMode) -> bool {
+        mode == crate::portal::PortletMode::View || self.modes.iter().any(|m| m == mode.as_str())
+    }
+}
+
 /// Something wrong with a descriptor: where, what, and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -105,6 +119,12 @@ pub struct Catalog {
 impl Catalog {
     pub fn get(&self, portlet_name: &str) -> Option<&Arc<WidgetDescriptor>> {
         self.widgets.get(portlet_name)
+    }
+
+    /// The descriptor a placement `id` is of: its portlet's, where one is deployed
+    /// and, for an id with an `_INSTANCE_` part, where that portlet is instanceable.
+    pub fn placement(&self, id: &crate::portal::PortletId) -> Option<&Arc<WidgetDescriptor>> {
+        self.get(id.name()).filter(|d| d.places(id))
     }
 }
 

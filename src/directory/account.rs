@@ -70,11 +70,12 @@ pub struct UserAccount {
 
 /// A field's text, unless it has none to show: a name of zero-width spaces or Hangul
 /// fillers is stored as no name, so that the person is shown by their id and a record
-/// that names nobody else is refused, instead of a blank row in every list.
+/// that names nobody else is refused, instead of a blank row in every list. One with
+/// a character no text keeps (`breaks_text`) is present, and refused for it.
 fn present(s: &Option<String>) -> Option<&str> {
     s.as_deref()
         .map(str::trim)
-        .filter(|s| !crate::store::shows_nothing(s))
+        .filter(|s| !crate::store::shows_nothing(s) || s.chars().any(breaks_text))
 }
 
 fn text(field: &str, value: &Option<String>, max: usize) -> Result<String, String> {
@@ -331,6 +332,20 @@ mod tests {
             assert_eq!(
                 (person.given_name.as_str(), person.job_title.as_str()),
                 ("", "")
+            );
+        }
+        // A field of a character no text keeps is refused for it, as one with a
+        // letter beside it is: damage, not a blank.
+        for broken in ["\u{0007}", "\u{202E}"] {
+            let record = serde_json::json!({
+                "id": 7, "givenName": broken, "emailAddress": "a@example.com"
+            });
+            let refused = account(&record.to_string()).to_person(IdSource::Auto);
+            assert!(
+                refused
+                    .as_ref()
+                    .is_err_and(|e| e.contains("givenName contains")),
+                "{broken:?}: {refused:?}"
             );
         }
         // A name with a letter in it keeps its invisible characters as they came.

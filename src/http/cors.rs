@@ -4,35 +4,43 @@
 
 use hyper::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-    ACCESS_CONTROL_MAX_AGE, HeaderValue, VARY,
+    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, HeaderValue, RETRY_AFTER, VARY,
 };
-use hyper::{Request, Response, StatusCode};
+use hyper::{Response, StatusCode};
 
 use super::response::{self, Body};
 use super::state::AppState;
 
 /// Whether `origin` is one of any consumer's allowed origins.
-pub fn is_allowed(state: &AppState, origin: &str) -> bool {
+fn is_allowed(state: &AppState, origin: &str) -> bool {
     state
         .config
         .consumers
         .iter()
-        .flat_map(|c| c.allowed_origins.iter())
-        .any(|o| o.trim_end_matches('/') == origin)
+        .any(|c| crate::config::origin_allowed(&c.allowed_origins, origin))
 }
 
-/// Adds `Access-Control-Allow-Origin` for an allowed origin.
+/// Adds `Access-Control-Allow-Origin` for an allowed origin, and exposes a busy
+/// answer's `Retry-After`: a portal's script may read the 503 and when to try again
+/// (busy, not down), and a header other than a few simple ones is hidden from it
+/// unless named.
 pub fn allow_origin(state: &AppState, origin: Option<&HeaderValue>, response: &mut Response<Body>) {
     let headers = response.headers_mut();
     // Appended: a page may vary on more than the origin (the demo's on its cookie).
     headers.append(VARY, HeaderValue::from_static("Origin"));
     if let Some(origin) = origin.filter(|o| o.to_str().is_ok_and(|o| is_allowed(state, o))) {
         headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+        if headers.contains_key(RETRY_AFTER) {
+            headers.insert(
+                ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static("Retry-After"),
+            );
+        }
     }
 }
 
 /// Answers a preflight; the origin itself is checked by [`allow_origin`] on the way out.
-pub fn preflight<B>(_state: &AppState, _req: &Request<B>) -> Response<Body> {
+pub fn preflight() -> Response<Body> {
     let mut response = response::text(StatusCode::NO_CONTENT, "");
     let headers = response.headers_mut();
     headers.insert(

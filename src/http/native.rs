@@ -430,10 +430,7 @@ pub fn append_query(base: &str, query: &str) -> String {
 pub fn allowed_target(target: &str, allowed: &[String]) -> Option<String> {
     let url = parsed_web_url(target)?;
     let origin = url.origin().ascii_serialization();
-    allowed
-        .iter()
-        .any(|a| a.trim_end_matches('/') == origin)
-        .then(|| url.into())
+    crate::config::origin_allowed(allowed, &origin).then(|| url.into())
 }
 
 /// `target` as the URL parser writes it, when a browser may follow it: absolute,

@@ -331,9 +331,7 @@ async fn dispatch(
             noted(seen, "/api/users/{id}"),
             api::delete_user(state, req, id).await,
         ),
-        (&Method::OPTIONS, ["widgets", ..] | ["api", ..]) => {
-            ("preflight", Ok(cors::preflight(state, &req)))
-        }
+        (&Method::OPTIONS, ["widgets", ..] | ["api", ..]) => ("preflight", Ok(cors::preflight())),
         (_, ["healthz" | "readyz" | "metrics"]) => not_allowed("GET, HEAD"),
         // Its preflight is answered, as under all of /api/.
         (_, ["api", "openapi.json"]) => not_allowed("GET, HEAD, OPTIONS"),
@@ -412,7 +410,7 @@ pub(super) fn past_the_limit<B>(state: &AppState, req: &Request<B>) -> Response<
         // A preflight costs nothing to answer, and without its answer the browser
         // never sends the call, whose 503 the script could then read.
         (&Method::OPTIONS, path) if path.starts_with("/widgets/") || path.starts_with("/api/") => {
-            cors::preflight(state, req)
+            cors::preflight()
         }
         _ => {
             let mut refused = response::bytes(
@@ -429,17 +427,9 @@ pub(super) fn past_the_limit<B>(state: &AppState, req: &Request<B>) -> Response<
     });
     // As on every other answer: a portal's script may read the 503 and its
     // Retry-After (busy, try again) instead of a network error it cannot tell from a
-    // host that is down. Retry-After is not a header a script may read unless named.
+    // host that is down.
     cors::allow_origin(state, req.headers().get(hyper::header::ORIGIN), &mut answer);
     let headers = answer.headers_mut();
-    if headers.contains_key(hyper::header::ACCESS_CONTROL_ALLOW_ORIGIN)
-        && headers.contains_key(hyper::header::RETRY_AFTER)
-    {
-        headers.insert(
-            hyper::header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            hyper::header::HeaderValue::from_static("Retry-After"),
-        );
-    }
     headers.insert(
         hyper::header::X_CONTENT_TYPE_OPTIONS,
         hyper::header::HeaderValue::from_static("nosniff"),

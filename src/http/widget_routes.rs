@@ -244,10 +244,7 @@ fn deployed(
     Arc<dyn Widget>,
 )> {
     let portlet = PortletId::parse(portlet)?;
-    let descriptor = state.catalog.current().get(portlet.name()).cloned()?;
-    if portlet.instance().is_some() && !descriptor.instanceable {
-        return None;
-    }
+    let descriptor = state.catalog.current().placement(&portlet).cloned()?;
     let widget = state.widgets.get(descriptor.kind.as_str()).cloned()?;
     let known = phase == Phase::Render || name.is_some_and(|n| widget.offers(phase, n));
     known.then_some((portlet, descriptor, widget))
@@ -356,7 +353,7 @@ async fn prepare(
         WindowState::parse,
     )
     .map_err(bad)?;
-    if !descriptor.modes.iter().any(|m| m == mode.as_str()) {
+    if !descriptor.supports(mode) {
         return Err(localized_in(
             state,
             locale,

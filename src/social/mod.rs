@@ -10,12 +10,12 @@ mod registrations;
 pub mod rules;
 
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use outcome::{Done, Outcome, Refusal, TargetOutcome};
 pub use profile::{MAX_URL_CHARS, Profile, apply_profile, breaks_text};
 pub use rules::MAX_CONTACTS;
 
+use crate::clock::unix_now as now;
 use crate::store::{
     Edge, EntryId, Graph, Person, Preferences, Reader, RequestId, Store, StoreError, StoreOptions,
     Tables, UserId, Violation, is_portal_user_id,
@@ -108,13 +108,6 @@ const IMPORT_BATCH: usize = 10_000;
 #[derive(Clone, Debug)]
 pub struct Social {
     store: Store,
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// The writer's job for one action, stamped now.

@@ -366,6 +366,19 @@ fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
     if !is_valid_email(email) {
         return Ok(Err(Refusal::InvalidEmail));
     }
+    // The same new contact sent again (a form's button pressed twice without the
+    // script, a portal's call retried) is the one already saved: what was asked for
+    // is so, and the second answer says so too, not that the address is taken (or,
+    // at the limit, that there is no room) after the first one saved it.
+    if draft.entry_id.is_none()
+        && let Some(existing) = g.entry_by_email(me, email)?
+        && let Some(e) = g.entry(existing)?
+        && e.full_name == full_name
+        && e.email_address == email
+        && e.comments == comments
+    {
+        return Ok(Ok(Done::EntryCreated { entry_id: existing }));
+    }
     if let Some(id) = draft.entry_id {
         match g.entry(id)? {
             Some(e) if e.owner == me => {}

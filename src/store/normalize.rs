@@ -153,7 +153,6 @@ pub(crate) fn script_fold(s: &str) -> Option<String> {
         .then(|| fold_for_search(s))
 }
 
-/// Portal user ids: 1–64 of `[A-Za-z0-9._@-]`, one directory for all consumers.
 /// Controls, and the format characters that change how a text is shown without being
 /// seen: zero-width spaces and joiners, bidirectional marks and overrides (which could
 /// make a download's `.vcf` read as another extension), the byte order mark.
@@ -190,8 +189,13 @@ pub fn shows_nothing(s: &str) -> bool {
     !s.chars().any(is_shown)
 }
 
+/// Longest portal user id (a token's `sub`), in bytes.
+pub const MAX_USER_ID_LEN: usize = 64;
+
+/// Portal user ids: 1–64 of `[A-Za-z0-9._@-]`, one directory for all consumers. The
+/// limit keeps ids safe in keys, URLs and logs without escaping.
 pub fn is_portal_user_id(s: &str) -> bool {
-    (1..=64).contains(&s.len())
+    (1..=MAX_USER_ID_LEN).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'@' | b'-'))
 }

@@ -68,7 +68,7 @@ pub fn portlet_description(w: &mut Writer, element: &str, handle: &str, d: &Widg
     // A consumer sends only the categories and profile items a portlet names: edit
     // mode needs an administrator's category, and the directory is kept from the
     // profile (names, e-mail, job title).
-    if d.modes.iter().any(|m| m == "edit") {
+    if d.supports(crate::portal::PortletMode::Edit) {
         for category in ADMIN_ROLES {
             w.leaf("userCategories", category);
         }

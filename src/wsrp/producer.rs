@@ -553,10 +553,7 @@ impl Producer {
             if !self.widgets.contains_key(d.kind.as_str()) {
                 continue;
             }
-            let asked = |id: &PortletId| {
-                id.name() == d.portlet_name && (id.instance().is_none() || d.instanceable)
-            };
-            if filtered && !wanted.iter().any(asked) {
+            if filtered && !wanted.iter().any(|id| d.places(id)) {
                 continue;
             }
             portlet_description(&mut w, "offeredPortlets", &d.portlet_name, d);
@@ -611,10 +608,7 @@ impl Producer {
         let unknown = || WsrpFault::InvalidHandle(format!("no portlet {:?}", truncate(handle)));
         let id = PortletId::parse(handle).ok_or_else(unknown)?;
         let catalog = self.catalog.current();
-        let descriptor = Arc::clone(catalog.get(id.name()).ok_or_else(unknown)?);
-        if id.instance().is_some() && !descriptor.instanceable {
-            return Err(unknown());
-        }
+        let descriptor = Arc::clone(catalog.placement(&id).ok_or_else(unknown)?);
         let widget = self
             .widgets
             .get(descriptor.kind.as_str())
@@ -663,9 +657,7 @@ impl Producer {
             .find(|l| crate::i18n::normalize(l).is_some())
             .unwrap_or("en_US");
         let p = context::presentation(mime_request, default_locale)?;
-        let mode_ok = p.mode == crate::portal::PortletMode::View
-            || d.modes.iter().any(|m| m == p.mode.as_str());
-        if !mode_ok {
+        if !d.supports(p.mode) {
             return Err(WsrpFault::UnsupportedMode(mode_to_wsrp(p.mode)));
         }
         let prefix = op

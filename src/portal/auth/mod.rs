@@ -57,24 +57,13 @@ pub enum AuthError {
     Config { consumer: String, message: String },
 }
 
-/// Seconds since the Unix epoch now; a clock set before 1970 reads as 1970 (tokens
-/// then expire early, never late). `jsonwebtoken`'s own clock panics there instead,
-/// which would turn every portal call into a 500.
-pub(crate) fn unix_now() -> u64 {
-    p_auth::unix_secs(std::time::SystemTime::now())
-}
+/// Seconds since the Unix epoch now (see [`crate::clock`]): `jsonwebtoken`'s own
+/// clock panics before 1970, which would turn every portal call into a 500.
+pub(crate) use crate::clock::unix_now;
 
-/// Longest accepted user id (`sub`).
-pub const MAX_USER_ID_LEN: usize = 64;
-
-/// Whether `id` is a portal user id the host accepts: 1–64 of `[A-Za-z0-9._@-]`.
-/// The limit keeps ids safe in keys, URLs and logs without escaping.
-pub fn is_user_id(id: &str) -> bool {
-    (1..=MAX_USER_ID_LEN).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._@-".contains(&b))
-}
+/// Whether `id` is a portal user id the host accepts (a token's `sub`): the
+/// directory's own rule, so that every id a token names can be stored.
+pub use crate::store::{MAX_USER_ID_LEN, is_portal_user_id as is_user_id};
 
 /// The token of an `Authorization: Bearer <token>` value. The scheme is matched without
 /// regard to case (RFC 9110, section 11.1), so `bearer` and `BEARER` work too.

@@ -13,7 +13,7 @@
 //! can guess, and keeps the token at 32 characters.
 
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -22,6 +22,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::AuthError;
+use crate::clock::unix_secs;
 
 /// How long a rendered form stays usable: long enough for a tab left open through a
 /// working day, short enough that a leaked token soon dies.
@@ -219,8 +220,3 @@ impl PAuth {
 
 /// Characters of an encoded token: 24 bytes are exactly 32 base64 characters.
 const URL_SAFE_NO_PAD_LEN: usize = TOKEN_LEN / 3 * 4;
-
-pub(super) fn unix_secs(t: SystemTime) -> u64 {
-    // A clock before 1970 is treated as 1970: tokens then expire early, never late.
-    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}

@@ -160,12 +160,12 @@ impl<'a> ActionCall<'a> {
             return Ok(self.outcome(outcome.first(), relationship, render));
         }
         // Bulk: each target's outcome is applied on its own. When every target was
-        // refused nothing changed, and the first refusal gives the answer's status.
-        // When
-        // some went through, the answer is a success that says some people were left
-        // out (for the rest it is as asked, changed or found so); otherwise the
-        // generic success, or its words for a batch that changed nothing, since each
-        // outcome's own text speaks of one person ("this user").
+        // refused nothing changed: the first refusal gives the answer's status, and
+        // the words say that nothing was done (below). When some went through, the
+        // answer is a success that says some people were left out (for the rest it
+        // is as asked, changed or found so); otherwise the generic success, or its
+        // words for a batch that changed nothing, since each outcome's own text
+        // speaks of one person ("this user").
         let first_done = outcome.results.iter().find_map(|t| t.result.ok());
         let first_refusal = outcome.results.iter().find_map(|t| t.result.err());
         let result = match (first_done, first_refusal) {
@@ -205,7 +205,7 @@ impl<'a> ActionCall<'a> {
         if summary == Some(PARTIAL) || first_done.is_none() {
             // The page the browser comes back to names the first few left out, read
             // back from these parameters (the action's answer is a redirect): all of
-            // them when the first refusal speaks for the batch.
+            // them when nothing was done.
             let left_out: Vec<&str> = outcome
                 .results
                 .iter()
@@ -299,7 +299,11 @@ impl<'a> ActionCall<'a> {
         // The setup is edit mode's: a widget whose descriptor no longer offers it (an
         // administrator took it out to lock the setup) takes no save, neither from a
         // form rendered before nor from a portal's or a WSRP consumer's call.
-        if !self.req().descriptor.modes.iter().any(|m| m == "edit") {
+        if !self
+            .req()
+            .descriptor
+            .supports(crate::portal::PortletMode::Edit)
+        {
             return Err(self.ui.forbidden());
         }
         let prefs = preferences::from_form(self.req(), &self.req().params)

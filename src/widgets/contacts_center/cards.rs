@@ -79,10 +79,10 @@ pub(crate) struct PersonView {
 fn initials(person: &Person) -> String {
     // The first character drawn: a zero-width space before a name is not its initial.
     let first = |s: &str| s.chars().find(|c| crate::store::is_shown(*c));
-    if person.written_family_first() {
-        return first(&person.family_name)
-            .map(String::from)
-            .unwrap_or_default();
+    if person.written_family_first()
+        && let Some(family) = first(&person.family_name)
+    {
+        return family.to_string();
     }
     let letters: String = [first(&person.given_name), first(&person.family_name)]
         .into_iter()
@@ -441,6 +441,9 @@ mod tests {
         assert_eq!(initials(&person("\u{200B}zoé", "\u{FEFF} lee")), "ZL");
         assert_eq!(initials(&person("\u{3164}", "Lee")), "L");
         assert_eq!(initials(&person("\u{200B}", "\u{3164}")), "u");
+        // A Hangul family name of fillers alone: the given name's letter, else the id.
+        assert_eq!(initials(&person("길동", "\u{3164}")), "길");
+        assert_eq!(initials(&person("\u{3164}", "\u{3164}")), "u");
     }
 
     /// Liferay's phone types, and the words other directories use.

@@ -223,7 +223,9 @@ pub(crate) fn from_form(req: &Request, params: &Params) -> Result<Preferences, (
                 Some(_) => return Err(()),
             }
         };
-        if value == shown(&defaults, name, default) {
+        // Compared as the form sends it back: a text default with a line break, or
+        // with spaces around it, arrives without them.
+        if value == as_sent(&shown(&defaults, name, default)) {
             continue;
         }
         out.insert(name.clone(), vec![value]);
