@@ -1,13 +1,10 @@
 //! What an action did, or why it was refused. Both are enums so the widget layer maps
 //! each to a language key in one `match`, and tests can name them exactly.
 
-use serde::Serialize;
-
 use crate::store::{EntryId, Relationship, RequestId};
 
 /// A successful outcome — including "nothing to do", which changes nothing and says so.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "done", rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Done {
     RequestSent {
         request_id: RequestId,
@@ -58,8 +55,7 @@ impl Done {
 }
 
 /// Why an action was refused. A refused action changes nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, thiserror::Error)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     #[error("a user id is malformed")]
     MalformedId,
@@ -105,7 +101,7 @@ pub enum Refusal {
 }
 
 /// The outcome for one target of an action (a user id, a request id or an entry id).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetOutcome {
     /// The portal user id acted on (the other party, for request actions), or the
     /// entry id as text.
@@ -114,7 +110,7 @@ pub struct TargetOutcome {
 }
 
 /// Per-target outcomes, in the order of the targets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub results: Vec<TargetOutcome>,
     /// How the actor and the one other person stand once the action is applied, read

@@ -11,7 +11,6 @@ use rustc_hash::FxHashMap;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use redb::{ReadOnlyTable, ReadTransaction, TableDefinition};
-use serde::Serialize;
 
 use super::graph::{Entry, RequestStatus, SocialRequest};
 use super::normalize::{
@@ -26,8 +25,7 @@ use super::{EntryId, Person, RequestId, Searchable, StoreError, UserId};
 pub type Preferences = BTreeMap<String, Vec<String>>;
 
 /// How the viewer and another person stand.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Relationship {
     pub connected: bool,
     /// The viewer asked the other to connect; pending.
@@ -42,8 +40,7 @@ pub struct Relationship {
 }
 
 /// A user's counters, read in O(1).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     pub connections: u64,
     pub following: u64,
@@ -113,23 +110,21 @@ impl Filter {
 }
 
 /// One row of a list: a person of the directory, or a personal entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Listed {
     Person(Person),
     Entry(Entry),
 }
 
 /// A page of a list, with the opaque cursor of the next page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
 }
 
 /// A pending request as the widget shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestView {
     pub request_id: RequestId,
     /// The other person (requester for received, receiver for sent).
