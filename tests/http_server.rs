@@ -627,6 +627,22 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
             "POST /widgets/contacts_center/actions/follow HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 5\r\n\r\nabcde",
         );
         assert!(action.starts_with("HTTP/1.1 503"), "{action}");
+        // The same form from a person's browser, without the script: the busy page in
+        // their language, to read and come back from, not the JSON a script reads.
+        let from_a_browser = past_the_limit(
+            "POST /widgets/contacts_center/actions/follow HTTP/1.1\r\nhost: x\r\naccept: text/html\r\naccept-language: de-DE\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 5\r\n\r\nabcde",
+        );
+        assert!(from_a_browser.starts_with("HTTP/1.1 503"), "{from_a_browser}");
+        let busy = widget_host::i18n::Languages::shared()
+            .get("de_DE", "the-server-is-busy-please-try-again-shortly");
+        for part in [
+            "content-type: text/html",
+            "retry-after: 1",
+            "<html lang=\"de-DE\">",
+            &format!("<h1>{busy}</h1>"),
+        ] {
+            assert!(from_a_browser.contains(part), "{part}: {from_a_browser}");
+        }
         // Freeing one lets a new connection in: a request past the limit would get a 503
         // (a probe would not tell, being answered either way). The host sees the freed
         // connection close a moment after the client does, so a few may still be
@@ -656,7 +672,7 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         .text()
         .await
         .expect("text");
-    // The nine connections past the limit, those refused before the freed place showed,
+    // The ten connections past the limit, those refused before the freed place showed,
     // and any `busy_connection` had to try again (tests run in parallel, so that count
     // may include another test's: it only loosens this).
     let refused: u64 = metrics
@@ -664,7 +680,7 @@ async fn connections_beyond_the_limit_are_refused_cleanly() {
         .find_map(|l| l.strip_prefix("widget_host_connections_refused_total "))
         .and_then(|n| n.trim().parse().ok())
         .expect("the refusals counted");
-    let refused_here = 9 + refused_after;
+    let refused_here = 10 + refused_after;
     assert!(
         (refused_here..=refused_here + BUSY_REFUSED.load(Ordering::Relaxed)).contains(&refused),
         "{metrics}"

@@ -49,17 +49,7 @@ pub async fn handle(
     let refusal = |error: HttpError| {
         let error = match &language {
             Some((uri, accept)) => {
-                let language_id = uri.query().and_then(|q| {
-                    form_urlencoded::parse(q.as_bytes())
-                        .find(|(name, _)| name == "languageId")
-                        .map(|(_, value)| value.into_owned())
-                });
-                let locale = crate::i18n::negotiate(
-                    language_id.as_deref(),
-                    None,
-                    accept.as_ref().and_then(|v| v.to_str().ok()),
-                );
-                error.worded_in(state.languages, &locale)
+                error.worded_in(state.languages, &refusal_locale(uri, accept.as_ref()))
             }
             None => error,
         };
@@ -397,6 +387,24 @@ pub async fn read_body(
     }
 }
 
+/// The locale a widget call's refusal is worded in: the URL's `languageId`, else the
+/// browser's languages.
+fn refusal_locale(
+    uri: &hyper::Uri,
+    accept_language: Option<&hyper::header::HeaderValue>,
+) -> String {
+    let language_id = uri.query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(name, _)| name == "languageId")
+            .map(|(_, value)| value.into_owned())
+    });
+    crate::i18n::negotiate(
+        language_id.as_deref(),
+        None,
+        accept_language.and_then(|v| v.to_str().ok()),
+    )
+}
+
 /// The answer on a connection past `max_connections` (`server.rs`): the liveness and
 /// readiness probes and the metrics as on any connection, and 503
 /// `too-many-connections` for the rest, which the host has no place for. The metrics
@@ -411,6 +419,25 @@ pub(super) fn past_the_limit<B>(state: &AppState, req: &Request<B>) -> Response<
         // never sends the call, whose 503 the script could then read.
         (&Method::OPTIONS, path) if path.starts_with("/widgets/") || path.starts_with("/api/") => {
             cors::preflight()
+        }
+        // A person's browser that posted a widget's form without the script shows the
+        // answer as the page: the host's busy page in their language, not JSON.
+        (method, path)
+            if response::refusal_is_a_page(req.headers())
+                && response::is_widget_call(
+                    method,
+                    &path
+                        .strip_prefix('/')
+                        .unwrap_or(path)
+                        .split('/')
+                        .collect::<Vec<_>>(),
+                ) =>
+        {
+            let locale =
+                refusal_locale(req.uri(), req.headers().get(hyper::header::ACCEPT_LANGUAGE));
+            HttpError::Busy
+                .worded_in(state.languages, &locale)
+                .into_page()
         }
         _ => {
             let mut refused = response::bytes(
