@@ -2920,3 +2920,48 @@ fn wsrp_faults_are_logged_escaped_at_every_level() {
         assert!(line.contains("\\n2026"), "{line}");
     }
 }
+
+/// README, "Erasing someone for good": a backup copies rows, not the file's pages, so
+/// a backup taken after a person was deleted holds no byte of them, while the live
+/// file's freed pages may. A backup taken before the delete does hold them: the
+/// search below finds what is there.
+#[test]
+fn a_backup_holds_no_bytes_of_a_deleted_person() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("db.redb");
+    seed_file(&live, 60, 4.0, 1);
+    let holds = |path: &Path, text: &str| {
+        let bytes = std::fs::read(path).unwrap();
+        bytes.windows(text.len()).any(|w| w == text.as_bytes())
+    };
+    let (name, address) = ("Quixotically", "quixotic.erasable@example.com");
+    let social = Social::open(&live).unwrap();
+    social
+        .upsert_people(vec![widget_host::store::Person {
+            id: "gone".into(),
+            given_name: name.into(),
+            family_name: "Erasable".into(),
+            email_address: address.into(),
+            ..Default::default()
+        }])
+        .unwrap();
+    social
+        .act("gone", Action::on(P::Connect, seeded_id(1)))
+        .unwrap();
+    social
+        .act("gone", Action::on(P::Follow, seeded_id(2)))
+        .unwrap();
+    drop(social);
+    let before = dir.path().join("before.redb");
+    backup_file(&live, &before, &|| false).unwrap();
+    assert!(holds(&before, name) && holds(&before, address));
+    let social = Social::open(&live).unwrap();
+    assert!(social.delete_person("gone").unwrap());
+    drop(social);
+    let after = dir.path().join("after.redb");
+    backup_file(&live, &after, &|| false).unwrap();
+    for text in [name, address] {
+        assert!(!holds(&after, text), "{text}");
+    }
+    assert_eq!(inspect_file(&after).unwrap().violations, vec![]);
+}
