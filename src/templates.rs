@@ -283,6 +283,11 @@ impl Templates {
         // `{% if x %}` on an absent value still reads as false.
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         env.set_fuel(Some(RENDER_FUEL));
+        // minijinja's debug info, on by default in a build with debug assertions,
+        // adds to a render error the values the template referred to: people's names,
+        // addresses and form links with their tokens, in the log line of the failure.
+        // The error's own words and place are kept.
+        env.set_debug(false);
         // Every template is one of these three (the loader loads no other name), and
         // each prints values escaped for where they land: a `.js` partial's as JSON,
         // which a script can hold.
@@ -775,6 +780,19 @@ mod tests {
         }
         let templates = Templates::new(Some(dir.path()));
         (dir, templates)
+    }
+
+    /// A render error says what failed and where, not the values the template was
+    /// given: those are people's names and addresses, and would reach the log.
+    #[test]
+    fn a_render_error_holds_no_value_of_the_page() {
+        let (_dir, t) = overrides(&[("fails.html", "{{ person }}\n{{ no_such_function() }}")]);
+        let err = t
+            .render("fails.html", serde_json::json!({"person": "Jane Secret"}))
+            .expect_err("an unknown function");
+        let message = err.to_string();
+        assert!(message.contains("no_such_function"), "{message}");
+        assert!(!message.contains("Jane Secret"), "{message}");
     }
 
     /// An administrator's template that never ends, writes without end or calls

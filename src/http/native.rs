@@ -460,10 +460,13 @@ fn parsed_web_url(target: &str) -> Option<url::Url> {
 /// The redirect after an action: the requested target when its origin is allowed,
 /// else the widget's own render URL; the action's render parameters appended, namespaced.
 /// A portal page also gets `p_p_id` and `p_p_lifecycle`, as the fragment's render
-/// links do (unless it names a portlet already): Liferay hands namespaced parameters
-/// only to the portlet its URL names. The portal parameters the fragment's links keep
-/// (`kept`: the language, a maximized state) are kept too, unless the target names
-/// them itself.
+/// links do (unless it names this portlet already): Liferay hands namespaced
+/// parameters only to the portlet its URL names. A page that names another placement
+/// (the one a person last used a link of) loses that routing, and the state and mode
+/// it gave that placement, as this placement's render links drop them: kept, it would
+/// hand the outcome to the other placement and this one would show none. The portal
+/// parameters the fragment's links keep (`kept`: the language, a maximized state) are
+/// kept too, unless the target names them itself.
 pub fn redirect_location(
     requested: Option<&str>,
     allowed: &[String],
@@ -474,8 +477,16 @@ pub fn redirect_location(
 ) -> String {
     let checked = requested.and_then(|t| allowed_target(t, allowed));
     let namespace = portlet.namespace();
+    let routed_elsewhere = checked.as_deref().is_some_and(|target| {
+        url::Url::parse(target).is_ok_and(|u| {
+            u.query_pairs()
+                .any(|(n, v)| n == "p_p_id" && v != portlet.as_str())
+        })
+    });
     let base = without_params(checked.as_deref().unwrap_or(fallback), |name| {
         own_param(name, &namespace).is_some()
+            || routed_elsewhere
+                && matches!(name, "p_p_id" | "p_p_lifecycle" | "p_p_state" | "p_p_mode")
     });
     let base = base.as_str();
     let mut query = form_urlencoded::Serializer::new(String::new());
@@ -493,14 +504,7 @@ pub fn redirect_location(
             query.append_pair("p_p_lifecycle", "0");
         }
     }
-    // A window state is the named portlet's: kept only where that is this one.
-    let routed_elsewhere = named
-        .iter()
-        .any(|(n, v)| n == "p_p_id" && v != portlet.as_str());
-    for (name, value) in kept
-        .iter()
-        .filter(|(name, _)| !(names(name) || routed_elsewhere && name == "p_p_state"))
-    {
+    for (name, value) in kept.iter().filter(|(name, _)| !names(name)) {
         query.append_pair(name, value);
     }
     for (name, value) in render_params {
@@ -913,17 +917,21 @@ mod tests {
             ),
             "https://portal.example/p?p_p_id=cc&p_p_lifecycle=0&_cc_message=request-sent#top"
         );
-        // A page that names its portlet already keeps it, and names no second one.
+        // A page that names another placement is routed to this one instead, without
+        // the state and mode it gave the other: Liferay would hand this placement's
+        // outcome to the one the page names. Its other parameters stay.
         assert_eq!(
             redirect_location(
-                Some("https://portal.example/p?p_p_id=other&x=1"),
+                Some(
+                    "https://portal.example/p?p_p_id=other&p_p_lifecycle=0&p_p_state=maximized&p_p_mode=edit&_other_filter=following&x=1"
+                ),
                 &allowed,
                 fallback,
                 &cc,
                 &[],
                 &params
             ),
-            "https://portal.example/p?p_p_id=other&x=1&_cc_message=request-sent"
+            "https://portal.example/p?_other_filter=following&x=1&p_p_id=cc&p_p_lifecycle=0&_cc_message=request-sent"
         );
         // The page as the user saw it, with this placement's card and last message:
         // the action's own parameters replace them, since the first value is read.
@@ -1006,18 +1014,18 @@ mod tests {
             ),
             "https://portal.example/p?p_p_state=normal&languageId=de_DE&p_p_id=cc&p_p_lifecycle=0&_cc_message=done"
         );
-        // A target routed to another portlet gets no state from this one: it would be
-        // that portlet's. The language is the page's, and is kept.
+        // A target routed to another portlet is routed to this one, with this one's
+        // state and the language its links keep.
         assert_eq!(
             redirect_location(
-                Some("https://portal.example/p?p_p_id=other"),
+                Some("https://portal.example/p?p_p_id=other&p_p_state=normal"),
                 &allowed,
                 fallback,
                 &cc,
                 &kept,
                 &params
             ),
-            "https://portal.example/p?p_p_id=other&languageId=fr_FR&_cc_message=done"
+            "https://portal.example/p?p_p_id=cc&p_p_lifecycle=0&languageId=fr_FR&p_p_state=maximized&_cc_message=done"
         );
         assert_eq!(
             redirect_location(

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 
 /// What the producer remembers of one `register` call.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Registration {
     /// The configured consumer id (`consumerName`).
     pub consumer: String,
@@ -21,6 +21,18 @@ pub struct Registration {
     /// field read as empty and so must register again.
     #[serde(default)]
     pub secret_digest: String,
+}
+
+/// Without the secret's digest: a weak secret could be found from it.
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("consumer", &self.consumer)
+            .field("agent", &self.agent)
+            .field("properties", &self.properties)
+            .field("secret_digest", &"<redacted>")
+            .finish()
+    }
 }
 
 /// The digest [`Registration::secret_digest`] holds for `secret`.
@@ -57,8 +69,17 @@ pub trait RegistrationStore: Send + Sync {
 }
 
 /// Registrations in memory, lost on restart.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct MemoryRegistrations(RwLock<HashMap<String, Registration>>);
+
+/// Without the handles, which a consumer presents as its credential.
+impl std::fmt::Debug for MemoryRegistrations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryRegistrations")
+            .field("registrations", &self.len())
+            .finish()
+    }
+}
 
 impl MemoryRegistrations {
     pub fn new() -> Self {
@@ -138,6 +159,26 @@ pub fn digests_match(a: &[u8; 32], b: &[u8; 32]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A registration printed for debugging shows neither its secret's digest nor,
+    /// in the store, the handles consumers present as their credential.
+    #[test]
+    fn debug_output_holds_no_digest_or_handle() {
+        let registration = Registration {
+            consumer: "portal".into(),
+            agent: "Liferay".into(),
+            properties: Vec::new(),
+            secret_digest: secret_digest("s3cret"),
+        };
+        let printed = format!("{registration:?}");
+        assert!(printed.contains("portal"), "{printed}");
+        assert!(!printed.contains(&registration.secret_digest), "{printed}");
+        let store = MemoryRegistrations::new();
+        store.create("handle-7f3a", registration).expect("create");
+        let printed = format!("{store:?}");
+        assert!(printed.contains("registrations: 1"), "{printed}");
+        assert!(!printed.contains("handle-7f3a"), "{printed}");
+    }
 
     #[test]
     fn secrets_compare_exactly() {
