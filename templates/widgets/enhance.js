@@ -301,11 +301,14 @@
     });
   }
 
+  {#- Another placement acted: this one takes its markup from the page that action
+      led to, unless someone is at work in it. A list extended with "View more" is
+      their place in it too: the page holds only its first rows. #}
   function changed(event) {
     var current = root();
     var detail = event.detail || {};
     var next = detail.from !== rootId && detail.page ? detail.page.getElementById(rootId) : null;
-    if (current && next && !pending && !typedIn(current)) {
+    if (current && next && !pending && !typedIn(current) && !current.querySelector("[data-list][data-more]")) {
       var held = document.activeElement;
       var imported = document.importNode(next, true);
       current.parentNode.replaceChild(imported, current);

@@ -573,6 +573,23 @@ def test_an_action_refreshes_the_other_placements_but_keeps_what_is_being_typed(
         context.close()
 
 
+def test_an_action_in_one_placement_keeps_the_list_another_extended(demo, browser):
+    """Someone who extended the directory with "View more" and then acts in the team
+    placement keeps their place in the directory: its rows stay as they were, where
+    its markup from the page the action led to would be its first page alone."""
+    context, page = english_page(browser)
+    try:
+        _, before = directory_extended_by_view_more(page, demo)
+        page.locator(f"{TEAM} [data-list=people] input[type=checkbox]").first.check(force=True)
+        page.locator(f"{TEAM} form[id$='_bulk']").get_by_role("button", name=EN["follow"], exact=True).click()
+        page.locator(f"{TEAM} [role=status]").wait_for()
+        page.wait_for_timeout(200)  # the other placement's swap would follow in the same task
+        shown = [n.strip() for n in page.locator(f"{DIRECTORY_ROWS} .list-group-title").all_inner_texts()]
+        assert shown == before, f"the directory as it was: {before} against {shown}"
+    finally:
+        context.close()
+
+
 def test_a_placement_refreshed_under_the_focus_keeps_it_on_the_same_control(demo, browser):
     """Someone who moves on to the team placement while the directory's action is slow
     is not thrown back to the top of the page when the answer refreshes the team
