@@ -1317,6 +1317,17 @@ const LIMITS: &str = "
   dwarf`, the page reads were the rows' person records (3.3%) and the standings'
   list ranges (about 4%), and copying the script (about 12.8 KB) into each page 1.3%. No
   part stands out to fix: the spread is the one the entries above describe.
+- **Link-time optimization.** The profiles above found no function to fix, so the
+  release build now lets the compiler optimize across crates (`lto = \"fat\"`,
+  `codegen-units = 1` in `Cargo.toml`): the render calls into redb, serde, the
+  allocator and the HTML escape at every row, and inlining across those calls is
+  what a per-crate build cannot do. A release build takes about 4.5 minutes on this
+  2-core machine instead of about 1.3. Alternating `--point home 64 10` on the kept
+  full graph on 2026-12-06 (the machine busier than in the run above), of 4b46f68's
+  bench binary built without (before) and with (after): before 9,999, 9,711, 8,462
+  and 10,826 renders/s (the host's CPU 164.9, 171.7, 198.2 and 154.2 µs a render),
+  after 11,609, 12,102, 11,959 and 12,396 (139.6, 135.4, 135.3 and 131.2 µs): 23%
+  more on average. `--point filter 64 10`, one pair: 8,361 before, 8,961 after.
 - **Under HTTP load** (`perf record --call-graph dwarf` on the host process during the
   quick run's 64-connection points, before the standing and row changes above): the
   widget's render was about 79% of the host's CPU. Within it the page's data was 44%
