@@ -792,6 +792,10 @@ mod tests {
             .expect_err("an unknown function");
         let message = err.to_string();
         assert!(message.contains("no_such_function"), "{message}");
+        assert!(
+            message.contains("fails.html:2"),
+            "where it failed: {message}"
+        );
         assert!(!message.contains("Jane Secret"), "{message}");
     }
 

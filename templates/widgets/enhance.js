@@ -496,6 +496,12 @@
         var next = doc.getElementById(rootId);
         if (!swap(next, function (imported) {
           keepTyped(imported, form, data);
+          {#- Still the list "View more" extended: the answer holds all its rows,
+              and the other placements' actions leave it as it is. #}
+          var list = more && imported.querySelector("[data-list=\"" + more.getAttribute("data-list") + "\"]");
+          if (list) {
+            list.setAttribute("data-more", "");
+          }
         })) {
           elsewhere();
           return;

@@ -576,10 +576,16 @@ def test_an_action_refreshes_the_other_placements_but_keeps_what_is_being_typed(
 def test_an_action_in_one_placement_keeps_the_list_another_extended(demo, browser):
     """Someone who extended the directory with "View more" and then acts in the team
     placement keeps their place in the directory: its rows stay as they were, where
-    its markup from the page the action led to would be its first page alone."""
+    its markup from the page the action led to would be its first page alone. Also
+    after an action in the directory itself, whose answer holds all its rows."""
     context, page = english_page(browser)
     try:
         _, before = directory_extended_by_view_more(page, demo)
+        page.locator(DIRECTORY_ROWS).nth(6).locator("input[type=checkbox]").check(force=True)
+        page.locator(f"{DIRECTORY} form[id$='_bulk']").get_by_role("button", name=EN["follow"], exact=True).click()
+        page.locator(f"{DIRECTORY} [role=status]").wait_for()
+        shown = [n.strip() for n in page.locator(f"{DIRECTORY_ROWS} .list-group-title").all_inner_texts()]
+        assert shown == before, f"the directory after its own action: {before} against {shown}"
         page.locator(f"{TEAM} [data-list=people] input[type=checkbox]").first.check(force=True)
         page.locator(f"{TEAM} form[id$='_bulk']").get_by_role("button", name=EN["follow"], exact=True).click()
         page.locator(f"{TEAM} [role=status]").wait_for()
