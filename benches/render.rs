@@ -109,6 +109,7 @@ fn request(pauth: &PAuth, params: &[(&str, &str)]) -> Request {
         params: p,
         page_url: None,
         page_owner: None,
+        csp_nonce: None,
     }
 }
 

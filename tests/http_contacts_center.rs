@@ -2905,3 +2905,20 @@ async fn an_instance_id_is_a_placement_only_of_an_instanceable_widget() {
     );
     server.stop().await;
 }
+
+/// A portal whose page allows scripts by nonce passes it as `cspNonce`: the
+/// fragment's script carries it. One that is not a nonce is passed over (the script
+/// then has none), and the fragment's links do not carry it on: the next page the
+/// portal renders has a nonce of its own.
+#[tokio::test]
+async fn a_portal_pages_csp_nonce_reaches_the_fragments_script() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let query = |nonce: &str| vec![("cspNonce".to_owned(), nonce.to_owned())];
+    let html = render_query(&server, "alice", &query("Zm9vYmFy+/_-==")).await;
+    assert!(html.contains("<script nonce=\"Zm9vYmFy+/_-==\">"), "{html}");
+    assert!(!html.contains("cspNonce"), "{html}");
+    let html = render_query(&server, "alice", &query("a\"><b")).await;
+    assert!(html.contains("<script>"), "{html}");
+    assert!(!html.contains("nonce="), "{html}");
+    server.stop().await;
+}

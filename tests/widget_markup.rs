@@ -1301,6 +1301,12 @@ fn the_written_card_is_the_templates_own_markup_byte_for_byte() {
         "sticker-xl\" aria-hidden=\"true\"><span class=\"sticker-overlay\">BB</span>",
     );
     same("a request received", card("d"), "actions/accept-request");
+    // The portal page's CSP nonce on the script, as the template writes it.
+    same(
+        "a CSP nonce",
+        card("d").nonce("n0nce+/_-A=="),
+        "<script nonce=\"n0nce+/_-A==\">",
+    );
     same("a request sent", card("c"), "actions/withdraw-request");
     same("someone I block", card("e"), "actions/unblock");
     let blocked_by = same("someone who blocks me", card("f"), "actions/block");
@@ -1387,6 +1393,12 @@ fn the_written_home_page_in_every_state(written: &World, fields: &World) {
         a
     };
     let me = || cc(Some("me"));
+    // The portal page's CSP nonce on the script, as the template writes it.
+    same(
+        "a CSP nonce",
+        me().nonce("n0nce+/_-A=="),
+        "<script nonce=\"n0nce+/_-A==\">",
+    );
     let contacts = same(
         "entries",
         me().p("filter", "contacts"),
@@ -1570,4 +1582,38 @@ fn link_param(html: &str, id: &str, name: &str) -> String {
         .find(|(k, _)| k == &format!("_contacts_center_{name}"))
         .map(|(_, v)| v.into_owned())
         .unwrap_or_else(|| panic!("no {name} in {href}"))
+}
+
+/// Every view's script carries the portal page's CSP nonce when the portal gives one
+/// (`cspNonce`), so that a page whose policy allows scripts by nonce runs it: the home
+/// list, a card, edit mode, a page owner's list and the Notifications widget. Without
+/// one, the script has no attribute.
+#[test]
+fn every_views_script_carries_the_pages_nonce() {
+    let w = world();
+    w.add("me", "Mé", "Viewer");
+    w.add("ann", "Ann", "Archer");
+    let views = [
+        ("home", cc(Some("me"))),
+        ("card", cc(Some("me")).p("userId", "ann")),
+        (
+            "edit mode",
+            cc(Some("me"))
+                .admin()
+                .mode(widget_host::portal::PortletMode::Edit),
+        ),
+        ("a page owner's list", cc(Some("me")).owner("ann")),
+        ("notifications", notes(Some("me"))),
+    ];
+    for (what, call) in views {
+        let plain = call.html(&w);
+        assert_eq!(plain.matches("<script>").count(), 1, "{what}: {plain}");
+        let with = call.nonce("n0nce+/_-A==").html(&w);
+        assert_eq!(
+            with.matches("<script nonce=\"n0nce+/_-A==\">").count(),
+            1,
+            "{what}: {with}"
+        );
+        assert!(!with.contains("<script>"), "{what}: {with}");
+    }
 }

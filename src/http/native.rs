@@ -18,6 +18,7 @@ pub struct PortalParams {
     pub p_auth: Option<String>,
     pub page_url: Option<String>,
     pub page_owner: Option<String>,
+    pub csp_nonce: Option<String>,
     pub widget: Params,
 }
 
@@ -41,6 +42,7 @@ pub fn split_params<'a>(
             "p_auth" => first(&mut out.p_auth),
             "p_l_url" => first(&mut out.page_url),
             "p_page_owner" => first(&mut out.page_owner),
+            "cspNonce" => first(&mut out.csp_nonce),
             _ => {
                 if let Some(own) = own_param(name, namespace) {
                     out.widget.add(own, value);

@@ -473,6 +473,7 @@ async fn prepare(
         params: widget_params,
         page_url,
         page_owner: params.page_owner,
+        csp_nonce: params.csp_nonce.as_deref().and_then(portal::csp_nonce),
         urls,
     };
     Ok(Prepared {

@@ -9,6 +9,6 @@ pub mod urls;
 
 pub use request::{
     Params, Phase, PortalUser, PortletId, PortletMode, Profile, Request, Viewer, WindowState,
-    covers_html, own_param,
+    covers_html, csp_nonce, own_param,
 };
 pub use urls::{ActionTarget, PortletUrls};

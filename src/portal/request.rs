@@ -292,8 +292,26 @@ pub struct Request {
     pub page_url: Option<String>,
     /// `p_page_owner`: the portal user whose page this is, when it is not the viewer's.
     pub page_owner: Option<String>,
+    /// `cspNonce`: the nonce of the portal page's Content-Security-Policy, which the
+    /// fragment's script then carries ([`csp_nonce`]); `None` when none was given or
+    /// it is not a nonce.
+    pub csp_nonce: Option<String>,
     /// How this transport wants links and forms written.
     pub urls: Arc<dyn PortletUrls>,
+}
+
+/// `value` if it can be a CSP nonce (a `nonce-source`'s base64 value: letters,
+/// digits, `+`, `/`, `-`, `_`, then up to two `=`), at most 128 characters. Anything
+/// else is passed over: it could close the attribute it is written into.
+pub fn csp_nonce(value: &str) -> Option<String> {
+    let body = value.trim_end_matches('=');
+    let valid = !body.is_empty()
+        && value.len() <= 128
+        && value.len() - body.len() <= 2
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_'));
+    valid.then(|| value.to_owned())
 }
 
 impl fmt::Debug for Request {
@@ -315,6 +333,28 @@ impl fmt::Debug for Request {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A nonce is a CSP `nonce-source`'s base64 value; anything else could close the
+    /// attribute it is written into, and is passed over.
+    #[test]
+    fn a_csp_nonce_is_base64_or_nothing() {
+        for good in ["abc123", "n0nce+/_-A==", "x=", &"a".repeat(128)] {
+            assert_eq!(csp_nonce(good).as_deref(), Some(good), "{good}");
+        }
+        for bad in [
+            "",
+            "=",
+            "a===",
+            "a b",
+            "a\"b",
+            "a'b",
+            "a>b",
+            "é",
+            &"a".repeat(129),
+        ] {
+            assert_eq!(csp_nonce(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn portlet_id_splits_name_and_instance() {

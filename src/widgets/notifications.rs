@@ -63,6 +63,8 @@ struct Context {
     /// [`Request::dates_locale`], the root's `data-locale`: the script writes dates in it.
     locale: String,
     title: String,
+    /// The portal page's CSP nonce, which the script carries (`cspNonce`).
+    nonce: Option<String>,
     guest: Option<String>,
     alert: Option<(&'static str, String)>,
     count: String,
@@ -125,6 +127,7 @@ impl Notifications {
             lang: ui.lang(),
             locale: req.dates_locale.clone(),
             title: ui.t("notifications"),
+            nonce: req.csp_nonce.clone(),
             guest: None,
             alert: req
                 .params

@@ -712,6 +712,7 @@ impl Producer {
             params,
             page_url: None,
             page_owner: None,
+            csp_nonce: None,
             urls: Arc::clone(&urls) as Arc<dyn crate::portal::PortletUrls>,
         };
         Ok((request, target, urls))

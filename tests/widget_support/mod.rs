@@ -139,6 +139,8 @@ pub struct Call {
     pub declared: Vec<(String, Vec<String>)>,
     /// Preferences the descriptor does not declare for this call.
     pub undeclared: Vec<String>,
+    /// The portal page's CSP nonce (`cspNonce`).
+    pub csp_nonce: Option<String>,
     /// Modes the descriptor no longer lists for this call.
     pub without_modes: Vec<String>,
 }
@@ -154,6 +156,7 @@ pub fn cc(viewer: Option<&str>) -> Call {
         name: None,
         params: Vec::new(),
         page_owner: None,
+        csp_nonce: None,
         rewritten: false,
         read_only: Vec::new(),
         declared: Vec::new(),
@@ -203,6 +206,12 @@ impl Call {
     pub fn declared(mut self, preference: &str, values: &[&str]) -> Self {
         let values = values.iter().map(|v| (*v).to_owned()).collect();
         self.declared.push((preference.to_owned(), values));
+        self
+    }
+
+    /// The portal page's Content-Security-Policy nonce, as `cspNonce` gives it.
+    pub fn nonce(mut self, nonce: &str) -> Self {
+        self.csp_nonce = Some(nonce.to_owned());
         self
     }
 
@@ -279,6 +288,7 @@ impl Call {
             params,
             page_url: None,
             page_owner: self.page_owner.clone(),
+            csp_nonce: self.csp_nonce.clone(),
         }
     }
 

@@ -228,6 +228,8 @@ struct Page<T: Serialize> {
     /// [`Ui::texts`] of [`TEXTS`].
     t: minijinja::Value,
     alert: Option<Alert>,
+    /// The portal page's CSP nonce, which the script carries (`cspNonce`).
+    nonce: Option<String>,
     view: T,
 }
 
@@ -256,6 +258,7 @@ fn page<T: Serialize>(ui: &Ui<'_>, view: T) -> Page<T> {
         locale: ui.req.dates_locale.clone(),
         t: ui.texts(TEXTS),
         alert,
+        nonce: ui.req.csp_nonce.clone(),
         view,
     }
 }

@@ -108,7 +108,7 @@ pub(super) fn write(page: &Page<Detail>, ui: &Ui<'_>, script: &str) -> String {
         .text(ui.text("back"))
         .raw("</a>\n");
     let unconfirmed = ui.text("your-last-action-could-not-be-confirmed");
-    write_script(&mut out, script, ns, unconfirmed);
+    write_script(&mut out, script, page.nonce.as_deref(), ns, unconfirmed);
     out.raw("\n</div>");
     out.into_string()
 }

@@ -27,11 +27,21 @@ pub(super) fn write_alert(out: &mut Html, alert: &Alert, ns: &str) {
         .raw("</div>");
 }
 
-/// The templates' `<script>{{ enhance_script }}({{ (ns ~ "contacts-center")|tojson }}, {{ t["your-last-action-could-not-be-confirmed"]|tojson }});</script>`:
-/// the script, bound to the wrapper's id, with what it says after an action it could
-/// not confirm.
-pub(super) fn write_script(out: &mut Html, script: &str, ns: &str, unconfirmed: &str) {
-    out.raw("<script>")
+/// The templates' `<script{% if nonce %} nonce="{{ nonce }}"{% endif %}>{{ enhance_script }}({{ (ns ~ "contacts-center")|tojson }}, {{ t["your-last-action-could-not-be-confirmed"]|tojson }});</script>`:
+/// the script, with the portal page's CSP nonce, bound to the wrapper's id, with what
+/// it says after an action it could not confirm.
+pub(super) fn write_script(
+    out: &mut Html,
+    script: &str,
+    nonce: Option<&str>,
+    ns: &str,
+    unconfirmed: &str,
+) {
+    out.raw("<script");
+    if let Some(nonce) = nonce {
+        out.raw(" nonce=\"").text(nonce).raw("\"");
+    }
+    out.raw(">")
         .raw(script)
         .raw("(")
         .raw(&script_argument(&format!("{ns}contacts-center")))

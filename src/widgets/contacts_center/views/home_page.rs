@@ -249,7 +249,7 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
     }
     out.raw("\n");
     let unconfirmed = ui.text("your-last-action-could-not-be-confirmed");
-    write_script(&mut out, script, ns, unconfirmed);
+    write_script(&mut out, script, page.nonce.as_deref(), ns, unconfirmed);
     out.raw("\n</div>");
     out.into_string()
 }
