@@ -18,13 +18,38 @@ async fn dashboard_content_page_and_switching_people() {
     let server = common::start(|c, _| c.demo = Some(true)).await;
     let dashboard = client().get(server.url("/")).send().await.expect("get");
     assert_eq!(dashboard.status(), StatusCode::OK);
-    // Its forms carry the persona's live tokens: no other site may frame it.
-    assert_eq!(
-        dashboard.headers()["content-security-policy"],
-        "frame-ancestors 'none'"
-    );
+    // Its forms carry the persona's live tokens: no other site may frame it. Its
+    // scripts run by a nonce of the page's, as on a portal with a strict policy:
+    // its own and each fragment's carry it, and none is without it.
+    let policy = dashboard.headers()["content-security-policy"]
+        .to_str()
+        .expect("policy")
+        .to_owned();
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
     assert_eq!(dashboard.headers()["x-frame-options"], "DENY");
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a script nonce")
+        .to_owned();
+    assert!(nonce.len() >= 22, "{nonce}");
     let html = dashboard.text().await.expect("html");
+    let scripts = html.matches("<script").count();
+    assert_eq!(
+        html.matches(&format!("<script nonce=\"{nonce}\">")).count(),
+        scripts,
+        "{html}"
+    );
+    assert_eq!(scripts, 3, "the page's, and one a widget: {html}");
+    let again = client().get(server.url("/")).send().await.expect("get");
+    assert!(
+        !again.headers()["content-security-policy"]
+            .to_str()
+            .expect("policy")
+            .contains(&nonce),
+        "a nonce of each page's own"
+    );
     // Both widgets, rendered through the native path for the default person (Ana Lima,
     // who has three connections and Richard Roe's pending request).
     assert!(

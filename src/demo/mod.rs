@@ -254,6 +254,11 @@ pub async fn page<B>(
         .find(|(k, _)| k == "p_p_id")
         .map(|(_, v)| v.as_str());
 
+    // The page runs under a Content-Security-Policy that allows scripts by this
+    // nonce alone, as a portal with Liferay's CSP feature does: its own script and
+    // each fragment's (passed as `cspNonce`) carry it, and the browser tests run
+    // every enhanced path under it.
+    let nonce = page_nonce();
     let mut columns: [Vec<serde_json::Value>; 2] = [Vec::new(), Vec::new()];
     for placement in placements {
         let html = fragment(
@@ -262,8 +267,11 @@ pub async fn page<B>(
             placement.portlet_id,
             &query,
             selected,
-            &page_url,
-            &token,
+            &ForPage {
+                url: &page_url,
+                token: &token,
+                nonce: &nonce,
+            },
         )
         .await;
         let catalog = state.catalog.current();
@@ -310,6 +318,7 @@ pub async fn page<B>(
     // fragments, each with its own snapshot, as a portal's parts are: a request that
     // lands in between shows in the bell first.
     let (social, templates) = (state.social.clone(), Arc::clone(&state.templates));
+    let policy = page_policy(&nonce);
     let html = state.render_pool.run(move || {
         let pending = social
             .read()
@@ -322,7 +331,7 @@ pub async fn page<B>(
                 "page": page, "path": path, "columns": columns, "roster": roster, "languages": languages,
                 "lang": page_lang,
                 "pending": pending, "language": language, "administrator": person == people::ADMINISTRATOR,
-                "kept": kept, "bell": bell, "state_query": state_query,
+                "kept": kept, "bell": bell, "state_query": state_query, "nonce": nonce,
             }),
         )
     })
@@ -345,7 +354,24 @@ pub async fn page<B>(
         hyper::header::HeaderValue::from_static("Cookie"),
     );
     response::forbid_framing(headers);
+    if let Ok(policy) = hyper::header::HeaderValue::from_str(&policy) {
+        headers.insert(hyper::header::CONTENT_SECURITY_POLICY, policy);
+    }
     Ok(page)
+}
+
+/// A nonce for one page: 128 random bits, in the base64 a CSP nonce is written in.
+fn page_nonce() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
+}
+
+/// The demo page's policy: scripts by `nonce` only, everything else from the page's
+/// own origin, no framing. What a strict portal page sends; the fragments need no more.
+fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'nonce-{nonce}'; style-src 'self'; img-src 'self' https:; connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+    )
 }
 
 /// The `languageId` a demo page's query names, as a Liferay page carries it: rebuilt
@@ -442,6 +468,14 @@ fn demo_token(state: &AppState, person: &str) -> Result<String, HttpError> {
     .map_err(|_| HttpError::Internal)
 }
 
+/// What every placement of one page is rendered with: the page's own URL (each
+/// placement's `p_l_url`), the demo user's JWT, and the page's script nonce.
+struct ForPage<'a> {
+    url: &'a str,
+    token: &'a str,
+    nonce: &'a str,
+}
+
 /// One placement's fragment, asked for through the native render path with the demo
 /// user's JWT. The page's parameters for this placement (its namespace) pass through;
 /// mode and window state only when `p_p_id` selects it, as in Liferay.
@@ -451,14 +485,19 @@ async fn fragment(
     portlet_id: &str,
     query: &[(String, String)],
     selected: Option<&str>,
-    page_url: &str,
-    token: &str,
+    for_page: &ForPage<'_>,
 ) -> String {
+    let ForPage {
+        url: page_url,
+        token,
+        nonce,
+    } = *for_page;
     let namespace = format!("_{portlet_id}_");
     // Built in its own scope: the serializer is not Send and must not live across an await.
     let forwarded = {
         let mut forward = form_urlencoded::Serializer::new(String::new());
         forward.append_pair("p_l_url", page_url);
+        forward.append_pair("cspNonce", nonce);
         for (name, value) in query {
             let portal_param =
                 matches!(name.as_str(), "p_p_mode" | "p_p_state") && selected == Some(portlet_id);

@@ -404,6 +404,29 @@ def directory_extended_by_view_more(page, demo):
     return first_names, shown
 
 
+def test_the_scripts_run_under_a_strict_content_security_policy(demo, browser):
+    """The demo page allows scripts by a nonce of its own alone, as a portal with a
+    strict policy does, and passes it to each fragment (`cspNonce`): "View more"
+    appends in place, which only the fragment's script does, and the browser reports
+    no violation of the policy on the way."""
+    context, page = english_page(browser)
+    try:
+        page.add_init_script(
+            "window.__violations = [];"
+            "document.addEventListener('securitypolicyviolation',"
+            " (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
+        )
+        policy = []
+        page.on("response", lambda r: policy.append(r.headers.get("content-security-policy", ""))
+                if r.url.endswith("/content") else None)
+        first_names, shown = directory_extended_by_view_more(page, demo)
+        assert len(shown) > len(first_names)
+        assert any("script-src 'nonce-" in p for p in policy), policy
+        assert page.evaluate("() => window.__violations") == []
+    finally:
+        context.close()
+
+
 def test_an_action_after_view_more_keeps_the_rows_shown(demo, browser):
     """Someone who loads a second page with "View more", ticks a person on it and
     presses Follow comes back to the list as it was: the first page's rows and the
