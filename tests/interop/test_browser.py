@@ -120,6 +120,17 @@ def until(page, ready, what, seconds=30):
         page.wait_for_timeout(20)
 
 
+def wait_for_function(page, expression, arg=None, timeout=10_000):
+    """Playwright's page.wait_for_function, polled from the test: the page's own
+    polling evaluates its predicate with eval, which the demo's Content-Security-Policy
+    refuses as a strict portal page's does, while an evaluation the test asks for is
+    not the page's script. Returns once `expression` (with `arg`) holds."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression, arg):
+        assert time.monotonic() < deadline, f"still false after {timeout} ms: {expression}"
+        page.wait_for_timeout(50)
+
+
 def english_page(browser):
     """A fresh browser context at desktop width in English, and its page."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
@@ -153,7 +164,7 @@ def test_connect_confirm_follow_block_and_vcard(demo, browser, shots, js):
         assert me.alert(CC) == EN["this-user-has-received-a-connection-request-from-you"]
         # The outcome has the focus, so a screen reader reads it: moved there by the
         # script, or taken on the fresh page the plain form led to.
-        page.wait_for_function("() => document.activeElement && document.activeElement.matches('.alert')")
+        wait_for_function(page, "() => document.activeElement && document.activeElement.matches('.alert')")
         assert page.evaluate("() => document.activeElement.getAttribute('role')") == "status"
 
         # B sees the request: the bell's badge and the Notifications widget.
@@ -169,7 +180,7 @@ def test_connect_confirm_follow_block_and_vcard(demo, browser, shots, js):
         # portal's bell no request: the page reloaded (plain forms), or the script
         # refreshed them from the page the placement that acted fetched.
         assert EN.count_text("you-have-x-connections", 1) in me.counts()
-        page.wait_for_function("() => document.querySelector('#demo-notifications .badge').textContent.trim() === '0'")
+        wait_for_function(page, "() => document.querySelector('#demo-notifications .badge').textContent.trim() === '0'")
         page.goto(f"{demo}/")
         assert me.pending_badge() == 0
         assert EN.count_text("you-have-x-connections", 1) in me.counts()
@@ -280,23 +291,23 @@ def test_view_more_appends_in_place_and_a_restarted_page_replaces_the_list(demo,
         first_names = page.locator(f"{rows} .list-group-title").all_inner_texts()
         url = page.url
         page.locator(f"{directory} a[data-view-more]").click()
-        page.wait_for_function(f"document.querySelectorAll({rows!r}).length > 5")
+        wait_for_function(page, f"document.querySelectorAll({rows!r}).length > 5")
         assert page.url == url, "appended in place, no navigation"
         # Focus moves to the first new row's name, the link a keyboard reaches, not
         # its avatar (the same link, hidden from screen readers and the tab order).
-        page.wait_for_function(f"() => document.activeElement === document.querySelectorAll({rows!r})[5].querySelector('a.list-group-title')")
+        wait_for_function(page, f"() => document.activeElement === document.querySelectorAll({rows!r})[5].querySelector('a.list-group-title')")
         names = page.locator(f"{rows} .list-group-title").all_inner_texts()
         assert names[:5] == first_names and len(set(names)) == len(names)
 
         # "zzzz", id 0: a cursor after everyone.
         set_view_more_cursor(page, directory, "enp6egAw")
         page.locator(f"{directory} a[data-view-more]").click()
-        page.wait_for_function(f"document.querySelectorAll({rows!r}).length === 5")
+        wait_for_function(page, f"document.querySelectorAll({rows!r}).length === 5")
         assert page.locator(f"{rows} .list-group-title").all_inner_texts() == first_names
         assert page.locator(f"{directory} [data-list=people][data-restarted]").count() == 1
         # With no outcome to read, the focus lands on the first name of the list
         # begun again, not on the unnamed wrapper.
-        page.wait_for_function(f"() => document.activeElement === document.querySelector({rows!r} + ' a.list-group-title')")
+        wait_for_function(page, f"() => document.activeElement === document.querySelector({rows!r} + ' a.list-group-title')")
     finally:
         context.close()
 
@@ -321,7 +332,7 @@ def test_view_more_does_not_list_anyone_twice(demo, browser):
         set_view_more_cursor(page, directory, "ADA")
         page.locator(f"{directory} a[data-view-more]").click()
         # The page came: the link was replaced by the next one (for the second page).
-        page.wait_for_function(
+        wait_for_function(page, 
             """(sel) => { const a = document.querySelector(sel + ' a[data-view-more]');
                           return a && !a.href.includes('_cursor=ADA'); }""",
             arg=directory,
@@ -331,7 +342,7 @@ def test_view_more_does_not_list_anyone_twice(demo, browser):
         assert page.locator(f"{directory} [data-restarted]").count() == 0
         assert page.locator(f"{rows} .list-group-title").all_inner_texts() == first_names
         # Nobody was added: the focus goes on to the next "View more".
-        page.wait_for_function(
+        wait_for_function(page, 
             "(sel) => document.activeElement === document.querySelector(sel + ' a[data-view-more]')",
             arg=directory,
         )
@@ -350,7 +361,7 @@ def test_view_more_does_not_list_anyone_twice(demo, browser):
         until(page, lambda: held, "the held page")
         page.focus("#demo-as")
         held[0].continue_()
-        page.wait_for_function(
+        wait_for_function(page, 
             """(sel) => { const a = document.querySelector(sel + ' a[data-view-more]');
                           return a && !a.href.includes('_cursor=ADA'); }""",
             arg=directory,
@@ -380,8 +391,8 @@ def test_a_page_that_found_nobody_takes_the_focus_with_its_words(demo, browser):
             DIRECTORY,
         )
         page.locator(f"{DIRECTORY} a[data-view-more]").click()
-        page.wait_for_function(f"() => document.querySelector({DIRECTORY!r} + ' [data-list]') === null")
-        page.wait_for_function("""() => document.activeElement.tagName === 'P'
+        wait_for_function(page, f"() => document.querySelector({DIRECTORY!r} + ' [data-list]') === null")
+        wait_for_function(page, """() => document.activeElement.tagName === 'P'
                                         && document.activeElement.id.endsWith('empty')""")
         assert page.evaluate("() => document.activeElement.textContent.trim()") == EN["no-people-were-found"]
     finally:
@@ -399,7 +410,7 @@ def directory_extended_by_view_more(page, demo):
     first_names = page.locator(f"{DIRECTORY_ROWS} .list-group-title").all_inner_texts()
     assert len(first_names) == 5
     page.locator(f"{DIRECTORY} a[data-view-more]").click()
-    page.wait_for_function(f"document.querySelectorAll({DIRECTORY_ROWS!r}).length > 5")
+    wait_for_function(page, f"document.querySelectorAll({DIRECTORY_ROWS!r}).length > 5")
     shown = [n.strip() for n in page.locator(f"{DIRECTORY_ROWS} .list-group-title").all_inner_texts()]
     return first_names, shown
 
@@ -490,8 +501,8 @@ def test_names_without_links_take_the_focus_when_view_more_adds_or_begins_again(
         first = page.locator(f"{entries} .list-group-title").first.inner_text()
 
         page.locator(f"{DIRECTORY} a[data-view-more]").click()
-        page.wait_for_function(f"document.querySelectorAll({entries!r}).length === 6")
-        page.wait_for_function(
+        wait_for_function(page, f"document.querySelectorAll({entries!r}).length === 6")
+        wait_for_function(page, 
             f"() => document.activeElement === document.querySelectorAll({entries!r})[5].querySelector('.list-group-title')")
         assert page.evaluate("() => document.activeElement.textContent") == "Paged Contact 5"
 
@@ -507,7 +518,7 @@ def test_names_without_links_take_the_focus_when_view_more_adds_or_begins_again(
         )
         page.locator(f"{DIRECTORY} a[data-view-more]").click()
         page.locator(f"{DIRECTORY} [data-list=entries][data-restarted]").wait_for()
-        page.wait_for_function(
+        wait_for_function(page, 
             f"() => document.activeElement === document.querySelector({entries!r} + ' .list-group-title')")
         assert page.evaluate("() => document.activeElement.tagName") == "P"
         assert page.evaluate("() => document.activeElement.textContent") == first
@@ -585,7 +596,7 @@ def test_an_action_refreshes_the_other_placements_but_keeps_what_is_being_typed(
         if typing:
             page.wait_for_timeout(200)  # the other placement's swap follows in the same task
         else:
-            page.wait_for_function(f"() => !document.querySelector({TEAM!r} + ' [data-before]')")
+            wait_for_function(page, f"() => !document.querySelector({TEAM!r} + ' [data-before]')")
         kept = page.locator(f"{TEAM} [data-before]").count()
         assert kept == (1 if typing else 0), "the team placement was replaced" if typing else "not replaced"
         if typing == "ticked":
@@ -634,7 +645,7 @@ def test_a_placement_refreshed_under_the_focus_keeps_it_on_the_same_control(demo
         page.route("**/actions/follow*", lambda route: held.append(route))
         page.locator(f"{DIRECTORY_ROWS} input[type=checkbox]").first.check(force=True)
         page.locator(f"{DIRECTORY} form[id$='_bulk']").get_by_role("button", name=EN["follow"], exact=True).click()
-        page.wait_for_function("() => document.querySelector('[aria-busy=true]') !== null")
+        wait_for_function(page, "() => document.querySelector('[aria-busy=true]') !== null")
         # The route's handler runs as the request is made.
         until(page, lambda: held, "the held request")
         # The second name, not the first: the same control, not the placement's first.
@@ -643,7 +654,7 @@ def test_a_placement_refreshed_under_the_focus_keeps_it_on_the_same_control(demo
         link.focus()
         held[0].continue_()
         page.locator(f"{DIRECTORY} [role=status]").wait_for()
-        page.wait_for_function("(sel) => document.querySelector(sel + ' [data-before]') === null", arg=TEAM)
+        wait_for_function(page, "(sel) => document.querySelector(sel + ' [data-before]') === null", arg=TEAM)
         focused = page.evaluate("(sel) => { const a = document.activeElement; return [document.querySelector(sel)"
                                 ".contains(a), a.tagName, a.textContent.trim(), a.getAttribute('href')]; }", TEAM)
         assert focused == [True, "A", name, href], "the team placement was replaced, the focus kept on its link"
@@ -930,7 +941,7 @@ def test_view_more_clicked_twice_appends_one_page(demo, browser):
     try:
         find_people_in_the_compact_directory(page, demo)
         page.locator(f"{directory} a[data-view-more]").dblclick()
-        page.wait_for_function(f"document.querySelectorAll({rows!r}).length > 5")
+        wait_for_function(page, f"document.querySelectorAll({rows!r}).length > 5")
         page.wait_for_timeout(500)  # a second append would land by now
         names = page.locator(f"{rows} .list-group-title").all_inner_texts()
         assert len(names) == 10 and len(set(names)) == 10, names
@@ -986,7 +997,7 @@ def test_a_pressed_button_keeps_the_focus_while_its_action_runs(demo, browser):
         button = page.locator(f"{CC} form[method=post] button[type=submit]").first
         button.focus()
         page.keyboard.press("Enter")
-        page.wait_for_function("() => document.activeElement && document.activeElement.getAttribute('aria-disabled') === 'true'")
+        wait_for_function(page, "() => document.activeElement && document.activeElement.getAttribute('aria-disabled') === 'true'")
         state = page.evaluate(
             """() => ({tag: document.activeElement.tagName,
                        disabled: document.activeElement.disabled})"""
@@ -1113,7 +1124,7 @@ def test_an_answer_that_never_comes_is_given_up(demo, browser):
 
         page.route("**/actions/follow*", never_answer)
         me.press(CC, EN["follow"])
-        page.wait_for_function("() => document.querySelector('[aria-busy=true]') !== null")
+        wait_for_function(page, "() => document.querySelector('[aria-busy=true]') !== null")
         # Still waiting past the host's own 30 s.
         page.clock.fast_forward("00:31")
         assert page.locator("[aria-busy=true]").count() == 1
@@ -1179,7 +1190,7 @@ def test_an_answer_leaves_the_focus_where_the_person_went_meanwhile(demo, browse
         me.open_person("Liam O'Brien")
         page.route("**/actions/follow*", lambda route: held.append(route))
         me.press(CC, EN["follow"])
-        page.wait_for_function("() => document.querySelector('[aria-busy=true]') !== null")
+        wait_for_function(page, "() => document.querySelector('[aria-busy=true]') !== null")
         page.focus("#demo-as")
         # The script sent it; wait until the route holds it too.
         until(page, lambda: held, "held")
@@ -1370,7 +1381,7 @@ def test_dates_read_in_the_readers_region_also_on_the_next_page(demo, browser):
         assert root.get_attribute("data-locale") == "en-GB"
         assert page.locator(rows).count() == 5
         page.locator(f"{DIRECTORY} a[data-view-more]").click()
-        page.wait_for_function(f"document.querySelectorAll({rows!r}).length === {len(senders)}")
+        wait_for_function(page, f"document.querySelectorAll({rows!r}).length === {len(senders)}")
         times = page.locator(f"{rows} time[datetime]")
         assert times.count() == len(senders)
         for i in range(len(senders)):
@@ -1450,7 +1461,7 @@ def test_view_more_keeps_what_a_search_found_when_the_next_page_finds_nobody(bro
         end.wait_for(state="visible")
         assert end.inner_text().strip() == EN["no-one-found-yet-select-view-more-to-keep-searching"]
         assert found.count() == 1, "the row already found is kept"
-        page.wait_for_function("() => document.activeElement && document.activeElement.hasAttribute('data-list-end')")
+        wait_for_function(page, "() => document.activeElement && document.activeElement.hasAttribute('data-list-end')")
         page.locator(f"{CC} a[data-view-more]").click()
         last = page.locator(f"{CC} a.list-group-title", has_text="Pat Zulu")
         last.wait_for(state="visible")
@@ -1463,7 +1474,7 @@ def test_view_more_keeps_what_a_search_found_when_the_next_page_finds_nobody(bro
         page.goto(f"{base}/?p_p_id=contacts_center_INSTANCE_dashboard&{ns}filter=all&{ns}keywords=pat+zzz")
         assert page.locator(f"{CC} [data-list]").count() == 0
         page.locator(f"{CC} a[data-view-more]").click()
-        page.wait_for_function("() => document.activeElement && document.activeElement.hasAttribute('data-list-end')")
+        wait_for_function(page, "() => document.activeElement && document.activeElement.hasAttribute('data-list-end')")
     finally:
         context.close()
         stop_server(proc)
@@ -1503,8 +1514,8 @@ def test_view_more_in_notifications_gives_the_focus_to_the_first_new_request(bro
         rows = f"{NOTIFICATIONS} [data-list=requests] > li"
         assert page.locator(rows).count() == 20
         page.locator(f"{NOTIFICATIONS} a[data-view-more]").click()
-        page.wait_for_function(f"document.querySelectorAll({rows!r}).length === 21")
-        page.wait_for_function(
+        wait_for_function(page, f"document.querySelectorAll({rows!r}).length === 21")
+        wait_for_function(page, 
             f"() => document.activeElement === document.querySelectorAll({rows!r})[20].querySelector('.list-group-title')")
         # Newest first: the first asker's request is the one the next page brought.
         assert page.evaluate("() => document.activeElement.textContent") == \
