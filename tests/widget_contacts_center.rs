@@ -888,7 +888,8 @@ fn blocks_disconnections_and_deletions_ask_first() {
         ),
         "{contacts}"
     );
-    // One question per such button, and none on the others.
+    // One question per such button, and none on the others; each asked by the markup
+    // too, for a browser without the script.
     for (html, asks) in [
         (&card, 1),
         (&list, 2),
@@ -897,7 +898,42 @@ fn blocks_disconnections_and_deletions_ask_first() {
         (&follower, 2),
     ] {
         assert_eq!(html.matches("data-confirm=").count(), asks, "{html}");
+        assert_eq!(html.matches(" data-confirm-step>").count(), asks, "{html}");
+        assert_eq!(html.matches(" data-question>").count(), asks, "{html}");
+        for question in html.split(" data-confirm=\"").skip(1) {
+            let question = question.split('"').next().unwrap_or_default();
+            assert!(
+                asks_without_the_script(html, question),
+                "{question}: {html}"
+            );
+        }
     }
+}
+
+/// Whether the button asking `question` (as the markup writes it) sits in a disclosure
+/// whose summary reads as the button does, and which shows the question before the
+/// button: a browser without the script opens it with one press and acts with a second.
+fn asks_without_the_script(html: &str, question: &str) -> bool {
+    let attribute = format!(" data-confirm=\"{question}\">");
+    let Some(at) = html.find(&attribute) else {
+        return false;
+    };
+    let Some((reads, after)) = html[at + attribute.len()..].split_once("</button>") else {
+        return false;
+    };
+    let before = &html[..at];
+    let Some(open) = before.rfind(
+        "<details class=\"d-inline-block confirm-step\" data-confirm-step><summary class=\"",
+    ) else {
+        return false;
+    };
+    let step = &before[open..];
+    !step.contains("</details>")
+        && step.contains(&format!("\">{reads}</summary>"))
+        && step.contains(&format!(
+            "<span class=\"confirm-question\" data-question>{question} </span>"
+        ))
+        && (after.starts_with("</form></details>") || after.starts_with("</details>"))
 }
 
 /// A refusal's text speaks of "this user"; on a list, which shows no card, the page

@@ -12,8 +12,10 @@
       same-origin targets are enhanced: a cross-origin redirect cannot be read back, and
       the plain form is always right. Any failure falls back to ordinary navigation. #}
   "use strict";
-  {#- Dates first: they read locally in a browser too old for the rest. #}
+  {#- Dates first: they read locally in a browser too old for the rest. So is the
+      question before an action that cannot simply be undone asked by confirm(). #}
   localTimes(root());
+  asksHere(root());
   {#- SubmitEvent.submitter carries which button was pressed, and with it the bulk
       buttons' action and p_auth: a browser without it keeps the plain forms. #}
   if (!window.fetch || !window.DOMParser || !document.addEventListener ||
@@ -28,7 +30,7 @@
       button fire too, and which comes before the form is sent: a press of Block
       there blocked at once. #}
   function asksOnClick() {
-    if (!document.addEventListener) {
+    if (!canAsk()) {
       return;
     }
     document.addEventListener("click", function (event) {
@@ -41,6 +43,29 @@
         event.preventDefault();
       }
     });
+  }
+
+  function canAsk() {
+    return !!(document.addEventListener && document.documentElement.closest);
+  }
+
+  {#- Without the script, such a button sits in a disclosure (marked
+      data-confirm-step) whose summary, labelled like the button, shows the question
+      (marked data-question) and the button, its last element (the form holding it,
+      for a single person): the host's markup asks without a script. Where the script
+      asks on the button itself, the question's text is taken away and that element
+      stands where the disclosure was, as one press. Done to every markup the
+      placement shows: its first, an answer swapped in, rows "View more" added. #}
+  function asksHere(el) {
+    if (el && canAsk()) {
+      Array.prototype.forEach.call(el.querySelectorAll("details[data-confirm-step]"), function (step) {
+        var question = step.querySelector("[data-question]");
+        if (question) {
+          question.parentNode.removeChild(question);
+        }
+        step.parentNode.replaceChild(step.lastElementChild, step);
+      });
+    }
   }
 
   {#- The selection toolbar's buttons act on the people ticked in the list (their
@@ -269,6 +294,7 @@
       return false;
     }
     var imported = document.importNode(next, true);
+    asksHere(imported);
     if (prepare) {
       prepare(imported);
     }
@@ -311,6 +337,7 @@
     if (current && next && !pending && !typedIn(current) && !current.querySelector("[data-list][data-more]")) {
       var held = document.activeElement;
       var imported = document.importNode(next, true);
+      asksHere(imported);
       current.parentNode.replaceChild(imported, current);
       localTimes(imported);
       {#- Someone who had moved on to this placement (during the other's slow answer)
@@ -618,6 +645,7 @@
             return;
           }
           var added = document.importNode(item, true);
+          asksHere(added);
           list.appendChild(added);
           list.setAttribute("data-more", "");
           localTimes(added);

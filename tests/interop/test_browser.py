@@ -206,6 +206,15 @@ def test_connect_confirm_follow_block_and_vcard(demo, browser, shots, js):
             page.wait_for_timeout(300)
             assert page.locator(f"{CC} .alert").count() == 0
             page.once("dialog", lambda dialog: dialog.accept())
+        else:
+            # Without the script the markup asks: Block opens the question with a
+            # second Block under it, and the first press has sent nothing.
+            card = page.url
+            page.locator(f"{CC} summary", has_text=EN["block"]).first.click()
+            question = page.locator(f"{CC} details[open] [data-question]")
+            assert question.count() == 1 and question.is_visible()
+            assert question.inner_text().strip() == EN.named("are-you-sure-you-want-to-block-x", b_name)
+            assert page.url == card and page.locator(f"{CC} .alert").count() == 0
         me.press(CC, EN["block"])
         assert me.alert(CC) == EN["you-have-blocked-this-user"]
         page.goto(f"{demo}/")
@@ -505,6 +514,10 @@ def test_names_without_links_take_the_focus_when_view_more_adds_or_begins_again(
         wait_for_function(page, 
             f"() => document.activeElement === document.querySelectorAll({entries!r})[5].querySelector('.list-group-title')")
         assert page.evaluate("() => document.activeElement.textContent") == "Paged Contact 5"
+        # The row it added asks with the script's dialog, as the first ones do: the
+        # markup's own way of asking is taken away from it too.
+        assert page.locator(f"{DIRECTORY} details[data-confirm-step]").count() == 0
+        assert page.locator(f"{entries} button[data-confirm]").nth(5).is_visible()
 
         page.goto(f"{demo}/content?p_p_id=contacts_center_INSTANCE_directory&{ns}filter=contacts")
         # "zzzz", id 0: a cursor after every name.
@@ -599,6 +612,10 @@ def test_an_action_refreshes_the_other_placements_but_keeps_what_is_being_typed(
             wait_for_function(page, f"() => !document.querySelector({TEAM!r} + ' [data-before]')")
         kept = page.locator(f"{TEAM} [data-before]").count()
         assert kept == (1 if typing else 0), "the team placement was replaced" if typing else "not replaced"
+        # Replaced or not, its Block and Disconnect ask by the script's dialog: the
+        # markup's own way of asking is taken away from the new markup too.
+        assert page.locator(f"{TEAM} details[data-confirm-step]").count() == 0
+        assert page.locator(f"{TEAM} form[id$='_bulk'] button[data-confirm]").count() == 2
         if typing == "ticked":
             assert ticked.is_checked()
         elif typing:
@@ -790,6 +807,63 @@ def test_a_browser_too_old_for_the_script_still_asks_before_blocking(demo, brows
         assert len(sent) == 1 and sent[0].url.endswith("/actions/block"), sent
         # Posted by the browser itself, the plain form: the script stood aside.
         assert sent[0].is_navigation_request(), "the block was posted by the script"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
+def test_the_script_asks_by_a_dialog_and_the_markup_by_a_disclosure(demo, browser, js):
+    """Block and Disconnect ask first. The script asks by a dialog on the button
+    itself, so the markup's disclosures, its own way of asking, are gone from the
+    first page and from an answer swapped in; without the script they stay, each
+    button hidden until its summary shows the question above it."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US",
+                                  java_script_enabled=js)
+    page = context.new_page()
+    me = Person(page, demo)
+    steps = f"{CC} details[data-confirm-step]"
+    try:
+        # Two people no other test here uses, each run its own.
+        me.become("nora.berg" if js else "ingrid.larsen")
+        bulk = page.locator(f"{CC} form.contacts-bulk button[data-confirm]")
+        assert bulk.count() == 2
+        if js:
+            assert page.locator(steps).count() == 0
+            assert page.locator(f"{CC} [data-question]").count() == 0
+            assert bulk.first.is_visible() and bulk.nth(1).is_visible()
+        else:
+            assert page.locator(steps).count() == 2
+            assert not bulk.first.is_visible()
+            page.locator(f"{CC} form.contacts-bulk summary", has_text=EN["block"]).click()
+            # That question's button shows, and the other's stays hidden.
+            assert bulk.filter(has_text=EN["block"]).is_visible()
+            assert not bulk.filter(has_text=EN["disconnect"]).is_visible()
+            assert page.locator(f"{CC} form.contacts-bulk details[open] [data-question]").inner_text().strip() == \
+                EN["are-you-sure-you-want-to-block-the-selected-people"]
+        me.open_person("Lea Weber" if js else "Eva Horáková")
+        me.press(CC, EN["follow"])
+        assert me.alert(CC) == EN["you-are-now-following-this-user"]
+        block = page.locator(f"{CC} button[data-confirm]", has_text=EN["block"])
+        assert block.count() == 1
+        assert block.is_visible() == js
+        assert page.locator(steps).count() == (0 if js else 1)
+        assert page.locator(f"{CC} [data-question]").count() == (0 if js else 1)
+    finally:
+        context.close()
+
+
+def test_a_browser_whose_script_cannot_ask_keeps_the_markups_question(demo, browser):
+    """A browser without Element.closest, where the script could not ask on the
+    button's click, keeps the markup's disclosures: Block still asks first."""
+    context, page = english_page(browser)
+    page.add_init_script("delete SubmitEvent.prototype.submitter; delete Element.prototype.closest")
+    me = Person(page, demo)
+    try:
+        me.become("omar.farouk")
+        assert page.evaluate("!Element.prototype.closest"), "an old browser's page"
+        steps = page.locator(f"{CC} form.contacts-bulk details[data-confirm-step]")
+        assert steps.count() == 2
+        assert not page.locator(f"{CC} form.contacts-bulk button[data-confirm]").first.is_visible()
     finally:
         context.close()
 

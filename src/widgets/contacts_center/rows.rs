@@ -168,23 +168,59 @@ fn write_when(out: &mut Html, row: &Row) {
     }
 }
 
-/// `macros.html`'s `action_form`: a POST form with one button.
+/// `macros.html`'s `action_form`: a POST form with one button. One that asks first
+/// sits in a disclosure whose summary, labelled like the button, opens the question
+/// and the button (see [`write_confirm_step`]).
 pub(super) fn write_action_form(out: &mut Html, form: &Form) {
+    if form.confirm.is_some() {
+        write_confirm_step(out, form.css, &form.label, present(&form.context));
+    }
     out.raw("<form class=\"d-inline-block\" method=\"post\" action=\"")
         .text(&form.url)
         .raw("\">");
     write_hidden(out, &form.hidden);
+    if let Some(question) = &form.confirm {
+        write_question(out, question);
+    }
     out.raw("<button type=\"submit\" class=\"").text(form.css);
     if let Some(question) = &form.confirm {
         out.raw("\" data-confirm=\"").text(question);
     }
     out.raw("\">").text(&form.label);
-    if let Some(context) = present(&form.context) {
+    write_context(out, present(&form.context));
+    out.raw("</button></form>");
+    if form.confirm.is_some() {
+        out.raw("</details>");
+    }
+}
+
+/// `macros.html`'s `confirm_step`: the opening of the disclosure that holds a button
+/// which asks first. Without the script, the question is asked this way: the summary
+/// shows the question and the button, a second press acts, and the summary again
+/// closes it. The script takes the disclosure away and asks with `confirm()` instead.
+pub(super) fn write_confirm_step(out: &mut Html, css: &str, label: &str, context: Option<&str>) {
+    out.raw("<details class=\"d-inline-block confirm-step\" data-confirm-step><summary class=\"")
+        .text(css)
+        .raw("\">")
+        .text(label);
+    write_context(out, context);
+    out.raw("</summary>");
+}
+
+/// `macros.html`'s `question`: the question, before the button that answers it.
+pub(super) fn write_question(out: &mut Html, question: &str) {
+    out.raw("<span class=\"confirm-question\" data-question>")
+        .text(question)
+        .raw(" </span>");
+}
+
+/// The name a repeated button acts on, for screen readers (see `Form::context`).
+fn write_context(out: &mut Html, context: Option<&str>) {
+    if let Some(context) = context {
         out.raw("<span class=\"sr-only\"> ")
             .text(context)
             .raw("</span>");
     }
-    out.raw("</button></form>");
 }
 
 /// A form's hidden fields.

@@ -9,7 +9,9 @@
 //! written here (serialising the view into template values, then looking each one up
 //! and escaping it); writing the page is mostly copying its 30 KB.
 
-use super::super::rows::{self, present, write_action_form, write_hidden};
+use super::super::rows::{
+    self, present, write_action_form, write_confirm_step, write_hidden, write_question,
+};
 use super::fragment::{write_alert, write_script};
 use super::{EntryForm, Home, Page};
 use crate::templates::Html;
@@ -126,6 +128,10 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
             .raw("<button type=\"submit\" formmethod=\"dialog\" hidden></button>");
         write_hidden(&mut out, &bulk.hidden);
         for b in &bulk.buttons {
+            if let Some(question) = &b.confirm {
+                write_confirm_step(&mut out, "btn btn-secondary btn-sm", &b.label, None);
+                write_question(&mut out, question);
+            }
             out.raw("<button type=\"submit\" class=\"btn btn-secondary btn-sm\" formaction=\"")
                 .text(&b.url)
                 .raw("\"");
@@ -140,6 +146,9 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
                 out.raw(" data-confirm=\"").text(question).raw("\"");
             }
             out.raw(">").text(&b.label).raw("</button>");
+            if b.confirm.is_some() {
+                out.raw("</details>");
+            }
         }
         out.raw("</form>");
     }
