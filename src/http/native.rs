@@ -90,6 +90,13 @@ impl NativeUrls {
     ) -> Self {
         let namespace = portlet.namespace();
         let host_base = host_base.trim_end_matches('/').to_owned();
+        // The page as the links, forms and downloads carry it on: without a portal
+        // `p_auth` (a page drawn in answer to another portlet's action has Liferay's
+        // session-wide token in its URL, which must not reach the host's origin, its
+        // proxy's log or a download list) nor this placement's own parameters (whom
+        // a message named, the words searched), which each link sets anew.
+        let page_url =
+            page_url.map(|page| without_params(&page, |name| page_state(name, &namespace)));
         let render = RenderLinks::new(&portlet, &host_base, page_url.as_deref(), &sticky);
         Self {
             portlet,
@@ -271,7 +278,7 @@ impl RenderLinks {
             // link: the page's are dropped, along with a state or mode it gave the
             // portlet it named, which the link's `p_p_id` replaces.
             Some(page) => without_params(page, |name| {
-                own_param(name, &namespace).is_some()
+                page_state(name, &namespace)
                     || matches!(name, "p_p_id" | "p_p_lifecycle" | "p_p_state" | "p_p_mode")
                     || sticky.iter().any(|(kept, _)| kept == name)
             }),
@@ -376,6 +383,12 @@ fn port_is_a_number(authority: &str) -> bool {
 /// parameters included (`_{ns}_userId` of the card on screen, the `_{ns}_message` of
 /// the last action): appended after them, new ones would lose to the old, since the
 /// first value of a name is the one read.
+/// Whether the page URL's parameter `name` is this placement's own state, or the
+/// portal's token for an action of the page's: neither is carried on from a page.
+fn page_state(name: &str, namespace: &str) -> bool {
+    name == "p_auth" || own_param(name, namespace).is_some()
+}
+
 fn without_params(url: &str, drop: impl Fn(&str) -> bool) -> String {
     let (rest, fragment) = match url.split_once('#') {
         Some((rest, fragment)) => (rest, Some(fragment)),
@@ -468,7 +481,10 @@ fn parsed_web_url(target: &str) -> Option<url::Url> {
 /// it gave that placement, as this placement's render links drop them: kept, it would
 /// hand the outcome to the other placement and this one would show none. The portal
 /// parameters the fragment's links keep (`kept`: the language, a maximized state) are
-/// kept too, unless the target names them itself.
+/// kept too, unless the target names them itself. A portal `p_auth` in the target is
+/// dropped, and a lifecycle other than a render's (a Liferay action or resource URL,
+/// the page a portlet's own action was drawn on) becomes a render's: the redirect is
+/// followed with a GET, which must not run that action again.
 pub fn redirect_location(
     requested: Option<&str>,
     allowed: &[String],
@@ -479,14 +495,16 @@ pub fn redirect_location(
 ) -> String {
     let checked = requested.and_then(|t| allowed_target(t, allowed));
     let namespace = portlet.namespace();
-    let routed_elsewhere = checked.as_deref().is_some_and(|target| {
-        url::Url::parse(target).is_ok_and(|u| {
-            u.query_pairs()
-                .any(|(n, v)| n == "p_p_id" && v != portlet.as_str())
+    let target_names = |wanted: &dyn Fn(&str, &str) -> bool| {
+        checked.as_deref().is_some_and(|target| {
+            url::Url::parse(target).is_ok_and(|u| u.query_pairs().any(|(n, v)| wanted(&n, &v)))
         })
-    });
+    };
+    let routed_elsewhere = target_names(&|n, v| n == "p_p_id" && v != portlet.as_str());
+    let not_a_render = target_names(&|n, v| n == "p_p_lifecycle" && v != "0");
     let base = without_params(checked.as_deref().unwrap_or(fallback), |name| {
-        own_param(name, &namespace).is_some()
+        page_state(name, &namespace)
+            || not_a_render && name == "p_p_lifecycle"
             || routed_elsewhere
                 && matches!(name, "p_p_id" | "p_p_lifecycle" | "p_p_state" | "p_p_mode")
     });
@@ -500,9 +518,12 @@ pub fn redirect_location(
         })
         .unwrap_or_default();
     let names = |wanted: &str| named.iter().any(|(n, _)| n == wanted);
-    if checked.is_some() && !names("p_p_id") {
-        query.append_pair("p_p_id", portlet.as_str());
-        if !names("p_p_lifecycle") {
+    if checked.is_some() {
+        let routed_here = !names("p_p_id");
+        if routed_here {
+            query.append_pair("p_p_id", portlet.as_str());
+        }
+        if !names("p_p_lifecycle") && (routed_here || not_a_render) {
             query.append_pair("p_p_lifecycle", "0");
         }
     }
@@ -843,6 +864,42 @@ mod tests {
         );
     }
 
+    /// A page drawn in answer to another portlet's action carries Liferay's
+    /// session-wide `p_auth`, and the page as the person left it this placement's own
+    /// state (whom a message named, the words searched): neither goes on with a link,
+    /// a form's page or a download's.
+    #[test]
+    fn the_page_carries_on_neither_a_portal_token_nor_this_placements_state() {
+        let minter: TokenMinter = Arc::new(|target: PAuthTarget<'_>| format!("ours-{target}"));
+        let page = "https://portal.example/home?p_auth=LIFERAY1&p_p_id=other&p_p_lifecycle=1&_contacts_center_INSTANCE_a1_keywords=ann&_contacts_center_INSTANCE_a1_messageUserId=bob&_other_x=1&y=2";
+        let urls = NativeUrls::new(id(), "http://host", Some(page.into()), vec![], Some(minter));
+        let carried = "https://portal.example/home?p_p_id=other&p_p_lifecycle=1&_other_x=1&y=2";
+        let form = urls.action_target("block");
+        assert!(
+            form.hidden.contains(&("p_l_url".into(), carried.into())),
+            "{:?}",
+            form.hidden
+        );
+        let vcard = urls.resource_url("vcard", &[("userId", "u1")]);
+        let query: Vec<(String, String)> = url::Url::parse(&vcard)
+            .expect("a URL")
+            .query_pairs()
+            .map(|(n, v)| (n.into_owned(), v.into_owned()))
+            .collect();
+        assert!(
+            query.contains(&("p_l_url".into(), carried.into())),
+            "{vcard}"
+        );
+        assert!(
+            !vcard.contains("LIFERAY1") && !vcard.contains("ann"),
+            "{vcard}"
+        );
+        assert_eq!(
+            urls.render_url(&[("filter", "all")]),
+            "https://portal.example/home?_other_x=1&y=2&p_p_id=contacts_center_INSTANCE_a1&p_p_lifecycle=0&_contacts_center_INSTANCE_a1_filter=all"
+        );
+    }
+
     #[test]
     fn each_target_is_minted_once_per_render() {
         use std::sync::atomic::{AtomicUsize, Ordering};
@@ -949,6 +1006,31 @@ mod tests {
                 &params
             ),
             "https://portal.example/p?p_p_id=cc&_ccx_userId=kept&_cc_INSTANCE_a1_userId=ann&x=1&_cc_message=request-sent"
+        );
+        // A portal token is not carried on, and the page of a portlet's own action
+        // (a Liferay action URL naming this placement) is redirected to as its render:
+        // the GET that follows must not run that action again.
+        assert_eq!(
+            redirect_location(
+                Some("https://portal.example/p?p_auth=LIFERAY1&p_p_id=cc&p_p_lifecycle=1&x=1"),
+                &allowed,
+                fallback,
+                &cc,
+                &[],
+                &params
+            ),
+            "https://portal.example/p?p_p_id=cc&x=1&p_p_lifecycle=0&_cc_message=request-sent"
+        );
+        assert_eq!(
+            redirect_location(
+                Some("https://portal.example/p?p_p_lifecycle=2&p_auth=LIFERAY1"),
+                &allowed,
+                fallback,
+                &cc,
+                &[],
+                &params
+            ),
+            "https://portal.example/p?p_p_id=cc&p_p_lifecycle=0&_cc_message=request-sent"
         );
         // Nor a second lifecycle: Liferay reads the first.
         assert_eq!(
