@@ -944,6 +944,49 @@ async fn a_minimized_render_still_brings_its_caller_into_the_directory() {
     assert_eq!(status, StatusCode::OK, "{outcome}");
 }
 
+/// What a cache may keep: nothing of a fragment or a download, which are one
+/// person's; an answer for everyone that changes at a reload or an upgrade (the
+/// catalog, the API document, the WSDL) only after asking the host again.
+#[tokio::test]
+async fn personal_answers_are_never_stored_and_shared_ones_are_checked_again() {
+    let server = start(|c, _| with_consumer(c)).await;
+    render(&server, "bob", &[]).await;
+    let cache_control = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let fragment = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/render")))
+        .bearer_auth(token("alice", &[]))
+        .query(&[(format!("{NS}userId"), "bob".to_owned())])
+        .send()
+        .await
+        .expect("render");
+    assert_eq!(fragment.status(), StatusCode::OK);
+    assert_eq!(cache_control(&fragment), "private, no-store");
+    let link = href_with(&fragment.text().await.expect("html"), "/resources/vcard");
+    let vcard = client().get(link).send().await.expect("vcard");
+    assert_eq!(vcard.status(), StatusCode::OK);
+    assert_eq!(cache_control(&vcard), "private, no-store");
+    let minimized = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/render")))
+        .bearer_auth(token("alice", &[]))
+        .query(&[("p_p_state", "minimized")])
+        .send()
+        .await
+        .expect("render");
+    assert_eq!(cache_control(&minimized), "private, no-store");
+    for path in ["/widgets", "/api/openapi.json", "/wsrp/v2/wsdl"] {
+        let shared = client().get(server.url(path)).send().await.expect(path);
+        assert_eq!(shared.status(), StatusCode::OK, "{path}");
+        assert_eq!(cache_control(&shared), "no-cache", "{path}");
+    }
+}
+
 /// A request refused before the widget runs (an unknown action, a mode the
 /// descriptor does not declare, a window state the host does not know, a body that
 /// is not a form) brings its caller into nothing; an action the widget itself

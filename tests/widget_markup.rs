@@ -1426,11 +1426,14 @@ fn the_written_home_page_in_every_state(written: &World, fields: &World) {
         "{contacts}"
     );
     // What people type or wrote may run right to left (a Hebrew name, an Arabic
-    // comment): each field and text takes its own direction, as names do. The two
-    // required fields' mark is explained in words, not by a hover title alone.
+    // comment): each field and text takes its own direction, as names do. A
+    // contact's name and address are someone else's: no autofill of the reader's
+    // own. The two required fields' mark is explained in words, not by a hover
+    // title alone.
     for piece in [
         "type=\"search\" dir=\"auto\"",
-        "type=\"text\" dir=\"auto\" required",
+        "type=\"text\" dir=\"auto\" autocomplete=\"off\" autocapitalize=\"words\" spellcheck=\"false\" required",
+        "type=\"email\" autocomplete=\"off\" spellcheck=\"false\" required",
         "<textarea class=\"form-control\" dir=\"auto\"",
         "<p class=\"text-secondary small\" aria-hidden=\"true\"><span class=\"reference-mark\">*</span> Required</p>",
     ] {

@@ -716,7 +716,7 @@ mod tests {
     #[test]
     fn a_fields_border_shows_on_what_it_is_drawn_on() {
         let border = colour_after(
-            ".form-control { display: block; width: 100%; max-width: 100%; padding: .375rem .6rem; font: inherit; font-size: .9rem; border: 1px solid",
+            ".form-control { display: block; width: 100%; max-width: 100%; padding: .375rem .6rem; font: inherit; font-size: 1rem; border: 1px solid",
         );
         for (name, background) in [("white", [1.0; 3]), ("page", colour_after("--bg:"))] {
             let ratio = contrast(border, background);

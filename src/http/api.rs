@@ -392,11 +392,11 @@ fn free_bytes(_path: &std::path::Path) -> Option<u64> {
 
 /// `GET /api/openapi.json`.
 pub fn openapi() -> Response<Body> {
-    response::bytes(
+    response::revalidated(response::bytes(
         StatusCode::OK,
         "application/json",
         include_str!("openapi.json"),
-    )
+    ))
 }
 
 async fn bearer<B>(state: &AppState, req: &Request<B>) -> Result<PortalUser, HttpError> {

@@ -402,6 +402,18 @@ pub fn see_other(location: &str) -> Response<Body> {
     response
 }
 
+/// `response`, which a cache must check with the host before each use: an answer for
+/// everyone that changes without its address changing (the catalog at a descriptor's
+/// reload, the API document and WSDL at an upgrade). Without it, a proxy's default
+/// lifetime (Varnish keeps such an answer 120 s) serves the old one.
+pub fn revalidated(mut response: Response<Body>) -> Response<Body> {
+    response.headers_mut().insert(
+        hyper::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    );
+    response
+}
+
 pub fn bytes(
     status: StatusCode,
     content_type: &'static str,

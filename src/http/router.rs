@@ -546,10 +546,10 @@ fn metrics_text(state: &AppState) -> String {
 }
 
 fn widgets_catalog(state: &AppState) -> Response<Body> {
-    response::json(
+    response::revalidated(response::json(
         StatusCode::OK,
         &crate::descriptors::catalog_json(&state.catalog.current()),
-    )
+    ))
 }
 
 #[cfg(test)]

@@ -558,6 +558,73 @@ def test_a_phone_wide_page_does_not_scroll_sideways(demo, browser, language):
         context.close()
 
 
+def test_a_question_opened_on_a_phone_without_the_script_fits_its_width(demo, browser):
+    """At 320 px without the script, the question a press of Delete or Block opens
+    (a sentence, with a long name in it) wraps within the row: the page does not
+    scroll sideways."""
+    context = browser.new_context(viewport={"width": 320, "height": 640}, locale="en-US",
+                                  java_script_enabled=False)
+    page = context.new_page()
+    me = Person(page, demo)
+    long_name = "Maximiliane Alexandrina Wolkenstein-Rodenegg"
+    try:
+        me.become("valentina.cruz")
+        page.locator(f"{CC} a[href*='filter=contacts']").first.click()
+        me.add_contact(long_name, "maximiliane.wolkenstein-rodenegg@example.com")
+        page.locator(f"{CC} [data-list=entries] .list-group-title", has_text=long_name).wait_for()
+        # A name in a right-to-left script keeps its direction but not the far side
+        # of the row, away from the rest of it.
+        me.add_contact("שרה כהן", "sara.k@example.com")
+        hebrew = page.locator(f"{CC} [data-list=entries] .list-group-title", has_text="שרה כהן")
+        assert hebrew.evaluate("(e) => getComputedStyle(e).direction + ' ' + getComputedStyle(e).textAlign") == "rtl left"
+        page.locator(f"{CC} [data-list=entries] summary", has_text=EN["delete"]).first.click()
+        assert page.locator(f"{CC} details[open] [data-question]").is_visible()
+        wide = page.evaluate("() => document.documentElement.scrollWidth")
+        assert wide <= 320, f"My Contacts with Delete's question open is {wide} px wide"
+        page.goto(f"{demo}/")
+        me.open_person("Omar Farouk")
+        page.locator(f"{CC} summary", has_text=EN["block"]).first.click()
+        assert page.locator(f"{CC} details[open] [data-question]").is_visible()
+        wide = page.evaluate("() => document.documentElement.scrollWidth")
+        assert wide <= 320, f"a card with Block's question open is {wide} px wide"
+    finally:
+        context.close()
+
+
+def test_the_counts_fit_a_phone_at_twice_the_zoom(demo, browser):
+    """A 360 px phone at 200% zoom lays the page out 180 px wide: the counts' column
+    narrows to it rather than run off the screen."""
+    context = browser.new_context(viewport={"width": 180, "height": 640}, locale="en-US")
+    page = context.new_page()
+    try:
+        page.goto(f"{demo}/")
+        counts = page.locator(f"{CC} .contacts-counts")
+        assert counts.evaluate("(e) => e.scrollWidth <= e.clientWidth"), counts.evaluate("(e) => e.scrollWidth")
+    finally:
+        context.close()
+
+
+def test_a_touch_screen_gets_targets_a_finger_can_hit(demo, browser):
+    """On a touch screen the demo's buttons are about 44 px tall, and its fields'
+    text is 16 px, so that a phone's browser does not zoom in when one is focused."""
+    context = browser.new_context(viewport={"width": 390, "height": 800}, locale="en-US",
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{demo}/")
+        assert page.evaluate("matchMedia('(pointer: coarse)').matches"), "a touch screen's page"
+        heights = page.evaluate(
+            "(sel) => [...document.querySelectorAll(sel + ' .btn')]"
+            ".filter((b) => b.offsetParent).map((b) => b.getBoundingClientRect().height)", CC)
+        assert heights and min(heights) >= 44, heights
+        sizes = page.evaluate(
+            "(sel) => [...document.querySelectorAll(sel + ' .form-control')]"
+            ".map((f) => parseFloat(getComputedStyle(f).fontSize))", CC)
+        assert sizes and min(sizes) >= 16, sizes
+    finally:
+        context.close()
+
+
 TEAM = "#p_p_id_contacts_center_INSTANCE_team_"
 
 

@@ -335,10 +335,12 @@ fn write_entry_form(out: &mut Html, entry: &EntryForm, page: &Page<Home>, ui: &U
             .text(ui.text("required"))
             .raw("\" aria-hidden=\"true\">*</span></label><input class=\"form-control\" type=\"")
             .raw(kind)
-            // A name may be written right to left; an email address never is.
+            // A name may be written right to left; an email address never is. Both
+            // are someone else's: a browser's autofill would offer the reader's own,
+            // and its spelling check marks most names wrong.
             .raw(match kind {
-                "text" => "\" dir=\"auto\" required maxlength=\"",
-                _ => "\" required maxlength=\"",
+                "text" => "\" dir=\"auto\" autocomplete=\"off\" autocapitalize=\"words\" spellcheck=\"false\" required maxlength=\"",
+                _ => "\" autocomplete=\"off\" spellcheck=\"false\" required maxlength=\"",
             })
             .raw(max)
             .raw("\" id=\"")
