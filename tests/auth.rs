@@ -637,7 +637,52 @@ fn a_changed_jwks_file_is_read_again_and_a_broken_one_keeps_the_keys() {
             verifier.verify_bearer(&new).is_ok(),
             "{broken:?}: keys kept"
         );
+        match verifier.jwks_problems().as_slice() {
+            [(consumer, problem)] => {
+                assert_eq!(consumer, "liferay");
+                assert!(problem.contains("jwks.json"), "{problem}");
+                assert!(problem.contains("the keys read before stay"), "{problem}");
+            }
+            other => panic!("{broken:?}: {other:?}"),
+        }
     }
+
+    // Put back as it was: usable again, with the keys already in use, so the tokens
+    // checked with them are still remembered.
+    std::fs::copy(fixture("jwks-rotated.json"), &path).expect("copy");
+    assert_eq!(verifier.reload_jwks(), Vec::new(), "the same keys");
+    assert_eq!(verifier.jwks_problems(), Vec::new());
+    assert!(verifier.remembered(&new).is_some(), "no token forgotten");
+}
+
+/// A JWKS file written again with the same text (a fetcher that renames a fresh copy
+/// in every few minutes) leaves the keys and the tokens checked with them alone; a
+/// changed text replaces them and forgets those tokens.
+#[test]
+fn a_jwks_file_written_again_the_same_forgets_no_token() {
+    let (dir, _, verifier) = rotating_consumer();
+    let path = dir.path().join("jwks.json");
+    let (old, _) = signed_by_both_keys();
+    assert!(verifier.verify_bearer(&old).is_ok());
+    assert!(verifier.remembered(&old).is_some());
+    let text = std::fs::read(&path).expect("read");
+    let staged = dir.path().join("jwks.json.new");
+    std::fs::write(&staged, &text).expect("write");
+    std::fs::rename(&staged, &path).expect("rename");
+    assert_eq!(verifier.reload_jwks(), Vec::new());
+    assert!(verifier.remembered(&old).is_some(), "still remembered");
+    // rsa-1 and ec-1.
+    assert_eq!(verifier.jwks_key_counts(), vec![("liferay".to_owned(), 2)]);
+    // The same keys in other words (spaces added) are read again: the text changed.
+    let mut spaced = text.clone();
+    spaced.push(b'\n');
+    std::fs::write(&path, &spaced).expect("write");
+    assert!(matches!(
+        verifier.reload_jwks().as_slice(),
+        [JwksReload::Replaced { keys: 2, .. }]
+    ));
+    assert!(verifier.remembered(&old).is_none(), "forgotten");
+    assert!(verifier.verify_bearer(&old).is_ok());
 }
 
 /// A portal whose key leaked publishes a set without it. A set with one key that
@@ -680,6 +725,13 @@ fn a_jwks_file_can_revoke_keys_even_with_a_bad_key_or_none_left() {
         Err(AuthError::InvalidSignature)
     );
     assert!(verifier.verify_bearer(&new).is_ok());
+    match verifier.jwks_problems().as_slice() {
+        [(_, problem)] => assert!(
+            problem.starts_with("keys left out: ") && problem.contains("key typo"),
+            "{problem}"
+        ),
+        other => panic!("{other:?}"),
+    }
 
     std::fs::write(&path, r#"{"keys": []}"#).expect("write");
     assert_eq!(
@@ -691,6 +743,14 @@ fn a_jwks_file_can_revoke_keys_even_with_a_bad_key_or_none_left() {
         }]
     );
     assert!(verifier.verify_bearer(&new).is_err(), "every key revoked");
+    match verifier.jwks_problems().as_slice() {
+        [(consumer, problem)] => {
+            assert_eq!(consumer, "liferay");
+            assert!(problem.contains("no usable"), "{problem}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(verifier.jwks_key_counts(), vec![("liferay".to_owned(), 0)]);
     assert!(
         verifier
             .verify_bearer(&hs(&claims("portal", "u3"), SECRET))

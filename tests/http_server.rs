@@ -1278,6 +1278,7 @@ fn demo_people_left_in_a_real_directory_are_reported_at_start() {
 /// A portal rotates its signing key while the host runs: once the new JWKS file is
 /// renamed into place, the host reads it within its poll (5 s) and the new key signs
 /// people in, while the old key's tokens, accepted a moment before, are refused.
+/// `/metrics` counts the keys in use, and `/readyz` names a file that cannot be used.
 #[tokio::test]
 async fn a_running_host_reads_a_rotated_jwks_file() {
     use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -1330,6 +1331,41 @@ async fn a_running_host_reads_a_rotated_jwks_file() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(status(old).await, 401, "the old key is gone");
+    let text = |path: &'static str| {
+        let request = client.get(server.url(path));
+        async move {
+            request
+                .send()
+                .await
+                .expect(path)
+                .text()
+                .await
+                .expect("text")
+        }
+    };
+    let metrics = common::exposition(&text("/metrics").await);
+    assert_eq!(metrics["widget_host_jwks_keys{consumer=\"liferay\"}"], 2.0);
+    let ready: serde_json::Value = serde_json::from_str(&text("/readyz").await).expect("json");
+    assert_eq!(ready["jwksProblems"], serde_json::json!([]));
+    // A rotation that goes wrong (the file half written) shows where an operator
+    // looks, and the keys read before still sign people in.
+    std::fs::write(&jwks, "{\"keys\": [").expect("write");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let ready = loop {
+        let ready: serde_json::Value = serde_json::from_str(&text("/readyz").await).expect("json");
+        if ready["jwksProblems"] != serde_json::json!([]) {
+            break ready;
+        }
+        assert!(Instant::now() < deadline, "the broken file was never noted");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["jwksProblems"][0]["consumer"], "liferay");
+    let problem = ready["jwksProblems"][0]["problem"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(problem.contains("liferay-jwks.json"), "{problem}");
+    assert_eq!(status(new).await, 200, "the keys read before stay");
     server.stop().await;
 }
 

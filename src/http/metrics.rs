@@ -198,9 +198,48 @@ pub fn write_gauge(out: &mut String, name: &str, help: &str, value: u64) {
     let _ = writeln!(out, "{name} {value}");
 }
 
+/// Appends one gauge with a series per value of `label`, the values escaped as the
+/// format asks (a backslash, a double quote and a line break).
+pub fn write_labelled_gauge(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    label: &str,
+    series: &[(String, usize)],
+) {
+    let help = help.replace('\\', "\\\\").replace('\n', "\\n");
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} gauge");
+    for (value, count) in series {
+        let value = value
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n");
+        let _ = writeln!(out, "{name}{{{label}=\"{value}\"}} {count}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A label's value with a quote, a backslash or a line break stays inside its
+    /// quotes, escaped.
+    #[test]
+    fn a_labels_value_is_escaped() {
+        let mut out = String::new();
+        write_labelled_gauge(
+            &mut out,
+            "g",
+            "h",
+            "c",
+            &[("a\"b\\c\nd".into(), 2), ("e".into(), 0)],
+        );
+        assert_eq!(
+            out,
+            "# HELP g h\n# TYPE g gauge\ng{c=\"a\\\"b\\\\c\\nd\"} 2\ng{c=\"e\"} 0\n"
+        );
+    }
 
     /// A help text with a line break or a backslash stays on its line, escaped.
     #[test]

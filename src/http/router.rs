@@ -494,13 +494,18 @@ fn readyz(state: &AppState) -> Response<Body> {
     readiness(
         &state.catalog.current(),
         state.social.storage_failure(),
+        &state.verifier.jwks_problems(),
         state.started.elapsed(),
     )
 }
 
+/// A JWKS file that cannot be used is listed, not made a reason to be unready: the
+/// keys read before it still sign people in, and taking every host out of a load
+/// balancer over a half-written key file would sign everyone out.
 fn readiness(
     catalog: &crate::descriptors::Catalog,
     storage_failure: Option<&str>,
+    jwks_problems: &[(String, String)],
     uptime: std::time::Duration,
 ) -> Response<Body> {
     // A host that serves no widget (its descriptors directory empty, or the files
@@ -516,6 +521,10 @@ fn readiness(
         "storageFailure": storage_failure,
         "widgets": catalog.widgets.len(),
         "descriptorProblems": catalog.problems,
+        "jwksProblems": jwks_problems
+            .iter()
+            .map(|(consumer, problem)| serde_json::json!({"consumer": consumer, "problem": problem}))
+            .collect::<Vec<_>>(),
         "uptimeSeconds": uptime.as_secs(),
     });
     response::json(code, &body)
@@ -542,6 +551,16 @@ fn metrics_text(state: &AppState) -> String {
         ),
         held as u64,
     );
+    let keys = state.verifier.jwks_key_counts();
+    if !keys.is_empty() {
+        super::metrics::write_labelled_gauge(
+            &mut text,
+            "widget_host_jwks_keys",
+            "Signing keys in use from each consumer's JWKS file (0: none of its tokens is accepted).",
+            "consumer",
+            &keys,
+        );
+    }
     text
 }
 
@@ -587,10 +606,20 @@ mod tests {
         let catalog = crate::descriptors::builtin();
         let uptime = std::time::Duration::from_secs(5);
         assert_eq!(healthz(None).status(), StatusCode::OK);
-        assert_eq!(readiness(&catalog, None, uptime).status(), StatusCode::OK);
+        assert_eq!(
+            readiness(&catalog, None, &[], uptime).status(),
+            StatusCode::OK
+        );
+        // A JWKS file that cannot be used is named, and the host stays ready.
+        let jwks = [("liferay".to_owned(), "jwks.json: not JSON".to_owned())];
+        let named = readiness(&catalog, None, &jwks, uptime);
+        assert_eq!(named.status(), StatusCode::OK);
+        let body = json_of(named);
+        assert_eq!(body["jwksProblems"][0]["consumer"], "liferay");
+        assert_eq!(body["jwksProblems"][0]["problem"], "jwks.json: not JSON");
         let failure = Some("no space left on device");
         assert_eq!(healthz(failure).status(), StatusCode::SERVICE_UNAVAILABLE);
-        let ready = readiness(&catalog, failure, uptime);
+        let ready = readiness(&catalog, failure, &[], uptime);
         assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
         let body = json_of(ready);
         assert_eq!(body["status"], "storage-failed");

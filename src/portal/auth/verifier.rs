@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation, dangerous, decode, decode_header};
 use rustc_hash::FxHashMap;
+use sha2::Digest;
 
 use super::claims::{Claims, UnverifiedIssuer, audience_said, quoted_claim};
 use super::{AuthError, is_user_id};
@@ -69,8 +70,34 @@ struct Consumer {
     audience: Option<String>,
     /// What the keys are loaded from, to load them again.
     config: ConsumerConfig,
-    /// The JWKS file as it was when last looked at, and whether it could be used then.
-    jwks_seen: Mutex<Option<(FileStamp, bool)>>,
+    /// The JWKS file as it was when last looked at.
+    jwks_seen: Mutex<Option<JwksSeen>>,
+}
+
+/// A consumer's JWKS file as [`Verifier::reload_jwks`] last found it.
+struct JwksSeen {
+    stamp: FileStamp,
+    /// Whether it could be read and parsed then; one that could not is tried again at
+    /// each call.
+    usable: bool,
+    /// The SHA-256 of the text the keys in use were read from: a file written again
+    /// with the same text (a fetcher that renames a fresh copy in every few minutes, a
+    /// `touch`) leaves the keys, and the tokens checked with them, as they are.
+    loaded: [u8; 32],
+    /// Why the file, as it is now, is not wholly in use (see [`Verifier::jwks_problems`]).
+    problem: Option<String>,
+}
+
+/// Why a JWKS file that parsed is not wholly in use: it lists no usable signing key,
+/// or some of its keys could not be decoded.
+fn loaded_problem(keys: usize, skipped: &[String]) -> Option<String> {
+    if keys == 0 {
+        Some("lists no usable RS256 or ES256 key: none of its tokens is accepted".into())
+    } else if !skipped.is_empty() {
+        Some(format!("keys left out: {}", skipped.join("; ")))
+    } else {
+        None
+    }
 }
 
 impl Consumer {
@@ -259,11 +286,18 @@ impl Verifier {
         let mut consumers = BTreeMap::new();
         for consumer in &config.consumers {
             // Stamped before it is read: a change made while it is read is seen later.
-            let seen = consumer
-                .jwks_file
-                .as_deref()
-                .map(|path| (stamp(path), true));
-            let (keys, skipped) = load_keys(consumer)?;
+            let stamped = consumer.jwks_file.as_deref().map(stamp);
+            let Loaded {
+                keys,
+                skipped,
+                digest,
+            } = load_keys(consumer)?;
+            let seen = stamped.map(|stamp| JwksSeen {
+                stamp,
+                usable: true,
+                loaded: digest,
+                problem: None,
+            });
             // At start someone is there to fix the file: a key it cannot use, or a
             // file with none, stops the start rather than passing unnoticed.
             let bad = |message: String| AuthError::Config {
@@ -331,16 +365,31 @@ impl Verifier {
                 .jwks_seen
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            let known = seen.as_ref().is_some_and(|(then, _)| *then == now);
-            if known && seen.as_ref().is_some_and(|(_, usable)| *usable) {
+            let known = seen.as_ref().is_some_and(|s| s.stamp == now);
+            if known && seen.as_ref().is_some_and(|s| s.usable) {
                 continue;
             }
             match load_keys(&consumer.config) {
-                Ok((keys, skipped)) => {
+                Ok(Loaded {
+                    keys,
+                    skipped,
+                    digest,
+                }) => {
                     let count = keys
                         .iter()
                         .filter(|k| k.algorithm != Algorithm::HS256)
                         .count();
+                    let same = seen.as_ref().is_some_and(|s| s.loaded == digest);
+                    *seen = Some(JwksSeen {
+                        stamp: now,
+                        usable: true,
+                        loaded: digest,
+                        problem: loaded_problem(count, &skipped),
+                    });
+                    if same {
+                        // The keys in use are this text's already.
+                        continue;
+                    }
                     *consumer
                         .keys
                         .write()
@@ -348,7 +397,6 @@ impl Verifier {
                     // At once, before the next consumer's file is read: a key just
                     // dropped must not pass meanwhile.
                     self.verified.forget_all();
-                    *seen = Some((now, true));
                     changes.push(JwksReload::Replaced {
                         consumer: id.clone(),
                         keys: count,
@@ -356,7 +404,15 @@ impl Verifier {
                     });
                 }
                 Err(error) => {
-                    *seen = Some((now, false));
+                    let loaded = seen.as_ref().map_or([0; 32], |s| s.loaded);
+                    *seen = Some(JwksSeen {
+                        stamp: now,
+                        usable: false,
+                        loaded,
+                        problem: Some(format!(
+                            "{error}; the keys read before stay until it can be used"
+                        )),
+                    });
                     // Tried again at every call; told of once for each version.
                     if !known {
                         changes.push(JwksReload::Kept {
@@ -368,6 +424,40 @@ impl Verifier {
             }
         }
         changes
+    }
+
+    /// Each consumer whose JWKS file, as it is now, is not wholly in use, and why: it
+    /// changed but cannot be read or parsed (the keys read before stay), it lists no
+    /// usable key, or some of its keys could not be decoded. For `/readyz`, where a
+    /// broken key rotation shows without reading the log.
+    pub fn jwks_problems(&self) -> Vec<(String, String)> {
+        self.consumers
+            .iter()
+            .filter_map(|(id, consumer)| {
+                let seen = consumer
+                    .jwks_seen
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                let problem = seen.as_ref()?.problem.clone()?;
+                Some((id.clone(), problem))
+            })
+            .collect()
+    }
+
+    /// Each consumer with a JWKS file, and how many of its signing keys are in use.
+    pub fn jwks_key_counts(&self) -> Vec<(String, usize)> {
+        self.consumers
+            .iter()
+            .filter(|(_, c)| c.config.jwks_file.is_some())
+            .map(|(id, c)| {
+                let keys = c.keys();
+                let count = keys
+                    .iter()
+                    .filter(|k| k.algorithm != Algorithm::HS256)
+                    .count();
+                (id.clone(), count)
+            })
+            .collect()
     }
 
     /// The user of a token that passed before and has not expired, from memory: a
@@ -554,9 +644,19 @@ fn map_jwt_error(e: jsonwebtoken::errors::Error, signers: &Signers<'_>) -> AuthE
 /// The consumer's keys, and the JWKS file's signing keys that could not be decoded
 /// (each named). A JWKS file that cannot be read or parsed is an error; one that
 /// parses but lists no usable key gives none from the file.
-fn load_keys(consumer: &ConsumerConfig) -> Result<(Vec<ConsumerKey>, Vec<String>), AuthError> {
+/// A consumer's keys as [`load_keys`] read them.
+struct Loaded {
+    keys: Vec<ConsumerKey>,
+    /// The JWKS file's signing keys that could not be decoded, named.
+    skipped: Vec<String>,
+    /// The SHA-256 of the JWKS file's text (zeros without one).
+    digest: [u8; 32],
+}
+
+fn load_keys(consumer: &ConsumerConfig) -> Result<Loaded, AuthError> {
     let mut keys = Vec::new();
     let mut skipped = Vec::new();
+    let mut digest = [0; 32];
     if let Some(secret) = &consumer.hs256_secret {
         keys.push(ConsumerKey {
             kid: None,
@@ -570,6 +670,7 @@ fn load_keys(consumer: &ConsumerConfig) -> Result<(Vec<ConsumerKey>, Vec<String>
             message,
         };
         let text = read_jwks(path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        digest = sha2::Sha256::digest(text.as_bytes()).into();
         let (public, bad_keys) =
             jwks_keys(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?;
         keys.extend(public);
@@ -585,7 +686,11 @@ fn load_keys(consumer: &ConsumerConfig) -> Result<(Vec<ConsumerKey>, Vec<String>
             message: "needs hs256_secret or jwks_file".into(),
         });
     }
-    Ok((keys, skipped))
+    Ok(Loaded {
+        keys,
+        skipped,
+        digest,
+    })
 }
 
 /// The JWKS file's text. One past [`MAX_JWKS_BYTES`] is refused as too large, where
