@@ -724,3 +724,24 @@ async fn an_action_from_the_demo_page_comes_back_to_it() {
     );
     server.stop().await;
 }
+
+/// The demo's stylesheet is checked again at each use: one a browser kept for minutes
+/// after an upgrade would draw the new markup with the old styles.
+#[tokio::test]
+async fn the_demo_stylesheet_is_checked_again_at_each_use() {
+    let server = common::start(|c, _| c.demo = Some(true)).await;
+    let response = client()
+        .get(server.url("/demo/demo.css"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-cache")
+    );
+    server.stop().await;
+}

@@ -58,6 +58,16 @@ def stop_server(proc):
     proc.log.close()
 
 
+def listed(html):
+    """The user ids the fragment's main list shows, in order, read from its rows'
+    selection boxes: a list's check that a person is in it, where the person's name
+    would be found on a page showing everyone (a filter the host did not apply)."""
+    import lxml.html
+
+    boxes = lxml.html.fromstring(html).xpath('//*[@data-list="people"]/li//input[@type="checkbox"]')
+    return [box.get("value") for box in boxes if box.get("name", "").endswith("userIds")]
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -24,7 +24,7 @@ import vobject
 import xmlschema
 from lxml import etree
 
-from conftest import CONSUMER, WSRP_SECRET
+from conftest import CONSUMER, WSRP_SECRET, listed
 
 SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "wsrp2"
 OASIS = "http://docs.oasis-open.org/wsrp/v2/"
@@ -202,8 +202,10 @@ def test_story_register_render_connect_confirm_vcard(consumer):
     assert "Wanda Aalto" in markup_b
     [(state, fields)] = blocking_forms(markup_b, "accept-request")
     consumer.interact(b, state, fields)
-    assert "Wanda Aalto" in consumer.get_markup(b, nav="filter=connections")
-    assert "Walter Brandt" in consumer.get_markup(a, nav="filter=connections")
+    # Each in the other's connections, and no one else: a list's rows, not a name
+    # that a page of everyone would show too.
+    assert listed(consumer.get_markup(b, nav="filter=connections")) == [a["userContextKey"]]
+    assert listed(consumer.get_markup(a, nav="filter=connections")) == [b["userContextKey"]]
     assert blocking_forms(consumer.get_markup(b, nav="filter=requests"), "accept-request") == []
 
     r = consumer.markup.getResource(
