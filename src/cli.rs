@@ -91,8 +91,9 @@ pub enum Command {
     },
     /// Import Liferay headless-admin-user UserAccount JSON (a page object with items,
     /// an array, or one object per line) into the database (server stopped). Exit 0:
-    /// all imported; 1: some records were rejected (the rest imported); 2: the import
-    /// could not run.
+    /// all imported; 1: some records were rejected (the rest imported), or the file is
+    /// one page of several; 2: the import could not run, or stopped (a file cut off, a
+    /// record too long, a storage failure: the batches written before it stay).
     ImportUsers {
         /// The JSON file.
         file: PathBuf,

@@ -228,6 +228,34 @@ fn array_with_bad_records_reports_positions_and_imports_the_rest() {
     clean(&s);
 }
 
+/// A record that does not parse is named by the id it has, read apart from the field
+/// that failed; one that is not UTF-8 is said to be so, with how to convert it.
+#[test]
+fn a_record_that_does_not_parse_is_named_by_its_id() {
+    let s = Social::in_memory().unwrap();
+    let mut text = format!(
+        "{}\n{{\"id\": 7, \"givenName\": 5}}\n{{\"externalReferenceCode\": \"ext-8\", \"phones\": 1}}\n{{\"givenName\": []}}\n",
+        account(1)
+    )
+    .into_bytes();
+    text.extend_from_slice(b"{\"id\": 9, \"givenName\": \"Jos\xE9\"}\n");
+    let report = import_both(&s, &text, ImportOptions::default()).expect("imported");
+    assert_eq!(report.imported, 1, "{report:?}");
+    let reasons: Vec<&str> = report.rejected.iter().map(|r| r.reason.as_str()).collect();
+    assert_eq!(reasons.len(), 4, "{reasons:?}");
+    assert!(
+        reasons[0].starts_with("account \"7\": invalid type"),
+        "{reasons:?}"
+    );
+    assert!(reasons[1].starts_with("account \"ext-8\": "), "{reasons:?}");
+    assert!(!reasons[2].starts_with("account "), "{reasons:?}");
+    assert!(
+        reasons[3].contains("the record is not UTF-8 text (a file saved as Latin-1"),
+        "{reasons:?}"
+    );
+    clean(&s);
+}
+
 /// A record of ids alone (a sparse export, `?fields=id`) names nobody: it is rejected,
 /// and the person stored under its id keeps their names.
 #[test]
@@ -812,7 +840,8 @@ fn a_refused_record_that_spans_lines_names_no_line_of_its_own() {
         assert_eq!((report.records, report.imported), (2, 1), "{report}");
         let reason = &report.rejected[0].reason;
         assert!(
-            reason.starts_with("invalid type: integer `5`") && !reason.contains("line"),
+            reason.starts_with("account \"7\": invalid type: integer `5`")
+                && !reason.contains("line"),
             "{reason}"
         );
     }
@@ -834,4 +863,95 @@ fn nulls_in_contact_information_are_read_as_nothing() {
     assert!(!contact.telephones[0].primary);
     assert!(contact.postal_addresses.is_empty());
     assert_eq!(contact.web_urls[0].url, "https://example.com");
+}
+
+/// With the default choice of id (`externalReferenceCode` first), an account the
+/// directory holds under another of its ids (people signed in with tokens whose `sub`
+/// is the numeric id, or a first import run with `--id-field id`) is refused, naming
+/// the id it is held under and the option to give: stored, it would be a second
+/// person beside the one whose relations are under that id. An earlier record of the
+/// same file counts as held; an account held under the chosen id is updated as ever;
+/// an id field given explicitly is the administrator's word.
+#[test]
+fn an_account_held_under_another_of_its_ids_is_refused_not_doubled() {
+    let s = Social::in_memory().unwrap();
+    let hidden = ProgressBar::hidden();
+    let one_at_a_time = ImportOptions {
+        batch: 1,
+        ..ImportOptions::default()
+    };
+    let numbered = import_slice(
+        &s,
+        format!("[{}]", account(1042)).as_bytes(),
+        one_at_a_time,
+        &hidden,
+    )
+    .expect("imported");
+    assert_eq!(numbered.imported, 1);
+    let with_erc = |n: usize, erc: &str| {
+        account(n).replacen('{', &format!("{{\"externalReferenceCode\": \"{erc}\", "), 1)
+    };
+    let text = format!(
+        "[{}, {}, {}, {}]",
+        with_erc(1042, "uuid-1042"),
+        account(2000),
+        with_erc(2000, "uuid-2000"),
+        with_erc(3000, "uuid-3000"),
+    );
+    let report = import_slice(&s, text.as_bytes(), one_at_a_time, &hidden).expect("imported");
+    assert_eq!((report.records, report.imported), (4, 2), "{report}");
+    let refused: Vec<(usize, &str)> = report
+        .rejected
+        .iter()
+        .map(|r| (r.record, r.reason.as_str()))
+        .collect();
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert_eq!(refused[0].0, 1);
+    assert!(
+        refused[0].1.starts_with(
+            "account \"uuid-1042\": the directory holds this account under its id \"1042\"; import with --id-field id"
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(refused[1].0, 3, "{refused:?}");
+    {
+        let r = s.read().unwrap();
+        assert!(r.person("uuid-1042").unwrap().is_none());
+        assert!(r.person("uuid-2000").unwrap().is_none());
+        assert!(
+            r.person("uuid-3000").unwrap().is_some(),
+            "a new account is added"
+        );
+        assert_eq!(r.directory_size().unwrap(), 3);
+    }
+    // Held under the chosen id, it is updated, whoever else holds its other ids.
+    import_slice(
+        &s,
+        format!("[{}]", account(3000)).as_bytes(),
+        one_at_a_time,
+        &hidden,
+    )
+    .expect("imported");
+    let again = import_slice(
+        &s,
+        format!("[{}]", with_erc(3000, "uuid-3000")).as_bytes(),
+        one_at_a_time,
+        &hidden,
+    )
+    .expect("imported");
+    assert_eq!((again.imported, again.updated), (1, 1), "{again}");
+    // Chosen explicitly, the field is the administrator's word.
+    let chosen = ImportOptions {
+        id_source: IdSource::ExternalReferenceCode,
+        ..one_at_a_time
+    };
+    let explicit = import_slice(
+        &s,
+        format!("[{}]", with_erc(1042, "uuid-1042")).as_bytes(),
+        chosen,
+        &hidden,
+    )
+    .expect("imported");
+    assert_eq!(explicit.imported, 1, "{explicit}");
+    clean(&s);
 }

@@ -2080,6 +2080,14 @@ fn refused_imports_and_seeds_touch_no_database() {
             b"\xEF\xBB\xBF\xFF\xFE[".to_vec(),
             "expected a page object",
         ),
+        // JSON written in Windows-1252 (an accent as one byte): said so, with how to
+        // convert it, before an array stops at it or a file of lines loses each line
+        // holding one; the byte is counted from the file's start, its mark included.
+        (
+            "latin1.json",
+            b"\xEF\xBB\xBF[{\"id\": 1, \"givenName\": \"Jos\xE9\"}]".to_vec(),
+            "the file is not UTF-8: the byte at offset 31 is 0xe9 (a file saved as Latin-1",
+        ),
         // Blank space past what is read first: the import judges it (and refuses
         // it too, after the database is open).
         ("blank.json", blank_then_json, "expected a page object"),

@@ -163,6 +163,27 @@ impl UserAccount {
         self.portal_id_and_field(source).map(|(id, _)| id)
     }
 
+    /// The ids `Auto` passed over for `chosen`, with their fields: where the
+    /// directory holds the account under one of them (its people signed in with
+    /// tokens whose `sub` is the numeric id, say), storing it under `chosen` would
+    /// put a second of them beside it.
+    pub(crate) fn passed_over_ids(&self, chosen: &str) -> Vec<(String, &'static str)> {
+        let mut others: Vec<(String, &'static str)> = Vec::new();
+        for source in [
+            IdSource::ExternalReferenceCode,
+            IdSource::Id,
+            IdSource::ScreenName,
+        ] {
+            if let Some((id, field)) = self.portal_id_from(source)
+                && id != chosen
+                && !others.iter().any(|(o, _)| *o == id)
+            {
+                others.push((id, field));
+            }
+        }
+        others
+    }
+
     /// [`Self::portal_id`], and the field it was taken from.
     fn portal_id_and_field(&self, source: IdSource) -> Option<(String, &'static str)> {
         let erc = || self.portal_id_from(IdSource::ExternalReferenceCode);

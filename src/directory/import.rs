@@ -172,13 +172,18 @@ impl ImportReport {
     }
 
     fn reject(&mut self, line: Option<usize>, reason: String) {
+        self.reject_at(self.records, line, reason);
+    }
+
+    /// A rejection of the `record`th record, found after more were read.
+    fn reject_at(&mut self, record: usize, line: Option<usize>, reason: String) {
         if self.rejected.len() >= MAX_LISTED_REJECTIONS {
             self.rejected_unlisted += 1;
             return;
         }
         let reason = shortened(reason);
         self.rejected.push(Rejected {
-            record: self.records,
+            record,
             line,
             reason,
         });
@@ -489,6 +494,21 @@ fn utf16_refused() -> DirectoryError {
     )
 }
 
+/// JSON in Latin-1 or Windows-1252 text: refused before anything is imported, where
+/// the import would stop at the first accent in an array, or leave out each line with
+/// one in a file of one account per line. A character cut at the end of what was read
+/// is no error.
+fn latin_refused(text: &[u8], marked: bool) -> Result<(), DirectoryError> {
+    match std::str::from_utf8(text) {
+        Err(e) if e.error_len().is_some() => Err(DirectoryError::Format(format!(
+            "the file is not UTF-8: the byte at offset {} is {:#04x}{NOT_UTF8_HINT}",
+            e.valid_up_to() + if marked { 3 } else { 0 },
+            text[e.valid_up_to()]
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn shape_refused() -> DirectoryError {
     DirectoryError::Format(
         "expected a page object with items, an array, or one object per line".into(),
@@ -525,7 +545,7 @@ pub fn check_start(path: &Path, file: &mut std::fs::File) -> Result<(), Director
         return Err(utf16_refused());
     }
     match text.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'[' | b'{') => Ok(()),
+        Some(b'[' | b'{') => latin_refused(text, marked),
         Some(_) => Err(shape_refused()),
         None if (lead.len() as u64) < START_CHECKED => {
             Err(DirectoryError::Format("the file is empty".into()))
@@ -607,7 +627,7 @@ fn read_ndjson(
             Err(e) if e.is_eof() && last => return Err(e),
             parsed => parsed,
         };
-        let account = parsed.map_err(|e| reason(&e));
+        let account = parsed.map_err(|e| unparsed(&line, &e));
         sink.record(Some(n), account);
     }
 }
@@ -624,6 +644,45 @@ fn reason(e: &serde_json::Error) -> String {
     }
     why
 }
+
+/// Why a record that did not parse was refused, named by the id it has where one can
+/// be read (in an array, the record's number is all there is to find it by
+/// otherwise); a record that is not UTF-8 is said to be so, with how to convert it.
+fn unparsed(raw: &[u8], e: &serde_json::Error) -> String {
+    let why = reason(e);
+    if std::str::from_utf8(raw).is_err() {
+        return format!("{why}: the record is not UTF-8 text{NOT_UTF8_HINT}");
+    }
+    /// The fields an id is taken from, of any type: read apart from the rest, which
+    /// is what failed.
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Named {
+        external_reference_code: Option<serde_json::Value>,
+        id: Option<serde_json::Value>,
+        alternate_name: Option<serde_json::Value>,
+    }
+    let named = serde_json::from_slice::<Named>(raw).ok().and_then(|n| {
+        [n.external_reference_code, n.id, n.alternate_name]
+            .into_iter()
+            .find_map(|value| match value? {
+                serde_json::Value::String(s) if !s.trim().is_empty() => Some(s),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+    });
+    match named {
+        Some(id) => {
+            let shown: String = id.chars().take(80).collect();
+            format!("account {shown:?}: {why}")
+        }
+        None => why,
+    }
+}
+
+/// How to make a file of another encoding UTF-8, for the refusals that meet one.
+const NOT_UTF8_HINT: &str = " (a file saved as Latin-1 or Windows-1252? convert it first: \
+                             iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8)";
 
 /// Reads past the next line break; true if what it read held more than blanks.
 fn skip_line(reader: &mut impl BufRead) -> std::io::Result<bool> {
@@ -653,6 +712,18 @@ struct Batch {
     people: Vec<Person>,
     /// The sum of their [`Person::text_bytes`].
     bytes: usize,
+    /// Those of `people` whose accounts have ids the default choice passed over.
+    twins: Vec<MaybeTwin>,
+}
+
+/// A person of the batch whose account also has other ids (see
+/// [`UserAccount::passed_over_ids`]), and where the record was in the file.
+struct MaybeTwin {
+    /// Its place in [`Batch::people`].
+    at: usize,
+    record: usize,
+    line: Option<usize>,
+    others: Vec<(String, &'static str)>,
 }
 
 impl Batch {
@@ -666,6 +737,7 @@ impl Batch {
 
     fn take(&mut self) -> Vec<Person> {
         self.bytes = 0;
+        self.twins.clear();
         std::mem::take(&mut self.people)
     }
 }
@@ -778,6 +850,17 @@ impl Sink<'_> {
         }
         match account.to_person(self.options.id_source) {
             Ok(person) => {
+                if self.options.id_source == IdSource::Auto {
+                    let others = account.passed_over_ids(&person.id);
+                    if !others.is_empty() {
+                        self.batch.twins.push(MaybeTwin {
+                            at: self.batch.people.len(),
+                            record: self.report.records,
+                            line,
+                            others,
+                        });
+                    }
+                }
                 if self.batch.push(person, self.options.batch) {
                     self.flush();
                 }
@@ -807,9 +890,64 @@ impl Sink<'_> {
         if self.batch.people.is_empty() || self.failure.is_some() {
             return;
         }
+        self.refuse_twins();
         let batch = self.batch.take();
+        if batch.is_empty() {
+            return;
+        }
         let social = self.social.clone();
         self.writing = Some(std::thread::spawn(move || social.upsert_people(batch)));
+    }
+
+    /// With the default choice of id, refuses each account the directory holds under
+    /// another of its ids and not under the one chosen: stored, it would be a second
+    /// person beside the one whose relations and sign-ins are under that id (an
+    /// export that gained `externalReferenceCode`s, a first import run with `--id-field
+    /// id`). Looked up once the batches before are stored, so that an earlier record of
+    /// this file counts as held.
+    fn refuse_twins(&mut self) {
+        if self.batch.twins.is_empty() {
+            return;
+        }
+        let Ok(reader) = self.social.read() else {
+            // A read that fails here fails the batch's write too, which says why.
+            return;
+        };
+        let held = |id: &str| reader.person(id).is_ok_and(|p| p.is_some());
+        let mut refused: Vec<usize> = Vec::new();
+        for twin in &self.batch.twins {
+            let Some(person) = self.batch.people.get(twin.at) else {
+                continue;
+            };
+            if held(&person.id) {
+                continue;
+            }
+            if let Some((other, field)) = twin.others.iter().find(|(id, _)| held(id)) {
+                let shown: String = person.id.chars().take(80).collect();
+                let option = match *field {
+                    "id" => "id",
+                    "alternateName" => "screen-name",
+                    _ => "external-reference-code",
+                };
+                let reason = format!(
+                    "account {shown:?}: the directory holds this account under its {field} {other:?}; \
+                     import with --id-field {option} (the ids your portal's tokens carry), \
+                     or it would be a second person beside that one"
+                );
+                self.report.reject_at(twin.record, twin.line, reason);
+                refused.push(twin.at);
+            }
+        }
+        if !refused.is_empty() {
+            let people = std::mem::take(&mut self.batch.people);
+            // The batch's bytes count toward when it is full; it is handed on now.
+            self.batch.people = people
+                .into_iter()
+                .enumerate()
+                .filter(|(at, _)| !refused.contains(at))
+                .map(|(_, person)| person)
+                .collect();
+        }
     }
 
     /// Waits for the batch in flight, if any, and records how it went.
@@ -831,7 +969,8 @@ impl Sink<'_> {
     /// account per line is, so the three shapes accept and refuse the same records
     /// (a tree of values first would refuse nesting deeper than 128 as a broken file).
     fn take_raw(&mut self, raw: &RawValue) {
-        let account = serde_json::from_str::<UserAccount>(raw.get()).map_err(|e| reason(&e));
+        let account = serde_json::from_str::<UserAccount>(raw.get())
+            .map_err(|e| unparsed(raw.get().as_bytes(), &e));
         self.record(None, account);
     }
 }
