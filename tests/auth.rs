@@ -647,10 +647,17 @@ fn a_changed_jwks_file_is_read_again_and_a_broken_one_keeps_the_keys() {
         }
     }
 
-    // Put back as it was: usable again, with the keys already in use, so the tokens
-    // checked with them are still remembered.
+    // Put back as it was: usable again (said once), with the keys already in use, so
+    // the tokens checked with them are still remembered.
     std::fs::copy(fixture("jwks-rotated.json"), &path).expect("copy");
-    assert_eq!(verifier.reload_jwks(), Vec::new(), "the same keys");
+    assert_eq!(
+        verifier.reload_jwks(),
+        vec![JwksReload::UsableAgain {
+            consumer: "liferay".into()
+        }],
+        "the same keys"
+    );
+    assert_eq!(verifier.reload_jwks(), Vec::new(), "said once");
     assert_eq!(verifier.jwks_problems(), Vec::new());
     assert!(verifier.remembered(&new).is_some(), "no token forgotten");
 }

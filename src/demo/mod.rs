@@ -332,6 +332,7 @@ pub async fn page<B>(
                 "lang": page_lang,
                 "pending": pending, "language": language, "administrator": person == people::ADMINISTRATOR,
                 "kept": kept, "bell": bell, "state_query": state_query, "nonce": nonce,
+                "person": person,
             }),
         )
     })

@@ -913,7 +913,8 @@ impl Sink<'_> {
             // A read that fails here fails the batch's write too, which says why.
             return;
         };
-        let held = |id: &str| reader.person(id).is_ok_and(|p| p.is_some());
+        // The id's index row alone, not the person's record.
+        let held = |id: &str| reader.user_id(id).is_ok_and(|u| u.is_some());
         let mut refused: Vec<usize> = Vec::new();
         for twin in &self.batch.twins {
             let Some(person) = self.batch.people.get(twin.at) else {

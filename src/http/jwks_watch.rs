@@ -75,6 +75,10 @@ pub fn start(state: &Arc<AppState>) -> JwksWatch {
                         %consumer, keys,
                         "the consumer's JWKS file was read again: its keys are the file's now"
                     ),
+                    JwksReload::UsableAgain { consumer } => tracing::info!(
+                        %consumer,
+                        "the consumer's JWKS file can be used again: it holds the keys already in use"
+                    ),
                     JwksReload::Kept { consumer, error } => tracing::warn!(
                         %consumer, %error,
                         "the consumer's JWKS file changed but cannot be used: the keys read before stay until it can"

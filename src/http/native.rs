@@ -377,18 +377,18 @@ fn port_is_a_number(authority: &str) -> bool {
     }
 }
 
-/// `url` without the query parameters `drop` names (by their decoded names); the
-/// others keep their own encoding, and `url` is returned as it is when none goes.
-/// A portal page's URL often is the page as the user sees it, this placement's own
-/// parameters included (`_{ns}_userId` of the card on screen, the `_{ns}_message` of
-/// the last action): appended after them, new ones would lose to the old, since the
-/// first value of a name is the one read.
 /// Whether the page URL's parameter `name` is this placement's own state, or the
 /// portal's token for an action of the page's: neither is carried on from a page.
 fn page_state(name: &str, namespace: &str) -> bool {
     name == "p_auth" || own_param(name, namespace).is_some()
 }
 
+/// `url` without the query parameters `drop` names (by their decoded names); the
+/// others keep their own encoding, and `url` is returned as it is when none goes.
+/// A portal page's URL often is the page as the user sees it, this placement's own
+/// parameters included (`_{ns}_userId` of the card on screen, the `_{ns}_message` of
+/// the last action): appended after them, new ones would lose to the old, since the
+/// first value of a name is the one read.
 fn without_params(url: &str, drop: impl Fn(&str) -> bool) -> String {
     let (rest, fragment) = match url.split_once('#') {
         Some((rest, fragment)) => (rest, Some(fragment)),

@@ -499,9 +499,10 @@ fn readyz(state: &AppState) -> Response<Body> {
     )
 }
 
-/// A JWKS file that cannot be used is listed, not made a reason to be unready: the
-/// keys read before it still sign people in, and taking every host out of a load
-/// balancer over a half-written key file would sign everyone out.
+/// A JWKS file not wholly in use is listed, not made a reason to be unready: one that
+/// cannot be read leaves the keys read before signing people in, one that revokes
+/// every key concerns that consumer alone, and taking every host out of a load
+/// balancer over one consumer's key file would sign everyone out.
 fn readiness(
     catalog: &crate::descriptors::Catalog,
     storage_failure: Option<&str>,

@@ -600,8 +600,9 @@ def test_a_question_opened_on_a_phone_without_the_script_fits_its_width(demo, br
 def test_a_demo_page_brought_back_from_the_back_forward_cache_is_loaded_afresh(demo, browser):
     """After a switch to another person, Back may bring the earlier person's page
     out of the browser's back/forward cache, its forms acting as them: the demo page
-    loads itself again when it is shown from that cache (the event is sent here, as
-    Chromium keeps no page sent no-store), and not on an ordinary show."""
+    loads itself again when it is shown from that cache for someone other than the
+    person played now in the tab (the event is sent here, as Chromium keeps no page
+    sent no-store); not on an ordinary show, nor when it is the same person's."""
     context, page = english_page(browser)
     me = Person(page, demo)
     try:
@@ -610,11 +611,27 @@ def test_a_demo_page_brought_back_from_the_back_forward_cache_is_loaded_afresh(d
         navigated = []
         page.on("framenavigated", lambda frame: navigated.append(frame.url) if frame == page.main_frame else None)
         page.evaluate("window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false }))")
+        page.evaluate("window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))")
         page.wait_for_timeout(500)  # a reload is asked for at once, and starts well within this
-        assert navigated == [], "an ordinary show reloaded the page"
+        assert navigated == [], "an ordinary show, or the same person's page, reloaded"
+        # Another person's page drawn in this tab since (a switch, then Back).
+        page.evaluate("sessionStorage.setItem('demo-person', 'noah.williams')")
         with page.expect_navigation():
             page.evaluate("window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))")
         assert page.evaluate("window.__before") is None, "not loaded afresh"
+    finally:
+        context.close()
+    # Where the tab keeps nothing (storage refused), an ordinary show still loads the
+    # page once, not again and again.
+    context, page = english_page(browser)
+    page.add_init_script(
+        "Object.defineProperty(window, 'sessionStorage', { get() { throw new Error('refused'); } })")
+    try:
+        page.goto(f"{demo}/")
+        navigated = []
+        page.on("framenavigated", lambda frame: navigated.append(frame.url) if frame == page.main_frame else None)
+        page.wait_for_timeout(500)
+        assert navigated == [], navigated
     finally:
         context.close()
 
@@ -950,16 +967,28 @@ def test_the_script_asks_by_a_dialog_and_the_markup_by_a_disclosure(demo, browse
 
 def test_a_browser_whose_script_cannot_ask_keeps_the_markups_question(demo, browser):
     """A browser without Element.closest, where the script could not ask on the
-    button's click, keeps the markup's disclosures: Block still asks first."""
+    button's click, keeps the markup's disclosures: Block still asks first, by the
+    question its first press opens, and blocks at the second."""
     context, page = english_page(browser)
     page.add_init_script("delete SubmitEvent.prototype.submitter; delete Element.prototype.closest")
     me = Person(page, demo)
+    sent = []
+    page.on("request", lambda request: sent.append(request.url) if "/actions/" in request.url else None)
     try:
         me.become("omar.farouk")
         assert page.evaluate("!Element.prototype.closest"), "an old browser's page"
         steps = page.locator(f"{CC} form.contacts-bulk details[data-confirm-step]")
         assert steps.count() == 2
         assert not page.locator(f"{CC} form.contacts-bulk button[data-confirm]").first.is_visible()
+        me.open_person("Eva Horáková")
+        page.locator(f"{CC} summary", has_text=EN["block"]).first.click()
+        question = page.locator(f"{CC} details[open] [data-question]")
+        assert question.inner_text().strip() == EN.named("are-you-sure-you-want-to-block-x", "Eva Horáková")
+        page.wait_for_timeout(300)
+        assert sent == [], sent
+        page.locator(f"{CC} details[open] button[data-confirm]").click()
+        assert me.alert(CC) == EN["you-have-blocked-this-user"]
+        assert len(sent) == 1 and sent[0].endswith("/actions/block"), sent
     finally:
         context.close()
 

@@ -138,6 +138,8 @@ pub enum JwksReload {
     },
     /// The file changed but cannot be used; the keys loaded before stay.
     Kept { consumer: String, error: String },
+    /// The file, unusable before, can be used again, and holds the keys in use.
+    UsableAgain { consumer: String },
 }
 
 /// The configured consumers' verification keys, loaded at start; JWKS files are read
@@ -361,15 +363,26 @@ impl Verifier {
                 continue;
             };
             let now = stamp(path);
+            // What was seen, copied out: the lock is not held while the file is read,
+            // since `/readyz` takes it (`jwks_problems`) and a read may stall.
+            let before = consumer
+                .jwks_seen
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .as_ref()
+                .map(|s| (s.stamp == now, s.usable, s.loaded));
+            let known = before.is_some_and(|(same_stamp, ..)| same_stamp);
+            let was_usable = before.is_none_or(|(_, usable, _)| usable);
+            if known && was_usable {
+                continue;
+            }
+            let loaded_before = before.map_or([0; 32], |(.., loaded)| loaded);
+            let loaded = load_keys(&consumer.config);
             let mut seen = consumer
                 .jwks_seen
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            let known = seen.as_ref().is_some_and(|s| s.stamp == now);
-            if known && seen.as_ref().is_some_and(|s| s.usable) {
-                continue;
-            }
-            match load_keys(&consumer.config) {
+            match loaded {
                 Ok(Loaded {
                     keys,
                     skipped,
@@ -379,7 +392,7 @@ impl Verifier {
                         .iter()
                         .filter(|k| k.algorithm != Algorithm::HS256)
                         .count();
-                    let same = seen.as_ref().is_some_and(|s| s.loaded == digest);
+                    let same = before.is_some() && loaded_before == digest;
                     *seen = Some(JwksSeen {
                         stamp: now,
                         usable: true,
@@ -387,7 +400,13 @@ impl Verifier {
                         problem: loaded_problem(count, &skipped),
                     });
                     if same {
-                        // The keys in use are this text's already.
+                        // The keys in use are this text's already. Said only where
+                        // the file had been unusable, and so was told of.
+                        if !was_usable {
+                            changes.push(JwksReload::UsableAgain {
+                                consumer: id.clone(),
+                            });
+                        }
                         continue;
                     }
                     *consumer
@@ -404,11 +423,10 @@ impl Verifier {
                     });
                 }
                 Err(error) => {
-                    let loaded = seen.as_ref().map_or([0; 32], |s| s.loaded);
                     *seen = Some(JwksSeen {
                         stamp: now,
                         usable: false,
-                        loaded,
+                        loaded: loaded_before,
                         problem: Some(format!(
                             "{error}; the keys read before stay until it can be used"
                         )),
@@ -641,9 +659,6 @@ fn map_jwt_error(e: jsonwebtoken::errors::Error, signers: &Signers<'_>) -> AuthE
     }
 }
 
-/// The consumer's keys, and the JWKS file's signing keys that could not be decoded
-/// (each named). A JWKS file that cannot be read or parsed is an error; one that
-/// parses but lists no usable key gives none from the file.
 /// A consumer's keys as [`load_keys`] read them.
 struct Loaded {
     keys: Vec<ConsumerKey>,
@@ -653,6 +668,9 @@ struct Loaded {
     digest: [u8; 32],
 }
 
+/// The consumer's keys, and the JWKS file's signing keys that could not be decoded
+/// (each named). A JWKS file that cannot be read or parsed is an error; one that
+/// parses but lists no usable key gives none from the file.
 fn load_keys(consumer: &ConsumerConfig) -> Result<Loaded, AuthError> {
     let mut keys = Vec::new();
     let mut skipped = Vec::new();
