@@ -121,6 +121,39 @@ fn hs256_good_token_maps_profile_and_roles() {
     );
 }
 
+/// A profile claim of another type than text (`"picture": {}`, a number for a name)
+/// is no value, and a role that is not text no role: one odd field must not refuse
+/// the token, which would lock the person out. Who signed in stays strict.
+#[test]
+fn an_odd_profile_claim_is_passed_over_not_a_reason_to_refuse() {
+    let token = hs(
+        &json!({
+            "iss": "portal", "sub": "u7", "exp": now() + 300,
+            "given_name": "Ann", "family_name": 5, "picture": {}, "email": ["a@example.com"],
+            "locale": null, "job_title": true,
+            "roles": ["Site Owner", 1, {"name": "Administrator"}],
+        }),
+        SECRET,
+    );
+    let user = verifier().verify_bearer(&token).expect("valid token");
+    assert_eq!(user.roles, ["Site Owner"]);
+    assert!(!user.is_portal_admin(), "a role that is not text gives nothing");
+    assert_eq!(
+        user.profile,
+        Profile {
+            given_name: Some("Ann".into()),
+            ..Profile::default()
+        }
+    );
+    let mut numbered = claims("portal", "u7");
+    numbered["roles"] = json!(7);
+    let user = verifier().verify_bearer(&hs(&numbered, SECRET)).expect("valid");
+    assert!(user.roles.is_empty());
+    let mut odd_sub = claims("portal", "u7");
+    odd_sub["sub"] = json!(7);
+    assert!(verifier().verify_bearer(&hs(&odd_sub, SECRET)).is_err());
+}
+
 #[test]
 fn roles_may_be_a_single_string_or_absent() {
     let mut c = claims("portal", "u1");

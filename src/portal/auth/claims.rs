@@ -50,24 +50,96 @@ pub(super) struct Claims {
         skip_serializing_if = "Option::is_none"
     )]
     pub iat: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "roles_named",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub roles: Option<Roles>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "text_or_nothing",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub given_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "text_or_nothing",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub middle_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "text_or_nothing",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub family_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "text_or_nothing",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub email: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "text_or_nothing",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub preferred_username: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "text_or_nothing",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub locale: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "text_or_nothing",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub picture: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "text_or_nothing",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub job_title: Option<String>,
+}
+
+/// A profile claim as text, or nothing where a portal sent another type (`"picture":
+/// {}`, a number for a name): the profile is what the token offers beside who signed
+/// in, and one odd field of it must not refuse the whole token, which would lock the
+/// person out. The claims that say who and when (`sub`, `exp` …) stay strict.
+fn text_or_nothing<'de, D>(d: D) -> Result<Option<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(text) => Some(text),
+        _ => None,
+    })
+}
+
+/// `roles` as names: an array's entries that are text (another kind is no role's
+/// name, and leaving it out can only give less), or one name as a string; anything
+/// else is no roles.
+fn roles_named<'de, D>(d: D) -> Result<Option<Roles>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(role) => Some(Roles::One(role)),
+        serde_json::Value::Array(entries) => Some(Roles::Many(
+            entries
+                .into_iter()
+                .filter_map(|entry| match entry {
+                    serde_json::Value::String(role) => Some(role),
+                    _ => None,
+                })
+                .collect(),
+        )),
+        _ => None,
+    })
 }
 
 /// A NumericDate (RFC 7519, section 2) in whole seconds. It may have a fraction
