@@ -288,6 +288,11 @@ impl Templates {
         // addresses and form links with their tokens, in the log line of the failure.
         // The error's own words and place are kept.
         env.set_debug(false);
+        // A card's addresses and numbers as links (see `widgets::links`).
+        env.add_filter("mailto", |address: &str| {
+            crate::widgets::links::mailto(address)
+        });
+        env.add_filter("tel", |phone: &str| crate::widgets::links::tel(phone));
         // Every template is one of these three (the loader loads no other name), and
         // each prints values escaped for where they land: a `.js` partial's as JSON,
         // which a script can hold.

@@ -137,7 +137,10 @@ fn an_odd_profile_claim_is_passed_over_not_a_reason_to_refuse() {
     );
     let user = verifier().verify_bearer(&token).expect("valid token");
     assert_eq!(user.roles, ["Site Owner"]);
-    assert!(!user.is_portal_admin(), "a role that is not text gives nothing");
+    assert!(
+        !user.is_portal_admin(),
+        "a role that is not text gives nothing"
+    );
     assert_eq!(
         user.profile,
         Profile {
@@ -147,7 +150,9 @@ fn an_odd_profile_claim_is_passed_over_not_a_reason_to_refuse() {
     );
     let mut numbered = claims("portal", "u7");
     numbered["roles"] = json!(7);
-    let user = verifier().verify_bearer(&hs(&numbered, SECRET)).expect("valid");
+    let user = verifier()
+        .verify_bearer(&hs(&numbered, SECRET))
+        .expect("valid");
     assert!(user.roles.is_empty());
     let mut odd_sub = claims("portal", "u7");
     odd_sub["sub"] = json!(7);

@@ -1202,11 +1202,18 @@ fn the_written_card_is_the_templates_own_markup_byte_for_byte() {
                 email_address: "o'brien+<home>@example.com".to_owned(),
                 ..EmailAddress::default()
             }],
-            telephones: vec![Phone {
-                phone_number: "+1 <555> & 0100".to_owned(),
-                extension: "\"7\"".to_owned(),
-                ..Phone::default()
-            }],
+            telephones: vec![
+                Phone {
+                    phone_number: "+1 <555> & 0100".to_owned(),
+                    extension: "\"7\"".to_owned(),
+                    ..Phone::default()
+                },
+                // Nothing to dial: text, not a link.
+                Phone {
+                    phone_number: "ask <reception>".to_owned(),
+                    ..Phone::default()
+                },
+            ],
             postal_addresses: vec![PostalAddress {
                 street_address_line1: "1 <Main> & Co".to_owned(),
                 address_locality: "O'Town".to_owned(),
@@ -1284,8 +1291,10 @@ fn the_written_card_is_the_templates_own_markup_byte_for_byte() {
         "O&#x27;Brien &amp; &quot;Sons&quot; &lt;b&gt;Able&lt;/b&gt;",
         // Text people wrote, which may run right to left: its direction is its own.
         "<p class=\"card-subtitle\" dir=\"auto\">R&amp;D",
-        "<li>o&#x27;brien+&lt;home&gt;@example.com</li>",
-        "<li>+1 &lt;555&gt; &amp; 0100 ext. &quot;7&quot;</li>",
+        // Addresses and numbers link to writing and calling; what would end a URI's
+        // address is encoded in it, what would end the attribute escaped.
+        "<li><a href=\"mailto:o&#x27;brien+%3Chome%3E@example.com\">o&#x27;brien+&lt;home&gt;@example.com</a></li>",
+        "<li><a href=\"tel:+15550100\">+1 &lt;555&gt; &amp; 0100 ext. &quot;7&quot;</a></li><li>ask &lt;reception&gt;</li>",
         "<li dir=\"auto\">1 &lt;Main&gt; &amp; Co, O&#x27;Town</li>",
         "href=\"https://example.com/?a=1&amp;b=&quot;&lt;2&gt;&quot;\" rel=\"nofollow noopener noreferrer\"",
         "sticker-xl\" aria-hidden=\"true\"><span class=\"sticker-overlay\"><img",

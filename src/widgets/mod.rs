@@ -3,6 +3,7 @@
 //! ([`crate::social`]); they know nothing of HTTP or SOAP.
 
 pub mod contacts_center;
+pub(crate) mod links;
 pub mod notifications;
 pub(crate) mod paging;
 pub(crate) mod ui;

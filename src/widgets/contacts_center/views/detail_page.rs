@@ -79,9 +79,9 @@ pub(super) fn write(page: &Page<Detail>, ui: &Ui<'_>, script: &str) -> String {
         &mut out,
         ui.text("email-addresses"),
         &d.emails,
-        Items::Plain,
+        Items::Addresses,
     );
-    write_list(&mut out, ui.text("phones"), &d.phones, Items::Plain);
+    write_list(&mut out, ui.text("phones"), &d.phones, Items::Numbers);
     write_list(&mut out, ui.text("addresses"), &d.addresses, Items::Written);
     write_list(&mut out, ui.text("websites"), &d.websites, Items::Links);
     out.raw("\n</div></div>");
@@ -124,8 +124,11 @@ fn write_portrait(out: &mut Html, p: &PersonView) {
 /// What a card's detail list holds.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Items {
-    /// Email addresses and phone numbers: left to right.
-    Plain,
+    /// Email addresses: links to write to them (`mailto`), left to right.
+    Addresses,
+    /// Phone numbers: links to call them (`tel`) where there is a number to dial,
+    /// left to right.
+    Numbers,
     /// Postal addresses, which may be written right to left: each takes its own
     /// direction.
     Written,
@@ -144,12 +147,23 @@ fn write_list(out: &mut Html, heading: &str, items: &[String], kind: Items) {
     for item in items {
         out.raw(match kind {
             Items::Written => "<li dir=\"auto\">",
-            Items::Plain | Items::Links => "<li>",
+            Items::Addresses | Items::Numbers | Items::Links => "<li>",
         });
+        let target = match kind {
+            Items::Addresses => Some(crate::widgets::links::mailto(item)),
+            Items::Numbers => crate::widgets::links::tel(item),
+            Items::Written | Items::Links => None,
+        };
         if kind == Items::Links {
             out.raw("<a href=\"")
                 .text(item)
                 .raw("\" rel=\"nofollow noopener noreferrer\">")
+                .text(item)
+                .raw("</a>");
+        } else if let Some(target) = target {
+            out.raw("<a href=\"")
+                .text(&target)
+                .raw("\">")
                 .text(item)
                 .raw("</a>");
         } else {

@@ -1,0 +1,94 @@
+//! The addresses a card's email addresses and phone numbers link to, so that a
+//! phone's browser offers to write or call at a tap. Shared by the host's own markup
+//! and the templates' `mailto` and `tel` filters, which print the same.
+
+/// `mailto:` and the address, each byte outside the characters an address writes
+/// plainly percent-encoded (RFC 6068): a `?`, `#`, `&` or `%` in a local part would
+/// otherwise start the URI's query or fragment; letters of other scripts travel as
+/// their UTF-8 bytes, which mail clients decode.
+pub fn mailto(address: &str) -> String {
+    let mut uri = String::with_capacity("mailto:".len() + address.len());
+    uri.push_str("mailto:");
+    for byte in address.bytes() {
+        if byte.is_ascii_alphanumeric() || b".-_+@!$'*~=".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri
+}
+
+/// `tel:` and the number as a phone dials it (RFC 3966): a leading `+` and the digits,
+/// without the spaces, dashes, dots and brackets written between them, up to the
+/// word after it (the extension as the card says it, "ext. 12", "内線 12", which is
+/// no part of what is dialled). None where a letter is written into the number
+/// itself (1-800-FLOWERS: a link would dial another number), and for text with fewer
+/// than three digits before any word: nothing to call.
+pub fn tel(phone: &str) -> Option<String> {
+    let phone = phone.trim_start();
+    let mut uri = String::from("tel:");
+    if phone.starts_with('+') {
+        uri.push('+');
+    }
+    let mut digits = 0;
+    let mut after_space = true;
+    for c in phone.chars() {
+        if c.is_alphabetic() {
+            if !after_space {
+                return None;
+            }
+            break;
+        }
+        if c.is_ascii_digit() {
+            uri.push(c);
+            digits += 1;
+        }
+        after_space = c.is_whitespace();
+    }
+    (digits >= 3).then_some(uri)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_goes_into_mailto_with_what_would_end_it_encoded() {
+        assert_eq!(
+            mailto("ann.lee+cc@example.com"),
+            "mailto:ann.lee+cc@example.com"
+        );
+        assert_eq!(mailto("a%b?c#d&e@x.org"), "mailto:a%25b%3Fc%23d%26e@x.org");
+        assert_eq!(mailto("zoë@bücher.de"), "mailto:zo%C3%AB@b%C3%BCcher.de");
+        assert_eq!(mailto("a\"b <x>@y.z"), "mailto:a%22b%20%3Cx%3E@y.z");
+    }
+
+    #[test]
+    fn a_number_dials_its_digits_up_to_the_first_letter() {
+        assert_eq!(
+            tel("+1 (555) 010-0199").as_deref(),
+            Some("tel:+15550100199")
+        );
+        assert_eq!(
+            tel("  +49 30 1234.567 ext. 12").as_deref(),
+            Some("tel:+49301234567")
+        );
+        assert_eq!(tel("030 / 12 34 56").as_deref(), Some("tel:030123456"));
+        assert_eq!(tel("555-1").as_deref(), Some("tel:5551"));
+        assert_eq!(tel("call me"), None);
+        assert_eq!(tel("12"), None);
+        assert_eq!(tel("ext 1234"), None);
+        // The extension as each language says it is not dialled.
+        assert_eq!(
+            tel("+1 555 0100 内線 567").as_deref(),
+            Some("tel:+15550100")
+        );
+        assert_eq!(tel("0301234 Durchwahl 5").as_deref(), Some("tel:0301234"));
+        // Letters written into the number: no link, rather than a wrong one.
+        assert_eq!(tel("1-800-FLOWERS"), None);
+        assert_eq!(tel("+44 20 7946 0018x"), None);
+        // Digits of other scripts are not dialled.
+        assert_eq!(tel("٠١٢٣٤"), None);
+    }
+}
