@@ -909,7 +909,7 @@ fn an_account_held_under_another_of_its_ids_is_refused_not_doubled() {
     assert_eq!(refused[0].0, 1);
     assert!(
         refused[0].1.starts_with(
-            "account \"uuid-1042\": the directory holds this account under its id \"1042\"; import with --id-field id"
+            "account \"uuid-1042\": the directory holds someone under this account's id \"1042\", and no one under \"uuid-1042\"; import with --id-field id"
         ),
         "{refused:?}"
     );
@@ -953,5 +953,46 @@ fn an_account_held_under_another_of_its_ids_is_refused_not_doubled() {
     )
     .expect("imported");
     assert_eq!(explicit.imported, 1, "{explicit}");
+    clean(&s);
+}
+
+/// Within one batch too (the default holds 10,000 people), an earlier record counts
+/// as held: where a batch ends does not decide whether a second person is made. A
+/// refusal found when the batch is written is listed in file order with the others.
+#[test]
+fn an_earlier_record_of_the_same_batch_counts_as_held() {
+    let s = Social::in_memory().unwrap();
+    let hidden = ProgressBar::hidden();
+    let text = format!(
+        "{}\n{}\n{{\"id\": 7, \"givenName\": 5}}\n",
+        account(2000),
+        account(2000).replacen('{', "{\"externalReferenceCode\": \"uuid-2000\", ", 1),
+    );
+    let report =
+        import_slice(&s, text.as_bytes(), ImportOptions::default(), &hidden).expect("imported");
+    assert_eq!((report.records, report.imported), (3, 1), "{report}");
+    let at: Vec<usize> = report.rejected.iter().map(|r| r.record).collect();
+    assert_eq!(at, vec![2, 3], "in file order: {report:?}");
+    assert!(
+        report.rejected[0]
+            .reason
+            .contains("holds someone under this account's id \"2000\""),
+        "{report:?}"
+    );
+    let r = s.read().unwrap();
+    assert!(r.person("uuid-2000").unwrap().is_none());
+    assert_eq!(r.directory_size().unwrap(), 1);
+    drop(r);
+    // A record that does not parse is named by the field the id is taken from.
+    let by_id = ImportOptions {
+        id_source: IdSource::Id,
+        ..ImportOptions::default()
+    };
+    let odd = "{\"id\": 8, \"externalReferenceCode\": \"u-8\", \"givenName\": 5}\n";
+    let report = import_slice(&s, odd.as_bytes(), by_id, &hidden).expect("imported");
+    assert!(
+        report.rejected[0].reason.starts_with("account \"8\": "),
+        "{report:?}"
+    );
     clean(&s);
 }

@@ -175,18 +175,27 @@ impl ImportReport {
         self.reject_at(self.records, line, reason);
     }
 
-    /// A rejection of the `record`th record, found after more were read.
+    /// A rejection of the `record`th record, which may be found after later ones were
+    /// (an account held under another id is found when its batch is written): the
+    /// list stays in file order, and holds the first ones when it is full.
     fn reject_at(&mut self, record: usize, line: Option<usize>, reason: String) {
+        let at = self.rejected.partition_point(|r| r.record <= record);
         if self.rejected.len() >= MAX_LISTED_REJECTIONS {
             self.rejected_unlisted += 1;
-            return;
+            if at == self.rejected.len() {
+                return;
+            }
+            self.rejected.pop();
         }
         let reason = shortened(reason);
-        self.rejected.push(Rejected {
-            record,
-            line,
-            reason,
-        });
+        self.rejected.insert(
+            at,
+            Rejected {
+                record,
+                line,
+                reason,
+            },
+        );
     }
 }
 
@@ -627,7 +636,7 @@ fn read_ndjson(
             Err(e) if e.is_eof() && last => return Err(e),
             parsed => parsed,
         };
-        let account = parsed.map_err(|e| unparsed(&line, &e));
+        let account = parsed.map_err(|e| unparsed(&line, &e, sink.options.id_source));
         sink.record(Some(n), account);
     }
 }
@@ -648,10 +657,11 @@ fn reason(e: &serde_json::Error) -> String {
 /// Why a record that did not parse was refused, named by the id it has where one can
 /// be read (in an array, the record's number is all there is to find it by
 /// otherwise); a record that is not UTF-8 is said to be so, with how to convert it.
-fn unparsed(raw: &[u8], e: &serde_json::Error) -> String {
-    let why = reason(e);
+fn unparsed(raw: &[u8], e: &serde_json::Error, source: IdSource) -> String {
+    let mut why = reason(e);
     if std::str::from_utf8(raw).is_err() {
-        return format!("{why}: the record is not UTF-8 text{NOT_UTF8_HINT}");
+        why.push_str(": the record is not UTF-8 text");
+        why.push_str(NOT_UTF8_HINT);
     }
     /// The fields an id is taken from, of any type: read apart from the rest, which
     /// is what failed.
@@ -663,13 +673,19 @@ fn unparsed(raw: &[u8], e: &serde_json::Error) -> String {
         alternate_name: Option<serde_json::Value>,
     }
     let named = serde_json::from_slice::<Named>(raw).ok().and_then(|n| {
-        [n.external_reference_code, n.id, n.alternate_name]
-            .into_iter()
-            .find_map(|value| match value? {
-                serde_json::Value::String(s) if !s.trim().is_empty() => Some(s),
-                serde_json::Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            })
+        // The field the id would have been taken from first, as a record that
+        // parses is named, then any.
+        let (erc, id, alt) = (n.external_reference_code, n.id, n.alternate_name);
+        let order = match source {
+            IdSource::Id => [id, erc, alt],
+            IdSource::ScreenName => [alt, erc, id],
+            IdSource::Auto | IdSource::ExternalReferenceCode => [erc, id, alt],
+        };
+        order.into_iter().find_map(|value| match value? {
+            serde_json::Value::String(s) if !s.trim().is_empty() => Some(s),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
     });
     match named {
         Some(id) => {
@@ -892,7 +908,7 @@ impl Sink<'_> {
         }
         self.refuse_twins();
         let batch = self.batch.take();
-        if batch.is_empty() {
+        if batch.is_empty() || self.failure.is_some() {
             return;
         }
         let social = self.social.clone();
@@ -909,35 +925,66 @@ impl Sink<'_> {
         if self.batch.twins.is_empty() {
             return;
         }
-        let Ok(reader) = self.social.read() else {
-            // A read that fails here fails the batch's write too, which says why.
-            return;
+        let reader = match self.social.read() {
+            Ok(reader) => reader,
+            Err(e) => {
+                self.failure = Some(e.into());
+                return;
+            }
         };
-        // The id's index row alone, not the person's record.
-        let held = |id: &str| reader.user_id(id).is_ok_and(|u| u.is_some());
+        // Held: stored by an earlier batch (the id's index row alone, not the person's
+        // record), or an earlier record of this batch, which is stored with it.
+        let mut earlier: std::collections::HashSet<&str> = std::collections::HashSet::new();
         let mut refused: Vec<usize> = Vec::new();
+        let mut people = self.batch.people.iter().enumerate();
         for twin in &self.batch.twins {
+            for (at, person) in people.by_ref() {
+                if at == twin.at {
+                    break;
+                }
+                earlier.insert(&person.id);
+            }
             let Some(person) = self.batch.people.get(twin.at) else {
                 continue;
             };
-            if held(&person.id) {
-                continue;
-            }
-            if let Some((other, field)) = twin.others.iter().find(|(id, _)| held(id)) {
-                let shown: String = person.id.chars().take(80).collect();
-                let option = match *field {
-                    "id" => "id",
-                    "alternateName" => "screen-name",
-                    _ => "external-reference-code",
-                };
-                let reason = format!(
-                    "account {shown:?}: the directory holds this account under its {field} {other:?}; \
-                     import with --id-field {option} (the ids your portal's tokens carry), \
-                     or it would be a second person beside that one"
-                );
-                self.report.reject_at(twin.record, twin.line, reason);
-                refused.push(twin.at);
-            }
+            let held = |id: &str| -> Result<bool, StoreError> {
+                Ok(earlier.contains(id) || reader.user_id(id)?.is_some())
+            };
+            let found = held(&person.id).and_then(|held_here| {
+                if held_here {
+                    return Ok(None);
+                }
+                for (other, field) in &twin.others {
+                    if held(other)? {
+                        return Ok(Some((other, *field)));
+                    }
+                }
+                Ok(None)
+            });
+            let (other, field) = match found {
+                Ok(Some(found)) => found,
+                Ok(None) => {
+                    earlier.insert(&person.id);
+                    continue;
+                }
+                Err(e) => {
+                    self.failure = Some(SocialError::Store(e).into());
+                    return;
+                }
+            };
+            let shown: String = person.id.chars().take(80).collect();
+            let option = match field {
+                "id" => "id",
+                "alternateName" => "screen-name",
+                _ => "external-reference-code",
+            };
+            let reason = format!(
+                "account {shown:?}: the directory holds someone under this account's {field} {other:?}, \
+                 and no one under {shown:?}; import with --id-field {option} (the ids your \
+                 portal's tokens carry), or it would be a second person beside that one"
+            );
+            self.report.reject_at(twin.record, twin.line, reason);
+            refused.push(twin.at);
         }
         if !refused.is_empty() {
             let people = std::mem::take(&mut self.batch.people);
@@ -971,7 +1018,7 @@ impl Sink<'_> {
     /// (a tree of values first would refuse nesting deeper than 128 as a broken file).
     fn take_raw(&mut self, raw: &RawValue) {
         let account = serde_json::from_str::<UserAccount>(raw.get())
-            .map_err(|e| unparsed(raw.get().as_bytes(), &e));
+            .map_err(|e| unparsed(raw.get().as_bytes(), &e, self.options.id_source));
         self.record(None, account);
     }
 }
@@ -1154,6 +1201,30 @@ mod tests {
 
     /// A batch is full at its count, or earlier at `MAX_BATCH_BYTES` of text, and
     /// starts empty again once taken.
+    #[test]
+    fn a_late_rejection_keeps_the_list_in_file_order_and_the_first_ones() {
+        let mut report = ImportReport::default();
+        for record in 2..=MAX_LISTED_REJECTIONS + 1 {
+            report.reject_at(record, None, format!("r{record}"));
+        }
+        // Full: one found late for an earlier record takes the last one's place.
+        report.reject_at(1, None, "r1".into());
+        assert_eq!(report.rejected.len(), MAX_LISTED_REJECTIONS);
+        assert_eq!(report.rejected[0].record, 1);
+        assert_eq!(
+            report.rejected.last().map(|r| r.record),
+            Some(MAX_LISTED_REJECTIONS)
+        );
+        assert_eq!(report.rejected_unlisted, 1);
+        // One for a later record than all listed is counted only.
+        report.reject_at(MAX_LISTED_REJECTIONS + 5, None, "late".into());
+        assert_eq!(
+            report.rejected.last().map(|r| r.record),
+            Some(MAX_LISTED_REJECTIONS)
+        );
+        assert_eq!(report.rejected_count(), MAX_LISTED_REJECTIONS + 2);
+    }
+
     #[test]
     fn a_batch_is_full_at_its_count_or_its_bytes() {
         let named = |i: usize| Person {

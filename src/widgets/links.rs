@@ -19,34 +19,41 @@ pub fn mailto(address: &str) -> String {
     uri
 }
 
-/// `tel:` and the number as a phone dials it (RFC 3966): a leading `+` and the digits,
-/// without the spaces, dashes, dots and brackets written between them, up to the
-/// word after it (the extension as the card says it, "ext. 12", "内線 12", which is
-/// no part of what is dialled). None where a letter is written into the number
-/// itself (1-800-FLOWERS: a link would dial another number), and for text with fewer
-/// than three digits before any word: nothing to call.
+/// `tel:` and the number as a phone dials it (RFC 3966): a `+` written before its
+/// first digit ("+1 …", "(+65) …") and the digits, without the spaces, dashes, dots,
+/// slashes and brackets written between them, up to the word after it (the extension
+/// as the card says it, "ext. 12", "内線 12", which is no part of what is dialled).
+/// The trunk `(0)` written into an international number ("+44 (0)20 …") is not
+/// dialled either. None, rather than a link that would dial another number, where a
+/// letter is written into the number itself (1-800-FLOWERS), where the text holds two
+/// numbers (a comma or semicolon between them, a second `+`) or digits of another
+/// script, and where fewer than three digits come before any word.
 pub fn tel(phone: &str) -> Option<String> {
-    let phone = phone.trim_start();
-    let mut uri = String::from("tel:");
-    if phone.starts_with('+') {
-        uri.push('+');
-    }
-    let mut digits = 0;
+    let phone = if phone.contains('+') {
+        phone.replacen("(0)", "", 1)
+    } else {
+        phone.to_owned()
+    };
+    let mut plus = false;
+    let mut digits = String::new();
     let mut after_space = true;
-    for c in phone.chars() {
+    for c in phone.trim().chars() {
         if c.is_alphabetic() {
             if !after_space {
                 return None;
             }
             break;
         }
-        if c.is_ascii_digit() {
-            uri.push(c);
-            digits += 1;
+        match c {
+            '0'..='9' => digits.push(c),
+            '+' if digits.is_empty() && !plus => plus = true,
+            '+' | ',' | ';' => return None,
+            c if c.is_numeric() => return None,
+            _ => {}
         }
         after_space = c.is_whitespace();
     }
-    (digits >= 3).then_some(uri)
+    (digits.len() >= 3).then(|| format!("tel:{}{digits}", if plus { "+" } else { "" }))
 }
 
 #[cfg(test)]
@@ -88,6 +95,17 @@ mod tests {
         // Letters written into the number: no link, rather than a wrong one.
         assert_eq!(tel("1-800-FLOWERS"), None);
         assert_eq!(tel("+44 20 7946 0018x"), None);
+        // The + where it is written before the first digit; a trunk 0 left out.
+        assert_eq!(tel("(+65) 6123 4567").as_deref(), Some("tel:+6561234567"));
+        assert_eq!(
+            tel("+44 (0)20 7946 0018").as_deref(),
+            Some("tel:+442079460018")
+        );
+        assert_eq!(tel("(0)20 7946 0018").as_deref(), Some("tel:02079460018"));
+        // Two numbers in one text: neither is dialled as one.
+        assert_eq!(tel("555 0100, 555 0101"), None);
+        assert_eq!(tel("+1 555 0100 / +1 555 0101"), None);
+        assert_eq!(tel("555 0100; 555 0101"), None);
         // Digits of other scripts are not dialled.
         assert_eq!(tel("٠١٢٣٤"), None);
     }
