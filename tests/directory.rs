@@ -996,3 +996,32 @@ fn an_earlier_record_of_the_same_batch_counts_as_held() {
     );
     clean(&s);
 }
+
+/// Two accounts of one file whose ids agree from different fields (one's
+/// `externalReferenceCode` "1042", another's numeric `id` 1042) are two people: the
+/// later is refused, where it updated the first and one account vanished unsaid. The
+/// same account twice, by the same field, is still an update (the last record wins).
+#[test]
+fn ids_that_agree_from_different_fields_are_not_one_person() {
+    let s = Social::in_memory().unwrap();
+    let hidden = ProgressBar::hidden();
+    let text = concat!(
+        "{\"externalReferenceCode\": \"1042\", \"givenName\": \"Ann\", \"emailAddress\": \"ann@example.com\"}\n",
+        "{\"id\": 1042, \"givenName\": \"Bo\", \"emailAddress\": \"bo@example.com\"}\n",
+        "{\"externalReferenceCode\": \"1042\", \"givenName\": \"Anna\", \"emailAddress\": \"ann@example.com\"}\n",
+    );
+    let report =
+        import_slice(&s, text.as_bytes(), ImportOptions::default(), &hidden).expect("imported");
+    assert_eq!((report.records, report.imported), (3, 2), "{report}");
+    assert_eq!(report.rejected.len(), 1, "{report:?}");
+    assert_eq!(report.rejected[0].record, 2);
+    assert!(
+        report.rejected[0].reason.starts_with(
+            "account \"1042\": an earlier record of this file has this id as its externalReferenceCode, this one as its id"
+        ),
+        "{report:?}"
+    );
+    let person = s.read().unwrap().person("1042").unwrap().expect("stored");
+    assert_eq!(person.given_name, "Anna");
+    clean(&s);
+}

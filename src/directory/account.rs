@@ -185,7 +185,7 @@ impl UserAccount {
     }
 
     /// [`Self::portal_id`], and the field it was taken from.
-    fn portal_id_and_field(&self, source: IdSource) -> Option<(String, &'static str)> {
+    pub(crate) fn portal_id_and_field(&self, source: IdSource) -> Option<(String, &'static str)> {
         let erc = || self.portal_id_from(IdSource::ExternalReferenceCode);
         let id = || self.portal_id_from(IdSource::Id);
         let screen = || self.portal_id_from(IdSource::ScreenName);

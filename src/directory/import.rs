@@ -300,6 +300,8 @@ pub fn import_reader(
         progress,
         failure: None,
         inactive_ids: Vec::new(),
+        id_fields: std::collections::HashMap::new(),
+        id_hashing: std::collections::hash_map::RandomState::new(),
         writing: None,
         reading: Rc::default(),
     };
@@ -769,6 +771,12 @@ struct Sink<'a> {
     failure: Option<DirectoryError>,
     /// The ids of deactivated accounts, to look up once every batch is stored.
     inactive_ids: Vec<String>,
+    /// With the default choice of id, the field each id of this run came from: two
+    /// accounts whose ids agree from different fields (one's `externalReferenceCode`
+    /// "1042", another's numeric `id` 1042) are two people, not one updated. Keyed by
+    /// the id's hash, not the id: a few MB for 300,000 people.
+    id_fields: std::collections::HashMap<u64, &'static str>,
+    id_hashing: std::collections::hash_map::RandomState,
     /// The batch being written while the next one is parsed: parsing and storing
     /// then share the two cores instead of taking turns. At most one is in flight,
     /// so batches are stored in file order.
@@ -866,6 +874,32 @@ impl Sink<'_> {
         }
         match account.to_person(self.options.id_source) {
             Ok(person) => {
+                if self.options.id_source == IdSource::Auto
+                    && let Some((_, field)) = account.portal_id_and_field(IdSource::Auto)
+                {
+                    let key = {
+                        use std::hash::{BuildHasher, Hasher};
+                        let mut hasher = self.id_hashing.build_hasher();
+                        hasher.write(person.id.as_bytes());
+                        hasher.finish()
+                    };
+                    match self.id_fields.get(&key) {
+                        Some(before) if *before != field => {
+                            let shown: String = person.id.chars().take(80).collect();
+                            let reason = format!(
+                                "account {shown:?}: an earlier record of this file has this id as \
+                                 its {before}, this one as its {field}: two accounts, which one \
+                                 person would stand for; pick the field your portal's tokens \
+                                 carry with --id-field"
+                            );
+                            return self.report.reject(line, reason);
+                        }
+                        Some(_) => {}
+                        None => {
+                            self.id_fields.insert(key, field);
+                        }
+                    }
+                }
                 if self.options.id_source == IdSource::Auto {
                     let others = account.passed_over_ids(&person.id);
                     if !others.is_empty() {
