@@ -517,8 +517,16 @@ fn import_users(config: &Config, file: &Path, id_field: IdFieldArg) -> ExitCode 
         if stored.len() > SHOWN {
             ids.push_str(&format!(" and {} more", stored.len() - SHOWN));
         }
+        let of_first = if report.inactive > crate::directory::MAX_INACTIVE_LOOKED_UP {
+            format!(
+                " (of the first {} looked up)",
+                crate::directory::MAX_INACTIVE_LOOKED_UP
+            )
+        } else {
+            String::new()
+        };
         eprintln!(
-            "{}: {} of them still in the directory (imported before): {ids}",
+            "{}: {} of them still in the directory (imported before){of_first}: {ids}",
             file.display(),
             stored.len()
         );

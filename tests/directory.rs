@@ -1025,3 +1025,41 @@ fn ids_that_agree_from_different_fields_are_not_one_person() {
     assert_eq!(person.given_name, "Anna");
     clean(&s);
 }
+
+/// More than a thousand deactivated accounts still in the directory are all found:
+/// a portal's history of departures, where looking up the first thousand alone
+/// undercounted those still shown to everyone.
+#[test]
+fn every_deactivated_account_still_held_is_found() {
+    let s = Social::in_memory().unwrap();
+    let hidden = ProgressBar::hidden();
+    let count = 1_500;
+    let active: Vec<String> = (1..=count)
+        .map(|n| format!("{{\"id\": {n}, \"givenName\": \"P{n}\"}}"))
+        .collect();
+    let imported = import_slice(
+        &s,
+        active.join("\n").as_bytes(),
+        ImportOptions::default(),
+        &hidden,
+    )
+    .expect("imported");
+    assert_eq!(imported.imported, count);
+    let inactive: Vec<String> = (1..=count)
+        .map(|n| format!("{{\"id\": {n}, \"givenName\": \"P{n}\", \"status\": \"Inactive\"}}"))
+        .collect();
+    let report = import_slice(
+        &s,
+        inactive.join("\n").as_bytes(),
+        ImportOptions::default(),
+        &hidden,
+    )
+    .expect("imported");
+    assert_eq!(report.inactive, count);
+    assert_eq!(report.inactive_stored.len(), count);
+    assert_eq!(
+        report.inactive_stored.last().map(String::as_str),
+        Some("1500")
+    );
+    clean(&s);
+}

@@ -92,7 +92,7 @@ pub struct ImportReport {
     /// Deactivated accounts (`"status": "Inactive"`), read and left out.
     pub inactive: usize,
     /// Of those, the ids of the ones the directory still holds (imported before they
-    /// were deactivated), in file order; the first [`MAX_LISTED_REJECTIONS`] looked
+    /// were deactivated), in file order; the first [`MAX_INACTIVE_LOOKED_UP`] looked
     /// at. The import removes nobody: an administrator removes them by these ids.
     pub inactive_stored: Vec<String>,
     /// What a Liferay page object said of the answer it is a page of, when it said so.
@@ -134,6 +134,11 @@ impl PageOf {
 /// with the wrong id field, say) has millions: listing them all would cost memory in
 /// step with the file, and nobody reads past the first few.
 pub const MAX_LISTED_REJECTIONS: usize = 1_000;
+
+/// Most deactivated accounts of one import looked up in the directory (their ids held
+/// until the end, a few MB at most): a portal's whole history of departures, where the
+/// first thousand alone undercounted those still shown to everyone.
+pub const MAX_INACTIVE_LOOKED_UP: usize = 100_000;
 
 /// A reason keeps at most this many characters: a serde or email error quotes the
 /// whole bad value, which can be most of a megabyte.
@@ -865,7 +870,7 @@ impl Sink<'_> {
         };
         if account.is_inactive() {
             self.report.inactive += 1;
-            if self.inactive_ids.len() < MAX_LISTED_REJECTIONS
+            if self.inactive_ids.len() < MAX_INACTIVE_LOOKED_UP
                 && let Some(id) = account.portal_id(self.options.id_source)
             {
                 self.inactive_ids.push(id);

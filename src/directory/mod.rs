@@ -21,8 +21,9 @@ pub mod seed;
 
 pub use account::{IdSource, UserAccount};
 pub use import::{
-    ImportOptions, ImportProgress, ImportReport, MAX_LISTED_REJECTIONS, MAX_RECORD_BYTES, Rejected,
-    check_start, import_file, import_opened, import_reader, import_slice,
+    ImportOptions, ImportProgress, ImportReport, MAX_INACTIVE_LOOKED_UP, MAX_LISTED_REJECTIONS,
+    MAX_RECORD_BYTES, Rejected, check_start, import_file, import_opened, import_reader,
+    import_slice,
 };
 pub use seed::{SeedOptions, SeedReport, seed, seeded_id};
 
