@@ -958,8 +958,8 @@ impl Sink<'_> {
     /// another of its ids and not under the one chosen: stored, it would be a second
     /// person beside the one whose relations and sign-ins are under that id (an
     /// export that gained `externalReferenceCode`s, a first import run with `--id-field
-    /// id`). Looked up once the batches before are stored, so that an earlier record of
-    /// this file counts as held.
+    /// id`). Looked up once the batches before are stored, and beside the earlier
+    /// records of this batch, so that any earlier record of this file counts as held.
     fn refuse_twins(&mut self) {
         if self.batch.twins.is_empty() {
             return;
