@@ -517,18 +517,18 @@ fn import_users(config: &Config, file: &Path, id_field: IdFieldArg) -> ExitCode 
         if stored.len() > SHOWN {
             ids.push_str(&format!(" and {} more", stored.len() - SHOWN));
         }
-        let of_first = if report.inactive > crate::directory::MAX_INACTIVE_LOOKED_UP {
-            format!(
-                " (of the first {} looked up)",
-                crate::directory::MAX_INACTIVE_LOOKED_UP
-            )
-        } else {
-            String::new()
-        };
         eprintln!(
-            "{}: {} of them still in the directory (imported before){of_first}: {ids}",
+            "{}: {} of them still in the directory (imported before): {ids}",
             file.display(),
             stored.len()
+        );
+    }
+    if report.inactive_not_looked_up > 0 {
+        eprintln!(
+            "{}: {} more deactivated account(s) were not looked up in the directory (the first {} were)",
+            file.display(),
+            report.inactive_not_looked_up,
+            crate::directory::MAX_INACTIVE_LOOKED_UP
         );
     }
     if let Some(missing) = report.missing_pages() {

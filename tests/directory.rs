@@ -1023,6 +1023,23 @@ fn ids_that_agree_from_different_fields_are_not_one_person() {
     );
     let person = s.read().unwrap().person("1042").unwrap().expect("stored");
     assert_eq!(person.given_name, "Anna");
+    // The same account, its id now taken from another of its fields, is an update;
+    // a deactivated account whose id another account of the file gave from another
+    // field is not named as left over (that person is the other account, imported
+    // now: deleting them would remove someone active).
+    let text = concat!(
+        "{\"id\": 7, \"givenName\": \"Cy\"}\n",
+        "{\"externalReferenceCode\": \"7\", \"id\": 7, \"givenName\": \"Cyrus\"}\n",
+        "{\"id\": 1042, \"givenName\": \"Bo\", \"status\": \"Inactive\"}\n",
+        "{\"externalReferenceCode\": \"1042\", \"givenName\": \"Ann\"}\n",
+    );
+    let report =
+        import_slice(&s, text.as_bytes(), ImportOptions::default(), &hidden).expect("imported");
+    assert_eq!((report.imported, report.inactive), (3, 1), "{report:?}");
+    assert!(report.rejected.is_empty(), "{report:?}");
+    assert!(report.inactive_stored.is_empty(), "{report:?}");
+    let person = s.read().unwrap().person("7").unwrap().expect("stored");
+    assert_eq!(person.given_name, "Cyrus");
     clean(&s);
 }
 
@@ -1056,10 +1073,31 @@ fn every_deactivated_account_still_held_is_found() {
     )
     .expect("imported");
     assert_eq!(report.inactive, count);
+    assert_eq!(report.inactive_not_looked_up, 0);
     assert_eq!(report.inactive_stored.len(), count);
     assert_eq!(
         report.inactive_stored.last().map(String::as_str),
         Some("1500")
     );
     clean(&s);
+}
+
+/// Past the first 100,000 deactivated accounts of a file, those with an id are counted
+/// as not looked up, so that the command can say so rather than seem to have checked.
+#[test]
+fn deactivated_accounts_past_the_lookup_cap_are_counted() {
+    let s = Social::in_memory().unwrap();
+    let hidden = ProgressBar::hidden();
+    let count = widget_host::directory::MAX_INACTIVE_LOOKED_UP + 2;
+    let mut text = String::with_capacity(count * 48);
+    for n in 1..=count {
+        text.push_str(&format!("{{\"id\": {n}, \"status\": \"Inactive\"}}\n"));
+    }
+    // One without an id is skipped too, and not counted as unlooked-up.
+    text.push_str("{\"givenName\": \"Nobody\", \"status\": \"Inactive\"}\n");
+    let report =
+        import_slice(&s, text.as_bytes(), ImportOptions::default(), &hidden).expect("imported");
+    assert_eq!(report.inactive, count + 1);
+    assert_eq!(report.inactive_not_looked_up, 2);
+    assert!(report.inactive_stored.is_empty());
 }

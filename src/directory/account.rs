@@ -184,6 +184,19 @@ impl UserAccount {
         others
     }
 
+    /// Whether the account's `field` (as [`Self::portal_id_and_field`] names fields)
+    /// holds `id`: one account, whichever of its fields an id was taken from.
+    pub(crate) fn has_id_in(&self, field: &str, id: &str) -> bool {
+        [
+            IdSource::ExternalReferenceCode,
+            IdSource::Id,
+            IdSource::ScreenName,
+        ]
+        .into_iter()
+        .filter_map(|source| self.portal_id_from(source))
+        .any(|(value, named)| named == field && value == id)
+    }
+
     /// [`Self::portal_id`], and the field it was taken from.
     pub(crate) fn portal_id_and_field(&self, source: IdSource) -> Option<(String, &'static str)> {
         let erc = || self.portal_id_from(IdSource::ExternalReferenceCode);

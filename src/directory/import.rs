@@ -91,6 +91,9 @@ pub struct ImportReport {
     pub rejected_unlisted: usize,
     /// Deactivated accounts (`"status": "Inactive"`), read and left out.
     pub inactive: usize,
+    /// Of those, the ones with an id that were not looked up in the directory: past
+    /// the first [`MAX_INACTIVE_LOOKED_UP`].
+    pub inactive_not_looked_up: usize,
     /// Of those, the ids of the ones the directory still holds (imported before they
     /// were deactivated), in file order; the first [`MAX_INACTIVE_LOOKED_UP`] looked
     /// at. The import removes nobody: an administrator removes them by these ids.
@@ -288,8 +291,9 @@ pub fn import_slice(
 }
 
 /// Imports the accounts `reader` gives (any of the three shapes), reading the file
-/// as it goes: a million records take no more memory than a thousand. Bad records are
-/// reported and skipped; an error is returned only when the file as a whole cannot be
+/// as it goes: a million records take little more memory than a thousand (with the
+/// default choice of id, 24 bytes an id, to tell apart the fields ids came from). Bad
+/// records are reported and skipped; an error is returned only when the file as a whole cannot be
 /// read (then the records before the break are already imported) or storage fails.
 pub fn import_reader(
     social: &Social,
@@ -366,8 +370,15 @@ pub fn import_reader(
     // and deactivated later in it is still stored too. A failed read lists nobody; it
     // fails no import that stored what it read.
     if let Ok(reader) = social.read() {
-        for id in std::mem::take(&mut sink.inactive_ids) {
-            if reader.person(&id).is_ok_and(|p| p.is_some()) {
+        for (id, field) in std::mem::take(&mut sink.inactive_ids) {
+            // Held under an id another account of this file gave from another field
+            // (one's `externalReferenceCode` "1042", this one's `id` 1042): that is
+            // the other account, imported now, not this one left over.
+            let another = sink
+                .id_fields
+                .get(&sink.id_key(&id))
+                .is_some_and(|before| *before != field);
+            if !another && reader.user_id(&id).is_ok_and(|u| u.is_some()) {
                 sink.report.inactive_stored.push(id);
             }
         }
@@ -775,11 +786,11 @@ struct Sink<'a> {
     /// A storage failure: stops the import.
     failure: Option<DirectoryError>,
     /// The ids of deactivated accounts, to look up once every batch is stored.
-    inactive_ids: Vec<String>,
+    inactive_ids: Vec<(String, &'static str)>,
     /// With the default choice of id, the field each id of this run came from: two
     /// accounts whose ids agree from different fields (one's `externalReferenceCode`
     /// "1042", another's numeric `id` 1042) are two people, not one updated. Keyed by
-    /// the id's hash, not the id: a few MB for 300,000 people.
+    /// the id's hash, not the id: 24 bytes an id, some 13 MB for 300,000 people.
     id_fields: std::collections::HashMap<u64, &'static str>,
     id_hashing: std::collections::hash_map::RandomState,
     /// The batch being written while the next one is parsed: parsing and storing
@@ -870,10 +881,12 @@ impl Sink<'_> {
         };
         if account.is_inactive() {
             self.report.inactive += 1;
-            if self.inactive_ids.len() < MAX_INACTIVE_LOOKED_UP
-                && let Some(id) = account.portal_id(self.options.id_source)
-            {
-                self.inactive_ids.push(id);
+            if let Some((id, field)) = account.portal_id_and_field(self.options.id_source) {
+                if self.inactive_ids.len() < MAX_INACTIVE_LOOKED_UP {
+                    self.inactive_ids.push((id, field));
+                } else {
+                    self.report.inactive_not_looked_up += 1;
+                }
             }
             return;
         }
@@ -882,14 +895,13 @@ impl Sink<'_> {
                 if self.options.id_source == IdSource::Auto
                     && let Some((_, field)) = account.portal_id_and_field(IdSource::Auto)
                 {
-                    let key = {
-                        use std::hash::{BuildHasher, Hasher};
-                        let mut hasher = self.id_hashing.build_hasher();
-                        hasher.write(person.id.as_bytes());
-                        hasher.finish()
-                    };
+                    let key = self.id_key(&person.id);
                     match self.id_fields.get(&key) {
-                        Some(before) if *before != field => {
+                        // The same account again, its id now taken from another of
+                        // its fields, is an update as ever.
+                        Some(before)
+                            if *before != field && !account.has_id_in(before, &person.id) =>
+                        {
                             let shown: String = person.id.chars().take(80).collect();
                             let reason = format!(
                                 "account {shown:?}: an earlier record of this file has this id as \
@@ -952,6 +964,14 @@ impl Sink<'_> {
         }
         let social = self.social.clone();
         self.writing = Some(std::thread::spawn(move || social.upsert_people(batch)));
+    }
+
+    /// The key of `id` in [`Self::id_fields`].
+    fn id_key(&self, id: &str) -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = self.id_hashing.build_hasher();
+        hasher.write(id.as_bytes());
+        hasher.finish()
     }
 
     /// With the default choice of id, refuses each account the directory holds under

@@ -22,32 +22,50 @@ pub fn mailto(address: &str) -> String {
 /// `tel:` and the number as a phone dials it (RFC 3966): a `+` written before its
 /// first digit ("+1 …", "(+65) …") and the digits, without the spaces, dashes, dots,
 /// slashes and brackets written between them, up to the word after it (the extension
-/// as the card says it, "ext. 12", "内線 12", which is no part of what is dialled).
-/// The trunk `(0)` written into an international number ("+44 (0)20 …") is not
-/// dialled either. None, rather than a link that would dial another number, where a
-/// letter is written into the number itself (1-800-FLOWERS), where the text holds two
-/// numbers (a comma or semicolon between them, a second `+`) or digits of another
-/// script, and where fewer than three digits come before any word.
+/// as the card says it, "ext. 12", "内線 12", which is no part of what is dialled,
+/// also after a comma). The trunk `(0)` written into an international number ("+44
+/// (0)20 …", "0044 (0)20 …") is not dialled either. None, rather than a link that
+/// would dial another number, where a letter is written into the number itself
+/// (1-800-FLOWERS), where the text holds two numbers (a second `+`, a comma or
+/// semicolon before more digits, a slash after a whole number's worth of them) or
+/// digits of another script, and where fewer than three digits come before any word.
 pub fn tel(phone: &str) -> Option<String> {
-    let phone = if phone.contains('+') {
-        phone.replacen("(0)", "", 1)
-    } else {
-        phone.to_owned()
-    };
+    let chars: Vec<char> = phone.trim().chars().collect();
     let mut plus = false;
     let mut digits = String::new();
     let mut after_space = true;
-    for c in phone.trim().chars() {
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        i += 1;
         if c.is_alphabetic() {
             if !after_space {
                 return None;
             }
             break;
         }
+        let international = plus || digits.starts_with("00");
         match c {
+            '(' if international
+                && !digits.is_empty()
+                && chars.get(i..i + 2) == Some(&['0', ')']) =>
+            {
+                i += 2;
+                continue;
+            }
             '0'..='9' => digits.push(c),
             '+' if digits.is_empty() && !plus => plus = true,
-            '+' | ',' | ';' => return None,
+            '+' => return None,
+            ',' | ';' => {
+                // A word after it ends the number; more digits are a second number.
+                match chars[i..].iter().find(|c| !c.is_whitespace()) {
+                    Some(next) if next.is_alphabetic() => break,
+                    Some(_) => return None,
+                    None => break,
+                }
+            }
+            // An area code is written before a slash ("030 / 12 34 56"); a whole
+            // number before one is followed by a second.
+            '/' if digits.len() >= 6 => return None,
             c if c.is_numeric() => return None,
             _ => {}
         }
@@ -106,6 +124,21 @@ mod tests {
         assert_eq!(tel("555 0100, 555 0101"), None);
         assert_eq!(tel("+1 555 0100 / +1 555 0101"), None);
         assert_eq!(tel("555 0100; 555 0101"), None);
+        assert_eq!(tel("555-0100 / 555-0101"), None);
+        // A trunk (0) only of an international number, wherever a later + stands.
+        assert_eq!(
+            tel("0044 (0)20 7946 0018").as_deref(),
+            Some("tel:00442079460018")
+        );
+        assert_eq!(
+            tel("(0)20 7946 0018 Fax +44 20 7946 0019").as_deref(),
+            Some("tel:02079460018")
+        );
+        // A word after a comma ends the number, as after a space.
+        assert_eq!(
+            tel("+1 555 0100, ext. 12").as_deref(),
+            Some("tel:+15550100")
+        );
         // Digits of other scripts are not dialled.
         assert_eq!(tel("٠١٢٣٤"), None);
     }
