@@ -130,6 +130,7 @@ mod tests {
             tel("0044 (0)20 7946 0018").as_deref(),
             Some("tel:00442079460018")
         );
+        assert_eq!(tel("030 (0)12 34").as_deref(), Some("tel:03001234"));
         assert_eq!(
             tel("(0)20 7946 0018 Fax +44 20 7946 0019").as_deref(),
             Some("tel:02079460018")
