@@ -63,7 +63,9 @@
         if (question) {
           question.parentNode.removeChild(question);
         }
-        step.parentNode.replaceChild(step.lastElementChild, step);
+        if (step.lastElementChild) {
+          step.parentNode.replaceChild(step.lastElementChild, step);
+        }
       });
     }
   }
