@@ -706,12 +706,19 @@ fn unparsed(raw: &[u8], e: &serde_json::Error, source: IdSource) -> String {
         })
     });
     match named {
-        Some(id) => {
-            let shown: String = id.chars().take(80).collect();
-            format!("account {shown:?}: {why}")
-        }
+        Some(id) => about_account(&id, &why),
         None => why,
     }
+}
+
+/// A refusal's reason, naming the account by `id` (cut to a length a line can show).
+fn about_account(id: &str, why: &str) -> String {
+    format!("account {:?}: {why}", short_id(id))
+}
+
+/// `id` as a refusal shows it: its first 80 characters.
+fn short_id(id: &str) -> String {
+    id.chars().take(80).collect()
 }
 
 /// How to make a file of another encoding UTF-8, for the refusals that meet one.
@@ -902,14 +909,13 @@ impl Sink<'_> {
                         Some(before)
                             if *before != field && !account.has_id_in(before, &person.id) =>
                         {
-                            let shown: String = person.id.chars().take(80).collect();
-                            let reason = format!(
-                                "account {shown:?}: an earlier record of this file has this id as \
-                                 its {before}, this one as its {field}: two accounts, which one \
-                                 person would stand for; pick the field your portal's tokens \
-                                 carry with --id-field"
+                            let why = format!(
+                                "an earlier record of this file has this id as its {before}, \
+                                 this one as its {field}: two accounts, which one person would \
+                                 stand for; pick the field your portal's tokens carry with \
+                                 --id-field"
                             );
-                            return self.report.reject(line, reason);
+                            return self.report.reject(line, about_account(&person.id, &why));
                         }
                         Some(_) => {}
                         None => {
@@ -940,10 +946,7 @@ impl Sink<'_> {
                     .portal_id(self.options.id_source)
                     .or_else(|| account.portal_id(IdSource::Auto));
                 let reason = match id {
-                    Some(id) => {
-                        let shown: String = id.chars().take(80).collect();
-                        format!("account {shown:?}: {reason}")
-                    }
+                    Some(id) => about_account(&id, &reason),
                     None => reason,
                 };
                 self.report.reject(line, reason);
@@ -1031,17 +1034,18 @@ impl Sink<'_> {
                     return;
                 }
             };
-            let shown: String = person.id.chars().take(80).collect();
             let option = match field {
                 "id" => "id",
                 "alternateName" => "screen-name",
                 _ => "external-reference-code",
             };
-            let reason = format!(
-                "account {shown:?}: the directory holds someone under this account's {field} {other:?}, \
-                 and no one under {shown:?}; import with --id-field {option} (the ids your \
-                 portal's tokens carry), or it would be a second person beside that one"
+            let why = format!(
+                "the directory holds someone under this account's {field} {other:?}, and no \
+                 one under {:?}; import with --id-field {option} (the ids your \
+                 portal's tokens carry), or it would be a second person beside that one",
+                short_id(&person.id)
             );
+            let reason = about_account(&person.id, &why);
             self.report.reject_at(twin.record, twin.line, reason);
             refused.push(twin.at);
         }

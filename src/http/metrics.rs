@@ -188,11 +188,17 @@ impl Metrics {
     }
 }
 
+/// A help text as the format asks: a backslash and a line break escaped, so that a
+/// text made with `format!` cannot end its line early.
+fn escaped_help(help: &str) -> String {
+    help.replace('\\', "\\\\").replace('\n', "\\n")
+}
+
 /// Appends one gauge to an exposition, with its help and type lines. The help is
 /// escaped as the format asks (a backslash and a line break), so that a text made with
 /// `format!` cannot end its line early.
 pub fn write_gauge(out: &mut String, name: &str, help: &str, value: u64) {
-    let help = help.replace('\\', "\\\\").replace('\n', "\\n");
+    let help = escaped_help(help);
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} gauge");
     let _ = writeln!(out, "{name} {value}");
@@ -207,7 +213,7 @@ pub fn write_labelled_gauge(
     label: &str,
     series: &[(String, usize)],
 ) {
-    let help = help.replace('\\', "\\\\").replace('\n', "\\n");
+    let help = escaped_help(help);
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} gauge");
     for (value, count) in series {

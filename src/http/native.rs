@@ -272,14 +272,13 @@ impl RenderLinks {
         for (name, value) in sticky {
             query.append_pair(name, value);
         }
-        let namespace = portlet.namespace();
         let whole = match page_url {
-            // This placement's own parameters, routing and kept state are added to each
-            // link: the page's are dropped, along with a state or mode it gave the
+            // This placement's own parameters (the page comes without them, see
+            // `NativeUrls::new`), routing and kept state are added to each link: the
+            // page's routing is dropped, along with a state or mode it gave the
             // portlet it named, which the link's `p_p_id` replaces.
             Some(page) => without_params(page, |name| {
-                page_state(name, &namespace)
-                    || matches!(name, "p_p_id" | "p_p_lifecycle" | "p_p_state" | "p_p_mode")
+                matches!(name, "p_p_id" | "p_p_lifecycle" | "p_p_state" | "p_p_mode")
                     || sticky.iter().any(|(kept, _)| kept == name)
             }),
             None => format!("{host_base}/widgets/{portlet}/render"),
@@ -495,13 +494,19 @@ pub fn redirect_location(
 ) -> String {
     let checked = requested.and_then(|t| allowed_target(t, allowed));
     let namespace = portlet.namespace();
-    let target_names = |wanted: &dyn Fn(&str, &str) -> bool| {
-        checked.as_deref().is_some_and(|target| {
-            url::Url::parse(target).is_ok_and(|u| u.query_pairs().any(|(n, v)| wanted(&n, &v)))
-        })
-    };
-    let routed_elsewhere = target_names(&|n, v| n == "p_p_id" && v != portlet.as_str());
-    let not_a_render = target_names(&|n, v| n == "p_p_lifecycle" && v != "0");
+    // Whether the target names another placement, and a lifecycle not a render's.
+    let (routed_elsewhere, not_a_render) = checked
+        .as_deref()
+        .and_then(|target| url::Url::parse(target).ok())
+        .map_or((false, false), |u| {
+            u.query_pairs()
+                .fold((false, false), |(elsewhere, acting), (n, v)| {
+                    (
+                        elsewhere || n == "p_p_id" && v != portlet.as_str(),
+                        acting || n == "p_p_lifecycle" && v != "0",
+                    )
+                })
+        });
     let base = without_params(checked.as_deref().unwrap_or(fallback), |name| {
         page_state(name, &namespace)
             || not_a_render && name == "p_p_lifecycle"

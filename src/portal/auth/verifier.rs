@@ -388,10 +388,7 @@ impl Verifier {
                     skipped,
                     digest,
                 }) => {
-                    let count = keys
-                        .iter()
-                        .filter(|k| k.algorithm != Algorithm::HS256)
-                        .count();
+                    let count = signing_keys(&keys);
                     let same = before.is_some() && loaded_before == digest;
                     *seen = Some(JwksSeen {
                         stamp: now,
@@ -467,14 +464,7 @@ impl Verifier {
         self.consumers
             .iter()
             .filter(|(_, c)| c.config.jwks_file.is_some())
-            .map(|(id, c)| {
-                let keys = c.keys();
-                let count = keys
-                    .iter()
-                    .filter(|k| k.algorithm != Algorithm::HS256)
-                    .count();
-                (id.clone(), count)
-            })
+            .map(|(id, c)| (id.clone(), signing_keys(&c.keys())))
             .collect()
     }
 
@@ -657,6 +647,13 @@ fn map_jwt_error(e: jsonwebtoken::errors::Error, signers: &Signers<'_>) -> AuthE
         }
         _ => AuthError::Malformed("not a valid JWT".into()),
     }
+}
+
+/// How many of `keys` came from a JWKS file: every one but the HS256 secret.
+fn signing_keys(keys: &[ConsumerKey]) -> usize {
+    keys.iter()
+        .filter(|k| k.algorithm != Algorithm::HS256)
+        .count()
 }
 
 /// A consumer's keys as [`load_keys`] read them.
