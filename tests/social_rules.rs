@@ -506,6 +506,42 @@ fn personal_contacts_validate_and_stay_unique() {
             "{blank:?}"
         );
     }
+    // A bidirectional override, which turns the rest of its line backwards, is
+    // dropped from a name and a comment, as from every other name the directory
+    // keeps; a right-to-left mark stays.
+    assert!(
+        s.act(
+            "cy",
+            Action::SaveEntry(EntryDraft {
+                entry_id: None,
+                full_name: "Mallory\u{202E} \u{2066}Roe\u{2069}\u{200F}".into(),
+                email_address: "mallory@x.org".into(),
+                comments: "met at\u{202E} the fair".into(),
+            })
+        )
+        .unwrap()
+        .all_ok()
+    );
+    let kept = s.read().unwrap().entries("cy").unwrap();
+    let kept = kept
+        .iter()
+        .find(|e| e.email_address == "mallory@x.org")
+        .expect("saved");
+    assert_eq!(kept.full_name, "Mallory Roe\u{200F}");
+    assert_eq!(kept.comments, "met at the fair");
+    // One address typed composed and again decomposed is one address: the second
+    // is refused as taken, where the owner had two entries that look the same.
+    assert!(
+        s.act("cy", draft(None, "José", "jos\u{e9}@x.org"))
+            .unwrap()
+            .all_ok()
+    );
+    assert_eq!(
+        s.act("cy", draft(None, "Jose\u{301}", "jose\u{301}@x.org"))
+            .unwrap()
+            .first(),
+        Err(Refusal::DuplicateEmail)
+    );
     // Another owner may reuse the email; nobody else may edit ana's entry.
     assert!(
         s.act("bo", draft(None, "Zed", "zed@x.org"))
@@ -530,12 +566,15 @@ fn personal_contacts_validate_and_stay_unique() {
     assert_eq!(entries[0].full_name, "Zed Roe Jr");
     assert_eq!(r.counts("ana").unwrap().contacts, 1);
     drop(r);
+    // Bo cannot delete Ana's contact, and is told what a second Delete is told, so
+    // that trying ids tells him nothing of whose they are.
     assert_eq!(
         s.act("bo", Action::DeleteEntry { entry_id })
             .unwrap()
             .first(),
-        Err(Refusal::UnknownEntry)
+        Ok(Done::EntryGone)
     );
+    assert_eq!(s.read().unwrap().counts("ana").unwrap().contacts, 1);
     assert_eq!(
         s.act("ana", Action::DeleteEntry { entry_id })
             .unwrap()
@@ -543,6 +582,22 @@ fn personal_contacts_validate_and_stay_unique() {
         Ok(Done::EntryDeleted)
     );
     assert_eq!(s.read().unwrap().counts("ana").unwrap().contacts, 0);
+    // Delete pressed again (no script, or a portal's retry): done, nothing changed.
+    let again = s.act("ana", Action::DeleteEntry { entry_id }).unwrap();
+    assert_eq!(again.first(), Ok(Done::EntryGone));
+    assert!(!Done::EntryGone.changed());
+    // An id never handed out is still unknown.
+    assert_eq!(
+        s.act(
+            "ana",
+            Action::DeleteEntry {
+                entry_id: entry_id + 1_000
+            }
+        )
+        .unwrap()
+        .first(),
+        Err(Refusal::UnknownEntry)
+    );
     clean(&s);
 }
 

@@ -1419,13 +1419,21 @@ fn personal_contacts_add_edit_delete() {
             .html(&w)
             .contains("Dora D. Diaz")
     );
+    // Another person's contact is not deleted, and the answer is a second Delete's,
+    // so that trying ids tells nobody whose they are.
     let other_owner = cc(Some("b"))
         .named("delete-contact")
         .p("entryId", &entry)
         .ok(&w);
     assert_eq!(
-        (other_owner.ok, other_owner.kind),
-        (false, OutcomeKind::NotFound)
+        (other_owner.ok, other_owner.message.as_str()),
+        (true, "the-contact-was-deleted")
+    );
+    assert!(
+        cc(Some("a"))
+            .p("filter", "contacts")
+            .html(&w)
+            .contains("Dora D. Diaz")
     );
     let del = cc(Some("a"))
         .named("delete-contact")
@@ -1438,6 +1446,21 @@ fn personal_contacts_add_edit_delete() {
             .html(&w)
             .contains("You have no contacts.")
     );
+    // Pressed again (no script, a portal's retry): done, not "could not be found".
+    let again = cc(Some("a"))
+        .named("delete-contact")
+        .p("entryId", &entry)
+        .ok(&w);
+    assert_eq!(
+        (again.ok, again.message.as_str()),
+        (true, "the-contact-was-deleted")
+    );
+    // An id never handed out is still unknown.
+    let unknown = cc(Some("a"))
+        .named("delete-contact")
+        .p("entryId", "999999")
+        .ok(&w);
+    assert_eq!((unknown.ok, unknown.kind), (false, OutcomeKind::NotFound));
 }
 
 #[test]

@@ -145,11 +145,12 @@ impl EchoWidget {
 }
 
 /// Records each profile refresh, and each render slot taken; while `.2` is set, no
-/// render slot comes free.
+/// render slot comes free, and while `.3` is, no user's share of the writes.
 #[derive(Default)]
 struct CountingHooks(
     Mutex<Vec<PortalUser>>,
     std::sync::atomic::AtomicUsize,
+    std::sync::atomic::AtomicBool,
     std::sync::atomic::AtomicBool,
 );
 
@@ -158,12 +159,19 @@ impl ProducerHooks for CountingHooks {
         self.0.lock().expect("test lock").push(user.clone());
     }
 
-    fn render_slot(&self) -> Option<widget_host::wsrp::RenderSlot> {
+    fn render_slot(&self) -> Option<widget_host::wsrp::Hold> {
         if self.2.load(std::sync::atomic::Ordering::SeqCst) {
             return None;
         }
         self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Some(widget_host::wsrp::RenderSlot::free())
+        Some(widget_host::wsrp::Hold::free())
+    }
+
+    fn write_share(&self, _user: &str, _weight: usize) -> Option<widget_host::wsrp::Hold> {
+        if self.3.load(std::sync::atomic::Ordering::SeqCst) {
+            return None;
+        }
+        Some(widget_host::wsrp::Hold::free())
     }
 }
 
@@ -670,6 +678,46 @@ fn a_call_that_finds_no_render_slot_is_answered_busy() {
     f.hooks.2.store(false, std::sync::atomic::Ordering::SeqCst);
     let reply = get_markup(&f, &handle, "echo", &user_context("42"), None);
     assert!(markup_html(&reply).contains("data-who"), "{}", reply.body);
+}
+
+/// A user whose part of the host's waiting writes is taken (their other actions,
+/// by either protocol, still waiting for the writer) is answered busy: the action
+/// does not run and their profile is not applied, as a native action refused so.
+#[test]
+fn an_action_past_the_users_share_of_writes_is_answered_busy() {
+    let f = fixture();
+    let handle = register(&f);
+    let html = markup_html(&get_markup(&f, &handle, "echo", &user_context("42"), None));
+    let interaction = value(&find_url(&html, "blockingAction"), "wsrp-interactionState").to_owned();
+    let body = envelope(&format!(
+        "<t:performBlockingInteraction>{}<t:portletContext><t:portletHandle>echo</t:portletHandle></t:portletContext>\
+         <t:runtimeContext><t:userAuthentication>wsrp:password</t:userAuthentication>\
+         <t:namespacePrefix>p1_</t:namespacePrefix></t:runtimeContext>{}{}\
+         <t:interactionParams><t:portletStateChange>readOnly</t:portletStateChange><t:interactionState>{}</t:interactionState>\
+         <t:formParameters name=\"p1_text\"><t:value>hi</t:value></t:formParameters>\
+         </t:interactionParams></t:performBlockingInteraction>",
+        reg_context(&handle),
+        user_context("42"),
+        markup_params("wsrp:view", None),
+        xml_attr(&interaction)
+    ));
+    let profiles = f.hooks.0.lock().expect("lock").len();
+    f.hooks.3.store(true, std::sync::atomic::Ordering::SeqCst);
+    let reply = f.producer.handle("markup", body.as_bytes());
+    assert_eq!(fault_name(&reply), "OperationFailed");
+    assert!(reply.body.contains("busy"), "{}", reply.body);
+    assert!(
+        f.widget.actions.lock().expect("lock").is_empty(),
+        "the action ran"
+    );
+    assert_eq!(
+        f.hooks.0.lock().expect("lock").len(),
+        profiles,
+        "the profile was applied"
+    );
+    f.hooks.3.store(false, std::sync::atomic::Ordering::SeqCst);
+    ok_body(&f.producer.handle("markup", body.as_bytes()));
+    assert_eq!(f.widget.actions.lock().expect("lock").len(), 1);
 }
 
 /// Liferay's WSRP consumer sends its default user's id for every visitor who is not

@@ -710,6 +710,24 @@ mod tests {
         }
     }
 
+    /// Text follows the reader's own default size (a browser set to 20 px for
+    /// reading): no font is sized in pixels, which that setting does not scale.
+    #[test]
+    fn no_text_is_sized_in_pixels() {
+        let css = include_str!("demo.css");
+        let mut sized = 0;
+        for declaration in css.split([';', '{', '}']) {
+            let Some((property, value)) = declaration.split_once(':') else {
+                continue;
+            };
+            if matches!(property.trim(), "font" | "font-size") {
+                sized += 1;
+                assert!(!value.contains("px"), "{}", declaration.trim());
+            }
+        }
+        assert!(sized > 10, "the stylesheet's font sizes were read: {sized}");
+    }
+
     /// A text field's border is all that shows where to type (WCAG 1.4.11, 3:1), on
     /// the white portlets and on the page, where the demo's own switches sit.
     #[test]

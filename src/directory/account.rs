@@ -106,17 +106,19 @@ fn checked(field: &str, v: String, max: usize) -> Result<String, String> {
     Ok(v)
 }
 
-/// Tabs and line breaks, with the spaces around them, as one space: a job title
+/// Tabs and line breaks (Unicode's line and paragraph separators among them), with
+/// the spaces around them, as one space: a job title
 /// pasted from a document ("Head of\r\nSales") or a name typed with a tab is the
 /// person's text, and the directory shows it on one line, as a portal's token
 /// claims are (`social::apply_profile`). Refusing the whole record for them would
 /// leave the person out of the directory. Every other control character still
 /// refuses it (`breaks_text`): those are damage, not typing.
 fn typed_on_one_line(v: &str) -> String {
-    if !v.contains(['\t', '\n', '\r']) {
+    const BREAKS: [char; 5] = ['\t', '\n', '\r', '\u{2028}', '\u{2029}'];
+    if !v.contains(BREAKS) {
         return v.to_owned();
     }
-    v.split(['\t', '\n', '\r'])
+    v.split(BREAKS)
         .map(str::trim)
         .filter(|part| !part.is_empty())
         .collect::<Vec<_>>()
@@ -505,14 +507,14 @@ mod tests {
         assert_eq!(marked.given_name, "\u{5d3}\u{5e0}\u{5d4}\u{200f} 2");
         // Tabs and line breaks are typing: one space each run, the record kept.
         let typed = account(
-            r#"{"id": 1, "givenName": "Ana\tMaria", "jobTitle": "Head of \r\n Sales\n",
+            r#"{"id": 1, "givenName": "Ana\tMaria", "jobTitle": "Head of \r\n Sales\u2029EMEA",
                 "userAccountContactInformation": {"postalAddresses": [{"streetAddressLine1": "1 Main St\t"}]}}"#,
         )
         .to_person(IdSource::Auto)
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             (typed.given_name.as_str(), typed.job_title.as_str()),
-            ("Ana Maria", "Head of Sales")
+            ("Ana Maria", "Head of Sales EMEA")
         );
         assert_eq!(
             typed.user_account_contact_information.postal_addresses[0].street_address_line1,

@@ -226,7 +226,7 @@ impl HttpError {
             Self::MethodNotAllowed { allow } => Some(*allow),
             _ => None,
         };
-        let busy = matches!(self.unworded(), Self::Busy);
+        let busy = self.unworded().did_nothing_busy();
         let mut response = json(
             self.status(),
             &serde_json::json!({
@@ -302,10 +302,22 @@ impl HttpError {
         if let Self::MethodNotAllowed { allow } = this.unworded() {
             headers.insert(hyper::header::ALLOW, HeaderValue::from_static(allow));
         }
-        if matches!(this.unworded(), Self::Busy) {
+        if this.unworded().did_nothing_busy() {
             retry_shortly(&mut response);
         }
         response
+    }
+}
+
+impl HttpError {
+    /// A 503 of a host too busy to do what was asked, which did nothing of it: refused
+    /// as busy, or cut at the request timeout, which is never an action's (the router
+    /// leaves actions uncut, past their body, since they commit; a WSRP call is cut
+    /// only while it waits for room to be read). Waiting in the render queue for the
+    /// whole timeout is the busy host's answer too, and a portal told when to retry
+    /// can tell it from a failure.
+    fn did_nothing_busy(&self) -> bool {
+        matches!(self, Self::Busy | Self::Timeout)
     }
 }
 
@@ -390,16 +402,20 @@ pub fn refusal_is_a_page(headers: &hyper::HeaderMap) -> bool {
         && super::native::bearer_authorization(headers).is_none()
 }
 
-/// A 303 to `location`, with no body; no `Location` if it is not a header value (it
-/// is built from checked URLs, so it always is).
-pub fn see_other(location: &str) -> Response<Body> {
+/// A 303 to `location`, with no body. A `location` that is no header value (it is
+/// built from serialized URLs, so none is) is a 500: a 303 without a `Location`
+/// shows a blank page, and the script, reading it as an answer that did not go
+/// through, would post the action again, where a 500 tells it the action may have run.
+pub fn see_other(location: &str) -> Result<Response<Body>, HttpError> {
+    let value = HeaderValue::from_str(location).map_err(|_| {
+        tracing::error!(location, "a redirect's location is not a header value");
+        HttpError::Internal
+    })?;
     let mut response = text(StatusCode::SEE_OTHER, "");
-    if let Ok(value) = HeaderValue::from_str(location) {
-        response
-            .headers_mut()
-            .insert(hyper::header::LOCATION, value);
-    }
     response
+        .headers_mut()
+        .insert(hyper::header::LOCATION, value);
+    Ok(response)
 }
 
 /// `response`, which a cache must check with the host before each use: an answer for
@@ -460,6 +476,24 @@ pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
 mod tests {
     use super::*;
 
+    /// A redirect goes out with its `Location`, and one whose location could not be
+    /// a header is a 500, never a 303 without one.
+    #[test]
+    fn a_redirect_carries_its_location_or_is_an_error() {
+        let answer = see_other("https://portal.example/web/home?p_p_id=a%20b").unwrap();
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            answer.headers()[hyper::header::LOCATION],
+            "https://portal.example/web/home?p_p_id=a%20b"
+        );
+        for broken in ["https://portal.example/\nSet-Cookie: a=b", "/a\u{7f}"] {
+            assert!(
+                matches!(see_other(broken), Err(HttpError::Internal)),
+                "{broken:?}"
+            );
+        }
+    }
+
     /// The host's own refusals of a widget call are worded in the person's language,
     /// as a page and as JSON's `text`, keeping the contract's `message`, the status
     /// and a busy host's Retry-After; a refusal with words of its own keeps them.
@@ -516,8 +550,16 @@ mod tests {
                 "the-request-is-too-large",
             ),
         ] {
+            // A busy host, and a call cut at its timeout (waiting its turn to render),
+            // did nothing and say when to retry; the other refusals do not.
+            let retry = matches!(refusal, HttpError::Busy | HttpError::Timeout);
             let answer = refusal.worded_in(languages, "de_DE").into_response();
             assert_eq!(answer.status().as_u16(), status, "{message}");
+            assert_eq!(
+                answer.headers().get(hyper::header::RETRY_AFTER).is_some(),
+                retry,
+                "{message}"
+            );
             let json: serde_json::Value = serde_json::from_str(&body(answer).await).expect("json");
             assert_eq!(json["message"], message);
             assert_eq!(json["text"], german(key).as_str(), "{message}");
@@ -532,16 +574,23 @@ mod tests {
     }
 
     /// A busy host's refusal, JSON or page, says when to retry: the script reads it as
-    /// "nothing was done", where another 5xx might have come after the action ran.
+    /// "nothing was done", where another 5xx might have come after the action ran. A
+    /// call cut at its timeout says so too: the router cuts no action (past its body),
+    /// so such a call read or rendered, and did nothing.
     #[test]
     fn a_busy_refusal_says_when_to_retry() {
-        for response in [HttpError::Busy.into_response(), HttpError::Busy.into_page()] {
+        for response in [
+            HttpError::Busy.into_response(),
+            HttpError::Busy.into_page(),
+            HttpError::Timeout.into_response(),
+            HttpError::Timeout.into_page(),
+        ] {
             assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
             assert_eq!(response.headers()[hyper::header::RETRY_AFTER], "1");
         }
         for other in [
             HttpError::Internal.into_response(),
-            HttpError::Timeout.into_page(),
+            HttpError::Internal.into_page(),
         ] {
             assert!(other.headers().get(hyper::header::RETRY_AFTER).is_none());
         }

@@ -1286,6 +1286,83 @@ mod tests {
         host.stop().await;
     }
 
+    /// A WSRP action takes its user's part of the waiting writes from the shares a
+    /// native action takes: with all of alice's part held, her WSRP follow is refused
+    /// as busy and does nothing; given back, the same call follows.
+    #[tokio::test]
+    async fn a_wsrp_action_takes_the_users_share_as_a_native_one_does() {
+        use super::super::state::WRITES_NAMED_AT_ONCE;
+        let host = HeldWriterHost::start_with(None, |config| {
+            config.consumers[0].wsrp_secret = Some("a-wsrp-secret".into());
+        })
+        .await;
+        for user in ["alice", "bob"] {
+            assert_eq!(host.render(user).await.expect("render"), 200);
+        }
+        let soap = |port: &'static str, body: String| {
+            let call = reqwest::Client::new()
+                .post(format!("http://{}/wsrp/v2/{port}", host.addr))
+                .header("content-type", "text/xml; charset=utf-8")
+                .body(format!(
+                    "<?xml version=\"1.0\"?><soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+                     xmlns:t=\"urn:oasis:names:tc:wsrp:v2:types\"><soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>"
+                ));
+            async move {
+                let answer = call.send().await.expect("post");
+                (answer.status().as_u16(), answer.text().await.expect("text"))
+            }
+        };
+        let (status, registered) = soap(
+            "registration",
+            "<t:register><t:registrationData><t:consumerName>portal</t:consumerName><t:consumerAgent>p 1.0</t:consumerAgent>\
+             <t:methodGetSupported>false</t:methodGetSupported><t:registrationProperties name=\"wsrp_secret\">\
+             <t:stringValue>a-wsrp-secret</t:stringValue></t:registrationProperties></t:registrationData></t:register>"
+                .into(),
+        )
+        .await;
+        assert_eq!(status, 200, "{registered}");
+        let handle = registered
+            .split("registrationHandle>")
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .expect("a handle");
+        let follow = format!(
+            "<t:performBlockingInteraction><t:registrationContext><t:registrationHandle>{handle}</t:registrationHandle></t:registrationContext>\
+             <t:portletContext><t:portletHandle>contacts_center</t:portletHandle></t:portletContext>\
+             <t:runtimeContext><t:userAuthentication>wsrp:password</t:userAuthentication>\
+             <t:portletInstanceKey>k1</t:portletInstanceKey><t:namespacePrefix>ns1_</t:namespacePrefix></t:runtimeContext>\
+             <t:userContext><t:userContextKey>alice</t:userContextKey></t:userContext>\
+             <t:markupParams><t:secureClientCommunication>false</t:secureClientCommunication><t:locales>en</t:locales>\
+             <t:mimeTypes>text/html</t:mimeTypes><t:mode>wsrp:view</t:mode><t:windowState>wsrp:normal</t:windowState></t:markupParams>\
+             <t:interactionParams><t:portletStateChange>readOnly</t:portletStateChange><t:interactionState>action=follow</t:interactionState>\
+             <t:formParameters name=\"ns1_userId\"><t:value>bob</t:value></t:formParameters>\
+             </t:interactionParams></t:performBlockingInteraction>"
+        );
+        let taken = host
+            .state
+            .named_shares
+            .take("alice", WRITES_NAMED_AT_ONCE)
+            .expect("all of alice's part");
+        let (status, refused) = soap("markup", follow.clone()).await;
+        assert_eq!(status, 500, "{refused}");
+        assert!(refused.contains("busy"), "{refused}");
+        drop(taken);
+        let (status, done) = soap("markup", follow).await;
+        assert_eq!(status, 200, "{done}");
+        let state = done
+            .split("opaqueValue=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the next render's state");
+        assert_eq!(
+            crate::wsrp::urls::decode_state(state).get("message"),
+            Some("you-are-now-following-this-user"),
+            "the refused call followed no one: {done}"
+        );
+        assert_eq!(host.state.named_shares.holders(), 0, "given back");
+        host.stop().await;
+    }
+
     /// The people one person's waiting writes name count too: two 200-person bulk
     /// actions waiting for the writer are all of a person's part, and their next
     /// action, of one person, is refused as busy at once, where a hundred such bulk

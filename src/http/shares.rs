@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// What each person holds now, and how much they may.
+/// What each person holds now, and how much they may. A clone counts with the same
+/// holdings.
+#[derive(Clone)]
 pub struct Shares {
     /// Held per person (their portal user id), only while they hold some.
     held: Arc<Mutex<HashMap<String, usize>>>,

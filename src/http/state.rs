@@ -15,7 +15,7 @@ use crate::store::{StoreError, StoreOptions};
 use crate::templates::Templates;
 use crate::widgets::WidgetSet;
 use crate::wsrp::{
-    Producer, ProducerHooks, Registration, RegistrationStore, RenderSlot,
+    Hold, Producer, ProducerHooks, Registration, RegistrationStore,
     registration::RegistrationStoreError,
 };
 
@@ -94,26 +94,11 @@ impl AppState {
         write: impl std::future::Future<Output = T> + Send + 'static,
     ) -> Result<T, super::response::HttpError> {
         use super::response::HttpError;
-        let refused = |what: &str| {
-            if let Some(unlogged) = REFUSED_WRITES.admit() {
-                tracing::warn!(
-                    unlogged,
-                    "a person's write was refused as busy: they have {what} waiting already (one such line per 10 s; `unlogged` counts those left out)"
-                );
-            }
-            HttpError::Busy
-        };
         let share = match who {
-            Some(who) => Some((
-                self.write_shares
-                    .take(who, 1)
-                    .ok_or_else(|| refused("half of the write slots"))?,
-                self.named_shares
-                    .take(who, weight.clamp(1, WRITES_NAMED_AT_ONCE))
-                    .ok_or_else(|| {
-                        refused(&format!("writes naming {WRITES_NAMED_AT_ONCE} people"))
-                    })?,
-            )),
+            Some(who) => Some(
+                persons_share(&self.write_shares, &self.named_shares, who, weight)
+                    .ok_or(HttpError::Busy)?,
+            ),
             None => None,
         };
         // Nothing is queued until a slot is had, so a call that finds none within its
@@ -308,6 +293,11 @@ impl AppState {
         )
         .await?;
         let claims = Arc::new(super::claims::ClaimsMemo::default());
+        // Half, not less: a person's script acting on many people at once may fill a
+        // group, and still leaves the other half to everyone else. Shared by both
+        // protocols' actions.
+        let write_shares = super::shares::Shares::new(WRITES_WAITING_AT_ONCE / 2);
+        let named_shares = super::shares::Shares::new(WRITES_NAMED_AT_ONCE);
         let wsrp = Producer::new(
             catalog.clone(),
             widgets.clone(),
@@ -317,6 +307,8 @@ impl AppState {
                 social: social.clone(),
                 claims: Arc::clone(&claims),
                 render_slots: Arc::new(BlockingSlots::new(render_slots())),
+                write_shares: write_shares.clone(),
+                named_shares: named_shares.clone(),
                 slot_wait: config.limits.request_timeout(),
             }),
             p_auth.clone(),
@@ -328,10 +320,8 @@ impl AppState {
             render_pool: super::render_pool::RenderPool::new(render_slots())
                 .map_err(|e| HostError::Startup(format!("cannot start the render threads: {e}")))?,
             write_slots: Arc::new(tokio::sync::Semaphore::new(WRITES_WAITING_AT_ONCE)),
-            // Half, not less: a person's script acting on many people at once may
-            // fill a group, and still leaves the other half to everyone else.
-            write_shares: super::shares::Shares::new(WRITES_WAITING_AT_ONCE / 2),
-            named_shares: super::shares::Shares::new(WRITES_NAMED_AT_ONCE),
+            write_shares,
+            named_shares,
             wsrp_envelopes: Arc::new(tokio::sync::Semaphore::new(WSRP_ENVELOPES_AT_ONCE)),
             backups: Arc::new(tokio::sync::Semaphore::new(1)),
             stopping: Arc::default(),
@@ -442,6 +432,9 @@ struct DirectoryHooks {
     /// Shared with the native path: claims applied by either need no second look.
     claims: Arc<super::claims::ClaimsMemo>,
     render_slots: Arc<BlockingSlots>,
+    /// The native path's shares of the waiting writes, which a WSRP action takes too.
+    write_shares: super::shares::Shares,
+    named_shares: super::shares::Shares,
     /// How long a call waits for a render slot: the request timeout, which a WSRP
     /// call, waited for as a write may be, is not otherwise cut off by.
     slot_wait: std::time::Duration,
@@ -494,6 +487,34 @@ impl Drop for BlockingSlot {
     }
 }
 
+/// `who`'s part of the waiting writes for one write naming `weight` people: one of
+/// their half of the write slots, and `weight` of the people theirs may name.
+/// `None`, logged through a throttle, where either part is taken.
+fn persons_share(
+    write_shares: &super::shares::Shares,
+    named_shares: &super::shares::Shares,
+    who: &str,
+    weight: usize,
+) -> Option<(super::shares::Share, super::shares::Share)> {
+    let refused = |what: &str| {
+        if let Some(unlogged) = REFUSED_WRITES.admit() {
+            tracing::warn!(
+                unlogged,
+                "a person's write was refused as busy: they have {what} waiting already (one such line per 10 s; `unlogged` counts those left out)"
+            );
+        }
+    };
+    let Some(one) = write_shares.take(who, 1) else {
+        refused("half of the write slots");
+        return None;
+    };
+    let Some(named) = named_shares.take(who, weight.clamp(1, WRITES_NAMED_AT_ONCE)) else {
+        refused(&format!("writes naming {WRITES_NAMED_AT_ONCE} people"));
+        return None;
+    };
+    Some((one, named))
+}
+
 impl ProducerHooks for DirectoryHooks {
     fn refresh_profile(&self, user: &PortalUser) {
         // A steady consumer sends the same profile with every call: one map lookup,
@@ -527,10 +548,14 @@ impl ProducerHooks for DirectoryHooks {
         }
     }
 
-    fn render_slot(&self) -> Option<RenderSlot> {
+    fn render_slot(&self) -> Option<Hold> {
         // The producer runs on the blocking pool, where a thread may wait.
         let slot = self.render_slots.take_within(self.slot_wait)?;
-        Some(RenderSlot::held(slot))
+        Some(Hold::held(slot))
+    }
+
+    fn write_share(&self, user: &str, weight: usize) -> Option<Hold> {
+        persons_share(&self.write_shares, &self.named_shares, user, weight).map(Hold::held)
     }
 }
 
@@ -777,6 +802,8 @@ mod tests {
             social: social.clone(),
             claims: Arc::default(),
             render_slots: Arc::clone(&slots),
+            write_shares: super::super::shares::Shares::new(1),
+            named_shares: super::super::shares::Shares::new(1),
             slot_wait: std::time::Duration::from_secs(30),
         });
         let free = |slots: &BlockingSlots| *slots.free.lock().expect("count");
@@ -798,6 +825,8 @@ mod tests {
             social: social.clone(),
             claims: Arc::default(),
             render_slots: Arc::clone(&slots),
+            write_shares: super::super::shares::Shares::new(1),
+            named_shares: super::super::shares::Shares::new(1),
             slot_wait: std::time::Duration::from_millis(50),
         };
         let none = tokio::task::spawn_blocking(move || short.render_slot().is_none());

@@ -188,7 +188,7 @@ pub async fn action(
         &kept,
         &done.render_params,
     );
-    Ok(response::see_other(&location))
+    response::see_other(&location)
 }
 
 pub async fn resource(

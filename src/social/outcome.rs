@@ -34,6 +34,10 @@ pub enum Done {
         entry_id: EntryId,
     },
     EntryDeleted,
+    /// Deleting a contact the person does not hold, whose id was issued: a second
+    /// press of Delete, or a portal's retry, after the first deleted it. Someone
+    /// else's contact reads the same, so trying ids tells nobody whose they are.
+    EntryGone,
 }
 
 impl Done {
@@ -50,6 +54,7 @@ impl Done {
                 | Self::NotFollower
                 | Self::AlreadyBlocked
                 | Self::NotBlocked
+                | Self::EntryGone
         )
     }
 }

@@ -101,6 +101,13 @@ pub fn breaks_text(c: char) -> bool {
     c.is_control() || crate::i18n::is_bidi_control(c)
 }
 
+/// Where a line ends: a control character, or Unicode's line and paragraph
+/// separators (U+2028, U+2029), which a vCard writes as a line break and which end a
+/// name's isolation in a sentence as a paragraph would.
+pub fn breaks_line(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
 /// The person with every claim the portal sent; absent claims keep what is stored.
 pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
     let set = |field: &mut String, claim: &Option<String>| {
@@ -119,10 +126,10 @@ pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
         // space from being trimmed with the break.
         let kept: String = claim
             .chars()
-            .filter(|c| c.is_control() || !breaks_text(*c))
+            .filter(|c| breaks_line(*c) || !breaks_text(*c))
             .collect();
         let value: String = kept
-            .split(char::is_control)
+            .split(breaks_line)
             .map(str::trim)
             .filter(|part| !part.is_empty())
             .collect::<Vec<_>>()
@@ -359,6 +366,20 @@ mod tests {
         assert_eq!(
             hidden.job_title, "Boss EMAIL",
             "one space, the override gone"
+        );
+        // Unicode's line and paragraph separators end a line as a line feed does
+        // (a vCard writes them as one).
+        let separated = apply_profile(
+            Person::default(),
+            &Profile {
+                given_name: Some("Ann\u{2028}Archer".into()),
+                job_title: Some("CFO \u{2029} Finance".into()),
+                ..Profile::default()
+            },
+        );
+        assert_eq!(
+            (separated.given_name.as_str(), separated.job_title.as_str()),
+            ("Ann Archer", "CFO Finance")
         );
     }
 

@@ -10,6 +10,7 @@ use crate::store::{
 
 use super::outcome::{Done, Outcome, Refusal, TargetOutcome};
 use super::{Action, EntryDraft, PersonVerb, RequestVerb};
+use unicode_normalization::UnicodeNormalization;
 
 type Rule = Result<Result<Done, Refusal>, StoreError>;
 
@@ -63,6 +64,9 @@ pub fn apply<G: Graph>(
                     g.delete_entry(*entry_id)?;
                     Ok(Done::EntryDeleted)
                 }
+                // A retried Delete must not read as a failure (the contact is gone,
+                // as asked); only an id never issued is unknown.
+                _ if g.issued_entry(*entry_id)? => Ok(Done::EntryGone),
                 _ => Err(Refusal::UnknownEntry),
             };
             Ok(Outcome::one(entry_id.to_string(), result))
@@ -312,7 +316,12 @@ pub fn is_valid_email(email: &str) -> bool {
         && !domain.contains('@')
         && domain.contains('.')
         && domain.split('.').all(label_ok)
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        // Nor a character drawn as nothing (a zero-width space, a direction mark):
+        // `ann\u{200B}@example.com` shows as Ann's address on a card while its
+        // `mailto:` writes to another mailbox.
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || crate::store::is_invisible(c))
 }
 
 /// A personal contact's longest name, in characters: the entry form's `maxlength`,
@@ -340,11 +349,21 @@ fn one_line_break_each(text: &str) -> String {
 /// at the form's next save; a tab would show as nothing. A form post or an API call
 /// can still send them.
 fn on_one_line(text: &str) -> String {
-    text.split(|c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+    without_overrides(text)
+        .split(super::profile::breaks_line)
         .map(str::trim)
         .filter(|part| !part.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// `text` without bidirectional overrides and isolates, which no directory text keeps
+/// either (`profile::breaks_text`): in a contact's name or comment one turns the rest
+/// of its line backwards.
+fn without_overrides(text: &str) -> String {
+    text.chars()
+        .filter(|c| !crate::i18n::is_bidi_control(*c))
+        .collect()
 }
 
 fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
@@ -355,8 +374,11 @@ fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
     } else {
         full_name.as_str()
     };
-    let email = draft.email_address.trim();
-    let comments = one_line_break_each(&draft.comments);
+    // Composed (NFC), so that one address typed as `é` and again as `e` with a
+    // combining accent is one address to the check that keeps them unique.
+    let email: String = draft.email_address.trim().nfc().collect();
+    let email = email.as_str();
+    let comments = one_line_break_each(&without_overrides(&draft.comments));
     if full_name.is_empty() {
         return Ok(Err(Refusal::NameRequired));
     }
@@ -495,6 +517,12 @@ mod tests {
             "a..b@c.co",
             &long_local,
             &long_label,
+            // Drawn as nothing, so it would pass for another's address.
+            "ann\u{200B}@example.com",
+            "ann@exa\u{2060}mple.com",
+            "\u{FEFF}ann@example.com",
+            "ann\u{200E}@example.com",
+            "ann\u{202E}@example.com",
         ] {
             assert!(!is_valid_email(bad), "{bad}");
         }

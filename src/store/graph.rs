@@ -82,6 +82,9 @@ pub trait Graph {
     /// id below the next one names a request that was answered, withdrawn, cancelled
     /// or went with a deleted person.
     fn issued_request(&self, id: RequestId) -> Result<bool, StoreError>;
+    /// Whether the store ever handed out the personal contact id `id` (numbered in
+    /// order, as requests are).
+    fn issued_entry(&self, id: EntryId) -> Result<bool, StoreError>;
     fn open_request(
         &mut self,
         requester: UserId,

@@ -15,6 +15,8 @@ pub struct MemGraph {
     /// Every request id handed out: ids here come from one counter with people and
     /// entries, so "below the next" does not say which were requests.
     issued_requests: BTreeSet<RequestId>,
+    /// Every personal contact id handed out, for the same reason.
+    issued_entries: BTreeSet<EntryId>,
     next_id: u64,
 }
 
@@ -133,6 +135,10 @@ impl Graph for MemGraph {
         Ok(self.entries.get(&id).cloned())
     }
 
+    fn issued_entry(&self, id: EntryId) -> Result<bool, StoreError> {
+        Ok(self.issued_entries.contains(&id))
+    }
+
     fn entry_count(&self, owner: UserId) -> Result<u64, StoreError> {
         Ok(self.entries.values().filter(|e| e.owner == owner).count() as u64)
     }
@@ -150,6 +156,7 @@ impl Graph for MemGraph {
         if entry.entry_id == 0 {
             self.next_id += 1;
             entry.entry_id = self.next_id;
+            self.issued_entries.insert(entry.entry_id);
         }
         let id = entry.entry_id;
         self.entries.insert(id, entry);

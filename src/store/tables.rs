@@ -805,6 +805,10 @@ impl Graph for Tables<'_> {
         }
     }
 
+    fn issued_entry(&self, id: EntryId) -> Result<bool, StoreError> {
+        Ok(id >= 1 && id < self.meta_u64(META_NEXT_ENTRY)?.unwrap_or(1))
+    }
+
     fn entry_count(&self, owner: UserId) -> Result<u64, StoreError> {
         Ok(self
             .userid_counts

@@ -18,7 +18,7 @@ pub mod wsdl;
 pub mod xml;
 
 pub use fault::{FaultKind, WsrpFault};
-pub use producer::{NoHooks, Producer, ProducerHooks, RenderSlot, SoapReply};
+pub use producer::{Hold, NoHooks, Producer, ProducerHooks, SoapReply};
 pub use registration::{MemoryRegistrations, Registration, RegistrationStore};
 pub use urls::WsrpUrls;
 

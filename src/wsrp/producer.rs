@@ -36,18 +36,29 @@ pub trait ProducerHooks: Send + Sync {
     /// which waits for a commit): the host bounds how many run at once, whichever
     /// protocol asked. `None` when none came free within the host's request timeout:
     /// the call is answered busy. Free by default.
-    fn render_slot(&self) -> Option<RenderSlot> {
-        Some(RenderSlot::free())
+    fn render_slot(&self) -> Option<Hold> {
+        Some(Hold::free())
+    }
+
+    /// Taken for as long as a user's action runs: their part of the writes the host
+    /// lets wait for its writer, shared with the native path (`weight`: how many
+    /// people the action names), so that one person's calls, by either protocol,
+    /// cannot queue seconds of the one writer's work before everyone else's. `None`
+    /// when their part is taken: the call is answered busy, nothing done. Free by
+    /// default.
+    fn write_share(&self, _user: &str, _weight: usize) -> Option<Hold> {
+        Some(Hold::free())
     }
 }
 
-/// What [`ProducerHooks::render_slot`] hands out: held until dropped.
-pub struct RenderSlot {
+/// What [`ProducerHooks::render_slot`] and [`ProducerHooks::write_share`] hand out:
+/// held until dropped.
+pub struct Hold {
     /// Kept only to be dropped with the slot.
     _guard: Option<Box<dyn Send>>,
 }
 
-impl RenderSlot {
+impl Hold {
     /// No bound.
     pub fn free() -> Self {
         Self { _guard: None }
@@ -61,7 +72,8 @@ impl RenderSlot {
     }
 }
 
-/// No render slot came free in time: a server fault the consumer may retry.
+/// No render slot came free in time, or the user's part of the waiting writes is
+/// taken: a server fault the consumer may retry.
 fn busy() -> WsrpFault {
     WsrpFault::OperationFailed("the producer is busy; retry shortly".into())
 }
@@ -845,6 +857,14 @@ impl Producer {
         }
         req.name = Some(action.to_owned());
         req.params = form_parameters(interaction, namespace);
+        let _share = match req.viewer.user() {
+            Some(user) => Some(
+                self.hooks
+                    .write_share(&user.user_id, target.widget.action_weight(&req.params))
+                    .ok_or_else(busy)?,
+            ),
+            None => None,
+        };
         self.take_profile(&req);
         let mut done = runtime
             .block_on(target.widget.action(&req))

@@ -16,11 +16,30 @@
       question before an action that cannot simply be undone asked by confirm(). #}
   localTimes(root());
   asksHere(root());
+  {#- A form the browser posts itself (to another origin, where the host's address
+      is not the portal's, or in a browser too old for the rest) is refused a second
+      press for ten seconds, or until the page comes back from the back/forward
+      cache: a double click sent the action twice, and the page showed the second
+      answer ("no longer pending") to what the first had done. Ten seconds, not for
+      good: a person who stopped the page's loading may press again. #}
+  var postedAt = 0;
+  function posted(event) {
+    var el = root(), form = event.target;
+    if (event.defaultPrevented || !el || !el.contains(form) || !/^post$/i.test(form.getAttribute("method"))) {
+      return;
+    }
+    if (Date.now() - postedAt < 10000) {
+      event.preventDefault();
+    } else {
+      postedAt = Date.now();
+    }
+  }
   {#- SubmitEvent.submitter carries which button was pressed, and with it the bulk
       buttons' action and p_auth: a browser without it keeps the plain forms. #}
   if (!window.fetch || !window.DOMParser || !document.addEventListener ||
       !window.SubmitEvent || !("submitter" in window.SubmitEvent.prototype)) {
     asksOnClick();
+    document.addEventListener("submit", posted);
     return;
   }
 
@@ -412,6 +431,7 @@
       return;
     }
     if (!enhanced) {
+      posted(event);
       return;
     }
     event.preventDefault();
@@ -441,8 +461,15 @@
       submitter.setAttribute("data-enhance-disabled", "");
     }
     busy(true);
+    {#- Offline before it was sent: nothing will be. Read now, since offline after a
+        failed fetch may have come after the action reached the host. #}
+    var offline = navigator.onLine === false;
+    {#- The page is leaving once the form is posted or another page loaded:
+        `pending` stays, so that no press meanwhile sends a second action, and
+        only the marks go. #}
     function native() {
       busy(false);
+      pending = true;
       if (submitter) {
         submitter.removeAttribute("aria-disabled");
         submitter.removeAttribute("data-enhance-disabled");
@@ -493,11 +520,14 @@
           (the action's address, taken again, could act again; a page that was itself
           a post's answer, the browser asks before posting it again). #}
       var inline = !response.redirected && response.status === 200;
-      var elsewhere = inline ? function () {
-        location.reload();
-      } : function () {
-        location.assign(response.url);
-      };
+      function elsewhere() {
+        pending = true;
+        if (inline) {
+          location.reload();
+        } else {
+          location.assign(response.url);
+        }
+      }
       if (!response.redirected && !inline && (response.status < 500 || busy503)) {
         {#- The host refused before acting (expired form, bad input), or was too busy
             to take the action and did nothing (its 503 says when to retry): it
@@ -547,7 +577,7 @@
       }
       {#- Offline, nothing was sent: the form is posted the ordinary way, and the
           browser says it is offline where Back brings the form back as filled in. #}
-      if (navigator.onLine === false) {
+      if (offline) {
         native();
         return;
       }
@@ -698,6 +728,7 @@
     if (!event.persisted || !el) {
       return;
     }
+    postedAt = 0;
     busy(false);
     Array.prototype.forEach.call(el.querySelectorAll("[data-enhance-disabled]"), function (x) {
       x.removeAttribute("data-enhance-disabled");

@@ -1732,3 +1732,248 @@ def test_view_more_in_notifications_gives_the_focus_to_the_first_new_request(bro
     finally:
         context.close()
         stop_server(proc)
+
+
+def other_origin(page):
+    """Points the placement's post forms at the host under its other loopback name
+    (127.0.0.1 and localhost are two origins): the script leaves such a form to the
+    browser, as it does where the host's public address is not the portal's. The
+    page's context must bypass the demo's CSP, whose form-action is its own origin
+    (a portal's page would name the host's)."""
+    page.evaluate(
+        "(sel) => document.querySelectorAll(sel + ' form[method=post]').forEach((f) => {"
+        " const u = new URL(f.action); u.hostname = u.hostname === 'localhost' ? '127.0.0.1' : 'localhost';"
+        " f.action = u.href; })", CC)
+
+
+@pytest.mark.parametrize("old", [False, True], ids=["another-origin", "old-browser"])
+def test_a_form_the_browser_posts_is_sent_once_however_often_it_is_pressed(demo, browser, old):
+    """A form the browser posts itself (to the host on another origin, or in a browser
+    too old for the script's own posting) is sent once for a double press: the
+    second press, while the first is on its way, is refused, and the page shows the
+    first one's answer."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US", bypass_csp=not old)
+    page = context.new_page()
+    if old:
+        page.add_init_script("delete SubmitEvent.prototype.submitter")
+    me = Person(page, demo)
+    held, seen = [], []
+    try:
+        me.become("richard.roe" if old else "jane.doe")
+        me.open_person("Jane Doe" if old else "Richard Roe")
+        if not old:
+            other_origin(page)
+
+        def hold(route):
+            seen.append("post")
+            held.append(route)
+
+        page.route("**/actions/follow*", hold)
+        page.on("request", lambda r: seen.append("second press") if "second-press" in r.url else None)
+        # Pressed twice by the page's own code, the second time once the first post is
+        # on its way (Playwright's own calls wait for the navigation, which the route
+        # holds); a request says when the second press was made.
+        page.locator(f"{CC} button", has_text=EN["follow"]).first.evaluate(
+            "(b) => { b.click(); setTimeout(() => { b.click(); fetch('/healthz?second-press'); }, 700); }")
+        until(page, lambda: "second press" in seen, "the second press")
+        page.wait_for_timeout(500)
+        assert seen[0] == "post", f"the second press came before the first post: {seen}"
+        assert held[0].request.is_navigation_request(), "posted by the browser, not the script"
+        assert len(held) == 1, [r.request.url for r in held]
+        # Let go, the held post goes on to the host.
+        with page.expect_navigation():
+            page.unroute("**/actions/follow*")
+        assert me.alert(CC) == EN["you-are-now-following-this-user"]
+    finally:
+        context.close()
+
+
+def test_a_press_while_the_page_is_leaving_sends_nothing(demo, browser):
+    """A busy host's refusal is posted again the ordinary way; while that page
+    loads, another press sends no second action."""
+    context, page = english_page(browser)
+    # Once the refused action is posted again the ordinary way, Connect is pressed,
+    # and a request says it was.
+    page.add_init_script(
+        "const submit = HTMLFormElement.prototype.submit;"
+        "HTMLFormElement.prototype.submit = function () { submit.call(this); setTimeout(() => {"
+        f" [...document.querySelectorAll('{CC} button')].find((b) => b.textContent.trim() === {EN['connect']!r}).click();"
+        " fetch('/healthz?second-press'); }, 300); };")
+    me = Person(page, demo)
+    calls, seen = [], []
+
+    def busy_then_held(route):
+        calls.append(route)
+        if len(calls) == 1:
+            route.fulfill(status=503, headers={"Retry-After": "1"}, body="busy")
+
+    try:
+        me.become("jose.alvarez")
+        me.open_person("François Lefèvre")
+        page.route("**/actions/**", busy_then_held)
+        page.on("request", lambda r: seen.append(r.url) if "second-press" in r.url else None)
+        page.locator(f"{CC} button", has_text=EN["follow"]).first.evaluate("(b) => { b.click(); }")
+        until(page, lambda: seen, "Connect pressed while the page leaves")
+        page.wait_for_timeout(500)
+        assert calls[1].request.is_navigation_request(), "posted again by the browser"
+        assert len(calls) == 2, [c.request.url for c in calls]
+        with page.expect_navigation():
+            page.unroute("**/actions/**")
+        assert me.alert(CC) == EN["you-are-now-following-this-user"]
+    finally:
+        context.close()
+
+
+def test_a_connection_lost_after_sending_posts_nothing_again(demo, browser):
+    """The network gone while the action was on its way leaves the browser offline
+    when the fetch fails, but the host may have acted: the form is not posted again;
+    the page is loaded afresh and says the action could not be confirmed."""
+    context, page = english_page(browser)
+    # A post the ordinary way is counted, not sent.
+    page.add_init_script(
+        "HTMLFormElement.prototype.submit = function () { window.__posted = (window.__posted || 0) + 1; }")
+    me = Person(page, demo)
+    sent = []
+
+    def lost(route):
+        sent.append(route.request.url)
+        context.set_offline(True)
+        route.abort("internetdisconnected")
+
+    try:
+        me.become("francois.lefevre")
+        me.open_person("José Álvarez")
+        page.route("**/actions/follow*", lost)
+        me.press(CC, EN["follow"])
+        until(page, lambda: sent, "the action sent")
+        page.wait_for_timeout(1000)
+        assert not page.evaluate("window.__posted || 0"), "the action was posted again"
+        assert len(sent) == 1, sent
+        context.set_offline(False)
+        page.unroute("**/actions/follow*")
+        page.reload()
+        page.locator(f"{CC} [role=alert]", has_text=EN["your-last-action-could-not-be-confirmed"]).wait_for()
+    finally:
+        context.close()
+
+
+def test_a_contrast_theme_keeps_the_states_it_would_draw_away(demo, browser):
+    """Windows' contrast themes (forced colors) draw no backgrounds or box shadows:
+    a busy placement still shows its bar, the current tab alone its underline."""
+    context, page = english_page(browser)
+    page.emulate_media(forced_colors="active")
+    me = Person(page, demo)
+    held = []
+    try:
+        me.become("taro.yamada")
+        assert page.evaluate("matchMedia('(forced-colors: active)').matches"), "a contrast theme's page"
+        underlines = page.locator(f"{CC} .nav-underline .nav-link").evaluate_all(
+            "(ts) => ts.map((t) => [t.hasAttribute('aria-current') || t.classList.contains('active'),"
+            " getComputedStyle(t).borderBottomColor])")
+        current = {colour for on, colour in underlines if on}
+        others = {colour for on, colour in underlines if not on}
+        canvas = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert len(current) == 1 and others == {canvas} and canvas not in current, (underlines, canvas)
+        me.open_person("Jane Doe")
+        page.route("**/actions/follow*", lambda route: held.append(route))
+        me.press(CC, EN["follow"])
+        until(page, lambda: held, "the action on its way")
+        bar = page.evaluate(
+            "() => { const b = getComputedStyle(document.querySelector('[aria-busy=true]'));"
+            " return [b.borderTopStyle, b.borderTopWidth]; }")
+        assert bar == ["solid", "3px"], bar
+    finally:
+        context.close()
+
+
+def test_a_contrast_theme_shows_which_question_is_open_without_the_script(demo, browser):
+    """Without the script, an opened question's summary is told from a closed one by
+    its weight, which a contrast theme keeps, not by its background alone."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US",
+                                  java_script_enabled=False, forced_colors="active")
+    page = context.new_page()
+    me = Person(page, demo)
+    try:
+        me.become("sara.cohen")
+        summary = page.locator(f"{CC} form.contacts-bulk summary", has_text=EN["block"])
+        closed = summary.evaluate("(s) => getComputedStyle(s).fontWeight")
+        summary.click()
+        opened = summary.evaluate("(s) => getComputedStyle(s).fontWeight")
+        assert int(opened) > int(closed), (closed, opened)
+    finally:
+        context.close()
+
+
+def test_more_contrast_darkens_secondary_text(demo, browser):
+    """Asked for more contrast, the secondary text (a person's job title, the
+    counts) reads at 7:1 on white, WCAG's enhanced level."""
+    context, page = english_page(browser)
+
+    def ratio():
+        rgb = page.locator(f"{CC} .list-group-subtitle, {CC} .list-group-subtext").first.evaluate(
+            "(e) => getComputedStyle(e).color.match(/\\d+/g).slice(0, 3).map(Number)")
+
+        def linear(v):
+            v /= 255
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+        lum = 0.2126 * linear(rgb[0]) + 0.7152 * linear(rgb[1]) + 0.0722 * linear(rgb[2])
+        return 1.05 / (lum + 0.05)
+
+    try:
+        page.goto(f"{demo}/")
+        plain = ratio()
+        page.emulate_media(contrast="more")
+        assert page.evaluate("matchMedia('(prefers-contrast: more)').matches")
+        assert plain < 7 <= ratio(), (plain, ratio())
+    finally:
+        context.close()
+
+
+def test_a_printed_list_is_its_people_without_buttons(demo, browser):
+    """Printed, the page is the list of people: no buttons, search or page header."""
+    context, page = english_page(browser)
+    try:
+        page.goto(f"{demo}/")
+        page.emulate_media(media="print")
+        assert page.locator(f"{CC} a.list-group-title").first.is_visible()
+        assert page.locator(f"{CC} .btn:visible").count() == 0
+        assert not page.locator(f"{CC} form[role=search]").is_visible()
+        assert not page.locator(".demo-header").is_visible()
+    finally:
+        context.close()
+
+
+def test_a_press_while_the_answers_page_loads_sends_nothing(demo, browser):
+    """An answer the script cannot show sends the browser to the page the host named;
+    a press while that page loads sends no second action."""
+    context, page = english_page(browser)
+    me = Person(page, demo)
+    held, seen, actions = [], [], []
+
+    def hold_pages(route):
+        if route.request.is_navigation_request():
+            held.append(route)
+        else:
+            route.continue_()
+
+    try:
+        me.become("hiro.tanaka")
+        me.open_person("Richard Roe")
+        # The parser broken, and Connect pressed a moment after it failed.
+        page.evaluate(
+            "([sel, label]) => { DOMParser.prototype.parseFromString = () => { setTimeout(() => {"
+            " [...document.querySelectorAll(sel + ' button')].find((b) => b.textContent.trim() === label).click();"
+            " fetch('/healthz?second-press'); }, 300); throw new Error('broken'); }; }", [CC, EN["connect"]])
+        page.route(f"{demo}/**", hold_pages)
+        page.on("request", lambda r: actions.append(r.url) if "/actions/" in r.url else None)
+        page.on("request", lambda r: seen.append(r.url) if "second-press" in r.url else None)
+        page.locator(f"{CC} button", has_text=EN["follow"]).first.evaluate("(b) => b.click()")
+        until(page, lambda: seen, "Connect pressed while the page loads")
+        page.wait_for_timeout(500)
+        assert held, "the page the host named is loading"
+        assert len(actions) == 1 and actions[0].endswith("/actions/follow"), actions
+        with page.expect_navigation():
+            page.unroute(f"{demo}/**")
+        assert me.alert(CC) == EN["you-are-now-following-this-user"]
+    finally:
+        context.close()

@@ -31,7 +31,7 @@ pub fn done_key(done: Done) -> &'static str {
         Done::RequestWithdrawn => "you-have-withdrawn-the-connection-request",
         Done::EntryCreated { .. } => "you-have-successfully-added-a-new-contact",
         Done::EntryUpdated { .. } => "you-have-successfully-updated-the-contact",
-        Done::EntryDeleted => "the-contact-was-deleted",
+        Done::EntryDeleted | Done::EntryGone => "the-contact-was-deleted",
     }
 }
 
