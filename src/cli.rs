@@ -259,6 +259,12 @@ pub fn run(cli: Cli) -> ExitCode {
         }
     };
     init_logging(config.log_format);
+    if let Some(path) = &config.readable_by_all {
+        tracing::warn!(
+            config = %path.display(),
+            "every local user may read the configuration file, and with its secrets sign in to the host as anyone: chmod o-r it (0640, owned by root and the service's group)"
+        );
+    }
     for var in &config.ignored_env {
         tracing::warn!(
             variable = %var,

@@ -39,6 +39,10 @@ pub struct Config {
     /// harness's own, such as `WIDGET_HOST_BIN`): passed over, and logged at start.
     #[serde(skip)]
     pub ignored_env: Vec<String>,
+    /// The configuration file, where every local user may read it (it holds the
+    /// consumers' secrets, with which anyone signs in as anyone): logged at start.
+    #[serde(skip)]
+    pub readable_by_all: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -54,6 +58,7 @@ impl Default for Config {
             limits: Limits::default(),
             consumers: Vec::new(),
             ignored_env: Vec::new(),
+            readable_by_all: None,
         }
     }
 }
@@ -297,6 +302,21 @@ pub struct Overrides {
     pub log_format: Option<LogFormat>,
 }
 
+/// Whether every local user may read `path` (its mode grants "others" read). On
+/// systems without Unix modes, and where the file cannot be looked at, no.
+fn readable_by_all(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o004 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
+}
+
 impl Config {
     /// Builds the configuration from all layers. `env` is passed in (not read from the
     /// process) so tests can exercise it without touching global state.
@@ -309,6 +329,9 @@ impl Config {
             Some(path) => Self::from_file(path)?,
             None => Self::default(),
         };
+        config.readable_by_all = file
+            .filter(|path| readable_by_all(path))
+            .map(Path::to_owned);
         let env: Vec<(String, String)> = env.into_iter().collect();
         config.apply_env(env.iter().cloned())?;
         config.apply_overrides(overrides);
@@ -1839,6 +1862,28 @@ mod tests {
         assert_eq!(
             c.consumers[0].allowed_origins,
             ["https://portal.example.com", "http://intranet:8080"]
+        );
+    }
+
+    /// A configuration file every local user may read (it holds the secrets) is
+    /// named, to be logged at start; one only its owner and group read is not.
+    #[cfg(unix)]
+    #[test]
+    fn a_configuration_file_anyone_may_read_is_named() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:9\"\n").expect("write");
+        let load = || Config::load(Some(&file), Vec::new(), &Overrides::default()).expect("valid");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        assert_eq!(load().readable_by_all.as_deref(), Some(file.as_path()));
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        assert_eq!(load().readable_by_all, None);
+        assert_eq!(
+            Config::load(None, Vec::new(), &Overrides::default())
+                .expect("defaults")
+                .readable_by_all,
+            None
         );
     }
 }

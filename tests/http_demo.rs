@@ -421,6 +421,42 @@ async fn a_bare_start_on_a_real_directory_serves_no_demo() {
     server.stop().await;
 }
 
+/// A directory the demo seeded, into which real people were imported afterwards (a
+/// bare `import-users` into `./data`), serves no demo at the next bare start either:
+/// anyone playing its people would see the real ones.
+#[tokio::test]
+async fn real_people_imported_beside_the_demos_turn_it_off() {
+    let server = common::start(|c, _| c.demo = None).await;
+    let home = client().get(server.url("/")).send().await.expect("get");
+    assert_eq!(home.status(), StatusCode::OK, "the demo, seeded");
+    let dir = server.stop_keeping_data().await;
+    let path = dir.path().join("data").join("widget-host.redb");
+    let social = widget_host::social::Social::open(&path).expect("open");
+    social
+        .upsert_person(widget_host::store::Person {
+            id: "20123".into(),
+            given_name: "Rita".into(),
+            family_name: "Real".into(),
+            ..Default::default()
+        })
+        .expect("person");
+    drop(social);
+    let server = common::start_in(dir, |c, _| c.demo = None).await;
+    let home = client().get(server.url("/")).send().await.expect("get");
+    assert_eq!(
+        home.status(),
+        StatusCode::NOT_FOUND,
+        "a real person beside them"
+    );
+    let switch = client()
+        .get(server.url("/demo/switch?as=ana.lima"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(switch.status(), StatusCode::NOT_FOUND);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn the_demo_is_off_unless_asked_for() {
     let server = common::start(|c, _| c.demo = Some(false)).await;

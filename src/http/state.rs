@@ -216,26 +216,30 @@ impl AppState {
 
         if config.demo_on() {
             let demo_social = social.clone();
-            // Seeded into an empty directory; none of its people in the one there is
-            // a directory the demo did not make (imported into `./data` by a bare
-            // `import-users`).
-            let foreign = tokio::task::spawn_blocking(move || {
+            // Seeded into an empty directory. Anyone else in the one there (imported
+            // into `./data` by a bare `import-users`, before or after the demo ran)
+            // is someone the demo did not make.
+            let others = tokio::task::spawn_blocking(move || {
                 crate::demo::prepare(&demo_social)?;
-                Ok::<_, SocialError>(crate::demo::people::people_left_in(&demo_social)? == 0)
+                let made = crate::demo::people::people_left_in(&demo_social)?;
+                let held = demo_social.read()?.directory_size()?;
+                Ok::<_, SocialError>(held.saturating_sub(made as u64))
             })
             .await
             .map_err(|e| HostError::Startup(format!("demo set-up failed: {e}")))?
             .map_err(|e| HostError::Startup(format!("demo set-up failed: {e}")))?;
-            if foreign && !demo_asked {
-                // Each person the switcher played would be written into that
-                // directory, nameless, and its fifty names would not be in it.
+            if others > 0 && !demo_asked {
+                // Anyone who reaches the demo, playing its people, would see them, and
+                // each person the switcher played would be written in beside them.
                 tracing::warn!(
-                    "the demo portal is off: this data_dir holds a directory the demo did not make, and signing in as its made-up people would add them to it. Configure a [[consumers]] for your portal, or start with --demo to try the demo on this directory anyway"
+                    others,
+                    "the demo portal is off: this data_dir holds people the demo did not make, whom anyone playing its made-up people would see, and to whom signing in as those would add them. Configure a [[consumers]] for your portal, or start with --demo to try the demo on this directory anyway"
                 );
                 config.demo = Some(false);
-            } else if foreign {
+            } else if others > 0 {
                 tracing::warn!(
-                    "the demo portal serves a directory it did not make: each of its made-up people signed in as is added to it"
+                    others,
+                    "the demo portal serves a directory with people it did not make: anyone who reaches it sees them, each of its made-up people signed in as is added to it, and playing one whose id a real person holds (jane.doe) acts as that person"
                 );
             }
         }
@@ -245,6 +249,14 @@ impl AppState {
                 tracing::warn!(
                     listen = %config.listen,
                     "DEMO MODE IS ON AND NOT ON LOOPBACK: anyone who can reach this address can act as any demo person. Use --no-demo for a real deployment."
+                );
+            }
+            // Asked for beside a real portal, or served at a public address through a
+            // proxy (which reaches the host on loopback, so the warning above is not
+            // said): its switcher is then on the same host as real people.
+            if serves_portals || config.public_url.is_some() {
+                tracing::warn!(
+                    "DEMO MODE IS ON beside a portal's configuration (a [[consumers]] or public_url): anyone who reaches the demo's pages can act as any of its people. Use --no-demo once you have tried it."
                 );
             }
         } else {
@@ -582,6 +594,31 @@ fn opened(social: &Social, path: &std::path::Path, new: bool, serves_portals: bo
             "a new, empty database was created: if this host should serve an existing directory, check data_dir (a relative one follows the working folder)"
         );
     }
+    for warning in exposed(path) {
+        tracing::warn!("{warning}");
+    }
+}
+
+/// What others than the database's owner may do to it, said at start. The host makes
+/// its files and folders its owner's alone; ones copied in, or made by an older
+/// release, keep what they were given.
+fn exposed(path: &std::path::Path) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if let Some(mode) = crate::store::shared_mode(path, 0o077) {
+        warnings.push(format!(
+            "the database {} (mode {mode:o}) may be opened by other users than its owner, and holds everyone's personal data and the key that signs forms: chmod 600 it",
+            path.display()
+        ));
+    }
+    if let Some(dir) = path.parent()
+        && let Some(mode) = crate::store::shared_mode(dir, 0o022)
+    {
+        warnings.push(format!(
+            "the data folder {} (mode {mode:o}) may be written to by other users than its owner, who could put a database of their own, whose key they know, in place of this one: chmod go-w it",
+            dir.display()
+        ));
+    }
+    warnings
 }
 
 /// Whether the configuration names any consumer (a portal the host serves).
@@ -730,6 +767,37 @@ pub fn render_slots() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A database others may open, or a data folder others may write to, is said at
+    /// start; one its owner's alone is not.
+    #[cfg(unix)]
+    #[test]
+    fn a_database_others_may_open_is_said_at_start() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("data");
+        crate::store::create_folder(&data).expect("folder");
+        let path = data.join("widget-host.redb");
+        std::fs::write(&path, "").expect("file");
+        let mode = |path: &std::path::Path, mode| {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod")
+        };
+        mode(&path, 0o600);
+        assert_eq!(exposed(&path), Vec::<String>::new());
+        mode(&path, 0o644);
+        let said = exposed(&path);
+        assert!(
+            said.len() == 1 && said[0].contains("(mode 644)") && said[0].contains("chmod 600"),
+            "{said:?}"
+        );
+        mode(&path, 0o600);
+        mode(&data, 0o775);
+        let said = exposed(&path);
+        assert!(
+            said.len() == 1 && said[0].contains("data folder") && said[0].contains("chmod go-w"),
+            "{said:?}"
+        );
+    }
 
     /// A demo listening on every address is opened on this machine at the loopback
     /// address its log prints: its links and redirects go back there.

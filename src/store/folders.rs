@@ -59,11 +59,40 @@ pub fn create_folder(dir: &Path) -> io::Result<()> {
 
 fn create_folder_syncing(dir: &Path, mut sync_name: impl FnMut(&Path)) -> io::Result<()> {
     let made = missing_folders(dir);
-    fs::create_dir_all(dir)?;
+    owner_only_folders().create(dir)?;
     for folder in made.iter().rev() {
         sync_name(folder);
     }
     Ok(())
+}
+
+/// What makes the missing folders: its owner's alone on Unix (0700), whatever the
+/// umask. The data folder holds the database, its backups and, for a moment, their
+/// copies; one others may write (umask 002) would let them put a database of their
+/// own in its place, whose host key they know.
+fn owner_only_folders() -> fs::DirBuilder {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+}
+
+/// The permission bits of `path` where any of `shared` (say 0o077, anyone but its
+/// owner) is set; `None` where none is, on systems without Unix modes, and where
+/// the path cannot be looked at.
+pub fn shared_mode(path: &Path, shared: u32) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & shared != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, shared);
+        None
+    }
 }
 
 /// `dir` and the folders above it that do not exist yet, deepest first.
@@ -101,6 +130,22 @@ mod tests {
         let mut synced = Vec::new();
         create_folder_syncing(&deep, |folder| synced.push(folder.to_path_buf())).expect("create");
         assert!(deep.is_dir());
+        // Each made its owner's alone, whatever the umask (tests run under 022).
+        #[cfg(unix)]
+        for made in [root.path().join("a"), root.path().join("a/b"), deep.clone()] {
+            assert_eq!(shared_mode(&made, 0o777), Some(0o700), "{}", made.display());
+            assert_eq!(shared_mode(&made, 0o077), None, "{}", made.display());
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let file = deep.join("f");
+            fs::write(&file, "").expect("file");
+            fs::set_permissions(&file, fs::Permissions::from_mode(0o640)).expect("chmod");
+            assert_eq!(shared_mode(&file, 0o077), Some(0o640));
+            assert_eq!(shared_mode(&file, 0o007), None);
+            assert_eq!(shared_mode(&deep.join("none"), 0o077), None);
+        }
         // Each new name is synced into the folder that holds it, from the top down.
         assert_eq!(
             synced,

@@ -26,7 +26,7 @@ pub use backup::{
     has_redb_signature, inspect_file, remove_stale_temporaries, restore_file,
 };
 pub use error::StoreError;
-pub use folders::create_folder;
+pub use folders::{create_folder, shared_mode};
 pub use graph::{Edge, Entry, Graph, RequestStatus, SocialRequest};
 pub use invariants::{Violation, check_invariants};
 pub use normalize::{
