@@ -538,6 +538,14 @@ impl ProducerHooks for DirectoryHooks {
         let wrote = match self.social.profile_changes(&user.user_id, &user.profile) {
             Ok(false) => return self.claims.applied(user, ticket),
             Ok(true) => {
+                // In the person's part of the waiting writes, as a native refresh's
+                // write is (`in_write_slot`): past it, the profile waits for their
+                // next call, as one whose write failed does.
+                let Some(_share) =
+                    persons_share(&self.write_shares, &self.named_shares, &user.user_id, 1)
+                else {
+                    return;
+                };
                 // As a native refresh does (`ClaimsMemo::writing`): two calls of one
                 // person with different claims may commit in either order.
                 let writing = self.claims.writing(&user.user_id, ticket);
@@ -767,6 +775,48 @@ pub fn render_slots() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A WSRP profile's write takes the person's part of the waiting writes, as a
+    /// native refresh's does: with it all held, the profile is not written (nor
+    /// remembered as applied), and the next call writes it.
+    #[test]
+    fn a_wsrp_profile_write_takes_the_persons_share() {
+        let social = Social::in_memory().expect("store");
+        let hooks = DirectoryHooks {
+            social: social.clone(),
+            claims: Arc::default(),
+            render_slots: Arc::new(BlockingSlots::new(1)),
+            write_shares: super::super::shares::Shares::new(1),
+            named_shares: super::super::shares::Shares::new(WRITES_NAMED_AT_ONCE),
+            slot_wait: std::time::Duration::from_secs(1),
+        };
+        let user = PortalUser {
+            user_id: "wanda".into(),
+            consumer: "portal".into(),
+            roles: Vec::new(),
+            profile: crate::portal::Profile {
+                given_name: Some("Wanda".into()),
+                ..Default::default()
+            },
+        };
+        let known = || {
+            social
+                .read()
+                .expect("read")
+                .person("wanda")
+                .expect("person")
+                .is_some()
+        };
+        let held = hooks
+            .write_shares
+            .take("wanda", 1)
+            .expect("all of her part");
+        hooks.refresh_profile(&user);
+        assert!(!known(), "written past her share");
+        drop(held);
+        hooks.refresh_profile(&user);
+        assert!(known(), "written once her share is free");
+    }
 
     /// A database others may open, or a data folder others may write to, is said at
     /// start; one its owner's alone is not.

@@ -5,7 +5,7 @@
 //! transaction untouched.
 
 use crate::store::{
-    Edge, Entry, Graph, Relationship, RequestStatus, StoreError, UserId, is_portal_user_id,
+    Edge, Entry, EntryId, Graph, Relationship, RequestStatus, StoreError, UserId, is_portal_user_id,
 };
 
 use super::outcome::{Done, Outcome, Refusal, TargetOutcome};
@@ -316,12 +316,13 @@ pub fn is_valid_email(email: &str) -> bool {
         && !domain.contains('@')
         && domain.contains('.')
         && domain.split('.').all(label_ok)
-        // Nor a character drawn as nothing (a zero-width space, a direction mark):
-        // `ann\u{200B}@example.com` shows as Ann's address on a card while its
-        // `mailto:` writes to another mailbox.
-        && !email
-            .chars()
-            .any(|c| c.is_whitespace() || crate::store::is_invisible(c))
+        // Nor a character drawn as nothing (a zero-width space, a direction mark, a
+        // soft hyphen, a variation selector or tag): `ann\u{200B}@example.com` shows
+        // as Ann's address on a card while its `mailto:` writes to another mailbox.
+        && email.chars().all(|c| {
+            crate::store::is_shown(c)
+                && !matches!(c, '\u{FE00}'..='\u{FE0F}' | '\u{E0000}'..='\u{E007F}')
+        })
 }
 
 /// A personal contact's longest name, in characters: the entry form's `maxlength`,
@@ -376,8 +377,17 @@ fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
     };
     // Composed (NFC), so that one address typed as `é` and again as `e` with a
     // combining accent is one address to the check that keeps them unique.
-    let email: String = draft.email_address.trim().nfc().collect();
+    let typed = draft.email_address.trim();
+    let email: String = typed.nfc().collect();
     let email = email.as_str();
+    // A contact saved before addresses were composed is held under the form it was
+    // typed in: found under either, it is not added a second time.
+    let held_under = |g: &G| -> Result<Option<EntryId>, StoreError> {
+        match g.entry_by_email(me, email)? {
+            None if typed != email => g.entry_by_email(me, typed),
+            found => Ok(found),
+        }
+    };
     let comments = one_line_break_each(&without_overrides(&draft.comments));
     if full_name.is_empty() {
         return Ok(Err(Refusal::NameRequired));
@@ -393,10 +403,10 @@ fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
     // is so, and the second answer says so too, not that the address is taken (or,
     // at the limit, that there is no room) after the first one saved it.
     if draft.entry_id.is_none()
-        && let Some(existing) = g.entry_by_email(me, email)?
+        && let Some(existing) = held_under(g)?
         && let Some(e) = g.entry(existing)?
         && e.full_name == full_name
-        && e.email_address == email
+        && (e.email_address == email || e.email_address == typed)
         && e.comments == comments
     {
         return Ok(Ok(Done::EntryCreated { entry_id: existing }));
@@ -409,7 +419,7 @@ fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
     } else if g.entry_count(me)? >= MAX_CONTACTS {
         return Ok(Err(Refusal::TooManyContacts));
     }
-    if let Some(existing) = g.entry_by_email(me, email)?
+    if let Some(existing) = held_under(g)?
         && Some(existing) != draft.entry_id
     {
         return Ok(Err(Refusal::DuplicateEmail));
@@ -485,6 +495,45 @@ mod tests {
         assert_eq!(g.edges(), vec![(Edge::Block, a, b)]);
     }
 
+    /// A contact saved before addresses were composed (NFC) is held under the form
+    /// it was typed in: the same address typed so again is refused as taken, and sent
+    /// again whole is the one saved; its edit keeps its place.
+    #[test]
+    fn a_contact_saved_before_addresses_were_composed_is_found_either_way() {
+        let (mut g, a, _) = graph();
+        let old = g
+            .put_entry(Entry {
+                entry_id: 0,
+                owner: a,
+                full_name: "José".into(),
+                email_address: "jose\u{301}@x.org".into(),
+                comments: String::new(),
+            })
+            .unwrap();
+        let save = |g: &mut MemGraph, entry_id, name: &str| {
+            let draft = EntryDraft {
+                entry_id,
+                full_name: name.into(),
+                email_address: "jose\u{301}@x.org".into(),
+                comments: String::new(),
+            };
+            apply(g, "a", &Action::SaveEntry(draft), 7).unwrap().first()
+        };
+        assert_eq!(save(&mut g, None, "Another"), Err(Refusal::DuplicateEmail));
+        assert_eq!(
+            save(&mut g, None, "José"),
+            Ok(Done::EntryCreated { entry_id: old })
+        );
+        assert_eq!(
+            save(&mut g, Some(old), "José A."),
+            Ok(Done::EntryUpdated { entry_id: old })
+        );
+        assert_eq!(
+            g.entry(old).unwrap().unwrap().email_address,
+            "jos\u{e9}@x.org"
+        );
+    }
+
     #[test]
     fn emails_are_checked() {
         for ok in [
@@ -523,6 +572,9 @@ mod tests {
             "\u{FEFF}ann@example.com",
             "ann\u{200E}@example.com",
             "ann\u{202E}@example.com",
+            "ann\u{AD}@example.com",
+            "ann@example\u{FE0F}.com",
+            "ann\u{E0041}@example.com",
         ] {
             assert!(!is_valid_email(bad), "{bad}");
         }

@@ -16,22 +16,32 @@
       question before an action that cannot simply be undone asked by confirm(). #}
   localTimes(root());
   asksHere(root());
-  {#- A form the browser posts itself (to another origin, where the host's address
-      is not the portal's, or in a browser too old for the rest) is refused a second
-      press for ten seconds, or until the page comes back from the back/forward
-      cache: a double click sent the action twice, and the page showed the second
-      answer ("no longer pending") to what the first had done. Ten seconds, not for
-      good: a person who stopped the page's loading may press again. #}
-  var postedAt = 0;
+  {#- Once a form is posted the ordinary way (by the browser itself: to another
+      origin, where the host's address is not the portal's, or in a browser too old
+      for the rest; or by this script, handing over) or another page is loading, the
+      page is leaving: for ten seconds, or until it comes back from the back/forward
+      cache, no press sends an action, nor asks its question. A double click sent
+      the action twice, and the page showed the second answer ("no longer pending")
+      to what the first had done. Ten seconds, not for good: a person who stopped
+      the page's loading may press again. #}
+  var leftAt = 0;
+  function leaving() {
+    return Date.now() - leftAt < 10000;
+  }
   function posted(event) {
     var el = root(), form = event.target;
     if (event.defaultPrevented || !el || !el.contains(form) || !/^post$/i.test(form.getAttribute("method"))) {
       return;
     }
-    if (Date.now() - postedAt < 10000) {
+    if (leaving()) {
       event.preventDefault();
     } else {
-      postedAt = Date.now();
+      leftAt = Date.now();
+    }
+  }
+  function back(event) {
+    if (event.persisted) {
+      leftAt = 0;
     }
   }
   {#- SubmitEvent.submitter carries which button was pressed, and with it the bulk
@@ -40,6 +50,7 @@
       !window.SubmitEvent || !("submitter" in window.SubmitEvent.prototype)) {
     asksOnClick();
     document.addEventListener("submit", posted);
+    window.addEventListener("pageshow", back);
     return;
   }
 
@@ -55,7 +66,7 @@
     document.addEventListener("click", function (event) {
       var el = root();
       var button = event.target && event.target.closest ? event.target.closest("button[data-confirm]") : null;
-      if (event.defaultPrevented || !button || !el || !el.contains(button) || nothingTicked(button)) {
+      if (event.defaultPrevented || !button || !el || !el.contains(button) || nothingTicked(button) || leaving()) {
         return;
       }
       if (!confirm(button.getAttribute("data-confirm"))) {
@@ -419,7 +430,7 @@
     var submitter = event.submitter || null;
     var action = scripted(form, submitter);
     var enhanced = action !== null;
-    if (enhanced && pending) {
+    if (enhanced ? pending || leaving() : /^post$/i.test(form.getAttribute("method")) && leaving()) {
       event.preventDefault();
       return;
     }
@@ -464,12 +475,9 @@
     {#- Offline before it was sent: nothing will be. Read now, since offline after a
         failed fetch may have come after the action reached the host. #}
     var offline = navigator.onLine === false;
-    {#- The page is leaving once the form is posted or another page loaded:
-        `pending` stays, so that no press meanwhile sends a second action, and
-        only the marks go. #}
     function native() {
       busy(false);
-      pending = true;
+      leftAt = Date.now();
       if (submitter) {
         submitter.removeAttribute("aria-disabled");
         submitter.removeAttribute("data-enhance-disabled");
@@ -521,7 +529,7 @@
           a post's answer, the browser asks before posting it again). #}
       var inline = !response.redirected && response.status === 200;
       function elsewhere() {
-        pending = true;
+        leftAt = Date.now();
         if (inline) {
           location.reload();
         } else {
@@ -725,10 +733,10 @@
       and with its pressed button marked disabled: undo both. #}
   function restored(event) {
     var el = root();
+    back(event);
     if (!event.persisted || !el) {
       return;
     }
-    postedAt = 0;
     busy(false);
     Array.prototype.forEach.call(el.querySelectorAll("[data-enhance-disabled]"), function (x) {
       x.removeAttribute("data-enhance-disabled");

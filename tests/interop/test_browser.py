@@ -1977,3 +1977,73 @@ def test_a_press_while_the_answers_page_loads_sends_nothing(demo, browser):
         assert me.alert(CC) == EN["you-are-now-following-this-user"]
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("old", [False, True], ids=["another-origin", "old-browser"])
+def test_a_second_press_while_the_page_leaves_asks_nothing(demo, browser, old):
+    """A second press of Block while the first one's post is on its way asks no
+    question: it would not act on the answer."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US", bypass_csp=not old)
+    page = context.new_page()
+    if old:
+        page.add_init_script("delete SubmitEvent.prototype.submitter")
+    asked, held, seen = [], [], []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    me = Person(page, demo)
+
+    def hold(route):
+        seen.append("post")
+        held.append(route)
+
+    try:
+        me.become("richard.roe" if old else "jane.doe")
+        me.open_person("Hiroshi Tanaka")
+        if not old:
+            other_origin(page)
+        page.route("**/actions/block*", hold)
+        page.on("request", lambda r: seen.append("second press") if "second-press" in r.url else None)
+        page.locator(f"{CC} button[data-confirm]", has_text=EN["block"]).first.evaluate(
+            "(b) => { b.click(); setTimeout(() => { b.click(); fetch('/healthz?second-press'); }, 700); }")
+        until(page, lambda: "second press" in seen, "the second press")
+        page.wait_for_timeout(500)
+        assert seen[0] == "post", f"the second press came before the first post: {seen}"
+        assert len(asked) == 1 and len(held) == 1, (asked, [r.request.url for r in held])
+        with page.expect_navigation():
+            page.unroute("**/actions/block*")
+        assert me.alert(CC) == EN["you-have-blocked-this-user"]
+    finally:
+        context.close()
+
+
+def test_a_page_whose_loading_was_stopped_takes_presses_again(demo, browser):
+    """A busy host's refusal is posted again the ordinary way; where the person stops
+    that page's loading, the page stays as it was, and after ten seconds a press
+    acts again rather than being swallowed for good."""
+    context, page = english_page(browser)
+    # The post the ordinary way is stopped, as the browser's Stop button would.
+    page.add_init_script(
+        "const submit = HTMLFormElement.prototype.submit;"
+        "HTMLFormElement.prototype.submit = function () { submit.call(this); setTimeout(() => window.stop(), 300); };")
+    me = Person(page, demo)
+    calls = []
+
+    def busy_then_held_then_through(route):
+        calls.append(route)
+        if len(calls) == 1:
+            route.fulfill(status=503, headers={"Retry-After": "1"}, body="busy")
+        elif len(calls) > 2:
+            route.continue_()
+
+    try:
+        me.become("sara.cohen")
+        me.open_person("Ingrid Larsen")
+        page.route("**/actions/follow*", busy_then_held_then_through)
+        page.locator(f"{CC} button", has_text=EN["follow"]).first.evaluate("(b) => { b.click(); }")
+        until(page, lambda: len(calls) == 2, "the refused action posted again")
+        page.wait_for_timeout(10_500)
+        assert page.locator(f"{CC} .card-title", has_text="Ingrid Larsen").count() == 1, "the page stayed"
+        me.press(CC, EN["follow"])
+        assert me.alert(CC) == EN["you-are-now-following-this-user"]
+        assert len(calls) == 3, [c.request.url for c in calls]
+    finally:
+        context.close()
