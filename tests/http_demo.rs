@@ -384,6 +384,20 @@ async fn with_no_consumers_configured_the_demo_is_on() {
     server.stop().await;
 }
 
+/// Writes a person the demo did not make into the database at `path`, as an import
+/// would.
+fn import_a_real_person(path: &std::path::Path) {
+    let social = widget_host::social::Social::open(path).expect("open");
+    social
+        .upsert_person(widget_host::store::Person {
+            id: "20123".into(),
+            given_name: "Rita".into(),
+            family_name: "Real".into(),
+            ..Default::default()
+        })
+        .expect("person");
+}
+
 /// A bare start on a directory the demo did not make (imported into `./data` by a bare
 /// `import-users`) serves no demo: its switcher would write its made-up people into
 /// that directory. Asked for by name, it serves.
@@ -391,15 +405,7 @@ async fn with_no_consumers_configured_the_demo_is_on() {
 async fn a_bare_start_on_a_real_directory_serves_no_demo() {
     let real = |c: &mut widget_host::config::Config| {
         std::fs::create_dir_all(&c.data_dir).expect("data folder");
-        let social = widget_host::social::Social::open(c.database_path()).expect("open");
-        social
-            .upsert_person(widget_host::store::Person {
-                id: "20123".into(),
-                given_name: "Rita".into(),
-                family_name: "Real".into(),
-                ..Default::default()
-            })
-            .expect("person");
+        import_a_real_person(&c.database_path());
     };
     let server = common::start(|c, _| {
         real(c);
@@ -430,17 +436,7 @@ async fn real_people_imported_beside_the_demos_turn_it_off() {
     let home = client().get(server.url("/")).send().await.expect("get");
     assert_eq!(home.status(), StatusCode::OK, "the demo, seeded");
     let dir = server.stop_keeping_data().await;
-    let path = dir.path().join("data").join("widget-host.redb");
-    let social = widget_host::social::Social::open(&path).expect("open");
-    social
-        .upsert_person(widget_host::store::Person {
-            id: "20123".into(),
-            given_name: "Rita".into(),
-            family_name: "Real".into(),
-            ..Default::default()
-        })
-        .expect("person");
-    drop(social);
+    import_a_real_person(&dir.path().join("data").join("widget-host.redb"));
     let server = common::start_in(dir, |c, _| c.demo = None).await;
     let home = client().get(server.url("/")).send().await.expect("get");
     assert_eq!(

@@ -682,7 +682,7 @@ fn a_call_that_finds_no_render_slot_is_answered_busy() {
 
 /// A user whose part of the host's waiting writes is taken (their other actions,
 /// by either protocol, still waiting for the writer) is answered busy: the action
-/// does not run and their profile is not applied, as a native action refused so.
+/// does not run. Their profile is applied first, as a native action's is.
 #[test]
 fn an_action_past_the_users_share_of_writes_is_answered_busy() {
     let f = fixture();
@@ -712,8 +712,8 @@ fn an_action_past_the_users_share_of_writes_is_answered_busy() {
     );
     assert_eq!(
         f.hooks.0.lock().expect("lock").len(),
-        profiles,
-        "the profile was applied"
+        profiles + 1,
+        "the profile first"
     );
     f.hooks.3.store(false, std::sync::atomic::Ordering::SeqCst);
     ok_body(&f.producer.handle("markup", body.as_bytes()));

@@ -319,10 +319,21 @@ pub fn is_valid_email(email: &str) -> bool {
         // Nor a character drawn as nothing (a zero-width space, a direction mark, a
         // soft hyphen, a variation selector or tag): `ann\u{200B}@example.com` shows
         // as Ann's address on a card while its `mailto:` writes to another mailbox.
-        && email.chars().all(|c| {
-            crate::store::is_shown(c)
-                && !matches!(c, '\u{FE00}'..='\u{FE0F}' | '\u{E0000}'..='\u{E007F}')
-        })
+        && email
+            .chars()
+            .all(|c| crate::store::is_shown(c) && !is_default_ignorable(c))
+}
+
+/// Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): characters a
+/// renderer draws as nothing unless it supports them, the variation selectors and
+/// tags among them.
+fn is_default_ignorable(c: char) -> bool {
+    matches!(c,
+        '\u{AD}' | '\u{34F}' | '\u{61C}' | '\u{115F}'..='\u{1160}' | '\u{17B4}'..='\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
 }
 
 /// A personal contact's longest name, in characters: the entry form's `maxlength`,
@@ -381,12 +392,16 @@ fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
     let email: String = typed.nfc().collect();
     let email = email.as_str();
     // A contact saved before addresses were composed is held under the form it was
-    // typed in: found under either, it is not added a second time.
+    // typed in, most likely decomposed (NFD): found under the composed form, the one
+    // typed, or the decomposed one, it is not added a second time.
+    let decomposed: String = typed.nfd().collect();
     let held_under = |g: &G| -> Result<Option<EntryId>, StoreError> {
-        match g.entry_by_email(me, email)? {
-            None if typed != email => g.entry_by_email(me, typed),
-            found => Ok(found),
+        for form in [email, typed, decomposed.as_str()] {
+            if let Some(found) = g.entry_by_email(me, form)? {
+                return Ok(Some(found));
+            }
         }
+        Ok(None)
     };
     let comments = one_line_break_each(&without_overrides(&draft.comments));
     if full_name.is_empty() {
@@ -406,7 +421,7 @@ fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
         && let Some(existing) = held_under(g)?
         && let Some(e) = g.entry(existing)?
         && e.full_name == full_name
-        && (e.email_address == email || e.email_address == typed)
+        && [email, typed, decomposed.as_str()].contains(&e.email_address.as_str())
         && e.comments == comments
     {
         return Ok(Ok(Done::EntryCreated { entry_id: existing }));
@@ -520,6 +535,19 @@ mod tests {
             apply(g, "a", &Action::SaveEntry(draft), 7).unwrap().first()
         };
         assert_eq!(save(&mut g, None, "Another"), Err(Refusal::DuplicateEmail));
+        // Typed precomposed, as keyboards send it, the old contact is found too.
+        let precomposed = EntryDraft {
+            entry_id: None,
+            full_name: "Another".into(),
+            email_address: "jos\u{e9}@x.org".into(),
+            comments: String::new(),
+        };
+        assert_eq!(
+            apply(&mut g, "a", &Action::SaveEntry(precomposed), 7)
+                .unwrap()
+                .first(),
+            Err(Refusal::DuplicateEmail)
+        );
         assert_eq!(
             save(&mut g, None, "José"),
             Ok(Done::EntryCreated { entry_id: old })
@@ -575,6 +603,9 @@ mod tests {
             "ann\u{AD}@example.com",
             "ann@example\u{FE0F}.com",
             "ann\u{E0041}@example.com",
+            "ann\u{E0100}@example.com",
+            "ann\u{180B}@example.com",
+            "ann\u{1BCA0}@example.com",
         ] {
             assert!(!is_valid_email(bad), "{bad}");
         }

@@ -857,6 +857,10 @@ impl Producer {
         }
         req.name = Some(action.to_owned());
         req.params = form_parameters(interaction, namespace);
+        // The profile first, as the native path refreshes it before the action waits
+        // for its share: it describes the caller, whatever becomes of the action, and
+        // its write takes a share of its own, which the action's must not crowd out.
+        self.take_profile(&req);
         let _share = match req.viewer.user() {
             Some(user) => Some(
                 self.hooks
@@ -865,7 +869,6 @@ impl Producer {
             ),
             None => None,
         };
-        self.take_profile(&req);
         let mut done = runtime
             .block_on(target.widget.action(&req))
             .map_err(widget_fault)?;

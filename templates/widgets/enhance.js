@@ -28,9 +28,16 @@
   function leaving() {
     return Date.now() - leftAt < 10000;
   }
+  {#- The pressed button's own method first: the selection toolbar's first button,
+      which Enter on a ticked box presses, is a formmethod="dialog" that goes
+      nowhere. #}
+  function posts(event) {
+    var b = event.submitter;
+    return /^post$/i.test((b && b.getAttribute("formmethod")) || event.target.getAttribute("method"));
+  }
   function posted(event) {
     var el = root(), form = event.target;
-    if (event.defaultPrevented || !el || !el.contains(form) || !/^post$/i.test(form.getAttribute("method"))) {
+    if (event.defaultPrevented || !el || !el.contains(form) || !posts(event)) {
       return;
     }
     if (leaving()) {
@@ -38,6 +45,20 @@
     } else {
       leftAt = Date.now();
     }
+  }
+  {#- The marks of a running request go, the button pressed and a "View more"
+      link included: a page whose loading is stopped stays, and presses again. #}
+  function leave() {
+    leftAt = Date.now();
+    unmark();
+  }
+  function unmark() {
+    var el = root();
+    busy(false);
+    Array.prototype.forEach.call(el ? el.querySelectorAll("[data-enhance-disabled]") : [], function (x) {
+      x.removeAttribute("data-enhance-disabled");
+      x.removeAttribute("aria-disabled");
+    });
   }
   function back(event) {
     if (event.persisted) {
@@ -136,6 +157,7 @@
       action's redirect put there: "You are now following" must not show again just
       after the person pressed Unfollow. An outcome shows only under its seal. #}
   function reloadUnsure() {
+    leave();
     var u = new URL(location.href), seals = [];
     u.searchParams.forEach(function (value, name) {
       if (/_messageAuth$/.test(name)) {
@@ -430,7 +452,7 @@
     var submitter = event.submitter || null;
     var action = scripted(form, submitter);
     var enhanced = action !== null;
-    if (enhanced ? pending || leaving() : /^post$/i.test(form.getAttribute("method")) && leaving()) {
+    if (enhanced ? pending || leaving() : posts(event) && leaving()) {
       event.preventDefault();
       return;
     }
@@ -476,12 +498,7 @@
         failed fetch may have come after the action reached the host. #}
     var offline = navigator.onLine === false;
     function native() {
-      busy(false);
-      leftAt = Date.now();
-      if (submitter) {
-        submitter.removeAttribute("aria-disabled");
-        submitter.removeAttribute("data-enhance-disabled");
-      }
+      leave();
       {#- A plain submission, which this listener lets through. #}
       var input = null;
       if (submitter && submitter.name) {
@@ -529,7 +546,7 @@
           a post's answer, the browser asks before posting it again). #}
       var inline = !response.redirected && response.status === 200;
       function elsewhere() {
-        leftAt = Date.now();
+        leave();
         if (inline) {
           location.reload();
         } else {
@@ -554,6 +571,7 @@
         return null;
       }
       if (!response.ok || !sameOrigin(response.url)) {
+        leave();
         location.assign(response.url);
         return null;
       }
@@ -623,7 +641,7 @@
     event.preventDefault();
     {#- One page at a time: a second click while the first loads would append the
         same rows twice. #}
-    if (pending || link.hasAttribute("data-enhance-disabled")) {
+    if (pending || leaving() || link.hasAttribute("data-enhance-disabled")) {
       return;
     }
     link.setAttribute("data-enhance-disabled", "");
@@ -734,14 +752,9 @@
   function restored(event) {
     var el = root();
     back(event);
-    if (!event.persisted || !el) {
-      return;
+    if (event.persisted && el) {
+      unmark();
     }
-    busy(false);
-    Array.prototype.forEach.call(el.querySelectorAll("[data-enhance-disabled]"), function (x) {
-      x.removeAttribute("data-enhance-disabled");
-      x.removeAttribute("aria-disabled");
-    });
   }
 
   {#- A portal that navigates without loading a new page (Liferay's single-page

@@ -2015,35 +2015,52 @@ def test_a_second_press_while_the_page_leaves_asks_nothing(demo, browser, old):
         context.close()
 
 
-def test_a_page_whose_loading_was_stopped_takes_presses_again(demo, browser):
-    """A busy host's refusal is posted again the ordinary way; where the person stops
-    that page's loading, the page stays as it was, and after ten seconds a press
-    acts again rather than being swallowed for good."""
+@pytest.mark.parametrize("refusal", [503, 502], ids=["busy-posted-again", "gateway-reloaded"])
+def test_a_page_whose_loading_was_stopped_takes_presses_again(demo, browser, refusal):
+    """A busy host's refusal is posted again the ordinary way, and a gateway's
+    failure loads the page afresh; where the person stops that loading, the page
+    stays as it was, and after ten seconds a press acts again rather than being
+    swallowed for good."""
     context, page = english_page(browser)
-    # The post the ordinary way is stopped, as the browser's Stop button would.
+    # The post the ordinary way, or the page's reload, is stopped a moment after it
+    # began, as the browser's Stop button would.
     page.add_init_script(
         "const submit = HTMLFormElement.prototype.submit;"
         "HTMLFormElement.prototype.submit = function () { submit.call(this); setTimeout(() => window.stop(), 300); };")
     me = Person(page, demo)
-    calls = []
+    calls, reloads = [], []
 
-    def busy_then_held_then_through(route):
+    def refused_then_through(route):
         calls.append(route)
         if len(calls) == 1:
-            route.fulfill(status=503, headers={"Retry-After": "1"}, body="busy")
-        elif len(calls) > 2:
+            route.fulfill(status=refusal, headers={"Retry-After": "1"} if refusal == 503 else {}, body="no")
+        elif refusal == 502 or len(calls) > 2:
             route.continue_()
 
+    def hold_the_reload(route):
+        if route.request.is_navigation_request():
+            reloads.append(route)
+        else:
+            route.fallback()  # to the action's route, registered first
+
     try:
-        me.become("sara.cohen")
+        me.become("sara.cohen" if refusal == 503 else "bjorn.andersson")
         me.open_person("Ingrid Larsen")
-        page.route("**/actions/follow*", busy_then_held_then_through)
+        page.route("**/actions/follow*", refused_then_through)
+        if refusal == 502:
+            page.route(f"{demo}/**", hold_the_reload)
+            page.evaluate("() => setTimeout(() => window.stop(), 1500)")
         page.locator(f"{CC} button", has_text=EN["follow"]).first.evaluate("(b) => { b.click(); }")
-        until(page, lambda: len(calls) == 2, "the refused action posted again")
+        if refusal == 503:
+            until(page, lambda: len(calls) == 2, "the refused action posted again")
+        else:
+            until(page, lambda: reloads, "the page loaded afresh")
         page.wait_for_timeout(10_500)
+        if refusal == 502:
+            page.unroute(f"{demo}/**")
         assert page.locator(f"{CC} .card-title", has_text="Ingrid Larsen").count() == 1, "the page stayed"
         me.press(CC, EN["follow"])
         assert me.alert(CC) == EN["you-are-now-following-this-user"]
-        assert len(calls) == 3, [c.request.url for c in calls]
+        assert len(calls) == (3 if refusal == 503 else 2), [c.request.url for c in calls]
     finally:
         context.close()
