@@ -499,7 +499,7 @@
     var offline = navigator.onLine === false;
     function native() {
       leave();
-      {#- A plain submission, which this listener lets through. #}
+      {#- A plain submission, which fires no submit event. #}
       var input = null;
       if (submitter && submitter.name) {
         input = document.createElement("input");
@@ -684,6 +684,7 @@
         }
         if (!nextList || nextList.hasAttribute("data-restarted")) {
           if (!swap(next)) {
+            leave();
             location.assign(link.href);
           }
           return;
@@ -742,6 +743,7 @@
       })
       .catch(function () {
         if (!left(el)) {
+          leave();
           location.assign(link.href);
         }
       });
