@@ -2064,3 +2064,43 @@ def test_a_page_whose_loading_was_stopped_takes_presses_again(demo, browser, ref
         assert len(calls) == (3 if refusal == 503 else 2), [c.request.url for c in calls]
     finally:
         context.close()
+
+
+def test_view_more_waits_while_the_page_leaves(demo, browser):
+    """While the page the host named after an action loads (its answer could not be
+    shown), "View more" fetches nothing: a failure of its own would load another page
+    over the action's answer."""
+    context, page = english_page(browser)
+    held, seen, more = [], [], []
+
+    def hold_pages(route):
+        if route.request.is_navigation_request():
+            held.append(route)
+        else:
+            route.continue_()
+
+    try:
+        Person(page, demo).become("bjorn.andersson")
+        page.goto(f"{demo}/content")
+        page.locator(f"{DIRECTORY} [id$='counts'] a").last.click()  # Find People
+        page.locator(DIRECTORY_ROWS).first.wait_for()
+        page.locator(f"{DIRECTORY_ROWS} input[type=checkbox]").first.check(force=True)
+        # The parser broken, and "View more" pressed a moment after it failed.
+        page.evaluate(
+            "(sel) => { DOMParser.prototype.parseFromString = () => { setTimeout(() => {"
+            " document.querySelector(sel + ' a[data-view-more]').click();"
+            " fetch('/healthz?second-press'); }, 300); throw new Error('broken'); }; }", DIRECTORY)
+        page.route(f"{demo}/**", hold_pages)
+        page.on("request", lambda r: seen.append(r.url) if "second-press" in r.url else None)
+        page.on("request", lambda r: more.append(r.url)
+                if "_cursor=" in r.url and not r.is_navigation_request() else None)
+        page.locator(f"{DIRECTORY} form[id$='_bulk']").get_by_role("button", name=EN["follow"], exact=True) \
+            .evaluate("(b) => b.click()")
+        until(page, lambda: seen, "View more pressed while the page loads")
+        page.wait_for_timeout(500)
+        assert held, "the page the host named is loading"
+        assert more == [], more
+        with page.expect_navigation():
+            page.unroute(f"{demo}/**")
+    finally:
+        context.close()
