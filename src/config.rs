@@ -305,16 +305,7 @@ pub struct Overrides {
 /// Whether every local user may read `path` (its mode grants "others" read). On
 /// systems without Unix modes, and where the file cannot be looked at, no.
 fn readable_by_all(path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o004 != 0)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = path;
-        false
-    }
+    crate::store::shared_mode(path, 0o004).is_some()
 }
 
 impl Config {

@@ -108,6 +108,27 @@ pub fn breaks_line(c: char) -> bool {
     c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
+/// `text` without bidirectional overrides and isolates (`breaks_text`): in a name or
+/// a contact's comment one turns the rest of its line backwards.
+pub fn without_overrides(text: &str) -> String {
+    text.chars()
+        .filter(|c| !crate::i18n::is_bidi_control(*c))
+        .collect()
+}
+
+/// `text` as directory text is kept: without overrides, and on one line, each run of
+/// line breaks and control characters, with the spaces around it, one space; trimmed.
+/// The overrides go first: one between a space and a line break would keep the space
+/// from being trimmed with the break.
+pub fn on_one_line(text: &str) -> String {
+    without_overrides(text)
+        .split(breaks_line)
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The person with every claim the portal sent; absent claims keep what is stored.
 pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
     let set = |field: &mut String, claim: &Option<String>| {
@@ -122,19 +143,7 @@ pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
         // tabs and line breaks are folded so). What is left is trimmed, and a claim
         // with nothing left to show (zero-width spaces alone, say) keeps what is
         // stored, as an absent one does.
-        // The overrides first: one between a space and a line break would keep the
-        // space from being trimmed with the break.
-        let kept: String = claim
-            .chars()
-            .filter(|c| breaks_line(*c) || !breaks_text(*c))
-            .collect();
-        let value: String = kept
-            .split(breaks_line)
-            .map(str::trim)
-            .filter(|part| !part.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let value: String = value.trim().chars().take(256).collect();
+        let value: String = on_one_line(claim).chars().take(256).collect();
         if !crate::store::shows_nothing(&value) {
             *field = value;
         }

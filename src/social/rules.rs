@@ -9,6 +9,7 @@ use crate::store::{
 };
 
 use super::outcome::{Done, Outcome, Refusal, TargetOutcome};
+use super::profile::{on_one_line, without_overrides};
 use super::{Action, EntryDraft, PersonVerb, RequestVerb};
 use unicode_normalization::UnicodeNormalization;
 
@@ -355,30 +356,11 @@ fn one_line_break_each(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
-/// A name on one line, trimmed: each run of line breaks or other control characters,
-/// with the spaces around it, as one space. The form's text field cannot hold a line
-/// break (a browser drops those of its value), so a name stored with one would change
-/// at the form's next save; a tab would show as nothing. A form post or an API call
-/// can still send them.
-fn on_one_line(text: &str) -> String {
-    without_overrides(text)
-        .split(super::profile::breaks_line)
-        .map(str::trim)
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// `text` without bidirectional overrides and isolates, which no directory text keeps
-/// either (`profile::breaks_text`): in a contact's name or comment one turns the rest
-/// of its line backwards.
-fn without_overrides(text: &str) -> String {
-    text.chars()
-        .filter(|c| !crate::i18n::is_bidi_control(*c))
-        .collect()
-}
-
 fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
+    // On one line, as every directory name is: the form's text field cannot hold a
+    // line break (a browser drops those of its value), so a name stored with one
+    // would change at the form's next save; a tab would show as nothing. A form post
+    // or an API call can still send them.
     let full_name = on_one_line(&draft.full_name);
     // A name of nothing but zero-width or direction marks would show as no name.
     let full_name = if crate::store::shows_nothing(&full_name) {
