@@ -1047,6 +1047,78 @@ fn p_auth_expires() {
     );
 }
 
+/// No token has more of its life ahead than its target's whole lifetime: one issued
+/// while the clock ran ahead, or checked while it reads 1970, is refused whatever its
+/// MAC says, each target by its own lifetime; a clock slewed back a minute is not.
+#[test]
+fn p_auth_from_a_clock_out_of_step_is_refused() {
+    use widget_host::portal::auth::{ADMIN_P_AUTH_TTL, LIST_LINK_P_AUTH_TTL, outcome};
+    let p = PAuth::new([7; 32]);
+    let now = SystemTime::now();
+    let hours = |n: u64| Duration::from_secs(n * 3600);
+    let a_year_ahead = p.issue_at(&binding(), now + hours(365 * 24), DEFAULT_P_AUTH_TTL);
+    assert_eq!(
+        p.verify_at(&a_year_ahead, &binding(), now),
+        Err(AuthError::Expired)
+    );
+    let fresh = p.issue_at(&binding(), now, DEFAULT_P_AUTH_TTL);
+    assert_eq!(
+        p.verify_at(&fresh, &binding(), SystemTime::UNIX_EPOCH),
+        Err(AuthError::Expired)
+    );
+    let slewed = |secs: u64| p.verify_at(&fresh, &binding(), now - Duration::from_secs(secs));
+    assert_eq!(slewed(60), Ok(()));
+    assert_eq!(slewed(62), Err(AuthError::Expired));
+
+    let export = PAuthBinding {
+        target: PAuthTarget::Resource {
+            name: "vcard",
+            query: "filter=connections",
+        },
+        ..binding()
+    };
+    let card = PAuthBinding {
+        target: PAuthTarget::Resource {
+            name: "vcard",
+            query: "userId=bob",
+        },
+        ..binding()
+    };
+    assert_eq!(export.target.lifetime(), LIST_LINK_P_AUTH_TTL);
+    assert_eq!(card.target.lifetime(), DEFAULT_P_AUTH_TTL);
+    let two_hours_ahead = now + hours(2);
+    let early_export = p.issue_at(&export, two_hours_ahead, LIST_LINK_P_AUTH_TTL);
+    assert_eq!(
+        p.verify_at(&early_export, &export, now),
+        Err(AuthError::Expired)
+    );
+    let early_card = p.issue_at(&card, two_hours_ahead, LIST_LINK_P_AUTH_TTL);
+    assert_eq!(p.verify_at(&early_card, &card, now), Ok(()));
+
+    let preferences = PAuthBinding {
+        target: PAuthTarget::Action("save-preferences"),
+        ..binding()
+    };
+    assert_eq!(preferences.target.lifetime(), ADMIN_P_AUTH_TTL);
+    let early_form = p.issue_at(&preferences, two_hours_ahead, ADMIN_P_AUTH_TTL);
+    assert_eq!(
+        p.verify_at(&early_form, &preferences, now),
+        Err(AuthError::Expired)
+    );
+    let seal = PAuthBinding {
+        target: PAuthTarget::Outcome {
+            query: "message=ok",
+        },
+        ..binding()
+    };
+    assert_eq!(seal.target.lifetime(), outcome::OUTCOME_TTL);
+    let early_seal = p.issue_at(&seal, now + hours(1), outcome::OUTCOME_TTL);
+    assert_eq!(
+        p.verify_at(&early_seal, &seal, now),
+        Err(AuthError::Expired)
+    );
+}
+
 #[test]
 fn p_auth_tampering_is_refused() {
     let p = PAuth::new([7; 32]);

@@ -493,6 +493,7 @@ fn check_script(label: &str, script: &str, wrapper: &str) {
             "window.DOMParser",
             "window.SubmitEvent",
             "window.AbortController",
+            "window.performance",
             "window.addEventListener(\"pageshow\"",
             "window.removeEventListener(\"pageshow\"",
             "sessionStorage.setItem(unsure,",

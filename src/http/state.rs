@@ -605,6 +605,20 @@ fn opened(social: &Social, path: &std::path::Path, new: bool, serves_portals: bo
     for warning in exposed(path) {
         tracing::warn!("{warning}");
     }
+    if let Some(error) = clock_unset(crate::clock::unix_now()) {
+        tracing::error!("{error}");
+    }
+}
+
+/// Said at start when the clock reads before [`crate::clock::EARLIEST_BELIEVABLE`]:
+/// every portal's token is refused until it is set, and the refusals logged one by one
+/// would not say why.
+fn clock_unset(now: u64) -> Option<String> {
+    (now < crate::clock::EARLIEST_BELIEVABLE).then(|| {
+        format!(
+            "the clock reads {now} seconds after 1970, before 2026: it has lost its setting, and every portal's token will be refused until it is set (timedatectl, NTP)"
+        )
+    })
 }
 
 /// What others than the database's owner may do to it, said at start. The host makes
@@ -847,6 +861,19 @@ mod tests {
             said.len() == 1 && said[0].contains("data folder") && said[0].contains("chmod go-w"),
             "{said:?}"
         );
+    }
+
+    /// A clock that lost its setting is said at start, one that is set is not.
+    #[test]
+    fn a_clock_before_this_release_is_said_at_start() {
+        let said = clock_unset(0).expect("said");
+        assert!(
+            said.contains("every portal's token will be refused"),
+            "{said}"
+        );
+        assert!(clock_unset(crate::clock::EARLIEST_BELIEVABLE - 1).is_some());
+        assert_eq!(clock_unset(crate::clock::EARLIEST_BELIEVABLE), None);
+        assert_eq!(clock_unset(crate::clock::unix_now()), None);
     }
 
     /// A demo listening on every address is opened on this machine at the loopback

@@ -19,8 +19,7 @@ use super::response::{self, Body, HttpError};
 use super::router::read_body;
 use super::state::AppState;
 use crate::portal::auth::{
-    ADMIN_P_AUTH_TTL, AuthError, DEFAULT_P_AUTH_TTL, FORM_EXPIRED, LINK_EXPIRED,
-    LIST_LINK_P_AUTH_TTL, PAuthBinding, PAuthTarget, outcome,
+    AuthError, FORM_EXPIRED, LINK_EXPIRED, PAuthBinding, PAuthTarget, outcome,
 };
 use crate::portal::{self, Phase, PortalUser, PortletId, PortletMode, Viewer, WindowState};
 use crate::widgets::{ActionOutcome, Widget, WidgetError};
@@ -34,7 +33,7 @@ const P_AUTH_SEPARATOR: char = '~';
 
 /// Role a `save-preferences` `p_auth` carries: such tokens are only minted for viewers
 /// who had an administrator role when the edit form was rendered, and last
-/// [`ADMIN_P_AUTH_TTL`].
+/// [`ADMIN_P_AUTH_TTL`](crate::portal::auth::ADMIN_P_AUTH_TTL).
 const PREFERENCES_ROLE: &str = "Site Administrator";
 
 /// Who is calling, and how they proved it.
@@ -751,18 +750,7 @@ fn minter_for(state: &AppState, user: &PortalUser, portlet: &PortletId) -> Token
             portlet_id: &portlet_id,
             target,
         };
-        let ttl = match target {
-            PAuthTarget::Action("save-preferences") => ADMIN_P_AUTH_TTL,
-            // A resource over a list (`filter`, as render parameters name one), not
-            // one person: the export of a whole network.
-            PAuthTarget::Resource { query, .. }
-                if form_urlencoded::parse(query.as_bytes()).any(|(name, _)| name == "filter") =>
-            {
-                LIST_LINK_P_AUTH_TTL
-            }
-            _ => DEFAULT_P_AUTH_TTL,
-        };
-        let mac = p_auth.issue(&binding, ttl);
+        let mac = p_auth.issue(&binding, target.lifetime());
         format!("{consumer}{P_AUTH_SEPARATOR}{user_id}{P_AUTH_SEPARATOR}{mac}")
     })
 }

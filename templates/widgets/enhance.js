@@ -23,10 +23,11 @@
       cache, no press sends an action, nor asks its question. A double click sent
       the action twice, and the page showed the second answer ("no longer pending")
       to what the first had done. Ten seconds, not for good: a person who stopped
-      the page's loading may press again. #}
-  var leftAt = 0;
+      the page's loading may press again. Counted on the page's own clock, which
+      no change of the computer's time (NTP, a restored machine) sets back. #}
+  var clock = window.performance && performance.now ? performance : Date, leftAt = -Infinity;
   function leaving() {
-    return Date.now() - leftAt < 10000;
+    return clock.now() - leftAt < 10000;
   }
   {#- The pressed button's own method first: the selection toolbar's first button,
       which Enter on a ticked box presses, is a formmethod="dialog" that goes
@@ -43,13 +44,13 @@
     if (leaving()) {
       event.preventDefault();
     } else {
-      leftAt = Date.now();
+      leftAt = clock.now();
     }
   }
   {#- The marks of a running request go, the button pressed and a "View more"
       link included: a page whose loading is stopped stays, and presses again. #}
   function leave() {
-    leftAt = Date.now();
+    leftAt = clock.now();
     unmark();
   }
   function unmark() {
@@ -62,7 +63,7 @@
   }
   function back(event) {
     if (event.persisted) {
-      leftAt = 0;
+      leftAt = -Infinity;
     }
   }
   {#- SubmitEvent.submitter carries which button was pressed, and with it the bulk

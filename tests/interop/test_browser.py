@@ -2020,13 +2020,16 @@ def test_a_page_whose_loading_was_stopped_takes_presses_again(demo, browser, ref
     """A busy host's refusal is posted again the ordinary way, and a gateway's
     failure loads the page afresh; where the person stops that loading, the page
     stays as it was, and after ten seconds a press acts again rather than being
-    swallowed for good."""
+    swallowed for good, even where the computer's clock was set back meanwhile."""
     context, page = english_page(browser)
     # The post the ordinary way, or the page's reload, is stopped a moment after it
-    # began, as the browser's Stop button would.
+    # began, as the browser's Stop button would; and the computer's clock is set back
+    # an hour (NTP, a machine restored), which must not make ten seconds seventy minutes.
     page.add_init_script(
+        "window.stopAndSetTheClockBack = () => { window.stop();"
+        " const now = Date.now; Date.now = () => now.call(Date) - 3600000; };"
         "const submit = HTMLFormElement.prototype.submit;"
-        "HTMLFormElement.prototype.submit = function () { submit.call(this); setTimeout(() => window.stop(), 300); };")
+        "HTMLFormElement.prototype.submit = function () { submit.call(this); setTimeout(stopAndSetTheClockBack, 300); };")
     me = Person(page, demo)
     calls, reloads = [], []
 
@@ -2049,7 +2052,7 @@ def test_a_page_whose_loading_was_stopped_takes_presses_again(demo, browser, ref
         page.route("**/actions/follow*", refused_then_through)
         if refusal == 502:
             page.route(f"{demo}/**", hold_the_reload)
-            page.evaluate("() => setTimeout(() => window.stop(), 1500)")
+            page.evaluate("() => setTimeout(stopAndSetTheClockBack, 1500)")
         page.locator(f"{CC} button", has_text=EN["follow"]).first.evaluate("(b) => { b.click(); }")
         if refusal == 503:
             until(page, lambda: len(calls) == 2, "the refused action posted again")

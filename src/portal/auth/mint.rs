@@ -58,13 +58,21 @@ pub fn mint_for_audience(
             "user id must be 1-64 of letters, digits, '.', '_', '@', '-'".into(),
         ));
     }
-    let now = super::unix_now();
+    let now = std::time::SystemTime::now();
+    let iat = crate::clock::unix_secs(now);
+    // `exp` from the second after this one: the host refuses a token from the second
+    // `exp` names, so one counted from this second's start would live up to a second
+    // less than `ttl` (a `token --ttl 1` could die before its first use).
+    let started = u64::from(
+        now.duration_since(std::time::UNIX_EPOCH)
+            .is_ok_and(|d| d.subsec_nanos() > 0),
+    );
     let claims = Claims {
         iss: consumer_id.to_owned(),
         sub: user_id.to_owned(),
         aud: audience.map(str::to_owned),
-        iat: Some(now),
-        exp: Some(now.saturating_add(ttl.as_secs())),
+        iat: Some(iat),
+        exp: Some(iat.saturating_add(started).saturating_add(ttl.as_secs())),
         roles: (!roles.is_empty()).then(|| Roles::Many(roles.to_vec())),
         ..Claims::default()
     }
@@ -75,4 +83,41 @@ pub fn mint_for_audience(
         &EncodingKey::from_secret(hs256_secret.as_bytes()),
     )
     .map_err(|e| refuse(&format!("cannot sign: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A token minted for `ttl` lives `ttl` at least, counted from the moment it was
+    /// minted, not from the start of that second.
+    #[test]
+    fn a_minted_token_lives_its_whole_lifetime() {
+        let before = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs_f64();
+        let token = mint(
+            "portal",
+            "a-secret-of-at-least-thirty-two-bytes",
+            "ada",
+            &[],
+            &Profile::default(),
+            Duration::from_secs(1),
+        )
+        .expect("mint");
+        let claims: serde_json::Value = jsonwebtoken::dangerous::insecure_decode(&token)
+            .expect("decode")
+            .claims;
+        let exp = claims["exp"].as_u64().expect("exp") as f64;
+        let iat = claims["iat"].as_u64().expect("iat") as f64;
+        assert!(
+            exp >= before + 1.0,
+            "exp {exp} lives less than a second from {before}"
+        );
+        assert!(
+            exp < before + 3.0 && iat < before + 1.0,
+            "exp {exp}, iat {iat}, {before}"
+        );
+    }
 }

@@ -30,6 +30,10 @@ pub enum AuthError {
     /// `nbf` or `iat` lies in the future.
     #[error("the token is not valid yet")]
     NotYetValid,
+    /// The host's clock reads before [`crate::clock::EARLIEST_BELIEVABLE`]: no token's
+    /// expiry can be judged until it is set.
+    #[error("the host's clock reads before 2026-01-01: no token can be checked until it is set")]
+    ClockUnset,
     /// The signature or MAC does not match, or no configured key fits the token.
     #[error("the token signature is invalid")]
     InvalidSignature,

@@ -47,6 +47,10 @@ pub const FORM_EXPIRED: &str = "the-form-had-expired-nothing-was-done-please-try
 /// export lives an hour): the host sent them back to the page, whose links are fresh.
 pub const LINK_EXPIRED: &str = "the-download-link-had-expired-please-try-again";
 
+/// Seconds a token's expiry may lie beyond its target's whole [`PAuthTarget::lifetime`]
+/// from now: a clock slewed back a little between a render and its form's post.
+const CLOCK_STEP_SECS: u64 = 60;
+
 /// Bytes of HMAC kept in the token.
 const TAG_LEN: usize = 16;
 /// Bytes of the whole decoded token.
@@ -79,6 +83,26 @@ impl<'a> PAuthTarget<'a> {
             Self::Action(name) => ["action:", name, "", ""],
             Self::Resource { name, query } => ["resource:", name, "?", query],
             Self::Outcome { query } => ["outcome:", "", "?", query],
+        }
+    }
+}
+
+impl PAuthTarget<'_> {
+    /// How long a token for this target lives: [`ADMIN_P_AUTH_TTL`] for the
+    /// preferences form, [`LIST_LINK_P_AUTH_TTL`] for a link to the download of a list
+    /// (`filter`, as render parameters name one, not one person), the outcome's
+    /// [`OUTCOME_TTL`](super::outcome::OUTCOME_TTL) for its seal, and
+    /// [`DEFAULT_P_AUTH_TTL`] for every other form and link.
+    pub fn lifetime(&self) -> Duration {
+        match *self {
+            Self::Action("save-preferences") => ADMIN_P_AUTH_TTL,
+            Self::Resource { query, .. }
+                if form_urlencoded::parse(query.as_bytes()).any(|(name, _)| name == "filter") =>
+            {
+                LIST_LINK_P_AUTH_TTL
+            }
+            Self::Outcome { .. } => super::outcome::OUTCOME_TTL,
+            _ => DEFAULT_P_AUTH_TTL,
         }
     }
 }
@@ -189,7 +213,17 @@ impl PAuth {
         self.mac(binding, expires)
             .verify_truncated_left(tag)
             .map_err(|_| AuthError::InvalidSignature)?;
-        if unix_secs(now) >= expires {
+        let now = unix_secs(now);
+        if now >= expires {
+            return Err(AuthError::Expired);
+        }
+        // No token has more of its life ahead than its target's whole lifetime. One
+        // that has was issued while the clock ran ahead, or is checked while it reads
+        // behind (a dead clock battery, a machine restored from a snapshot): its
+        // expiry says nothing then, and an hour's export link would live a year.
+        // Refused as expired, a form sends its person back to fresh forms.
+        let longest = binding.target.lifetime().as_secs() + CLOCK_STEP_SECS;
+        if expires > now.saturating_add(longest) {
             return Err(AuthError::Expired);
         }
         Ok(())

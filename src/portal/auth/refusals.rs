@@ -14,7 +14,7 @@ pub use crate::throttle::{INTERVAL_SECS, Throttle};
 /// Bearer tokens refused on the widget routes and the integration API, one throttle
 /// for each cause: anyone can send tokens signed with nothing, and had they shared
 /// one, those would take the line a portal wired with the wrong audience needs.
-static BEARER: [Throttle; 8] = [const { Throttle::new() }; 8];
+static BEARER: [Throttle; 9] = [const { Throttle::new() }; 9];
 
 /// The throttle of bearer refusals for `error`'s cause.
 pub fn bearer(error: &AuthError) -> &'static Throttle {
@@ -27,6 +27,7 @@ pub fn bearer(error: &AuthError) -> &'static Throttle {
         AuthError::AlgorithmNotAllowed => 5,
         AuthError::Malformed(_) => 6,
         AuthError::Config { .. } => 7,
+        AuthError::ClockUnset => 8,
     };
     &BEARER[cause]
 }
@@ -58,6 +59,7 @@ mod tests {
                 consumer: "portal".into(),
                 message: "no key".into(),
             },
+            AuthError::ClockUnset,
         ];
         for (i, one) in causes.iter().enumerate() {
             for other in &causes[i + 1..] {

@@ -540,6 +540,10 @@ impl Verifier {
                 "longer than {MAX_TOKEN_BYTES} bytes"
             )));
         }
+        // Before the tokens remembered as good, which a clock set back would keep.
+        if now < crate::clock::EARLIEST_BELIEVABLE {
+            return Err(AuthError::ClockUnset);
+        }
         if let Some(user) = self.verified.user(token, now) {
             return Ok(user);
         }
@@ -897,6 +901,36 @@ mod tests {
         assert!(long.len() > MAX_VERIFIED_TOKEN_BYTES);
         assert!(v.verify_at(&long, now).is_ok());
         assert_eq!(v.verified.len(), 0);
+    }
+
+    /// A clock that lost its setting judges no token: against a clock reading 1970, a
+    /// token naming no issue time would pass however long ago it expired, and one
+    /// remembered as good would pass for years.
+    #[test]
+    fn a_clock_set_before_this_release_checks_no_token() {
+        let v = verifier();
+        let now = jsonwebtoken::get_current_timestamp();
+        let remembered = token("ada", 60);
+        v.verify_at(&remembered, now).expect("valid");
+        let long_expired = jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &serde_json::json!({ "iss": "portal", "sub": "ada", "exp": now - 3600 }),
+            &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .expect("encode");
+        let floor = crate::clock::EARLIEST_BELIEVABLE;
+        for clock in [0, floor - 1] {
+            assert_eq!(v.verify_at(&remembered, clock), Err(AuthError::ClockUnset));
+            assert_eq!(
+                v.verify_at(&long_expired, clock),
+                Err(AuthError::ClockUnset)
+            );
+        }
+        assert_eq!(v.verify_at(&long_expired, now), Err(AuthError::Expired));
+        assert!(
+            v.verify_at(&remembered, floor).is_ok(),
+            "a clock at the floor is set"
+        );
     }
 
     #[test]
