@@ -316,7 +316,11 @@ fn fill(pattern: &str, args: &[&str]) -> String {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
         let arg = after.find('}').and_then(|close| {
-            let index: usize = after[..close].parse().ok()?;
+            // Digits only, as Liferay replaces them: `{+0}` and `{00}` are text there.
+            let digits = &after[..close];
+            let plain = digits.bytes().all(|b| b.is_ascii_digit())
+                && (digits == "0" || !digits.starts_with('0'));
+            let index: usize = digits.parse().ok().filter(|_| plain)?;
             Some((args.get(index)?, close))
         });
         match arg {
@@ -403,9 +407,11 @@ fn unescape(raw: &str) -> String {
             Some('f') => out.push('\u{c}'),
             Some('u') => {
                 let hex: String = chars.clone().take(4).collect();
+                // Four hex digits, as Java reads them: `from_str_radix` would also
+                // take `+041`.
                 match u32::from_str_radix(&hex, 16)
                     .ok()
-                    .filter(|_| hex.len() == 4)
+                    .filter(|_| hex.len() == 4 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
                 {
                     Some(code) => {
                         for _ in 0..4 {
@@ -694,8 +700,9 @@ fn best_accepted(header: &str) -> Option<(&'static str, &str)> {
     ranked.first().map(|(_, _, id, tag)| (*id, *tag))
 }
 
-/// A q-value in thousandths (RFC 9110: `0`–`1` with up to three decimals).
-fn parse_quality(q: &str) -> Option<u16> {
+/// A q-value in thousandths (RFC 9110: `0`–`1` with up to three decimals); `None`
+/// for anything else (`abc`, `NaN`, `2`), which callers read as a refusal.
+pub(crate) fn parse_quality(q: &str) -> Option<u16> {
     let value: f32 = q.parse().ok()?;
     (0.0..=1.0)
         .contains(&value)

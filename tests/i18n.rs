@@ -19,6 +19,7 @@ fn properties_syntax() {
          uni=caf\\u00e9 \\u65e5\\u672c\n\
          pair=\\uD83D\\uDE00\n\
          bad=\\u12G4 stays\n\
+         signed=\\u+041 stays\n\
          key\\=with\\:sep=v\n\
          quote=It''s {0}'s\n\
          dup=first\n\
@@ -36,13 +37,14 @@ fn properties_syntax() {
     assert_eq!(b["uni"], "café 日本");
     assert_eq!(b["pair"], "😀");
     assert_eq!(b["bad"], "\\u12G4 stays");
+    assert_eq!(b["signed"], "\\u+041 stays");
     assert_eq!(b["key=with:sep"], "v");
     assert_eq!(b["quote"], "It''s {0}'s", "quotes are plain text");
     assert_eq!(b["dup"], "second");
     assert_eq!(b["trailing"], "odd\\");
     assert_eq!(b["next"], "after even backslashes");
     assert!(!b.contains_key("#"));
-    assert_eq!(b.len(), 15);
+    assert_eq!(b.len(), 16);
 }
 
 #[test]
@@ -183,6 +185,12 @@ fn format_fills_placeholders() {
         "arguments are not re-expanded"
     );
     assert_eq!(l.format("en_US", "{", &[]), "{");
+    let signed = Languages::from_bundles([("", "x=[{+0}] [{00}] [{ 0}] [{0}] [{10}]")]);
+    assert_eq!(
+        signed.format("en_US", "x", &["a"; 11]),
+        "[{+0}] [{00}] [{ 0}] [a] [a]",
+        "only digits, as Liferay reads them"
+    );
 }
 
 #[test]

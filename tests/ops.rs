@@ -2347,6 +2347,11 @@ fn first_log_line(args: &[&str], env: &[(&str, &str)]) -> String {
 /// it listens; then the host is killed. The test fails if it does not get there in
 /// 30 s.
 fn log_until_serving(args: &[&str], env: &[(&str, &str)]) -> Vec<String> {
+    log_serving_for(args, env, Duration::ZERO)
+}
+
+/// [`log_until_serving`], and the lines logged for `more` after "serving".
+fn log_serving_for(args: &[&str], env: &[(&str, &str)], more: Duration) -> Vec<String> {
     use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_widget-host"));
@@ -2389,10 +2394,57 @@ fn log_until_serving(args: &[&str], env: &[(&str, &str)]) -> Vec<String> {
             _ => break false,
         }
     };
+    let until = std::time::Instant::now() + more;
+    while served && !more.is_zero() {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(Ok(line)) => lines.push(line),
+            _ => break,
+        }
+    }
     let _ = child.kill();
     let _ = child.wait();
     assert!(served, "not serving within 30 s: {lines:?}");
     lines
+}
+
+/// A portlet its liferay-portlet.xml turns off is said at start, once: not again by
+/// the watcher's first read of the folder, which finds nothing changed.
+#[test]
+fn a_portlet_turned_off_is_said_once_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    for widget in ["contacts-center", "notifications"] {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("widget-descriptors")
+            .join(widget);
+        let to = dir.path().join(widget);
+        std::fs::create_dir(&to).unwrap();
+        for file in std::fs::read_dir(&from).unwrap() {
+            let file = file.unwrap();
+            std::fs::copy(file.path(), to.join(file.file_name())).unwrap();
+        }
+    }
+    let liferay = dir.path().join("notifications/liferay-portlet.xml");
+    let wrapper = "<css-class-wrapper>notifications-portlet</css-class-wrapper>";
+    let text = std::fs::read_to_string(&liferay).unwrap();
+    assert!(text.contains(wrapper), "the shipped file changed");
+    std::fs::write(
+        &liferay,
+        text.replace(wrapper, &format!("{wrapper}<active>false</active>")),
+    )
+    .unwrap();
+    let descriptors = dir.path().to_str().unwrap();
+    // Given a moment past "serving" for the watcher's first read.
+    let lines = log_serving_for(
+        &["--descriptors-dir", descriptors],
+        &[],
+        Duration::from_millis(1500),
+    );
+    let said: Vec<&String> = lines.iter().filter(|l| l.contains("not served")).collect();
+    assert!(
+        said.len() == 1 && said[0].contains("portlet=notifications"),
+        "{lines:?}"
+    );
 }
 
 /// With the demo on, the start says which page to open, at the port it serves on;

@@ -176,11 +176,6 @@ pub fn load_sources(
             if switched_on(def, &liferay_portlets) {
                 widgets.push(merge(dir, def, &liferay_portlets, &categories));
             } else {
-                tracing::info!(
-                    portlet = %def.name,
-                    folder = %dir.display(),
-                    "not served: liferay-portlet.xml turns it off (<active> or <include> is false)"
-                );
                 switched_off.push(def.name.clone());
             }
         }
@@ -458,8 +453,34 @@ pub fn assemble(previous: &Catalog, loads: Vec<FolderLoad>) -> Catalog {
                 .insert(widget.portlet_name.clone(), Arc::new(widget));
         }
         catalog.problems.extend(problems);
+        let dir = &load.dir;
+        catalog.switched_off.extend(
+            load.switched_off
+                .into_iter()
+                .map(|name| (name, dir.clone())),
+        );
     }
     catalog
+}
+
+/// Says what an administrator must hear of a catalog loaded from `dir`, at start and
+/// at a reload that changed something: each problem, with whether its folder's last
+/// good version keeps serving, and each portlet its liferay-portlet.xml turns off.
+/// Said by each folder's read, a folder the watcher must poll (one it cannot watch)
+/// repeated it every two seconds. Escaped: a descriptor's text (a name holding
+/// `&#10;`) must not write lines of its own into the log.
+pub fn say(catalog: &Catalog, dir: &Path) {
+    for problem in &catalog.problems {
+        let note = problem_note(catalog, dir, problem);
+        tracing::warn!(problem = %problem.to_string().escape_debug(), "{note}");
+    }
+    for (portlet, folder) in &catalog.switched_off {
+        tracing::info!(
+            portlet = %portlet.escape_debug(),
+            folder = %folder.display().to_string().escape_debug(),
+            "not served: liferay-portlet.xml turns it off (<active> or <include> is false)"
+        );
+    }
 }
 
 /// Whether the widget folder of `problem` in `dir` still serves a last good version in

@@ -18,7 +18,7 @@ pub mod xml;
 
 use std::path::PathBuf;
 
-pub use catalog::{builtin, catalog_json, load_dir, reload};
+pub use catalog::{builtin, catalog_json, load_dir, reload, say};
 pub use check::{CheckReport, a_file_in_its_place, check, check_served};
 pub use model::{
     Catalog, CatalogHandle, Problem, STANDARD_WINDOW_STATES, WidgetDescriptor, with_standard_states,

@@ -114,6 +114,9 @@ pub struct Catalog {
     pub widgets: BTreeMap<String, Arc<WidgetDescriptor>>,
     /// Problems of the last load; widgets with problems keep their last good version.
     pub problems: Vec<Problem>,
+    /// Portlets a folder declares and its liferay-portlet.xml turns off, with that
+    /// folder: served nowhere, and said when the catalog is loaded or changes.
+    pub switched_off: Vec<(String, std::path::PathBuf)>,
 }
 
 impl Catalog {

@@ -281,10 +281,7 @@ fn watch_loop<W: notify::Watcher>(
             reloads.fetch_add(1, Ordering::Release);
             continue;
         }
-        for problem in &next.problems {
-            let note = catalog::problem_note(&next, dir, problem);
-            tracing::warn!(%problem, "{note}");
-        }
+        catalog::say(&next, dir);
         tracing::info!(
             widgets = next.widgets.len(),
             problems = next.problems.len(),
@@ -485,7 +482,9 @@ fn rewatch(notify: &mut impl notify::Watcher, dir: &Path) {
 }
 
 fn unchanged(current: &Catalog, next: &Catalog) -> bool {
-    current.problems == next.problems && current.widgets == next.widgets
+    current.problems == next.problems
+        && current.widgets == next.widgets
+        && current.switched_off == next.switched_off
 }
 
 #[cfg(test)]
@@ -549,6 +548,82 @@ mod tests {
             kept
         );
         assert_ne!(Stamps::of(dir.path()), before);
+    }
+
+    /// A portlet its liferay-portlet.xml turns off is said when a catalog is loaded or
+    /// changes, not at each read of its folder: a folder the watcher must poll was
+    /// read again every two seconds, and said it each time. A reload that turns it on
+    /// again is a change. What is said is escaped: a descriptor's text may hold a
+    /// line feed, which would write a line of its own.
+    #[test]
+    fn a_portlet_turned_off_is_said_by_the_load_not_by_each_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let folder = dir.path().join("notifications");
+        std::fs::create_dir(&folder).expect("folder");
+        for file in [catalog::PORTLET_XML, catalog::LIFERAY_DISPLAY_XML] {
+            std::fs::copy(
+                Path::new("widget-descriptors/notifications").join(file),
+                folder.join(file),
+            )
+            .expect("copy");
+        }
+        let shipped = std::fs::read_to_string(
+            Path::new("widget-descriptors/notifications").join(catalog::LIFERAY_PORTLET_XML),
+        )
+        .expect("read");
+        let wrapper = "<css-class-wrapper>notifications-portlet</css-class-wrapper>";
+        assert!(shipped.contains(wrapper), "the shipped file changed");
+        let liferay = folder.join(catalog::LIFERAY_PORTLET_XML);
+        let off = shipped.replace(wrapper, &format!("{wrapper}\n<active>false</active>"));
+        std::fs::write(&liferay, off).expect("write");
+
+        let log = crate::captured_log::CapturedLog::default();
+        let (first, again) = tracing::subscriber::with_default(log.subscriber(), || {
+            let first = catalog::load_dir(dir.path());
+            let again = catalog::reload(&first, dir.path());
+            (first, again)
+        });
+        assert!(!log.text().contains("not served"), "{}", log.text());
+        assert!(first.get("notifications").is_none());
+        assert!(
+            matches!(&first.switched_off[..], [(name, at)] if name == "notifications" && at.ends_with("notifications")),
+            "{:?}",
+            first.switched_off
+        );
+        assert!(unchanged(&first, &again));
+        std::fs::write(&liferay, &shipped).expect("write");
+        let on = catalog::reload(&first, dir.path());
+        assert!(on.get("notifications").is_some() && on.switched_off.is_empty());
+        assert!(!unchanged(&first, &on));
+        // Served the same, with other portlets off: a change to say.
+        let mut turned_off_elsewhere = first.clone();
+        turned_off_elsewhere.switched_off = vec![("a\nb".into(), folder.clone())];
+        assert!(
+            !unchanged(&first, &turned_off_elsewhere),
+            "another portlet is off"
+        );
+        turned_off_elsewhere.problems = vec![crate::descriptors::xml::problem(
+            &folder.join("portlet.xml"),
+            crate::descriptors::xml::Pos { line: 3, column: 1 },
+            "name",
+            "preference x\n2026-01-01T00:00:00Z ERROR forged is declared twice".into(),
+            "keep one".into(),
+        )];
+
+        let log = crate::captured_log::CapturedLog::default();
+        tracing::subscriber::with_default(log.subscriber(), || {
+            catalog::say(&turned_off_elsewhere, dir.path());
+        });
+        let said = log.text();
+        assert_eq!(said.lines().count(), 2, "{said}");
+        assert!(
+            said.contains("not served") && said.contains("portlet=a\\nb"),
+            "{said}"
+        );
+        assert!(
+            said.contains("preference x\\n2026") && said.contains("descriptor problem"),
+            "{said}"
+        );
     }
 
     /// Where no event ever comes (a network file system, changes made on another

@@ -368,7 +368,8 @@ pub fn names_json(headers: &hyper::HeaderMap) -> bool {
 /// Whether the request's `Accept` names `media` (in any case) with a weight above
 /// zero. Every `Accept` field counts, as one list (RFC 9110, section 5.3), and a
 /// range with `q=0` says "not this" (section 12.4.2): `application/json;q=0` asks
-/// for anything but JSON.
+/// for anything but JSON. A weight that is no q-value (`q=abc`, `q=NaN`) counts as
+/// zero, as it does in `Accept-Language`.
 fn accepts(headers: &hyper::HeaderMap, media: &str) -> bool {
     headers
         .get_all(hyper::header::ACCEPT)
@@ -383,7 +384,7 @@ fn accepts(headers: &hyper::HeaderMap, media: &str) -> bool {
             let refused = parts.any(|p| {
                 p.split_once('=').is_some_and(|(name, weight)| {
                     name.trim().eq_ignore_ascii_case("q")
-                        && weight.trim().parse::<f32>().is_ok_and(|w| w <= 0.0)
+                        && crate::i18n::parse_quality(weight.trim()).unwrap_or(0) == 0
                 })
             });
             named && !refused
@@ -729,6 +730,16 @@ mod tests {
             "application/json;q=0.0"
         )])));
         assert!(!names_json(&headers(&[("accept", "application/jsonl")])));
+        for weight in ["abc", "NaN", "inf", "-1", "2"] {
+            let said = format!("application/json;q={weight}");
+            let mut one = hyper::HeaderMap::new();
+            one.append("accept", HeaderValue::from_str(&said).expect("header"));
+            assert!(!names_json(&one), "{said}");
+        }
+        assert!(names_json(&headers(&[(
+            "accept",
+            "application/json;q=0.001"
+        )])));
 
         assert!(!is_coded(&headers(&[])));
         assert!(!is_coded(&headers(&[("content-encoding", "identity")])));

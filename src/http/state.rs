@@ -712,12 +712,7 @@ async fn load_catalog(
             });
         }
         let catalog = descriptors::load_dir(&dir);
-        for problem in &catalog.problems {
-            tracing::warn!(
-                file = %problem.file.display(), line = problem.line, column = problem.column,
-                element = %problem.element, fix = %problem.fix, "{}", problem.message
-            );
-        }
+        descriptors::say(&catalog, &dir);
         tracing::info!(dir = %dir.display(), widgets = catalog.widgets.len(), "descriptors loaded");
         let handle = CatalogHandle::new(catalog);
         let watcher = descriptors::spawn_watcher(dir, handle.clone()).map_err(|e| HostError::Startup(e.to_string()))?;

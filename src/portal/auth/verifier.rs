@@ -471,9 +471,17 @@ impl Verifier {
     /// The user of a token that passed before and has not expired, from memory: a
     /// map lookup, where [`Self::verify_bearer`] may check a signature.
     pub fn remembered(&self, token: &str) -> Option<PortalUser> {
+        self.remembered_at(token, super::unix_now())
+    }
+
+    /// [`Self::remembered`] with the clock at `now`. Nothing is remembered while the
+    /// clock reads before [`crate::clock::EARLIEST_BELIEVABLE`]: a clock set back
+    /// while the host runs would keep every token of the last hour good for years,
+    /// and [`Self::verify_bearer`] refuses them as the clock's fault.
+    fn remembered_at(&self, token: &str, now: u64) -> Option<PortalUser> {
         let token = token.trim();
-        (token.len() <= MAX_TOKEN_BYTES)
-            .then(|| self.verified.user(token, super::unix_now()))
+        (token.len() <= MAX_TOKEN_BYTES && now >= crate::clock::EARLIEST_BELIEVABLE)
+            .then(|| self.verified.user(token, now))
             .flatten()
     }
 
@@ -919,7 +927,9 @@ mod tests {
         )
         .expect("encode");
         let floor = crate::clock::EARLIEST_BELIEVABLE;
+        assert!(v.remembered_at(&remembered, now).is_some(), "remembered");
         for clock in [0, floor - 1] {
+            assert_eq!(v.remembered_at(&remembered, clock), None, "{clock}");
             assert_eq!(v.verify_at(&remembered, clock), Err(AuthError::ClockUnset));
             assert_eq!(
                 v.verify_at(&long_expired, clock),
