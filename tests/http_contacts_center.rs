@@ -1501,6 +1501,60 @@ async fn a_request_with_too_many_parameters_is_refused_and_changes_nothing() {
     }
 }
 
+/// Parameters that do not decode to UTF-8 (a form sent as Latin-1, a character cut in
+/// two, in the body or the query) are refused and change nothing, where they reached
+/// the widget with U+FFFD in place of what was sent.
+#[tokio::test]
+async fn parameters_that_are_not_utf8_are_refused_and_change_nothing() {
+    let server = start(|c, _| with_consumer(c)).await;
+    for user in ["alice", "bob"] {
+        render(&server, user, &[]).await;
+    }
+    let post = |query: &'static str, body: Vec<u8>| {
+        client()
+            .post(server.url(&format!("/widgets/{WIDGET}/actions/follow{query}")))
+            .bearer_auth(token("alice", &[]))
+            .header("accept", "application/json")
+            .header(
+                "content-type",
+                "application/x-www-form-urlencoded; charset=ISO-8859-1",
+            )
+            .body(body)
+            .send()
+    };
+    let bob = format!("{NS}userId=bob").into_bytes();
+    for (query, body) in [
+        ("", [bob.as_slice(), b"&note=Jos%E9"].concat()),
+        ("", [bob.as_slice(), b"&note=Jos\xE9"].concat()),
+        ("", [bob.as_slice(), b"&note=%F0%9F%98"].concat()),
+        ("?note=%FF", bob.clone()),
+    ] {
+        let response = post(query, body.clone()).await.expect("post");
+        assert_eq!(
+            response.status(),
+            StatusCode::BAD_REQUEST,
+            "{query} {}",
+            String::from_utf8_lossy(&body)
+        );
+        assert!(contacts(&server, "alice", "following").await.is_empty());
+    }
+    let response = post(
+        "",
+        [bob.as_slice(), b"&note=Jos%C3%A9+%F0%9F%98%80"].concat(),
+    )
+    .await
+    .expect("post");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(contacts(&server, "alice", "following").await, ["bob"]);
+    let response = client()
+        .get(server.url(&format!("/widgets/{WIDGET}/render?{NS}keywords=Jos%E9")))
+        .bearer_auth(token("alice", &[]))
+        .send()
+        .await
+        .expect("render");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
 /// Links and the redirect after an action keep the page's language as the host
 /// knows it, in Liferay's form; a value it cannot read is not copied into them.
 #[tokio::test]

@@ -343,6 +343,9 @@ impl FolderWatches {
                 }
             })
             .collect();
+        // A folder gone is no longer one to stay quiet about: a deploy that renames
+        // uniquely named folders into place would otherwise add one for good each time.
+        self.reported.retain(|folder| now.contains_key(folder));
         self.watched.retain(|folder, target| {
             let same = now.get(folder) == Some(target);
             if !same {
@@ -368,7 +371,7 @@ impl FolderWatches {
                     all_watched = false;
                     if self.reported.insert(folder.clone()) {
                         tracing::warn!(
-                            %error, folder = %folder.display(),
+                            %error, folder = %folder.display().to_string().escape_debug(),
                             "cannot watch a widget folder; it is read again every few seconds"
                         );
                     }
@@ -624,6 +627,45 @@ mod tests {
             said.contains("preference x\\n2026") && said.contains("descriptor problem"),
             "{said}"
         );
+    }
+
+    /// A watcher that can watch nothing (its limit reached).
+    struct Exhausted;
+
+    impl notify::Watcher for Exhausted {
+        fn new<F: notify::EventHandler>(_: F, _: notify::Config) -> notify::Result<Self> {
+            Ok(Self)
+        }
+        fn watch(&mut self, _: &Path, _: RecursiveMode) -> notify::Result<()> {
+            Err(notify::Error::generic("no watches left"))
+        }
+        fn unwatch(&mut self, _: &Path) -> notify::Result<()> {
+            Ok(())
+        }
+        fn kind() -> notify::WatcherKind {
+            notify::WatcherKind::NullWatcher
+        }
+    }
+
+    /// A folder that cannot be watched is said once and then tried quietly; once it
+    /// is gone it is forgotten, so the folders a deploy renames into place one after
+    /// another do not pile up.
+    #[test]
+    fn folders_that_could_not_be_watched_are_forgotten_when_gone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for name in ["a", "b"] {
+            std::fs::create_dir(dir.path().join(name)).expect("folder");
+            std::fs::write(dir.path().join(name).join(catalog::PORTLET_XML), "").expect("file");
+        }
+        let mut folders = FolderWatches::default();
+        folders.sync(&mut Exhausted, dir.path());
+        folders.sync(&mut Exhausted, dir.path());
+        assert_eq!(folders.reported.len(), 2);
+        assert!(!folders.all_watched);
+        std::fs::remove_dir_all(dir.path().join("a")).expect("remove");
+        folders.sync(&mut Exhausted, dir.path());
+        let left: Vec<&PathBuf> = folders.reported.iter().collect();
+        assert!(left.len() == 1 && left[0].ends_with("b"), "{left:?}");
     }
 
     /// Where no event ever comes (a network file system, changes made on another

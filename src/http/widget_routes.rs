@@ -284,6 +284,16 @@ async fn prepare(
         deployed(state, portlet, phase, name).ok_or_else(not_found)?;
 
     let namespace = portlet.namespace();
+    // Parameters that do not decode to UTF-8 (a body sent as Latin-1, a character cut
+    // in two) would reach the widget with U+FFFD in place of what was sent, and a
+    // contact's name would be saved so: refused, nothing done, as browsers and the
+    // script always send UTF-8.
+    let utf8 = |raw: &[u8]| percent_encoding::percent_decode(raw).decode_utf8().is_ok();
+    if !utf8(parts.uri.query().unwrap_or("").as_bytes())
+        || body.as_deref().is_some_and(|b| !utf8(b))
+    {
+        return Err(refused(StatusCode::BAD_REQUEST, "the-request-is-invalid"));
+    }
     let query = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes());
     let form = body
         .as_deref()

@@ -678,7 +678,7 @@ fn run_writer(
                 (replies, Err(e))
             }
             BatchResult::RolledBack(failed, e, again) => {
-                tracing::error!(error = %e, "a write failed; its batch was rolled back, and its other writes run in the next one");
+                say_rolled_back(&ROLLBACKS, &e);
                 // Ahead of anything carried before (there is nothing when grouped:
                 // the batch took it all), in their order.
                 for job in again.into_iter().rev() {
@@ -922,6 +922,20 @@ fn run_batch(
     }
     let commit = txn.commit().map_err(StoreError::from);
     BatchResult::Committed(ran, commit, started)
+}
+
+/// The log's line for writes that rolled their batch back.
+static ROLLBACKS: crate::throttle::Throttle = crate::throttle::Throttle::new();
+
+/// Logs a write that failed and rolled its batch back. Throttled: a record that does
+/// not decode (a damaged file) fails every write that touches its person, and a person
+/// pressing again and again, or a script, would write a line a press.
+fn say_rolled_back(throttle: &crate::throttle::Throttle, error: &StoreError) {
+    crate::throttle::log_error(
+        throttle,
+        "a write failed; its batch was rolled back, and its other writes run in the next one",
+        error,
+    );
 }
 
 #[cfg(test)]
@@ -1258,6 +1272,19 @@ mod tests {
         let text = e.to_string();
         assert!(text.contains("no such person 42"), "{text}");
         assert!(text.contains("nothing of it was written"), "{text}");
+        // Said once a while, however often it happens.
+        let (log, throttle) = (
+            crate::captured_log::CapturedLog::default(),
+            crate::throttle::Throttle::new(),
+        );
+        tracing::subscriber::with_default(log.subscriber(), || {
+            for _ in 0..3 {
+                say_rolled_back(&throttle, &e);
+            }
+        });
+        let said = log.text();
+        assert_eq!(said.matches("was rolled back").count(), 1, "{said}");
+        assert!(said.contains("no such person 42"), "{said}");
     }
 
     #[test]

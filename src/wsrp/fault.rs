@@ -68,6 +68,33 @@ pub struct FaultKind {
 }
 
 impl WsrpFault {
+    /// How many kinds of fault there are: [`Self::ordinal`] is below it.
+    pub const KINDS: usize = 17;
+
+    /// Which of the [`Self::KINDS`] kinds this fault is, from 0: the log's throttles
+    /// are kept one for each.
+    pub fn ordinal(&self) -> usize {
+        match self {
+            Self::AccessDenied(_) => 0,
+            Self::InconsistentParameters(_) => 1,
+            Self::InvalidHandle(_) => 2,
+            Self::InvalidRegistration(_) => 3,
+            Self::InvalidUserCategory(_) => 4,
+            Self::MissingParameters(_) => 5,
+            Self::ModifyRegistrationRequired(_) => 6,
+            Self::OperationFailed(_) => 7,
+            Self::RegistrationRefused(_) => 8,
+            Self::OperationNotSupported(_) => 9,
+            Self::PortletStateChangeRequired(_) => 10,
+            Self::UnsupportedMode(_) => 11,
+            Self::UnsupportedWindowState(_) => 12,
+            Self::UnsupportedMimeType(_) => 13,
+            Self::Malformed(_) => 14,
+            Self::MustUnderstand(_) => 15,
+            Self::VersionMismatch(_) => 16,
+        }
+    }
+
     /// The fault element's local name in `urn:oasis:names:tc:wsrp:v2:types`.
     pub fn element(&self) -> &'static str {
         match self {

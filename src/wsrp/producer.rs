@@ -246,13 +246,14 @@ impl Producer {
             },
             Err(fault) => {
                 // The consumer is told the fault; its developer may only see a
-                // failure, so the host's log says which (throttled: anyone may send).
+                // failure, so the host's log says which (throttled for each kind of
+                // fault: anyone may send).
                 // Escaped: a fault quotes the request (a namespace, a name), and a
                 // line break in it must not start a forged line in the log.
-                match crate::portal::auth::refusals::WSRP.admit() {
+                match crate::portal::auth::refusals::wsrp(&fault).admit() {
                     Some(unlogged) => tracing::warn!(
                         fault = %fault.to_string().escape_debug(), unlogged,
-                        "a WSRP call was answered with a fault (one such line per 10 s; `unlogged` counts those left out)"
+                        "a WSRP call was answered with a fault (one such line per 10 s for each kind of fault; `unlogged` counts those left out)"
                     ),
                     None => tracing::debug!(
                         fault = %fault.to_string().escape_debug(),

@@ -10,6 +10,7 @@
 
 use super::AuthError;
 pub use crate::throttle::{INTERVAL_SECS, Throttle};
+use crate::wsrp::WsrpFault;
 
 /// Bearer tokens refused on the widget routes and the integration API, one throttle
 /// for each cause: anyone can send tokens signed with nothing, and had they shared
@@ -32,8 +33,15 @@ pub fn bearer(error: &AuthError) -> &'static Throttle {
     &BEARER[cause]
 }
 
-/// Faults a WSRP consumer was answered with.
-pub static WSRP: Throttle = Throttle::new();
+/// Faults WSRP consumers were answered with, one throttle for each kind of fault:
+/// anyone can post junk envelopes, and had they shared one, those would take the line
+/// a real consumer's `ModifyRegistrationRequired` after a change of secret needs.
+static WSRP: [Throttle; WsrpFault::KINDS] = [const { Throttle::new() }; WsrpFault::KINDS];
+
+/// The throttle of WSRP faults of `fault`'s kind.
+pub fn wsrp(fault: &WsrpFault) -> &'static Throttle {
+    &WSRP[fault.ordinal()]
+}
 
 #[cfg(test)]
 mod tests {
@@ -72,6 +80,42 @@ mod tests {
         assert!(std::ptr::eq(
             bearer(&AuthError::Malformed("one".into())),
             bearer(&AuthError::Malformed("another".into()))
+        ));
+    }
+
+    /// Junk envelopes leave the line of a real consumer's fault free, as bad tokens
+    /// do a portal's: each kind of WSRP fault has a throttle of its own.
+    #[test]
+    fn each_kind_of_wsrp_fault_has_its_own_line() {
+        let s = String::new;
+        let faults = [
+            WsrpFault::AccessDenied(s()),
+            WsrpFault::InconsistentParameters(s()),
+            WsrpFault::InvalidHandle(s()),
+            WsrpFault::InvalidRegistration(s()),
+            WsrpFault::InvalidUserCategory(s()),
+            WsrpFault::MissingParameters(s()),
+            WsrpFault::ModifyRegistrationRequired(s()),
+            WsrpFault::OperationFailed(s()),
+            WsrpFault::RegistrationRefused(s()),
+            WsrpFault::OperationNotSupported(s()),
+            WsrpFault::PortletStateChangeRequired(s()),
+            WsrpFault::UnsupportedMode(s()),
+            WsrpFault::UnsupportedWindowState(s()),
+            WsrpFault::UnsupportedMimeType(s()),
+            WsrpFault::Malformed(s()),
+            WsrpFault::MustUnderstand(s()),
+            WsrpFault::VersionMismatch(s()),
+        ];
+        assert_eq!(faults.len(), WsrpFault::KINDS);
+        for (i, one) in faults.iter().enumerate() {
+            for other in &faults[i + 1..] {
+                assert!(!std::ptr::eq(wsrp(one), wsrp(other)), "{one:?} {other:?}");
+            }
+        }
+        assert!(std::ptr::eq(
+            wsrp(&WsrpFault::Malformed("one".into())),
+            wsrp(&WsrpFault::Malformed("another".into()))
         ));
     }
 }

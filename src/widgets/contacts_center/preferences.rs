@@ -60,9 +60,15 @@ impl Settings {
         self.show_icon
     }
 
+    /// `pageSize`, held to 1..=100; a number too large for any type is 100 as a
+    /// thousand is, not the default a word gets.
     pub fn page_size(&self) -> usize {
         self.first("pageSize")
-            .and_then(|v| v.trim().parse::<usize>().ok())
+            .and_then(|v| match v.trim().parse::<usize>() {
+                Ok(n) => Some(n),
+                Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => Some(MAX_PAGE_SIZE),
+                Err(_) => None,
+            })
             .filter(|n| *n > 0)
             .unwrap_or(DEFAULT_PAGE_SIZE)
             .min(MAX_PAGE_SIZE)
@@ -241,7 +247,21 @@ fn as_sent(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::label_key;
+    use super::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Settings, label_key};
+
+    #[test]
+    fn page_sizes_are_held_to_their_bounds() {
+        let size = |value: &str| {
+            Settings::from_values([("pageSize".to_owned(), vec![value.to_owned()])].into())
+                .page_size()
+        };
+        assert_eq!(size(" 7 "), 7);
+        assert_eq!(size("1000"), MAX_PAGE_SIZE);
+        assert_eq!(size("99999999999999999999999"), MAX_PAGE_SIZE);
+        for fallback in ["0", "-3", "ten", ""] {
+            assert_eq!(size(fallback), DEFAULT_PAGE_SIZE, "{fallback:?}");
+        }
+    }
 
     #[test]
     fn label_keys_follow_liferay_wording() {
