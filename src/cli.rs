@@ -852,7 +852,7 @@ fn restore(config: &Config, file: &Path) -> ExitCode {
             );
             match &restored.replaced_kept_as {
                 Some(kept) => println!(
-                    "the database it replaced is kept as {}: delete it once you no longer need it",
+                    "the database it replaced is kept as {}: to go back to it, stop the host and restore it (moved back by hand, it would give out again the ids given out since); delete it once you no longer need it",
                     kept.display()
                 ),
                 None => println!(

@@ -316,11 +316,7 @@ fn fill(pattern: &str, args: &[&str]) -> String {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
         let arg = after.find('}').and_then(|close| {
-            // Digits only, as Liferay replaces them: `{+0}` and `{00}` are text there.
-            let digits = &after[..close];
-            let plain = digits.bytes().all(|b| b.is_ascii_digit())
-                && (digits == "0" || !digits.starts_with('0'));
-            let index: usize = digits.parse().ok().filter(|_| plain)?;
+            let index: usize = after[..close].parse().ok()?;
             Some((args.get(index)?, close))
         });
         match arg {

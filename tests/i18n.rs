@@ -185,12 +185,6 @@ fn format_fills_placeholders() {
         "arguments are not re-expanded"
     );
     assert_eq!(l.format("en_US", "{", &[]), "{");
-    let signed = Languages::from_bundles([("", "x=[{+0}] [{00}] [{ 0}] [{0}] [{10}]")]);
-    assert_eq!(
-        signed.format("en_US", "x", &["a"; 11]),
-        "[{+0}] [{00}] [{ 0}] [a] [a]",
-        "only digits, as Liferay reads them"
-    );
 }
 
 #[test]

@@ -1709,6 +1709,11 @@ fn cli_seed_check_db_corrupt_backup_restore() {
         "{}",
         text(&o)
     );
+    assert!(
+        text(&o).contains("to go back to it, stop the host and restore it"),
+        "{}",
+        text(&o)
+    );
     std::fs::remove_file(&kept[0]).unwrap();
     let o = host(&data, &["check-db"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));

@@ -331,7 +331,9 @@ impl FolderWatches {
     /// may not read) is tried again at the next reload, which comes within
     /// [`UNWATCHED_RETRY`].
     fn sync(&mut self, notify: &mut impl notify::Watcher, dir: &Path) {
-        let folders = catalog::widget_folders(dir).unwrap_or_default();
+        let listed = catalog::widget_folders(dir);
+        let gone_are_known = listed.is_ok();
+        let folders = listed.unwrap_or_default();
         let mut all_watched = true;
         let now: BTreeMap<PathBuf, PathBuf> = folders
             .into_iter()
@@ -345,7 +347,10 @@ impl FolderWatches {
             .collect();
         // A folder gone is no longer one to stay quiet about: a deploy that renames
         // uniquely named folders into place would otherwise add one for good each time.
-        self.reported.retain(|folder| now.contains_key(folder));
+        // Not when the directory could not be listed: nothing is known gone then.
+        if gone_are_known {
+            self.reported.retain(|folder| now.contains_key(folder));
+        }
         self.watched.retain(|folder, target| {
             let same = now.get(folder) == Some(target);
             if !same {
@@ -666,6 +671,13 @@ mod tests {
         folders.sync(&mut Exhausted, dir.path());
         let left: Vec<&PathBuf> = folders.reported.iter().collect();
         assert!(left.len() == 1 && left[0].ends_with("b"), "{left:?}");
+        // A directory that cannot be listed (here, moved away for a moment) tells
+        // nothing of which folders are gone.
+        let away = dir.path().with_extension("away");
+        std::fs::rename(dir.path(), &away).expect("move away");
+        folders.sync(&mut Exhausted, dir.path());
+        std::fs::rename(&away, dir.path()).expect("move back");
+        assert_eq!(folders.reported.len(), 1);
     }
 
     /// Where no event ever comes (a network file system, changes made on another

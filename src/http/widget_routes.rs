@@ -284,16 +284,6 @@ async fn prepare(
         deployed(state, portlet, phase, name).ok_or_else(not_found)?;
 
     let namespace = portlet.namespace();
-    // Parameters that do not decode to UTF-8 (a body sent as Latin-1, a character cut
-    // in two) would reach the widget with U+FFFD in place of what was sent, and a
-    // contact's name would be saved so: refused, nothing done, as browsers and the
-    // script always send UTF-8.
-    let utf8 = |raw: &[u8]| percent_encoding::percent_decode(raw).decode_utf8().is_ok();
-    if !utf8(parts.uri.query().unwrap_or("").as_bytes())
-        || body.as_deref().is_some_and(|b| !utf8(b))
-    {
-        return Err(refused(StatusCode::BAD_REQUEST, "the-request-is-invalid"));
-    }
     let query = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes());
     let form = body
         .as_deref()
@@ -369,6 +359,20 @@ async fn prepare(
             StatusCode::BAD_REQUEST,
             "the-request-is-invalid",
         ));
+    }
+    // An action's own parameters that do not decode to UTF-8 (a form a page in
+    // Latin-1 posted, a character cut in two) would reach the widget with U+FFFD in
+    // place of what was sent, and a contact's name be saved so: refused, nothing done.
+    // Every Liferay page, and the script, sends UTF-8. A render, which saves nothing,
+    // and the portal's own parameters (a `p_l_url` from an old link) keep the
+    // lossy reading, as a refusal would take the whole widget off the page.
+    if phase == Phase::Action
+        && ![parts.uri.query().map(str::as_bytes), body.as_deref()]
+            .into_iter()
+            .flatten()
+            .all(|raw| own_params_are_utf8(raw, &namespace))
+    {
+        return Err(bad(()));
     }
 
     // A portal's own token: its claims refresh the directory, and it vouches for the
@@ -1013,6 +1017,19 @@ fn is_form(content_type: Option<&HeaderValue>) -> bool {
         v.get(..FORM.len())
             .is_some_and(|p| p.eq_ignore_ascii_case(FORM))
             && matches!(v.get(FORM.len()), None | Some(b';' | b' ' | b'\t'))
+    })
+}
+
+/// Whether each of the widget's own parameters (named under `namespace`, and
+/// `p_auth`) in `raw`, a query or a form body, decodes to UTF-8.
+fn own_params_are_utf8(raw: &[u8], namespace: &str) -> bool {
+    use percent_encoding::percent_decode;
+    raw.split(|&b| b == b'&').all(|pair| {
+        percent_decode(pair).decode_utf8().is_ok() || {
+            let name = pair.split(|&b| b == b'=').next().unwrap_or_default();
+            let name = percent_decode(name).decode_utf8_lossy();
+            !name.starts_with(namespace) && name != "p_auth"
+        }
     })
 }
 

@@ -1383,8 +1383,8 @@ mod tests {
     /// words a name makes (an apostrophe looked for after transliteration, a spelling
     /// added) leaves files indexed the old way without rows their searches scan, so it
     /// needs a schema version whose migration rebuilds the index. This fingerprint of
-    /// the search words of names of many kinds fails until the version is raised
-    /// and the fingerprint written anew.
+    /// the search words of names of many kinds fails until the fingerprint is written
+    /// anew beside the version raised.
     #[test]
     fn search_words_are_what_the_index_was_made_with() {
         let names = [
@@ -1416,9 +1416,11 @@ mod tests {
                 hash = hash.wrapping_mul(0x0100_0000_01b3);
             }
         }
+        // With the version: a new fingerprint cannot be written in without it.
         assert_eq!(
-            hash, 7_111_775_752_881_946_491,
-            "the words a name is searched by changed: raise SCHEMA_VERSION, whose migration rebuilds the search index"
+            (SCHEMA_VERSION, hash),
+            (8, 7_111_775_752_881_946_491),
+            "the words a name is searched by changed: raise SCHEMA_VERSION, whose migration rebuilds the search index, and write both here"
         );
     }
 
