@@ -463,6 +463,26 @@ pub fn assemble(previous: &Catalog, loads: Vec<FolderLoad>) -> Catalog {
     catalog
 }
 
+/// Says what a reload from `before` to `after` takes down that the portal's pages still
+/// place: a portlet served no more (its name changed, its folder removed), whose
+/// placements answer 404, and one no longer instanceable, whose `_INSTANCE_`
+/// placements do. The count of widgets alone, all the log said, hid both.
+pub fn say_taken_down(before: &Catalog, after: &Catalog) {
+    for (name, was) in &before.widgets {
+        match after.get(name) {
+            None if !after.switched_off.iter().any(|(off, _)| off == name) => tracing::warn!(
+                portlet = %name.escape_debug(),
+                "no longer served: no widget folder declares it now, and its placements answer 404 (InvalidHandle over WSRP)"
+            ),
+            Some(now) if was.instanceable && !now.instanceable => tracing::warn!(
+                portlet = %name.escape_debug(),
+                "no longer instanceable: its _INSTANCE_ placements answer 404 (InvalidHandle over WSRP)"
+            ),
+            _ => {}
+        }
+    }
+}
+
 /// Says what an administrator must hear of a catalog loaded from `dir`, at start and
 /// at a reload that changed something: each problem, with whether its folder's last
 /// good version keeps serving, and each portlet its liferay-portlet.xml turns off.

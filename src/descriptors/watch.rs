@@ -282,6 +282,7 @@ fn watch_loop<W: notify::Watcher>(
             continue;
         }
         catalog::say(&next, dir);
+        catalog::say_taken_down(&current, &next);
         tracing::info!(
             widgets = next.widgets.len(),
             problems = next.problems.len(),
@@ -631,6 +632,113 @@ mod tests {
         assert!(
             said.contains("preference x\\n2026") && said.contains("descriptor problem"),
             "{said}"
+        );
+    }
+
+    /// A reload that takes placements down says so: a portlet no folder declares any
+    /// more, and one no longer instanceable. One turned off is said as such, and one
+    /// kept serving is not said at all.
+    #[test]
+    fn a_reload_that_takes_placements_down_says_so() {
+        let before = catalog::builtin();
+        assert!(
+            before
+                .get("contacts_center")
+                .is_some_and(|w| w.instanceable)
+        );
+        assert!(before.get("notifications").is_some());
+        let mut after = before.clone();
+        after.widgets.remove("notifications");
+        let mut single = (**after.get("contacts_center").expect("served")).clone();
+        single.instanceable = false;
+        after
+            .widgets
+            .insert("contacts_center".into(), Arc::new(single));
+        let said = |after: &Catalog| {
+            let log = crate::captured_log::CapturedLog::default();
+            tracing::subscriber::with_default(log.subscriber(), || {
+                catalog::say_taken_down(&before, after);
+            });
+            log.text()
+        };
+        let text = said(&after);
+        assert_eq!(text.lines().count(), 2, "{text}");
+        assert!(
+            text.contains("portlet=notifications") && text.contains("no longer served"),
+            "{text}"
+        );
+        assert!(
+            text.contains("portlet=contacts_center") && text.contains("no longer instanceable"),
+            "{text}"
+        );
+        after
+            .switched_off
+            .push(("notifications".into(), PathBuf::from("notifications")));
+        after.widgets.insert(
+            "contacts_center".into(),
+            Arc::clone(before.get("contacts_center").expect("served")),
+        );
+        let text = said(&after);
+        assert_eq!(text, "", "turned off is said as such");
+        assert_eq!(said(&before), "");
+    }
+
+    /// The watcher's own reload says what it took down: here, the Contacts Center
+    /// made not instanceable while it serves.
+    #[test]
+    fn the_watcher_says_what_a_reload_took_down() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let folder = dir.path().join("contacts-center");
+        std::fs::create_dir(&folder).expect("folder");
+        for file in [
+            catalog::PORTLET_XML,
+            catalog::LIFERAY_PORTLET_XML,
+            catalog::LIFERAY_DISPLAY_XML,
+        ] {
+            std::fs::copy(
+                Path::new("widget-descriptors/contacts-center").join(file),
+                folder.join(file),
+            )
+            .expect("copy");
+        }
+        let handle = CatalogHandle::new(catalog::load_dir(dir.path()));
+        let instanceable =
+            |h: &CatalogHandle| h.current().get("contacts_center").map(|w| w.instanceable);
+        assert_eq!(instanceable(&handle), Some(true));
+        let (stop, rx) = mpsc::channel();
+        let editor = {
+            let (handle, path) = (handle.clone(), folder.join(catalog::LIFERAY_PORTLET_XML));
+            std::thread::spawn(move || {
+                let text = std::fs::read_to_string(&path).expect("read");
+                let single = text.replace("<instanceable>true<", "<instanceable>false<");
+                let deadline = Instant::now() + 6 * UNWATCHED_RETRY;
+                // Written again each poll, longer each time, until a reload shows it.
+                let mut spaces = 0;
+                while instanceable(&handle) != Some(false) && Instant::now() < deadline {
+                    spaces += 1;
+                    std::fs::write(&path, format!("{single}{}", " ".repeat(spaces)))
+                        .expect("write");
+                    std::thread::sleep(UNWATCHED_RETRY + Duration::from_millis(300));
+                }
+                let _ = stop.send(Signal::Stop);
+            })
+        };
+        let log = crate::captured_log::CapturedLog::default();
+        tracing::subscriber::with_default(log.subscriber(), || {
+            watch_loop(
+                notify::NullWatcher,
+                dir.path(),
+                &handle,
+                &rx,
+                &AtomicU64::new(0),
+            );
+        });
+        editor.join().expect("editor");
+        assert_eq!(instanceable(&handle), Some(false));
+        let text = log.text();
+        assert!(
+            text.contains("no longer instanceable") && text.contains("portlet=contacts_center"),
+            "{text}"
         );
     }
 
