@@ -575,6 +575,21 @@ fn seed(config: &Config, users: usize, degree: f64, seed_value: u64) -> ExitCode
     if let Err(e) = options.relations() {
         return fail(e);
     }
+    // Nor a directory that holds anyone, which a seed refuses: counted without the
+    // migration opening it would make, so an older file stays one its release opens.
+    if users > 0 {
+        let database = config.database_path();
+        let refused = match crate::store::people_in_file(&database) {
+            Ok(people) => {
+                crate::directory::refuse_a_peopled_directory(people).map_err(|e| e.to_string())
+            }
+            Err(s @ StoreError::Locked(_)) => Err(store_message(&s, &database, "Stop it first.")),
+            Err(other) => Err(format!("{}: {other}", database.display())),
+        };
+        if let Err(message) = refused {
+            return fail(message);
+        }
+    }
     let (social, made) = match open_social(config) {
         Ok(s) => s,
         Err(e) => return fail(e),

@@ -960,6 +960,41 @@ fn stamp_schema(path: &Path, version: u64) {
     txn.commit().unwrap();
 }
 
+/// A seed run against a directory that holds people is refused before the file is
+/// opened as a host opens it: an older file is not migrated for a seed certain to be
+/// refused, and stays one its own release opens. An empty data folder is seeded.
+#[test]
+fn a_refused_seed_leaves_an_older_file_as_it_was() {
+    let (dir, seeded) = seeded_file(20, 3);
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let path = data.join("widget-host.redb");
+    std::fs::rename(&seeded, &path).unwrap();
+    stamp_schema(&path, 7);
+    let o = host(&data, &["seed", "--users", "10"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("already holds 20 people"), "{}", text(&o));
+    const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+    let db = reopen(&path);
+    let txn = db.begin_read().unwrap();
+    let meta = txn.open_table(META).unwrap();
+    let version = meta
+        .get("schema_version")
+        .unwrap()
+        .unwrap()
+        .value()
+        .to_vec();
+    assert_eq!(version, 7u64.to_le_bytes(), "the file was migrated");
+    drop((meta, txn, db));
+    let empty = dir.path().join("empty");
+    let o = host(&empty, &["seed", "--users", "10"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        widget_host::store::people_in_file(&empty.join("widget-host.redb")).unwrap(),
+        10
+    );
+}
+
 #[test]
 fn an_offline_backup_refuses_a_file_of_a_newer_schema() {
     let (dir, path) = seeded_file(20, 3);

@@ -25,7 +25,7 @@ pub use import::{
     MAX_RECORD_BYTES, Rejected, check_start, import_file, import_opened, import_reader,
     import_slice,
 };
-pub use seed::{SeedOptions, SeedReport, seed, seeded_id};
+pub use seed::{SeedOptions, SeedReport, refuse_a_peopled_directory, seed, seeded_id};
 
 use std::path::PathBuf;
 

@@ -345,6 +345,17 @@ pub const MAX_SEED_RELATIONS: usize = 20_000_000;
 /// holds anyone is refused: seeded ids would replace real people of the same id, fake
 /// people would join a real directory, and relations drawn without looking at the
 /// ones there could break the rules against them (a follow across a block).
+/// A seed's refusal of a directory that holds `existing` people: it seeds only an
+/// empty one.
+pub fn refuse_a_peopled_directory(existing: u64) -> Result<(), DirectoryError> {
+    if existing == 0 {
+        return Ok(());
+    }
+    Err(DirectoryError::Seed(format!(
+        "the database already holds {existing} people; seed an empty data dir (a seed that was stopped part way leaves some: delete the data dir's widget-host.redb and run it again)"
+    )))
+}
+
 pub fn seed(
     social: &Social,
     options: SeedOptions,
@@ -353,10 +364,8 @@ pub fn seed(
     let users = options.users;
     let relations = options.relations()?;
     let existing = social.read()?.directory_size().map_err(SocialError::from)?;
-    if users > 0 && existing > 0 {
-        return Err(DirectoryError::Seed(format!(
-            "the database already holds {existing} people; seed an empty data dir (a seed that was stopped part way leaves some: delete the data dir's widget-host.redb and run it again)"
-        )));
+    if users > 0 {
+        refuse_a_peopled_directory(existing)?;
     }
     let mut rng = StdRng::seed_from_u64(options.seed_value);
     let people: Vec<Person> = (0..users).map(|i| person(i, &mut rng)).collect();

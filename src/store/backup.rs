@@ -456,6 +456,28 @@ pub fn backup_file(db_path: &Path, dest: &Path, stop: Stop<'_>) -> Result<(), St
     copied
 }
 
+/// How many people the database file at `path` holds (server stopped), read without
+/// opening it as a host does, which migrates an older schema for good: `seed` asks
+/// first, and a seed certain to be refused leaves an older file as it was, one its
+/// own release still opens. 0 where there is no file, or an empty one.
+pub fn people_in_file(path: &Path) -> Result<u64, StoreError> {
+    if !fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+        return Ok(0);
+    }
+    let counted = read_damaged(|| {
+        let db = open_existing(path)?;
+        let reader = Reader::new(db.begin_read()?);
+        Ok(match reader.table_if_present(tables::PORTALID_USERID)? {
+            Some(people) => redb::ReadableTableMetadata::len(&people)?,
+            None => 0,
+        })
+    });
+    if read_through(&counted, path) {
+        let _ = forget_cached_pages(path);
+    }
+    counted
+}
+
 /// Opens a database file (server stopped), checks its schema version and every
 /// invariant, and counts what it holds.
 pub fn inspect_file(path: &Path) -> Result<DbSummary, StoreError> {

@@ -23,7 +23,7 @@ mod writer;
 
 pub use backup::{
     DbSummary, Restored, Stop, backup_file, backup_to, backup_until, forget_cached_pages,
-    has_redb_signature, inspect_file, remove_stale_temporaries, restore_file,
+    has_redb_signature, inspect_file, people_in_file, remove_stale_temporaries, restore_file,
 };
 pub use error::StoreError;
 pub use folders::{create_folder, shared_mode};
