@@ -106,7 +106,7 @@ pub async fn writers(
     writers: usize,
     duration: Duration,
 ) -> Result<(Stats, Syncs), Box<dyn std::error::Error>> {
-    use widget_host::social::{Action, PersonVerb, Social};
+    use widget_host::social::{Action, Done, PersonVerb, Social};
     use widget_host::store::{Person, StoreOptions};
 
     let path = dir.join(if grouped {
@@ -149,18 +149,20 @@ pub async fn writers(
                 let mut failures = 0u64;
                 let mut follow = true;
                 while Instant::now() < deadline {
-                    let verb = if follow {
-                        PersonVerb::Follow
+                    let (verb, changed) = if follow {
+                        (PersonVerb::Follow, Done::NowFollowing)
                     } else {
-                        PersonVerb::Unfollow
+                        (PersonVerb::Unfollow, Done::Unfollowed)
                     };
                     follow = !follow;
                     let t = Instant::now();
+                    // Durable actions are those that changed the graph, as over
+                    // HTTP: an answer that found it already so wrote nothing.
                     match social.act_async(&me, Action::on(verb, other.clone())).await {
-                        Ok(_) => {
+                        Ok(outcome) if wrote(&outcome, changed) => {
                             latencies.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32)
                         }
-                        Err(_) => failures += 1,
+                        Ok(_) | Err(_) => failures += 1,
                     }
                 }
                 (latencies, failures)
@@ -191,9 +193,48 @@ pub async fn writers(
     Ok((stats_of(&mut all, elapsed), syncs))
 }
 
+/// Whether `outcome`, an action's on one person, is `changed`: the graph was written.
+fn wrote(outcome: &widget_host::social::Outcome, changed: widget_host::social::Done) -> bool {
+    matches!(&outcome.results[..], [one] if one.result == Ok(changed))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only an answer that changed the graph counts as a durable action: one that
+    /// found it already so, or a refusal, wrote nothing.
+    #[test]
+    fn only_an_action_that_changed_the_graph_counts() {
+        use widget_host::social::{Done, Outcome, TargetOutcome};
+        let answered = |results: Vec<Result<Done, widget_host::social::Refusal>>| Outcome {
+            results: results
+                .into_iter()
+                .map(|result| TargetOutcome {
+                    target: "w1".into(),
+                    result,
+                })
+                .collect(),
+            standing: None,
+        };
+        assert!(wrote(
+            &answered(vec![Ok(Done::NowFollowing)]),
+            Done::NowFollowing
+        ));
+        assert!(!wrote(
+            &answered(vec![Ok(Done::AlreadyFollowing)]),
+            Done::NowFollowing
+        ));
+        assert!(!wrote(
+            &answered(vec![Ok(Done::NowFollowing)]),
+            Done::Unfollowed
+        ));
+        assert!(!wrote(&answered(vec![]), Done::NowFollowing));
+        assert!(!wrote(
+            &answered(vec![Ok(Done::NowFollowing), Ok(Done::NowFollowing)]),
+            Done::NowFollowing
+        ));
+    }
 
     #[test]
     fn a_baseline_body_has_the_size_asked_for_and_closes_its_list() {

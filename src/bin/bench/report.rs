@@ -1448,8 +1448,8 @@ const LIMITS: &str = "
   and 420 pages a commit. Under `strace -T` no two pages of a commit were adjacent, so
   there is nothing to merge into larger writes, and each fdatasync, writing out some
   1.7 MB, took 1.9–2.8 ms.
-  The grouped rate is therefore bound by the writer's own time per action, about a
-  tenth of a millisecond of CPU and a share of a fdatasync. More cores would not
+  The grouped rate is therefore bound by the writer's own time per action, {writer_cpu} µs
+  of CPU in this run and a share of a fdatasync. More cores would not
   raise it; fewer pages per action, or a disk that syncs them faster, would. An
   action's answer reads the seven booleans only; it used to count mutual connections as well, which the answer does
   not show.
