@@ -403,12 +403,7 @@ fn unescape(raw: &str) -> String {
             Some('f') => out.push('\u{c}'),
             Some('u') => {
                 let hex: String = chars.clone().take(4).collect();
-                // Four hex digits, as Java reads them: `from_str_radix` would also
-                // take `+041`.
-                match u32::from_str_radix(&hex, 16)
-                    .ok()
-                    .filter(|_| hex.len() == 4 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
-                {
+                match hex4(&hex) {
                     Some(code) => {
                         for _ in 0..4 {
                             chars.next();
@@ -425,6 +420,14 @@ fn unescape(raw: &str) -> String {
     out
 }
 
+/// The code unit `\uXXXX` names: exactly four hex digits, as Java reads them
+/// (`from_str_radix` alone would also take `+041`).
+fn hex4(hex: &str) -> Option<u32> {
+    (hex.len() == 4 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| u32::from_str_radix(hex, 16).ok())
+        .flatten()
+}
+
 /// Pushes one `\uXXXX` code unit, joining a surrogate pair written as two escapes
 /// (`\uD83D\uDE00`). A lone surrogate becomes U+FFFD.
 fn push_utf16_unit(out: &mut String, chars: &mut std::str::Chars<'_>, code: u32) {
@@ -432,8 +435,8 @@ fn push_utf16_unit(out: &mut String, chars: &mut std::str::Chars<'_>, code: u32)
         let ahead: String = chars.clone().take(6).collect();
         let low = ahead
             .strip_prefix("\\u")
-            .and_then(|h| u32::from_str_radix(h, 16).ok())
-            .filter(|l| ahead.len() == 6 && (0xDC00..0xE000).contains(l));
+            .and_then(hex4)
+            .filter(|l| (0xDC00..0xE000).contains(l));
         if let Some(low) = low {
             for _ in 0..6 {
                 chars.next();

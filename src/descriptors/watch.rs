@@ -335,7 +335,8 @@ impl FolderWatches {
         let listed = catalog::widget_folders(dir);
         let gone_are_known = listed.is_ok();
         let folders = listed.unwrap_or_default();
-        let mut all_watched = true;
+        // A directory that could not be listed is polled until it can be.
+        let mut all_watched = gone_are_known;
         let now: BTreeMap<PathBuf, PathBuf> = folders
             .into_iter()
             .filter_map(|folder| match std::fs::canonicalize(&folder) {
@@ -559,6 +560,24 @@ mod tests {
         assert_ne!(Stamps::of(dir.path()), before);
     }
 
+    /// A copy in `dir` of the shipped widget folder `name`, its three descriptors.
+    fn shipped_copy(dir: &Path, name: &str) -> PathBuf {
+        let folder = dir.join(name);
+        std::fs::create_dir(&folder).expect("folder");
+        for file in [
+            catalog::PORTLET_XML,
+            catalog::LIFERAY_PORTLET_XML,
+            catalog::LIFERAY_DISPLAY_XML,
+        ] {
+            std::fs::copy(
+                Path::new("widget-descriptors").join(name).join(file),
+                folder.join(file),
+            )
+            .expect("copy");
+        }
+        folder
+    }
+
     /// A portlet its liferay-portlet.xml turns off is said when a catalog is loaded or
     /// changes, not at each read of its folder: a folder the watcher must poll was
     /// read again every two seconds, and said it each time. A reload that turns it on
@@ -567,15 +586,7 @@ mod tests {
     #[test]
     fn a_portlet_turned_off_is_said_by_the_load_not_by_each_read() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let folder = dir.path().join("notifications");
-        std::fs::create_dir(&folder).expect("folder");
-        for file in [catalog::PORTLET_XML, catalog::LIFERAY_DISPLAY_XML] {
-            std::fs::copy(
-                Path::new("widget-descriptors/notifications").join(file),
-                folder.join(file),
-            )
-            .expect("copy");
-        }
+        let folder = shipped_copy(dir.path(), "notifications");
         let shipped = std::fs::read_to_string(
             Path::new("widget-descriptors/notifications").join(catalog::LIFERAY_PORTLET_XML),
         )
@@ -688,19 +699,7 @@ mod tests {
     #[test]
     fn the_watcher_says_what_a_reload_took_down() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let folder = dir.path().join("contacts-center");
-        std::fs::create_dir(&folder).expect("folder");
-        for file in [
-            catalog::PORTLET_XML,
-            catalog::LIFERAY_PORTLET_XML,
-            catalog::LIFERAY_DISPLAY_XML,
-        ] {
-            std::fs::copy(
-                Path::new("widget-descriptors/contacts-center").join(file),
-                folder.join(file),
-            )
-            .expect("copy");
-        }
+        let folder = shipped_copy(dir.path(), "contacts-center");
         let handle = CatalogHandle::new(catalog::load_dir(dir.path()));
         let instanceable =
             |h: &CatalogHandle| h.current().get("contacts_center").map(|w| w.instanceable);
@@ -786,6 +785,7 @@ mod tests {
         folders.sync(&mut Exhausted, dir.path());
         std::fs::rename(&away, dir.path()).expect("move back");
         assert_eq!(folders.reported.len(), 1);
+        assert!(!folders.all_watched, "polled until it lists again");
     }
 
     /// Where no event ever comes (a network file system, changes made on another
@@ -793,19 +793,7 @@ mod tests {
     #[test]
     fn an_edit_no_event_tells_of_reloads_by_polling() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let folder = dir.path().join("notifications");
-        std::fs::create_dir(&folder).expect("folder");
-        for file in [
-            catalog::PORTLET_XML,
-            catalog::LIFERAY_PORTLET_XML,
-            catalog::LIFERAY_DISPLAY_XML,
-        ] {
-            std::fs::copy(
-                Path::new("widget-descriptors/notifications").join(file),
-                folder.join(file),
-            )
-            .expect("copy");
-        }
+        let folder = shipped_copy(dir.path(), "notifications");
         let handle = CatalogHandle::new(catalog::load_dir(dir.path()));
         let title = |c: &Catalog| c.get("notifications").map(|w| w.display_name.clone());
         let before = title(&handle.current()).expect("served");

@@ -341,10 +341,6 @@ pub const MAX_SEED_USERS: usize = 1_000_000;
 /// tens of gigabytes at once.
 pub const MAX_SEED_RELATIONS: usize = 20_000_000;
 
-/// Writes the synthetic directory and graph into an empty directory. A directory that
-/// holds anyone is refused: seeded ids would replace real people of the same id, fake
-/// people would join a real directory, and relations drawn without looking at the
-/// ones there could break the rules against them (a follow across a block).
 /// A seed's refusal of a directory that holds `existing` people: it seeds only an
 /// empty one.
 pub fn refuse_a_peopled_directory(existing: u64) -> Result<(), DirectoryError> {
@@ -356,6 +352,10 @@ pub fn refuse_a_peopled_directory(existing: u64) -> Result<(), DirectoryError> {
     )))
 }
 
+/// Writes the synthetic directory and graph into an empty directory. A directory that
+/// holds anyone is refused: seeded ids would replace real people of the same id, fake
+/// people would join a real directory, and relations drawn without looking at the
+/// ones there could break the rules against them (a follow across a block).
 pub fn seed(
     social: &Social,
     options: SeedOptions,

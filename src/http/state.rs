@@ -582,7 +582,8 @@ impl ProducerHooks for DirectoryHooks {
 /// Says at start which database file the host serves and how many people it holds:
 /// a mistyped or relative `data_dir` (relative to the service manager's working
 /// folder) otherwise starts a new, empty directory without a word. A new one for a
-/// host that serves portals is warned of.
+/// host that serves portals is warned of, and so are a file or folder others may use
+/// ([`exposed`]) and a clock that lost its setting ([`clock_unset`]).
 fn opened(social: &Social, path: &std::path::Path, new: bool, serves_portals: bool) {
     let at = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
     let people = social
@@ -858,9 +859,10 @@ mod tests {
         );
     }
 
-    /// A clock that lost its setting is said at start, one that is set is not.
+    /// A clock that lost its setting is named so (at start, by `opened`), one that is
+    /// set is not.
     #[test]
-    fn a_clock_before_this_release_is_said_at_start() {
+    fn a_clock_before_the_floor_is_named_unset() {
         let said = clock_unset(0).expect("said");
         assert!(
             said.contains("every portal's token will be refused"),
