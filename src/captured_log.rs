@@ -30,6 +30,13 @@ impl CapturedLog {
             .finish()
     }
 
+    /// Runs `f` with a log of its own, and gives what it returned and what it logged.
+    pub(crate) fn during<T>(f: impl FnOnce() -> T) -> (T, String) {
+        let log = Self::default();
+        let value = tracing::subscriber::with_default(log.subscriber(), f);
+        (value, log.text())
+    }
+
     /// What was written so far.
     pub(crate) fn text(&self) -> String {
         let bytes = self.0.lock().unwrap_or_else(|p| p.into_inner()).clone();

@@ -106,14 +106,12 @@ mod tests {
     /// and the next after the interval with the count held back.
     #[test]
     fn a_repeated_failure_is_logged_once_an_interval() {
-        let log = crate::captured_log::CapturedLog::default();
         let throttle = Throttle::new();
-        tracing::subscriber::with_default(log.subscriber(), || {
+        let ((), text) = crate::captured_log::CapturedLog::during(|| {
             for n in 0..5 {
                 log_error(&throttle, "widget failed", &format!("disk full {n}"));
             }
         });
-        let text = log.text();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 1, "{text}");
         assert!(lines[0].contains("ERROR"), "{text}");

@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 use widget_host::descriptors::catalog::{self, Source};
 use widget_host::descriptors::{self, Catalog, Problem, check};
 
+mod common;
+use common::copy_widget;
+
 const SHIPPED: &str = "widget-descriptors";
 const PLUTO: &str = "../shared/specs/fixtures/pluto-descriptors";
 
@@ -378,17 +381,6 @@ fn oversize_descriptor_is_refused() {
         problems[0]
     );
     assert!(!problems[0].message.contains("1048577"), "{}", problems[0]);
-}
-
-fn copy_widget(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for name in [
-        catalog::PORTLET_XML,
-        catalog::LIFERAY_PORTLET_XML,
-        catalog::LIFERAY_DISPLAY_XML,
-    ] {
-        std::fs::copy(from.join(name), to.join(name)).expect("copy");
-    }
 }
 
 /// A hidden folder (`.git`, or a copy staged as `.contacts-center.new` before it is

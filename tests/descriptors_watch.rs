@@ -6,6 +6,9 @@ use std::time::{Duration, Instant};
 
 use widget_host::descriptors::{self, Catalog, CatalogHandle};
 
+mod common;
+use common::copy_widget;
+
 /// How long a reload that must come may take: long past the watcher's own settling
 /// (at most `LONGEST_SETTLE`), for a CI machine whose two cores are busy with other
 /// tests. Only a failure waits this long.
@@ -27,13 +30,6 @@ fn reloads_once_more(watcher: &descriptors::Watcher, settled: u64, what: &str) {
         settled + 1,
         "{what}: one reload, no other"
     );
-}
-
-fn copy_widget(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for name in ["portlet.xml", "liferay-portlet.xml", "liferay-display.xml"] {
-        std::fs::copy(from.join(name), to.join(name)).expect("copy");
-    }
 }
 
 fn wait_for(handle: &CatalogHandle, what: &str, ok: impl Fn(&Catalog) -> bool) {

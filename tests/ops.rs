@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
+
+mod common;
 use redb::{Database, ReadableDatabase, TableDefinition, TableHandle};
 use widget_host::directory::{SeedOptions, seed, seeded_id};
 use widget_host::social::{Action, EntryDraft, PersonVerb as P, Social};
@@ -2454,15 +2456,8 @@ fn log_serving_for(args: &[&str], env: &[(&str, &str)], more: Duration) -> Vec<S
 fn a_portlet_turned_off_is_said_once_at_start() {
     let dir = tempfile::tempdir().unwrap();
     for widget in ["contacts-center", "notifications"] {
-        let from = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("widget-descriptors")
-            .join(widget);
-        let to = dir.path().join(widget);
-        std::fs::create_dir(&to).unwrap();
-        for file in std::fs::read_dir(&from).unwrap() {
-            let file = file.unwrap();
-            std::fs::copy(file.path(), to.join(file.file_name())).unwrap();
-        }
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("widget-descriptors");
+        common::copy_widget(&shipped.join(widget), &dir.path().join(widget));
     }
     let liferay = dir.path().join("notifications/liferay-portlet.xml");
     let wrapper = "<css-class-wrapper>notifications-portlet</css-class-wrapper>";

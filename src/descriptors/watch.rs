@@ -500,6 +500,7 @@ fn unchanged(current: &Catalog, next: &Catalog) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::captured_log::CapturedLog;
     use notify::event::{CreateKind, Flag, MetadataKind, RemoveKind, RenameMode};
 
     /// A stopping host waits a bounded time for the watcher's thread: one stuck in a
@@ -597,13 +598,12 @@ mod tests {
         let off = shipped.replace(wrapper, &format!("{wrapper}\n<active>false</active>"));
         std::fs::write(&liferay, off).expect("write");
 
-        let log = crate::captured_log::CapturedLog::default();
-        let (first, again) = tracing::subscriber::with_default(log.subscriber(), || {
+        let ((first, again), said) = CapturedLog::during(|| {
             let first = catalog::load_dir(dir.path());
             let again = catalog::reload(&first, dir.path());
             (first, again)
         });
-        assert!(!log.text().contains("not served"), "{}", log.text());
+        assert!(!said.contains("not served"), "{said}");
         assert!(first.get("notifications").is_none());
         assert!(
             matches!(&first.switched_off[..], [(name, at)] if name == "notifications" && at.ends_with("notifications")),
@@ -630,11 +630,7 @@ mod tests {
             "keep one".into(),
         )];
 
-        let log = crate::captured_log::CapturedLog::default();
-        tracing::subscriber::with_default(log.subscriber(), || {
-            catalog::say(&turned_off_elsewhere, dir.path());
-        });
-        let said = log.text();
+        let ((), said) = CapturedLog::during(|| catalog::say(&turned_off_elsewhere, dir.path()));
         assert_eq!(said.lines().count(), 2, "{said}");
         assert!(
             said.contains("not served") && said.contains("portlet=a\\nb"),
@@ -665,13 +661,8 @@ mod tests {
         after
             .widgets
             .insert("contacts_center".into(), Arc::new(single));
-        let said = |after: &Catalog| {
-            let log = crate::captured_log::CapturedLog::default();
-            tracing::subscriber::with_default(log.subscriber(), || {
-                catalog::say_taken_down(&before, after);
-            });
-            log.text()
-        };
+        let said =
+            |after: &Catalog| CapturedLog::during(|| catalog::say_taken_down(&before, after)).1;
         let text = said(&after);
         assert_eq!(text.lines().count(), 2, "{text}");
         assert!(
@@ -722,8 +713,7 @@ mod tests {
                 let _ = stop.send(Signal::Stop);
             })
         };
-        let log = crate::captured_log::CapturedLog::default();
-        tracing::subscriber::with_default(log.subscriber(), || {
+        let ((), text) = CapturedLog::during(|| {
             watch_loop(
                 notify::NullWatcher,
                 dir.path(),
@@ -734,7 +724,6 @@ mod tests {
         });
         editor.join().expect("editor");
         assert_eq!(instanceable(&handle), Some(false));
-        let text = log.text();
         assert!(
             text.contains("no longer instanceable") && text.contains("portlet=contacts_center"),
             "{text}"

@@ -1227,13 +1227,11 @@ mod tests {
         std::fs::copy(&path, &copy).expect("copy");
         drop(store);
         let opened = |file: &Path| {
-            let log = crate::captured_log::CapturedLog::default();
-            let store = tracing::subscriber::with_default(log.subscriber(), || {
+            let (store, log) = crate::captured_log::CapturedLog::during(|| {
                 Store::open(file, StoreOptions::default())
-            })
-            .expect("reopen");
-            drop(store);
-            log.text()
+            });
+            drop(store.expect("reopen"));
+            log
         };
         let log = opened(&copy);
         assert!(log.contains("not closed cleanly"), "{log}");
@@ -1273,16 +1271,12 @@ mod tests {
         assert!(text.contains("no such person 42"), "{text}");
         assert!(text.contains("nothing of it was written"), "{text}");
         // Said once a while, however often it happens.
-        let (log, throttle) = (
-            crate::captured_log::CapturedLog::default(),
-            crate::throttle::Throttle::new(),
-        );
-        tracing::subscriber::with_default(log.subscriber(), || {
+        let throttle = crate::throttle::Throttle::new();
+        let ((), said) = crate::captured_log::CapturedLog::during(|| {
             for _ in 0..3 {
                 say_rolled_back(&throttle, &e);
             }
         });
-        let said = log.text();
         assert_eq!(said.matches("was rolled back").count(), 1, "{said}");
         assert!(said.contains("no such person 42"), "{said}");
     }

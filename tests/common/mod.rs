@@ -312,3 +312,11 @@ pub fn exposition(text: &str) -> std::collections::BTreeMap<String, f64> {
     }
     samples
 }
+
+/// Copies a widget folder's three descriptors from `from` into `to`, made if needed.
+pub fn copy_widget(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for name in ["portlet.xml", "liferay-portlet.xml", "liferay-display.xml"] {
+        std::fs::copy(from.join(name), to.join(name)).expect("copy");
+    }
+}
