@@ -1103,11 +1103,11 @@ mod tests {
         };
         assert_eq!(
             render(HostMarkup::value("<b>Ann &amp; Bo</b>".to_owned())),
-            r#"<div class="alert alert-info" role="status" id="_x_outcome" tabindex="-1" autofocus><b>Ann &amp; Bo</b></div>"#
+            r#"<div class="alert alert-info text-break" role="status" id="_x_outcome" tabindex="-1" autofocus><b>Ann &amp; Bo</b></div>"#
         );
         assert_eq!(
             render(Value::from("<b>Ann &amp; Bo</b>")),
-            r#"<div class="alert alert-info" role="status" id="_x_outcome" tabindex="-1" autofocus>&lt;b&gt;Ann &amp;amp; Bo&lt;/b&gt;</div>"#
+            r#"<div class="alert alert-info text-break" role="status" id="_x_outcome" tabindex="-1" autofocus>&lt;b&gt;Ann &amp;amp; Bo&lt;/b&gt;</div>"#
         );
         // `{% if v.rows_html %}` reads it as present.
         assert!(HostMarkup::value("<li>".to_owned()).is_true());

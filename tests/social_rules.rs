@@ -470,6 +470,49 @@ fn personal_contacts_validate_and_stay_unique() {
     let kept = s.read().unwrap().entries("cy").unwrap();
     let kept = kept.iter().find(|e| e.full_name == "Lines").expect("saved");
     assert_eq!(kept.comments, lines.replace("\r\n", "\n"));
+    // A lone CR and Unicode's separators are breaks; other controls are left out.
+    assert!(
+        s.act(
+            "cy",
+            commented(
+                "a\rb\u{2028}c\u{2029}d\u{0}e\u{1B}[31mf\u{85}g\th",
+                "ctl@x.org"
+            )
+        )
+        .unwrap()
+        .all_ok()
+    );
+    let kept = s.read().unwrap().entries("cy").unwrap();
+    let kept = kept
+        .iter()
+        .find(|e| e.email_address == "ctl@x.org")
+        .expect("saved");
+    assert_eq!(kept.comments, "a\nb\nc\nde[31mfg\th");
+    // Combining marks stacked past a few are left out of a name and a comment alike.
+    let zalgo = |base: &str| format!("{base}{}", "\u{346}".repeat(60));
+    assert!(
+        s.act(
+            "cy",
+            Action::SaveEntry(EntryDraft {
+                entry_id: None,
+                full_name: zalgo("Zed"),
+                email_address: "zed@x.org".into(),
+                comments: zalgo("note"),
+            })
+        )
+        .unwrap()
+        .all_ok()
+    );
+    let kept = s.read().unwrap().entries("cy").unwrap();
+    let kept = kept
+        .iter()
+        .find(|e| e.email_address == "zed@x.org")
+        .expect("saved");
+    let few = "\u{346}".repeat(widget_host::store::MAX_MARKS);
+    assert_eq!(
+        (kept.full_name.as_str(), kept.comments.as_str()),
+        (format!("Zed{few}").as_str(), format!("note{few}").as_str())
+    );
     assert_eq!(
         s.act("cy", commented(&format!("{lines}x"), "lines2@x.org"))
             .unwrap()

@@ -447,6 +447,10 @@ fn file_names_are_safe() {
     // A right-to-left override would show `…\u{202E}fdp.vcf` as `…fcv.pdf`.
     assert_eq!(filename_for("invoice\u{202E}fdp"), "invoice_fdp.vcf");
     assert_eq!(filename_for("\u{200B}"), "contact.vcf");
+    // Tag characters and variation selectors are drawn as nothing too: a name of them
+    // alone would be a download that reads `.vcf`.
+    assert_eq!(filename_for("\u{E0041}\u{E0042}"), "contact.vcf");
+    assert_eq!(filename_for("Ann\u{FE0F}\u{E0041}"), "Ann.vcf");
     let long = filename_for(&"x".repeat(500));
     assert_eq!(long.chars().count(), 64 + 4, "{long}");
     assert_eq!(filename_for(&"東".repeat(500)).chars().count(), 64 + 4);

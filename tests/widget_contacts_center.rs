@@ -1507,7 +1507,7 @@ fn message_param_shows_only_known_keys() {
     let known = cc(Some("a"))
         .p("message", "you-are-now-following-this-user")
         .html(&w);
-    assert!(known.contains("class=\"alert alert-success\""));
+    assert!(known.contains("class=\"alert alert-success text-break\""));
     assert!(known.contains("You are now following this user."));
     let refusal = cc(Some("a"))
         .p("message", "you-must-unblock-this-user-first")
@@ -2676,6 +2676,14 @@ fn introduction_and_page_owner_view() {
         "{owner}"
     );
     assert!(!owner.contains("<form"));
+    // The owner's name is in the title and the line below it: Clay's `text-break` lets
+    // a name with no place to break (256 characters from a portal's claims) wrap there,
+    // where it would push the portal's page sideways.
+    assert!(
+        owner.contains("<h3 class=\"sheet-title text-break\" id=\"_contacts_center_owner-title\">")
+            && owner.contains("<p class=\"text-break\" id=\"_contacts_center_owner\">"),
+        "{owner}"
+    );
     cc(Some("b")).named("connect").p("userId", "c").ok(&w);
     let id = request_id(&w, "c");
     cc(Some("c"))
@@ -2692,7 +2700,7 @@ fn introduction_and_page_owner_view() {
     // person their own standing.
     let following = "<span class=\"badge badge-info\">Following</span>";
     let owner_line = |html: &str| -> String {
-        html.split("id=\"_contacts_center_owner\">")
+        html.split("class=\"text-break\" id=\"_contacts_center_owner\">")
             .nth(1)
             .and_then(|rest| rest.split("</p>").next())
             .expect("the owner's line")

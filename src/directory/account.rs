@@ -82,7 +82,10 @@ fn text(field: &str, value: &Option<String>, max: usize) -> Result<String, Strin
     let Some(v) = present(value) else {
         return Ok(String::new());
     };
-    checked(field, typed_on_one_line(v), max)
+    // Combining marks past a few in a row are left out: stacked by the hundred they
+    // are drawn over other people's rows (`with_few_marks`).
+    let v = typed_on_one_line(v);
+    checked(field, crate::store::with_few_marks(&v).into_owned(), max)
 }
 
 /// An address (`image`, a website's `url`) as it came: a tab or line break inside
@@ -125,10 +128,14 @@ fn typed_on_one_line(v: &str) -> String {
         .join(" ")
 }
 
+/// An address as it is stored: composed (NFC), as a personal contact's is, so that
+/// one typed with `é` and again with `e` and a combining accent is one address to
+/// every comparison, and shows once on a card.
 fn email(field: &str, value: &str) -> Result<String, String> {
+    use unicode_normalization::UnicodeNormalization;
     let v = value.trim();
     if is_valid_email(v) {
-        Ok(v.to_owned())
+        Ok(v.nfc().collect())
     } else {
         Err(format!("{field} {v:?} is not a valid email address"))
     }
@@ -453,6 +460,38 @@ mod tests {
             .map(|e| e.email_address.as_str())
             .collect();
         assert_eq!(kept, ["ana@example.com"]);
+    }
+
+    /// A name stacked with combining marks keeps a few of them, as a claim does.
+    #[test]
+    fn names_keep_few_stacked_marks() {
+        let json = format!(r#"{{"id": 7, "givenName": "Z{}"}}"#, "\u{346}".repeat(150));
+        let p = account(&json)
+            .to_person(IdSource::Auto)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            p.given_name,
+            format!("Z{}", "\u{346}".repeat(crate::store::MAX_MARKS))
+        );
+    }
+
+    /// Addresses are stored composed (NFC), the account's own and those of its list,
+    /// as a personal contact's are: one typed with a combining accent is the same
+    /// string as one typed with `é`.
+    #[test]
+    fn addresses_are_stored_composed() {
+        let p = account(
+            "{\"id\": 7, \"givenName\": \"José\", \"emailAddress\": \"jose\\u0301@x.es\",
+                \"userAccountContactInformation\": {\"emailAddresses\": [
+                    {\"emailAddress\": \"pe\\u0301rez@x.es\", \"type\": \"email-address\"}]}}",
+        )
+        .to_person(IdSource::Auto)
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.email_address, "jos\u{E9}@x.es");
+        assert_eq!(
+            p.user_account_contact_information.email_addresses[0].email_address,
+            "p\u{E9}rez@x.es"
+        );
     }
 
     #[test]

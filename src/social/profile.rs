@@ -143,7 +143,10 @@ pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
         // tabs and line breaks are folded so). What is left is trimmed, and a claim
         // with nothing left to show (zero-width spaces alone, say) keeps what is
         // stored, as an absent one does.
+        // Combining marks past a few in a row go too (`with_few_marks`), as an
+        // import's do.
         let value: String = on_one_line(claim).chars().take(256).collect();
+        let value = crate::store::with_few_marks(&value).into_owned();
         if !crate::store::shows_nothing(&value) {
             *field = value;
         }
@@ -158,7 +161,8 @@ pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
         .as_deref()
         .map(str::trim)
         .filter(|e| super::rules::is_valid_email(e))
-        .map(str::to_owned);
+        // Composed, as an import stores it: one address is one string.
+        .map(|e| unicode_normalization::UnicodeNormalization::nfc(e).collect::<String>());
     match email {
         // The portal says the person has no address: Liferay's made-up one.
         Some(e) if super::rules::is_made_up_email(&e) => person.email_address.clear(),
@@ -185,6 +189,32 @@ pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A name of a letter and two hundred combining marks keeps a few of them: the
+    /// rest would be drawn over other people's rows.
+    #[test]
+    fn a_claim_keeps_few_stacked_marks() {
+        let claimed = Profile {
+            given_name: Some(format!("Z{}", "\u{346}".repeat(199))),
+            job_title: Some(format!("Boss{}", "\u{300}".repeat(50))),
+            ..Profile::default()
+        };
+        let p = apply_profile(Person::default(), &claimed);
+        let marks = crate::store::MAX_MARKS;
+        assert_eq!(p.given_name, format!("Z{}", "\u{346}".repeat(marks)));
+        assert_eq!(p.job_title, format!("Boss{}", "\u{300}".repeat(marks)));
+    }
+
+    /// A claim's address is stored composed, as an import's is.
+    #[test]
+    fn a_claimed_address_is_stored_composed() {
+        let claimed = Profile {
+            email: Some("jose\u{301}@x.es".into()),
+            ..Profile::default()
+        };
+        let p = apply_profile(Person::default(), &claimed);
+        assert_eq!(p.email_address, "jos\u{E9}@x.es");
+    }
 
     /// A claim with nothing to show keeps what is stored, as an empty one does.
     #[test]

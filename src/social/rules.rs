@@ -320,21 +320,7 @@ pub fn is_valid_email(email: &str) -> bool {
         // Nor a character drawn as nothing (a zero-width space, a direction mark, a
         // soft hyphen, a variation selector or tag): `ann\u{200B}@example.com` shows
         // as Ann's address on a card while its `mailto:` writes to another mailbox.
-        && email
-            .chars()
-            .all(|c| crate::store::is_shown(c) && !is_default_ignorable(c))
-}
-
-/// Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): characters a
-/// renderer draws as nothing unless it supports them, the variation selectors and
-/// tags among them.
-fn is_default_ignorable(c: char) -> bool {
-    matches!(c,
-        '\u{AD}' | '\u{34F}' | '\u{61C}' | '\u{115F}'..='\u{1160}' | '\u{17B4}'..='\u{17B5}'
-        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
-        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}'
-        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
+        && email.chars().all(crate::store::is_shown)
 }
 
 /// A personal contact's longest name, in characters: the entry form's `maxlength`,
@@ -351,9 +337,20 @@ pub const MAX_CONTACTS: u64 = 1_000;
 
 /// Line breaks as one `\n` each. A browser submits a textarea's line break as CRLF,
 /// while its `maxlength` counts it as one character: counted as sent, a comment the form
-/// let through could be refused as too long.
+/// let through could be refused as too long. Unicode's line and paragraph separators
+/// are breaks too, and other controls (a NUL, an escape, a bell from a script or an
+/// API call) are left out: a WSRP consumer would get them as U+FFFD and a vCard
+/// without them, so the comment kept is the one every reader gets.
 fn one_line_break_each(text: &str) -> String {
-    text.replace("\r\n", "\n").replace('\r', "\n")
+    text.replace("\r\n", "\n")
+        .chars()
+        .filter_map(|c| match c {
+            '\r' | '\u{2028}' | '\u{2029}' => Some('\n'),
+            '\n' | '\t' => Some(c),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
 }
 
 fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
@@ -361,7 +358,8 @@ fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
     // line break (a browser drops those of its value), so a name stored with one
     // would change at the form's next save; a tab would show as nothing. A form post
     // or an API call can still send them.
-    let full_name = on_one_line(&draft.full_name);
+    // Marks stacked past a few are left out of both, as of a directory name.
+    let full_name = crate::store::with_few_marks(&on_one_line(&draft.full_name)).into_owned();
     // A name of nothing but zero-width or direction marks would show as no name.
     let full_name = if crate::store::shows_nothing(&full_name) {
         ""
@@ -386,6 +384,7 @@ fn save_entry<G: Graph>(g: &mut G, me: UserId, draft: &EntryDraft) -> Rule {
         Ok(None)
     };
     let comments = one_line_break_each(&without_overrides(&draft.comments));
+    let comments = crate::store::with_few_marks(&comments).into_owned();
     if full_name.is_empty() {
         return Ok(Err(Refusal::NameRequired));
     }

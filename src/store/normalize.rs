@@ -153,34 +153,56 @@ pub(crate) fn script_fold(s: &str) -> Option<String> {
         .then(|| fold_for_search(s))
 }
 
-/// Controls, and the format characters that change how a text is shown without being
-/// seen: zero-width spaces and joiners, bidirectional marks and overrides (which could
-/// make a download's `.vcf` read as another extension), the byte order mark.
+/// Controls, and every character a renderer draws as nothing: zero-width spaces and
+/// joiners, bidirectional marks and overrides (which could make a download's `.vcf`
+/// read as another extension), the byte order mark, variation selectors, tags.
 pub fn is_invisible(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
+    c.is_control() || is_default_ignorable(c)
 }
 
-/// Whether `c` draws something: not a space, not [`is_invisible`], and not one of
-/// the characters that are letters or marks by Unicode's category but are drawn as
-/// nothing (the Hangul fillers, the braille blank, the soft hyphen, the combining
-/// grapheme joiner, the Mongolian vowel separator, Khmer's inherent vowels).
+/// Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): characters a
+/// renderer draws as nothing unless it supports them. Some are letters or marks by
+/// their category (the Hangul fillers, the soft hyphen, the combining grapheme
+/// joiner, Khmer's inherent vowels), so no category test finds them all.
+fn is_default_ignorable(c: char) -> bool {
+    matches!(c,
+        '\u{AD}' | '\u{34F}' | '\u{61C}' | '\u{115F}'..='\u{1160}' | '\u{17B4}'..='\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Whether `c` draws something: not a space, not [`is_invisible`], and not the
+/// braille blank, a symbol by its category that is drawn as nothing. A name made of
+/// tag characters or variation selectors alone would otherwise be a link with no text
+/// in every list, and a request from nobody anyone can see.
 pub fn is_shown(c: char) -> bool {
-    !(c.is_whitespace()
-        || is_invisible(c)
-        || matches!(
-            c,
-            '\u{00AD}'
-                | '\u{034F}'
-                | '\u{115F}'
-                | '\u{1160}'
-                | '\u{17B4}'
-                | '\u{17B5}'
-                | '\u{180E}'
-                | '\u{2800}'
-                | '\u{3164}'
-                | '\u{FFA0}'
-        ))
+    !(c.is_whitespace() || is_invisible(c) || c == '\u{2800}')
+}
+
+/// Most combining marks kept after one character. Real text stacks few (Vietnamese
+/// typed decomposed two, Thai three, Tibetan's subjoined letters and vowel signs about
+/// six); a letter with a hundred marks ("Zalgo" text) is drawn far above and below its
+/// line, over the rows around it: other people's names, and their Accept buttons.
+pub const MAX_MARKS: usize = 8;
+
+/// `text` with at most [`MAX_MARKS`] combining marks in a row; the rest are left out.
+pub fn with_few_marks(text: &str) -> std::borrow::Cow<'_, str> {
+    use unicode_normalization::char::is_combining_mark;
+    // A fresh count for each pass over the text.
+    let keeper = || {
+        let mut run = 0;
+        move |c: char| {
+            run = if is_combining_mark(c) { run + 1 } else { 0 };
+            run <= MAX_MARKS
+        }
+    };
+    if text.chars().all(keeper()) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut keep = keeper();
+    std::borrow::Cow::Owned(text.chars().filter(|&c| keep(c)).collect())
 }
 
 /// Whether `s` would show as nothing: a name of zero-width spaces or Hangul fillers
@@ -365,6 +387,30 @@ fn first_chars(s: &str, n: usize) -> &str {
 
 #[cfg(test)]
 mod tests {
+    /// Real text keeps every mark; a stack past [`super::MAX_MARKS`] loses the rest,
+    /// and the count starts again at the next letter.
+    #[test]
+    fn marks_stacked_past_a_few_are_left_out() {
+        use super::{MAX_MARKS, with_few_marks};
+        for real in ["Nguye\u{302}\u{303}n", "नमस्ते", "བསྒྲུབས", "ผู้ใหญ่"]
+        {
+            assert!(
+                matches!(with_few_marks(real), std::borrow::Cow::Borrowed(_)),
+                "{real}"
+            );
+        }
+        let stacked = format!("A{}B{}", "\u{346}".repeat(199), "\u{301}".repeat(3));
+        let kept = with_few_marks(&stacked);
+        assert_eq!(
+            kept,
+            format!("A{}B{}", "\u{346}".repeat(MAX_MARKS), "\u{301}".repeat(3))
+        );
+        assert_eq!(
+            with_few_marks(&"\u{346}".repeat(20)).chars().count(),
+            MAX_MARKS
+        );
+    }
+
     /// A cut lands on a character's edge: at the byte asked for in ASCII, before a
     /// letter that would straddle it otherwise.
     #[test]

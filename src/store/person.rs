@@ -395,9 +395,17 @@ impl Person {
 }
 
 /// Whether two addresses name one mailbox, as far as the host can tell: the same
-/// address but for case and surrounding spaces.
+/// address but for ASCII case, surrounding spaces and how an accent was typed (one
+/// stored composed, another from before addresses were, decomposed).
 pub fn same_mailbox(a: &str, b: &str) -> bool {
-    a.trim().eq_ignore_ascii_case(b.trim())
+    use unicode_normalization::UnicodeNormalization;
+    let (a, b) = (a.trim(), b.trim());
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    a.nfc()
+        .map(|c| c.to_ascii_lowercase())
+        .eq(b.nfc().map(|c| c.to_ascii_lowercase()))
 }
 
 /// Which fields beside the names a search may match. A placement that hides email
@@ -433,12 +441,32 @@ pub(crate) mod tests {
             ..Person::default()
         };
         assert_eq!(blank.display_name(), "u7");
+        // Tags, variation selectors and the braille blank show nothing either.
+        for nothing in [
+            "\u{E0041}\u{E0042}",
+            "\u{FE0F}\u{180B}",
+            "\u{2800}\u{1D173}",
+        ] {
+            let unseen = Person {
+                given_name: nothing.into(),
+                ..blank.clone()
+            };
+            assert_eq!(unseen.display_name(), "u7", "{nothing:?}");
+        }
         let named = Person {
             given_name: "\u{200B}Zoé".into(),
             family_name: String::new(),
             ..blank
         };
         assert_eq!(named.display_name(), "\u{200B}Zoé");
+    }
+
+    #[test]
+    fn one_mailbox_whatever_its_case_or_how_its_accent_was_typed() {
+        assert!(same_mailbox(" Ann@Example.com", "ann@example.com "));
+        assert!(same_mailbox("jos\u{E9}@x.es", "JOSe\u{301}@X.es"));
+        assert!(!same_mailbox("jos\u{E9}@x.es", "jose@x.es"));
+        assert!(!same_mailbox("ann@example.com", "anne@example.com"));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::templates::Html;
 pub(super) fn write_alert(out: &mut Html, alert: &Alert, ns: &str) {
     out.raw("<div class=\"alert alert-")
         .text(alert.kind)
-        .raw("\" role=\"")
+        .raw(" text-break\" role=\"")
         .raw(if alert.kind == "danger" && !alert.standing {
             "alert"
         } else {
