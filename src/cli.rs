@@ -281,7 +281,7 @@ pub fn run(cli: Cli) -> ExitCode {
             } else {
                 crate::descriptors::check(&paths)
             };
-            print!("{report}");
+            write_out(format_args!("{report}"));
             if report.passed() {
                 ExitCode::SUCCESS
             } else {
@@ -306,6 +306,26 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// What a command prints, on stdout. A reader that stops reading (`check-db | head
+/// -1`) ends the output, not the command: its exit code still says how it went, where
+/// `println!` would panic on the closed pipe (exit 101). Another failure to write (a
+/// full disk under `> report.txt`) is said on stderr.
+fn write_out(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    match std::io::stdout().lock().write_fmt(text) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => eprintln!("widget-host: cannot write the output: {e}"),
+    }
+}
+
+/// `println!` through [`write_out`].
+macro_rules! say {
+    ($($arg:tt)*) => {
+        write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 /// Exit code of an operations command that could not run at all.
 const CANNOT_RUN: u8 = 2;
 
@@ -314,21 +334,19 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(CANNOT_RUN)
 }
 
-/// Explains a database (`database`) locked by another process: the running server.
+/// Explains a database (`database`) locked by another process: the running server,
+/// or another command (a nightly backup meeting a long import), which `what` must not
+/// take for the server.
 fn store_message(error: &StoreError, database: &Path, what: &str) -> String {
+    let locked = |path: &Path| {
+        format!(
+            "{} is locked: a widget-host server serves it, or a backup, restore, check-db, seed or import-users is running on it. {what}",
+            path.display()
+        )
+    };
     match error {
-        StoreError::Locked(path) => {
-            format!(
-                "{} is locked: the server is running. {what}",
-                path.display()
-            )
-        }
-        StoreError::Db(redb::Error::DatabaseAlreadyOpen) => {
-            format!(
-                "{} is locked: the server is running. {what}",
-                database.display()
-            )
-        }
+        StoreError::Locked(path) => locked(path),
+        StoreError::Db(redb::Error::DatabaseAlreadyOpen) => locked(database),
         other => other.to_string(),
     }
 }
@@ -349,7 +367,7 @@ fn open_social(config: &Config) -> Result<(Social, Made), String> {
     let social = Social::open(&database).map_err(|e| match e {
         SocialError::Store(
             s @ (StoreError::Locked(_) | StoreError::Db(redb::Error::DatabaseAlreadyOpen)),
-        ) => store_message(&s, &database, "Stop it first."),
+        ) => store_message(&s, &database, "Stop it, or wait for it, first."),
         // A schema too new, a file damaged: the message says what, this says where.
         SocialError::Store(other) => format!("{}: {other}", database.display()),
     })?;
@@ -363,13 +381,17 @@ enum Made {
     No,
 }
 
+/// `path` from the root, where it was given relative to the working folder.
+fn in_full(path: PathBuf) -> PathBuf {
+    std::path::absolute(&path).unwrap_or(path)
+}
+
 /// Names the database a command wrote, in full. An administrator who left out
 /// `--config` imports into `./data` and is told "300000 imported" while the service
 /// serves its own, empty, data folder: the path, and whether the command made the
 /// file, show that before the portal's users do.
 fn say_database(config: &Config, made: Made, said: &str) {
-    let database = config.database_path();
-    let database = std::path::absolute(&database).unwrap_or(database);
+    let database = in_full(config.database_path());
     match made {
         Made::Yes => eprintln!(
             "{}: a new database, made by this command: a host serves it only when its data folder is this one (--data-dir, WIDGET_HOST_DATA_DIR or data_dir in the --config file)",
@@ -554,7 +576,7 @@ fn import_users(config: &Config, file: &Path, id_field: IdFieldArg) -> ExitCode 
         );
     }
     say_database(config, made, "written");
-    println!("{report}");
+    say!("{report}");
     if report.complete() {
         ExitCode::SUCCESS
     } else {
@@ -583,7 +605,11 @@ fn seed(config: &Config, users: usize, degree: f64, seed_value: u64) -> ExitCode
             Ok(people) => {
                 crate::directory::refuse_a_peopled_directory(people).map_err(|e| e.to_string())
             }
-            Err(s @ StoreError::Locked(_)) => Err(store_message(&s, &database, "Stop it first.")),
+            Err(s @ StoreError::Locked(_)) => Err(store_message(
+                &s,
+                &database,
+                "Stop it, or wait for it, first.",
+            )),
             Err(other) => Err(format!("{}: {other}", database.display())),
         };
         if let Err(message) = refused {
@@ -598,13 +624,17 @@ fn seed(config: &Config, users: usize, degree: f64, seed_value: u64) -> ExitCode
     match crate::directory::seed(&social, options, &bar) {
         Ok(r) => {
             say_database(config, made, "written");
-            println!(
+            say!(
                 "seeded {} people: {} connections, {} follows, {} blocks, {} pending requests",
-                r.people, r.connections, r.follows, r.blocks, r.requests
+                r.people,
+                r.connections,
+                r.follows,
+                r.blocks,
+                r.requests
             );
             let drawn = r.connections + r.follows;
             if drawn < r.asked {
-                println!(
+                say!(
                     "note: --degree asked for {} connections and follows; the draw stopped at {drawn}: each pair of people is related once, and a small or dense directory runs short of pairs",
                     r.asked
                 );
@@ -619,12 +649,14 @@ fn seed(config: &Config, users: usize, degree: f64, seed_value: u64) -> ExitCode
 }
 
 fn check_db(config: &Config, file: Option<&Path>) -> ExitCode {
-    let path = file.map_or_else(|| config.database_path(), Path::to_owned);
+    // The data folder's database in full, as `import-users` names it: run without
+    // the service's `--config`, a relative `./data` would read as the service's file.
+    let path = file.map_or_else(|| in_full(config.database_path()), Path::to_owned);
     // A file named to be checked that is empty is a copy that failed: what is wrong
     // is the data (exit 1). The data folder's own empty file is a restore that was
     // stopped, on which a host starts as on none (exit 2 below, "no database").
     if file.is_some() && std::fs::metadata(&path).is_ok_and(|m| m.len() == 0) {
-        println!(
+        say!(
             "violation: the database file {} is empty (a copy that failed?)",
             path.display()
         );
@@ -636,7 +668,7 @@ fn check_db(config: &Config, file: Option<&Path>) -> ExitCode {
         && path.is_file()
         && matches!(crate::store::has_redb_signature(&path), Ok(false))
     {
-        println!(
+        say!(
             "violation: {} is not a database: it does not start with redb's file signature, as a backup the host made does",
             path.display()
         );
@@ -647,7 +679,7 @@ fn check_db(config: &Config, file: Option<&Path>) -> ExitCode {
         // The data is what is wrong, as with a broken invariant: exit 1, not "could
         // not run", so that a script checking for 1 sees it.
         Err(crate::store::StoreError::Db(redb::Error::UpgradeRequired(version))) => {
-            println!(
+            say!(
                 "violation: the database file is in redb's file format {version}, too old \
                  for this host to read: restore a backup, or convert the file with a redb \
                  release that upgrades its format"
@@ -655,7 +687,7 @@ fn check_db(config: &Config, file: Option<&Path>) -> ExitCode {
             return ExitCode::FAILURE;
         }
         Err(e) if e.is_damage() => {
-            println!(
+            say!(
                 "violation: the database file {} is damaged: {e}",
                 path.display()
             );
@@ -665,14 +697,14 @@ fn check_db(config: &Config, file: Option<&Path>) -> ExitCode {
             return fail(store_message(
                 &e,
                 &path,
-                "Take a copy with POST /api/backup and check that (check-db FILE), or stop the server to check.",
+                "If it is the server, take a copy with POST /api/backup and check that (check-db FILE), or stop the server to check.",
             ));
         }
     };
     for violation in &summary.violations {
-        println!("violation: {violation}");
+        say!("violation: {violation}");
     }
-    println!(
+    say!(
         "{}: schema {}, {} people, {} connections, {} follows, {} blocks, {} requests ({} pending), {} personal contacts",
         path.display(),
         summary.schema_version,
@@ -685,10 +717,10 @@ fn check_db(config: &Config, file: Option<&Path>) -> ExitCode {
         summary.entries
     );
     if summary.violations.is_empty() {
-        println!("all invariants hold");
+        say!("all invariants hold");
         ExitCode::SUCCESS
     } else {
-        println!("{} violation(s)", summary.violations.len());
+        say!("{} violation(s)", summary.violations.len());
         ExitCode::FAILURE
     }
 }
@@ -712,11 +744,34 @@ fn backup(config: &Config, file: &Path) -> ExitCode {
             file.display()
         ));
     }
+    // A folder mistyped, or a share not mounted, is told before the database is
+    // opened and every page of it checked, and not as the copy's hidden temporary name.
+    let folder = match file.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    match std::fs::metadata(folder) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => {
+            return fail(format!(
+                "cannot back up to {}: {} is not a folder",
+                file.display(),
+                folder.display()
+            ));
+        }
+        Err(e) => {
+            return fail(format!(
+                "cannot back up to {}: its folder {}: {e}",
+                file.display(),
+                folder.display()
+            ));
+        }
+    }
     match backup_until_interrupted(config.database_path(), file.to_owned()) {
         Ok(()) => {
-            println!(
+            say!(
                 "backed up {} to {}",
-                config.database_path().display(),
+                in_full(config.database_path()).display(),
                 file.display()
             );
             ExitCode::SUCCESS
@@ -732,7 +787,11 @@ fn backup(config: &Config, file: &Path) -> ExitCode {
             "cannot back up {} to {}: {}",
             config.database_path().display(),
             file.display(),
-            store_message(&e, &config.database_path(), "Use POST /api/backup instead.")
+            store_message(
+                &e,
+                &config.database_path(),
+                "If it is the server, use POST /api/backup instead.",
+            )
         )),
     }
 }
@@ -855,9 +914,8 @@ fn restore(config: &Config, file: &Path) -> ExitCode {
             let s = &restored.summary;
             // In full: a restore run without the service's configuration writes into
             // ./data, and a relative name does not say so.
-            let database = config.database_path();
-            let database = std::path::absolute(&database).unwrap_or(database);
-            println!(
+            let database = in_full(config.database_path());
+            say!(
                 "restored {} into {}: {} people, {} connections, {} follows",
                 file.display(),
                 database.display(),
@@ -866,16 +924,16 @@ fn restore(config: &Config, file: &Path) -> ExitCode {
                 s.follows
             );
             match &restored.replaced_kept_as {
-                Some(kept) => println!(
+                Some(kept) => say!(
                     "the database it replaced is kept as {}: to go back to it, stop the host and restore it (moved back by hand, it would give out again the ids given out since); delete it once you no longer need it",
                     kept.display()
                 ),
-                None => println!(
+                None => say!(
                     "there was no database here: the restored one is new, and a host serves it only when its data folder is this one (--data-dir, WIDGET_HOST_DATA_DIR or data_dir in the --config file)"
                 ),
             }
             if !restored.ids_kept_ahead {
-                println!(
+                say!(
                     "note: the ids issued since the backup are not known (there was no database here, it did not read, or its counters were behind the backup's: no later state of it), so the restored one gives new people, requests and personal contacts ids 4,294,967,296 past the larger of its own and the replaced one's: none made since the backup is given again"
                 );
             }
@@ -884,7 +942,11 @@ fn restore(config: &Config, file: &Path) -> ExitCode {
         Err(e) => fail(format!(
             "cannot restore {}: {}",
             file.display(),
-            store_message(&e, &config.database_path(), "Stop it before restoring.")
+            store_message(
+                &e,
+                &config.database_path(),
+                "Stop it, or wait for it, before restoring."
+            )
         )),
     }
 }
@@ -942,7 +1004,7 @@ fn token(
         ttl,
     ) {
         Ok(token) => {
-            println!("{token}");
+            say!("{token}");
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),

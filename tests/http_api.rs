@@ -75,7 +75,36 @@ async fn notifications_need_the_persons_own_token_or_an_administrator() {
         .expect("send");
     assert_eq!(own.status(), StatusCode::OK);
     let body: serde_json::Value = own.json().await.expect("json");
+    // Before her first render the directory does not hold her: nothing is pending.
     assert_eq!(body, serde_json::json!({"count": 0, "items": []}));
+    // Now she is known, and two people ask her to connect: what an administrator
+    // reads below is hers, not the administrator's own empty bell.
+    let render = client
+        .get(server.url("/widgets/contacts_center/render"))
+        .bearer_auth(token("alice", &[]))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(render.status(), StatusCode::OK);
+    for asker in ["carol", "dave"] {
+        let asked = client
+            .post(server.url("/widgets/contacts_center/actions/connect"))
+            .bearer_auth(token(asker, &[]))
+            .header("accept", "application/json")
+            .form(&[("_contacts_center_userId", "alice")])
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(asked.status(), StatusCode::OK, "{asker}");
+    }
+    let from = |body: &serde_json::Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|item| item["fromUserId"].as_str().expect("from").to_owned())
+            .collect()
+    };
     // The scheme is read in any case (RFC 9110); another scheme is no sign-in.
     for (scheme, status) in [
         ("bearer", StatusCode::OK),
@@ -103,6 +132,9 @@ async fn notifications_need_the_persons_own_token_or_an_administrator() {
         .await
         .expect("send");
     assert_eq!(behind_gateway.status(), StatusCode::OK);
+    let body: serde_json::Value = behind_gateway.json().await.expect("json");
+    assert_eq!(body["count"], 2);
+    assert_eq!(from(&body), ["dave", "carol"]);
     let other = client
         .get(&url)
         .bearer_auth(token("bob", &[]))
@@ -125,6 +157,88 @@ async fn notifications_need_the_persons_own_token_or_an_administrator() {
         .await
         .expect("send");
     assert_eq!(admin.status(), StatusCode::OK);
+    let body: serde_json::Value = admin.json().await.expect("json");
+    assert_eq!(body["count"], 2);
+    assert_eq!(from(&body), ["dave", "carol"]);
+    // An id the directory does not hold is no empty bell to an administrator.
+    let ghost = client
+        .get(server.url("/api/users/ghost/notifications"))
+        .bearer_auth(token("root", &["Administrator"]))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(ghost.status(), StatusCode::NOT_FOUND);
+    server.stop().await;
+}
+
+/// A site's administrators and owners manage their widgets' placements, not the
+/// portal's directory: the API's administrator is the portal's `Administrator` alone,
+/// and each refusal leaves the directory and the backups as they were.
+#[tokio::test]
+async fn site_administrators_are_not_the_portals_administrator() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let client = reqwest::Client::new();
+    let admin = token("root", &["Administrator"]);
+    for (id, given) in [("jdoe", "Jane"), ("alice", "Alice")] {
+        let put = client
+            .put(server.url(&format!("/api/users/{id}")))
+            .bearer_auth(&admin)
+            .json(&serde_json::json!({"givenName": given, "familyName": "Doe"}))
+            .send()
+            .await
+            .expect("put");
+        assert_eq!(put.status(), StatusCode::CREATED, "{id}");
+    }
+    let asked = client
+        .post(server.url("/widgets/contacts_center/actions/connect"))
+        .bearer_auth(token("carol", &[]))
+        .header("accept", "application/json")
+        .form(&[("_contacts_center_userId", "alice")])
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(asked.status(), StatusCode::OK);
+    let backups = server.dir.path().join("data").join("backups");
+    let backups_taken = || std::fs::read_dir(&backups).map_or(0, |d| d.count());
+    let before = looked_up(&server, "jdoe").await;
+    assert_eq!(
+        before,
+        Some(("Jane".to_owned(), "Doe".to_owned(), String::new()))
+    );
+    for role in ["Site Administrator", "Site Owner"] {
+        let site = token("bob", &[role]);
+        let put = client
+            .put(server.url("/api/users/jdoe"))
+            .bearer_auth(&site)
+            .json(&serde_json::json!({"givenName": "Renamed", "familyName": "Doe"}))
+            .send()
+            .await
+            .expect("put");
+        assert_eq!(put.status(), StatusCode::FORBIDDEN, "{role} PUT");
+        let delete = client
+            .delete(server.url("/api/users/jdoe"))
+            .bearer_auth(&site)
+            .send()
+            .await
+            .expect("delete");
+        assert_eq!(delete.status(), StatusCode::FORBIDDEN, "{role} DELETE");
+        assert_eq!(looked_up(&server, "jdoe").await, before, "{role}");
+        let backup = client
+            .post(server.url("/api/backup"))
+            .bearer_auth(&site)
+            .send()
+            .await
+            .expect("backup");
+        assert_eq!(backup.status(), StatusCode::FORBIDDEN, "{role} backup");
+        assert_eq!(backups_taken(), 0, "{role}");
+        let bell = client
+            .get(server.url("/api/users/alice/notifications"))
+            .bearer_auth(&site)
+            .send()
+            .await
+            .expect("bell");
+        assert_eq!(bell.status(), StatusCode::FORBIDDEN, "{role} bell");
+    }
     server.stop().await;
 }
 

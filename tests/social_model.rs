@@ -125,6 +125,12 @@ impl Model {
                     let Ok(Done::RequestSent { request_id }) = got else {
                         return Ok(Done::RequestSent { request_id: 0 });
                     };
+                    // Never an id handed out before, even one since closed: an answer
+                    // form's `p_auth` names its action, not the request, so a reused
+                    // id would let a stale form answer a request sent after it.
+                    if request_id <= self.issued {
+                        return Ok(Done::RequestSent { request_id: 0 });
+                    }
                     self.requests.insert(request_id, (a, b, true));
                     self.issued = self.issued.max(request_id);
                     Done::RequestSent { request_id }

@@ -46,17 +46,25 @@ pub async fn notifications(
     if caller.user_id != *id && !caller.is_portal_admin() {
         return Err(forbidden(state));
     }
+    // A person asking for their own bell before their first render has nothing
+    // pending; an administrator asking after an id the directory does not hold (one
+    // deleted, or mistyped) is told so, where a zero would read as "all answered".
+    let must_exist = caller.user_id != *id;
     let (social, id) = (state.social.clone(), id.to_owned());
     // One snapshot: the count is the O(1) counter, the items the newest page.
     let (count, requests) = reading(state, move || {
         let reader = social.read()?;
+        if must_exist && reader.user_id(&id)?.is_none() {
+            return Ok(None);
+        }
         let count = reader.counts(&id)?.requests;
-        Ok((
+        Ok(Some((
             count,
             reader.newest_requests_received(&id, NOTIFICATION_ITEMS)?,
-        ))
+        )))
     })
-    .await?;
+    .await?
+    .ok_or(HttpError::NotFound)?;
     let items: Vec<_> = requests
         .iter()
         .map(|r| {

@@ -79,7 +79,42 @@ fn open_existing(path: &Path) -> Result<Database, StoreError> {
         Err(DatabaseError::DatabaseAlreadyOpen | DatabaseError::LockProtocolMismatch) => {
             Err(StoreError::Locked(path.to_owned()))
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(open_error(path, e)),
+    }
+}
+
+/// A file that would not open for a reason of its own (its permissions, a read-only
+/// mount), named: redb's error names no file, and `restore` would have seemed to
+/// blame the backup it was given. redb opens every file for writing, so one the
+/// command may only read says what it needs. Damage stays redb's error, which
+/// callers tell apart ([`StoreError::is_damage`]).
+fn open_error(path: &Path, error: DatabaseError) -> StoreError {
+    match error {
+        DatabaseError::Storage(redb::StorageError::Io(source))
+            if !matches!(
+                source.kind(),
+                std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+            ) =>
+        {
+            let source = match source.kind() {
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+                    std::io::Error::new(
+                        source.kind(),
+                        format!(
+                            "{source}; the database is opened for writing (check-db repairs \
+                             and commits, backup and restore lock it), so run this as the \
+                             file's owner, or on a copy you may write"
+                        ),
+                    )
+                }
+                _ => source,
+            };
+            StoreError::File {
+                path: path.to_owned(),
+                source,
+            }
+        }
+        other => other.into(),
     }
 }
 
@@ -722,7 +757,7 @@ impl LiveFileGuard {
                     Err(std::fs::TryLockError::Error(e)) => Err(file_error(db_path)(e)),
                 }
             }
-            Err(other) => Err(other.into()),
+            Err(other) => Err(open_error(db_path, other)),
         }
     }
 

@@ -58,6 +58,15 @@ pub fn create_folder(dir: &Path) -> io::Result<()> {
 }
 
 fn create_folder_syncing(dir: &Path, mut sync_name: impl FnMut(&Path)) -> io::Result<()> {
+    // The database file named where its folder is meant (`--data-dir
+    // /var/lib/widget-host/widget-host.redb`): said so, where the system's words would
+    // be "File exists".
+    if fs::metadata(dir).is_ok_and(|m| !m.is_dir()) {
+        return Err(io::Error::new(
+            io::ErrorKind::NotADirectory,
+            "it is a file, not a folder: name the folder that holds (or is to hold) widget-host.redb",
+        ));
+    }
     let made = missing_folders(dir);
     owner_only_folders().create(dir)?;
     for folder in made.iter().rev() {

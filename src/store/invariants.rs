@@ -169,6 +169,14 @@ fn check_people(reader: &Reader, v: &mut Vec<Violation>) -> Result<Directory, St
         portal.insert(k.value().to_owned(), val.value());
     }
     for (pid, uid) in &portal {
+        // Every way in (a request, a token, an import, `DELETE /api/users/{id}`)
+        // refuses an id outside the form, so a person stored under one (a foreign
+        // or damaged backup restored) could never be acted on or removed.
+        if !super::normalize::is_portal_user_id(pid) {
+            bad(format!(
+                "portal id {pid:?} is not a user id (1-64 of A-Z a-z 0-9 . _ @ -): no request can name or delete this person"
+            ));
+        }
         match people.get(uid) {
             Some((id, _)) if id == pid => {}
             _ => bad(format!(

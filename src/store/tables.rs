@@ -931,6 +931,33 @@ mod tests {
         txn.commit().expect("commit");
     }
 
+    /// A person stored under an id no request could name (a foreign or damaged
+    /// backup restored) breaks an invariant: `check-db` names them.
+    #[test]
+    fn an_id_outside_the_user_id_form_is_a_violation() {
+        let db = memory_db();
+        let txn = db.begin_write().expect("write");
+        {
+            let mut tables = Tables::open(&txn).expect("tables");
+            let mut odd = person("qzx9", "Quentin", "Zed", "qz@acme.test");
+            tables.upsert_person(&odd).expect("person");
+            let user = tables.user_id("qzx9").expect("id").expect("stored");
+            // Behind the store's back, as a file from elsewhere would hold it.
+            tables.portalid_userid.remove("qzx9").expect("remove");
+            tables.portalid_userid.insert("q x9", user).expect("insert");
+            odd.id = "q x9".into();
+            record::put(&mut tables.userid_person, user, &odd).expect("record");
+        }
+        txn.commit().expect("commit");
+        let found = check_invariants(&Reader::new(db.begin_read().expect("read"))).expect("check");
+        let found: Vec<String> = found.iter().map(ToString::to_string).collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains(r#"portal id "q x9" is not a user id"#),
+            "{found:?}"
+        );
+    }
+
     fn schema_version(reader: &Reader) -> Option<Vec<u8>> {
         reader
             .table(META)

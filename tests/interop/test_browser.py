@@ -14,6 +14,7 @@ import pathlib
 import shutil
 import tempfile
 import time
+import urllib.parse
 
 import pytest
 import vobject
@@ -1120,14 +1121,19 @@ def test_a_form_posted_by_the_browser_itself_is_left_as_drawn(demo, browser):
         page.goto(f"{demo}/")
         bar = f"{CC} form[id$='_bulk']"
         drawn = page.evaluate("(sel) => document.querySelector(sel).outerHTML", bar)
+        button = page.locator(bar).get_by_role("button", name=EN["follow"], exact=True)
+        assert button.get_attribute("name") == "p_auth"
+        own_token = button.get_attribute("value")
         page.route("**/actions/follow*", follow)
         page.locator(f"{CC} [data-list=people] > li input[type=checkbox]").first.check(force=True)
         # Not waiting for the navigation the click starts: it is held below.
-        page.locator(bar).get_by_role("button", name=EN["follow"], exact=True).click(no_wait_after=True)
+        button.click(no_wait_after=True)
         until(page, lambda: held, "held")
         assert held, "the browser posted the form itself"
         assert held[0].request.method == "POST"
-        assert "p_auth=" in (held[0].request.post_data or "")
+        # Follow's own token, once: not another button's, nor an emptied field.
+        posted = urllib.parse.parse_qs(held[0].request.post_data or "")
+        assert own_token and posted.get("p_auth") == [own_token], posted
         # Cancelled, the navigation leaves the page as it is, as Back would bring it.
         held[0].abort("aborted")
         page.wait_for_timeout(200)

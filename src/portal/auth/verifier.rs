@@ -856,6 +856,34 @@ mod tests {
         .expect("mint")
     }
 
+    /// `nbf` and `iat` may each lie [`CLOCK_SKEW_SECS`] ahead, to the second, and not
+    /// one second more: judged at a fixed instant, so the test does not race the clock.
+    #[test]
+    fn the_skew_allowed_ends_at_its_last_second() {
+        let v = verifier();
+        let now = super::super::unix_now();
+        let signed = |claim: &str, at: u64| {
+            let mut claims = serde_json::json!({"iss": "portal", "sub": "ada", "exp": now + 600});
+            claims[claim] = serde_json::json!(at);
+            jsonwebtoken::encode(
+                &jsonwebtoken::Header::default(),
+                &claims,
+                &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+            )
+            .expect("encode")
+        };
+        for claim in ["nbf", "iat"] {
+            let last = signed(claim, now + CLOCK_SKEW_SECS);
+            assert!(v.verify_at(&last, now).is_ok(), "{claim} at the skew's end");
+            let past = signed(claim, now + CLOCK_SKEW_SECS + 1);
+            assert_eq!(
+                v.verify_at(&past, now),
+                Err(AuthError::NotYetValid),
+                "{claim} a second past it"
+            );
+        }
+    }
+
     /// A token whose times have a fraction (RFC 7519 allows it; some identity
     /// providers write them so) is a token like any other, taken for no longer than
     /// it says; a time that is no date is malformed.
