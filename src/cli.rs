@@ -271,7 +271,7 @@ pub fn run(cli: Cli) -> ExitCode {
             "not a widget-host setting (a variable of another program?): passed over"
         );
     }
-    match cli.command.unwrap_or(Command::Serve) {
+    let code = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
         Command::Descriptors {
             command: DescriptorsCommand::Check { paths },
@@ -303,19 +303,40 @@ pub fn run(cli: Cli) -> ExitCode {
             roles,
             ttl,
         } => token(&config, &consumer, &user, &roles, ttl),
+    };
+    // What is still buffered goes out now, where a failure can still be told.
+    out_failed(std::io::Write::flush(&mut std::io::stdout()));
+    if OUTPUT_FAILED.load(std::sync::atomic::Ordering::Relaxed) {
+        ExitCode::from(CANNOT_RUN)
+    } else {
+        code
     }
 }
+
+/// Whether the output could not be written, for another reason than a reader that
+/// stopped reading: the command then exits 2 whatever it did, since what it printed
+/// (a token, a report) is not where it was sent.
+static OUTPUT_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// What a command prints, on stdout. A reader that stops reading (`check-db | head
 /// -1`) ends the output, not the command: its exit code still says how it went, where
 /// `println!` would panic on the closed pipe (exit 101). Another failure to write (a
-/// full disk under `> report.txt`) is said on stderr.
+/// full disk under `> report.txt`) is said on stderr, once, and exits 2.
 fn write_out(text: std::fmt::Arguments<'_>) {
     use std::io::Write;
-    match std::io::stdout().lock().write_fmt(text) {
+    out_failed(std::io::stdout().lock().write_fmt(text));
+}
+
+fn out_failed(written: std::io::Result<()>) {
+    use std::sync::atomic::Ordering;
+    match written {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        Err(e) => eprintln!("widget-host: cannot write the output: {e}"),
+        Err(e) => {
+            if !OUTPUT_FAILED.swap(true, Ordering::Relaxed) {
+                eprintln!("widget-host: cannot write the output: {e}");
+            }
+        }
     }
 }
 

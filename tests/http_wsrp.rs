@@ -818,3 +818,119 @@ async fn a_blocking_interaction_runs_a_contacts_center_action_to_its_commit() {
     assert!(answer.contains("Wanda Aalto"), "{answer}");
     server.stop().await;
 }
+
+/// The Notifications widget through a WSRP consumer: its markup lists the request in
+/// the consumer's namespace, its Confirm runs as a blocking interaction to its
+/// commit, the next render (the state the producer handed back) says so and lists
+/// nothing, and it has no resources to serve.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_answer_a_request_through_a_consumer() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let handle = register(&server).await;
+    let contexts = |portlet: &str, key: &str, given: &str, family: &str| {
+        format!(
+            "<t:registrationContext><t:registrationHandle>{handle}</t:registrationHandle></t:registrationContext>\
+             <t:portletContext><t:portletHandle>{portlet}</t:portletHandle></t:portletContext>\
+             <t:runtimeContext><t:userAuthentication>wsrp:password</t:userAuthentication>\
+             <t:portletInstanceKey>k1</t:portletInstanceKey><t:namespacePrefix>ns1_</t:namespacePrefix></t:runtimeContext>\
+             <t:userContext><t:userContextKey>{key}</t:userContextKey>\
+             <t:profile><t:name><t:given>{given}</t:given><t:family>{family}</t:family></t:name></t:profile></t:userContext>\
+             <t:markupParams><t:secureClientCommunication>false</t:secureClientCommunication>\
+             <t:locales>en</t:locales><t:mimeTypes>text/html</t:mimeTypes>\
+             <t:mode>wsrp:view</t:mode><t:windowState>wsrp:normal</t:windowState></t:markupParams>"
+        )
+    };
+    // The fragment a getMarkup answer carries, as the consumer puts it on its page.
+    let markup = |who: String| {
+        let server = &server;
+        async move {
+            let (status, answer) = soap(
+                server,
+                "markup",
+                &format!("<t:getMarkup>{who}</t:getMarkup>"),
+            )
+            .await;
+            assert_eq!(status, 200, "{answer}");
+            let item =
+                element_text(&answer, "itemString").unwrap_or_else(|| panic!("markup in {answer}"));
+            quick_xml::escape::unescape(&item)
+                .expect("escaped text")
+                .into_owned()
+        }
+    };
+    let bob = contexts("notifications", "wsrp-bob", "Walter", "Brandt");
+    let empty = markup(bob.clone()).await;
+    assert!(empty.contains("You have no pending requests."), "{empty}");
+    let alice = contexts("contacts_center", "wsrp-alice", "Wanda", "Aalto");
+    let connect = format!(
+        "<t:performBlockingInteraction>{alice}<t:interactionParams>\
+         <t:portletStateChange>readOnly</t:portletStateChange><t:interactionState>action=connect</t:interactionState>\
+         <t:formParameters name=\"ns1_userId\"><t:value>wsrp-bob</t:value></t:formParameters>\
+         </t:interactionParams></t:performBlockingInteraction>"
+    );
+    let (status, answer) = soap(&server, "markup", &connect).await;
+    assert_eq!(status, 200, "{answer}");
+
+    let listed = markup(bob.clone()).await;
+    assert!(
+        listed.contains("\u{2068}Wanda Aalto\u{2069} wants to connect with you."),
+        "{listed}"
+    );
+    // The script is bound to the consumer's namespace, as the page's ids are.
+    assert!(listed.contains("id=\"ns1_notifications\""), "{listed}");
+    let request_id = listed
+        .split("name=\"ns1_requestId\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("a request id field in {listed}"))
+        .to_owned();
+    let confirm = format!(
+        "<t:performBlockingInteraction>{bob}<t:interactionParams>\
+         <t:portletStateChange>readOnly</t:portletStateChange><t:interactionState>action=accept-request</t:interactionState>\
+         <t:formParameters name=\"ns1_requestId\"><t:value>{request_id}</t:value></t:formParameters>\
+         </t:interactionParams></t:performBlockingInteraction>"
+    );
+    let (status, answer) = soap(&server, "markup", &confirm).await;
+    assert_eq!(status, 200, "{answer}");
+    let next = answer
+        .split("opaqueValue=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the next render's state");
+    assert_eq!(
+        widget_host::wsrp::urls::decode_state(next).get("message"),
+        Some("you-are-now-connected-to-this-user"),
+        "{answer}"
+    );
+    let after = markup(bob.replace(
+        "</t:windowState>",
+        &format!("</t:windowState><t:navigationalContext opaqueValue=\"{next}\"/>"),
+    ))
+    .await;
+    assert!(
+        after.contains("You have no pending requests.") && !after.contains("Wanda Aalto wants"),
+        "{after}"
+    );
+    // Committed: Wanda's own Contacts Center counts the connection.
+    let hers = markup(alice.replace(
+        "</t:windowState>",
+        "</t:windowState><t:navigationalContext opaqueValue=\"filter=connections\"/>",
+    ))
+    .await;
+    assert!(hers.contains("Walter Brandt"), "{hers}");
+    // The widget serves no resource: a consumer asking for one gets a fault.
+    let resource = format!(
+        "<t:getResource>{}<t:resourceParams resourceID=\"vcard\" portletStateChange=\"readOnly\">\
+         <t:secureClientCommunication>false</t:secureClientCommunication>\
+         <t:locales>en</t:locales><t:mimeTypes>text/vcard</t:mimeTypes><t:mode>wsrp:view</t:mode>\
+         <t:windowState>wsrp:normal</t:windowState></t:resourceParams></t:getResource>",
+        bob.split("<t:markupParams>").next().expect("contexts")
+    );
+    let (status, answer) = soap(&server, "markup", &resource).await;
+    assert_eq!(status, 500, "{answer}");
+    assert!(
+        answer.contains("InconsistentParameters") && answer.contains("unknown resource"),
+        "{answer}"
+    );
+    server.stop().await;
+}

@@ -520,6 +520,39 @@ fn service_description_lists_the_portlets() {
     }
 }
 
+/// A registration keeps 16 of its properties, each value cut to 256 characters: none
+/// is read, and a portal registering in a loop must not grow each row by what an
+/// envelope may hold.
+#[test]
+fn a_registration_keeps_a_bounded_record_of_its_properties() {
+    let f = fixture();
+    let many: String = (0..40)
+        .map(|i| {
+            format!(
+                "<t:registrationProperties name=\"p{i}{}\"><t:stringValue>{}</t:stringValue></t:registrationProperties>",
+                "n".repeat(100),
+                "v".repeat(10_000)
+            )
+        })
+        .collect();
+    let body = register_body("portal", SECRET).replace(
+        "</t:registrationData>",
+        &format!("{many}</t:registrationData>"),
+    );
+    let el = ok_body(&f.producer.handle("registration", body.as_bytes()));
+    let handle = el.child_text("registrationHandle").expect("handle");
+    let stored = f.registrations.get(handle).expect("get").expect("stored");
+    assert_eq!(stored.properties.len(), 16);
+    assert_eq!(stored.properties[0].0.chars().count(), 64);
+    assert!(stored.properties[0].0.starts_with("p0n"));
+    assert!(
+        stored
+            .properties
+            .iter()
+            .all(|(_, value)| value.chars().count() == 256)
+    );
+}
+
 #[test]
 fn registration_lifecycle() {
     let f = fixture();

@@ -133,9 +133,10 @@ fn typed_on_one_line(v: &str) -> String {
 /// every comparison, and shows once on a card.
 fn email(field: &str, value: &str) -> Result<String, String> {
     use unicode_normalization::UnicodeNormalization;
-    let v = value.trim();
-    if is_valid_email(v) {
-        Ok(v.nfc().collect())
+    // Checked as stored: composing may lengthen an address.
+    let v: String = value.trim().nfc().collect();
+    if is_valid_email(&v) {
+        Ok(v)
     } else {
         Err(format!("{field} {v:?} is not a valid email address"))
     }

@@ -143,10 +143,13 @@ pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
         // tabs and line breaks are folded so). What is left is trimmed, and a claim
         // with nothing left to show (zero-width spaces alone, say) keeps what is
         // stored, as an absent one does.
-        // Combining marks past a few in a row go too (`with_few_marks`), as an
-        // import's do.
-        let value: String = on_one_line(claim).chars().take(256).collect();
-        let value = crate::store::with_few_marks(&value).into_owned();
+        // Combining marks past a few in a row go too (`with_few_marks`), before the
+        // cut, as an import leaves them out before it measures: the two store one
+        // text for one name, and do not undo each other at every call.
+        let value: String = crate::store::with_few_marks(&on_one_line(claim))
+            .chars()
+            .take(256)
+            .collect();
         if !crate::store::shows_nothing(&value) {
             *field = value;
         }
@@ -160,9 +163,10 @@ pub fn apply_profile(mut person: Person, profile: &Profile) -> Person {
         .email
         .as_deref()
         .map(str::trim)
-        .filter(|e| super::rules::is_valid_email(e))
-        // Composed, as an import stores it: one address is one string.
-        .map(|e| unicode_normalization::UnicodeNormalization::nfc(e).collect::<String>());
+        // Composed, as an import stores it: one address is one string. Checked as
+        // composed, since composing may lengthen it.
+        .map(|e| unicode_normalization::UnicodeNormalization::nfc(e).collect::<String>())
+        .filter(|e| super::rules::is_valid_email(e));
     match email {
         // The portal says the person has no address: Liferay's made-up one.
         Some(e) if super::rules::is_made_up_email(&e) => person.email_address.clear(),
@@ -203,6 +207,14 @@ mod tests {
         let marks = crate::store::MAX_MARKS;
         assert_eq!(p.given_name, format!("Z{}", "\u{346}".repeat(marks)));
         assert_eq!(p.job_title, format!("Boss{}", "\u{300}".repeat(marks)));
+        // The marks go before the claim is cut to 256 characters, as an import's go
+        // before it is measured: the letters after them stay, and the two agree.
+        let long = Profile {
+            given_name: Some(format!("A{}lice", "\u{346}".repeat(300))),
+            ..Profile::default()
+        };
+        let p = apply_profile(Person::default(), &long);
+        assert_eq!(p.given_name, format!("A{}lice", "\u{346}".repeat(marks)));
     }
 
     /// A claim's address is stored composed, as an import's is.

@@ -338,14 +338,16 @@ pub const MAX_CONTACTS: u64 = 1_000;
 /// Line breaks as one `\n` each. A browser submits a textarea's line break as CRLF,
 /// while its `maxlength` counts it as one character: counted as sent, a comment the form
 /// let through could be refused as too long. Unicode's line and paragraph separators
-/// are breaks too, and other controls (a NUL, an escape, a bell from a script or an
+/// are breaks too (and the vertical tab, form feed and NEL), and other controls (a NUL, an escape, a bell from a script or an
 /// API call) are left out: a WSRP consumer would get them as U+FFFD and a vCard
 /// without them, so the comment kept is the one every reader gets.
 fn one_line_break_each(text: &str) -> String {
     text.replace("\r\n", "\n")
         .chars()
         .filter_map(|c| match c {
-            '\r' | '\u{2028}' | '\u{2029}' => Some('\n'),
+            // A vertical tab, a form feed and NEL break a line too, as `on_one_line`
+            // takes them for a space in a name: words either side stay apart.
+            '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}' => Some('\n'),
             '\n' | '\t' => Some(c),
             c if c.is_control() => None,
             c => Some(c),

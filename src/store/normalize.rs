@@ -188,14 +188,23 @@ pub fn is_shown(c: char) -> bool {
 pub const MAX_MARKS: usize = 8;
 
 /// `text` with at most [`MAX_MARKS`] combining marks in a row; the rest are left out.
+/// A character drawn as nothing (a zero-width joiner, say) between marks does not
+/// start a new row: the marks after it stack on the same letter.
 pub fn with_few_marks(text: &str) -> std::borrow::Cow<'_, str> {
     use unicode_normalization::char::is_combining_mark;
     // A fresh count for each pass over the text.
     let keeper = || {
         let mut run = 0;
         move |c: char| {
-            run = if is_combining_mark(c) { run + 1 } else { 0 };
-            run <= MAX_MARKS
+            if is_combining_mark(c) {
+                run += 1;
+                run <= MAX_MARKS
+            } else {
+                if !is_invisible(c) {
+                    run = 0;
+                }
+                true
+            }
         }
     };
     if text.chars().all(keeper()) {
@@ -409,6 +418,10 @@ mod tests {
             with_few_marks(&"\u{346}".repeat(20)).chars().count(),
             MAX_MARKS
         );
+        // A zero-width joiner between runs of marks does not start a new row.
+        let joined = format!("Z{}", format!("{}\u{200D}", "\u{346}".repeat(8)).repeat(25));
+        let kept = with_few_marks(&joined);
+        assert_eq!(kept.chars().filter(|&c| c == '\u{346}').count(), MAX_MARKS);
     }
 
     /// A cut lands on a character's edge: at the byte asked for in ASCII, before a

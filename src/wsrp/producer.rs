@@ -176,6 +176,14 @@ const SAVE_PREFERENCES: &str = "save-preferences";
 /// configured: the work is the same, and the answer is ignored.
 const NO_SECRET_DIGEST: [u8; 32] = [0; 32];
 
+/// Most registration properties a registration keeps, and the characters kept of each
+/// value (a name is kept to 64, as other consumer names are). None is read: the
+/// secret, which is never kept, is the one the host acts on. Unbounded, a portal
+/// registering in a loop would grow the table by the half megabyte an envelope may
+/// hold at each call, and every later call would read that row back.
+const MAX_PROPERTIES: usize = 16;
+const MAX_PROPERTY_CHARS: usize = 256;
+
 /// A registration that a request proved it holds.
 struct Registered {
     consumer: String,
@@ -399,8 +407,8 @@ impl Producer {
                 .unwrap_or_default();
             if local == SECRET_PROPERTY {
                 secret = Some(value);
-            } else {
-                properties.push((local.to_owned(), value));
+            } else if properties.len() < MAX_PROPERTIES {
+                properties.push((truncate(local), truncate_to(&value, MAX_PROPERTY_CHARS)));
             }
         }
         let secret = secret.ok_or_else(|| WsrpFault::MissingParameters(SECRET_PROPERTY.into()))?;
