@@ -50,6 +50,49 @@ async fn register(server: &common::TestServer) -> String {
         .unwrap_or_else(|| panic!("a registration handle in {answer}"))
 }
 
+/// The contexts of a markup call to `portlet` for the user `key` named `given
+/// family`, in the consumer's namespace `ns1_`, with no navigational state.
+fn contexts(handle: &str, portlet: &str, key: &str, given: &str, family: &str) -> String {
+    format!(
+        "<t:registrationContext><t:registrationHandle>{handle}</t:registrationHandle></t:registrationContext>\
+         <t:portletContext><t:portletHandle>{portlet}</t:portletHandle></t:portletContext>\
+         <t:runtimeContext><t:userAuthentication>wsrp:password</t:userAuthentication>\
+         <t:portletInstanceKey>k1</t:portletInstanceKey><t:namespacePrefix>ns1_</t:namespacePrefix></t:runtimeContext>\
+         <t:userContext><t:userContextKey>{key}</t:userContextKey>\
+         <t:profile><t:name><t:given>{given}</t:given><t:family>{family}</t:family></t:name></t:profile></t:userContext>\
+         <t:markupParams><t:secureClientCommunication>false</t:secureClientCommunication>\
+         <t:locales>en</t:locales><t:mimeTypes>text/html</t:mimeTypes>\
+         <t:mode>wsrp:view</t:mode><t:windowState>wsrp:normal</t:windowState></t:markupParams>"
+    )
+}
+
+/// `contexts` with the navigational state `state`, as the consumer sends it back.
+fn in_state(contexts: &str, state: &str) -> String {
+    contexts.replace(
+        "</t:windowState>",
+        &format!("</t:windowState><t:navigationalContext opaqueValue=\"{state}\"/>"),
+    )
+}
+
+/// A blocking interaction running `action` with one form field `ns1_{field}`.
+fn blocking(contexts: &str, action: &str, field: &str, value: &str) -> String {
+    format!(
+        "<t:performBlockingInteraction>{contexts}<t:interactionParams>\
+         <t:portletStateChange>readOnly</t:portletStateChange><t:interactionState>action={action}</t:interactionState>\
+         <t:formParameters name=\"ns1_{field}\"><t:value>{value}</t:value></t:formParameters>\
+         </t:interactionParams></t:performBlockingInteraction>"
+    )
+}
+
+/// The navigational state a blocking interaction's answer hands the next render.
+fn next_state(answer: &str) -> &str {
+    answer
+        .split("opaqueValue=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("the next render's state in {answer}"))
+}
+
 fn service_description(handle: &str) -> String {
     format!(
         "<t:getServiceDescription><t:registrationContext><t:registrationHandle>{handle}</t:registrationHandle></t:registrationContext>\
@@ -682,21 +725,8 @@ async fn stalled_envelope_to(
 async fn a_blocking_interaction_runs_a_contacts_center_action_to_its_commit() {
     let server = start(|c, _| with_consumer(c)).await;
     let handle = register(&server).await;
-    let contexts = |key: &str, given: &str, family: &str| {
-        format!(
-            "<t:registrationContext><t:registrationHandle>{handle}</t:registrationHandle></t:registrationContext>\
-             <t:portletContext><t:portletHandle>contacts_center</t:portletHandle></t:portletContext>\
-             <t:runtimeContext><t:userAuthentication>wsrp:password</t:userAuthentication>\
-             <t:portletInstanceKey>k1</t:portletInstanceKey><t:namespacePrefix>ns1_</t:namespacePrefix></t:runtimeContext>\
-             <t:userContext><t:userContextKey>{key}</t:userContextKey>\
-             <t:profile><t:name><t:given>{given}</t:given><t:family>{family}</t:family></t:name></t:profile></t:userContext>\
-             <t:markupParams><t:secureClientCommunication>false</t:secureClientCommunication>\
-             <t:locales>en</t:locales><t:mimeTypes>text/html</t:mimeTypes>\
-             <t:mode>wsrp:view</t:mode><t:windowState>wsrp:normal</t:windowState></t:markupParams>"
-        )
-    };
-    let alice = contexts("wsrp-alice", "Wanda", "Aalto");
-    let bob = contexts("wsrp-bob", "Walter", "Brandt");
+    let alice = contexts(&handle, "contacts_center", "wsrp-alice", "Wanda", "Aalto");
+    let bob = contexts(&handle, "contacts_center", "wsrp-bob", "Walter", "Brandt");
     // Bob is in the directory once the consumer shows him the widget.
     let (status, answer) = soap(
         &server,
@@ -706,20 +736,11 @@ async fn a_blocking_interaction_runs_a_contacts_center_action_to_its_commit() {
     .await;
     assert_eq!(status, 200, "{answer}");
 
-    let connect = format!(
-        "<t:performBlockingInteraction>{alice}<t:interactionParams>\
-         <t:portletStateChange>readOnly</t:portletStateChange><t:interactionState>action=connect</t:interactionState>\
-         <t:formParameters name=\"ns1_userId\"><t:value>wsrp-bob</t:value></t:formParameters>\
-         </t:interactionParams></t:performBlockingInteraction>"
-    );
+    let connect = blocking(&alice, "connect", "userId", "wsrp-bob");
     let (status, answer) = soap(&server, "markup", &connect).await;
     assert_eq!(status, 200, "{answer}");
     assert!(answer.contains("updateResponse"), "{answer}");
-    let next = answer
-        .split("opaqueValue=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the next render's state");
+    let next = next_state(&answer);
     assert_eq!(
         widget_host::wsrp::urls::decode_state(next).get("message"),
         Some("this-user-has-received-a-connection-request-from-you"),
@@ -729,13 +750,7 @@ async fn a_blocking_interaction_runs_a_contacts_center_action_to_its_commit() {
     let (status, after) = soap(
         &server,
         "markup",
-        &format!(
-            "<t:getMarkup>{}</t:getMarkup>",
-            alice.replace(
-                "</t:windowState>",
-                &format!("</t:windowState><t:navigationalContext opaqueValue=\"{next}\"/>")
-            )
-        ),
+        &format!("<t:getMarkup>{}</t:getMarkup>", in_state(&alice, next)),
     )
     .await;
     assert_eq!(status, 200, "{after}");
@@ -752,19 +767,10 @@ async fn a_blocking_interaction_runs_a_contacts_center_action_to_its_commit() {
         .replace("ns1_userId\"", "ns1_userIds\"");
     let (status, answer) = soap(&server, "markup", &follow).await;
     assert_eq!(status, 200, "{answer}");
-    let sealed = answer
-        .split("opaqueValue=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the next render's state");
+    let sealed = next_state(&answer);
     use widget_host::wsrp::urls::{decode_state, encode_state};
     assert_eq!(decode_state(sealed).get("messageUserId"), Some("wsrp-bob"));
-    let outcome_in = |who: &str, state: &str| {
-        who.replace(
-            "</t:windowState>",
-            &format!("</t:windowState><t:navigationalContext opaqueValue=\"{state}\"/>"),
-        )
-    };
+    let outcome_in = in_state;
     let host = &server;
     let said = |who: String| async move {
         let envelope = format!("<t:getMarkup>{who}</t:getMarkup>");
@@ -804,10 +810,7 @@ async fn a_blocking_interaction_runs_a_contacts_center_action_to_its_commit() {
     let page = said(outcome_in(&alice, &by_hand)).await;
     assert!(page.contains(unnamed) && !page.contains(named), "{page}");
 
-    let requests = bob.replace(
-        "</t:windowState>",
-        "</t:windowState><t:navigationalContext opaqueValue=\"filter=requests\"/>",
-    );
+    let requests = in_state(&bob, "filter=requests");
     let (status, answer) = soap(
         &server,
         "markup",
@@ -827,19 +830,6 @@ async fn a_blocking_interaction_runs_a_contacts_center_action_to_its_commit() {
 async fn notifications_answer_a_request_through_a_consumer() {
     let server = start(|c, _| with_consumer(c)).await;
     let handle = register(&server).await;
-    let contexts = |portlet: &str, key: &str, given: &str, family: &str| {
-        format!(
-            "<t:registrationContext><t:registrationHandle>{handle}</t:registrationHandle></t:registrationContext>\
-             <t:portletContext><t:portletHandle>{portlet}</t:portletHandle></t:portletContext>\
-             <t:runtimeContext><t:userAuthentication>wsrp:password</t:userAuthentication>\
-             <t:portletInstanceKey>k1</t:portletInstanceKey><t:namespacePrefix>ns1_</t:namespacePrefix></t:runtimeContext>\
-             <t:userContext><t:userContextKey>{key}</t:userContextKey>\
-             <t:profile><t:name><t:given>{given}</t:given><t:family>{family}</t:family></t:name></t:profile></t:userContext>\
-             <t:markupParams><t:secureClientCommunication>false</t:secureClientCommunication>\
-             <t:locales>en</t:locales><t:mimeTypes>text/html</t:mimeTypes>\
-             <t:mode>wsrp:view</t:mode><t:windowState>wsrp:normal</t:windowState></t:markupParams>"
-        )
-    };
     // The fragment a getMarkup answer carries, as the consumer puts it on its page.
     let markup = |who: String| {
         let server = &server;
@@ -858,24 +848,17 @@ async fn notifications_answer_a_request_through_a_consumer() {
                 .into_owned()
         }
     };
-    let bob = contexts("notifications", "wsrp-bob", "Walter", "Brandt");
+    let bob = contexts(&handle, "notifications", "wsrp-bob", "Walter", "Brandt");
     let empty = markup(bob.clone()).await;
     assert!(empty.contains("You have no pending requests."), "{empty}");
-    let alice = contexts("contacts_center", "wsrp-alice", "Wanda", "Aalto");
-    let connect = format!(
-        "<t:performBlockingInteraction>{alice}<t:interactionParams>\
-         <t:portletStateChange>readOnly</t:portletStateChange><t:interactionState>action=connect</t:interactionState>\
-         <t:formParameters name=\"ns1_userId\"><t:value>wsrp-bob</t:value></t:formParameters>\
-         </t:interactionParams></t:performBlockingInteraction>"
-    );
+    let alice = contexts(&handle, "contacts_center", "wsrp-alice", "Wanda", "Aalto");
+    let connect = blocking(&alice, "connect", "userId", "wsrp-bob");
     let (status, answer) = soap(&server, "markup", &connect).await;
     assert_eq!(status, 200, "{answer}");
 
+    let asking = "\u{2068}Wanda Aalto\u{2069} wants to connect with you.";
     let listed = markup(bob.clone()).await;
-    assert!(
-        listed.contains("\u{2068}Wanda Aalto\u{2069} wants to connect with you."),
-        "{listed}"
-    );
+    assert!(listed.contains(asking), "{listed}");
     // The script is bound to the consumer's namespace, as the page's ids are.
     assert!(listed.contains("id=\"ns1_notifications\""), "{listed}");
     let request_id = listed
@@ -884,39 +867,25 @@ async fn notifications_answer_a_request_through_a_consumer() {
         .and_then(|rest| rest.split('"').next())
         .unwrap_or_else(|| panic!("a request id field in {listed}"))
         .to_owned();
-    let confirm = format!(
-        "<t:performBlockingInteraction>{bob}<t:interactionParams>\
-         <t:portletStateChange>readOnly</t:portletStateChange><t:interactionState>action=accept-request</t:interactionState>\
-         <t:formParameters name=\"ns1_requestId\"><t:value>{request_id}</t:value></t:formParameters>\
-         </t:interactionParams></t:performBlockingInteraction>"
-    );
+    let confirm = blocking(&bob, "accept-request", "requestId", &request_id);
     let (status, answer) = soap(&server, "markup", &confirm).await;
     assert_eq!(status, 200, "{answer}");
-    let next = answer
-        .split("opaqueValue=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the next render's state");
+    let next = next_state(&answer);
     assert_eq!(
         widget_host::wsrp::urls::decode_state(next).get("message"),
         Some("you-are-now-connected-to-this-user"),
         "{answer}"
     );
-    let after = markup(bob.replace(
-        "</t:windowState>",
-        &format!("</t:windowState><t:navigationalContext opaqueValue=\"{next}\"/>"),
-    ))
-    .await;
+    let after = markup(in_state(&bob, next)).await;
     assert!(
-        after.contains("You have no pending requests.") && !after.contains("Wanda Aalto wants"),
+        // Sealed by the producer into the state: it names whom.
+        after.contains("You are now connected to \u{2068}Wanda Aalto\u{2069}.")
+            && after.contains("You have no pending requests.")
+            && !after.contains(asking),
         "{after}"
     );
-    // Committed: Wanda's own Contacts Center counts the connection.
-    let hers = markup(alice.replace(
-        "</t:windowState>",
-        "</t:windowState><t:navigationalContext opaqueValue=\"filter=connections\"/>",
-    ))
-    .await;
+    // Committed: Wanda's own Contacts Center lists the connection.
+    let hers = markup(in_state(&alice, "filter=connections")).await;
     assert!(hers.contains("Walter Brandt"), "{hers}");
     // The widget serves no resource: a consumer asking for one gets a fault.
     let resource = format!(

@@ -265,6 +265,12 @@ fn many_requests_page_with_view_more() {
         "{first}"
     );
     assert!(at("Person04").is_none(), "{first}");
+    // Heard as "View More Requests": a dashboard's Contacts Center has a "View More"
+    // of its own.
+    assert!(
+        first.contains("data-view-more>View More<span class=\"sr-only\"> Requests</span></a>"),
+        "{first}"
+    );
     let link = first
         .split("id=\"_notifications_view-more\"")
         .next()

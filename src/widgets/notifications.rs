@@ -73,6 +73,9 @@ struct Context {
     /// The next page's render URL, when there is one.
     view_more: Option<String>,
     view_more_label: String,
+    /// What a screen reader hears after "View More": a dashboard that places the
+    /// Contacts Center beside this widget has a "View More" of its own.
+    view_more_context: String,
     /// The list shows its first page, not the one the cursor asked for (see
     /// `paging`): the script swaps the widget instead of appending the rows.
     restarted: bool,
@@ -138,6 +141,7 @@ impl Notifications {
             items: Vec::new(),
             view_more: None,
             view_more_label: ui.t("view-more"),
+            view_more_context: ui.t("requests"),
             restarted: false,
             unconfirmed: ui.t("your-last-action-could-not-be-confirmed"),
         };

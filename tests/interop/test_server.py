@@ -29,3 +29,45 @@ def test_the_openapi_document_is_valid_openapi_3(host):
     assert doc["paths"]["/api/openapi.json"]["get"]["security"] == []
     # Every other operation needs the portal's token.
     assert doc["security"] == [{"portalJwt": []}]
+
+
+def test_api_answers_match_their_openapi_schemas(host):
+    """What the integration API answers is what its document says, checked by an
+    independent OpenAPI 3.0 schema validator: a PUT's stored account (every field
+    present, "" where the directory holds no text), the bell of the person it made,
+    and a refusal's Problem."""
+    from openapi_schema_validator import OAS30Validator, validate
+
+    doc = requests.get(host.url("/api/openapi.json"), timeout=5).json()
+
+    def check(instance, name):
+        # The document's components beside the schema: its `#/components/...`
+        # references resolve within it.
+        schema = {**doc["components"]["schemas"][name], "components": doc["components"]}
+        validate(instance, schema, cls=OAS30Validator)
+
+    def bearer(user, roles):
+        return {"Authorization": f"Bearer {host.token(user, roles)}"}
+
+    admin = bearer("root", ["Administrator"])
+    account = {"givenName": "Ada", "familyName": "Lovelace",
+               "userAccountContactInformation": {"telephones": [{"phoneNumber": "+44 20 7946 0000"}]}}
+    put = requests.put(host.url("/api/users/ada"), json=account, headers=admin, timeout=5)
+    assert put.status_code == 201, put.text
+    stored = put.json()
+    check(stored, "StoredUserAccount")
+    assert stored["emailAddress"] == "" and stored["image"] is None, stored
+    bell = requests.get(host.url("/api/users/ada/notifications"), headers=admin, timeout=5)
+    assert bell.status_code == 200, bell.text
+    check(bell.json(), "Notifications")
+    refused = requests.put(host.url("/api/users/ada"), json=account, headers=bearer("ada", []), timeout=5)
+    assert refused.status_code == 403, refused.text
+    check(refused.json(), "Problem")
+    # The checks can fail: the body a PUT takes is not the account it answers.
+    import jsonschema
+    try:
+        check({"id": 7, "givenName": "Ada"}, "StoredUserAccount")
+    except jsonschema.ValidationError:
+        pass
+    else:
+        raise AssertionError("a request body passed as a stored account")
