@@ -327,6 +327,8 @@ fn write_out(text: std::fmt::Arguments<'_>) {
     out_failed(std::io::stdout().lock().write_fmt(text));
 }
 
+/// Notes a write of the output that failed ([`OUTPUT_FAILED`]), saying so once; a
+/// reader that stopped reading is no failure.
 fn out_failed(written: std::io::Result<()>) {
     use std::sync::atomic::Ordering;
     match written {

@@ -84,6 +84,22 @@ fn blocking(contexts: &str, action: &str, field: &str, value: &str) -> String {
     )
 }
 
+/// The fragment a getMarkup with `contexts` answers, as the consumer puts it on its
+/// page (the answer's `itemString`, unescaped).
+async fn fragment(server: &common::TestServer, contexts: &str) -> String {
+    let (status, answer) = soap(
+        server,
+        "markup",
+        &format!("<t:getMarkup>{contexts}</t:getMarkup>"),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let item = element_text(&answer, "itemString").unwrap_or_else(|| panic!("markup in {answer}"));
+    quick_xml::escape::unescape(&item)
+        .expect("escaped text")
+        .into_owned()
+}
+
 /// The navigational state a blocking interaction's answer hands the next render.
 fn next_state(answer: &str) -> &str {
     answer
@@ -770,19 +786,11 @@ async fn a_blocking_interaction_runs_a_contacts_center_action_to_its_commit() {
     let sealed = next_state(&answer);
     use widget_host::wsrp::urls::{decode_state, encode_state};
     assert_eq!(decode_state(sealed).get("messageUserId"), Some("wsrp-bob"));
-    let outcome_in = in_state;
-    let host = &server;
-    let said = |who: String| async move {
-        let envelope = format!("<t:getMarkup>{who}</t:getMarkup>");
-        let (status, page) = soap(host, "markup", &envelope).await;
-        assert_eq!(status, 200, "{page}");
-        page
-    };
     let named = "You are now following \u{2068}Walter Brandt\u{2069}.";
     let unnamed = "You are now following this user.";
-    let page = said(outcome_in(&alice, sealed)).await;
+    let page = fragment(&server, &in_state(&alice, sealed)).await;
     assert!(page.contains(named), "{page}");
-    let page = said(outcome_in(&bob, sealed)).await;
+    let page = fragment(&server, &in_state(&bob, sealed)).await;
     assert!(page.contains(unnamed) && !page.contains(named), "{page}");
     let params = decode_state(sealed);
     let renamed = encode_state(params.iter().map(|(n, v)| {
@@ -795,7 +803,7 @@ async fn a_blocking_interaction_runs_a_contacts_center_action_to_its_commit() {
             },
         )
     }));
-    let page = said(outcome_in(&alice, &renamed)).await;
+    let page = fragment(&server, &in_state(&alice, &renamed)).await;
     assert!(
         page.contains(unnamed) && !page.contains("following Wanda"),
         "{page}"
@@ -807,7 +815,7 @@ async fn a_blocking_interaction_runs_a_contacts_center_action_to_its_commit() {
         ]
         .into_iter(),
     );
-    let page = said(outcome_in(&alice, &by_hand)).await;
+    let page = fragment(&server, &in_state(&alice, &by_hand)).await;
     assert!(page.contains(unnamed) && !page.contains(named), "{page}");
 
     let requests = in_state(&bob, "filter=requests");
@@ -830,26 +838,8 @@ async fn a_blocking_interaction_runs_a_contacts_center_action_to_its_commit() {
 async fn notifications_answer_a_request_through_a_consumer() {
     let server = start(|c, _| with_consumer(c)).await;
     let handle = register(&server).await;
-    // The fragment a getMarkup answer carries, as the consumer puts it on its page.
-    let markup = |who: String| {
-        let server = &server;
-        async move {
-            let (status, answer) = soap(
-                server,
-                "markup",
-                &format!("<t:getMarkup>{who}</t:getMarkup>"),
-            )
-            .await;
-            assert_eq!(status, 200, "{answer}");
-            let item =
-                element_text(&answer, "itemString").unwrap_or_else(|| panic!("markup in {answer}"));
-            quick_xml::escape::unescape(&item)
-                .expect("escaped text")
-                .into_owned()
-        }
-    };
     let bob = contexts(&handle, "notifications", "wsrp-bob", "Walter", "Brandt");
-    let empty = markup(bob.clone()).await;
+    let empty = fragment(&server, &bob).await;
     assert!(empty.contains("You have no pending requests."), "{empty}");
     let alice = contexts(&handle, "contacts_center", "wsrp-alice", "Wanda", "Aalto");
     let connect = blocking(&alice, "connect", "userId", "wsrp-bob");
@@ -857,7 +847,7 @@ async fn notifications_answer_a_request_through_a_consumer() {
     assert_eq!(status, 200, "{answer}");
 
     let asking = "\u{2068}Wanda Aalto\u{2069} wants to connect with you.";
-    let listed = markup(bob.clone()).await;
+    let listed = fragment(&server, &bob).await;
     assert!(listed.contains(asking), "{listed}");
     // The script is bound to the consumer's namespace, as the page's ids are.
     assert!(listed.contains("id=\"ns1_notifications\""), "{listed}");
@@ -876,7 +866,7 @@ async fn notifications_answer_a_request_through_a_consumer() {
         Some("you-are-now-connected-to-this-user"),
         "{answer}"
     );
-    let after = markup(in_state(&bob, next)).await;
+    let after = fragment(&server, &in_state(&bob, next)).await;
     assert!(
         // Sealed by the producer into the state: it names whom.
         after.contains("You are now connected to \u{2068}Wanda Aalto\u{2069}.")
@@ -885,7 +875,7 @@ async fn notifications_answer_a_request_through_a_consumer() {
         "{after}"
     );
     // Committed: Wanda's own Contacts Center lists the connection.
-    let hers = markup(in_state(&alice, "filter=connections")).await;
+    let hers = fragment(&server, &in_state(&alice, "filter=connections")).await;
     assert!(hers.contains("Walter Brandt"), "{hers}");
     // The widget serves no resource: a consumer asking for one gets a fault.
     let resource = format!(

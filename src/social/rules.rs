@@ -338,9 +338,10 @@ pub const MAX_CONTACTS: u64 = 1_000;
 /// Line breaks as one `\n` each. A browser submits a textarea's line break as CRLF,
 /// while its `maxlength` counts it as one character: counted as sent, a comment the form
 /// let through could be refused as too long. Unicode's line and paragraph separators
-/// are breaks too (and the vertical tab, form feed and NEL), and other controls (a NUL, an escape, a bell from a script or an
-/// API call) are left out: a WSRP consumer would get them as U+FFFD and a vCard
-/// without them, so the comment kept is the one every reader gets.
+/// are breaks too (and the vertical tab, form feed and NEL), and other controls (a
+/// NUL, an escape, a bell from a script or an API call) are left out: a WSRP consumer
+/// would get them as U+FFFD and a vCard without them, so the comment kept is the one
+/// every reader gets.
 fn one_line_break_each(text: &str) -> String {
     text.replace("\r\n", "\n")
         .chars()

@@ -64,7 +64,7 @@ fn create_folder_syncing(dir: &Path, mut sync_name: impl FnMut(&Path)) -> io::Re
     if fs::metadata(dir).is_ok_and(|m| !m.is_dir()) {
         return Err(io::Error::new(
             io::ErrorKind::NotADirectory,
-            "it is a file, not a folder: name the folder that holds (or is to hold) widget-host.redb",
+            "it is a file, not a folder (a data folder is the folder that holds widget-host.redb, not the file)",
         ));
     }
     let made = missing_folders(dir);

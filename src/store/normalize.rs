@@ -189,7 +189,8 @@ pub const MAX_MARKS: usize = 8;
 
 /// `text` with at most [`MAX_MARKS`] combining marks in a row; the rest are left out.
 /// A character drawn as nothing (a zero-width joiner, say) between marks does not
-/// start a new row: the marks after it stack on the same letter.
+/// start a new row: the marks after it stack on the same letter. A space or a line
+/// break does: a comment's next line starts on a letter of its own.
 pub fn with_few_marks(text: &str) -> std::borrow::Cow<'_, str> {
     use unicode_normalization::char::is_combining_mark;
     // A fresh count for each pass over the text.
@@ -200,7 +201,7 @@ pub fn with_few_marks(text: &str) -> std::borrow::Cow<'_, str> {
                 run += 1;
                 run <= MAX_MARKS
             } else {
-                if !is_invisible(c) {
+                if !is_invisible(c) || c.is_whitespace() {
                     run = 0;
                 }
                 true
@@ -422,6 +423,12 @@ mod tests {
         let joined = format!("Z{}", format!("{}\u{200D}", "\u{346}".repeat(8)).repeat(25));
         let kept = with_few_marks(&joined);
         assert_eq!(kept.chars().filter(|&c| c == '\u{346}').count(), MAX_MARKS);
+        // A line break does: marks that start a comment's next line are its own.
+        let lines = format!("{0}\n{0}", "\u{346}".repeat(MAX_MARKS));
+        assert!(matches!(
+            with_few_marks(&lines),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     /// A cut lands on a character's edge: at the byte asked for in ASCII, before a

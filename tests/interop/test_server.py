@@ -57,9 +57,19 @@ def test_api_answers_match_their_openapi_schemas(host):
     stored = put.json()
     check(stored, "StoredUserAccount")
     assert stored["emailAddress"] == "" and stored["image"] is None, stored
+    # Someone asks her to connect: the bell then has an item to check.
+    asked = requests.post(host.url("/widgets/contacts_center/actions/connect"),
+                          data={"_contacts_center_userId": "ada"},
+                          headers={**bearer("babbage", []), "Accept": "application/json"}, timeout=5)
+    assert asked.status_code == 200, asked.text
     bell = requests.get(host.url("/api/users/ada/notifications"), headers=admin, timeout=5)
     assert bell.status_code == 200, bell.text
+    assert bell.json()["count"] == 1 and len(bell.json()["items"]) == 1, bell.text
     check(bell.json(), "Notifications")
+    # A body as Liferay's own export writes one, its `id` a number or null, is what
+    # the document takes.
+    check({"id": 7, "givenName": "Ada"}, "UserAccount")
+    check({"id": None, "externalReferenceCode": "ada", "givenName": "Ada"}, "UserAccount")
     refused = requests.put(host.url("/api/users/ada"), json=account, headers=bearer("ada", []), timeout=5)
     assert refused.status_code == 403, refused.text
     check(refused.json(), "Problem")
