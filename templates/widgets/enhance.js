@@ -384,12 +384,15 @@
 
   {#- Another placement acted: this one takes its markup from the page that action
       led to, unless someone is at work in it. A list extended with "View more" is
-      their place in it too: the page holds only its first rows. #}
+      their place in it too: the page holds only its first rows. So is a form opened
+      in a disclosure (a contact's Edit), typed in or not yet: the new markup draws it
+      folded, and the focus in it would fall to the top of the page. #}
   function changed(event) {
     var current = root();
     var detail = event.detail || {};
     var next = detail.from !== rootId && detail.page ? detail.page.getElementById(rootId) : null;
-    if (current && next && !pending && !typedIn(current) && !current.querySelector("[data-list][data-more]")) {
+    if (current && next && !pending && !typedIn(current) && !current.querySelector("[data-list][data-more]") &&
+        !current.querySelector("details[open] form")) {
       var held = document.activeElement;
       var imported = document.importNode(next, true);
       asksHere(imported);

@@ -738,6 +738,38 @@ def test_an_action_refreshes_the_other_placements_but_keeps_what_is_being_typed(
         context.close()
 
 
+def test_an_action_elsewhere_keeps_a_contact_being_edited(demo, browser):
+    """A contact's Edit opened in the team placement, nothing typed yet, is someone at
+    work: an action in the directory placement leaves the team placement as it is,
+    where its new markup would fold the form shut."""
+    context, page = english_page(browser)
+    try:
+        find_people_in_the_compact_directory(page, demo)
+        page.locator(f"{TEAM} a[href*='filter=contacts']").first.click()
+        page.locator(f"{TEAM} form[id$='entry-new']").wait_for()
+        name = "Octavia Editwell"
+        form = page.locator(f"{TEAM} form[id$='entry-new']")
+        form.locator("input[name$='fullName']").fill(name)
+        form.locator("input[name$='emailAddress']").fill("octavia.editwell@example.com")
+        form.locator("button[type=submit]").click()
+        entry = page.locator(f"{TEAM} [data-list=entries] > li", has_text=name)
+        entry.wait_for()
+        entry.locator("summary").click()
+        field = entry.locator("details[open] input[name$='fullName']")
+        assert field.input_value() == name, "opened, nothing typed"
+        page.evaluate("(sel) => { document.querySelector(sel + ' [id$=contacts-center]').dataset.before = '1'; }", TEAM)
+        page.locator(DIRECTORY_ROWS).first.wait_for()
+        for box in page.locator(f"{DIRECTORY_ROWS} input[type=checkbox]").all():
+            box.check(force=True)
+        page.locator(f"{DIRECTORY} form[id$='_bulk']").get_by_role("button", name=EN["follow"], exact=True).click()
+        page.locator(f"{DIRECTORY} [role=status]").wait_for()
+        page.wait_for_timeout(200)  # the other placement's swap follows in the same task
+        assert page.locator(f"{TEAM} [data-before]").count() == 1, "the team placement was replaced"
+        assert entry.locator("details[open]").count() == 1
+    finally:
+        context.close()
+
+
 def test_an_action_in_one_placement_keeps_the_list_another_extended(demo, browser):
     """Someone who extended the directory with "View more" and then acts in the team
     placement keeps their place in the directory: its rows stay as they were, where
