@@ -195,6 +195,14 @@ pub enum DescriptorsCommand {
 }
 
 impl Cli {
+    /// Whether `--log-format` or, without it, `WIDGET_HOST_LOG_FORMAT` asks for JSON.
+    fn asks_for_json_logs(&self) -> bool {
+        match self.log_format {
+            Some(format) => matches!(format, LogFormatArg::Json),
+            None => std::env::var_os("WIDGET_HOST_LOG_FORMAT").is_some_and(|v| v == "json"),
+        }
+    }
+
     /// The configuration from every layer: file, `WIDGET_HOST_*`, then these flags.
     pub fn load_config(&self) -> Result<Config, crate::config::ConfigError> {
         let demo = match (self.demo, self.no_demo) {
@@ -254,6 +262,13 @@ pub fn run(cli: Cli) -> ExitCode {
     let config = match cli.load_config() {
         Ok(config) => config,
         Err(error) => {
+            // A collector reading JSON lines keeps nothing of a plain one. The file
+            // that would say which format was wanted is what failed, so the command
+            // line and the environment decide here.
+            if cli.asks_for_json_logs() {
+                init_logging(LogFormat::Json);
+                tracing::error!(%error, "the configuration could not be read");
+            }
             eprintln!("widget-host: {error}");
             return ExitCode::from(2);
         }

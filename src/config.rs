@@ -460,7 +460,6 @@ impl Config {
         }
     }
 
-    /// Checks what serde cannot: secrets, origins, limits, duplicate consumers.
     /// Whether the demo portal is served. Set, `demo` decides. Unset, the demo is on
     /// for a first run with no portal configured, and off as soon as a `[[consumers]]`
     /// entry is: the demo's persona switcher lets anyone act as any person of the one
@@ -487,6 +486,7 @@ impl Config {
         }
     }
 
+    /// Checks what serde cannot: secrets, origins, limits, duplicate consumers.
     pub fn validate(&self) -> Result<(), ConfigError> {
         // The example configuration's secrets, as the README prints them (a test reads
         // them there): long enough to pass the length advice, and public.

@@ -22,8 +22,9 @@ const MAX_OUTPUT_CAPACITY: usize = 256 * 1024;
 /// Template instructions one render may run. An administrator's template is code the
 /// host runs on a render thread, and a render is not cancelled when its request gives
 /// up: a loop that never ends (`range` inside `range`) would hold the thread for good.
-/// A copy of the built-in `home.html` drawing a page of 100 people, the most a
-/// placement shows, runs about 10,000 (a test keeps it under a twentieth of this);
+/// A copy of the built-in `home.html` drawing a page of 100 people, the largest page
+/// size, runs about 10,000 (a test keeps it under a twentieth of this), and a first
+/// page of 200, the most a script's `rows` asks for, twice that;
 /// a runaway loop is stopped after a fraction of a second. Instructions are counted,
 /// not their cost: one that builds a string of 100 MB (minijinja's cap) counts one.
 pub const RENDER_FUEL: u64 = 10_000_000;
@@ -34,8 +35,8 @@ pub const RENDER_FUEL: u64 = 10_000_000;
 /// strings joined with `~`) is not counted: memory is not bounded that way.
 const MAX_OUTPUT: usize = 16 * 1024 * 1024;
 
-/// The largest enhancement script: the built-in one is about 14.4 KB (a test keeps it
-/// under 14.5 KiB), and every fragment carries it.
+/// The largest enhancement script: the built-in one is about 15.9 KB (a test keeps it
+/// under 16 KiB), and every fragment carries it.
 const MAX_SCRIPT: usize = 256 * 1024;
 
 /// The script as every fragment carries it: each line without the spaces that indent
@@ -351,7 +352,7 @@ impl Templates {
                 .find(|(n, _)| *n == name)
                 .map(|(_, source)| (*source).to_owned()))
         });
-        // Every fragment ends with the script, some 14.4 KB of text. Printed from one string
+        // Every fragment ends with the script, some 15.9 KB of text. Printed from one string
         // made here, it is copied once per render; a macro that included its template
         // wrote it out, captured it and copied it again (3% of a render's
         // instructions). Templates print `enhance_script`.

@@ -425,8 +425,9 @@ fn timestamp(t: OffsetDateTime) -> String {
 }
 
 /// Escapes a text value (RFC 6350 section 3.4): backslash, comma, semicolon and
-/// newline are escaped; CR and other control characters are dropped, because no
-/// legitimate name or note needs them and they could end the line. Unicode's line and
+/// newline are escaped; a CR alone is a line break and a tab a space; a CR before an
+/// LF and other control characters are dropped, because no legitimate name or note
+/// needs them and they could end the line. Unicode's line and
 /// paragraph separators (U+2028, U+2029) are line breaks too, to a reader that splits
 /// on every Unicode line boundary (Python's `splitlines`), and are escaped as one.
 pub fn text(value: &str) -> String {
@@ -474,7 +475,8 @@ pub fn unfold(folded: &str) -> String {
 }
 
 /// A safe download name for `name`'s card, in the name's own script: letters and
-/// digits of any script, `.`, `_` and `-`, every other run one `_`; never empty or
+/// digits of any script, any other visible character outside ASCII, `.`, `_` and
+/// `-`, every other run one `_`; never empty or
 /// hidden; at most 64 characters before `.vcf`. The transport adds an ASCII fallback
 /// ([`crate::portal::download::content_disposition`]).
 pub fn filename_for(name: &str) -> String {

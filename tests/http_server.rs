@@ -511,8 +511,8 @@ fn busy_connection(addr: std::net::SocketAddr) -> TcpStream {
         )
         .expect("write");
         // Long enough that a refusal still on its way on a busy machine is not taken
-        // for a held place.
-        s.set_read_timeout(Some(Duration::from_secs(1)))
+        // for a held place (a refusal comes in milliseconds; only a held place waits).
+        s.set_read_timeout(Some(Duration::from_secs(3)))
             .expect("timeout");
         let mut buf = [0u8; 64];
         match s.read(&mut buf) {
@@ -792,6 +792,10 @@ fn open_connections(addr: &str) -> u64 {
     probe
         .write_all(b"GET /metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
         .expect("write");
+    // A host that stopped answering fails the test instead of hanging it.
+    probe
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
     let mut answer = String::new();
     probe.read_to_string(&mut answer).expect("read");
     answer
@@ -965,6 +969,9 @@ fn host_process() -> Command {
             command.env_remove(name);
         }
     }
+    // The lines these tests wait for are at info, which a RUST_LOG of the shell
+    // the tests run in could filter out.
+    command.env_remove("RUST_LOG");
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     command
 }

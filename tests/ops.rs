@@ -1492,6 +1492,9 @@ fn binary_command(binary: &Path, data: &Path, args: &[&str]) -> Command {
             cmd.env_remove(k);
         }
     }
+    // Lines some tests look for are at info, which a RUST_LOG of the shell the tests
+    // run in could filter out.
+    cmd.env_remove("RUST_LOG");
     cmd.arg("--data-dir").arg(data).args(args);
     cmd
 }
@@ -1551,6 +1554,50 @@ fn a_host_that_cannot_start_says_why_in_its_json_log() {
         .unwrap_or_else(|| panic!("no JSON line at ERROR: {stderr}"));
     let error = logged["fields"]["error"].as_str().unwrap_or_default();
     assert!(error.contains("cannot create data folder"), "{logged}");
+}
+
+/// A configuration that cannot be read is said in a JSON line at ERROR too when the
+/// command line or the environment asks for JSON logs (the file, which might also,
+/// is what failed), and in the plain line as before; without either, only the plain
+/// line is written.
+#[test]
+fn a_configuration_error_is_a_json_line_when_json_logs_are_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "listen = 8080\n").unwrap();
+    let config = broken.to_str().unwrap();
+    let asked: [(&[&str], Option<&str>); 3] = [
+        (&["--log-format", "json"], None),
+        (&[], Some("json")),
+        (&[], None),
+    ];
+    for (flags, env) in asked {
+        let mut cmd = host_command(&dir.path().join("data"), flags);
+        cmd.args(["--config", config, "check-db"]);
+        if let Some(format) = env {
+            cmd.env("WIDGET_HOST_LOG_FORMAT", format);
+        }
+        let o = cmd.output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{flags:?} {env:?}: {}", text(&o));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            stderr
+                .lines()
+                .any(|line| line.starts_with("widget-host: ") && line.contains(config)),
+            "{flags:?} {env:?}: no plain line naming the file: {stderr}"
+        );
+        let logged = stderr
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .find(|line| line["level"] == "ERROR");
+        if flags.is_empty() && env.is_none() {
+            assert!(logged.is_none(), "a JSON line nobody asked for: {stderr}");
+            continue;
+        }
+        let logged = logged.unwrap_or_else(|| panic!("{flags:?} {env:?}: no JSON line: {stderr}"));
+        let error = logged["fields"]["error"].as_str().unwrap_or_default();
+        assert!(error.contains(config), "{logged}");
+    }
 }
 
 /// WIDGET_HOST_CONFIG names the configuration file as --config does, where it was
@@ -2906,6 +2953,10 @@ fn serve_logging_as(
 fn exchange(address: &str, request: &str) -> String {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(address).unwrap();
+    // A host that stopped answering fails the test instead of hanging it.
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
     stream.write_all(request.as_bytes()).unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();

@@ -1,6 +1,7 @@
 //! The JSON integration API for portals (`/api/...`): the pending-request count for a
 //! portal's own notification menu, and directory upkeep with Liferay's `UserAccount`.
-//! Every call needs a Bearer token; directory writes need the `Administrator` role.
+//! Every call but `GET /api/openapi.json` needs a Bearer token; directory writes need
+//! the `Administrator` role.
 
 use std::sync::Arc;
 

@@ -15,7 +15,8 @@ use super::shares::{Share, Shares};
 /// Exports held for slow readers outside the budget are then at most this much per
 /// connection (64 MiB at the default 1,024 connections), where at 1 MiB it was a
 /// gibibyte of exports just under it. Pages never count: a render is bounded by its
-/// page size (100 people at most), over either protocol.
+/// page size (100 people, or 200 on a first page the script asks to show the rows it
+/// had), over either protocol.
 ///
 /// [`AppState::large_answers`]: super::state::AppState::large_answers
 pub const LARGE_ANSWER_BYTES: usize = 64 * 1024;

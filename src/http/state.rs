@@ -740,11 +740,12 @@ pub const WSRP_ENVELOPES_AT_ONCE: usize = 64;
 pub const WSRP_BYTES_IN_FLIGHT: usize = WSRP_ENVELOPES_AT_ONCE * 512 * 1024;
 
 /// Most bytes of large answers the host holds at once for clients still reading them.
-/// An export is built whole (up to 16 MiB) and kept until its client has read it, and
+/// An export is built whole (up to 16 MiB of all connections, 32 MiB of a chosen
+/// list) and kept until its client has read it, and
 /// a client that takes a little within each request timeout is not cut off, however
 /// slowly it reads, so without a bound one person's export link fetched on a thousand
 /// connections would hold gigabytes. Past it, a large answer gets 503 (retry shortly)
-/// as soon as it is built, and the log says so. Eight exports of the largest size, or
+/// as soon as it is built, and the log says so. Four exports of the largest size, or
 /// a few hundred of an ordinary contact list. One person's answers hold a quarter of
 /// it at most (see `large_answers::LargeAnswers`). The price: clients of four people or
 /// more that read that much slowly enough keep other large answers out while they

@@ -152,9 +152,10 @@ const MUTUAL_MERGE_FACTOR: u64 = 6;
 /// on from there.
 pub const SEARCH_SCAN_LIMIT: usize = 1_000;
 
-/// Most rows of a page kept for [`Reader::read_lists_over_page`]: more than any page a
-/// placement shows (100) or an export reads at once (pages of 100); a tool's call of
-/// `list` may ask for more.
+/// Most rows of a page kept for [`Reader::read_lists_over_page`]: as many as the
+/// largest page a placement shows (100, or a first page of up to `MAX_ROWS`, 200,
+/// when the script asks for the rows it had) and more than an export reads at once
+/// (pages of 100); a tool's call of `list` may ask for more.
 const MOST_PAGE_ROWS_KEPT: usize = 200;
 
 /// A page being filled: the rows taken with their index keys, where the scan

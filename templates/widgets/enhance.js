@@ -193,7 +193,8 @@
     }
     var note = document.createElement("div");
     note.className = "alert alert-warning";
-    note.setAttribute("role", "alert");
+    {#- A status, not an alert: it takes the focus at once, and is read from there. #}
+    note.setAttribute("role", "status");
     note.tabIndex = -1;
     note.textContent = unconfirmed;
     el.insertBefore(note, el.firstChild);
@@ -352,6 +353,15 @@
     asksHere(imported);
     if (prepare) {
       prepare(imported);
+    }
+    {#- A refusal's alert is spoken as it arrives, and again when the focus is taken
+        to it or to the field it describes; where the focus will be, it arrives as a
+        status, which is heard once, from there. #}
+    if (focusStayed()) {
+      var alerts = imported.querySelectorAll("[role=alert]");
+      for (var i = 0; i < alerts.length; i++) {
+        alerts[i].setAttribute("role", "status");
+      }
     }
     current.parentNode.replaceChild(imported, current);
     localTimes(imported);

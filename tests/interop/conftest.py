@@ -3,6 +3,7 @@
 
 import os
 import pathlib
+import re
 import socket
 import subprocess
 import time
@@ -21,17 +22,51 @@ SECRET = "interop-hs256-secret-0123456789abcdef"
 WSRP_SECRET = "interop-wsrp-secret"
 
 
-def start_server(args, work, base):
-    """Starts the release binary with `args` and waits for /healthz; returns the process."""
+class PortTaken(Exception):
+    """The host could not listen on the port it was given: another program took it
+    after `free_port` let it go. The caller may start it again on another."""
+
+
+def spawn_server(args, work):
+    """Starts the release binary with `args`, its output in `work`/server.log."""
     if not pathlib.Path(BIN).exists():
         pytest.fail(f"{BIN} is missing: run `cargo build --release` first (.ci/run does)")
     log = open(work / "server.log", "wb")
     # The host reads WIDGET_HOST_* settings: one set in the shell this suite runs in
-    # (a WIDGET_HOST_DATA_DIR) must not change the host each test starts.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WIDGET_HOST_")}
+    # (a WIDGET_HOST_DATA_DIR) must not change the host each test starts, nor may a
+    # RUST_LOG hide the line that says where it serves.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WIDGET_HOST_") and k != "RUST_LOG"}
     proc = subprocess.Popen([BIN, *args], stdout=log, stderr=subprocess.STDOUT, cwd=work, env=env)
     proc.log = log
+    return proc
+
+
+def start_on_own_port(args, work):
+    """Starts the host with `args` on a loopback port it chooses (`--listen
+    127.0.0.1:0`), so that no other program can take the port between its choice and
+    the bind; returns the process and its base URL, read from the log's `serving`
+    line, once /healthz answers."""
+    proc = spawn_server([*args, "--listen", "127.0.0.1:0"], work)
     deadline = time.time() + 30
+    while True:
+        found = re.search(r"serving address=(127\.0\.0\.1:\d+)", (work / "server.log").read_text(errors="replace"))
+        if found:
+            base = "http://" + found.group(1)
+            return wait_until_up(proc, work, base, deadline), base
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            pytest.fail("widget-host did not start; see " + str(work / "server.log"))
+        time.sleep(0.1)
+
+
+def start_server(args, work, base):
+    """Starts the release binary with `args` and waits for /healthz; returns the process.
+    Raises PortTaken when the host could not listen on the port `args` names."""
+    return wait_until_up(spawn_server(args, work), work, base, time.time() + 30)
+
+
+def wait_until_up(proc, work, base, deadline):
+    """Waits for the host `proc` to answer /healthz at `base`; returns it."""
     while True:
         try:
             # Ours, still running: a host that could not bind the port (another
@@ -43,6 +78,9 @@ def start_server(args, work, base):
         # it is no failure either: the deadline decides.
         except requests.RequestException:
             pass
+        if proc.poll() is not None and "cannot listen on" in (work / "server.log").read_text(errors="replace"):
+            proc.log.close()
+            raise PortTaken(base)
         if proc.poll() is not None or time.time() > deadline:
             proc.kill()
             pytest.fail("widget-host did not start; see " + str(work / "server.log"))
@@ -247,22 +285,31 @@ def host(tmp_path_factory):
     if not pathlib.Path(BIN).exists():
         pytest.fail(f"{BIN} is missing: run `cargo build --release` first (.ci/run does)")
     work = tmp_path_factory.mktemp("widget-host")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    config = work / "config.toml"
-    config.write_text(
-        f"""
+    # The configuration names the host's own origin, so its port is chosen here; one
+    # another program takes before the host binds it is replaced by another.
+    for attempt in range(3):
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        config = work / "config.toml"
+        config.write_text(
+            f"""
 [[consumers]]
 id = "{CONSUMER}"
 hs256_secret = "{SECRET}"
 allowed_origins = ["{base}", "http://portal.interop.test"]
 wsrp_secret = "{WSRP_SECRET}"
 """
-    )
-    proc = start_server(
-        ["serve", "--config", str(config), "--listen", f"127.0.0.1:{port}",
-         "--data-dir", str(work / "data"), "--descriptors-dir", str(ROOT / "widget-descriptors"), "--no-demo"],
-        work, base,
-    )
+        )
+        try:
+            proc = start_server(
+                ["serve", "--config", str(config), "--listen", f"127.0.0.1:{port}",
+                 "--data-dir", str(work / "data"), "--descriptors-dir", str(ROOT / "widget-descriptors"),
+                 "--no-demo"],
+                work, base,
+            )
+            break
+        except PortTaken:
+            if attempt == 2:
+                raise
     yield Host(base, work / "data")
     stop_server(proc)

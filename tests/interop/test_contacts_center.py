@@ -4,7 +4,7 @@ rendered HTML. Every test works with its own fresh people, so the order of tests
 never matters."""
 
 import time
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import jwt
 import lxml.html
@@ -226,7 +226,7 @@ def test_p_auth_replayed_for_another_user_instance_or_action_is_403(host):
 
     as_c = dict(fields, p_auth=f"{consumer}~{c}~{mac}")
     assert browser_post(host, url, as_c).status_code == 403
-    assert browser_post(host, f"/widgets/contacts_center_INSTANCE_other/actions/connect", fields).status_code == 403
+    assert browser_post(host, "/widgets/contacts_center_INSTANCE_other/actions/connect", fields).status_code == 403
     assert browser_post(host, f"{WIDGET}/actions/block", fields).status_code == 403
     # Another widget's real action: only the p_auth's binding to its portlet refuses it.
     assert browser_post(host, "/widgets/notifications/actions/accept-request", fields).status_code == 403

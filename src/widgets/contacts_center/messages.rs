@@ -194,7 +194,8 @@ pub(crate) fn left_out_params(ids: &[&str]) -> Vec<(String, String)> {
     params
 }
 
-/// [`PARTIAL`]'s text followed by whom it left out, from [`LEFT_OUT`] and
+/// An outcome's text ([`PARTIAL`], or a refusal that names people) followed by whom
+/// it left out, from [`LEFT_OUT`] and
 /// [`LEFT_OUT_MORE`]: "… Not done for: Ann Archer, Bob Brown and 3 other people."
 /// Ids that name nobody any more count among the others; malformed ones, which the
 /// host never writes, are ignored.

@@ -89,7 +89,7 @@ pub(crate) fn filter(params: &Params) -> Filter {
 }
 
 /// The list a form was on, as its answer's render parameters keep it: `filter`,
-/// `keywords` and `cursor`, each only when given and well formed.
+/// `keywords`, `cursor` and `rows`, each only when given and well formed.
 pub(crate) fn list_state(params: &Params) -> Vec<(String, String)> {
     let mut list: Vec<(String, String)> = params
         .get("filter")
