@@ -841,17 +841,17 @@ fn blocks_disconnections_and_deletions_ask_first() {
     let card = cc(Some("a")).p("userId", "b").html(&w);
     assert!(
         card.contains(
-            " data-confirm=\"Block \u{2068}Bob Baker\u{2069}? This ends your connection, any follows and any pending request between you.\">Block</button>"
+            " data-confirm=\"Block \u{2068}Bob Baker\u{2069}? This ends your connection, any follows and any pending request between you.\" aria-describedby=\""
         ),
         "{card}"
     );
     let list = cc(Some("a")).html(&w);
     assert!(
-        list.contains(" data-confirm=\"Block the selected people? This ends your connections, any follows and any pending requests between you and them.\">Block</button>"),
+        list.contains(" data-confirm=\"Block the selected people? This ends your connections, any follows and any pending requests between you and them.\" aria-describedby=\""),
         "{list}"
     );
     assert!(
-        list.contains(" data-confirm=\"Disconnect from the selected people? To connect again, one of you sends a request and the other confirms it.\">Disconnect</button>"),
+        list.contains(" data-confirm=\"Disconnect from the selected people? To connect again, one of you sends a request and the other confirms it.\" aria-describedby=\""),
         "{list}"
     );
     for (actor, verb) in [("a", "connect"), ("c", "connect")] {
@@ -862,7 +862,7 @@ fn blocks_disconnections_and_deletions_ask_first() {
     let connected = cc(Some("a")).p("userId", "c").html(&w);
     assert!(
         connected.contains(
-            " data-confirm=\"Disconnect from \u{2068}Cid Cole\u{2069}? To connect again, one of you sends a request and the other confirms it.\">Disconnect</button>"
+            " data-confirm=\"Disconnect from \u{2068}Cid Cole\u{2069}? To connect again, one of you sends a request and the other confirms it.\" aria-describedby=\""
         ),
         "{connected}"
     );
@@ -871,7 +871,7 @@ fn blocks_disconnections_and_deletions_ask_first() {
     let follower = cc(Some("a")).p("userId", "b").html(&w);
     assert!(
         follower.contains(
-            " data-confirm=\"Remove \u{2068}Bob Baker\u{2069} from your followers? Only they can start following you again.\">Remove Follower</button>"
+            " data-confirm=\"Remove \u{2068}Bob Baker\u{2069} from your followers? Only they can start following you again.\" aria-describedby=\""
         ),
         "{follower}"
     );
@@ -884,7 +884,7 @@ fn blocks_disconnections_and_deletions_ask_first() {
     let contacts = cc(Some("a")).p("filter", "contacts").html(&w);
     assert!(
         contacts.contains(
-            " data-confirm=\"Delete \u{2068}Zoë &lt;Zed&gt;\u{2069} from My Contacts?\">Delete"
+            " data-confirm=\"Delete \u{2068}Zoë &lt;Zed&gt;\u{2069} from My Contacts?\" aria-describedby=\""
         ),
         "{contacts}"
     );
@@ -913,12 +913,17 @@ fn blocks_disconnections_and_deletions_ask_first() {
 /// Whether the button asking `question` (as the markup writes it) sits in a disclosure
 /// whose summary reads as the button does, and which shows the question before the
 /// button: a browser without the script opens it with one press and acts with a second.
+/// The button is described by the question (its one element of that id), which a
+/// screen reader tabbing from the summary to the button reads with it.
 fn asks_without_the_script(html: &str, question: &str) -> bool {
-    let attribute = format!(" data-confirm=\"{question}\">");
+    let attribute = format!(" data-confirm=\"{question}\" aria-describedby=\"");
     let Some(at) = html.find(&attribute) else {
         return false;
     };
-    let Some((reads, after)) = html[at + attribute.len()..].split_once("</button>") else {
+    let Some((id, rest)) = html[at + attribute.len()..].split_once("\">") else {
+        return false;
+    };
+    let Some((reads, after)) = rest.split_once("</button>") else {
         return false;
     };
     let before = &html[..at];
@@ -931,8 +936,9 @@ fn asks_without_the_script(html: &str, question: &str) -> bool {
     !step.contains("</details>")
         && step.contains(&format!("\">{reads}</summary>"))
         && step.contains(&format!(
-            "<span class=\"confirm-question\" data-question>{question} </span>"
+            "<span class=\"confirm-question\" id=\"{id}\" data-question>{question} </span>"
         ))
+        && html.matches(&format!(" id=\"{id}\"")).count() == 1
         && (after.starts_with("</form></details>") || after.starts_with("</details>"))
 }
 

@@ -41,6 +41,10 @@ pub(crate) struct Form {
     /// and what it holds, a block that ends connections and follows both ways, a
     /// disconnection, a follower removed.
     pub confirm: Option<String>,
+    /// The namespaced id of the question's text, which describes the button to screen
+    /// readers (`aria-describedby`): without the script, someone tabbing from the
+    /// disclosure's summary to the button would otherwise not hear the question.
+    pub question_id: Option<String>,
 }
 
 impl Form {
@@ -50,9 +54,11 @@ impl Form {
         self
     }
 
-    /// The form, asking `question` before it posts (see [`Form::confirm`]).
-    pub fn confirming(mut self, question: String) -> Self {
+    /// The form, asking `question` before it posts (see [`Form::confirm`]); `id` is the
+    /// question's namespaced id, unique in the placement's markup.
+    pub fn confirming(mut self, question: String, id: String) -> Self {
         self.confirm = Some(question);
+        self.question_id = Some(id);
         self
     }
 }
@@ -200,6 +206,7 @@ impl<'a> Ui<'a> {
             css,
             context: None,
             confirm: None,
+            question_id: None,
         }
     }
 

@@ -111,9 +111,12 @@
   function asksHere(el) {
     if (el && canAsk()) {
       Array.prototype.forEach.call(el.querySelectorAll("details[data-confirm-step]"), function (step) {
-        var question = step.querySelector("[data-question]");
+        var question = step.querySelector("[data-question]"), button = step.querySelector("[aria-describedby]");
         if (question) {
           question.parentNode.removeChild(question);
+        }
+        if (button) {
+          button.removeAttribute("aria-describedby");
         }
         if (step.lastElementChild) {
           step.parentNode.replaceChild(step.lastElementChild, step);

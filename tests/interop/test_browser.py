@@ -984,6 +984,12 @@ def test_the_script_asks_by_a_dialog_and_the_markup_by_a_disclosure(demo, browse
             assert not bulk.filter(has_text=EN["disconnect"]).is_visible()
             assert page.locator(f"{CC} form.contacts-bulk details[open] [data-question]").inner_text().strip() == \
                 EN["are-you-sure-you-want-to-block-the-selected-people"]
+        # Without the script, a screen reader tabbing from the summary to the button
+        # hears the question with it: the question describes the button. With the
+        # script, which asks by a dialog, the button has no description left over.
+        from playwright.sync_api import expect
+        question = EN["are-you-sure-you-want-to-block-the-selected-people"]
+        expect(bulk.filter(has_text=EN["block"])).to_have_accessible_description("" if js else question)
         me.open_person("Hannah Schmidt" if js else "Mateo Fernández")
         me.press(CC, EN["follow"])
         assert me.alert(CC) == EN["you-are-now-following-this-user"]
@@ -992,6 +998,11 @@ def test_the_script_asks_by_a_dialog_and_the_markup_by_a_disclosure(demo, browse
         assert block.is_visible() == js
         assert page.locator(steps).count() == (0 if js else 1)
         assert page.locator(f"{CC} [data-question]").count() == (0 if js else 1)
+        expect(block).to_have_accessible_description(
+            "" if js else EN.named("are-you-sure-you-want-to-block-x", "Mateo Fernández"))
+        # The script takes the reference away with the question it names.
+        described_by = block.get_attribute("aria-describedby")
+        assert (described_by is None) if js else bool(described_by), described_by
     finally:
         context.close()
 

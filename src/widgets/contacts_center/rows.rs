@@ -180,11 +180,14 @@ pub(super) fn write_action_form(out: &mut Html, form: &Form) {
         .raw("\">");
     write_hidden(out, &form.hidden);
     if let Some(question) = &form.confirm {
-        write_question(out, question);
+        write_question(out, question, form.question_id.as_deref());
     }
     out.raw("<button type=\"submit\" class=\"").text(form.css);
     if let Some(question) = &form.confirm {
         out.raw("\" data-confirm=\"").text(question);
+        if let Some(id) = &form.question_id {
+            out.raw("\" aria-describedby=\"").text(id);
+        }
     }
     out.raw("\">").text(&form.label);
     write_context(out, present(&form.context));
@@ -207,11 +210,14 @@ pub(super) fn write_confirm_step(out: &mut Html, css: &str, label: &str, context
     out.raw("</summary>");
 }
 
-/// `macros.html`'s `question`: the question, before the button that answers it.
-pub(super) fn write_question(out: &mut Html, question: &str) {
-    out.raw("<span class=\"confirm-question\" data-question>")
-        .text(question)
-        .raw(" </span>");
+/// `macros.html`'s `question`: the question, before the button that answers it, with
+/// the `id` the button's description names.
+pub(super) fn write_question(out: &mut Html, question: &str, id: Option<&str>) {
+    out.raw("<span class=\"confirm-question\"");
+    if let Some(id) = id {
+        out.raw(" id=\"").text(id).raw("\"");
+    }
+    out.raw(" data-question>").text(question).raw(" </span>");
 }
 
 /// The name a repeated button acts on, for screen readers (see `Form::context`).

@@ -119,6 +119,8 @@ struct BulkButton {
     label: String,
     /// Asked before the button posts (see `Form::confirm`).
     confirm: Option<String>,
+    /// The question's id (see `Form::question_id`).
+    question_id: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -722,10 +724,13 @@ impl View<'_> {
                                     &fields,
                                 )
                                 .about(&e.full_name)
-                                .confirming(ui.format(
-                                    "are-you-sure-you-want-to-delete-x",
-                                    &[&isolate(&e.full_name)],
-                                )),
+                                .confirming(
+                                    ui.format(
+                                        "are-you-sure-you-want-to-delete-x",
+                                        &[&isolate(&e.full_name)],
+                                    ),
+                                    ui.name(&format!("ask-delete-{id}")),
+                                ),
                             full_name: e.full_name,
                             email_address: e.email_address,
                             comments: if self.settings.flag("showComments", true) {
@@ -884,7 +889,7 @@ impl View<'_> {
                         &[&isolate(&person.display_name())],
                     );
                     let disconnect = ui.form("disconnect", "disconnect", secondary, &on);
-                    forms.push(disconnect.confirming(question));
+                    forms.push(disconnect.confirming(question, ui.name("ask-disconnect")));
                 } else if r.connection_request_received {
                     let pending = self
                         .reader
@@ -920,14 +925,14 @@ impl View<'_> {
                         &[&isolate(&person.display_name())],
                     );
                     let remove = ui.form("remove-follower", "remove-follower", secondary, &on);
-                    forms.push(remove.confirming(question));
+                    forms.push(remove.confirming(question, ui.name("ask-remove-follower")));
                 }
                 let block = ui.form("block", "block", "btn btn-outline-danger btn-sm", &on);
                 let question = ui.format(
                     "are-you-sure-you-want-to-block-x",
                     &[&isolate(&person.display_name())],
                 );
-                forms.push(block.confirming(question));
+                forms.push(block.confirming(question, ui.name("ask-block")));
             }
         }
         let mutual: Vec<PersonView> = if id == self.me() {
@@ -1162,6 +1167,8 @@ fn bulk(ui: &Ui<'_>, filter: Filter) -> Bulk {
                     }
                     _ => None,
                 },
+                question_id: matches!(*label, "block" | "disconnect")
+                    .then(|| ui.name(&format!("bulk-ask-{label}"))),
             })
         })
         .collect::<Vec<_>>();

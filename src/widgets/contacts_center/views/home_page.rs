@@ -130,7 +130,7 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
         for b in &bulk.buttons {
             if let Some(question) = &b.confirm {
                 write_confirm_step(&mut out, "btn btn-secondary btn-sm", &b.label, None);
-                write_question(&mut out, question);
+                write_question(&mut out, question, b.question_id.as_deref());
             }
             out.raw("<button type=\"submit\" class=\"btn btn-secondary btn-sm\" formaction=\"")
                 .text(&b.url)
@@ -144,6 +144,9 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
             }
             if let Some(question) = &b.confirm {
                 out.raw(" data-confirm=\"").text(question).raw("\"");
+            }
+            if let Some(id) = &b.question_id {
+                out.raw(" aria-describedby=\"").text(id).raw("\"");
             }
             out.raw(">").text(&b.label).raw("</button>");
             if b.confirm.is_some() {
