@@ -1118,7 +1118,10 @@ fn a_partial_bulk_action_names_whom_it_left_out() {
     let gone = page("en_US", &counted("gone,nobody", "1"));
     assert!(gone.ends_with("only. Not done for 3 people."), "{gone}");
     let gone = page("ja_JP", &counted("gone", "0"));
-    assert!(gone.ends_with("1人には完了していません。"), "{gone}");
+    assert!(
+        gone.ends_with("1人については完了しませんでした。"),
+        "{gone}"
+    );
     // A person the directory holds no name for is named by their id, as lists do.
     w.add("nameless", "", "");
     let nameless = page("en_US", &counted("nameless", "0"));

@@ -302,6 +302,11 @@ pub(crate) fn every_word_starts(folded_query: &str, words: &[&str]) -> bool {
 /// (`o'brien.l`) is matched as typed, and Chinese, Japanese or Korean letters would
 /// turn into their readings. Keywords holding an address (`@`) keep their dots.
 pub(crate) fn search_query(keywords: &str) -> Option<String> {
+    // Judged before folding, which spells symbols as letters ("©" as "(c)", "✓" as
+    // "ok", "€" as "EUR"): a query of them would list everyone whose words start so.
+    if !keywords.chars().any(char::is_alphanumeric) {
+        return None;
+    }
     let address = keywords.contains('@');
     // A comma, or a dot ending a word, is how names are typed ("O'Brien, Liam",
     // "J. O'Brien"); a dot, `_` or `@` inside a word is an address's or a screen
@@ -606,7 +611,9 @@ mod tests {
             Some("smith jones")
         );
         assert_eq!(search_query("山 o'brien").as_deref(), Some("山 o brien"));
-        for none in ["-", ".", "_", "@", "...", "'", "!!!", "・", "–"] {
+        for none in [
+            "-", ".", "_", "@", "...", "'", "!!!", "・", "–", "©", "✓", "№", "€", "§", "🚀",
+        ] {
             assert_eq!(search_query(none), None, "{none:?}");
         }
     }
