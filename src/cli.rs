@@ -262,9 +262,9 @@ pub fn run(cli: Cli) -> ExitCode {
     let config = match cli.load_config() {
         Ok(config) => config,
         Err(error) => {
-            // A collector reading JSON lines keeps nothing of a plain one. The file
-            // that would say which format was wanted is what failed, so the command
-            // line and the environment decide here.
+            // A collector reading JSON lines keeps nothing of a plain one. A file
+            // that failed is not read for its log_format, so the command line and
+            // the environment decide here.
             if cli.asks_for_json_logs() {
                 init_logging(LogFormat::Json);
                 tracing::error!(%error, "the configuration could not be read");

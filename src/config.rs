@@ -733,6 +733,17 @@ impl Config {
                     c.id
                 ));
             }
+            // Unset, it is http:// and each request's Host: the same forms in the
+            // clear, and behind a proxy that ends TLS the likelier mistake.
+            if self.public_url.is_none()
+                && (c.hs256_secret.is_some() || c.jwks_file.is_some())
+                && c.allowed_origins.iter().any(|o| o.starts_with("https://"))
+            {
+                warnings.push(format!(
+                    "public_url is not set while consumer {:?} serves pages on https://: the host writes its forms and links as http:// and the Host of each request, so forms on those pages post in the clear (and a proxy's redirect to https turns them into GETs that do nothing); set public_url to the https:// address at which browsers reach the host",
+                    c.id
+                ));
+            }
             if c.wsrp_secret.is_some() && c.wsrp_guest_users.is_empty() {
                 warnings.push(format!(
                     "consumer {:?} may register over WSRP and names no wsrp_guest_users: Liferay's WSRP consumer sends its default user's id for every visitor who is not signed in, and they would all act as that one person; set wsrp_guest_users to that id (a consumer that sends no userContext for them needs none)",
@@ -976,7 +987,8 @@ mod tests {
 
     #[test]
     fn a_jwks_consumer_without_an_audience_is_warned_of() {
-        let jwks = "[[consumers]]\nid = \"liferay\"\njwks_file = \"keys.json\"\nallowed_origins = [\"https://portal.example\"]\n";
+        // public_url set: its own warning is not this test's.
+        let jwks = "public_url = \"https://widgets.example\"\n[[consumers]]\nid = \"liferay\"\njwks_file = \"keys.json\"\nallowed_origins = [\"https://portal.example\"]\n";
         let c = Config::from_toml(jwks).expect("valid");
         let warnings = c.warnings();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
@@ -984,7 +996,7 @@ mod tests {
         let c = Config::from_toml(&format!("{jwks}audience = \"widget-host\"\n")).expect("valid");
         assert_eq!(c.warnings(), Vec::<String>::new());
         // A shared secret is the portal's alone: no other app holds it.
-        let hs = "[[consumers]]\nid = \"liferay\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\nallowed_origins = [\"https://portal.example\"]\n";
+        let hs = "public_url = \"https://widgets.example\"\n[[consumers]]\nid = \"liferay\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\nallowed_origins = [\"https://portal.example\"]\n";
         assert_eq!(
             Config::from_toml(hs).expect("valid").warnings(),
             Vec::<String>::new()
@@ -1026,6 +1038,22 @@ mod tests {
         ] {
             assert_eq!(with(public, origin), Vec::<String>::new(), "{public}");
         }
+        // Unset, it is http:// too: warned of beside https pages, not beside http ones.
+        let unset = |origin: &str| {
+            let toml = format!("{consumer}allowed_origins = [\"{origin}\"]\n");
+            let c = Config::from_toml(&toml).expect("parses");
+            c.validate().expect("valid");
+            c.warnings()
+        };
+        let warned = unset("https://portal.example.com");
+        assert_eq!(warned.len(), 1, "{warned:?}");
+        assert!(
+            warned[0].contains("public_url is not set")
+                && warned[0].contains("\"intranet\"")
+                && warned[0].contains("in the clear"),
+            "{warned:?}"
+        );
+        assert_eq!(unset("http://localhost:3000"), Vec::<String>::new());
         // A consumer over WSRP alone posts nothing to public_url.
         let wsrp_only = "public_url = \"http://widgets.example.com\"\n[[consumers]]\nid = \"dx\"\nwsrp_secret = \"a-wsrp-secret-of-its-own\"\nwsrp_guest_users = [\"anonymous\"]\nallowed_origins = [\"https://portal.example.com\"]\n";
         let c = Config::from_toml(wsrp_only).expect("parses");
@@ -1052,7 +1080,9 @@ mod tests {
                     && warnings[0].contains("CORS"),
                 "{warnings:?}"
             );
-            let with = format!("{toml}allowed_origins = [\"https://intranet.example\"]\n");
+            let with = format!(
+                "public_url = \"https://widgets.example\"\n{toml}allowed_origins = [\"https://intranet.example\"]\n"
+            );
             assert_eq!(
                 Config::from_toml(&with).expect("valid").warnings(),
                 Vec::<String>::new()
@@ -1070,7 +1100,7 @@ mod tests {
     /// for visitors who are not signed in; a key that is no user id is refused.
     #[test]
     fn a_wsrp_consumer_without_guest_users_is_warned_of() {
-        let toml = "[[consumers]]\nid = \"liferay\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\nwsrp_secret = \"sixteen-bytes-ok\"\nallowed_origins = [\"https://portal.example\"]\n";
+        let toml = "public_url = \"https://widgets.example\"\n[[consumers]]\nid = \"liferay\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\nwsrp_secret = \"sixteen-bytes-ok\"\nallowed_origins = [\"https://portal.example\"]\n";
         let c = Config::from_toml(toml).expect("valid");
         c.validate().expect("valid");
         let warnings = c.warnings();
@@ -1700,7 +1730,7 @@ mod tests {
     /// and the log at start says what RFC 7518 advises, naming consumer and key.
     #[test]
     fn short_secrets_are_warned_of_not_refused() {
-        let toml = "[[consumers]]\nid = \"trial\"\nhs256_secret = \"test-secret\"\nwsrp_secret = \"short\"\nwsrp_guest_users = [\"20103\"]\nallowed_origins = [\"https://portal.example\"]\n";
+        let toml = "public_url = \"https://widgets.example\"\n[[consumers]]\nid = \"trial\"\nhs256_secret = \"test-secret\"\nwsrp_secret = \"short\"\nwsrp_guest_users = [\"20103\"]\nallowed_origins = [\"https://portal.example\"]\n";
         let c = Config::from_toml(toml).expect("parses");
         c.validate().expect("a short secret is the portal's choice");
         let warnings = c.warnings();
@@ -1721,7 +1751,7 @@ mod tests {
         // The warning is about the secret, never a copy of it.
         assert!(!warnings.iter().any(|w| w.contains("test-secret")));
         // At the advised lengths nothing is said.
-        let long = "[[consumers]]\nid = \"trial\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\nwsrp_secret = \"sixteen-bytes-ok\"\nwsrp_guest_users = [\"20103\"]\nallowed_origins = [\"https://portal.example\"]\n";
+        let long = "public_url = \"https://widgets.example\"\n[[consumers]]\nid = \"trial\"\nhs256_secret = \"0123456789abcdef0123456789abcdef\"\nwsrp_secret = \"sixteen-bytes-ok\"\nwsrp_guest_users = [\"20103\"]\nallowed_origins = [\"https://portal.example\"]\n";
         assert_eq!(
             Config::from_toml(long).expect("parses").warnings(),
             Vec::<String>::new()

@@ -35,8 +35,8 @@ pub const RENDER_FUEL: u64 = 10_000_000;
 /// strings joined with `~`) is not counted: memory is not bounded that way.
 const MAX_OUTPUT: usize = 16 * 1024 * 1024;
 
-/// The largest enhancement script: the built-in one is about 15.9 KB (a test keeps it
-/// under 16 KiB), and every fragment carries it.
+/// The largest enhancement script: the built-in one is about 16.3 KB (a test keeps it
+/// under 16 KiB, 16,384 bytes), and every fragment carries it.
 const MAX_SCRIPT: usize = 256 * 1024;
 
 /// The script as every fragment carries it: each line without the spaces that indent
@@ -352,7 +352,7 @@ impl Templates {
                 .find(|(n, _)| *n == name)
                 .map(|(_, source)| (*source).to_owned()))
         });
-        // Every fragment ends with the script, some 15.9 KB of text. Printed from one string
+        // Every fragment ends with the script, some 16.3 KB of text. Printed from one string
         // made here, it is copied once per render; a macro that included its template
         // wrote it out, captured it and copied it again (3% of a render's
         // instructions). Templates print `enhance_script`.

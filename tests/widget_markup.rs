@@ -396,7 +396,9 @@ fn check_script(label: &str, script: &str, wrapper: &str) {
     // for a double press, no press sends a second action while the page leaves, and
     // a connection lost after the action was sent posts nothing again (15,524); 16
     // KiB since a page that leaves does so for ten seconds at most, on every way it
-    // hands over, and asks no question it would not act on (15,894).
+    // hands over, and asks no question it would not act on (15,894), and since a
+    // refusal arrives as a status where the focus goes and a question's description
+    // goes with the question (16,257).
     assert!(
         script.len() < 16 * 1024,
         "{label}: the script is {} bytes",
@@ -1146,6 +1148,70 @@ fn copy_of_built_in(name: &str, lead: &str) -> tempfile::TempDir {
     std::fs::create_dir_all(path.parent().expect("a folder")).expect("mkdir");
     std::fs::write(&path, format!("{lead}{source}")).expect("write");
     dir
+}
+
+/// An administrator's copy of `widgets/macros.html` made before questions described
+/// their buttons (its `question` takes the text alone) still draws the home view and
+/// a card: the built-in `home.html` writes its selection's question itself rather than
+/// calling that macro with an id the old copy would refuse (a render error, 500), and
+/// the copy's own forms ask as they did.
+#[test]
+fn a_copy_of_the_macros_made_before_questions_had_ids_still_draws_every_view() {
+    use std::sync::Arc;
+    use widget_host::i18n::Languages;
+    use widget_host::templates::Templates;
+    use widget_host::widgets::builtin_widgets;
+
+    let name = "widgets/macros.html";
+    let source = Templates::builtin()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| s)
+        .expect("the built-in macros");
+    let mut old = source.to_owned();
+    for (new, before) in [
+        (
+            "{% macro question(text, id=none) -%}\n<span class=\"confirm-question\"{% if id %} id=\"{{ id }}\"{% endif %} data-question>",
+            "{% macro question(text) -%}\n<span class=\"confirm-question\" data-question>",
+        ),
+        (
+            "question(form.confirm, form.question_id)",
+            "question(form.confirm)",
+        ),
+        (
+            "{% if form.question_id %} aria-describedby=\"{{ form.question_id }}\"{% endif %}",
+            "",
+        ),
+    ] {
+        assert_eq!(old.matches(new).count(), 1, "{new}");
+        old = old.replace(new, before);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("widgets")).expect("mkdir");
+    std::fs::write(dir.path().join(name), old).expect("write");
+    let copied = Templates::new(Some(dir.path()));
+    assert!(!copied.is_builtin(name));
+    let social = widget_host::social::Social::in_memory().expect("social");
+    let w = World::new(
+        social.clone(),
+        builtin_widgets(social, Arc::new(copied), Languages::shared()),
+    );
+    w.add("me", "Mé", "Viewer");
+    w.add("bob", "Bob", "Baker");
+    let home = cc(Some("me")).render(&w).expect("the home view draws");
+    assert!(
+        home.contains("Block the selected people?"),
+        "the selection asks: {home}"
+    );
+    let card = cc(Some("me"))
+        .p("userId", "bob")
+        .render(&w)
+        .expect("the card draws");
+    assert!(
+        card.contains(
+            "<span class=\"confirm-question\" data-question>Block \u{2068}Bob Baker\u{2069}?"
+        ),
+        "the copy's own question: {card}"
+    );
 }
 
 /// A person whose every value needs escaping, with a portrait (the tests take the

@@ -302,12 +302,24 @@ pub(crate) fn every_word_starts(folded_query: &str, words: &[&str]) -> bool {
 /// (`o'brien.l`) is matched as typed, and Chinese, Japanese or Korean letters would
 /// turn into their readings. Keywords holding an address (`@`) keep their dots.
 pub(crate) fn search_query(keywords: &str) -> Option<String> {
+    let address = keywords.contains('@');
     // Judged before folding, which spells symbols as letters ("©" as "(c)", "✓" as
-    // "ok", "€" as "EUR"): a query of them would list everyone whose words start so.
+    // "ok", "€" as "EUR"): a word of them would have to start one of the person's
+    // ("Smith ©"), and a query of them alone would list everyone whose words start so.
+    let kept: String;
+    let keywords = if address {
+        keywords
+    } else {
+        kept = keywords
+            .split_whitespace()
+            .filter(|word| word.chars().any(char::is_alphanumeric))
+            .collect::<Vec<_>>()
+            .join(" ");
+        &kept
+    };
     if !keywords.chars().any(char::is_alphanumeric) {
         return None;
     }
-    let address = keywords.contains('@');
     // A comma, or a dot ending a word, is how names are typed ("O'Brien, Liam",
     // "J. O'Brien"); a dot, `_` or `@` inside a word is an address's or a screen
     // name's. Combining marks are letters typed decomposed (NFD).
@@ -611,6 +623,9 @@ mod tests {
             Some("smith jones")
         );
         assert_eq!(search_query("山 o'brien").as_deref(), Some("山 o brien"));
+        // A word of symbols beside others is left out, not spelt as letters.
+        assert_eq!(search_query("Smith ©").as_deref(), Some("smith"));
+        assert_eq!(search_query("✓ anna 🌸").as_deref(), Some("anna"));
         for none in [
             "-", ".", "_", "@", "...", "'", "!!!", "・", "–", "©", "✓", "№", "€", "§", "🚀",
         ] {

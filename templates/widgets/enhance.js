@@ -111,7 +111,7 @@
   function asksHere(el) {
     if (el && canAsk()) {
       Array.prototype.forEach.call(el.querySelectorAll("details[data-confirm-step]"), function (step) {
-        var question = step.querySelector("[data-question]"), button = step.querySelector("[aria-describedby]");
+        var question = step.querySelector("[data-question]"), button = step.querySelector("button[data-confirm]");
         if (question) {
           question.parentNode.removeChild(question);
         }

@@ -54,9 +54,16 @@ def start_on_own_port(args, work):
             base = "http://" + found.group(1)
             return wait_until_up(proc, work, base, deadline), base
         if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            pytest.fail("widget-host did not start; see " + str(work / "server.log"))
+            give_up(proc, work)
         time.sleep(0.1)
+
+
+def give_up(proc, work):
+    """Ends a host that did not start, its log closed, and fails the test."""
+    proc.kill()
+    proc.wait()
+    proc.log.close()
+    pytest.fail("widget-host did not start; see " + str(work / "server.log"))
 
 
 def start_server(args, work, base):
@@ -82,8 +89,7 @@ def wait_until_up(proc, work, base, deadline):
             proc.log.close()
             raise PortTaken(base)
         if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            pytest.fail("widget-host did not start; see " + str(work / "server.log"))
+            give_up(proc, work)
         time.sleep(0.1)
 
 
