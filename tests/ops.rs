@@ -3026,6 +3026,53 @@ fn a_refused_bearer_token_says_why_in_the_log_once_per_interval() {
     );
 }
 
+/// A person deleted through the user API is said at `info`, with their id and the
+/// administrator's: the list to delete again from after a restore of an older backup.
+/// A DELETE that found nobody says nothing.
+#[test]
+fn a_deleted_person_is_said_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "0123456789abcdef0123456789abcdef";
+    let (child, address, rx) = serve_logging(
+        dir.path(),
+        &format!("[[consumers]]\nid = \"ops\"\nhs256_secret = \"{secret}\"\n"),
+    );
+    let admin = widget_host::portal::auth::mint(
+        "ops",
+        secret,
+        "root7",
+        &["Administrator".to_owned()],
+        &Default::default(),
+        Duration::from_secs(300),
+    )
+    .unwrap();
+    let send = |method: &str, body: &str| {
+        exchange(
+            &address,
+            &format!(
+                "{method} /api/users/gone.person HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {admin}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+    };
+    let put = send("PUT", r#"{"givenName":"Gone","familyName":"Person"}"#);
+    assert!(put.starts_with("HTTP/1.1 201"), "{put}");
+    let deleted = send("DELETE", "");
+    assert!(deleted.starts_with("HTTP/1.1 204"), "{deleted}");
+    let again = send("DELETE", "");
+    assert!(again.starts_with("HTTP/1.1 404"), "{again}");
+    let lines = stop_and_collect(child, &address, rx);
+    let said: Vec<serde_json::Value> = lines
+        .iter()
+        .filter(|l| l.contains("a person was deleted"))
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(said.len(), 1, "{lines:#?}");
+    assert_eq!(said[0]["level"], "INFO", "{}", said[0]);
+    assert_eq!(said[0]["fields"]["user"], "gone.person", "{}", said[0]);
+    assert_eq!(said[0]["fields"]["by"], "root7", "{}", said[0]);
+}
+
 /// A descriptors_dir missing at start serves the built-in widgets: said at `info`
 /// where no portal is configured (the demo, `cargo run`), at `warn` where one is, since
 /// a host serving portals was most likely given descriptors of its own and a mistyped

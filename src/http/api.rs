@@ -270,7 +270,7 @@ pub async fn delete_user(
     id: &str,
 ) -> Result<Response<Body>, HttpError> {
     let id = path_id(id)?;
-    administrator(state, &req).await?;
+    let caller = administrator(state, &req).await?;
     let when = preconditions(req.headers());
     let (social, deleting) = (state.social.clone(), id.clone());
     let claims = Arc::clone(&state.claims);
@@ -284,6 +284,9 @@ pub async fn delete_user(
     .await?
     .ok_or(HttpError::PreconditionFailed)?;
     if deleted {
+        // The host keeps no other record of whom it erased: this line is the list
+        // an administrator deletes again from after restoring an older backup.
+        tracing::info!(user = %id, by = %caller.user_id, "a person was deleted from the directory");
         Ok(response::text(StatusCode::NO_CONTENT, ""))
     } else {
         Err(HttpError::NotFound)
