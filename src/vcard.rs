@@ -20,8 +20,9 @@ pub const MAX_LINE_OCTETS: usize = 75;
 /// Identifies the writer in every card.
 const PRODID: &str = "-//widget-host//Contacts Center//EN";
 
-/// Which vCard version to write. 3.0 is the default: it is what Outlook, older
-/// Android and Liferay's own export produce.
+/// Which vCard version to write. 3.0 is the default: the version address books read
+/// most widely (Outlook reads 2.1 and 3.0, not 4.0), which older Android and
+/// Liferay's own export write.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Version {
     #[default]
@@ -129,7 +130,9 @@ pub struct WebSite {
 /// One person as a vCard sees them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Card {
-    /// Stable id of the person, so that a re-import updates instead of duplicating.
+    /// Stable id of the person across exports. Address books that sync by it
+    /// (CardDAV) update a card they hold; most file imports (Google's, Apple's)
+    /// add a card again whatever its UID and leave merging duplicates to the reader.
     pub uid: String,
     /// When the entry last changed.
     pub rev: Option<OffsetDateTime>,
@@ -193,13 +196,21 @@ pub fn append(out: &mut String, card: &Card, version: Version) {
     } else {
         line(out, &format!("UID:{}", text(&card.uid)));
     }
-    line(out, &format!("FN:{}", text(&card.display_name())));
+    let shown = card.display_name();
+    line(out, &format!("FN:{}", text(&shown)));
+    // Apple's address books name a card by its N, not its FN, and show one whose
+    // name parts are all empty as "No Name": the name the card is known by (a screen
+    // name, an address, the id) stands in the given name's place there.
+    let nameless = [&card.family_name, &card.given_name, &card.middle_name]
+        .iter()
+        .all(|part| part.trim().is_empty());
+    let given = if nameless { &shown } else { &card.given_name };
     line(
         out,
         &format!(
             "N:{};{};{};;",
             text(&card.family_name),
-            text(&card.given_name),
+            text(given),
             text(&card.middle_name)
         ),
     );

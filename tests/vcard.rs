@@ -258,11 +258,20 @@ fn fn_is_never_empty() {
         value_of(&write(&[card.clone()], Version::V4), "FN").as_deref(),
         Some("ana@example.com")
     );
-    card.emails.clear();
+    // With no name parts, N names the card as FN does, in the given name's place:
+    // an address book that reads N alone (Apple's) would show "No Name".
     assert_eq!(
-        value_of(&write(&[card], Version::V3), "FN").as_deref(),
-        Some("u1")
+        value_of(&write(&[card.clone()], Version::V4), "N").as_deref(),
+        Some(";ana@example.com;;;")
     );
+    card.emails.clear();
+    let written = write(&[card.clone()], Version::V3);
+    assert_eq!(value_of(&written, "FN").as_deref(), Some("u1"));
+    assert_eq!(value_of(&written, "N").as_deref(), Some(";u1;;;"));
+    // A card with any name part keeps N as its parts.
+    card.family_name = "Lima".into();
+    let written = write(&[card], Version::V3);
+    assert_eq!(value_of(&written, "N").as_deref(), Some("Lima;;;;"));
 }
 
 #[test]
