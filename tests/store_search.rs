@@ -70,6 +70,8 @@ fn finds_jose_alvarez_by_prefixes_but_not_infix() {
         "jalv",
         "jalvarez@acme",
         "ja_scr",
+        // A mention, as people type one.
+        "@ja_screen",
     ] {
         assert!(found(&s, q).contains(&"ja".to_owned()), "query {q:?}");
     }

@@ -2617,7 +2617,7 @@ fn edit_mode_and_preferences_per_instance() {
     // bounds before sending; Back leaves edit mode without saving.
     assert!(
         edit_again.contains(
-            "type=\"number\" id=\"_contacts_center_INSTANCE_one_pref-pageSize\" name=\"_contacts_center_INSTANCE_one_pageSize\" value=\"10\" min=\"1\" max=\"100\" step=\"1\" required>"
+            "type=\"number\" id=\"_contacts_center_INSTANCE_one_pref-pageSize\" name=\"_contacts_center_INSTANCE_one_pageSize\" value=\"10\" min=\"1\" max=\"100\" step=\"1\" required"
         ),
         "{edit_again}"
     );

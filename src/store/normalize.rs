@@ -302,6 +302,12 @@ pub(crate) fn every_word_starts(folded_query: &str, words: &[&str]) -> bool {
 /// (`o'brien.l`) is matched as typed, and Chinese, Japanese or Korean letters would
 /// turn into their readings. Keywords holding an address (`@`) keep their dots.
 pub(crate) fn search_query(keywords: &str) -> Option<String> {
+    // "@jsmith" is how people type a mention of a screen name, and no address
+    // starts with its `@`: the name is looked up.
+    let keywords = match keywords.trim_start().strip_prefix('@') {
+        Some(rest) if !rest.contains('@') => rest,
+        _ => keywords,
+    };
     let address = keywords.contains('@');
     // Judged before folding, which spells symbols as letters ("©" as "(c)", "✓" as
     // "ok", "€" as "EUR"): a word of them would have to start one of the person's
@@ -623,6 +629,10 @@ mod tests {
             Some("smith jones")
         );
         assert_eq!(search_query("山 o'brien").as_deref(), Some("山 o brien"));
+        // A mention is its screen name; an address keeps its `@`.
+        assert_eq!(search_query("@jsmith").as_deref(), Some("jsmith"));
+        assert_eq!(search_query(" @j.smith").as_deref(), Some("j.smith"));
+        assert_eq!(search_query("@a@b.c").as_deref(), Some("@a@b.c"));
         // A word of symbols beside others is left out, not spelt as letters.
         assert_eq!(search_query("Smith ©").as_deref(), Some("smith"));
         assert_eq!(search_query("✓ anna 🌸").as_deref(), Some("anna"));
