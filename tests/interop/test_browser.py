@@ -1271,19 +1271,24 @@ def test_a_pressed_button_keeps_the_focus_while_its_action_runs(demo, browser):
         context.close()
 
 
+def ask_to_connect(demo, browser, sender, receiver_name):
+    """`sender` asks the person named `receiver_name` to connect, in a context of its own."""
+    context, page = english_page(browser)
+    try:
+        asking = Person(page, demo)
+        asking.become(sender)
+        asking.open_person(receiver_name)
+        asking.press(CC, EN["connect"])
+        assert asking.alert(CC) == EN["this-user-has-received-a-connection-request-from-you"]
+    finally:
+        context.close()
+
+
 def test_a_request_answered_elsewhere_brings_the_whole_page_up_to_date(demo, browser):
     """A request confirmed in another tab is refused here as no longer pending; the
     refusal's page also brings the Contacts Center beside the Notifications widget up
     to date (its count of connections), not only the placement that acted."""
-    context, page = english_page(browser)
-    try:
-        sender = Person(page, demo)
-        sender.become("olga.ivanova")
-        sender.open_person("Lucas Martin")
-        sender.press(CC, EN["connect"])
-        assert sender.alert(CC) == EN["this-user-has-received-a-connection-request-from-you"]
-    finally:
-        context.close()
+    ask_to_connect(demo, browser, "olga.ivanova", "Lucas Martin")
     here_context, here = english_page(browser)
     there_context, there = english_page(browser)
     request = f"{NOTIFICATIONS} [data-list=requests] > li"
@@ -1317,15 +1322,7 @@ def test_a_refusal_heard_from_elsewhere_arrives_as_an_alert(demo, browser):
     which a screen reader speaks as it appears: a status arriving with its words would
     not be heard. The bell, brought up to date from the refusal's page, keeps the
     focus it had."""
-    context, page = english_page(browser)
-    try:
-        sender = Person(page, demo)
-        sender.become("joao.silva")
-        sender.open_person("Kenji Mori")
-        sender.press(CC, EN["connect"])
-        assert sender.alert(CC) == EN["this-user-has-received-a-connection-request-from-you"]
-    finally:
-        context.close()
+    ask_to_connect(demo, browser, "joao.silva", "Kenji Mori")
     here_context, here = english_page(browser)
     there_context, there = english_page(browser)
     request = f"{NOTIFICATIONS} [data-list=requests] > li"
