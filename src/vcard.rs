@@ -201,9 +201,11 @@ pub fn append(out: &mut String, card: &Card, version: Version) {
     // Apple's address books name a card by its N, not its FN, and show one whose
     // name parts are all empty as "No Name": the name the card is known by (a screen
     // name, an address, the id) stands in the given name's place there.
+    // A part of nothing visible (a zero-width space an old import kept) names no one
+    // either.
     let nameless = [&card.family_name, &card.given_name, &card.middle_name]
         .iter()
-        .all(|part| part.trim().is_empty());
+        .all(|part| crate::store::shows_nothing(part));
     let given = if nameless { &shown } else { &card.given_name };
     line(
         out,

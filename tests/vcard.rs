@@ -235,6 +235,23 @@ fn version_4_uses_its_own_parameters() {
     assert!(!vcf.contains("INTERNET"), "3.0-only type in 4.0");
 }
 
+/// A card whose name parts show nothing (empty, or a zero-width space an old import
+/// kept) carries the name FN shows in N's given name, escaped as any value is.
+#[test]
+fn a_card_with_no_visible_name_is_named_in_n_as_in_fn() {
+    let card = Card {
+        uid: "u1".into(),
+        given_name: "\u{200B}".into(),
+        full_name: "Doe; Jane".into(),
+        ..Card::default()
+    };
+    for version in [Version::V3, Version::V4] {
+        let lines = logical_lines(&write(std::slice::from_ref(&card), version));
+        assert!(lines.iter().any(|l| l == "FN:Doe\\; Jane"), "{lines:?}");
+        assert!(lines.iter().any(|l| l == "N:;Doe\\; Jane;;;"), "{lines:?}");
+    }
+}
+
 #[test]
 fn fn_is_never_empty() {
     let mut card = Card {

@@ -991,25 +991,31 @@ fn edit_mode_labels_are_words_not_preference_names() {
 }
 
 /// Items per Page says its bounds in words as well as in `min` and `max`, which screen
-/// readers do not read out: the field is described by them.
+/// readers do not read out: the field is described by them, in the page's language.
 #[test]
 fn the_page_size_field_is_described_by_its_bounds() {
     let w = busy_world();
-    let html = cc(Some("a")).admin().mode(PortletMode::Edit).html(&w);
-    let all = tags(&html);
-    let field = all
-        .iter()
-        .find(|t| t.name == "input" && t.attr("name").is_some_and(|n| n.ends_with("pageSize")))
-        .expect("the page size field");
-    assert_eq!(field.attr("min"), Some("1"), "{html}");
-    assert_eq!(field.attr("max"), Some("100"), "{html}");
-    let described_by = field.attr("aria-describedby").expect("described");
-    let (at, _) = all
-        .iter()
-        .enumerate()
-        .find(|(_, t)| t.attr("id") == Some(described_by))
-        .expect("the description it names");
-    assert_eq!(inner_text(&html, &all, at), "1–100");
+    for (locale, words) in [("en_US", "From 1 to 100"), ("de_DE", "Von 1 bis 100")] {
+        let html = cc(Some("a"))
+            .admin()
+            .mode(PortletMode::Edit)
+            .locale(locale)
+            .html(&w);
+        let all = tags(&html);
+        let field = all
+            .iter()
+            .find(|t| t.name == "input" && t.attr("name").is_some_and(|n| n.ends_with("pageSize")))
+            .expect("the page size field");
+        assert_eq!(field.attr("min"), Some("1"), "{html}");
+        assert_eq!(field.attr("max"), Some("100"), "{html}");
+        let described_by = field.attr("aria-describedby").expect("described");
+        let (at, _) = all
+            .iter()
+            .enumerate()
+            .find(|(_, t)| t.attr("id") == Some(described_by))
+            .expect("the description it names");
+        assert_eq!(inner_text(&html, &all, at), words);
+    }
 }
 
 /// The home view the host writes itself (`views/home_page.rs`) is byte for byte what

@@ -279,14 +279,18 @@ pub async fn delete_user(
         // As for a PUT: a client gone before the answer must not keep the deleted
         // person from being made again from their next token's claims.
         claims.forget(&deleting);
+        // The host keeps no other record of whom it erased: this line is the list an
+        // administrator deletes again from after restoring an older backup. Said in
+        // the write's own task, after its commit, so that a client gone before the
+        // answer does not leave a deletion unsaid.
+        if let Ok(Some(true)) = done {
+            tracing::info!(user = %deleting, by = %caller.user_id, "a person was deleted from the directory");
+        }
         done
     })
     .await?
     .ok_or(HttpError::PreconditionFailed)?;
     if deleted {
-        // The host keeps no other record of whom it erased: this line is the list
-        // an administrator deletes again from after restoring an older backup.
-        tracing::info!(user = %id, by = %caller.user_id, "a person was deleted from the directory");
         Ok(response::text(StatusCode::NO_CONTENT, ""))
     } else {
         Err(HttpError::NotFound)

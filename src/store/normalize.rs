@@ -304,7 +304,8 @@ pub(crate) fn every_word_starts(folded_query: &str, words: &[&str]) -> bool {
 pub(crate) fn search_query(keywords: &str) -> Option<String> {
     // "@jsmith" is how people type a mention of a screen name, and no address
     // starts with its `@`: the name is looked up.
-    let keywords = match keywords.trim_start().strip_prefix('@') {
+    // The full-width signs are what a Chinese or Japanese input method types.
+    let keywords = match keywords.trim_start().strip_prefix(['@', '＠', '﹫']) {
         Some(rest) if !rest.contains('@') => rest,
         _ => keywords,
     };
@@ -629,8 +630,10 @@ mod tests {
             Some("smith jones")
         );
         assert_eq!(search_query("山 o'brien").as_deref(), Some("山 o brien"));
-        // A mention is its screen name; an address keeps its `@`.
+        // A mention is looked up without its sign; keywords holding another `@` are
+        // an address's, looked up as typed.
         assert_eq!(search_query("@jsmith").as_deref(), Some("jsmith"));
+        assert_eq!(search_query("＠jsmith").as_deref(), Some("jsmith"));
         assert_eq!(search_query(" @j.smith").as_deref(), Some("j.smith"));
         assert_eq!(search_query("@a@b.c").as_deref(), Some("@a@b.c"));
         // A word of symbols beside others is left out, not spelt as letters.

@@ -192,6 +192,10 @@ struct PreferenceField {
     /// The whole numbers the field takes, for a number input the browser checks
     /// before the form is sent (the host refuses any other value).
     range: Option<(usize, usize)>,
+    /// Those bounds in words ("From 1 to 100") and the id the field's description
+    /// names: screen readers do not say a number field's min and max.
+    range_text: String,
+    range_id: String,
     value: String,
 }
 
@@ -384,6 +388,15 @@ fn edit(ui: &Ui<'_>, settings: &Settings) -> Edit {
             label: preferences::label(ui, name),
             flag: preferences::is_flag(name, default),
             range: preferences::range(name),
+            range_text: preferences::range(name)
+                .map(|(low, high)| {
+                    ui.format(
+                        "from-x-to-x",
+                        &[&ui.number(low as u64), &ui.number(high as u64)],
+                    )
+                })
+                .unwrap_or_default(),
+            range_id: ui.name(&format!("range-{name}")),
             value: preferences::shown(settings, name, default),
         })
         .collect();
