@@ -1167,21 +1167,23 @@ fn bulk(ui: &Ui<'_>, filter: Filter) -> Bulk {
                 // the form; leave that action to the person's card.
                 _ => return None,
             };
+            // What a new request and its answer, or more, must undo for each of up to
+            // 200 people asks first.
+            let confirm = match *label {
+                "block" => Some(ui.t("are-you-sure-you-want-to-block-the-selected-people")),
+                "disconnect" => {
+                    Some(ui.t("are-you-sure-you-want-to-disconnect-from-the-selected-people"))
+                }
+                _ => None,
+            };
             Some(BulkButton {
                 url: t.url.clone(),
                 field,
                 label: ui.t(label),
-                // What a new request and its answer, or more, must undo for each of
-                // up to 200 people asks first.
-                confirm: match *label {
-                    "block" => Some(ui.t("are-you-sure-you-want-to-block-the-selected-people")),
-                    "disconnect" => {
-                        Some(ui.t("are-you-sure-you-want-to-disconnect-from-the-selected-people"))
-                    }
-                    _ => None,
-                },
-                question_id: matches!(*label, "block" | "disconnect")
-                    .then(|| ui.name(&format!("bulk-ask-{label}"))),
+                question_id: confirm
+                    .as_ref()
+                    .map(|_| ui.name(&format!("bulk-ask-{label}"))),
+                confirm,
             })
         })
         .collect::<Vec<_>>();
