@@ -199,7 +199,8 @@ impl Cli {
     fn asks_for_json_logs(&self) -> bool {
         match self.log_format {
             Some(format) => matches!(format, LogFormatArg::Json),
-            None => std::env::var_os("WIDGET_HOST_LOG_FORMAT").is_some_and(|v| v == "json"),
+            None => std::env::var("WIDGET_HOST_LOG_FORMAT")
+                .is_ok_and(|v| LogFormat::parse(&v) == Some(LogFormat::Json)),
         }
     }
 

@@ -123,6 +123,17 @@ pub enum LogFormat {
     Json,
 }
 
+impl LogFormat {
+    /// The format a `WIDGET_HOST_LOG_FORMAT` value names, spelt as the file spells it.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "text" => Some(Self::Text),
+            "json" => Some(Self::Json),
+            _ => None,
+        }
+    }
+}
+
 /// Resource limits of the HTTP server. The defaults suit a widget host behind a portal:
 /// bodies are small forms and SOAP envelopes, never uploads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -410,15 +421,9 @@ impl Config {
                     })?)
                 }
                 "LOG_FORMAT" => {
-                    self.log_format = match value.as_str() {
-                        "text" => LogFormat::Text,
-                        "json" => LogFormat::Json,
-                        _ => {
-                            return Err(bad(format!(
-                                "{value:?} is not a log format: use text or json"
-                            )));
-                        }
-                    }
+                    self.log_format = LogFormat::parse(&value).ok_or_else(|| {
+                        bad(format!("{value:?} is not a log format: use text or json"))
+                    })?
                 }
                 "MAX_BODY_BYTES" => {
                     self.limits.max_body_bytes = value.parse().map_err(|_| {
@@ -721,28 +726,24 @@ impl Config {
             // Forms are written to post to public_url: from an https page to an
             // http one, in the clear, and browsers warn before they send them. A
             // consumer over WSRP alone rewrites every URL and posts nothing there.
-            if let Some(public) = self
-                .public_url
-                .as_deref()
-                .filter(|u| u.starts_with("http://"))
-                && (c.hs256_secret.is_some() || c.jwks_file.is_some())
-                && c.allowed_origins.iter().any(|o| o.starts_with("https://"))
-            {
-                warnings.push(format!(
-                    "public_url {public:?} is http:// while consumer {:?} serves pages on https://: forms on those pages post to the host in the clear, and browsers warn before sending them; set public_url to the https:// address a proxy ending TLS gives the host",
-                    c.id
-                ));
-            }
-            // Unset, it is http:// and each request's Host: the same forms in the
-            // clear, and behind a proxy that ends TLS the likelier mistake.
-            if self.public_url.is_none()
-                && (c.hs256_secret.is_some() || c.jwks_file.is_some())
-                && c.allowed_origins.iter().any(|o| o.starts_with("https://"))
-            {
-                warnings.push(format!(
-                    "public_url is not set while consumer {:?} serves pages on https://: the host writes its forms and links as http:// and the Host of each request, so forms on those pages post in the clear (and a proxy's redirect to https turns them into GETs that do nothing); set public_url to the https:// address at which browsers reach the host",
-                    c.id
-                ));
+            // Unset, public_url is http:// and each request's Host: the same forms
+            // in the clear, and behind a proxy that ends TLS the likelier mistake.
+            let posts_from_https = (c.hs256_secret.is_some() || c.jwks_file.is_some())
+                && c.allowed_origins.iter().any(|o| o.starts_with("https://"));
+            match self.public_url.as_deref() {
+                Some(public) if posts_from_https && public.starts_with("http://") => {
+                    warnings.push(format!(
+                        "public_url {public:?} is http:// while consumer {:?} serves pages on https://: forms on those pages post to the host in the clear, and browsers warn before sending them; set public_url to the https:// address a proxy ending TLS gives the host",
+                        c.id
+                    ));
+                }
+                None if posts_from_https => {
+                    warnings.push(format!(
+                        "public_url is not set while consumer {:?} serves pages on https://: the host writes its forms and links as http:// and the Host of each request, so forms on those pages post in the clear (and a proxy's redirect to https turns them into GETs that do nothing); set public_url to the https:// address at which browsers reach the host",
+                        c.id
+                    ));
+                }
+                _ => {}
             }
             if c.wsrp_secret.is_some() && c.wsrp_guest_users.is_empty() {
                 warnings.push(format!(
