@@ -373,11 +373,12 @@ fn is_apostrophe_mark(c: char) -> bool {
 
 /// The part of a folded token the search index covers: up to its first space or `@`.
 ///
-/// Later words of a full name start with an earlier word that is a token of its own
-/// (the given name's first word), and an email's domain only follows its local part,
-/// so indexing heads alone loses no match: a query is scanned by its own head
-/// ([`scan_prefix`]) and the rows found are filtered by the whole query. This keeps the
-/// index at a few rows per word rather than one per character of every full name.
+/// Later words of a full name are tokens of their own (each name's words), each word of
+/// a screen name or an address that folding split ("john news@acme.com") too, and an
+/// email's domain only follows its local part, so indexing heads alone loses no match:
+/// a query is scanned by one of its words' heads ([`scan_prefix`]) and the rows found
+/// are filtered by the whole query. This keeps the index at a few rows per word rather
+/// than one per character of every full name.
 fn head(token: &str) -> &str {
     token.split([' ', '@']).next().unwrap_or(token)
 }
@@ -406,10 +407,22 @@ pub(crate) fn prefix_slices<'a>(tokens: impl IntoIterator<Item = &'a str>) -> Ve
 /// The index prefix a folded query is scanned by, and whether the rows found must
 /// still be checked against the whole query (it is longer or has more than one word).
 ///
-/// Any token that starts with the query has a head that starts with the query's head,
-/// so every match lies in this prefix's range.
+/// A person matches when each word of the query starts one of their words (or the
+/// whole query starts a screen name or an address, whose words are indexed too), so
+/// every match lies in the range of any query word's head. The longest is taken, the
+/// first of equals: the longer a prefix, the fewer people share it, and a page that
+/// must reject fewer rows is less likely to stop at [`crate::store::reader`]'s
+/// scan limit before it finds anyone. An initial ("j smith") is never scanned by.
 pub(crate) fn scan_prefix(folded_query: &str) -> (&str, bool) {
-    let p = first_chars(head(folded_query), MAX_PREFIX);
+    let mut p = "";
+    let mut longest = 0;
+    for word in folded_query.split(' ') {
+        let w = first_chars(head(word), MAX_PREFIX);
+        let n = w.chars().count();
+        if n > longest || p.is_empty() {
+            (p, longest) = (w, n);
+        }
+    }
     (p, p.len() != folded_query.len())
 }
 
@@ -647,15 +660,32 @@ mod tests {
     }
 
     #[test]
-    fn scan_prefix_is_the_query_head() {
+    fn scan_prefix_is_the_longest_words_head() {
         assert_eq!(scan_prefix("jo"), ("jo", false));
         assert_eq!(scan_prefix("jose a"), ("jose", true));
+        assert_eq!(scan_prefix("j smith"), ("smith", true));
+        assert_eq!(scan_prefix("ana maria"), ("maria", true));
+        // The first of equals; an address's domain does not count.
+        assert_eq!(scan_prefix("ann lee"), ("ann", true));
+        assert_eq!(scan_prefix("jo news@acme.test"), ("news", true));
         assert_eq!(scan_prefix("jalvarez@acme"), ("jalvarez", true));
         assert_eq!(scan_prefix("abcdefghijklmnop"), ("abcdefghijkl", true));
-        // Whatever a token starts with the query, its head starts with the scan prefix.
-        for (token, query) in [("jose maria alvarez", "jose m"), ("a@b.c", "a@b")] {
+        assert_eq!(scan_prefix("山田 太郎"), ("山田", true));
+        assert_eq!(scan_prefix("j 山田太郎"), ("山田太郎", true));
+        // Whatever a token starts with the query, one of its words' heads starts with
+        // the scan prefix (`Person::search_tokens` has each such word as a token).
+        for (token, query) in [
+            ("jose maria alvarez", "jose m"),
+            ("jose maria alvarez", "jose maria alv"),
+            ("a@b.c", "a@b"),
+            ("john news@acme.com", "john news@ac"),
+        ] {
             assert!(token.starts_with(query));
-            assert!(head(token).starts_with(scan_prefix(query).0));
+            let (prefix, _) = scan_prefix(query);
+            assert!(
+                token.split(' ').any(|w| head(w).starts_with(prefix)),
+                "{query}"
+            );
         }
     }
 }

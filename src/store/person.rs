@@ -280,7 +280,9 @@ impl Person {
     }
 
     /// Whole-word tokens search matches by prefix: names (and the parts of hyphenated
-    /// ones), full names, screen name, emails.
+    /// ones), full names, screen name, emails. A screen name or an address is a token
+    /// whole and, where folding split it ("john+news@acme.com" is
+    /// "john news@acme.com"), each of its words too, as [`Self::matches_in`] reads it.
     pub(crate) fn search_tokens(&self) -> Vec<String> {
         let mut tokens: Vec<String> = Vec::new();
         for name in [&self.given_name, &self.additional_name, &self.family_name] {
@@ -291,11 +293,6 @@ impl Person {
         }
         tokens.push(fold(&self.given_first()));
         tokens.push(fold(&format!("{} {}", self.given_name, self.family_name)));
-        tokens.push(fold(&self.alternate_name));
-        tokens.push(fold(&self.email_address));
-        for e in &self.user_account_contact_information.email_addresses {
-            tokens.push(fold(&e.email_address));
-        }
         // Names in Chinese, Japanese or Korean letters are found by those letters too
         // (the folds above spell them in Chinese readings), and by the family and
         // given names written together, as people there write and type them.
@@ -304,10 +301,21 @@ impl Person {
                 tokens.extend(name_words(&kept).map(str::to_owned));
             }
         }
-        for whole in [self.given_first(), self.alternate_name.clone()] {
-            tokens.extend(script_fold(&whole));
+        tokens.extend(script_fold(&self.given_first()));
+        // The texts a query may start whole: with their words, which any word of a
+        // query, the one the index is scanned by among them, may start.
+        let mut whole = vec![fold(&self.alternate_name), fold(&self.email_address)];
+        for e in &self.user_account_contact_information.email_addresses {
+            whole.push(fold(&e.email_address));
         }
-        tokens.extend(self.names_written_together());
+        whole.extend(script_fold(&self.alternate_name));
+        whole.extend(self.names_written_together());
+        for text in &whole {
+            if text.contains(' ') {
+                tokens.extend(text.split(' ').skip(1).map(str::to_owned));
+            }
+        }
+        tokens.extend(whole);
         tokens.retain(|t| !t.is_empty());
         tokens.sort();
         tokens.dedup();
@@ -335,10 +343,11 @@ impl Person {
 
     /// Does a folded query match this person: does each of its words start a word
     /// that `fields` lets a search see, in any order, or does the whole query start the
-    /// screen name or a visible address? The words are those of the
-    /// names, the screen name whole and each visible email address whole: the ones
-    /// whose heads the prefix index holds, so that a query's first word, which the
-    /// index is scanned by, can only match rows in that scan. "garcia marquez" finds
+    /// screen name or a visible address? The words are those of the names, and the
+    /// screen name and each visible email address both whole and word by word: the
+    /// ones whose heads the prefix index holds, so that whichever word of the query the
+    /// index is scanned by ([`super::normalize::scan_prefix`]), it can only match rows
+    /// in that scan. "garcia marquez" finds
     /// Gabriel García Márquez and "smith j" John Smith; one word is a prefix of a
     /// token, as [`Self::search_tokens`] lists them. Filtered searches call this for
     /// every row they scan, so it folds each field once and collects nothing else.
@@ -380,7 +389,15 @@ impl Person {
         for (text, split) in &texts {
             match split {
                 true => words.extend(name_words(text)),
-                false => words.push(text),
+                // Whole, and each word folding made of it ("john news@acme.com"),
+                // as the index holds it: any word of the query may be the one the
+                // index is scanned by.
+                false => {
+                    words.push(text);
+                    if text.contains(' ') {
+                        words.extend(text.split(' '));
+                    }
+                }
             }
         }
         words.retain(|w| !w.is_empty());
@@ -611,8 +628,8 @@ pub(crate) mod tests {
         ] {
             assert!(p.matches_in(q, all), "query {q:?}");
         }
-        // Words inside an address or a screen name are not words of their own, and
-        // the rest of the record is not searched.
+        // Parts of an address or a screen name joined by dots or its `@` are not
+        // words of their own, and the rest of the record is not searched.
         for q in ["alvarez luis z", "example jose", "work jose", "luis madrid"] {
             assert!(!p.matches_in(q, all), "query {q:?}");
         }
@@ -638,6 +655,21 @@ pub(crate) mod tests {
             ..p.clone()
         };
         assert!(handle.matches_in("@jdoe", names_only));
+        // What folding splits an address or a screen name into (at a `+`, a space)
+        // are words, as the index holds them; a hidden one's are hidden with it.
+        let tagged = Person {
+            email_address: "jose+work@example.com".into(),
+            alternate_name: "Pepe Alv".into(),
+            ..p.clone()
+        };
+        for q in ["work", "work@ex", "jose work", "pepe", "alv pepe"] {
+            assert!(tagged.matches_in(q, all), "query {q:?}");
+        }
+        assert!(!tagged.matches_in("work", names_only));
+        assert!(
+            tagged.matches_in("pepe", names_only),
+            "a screen name not an address"
+        );
         let listed_by_it = Person {
             id: "jdoe@acme.com".into(),
             alternate_name: "jdoe@acme.com".into(),
@@ -713,5 +745,58 @@ pub(crate) mod tests {
         };
         assert!(!again.matches_in(&primary, others_only));
         assert!(again.matches_in(other, others_only));
+    }
+
+    proptest::proptest! {
+        /// The index and the check agree, whatever the names and addresses: every
+        /// prefix the index holds for a person is, as a query of one word, a match
+        /// (such a page takes the index's rows unchecked), and every query the person
+        /// matches lies in the range it is scanned by, whichever word that is.
+        #[test]
+        fn the_index_holds_every_match_and_only_matches(
+            given in "[A-Za-zé' .+-]{0,10}( 山田)?",
+            family in "[A-Za-zø'+-]{0,10}|佐藤",
+            screen in "[a-z.+ 山]{0,10}",
+            local in "[a-z]{1,4}([+.][a-z]{1,4})?",
+            pick in proptest::collection::vec((0usize..64, 1usize..14), 1..4),
+            probe in "[山a]{1,2}|佐藤山",
+        ) {
+            let p = Person {
+                id: "p".into(),
+                given_name: given,
+                family_name: family,
+                alternate_name: screen,
+                email_address: format!("{local}@acme.test"),
+                ..Person::default()
+            };
+            let indexed = p.search_prefixes();
+            for prefix in &indexed {
+                proptest::prop_assert!(p.matches_in(prefix, Searchable::ALL), "{prefix:?}");
+            }
+            // A query of words cut from the person's tokens, the start of a token
+            // typed whole, and a word that may or may not be the person's.
+            let tokens = p.search_tokens();
+            proptest::prop_assume!(!tokens.is_empty());
+            let words: Vec<&str> = tokens.iter().flat_map(|t| t.split(' ')).collect();
+            let cut = |s: &str, n: usize| s.chars().take(n).collect::<String>();
+            let query = pick
+                .iter()
+                .map(|&(i, n)| cut(words[i % words.len()], n))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let (first, n) = pick[0];
+            let typed = cut(&tokens[first % tokens.len()], n * 2);
+            for q in [query, typed, probe] {
+                let q = q.trim();
+                if q.is_empty() || !p.matches_in(q, Searchable::ALL) {
+                    continue;
+                }
+                let (prefix, _) = crate::store::normalize::scan_prefix(q);
+                proptest::prop_assert!(
+                    prefix.is_empty() || indexed.iter().any(|x| x == prefix),
+                    "{q:?} is scanned by {prefix:?}, which {indexed:?} lacks"
+                );
+            }
+        }
     }
 }

@@ -103,8 +103,10 @@ pub(crate) mod list {
 /// too (`normalize::fold_for_search`). 7: a name with an apostrophe is a search word
 /// without it too (`normalize::fold_without_apostrophes`). 8: apostrophes are looked
 /// for after transliteration (’ ´ ʻ, the Cyrillic soft sign): a build of schema 7
-/// looked before it, and left Кузьмина out of the index as kuzmina.
-pub(crate) const SCHEMA_VERSION: u64 = 8;
+/// looked before it, and left Кузьмина out of the index as kuzmina. 9: every word of a
+/// token is indexed, not its first alone, so that a query can be scanned by its
+/// longest word (`normalize::scan_prefix`): "J. Smith" by "smith".
+pub(crate) const SCHEMA_VERSION: u64 = 9;
 pub(crate) const META_SCHEMA: &str = "schema_version";
 pub(crate) const META_HOST_KEY: &str = "host_key";
 pub(crate) const META_NEXT_USER: &str = "next_user_id";
@@ -134,6 +136,9 @@ pub(crate) const META_NEXT_ENTRY: &str = "next_entry_id";
 /// - 7 → 8: the apostrophes are looked for after transliteration, so names with
 ///   ’ ´ ʻ or a Cyrillic soft sign gain the spelling without them; the search index
 ///   is rebuilt as for 4 → 5.
+/// - 8 → 9: the later words of a screen name or an address that folding split
+///   ("john news@acme.com") join the index, which a query's longest word may now be
+///   scanned by; the search index is rebuilt as for 4 → 5.
 pub(crate) fn prepare(db: &Database) -> Result<[u8; 32], StoreError> {
     let txn = db.begin_write()?;
     let found = {
@@ -186,11 +191,11 @@ pub(crate) fn prepare(db: &Database) -> Result<[u8; 32], StoreError> {
     if found.is_some_and(|v| v < 3) {
         migrate_person_records(&txn)?;
     }
-    // Below 8 the index lacked names spelt without the apostrophes transliteration
-    // makes (kuzmina), below 7 without any (obrien), below 6 the names in their own
-    // script (Chinese, Japanese and Korean letters), below 5 the parts of hyphenated
-    // names.
-    let old_prefixes = found.is_some_and(|v| v < 8);
+    // Below 9 the index lacked the later words of screen names and addresses, below 8
+    // names spelt without the apostrophes transliteration makes (kuzmina), below 7
+    // without any (obrien), below 6 the names in their own script (Chinese, Japanese
+    // and Korean letters), below 5 the parts of hyphenated names.
+    let old_prefixes = found.is_some_and(|v| v < 9);
     if old_prefixes {
         txn.delete_table(PREFIX_SORTKEY_USERID)?;
     }
@@ -1406,6 +1411,28 @@ mod tests {
         assert_eq!(found(&db, "mina"), vec!["olga"], "the parts still find");
     }
 
+    /// A schema 8 file indexed each token's first word only, and a query was scanned
+    /// by its first word: an address whose `+` folding made a space
+    /// ("jo news@acme.test") was not found by its second word. On open the index is
+    /// rebuilt, and a query scanned by its longest word finds it.
+    #[test]
+    fn schema_8_files_get_every_word_of_an_address_indexed_on_open() {
+        let people = [
+            person("jo", "Jo", "Ng", "jo+news@acme.test"),
+            person("newton", "Newton", "Wu", "newton@acme.test"),
+        ];
+        // What schema 8 lacked: the prefixes of "news" that "ng" does not share.
+        let db = older_search_index(8, &people, |prefix| ["ne", "new", "news"].contains(&prefix));
+        assert!(found(&db, "news").is_empty(), "the schema 8 index");
+        assert!(found(&db, "jo news").is_empty(), "the schema 8 index");
+
+        migrated(&db);
+        assert_eq!(found(&db, "news"), vec!["jo"]);
+        assert_eq!(found(&db, "jo news"), vec!["jo"]);
+        assert_eq!(found(&db, "jo+news@acme"), vec!["jo"], "typed whole");
+        assert_eq!(found(&db, "new"), vec!["jo", "newton"]);
+    }
+
     /// What the index holds for a person is frozen as the folding is: a change to the
     /// words a name makes (an apostrophe looked for after transliteration, a spelling
     /// added) leaves files indexed the old way without rows their searches scan, so it
@@ -1446,7 +1473,7 @@ mod tests {
         // With the version: a new fingerprint cannot be written in without it.
         assert_eq!(
             (SCHEMA_VERSION, hash),
-            (8, 7_111_775_752_881_946_491),
+            (9, 7_111_775_752_881_946_491),
             "the words a name is searched by changed: raise SCHEMA_VERSION, whose migration rebuilds the search index, and write both here"
         );
     }

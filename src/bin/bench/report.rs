@@ -1013,8 +1013,8 @@ const LIMITS: &str = "
   all. A connections row costs two lookups (the follows) instead of seven, a
   directory or search row three. What remains is redb's B-tree descents and copying
   each row's fields into its view.
-- **Search** is found by the query's first word through the prefix index. Before, a
-  multi-word query whose first word is common read every candidate to fill one page
+- **Search** is found by the query's longest word through the prefix index. Before, a
+  multi-word query whose scanned word is common read every candidate to fill one page
   (p99 near 100 ms at one connection on the 100,000-person graph); a page now stops
   after 1,000 rejected rows and its cursor goes on from there.
 - **Templates**: minijinja spent about 30,000 instructions per row, looking up
