@@ -135,6 +135,18 @@ async fn notifications_need_the_persons_own_token_or_an_administrator() {
     let body: serde_json::Value = behind_gateway.json().await.expect("json");
     assert_eq!(body["count"], 2);
     assert_eq!(from(&body), ["dave", "carol"]);
+    // Two Bearer tokens are no caller's, the administrator's among them.
+    let two = client
+        .get(&url)
+        .header("authorization", format!("Bearer {}", token("bob", &[])))
+        .header(
+            "authorization",
+            format!("Bearer {}", token("root", &["Administrator"])),
+        )
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(two.status(), StatusCode::UNAUTHORIZED);
     let other = client
         .get(&url)
         .bearer_auth(token("bob", &[]))
@@ -317,6 +329,15 @@ async fn directory_upkeep_is_for_administrators_and_validates_input() {
         assert_eq!(
             refused.status(),
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{name}: {value}"
+        );
+        // Refused for its coding, it says which are taken; for its type, nothing.
+        assert_eq!(
+            refused
+                .headers()
+                .get("accept-encoding")
+                .map(|v| v.to_str().expect("ascii")),
+            (name == "content-encoding").then_some("identity"),
             "{name}: {value}"
         );
         let said: serde_json::Value = refused.json().await.expect("json");
@@ -639,6 +660,14 @@ async fn openapi_document_describes_the_api() {
             client.post(server.url("/api/backup")),
             StatusCode::UNAUTHORIZED,
         ),
+        (
+            "/api/backup",
+            "post",
+            client
+                .post(server.url("/api/backup"))
+                .bearer_auth("not-a-jwt"),
+            StatusCode::UNAUTHORIZED,
+        ),
     ];
     // Any call can meet a failed store (500) or a host shutting down (503); each
     // operation documents both, with their body. The document itself is a constant
@@ -707,13 +736,20 @@ async fn openapi_document_describes_the_api() {
         .expect("Problem's required fields")
         .clone();
     for (path, method, request, status) in calls {
-        let answer = request.send().await.expect("send");
+        let request = request.build().expect("request");
+        let token_sent = request.headers().contains_key("authorization");
+        let answer = client.execute(request).await.expect("send");
         assert_eq!(answer.status(), status, "{method} {path}");
         let documented = &doc["paths"][path][method]["responses"][status.as_str()];
         if status == StatusCode::UNAUTHORIZED {
+            // And whether the token sent was refused, or none was sent.
+            let challenge = match token_sent {
+                true => "Bearer realm=\"widget-host\", error=\"invalid_token\"",
+                false => "Bearer realm=\"widget-host\"",
+            };
             assert_eq!(
                 answer.headers()["www-authenticate"],
-                "Bearer realm=\"widget-host\"",
+                challenge,
                 "{method} {path}: a 401 names its scheme"
             );
             assert!(

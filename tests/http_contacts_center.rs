@@ -1353,6 +1353,18 @@ async fn a_gateways_basic_header_leaves_the_form_to_its_p_auth() {
         .expect("post");
     assert_eq!(both.status(), StatusCode::OK);
     assert!(contacts(&server, "alice", "following").await.is_empty());
+    // Two Bearer tokens are nobody's: refused, whichever is whose, and nothing done.
+    let two = client()
+        .post(server.url(&format!("/widgets/{WIDGET}/actions/follow")))
+        .header("authorization", format!("Bearer {}", token("alice", &[])))
+        .header("authorization", format!("Bearer {}", token("alice", &[])))
+        .header("accept", "application/json")
+        .form(&[(format!("{NS}userId"), "bob")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(two.status(), StatusCode::UNAUTHORIZED);
+    assert!(contacts(&server, "alice", "following").await.is_empty());
     // A render behind the gateway is a guest's, not a refusal.
     let guest = client()
         .get(server.url(&format!("/widgets/{WIDGET}/render")))

@@ -652,6 +652,24 @@ async fn the_demo_answers_only_at_addresses_localhost_and_its_public_url() {
         status("/healthz", format!("rebound.example:{port}")).await,
         StatusCode::OK
     );
+    // A browser reads the refusal as a page, saying what to set.
+    let refused = client()
+        .get(server.url("/"))
+        .header("host", format!("rebound.example:{port}"))
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(refused.status(), StatusCode::MISDIRECTED_REQUEST);
+    assert_eq!(
+        refused.headers()["content-type"],
+        "text/html; charset=utf-8"
+    );
+    let page = refused.text().await.expect("page");
+    assert!(
+        page.contains("<h1>The demo answers only at an IP address"),
+        "{page}"
+    );
     server.stop().await;
 }
 

@@ -272,6 +272,8 @@ async fn oversized_bodies_get_413() {
         .await
         .expect("post");
     assert_eq!(declared.status(), 413);
+    // Its body unread, the answer is the connection's last, and says so.
+    assert_eq!(declared.headers()["connection"], "close");
     // Chunked (no length): refused once the limit is crossed.
     let chunk = "a".repeat(600);
     let request = format!(
@@ -287,6 +289,11 @@ async fn oversized_bodies_get_413() {
         .await
         .expect("post small");
     assert_eq!(small.status(), 403);
+    assert_eq!(
+        small.headers().get("connection"),
+        None,
+        "read, it keeps alive"
+    );
     server.stop().await;
 
     // Actions take 64 KiB at most, whatever the general limit: anyone may send one.
@@ -301,6 +308,34 @@ async fn oversized_bodies_get_413() {
             .await
             .expect("post");
         assert_eq!(answer.status(), status, "{bytes} bytes");
+    }
+    server.stop().await;
+}
+
+/// A body in a transfer coding other than chunked is refused unread with 501, where
+/// hyper would hand on its bytes still coded; chunked alone is read as before.
+#[tokio::test]
+async fn a_transfer_coding_other_than_chunked_gets_501() {
+    let server = common::start(|_, _| {}).await;
+    let post = |coding: &str| {
+        format!(
+            "POST /widgets/contacts_center/actions/connect HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\ntransfer-encoding: {coding}\r\nconnection: close\r\n\r\n3\r\na=b\r\n0\r\n\r\n"
+        )
+        .into_bytes()
+    };
+    for coding in ["gzip, chunked", "GZIP,chunked", "deflate , chunked"] {
+        let (answer, _) = raw_exchange(server.addr, post(coding)).await;
+        assert!(answer.starts_with("HTTP/1.1 501"), "{coding}: {answer}");
+        assert!(
+            answer.contains("\"message\":\"not-implemented\""),
+            "{answer}"
+        );
+        assert!(answer.contains("\r\nconnection: close\r\n"), "{answer}");
+    }
+    // Read, then routed: no credentials here.
+    for coding in ["chunked", "Chunked"] {
+        let (answer, _) = raw_exchange(server.addr, post(coding)).await;
+        assert!(answer.starts_with("HTTP/1.1 403"), "{coding}: {answer}");
     }
     server.stop().await;
 }

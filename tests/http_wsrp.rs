@@ -346,6 +346,7 @@ async fn only_xml_bodies_reach_the_producer() {
         .await
         .expect("post");
     assert_eq!(response.status().as_u16(), 415);
+    assert_eq!(response.headers()["accept-encoding"], "identity");
     let body = response.text().await.expect("text");
     assert!(
         body.contains("Fault") && body.contains("content coding"),
@@ -649,6 +650,7 @@ async fn an_envelope_that_finds_no_room_for_its_rest_is_refused_at_once() {
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     assert!(answer.contains("soapenv:Server"), "{answer}");
+    assert!(answer.contains("\r\nretry-after: 1\r\n"), "{answer}");
     assert!(
         answered < std::time::Duration::from_secs(5),
         "refused after {answered:?}, as at the request timeout"

@@ -348,6 +348,29 @@ fn self_unknown_and_malformed_are_refused() {
         one(&s, "no way", P::Connect, "ana"),
         Err(Refusal::MalformedId)
     );
+    // A bulk action of an unknown actor is refused for each person it named, as a
+    // known actor's is, not for the actor.
+    s.upsert_person(person("bo", "Bo", "Bell")).unwrap();
+    let bulk = Action::People {
+        verb: P::Block,
+        user_ids: vec!["ana".into(), "bo".into()],
+    };
+    let outcome = s.act("ghost", bulk).unwrap();
+    let refused: Vec<(&str, Result<Done, Refusal>)> = outcome
+        .results
+        .iter()
+        .map(|r| (r.target.as_str(), r.result))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            ("ana", Err(Refusal::UnknownViewer)),
+            ("bo", Err(Refusal::UnknownViewer))
+        ]
+    );
+    let deleted = s.act("ghost", Action::DeleteEntry { entry_id: 7 }).unwrap();
+    assert_eq!(deleted.results[0].target, "7");
+    assert_eq!(deleted.first(), Err(Refusal::UnknownViewer));
     let none = Action::People {
         verb: P::Connect,
         user_ids: vec![],

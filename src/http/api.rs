@@ -417,7 +417,10 @@ pub fn openapi() -> Response<Body> {
 
 async fn bearer<B>(state: &AppState, req: &Request<B>) -> Result<PortalUser, HttpError> {
     // Beside a gateway's own `Basic`, in either order, as the widget routes do.
+    // Two Bearer tokens are no caller's: refused as none.
     let token = super::native::bearer_authorization(req.headers())
+        .ok()
+        .flatten()
         .and_then(|h| h.to_str().ok())
         .and_then(crate::portal::auth::bearer_token);
     let unauthorized = || in_english(state, StatusCode::UNAUTHORIZED, "please-sign-in-again");

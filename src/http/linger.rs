@@ -50,7 +50,8 @@ impl LingerFlag {
         }
     }
 
-    fn is_set(&self) -> bool {
+    /// Whether the connection's latest request body is still unread.
+    pub fn is_set(&self) -> bool {
         self.0.load(Ordering::Relaxed)
     }
 }

@@ -308,16 +308,26 @@ fn query_joiner(base: &str) -> &'static str {
     }
 }
 
-/// The `Authorization` header addressed to the host: the first in the Bearer scheme,
+/// The `Authorization` header addressed to the host: the one in the Bearer scheme,
 /// whichever of the request's `Authorization` headers it is. A reverse proxy or an SSO
 /// gateway in front of the host adds its own (`Basic`), before or after the portal's;
 /// it is not the host's to read, and reading only the first header would take the
 /// gateway's for the portal's. Every route that takes a portal's token finds it here.
-pub fn bearer_authorization(headers: &hyper::HeaderMap) -> Option<&hyper::header::HeaderValue> {
-    headers
+///
+/// Two Bearer tokens are refused, not one of them picked: a gateway that appends
+/// the token it checked after one its client sent would otherwise have the client's
+/// read, and neither order is safe to assume.
+pub fn bearer_authorization(
+    headers: &hyper::HeaderMap,
+) -> Result<Option<&hyper::header::HeaderValue>, &'static str> {
+    let mut bearers = headers
         .get_all(hyper::header::AUTHORIZATION)
         .iter()
-        .find(|h| crate::portal::auth::is_bearer_scheme(h.as_bytes()))
+        .filter(|h| crate::portal::auth::is_bearer_scheme(h.as_bytes()));
+    match (bearers.next(), bearers.next()) {
+        (first, None) => Ok(first),
+        (_, Some(_)) => Err("a request may carry one Bearer token only"),
+    }
 }
 
 /// Where browsers reach the host: `public_url` when configured, else the Host the

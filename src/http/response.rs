@@ -35,6 +35,10 @@ pub enum HttpError {
     BodyTimeout,
     #[error("internal error")]
     Internal,
+    /// A request framed in a way the host does not take: a transfer coding other
+    /// than chunked (RFC 9112, section 6.1, asks for 501).
+    #[error("{0}")]
+    NotImplemented(&'static str),
     /// A person's form or download link that had expired: the contract's refusal
     /// (403), and the page it came from, which a person's browser is sent back to at once (`back`, on an
     /// origin its consumer vouched for, saying that nothing was done).
@@ -184,6 +188,7 @@ impl HttpError {
             Self::Busy => "busy",
             Self::BodyTimeout => "request-timeout",
             Self::Internal => "internal-error",
+            Self::NotImplemented(_) => "not-implemented",
             Self::Localized { key, .. } => key,
             Self::FormExpired { .. } => "this-form-has-expired-please-reload-the-page",
             Self::Worded { refusal, .. } => refusal.message(),
@@ -208,6 +213,7 @@ impl HttpError {
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             Self::Localized { status, .. } => *status,
             Self::FormExpired { refusal, .. } | Self::Worded { refusal, .. } => refusal.status(),
         }
@@ -400,7 +406,7 @@ fn accepts(headers: &hyper::HeaderMap, media: &str) -> bool {
 pub fn refusal_is_a_page(headers: &hyper::HeaderMap) -> bool {
     accepts(headers, "text/html")
         && !names_json(headers)
-        && super::native::bearer_authorization(headers).is_none()
+        && matches!(super::native::bearer_authorization(headers), Ok(None))
 }
 
 /// A 303 to `location`, with no body. A `location` that is no header value (it is

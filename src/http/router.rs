@@ -34,7 +34,12 @@ pub async fn handle(
     // them here either.
     let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(&path).split('/').collect();
     let widget_call = response::is_widget_call(&method, &segments);
-    let as_page = widget_call && response::refusal_is_a_page(req.headers());
+    // The demo's pages are a person's too: a refusal there (a Host it does not answer
+    // at, a busy host) is a page in a browser, not JSON shown as text.
+    let demo_page = matches!(method, Method::GET | Method::HEAD)
+        && matches!(segments[..], [""] | ["content"] | ["demo", "switch"])
+        && state.config.demo_on();
+    let as_page = (widget_call || demo_page) && response::refusal_is_a_page(req.headers());
     // What a widget call's refusal is worded in: the URL's languageId, else the
     // browser's languages, as the widget's own refusals are. Kept as they came (shared
     // bytes, not copies: this is every action and resource), and read only if the
@@ -68,6 +73,10 @@ pub async fn handle(
         }
         answer
     };
+    // Read before the request goes to its route, for a 415 to say what is taken and
+    // a 401 whether a token was refused or none was sent.
+    let coded = response::is_coded(req.headers());
+    let token_sent = !matches!(super::native::bearer_authorization(req.headers()), Ok(None));
     let seen = RouteSeen::new();
     // Counts the request as 499 if it is dropped before it is answered: a client that
     // hangs up ends the connection, and hyper drops this future where it waits.
@@ -81,6 +90,13 @@ pub async fn handle(
         Ok(Some((
             "bad-host",
             Err(HttpError::BadRequest(why.to_owned())),
+        )))
+    } else if !chunked_at_most(&req) {
+        Ok(Some((
+            "bad-transfer-coding",
+            Err(HttpError::NotImplemented(
+                "a request body may be sent as it is or chunked only: no other transfer coding is taken (RFC 9112, section 6.1)",
+            )),
         )))
     } else if answers_after_its_writes(&method, &segments) {
         // Its body is read under the timeout (see `read_body`); then it waits for its
@@ -117,12 +133,27 @@ pub async fn handle(
         hyper::header::X_CONTENT_TYPE_OPTIONS,
         hyper::header::HeaderValue::from_static("nosniff"),
     );
+    if coded && response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        // RFC 9110, section 12.5.3: a body refused for its content coding is answered
+        // with the codings that are taken, here none but the body as it is.
+        response.headers_mut().insert(
+            hyper::header::ACCEPT_ENCODING,
+            hyper::header::HeaderValue::from_static("identity"),
+        );
+    }
     if response.status() == StatusCode::UNAUTHORIZED {
         // RFC 9110, section 15.5.2: a 401 names the scheme that would be accepted, as
         // RFC 6750 spells it for Bearer tokens; an OAuth client reads it to sign in.
+        // A token sent and refused (expired, forged, two of them) is `invalid_token`
+        // (RFC 6750, section 3.1): the client gets a new one rather than ask anew.
+        let challenge = if token_sent {
+            "Bearer realm=\"widget-host\", error=\"invalid_token\""
+        } else {
+            "Bearer realm=\"widget-host\""
+        };
         response.headers_mut().insert(
             hyper::header::WWW_AUTHENTICATE,
-            hyper::header::HeaderValue::from_static("Bearer realm=\"widget-host\""),
+            hyper::header::HeaderValue::from_static(challenge),
         );
     }
     recheck_after(&state.social, response.status());
@@ -175,6 +206,19 @@ fn host_field_problem<B>(req: &Request<B>) -> Option<&'static str> {
         }
         _ => None,
     }
+}
+
+/// Whether the request's transfer codings, if any, are `chunked` alone. hyper takes
+/// any list that ends with `chunked` (`gzip, chunked`) and hands on the body with the
+/// chunks taken off and the rest still coded, which a handler would read as a form or
+/// an envelope of garbled bytes.
+fn chunked_at_most<B>(req: &Request<B>) -> bool {
+    req.headers()
+        .get_all(hyper::header::TRANSFER_ENCODING)
+        .iter()
+        .flat_map(|value| value.as_bytes().split(|&b| b == b','))
+        .map(<[u8]>::trim_ascii)
+        .all(|coding| coding.eq_ignore_ascii_case(b"chunked"))
 }
 
 /// The status nginx logs for a client that closed its connection before the answer:

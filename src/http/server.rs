@@ -332,7 +332,22 @@ pub async fn serve(
         let bodies = unread.clone();
         let service = service_fn(move |req: Request<Incoming>| {
             let req = req.map(|body| bodies.track(body));
-            router::handle(Arc::clone(&service_state), req, peer)
+            let (state, unread) = (Arc::clone(&service_state), bodies.clone());
+            async move {
+                let mut answer = router::handle(state, req, peer).await?;
+                // An answer given before its request's body was read (a 413, a
+                // refusal that needs no body) is the connection's last: hyper will not
+                // read the rest as the next request. Saying so lets a client that
+                // held its body back (`Expect: 100-continue`) open another connection
+                // for its next request rather than lose it to the close.
+                if unread.is_set() {
+                    answer.headers_mut().insert(
+                        hyper::header::CONNECTION,
+                        hyper::header::HeaderValue::from_static("close"),
+                    );
+                }
+                Ok::<_, std::convert::Infallible>(answer)
+            }
         });
         let connection = http_connection(stream, service, &limits, unread);
         let connection = graceful.watch(connection);

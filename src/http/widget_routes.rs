@@ -306,8 +306,9 @@ async fn prepare(
     );
 
     let bearer = match native::bearer_authorization(&parts.headers) {
-        None => None,
-        Some(header) => Some(
+        Ok(None) => None,
+        Err(why) => Some(Err(AuthError::Malformed(why.into()))),
+        Ok(Some(header)) => Some(
             match header
                 .to_str()
                 .ok()

@@ -135,6 +135,13 @@ fn soap_response(state: &AppState, reply: crate::wsrp::producer::SoapReply) -> R
     response
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
+    // Busy (no room for the envelope or the answer, no slot in time): when to try
+    // again, as the native protocol's busy answers say.
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(hyper::header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
     response
 }
 

@@ -24,7 +24,7 @@ pub fn apply<G: Graph>(
 ) -> Result<Outcome, StoreError> {
     let me = match resolve_actor(g, actor)? {
         Ok(me) => me,
-        Err(refusal) => return Ok(Outcome::one(actor, Err(refusal))),
+        Err(refusal) => return Ok(refused_actor(action, refusal)),
     };
     match action {
         Action::People { verb, user_ids } => {
@@ -75,6 +75,32 @@ pub fn apply<G: Graph>(
     }
 }
 
+/// An action whose actor is not one the rules can act for, refused for each of its
+/// targets as the same action of a known actor names them: a bulk Block sent from a
+/// page left open after its viewer was deleted says "not done for" the people it
+/// named, not for the viewer. A request's other party is not told ("" as for a
+/// request no longer pending).
+fn refused_actor(action: &Action, refusal: Refusal) -> Outcome {
+    let targets = match action {
+        Action::People { user_ids, .. } if !user_ids.is_empty() => user_ids.clone(),
+        Action::People { .. } | Action::Request { .. } => vec![String::new()],
+        Action::SaveEntry(draft) => {
+            vec![draft.entry_id.map(|e| e.to_string()).unwrap_or_default()]
+        }
+        Action::DeleteEntry { entry_id } => vec![entry_id.to_string()],
+    };
+    Outcome {
+        results: targets
+            .into_iter()
+            .map(|target| TargetOutcome {
+                target,
+                result: Err(refusal),
+            })
+            .collect(),
+        standing: None,
+    }
+}
+
 fn resolve_actor<G: Graph>(g: &G, actor: &str) -> Result<Result<UserId, Refusal>, StoreError> {
     if !is_portal_user_id(actor) {
         return Ok(Err(Refusal::MalformedId));
@@ -83,8 +109,11 @@ fn resolve_actor<G: Graph>(g: &G, actor: &str) -> Result<Result<UserId, Refusal>
 }
 
 /// How `me` and `other` stand, for the action's answer. Read here, in the action's
-/// own transaction, so the answer says what this commit made true, and a storage
-/// failure can no longer strike between the durable commit and the answer.
+/// own transaction, so the answer says what the action made true, and a storage
+/// failure can no longer strike between the durable commit and the answer. It is
+/// read at the action's turn in its group: a later action of the same commit (the
+/// other person's answer at the same moment) may change it before the commit, as it
+/// could a moment after, and the next render shows what was committed.
 ///
 /// The rules keep nothing across a block and at most one pending request between two
 /// people, never between connected ones, so a block or a connection settles the rest.
