@@ -1725,7 +1725,8 @@ def test_the_configuration_checks_its_number_and_leads_back_to_the_view(demo, br
 
 
 def test_view_more_keeps_what_a_search_found_when_the_next_page_finds_nobody(browser, tmp_path_factory):
-    """A search page stops after 1,000 rows it rejected. Here its first page finds one
+    """A search page stops after 1,000 rows it rejected. A query is scanned by its
+    longest word, here "patricia", which everyone has ("zu" starts two of them). Its first page finds one
     person and stops; the next finds nobody, has no list, and goes on. "View More" keeps the row
     already found, adds that nobody more was found after it, and gives that the focus,
     instead of swapping the widget for a page without the row. The third page finds
@@ -1736,11 +1737,11 @@ def test_view_more_keeps_what_a_search_found_when_the_next_page_finds_nobody(bro
     from conftest import BIN
 
     work = tmp_path_factory.mktemp("crowd-host")
-    crowd = [{"externalReferenceCode": "crowd-match", "givenName": "Pat", "familyName": "Aaron-Zulu",
+    crowd = [{"externalReferenceCode": "crowd-match", "givenName": "Patricia", "familyName": "Aaron-Zulu",
               "emailAddress": "crowd-match@example.com"}]
-    crowd += [{"externalReferenceCode": f"crowd-{i}", "givenName": "Pat", "familyName": f"Other{i:04d}",
+    crowd += [{"externalReferenceCode": f"crowd-{i}", "givenName": "Patricia", "familyName": f"Other{i:04d}",
                "emailAddress": f"crowd-{i}@example.com"} for i in range(2100)]
-    crowd += [{"externalReferenceCode": "crowd-last", "givenName": "Pat", "familyName": "Zulu",
+    crowd += [{"externalReferenceCode": "crowd-last", "givenName": "Patricia", "familyName": "Zulu",
                "emailAddress": "crowd-last@example.com"}]
     people = work / "crowd.json"
     people.write_text(json.dumps(crowd))
@@ -1752,8 +1753,8 @@ def test_view_more_keeps_what_a_search_found_when_the_next_page_finds_nobody(bro
     context, page = english_page(browser)
     try:
         ns = "_contacts_center_INSTANCE_dashboard_"
-        page.goto(f"{base}/?p_p_id=contacts_center_INSTANCE_dashboard&{ns}filter=all&{ns}keywords=pat+zulu")
-        found = page.locator(f"{CC} a.list-group-title", has_text="Pat Aaron-Zulu")
+        page.goto(f"{base}/?p_p_id=contacts_center_INSTANCE_dashboard&{ns}filter=all&{ns}keywords=patricia+zu")
+        found = page.locator(f"{CC} a.list-group-title", has_text="Patricia Aaron-Zulu")
         assert found.count() == 1
         page.locator(f"{CC} a[data-view-more]").click()
         end = page.locator(f"{CC} [data-list-end]")
@@ -1762,7 +1763,7 @@ def test_view_more_keeps_what_a_search_found_when_the_next_page_finds_nobody(bro
         assert found.count() == 1, "the row already found is kept"
         wait_for_function(page, "() => document.activeElement && document.activeElement.hasAttribute('data-list-end')")
         page.locator(f"{CC} a[data-view-more]").click()
-        last = page.locator(f"{CC} a.list-group-title", has_text="Pat Zulu")
+        last = page.locator(f"{CC} a.list-group-title", has_text="Patricia Zulu")
         last.wait_for(state="visible")
         assert found.count() == 1
         assert end.count() == 0, "nobody-found-yet is gone once someone is found"
@@ -1770,7 +1771,7 @@ def test_view_more_keeps_what_a_search_found_when_the_next_page_finds_nobody(bro
         # A search whose first page finds nobody has no list: View More swaps the
         # widget, and the focus goes to the words of the page that came (read out, the
         # next View More one Tab away), not to the wrapper, which has no name.
-        page.goto(f"{base}/?p_p_id=contacts_center_INSTANCE_dashboard&{ns}filter=all&{ns}keywords=pat+zzz")
+        page.goto(f"{base}/?p_p_id=contacts_center_INSTANCE_dashboard&{ns}filter=all&{ns}keywords=patricia+zzz")
         assert page.locator(f"{CC} [data-list]").count() == 0
         page.locator(f"{CC} a[data-view-more]").click()
         wait_for_function(page, "() => document.activeElement && document.activeElement.hasAttribute('data-list-end')")
