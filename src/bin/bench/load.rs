@@ -111,6 +111,14 @@ impl Samples {
         }
     }
 
+    /// Two runs of one point as one: their answers pooled and their times added, so
+    /// the rate is theirs over both runs' time and the percentiles are of both.
+    pub fn joined(mut self, later: Samples) -> Samples {
+        self.elapsed += later.elapsed;
+        self.merge(later);
+        self
+    }
+
     pub fn failed(&mut self, status: u16) {
         self.errors += 1;
         *self.error_statuses.entry(status).or_default() += 1;
@@ -450,6 +458,25 @@ mod tests {
             "4 (connection: 1, not as asked: 1, 409: 2)"
         );
         assert_eq!(all.by_kind[Kind::Home.index()], [800, 900]);
+    }
+
+    #[test]
+    fn two_runs_joined_are_one_over_both_times() {
+        let run = |ms: &[u32], secs: u64, status: u16| {
+            let mut s = Samples {
+                elapsed: Duration::from_secs(secs),
+                ..Samples::default()
+            };
+            s.by_kind[Kind::Baseline.index()].extend(ms.iter().map(|m| m * 1000));
+            s.failed(status);
+            s
+        };
+        // 4 answers in 1 s, then 2 in 1 s: 3 a second over both, not 4 or 2.
+        let both = run(&[1, 1, 1, 2], 1, 503).joined(run(&[9, 9], 1, 0));
+        let s = both.total();
+        assert_eq!(s.per_sec, 3.0);
+        assert_eq!((s.p50_ms, s.p99_ms), (2.0, 9.0));
+        assert_eq!(both.errors_label(), "2 (connection: 1, 503: 1)");
     }
 
     /// Answers each connection's requests with `answers`, one per request read.

@@ -752,7 +752,8 @@ pub fn markdown(f: &Figures) -> String {
 The host runs as its own process on 127.0.0.1 (the bench binary re-executed in a hidden serve mode that builds \
 the same multi-thread tokio runtime as `widget-host serve` and calls `widget_host::launch_with`), with its real router, \
 JWT checks, widgets, templates and redb file. Two hyper baselines run the same way in processes of their own (same runtime, no widget host): \
-one answers 2 KB, the issue's baseline and the base of every ratio; the other answers a body as large as the host's first home render, \
+one answers 2 KB, the issue's baseline and the base of every ratio, measured before and after the host's points \
+at each concurrency, its row both runs as one; the other answers a body as large as the host's first home render, \
 which tells what the page's bytes cost apart from what rendering it costs. \
 The load generator, in the bench process, holds keep-alive connections at fixed concurrency and sends each \
 request when the previous answer is read.\n",
