@@ -1157,15 +1157,82 @@ fn serve(config: Config) -> ExitCode {
 /// for that work however long it takes, and a supervisor's stop timeout would then
 /// kill the host mid-write; past the grace the host exits, and redb, which commits
 /// durably or not at all, has nothing half-written to lose.
+///
+/// A second SIGINT or SIGTERM meanwhile still stops the host at once (exit 130), as
+/// during the drain: the task that listened for it ended with the runtime's tasks.
 fn wind_down(runtime: tokio::runtime::Runtime, grace: Duration) {
     let started = std::time::Instant::now();
-    runtime.shutdown_timeout(grace);
-    if started.elapsed() >= grace {
-        tracing::warn!(
+    match end_unless(runtime, grace, second_signal) {
+        WoundDown::Interrupted => {
+            tracing::warn!(
+                "a second shutdown signal: stopping now, without waiting for work still running"
+            );
+            std::process::exit(EXIT_SECOND_SIGNAL);
+        }
+        WoundDown::Ended if started.elapsed() >= grace => tracing::warn!(
             grace_secs = grace.as_secs(),
             "work on the blocking pool outlasted a second grace period; exiting without it"
-        );
+        ),
+        WoundDown::Ended => {}
     }
+}
+
+/// How a runtime's end came: its work done or its grace over, or a signal first.
+#[derive(Debug, PartialEq)]
+enum WoundDown {
+    Ended,
+    Interrupted,
+}
+
+/// Ends `runtime` (within `grace` for its blocking pool's work) on a thread of its
+/// own, unless `interrupted` comes first, which waits on a small runtime of its own:
+/// the ending runtime's tasks stop at once.
+fn end_unless<F: std::future::Future<Output = ()>>(
+    runtime: tokio::runtime::Runtime,
+    grace: Duration,
+    interrupted: impl FnOnce() -> F,
+) -> WoundDown {
+    let (ended, has_ended) = tokio::sync::oneshot::channel::<()>();
+    let ending = std::thread::spawn(move || {
+        runtime.shutdown_timeout(grace);
+        let _ = ended.send(());
+    });
+    let waiting = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    let how = match waiting {
+        Ok(waiting) => waiting.block_on(async move {
+            tokio::select! {
+                _ = has_ended => WoundDown::Ended,
+                () = interrupted() => WoundDown::Interrupted,
+            }
+        }),
+        // No runtime to listen on: the end is waited for, unheard.
+        Err(_) => WoundDown::Ended,
+    };
+    if how == WoundDown::Ended {
+        let _ = ending.join();
+    }
+    how
+}
+
+/// A SIGINT or SIGTERM; never, where they cannot be listened for.
+async fn second_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let (Ok(mut interrupt), Ok(mut terminate)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
+            }
+            return;
+        }
+    }
+    std::future::pending::<()>().await;
 }
 
 /// SIGHUP asks a daemon to reload. This host reads its configuration, HS256 secrets and
@@ -1258,6 +1325,50 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
 
 #[cfg(test)]
 mod tests {
+    /// Work on the blocking pool that outlasts the drain is given its grace, but a
+    /// second signal meanwhile ends the wait at once; without one, the end waits for
+    /// the work.
+    #[test]
+    fn a_second_signal_ends_the_wait_for_blocking_work() {
+        use super::{WoundDown, end_unless};
+        use std::time::{Duration, Instant};
+        let busy = |for_how_long: Duration| {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.spawn_blocking(move || std::thread::sleep(for_how_long));
+            runtime
+        };
+        let grace = Duration::from_secs(30);
+        let started = Instant::now();
+        let signalled = || tokio::time::sleep(Duration::from_millis(100));
+        assert_eq!(
+            end_unless(busy(Duration::from_secs(10)), grace, signalled),
+            WoundDown::Interrupted
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        let started = Instant::now();
+        assert_eq!(
+            end_unless(
+                busy(Duration::from_millis(300)),
+                grace,
+                std::future::pending
+            ),
+            WoundDown::Ended
+        );
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_millis(300) && waited < Duration::from_secs(10),
+            "{waited:?}"
+        );
+    }
+
     /// `import-users` reads its file as it goes and cannot know its length: its bar
     /// shows how many records so far, not "N/N", which would read as finished.
     #[test]

@@ -13,7 +13,7 @@ mod common;
 use redb::{Database, ReadableDatabase, TableDefinition, TableHandle};
 use widget_host::directory::{SeedOptions, seed, seeded_id};
 use widget_host::social::{Action, EntryDraft, PersonVerb as P, Social};
-use widget_host::store::{StoreError, backup_file, inspect_file, restore_file};
+use widget_host::store::{Filter, StoreError, backup_file, inspect_file, restore_file};
 
 fn seeded(users: usize, degree: f64, seed_value: u64) -> Social {
     let s = Social::in_memory().unwrap();
@@ -901,6 +901,35 @@ fn check_db_names_each_person_that_does_not_decode() {
     // Their edges, counts and requests are not reported as naming nobody: the lines
     // that matter are not buried.
     assert!(!found.iter().any(|v| v.contains("unknown")), "{found:?}");
+
+    // A file of an older schema, whose upgrade rebuilds the search index, still
+    // opens: the two records are left out of the index (with a warning), not the
+    // whole directory refused.
+    let db = reopen(&path);
+    let txn = db.begin_write().unwrap();
+    txn.open_table(META)
+        .unwrap()
+        .insert("schema_version", 8u64.to_le_bytes().as_slice())
+        .unwrap();
+    txn.commit().unwrap();
+    drop(db);
+    let social = Social::open(&path).expect("the upgrade opens the file");
+    let found = social
+        .read()
+        .unwrap()
+        .search(&seeded_id(1), &seeded_id(4), Filter::All, None, 5)
+        .unwrap();
+    assert_eq!(found.items.len(), 1, "the others are indexed");
+    drop(social);
+    let after: Vec<String> = violations(&path);
+    for id in [3, 7] {
+        assert!(
+            after
+                .iter()
+                .any(|v| v.starts_with(&format!("person {id} does not decode"))),
+            "{after:?}"
+        );
+    }
 }
 
 /// A request or a contact whose record does not decode is one line each, and the check

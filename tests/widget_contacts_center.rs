@@ -2167,6 +2167,51 @@ fn a_search_that_finds_nobody_says_so_and_a_mangled_cursor_shows_the_first_page(
     // Without keywords, an empty list still says what is empty.
     let following = cc(Some("a")).p("filter", "following").html(&w);
     assert!(following.contains("You are not following anyone."));
+    // A tab's search that found nobody offers the same words among everyone, where
+    // the person may be; the search of everyone, and one that found someone, do not.
+    let in_tab = cc(Some("a"))
+        .p("filter", "following")
+        .p("keywords", "Cid")
+        .html(&w);
+    assert!(in_tab.contains("No people were found."), "{in_tab}");
+    let link = "<p><a href=\"";
+    let at = in_tab.find(link).expect("a link to search everyone") + link.len();
+    let (href, rest) = in_tab[at..].split_once("\">").expect("the link ends");
+    assert!(
+        rest.starts_with("Search everyone for “\u{2068}Cid\u{2069}”</a></p>"),
+        "{rest}"
+    );
+    let href = href.replace("&amp;", "&");
+    assert!(
+        href.contains("_contacts_center_filter=all")
+            && href.contains("_contacts_center_keywords=Cid"),
+        "{href}"
+    );
+    let everyone = cc(Some("a"))
+        .p("filter", "all")
+        .p("keywords", "Cid")
+        .html(&w);
+    assert!(everyone.contains("Cid Cole"), "{everyone}");
+    assert!(!everyone.contains("Search everyone"), "{everyone}");
+    for (filter, keywords) in [("all", "zzz"), ("contacts", "zzz"), ("connections", "bob")] {
+        let html = cc(Some("a"))
+            .p("filter", filter)
+            .p("keywords", keywords)
+            .html(&w);
+        assert!(
+            !html.contains("Search everyone"),
+            "{filter} {keywords}: {html}"
+        );
+    }
+    let german = cc(Some("a"))
+        .p("filter", "following")
+        .p("keywords", "Cid")
+        .locale("de_DE")
+        .html(&w);
+    assert!(
+        german.contains("Alle Personen nach „\u{2068}Cid\u{2069}“ durchsuchen"),
+        "{german}"
+    );
     // A render with a cursor this host never wrote shows the first page instead of
     // failing; the JSON resource refuses it (`pagination_view_more_carries_the_cursor`).
     let mangled = cc(Some("a"))

@@ -1078,6 +1078,14 @@ fn the_written_home_page_is_the_templates_own_markup_byte_for_byte() {
         assert_eq!(a, b, "{params:?}");
         assert!(a.contains("list-group-item"), "{params:?}: a list: {a}");
     }
+    // A tab's search that found nobody, with its link to search everyone, the
+    // words in it needing escapes.
+    let call = cc(Some("me"))
+        .p("filter", "following")
+        .p("keywords", "<zz> & \"q\"");
+    let (a, b) = (call.html(&written), call.html(&fields));
+    assert_eq!(a, b);
+    assert!(a.contains("Search everyone for"), "{a}");
     let all = cc(Some("me")).html(&written);
     assert!(all.contains("O&#x27;Brien &amp; &quot;Sons&quot;"), "{all}");
     the_written_home_page_in_every_state(&written, &fields);

@@ -365,15 +365,19 @@ pub async fn backup(
             lang: "en".into(),
         });
     }
+    let by = caller.user_id.clone();
     let bytes = blocking(move || {
         let _running = running;
         social.backup_until(&target, &|| {
             stopping.load(std::sync::atomic::Ordering::Relaxed)
         })?;
-        Ok(std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0))
+        let bytes = std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0);
+        // Said where the copy ends, not after the answer's wait: a caller whose
+        // proxy gave up (a 504 on a large file) finds the file's name here.
+        tracing::info!(file = %target.display(), bytes, %by, "backup written");
+        Ok(bytes)
     })
     .await?;
-    tracing::info!(file = %file.display(), bytes, by = %caller.user_id, "backup written");
     Ok(response::json(
         StatusCode::OK,
         &serde_json::json!({"file": format!("backups/{name}"), "bytes": bytes}),

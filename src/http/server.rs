@@ -364,6 +364,12 @@ pub async fn serve(
 
     drop(listener);
     tracing::info!("shutting down: draining requests in flight");
+    // A live backup stops now, within a few thousand rows, and removes its
+    // temporary file: copying on through the grace, it would keep the drain waiting
+    // for its connection and the database open past it.
+    state
+        .stopping
+        .store(true, std::sync::atomic::Ordering::Relaxed);
     let grace_over = tokio::time::Instant::now() + Duration::from_secs(limits.shutdown_grace_secs);
     tokio::select! {
         () = graceful.shutdown() => tracing::info!("all connections closed"),
@@ -381,9 +387,19 @@ pub async fn serve(
     {
         tracing::warn!("grace period over with a render still running; exiting without it");
     }
-    state
-        .stopping
-        .store(true, std::sync::atomic::Ordering::Relaxed);
+    // A write whose client has gone runs on in a task of its own to its commit and
+    // what follows it (a deletion's log line): it holds its write slot until then,
+    // so having every slot means no such write is left, within the same grace.
+    let writes = u32::try_from(super::state::WRITES_WAITING_AT_ONCE).unwrap_or(u32::MAX);
+    let slots = Arc::clone(&state.write_slots);
+    if tokio::time::timeout_at(grace_over, slots.acquire_many_owned(writes))
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "grace period over with a write still waiting for its commit; exiting without it"
+        );
+    }
     Ok(())
 }
 
@@ -774,6 +790,33 @@ mod tests {
             weak.upgrade().is_none(),
             "the state, and its database, let go"
         );
+    }
+
+    /// A write whose client has gone runs on to its commit in a task of its own: a
+    /// stopping host waits for it (and what follows its commit) before it is done,
+    /// where the runtime's end would cut it off at its next await.
+    #[tokio::test]
+    async fn a_stopping_host_waits_for_a_write_whose_client_has_gone() {
+        let host = HeldWriterHost::start(None).await;
+        assert_eq!(host.render("alice").await.expect("render"), 200);
+        assert_eq!(host.render("bob").await.expect("render"), 200);
+        let (release, holder) = host.hold_writer().await;
+        let gone = tokio::spawn(host.follow("alice", "bob"));
+        host.slots_taken(1).await;
+        gone.abort();
+        let state = Arc::clone(&host.state);
+        let HeldWriterHost { stop, server, .. } = host;
+        let _ = stop.send(());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!server.is_finished(), "stopped with a write waiting");
+        // A live backup is told to give up as the stop begins, not once the grace
+        // is over: it would hold its connection, and the database, that long.
+        assert!(state.stopping.load(std::sync::atomic::Ordering::Relaxed));
+        release.send(()).expect("the writer is held");
+        server.await.expect("server task").expect("served");
+        holder.join().expect("holder").expect("held");
+        let r = state.social.read().expect("read");
+        assert!(r.relationship("alice", "bob").expect("read").following);
     }
 
     /// An export is held until its client has read it, counted against the host's

@@ -281,6 +281,19 @@ pub(crate) fn name_words(folded: &str) -> impl Iterator<Item = &str> {
         .filter(|word| !word.is_empty())
 }
 
+/// The words of a folded screen name or address that a search may start besides the
+/// whole text: each word folding made of it ("john+news@acme.com" folds to
+/// "john news@acme.com"), and a word that starts with `@` (a handle, `@jdoe`) without
+/// it too: a token's head ends at its `@`, so the index would hold nothing of such a
+/// screen name, and a mention typed (`@jdoe`) is looked up without its sign. The index
+/// (`Person::search_tokens`) and the check (`Person::matches_in`) both read them here.
+pub(crate) fn words_of_whole(text: &str) -> impl Iterator<Item = &str> {
+    text.split(' ').flat_map(|word| {
+        let bare = word.trim_start_matches('@');
+        std::iter::once(word).chain((bare.len() != word.len()).then_some(bare))
+    })
+}
+
 /// Whether each word of a folded query starts one of `words`, in any order; two query
 /// words may start the same one.
 pub(crate) fn every_word_starts(folded_query: &str, words: &[&str]) -> bool {

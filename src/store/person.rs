@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::normalize::{
     every_word_starts, fold, fold_without_apostrophes, is_plausible_email, keeps_its_script,
-    name_words, prefixes, script_fold,
+    name_words, prefixes, script_fold, words_of_whole,
 };
 
 /// One directory entry, stored under its internal id as a record (see `record`).
@@ -311,9 +311,7 @@ impl Person {
         whole.extend(script_fold(&self.alternate_name));
         whole.extend(self.names_written_together());
         for text in &whole {
-            if text.contains(' ') {
-                tokens.extend(text.split(' ').skip(1).map(str::to_owned));
-            }
+            tokens.extend(words_of_whole(text).map(str::to_owned));
         }
         tokens.extend(whole);
         tokens.retain(|t| !t.is_empty());
@@ -394,9 +392,7 @@ impl Person {
                 // index is scanned by.
                 false => {
                     words.push(text);
-                    if text.contains(' ') {
-                        words.extend(text.split(' '));
-                    }
+                    words.extend(words_of_whole(text));
                 }
             }
         }
@@ -655,6 +651,9 @@ pub(crate) mod tests {
             ..p.clone()
         };
         assert!(handle.matches_in("@jdoe", names_only));
+        // As a mention is looked up: without its sign, which the index holds too.
+        assert!(handle.matches_in("jdoe", names_only));
+        assert!(handle.search_prefixes().contains(&"jdoe".to_owned()));
         // What folding splits an address or a screen name into (at a `+`, a space)
         // are words, as the index holds them; a hidden one's are hidden with it.
         let tagged = Person {
@@ -756,7 +755,7 @@ pub(crate) mod tests {
         fn the_index_holds_every_match_and_only_matches(
             given in "[A-Za-zé' .+-]{0,10}( 山田)?",
             family in "[A-Za-zø'+-]{0,10}|佐藤",
-            screen in "[a-z.+ 山]{0,10}",
+            screen in "@?[a-z.+ 山]{0,10}",
             local in "[a-z]{1,4}([+.][a-z]{1,4})?",
             pick in proptest::collection::vec((0usize..64, 1usize..14), 1..4),
             probe in "[山a]{1,2}|佐藤山",

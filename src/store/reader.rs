@@ -146,7 +146,7 @@ pub const MUTUAL_SCAN_LIMIT: usize = 5_000;
 const MUTUAL_MERGE_FACTOR: u64 = 6;
 
 /// Most rows one page of a search reads and rejects before it stops. A query whose
-/// indexed first word is common (a multi-word name, a filter over a hub's 20,000
+/// scanned word is common (a multi-word name, a filter over a hub's 20,000
 /// connections) would otherwise read every candidate to fill one page: the page
 /// returns what it found with a cursor after the last row read, and "View more" goes
 /// on from there.

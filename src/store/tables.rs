@@ -103,10 +103,13 @@ pub(crate) mod list {
 /// too (`normalize::fold_for_search`). 7: a name with an apostrophe is a search word
 /// without it too (`normalize::fold_without_apostrophes`). 8: apostrophes are looked
 /// for after transliteration (’ ´ ʻ, the Cyrillic soft sign): a build of schema 7
-/// looked before it, and left Кузьмина out of the index as kuzmina. 9: every word of a
-/// token is indexed, not its first alone, so that a query can be scanned by its
-/// longest word (`normalize::scan_prefix`): "J. Smith" by "smith".
-pub(crate) const SCHEMA_VERSION: u64 = 9;
+/// looked before it, and left Кузьмина out of the index as kuzmina. 9: each word of a
+/// screen name or an address that folding split ("john news@acme.com") is a token of
+/// its own, so that a query can be scanned by its longest word
+/// (`normalize::scan_prefix`): "J. Smith" by "smith", "tess news" by either. 10: a
+/// screen name that starts with `@` (a handle) is a search word without it too, where
+/// its head ended at the `@` and nothing of it was indexed.
+pub(crate) const SCHEMA_VERSION: u64 = 10;
 pub(crate) const META_SCHEMA: &str = "schema_version";
 pub(crate) const META_HOST_KEY: &str = "host_key";
 pub(crate) const META_NEXT_USER: &str = "next_user_id";
@@ -139,6 +142,8 @@ pub(crate) const META_NEXT_ENTRY: &str = "next_entry_id";
 /// - 8 → 9: the later words of a screen name or an address that folding split
 ///   ("john news@acme.com") join the index, which a query's longest word may now be
 ///   scanned by; the search index is rebuilt as for 4 → 5.
+/// - 9 → 10: a screen name that starts with `@` joins the index without it, and the
+///   search index is rebuilt as for 4 → 5.
 pub(crate) fn prepare(db: &Database) -> Result<[u8; 32], StoreError> {
     let txn = db.begin_write()?;
     let found = {
@@ -184,18 +189,19 @@ pub(crate) fn prepare(db: &Database) -> Result<[u8; 32], StoreError> {
         tracing::info!(
             from,
             to = SCHEMA_VERSION,
-            "migrating the database to this host's schema before serving; a large file takes seconds"
+            "migrating the database to this host's schema (its search index is rebuilt); a large file takes seconds"
         );
         std::time::Instant::now()
     });
     if found.is_some_and(|v| v < 3) {
         migrate_person_records(&txn)?;
     }
-    // Below 9 the index lacked the later words of screen names and addresses, below 8
-    // names spelt without the apostrophes transliteration makes (kuzmina), below 7
-    // without any (obrien), below 6 the names in their own script (Chinese, Japanese
-    // and Korean letters), below 5 the parts of hyphenated names.
-    let old_prefixes = found.is_some_and(|v| v < 9);
+    // Below 10 the index lacked handles without their `@`, below 9 the later words of
+    // screen names and addresses, below 8 names spelt without the apostrophes
+    // transliteration makes (kuzmina), below 7 without any (obrien), below 6 the names
+    // in their own script (Chinese, Japanese and Korean letters), below 5 the parts of
+    // hyphenated names.
+    let old_prefixes = found.is_some_and(|v| v < 10);
     if old_prefixes {
         txn.delete_table(PREFIX_SORTKEY_USERID)?;
     }
@@ -1433,6 +1439,24 @@ mod tests {
         assert_eq!(found(&db, "new"), vec!["jo", "newton"]);
     }
 
+    /// A schema 9 file indexed a screen name that starts with `@` by nothing (its
+    /// head ends at the sign), and a mention typed is looked up without it: on open
+    /// the index is rebuilt, and "@jdoe" and "jdoe" find the person.
+    #[test]
+    fn schema_9_files_get_handles_indexed_without_their_sign_on_open() {
+        let mut handle = person("ann", "Ann", "Lee", "ann@acme.test");
+        handle.alternate_name = "@jdoe".into();
+        let people = [handle, person("bo", "Bo", "Ng", "bo@acme.test")];
+        let db = older_search_index(9, &people, |prefix| {
+            ["j", "jd", "jdo", "jdoe"].contains(&prefix)
+        });
+        assert!(found(&db, "@jdoe").is_empty(), "the schema 9 index");
+
+        migrated(&db);
+        assert_eq!(found(&db, "@jdoe"), vec!["ann"]);
+        assert_eq!(found(&db, "jdo"), vec!["ann"]);
+    }
+
     /// What the index holds for a person is frozen as the folding is: a change to the
     /// words a name makes (an apostrophe looked for after transliteration, a spelling
     /// added) leaves files indexed the old way without rows their searches scan, so it
@@ -1459,11 +1483,43 @@ mod tests {
             ("Łukasz", "Żółć"),
             ("Bjørn", "Ødegård"),
         ];
+        use crate::store::EmailAddress;
+        let mut people: Vec<Person> = names
+            .iter()
+            .enumerate()
+            .map(|(n, (given, family))| {
+                let id = format!("p{n}");
+                person(&id, given, family, &format!("{id}@acme.test"))
+            })
+            .collect();
+        // The other fields whose words are searched: a middle name, screen names and
+        // addresses that folding splits or that start with a sign, other addresses,
+        // words longer than a prefix.
+        for (n, (screen, email, other)) in [
+            ("Pepe Alv", "jo+news@acme.test", "jla@work.example"),
+            ("@handle", "tess+lists+x@acme.test", "a.b+c@other.example"),
+            ("jean-pierre.x", "o'brien@acme.test", "山田@acme.test"),
+            (
+                "山田 taro",
+                "verylongaddresspart@acme.test",
+                "Ünïcödé@acme.test",
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut p = person(&format!("q{n}"), "Ana", "Bell", email);
+            p.additional_name = "María José".into();
+            p.alternate_name = screen.into();
+            p.user_account_contact_information.email_addresses = vec![EmailAddress {
+                email_address: other.into(),
+                ..EmailAddress::default()
+            }];
+            people.push(p);
+        }
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for (n, (given, family)) in names.iter().enumerate() {
-            let id = format!("p{n}");
-            let mut words =
-                person(&id, given, family, &format!("{id}@acme.test")).search_prefixes();
+        for p in &people {
+            let mut words = p.search_prefixes();
             words.sort();
             for b in words.join(" ").bytes().chain([0]) {
                 hash ^= u64::from(b);
@@ -1473,7 +1529,7 @@ mod tests {
         // With the version: a new fingerprint cannot be written in without it.
         assert_eq!(
             (SCHEMA_VERSION, hash),
-            (9, 7_111_775_752_881_946_491),
+            (10, 7_012_015_317_943_732_008),
             "the words a name is searched by changed: raise SCHEMA_VERSION, whose migration rebuilds the search index, and write both here"
         );
     }

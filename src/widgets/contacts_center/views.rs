@@ -145,6 +145,9 @@ struct Home {
     add_entry: Option<EntryForm>,
     bulk: Option<Bulk>,
     empty: Option<String>,
+    /// A search of one of the viewer's lists that found nobody: the same words
+    /// looked up among everyone, where the person looked for may well be.
+    search_everyone: Option<Link>,
     /// `empty` ends a "View more" page of a search that found nobody on it: the
     /// script keeps the rows already shown and adds these words after them, instead
     /// of swapping the widget for a page without a list.
@@ -644,6 +647,7 @@ impl View<'_> {
             add_entry: None,
             bulk: None,
             empty: None,
+            search_everyone: None,
             list_end: false,
             view_more: None,
             restarted: false,
@@ -803,6 +807,18 @@ impl View<'_> {
                         Filter::Blocked => "you-have-not-blocked-anyone",
                         _ => "no-people-were-found",
                     }));
+                    // Typed in a tab, the search narrowed that tab: someone not (yet)
+                    // connected or followed is found among everyone, one link away.
+                    if !keywords.is_empty() && filter != Filter::All {
+                        home.search_everyone = Some(Link {
+                            label: ui.format("search-everyone-for-x", &[&isolate(&keywords)]),
+                            url: ui.req.urls.render_url(&[
+                                ("filter", Filter::All.as_str()),
+                                ("keywords", keywords.as_str()),
+                            ]),
+                            active: false,
+                        });
+                    }
                 }
                 if filter == Filter::Connections && counts.connections > 0 {
                     // A whole sentence per language: a tab name set into one kept its

@@ -253,6 +253,13 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
         }
         out.raw(">").text(empty).raw("</p>");
     }
+    if let Some(everyone) = &v.search_everyone {
+        out.raw("<p><a href=\"")
+            .text(&everyone.url)
+            .raw("\">")
+            .text(&everyone.label)
+            .raw("</a></p>");
+    }
     if let Some(add) = &v.add_entry {
         write_entry_form(&mut out, add, page, ui);
     }
