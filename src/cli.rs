@@ -1136,7 +1136,9 @@ fn serve(config: Config) -> ExitCode {
             })?;
         crate::launch(config, listener, stop).await
     });
-    wind_down(runtime, grace);
+    // Served and stopped by a first signal: a second one may come while it winds
+    // down. A start that failed has its error to say, with no signal to wait for.
+    wind_down(runtime, grace, result.is_ok());
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -1158,11 +1160,17 @@ fn serve(config: Config) -> ExitCode {
 /// kill the host mid-write; past the grace the host exits, and redb, which commits
 /// durably or not at all, has nothing half-written to lose.
 ///
-/// A second SIGINT or SIGTERM meanwhile still stops the host at once (exit 130), as
-/// during the drain: the task that listened for it ended with the runtime's tasks.
-fn wind_down(runtime: tokio::runtime::Runtime, grace: Duration) {
+/// With `listening`, a second SIGINT or SIGTERM meanwhile still stops the host at once
+/// (exit 130), as during the drain: the task that listened for it ends with the
+/// runtime's tasks.
+fn wind_down(runtime: tokio::runtime::Runtime, grace: Duration, listening: bool) {
     let started = std::time::Instant::now();
-    match end_unless(runtime, grace, second_signal) {
+    let how = if listening {
+        end_unless(runtime, grace, second_signal)
+    } else {
+        end_unless(runtime, grace, std::future::pending)
+    };
+    match how {
         WoundDown::Interrupted => {
             tracing::warn!(
                 "a second shutdown signal: stopping now, without waiting for work still running"
@@ -1186,53 +1194,63 @@ enum WoundDown {
 
 /// Ends `runtime` (within `grace` for its blocking pool's work) on a thread of its
 /// own, unless `interrupted` comes first, which waits on a small runtime of its own:
-/// the ending runtime's tasks stop at once.
+/// the ending runtime's tasks stop at once. `interrupted` is called in that runtime
+/// before the end begins, so that what it listens for is heard from then on.
 fn end_unless<F: std::future::Future<Output = ()>>(
     runtime: tokio::runtime::Runtime,
     grace: Duration,
     interrupted: impl FnOnce() -> F,
 ) -> WoundDown {
+    let Ok(waiting) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        // No runtime to listen on: the end is waited for, unheard.
+        runtime.shutdown_timeout(grace);
+        return WoundDown::Ended;
+    };
+    let interrupted = {
+        let _inside = waiting.enter();
+        interrupted()
+    };
     let (ended, has_ended) = tokio::sync::oneshot::channel::<()>();
     let ending = std::thread::spawn(move || {
         runtime.shutdown_timeout(grace);
         let _ = ended.send(());
     });
-    let waiting = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build();
-    let how = match waiting {
-        Ok(waiting) => waiting.block_on(async move {
-            tokio::select! {
-                _ = has_ended => WoundDown::Ended,
-                () = interrupted() => WoundDown::Interrupted,
-            }
-        }),
-        // No runtime to listen on: the end is waited for, unheard.
-        Err(_) => WoundDown::Ended,
-    };
+    let how = waiting.block_on(async move {
+        tokio::select! {
+            _ = has_ended => WoundDown::Ended,
+            () = interrupted => WoundDown::Interrupted,
+        }
+    });
     if how == WoundDown::Ended {
         let _ = ending.join();
     }
     how
 }
 
-/// A SIGINT or SIGTERM; never, where they cannot be listened for.
-async fn second_signal() {
+/// A SIGINT or SIGTERM, listened for from the call on (so it must be made inside a
+/// runtime); never, where they cannot be listened for.
+fn second_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
+    let streams = {
         use tokio::signal::unix::{SignalKind, signal};
-        if let (Ok(mut interrupt), Ok(mut terminate)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) {
+        signal(SignalKind::interrupt())
+            .ok()
+            .zip(signal(SignalKind::terminate()).ok())
+    };
+    async move {
+        #[cfg(unix)]
+        if let Some((mut interrupt, mut terminate)) = streams {
             tokio::select! {
                 _ = interrupt.recv() => {},
                 _ = terminate.recv() => {},
             }
             return;
         }
+        std::future::pending::<()>().await;
     }
-    std::future::pending::<()>().await;
 }
 
 /// SIGHUP asks a daemon to reload. This host reads its configuration, HS256 secrets and
@@ -1403,7 +1421,7 @@ mod tests {
         });
         started_rx.recv().expect("the work started");
         let before = std::time::Instant::now();
-        wind_down(runtime, Duration::from_millis(200));
+        wind_down(runtime, Duration::from_millis(200), false);
         let took = before.elapsed();
         assert!(
             took >= Duration::from_millis(200) && took < Duration::from_secs(30),

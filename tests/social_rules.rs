@@ -368,6 +368,15 @@ fn self_unknown_and_malformed_are_refused() {
             ("bo", Err(Refusal::UnknownViewer))
         ]
     );
+    // An actor's id that is none is refused as itself, not for the people named.
+    let bulk = Action::People {
+        verb: P::Block,
+        user_ids: vec!["ana".into(), "bo".into()],
+    };
+    let malformed = s.act("no way", bulk).unwrap();
+    assert_eq!(malformed.results.len(), 1);
+    assert_eq!(malformed.results[0].target, "no way");
+    assert_eq!(malformed.first(), Err(Refusal::MalformedId));
     let deleted = s.act("ghost", Action::DeleteEntry { entry_id: 7 }).unwrap();
     assert_eq!(deleted.results[0].target, "7");
     assert_eq!(deleted.first(), Err(Refusal::UnknownViewer));

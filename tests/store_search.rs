@@ -535,6 +535,33 @@ fn a_query_is_scanned_by_its_longest_word() {
     // One word is still a page straight from the index, every row a match.
     let (janes, more) = first_page("jane");
     assert_eq!((janes.len(), more), (20, true));
+    // A personal contact's address is searched by its words the same way.
+    use widget_host::social::EntryDraft;
+    let saved = s
+        .act(
+            "viewer",
+            Action::SaveEntry(EntryDraft {
+                entry_id: None,
+                full_name: "Tom Hall".into(),
+                email_address: "tom+lists@example.net".into(),
+                comments: String::new(),
+            }),
+        )
+        .unwrap();
+    assert!(saved.first().is_ok());
+    for (q, found) in [
+        ("lists", 1),
+        ("tom lists", 1),
+        ("hall lis", 1),
+        ("example", 0),
+    ] {
+        let page = s
+            .read()
+            .unwrap()
+            .search("viewer", q, Filter::Contacts, None, 20)
+            .unwrap();
+        assert_eq!(page.items.len(), found, "{q:?}");
+    }
     assert!(s.check_invariants().unwrap().is_empty());
 }
 

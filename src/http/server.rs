@@ -336,10 +336,12 @@ pub async fn serve(
             async move {
                 let mut answer = router::handle(state, req, peer).await?;
                 // An answer given before its request's body was read (a 413, a
-                // refusal that needs no body) is the connection's last: hyper will not
-                // read the rest as the next request. Saying so lets a client that
-                // held its body back (`Expect: 100-continue`) open another connection
-                // for its next request rather than lose it to the close.
+                // refusal that needs no body) is the connection's last, and says so:
+                // a client that held its body back (`Expect: 100-continue`) then
+                // opens another connection for its next request rather than lose it
+                // to the close. hyper would keep a connection whose small body had
+                // already arrived whole; such a refusal costs its client a new
+                // connection, which refusals can afford.
                 if unread.is_set() {
                     answer.headers_mut().insert(
                         hyper::header::CONNECTION,
@@ -390,7 +392,7 @@ pub async fn serve(
     // A write whose client has gone runs on in a task of its own to its commit and
     // what follows it (a deletion's log line): it holds its write slot until then,
     // so having every slot means no such write is left, within the same grace.
-    let writes = u32::try_from(super::state::WRITES_WAITING_AT_ONCE).unwrap_or(u32::MAX);
+    let writes = u32::try_from(state.write_slot_count).unwrap_or(u32::MAX);
     let slots = Arc::clone(&state.write_slots);
     if tokio::time::timeout_at(grace_over, slots.acquire_many_owned(writes))
         .await
@@ -571,6 +573,7 @@ mod tests {
             let mut state = AppState::start(config).await.expect("started");
             let slots = write_slots.unwrap_or(super::super::state::WRITES_WAITING_AT_ONCE);
             state.write_slots = Arc::new(Semaphore::new(slots));
+            state.write_slot_count = slots;
             let state = Arc::new(state);
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let addr = listener.local_addr().expect("addr");
@@ -797,7 +800,8 @@ mod tests {
     /// where the runtime's end would cut it off at its next await.
     #[tokio::test]
     async fn a_stopping_host_waits_for_a_write_whose_client_has_gone() {
-        let host = HeldWriterHost::start(None).await;
+        // Four slots, not the host's own number: the stop waits for this host's.
+        let host = HeldWriterHost::start(Some(4)).await;
         assert_eq!(host.render("alice").await.expect("render"), 200);
         assert_eq!(host.render("bob").await.expect("render"), 200);
         let (release, holder) = host.hold_writer().await;
@@ -813,7 +817,11 @@ mod tests {
         // is over: it would hold its connection, and the database, that long.
         assert!(state.stopping.load(std::sync::atomic::Ordering::Relaxed));
         release.send(()).expect("the writer is held");
-        server.await.expect("server task").expect("served");
+        tokio::time::timeout(Duration::from_secs(5), server)
+            .await
+            .expect("done once the write is, well within the 10 s grace")
+            .expect("server task")
+            .expect("served");
         holder.join().expect("holder").expect("held");
         let r = state.social.read().expect("read");
         assert!(r.relationship("alice", "bob").expect("read").following);

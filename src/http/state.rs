@@ -35,6 +35,9 @@ pub struct AppState {
     /// Calls that wait for the writer, as futures: actions, directory refreshes that
     /// found a change and the user API's writes; see [`WRITES_WAITING_AT_ONCE`].
     pub write_slots: Arc<tokio::sync::Semaphore>,
+    /// How many `write_slots` there are: a stopping host takes them all to know that
+    /// no write is left.
+    pub write_slot_count: usize,
     /// Each person's part of the write slots: half of them at most.
     pub write_shares: super::shares::Shares,
     /// The people each person's waiting writes name: [`WRITES_NAMED_AT_ONCE`] at most.
@@ -332,6 +335,7 @@ impl AppState {
             render_pool: super::render_pool::RenderPool::new(render_slots())
                 .map_err(|e| HostError::Startup(format!("cannot start the render threads: {e}")))?,
             write_slots: Arc::new(tokio::sync::Semaphore::new(WRITES_WAITING_AT_ONCE)),
+            write_slot_count: WRITES_WAITING_AT_ONCE,
             write_shares,
             named_shares,
             wsrp_envelopes: Arc::new(tokio::sync::Semaphore::new(WSRP_ENVELOPES_AT_ONCE)),

@@ -24,6 +24,8 @@ pub fn apply<G: Graph>(
 ) -> Result<Outcome, StoreError> {
     let me = match resolve_actor(g, actor)? {
         Ok(me) => me,
+        // An id that is none names nobody (not the targets): refused as itself.
+        Err(refusal @ Refusal::MalformedId) => return Ok(Outcome::one(actor, Err(refusal))),
         Err(refusal) => return Ok(refused_actor(action, refusal)),
     };
     match action {
@@ -75,7 +77,7 @@ pub fn apply<G: Graph>(
     }
 }
 
-/// An action whose actor is not one the rules can act for, refused for each of its
+/// An action whose actor the directory does not hold, refused for each of its
 /// targets as the same action of a known actor names them: a bulk Block sent from a
 /// page left open after its viewer was deleted says "not done for" the people it
 /// named, not for the viewer. A request's other party is not told ("" as for a

@@ -3,8 +3,9 @@
 
 use deunicode::{deunicode, deunicode_char};
 
-/// Longest prefix stored in the search index. Longer queries scan by their first
-/// `MAX_PREFIX` characters and filter, which keeps the index small for bulk imports.
+/// Longest prefix stored in the search index. A longer query word is scanned by its
+/// first `MAX_PREFIX` characters and the rows filtered, which keeps the index small
+/// for bulk imports.
 pub(crate) const MAX_PREFIX: usize = 12;
 
 /// Lowercase ASCII with accents removed; characters other than letters, digits and
@@ -425,7 +426,9 @@ pub(crate) fn prefix_slices<'a>(tokens: impl IntoIterator<Item = &'a str>) -> Ve
 /// every match lies in the range of any query word's head. The longest is taken, the
 /// first of equals: the longer a prefix, the fewer people share it, and a page that
 /// must reject fewer rows is less likely to stop at [`crate::store::reader`]'s
-/// scan limit before it finds anyone. An initial ("j smith") is never scanned by.
+/// scan limit before it finds anyone. An initial ("j smith") is scanned by only when
+/// every word is one ("j k"). Length is counted in characters: "smith 山田" is scanned
+/// by "smith", though two Chinese letters are often the rarer.
 pub(crate) fn scan_prefix(folded_query: &str) -> (&str, bool) {
     let mut p = "";
     let mut longest = 0;

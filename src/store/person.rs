@@ -390,10 +390,9 @@ impl Person {
                 // Whole, and each word folding made of it ("john news@acme.com"),
                 // as the index holds it: any word of the query may be the one the
                 // index is scanned by.
-                false => {
-                    words.push(text);
-                    words.extend(words_of_whole(text));
-                }
+                // By the words folding made of it (a query word, having no space,
+                // starts the whole text only where it starts its first word).
+                false => words.extend(words_of_whole(text)),
             }
         }
         words.retain(|w| !w.is_empty());

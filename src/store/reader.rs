@@ -15,7 +15,7 @@ use redb::{ReadOnlyTable, ReadTransaction, TableDefinition};
 use super::graph::{Entry, RequestStatus, SocialRequest};
 use super::normalize::{
     every_word_starts, fold, fold_without_apostrophes, name_words, scan_prefix, script_fold,
-    search_query,
+    search_query, words_of_whole,
 };
 use super::record::{self, Decode, PersonRecord};
 use super::tables::{self, count, decode, list};
@@ -1145,7 +1145,9 @@ impl Reader {
                         words.extend(joined.as_deref().into_iter().flat_map(name_words));
                         words.extend(together.as_deref());
                         words.extend(reversed.as_deref());
-                        words.push(&email);
+                        // The address whole and by the words folding made of it,
+                        // as a person's are (`tess+news@…` is found by "news").
+                        words.extend(words_of_whole(&email));
                         let hit = email.starts_with(q) || every_word_starts(q, &words);
                         if !hit {
                             page.skip(key, id);

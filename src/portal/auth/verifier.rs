@@ -166,10 +166,11 @@ const MAX_VERIFIED_TOKEN_BYTES: usize = 2048;
 /// signature costs more): the header and claims decoded and parsed four times, and
 /// the HMAC. The answer cannot change while the token is the same text and the keys
 /// are the same: a JWKS file read again empties it. What can change is the clock, so
-/// `exp` is checked on every
-/// hit, and `nbf` and `iat`, which were not ahead of the clock when the token was
-/// checked, cannot be ahead later. Only tokens that passed are kept, so nobody can
-/// fill it without a consumer's key.
+/// `exp` is checked on every hit, and so are `nbf` and `iat` (the later of the two is
+/// kept): not ahead of the clock when the token was checked, they are ahead again if
+/// the clock is set back (a virtual machine's snapshot restored, a time service's
+/// step), and a token a fresh check would refuse is then not taken from here either.
+/// Only tokens that passed are kept, so nobody can fill it without a consumer's key.
 ///
 /// Two maps, so that a full one does not forget the users active now: when the
 /// newer fills, it becomes the older and the one before it is let go; a token found
@@ -179,7 +180,14 @@ const MAX_VERIFIED_TOKEN_BYTES: usize = 2048;
 #[derive(Default)]
 struct Verified(Mutex<Checked>);
 
-type Tokens = FxHashMap<Box<str>, (PortalUser, u64)>;
+/// Each token's user, `exp`, and the later of its `nbf` and `iat` (0 without either).
+type Tokens = FxHashMap<Box<str>, (PortalUser, u64, u64)>;
+
+/// Whether a remembered token's times still hold at `now`, as [`check_times`] has
+/// them.
+fn still_valid(exp: u64, not_before: u64, now: u64) -> bool {
+    exp > now && not_before <= now.saturating_add(CLOCK_SKEW_SECS)
+}
 
 #[derive(Default)]
 struct Checked {
@@ -200,7 +208,9 @@ impl Verified {
     fn user(&self, token: &str, now: u64) -> Option<PortalUser> {
         let mut checked = self.lock();
         match checked.tokens.get(token) {
-            Some((user, exp)) if *exp > now => return Some(user.clone()),
+            Some((user, exp, not_before)) if still_valid(*exp, *not_before, now) => {
+                return Some(user.clone());
+            }
             Some(_) => {
                 checked.tokens.remove(token);
                 return None;
@@ -208,7 +218,7 @@ impl Verified {
             None => {}
         }
         let (kept, entry) = checked.older.remove_entry(token)?;
-        if entry.1 <= now {
+        if !still_valid(entry.1, entry.2, now) {
             return None;
         }
         let user = entry.0.clone();
@@ -238,7 +248,13 @@ impl Verified {
         drop(forgotten);
     }
 
-    fn remember(&self, token: &str, user: &PortalUser, exp: u64, generation: u64) {
+    fn remember(
+        &self,
+        token: &str,
+        user: &PortalUser,
+        (exp, not_before): (u64, u64),
+        generation: u64,
+    ) {
         if token.len() > MAX_VERIFIED_TOKEN_BYTES {
             return;
         }
@@ -246,7 +262,7 @@ impl Verified {
         if checked.generation != generation {
             return;
         }
-        let let_go = checked.keep(token.into(), (user.clone(), exp));
+        let let_go = checked.keep(token.into(), (user.clone(), exp, not_before));
         drop(checked);
         // The thousands of tokens let go are freed after the lock, as in `user`.
         drop(let_go);
@@ -262,7 +278,7 @@ impl Verified {
 impl Checked {
     /// Keeps `token` in the newer map. A full one becomes the older, and the older
     /// map it replaces is handed back, to be freed once the lock is let go.
-    fn keep(&mut self, token: Box<str>, entry: (PortalUser, u64)) -> Option<Tokens> {
+    fn keep(&mut self, token: Box<str>, entry: (PortalUser, u64, u64)) -> Option<Tokens> {
         let let_go = (self.tokens.len() >= MAX_VERIFIED_TOKENS).then(|| {
             let full = std::mem::take(&mut self.tokens);
             std::mem::replace(&mut self.older, full)
@@ -590,7 +606,9 @@ impl Verifier {
         };
         // `check_times` refused a token without `exp`.
         if let Some(exp) = claims.exp {
-            self.verified.remember(token, &user, exp, generation);
+            let not_before = claims.nbf.into_iter().chain(claims.iat).max().unwrap_or(0);
+            self.verified
+                .remember(token, &user, (exp, not_before), generation);
         }
         Ok(user)
     }
@@ -965,10 +983,26 @@ mod tests {
             );
         }
         assert_eq!(v.verify_at(&long_expired, now), Err(AuthError::Expired));
-        assert!(
-            v.verify_at(&remembered, floor).is_ok(),
-            "a clock at the floor is set"
-        );
+        // A clock at the floor is set: the token is looked at, and refused as one
+        // issued after it (its `iat`), from the memory as by a fresh check.
+        assert_eq!(v.verify_at(&remembered, floor), Err(AuthError::NotYetValid));
+    }
+
+    /// A remembered token is refused once the clock is set back before it was
+    /// issued, as a fresh check refuses it, and taken again once the clock is right.
+    #[test]
+    fn a_remembered_token_is_refused_after_the_clock_goes_back() {
+        let v = verifier();
+        let now = jsonwebtoken::get_current_timestamp();
+        let t = token("ada", 3_600);
+        let user = v.verify_at(&t, now).expect("valid");
+        assert_eq!(v.verified.len(), 1);
+        let back = now - 2 * 3_600;
+        assert_eq!(v.remembered_at(&t, back), None);
+        assert_eq!(v.verify_at(&t, back), Err(AuthError::NotYetValid));
+        // Within the skew allowed it is still good.
+        assert_eq!(v.verify_at(&t, now - CLOCK_SKEW_SECS + 1), Ok(user.clone()));
+        assert_eq!(v.verify_at(&t, now), Ok(user));
     }
 
     #[test]
@@ -997,10 +1031,10 @@ mod tests {
         let before = v.verified.generation();
         // The keys change between a check's start and its end.
         v.verified.forget_all();
-        v.verified.remember(&t, &user, now + 60, before);
+        v.verified.remember(&t, &user, (now + 60, now), before);
         assert_eq!(v.verified.len(), 0, "checked with keys since replaced");
         v.verified
-            .remember(&t, &user, now + 60, v.verified.generation());
+            .remember(&t, &user, (now + 60, now), v.verified.generation());
         assert_eq!(v.verified.len(), 1);
         v.verified.forget_all();
         assert_eq!(v.verified.len(), 0);
