@@ -91,6 +91,21 @@ fn finds_jose_alvarez_by_prefixes_but_not_infix() {
     assert!(s.check_invariants().unwrap().is_empty());
 }
 
+/// `people`, and more people named `given` than a search page rejects before it
+/// stops, who sort before them (family names Aa00000 …).
+fn beside_a_crowd(mut people: Vec<Person>, given: &str) -> Vec<Person> {
+    let tag = given.to_lowercase();
+    for i in 0..widget_host::store::SEARCH_SCAN_LIMIT + 10 {
+        people.push(person(
+            &format!("{tag}{i:05}"),
+            given,
+            &format!("Aa{i:05}"),
+            &format!("{tag}{i}@example.com"),
+        ));
+    }
+    people
+}
+
 /// A fresh in-memory directory holding `people`.
 fn directory_of(people: Vec<widget_host::store::Person>) -> Social {
     let s = Social::in_memory().unwrap();
@@ -501,20 +516,14 @@ fn a_search_page_reads_a_bounded_number_of_rows_and_its_cursor_goes_on() {
 /// folding split at its `+` is found by the word after it.
 #[test]
 fn a_query_is_scanned_by_its_longest_word() {
-    use widget_host::store::SEARCH_SCAN_LIMIT;
-    let mut people = vec![
-        person("viewer", "Vi", "Ewer", "v@example.com"),
-        person("js", "John", "Smith", "js@example.com"),
-        person("tag", "Tess", "Ng", "tess+newsletters@example.org"),
-    ];
-    for i in 0..SEARCH_SCAN_LIMIT + 10 {
-        people.push(person(
-            &format!("j{i:05}"),
-            "Jane",
-            &format!("Aa{i:05}"),
-            &format!("j{i}@example.com"),
-        ));
-    }
+    let people = beside_a_crowd(
+        vec![
+            person("viewer", "Vi", "Ewer", "v@example.com"),
+            person("js", "John", "Smith", "js@example.com"),
+            person("tag", "Tess", "Ng", "tess+newsletters@example.org"),
+        ],
+        "Jane",
+    );
     let s = Social::in_memory().unwrap();
     s.upsert_people(people).unwrap();
     let first_page = |q: &str| {
@@ -731,20 +740,14 @@ fn names_in_chinese_japanese_and_korean_letters_are_found_by_those_letters() {
 /// typed with its dot finds the name, and keywords of marks alone find nobody.
 #[test]
 fn a_name_typed_with_its_apostrophe_or_an_initial_with_its_dot_is_found_at_once() {
-    use widget_host::store::SEARCH_SCAN_LIMIT;
-    let mut people = vec![
-        person("viewer", "Vi", "Ewer", "v@example.com"),
-        person("ob", "Liam", "O'Brien", "liam@example.ie"),
-        person("js", "John", "Smith", "js@example.com"),
-    ];
-    for i in 0..SEARCH_SCAN_LIMIT + 10 {
-        people.push(person(
-            &format!("o{i:05}"),
-            "Oliver",
-            &format!("Aa{i:05}"),
-            &format!("o{i}@example.com"),
-        ));
-    }
+    let people = beside_a_crowd(
+        vec![
+            person("viewer", "Vi", "Ewer", "v@example.com"),
+            person("ob", "Liam", "O'Brien", "liam@example.ie"),
+            person("js", "John", "Smith", "js@example.com"),
+        ],
+        "Oliver",
+    );
     let s = directory_of(people);
     let first_page = |q: &str| {
         ids(&s

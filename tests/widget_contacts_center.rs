@@ -2178,7 +2178,7 @@ fn a_search_that_finds_nobody_says_so_and_a_mangled_cursor_shows_the_first_page(
     let at = in_tab.find(link).expect("a link to search everyone") + link.len();
     let (href, rest) = in_tab[at..].split_once("\">").expect("the link ends");
     assert!(
-        rest.starts_with("Search everyone for “\u{2068}Cid\u{2069}”</a></p>"),
+        rest.starts_with("Search Everyone for “\u{2068}Cid\u{2069}”</a></p>"),
         "{rest}"
     );
     let href = href.replace("&amp;", "&");
@@ -2192,14 +2192,14 @@ fn a_search_that_finds_nobody_says_so_and_a_mangled_cursor_shows_the_first_page(
         .p("keywords", "Cid")
         .html(&w);
     assert!(everyone.contains("Cid Cole"), "{everyone}");
-    assert!(!everyone.contains("Search everyone"), "{everyone}");
+    assert!(!everyone.contains("Search Everyone"), "{everyone}");
     for (filter, keywords) in [("all", "zzz"), ("contacts", "zzz"), ("connections", "bob")] {
         let html = cc(Some("a"))
             .p("filter", filter)
             .p("keywords", keywords)
             .html(&w);
         assert!(
-            !html.contains("Search everyone"),
+            !html.contains("Search Everyone"),
             "{filter} {keywords}: {html}"
         );
     }

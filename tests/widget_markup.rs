@@ -1085,7 +1085,7 @@ fn the_written_home_page_is_the_templates_own_markup_byte_for_byte() {
         .p("keywords", "<zz> & \"q\"");
     let (a, b) = (call.html(&written), call.html(&fields));
     assert_eq!(a, b);
-    assert!(a.contains("Search everyone for"), "{a}");
+    assert!(a.contains("Search Everyone for"), "{a}");
     let all = cc(Some("me")).html(&written);
     assert!(all.contains("O&#x27;Brien &amp; &quot;Sons&quot;"), "{all}");
     the_written_home_page_in_every_state(&written, &fields);

@@ -276,8 +276,9 @@ impl Tables<'_> {
                 // One record that does not decode (a damaged page's, which `check-db`
                 // names) is left out of the index, found by nobody's search, rather
                 // than refuse the whole file at the upgrade: the host on the older
-                // schema served it, and the lists they are on still read (their
-                // card, which decodes the whole record, does not).
+                // schema served it. As before the upgrade, the plain lists they are
+                // on still read; their card and a keyword search of a list that
+                // holds them fail at their record.
                 match record::person(stored.value(), Decode::Row) {
                     Ok(p) => chunk.push((user.value(), p.sort_key(), p.search_tokens())),
                     Err(error) => tracing::warn!(

@@ -387,11 +387,10 @@ impl Person {
         for (text, split) in &texts {
             match split {
                 true => words.extend(name_words(text)),
-                // Whole, and each word folding made of it ("john news@acme.com"),
-                // as the index holds it: any word of the query may be the one the
-                // index is scanned by.
-                // By the words folding made of it (a query word, having no space,
-                // starts the whole text only where it starts its first word).
+                // By each word folding made of it ("john news@acme.com"), as the
+                // index holds them: any word of the query may be the one the index
+                // is scanned by. (A query word, having no space, starts the whole
+                // text only where it starts its first word.)
                 false => words.extend(words_of_whole(text)),
             }
         }

@@ -161,7 +161,7 @@ const MAX_VERIFIED_TOKENS: usize = 4096;
 const MAX_VERIFIED_TOKEN_BYTES: usize = 2048;
 
 /// Tokens whose signature and claims were checked, by their exact text, with the
-/// user each speaks for and its `exp`. A portal sends a user's token with every
+/// user each speaks for, its `exp`, and the later of its `nbf` and `iat`. A portal sends a user's token with every
 /// request, and checking it again cost 8 µs of a request's CPU (HS256; an RS256
 /// signature costs more): the header and claims decoded and parsed four times, and
 /// the HMAC. The answer cannot change while the token is the same text and the keys
@@ -997,6 +997,13 @@ mod tests {
         let t = token("ada", 3_600);
         let user = v.verify_at(&t, now).expect("valid");
         assert_eq!(v.verified.len(), 1);
+        // From the memory: good with the clock back by the skew allowed (the token
+        // may have been minted a second after `now`), not a second further.
+        assert_eq!(
+            v.remembered_at(&t, now + 1 - CLOCK_SKEW_SECS),
+            Some(user.clone())
+        );
+        assert_eq!(v.remembered_at(&t, now - CLOCK_SKEW_SECS - 2), None);
         let back = now - 2 * 3_600;
         assert_eq!(v.remembered_at(&t, back), None);
         assert_eq!(v.verify_at(&t, back), Err(AuthError::NotYetValid));
