@@ -52,6 +52,13 @@ impl Throttle {
     pub fn admit(&self) -> Option<u64> {
         self.admit_at(now())
     }
+
+    /// As new (tests only): a shared throttle another test's line may have taken.
+    #[cfg(test)]
+    pub(crate) fn forget(&self) {
+        self.last.store(0, Ordering::Relaxed);
+        self.unlogged.store(0, Ordering::Relaxed);
+    }
 }
 
 /// Seconds since the first line any throttle was asked about, on the monotonic

@@ -1051,6 +1051,12 @@ fn serving_address_and_log(
             continue;
         }
         if let Some(at) = line.find("127.0.0.1:") {
+            // With the release, for whoever reads the log of an upgrade.
+            assert!(
+                line.contains(concat!("version=", env!("CARGO_PKG_VERSION")))
+                    || line.contains(concat!("\"version\":\"", env!("CARGO_PKG_VERSION"))),
+                "{line}"
+            );
             let port: String = line[at + "127.0.0.1:".len()..]
                 .chars()
                 .take_while(char::is_ascii_digit)

@@ -2956,7 +2956,9 @@ fn serve_logging_as(
         let _ = early.send(line.clone());
         if format == "text" {
             if let Some((_, address)) = line.split_once(" serving address=") {
-                break address.trim().to_owned();
+                // Up to the next field (the release's `version`).
+                let address = address.split_whitespace().next().unwrap_or_default();
+                break address.to_owned();
             }
             continue;
         }

@@ -2193,7 +2193,13 @@ fn a_search_that_finds_nobody_says_so_and_a_mangled_cursor_shows_the_first_page(
         .html(&w);
     assert!(everyone.contains("Cid Cole"), "{everyone}");
     assert!(!everyone.contains("Search Everyone"), "{everyone}");
-    for (filter, keywords) in [("all", "zzz"), ("contacts", "zzz"), ("connections", "bob")] {
+    for (filter, keywords) in [
+        ("all", "zzz"),
+        ("contacts", "zzz"),
+        ("connections", "bob"),
+        ("following", "!!!"),
+        ("following", "@"),
+    ] {
         let html = cc(Some("a"))
             .p("filter", filter)
             .p("keywords", keywords)

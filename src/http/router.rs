@@ -111,12 +111,12 @@ pub async fn handle(
         Ok(Some((route, Err(error)))) => (route, refusal(error)),
         // A bug of the host's: the person gets its 500, counted under the route it was
         // in, where hyper would close the connection without a word.
+        // Logged by its route, not its path, which may name a person (an address as
+        // a user id): the panic's own line says where in the code.
         Ok(None) => {
-            tracing::error!(%method, %path, "a request's handler panicked; answered 500");
-            (
-                seen.get().copied().unwrap_or("unrouted"),
-                refusal(HttpError::Internal),
-            )
+            let route = seen.get().copied().unwrap_or("unrouted");
+            tracing::error!(%method, route, "a request's handler panicked; answered 500");
+            (route, refusal(HttpError::Internal))
         }
         // Counted under the route it was cut off in, where an administrator looks for
         // the slow answers; "timeout" only if it never reached one.

@@ -261,7 +261,8 @@ pub async fn serve(
         let page = demo_page(local, state.config.public_url.as_deref());
         tracing::info!("the demo portal: open {page}");
     }
-    tracing::info!(address = %local, "serving");
+    // The release, for an operator reading the log of an upgrade (or a rollback).
+    tracing::info!(address = %local, version = %env!("CARGO_PKG_VERSION"), "serving");
 
     loop {
         let (mut stream, peer) = tokio::select! {

@@ -20,6 +20,8 @@ pub(crate) struct FlakyDisk<B: StorageBackend = InMemoryBackend> {
     pub unreadable: Arc<AtomicBool>,
     /// Syncs panic while set: a fault inside the engine's commit, outside any job.
     pub panicking: Arc<AtomicBool>,
+    /// Each sync takes this many milliseconds more: a disk slow to sync.
+    pub slow_ms: Arc<AtomicU64>,
     pub syncs: Arc<AtomicU64>,
 }
 
@@ -47,6 +49,7 @@ impl<B: StorageBackend> FlakyDisk<B> {
             full: Arc::new(AtomicBool::new(false)),
             unreadable: Arc::new(AtomicBool::new(false)),
             panicking: Arc::new(AtomicBool::new(false)),
+            slow_ms: Arc::new(AtomicU64::new(0)),
             syncs: Arc::new(AtomicU64::new(0)),
         }
     }
@@ -72,6 +75,10 @@ impl<B: StorageBackend> StorageBackend for FlakyDisk<B> {
         );
         if self.failing.load(Ordering::SeqCst) {
             return Err(std::io::Error::other("no space left on device"));
+        }
+        let slow = self.slow_ms.load(Ordering::SeqCst);
+        if slow > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(slow));
         }
         self.inner.sync_data()?;
         self.syncs.fetch_add(1, Ordering::SeqCst);

@@ -29,6 +29,7 @@ pub use error::StoreError;
 pub use folders::{create_folder, shared_mode};
 pub use graph::{Edge, Entry, Graph, RequestStatus, SocialRequest};
 pub use invariants::{Violation, check_invariants};
+pub(crate) use normalize::search_query;
 pub use normalize::{
     MAX_MARKS, MAX_USER_ID_LEN, fold, fold_for_search, is_invisible, is_portal_user_id, is_shown,
     shows_nothing, with_few_marks,

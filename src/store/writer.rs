@@ -920,8 +920,35 @@ fn run_batch(
     if let Err(e) = txn.set_durability(Durability::Immediate) {
         return BatchResult::Stopped(ran, e.into());
     }
+    let began = Instant::now();
     let commit = txn.commit().map_err(StoreError::from);
+    let took = began.elapsed();
+    if took >= SLOW_COMMIT {
+        say_slow_commit(&SLOW_COMMITS, took, ran.len());
+    }
     BatchResult::Committed(ran, commit, started)
+}
+
+/// A commit this slow is said in the log: a disk that takes seconds to sync (a
+/// failing drive, a throttled or remote volume) keeps every action waiting, and
+/// without a line the first sign would be requests answered busy or cut off by a
+/// proxy. A healthy disk commits a group in a few milliseconds.
+const SLOW_COMMIT: Duration = Duration::from_secs(1);
+
+/// The log's line for slow commits.
+static SLOW_COMMITS: crate::throttle::Throttle = crate::throttle::Throttle::new();
+
+/// Logs a commit that took `took` for `writes` writes, at `warn`, once a while.
+fn say_slow_commit(throttle: &crate::throttle::Throttle, took: Duration, writes: usize) {
+    match throttle.admit() {
+        Some(unlogged) => tracing::warn!(
+            secs = took.as_secs_f64(),
+            writes,
+            unlogged,
+            "a commit to the database took over a second (the disk is slow to sync); actions wait for it (one such line per 10 s; `unlogged` counts those left out)"
+        ),
+        None => tracing::debug!(secs = took.as_secs_f64(), writes, "a slow commit"),
+    }
 }
 
 /// The log's line for writes that rolled their batch back.
@@ -1238,6 +1265,58 @@ mod tests {
         assert!(log.contains("copy.redb"), "{log}");
         let log = opened(&path);
         assert!(!log.contains("not closed cleanly"), "closed cleanly: {log}");
+    }
+
+    /// A commit slower than a second is a `warn` line saying how long it took and for
+    /// how many writes (once a while, however many there are); a fast one is not.
+    #[test]
+    fn a_slow_commit_is_said() {
+        let disk = FlakyDisk::new();
+        let slow = Arc::clone(&disk.slow_ms);
+        let db = Database::builder()
+            .create_with_backend(disk)
+            .expect("create");
+        prepare(&db).expect("prepare");
+        let job = || -> Job {
+            Box::new(Queued {
+                writes: |t: &mut Tables<'_>| t.put_registration("r", b"1"),
+                deliver: |_: Result<(), StoreError>| {},
+                result: None,
+                failure: Arc::default(),
+            })
+        };
+        let failure = OnceLock::new();
+        let commit = |jobs: Vec<Job>| {
+            let ran = run_batch(
+                &db,
+                jobs,
+                &mut std::iter::empty(),
+                &failure,
+                &SharedSnapshot::default(),
+            );
+            assert!(matches!(ran, BatchResult::Committed(_, Ok(()), _)));
+        };
+        let ((), fast) = crate::captured_log::CapturedLog::during(|| commit(vec![job()]));
+        assert!(!fast.contains("took over a second"), "{fast}");
+        slow.store(1_100, Ordering::SeqCst);
+        // Shared by the process's writers: one of another test's, on a loaded machine,
+        // may have been slow a moment ago.
+        SLOW_COMMITS.forget();
+        let ((), said) = crate::captured_log::CapturedLog::during(|| commit(vec![job(), job()]));
+        assert!(said.contains("WARN"), "{said}");
+        assert!(
+            said.contains("a commit to the database took over a second"),
+            "{said}"
+        );
+        assert!(said.contains("writes=2"), "{said}");
+        // Said once a while, however often it happens.
+        let throttle = crate::throttle::Throttle::new();
+        let ((), said) = crate::captured_log::CapturedLog::during(|| {
+            for _ in 0..3 {
+                say_slow_commit(&throttle, Duration::from_secs(2), 5);
+            }
+        });
+        assert_eq!(said.matches("took over a second").count(), 1, "{said}");
     }
 
     /// The rollback's line in the log says what the failing write met, not only that

@@ -681,14 +681,15 @@
         var nextList = next && list ? next.querySelector("[data-list=\"" + list.getAttribute("data-list") + "\"]") : null;
         var end = !nextList && list && next.querySelector("[data-list-end]");
         {#- A search page that found nobody has no list: the rows stay, its words
-            follow them and take the focus, and its own link (if any) goes on. #}
+            follow them, before View More (one Tab on), and take the focus, and
+            its own link (if any) goes on. #}
         if (end && link.parentNode) {
           var old = el.querySelector("[data-list-end]"), bar = link.parentNode, more = next.querySelector("a[data-view-more]");
           if (old) {
             old.parentNode.removeChild(old);
           }
           end = document.importNode(end, true);
-          bar.parentNode.insertBefore(end, bar.nextSibling);
+          bar.parentNode.insertBefore(end, bar);
           if (more) {
             bar.replaceChild(document.importNode(more, true), link);
           } else {

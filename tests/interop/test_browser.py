@@ -1762,6 +1762,10 @@ def test_view_more_keeps_what_a_search_found_when_the_next_page_finds_nobody(bro
         assert end.inner_text().strip() == EN["no-one-found-yet-select-view-more-to-keep-searching"]
         assert found.count() == 1, "the row already found is kept"
         wait_for_function(page, "() => document.activeElement && document.activeElement.hasAttribute('data-list-end')")
+        # The words come before the next View More, one Tab on, as a page of its own
+        # writes them: not after it, where Tab would leave the widget.
+        page.keyboard.press("Tab")
+        wait_for_function(page, "() => document.activeElement && document.activeElement.hasAttribute('data-view-more')")
         page.locator(f"{CC} a[data-view-more]").click()
         last = page.locator(f"{CC} a.list-group-title", has_text="Patricia Zulu")
         last.wait_for(state="visible")

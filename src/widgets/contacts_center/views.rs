@@ -809,7 +809,9 @@ impl View<'_> {
                     }));
                     // Typed in a tab, the search narrowed that tab: someone not (yet)
                     // connected or followed is found among everyone, one link away.
-                    if !keywords.is_empty() && filter != Filter::All {
+                    // Words that can start no name ("!!!", "@") find nobody there
+                    // either.
+                    if filter != Filter::All && crate::store::search_query(&keywords).is_some() {
                         home.search_everyone = Some(Link {
                             label: ui.format("search-everyone-for-x", &[&isolate(&keywords)]),
                             url: ui.req.urls.render_url(&[
