@@ -1165,10 +1165,13 @@ fn serve(config: Config) -> ExitCode {
 /// runtime's tasks.
 fn wind_down(runtime: tokio::runtime::Runtime, grace: Duration, listening: bool) {
     let started = std::time::Instant::now();
+    // Nothing to listen for: the end is waited for here, with no thread or runtime
+    // beside it.
     let how = if listening {
         end_unless(runtime, grace, second_signal)
     } else {
-        end_unless(runtime, grace, std::future::pending)
+        runtime.shutdown_timeout(grace);
+        WoundDown::Ended
     };
     match how {
         WoundDown::Interrupted => {
