@@ -131,7 +131,11 @@ impl Languages {
             language_bundle,
             self.bundles.get(""),
         ];
-        Chain { locale, bundles }
+        Chain {
+            locale,
+            numbers: locale,
+            bundles,
+        }
     }
 
     /// The text of `key` with `{0}`, `{1}` … replaced by `args`.
@@ -156,6 +160,9 @@ impl Languages {
 #[derive(Debug, Clone, Copy)]
 pub struct Chain<'a> {
     locale: &'a str,
+    /// The tag numbers are grouped by: `locale`, or the reader's region of it
+    /// ([`Chain::numbers_in`]).
+    numbers: &'a str,
     bundles: [Option<&'a Bundle>; 3],
 }
 
@@ -205,9 +212,19 @@ impl<'a> Chain<'a> {
         fill(self.get(&chosen), &[&self.number(n)])
     }
 
-    /// `n` with the language's digit grouping (see [`number`]).
+    /// This chain, its numbers grouped as `tag` writes them: the reader's own form of
+    /// the texts' language (`de-CH` reading `de_DE`'s texts; see [`dates_tag`]), whose
+    /// region decides the grouping as it decides dates'.
+    pub fn numbers_in(self, tag: &'a str) -> Self {
+        Self {
+            numbers: tag,
+            ..self
+        }
+    }
+
+    /// `n` with the reader's digit grouping (see [`number`]).
     pub fn number(&self, n: u64) -> String {
-        number(self.locale, n)
+        number(self.numbers, n)
     }
 }
 
@@ -235,26 +252,44 @@ pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// `n` with the thousands separator of `locale`'s language, from CLDR: `12,345` in
-/// English, Japanese and Chinese; `12.345` in German, Portuguese and Spanish; `12 345`
-/// in French, with the narrow no-break space (U+202F) so a count never breaks across
-/// lines. Spanish (Spain) leaves four digits ungrouped (CLDR's minimum grouping
-/// digits of 2): `1234`, but `12.345`.
+/// `n` with the digit grouping of `locale`, from CLDR: `12,345` in English, Japanese
+/// and Chinese; `12.345` in German, Portuguese and Spanish; `12 345` in French, with
+/// the narrow no-break space (U+202F) so a count never breaks across lines. Spanish
+/// (Spain) leaves four digits ungrouped (CLDR's minimum grouping digits of 2): `1234`,
+/// but `12.345`.
+///
+/// Where a region writes numbers otherwise than its language's first country, the
+/// region's way: a reader in Zürich reads `12’345`, in Mexico City `12,345`, in Lisbon
+/// `1234` and `12 345` (a no-break space), in Delhi `1,23,456` (groups of two after
+/// the first three). Other regions take their language's.
 pub fn number(locale: &str, n: u64) -> String {
-    let language = locale.split(['_', '-']).next().unwrap_or("");
-    let (separator, minimum_grouping) = match language {
-        "de" | "pt" => ('.', 1),
-        "es" => ('.', 2),
-        "fr" => ('\u{202F}', 1),
+    let mut parts = locale.split(['_', '-']);
+    let language = parts.next().unwrap_or("");
+    let region = parts.next().unwrap_or("");
+    let (separator, minimum_grouping) = match (language, region) {
+        ("de", "CH" | "LI") => ('\u{2019}', 1),
+        ("pt", "PT") => ('\u{A0}', 2),
+        ("es", "MX" | "US" | "419") => (',', 1),
+        ("de" | "pt", _) => ('.', 1),
+        ("es", _) => ('.', 2),
+        ("fr", _) => ('\u{202F}', 1),
         _ => (',', 1),
     };
+    // India's lakh and crore: the last three digits, then pairs.
+    let pairs_above_thousands = (language, region) == ("en", "IN");
     let digits = n.to_string();
     if digits.len() < 3 + minimum_grouping {
         return digits;
     }
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 3);
+    let mut out = String::with_capacity(digits.len() + digits.len() / 2 * 3);
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+        let left = digits.len() - i;
+        let starts_a_group = if pairs_above_thousands {
+            left == 3 || (left > 3 && (left - 3).is_multiple_of(2))
+        } else {
+            left.is_multiple_of(3)
+        };
+        if i > 0 && starts_a_group {
             out.push(separator);
         }
         out.push(digit);

@@ -984,7 +984,44 @@ async fn personal_answers_are_never_stored_and_shared_ones_are_checked_again() {
         let shared = client().get(server.url(path)).send().await.expect(path);
         assert_eq!(shared.status(), StatusCode::OK, "{path}");
         assert_eq!(cache_control(&shared), "no-cache", "{path}");
+        // Checked again with its tag, it is unchanged, and not sent again.
+        let tag = shared.headers()["etag"].clone();
+        let again = client()
+            .get(server.url(path))
+            .header("if-none-match", tag.clone())
+            .send()
+            .await
+            .expect(path);
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+        assert_eq!(again.headers()["etag"], tag, "{path}");
+        assert_eq!(cache_control(&again), "no-cache", "{path}");
+        assert!(again.bytes().await.expect("body").is_empty(), "{path}");
     }
+    // The WSDL names the host it is fetched from: fetched by another name, its tag
+    // differs, and a cache holding the first one gets the new bytes.
+    let first = client()
+        .get(server.url("/wsrp/v2/wsdl"))
+        .header("host", "portal.example")
+        .send()
+        .await
+        .expect("wsdl");
+    let tag = first.headers()["etag"].clone();
+    let elsewhere = client()
+        .get(server.url("/wsrp/v2/wsdl"))
+        .header("host", "other.example")
+        .header("if-none-match", tag.clone())
+        .send()
+        .await
+        .expect("wsdl");
+    assert_eq!(elsewhere.status(), StatusCode::OK);
+    assert_ne!(elsewhere.headers()["etag"], tag);
+    assert!(
+        elsewhere
+            .text()
+            .await
+            .expect("wsdl")
+            .contains("other.example")
+    );
 }
 
 /// A request refused before the widget runs (an unknown action, a mode the
@@ -1257,6 +1294,71 @@ async fn guests_bad_tokens_and_hostile_names() {
         vcard.contains("FN:<script>alert(1)</script> Evil\"'\r\n"),
         "vCard text is not HTML-escaped: {vcard}"
     );
+    server.stop().await;
+}
+
+/// `/metrics` counts the store's commits and the writes they made durable, so that an
+/// operator sees a disk slowing down before actions time out; no write waits once
+/// every action was answered.
+#[tokio::test]
+async fn metrics_count_the_commits_that_actions_wait_for() {
+    let server = start(|c, _| with_consumer(c)).await;
+    for user in ["dana", "eli"] {
+        render(&server, user, &[]).await;
+    }
+    let read = |text: &str, series: &str| common::exposition(text)[series];
+    let before = common::metrics_text(&server).await;
+    for action in ["follow", "connect"] {
+        let (status, outcome) = act(&server, "eli", action, &[("userId", "dana")]).await;
+        assert_eq!(status, StatusCode::OK, "{outcome}");
+    }
+    // Refused by the rules (a second request): the rules are read in the writer's
+    // transaction, so it is a write that changes nothing, and counts.
+    act(&server, "eli", "connect", &[("userId", "dana")]).await;
+    let after = common::metrics_text(&server).await;
+    let commits = "widget_host_store_commit_duration_seconds_count";
+    let writes = "widget_host_store_committed_writes_total";
+    assert_eq!(read(&after, writes) - read(&before, writes), 3.0, "{after}");
+    // One after another, each waited for: a commit each.
+    assert_eq!(
+        read(&after, commits) - read(&before, commits),
+        3.0,
+        "{after}"
+    );
+    assert_eq!(
+        read(
+            &after,
+            "widget_host_store_commit_duration_seconds_bucket{le=\"30.0\"}"
+        ),
+        read(&after, commits)
+    );
+    assert_eq!(read(&after, "widget_host_writes_in_flight"), 0.0, "{after}");
+    server.stop().await;
+}
+
+/// A reader whose region has no texts of its own reads its language's, with its own
+/// region's numbers: Swiss German texts are Germany's, their counts Switzerland's.
+#[tokio::test]
+async fn numbers_follow_the_readers_region_where_the_texts_are_its_languages() {
+    let server = start(|c, _| with_consumer(c)).await;
+    for (language, limit) in [
+        (
+            "de_CH",
+            "Sie können bis zu 1\u{2019}000 Kontakte speichern.",
+        ),
+        ("de_DE", "Sie können bis zu 1.000 Kontakte speichern."),
+        ("en_IN", "You can keep up to 1,000 contacts."),
+    ] {
+        let query = [
+            ("languageId".to_owned(), language.to_owned()),
+            (
+                format!("{NS}message"),
+                "you-cannot-add-more-contacts".to_owned(),
+            ),
+        ];
+        let html = render_query(&server, "alice", &query).await;
+        assert!(html.contains(limit), "{language}: {html}");
+    }
     server.stop().await;
 }
 

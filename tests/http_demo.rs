@@ -776,7 +776,8 @@ async fn an_action_from_the_demo_page_comes_back_to_it() {
 }
 
 /// The demo's stylesheet is checked again at each use: one a browser kept for minutes
-/// after an upgrade would draw the new markup with the old styles.
+/// after an upgrade would draw the new markup with the old styles. Checked with its
+/// tag, it is not sent again.
 #[tokio::test]
 async fn the_demo_stylesheet_is_checked_again_at_each_use() {
     let server = common::start(|c, _| c.demo = Some(true)).await;
@@ -793,5 +794,13 @@ async fn the_demo_stylesheet_is_checked_again_at_each_use() {
             .and_then(|v| v.to_str().ok()),
         Some("no-cache")
     );
+    let tag = response.headers()["etag"].clone();
+    let again = client()
+        .get(server.url("/demo/demo.css"))
+        .header("if-none-match", tag)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     server.stop().await;
 }

@@ -285,6 +285,27 @@ fn counts_are_grouped_as_each_language_writes_them() {
     assert_eq!(number("en_US", u64::MAX), "18,446,744,073,709,551,615");
 }
 
+/// A region that writes numbers otherwise than its language's first country is
+/// written its own way; one that does not, or an unknown one, its language's.
+#[test]
+fn counts_are_grouped_as_the_readers_region_writes_them() {
+    assert_eq!(number("de_CH", 12_345), "12\u{2019}345");
+    assert_eq!(number("de-LI", 1_234_567), "1\u{2019}234\u{2019}567");
+    assert_eq!(number("de_AT", 12_345), "12.345");
+    assert_eq!(number("es_MX", 1_234), "1,234");
+    assert_eq!(number("es-419", 12_345), "12,345");
+    assert_eq!(number("es_US", 1_000_000), "1,000,000");
+    assert_eq!(number("es_AR", 1_234), "1234");
+    assert_eq!(number("pt_PT", 1_234), "1234");
+    assert_eq!(number("pt_PT", 12_345), "12\u{A0}345");
+    assert_eq!(number("pt_BR", 1_234), "1.234");
+    assert_eq!(number("en_IN", 999), "999");
+    assert_eq!(number("en_IN", 1_234), "1,234");
+    assert_eq!(number("en_IN", 123_456), "1,23,456");
+    assert_eq!(number("en-IN", 12_345_678), "1,23,45,678");
+    assert_eq!(number("en_GB", 123_456), "123,456");
+}
+
 #[test]
 fn counted_texts_group_their_number() {
     let l = Languages::from_bundles([

@@ -70,8 +70,10 @@ fn finds_jose_alvarez_by_prefixes_but_not_infix() {
         "jalv",
         "jalvarez@acme",
         "ja_scr",
-        // A mention, as people type one.
+        // A mention, as people type one, beside a name or another mention.
         "@ja_screen",
+        "José @ja_screen",
+        "@ja_screen @alv",
     ] {
         assert!(found(&s, q).contains(&"ja".to_owned()), "query {q:?}");
     }

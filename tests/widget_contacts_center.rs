@@ -2984,6 +2984,15 @@ fn an_export_past_its_cap_holds_the_first_cards_and_its_link_says_so() {
     );
     let german = cc(Some("o")).owner("v").locale("de_DE").html(&w);
     assert!(german.contains("10.001"), "{german}");
+    // And as the reader's region writes them, in its language's texts.
+    for (locale, count) in [
+        ("de_CH", "10\u{2019}001"),
+        ("pt_PT", "10\u{A0}001"),
+        ("es_MX", "10,001"),
+    ] {
+        let html = cc(Some("o")).owner("v").locale(locale).html(&w);
+        assert!(html.contains(count), "{locale}: {html}");
+    }
     let (cards, name) = export(&w);
     assert_eq!(cards.matches("BEGIN:VCARD").count(), MAX_EXPORT);
     assert!(cards.contains(&format!("Person{:05}", MAX_EXPORT - 1)));

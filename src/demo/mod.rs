@@ -427,12 +427,8 @@ pub fn switch<B>(req: &Request<B>) -> Response<Body> {
 /// Checked again at each use (it is a few KiB on loopback): one kept for minutes
 /// after an upgrade drew the new markup with the old styles, as the browser tests
 /// found when a port one run had used came round again.
-pub fn stylesheet() -> Response<Body> {
-    response::revalidated(response::bytes(
-        StatusCode::OK,
-        "text/css; charset=utf-8",
-        include_str!("demo.css"),
-    ))
+pub fn stylesheet(request: &hyper::HeaderMap) -> Response<Body> {
+    response::revalidated(request, "text/css; charset=utf-8", include_str!("demo.css"))
 }
 
 /// The person from the cookie, if it names a demo person; else the default one.

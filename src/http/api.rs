@@ -411,12 +411,8 @@ fn free_bytes(_path: &std::path::Path) -> Option<u64> {
 }
 
 /// `GET /api/openapi.json`.
-pub fn openapi() -> Response<Body> {
-    response::revalidated(response::bytes(
-        StatusCode::OK,
-        "application/json",
-        include_str!("openapi.json"),
-    ))
+pub fn openapi(request: &hyper::HeaderMap) -> Response<Body> {
+    response::revalidated(request, "application/json", include_str!("openapi.json"))
 }
 
 async fn bearer<B>(state: &AppState, req: &Request<B>) -> Result<PortalUser, HttpError> {

@@ -188,6 +188,30 @@ impl Metrics {
     }
 }
 
+/// The store's commits as a histogram of their time (mostly the disk's sync), and the
+/// writes they made durable: a disk slowing down shows here before actions time out.
+pub fn write_commit_times(out: &mut String, totals: &crate::store::CommitTotals) {
+    let name = "widget_host_store_commit_duration_seconds";
+    let _ = writeln!(
+        out,
+        "# HELP {name} Time the store's writer took to commit a group of writes durably (mostly its fdatasync)."
+    );
+    let _ = writeln!(out, "# TYPE {name} histogram");
+    for (upper, n) in crate::store::COMMIT_BUCKETS.iter().zip(&totals.at_most) {
+        let _ = writeln!(out, "{name}_bucket{{le=\"{upper:?}\"}} {n}");
+    }
+    let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {}", totals.commits);
+    let _ = writeln!(out, "{name}_sum {}", totals.seconds);
+    let _ = writeln!(out, "{name}_count {}", totals.commits);
+    let name = "widget_host_store_committed_writes_total";
+    let _ = writeln!(
+        out,
+        "# HELP {name} Writes that went through a durable commit (each widget action or API change is one, whatever its rules decided); divided by the commits, how many a commit groups."
+    );
+    let _ = writeln!(out, "# TYPE {name} counter");
+    let _ = writeln!(out, "{name} {}", totals.writes);
+}
+
 /// A help text as the format asks: a backslash and a line break escaped, so that a
 /// text made with `format!` cannot end its line early.
 fn escaped_help(help: &str) -> String {

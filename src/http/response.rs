@@ -425,16 +425,59 @@ pub fn see_other(location: &str) -> Result<Response<Body>, HttpError> {
     Ok(response)
 }
 
-/// `response`, which a cache must check with the host before each use: an answer for
-/// everyone that changes without its address changing (the catalog at a descriptor's
-/// reload, the API document and WSDL at an upgrade). Without it, a proxy's default
-/// lifetime (Varnish keeps such an answer 120 s) serves the old one.
-pub fn revalidated(mut response: Response<Body>) -> Response<Body> {
-    response.headers_mut().insert(
+/// A 200 of `body`, which a cache must check with the host before each use: an answer
+/// for everyone that changes without its address changing (the catalog at a
+/// descriptor's reload, the API document and WSDL at an upgrade). Without it, a proxy's
+/// default lifetime (Varnish keeps such an answer 120 s) serves the old one.
+///
+/// Its entity tag is a digest of the bytes, so a check finds an unchanged answer
+/// without the host keeping versions: a request whose `If-None-Match` names it (or
+/// `*`) gets 304 with no body (RFC 9110, section 13.1.2), which a portal polling the
+/// catalog, or a browser reloading the demo's stylesheet, then does not download
+/// again.
+pub fn revalidated(
+    request: &hyper::HeaderMap,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response<Body> {
+    use sha2::Digest as _;
+    let body = body.into();
+    let digest = sha2::Sha256::digest(&body);
+    let mut tag = String::with_capacity(34);
+    tag.push('"');
+    for byte in &digest[..16] {
+        let _ = std::fmt::Write::write_fmt(&mut tag, format_args!("{byte:02x}"));
+    }
+    tag.push('"');
+    let mut response = if names_the_tag(request, &tag) {
+        let mut unchanged = Response::new(Body::default());
+        *unchanged.status_mut() = StatusCode::NOT_MODIFIED;
+        unchanged
+    } else {
+        bytes(StatusCode::OK, content_type, body)
+    };
+    let headers = response.headers_mut();
+    headers.insert(
         hyper::header::CACHE_CONTROL,
         HeaderValue::from_static("no-cache"),
     );
+    if let Ok(tag) = HeaderValue::from_str(&tag) {
+        headers.insert(hyper::header::ETAG, tag);
+    }
     response
+}
+
+/// Whether `If-None-Match` names `tag` or is `*`: every line of the field, as one
+/// comma-separated list, compared weakly (a `W/` before a tag is not part of it), as
+/// RFC 9110 asks of this field. A line that is not text names nothing.
+fn names_the_tag(request: &hyper::HeaderMap, tag: &str) -> bool {
+    request
+        .get_all(hyper::header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|line| line.to_str().ok())
+        .flat_map(|line| line.split(','))
+        .map(|item| item.trim())
+        .any(|item| item == "*" || item.strip_prefix("W/").unwrap_or(item) == tag)
 }
 
 pub fn bytes(
@@ -482,6 +525,60 @@ pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An answer for everyone carries a digest of its bytes as its entity tag, and a
+    /// request naming that tag, weakly or in a list or as `*`, gets 304 without the
+    /// bytes; a request naming another tag, or none, gets them.
+    #[tokio::test]
+    async fn a_revalidated_answer_is_unchanged_for_a_request_naming_its_tag() {
+        use http_body_util::BodyExt as _;
+        let asked = |lines: &[&[u8]]| {
+            let mut headers = hyper::HeaderMap::new();
+            for line in lines {
+                headers.append(
+                    hyper::header::IF_NONE_MATCH,
+                    HeaderValue::from_bytes(line).expect("header"),
+                );
+            }
+            revalidated(&headers, "text/css", "a { }")
+        };
+        let first = asked(&[]);
+        assert_eq!(first.status(), StatusCode::OK);
+        assert_eq!(first.headers()[hyper::header::CACHE_CONTROL], "no-cache");
+        let tag = first.headers()[hyper::header::ETAG]
+            .to_str()
+            .expect("text")
+            .to_owned();
+        assert_eq!(tag.len(), 34, "{tag}");
+        assert!(tag.starts_with('"') && tag.ends_with('"'), "{tag}");
+        let other = revalidated(&hyper::HeaderMap::new(), "text/css", "b { }");
+        assert_ne!(other.headers()[hyper::header::ETAG], tag.as_str());
+        let weak = format!("W/{tag}");
+        let listed = format!("\"x\", {tag}");
+        for lines in [
+            vec![tag.as_bytes()],
+            vec![weak.as_bytes()],
+            vec![listed.as_bytes()],
+            vec![b"\"x\"".as_slice(), tag.as_bytes()],
+            vec![b"*".as_slice()],
+        ] {
+            let answer = asked(&lines);
+            assert_eq!(answer.status(), StatusCode::NOT_MODIFIED, "{lines:?}");
+            assert_eq!(answer.headers()[hyper::header::ETAG], tag.as_str());
+            assert_eq!(answer.headers()[hyper::header::CACHE_CONTROL], "no-cache");
+            let body = answer.into_body().collect().await.expect("body").to_bytes();
+            assert!(body.is_empty());
+        }
+        // The same tag but for its last digit.
+        let last = if &tag[32..33] == "0" { "1" } else { "0" };
+        let stale = format!("{}{last}\"", &tag[..32]);
+        for lines in [vec![stale.as_bytes()], vec![b"\xff".as_slice()]] {
+            let answer = asked(&lines);
+            assert_eq!(answer.status(), StatusCode::OK, "{lines:?}");
+            let body = answer.into_body().collect().await.expect("body").to_bytes();
+            assert_eq!(body, "a { }");
+        }
+    }
 
     /// A redirect goes out with its `Location`, and one whose location could not be
     /// a header is a 500, never a 303 without one.

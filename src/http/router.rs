@@ -316,7 +316,7 @@ async fn dispatch(
         (&Method::GET, ["healthz"]) => ("/healthz", Ok(healthz(state.social.storage_failure()))),
         (&Method::GET, ["readyz"]) => ("/readyz", Ok(readyz(state))),
         (&Method::GET, ["metrics"]) => ("/metrics", Ok(metrics(state))),
-        (&Method::GET, ["widgets"]) => ("/widgets", Ok(widgets_catalog(state))),
+        (&Method::GET, ["widgets"]) => ("/widgets", Ok(widgets_catalog(state, &req))),
         (&Method::GET, ["widgets", id, "render"]) => (
             noted(seen, "/widgets/{portletId}/render"),
             widget_routes::render(state, req, id).await,
@@ -347,9 +347,11 @@ async fn dispatch(
             ("/demo/switch", Ok(demo::switch(&req)))
         }
         (&Method::GET, ["demo", "demo.css"]) if state.config.demo_on() => {
-            ("/demo/demo.css", Ok(demo::stylesheet()))
+            ("/demo/demo.css", Ok(demo::stylesheet(req.headers())))
         }
-        (&Method::GET, ["api", "openapi.json"]) => ("/api/openapi.json", Ok(api::openapi())),
+        (&Method::GET, ["api", "openapi.json"]) => {
+            ("/api/openapi.json", Ok(api::openapi(req.headers())))
+        }
         (&Method::GET, ["api", "users", id, "notifications"]) => (
             noted(seen, "/api/users/{id}/notifications"),
             api::notifications(state, req, id).await,
@@ -596,6 +598,19 @@ fn metrics_text(state: &AppState) -> String {
         ),
         held as u64,
     );
+    super::metrics::write_commit_times(&mut text, &state.social.commit_totals());
+    let waiting = state
+        .write_slot_count
+        .saturating_sub(state.write_slots.available_permits());
+    super::metrics::write_gauge(
+        &mut text,
+        "widget_host_writes_in_flight",
+        &format!(
+            "Writes (widget actions, API changes) waiting for the store's writer or its commit now (at most {}; more wait for a slot, and are answered busy if none comes free within the request timeout).",
+            state.write_slot_count
+        ),
+        waiting as u64,
+    );
     let keys = state.verifier.jwks_key_counts();
     if !keys.is_empty() {
         super::metrics::write_labelled_gauge(
@@ -609,11 +624,12 @@ fn metrics_text(state: &AppState) -> String {
     text
 }
 
-fn widgets_catalog(state: &AppState) -> Response<Body> {
-    response::revalidated(response::json(
-        StatusCode::OK,
-        &crate::descriptors::catalog_json(&state.catalog.current()),
-    ))
+fn widgets_catalog<B>(state: &AppState, req: &Request<B>) -> Response<Body> {
+    response::revalidated(
+        req.headers(),
+        "application/json",
+        crate::descriptors::catalog_json(&state.catalog.current()).to_string(),
+    )
 }
 
 #[cfg(test)]

@@ -21,11 +21,11 @@ use crate::wsrp::producer::transport_fault;
 
 pub fn wsdl<B>(state: &AppState, req: &Request<B>) -> Response<Body> {
     let base = host_base(&state.config, req.headers());
-    response::revalidated(response::bytes(
-        StatusCode::OK,
+    response::revalidated(
+        req.headers(),
         "text/xml; charset=utf-8",
         state.wsrp.wsdl(&base),
-    ))
+    )
 }
 
 pub async fn soap(

@@ -279,9 +279,9 @@ pub struct Request {
     pub window_state: WindowState,
     /// Liferay language id such as `en_US`, already negotiated.
     pub locale: String,
-    /// The BCP 47 tag the reader's dates are written in: `locale`'s language with the
-    /// region the reader asked for (`en-GB` while `locale` is `en_US`; see
-    /// [`crate::i18n::dates_tag`]).
+    /// The BCP 47 tag the reader's dates and numbers are written in: `locale`'s
+    /// language with the region the reader asked for (`en-GB` while `locale` is
+    /// `en_US`, `de-CH` while it is `de_DE`; see [`crate::i18n::dates_tag`]).
     pub dates_locale: String,
     pub viewer: Viewer,
     /// The action or resource name; `None` for render.

@@ -280,6 +280,11 @@ impl Social {
         self.store.recheck();
     }
 
+    /// How long the store's commits took, and what they wrote (see [`Store::commit_totals`]).
+    pub fn commit_totals(&self) -> crate::store::CommitTotals {
+        self.store.commit_totals()
+    }
+
     /// How many snapshots [`Self::read`] has begun: a render should add exactly one.
     pub fn snapshots_taken(&self) -> u64 {
         self.store.snapshots_taken()

@@ -7,6 +7,7 @@
 //! [`crate::social`] run over that interface, inside the writer's transaction.
 
 mod backup;
+mod commit_times;
 mod error;
 #[cfg(test)]
 pub(crate) mod flaky_disk;
@@ -25,6 +26,7 @@ pub use backup::{
     DbSummary, Restored, Stop, backup_file, backup_to, backup_until, forget_cached_pages,
     has_redb_signature, inspect_file, people_in_file, remove_stale_temporaries, restore_file,
 };
+pub use commit_times::{COMMIT_BUCKETS, CommitTotals};
 pub use error::StoreError;
 pub use folders::{create_folder, shared_mode};
 pub use graph::{Edge, Entry, Graph, RequestStatus, SocialRequest};

@@ -317,11 +317,21 @@ pub(crate) fn every_word_starts(folded_query: &str, words: &[&str]) -> bool {
 /// turn into their readings. Keywords holding an address (`@`) keep their dots.
 pub(crate) fn search_query(keywords: &str) -> Option<String> {
     // "@jsmith" is how people type a mention of a screen name, and no address
-    // starts with its `@`: the name is looked up.
-    // The full-width signs are what a Chinese or Japanese input method types.
-    let keywords = match keywords.trim_start().strip_prefix(['@', '＠', '﹫']) {
-        Some(rest) if !rest.contains('@') => rest,
-        _ => keywords,
+    // starts with its `@`: the name is looked up, wherever the mention stands
+    // ("Ann @jdoe"). A word with another sign inside is an address's, kept as typed.
+    let unmentioned: String;
+    let keywords = if keywords.contains(MENTION_SIGNS) {
+        unmentioned = keywords
+            .split_whitespace()
+            .map(|word| match word.strip_prefix(MENTION_SIGNS) {
+                Some(rest) if !rest.contains(MENTION_SIGNS) => rest,
+                _ => word,
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        &unmentioned
+    } else {
+        keywords
     };
     let address = keywords.contains('@');
     // Judged before folding, which spells symbols as letters ("©" as "(c)", "✓" as
@@ -379,6 +389,10 @@ pub(crate) fn search_query(keywords: &str) -> Option<String> {
     };
     folded.chars().any(char::is_alphanumeric).then_some(folded)
 }
+
+/// The signs a mention starts with: the full-width ones are what a Chinese or Japanese
+/// input method types.
+const MENTION_SIGNS: [char; 3] = ['@', '＠', '﹫'];
 
 /// The marks people type for an apostrophe in a name (O'Brien, O’Brien, Hawaiʻi).
 fn is_apostrophe_mark(c: char) -> bool {
@@ -665,6 +679,13 @@ mod tests {
         assert_eq!(search_query("＠jsmith").as_deref(), Some("jsmith"));
         assert_eq!(search_query(" @j.smith").as_deref(), Some("j.smith"));
         assert_eq!(search_query("@a@b.c").as_deref(), Some("@a@b.c"));
+        // Wherever it stands, beside a name or another mention.
+        assert_eq!(search_query("Ann @jdoe").as_deref(), Some("ann jdoe"));
+        assert_eq!(search_query("@ann ＠jdoe").as_deref(), Some("ann jdoe"));
+        assert_eq!(
+            search_query("@jdoe ann@acme.test").as_deref(),
+            Some("jdoe ann@acme.test")
+        );
         // A word of symbols beside others is left out, not spelt as letters.
         assert_eq!(search_query("Smith ©").as_deref(), Some("smith"));
         assert_eq!(search_query("✓ anna 🌸").as_deref(), Some("anna"));

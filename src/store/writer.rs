@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use redb::{Database, Durability, ReadableDatabase};
 
+use super::commit_times::{CommitTimes, CommitTotals};
 use super::reader::{ReadTotals, Snapshot};
 use super::tables::{RESORT_STEP, Tables, USERID_RESORT, prepare};
 use super::{Reader, StoreError, UserId};
@@ -168,6 +169,8 @@ pub struct Store {
     /// The first I/O failure of the database file, once one happened: see
     /// [`Self::storage_failure`].
     failure: Arc<OnceLock<String>>,
+    /// How long the writer's commits took, for `/metrics`.
+    commit_times: Arc<CommitTimes>,
     /// When the store was opened, and when [`Self::claim_recheck`] last claimed a
     /// recheck (milliseconds after that, plus one; 0 for never).
     opened: std::time::Instant,
@@ -340,6 +343,8 @@ impl Store {
         let ended = Arc::clone(&shared);
         let failure = Arc::new(OnceLock::new());
         let noted = Arc::clone(&failure);
+        let commit_times = Arc::new(CommitTimes::default());
+        let timed = Arc::clone(&commit_times);
         // Answering a caller wakes its thread, a system call each: about a quarter of
         // the writer's time when it answered a batch's fifty callers itself. A second
         // thread answers them while the writer already runs the next batch.
@@ -354,7 +359,11 @@ impl Store {
             .map_err(|e| StoreError::Db(redb::Error::Io(e)))?;
         let thread = thread::Builder::new()
             .name(WRITER_THREAD.into())
-            .spawn(move || run_writer(&writer_db, &queue, &answers, options, &noted, &ended))
+            .spawn(move || {
+                run_writer(
+                    &writer_db, &queue, &answers, options, &noted, &ended, &timed,
+                )
+            })
             .map_err(|e| StoreError::Db(redb::Error::Io(e)))?;
         Ok(Self {
             db,
@@ -367,6 +376,7 @@ impl Store {
             read_totals: Arc::default(),
             shared,
             failure,
+            commit_times,
             opened: std::time::Instant::now(),
             rechecked_at: Arc::new(AtomicU64::new(0)),
         })
@@ -439,6 +449,11 @@ impl Store {
             e
         })?;
         Ok(Reader::of(snap))
+    }
+
+    /// How long the commits since the store was opened took, and what they wrote.
+    pub fn commit_totals(&self) -> CommitTotals {
+        self.commit_times.totals()
     }
 
     /// How many readers [`Self::read`] has made since the store was opened.
@@ -592,6 +607,7 @@ fn run_writer(
     options: StoreOptions,
     failure: &OnceLock<String>,
     shared: &SharedSnapshot,
+    times: &CommitTimes,
 ) {
     // A rename's rows left to move (see `resort.rs`) move in steps of their own,
     // one after each batch while actions keep coming, back to back when none do.
@@ -656,7 +672,7 @@ fn run_writer(
         // failure: the batch's callers, whose answers went with it, and every later
         // one are told the writer failed them, and `/healthz` asks for a restart.
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            run_batch(db, batch, &mut late, failure, shared)
+            run_batch(db, batch, &mut late, failure, shared, times)
         }));
         // `run_batch` noted the failure as it unwound, and ended the shared snapshot
         // (the commit may have landed) before its callers heard of it.
@@ -858,6 +874,7 @@ fn run_batch(
     late: &mut dyn Iterator<Item = Job>,
     failure: &OnceLock<String>,
     shared: &SharedSnapshot,
+    times: &CommitTimes,
 ) -> BatchResult {
     let mut ran: Vec<Job> = Vec::with_capacity(batch.len());
     let mut jobs = batch.into_iter().chain(std::iter::from_fn(|| late.next()));
@@ -923,6 +940,9 @@ fn run_batch(
     let began = Instant::now();
     let commit = txn.commit().map_err(StoreError::from);
     let took = began.elapsed();
+    if commit.is_ok() {
+        times.record(took, ran.len());
+    }
     if took >= SLOW_COMMIT {
         say_slow_commit(&SLOW_COMMITS, took, ran.len());
     }
@@ -1199,6 +1219,25 @@ mod tests {
         assert_eq!(settled_following(&store, &last), ["Mori", "Zorn"]);
     }
 
+    /// Each commit counts once in `/metrics`' figures, with the writes it made durable;
+    /// a write refused (rolled back) counts in neither.
+    #[test]
+    fn commits_are_counted_with_their_writes() {
+        let store = Store::in_memory().expect("store");
+        // Opening migrates and commits; what follows counts from there.
+        let before = store.commit_totals();
+        store
+            .write(|t| t.put_registration("r", b"1"))
+            .expect("write");
+        let refused =
+            store.write(|_| -> Result<(), StoreError> { Err(StoreError::Refused("no".into())) });
+        assert!(refused.is_err());
+        let after = store.commit_totals();
+        assert_eq!(after.commits - before.commits, 1);
+        assert_eq!(after.writes - before.writes, 1);
+        assert_eq!(after.at_most.last(), Some(&after.commits));
+    }
+
     /// A first start on a full disk (the file sized, its header refused) leaves the
     /// file empty, and the start after the room was made makes the database in it.
     #[test]
@@ -1286,6 +1325,7 @@ mod tests {
             })
         };
         let failure = OnceLock::new();
+        let times = CommitTimes::default();
         let commit = |jobs: Vec<Job>| {
             let ran = run_batch(
                 &db,
@@ -1293,6 +1333,7 @@ mod tests {
                 &mut std::iter::empty(),
                 &failure,
                 &SharedSnapshot::default(),
+                &times,
             );
             assert!(matches!(ran, BatchResult::Committed(_, Ok(()), _)));
         };
@@ -1309,6 +1350,16 @@ mod tests {
             "{said}"
         );
         assert!(said.contains("writes=2"), "{said}");
+        // `/metrics` has both commits and their three writes, the slow one in no
+        // bucket of a second or less.
+        let totals = times.totals();
+        assert_eq!((totals.commits, totals.writes), (2, 3));
+        let second = crate::store::COMMIT_BUCKETS
+            .iter()
+            .position(|upper| *upper == 1.0)
+            .expect("a bucket of a second");
+        assert_eq!(totals.at_most[second], 1);
+        assert!(totals.seconds >= 1.1, "{}", totals.seconds);
         // Said once a while, however often it happens.
         let throttle = crate::throttle::Throttle::new();
         let ((), said) = crate::captured_log::CapturedLog::during(|| {
@@ -1342,6 +1393,7 @@ mod tests {
             &mut std::iter::empty(),
             &failure,
             &SharedSnapshot::default(),
+            &CommitTimes::default(),
         );
         let BatchResult::RolledBack(_, e, _) = ran else {
             panic!("the batch was not rolled back");
