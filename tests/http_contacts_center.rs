@@ -1333,6 +1333,18 @@ async fn metrics_count_the_commits_that_actions_wait_for() {
         read(&after, commits)
     );
     assert_eq!(read(&after, "widget_host_writes_in_flight"), 0.0, "{after}");
+    // The disk's figures, and nothing failed.
+    assert_eq!(read(&after, "widget_host_storage_failed"), 0.0, "{after}");
+    assert_eq!(
+        read(&after, "widget_host_descriptor_problems"),
+        0.0,
+        "{after}"
+    );
+    let file = std::fs::metadata(server.dir.path().join("data/widget-host.redb"))
+        .expect("the database file")
+        .len();
+    assert_eq!(read(&after, "widget_host_database_file_bytes"), file as f64);
+    assert!(read(&after, "widget_host_database_disk_free_bytes") > 0.0);
     server.stop().await;
 }
 

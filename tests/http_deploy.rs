@@ -229,6 +229,9 @@ async fn a_descriptors_dir_that_cannot_be_waited_for_is_listed_as_a_problem() {
     let ready = readyz(&server).await;
     let problems = ready["descriptorProblems"].as_array().expect("problems");
     assert_eq!(problems.len(), 1, "{ready}");
+    // Counted in /metrics, where an alert can watch it.
+    let metrics = common::exposition(&common::metrics_text(&server).await);
+    assert_eq!(metrics["widget_host_descriptor_problems"], 1.0);
     assert!(
         problems[0]["message"]
             .as_str()

@@ -400,13 +400,13 @@ fn backup_shortfall(database: u64, free: u64) -> Option<u64> {
 /// Linux, where the host takes no system crate, unknown: the backup is not refused
 /// for space, and a full disk fails it as it writes, leaving the live file as it was.
 #[cfg(target_os = "linux")]
-fn free_bytes(path: &std::path::Path) -> Option<u64> {
+pub(super) fn free_bytes(path: &std::path::Path) -> Option<u64> {
     let stat = rustix::fs::statvfs(path).ok()?;
     Some(stat.f_bavail.saturating_mul(stat.f_frsize))
 }
 
 #[cfg(not(target_os = "linux"))]
-fn free_bytes(_path: &std::path::Path) -> Option<u64> {
+pub(super) fn free_bytes(_path: &std::path::Path) -> Option<u64> {
     None
 }
 

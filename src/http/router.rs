@@ -315,7 +315,7 @@ async fn dispatch(
     match (&method, segments) {
         (&Method::GET, ["healthz"]) => ("/healthz", Ok(healthz(state.social.storage_failure()))),
         (&Method::GET, ["readyz"]) => ("/readyz", Ok(readyz(state))),
-        (&Method::GET, ["metrics"]) => ("/metrics", Ok(metrics(state))),
+        (&Method::GET, ["metrics"]) => ("/metrics", Ok(metrics(state).await)),
         (&Method::GET, ["widgets"]) => ("/widgets", Ok(widgets_catalog(state, &req))),
         (&Method::GET, ["widgets", id, "render"]) => (
             noted(seen, "/widgets/{portletId}/render"),
@@ -460,7 +460,9 @@ pub(super) fn past_the_limit<B>(state: &AppState, req: &Request<B>) -> Response<
     let mut answer = not_stored(match (req.method(), req.uri().path()) {
         (&Method::GET | &Method::HEAD, "/healthz") => healthz(state.social.storage_failure()),
         (&Method::GET | &Method::HEAD, "/readyz") => readyz(state),
-        (&Method::GET | &Method::HEAD, "/metrics") => metrics(state),
+        // Without the figures read from the disk: no blocking work for a connection
+        // the host has no room for.
+        (&Method::GET | &Method::HEAD, "/metrics") => metrics_answer(state, (None, None)),
         // A preflight costs nothing to answer, and without its answer the browser
         // never sends the call, whose 503 the script could then read.
         (&Method::OPTIONS, path) if path.starts_with("/widgets/") || path.starts_with("/api/") => {
@@ -578,17 +580,38 @@ fn readiness(
 }
 
 /// `/metrics`: the counters of requests and connections, and the gauges of what the
-/// host holds now.
-fn metrics(state: &AppState) -> Response<Body> {
+/// host holds now. The database file's size and its disk's free space are read on the
+/// blocking pool: a file system that stalls (a network volume) must not stall a
+/// runtime thread, and a scrape that finds them unreadable leaves them out.
+async fn metrics(state: &AppState) -> Response<Body> {
+    let database = state.config.database_path();
+    let on_disk = tokio::task::spawn_blocking(move || {
+        let size = std::fs::metadata(&database).map(|m| m.len()).ok();
+        let free = database.parent().and_then(super::api::free_bytes);
+        (size, free)
+    })
+    .await
+    .unwrap_or_default();
+    metrics_answer(state, on_disk)
+}
+
+/// `/metrics`' answer, the database file's size and free space as given.
+fn metrics_answer(state: &AppState, on_disk: (Option<u64>, Option<u64>)) -> Response<Body> {
     response::bytes(
         StatusCode::OK,
         "text/plain; version=0.0.4; charset=utf-8",
-        metrics_text(state),
+        metrics_text(state, on_disk),
     )
 }
 
-fn metrics_text(state: &AppState) -> String {
+fn metrics_text(state: &AppState, (size, free): (Option<u64>, Option<u64>)) -> String {
     let mut text = state.metrics.render(state.social.snapshots_taken());
+    write_health(
+        &mut text,
+        state.social.storage_failure().is_some(),
+        state.catalog.current().problems.len(),
+        (size, free),
+    );
     let held = WSRP_BYTES_IN_FLIGHT.saturating_sub(state.wsrp_bytes.available_permits());
     super::metrics::write_gauge(
         &mut text,
@@ -624,6 +647,45 @@ fn metrics_text(state: &AppState) -> String {
     text
 }
 
+/// The gauges an operator alerts on besides the counters: a failed database file, the
+/// file's size and its disk's free space (each left out when it could not be read),
+/// and the descriptors' problems.
+fn write_health(
+    out: &mut String,
+    storage_failed: bool,
+    descriptor_problems: usize,
+    (size, free): (Option<u64>, Option<u64>),
+) {
+    super::metrics::write_gauge(
+        out,
+        "widget_host_storage_failed",
+        "1 once the database file failed an I/O operation (a full disk, a failing device): the host takes no writes until restarted, and /healthz answers 503.",
+        u64::from(storage_failed),
+    );
+    if let Some(size) = size {
+        super::metrics::write_gauge(
+            out,
+            "widget_host_database_file_bytes",
+            "Size of the database file on disk.",
+            size,
+        );
+    }
+    if let Some(free) = free {
+        super::metrics::write_gauge(
+            out,
+            "widget_host_database_disk_free_bytes",
+            "Bytes the host may still write on the database file's file system: at none, commits fail and the host stops taking writes.",
+            free,
+        );
+    }
+    super::metrics::write_gauge(
+        out,
+        "widget_host_descriptor_problems",
+        "Problems found in the deployed descriptors at their last load (each listed in /readyz): a widget they name may be missing or changed.",
+        descriptor_problems as u64,
+    );
+}
+
 fn widgets_catalog<B>(state: &AppState, req: &Request<B>) -> Response<Body> {
     response::revalidated(
         req.headers(),
@@ -635,6 +697,38 @@ fn widgets_catalog<B>(state: &AppState, req: &Request<B>) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The health gauges say a failed file as 1, and leave out a figure the disk
+    /// did not give.
+    #[test]
+    fn health_gauges_say_what_was_read() {
+        let mut failed = String::new();
+        write_health(&mut failed, true, 2, (Some(4096), None));
+        assert!(
+            failed.contains("\nwidget_host_storage_failed 1\n"),
+            "{failed}"
+        );
+        assert!(
+            failed.contains("\nwidget_host_descriptor_problems 2\n"),
+            "{failed}"
+        );
+        assert!(
+            failed.contains("\nwidget_host_database_file_bytes 4096\n"),
+            "{failed}"
+        );
+        assert!(!failed.contains("free_bytes"), "{failed}");
+        let mut healthy = String::new();
+        write_health(&mut healthy, false, 0, (None, Some(7)));
+        assert!(
+            healthy.contains("\nwidget_host_storage_failed 0\n"),
+            "{healthy}"
+        );
+        assert!(
+            healthy.contains("\nwidget_host_database_disk_free_bytes 7\n"),
+            "{healthy}"
+        );
+        assert!(!healthy.contains("file_bytes"), "{healthy}");
+    }
 
     /// A handler that panics, at once or after waiting, comes back as `None` (the
     /// request's 500), and one that answers comes back with its answer.

@@ -684,6 +684,7 @@ fn authenticate(
     state
         .p_auth
         .verify(mac, &binding)
+        .inspect_err(|error| say_p_auth_refused(&MISMATCHED_P_AUTH, error, consumer))
         .map_err(|error| match error {
             // A form the host issued, left open past its expiry (a tab kept overnight):
             // a person's browser goes back to the page, which renders fresh forms and
@@ -1085,6 +1086,31 @@ fn localized_in(
     response::localized(state.languages, locale, status, key)
 }
 
+/// The log's line for `p_auth` tokens whose signature does not match.
+static MISMATCHED_P_AUTH: crate::throttle::Throttle = crate::throttle::Throttle::new();
+
+/// A form's or link's `p_auth` refused. One that expired is a page left open (a tab
+/// kept overnight), which the person is sent back from: `debug`. One whose signature
+/// does not match was issued under another host key (the database restored from
+/// another host's backup, or hosts behind one balancer each with its own file) or was
+/// altered: every form open on the portal's pages then fails, and the administrator
+/// hears why at `warn`, once per 10 s, with the consumer it named (a configured id,
+/// checked before the signature). The person's id is not logged: it may be an address.
+fn say_p_auth_refused(throttle: &crate::throttle::Throttle, error: &AuthError, consumer: &str) {
+    if matches!(error, AuthError::Expired | AuthError::Malformed(_)) {
+        tracing::debug!(%consumer, error = %error, "a p_auth token was refused");
+        return;
+    }
+    match throttle.admit() {
+        Some(unlogged) => tracing::warn!(
+            %consumer,
+            unlogged,
+            "a form's or link's p_auth token was refused: its signature does not match (issued under another host key, as by a host whose database was restored from another's backup or another host behind the same balancer, or altered); people must reload their pages (one such line per 10 s; `unlogged` counts those left out)"
+        ),
+        None => tracing::debug!(%consumer, "a p_auth token's signature does not match"),
+    }
+}
+
 /// A portal's bearer token refused: the answer says only "sign in again", so the cause
 /// (an unknown issuer, a wrong secret or audience, an expired token) goes to the log,
 /// where an administrator wiring a portal looks, at most one line per 10 s.
@@ -1105,6 +1131,26 @@ pub(crate) fn log_bearer_refusal(error: &AuthError) {
 #[cfg(test)]
 mod tests {
     use super::page_origin;
+
+    /// A `p_auth` whose signature does not match is a `warn` line naming its
+    /// consumer, once a while however many come; an expired one is no such line.
+    #[test]
+    fn a_mismatched_p_auth_is_said_once_a_while_and_an_expired_one_not() {
+        use super::{AuthError, say_p_auth_refused};
+        let throttle = crate::throttle::Throttle::new();
+        let ((), expired) = crate::captured_log::CapturedLog::during(|| {
+            say_p_auth_refused(&throttle, &AuthError::Expired, "portal");
+        });
+        assert!(!expired.contains("WARN"), "{expired}");
+        let ((), said) = crate::captured_log::CapturedLog::during(|| {
+            for _ in 0..3 {
+                say_p_auth_refused(&throttle, &AuthError::InvalidSignature, "portal");
+            }
+        });
+        assert_eq!(said.matches("WARN").count(), 1, "{said}");
+        assert!(said.contains("signature does not match"), "{said}");
+        assert!(said.contains("consumer=portal"), "{said}");
+    }
 
     /// The log names a passed-over page by its origin, as `allowed_origins` is
     /// written, and never its path; or says what kind of URL it was not.
