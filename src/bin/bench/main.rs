@@ -243,35 +243,26 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
         step(&format!("concurrency {c}"));
         let base = measured(&baseline, Workload::baseline(), c, point, 1).await;
         let page = measured(&page_baseline, Workload::baseline(), c, point, 1).await;
-        f.points
-            .push(Point::new(c, "baseline-page", page.0).with_server_cpu(page.1));
+        f.points.push(page.point(c, "baseline-page"));
         for kind in [Kind::Home, Kind::Filter, Kind::Search, Kind::Detail] {
             let s = measured(&host, Workload::only(&mix, kind), c, point, 2).await;
             rss.sample();
-            f.points
-                .push(Point::new(c, kind.label(), s.0).with_server_cpu(s.1));
+            f.points.push(s.point(c, kind.label()));
         }
         let s = measured(&host, Workload::mixed(&mix), c, point, 3).await;
         rss.sample();
-        f.points
-            .push(Point::new(c, "mix", s.0).with_server_cpu(s.1));
+        f.points.push(s.point(c, "mix"));
         // The 2 KB baseline again after the host's points, both runs as one: every
         // ratio divides by it, and on a shared machine one run's rate moves with
         // whatever else runs then (70,841 to 117,763 requests/s at 64 connections
         // in three full runs of one day).
         let again = measured(&baseline, Workload::baseline(), c, point, 5).await;
-        let cpu = base.1.zip(again.1).map(|(a, b)| a + b);
-        f.points
-            .push(Point::new(c, "baseline", base.0.joined(again.0)).with_server_cpu(cpu));
+        f.points.push(base.joined(again).point(c, "baseline"));
     }
     step("actions only, 64 connections");
     let (s, writer) = writer_measured(&host, Workload::only(&mix, Kind::Action), point, 4).await;
     rss.sample();
-    f.points.push(
-        Point::new(64, "actions", s.0)
-            .with_server_cpu(s.1)
-            .with_writer(writer),
-    );
+    f.points.push(s.point(64, "actions").with_writer(writer));
     // Every ratio divides by a baseline: one that died would make any host look fast.
     for (name, server) in [
         ("host", &mut host),
@@ -308,11 +299,8 @@ async fn bench(mode: Mode) -> Result<Figures, Error> {
     // gets the mix first, so neither meets them on cold caches.
     load::run(single.addr, Workload::mixed(&mix), 64, point * 2, 6).await;
     let (s, writer) = writer_measured(&single, Workload::only(&mix, Kind::Action), point, 5).await;
-    f.points.push(
-        Point::new(64, "actions-single", s.0)
-            .with_server_cpu(s.1)
-            .with_writer(writer),
-    );
+    f.points
+        .push(s.point(64, "actions-single").with_writer(writer));
     if let Some(status) = single.exited()? {
         return Err(format!("the one-commit host ended during its point ({status})").into());
     }
@@ -404,7 +392,7 @@ async fn measured(
     concurrency: usize,
     duration: Duration,
     seed: u64,
-) -> (Samples, Option<Duration>) {
+) -> Measured {
     warm_up(server, &requests, concurrency, seed).await;
     measure(server, requests, concurrency, duration, seed).await
 }
@@ -427,6 +415,32 @@ async fn warm_up(
     .await;
 }
 
+/// What one run of a workload measured: its samples, and the CPU time the server's
+/// process and the bench's own (the load generator) used during it.
+struct Measured {
+    samples: Samples,
+    server_cpu: Option<Duration>,
+    client_cpu: Option<Duration>,
+}
+
+impl Measured {
+    /// Two runs of one workload as one (see [`Samples::joined`]).
+    fn joined(self, other: Measured) -> Measured {
+        let sum = |a: Option<Duration>, b: Option<Duration>| a.zip(b).map(|(a, b)| a + b);
+        Measured {
+            samples: self.samples.joined(other.samples),
+            server_cpu: sum(self.server_cpu, other.server_cpu),
+            client_cpu: sum(self.client_cpu, other.client_cpu),
+        }
+    }
+
+    fn point(self, concurrency: usize, workload: &'static str) -> Point {
+        Point::new(concurrency, workload, self.samples)
+            .with_server_cpu(self.server_cpu)
+            .with_client_cpu(self.client_cpu)
+    }
+}
+
 /// [`measured`] without its warm-up.
 async fn measure(
     server: &Server,
@@ -434,14 +448,20 @@ async fn measure(
     concurrency: usize,
     duration: Duration,
     seed: u64,
-) -> (Samples, Option<Duration>) {
-    let before = server.cpu_time();
+) -> Measured {
+    // The bench process is the load generator while a point runs (the memory
+    // sampler's reads of `/proc` every 100 ms are all else it does).
+    let own = || serve::cpu_time(std::process::id());
+    let (before, own_before) = (server.cpu_time(), own());
     let samples = load::run(server.addr, requests, concurrency, duration, seed).await;
-    let used = server
-        .cpu_time()
-        .zip(before)
-        .map(|(a, b)| a.saturating_sub(b));
-    (samples, used)
+    let since = |after: Option<Duration>, before: Option<Duration>| {
+        after.zip(before).map(|(a, b)| a.saturating_sub(b))
+    };
+    Measured {
+        samples,
+        server_cpu: since(server.cpu_time(), before),
+        client_cpu: since(own(), own_before),
+    }
 }
 
 /// An action point at 64 connections ([`measured`]), with what the host's store
@@ -451,7 +471,7 @@ async fn writer_measured(
     requests: Arc<dyn load::Requests>,
     duration: Duration,
     seed: u64,
-) -> ((Samples, Option<Duration>), Option<WriterLoad>) {
+) -> (Measured, Option<WriterLoad>) {
     // Read after the warm-up, as the host's CPU is: the writer's time and bytes
     // divide by the measured actions alone.
     warm_up(host, &requests, 64, seed).await;

@@ -19,6 +19,9 @@ pub struct Point {
     pub samples: Samples,
     /// CPU time the server's process used during the point (all its threads).
     pub server_cpu: Option<Duration>,
+    /// CPU time the bench's own process, the load generator, used during the point:
+    /// what it took of the CPUs the server shares.
+    pub client_cpu: Option<Duration>,
     /// What the host's store writer did during an action point.
     pub writer: Option<WriterLoad>,
 }
@@ -50,6 +53,7 @@ impl Point {
             workload,
             samples,
             server_cpu: None,
+            client_cpu: None,
             writer: None,
         }
     }
@@ -86,11 +90,26 @@ impl Point {
         }
     }
 
+    pub fn with_client_cpu(self, cpu: Option<Duration>) -> Self {
+        Self {
+            client_cpu: cpu,
+            ..self
+        }
+    }
+
     /// The server's CPU time per answer served, in µs: what a request costs the
     /// server, whatever the other processes on the machine took.
     pub fn server_cpu_us(&self) -> Option<f64> {
+        self.per_answer_us(self.server_cpu?)
+    }
+
+    /// The load generator's CPU time per answer served, in µs.
+    pub fn client_cpu_us(&self) -> Option<f64> {
+        self.per_answer_us(self.client_cpu?)
+    }
+
+    fn per_answer_us(&self, cpu: Duration) -> Option<f64> {
         let served = self.samples.served();
-        let cpu = self.server_cpu?;
         (served > 0).then(|| cpu.as_secs_f64() * 1e6 / served as f64)
     }
 }
@@ -557,7 +576,7 @@ pub fn table(f: &Figures) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "| view | conc. | req/s | p50 ms | p99 ms | vs hyper | server CPU µs/req | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|"
+        "| view | conc. | req/s | p50 ms | p99 ms | vs hyper | server CPU µs/req | load generator CPU µs/req | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     let order = [
         "baseline",
@@ -577,7 +596,7 @@ pub fn table(f: &Figures) -> String {
             let base = f.baseline(p.concurrency);
             let _ = writeln!(
                 t,
-                "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} |",
+                "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} | {} |",
                 match w {
                     "baseline" => Kind::Baseline.label(),
                     "baseline-page" => &page_label,
@@ -595,6 +614,8 @@ pub fn table(f: &Figures) -> String {
                     |b| format!("{:.0}%", 100.0 * s.per_sec / b)
                 ),
                 p.server_cpu_us()
+                    .map_or_else(|| "n/a".to_owned(), |us| format!("{us:.1}")),
+                p.client_cpu_us()
                     .map_or_else(|| "n/a".to_owned(), |us| format!("{us:.1}")),
                 p.samples.errors_label()
             );
@@ -814,6 +835,15 @@ fn limits(f: &Figures) -> String {
     let http_actions = rate("actions");
     let cpu = |w: &str| f.point(64, w).and_then(Point::server_cpu_us);
     let micros = |us: f64| format!("{us:.1}");
+    let percent = |share: f64| format!("{:.0}%", 100.0 * share);
+    // The load generator's CPU per answer, and its share of its own and the server's.
+    let client = |w: &str| f.point(64, w).and_then(Point::client_cpu_us);
+    let client_share = |w: &str| {
+        client(w)
+            .zip(cpu(w))
+            .filter(|(c, s)| c + s > 0.0)
+            .map(|(c, s)| c / (c + s))
+    };
     // The baseline's CPU per answer over a view's: the ratio by the servers' own work.
     let by_cpu = |w: &str| {
         cpu("baseline")
@@ -859,6 +889,18 @@ fn limits(f: &Figures) -> String {
         ("{home_cpu}", cpu("home").map_or_else(na, micros)),
         ("{base_cpu}", cpu("baseline").map_or_else(na, micros)),
         ("{home_cpu_pct}", by_cpu("home")),
+        ("{base_client}", client("baseline").map_or_else(na, micros)),
+        ("{home_client}", client("home").map_or_else(na, micros)),
+        ("{base_client_share}", client_share("baseline").map_or_else(na, percent)),
+        ("{home_client_share}", client_share("home").map_or_else(na, percent)),
+        ("{client_verdict}", {
+            match client_share("baseline").zip(client_share("home")) {
+                Some((base, home)) if base > home => "It took the larger share of the CPUs from the baseline, so the ratios of requests per second flatter the host rather than understate it.",
+                Some(_) => "It took the larger share of the CPUs from the host, so the ratios of requests per second understate the host somewhat.",
+                None => "Which of the two it took more from was not measured in this run.",
+            }
+            .to_owned()
+        }),
         ("{filter_cpu_pct}", by_cpu("filter")),
         ("{search_cpu_pct}", by_cpu("search")),
         ("{page_cpu}", cpu("baseline-page").map_or_else(na, micros)),
@@ -991,10 +1033,11 @@ const LIMITS: &str = "
   with the server it drives, and p99s at 16+ connections are mostly queueing behind CPU.
   Host and baseline are driven the same way by the same out-of-process client. It
   does more for each of the host's requests (a token, an answer of about {page_kb} KB,
-  not 2 KB), but it sends the baseline many times as many, so in all it most likely
-  takes more of the shared CPUs from the baseline than from the host: the ratios of
-  requests per second flatter the host rather than understate it (an earlier note
-  here said the opposite). The server's own CPU time per answer, which the sharing
+  not 2 KB), but it sends the baseline many times as many; the table's last CPU
+  column is its own CPU time per answer. At 64 connections it spent {base_client} µs
+  on each 2 KB answer, {base_client_share} of what it and the baseline spent
+  together, and {home_client} µs on each home render, {home_client_share} of what it
+  and the host spent. {client_verdict} The server's own CPU time per answer, which the sharing
   moves less, gives lower ratios: at 64 connections a 2 KB answer cost the baseline
   {base_cpu} µs, so home is {home_cpu_pct} of it ({home_cpu} µs a render), filter
   {filter_cpu_pct} and search {search_cpu_pct}. The second baseline measures how much
@@ -1999,6 +2042,8 @@ mod tests {
         // 10 ms of the baseline's CPU over 1,000 answers, 37.5 ms of the host's over 250.
         f.points[0].server_cpu = Some(Duration::from_millis(10));
         f.points[1].server_cpu = Some(Duration::from_micros(37_500));
+        // And 20 ms of the load generator's over the host's 250.
+        f.points[1].client_cpu = Some(Duration::from_millis(20));
         let home = &mut f.points[1].samples;
         home.errors = 2;
         home.error_statuses.insert(409, 2);
@@ -2010,18 +2055,18 @@ mod tests {
         ));
         let t = table(&f);
         assert!(
-            t.contains("| hyper 2 KB | 64 | 1000 | 1.00 | 1.00 | 100% | 10.0 | 0 |"),
+            t.contains("| hyper 2 KB | 64 | 1000 | 1.00 | 1.00 | 100% | 10.0 | n/a | 0 |"),
             "{t}"
         );
         // The page-sized baseline comes right after the 2 KB one, as a ratio to it.
         assert!(
             t.contains(
-                "| hyper 2 KB | 64 | 1000 | 1.00 | 1.00 | 100% | 10.0 | 0 |\n| hyper 24.4 KB (a home page) | 64 | 400 | 2.00 | 2.00 | 40% | n/a | 0 |\n| home |"
+                "| hyper 2 KB | 64 | 1000 | 1.00 | 1.00 | 100% | 10.0 | n/a | 0 |\n| hyper 24.4 KB (a home page) | 64 | 400 | 2.00 | 2.00 | 40% | n/a | n/a | 0 |\n| home |"
             ),
             "{t}"
         );
         assert!(
-            t.contains("| home | 64 | 250 | 9.00 | 9.00 | 25% | 150.0 | 2 (409: 2) |"),
+            t.contains("| home | 64 | 250 | 9.00 | 9.00 | 25% | 150.0 | 80.0 | 2 (409: 2) |"),
             "{t}"
         );
         assert!(
@@ -2035,7 +2080,7 @@ mod tests {
             .push(Point::new(64, "actions", samples(Kind::Action, 300, 4)));
         let t = table(&f);
         assert!(
-            t.contains("| actions | 64 | 300 | 4.00 | 4.00 | n/a | n/a | 0 |"),
+            t.contains("| actions | 64 | 300 | 4.00 | 4.00 | n/a | n/a | n/a | 0 |"),
             "{t}"
         );
         let export = |connections, times: &[u64], bytes| Export {
@@ -2169,12 +2214,43 @@ mod tests {
                 .expect("the point");
             p.server_cpu = Some(Duration::from_micros(cpu_us));
         }
+        // The load generator's: 10 µs a baseline answer, 50 µs a home render.
+        for (workload, cpu_us) in [("baseline", 10_000), ("home", 12_500)] {
+            let p = f
+                .points
+                .iter_mut()
+                .find(|p| p.workload == workload && p.concurrency == 64)
+                .expect("the point");
+            p.client_cpu = Some(Duration::from_micros(cpu_us));
+        }
         let text = limits(&f);
         assert!(
             text.contains(
                 "15.0 µs, so home is 10% of it (150.0 µs a render), filter\n  5% and search 5%"
             ),
             "{text}"
+        );
+        assert!(
+            text.contains("it spent 10.0 µs\n  on each 2 KB answer, 40% of what it and the baseline spent\n  together, and 50.0 µs on each home render, 25% of what it\n  and the host spent. It took the larger share of the CPUs from the baseline,"),
+            "{text}"
+        );
+        // A load generator that takes the larger share from the host is said so.
+        let mut heavier = figures(250, 9, 150, 150);
+        for (workload, server_us, client_us) in
+            [("baseline", 15_000, 10_000), ("home", 37_500, 50_000)]
+        {
+            let p = heavier
+                .points
+                .iter_mut()
+                .find(|p| p.workload == workload && p.concurrency == 64)
+                .expect("the point");
+            p.server_cpu = Some(Duration::from_micros(server_us));
+            p.client_cpu = Some(Duration::from_micros(client_us));
+        }
+        assert!(
+            limits(&heavier).contains("57% of what it\n  and the host spent. It took the larger share of the CPUs from the host"),
+            "{}",
+            limits(&heavier)
         );
         // Every mark is filled in.
         assert!(
