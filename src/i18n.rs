@@ -259,22 +259,14 @@ pub fn is_bidi_control(c: char) -> bool {
 /// but `12.345`.
 ///
 /// Where a region writes numbers otherwise than its language's first country, the
-/// region's way: a reader in Zürich reads `12’345`, in Mexico City `12,345`, in Lisbon
-/// `1234` and `12 345` (a no-break space), in Delhi `1,23,456` (groups of two after
-/// the first three). Other regions take their language's.
+/// region's way ([`grouping`]): a reader in Zürich reads `12'345`, in Mexico City
+/// `12,345`, in Lisbon `1234` and `12 345` (a no-break space), in Delhi `1,23,456`
+/// (groups of two after the first three).
 pub fn number(locale: &str, n: u64) -> String {
     let mut parts = locale.split(['_', '-']);
     let language = parts.next().unwrap_or("");
     let region = parts.next().unwrap_or("");
-    let (separator, minimum_grouping) = match (language, region) {
-        ("de", "CH" | "LI") => ('\u{2019}', 1),
-        ("pt", "PT") => ('\u{A0}', 2),
-        ("es", "MX" | "US" | "419") => (',', 1),
-        ("de" | "pt", _) => ('.', 1),
-        ("es", _) => ('.', 2),
-        ("fr", _) => ('\u{202F}', 1),
-        _ => (',', 1),
-    };
+    let (separator, minimum_grouping) = grouping(language, region);
     // India's lakh and crore: the last three digits, then pairs.
     let pairs_above_thousands = (language, region) == ("en", "IN");
     let digits = n.to_string();
@@ -295,6 +287,42 @@ pub fn number(locale: &str, n: u64) -> String {
         out.push(digit);
     }
     out
+}
+
+/// The digit group separator of `language` as written in `region`, and CLDR's minimum
+/// grouping digits (2: a four-digit number stays whole). From CLDR 48, as ICU 78
+/// formats integers, for every region it gives the languages the host has texts in;
+/// a region it does not list takes its language's way.
+fn grouping(language: &str, region: &str) -> (char, usize) {
+    const NO_BREAK: char = '\u{A0}';
+    const NARROW_NO_BREAK: char = '\u{202F}';
+    match (language, region) {
+        ("en", "AT" | "BE" | "DE" | "DK" | "ES" | "ID" | "IT" | "NL" | "PL" | "RO" | "SI")
+        | ("es", "AR" | "BO" | "CL" | "CO" | "EC" | "PY" | "UY" | "VE")
+        | ("fr", "LU" | "MA") => ('.', 1),
+        ("en" | "de", "CH") | ("de", "LI") => ('\'', 1),
+        (
+            "en",
+            "CZ" | "EE" | "FI" | "HU" | "LT" | "LV" | "NO" | "PT" | "SE" | "SK" | "UA" | "ZA",
+        )
+        | ("de", "AT")
+        | ("es", "CR")
+        | ("fr", "CA")
+        | ("pt", "AO") => (NO_BREAK, 1),
+        ("en", "FR" | "GE") => (NARROW_NO_BREAK, 1),
+        (
+            "es",
+            "419" | "BR" | "BZ" | "CU" | "DO" | "GT" | "HN" | "MX" | "NI" | "PA" | "PE" | "PR"
+            | "SV" | "US",
+        ) => (',', 1),
+        ("pt", "CH" | "CV" | "GQ" | "GW" | "LU" | "MO" | "MZ" | "PT" | "ST" | "TL") => {
+            (NO_BREAK, 2)
+        }
+        ("de" | "pt", _) => ('.', 1),
+        ("es", _) => ('.', 2),
+        ("fr", _) => (NARROW_NO_BREAK, 1),
+        _ => (',', 1),
+    }
 }
 
 /// CLDR cardinal categories the supported languages use.

@@ -2986,7 +2986,7 @@ fn an_export_past_its_cap_holds_the_first_cards_and_its_link_says_so() {
     assert!(german.contains("10.001"), "{german}");
     // And as the reader's region writes them, in its language's texts.
     for (locale, count) in [
-        ("de_CH", "10\u{2019}001"),
+        ("de_CH", "10&#x27;001"),
         ("pt_PT", "10\u{A0}001"),
         ("es_MX", "10,001"),
     ] {

@@ -427,7 +427,9 @@ pub fn switch<B>(req: &Request<B>) -> Response<Body> {
 /// Checked again at each use (it is a few KiB on loopback): one kept for minutes
 /// after an upgrade drew the new markup with the old styles, as the browser tests
 /// found when a port one run had used came round again.
-pub fn stylesheet(request: &hyper::HeaderMap) -> Response<Body> {
+pub fn stylesheet(
+    request: &hyper::HeaderMap,
+) -> Result<Response<Body>, crate::http::response::HttpError> {
     response::revalidated(request, "text/css; charset=utf-8", include_str!("demo.css"))
 }
 

@@ -411,7 +411,7 @@ pub(super) fn free_bytes(_path: &std::path::Path) -> Option<u64> {
 }
 
 /// `GET /api/openapi.json`.
-pub fn openapi(request: &hyper::HeaderMap) -> Response<Body> {
+pub fn openapi(request: &hyper::HeaderMap) -> Result<Response<Body>, HttpError> {
     response::revalidated(request, "application/json", include_str!("openapi.json"))
 }
 

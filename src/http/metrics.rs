@@ -194,7 +194,7 @@ pub fn write_commit_times(out: &mut String, totals: &crate::store::CommitTotals)
     let name = "widget_host_store_commit_duration_seconds";
     let _ = writeln!(
         out,
-        "# HELP {name} Time the store's writer took to commit a group of writes durably (mostly its fdatasync)."
+        "# HELP {name} Time the store's writer took to commit a group of writes durably (mostly its fdatasync), failed commits included; the steps that move a renamed person's list rows commit apart and are not counted."
     );
     let _ = writeln!(out, "# TYPE {name} histogram");
     for (upper, n) in crate::store::COMMIT_BUCKETS.iter().zip(&totals.at_most) {

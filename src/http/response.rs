@@ -439,7 +439,7 @@ pub fn revalidated(
     request: &hyper::HeaderMap,
     content_type: &'static str,
     body: impl Into<Bytes>,
-) -> Response<Body> {
+) -> Result<Response<Body>, HttpError> {
     use sha2::Digest as _;
     let body = body.into();
     let digest = sha2::Sha256::digest(&body);
@@ -449,7 +449,16 @@ pub fn revalidated(
         let _ = std::fmt::Write::write_fmt(&mut tag, format_args!("{byte:02x}"));
     }
     tag.push('"');
-    let mut response = if names_the_tag(request, &tag) {
+    // A client that asks for this answer only as it holds it (`If-Match`, compared
+    // strongly) gets 412 once it changed (RFC 9110, section 13.1.1).
+    if let Some(listed) = listed_tags(request, hyper::header::IF_MATCH)
+        && !listed.iter().any(|item| *item == "*" || *item == tag)
+    {
+        return Err(HttpError::PreconditionFailed);
+    }
+    let mut response = if listed_tags(request, hyper::header::IF_NONE_MATCH)
+        .is_some_and(|listed| listed.iter().any(|item| names(item, &tag)))
+    {
         let mut unchanged = Response::new(Body::default());
         *unchanged.status_mut() = StatusCode::NOT_MODIFIED;
         unchanged
@@ -464,20 +473,27 @@ pub fn revalidated(
     if let Ok(tag) = HeaderValue::from_str(&tag) {
         headers.insert(hyper::header::ETAG, tag);
     }
-    response
+    Ok(response)
 }
 
-/// Whether `If-None-Match` names `tag` or is `*`: every line of the field, as one
-/// comma-separated list, compared weakly (a `W/` before a tag is not part of it), as
-/// RFC 9110 asks of this field. A line that is not text names nothing.
-fn names_the_tag(request: &hyper::HeaderMap, tag: &str) -> bool {
-    request
-        .get_all(hyper::header::IF_NONE_MATCH)
+/// The items of a conditional field (`If-Match`, `If-None-Match`): every line of it,
+/// as one comma-separated list (RFC 9110, section 5.3); `None` when it is absent. A
+/// line that is not text is an item that names nothing.
+fn listed_tags(request: &hyper::HeaderMap, field: hyper::header::HeaderName) -> Option<Vec<&str>> {
+    let items: Vec<&str> = request
+        .get_all(field)
         .iter()
-        .filter_map(|line| line.to_str().ok())
-        .flat_map(|line| line.split(','))
-        .map(|item| item.trim())
-        .any(|item| item == "*" || item.strip_prefix("W/").unwrap_or(item) == tag)
+        .flat_map(|line| line.to_str().unwrap_or("\"?\"").split(','))
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .collect();
+    (!items.is_empty()).then_some(items)
+}
+
+/// Whether an `If-None-Match` item names `tag`: `*`, or the tag compared weakly (a
+/// `W/` before it is not part of it), as RFC 9110 asks of this field.
+fn names(item: &str, tag: &str) -> bool {
+    item == "*" || item.strip_prefix("W/").unwrap_or(item) == tag
 }
 
 pub fn bytes(
@@ -540,7 +556,7 @@ mod tests {
                     HeaderValue::from_bytes(line).expect("header"),
                 );
             }
-            revalidated(&headers, "text/css", "a { }")
+            revalidated(&headers, "text/css", "a { }").expect("no If-Match")
         };
         let first = asked(&[]);
         assert_eq!(first.status(), StatusCode::OK);
@@ -551,7 +567,7 @@ mod tests {
             .to_owned();
         assert_eq!(tag.len(), 34, "{tag}");
         assert!(tag.starts_with('"') && tag.ends_with('"'), "{tag}");
-        let other = revalidated(&hyper::HeaderMap::new(), "text/css", "b { }");
+        let other = revalidated(&hyper::HeaderMap::new(), "text/css", "b { }").expect("answered");
         assert_ne!(other.headers()[hyper::header::ETAG], tag.as_str());
         let weak = format!("W/{tag}");
         let listed = format!("\"x\", {tag}");
@@ -577,6 +593,25 @@ mod tests {
             assert_eq!(answer.status(), StatusCode::OK, "{lines:?}");
             let body = answer.into_body().collect().await.expect("body").to_bytes();
             assert_eq!(body, "a { }");
+        }
+        // `If-Match` holds for its tag (strongly) or `*`, and is 412 otherwise.
+        let if_match = |value: &str| {
+            let mut headers = hyper::HeaderMap::new();
+            headers.insert(
+                hyper::header::IF_MATCH,
+                HeaderValue::from_str(value).expect("header"),
+            );
+            revalidated(&headers, "text/css", "a { }")
+        };
+        for holds in [tag.as_str(), "*", &format!("\"x\", {tag}")] {
+            let answer = if_match(holds).expect(holds);
+            assert_eq!(answer.status(), StatusCode::OK, "{holds}");
+        }
+        for fails in [stale.as_str(), weak.as_str()] {
+            assert!(
+                matches!(if_match(fails), Err(HttpError::PreconditionFailed)),
+                "{fails}"
+            );
         }
     }
 

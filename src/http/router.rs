@@ -316,7 +316,7 @@ async fn dispatch(
         (&Method::GET, ["healthz"]) => ("/healthz", Ok(healthz(state.social.storage_failure()))),
         (&Method::GET, ["readyz"]) => ("/readyz", Ok(readyz(state))),
         (&Method::GET, ["metrics"]) => ("/metrics", Ok(metrics(state).await)),
-        (&Method::GET, ["widgets"]) => ("/widgets", Ok(widgets_catalog(state, &req))),
+        (&Method::GET, ["widgets"]) => ("/widgets", widgets_catalog(state, &req)),
         (&Method::GET, ["widgets", id, "render"]) => (
             noted(seen, "/widgets/{portletId}/render"),
             widget_routes::render(state, req, id).await,
@@ -329,9 +329,7 @@ async fn dispatch(
             noted(seen, "/widgets/{portletId}/resources/{resource}"),
             widget_routes::resource(state, req, id, name).await,
         ),
-        (&Method::GET, ["wsrp", "v2", "wsdl"]) => {
-            ("/wsrp/v2/wsdl", Ok(wsrp_routes::wsdl(state, &req)))
-        }
+        (&Method::GET, ["wsrp", "v2", "wsdl"]) => ("/wsrp/v2/wsdl", wsrp_routes::wsdl(state, &req)),
         (&Method::POST, ["wsrp", "v2", port]) if *port != "wsdl" => (
             noted(seen, "/wsrp/v2/{port}"),
             wsrp_routes::soap(state, req, port).await,
@@ -347,10 +345,10 @@ async fn dispatch(
             ("/demo/switch", Ok(demo::switch(&req)))
         }
         (&Method::GET, ["demo", "demo.css"]) if state.config.demo_on() => {
-            ("/demo/demo.css", Ok(demo::stylesheet(req.headers())))
+            ("/demo/demo.css", demo::stylesheet(req.headers()))
         }
         (&Method::GET, ["api", "openapi.json"]) => {
-            ("/api/openapi.json", Ok(api::openapi(req.headers())))
+            ("/api/openapi.json", api::openapi(req.headers()))
         }
         (&Method::GET, ["api", "users", id, "notifications"]) => (
             noted(seen, "/api/users/{id}/notifications"),
@@ -580,19 +578,54 @@ fn readiness(
 }
 
 /// `/metrics`: the counters of requests and connections, and the gauges of what the
-/// host holds now. The database file's size and its disk's free space are read on the
-/// blocking pool: a file system that stalls (a network volume) must not stall a
-/// runtime thread, and a scrape that finds them unreadable leaves them out.
+/// host holds now.
 async fn metrics(state: &AppState) -> Response<Body> {
-    let database = state.config.database_path();
-    let on_disk = tokio::task::spawn_blocking(move || {
+    let on_disk = read_disk_figures(state.config.database_path()).await;
+    metrics_answer(state, on_disk)
+}
+
+use std::sync::atomic::AtomicBool;
+
+/// How long a scrape waits for the database file's size and its disk's free space.
+const DISK_FIGURES_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The database file's size and its disk's free space, each `None` when not read. Read
+/// on the blocking pool, since a file system that stalls (a network volume) must not
+/// stall a runtime thread; waited for [`DISK_FIGURES_WAIT`] at most, so that a stalled
+/// one leaves the figures out and the scrape still answers, with the rest, within the
+/// scraper's own timeout; and one read at a time, so that scrapes of a stalled volume
+/// do not each hold a blocking thread the WSRP producer and backups need.
+async fn read_disk_figures(database: std::path::PathBuf) -> (Option<u64>, Option<u64>) {
+    static READING: AtomicBool = AtomicBool::new(false);
+    let read = move || {
         let size = std::fs::metadata(&database).map(|m| m.len()).ok();
         let free = database.parent().and_then(super::api::free_bytes);
         (size, free)
-    })
-    .await
-    .unwrap_or_default();
-    metrics_answer(state, on_disk)
+    };
+    one_read_at_a_time(&READING, DISK_FIGURES_WAIT, read).await
+}
+
+/// `read`'s figures, read on the blocking pool unless `reading` says a read is still
+/// under way, and waited for `wait` at most; `(None, None)` otherwise.
+async fn one_read_at_a_time(
+    reading: &'static AtomicBool,
+    wait: std::time::Duration,
+    read: impl FnOnce() -> (Option<u64>, Option<u64>) + Send + 'static,
+) -> (Option<u64>, Option<u64>) {
+    use std::sync::atomic::Ordering;
+    if reading.swap(true, Ordering::AcqRel) {
+        return (None, None);
+    }
+    let read = tokio::task::spawn_blocking(move || {
+        let figures = read();
+        reading.store(false, Ordering::Release);
+        figures
+    });
+    match tokio::time::timeout(wait, read).await {
+        Ok(Ok(figures)) => figures,
+        // Still reading (it clears the flag when it ends), or its task was lost.
+        _ => (None, None),
+    }
 }
 
 /// `/metrics`' answer, the database file's size and free space as given.
@@ -629,7 +662,7 @@ fn metrics_text(state: &AppState, (size, free): (Option<u64>, Option<u64>)) -> S
         &mut text,
         "widget_host_writes_in_flight",
         &format!(
-            "Writes (widget actions, API changes) waiting for the store's writer or its commit now (at most {}; more wait for a slot, and are answered busy if none comes free within the request timeout).",
+            "Writes holding one of the host's write slots now (native widget actions, directory refreshes from tokens, user-API writes; WSRP actions take none), waiting for the store's writer or their commit (at most {}; more wait for a slot, and are answered busy if none comes free within the request timeout). A stopping host takes every slot to know the writes are done, so this reads the most while it stops.",
             state.write_slot_count
         ),
         waiting as u64,
@@ -686,7 +719,7 @@ fn write_health(
     );
 }
 
-fn widgets_catalog<B>(state: &AppState, req: &Request<B>) -> Response<Body> {
+fn widgets_catalog<B>(state: &AppState, req: &Request<B>) -> Result<Response<Body>, HttpError> {
     response::revalidated(
         req.headers(),
         "application/json",
@@ -697,6 +730,35 @@ fn widgets_catalog<B>(state: &AppState, req: &Request<B>) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A disk that does not answer in time leaves the figures out, and so does every
+    /// scrape while its read is still under way (each would hold a blocking thread);
+    /// once it ends, the next scrape reads again.
+    #[tokio::test]
+    async fn a_stalled_disk_read_leaves_the_figures_out_until_it_ends() {
+        use std::time::Duration;
+        static READING: AtomicBool = AtomicBool::new(false);
+        let wait = Duration::from_millis(50);
+        let stalled = one_read_at_a_time(&READING, wait, || {
+            std::thread::sleep(Duration::from_millis(400));
+            (Some(1), Some(1))
+        })
+        .await;
+        assert_eq!(stalled, (None, None));
+        let meanwhile = one_read_at_a_time(&READING, wait, || (Some(2), Some(2))).await;
+        assert_eq!(
+            meanwhile,
+            (None, None),
+            "the stalled read is still under way"
+        );
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while READING.load(std::sync::atomic::Ordering::Acquire) {
+            assert!(std::time::Instant::now() < deadline, "the read never ended");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let after = one_read_at_a_time(&READING, Duration::from_secs(20), || (Some(3), None)).await;
+        assert_eq!(after, (Some(3), None));
+    }
 
     /// The health gauges say a failed file as 1, and leave out a figure the disk
     /// did not give.

@@ -19,7 +19,7 @@ use super::state::{AppState, WSRP_BYTES_IN_FLIGHT};
 use crate::wsrp::WsrpFault;
 use crate::wsrp::producer::transport_fault;
 
-pub fn wsdl<B>(state: &AppState, req: &Request<B>) -> Response<Body> {
+pub fn wsdl<B>(state: &AppState, req: &Request<B>) -> Result<Response<Body>, HttpError> {
     let base = host_base(&state.config, req.headers());
     response::revalidated(
         req.headers(),

@@ -13,13 +13,16 @@ pub const COMMIT_BUCKETS: [f64; 12] = [
 ];
 
 /// Counters the writer thread adds to once a commit and any thread reads. Relaxed:
-/// a scrape may see a commit in one counter and not yet in another, which the next
-/// scrape mends, and nothing orders on them.
+/// a scrape may see a commit's time and not yet its writes, which the next scrape
+/// mends, and nothing orders on them. The count of commits is not a counter of its
+/// own but the buckets' sum, read once: a scrape between two additions would
+/// otherwise see a bucket above the count, which the format forbids.
 #[derive(Debug, Default)]
 pub struct CommitTimes {
-    /// Commits by the first bucket they fit in; past the last, in none.
+    /// Commits by the first bucket they fit in.
     in_bucket: [AtomicU64; COMMIT_BUCKETS.len()],
-    commits: AtomicU64,
+    /// Commits slower than the last bucket.
+    slower: AtomicU64,
     micros: AtomicU64,
     writes: AtomicU64,
 }
@@ -37,13 +40,14 @@ pub struct CommitTotals {
 }
 
 impl CommitTimes {
-    /// Counts a commit that took `took` and made `writes` jobs durable.
+    /// Counts a commit that took `took` and made `writes` jobs durable (none for one
+    /// that failed, whose time was the disk's all the same).
     pub(crate) fn record(&self, took: Duration, writes: usize) {
         let secs = took.as_secs_f64();
-        if let Some(i) = COMMIT_BUCKETS.iter().position(|upper| secs <= *upper) {
-            self.in_bucket[i].fetch_add(1, Ordering::Relaxed);
-        }
-        self.commits.fetch_add(1, Ordering::Relaxed);
+        match COMMIT_BUCKETS.iter().position(|upper| secs <= *upper) {
+            Some(i) => self.in_bucket[i].fetch_add(1, Ordering::Relaxed),
+            None => self.slower.fetch_add(1, Ordering::Relaxed),
+        };
         let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
         self.micros.fetch_add(micros, Ordering::Relaxed);
         self.writes
@@ -59,7 +63,7 @@ impl CommitTimes {
         }
         CommitTotals {
             at_most,
-            commits: self.commits.load(Ordering::Relaxed),
+            commits: so_far + self.slower.load(Ordering::Relaxed),
             seconds: self.micros.load(Ordering::Relaxed) as f64 / 1e6,
             writes: self.writes.load(Ordering::Relaxed),
         }

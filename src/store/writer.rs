@@ -940,9 +940,7 @@ fn run_batch(
     let began = Instant::now();
     let commit = txn.commit().map_err(StoreError::from);
     let took = began.elapsed();
-    if commit.is_ok() {
-        times.record(took, ran.len());
-    }
+    times.record(took, if commit.is_ok() { ran.len() } else { 0 });
     if took >= SLOW_COMMIT {
         say_slow_commit(&SLOW_COMMITS, took, ran.len());
     }
