@@ -1610,6 +1610,23 @@ fn search_box_works_as_get_and_over_rewritten_urls() {
         found.contains("Cid Cole") && !found.contains("Bob Baker"),
         "{found}"
     );
+    // The search landmark names the list it searches: everyone's, or a tab's.
+    assert!(
+        html.contains("role=\"search\" aria-label=\"Search\""),
+        "{html}"
+    );
+    for (filter, locale, label) in [
+        ("connections", "en_US", "Search: Connections"),
+        ("blocked", "en_US", "Search: Blocked"),
+        ("contacts", "de_DE", "Suchen: Meine Kontakte"),
+        ("requests", "en_US", "Search"),
+    ] {
+        let tab = cc(Some("a")).p("filter", filter).locale(locale).html(&w);
+        assert!(
+            tab.contains(&format!("role=\"search\" aria-label=\"{label}\"")),
+            "{filter}: {tab}"
+        );
+    }
 
     let mut wsrp = cc(Some("a"));
     wsrp.rewritten = true;

@@ -75,6 +75,8 @@ struct Link {
 #[derive(Debug, Serialize)]
 struct SearchBox {
     method: &'static str,
+    /// The search landmark's name: the list it searches, when that is a tab's.
+    label: String,
     url: String,
     hidden: Vec<Field>,
     field: String,
@@ -1070,13 +1072,20 @@ impl View<'_> {
 }
 
 fn search_box(ui: &Ui<'_>, filter: Filter, keywords: &str) -> SearchBox {
-    let filter = match filter {
-        Filter::Contacts
-        | Filter::Connections
-        | Filter::Following
-        | Filter::Followers
-        | Filter::Blocked => filter,
-        _ => Filter::All,
+    // A tab's search finds that tab's people only; the landmark says which, where a
+    // screen reader's user would otherwise hear "Search" whichever list it searches.
+    let (filter, label) = match filter {
+        Filter::Contacts => (filter, "my-contacts"),
+        Filter::Connections => (filter, "connections"),
+        Filter::Following => (filter, "following"),
+        Filter::Followers => (filter, "followers"),
+        Filter::Blocked => (filter, "blocked"),
+        _ => (Filter::All, ""),
+    };
+    let label = if label.is_empty() {
+        ui.t("search")
+    } else {
+        ui.format("search-x", &[ui.text(label)])
     };
     let url = ui.req.urls.render_url(&[("filter", filter.as_str())]);
     let field = ui.name("keywords");
@@ -1104,6 +1113,7 @@ fn search_box(ui: &Ui<'_>, filter: Filter, keywords: &str) -> SearchBox {
         };
         SearchBox {
             method: "get",
+            label,
             url,
             hidden,
             field,
@@ -1113,6 +1123,7 @@ fn search_box(ui: &Ui<'_>, filter: Filter, keywords: &str) -> SearchBox {
         let form = ui.form("search", "search", "", &[("filter", filter.as_str())]);
         SearchBox {
             method: "post",
+            label,
             url: form.url,
             hidden: form.hidden,
             field,

@@ -72,7 +72,7 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
         .raw("\" action=\"")
         .text(&search.url)
         .raw("\" role=\"search\" aria-label=\"")
-        .text(ui.text("search"))
+        .text(&search.label)
         .raw("\" id=\"")
         .text(ns)
         .raw("search\">");
