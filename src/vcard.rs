@@ -153,15 +153,19 @@ impl Card {
     /// FN is mandatory in both versions, and an empty one makes address books show
     /// nothing; fall back to the name parts, then the e-mail, then the uid. The name a
     /// download of the one card is given too.
+    ///
+    /// A name of nothing visible (a zero-width space an old import kept) is passed
+    /// over as an empty one: an address book would show it as a blank card.
     pub fn display_name(&self) -> String {
+        let shown = |s: &str| !crate::store::shows_nothing(s);
         let full = self.full_name.trim();
-        if !full.is_empty() {
+        if shown(full) {
             return full.to_owned();
         }
         let parts: Vec<&str> = [&self.given_name, &self.middle_name, &self.family_name]
             .into_iter()
             .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
+            .filter(|s| shown(s))
             .collect();
         if !parts.is_empty() {
             return parts.join(" ");
@@ -443,6 +447,8 @@ fn timestamp(t: OffsetDateTime) -> String {
 /// needs them and they could end the line. Unicode's line and
 /// paragraph separators (U+2028, U+2029) are line breaks too, to a reader that splits
 /// on every Unicode line boundary (Python's `splitlines`), and are escaped as one.
+/// Bidirectional overrides, embeddings and isolates are dropped as the directory
+/// drops them from names: in an address book they would turn the text after them.
 pub fn text(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     let mut chars = value.chars().peekable();
@@ -456,7 +462,7 @@ pub fn text(value: &str) -> String {
             ';' => out.push_str("\\;"),
             '\n' | '\u{2028}' | '\u{2029}' => out.push_str("\\n"),
             '\t' => out.push(' '),
-            c if c.is_control() => {}
+            c if c.is_control() || crate::i18n::is_bidi_control(c) => {}
             c => out.push(c),
         }
     }

@@ -144,7 +144,7 @@ fn vcard_resource(ui: &Ui<'_>, reader: &Reader, me: &str) -> Result<Resource, Wi
         }
     };
     Ok(Resource {
-        content_type: "text/vcard; charset=utf-8".to_owned(),
+        content_type: vcard::CONTENT_TYPE.to_owned(),
         filename: Some(filename),
         body: file.body.into_bytes(),
     })
