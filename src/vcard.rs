@@ -220,7 +220,10 @@ pub fn append(out: &mut String, card: &Card, version: Version) {
             text(&card.middle_name)
         ),
     );
-    if let Some(title) = card.job_title.as_deref().filter(|t| !t.trim().is_empty()) {
+    // A value of nothing visible (bidirectional controls alone, which `text` drops)
+    // would be an empty property, which some importers refuse.
+    let shown = |s: &&str| !crate::store::shows_nothing(s);
+    if let Some(title) = card.job_title.as_deref().filter(shown) {
         line(out, &format!("TITLE:{}", text(title)));
     }
     for email in card.emails.iter().filter(|e| !e.address.trim().is_empty()) {
@@ -280,7 +283,7 @@ pub fn append(out: &mut String, card: &Card, version: Version) {
         let params = preferred(params, version, site.pref);
         line(out, &format!("URL{params}:{url}"));
     }
-    if let Some(note) = card.note.as_deref().filter(|n| !n.trim().is_empty()) {
+    if let Some(note) = card.note.as_deref().filter(shown) {
         line(out, &format!("NOTE:{}", text(note)));
     }
     if let Some(rev) = card.rev {

@@ -302,6 +302,17 @@ fn fn_is_never_empty() {
         ..Card::default()
     };
     assert_eq!(invisible.display_name(), "ana@example.com");
+    // A title or note of nothing visible is no property, not an empty one.
+    let blank = Card {
+        job_title: Some("\u{2067}\u{2069}".into()),
+        note: Some("\u{200B} ".into()),
+        ..invisible
+    };
+    for version in [Version::V3, Version::V4] {
+        let written = write(std::slice::from_ref(&blank), version);
+        assert_eq!(value_of(&written, "TITLE"), None, "{written}");
+        assert_eq!(value_of(&written, "NOTE"), None, "{written}");
+    }
 }
 
 #[test]

@@ -206,7 +206,7 @@ pub fn write_commit_times(out: &mut String, totals: &crate::store::CommitTotals)
     let name = "widget_host_store_committed_writes_total";
     let _ = writeln!(
         out,
-        "# HELP {name} Writes that went through a durable commit (each widget action or API change is one, whatever its rules decided); divided by the commits, how many a commit groups."
+        "# HELP {name} Writes that went through a durable commit (each widget action or API change is one, whatever its rules decided); divided by the commits that did not fail, how many a commit groups."
     );
     let _ = writeln!(out, "# TYPE {name} counter");
     let _ = writeln!(out, "{name} {}", totals.writes);

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod claims;
 pub mod cors;
+pub mod disk_figures;
 pub mod jwks_watch;
 pub mod large_answers;
 pub mod linger;

@@ -434,7 +434,8 @@ pub fn see_other(location: &str) -> Result<Response<Body>, HttpError> {
 /// without the host keeping versions: a request whose `If-None-Match` names it (or
 /// `*`) gets 304 with no body (RFC 9110, section 13.1.2), which a portal polling the
 /// catalog, or a browser reloading the demo's stylesheet, then does not download
-/// again.
+/// again; one whose `If-Match` names neither it nor `*` gets 412 (section 13.1.1),
+/// which is decided first.
 pub fn revalidated(
     request: &hyper::HeaderMap,
     content_type: &'static str,
@@ -477,17 +478,20 @@ pub fn revalidated(
 }
 
 /// The items of a conditional field (`If-Match`, `If-None-Match`): every line of it,
-/// as one comma-separated list (RFC 9110, section 5.3); `None` when it is absent. A
-/// line that is not text is an item that names nothing.
+/// as one comma-separated list (RFC 9110, section 5.3); `None` when it is absent, and
+/// empty when it is sent empty (a list that names no tag). A line that is not text
+/// is an item that names nothing.
 fn listed_tags(request: &hyper::HeaderMap, field: hyper::header::HeaderName) -> Option<Vec<&str>> {
-    let items: Vec<&str> = request
-        .get_all(field)
-        .iter()
-        .flat_map(|line| line.to_str().unwrap_or("\"?\"").split(','))
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-        .collect();
-    (!items.is_empty()).then_some(items)
+    let lines = request.get_all(field);
+    lines.iter().next()?;
+    Some(
+        lines
+            .iter()
+            .flat_map(|line| line.to_str().unwrap_or("\"?\"").split(','))
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .collect(),
+    )
 }
 
 /// Whether an `If-None-Match` item names `tag`: `*`, or the tag compared weakly (a
@@ -607,7 +611,7 @@ mod tests {
             let answer = if_match(holds).expect(holds);
             assert_eq!(answer.status(), StatusCode::OK, "{holds}");
         }
-        for fails in [stale.as_str(), weak.as_str()] {
+        for fails in [stale.as_str(), weak.as_str(), "", " , "] {
             assert!(
                 matches!(if_match(fails), Err(HttpError::PreconditionFailed)),
                 "{fails}"

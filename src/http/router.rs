@@ -580,52 +580,8 @@ fn readiness(
 /// `/metrics`: the counters of requests and connections, and the gauges of what the
 /// host holds now.
 async fn metrics(state: &AppState) -> Response<Body> {
-    let on_disk = read_disk_figures(state.config.database_path()).await;
+    let on_disk = state.disk_figures.of(state.config.database_path()).await;
     metrics_answer(state, on_disk)
-}
-
-use std::sync::atomic::AtomicBool;
-
-/// How long a scrape waits for the database file's size and its disk's free space.
-const DISK_FIGURES_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// The database file's size and its disk's free space, each `None` when not read. Read
-/// on the blocking pool, since a file system that stalls (a network volume) must not
-/// stall a runtime thread; waited for [`DISK_FIGURES_WAIT`] at most, so that a stalled
-/// one leaves the figures out and the scrape still answers, with the rest, within the
-/// scraper's own timeout; and one read at a time, so that scrapes of a stalled volume
-/// do not each hold a blocking thread the WSRP producer and backups need.
-async fn read_disk_figures(database: std::path::PathBuf) -> (Option<u64>, Option<u64>) {
-    static READING: AtomicBool = AtomicBool::new(false);
-    let read = move || {
-        let size = std::fs::metadata(&database).map(|m| m.len()).ok();
-        let free = database.parent().and_then(super::api::free_bytes);
-        (size, free)
-    };
-    one_read_at_a_time(&READING, DISK_FIGURES_WAIT, read).await
-}
-
-/// `read`'s figures, read on the blocking pool unless `reading` says a read is still
-/// under way, and waited for `wait` at most; `(None, None)` otherwise.
-async fn one_read_at_a_time(
-    reading: &'static AtomicBool,
-    wait: std::time::Duration,
-    read: impl FnOnce() -> (Option<u64>, Option<u64>) + Send + 'static,
-) -> (Option<u64>, Option<u64>) {
-    use std::sync::atomic::Ordering;
-    if reading.swap(true, Ordering::AcqRel) {
-        return (None, None);
-    }
-    let read = tokio::task::spawn_blocking(move || {
-        let figures = read();
-        reading.store(false, Ordering::Release);
-        figures
-    });
-    match tokio::time::timeout(wait, read).await {
-        Ok(Ok(figures)) => figures,
-        // Still reading (it clears the flag when it ends), or its task was lost.
-        _ => (None, None),
-    }
 }
 
 /// `/metrics`' answer, the database file's size and free space as given.
@@ -730,35 +686,6 @@ fn widgets_catalog<B>(state: &AppState, req: &Request<B>) -> Result<Response<Bod
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A disk that does not answer in time leaves the figures out, and so does every
-    /// scrape while its read is still under way (each would hold a blocking thread);
-    /// once it ends, the next scrape reads again.
-    #[tokio::test]
-    async fn a_stalled_disk_read_leaves_the_figures_out_until_it_ends() {
-        use std::time::Duration;
-        static READING: AtomicBool = AtomicBool::new(false);
-        let wait = Duration::from_millis(50);
-        let stalled = one_read_at_a_time(&READING, wait, || {
-            std::thread::sleep(Duration::from_millis(400));
-            (Some(1), Some(1))
-        })
-        .await;
-        assert_eq!(stalled, (None, None));
-        let meanwhile = one_read_at_a_time(&READING, wait, || (Some(2), Some(2))).await;
-        assert_eq!(
-            meanwhile,
-            (None, None),
-            "the stalled read is still under way"
-        );
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while READING.load(std::sync::atomic::Ordering::Acquire) {
-            assert!(std::time::Instant::now() < deadline, "the read never ended");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        let after = one_read_at_a_time(&READING, Duration::from_secs(20), || (Some(3), None)).await;
-        assert_eq!(after, (Some(3), None));
-    }
 
     /// The health gauges say a failed file as 1, and leave out a figure the disk
     /// did not give.

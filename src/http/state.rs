@@ -55,6 +55,9 @@ pub struct AppState {
     /// the pages writes free meanwhile, so a retrying script's backups at once would
     /// only fill the disk the commits need.
     pub backups: Arc<tokio::sync::Semaphore>,
+    /// The database file's size and its disk's free space, as `/metrics` last read
+    /// them.
+    pub disk_figures: super::disk_figures::DiskFigures,
     /// Set once the host has drained its requests and is about to exit: work that
     /// outlives its request (a live backup's copy) gives up then, so that the store
     /// closes cleanly instead of being left open by a process that exits around it.
@@ -340,6 +343,7 @@ impl AppState {
             named_shares,
             wsrp_envelopes: Arc::new(tokio::sync::Semaphore::new(WSRP_ENVELOPES_AT_ONCE)),
             backups: Arc::new(tokio::sync::Semaphore::new(1)),
+            disk_figures: Default::default(),
             stopping: Arc::default(),
             wsrp_bytes: Arc::new(tokio::sync::Semaphore::new(WSRP_BYTES_IN_FLIGHT)),
             large_answers: super::large_answers::LargeAnswers::new(LARGE_ANSWERS_HELD_BYTES),

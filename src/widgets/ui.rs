@@ -143,7 +143,7 @@ impl<'a> Ui<'a> {
         self.texts.plural(key, n)
     }
 
-    /// `n` with the reader's digit grouping (`12,345`, `12.345`, `12’345`).
+    /// `n` with the reader's digit grouping (`12,345`, `12.345`, `12'345`).
     pub fn number(&self, n: u64) -> String {
         self.texts.number(n)
     }

@@ -2163,6 +2163,14 @@ mod tests {
 
     /// The prose quotes this run's figures, never a number left from the run it was
     /// written after, and says so when a figure was not measured.
+    /// The point of `workload` at 64 connections.
+    fn at_64<'f>(f: &'f mut Figures, workload: &str) -> &'f mut Point {
+        f.points
+            .iter_mut()
+            .find(|p| p.workload == workload && p.concurrency == 64)
+            .expect("the point")
+    }
+
     #[test]
     fn the_limits_quote_this_runs_figures() {
         let mut f = figures(250, 9, 150, 150);
@@ -2209,21 +2217,11 @@ mod tests {
             ("filter", 45_000),
             ("search", 45_000),
         ] {
-            let p = f
-                .points
-                .iter_mut()
-                .find(|p| p.workload == workload && p.concurrency == 64)
-                .expect("the point");
-            p.server_cpu = Some(Duration::from_micros(cpu_us));
+            at_64(&mut f, workload).server_cpu = Some(Duration::from_micros(cpu_us));
         }
         // The load generator's: 10 µs a baseline answer, 50 µs a home render.
         for (workload, cpu_us) in [("baseline", 10_000), ("home", 12_500)] {
-            let p = f
-                .points
-                .iter_mut()
-                .find(|p| p.workload == workload && p.concurrency == 64)
-                .expect("the point");
-            p.client_cpu = Some(Duration::from_micros(cpu_us));
+            at_64(&mut f, workload).client_cpu = Some(Duration::from_micros(cpu_us));
         }
         let text = limits(&f);
         assert!(
@@ -2241,11 +2239,7 @@ mod tests {
         for (workload, server_us, client_us) in
             [("baseline", 15_000, 10_000), ("home", 37_500, 50_000)]
         {
-            let p = heavier
-                .points
-                .iter_mut()
-                .find(|p| p.workload == workload && p.concurrency == 64)
-                .expect("the point");
+            let p = at_64(&mut heavier, workload);
             p.server_cpu = Some(Duration::from_micros(server_us));
             p.client_cpu = Some(Duration::from_micros(client_us));
         }
