@@ -3055,6 +3055,9 @@ fn a_refused_bearer_token_says_why_in_the_log_once_per_interval() {
         line["fields"]["error"], "the token signature is invalid",
         "{line}"
     );
+    // It names the consumer the token claims to come from, and that it names no key.
+    assert_eq!(line["fields"]["consumer"], "acceptance", "{line}");
+    assert_eq!(line["fields"]["kid"], "-", "{line}");
 }
 
 /// A person deleted through the user API is said at `info`, with their id and the

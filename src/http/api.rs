@@ -425,12 +425,10 @@ async fn bearer<B>(state: &AppState, req: &Request<B>) -> Result<PortalUser, Htt
         .and_then(crate::portal::auth::bearer_token);
     let unauthorized = || in_english(state, StatusCode::UNAUTHORIZED, "please-sign-in-again");
     let token = token.ok_or_else(unauthorized)?;
+    // Its refusal is logged as it is checked.
     super::widget_routes::checked_bearer(state, token)
         .await?
-        .map_err(|error| {
-            super::widget_routes::log_bearer_refusal(&error);
-            unauthorized()
-        })
+        .map_err(|_| unauthorized())
 }
 
 /// The caller, who must hold the portal's `Administrator` role.

@@ -19,7 +19,7 @@ use super::response::{self, Body, HttpError};
 use super::router::read_body;
 use super::state::AppState;
 use crate::portal::auth::{
-    AuthError, FORM_EXPIRED, LINK_EXPIRED, PAuthBinding, PAuthTarget, outcome,
+    AuthError, FORM_EXPIRED, LINK_EXPIRED, PAuthBinding, PAuthTarget, TokenNames, outcome,
 };
 use crate::portal::{self, Phase, PortalUser, PortletId, PortletMode, Viewer, WindowState};
 use crate::widgets::{ActionOutcome, Widget, WidgetError};
@@ -305,9 +305,16 @@ async fn prepare(
         &namespace,
     );
 
+    // A token's refusal is logged as it is checked; a header that holds none to check
+    // is logged here.
+    let unread = |why: String| {
+        let error = AuthError::Malformed(why);
+        log_bearer_refusal(&error, TokenNames::default);
+        error
+    };
     let bearer = match native::bearer_authorization(&parts.headers) {
         Ok(None) => None,
-        Err(why) => Some(Err(AuthError::Malformed(why.into()))),
+        Err(why) => Some(Err(unread(why.into()))),
         Ok(Some(header)) => Some(
             match header
                 .to_str()
@@ -315,7 +322,7 @@ async fn prepare(
                 .and_then(crate::portal::auth::bearer_token)
             {
                 Some(token) => checked_bearer(state, token).await?,
-                None => Err(AuthError::Malformed("not a Bearer token".into())),
+                None => Err(unread("not a Bearer token".into())),
             },
         ),
     };
@@ -567,6 +574,7 @@ fn back_to_page(
 /// hold up every connection's reads and writes. The pool bounds what they take to its
 /// places. (HS256 is what most portals send, and a hop for each new token would make
 /// every person's first render wait twice for a place.)
+/// A refusal is logged here, with what the token names of its signer.
 pub(crate) async fn checked_bearer(
     state: &AppState,
     token: &str,
@@ -574,11 +582,16 @@ pub(crate) async fn checked_bearer(
     if let Some(user) = state.verifier.remembered(token) {
         return Ok(Ok(user));
     }
-    if !state.verifier.costly(token) {
-        return Ok(state.verifier.verify_bearer(token));
+    let checked = if state.verifier.costly(token) {
+        let (verifier, token) = (Arc::clone(&state.verifier), token.to_owned());
+        on_render_pool(state, move || verifier.verify_bearer(&token)).await?
+    } else {
+        state.verifier.verify_bearer(token)
+    };
+    if let Err(error) = &checked {
+        log_bearer_refusal(error, || state.verifier.names_of(token));
     }
-    let (verifier, token) = (Arc::clone(&state.verifier), token.to_owned());
-    on_render_pool(state, move || verifier.verify_bearer(&token)).await
+    Ok(checked)
 }
 
 /// `job` on the render pool, waited for no longer than the request timeout: the
@@ -617,16 +630,13 @@ fn authenticate(
     if let Some(user) = bearer {
         return match user {
             Ok(user) => Ok(Caller::Bearer(user)),
-            Err(error) => {
-                log_bearer_refusal(&error);
-                Err(localized_for(
-                    state,
-                    parts,
-                    params.language_id.as_deref(),
-                    StatusCode::UNAUTHORIZED,
-                    "please-sign-in-again",
-                ))
-            }
+            Err(_) => Err(localized_for(
+                state,
+                parts,
+                params.language_id.as_deref(),
+                StatusCode::UNAUTHORIZED,
+                "please-sign-in-again",
+            )),
         };
     }
     let query;
@@ -1114,17 +1124,32 @@ fn say_p_auth_refused(throttle: &crate::throttle::Throttle, error: &AuthError, c
 /// A portal's bearer token refused: the answer says only "sign in again", so the cause
 /// (an unknown issuer, a wrong secret or audience, an expired token) goes to the log,
 /// where an administrator wiring a portal looks, at most one line per 10 s.
-pub(crate) fn log_bearer_refusal(error: &AuthError) {
-    match crate::portal::auth::refusals::bearer(error).admit() {
-        // Escaped, as anything a request may have shaped.
+///
+/// With the configured consumer the token's `iss` names and its `kid`, when it names
+/// them (`-` when not): a portal signing with a key rotated away, or with another
+/// consumer's, is told apart from a stranger's junk. `names` reads them from the
+/// token only for a line that is written: a flood of junk costs no decoding more.
+pub(crate) fn log_bearer_refusal(error: &AuthError, names: impl FnOnce() -> TokenNames) {
+    let admitted = crate::portal::auth::refusals::bearer(error).admit();
+    if admitted.is_none() && !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    let names = names();
+    let consumer = names.consumer.as_deref().unwrap_or("-");
+    // Escaped, as anything a request may have shaped.
+    let kid = names
+        .kid
+        .as_deref()
+        .unwrap_or("-")
+        .escape_debug()
+        .to_string();
+    let error = error.to_string().escape_debug().to_string();
+    match admitted {
         Some(unlogged) => tracing::warn!(
-            error = %error.to_string().escape_debug(), unlogged,
+            %error, consumer, kid, unlogged,
             "a bearer token was refused (one such line per 10 s; `unlogged` counts those left out)"
         ),
-        None => tracing::debug!(
-            error = %error.to_string().escape_debug(),
-            "bearer token refused"
-        ),
+        None => tracing::debug!(%error, consumer, kid, "bearer token refused"),
     }
 }
 

@@ -16,7 +16,7 @@ pub use p_auth::{
     ADMIN_P_AUTH_TTL, DEFAULT_P_AUTH_TTL, FORM_EXPIRED, LINK_EXPIRED, LIST_LINK_P_AUTH_TTL, PAuth,
     PAuthBinding, PAuthTarget, resource_query,
 };
-pub use verifier::{CLOCK_SKEW_SECS, JwksReload, MAX_TOKEN_BYTES, Verifier};
+pub use verifier::{CLOCK_SKEW_SECS, JwksReload, MAX_TOKEN_BYTES, TokenNames, Verifier};
 
 /// Why a token was refused, or why the keys could not be loaded.
 ///

@@ -32,6 +32,13 @@ pub const CLOCK_SKEW_SECS: u64 = 30;
 /// Largest JWKS document read from disk.
 const MAX_JWKS_BYTES: u64 = 1024 * 1024;
 
+/// What a refused token says of its signer ([`Verifier::names_of`]).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TokenNames {
+    pub consumer: Option<String>,
+    pub kid: Option<String>,
+}
+
 /// One key a consumer signs with, and the single algorithm it is used for.
 /// Binding each key to one algorithm is what rules out algorithm confusion.
 struct ConsumerKey {
@@ -352,6 +359,27 @@ impl Verifier {
     /// Whether `id` is a configured consumer.
     pub fn knows(&self, id: &str) -> bool {
         self.consumers.contains_key(id)
+    }
+
+    /// What a refused token names, for the log's line: the consumer its `iss` names
+    /// when that is a configured one (an id the administrator wrote, never a
+    /// stranger's text), and its header's `kid`, cut to a quoted claim's length, which
+    /// tells a key rotated away from one still in use. Neither is verified: the line
+    /// says what the token claimed.
+    pub fn names_of(&self, token: &str) -> TokenNames {
+        let token = token.trim();
+        if token.len() > MAX_TOKEN_BYTES {
+            return TokenNames::default();
+        }
+        let consumer = dangerous::insecure_decode::<UnverifiedIssuer>(token)
+            .ok()
+            .and_then(|t| t.claims.iss)
+            .filter(|iss| self.knows(iss));
+        let kid = decode_header(token)
+            .ok()
+            .and_then(|h| h.kid)
+            .map(|kid| quoted_claim(&kid));
+        TokenNames { consumer, kid }
     }
 
     /// Whether any consumer's keys come from a JWKS file, which
@@ -872,6 +900,38 @@ mod tests {
             Duration::from_secs(ttl),
         )
         .expect("mint")
+    }
+
+    /// A refused token's line names the configured consumer its `iss` names and its
+    /// `kid`; a stranger's `iss` is not written, and a long `kid` is cut.
+    #[test]
+    fn a_tokens_names_are_its_configured_consumer_and_its_kid() {
+        let v = verifier();
+        let signed = |iss: &str, kid: Option<String>| {
+            let header = Header {
+                kid,
+                ..Header::new(Algorithm::HS256)
+            };
+            let claims = serde_json::json!({"iss": iss, "sub": "jose", "exp": 4_000_000_000u64});
+            jsonwebtoken::encode(
+                &header,
+                &claims,
+                &jsonwebtoken::EncodingKey::from_secret(b"another secret altogether, 32+ bytes"),
+            )
+            .expect("encode")
+        };
+        assert_eq!(
+            v.names_of(&signed("portal", Some("2026-11".into()))),
+            TokenNames {
+                consumer: Some("portal".into()),
+                kid: Some("2026-11".into()),
+            }
+        );
+        let stranger = v.names_of(&signed("https://elsewhere.example", Some("k".repeat(500))));
+        assert_eq!(stranger.consumer, None);
+        assert_eq!(stranger.kid.map(|k| k.chars().count()), Some(128));
+        assert_eq!(v.names_of("not a token"), TokenNames::default());
+        assert_eq!(v.names_of(&token("jose", 60)).kid, None);
     }
 
     /// `nbf` and `iat` may each lie [`CLOCK_SKEW_SECS`] ahead, to the second, and not
