@@ -2185,13 +2185,13 @@ fn a_search_that_finds_nobody_says_so_and_a_mangled_cursor_shows_the_first_page(
     let following = cc(Some("a")).p("filter", "following").html(&w);
     assert!(following.contains("You are not following anyone."));
     // A tab's search that found nobody offers the same words among everyone, where
-    // the person may be; the search of everyone, and one that found someone, do not.
+    // the person may be, in the words that say so; the search of everyone, and one
+    // that found someone, do not.
     let in_tab = cc(Some("a"))
         .p("filter", "following")
         .p("keywords", "Cid")
         .html(&w);
-    assert!(in_tab.contains("No people were found."), "{in_tab}");
-    let link = "<p><a href=\"";
+    let link = "id=\"_contacts_center_empty\">No people were found. <a href=\"";
     let at = in_tab.find(link).expect("a link to search everyone") + link.len();
     let (href, rest) = in_tab[at..].split_once("\">").expect("the link ends");
     assert!(
@@ -2335,6 +2335,8 @@ fn a_search_past_its_scan_limit_ends_instead_of_starting_over() {
         !first.contains("data-list-end tabindex"),
         "a first page is not a list's end"
     );
+    // Not yet the way to everyone: the tab's search goes on.
+    assert!(!first.contains("Search Everyone"), "{first}");
     let cursor = cursor_of(&first).expect("the search goes on");
     let last = search(Some(&cursor));
     assert!(
@@ -2343,8 +2345,11 @@ fn a_search_past_its_scan_limit_ends_instead_of_starting_over() {
     );
     // Its last page says nobody more was found, marked for the script to add after
     // the rows already shown rather than to swap the widget for.
+    // There the tab's search has ended finding nobody: the same words among
+    // everyone are one link on, inside the words the script adds after the rows.
     assert!(
-        last.contains("data-list-end tabindex=\"-1\">No more people were found.</p>"),
+        last.contains("data-list-end tabindex=\"-1\">No more people were found. <a href=\"")
+            && last.contains("Search Everyone for “\u{2068}zzz\u{2069}”</a></p>"),
         "{last}"
     );
     assert!(!last.contains("No one found yet"), "{last}");

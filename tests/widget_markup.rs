@@ -1632,6 +1632,13 @@ fn the_written_home_page_in_every_state(written: &World, fields: &World) {
         "data-list-end",
     );
     same(
+        "a tab's search's end, with the way to everyone",
+        me().p("filter", "connections")
+            .p("keywords", "nobody-at-all")
+            .p("cursor", &cursor),
+        "data-list-end tabindex=\"-1\">No more people were found. <a href=",
+    );
+    same(
         "a list that restarted",
         me().p("cursor", "%%garbage"),
         "data-restarted",

@@ -809,20 +809,25 @@ impl View<'_> {
                         Filter::Blocked => "you-have-not-blocked-anyone",
                         _ => "no-people-were-found",
                     }));
-                    // Typed in a tab, the search narrowed that tab: someone not (yet)
-                    // connected or followed is found among everyone, one link away.
-                    // Words that can start no name ("!!!", "@") find nobody there
-                    // either.
-                    if filter != Filter::All && crate::store::search_query(&keywords).is_some() {
-                        home.search_everyone = Some(Link {
-                            label: ui.format("search-everyone-for-x", &[&isolate(&keywords)]),
-                            url: ui.req.urls.render_url(&[
-                                ("filter", Filter::All.as_str()),
-                                ("keywords", keywords.as_str()),
-                            ]),
-                            active: false,
-                        });
-                    }
+                }
+                // Typed in a tab, the search narrowed that tab: someone not (yet)
+                // connected or followed is found among everyone, one link away, once
+                // the tab's search has ended finding nobody, on its first page or on
+                // the last "View More" of one that went past its scan limit. Words
+                // that can start no name ("!!!", "@") find nobody there either.
+                if !found
+                    && page.next_cursor.is_none()
+                    && filter != Filter::All
+                    && crate::store::search_query(&keywords).is_some()
+                {
+                    home.search_everyone = Some(Link {
+                        label: ui.format("search-everyone-for-x", &[&isolate(&keywords)]),
+                        url: ui.req.urls.render_url(&[
+                            ("filter", Filter::All.as_str()),
+                            ("keywords", keywords.as_str()),
+                        ]),
+                        active: false,
+                    });
                 }
                 if filter == Filter::Connections && counts.connections > 0 {
                     // A whole sentence per language: a tab name set into one kept its

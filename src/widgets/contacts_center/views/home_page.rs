@@ -251,14 +251,17 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
         if v.list_end {
             out.raw(" data-list-end tabindex=\"-1\"");
         }
-        out.raw(">").text(empty).raw("</p>");
-    }
-    if let Some(everyone) = &v.search_everyone {
-        out.raw("<p><a href=\"")
-            .text(&everyone.url)
-            .raw("\">")
-            .text(&everyone.label)
-            .raw("</a></p>");
+        out.raw(">").text(empty);
+        // Inside the words that nobody was found, where "View More"'s script, which
+        // adds a list's end after the rows shown, takes it along.
+        if let Some(everyone) = &v.search_everyone {
+            out.raw(" <a href=\"")
+                .text(&everyone.url)
+                .raw("\">")
+                .text(&everyone.label)
+                .raw("</a>");
+        }
+        out.raw("</p>");
     }
     if let Some(add) = &v.add_entry {
         write_entry_form(&mut out, add, page, ui);
