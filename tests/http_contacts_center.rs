@@ -1619,22 +1619,44 @@ async fn a_request_with_too_many_parameters_is_refused_and_changes_nothing() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let following = contacts(&server, "alice", "following").await;
     assert!(following.is_empty(), "{following:?}");
-    // A guest's flood of empty pairs gets the same answer, and one past the action
-    // body limit (64 KiB) is not even read.
-    for (pairs, status) in [
-        (20_000, StatusCode::BAD_REQUEST),
+    // A flood of empty pairs gets the same answer once its credentials hold; before
+    // that it is refused for them, as any call is (a guest 403, a token past its
+    // `exp` 401). One past the action body limit (64 KiB) is not even read.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let expired = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &serde_json::json!({"iss": common::CONSUMER, "sub": "alice", "exp": now - 60}),
+        &jsonwebtoken::EncodingKey::from_secret(common::SECRET.as_bytes()),
+    )
+    .expect("encode");
+    let alice = token("alice", &[]);
+    for (pairs, bearer, status) in [
+        (20_000, Some(&alice), StatusCode::BAD_REQUEST),
+        (20_000, None, StatusCode::FORBIDDEN),
+        (20_000, Some(&expired), StatusCode::UNAUTHORIZED),
+        (max + 1, None, StatusCode::FORBIDDEN),
         // Just over: a body far over could meet a reset rather than the answer.
-        (22_000, StatusCode::PAYLOAD_TOO_LARGE),
+        (22_000, None, StatusCode::PAYLOAD_TOO_LARGE),
     ] {
-        let response = client()
+        let mut request = client()
             .post(server.url(&format!("/widgets/{WIDGET}/actions/follow")))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body("a=&".repeat(pairs))
-            .send()
-            .await
-            .expect("post");
-        assert_eq!(response.status(), status, "{pairs} pairs");
+            .body("a=&".repeat(pairs));
+        if let Some(bearer) = bearer {
+            request = request.bearer_auth(bearer);
+        }
+        let response = request.send().await.expect("post");
+        assert_eq!(
+            response.status(),
+            status,
+            "{pairs} pairs, a token: {}",
+            bearer.is_some()
+        );
     }
+    assert!(contacts(&server, "alice", "following").await.is_empty());
 }
 
 /// An action's own parameters that do not decode to UTF-8 (a form sent as Latin-1, a

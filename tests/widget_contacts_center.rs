@@ -2610,6 +2610,12 @@ fn edit_mode_and_preferences_per_instance() {
     let w = abc();
     let one = "contacts_center_INSTANCE_one";
     let two = "contacts_center_INSTANCE_two";
+    // Edit mode is the configuration, not a view: a guest is asked to sign in (403),
+    // not shown the view's sign-in hint.
+    assert!(matches!(
+        cc(None).instance(one).mode(PortletMode::Edit).render(&w),
+        Err(WidgetError::SignInRequired)
+    ));
     assert!(matches!(
         cc(Some("a"))
             .instance(one)

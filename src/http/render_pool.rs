@@ -149,9 +149,14 @@ fn deliver<T: Send + 'static>(
     value: Option<T>,
 ) -> Delivery {
     Box::new(move || {
-        drop(place);
         // A caller that gave up has dropped its receiver; the work is done either way.
-        let _ = answer.send(value);
+        // What it would have had (a widget, and through it the store) is let go
+        // before the place: a stopping host goes on to close the database once every
+        // place is back (`finished`).
+        if let Err(unwanted) = answer.send(value) {
+            drop(unwanted);
+        }
+        drop(place);
     })
 }
 
@@ -346,6 +351,10 @@ mod tests {
         while let Some(done) = tasks.join_next().await {
             done.expect("task");
         }
+        // Each place comes back right after its answer.
+        tokio::time::timeout(Duration::from_secs(10), pool.finished())
+            .await
+            .expect("every place came back");
         assert_eq!(pool.places.available_permits(), 6);
     }
 
@@ -458,7 +467,51 @@ mod tests {
             .expect("the place came back when the first job ended");
         assert_eq!(third.expect("answer"), 3);
         assert!(!ran_second.load(std::sync::atomic::Ordering::SeqCst));
-        assert_eq!(pool.places.available_permits(), 2);
+        // The third's place comes back right after its answer.
+        tokio::time::timeout(Duration::from_secs(10), pool.finished())
+            .await
+            .expect("every place came back");
+    }
+
+    /// What a job returns to a caller that has gone is dropped before its place comes
+    /// back: `finished` does not resolve while it still holds anything.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_answer_nobody_takes_is_let_go_before_the_pool_is_finished() {
+        struct SlowToLetGo(Arc<std::sync::atomic::AtomicBool>);
+        impl Drop for SlowToLetGo {
+            fn drop(&mut self) {
+                std::thread::sleep(Duration::from_millis(200));
+                self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let pool = Arc::new(RenderPool::new(1).expect("pool"));
+        let let_go = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let (started, running) = oneshot::channel();
+        let caller = {
+            let pool = Arc::clone(&pool);
+            let value = SlowToLetGo(Arc::clone(&let_go));
+            tokio::spawn(async move {
+                pool.run(move || {
+                    let _ = started.send(());
+                    let _ = held.recv();
+                    value
+                })
+                .await
+                .map(|_| ())
+            })
+        };
+        running.await.expect("the job started");
+        caller.abort();
+        let _ = caller.await;
+        release.send(()).expect("the job is still running");
+        tokio::time::timeout(Duration::from_secs(10), pool.finished())
+            .await
+            .expect("the place came back");
+        assert!(
+            let_go.load(std::sync::atomic::Ordering::SeqCst),
+            "the pool was finished while the answer was still held"
+        );
     }
 
     #[test]

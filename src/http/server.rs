@@ -1456,6 +1456,44 @@ mod tests {
         );
         let refused = host.follow("alice", "bob").await.expect("answered");
         assert_eq!(refused, 503, "while the writer is still held");
+        // Her render with new claims is not refused for the write they need: it shows
+        // what the directory holds, and the claims are written at a later call.
+        let renamed = || {
+            let profile = crate::portal::Profile {
+                given_name: Some("Renamed".into()),
+                ..Default::default()
+            };
+            let token = crate::portal::auth::mint(
+                "portal",
+                HeldWriterHost::SECRET,
+                "alice",
+                &[],
+                &profile,
+                Duration::from_secs(600),
+            )
+            .expect("token");
+            reqwest::Client::new()
+                .get(format!("{}/render", host.widget()))
+                .bearer_auth(token)
+                .timeout(Duration::from_secs(10))
+                .send()
+        };
+        let given = || {
+            let state = Arc::clone(&host.state);
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    let reader = state.social.read().expect("read");
+                    reader
+                        .person("alice")
+                        .expect("person")
+                        .map(|p| p.given_name)
+                })
+                .await
+                .expect("read task")
+            }
+        };
+        assert_eq!(renamed().await.expect("render").status(), 200);
+        assert_eq!(given().await.as_deref(), Some("Given alice"));
         let bobs = tokio::spawn(host.follow("bob", "alice"));
         host.slots_taken(3).await;
         assert!(!bobs.is_finished(), "bob's waits for the writer");
@@ -1469,6 +1507,8 @@ mod tests {
         assert_eq!(host.state.named_shares.holders(), 0, "given back");
         let status = host.follow("alice", "bob").await.expect("answered");
         assert_eq!(status, 200);
+        assert_eq!(renamed().await.expect("render").status(), 200);
+        assert_eq!(given().await.as_deref(), Some("Renamed"));
         host.stop().await;
     }
 
@@ -1583,6 +1623,12 @@ mod tests {
             let pool = &host.state.render_pool;
             let (release, released) = std::sync::mpsc::channel::<()>();
             let released = Arc::new(std::sync::Mutex::new(released));
+            // A render just answered gives its place back a moment after its answer.
+            let started = std::time::Instant::now();
+            while pool.free_places() < pool.threads() * 2 {
+                assert!(started.elapsed() < Duration::from_secs(10), "places kept");
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
             let jobs = (0..pool.free_places())
                 .map(|_| {
                     let released = Arc::clone(&released);

@@ -291,15 +291,16 @@ async fn prepare(
         .into_iter()
         .flatten();
     // Counted before anything is owned: a 64 KiB action body of `a=&a=&...` is some
-    // 22,000 pairs.
-    let pairs: Vec<(String, String)> = query
+    // 22,000 pairs. Too many are refused once the credentials are checked (on the
+    // first `MAX_PARAMS`), as the contract orders a refusal: 401 or 403 before "bad
+    // parameters".
+    let mut pairs: Vec<(String, String)> = query
         .chain(form)
         .take(MAX_PARAMS + 1)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    if pairs.len() > MAX_PARAMS {
-        return Err(refused(StatusCode::BAD_REQUEST, "the-request-is-invalid"));
-    }
+    let too_many = pairs.len() > MAX_PARAMS;
+    pairs.truncate(MAX_PARAMS);
     let params = native::split_params(
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         &namespace,
@@ -329,6 +330,9 @@ async fn prepare(
     let caller = authenticate(
         state, parts, bearer, &params, &portlet, &*widget, phase, name,
     )?;
+    if too_many {
+        return Err(refused(StatusCode::BAD_REQUEST, "the-request-is-invalid"));
+    }
     let crate::i18n::Negotiated {
         id: locale,
         dates: dates_locale,
@@ -829,7 +833,15 @@ where
         Ran::ClaimsChange(waiting) => {
             let (phase, widget, request, ticket) = *waiting;
             if let Some(user) = request.viewer.user() {
-                write_claims(state, user, ticket).await?;
+                match write_claims(state, user, ticket).await {
+                    // Past the person's part of the waiting writes (or with no write
+                    // slot free in time) the profile waits for their next call, as
+                    // over WSRP: the widget runs on what the directory holds, where
+                    // every render of theirs was refused until their bulk actions
+                    // committed. An action's own write meets the same limit.
+                    Err(HttpError::Busy) => {}
+                    written => written?,
+                }
             }
             state
                 .render_pool
