@@ -2226,6 +2226,33 @@ fn a_search_that_finds_nobody_says_so_and_a_mangled_cursor_shows_the_first_page(
             "{filter} {keywords}: {html}"
         );
     }
+    // A search has a way back to its whole list, the tab it searched, with no
+    // keywords and from its first row; a list without keywords has none.
+    for (filter, keywords) in [("connections", "bob"), ("all", "zzz"), ("following", "!!!")] {
+        let html = cc(Some("a"))
+            .p("filter", filter)
+            .p("keywords", keywords)
+            .p("cursor", "%%garbage")
+            .html(&w);
+        assert!(html.contains(">Clear Search</a>"), "{filter}: {html}");
+        assert_eq!(
+            link_param(&html, "clear-search", "filter").as_deref(),
+            Some(filter),
+            "{html}"
+        );
+        for gone in ["keywords", "cursor"] {
+            assert_eq!(link_param(&html, "clear-search", gone), None, "{html}");
+        }
+    }
+    for filter in ["connections", "all"] {
+        for keywords in ["", "  "] {
+            let html = cc(Some("a"))
+                .p("filter", filter)
+                .p("keywords", keywords)
+                .html(&w);
+            assert!(!html.contains("clear-search"), "{filter}: {html}");
+        }
+    }
     let german = cc(Some("a"))
         .p("filter", "following")
         .p("keywords", "Cid")
@@ -2235,6 +2262,7 @@ fn a_search_that_finds_nobody_says_so_and_a_mangled_cursor_shows_the_first_page(
         german.contains("Alle Personen nach „\u{2068}Cid\u{2069}“ durchsuchen"),
         "{german}"
     );
+    assert!(german.contains(">Suche zurücksetzen</a>"), "{german}");
     // A render with a cursor this host never wrote shows the first page instead of
     // failing; the JSON resource refuses it (`pagination_view_more_carries_the_cursor`).
     let mangled = cc(Some("a"))

@@ -53,8 +53,10 @@ pub enum StoreError {
         path: std::path::PathBuf,
         why: String,
     },
-    /// The writer thread is gone (it panicked or the store is shutting down).
-    #[error("the store's writer has stopped")]
+    /// The writer gave no answer: its thread is gone (it panicked, or the store is
+    /// shutting down), or the write never ran because the store failed to begin its
+    /// transaction, which is reported on its own (`/healthz`, the error log).
+    #[error("the store's writer did not run this write (it has stopped, or the store failed)")]
     WriterGone,
 }
 

@@ -32,6 +32,7 @@ static TEXTS: &[&str] = &[
     "contacts-center",
     "search",
     "keywords",
+    "clear-search",
     "view-more",
     "your-last-action-could-not-be-confirmed",
     "back",
@@ -81,6 +82,8 @@ struct SearchBox {
     hidden: Vec<Field>,
     field: String,
     value: String,
+    /// The list without its keywords, while it has some.
+    clear: Option<String>,
 }
 
 /// A personal entry with its edit and delete forms.
@@ -1093,6 +1096,9 @@ fn search_box(ui: &Ui<'_>, filter: Filter, keywords: &str) -> SearchBox {
         ui.format("search-x", &[ui.text(label)])
     };
     let url = ui.req.urls.render_url(&[("filter", filter.as_str())]);
+    // A way back to the whole list, where the search box's own clearing (its "x",
+    // Escape) empties the field and leaves the results.
+    let clear = (!keywords.trim().is_empty()).then(|| url.clone());
     let field = ui.name("keywords");
     let plain = url.starts_with("http://") || url.starts_with("https://") || url.starts_with('/');
     if plain {
@@ -1123,6 +1129,7 @@ fn search_box(ui: &Ui<'_>, filter: Filter, keywords: &str) -> SearchBox {
             hidden,
             field,
             value: keywords.to_owned(),
+            clear,
         }
     } else {
         let form = ui.form("search", "search", "", &[("filter", filter.as_str())]);
@@ -1133,6 +1140,7 @@ fn search_box(ui: &Ui<'_>, filter: Filter, keywords: &str) -> SearchBox {
             hidden: form.hidden,
             field,
             value: keywords.to_owned(),
+            clear,
         }
     }
 }

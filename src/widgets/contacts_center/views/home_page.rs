@@ -91,7 +91,17 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
         .text(ui.text("keywords"))
         .raw("\">\n</div><div class=\"input-group-item input-group-item-shrink\"><button class=\"btn btn-secondary\" type=\"submit\">")
         .text(ui.text("search"))
-        .raw("</button></div></div>\n</form>\n</div></div>\n<nav aria-label=\"")
+        .raw("</button></div>");
+    if let Some(clear) = &search.clear {
+        out.raw("<div class=\"input-group-item input-group-item-shrink\"><a class=\"btn btn-link\" href=\"")
+            .text(clear)
+            .raw("\" id=\"")
+            .text(ns)
+            .raw("clear-search\">")
+            .text(ui.text("clear-search"))
+            .raw("</a></div>");
+    }
+    out.raw("</div>\n</form>\n</div></div>\n<nav aria-label=\"")
         .text(ui.text("filters"))
         .raw("\"><ul class=\"nav nav-underline\" role=\"list\" id=\"")
         .text(ns)
