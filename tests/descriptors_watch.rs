@@ -32,6 +32,16 @@ fn reloads_once_more(watcher: &descriptors::Watcher, settled: u64, what: &str) {
     );
 }
 
+/// A watcher that reloads on events only: its look for what no event tells of comes
+/// once an hour, so that a reload a test sees is not that look standing in for a
+/// watch that failed. The tests of what only that look can see use `spawn_watcher`.
+fn by_events(
+    dir: std::path::PathBuf,
+    handle: CatalogHandle,
+) -> Result<descriptors::Watcher, descriptors::DescriptorError> {
+    descriptors::spawn_watcher_looking_every(dir, handle, Duration::from_secs(3600))
+}
+
 /// Puts `bytes` at `path` in one file-system event: written outside the watched tree
 /// and renamed into place. Written in place, a file changes twice (truncated, then
 /// written), and a test thread paused between the two for longer than the watcher
@@ -62,8 +72,7 @@ fn watcher_picks_up_new_folders_and_keeps_last_good_version() {
     let dir = tempfile::tempdir().expect("tempdir");
     let handle = CatalogHandle::new(descriptors::load_dir(dir.path()));
     assert!(handle.current().widgets.is_empty());
-    let watcher =
-        descriptors::spawn_watcher(dir.path().to_path_buf(), handle.clone()).expect("watch");
+    let watcher = by_events(dir.path().to_path_buf(), handle.clone()).expect("watch");
 
     let folder = dir.path().join("notifications");
     copy_widget(Path::new("widget-descriptors/notifications"), &folder);
@@ -121,8 +130,7 @@ fn a_change_made_before_the_watch_started_is_picked_up() {
         Path::new("widget-descriptors/notifications"),
         &dir.path().join("notifications"),
     );
-    let _watcher =
-        descriptors::spawn_watcher(dir.path().to_path_buf(), handle.clone()).expect("watch");
+    let _watcher = by_events(dir.path().to_path_buf(), handle.clone()).expect("watch");
     wait_for(
         &handle,
         "the widget deployed before the watch serves",
@@ -137,8 +145,7 @@ fn a_reload_that_finds_nothing_new_keeps_the_versions_serving() {
     copy_widget(Path::new("widget-descriptors/notifications"), &folder);
     let handle = CatalogHandle::new(descriptors::load_dir(dir.path()));
     let before = handle.current();
-    let watcher =
-        descriptors::spawn_watcher(dir.path().to_path_buf(), handle.clone()).expect("watch");
+    let watcher = by_events(dir.path().to_path_buf(), handle.clone()).expect("watch");
     let reloaded = |n: u64| {
         let deadline = Instant::now() + WAIT;
         while watcher.reloads() < n {
@@ -169,8 +176,7 @@ fn changes_below_a_widget_folders_top_reload_nothing() {
     let below = folder.join("lib").join("deeper");
     std::fs::create_dir_all(&below).expect("mkdir");
     let handle = CatalogHandle::new(descriptors::load_dir(dir.path()));
-    let watcher =
-        descriptors::spawn_watcher(dir.path().to_path_buf(), handle.clone()).expect("watch");
+    let watcher = by_events(dir.path().to_path_buf(), handle.clone()).expect("watch");
     let deadline = Instant::now() + WAIT;
     while watcher.reloads() < 1 {
         assert!(Instant::now() < deadline, "the catch-up reload");
@@ -218,7 +224,7 @@ fn a_directory_missing_at_start_is_loaded_when_it_is_made() {
     let parent = tempfile::tempdir().expect("tempdir");
     let root = parent.path().join("widget-descriptors");
     let handle = CatalogHandle::new(descriptors::builtin());
-    let watcher = descriptors::spawn_watcher(root.clone(), handle.clone()).expect("watch");
+    let watcher = by_events(root.clone(), handle.clone()).expect("watch");
     // No catch-up reload of a folder that is not there, nor a retry: the built-in
     // widgets serve, and no problem is listed.
     std::thread::sleep(descriptors::watch::UNWATCHED_RETRY + Duration::from_millis(500));
@@ -259,7 +265,7 @@ fn a_directory_replaced_while_watched_stays_watched() {
         &root.join("notifications"),
     );
     let handle = CatalogHandle::new(descriptors::load_dir(&root));
-    let watcher = descriptors::spawn_watcher(root.clone(), handle.clone()).expect("watch");
+    let watcher = by_events(root.clone(), handle.clone()).expect("watch");
 
     // Deleted and made again, as `rm -rf` and a copy do.
     std::fs::remove_dir_all(&root).expect("rm");
@@ -351,7 +357,7 @@ fn a_linked_widget_folder_is_watched_where_it_points() {
     let root = parent.path().join("widget-descriptors");
     std::fs::create_dir_all(&root).expect("mkdir");
     let handle = CatalogHandle::new(descriptors::load_dir(&root));
-    let watcher = descriptors::spawn_watcher(root.clone(), handle.clone()).expect("watch");
+    let watcher = by_events(root.clone(), handle.clone()).expect("watch");
     let (v1, v2) = (parent.path().join("v1"), parent.path().join("v2"));
     copy_widget(Path::new("widget-descriptors/notifications"), &v1);
     copy_widget(Path::new("widget-descriptors/notifications"), &v2);
@@ -406,8 +412,7 @@ fn a_folder_made_again_under_its_name_is_watched_again() {
     let folder = dir.path().join("notifications");
     copy_widget(Path::new("widget-descriptors/notifications"), &folder);
     let handle = CatalogHandle::new(descriptors::load_dir(dir.path()));
-    let watcher =
-        descriptors::spawn_watcher(dir.path().to_path_buf(), handle.clone()).expect("watch");
+    let watcher = by_events(dir.path().to_path_buf(), handle.clone()).expect("watch");
     wait_for(&handle, "served", |c| c.get("notifications").is_some());
     let settled = watcher.reloads();
     let deadline = Instant::now() + Duration::from_secs(2);

@@ -92,6 +92,13 @@ async fn a_new_widget_folder_serves_within_two_seconds_and_a_broken_change_keeps
         "</css-class-wrapper>",
         "</css-class-wrapper>\n\t\t<icon>/icon.png</icon>",
     );
+    // The first element now out of order is the one the report names, where it
+    // stands: it comes before the icon moved below it.
+    let misplaced_line = text
+        .lines()
+        .position(|line| line.contains("<friendly-url-mapping>"))
+        .expect("the element before the moved icon")
+        + 1;
     std::fs::write(&broken, text).expect("write broken");
     let mut reported = None;
     let started = Instant::now();
@@ -116,7 +123,12 @@ async fn a_new_widget_folder_serves_within_two_seconds_and_a_broken_change_keeps
             .ends_with("liferay-portlet.xml"),
         "{problem}"
     );
-    assert!(problem["line"].as_u64().unwrap_or(0) > 0, "{problem}");
+    assert_eq!(problem["element"], "friendly-url-mapping", "{problem}");
+    assert_eq!(
+        problem["line"].as_u64(),
+        Some(misplaced_line as u64),
+        "{problem}"
+    );
     assert!(
         problem["message"]
             .as_str()
@@ -198,6 +210,11 @@ fn descriptors_check_command() {
         "<instanceable>true</instanceable>",
         "<instanceable>maybe</instanceable>",
     );
+    let value_line = text
+        .lines()
+        .position(|line| line.contains("<instanceable>maybe"))
+        .expect("the changed value")
+        + 1;
     std::fs::write(&path, text).expect("write");
     let bad = std::process::Command::new(bin)
         .args(["descriptors", "check"])
@@ -207,7 +224,7 @@ fn descriptors_check_command() {
     let out = String::from_utf8_lossy(&bad.stdout);
     assert_eq!(bad.status.code(), Some(1), "problems exit 1: {out}");
     assert!(
-        out.contains("liferay-portlet.xml:"),
+        out.contains(&format!("liferay-portlet.xml:{value_line}:")),
         "names the file with line and column: {out}"
     );
     assert!(out.contains("instanceable"), "{out}");

@@ -100,11 +100,35 @@ fn seed_keeps_every_invariant_with_skewed_degrees_and_varied_names() {
     );
 }
 
+/// Each seeded person as a seed makes them: their record, counts and connections.
+fn seeded_people(s: &Social, users: usize) -> Vec<String> {
+    let r = s.read().unwrap();
+    (0..users)
+        .map(|i| {
+            let id = seeded_id(i);
+            let connections: Vec<String> = r
+                .list(&id, widget_host::store::Filter::Connections, None, 1000)
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|item| match item {
+                    widget_host::store::Listed::Person(p) => p.id,
+                    other => panic!("a person: {other:?}"),
+                })
+                .collect();
+            let person = r.person(&id).unwrap();
+            format!("{person:?} {:?} {connections:?}", r.counts(&id).unwrap())
+        })
+        .collect()
+}
+
 #[test]
 fn seed_is_deterministic_and_refuses_to_seed_twice() {
-    let a = degrees(&seeded(400, 6.0, 3), 400);
-    let b = degrees(&seeded(400, 6.0, 3), 400);
-    let c = degrees(&seeded(400, 6.0, 4), 400);
+    // The same seed makes the same people with the same relations, each of them, not
+    // only the same spread of degrees.
+    let a = seeded_people(&seeded(400, 6.0, 3), 400);
+    let b = seeded_people(&seeded(400, 6.0, 3), 400);
+    let c = seeded_people(&seeded(400, 6.0, 4), 400);
     assert_eq!(a, b);
     assert_ne!(a, c);
     let s = seeded(50, 4.0, 1);
@@ -384,7 +408,10 @@ fn check_db_finds_a_request_to_oneself() {
 }
 
 /// The list and search indexes, checked row by row: a row missing, one too many, one
-/// naming no relation, and a relation listed twice under two keys are each found.
+/// naming no relation, one under a key not its other's, and a relation listed twice
+/// under two keys are each found, the first three also where the rows are as many as
+/// the relations. (A relation listed twice under keys a re-sort allows, with no other
+/// fault, is left out: it needs a re-sort record written by hand.)
 #[test]
 fn check_db_finds_every_kind_of_stray_index_row() {
     type ListRow = (u64, u8, String, u64);
@@ -392,8 +419,9 @@ fn check_db_finds_every_kind_of_stray_index_row() {
         TableDefinition::new("userid_list_sortkey_otherid");
     const PREFIXES: TableDefinition<(&str, &str, u64), ()> =
         TableDefinition::new("prefix_sortkey_userid");
+    const SORTKEYS: TableDefinition<u64, &str> = TableDefinition::new("userid_sortkey");
     let (dir, path) = seeded_file(40, 3);
-    let (a, b, prefix_row) = {
+    let (a, b, prefix_row, stranger) = {
         let db = reopen(&path);
         let txn = db.begin_read().unwrap();
         let lists = txn.open_table(LISTS).unwrap();
@@ -403,10 +431,27 @@ fn check_db_finds_every_kind_of_stray_index_row() {
             (owner, kind, key.to_owned(), other)
         });
         let (a, b): (ListRow, ListRow) = (rows.next().unwrap(), rows.next().unwrap());
+        // Someone in no relation of `a`'s kind with `a`'s owner, under their own key.
+        let others: std::collections::HashSet<u64> = redb::ReadableTable::iter(&lists)
+            .unwrap()
+            .filter_map(|row| {
+                let (owner, kind, _, other) = row.unwrap().0.value();
+                ((owner, kind) == (a.0, a.1)).then_some(other)
+            })
+            .collect();
+        let sortkeys = txn.open_table(SORTKEYS).unwrap();
+        let stranger = redb::ReadableTable::iter(&sortkeys)
+            .unwrap()
+            .map(|row| {
+                let (id, key) = row.unwrap();
+                (id.value(), key.value().to_owned())
+            })
+            .find(|(id, _)| *id != a.0 && !others.contains(id))
+            .expect("someone unrelated");
         let prefixes = txn.open_table(PREFIXES).unwrap();
         let (k, _) = redb::ReadableTable::first(&prefixes).unwrap().unwrap();
         let (prefix, key, id) = k.value();
-        (a, b, (prefix.to_owned(), key.to_owned(), id))
+        (a, b, (prefix.to_owned(), key.to_owned(), id), stranger)
     };
     let remove = |t: &redb::WriteTransaction, (o, kind, key, other): &ListRow| {
         let mut lists = t.open_table(LISTS).unwrap();
@@ -441,6 +486,24 @@ fn check_db_finds_every_kind_of_stray_index_row() {
             Box::new(|t| {
                 remove(t, &a);
                 insert(t, &(b.0, b.1, format!("{}~", b.2), b.3));
+            }),
+        ),
+        // As many rows as relations, each row under its other's key and listed
+        // once, but one naming someone the owner has no such relation with.
+        (
+            "userid_list_sortkey_otherid",
+            Box::new(|t| {
+                remove(t, &a);
+                insert(t, &(a.0, a.1, stranger.1.clone(), stranger.0));
+            }),
+        ),
+        // As many rows as relations, each a relation listed once, one of them under
+        // a key that is not its other's.
+        (
+            "userid_list_sortkey_otherid",
+            Box::new(|t| {
+                remove(t, &a);
+                insert(t, &(a.0, a.1, format!("{}~", a.2), a.3));
             }),
         ),
         // No one has a relation with themselves.
@@ -1111,7 +1174,8 @@ fn restore_and_check_db_refuse_a_file_whose_pages_were_altered() {
     std::fs::write(&altered, bytes).unwrap();
     let err = restore_file(&altered, &db).unwrap_err();
     assert!(matches!(err, StoreError::BadBackup { .. }), "{err}");
-    assert!(inspect_file(&altered).is_err());
+    let damage = inspect_file(&altered).unwrap_err();
+    assert!(damage.is_damage(), "{damage:?}");
     assert_eq!(inspect_file(&db).unwrap().violations, vec![]);
 }
 

@@ -1401,6 +1401,8 @@ fn the_written_card_is_the_templates_own_markup_byte_for_byte() {
         // Addresses and numbers link to writing and calling; what would end a URI's
         // address is encoded in it, what would end the attribute escaped.
         "<li><a href=\"mailto:o&#x27;brien+%3Chome%3E@example.com\">o&#x27;brien+&lt;home&gt;@example.com</a></li>",
+        // The main address too, under the name.
+        "<p class=\"card-text\"><a href=\"mailto:a%26co@example.com\">a&amp;co@example.com</a></p>",
         "<li><a href=\"tel:+15550100\">+1 &lt;555&gt; &amp; 0100 ext. &quot;7&quot;</a></li><li>ask &lt;reception&gt;</li>",
         "<li dir=\"auto\">1 &lt;Main&gt; &amp; Co, O&#x27;Town</li>",
         "href=\"https://example.com/?a=1&amp;b=&quot;&lt;2&gt;&quot;\" rel=\"nofollow noopener noreferrer\"",

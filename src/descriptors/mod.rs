@@ -23,7 +23,7 @@ pub use check::{CheckReport, a_file_in_its_place, check, check_served};
 pub use model::{
     Catalog, CatalogHandle, Problem, STANDARD_WINDOW_STATES, WidgetDescriptor, with_standard_states,
 };
-pub use watch::{Watcher, spawn_watcher};
+pub use watch::{Watcher, spawn_watcher, spawn_watcher_looking_every};
 pub use xml::MAX_DESCRIPTOR_BYTES;
 
 /// What stops the descriptor layer from working at all. Problems in descriptors are not

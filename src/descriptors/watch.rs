@@ -145,6 +145,19 @@ pub const UNWATCHED_RETRY: Duration = Duration::from_secs(2);
 /// symlink), it reports nothing more. So the parent is watched too, for the name
 /// alone, and the directory is watched again whenever its name changes hands.
 pub fn spawn_watcher(dir: PathBuf, handle: CatalogHandle) -> Result<Watcher, DescriptorError> {
+    spawn_watcher_looking_every(dir, handle, UNWATCHED_RETRY)
+}
+
+/// [`spawn_watcher`], looking for what no event tells of (a folder back, a link
+/// repointed, a file changed on a file system that sends no events) every `retry`
+/// rather than every [`UNWATCHED_RETRY`]. Tests give it hours, so that a reload they
+/// see came from an event: the look would otherwise stand in for a watch that failed.
+#[doc(hidden)]
+pub fn spawn_watcher_looking_every(
+    dir: PathBuf,
+    handle: CatalogHandle,
+    retry: Duration,
+) -> Result<Watcher, DescriptorError> {
     let failed = |reason: String| DescriptorError::Watch {
         dir: dir.clone(),
         reason,
@@ -203,7 +216,7 @@ pub fn spawn_watcher(dir: PathBuf, handle: CatalogHandle) -> Result<Watcher, Des
     let counted = Arc::clone(&reloads);
     let thread = std::thread::Builder::new()
         .name("descriptor-watcher".into())
-        .spawn(move || watch_loop(notify, &dir, &handle, &rx, &counted))
+        .spawn(move || watch_loop(notify, &dir, &handle, &rx, &counted, retry))
         .map_err(|e| failed(format!("cannot start the watcher thread: {e}")))?;
     Ok(Watcher {
         stop,
@@ -218,6 +231,7 @@ fn watch_loop<W: notify::Watcher>(
     handle: &CatalogHandle,
     rx: &mpsc::Receiver<Signal>,
     reloads: &AtomicU64,
+    retry: Duration,
 ) {
     // Nothing is known unwatched before the first reload: a directory missing at start
     // is not retried (its parent's watch tells when it comes), so no problem is listed
@@ -239,7 +253,7 @@ fn watch_loop<W: notify::Watcher>(
     // folder has no watch, nothing would tell of its return: it is looked at again
     // every UNWATCHED_RETRY too.
     loop {
-        let change = match rx.recv_timeout(UNWATCHED_RETRY) {
+        let change = match rx.recv_timeout(retry) {
             Ok(Signal::Changed(change)) => change,
             Err(RecvTimeoutError::Timeout) => {
                 if std::fs::canonicalize(dir).ok() != placed {
@@ -720,6 +734,7 @@ mod tests {
                 &handle,
                 &rx,
                 &AtomicU64::new(0),
+                UNWATCHED_RETRY,
             );
         });
         editor.join().expect("editor");
@@ -793,7 +808,14 @@ mod tests {
                 (dir.path().to_owned(), handle.clone(), Arc::clone(&reloads));
             // A watcher that never reports anything.
             std::thread::spawn(move || {
-                watch_loop(notify::NullWatcher, &dir, &handle, &rx, &reloads)
+                watch_loop(
+                    notify::NullWatcher,
+                    &dir,
+                    &handle,
+                    &rx,
+                    &reloads,
+                    UNWATCHED_RETRY,
+                )
             })
         };
         // Edited again each poll (longer each time, so a coarse clock cannot hide it)

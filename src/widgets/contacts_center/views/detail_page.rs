@@ -60,7 +60,12 @@ pub(super) fn write(page: &Page<Detail>, ui: &Ui<'_>, script: &str) -> String {
             .raw("</p>");
     }
     if let Some(email) = present(&p.email) {
-        out.raw("<p class=\"card-text\">").text(email).raw("</p>");
+        // As the card's other addresses are, below: one tap writes to them.
+        out.raw("<p class=\"card-text\"><a href=\"")
+            .text(&crate::widgets::links::mailto(email))
+            .raw("\">")
+            .text(email)
+            .raw("</a></p>");
     }
     write_badges(&mut out, p);
     out.raw("\n</div></div>\n<div class=\"btn-toolbar\" id=\"")
