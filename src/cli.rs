@@ -1103,15 +1103,22 @@ fn log_panic(info: &std::panic::PanicHookInfo<'_>) {
         .location()
         .map(|at| format!("{}:{}:{}", at.file(), at.line(), at.column()))
         .unwrap_or_default();
+    // A bug that every request of some kind meets panics at one place as often as
+    // they come: one line per place a while (with its backtrace, which may be long),
+    // and the count held back, where a flood of one would also hide another's.
+    static PANICS: crate::throttle::Throttles = crate::throttle::Throttles::new();
+    let Some(unlogged) = PANICS.admit(&location) else {
+        return;
+    };
     let current = std::thread::current();
     let thread = current.name().unwrap_or("(unnamed)");
     let backtrace = std::backtrace::Backtrace::capture();
     // Escaped: a message may quote what a request sent, line breaks included.
     let message = message.escape_debug();
     if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
-        tracing::error!(panic = %message, %location, thread, %backtrace, "a thread panicked");
+        tracing::error!(panic = %message, %location, thread, unlogged, %backtrace, "a thread panicked (one such line per place in the code per 10 s; `unlogged` counts those left out)");
     } else {
-        tracing::error!(panic = %message, %location, thread, "a thread panicked");
+        tracing::error!(panic = %message, %location, thread, unlogged, "a thread panicked (one such line per place in the code per 10 s; `unlogged` counts those left out)");
     }
 }
 

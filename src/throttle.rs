@@ -86,9 +86,76 @@ pub fn log_error(throttle: &Throttle, what: &'static str, error: &dyn std::fmt::
     }
 }
 
+/// Most kinds a [`Throttles`] keeps apart; the kinds past them share one throttle.
+pub const MOST_KINDS: usize = 64;
+
+/// One [`Throttle`] per kind of line, named as it comes (a panic's place in the code):
+/// a flood of one kind holds back that kind alone, and another's first line is still
+/// written. At most [`MOST_KINDS`] kinds are kept apart, so that the names themselves
+/// cannot grow without end.
+#[derive(Debug, Default)]
+pub struct Throttles {
+    kinds: std::sync::Mutex<std::collections::BTreeMap<String, Throttle>>,
+    others: Throttle,
+}
+
+impl Throttles {
+    pub const fn new() -> Self {
+        Self {
+            kinds: std::sync::Mutex::new(std::collections::BTreeMap::new()),
+            others: Throttle::new(),
+        }
+    }
+
+    /// [`Throttle::admit_at`] for the line of kind `kind`.
+    pub fn admit_at(&self, kind: &str, now: u64) -> Option<u64> {
+        // Nothing under the lock panics halfway (it is taken in the panic hook too): a
+        // poisoned map is whole.
+        let mut kinds = self.kinds.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(throttle) = kinds.get(kind) {
+            return throttle.admit_at(now);
+        }
+        if kinds.len() >= MOST_KINDS {
+            return self.others.admit_at(now);
+        }
+        let throttle = Throttle::new();
+        let admitted = throttle.admit_at(now);
+        kinds.insert(kind.to_owned(), throttle);
+        admitted
+    }
+
+    /// [`Self::admit_at`] the current time.
+    pub fn admit(&self, kind: &str) -> Option<u64> {
+        self.admit_at(kind, now())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_kind_has_its_own_interval_and_the_kinds_past_the_most_share_one() {
+        let throttles = Throttles::new();
+        assert_eq!(throttles.admit_at("a.rs:1", 100), Some(0));
+        assert_eq!(throttles.admit_at("a.rs:1", 101), None);
+        assert_eq!(throttles.admit_at("a.rs:1", 102), None);
+        // Another kind's first line is written in the first one's flood.
+        assert_eq!(throttles.admit_at("b.rs:2", 102), Some(0));
+        assert_eq!(throttles.admit_at("b.rs:2", 103), None);
+        assert_eq!(
+            throttles.admit_at("a.rs:1", 100 + INTERVAL_SECS),
+            Some(2),
+            "its own held-back lines, not the other kind's"
+        );
+        for n in 2..MOST_KINDS {
+            assert_eq!(throttles.admit_at(&format!("k{n}"), 200), Some(0), "{n}");
+        }
+        // Past the most kinds kept apart, new kinds share one throttle.
+        assert_eq!(throttles.admit_at("late.rs:1", 200), Some(0));
+        assert_eq!(throttles.admit_at("later.rs:9", 201), None);
+        assert_eq!(throttles.kinds.lock().expect("kinds").len(), MOST_KINDS);
+    }
 
     #[test]
     fn one_line_per_interval_and_the_rest_counted() {

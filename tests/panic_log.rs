@@ -55,6 +55,7 @@ fn a_panic_is_one_line_of_the_json_log_with_its_place_and_thread() {
     assert_eq!(line["level"], "ERROR", "{line}");
     let fields = &line["fields"];
     assert_eq!(fields["thread"], "render-9", "{line}");
+    assert_eq!(fields["unlogged"], 0, "{line}");
     // The message on one line, its break escaped: nothing of it reads as a line of
     // its own.
     assert_eq!(
@@ -66,6 +67,33 @@ fn a_panic_is_one_line_of_the_json_log_with_its_place_and_thread() {
     assert!(
         heard.lock().expect("heard").is_empty(),
         "logged, so not reported again"
+    );
+
+    // A bug met again and again at one place is one line a while, and another
+    // place's panic in that flood still has its own.
+    let flood = |message: &'static str| {
+        std::thread::Builder::new()
+            .name("flood".into())
+            .spawn(move || panic!("{message}"))
+            .expect("spawn")
+            .join()
+    };
+    for _ in 0..5 {
+        assert!(flood("the same bug").is_err());
+    }
+    let elsewhere = std::thread::spawn(|| panic!("another bug")).join();
+    assert!(elsewhere.is_err());
+    let log = String::from_utf8(captured.0.lock().expect("log").clone()).expect("UTF-8");
+    let said = |what: &str| {
+        log.lines()
+            .filter(|line| line.contains("a thread panicked") && line.contains(what))
+            .count()
+    };
+    assert_eq!(said("the same bug"), 1, "{log}");
+    assert_eq!(said("another bug"), 1, "{log}");
+    assert!(
+        heard.lock().expect("heard").is_empty(),
+        "held back, not reported elsewhere"
     );
 
     // Where the log leaves error lines out, the panic goes to the hook before.

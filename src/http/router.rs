@@ -115,7 +115,11 @@ pub async fn handle(
         // a user id): the panic's own line says where in the code.
         Ok(None) => {
             let route = seen.get().copied().unwrap_or("unrouted");
-            tracing::error!(%method, route, "a request's handler panicked; answered 500");
+            // Throttled per route as the panic's own line is per place.
+            static PANICKED: crate::throttle::Throttles = crate::throttle::Throttles::new();
+            if let Some(unlogged) = PANICKED.admit(route) {
+                tracing::error!(%method, route, unlogged, "a request's handler panicked; answered 500 (one such line per route per 10 s; `unlogged` counts those left out)");
+            }
             (route, refusal(HttpError::Internal))
         }
         // Counted under the route it was cut off in, where an administrator looks for
