@@ -736,7 +736,11 @@ fn a_jwks_file_written_again_the_same_forgets_no_token() {
 /// not in the file and stays.
 #[test]
 fn a_jwks_file_can_revoke_keys_even_with_a_bad_key_or_none_left() {
-    let (dir, c, verifier) = rotating_consumer();
+    let (dir, mut c, _) = rotating_consumer();
+    // The consumer whose file changes has an HS256 secret as well.
+    let liferay_secret = "liferay-hs256-secret-of-32-bytes!";
+    c.consumers[2].hs256_secret = Some(liferay_secret.into());
+    let verifier = Verifier::from_config(&c).expect("keys load");
     let path = dir.path().join("jwks.json");
     let (leaked, new) = signed_by_both_keys();
     assert!(verifier.verify_bearer(&leaked).is_ok());
@@ -788,6 +792,12 @@ fn a_jwks_file_can_revoke_keys_even_with_a_bad_key_or_none_left() {
         }]
     );
     assert!(verifier.verify_bearer(&new).is_err(), "every key revoked");
+    assert!(
+        verifier
+            .verify_bearer(&hs(&claims("liferay", "u3"), liferay_secret))
+            .is_ok(),
+        "its HS256 secret, which is not in the file, stays"
+    );
     match verifier.jwks_problems().as_slice() {
         [(consumer, problem)] => {
             assert_eq!(consumer, "liferay");

@@ -393,19 +393,17 @@ async fn directory_upkeep_is_for_administrators_and_validates_input() {
     let other_id = client
         .put(&url)
         .bearer_auth(&admin)
-        .json(&serde_json::json!({"externalReferenceCode": "someone-else"}))
+        .json(&serde_json::json!({"externalReferenceCode": "someone-else", "givenName": "X"}))
         .send()
         .await
         .expect("send");
-    assert_eq!(other_id.status(), StatusCode::BAD_REQUEST);
     let other_ids = client
         .put(&url)
         .bearer_auth(&admin)
-        .json(&serde_json::json!({"id": 7, "externalReferenceCode": "someone-else"}))
+        .json(&serde_json::json!({"id": 7, "externalReferenceCode": "someone-else", "givenName": "X"}))
         .send()
         .await
         .expect("send");
-    assert_eq!(other_ids.status(), StatusCode::BAD_REQUEST);
     // A screen name the path matches does not outweigh ids that name someone else.
     let reused_screen_name = client
         .put(&url)
@@ -414,7 +412,19 @@ async fn directory_upkeep_is_for_administrators_and_validates_input() {
         .send()
         .await
         .expect("send");
-    assert_eq!(reused_screen_name.status(), StatusCode::BAD_REQUEST);
+    // Each refused for naming someone else, not for describing nobody.
+    for (what, refused) in [
+        ("another's code", other_id),
+        ("another's id and code", other_ids),
+        ("a screen name the path matches", reused_screen_name),
+    ] {
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{what}");
+        let text = refused.text().await.expect("body");
+        assert!(
+            text.contains("none of the body's ids is the id in the path"),
+            "{what}: {text}"
+        );
+    }
     // An account as Liferay's headless API returns it, put under its numeric id: the
     // body's other ids do not make it someone else.
     let numeric = client

@@ -619,8 +619,11 @@ fn a_search_whose_limit_falls_on_the_last_row_has_ended() {
             filters.push(Filter::Contacts);
         }
         let r = s.read().unwrap();
-        // The scan reaches every list's last row when the limit falls there: the last
-        // person, or entry, is found. (One row more, and the limit stops it first.)
+        // A list of exactly the scan limit's rows is read to its end: its last person,
+        // or entry, is found behind every other row passed over (one rejection short
+        // of the limit), and the list has ended. (Everyone's list is scanned by the
+        // longest word, the last one's own name, and passes over nobody; the limit
+        // itself is met below, where "wang xiu" matches no row.)
         for filter in filters.iter().filter(|_| extra == 0) {
             let last = r
                 .search("viewer", &format!("wang li{:05}", n - 1), *filter, None, 20)

@@ -52,6 +52,24 @@ fn shows_pending_requests_and_confirms_them() {
         html.contains(&format!("<small><time datetime=\"{}\">", sent[0].0)),
         "{html}"
     );
+    // The request's own time, which is now.
+    let shown =
+        time::OffsetDateTime::parse(&sent[0].0, &time::format_description::well_known::Rfc3339)
+            .expect("an RFC 3339 time")
+            .unix_timestamp();
+    let stored = w
+        .social
+        .read()
+        .expect("read")
+        .requests_received("b")
+        .expect("requests")[0]
+        .created_at;
+    assert_eq!(u64::try_from(shown).ok(), Some(stored), "{html}");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    assert!(now.abs_diff(stored) < 120, "sent at {stored}, now {now}");
     let id = request_id(&w, "b");
     assert!(html.contains(&format!("name=\"_notifications_requestId\" value=\"{id}\"")));
     assert!(html.contains("https://host.test/actions/accept-request"));
@@ -238,6 +256,19 @@ fn an_answer_after_view_more_comes_back_with_the_rows_shown() {
         .p("requestId", &id)
         .p("rows", "22")
         .ok(&w);
+    // Done, and back to the rows shown.
+    assert!(answered.ok, "{answered:?}");
+    assert_eq!(answered.message, "you-are-now-connected-to-this-user");
+    let waiting = w
+        .social
+        .read()
+        .expect("read")
+        .requests_received("me")
+        .expect("requests");
+    assert!(
+        waiting.iter().all(|r| r.person.id != "p24"),
+        "the request is answered"
+    );
     assert!(
         answered
             .render_params
@@ -352,6 +383,8 @@ fn answering_on_a_later_page_comes_back_to_it() {
         .p("requestId", &id)
         .p("cursor", &cursor)
         .ok(&w);
+    assert!(answered.ok, "{answered:?}");
+    assert_eq!(answered.message, "you-are-now-connected-to-this-user");
     assert!(
         answered
             .render_params

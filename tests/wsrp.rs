@@ -1744,7 +1744,10 @@ fn hostile_input_is_refused_fast() {
 
     // An undeclared entity without a DTD.
     let undeclared = register_body("&ent;", SECRET);
-    refused_quickly(&f, "registration", undeclared.as_bytes(), "OperationFailed");
+    let reply = refused_quickly(&f, "registration", undeclared.as_bytes(), "OperationFailed");
+    // Refused by the parser, not read as an unknown consumer named "&ent;".
+    assert!(reply.body.contains("is not declared"), "{}", reply.body);
+    assert!(!reply.body.contains("wrong secret"), "{}", reply.body);
 
     // Malformed, not SOAP, not WSRP, empty.
     for body in [
@@ -1759,6 +1762,21 @@ fn hostile_input_is_refused_fast() {
         assert_eq!(reply.status, 500, "{body}");
         parse(reply.body.as_bytes(), Limits::default()).expect("fault is XML");
     }
+    // An operation of another namespace is none of WSRP's, not a `register` that
+    // lacks its data.
+    let foreign = envelope("<x:register xmlns:x=\"urn:other\"/>");
+    let reply = f.producer.handle("registration", foreign.as_bytes());
+    assert_eq!(
+        fault_name(&reply),
+        "OperationNotSupported",
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply.body.contains("not a WSRP 2.0 operation"),
+        "{}",
+        reply.body
+    );
 
     // Oversized: well-formed but larger than the limit.
     let filler = "x".repeat(600 * 1024);
