@@ -370,7 +370,7 @@ fn oversize_descriptor_is_refused() {
     }
     text.push_str("</display>");
     let file = write(dir.path(), "liferay-display.xml", &text);
-    let report = check(&[file]);
+    let report = check(std::slice::from_ref(&file));
     let problems: Vec<&Problem> = report.problems().collect();
     assert_eq!(problems.len(), 1);
     assert!(
@@ -381,6 +381,9 @@ fn oversize_descriptor_is_refused() {
         problems[0]
     );
     assert!(!problems[0].message.contains("1048577"), "{}", problems[0]);
+    // Read one byte past the limit, not whole.
+    let read = descriptors::catalog::read_source(&file).expect("read");
+    assert_eq!(read.bytes.len(), descriptors::MAX_DESCRIPTOR_BYTES + 1);
 }
 
 /// A hidden folder (`.git`, or a copy staged as `.contacts-center.new` before it is

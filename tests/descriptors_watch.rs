@@ -224,10 +224,16 @@ fn a_directory_missing_at_start_is_loaded_when_it_is_made() {
     let parent = tempfile::tempdir().expect("tempdir");
     let root = parent.path().join("widget-descriptors");
     let handle = CatalogHandle::new(descriptors::builtin());
-    let watcher = by_events(root.clone(), handle.clone()).expect("watch");
+    // Looking for unevented changes every 200 ms, so that five looks pass below.
+    let watcher = descriptors::spawn_watcher_looking_every(
+        root.clone(),
+        handle.clone(),
+        Duration::from_millis(200),
+    )
+    .expect("watch");
     // No catch-up reload of a folder that is not there, nor a retry: the built-in
     // widgets serve, and no problem is listed.
-    std::thread::sleep(descriptors::watch::UNWATCHED_RETRY + Duration::from_millis(500));
+    std::thread::sleep(Duration::from_millis(1_100));
     assert_eq!(watcher.reloads(), 0);
     assert!(handle.current().get("contacts_center").is_some());
     assert!(handle.current().problems.is_empty());

@@ -511,6 +511,11 @@ async fn every_demo_person_can_be_played_and_the_administrator_configures() {
         for (path, editable) in [("/", 1), ("/content", 2)] {
             let (status, html) = get(path.to_owned(), person).await;
             assert_eq!(status, StatusCode::OK, "{person} on {path}: {html}");
+            // Played as that person, not as the one a page falls back to.
+            assert!(
+                html.contains(&format!("name=\"p_auth\" value=\"demo~{person}~")),
+                "{person} on {path}: {html}"
+            );
             let links = html.matches("class=\"portlet-options\"").count();
             let expected = if person == ADMINISTRATOR { editable } else { 0 };
             assert_eq!(links, expected, "{person} on {path}");
@@ -546,9 +551,10 @@ async fn every_demo_person_can_be_played_and_the_administrator_configures() {
     assert!(html.find("</main>").is_some_and(|end| note < end), "{html}");
     // Anyone else asking for edit mode is refused in the placement, in the page's
     // language (its tag on the alert), and the refusal is announced.
+    // The last of them: not the person a page without a choice is played as.
     let (someone, _) = roster()
-        .into_iter()
-        .find(|(p, _)| *p != ADMINISTRATOR)
+        .filter(|(p, _)| *p != ADMINISTRATOR)
+        .last()
         .expect("a person who is not the administrator");
     let (status, refused) = get(
         "/?p_p_id=contacts_center_INSTANCE_dashboard&p_p_mode=edit".to_owned(),
@@ -557,7 +563,7 @@ async fn every_demo_person_can_be_played_and_the_administrator_configures() {
     .await;
     assert_eq!(status, StatusCode::OK, "{refused}");
     assert!(
-        refused.contains("<div class=\"alert alert-danger\" role=\"alert\" lang=\"en-US\">"),
+        refused.contains("<div class=\"alert alert-danger\" role=\"alert\" lang=\"en-US\">You do not have the required permissions."),
         "{refused}"
     );
     // On a German page the refusal is German, and says so to a screen reader.
@@ -568,7 +574,7 @@ async fn every_demo_person_can_be_played_and_the_administrator_configures() {
     .await;
     assert_eq!(status, StatusCode::OK, "{refused}");
     assert!(
-        refused.contains("<div class=\"alert alert-danger\" role=\"alert\" lang=\"de-DE\">Sie "),
+        refused.contains("<div class=\"alert alert-danger\" role=\"alert\" lang=\"de-DE\">Sie haben nicht die erforderlichen Berechtigungen."),
         "{refused}"
     );
     // The preferences form's token stands for the administrator's role, and lasts an

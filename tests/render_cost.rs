@@ -81,7 +81,10 @@ fn page_cost_does_not_grow_with_the_number_of_connections() {
     let rendered = |viewer: &str| {
         let before = w.social.reads_done();
         let html = cc(Some(viewer)).p("filter", "connections").html(&w);
-        assert!(html.contains("view-more"), "a full page: {html}");
+        assert!(
+            html.contains("id=\"_contacts_center_view-more\" data-view-more>"),
+            "a full page: {html}"
+        );
         let after = w.social.reads_done();
         (after.0 - before.0, after.1 - before.1)
     };
@@ -159,7 +162,10 @@ fn the_requests_view_pages_on_with_view_more() {
     }
     // Newest first, as a notifications menu: p29 asked last.
     let first = cc(Some("p0")).p("filter", "requests").html(&w);
-    assert!(first.contains("view-more"), "{first}");
+    assert!(
+        first.contains("id=\"_contacts_center_view-more\" data-view-more>"),
+        "{first}"
+    );
     assert!(first.contains("Family00029"), "{first}");
     assert!(!first.contains("Family00001"), "{first}");
     let cursor = w
@@ -170,6 +176,11 @@ fn the_requests_view_pages_on_with_view_more() {
         .expect("page")
         .next_cursor
         .expect("a second page");
+    // The page's own "View More" leads there.
+    assert!(
+        first.contains(&format!("_contacts_center_cursor={cursor}")),
+        "{first}"
+    );
     let second = cc(Some("p0"))
         .p("filter", "requests")
         .p("cursor", &cursor)
@@ -177,6 +188,10 @@ fn the_requests_view_pages_on_with_view_more() {
     assert!(second.contains("Family00001"), "{second}");
     assert!(!second.contains("Family00029"), "{second}");
     assert!(second.contains("accept-request"), "{second}");
+    assert!(
+        !second.contains("data-list=\"people\" data-restarted"),
+        "{second}"
+    );
     // A link from before received requests came newest first holds a sort key and a
     // user id: it names no place in this order, and the list starts over, marked so
     // that the script replaces it rather than appending the first page again.
@@ -191,7 +206,10 @@ fn the_requests_view_pages_on_with_view_more() {
         .p("filter", "requests")
         .p("cursor", &old)
         .html(&w);
-    assert!(restarted.contains("data-restarted"), "{restarted}");
+    assert!(
+        restarted.contains("data-list=\"people\" data-restarted>"),
+        "{restarted}"
+    );
     assert!(restarted.contains("Family00029"), "{restarted}");
 }
 
@@ -360,7 +378,10 @@ fn a_page_reads_each_list_of_its_viewer_once_not_once_a_row() {
     // The widget's render of that page reads no more.
     let before = w.social.reads_done();
     let html = cc(Some("p0")).p("filter", "connections").html(&w);
-    assert!(html.contains("view-more"), "a full page: {html}");
+    assert!(
+        html.contains("id=\"_contacts_center_view-more\" data-view-more>"),
+        "a full page: {html}"
+    );
     let after = w.social.reads_done();
     assert_eq!((after.0 - before.0, after.1 - before.1), (2, 0));
 

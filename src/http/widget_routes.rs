@@ -834,11 +834,12 @@ where
             let (phase, widget, request, ticket) = *waiting;
             if let Some(user) = request.viewer.user() {
                 match write_claims(state, user, ticket).await {
-                    // Past the person's part of the waiting writes (or with no write
-                    // slot free in time) the profile waits for their next call, as
-                    // over WSRP: the widget runs on what the directory holds, where
-                    // every render of theirs was refused until their bulk actions
-                    // committed. An action's own write meets the same limit.
+                    // Past the person's part of the waiting writes the profile waits
+                    // for their next call, as over WSRP: the widget runs on what the
+                    // directory holds, where every render of theirs was refused until
+                    // their bulk actions committed. An action's own write meets the
+                    // same limit. (Waiting for a free slot, a render is cut at the
+                    // router's timeout before this one.)
                     Err(HttpError::Busy) => {}
                     written => written?,
                 }

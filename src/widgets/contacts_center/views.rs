@@ -814,10 +814,11 @@ impl View<'_> {
                     }));
                 }
                 // Typed in a tab, the search narrowed that tab: someone not (yet)
-                // connected or followed is found among everyone, one link away, once
-                // the tab's search has ended finding nobody, on its first page or on
-                // the last "View More" of one that went past its scan limit. Words
-                // that can start no name ("!!!", "@") find nobody there either.
+                // connected or followed is found among everyone, one link away, on
+                // a page of the tab's search that found nobody and ends it (its first,
+                // or the last "View More" of one that went past its scan limit; a
+                // search whose last page found someone ends without it). Words that
+                // can start no name ("!!!", "@") find nobody there either.
                 if !found
                     && page.next_cursor.is_none()
                     && filter != Filter::All
@@ -1080,6 +1081,11 @@ impl View<'_> {
 }
 
 fn search_box(ui: &Ui<'_>, filter: Filter, keywords: &str) -> SearchBox {
+    // A way back to the page's own list without the keywords, where the search
+    // box's own clearing (its "x", Escape) empties the field and leaves the results:
+    // on the requests page (whose box searches everyone) the requests again.
+    let clear =
+        (!keywords.is_empty()).then(|| ui.req.urls.render_url(&[("filter", filter.as_str())]));
     // A tab's search finds that tab's people only; the landmark says which, where a
     // screen reader's user would otherwise hear "Search" whichever list it searches.
     let (filter, label) = match filter {
@@ -1096,9 +1102,6 @@ fn search_box(ui: &Ui<'_>, filter: Filter, keywords: &str) -> SearchBox {
         ui.format("search-x", &[ui.text(label)])
     };
     let url = ui.req.urls.render_url(&[("filter", filter.as_str())]);
-    // A way back to the whole list, where the search box's own clearing (its "x",
-    // Escape) empties the field and leaves the results.
-    let clear = (!keywords.trim().is_empty()).then(|| url.clone());
     let field = ui.name("keywords");
     let plain = url.starts_with("http://") || url.starts_with("https://") || url.starts_with('/');
     if plain {
