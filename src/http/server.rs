@@ -642,6 +642,45 @@ mod tests {
             async move { call.send().await.map(|answer| answer.status()) }
         }
 
+        /// `user`'s home render with a token that gives their name as `given`, given
+        /// up after `timeout`.
+        fn render_named(
+            &self,
+            user: &str,
+            given: &str,
+            timeout: Duration,
+        ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + use<> {
+            let profile = crate::portal::Profile {
+                given_name: Some(given.into()),
+                ..Default::default()
+            };
+            let token = crate::portal::auth::mint(
+                "portal",
+                Self::SECRET,
+                user,
+                &[],
+                &profile,
+                Duration::from_secs(600),
+            )
+            .expect("token");
+            reqwest::Client::new()
+                .get(format!("{}/render", self.widget()))
+                .bearer_auth(token)
+                .timeout(timeout)
+                .send()
+        }
+
+        /// The given name the directory holds for `user`.
+        async fn given_name(&self, user: &str) -> Option<String> {
+            let (state, user) = (Arc::clone(&self.state), user.to_owned());
+            tokio::task::spawn_blocking(move || {
+                let reader = state.social.read().expect("read");
+                reader.person(&user).expect("person").map(|p| p.given_name)
+            })
+            .await
+            .expect("read task")
+        }
+
         /// `user` follows `person`.
         fn follow(
             &self,
@@ -1248,40 +1287,8 @@ mod tests {
     #[tokio::test]
     async fn a_claims_write_whose_client_hung_up_still_tells_the_memo() {
         let host = HeldWriterHost::start(None).await;
-        let render = |given: &str, timeout: Duration| {
-            let profile = crate::portal::Profile {
-                given_name: Some(given.into()),
-                ..Default::default()
-            };
-            let token = crate::portal::auth::mint(
-                "portal",
-                HeldWriterHost::SECRET,
-                "alice",
-                &[],
-                &profile,
-                Duration::from_secs(600),
-            )
-            .expect("token");
-            reqwest::Client::new()
-                .get(format!("{}/render", host.widget()))
-                .bearer_auth(token)
-                .timeout(timeout)
-                .send()
-        };
-        let given = || {
-            let state = Arc::clone(&host.state);
-            async move {
-                tokio::task::spawn_blocking(move || {
-                    let reader = state.social.read().expect("read");
-                    reader
-                        .person("alice")
-                        .expect("person")
-                        .map(|p| p.given_name)
-                })
-                .await
-                .expect("read task")
-            }
-        };
+        let render = |given: &str, timeout: Duration| host.render_named("alice", given, timeout);
+        let given = || host.given_name("alice");
         let long = Duration::from_secs(10);
         assert_eq!(render("New", long).await.expect("render").status(), 200);
         assert_eq!(given().await.as_deref(), Some("New"));
@@ -1458,40 +1465,8 @@ mod tests {
         assert_eq!(refused, 503, "while the writer is still held");
         // Her render with new claims is not refused for the write they need: it shows
         // what the directory holds, and the claims are written at a later call.
-        let renamed = || {
-            let profile = crate::portal::Profile {
-                given_name: Some("Renamed".into()),
-                ..Default::default()
-            };
-            let token = crate::portal::auth::mint(
-                "portal",
-                HeldWriterHost::SECRET,
-                "alice",
-                &[],
-                &profile,
-                Duration::from_secs(600),
-            )
-            .expect("token");
-            reqwest::Client::new()
-                .get(format!("{}/render", host.widget()))
-                .bearer_auth(token)
-                .timeout(Duration::from_secs(10))
-                .send()
-        };
-        let given = || {
-            let state = Arc::clone(&host.state);
-            async move {
-                tokio::task::spawn_blocking(move || {
-                    let reader = state.social.read().expect("read");
-                    reader
-                        .person("alice")
-                        .expect("person")
-                        .map(|p| p.given_name)
-                })
-                .await
-                .expect("read task")
-            }
-        };
+        let renamed = || host.render_named("alice", "Renamed", Duration::from_secs(10));
+        let given = || host.given_name("alice");
         assert_eq!(renamed().await.expect("render").status(), 200);
         assert_eq!(given().await.as_deref(), Some("Given alice"));
         let bobs = tokio::spawn(host.follow("bob", "alice"));
