@@ -163,8 +163,9 @@ fn deliver<T: Send + 'static>(
         // sleep. (Answering first measured a tenth fewer renders on the bench's home
         // point, in alternating 10 s runs; a rebuild of this order measured as much
         // against the same binary, so the runs cannot tell them apart, and this order
-        // stays for the reason above.) A caller that leaves between the look above and
-        // the answer drops the value itself, a moment after the place is back.
+        // stays for the reason above.) A caller that leaves after the look above has
+        // the value dropped here (the answer fails) or by its receiver, a moment after
+        // the place is back: a stopping host may find the pool finished in that moment.
         drop(place);
         let _ = answer.send(value);
     })
@@ -361,7 +362,7 @@ mod tests {
         while let Some(done) = tasks.join_next().await {
             done.expect("task");
         }
-        // Each place comes back right after its answer.
+        // Each place comes back before its answer; waited for all the same.
         tokio::time::timeout(Duration::from_secs(10), pool.finished())
             .await
             .expect("every place came back");
@@ -477,7 +478,7 @@ mod tests {
             .expect("the place came back when the first job ended");
         assert_eq!(third.expect("answer"), 3);
         assert!(!ran_second.load(std::sync::atomic::Ordering::SeqCst));
-        // The third's place comes back right after its answer.
+        // The third's place came back before its answer; waited for all the same.
         tokio::time::timeout(Duration::from_secs(10), pool.finished())
             .await
             .expect("every place came back");

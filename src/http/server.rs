@@ -1598,7 +1598,8 @@ mod tests {
             let pool = &host.state.render_pool;
             let (release, released) = std::sync::mpsc::channel::<()>();
             let released = Arc::new(std::sync::Mutex::new(released));
-            // A render just answered gives its place back a moment after its answer.
+            // A render whose caller had gone gives its place back after letting its
+            // answer go, a moment after its client saw the end.
             let started = std::time::Instant::now();
             while pool.free_places() < pool.threads() * 2 {
                 assert!(started.elapsed() < Duration::from_secs(10), "places kept");
