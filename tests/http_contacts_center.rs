@@ -2256,6 +2256,43 @@ async fn a_consumer_without_origins_gets_links_to_the_page_it_sends() {
         html.contains(&format!("method=\"get\" action=\"{PAGE}#{root}\"")),
         "{html}"
     );
+    // A card's Back lands on the row the card was opened from, not on the root.
+    let card = render_query(
+        &server,
+        "alice",
+        &[
+            ("p_l_url".to_owned(), PAGE.to_owned()),
+            (format!("{NS}userId"), "alice".to_owned()),
+        ],
+    )
+    .await;
+    let back = card.find(&format!("id=\"{NS}back\"")).expect("Back");
+    let href = card[..back]
+        .rsplit("href=\"")
+        .next()
+        .and_then(|rest| rest.split('"').next())
+        .map(unescape)
+        .expect("Back's address");
+    assert!(
+        href.starts_with(&format!("{PAGE}?"))
+            && href.ends_with(&format!("{NS}from=alice#{NS}returned")),
+        "{href}"
+    );
+    let list = render_query(
+        &server,
+        "alice",
+        &[
+            ("p_l_url".to_owned(), PAGE.to_owned()),
+            (format!("{NS}from"), "alice".to_owned()),
+        ],
+    )
+    .await;
+    assert!(
+        list.contains(&format!(
+            "<li class=\"list-group-item list-group-item-flex\" id=\"{NS}returned\">"
+        )),
+        "{list}"
+    );
     // A page URL past the bound is passed over: the page would carry it fifty times.
     let long = format!(
         "{PAGE}?q={}",

@@ -1773,6 +1773,7 @@ fn link_param(html: &str, id: &str, name: &str) -> Option<String> {
     let href_at = html[..at].rfind("href=\"")? + "href=\"".len();
     let href = html[href_at..].split('"').next()?.replace("&amp;", "&");
     let query = href.split_once('?')?.1;
+    let query = query.split('#').next().unwrap_or_default();
     url::form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == &format!("_contacts_center_{name}"))
         .map(|(_, v)| v.into_owned())
@@ -1824,6 +1825,119 @@ fn a_card_opened_from_a_list_goes_back_to_that_list() {
     let back = card.find("id=\"_contacts_center_back\"").expect("back");
     let href = &card[card[..back].rfind("href=\"").expect("href")..back];
     assert!(!href.contains("filter"), "{href}");
+}
+
+/// The element a card's Back link lands on (`id="…returned"`): its opening tag's name
+/// and its markup up to its end, or up to the tag's end for one that is not a row.
+fn landed_on(html: &str) -> Option<(&str, &str)> {
+    let id = "id=\"_contacts_center_returned\"";
+    let at = html.find(id)?;
+    assert_eq!(html.matches(id).count(), 1, "one landing: {html}");
+    let start = html[..at].rfind('<').expect("its tag");
+    let tag = html[start + 1..].split([' ', '>']).next().expect("a name");
+    let end = match tag {
+        "li" => start + html[start..].find("</li>").expect("the row's end"),
+        _ => at + html[at..].find('>').expect("the tag's end"),
+    };
+    Some((tag, &html[start..end]))
+}
+
+/// A card's Back lands on the row the card was opened from, not at the top of the
+/// list: its link names the person (`from`) and ends at the id their row then
+/// carries. Someone no longer on that page of the list leaves the landing to the
+/// filters above it (a page owner's list: its title); a page reached any other way,
+/// or with a `from` that cannot be anyone's id, has none.
+#[test]
+fn back_from_a_card_lands_on_the_row_it_was_opened_from() {
+    let w = abc();
+    w.add("d", "Dan", "Dunn");
+    for other in ["b", "c"] {
+        assert!(cc(Some("a")).named("follow").p("userId", other).ok(&w).ok);
+    }
+    let card = cc(Some("a"))
+        .p("userId", "c")
+        .p("filter", "following")
+        .html(&w);
+    assert_eq!(link_param(&card, "back", "from").as_deref(), Some("c"));
+    assert_eq!(
+        link_param(&card, "back", "filter").as_deref(),
+        Some("following")
+    );
+    let back = card.find("id=\"_contacts_center_back\"").expect("back");
+    let href = &card[card[..back].rfind("href=\"").expect("href")..back];
+    assert!(href.ends_with("#_contacts_center_returned\" "), "{href}");
+
+    let following = |from: &str| {
+        cc(Some("a"))
+            .p("filter", "following")
+            .p("from", from)
+            .html(&w)
+    };
+    let list = following("c");
+    let (tag, row) = landed_on(&list).expect("a landing");
+    assert_eq!(tag, "li", "{row}");
+    assert!(
+        row.contains(">Cid Cole</a>") && !row.contains("Bob Baker"),
+        "{row}"
+    );
+    // Cid has left the list: the filters above it, where the reader came back to.
+    assert!(cc(Some("a")).named("unfollow").p("userId", "c").ok(&w).ok);
+    let list = following("c");
+    let (tag, nav) = landed_on(&list).expect("a landing");
+    assert_eq!(tag, "nav", "{nav}");
+    assert!(nav.contains("aria-label=\"Filters\""), "{nav}");
+    assert!(list.contains(">Bob Baker</a>"), "{list}");
+    // No landing without a card to come back from, nor for what is nobody's id.
+    for plain in [
+        cc(Some("a")).p("filter", "following").html(&w),
+        following("<b>"),
+        following(""),
+    ] {
+        assert_eq!(landed_on(&plain), None, "{plain}");
+    }
+    // A sent request's row, on the requests page.
+    assert!(cc(Some("a")).named("connect").p("userId", "d").ok(&w).ok);
+    let requests = cc(Some("a"))
+        .p("filter", "requests")
+        .p("from", "d")
+        .html(&w);
+    let (tag, row) = landed_on(&requests).expect("a landing");
+    assert_eq!(tag, "li", "{row}");
+    assert!(row.contains(">Dan Dunn</a>"), "{row}");
+    let sent = requests
+        .find("id=\"_contacts_center_sent\"")
+        .expect("the sent list");
+    assert!(
+        requests
+            .find("_contacts_center_returned")
+            .expect("the landing")
+            > sent,
+        "{requests}"
+    );
+    // A page owner's list: the row, else the list's title.
+    assert!(cc(Some("b")).named("connect").p("userId", "c").ok(&w).ok);
+    let id = request_id(&w, "c");
+    assert!(
+        cc(Some("c"))
+            .named("accept-request")
+            .p("requestId", &id)
+            .ok(&w)
+            .ok
+    );
+    let owner = cc(Some("a")).owner("b").p("from", "c").html(&w);
+    let (tag, row) = landed_on(&owner).expect("a landing");
+    assert_eq!(tag, "li", "{row}");
+    assert!(row.contains(">Cid Cole</a>"), "{row}");
+    let owner = cc(Some("a")).owner("b").p("from", "d").html(&w);
+    let (tag, _) = landed_on(&owner).expect("a landing");
+    assert_eq!(tag, "span", "{owner}");
+    assert!(
+        owner.contains(
+            "<span id=\"_contacts_center_returned\"></span>\n<h3 class=\"sheet-title text-break\" id=\"_contacts_center_owner-title\">"
+        ),
+        "{owner}"
+    );
+    assert_eq!(landed_on(&cc(Some("a")).owner("b").html(&w)), None);
 }
 
 /// A person opened from a later page of a list comes back to that page: their link,

@@ -1384,6 +1384,7 @@ fn the_written_card_is_the_templates_own_markup_byte_for_byte() {
             "{what}: no card in {a}"
         );
         assert!(a.contains(marker), "{what}: no {marker} in {a}");
+        check_fragment(what, &a, "_contacts_center_");
         a
     };
     let card = |id: &str| cc(Some("me")).p("userId", id);
@@ -1511,6 +1512,7 @@ fn the_written_home_page_in_every_state(written: &World, fields: &World) {
         let b = call.html(fields);
         assert_eq!(a, b, "{what}");
         assert!(a.contains(marker), "{what}: no {marker} in {a}");
+        check_fragment(what, &a, "_contacts_center_");
         a
     };
     let me = || cc(Some("me"));
@@ -1558,6 +1560,20 @@ fn the_written_home_page_in_every_state(written: &World, fields: &World) {
         assert!(contacts.contains(piece), "no {piece} in {contacts}");
     }
     let everyone = same("everyone", me().p("filter", "all"), "list-group-subtitle");
+    // Back from a card lands on its person's row, or above the list they left.
+    let row_landing =
+        "<li class=\"list-group-item list-group-item-flex\" id=\"_contacts_center_returned\">";
+    same("back from a card", me().p("from", "a"), row_landing);
+    same(
+        "back from a sent request's card",
+        me().p("filter", "requests").p("from", "f"),
+        row_landing,
+    );
+    same(
+        "back from someone not on the list",
+        me().p("filter", "connections").p("from", "b"),
+        "<nav aria-label=\"Filters\" id=\"_contacts_center_returned\">",
+    );
     assert!(
         everyone.contains("<p class=\"list-group-subtitle\" dir=\"auto\">R&amp;D"),
         "{everyone}"
@@ -1612,7 +1628,7 @@ fn the_written_home_page_in_every_state(written: &World, fields: &World) {
     same(
         "the blocked",
         me().p("filter", "blocked"),
-        "_contacts_center_people",
+        "actions/unblock",
     );
     written
         .social
@@ -1623,15 +1639,27 @@ fn the_written_home_page_in_every_state(written: &World, fields: &World) {
         .expect("prefs");
     let first = same("a first page", me(), "_contacts_center_view-more");
     let cursor = link_param(&first, "view-more", "cursor");
-    same(
+    // A later page is that page, not the first one again: no restart, other people.
+    let first_row = |html: &str| -> String {
+        let title = "class=\"list-group-title\"";
+        let at = html.find(title).expect("a row") + title.len();
+        html[at..].split("</a>").next().expect("a name").to_owned()
+    };
+    let second = same(
         "a second page",
         me().p("cursor", &cursor),
         "_contacts_center_people",
     );
+    assert!(
+        second.contains("data-list=\"people\">")
+            && !second.contains("data-list=\"people\" data-restarted"),
+        "{second}"
+    );
+    assert_ne!(first_row(&second), first_row(&first), "{second}");
     same(
         "a search's end",
         me().p("keywords", "nobody-at-all").p("cursor", &cursor),
-        "data-list-end",
+        "data-list-end tabindex=\"-1\">No more people were found.</p>",
     );
     same(
         "a tab's search's end, with the way to everyone",
@@ -1643,7 +1671,7 @@ fn the_written_home_page_in_every_state(written: &World, fields: &World) {
     same(
         "a list that restarted",
         me().p("cursor", "%%garbage"),
-        "data-restarted",
+        "data-list=\"people\" data-restarted>",
     );
     same(
         "the export",
@@ -1661,11 +1689,12 @@ fn the_written_home_page_in_every_state(written: &World, fields: &World) {
         "_contacts_center_sent",
     );
     let sent_cursor = link_param(&sent, "sent-more", "cursor");
-    same(
+    let sent_later = same(
         "the sent requests' second page",
         me().p("filter", "requests-sent").p("cursor", &sent_cursor),
         "sheet-subtitle",
     );
+    assert_ne!(first_row(&sent_later), first_row(&sent), "{sent_later}");
     // A save replaces the placement's preferences whole: the page size stays.
     let page_size = ("pageSize".to_owned(), vec!["2".to_owned()]);
     written
@@ -1709,6 +1738,7 @@ fn link_param(html: &str, id: &str, name: &str) -> String {
         .expect("an address")
         .replace("&amp;", "&");
     let query = href.split_once('?').expect("a query").1;
+    let query = query.split('#').next().unwrap_or_default();
     url::form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == &format!("_contacts_center_{name}"))
         .map(|(_, v)| v.into_owned())

@@ -158,15 +158,12 @@ impl NativeUrls {
     }
 }
 
-impl PortletUrls for NativeUrls {
-    fn namespace(&self) -> &str {
-        &self.namespace
-    }
-
-    fn render_url(&self, params: &[(&str, &str)]) -> String {
+impl NativeUrls {
+    /// A render URL ending in `fragment` (empty, or `#` and an id).
+    fn render_url_to(&self, params: &[(&str, &str)], fragment: &str) -> String {
         let links = &self.render;
         if links.query.is_empty() && params.is_empty() {
-            return format!("{}{}", links.base, links.fragment);
+            return format!("{}{fragment}", links.base);
         }
         let mut url = String::with_capacity(links.base.len() + links.query.len() + 96);
         url.push_str(&links.base);
@@ -176,8 +173,25 @@ impl PortletUrls for NativeUrls {
         let mut query = form_urlencoded::Serializer::for_suffix(url, query_start);
         self.append_own(&mut query, params);
         let mut url = query.finish();
-        url.push_str(&links.fragment);
+        url.push_str(fragment);
         url
+    }
+}
+
+impl PortletUrls for NativeUrls {
+    fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    fn render_url(&self, params: &[(&str, &str)]) -> String {
+        self.render_url_to(params, &self.render.fragment)
+    }
+
+    /// The render URL with `element` as its fragment, in place of the placement's
+    /// root or the page's own place: the element is more precise than either. On the
+    /// bare render URL too, whose page is long enough to need it.
+    fn render_url_landing(&self, params: &[(&str, &str)], element: &str) -> String {
+        self.render_url_to(params, &format!("#{element}"))
     }
 
     /// The render URL with `p_p_mode=view`: Liferay keeps a placement in the mode its
@@ -756,6 +770,41 @@ mod tests {
         assert!(placed.render_url(&[]).ends_with("#top"));
         let bare = NativeUrls::new(id(), "http://host", None, vec![], None).landing_on("_cc_root");
         assert!(!bare.render_url(&[("filter", "all")]).contains('#'));
+    }
+
+    #[test]
+    fn a_landing_link_ends_at_its_element_wherever_others_land() {
+        let on_page = |url: &str| {
+            NativeUrls::new(id(), "http://host", Some(url.into()), vec![], None)
+                .landing_on("_cc_root")
+        };
+        // In place of the placement's root, and of the page's own place.
+        for page in [
+            "https://portal.example/web/guest/home",
+            "https://portal.example/web/guest/home#top",
+        ] {
+            assert_eq!(
+                on_page(page).render_url_landing(&[("from", "ann")], "_cc_returned"),
+                "https://portal.example/web/guest/home?p_p_id=contacts_center_INSTANCE_a1&p_p_lifecycle=0&_contacts_center_INSTANCE_a1_from=ann#_cc_returned"
+            );
+        }
+        // On the bare render URL, which lands nowhere otherwise; with no parameters.
+        let bare = NativeUrls::new(id(), "http://host", None, vec![], None).landing_on("_cc_root");
+        assert_eq!(
+            bare.render_url_landing(&[("from", "ann")], "_cc_returned"),
+            "http://host/widgets/contacts_center_INSTANCE_a1/render?_contacts_center_INSTANCE_a1_from=ann#_cc_returned"
+        );
+        assert_eq!(
+            bare.render_url_landing(&[], "_cc_returned"),
+            "http://host/widgets/contacts_center_INSTANCE_a1/render#_cc_returned"
+        );
+        // The other links keep landing where they did.
+        assert!(
+            on_page("https://portal.example/web/guest/home")
+                .render_url(&[])
+                .ends_with("#_cc_root")
+        );
+        assert!(!bare.render_url(&[("from", "ann")]).contains('#'));
     }
 
     #[test]

@@ -26,6 +26,16 @@ pub trait PortletUrls: Send + Sync {
         self.render_url(&[])
     }
 
+    /// A render link that brings the reader to `element` (an id in the widget's own
+    /// markup, namespaced): a card's Back lands on the row the card was opened from,
+    /// not at the top of the list. By default a plain render URL: over WSRP the id
+    /// may still be the `wsrp_rewrite_` token the consumer rewrites in the markup,
+    /// which a `wsrp-fragmentID` would not match.
+    fn render_url_landing(&self, params: &[(&str, &str)], element: &str) -> String {
+        let _ = element;
+        self.render_url(params)
+    }
+
     /// Where the form of `action` posts. Its own fields must be namespaced with [`Self::namespace`].
     fn action_target(&self, action: &str) -> ActionTarget;
 

@@ -474,7 +474,9 @@ def test_an_action_after_view_more_keeps_the_rows_shown(demo, browser):
 
 def test_a_card_opened_after_view_more_goes_back_to_the_rows_shown(demo, browser):
     """A card opened from a list that "View more" extended leads Back to the list as
-    it was shown, both pages' rows, not to the page the card's row came with."""
+    it was shown, both pages' rows, not to the page the card's row came with; and it
+    lands on the row the card was opened from, scrolled into view, where the next Tab
+    goes on from."""
     context, page = english_page(browser)
     try:
         _, before = directory_extended_by_view_more(page, demo)
@@ -488,6 +490,19 @@ def test_a_card_opened_after_view_more_goes_back_to_the_rows_shown(demo, browser
         page.locator(DIRECTORY_ROWS).first.wait_for()
         shown = [n.strip() for n in page.locator(f"{DIRECTORY_ROWS} .list-group-title").all_inner_texts()]
         assert shown == before, f"the list as it was: {before} against {shown}"
+        landing = "_contacts_center_INSTANCE_directory_returned"
+        assert page.url.endswith(f"#{landing}"), page.url
+        landed = page.evaluate(
+            """id => { const el = document.getElementById(id), box = el.getBoundingClientRect();
+                       return [el.tagName, el.querySelector('.list-group-title').textContent,
+                               box.top > -1 && box.bottom <= innerHeight]; }""",
+            landing,
+        )
+        assert landed == ["LI", name, True], landed
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "id => document.getElementById(id).contains(document.activeElement)", landing)
+        assert focused, page.evaluate("() => document.activeElement.outerHTML")
     finally:
         context.close()
 

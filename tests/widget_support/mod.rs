@@ -49,6 +49,16 @@ impl PortletUrls for FakeUrls {
         format!("https://portal.test/web/page?p_p_id=cc&p_p_lifecycle=0&{q}")
     }
 
+    /// As the native protocol lands: the element as the URL's fragment. A rewritten
+    /// URL lands nowhere, as WSRP's do.
+    fn render_url_landing(&self, params: &[(&str, &str)], element: &str) -> String {
+        let url = self.render_url(params);
+        if self.rewritten {
+            return url;
+        }
+        format!("{url}#{element}")
+    }
+
     fn action_target(&self, action: &str) -> ActionTarget {
         ActionTarget {
             url: format!("https://host.test/actions/{action}"),

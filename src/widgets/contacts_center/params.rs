@@ -150,6 +150,12 @@ pub(crate) fn cursor(params: &Params) -> Option<&str> {
     })
 }
 
+/// `from`: whose card a Back link left, so that the list marks that person's row
+/// as the place it lands on. Anything that cannot be a person's id is no one.
+pub(crate) fn back_from(params: &Params) -> Option<&str> {
+    params.get("from").filter(|id| is_portal_user_id(id))
+}
+
 /// Search keywords, trimmed and bounded.
 pub(crate) fn keywords(params: &Params) -> String {
     params

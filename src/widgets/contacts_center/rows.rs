@@ -21,7 +21,14 @@ pub(super) struct Row {
     pub when: Option<String>,
     /// The same instant for the row's `<time datetime>`.
     pub when_iso: Option<String>,
+    /// The row of the person whose card the reader came back from: it carries the id
+    /// the card's Back link lands on ([`RETURNED`]).
+    pub returned: bool,
 }
+
+/// The id, namespaced, of the element a card's Back link lands on: the row of the
+/// person the card showed, else the list's filters (the person has left the list).
+pub(crate) const RETURNED: &str = "returned";
 
 /// A row's bulk-selection checkbox. Its id and label are made in Rust rather than with
 /// template filters: rows are the hot loop of every list render.
@@ -43,7 +50,8 @@ pub(super) fn present(text: &Option<String>) -> Option<&str> {
 /// namespace.
 pub(super) fn write_row(out: &mut Html, row: &Row, ns: &str, bulk_form: Option<&str>) {
     let p = &row.person;
-    out.raw("\n<li class=\"list-group-item list-group-item-flex\">");
+    out.raw("\n");
+    write_row_start(out, row, ns);
     if let (Some(select), Some(form)) = (&row.select, bulk_form) {
         out.raw("<div class=\"autofit-col\"><div class=\"custom-control custom-checkbox\"><label for=\"")
             .text(&select.id)
@@ -77,8 +85,9 @@ pub(super) fn write_row(out: &mut Html, row: &Row, ns: &str, bulk_form: Option<&
 
 /// `home.html`'s row of a sent request: the same person, laid out on fewer lines,
 /// with its forms' toolbar always there.
-pub(super) fn write_sent_row(out: &mut Html, row: &Row) {
-    out.raw("\n<li class=\"list-group-item list-group-item-flex\">");
+pub(super) fn write_sent_row(out: &mut Html, row: &Row, ns: &str) {
+    out.raw("\n");
+    write_row_start(out, row, ns);
     write_avatar_col(out, &row.person, "");
     out.raw("<div class=\"autofit-col autofit-col-expand\">");
     write_person_body(out, &row.person);
@@ -89,6 +98,15 @@ pub(super) fn write_sent_row(out: &mut Html, row: &Row) {
         write_action_form(out, form);
     }
     out.raw("</div></div></li>");
+}
+
+/// A row's `<li>`, with the id Back lands on where it is the row returned to.
+fn write_row_start(out: &mut Html, row: &Row, ns: &str) {
+    out.raw("<li class=\"list-group-item list-group-item-flex\"");
+    if row.returned {
+        out.raw(" id=\"").text(ns).raw(RETURNED).raw("\"");
+    }
+    out.raw(">");
 }
 
 /// The avatar's column, then `after`; nothing where the placement shows no avatars

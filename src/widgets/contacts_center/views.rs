@@ -14,7 +14,7 @@ use super::messages;
 use super::params;
 use super::preferences::{self, Settings};
 use super::resources::MAX_EXPORT;
-use super::rows::{Row, Select};
+use super::rows::{self, Row, Select};
 use crate::i18n::isolate;
 use crate::portal::{PortalUser, PortletMode};
 use crate::store::{
@@ -165,6 +165,9 @@ struct Home {
     /// received ones. A plain link: the script's "View more" appends to the first list.
     sent_more: Option<String>,
     export: Option<Link>,
+    /// A card's Back came to this list for someone no longer on this page of it (see
+    /// [`rows::RETURNED`]): the filters above the list take the landing instead.
+    returned_to_filters: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -189,6 +192,8 @@ struct Owner {
     view_more: Option<String>,
     /// As [`Home::restarted`].
     restarted: bool,
+    /// As [`Home::returned_to_filters`]: the list's title takes the landing.
+    returned_to_owner: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -462,6 +467,7 @@ impl View<'_> {
             forms: Vec::new(),
             when: None,
             when_iso: None,
+            returned: false,
         })
     }
 
@@ -520,6 +526,7 @@ impl View<'_> {
             forms,
             when: Some(when(request.created_at)),
             when_iso: Some(when_iso(request.created_at)),
+            returned: false,
         }
     }
 
@@ -658,6 +665,7 @@ impl View<'_> {
             restarted: false,
             sent_more: None,
             export: None,
+            returned_to_filters: false,
         };
         let more_in = |filter: Filter, next: Option<String>| {
             next.map(|c| {
@@ -857,6 +865,8 @@ impl View<'_> {
                 home.view_more = more(page.next_cursor);
             }
         }
+        home.returned_to_filters =
+            mark_returned(params, home.rows.iter_mut().chain(&mut home.sent));
         Ok(home)
     }
 
@@ -1012,7 +1022,12 @@ impl View<'_> {
             vcard_url: ui.req.urls.resource_url("vcard", &[("userId", id)]),
             mutual,
             mutual_heading,
-            back_url: ui.req.urls.render_url(&cards::with_list(&[], &list)),
+            // Back lands on the row the card was opened from (`from`), where the
+            // reader left the list, not at its top.
+            back_url: ui.req.urls.render_url_landing(
+                &cards::with_list(&[("from", id)], &list),
+                &ui.name(rows::RETURNED),
+            ),
         }))
     }
 
@@ -1064,19 +1079,40 @@ impl View<'_> {
                     forms: Vec::new(),
                     when: None,
                     when_iso: None,
+                    returned: false,
                 });
             }
         }
         let view_more = page
             .next_cursor
             .map(|c| ui.req.urls.render_url(&[("cursor", &c)]));
+        let returned_to_owner = mark_returned(&ui.req.params, rows.iter_mut());
         Ok(Some(Owner {
             title,
             person,
             rows,
             view_more,
             restarted,
+            returned_to_owner,
         }))
+    }
+}
+
+/// Marks the row of the person whose card a Back link left (`from`). True where
+/// the landing still needs a place: that person is not on this page of the list.
+fn mark_returned<'r>(
+    params: &crate::portal::Params,
+    mut rows: impl Iterator<Item = &'r mut Row>,
+) -> bool {
+    let Some(from) = params::back_from(params) else {
+        return false;
+    };
+    match rows.find(|row| row.person.user_id == from) {
+        Some(row) => {
+            row.returned = true;
+            false
+        }
+        None => true,
     }
 }
 

@@ -103,7 +103,11 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
     }
     out.raw("</div>\n</form>\n</div></div>\n<nav aria-label=\"")
         .text(ui.text("filters"))
-        .raw("\"><ul class=\"nav nav-underline\" role=\"list\" id=\"")
+        .raw("\"");
+    if v.returned_to_filters {
+        out.raw(" id=\"").text(ns).raw(rows::RETURNED).raw("\"");
+    }
+    out.raw("><ul class=\"nav nav-underline\" role=\"list\" id=\"")
         .text(ns)
         .raw("filters\">");
     for n in &v.nav {
@@ -197,7 +201,7 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
             .text(ns)
             .raw("sent\">");
         for row in &v.sent {
-            rows::write_sent_row(&mut out, row);
+            rows::write_sent_row(&mut out, row, ns);
         }
         out.raw("\n</ul>");
         if let Some(more) = present(&v.sent_more) {
