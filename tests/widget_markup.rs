@@ -481,6 +481,12 @@ fn check_script(label: &str, script: &str, wrapper: &str) {
         "parent.",
         "document.write",
         "document.querySelector",
+        "document.getElementsBy",
+        "document.forms",
+        "document.links",
+        "document.all",
+        "document.body.",
+        "document.documentElement.querySelector",
         "localStorage",
         "sessionStorage",
         "eval(",
@@ -531,6 +537,92 @@ fn check_script(label: &str, script: &str, wrapper: &str) {
         );
     }
     assert!(!body.contains("</"), "{label}: markup inside the script");
+    check_handlers_keep_to_their_wrapper(label, body);
+}
+
+/// The script listens for clicks and submits on the whole document (the widget's
+/// markup is replaced as it goes), and every placement on a page runs a copy: each
+/// handler must act only on what happened inside its own wrapper, or one submit
+/// would be posted by every placement. So each element a handler takes from
+/// `event.target` must be checked with `el.contains(…)`, `el` being its wrapper.
+fn check_handlers_keep_to_their_wrapper(label: &str, body: &str) {
+    // A function's body from its opening brace at `open`, up to the brace that closes
+    // it; braces in strings are passed over (the script writes no regular expression
+    // or template string with one).
+    let function_body = |open: usize| -> &str {
+        let mut depth = 0;
+        let mut quote = None;
+        let mut escaped = false;
+        for (i, c) in body[open..].char_indices() {
+            match quote {
+                Some(q) => {
+                    if escaped {
+                        escaped = false;
+                    } else if c == '\\' {
+                        escaped = true;
+                    } else if c == q {
+                        quote = None;
+                    }
+                }
+                None => match c {
+                    '"' | '\'' => quote = Some(c),
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return &body[open..=open + i];
+                        }
+                    }
+                    _ => {}
+                },
+            }
+        }
+        panic!("{label}: a function that does not end: {}", &body[open..])
+    };
+    let mut handlers = 0;
+    for event in ["\"submit\", ", "\"click\", "] {
+        let registration = format!("document.addEventListener({event}");
+        for (at, _) in body.match_indices(&registration) {
+            let rest = &body[at + registration.len()..];
+            // An inline function, or one named, whose definition is found by its name.
+            let open = if rest.starts_with("function") {
+                at + registration.len() + rest.find('{').expect("its body")
+            } else {
+                let name = &rest[..rest.find(')').expect("the call's end")];
+                let definition = body
+                    .find(&format!("function {name}("))
+                    .unwrap_or_else(|| panic!("{label}: no handler {name}"));
+                definition + body[definition..].find('{').expect("its body")
+            };
+            let handler = function_body(open);
+            // Each element taken, and what the handler does with it before it first
+            // keeps the browser from acting (`preventDefault`): the check comes first.
+            let taken: Vec<(&str, &str)> = handler
+                .match_indices(" = event.target")
+                .map(|(at, _)| {
+                    let before = &handler[..at];
+                    let from = before
+                        .rfind(|c: char| !c.is_alphanumeric() && c != '_')
+                        .map_or(0, |p| p + 1);
+                    let after = &handler[at..];
+                    let until = after.find("preventDefault(").unwrap_or(after.len());
+                    (&before[from..], &after[..until])
+                })
+                .collect();
+            assert!(
+                !taken.is_empty(),
+                "{label}: a handler that takes no element: {handler}"
+            );
+            for (element, first) in taken {
+                assert!(
+                    first.contains(&format!("el.contains({element})")),
+                    "{label}: {element} is not checked to be in the wrapper: {handler}"
+                );
+            }
+            handlers += 1;
+        }
+    }
+    assert!(handlers > 0, "{label}: no document handler found");
 }
 
 /// A graph with requests both ways, connections, follows and a personal contact, so
@@ -606,10 +698,18 @@ fn every_view_is_labelled_namespaced_and_free_of_global_css() {
     }
     for (label, call) in [
         ("notifications", notes(Some("a"))),
-        ("notifications empty", notes(Some("c"))),
+        ("notifications empty", notes(Some("b"))),
         ("notifications guest", notes(None)),
     ] {
-        check_fragment(label, &call.html(&w), "_notifications_");
+        let html = call.html(&w);
+        // Each reaches its own state: a list, nothing to answer, the sign-in hint.
+        let (state, has) = match label {
+            "notifications" => ("id=\"_notifications_requests\"", true),
+            "notifications empty" => ("id=\"_notifications_empty\"", true),
+            _ => ("<script", false),
+        };
+        assert_eq!(html.contains(state), has, "{label}: {html}");
+        check_fragment(label, &html, "_notifications_");
     }
 }
 
@@ -620,10 +720,21 @@ fn a_selection_checkbox_id_is_namespaced_and_names_its_person() {
     let w = busy_world();
     w.add("e.f-9", "Eff", "Fox");
     let html = cc(Some("a")).html(&w);
-    for id in ["b", "e.f-9"] {
-        let id = format!("_contacts_center_select-{id}");
+    let all = tags(&html);
+    for (person, name) in [("b", "Bob Baker"), ("e.f-9", "Eff Fox")] {
+        let id = format!("_contacts_center_select-{person}");
         assert!(html.contains(&format!(r#"<label for="{id}">"#)), "{html}");
-        assert!(html.contains(&format!(r#"id="{id}">"#)), "{html}");
+        // The box sends that person, and its label (for screen readers) names them.
+        let at = all
+            .iter()
+            .position(|t| t.name == "input" && t.attr("id") == Some(id.as_str()))
+            .expect("the box");
+        assert_eq!(all[at].attr("value"), Some(person), "{html}");
+        assert_eq!(
+            inner_text(&html, &all, at + 2),
+            format!("Select {name}"),
+            "{html}"
+        );
     }
 }
 
@@ -632,30 +743,57 @@ fn a_selection_checkbox_id_is_namespaced_and_names_its_person() {
 #[test]
 fn every_fragment_names_the_language_its_texts_are_in() {
     let w = busy_world();
-    for (locale, lang, search) in [
-        ("en_US", "en-US", "Search"),
-        ("de_DE", "de-DE", "Suchen"),
-        ("pt_BR", "pt-BR", "Pesquisar"),
-        ("es_MX", "es-ES", "Buscar"),
-        ("xx_YY", "en-US", "Search"),
+    let english = ["Search", "Back", "Sign in to see", "Save", "Ignore"];
+    for (locale, lang, words) in [
+        ("en_US", "en-US", english),
+        (
+            "de_DE",
+            "de-DE",
+            [
+                "Suchen",
+                "Zurück",
+                "Melden Sie sich an",
+                "Speichern",
+                "Ignorieren",
+            ],
+        ),
+        (
+            "pt_BR",
+            "pt-BR",
+            ["Pesquisar", "Voltar", "Entre para ver", "Salvar", "Ignorar"],
+        ),
+        (
+            "es_MX",
+            "es-ES",
+            ["Buscar", "Volver", "Inicia sesión", "Guardar", "Ignorar"],
+        ),
+        ("xx_YY", "en-US", english),
     ] {
-        for (label, call) in [
-            ("home", cc(Some("a"))),
-            ("detail", cc(Some("a")).p("userId", "c")),
-            ("guest", cc(None)),
-            ("edit", cc(Some("a")).admin().mode(PortletMode::Edit)),
-            ("notifications", notes(Some("a"))),
+        // Each view's texts are in that language indeed: one of its own words, as
+        // the view writes it.
+        let [search, back, sign_in, save, ignore] = words;
+        for (label, call, text) in [
+            ("home", cc(Some("a")), format!(">{search}</button>")),
+            (
+                "detail",
+                cc(Some("a")).p("userId", "c"),
+                format!("_back\">{back}</a>"),
+            ),
+            ("guest", cc(None), format!(">{sign_in}")),
+            (
+                "edit",
+                cc(Some("a")).admin().mode(PortletMode::Edit),
+                format!(">{save}</button>"),
+            ),
+            ("notifications", notes(Some("a")), format!(">{ignore}<")),
         ] {
             let html = call.locale(locale).html(&w);
             let root = tags(&html).into_iter().next().expect("a root");
             assert_eq!(root.attr("lang"), Some(lang), "{label} in {locale}");
-            if label == "home" {
-                // The texts are in that language indeed.
-                assert!(
-                    html.contains(&format!(">{search}</button>")),
-                    "{locale}: {html}"
-                );
-            }
+            assert!(
+                html.contains(&text),
+                "{label} in {locale}: {text} in {html}"
+            );
         }
     }
 }
@@ -765,6 +903,14 @@ fn the_checker_catches_what_it_looks_for() {
             "script uses sessionStorage",
         ),
         (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\nvar forms = document.getElementsByTagName(\"form\");\n})(\"_x_w\", \"Not confirmed.\");</script></div>",
+            "script uses document.getElementsBy",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\nfunction sent(event) {\n  var el = document.getElementById(rootId), form = event.target;\n  if (!el) {\n    return;\n  }\n}\ndocument.addEventListener(\"submit\", sent);\n})(\"_x_w\", \"Not confirmed.\");</script></div>",
+            "form is not checked to be in the wrapper",
+        ),
+        (
             "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/p\"><img alt=\"\"></a></div>",
             "link without a name: /p",
         ),
@@ -843,7 +989,7 @@ fn the_checker_catches_what_it_looks_for() {
     );
     let lists = "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><nav aria-label=\"F\"><ul role=\"list\"><li><a href=\"/f\">F</a></li></ul></nav><div role=\"search\" aria-label=\"S\"></div><ul class=\"list-group\" role=\"list\"><li><a class=\"list-group-title\" href=\"/p\" dir=\"auto\">Ann</a></li></ul></div>";
     check_fragment("a named list of named people", lists, ns);
-    let good = "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><label for=\"_x_q\">Q</label><input id=\"_x_q\" name=\"_x_q\"><button type=\"submit\">Go</button><script>(function (rootId, unconfirmed) {\n\"use strict\";\ndocument.getElementById(rootId);\n})(\"_x_w\", \"Not confirmed.\");</script></div>";
+    let good = "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><label for=\"_x_q\">Q</label><input id=\"_x_q\" name=\"_x_q\"><button type=\"submit\">Go</button><script>(function (rootId, unconfirmed) {\n\"use strict\";\nfunction sent(event) {\n  var el = document.getElementById(rootId), form = event.target;\n  if (!el || !el.contains(form)) {\n    return;\n  }\n}\ndocument.addEventListener(\"submit\", sent);\ndocument.addEventListener(\"click\", function (event) {\n  var el = document.getElementById(rootId), link = event.target.closest(\"a\");\n  if (link && el && el.contains(link)) {\n    return;\n  }\n});\n})(\"_x_w\", \"Not confirmed.\");</script></div>";
     check_fragment("good", good, ns);
 }
 
@@ -905,12 +1051,19 @@ fn counts_and_filters_mark_the_current_one_and_enhancement_hooks_are_present() {
             .attr("href")
             .is_some_and(|h| h.contains("filter=connections"))
     );
-    let filters = all
+    let filters: Vec<&Tag> = all
         .iter()
         .filter(|t| t.name == "a" && t.attr("class").is_some_and(|c| c.contains("nav-link")))
         .filter(|t| t.attr("aria-current") == Some("page"))
-        .count();
-    assert_eq!(filters, 1, "one current filter");
+        .collect();
+    assert_eq!(filters.len(), 1, "one current filter: {html}");
+    assert!(
+        filters[0]
+            .attr("href")
+            .is_some_and(|h| h.contains("filter=connections"))
+            && filters[0].attr("class") == Some("nav-link active"),
+        "{html}"
+    );
     // The list the script appends to carries its hook.
     assert!(
         all.iter()
@@ -937,6 +1090,14 @@ fn view_more_is_a_plain_link_the_script_can_take_over() {
     assert!(
         more.attr("href")
             .is_some_and(|h| h.starts_with("https://portal.test/"))
+    );
+    // Followed without the script, it shows the next page: its cursor leads there.
+    let cursor = link_param(&html, "view-more", "cursor");
+    assert!(!cursor.is_empty());
+    let next = cc(Some("a")).p("cursor", &cursor).html(&w);
+    assert!(
+        next.contains(">Person N24</a>") && !next.contains(">Person N00</a>"),
+        "{next}"
     );
 }
 
@@ -1452,6 +1613,20 @@ fn the_written_card_is_the_templates_own_markup_byte_for_byte() {
             .p("cursor", "abc"),
         "_contacts_center_keywords",
     );
+    // Its Back link keeps each of the three, and names whom it came back from.
+    let later = card("a")
+        .p("filter", "following")
+        .p("keywords", "o'brien")
+        .p("cursor", "abc")
+        .html(&written);
+    for (name, value) in [
+        ("filter", "following"),
+        ("keywords", "o'brien"),
+        ("cursor", "abc"),
+        ("from", "a"),
+    ] {
+        assert_eq!(link_param(&later, "back", name), value, "{later}");
+    }
     same("in German", card("a").locale("de_DE"), "Telefonnummern");
     let mut wsrp = card("a");
     wsrp.rewritten = true;
