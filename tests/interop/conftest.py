@@ -189,10 +189,15 @@ class Host:
         return r.text
 
     def text(self, user, **kwargs):
-        """The visible text of a rendered fragment (entities decoded)."""
+        """The visible text of a rendered fragment (entities decoded), without the
+        enhancement script's, whose code holds words ("URLSearchParams") a check of
+        the page's own texts would find there."""
         import lxml.html
 
-        return lxml.html.fromstring(self.render(user, **kwargs)).text_content()
+        root = lxml.html.fromstring(self.render(user, **kwargs))
+        for script in root.xpath("//script"):
+            script.drop_tree()
+        return root.text_content()
 
     def notifications(self, user):
         r = requests.get(self.url(f"/api/users/{user}/notifications"), headers=self.auth(user), timeout=10)

@@ -4,6 +4,7 @@ rendered HTML. Every test works with its own fresh people, so the order of tests
 never matters."""
 
 import time
+from datetime import datetime
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import jwt
@@ -71,8 +72,10 @@ def test_connect_request_shows_to_receiver_and_confirm_connects_both(host, texts
     en = texts("en_US")
     assert en.count_text("you-have-x-connections", 0) in host.text(a)
 
+    asked = time.time()
     r = host.act(a, "connect", userId=b)
     ok(r)
+    answered = time.time()
     rel = relationship(r)
     assert rel["connectionRequested"] is True and rel["connected"] is False
 
@@ -81,6 +84,9 @@ def test_connect_request_shows_to_receiver_and_confirm_connects_both(host, texts
     assert [i["fromUserId"] for i in items] == [a]
     assert items[0]["fromName"] == "Ana Tester"
     assert items[0]["createdAt"].endswith(("Z", "+00:00"))
+    # In UTC, and when the request was made: this machine's clock is the host's.
+    created = datetime.fromisoformat(items[0]["createdAt"].replace("Z", "+00:00")).timestamp()
+    assert asked - 2 <= created <= answered + 2, (items[0]["createdAt"], asked)
     html = host.render(b, filter="requests")
     assert "Ana Tester" in html
     assert action_forms(html, "accept-request"), "no confirm button for the request"
@@ -218,6 +224,16 @@ def test_bad_tokens_get_401_and_change_nothing(host, kind):
                         headers={"Authorization": "Bearer " + token}, timeout=10).status_code == 401
 
 
+def test_a_forged_token_made_right_is_accepted(host):
+    """The control for the refusals above: `forged` with nothing changed is a token
+    the host takes, so each of them is refused for the one thing it changed."""
+    a, b = host.people("ana", "bruno")
+    r = requests.post(host.url(f"{WIDGET}/actions/connect"), data={NS + "userId": b},
+                      headers={"Authorization": "Bearer " + forged(a), "Accept": "application/json"}, timeout=10)
+    assert r.status_code == 200, r.text
+    assert [i["fromUserId"] for i in pending(host, b)] == [a]
+
+
 def test_p_auth_replayed_for_another_user_instance_or_action_is_403(host):
     a, b, c = host.people("ana", "bruno", "carla")
     url, fields = action_forms(host.render(a, userId=b), "connect")[0]
@@ -226,15 +242,29 @@ def test_p_auth_replayed_for_another_user_instance_or_action_is_403(host):
 
     as_c = dict(fields, p_auth=f"{consumer}~{c}~{mac}")
     assert browser_post(host, url, as_c).status_code == 403
-    assert browser_post(host, "/widgets/contacts_center_INSTANCE_other/actions/connect", fields).status_code == 403
+    # Another instance, its fields named as that instance's own: only the token's
+    # binding to the instance stands in the way.
+    other = "_contacts_center_INSTANCE_other_"
+    as_other = {(other + k[len(NS):] if k.startswith(NS) else k): v for k, v in fields.items()}
+    assert other + "userId" in as_other, as_other
+    assert browser_post(host, "/widgets/contacts_center_INSTANCE_other/actions/connect", as_other).status_code == 403
     assert browser_post(host, f"{WIDGET}/actions/block", fields).status_code == 403
-    # Another widget's real action: only the p_auth's binding to its portlet refuses it.
-    assert browser_post(host, "/widgets/notifications/actions/accept-request", fields).status_code == 403
     assert pending(host, b) == []
     assert relationship(host.act(a, "follow", userId=b))["blocking"] is False
     # The untouched form still works: the refusals were about the edits.
     assert browser_post(host, url, fields).status_code == 303
     assert [i["fromUserId"] for i in pending(host, b)] == [a]
+
+    # Another widget's same action, with its own field: only the token's binding to
+    # its portlet refuses it.
+    url, fields = action_forms(host.render(b, filter="requests"), "accept-request")[0]
+    [request] = pending(host, b)
+    assert fields[NS + "requestId"] == str(request["requestId"]), fields
+    elsewhere = dict(fields, _notifications_requestId=fields[NS + "requestId"])
+    assert browser_post(host, "/widgets/notifications/actions/accept-request", elsewhere).status_code == 403
+    assert pending(host, b) == [request]
+    assert browser_post(host, url, fields).status_code == 303
+    assert pending(host, b) == []
 
 
 def test_redirect_to_a_foreign_origin_is_not_followed(host):

@@ -7,10 +7,15 @@ network is ever used.
 """
 
 import copy
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from lxml import etree
+
+from conftest import BIN
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent.parent
@@ -93,11 +98,37 @@ def test_liferay_display_xml_is_valid_against_dtd_7_3_0(folder):
     assert ids == names
 
 
-# The validators must be able to fail: broken copies are rejected.
+# The validators must be able to fail: broken copies are rejected, by the official
+# schemas and by the host's own check (`widget-host descriptors check`), which an
+# administrator runs before deploying.
+
+
+def host_check(folder, tmp_path, name=None, tree=None):
+    """The host's check of a copy of `folder`, with `name` written from `tree`."""
+    copied = tmp_path / folder.name
+    shutil.copytree(folder, copied)
+    if name:
+        tree.write(str(copied / name), xml_declaration=True, encoding="UTF-8")
+    return subprocess.run([BIN, "descriptors", "check", str(copied)], capture_output=True,
+                          text=True, timeout=60)
+
+
+def assert_host_refuses(result, name, element):
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    # The file, its line and column, and the element out of place.
+    assert re.search(rf"{re.escape(name)}:\d+:\d+: .*<{element}>", result.stdout), result.stdout
 
 
 @pytest.mark.parametrize("folder", widget_dirs(), ids=lambda p: p.name)
-def test_out_of_order_portlet_xml_is_rejected(folder):
+def test_the_host_passes_the_shipped_descriptors(folder, tmp_path):
+    """The control for the refusals below: the copies as shipped pass."""
+    result = host_check(folder, tmp_path)
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert "all valid" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("folder", widget_dirs(), ids=lambda p: p.name)
+def test_out_of_order_portlet_xml_is_rejected(folder, tmp_path):
     tree = copy.deepcopy(parse(folder / "portlet.xml"))
     portlet = tree.getroot().find("{*}portlet")
     portlet_class = portlet.find("{*}portlet-class")
@@ -106,10 +137,11 @@ def test_out_of_order_portlet_xml_is_rejected(folder):
     ok, log, _ = validate_portlet_xml(tree)
     assert not ok
     assert "portlet-class" in str(log)
+    assert_host_refuses(host_check(folder, tmp_path, "portlet.xml", tree), "portlet.xml", "portlet-class")
 
 
 @pytest.mark.parametrize("folder", widget_dirs(), ids=lambda p: p.name)
-def test_out_of_order_liferay_portlet_xml_is_rejected(folder):
+def test_out_of_order_liferay_portlet_xml_is_rejected(folder, tmp_path):
     tree = copy.deepcopy(parse(folder / "liferay-portlet.xml"))
     portlet = tree.getroot().find("portlet")
     icon = portlet.find("icon")
@@ -117,6 +149,8 @@ def test_out_of_order_liferay_portlet_xml_is_rejected(folder):
     portlet.append(icon)  # icon last: the DTD wants it right after portlet-name
     checker = dtd("liferay-portlet-app_7_4_0.dtd")
     assert not checker.validate(tree)
+    result = host_check(folder, tmp_path, "liferay-portlet.xml", tree)
+    assert_host_refuses(result, "liferay-portlet.xml", "icon")
 
 
 def test_display_without_category_name_is_rejected():

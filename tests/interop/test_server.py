@@ -11,10 +11,19 @@ def test_health_and_catalog(host):
 
 
 def test_metrics_are_prometheus_text(host):
-    requests.get(host.url("/healthz"), timeout=5)
-    text = requests.get(host.url("/metrics"), timeout=5).text
-    assert "# TYPE widget_host_requests_total counter" in text
-    assert 'widget_host_requests_total{route="/healthz",status="200"}' in text
+    """A counter per route and status, in Prometheus's text format, counting each
+    request: three more health checks are three more."""
+    def healthy():
+        text = requests.get(host.url("/metrics"), timeout=5).text
+        assert "# TYPE widget_host_requests_total counter" in text
+        series = 'widget_host_requests_total{route="/healthz",status="200"} '
+        lines = [line for line in text.splitlines() if line.startswith(series)]
+        return int(lines[0][len(series):]) if lines else 0
+
+    before = healthy()
+    for _ in range(3):
+        assert requests.get(host.url("/healthz"), timeout=5).status_code == 200
+    assert healthy() == before + 3
 
 
 def test_the_openapi_document_is_valid_openapi_3(host):
