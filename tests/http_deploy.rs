@@ -92,12 +92,11 @@ async fn a_new_widget_folder_serves_within_two_seconds_and_a_broken_change_keeps
         "</css-class-wrapper>",
         "</css-class-wrapper>\n\t\t<icon>/icon.png</icon>",
     );
-    // The first element now out of order is the one the report names, where it
-    // stands: it comes before the icon moved below it.
+    // The report names the element moved, where it now stands.
     let misplaced_line = text
         .lines()
-        .position(|line| line.contains("<friendly-url-mapping>"))
-        .expect("the element before the moved icon")
+        .position(|line| line.contains("<icon>"))
+        .expect("the moved icon")
         + 1;
     std::fs::write(&broken, text).expect("write broken");
     let mut reported = None;
@@ -123,7 +122,7 @@ async fn a_new_widget_folder_serves_within_two_seconds_and_a_broken_change_keeps
             .ends_with("liferay-portlet.xml"),
         "{problem}"
     );
-    assert_eq!(problem["element"], "friendly-url-mapping", "{problem}");
+    assert_eq!(problem["element"], "icon", "{problem}");
     assert_eq!(
         problem["line"].as_u64(),
         Some(misplaced_line as u64),
@@ -133,7 +132,7 @@ async fn a_new_widget_folder_serves_within_two_seconds_and_a_broken_change_keeps
         problem["message"]
             .as_str()
             .unwrap_or_default()
-            .contains("icon"),
+            .starts_with("element <icon> must come before <friendly-url-mapping>"),
         "{problem}"
     );
     assert!(
