@@ -279,20 +279,22 @@ fn liferay_portlet_order_errors_have_exact_message_and_position() {
     assert_eq!(
         found,
         [
-            "6:3 element <instanceable> must come after <icon> (Liferay DTD 7.4.0 order)",
-            "8:3 element <css-class-wrapper> must come after <requires-namespaced-parameters> (Liferay DTD 7.4.0 order)",
+            "6:3 element <instanceable> must come after the <icon> on line 7 (Liferay DTD 7.4.0 order)",
+            "8:3 element <css-class-wrapper> must come after the <requires-namespaced-parameters> on line 9 (Liferay DTD 7.4.0 order)",
             "10:3 unknown element <colour> in <portlet> (Liferay DTD 7.4.0)",
         ]
     );
     let first = report.problems().next().expect("a problem");
     assert_eq!(first.element, "instanceable");
     assert!(
-        first.fix.contains("move <instanceable> below <icon>"),
+        first
+            .fix
+            .contains("move <instanceable> below the <icon> on line 7"),
         "{}",
         first.fix
     );
     assert!(report.to_string().contains(
-        "liferay-portlet.xml:6:3: <instanceable> element <instanceable> must come after <icon>"
+        "liferay-portlet.xml:6:3: <instanceable> element <instanceable> must come after the <icon> on line 7"
     ));
 }
 
@@ -317,7 +319,9 @@ fn portlet_xml_order_errors_are_reported_against_the_xsd() {
         .collect();
     assert_eq!(
         found,
-        ["10:3 element <portlet-class> must come after <display-name> (portlet-app_3_0.xsd order)"]
+        [
+            "10:3 element <portlet-class> must come after the <display-name> on line 13 (portlet-app_3_0.xsd order)"
+        ]
     );
 }
 
@@ -456,7 +460,9 @@ fn a_broken_change_keeps_the_last_good_version() {
     assert_eq!(
         found,
         // The one element moved is named, not each sibling it passed.
-        ["9:3 element <icon> must come before <friendly-url-mapping> (Liferay DTD 7.4.0 order)"]
+        [
+            "9:3 element <icon> must come before the <friendly-url-mapping> on line 7 (Liferay DTD 7.4.0 order)"
+        ]
     );
     // The last good contacts_center keeps serving (instanceable, not the broken false).
     let cc_served = next.get("contacts_center").expect("still served");

@@ -132,7 +132,7 @@ async fn a_new_widget_folder_serves_within_two_seconds_and_a_broken_change_keeps
         problem["message"]
             .as_str()
             .unwrap_or_default()
-            .starts_with("element <icon> must come before <friendly-url-mapping>"),
+            .starts_with("element <icon> must come before the <friendly-url-mapping> on line"),
         "{problem}"
     );
     assert!(

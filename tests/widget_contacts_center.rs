@@ -1827,6 +1827,9 @@ fn a_card_opened_from_a_list_goes_back_to_that_list() {
     assert!(!href.contains("filter"), "{href}");
 }
 
+/// What a list begun again says above it (a View More whose page is gone).
+const RESTARTED_NOTE: &str = "<p class=\"text-secondary small\" role=\"status\" id=\"_contacts_center_restarted\">The list has changed since it was shown: it starts again from the beginning.</p>";
+
 /// The element a card's Back link lands on (`id="…returned"`): its opening tag's name
 /// and its markup up to its end, or up to the tag's end for one that is not a row.
 fn landed_on(html: &str) -> Option<(&str, &str)> {
@@ -2402,11 +2405,14 @@ fn a_search_that_finds_nobody_says_so_and_a_mangled_cursor_shows_the_first_page(
         .html(&w);
     assert!(mangled.contains("Bob Baker"), "{mangled}");
     cc(Some("c")).named("connect").p("userId", "a").ok(&w);
-    let notes = notes(Some("a")).p("cursor", "%%garbage").html(&w);
-    assert!(notes.contains("You have 1 pending request."), "{notes}");
+    let mangled_notes = notes(Some("a")).p("cursor", "%%garbage").html(&w);
     assert!(
-        notes.contains("Cid Cole"),
-        "the first page's request: {notes}"
+        mangled_notes.contains("You have 1 pending request."),
+        "{mangled_notes}"
+    );
+    assert!(
+        mangled_notes.contains("Cid Cole"),
+        "the first page's request: {mangled_notes}"
     );
 
     // A readable cursor past the list's end (a stale "View more" whose people have
@@ -2430,12 +2436,34 @@ fn a_search_that_finds_nobody_says_so_and_a_mangled_cursor_shows_the_first_page(
         assert!(!html.contains(nobody), "{filter}: {html}");
         let restarted = format!("data-list=\"{list}\" data-restarted>");
         assert!(html.contains(&restarted), "{filter}: {html}");
+        // And says so above the list, where a reader would take it for the next page.
+        assert!(html.contains(RESTARTED_NOTE), "{filter}: {html}");
         let first = cc(Some("a")).p("filter", filter).html(&w);
         assert!(
             first.contains(&format!("data-list=\"{list}\">")),
             "{filter}: {first}"
         );
+        assert!(!first.contains("_contacts_center_restarted"), "{first}");
     }
+    // So does a person's page, and the Notifications widget.
+    let owner = cc(Some("b")).owner("a").p("cursor", past_end).html(&w);
+    assert!(
+        owner.contains("data-restarted>") && owner.contains(RESTARTED_NOTE),
+        "{owner}"
+    );
+    let notes_restarted = notes(Some("a")).p("cursor", past_end).html(&w);
+    assert!(
+        notes_restarted.contains(
+            "<p class=\"text-secondary small\" role=\"status\" id=\"_notifications_restarted\">The list has changed since it was shown: it starts again from the beginning.</p>"
+        ),
+        "{notes_restarted}"
+    );
+    assert!(
+        !notes(Some("a"))
+            .html(&w)
+            .contains("_notifications_restarted"),
+        "only a list begun again says so"
+    );
     // The JSON resource does not restart: a client paging through it reaches the end.
     let page: Value = serde_json::from_slice(
         &cc(Some("a"))

@@ -579,6 +579,25 @@ fn check_handlers_keep_to_their_wrapper(label: &str, body: &str) {
         }
         panic!("{label}: a function that does not end: {}", &body[open..])
     };
+    // Every listener for clicks or submits is one the check below reads: on the
+    // document, written as the check looks for it. One written otherwise would pass
+    // unread.
+    for (at, _) in body.match_indices("addEventListener(") {
+        let rest = body[at + "addEventListener(".len()..].trim_start();
+        let event = rest
+            .trim_start_matches(['"', '\''])
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .next()
+            .unwrap_or_default();
+        if event == "click" || event == "submit" {
+            assert!(
+                body[..at].ends_with("document.") && rest.starts_with(&format!("\"{event}\", ")),
+                "{label}: a {event} listener the check cannot read: {}",
+                body.get(body[..at].rfind('\n').map_or(0, |n| n + 1)..(at + 40).min(body.len()))
+                    .unwrap_or_default()
+            );
+        }
+    }
     let mut handlers = 0;
     for event in ["\"submit\", ", "\"click\", "] {
         let registration = format!("document.addEventListener({event}");
@@ -909,6 +928,10 @@ fn the_checker_catches_what_it_looks_for() {
         (
             "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\nfunction sent(event) {\n  var el = document.getElementById(rootId), form = event.target;\n  if (!el) {\n    return;\n  }\n}\ndocument.addEventListener(\"submit\", sent);\n})(\"_x_w\", \"Not confirmed.\");</script></div>",
             "form is not checked to be in the wrapper",
+        ),
+        (
+            "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><script>(function (rootId, unconfirmed) {\n\"use strict\";\ndocument.addEventListener('click', function (event) {});\n})(\"_x_w\", \"Not confirmed.\");</script></div>",
+            "a click listener the check cannot read",
         ),
         (
             "<div lang=\"en\" dir=\"ltr\" id=\"_x_w\"><a href=\"/p\"><img alt=\"\"></a></div>",
@@ -1449,6 +1472,47 @@ fn written_and_copied(name: &str) -> (tempfile::TempDir, World, World) {
     (dir, written, fields)
 }
 
+/// A card's Back lands on the row it came from only where the list's template marks
+/// that row: with an administrator's own `home.html` (or `owner.html`, on a person's
+/// page) it leads to the list as before, without `from` or a fragment the copy would
+/// not hold, and a portal page's link then lands on the placement.
+#[test]
+fn back_lands_on_a_row_only_where_the_lists_template_marks_it() {
+    for (template, owner) in [
+        ("contacts_center/home.html", None),
+        ("contacts_center/owner.html", Some("b")),
+    ] {
+        let (_copy, written, copied) = written_and_copied(template);
+        written.add("a", "Ann", "Archer");
+        written.add("b", "Bob", "Baker");
+        let card = |world: &World| {
+            let call = cc(Some("a")).p("userId", "b").p("filter", "following");
+            match owner {
+                Some(owner) => call.owner(owner).html(world),
+                None => call.html(world),
+            }
+        };
+        let back = |html: &str| -> String {
+            let at = html.find("id=\"_contacts_center_back\"").expect("Back");
+            let href = &html[html[..at].rfind("href=\"").expect("its address") + 6..at];
+            href.trim_end_matches("\" ").replace("&amp;", "&")
+        };
+        let landing = back(&card(&written));
+        assert!(
+            landing.contains("_contacts_center_from=b")
+                && landing.ends_with("#_contacts_center_returned"),
+            "{template}: {landing}"
+        );
+        let plain = back(&card(&copied));
+        assert!(
+            plain.contains("_contacts_center_filter=following")
+                && !plain.contains("_contacts_center_from=")
+                && !plain.contains('#'),
+            "{template}: {plain}"
+        );
+    }
+}
+
 /// A person's card, written by the host (`views/detail_page.rs`), is byte for byte what
 /// `detail.html` makes of the same fields, in every state of the card: one's own, each
 /// standing's forms, every detail list with values that need escaping, a portrait and
@@ -1846,7 +1910,7 @@ fn the_written_home_page_in_every_state(written: &World, fields: &World) {
     same(
         "a list that restarted",
         me().p("cursor", "%%garbage"),
-        "data-list=\"people\" data-restarted>",
+        "role=\"status\" id=\"_contacts_center_restarted\">The list has changed since it was shown: it starts again from the beginning.</p>\n<ul class=\"list-group\" role=\"list\" id=\"_contacts_center_people\" data-list=\"people\" data-restarted>",
     );
     same(
         "the export",

@@ -135,8 +135,12 @@ impl Sequence {
                 continue;
             };
             counts[index] += 1;
-            if counts[index] == 2 && !self.items[index].1.repeats() {
-                found.push((position, Found::Repeated(child)));
+            if counts[index] >= 2 && !self.items[index].1.repeats() {
+                // Said once; a copy to delete is no place for its siblings to move to.
+                if counts[index] == 2 {
+                    found.push((position, Found::Repeated(child)));
+                }
+                continue;
             }
             known.push((index, position, child));
         }
@@ -245,14 +249,16 @@ impl Sequence {
                     file,
                     child.pos,
                     &child.name,
+                    // The sibling by its line too: one of several of its name.
                     format!(
-                        "element <{}> must come {relation} <{}> ({} order)",
-                        child.name, other.name, self.schema
+                        "element <{}> must come {relation} the <{}> on line {} ({} order)",
+                        child.name, other.name, other.pos.line, self.schema
                     ),
                     format!(
-                        "move <{}> {direction} <{}>; <{}> expects them in this order: {}",
+                        "move <{}> {direction} the <{}> on line {}; <{}> expects them in this order: {}",
                         child.name,
                         other.name,
+                        other.pos.line,
                         parent.name,
                         self.names_between(index.min(other_index), index.max(other_index))
                     ),
@@ -365,7 +371,7 @@ mod tests {
     fn out_of_order_names_the_misplaced_element() {
         assert_eq!(
             check("<r><a/><c/><b/></r>"),
-            ["1:8 element <c> must come after <b> (test order)"]
+            ["1:8 element <c> must come after the <b> on line 1 (test order)"]
         );
     }
 
@@ -376,25 +382,25 @@ mod tests {
         assert_eq!(
             check("<r><c/><c/><b/><c/><a/></r>"),
             [
-                "1:12 element <b> must come before <c> (test order)",
-                "1:20 element <a> must come before <c> (test order)",
+                "1:12 element <b> must come before the <c> on line 1 (test order)",
+                "1:20 element <a> must come before the <c> on line 1 (test order)",
             ]
         );
         // One element written too late is one problem, not one for each sibling it
         // passed; one written too early goes below the last that belongs before it.
         assert_eq!(
             check("<r><b/><c/><c/><a/></r>"),
-            ["1:16 element <a> must come before <b> (test order)"]
+            ["1:16 element <a> must come before the <b> on line 1 (test order)"]
         );
         assert_eq!(
             check("<r><c/><a/><b/><c/></r>"),
-            ["1:4 element <c> must come after <b> (test order)"]
+            ["1:4 element <c> must come after the <b> on line 1 (test order)"]
         );
         // A repeated element written too late goes above the first sibling that
         // belongs after it, not beside one of its own kind.
         assert_eq!(
             check("<r><a/><c/><d/><d/><c/></r>"),
-            ["1:20 element <c> must come before <d> (test order)"]
+            ["1:20 element <c> must come before the <d> on line 1 (test order)"]
         );
     }
 
@@ -406,14 +412,19 @@ mod tests {
         assert_eq!(got[0].element, "a");
         assert_eq!(
             got[0].fix,
-            "move <a> above <b>; <r> expects them in this order: a, b?"
+            "move <a> above the <b> on line 1; <r> expects them in this order: a, b?"
+        );
+        // One of several of a name is told apart by its line: the last <c>.
+        assert_eq!(
+            check("<r>\n<a/>\n<c/>\n<d/>\n<c/>\n<c/>\n</r>"),
+            ["4:1 element <d> must come after the <c> on line 6 (test order)"]
         );
         let root = parse(Path::new("t.xml"), b"<r><c/><a/><b/></r>").expect("well-formed");
         let got = SEQ.check(Path::new("t.xml"), &root);
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(
             got[0].fix,
-            "move <c> below <b>; <r> expects them in this order: b?, c*"
+            "move <c> below the <b> on line 1; <r> expects them in this order: b?, c*"
         );
     }
 
@@ -429,9 +440,12 @@ mod tests {
         );
         let got = check(&xml);
         assert_eq!(got.len(), MAX_PROBLEMS + 1);
-        assert_eq!(got[0], "1:4 element <d> must come after <c> (test order)");
+        assert_eq!(
+            got[0],
+            "1:4 element <d> must come after the <c> on line 1 (test order)"
+        );
         assert!(
-            got[MAX_PROBLEMS - 1].starts_with("1:796 element <d> must come after <c>"),
+            got[MAX_PROBLEMS - 1].starts_with("1:796 element <d> must come after the <c>"),
             "{got:?}"
         );
         assert_eq!(
@@ -440,6 +454,15 @@ mod tests {
                 "1:1 {} more problems in <r> are not listed",
                 10_001 + 20_000 - MAX_PROBLEMS
             )
+        );
+    }
+
+    #[test]
+    fn a_copy_of_a_once_only_element_is_to_delete_not_to_move_around() {
+        // Deleting the second <a>, as its problem says, leaves the rest in order.
+        assert_eq!(
+            check("<r><a/><b/><a/></r>"),
+            ["1:12 element <a> appears more than once in <r> (test allows one)"]
         );
     }
 

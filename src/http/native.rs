@@ -188,9 +188,13 @@ impl PortletUrls for NativeUrls {
     }
 
     /// The render URL with `element` as its fragment, in place of the placement's
-    /// root or the page's own place: the element is more precise than either. On the
-    /// bare render URL too, whose page is long enough to need it.
+    /// root, which it is more precise than; on the bare render URL too, whose page
+    /// is long enough to need it. A page that names a place of its own keeps it, as
+    /// every other link does: a portal may keep its state there.
     fn render_url_landing(&self, params: &[(&str, &str)], element: &str) -> String {
+        if self.render.own_place {
+            return self.render_url(params);
+        }
         self.render_url_to(params, &format!("#{element}"))
     }
 
@@ -267,6 +271,9 @@ struct RenderLinks {
     query: String,
     /// `#…` of the page URL, kept last; empty when it has none.
     fragment: String,
+    /// Whether the page named a place of its own (`fragment` is the page's, not a
+    /// landing on the placement): a portal may keep state there, which no link drops.
+    own_place: bool,
 }
 
 impl RenderLinks {
@@ -305,6 +312,7 @@ impl RenderLinks {
             joiner: query_joiner(&base),
             base,
             query: query.finish(),
+            own_place: !fragment.is_empty(),
             fragment,
         }
     }
@@ -778,16 +786,17 @@ mod tests {
             NativeUrls::new(id(), "http://host", Some(url.into()), vec![], None)
                 .landing_on("_cc_root")
         };
-        // In place of the placement's root, and of the page's own place.
-        for page in [
-            "https://portal.example/web/guest/home",
-            "https://portal.example/web/guest/home#top",
-        ] {
-            assert_eq!(
-                on_page(page).render_url_landing(&[("from", "ann")], "_cc_returned"),
-                "https://portal.example/web/guest/home?p_p_id=contacts_center_INSTANCE_a1&p_p_lifecycle=0&_contacts_center_INSTANCE_a1_from=ann#_cc_returned"
-            );
-        }
+        // In place of the placement's root; a page's own place is kept.
+        let page = "https://portal.example/web/guest/home";
+        let landing = "?p_p_id=contacts_center_INSTANCE_a1&p_p_lifecycle=0&_contacts_center_INSTANCE_a1_from=ann";
+        assert_eq!(
+            on_page(page).render_url_landing(&[("from", "ann")], "_cc_returned"),
+            format!("{page}{landing}#_cc_returned")
+        );
+        assert_eq!(
+            on_page(&format!("{page}#top")).render_url_landing(&[("from", "ann")], "_cc_returned"),
+            format!("{page}{landing}#top")
+        );
         // On the bare render URL, which lands nowhere otherwise; with no parameters.
         let bare = NativeUrls::new(id(), "http://host", None, vec![], None).landing_on("_cc_root");
         assert_eq!(

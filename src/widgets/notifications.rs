@@ -79,6 +79,9 @@ struct Context {
     /// The list shows its first page, not the one the cursor asked for (see
     /// `paging`): the script swaps the widget instead of appending the rows.
     restarted: bool,
+    /// Said above such a list, as the Contacts Center says it: the first page is not
+    /// the next one.
+    restarted_text: Option<String>,
     /// What the script says after an action it could not confirm (`enhance.js`).
     unconfirmed: String,
 }
@@ -143,6 +146,7 @@ impl Notifications {
             view_more_label: ui.t("view-more"),
             view_more_context: ui.t("requests"),
             restarted: false,
+            restarted_text: None,
             unconfirmed: ui.t("your-last-action-could-not-be-confirmed"),
         };
         match req.viewer.user() {
@@ -169,6 +173,8 @@ impl Notifications {
                 .map_err(|e| store_error(&ui, e))?;
                 let rows = rows.map(|rows| rows.to_string());
                 ctx.restarted = restarted;
+                ctx.restarted_text = restarted
+                    .then(|| ui.t("the-list-has-changed-it-starts-again-from-the-beginning"));
                 // Each form carries the page it is on, so that a person answering
                 // requests on the second page without the script comes back to it
                 // (the answer's render parameters keep the list's `cursor`), not to

@@ -317,9 +317,14 @@ def test_view_more_appends_in_place_and_a_restarted_page_replaces_the_list(demo,
         wait_for_function(page, f"document.querySelectorAll({rows!r}).length === 5")
         assert page.locator(f"{rows} .list-group-title").all_inner_texts() == first_names
         assert page.locator(f"{directory} [data-list=people][data-restarted]").count() == 1
-        # With no outcome to read, the focus lands on the first name of the list
-        # begun again, not on the unnamed wrapper.
-        wait_for_function(page, f"() => document.activeElement === document.querySelector({rows!r} + ' a.list-group-title')")
+        # With no outcome to read, the focus lands on the words that say the list
+        # begins again, heard before its first name, not on the unnamed wrapper; the
+        # next Tab reaches the list.
+        note = f"{directory} [role=status][id$=restarted]"
+        wait_for_function(page, f"() => document.activeElement === document.querySelector({note!r})")
+        assert page.locator(note).inner_text() == EN["the-list-has-changed-it-starts-again-from-the-beginning"]
+        page.keyboard.press("Tab")
+        assert page.evaluate(f"() => document.querySelector({rows!r}).contains(document.activeElement)")
     finally:
         context.close()
 
@@ -507,11 +512,11 @@ def test_a_card_opened_after_view_more_goes_back_to_the_rows_shown(demo, browser
         context.close()
 
 
-def test_names_without_links_take_the_focus_when_view_more_adds_or_begins_again(demo, browser):
+def test_view_more_gives_the_focus_to_the_first_new_name_or_says_the_list_began_again(demo, browser):
     """My Contacts names each contact in plain text, not a link. When View More adds a
-    page, the focus goes to the first new contact's name; when it finds the list begun
-    again (its cursor lies past the end), to the first contact's name. Each reads the
-    name out, where the row or the widget's wrapper would read everything or nothing."""
+    page, the focus goes to the first new contact's name, which is read out, where the
+    row or the widget's wrapper would read everything or nothing; when it finds the
+    list begun again (its cursor lies past the end), to the words that say so."""
     context, page = english_page(browser)
     me = Person(page, demo)
     try:
@@ -549,10 +554,11 @@ def test_names_without_links_take_the_focus_when_view_more_adds_or_begins_again(
         )
         page.locator(f"{DIRECTORY} a[data-view-more]").click()
         page.locator(f"{DIRECTORY} [data-list=entries][data-restarted]").wait_for()
-        wait_for_function(page, 
-            f"() => document.activeElement === document.querySelector({entries!r} + ' .list-group-title')")
-        assert page.evaluate("() => document.activeElement.tagName") == "P"
-        assert page.evaluate("() => document.activeElement.textContent") == first
+        note = f"{DIRECTORY} [role=status][id$=restarted]"
+        wait_for_function(page, f"() => document.activeElement === document.querySelector({note!r})")
+        assert page.evaluate("() => document.activeElement.textContent") == \
+            EN["the-list-has-changed-it-starts-again-from-the-beginning"]
+        assert page.locator(f"{entries} .list-group-title").first.inner_text() == first
     finally:
         context.close()
 

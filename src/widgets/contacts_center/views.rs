@@ -61,6 +61,7 @@ static TEXTS: &[&str] = &[
     "sign-in-to-see-your-contacts-and-connect-with-people",
     "filters",
     "summary",
+    home_page::RESTARTED,
 ];
 
 /// A link in the counts or the filter bar.
@@ -307,12 +308,21 @@ pub(crate) fn render(
             Some(user) => {
                 let reader = social.read().map_err(|e| social_error(ui, e))?;
                 let settings = Settings::load(&reader, req).map_err(|e| store_error(ui, e))?;
+                // Back lands on a row only where the list's template marks it: an
+                // administrator's copy made before it would name no such element, and
+                // the link would land at the top of the portal's page instead of on
+                // the placement.
+                let list_template = match &req.page_owner {
+                    Some(owner) if *owner != user.user_id => "contacts_center/owner.html",
+                    _ => "contacts_center/home.html",
+                };
                 let viewer = View {
                     ui,
                     reader: &reader,
                     settings: &settings,
                     user,
                     list: cards::list_params(ui),
+                    back_to_row: templates.is_builtin(list_template),
                 };
                 // A person's card opens wherever its link was followed, on the
                 // viewer's own page or on another person's, whose portal sends
@@ -434,6 +444,9 @@ struct View<'a> {
     /// The list a card opened from this render goes back to ([`cards::list_params`]),
     /// worked out once rather than for each row's link.
     list: Vec<(&'static str, String)>,
+    /// Whether a card's Back lands on the row it was opened from (the list's
+    /// template is the built-in one, which marks it), or on the placement.
+    back_to_row: bool,
 }
 
 impl View<'_> {
@@ -1024,10 +1037,14 @@ impl View<'_> {
             mutual_heading,
             // Back lands on the row the card was opened from (`from`), where the
             // reader left the list, not at its top.
-            back_url: ui.req.urls.render_url_landing(
-                &cards::with_list(&[("from", id)], &list),
-                &ui.name(rows::RETURNED),
-            ),
+            back_url: if self.back_to_row {
+                ui.req.urls.render_url_landing(
+                    &cards::with_list(&[("from", id)], &list),
+                    &ui.name(rows::RETURNED),
+                )
+            } else {
+                ui.req.urls.render_url(&cards::with_list(&[], &list))
+            },
         }))
     }
 

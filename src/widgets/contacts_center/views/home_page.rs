@@ -169,6 +169,9 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
         }
         out.raw("</form>");
     }
+    if v.restarted {
+        write_restarted(&mut out, ui, ns);
+    }
     let requests = v.filter == "requests" || v.filter == "requests-sent";
     // The received requests' heading, unless there are none and sent ones follow: a
     // heading with nothing under it would sit right above "Sent Requests".
@@ -414,3 +417,19 @@ fn write_entry_form(out: &mut Html, entry: &EntryForm, page: &Page<Home>, ui: &U
     }
     out.raw("</button>\n</form>");
 }
+
+/// Says that the list begins again, above it: a View More whose page was no longer
+/// there (the list changed under it) shows the first page, which a reader, with the
+/// script or without, would otherwise take for the next one. A status, which the
+/// script's swap gives the focus to, so it is heard before the first name.
+pub(super) fn write_restarted(out: &mut Html, ui: &Ui<'_>, ns: &str) {
+    out.raw("\n<p class=\"text-secondary small\" role=\"status\" id=\"")
+        .text(ns)
+        .raw("restarted\">")
+        .text(ui.text(RESTARTED))
+        .raw("</p>");
+}
+
+/// The words of [`write_restarted`].
+pub(in crate::widgets::contacts_center) const RESTARTED: &str =
+    "the-list-has-changed-it-starts-again-from-the-beginning";
