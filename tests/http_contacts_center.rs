@@ -2257,15 +2257,15 @@ async fn a_consumer_without_origins_gets_links_to_the_page_it_sends() {
         "{html}"
     );
     // A card's Back lands on the row the card was opened from, not on the root.
-    let card = render_query(
-        &server,
-        "alice",
-        &[
+    let on_page_with = |name: &str| {
+        let query = [
             ("p_l_url".to_owned(), PAGE.to_owned()),
-            (format!("{NS}userId"), "alice".to_owned()),
-        ],
-    )
-    .await;
+            (format!("{NS}{name}"), "alice".to_owned()),
+        ];
+        let server = &server;
+        async move { render_query(server, "alice", &query).await }
+    };
+    let card = on_page_with("userId").await;
     let back = card.find(&format!("id=\"{NS}back\"")).expect("Back");
     let href = card[..back]
         .rsplit("href=\"")
@@ -2278,15 +2278,7 @@ async fn a_consumer_without_origins_gets_links_to_the_page_it_sends() {
             && href.ends_with(&format!("{NS}from=alice#{NS}returned")),
         "{href}"
     );
-    let list = render_query(
-        &server,
-        "alice",
-        &[
-            ("p_l_url".to_owned(), PAGE.to_owned()),
-            (format!("{NS}from"), "alice".to_owned()),
-        ],
-    )
-    .await;
+    let list = on_page_with("from").await;
     assert!(
         list.contains(&format!(
             "<li class=\"list-group-item list-group-item-flex\" id=\"{NS}returned\">"
