@@ -2438,6 +2438,14 @@ fn a_search_that_finds_nobody_says_so_and_a_mangled_cursor_shows_the_first_page(
         assert!(html.contains(&restarted), "{filter}: {html}");
         // And says so above the list, where a reader would take it for the next page.
         assert!(html.contains(RESTARTED_NOTE), "{filter}: {html}");
+        // Its links and forms no longer carry the page that was gone: a card opened
+        // from it, and its Back, find the list as it is, not begun again once more.
+        assert!(!html.contains(past_end), "{filter}: {html}");
+        if filter == "connections" {
+            let card = cc(Some("a")).p("userId", "b").p("filter", filter).html(&w);
+            let back = link_param(&card, "back", "cursor");
+            assert_eq!(back, None, "{card}");
+        }
         let first = cc(Some("a")).p("filter", filter).html(&w);
         assert!(
             first.contains(&format!("data-list=\"{list}\">")),
@@ -2451,6 +2459,29 @@ fn a_search_that_finds_nobody_says_so_and_a_mangled_cursor_shows_the_first_page(
         owner.contains("data-restarted>") && owner.contains(RESTARTED_NOTE),
         "{owner}"
     );
+    assert!(!owner.contains(past_end), "{owner}");
+    // On the requests page, above the side that began again.
+    w.add("d", "Dan", "Dunn");
+    assert!(cc(Some("a")).named("connect").p("userId", "d").ok(&w).ok);
+    let heading = |words: &str| format!("\n<h3 class=\"sheet-subtitle\">{words}</h3>");
+    for (filter, above) in [("requests", "Requests"), ("requests-sent", "Sent Requests")] {
+        let html = cc(Some("a"))
+            .p("filter", filter)
+            .p("cursor", past_end)
+            .html(&w);
+        assert!(
+            html.contains(&format!("{RESTARTED_NOTE}{}", heading(above))),
+            "{filter}: {html}"
+        );
+        // The requests' forms come back to the first page, not to the one gone.
+        assert!(html.contains("actions/accept-request"), "{html}");
+        assert!(!html.contains(past_end), "{filter}: {html}");
+        assert_eq!(
+            html.matches("_contacts_center_restarted").count(),
+            1,
+            "{html}"
+        );
+    }
     let notes_restarted = notes(Some("a")).p("cursor", past_end).html(&w);
     assert!(
         notes_restarted.contains(

@@ -1927,6 +1927,11 @@ fn the_written_home_page_in_every_state(written: &World, fields: &World) {
         me().p("filter", "requests-sent"),
         "_contacts_center_sent",
     );
+    same(
+        "sent requests begun again",
+        me().p("filter", "requests-sent").p("cursor", "%%garbage"),
+        "it starts again from the beginning.</p>\n<h3 class=\"sheet-subtitle\">Sent Requests</h3>",
+    );
     let sent_cursor = link_param(&sent, "sent-more", "cursor");
     let sent_later = same(
         "the sent requests' second page",

@@ -347,7 +347,7 @@
   }
 
   {#- prepare, if given, readies the imported markup before it is shown. #}
-  function swap(next, prepare) {
+  function swap(next, prepare, focus) {
     var current = root();
     if (!current || !next) {
       return false;
@@ -368,7 +368,7 @@
     }
     current.parentNode.replaceChild(imported, current);
     localTimes(imported);
-    focusIn(imported, "[aria-invalid=true]");
+    focusIn(imported, focus || "[aria-invalid=true]");
     return true;
   }
 
@@ -701,7 +701,9 @@
           return;
         }
         if (!nextList || nextList.hasAttribute("data-restarted")) {
-          if (!swap(next)) {
+          {#- The words that say the list begins again, before any other status
+              (a page owner's standing notice). #}
+          if (!swap(next, null, "[role=status][id$=restarted]")) {
             leave();
             location.assign(link.href);
           }

@@ -3,6 +3,8 @@
 //! state: a guest gets a sign-in hint, a page owner's page lists the owner's
 //! connections, `userId` opens a person's card, anything else is the home list.
 
+use std::cell::RefCell;
+
 use serde::Serialize;
 
 mod detail_page;
@@ -165,6 +167,8 @@ struct Home {
     /// The next page of the sent requests, which the requests page lists under the
     /// received ones. A plain link: the script's "View more" appends to the first list.
     sent_more: Option<String>,
+    /// As `restarted`, for the sent requests (`requests-sent` with a cursor).
+    sent_restarted: bool,
     export: Option<Link>,
     /// A card's Back came to this list for someone no longer on this page of it (see
     /// [`rows::RETURNED`]): the filters above the list take the landing instead.
@@ -311,18 +315,18 @@ pub(crate) fn render(
                 // Back lands on a row only where the list's template marks it: an
                 // administrator's copy made before it would name no such element, and
                 // the link would land at the top of the portal's page instead of on
-                // the placement.
-                let list_template = match &req.page_owner {
-                    Some(owner) if *owner != user.user_id => "contacts_center/owner.html",
-                    _ => "contacts_center/home.html",
-                };
+                // the placement. Both lists' templates: which one a Back leads to
+                // depends on whether a page's owner is known, found only later.
+                let lists_mark_rows = ["contacts_center/home.html", "contacts_center/owner.html"]
+                    .iter()
+                    .all(|name| templates.is_builtin(name));
                 let viewer = View {
                     ui,
                     reader: &reader,
                     settings: &settings,
                     user,
-                    list: cards::list_params(ui),
-                    back_to_row: templates.is_builtin(list_template),
+                    list: RefCell::new(cards::list_params(ui)),
+                    back_to_row: lists_mark_rows,
                 };
                 // A person's card opens wherever its link was followed, on the
                 // viewer's own page or on another person's, whose portal sends
@@ -442,8 +446,9 @@ struct View<'a> {
     settings: &'a Settings,
     user: &'a PortalUser,
     /// The list a card opened from this render goes back to ([`cards::list_params`]),
-    /// worked out once rather than for each row's link.
-    list: Vec<(&'static str, String)>,
+    /// worked out once rather than for each row's link; without its page once that
+    /// page proved gone ([`View::begun_again`]).
+    list: RefCell<Vec<(&'static str, String)>>,
     /// Whether a card's Back lands on the row it was opened from (the list's
     /// template is the built-in one, which marks it), or on the placement.
     back_to_row: bool,
@@ -452,6 +457,14 @@ struct View<'a> {
 impl View<'_> {
     fn me(&self) -> &str {
         &self.user.user_id
+    }
+
+    /// The list's page was gone and its first one is shown (`restarted`): the page's
+    /// links and forms no longer carry the cursor that led there, or each card opened
+    /// and each answer given from here would find it gone again, and say that the
+    /// list changed when it had not.
+    fn begun_again(&self) {
+        self.list.borrow_mut().retain(|(name, _)| *name != "cursor");
     }
 
     fn err(&self, e: crate::store::StoreError) -> WidgetError {
@@ -469,7 +482,13 @@ impl View<'_> {
             .reader
             .standing(self.me(), &person.id)
             .map_err(|e| self.err(e))?;
-        let view = cards::person_view(self.ui, self.settings, person, Some(&r), &self.list);
+        let view = cards::person_view(
+            self.ui,
+            self.settings,
+            person,
+            Some(&r),
+            &self.list.borrow(),
+        );
         let select = (selectable && person.id != self.me()).then(|| Select {
             id: self.select_id(&person.id),
             label: self.ui.format("select-x", &[&view.name]),
@@ -500,7 +519,8 @@ impl View<'_> {
         let id = request.request_id.to_string();
         // The list the row is on (`requests`, or `requests-sent` paged on): the
         // answer comes back to it.
-        let fields = cards::with_list(&[("requestId", &id)], &self.list);
+        let list = self.list.borrow();
+        let fields = cards::with_list(&[("requestId", &id)], &list);
         let who = request.person.display_name();
         let forms = if received {
             vec![
@@ -534,7 +554,7 @@ impl View<'_> {
             ]
         };
         Row {
-            person: cards::person_view(self.ui, self.settings, &request.person, None, &self.list),
+            person: cards::person_view(self.ui, self.settings, &request.person, None, &list),
             select: None,
             forms,
             when: Some(when(request.created_at)),
@@ -677,6 +697,7 @@ impl View<'_> {
             view_more: None,
             restarted: false,
             sent_more: None,
+            sent_restarted: false,
             export: None,
             returned_to_filters: false,
         };
@@ -707,7 +728,12 @@ impl View<'_> {
                 };
                 let (received, received_restarted) = side(RequestSide::Received, received_cursor)?;
                 let (sent, sent_restarted) = side(RequestSide::Sent, sent_cursor)?;
-                home.restarted = received_restarted || sent_restarted;
+                // Each side says so above itself: the other shows its first page anyway.
+                home.restarted = received_restarted;
+                home.sent_restarted = sent_restarted;
+                if received_restarted || sent_restarted {
+                    self.begun_again();
+                }
                 home.rows = received
                     .items
                     .iter()
@@ -728,6 +754,9 @@ impl View<'_> {
             }
             Filter::Contacts => {
                 let page = self.page(&keywords, filter, cursor, &mut home.restarted)?;
+                if home.restarted {
+                    self.begun_again();
+                }
                 // A refused save comes back naming the field, and the contact for an
                 // edit (`entryId`); the add form otherwise.
                 let refused = ui
@@ -755,7 +784,8 @@ impl View<'_> {
                         }
                         // The search and page the list is on: the answer comes back
                         // to them, as a save's does.
-                        let fields = cards::with_list(&[("entryId", &id)], &self.list);
+                        let list = self.list.borrow();
+                        let fields = cards::with_list(&[("entryId", &id)], &list);
                         home.entries.push(EntryRow {
                             entry_id: e.entry_id,
                             edit,
@@ -805,6 +835,9 @@ impl View<'_> {
             }
             _ => {
                 let page = self.page(&keywords, filter, cursor, &mut home.restarted)?;
+                if home.restarted {
+                    self.begun_again();
+                }
                 let mut rows = Vec::with_capacity(page.items.len());
                 for item in &page.items {
                     if let Listed::Person(p) = item {
@@ -812,7 +845,7 @@ impl View<'_> {
                     }
                 }
                 if rows.iter().any(|r| r.select.is_some()) {
-                    home.bulk = Some(bulk(ui, filter));
+                    home.bulk = Some(bulk(ui, filter, &self.list.borrow()));
                 }
                 let found = !rows.is_empty();
                 home.rows = rows;
@@ -903,7 +936,7 @@ impl View<'_> {
         });
         // The list the form is on (a search, a later page): a refused save comes back
         // to it, where this form is, to mark the field to fix.
-        hidden.extend(search_and_page_fields(self.ui));
+        hidden.extend(search_and_page_fields(self.ui, &self.list.borrow()));
         EntryForm {
             id: self.ui.name(&format!(
                 "entry-{}",
@@ -1007,7 +1040,7 @@ impl View<'_> {
                 .mutual_connections(self.me(), id, MUTUAL_FACES)
                 .map_err(|e| self.err(e))?
                 .iter()
-                .map(|p| cards::person_view(ui, self.settings, p, None, &self.list))
+                .map(|p| cards::person_view(ui, self.settings, p, None, &self.list.borrow()))
                 .collect()
         };
         // The count walks at most `MUTUAL_SCAN_LIMIT` rows of the shorter list: past
@@ -1029,7 +1062,7 @@ impl View<'_> {
             ui.format("mutual-connections-x", &[&n])
         };
         Ok(Some(Detail {
-            person: cards::person_view(ui, self.settings, &person, Some(&r), &self.list),
+            person: cards::person_view(ui, self.settings, &person, Some(&r), &self.list.borrow()),
             details: cards::details(ui, self.settings, &person),
             forms,
             vcard_url: ui.req.urls.resource_url("vcard", &[("userId", id)]),
@@ -1063,12 +1096,21 @@ impl View<'_> {
                 .standing(self.me(), &p.id)
                 .map_err(|e| self.err(e))
         };
+        // The page first: a page gone takes the cursor out of every link below.
+        let (page, restarted) = paging::from_cursor(ui.req.params.get("cursor"), false, |c| {
+            self.reader
+                .list(owner_id, Filter::Connections, c, self.settings.page_size())
+        })
+        .map_err(|e| self.err(e))?;
+        if restarted {
+            self.begun_again();
+        }
         let person = cards::person_view(
             ui,
             self.settings,
             &owner,
             Some(&standing(&owner)?),
-            &self.list,
+            &self.list.borrow(),
         );
         let count = self
             .reader
@@ -1081,17 +1123,12 @@ impl View<'_> {
             let key = ui.plural_key("x-has-x-connections", count);
             ui.format(&key, &[&isolate(&name), &ui.number(count)])
         };
-        let (page, restarted) = paging::from_cursor(ui.req.params.get("cursor"), false, |c| {
-            self.reader
-                .list(owner_id, Filter::Connections, c, self.settings.page_size())
-        })
-        .map_err(|e| self.err(e))?;
         let mut rows = Vec::with_capacity(page.items.len());
         for item in &page.items {
             if let Listed::Person(p) = item {
                 let r = standing(p)?;
                 rows.push(Row {
-                    person: cards::person_view(ui, self.settings, p, Some(&r), &self.list),
+                    person: cards::person_view(ui, self.settings, p, Some(&r), &self.list.borrow()),
                     select: None,
                     forms: Vec::new(),
                     when: None,
@@ -1202,14 +1239,17 @@ fn search_box(ui: &Ui<'_>, filter: Filter, keywords: &str) -> SearchBox {
 }
 
 /// The hidden fields of a form that keep the list's search and page (`keywords`,
-/// `cursor`), for a form whose action names the filter itself.
-fn search_and_page_fields<'a>(ui: &'a Ui<'_>) -> impl Iterator<Item = Field> + 'a {
-    cards::list_params(ui)
-        .into_iter()
+/// `cursor`; `list` is the render's [`cards::list_params`]), for a form whose action
+/// names the filter itself.
+fn search_and_page_fields<'a>(
+    ui: &'a Ui<'_>,
+    list: &'a [(&'static str, String)],
+) -> impl Iterator<Item = Field> + 'a {
+    list.iter()
         .filter(|(name, _)| *name != "filter")
         .map(|(name, value)| Field {
             name: ui.name(name),
-            value,
+            value: value.clone(),
         })
 }
 
@@ -1220,7 +1260,7 @@ fn search_and_page_fields<'a>(ui: &'a Ui<'_>) -> impl Iterator<Item = Field> + '
 /// the product documentation lists them, for every person ticked. A selection's
 /// vCards are left to each card and to the export of all connections: a download
 /// cannot share a form whose other buttons post.
-fn bulk(ui: &Ui<'_>, filter: Filter) -> Bulk {
+fn bulk(ui: &Ui<'_>, filter: Filter, list: &[(&'static str, String)]) -> Bulk {
     let every: &[(&str, &str)] = &[
         ("connect", "connect"),
         ("disconnect", "disconnect"),
@@ -1294,7 +1334,7 @@ fn bulk(ui: &Ui<'_>, filter: Filter) -> Bulk {
         value: params::filter(&ui.req.params).as_str().to_owned(),
     });
     // A search's toolbar comes back to the search, and a later page's to that page.
-    hidden.extend(search_and_page_fields(ui));
+    hidden.extend(search_and_page_fields(ui, list));
     Bulk {
         form_id: ui.name("bulk"),
         url: buttons.first().map(|b| b.url.clone()).unwrap_or_default(),

@@ -197,6 +197,9 @@ pub(super) fn write(page: &Page<Home>, ui: &Ui<'_>, script: &str) -> String {
             write_more(&mut out, v, ui, ns);
         }
     }
+    if v.sent_restarted {
+        write_restarted(&mut out, ui, ns);
+    }
     if !v.sent.is_empty() {
         out.raw("\n<h3 class=\"sheet-subtitle\">")
             .text(ui.text("sent-requests"))
