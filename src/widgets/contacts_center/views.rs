@@ -449,8 +449,8 @@ struct View<'a> {
     /// worked out once rather than for each row's link; without its page once that
     /// page proved gone ([`View::begun_again`]).
     list: RefCell<Vec<(&'static str, String)>>,
-    /// Whether a card's Back lands on the row it was opened from (the list's
-    /// template is the built-in one, which marks it), or on the placement.
+    /// Whether a card's Back lands on the row it was opened from (the lists'
+    /// templates are the built-in ones, which mark it), or on the placement.
     back_to_row: bool,
 }
 
