@@ -578,6 +578,92 @@ fn each_bundle_keeps_one_voice_and_one_way_of_writing() {
     );
 }
 
+/// Rules a native reader holds each translation to that the placeholders and the
+/// keys alone do not show.
+#[test]
+fn translations_keep_the_rules_their_readers_read_by() {
+    let languages = Languages::builtin();
+    let tabs = [
+        "all",
+        "connections",
+        "following",
+        "followers",
+        "my-contacts",
+        "requests",
+        "blocked",
+    ];
+    for id in ["en_US", "es", "de", "fr", "pt_BR", "ja", "zh_CN"] {
+        let bundle = if id == "en_US" {
+            languages.english()
+        } else {
+            languages.bundle(id)
+        }
+        .unwrap_or_else(|| panic!("bundle {id}"));
+        // Side by side, one tab's label inside another's reads as the same list
+        // (Chinese once had 联系, connections, beside 我的联系人, my contacts).
+        for a in tabs {
+            for b in tabs.iter().filter(|b| **b != a) {
+                let (outer, inner) = (bundle[*b].to_lowercase(), bundle[a].to_lowercase());
+                assert!(
+                    !outer.contains(&inner),
+                    "{id}: the tab {a} ({inner}) is part of the tab {b} ({outer})"
+                );
+            }
+        }
+        // The preferences form lists these labels together: no two may read alike
+        // (Brazilian Portuguese once had "Mostrar sites" twice).
+        let mut shown: Vec<(&String, &String)> = bundle
+            .iter()
+            .filter(|(k, _)| k.starts_with("show-"))
+            .collect();
+        assert!(shown.len() >= 10, "{id}: {} show- labels", shown.len());
+        shown.sort_by_key(|(_, text)| text.to_lowercase());
+        for pair in shown.windows(2) {
+            assert_ne!(
+                pair[0].1.to_lowercase(),
+                pair[1].1.to_lowercase(),
+                "{id}: {} and {} read alike",
+                pair[0].0,
+                pair[1].0
+            );
+        }
+    }
+    // French elides "de", "que", "le" before a vowel, and a name may begin with one
+    // ("de Émile" is wrong): a name is never set right after them. The one exception
+    // is a range of dates, whose numbers begin with no vowel.
+    let french = languages.bundle("fr").expect("French bundle");
+    let mut names = 0;
+    for (key, text) in french {
+        if key == "from-x-to-x" {
+            continue;
+        }
+        for (i, _) in text.match_indices('{') {
+            names += 1;
+            let before = text[..i].to_lowercase();
+            for word in [" de ", " que ", " le ", " je ", " ne ", " se "] {
+                assert!(
+                    !before.ends_with(word) && before != word.trim_start(),
+                    "fr: {key} sets a placeholder after {word:?}: {text}"
+                );
+            }
+        }
+    }
+    assert!(names >= 30, "{names} French placeholders checked");
+    // Japanese counts people with 人 and things with 件: a connection is a person.
+    let japanese = languages.bundle("ja").expect("Japanese bundle");
+    let mut counted = 0;
+    for (key, text) in japanese {
+        if text.contains("つながり") && text.contains('{') {
+            counted += 1;
+            assert!(
+                !text.contains('件'),
+                "ja: {key} counts people with 件: {text}"
+            );
+        }
+    }
+    assert!(counted >= 3, "{counted} Japanese counts of connections");
+}
+
 #[test]
 fn every_supported_language_resolves_to_its_own_texts() {
     let l = Languages::shared();
