@@ -18,31 +18,41 @@ use crate::social::{Social, SocialError};
 use crate::store::StoreError;
 
 #[derive(Debug, Parser)]
-#[command(name = "widget-host", version, about = "Hosts portal widgets (portlets) outside the portal", long_about = None)]
+#[command(
+    name = "widget-host",
+    version,
+    about = "Hosts portal widgets (portlets) outside the portal",
+    long_about = None,
+    after_help = "Settings are read from the built-in defaults, then the --config file, then WIDGET_HOST_* variables, then these flags. Settings with no flag: WIDGET_HOST_TEMPLATES_DIR, WIDGET_HOST_PUBLIC_URL, WIDGET_HOST_MAX_BODY_BYTES, WIDGET_HOST_MAX_CONNECTIONS, or their keys in the file (README, Configuration)."
+)]
 pub struct Cli {
     /// TOML configuration file (or WIDGET_HOST_CONFIG).
     #[arg(long, global = true, value_name = "FILE", env = "WIDGET_HOST_CONFIG", value_parser = path_flag(CONFIG_EMPTY))]
     pub config: Option<PathBuf>,
-    /// Address to serve on, e.g. 127.0.0.1:8080 or localhost:8080.
+    /// Address to serve on, e.g. 127.0.0.1:8080 or localhost:8080 (or
+    /// WIDGET_HOST_LISTEN).
     #[arg(long, global = true, value_name = "ADDR", value_parser = crate::config::parse_listen)]
     pub listen: Option<SocketAddr>,
-    /// Folder of the database.
+    /// Folder of the database (or WIDGET_HOST_DATA_DIR).
     #[arg(long, global = true, value_name = "DIR", value_parser = path_flag(PATH_EMPTY))]
     pub data_dir: Option<PathBuf>,
-    /// Folder of widget descriptor folders (watched).
+    /// Folder of widget descriptor folders, watched (or WIDGET_HOST_DESCRIPTORS_DIR).
     #[arg(long, global = true, value_name = "DIR", value_parser = path_flag(PATH_EMPTY))]
     pub descriptors_dir: Option<PathBuf>,
-    /// Serve the demo portal at `/`.
+    /// Serve the demo portal at `/` (or WIDGET_HOST_DEMO=true).
     #[arg(long, global = true, overrides_with = "no_demo")]
     pub demo: bool,
-    /// Do not serve the demo portal.
+    /// Do not serve the demo portal (or WIDGET_HOST_DEMO=false).
     #[arg(long, global = true, overrides_with = "demo")]
     pub no_demo: bool,
-    /// Log format.
+    /// Log format (or WIDGET_HOST_LOG_FORMAT).
     #[arg(long, global = true, value_enum)]
     pub log_format: Option<LogFormatArg>,
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Whether `WIDGET_HOST_CONFIG` gave `config`, not the flag.
+    #[arg(skip)]
+    pub config_from_env: bool,
 }
 
 /// What an empty path flag is told.
@@ -98,7 +108,8 @@ pub enum Command {
         /// The JSON file.
         file: PathBuf,
         /// Which field becomes the portal user id (the JWT `sub`): auto takes
-        /// externalReferenceCode, else id, else alternateName.
+        /// externalReferenceCode, else id, else alternateName (the screen name, which
+        /// screen-name takes).
         #[arg(long, value_enum, default_value = "auto")]
         id_field: IdFieldArg,
     },
@@ -204,6 +215,16 @@ impl Cli {
         }
     }
 
+    /// The command line of this process, noting where `--config` came from.
+    pub fn parse_noting_sources() -> Self {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Self::command().get_matches();
+        let mut cli = Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        cli.config_from_env =
+            matches.value_source("config") == Some(clap::parser::ValueSource::EnvVariable);
+        cli
+    }
+
     /// The configuration from every layer: file, `WIDGET_HOST_*`, then these flags.
     pub fn load_config(&self) -> Result<Config, crate::config::ConfigError> {
         let demo = match (self.demo, self.no_demo) {
@@ -226,6 +247,13 @@ impl Cli {
             host_env(std::env::vars_os())?,
             &overrides,
         )
+        .map_err(|e| {
+            if self.config_from_env {
+                e.named_by_env()
+            } else {
+                e
+            }
+        })
     }
 }
 
@@ -627,6 +655,10 @@ fn seed(config: &Config, users: usize, degree: f64, seed_value: u64) -> ExitCode
     if !(0.0..=10_000.0).contains(&degree) {
         return fail("--degree must be between 0 and 10000");
     }
+    // Zero would make an empty database and say "seeded 0 people", which is no seed.
+    if users == 0 {
+        return fail("--users must be 1 or more");
+    }
     let options = SeedOptions {
         users,
         degree,
@@ -638,12 +670,13 @@ fn seed(config: &Config, users: usize, degree: f64, seed_value: u64) -> ExitCode
     }
     // Nor a directory that holds anyone, which a seed refuses: counted without the
     // migration opening it would make, so an older file stays one its release opens.
-    if users > 0 {
+    {
         let database = config.database_path();
         let refused = match crate::store::people_in_file(&database) {
-            Ok(people) => {
-                crate::directory::refuse_a_peopled_directory(people).map_err(|e| e.to_string())
-            }
+            // Named in full, as `import-users` names it: run without the service's
+            // `--config`, the database refused may be another than the one meant.
+            Ok(people) => crate::directory::refuse_a_peopled_directory(people)
+                .map_err(|e| format!("{}: {e}", in_full(database.clone()).display())),
             Err(s @ StoreError::Locked(_)) => Err(store_message(
                 &s,
                 &database,
@@ -687,7 +720,27 @@ fn seed(config: &Config, users: usize, degree: f64, seed_value: u64) -> ExitCode
     }
 }
 
+/// Refuses a data folder that is a file (the database file named where its folder is
+/// meant), as the commands that make the folder do, where the system's words would be
+/// "Not a directory" of a path the administrator never wrote.
+fn a_file_as_data_folder(config: &Config) -> Option<ExitCode> {
+    std::fs::metadata(&config.data_dir)
+        .is_ok_and(|m| !m.is_dir())
+        .then(|| {
+            fail(format!(
+                "{}: {}",
+                in_full(config.data_dir.clone()).display(),
+                crate::store::A_FILE_NOT_A_FOLDER
+            ))
+        })
+}
+
 fn check_db(config: &Config, file: Option<&Path>) -> ExitCode {
+    if file.is_none()
+        && let Some(refused) = a_file_as_data_folder(config)
+    {
+        return refused;
+    }
     // The data folder's database in full, as `import-users` names it: run without
     // the service's `--config`, a relative `./data` would read as the service's file.
     let path = file.map_or_else(|| in_full(config.database_path()), Path::to_owned);
@@ -765,6 +818,9 @@ fn check_db(config: &Config, file: Option<&Path>) -> ExitCode {
 }
 
 fn backup(config: &Config, file: &Path) -> ExitCode {
+    if let Some(refused) = a_file_as_data_folder(config) {
+        return refused;
+    }
     // Refused at once, before a copy that could take minutes: an earlier backup given
     // the same name by mistake, or the live database itself. The copy's own naming
     // (a hard link) refuses a name taken meanwhile.
@@ -1005,8 +1061,10 @@ fn token(
         && config.consumer(consumer).is_none()
     {
         return fail(format!(
-            "consumer \"demo\" is the demo portal's own, whose key stays in the database: open http://{}/ and switch people there (on a data_dir the demo did not fill, start the host with --demo first); to call the host as a portal, add a [[consumers]] table with your portal's id and an hs256_secret to the --config file (it turns the demo off) and mint for that id",
-            config.listen
+            "consumer \"demo\" is the demo portal's own, whose key stays in the database: open {} and switch people there (on a data_dir the demo did not fill, start the host with --demo first); to call the host as a portal, add a [[consumers]] table with your portal's id and an hs256_secret to the --config file (it turns the demo off) and mint for that id",
+            // Where the host says the demo is when it starts: a loopback address for
+            // one that listens on every address, which no browser opens.
+            crate::http::server::demo_page(config.listen, config.public_url.as_deref())
         ));
     }
     let Some(found) = config.consumer(consumer) else {
@@ -1415,6 +1473,32 @@ mod tests {
 
     fn var(name: &str, value: Vec<u8>) -> (OsString, OsString) {
         (OsString::from(name), OsString::from_vec(value))
+    }
+
+    /// `--help` names the variable of every setting the environment may give, beside
+    /// its flag where it has one: an administrator reading it learns the layer.
+    #[test]
+    fn the_help_names_every_settings_variable() {
+        use clap::CommandFactory;
+        let help = Cli::command().render_help().to_string();
+        for setting in crate::config::ENV_SETTINGS {
+            assert!(
+                help.contains(&format!("WIDGET_HOST_{setting}")),
+                "{setting}: {help}"
+            );
+        }
+        for (flag, var) in [
+            ("--listen", "WIDGET_HOST_LISTEN"),
+            ("--data-dir", "WIDGET_HOST_DATA_DIR"),
+            ("--descriptors-dir", "WIDGET_HOST_DESCRIPTORS_DIR"),
+            ("--log-format", "WIDGET_HOST_LOG_FORMAT"),
+        ] {
+            let line = help
+                .lines()
+                .find(|option| option.trim_start().starts_with(&format!("{flag} ")))
+                .unwrap_or_else(|| panic!("{flag}: {help}"));
+            assert!(line.contains(var), "{flag}: {line}");
+        }
     }
 
     /// Blocking work that outlives the grace period does not hold the host's exit.

@@ -257,20 +257,53 @@ pub fn is_consumer_id(id: &str) -> bool {
 /// A configuration that cannot be used; the message names the key.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read configuration file {path}: {source}")]
+    #[error("cannot read configuration file {}: {source}", named(path, *by_env))]
     Read {
         path: PathBuf,
         source: std::io::Error,
+        /// Whether `WIDGET_HOST_CONFIG` named the file, not `--config`.
+        by_env: bool,
     },
-    #[error("configuration file {path}: {message}")]
-    Parse { path: PathBuf, message: String },
+    #[error("configuration file {}: {message}", named(path, *by_env))]
+    Parse {
+        path: PathBuf,
+        message: String,
+        by_env: bool,
+    },
     #[error("environment variable {var}: {message}")]
     Env { var: String, message: String },
     #[error("configuration key {key}: {message}")]
     Invalid { key: String, message: String },
 }
 
+/// A configuration file's path as an error names it, with the variable that named it
+/// where an administrator who never typed `--config` would look for the flag.
+fn named(path: &Path, by_env: bool) -> String {
+    if by_env {
+        format!("{} (named by WIDGET_HOST_CONFIG)", path.display())
+    } else {
+        path.display().to_string()
+    }
+}
+
 impl ConfigError {
+    /// The same error, said of a file that `WIDGET_HOST_CONFIG` named.
+    pub fn named_by_env(self) -> Self {
+        match self {
+            Self::Read { path, source, .. } => Self::Read {
+                path,
+                source,
+                by_env: true,
+            },
+            Self::Parse { path, message, .. } => Self::Parse {
+                path,
+                message,
+                by_env: true,
+            },
+            other => other,
+        }
+    }
+
     /// A value out of range, said with where it was set: the variable that set it, or
     /// the file. Without it the administrator searches a file that does not hold it.
     fn set_where(self, file: Option<&Path>, env: &[(String, String)], flags: &Overrides) -> Self {
@@ -348,10 +381,12 @@ impl Config {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
+            by_env: false,
         })?;
         Self::from_toml(&text).map_err(|message| ConfigError::Parse {
             path: path.to_owned(),
             message,
+            by_env: false,
         })
     }
 
@@ -368,13 +403,21 @@ impl Config {
             let Some(key) = var.strip_prefix("WIDGET_HOST_") else {
                 continue;
             };
-            if is_service_link(key) {
-                continue;
-            }
             let bad = |message: String| ConfigError::Env {
                 var: var.clone(),
                 message,
             };
+            if is_service_link(key, &value) {
+                continue;
+            }
+            // Kubernetes writes `WIDGET_HOST_PORT` as `tcp://…`; a bare port is an
+            // administrator's guess at a setting, which would otherwise change nothing.
+            if key == "PORT" {
+                let port = value.trim().parse::<u16>().unwrap_or(8080);
+                return Err(bad(format!(
+                    "is not a setting: to choose the port, set WIDGET_HOST_LISTEN, such as 127.0.0.1:{port}"
+                )));
+            }
             // The file itself, named on the command line's behalf (clap reads it).
             if key == "CONFIG" {
                 continue;
@@ -835,9 +878,94 @@ fn parse_error(text: &str, error: &toml::de::Error) -> String {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
         });
-    match key {
-        Some(key) => format!("line {line}, column {column}, key {key}: {message}"),
-        None => format!("line {line}, column {column}: {message}"),
+    // TOML gives every key under a `[table]` line to that table: a key of another
+    // place written there is named with its table, and told where it goes (a key
+    // unknown in a table is never that table's own).
+    let table = table_at(&text[..line_start]);
+    let hint = match (&table, key) {
+        (Some(_), Some(key)) if message.starts_with("unknown field") => key_home(key),
+        _ => None,
+    };
+    let mut said = match (key, &table) {
+        (Some(key), Some(table)) => {
+            format!("line {line}, column {column}, key {table}.{key}: {message}")
+        }
+        (Some(key), None) => format!("line {line}, column {column}, key {key}: {message}"),
+        (None, _) => format!("line {line}, column {column}: {message}"),
+    };
+    if let (Some(home), Some(key)) = (hint, key) {
+        said.push_str(&format!("; {key} goes {home}"));
+    }
+    // `[consumers]` makes one table where the host reads a list of them.
+    let header = text[line_start..].lines().next().unwrap_or("").trim();
+    if message.starts_with("invalid type: map, expected a sequence")
+        && let Some(name) = header
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .filter(|name| !name.starts_with('['))
+    {
+        said.push_str(&format!(
+            "; [{name}] is a list of tables: write each one as [[{name}]], with two brackets"
+        ));
+    }
+    said
+}
+
+/// The table the text before a line leaves it in: the name of the last `[table]` or
+/// `[[table]]` line, `None` above the first.
+fn table_at(before: &str) -> Option<String> {
+    before.lines().rev().find_map(|line| {
+        let line = line.trim();
+        let name = line.strip_prefix('[')?.split(']').next()?;
+        let name = name.trim_start_matches('[').trim();
+        // Not a line of an array of arrays (`["a", "b"],`).
+        let bare = name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-. ".contains(&b));
+        (!name.is_empty() && bare).then(|| name.to_owned())
+    })
+}
+
+/// The keys of the file by where they go, as the configuration's fields name them (a
+/// test holds these lists to the fields).
+const TOP_LEVEL_KEYS: [&str; 9] = [
+    "listen",
+    "data_dir",
+    "descriptors_dir",
+    "templates_dir",
+    "public_url",
+    "demo",
+    "log_format",
+    "limits",
+    "consumers",
+];
+const LIMITS_KEYS: [&str; 5] = [
+    "max_body_bytes",
+    "max_header_bytes",
+    "max_connections",
+    "request_timeout_secs",
+    "shutdown_grace_secs",
+];
+const CONSUMER_KEYS: [&str; 7] = [
+    "id",
+    "hs256_secret",
+    "jwks_file",
+    "allowed_origins",
+    "wsrp_secret",
+    "audience",
+    "wsrp_guest_users",
+];
+
+/// Where `key` goes in the file, if it is a key of the file at all.
+fn key_home(key: &str) -> Option<&'static str> {
+    if TOP_LEVEL_KEYS.contains(&key) {
+        Some("above the first [table] line")
+    } else if LIMITS_KEYS.contains(&key) {
+        Some("under [limits]")
+    } else if CONSUMER_KEYS.contains(&key) {
+        Some("under [[consumers]]")
+    } else {
+        None
     }
 }
 
@@ -854,9 +982,15 @@ fn without_the_value(message: &str) -> String {
     };
     let (prefix, rest) = rest;
     let (found, expected) = rest.split_once(", expected").unwrap_or((rest, ""));
-    let found = match found.split_once(" `") {
+    let found = match found.split_once(" `").or_else(|| found.split_once(" \"")) {
         Some((kind, _value)) => kind,
         None => found,
+    };
+    // Rust's names for numbers are no administrator's.
+    let expected = match expected.trim() {
+        "u8" | "u16" | "u32" | "u64" | "usize" => " a whole number, 0 or more",
+        "i8" | "i16" | "i32" | "i64" | "isize" => " a whole number",
+        _ => expected,
     };
     if expected.is_empty() {
         format!("{prefix}{found}")
@@ -866,7 +1000,7 @@ fn without_the_value(message: &str) -> String {
 }
 
 /// The settings a `WIDGET_HOST_` variable may name, after its prefix.
-const ENV_SETTINGS: [&str; 9] = [
+pub(crate) const ENV_SETTINGS: [&str; 9] = [
     "LISTEN",
     "DATA_DIR",
     "DESCRIPTORS_DIR",
@@ -947,11 +1081,12 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// every pod for a Service named `widget-host` (`WIDGET_HOST_SERVICE_HOST`,
 /// `WIDGET_HOST_SERVICE_PORT_HTTP`, `WIDGET_HOST_PORT_8080_TCP_ADDR` ...). They are not
 /// settings, and no setting is named so: refused as typos, they would stop the host in
-/// every pod started after its Service.
-fn is_service_link(key: &str) -> bool {
+/// every pod started after its Service. `WIDGET_HOST_PORT` is one only as Kubernetes
+/// writes it (`tcp://10.0.0.7:8080`).
+fn is_service_link(key: &str, value: &str) -> bool {
     key == "SERVICE_HOST"
         || key.starts_with("SERVICE_PORT")
-        || key == "PORT"
+        || (key == "PORT" && value.contains("://"))
         || key.starts_with("PORT_")
 }
 
@@ -1314,6 +1449,84 @@ mod tests {
     }
 
     #[test]
+    fn a_key_in_the_wrong_table_is_named_with_its_table_and_told_where_it_goes() {
+        let consumer =
+            "[[consumers]]\nid = \"p\"\nhs256_secret = \"abcdefghijklmnopqrstuvwxyz0123456789\"\n";
+        for (toml, key, goes) in [
+            (
+                format!("{consumer}public_url = \"https://portal.example.com\"\n"),
+                "key consumers.public_url: unknown field `public_url`",
+                "; public_url goes above the first [table] line",
+            ),
+            (
+                "[limits]\nmax_body_bytes = 10\ndemo = true\n".to_owned(),
+                "key limits.demo: unknown field `demo`",
+                "; demo goes above the first [table] line",
+            ),
+            (
+                format!("{consumer}max_connections = 4\n"),
+                "key consumers.max_connections: unknown field",
+                "; max_connections goes under [limits]",
+            ),
+            (
+                "[limits]\nwsrp_secret = \"x\"\n".to_owned(),
+                "key limits.wsrp_secret: unknown field",
+                "; wsrp_secret goes under [[consumers]]",
+            ),
+        ] {
+            let err = Config::from_toml(&toml).expect_err("misplaced");
+            assert!(err.contains(key), "{err}");
+            assert!(err.ends_with(goes), "{err}");
+        }
+        // A key unknown everywhere is only unknown; one at the top is named alone.
+        let err = Config::from_toml("[limits]\nmax_conections = 4\n").expect_err("typo");
+        assert!(
+            err.contains("key limits.max_conections: unknown field"),
+            "{err}"
+        );
+        assert!(!err.contains(" goes "), "{err}");
+        let err = Config::from_toml("listen = 5\n").expect_err("a number");
+        assert!(err.contains(", key listen: "), "{err}");
+        // A list of tables written as one table.
+        let err = Config::from_toml("[consumers]\nid = \"p\"\n").expect_err("one table");
+        assert!(
+            err.ends_with("; [consumers] is a list of tables: write each one as [[consumers]], with two brackets"),
+            "{err}"
+        );
+        // A number of the wrong kind is said in words, without the value given.
+        let err =
+            Config::from_toml("[limits]\nrequest_timeout_secs = \"30s\"\n").expect_err("a string");
+        assert!(
+            err.ends_with("key limits.request_timeout_secs: invalid type: string, expected a whole number, 0 or more"),
+            "{err}"
+        );
+        let err = Config::from_toml("[limits]\nmax_connections = -1\n").expect_err("negative");
+        assert!(err.ends_with("expected a whole number, 0 or more"), "{err}");
+    }
+
+    /// The lists [`key_home`] reads are the configuration's own fields: a key of
+    /// each place, unknown there, gets the fields serde expects there.
+    #[test]
+    fn the_lists_of_keys_are_the_fields_of_each_place() {
+        for (toml, keys) in [
+            ("unknown_key = 1\n", &TOP_LEVEL_KEYS[..]),
+            ("[limits]\nunknown_key = 1\n", &LIMITS_KEYS[..]),
+            ("[[consumers]]\nunknown_key = 1\n", &CONSUMER_KEYS[..]),
+        ] {
+            let err = Config::from_toml(toml).expect_err("unknown");
+            let listed = err
+                .split_once("expected one of ")
+                .map(|(_, list)| {
+                    list.split(", ")
+                        .map(|k| k.trim_matches('`'))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            assert_eq!(listed, keys, "{err}");
+        }
+    }
+
+    #[test]
     fn a_parse_error_never_quotes_a_secret() {
         let secret = "0123456789abcdef0123456789abcdef-do-not-log";
         for toml in [
@@ -1390,6 +1603,21 @@ mod tests {
         )
         .expect_err("typo");
         assert!(err.to_string().contains("unknown setting"), "{err}");
+        // A port given bare is an administrator's, not Kubernetes's.
+        for (value, example) in [("9090", "127.0.0.1:9090"), ("http", "127.0.0.1:8080")] {
+            let err = Config::load(
+                None,
+                env(&[("WIDGET_HOST_PORT", value)]),
+                &Overrides::default(),
+            )
+            .expect_err("a bare port");
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "environment variable WIDGET_HOST_PORT: is not a setting: to choose the port, set WIDGET_HOST_LISTEN, such as {example}"
+                )
+            );
+        }
     }
 
     #[test]
@@ -1473,6 +1701,36 @@ mod tests {
         for (name, _) in FILE_ONLY {
             assert!(!ENV_SETTINGS.contains(&name) && name != "CONFIG", "{name}");
         }
+    }
+
+    /// The spellings of a switch the README lists, and one it does not.
+    #[test]
+    fn the_demo_variable_reads_a_switch_as_service_managers_write_it() {
+        for (value, demo) in [
+            ("true", true),
+            ("FALSE", false),
+            ("1", true),
+            ("0", false),
+            ("Yes", true),
+            ("no", false),
+            ("on", true),
+            ("Off", false),
+        ] {
+            let c = Config::load(
+                None,
+                env(&[("WIDGET_HOST_DEMO", value)]),
+                &Overrides::default(),
+            )
+            .expect(value);
+            assert_eq!(c.demo, Some(demo), "{value}");
+        }
+        let err = Config::load(
+            None,
+            env(&[("WIDGET_HOST_DEMO", "enabled")]),
+            &Overrides::default(),
+        )
+        .expect_err("not a switch");
+        assert!(err.to_string().contains("is not a boolean"), "{err}");
     }
 
     #[test]

@@ -666,7 +666,10 @@ fn a_changed_jwks_file_is_read_again_and_a_broken_one_keeps_the_keys() {
         match verifier.reload_jwks().as_slice() {
             [JwksReload::Kept { consumer, error }] => {
                 assert_eq!(consumer, "liferay");
-                assert!(error.contains("jwks.json"), "{error}");
+                assert!(
+                    error.contains(&format!("jwks_file {}: ", path.display())),
+                    "{error}"
+                );
             }
             other => panic!("{broken:?}: {other:?}"),
         }

@@ -1067,7 +1067,14 @@ fn a_refused_seed_leaves_an_older_file_as_it_was() {
     stamp_schema(&path, 7);
     let o = host(&data, &["seed", "--users", "10"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("already holds 20 people"), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!(
+            "{}: the database already holds 20 people",
+            path.display()
+        )),
+        "{}",
+        text(&o)
+    );
     const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
     let db = reopen(&path);
     let txn = db.begin_read().unwrap();
@@ -1556,9 +1563,12 @@ fn a_data_folder_that_is_a_file_is_named_as_such() {
     let before = std::fs::read(&file).unwrap();
     let people = dir.path().join("people.json");
     std::fs::write(&people, r#"[{"id": 1, "givenName": "Ann"}]"#).unwrap();
+    let copy = dir.path().join("copy.redb");
     for args in [
         vec!["seed", "--users", "10"],
         vec!["import-users", people.to_str().unwrap()],
+        vec!["check-db"],
+        vec!["backup", copy.to_str().unwrap()],
     ] {
         let o = host(&file, &args);
         let said = String::from_utf8_lossy(&o.stderr);
@@ -1569,6 +1579,7 @@ fn a_data_folder_that_is_a_file_is_named_as_such() {
         );
     }
     assert_eq!(std::fs::read(&file).unwrap(), before);
+    assert!(!copy.exists());
 }
 
 /// The host's command line on `data` with `args`, none of the test's own
@@ -1707,7 +1718,38 @@ fn widget_host_config_names_the_file() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
-        text(&o).contains(&broken.display().to_string()),
+        text(&o).contains(&format!(
+            "configuration file {} (named by WIDGET_HOST_CONFIG): line 1",
+            broken.display()
+        )),
+        "{}",
+        text(&o)
+    );
+    // A file that is not there, named by the variable, is blamed on it; named by the
+    // flag, it is not.
+    let missing = dir.path().join("missing.toml");
+    let o = host_command(&data, &["check-db"])
+        .env("WIDGET_HOST_CONFIG", &missing)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!(
+            "cannot read configuration file {} (named by WIDGET_HOST_CONFIG): ",
+            missing.display()
+        )),
+        "{}",
+        text(&o)
+    );
+    let o = host_command(&data, &["--config", missing.to_str().unwrap(), "check-db"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!(
+            "cannot read configuration file {}: ",
+            missing.display()
+        )),
         "{}",
         text(&o)
     );
@@ -2439,6 +2481,13 @@ fn refused_imports_and_seeds_touch_no_database() {
     let o = host(&data, &["seed", "--users", "5000000"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("--users must be at most"), "{}", text(&o));
+    let o = host(&data, &["seed", "--users", "0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("--users must be 1 or more"),
+        "{}",
+        text(&o)
+    );
     // Files the import refuses by their first bytes: refused before the database.
     let mut blank_then_json = " \n".repeat(40_000).into_bytes();
     blank_then_json.extend_from_slice(b"<users/>");
@@ -2691,6 +2740,27 @@ fn cli_token_mints_for_hs256_consumers_only() {
     assert!(
         text(&o).contains("consumer \"demo\" is the demo portal's own")
             && !text(&o).contains("with id = \"demo\""),
+        "{}",
+        text(&o)
+    );
+    // A host on every address is opened at loopback, as its start line says.
+    let o = host(
+        &data,
+        &[
+            "--config",
+            bare.to_str().unwrap(),
+            "--listen",
+            "0.0.0.0:8181",
+            "token",
+            "--consumer",
+            "demo",
+            "--user",
+            "jose",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("open http://127.0.0.1:8181/ and switch people there"),
         "{}",
         text(&o)
     );

@@ -103,7 +103,7 @@ where
 /// The demo portal's page: at `public_url` where one is set, else at the address the
 /// host listens on, with a loopback address for one that listens on every address
 /// (`0.0.0.0` is no address a browser can open).
-fn demo_page(local: SocketAddr, public_url: Option<&str>) -> String {
+pub(crate) fn demo_page(local: SocketAddr, public_url: Option<&str>) -> String {
     if let Some(url) = public_url {
         return format!("{}/", url.trim_end_matches('/'));
     }

@@ -57,6 +57,9 @@ pub fn create_folder(dir: &Path) -> io::Result<()> {
     create_folder_syncing(dir, sync_name_of)
 }
 
+/// What a data folder that is a file is told.
+pub const A_FILE_NOT_A_FOLDER: &str = "it is a file, not a folder (a data folder is the folder that holds widget-host.redb, not the file)";
+
 fn create_folder_syncing(dir: &Path, mut sync_name: impl FnMut(&Path)) -> io::Result<()> {
     // The database file named where its folder is meant (`--data-dir
     // /var/lib/widget-host/widget-host.redb`): said so, where the system's words would
@@ -64,7 +67,7 @@ fn create_folder_syncing(dir: &Path, mut sync_name: impl FnMut(&Path)) -> io::Re
     if fs::metadata(dir).is_ok_and(|m| !m.is_dir()) {
         return Err(io::Error::new(
             io::ErrorKind::NotADirectory,
-            "it is a file, not a folder (a data folder is the folder that holds widget-host.redb, not the file)",
+            A_FILE_NOT_A_FOLDER,
         ));
     }
     let made = missing_folders(dir);

@@ -28,7 +28,7 @@ pub use backup::{
 };
 pub use commit_times::{COMMIT_BUCKETS, CommitTotals};
 pub use error::StoreError;
-pub use folders::{create_folder, shared_mode};
+pub use folders::{A_FILE_NOT_A_FOLDER, create_folder, shared_mode};
 pub use graph::{Edge, Entry, Graph, RequestStatus, SocialRequest};
 pub use invariants::{Violation, check_invariants};
 pub(crate) use normalize::search_query;

@@ -742,14 +742,21 @@ fn load_keys(consumer: &ConsumerConfig) -> Result<Loaded, AuthError> {
             consumer: consumer.id.clone(),
             message,
         };
-        let text = read_jwks(path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        // Named by its key, and in full: a relative path is read from the service's
+        // working folder, which is not where an administrator reading the log stands.
+        let named = format!(
+            "jwks_file {}",
+            std::path::absolute(path)
+                .unwrap_or_else(|_| path.clone())
+                .display()
+        );
+        let text = read_jwks(path).map_err(|e| bad(format!("{named}: {e}")))?;
         digest = sha2::Sha256::digest(text.as_bytes()).into();
-        let (public, bad_keys) =
-            jwks_keys(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        let (public, bad_keys) = jwks_keys(&text).map_err(|e| bad(format!("{named}: {e}")))?;
         keys.extend(public);
         skipped = bad_keys
             .into_iter()
-            .map(|e| format!("{}: {e}", path.display()))
+            .map(|e| format!("{named}: {e}"))
             .collect();
     } else if keys.is_empty() && consumer.wsrp_secret.is_none() {
         // A consumer with only a `wsrp_secret` consumes over WSRP alone: no key, so
@@ -900,6 +907,27 @@ mod tests {
             Duration::from_secs(ttl),
         )
         .expect("mint")
+    }
+
+    /// A JWKS file that cannot be read is named by its key, in full: a relative path
+    /// is the service's working folder's.
+    #[test]
+    fn an_unreadable_jwks_file_is_named_by_its_key_in_full() {
+        let config =
+            Config::from_toml("[[consumers]]\nid = \"p\"\njwks_file = \"no-such-jwks.json\"\n")
+                .expect("config");
+        let Err(error) = Verifier::from_config(&config) else {
+            panic!("a JWKS file that is not there was read");
+        };
+        let full = std::env::current_dir()
+            .expect("working folder")
+            .join("no-such-jwks.json");
+        assert!(
+            error
+                .to_string()
+                .starts_with(&format!("consumer p: jwks_file {}: ", full.display())),
+            "{error}"
+        );
     }
 
     /// A refused token's line names the configured consumer its `iss` names and its
