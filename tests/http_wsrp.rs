@@ -116,6 +116,82 @@ fn service_description(handle: &str) -> String {
     )
 }
 
+/// The `title` elements of each `offeredPortlets` or `portletDescription` in `xml`:
+/// its `xml:lang` and its value.
+fn titles(xml: &str) -> Vec<(String, String)> {
+    xml.split("title xml:lang=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            let (lang, rest) = rest.split_once('"')?;
+            let value = element_text(rest, "value")?;
+            Some((lang.to_owned(), value))
+        })
+        .collect()
+}
+
+/// A portal lists remote portlets to its administrator by their titles: a built-in
+/// widget's is written in the first of the consumer's desired locales the host has
+/// texts for, English where none is asked for or known.
+#[tokio::test]
+async fn descriptions_title_the_widgets_in_the_desired_locale() {
+    let server = start(|c, _| with_consumer(c)).await;
+    let handle = register(&server).await;
+    let described = |locales: &str| {
+        format!(
+            "<t:getServiceDescription><t:registrationContext><t:registrationHandle>{handle}</t:registrationHandle></t:registrationContext>\
+             {locales}</t:getServiceDescription>"
+        )
+    };
+    let pair = |lang: &str, value: &str| (lang.to_owned(), value.to_owned());
+    for (locales, expected) in [
+        (
+            "<t:desiredLocales>xx-YY</t:desiredLocales><t:desiredLocales>de-DE</t:desiredLocales>",
+            vec![
+                pair("de-DE", "Kontaktcenter"),
+                pair("de-DE", "Benachrichtigungen"),
+            ],
+        ),
+        (
+            "",
+            vec![pair("en", "Contacts Center"), pair("en", "Notifications")],
+        ),
+        (
+            "<t:desiredLocales>en-GB</t:desiredLocales><t:desiredLocales>fr</t:desiredLocales>",
+            vec![pair("en", "Contacts Center"), pair("en", "Notifications")],
+        ),
+    ] {
+        let (status, answer) = soap(&server, "service-description", &described(locales)).await;
+        assert_eq!(status, 200, "{answer}");
+        let mut found = titles(&answer);
+        found.sort();
+        let mut expected = expected;
+        expected.sort();
+        assert_eq!(found, expected, "{locales}: {answer}");
+        // The display name follows the title it repeats.
+        let lang = &expected[0].0;
+        assert_eq!(
+            answer
+                .matches(&format!("<displayName xml:lang=\"{lang}\">"))
+                .count(),
+            2,
+            "{answer}"
+        );
+    }
+    let (status, answer) = soap(
+        &server,
+        "markup",
+        &format!(
+            "<t:getPortletDescription><t:registrationContext><t:registrationHandle>{handle}</t:registrationHandle></t:registrationContext>\
+             <t:portletContext><t:portletHandle>contacts_center</t:portletHandle></t:portletContext>\
+             <t:userContext><t:userContextKey>jose</t:userContextKey></t:userContext>\
+             <t:desiredLocales>ja-JP</t:desiredLocales></t:getPortletDescription>"
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(titles(&answer), [pair("ja-JP", "コンタクトセンター")]);
+}
+
 #[tokio::test]
 async fn a_registered_portal_survives_a_restart_and_deregistration_is_final() {
     let server = start(|c, _| with_consumer(c)).await;

@@ -281,11 +281,8 @@ pub async fn page<B>(
         // instead is theirs, and shown as written.
         let title = widget
             .map(|d| {
-                let key = crate::widgets::title_key(&d.kind);
-                match key.filter(|k| state.languages.get("en_US", k) == d.title) {
-                    Some(key) => state.languages.get(&locale, key).to_owned(),
-                    None => d.title.clone(),
-                }
+                crate::widgets::bundle_title(state.languages, d, &locale)
+                    .unwrap_or_else(|| d.title.clone())
             })
             .unwrap_or_default();
         // The administrator's Configuration link, for widgets that have an edit mode.

@@ -29,6 +29,19 @@ pub fn title_key(kind: &str) -> Option<&'static str> {
     }
 }
 
+/// A widget's title in `locale`, as a portal titles a portlet from its resource
+/// bundle, where its descriptor keeps the kind's own English title; a title the
+/// administrator wrote in the descriptor instead is theirs, shown as written (`None`).
+pub fn bundle_title(
+    languages: &Languages,
+    d: &crate::descriptors::WidgetDescriptor,
+    locale: &str,
+) -> Option<String> {
+    title_key(&d.kind)
+        .filter(|key| languages.get(crate::i18n::DEFAULT_LANGUAGE_ID, key) == d.title)
+        .map(|key| languages.get(locale, key).to_owned())
+}
+
 /// The id of a widget kind's root element after the placement's namespace
 /// (`_contacts_center_contacts-center`): the element a render link on a portal page
 /// lands on. Its templates write it, and the enhancement script finds the placement
@@ -259,6 +272,28 @@ pub fn builtin_widgets(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A built-in kind's title is the bundle's in the reader's language while the
+    /// descriptor keeps its English one; an administrator's own title is theirs.
+    #[test]
+    fn a_kinds_own_title_is_translated_and_an_administrators_is_not() {
+        let catalog = crate::descriptors::builtin();
+        let mut contacts = catalog
+            .widgets
+            .values()
+            .find(|d| d.kind == contacts_center::KIND)
+            .expect("the Contacts Center")
+            .as_ref()
+            .clone();
+        let languages = Languages::shared();
+        assert_eq!(
+            bundle_title(languages, &contacts, "de_DE").as_deref(),
+            Some(languages.get("de_DE", "contacts-center"))
+        );
+        assert_ne!(languages.get("de_DE", "contacts-center"), contacts.title);
+        contacts.title = "People".into();
+        assert_eq!(bundle_title(languages, &contacts, "de_DE"), None);
+    }
 
     /// A broken template on a busy view takes no line a failed database file needs.
     #[test]

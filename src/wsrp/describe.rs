@@ -34,9 +34,31 @@ pub fn user_category_descriptions(w: &mut Writer) {
 /// Language of descriptor texts: descriptors carry one untranslated title.
 pub const DESCRIPTOR_LANG: &str = "en";
 
+/// The language a description's texts are asked for in: the first of the consumer's
+/// `desiredLocales` the host has texts for, unless it is English, which the
+/// descriptors are written in.
+pub fn desired_language(op: &crate::wsrp::xml::Element) -> Option<&'static str> {
+    let tags: Vec<&str> = op
+        .children_named("desiredLocales")
+        .map(|l| l.text.trim())
+        .collect();
+    crate::i18n::first_readable(&tags)
+        .map(|(id, _)| id)
+        .filter(|id| !id.starts_with("en"))
+}
+
 /// Writes the content of a `PortletDescription` of `handle` (the descriptor's
 /// portlet name, or one of its placements' ids) into an element named `element`.
-pub fn portlet_description(w: &mut Writer, element: &str, handle: &str, d: &WidgetDescriptor) {
+/// A widget kind's own title is written in `language` where one is asked for (a
+/// portal lists remote portlets to its administrator by it); the descriptor's other
+/// texts, and a title of the administrator's own, as the descriptor has them.
+pub fn portlet_description(
+    w: &mut Writer,
+    element: &str,
+    handle: &str,
+    d: &WidgetDescriptor,
+    language: Option<&str>,
+) {
     w.open(element, &[]);
     w.leaf("portletHandle", handle);
     w.open("markupTypes", &[]).leaf("mimeType", "text/html");
@@ -60,8 +82,19 @@ pub fn portlet_description(w: &mut Writer, element: &str, handle: &str, d: &Widg
     if let Some(short) = d.short_title.as_deref().filter(|s| !s.is_empty()) {
         w.localized("shortTitle", DESCRIPTOR_LANG, short);
     }
-    w.localized("title", DESCRIPTOR_LANG, &d.title);
-    w.localized("displayName", DESCRIPTOR_LANG, &d.display_name);
+    let translated = language.and_then(|id| {
+        let title = crate::widgets::bundle_title(crate::i18n::Languages::shared(), d, id)?;
+        Some((xml_lang(id), title))
+    });
+    match &translated {
+        Some((lang, title)) => w.localized("title", lang, title),
+        None => w.localized("title", DESCRIPTOR_LANG, &d.title),
+    };
+    // The display name is the title unless the descriptor names it otherwise.
+    match &translated {
+        Some((lang, title)) if d.display_name == d.title => w.localized("displayName", lang, title),
+        _ => w.localized("displayName", DESCRIPTOR_LANG, &d.display_name),
+    };
     for k in &d.keywords {
         w.localized("keywords", DESCRIPTOR_LANG, k);
     }
@@ -91,7 +124,7 @@ mod tests {
         let mut d = WidgetDescriptor::clone(catalog.widgets.values().next().expect("a widget"));
         d.modes = modes.iter().map(|m| m.to_string()).collect();
         let mut w = Writer::new();
-        portlet_description(&mut w, "portletDescription", &d.portlet_name, &d);
+        portlet_description(&mut w, "portletDescription", &d.portlet_name, &d, None);
         parse(w.finish().as_bytes(), Limits::default()).expect("well-formed")
     }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 
 use super::context::{self, mode_to_wsrp, truncate, truncate_to, xml_lang};
-use super::describe::portlet_description;
+use super::describe::{desired_language, portlet_description};
 use super::fault::{FaultKind, WsrpFault};
 use super::guesses::{HandleGuesses, MAX_WRONG_SECRETS, SecretGuesses, WINDOW};
 use super::registration::{
@@ -560,6 +560,7 @@ impl Producer {
             .filter_map(|h| PortletId::parse(h.text.trim()))
             .collect();
         let catalog = self.catalog.current();
+        let language = desired_language(op);
         let mut w = Writer::new();
         w.open(
             "getServiceDescriptionResponse",
@@ -577,7 +578,7 @@ impl Producer {
             if filtered && !wanted.iter().any(|id| d.places(id)) {
                 continue;
             }
-            portlet_description(&mut w, "offeredPortlets", &d.portlet_name, d);
+            portlet_description(&mut w, "offeredPortlets", &d.portlet_name, d, language);
             locales.extend(d.supported_locales.iter().map(|l| xml_lang(l)));
         }
         super::describe::user_category_descriptions(&mut w);
@@ -612,6 +613,7 @@ impl Producer {
             "portletDescription",
             target.id.as_str(),
             &target.descriptor,
+            desired_language(op),
         );
         w.close("getPortletDescriptionResponse");
         Ok(w.finish())
