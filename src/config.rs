@@ -413,9 +413,14 @@ impl Config {
             // Kubernetes writes `WIDGET_HOST_PORT` as `tcp://…`; a bare port is an
             // administrator's guess at a setting, which would otherwise change nothing.
             if key == "PORT" {
-                let port = value.trim().parse::<u16>().unwrap_or(8080);
+                // An address given whole is what WIDGET_HOST_LISTEN takes as it is.
+                let example = match (parse_listen(&value), value.trim().parse::<u16>()) {
+                    (Ok(_), _) => value.trim().to_owned(),
+                    (_, Ok(port)) => format!("127.0.0.1:{port} (0.0.0.0:{port} in a container)"),
+                    _ => "127.0.0.1:8080".to_owned(),
+                };
                 return Err(bad(format!(
-                    "is not a setting: to choose the port, set WIDGET_HOST_LISTEN, such as 127.0.0.1:{port}"
+                    "is not a setting: to choose the port, set WIDGET_HOST_LISTEN, such as {example}"
                 )));
             }
             // The file itself, named on the command line's behalf (clap reads it).
@@ -896,34 +901,41 @@ fn parse_error(text: &str, error: &toml::de::Error) -> String {
     if let (Some(home), Some(key)) = (hint, key) {
         said.push_str(&format!("; {key} goes {home}"));
     }
-    // `[consumers]` makes one table where the host reads a list of them.
+    // `[consumers]` makes one table where the host reads a list of them (the only
+    // list of tables in the file).
     let header = text[line_start..].lines().next().unwrap_or("").trim();
     if message.starts_with("invalid type: map, expected a sequence")
-        && let Some(name) = header
-            .strip_prefix('[')
-            .and_then(|h| h.strip_suffix(']'))
-            .filter(|name| !name.starts_with('['))
+        && !header.starts_with("[[")
+        && table_name(header) == Some("consumers".to_owned())
     {
-        said.push_str(&format!(
-            "; [{name}] is a list of tables: write each one as [[{name}]], with two brackets"
-        ));
+        said.push_str(
+            "; [consumers] is a list of tables: write each one as [[consumers]], with two brackets",
+        );
     }
     said
+}
+
+/// The table a `[table]` or `[[table]]` line names, quotes taken off (`["limits"]`),
+/// whatever follows it (a comment); `None` for any other line, such as one of an
+/// array of arrays (`["a", "b"],`).
+fn table_name(line: &str) -> Option<String> {
+    let name = line.trim().strip_prefix('[')?.split(']').next()?;
+    let name = name.trim_start_matches('[').trim();
+    let name = name
+        .strip_prefix('"')
+        .and_then(|n| n.strip_suffix('"'))
+        .or_else(|| name.strip_prefix('\'').and_then(|n| n.strip_suffix('\'')))
+        .unwrap_or(name);
+    let bare = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"_-. ".contains(&b));
+    (!name.is_empty() && bare).then(|| name.to_owned())
 }
 
 /// The table the text before a line leaves it in: the name of the last `[table]` or
 /// `[[table]]` line, `None` above the first.
 fn table_at(before: &str) -> Option<String> {
-    before.lines().rev().find_map(|line| {
-        let line = line.trim();
-        let name = line.strip_prefix('[')?.split(']').next()?;
-        let name = name.trim_start_matches('[').trim();
-        // Not a line of an array of arrays (`["a", "b"],`).
-        let bare = name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_-. ".contains(&b));
-        (!name.is_empty() && bare).then(|| name.to_owned())
-    })
+    before.lines().rev().find_map(table_name)
 }
 
 /// The keys of the file by where they go, as the configuration's fields name them (a
@@ -981,7 +993,8 @@ fn without_the_value(message: &str) -> String {
         return message.to_owned();
     };
     let (prefix, rest) = rest;
-    let (found, expected) = rest.split_once(", expected").unwrap_or((rest, ""));
+    // The last ", expected": a string value may hold the words itself.
+    let (found, expected) = rest.rsplit_once(", expected").unwrap_or((rest, ""));
     let found = match found.split_once(" `").or_else(|| found.split_once(" \"")) {
         Some((kind, _value)) => kind,
         None => found,
@@ -1487,12 +1500,29 @@ mod tests {
         assert!(!err.contains(" goes "), "{err}");
         let err = Config::from_toml("listen = 5\n").expect_err("a number");
         assert!(err.contains(", key listen: "), "{err}");
-        // A list of tables written as one table.
-        let err = Config::from_toml("[consumers]\nid = \"p\"\n").expect_err("one table");
-        assert!(
-            err.ends_with("; [consumers] is a list of tables: write each one as [[consumers]], with two brackets"),
-            "{err}"
-        );
+        // A list of tables written as one table, with a comment after it or not; a
+        // table inside a consumer is no list of tables.
+        for toml in [
+            "[consumers]\nid = \"p\"\n",
+            "[consumers] # the portals\nid = \"p\"\n",
+        ] {
+            let err = Config::from_toml(toml).expect_err("one table");
+            assert!(
+                err.ends_with("; [consumers] is a list of tables: write each one as [[consumers]], with two brackets"),
+                "{err}"
+            );
+        }
+        let err = Config::from_toml("[[consumers]]\nid = \"p\"\n[consumers.allowed_origins]\n")
+            .expect_err("a table for a list of strings");
+        assert!(!err.contains("two brackets"), "{err}");
+        // A quoted table's name is its name.
+        let err = Config::from_toml(&format!("{consumer}[\"limits\"]\ndemo = true\n"))
+            .expect_err("misplaced");
+        assert!(err.contains("key limits.demo: unknown field"), "{err}");
+        // A string value that holds serde's own words is not quoted in part.
+        let err = Config::from_toml("[limits]\nrequest_timeout_secs = \"tok, expected X\"\n")
+            .expect_err("a string");
+        assert!(!err.contains("tok") && !err.contains(" X"), "{err}");
         // A number of the wrong kind is said in words, without the value given.
         let err =
             Config::from_toml("[limits]\nrequest_timeout_secs = \"30s\"\n").expect_err("a string");
@@ -1604,7 +1634,11 @@ mod tests {
         .expect_err("typo");
         assert!(err.to_string().contains("unknown setting"), "{err}");
         // A port given bare is an administrator's, not Kubernetes's.
-        for (value, example) in [("9090", "127.0.0.1:9090"), ("http", "127.0.0.1:8080")] {
+        for (value, example) in [
+            ("9090", "127.0.0.1:9090 (0.0.0.0:9090 in a container)"),
+            ("0.0.0.0:9090", "0.0.0.0:9090"),
+            ("http", "127.0.0.1:8080"),
+        ] {
             let err = Config::load(
                 None,
                 env(&[("WIDGET_HOST_PORT", value)]),

@@ -679,6 +679,47 @@ async fn openapi_document_describes_the_api() {
             StatusCode::UNAUTHORIZED,
         ),
     ];
+    // A generated client names its methods by operationId, and reads any status the
+    // document does not list through its `default`, which the host's refusals before
+    // an operation (405, 400, 501, 503 at the connection limit) share.
+    let mut operation_ids = std::collections::BTreeSet::new();
+    for (path, operations) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in operations.as_object().expect("operations") {
+            let id = operation["operationId"].as_str().unwrap_or_default();
+            assert!(!id.is_empty(), "{method} {path} has an operationId");
+            assert!(operation_ids.insert(id.to_owned()), "{id} is used once");
+            assert_eq!(
+                operation["responses"]["default"]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/Problem",
+                "{method} {path} documents a default answer"
+            );
+        }
+    }
+    // An integer with no format is 32 bits to many generators: a backup's size or a
+    // count past 2^31 would fail to read.
+    fn integers_without_format(value: &serde_json::Value, at: &str, found: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if map.get("type") == Some(&serde_json::json!("integer"))
+                    && !map.contains_key("format")
+                {
+                    found.push(at.to_owned());
+                }
+                for (key, inner) in map {
+                    integers_without_format(inner, &format!("{at}/{key}"), found);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, inner) in items.iter().enumerate() {
+                    integers_without_format(inner, &format!("{at}/{i}"), found);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut unsized_integers = Vec::new();
+    integers_without_format(&doc, "", &mut unsized_integers);
+    assert_eq!(unsized_integers, Vec::<String>::new());
     // Any call can meet a failed store (500) or a host shutting down (503); each
     // operation documents both, with their body. The document itself is a constant
     // served to anyone, which reads no store.
@@ -855,6 +896,40 @@ async fn cors_allows_only_consumer_origins() {
             .get("access-control-allow-origin")
             .is_none()
     );
+    // A page's script reads why its call was refused (`invalid_token`, or no token)
+    // and the document's version: named, or the browser hides them.
+    let exposed = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("access-control-expose-headers")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let refused = client
+        .get(server.url("/api/users/jdoe/notifications"))
+        .header("origin", common::PORTAL_ORIGIN)
+        .bearer_auth("not-a-jwt")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert!(refused.headers().contains_key("www-authenticate"));
+    assert_eq!(exposed(&refused).as_deref(), Some("WWW-Authenticate"));
+    let document = client
+        .get(server.url("/api/openapi.json"))
+        .header("origin", common::PORTAL_ORIGIN)
+        .send()
+        .await
+        .expect("send");
+    assert!(document.headers().contains_key("etag"));
+    assert_eq!(exposed(&document).as_deref(), Some("ETag"));
+    let foreign_refused = client
+        .get(server.url("/api/users/jdoe/notifications"))
+        .header("origin", "https://evil.test")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(exposed(&foreign_refused), None);
     let preflight = client
         .request(reqwest::Method::OPTIONS, server.url("/api/users/a"))
         .header("origin", common::PORTAL_ORIGIN)

@@ -313,8 +313,10 @@ fn contact_information(c: &ContactInformation) -> Result<ContactInformation, Str
         }
     }
     let mut out = c.clone();
+    // An entry with no address (`{"type": "work"}`, or `null`, which the document
+    // allows as "no value") carries nothing to keep, as a made-up one does not.
     out.email_addresses
-        .retain(|e| !is_made_up_email(&e.email_address));
+        .retain(|e| !e.email_address.trim().is_empty() && !is_made_up_email(&e.email_address));
     for e in &mut out.email_addresses {
         e.email_address = email("userAccountContactInformation email", &e.email_address)?;
         e.kind = field("email type", &e.kind, MAX_FIELD_CHARS)?;
@@ -615,5 +617,32 @@ mod tests {
         assert_eq!(contact.telephones.len(), 1);
         assert_eq!(contact.telephones[0].phone_number, "555-1");
         assert!(contact.email_addresses.is_empty() && contact.postal_addresses.is_empty());
+    }
+
+    /// An email entry without its address (the API's document allows `emailAddress`
+    /// left out or `null`) is no entry, where it refused the whole account.
+    #[test]
+    fn an_email_entry_without_its_address_is_no_entry() {
+        let person = account(
+            r#"{"id": 1, "givenName": "Ana", "userAccountContactInformation": {
+                "emailAddresses": [{"type": "work"}, {"emailAddress": null},
+                    {"emailAddress": "  "}, {"emailAddress": "ana@example.com"}]}}"#,
+        )
+        .to_person(IdSource::Auto)
+        .unwrap_or_else(|e| panic!("{e}"));
+        let kept: Vec<&str> = person
+            .user_account_contact_information
+            .email_addresses
+            .iter()
+            .map(|e| e.email_address.as_str())
+            .collect();
+        assert_eq!(kept, ["ana@example.com"]);
+        // One that is there and wrong is still refused.
+        let refused = account(
+            r#"{"id": 1, "givenName": "Ana", "userAccountContactInformation": {
+                "emailAddresses": [{"emailAddress": "not an address"}]}}"#,
+        )
+        .to_person(IdSource::Auto);
+        assert!(refused.is_err(), "{refused:?}");
     }
 }

@@ -4,7 +4,8 @@
 
 use hyper::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, HeaderValue, RETRY_AFTER, VARY,
+    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ETAG, HeaderValue, RETRY_AFTER, VARY,
+    WWW_AUTHENTICATE,
 };
 use hyper::{Response, StatusCode};
 
@@ -20,21 +21,30 @@ fn is_allowed(state: &AppState, origin: &str) -> bool {
         .any(|c| crate::config::origin_allowed(&c.allowed_origins, origin))
 }
 
-/// Adds `Access-Control-Allow-Origin` for an allowed origin, and exposes a busy
-/// answer's `Retry-After`: a portal's script may read the 503 and when to try again
-/// (busy, not down), and a header other than a few simple ones is hidden from it
-/// unless named.
+/// Adds `Access-Control-Allow-Origin` for an allowed origin, and exposes the answer's
+/// headers a portal's script acts on: a busy answer's `Retry-After` (busy, not down),
+/// a 401's `WWW-Authenticate` (a token refused, `invalid_token`, or none sent) and
+/// the API document's `ETag`. A header other than a few simple ones is hidden from a
+/// script unless named.
 pub fn allow_origin(state: &AppState, origin: Option<&HeaderValue>, response: &mut Response<Body>) {
     let headers = response.headers_mut();
     // Appended: a page may vary on more than the origin (the demo's on its cookie).
     headers.append(VARY, HeaderValue::from_static("Origin"));
     if let Some(origin) = origin.filter(|o| o.to_str().is_ok_and(|o| is_allowed(state, o))) {
         headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
-        if headers.contains_key(RETRY_AFTER) {
-            headers.insert(
-                ACCESS_CONTROL_EXPOSE_HEADERS,
-                HeaderValue::from_static("Retry-After"),
-            );
+        let exposed: Vec<&str> = [
+            (RETRY_AFTER, "Retry-After"),
+            (WWW_AUTHENTICATE, "WWW-Authenticate"),
+            (ETAG, "ETag"),
+        ]
+        .into_iter()
+        .filter(|(name, _)| headers.contains_key(name))
+        .map(|(_, written)| written)
+        .collect();
+        if let Ok(value) = HeaderValue::from_str(&exposed.join(", "))
+            && !exposed.is_empty()
+        {
+            headers.insert(ACCESS_CONTROL_EXPOSE_HEADERS, value);
         }
     }
 }

@@ -129,7 +129,6 @@ pub async fn handle(
             refusal(HttpError::Timeout),
         ),
     };
-    cors::allow_origin(&state, origin.as_ref(), &mut response);
     if response.status().as_u16() >= 400 || matches!(route, "/healthz" | "/readyz" | "/metrics") {
         response = not_stored(response);
     }
@@ -160,6 +159,9 @@ pub async fn handle(
             hyper::header::HeaderValue::from_static(challenge),
         );
     }
+    // Last, once the answer has every header it will have: the ones a script may
+    // read are exposed by name.
+    cors::allow_origin(&state, origin.as_ref(), &mut response);
     recheck_after(&state.social, response.status());
     gone.answered = true;
     let elapsed = started.elapsed();

@@ -132,6 +132,47 @@ mod tests {
         e.children_named(name).map(|c| c.text.as_str()).collect()
     }
 
+    /// A built-in kind's title is written in the language asked for; a display name
+    /// of the descriptor's own, which no bundle holds, stays as written, in English.
+    #[test]
+    fn a_display_name_of_its_own_stays_as_written() {
+        let catalog = crate::descriptors::builtin();
+        let mut d = catalog
+            .widgets
+            .values()
+            .find(|d| d.kind == crate::widgets::contacts_center::KIND)
+            .expect("the Contacts Center")
+            .as_ref()
+            .clone();
+        let localized = |d: &WidgetDescriptor| {
+            let mut w = Writer::new();
+            portlet_description(&mut w, "portletDescription", "h", d, Some("fr_FR"));
+            let e = parse(w.finish().as_bytes(), Limits::default()).expect("well-formed");
+            ["title", "displayName"].map(|name| {
+                let el = e.child(name).expect(name);
+                let lang = el
+                    .attrs
+                    .iter()
+                    .find(|a| a.name == "lang")
+                    .expect("xml:lang");
+                (
+                    lang.value.clone(),
+                    el.child_text("value").unwrap_or("").to_owned(),
+                )
+            })
+        };
+        let french = crate::i18n::Languages::shared()
+            .get("fr_FR", "contacts-center")
+            .to_owned();
+        let both = (String::from("fr-FR"), french.clone());
+        assert_eq!(localized(&d), [both.clone(), both.clone()]);
+        d.display_name = "People and contacts".into();
+        assert_eq!(
+            localized(&d),
+            [both, ("en".into(), "People and contacts".into())]
+        );
+    }
+
     /// A consumer sends only the user categories and profile items a portlet names:
     /// without them edit mode could never be reached, nor the directory kept.
     #[test]
