@@ -529,7 +529,12 @@ async fn every_demo_person_can_be_played_and_the_administrator_configures() {
     .await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(
-        html.contains("href=\"/?p_p_id=contacts_center_INSTANCE_dashboard&amp;p_p_mode=edit&amp;_notifications_filter=x&amp;_contacts_center_INSTANCE_dashboard_filter=following\">Configuration</a>"),
+        html.contains("href=\"/?p_p_id=contacts_center_INSTANCE_dashboard&amp;p_p_mode=edit&amp;_notifications_filter=x&amp;_contacts_center_INSTANCE_dashboard_filter=following#p_p_id_contacts_center_INSTANCE_dashboard_\">Configuration</a>"),
+        "{html}"
+    );
+    // The page a view is on is titled as it was; edit mode's says so.
+    assert!(
+        html.contains("<title lang=\"en\">Dashboard – widget-host demo portal</title>"),
         "{html}"
     );
     let (status, html) = get(
@@ -540,6 +545,12 @@ async fn every_demo_person_can_be_played_and_the_administrator_configures() {
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(
         html.contains("id=\"_contacts_center_INSTANCE_dashboard_preferences\""),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<title lang=\"en\">Configuration – Dashboard – widget-host demo portal</title>"
+        ),
         "{html}"
     );
     // The administrator's note is in the main landmark, where moving by landmarks

@@ -2092,11 +2092,12 @@ fn sent_and_received_requests_each_page_on() {
     assert!(first.find("Gil Zed") < first.find("Fay Zed"), "{first}");
     // Each of the four rows says when its request was sent, as a `<time>`.
     assert_eq!(dates(&first).len(), 4, "{first}");
-    // Rows repeat their buttons: each names, to screen readers, whom it acts on.
+    // Rows repeat their buttons: each names, to screen readers, whom it acts on, by
+    // name and job title, which tells two people of one name apart as the row does.
     for (button, who) in [
-        ("Confirm", "Gil Zed"),
-        ("Ignore", "Fay Zed"),
-        ("Withdraw", "Bob Baker"),
+        ("Confirm", "Gil Zed, Engineer"),
+        ("Ignore", "Fay Zed, Engineer"),
+        ("Withdraw", "Bob Baker, Engineer"),
     ] {
         assert!(
             first.contains(&format!(
@@ -2105,6 +2106,15 @@ fn sent_and_received_requests_each_page_on() {
             "{button} {who}: {first}"
         );
     }
+    // Someone without a job title is named alone.
+    let mut untitled = person("g", "Gil", "Zed");
+    untitled.job_title = "  ".into();
+    w.social.upsert_person(untitled).expect("upsert");
+    let again = cc(Some("a")).p("filter", "requests").html(&w);
+    assert!(
+        again.contains(">Confirm<span class=\"sr-only\"> Gil Zed</span></button>"),
+        "{again}"
+    );
     assert_eq!(
         link_param(&first, "view-more", "filter").as_deref(),
         Some("requests")
@@ -2862,6 +2872,43 @@ fn edit_mode_and_preferences_per_instance() {
         .mode(PortletMode::Edit)
         .html(&w);
     assert!(form.contains("actions/save-preferences") && form.contains("showUsersInformation"));
+    // The checkboxes are one group under its legend, each named and, where its label
+    // cannot say what it does, described; the number field stands outside the group.
+    let (before, rest) = form
+        .split_once("<fieldset class=\"form-group contacts-flags\"><legend class=\"contacts-flags-legend\">Details Shown for Each Person</legend>")
+        .unwrap_or_else(|| panic!("a group of checkboxes: {form}"));
+    let (group, after) = rest.split_once("</fieldset>").expect("the group ends");
+    assert!(!before.contains("type=\"checkbox\"") && !after.contains("type=\"checkbox\""));
+    assert!(group.matches("type=\"checkbox\"").count() >= 5, "{group}");
+    assert!(after.contains("type=\"number\"") && !group.contains("type=\"number\""));
+    let ns = "_contacts_center_INSTANCE_one_";
+    for (name, hint) in [
+        ("showIcon", "Portraits beside names."),
+        (
+            "showUsersInformation",
+            "Email addresses in lists and on cards. Search matches them only while they are shown.",
+        ),
+    ] {
+        let control = group
+            .split("<div class=\"custom-control custom-checkbox\">")
+            .find(|c| c.contains(&format!("name=\"{ns}{name}\"")))
+            .unwrap_or_else(|| panic!("{name}: {group}"));
+        assert!(
+            control.contains(&format!("aria-describedby=\"{ns}hint-{name}\""))
+                && control.contains(&format!(
+                    "<small class=\"form-text text-secondary\" id=\"{ns}hint-{name}\">{hint}</small>"
+                )),
+            "{control}"
+        );
+    }
+    let plain = group
+        .split("<div class=\"custom-control custom-checkbox\">")
+        .find(|c| c.contains(&format!("name=\"{ns}showPhones\"")))
+        .expect("showPhones");
+    assert!(
+        !plain.contains("aria-describedby") && !plain.contains("<small"),
+        "{plain}"
+    );
     assert!(
         cc(Some("a"))
             .instance(one)

@@ -172,11 +172,12 @@ fn notifications_markup_is_namespaced_and_localized() {
     assert!(html.contains("Tienes 1 solicitud pendiente."), "{html}");
     assert!(html.contains(" quiere conectar contigo."), "{html}");
     // Each row's buttons say whom they answer, to screen readers: the label first, as
-    // shown, so voice control's "click Confirmar" still finds it.
+    // shown, so voice control's "click Confirmar" still finds it; then the name and
+    // the job title the row shows under it, which tell two Ann Archers apart.
     for button in ["Confirmar", "Ignorar"] {
         assert!(
             html.contains(&format!(
-                "\">{button}<span class=\"sr-only\"> Ann Archer</span></button>"
+                "\">{button}<span class=\"sr-only\"> Ann Archer, Engineer</span></button>"
             )),
             "{button}: {html}"
         );

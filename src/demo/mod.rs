@@ -253,6 +253,11 @@ pub async fn page<B>(
         .iter()
         .find(|(k, _)| k == "p_p_id")
         .map(|(_, v)| v.as_str());
+    // A placement in edit mode: the page's title says so, as a portal's does.
+    let configuring = selected.is_some()
+        && query
+            .iter()
+            .any(|(k, v)| k == "p_p_mode" && v.eq_ignore_ascii_case("edit"));
 
     // The page runs under a Content-Security-Policy that allows scripts by this
     // nonce alone, as a portal with Liferay's CSP feature does: its own script and
@@ -329,7 +334,7 @@ pub async fn page<B>(
                 "lang": page_lang,
                 "pending": pending, "language": language, "administrator": person == people::ADMINISTRATOR,
                 "kept": kept, "bell": bell, "state_query": state_query, "nonce": nonce,
-                "person": person,
+                "person": person, "configuring": configuring,
             }),
         )
     })

@@ -211,14 +211,14 @@ impl Notifications {
                                     "btn btn-primary btn-sm",
                                     &fields,
                                 )
-                                .about(&who),
+                                .about_person(&r.person),
                                 ui.form(
                                     "ignore-request",
                                     "ignore",
                                     "btn btn-secondary btn-sm",
                                     &fields,
                                 )
-                                .about(&who),
+                                .about_person(&r.person),
                             ],
                         }
                     })

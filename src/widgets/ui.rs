@@ -54,6 +54,20 @@ impl Form {
         self
     }
 
+    /// The form, its button naming `person` by name and, where they have one, job
+    /// title: a list may hold two people of one name, whom a sighted reader tells
+    /// apart by the title under each, and someone tabbing from button to button
+    /// hears only the button's name.
+    pub fn about_person(self, person: &crate::store::Person) -> Self {
+        let name = person.display_name();
+        let title = person.job_title.trim();
+        if title.is_empty() {
+            self.about(&name)
+        } else {
+            self.about(&format!("{name}, {title}"))
+        }
+    }
+
     /// The form, asking `question` before it posts (see [`Form::confirm`]); `id` is the
     /// question's namespaced id, unique in the placement's markup.
     pub fn confirming(mut self, question: String, id: String) -> Self {

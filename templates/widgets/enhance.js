@@ -413,11 +413,13 @@
       localTimes(imported);
       {#- Someone who had moved on to this placement (during the other's slow answer)
           stays on the same control in its new markup, found by its id, else by its
-          markup, else on the placement: not thrown back to the top of the page. #}
+          markup; where it is gone (the request it answered, answered), on the
+          placement's count of what it lists, which a screen reader reads out, else on
+          the placement: not thrown back to the top of the page. #}
       if (current.contains(held)) {
         focusOn(Array.prototype.filter.call(imported.querySelectorAll(held.tagName), function (x) {
           return held.id ? x.id === held.id : x.outerHTML === held.outerHTML;
-        })[0] || imported);
+        })[0] || imported.querySelector("p[id$=count], p[id$=empty]") || imported);
       }
     }
   }

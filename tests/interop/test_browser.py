@@ -1311,6 +1311,36 @@ def ask_to_connect(demo, browser, sender, receiver_name):
         context.close()
 
 
+def test_a_control_gone_from_a_refreshed_placement_leaves_the_focus_on_its_count(demo, browser):
+    """Someone who moved on to a request's Ignore in Notifications while confirming it
+    in the Contacts Center finds that button gone once the answer refreshes
+    Notifications: the focus goes to the placement's count of requests, which a screen
+    reader reads, not to its unnamed root."""
+    ask_to_connect(demo, browser, "sven.nielsen", "Ravi Patel")
+    context, page = english_page(browser)
+    held = []
+    try:
+        Person(page, demo).become("ravi.patel")
+        page.locator(f"{CC} nav a", has_text=EN["requests"]).click()
+        row = page.locator(f"{CC} [data-list=people] > li", has_text="Sven Nielsen")
+        row.wait_for()
+        page.route("**/actions/accept-request*", lambda route: held.append(route))
+        row.get_by_role("button", name=EN["accept"]).click()
+        until(page, lambda: held, "the held request")
+        ignore = page.locator(f"{NOTIFICATIONS} [data-list=requests] > li", has_text="Sven Nielsen") \
+            .get_by_role("button", name=EN["ignore"])
+        ignore.focus()
+        held[0].continue_()
+        page.locator(f"{CC} [role=status]").wait_for()
+        wait_for_function(page, "(sel) => document.querySelector(sel).innerText.indexOf('Sven Nielsen') < 0",
+                          arg=NOTIFICATIONS)
+        focused = page.evaluate("(sel) => { const a = document.activeElement; return [document.querySelector(sel)"
+                                ".contains(a), a.tagName, /(count|empty)$/.test(a.id)]; }", NOTIFICATIONS)
+        assert focused == [True, "P", True], page.evaluate("() => document.activeElement.outerHTML")
+    finally:
+        context.close()
+
+
 def test_a_request_answered_elsewhere_brings_the_whole_page_up_to_date(demo, browser):
     """A request confirmed in another tab is refused here as no longer pending; the
     refusal's page also brings the Contacts Center beside the Notifications widget up

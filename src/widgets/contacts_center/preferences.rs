@@ -160,6 +160,14 @@ pub(crate) fn label(ui: &crate::widgets::ui::Ui<'_>, name: &str) -> String {
     if text == key { name.to_owned() } else { text }
 }
 
+/// What a preference does, in the request's language, where its label cannot say it
+/// (`<label key>-help`); empty for one without such a text.
+pub(crate) fn hint(ui: &crate::widgets::ui::Ui<'_>, name: &str) -> String {
+    let key = format!("{}-help", label_key(name));
+    let text = ui.t(&key);
+    if text == key { String::new() } else { text }
+}
+
 /// The preferences edit mode offers: the descriptor's, but those it fixes.
 pub(crate) fn editable(req: &Request) -> impl Iterator<Item = (&String, &Vec<String>)> {
     req.descriptor

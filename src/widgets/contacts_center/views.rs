@@ -63,6 +63,7 @@ static TEXTS: &[&str] = &[
     "sign-in-to-see-your-contacts-and-connect-with-people",
     "filters",
     "summary",
+    "details-shown-for-each-person",
     home_page::RESTARTED,
 ];
 
@@ -214,6 +215,10 @@ struct PreferenceField {
     /// names: screen readers do not say a number field's min and max.
     range_text: String,
     range_id: String,
+    /// What the setting does, where its label cannot say it ("Show Icon" shows
+    /// portraits), and the id the field's description names; empty for most.
+    hint: String,
+    hint_id: String,
     value: String,
 }
 
@@ -224,6 +229,8 @@ struct Edit {
     back_url: String,
     hidden: Vec<Field>,
     fields: Vec<PreferenceField>,
+    /// Whether any field is a checkbox: they are grouped under one legend.
+    has_flags: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -424,9 +431,12 @@ fn edit(ui: &Ui<'_>, settings: &Settings) -> Edit {
                 })
                 .unwrap_or_default(),
             range_id: ui.name(&format!("range-{name}")),
+            hint: preferences::hint(ui, name),
+            hint_id: ui.name(&format!("hint-{name}")),
             value: preferences::shown(settings, name, default),
         })
-        .collect();
+        .collect::<Vec<PreferenceField>>();
+    let has_flags = fields.iter().any(|f| f.flag);
     Edit {
         url: target.url,
         back_url: ui.req.urls.view_url(),
@@ -436,6 +446,7 @@ fn edit(ui: &Ui<'_>, settings: &Settings) -> Edit {
             .map(|(name, value)| Field { name, value })
             .collect(),
         fields,
+        has_flags,
     }
 }
 
@@ -521,7 +532,6 @@ impl View<'_> {
         // answer comes back to it.
         let list = self.list.borrow();
         let fields = cards::with_list(&[("requestId", &id)], &list);
-        let who = request.person.display_name();
         let forms = if received {
             vec![
                 self.ui
@@ -531,7 +541,7 @@ impl View<'_> {
                         "btn btn-primary btn-sm",
                         &fields,
                     )
-                    .about(&who),
+                    .about_person(&request.person),
                 self.ui
                     .form(
                         "ignore-request",
@@ -539,7 +549,7 @@ impl View<'_> {
                         "btn btn-secondary btn-sm",
                         &fields,
                     )
-                    .about(&who),
+                    .about_person(&request.person),
             ]
         } else {
             vec![
@@ -550,7 +560,7 @@ impl View<'_> {
                         "btn btn-secondary btn-sm",
                         &fields,
                     )
-                    .about(&who),
+                    .about_person(&request.person),
             ]
         };
         Row {
