@@ -923,6 +923,15 @@ async fn cors_allows_only_consumer_origins() {
         .expect("send");
     assert!(document.headers().contains_key("etag"));
     assert_eq!(exposed(&document).as_deref(), Some("ETag"));
+    let wrong_method = client
+        .get(server.url("/api/backup"))
+        .header("origin", common::PORTAL_ORIGIN)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(wrong_method.headers().contains_key("allow"));
+    assert_eq!(exposed(&wrong_method).as_deref(), Some("Allow"));
     let foreign_refused = client
         .get(server.url("/api/users/jdoe/notifications"))
         .header("origin", "https://evil.test")

@@ -577,6 +577,17 @@ async fn every_demo_person_can_be_played_and_the_administrator_configures() {
         refused.contains("<div class=\"alert alert-danger\" role=\"alert\" lang=\"en-US\">You do not have the required permissions."),
         "{refused}"
     );
+    // Nothing is being configured there: the page keeps its own title, as it does for
+    // the administrator asking edit mode of a widget that has none.
+    let dashboard = "<title lang=\"en\">Dashboard – widget-host demo portal</title>";
+    assert!(refused.contains(dashboard), "{refused}");
+    let (status, notifications) = get(
+        "/?p_p_id=notifications&p_p_mode=edit".to_owned(),
+        ADMINISTRATOR,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{notifications}");
+    assert!(notifications.contains(dashboard), "{notifications}");
     // On a German page the refusal is German, and says so to a screen reader.
     let (status, refused) = get(
         "/?languageId=de_DE&p_p_id=contacts_center_INSTANCE_dashboard&p_p_mode=edit".to_owned(),

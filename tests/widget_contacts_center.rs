@@ -857,7 +857,7 @@ fn blocks_disconnections_and_deletions_ask_first() {
         "{list}"
     );
     assert!(
-        list.contains(" data-confirm=\"Disconnect from the selected people? To connect again, one of you sends a request and the other confirms it.\" aria-describedby=\""),
+        list.contains(" data-confirm=\"Disconnect from the selected people? Follows stay as they are. To connect again, one of you sends a request and the other confirms it.\" aria-describedby=\""),
         "{list}"
     );
     for (actor, verb) in [("a", "connect"), ("c", "connect")] {
@@ -868,7 +868,7 @@ fn blocks_disconnections_and_deletions_ask_first() {
     let connected = cc(Some("a")).p("userId", "c").html(&w);
     assert!(
         connected.contains(
-            " data-confirm=\"Disconnect from \u{2068}Cid Cole\u{2069}? To connect again, one of you sends a request and the other confirms it.\" aria-describedby=\""
+            " data-confirm=\"Disconnect from \u{2068}Cid Cole\u{2069}? Follows stay as they are. To connect again, one of you sends a request and the other confirms it.\" aria-describedby=\""
         ),
         "{connected}"
     );
@@ -2875,7 +2875,7 @@ fn edit_mode_and_preferences_per_instance() {
     // The checkboxes are one group under its legend, each named and, where its label
     // cannot say what it does, described; the number field stands outside the group.
     let (before, rest) = form
-        .split_once("<fieldset class=\"form-group contacts-flags\"><legend class=\"contacts-flags-legend\">Details Shown for Each Person</legend>")
+        .split_once("<fieldset class=\"form-group contacts-flags\"><legend class=\"sheet-subtitle contacts-flags-legend\">Details Shown for Each Person</legend>")
         .unwrap_or_else(|| panic!("a group of checkboxes: {form}"));
     let (group, after) = rest.split_once("</fieldset>").expect("the group ends");
     assert!(!before.contains("type=\"checkbox\"") && !after.contains("type=\"checkbox\""));
@@ -2883,10 +2883,10 @@ fn edit_mode_and_preferences_per_instance() {
     assert!(after.contains("type=\"number\"") && !group.contains("type=\"number\""));
     let ns = "_contacts_center_INSTANCE_one_";
     for (name, hint) in [
-        ("showIcon", "Portraits beside names."),
+        ("showIcon", "Portraits, or initials, beside names."),
         (
             "showUsersInformation",
-            "Email addresses in lists and on cards. Search matches them only while they are shown.",
+            "Each person&#x27;s account email address, in lists and on cards. Search matches it only while it is shown.",
         ),
     ] {
         let control = group

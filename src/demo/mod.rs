@@ -253,11 +253,13 @@ pub async fn page<B>(
         .iter()
         .find(|(k, _)| k == "p_p_id")
         .map(|(_, v)| v.as_str());
-    // A placement in edit mode: the page's title says so, as a portal's does.
-    let configuring = selected.is_some()
-        && query
-            .iter()
-            .any(|(k, v)| k == "p_p_mode" && v.eq_ignore_ascii_case("edit"));
+    let edit_asked = query
+        .iter()
+        .any(|(k, v)| k == "p_p_mode" && v.eq_ignore_ascii_case("edit"));
+    // A placement of the page in edit mode, its form shown to the administrator: the
+    // page's title says so, as a portal's does (not for a refusal, or a placement
+    // that is not on the page or has no edit mode).
+    let mut configuring = false;
 
     // The page runs under a Content-Security-Policy that allows scripts by this
     // nonce alone, as a portal with Liferay's CSP feature does: its own script and
@@ -292,6 +294,10 @@ pub async fn page<B>(
             .unwrap_or_default();
         // The administrator's Configuration link, for widgets that have an edit mode.
         let editable = widget.is_some_and(|d| d.supports(crate::portal::PortletMode::Edit));
+        configuring |= edit_asked
+            && editable
+            && selected == Some(placement.portlet_id)
+            && person == people::ADMINISTRATOR;
         columns[placement.column].push(serde_json::json!({
             "id": placement.portlet_id, "title": title, "html": html, "editable": editable,
         }));

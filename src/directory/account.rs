@@ -315,8 +315,9 @@ fn contact_information(c: &ContactInformation) -> Result<ContactInformation, Str
     let mut out = c.clone();
     // An entry with no address (`{"type": "work"}`, or `null`, which the document
     // allows as "no value") carries nothing to keep, as a made-up one does not.
-    out.email_addresses
-        .retain(|e| !e.email_address.trim().is_empty() && !is_made_up_email(&e.email_address));
+    out.email_addresses.retain(|e| {
+        present(&Some(e.email_address.clone())).is_some() && !is_made_up_email(&e.email_address)
+    });
     for e in &mut out.email_addresses {
         e.email_address = email("userAccountContactInformation email", &e.email_address)?;
         e.kind = field("email type", &e.kind, MAX_FIELD_CHARS)?;
@@ -626,7 +627,8 @@ mod tests {
         let person = account(
             r#"{"id": 1, "givenName": "Ana", "userAccountContactInformation": {
                 "emailAddresses": [{"type": "work"}, {"emailAddress": null},
-                    {"emailAddress": "  "}, {"emailAddress": "ana@example.com"}]}}"#,
+                    {"emailAddress": "  "}, {"emailAddress": "\u200b"},
+                    {"emailAddress": "ana@example.com"}]}}"#,
         )
         .to_person(IdSource::Auto)
         .unwrap_or_else(|e| panic!("{e}"));

@@ -4,8 +4,8 @@
 
 use hyper::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ETAG, HeaderValue, RETRY_AFTER, VARY,
-    WWW_AUTHENTICATE,
+    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ALLOW, ETAG, HeaderValue, RETRY_AFTER,
+    VARY, WWW_AUTHENTICATE,
 };
 use hyper::{Response, StatusCode};
 
@@ -23,7 +23,7 @@ fn is_allowed(state: &AppState, origin: &str) -> bool {
 
 /// Adds `Access-Control-Allow-Origin` for an allowed origin, and exposes the answer's
 /// headers a portal's script acts on: a busy answer's `Retry-After` (busy, not down),
-/// a 401's `WWW-Authenticate` (a token refused, `invalid_token`, or none sent) and
+/// a 405's `Allow`, a 401's `WWW-Authenticate` (a token refused, `invalid_token`, or none sent) and
 /// the API document's `ETag`. A header other than a few simple ones is hidden from a
 /// script unless named.
 pub fn allow_origin(state: &AppState, origin: Option<&HeaderValue>, response: &mut Response<Body>) {
@@ -34,6 +34,7 @@ pub fn allow_origin(state: &AppState, origin: Option<&HeaderValue>, response: &m
         headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
         let exposed: Vec<&str> = [
             (RETRY_AFTER, "Retry-After"),
+            (ALLOW, "Allow"),
             (WWW_AUTHENTICATE, "WWW-Authenticate"),
             (ETAG, "ETag"),
         ]

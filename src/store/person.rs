@@ -92,6 +92,33 @@ pub struct PostalAddress {
     pub primary: bool,
 }
 
+/// Countries whose addresses set the postal code before the town ("10117 Berlin",
+/// "75004 Paris", "28014 Madrid"), by their ISO 3166 code, English name and own
+/// names, in lower case, as `addressCountry` may hold any of them.
+#[rustfmt::skip]
+const POSTCODE_FIRST: &[&str] = &[
+    "at", "austria", "österreich",
+    "be", "belgium", "belgique", "belgië", "belgien",
+    "ch", "switzerland", "schweiz", "suisse", "svizzera",
+    "cz", "czechia", "czech republic", "česko",
+    "de", "germany", "deutschland",
+    "dk", "denmark", "danmark",
+    "es", "spain", "españa",
+    "fi", "finland", "suomi",
+    "fr", "france",
+    "gr", "greece", "ελλάδα",
+    "it", "italy", "italia",
+    "lu", "luxembourg",
+    "mx", "mexico", "méxico",
+    "nl", "netherlands", "the netherlands", "nederland",
+    "no", "norway", "norge",
+    "pl", "poland", "polska",
+    "pt", "portugal",
+    "se", "sweden", "sverige",
+    "sk", "slovakia", "slovensko",
+    "tr", "turkey", "türkiye",
+];
+
 impl PostalAddress {
     /// The address's text from the street to the country, as it is written out.
     pub fn parts(&self) -> [&str; 7] {
@@ -106,21 +133,44 @@ impl PostalAddress {
         ]
     }
 
-    /// The address as a card writes it on one line: its parts from the street to the
-    /// country, without the empty ones, and without a region that only repeats the
-    /// locality (Berlin, Hamburg, Vienna: a city that is its own state). A vCard keeps
-    /// every part in its own place.
+    /// The address as a card writes it on one line: the street, the town with its
+    /// postal code as the address's country writes them, then the country; without
+    /// the empty parts, and without a region that only repeats the locality (Berlin,
+    /// Madrid, Vienna: a city that is its own state). Where the country writes the
+    /// code before the town ([`POSTCODE_FIRST`]: "10117 Berlin"), so does the card;
+    /// elsewhere the code follows the region ("Diamond Bar, CA 91765") or the town
+    /// ("London SW1A 1AA"). A vCard keeps every part in its own place.
     pub fn one_line(&self) -> String {
-        let repeats_locality = self.address_region.trim().to_lowercase()
-            == self.address_locality.trim().to_lowercase();
-        self.parts()
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| !(i == 4 && repeats_locality))
-            .map(|(_, s)| s.trim())
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(", ")
+        let locality = self.address_locality.trim();
+        let region = self.address_region.trim();
+        let region = if region.to_lowercase() == locality.to_lowercase() {
+            ""
+        } else {
+            region
+        };
+        let code = self.postal_code.trim();
+        let country = self.address_country.trim();
+        let joined = |a: &str, b: &str, between: &str| match (a.is_empty(), b.is_empty()) {
+            (false, false) => format!("{a}{between}{b}"),
+            (false, true) => a.to_owned(),
+            _ => b.to_owned(),
+        };
+        let town = if POSTCODE_FIRST.contains(&country.to_lowercase().as_str()) {
+            joined(&joined(code, locality, " "), region, ", ")
+        } else {
+            joined(&joined(locality, region, ", "), code, " ")
+        };
+        [
+            self.street_address_line1.trim(),
+            self.street_address_line2.trim(),
+            self.street_address_line3.trim(),
+            town.as_str(),
+            country,
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
     }
 }
 
@@ -492,24 +542,88 @@ pub(crate) mod tests {
         };
         assert_eq!(
             berlin.one_line(),
-            "Friedrichstraße 68, Berlin, 10117, Germany"
+            "Friedrichstraße 68, 10117 Berlin, Germany"
         );
         let lyon = PostalAddress {
             address_region: "Auvergne-Rhône-Alpes".into(),
             address_locality: "Lyon".into(),
+            postal_code: "69002".into(),
+            address_country: " FRANCE ".into(),
             ..berlin.clone()
         };
         assert_eq!(
             lyon.one_line(),
-            "Friedrichstraße 68, Lyon, Auvergne-Rhône-Alpes, 10117, Germany"
+            "Friedrichstraße 68, 69002 Lyon, Auvergne-Rhône-Alpes, FRANCE"
         );
         // An address with no locality or region at all keeps the rest.
         let bare = PostalAddress {
             address_locality: String::new(),
             address_region: String::new(),
-            ..berlin
+            ..berlin.clone()
         };
         assert_eq!(bare.one_line(), "Friedrichstraße 68, 10117, Germany");
+    }
+
+    /// The postal code stands where the address's country writes it: before the town
+    /// in most of Europe, after the region or the town elsewhere (and where the country
+    /// is not known to the host).
+    #[test]
+    fn the_postal_code_stands_where_the_country_writes_it() {
+        let address = |locality: &str, region: &str, code: &str, country: &str| PostalAddress {
+            street_address_line1: "1 Main St".into(),
+            street_address_line2: " ".into(),
+            address_locality: locality.into(),
+            address_region: region.into(),
+            postal_code: code.into(),
+            address_country: country.into(),
+            ..PostalAddress::default()
+        };
+        for (a, line) in [
+            (
+                address("Diamond Bar", "CA", "91765", "United States"),
+                "1 Main St, Diamond Bar, CA 91765, United States",
+            ),
+            (
+                address("London", "", "SW1A 1AA", "United Kingdom"),
+                "1 Main St, London SW1A 1AA, United Kingdom",
+            ),
+            (
+                address("Madrid", "Madrid", "28014", "España"),
+                "1 Main St, 28014 Madrid, España",
+            ),
+            (
+                address("Wien", "Wien", "1010", "AT"),
+                "1 Main St, 1010 Wien, AT",
+            ),
+            (
+                address("Roma", "RM", "00184", "Italy"),
+                "1 Main St, 00184 Roma, RM, Italy",
+            ),
+            (
+                address("São Paulo", "SP", "01304-001", "Brazil"),
+                "1 Main St, São Paulo, SP 01304-001, Brazil",
+            ),
+            // No country, or none the host knows: the code after the town's line.
+            (
+                address("Springfield", "", "62704", ""),
+                "1 Main St, Springfield 62704",
+            ),
+            // A part missing leaves no stray separator.
+            (
+                address("", "CA", "91765", "United States"),
+                "1 Main St, CA 91765, United States",
+            ),
+            (
+                address("", "", "10117", "Germany"),
+                "1 Main St, 10117, Germany",
+            ),
+            (
+                address("Berlin", "", "", "Germany"),
+                "1 Main St, Berlin, Germany",
+            ),
+        ] {
+            assert_eq!(a.one_line(), line);
+        }
     }
 
     /// Every string a person holds, found by walking its JSON, is counted: a field

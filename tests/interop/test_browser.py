@@ -1341,6 +1341,34 @@ def test_a_control_gone_from_a_refreshed_placement_leaves_the_focus_on_its_count
         context.close()
 
 
+def test_a_control_gone_from_the_refreshed_contacts_center_leaves_the_focus_on_its_summary(demo, browser):
+    """The same in the Contacts Center, where other requests stay: the focus goes to
+    its summary of counts."""
+    for sender in ("fatima.haddad", "tomas.horvat"):
+        ask_to_connect(demo, browser, sender, "Sven Nielsen")
+    context, page = english_page(browser)
+    held = []
+    try:
+        Person(page, demo).become("sven.nielsen")
+        page.locator(f"{CC} nav a", has_text=EN["requests"]).click()
+        mine = page.locator(f"{CC} [data-list=people] > li", has_text="Fatima Haddad")
+        mine.wait_for()
+        page.route("**/actions/accept-request*", lambda route: held.append(route))
+        page.locator(f"{NOTIFICATIONS} [data-list=requests] > li", has_text="Fatima Haddad") \
+            .get_by_role("button", name=EN["accept"]).click()
+        until(page, lambda: held, "the held request")
+        mine.get_by_role("button", name=EN["accept"]).focus()
+        held[0].continue_()
+        page.locator(f"{NOTIFICATIONS} [role=status]").wait_for()
+        wait_for_function(page, "(sel) => document.querySelector(sel + ' [data-list=people]').innerText"
+                                ".indexOf('Fatima Haddad') < 0", arg=CC)
+        focused = page.evaluate("(sel) => { const a = document.activeElement; return [document.querySelector(sel)"
+                                ".contains(a), a.tagName, /counts$/.test(a.id)]; }", CC)
+        assert focused == [True, "UL", True], page.evaluate("() => document.activeElement.outerHTML")
+    finally:
+        context.close()
+
+
 def test_a_request_answered_elsewhere_brings_the_whole_page_up_to_date(demo, browser):
     """A request confirmed in another tab is refused here as no longer pending; the
     refusal's page also brings the Contacts Center beside the Notifications widget up
