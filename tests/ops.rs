@@ -2724,18 +2724,14 @@ fn cli_token_mints_for_hs256_consumers_only() {
     );
     let bare = dir.path().join("bare.toml");
     std::fs::write(&bare, "").unwrap();
-    let o = host(
-        &data,
-        &[
-            "--config",
-            bare.to_str().unwrap(),
-            "token",
-            "--consumer",
-            "demo",
-            "--user",
-            "jose",
-        ],
-    );
+    // A token for the demo's consumer, on a host with no configuration but `flags`.
+    let demo_token = |flags: &[&str]| {
+        let mut args = vec!["--config", bare.to_str().unwrap()];
+        args.extend_from_slice(flags);
+        args.extend(["token", "--consumer", "demo", "--user", "jose"]);
+        host(&data, &args)
+    };
+    let o = demo_token(&[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o).contains("consumer \"demo\" is the demo portal's own")
@@ -2744,20 +2740,7 @@ fn cli_token_mints_for_hs256_consumers_only() {
         text(&o)
     );
     // A host on every address is opened at loopback, as its start line says.
-    let o = host(
-        &data,
-        &[
-            "--config",
-            bare.to_str().unwrap(),
-            "--listen",
-            "0.0.0.0:8181",
-            "token",
-            "--consumer",
-            "demo",
-            "--user",
-            "jose",
-        ],
-    );
+    let o = demo_token(&["--listen", "0.0.0.0:8181"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o).contains("open http://127.0.0.1:8181/ and switch people there"),
