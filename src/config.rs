@@ -995,10 +995,12 @@ fn without_the_value(message: &str) -> String {
     let (prefix, rest) = rest;
     // The last ", expected": a string value may hold the words itself.
     let (found, expected) = rest.rsplit_once(", expected").unwrap_or((rest, ""));
-    let found = match found.split_once(" `").or_else(|| found.split_once(" \"")) {
-        Some((kind, _value)) => kind,
-        None => found,
-    };
+    // The kind, before the value's first quote of either kind.
+    let quoted = [found.find(" `"), found.find(" \"")]
+        .into_iter()
+        .flatten()
+        .min();
+    let found = quoted.map_or(found, |at| &found[..at]);
     // Rust's names for numbers are no administrator's.
     let expected = match expected.trim() {
         "u8" | "u16" | "u32" | "u64" | "usize" => " a whole number, 0 or more",
@@ -1523,6 +1525,9 @@ mod tests {
         let err = Config::from_toml("[limits]\nrequest_timeout_secs = \"tok, expected X\"\n")
             .expect_err("a string");
         assert!(!err.contains("tok") && !err.contains(" X"), "{err}");
+        let err = Config::from_toml("[limits]\nrequest_timeout_secs = \"ab `cd\"\n")
+            .expect_err("a string");
+        assert!(!err.contains("ab") && !err.contains("cd"), "{err}");
         // A number of the wrong kind is said in words, without the value given.
         let err =
             Config::from_toml("[limits]\nrequest_timeout_secs = \"30s\"\n").expect_err("a string");

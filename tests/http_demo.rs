@@ -588,6 +588,21 @@ async fn every_demo_person_can_be_played_and_the_administrator_configures() {
     .await;
     assert_eq!(status, StatusCode::OK, "{notifications}");
     assert!(notifications.contains(dashboard), "{notifications}");
+    // Nor where the widget shows no form: a second mode after the one it reads, or a
+    // minimized placement.
+    for query in [
+        "p_p_mode=view&p_p_mode=edit",
+        "p_p_mode=edit&p_p_state=minimized",
+    ] {
+        let (status, page) = get(
+            format!("/?p_p_id=contacts_center_INSTANCE_dashboard&{query}"),
+            ADMINISTRATOR,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(page.contains(dashboard), "{query}: {page}");
+        assert!(!page.contains("_preferences\""), "{query}: {page}");
+    }
     // On a German page the refusal is German, and says so to a screen reader.
     let (status, refused) = get(
         "/?languageId=de_DE&p_p_id=contacts_center_INSTANCE_dashboard&p_p_mode=edit".to_owned(),

@@ -2108,7 +2108,7 @@ fn sent_and_received_requests_each_page_on() {
     }
     // Someone without a job title is named alone.
     let mut untitled = person("g", "Gil", "Zed");
-    untitled.job_title = "  ".into();
+    untitled.job_title = " \u{200b} ".into();
     w.social.upsert_person(untitled).expect("upsert");
     let again = cc(Some("a")).p("filter", "requests").html(&w);
     assert!(

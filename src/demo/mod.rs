@@ -253,9 +253,16 @@ pub async fn page<B>(
         .iter()
         .find(|(k, _)| k == "p_p_id")
         .map(|(_, v)| v.as_str());
-    let edit_asked = query
-        .iter()
-        .any(|(k, v)| k == "p_p_mode" && v.eq_ignore_ascii_case("edit"));
+    // As the widget reads them: the first of each, and a minimized placement shows
+    // no form.
+    let first = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let edit_asked = first("p_p_mode").is_some_and(|m| m.eq_ignore_ascii_case("edit"))
+        && !first("p_p_state").is_some_and(|s| s.eq_ignore_ascii_case("minimized"));
     // A placement of the page in edit mode, its form shown to the administrator: the
     // page's title says so, as a portal's does (not for a refusal, or a placement
     // that is not on the page or has no edit mode).

@@ -316,7 +316,7 @@ fn contact_information(c: &ContactInformation) -> Result<ContactInformation, Str
     // An entry with no address (`{"type": "work"}`, or `null`, which the document
     // allows as "no value") carries nothing to keep, as a made-up one does not.
     out.email_addresses.retain(|e| {
-        present(&Some(e.email_address.clone())).is_some() && !is_made_up_email(&e.email_address)
+        !crate::store::shows_nothing(e.email_address.trim()) && !is_made_up_email(&e.email_address)
     });
     for e in &mut out.email_addresses {
         e.email_address = email("userAccountContactInformation email", &e.email_address)?;
@@ -631,6 +631,7 @@ mod tests {
             r#"{"id": 1, "givenName": "Ana", "userAccountContactInformation": {
                 "emailAddresses": [{"type": "work"}, {"emailAddress": null},
                     {"emailAddress": "  "}, {"emailAddress": "\u200b"},
+                    {"emailAddress": "\u202e"},
                     {"emailAddress": "ana@example.com"}]}}"#,
         )
         .to_person(IdSource::Auto)

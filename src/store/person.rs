@@ -94,29 +94,41 @@ pub struct PostalAddress {
 
 /// Countries whose addresses set the postal code before the town ("10117 Berlin",
 /// "75004 Paris", "28014 Madrid"), by their ISO 3166 code, English name and own
-/// names, in lower case, as `addressCountry` may hold any of them.
+/// names, as [`fold`](crate::store::fold) writes them (lower case, accents and
+/// scripts spelled out in ASCII: "ÖSTERREICH" and "Österreich" are `osterreich`,
+/// "Ελλάδα" is `ellada`), since `addressCountry` may hold any of them, in any case.
 #[rustfmt::skip]
 const POSTCODE_FIRST: &[&str] = &[
-    "at", "austria", "österreich",
-    "be", "belgium", "belgique", "belgië", "belgien",
+    "ar", "argentina",
+    "at", "austria", "osterreich",
+    "be", "belgium", "belgique", "belgie", "belgien",
+    "bg", "bulgaria",
     "ch", "switzerland", "schweiz", "suisse", "svizzera",
-    "cz", "czechia", "czech republic", "česko",
+    "cz", "czechia", "czech republic", "cesko", "ceska republika",
     "de", "germany", "deutschland",
     "dk", "denmark", "danmark",
-    "es", "spain", "españa",
+    "ee", "estonia", "eesti",
+    "es", "spain", "espana",
     "fi", "finland", "suomi",
     "fr", "france",
-    "gr", "greece", "ελλάδα",
+    "gr", "greece", "ellada",
+    "hr", "croatia", "hrvatska",
+    "is", "iceland", "island",
     "it", "italy", "italia",
-    "lu", "luxembourg",
-    "mx", "mexico", "méxico",
-    "nl", "netherlands", "the netherlands", "nederland",
+    "li", "liechtenstein",
+    "lt", "lithuania", "lietuva",
+    "lu", "luxembourg", "luxemburg", "letzebuerg",
+    "mx", "mexico",
+    "nl", "netherlands", "the netherlands", "nederland", "holland",
     "no", "norway", "norge",
     "pl", "poland", "polska",
     "pt", "portugal",
+    "ro", "romania",
+    "rs", "serbia", "srbija",
     "se", "sweden", "sverige",
+    "si", "slovenia", "slovenija",
     "sk", "slovakia", "slovensko",
-    "tr", "turkey", "türkiye",
+    "tr", "turkey", "turkiye",
 ];
 
 impl PostalAddress {
@@ -143,7 +155,7 @@ impl PostalAddress {
     pub fn one_line(&self) -> String {
         let locality = self.address_locality.trim();
         let region = self.address_region.trim();
-        let region = if region.to_lowercase() == locality.to_lowercase() {
+        let region = if crate::store::fold(region) == crate::store::fold(locality) {
             ""
         } else {
             region
@@ -155,7 +167,7 @@ impl PostalAddress {
             (false, true) => a.to_owned(),
             _ => b.to_owned(),
         };
-        let town = if POSTCODE_FIRST.contains(&country.to_lowercase().as_str()) {
+        let town = if POSTCODE_FIRST.contains(&crate::store::fold(country).as_str()) {
             joined(&joined(code, locality, " "), region, ", ")
         } else {
             joined(&joined(locality, region, ", "), code, " ")
@@ -564,6 +576,36 @@ pub(crate) mod tests {
         assert_eq!(bare.one_line(), "Friedrichstraße 68, 10117, Germany");
     }
 
+    /// The countries' own names, as their people write them, are in the list as
+    /// `fold` writes them.
+    #[test]
+    fn own_names_of_the_countries_fold_into_the_list() {
+        for name in [
+            "Ελλάδα",
+            "Србија",
+            "Österreich",
+            "Česká republika",
+            "Türkiye",
+            "España",
+            "México",
+            "Lëtzebuerg",
+            "België",
+            "Ísland",
+            "Nederland",
+            "Hrvatska",
+        ] {
+            let folded = crate::store::fold(name);
+            assert!(
+                POSTCODE_FIRST.contains(&folded.as_str()),
+                "{name}: {folded}"
+            );
+        }
+        // Every entry is what `fold` leaves of it.
+        for entry in POSTCODE_FIRST {
+            assert_eq!(crate::store::fold(entry), *entry);
+        }
+    }
+
     /// The postal code stands where the address's country writes it: before the town
     /// in most of Europe, after the region or the town elsewhere (and where the country
     /// is not known to the host).
@@ -594,6 +636,27 @@ pub(crate) mod tests {
             (
                 address("Wien", "Wien", "1010", "AT"),
                 "1 Main St, 1010 Wien, AT",
+            ),
+            // Any case, accents composed or not, and the country's own script.
+            (
+                address("Graz", "Steiermark", "8010", "ÖSTERREICH"),
+                "1 Main St, 8010 Graz, Steiermark, ÖSTERREICH",
+            ),
+            (
+                address("Linz", "", "4020", "O\u{308}sterreich"),
+                "1 Main St, 4020 Linz, O\u{308}sterreich",
+            ),
+            (
+                address("İstanbul", "ISTANBUL", "34000", "TÜRKİYE"),
+                "1 Main St, 34000 İstanbul, TÜRKİYE",
+            ),
+            (
+                address("Αθήνα", "", "105 57", "ΕΛΛΑΔΑ"),
+                "1 Main St, 105 57 Αθήνα, ΕΛΛΑΔΑ",
+            ),
+            (
+                address("Amsterdam", "", "1012 AB", "the Netherlands"),
+                "1 Main St, 1012 AB Amsterdam, the Netherlands",
             ),
             (
                 address("Roma", "RM", "00184", "Italy"),

@@ -61,7 +61,7 @@ impl Form {
     pub fn about_person(self, person: &crate::store::Person) -> Self {
         let name = person.display_name();
         let title = person.job_title.trim();
-        if title.is_empty() {
+        if crate::store::shows_nothing(title) {
             self.about(&name)
         } else {
             self.about(&format!("{name}, {title}"))

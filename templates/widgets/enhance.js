@@ -419,7 +419,8 @@
       if (current.contains(held)) {
         focusOn(Array.prototype.filter.call(imported.querySelectorAll(held.tagName), function (x) {
           return held.id ? x.id === held.id : x.outerHTML === held.outerHTML;
-        })[0] || imported.querySelector("p[id$=count], p[id$=empty], [id$=counts]") || imported);
+        })[0] || imported.querySelector("p[id$=count], p[id$=empty]") ||
+          imported.querySelector("[id$=counts]") || imported);
       }
     }
   }
