@@ -23,9 +23,10 @@ fn is_allowed(state: &AppState, origin: &str) -> bool {
 
 /// Adds `Access-Control-Allow-Origin` for an allowed origin, and exposes the answer's
 /// headers a portal's script acts on: a busy answer's `Retry-After` (busy, not down),
-/// a 405's `Allow`, a 401's `WWW-Authenticate` (a token refused, `invalid_token`, or none sent) and
-/// the API document's `ETag`. A header other than a few simple ones is hidden from a
-/// script unless named.
+/// a 405's `Allow`, a 401's `WWW-Authenticate` (a token refused, `invalid_token`, or
+/// none sent) and the `ETag` of an answer that is revalidated (the API document, the
+/// catalog, the WSDL). A header other than a few simple ones is hidden from a script
+/// unless named.
 pub fn allow_origin(state: &AppState, origin: Option<&HeaderValue>, response: &mut Response<Body>) {
     let headers = response.headers_mut();
     // Appended: a page may vary on more than the origin (the demo's on its cookie).

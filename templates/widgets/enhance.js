@@ -414,8 +414,9 @@
       {#- Someone who had moved on to this placement (during the other's slow answer)
           stays on the same control in its new markup, found by its id, else by its
           markup; where it is gone (the request it answered, answered), on the
-          placement's count of what it lists, which a screen reader reads out, else on
-          the placement: not thrown back to the top of the page. #}
+          placement's count of what it lists or its note that the list is empty, else
+          the Contacts Center's summary of counts, all of which a screen reader reads
+          out, else on the placement: not thrown back to the top of the page. #}
       if (current.contains(held)) {
         focusOn(Array.prototype.filter.call(imported.querySelectorAll(held.tagName), function (x) {
           return held.id ? x.id === held.id : x.outerHTML === held.outerHTML;

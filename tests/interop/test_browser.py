@@ -988,7 +988,7 @@ def test_the_script_asks_by_a_dialog_and_the_markup_by_a_disclosure(demo, browse
     me = Person(page, demo)
     steps = f"{CC} details[data-confirm-step]"
     try:
-        # Two people no other test here uses, each run its own.
+        # Each run plays its own person, whom no other test here has act on a selection.
         me.become("fatima.haddad" if js else "maria.kowalska")
         bulk = page.locator(f"{CC} form.contacts-bulk button[data-confirm]")
         assert bulk.count() == 2
