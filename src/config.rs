@@ -290,6 +290,16 @@ impl ConfigError {
     /// The same error, said of a file that `WIDGET_HOST_CONFIG` named.
     pub fn named_by_env(self) -> Self {
         match self {
+            // A value out of range in that file (see `set_where`).
+            Self::Invalid { key, message } => Self::Invalid {
+                key: match key.strip_suffix(')').and_then(|k| k.split_once(" (in ")) {
+                    Some((key, path)) => {
+                        format!("{key} (in {path}, named by WIDGET_HOST_CONFIG)")
+                    }
+                    None => key,
+                },
+                message,
+            },
             Self::Read { path, source, .. } => Self::Read {
                 path,
                 source,

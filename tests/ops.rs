@@ -1753,6 +1753,36 @@ fn widget_host_config_names_the_file() {
         "{}",
         text(&o)
     );
+    // A value out of range in it is said to be in the file the variable named.
+    let out_of_range = dir.path().join("limits.toml");
+    std::fs::write(&out_of_range, "[limits]\nmax_connections = 0\n").unwrap();
+    let o = host_command(&data, &["check-db"])
+        .env("WIDGET_HOST_CONFIG", &out_of_range)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!(
+            "configuration key limits.max_connections (in {}, named by WIDGET_HOST_CONFIG): ",
+            out_of_range.display()
+        )),
+        "{}",
+        text(&o)
+    );
+    let o = host_command(
+        &data,
+        &["--config", out_of_range.to_str().unwrap(), "check-db"],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        text(&o).contains(&format!(
+            "configuration key limits.max_connections (in {}): ",
+            out_of_range.display()
+        )),
+        "{}",
+        text(&o)
+    );
     let fine = dir.path().join("fine.toml");
     std::fs::write(&fine, "").unwrap();
     let o = host_command(&data, &["--config", fine.to_str().unwrap(), "check-db"])
