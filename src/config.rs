@@ -274,6 +274,23 @@ pub enum ConfigError {
     Env { var: String, message: String },
     #[error("configuration key {key}: {message}")]
     Invalid { key: String, message: String },
+    /// [`ConfigError::Invalid`] of a value the file set (see `set_where`).
+    #[error("configuration key {key} (in {}): {message}", in_file(path, *by_env))]
+    InFile {
+        key: String,
+        message: String,
+        path: PathBuf,
+        by_env: bool,
+    },
+}
+
+/// The file a value out of range was read from, as [`named`] names it after "in".
+fn in_file(path: &Path, by_env: bool) -> String {
+    if by_env {
+        format!("{}, named by WIDGET_HOST_CONFIG", path.display())
+    } else {
+        path.display().to_string()
+    }
 }
 
 /// A configuration file's path as an error names it, with the variable that named it
@@ -290,15 +307,13 @@ impl ConfigError {
     /// The same error, said of a file that `WIDGET_HOST_CONFIG` named.
     pub fn named_by_env(self) -> Self {
         match self {
-            // A value out of range in that file (see `set_where`).
-            Self::Invalid { key, message } => Self::Invalid {
-                key: match key.strip_suffix(')').and_then(|k| k.split_once(" (in ")) {
-                    Some((key, path)) => {
-                        format!("{key} (in {path}, named by WIDGET_HOST_CONFIG)")
-                    }
-                    None => key,
-                },
+            Self::InFile {
+                key, message, path, ..
+            } => Self::InFile {
+                key,
                 message,
+                path,
+                by_env: true,
             },
             Self::Read { path, source, .. } => Self::Read {
                 path,
@@ -338,7 +353,12 @@ impl ConfigError {
         } else if ENV_SETTINGS.contains(&setting.as_str()) && env.iter().any(|(k, _)| *k == var) {
             format!("{key} (set by {var})")
         } else if let Some(path) = file {
-            format!("{key} (in {})", path.display())
+            return Self::InFile {
+                key,
+                message,
+                path: path.to_owned(),
+                by_env: false,
+            };
         } else {
             key
         };
